@@ -1,0 +1,80 @@
+// `convnet train`: trains the default CNN for a dataset, evaluates it on the test split, saves it.
+
+import { resolve } from 'node:path';
+import {
+  Adam,
+  SGD,
+  datasetToTensor,
+  digitsCnn,
+  getBackend,
+  saveModel,
+  type Optimizer,
+} from '../../src/index.js';
+import { loadNamedDataset, type DatasetName } from '../datasets.js';
+import { formatDuration, formatPercent, progressReporter } from '../progress.js';
+
+export interface TrainOptions {
+  dataset: DatasetName;
+  dataDir?: string;
+  epochs?: number;
+  batchSize: number;
+  lr?: number;
+  optimizer: 'sgd' | 'adam';
+  seed: number;
+  out?: string;
+  json: boolean;
+}
+
+/** Default epochs per dataset: enough for >= 97% on the sample and >= 98.5% on full MNIST. */
+const DEFAULT_EPOCHS: Record<DatasetName, number> = { 'mnist-sample': 4, mnist: 3 };
+const DEFAULT_LEARNING_RATE = { adam: 0.002, sgd: 0.05 };
+
+export function train(options: TrainOptions): void {
+  const log = options.json ? process.stderr : process.stdout;
+  const epochs = options.epochs ?? DEFAULT_EPOCHS[options.dataset];
+  const learningRate = options.lr ?? DEFAULT_LEARNING_RATE[options.optimizer];
+  const outDirectory = resolve(options.out ?? `runs/${options.dataset}`);
+  const data = loadNamedDataset(options.dataset, options.dataDir);
+  const { train: trainSet, test: testSet } = data;
+  log.write(`Dataset ${data.name}: ${trainSet.count} training and ${testSet.count} test images of ${trainSet.height}x${trainSet.width}x${trainSet.channels}\n`);
+
+  const model = digitsCnn({ seed: options.seed, inputShape: [trainSet.height, trainSet.width, trainSet.channels], classes: trainSet.classNames.length });
+  log.write(`${model.summary()}\n`);
+  const optimizer: Optimizer = options.optimizer === 'adam'
+    ? new Adam({ learningRate })
+    : new SGD({ learningRate, momentum: 0.9, nesterov: true });
+  log.write(`Training ${epochs} epochs, batch ${options.batchSize}, ${optimizer.className} learning rate ${learningRate}, seed ${options.seed}, backend ${getBackend().name}\n`);
+
+  const started = performance.now();
+  const history = model.fit(datasetToTensor(trainSet), trainSet.labels, {
+    epochs,
+    batchSize: options.batchSize,
+    optimizer,
+    seed: options.seed,
+    callbacks: progressReporter(log),
+  });
+  const trainingSeconds = (performance.now() - started) / 1000;
+  const test = model.evaluate(datasetToTensor(testSet), testSet.labels);
+  const last = history.epochs[history.epochs.length - 1]!;
+  const imagesPerSecond = (trainSet.count * history.epochs.length) / history.epochs.reduce((sum, epoch) => sum + epoch.seconds, 0);
+  const result = {
+    dataset: data.name,
+    testAccuracy: test.accuracy,
+    testLoss: test.loss,
+    trainAccuracy: last.accuracy,
+    trainLoss: last.loss,
+    epochs: history.epochs.length,
+    batchSize: options.batchSize,
+    optimizer: optimizer.className,
+    learningRate,
+    seed: options.seed,
+    seconds: trainingSeconds,
+    imagesPerSecond,
+    backend: getBackend().name,
+    out: outDirectory,
+  };
+  saveModel(model, outDirectory, { classNames: trainSet.classNames, training: result });
+  log.write(`Test accuracy ${formatPercent(test.accuracy)}, test loss ${test.loss.toFixed(4)} on ${testSet.count} images; trained in ${formatDuration(trainingSeconds)} (${imagesPerSecond.toFixed(0)} img/s)\n`);
+  log.write(`Saved the model to ${outDirectory}\n`);
+  if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}

@@ -1,0 +1,79 @@
+// The `convnet` command line: parses flags with commander and runs a command. Mistakes in flags,
+// values or inputs end with one line on stderr and exit code 2; bugs keep their stack trace.
+
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConvNetError } from '../src/index.js';
+import { summary } from './commands/summary.js';
+import { train } from './commands/train.js';
+import { DATASET_NAMES } from './datasets.js';
+import { EXIT_USAGE, UsageError } from './usageError.js';
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer.');
+  return parsed;
+}
+
+function nonNegativeInteger(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) throw new InvalidArgumentError('must be a non-negative integer.');
+  return parsed;
+}
+
+function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive number.');
+  return parsed;
+}
+
+function buildProgram(): Command {
+  const program = new Command('convnet')
+    .description('ConvNet.ts: build, train and inspect convolutional neural networks')
+    .version(process.env['npm_package_version'] ?? '0.1.0')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      // One line per error: commander puts its "Did you mean" hint on a second line.
+      outputError: (message, write) => write(`convnet: ${message.trim().replace(/\n+/g, ' ')}\n`),
+    });
+
+  program
+    .command('train')
+    .description('train the default CNN on a dataset, evaluate it on the test split and save it')
+    .addOption(new Option('--dataset <name>', 'dataset to train on').choices(DATASET_NAMES).default('mnist-sample'))
+    .option('--data-dir <dir>', 'folder with the dataset files (needed for mnist)')
+    .option('--epochs <n>', 'passes over the training set (default: 4 for mnist-sample, 3 for mnist)', positiveInteger)
+    .option('--batch-size <n>', 'examples per gradient step', positiveInteger, 32)
+    .option('--lr <x>', 'learning rate (default: 0.002 for adam, 0.05 for sgd)', positiveNumber)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default('adam'))
+    .option('--seed <n>', 'random seed for weights and shuffling', nonNegativeInteger, 1)
+    .option('--out <dir>', 'where to save the model (default: runs/<dataset>)')
+    .option('--json', 'print the result as one JSON object on the last line of stdout', false)
+    .action((options) => train(options));
+
+  program
+    .command('summary')
+    .description('print the layers, output shapes, parameters and multiply-adds of a model')
+    .option('--model <dir>', 'a model folder saved by `convnet train` (default: the default CNN)')
+    .action((options) => summary(options));
+
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+  return program;
+}
+
+/** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
+export function main(argv: readonly string[]): number {
+  try {
+    buildProgram().parse([...argv]);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof UsageError || error instanceof ConvNetError) {
+      process.stderr.write(`convnet: error: ${error.message.replace(/\n+/g, ' ')}\n`);
+      return EXIT_USAGE;
+    }
+    throw error;
+  }
+}

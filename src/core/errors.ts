@@ -1,0 +1,26 @@
+// Typed errors of ConvNet.ts. Every error the library throws on purpose is a ConvNetError, so callers
+// (and the CLI) can tell a user mistake or a bad file from a bug.
+
+/** Base class of every error ConvNet.ts throws on purpose. */
+export class ConvNetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A tensor or layer received a shape it cannot take. The message names the layer and both shapes. */
+export class ShapeError extends ConvNetError {}
+
+/** An argument or configuration value is out of range or of the wrong kind. */
+export class ValueError extends ConvNetError {}
+
+/** A file (dataset, model, weights) is missing, truncated, corrupt or hostile. The message names the file. */
+export class FileFormatError extends ConvNetError {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+}

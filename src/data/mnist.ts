@@ -1,0 +1,147 @@
+// Loader of MNIST-format datasets (MNIST, Fashion-MNIST): four IDX files in one folder, raw or gzip,
+// under any of the usual file names, checked and returned as ImageDatasets of shape [n, H, W, 1].
+// Reference: http://yann.lecun.com/exdb/mnist/ (MNIST by Yann LeCun, Corinna Cortes, Christopher J. C. Burges).
+// Also loads the 10,000 + 2,000 digit sample shipped in data/mnist-sample/ (see its README).
+
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FileFormatError, ValueError } from '../core/errors.js';
+import { readIdxFile } from './idx.js';
+import type { ImageDataset } from './imageDataset.js';
+
+/** Class names of MNIST: label `i` is the digit `i`. */
+export const MNIST_CLASS_NAMES: readonly string[] = Object.freeze([
+  '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
+]);
+
+/** Class names of Fashion-MNIST (Zalando Research), in label order. Pass them to {@link loadMnist}. */
+export const FASHION_MNIST_CLASS_NAMES: readonly string[] = Object.freeze([
+  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
+]);
+
+/** The training and test parts of an MNIST-format dataset. */
+export interface MnistSplits {
+  train: ImageDataset;
+  test: ImageDataset;
+}
+
+/**
+ * The file names under which each of the four files is accepted, in the order they are tried:
+ * the official gzip name, the name gunzip gives it, and the dotted name that some mirrors use.
+ */
+function candidateNames(baseName: string): string[] {
+  const dottedName = baseName.replace(/-(idx\d-ubyte)$/, '.$1');
+  return [`${baseName}.gz`, baseName, dottedName];
+}
+
+/** The path of the first candidate name present in `directory`; FileFormatError listing all candidates if none is. */
+function findFile(directory: string, baseName: string, what: string): string {
+  const candidates = candidateNames(baseName);
+  for (const name of candidates) {
+    const path = join(directory, name);
+    if (existsSync(path)) return path;
+  }
+  throw new FileFormatError(directory, `no ${what} file: looked for ${candidates.join(', ')}`);
+}
+
+/** Reads one split (images + labels) and checks that the two files agree with each other and with the class names. */
+function loadSplit(
+  directory: string,
+  imagesBaseName: string,
+  labelsBaseName: string,
+  splitName: string,
+  classNames: readonly string[],
+): ImageDataset {
+  const imagesPath = findFile(directory, imagesBaseName, `${splitName} images`);
+  const labelsPath = findFile(directory, labelsBaseName, `${splitName} labels`);
+  const images = readIdxFile(imagesPath);
+  const labels = readIdxFile(labelsPath);
+
+  if (images.dims.length !== 3) {
+    throw new FileFormatError(
+      imagesPath,
+      `expected 3 dimensions [count, height, width] for images, got ${images.dims.length} (${images.dims.join('x')})`,
+    );
+  }
+  const [count, height, width] = images.dims as [number, number, number];
+  if (height < 1 || width < 1) {
+    throw new FileFormatError(imagesPath, `images are ${height}x${width}; both sizes must be at least 1`);
+  }
+  if (labels.dims.length !== 1) {
+    throw new FileFormatError(
+      labelsPath,
+      `expected 1 dimension [count] for labels, got ${labels.dims.length} (${labels.dims.join('x')})`,
+    );
+  }
+  if (labels.dims[0] !== count) {
+    throw new FileFormatError(labelsPath, `holds ${labels.dims[0]} labels but ${imagesPath} holds ${count} images`);
+  }
+  for (let index = 0; index < count; index++) {
+    const label = labels.data[index]!;
+    if (label >= classNames.length) {
+      throw new FileFormatError(
+        labelsPath,
+        `label ${label} of example ${index} is not below the number of classes (${classNames.length})`,
+      );
+    }
+  }
+  return { images: images.data, labels: labels.data, count, height, width, channels: 1, classNames };
+}
+
+/**
+ * Loads an MNIST-format dataset from `directory`: `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`,
+ * `t10k-images-idx3-ubyte` and `t10k-labels-idx1-ubyte`, each raw or gzip, named `<name>.gz`, `<name>`
+ * or with a dot before `idx` (`train-images.idx3-ubyte`); the first name found wins.
+ * Returns two ImageDatasets of shape [n, height, width, 1] (60,000 and 10,000 of 28x28 for MNIST).
+ * Pass {@link FASHION_MNIST_CLASS_NAMES} as `classNames` for Fashion-MNIST; default MNIST_CLASS_NAMES.
+ * Throws FileFormatError if the directory or a file is missing (the message lists the names looked
+ * for), if a file is not valid IDX, if images are not 3-D or labels not 1-D, if the counts differ,
+ * or if a label is not below `classNames.length`; ValueError if `classNames` is empty or over 256.
+ *
+ * @example
+ * const { train, test } = loadMnist('datasets/mnist');
+ * train.count; // 60000
+ * test.labels[0]; // 7
+ */
+export function loadMnist(directory: string, classNames: readonly string[] = MNIST_CLASS_NAMES): MnistSplits {
+  if (classNames.length < 1 || classNames.length > 256) {
+    throw new ValueError(
+      `loadMnist: classNames must have 1 to 256 entries (labels are bytes), got ${classNames.length}`,
+    );
+  }
+  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+    const expected = [
+      'train-images-idx3-ubyte',
+      'train-labels-idx1-ubyte',
+      't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte',
+    ];
+    throw new FileFormatError(
+      directory,
+      `directory does not exist; it should hold ${expected.join(', ')} (each raw or with .gz)`,
+    );
+  }
+  return {
+    train: loadSplit(directory, 'train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 'training', classNames),
+    test: loadSplit(directory, 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte', 'test', classNames),
+  };
+}
+
+/**
+ * Loads the MNIST sample bundled with the package in `data/mnist-sample/`: the first 10,000 training
+ * and the first 2,000 test digits of the official files, unchanged (28x28x1, labels 0-9).
+ * Throws FileFormatError if the sample is missing or damaged.
+ *
+ * @example
+ * const { train, test } = loadMnistSample();
+ * train.count; // 10000
+ * test.count; // 2000
+ */
+export function loadMnistSample(): MnistSplits {
+  // NOTE: resolved from this module's own URL, not the working directory. The compiled module is
+  // dist/src/data/mnist.js, three levels below the package root that holds data/mnist-sample/.
+  // Running this file from src/ directly (ts-node, tsx) would point one level too high.
+  const sampleDirectory = fileURLToPath(new URL('../../../data/mnist-sample/', import.meta.url));
+  return loadMnist(sampleDirectory, MNIST_CLASS_NAMES);
+}

@@ -1,0 +1,29 @@
+// Reference elementwise arithmetic (gradient accumulation) and bias kernels.
+
+import type { FloatArray } from '../../core/dtype.js';
+import type { ElementwiseParams, RowsParams } from '../params.js';
+
+/** a [size], b [size], output [size] (overwritten; may alias a or b) */
+export function add(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void {
+  for (let index = 0; index < params.size; index++) output[index] = a[index]! + b[index]!;
+}
+
+/** input [rows, columns], bias [columns], output [rows, columns] (overwritten; may alias input) */
+export function biasAdd(input: FloatArray, bias: FloatArray, output: FloatArray, params: RowsParams): void {
+  const { rows, columns } = params;
+  for (let row = 0; row < rows; row++) {
+    const base = row * columns;
+    for (let column = 0; column < columns; column++) output[base + column] = input[base + column]! + bias[column]!;
+  }
+}
+
+/** dOut [rows, columns], dBias [columns] (overwritten): the column sums of dOut. */
+export function biasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsParams): void {
+  const { rows, columns } = params;
+  const accumulator = new Float64Array(columns);
+  for (let row = 0; row < rows; row++) {
+    const base = row * columns;
+    for (let column = 0; column < columns; column++) accumulator[column] += dOut[base + column]!;
+  }
+  dBias.set(accumulator);
+}

@@ -1,0 +1,176 @@
+// Plain parameter records passed to kernels, and the output-size arithmetic of convolution and
+// pooling: along each axis, outSize = floor((inSize - kSize + padBefore + padAfter) / stride) + 1,
+// which is the lecture's (W - K + 2P) / S + 1 when the padding is the same on both sides.
+
+import { ShapeError, ValueError } from '../core/errors.js';
+
+/** Padding of a window op: 'valid' (none), 'same' (output = ceil(input / stride)), or explicit zeros. */
+export type Padding =
+  | 'valid'
+  | 'same'
+  | number
+  | readonly [padH: number, padW: number]
+  | readonly [padTop: number, padBottom: number, padLeft: number, padRight: number];
+
+/** A window op's geometry on one image: sizes, strides and resolved padding. */
+export interface WindowParams {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
+}
+
+/** Convolution: input [batch, inH, inW, inC], filter [kH, kW, inC, outC], output [batch, outH, outW, outC]. */
+export interface Conv2DParams extends WindowParams {
+  outC: number;
+}
+
+/** Pooling: input [batch, inH, inW, inC], output [batch, outH, outW, inC]. */
+export type Pool2DParams = WindowParams;
+
+/** Matrix product out[m, n] = op(a)[m, k] * op(b)[k, n], where op transposes when asked. */
+export interface MatMulParams {
+  m: number;
+  k: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/** Row-wise ops over a [rows, columns] matrix (bias add, softmax, cross-entropy). */
+export interface RowsParams {
+  rows: number;
+  columns: number;
+}
+
+/** Elementwise ops over `size` values. */
+export interface ElementwiseParams {
+  size: number;
+}
+
+export interface SoftmaxCrossEntropyGradParams extends RowsParams {
+  /** Multiplies every gradient value: upstream gradient of the mean loss divided by rows. */
+  scale: number;
+}
+
+export interface SgdUpdateParams extends ElementwiseParams {
+  learningRate: number;
+  momentum: number;
+  isNesterov: boolean;
+  weightDecay: number;
+}
+
+export interface AdamUpdateParams extends ElementwiseParams {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 1-based count of updates made so far, for bias correction. */
+  step: number;
+  weightDecay: number;
+}
+
+/** Resolved padding along both axes. */
+export interface ResolvedPadding {
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
+}
+
+/**
+ * Resolves a padding spec to explicit amounts. 'same' follows the usual convention (TensorFlow, Keras):
+ * total = max((ceil(in / stride) - 1) * stride + k - in, 0), with the odd pixel at the bottom/right.
+ */
+export function resolvePadding(
+  padding: Padding,
+  inH: number,
+  inW: number,
+  kH: number,
+  kW: number,
+  strideH: number,
+  strideW: number,
+): ResolvedPadding {
+  if (padding === 'valid') return { padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 };
+  if (padding === 'same') {
+    const totalH = Math.max((Math.ceil(inH / strideH) - 1) * strideH + kH - inH, 0);
+    const totalW = Math.max((Math.ceil(inW / strideW) - 1) * strideW + kW - inW, 0);
+    const padTop = Math.floor(totalH / 2);
+    const padLeft = Math.floor(totalW / 2);
+    return { padTop, padBottom: totalH - padTop, padLeft, padRight: totalW - padLeft };
+  }
+  const amounts = typeof padding === 'number' ? [padding, padding, padding, padding]
+    : padding.length === 2 ? [padding[0], padding[0], padding[1], padding[1]]
+    : padding.length === 4 ? [...padding]
+    : null;
+  if (amounts === null || !amounts.every((amount) => Number.isInteger(amount) && amount >= 0)) {
+    throw new ValueError(
+      `padding must be 'valid', 'same', a non-negative integer, [padH, padW] or [top, bottom, left, right]; got ${JSON.stringify(padding)}`,
+    );
+  }
+  const [padTop, padBottom, padLeft, padRight] = amounts as [number, number, number, number];
+  return { padTop, padBottom, padLeft, padRight };
+}
+
+/** Output size along one axis: floor((inSize - kSize + padBefore + padAfter) / stride) + 1. */
+export function windowOutputSize(inSize: number, kSize: number, stride: number, padBefore: number, padAfter: number): number {
+  return Math.floor((inSize - kSize + padBefore + padAfter) / stride) + 1;
+}
+
+/**
+ * The output-size formula written out with numbers, e.g. "(28 - 5 + 2*2) / 1 + 1 = 28", as errors and
+ * summaries show it. Uneven padding is written as the sum of both sides.
+ */
+export function describeWindowOutputSize(inSize: number, kSize: number, stride: number, padBefore: number, padAfter: number): string {
+  const pad = padBefore === padAfter ? `2*${padBefore}` : `${padBefore}+${padAfter}`;
+  const numerator = inSize - kSize + padBefore + padAfter;
+  const exact = numerator / stride + 1;
+  const result = Number.isInteger(exact) ? `${exact}` : `floor(${numerator} / ${stride}) + 1 = ${Math.floor(exact)}`;
+  return `(${inSize} - ${kSize} + ${pad}) / ${stride} + 1 = ${result}`;
+}
+
+export interface WindowGeometry {
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  padding: Padding;
+}
+
+/**
+ * Computes the full window geometry for an input of inH x inW, or throws a ShapeError that names
+ * `layerName` and shows the output-size formula when the window does not fit.
+ */
+export function windowParams(
+  layerName: string,
+  batch: number,
+  inH: number,
+  inW: number,
+  inC: number,
+  geometry: WindowGeometry,
+): WindowParams {
+  const { kH, kW, strideH, strideW } = geometry;
+  const pads = resolvePadding(geometry.padding, inH, inW, kH, kW, strideH, strideW);
+  const outH = windowOutputSize(inH, kH, strideH, pads.padTop, pads.padBottom);
+  const outW = windowOutputSize(inW, kW, strideW, pads.padLeft, pads.padRight);
+  if (outH < 1 || outW < 1) {
+    const axis = outH < 1
+      ? `height: ${describeWindowOutputSize(inH, kH, strideH, pads.padTop, pads.padBottom)}`
+      : `width: ${describeWindowOutputSize(inW, kW, strideW, pads.padLeft, pads.padRight)}`;
+    throw new ShapeError(
+      `${layerName}: a ${kH}x${kW} window with stride ${strideH}x${strideW} does not fit a ${inH}x${inW} input; ` +
+        `output size (W - K + 2P) / S + 1 along ${axis}. Use padding 'same', a smaller kernel, or fewer pooling layers before it`,
+    );
+  }
+  return { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, ...pads };
+}

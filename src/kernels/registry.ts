@@ -1,0 +1,92 @@
+// The kernel interface and the backend table: kernel id -> implementation. Ops look kernels up here
+// by id and never import a backend directly, so a faster backend can replace the reference one
+// without touching ops, autograd or layers.
+
+import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
+import { ValueError } from '../core/errors.js';
+import type { KernelId } from './ids.js';
+import type {
+  AdamUpdateParams,
+  Conv2DParams,
+  ElementwiseParams,
+  MatMulParams,
+  Pool2DParams,
+  RowsParams,
+  SgdUpdateParams,
+  SoftmaxCrossEntropyGradParams,
+} from './params.js';
+
+/**
+ * The signature of every kernel. A kernel is pure: it reads its inputs, writes its preallocated
+ * outputs (overwriting them unless its comment says otherwise) and takes one params record.
+ */
+export interface KernelSignatures {
+  Conv2D(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams): void;
+  Conv2DBackpropInput(dOut: FloatArray, filter: FloatArray, dInput: FloatArray, params: Conv2DParams): void;
+  Conv2DBackpropFilter(input: FloatArray, dOut: FloatArray, dFilter: FloatArray, params: Conv2DParams): void;
+  MaxPool2D(input: FloatArray, output: FloatArray, argmax: Int32Array, params: Pool2DParams): void;
+  MaxPool2DBackprop(dOut: FloatArray, argmax: Int32Array, dInput: FloatArray, params: Pool2DParams): void;
+  MatMul(a: FloatArray, b: FloatArray, output: FloatArray, params: MatMulParams): void;
+  BiasAdd(input: FloatArray, bias: FloatArray, output: FloatArray, params: RowsParams): void;
+  BiasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsParams): void;
+  Relu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  ReluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
+  Sigmoid(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  SigmoidGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
+  Tanh(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  TanhGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
+  Softmax(logits: FloatArray, output: FloatArray, params: RowsParams): void;
+  SoftmaxGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: RowsParams): void;
+  SoftmaxCrossEntropy(logits: FloatArray, targets: FloatArray, probabilities: FloatArray, losses: FloatArray, params: RowsParams): void;
+  SoftmaxCrossEntropyGrad(probabilities: FloatArray, targets: FloatArray, dLogits: FloatArray, params: SoftmaxCrossEntropyGradParams): void;
+  Add(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  SgdUpdate(weights: FloatArray, gradient: FloatArray, velocity: FloatArray, params: SgdUpdateParams): void;
+  AdamUpdate(weights: FloatArray, gradient: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, params: AdamUpdateParams): void;
+}
+
+export type KernelTable = { [Id in KernelId]: KernelSignatures[Id] };
+
+/** A backend: a complete kernel table plus how it allocates tensor storage. */
+export interface Backend {
+  readonly name: string;
+  readonly kernels: KernelTable;
+  /** Storage for a new tensor. A WebAssembly backend returns views into its own memory. */
+  allocate(dtype: DType, size: number): FloatArray;
+}
+
+const backends = new Map<string, Backend>();
+let active: Backend | null = null;
+
+/** Adds a backend to the table; the first one registered becomes active. */
+export function registerBackend(backend: Backend): void {
+  backends.set(backend.name, backend);
+  active ??= backend;
+}
+
+/** Makes the named backend the one every op dispatches to. */
+export function setBackend(name: string): void {
+  const backend = backends.get(name);
+  if (backend === undefined) {
+    throw new ValueError(`unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}`);
+  }
+  active = backend;
+}
+
+export function getBackend(): Backend {
+  if (active === null) throw new ValueError('no backend is registered');
+  return active;
+}
+
+export function listBackends(): string[] {
+  return [...backends.keys()];
+}
+
+/** The active backend's implementation of kernel `id`. */
+export function getKernel<Id extends KernelId>(id: Id): KernelSignatures[Id] {
+  return getBackend().kernels[id];
+}
+
+/** Plain heap storage, for backends that compute on ordinary typed arrays. */
+export function allocateOnHeap(dtype: DType, size: number): FloatArray {
+  return allocateArray(dtype, size);
+}

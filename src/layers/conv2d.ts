@@ -1,0 +1,137 @@
+// Conv2D: square or rectangular kernels sliding with a stride over NHWC images, zero padding
+// 'valid', 'same' or explicit. Filter layout [kH, kW, inC, outC].
+
+import { ShapeError } from '../core/errors.js';
+import { formatShape, type Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { describeWindowOutputSize, windowParams, type Padding } from '../kernels/params.js';
+import { conv2d } from '../ops/conv2d.js';
+import { checkPositiveInteger } from '../ops/checks.js';
+import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
+import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
+
+export interface Conv2DOptions extends LayerOptions {
+  /** Number of output channels (feature maps). */
+  filters: number;
+  /** Kernel height and width; a number means square. */
+  kernelSize: number | readonly [number, number];
+  /** Default 1. */
+  strides?: number | readonly [number, number];
+  /** Default 'valid'. */
+  padding?: Padding;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'heNormal' (suits the ReLU that usually follows). */
+  kernelInitializer?: Initializer;
+}
+
+/**
+ * 2-D convolution. Output size per axis: (W - K + 2P) / S + 1.
+ *
+ * @example
+ * new Conv2D({ filters: 32, kernelSize: 3, padding: 'same' }) // 28x28x1 -> 28x28x32
+ */
+export class Conv2D extends Layer {
+  readonly className = 'Conv2D';
+  readonly filters: number;
+  readonly kernelSize: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly padding: Padding;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  kernel: Tensor | null = null;
+  bias: Tensor | null = null;
+
+  constructor(options: Conv2DOptions) {
+    super(options);
+    checkPositiveInteger(options.filters, 'Conv2D filters');
+    this.filters = options.filters;
+    this.kernelSize = pair(options.kernelSize, 'Conv2D kernelSize');
+    this.strides = pair(options.strides ?? 1, 'Conv2D strides');
+    this.padding = options.padding ?? 'valid';
+    this.useBias = options.useBias ?? true;
+    this.kernelInitializer = checkInitializer(options.kernelInitializer ?? 'heNormal', 'Conv2D kernelInitializer');
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    const [inH, inW, inC] = this.checkInput(inputShape);
+    const window = windowParams(this.label(), 1, inH, inW, inC, this.geometry());
+    return [window.outH, window.outW, this.filters];
+  }
+
+  override build(inputShape: Shape, context: BuildContext): Shape {
+    const outputShape = this.computeOutputShape(inputShape);
+    const [kH, kW] = this.kernelSize;
+    const inC = inputShape[2]!;
+    this.kernel = initializeWeights(this.kernelInitializer, [kH, kW, inC, this.filters], kH * kW * inC, kH * kW * this.filters, context.random, context.dtype);
+    this.bias = this.useBias ? initializeWeights('zeros', [this.filters], 1, 1, context.random, context.dtype) : null;
+    return outputShape;
+  }
+
+  call(input: Tensor, _context: CallContext): Tensor {
+    if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
+    return conv2d(input, this.kernel, this.bias, { strides: this.strides, padding: this.padding, name: this.label() });
+  }
+
+  override weights(): NamedWeight[] {
+    const weights: NamedWeight[] = [];
+    if (this.kernel !== null) weights.push({ name: 'kernel', tensor: this.kernel });
+    if (this.bias !== null) weights.push({ name: 'bias', tensor: this.bias });
+    return weights;
+  }
+
+  override multiplyAdds(inputShape: Shape): number {
+    const [outH, outW] = this.computeOutputShape(inputShape) as [number, number, number];
+    return outH * outW * this.filters * this.kernelSize[0] * this.kernelSize[1] * inputShape[2]!;
+  }
+
+  override describeShape(inputShape: Shape): string {
+    return describeWindow(this.label(), inputShape, this.geometry());
+  }
+
+  getConfig(): LayerConfig {
+    return {
+      name: this.name,
+      filters: this.filters,
+      kernelSize: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: typeof this.padding === 'object' ? [...this.padding] : this.padding,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+    };
+  }
+
+  private geometry() {
+    return { kH: this.kernelSize[0], kW: this.kernelSize[1], strideH: this.strides[0], strideW: this.strides[1], padding: this.padding };
+  }
+
+  private label(): string {
+    return `Conv2D '${this.name}'`;
+  }
+
+  private checkInput(inputShape: Shape): [number, number, number] {
+    if (inputShape.length !== 3) {
+      throw new ShapeError(`${this.label()}: expects images of height x width x channels but got ${formatShape(inputShape)}`);
+    }
+    return inputShape as unknown as [number, number, number];
+  }
+}
+
+/** A number or a [height, width] pair of positive integers, as a pair. */
+export function pair(value: number | readonly [number, number], what: string): readonly [number, number] {
+  const result: [number, number] = typeof value === 'number' ? [value, value] : [value[0], value[1]];
+  checkPositiveInteger(result[0], what);
+  checkPositiveInteger(result[1], what);
+  return result;
+}
+
+/** The size formula of a window layer for both axes, with the actual numbers. */
+export function describeWindow(label: string, inputShape: Shape, geometry: Parameters<typeof windowParams>[5]): string {
+  const [inH, inW, inC] = inputShape as [number, number, number];
+  const window = windowParams(label, 1, inH, inW, inC, geometry);
+  const height = describeWindowOutputSize(inH, window.kH, window.strideH, window.padTop, window.padBottom);
+  if (inH === inW && window.kH === window.kW && window.strideH === window.strideW && window.padTop === window.padLeft && window.padBottom === window.padRight) {
+    return height;
+  }
+  return `H: ${height}; W: ${describeWindowOutputSize(inW, window.kW, window.strideW, window.padLeft, window.padRight)}`;
+}

@@ -1,0 +1,100 @@
+// Dense (fully connected): output = input x kernel + bias, kernel [inputSize, units].
+
+import { ShapeError } from '../core/errors.js';
+import { formatShape, sizeOf, type Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { biasAdd } from '../ops/biasAdd.js';
+import { checkPositiveInteger } from '../ops/checks.js';
+import { matMul } from '../ops/matMul.js';
+import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
+import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
+
+export interface DenseOptions extends LayerOptions {
+  /** Number of outputs. */
+  units: number;
+  /** Expected number of inputs; inferred from the previous layer when omitted. */
+  inputSize?: number;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'heNormal'; use 'glorotUniform' before sigmoid or tanh. */
+  kernelInitializer?: Initializer;
+}
+
+/**
+ * Fully connected layer on flat inputs [batch, inputSize] -> [batch, units].
+ *
+ * @example
+ * new Dense({ units: 10 })
+ */
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  inputSize: number | null;
+  kernel: Tensor | null = null;
+  bias: Tensor | null = null;
+
+  constructor(options: DenseOptions) {
+    super(options);
+    checkPositiveInteger(options.units, 'Dense units');
+    if (options.inputSize !== undefined) checkPositiveInteger(options.inputSize, 'Dense inputSize');
+    this.units = options.units;
+    this.inputSize = options.inputSize ?? null;
+    this.useBias = options.useBias ?? true;
+    this.kernelInitializer = checkInitializer(options.kernelInitializer ?? 'heNormal', 'Dense kernelInitializer');
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 1) {
+      throw new ShapeError(
+        `${this.label()}: expects a flat vector per example but got ${formatShape(inputShape)} feature maps; ` +
+          `add a Flatten layer before it (${formatShape(inputShape)} -> ${sizeOf(inputShape)} values)`,
+      );
+    }
+    const given = inputShape[0]!;
+    if (this.inputSize !== null && given !== this.inputSize) {
+      throw new ShapeError(`${this.label()}: expects ${this.inputSize} input values but gets ${given}`);
+    }
+    return [this.units];
+  }
+
+  override build(inputShape: Shape, context: BuildContext): Shape {
+    const outputShape = this.computeOutputShape(inputShape);
+    const inputSize = inputShape[0]!;
+    this.inputSize = inputSize;
+    this.kernel = initializeWeights(this.kernelInitializer, [inputSize, this.units], inputSize, this.units, context.random, context.dtype);
+    this.bias = this.useBias ? initializeWeights('zeros', [this.units], 1, 1, context.random, context.dtype) : null;
+    return outputShape;
+  }
+
+  call(input: Tensor, _context: CallContext): Tensor {
+    if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
+    if (input.rank !== 2 || input.shape[1] !== this.kernel.shape[0]) {
+      throw new ShapeError(`${this.label()}: expects input [batch, ${this.kernel.shape[0]}] but got ${formatShape(input.shape)}`);
+    }
+    const product = matMul(input, this.kernel, { name: this.label() });
+    return this.bias === null ? product : biasAdd(product, this.bias, this.label());
+  }
+
+  override weights(): NamedWeight[] {
+    const weights: NamedWeight[] = [];
+    if (this.kernel !== null) weights.push({ name: 'kernel', tensor: this.kernel });
+    if (this.bias !== null) weights.push({ name: 'bias', tensor: this.bias });
+    return weights;
+  }
+
+  override multiplyAdds(inputShape: Shape): number {
+    return inputShape[0]! * this.units;
+  }
+
+  getConfig(): LayerConfig {
+    const config: LayerConfig = { name: this.name, units: this.units, useBias: this.useBias, kernelInitializer: this.kernelInitializer };
+    if (this.inputSize !== null) config['inputSize'] = this.inputSize;
+    return config;
+  }
+
+  private label(): string {
+    return `Dense '${this.name}'`;
+  }
+}

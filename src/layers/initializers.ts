@@ -1,0 +1,41 @@
+// Weight initialisation. He (Kaiming) initialisation keeps the variance of activations constant
+// through ReLU layers (He et al., 2015: Var(w) = 2 / fanIn); Glorot (Xavier) keeps it through
+// symmetric activations such as tanh (Glorot and Bengio, 2010: Var(w) = 2 / (fanIn + fanOut)).
+
+import { allocateArray, type DType } from '../core/dtype.js';
+import { ValueError } from '../core/errors.js';
+import type { Random } from '../core/random.js';
+import { sizeOf, type Shape } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+
+export const INITIALIZERS = ['heNormal', 'heUniform', 'glorotNormal', 'glorotUniform', 'zeros'] as const;
+export type Initializer = (typeof INITIALIZERS)[number];
+
+export function checkInitializer(value: string, what: string): Initializer {
+  if (!(INITIALIZERS as readonly string[]).includes(value)) {
+    throw new ValueError(`${what}: unknown initializer '${value}'; use one of ${INITIALIZERS.join(', ')}`);
+  }
+  return value as Initializer;
+}
+
+/** Fills a new tensor of `shape` according to `initializer`, given the layer's fan-in and fan-out. */
+export function initializeWeights(
+  initializer: Initializer,
+  shape: Shape,
+  fanIn: number,
+  fanOut: number,
+  random: Random,
+  dtype: DType,
+): Tensor {
+  const data = allocateArray(dtype, sizeOf(shape));
+  const variance = initializer.startsWith('he') ? 2 / fanIn : 2 / (fanIn + fanOut);
+  if (initializer === 'heNormal' || initializer === 'glorotNormal') {
+    const deviation = Math.sqrt(variance);
+    for (let index = 0; index < data.length; index++) data[index] = random.normal() * deviation;
+  } else if (initializer === 'heUniform' || initializer === 'glorotUniform') {
+    // A uniform distribution on [-limit, limit] has variance limit^2 / 3.
+    const limit = Math.sqrt(3 * variance);
+    for (let index = 0; index < data.length; index++) data[index] = (2 * random.uniform() - 1) * limit;
+  }
+  return new Tensor(data, shape);
+}

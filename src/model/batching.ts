@@ -1,0 +1,57 @@
+// Batching helpers for the training loop: gather examples by index and turn labels into targets.
+
+import { ShapeError, ValueError } from '../core/errors.js';
+import { formatShape, sizeOf } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+
+/** Class indices (one per example), or target probabilities [examples, classes]. */
+export type Labels = ArrayLike<number> | Tensor;
+
+/** Copies the examples at `indices[start .. start + count)` of `x` into a new batch tensor. */
+export function gatherExamples(x: Tensor, indices: ArrayLike<number>, start: number, count: number): Tensor {
+  const exampleSize = sizeOf(x.shape.slice(1));
+  const batch = Tensor.zeros([count, ...x.shape.slice(1)], x.dtype);
+  for (let row = 0; row < count; row++) {
+    const source = indices[start + row]! * exampleSize;
+    batch.data.set(x.data.subarray(source, source + exampleSize), row * exampleSize);
+  }
+  return batch;
+}
+
+/** Target rows [count, classes] for the examples at `indices[start .. start + count)`. */
+export function gatherTargets(labels: Labels, classes: number, indices: ArrayLike<number>, start: number, count: number, dtype: Tensor['dtype']): Tensor {
+  if (labels instanceof Tensor) return gatherExamples(labels.dtype === dtype ? labels : labels.clone(dtype), indices, start, count);
+  const targets = Tensor.zeros([count, classes], dtype);
+  for (let row = 0; row < count; row++) targets.data[row * classes + labels[indices[start + row]!]!] = 1;
+  return targets;
+}
+
+/** Checks that labels fit `examples` examples of `classes` classes. */
+export function checkLabels(labels: Labels, examples: number, classes: number, what: string): void {
+  if (labels instanceof Tensor) {
+    if (labels.rank !== 2 || labels.shape[0] !== examples || labels.shape[1] !== classes) {
+      throw new ShapeError(`${what}: target probabilities must be [${examples}, ${classes}] but got ${formatShape(labels.shape)}`);
+    }
+    return;
+  }
+  if (labels.length !== examples) throw new ShapeError(`${what}: ${examples} examples but ${labels.length} labels`);
+  for (let index = 0; index < labels.length; index++) {
+    const label = labels[index]!;
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new ValueError(`${what}: label ${label} at index ${index} is not a class index in [0, ${classes})`);
+    }
+  }
+}
+
+/** The class of each example: its label, or the largest target probability. */
+export function classOf(labels: Labels, classes: number, index: number): number {
+  if (!(labels instanceof Tensor)) return labels[index]!;
+  return argmaxRow(labels.data, index * classes, classes);
+}
+
+/** Index of the largest of `length` values starting at `offset`. */
+export function argmaxRow(values: ArrayLike<number>, offset: number, length: number): number {
+  let best = 0;
+  for (let column = 1; column < length; column++) if (values[offset + column]! > values[offset + best]!) best = column;
+  return best;
+}

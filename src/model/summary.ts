@@ -1,0 +1,70 @@
+// The summary table: each layer's output shape (H x W x C), parameter count, multiply-adds per
+// example, and how its output size follows from its input (the (W - K + 2P) / S + 1 formula).
+
+import type { Shape } from '../core/shape.js';
+import { formatShape, sizeOf } from '../core/shape.js';
+import type { Layer } from '../layers/layer.js';
+
+export interface SummaryRow {
+  name: string;
+  className: string;
+  outputShape: Shape;
+  parameters: number;
+  multiplyAdds: number;
+  /** How the output size follows from the input, e.g. "(28 - 3 + 2*1) / 1 + 1 = 28". */
+  shapeNote: string;
+}
+
+export interface ModelSummary {
+  rows: SummaryRow[];
+  totalParameters: number;
+  totalMultiplyAdds: number;
+}
+
+/** Summarises layers given the input shape of each. */
+export function summarize(layers: readonly Layer[], inputShapes: readonly Shape[], outputShapes: readonly Shape[]): ModelSummary {
+  const rows = layers.map((layer, index) => {
+    const inputShape = inputShapes[index]!;
+    return {
+      name: layer.name,
+      className: layer.className,
+      outputShape: outputShapes[index]!,
+      parameters: layer.weights().reduce((sum, weight) => sum + sizeOf(weight.tensor.shape), 0),
+      multiplyAdds: layer.multiplyAdds(inputShape),
+      shapeNote: layer.describeShape(inputShape),
+    };
+  });
+  return {
+    rows,
+    totalParameters: rows.reduce((sum, row) => sum + row.parameters, 0),
+    totalMultiplyAdds: rows.reduce((sum, row) => sum + row.multiplyAdds, 0),
+  };
+}
+
+/** Renders a summary as a fixed-width text table. */
+export function formatSummary(summary: ModelSummary): string {
+  const header = ['Layer (type)', 'Output shape', 'Params', 'Mult-adds', 'Output size (W - K + 2P) / S + 1'];
+  const body = summary.rows.map((row) => [
+    `${row.name} (${row.className})`,
+    formatShape(row.outputShape),
+    formatCount(row.parameters),
+    formatCount(row.multiplyAdds),
+    row.shapeNote,
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, column) => (column === 2 || column === 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+  const rule = '-'.repeat(widths.reduce((sum, width) => sum + width + 2, -2));
+  return [
+    line(header),
+    rule,
+    ...body.map(line),
+    rule,
+    `Total params: ${formatCount(summary.totalParameters)}`,
+    `Multiply-adds per image: ${formatCount(summary.totalMultiplyAdds)}`,
+  ].join('\n');
+}
+
+function formatCount(value: number): string {
+  return value.toLocaleString('en-US');
+}

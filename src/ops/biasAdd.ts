@@ -1,0 +1,32 @@
+// Bias ops: add a [channels] vector along the last axis, and its gradient (sum over all other axes).
+
+import { ShapeError } from '../core/errors.js';
+import { formatShape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { record } from '../autograd/recorder.js';
+import type { RowsParams } from '../kernels/params.js';
+import { getKernel } from '../kernels/registry.js';
+import { allocateTensor } from './allocate.js';
+import { checkSameDtype } from './checks.js';
+
+/** Adds `bias` [C] to every position of `input` [..., C]. */
+export function biasAdd(input: Tensor, bias: Tensor, name = 'biasAdd'): Tensor {
+  checkSameDtype(name, input, bias);
+  const columns = input.shape[input.rank - 1]!;
+  if (bias.rank !== 1 || bias.shape[0] !== columns) {
+    throw new ShapeError(`${name}: bias has shape ${formatShape(bias.shape)} but the input ${formatShape(input.shape)} has ${columns} channels`);
+  }
+  const params: RowsParams = { rows: input.size / columns, columns };
+  const output = allocateTensor(input.shape, input.dtype);
+  getKernel('BiasAdd')(input.data, bias.data, output.data, params);
+  record({ id: 'BiasAdd', inputs: [input, bias], output, saved: params });
+  return output;
+}
+
+/** Sums dOut [..., C] over every axis but the last: the gradient of a bias. */
+export function biasAddGrad(dOut: Tensor): Tensor {
+  const columns = dOut.shape[dOut.rank - 1]!;
+  const dBias = allocateTensor([columns], dOut.dtype);
+  getKernel('BiasAddGrad')(dOut.data, dBias.data, { rows: dOut.size / columns, columns });
+  return dBias;
+}

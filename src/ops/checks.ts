@@ -1,0 +1,29 @@
+// Argument checks shared by ops. Messages name the op (or layer), the argument and the values.
+
+import { ShapeError, ValueError } from '../core/errors.js';
+import { formatShape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+
+export function checkRank(tensor: Tensor, rank: number, what: string, layout: string): void {
+  if (tensor.rank !== rank) {
+    throw new ShapeError(`${what}: expected a rank-${rank} tensor ${layout} but got shape ${formatShape(tensor.shape)}`);
+  }
+}
+
+export function checkSameDtype(what: string, ...tensors: (Tensor | null)[]): void {
+  const present = tensors.filter((tensor): tensor is Tensor => tensor !== null);
+  const dtype = present[0]?.dtype;
+  for (const tensor of present) {
+    if (tensor.dtype !== dtype) throw new ValueError(`${what}: mixed dtypes ${dtype} and ${tensor.dtype}`);
+  }
+}
+
+export function checkSameShape(what: string, a: Tensor, b: Tensor): void {
+  if (a.shape.length !== b.shape.length || a.shape.some((dimension, axis) => dimension !== b.shape[axis])) {
+    throw new ShapeError(`${what}: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} differ`);
+  }
+}
+
+export function checkPositiveInteger(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 1) throw new ValueError(`${what} must be a positive integer, got ${value}`);
+}

@@ -1,0 +1,63 @@
+// 2-D convolution ops: check arguments, build the params record, dispatch Conv2D* kernels by id.
+// Layout: input NHWC, filter [kH, kW, inC, outC]. Backward derivation: kernels/js/conv2d.ts.
+
+import { ShapeError } from '../core/errors.js';
+import { formatShape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { record } from '../autograd/recorder.js';
+import { windowParams, type Conv2DParams, type Padding } from '../kernels/params.js';
+import { getKernel } from '../kernels/registry.js';
+import { allocateTensor } from './allocate.js';
+import { checkRank, checkSameDtype } from './checks.js';
+
+export interface Conv2DOptions {
+  strides?: number | readonly [number, number];
+  padding?: Padding;
+  /** Names the caller (a layer) in error messages. */
+  name?: string;
+}
+
+/**
+ * Convolves an NHWC batch with a [kH, kW, inC, outC] filter and adds an optional [outC] bias.
+ * Throws ShapeError naming `options.name` when channels disagree or the window does not fit.
+ *
+ * @example
+ * const y = conv2d(x, filter, bias, { strides: 1, padding: 'same' }); // x [8,28,28,1], filter [3,3,1,16] -> y [8,28,28,16]
+ */
+export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, options: Conv2DOptions = {}): Tensor {
+  const name = options.name ?? 'conv2d';
+  checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
+  checkRank(filter, 4, `${name}: filter`, '[kH, kW, inC, outC]');
+  checkSameDtype(name, input, filter, bias);
+  const [batch, inH, inW, inC] = input.shape as [number, number, number, number];
+  const [kH, kW, filterInC, outC] = filter.shape as [number, number, number, number];
+  if (filterInC !== inC) {
+    throw new ShapeError(`${name}: input has ${inC} channels (shape ${formatShape(input.shape)}) but the filter expects ${filterInC} (filter ${formatShape(filter.shape)})`);
+  }
+  if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== outC)) {
+    throw new ShapeError(`${name}: bias has shape ${formatShape(bias.shape)} but the filter has ${outC} output channels`);
+  }
+  const [strideH, strideW] = typeof options.strides === 'number' || options.strides === undefined
+    ? [options.strides ?? 1, options.strides ?? 1]
+    : options.strides;
+  const window = windowParams(name, batch, inH, inW, inC, { kH, kW, strideH, strideW, padding: options.padding ?? 'valid' });
+  const params: Conv2DParams = { ...window, outC };
+  const output = allocateTensor([batch, params.outH, params.outW, outC], input.dtype);
+  getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params);
+  record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
+  return output;
+}
+
+/** Gradient of conv2d with respect to its input: dOut [batch, outH, outW, outC] -> [batch, inH, inW, inC]. */
+export function conv2dBackpropInput(dOut: Tensor, filter: Tensor, params: Conv2DParams): Tensor {
+  const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
+  getKernel('Conv2DBackpropInput')(dOut.data, filter.data, dInput.data, params);
+  return dInput;
+}
+
+/** Gradient of conv2d with respect to its filter: -> [kH, kW, inC, outC]. */
+export function conv2dBackpropFilter(input: Tensor, dOut: Tensor, params: Conv2DParams): Tensor {
+  const dFilter = allocateTensor([params.kH, params.kW, params.inC, params.outC], dOut.dtype);
+  getKernel('Conv2DBackpropFilter')(input.data, dOut.data, dFilter.data, params);
+  return dFilter;
+}

@@ -1,0 +1,71 @@
+// Max pooling op: checks, params, dispatch. The kernel records where each maximum came from; the
+// backward rule and the visualizer both use that record.
+
+import { ShapeError } from '../core/errors.js';
+import type { Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { record } from '../autograd/recorder.js';
+import { windowParams, type Padding, type Pool2DParams } from '../kernels/params.js';
+import { getKernel } from '../kernels/registry.js';
+import { allocateTensor } from './allocate.js';
+import { checkRank } from './checks.js';
+
+export interface Pool2DOptions {
+  poolSize: number | readonly [number, number];
+  /** Defaults to the pool size (non-overlapping windows). */
+  strides?: number | readonly [number, number];
+  padding?: Padding;
+  name?: string;
+}
+
+/** What MaxPool2D saves for its backward pass. */
+export interface MaxPool2DSaved {
+  params: Pool2DParams;
+  /** For each output value, the flat index into the input of its maximum. */
+  argmax: Int32Array;
+}
+
+/** Resolves pool options for an input of [batch, inH, inW, C] to window params, rejecting padding that could fill a whole window. */
+export function poolParams(inputShape: Shape, options: Pool2DOptions): Pool2DParams {
+  const name = options.name ?? 'maxPool2d';
+  const [kH, kW] = typeof options.poolSize === 'number' ? [options.poolSize, options.poolSize] : options.poolSize;
+  const strides = options.strides ?? [kH, kW];
+  const [strideH, strideW] = typeof strides === 'number' ? [strides, strides] : strides;
+  const [batch, inH, inW, inC] = inputShape as [number, number, number, number];
+  const params = windowParams(name, batch, inH, inW, inC, { kH, kW, strideH, strideW, padding: options.padding ?? 'valid' });
+  if (Math.max(params.padTop, params.padBottom) >= kH || Math.max(params.padLeft, params.padRight) >= kW) {
+    throw new ShapeError(
+      `${name}: padding (${params.padTop}, ${params.padBottom}, ${params.padLeft}, ${params.padRight}) must be smaller than the ${kH}x${kW} pool window`,
+    );
+  }
+  return params;
+}
+
+/**
+ * Max pooling over NHWC windows: [batch, inH, inW, C] -> [batch, outH, outW, C].
+ *
+ * @example
+ * const y = maxPool2d(x, { poolSize: 2 }); // [8,28,28,16] -> [8,14,14,16]
+ */
+export function maxPool2d(input: Tensor, options: Pool2DOptions): Tensor {
+  return maxPool2dWithArgmax(input, options).output;
+}
+
+/** Max pooling that also returns, per output value, the flat input index of its maximum. */
+export function maxPool2dWithArgmax(input: Tensor, options: Pool2DOptions): { output: Tensor; argmax: Int32Array } {
+  checkRank(input, 4, `${options.name ?? 'maxPool2d'}: input`, '[batch, height, width, channels]');
+  const params = poolParams(input.shape, options);
+  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype);
+  const argmax = new Int32Array(output.size);
+  getKernel('MaxPool2D')(input.data, output.data, argmax, params);
+  record<MaxPool2DSaved>({ id: 'MaxPool2D', inputs: [input], output, saved: { params, argmax } });
+  return { output, argmax };
+}
+
+/** Routes dOut back to the positions of the maxima. */
+export function maxPool2dBackprop(dOut: Tensor, saved: MaxPool2DSaved): Tensor {
+  const { params } = saved;
+  const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
+  getKernel('MaxPool2DBackprop')(dOut.data, saved.argmax, dInput.data, params);
+  return dInput;
+}

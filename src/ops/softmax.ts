@@ -1,0 +1,65 @@
+// Softmax over the last axis, and the fused softmax cross-entropy used as the training loss.
+
+import { ShapeError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import { record } from '../autograd/recorder.js';
+import type { RowsParams } from '../kernels/params.js';
+import { getKernel } from '../kernels/registry.js';
+import { allocateTensor } from './allocate.js';
+import { checkRank, checkSameShape } from './checks.js';
+
+function rowsOf(tensor: Tensor): RowsParams {
+  const columns = tensor.shape[tensor.rank - 1]!;
+  return { rows: tensor.size / columns, columns };
+}
+
+/** Softmax over the last axis: each row becomes probabilities summing to 1. */
+export function softmax(logits: Tensor): Tensor {
+  const params = rowsOf(logits);
+  const output = allocateTensor(logits.shape, logits.dtype);
+  getKernel('Softmax')(logits.data, output.data, params);
+  record({ id: 'Softmax', inputs: [logits], output, saved: params });
+  return output;
+}
+
+export function softmaxGrad(dOut: Tensor, output: Tensor): Tensor {
+  const dInput = allocateTensor(dOut.shape, dOut.dtype);
+  getKernel('SoftmaxGrad')(dOut.data, output.data, dInput.data, rowsOf(dOut));
+  return dInput;
+}
+
+/** What the fused loss saves for its backward pass. */
+export interface SoftmaxCrossEntropySaved {
+  params: RowsParams;
+  probabilities: Tensor;
+  targets: Tensor;
+}
+
+/**
+ * Mean cross-entropy between softmax(logits) and target probabilities, both [rows, classes], as a
+ * scalar tensor; computed from the logits in one step so it stays finite (kernels/js/softmax.ts).
+ * Also returns the probabilities and per-row losses it computed on the way.
+ */
+export function softmaxCrossEntropy(logits: Tensor, targets: Tensor): { loss: Tensor; probabilities: Tensor; rowLosses: Tensor } {
+  checkRank(logits, 2, 'softmaxCrossEntropy: logits', '[rows, classes]');
+  checkSameShape('softmaxCrossEntropy: logits and targets', logits, targets);
+  if (logits.dtype !== targets.dtype) throw new ShapeError('softmaxCrossEntropy: logits and targets have different dtypes');
+  const params = rowsOf(logits);
+  const probabilities = allocateTensor(logits.shape, logits.dtype);
+  const rowLosses = allocateTensor([params.rows], logits.dtype);
+  getKernel('SoftmaxCrossEntropy')(logits.data, targets.data, probabilities.data, rowLosses.data, params);
+  let sum = 0;
+  for (let row = 0; row < params.rows; row++) sum += rowLosses.data[row]!;
+  const loss = allocateTensor([], logits.dtype);
+  loss.data[0] = sum / params.rows;
+  record<SoftmaxCrossEntropySaved>({ id: 'SoftmaxCrossEntropy', inputs: [logits, null], output: loss, saved: { params, probabilities, targets } });
+  return { loss, probabilities, rowLosses };
+}
+
+/** Gradient of the mean loss with respect to the logits, scaled by the upstream gradient dLoss. */
+export function softmaxCrossEntropyGrad(dLoss: Tensor, saved: SoftmaxCrossEntropySaved): Tensor {
+  const dLogits = allocateTensor(saved.probabilities.shape, saved.probabilities.dtype);
+  const scale = dLoss.data[0]! / saved.params.rows;
+  getKernel('SoftmaxCrossEntropyGrad')(saved.probabilities.data, saved.targets.data, dLogits.data, { ...saved.params, scale });
+  return dLogits;
+}

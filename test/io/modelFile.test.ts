@@ -1,0 +1,130 @@
+// Model files: safetensors round trips and rejects corrupt headers; save then load is the identity;
+// bad manifests give a FileFormatError naming the file and the field.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  FileFormatError,
+  Random,
+  Tensor,
+  decodeSafetensors,
+  digitsCnn,
+  encodeSafetensors,
+  loadModel,
+  saveModel,
+} from '../../src/index.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'convnet-io-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function randomTensor(shape: number[], seed: number, dtype: 'float32' | 'float64' = 'float32'): Tensor {
+  const random = new Random(seed);
+  const tensor = Tensor.zeros(shape, dtype);
+  for (let index = 0; index < tensor.size; index++) tensor.data[index] = random.normal();
+  return tensor;
+}
+
+describe('safetensors', () => {
+  test('round trip keeps names, shapes, dtypes and bits', () => {
+    const tensors = [
+      { name: 'conv/kernel', tensor: randomTensor([3, 3, 1, 4], 1) },
+      { name: 'conv/bias', tensor: randomTensor([4], 2, 'float64') },
+    ];
+    const bytes = encodeSafetensors(tensors, { note: 'hello' });
+    const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    assert.equal((8 + headerLength) % 8, 0, 'data starts 8-byte aligned');
+    const decoded = decodeSafetensors(bytes, 'weights.safetensors');
+    assert.deepEqual(decoded.metadata, { note: 'hello' });
+    for (const { name, tensor } of tensors) {
+      const back = decoded.tensors.get(name)!;
+      assert.deepEqual(back.shape, tensor.shape);
+      assert.equal(back.dtype, tensor.dtype);
+      assert.deepEqual(Array.from(back.data), Array.from(tensor.data));
+    }
+  });
+
+  const valid = encodeSafetensors([{ name: 'w', tensor: randomTensor([2, 3], 3) }]);
+  const header = (text: string, extra = 0) => {
+    const headerBytes = new TextEncoder().encode(text);
+    const bytes = new Uint8Array(8 + headerBytes.length + extra);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+    bytes.set(headerBytes, 8);
+    return bytes;
+  };
+  const corrupt: [string, Uint8Array, RegExp][] = [
+    ['too short', valid.subarray(0, 5), /too short/],
+    ['header length claims 100 GB', (() => { const bytes = valid.slice(); new DataView(bytes.buffer).setBigUint64(0, 100n * 1024n ** 3n, true); return bytes; })(), /header length/],
+    ['header not JSON', header('{"w": '), /not valid UTF-8 JSON/],
+    ['header is an array', header('[1, 2]'), /not a JSON object/],
+    ['unsupported dtype', header('{"w":{"dtype":"I8","shape":[1],"data_offsets":[0,1]}}', 1), /dtype "I8"/],
+    ['offsets past the end', header('{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}', 8), /past the end/],
+    ['shape and offsets disagree', header('{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}', 8), /needs 12 bytes/],
+    ['negative dimension', header('{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}', 4), /shape/],
+    ['overlapping tensors', header('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}', 12), /overlap/],
+  ];
+  for (const [title, bytes, pattern] of corrupt) {
+    test(`rejects ${title}`, () => {
+      assert.throws(() => decodeSafetensors(bytes, 'bad.safetensors'), (error: unknown) => {
+        assert.ok(error instanceof FileFormatError, `FileFormatError, got ${String(error)}`);
+        assert.match(error.message, /^bad\.safetensors: /);
+        assert.match(error.message, pattern);
+        return true;
+      });
+    });
+  }
+});
+
+describe('model directories', () => {
+  test('save then load is the identity (weights, layers, predictions)', () => {
+    const model = digitsCnn({ seed: 7 });
+    const directory = join(scratch, 'roundtrip');
+    saveModel(model, directory, { classNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'], training: { epochs: 0 } });
+    assert.deepEqual(readdirSync(directory).sort(), ['model.json', 'weights.safetensors'], 'no temporary files left');
+    const { model: loaded, manifest } = loadModel(directory);
+    assert.equal(manifest.classNames![9], 'j');
+    assert.deepEqual(loaded.layers.map((layer) => layer.getConfig()), model.layers.map((layer) => layer.getConfig()));
+    const original = model.namedWeights();
+    loaded.namedWeights().forEach((weight, index) => {
+      assert.equal(weight.name, original[index]!.name);
+      assert.deepEqual(Array.from(weight.tensor.data), Array.from(original[index]!.tensor.data));
+    });
+    const input = randomTensor([2, 28, 28, 1], 9);
+    assert.deepEqual(Array.from(loaded.predict(input).data), Array.from(model.predict(input).data));
+  });
+
+  test('bad manifests name the file and the field', () => {
+    const directory = join(scratch, 'bad');
+    saveModel(digitsCnn(), directory);
+    const manifestPath = join(directory, 'model.json');
+    const good = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    const cases: [string, unknown, RegExp][] = [
+      ['newer version', { ...good, formatVersion: 99 }, /formatVersion.*99/],
+      ['wrong format', { ...good, format: 'keras' }, /format/],
+      ['unknown layer type', { ...good, layers: [...good.layers, { className: 'Lambda', config: {} }] }, /unknown layer type 'Lambda'/],
+    ];
+    for (const [title, manifest, pattern] of cases) {
+      writeFileSync(manifestPath, JSON.stringify(manifest));
+      assert.throws(() => loadModel(directory), (error: unknown) => {
+        assert.ok(error instanceof FileFormatError, `${title}: FileFormatError`);
+        assert.match(error.message, /model\.json/);
+        assert.match(error.message, pattern);
+        return true;
+      });
+    }
+    writeFileSync(manifestPath, '{ not json');
+    assert.throws(() => loadModel(directory), /model\.json: is not valid JSON/);
+  });
+
+  test('a weight of the wrong shape is named with both shapes', () => {
+    const directory = join(scratch, 'shape');
+    saveModel(digitsCnn(), directory);
+    const weightsPath = join(directory, 'weights.safetensors');
+    const { tensors } = decodeSafetensors(readFileSync(weightsPath), weightsPath);
+    const named = [...tensors].map(([name, tensor]) => ({ name, tensor: name === 'dense_1/kernel' ? Tensor.zeros([3136, 10]) : tensor }));
+    writeFileSync(weightsPath, encodeSafetensors(named));
+    assert.throws(() => loadModel(directory), /dense_1\/kernel' has shape 3136x10 but the model needs 784x10/);
+  });
+});
