@@ -44,7 +44,7 @@ function buildProgram(): Command {
     .option('--data-dir <dir>', 'folder with the dataset files (needed for mnist)')
     .option('--epochs <n>', 'passes over the training set (default: 4 for mnist-sample, 3 for mnist)', positiveInteger)
     .option('--batch-size <n>', 'examples per gradient step', positiveInteger, 32)
-    .option('--lr <x>', 'learning rate (default: 0.002 for adam, 0.05 for sgd)', positiveNumber)
+    .option('--lr <x>', 'starting learning rate, halved after each epoch (default: 0.003 for adam, 0.05 for sgd)', positiveNumber)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default('adam'))
     .option('--seed <n>', 'random seed for weights and shuffling', nonNegativeInteger, 1)
     .option('--out <dir>', 'where to save the model (default: runs/<dataset>)')

@@ -4,6 +4,6 @@ import { digitsCnn, loadModel } from '../../src/index.js';
 
 export function summary(options: { model?: string }): void {
   const model = options.model === undefined ? digitsCnn() : loadModel(options.model).model;
-  const title = options.model === undefined ? 'Default model (digits CNN, 28x28x1 -> 10 classes)' : `Model ${options.model}`;
+  const title = options.model === undefined ? 'Default model (digitsCnn, 28x28x1 -> 10 classes)' : `Model ${options.model}`;
   process.stdout.write(`${title}\n${model.summary()}\n`);
 }

@@ -27,7 +27,12 @@ export interface TrainOptions {
 
 /** Default epochs per dataset: enough for >= 97% on the sample and >= 98.5% on full MNIST. */
 const DEFAULT_EPOCHS: Record<DatasetName, number> = { 'mnist-sample': 4, mnist: 3 };
-const DEFAULT_LEARNING_RATE = { adam: 0.002, sgd: 0.05 };
+const DEFAULT_LEARNING_RATE = { adam: 0.003, sgd: 0.05 };
+/**
+ * The learning rate is multiplied by this after every epoch. Halving it settles the weights late in
+ * training; without it, test accuracy on the sample swung by about 1% from one epoch to the next.
+ */
+const LEARNING_RATE_DECAY = 0.5;
 
 export function train(options: TrainOptions): void {
   const log = options.json ? process.stderr : process.stdout;
@@ -43,15 +48,22 @@ export function train(options: TrainOptions): void {
   const optimizer: Optimizer = options.optimizer === 'adam'
     ? new Adam({ learningRate })
     : new SGD({ learningRate, momentum: 0.9, nesterov: true });
-  log.write(`Training ${epochs} epochs, batch ${options.batchSize}, ${optimizer.className} learning rate ${learningRate}, seed ${options.seed}, backend ${getBackend().name}\n`);
+  log.write(`Training ${epochs} epochs, batch ${options.batchSize}, ${optimizer.className} learning rate ${learningRate} (halved after each epoch), seed ${options.seed}, backend ${getBackend().name}\n`);
 
+  const reporter = progressReporter(log);
   const started = performance.now();
   const history = model.fit(datasetToTensor(trainSet), trainSet.labels, {
     epochs,
     batchSize: options.batchSize,
     optimizer,
     seed: options.seed,
-    callbacks: progressReporter(log),
+    callbacks: {
+      ...reporter,
+      onEpochBegin(epoch) {
+        optimizer.learningRate = learningRate * LEARNING_RATE_DECAY ** (epoch - 1);
+        reporter.onEpochBegin?.(epoch);
+      },
+    },
   });
   const trainingSeconds = (performance.now() - started) / 1000;
   const test = model.evaluate(datasetToTensor(testSet), testSet.labels);

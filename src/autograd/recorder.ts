@@ -21,20 +21,30 @@ export interface Recorder {
   record(entry: TapeEntry): void;
 }
 
-let activeRecorder: Recorder | null = null;
+/** Every tape that is recording now, outermost first: nested tapes all see the ops. */
+let activeRecorders: readonly Recorder[] = [];
 
 /** Called by every differentiable op after it has computed its output. */
 export function record<Saved>(entry: TapeEntry<Saved>): void {
-  activeRecorder?.record(entry);
+  for (const recorder of activeRecorders) recorder.record(entry);
 }
 
-/** Runs `body` with `recorder` active, restoring the previous one afterwards (tapes may nest). */
-export function withRecorder<T>(recorder: Recorder | null, body: () => T): T {
-  const previous = activeRecorder;
-  activeRecorder = recorder;
+/** Runs `body` with `recorder` recording too (tapes nest), restoring the previous set afterwards. */
+export function withRecorder<T>(recorder: Recorder, body: () => T): T {
+  return withRecorders([...activeRecorders, recorder], body);
+}
+
+/** Runs `body` with no tape recording (backward passes use this). */
+export function withoutRecording<T>(body: () => T): T {
+  return withRecorders([], body);
+}
+
+function withRecorders<T>(recorders: readonly Recorder[], body: () => T): T {
+  const previous = activeRecorders;
+  activeRecorders = recorders;
   try {
     return body();
   } finally {
-    activeRecorder = previous;
+    activeRecorders = previous;
   }
 }

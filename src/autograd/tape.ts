@@ -3,12 +3,13 @@
 // gradient() walks the entries backwards, applying each op's registered backward rule. Gradients
 // accumulate with add, so a tensor used twice receives both contributions.
 
-import { ValueError } from '../core/errors.js';
+import { ShapeError, ValueError } from '../core/errors.js';
+import { formatShape, shapesEqual } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { add } from '../ops/shapeOps.js';
 import { getGradient } from './gradientRegistry.js';
 import './grads/index.js';
-import { withRecorder, type Recorder, type TapeEntry } from './recorder.js';
+import { withRecorder, withoutRecording, type Recorder, type TapeEntry } from './recorder.js';
 
 /**
  * Records ops run inside `run()` and differentiates a scalar result with respect to watched tensors.
@@ -47,11 +48,14 @@ export class GradientTape implements Recorder {
    * on). `dTarget` seeds the backward pass; it defaults to ones, as for a scalar loss.
    */
   gradient(target: Tensor, sources: readonly Tensor[], dTarget?: Tensor): Tensor[] {
+    if (dTarget !== undefined && !shapesEqual(dTarget.shape, target.shape)) {
+      throw new ShapeError(`GradientTape.gradient: dTarget has shape ${formatShape(dTarget.shape)} but the target has ${formatShape(target.shape)}`);
+    }
     const gradients = new Map<Tensor, Tensor>();
     const seed = dTarget ?? Tensor.fromArray(new Array<number>(target.size).fill(1), target.shape, target.dtype);
     gradients.set(target, seed);
     // Backward ops must not record themselves on this (or an outer) tape.
-    withRecorder(null, () => {
+    withoutRecording(() => {
       for (let index = this.entries.length - 1; index >= 0; index--) {
         const entry = this.entries[index]!;
         const dOut = gradients.get(entry.output);

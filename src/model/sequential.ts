@@ -138,7 +138,7 @@ export class Sequential {
    */
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
     this.checkExamples(x, 'predict');
-    const batchSize = options.batchSize ?? 256;
+    const batchSize = positiveInteger(options.batchSize ?? 256, 'predict batchSize');
     const count = x.shape[0]!;
     const outputSize = sizeOf(this.outputShape);
     const result = Tensor.zeros([count, ...this.outputShape], this.dtype);
@@ -156,7 +156,7 @@ export class Sequential {
     this.checkExamples(x, 'evaluate');
     const count = x.shape[0]!;
     checkLabels(labels, count, this.classes, 'evaluate');
-    const batchSize = options.batchSize ?? 256;
+    const batchSize = positiveInteger(options.batchSize ?? 256, 'evaluate batchSize');
     const order = identity(count);
     let lossSum = 0;
     let correct = 0;
@@ -205,7 +205,7 @@ export class Sequential {
         const { loss, probabilities } = tape.run(() => softmaxCrossEntropy(this.forward(input, { isTraining: true, end: this.logitsEnd() }), targets));
         const lossValue = loss.data[0]!;
         if (!Number.isFinite(lossValue)) {
-          throw new ValueError(`fit: the loss became ${lossValue} at epoch ${epoch}, batch ${batch + 1}; lower the learning rate (now ${optimizer.learningRate})`);
+          throw new ValueError(`fit: the loss became ${lossValue} at epoch ${epoch}, batch ${batch + 1}; lower the learning rate (now ${optimizer.learningRate}) or check the examples for NaN or infinite values`);
         }
         optimizer.applyGradients(weights, tape.gradient(loss, weights));
         lossSum += lossValue * size;

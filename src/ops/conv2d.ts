@@ -8,7 +8,7 @@ import { record } from '../autograd/recorder.js';
 import { windowParams, type Conv2DParams, type Padding } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
-import { checkRank, checkSameDtype } from './checks.js';
+import { checkPositiveInteger, checkRank, checkSameDtype } from './checks.js';
 
 export interface Conv2DOptions {
   strides?: number | readonly [number, number];
@@ -40,6 +40,8 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
   const [strideH, strideW] = typeof options.strides === 'number' || options.strides === undefined
     ? [options.strides ?? 1, options.strides ?? 1]
     : options.strides;
+  checkPositiveInteger(strideH, `${name}: strides`);
+  checkPositiveInteger(strideW, `${name}: strides`);
   const window = windowParams(name, batch, inH, inW, inC, { kH, kW, strideH, strideW, padding: options.padding ?? 'valid' });
   const params: Conv2DParams = { ...window, outC };
   const output = allocateTensor([batch, params.outH, params.outW, outC], input.dtype);

@@ -8,7 +8,7 @@ import { record } from '../autograd/recorder.js';
 import { windowParams, type Padding, type Pool2DParams } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
-import { checkRank } from './checks.js';
+import { checkPositiveInteger, checkRank } from './checks.js';
 
 export interface Pool2DOptions {
   poolSize: number | readonly [number, number];
@@ -31,6 +31,8 @@ export function poolParams(inputShape: Shape, options: Pool2DOptions): Pool2DPar
   const [kH, kW] = typeof options.poolSize === 'number' ? [options.poolSize, options.poolSize] : options.poolSize;
   const strides = options.strides ?? [kH, kW];
   const [strideH, strideW] = typeof strides === 'number' ? [strides, strides] : strides;
+  for (const size of [kH, kW]) checkPositiveInteger(size, `${name}: poolSize`);
+  for (const stride of [strideH, strideW]) checkPositiveInteger(stride, `${name}: strides`);
   const [batch, inH, inW, inC] = inputShape as [number, number, number, number];
   const params = windowParams(name, batch, inH, inW, inC, { kH, kW, strideH, strideW, padding: options.padding ?? 'valid' });
   if (Math.max(params.padTop, params.padBottom) >= kH || Math.max(params.padLeft, params.padRight) >= kW) {

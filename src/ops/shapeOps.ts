@@ -1,6 +1,7 @@
 // View and arithmetic ops with no layout maths: reshape (a view) and elementwise add.
 
-import type { Shape } from '../core/shape.js';
+import { ShapeError } from '../core/errors.js';
+import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import { getKernel } from '../kernels/registry.js';
@@ -9,6 +10,9 @@ import { checkSameDtype, checkSameShape } from './checks.js';
 
 /** The same values with another shape of equal size (no copy). */
 export function reshape(input: Tensor, shape: Shape): Tensor {
+  if (sizeOf(shape) !== input.size) {
+    throw new ShapeError(`reshape: cannot view ${formatShape(input.shape)} (${input.size} values) as ${formatShape(shape)} (${sizeOf(shape)} values)`);
+  }
   const output = input.reshape(shape);
   record({ id: 'Reshape', inputs: [input], output, saved: input.shape });
   return output;

@@ -1,12 +1,11 @@
 // Softmax over the last axis, and the fused softmax cross-entropy used as the training loss.
 
-import { ShapeError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { RowsParams } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
-import { checkRank, checkSameShape } from './checks.js';
+import { checkRank, checkSameDtype, checkSameShape } from './checks.js';
 
 function rowsOf(tensor: Tensor): RowsParams {
   const columns = tensor.shape[tensor.rank - 1]!;
@@ -43,7 +42,7 @@ export interface SoftmaxCrossEntropySaved {
 export function softmaxCrossEntropy(logits: Tensor, targets: Tensor): { loss: Tensor; probabilities: Tensor; rowLosses: Tensor } {
   checkRank(logits, 2, 'softmaxCrossEntropy: logits', '[rows, classes]');
   checkSameShape('softmaxCrossEntropy: logits and targets', logits, targets);
-  if (logits.dtype !== targets.dtype) throw new ShapeError('softmaxCrossEntropy: logits and targets have different dtypes');
+  checkSameDtype('softmaxCrossEntropy: logits and targets', logits, targets);
   const params = rowsOf(logits);
   const probabilities = allocateTensor(logits.shape, logits.dtype);
   const rowLosses = allocateTensor([params.rows], logits.dtype);

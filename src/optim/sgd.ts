@@ -35,6 +35,7 @@ export class SGD implements Optimizer {
     this.momentum = checkNonNegative(options.momentum ?? 0, 'SGD momentum');
     this.nesterov = options.nesterov ?? false;
     this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'SGD weightDecay');
+    if (this.momentum >= 1) throw new ValueError(`SGD momentum must be below 1 (it would make the steps grow without bound), got ${this.momentum}`);
     if (this.nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs a momentum > 0');
   }
 

@@ -41,8 +41,10 @@ describe('convnet usage errors', () => {
 test('convnet summary prints the default model with shapes and the size formula', () => {
   const result = convnet('summary');
   assert.equal(result.status, 0, result.stderr);
-  assert.match(result.stdout, /conv2d_1 \(Conv2D\)\s+28x28x8\s+208\s+156,800\s+\(28 - 5 \+ 2\*2\) \/ 1 \+ 1 = 28/);
-  assert.match(result.stdout, /Total params: 11,274/);
+  // Conv 3x3, 1 -> 16 channels: 3*3*1*16 + 16 = 160 weights, 28*28*16*9 = 112,896 multiply-adds.
+  assert.match(result.stdout, /conv2d_1 \(Conv2D\)\s+28x28x16\s+160\s+112,896\s+\(28 - 3 \+ 2\*1\) \/ 1 \+ 1 = 28/);
+  assert.match(result.stdout, /flatten_1 \(Flatten\)\s+1568\s+0\s+0\s+7 \* 7 \* 32 = 1568/);
+  assert.match(result.stdout, /Total params: 105,866/);
 });
 
 test('convnet train with defaults reaches >= 97% on the bundled sample, saves a model that reloads', () => {
@@ -67,7 +69,7 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
 
     const summary = convnet('summary', '--model', out);
     assert.equal(summary.status, 0, summary.stderr);
-    assert.match(summary.stdout, /dense_1 \(Dense\)\s+10\s+7,850/);
+    assert.match(summary.stdout, /dense_2 \(Dense\)\s+10\s+650/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

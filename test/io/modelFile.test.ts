@@ -123,8 +123,8 @@ describe('model directories', () => {
     saveModel(digitsCnn(), directory);
     const weightsPath = join(directory, 'weights.safetensors');
     const { tensors } = decodeSafetensors(readFileSync(weightsPath), weightsPath);
-    const named = [...tensors].map(([name, tensor]) => ({ name, tensor: name === 'dense_1/kernel' ? Tensor.zeros([3136, 10]) : tensor }));
+    const named = [...tensors].map(([name, tensor]) => ({ name, tensor: name === 'dense_1/kernel' ? Tensor.zeros([3136, 64]) : tensor }));
     writeFileSync(weightsPath, encodeSafetensors(named));
-    assert.throws(() => loadModel(directory), /dense_1\/kernel' has shape 3136x10 but the model needs 784x10/);
+    assert.throws(() => loadModel(directory), /dense_1\/kernel' has shape 3136x64 but the model needs 1568x64/);
   });
 });

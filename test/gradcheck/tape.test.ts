@@ -1,0 +1,79 @@
+// GradientTape contract beyond single rules: the default seed, sources the target does not depend on,
+// ops outside run(), repeated gradient() calls, nested tapes, and the shape of an explicit seed dTarget.
+// All values are small integers or exact float64 results, so comparisons are exact unless stated.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { add, GradientTape, matMul, tanh, Tensor } from '../../src/index.js';
+import { assertClose } from '../helpers.js';
+
+const EXACT = { atol: 0, rtol: 0 };
+
+function matrix(values: number[], rows: number, columns: number): Tensor {
+  return Tensor.fromArray(values, [rows, columns], 'float64');
+}
+
+test('the seed defaults to ones: d(sum of x w)/dw = x^T 1', () => {
+  // x = [[1, 2], [3, 4]]: dW[i, j] = sum over rows of x[row, i] = [4, 4, 6, 6]
+  const x = matrix([1, 2, 3, 4], 2, 2);
+  const w = matrix([5, 6, 7, 8], 2, 2);
+  const tape = new GradientTape([w]);
+  const y = tape.run(() => matMul(x, w));
+  const [dW] = tape.gradient(y, [w]);
+  assertClose(dW!.data, [4, 4, 6, 6], EXACT, 'dW');
+});
+
+test('a source the target does not depend on gets zeros of its shape; ops outside run() are not recorded', () => {
+  const x = matrix([1, 2, 3, 4], 2, 2);
+  const unused = matrix([1, 2, 3], 1, 3);
+  const tape = new GradientTape([x, unused]);
+  const outside = add(x, x);
+  const y = tape.run(() => add(x, x));
+  const [dX, dUnused, dOutside] = tape.gradient(y, [x, unused, outside]);
+  assertClose(dX!.data, [2, 2, 2, 2], EXACT, 'dX (x used twice)');
+  assert.deepEqual(dUnused!.shape, [1, 3]);
+  assertClose(dUnused!.data, [0, 0, 0], EXACT, 'dUnused');
+  assertClose(dOutside!.data, [0, 0, 0, 0], EXACT, 'a tensor computed outside run() is not on the tape');
+});
+
+test('gradient() can be called twice on one tape with the same result', () => {
+  const x = matrix([0.5, -1, 2, 0], 2, 2);
+  const tape = new GradientTape([x]);
+  const y = tape.run(() => tanh(matMul(x, x)));
+  const first = tape.gradient(y, [x])[0]!;
+  const second = tape.gradient(y, [x])[0]!;
+  assertClose(second.data, first.data, EXACT, 'second call');
+});
+
+test('nested tapes: the inner tape records, and its backward pass run inside the outer tape adds nothing to it', () => {
+  const x = matrix([1, 2, 3, 4], 2, 2);
+  const outer = new GradientTape([x]);
+  const inner = new GradientTape([x]);
+  const y = outer.run(() => inner.run(() => add(x, x)));
+  assertClose(inner.gradient(y, [x])[0]!.data, [2, 2, 2, 2], EXACT, 'inner');
+  const z = outer.run(() => add(x, x));
+  outer.run(() => inner.gradient(y, [x]));
+  assertClose(outer.gradient(z, [x])[0]!.data, [2, 2, 2, 2], EXACT, 'outer, after an inner backward pass ran inside it');
+});
+
+test('nested tapes: the outer tape also records ops run inside the inner tape', () => {
+  const x = matrix([1, 2, 3, 4], 2, 2);
+  const outer = new GradientTape([x]);
+  const inner = new GradientTape([x]);
+  const y = outer.run(() => inner.run(() => add(x, x)));
+  assertClose(outer.gradient(y, [x])[0]!.data, [2, 2, 2, 2], EXACT, 'outer');
+});
+
+test('an explicit seed dTarget scales the gradient', () => {
+  const x = matrix([1, 2, 3, 4], 2, 2);
+  const tape = new GradientTape([x]);
+  const y = tape.run(() => add(x, x));
+  assertClose(tape.gradient(y, [x], matrix([1, -1, 0.5, 0], 2, 2))[0]!.data, [2, -2, 1, 0], EXACT, 'dX');
+});
+
+test('a seed dTarget whose shape differs from the target is rejected', () => {
+  const x = matrix([1, 2, 3, 4], 2, 2);
+  const tape = new GradientTape([x]);
+  const y = tape.run(() => tanh(x));
+  assert.throws(() => tape.gradient(y, [x], Tensor.fromArray([1, 1, 1, 1, 1, 1], [6], 'float64')), /2x2|\[2, 2\]/);
+});
