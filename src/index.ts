@@ -1,9 +1,42 @@
 // ConvNet.ts public API: the only entry point. Tools (the CLI, the web explorer) import from here.
 
 import { referenceBackend } from './kernels/js/referenceBackend.js';
-import { registerBackend } from './kernels/registry.js';
+import { getBackend, registerBackend, setBackend } from './kernels/registry.js';
+import { createWasmBackend, type WasmBackendInfo, type WasmBackendOptions } from './kernels/wasm/wasmBackend.js';
 
 registerBackend(referenceBackend);
+
+let wasmBackend: Awaited<ReturnType<typeof createWasmBackend>> | null = null;
+let wasmUnavailableReason: string | null = null;
+
+/**
+ * Starts the WebAssembly SIMD backend (relaxed SIMD and all cores where available), registers it as
+ * 'wasm' and makes it the active backend. Calling it again with other options restarts it.
+ * Throws ValueError where WebAssembly SIMD is missing.
+ *
+ * @example
+ * await initWasmBackend({ threads: 2 });
+ * getBackend().name; // 'wasm'
+ */
+export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackendInfo> {
+  wasmBackend?.dispose();
+  wasmBackend = await createWasmBackend(options);
+  registerBackend(wasmBackend);
+  setBackend('wasm');
+  return wasmBackend.info;
+}
+
+/** What the library runs on: the active backend, the WebAssembly build chosen, or why there is none. */
+export function backendInfo(): { active: string; wasm: WasmBackendInfo | null; wasmUnavailableReason: string | null } {
+  return { active: getBackend().name, wasm: wasmBackend?.info ?? null, wasmUnavailableReason };
+}
+
+// The fast backend is the default wherever WebAssembly SIMD exists; otherwise the reference one stays.
+try {
+  await initWasmBackend();
+} catch (error) {
+  wasmUnavailableReason = error instanceof Error ? error.message : String(error);
+}
 
 export { ConvNetError, FileFormatError, ShapeError, ValueError } from './core/errors.js';
 export type { DType, FloatArray } from './core/dtype.js';
@@ -13,7 +46,10 @@ export { Tensor } from './core/tensor.js';
 
 export { KERNEL_IDS, type KernelId } from './kernels/ids.js';
 export type { Padding } from './kernels/params.js';
-export { getBackend, listBackends, registerBackend, setBackend, type Backend, type KernelSignatures } from './kernels/registry.js';
+export { getBackend, listBackends, registerBackend, setBackend, withScope, type Backend, type KernelSignatures } from './kernels/registry.js';
+export type { WasmBackendInfo, WasmBackendOptions } from './kernels/wasm/wasmBackend.js';
+export type { WasmFeatures } from './kernels/wasm/featureProbe.js';
+export { benchmarkGemm } from './kernels/wasm/benchmarkGemm.js';
 
 export { conv2d } from './ops/conv2d.js';
 export { maxPool2d, maxPool2dWithArgmax } from './ops/maxPool2d.js';

@@ -62,7 +62,8 @@ export class GradientTape implements Recorder {
         if (dOut === undefined) continue;
         const rule = getGradient(entry.id);
         if (rule === undefined) throw new ValueError(`no gradient is registered for op ${entry.id}`);
-        const dInputs = rule(entry, dOut);
+        const isNeeded = entry.inputs.map((input) => input !== null && this.tracked.has(input));
+        const dInputs = rule(entry, dOut, isNeeded);
         entry.inputs.forEach((input, position) => {
           const dInput = dInputs[position];
           if (input === null || dInput === null || dInput === undefined || !this.tracked.has(input)) return;

@@ -50,8 +50,16 @@ export type KernelTable = { [Id in KernelId]: KernelSignatures[Id] };
 export interface Backend {
   readonly name: string;
   readonly kernels: KernelTable;
-  /** Storage for a new tensor. A WebAssembly backend returns views into its own memory. */
+  /**
+   * Storage for a new tensor, zero-filled. A WebAssembly backend returns views into its own memory,
+   * freed when the innermost open scope closes.
+   */
   allocate(dtype: DType, size: number): FloatArray;
+  /** Storage that outlives every scope (weights, optimizer state); defaults to allocate. */
+  allocatePersistent?(dtype: DType, size: number): FloatArray;
+  /** Opens a scope: temporaries allocated until the matching closeScope are freed together. */
+  openScope?(): number;
+  closeScope?(mark: number): void;
 }
 
 const backends = new Map<string, Backend>();
@@ -84,6 +92,26 @@ export function listBackends(): string[] {
 /** The active backend's implementation of kernel `id`. */
 export function getKernel<Id extends KernelId>(id: Id): KernelSignatures[Id] {
   return getBackend().kernels[id];
+}
+
+/** Storage that outlives scopes (weights, optimizer state) on the active backend. */
+export function allocatePersistent(dtype: DType, size: number): FloatArray {
+  const backend = getBackend();
+  return backend.allocatePersistent === undefined ? backend.allocate(dtype, size) : backend.allocatePersistent(dtype, size);
+}
+
+/**
+ * Runs `body` in a memory scope of the active backend: every temporary tensor it allocates is freed
+ * when it returns, so `body` must copy out whatever it wants to keep (into ordinary arrays).
+ */
+export function withScope<T>(body: () => T): T {
+  const backend = getBackend();
+  const mark = backend.openScope?.();
+  try {
+    return body();
+  } finally {
+    if (mark !== undefined) backend.closeScope?.(mark);
+  }
 }
 
 /** Plain heap storage, for backends that compute on ordinary typed arrays. */

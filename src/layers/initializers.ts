@@ -2,11 +2,12 @@
 // through ReLU layers (He et al., 2015: Var(w) = 2 / fanIn); Glorot (Xavier) keeps it through
 // symmetric activations such as tanh (Glorot and Bengio, 2010: Var(w) = 2 / (fanIn + fanOut)).
 
-import { allocateArray, type DType } from '../core/dtype.js';
+import type { DType } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { Random } from '../core/random.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
+import { allocatePersistent } from '../kernels/registry.js';
 
 export const INITIALIZERS = ['heNormal', 'heUniform', 'glorotNormal', 'glorotUniform', 'zeros'] as const;
 export type Initializer = (typeof INITIALIZERS)[number];
@@ -27,7 +28,8 @@ export function initializeWeights(
   random: Random,
   dtype: DType,
 ): Tensor {
-  const data = allocateArray(dtype, sizeOf(shape));
+  // Weights live as long as their layer: on the WebAssembly backend, outside any scope.
+  const data = allocatePersistent(dtype, sizeOf(shape));
   const variance = initializer.startsWith('he') ? 2 / fanIn : 2 / (fanIn + fanOut);
   if (initializer === 'heNormal' || initializer === 'glorotNormal') {
     const deviation = Math.sqrt(variance);

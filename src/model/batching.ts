@@ -3,6 +3,7 @@
 import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, sizeOf } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
+import { allocateTensor } from '../ops/allocate.js';
 
 /** Class indices (one per example), or target probabilities [examples, classes]. */
 export type Labels = ArrayLike<number> | Tensor;
@@ -10,7 +11,7 @@ export type Labels = ArrayLike<number> | Tensor;
 /** Copies the examples at `indices[start .. start + count)` of `x` into a new batch tensor. */
 export function gatherExamples(x: Tensor, indices: ArrayLike<number>, start: number, count: number): Tensor {
   const exampleSize = sizeOf(x.shape.slice(1));
-  const batch = Tensor.zeros([count, ...x.shape.slice(1)], x.dtype);
+  const batch = allocateTensor([count, ...x.shape.slice(1)], x.dtype);
   for (let row = 0; row < count; row++) {
     const source = indices[start + row]! * exampleSize;
     batch.data.set(x.data.subarray(source, source + exampleSize), row * exampleSize);
@@ -21,7 +22,7 @@ export function gatherExamples(x: Tensor, indices: ArrayLike<number>, start: num
 /** Target rows [count, classes] for the examples at `indices[start .. start + count)`. */
 export function gatherTargets(labels: Labels, classes: number, indices: ArrayLike<number>, start: number, count: number, dtype: Tensor['dtype']): Tensor {
   if (labels instanceof Tensor) return gatherExamples(labels.dtype === dtype ? labels : labels.clone(dtype), indices, start, count);
-  const targets = Tensor.zeros([count, classes], dtype);
+  const targets = allocateTensor([count, classes], dtype);
   for (let row = 0; row < count; row++) targets.data[row * classes + labels[indices[start + row]!]!] = 1;
   return targets;
 }

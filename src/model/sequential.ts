@@ -8,6 +8,7 @@ import { Random } from '../core/random.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { GradientTape } from '../autograd/tape.js';
+import { withScope } from '../kernels/registry.js';
 import { Input } from '../layers/input.js';
 import type { Layer } from '../layers/layer.js';
 import { Softmax } from '../layers/softmax.js';
@@ -145,8 +146,7 @@ export class Sequential {
     const order = identity(count);
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
-      const output = this.forward(gatherExamples(x, order, start, size));
-      result.data.set(output.data, start * outputSize);
+      withScope(() => result.data.set(this.forward(gatherExamples(x, order, start, size)).data, start * outputSize));
     }
     return result;
   }
@@ -162,11 +162,13 @@ export class Sequential {
     let correct = 0;
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
-      const logits = this.forward(gatherExamples(x, order, start, size), { end: this.logitsEnd() });
-      const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
-      const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
-      lossSum += loss.data[0]! * size;
-      correct += countCorrect(probabilities, labels, this.classes, order, start, size);
+      withScope(() => {
+        const logits = this.forward(gatherExamples(x, order, start, size), { end: this.logitsEnd() });
+        const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
+        const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
+        lossSum += loss.data[0]! * size;
+        correct += countCorrect(probabilities, labels, this.classes, order, start, size);
+      });
     }
     return { loss: lossSum / count, accuracy: correct / count };
   }
@@ -199,17 +201,21 @@ export class Sequential {
       for (let batch = 0; batch < batches; batch++) {
         const start = batch * batchSize;
         const size = Math.min(batchSize, trainCount - start);
-        const input = gatherExamples(x, order, start, size);
-        const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
-        const tape = new GradientTape(weights);
-        const { loss, probabilities } = tape.run(() => softmaxCrossEntropy(this.forward(input, { isTraining: true, end: this.logitsEnd() }), targets));
-        const lossValue = loss.data[0]!;
-        if (!Number.isFinite(lossValue)) {
-          throw new ValueError(`fit: the loss became ${lossValue} at epoch ${epoch}, batch ${batch + 1}; lower the learning rate (now ${optimizer.learningRate}) or check the examples for NaN or infinite values`);
-        }
-        optimizer.applyGradients(weights, tape.gradient(loss, weights));
+        // One memory scope per step: the step's activations and gradients are freed together.
+        const { lossValue, batchCorrect } = withScope(() => {
+          const input = gatherExamples(x, order, start, size);
+          const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
+          const tape = new GradientTape(weights);
+          const { loss, probabilities } = tape.run(() => softmaxCrossEntropy(this.forward(input, { isTraining: true, end: this.logitsEnd() }), targets));
+          const value = loss.data[0]!;
+          if (!Number.isFinite(value)) {
+            throw new ValueError(`fit: the loss became ${value} at epoch ${epoch}, batch ${batch + 1}; lower the learning rate (now ${optimizer.learningRate}) or check the examples for NaN or infinite values`);
+          }
+          optimizer.applyGradients(weights, tape.gradient(loss, weights));
+          return { lossValue: value, batchCorrect: countCorrect(probabilities, labels, this.classes, order, start, size) };
+        });
         lossSum += lossValue * size;
-        correct += countCorrect(probabilities, labels, this.classes, order, start, size);
+        correct += batchCorrect;
         seen += size;
         const seconds = (performance.now() - started) / 1000;
         callbacks.onBatchEnd?.({

@@ -1,10 +1,10 @@
 // Adam (Kingma and Ba, 2015): per-weight step sizes from running means of the gradient and of its
 // square, with bias correction for the first steps.
 
-import { allocateArray, type FloatArray } from '../core/dtype.js';
+import type { FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { getKernel } from '../kernels/registry.js';
+import { allocatePersistent, getKernel } from '../kernels/registry.js';
 import type { Optimizer } from './optimizer.js';
 import { checkNonNegative } from './sgd.js';
 
@@ -53,7 +53,7 @@ export class Adam implements Optimizer {
     weights.forEach((weight, index) => {
       let moments = this.moments.get(weight);
       if (moments === undefined) {
-        moments = { first: allocateArray(weight.dtype, weight.size), second: allocateArray(weight.dtype, weight.size), step: 0 };
+        moments = { first: allocatePersistent(weight.dtype, weight.size), second: allocatePersistent(weight.dtype, weight.size), step: 0 };
         this.moments.set(weight, moments);
       }
       moments.step += 1;

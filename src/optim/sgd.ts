@@ -1,10 +1,10 @@
 // Stochastic gradient descent with optional momentum (Polyak) and Nesterov momentum (Sutskever et
 // al., 2013, in the form PyTorch uses). Velocity buffers live per weight tensor.
 
-import { allocateArray, type FloatArray } from '../core/dtype.js';
+import type { FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { getKernel } from '../kernels/registry.js';
+import { allocatePersistent, getKernel } from '../kernels/registry.js';
 import type { Optimizer } from './optimizer.js';
 
 export interface SgdOptions {
@@ -44,7 +44,7 @@ export class SGD implements Optimizer {
     weights.forEach((weight, index) => {
       let velocity = this.velocities.get(weight);
       if (velocity === undefined) {
-        velocity = allocateArray(weight.dtype, weight.size);
+        velocity = allocatePersistent(weight.dtype, weight.size);
         this.velocities.set(weight, velocity);
       }
       update(weight.data, gradients[index]!.data, velocity, {

@@ -36,7 +36,7 @@ test('the correct tanh rule passes with a worst relative error far below 1e-6', 
 
 test('a tanh rule off by 1e-5 (relative) fails and the message names the worst element', () => {
   const input = uniformTensor(new Random(2), [3, 4], -2, 2);
-  withRule('Tanh', (original) => (entry, dOut) => original(entry, dOut).map((gradient) => scaled(gradient, 1 + 1e-5)), () => {
+  withRule('Tanh', (original) => (entry, dOut, isNeeded) => original(entry, dOut, isNeeded).map((gradient) => scaled(gradient, 1 + 1e-5)), () => {
     assert.throws(
       () => gradcheck(([x]) => tanh(x!), [input], { names: ['x'], maxRelativeError: 1e-6, label: 'wrong tanh' }),
       (error: Error) => /wrong tanh: 12 of 12 gradient elements exceed relative error 1e-6/.test(error.message) && /Worst: x\[\d,\d\]/.test(error.message),
@@ -48,7 +48,7 @@ test('a bias rule that returns no gradient fails (analytic 0 against numeric non
   const random = new Random(3);
   const input = uniformTensor(random, [2, 3]);
   const bias = uniformTensor(random, [3]);
-  withRule('BiasAdd', (original) => (entry, dOut) => [original(entry, dOut)[0]!, null], () => {
+  withRule('BiasAdd', (original) => (entry, dOut, isNeeded) => [original(entry, dOut, isNeeded)[0]!, null], () => {
     assert.throws(
       () => gradcheck(([x, b]) => biasAdd(x!, b!), [input, bias], { names: ['input', 'bias'], maxRelativeError: 1e-6 }),
       /bias\[\d\] analytic 0 numeric/,

@@ -6,11 +6,12 @@ import { biasAddGrad } from '../../ops/biasAdd.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from '../../ops/conv2d.js';
 import { registerGradient } from '../gradientRegistry.js';
 
-registerGradient<Conv2DParams>('Conv2D', (entry, dOut) => {
+// The first layer's input gradient is rarely needed (the images are not trained): skip it then.
+registerGradient<Conv2DParams>('Conv2D', (entry, dOut, isNeeded) => {
   const [input, filter, bias] = entry.inputs as [Tensor, Tensor, Tensor | null];
   return [
-    conv2dBackpropInput(dOut, filter, entry.saved),
-    conv2dBackpropFilter(input, dOut, entry.saved),
-    bias === null ? null : biasAddGrad(dOut),
+    isNeeded[0] ? conv2dBackpropInput(dOut, filter, entry.saved) : null,
+    isNeeded[1] ? conv2dBackpropFilter(input, dOut, entry.saved) : null,
+    bias !== null && isNeeded[2] ? biasAddGrad(dOut) : null,
   ];
 });

@@ -1,0 +1,192 @@
+// Convolution kernels of the WebAssembly SIMD backend, as im2col + GEMM (see gemm.ts). Layouts:
+// activations NHWC, filters [kH, kW, inC, outC]. The backward pass follows the derivation in
+// src/kernels/js/conv2d.ts. Work is split over threads by output rows so sums never depend on the
+// thread count: forward by output pixels, backprop-input by input pixels (gathering, not
+// scattering), backprop-filter by rows of the [kH*kW*inC, outC] filter gradient.
+//
+// Job record (fields of 4 bytes; see job.ts):
+//   0 first buffer, 1 second buffer, 2 third buffer (0 when absent), 3 fourth buffer or 0,
+//   4 scratch base, 5 scratch bytes per thread, 6 panel rows,
+//   7 batch, 8 inH, 9 inW, 10 inC, 11 outH, 12 outW, 13 outC, 14 kH, 15 kW, 16 strideH, 17 strideW, 18 padTop, 19 padLeft
+// Buffers: Conv2D (input, filter, bias, output); Conv2DBackpropInput (dOut, filter, dInput);
+// Conv2DBackpropFilter (input, dOut, dFilter).
+
+import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
+import { intField, pointerField, rangeEnd, rangeStart } from './job';
+
+/** The geometry fields 7-19 of a job record, read in place (an unmanaged overlay: no allocation). */
+@unmanaged class Geometry {
+  batch: i32; inH: i32; inW: i32; inC: i32; outH: i32; outW: i32; outC: i32;
+  kH: i32; kW: i32; strideH: i32; strideW: i32; padTop: i32; padLeft: i32;
+}
+
+@inline function geometryOf(job: usize): Geometry {
+  return changetype<Geometry>(job + 28);
+}
+
+/** This thread's private scratch area. */
+@inline function scratchOf(job: usize, threadIndex: i32): usize {
+  return pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
+}
+
+/** Copies `count` floats (a pixel's channels), or zero-fills them when `source` is 0 (padding). */
+@inline function copyChannels(destination: usize, source: usize, count: i32): void {
+  if (source == 0) {
+    memory.fill(destination, 0, <usize>count << 2);
+  } else if (count < 8) {
+    for (let index = 0; index < count; index++) store<f32>(destination + (<usize>index << 2), load<f32>(source + (<usize>index << 2)));
+  } else {
+    memory.copy(destination, source, <usize>count << 2);
+  }
+}
+
+/**
+ * im2col: panel[r, (ky * kW + kx) * inC + ic] = input at the tap (ky, kx) of output pixel
+ * pixelStart + r (zero where the tap falls in the padding). panel is [pixels, kH * kW * inC].
+ */
+function im2col(g: Geometry, input: usize, pixelStart: i32, pixels: i32, panel: usize): void {
+  const depth = g.kH * g.kW * g.inC;
+  const imagePixels = g.outH * g.outW;
+  for (let r = 0; r < pixels; r++) {
+    const pixel = pixelStart + r;
+    const image = pixel / imagePixels;
+    const oy = (pixel % imagePixels) / g.outW;
+    const ox = pixel % g.outW;
+    let destination = panel + (<usize>r * <usize>depth << 2);
+    for (let ky = 0; ky < g.kH; ky++) {
+      const iy = oy * g.strideH - g.padTop + ky;
+      for (let kx = 0; kx < g.kW; kx++) {
+        const ix = ox * g.strideW - g.padLeft + kx;
+        const isInside = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
+        const source = isInside ? input + (<usize>(((image * g.inH + iy) * g.inW + ix) * g.inC) << 2) : 0;
+        copyChannels(destination, source, g.inC);
+        destination += <usize>g.inC << 2;
+      }
+    }
+  }
+}
+
+/** Conv2D: output [batch*outH*outW, outC] = im2col(input) [.., kH*kW*inC] x filter [kH*kW*inC, outC] + bias. */
+export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
+  const g = geometryOf(job);
+  const scratch = scratchOf(job, threadIndex);
+  const panelRows = intField(job, 6);
+  const input = pointerField(job, 0);
+  const filter = pointerField(job, 1);
+  const bias = pointerField(job, 2);
+  const output = pointerField(job, 3);
+  const pixels = g.batch * g.outH * g.outW;
+  const depth = g.kH * g.kW * g.inC;
+  const panel = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const first = rangeStart(pixels, TILE_ROWS, threadIndex, threadCount);
+  const last = rangeEnd(pixels, TILE_ROWS, threadIndex, threadCount);
+  // 1x1, stride 1, no padding: the input already is the im2col panel.
+  const isPointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0;
+  for (let start = first; start < last; start += panelRows) {
+    const rows = min(panelRows, last - start);
+    let a = panel;
+    let aStart = 0;
+    if (isPointwise) {
+      a = input;
+      aStart = start;
+    } else {
+      im2col(g, input, start, rows, panel);
+    }
+    const outputRows = output + (<usize>start * <usize>g.outC << 2);
+    gemm(a + (<usize>aStart * <usize>depth << 2), depth, 1, filter, g.outC, outputRows, g.outC, rows, g.outC, depth, 0, rows, false, scratch);
+    if (bias != 0) addBiasRows(outputRows, bias, rows, g.outC);
+  }
+}
+
+function addBiasRows(rows: usize, bias: usize, count: i32, channels: i32): void {
+  const vectorEnd = channels & ~3;
+  for (let r = 0; r < count; r++) {
+    const row = rows + (<usize>r * <usize>channels << 2);
+    for (let c = 0; c < vectorEnd; c += 4) {
+      const at = <usize>c << 2;
+      v128.store(row + at, f32x4.add(v128.load(row + at), v128.load(bias + at)));
+    }
+    for (let c = vectorEnd; c < channels; c++) {
+      const at = <usize>c << 2;
+      store<f32>(row + at, load<f32>(row + at) + load<f32>(bias + at));
+    }
+  }
+}
+
+/**
+ * Conv2DBackpropInput, as a gather: for each input pixel, panel row = the dOut rows of every output
+ * pixel whose window covers it, tap by tap (zero where none does, e.g. between strides); then
+ * dInput [pixels, inC] = panel [pixels, kH*kW*outC] x rearranged [kH*kW*outC, inC], where
+ * rearranged[(ky * kW + kx) * outC + oc, ic] = filter[ky, kx, ic, oc].
+ */
+export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i32): void {
+  const g = geometryOf(job);
+  const scratch = scratchOf(job, threadIndex);
+  const panelRows = intField(job, 6);
+  const dOut = pointerField(job, 0);
+  const filter = pointerField(job, 1);
+  const dInput = pointerField(job, 2);
+  const depth = g.kH * g.kW * g.outC;
+  const rearranged = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const panel = rearranged + ((<usize>depth * <usize>g.inC + 8) << 2);
+  for (let tap = 0; tap < g.kH * g.kW; tap++) {
+    for (let ic = 0; ic < g.inC; ic++) {
+      for (let oc = 0; oc < g.outC; oc++) {
+        store<f32>(rearranged + ((<usize>(tap * g.outC + oc) * <usize>g.inC + <usize>ic) << 2), load<f32>(filter + ((<usize>(tap * g.inC + ic) * <usize>g.outC + <usize>oc) << 2)));
+      }
+    }
+  }
+  const pixels = g.batch * g.inH * g.inW;
+  const imagePixels = g.inH * g.inW;
+  const first = rangeStart(pixels, TILE_ROWS, threadIndex, threadCount);
+  const last = rangeEnd(pixels, TILE_ROWS, threadIndex, threadCount);
+  for (let start = first; start < last; start += panelRows) {
+    const rows = min(panelRows, last - start);
+    for (let r = 0; r < rows; r++) {
+      const pixel = start + r;
+      const image = pixel / imagePixels;
+      const iy = (pixel % imagePixels) / g.inW;
+      const ix = pixel % g.inW;
+      let destination = panel + (<usize>r * <usize>depth << 2);
+      for (let ky = 0; ky < g.kH; ky++) {
+        const rowOffset = iy + g.padTop - ky;
+        const oy = rowOffset / g.strideH;
+        const hasRow = rowOffset >= 0 && rowOffset % g.strideH == 0 && oy < g.outH;
+        for (let kx = 0; kx < g.kW; kx++) {
+          const columnOffset = ix + g.padLeft - kx;
+          const ox = columnOffset / g.strideW;
+          const isCovered = hasRow && columnOffset >= 0 && columnOffset % g.strideW == 0 && ox < g.outW;
+          const source = isCovered ? dOut + (<usize>(((image * g.outH + oy) * g.outW + ox) * g.outC) << 2) : 0;
+          copyChannels(destination, source, g.outC);
+          destination += <usize>g.outC << 2;
+        }
+      }
+    }
+    gemm(panel, depth, 1, rearranged, g.inC, dInput + (<usize>start * <usize>g.inC << 2), g.inC, rows, g.inC, depth, 0, rows, false, scratch);
+  }
+}
+
+/**
+ * Conv2DBackpropFilter: dFilter [kH*kW*inC, outC] = sum over pixel blocks of
+ * im2col(input)^T [kH*kW*inC, block] x dOut [block, outC]. Threads own rows of dFilter, and every
+ * row sums the blocks in the same order, whatever the thread count.
+ */
+export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: i32): void {
+  const g = geometryOf(job);
+  const scratch = scratchOf(job, threadIndex);
+  const panelRows = intField(job, 6);
+  const input = pointerField(job, 0);
+  const dOut = pointerField(job, 1);
+  const dFilter = pointerField(job, 2);
+  const pixels = g.batch * g.outH * g.outW;
+  const depth = g.kH * g.kW * g.inC;
+  const panel = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const first = rangeStart(depth, TILE_ROWS, threadIndex, threadCount);
+  const last = rangeEnd(depth, TILE_ROWS, threadIndex, threadCount);
+  if (first >= last) return;
+  for (let start = 0; start < pixels; start += panelRows) {
+    const rows = min(panelRows, pixels - start);
+    im2col(g, input, start, rows, panel);
+    gemm(panel, 1, depth, dOut + (<usize>start * <usize>g.outC << 2), g.outC, dFilter, g.outC, depth, g.outC, rows, first, last, start > 0, scratch);
+  }
+}

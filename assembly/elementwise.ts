@@ -1,0 +1,172 @@
+// Elementwise kernels of the WebAssembly SIMD backend: activations and their gradients, add, bias
+// add and its gradient (references: src/kernels/js/activations.ts, elementwise.ts). Elementwise jobs
+// split the values over threads in blocks of 4; bias gradient splits the channels.
+//
+// Job records (4-byte fields):
+//   Relu, Sigmoid, Tanh:                    0 input, 1 output, 2 size
+//   ReluGrad, SigmoidGrad, TanhGrad:        0 dOut, 1 input (ReLU) or output (sigmoid, tanh), 2 dInput, 3 size
+//   Add:                                    0 a, 1 b, 2 output, 3 size
+//   BiasAdd:                                0 input, 1 bias, 2 output, 3 rows, 4 columns
+//   BiasAddGrad:                            0 dOut, 1 dBias, 2 rows, 3 columns
+
+import { intField, pointerField, rangeEnd, rangeStart } from './job';
+
+export function relu(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const output = pointerField(job, 1);
+  const size = intField(job, 2);
+  const first = rangeStart(size, 4, threadIndex, threadCount);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  const vectorEnd = first + ((last - first) & ~3);
+  const zero = f32x4.splat(0);
+  for (let index = first; index < vectorEnd; index += 4) {
+    const at = <usize>index << 2;
+    const value = v128.load(input + at);
+    // max(x, 0) that keeps NaN, as the reference does: x > 0 ? x : (x is NaN ? x : 0).
+    const keep = v128.or(f32x4.gt(value, zero), f32x4.ne(value, value));
+    v128.store(output + at, v128.and(value, keep));
+  }
+  for (let index = vectorEnd; index < last; index++) {
+    const value = load<f32>(input + (<usize>index << 2));
+    store<f32>(output + (<usize>index << 2), value > 0 || value != value ? value : 0);
+  }
+}
+
+export function reluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
+  const dOut = pointerField(job, 0);
+  const input = pointerField(job, 1);
+  const dInput = pointerField(job, 2);
+  const size = intField(job, 3);
+  const first = rangeStart(size, 4, threadIndex, threadCount);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  const vectorEnd = first + ((last - first) & ~3);
+  const zero = f32x4.splat(0);
+  for (let index = first; index < vectorEnd; index += 4) {
+    const at = <usize>index << 2;
+    v128.store(dInput + at, v128.and(v128.load(dOut + at), f32x4.gt(v128.load(input + at), zero)));
+  }
+  for (let index = vectorEnd; index < last; index++) {
+    const at = <usize>index << 2;
+    store<f32>(dInput + at, load<f32>(input + at) > 0 ? load<f32>(dOut + at) : 0);
+  }
+}
+
+export function sigmoid(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const output = pointerField(job, 1);
+  const size = intField(job, 2);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  for (let index = rangeStart(size, 4, threadIndex, threadCount); index < last; index++) {
+    const value = load<f32>(input + (<usize>index << 2));
+    let result: f32;
+    if (value >= 0) {
+      result = 1 / (1 + Mathf.exp(-value));
+    } else {
+      const exponential = Mathf.exp(value);
+      result = exponential / (1 + exponential);
+    }
+    store<f32>(output + (<usize>index << 2), result);
+  }
+}
+
+export function tanh(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const output = pointerField(job, 1);
+  const size = intField(job, 2);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  for (let index = rangeStart(size, 4, threadIndex, threadCount); index < last; index++) {
+    store<f32>(output + (<usize>index << 2), Mathf.tanh(load<f32>(input + (<usize>index << 2))));
+  }
+}
+
+/** dInput = dOut * s * (1 - s) (sigmoid) or dOut * (1 - s * s) (tanh), s the forward output. */
+function saturatingGrad(job: usize, threadIndex: i32, threadCount: i32, isTanh: bool): void {
+  const dOut = pointerField(job, 0);
+  const output = pointerField(job, 1);
+  const dInput = pointerField(job, 2);
+  const size = intField(job, 3);
+  const first = rangeStart(size, 4, threadIndex, threadCount);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  const vectorEnd = first + ((last - first) & ~3);
+  const one = f32x4.splat(1);
+  for (let index = first; index < vectorEnd; index += 4) {
+    const at = <usize>index << 2;
+    const s = v128.load(output + at);
+    const slope = isTanh ? f32x4.sub(one, f32x4.mul(s, s)) : f32x4.mul(s, f32x4.sub(one, s));
+    v128.store(dInput + at, f32x4.mul(v128.load(dOut + at), slope));
+  }
+  for (let index = vectorEnd; index < last; index++) {
+    const at = <usize>index << 2;
+    const s = load<f32>(output + at);
+    store<f32>(dInput + at, load<f32>(dOut + at) * (isTanh ? 1 - s * s : s * (1 - s)));
+  }
+}
+
+export function sigmoidGrad(job: usize, threadIndex: i32, threadCount: i32): void {
+  saturatingGrad(job, threadIndex, threadCount, false);
+}
+
+export function tanhGrad(job: usize, threadIndex: i32, threadCount: i32): void {
+  saturatingGrad(job, threadIndex, threadCount, true);
+}
+
+export function add(job: usize, threadIndex: i32, threadCount: i32): void {
+  const a = pointerField(job, 0);
+  const b = pointerField(job, 1);
+  const output = pointerField(job, 2);
+  const size = intField(job, 3);
+  const first = rangeStart(size, 4, threadIndex, threadCount);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  const vectorEnd = first + ((last - first) & ~3);
+  for (let index = first; index < vectorEnd; index += 4) {
+    const at = <usize>index << 2;
+    v128.store(output + at, f32x4.add(v128.load(a + at), v128.load(b + at)));
+  }
+  for (let index = vectorEnd; index < last; index++) {
+    const at = <usize>index << 2;
+    store<f32>(output + at, load<f32>(a + at) + load<f32>(b + at));
+  }
+}
+
+/** input [rows, columns] + bias [columns] -> output [rows, columns]; rows split over threads. */
+export function biasAdd(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const bias = pointerField(job, 1);
+  const output = pointerField(job, 2);
+  const rows = intField(job, 3);
+  const columns = intField(job, 4);
+  const vectorEnd = columns & ~3;
+  const last = rangeEnd(rows, 1, threadIndex, threadCount);
+  for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
+    const base = <usize>row * <usize>columns << 2;
+    for (let column = 0; column < vectorEnd; column += 4) {
+      const at = <usize>column << 2;
+      v128.store(output + base + at, f32x4.add(v128.load(input + base + at), v128.load(bias + at)));
+    }
+    for (let column = vectorEnd; column < columns; column++) {
+      const at = <usize>column << 2;
+      store<f32>(output + base + at, load<f32>(input + base + at) + load<f32>(bias + at));
+    }
+  }
+}
+
+/** dBias [columns] = column sums of dOut [rows, columns]; columns split over threads in blocks of 4. */
+export function biasAddGrad(job: usize, threadIndex: i32, threadCount: i32): void {
+  const dOut = pointerField(job, 0);
+  const dBias = pointerField(job, 1);
+  const rows = intField(job, 2);
+  const columns = intField(job, 3);
+  const first = rangeStart(columns, 4, threadIndex, threadCount);
+  const last = rangeEnd(columns, 4, threadIndex, threadCount);
+  const vectorEnd = first + ((last - first) & ~3);
+  for (let column = first; column < vectorEnd; column += 4) {
+    let sum = f32x4.splat(0);
+    for (let row = 0; row < rows; row++) sum = f32x4.add(sum, v128.load(dOut + ((<usize>row * <usize>columns + <usize>column) << 2)));
+    v128.store(dBias + (<usize>column << 2), sum);
+  }
+  for (let column = vectorEnd; column < last; column++) {
+    let sum: f32 = 0;
+    for (let row = 0; row < rows; row++) sum += load<f32>(dOut + ((<usize>row * <usize>columns + <usize>column) << 2));
+    store<f32>(dBias + (<usize>column << 2), sum);
+  }
+}

@@ -1,0 +1,38 @@
+// The JS -> WebAssembly boundary. Every kernel export has the signature
+//   kernel(job: usize, threadIndex: i32, threadCount: i32)
+// where `job` points to a record of 4-byte fields written by src/kernels/wasm/ (pointers, integers
+// and f32 numbers, in the order each kernel's header lists). Every thread gets the same record and
+// computes its own share of the output, chosen by `threadRange` so that no sum's order depends on the
+// thread count: work is split over output rows or channels, never over a reduction.
+
+/** The pointer in field `index` of a job record. */
+@inline export function pointerField(job: usize, index: i32): usize {
+  return <usize>load<u32>(job + (<usize>index << 2));
+}
+
+/** The integer in field `index` of a job record. */
+@inline export function intField(job: usize, index: i32): i32 {
+  return load<i32>(job + (<usize>index << 2));
+}
+
+/** The f32 number in field `index` of a job record. */
+@inline export function floatField(job: usize, index: i32): f32 {
+  return load<f32>(job + (<usize>index << 2));
+}
+
+/**
+ * First unit of this thread's share of `total` units split in blocks of `granularity` (the last
+ * block may be partial). Shares are contiguous and in thread order.
+ */
+export function rangeStart(total: i32, granularity: i32, threadIndex: i32, threadCount: i32): i32 {
+  const blocks = (total + granularity - 1) / granularity;
+  const perThread = (blocks + threadCount - 1) / threadCount;
+  return min(total, threadIndex * perThread * granularity);
+}
+
+/** One past the last unit of this thread's share (see rangeStart). */
+export function rangeEnd(total: i32, granularity: i32, threadIndex: i32, threadCount: i32): i32 {
+  const blocks = (total + granularity - 1) / granularity;
+  const perThread = (blocks + threadCount - 1) / threadCount;
+  return min(total, (threadIndex + 1) * perThread * granularity);
+}

@@ -1,0 +1,98 @@
+// Max pooling kernels of the WebAssembly SIMD backend (reference: src/kernels/js/maxPool2d.ts).
+// Forward keeps 4 channels per f32x4 with their argmax in an i32x4; backward scatters each gradient
+// to its argmax. Forward splits output pixels over threads; backward splits images, since windows
+// of one image may overlap but never reach another image.
+//
+// Job record: 0 input or dOut, 1 output or argmax, 2 argmax or dInput,
+//   3 batch, 4 inH, 5 inW, 6 channels, 7 outH, 8 outW, 9 kH, 10 kW, 11 strideH, 12 strideW, 13 padTop, 14 padLeft
+
+import { pointerField, rangeEnd, rangeStart } from './job';
+
+@unmanaged class PoolGeometry {
+  batch: i32; inH: i32; inW: i32; channels: i32; outH: i32; outW: i32;
+  kH: i32; kW: i32; strideH: i32; strideW: i32; padTop: i32; padLeft: i32;
+}
+
+/**
+ * input  [batch, inH, inW, C]
+ * output [batch, outH, outW, C]
+ * argmax [batch, outH, outW, C] flat input index of each maximum (i32)
+ * Padded taps are skipped; the first valid tap seeds the maximum; a later tap wins if larger or NaN.
+ */
+export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const output = pointerField(job, 1);
+  const argmax = pointerField(job, 2);
+  const g = changetype<PoolGeometry>(job + 12);
+  const channels = g.channels;
+  const vectorEnd = channels & ~3;
+  const pixels = g.batch * g.outH * g.outW;
+  const imagePixels = g.outH * g.outW;
+  const last = rangeEnd(pixels, 1, threadIndex, threadCount);
+  for (let pixel = rangeStart(pixels, 1, threadIndex, threadCount); pixel < last; pixel++) {
+    const image = pixel / imagePixels;
+    const oy = (pixel % imagePixels) / g.outW;
+    const ox = pixel % g.outW;
+    const yStart = max(0, oy * g.strideH - g.padTop);
+    const yEnd = min(g.inH, oy * g.strideH - g.padTop + g.kH);
+    const xStart = max(0, ox * g.strideW - g.padLeft);
+    const xEnd = min(g.inW, ox * g.strideW - g.padLeft + g.kW);
+    const outBase = pixel * channels;
+    const firstTap = ((image * g.inH + yStart) * g.inW + xStart) * channels;
+    for (let c = 0; c < vectorEnd; c += 4) {
+      let best = v128.load(input + (<usize>(firstTap + c) << 2));
+      let bestIndex = i32x4.add(i32x4.splat(firstTap + c), i32x4(0, 1, 2, 3));
+      for (let iy = yStart; iy < yEnd; iy++) {
+        for (let ix = xStart; ix < xEnd; ix++) {
+          const index = ((image * g.inH + iy) * g.inW + ix) * channels + c;
+          const value = v128.load(input + (<usize>index << 2));
+          // A NaN wins too, so it propagates as in the reference kernel.
+          const isLarger = v128.or(f32x4.gt(value, best), f32x4.ne(value, value));
+          best = v128.bitselect(value, best, isLarger);
+          bestIndex = v128.bitselect(i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3)), bestIndex, isLarger);
+        }
+      }
+      v128.store(output + (<usize>(outBase + c) << 2), best);
+      v128.store(argmax + (<usize>(outBase + c) << 2), bestIndex);
+    }
+    for (let c = vectorEnd; c < channels; c++) {
+      let best = load<f32>(input + (<usize>(firstTap + c) << 2));
+      let bestIndex = firstTap + c;
+      for (let iy = yStart; iy < yEnd; iy++) {
+        for (let ix = xStart; ix < xEnd; ix++) {
+          const index = ((image * g.inH + iy) * g.inW + ix) * channels + c;
+          const value = load<f32>(input + (<usize>index << 2));
+          if (value > best || value != value) {
+            best = value;
+            bestIndex = index;
+          }
+        }
+      }
+      store<f32>(output + (<usize>(outBase + c) << 2), best);
+      store<i32>(argmax + (<usize>(outBase + c) << 2), bestIndex);
+    }
+  }
+}
+
+/**
+ * dOut   [batch, outH, outW, C]
+ * argmax [batch, outH, outW, C] from maxPool2d
+ * dInput [batch, inH, inW, C] (overwritten)
+ */
+export function maxPool2dBackprop(job: usize, threadIndex: i32, threadCount: i32): void {
+  const dOut = pointerField(job, 0);
+  const argmax = pointerField(job, 1);
+  const dInput = pointerField(job, 2);
+  const g = changetype<PoolGeometry>(job + 12);
+  const inputPerImage = g.inH * g.inW * g.channels;
+  const outputPerImage = g.outH * g.outW * g.channels;
+  const last = rangeEnd(g.batch, 1, threadIndex, threadCount);
+  for (let image = rangeStart(g.batch, 1, threadIndex, threadCount); image < last; image++) {
+    memory.fill(dInput + (<usize>(image * inputPerImage) << 2), 0, <usize>inputPerImage << 2);
+    const end = (image + 1) * outputPerImage;
+    for (let index = image * outputPerImage; index < end; index++) {
+      const target = dInput + (<usize>load<i32>(argmax + (<usize>index << 2)) << 2);
+      store<f32>(target, load<f32>(target) + load<f32>(dOut + (<usize>index << 2)));
+    }
+  }
+}

@@ -1,0 +1,95 @@
+// The WebAssembly backend's memory owner. One WebAssembly.Memory holds every tensor the backend
+// allocates. Temporaries come from a stack: a scope marks the top and releasing the mark frees
+// everything allocated since (the training loop opens one scope per step, so steady-state training
+// reuses the same addresses and allocates nothing new). Persistent buffers (weights, optimizer
+// state) are placed above everything in use and never move; the stack skips over them.
+//
+// Every block is 64-byte aligned and followed by 64 spare bytes, because SIMD kernels may read up to
+// 7 floats past the end of a row (see assembly/gemm.ts).
+
+import { ValueError } from '../../core/errors.js';
+
+const PAGE_BYTES = 65536;
+const ALIGNMENT = 64;
+const PADDING = 64;
+
+interface Block {
+  start: number;
+  end: number;
+}
+
+function alignUp(value: number): number {
+  return Math.ceil(value / ALIGNMENT) * ALIGNMENT;
+}
+
+export class Arena {
+  private top: number;
+  private readonly persistent: Block[] = [];
+  /** ArrayBuffers this memory has exposed (a shared memory gives a new one after each grow). */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** Highest byte ever in use, for memory reports. */
+  peak = 0;
+
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    base: number,
+    private readonly maximumBytes: number,
+  ) {
+    this.top = alignUp(base);
+    this.buffers.add(memory.buffer);
+  }
+
+  /** The current view of the whole memory. */
+  get buffer(): ArrayBufferLike {
+    const buffer = this.memory.buffer;
+    this.buffers.add(buffer);
+    return buffer;
+  }
+
+  /** Whether a typed array lives in this memory (so kernels can use it in place). */
+  contains(array: ArrayBufferView): boolean {
+    return this.buffers.has(array.buffer);
+  }
+
+  /** A byte offset of `bytes` free bytes on the temporary stack. */
+  allocate(bytes: number): number {
+    let start = alignUp(this.top);
+    for (const block of this.persistent) {
+      if (start < block.end + PADDING && start + bytes + PADDING > block.start) start = alignUp(block.end + PADDING);
+    }
+    this.ensure(start + bytes + PADDING);
+    this.top = start + bytes;
+    return start;
+  }
+
+  /** A byte offset of `bytes` bytes that no scope will release. */
+  allocatePersistent(bytes: number): number {
+    const highest = this.persistent.reduce((end, block) => Math.max(end, block.end), 0);
+    const start = alignUp(Math.max(this.top, highest) + PADDING);
+    this.ensure(start + bytes + PADDING);
+    this.persistent.push({ start, end: start + bytes });
+    this.persistent.sort((a, b) => a.start - b.start);
+    return start;
+  }
+
+  /** The current top of the temporary stack, to release back to. */
+  mark(): number {
+    return this.top;
+  }
+
+  /** Frees every temporary allocated since `mark`. */
+  release(mark: number): void {
+    this.top = mark;
+  }
+
+  private ensure(end: number): void {
+    this.peak = Math.max(this.peak, end);
+    const size = this.memory.buffer.byteLength;
+    if (end <= size) return;
+    if (end > this.maximumBytes) {
+      throw new ValueError(`wasm backend: out of memory: needs ${end} bytes, the memory is limited to ${this.maximumBytes}; pass a larger memoryBytes to initWasmBackend`);
+    }
+    this.memory.grow(Math.ceil((end - size) / PAGE_BYTES));
+    this.buffers.add(this.memory.buffer);
+  }
+}

@@ -1,0 +1,102 @@
+// Runs one kernel on several threads that share the WebAssembly memory. The calling thread is
+// thread 0; workers (worker_threads in Node) are threads 1..n-1, each with its own instance of the
+// same module over the same memory. A job is announced through a small shared control block:
+// the caller bumps a generation counter and wakes the workers; each worker runs its share and
+// counts itself done. Workers spin briefly before sleeping, because kernels come in quick
+// succession during a training step and a futex wake-up costs tens of microseconds.
+//
+// Control block (Int32Array over a SharedArrayBuffer):
+//   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count, 4 finished workers
+
+export const CONTROL_GENERATION = 0;
+export const CONTROL_EXPORT = 1;
+export const CONTROL_JOB = 2;
+export const CONTROL_THREADS = 3;
+export const CONTROL_FINISHED = 4;
+export const CONTROL_FIELDS = 8;
+/** Spin iterations before a thread sleeps on Atomics.wait. */
+export const SPIN_ITERATIONS = 20000;
+
+/** What a worker needs to start: the compiled module, the shared memory and the control block. */
+export interface WorkerSetup {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  threadIndex: number;
+  exportNames: string[];
+}
+
+interface WorkerHandle {
+  terminate(): unknown;
+}
+
+export class ThreadPool {
+  private readonly control: Int32Array;
+  private readonly workers: WorkerHandle[] = [];
+
+  private constructor(
+    readonly threads: number,
+    control: SharedArrayBuffer,
+  ) {
+    this.control = new Int32Array(control);
+  }
+
+  /** Starts `threads - 1` workers (Node worker_threads) and waits until each has instantiated the module. */
+  static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[]): Promise<ThreadPool> {
+    const control = new SharedArrayBuffer(CONTROL_FIELDS * 4);
+    const pool = new ThreadPool(threads, control);
+    if (threads <= 1) return pool;
+    const { Worker } = await import('node:worker_threads');
+    const workerUrl = new URL('./worker.js', import.meta.url);
+    const ready: Promise<void>[] = [];
+    for (let threadIndex = 1; threadIndex < threads; threadIndex++) {
+      const setup: WorkerSetup = { module, memory, control, threadIndex, exportNames };
+      const worker = new Worker(workerUrl, { workerData: setup });
+      worker.unref();
+      pool.workers.push(worker);
+      ready.push(new Promise((resolve, reject) => {
+        worker.once('message', () => resolve());
+        worker.once('error', reject);
+      }));
+    }
+    await Promise.all(ready);
+    return pool;
+  }
+
+  /**
+   * Runs export `exportIndex` on `threadCount` threads (at most this pool's size) and returns when
+   * all have finished. `runOwnShare` runs thread 0's share on the calling thread.
+   */
+  run(exportIndex: number, job: number, threadCount: number, runOwnShare: () => void): void {
+    const helpers = Math.min(threadCount, this.threads) - 1;
+    if (helpers <= 0) {
+      runOwnShare();
+      return;
+    }
+    const control = this.control;
+    Atomics.store(control, CONTROL_EXPORT, exportIndex);
+    Atomics.store(control, CONTROL_JOB, job);
+    Atomics.store(control, CONTROL_THREADS, helpers + 1);
+    Atomics.store(control, CONTROL_FINISHED, 0);
+    Atomics.add(control, CONTROL_GENERATION, 1);
+    Atomics.notify(control, CONTROL_GENERATION);
+    runOwnShare();
+    // Every worker reports, even those with no share, so the next job never races a late reader.
+    const workers = this.workers.length;
+    for (let spin = 0; Atomics.load(control, CONTROL_FINISHED) < workers; spin++) {
+      if (spin > SPIN_ITERATIONS) {
+        const finished = Atomics.load(control, CONTROL_FINISHED);
+        if (finished < workers) Atomics.wait(control, CONTROL_FINISHED, finished, 10);
+      }
+    }
+  }
+
+  /** Stops the workers. */
+  stop(): void {
+    Atomics.store(this.control, CONTROL_EXPORT, -1);
+    Atomics.add(this.control, CONTROL_GENERATION, 1);
+    Atomics.notify(this.control, CONTROL_GENERATION);
+    for (const worker of this.workers) worker.terminate();
+    this.workers.length = 0;
+  }
+}

@@ -1,0 +1,245 @@
+// Parity of the WebAssembly SIMD backend with the reference kernels on randomized shapes (batch 1-9,
+// channels 1-70, kernels 1/3/5/7, strides 1-3, every padding mode, non-square images), in both the
+// relaxed-SIMD and the plain-SIMD builds; and bit-identical results for 1 and 2 threads.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  Conv2D,
+  Dense,
+  Flatten,
+  Input,
+  MaxPool2D,
+  Random,
+  ReLU,
+  SGD,
+  Sequential,
+  Softmax,
+  Tanh,
+  Tensor,
+  getBackend,
+  initWasmBackend,
+  setBackend,
+  type Backend,
+  type KernelSignatures,
+  type Padding,
+} from '../../src/index.js';
+import { resolvePadding, windowOutputSize, type Conv2DParams, type Pool2DParams } from '../../src/kernels/params.js';
+import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
+import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
+import { assertClose } from '../helpers.js';
+
+const features = await probeWasmFeatures();
+const skip = features.simd ? false : 'this engine has no WebAssembly SIMD: the wasm backend cannot run (reported, not ignored)';
+
+function randomArray(random: Random, size: number, scale = 1): Float32Array {
+  const values = new Float32Array(size);
+  for (let index = 0; index < size; index++) values[index] = (random.uniform() * 2 - 1) * scale;
+  return values;
+}
+
+/** A random window geometry, drawn from the ranges the issue names. */
+function randomWindow(random: Random, isPool: boolean): Pool2DParams {
+  const kernel = isPool ? 1 + random.integer(3) : [1, 3, 5, 7][random.integer(4)]!;
+  const strideH = 1 + random.integer(3);
+  const strideW = 1 + random.integer(3);
+  const inH = kernel + random.integer(12);
+  const inW = kernel + random.integer(12);
+  const modes: Padding[] = ['valid', 'same', random.integer(kernel), [random.integer(kernel), random.integer(kernel)], [random.integer(kernel), random.integer(kernel), random.integer(kernel), random.integer(kernel)]];
+  const padding = modes[random.integer(modes.length)]!;
+  const pads = resolvePadding(padding, inH, inW, kernel, kernel, strideH, strideW);
+  return {
+    batch: 1 + random.integer(9),
+    inH, inW,
+    inC: 1 + random.integer(70),
+    outH: windowOutputSize(inH, kernel, strideH, pads.padTop, pads.padBottom),
+    outW: windowOutputSize(inW, kernel, strideW, pads.padLeft, pads.padRight),
+    kH: kernel, kW: kernel, strideH, strideW, ...pads,
+  };
+}
+
+function randomConv(random: Random): Conv2DParams {
+  let window = randomWindow(random, false);
+  while (window.outH < 1 || window.outW < 1) window = randomWindow(random, false);
+  return { ...window, outC: 1 + random.integer(70) };
+}
+
+/** Runs one kernel on both backends with the same inputs; returns both sets of outputs. */
+type Case = { name: string; run(kernels: KernelSignatures): ArrayLike<number>[]; tolerance: { atol: number; rtol: number } };
+
+function convCases(random: Random, count: number): Case[] {
+  const cases: Case[] = [];
+  for (let index = 0; index < count; index++) {
+    const params = randomConv(random);
+    const { batch, inH, inW, inC, outH, outW, outC, kH, kW } = params;
+    const input = randomArray(random, batch * inH * inW * inC);
+    const filter = randomArray(random, kH * kW * inC * outC, 0.5);
+    const bias = random.uniform() < 0.5 ? randomArray(random, outC) : null;
+    const dOut = randomArray(random, batch * outH * outW * outC);
+    const depth = kH * kW * Math.max(inC, outC);
+    const label = `${batch}x${inH}x${inW}x${inC} k${kH} s${params.strideH}x${params.strideW} pad(${params.padTop},${params.padBottom},${params.padLeft},${params.padRight}) -> ${outC}`;
+    // float32 sums of `depth` products of values in [-1, 1]: rounding grows like sqrt(depth) * 2^-24 * depth.
+    const tolerance = { atol: 2e-6 * depth, rtol: 1e-4 };
+    cases.push(
+      { name: `Conv2D ${label}`, tolerance, run: (k) => { const out = new Float32Array(batch * outH * outW * outC); k.Conv2D(input, filter, bias, out, params); return [out]; } },
+      { name: `Conv2DBackpropInput ${label}`, tolerance, run: (k) => { const out = new Float32Array(input.length); k.Conv2DBackpropInput(dOut, filter, out, params); return [out]; } },
+      { name: `Conv2DBackpropFilter ${label}`, tolerance: { atol: 2e-6 * batch * outH * outW, rtol: 1e-4 }, run: (k) => { const out = new Float32Array(filter.length); k.Conv2DBackpropFilter(input, dOut, out, params); return [out]; } },
+    );
+  }
+  return cases;
+}
+
+function poolCases(random: Random, count: number): Case[] {
+  const cases: Case[] = [];
+  for (let index = 0; index < count; index++) {
+    let params = randomWindow(random, true);
+    while (params.outH < 1 || params.outW < 1 || Math.max(params.padTop, params.padBottom, params.padLeft, params.padRight) >= params.kH) params = randomWindow(random, true);
+    const { batch, inH, inW, inC, outH, outW } = params;
+    const input = randomArray(random, batch * inH * inW * inC);
+    const dOut = randomArray(random, batch * outH * outW * inC);
+    const label = `${batch}x${inH}x${inW}x${inC} pool${params.kH} s${params.strideH}x${params.strideW} pad(${params.padTop},${params.padBottom},${params.padLeft},${params.padRight})`;
+    cases.push({
+      name: `MaxPool2D + MaxPool2DBackprop ${label}`,
+      tolerance: { atol: 1e-6, rtol: 1e-6 },
+      run: (k) => {
+        const output = new Float32Array(batch * outH * outW * inC);
+        const argmax = new Int32Array(output.length);
+        k.MaxPool2D(input, output, argmax, params);
+        const dInput = new Float32Array(input.length);
+        k.MaxPool2DBackprop(dOut, argmax, dInput, params);
+        return [output, argmax, dInput];
+      },
+    });
+  }
+  return cases;
+}
+
+function denseCases(random: Random): Case[] {
+  const cases: Case[] = [];
+  for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [64, 3136, 128], [9, 70, 10], [17, 33, 65], [64, 128, 10], [5, 300, 257]] as const) {
+    for (const transposeA of [false, true]) {
+      for (const transposeB of [false, true]) {
+        const a = randomArray(random, m * k);
+        const b = randomArray(random, k * n);
+        cases.push({
+          name: `MatMul ${m}x${k}x${n}${transposeA ? ' A^T' : ''}${transposeB ? ' B^T' : ''}`,
+          tolerance: { atol: 2e-6 * k, rtol: 1e-4 },
+          run: (kernels) => { const out = new Float32Array(m * n); kernels.MatMul(a, b, out, { m, k, n, transposeA, transposeB }); return [out]; },
+        });
+      }
+    }
+  }
+  const rows = 13;
+  const columns = 37;
+  const logits = randomArray(random, rows * columns, 5);
+  const targets = new Float32Array(rows * columns);
+  for (let row = 0; row < rows; row++) targets[row * columns + random.integer(columns)] = 1;
+  const values = randomArray(random, 1001, 4);
+  const other = randomArray(random, 1001);
+  const positive = values.map((value) => 1 / (1 + Math.exp(-value)));
+  const close = { atol: 1e-6, rtol: 1e-5 };
+  const size = values.length;
+  cases.push(
+    { name: 'BiasAdd + BiasAddGrad', tolerance: { atol: 1e-5, rtol: 1e-5 }, run: (k) => { const out = new Float32Array(rows * columns); k.BiasAdd(logits, values.subarray(0, columns), out, { rows, columns }); const dBias = new Float32Array(columns); k.BiasAddGrad(logits, dBias, { rows, columns }); return [out, dBias]; } },
+    { name: 'Relu + ReluGrad', tolerance: { atol: 0, rtol: 0 }, run: (k) => { const out = new Float32Array(size); k.Relu(values, out, { size }); const dIn = new Float32Array(size); k.ReluGrad(other, values, dIn, { size }); return [out, dIn]; } },
+    { name: 'Sigmoid + SigmoidGrad', tolerance: close, run: (k) => { const out = new Float32Array(size); k.Sigmoid(values, out, { size }); const dIn = new Float32Array(size); k.SigmoidGrad(other, positive, dIn, { size }); return [out, dIn]; } },
+    { name: 'Tanh + TanhGrad', tolerance: close, run: (k) => { const out = new Float32Array(size); k.Tanh(values, out, { size }); const dIn = new Float32Array(size); k.TanhGrad(other, positive, dIn, { size }); return [out, dIn]; } },
+    { name: 'Add', tolerance: { atol: 0, rtol: 0 }, run: (k) => { const out = new Float32Array(size); k.Add(values, other, out, { size }); return [out]; } },
+    { name: 'Softmax + SoftmaxGrad', tolerance: close, run: (k) => { const out = new Float32Array(rows * columns); k.Softmax(logits, out, { rows, columns }); const dIn = new Float32Array(rows * columns); k.SoftmaxGrad(logits, out, dIn, { rows, columns }); return [out, dIn]; } },
+    {
+      name: 'SoftmaxCrossEntropy + SoftmaxCrossEntropyGrad', tolerance: { atol: 1e-5, rtol: 1e-5 },
+      run: (k) => {
+        const probabilities = new Float32Array(rows * columns);
+        const losses = new Float32Array(rows);
+        k.SoftmaxCrossEntropy(logits, targets, probabilities, losses, { rows, columns });
+        const dLogits = new Float32Array(rows * columns);
+        k.SoftmaxCrossEntropyGrad(probabilities, targets, dLogits, { rows, columns, scale: 1 / rows });
+        return [probabilities, losses, dLogits];
+      },
+    },
+    {
+      name: 'SgdUpdate (momentum, Nesterov, weight decay)', tolerance: { atol: 1e-6, rtol: 1e-5 },
+      run: (k) => {
+        const weights = values.slice();
+        const velocity = other.slice();
+        k.SgdUpdate(weights, other, velocity, { size, learningRate: 0.1, momentum: 0.9, isNesterov: true, weightDecay: 1e-3 });
+        const plain = values.slice();
+        k.SgdUpdate(plain, other, new Float32Array(size), { size, learningRate: 1, momentum: 0, isNesterov: false, weightDecay: 0 });
+        return [weights, velocity, plain];
+      },
+    },
+    {
+      name: 'AdamUpdate', tolerance: { atol: 1e-6, rtol: 1e-4 },
+      run: (k) => {
+        const weights = values.slice();
+        const first = other.slice();
+        const second = positive.slice();
+        k.AdamUpdate(weights, other, first, second, { size, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 3, weightDecay: 0 });
+        return [weights, first, second];
+      },
+    },
+  );
+  return cases;
+}
+
+const random = new Random(2024);
+const cases = [...convCases(random, 40), ...poolCases(random, 25), ...denseCases(random)];
+
+for (const build of [{ title: 'relaxed SIMD', disableRelaxedSimd: false }, { title: 'plain SIMD', disableRelaxedSimd: true }]) {
+  describe(`wasm backend (${build.title}) matches the reference kernels`, { skip }, () => {
+    let wasm: Backend;
+    before(async () => {
+      await initWasmBackend({ threads: 2, disableRelaxedSimd: build.disableRelaxedSimd });
+      wasm = getBackend();
+      setBackend('reference');
+    });
+    for (const parityCase of cases) {
+      test(parityCase.name, () => {
+        const expected = parityCase.run(referenceBackend.kernels);
+        const actual = parityCase.run(wasm.kernels);
+        actual.forEach((values, index) => assertClose(values, expected[index]!, parityCase.tolerance, `${parityCase.name} output ${index}`));
+      });
+    }
+  });
+}
+
+describe('wasm backend: the thread count never changes a result', { skip }, () => {
+  after(() => setBackend('reference'));
+  test('every kernel gives bit-identical outputs on 1 and 2 threads', async () => {
+    await initWasmBackend({ threads: 1 });
+    const single = cases.map((parityCase) => parityCase.run(getBackend().kernels));
+    await initWasmBackend({ threads: 2 });
+    const double = cases.map((parityCase) => parityCase.run(getBackend().kernels));
+    cases.forEach((parityCase, index) => {
+      single[index]!.forEach((values, output) => assert.deepEqual(Array.from(double[index]![output]!), Array.from(values), `${parityCase.name} output ${output}`));
+    });
+  });
+
+  test('the info reports the build, features and threads it chose', async () => {
+    const info = await initWasmBackend({ threads: 2 });
+    assert.equal(info.threads, features.threads ? 2 : 1);
+    assert.match(info.build, features.relaxedSimd ? /relaxed/ : /simd/);
+    assert.equal(getBackend().name, 'wasm');
+  });
+
+  test('training on 1 and 2 threads gives bit-identical losses and weights', async () => {
+    const train = async (threads: number) => {
+      await initWasmBackend({ threads });
+      const model = new Sequential([
+        new Input({ shape: [12, 10, 3] }),
+        new Conv2D({ filters: 8, kernelSize: 3, padding: 'same' }), new ReLU(), new MaxPool2D(),
+        new Conv2D({ filters: 12, kernelSize: 3, strides: 2, padding: 'same' }), new Tanh(),
+        new Flatten(), new Dense({ units: 5 }), new Softmax(),
+      ], { seed: 3 });
+      const examples = 48;
+      const input = Tensor.fromArray(randomArray(new Random(5), examples * 12 * 10 * 3), [examples, 12, 10, 3]);
+      const labels = Array.from({ length: examples }, (_, index) => index % 5);
+      const history = model.fit(input, labels, { epochs: 2, batchSize: 16, optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }) });
+      return { losses: history.epochs.map((epoch) => epoch.loss), weights: model.trainableWeights().flatMap((weight) => Array.from(weight.data)) };
+    };
+    const single = await train(1);
+    const double = await train(2);
+    assert.deepEqual(double.losses, single.losses);
+    assert.deepEqual(double.weights, single.weights);
+  });
+});
