@@ -41,28 +41,55 @@ import { intField, pointerField, rangeEnd, rangeStart } from './job';
 }
 
 /**
- * im2col: panel[r, (ky * kW + kx) * inC + ic] = input at the tap (ky, kx) of output pixel
- * pixelStart + r (zero where the tap falls in the padding). panel is [pixels, kH * kW * inC].
+ * im2col, restricted to panel columns [columnStart, columnEnd): panel[r, c - columnStart] = column c
+ * of the full im2col row of output pixel pixelStart + r, where column (ky * kW + kx) * inC + ic is the
+ * input at tap (ky, kx), channel ic (zero where the tap falls in the padding). The taps of one kernel
+ * row are adjacent pixels of one input row, so each row's valid part is one contiguous copy.
  */
-function im2col(g: Geometry, input: usize, pixelStart: i32, pixels: i32, panel: usize): void {
-  const depth = g.kH * g.kW * g.inC;
+function im2col(g: Geometry, input: usize, pixelStart: i32, pixels: i32, panel: usize, columnStart: i32, columnEnd: i32): void {
+  const width = columnEnd - columnStart;
+  const rowColumns = g.kW * g.inC;
   const imagePixels = g.outH * g.outW;
   for (let r = 0; r < pixels; r++) {
     const pixel = pixelStart + r;
     const image = pixel / imagePixels;
     const oy = (pixel % imagePixels) / g.outW;
     const ox = pixel % g.outW;
-    let destination = panel + (<usize>r * <usize>depth << 2);
+    const ixStart = ox * g.strideW - g.padLeft;
+    // Columns of a kernel row that fall inside the image: taps kx in [kxStart, kxEnd).
+    const validStart = max(0, -ixStart) * g.inC;
+    const validEnd = min(g.kW, g.inW - ixStart) * g.inC;
+    const destinationRow = panel + (<usize>r * <usize>width << 2);
     for (let ky = 0; ky < g.kH; ky++) {
+      const rowStart = ky * rowColumns;
+      const from = max(columnStart, rowStart);
+      const to = min(columnEnd, rowStart + rowColumns);
+      if (from >= to) continue;
+      const destination = destinationRow + (<usize>(from - columnStart) << 2);
       const iy = oy * g.strideH - g.padTop + ky;
-      for (let kx = 0; kx < g.kW; kx++) {
-        const ix = ox * g.strideW - g.padLeft + kx;
-        const isInside = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
-        const source = isInside ? input + (<usize>(((image * g.inH + iy) * g.inW + ix) * g.inC) << 2) : 0;
-        copyChannels(destination, source, g.inC);
-        destination += <usize>g.inC << 2;
+      if (iy < 0 || iy >= g.inH) {
+        memory.fill(destination, 0, <usize>(to - from) << 2);
+        continue;
       }
+      // Within this kernel row: zeros, then input pixels ixStart + kx, then zeros.
+      const copyFrom = min(max(rowStart + validStart, from), to);
+      const copyTo = min(max(rowStart + max(validStart, validEnd), copyFrom), to);
+      if (copyFrom > from) memory.fill(destination, 0, <usize>(copyFrom - from) << 2);
+      if (copyTo > copyFrom) {
+        const source = input + (<usize>(((image * g.inH + iy) * g.inW + ixStart) * g.inC + copyFrom - rowStart) << 2);
+        copyFloats(destination + (<usize>(copyFrom - from) << 2), source, copyTo - copyFrom);
+      }
+      if (to > copyTo) memory.fill(destination + (<usize>(copyTo - from) << 2), 0, <usize>(to - copyTo) << 2);
     }
+  }
+}
+
+/** Copies `count` floats; short runs element by element (cheaper than a bulk copy call). */
+@inline function copyFloats(destination: usize, source: usize, count: i32): void {
+  if (count < 8) {
+    for (let index = 0; index < count; index++) store<f32>(destination + (<usize>index << 2), load<f32>(source + (<usize>index << 2)));
+  } else {
+    memory.copy(destination, source, <usize>count << 2);
   }
 }
 
@@ -90,7 +117,7 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
       a = input;
       aStart = start;
     } else {
-      im2col(g, input, start, rows, panel);
+      im2col(g, input, start, rows, panel, 0, depth);
     }
     const outputRows = output + (<usize>start * <usize>g.outC << 2);
     gemm(a + (<usize>aStart * <usize>depth << 2), depth, 1, filter, g.outC, outputRows, g.outC, rows, g.outC, depth, 0, rows, false, scratch);
@@ -168,8 +195,9 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
 
 /**
  * Conv2DBackpropFilter: dFilter [kH*kW*inC, outC] = sum over pixel blocks of
- * im2col(input)^T [kH*kW*inC, block] x dOut [block, outC]. Threads own rows of dFilter, and every
- * row sums the blocks in the same order, whatever the thread count.
+ * im2col(input)^T [kH*kW*inC, block] x dOut [block, outC]. Threads own rows of dFilter (and build
+ * only the im2col columns of those rows), and every row sums the blocks in the same order,
+ * whatever the thread count.
  */
 export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: i32): void {
   const g = geometryOf(job);
@@ -184,9 +212,11 @@ export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: 
   const first = rangeStart(depth, TILE_ROWS, threadIndex, threadCount);
   const last = rangeEnd(depth, TILE_ROWS, threadIndex, threadCount);
   if (first >= last) return;
+  const width = last - first;
+  const rows = dFilter + (<usize>first * <usize>g.outC << 2);
   for (let start = 0; start < pixels; start += panelRows) {
-    const rows = min(panelRows, pixels - start);
-    im2col(g, input, start, rows, panel);
-    gemm(panel, 1, depth, dOut + (<usize>start * <usize>g.outC << 2), g.outC, dFilter, g.outC, depth, g.outC, rows, first, last, start > 0, scratch);
+    const count = min(panelRows, pixels - start);
+    im2col(g, input, start, count, panel, first, last);
+    gemm(panel, 1, width, dOut + (<usize>start * <usize>g.outC << 2), g.outC, rows, g.outC, width, g.outC, count, 0, width, start > 0, scratch);
   }
 }

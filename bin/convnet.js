@@ -2,4 +2,4 @@
 // Entry point of the `convnet` command; the CLI itself is compiled from cli/ by `npm run build`.
 import { main } from '../dist/cli/main.js';
 
-process.exitCode = main(process.argv);
+process.exitCode = await main(process.argv);

@@ -2,7 +2,7 @@
 // values or inputs end with one line on stderr and exit code 2; bugs keep their stack trace.
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConvNetError } from '../src/index.js';
+import { ConvNetError, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
 import { summary } from './commands/summary.js';
 import { train } from './commands/train.js';
 import { DATASET_NAMES } from './datasets.js';
@@ -49,7 +49,12 @@ function buildProgram(): Command {
     .option('--seed <n>', 'random seed for weights and shuffling', nonNegativeInteger, 1)
     .option('--out <dir>', 'where to save the model (default: runs/<dataset>)')
     .option('--json', 'print the result as one JSON object on the last line of stdout', false)
-    .action((options) => train(options));
+    .addOption(new Option('--backend <name>', 'compute backend (default: wasm where WebAssembly SIMD exists)').choices(['wasm', 'reference']))
+    .option('--threads <n>', 'threads for the wasm backend (default: all cores)', positiveInteger)
+    .action(async (options) => {
+      await selectBackend(options);
+      train(options);
+    });
 
   program
     .command('summary')
@@ -61,10 +66,25 @@ function buildProgram(): Command {
   return program;
 }
 
+/** Applies --backend and --threads: the wasm backend is already active by default where it exists. */
+async function selectBackend(options: { backend?: 'wasm' | 'reference'; threads?: number }): Promise<void> {
+  if (options.backend === 'reference') {
+    if (options.threads !== undefined) throw new UsageError('--threads applies to the wasm backend only');
+    setBackend('reference');
+    return;
+  }
+  const { wasm, wasmUnavailableReason } = backendInfo();
+  if (wasm === null) {
+    if (options.backend === 'wasm') throw new UsageError(`--backend wasm: ${wasmUnavailableReason ?? 'unavailable'}`);
+    return;
+  }
+  if (options.threads !== undefined && options.threads !== wasm.threads) await initWasmBackend({ threads: options.threads });
+}
+
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   try {
-    buildProgram().parse([...argv]);
+    await buildProgram().parseAsync([...argv]);
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {

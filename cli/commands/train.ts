@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import {
   Adam,
+  backendInfo,
   SGD,
   datasetToTensor,
   digitsCnn,
@@ -14,6 +15,8 @@ import { loadNamedDataset, type DatasetName } from '../datasets.js';
 import { formatDuration, formatPercent, progressReporter } from '../progress.js';
 
 export interface TrainOptions {
+  backend?: 'wasm' | 'reference';
+  threads?: number;
   dataset: DatasetName;
   dataDir?: string;
   epochs?: number;
@@ -48,7 +51,7 @@ export function train(options: TrainOptions): void {
   const optimizer: Optimizer = options.optimizer === 'adam'
     ? new Adam({ learningRate })
     : new SGD({ learningRate, momentum: 0.9, nesterov: true });
-  log.write(`Training ${epochs} epochs, batch ${options.batchSize}, ${optimizer.className} learning rate ${learningRate} (halved after each epoch), seed ${options.seed}, backend ${getBackend().name}\n`);
+  log.write(`Training ${epochs} epochs, batch ${options.batchSize}, ${optimizer.className} learning rate ${learningRate} (halved after each epoch), seed ${options.seed}, backend ${describeBackend()}\n`);
 
   const reporter = progressReporter(log);
   const started = performance.now();
@@ -83,10 +86,16 @@ export function train(options: TrainOptions): void {
     seconds: trainingSeconds,
     imagesPerSecond,
     backend: getBackend().name,
+    threads: getBackend().name === 'wasm' ? backendInfo().wasm?.threads ?? 1 : 1,
     out: outDirectory,
   };
   saveModel(model, outDirectory, { classNames: trainSet.classNames, training: result });
   log.write(`Test accuracy ${formatPercent(test.accuracy)}, test loss ${test.loss.toFixed(4)} on ${testSet.count} images; trained in ${formatDuration(trainingSeconds)} (${imagesPerSecond.toFixed(0)} img/s)\n`);
   log.write(`Saved the model to ${outDirectory}\n`);
   if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+function describeBackend(): string {
+  const { active, wasm } = backendInfo();
+  return active === 'wasm' && wasm !== null ? `wasm (${wasm.build}, ${wasm.threads} threads)` : active;
 }

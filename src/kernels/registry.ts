@@ -51,11 +51,11 @@ export interface Backend {
   readonly name: string;
   readonly kernels: KernelTable;
   /**
-   * Storage for a new tensor, zero-filled. A WebAssembly backend returns views into its own memory,
-   * freed when the innermost open scope closes.
+   * Storage for a new tensor, with unspecified contents (kernels overwrite their outputs). A
+   * WebAssembly backend returns views into its own memory, freed when the innermost scope closes.
    */
   allocate(dtype: DType, size: number): FloatArray;
-  /** Storage that outlives every scope (weights, optimizer state); defaults to allocate. */
+  /** Zero-filled storage that outlives every scope (weights, optimizer state); defaults to allocate. */
   allocatePersistent?(dtype: DType, size: number): FloatArray;
   /** Opens a scope: temporaries allocated until the matching closeScope are freed together. */
   openScope?(): number;

@@ -3,7 +3,7 @@
 import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, sizeOf } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
-import { allocateTensor } from '../ops/allocate.js';
+import { allocateTensor, zerosTensor } from '../ops/allocate.js';
 
 /** Class indices (one per example), or target probabilities [examples, classes]. */
 export type Labels = ArrayLike<number> | Tensor;
@@ -22,7 +22,7 @@ export function gatherExamples(x: Tensor, indices: ArrayLike<number>, start: num
 /** Target rows [count, classes] for the examples at `indices[start .. start + count)`. */
 export function gatherTargets(labels: Labels, classes: number, indices: ArrayLike<number>, start: number, count: number, dtype: Tensor['dtype']): Tensor {
   if (labels instanceof Tensor) return gatherExamples(labels.dtype === dtype ? labels : labels.clone(dtype), indices, start, count);
-  const targets = allocateTensor([count, classes], dtype);
+  const targets = zerosTensor([count, classes], dtype);
   for (let row = 0; row < count; row++) targets.data[row * classes + labels[indices[start + row]!]!] = 1;
   return targets;
 }

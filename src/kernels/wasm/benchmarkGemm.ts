@@ -2,8 +2,7 @@
 // benchmark reports next to the peers (bench/). Not used by training.
 
 import { Random } from '../../core/random.js';
-import { getKernel, withScope } from '../registry.js';
-import { getBackend } from '../registry.js';
+import { getBackend, getKernel, withScope } from '../registry.js';
 
 /**
  * Median GFLOP/s of `repetitions` n x n x n products (2 n^3 flops each) on the active backend.

@@ -146,7 +146,8 @@ class Runtime {
     const bytes = Math.max(size, 1) * 4;
     const offset = isPersistent ? this.arena.allocatePersistent(bytes) : this.arena.allocate(bytes);
     const view = new Float32Array(this.arena.buffer, offset, size);
-    view.fill(0);
+    // The stack reuses memory: persistent buffers are promised zero-filled, temporaries are not.
+    if (isPersistent) view.fill(0);
     return view;
   }
 
