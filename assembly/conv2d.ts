@@ -47,27 +47,38 @@ import { intField, pointerField, rangeEnd, rangeStart } from './job';
  * row are adjacent pixels of one input row, so each row's valid part is one contiguous copy.
  */
 function im2col(g: Geometry, input: usize, pixelStart: i32, pixels: i32, panel: usize, columnStart: i32, columnEnd: i32): void {
+  // Locals, not g.field in the loops: stores to the panel may alias the job record.
+  const inH = g.inH;
+  const inW = g.inW;
+  const inC = g.inC;
+  const outW = g.outW;
+  const kH = g.kH;
+  const kW = g.kW;
+  const strideH = g.strideH;
+  const strideW = g.strideW;
+  const padTop = g.padTop;
+  const padLeft = g.padLeft;
   const width = columnEnd - columnStart;
-  const rowColumns = g.kW * g.inC;
-  const imagePixels = g.outH * g.outW;
+  const rowColumns = kW * inC;
+  const imagePixels = g.outH * outW;
   for (let r = 0; r < pixels; r++) {
     const pixel = pixelStart + r;
     const image = pixel / imagePixels;
-    const oy = (pixel % imagePixels) / g.outW;
-    const ox = pixel % g.outW;
-    const ixStart = ox * g.strideW - g.padLeft;
+    const oy = (pixel % imagePixels) / outW;
+    const ox = pixel % outW;
+    const ixStart = ox * strideW - padLeft;
     // Columns of a kernel row that fall inside the image: taps kx in [kxStart, kxEnd).
-    const validStart = max(0, -ixStart) * g.inC;
-    const validEnd = min(g.kW, g.inW - ixStart) * g.inC;
+    const validStart = max(0, -ixStart) * inC;
+    const validEnd = min(kW, inW - ixStart) * inC;
     const destinationRow = panel + (<usize>r * <usize>width << 2);
-    for (let ky = 0; ky < g.kH; ky++) {
+    for (let ky = 0; ky < kH; ky++) {
       const rowStart = ky * rowColumns;
       const from = max(columnStart, rowStart);
       const to = min(columnEnd, rowStart + rowColumns);
       if (from >= to) continue;
       const destination = destinationRow + (<usize>(from - columnStart) << 2);
-      const iy = oy * g.strideH - g.padTop + ky;
-      if (iy < 0 || iy >= g.inH) {
+      const iy = oy * strideH - padTop + ky;
+      if (iy < 0 || iy >= inH) {
         memory.fill(destination, 0, <usize>(to - from) << 2);
         continue;
       }
@@ -76,7 +87,7 @@ function im2col(g: Geometry, input: usize, pixelStart: i32, pixels: i32, panel: 
       const copyTo = min(max(rowStart + max(validStart, validEnd), copyFrom), to);
       if (copyFrom > from) memory.fill(destination, 0, <usize>(copyFrom - from) << 2);
       if (copyTo > copyFrom) {
-        const source = input + (<usize>(((image * g.inH + iy) * g.inW + ixStart) * g.inC + copyFrom - rowStart) << 2);
+        const source = input + (<usize>(((image * inH + iy) * inW + ixStart) * inC + copyFrom - rowStart) << 2);
         copyFloats(destination + (<usize>(copyFrom - from) << 2), source, copyTo - copyFrom);
       }
       if (to > copyTo) memory.fill(destination + (<usize>(copyTo - from) << 2), 0, <usize>(to - copyTo) << 2);
@@ -153,18 +164,31 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
   const dOut = pointerField(job, 0);
   const filter = pointerField(job, 1);
   const dInput = pointerField(job, 2);
-  const depth = g.kH * g.kW * g.outC;
+  // Locals, not g.field in the loops: stores may alias the job record.
+  const inH = g.inH;
+  const inW = g.inW;
+  const inC = g.inC;
+  const outH = g.outH;
+  const outW = g.outW;
+  const outC = g.outC;
+  const kH = g.kH;
+  const kW = g.kW;
+  const strideH = g.strideH;
+  const strideW = g.strideW;
+  const padTop = g.padTop;
+  const padLeft = g.padLeft;
+  const depth = kH * kW * outC;
   const rearranged = scratch + <usize>GEMM_SCRATCH_BYTES;
-  const panel = rearranged + ((<usize>depth * <usize>g.inC + 8) << 2);
-  for (let tap = 0; tap < g.kH * g.kW; tap++) {
-    for (let ic = 0; ic < g.inC; ic++) {
-      for (let oc = 0; oc < g.outC; oc++) {
-        store<f32>(rearranged + ((<usize>(tap * g.outC + oc) * <usize>g.inC + <usize>ic) << 2), load<f32>(filter + ((<usize>(tap * g.inC + ic) * <usize>g.outC + <usize>oc) << 2)));
+  const panel = rearranged + ((<usize>depth * <usize>inC + 8) << 2);
+  for (let tap = 0; tap < kH * kW; tap++) {
+    for (let ic = 0; ic < inC; ic++) {
+      for (let oc = 0; oc < outC; oc++) {
+        store<f32>(rearranged + ((<usize>(tap * outC + oc) * <usize>inC + <usize>ic) << 2), load<f32>(filter + ((<usize>(tap * inC + ic) * <usize>outC + <usize>oc) << 2)));
       }
     }
   }
-  const pixels = g.batch * g.inH * g.inW;
-  const imagePixels = g.inH * g.inW;
+  const pixels = g.batch * inH * inW;
+  const imagePixels = inH * inW;
   const first = rangeStart(pixels, TILE_ROWS, threadIndex, threadCount);
   const last = rangeEnd(pixels, TILE_ROWS, threadIndex, threadCount);
   for (let start = first; start < last; start += panelRows) {
@@ -172,24 +196,24 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
     for (let r = 0; r < rows; r++) {
       const pixel = start + r;
       const image = pixel / imagePixels;
-      const iy = (pixel % imagePixels) / g.inW;
-      const ix = pixel % g.inW;
+      const iy = (pixel % imagePixels) / inW;
+      const ix = pixel % inW;
       let destination = panel + (<usize>r * <usize>depth << 2);
-      for (let ky = 0; ky < g.kH; ky++) {
-        const rowOffset = iy + g.padTop - ky;
-        const oy = rowOffset / g.strideH;
-        const hasRow = rowOffset >= 0 && rowOffset % g.strideH == 0 && oy < g.outH;
-        for (let kx = 0; kx < g.kW; kx++) {
-          const columnOffset = ix + g.padLeft - kx;
-          const ox = columnOffset / g.strideW;
-          const isCovered = hasRow && columnOffset >= 0 && columnOffset % g.strideW == 0 && ox < g.outW;
-          const source = isCovered ? dOut + (<usize>(((image * g.outH + oy) * g.outW + ox) * g.outC) << 2) : 0;
-          copyChannels(destination, source, g.outC);
-          destination += <usize>g.outC << 2;
+      for (let ky = 0; ky < kH; ky++) {
+        const rowOffset = iy + padTop - ky;
+        const oy = rowOffset / strideH;
+        const hasRow = rowOffset >= 0 && rowOffset % strideH == 0 && oy < outH;
+        for (let kx = 0; kx < kW; kx++) {
+          const columnOffset = ix + padLeft - kx;
+          const ox = columnOffset / strideW;
+          const isCovered = hasRow && columnOffset >= 0 && columnOffset % strideW == 0 && ox < outW;
+          const source = isCovered ? dOut + (<usize>(((image * outH + oy) * outW + ox) * outC) << 2) : 0;
+          copyChannels(destination, source, outC);
+          destination += <usize>outC << 2;
         }
       }
     }
-    gemm(panel, depth, 1, rearranged, g.inC, dInput + (<usize>start * <usize>g.inC << 2), g.inC, rows, g.inC, depth, 0, rows, false, scratch);
+    gemm(panel, depth, 1, rearranged, inC, dInput + (<usize>start * <usize>inC << 2), inC, rows, inC, depth, 0, rows, false, scratch);
   }
 }
 

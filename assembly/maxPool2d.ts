@@ -24,32 +24,45 @@ export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
   const output = pointerField(job, 1);
   const argmax = pointerField(job, 2);
   const g = changetype<PoolGeometry>(job + 12);
+  // Locals, not g.field in the loops: stores to output may alias the job record, so every field
+  // read would be a memory load.
   const channels = g.channels;
+  const inH = g.inH;
+  const inW = g.inW;
+  const outH = g.outH;
+  const outW = g.outW;
+  const kH = g.kH;
+  const kW = g.kW;
+  const strideH = g.strideH;
+  const strideW = g.strideW;
+  const padTop = g.padTop;
+  const padLeft = g.padLeft;
   const vectorEnd = channels & ~3;
-  const pixels = g.batch * g.outH * g.outW;
-  const imagePixels = g.outH * g.outW;
+  const pixels = g.batch * outH * outW;
+  const imagePixels = outH * outW;
+  const lanes = i32x4(0, 1, 2, 3);
   const last = rangeEnd(pixels, 1, threadIndex, threadCount);
   for (let pixel = rangeStart(pixels, 1, threadIndex, threadCount); pixel < last; pixel++) {
     const image = pixel / imagePixels;
-    const oy = (pixel % imagePixels) / g.outW;
-    const ox = pixel % g.outW;
-    const yStart = max(0, oy * g.strideH - g.padTop);
-    const yEnd = min(g.inH, oy * g.strideH - g.padTop + g.kH);
-    const xStart = max(0, ox * g.strideW - g.padLeft);
-    const xEnd = min(g.inW, ox * g.strideW - g.padLeft + g.kW);
+    const oy = (pixel % imagePixels) / outW;
+    const ox = pixel % outW;
+    const yStart = max(0, oy * strideH - padTop);
+    const yEnd = min(inH, oy * strideH - padTop + kH);
+    const xStart = max(0, ox * strideW - padLeft);
+    const xEnd = min(inW, ox * strideW - padLeft + kW);
     const outBase = pixel * channels;
-    const firstTap = ((image * g.inH + yStart) * g.inW + xStart) * channels;
+    const firstTap = ((image * inH + yStart) * inW + xStart) * channels;
     for (let c = 0; c < vectorEnd; c += 4) {
       let best = v128.load(input + (<usize>(firstTap + c) << 2));
-      let bestIndex = i32x4.add(i32x4.splat(firstTap + c), i32x4(0, 1, 2, 3));
+      let bestIndex = i32x4.add(i32x4.splat(firstTap + c), lanes);
       for (let iy = yStart; iy < yEnd; iy++) {
         for (let ix = xStart; ix < xEnd; ix++) {
-          const index = ((image * g.inH + iy) * g.inW + ix) * channels + c;
+          const index = ((image * inH + iy) * inW + ix) * channels + c;
           const value = v128.load(input + (<usize>index << 2));
           // A NaN wins too, so it propagates as in the reference kernel.
           const isLarger = v128.or(f32x4.gt(value, best), f32x4.ne(value, value));
           best = v128.bitselect(value, best, isLarger);
-          bestIndex = v128.bitselect(i32x4.add(i32x4.splat(index), i32x4(0, 1, 2, 3)), bestIndex, isLarger);
+          bestIndex = v128.bitselect(i32x4.add(i32x4.splat(index), lanes), bestIndex, isLarger);
         }
       }
       v128.store(output + (<usize>(outBase + c) << 2), best);
@@ -60,7 +73,7 @@ export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
       let bestIndex = firstTap + c;
       for (let iy = yStart; iy < yEnd; iy++) {
         for (let ix = xStart; ix < xEnd; ix++) {
-          const index = ((image * g.inH + iy) * g.inW + ix) * channels + c;
+          const index = ((image * inH + iy) * inW + ix) * channels + c;
           const value = load<f32>(input + (<usize>index << 2));
           if (value > best || value != value) {
             best = value;

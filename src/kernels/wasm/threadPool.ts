@@ -14,8 +14,12 @@ export const CONTROL_JOB = 2;
 export const CONTROL_THREADS = 3;
 export const CONTROL_FINISHED = 4;
 export const CONTROL_FIELDS = 8;
-/** Spin iterations before a thread sleeps on Atomics.wait. */
-export const SPIN_ITERATIONS = 20000;
+/**
+ * Spin iterations (a few hundred microseconds) before a thread sleeps on Atomics.wait: between two
+ * kernels of a training step the caller runs JavaScript for tens of microseconds, and a sleeping
+ * worker takes far longer than that to wake in a virtual machine.
+ */
+export const SPIN_ITERATIONS = 200_000;
 
 /** What a worker needs to start: the compiled module, the shared memory and the control block. */
 export interface WorkerSetup {

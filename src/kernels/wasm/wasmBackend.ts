@@ -22,8 +22,14 @@ const EXPORT_NAMES = [
 type ExportName = (typeof EXPORT_NAMES)[number];
 type Kernel = (job: number, threadIndex: number, threadCount: number) => void;
 
-/** Below this many multiply-adds (or values) a kernel runs on one thread: waking workers costs more. */
-const PARALLEL_WORK_THRESHOLD = 32768;
+/**
+ * Below this much work (multiply-adds, or about 8 per value for elementwise kernels) a kernel runs on
+ * one thread: waking a sleeping worker costs more. Measured on W1 at batch 1: 0.49 ms per prediction
+ * on one thread, 1.34 ms when its second convolution (3.6M multiply-adds) woke a worker.
+ */
+const PARALLEL_WORK_THRESHOLD = 4_000_000;
+/** Work estimate of one value of an elementwise kernel, in multiply-add units. */
+const ELEMENTWISE_WORK = 8;
 /** Target size of an im2col panel, in floats: about 128 KB, so it stays in L2 while GEMM walks it. */
 const PANEL_FLOATS = 32768;
 const JOB_FIELDS = 32;
@@ -233,11 +239,11 @@ class Runtime {
       },
       MaxPool2D: (input, output, argmax, params) => {
         if (isFloat64(input, output)) return reference.MaxPool2D(input, output, argmax, params);
-        this.invoke('maxPool2d', [input, output, argmax], [output, argmax], poolFields(params), output.length * params.kH * params.kW);
+        this.invoke('maxPool2d', [input, output, argmax], [output, argmax], poolFields(params), output.length * params.kH * params.kW * ELEMENTWISE_WORK);
       },
       MaxPool2DBackprop: (dOut, argmax, dInput, params) => {
         if (isFloat64(dOut, dInput)) return reference.MaxPool2DBackprop(dOut, argmax, dInput, params);
-        this.invoke('maxPool2dBackprop', [dOut, argmax, dInput], [dInput], poolFields(params), dInput.length);
+        this.invoke('maxPool2dBackprop', [dOut, argmax, dInput], [dInput], poolFields(params), dInput.length * ELEMENTWISE_WORK);
       },
       MatMul: (a, b, output, params) => {
         if (isFloat64(a, b, output)) return reference.MatMul(a, b, output, params);
@@ -247,60 +253,60 @@ class Runtime {
       },
       BiasAdd: (input, bias, output, params) => {
         if (isFloat64(input, bias, output)) return reference.BiasAdd(input, bias, output, params);
-        this.invoke('biasAdd', [input, bias, output], [output], [params.rows, params.columns], params.rows * params.columns);
+        this.invoke('biasAdd', [input, bias, output], [output], [params.rows, params.columns], params.rows * params.columns * ELEMENTWISE_WORK);
       },
       BiasAddGrad: (dOut, dBias, params) => {
         if (isFloat64(dOut, dBias)) return reference.BiasAddGrad(dOut, dBias, params);
-        this.invoke('biasAddGrad', [dOut, dBias], [dBias], [params.rows, params.columns], params.rows * params.columns);
+        this.invoke('biasAddGrad', [dOut, dBias], [dBias], [params.rows, params.columns], params.rows * params.columns * ELEMENTWISE_WORK);
       },
       Relu: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Relu(input, output, params);
-        this.invoke('relu', [input, output], [output], [params.size], params.size);
+        this.invoke('relu', [input, output], [output], [params.size], params.size * ELEMENTWISE_WORK);
       },
       ReluGrad: (dOut, input, dInput, params) => {
         if (isFloat64(dOut, input, dInput)) return reference.ReluGrad(dOut, input, dInput, params);
-        this.invoke('reluGrad', [dOut, input, dInput], [dInput], [params.size], params.size);
+        this.invoke('reluGrad', [dOut, input, dInput], [dInput], [params.size], params.size * ELEMENTWISE_WORK);
       },
       Sigmoid: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Sigmoid(input, output, params);
-        this.invoke('sigmoid', [input, output], [output], [params.size], params.size * 16);
+        this.invoke('sigmoid', [input, output], [output], [params.size], params.size * 16 * ELEMENTWISE_WORK);
       },
       SigmoidGrad: (dOut, output, dInput, params) => {
         if (isFloat64(dOut, output, dInput)) return reference.SigmoidGrad(dOut, output, dInput, params);
-        this.invoke('sigmoidGrad', [dOut, output, dInput], [dInput], [params.size], params.size);
+        this.invoke('sigmoidGrad', [dOut, output, dInput], [dInput], [params.size], params.size * ELEMENTWISE_WORK);
       },
       Tanh: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Tanh(input, output, params);
-        this.invoke('tanh', [input, output], [output], [params.size], params.size * 16);
+        this.invoke('tanh', [input, output], [output], [params.size], params.size * 16 * ELEMENTWISE_WORK);
       },
       TanhGrad: (dOut, output, dInput, params) => {
         if (isFloat64(dOut, output, dInput)) return reference.TanhGrad(dOut, output, dInput, params);
-        this.invoke('tanhGrad', [dOut, output, dInput], [dInput], [params.size], params.size);
+        this.invoke('tanhGrad', [dOut, output, dInput], [dInput], [params.size], params.size * ELEMENTWISE_WORK);
       },
       Softmax: (logits, output, params) => {
         if (isFloat64(logits, output)) return reference.Softmax(logits, output, params);
-        this.invoke('softmax', [logits, output], [output], [params.rows, params.columns], params.rows * params.columns * 16);
+        this.invoke('softmax', [logits, output], [output], [params.rows, params.columns], params.rows * params.columns * 16 * ELEMENTWISE_WORK);
       },
       SoftmaxGrad: (dOut, output, dInput, params) => {
         if (isFloat64(dOut, output, dInput)) return reference.SoftmaxGrad(dOut, output, dInput, params);
-        this.invoke('softmaxGrad', [dOut, output, dInput], [dInput], [params.rows, params.columns], params.rows * params.columns);
+        this.invoke('softmaxGrad', [dOut, output, dInput], [dInput], [params.rows, params.columns], params.rows * params.columns * ELEMENTWISE_WORK);
       },
       SoftmaxCrossEntropy: (logits, targets, probabilities, losses, params) => {
         if (isFloat64(logits, targets, probabilities, losses)) return reference.SoftmaxCrossEntropy(logits, targets, probabilities, losses, params);
-        this.invoke('softmaxCrossEntropy', [logits, targets, probabilities, losses], [probabilities, losses], [params.rows, params.columns], params.rows * params.columns * 16);
+        this.invoke('softmaxCrossEntropy', [logits, targets, probabilities, losses], [probabilities, losses], [params.rows, params.columns], params.rows * params.columns * 16 * ELEMENTWISE_WORK);
       },
       SoftmaxCrossEntropyGrad: (probabilities, targets, dLogits, params) => {
         if (isFloat64(probabilities, targets, dLogits)) return reference.SoftmaxCrossEntropyGrad(probabilities, targets, dLogits, params);
-        this.invoke('softmaxCrossEntropyGrad', [probabilities, targets, dLogits], [dLogits], [params.rows, params.columns, floatField(params.scale)], params.rows * params.columns);
+        this.invoke('softmaxCrossEntropyGrad', [probabilities, targets, dLogits], [dLogits], [params.rows, params.columns, floatField(params.scale)], params.rows * params.columns * ELEMENTWISE_WORK);
       },
       Add: (a, b, output, params) => {
         if (isFloat64(a, b, output)) return reference.Add(a, b, output, params);
-        this.invoke('add', [a, b, output], [output], [params.size], params.size);
+        this.invoke('add', [a, b, output], [output], [params.size], params.size * ELEMENTWISE_WORK);
       },
       SgdUpdate: (weights, gradient, velocity, params) => {
         if (isFloat64(weights, gradient, velocity)) return reference.SgdUpdate(weights, gradient, velocity, params);
         const fields = [params.size, floatField(params.learningRate), floatField(params.momentum), params.isNesterov ? 1 : 0, floatField(params.weightDecay)];
-        this.invoke('sgdUpdate', [weights, gradient, velocity], [weights, velocity], fields, params.size * 4);
+        this.invoke('sgdUpdate', [weights, gradient, velocity], [weights, velocity], fields, params.size * 4 * ELEMENTWISE_WORK);
       },
       AdamUpdate: (weights, gradient, firstMoment, secondMoment, params) => {
         if (isFloat64(weights, gradient, firstMoment, secondMoment)) return reference.AdamUpdate(weights, gradient, firstMoment, secondMoment, params);
@@ -308,7 +314,7 @@ class Runtime {
           params.size, params.learningRate, params.beta1, params.beta2, params.epsilon,
           1 - params.beta1 ** params.step, 1 - params.beta2 ** params.step, params.weightDecay,
         ].map((value, index) => (index === 0 ? value : floatField(value)));
-        this.invoke('adamUpdate', [weights, gradient, firstMoment, secondMoment], [weights, firstMoment, secondMoment], fields, params.size * 8);
+        this.invoke('adamUpdate', [weights, gradient, firstMoment, secondMoment], [weights, firstMoment, secondMoment], fields, params.size * 8 * ELEMENTWISE_WORK);
       },
     };
   }
