@@ -27,6 +27,7 @@ import {
 import { resolvePadding, windowOutputSize, type Conv2DParams, type Pool2DParams } from '../../src/kernels/params.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
+import { convolutionAlgorithm } from '../../src/kernels/wasm/wasmBackend.js';
 import { assertClose } from '../helpers.js';
 
 const features = await probeWasmFeatures();
@@ -87,6 +88,32 @@ function convCases(random: Random, count: number): Case[] {
     );
   }
   return cases;
+}
+
+/** 3x3 stride-1 convolutions with channels in multiples of 4: the shapes the Winograd path takes. */
+function winogradCases(random: Random): Case[] {
+  const shapes: [number, number, number, number, number, Padding][] = [
+    [1, 4, 4, 16, 4, 'same'], [2, 7, 5, 16, 8, 'same'], [3, 9, 9, 32, 20, 'valid'], [9, 6, 11, 36, 16, 2],
+    [4, 14, 14, 32, 64, 'same'], [2, 8, 8, 64, 128, 'same'], [5, 5, 8, 20, 16, [0, 2, 1, 0]], [1, 3, 3, 16, 16, 'same'],
+  ];
+  return shapes.flatMap(([batch, inH, inW, inC, outC, padding]) => {
+    const pads = resolvePadding(padding, inH, inW, 3, 3, 1, 1);
+    const params: Conv2DParams = {
+      batch, inH, inW, inC, outC, kH: 3, kW: 3, strideH: 1, strideW: 1, ...pads,
+      outH: windowOutputSize(inH, 3, 1, pads.padTop, pads.padBottom), outW: windowOutputSize(inW, 3, 1, pads.padLeft, pads.padRight),
+    };
+    const input = randomArray(random, batch * inH * inW * inC);
+    const filter = randomArray(random, 9 * inC * outC, 0.5);
+    const bias = randomArray(random, outC);
+    const dOut = randomArray(random, batch * params.outH * params.outW * outC);
+    const label = `${batch}x${inH}x${inW}x${inC} -> ${outC} pad ${JSON.stringify(padding)}`;
+    const tolerance = { atol: 2e-6 * 9 * Math.max(inC, outC) * 4, rtol: 1e-4 };
+    const algorithms = `${convolutionAlgorithm(params, 'forward')}/${convolutionAlgorithm(params, 'backpropInput')}`;
+    return [
+      { name: `Conv2D (${algorithms}) ${label}`, tolerance, run: (k: KernelSignatures) => { const out = new Float32Array(batch * params.outH * params.outW * outC); k.Conv2D(input, filter, bias, out, params); return [out]; } },
+      { name: `Conv2DBackpropInput (${algorithms}) ${label}`, tolerance, run: (k: KernelSignatures) => { const out = new Float32Array(input.length); k.Conv2DBackpropInput(dOut, filter, out, params); return [out]; } },
+    ];
+  });
 }
 
 function poolCases(random: Random, count: number): Case[] {
@@ -183,7 +210,7 @@ function denseCases(random: Random): Case[] {
 }
 
 const random = new Random(2024);
-const cases = [...convCases(random, 40), ...poolCases(random, 25), ...denseCases(random)];
+const cases = [...convCases(random, 40), ...winogradCases(random), ...poolCases(random, 25), ...denseCases(random)];
 
 for (const build of [{ title: 'relaxed SIMD', disableRelaxedSimd: false }, { title: 'plain SIMD', disableRelaxedSimd: true }]) {
   describe(`wasm backend (${build.title}) matches the reference kernels`, { skip }, () => {
@@ -202,6 +229,14 @@ for (const build of [{ title: 'relaxed SIMD', disableRelaxedSimd: false }, { tit
     }
   });
 }
+
+test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in multiples of 4', () => {
+  const base = { batch: 1, inH: 8, inW: 8, outH: 8, outW: 8, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 };
+  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'forward'), 'winograd');
+  assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'forward'), 'im2col');
+  assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'backpropInput'), 'im2col');
+  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64, strideH: 2, strideW: 2 }, 'forward'), 'im2col');
+});
 
 describe('wasm backend: the thread count never changes a result', { skip }, () => {
   after(() => setBackend('reference'));

@@ -1,0 +1,225 @@
+// 3x3 stride-1 convolution by Winograd's minimal filtering F(2x2, 3x3) (Lavin and Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2016). Each 2x2 block of outputs comes from a 4x4
+// block of inputs with 16 multiplies per (input, output) channel pair instead of 36: the input tile
+// d and the filter g are transformed (V = B^T d B, U = G g G^T), multiplied elementwise and summed
+// over input channels (16 GEMMs, one per tile position xi = 4 * i + j), and transformed back
+// (Y = A^T M A). With
+//   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
+//   A^T = [1 1 1 0; 0 1 -1 -1].
+// It serves Conv2D forward and, with the filter flipped and its channels swapped, Conv2DBackpropInput
+// (a stride-1 convolution of dOut, see src/kernels/js/conv2d.ts). Threads split the 2x2 output tiles
+// in blocks of TILE_ROWS, so sums never depend on the thread count. Transforms run on 4 channels per
+// f32x4; channel counts must be multiples of 4 (the JS side checks).
+//
+// Job record: 0 input (or dOut), 1 filter [3, 3, inC, outC], 2 bias (or 0), 3 output,
+//   4 scratch base, 5 scratch bytes per thread, 6 tiles per chunk, then the geometry of conv2d.ts
+//   (7 batch ... 19 padLeft) with the roles of this pass, and 20 isBackpropInput (0/1): when 1 the
+//   filter is read as filter[2 - ky, 2 - kx, oc, ic] (the record's inC is the filter's outC).
+
+import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
+import { intField, pointerField, rangeEnd, rangeStart } from './job';
+
+@unmanaged class Geometry {
+  batch: i32; inH: i32; inW: i32; inC: i32; outH: i32; outW: i32; outC: i32;
+  kH: i32; kW: i32; strideH: i32; strideW: i32; padTop: i32; padLeft: i32;
+}
+
+/** U[xi][ic][oc] = (G g G^T)[xi] for every channel pair, 4 output channels per vector. */
+function transformFilter(filter: usize, transformed: usize, inC: i32, outC: i32, isBackpropInput: bool): void {
+  const half = f32x4.splat(0.5);
+  for (let ic = 0; ic < inC; ic++) {
+    for (let oc = 0; oc < outC; oc += 4) {
+      // g[ky][kx] for 4 output channels.
+      let g00 = f32x4.splat(0), g01 = f32x4.splat(0), g02 = f32x4.splat(0);
+      let g10 = f32x4.splat(0), g11 = f32x4.splat(0), g12 = f32x4.splat(0);
+      let g20 = f32x4.splat(0), g21 = f32x4.splat(0), g22 = f32x4.splat(0);
+      if (isBackpropInput) {
+        // Forward filter F[ky, kx, oc, ic] (ic of this pass = the forward outC): g[ky][kx][ic][oc] = F[2-ky][2-kx][oc][ic].
+        g00 = gatherFlipped(filter, 2, 2, ic, oc, inC, outC); g01 = gatherFlipped(filter, 2, 1, ic, oc, inC, outC); g02 = gatherFlipped(filter, 2, 0, ic, oc, inC, outC);
+        g10 = gatherFlipped(filter, 1, 2, ic, oc, inC, outC); g11 = gatherFlipped(filter, 1, 1, ic, oc, inC, outC); g12 = gatherFlipped(filter, 1, 0, ic, oc, inC, outC);
+        g20 = gatherFlipped(filter, 0, 2, ic, oc, inC, outC); g21 = gatherFlipped(filter, 0, 1, ic, oc, inC, outC); g22 = gatherFlipped(filter, 0, 0, ic, oc, inC, outC);
+      } else {
+        const tap = <usize>inC * <usize>outC << 2;
+        const base = filter + ((<usize>ic * <usize>outC + <usize>oc) << 2);
+        g00 = v128.load(base); g01 = v128.load(base + tap); g02 = v128.load(base + 2 * tap);
+        g10 = v128.load(base + 3 * tap); g11 = v128.load(base + 4 * tap); g12 = v128.load(base + 5 * tap);
+        g20 = v128.load(base + 6 * tap); g21 = v128.load(base + 7 * tap); g22 = v128.load(base + 8 * tap);
+      }
+      // Rows: t = G g (4 x 3).
+      const t00 = g00, t01 = g01, t02 = g02;
+      const t10 = f32x4.mul(half, f32x4.add(f32x4.add(g00, g10), g20));
+      const t11 = f32x4.mul(half, f32x4.add(f32x4.add(g01, g11), g21));
+      const t12 = f32x4.mul(half, f32x4.add(f32x4.add(g02, g12), g22));
+      const t20 = f32x4.mul(half, f32x4.add(f32x4.sub(g00, g10), g20));
+      const t21 = f32x4.mul(half, f32x4.add(f32x4.sub(g01, g11), g21));
+      const t22 = f32x4.mul(half, f32x4.add(f32x4.sub(g02, g12), g22));
+      const t30 = g20, t31 = g21, t32 = g22;
+      // Columns: U = t G^T (4 x 4).
+      storeFilterRow(transformed, 0, t00, t01, t02, ic, oc, inC, outC, half);
+      storeFilterRow(transformed, 1, t10, t11, t12, ic, oc, inC, outC, half);
+      storeFilterRow(transformed, 2, t20, t21, t22, ic, oc, inC, outC, half);
+      storeFilterRow(transformed, 3, t30, t31, t32, ic, oc, inC, outC, half);
+    }
+  }
+}
+
+@inline function gatherFlipped(filter: usize, ky: i32, kx: i32, ic: i32, oc: i32, inC: i32, outC: i32): v128 {
+  // Forward layout [3, 3, outC(this pass), inC(this pass)]: element [ky, kx, oc + lane, ic].
+  const base = filter + (<usize>(((ky * 3 + kx) * outC + oc) * inC + ic) << 2);
+  const stride = <usize>inC << 2;
+  let value = f32x4.splat(load<f32>(base));
+  value = f32x4.replace_lane(value, 1, load<f32>(base + stride));
+  value = f32x4.replace_lane(value, 2, load<f32>(base + 2 * stride));
+  value = f32x4.replace_lane(value, 3, load<f32>(base + 3 * stride));
+  return value;
+}
+
+@inline function storeFilterRow(transformed: usize, row: i32, t0: v128, t1: v128, t2: v128, ic: i32, oc: i32, inC: i32, outC: i32, half: v128): void {
+  const plane = <usize>inC * <usize>outC << 2;
+  const at = transformed + ((<usize>ic * <usize>outC + <usize>oc) << 2) + <usize>(row * 4) * plane;
+  v128.store(at, t0);
+  v128.store(at + plane, f32x4.mul(half, f32x4.add(f32x4.add(t0, t1), t2)));
+  v128.store(at + 2 * plane, f32x4.mul(half, f32x4.add(f32x4.sub(t0, t1), t2)));
+  v128.store(at + 3 * plane, t2);
+}
+
+export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const filter = pointerField(job, 1);
+  const bias = pointerField(job, 2);
+  const output = pointerField(job, 3);
+  const scratch = pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
+  const chunkTiles = intField(job, 6);
+  const g = changetype<Geometry>(job + 28);
+  const isBackpropInput = intField(job, 20) != 0;
+  const batch = g.batch;
+  const inH = g.inH;
+  const inW = g.inW;
+  const inC = g.inC;
+  const outH = g.outH;
+  const outW = g.outW;
+  const outC = g.outC;
+  const padTop = g.padTop;
+  const padLeft = g.padLeft;
+  const tilesH = (outH + 1) >> 1;
+  const tilesW = (outW + 1) >> 1;
+  const imageTiles = tilesH * tilesW;
+  const tiles = batch * imageTiles;
+  const first = rangeStart(tiles, TILE_ROWS, threadIndex, threadCount);
+  const last = rangeEnd(tiles, TILE_ROWS, threadIndex, threadCount);
+  if (first >= last) return;
+  // Scratch: gemm | U [16][inC][outC] | V [16][chunk][inC] | M [16][chunk][outC]
+  const transformedFilter = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const transformedInput = transformedFilter + (<usize>16 * <usize>inC * <usize>outC << 2);
+  const products = transformedInput + (<usize>16 * <usize>chunkTiles * <usize>inC << 2);
+  transformFilter(filter, transformedFilter, inC, outC, isBackpropInput);
+  const inputPlane = <usize>chunkTiles * <usize>inC << 2;
+  const productPlane = <usize>chunkTiles * <usize>outC << 2;
+  const zero = f32x4.splat(0);
+  for (let start = first; start < last; start += chunkTiles) {
+    const count = min(chunkTiles, last - start);
+    // Input transform: V[xi][t][ic] = (B^T d B)[xi] for the 4x4 input block of tile t.
+    for (let t = 0; t < count; t++) {
+      const tile = start + t;
+      const image = tile / imageTiles;
+      const y0 = ((tile % imageTiles) / tilesW) * 2 - padTop;
+      const x0 = (tile % tilesW) * 2 - padLeft;
+      for (let ic = 0; ic < inC; ic += 4) {
+        // d[r][c] for 4 channels, zero outside the image.
+        let d00 = zero, d01 = zero, d02 = zero, d03 = zero, d10 = zero, d11 = zero, d12 = zero, d13 = zero;
+        let d20 = zero, d21 = zero, d22 = zero, d23 = zero, d30 = zero, d31 = zero, d32 = zero, d33 = zero;
+        const isInterior = y0 >= 0 && x0 >= 0 && y0 + 4 <= inH && x0 + 4 <= inW;
+        const rowBytes = <usize>inW * <usize>inC << 2;
+        const pixelBytes = <usize>inC << 2;
+        const origin = input + (<usize>(((image * inH + y0) * inW + x0) * inC + ic) << 2);
+        if (isInterior) {
+          d00 = v128.load(origin); d01 = v128.load(origin + pixelBytes); d02 = v128.load(origin + 2 * pixelBytes); d03 = v128.load(origin + 3 * pixelBytes);
+          const r1 = origin + rowBytes;
+          d10 = v128.load(r1); d11 = v128.load(r1 + pixelBytes); d12 = v128.load(r1 + 2 * pixelBytes); d13 = v128.load(r1 + 3 * pixelBytes);
+          const r2 = origin + 2 * rowBytes;
+          d20 = v128.load(r2); d21 = v128.load(r2 + pixelBytes); d22 = v128.load(r2 + 2 * pixelBytes); d23 = v128.load(r2 + 3 * pixelBytes);
+          const r3 = origin + 3 * rowBytes;
+          d30 = v128.load(r3); d31 = v128.load(r3 + pixelBytes); d32 = v128.load(r3 + 2 * pixelBytes); d33 = v128.load(r3 + 3 * pixelBytes);
+        } else {
+          d00 = loadPixel(input, image, y0, x0, ic, inH, inW, inC); d01 = loadPixel(input, image, y0, x0 + 1, ic, inH, inW, inC);
+          d02 = loadPixel(input, image, y0, x0 + 2, ic, inH, inW, inC); d03 = loadPixel(input, image, y0, x0 + 3, ic, inH, inW, inC);
+          d10 = loadPixel(input, image, y0 + 1, x0, ic, inH, inW, inC); d11 = loadPixel(input, image, y0 + 1, x0 + 1, ic, inH, inW, inC);
+          d12 = loadPixel(input, image, y0 + 1, x0 + 2, ic, inH, inW, inC); d13 = loadPixel(input, image, y0 + 1, x0 + 3, ic, inH, inW, inC);
+          d20 = loadPixel(input, image, y0 + 2, x0, ic, inH, inW, inC); d21 = loadPixel(input, image, y0 + 2, x0 + 1, ic, inH, inW, inC);
+          d22 = loadPixel(input, image, y0 + 2, x0 + 2, ic, inH, inW, inC); d23 = loadPixel(input, image, y0 + 2, x0 + 3, ic, inH, inW, inC);
+          d30 = loadPixel(input, image, y0 + 3, x0, ic, inH, inW, inC); d31 = loadPixel(input, image, y0 + 3, x0 + 1, ic, inH, inW, inC);
+          d32 = loadPixel(input, image, y0 + 3, x0 + 2, ic, inH, inW, inC); d33 = loadPixel(input, image, y0 + 3, x0 + 3, ic, inH, inW, inC);
+        }
+        // Rows: t = B^T d.
+        const t00 = f32x4.sub(d00, d20), t01 = f32x4.sub(d01, d21), t02 = f32x4.sub(d02, d22), t03 = f32x4.sub(d03, d23);
+        const t10 = f32x4.add(d10, d20), t11 = f32x4.add(d11, d21), t12 = f32x4.add(d12, d22), t13 = f32x4.add(d13, d23);
+        const t20 = f32x4.sub(d20, d10), t21 = f32x4.sub(d21, d11), t22 = f32x4.sub(d22, d12), t23 = f32x4.sub(d23, d13);
+        const t30 = f32x4.sub(d10, d30), t31 = f32x4.sub(d11, d31), t32 = f32x4.sub(d12, d32), t33 = f32x4.sub(d13, d33);
+        // Columns: V = t B, stored at V[4 * row + column][t][ic].
+        const at = transformedInput + ((<usize>t * <usize>inC + <usize>ic) << 2);
+        storeInputRow(at, 0, inputPlane, t00, t01, t02, t03);
+        storeInputRow(at, 1, inputPlane, t10, t11, t12, t13);
+        storeInputRow(at, 2, inputPlane, t20, t21, t22, t23);
+        storeInputRow(at, 3, inputPlane, t30, t31, t32, t33);
+      }
+    }
+    // M[xi] [count, outC] = V[xi] [count, inC] x U[xi] [inC, outC].
+    for (let xi = 0; xi < 16; xi++) {
+      gemm(
+        transformedInput + <usize>xi * inputPlane, inC, 1,
+        transformedFilter + (<usize>xi * <usize>inC * <usize>outC << 2), outC,
+        products + <usize>xi * productPlane, outC,
+        count, outC, inC, 0, count, false, scratch,
+      );
+    }
+    // Output transform: Y = A^T M A, plus bias, stored where the 2x2 block lies inside the output.
+    for (let t = 0; t < count; t++) {
+      const tile = start + t;
+      const image = tile / imageTiles;
+      const oy = ((tile % imageTiles) / tilesW) * 2;
+      const ox = (tile % tilesW) * 2;
+      const hasSecondRow = oy + 1 < outH;
+      const hasSecondColumn = ox + 1 < outW;
+      for (let oc = 0; oc < outC; oc += 4) {
+        const at = products + ((<usize>t * <usize>outC + <usize>oc) << 2);
+        const m00 = v128.load(at), m01 = v128.load(at + productPlane), m02 = v128.load(at + 2 * productPlane), m03 = v128.load(at + 3 * productPlane);
+        const m10 = v128.load(at + 4 * productPlane), m11 = v128.load(at + 5 * productPlane), m12 = v128.load(at + 6 * productPlane), m13 = v128.load(at + 7 * productPlane);
+        const m20 = v128.load(at + 8 * productPlane), m21 = v128.load(at + 9 * productPlane), m22 = v128.load(at + 10 * productPlane), m23 = v128.load(at + 11 * productPlane);
+        const m30 = v128.load(at + 12 * productPlane), m31 = v128.load(at + 13 * productPlane), m32 = v128.load(at + 14 * productPlane), m33 = v128.load(at + 15 * productPlane);
+        // Rows: s = A^T m (2 x 4).
+        const s00 = f32x4.add(f32x4.add(m00, m10), m20), s01 = f32x4.add(f32x4.add(m01, m11), m21);
+        const s02 = f32x4.add(f32x4.add(m02, m12), m22), s03 = f32x4.add(f32x4.add(m03, m13), m23);
+        const s10 = f32x4.sub(f32x4.sub(m10, m20), m30), s11 = f32x4.sub(f32x4.sub(m11, m21), m31);
+        const s12 = f32x4.sub(f32x4.sub(m12, m22), m32), s13 = f32x4.sub(f32x4.sub(m13, m23), m33);
+        const b = bias != 0 ? v128.load(bias + (<usize>oc << 2)) : zero;
+        // Columns: y = s A (2 x 2).
+        const y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), b);
+        const y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), b);
+        const y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), b);
+        const y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), b);
+        const row0 = output + (<usize>(((image * outH + oy) * outW + ox) * outC + oc) << 2);
+        const rowBytes = <usize>outW * <usize>outC << 2;
+        const pixelBytes = <usize>outC << 2;
+        v128.store(row0, y00);
+        if (hasSecondColumn) v128.store(row0 + pixelBytes, y01);
+        if (hasSecondRow) {
+          v128.store(row0 + rowBytes, y10);
+          if (hasSecondColumn) v128.store(row0 + rowBytes + pixelBytes, y11);
+        }
+      }
+    }
+  }
+}
+
+@inline function loadPixel(input: usize, image: i32, y: i32, x: i32, ic: i32, inH: i32, inW: i32, inC: i32): v128 {
+  if (y < 0 || y >= inH || x < 0 || x >= inW) return f32x4.splat(0);
+  return v128.load(input + (<usize>(((image * inH + y) * inW + x) * inC + ic) << 2));
+}
+
+@inline function storeInputRow(at: usize, row: i32, plane: usize, t0: v128, t1: v128, t2: v128, t3: v128): void {
+  const base = at + <usize>(row * 4) * plane;
+  v128.store(base, f32x4.sub(t0, t2));
+  v128.store(base + plane, f32x4.add(t1, t2));
+  v128.store(base + 2 * plane, f32x4.sub(t2, t1));
+  v128.store(base + 3 * plane, f32x4.sub(t1, t3));
+}
