@@ -13,4 +13,4 @@ export { GEMM_SCRATCH_BYTES } from './gemm';
 export function heapBase(): usize {
   return __heap_base;
 }
-export { conv2dWinograd } from './winograd';
+export { conv2dWinograd, conv2dWinogradFilter } from './winograd';

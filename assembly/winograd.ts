@@ -7,7 +7,11 @@
 //   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],  G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1],
 //   A^T = [1 1 1 0; 0 1 -1 -1].
 // It serves Conv2D forward and, with the filter flipped and its channels swapped, Conv2DBackpropInput
-// (a stride-1 convolution of dOut, see src/kernels/js/conv2d.ts). Threads split the 2x2 output tiles
+// (a stride-1 convolution of dOut, see src/kernels/js/conv2d.ts). Conv2DBackpropFilter uses the dual
+// F(3x3, 2x2): each 2x2 block of dOut acts as the filter over the 4x4 input block, giving a 3x3
+// gradient: dW = A'^T [sum over tiles of (B^T d B) * (G' dOut G'^T)] A' with the same B^T and
+//   G' = [1 0; 1/2 1/2; 1/2 -1/2; 0 1],  A'^T = [1 1 1 0; 0 1 -1 0; 0 1 1 -1];
+// its sum over tiles is a reduction, so there threads split the input channels instead. Threads split the 2x2 output tiles
 // in blocks of TILE_ROWS, so sums never depend on the thread count. Transforms run on 4 channels per
 // f32x4; channel counts must be multiples of 4 (the JS side checks).
 //
@@ -209,6 +213,144 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
       }
     }
   }
+}
+
+/**
+ * Conv2DBackpropFilter by F(3x3, 2x2). Same job record as conv2dWinograd, with
+ * 0 input, 1 dOut, 2 dFilter [3, 3, inC, outC], 3 unused, and the forward geometry.
+ * Scratch: gemm | M [16][channels][outC] | V [16][chunk][channels] | W [16][chunk][outC], where
+ * channels = this thread's input channels.
+ */
+export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const dOut = pointerField(job, 1);
+  const dFilter = pointerField(job, 2);
+  const scratch = pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
+  const chunkTiles = intField(job, 6);
+  const g = changetype<Geometry>(job + 28);
+  const batch = g.batch;
+  const inH = g.inH;
+  const inW = g.inW;
+  const inC = g.inC;
+  const outH = g.outH;
+  const outW = g.outW;
+  const outC = g.outC;
+  const padTop = g.padTop;
+  const padLeft = g.padLeft;
+  const channelFirst = rangeStart(inC, TILE_ROWS, threadIndex, threadCount);
+  const channelLast = rangeEnd(inC, TILE_ROWS, threadIndex, threadCount);
+  if (channelFirst >= channelLast) return;
+  const channels = channelLast - channelFirst;
+  const tilesH = (outH + 1) >> 1;
+  const tilesW = (outW + 1) >> 1;
+  const imageTiles = tilesH * tilesW;
+  const tiles = batch * imageTiles;
+  const sums = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const sumPlane = <usize>channels * <usize>outC << 2;
+  const transformedInput = sums + 16 * sumPlane;
+  const inputPlane = <usize>chunkTiles * <usize>channels << 2;
+  const transformedGradient = transformedInput + 16 * inputPlane;
+  const gradientPlane = <usize>chunkTiles * <usize>outC << 2;
+  const zero = f32x4.splat(0);
+  const half = f32x4.splat(0.5);
+  for (let start = 0; start < tiles; start += chunkTiles) {
+    const count = min(chunkTiles, tiles - start);
+    for (let t = 0; t < count; t++) {
+      const tile = start + t;
+      const image = tile / imageTiles;
+      const oy = ((tile % imageTiles) / tilesW) * 2;
+      const ox = (tile % tilesW) * 2;
+      const y0 = oy - padTop;
+      const x0 = ox - padLeft;
+      // V = B^T d B for this thread's input channels.
+      for (let ic = channelFirst; ic < channelLast; ic += 4) {
+        const d00 = loadPixel(input, image, y0, x0, ic, inH, inW, inC), d01 = loadPixel(input, image, y0, x0 + 1, ic, inH, inW, inC);
+        const d02 = loadPixel(input, image, y0, x0 + 2, ic, inH, inW, inC), d03 = loadPixel(input, image, y0, x0 + 3, ic, inH, inW, inC);
+        const d10 = loadPixel(input, image, y0 + 1, x0, ic, inH, inW, inC), d11 = loadPixel(input, image, y0 + 1, x0 + 1, ic, inH, inW, inC);
+        const d12 = loadPixel(input, image, y0 + 1, x0 + 2, ic, inH, inW, inC), d13 = loadPixel(input, image, y0 + 1, x0 + 3, ic, inH, inW, inC);
+        const d20 = loadPixel(input, image, y0 + 2, x0, ic, inH, inW, inC), d21 = loadPixel(input, image, y0 + 2, x0 + 1, ic, inH, inW, inC);
+        const d22 = loadPixel(input, image, y0 + 2, x0 + 2, ic, inH, inW, inC), d23 = loadPixel(input, image, y0 + 2, x0 + 3, ic, inH, inW, inC);
+        const d30 = loadPixel(input, image, y0 + 3, x0, ic, inH, inW, inC), d31 = loadPixel(input, image, y0 + 3, x0 + 1, ic, inH, inW, inC);
+        const d32 = loadPixel(input, image, y0 + 3, x0 + 2, ic, inH, inW, inC), d33 = loadPixel(input, image, y0 + 3, x0 + 3, ic, inH, inW, inC);
+        const t00 = f32x4.sub(d00, d20), t01 = f32x4.sub(d01, d21), t02 = f32x4.sub(d02, d22), t03 = f32x4.sub(d03, d23);
+        const t10 = f32x4.add(d10, d20), t11 = f32x4.add(d11, d21), t12 = f32x4.add(d12, d22), t13 = f32x4.add(d13, d23);
+        const t20 = f32x4.sub(d20, d10), t21 = f32x4.sub(d21, d11), t22 = f32x4.sub(d22, d12), t23 = f32x4.sub(d23, d13);
+        const t30 = f32x4.sub(d10, d30), t31 = f32x4.sub(d11, d31), t32 = f32x4.sub(d12, d32), t33 = f32x4.sub(d13, d33);
+        const at = transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2);
+        storeInputRow(at, 0, inputPlane, t00, t01, t02, t03);
+        storeInputRow(at, 1, inputPlane, t10, t11, t12, t13);
+        storeInputRow(at, 2, inputPlane, t20, t21, t22, t23);
+        storeInputRow(at, 3, inputPlane, t30, t31, t32, t33);
+      }
+      // W = G' dOut G'^T for every output channel (zero where the 2x2 block leaves the output).
+      const hasSecondRow = oy + 1 < outH;
+      const hasSecondColumn = ox + 1 < outW;
+      const pixelBytes = <usize>outC << 2;
+      const rowBytes = <usize>outW * pixelBytes;
+      for (let oc = 0; oc < outC; oc += 4) {
+        const origin = dOut + (<usize>(((image * outH + oy) * outW + ox) * outC + oc) << 2);
+        const e00 = v128.load(origin);
+        const e01 = hasSecondColumn ? v128.load(origin + pixelBytes) : zero;
+        const e10 = hasSecondRow ? v128.load(origin + rowBytes) : zero;
+        const e11 = hasSecondRow && hasSecondColumn ? v128.load(origin + rowBytes + pixelBytes) : zero;
+        // Rows: u = G' e (4 x 2).
+        const u10 = f32x4.mul(half, f32x4.add(e00, e10)), u11 = f32x4.mul(half, f32x4.add(e01, e11));
+        const u20 = f32x4.mul(half, f32x4.sub(e00, e10)), u21 = f32x4.mul(half, f32x4.sub(e01, e11));
+        const at = transformedGradient + ((<usize>t * <usize>outC + <usize>oc) << 2);
+        storeGradientRow(at, 0, gradientPlane, e00, e01, half);
+        storeGradientRow(at, 1, gradientPlane, u10, u11, half);
+        storeGradientRow(at, 2, gradientPlane, u20, u21, half);
+        storeGradientRow(at, 3, gradientPlane, e10, e11, half);
+      }
+    }
+    // M[xi] [channels, outC] += V[xi]^T [channels, count] x W[xi] [count, outC].
+    for (let xi = 0; xi < 16; xi++) {
+      gemm(
+        transformedInput + <usize>xi * inputPlane, 1, channels,
+        transformedGradient + <usize>xi * gradientPlane, outC,
+        sums + <usize>xi * sumPlane, outC,
+        channels, outC, count, 0, channels, start > 0, scratch,
+      );
+    }
+  }
+  // dW[ky, kx, ic, oc] = (A'^T M A')[ky][kx].
+  for (let c = 0; c < channels; c++) {
+    for (let oc = 0; oc < outC; oc += 4) {
+      const at = sums + ((<usize>c * <usize>outC + <usize>oc) << 2);
+      const m00 = v128.load(at), m01 = v128.load(at + sumPlane), m02 = v128.load(at + 2 * sumPlane), m03 = v128.load(at + 3 * sumPlane);
+      const m10 = v128.load(at + 4 * sumPlane), m11 = v128.load(at + 5 * sumPlane), m12 = v128.load(at + 6 * sumPlane), m13 = v128.load(at + 7 * sumPlane);
+      const m20 = v128.load(at + 8 * sumPlane), m21 = v128.load(at + 9 * sumPlane), m22 = v128.load(at + 10 * sumPlane), m23 = v128.load(at + 11 * sumPlane);
+      const m30 = v128.load(at + 12 * sumPlane), m31 = v128.load(at + 13 * sumPlane), m32 = v128.load(at + 14 * sumPlane), m33 = v128.load(at + 15 * sumPlane);
+      // Rows: s = A'^T m (3 x 4).
+      const s00 = f32x4.add(f32x4.add(m00, m10), m20), s01 = f32x4.add(f32x4.add(m01, m11), m21);
+      const s02 = f32x4.add(f32x4.add(m02, m12), m22), s03 = f32x4.add(f32x4.add(m03, m13), m23);
+      const s10 = f32x4.sub(m10, m20), s11 = f32x4.sub(m11, m21), s12 = f32x4.sub(m12, m22), s13 = f32x4.sub(m13, m23);
+      const s20 = f32x4.sub(f32x4.add(m10, m20), m30), s21 = f32x4.sub(f32x4.add(m11, m21), m31);
+      const s22 = f32x4.sub(f32x4.add(m12, m22), m32), s23 = f32x4.sub(f32x4.add(m13, m23), m33);
+      const ic = channelFirst + c;
+      storeFilterGradientRow(dFilter, 0, s00, s01, s02, s03, ic, oc, inC, outC);
+      storeFilterGradientRow(dFilter, 1, s10, s11, s12, s13, ic, oc, inC, outC);
+      storeFilterGradientRow(dFilter, 2, s20, s21, s22, s23, ic, oc, inC, outC);
+    }
+  }
+}
+
+/** Columns of W = u G'^T: row `row` of the 4x4 transformed gradient, for 4 output channels. */
+@inline function storeGradientRow(at: usize, row: i32, plane: usize, u0: v128, u1: v128, half: v128): void {
+  const base = at + <usize>(row * 4) * plane;
+  v128.store(base, u0);
+  v128.store(base + plane, f32x4.mul(half, f32x4.add(u0, u1)));
+  v128.store(base + 2 * plane, f32x4.mul(half, f32x4.sub(u0, u1)));
+  v128.store(base + 3 * plane, u1);
+}
+
+/** Columns of dW = s A': row ky of the 3x3 gradient, for 4 output channels. */
+@inline function storeFilterGradientRow(dFilter: usize, ky: i32, s0: v128, s1: v128, s2: v128, s3: v128, ic: i32, oc: i32, inC: i32, outC: i32): void {
+  const tap = <usize>inC * <usize>outC << 2;
+  const base = dFilter + ((<usize>(ky * 3) * <usize>inC * <usize>outC + <usize>ic * <usize>outC + <usize>oc) << 2);
+  v128.store(base, f32x4.add(f32x4.add(s0, s1), s2));
+  v128.store(base + tap, f32x4.sub(s1, s2));
+  v128.store(base + 2 * tap, f32x4.sub(f32x4.add(s1, s2), s3));
 }
 
 @inline function loadPixel(input: usize, image: i32, y: i32, x: i32, ic: i32, inH: i32, inW: i32, inC: i32): v128 {

@@ -27,8 +27,8 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
 }
 
 /** What the library runs on: the active backend, the WebAssembly build chosen, or why there is none. */
-export function backendInfo(): { active: string; wasm: WasmBackendInfo | null; wasmUnavailableReason: string | null } {
-  return { active: getBackend().name, wasm: wasmBackend?.info ?? null, wasmUnavailableReason };
+export function backendInfo(): { active: string; wasm: WasmBackendInfo | null; wasmUnavailableReason: string | null; wasmArenaPeakBytes: number | null } {
+  return { active: getBackend().name, wasm: wasmBackend?.info ?? null, wasmUnavailableReason, wasmArenaPeakBytes: wasmBackend?.peakBytes() ?? null };
 }
 
 // The fast backend is the default wherever WebAssembly SIMD exists; otherwise the reference one stays.

@@ -55,6 +55,8 @@ export interface Backend {
    * WebAssembly backend returns views into its own memory, freed when the innermost scope closes.
    */
   allocate(dtype: DType, size: number): FloatArray;
+  /** Index storage (max-pool argmax), unspecified contents, freed with the scope like allocate. */
+  allocateIndices?(size: number): Int32Array;
   /** Zero-filled storage that outlives every scope (weights, optimizer state); defaults to allocate. */
   allocatePersistent?(dtype: DType, size: number): FloatArray;
   /** Opens a scope: temporaries allocated until the matching closeScope are freed together. */

@@ -12,6 +12,12 @@ export function allocateTensor(shape: Shape, dtype: DType): Tensor {
   return new Tensor(getBackend().allocate(dtype, sizeOf(shape)), shape);
 }
 
+/** Index storage for a kernel output (max-pool argmax), on the active backend where it has its own. */
+export function allocateIndices(size: number): Int32Array {
+  const backend = getBackend();
+  return backend.allocateIndices === undefined ? new Int32Array(size) : backend.allocateIndices(size);
+}
+
 /** A zero-filled tensor on the active backend. */
 export function zerosTensor(shape: Shape, dtype: DType): Tensor {
   const tensor = allocateTensor(shape, dtype);

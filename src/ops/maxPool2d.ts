@@ -7,7 +7,7 @@ import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import { windowParams, type Padding, type Pool2DParams } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
-import { allocateTensor } from './allocate.js';
+import { allocateIndices, allocateTensor } from './allocate.js';
 import { checkPositiveInteger, checkRank } from './checks.js';
 
 export interface Pool2DOptions {
@@ -58,7 +58,7 @@ export function maxPool2dWithArgmax(input: Tensor, options: Pool2DOptions): { ou
   checkRank(input, 4, `${options.name ?? 'maxPool2d'}: input`, '[batch, height, width, channels]');
   const params = poolParams(input.shape, options);
   const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype);
-  const argmax = new Int32Array(output.size);
+  const argmax = allocateIndices(output.size);
   getKernel('MaxPool2D')(input.data, output.data, argmax, params);
   record<MaxPool2DSaved>({ id: 'MaxPool2D', inputs: [input], output, saved: { params, argmax } });
   return { output, argmax };

@@ -108,8 +108,9 @@ function winogradCases(random: Random): Case[] {
     const dOut = randomArray(random, batch * params.outH * params.outW * outC);
     const label = `${batch}x${inH}x${inW}x${inC} -> ${outC} pad ${JSON.stringify(padding)}`;
     const tolerance = { atol: 2e-6 * 9 * Math.max(inC, outC) * 4, rtol: 1e-4 };
-    const algorithms = `${convolutionAlgorithm(params, 'forward')}/${convolutionAlgorithm(params, 'backpropInput')}`;
+    const algorithms = `${convolutionAlgorithm(params, 'forward')}/${convolutionAlgorithm(params, 'backpropInput')}/${convolutionAlgorithm(params, 'backpropFilter')}`;
     return [
+      { name: `Conv2DBackpropFilter (${algorithms}) ${label}`, tolerance: { atol: 2e-6 * batch * params.outH * params.outW * 4, rtol: 1e-4 }, run: (k: KernelSignatures) => { const out = new Float32Array(filter.length); k.Conv2DBackpropFilter(input, dOut, out, params); return [out]; } },
       { name: `Conv2D (${algorithms}) ${label}`, tolerance, run: (k: KernelSignatures) => { const out = new Float32Array(batch * params.outH * params.outW * outC); k.Conv2D(input, filter, bias, out, params); return [out]; } },
       { name: `Conv2DBackpropInput (${algorithms}) ${label}`, tolerance, run: (k: KernelSignatures) => { const out = new Float32Array(input.length); k.Conv2DBackpropInput(dOut, filter, out, params); return [out]; } },
     ];

@@ -18,7 +18,7 @@ const EXPORT_NAMES = [
   'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'maxPool2d', 'maxPool2dBackprop', 'matMul',
   'biasAdd', 'biasAddGrad', 'relu', 'reluGrad', 'sigmoid', 'sigmoidGrad', 'tanh', 'tanhGrad', 'softmax',
   'softmaxGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad', 'add', 'sgdUpdate', 'adamUpdate',
-  'conv2dWinograd',
+  'conv2dWinograd', 'conv2dWinogradFilter',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 type Kernel = (job: number, threadIndex: number, threadCount: number) => void;
@@ -48,10 +48,10 @@ export type ConvolutionAlgorithm = 'im2col' | 'winograd';
  * 14x14x32->64 12.0 -> 6.6 ms, 32x32x32->32 45 -> 24 ms, 16x16x64->64 32 -> 18 ms, 8x8x64->128 14 -> 7.7 ms;
  * the gradient pass gains alike.
  */
-export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'backpropInput'): ConvolutionAlgorithm {
+export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'backpropInput' | 'backpropFilter'): ConvolutionAlgorithm {
   const isSmallWindow = params.kH === 3 && params.kW === 3 && params.strideH === 1 && params.strideW === 1;
   const pads = [params.padTop, params.padBottom, params.padLeft, params.padRight];
-  const [inC, outC] = pass === 'forward' ? [params.inC, params.outC] : [params.outC, params.inC];
+  const [inC, outC] = pass === 'backpropInput' ? [params.outC, params.inC] : [params.inC, params.outC];
   const isSupported = isSmallWindow && pads.every((pad) => pad <= 2) && inC % 4 === 0 && outC % 4 === 0 && inC >= 16;
   return isSupported ? 'winograd' : 'im2col';
 }
@@ -148,6 +148,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     kernels: runtime.kernelTable(),
     allocate: (dtype, size) => runtime.allocate(dtype, size, false),
     allocatePersistent: (dtype, size) => runtime.allocate(dtype, size, true),
+    allocateIndices: (size) => runtime.allocateIndices(size),
     openScope: () => arena.mark(),
     closeScope: (mark) => arena.release(mark),
     peakBytes: () => arena.peak,
@@ -177,6 +178,12 @@ class Runtime {
     // The stack reuses memory: persistent buffers are promised zero-filled, temporaries are not.
     if (isPersistent) view.fill(0);
     return view;
+  }
+
+  allocateIndices(size: number): Int32Array {
+    // Allocate first: it may grow the memory, and only the buffer read after that covers the block.
+    const offset = this.arena.allocate(Math.max(size, 1) * 4);
+    return new Int32Array(this.arena.buffer, offset, size);
   }
 
   /**
@@ -275,6 +282,15 @@ class Runtime {
       },
       Conv2DBackpropFilter: (input, dOut, dFilter, params) => {
         if (isFloat64(input, dOut, dFilter)) return reference.Conv2DBackpropFilter(input, dOut, dFilter, params);
+        if (convolutionAlgorithm(params, 'backpropFilter') === 'winograd') {
+          // A thread sums its share of the input channels; scratch is sized for all of them (one thread).
+          const share = Math.ceil(params.inC / 4 / this.pool.threads) * 4;
+          const chunkTiles = Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (share + params.outC)) / 4) * 4);
+          const bytes = gemmScratch + 16 * (params.inC * params.outC + chunkTiles * (params.inC + params.outC)) * 4;
+          const work = (params.batch * params.outH * params.outW * 4 * params.inC * params.outC) / 9 * 4;
+          this.invoke('conv2dWinogradFilter', [input, dOut, dFilter, null], [dFilter], [...convFields(params, chunkTiles), 0], work, bytes);
+          return;
+        }
         const depth = params.kH * params.kW * params.inC;
         const panelRows = panelRowsFor(depth);
         const work = params.batch * params.outH * params.outW * depth * params.outC;
