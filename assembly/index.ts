@@ -14,3 +14,4 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { conv2dWinograd, conv2dWinogradFilter } from './winograd';
+export { conv2dWinograd4 } from './winograd4';

@@ -95,6 +95,7 @@ function winogradCases(random: Random): Case[] {
   const shapes: [number, number, number, number, number, Padding][] = [
     [1, 4, 4, 16, 4, 'same'], [2, 7, 5, 16, 8, 'same'], [3, 9, 9, 32, 20, 'valid'], [9, 6, 11, 36, 16, 2],
     [4, 14, 14, 32, 64, 'same'], [2, 8, 8, 64, 128, 'same'], [5, 5, 8, 20, 16, [0, 2, 1, 0]], [1, 3, 3, 16, 16, 'same'],
+    [3, 16, 12, 16, 32, 'same'], [2, 10, 6, 32, 8, 'valid'], [1, 4, 8, 16, 16, [2, 0, 1, 1]], [7, 4, 4, 64, 32, 'same'],
   ];
   return shapes.flatMap(([batch, inH, inW, inC, outC, padding]) => {
     const pads = resolvePadding(padding, inH, inW, 3, 3, 1, 1);
@@ -233,7 +234,9 @@ for (const build of [{ title: 'relaxed SIMD', disableRelaxedSimd: false }, { tit
 
 test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in multiples of 4', () => {
   const base = { batch: 1, inH: 8, inW: 8, outH: 8, outW: 8, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 };
-  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'forward'), 'winograd');
+  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'forward'), 'winograd4x4');
+  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd');
+  assert.equal(convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'forward'), 'winograd');
   assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'backpropInput'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64, strideH: 2, strideW: 2 }, 'forward'), 'im2col');

@@ -18,7 +18,7 @@ const EXPORT_NAMES = [
   'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'maxPool2d', 'maxPool2dBackprop', 'matMul',
   'biasAdd', 'biasAddGrad', 'relu', 'reluGrad', 'sigmoid', 'sigmoidGrad', 'tanh', 'tanhGrad', 'softmax',
   'softmaxGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad', 'add', 'sgdUpdate', 'adamUpdate',
-  'conv2dWinograd', 'conv2dWinogradFilter',
+  'conv2dWinograd', 'conv2dWinogradFilter', 'conv2dWinograd4',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 type Kernel = (job: number, threadIndex: number, threadCount: number) => void;
@@ -41,22 +41,27 @@ const JOB_FIELDS = 32;
 const WINOGRAD_CHUNK_FLOATS = 131072;
 
 /** How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts). */
-export type ConvolutionAlgorithm = 'im2col' | 'winograd';
+export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4';
 
 /**
- * Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions with channel counts that are multiples of 4 and
- * at least 16 on the input side (fewer input channels leave its 16 GEMMs too thin to gain), and
- * padding of at most 2 (so the gradient pass is also a convolution with non-negative padding);
- * im2col + GEMM otherwise. Measured on one thread, batch 64, forward (bench shapes of W1/W2):
- * 14x14x32->64 12.0 -> 6.6 ms, 32x32x32->32 45 -> 24 ms, 16x16x64->64 32 -> 18 ms, 8x8x64->128 14 -> 7.7 ms;
- * the gradient pass gains alike.
+ * Winograd for 3x3 stride-1 convolutions with channel counts that are multiples of 4 and at least 16
+ * on the input side (fewer input channels leave its GEMMs too thin to gain), and padding of at most 2
+ * (so the gradient pass is also a convolution with non-negative padding); im2col + GEMM otherwise.
+ * F(4x4, 3x3) where the output is whole 4x4 tiles, F(2x2, 3x3) elsewhere and for the filter gradient.
+ * Measured on one thread, batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes of W1/W2):
+ * 14x14x32->64 12.0 -> 6.6 ms (F(4x4): 6.7, its padded tiles waste 30%), 32x32x32->32 45 -> 24 -> 17.5 ms,
+ * 16x16x64->64 32 -> 17 -> 12.5 ms, 8x8x64->128 14 -> 7.4 -> 6.2 ms; the input gradient gains alike.
  */
 export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'backpropInput' | 'backpropFilter'): ConvolutionAlgorithm {
   const isSmallWindow = params.kH === 3 && params.kW === 3 && params.strideH === 1 && params.strideW === 1;
   const pads = [params.padTop, params.padBottom, params.padLeft, params.padRight];
   const [inC, outC] = pass === 'backpropInput' ? [params.outC, params.inC] : [params.inC, params.outC];
   const isSupported = isSmallWindow && pads.every((pad) => pad <= 2) && inC % 4 === 0 && outC % 4 === 0 && inC >= 16;
-  return isSupported ? 'winograd' : 'im2col';
+  if (!isSupported) return 'im2col';
+  // F(4x4, 3x3) where the output splits into whole 4x4 tiles; F(2x2, 3x3) wastes less on other sizes.
+  const [outH, outW] = pass === 'backpropInput' ? [params.inH, params.inW] : [params.outH, params.outW];
+  const isWholeTiles = outH % 4 === 0 && outW % 4 === 0;
+  return pass !== 'backpropFilter' && isWholeTiles ? 'winograd4x4' : 'winograd';
 }
 
 export interface WasmBackendOptions {
@@ -246,17 +251,20 @@ class Runtime {
     ];
     const panelRowsFor = (depth: number) => Math.min(1024, Math.max(4, Math.floor(PANEL_FLOATS / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
-    const winogradScratch = (inC: number, outC: number) => {
-      const chunkTiles = Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (inC + outC)) / 4) * 4);
-      return { chunkTiles, bytes: gemmScratch + 16 * (inC * outC + chunkTiles * (inC + outC)) * 4 };
+    const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm) => {
+      const positions = algorithm === 'winograd4x4' ? 36 : 16;
+      const chunkTiles = Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
+      return { chunkTiles, bytes: gemmScratch + 36 * 16 + positions * (inC * outC + chunkTiles * (inC + outC)) * 4 };
     };
+    const winogradExport = (algorithm: ConvolutionAlgorithm) => (algorithm === 'winograd4x4' ? 'conv2dWinograd4' : 'conv2dWinograd');
     return {
       Conv2D: (input, filter, bias, output, params) => {
         if (isFloat64(input, filter, bias, output)) return reference.Conv2D(input, filter, bias, output, params);
-        if (convolutionAlgorithm(params, 'forward') === 'winograd') {
-          const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC);
-          const work = (params.batch * params.outH * params.outW * 4 * params.inC * params.outC) / 9 * 4;
-          this.invoke('conv2dWinograd', [input, filter, bias, output], [output], [...convFields(params, chunkTiles), 0], work, bytes);
+        const algorithm = convolutionAlgorithm(params, 'forward');
+        if (algorithm !== 'im2col') {
+          const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm);
+          const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
+          this.invoke(winogradExport(algorithm), [input, filter, bias, output], [output], [...convFields(params, chunkTiles), 0], work, bytes);
           return;
         }
         const depth = params.kH * params.kW * params.inC;
@@ -266,15 +274,16 @@ class Runtime {
       },
       Conv2DBackpropInput: (dOut, filter, dInput, params) => {
         if (isFloat64(dOut, filter, dInput)) return reference.Conv2DBackpropInput(dOut, filter, dInput, params);
-        if (convolutionAlgorithm(params, 'backpropInput') === 'winograd') {
+        const algorithm = convolutionAlgorithm(params, 'backpropInput');
+        if (algorithm !== 'im2col') {
           // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad.
-          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC);
+          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm);
           const gradientPass: Conv2DParams = {
             batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
             kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 2 - params.padTop, padBottom: 2 - params.padBottom, padLeft: 2 - params.padLeft, padRight: 2 - params.padRight,
           };
-          const work = (params.batch * params.inH * params.inW * 4 * params.inC * params.outC) / 9 * 4;
-          this.invoke('conv2dWinograd', [dOut, filter, null, dInput], [dInput], [...convFields(gradientPass, chunkTiles), 1], work, bytes);
+          const work = params.batch * params.inH * params.inW * 4 * params.inC * params.outC;
+          this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], [...convFields(gradientPass, chunkTiles), 1], work, bytes);
           return;
         }
         const depth = params.kH * params.kW * params.outC;
