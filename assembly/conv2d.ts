@@ -7,7 +7,8 @@
 // Job record (fields of 4 bytes; see job.ts):
 //   0 first buffer, 1 second buffer, 2 third buffer (0 when absent), 3 fourth buffer or 0,
 //   4 scratch base, 5 scratch bytes per thread, 6 panel rows,
-//   7 batch, 8 inH, 9 inW, 10 inC, 11 outH, 12 outW, 13 outC, 14 kH, 15 kW, 16 strideH, 17 strideW, 18 padTop, 19 padLeft
+//   7 batch, 8 inH, 9 inW, 10 inC, 11 outH, 12 outW, 13 outC, 14 kH, 15 kW, 16 strideH, 17 strideW, 18 padTop, 19 padLeft,
+//   20 unused here (winograd.ts: isBackpropInput), 21 isRelu (Conv2D only: max(output, 0) fused in)
 // Buffers: Conv2D (input, filter, bias, output); Conv2DBackpropInput (dOut, filter, dInput);
 // Conv2DBackpropFilter (input, dOut, dFilter).
 
@@ -113,6 +114,7 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
   const filter = pointerField(job, 1);
   const bias = pointerField(job, 2);
   const output = pointerField(job, 3);
+  const isRelu = intField(job, 21) != 0;
   const pixels = g.batch * g.outH * g.outW;
   const depth = g.kH * g.kW * g.inC;
   const panel = scratch + <usize>GEMM_SCRATCH_BYTES;
@@ -132,21 +134,29 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
     }
     const outputRows = output + (<usize>start * <usize>g.outC << 2);
     gemm(a + (<usize>aStart * <usize>depth << 2), depth, 1, filter, g.outC, outputRows, g.outC, rows, g.outC, depth, 0, rows, false, scratch);
-    if (bias != 0) addBiasRows(outputRows, bias, rows, g.outC);
+    if (bias != 0 || isRelu) finishRows(outputRows, bias, rows, g.outC, isRelu);
   }
 }
 
-function addBiasRows(rows: usize, bias: usize, count: i32, channels: i32): void {
+/** Adds the bias (when there is one) and applies the fused ReLU (when asked) to `count` rows. */
+function finishRows(rows: usize, bias: usize, count: i32, channels: i32, isRelu: bool): void {
   const vectorEnd = channels & ~3;
+  const zero = f32x4.splat(0);
   for (let r = 0; r < count; r++) {
     const row = rows + (<usize>r * <usize>channels << 2);
     for (let c = 0; c < vectorEnd; c += 4) {
       const at = <usize>c << 2;
-      v128.store(row + at, f32x4.add(v128.load(row + at), v128.load(bias + at)));
+      let value = v128.load(row + at);
+      if (bias != 0) value = f32x4.add(value, v128.load(bias + at));
+      if (isRelu) value = f32x4.max(value, zero);
+      v128.store(row + at, value);
     }
     for (let c = vectorEnd; c < channels; c++) {
       const at = <usize>c << 2;
-      store<f32>(row + at, load<f32>(row + at) + load<f32>(bias + at));
+      let value = load<f32>(row + at);
+      if (bias != 0) value += load<f32>(bias + at);
+      if (isRelu) value = value > 0 || value != value ? value : 0;
+      store<f32>(row + at, value);
     }
   }
 }

@@ -17,8 +17,9 @@
 //
 // Job record: 0 input (or dOut), 1 filter [3, 3, inC, outC], 2 bias (or 0), 3 output,
 //   4 scratch base, 5 scratch bytes per thread, 6 tiles per chunk, then the geometry of conv2d.ts
-//   (7 batch ... 19 padLeft) with the roles of this pass, and 20 isBackpropInput (0/1): when 1 the
-//   filter is read as filter[2 - ky, 2 - kx, oc, ic] (the record's inC is the filter's outC).
+//   (7 batch ... 19 padLeft) with the roles of this pass, 20 isBackpropInput (0/1): when 1 the
+//   filter is read as filter[2 - ky, 2 - kx, oc, ic] (the record's inC is the filter's outC), and
+//   21 isRelu (0/1): max(output, 0) fused into the output transform.
 
 import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
 import { intField, pointerField, rangeEnd, rangeStart } from './job';
@@ -96,6 +97,7 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
   const chunkTiles = intField(job, 6);
   const g = changetype<Geometry>(job + 28);
   const isBackpropInput = intField(job, 20) != 0;
+  const isRelu = intField(job, 21) != 0;
   const batch = g.batch;
   const inH = g.inH;
   const inW = g.inW;
@@ -197,10 +199,14 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
         const s12 = f32x4.sub(f32x4.sub(m12, m22), m32), s13 = f32x4.sub(f32x4.sub(m13, m23), m33);
         const b = bias != 0 ? v128.load(bias + (<usize>oc << 2)) : zero;
         // Columns: y = s A (2 x 2).
-        const y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), b);
-        const y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), b);
-        const y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), b);
-        const y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), b);
+        let y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), b);
+        let y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), b);
+        let y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), b);
+        let y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), b);
+        if (isRelu) {
+          y00 = f32x4.max(y00, zero); y01 = f32x4.max(y01, zero);
+          y10 = f32x4.max(y10, zero); y11 = f32x4.max(y11, zero);
+        }
         const row0 = output + (<usize>(((image * outH + oy) * outW + ox) * outC + oc) << 2);
         const rowBytes = <usize>outW * <usize>outC << 2;
         const pixelBytes = <usize>outC << 2;

@@ -94,6 +94,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const chunkTiles = intField(job, 6);
   const g = changetype<Geometry>(job + 28);
   const isBackpropInput = intField(job, 20) != 0;
+  const isRelu = intField(job, 21) != 0;
   const batch = g.batch;
   const inH = g.inH;
   const inW = g.inW;
@@ -188,7 +189,10 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
         const b = bias != 0 ? v128.load(bias + (<usize>oc << 2)) : zero;
         for (let r = 0; r < rows; r++) {
           const row = output + (<usize>(((image * outH + oy + r) * outW + ox) * outC + oc) << 2);
-          for (let c = 0; c < columns; c++) v128.store(row + (<usize>(c * outC) << 2), f32x4.add(v128.load(at(block, r, c)), b));
+          for (let c = 0; c < columns; c++) {
+            const value = f32x4.add(v128.load(at(block, r, c)), b);
+            v128.store(row + (<usize>(c * outC) << 2), isRelu ? f32x4.max(value, zero) : value);
+          }
         }
       }
     }

@@ -33,6 +33,11 @@ export interface WindowParams {
 /** Convolution: input [batch, inH, inW, inC], filter [kH, kW, inC, outC], output [batch, outH, outW, outC]. */
 export interface Conv2DParams extends WindowParams {
   outC: number;
+  /**
+   * Applied to the forward output: 'relu' fuses a following ReLU into the convolution (saves a pass
+   * over the feature map). Backprop kernels ignore it: their dOut is already taken through the ReLU.
+   */
+  activation?: 'relu';
 }
 
 /** Pooling: input [batch, inH, inW, inC], output [batch, outH, outW, inC]. */

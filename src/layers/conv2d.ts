@@ -69,8 +69,13 @@ export class Conv2D extends Layer {
   }
 
   call(input: Tensor, _context: CallContext): Tensor {
+    return this.callFused(input, undefined);
+  }
+
+  /** The forward pass with a following ReLU applied in the same pass (the model fuses Conv2D + ReLU). */
+  callFused(input: Tensor, activation: 'relu' | undefined): Tensor {
     if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
-    return conv2d(input, this.kernel, this.bias, { strides: this.strides, padding: this.padding, name: this.label() });
+    return conv2d(input, this.kernel, this.bias, { strides: this.strides, padding: this.padding, name: this.label(), activation });
   }
 
   override weights(): NamedWeight[] {

@@ -13,6 +13,8 @@ import { checkPositiveInteger, checkRank, checkSameDtype } from './checks.js';
 export interface Conv2DOptions {
   strides?: number | readonly [number, number];
   padding?: Padding;
+  /** 'relu' applies max(x, 0) to the output in the same pass (a Conv2D followed by ReLU, fused). */
+  activation?: 'relu';
   /** Names the caller (a layer) in error messages. */
   name?: string;
 }
@@ -43,7 +45,7 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
   checkPositiveInteger(strideH, `${name}: strides`);
   checkPositiveInteger(strideW, `${name}: strides`);
   const window = windowParams(name, batch, inH, inW, inC, { kH, kW, strideH, strideW, padding: options.padding ?? 'valid' });
-  const params: Conv2DParams = { ...window, outC };
+  const params: Conv2DParams = options.activation === undefined ? { ...window, outC } : { ...window, outC, activation: options.activation };
   const output = allocateTensor([batch, params.outH, params.outW, outC], input.dtype);
   getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params);
   record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });

@@ -103,6 +103,23 @@ describe('Conv2D gradients (input, filter, bias) match central differences', () 
   });
 });
 
+describe('Conv2D with a fused ReLU: gradients match central differences', () => {
+  // Pre-activations of random inputs lie within the 1e-6 step of zero with negligible probability.
+  CONV_CASES.slice(0, 3).forEach((c, caseIndex) => {
+    test(`${describeConv(c)}, fused ReLU`, () => {
+      const random = new Random(300 + caseIndex);
+      const [kH, kW] = pairOf(c.kernel);
+      const input = uniformTensor(random, [c.batch, c.inH, c.inW, c.inC]);
+      const filter = uniformTensor(random, [kH, kW, c.inC, c.outC]);
+      const bias = uniformTensor(random, [c.outC]);
+      const options = { strides: c.strides, padding: c.padding, activation: 'relu' as const };
+      gradcheck(([x, w, b]) => conv2d(x!, w!, b!, options), [input, filter, bias], {
+        names: ['input', 'filter', 'bias'], maxRelativeError: RELATIVE_TOLERANCE, seed: caseIndex, label: `${describeConv(c)}, fused ReLU`,
+      });
+    });
+  });
+});
+
 interface PoolCase {
   batch: number;
   inH: number;

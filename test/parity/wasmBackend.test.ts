@@ -62,7 +62,9 @@ function randomWindow(random: Random, isPool: boolean): Pool2DParams {
 function randomConv(random: Random): Conv2DParams {
   let window = randomWindow(random, false);
   while (window.outH < 1 || window.outW < 1) window = randomWindow(random, false);
-  return { ...window, outC: 1 + random.integer(70) };
+  const params: Conv2DParams = { ...window, outC: 1 + random.integer(70) };
+  if (random.uniform() < 0.5) params.activation = 'relu';
+  return params;
 }
 
 /** Runs one kernel on both backends with the same inputs; returns both sets of outputs. */
@@ -78,7 +80,7 @@ function convCases(random: Random, count: number): Case[] {
     const bias = random.uniform() < 0.5 ? randomArray(random, outC) : null;
     const dOut = randomArray(random, batch * outH * outW * outC);
     const depth = kH * kW * Math.max(inC, outC);
-    const label = `${batch}x${inH}x${inW}x${inC} k${kH} s${params.strideH}x${params.strideW} pad(${params.padTop},${params.padBottom},${params.padLeft},${params.padRight}) -> ${outC}`;
+    const label = `${batch}x${inH}x${inW}x${inC} k${kH} s${params.strideH}x${params.strideW} pad(${params.padTop},${params.padBottom},${params.padLeft},${params.padRight}) -> ${outC}${params.activation === 'relu' ? ' + ReLU' : ''}`;
     // float32 sums of `depth` products of values in [-1, 1]: rounding grows like sqrt(depth) * 2^-24 * depth.
     const tolerance = { atol: 2e-6 * depth, rtol: 1e-4 };
     cases.push(
@@ -97,17 +99,18 @@ function winogradCases(random: Random): Case[] {
     [4, 14, 14, 32, 64, 'same'], [2, 8, 8, 64, 128, 'same'], [5, 5, 8, 20, 16, [0, 2, 1, 0]], [1, 3, 3, 16, 16, 'same'],
     [3, 16, 12, 16, 32, 'same'], [2, 10, 6, 32, 8, 'valid'], [1, 4, 8, 16, 16, [2, 0, 1, 1]], [7, 4, 4, 64, 32, 'same'],
   ];
-  return shapes.flatMap(([batch, inH, inW, inC, outC, padding]) => {
+  return shapes.flatMap(([batch, inH, inW, inC, outC, padding], index) => {
     const pads = resolvePadding(padding, inH, inW, 3, 3, 1, 1);
     const params: Conv2DParams = {
       batch, inH, inW, inC, outC, kH: 3, kW: 3, strideH: 1, strideW: 1, ...pads,
       outH: windowOutputSize(inH, 3, 1, pads.padTop, pads.padBottom), outW: windowOutputSize(inW, 3, 1, pads.padLeft, pads.padRight),
     };
+    if (index % 2 === 1) params.activation = 'relu';
     const input = randomArray(random, batch * inH * inW * inC);
     const filter = randomArray(random, 9 * inC * outC, 0.5);
     const bias = randomArray(random, outC);
     const dOut = randomArray(random, batch * params.outH * params.outW * outC);
-    const label = `${batch}x${inH}x${inW}x${inC} -> ${outC} pad ${JSON.stringify(padding)}`;
+    const label = `${batch}x${inH}x${inW}x${inC} -> ${outC} pad ${JSON.stringify(padding)}${params.activation === 'relu' ? ' + ReLU' : ''}`;
     const tolerance = { atol: 2e-6 * 9 * Math.max(inC, outC) * 4, rtol: 1e-4 };
     const algorithms = `${convolutionAlgorithm(params, 'forward')}/${convolutionAlgorithm(params, 'backpropInput')}/${convolutionAlgorithm(params, 'backpropFilter')}`;
     return [

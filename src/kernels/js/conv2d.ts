@@ -18,7 +18,7 @@ import type { Conv2DParams } from '../params.js';
  * input  [batch, inH, inW, inC]
  * filter [kH, kW, inC, outC]
  * bias   [outC] or null
- * output [batch, outH, outW, outC] (overwritten)
+ * output [batch, outH, outW, outC] (overwritten), then max(output, 0) if params.activation is 'relu'
  */
 export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams): void {
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
@@ -41,6 +41,9 @@ export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray |
               for (let oc = 0; oc < outC; oc++) accumulator[oc] += value * filter[weightBase + oc]!;
             }
           }
+        }
+        if (params.activation === 'relu') {
+          for (let oc = 0; oc < outC; oc++) accumulator[oc] = Math.max(accumulator[oc]!, 0);
         }
         output.set(accumulator, ((image * outH + oy) * outW + ox) * outC);
       }

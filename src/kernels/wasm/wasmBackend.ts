@@ -264,13 +264,13 @@ class Runtime {
         if (algorithm !== 'im2col') {
           const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm);
           const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
-          this.invoke(winogradExport(algorithm), [input, filter, bias, output], [output], [...convFields(params, chunkTiles), 0], work, bytes);
+          this.invoke(winogradExport(algorithm), [input, filter, bias, output], [output], [...convFields(params, chunkTiles), 0, isRelu(params)], work, bytes);
           return;
         }
         const depth = params.kH * params.kW * params.inC;
         const panelRows = panelRowsFor(depth);
         const work = params.batch * params.outH * params.outW * depth * params.outC;
-        this.invoke('conv2d', [input, filter, bias, output], [output], convFields(params, panelRows), work, gemmScratch + panelRows * depth * 4);
+        this.invoke('conv2d', [input, filter, bias, output], [output], [...convFields(params, panelRows), 0, isRelu(params)], work, gemmScratch + panelRows * depth * 4);
       },
       Conv2DBackpropInput: (dOut, filter, dInput, params) => {
         if (isFloat64(dOut, filter, dInput)) return reference.Conv2DBackpropInput(dOut, filter, dInput, params);
@@ -283,7 +283,7 @@ class Runtime {
             kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 2 - params.padTop, padBottom: 2 - params.padBottom, padLeft: 2 - params.padLeft, padRight: 2 - params.padRight,
           };
           const work = params.batch * params.inH * params.inW * 4 * params.inC * params.outC;
-          this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], [...convFields(gradientPass, chunkTiles), 1], work, bytes);
+          this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], [...convFields(gradientPass, chunkTiles), 1, 0], work, bytes);
           return;
         }
         const depth = params.kH * params.kW * params.outC;
@@ -389,6 +389,11 @@ class Runtime {
       },
     };
   }
+}
+
+/** Job field 21 of the convolution kernels: 1 when a ReLU is fused into the output. */
+function isRelu(params: Conv2DParams): number {
+  return params.activation === 'relu' ? 1 : 0;
 }
 
 /** A job field to be written as an f32 (every other field is an i32). */
