@@ -2,7 +2,7 @@
 // momentum) on the WebAssembly backend and records resident memory, the JavaScript heap and the
 // backend's arena peak at step 100 and at the last step (default 10,000). Flat figures mean the hot
 // loop allocates nothing that piles up: each step's tensors live in one arena scope.
-// Run: npm run bench:memory [-- --steps N]
+// Run: npm run bench:memory [-- --steps N] (it runs Node with --expose-gc to sample live memory)
 
 import * as convnet from 'convnet-ts';
 
@@ -39,7 +39,10 @@ const optimizer = new convnet.SGD({ learningRate: 0.01, momentum: 0.9 });
 const samples: Sample[] = [];
 let step = 0;
 const started = performance.now();
+// With --expose-gc, collect first: then the figures are live memory, not garbage awaiting a collection.
+const collectGarbage = (globalThis as { gc?: () => void }).gc;
 const sample = () => {
+  collectGarbage?.();
   const usage = process.memoryUsage();
   samples.push({ step, residentMegabytes: megabytes(usage.rss), heapMegabytes: megabytes(usage.heapUsed), arenaPeakMegabytes: megabytes(convnet.backendInfo().wasmArenaPeakBytes ?? 0) });
 };
@@ -59,7 +62,7 @@ model.fit(images, labels, {
   },
 });
 const seconds = (performance.now() - started) / 1000;
-console.log(`W1 training, batch ${BATCH}, ${step} steps in ${seconds.toFixed(0)} s on ${info.build} with ${info.threads} threads`);
+console.log(`W1 training, batch ${BATCH}, ${step} steps in ${seconds.toFixed(0)} s on ${info.build} with ${info.threads} threads${collectGarbage === undefined ? '' : ', garbage collected before each sample'}`);
 console.log('step    resident MB  JS heap MB  arena peak MB');
 for (const entry of samples) {
   console.log(`${String(entry.step).padStart(6)}  ${String(entry.residentMegabytes).padStart(11)}  ${String(entry.heapMegabytes).padStart(10)}  ${String(entry.arenaPeakMegabytes).padStart(13)}`);

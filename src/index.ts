@@ -87,4 +87,4 @@ export { parseIdx, readIdxFile } from './data/idx.js';
 export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFile.js';
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
 
-export { digitsCnn } from './model/presets.js';
+export { digitsCnn, mnistCnn } from './model/presets.js';
