@@ -16,7 +16,7 @@ import { pointerField, rangeEnd, rangeStart } from './job';
 /**
  * input  [batch, inH, inW, C]
  * output [batch, outH, outW, C]
- * argmax [batch, outH, outW, C] flat input index of each maximum (i32)
+ * argmax [batch, outH, outW, C] flat input index of each maximum (i32), or 0 (none) in inference
  * Padded taps are skipped; the first valid tap seeds the maximum; a later tap wins if larger or NaN.
  */
 export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void {
@@ -52,7 +52,18 @@ export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
     const xEnd = min(inW, ox * strideW - padLeft + kW);
     const outBase = pixel * channels;
     const firstTap = ((image * inH + yStart) * inW + xStart) * channels;
-    for (let c = 0; c < vectorEnd; c += 4) {
+    if (argmax == 0) {
+      // Inference: only the maxima (f32x4.max keeps NaN, as the reference kernel does).
+      for (let c = 0; c < vectorEnd; c += 4) {
+        let best = v128.load(input + (<usize>(firstTap + c) << 2));
+        for (let iy = yStart; iy < yEnd; iy++) {
+          const rowBase = input + (<usize>(((image * inH + iy) * inW) * channels + c) << 2);
+          for (let ix = xStart; ix < xEnd; ix++) best = f32x4.max(best, v128.load(rowBase + (<usize>(ix * channels) << 2)));
+        }
+        v128.store(output + (<usize>(outBase + c) << 2), best);
+      }
+    }
+    for (let c = 0; argmax != 0 && c < vectorEnd; c += 4) {
       let best = v128.load(input + (<usize>(firstTap + c) << 2));
       let bestIndex = i32x4.add(i32x4.splat(firstTap + c), lanes);
       for (let iy = yStart; iy < yEnd; iy++) {
@@ -82,7 +93,7 @@ export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
         }
       }
       store<f32>(output + (<usize>(outBase + c) << 2), best);
-      store<i32>(argmax + (<usize>(outBase + c) << 2), bestIndex);
+      if (argmax != 0) store<i32>(argmax + (<usize>(outBase + c) << 2), bestIndex);
     }
   }
 }

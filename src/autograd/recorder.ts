@@ -24,6 +24,11 @@ export interface Recorder {
 /** Every tape that is recording now, outermost first: nested tapes all see the ops. */
 let activeRecorders: readonly Recorder[] = [];
 
+/** Whether any tape is recording (ops may skip work that only a backward pass needs). */
+export function isRecording(): boolean {
+  return activeRecorders.length > 0;
+}
+
 /** Called by every differentiable op after it has computed its output. */
 export function record<Saved>(entry: TapeEntry<Saved>): void {
   for (const recorder of activeRecorders) recorder.record(entry);

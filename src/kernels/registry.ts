@@ -24,7 +24,7 @@ export interface KernelSignatures {
   Conv2D(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams): void;
   Conv2DBackpropInput(dOut: FloatArray, filter: FloatArray, dInput: FloatArray, params: Conv2DParams): void;
   Conv2DBackpropFilter(input: FloatArray, dOut: FloatArray, dFilter: FloatArray, params: Conv2DParams): void;
-  MaxPool2D(input: FloatArray, output: FloatArray, argmax: Int32Array, params: Pool2DParams): void;
+  MaxPool2D(input: FloatArray, output: FloatArray, argmax: Int32Array | null, params: Pool2DParams): void;
   MaxPool2DBackprop(dOut: FloatArray, argmax: Int32Array, dInput: FloatArray, params: Pool2DParams): void;
   MatMul(a: FloatArray, b: FloatArray, output: FloatArray, params: MatMulParams): void;
   BiasAdd(input: FloatArray, bias: FloatArray, output: FloatArray, params: RowsParams): void;

@@ -4,7 +4,7 @@
 import { ShapeError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { record } from '../autograd/recorder.js';
+import { isRecording, record } from '../autograd/recorder.js';
 import { windowParams, type Padding, type Pool2DParams } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateIndices, allocateTensor } from './allocate.js';
@@ -50,17 +50,24 @@ export function poolParams(inputShape: Shape, options: Pool2DOptions): Pool2DPar
  * const y = maxPool2d(x, { poolSize: 2 }); // [8,28,28,16] -> [8,14,14,16]
  */
 export function maxPool2d(input: Tensor, options: Pool2DOptions): Tensor {
+  // Without a tape recording, no backward pass will need the argmax: inference skips writing it.
+  if (!isRecording()) return runMaxPool(input, options, false).output;
   return maxPool2dWithArgmax(input, options).output;
 }
 
 /** Max pooling that also returns, per output value, the flat input index of its maximum. */
 export function maxPool2dWithArgmax(input: Tensor, options: Pool2DOptions): { output: Tensor; argmax: Int32Array } {
+  const { output, argmax } = runMaxPool(input, options, true);
+  return { output, argmax: argmax! };
+}
+
+function runMaxPool(input: Tensor, options: Pool2DOptions, isArgmaxWanted: boolean): { output: Tensor; argmax: Int32Array | null } {
   checkRank(input, 4, `${options.name ?? 'maxPool2d'}: input`, '[batch, height, width, channels]');
   const params = poolParams(input.shape, options);
   const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype);
-  const argmax = allocateIndices(output.size);
+  const argmax = isArgmaxWanted ? allocateIndices(output.size) : null;
   getKernel('MaxPool2D')(input.data, output.data, argmax, params);
-  record<MaxPool2DSaved>({ id: 'MaxPool2D', inputs: [input], output, saved: { params, argmax } });
+  if (argmax !== null) record<MaxPool2DSaved>({ id: 'MaxPool2D', inputs: [input], output, saved: { params, argmax } });
   return { output, argmax };
 }
 

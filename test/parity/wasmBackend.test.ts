@@ -131,7 +131,7 @@ function poolCases(random: Random, count: number): Case[] {
     const dOut = randomArray(random, batch * outH * outW * inC);
     const label = `${batch}x${inH}x${inW}x${inC} pool${params.kH} s${params.strideH}x${params.strideW} pad(${params.padTop},${params.padBottom},${params.padLeft},${params.padRight})`;
     cases.push({
-      name: `MaxPool2D + MaxPool2DBackprop ${label}`,
+      name: `MaxPool2D (with and without argmax) + MaxPool2DBackprop ${label}`,
       tolerance: { atol: 1e-6, rtol: 1e-6 },
       run: (k) => {
         const output = new Float32Array(batch * outH * outW * inC);
@@ -139,7 +139,9 @@ function poolCases(random: Random, count: number): Case[] {
         k.MaxPool2D(input, output, argmax, params);
         const dInput = new Float32Array(input.length);
         k.MaxPool2DBackprop(dOut, argmax, dInput, params);
-        return [output, argmax, dInput];
+        const maximaOnly = new Float32Array(output.length);
+        k.MaxPool2D(input, maximaOnly, null, params);
+        return [output, argmax, dInput, maximaOnly];
       },
     });
   }

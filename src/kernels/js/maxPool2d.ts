@@ -7,10 +7,10 @@ import type { Pool2DParams } from '../params.js';
 /**
  * input  [batch, inH, inW, inC]
  * output [batch, outH, outW, inC] (overwritten)
- * argmax [batch, outH, outW, inC] flat index into input of each maximum (overwritten)
+ * argmax [batch, outH, outW, inC] flat index into input of each maximum (overwritten), or null when not wanted
  * Padded positions never win: they are skipped, not treated as zeros. NaN wins, so it propagates.
  */
-export function maxPool2d(input: FloatArray, output: FloatArray, argmax: Int32Array, params: Pool2DParams): void {
+export function maxPool2d(input: FloatArray, output: FloatArray, argmax: Int32Array | null, params: Pool2DParams): void {
   const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = params;
   let outIndex = 0;
   for (let image = 0; image < batch; image++) {
@@ -35,7 +35,7 @@ export function maxPool2d(input: FloatArray, output: FloatArray, argmax: Int32Ar
             }
           }
           output[outIndex] = best;
-          argmax[outIndex] = bestIndex;
+          if (argmax !== null) argmax[outIndex] = bestIndex;
         }
       }
     }

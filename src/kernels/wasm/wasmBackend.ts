@@ -310,7 +310,7 @@ class Runtime {
       },
       MaxPool2D: (input, output, argmax, params) => {
         if (isFloat64(input, output)) return reference.MaxPool2D(input, output, argmax, params);
-        this.invoke('maxPool2d', [input, output, argmax], [output, argmax], poolFields(params), output.length * params.kH * params.kW * ELEMENTWISE_WORK);
+        this.invoke('maxPool2d', [input, output, argmax], argmax === null ? [output] : [output, argmax], poolFields(params), output.length * params.kH * params.kW * ELEMENTWISE_WORK);
       },
       MaxPool2DBackprop: (dOut, argmax, dInput, params) => {
         if (isFloat64(dOut, dInput)) return reference.MaxPool2DBackprop(dOut, argmax, dInput, params);
