@@ -13,17 +13,7 @@
 // Conv2DBackpropFilter (input, dOut, dFilter).
 
 import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
-import { intField, pointerField, rangeEnd, rangeStart } from './job';
-
-/** The geometry fields 7-19 of a job record, read in place (an unmanaged overlay: no allocation). */
-@unmanaged class Geometry {
-  batch: i32; inH: i32; inW: i32; inC: i32; outH: i32; outW: i32; outC: i32;
-  kH: i32; kW: i32; strideH: i32; strideW: i32; padTop: i32; padLeft: i32;
-}
-
-@inline function geometryOf(job: usize): Geometry {
-  return changetype<Geometry>(job + 28);
-}
+import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, ConvGeometry } from './job';
 
 /** This thread's private scratch area. */
 @inline function scratchOf(job: usize, threadIndex: i32): usize {
@@ -47,7 +37,7 @@ import { intField, pointerField, rangeEnd, rangeStart } from './job';
  * input at tap (ky, kx), channel ic (zero where the tap falls in the padding). The taps of one kernel
  * row are adjacent pixels of one input row, so each row's valid part is one contiguous copy.
  */
-function im2col(g: Geometry, input: usize, pixelStart: i32, pixels: i32, panel: usize, columnStart: i32, columnEnd: i32): void {
+function im2col(g: ConvGeometry, input: usize, pixelStart: i32, pixels: i32, panel: usize, columnStart: i32, columnEnd: i32): void {
   // Locals, not g.field in the loops: stores to the panel may alias the job record.
   const inH = g.inH;
   const inW = g.inW;
@@ -107,7 +97,7 @@ function im2col(g: Geometry, input: usize, pixelStart: i32, pixels: i32, panel: 
 
 /** Conv2D: output [batch*outH*outW, outC] = im2col(input) [.., kH*kW*inC] x filter [kH*kW*inC, outC] + bias. */
 export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
-  const g = geometryOf(job);
+  const g = convGeometryOf(job);
   const scratch = scratchOf(job, threadIndex);
   const panelRows = intField(job, 6);
   const input = pointerField(job, 0);
@@ -168,7 +158,7 @@ function finishRows(rows: usize, bias: usize, count: i32, channels: i32, isRelu:
  * rearranged[(ky * kW + kx) * outC + oc, ic] = filter[ky, kx, ic, oc].
  */
 export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i32): void {
-  const g = geometryOf(job);
+  const g = convGeometryOf(job);
   const scratch = scratchOf(job, threadIndex);
   const panelRows = intField(job, 6);
   const dOut = pointerField(job, 0);
@@ -234,7 +224,7 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
  * whatever the thread count.
  */
 export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: i32): void {
-  const g = geometryOf(job);
+  const g = convGeometryOf(job);
   const scratch = scratchOf(job, threadIndex);
   const panelRows = intField(job, 6);
   const input = pointerField(job, 0);

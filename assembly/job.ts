@@ -36,3 +36,17 @@ export function rangeEnd(total: i32, granularity: i32, threadIndex: i32, threadC
   const perThread = (blocks + threadCount - 1) / threadCount;
   return min(total, (threadIndex + 1) * perThread * granularity);
 }
+
+/**
+ * The geometry fields 7-19 of a convolution job record (conv2d.ts, winograd.ts, winograd4.ts), read
+ * in place: an unmanaged overlay, so reading it allocates nothing.
+ */
+@unmanaged export class ConvGeometry {
+  batch: i32; inH: i32; inW: i32; inC: i32; outH: i32; outW: i32; outC: i32;
+  kH: i32; kW: i32; strideH: i32; strideW: i32; padTop: i32; padLeft: i32;
+}
+
+/** The convolution geometry of a job record. */
+@inline export function convGeometryOf(job: usize): ConvGeometry {
+  return changetype<ConvGeometry>(job + 28);
+}

@@ -22,12 +22,7 @@
 //   21 isRelu (0/1): max(output, 0) fused into the output transform.
 
 import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
-import { intField, pointerField, rangeEnd, rangeStart } from './job';
-
-@unmanaged class Geometry {
-  batch: i32; inH: i32; inW: i32; inC: i32; outH: i32; outW: i32; outC: i32;
-  kH: i32; kW: i32; strideH: i32; strideW: i32; padTop: i32; padLeft: i32;
-}
+import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart } from './job';
 
 /** U[xi][ic][oc] = (G g G^T)[xi] for every channel pair, 4 output channels per vector. */
 function transformFilter(filter: usize, transformed: usize, inC: i32, outC: i32, isBackpropInput: bool): void {
@@ -95,7 +90,7 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
   const output = pointerField(job, 3);
   const scratch = pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
   const chunkTiles = intField(job, 6);
-  const g = changetype<Geometry>(job + 28);
+  const g = convGeometryOf(job);
   const isBackpropInput = intField(job, 20) != 0;
   const isRelu = intField(job, 21) != 0;
   const batch = g.batch;
@@ -233,7 +228,7 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
   const dFilter = pointerField(job, 2);
   const scratch = pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
   const chunkTiles = intField(job, 6);
-  const g = changetype<Geometry>(job + 28);
+  const g = convGeometryOf(job);
   const batch = g.batch;
   const inH = g.inH;
   const inW = g.inW;

@@ -9,12 +9,7 @@
 // a 6x6 block of f32x4 in the thread's scratch (36 live vectors would not fit in registers).
 
 import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
-import { intField, pointerField, rangeEnd, rangeStart } from './job';
-
-@unmanaged class Geometry {
-  batch: i32; inH: i32; inW: i32; inC: i32; outH: i32; outW: i32; outC: i32;
-  kH: i32; kW: i32; strideH: i32; strideW: i32; padTop: i32; padLeft: i32;
-}
+import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart } from './job';
 
 const BLOCK_BYTES: usize = 36 * 16;
 
@@ -92,7 +87,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const output = pointerField(job, 3);
   const scratch = pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
   const chunkTiles = intField(job, 6);
-  const g = changetype<Geometry>(job + 28);
+  const g = convGeometryOf(job);
   const isBackpropInput = intField(job, 20) != 0;
   const isRelu = intField(job, 21) != 0;
   const batch = g.batch;
