@@ -168,6 +168,9 @@ type Buffer = FloatArray | Int32Array;
 
 class Runtime {
   private readonly jobPointer: number;
+  /** Views of the job record, made once: shared memory never detaches, unshared memory never grows. */
+  private readonly jobInts: Int32Array;
+  private readonly jobFloats: Float32Array;
 
   constructor(
     private readonly arena: Arena,
@@ -176,6 +179,8 @@ class Runtime {
     private readonly gemmScratchBytes: number,
   ) {
     this.jobPointer = arena.allocatePersistent(JOB_FIELDS * 4);
+    this.jobInts = new Int32Array(arena.buffer, this.jobPointer, JOB_FIELDS);
+    this.jobFloats = new Float32Array(arena.buffer, this.jobPointer, JOB_FIELDS);
   }
 
   allocate(dtype: DType, size: number, isPersistent: boolean): FloatArray {
@@ -201,8 +206,8 @@ class Runtime {
   private invoke(name: ExportName, buffers: readonly (Buffer | null)[], outputs: readonly Buffer[], fields: readonly (number | FloatField)[], work: number, scratchPerThread = 0): void {
     const mark = this.arena.mark();
     try {
-      const ints = new Int32Array(this.arena.buffer, this.jobPointer, JOB_FIELDS);
-      const floats = new Float32Array(ints.buffer, this.jobPointer, JOB_FIELDS);
+      const ints = this.jobInts;
+      const floats = this.jobFloats;
       const copies: [Buffer, number][] = [];
       buffers.forEach((buffer, index) => {
         ints[index] = buffer === null ? 0 : this.pointerOf(buffer, outputs.includes(buffer) ? copies : null);
@@ -218,8 +223,9 @@ class Runtime {
         if (value instanceof FloatField) floats[field++] = value.value;
         else ints[field++] = value;
       }
-      const kernel = this.kernels[EXPORT_NAMES.indexOf(name)]!;
-      this.pool.run(EXPORT_NAMES.indexOf(name), this.jobPointer, threadCount, () => kernel(this.jobPointer, 0, threadCount));
+      const exportIndex = EXPORT_NAMES.indexOf(name);
+      const kernel = this.kernels[exportIndex]!;
+      this.pool.run(exportIndex, this.jobPointer, threadCount, () => kernel(this.jobPointer, 0, threadCount));
       for (const [original, offset] of copies) {
         original.set(new (original.constructor as Float32ArrayConstructor)(this.arena.buffer, offset, original.length) as unknown as FloatArray & Int32Array);
       }
