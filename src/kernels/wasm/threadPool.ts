@@ -1,12 +1,14 @@
 // Runs one kernel on several threads that share the WebAssembly memory. The calling thread is
-// thread 0; workers (worker_threads in Node) are threads 1..n-1, each with its own instance of the
-// same module over the same memory. A job is announced through a small shared control block:
+// thread 0; workers (worker_threads in Node, module Web Workers in a browser) are threads 1..n-1,
+// each with its own instance of the same module over the same memory. A job is announced through a small shared control block:
 // the caller bumps a generation counter and wakes the workers; each worker runs its share and
 // counts itself done. Workers spin briefly before sleeping, because kernels come in quick
 // succession during a training step and a futex wake-up costs tens of microseconds.
 //
 // Control block (Int32Array over a SharedArrayBuffer):
 //   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count, 4 finished workers
+
+import { isNode } from './featureProbe.js';
 
 export const CONTROL_GENERATION = 0;
 export const CONTROL_EXPORT = 1;
@@ -34,34 +36,49 @@ interface WorkerHandle {
   terminate(): unknown;
 }
 
+/** Whether this thread may sleep in Atomics.wait: Node threads and workers may, a browser page may not. */
+const canBlock = isNode() || typeof (globalThis as { document?: unknown }).document === 'undefined';
+
 export class ThreadPool {
   private readonly control: Int32Array;
   private readonly workers: WorkerHandle[] = [];
 
   private constructor(
     readonly threads: number,
-    control: SharedArrayBuffer,
+    control: ArrayBufferLike,
   ) {
     this.control = new Int32Array(control);
   }
 
   /** Starts `threads - 1` workers (Node worker_threads) and waits until each has instantiated the module. */
   static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[]): Promise<ThreadPool> {
+    // One thread needs no control block; a page without cross-origin isolation has no SharedArrayBuffer.
+    if (threads <= 1) return new ThreadPool(1, new ArrayBuffer(CONTROL_FIELDS * 4));
     const control = new SharedArrayBuffer(CONTROL_FIELDS * 4);
     const pool = new ThreadPool(threads, control);
-    if (threads <= 1) return pool;
-    const { Worker } = await import('node:worker_threads');
     const workerUrl = new URL('./worker.js', import.meta.url);
     const ready: Promise<void>[] = [];
+    const NodeWorker = isNode() ? (await import('node:worker_threads')).Worker : null;
     for (let threadIndex = 1; threadIndex < threads; threadIndex++) {
       const setup: WorkerSetup = { module, memory, control, threadIndex, exportNames };
-      const worker = new Worker(workerUrl, { workerData: setup });
-      worker.unref();
-      pool.workers.push(worker);
-      ready.push(new Promise((resolve, reject) => {
-        worker.once('message', () => resolve());
-        worker.once('error', reject);
-      }));
+      if (NodeWorker !== null) {
+        const worker = new NodeWorker(workerUrl, { workerData: setup });
+        worker.unref();
+        pool.workers.push(worker);
+        ready.push(new Promise((resolve, reject) => {
+          worker.once('message', () => resolve());
+          worker.once('error', reject);
+        }));
+      } else {
+        // A browser: the module and the shared memory travel by postMessage.
+        const worker = new Worker(workerUrl, { type: 'module' });
+        pool.workers.push(worker);
+        ready.push(new Promise((resolve, reject) => {
+          worker.onmessage = () => resolve();
+          worker.onerror = (event) => reject(new Error(`wasm worker ${threadIndex} failed to start: ${event.message}`));
+        }));
+        worker.postMessage(setup);
+      }
     }
     await Promise.all(ready);
     return pool;
@@ -86,9 +103,10 @@ export class ThreadPool {
     Atomics.notify(control, CONTROL_GENERATION);
     runOwnShare();
     // Every worker reports, even those with no share, so the next job never races a late reader.
+    // A browser's main thread may not block (Atomics.wait throws there): it only spins.
     const workers = this.workers.length;
     for (let spin = 0; Atomics.load(control, CONTROL_FINISHED) < workers; spin++) {
-      if (spin > SPIN_ITERATIONS) {
+      if (spin > SPIN_ITERATIONS && canBlock) {
         const finished = Atomics.load(control, CONTROL_FINISHED);
         if (finished < workers) Atomics.wait(control, CONTROL_FINISHED, finished, 10);
       }
