@@ -31,7 +31,7 @@ export interface TrainOptions {
 
 /**
  * The default model and settings per dataset, measured to reach >= 97% on the sample (digitsCnn,
- * about 30 s) and >= 99% on the full MNIST (mnistCnn, about 80 s) on two cores.
+ * about 8 s) and >= 99% on the full MNIST (mnistCnn, about 80 s) on two cores.
  */
 const DEFAULTS: Record<DatasetName, { model: typeof digitsCnn; epochs: number; batchSize: number; learningRate: { adam: number; sgd: number } }> = {
   'mnist-sample': { model: digitsCnn, epochs: 4, batchSize: 32, learningRate: { adam: 0.003, sgd: 0.05 } },
@@ -59,7 +59,7 @@ export function train(options: TrainOptions): void {
   const optimizer: Optimizer = options.optimizer === 'adam'
     ? new Adam({ learningRate })
     : new SGD({ learningRate, momentum: 0.9, nesterov: true });
-  log.write(`Training ${epochs} epochs, batch ${batchSize}, ${optimizer.className} learning rate ${learningRate} (halved after each epoch), seed ${options.seed}, backend ${describeBackend()}\n`);
+  log.write(`Training ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, ${optimizer.className} learning rate ${learningRate} (halved after each epoch), seed ${options.seed}, backend ${describeBackend()}\n`);
 
   const reporter = progressReporter(log);
   const started = performance.now();
