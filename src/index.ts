@@ -88,3 +88,7 @@ export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadedModel, type Mode
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
 
 export { digitsCnn, mnistCnn } from './model/presets.js';
+
+export { COLOR_MODELS, channelsOf, convertPixels, type ColorModel, type ConvertOptions } from './image/colorModels.js';
+export { convertImage, imageFromBytes, imagesToTensor, type Image } from './image/image.js';
+export { imagesToInput } from './model/imageInput.js';

@@ -3,11 +3,14 @@
 import { ShapeError } from '../core/errors.js';
 import { checkShape, formatShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
+import { channelsOf, checkColorModel, defaultColorModel, type ColorModel } from '../image/colorModels.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
 
 export interface InputOptions extends LayerOptions {
-  /** [height, width, channels] with 1 (gray), 3 (RGB) or 4 (RGBA) channels; or [features]. */
+  /** [height, width, channels] with 1 (gray), 3 (RGB, HSV) or 4 (RGBA, CMYK) channels; or [features]. */
   shape: Shape;
+  /** The color model images must be in; default gray, RGB or RGBA by channel count. */
+  colorModel?: ColorModel;
 }
 
 /**
@@ -19,6 +22,8 @@ export interface InputOptions extends LayerOptions {
 export class Input extends Layer {
   readonly className = 'Input';
   readonly shape: Shape;
+  /** The color model of the images this input takes (null for flat feature vectors). */
+  readonly colorModel: ColorModel | null;
 
   constructor(options: InputOptions) {
     super(options);
@@ -26,9 +31,16 @@ export class Input extends Layer {
     checkShape(shape, 'Input');
     if (shape.length === 3 && ![1, 3, 4].includes(shape[2]!)) {
       throw new ShapeError(
-        `Input: images have 1 (gray), 3 (RGB) or 4 (RGBA) channels, got ${formatShape(shape)} (${shape[2]} channels)`,
+        `Input: images have 1 (gray), 3 (RGB, HSV) or 4 (RGBA, CMYK) channels, got ${formatShape(shape)} (${shape[2]} channels)`,
       );
     }
+    if (options.colorModel !== undefined) {
+      const colorModel = checkColorModel(options.colorModel, 'Input colorModel');
+      if (shape.length !== 3 || channelsOf(colorModel) !== shape[2]) {
+        throw new ShapeError(`Input: color model ${colorModel} has ${channelsOf(colorModel)} channels but the shape is ${formatShape(shape)}`);
+      }
+    }
+    this.colorModel = shape.length === 3 ? options.colorModel ?? defaultColorModel(shape[2]!) : null;
     if (shape.length !== 3 && shape.length !== 1) {
       throw new ShapeError(`Input: shape must be [height, width, channels] or [features], got [${shape.join(', ')}]`);
     }
@@ -51,6 +63,6 @@ export class Input extends Layer {
   }
 
   getConfig(): LayerConfig {
-    return { name: this.name, shape: [...this.shape] };
+    return this.colorModel === null ? { name: this.name, shape: [...this.shape] } : { name: this.name, shape: [...this.shape], colorModel: this.colorModel };
   }
 }
