@@ -92,3 +92,4 @@ export { digitsCnn, mnistCnn } from './model/presets.js';
 export { COLOR_MODELS, channelsOf, convertPixels, type ColorModel, type ConvertOptions } from './image/colorModels.js';
 export { convertImage, imageFromBytes, imagesToTensor, type Image } from './image/image.js';
 export { imagesToInput } from './model/imageInput.js';
+export { centerCrop, normalizeImage, padImage, resizeImage, toChannelsFirst, toChannelsLast, type ResizeMethod } from './image/preprocess.js';
