@@ -93,3 +93,4 @@ export { COLOR_MODELS, channelsOf, convertPixels, type ColorModel, type ConvertO
 export { convertImage, imageFromBytes, imagesToTensor, type Image } from './image/image.js';
 export { imagesToInput } from './model/imageInput.js';
 export { centerCrop, normalizeImage, padImage, resizeImage, toChannelsFirst, toChannelsLast, type ResizeMethod } from './image/preprocess.js';
+export { MAX_IMAGE_PIXELS, decodeImage, detectImageFormat, encodeJpeg, encodePng, type ImageFormat } from './image/codecs.js';
