@@ -3,6 +3,7 @@
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConvNetError, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
+import { predict } from './commands/predict.js';
 import { summary } from './commands/summary.js';
 import { train } from './commands/train.js';
 import { DATASET_NAMES } from './datasets.js';
@@ -57,6 +58,20 @@ function buildProgram(): Command {
     });
 
   program
+    .command('predict')
+    .description('classify PNG or JPEG files (or folders of them) with a saved model')
+    .argument('<images...>', 'image files or folders')
+    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`')
+    .option('--top <k>', 'how many classes to show per image', positiveInteger, 3)
+    .option('--json', 'print one JSON object with every prediction on the last line of stdout', false)
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'reference']))
+    .option('--threads <n>', 'threads for the wasm backend (default: all cores)', positiveInteger)
+    .action(async (images: string[], options) => {
+      await selectBackend(options);
+      exitCode = predict(images, options);
+    });
+
+  program
     .command('summary')
     .description('print the layers, output shapes, parameters and multiply-adds of a model')
     .option('--model <dir>', 'a model folder saved by `convnet train` (default: the default CNN)')
@@ -81,11 +96,15 @@ async function selectBackend(options: { backend?: 'wasm' | 'reference'; threads?
   if (options.threads !== undefined && options.threads !== wasm.threads) await initWasmBackend({ threads: options.threads });
 }
 
+/** A command's own exit code (0 unless it sets one). */
+let exitCode = 0;
+
 /** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
+    exitCode = 0;
     await buildProgram().parseAsync([...argv]);
-    return 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;

@@ -3,11 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { loadModel, loadMnistSample, datasetToTensor } from '../../src/index.js';
+import { datasetToTensor, encodePng, imageFromBytes, loadMnistSample, loadModel } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
 
 function convnet(...args: string[]) {
@@ -26,6 +26,8 @@ describe('convnet usage errors', () => {
     ['missing data dir', ['train', '--dataset', 'mnist', '--data-dir', 'no/such/folder'], /no\/such\/folder: no such directory/],
     ['unknown command', ['fly'], /unknown command 'fly'/],
     ['missing model folder', ['summary', '--model', 'no/such/model'], /no\/such\/model.*not a model directory/],
+    ['predict without --model', ['predict', 'x.png'], /--model/],
+    ['predict a missing file', ['predict', '--model', 'no/such/model', 'x.png'], /not a model directory/],
   ];
   for (const [title, args, pattern] of cases) {
     test(title, () => {
@@ -70,6 +72,26 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     const summary = convnet('summary', '--model', out);
     assert.equal(summary.status, 0, summary.stderr);
     assert.match(summary.stdout, /dense_2 \(Dense\)\s+10\s+650/);
+
+    // convnet predict on PNG files written from the test set, plus one broken file it must skip.
+    const digits = join(out, 'digits');
+    mkdirSync(digits);
+    const count = 40;
+    for (let index = 0; index < count; index++) {
+      const pixels = testSet.images.subarray(index * 784, (index + 1) * 784);
+      writeFileSync(join(digits, `${String(index).padStart(2, '0')}.png`), encodePng(imageFromBytes(pixels, 28, 28, 'gray')));
+    }
+    writeFileSync(join(digits, 'broken.png'), 'not an image');
+    const predicted = convnet('predict', '--model', out, digits, '--json', '--top', '2');
+    assert.equal(predicted.status, 1, 'exit code 1: one file could not be classified');
+    const predictLines = predicted.stdout.trim().split('\n');
+    const predictions = JSON.parse(predictLines[predictLines.length - 1]!) as { predictions: { file: string; top: { class: number }[] }[]; errors: { file: string; error: string }[] };
+    assert.equal(predictions.predictions.length, count);
+    assert.equal(predictions.predictions[0]!.top.length, 2);
+    const correct = predictions.predictions.filter((prediction, index) => prediction.top[0]!.class === testSet.labels[index]).length;
+    assert.ok(correct >= count - 2, `${correct} of ${count} digit PNGs classified correctly through convnet predict`);
+    assert.equal(predictions.errors.length, 1);
+    assert.match(predictions.errors[0]!.error, /broken\.png: is not a PNG or JPEG file/);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
