@@ -29,22 +29,11 @@ function transformFilter(filter: usize, transformed: usize, inC: i32, outC: i32,
   const half = f32x4.splat(0.5);
   for (let ic = 0; ic < inC; ic++) {
     for (let oc = 0; oc < outC; oc += 4) {
-      // g[ky][kx] for 4 output channels.
-      let g00 = f32x4.splat(0), g01 = f32x4.splat(0), g02 = f32x4.splat(0);
-      let g10 = f32x4.splat(0), g11 = f32x4.splat(0), g12 = f32x4.splat(0);
-      let g20 = f32x4.splat(0), g21 = f32x4.splat(0), g22 = f32x4.splat(0);
-      if (isBackpropInput) {
-        // Forward filter F[ky, kx, oc, ic] (ic of this pass = the forward outC): g[ky][kx][ic][oc] = F[2-ky][2-kx][oc][ic].
-        g00 = gatherFlipped(filter, 2, 2, ic, oc, inC, outC); g01 = gatherFlipped(filter, 2, 1, ic, oc, inC, outC); g02 = gatherFlipped(filter, 2, 0, ic, oc, inC, outC);
-        g10 = gatherFlipped(filter, 1, 2, ic, oc, inC, outC); g11 = gatherFlipped(filter, 1, 1, ic, oc, inC, outC); g12 = gatherFlipped(filter, 1, 0, ic, oc, inC, outC);
-        g20 = gatherFlipped(filter, 0, 2, ic, oc, inC, outC); g21 = gatherFlipped(filter, 0, 1, ic, oc, inC, outC); g22 = gatherFlipped(filter, 0, 0, ic, oc, inC, outC);
-      } else {
-        const tap = <usize>inC * <usize>outC << 2;
-        const base = filter + ((<usize>ic * <usize>outC + <usize>oc) << 2);
-        g00 = v128.load(base); g01 = v128.load(base + tap); g02 = v128.load(base + 2 * tap);
-        g10 = v128.load(base + 3 * tap); g11 = v128.load(base + 4 * tap); g12 = v128.load(base + 5 * tap);
-        g20 = v128.load(base + 6 * tap); g21 = v128.load(base + 7 * tap); g22 = v128.load(base + 8 * tap);
-      }
+      const g00 = filterTap(filter, 0, 0, ic, oc, inC, outC, isBackpropInput), g01 = filterTap(filter, 0, 1, ic, oc, inC, outC, isBackpropInput);
+      const g02 = filterTap(filter, 0, 2, ic, oc, inC, outC, isBackpropInput), g10 = filterTap(filter, 1, 0, ic, oc, inC, outC, isBackpropInput);
+      const g11 = filterTap(filter, 1, 1, ic, oc, inC, outC, isBackpropInput), g12 = filterTap(filter, 1, 2, ic, oc, inC, outC, isBackpropInput);
+      const g20 = filterTap(filter, 2, 0, ic, oc, inC, outC, isBackpropInput), g21 = filterTap(filter, 2, 1, ic, oc, inC, outC, isBackpropInput);
+      const g22 = filterTap(filter, 2, 2, ic, oc, inC, outC, isBackpropInput);
       // Rows: t = G g (4 x 3).
       const t00 = g00, t01 = g01, t02 = g02;
       const t10 = f32x4.mul(half, f32x4.add(f32x4.add(g00, g10), g20));
@@ -63,9 +52,14 @@ function transformFilter(filter: usize, transformed: usize, inC: i32, outC: i32,
   }
 }
 
-@inline function gatherFlipped(filter: usize, ky: i32, kx: i32, ic: i32, oc: i32, inC: i32, outC: i32): v128 {
-  // Forward layout [3, 3, outC(this pass), inC(this pass)]: element [ky, kx, oc + lane, ic].
-  const base = filter + (<usize>(((ky * 3 + kx) * outC + oc) * inC + ic) << 2);
+/**
+ * g[ky][kx][ic][oc .. oc + 3] of this pass's 3x3 filter. For the input gradient the record's filter is
+ * the forward one, [3, 3, outC (this pass), inC (this pass)], read flipped with its channels swapped:
+ * g[ky][kx][ic][oc] = forward[2 - ky][2 - kx][oc][ic].
+ */
+@inline export function filterTap(filter: usize, ky: i32, kx: i32, ic: i32, oc: i32, inC: i32, outC: i32, isBackpropInput: bool): v128 {
+  if (!isBackpropInput) return v128.load(filter + (<usize>(((ky * 3 + kx) * inC + ic) * outC + oc) << 2));
+  const base = filter + (<usize>((((2 - ky) * 3 + 2 - kx) * outC + oc) * inC + ic) << 2);
   const stride = <usize>inC << 2;
   let value = f32x4.splat(load<f32>(base));
   value = f32x4.replace_lane(value, 1, load<f32>(base + stride));
@@ -126,42 +120,7 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
       const y0 = ((tile % imageTiles) / tilesW) * 2 - padTop;
       const x0 = (tile % tilesW) * 2 - padLeft;
       for (let ic = 0; ic < inC; ic += 4) {
-        // d[r][c] for 4 channels, zero outside the image.
-        let d00 = zero, d01 = zero, d02 = zero, d03 = zero, d10 = zero, d11 = zero, d12 = zero, d13 = zero;
-        let d20 = zero, d21 = zero, d22 = zero, d23 = zero, d30 = zero, d31 = zero, d32 = zero, d33 = zero;
-        const isInterior = y0 >= 0 && x0 >= 0 && y0 + 4 <= inH && x0 + 4 <= inW;
-        const rowBytes = <usize>inW * <usize>inC << 2;
-        const pixelBytes = <usize>inC << 2;
-        const origin = input + (<usize>(((image * inH + y0) * inW + x0) * inC + ic) << 2);
-        if (isInterior) {
-          d00 = v128.load(origin); d01 = v128.load(origin + pixelBytes); d02 = v128.load(origin + 2 * pixelBytes); d03 = v128.load(origin + 3 * pixelBytes);
-          const r1 = origin + rowBytes;
-          d10 = v128.load(r1); d11 = v128.load(r1 + pixelBytes); d12 = v128.load(r1 + 2 * pixelBytes); d13 = v128.load(r1 + 3 * pixelBytes);
-          const r2 = origin + 2 * rowBytes;
-          d20 = v128.load(r2); d21 = v128.load(r2 + pixelBytes); d22 = v128.load(r2 + 2 * pixelBytes); d23 = v128.load(r2 + 3 * pixelBytes);
-          const r3 = origin + 3 * rowBytes;
-          d30 = v128.load(r3); d31 = v128.load(r3 + pixelBytes); d32 = v128.load(r3 + 2 * pixelBytes); d33 = v128.load(r3 + 3 * pixelBytes);
-        } else {
-          d00 = loadPixel(input, image, y0, x0, ic, inH, inW, inC); d01 = loadPixel(input, image, y0, x0 + 1, ic, inH, inW, inC);
-          d02 = loadPixel(input, image, y0, x0 + 2, ic, inH, inW, inC); d03 = loadPixel(input, image, y0, x0 + 3, ic, inH, inW, inC);
-          d10 = loadPixel(input, image, y0 + 1, x0, ic, inH, inW, inC); d11 = loadPixel(input, image, y0 + 1, x0 + 1, ic, inH, inW, inC);
-          d12 = loadPixel(input, image, y0 + 1, x0 + 2, ic, inH, inW, inC); d13 = loadPixel(input, image, y0 + 1, x0 + 3, ic, inH, inW, inC);
-          d20 = loadPixel(input, image, y0 + 2, x0, ic, inH, inW, inC); d21 = loadPixel(input, image, y0 + 2, x0 + 1, ic, inH, inW, inC);
-          d22 = loadPixel(input, image, y0 + 2, x0 + 2, ic, inH, inW, inC); d23 = loadPixel(input, image, y0 + 2, x0 + 3, ic, inH, inW, inC);
-          d30 = loadPixel(input, image, y0 + 3, x0, ic, inH, inW, inC); d31 = loadPixel(input, image, y0 + 3, x0 + 1, ic, inH, inW, inC);
-          d32 = loadPixel(input, image, y0 + 3, x0 + 2, ic, inH, inW, inC); d33 = loadPixel(input, image, y0 + 3, x0 + 3, ic, inH, inW, inC);
-        }
-        // Rows: t = B^T d.
-        const t00 = f32x4.sub(d00, d20), t01 = f32x4.sub(d01, d21), t02 = f32x4.sub(d02, d22), t03 = f32x4.sub(d03, d23);
-        const t10 = f32x4.add(d10, d20), t11 = f32x4.add(d11, d21), t12 = f32x4.add(d12, d22), t13 = f32x4.add(d13, d23);
-        const t20 = f32x4.sub(d20, d10), t21 = f32x4.sub(d21, d11), t22 = f32x4.sub(d22, d12), t23 = f32x4.sub(d23, d13);
-        const t30 = f32x4.sub(d10, d30), t31 = f32x4.sub(d11, d31), t32 = f32x4.sub(d12, d32), t33 = f32x4.sub(d13, d33);
-        // Columns: V = t B, stored at V[4 * row + column][t][ic].
-        const at = transformedInput + ((<usize>t * <usize>inC + <usize>ic) << 2);
-        storeInputRow(at, 0, inputPlane, t00, t01, t02, t03);
-        storeInputRow(at, 1, inputPlane, t10, t11, t12, t13);
-        storeInputRow(at, 2, inputPlane, t20, t21, t22, t23);
-        storeInputRow(at, 3, inputPlane, t30, t31, t32, t33);
+        transformInputTile(input, image, y0, x0, ic, inH, inW, inC, transformedInput + ((<usize>t * <usize>inC + <usize>ic) << 2), inputPlane);
       }
     }
     // M[xi] [count, outC] = V[xi] [count, inC] x U[xi] [inC, outC].
@@ -265,23 +224,7 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
       const x0 = ox - padLeft;
       // V = B^T d B for this thread's input channels.
       for (let ic = channelFirst; ic < channelLast; ic += 4) {
-        const d00 = loadPixel(input, image, y0, x0, ic, inH, inW, inC), d01 = loadPixel(input, image, y0, x0 + 1, ic, inH, inW, inC);
-        const d02 = loadPixel(input, image, y0, x0 + 2, ic, inH, inW, inC), d03 = loadPixel(input, image, y0, x0 + 3, ic, inH, inW, inC);
-        const d10 = loadPixel(input, image, y0 + 1, x0, ic, inH, inW, inC), d11 = loadPixel(input, image, y0 + 1, x0 + 1, ic, inH, inW, inC);
-        const d12 = loadPixel(input, image, y0 + 1, x0 + 2, ic, inH, inW, inC), d13 = loadPixel(input, image, y0 + 1, x0 + 3, ic, inH, inW, inC);
-        const d20 = loadPixel(input, image, y0 + 2, x0, ic, inH, inW, inC), d21 = loadPixel(input, image, y0 + 2, x0 + 1, ic, inH, inW, inC);
-        const d22 = loadPixel(input, image, y0 + 2, x0 + 2, ic, inH, inW, inC), d23 = loadPixel(input, image, y0 + 2, x0 + 3, ic, inH, inW, inC);
-        const d30 = loadPixel(input, image, y0 + 3, x0, ic, inH, inW, inC), d31 = loadPixel(input, image, y0 + 3, x0 + 1, ic, inH, inW, inC);
-        const d32 = loadPixel(input, image, y0 + 3, x0 + 2, ic, inH, inW, inC), d33 = loadPixel(input, image, y0 + 3, x0 + 3, ic, inH, inW, inC);
-        const t00 = f32x4.sub(d00, d20), t01 = f32x4.sub(d01, d21), t02 = f32x4.sub(d02, d22), t03 = f32x4.sub(d03, d23);
-        const t10 = f32x4.add(d10, d20), t11 = f32x4.add(d11, d21), t12 = f32x4.add(d12, d22), t13 = f32x4.add(d13, d23);
-        const t20 = f32x4.sub(d20, d10), t21 = f32x4.sub(d21, d11), t22 = f32x4.sub(d22, d12), t23 = f32x4.sub(d23, d13);
-        const t30 = f32x4.sub(d10, d30), t31 = f32x4.sub(d11, d31), t32 = f32x4.sub(d12, d32), t33 = f32x4.sub(d13, d33);
-        const at = transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2);
-        storeInputRow(at, 0, inputPlane, t00, t01, t02, t03);
-        storeInputRow(at, 1, inputPlane, t10, t11, t12, t13);
-        storeInputRow(at, 2, inputPlane, t20, t21, t22, t23);
-        storeInputRow(at, 3, inputPlane, t30, t31, t32, t33);
+        transformInputTile(input, image, y0, x0, ic, inH, inW, inC, transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2), inputPlane);
       }
       // W = G' dOut G'^T for every output channel (zero where the 2x2 block leaves the output).
       const hasSecondRow = oy + 1 < outH;
@@ -352,6 +295,45 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
   v128.store(base, f32x4.add(f32x4.add(s0, s1), s2));
   v128.store(base + tap, f32x4.sub(s1, s2));
   v128.store(base + 2 * tap, f32x4.sub(f32x4.add(s1, s2), s3));
+}
+
+/**
+ * V = B^T d B for the 4x4 input block at (y0, x0) of `image`, channels ic .. ic + 3 (zero outside the
+ * image): V[4 * row + column] is stored at `at + (4 * row + column) * plane`.
+ */
+function transformInputTile(input: usize, image: i32, y0: i32, x0: i32, ic: i32, inH: i32, inW: i32, inC: i32, at: usize, plane: usize): void {
+  let d00: v128, d01: v128, d02: v128, d03: v128, d10: v128, d11: v128, d12: v128, d13: v128;
+  let d20: v128, d21: v128, d22: v128, d23: v128, d30: v128, d31: v128, d32: v128, d33: v128;
+  if (y0 >= 0 && x0 >= 0 && y0 + 4 <= inH && x0 + 4 <= inW) {
+    // Interior blocks (most of them) need no bounds checks.
+    const rowBytes = <usize>inW * <usize>inC << 2;
+    const pixelBytes = <usize>inC << 2;
+    const r0 = input + (<usize>(((image * inH + y0) * inW + x0) * inC + ic) << 2);
+    const r1 = r0 + rowBytes, r2 = r0 + 2 * rowBytes, r3 = r0 + 3 * rowBytes;
+    d00 = v128.load(r0); d01 = v128.load(r0 + pixelBytes); d02 = v128.load(r0 + 2 * pixelBytes); d03 = v128.load(r0 + 3 * pixelBytes);
+    d10 = v128.load(r1); d11 = v128.load(r1 + pixelBytes); d12 = v128.load(r1 + 2 * pixelBytes); d13 = v128.load(r1 + 3 * pixelBytes);
+    d20 = v128.load(r2); d21 = v128.load(r2 + pixelBytes); d22 = v128.load(r2 + 2 * pixelBytes); d23 = v128.load(r2 + 3 * pixelBytes);
+    d30 = v128.load(r3); d31 = v128.load(r3 + pixelBytes); d32 = v128.load(r3 + 2 * pixelBytes); d33 = v128.load(r3 + 3 * pixelBytes);
+  } else {
+    d00 = loadPixel(input, image, y0, x0, ic, inH, inW, inC); d01 = loadPixel(input, image, y0, x0 + 1, ic, inH, inW, inC);
+    d02 = loadPixel(input, image, y0, x0 + 2, ic, inH, inW, inC); d03 = loadPixel(input, image, y0, x0 + 3, ic, inH, inW, inC);
+    d10 = loadPixel(input, image, y0 + 1, x0, ic, inH, inW, inC); d11 = loadPixel(input, image, y0 + 1, x0 + 1, ic, inH, inW, inC);
+    d12 = loadPixel(input, image, y0 + 1, x0 + 2, ic, inH, inW, inC); d13 = loadPixel(input, image, y0 + 1, x0 + 3, ic, inH, inW, inC);
+    d20 = loadPixel(input, image, y0 + 2, x0, ic, inH, inW, inC); d21 = loadPixel(input, image, y0 + 2, x0 + 1, ic, inH, inW, inC);
+    d22 = loadPixel(input, image, y0 + 2, x0 + 2, ic, inH, inW, inC); d23 = loadPixel(input, image, y0 + 2, x0 + 3, ic, inH, inW, inC);
+    d30 = loadPixel(input, image, y0 + 3, x0, ic, inH, inW, inC); d31 = loadPixel(input, image, y0 + 3, x0 + 1, ic, inH, inW, inC);
+    d32 = loadPixel(input, image, y0 + 3, x0 + 2, ic, inH, inW, inC); d33 = loadPixel(input, image, y0 + 3, x0 + 3, ic, inH, inW, inC);
+  }
+  // Rows: t = B^T d.
+  const t00 = f32x4.sub(d00, d20), t01 = f32x4.sub(d01, d21), t02 = f32x4.sub(d02, d22), t03 = f32x4.sub(d03, d23);
+  const t10 = f32x4.add(d10, d20), t11 = f32x4.add(d11, d21), t12 = f32x4.add(d12, d22), t13 = f32x4.add(d13, d23);
+  const t20 = f32x4.sub(d20, d10), t21 = f32x4.sub(d21, d11), t22 = f32x4.sub(d22, d12), t23 = f32x4.sub(d23, d13);
+  const t30 = f32x4.sub(d10, d30), t31 = f32x4.sub(d11, d31), t32 = f32x4.sub(d12, d32), t33 = f32x4.sub(d13, d33);
+  // Columns: V = t B.
+  storeInputRow(at, 0, plane, t00, t01, t02, t03);
+  storeInputRow(at, 1, plane, t10, t11, t12, t13);
+  storeInputRow(at, 2, plane, t20, t21, t22, t23);
+  storeInputRow(at, 3, plane, t30, t31, t32, t33);
 }
 
 @inline function loadPixel(input: usize, image: i32, y: i32, x: i32, ic: i32, inH: i32, inW: i32, inC: i32): v128 {

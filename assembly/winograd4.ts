@@ -10,6 +10,7 @@
 
 import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart } from './job';
+import { filterTap } from './winograd';
 
 const BLOCK_BYTES: usize = 36 * 16;
 
@@ -118,18 +119,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
     for (let oc = 0; oc < outC; oc += 4) {
       for (let ky = 0; ky < 3; ky++) {
         for (let kx = 0; kx < 3; kx++) {
-          let value: v128;
-          if (isBackpropInput) {
-            // The forward filter is [3, 3, outC (this pass), inC (this pass)]; flip the window.
-            const base = filter + (<usize>((((2 - ky) * 3 + 2 - kx) * outC + oc) * inC + ic) << 2);
-            const stride = <usize>inC << 2;
-            value = f32x4.splat(load<f32>(base));
-            value = f32x4.replace_lane(value, 1, load<f32>(base + stride));
-            value = f32x4.replace_lane(value, 2, load<f32>(base + 2 * stride));
-            value = f32x4.replace_lane(value, 3, load<f32>(base + 3 * stride));
-          } else {
-            value = v128.load(filter + (<usize>(((ky * 3 + kx) * inC + ic) * outC + oc) << 2));
-          }
+          const value = filterTap(filter, ky, kx, ic, oc, inC, outC, isBackpropInput);
           v128.store(at(block, ky, kx), value);
         }
       }

@@ -8,10 +8,10 @@ import { allocateTensor, zerosTensor } from '../ops/allocate.js';
 /** Class indices (one per example), or target probabilities [examples, classes]. */
 export type Labels = ArrayLike<number> | Tensor;
 
-/** Copies the examples at `indices[start .. start + count)` of `x` into a new batch tensor. */
-export function gatherExamples(x: Tensor, indices: ArrayLike<number>, start: number, count: number): Tensor {
+/** Copies the examples at `indices[start .. start + count)` of `x` into a new batch tensor of `dtype`. */
+export function gatherExamples(x: Tensor, indices: ArrayLike<number>, start: number, count: number, dtype: Tensor['dtype'] = x.dtype): Tensor {
   const exampleSize = sizeOf(x.shape.slice(1));
-  const batch = allocateTensor([count, ...x.shape.slice(1)], x.dtype);
+  const batch = allocateTensor([count, ...x.shape.slice(1)], dtype);
   for (let row = 0; row < count; row++) {
     const source = indices[start + row]! * exampleSize;
     batch.data.set(x.data.subarray(source, source + exampleSize), row * exampleSize);
@@ -21,7 +21,8 @@ export function gatherExamples(x: Tensor, indices: ArrayLike<number>, start: num
 
 /** Target rows [count, classes] for the examples at `indices[start .. start + count)`. */
 export function gatherTargets(labels: Labels, classes: number, indices: ArrayLike<number>, start: number, count: number, dtype: Tensor['dtype']): Tensor {
-  if (labels instanceof Tensor) return gatherExamples(labels.dtype === dtype ? labels : labels.clone(dtype), indices, start, count);
+  // Only the batch's rows are converted (typed-array copies convert), never the whole label set.
+  if (labels instanceof Tensor) return gatherExamples(labels, indices, start, count, dtype);
   const targets = zerosTensor([count, classes], dtype);
   for (let row = 0; row < count; row++) targets.data[row * classes + labels[indices[start + row]!]!] = 1;
   return targets;

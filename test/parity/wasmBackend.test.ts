@@ -262,7 +262,7 @@ describe('wasm backend: the thread count never changes a result', { skip }, () =
   test('the info reports the build, features and threads it chose', async () => {
     const info = await initWasmBackend({ threads: 2 });
     assert.equal(info.threads, features.threads ? 2 : 1);
-    assert.match(info.build, features.relaxedSimd ? /relaxed/ : /simd/);
+    assert.equal(info.build, `convnet-${features.relaxedSimd ? 'relaxed' : 'simd'}${features.threads ? '-threads' : ''}.wasm`);
     assert.equal(getBackend().name, 'wasm');
   });
 
