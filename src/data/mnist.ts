@@ -8,17 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileFormatError, ValueError } from '../core/errors.js';
 import { readIdxFile } from './idx.js';
+import { MNIST_CLASS_NAMES } from './classNames.js';
 import type { ImageDataset } from './imageDataset.js';
-
-/** Class names of MNIST: label `i` is the digit `i`. */
-export const MNIST_CLASS_NAMES: readonly string[] = Object.freeze([
-  '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
-]);
-
-/** Class names of Fashion-MNIST (Zalando Research), in label order. Pass them to {@link loadMnist}. */
-export const FASHION_MNIST_CLASS_NAMES: readonly string[] = Object.freeze([
-  'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
-]);
 
 /** The training and test parts of an MNIST-format dataset. */
 export interface MnistSplits {
