@@ -11,13 +11,8 @@ import { gzipSync } from 'node:zlib';
 import { FileFormatError, ValueError } from '../../src/core/errors.js';
 import { encodeIdx } from '../../src/data/idx.js';
 import { checkImageDataset, datasetToTensor, takeExamples, type ImageDataset } from '../../src/data/imageDataset.js';
-import {
-  FASHION_MNIST_CLASS_NAMES,
-  loadMnist,
-  loadMnistSample,
-  MNIST_CLASS_NAMES,
-  type MnistSplits,
-} from '../../src/data/mnist.js';
+import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from '../../src/data/classNames.js';
+import { loadMnist, loadMnistSample, type MnistSplits } from '../../src/data/mnist.js';
 import { assertClose, hasSharedDataset, sharedDatasets } from '../helpers.js';
 
 const MNIST_DIRECTORY = resolve(sharedDatasets, 'mnist');
