@@ -1,5 +1,6 @@
 // An image as the input layer sees it: height x width x channels of floats in [0, 1], in a known
-// color model. Decoding files comes later (PNG/JPEG libraries); this is the in-memory form.
+// color model. This is the in-memory form and its making from raw pixel buffers; files are decoded in
+// codecs.ts and canvas ImageData is converted in imageData.ts.
 
 import { ShapeError, ValueError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
@@ -13,22 +14,40 @@ export interface Image {
   readonly data: Float32Array;
 }
 
+/** Raw pixel buffers that imageFromPixels takes: 8-bit, 16-bit or float samples. */
+export type PixelArray = Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
+
+/** The value of full intensity for each kind of pixel buffer; float samples are already in [0, 1]. */
+const FULL_SCALE: Record<string, number> = { Uint8Array: 255, Uint8ClampedArray: 255, Uint16Array: 65535, Float32Array: 1 };
+
 /**
- * An Image from 8-bit pixels (0-255, HWC), such as canvas ImageData (RGBA) or a decoded file.
+ * An Image from a raw pixel buffer in HWC order (row by row, channels interleaved): 8-bit samples
+ * are divided by 255, 16-bit ones by 65535, and float ones are copied as they are. The image owns a
+ * copy, so later writes to `pixels` do not change it. Node Buffers count as Uint8Array.
+ * Throws ValueError for a size that is not two positive integers, a buffer of another type, or a
+ * length other than width * height * channelsOf(colorModel).
  *
  * @example
- * const image = imageFromBytes(imageData.data, imageData.width, imageData.height, 'rgba');
+ * const image = imageFromPixels(new Uint8Array([0, 128, 255, 64]), 2, 2, 'gray');
+ * image.data; // Float32Array [0, 0.502, 1, 0.251]
  */
-export function imageFromBytes(bytes: ArrayLike<number>, width: number, height: number, colorModel: ColorModel): Image {
-  const channels = channelsOf(colorModel);
+export function imageFromPixels(pixels: PixelArray, width: number, height: number, colorModel: ColorModel): Image {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new ValueError(`imageFromBytes: size must be positive integers, got ${width}x${height}`);
+    throw new ValueError(`imageFromPixels: size must be positive integers, got ${width}x${height}`);
   }
-  if (bytes.length !== width * height * channels) {
-    throw new ShapeError(`imageFromBytes: a ${width}x${height} ${colorModel} image has ${width * height * channels} values, got ${bytes.length}`);
+  // NOTE: the type is read from the tag, not instanceof, so arrays from another realm (an iframe) pass too.
+  const type = Object.prototype.toString.call(pixels).slice(8, -1);
+  const fullScale = FULL_SCALE[type];
+  if (fullScale === undefined) {
+    throw new ValueError(`imageFromPixels: pixels must be a Uint8Array, Uint8ClampedArray, Uint16Array or Float32Array, got ${type}`);
   }
-  const data = new Float32Array(bytes.length);
-  for (let index = 0; index < bytes.length; index++) data[index] = bytes[index]! / 255;
+  const channels = channelsOf(colorModel);
+  const expected = width * height * channels;
+  if (pixels.length !== expected) {
+    throw new ValueError(`imageFromPixels: a ${width}x${height} ${colorModel} image has ${expected} values (${channels} per pixel), got ${pixels.length}`);
+  }
+  const data = new Float32Array(expected);
+  for (let index = 0; index < expected; index++) data[index] = pixels[index]! / fullScale;
   return { width, height, colorModel, data };
 }
 

@@ -16,7 +16,7 @@ import {
   Softmax,
   channelsOf,
   convertPixels,
-  imageFromBytes,
+  imageFromPixels,
   imagesToInput,
   type ColorModel,
 } from '../../src/index.js';
@@ -89,12 +89,12 @@ test('dropping alpha composites over the background (white unless given)', () =>
 test('a gray digit model fed an RGBA image converts it; a wrong size names both sizes', () => {
   const model = new Sequential([new Input({ shape: [4, 4, 1] }), new Conv2D({ filters: 2, kernelSize: 3 }), new Flatten(), new Dense({ units: 3 }), new Softmax()]);
   assert.equal((model.layers[0] as Input).colorModel, 'gray');
-  const rgba = imageFromBytes(Array.from({ length: 4 * 4 * 4 }, (_, index) => (index % 4 === 3 ? 255 : 255 * ((index >> 2) % 2))), 4, 4, 'rgba');
+  const rgba = imageFromPixels(Uint8Array.from({ length: 4 * 4 * 4 }, (_, index) => (index % 4 === 3 ? 255 : 255 * ((index >> 2) % 2))), 4, 4, 'rgba');
   const batch = imagesToInput(model, [rgba]);
   assert.deepEqual(batch.shape, [1, 4, 4, 1]);
   assertClose(Array.from(batch.data).slice(0, 4), [0, 1, 0, 1], { atol: 1e-6, rtol: 0 }, 'opaque black/white pixels keep their gray value');
   assert.equal(model.predict(batch).shape[1], 3);
-  const tooLarge = imageFromBytes(new Uint8Array(8 * 8 * 3), 8, 8, 'rgb');
+  const tooLarge = imageFromPixels(new Uint8Array(8 * 8 * 3), 8, 8, 'rgb');
   assert.throws(() => imagesToInput(model, [tooLarge]), (error: unknown) => error instanceof ShapeError && /8x8/.test(error.message) && /4x4 gray/.test(error.message));
 });
 
