@@ -158,3 +158,13 @@ export function toChannelsLast(data: Float32Array, height: number, width: number
   }
   return result;
 }
+
+/**
+ * The image at `width` x `height` for a model's input: area averaging when it shrinks both sides
+ * (no aliasing), bilinear otherwise; the same image when it already has that size.
+ */
+export function fitImage(image: Image, width: number, height: number): Image {
+  if (image.width === width && image.height === height) return image;
+  const isShrinking = image.width >= width && image.height >= height;
+  return resizeImage(image, width, height, isShrinking ? 'area' : 'bilinear');
+}
