@@ -6,6 +6,7 @@ import { ConvNetError, backendInfo, initWasmBackend, setBackend } from '../src/i
 import { predict } from './commands/predict.js';
 import { summary } from './commands/summary.js';
 import { train } from './commands/train.js';
+import { visualize } from './commands/visualize.js';
 import { DATASET_NAMES } from './datasets.js';
 import { EXIT_USAGE, UsageError } from './usageError.js';
 
@@ -49,6 +50,7 @@ function buildProgram(): Command {
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default('adam'))
     .option('--seed <n>', 'random seed for weights and shuffling', nonNegativeInteger, 1)
     .option('--out <dir>', 'where to save the model (default: runs/<dataset>)')
+    .option('--plot <file.png>', 'draw loss and accuracy per epoch (training and test) to a PNG file')
     .option('--json', 'print the result as one JSON object on the last line of stdout', false)
     .addOption(new Option('--backend <name>', 'compute backend (default: wasm where WebAssembly SIMD exists)').choices(['wasm', 'reference']))
     .option('--threads <n>', 'threads for the wasm backend (default: all cores)', positiveInteger)
@@ -69,6 +71,22 @@ function buildProgram(): Command {
     .action(async (images: string[], options) => {
       await selectBackend(options);
       exitCode = predict(images, options);
+    });
+
+  program
+    .command('visualize')
+    .description('write PNG pictures of a model on one image: kernels, feature maps, Grad-CAM, softmax output')
+    .argument('<image>', 'a PNG or JPEG file')
+    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`')
+    .requiredOption('--out <dir>', 'folder to write the pictures to (created if missing)')
+    .option('--class <k>', 'the class Grad-CAM explains (default: the predicted one)', nonNegativeInteger)
+    .option('--scale <n>', 'pixels per value in kernel and feature-map pictures (default: tiles of at least 48 pixels)', positiveInteger)
+    .option('--json', 'print the list of pictures as one JSON object on the last line of stdout', false)
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'reference']))
+    .option('--threads <n>', 'threads for the wasm backend (default: all cores)', positiveInteger)
+    .action(async (image: string, options) => {
+      await selectBackend(options);
+      visualize(image, options);
     });
 
   program

@@ -89,7 +89,15 @@ export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/saf
 export { digitsCnn, mnistCnn } from './model/presets.js';
 
 export { COLOR_MODELS, channelsOf, convertPixels, type ColorModel, type ConvertOptions } from './image/colorModels.js';
-export { convertImage, imageFromBytes, imagesToTensor, type Image } from './image/image.js';
+export { convertImage, imageFromPixels, imagesToTensor, type Image, type PixelArray } from './image/image.js';
+export { imageFromImageData, imageToImageData, type ImageDataLike } from './image/imageData.js';
 export { imagesToInput } from './model/imageInput.js';
-export { centerCrop, normalizeImage, padImage, resizeImage, toChannelsFirst, toChannelsLast, type ResizeMethod } from './image/preprocess.js';
+export { centerCrop, fitImage, normalizeImage, padImage, resizeImage, toChannelsFirst, toChannelsLast, type ResizeMethod } from './image/preprocess.js';
 export { MAX_IMAGE_PIXELS, decodeImage, detectImageFormat, encodeJpeg, encodePng, type ImageFormat } from './image/codecs.js';
+
+export { divergingMap, grayMap, heatMap, type ColorMap } from './visualize/colorMaps.js';
+export { drawGrid, gridSize, type GridLayout } from './visualize/grid.js';
+export { featureMapPictures, kernelPicture, type LayerPicture, type PictureOptions } from './visualize/layerPictures.js';
+export { gradCam, overlayHeat, type GradCamOptions, type GradCamResult } from './visualize/gradCam.js';
+export { recordTrainingCurves } from './visualize/trainingRecorder.js';
+export { probabilityChart, setCanvasFactory, trainingChart, type CanvasFactory, type ChartOptions, type TrainingCurves } from './visualize/charts.js';

@@ -2,8 +2,15 @@
 // that read and write files. Tools (the CLI, the benchmarks) import from here; a bundler targeting the
 // browser picks src/browser.ts through the package's "browser" export condition.
 
+import { setCanvasFactory } from './visualize/charts.js';
+import { nodeCanvasFactory } from './visualize/nodeCanvas.js';
+
 export * from './browser.js';
+
+// Charts draw on a Skia canvas in Node (the browser has OffscreenCanvas).
+setCanvasFactory(nodeCanvasFactory);
 
 export { loadMnist, loadMnistSample, type MnistSplits } from './data/mnist.js';
 export { parseIdx, readIdxFile } from './data/idx.js';
+export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFiles, type ImageFiles } from './image/imageFiles.js';
 export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFile.js';

@@ -1,15 +1,19 @@
 // `convnet train`: trains the default CNN for a dataset, evaluates it on the test split, saves it.
 
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import {
   Adam,
   backendInfo,
   SGD,
   datasetToTensor,
   digitsCnn,
+  encodePng,
   mnistCnn,
+  recordTrainingCurves,
   getBackend,
   saveModel,
+  trainingChart,
   type Optimizer,
 } from '../../src/index.js';
 import { loadNamedDataset, type DatasetName } from '../datasets.js';
@@ -26,6 +30,7 @@ export interface TrainOptions {
   optimizer: 'sgd' | 'adam';
   seed: number;
   out?: string;
+  plot?: string;
   json: boolean;
 }
 
@@ -62,17 +67,28 @@ export function train(options: TrainOptions): void {
   log.write(`Training ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, ${optimizer.className} learning rate ${learningRate} (halved after each epoch), seed ${options.seed}, backend ${describeBackend()}\n`);
 
   const reporter = progressReporter(log);
+  const recorder = options.plot === undefined ? null : recordTrainingCurves();
   const started = performance.now();
   const history = model.fit(datasetToTensor(trainSet), trainSet.labels, {
     epochs,
     batchSize,
     optimizer,
     seed: options.seed,
+    // The plot shows test loss and accuracy after every epoch; they only watch, nothing is tuned on them.
+    ...(recorder === null ? {} : { validationData: [datasetToTensor(testSet), testSet.labels] as const }),
     callbacks: {
       ...reporter,
       onEpochBegin(epoch) {
         optimizer.learningRate = learningRate * LEARNING_RATE_DECAY ** (epoch - 1);
         reporter.onEpochBegin?.(epoch);
+      },
+      onBatchEnd(progress) {
+        reporter.onBatchEnd?.(progress);
+        recorder?.callbacks.onBatchEnd?.(progress);
+      },
+      onEpochEnd(logs) {
+        recorder?.callbacks.onEpochEnd?.(logs);
+        return reporter.onEpochEnd?.(logs);
       },
     },
   });
@@ -100,6 +116,12 @@ export function train(options: TrainOptions): void {
   saveModel(model, outDirectory, { classNames: trainSet.classNames, training: result });
   log.write(`Test accuracy ${formatPercent(test.accuracy)}, test loss ${test.loss.toFixed(4)} on ${testSet.count} images; trained in ${formatDuration(trainingSeconds)} (${imagesPerSecond.toFixed(0)} img/s)\n`);
   log.write(`Saved the model to ${outDirectory}\n`);
+  if (recorder !== null) {
+    const plot = resolve(options.plot!);
+    mkdirSync(dirname(plot), { recursive: true });
+    writeFileSync(plot, encodePng(trainingChart(recorder.curves, { validationLabel: 'test', title: `Training on ${data.name}: loss and accuracy` })));
+    log.write(`Plotted loss and accuracy to ${plot}\n`);
+  }
   if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -3,11 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { datasetToTensor, encodePng, imageFromBytes, loadMnistSample, loadModel } from '../../src/index.js';
+import { datasetToTensor, decodeImage, encodeJpeg, encodePng, imageFromPixels, loadMnistSample, loadModel } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
 
 function convnet(...args: string[]) {
@@ -49,10 +49,10 @@ test('convnet summary prints the default model with shapes and the size formula'
   assert.match(result.stdout, /Total params: 105,866/);
 });
 
-test('convnet train with defaults reaches >= 97% on the bundled sample, saves a model that reloads', () => {
+test('convnet train with defaults reaches >= 97% on the bundled sample, saves a model that reloads, predicts and visualizes', () => {
   const out = mkdtempSync(join(tmpdir(), 'convnet-train-'));
   try {
-    const result = convnet('train', '--out', out, '--json');
+    const result = convnet('train', '--out', out, '--json', '--plot', join(out, 'curves.png'));
     assert.equal(result.status, 0, result.stderr);
     const lines = result.stdout.trim().split('\n');
     const report = JSON.parse(lines[lines.length - 1]!) as Record<string, number>;
@@ -60,6 +60,8 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
       assert.equal(typeof report[field], 'number', `JSON field ${field}`);
     }
     assert.ok(report['testAccuracy']! >= 0.97, `test accuracy ${report['testAccuracy']} >= 0.97`);
+    const curves = decodeImage(readFileSync(join(out, 'curves.png')), 'curves.png');
+    assert.deepEqual([curves.width, curves.height], [800, 450], '--plot draws the training curves');
 
     const { model, manifest } = loadModel(out);
     assert.deepEqual(manifest.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
@@ -79,19 +81,78 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     const count = 40;
     for (let index = 0; index < count; index++) {
       const pixels = testSet.images.subarray(index * 784, (index + 1) * 784);
-      writeFileSync(join(digits, `${String(index).padStart(2, '0')}.png`), encodePng(imageFromBytes(pixels, 28, 28, 'gray')));
+      writeFileSync(join(digits, `${String(index).padStart(2, '0')}.png`), encodePng(imageFromPixels(pixels, 28, 28, 'gray')));
     }
-    writeFileSync(join(digits, 'broken.png'), 'not an image');
+    // Hostile files among them: each is reported by name and the rest are classified.
+    const png = encodePng(imageFromPixels(testSet.images.subarray(0, 784), 28, 28, 'gray'));
+    const withSize = (width: number, height: number) => {
+      const bytes = Uint8Array.from(png);
+      new DataView(bytes.buffer).setUint32(16, width);
+      new DataView(bytes.buffer).setUint32(20, height);
+      return bytes;
+    };
+    const hostile: Record<string, Uint8Array | string> = {
+      'broken.png': 'not an image',
+      'empty.png': '',
+      'truncated.png': png.subarray(0, 60),
+      'huge.png': withSize(200_000, 200_000),
+      'zero.png': withSize(0, 28),
+      'truncated.jpg': encodeJpeg(imageFromPixels(testSet.images.subarray(0, 784), 28, 28, 'gray')).subarray(0, 300),
+    };
+    for (const [name, bytes] of Object.entries(hostile)) writeFileSync(join(digits, name), bytes);
     const predicted = convnet('predict', '--model', out, digits, '--json', '--top', '2');
-    assert.equal(predicted.status, 1, 'exit code 1: one file could not be classified');
+    assert.equal(predicted.status, 1, 'exit code 1: some files could not be classified');
     const predictLines = predicted.stdout.trim().split('\n');
     const predictions = JSON.parse(predictLines[predictLines.length - 1]!) as { predictions: { file: string; top: { class: number }[] }[]; errors: { file: string; error: string }[] };
     assert.equal(predictions.predictions.length, count);
     assert.equal(predictions.predictions[0]!.top.length, 2);
     const correct = predictions.predictions.filter((prediction, index) => prediction.top[0]!.class === testSet.labels[index]).length;
     assert.ok(correct >= count - 2, `${correct} of ${count} digit PNGs classified correctly through convnet predict`);
-    assert.equal(predictions.errors.length, 1);
-    assert.match(predictions.errors[0]!.error, /broken\.png: is not a PNG or JPEG file/);
+    const errors = Object.fromEntries(predictions.errors.map(({ file, error }) => [file.slice(digits.length + 1), error]));
+    assert.deepEqual(Object.keys(errors).sort(), Object.keys(hostile).sort());
+    assert.match(errors['broken.png']!, /broken\.png: is not a PNG or JPEG file/);
+    assert.match(errors['empty.png']!, /empty\.png: is not a PNG or JPEG file \(it starts with nothing\)/);
+    assert.match(errors['huge.png']!, /huge\.png: declares 200000x200000 pixels/);
+    assert.match(errors['zero.png']!, /zero\.png: declares an empty image/);
+    assert.match(errors['truncated.png']!, /truncated\.png: /);
+    assert.match(errors['truncated.jpg']!, /truncated\.jpg: /);
+
+    // convnet visualize: every picture is a valid PNG whose size follows from the layer it shows.
+    const pictures = join(out, 'pictures');
+    const visualized = convnet('visualize', '--model', out, join(digits, '00.png'), '--out', pictures, '--json');
+    assert.equal(visualized.status, 0, visualized.stderr);
+    const visualLines = visualized.stdout.trim().split('\n');
+    const index = JSON.parse(visualLines[visualLines.length - 1]!) as {
+      predicted: { class: number };
+      gradCam: { class: number; layer: string };
+      files: { file: string; kind: string; width: number; height: number; shape?: number[]; scale?: number; layer?: string }[];
+    };
+    assert.deepEqual(JSON.parse(readFileSync(join(pictures, 'index.json'), 'utf8')), index);
+    assert.equal(index.predicted.class, testSet.labels[0]);
+    assert.equal(index.gradCam.class, index.predicted.class);
+    const grid = (tiles: number, columns: number, tileHeight: number, tileWidth: number, scale: number) => {
+      const rows = Math.ceil(tiles / columns);
+      return [columns * tileWidth * scale + columns + 1, rows * tileHeight * scale + rows + 1];
+    };
+    const featureMaps = index.files.filter((file) => file.kind === 'feature-map');
+    assert.deepEqual(featureMaps.map((file) => file.shape), model.layerOutputShapes.map((shape) => [...shape]));
+    for (const file of index.files) {
+      const picture = decodeImage(readFileSync(join(pictures, file.file)), file.file);
+      assert.deepEqual([picture.width, picture.height], [file.width, file.height], `${file.file} size as listed`);
+      let expected: number[] | null = null;
+      if (file.kind === 'kernels') {
+        const [kH, kW, inC, outC] = file.shape!;
+        expected = grid(outC! * inC!, inC === 1 ? Math.ceil(Math.sqrt(outC!)) : inC!, kH!, kW!, file.scale!);
+      } else if (file.kind === 'feature-map' && file.shape!.length === 3) {
+        const [height, width, channels] = file.shape!;
+        expected = grid(channels!, Math.ceil(Math.sqrt(channels!)), height!, width!, file.scale!);
+      } else if (file.kind === 'input' || file.kind === 'grad-cam') {
+        expected = [28 * file.scale!, 28 * file.scale!];
+      }
+      if (expected !== null) assert.deepEqual([picture.width, picture.height], expected, `${file.file}: size from the layer shape ${file.shape}`);
+    }
+    assert.deepEqual(index.files.filter((file) => file.kind === 'kernels').map((file) => file.shape), [[3, 3, 1, 16], [3, 3, 16, 32]]);
+    assert.ok(index.files.some((file) => file.kind === 'probabilities'));
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -1,0 +1,116 @@
+// `convnet visualize`: pictures of a saved model at work on one image, written as PNG files: each conv
+// layer's kernels, the output of every layer, a Grad-CAM heat map of the predicted class over the
+// image, and the softmax output as a bar chart; index.json lists every file with the shape it shows.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  Conv2D,
+  convertImage,
+  encodePng,
+  featureMapPictures,
+  fitImage,
+  gradCam,
+  imagesToInput,
+  kernelPicture,
+  probabilityChart,
+  readImageFiles,
+  resizeImage,
+  withScope,
+  type Image,
+  type LayerPicture,
+} from '../../src/index.js';
+import { loadCliModel } from '../loadCliModel.js';
+import { UsageError } from '../usageError.js';
+
+export interface VisualizeOptions {
+  model: string;
+  out: string;
+  class?: number;
+  scale?: number;
+  json: boolean;
+}
+
+/** What one written file shows. */
+interface PictureFile {
+  file: string;
+  kind: 'input' | 'kernels' | 'feature-map' | 'grad-cam' | 'grad-cam-heat' | 'probabilities';
+  width: number;
+  height: number;
+  layer?: string;
+  className?: string;
+  shape?: number[];
+  scale?: number;
+  columns?: number;
+  range?: number;
+}
+
+/** Pictures of the whole input are enlarged to about this many pixels on their longer side. */
+const DISPLAY_PIXELS = 224;
+
+function safeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]/g, '_');
+}
+
+export function visualize(imagePath: string, options: VisualizeOptions): void {
+  const { model, input, classNames } = loadCliModel(options.model);
+  if (options.class !== undefined && options.class >= model.classes) {
+    throw new UsageError(`--class ${options.class}: the model has ${model.classes} classes (0-${model.classes - 1})`);
+  }
+  const { images, failures } = readImageFiles([imagePath]);
+  if (failures.length > 0) throw failures[0]!.error;
+  const [height, width] = input.shape as [number, number, number];
+  const image = convertImage(fitImage(images[0]!.image, width, height), input.colorModel!);
+  const written: PictureFile[] = [];
+  const write = (relative: string, picture: Image, details: Omit<PictureFile, 'file' | 'width' | 'height'>): void => {
+    const path = join(options.out, relative);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, encodePng(picture));
+    written.push({ file: relative, width: picture.width, height: picture.height, ...details });
+  };
+  const describe = (picture: LayerPicture) => ({
+    layer: picture.layerName, className: picture.className, shape: [...picture.shape], scale: picture.layout.scale, columns: picture.layout.columns, range: picture.range,
+  });
+  const pictureOptions = options.scale === undefined ? {} : { scale: options.scale };
+  const enlarge = Math.max(1, Math.ceil(DISPLAY_PIXELS / Math.max(width, height)));
+  const display = resizeImage(image, width * enlarge, height * enlarge, 'bilinear');
+
+  write('input.png', display, { kind: 'input', shape: [...input.shape], scale: enlarge });
+  model.layers.forEach((layer, index) => {
+    if (!(layer instanceof Conv2D)) return;
+    const picture = kernelPicture(model, index, pictureOptions);
+    write(`kernels/${String(index).padStart(2, '0')}-${safeName(layer.name)}.png`, picture.picture, { kind: 'kernels', ...describe(picture) });
+  });
+  const x = imagesToInput(model, [image]);
+  for (const picture of featureMapPictures(model, x, pictureOptions)) {
+    write(`feature-maps/${String(picture.layerIndex).padStart(2, '0')}-${safeName(picture.layerName)}.png`, picture.picture, { kind: 'feature-map', ...describe(picture) });
+  }
+  const probabilities = withScope(() => Array.from(model.predict(x).data));
+  const cam = gradCam(model, x, display, options.class === undefined ? {} : { classIndex: options.class });
+  write('grad-cam.png', cam.overlay, { kind: 'grad-cam', layer: cam.layerName, scale: enlarge });
+  const heatScale = Math.max(1, Math.ceil(DISPLAY_PIXELS / Math.max(cam.heat.width, cam.heat.height)));
+  write('grad-cam-heat.png', resizeImage(cam.heat, cam.heat.width * heatScale, cam.heat.height * heatScale, 'bilinear'), {
+    kind: 'grad-cam-heat', layer: cam.layerName, shape: [cam.heat.height, cam.heat.width], scale: heatScale,
+  });
+  write('probabilities.png', probabilityChart(probabilities, classNames), { kind: 'probabilities' });
+
+  const predicted = probabilities.indexOf(Math.max(...probabilities));
+  const summary = {
+    model: options.model,
+    image: imagePath,
+    predicted: { class: predicted, name: classNames[predicted], probability: probabilities[predicted] },
+    gradCam: { class: cam.classIndex, name: classNames[cam.classIndex], layer: cam.layerName },
+    files: written,
+  };
+  writeFileSync(join(options.out, 'index.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    return;
+  }
+  process.stdout.write(`${imagePath}: ${classNames[predicted]} ${(probabilities[predicted]! * 100).toFixed(1)}%; Grad-CAM of '${classNames[cam.classIndex]}' on layer ${cam.layerName}\n`);
+  for (const file of written) {
+    const what = file.layer === undefined ? '' : ` (${file.layer}${file.shape === undefined ? '' : ` ${file.shape.join('x')}`})`;
+    process.stdout.write(`  ${join(options.out, file.file)}  ${file.width}x${file.height}${what}\n`);
+  }
+  process.stdout.write(`  ${join(options.out, 'index.json')}\n`);
+}

@@ -1,0 +1,114 @@
+// Grad-CAM (Selvaraju et al., 2017): where in the image the evidence for a class lies. The gradient
+// of the class score (the logit, before softmax) with respect to a conv layer's feature maps, averaged
+// over each map, weighs that map; the weighted sum, with negatives cut (ReLU), is the heat map.
+
+import { GradientTape } from '../autograd/tape.js';
+import { ValueError } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
+import { convertImage, type Image } from '../image/image.js';
+import { resizeImage } from '../image/preprocess.js';
+import { withScope } from '../kernels/registry.js';
+import { Conv2D } from '../layers/conv2d.js';
+import { Softmax } from '../layers/softmax.js';
+import type { Sequential } from '../model/sequential.js';
+import { heatMap } from './colorMaps.js';
+
+const ACTIVATIONS = new Set(['ReLU', 'Sigmoid', 'Tanh']);
+
+export interface GradCamOptions {
+  /** The class to explain; default the predicted one. */
+  classIndex?: number;
+  /** The layer whose feature maps are weighed; default the last Conv2D (after its activation, if one follows). */
+  layerName?: string;
+  /** How much of the heat map covers the image in `overlay`, 0-1 (default 0.5). */
+  opacity?: number;
+}
+
+export interface GradCamResult {
+  classIndex: number;
+  layerName: string;
+  /** The heat map at the layer's resolution, in [0, 1] (1 = the strongest evidence). */
+  heat: Image;
+  /** The heat map resized to the input (bilinear), colored black-red-yellow-white, over the image. */
+  overlay: Image;
+}
+
+function targetLayer(model: Sequential, layerName: string | undefined): number {
+  if (layerName !== undefined) {
+    const index = model.layers.findIndex((layer) => layer.name === layerName);
+    if (index < 0) throw new ValueError(`gradCam: the model has no layer named '${layerName}'`);
+    if (model.layerOutputShapes[index]!.length !== 3) throw new ValueError(`gradCam: layer '${layerName}' outputs vectors, not feature maps`);
+    return index;
+  }
+  let lastConv = -1;
+  model.layers.forEach((layer, index) => {
+    if (layer instanceof Conv2D) lastConv = index;
+  });
+  if (lastConv < 0) throw new ValueError('gradCam: the model has no Conv2D layer');
+  const next = model.layers[lastConv + 1];
+  return next !== undefined && ACTIVATIONS.has(next.className) ? lastConv + 1 : lastConv;
+}
+
+/**
+ * Grad-CAM for one image: `input` is [1, ...inputShape] (see imagesToInput) and `image` the picture
+ * it came from, at the model's input size, for the overlay.
+ *
+ * @example
+ * const { classIndex, overlay } = gradCam(model, imagesToInput(model, [digit]), digit);
+ */
+export function gradCam(model: Sequential, input: Tensor, image: Image, options: GradCamOptions = {}): GradCamResult {
+  if (input.shape[0] !== 1) throw new ValueError(`gradCam: takes one example, got a batch of ${input.shape[0]}`);
+  const target = targetLayer(model, options.layerName);
+  const logitsEnd = model.layers[model.layers.length - 1] instanceof Softmax ? model.layers.length - 1 : model.layers.length;
+  const classes = model.classes;
+  if (options.classIndex !== undefined && !(Number.isInteger(options.classIndex) && options.classIndex >= 0 && options.classIndex < classes)) {
+    throw new ValueError(`gradCam: classIndex must be an integer in [0, ${classes - 1}], got ${options.classIndex}`);
+  }
+  const [height, width, channels] = model.layerOutputShapes[target] as [number, number, number];
+  const { classIndex, heat } = withScope(() => {
+    let features = input;
+    for (let index = 0; index <= target; index++) features = model.layers[index]!.call(features, { isTraining: false });
+    const tape = new GradientTape([features]);
+    const logits = tape.run(() => {
+      let output = features;
+      for (let index = target + 1; index < logitsEnd; index++) output = model.layers[index]!.call(output, { isTraining: false });
+      return output;
+    });
+    const scores = Array.from(logits.data);
+    const chosen = options.classIndex ?? scores.indexOf(Math.max(...scores));
+    const seed = new Array<number>(classes).fill(0);
+    seed[chosen] = 1;
+    const [dFeatures] = tape.gradient(logits, [features], Tensor.fromArray(seed, logits.shape, logits.dtype));
+    // Each map's weight: its gradient averaged over the positions.
+    const weights = new Float64Array(channels);
+    for (let position = 0; position < height * width; position++) {
+      for (let channel = 0; channel < channels; channel++) weights[channel] += dFeatures!.data[position * channels + channel]!;
+    }
+    const cam = new Float32Array(height * width);
+    for (let position = 0; position < height * width; position++) {
+      let sum = 0;
+      for (let channel = 0; channel < channels; channel++) sum += (weights[channel]! / (height * width)) * features.data[position * channels + channel]!;
+      cam[position] = Math.max(sum, 0);
+    }
+    const peak = cam.reduce((largest, value) => Math.max(largest, value), 0);
+    if (peak > 0) for (let position = 0; position < cam.length; position++) cam[position]! /= peak;
+    return { classIndex: chosen, heat: { width, height, colorModel: 'gray' as const, data: cam } };
+  });
+  return { classIndex, layerName: model.layers[target]!.name, heat, overlay: overlayHeat(image, heat, options.opacity ?? 0.5) };
+}
+
+/** The heat map, resized to the image and colored, blended over the image (in RGB). */
+export function overlayHeat(image: Image, heat: Image, opacity = 0.5): Image {
+  if (!(opacity >= 0 && opacity <= 1)) throw new ValueError(`overlayHeat: opacity must be in [0, 1], got ${opacity}`);
+  const resized = resizeImage(heat, image.width, image.height, 'bilinear');
+  const base = image.colorModel === 'rgb' ? image.data : convertImage(image, 'rgb').data;
+  const data = new Float32Array(image.width * image.height * 3);
+  const rgb = new Float32Array(3);
+  for (let pixel = 0; pixel < image.width * image.height; pixel++) {
+    heatMap(resized.data[pixel]!, rgb, 0);
+    for (let channel = 0; channel < 3; channel++) {
+      data[pixel * 3 + channel] = (1 - opacity) * base[pixel * 3 + channel]! + opacity * rgb[channel]!;
+    }
+  }
+  return { width: image.width, height: image.height, colorModel: 'rgb', data };
+}

@@ -1,0 +1,65 @@
+// Pictures of many small maps side by side (kernels, feature maps): tiles of one size laid out in
+// rows, each value drawn as a scale x scale square, with a gap of background between tiles.
+
+import { ValueError } from '../core/errors.js';
+import type { Image } from '../image/image.js';
+import type { ColorMap } from './colorMaps.js';
+
+export interface GridLayout {
+  tiles: number;
+  tileHeight: number;
+  tileWidth: number;
+  columns: number;
+  /** Pixels per value along each side. */
+  scale: number;
+  /** Background pixels between tiles and around them. */
+  gap: number;
+}
+
+/** Rows of the layout: tiles fill rows of `columns`, the last row possibly short. */
+export function gridRows(layout: GridLayout): number {
+  return Math.ceil(layout.tiles / layout.columns);
+}
+
+/**
+ * The picture's size: columns * (tileWidth * scale) + (columns + 1) * gap wide, and likewise
+ * rows * (tileHeight * scale) + (rows + 1) * gap high.
+ */
+export function gridSize(layout: GridLayout): { width: number; height: number } {
+  const rows = gridRows(layout);
+  return {
+    width: layout.columns * layout.tileWidth * layout.scale + (layout.columns + 1) * layout.gap,
+    height: rows * layout.tileHeight * layout.scale + (rows + 1) * layout.gap,
+  };
+}
+
+/**
+ * Draws the grid: `value(tile, y, x)` gives each value as t in [0, 1] for `colorMap`, or NaN for
+ * background (cells past the end of a vector laid out as a rectangle).
+ */
+export function drawGrid(layout: GridLayout, value: (tile: number, y: number, x: number) => number, colorMap: ColorMap, background = 0.85): Image {
+  for (const key of ['tiles', 'tileHeight', 'tileWidth', 'columns', 'scale'] as const) {
+    if (!Number.isInteger(layout[key]) || layout[key] < 1) throw new ValueError(`drawGrid: ${key} must be a positive integer, got ${layout[key]}`);
+  }
+  if (!Number.isInteger(layout.gap) || layout.gap < 0) throw new ValueError(`drawGrid: gap must be a whole number >= 0, got ${layout.gap}`);
+  const { width, height } = gridSize(layout);
+  const data = new Float32Array(width * height * 3).fill(background);
+  const rgb = new Float32Array(3);
+  const { tileHeight, tileWidth, scale, gap, columns } = layout;
+  for (let tile = 0; tile < layout.tiles; tile++) {
+    const top = gap + Math.floor(tile / columns) * (tileHeight * scale + gap);
+    const left = gap + (tile % columns) * (tileWidth * scale + gap);
+    for (let y = 0; y < tileHeight; y++) {
+      for (let x = 0; x < tileWidth; x++) {
+        const t = value(tile, y, x);
+        if (Number.isNaN(t)) continue;
+        colorMap(t, rgb, 0);
+        for (let dy = 0; dy < scale; dy++) {
+          let offset = ((top + y * scale + dy) * width + left + x * scale) * 3;
+          for (let dx = 0; dx < scale; dx++, offset += 3) data.set(rgb, offset);
+        }
+      }
+    }
+  }
+  return { width, height, colorModel: 'rgb', data };
+}

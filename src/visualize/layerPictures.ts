@@ -1,0 +1,137 @@
+// Pictures of what a model holds and computes: each conv layer's kernels as a grid, and the output
+// of every layer for one input (after conv, after the activation, after pooling, down to softmax).
+
+import { ValueError } from '../core/errors.js';
+import { formatShape, type Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import type { Image } from '../image/image.js';
+import { withScope } from '../kernels/registry.js';
+import { Conv2D } from '../layers/conv2d.js';
+import type { Sequential } from '../model/sequential.js';
+import { divergingMap, grayMap } from './colorMaps.js';
+import { drawGrid, type GridLayout } from './grid.js';
+
+/** Pixels per side that a tile is scaled up to at least, so small maps stay visible. */
+const MIN_TILE_PIXELS = 48;
+
+export interface PictureOptions {
+  /** Pixels per value along each side; chosen so a tile is at least 48 pixels when omitted. */
+  scale?: number;
+  /** Background pixels between tiles (default 1). */
+  gap?: number;
+}
+
+/** A picture with the layout that produced it and the value range its colors span. */
+export interface LayerPicture {
+  layerIndex: number;
+  layerName: string;
+  className: string;
+  /** The values drawn, per example: [kH, kW, inC, outC] for kernels, the layer's output shape otherwise. */
+  shape: Shape;
+  layout: GridLayout;
+  /** Signed values are drawn blue (negative), white (0), red (positive); others black (0) to white. */
+  isSigned: boolean;
+  /** The largest magnitude drawn at full color. */
+  range: number;
+  picture: Image;
+}
+
+function scaleFor(tileHeight: number, tileWidth: number, options: PictureOptions): number {
+  return options.scale ?? Math.max(1, Math.ceil(MIN_TILE_PIXELS / Math.max(tileHeight, tileWidth)));
+}
+
+function largestMagnitude(values: ArrayLike<number>): { range: number; isSigned: boolean } {
+  let range = 0;
+  let isSigned = false;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index]!;
+    if (value < 0) isSigned = true;
+    range = Math.max(range, Math.abs(value));
+  }
+  return { range, isSigned };
+}
+
+/** t in [0, 1] for a value: zero at the middle when signed, at the bottom otherwise. */
+function normalizer(range: number, isSigned: boolean): (value: number) => number {
+  const scale = range > 0 ? range : 1;
+  return isSigned ? (value) => 0.5 + value / (2 * scale) : (value) => value / scale;
+}
+
+/**
+ * The kernels of a Conv2D layer as a grid: one row per filter, one column per input channel (for a
+ * single input channel, the filters in rows of ceil(sqrt(filters))), each tile kH x kW. Weights are drawn blue (negative) to red (positive), white at zero, on one scale for
+ * the whole layer so tiles compare.
+ *
+ * @example
+ * const { picture } = kernelPicture(model, 1); // the conv layer at index 1
+ * writeFileSync('kernels.png', encodePng(picture));
+ */
+export function kernelPicture(model: Sequential, layerIndex: number, options: PictureOptions = {}): LayerPicture {
+  const layer = model.layers[layerIndex];
+  if (!(layer instanceof Conv2D) || layer.kernel === null) {
+    throw new ValueError(`kernelPicture: layer ${layerIndex} (${layer?.name ?? 'none'}) is not a built Conv2D layer`);
+  }
+  const kernel = layer.kernel;
+  const [kH, kW, inC, outC] = kernel.shape as [number, number, number, number];
+  const { range } = largestMagnitude(kernel.data);
+  const toUnit = normalizer(range, true);
+  // One input channel (a gray first layer): the filters fold into a near-square block instead of a column.
+  const columns = inC === 1 ? Math.ceil(Math.sqrt(outC)) : inC;
+  const layout: GridLayout = { tiles: outC * inC, tileHeight: kH, tileWidth: kW, columns, scale: options.scale ?? Math.max(1, Math.ceil(24 / Math.max(kH, kW))), gap: options.gap ?? 1 };
+  // Tile `filter * inC + channel`; the kernel is stored [kH, kW, inC, outC].
+  const picture = drawGrid(layout, (tile, y, x) => toUnit(kernel.data[((y * kW + x) * inC + (tile % inC)) * outC + Math.floor(tile / inC)]!), divergingMap);
+  return { layerIndex, layerName: layer.name, className: layer.className, shape: kernel.shape, layout, isSigned: true, range, picture };
+}
+
+/** The layout of one example's output: a tile per channel for [h, w, c], one near-square tile for vectors. */
+function outputLayout(shape: Shape, options: PictureOptions): GridLayout {
+  const gap = options.gap ?? 1;
+  if (shape.length === 3) {
+    const [height, width, channels] = shape as [number, number, number];
+    return { tiles: channels, tileHeight: height, tileWidth: width, columns: Math.ceil(Math.sqrt(channels)), scale: scaleFor(height, width, options), gap };
+  }
+  const size = shape.reduce((product, extent) => product * extent, 1);
+  // Short vectors (class scores) read best as one strip; long ones fold into a near-square block.
+  const columns = size <= 32 ? size : Math.ceil(Math.sqrt(size));
+  const rows = Math.ceil(size / columns);
+  return { tiles: 1, tileHeight: rows, tileWidth: columns, columns: 1, scale: options.scale ?? Math.max(1, Math.ceil(MIN_TILE_PIXELS / Math.max(rows, columns / 4))), gap };
+}
+
+function outputPicture(values: Float32Array | Float64Array, shape: Shape, options: PictureOptions): Omit<LayerPicture, 'layerIndex' | 'layerName' | 'className'> {
+  const layout = outputLayout(shape, options);
+  const { range, isSigned } = largestMagnitude(values);
+  const toUnit = normalizer(range, isSigned);
+  const colorMap = isSigned ? divergingMap : grayMap;
+  let picture: Image;
+  if (shape.length === 3) {
+    const [, width, channels] = shape as [number, number, number];
+    picture = drawGrid(layout, (channel, y, x) => toUnit(values[(y * width + x) * channels + channel]!), colorMap);
+  } else {
+    picture = drawGrid(layout, (_tile, y, x) => {
+      const index = y * layout.tileWidth + x;
+      return index < values.length ? toUnit(values[index]!) : Number.NaN;
+    }, colorMap);
+  }
+  return { shape, layout, isSigned, range, picture };
+}
+
+/**
+ * The output of every layer for one example `input` [1, ...inputShape], as pictures: a tile per
+ * channel (signed maps blue/white/red, non-negative ones black to white, one scale per layer). Layers
+ * run one at a time in inference mode, so a conv layer and the ReLU after it show separately.
+ *
+ * @example
+ * for (const map of featureMapPictures(model, imagesToInput(model, [digit]))) console.log(map.layerName, map.shape);
+ */
+export function featureMapPictures(model: Sequential, input: Tensor, options: PictureOptions = {}): LayerPicture[] {
+  if (input.shape[0] !== 1) throw new ValueError(`featureMapPictures: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ${formatShape(input.shape)}`);
+  return withScope(() => {
+    const pictures: LayerPicture[] = [];
+    let output = input;
+    model.layers.forEach((layer, layerIndex) => {
+      output = layer.call(output, { isTraining: false });
+      pictures.push({ layerIndex, layerName: layer.name, className: layer.className, ...outputPicture(output.data, output.shape.slice(1), options) });
+    });
+    return pictures;
+  });
+}
