@@ -8,7 +8,11 @@
 //   0 first buffer, 1 second buffer, 2 third buffer (0 when absent), 3 fourth buffer or 0,
 //   4 scratch base, 5 scratch bytes per thread, 6 panel rows,
 //   7 batch, 8 inH, 9 inW, 10 inC, 11 outH, 12 outW, 13 outC, 14 kH, 15 kW, 16 strideH, 17 strideW, 18 padTop, 19 padLeft,
-//   20 unused here (winograd.ts: isBackpropInput), 21 isRelu (Conv2D only: max(output, 0) fused in)
+//   20 unused here (winograd.ts: isBackpropInput), 21 isRelu (Conv2D only: max(output, 0) fused in),
+//   22 dilationH, 23 dilationW, 24 groups
+// Groups: the filter is [kH, kW, inC / groups, outC]; output channels [g * outC / groups, ...) see only
+// input channels [g * inC / groups, ...). Each group is one im2col + GEMM over its channel slice,
+// reading and writing the full NHWC rows with a row stride (no copies of the slices).
 // Buffers: Conv2D (input, filter, bias, output); Conv2DBackpropInput (dOut, filter, dInput);
 // Conv2DBackpropFilter (input, dOut, dFilter).
 
@@ -31,13 +35,32 @@ import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, ConvGeome
   }
 }
 
+/** Which input channels an im2col reads, and the spacing of the kernel taps. */
+@unmanaged class Slice {
+  channelOffset: i32;
+  channels: i32;
+  dilationH: i32;
+  dilationW: i32;
+}
+
+/** The slice of group `group` of a job (fields 22-24), in a caller-provided record. */
+@inline function sliceOf(job: usize, g: ConvGeometry, group: i32, slice: Slice): Slice {
+  const channels = g.inC / intField(job, 24);
+  slice.channelOffset = group * channels;
+  slice.channels = channels;
+  slice.dilationH = intField(job, 22);
+  slice.dilationW = intField(job, 23);
+  return slice;
+}
+
 /**
  * im2col, restricted to panel columns [columnStart, columnEnd): panel[r, c - columnStart] = column c
- * of the full im2col row of output pixel pixelStart + r, where column (ky * kW + kx) * inC + ic is the
- * input at tap (ky, kx), channel ic (zero where the tap falls in the padding). The taps of one kernel
- * row are adjacent pixels of one input row, so each row's valid part is one contiguous copy.
+ * of the full im2col row of output pixel pixelStart + r, where column (ky * kW + kx) * channels + i is
+ * the input at tap (ky * dilationH, kx * dilationW), channel channelOffset + i (zero where the tap
+ * falls in the padding). Undilated taps of one kernel row over all channels are adjacent in memory,
+ * so then each row's valid part is one contiguous copy; otherwise each tap is copied on its own.
  */
-function im2col(g: ConvGeometry, input: usize, pixelStart: i32, pixels: i32, panel: usize, columnStart: i32, columnEnd: i32): void {
+function im2col(g: ConvGeometry, input: usize, pixelStart: i32, pixels: i32, panel: usize, columnStart: i32, columnEnd: i32, slice: Slice): void {
   // Locals, not g.field in the loops: stores to the panel may alias the job record.
   const inH = g.inH;
   const inW = g.inW;
@@ -49,8 +72,13 @@ function im2col(g: ConvGeometry, input: usize, pixelStart: i32, pixels: i32, pan
   const strideW = g.strideW;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
+  const channels = slice.channels;
+  const channelOffset = slice.channelOffset;
+  const dilationH = slice.dilationH;
+  const dilationW = slice.dilationW;
+  const isContiguous = dilationW == 1 && channels == inC;
   const width = columnEnd - columnStart;
-  const rowColumns = kW * inC;
+  const rowColumns = kW * channels;
   const imagePixels = g.outH * outW;
   for (let r = 0; r < pixels; r++) {
     const pixel = pixelStart + r;
@@ -68,9 +96,26 @@ function im2col(g: ConvGeometry, input: usize, pixelStart: i32, pixels: i32, pan
       const to = min(columnEnd, rowStart + rowColumns);
       if (from >= to) continue;
       const destination = destinationRow + (<usize>(from - columnStart) << 2);
-      const iy = oy * strideH - padTop + ky;
+      const iy = oy * strideH - padTop + ky * dilationH;
       if (iy < 0 || iy >= inH) {
         memory.fill(destination, 0, <usize>(to - from) << 2);
+        continue;
+      }
+      if (!isContiguous) {
+        const rowPixels = input + (<usize>((image * inH + iy) * inW) * <usize>inC << 2);
+        for (let kx = 0; kx < kW; kx++) {
+          const tapStart = rowStart + kx * channels;
+          const tapFrom = max(from, tapStart);
+          const tapTo = min(to, tapStart + channels);
+          if (tapFrom >= tapTo) continue;
+          const tapDestination = destinationRow + (<usize>(tapFrom - columnStart) << 2);
+          const ix = ixStart + kx * dilationW;
+          if (ix < 0 || ix >= inW) {
+            memory.fill(tapDestination, 0, <usize>(tapTo - tapFrom) << 2);
+          } else {
+            copyFloats(tapDestination, rowPixels + (<usize>(ix * inC + channelOffset + tapFrom - tapStart) << 2), tapTo - tapFrom);
+          }
+        }
         continue;
       }
       // Within this kernel row: zeros, then input pixels ixStart + kx, then zeros.
@@ -105,26 +150,31 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
   const bias = pointerField(job, 2);
   const output = pointerField(job, 3);
   const isRelu = intField(job, 21) != 0;
+  const groups = intField(job, 24);
+  const outC = g.outC;
+  const groupOutC = outC / groups;
+  const slice = changetype<Slice>(scratch + <usize>GEMM_SCRATCH_BYTES);
   const pixels = g.batch * g.outH * g.outW;
-  const depth = g.kH * g.kW * g.inC;
-  const panel = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const depth = g.kH * g.kW * (g.inC / groups);
+  const panel = scratch + <usize>GEMM_SCRATCH_BYTES + 16;
   const first = rangeStart(pixels, TILE_ROWS, threadIndex, threadCount);
   const last = rangeEnd(pixels, TILE_ROWS, threadIndex, threadCount);
-  // 1x1, stride 1, no padding: the input already is the im2col panel.
-  const isPointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0;
+  // 1x1, stride 1, no padding, one group: the input already is the im2col panel.
+  const isPointwise = groups == 1 && g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0;
   for (let start = first; start < last; start += panelRows) {
     const rows = min(panelRows, last - start);
-    let a = panel;
-    let aStart = 0;
-    if (isPointwise) {
-      a = input;
-      aStart = start;
-    } else {
-      im2col(g, input, start, rows, panel, 0, depth);
+    const outputRows = output + (<usize>start * <usize>outC << 2);
+    for (let group = 0; group < groups; group++) {
+      let a = panel;
+      if (isPointwise) {
+        a = input + (<usize>start * <usize>depth << 2);
+      } else {
+        im2col(g, input, start, rows, panel, 0, depth, sliceOf(job, g, group, slice));
+      }
+      const columnOffset = <usize>(group * groupOutC) << 2;
+      gemm(a, depth, 1, filter + columnOffset, outC, outputRows + columnOffset, outC, rows, groupOutC, depth, 0, rows, false, scratch);
     }
-    const outputRows = output + (<usize>start * <usize>g.outC << 2);
-    gemm(a + (<usize>aStart * <usize>depth << 2), depth, 1, filter, g.outC, outputRows, g.outC, rows, g.outC, depth, 0, rows, false, scratch);
-    if (bias != 0 || isRelu) finishRows(outputRows, bias, rows, g.outC, isRelu);
+    if (bias != 0 || isRelu) finishRows(outputRows, bias, rows, outC, isRelu);
   }
 }
 
@@ -155,7 +205,8 @@ function finishRows(rows: usize, bias: usize, count: i32, channels: i32, isRelu:
  * Conv2DBackpropInput, as a gather: for each input pixel, panel row = the dOut rows of every output
  * pixel whose window covers it, tap by tap (zero where none does, e.g. between strides); then
  * dInput [pixels, inC] = panel [pixels, kH*kW*outC] x rearranged [kH*kW*outC, inC], where
- * rearranged[(ky * kW + kx) * outC + oc, ic] = filter[ky, kx, ic, oc].
+ * rearranged[(ky * kW + kx) * outC + oc, ic] = filter[ky, kx, ic, oc]. With groups, each group g
+ * gathers its own dOut channels and fills its own dInput channels, with its block of rearranged.
  */
 export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i32): void {
   const g = convGeometryOf(job);
@@ -177,13 +228,24 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
   const strideW = g.strideW;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
-  const depth = kH * kW * outC;
+  const dilationH = intField(job, 22);
+  const dilationW = intField(job, 23);
+  const groups = intField(job, 24);
+  const groupInC = inC / groups;
+  const groupOutC = outC / groups;
+  const depth = kH * kW * groupOutC;
+  // Group g's block: rearranged_g[tap * groupOutC + m, i] = filter[tap, i, g * groupOutC + m], [depth, groupInC].
+  const blockFloats = <usize>depth * <usize>groupInC;
   const rearranged = scratch + <usize>GEMM_SCRATCH_BYTES;
-  const panel = rearranged + ((<usize>depth * <usize>inC + 8) << 2);
-  for (let tap = 0; tap < kH * kW; tap++) {
-    for (let ic = 0; ic < inC; ic++) {
-      for (let oc = 0; oc < outC; oc++) {
-        store<f32>(rearranged + ((<usize>(tap * outC + oc) * <usize>inC + <usize>ic) << 2), load<f32>(filter + ((<usize>(tap * inC + ic) * <usize>outC + <usize>oc) << 2)));
+  const panel = rearranged + ((blockFloats * <usize>groups + 8) << 2);
+  for (let group = 0; group < groups; group++) {
+    const block = rearranged + (blockFloats * <usize>group << 2);
+    for (let tap = 0; tap < kH * kW; tap++) {
+      for (let i = 0; i < groupInC; i++) {
+        for (let m = 0; m < groupOutC; m++) {
+          const weight = load<f32>(filter + ((<usize>(tap * groupInC + i) * <usize>outC + <usize>(group * groupOutC + m)) << 2));
+          store<f32>(block + ((<usize>(tap * groupOutC + m) * <usize>groupInC + <usize>i) << 2), weight);
+        }
       }
     }
   }
@@ -193,27 +255,31 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
   const last = rangeEnd(pixels, TILE_ROWS, threadIndex, threadCount);
   for (let start = first; start < last; start += panelRows) {
     const rows = min(panelRows, last - start);
-    for (let r = 0; r < rows; r++) {
-      const pixel = start + r;
-      const image = pixel / imagePixels;
-      const iy = (pixel % imagePixels) / inW;
-      const ix = pixel % inW;
-      let destination = panel + (<usize>r * <usize>depth << 2);
-      for (let ky = 0; ky < kH; ky++) {
-        const rowOffset = iy + padTop - ky;
-        const oy = rowOffset / strideH;
-        const hasRow = rowOffset >= 0 && rowOffset % strideH == 0 && oy < outH;
-        for (let kx = 0; kx < kW; kx++) {
-          const columnOffset = ix + padLeft - kx;
-          const ox = columnOffset / strideW;
-          const isCovered = hasRow && columnOffset >= 0 && columnOffset % strideW == 0 && ox < outW;
-          const source = isCovered ? dOut + (<usize>(((image * outH + oy) * outW + ox) * outC) << 2) : 0;
-          copyChannels(destination, source, outC);
-          destination += <usize>outC << 2;
+    for (let group = 0; group < groups; group++) {
+      for (let r = 0; r < rows; r++) {
+        const pixel = start + r;
+        const image = pixel / imagePixels;
+        const iy = (pixel % imagePixels) / inW;
+        const ix = pixel % inW;
+        let destination = panel + (<usize>r * <usize>depth << 2);
+        for (let ky = 0; ky < kH; ky++) {
+          const rowOffset = iy + padTop - ky * dilationH;
+          const oy = rowOffset / strideH;
+          const hasRow = rowOffset >= 0 && rowOffset % strideH == 0 && oy < outH;
+          for (let kx = 0; kx < kW; kx++) {
+            const columnOffset = ix + padLeft - kx * dilationW;
+            const ox = columnOffset / strideW;
+            const isCovered = hasRow && columnOffset >= 0 && columnOffset % strideW == 0 && ox < outW;
+            const source = isCovered ? dOut + (<usize>(((image * outH + oy) * outW + ox) * outC + group * groupOutC) << 2) : 0;
+            copyChannels(destination, source, groupOutC);
+            destination += <usize>groupOutC << 2;
+          }
         }
       }
+      const block = rearranged + (blockFloats * <usize>group << 2);
+      const dInputRows = dInput + ((<usize>start * <usize>inC + <usize>(group * groupInC)) << 2);
+      gemm(panel, depth, 1, block, groupInC, dInputRows, inC, rows, groupInC, depth, 0, rows, false, scratch);
     }
-    gemm(panel, depth, 1, rearranged, inC, dInput + (<usize>start * <usize>inC << 2), inC, rows, inC, depth, 0, rows, false, scratch);
   }
 }
 
@@ -230,17 +296,24 @@ export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: 
   const input = pointerField(job, 0);
   const dOut = pointerField(job, 1);
   const dFilter = pointerField(job, 2);
+  const groups = intField(job, 24);
+  const outC = g.outC;
+  const groupOutC = outC / groups;
+  const slice = changetype<Slice>(scratch + <usize>GEMM_SCRATCH_BYTES);
   const pixels = g.batch * g.outH * g.outW;
-  const depth = g.kH * g.kW * g.inC;
-  const panel = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const depth = g.kH * g.kW * (g.inC / groups);
+  const panel = scratch + <usize>GEMM_SCRATCH_BYTES + 16;
   const first = rangeStart(depth, TILE_ROWS, threadIndex, threadCount);
   const last = rangeEnd(depth, TILE_ROWS, threadIndex, threadCount);
   if (first >= last) return;
   const width = last - first;
-  const rows = dFilter + (<usize>first * <usize>g.outC << 2);
+  const rows = dFilter + (<usize>first * <usize>outC << 2);
   for (let start = 0; start < pixels; start += panelRows) {
     const count = min(panelRows, pixels - start);
-    im2col(g, input, start, count, panel, first, last);
-    gemm(panel, 1, width, dOut + (<usize>start * <usize>g.outC << 2), g.outC, rows, g.outC, width, g.outC, count, 0, width, start > 0, scratch);
+    for (let group = 0; group < groups; group++) {
+      im2col(g, input, start, count, panel, first, last, sliceOf(job, g, group, slice));
+      const columnOffset = <usize>(group * groupOutC) << 2;
+      gemm(panel, 1, width, dOut + (<usize>start * <usize>outC << 2) + columnOffset, outC, rows + columnOffset, outC, width, groupOutC, count, 0, width, start > 0, scratch);
+    }
   }
 }

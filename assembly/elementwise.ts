@@ -170,3 +170,23 @@ export function biasAddGrad(job: usize, threadIndex: i32, threadCount: i32): voi
     store<f32>(dBias + (<usize>column << 2), sum);
   }
 }
+
+/**
+ * CopyColumns: 0 source, 1 destination, 2 rows, 3 columns, 4 sourceStride, 5 sourceOffset,
+ * 6 destinationStride, 7 destinationOffset (floats); a block of columns between two row-major
+ * matrices, rows split over threads.
+ */
+export function copyColumns(job: usize, threadIndex: i32, threadCount: i32): void {
+  const source = pointerField(job, 0);
+  const destination = pointerField(job, 1);
+  const rows = intField(job, 2);
+  const bytes = <usize>intField(job, 3) << 2;
+  const sourceStride = intField(job, 4);
+  const sourceOffset = intField(job, 5);
+  const destinationStride = intField(job, 6);
+  const destinationOffset = intField(job, 7);
+  const last = rangeEnd(rows, 1, threadIndex, threadCount);
+  for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
+    memory.copy(destination + (<usize>(row * destinationStride + destinationOffset) << 2), source + (<usize>(row * sourceStride + sourceOffset) << 2), bytes);
+  }
+}

@@ -1,11 +1,13 @@
 // Exports of the WebAssembly SIMD kernels. Each is kernel(job, threadIndex, threadCount); the job
 // record layouts are listed in each file's header, and src/kernels/wasm/ writes them.
 
+export { batchNorm, batchNormGrad, batchNormStats } from './batchNorm';
 export { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d';
-export { add, biasAdd, biasAddGrad, relu, reluGrad, sigmoid, sigmoidGrad, tanh, tanhGrad } from './elementwise';
+export { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise';
+export { add, biasAdd, biasAddGrad, copyColumns, relu, reluGrad, sigmoid, sigmoidGrad, tanh, tanhGrad } from './elementwise';
 export { matMul } from './matMul';
 export { maxPool2d, maxPool2dBackprop } from './maxPool2d';
-export { adamUpdate, sgdUpdate } from './optimizerUpdates';
+export { adagradUpdate, adamUpdate, clipGradient, rmsPropUpdate, sgdUpdate, sumOfSquares } from './optimizerUpdates';
 export { softmax, softmaxCrossEntropy, softmaxCrossEntropyGrad, softmaxGrad } from './softmax';
 export { GEMM_SCRATCH_BYTES } from './gemm';
 
@@ -15,3 +17,7 @@ export function heapBase(): usize {
 }
 export { conv2dWinograd, conv2dWinogradFilter } from './winograd';
 export { conv2dWinograd4 } from './winograd4';
+export { elu, eluGrad, gelu, geluGrad, leakyRelu, leakyReluGrad, silu, siluGrad } from './activations';
+export { avgPool2d, avgPool2dBackprop } from './avgPool2d';
+export { dropout } from './dropout';
+export { zeroPad2d, zeroPad2dBackprop } from './zeroPad2d';

@@ -50,3 +50,17 @@ export function rangeEnd(total: i32, granularity: i32, threadIndex: i32, threadC
 @inline export function convGeometryOf(job: usize): ConvGeometry {
   return changetype<ConvGeometry>(job + 28);
 }
+
+/**
+ * The geometry fields 3-14 of a pooling job record (maxPool2d.ts, avgPool2d.ts), read in place like
+ * ConvGeometry.
+ */
+@unmanaged export class PoolGeometry {
+  batch: i32; inH: i32; inW: i32; channels: i32; outH: i32; outW: i32;
+  kH: i32; kW: i32; strideH: i32; strideW: i32; padTop: i32; padLeft: i32;
+}
+
+/** The pooling geometry of a job record. */
+@inline export function poolGeometryOf(job: usize): PoolGeometry {
+  return changetype<PoolGeometry>(job + 12);
+}

@@ -6,12 +6,7 @@
 // Job record: 0 input or dOut, 1 output or argmax, 2 argmax or dInput,
 //   3 batch, 4 inH, 5 inW, 6 channels, 7 outH, 8 outW, 9 kH, 10 kW, 11 strideH, 12 strideW, 13 padTop, 14 padLeft
 
-import { pointerField, rangeEnd, rangeStart } from './job';
-
-@unmanaged class PoolGeometry {
-  batch: i32; inH: i32; inW: i32; channels: i32; outH: i32; outW: i32;
-  kH: i32; kW: i32; strideH: i32; strideW: i32; padTop: i32; padLeft: i32;
-}
+import { pointerField, poolGeometryOf, rangeEnd, rangeStart } from './job';
 
 /**
  * input  [batch, inH, inW, C]
@@ -23,7 +18,7 @@ export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
   const input = pointerField(job, 0);
   const output = pointerField(job, 1);
   const argmax = pointerField(job, 2);
-  const g = changetype<PoolGeometry>(job + 12);
+  const g = poolGeometryOf(job);
   // Locals, not g.field in the loops: stores to output may alias the job record, so every field
   // read would be a memory load.
   const channels = g.channels;
@@ -107,7 +102,7 @@ export function maxPool2dBackprop(job: usize, threadIndex: i32, threadCount: i32
   const dOut = pointerField(job, 0);
   const argmax = pointerField(job, 1);
   const dInput = pointerField(job, 2);
-  const g = changetype<PoolGeometry>(job + 12);
+  const g = poolGeometryOf(job);
   const inputPerImage = g.inH * g.inW * g.channels;
   const outputPerImage = g.outH * g.outW * g.channels;
   const last = rangeEnd(g.batch, 1, threadIndex, threadCount);

@@ -1,12 +1,22 @@
-// Optimizer updates of the WebAssembly SIMD backend, in place over flat weights (references and
-// formulas: src/kernels/js/optimizerUpdates.ts). Values are split over threads in blocks of 4.
+// Optimizer updates and gradient clipping of the WebAssembly SIMD backend, in place over flat weights
+// (references and formulas: src/kernels/js/optimizerUpdates.ts). Values are split over threads in
+// blocks of 4; each thread runs 4 lanes at a time and finishes its share's tail of 0-3 values one by
+// one. The buffers are 64-byte aligned (arena), so vector loads are aligned. SumOfSquares runs on one
+// thread: a split would change the order of its sum, and so the result, with the thread count.
 //
 // Job records (4-byte fields; "f32" marks float fields):
 //   SgdUpdate:  0 weights, 1 gradient, 2 velocity, 3 size, 4 learningRate f32, 5 momentum f32,
 //               6 isNesterov (0/1), 7 weightDecay f32
 //   AdamUpdate: 0 weights, 1 gradient, 2 firstMoment, 3 secondMoment, 4 size, 5 learningRate f32,
 //               6 beta1 f32, 7 beta2 f32, 8 epsilon f32, 9 firstCorrection f32 (1 - beta1^step),
-//               10 secondCorrection f32 (1 - beta2^step), 11 weightDecay f32
+//               10 secondCorrection f32 (1 - beta2^step), 11 weightDecay f32, 12 decoupledWeightDecay f32
+//   RmsPropUpdate: 0 weights, 1 gradient, 2 squareAverage, 3 momentumBuffer (0 without momentum),
+//               4 gradientAverage (0 unless centered), 5 size, 6 learningRate f32, 7 rho f32, 8 epsilon f32,
+//               9 momentum f32, 10 isCentered (0/1), 11 weightDecay f32
+//   AdagradUpdate: 0 weights, 1 gradient, 2 accumulator, 3 size, 4 learningRate f32, 5 epsilon f32,
+//               6 weightDecay f32
+//   SumOfSquares: 0 input, 1 output (one f32), 2 size
+//   ClipGradient: 0 gradient, 1 output, 2 size, 3 scale f32, 4 clipValue f32
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
 
@@ -65,6 +75,8 @@ export function adamUpdate(job: usize, threadIndex: i32, threadCount: i32): void
   const firstCorrection = floatField(job, 9);
   const secondCorrection = floatField(job, 10);
   const weightDecay = floatField(job, 11);
+  // AdamW's decoupled decay; exactly 1 for Adam, so Adam's results do not change.
+  const shrink: f32 = 1 - learningRate * floatField(job, 12);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -77,6 +89,7 @@ export function adamUpdate(job: usize, threadIndex: i32, threadCount: i32): void
   const vCorrection1 = f32x4.splat(firstCorrection);
   const vCorrection2 = f32x4.splat(secondCorrection);
   const vDecay = f32x4.splat(weightDecay);
+  const vShrink = f32x4.splat(shrink);
   for (let index = first; index < vectorEnd; index += 4) {
     const at = <usize>index << 2;
     const w = v128.load(weights + at);
@@ -86,7 +99,7 @@ export function adamUpdate(job: usize, threadIndex: i32, threadCount: i32): void
     v128.store(firstMoment + at, m);
     v128.store(secondMoment + at, v);
     const denominator = f32x4.add(f32x4.sqrt(f32x4.div(v, vCorrection2)), vEpsilon);
-    v128.store(weights + at, f32x4.sub(w, f32x4.div(f32x4.mul(vRate, f32x4.div(m, vCorrection1)), denominator)));
+    v128.store(weights + at, f32x4.sub(f32x4.mul(w, vShrink), f32x4.div(f32x4.mul(vRate, f32x4.div(m, vCorrection1)), denominator)));
   }
   for (let index = vectorEnd; index < last; index++) {
     const at = <usize>index << 2;
@@ -96,6 +109,153 @@ export function adamUpdate(job: usize, threadIndex: i32, threadCount: i32): void
     const v = beta2 * load<f32>(secondMoment + at) + (1 - beta2) * (g * g);
     store<f32>(firstMoment + at, m);
     store<f32>(secondMoment + at, v);
-    store<f32>(weights + at, w - (learningRate * (m / firstCorrection)) / (Mathf.sqrt(v / secondCorrection) + epsilon));
+    store<f32>(weights + at, w * shrink - (learningRate * (m / firstCorrection)) / (Mathf.sqrt(v / secondCorrection) + epsilon));
+  }
+}
+
+export function rmsPropUpdate(job: usize, threadIndex: i32, threadCount: i32): void {
+  const weights = pointerField(job, 0);
+  const gradient = pointerField(job, 1);
+  const squareAverage = pointerField(job, 2);
+  const momentumBuffer = pointerField(job, 3);
+  const gradientAverage = pointerField(job, 4);
+  const size = intField(job, 5);
+  const learningRate = floatField(job, 6);
+  const rho = floatField(job, 7);
+  const epsilon = floatField(job, 8);
+  const momentum = floatField(job, 9);
+  const isCentered = intField(job, 10) != 0;
+  const weightDecay = floatField(job, 11);
+  const first = rangeStart(size, 4, threadIndex, threadCount);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  const vectorEnd = first + ((last - first) & ~3);
+  const vRate = f32x4.splat(learningRate);
+  const vRho = f32x4.splat(rho);
+  const vComplement = f32x4.splat(1 - rho);
+  const vEpsilon = f32x4.splat(epsilon);
+  const vMomentum = f32x4.splat(momentum);
+  const vDecay = f32x4.splat(weightDecay);
+  for (let index = first; index < vectorEnd; index += 4) {
+    const at = <usize>index << 2;
+    const w = v128.load(weights + at);
+    const g = f32x4.add(v128.load(gradient + at), f32x4.mul(vDecay, w));
+    const s = f32x4.add(f32x4.mul(vRho, v128.load(squareAverage + at)), f32x4.mul(vComplement, f32x4.mul(g, g)));
+    v128.store(squareAverage + at, s);
+    let meanSquare = s;
+    if (isCentered) {
+      const a = f32x4.add(f32x4.mul(vRho, v128.load(gradientAverage + at)), f32x4.mul(vComplement, g));
+      v128.store(gradientAverage + at, a);
+      meanSquare = f32x4.max(f32x4.sub(s, f32x4.mul(a, a)), f32x4.splat(0));
+    }
+    const step = f32x4.div(g, f32x4.add(f32x4.sqrt(meanSquare), vEpsilon));
+    if (momentum == 0) {
+      v128.store(weights + at, f32x4.sub(w, f32x4.mul(vRate, step)));
+      continue;
+    }
+    const b = f32x4.add(f32x4.mul(vMomentum, v128.load(momentumBuffer + at)), step);
+    v128.store(momentumBuffer + at, b);
+    v128.store(weights + at, f32x4.sub(w, f32x4.mul(vRate, b)));
+  }
+  for (let index = vectorEnd; index < last; index++) {
+    const at = <usize>index << 2;
+    const w = load<f32>(weights + at);
+    const g = load<f32>(gradient + at) + weightDecay * w;
+    const s = rho * load<f32>(squareAverage + at) + (1 - rho) * (g * g);
+    store<f32>(squareAverage + at, s);
+    let meanSquare = s;
+    if (isCentered) {
+      const a = rho * load<f32>(gradientAverage + at) + (1 - rho) * g;
+      store<f32>(gradientAverage + at, a);
+      meanSquare = max<f32>(s - a * a, 0);
+    }
+    const step = g / (Mathf.sqrt(meanSquare) + epsilon);
+    if (momentum == 0) {
+      store<f32>(weights + at, w - learningRate * step);
+      continue;
+    }
+    const b = momentum * load<f32>(momentumBuffer + at) + step;
+    store<f32>(momentumBuffer + at, b);
+    store<f32>(weights + at, w - learningRate * b);
+  }
+}
+
+export function adagradUpdate(job: usize, threadIndex: i32, threadCount: i32): void {
+  const weights = pointerField(job, 0);
+  const gradient = pointerField(job, 1);
+  const accumulator = pointerField(job, 2);
+  const size = intField(job, 3);
+  const learningRate = floatField(job, 4);
+  const epsilon = floatField(job, 5);
+  const weightDecay = floatField(job, 6);
+  const first = rangeStart(size, 4, threadIndex, threadCount);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  const vectorEnd = first + ((last - first) & ~3);
+  const vRate = f32x4.splat(learningRate);
+  const vEpsilon = f32x4.splat(epsilon);
+  const vDecay = f32x4.splat(weightDecay);
+  for (let index = first; index < vectorEnd; index += 4) {
+    const at = <usize>index << 2;
+    const w = v128.load(weights + at);
+    const g = f32x4.add(v128.load(gradient + at), f32x4.mul(vDecay, w));
+    const sum = f32x4.add(v128.load(accumulator + at), f32x4.mul(g, g));
+    v128.store(accumulator + at, sum);
+    v128.store(weights + at, f32x4.sub(w, f32x4.div(f32x4.mul(vRate, g), f32x4.add(f32x4.sqrt(sum), vEpsilon))));
+  }
+  for (let index = vectorEnd; index < last; index++) {
+    const at = <usize>index << 2;
+    const w = load<f32>(weights + at);
+    const g = load<f32>(gradient + at) + weightDecay * w;
+    const sum = load<f32>(accumulator + at) + g * g;
+    store<f32>(accumulator + at, sum);
+    store<f32>(weights + at, w - (learningRate * g) / (Mathf.sqrt(sum) + epsilon));
+  }
+}
+
+/**
+ * Squares are taken and summed in f64 (a product of two f32 is exact in f64), two f64x2 sums for the
+ * low and high lane pairs, so the result is the reference's to within one f32 rounding.
+ */
+export function sumOfSquares(job: usize, threadIndex: i32, threadCount: i32): void {
+  if (threadIndex != 0) return;
+  const input = pointerField(job, 0);
+  const output = pointerField(job, 1);
+  const size = intField(job, 2);
+  const vectorEnd = size & ~3;
+  let low = f64x2.splat(0);
+  let high = f64x2.splat(0);
+  for (let index = 0; index < vectorEnd; index += 4) {
+    const x = v128.load(input + (<usize>index << 2));
+    const xLow = f64x2.promote_low_f32x4(x);
+    const xHigh = f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1));
+    low = f64x2.add(low, f64x2.mul(xLow, xLow));
+    high = f64x2.add(high, f64x2.mul(xHigh, xHigh));
+  }
+  let sum = f64x2.extract_lane(low, 0) + f64x2.extract_lane(low, 1) + (f64x2.extract_lane(high, 0) + f64x2.extract_lane(high, 1));
+  for (let index = vectorEnd; index < size; index++) {
+    const value = <f64>load<f32>(input + (<usize>index << 2));
+    sum += value * value;
+  }
+  store<f32>(output, <f32>sum);
+}
+
+export function clipGradient(job: usize, threadIndex: i32, threadCount: i32): void {
+  const gradient = pointerField(job, 0);
+  const output = pointerField(job, 1);
+  const size = intField(job, 2);
+  const scale = floatField(job, 3);
+  const clipValue = floatField(job, 4);
+  const first = rangeStart(size, 4, threadIndex, threadCount);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  const vectorEnd = first + ((last - first) & ~3);
+  const vScale = f32x4.splat(scale);
+  const vUpper = f32x4.splat(clipValue);
+  const vLower = f32x4.splat(-clipValue);
+  for (let index = first; index < vectorEnd; index += 4) {
+    const at = <usize>index << 2;
+    v128.store(output + at, f32x4.min(f32x4.max(f32x4.mul(v128.load(gradient + at), vScale), vLower), vUpper));
+  }
+  for (let index = vectorEnd; index < last; index++) {
+    const at = <usize>index << 2;
+    store<f32>(output + at, min<f32>(max<f32>(load<f32>(gradient + at) * scale, -clipValue), clipValue));
   }
 }

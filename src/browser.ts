@@ -39,7 +39,7 @@ try {
   wasmUnavailableReason = error instanceof Error ? error.message : String(error);
 }
 
-export { ConvNetError, FileFormatError, ShapeError, ValueError } from './core/errors.js';
+export { ConvNetError, FileFormatError, NonFiniteLossError, ShapeError, ValueError } from './core/errors.js';
 export type { DType, FloatArray } from './core/dtype.js';
 export { Random } from './core/random.js';
 export { formatShape, sizeOf, type Shape } from './core/shape.js';
@@ -54,39 +54,70 @@ export { benchmarkGemm } from './kernels/wasm/benchmarkGemm.js';
 
 export { conv2d } from './ops/conv2d.js';
 export { maxPool2d, maxPool2dWithArgmax } from './ops/maxPool2d.js';
+export { avgPool2d, globalAveragePool2d } from './ops/avgPool2d.js';
+export { zeroPad2d, type ZeroPadding } from './ops/zeroPad2d.js';
+export { dropout } from './ops/dropout.js';
 export { matMul } from './ops/matMul.js';
 export { biasAdd } from './ops/biasAdd.js';
-export { relu, sigmoid, tanh } from './ops/activations.js';
-export { softmax, softmaxCrossEntropy } from './ops/softmax.js';
-export { add, reshape } from './ops/shapeOps.js';
+export { elu, gelu, leakyRelu, relu, sigmoid, silu, tanh } from './ops/activations.js';
+export { softmax, softmaxCrossEntropy, type SoftmaxCrossEntropyOptions } from './ops/softmax.js';
+export { batchNormalization } from './ops/batchNorm.js';
+export { add, concatenate, reshape } from './ops/shapeOps.js';
 export { GradientTape } from './autograd/tape.js';
 
-export { Layer, type CallContext, type LayerConfig, type NamedWeight } from './layers/layer.js';
+export { Layer, SymbolicTensor, type CallContext, type LayerConfig, type NamedWeight } from './layers/layer.js';
 export { Input, type InputOptions } from './layers/input.js';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/maxPool2d.js';
+export { AvgPool2D, type AvgPool2DOptions } from './layers/avgPool2d.js';
+export { GlobalAveragePooling2D } from './layers/globalAveragePooling2d.js';
+export { ZeroPadding2D, type ZeroPadding2DOptions } from './layers/zeroPadding2d.js';
+export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
 export { Flatten } from './layers/flatten.js';
-export { ReLU, Sigmoid, Tanh } from './layers/activations.js';
+export { ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh, type ELUOptions, type LeakyReLUOptions } from './layers/activations.js';
 export { Softmax } from './layers/softmax.js';
+export { Add, Concatenate } from './layers/merge.js';
+export { BatchNormalization, type BatchNormalizationOptions } from './layers/batchNormalization.js';
 export { INITIALIZERS, type Initializer } from './layers/initializers.js';
 export { layerFromConfig, registerLayer } from './layers/layerRegistry.js';
 
-export type { Optimizer } from './optim/optimizer.js';
+export type { Optimizer, OptimizerState, WeightState } from './optim/optimizer.js';
 export { SGD, type SgdOptions } from './optim/sgd.js';
 export { Adam, type AdamOptions } from './optim/adam.js';
+export { AdamW, type AdamWOptions } from './optim/adamW.js';
+export { RMSProp, type RmsPropOptions } from './optim/rmsProp.js';
+export { Adagrad, type AdagradOptions } from './optim/adagrad.js';
+export { gradientNorm, type GradientClipping } from './optim/gradientClipping.js';
+export {
+  cosineDecay,
+  exponentialDecay,
+  linearWarmup,
+  oneCycle,
+  perEpoch,
+  stepDecay,
+  type CosineDecayOptions,
+  type ExponentialDecayOptions,
+  type LearningRateSchedule,
+  type LinearWarmupOptions,
+  type OneCycleOptions,
+  type StepDecayOptions,
+} from './optim/schedules.js';
 
-export { Sequential, type Evaluation, type FitOptions, type SequentialOptions } from './model/sequential.js';
+export { Model, type Evaluation, type FitOptions, type ForwardOptions, type ModelNode, type ModelOptions } from './model/model.js';
+export { Sequential, type SequentialOptions } from './model/sequential.js';
 export type { Labels } from './model/batching.js';
-export type { BatchProgress, EpochLogs, History, TrainingCallbacks } from './model/callbacks.js';
+export type { BatchProgress, EpochLogs, History, TrainBeginInfo, TrainingCallbacks } from './model/callbacks.js';
+export { EarlyStopping, earlyStopping, type EarlyStoppingOptions, type MonitoredFigure } from './model/earlyStopping.js';
 export type { ModelSummary, SummaryRow } from './model/summary.js';
+export { classificationReport, type ClassMetrics, type ClassificationReport } from './model/metrics.js';
 
 export { datasetToTensor, takeExamples, type ImageDataset } from './data/imageDataset.js';
 export { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './data/classNames.js';
 
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
 
-export { digitsCnn, mnistCnn } from './model/presets.js';
+export { cifarCnn, digitsCnn, lenet5, mnistCnn, PRESETS, residualCnn, type PresetOptions } from './model/presets.js';
 
 export { COLOR_MODELS, channelsOf, convertPixels, type ColorModel, type ConvertOptions } from './image/colorModels.js';
 export { convertImage, imageFromPixels, imagesToTensor, type Image, type PixelArray } from './image/image.js';

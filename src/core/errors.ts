@@ -15,6 +15,23 @@ export class ShapeError extends ConvNetError {}
 /** An argument or configuration value is out of range or of the wrong kind. */
 export class ValueError extends ConvNetError {}
 
+/**
+ * Training stopped because the loss became NaN or infinite. A ValueError, since the usual cause is
+ * a learning rate too high for the model or NaN / infinite values in the examples.
+ */
+export class NonFiniteLossError extends ValueError {
+  constructor(
+    /** 1-based epoch and batch where it happened. */
+    readonly epoch: number,
+    readonly batch: number,
+    /** The loss: NaN, Infinity or -Infinity. */
+    readonly loss: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A file (dataset, model, weights) is missing, truncated, corrupt or hostile. The message names the file. */
 export class FileFormatError extends ConvNetError {
   constructor(

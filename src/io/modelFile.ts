@@ -6,8 +6,9 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConvNetError, FileFormatError } from '../core/errors.js';
 import { formatShape, shapesEqual } from '../core/shape.js';
-import type { Layer, LayerConfig } from '../layers/layer.js';
+import type { LayerConfig } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/layerRegistry.js';
+import { Model } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -25,7 +26,8 @@ export interface ModelManifest {
   formatVersion: number;
   dtype: 'float32' | 'float64';
   seed: number;
-  layers: { className: string; config: LayerConfig }[];
+  /** In order; `inputs` (indices of earlier layers) only in graph models: without it each layer reads the one before. */
+  layers: { className: string; config: LayerConfig; inputs?: number[] }[];
   weights: { name: string; shape: number[] }[];
   classNames?: string[];
   /** Free-form facts about how the model was trained (dataset, epochs, accuracy, ...). */
@@ -43,7 +45,7 @@ export interface SaveOptions {
  * @example
  * saveModel(model, 'runs/mnist', { classNames: MNIST_CLASS_NAMES });
  */
-export function saveModel(model: Sequential, directory: string, options: SaveOptions = {}): void {
+export function saveModel(model: Model, directory: string, options: SaveOptions = {}): void {
   mkdirSync(directory, { recursive: true });
   const weights = model.namedWeights();
   const manifest: ModelManifest = {
@@ -51,7 +53,11 @@ export function saveModel(model: Sequential, directory: string, options: SaveOpt
     formatVersion: MODEL_FORMAT_VERSION,
     dtype: model.dtype,
     seed: model.seed,
-    layers: model.layers.map((layer: Layer) => ({ className: layer.className, config: layer.getConfig() })),
+    layers: model.nodes.map(({ layer, inputs }) => ({
+      className: layer.className,
+      config: layer.getConfig(),
+      ...(model.isChain ? {} : { inputs: [...inputs] }),
+    })),
     weights: weights.map((weight) => ({ name: weight.name, shape: [...weight.tensor.shape] })),
   };
   if (options.classNames !== undefined) manifest.classNames = [...options.classNames];
@@ -62,7 +68,8 @@ export function saveModel(model: Sequential, directory: string, options: SaveOpt
 }
 
 export interface LoadedModel {
-  model: Sequential;
+  /** A Sequential for a chain of layers, a graph Model otherwise. */
+  model: Model;
   manifest: ModelManifest;
 }
 
@@ -73,12 +80,13 @@ export function loadModel(directory: string): LoadedModel {
   }
   const manifestPath = join(directory, MANIFEST_FILE);
   const manifest = readManifest(manifestPath);
-  let model: Sequential;
+  let model: Model;
   try {
-    model = new Sequential(
-      manifest.layers.map((layer) => layerFromConfig(layer.className, layer.config)),
-      { seed: manifest.seed, dtype: manifest.dtype },
-    );
+    const layers = manifest.layers.map((layer) => layerFromConfig(layer.className, layer.config));
+    const options = { seed: manifest.seed, dtype: manifest.dtype };
+    model = manifest.layers.some((layer) => layer.inputs !== undefined)
+      ? new Model({ nodes: layers.map((layer, index) => ({ layer, inputs: manifest.layers[index]!.inputs ?? (index === 0 ? [] : [index - 1]) })) }, options)
+      : new Sequential(layers, options);
   } catch (error) {
     if (error instanceof ConvNetError) throw new FileFormatError(manifestPath, `layers: ${error.message}`);
     throw error;
@@ -118,6 +126,8 @@ function readManifest(path: string): ModelManifest {
   if (!Array.isArray(record.layers) || !record.layers.every((layer) => typeof layer?.className === 'string' && typeof layer.config === 'object' && layer.config !== null)) {
     throw new FileFormatError(path, `field 'layers' must be a list of {className, config}`);
   }
+  const badInputs = record.layers.findIndex((layer, index) => layer.inputs !== undefined && !(Array.isArray(layer.inputs) && layer.inputs.every((input) => Number.isInteger(input) && input >= 0 && input < index)));
+  if (badInputs >= 0) throw new FileFormatError(path, `field 'layers[${badInputs}].inputs' must list indices of earlier layers`);
   if (record.classNames !== undefined && (!Array.isArray(record.classNames) || !record.classNames.every((name) => typeof name === 'string'))) {
     throw new FileFormatError(path, `field 'classNames' must be a list of strings`);
   }

@@ -28,11 +28,20 @@ export interface WindowParams {
   padBottom: number;
   padLeft: number;
   padRight: number;
+  /** Spacing of the kernel taps (1: adjacent); a kH tap kernel then spans (kH - 1) * dilationH + 1 rows. Default 1. */
+  dilationH?: number;
+  dilationW?: number;
 }
 
-/** Convolution: input [batch, inH, inW, inC], filter [kH, kW, inC, outC], output [batch, outH, outW, outC]. */
+/**
+ * Convolution: input [batch, inH, inW, inC], filter [kH, kW, inC / groups, outC], output
+ * [batch, outH, outW, outC]. With groups g, output channels [j * outC / g, (j + 1) * outC / g) see
+ * only input channels [j * inC / g, (j + 1) * inC / g); groups = inC is a depthwise convolution.
+ */
 export interface Conv2DParams extends WindowParams {
   outC: number;
+  /** Default 1. */
+  groups?: number;
   /**
    * Applied to the forward output: 'relu' fuses a following ReLU into the convolution (saves a pass
    * over the feature map). Backprop kernels ignore it: their dOut is already taken through the ReLU.
@@ -63,9 +72,60 @@ export interface ElementwiseParams {
   size: number;
 }
 
-export interface SoftmaxCrossEntropyGradParams extends RowsParams {
+/** Activations with a slope or scale for negative inputs: leaky ReLU (slope), ELU (scale of e^x - 1). */
+export interface AlphaActivationParams extends ElementwiseParams {
+  alpha: number;
+}
+
+/** Dropout of `size` values: each is kept with probability 1 - rate and then scaled by 1 / (1 - rate). */
+export interface DropoutParams extends ElementwiseParams {
+  /** In [0, 1). */
+  rate: number;
+  /** Unsigned 32-bit seed of the mask: one seed gives one mask on every backend (kernels/js/dropout.ts). */
+  seed: number;
+}
+
+/**
+ * Zero padding: input [batch, inH, inW, inC], output [batch, outH, outW, inC] with
+ * outH = padTop + inH + padBottom and outW = padLeft + inW + padRight.
+ */
+export interface ZeroPad2DParams extends ResolvedPadding {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+}
+
+/** The fused softmax cross-entropy over a [rows, columns] matrix of logits. */
+export interface SoftmaxCrossEntropyParams extends RowsParams {
+  /**
+   * Label smoothing epsilon in [0, 1]: each target row t counts as (1 - epsilon) t + epsilon sum(t) / columns
+   * (Szegedy et al., 2016; PyTorch's CrossEntropyLoss label_smoothing). Default 0.
+   */
+  labelSmoothing?: number;
+}
+
+export interface SoftmaxCrossEntropyGradParams extends SoftmaxCrossEntropyParams {
   /** Multiplies every gradient value: upstream gradient of the mean loss divided by rows. */
   scale: number;
+}
+
+/** A block of columns copied between two row-major matrices (see copyColumns in kernels/js/elementwise.ts). */
+export interface CopyColumnsParams {
+  rows: number;
+  columns: number;
+  sourceStride: number;
+  sourceOffset: number;
+  destinationStride: number;
+  destinationOffset: number;
+}
+
+export interface BatchNormGradParams extends RowsParams {
+  epsilon: number;
+  /** True when the mean and variance were the batch's own (training): the gradient flows through them. */
+  isThroughStatistics: boolean;
 }
 
 export interface SgdUpdateParams extends ElementwiseParams {
@@ -82,7 +142,36 @@ export interface AdamUpdateParams extends ElementwiseParams {
   epsilon: number;
   /** 1-based count of updates made so far, for bias correction. */
   step: number;
+  /** L2 penalty: weightDecay * w is added to the gradient. */
   weightDecay: number;
+  /** AdamW's decoupled decay: w -= learningRate * decoupledWeightDecay * w before the Adam step; default 0. */
+  decoupledWeightDecay?: number;
+}
+
+export interface RmsPropUpdateParams extends ElementwiseParams {
+  learningRate: number;
+  /** Decay of the squared-gradient mean (PyTorch's alpha). */
+  rho: number;
+  epsilon: number;
+  /** 0 for none; otherwise the momentum buffer is used. */
+  momentum: number;
+  /** Divides by the gradient's estimated variance (mean square minus squared mean) instead of its mean square. */
+  isCentered: boolean;
+  weightDecay: number;
+}
+
+export interface AdagradUpdateParams extends ElementwiseParams {
+  learningRate: number;
+  epsilon: number;
+  weightDecay: number;
+}
+
+/** Gradient clipping of `size` values: clamp(gradient * scale, -clipValue, clipValue). */
+export interface ClipGradientParams extends ElementwiseParams {
+  /** Global-norm clipping factor (1 for none). */
+  scale: number;
+  /** Bound on each value after scaling (Infinity for none). */
+  clipValue: number;
 }
 
 /** Resolved padding along both axes. */
@@ -150,6 +239,14 @@ export interface WindowGeometry {
   strideH: number;
   strideW: number;
   padding: Padding;
+  /** Default 1. */
+  dilationH?: number;
+  dilationW?: number;
+}
+
+/** How many input rows (or columns) a kernel of k taps spaced by `dilation` spans: (k - 1) * dilation + 1. */
+export function effectiveKernelSize(k: number, dilation = 1): number {
+  return (k - 1) * dilation + 1;
 }
 
 /**
@@ -165,17 +262,25 @@ export function windowParams(
   geometry: WindowGeometry,
 ): WindowParams {
   const { kH, kW, strideH, strideW } = geometry;
-  const pads = resolvePadding(geometry.padding, inH, inW, kH, kW, strideH, strideW);
-  const outH = windowOutputSize(inH, kH, strideH, pads.padTop, pads.padBottom);
-  const outW = windowOutputSize(inW, kW, strideW, pads.padLeft, pads.padRight);
+  const dilationH = geometry.dilationH ?? 1;
+  const dilationW = geometry.dilationW ?? 1;
+  // A dilated kernel is sized by the span of its taps (K in the formula).
+  const spanH = effectiveKernelSize(kH, dilationH);
+  const spanW = effectiveKernelSize(kW, dilationW);
+  const pads = resolvePadding(geometry.padding, inH, inW, spanH, spanW, strideH, strideW);
+  const outH = windowOutputSize(inH, spanH, strideH, pads.padTop, pads.padBottom);
+  const outW = windowOutputSize(inW, spanW, strideW, pads.padLeft, pads.padRight);
   if (outH < 1 || outW < 1) {
     const axis = outH < 1
-      ? `height: ${describeWindowOutputSize(inH, kH, strideH, pads.padTop, pads.padBottom)}`
-      : `width: ${describeWindowOutputSize(inW, kW, strideW, pads.padLeft, pads.padRight)}`;
+      ? `height: ${describeWindowOutputSize(inH, spanH, strideH, pads.padTop, pads.padBottom)}`
+      : `width: ${describeWindowOutputSize(inW, spanW, strideW, pads.padLeft, pads.padRight)}`;
+    const dilated = dilationH === 1 && dilationW === 1 ? '' : ` dilated by ${dilationH}x${dilationW} (spanning ${spanH}x${spanW})`;
     throw new ShapeError(
-      `${layerName}: a ${kH}x${kW} window with stride ${strideH}x${strideW} does not fit a ${inH}x${inW} input; ` +
+      `${layerName}: a ${kH}x${kW} window${dilated} with stride ${strideH}x${strideW} does not fit a ${inH}x${inW} input; ` +
         `output size (W - K + 2P) / S + 1 along ${axis}. Use padding 'same', a smaller kernel, or fewer pooling layers before it`,
     );
   }
-  return { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, ...pads };
+  const window: WindowParams = { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, ...pads };
+  if (dilationH !== 1 || dilationW !== 1) Object.assign(window, { dilationH, dilationW });
+  return window;
 }

@@ -6,14 +6,23 @@ import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { KernelId } from './ids.js';
 import type {
+  AdagradUpdateParams,
   AdamUpdateParams,
+  AlphaActivationParams,
+  BatchNormGradParams,
+  CopyColumnsParams,
+  ClipGradientParams,
   Conv2DParams,
+  DropoutParams,
   ElementwiseParams,
   MatMulParams,
   Pool2DParams,
+  RmsPropUpdateParams,
   RowsParams,
   SgdUpdateParams,
   SoftmaxCrossEntropyGradParams,
+  SoftmaxCrossEntropyParams,
+  ZeroPad2DParams,
 } from './params.js';
 
 /**
@@ -26,6 +35,10 @@ export interface KernelSignatures {
   Conv2DBackpropFilter(input: FloatArray, dOut: FloatArray, dFilter: FloatArray, params: Conv2DParams): void;
   MaxPool2D(input: FloatArray, output: FloatArray, argmax: Int32Array | null, params: Pool2DParams): void;
   MaxPool2DBackprop(dOut: FloatArray, argmax: Int32Array, dInput: FloatArray, params: Pool2DParams): void;
+  AvgPool2D(input: FloatArray, output: FloatArray, params: Pool2DParams): void;
+  AvgPool2DBackprop(dOut: FloatArray, dInput: FloatArray, params: Pool2DParams): void;
+  ZeroPad2D(input: FloatArray, output: FloatArray, params: ZeroPad2DParams): void;
+  ZeroPad2DBackprop(dOut: FloatArray, dInput: FloatArray, params: ZeroPad2DParams): void;
   MatMul(a: FloatArray, b: FloatArray, output: FloatArray, params: MatMulParams): void;
   BiasAdd(input: FloatArray, bias: FloatArray, output: FloatArray, params: RowsParams): void;
   BiasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsParams): void;
@@ -35,13 +48,36 @@ export interface KernelSignatures {
   SigmoidGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
   Tanh(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
   TanhGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
+  LeakyRelu(input: FloatArray, output: FloatArray, params: AlphaActivationParams): void;
+  LeakyReluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: AlphaActivationParams): void;
+  Elu(input: FloatArray, output: FloatArray, params: AlphaActivationParams): void;
+  EluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: AlphaActivationParams): void;
+  Gelu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  GeluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
+  Silu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  SiluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
   Softmax(logits: FloatArray, output: FloatArray, params: RowsParams): void;
   SoftmaxGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: RowsParams): void;
-  SoftmaxCrossEntropy(logits: FloatArray, targets: FloatArray, probabilities: FloatArray, losses: FloatArray, params: RowsParams): void;
+  SoftmaxCrossEntropy(logits: FloatArray, targets: FloatArray, probabilities: FloatArray, losses: FloatArray, params: SoftmaxCrossEntropyParams): void;
   SoftmaxCrossEntropyGrad(probabilities: FloatArray, targets: FloatArray, dLogits: FloatArray, params: SoftmaxCrossEntropyGradParams): void;
   Add(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  Dropout(input: FloatArray, output: FloatArray, params: DropoutParams): void;
+  CopyColumns(source: FloatArray, destination: FloatArray, params: CopyColumnsParams): void;
+  BatchNormStats(input: FloatArray, mean: FloatArray, variance: FloatArray, params: RowsParams): void;
+  BatchNorm(input: FloatArray, scale: FloatArray, shift: FloatArray, output: FloatArray, params: RowsParams): void;
+  BatchNormGrad(
+    dOut: FloatArray, input: FloatArray, mean: FloatArray, variance: FloatArray, gamma: FloatArray,
+    dInput: FloatArray, dGamma: FloatArray, dBeta: FloatArray, params: BatchNormGradParams,
+  ): void;
   SgdUpdate(weights: FloatArray, gradient: FloatArray, velocity: FloatArray, params: SgdUpdateParams): void;
   AdamUpdate(weights: FloatArray, gradient: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, params: AdamUpdateParams): void;
+  RmsPropUpdate(
+    weights: FloatArray, gradient: FloatArray, squareAverage: FloatArray, momentumBuffer: FloatArray | null,
+    gradientAverage: FloatArray | null, params: RmsPropUpdateParams,
+  ): void;
+  AdagradUpdate(weights: FloatArray, gradient: FloatArray, accumulator: FloatArray, params: AdagradUpdateParams): void;
+  SumOfSquares(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  ClipGradient(gradient: FloatArray, output: FloatArray, params: ClipGradientParams): void;
 }
 
 export type KernelTable = { [Id in KernelId]: KernelSignatures[Id] };

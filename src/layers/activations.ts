@@ -1,9 +1,11 @@
 // Activation layers: ReLU (the default in CNNs), and sigmoid and tanh, which saturate and so show the
-// vanishing-gradient problem that ReLU avoids.
+// vanishing-gradient problem that ReLU avoids; leaky ReLU and ELU, which keep a gradient for negative
+// inputs; GELU and SiLU, smooth ReLU-like curves from transformers and EfficientNet.
 
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { relu, sigmoid, tanh } from '../ops/activations.js';
+import { elu, gelu, leakyRelu, relu, sigmoid, silu, tanh } from '../ops/activations.js';
+import { checkFiniteNumber } from '../ops/checks.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
 
 abstract class ActivationLayer extends Layer {
@@ -41,5 +43,79 @@ export class Tanh extends ActivationLayer {
   readonly className = 'Tanh';
   call(input: Tensor): Tensor {
     return tanh(input);
+  }
+}
+
+export interface LeakyReLUOptions extends LayerOptions {
+  /**
+   * Slope for negative inputs; default 0.01. NOTE: frameworks disagree: 0.01 is the slope of the paper
+   * that introduced it (Maas et al., 2013) and PyTorch's default; Keras uses 0.3 and TensorFlow.js 0.2.
+   * Pass alpha explicitly to match a model trained elsewhere.
+   */
+  alpha?: number;
+}
+
+/** x if x > 0, else alpha * x (default alpha 0.01). @example new LeakyReLU({ alpha: 0.1 }) */
+export class LeakyReLU extends ActivationLayer {
+  readonly className = 'LeakyReLU';
+  readonly alpha: number;
+
+  constructor(options: LeakyReLUOptions = {}) {
+    super(options);
+    this.alpha = options.alpha ?? 0.01;
+    checkFiniteNumber(this.alpha, 'LeakyReLU alpha');
+  }
+
+  call(input: Tensor): Tensor {
+    return leakyRelu(input, this.alpha);
+  }
+
+  override getConfig(): LayerConfig {
+    return { name: this.name, alpha: this.alpha };
+  }
+}
+
+export interface ELUOptions extends LayerOptions {
+  /** Scale of the negative part, which tends to -alpha; default 1 (Clevert et al., 2016; Keras, PyTorch). */
+  alpha?: number;
+}
+
+/** x if x > 0, else alpha * (e^x - 1) (default alpha 1). @example new ELU() */
+export class ELU extends ActivationLayer {
+  readonly className = 'ELU';
+  readonly alpha: number;
+
+  constructor(options: ELUOptions = {}) {
+    super(options);
+    this.alpha = options.alpha ?? 1;
+    checkFiniteNumber(this.alpha, 'ELU alpha');
+  }
+
+  call(input: Tensor): Tensor {
+    return elu(input, this.alpha);
+  }
+
+  override getConfig(): LayerConfig {
+    return { name: this.name, alpha: this.alpha };
+  }
+}
+
+/**
+ * The exact GELU x * Phi(x), Phi the standard normal distribution function (through erf), as in
+ * PyTorch's nn.GELU() default and keras.activations.gelu(approximate=False); not the tanh approximation.
+ * @example new GELU()
+ */
+export class GELU extends ActivationLayer {
+  readonly className = 'GELU';
+  call(input: Tensor): Tensor {
+    return gelu(input);
+  }
+}
+
+/** SiLU, also called Swish: x * sigmoid(x). @example new SiLU() */
+export class SiLU extends ActivationLayer {
+  readonly className = 'SiLU';
+  call(input: Tensor): Tensor {
+    return silu(input);
   }
 }

@@ -4,7 +4,7 @@
 import { ShapeError } from '../core/errors.js';
 import { formatShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { describeWindowOutputSize, windowParams, type Padding } from '../kernels/params.js';
+import { describeWindowOutputSize, effectiveKernelSize, windowParams, type Padding } from '../kernels/params.js';
 import { conv2d } from '../ops/conv2d.js';
 import { checkPositiveInteger } from '../ops/checks.js';
 import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
@@ -19,6 +19,14 @@ export interface Conv2DOptions extends LayerOptions {
   strides?: number | readonly [number, number];
   /** Default 'valid'. */
   padding?: Padding;
+  /** Spacing of the kernel taps (atrous convolution): a 3x3 kernel with rate 2 spans 5x5. Default 1. */
+  dilationRate?: number | readonly [number, number];
+  /**
+   * Channel groups, dividing input channels and filters: each group of filters sees only its group of
+   * input channels. groups = input channels (and filters a multiple of them) is a depthwise
+   * convolution. Default 1.
+   */
+  groups?: number;
   /** Default true. */
   useBias?: boolean;
   /** Default 'heNormal' (suits the ReLU that usually follows). */
@@ -37,6 +45,8 @@ export class Conv2D extends Layer {
   readonly kernelSize: readonly [number, number];
   readonly strides: readonly [number, number];
   readonly padding: Padding;
+  readonly dilationRate: readonly [number, number];
+  readonly groups: number;
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
   kernel: Tensor | null = null;
@@ -49,12 +59,19 @@ export class Conv2D extends Layer {
     this.kernelSize = pair(options.kernelSize, 'Conv2D kernelSize');
     this.strides = pair(options.strides ?? 1, 'Conv2D strides');
     this.padding = options.padding ?? 'valid';
+    this.dilationRate = pair(options.dilationRate ?? 1, 'Conv2D dilationRate');
+    this.groups = options.groups ?? 1;
+    checkPositiveInteger(this.groups, 'Conv2D groups');
+    if (this.filters % this.groups !== 0) throw new ShapeError(`Conv2D: ${this.groups} groups must divide the ${this.filters} filters`);
     this.useBias = options.useBias ?? true;
     this.kernelInitializer = checkInitializer(options.kernelInitializer ?? 'heNormal', 'Conv2D kernelInitializer');
   }
 
   computeOutputShape(inputShape: Shape): Shape {
     const [inH, inW, inC] = this.checkInput(inputShape);
+    if (inC % this.groups !== 0) {
+      throw new ShapeError(`${this.label()}: ${this.groups} groups must divide the input channels, but the input is ${formatShape(inputShape)}`);
+    }
     const window = windowParams(this.label(), 1, inH, inW, inC, this.geometry());
     return [window.outH, window.outW, this.filters];
   }
@@ -62,8 +79,9 @@ export class Conv2D extends Layer {
   override build(inputShape: Shape, context: BuildContext): Shape {
     const outputShape = this.computeOutputShape(inputShape);
     const [kH, kW] = this.kernelSize;
-    const inC = inputShape[2]!;
-    this.kernel = initializeWeights(this.kernelInitializer, [kH, kW, inC, this.filters], kH * kW * inC, kH * kW * this.filters, context.random, context.dtype);
+    const groupInC = inputShape[2]! / this.groups;
+    const fanOut = kH * kW * (this.filters / this.groups);
+    this.kernel = initializeWeights(this.kernelInitializer, [kH, kW, groupInC, this.filters], kH * kW * groupInC, fanOut, context.random, context.dtype);
     this.bias = this.useBias ? initializeWeights('zeros', [this.filters], 1, 1, context.random, context.dtype) : null;
     return outputShape;
   }
@@ -75,7 +93,9 @@ export class Conv2D extends Layer {
   /** The forward pass with a following ReLU applied in the same pass (the model fuses Conv2D + ReLU). */
   callFused(input: Tensor, activation: 'relu' | undefined): Tensor {
     if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
-    return conv2d(input, this.kernel, this.bias, { strides: this.strides, padding: this.padding, name: this.label(), activation });
+    return conv2d(input, this.kernel, this.bias, {
+      strides: this.strides, padding: this.padding, dilations: this.dilationRate, groups: this.groups, name: this.label(), activation,
+    });
   }
 
   override weights(): NamedWeight[] {
@@ -87,7 +107,7 @@ export class Conv2D extends Layer {
 
   override multiplyAdds(inputShape: Shape): number {
     const [outH, outW] = this.computeOutputShape(inputShape) as [number, number, number];
-    return outH * outW * this.filters * this.kernelSize[0] * this.kernelSize[1] * inputShape[2]!;
+    return outH * outW * this.filters * this.kernelSize[0] * this.kernelSize[1] * (inputShape[2]! / this.groups);
   }
 
   override describeShape(inputShape: Shape): string {
@@ -101,13 +121,18 @@ export class Conv2D extends Layer {
       kernelSize: [...this.kernelSize],
       strides: [...this.strides],
       padding: typeof this.padding === 'object' ? [...this.padding] : this.padding,
+      dilationRate: [...this.dilationRate],
+      groups: this.groups,
       useBias: this.useBias,
       kernelInitializer: this.kernelInitializer,
     };
   }
 
   private geometry() {
-    return { kH: this.kernelSize[0], kW: this.kernelSize[1], strideH: this.strides[0], strideW: this.strides[1], padding: this.padding };
+    return {
+      kH: this.kernelSize[0], kW: this.kernelSize[1], strideH: this.strides[0], strideW: this.strides[1], padding: this.padding,
+      dilationH: this.dilationRate[0], dilationW: this.dilationRate[1],
+    };
   }
 
   private label(): string {
@@ -134,9 +159,12 @@ export function pair(value: number | readonly [number, number], what: string): r
 export function describeWindow(label: string, inputShape: Shape, geometry: Parameters<typeof windowParams>[5]): string {
   const [inH, inW, inC] = inputShape as [number, number, number];
   const window = windowParams(label, 1, inH, inW, inC, geometry);
-  const height = describeWindowOutputSize(inH, window.kH, window.strideH, window.padTop, window.padBottom);
-  if (inH === inW && window.kH === window.kW && window.strideH === window.strideW && window.padTop === window.padLeft && window.padBottom === window.padRight) {
+  // K is the span of a dilated kernel, (k - 1) * d + 1.
+  const spanH = effectiveKernelSize(window.kH, window.dilationH);
+  const spanW = effectiveKernelSize(window.kW, window.dilationW);
+  const height = describeWindowOutputSize(inH, spanH, window.strideH, window.padTop, window.padBottom);
+  if (inH === inW && spanH === spanW && window.strideH === window.strideW && window.padTop === window.padLeft && window.padBottom === window.padRight) {
     return height;
   }
-  return `H: ${height}; W: ${describeWindowOutputSize(inW, window.kW, window.strideW, window.padLeft, window.padRight)}`;
+  return `H: ${height}; W: ${describeWindowOutputSize(inW, spanW, window.strideW, window.padLeft, window.padRight)}`;
 }

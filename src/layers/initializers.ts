@@ -9,7 +9,7 @@ import { sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { allocatePersistent } from '../kernels/registry.js';
 
-export const INITIALIZERS = ['heNormal', 'heUniform', 'glorotNormal', 'glorotUniform', 'zeros'] as const;
+export const INITIALIZERS = ['heNormal', 'heUniform', 'glorotNormal', 'glorotUniform', 'zeros', 'ones'] as const;
 export type Initializer = (typeof INITIALIZERS)[number];
 
 export function checkInitializer(value: string, what: string): Initializer {
@@ -38,6 +38,8 @@ export function initializeWeights(
     // A uniform distribution on [-limit, limit] has variance limit^2 / 3.
     const limit = Math.sqrt(3 * variance);
     for (let index = 0; index < data.length; index++) data[index] = (2 * random.uniform() - 1) * limit;
+  } else if (initializer === 'ones') {
+    data.fill(1);
   }
   return new Tensor(data, shape);
 }

@@ -4,7 +4,7 @@ import { ShapeError } from '../core/errors.js';
 import { checkShape, formatShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { channelsOf, checkColorModel, defaultColorModel, type ColorModel } from '../image/colorModels.js';
-import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
+import { Layer, SymbolicTensor, type LayerConfig, type LayerOptions } from './layer.js';
 
 export interface InputOptions extends LayerOptions {
   /** [height, width, channels] with 1 (gray), 3 (RGB, HSV) or 4 (RGBA, CMYK) channels; or [features]. */
@@ -45,6 +45,22 @@ export class Input extends Layer {
       throw new ShapeError(`Input: shape must be [height, width, channels] or [features], got [${shape.join(', ')}]`);
     }
     this.shape = shape;
+  }
+
+  /** The start of a graph model: apply layers to this (see Layer.apply and Model). */
+  get output(): SymbolicTensor {
+    this.symbolic ??= new SymbolicTensor(this.shape, this, []);
+    return this.symbolic;
+  }
+
+  private symbolic: SymbolicTensor | null = null;
+
+  override outputShapeOf(): Shape {
+    throw new ShapeError(`Input '${this.name}': an Input starts a graph; use input.output instead of applying it`);
+  }
+
+  override buildWith(): Shape {
+    return this.shape;
   }
 
   computeOutputShape(): Shape {

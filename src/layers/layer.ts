@@ -2,6 +2,7 @@
 // own), the output shape for a given input shape, and a config that serialises it.
 
 import type { DType } from '../core/dtype.js';
+import { ShapeError, ValueError } from '../core/errors.js';
 import type { Random } from '../core/random.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
@@ -9,6 +10,11 @@ import type { Tensor } from '../core/tensor.js';
 /** Per-call state of the forward pass. */
 export interface CallContext {
   isTraining: boolean;
+  /**
+   * Random numbers for layers that draw them per call in training (Dropout takes one 32-bit seed per
+   * call). Without it, such a layer uses its own generator, seeded from the model's at build time.
+   */
+  random?: Random;
 }
 
 /** What build() needs to create weights. */
@@ -21,6 +27,8 @@ export interface BuildContext {
 export interface NamedWeight {
   readonly name: string;
   readonly tensor: Tensor;
+  /** False for state that is saved but not trained (batch normalization's moving averages); default true. */
+  readonly isTrainable?: boolean;
 }
 
 /** JSON-serialisable layer configuration. */
@@ -55,7 +63,7 @@ export abstract class Layer {
   /** The forward pass on a batch. */
   abstract call(input: Tensor, context: CallContext): Tensor;
 
-  /** Trainable weights, in a stable order. */
+  /** Weights, in a stable order: the trainable ones and saved state (marked isTrainable: false). */
   weights(): NamedWeight[] {
     return [];
   }
@@ -72,4 +80,58 @@ export abstract class Layer {
 
   /** The options this layer was made with (plus its name), enough to make it again. */
   abstract getConfig(): LayerConfig;
+
+  /**
+   * Connects this layer to the outputs of earlier ones, for a Model built as a graph (the
+   * functional API); checks the shapes at once. Each layer can be applied once.
+   *
+   * @example
+   * const input = new Input({ shape: [32, 32, 16] });
+   * const y = new Conv2D({ filters: 16, kernelSize: 3, padding: 'same' }).apply(input.output);
+   * const sum = new Add().apply([y, input.output]); // a residual connection
+   */
+  apply(inputs: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor {
+    const list: readonly SymbolicTensor[] = inputs instanceof SymbolicTensor ? [inputs] : inputs;
+    if (this.appliedTo !== null) throw new ValueError(`${this.className} '${this.name || 'unnamed'}' is already applied; make another layer for another place in the graph`);
+    const shape = this.outputShapeOf(list.map((input) => input.shape));
+    this.appliedTo = list;
+    return new SymbolicTensor(shape, this, list);
+  }
+
+  /** The inputs given to apply(), or null for a layer not connected yet. */
+  appliedTo: readonly SymbolicTensor[] | null = null;
+
+  /** The number of inputs the layer takes: 1, or any number of at least 2 for a merge (Add, Concatenate). */
+  get isMerge(): boolean {
+    return false;
+  }
+
+  /** The output shape for the shapes of all inputs (one for most layers). */
+  outputShapeOf(inputShapes: readonly Shape[]): Shape {
+    if (inputShapes.length !== 1) throw new ShapeError(`${this.className} '${this.name}' takes one input, got ${inputShapes.length}`);
+    return this.computeOutputShape(inputShapes[0]!);
+  }
+
+  /** build() for the shapes of all inputs. */
+  buildWith(inputShapes: readonly Shape[], context: BuildContext): Shape {
+    if (inputShapes.length !== 1) throw new ShapeError(`${this.className} '${this.name}' takes one input, got ${inputShapes.length}`);
+    return this.build(inputShapes[0]!, context);
+  }
+
+  /** call() on all inputs. */
+  callWith(inputs: readonly Tensor[], context: CallContext): Tensor {
+    return this.call(inputs[0]!, context);
+  }
+}
+
+/**
+ * A layer's output in a graph under construction: its per-example shape, the layer and the tensors
+ * it was applied to. Holds no values; Model turns a graph of these into a runnable model.
+ */
+export class SymbolicTensor {
+  constructor(
+    readonly shape: Shape,
+    readonly layer: Layer,
+    readonly inputs: readonly SymbolicTensor[],
+  ) {}
 }

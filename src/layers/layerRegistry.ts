@@ -2,14 +2,20 @@
 // make it again from its config.
 
 import { ValueError } from '../core/errors.js';
-import { ReLU, Sigmoid, Tanh } from './activations.js';
+import { ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh, type ELUOptions, type LeakyReLUOptions } from './activations.js';
+import { AvgPool2D, type AvgPool2DOptions } from './avgPool2d.js';
+import { BatchNormalization, type BatchNormalizationOptions } from './batchNormalization.js';
 import { Conv2D, type Conv2DOptions } from './conv2d.js';
 import { Dense, type DenseOptions } from './dense.js';
+import { Dropout, type DropoutOptions } from './dropout.js';
 import { Flatten } from './flatten.js';
+import { GlobalAveragePooling2D } from './globalAveragePooling2d.js';
 import { Input, type InputOptions } from './input.js';
 import type { Layer, LayerConfig } from './layer.js';
 import { MaxPool2D, type MaxPool2DOptions } from './maxPool2d.js';
+import { Add, Concatenate } from './merge.js';
 import { Softmax } from './softmax.js';
+import { ZeroPadding2D, type ZeroPadding2DOptions } from './zeroPadding2d.js';
 
 type LayerFactory = (config: LayerConfig) => Layer;
 
@@ -23,6 +29,17 @@ const factories = new Map<string, LayerFactory>([
   ['Sigmoid', (config) => new Sigmoid(config)],
   ['Tanh', (config) => new Tanh(config)],
   ['Softmax', (config) => new Softmax(config)],
+  ['LeakyReLU', (config) => new LeakyReLU(config as LeakyReLUOptions)],
+  ['ELU', (config) => new ELU(config as ELUOptions)],
+  ['GELU', (config) => new GELU(config)],
+  ['SiLU', (config) => new SiLU(config)],
+  ['AvgPool2D', (config) => new AvgPool2D(config as AvgPool2DOptions)],
+  ['GlobalAveragePooling2D', (config) => new GlobalAveragePooling2D(config)],
+  ['ZeroPadding2D', (config) => new ZeroPadding2D(config as ZeroPadding2DOptions)],
+  ['Dropout', (config) => new Dropout(config as unknown as DropoutOptions)],
+  ['BatchNormalization', (config) => new BatchNormalization(config as BatchNormalizationOptions)],
+  ['Add', (config) => new Add(config)],
+  ['Concatenate', (config) => new Concatenate(config)],
 ]);
 
 /** Makes a layer from its class name and config; throws ValueError for an unknown class name. */

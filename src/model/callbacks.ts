@@ -1,5 +1,8 @@
 // Training progress records and the callbacks that receive them.
 
+import type { Optimizer } from '../optim/optimizer.js';
+import type { Model } from './model.js';
+
 /** Reported after every batch. Loss and accuracy are running means over the epoch so far. */
 export interface BatchProgress {
   epoch: number;
@@ -22,10 +25,25 @@ export interface EpochLogs {
   valAccuracy?: number;
   seconds: number;
   imagesPerSecond: number;
+  /** The optimizer's learning rate at the end of the epoch. */
+  learningRate?: number;
+}
+
+/** What fit tells the callbacks before the first epoch. */
+export interface TrainBeginInfo {
+  epochs: number;
+  batchesPerEpoch: number;
+  /** Training examples (without the validation ones). */
+  examples: number;
+  /** Validation examples; 0 when fit has no validation data. */
+  validationExamples: number;
+  /** The model being trained (its weights, for callbacks that save or restore them). */
+  model: Model;
+  optimizer: Optimizer;
 }
 
 export interface TrainingCallbacks {
-  onTrainBegin?(info: { epochs: number; batchesPerEpoch: number; examples: number }): void;
+  onTrainBegin?(info: TrainBeginInfo): void;
   onEpochBegin?(epoch: number): void;
   onBatchEnd?(progress: BatchProgress): void;
   /** Return `false` to stop training after this epoch. */

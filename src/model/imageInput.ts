@@ -7,7 +7,7 @@ import type { Tensor } from '../core/tensor.js';
 import type { ConvertOptions } from '../image/colorModels.js';
 import { convertImage, imagesToTensor, type Image } from '../image/image.js';
 import { Input } from '../layers/input.js';
-import type { Sequential } from './sequential.js';
+import type { Model } from './model.js';
 
 /**
  * The batch [n, height, width, channels] that `model` takes for `images`, converting color models.
@@ -16,7 +16,7 @@ import type { Sequential } from './sequential.js';
  * @example
  * const probabilities = model.predict(imagesToInput(model, [photo]));
  */
-export function imagesToInput(model: Sequential, images: readonly Image[], options: ConvertOptions = {}): Tensor {
+export function imagesToInput(model: Model, images: readonly Image[], options: ConvertOptions = {}): Tensor {
   const input = model.layers[0] as Input;
   if (input.colorModel === null) throw new ValueError(`imagesToInput: model input '${input.name}' takes feature vectors of ${input.shape[0]} values, not images`);
   const [height, width] = input.shape as [number, number, number];

@@ -10,26 +10,33 @@ export interface SummaryRow {
   className: string;
   outputShape: Shape;
   parameters: number;
+  /** Of `parameters`, those training does not change (batch normalization's moving averages). */
+  nonTrainableParameters: number;
   multiplyAdds: number;
   /** How the output size follows from the input, e.g. "(28 - 3 + 2*1) / 1 + 1 = 28". */
   shapeNote: string;
+  /** In a graph model, the layers this one reads. */
+  inputs?: string[];
 }
 
 export interface ModelSummary {
   rows: SummaryRow[];
   totalParameters: number;
+  nonTrainableParameters: number;
   totalMultiplyAdds: number;
 }
 
 /** Summarises layers given the input shape of each. */
-export function summarize(layers: readonly Layer[], inputShapes: readonly Shape[], outputShapes: readonly Shape[]): ModelSummary {
-  const rows = layers.map((layer, index) => {
+export function summarize(layers: readonly Layer[], inputShapes: readonly Shape[], outputShapes: readonly Shape[], inputs?: readonly string[][]): ModelSummary {
+  const rows = layers.map((layer, index): SummaryRow => {
     const inputShape = inputShapes[index]!;
     return {
+      ...(inputs === undefined ? {} : { inputs: inputs[index]! }),
       name: layer.name,
       className: layer.className,
       outputShape: outputShapes[index]!,
       parameters: layer.weights().reduce((sum, weight) => sum + sizeOf(weight.tensor.shape), 0),
+      nonTrainableParameters: layer.weights().reduce((sum, weight) => sum + (weight.isTrainable === false ? sizeOf(weight.tensor.shape) : 0), 0),
       multiplyAdds: layer.multiplyAdds(inputShape),
       shapeNote: layer.describeShape(inputShape),
     };
@@ -37,18 +44,21 @@ export function summarize(layers: readonly Layer[], inputShapes: readonly Shape[
   return {
     rows,
     totalParameters: rows.reduce((sum, row) => sum + row.parameters, 0),
+    nonTrainableParameters: rows.reduce((sum, row) => sum + row.nonTrainableParameters, 0),
     totalMultiplyAdds: rows.reduce((sum, row) => sum + row.multiplyAdds, 0),
   };
 }
 
 /** Renders a summary as a fixed-width text table. */
 export function formatSummary(summary: ModelSummary): string {
-  const header = ['Layer (type)', 'Output shape', 'Params', 'Mult-adds', 'Output size (W - K + 2P) / S + 1'];
+  const isGraph = summary.rows.some((row) => row.inputs !== undefined);
+  const header = ['Layer (type)', 'Output shape', 'Params', 'Mult-adds', ...(isGraph ? ['Input from'] : []), 'Output size (W - K + 2P) / S + 1'];
   const body = summary.rows.map((row) => [
     `${row.name} (${row.className})`,
     formatShape(row.outputShape),
     formatCount(row.parameters),
     formatCount(row.multiplyAdds),
+    ...(isGraph ? [row.inputs!.join(', ')] : []),
     row.shapeNote,
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
@@ -61,6 +71,9 @@ export function formatSummary(summary: ModelSummary): string {
     ...body.map(line),
     rule,
     `Total params: ${formatCount(summary.totalParameters)}`,
+    ...(summary.nonTrainableParameters > 0
+      ? [`Trainable params: ${formatCount(summary.totalParameters - summary.nonTrainableParameters)}`, `Non-trainable params: ${formatCount(summary.nonTrainableParameters)}`]
+      : []),
     `Multiply-adds per image: ${formatCount(summary.totalMultiplyAdds)}`,
   ].join('\n');
 }

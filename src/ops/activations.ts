@@ -1,16 +1,28 @@
-// Elementwise activation ops and their gradients: ReLU, sigmoid, tanh.
+// Elementwise activation ops and their gradients: ReLU, sigmoid, tanh, leaky ReLU, ELU, GELU, SiLU.
 
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
+import type { AlphaActivationParams } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
+import { checkFiniteNumber } from './checks.js';
 
-type ActivationId = 'Relu' | 'Sigmoid' | 'Tanh';
+type ActivationId = 'Relu' | 'Sigmoid' | 'Tanh' | 'Gelu' | 'Silu';
 
 function activate(id: ActivationId, input: Tensor): Tensor {
   const output = allocateTensor(input.shape, input.dtype);
   getKernel(id)(input.data, output.data, { size: input.size });
   record({ id, inputs: [input], output, saved: null });
+  return output;
+}
+
+/** Leaky ReLU and ELU: activations with a parameter alpha for negative inputs, saved for the backward pass. */
+function activateWithAlpha(id: 'LeakyRelu' | 'Elu', input: Tensor, alpha: number, name: string): Tensor {
+  checkFiniteNumber(alpha, `${name}: alpha`);
+  const params: AlphaActivationParams = { size: input.size, alpha };
+  const output = allocateTensor(input.shape, input.dtype);
+  getKernel(id)(input.data, output.data, params);
+  record<AlphaActivationParams>({ id, inputs: [input], output, saved: params });
   return output;
 }
 
@@ -30,11 +42,58 @@ export function tanh(input: Tensor): Tensor {
 }
 
 /**
- * The gradient of an activation given dOut and the tensor its derivative is written in: the forward
- * input for ReLU, the forward output for sigmoid and tanh (see kernels/js/activations.ts).
+ * x if x > 0, else alpha * x, elementwise. Throws ValueError for a non-finite alpha.
+ *
+ * @example
+ * leakyRelu(Tensor.fromArray([-2, 3], [2]), 0.1); // [-0.2, 3]
  */
-export function activationGrad(id: 'ReluGrad' | 'SigmoidGrad' | 'TanhGrad', dOut: Tensor, forwardValue: Tensor): Tensor {
+export function leakyRelu(input: Tensor, alpha = 0.01): Tensor {
+  return activateWithAlpha('LeakyRelu', input, alpha, 'leakyRelu');
+}
+
+/**
+ * x if x > 0, else alpha * (exp(x) - 1), elementwise (ELU). Throws ValueError for a non-finite alpha.
+ *
+ * @example
+ * elu(Tensor.fromArray([-1, 2], [2])); // [e^-1 - 1, 2] = [-0.632..., 2]
+ */
+export function elu(input: Tensor, alpha = 1): Tensor {
+  return activateWithAlpha('Elu', input, alpha, 'elu');
+}
+
+/**
+ * The exact GELU x * Phi(x) = x * (1 + erf(x / sqrt(2))) / 2, elementwise (not the tanh approximation).
+ *
+ * @example
+ * gelu(Tensor.fromArray([1], [1])); // [0.8413447...]
+ */
+export function gelu(input: Tensor): Tensor {
+  return activate('Gelu', input);
+}
+
+/**
+ * SiLU, also called Swish: x * sigmoid(x), elementwise.
+ *
+ * @example
+ * silu(Tensor.fromArray([0, 1], [2])); // [0, 0.7310585...]
+ */
+export function silu(input: Tensor): Tensor {
+  return activate('Silu', input);
+}
+
+/**
+ * The gradient of an activation given dOut and the tensor its derivative is written in: the forward
+ * input for ReLU, GELU and SiLU, the forward output for sigmoid and tanh (see kernels/js/activations.ts).
+ */
+export function activationGrad(id: 'ReluGrad' | 'SigmoidGrad' | 'TanhGrad' | 'GeluGrad' | 'SiluGrad', dOut: Tensor, forwardValue: Tensor): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
   getKernel(id)(dOut.data, forwardValue.data, dInput.data, { size: dOut.size });
+  return dInput;
+}
+
+/** The gradient of leaky ReLU or ELU from dOut, the forward input and the forward params (alpha). */
+export function alphaActivationGrad(id: 'LeakyReluGrad' | 'EluGrad', dOut: Tensor, input: Tensor, params: AlphaActivationParams): Tensor {
+  const dInput = allocateTensor(dOut.shape, dOut.dtype);
+  getKernel(id)(dOut.data, input.data, dInput.data, params);
   return dInput;
 }

@@ -27,3 +27,7 @@ export function checkSameShape(what: string, a: Tensor, b: Tensor): void {
 export function checkPositiveInteger(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 1) throw new ValueError(`${what} must be a positive integer, got ${value}`);
 }
+
+export function checkFiniteNumber(value: number, what: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValueError(`${what} must be a finite number, got ${value}`);
+}

@@ -13,6 +13,10 @@ import { checkPositiveInteger, checkRank, checkSameDtype } from './checks.js';
 export interface Conv2DOptions {
   strides?: number | readonly [number, number];
   padding?: Padding;
+  /** Spacing of the kernel taps (atrous convolution); default 1. */
+  dilations?: number | readonly [number, number];
+  /** Channel groups: the filter is [kH, kW, inC / groups, outC]; groups = inC is depthwise. Default 1. */
+  groups?: number;
   /** 'relu' applies max(x, 0) to the output in the same pass (a Conv2D followed by ReLU, fused). */
   activation?: 'relu';
   /** Names the caller (a layer) in error messages. */
@@ -20,7 +24,7 @@ export interface Conv2DOptions {
 }
 
 /**
- * Convolves an NHWC batch with a [kH, kW, inC, outC] filter and adds an optional [outC] bias.
+ * Convolves an NHWC batch with a [kH, kW, inC / groups, outC] filter and adds an optional [outC] bias.
  * Throws ShapeError naming `options.name` when channels disagree or the window does not fit.
  *
  * @example
@@ -29,12 +33,18 @@ export interface Conv2DOptions {
 export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, options: Conv2DOptions = {}): Tensor {
   const name = options.name ?? 'conv2d';
   checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
-  checkRank(filter, 4, `${name}: filter`, '[kH, kW, inC, outC]');
+  checkRank(filter, 4, `${name}: filter`, '[kH, kW, inC / groups, outC]');
   checkSameDtype(name, input, filter, bias);
   const [batch, inH, inW, inC] = input.shape as [number, number, number, number];
   const [kH, kW, filterInC, outC] = filter.shape as [number, number, number, number];
-  if (filterInC !== inC) {
-    throw new ShapeError(`${name}: input has ${inC} channels (shape ${formatShape(input.shape)}) but the filter expects ${filterInC} (filter ${formatShape(filter.shape)})`);
+  const groups = options.groups ?? 1;
+  checkPositiveInteger(groups, `${name}: groups`);
+  if (inC % groups !== 0 || outC % groups !== 0) {
+    throw new ShapeError(`${name}: ${groups} groups must divide the input channels (${inC}) and the output channels (${outC})`);
+  }
+  if (filterInC * groups !== inC) {
+    const expected = groups === 1 ? `${filterInC}` : `${filterInC} per group, ${filterInC * groups} in all`;
+    throw new ShapeError(`${name}: input has ${inC} channels (shape ${formatShape(input.shape)}) but the filter expects ${expected} (filter ${formatShape(filter.shape)})`);
   }
   if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== outC)) {
     throw new ShapeError(`${name}: bias has shape ${formatShape(bias.shape)} but the filter has ${outC} output channels`);
@@ -44,8 +54,15 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
     : options.strides;
   checkPositiveInteger(strideH, `${name}: strides`);
   checkPositiveInteger(strideW, `${name}: strides`);
-  const window = windowParams(name, batch, inH, inW, inC, { kH, kW, strideH, strideW, padding: options.padding ?? 'valid' });
-  const params: Conv2DParams = options.activation === undefined ? { ...window, outC } : { ...window, outC, activation: options.activation };
+  const [dilationH, dilationW] = typeof options.dilations === 'number' || options.dilations === undefined
+    ? [options.dilations ?? 1, options.dilations ?? 1]
+    : options.dilations;
+  checkPositiveInteger(dilationH, `${name}: dilations`);
+  checkPositiveInteger(dilationW, `${name}: dilations`);
+  const window = windowParams(name, batch, inH, inW, inC, { kH, kW, strideH, strideW, padding: options.padding ?? 'valid', dilationH, dilationW });
+  const params: Conv2DParams = { ...window, outC };
+  if (groups !== 1) params.groups = groups;
+  if (options.activation !== undefined) params.activation = options.activation;
   const output = allocateTensor([batch, params.outH, params.outW, outC], input.dtype);
   getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params);
   record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
@@ -59,9 +76,9 @@ export function conv2dBackpropInput(dOut: Tensor, filter: Tensor, params: Conv2D
   return dInput;
 }
 
-/** Gradient of conv2d with respect to its filter: -> [kH, kW, inC, outC]. */
+/** Gradient of conv2d with respect to its filter: -> [kH, kW, inC / groups, outC]. */
 export function conv2dBackpropFilter(input: Tensor, dOut: Tensor, params: Conv2DParams): Tensor {
-  const dFilter = allocateTensor([params.kH, params.kW, params.inC, params.outC], dOut.dtype);
+  const dFilter = allocateTensor([params.kH, params.kW, params.inC / (params.groups ?? 1), params.outC], dOut.dtype);
   getKernel('Conv2DBackpropFilter')(input.data, dOut.data, dFilter.data, params);
   return dFilter;
 }

@@ -27,3 +27,53 @@ export function add(a: Tensor, b: Tensor): Tensor {
   record({ id: 'Add', inputs: [a, b], output, saved: null });
   return output;
 }
+
+/** What the gradient of concatenate needs: the rows and each input's width. */
+export interface ConcatSaved {
+  rows: number;
+  widths: number[];
+}
+
+/**
+ * Joins tensors along the last axis (channels in NHWC); every other axis must agree.
+ *
+ * @example
+ * concatenate([a, b]); // [8, 16, 16, 32] and [8, 16, 16, 64] -> [8, 16, 16, 96]
+ */
+export function concatenate(inputs: readonly Tensor[], name = 'concatenate'): Tensor {
+  const first = inputs[0];
+  if (first === undefined) throw new ShapeError(`${name}: nothing to concatenate`);
+  checkSameDtype(name, ...inputs);
+  const leading = first.shape.slice(0, -1);
+  for (const input of inputs) {
+    if (input.rank !== first.rank || input.shape.slice(0, -1).some((extent, axis) => extent !== leading[axis])) {
+      throw new ShapeError(`${name}: inputs must agree on every axis but the last, got ${inputs.map((tensor) => formatShape(tensor.shape)).join(' and ')}`);
+    }
+  }
+  const widths = inputs.map((input) => input.shape[input.rank - 1]!);
+  const total = widths.reduce((sum, width) => sum + width, 0);
+  const rows = sizeOf(leading);
+  const output = allocateTensor([...leading, total], first.dtype);
+  let offset = 0;
+  inputs.forEach((input, index) => {
+    getKernel('CopyColumns')(input.data, output.data, {
+      rows, columns: widths[index]!, sourceStride: widths[index]!, sourceOffset: 0, destinationStride: total, destinationOffset: offset,
+    });
+    offset += widths[index]!;
+  });
+  record<ConcatSaved>({ id: 'CopyColumns', inputs: [...inputs], output, saved: { rows, widths } });
+  return output;
+}
+
+/** The gradient of concatenate: dOut split back into each input's columns. */
+export function concatenateGrad(dOut: Tensor, inputs: readonly Tensor[], saved: ConcatSaved): Tensor[] {
+  const total = dOut.shape[dOut.rank - 1]!;
+  let offset = 0;
+  return inputs.map((input, index) => {
+    const width = saved.widths[index]!;
+    const dInput = allocateTensor(input.shape, dOut.dtype);
+    getKernel('CopyColumns')(dOut.data, dInput.data, { rows: saved.rows, columns: width, sourceStride: total, sourceOffset: offset, destinationStride: width, destinationOffset: 0 });
+    offset += width;
+    return dInput;
+  });
+}

@@ -1,8 +1,9 @@
 // Softmax over the last axis, and the fused softmax cross-entropy used as the training loss.
 
+import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
-import type { RowsParams } from '../kernels/params.js';
+import type { RowsParams, SoftmaxCrossEntropyParams } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
 import { checkRank, checkSameDtype, checkSameShape } from './checks.js';
@@ -29,21 +30,42 @@ export function softmaxGrad(dOut: Tensor, output: Tensor): Tensor {
 
 /** What the fused loss saves for its backward pass. */
 export interface SoftmaxCrossEntropySaved {
-  params: RowsParams;
+  params: SoftmaxCrossEntropyParams;
   probabilities: Tensor;
   targets: Tensor;
+}
+
+export interface SoftmaxCrossEntropyOptions {
+  /**
+   * Label smoothing in [0, 1]: the targets t count as (1 - labelSmoothing) t + labelSmoothing / classes
+   * (for rows summing to 1), as in PyTorch's CrossEntropyLoss(label_smoothing). Default 0.
+   */
+  labelSmoothing?: number;
 }
 
 /**
  * Mean cross-entropy between softmax(logits) and target probabilities, both [rows, classes], as a
  * scalar tensor; computed from the logits in one step so it stays finite (kernels/js/softmax.ts).
- * Also returns the probabilities and per-row losses it computed on the way.
+ * Also returns the probabilities and per-row losses it computed on the way. Throws ShapeError when
+ * the shapes differ, ValueError for a labelSmoothing outside [0, 1].
+ *
+ * @example
+ * const { loss } = softmaxCrossEntropy(logits, oneHotTargets, { labelSmoothing: 0.1 });
+ * loss.data[0]; // mean over the rows
  */
-export function softmaxCrossEntropy(logits: Tensor, targets: Tensor): { loss: Tensor; probabilities: Tensor; rowLosses: Tensor } {
+export function softmaxCrossEntropy(
+  logits: Tensor,
+  targets: Tensor,
+  options: SoftmaxCrossEntropyOptions = {},
+): { loss: Tensor; probabilities: Tensor; rowLosses: Tensor } {
   checkRank(logits, 2, 'softmaxCrossEntropy: logits', '[rows, classes]');
   checkSameShape('softmaxCrossEntropy: logits and targets', logits, targets);
   checkSameDtype('softmaxCrossEntropy: logits and targets', logits, targets);
-  const params = rowsOf(logits);
+  const labelSmoothing = options.labelSmoothing ?? 0;
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new ValueError(`softmaxCrossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+  }
+  const params: SoftmaxCrossEntropyParams = labelSmoothing === 0 ? rowsOf(logits) : { ...rowsOf(logits), labelSmoothing };
   const probabilities = allocateTensor(logits.shape, logits.dtype);
   const rowLosses = allocateTensor([params.rows], logits.dtype);
   getKernel('SoftmaxCrossEntropy')(logits.data, targets.data, probabilities.data, rowLosses.data, params);

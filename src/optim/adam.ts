@@ -1,14 +1,14 @@
 // Adam (Kingma and Ba, 2015): per-weight step sizes from running means of the gradient and of its
-// square, with bias correction for the first steps.
+// square, with bias correction for the first steps. AdamW (adamW.ts) runs the same kernel.
 
-import type { FloatArray } from '../core/dtype.js';
-import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { allocatePersistent, getKernel } from '../kernels/registry.js';
-import type { Optimizer } from './optimizer.js';
-import { checkNonNegative } from './sgd.js';
+import { getKernel } from '../kernels/registry.js';
+import { checkClipping, clippingConfig, type GradientClipping } from './gradientClipping.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+import { OptimizerSlots } from './optimizerState.js';
+import { checkFraction, checkNonNegative } from './optionChecks.js';
 
-export interface AdamOptions {
+export interface AdamOptions extends GradientClipping {
   /** Default 0.001. */
   learningRate?: number;
   /** Decay of the gradient mean; default 0.9. */
@@ -17,64 +17,78 @@ export interface AdamOptions {
   beta2?: number;
   /** Added to the denominator; default 1e-8. */
   epsilon?: number;
-  /** L2 penalty added to the gradient; default 0. */
+  /** L2 penalty added to the gradient; default 0. For decoupled weight decay use AdamW. */
   weightDecay?: number;
 }
 
-interface Moments {
-  first: FloatArray;
-  second: FloatArray;
-  step: number;
-}
-
 /**
+ * Throws ValueError for an option out of range (betas in [0, 1)). State: 'firstMoment' and
+ * 'secondMoment' per weight, and each weight's step count for the bias correction.
+ *
  * @example
  * const optimizer = new Adam({ learningRate: 1e-3 });
  */
 export class Adam implements Optimizer {
-  readonly className = 'Adam';
   learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
   readonly weightDecay: number;
-  private readonly moments = new Map<Tensor, Moments>();
+  readonly clipNorm: number | undefined;
+  readonly clipValue: number | undefined;
+  private readonly slots: OptimizerSlots;
 
   constructor(options: AdamOptions = {}) {
-    this.learningRate = checkNonNegative(options.learningRate ?? 0.001, 'Adam learningRate');
-    this.beta1 = checkFraction(options.beta1 ?? 0.9, 'Adam beta1');
-    this.beta2 = checkFraction(options.beta2 ?? 0.999, 'Adam beta2');
-    this.epsilon = checkNonNegative(options.epsilon ?? 1e-8, 'Adam epsilon');
-    this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'Adam weightDecay');
+    const name = this.className;
+    this.learningRate = checkNonNegative(options.learningRate ?? 0.001, `${name} learningRate`);
+    this.beta1 = checkFraction(options.beta1 ?? 0.9, `${name} beta1`);
+    this.beta2 = checkFraction(options.beta2 ?? 0.999, `${name} beta2`);
+    this.epsilon = checkNonNegative(options.epsilon ?? 1e-8, `${name} epsilon`);
+    this.weightDecay = checkNonNegative(options.weightDecay ?? 0, `${name} weightDecay`);
+    ({ clipNorm: this.clipNorm, clipValue: this.clipValue } = checkClipping(options, name));
+    this.slots = new OptimizerSlots(name, ['firstMoment', 'secondMoment']);
+  }
+
+  /** Stable type name; a getter so that AdamW's name is already in place while this constructor runs. */
+  get className(): string {
+    return 'Adam';
+  }
+
+  /** Whether weightDecay shrinks the weights directly (AdamW) instead of adding an L2 term to the gradient. */
+  protected get isWeightDecayDecoupled(): boolean {
+    return false;
+  }
+
+  get iterations(): number {
+    return this.slots.iterations;
   }
 
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
     const update = getKernel('AdamUpdate');
-    weights.forEach((weight, index) => {
-      let moments = this.moments.get(weight);
-      if (moments === undefined) {
-        moments = { first: allocatePersistent(weight.dtype, weight.size), second: allocatePersistent(weight.dtype, weight.size), step: 0 };
-        this.moments.set(weight, moments);
-      }
-      moments.step += 1;
-      update(weight.data, gradients[index]!.data, moments.first, moments.second, {
+    const isDecoupled = this.isWeightDecayDecoupled;
+    this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
+      update(weight.data, gradient, state.buffers['firstMoment']!, state.buffers['secondMoment']!, {
         size: weight.size,
         learningRate: this.learningRate,
         beta1: this.beta1,
         beta2: this.beta2,
         epsilon: this.epsilon,
-        step: moments.step,
-        weightDecay: this.weightDecay,
+        step: state.step,
+        weightDecay: isDecoupled ? 0 : this.weightDecay,
+        decoupledWeightDecay: isDecoupled ? this.weightDecay : 0,
       });
     });
   }
 
   getConfig(): Record<string, number | boolean> {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay };
+    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay, ...clippingConfig(this) };
   }
-}
 
-function checkFraction(value: number, what: string): number {
-  if (!(value >= 0 && value < 1)) throw new ValueError(`${what} must be in [0, 1), got ${value}`);
-  return value;
+  getState(weights: readonly Tensor[]): OptimizerState {
+    return this.slots.getState(weights);
+  }
+
+  setState(weights: readonly Tensor[], state: OptimizerState): void {
+    this.slots.setState(weights, state);
+  }
 }

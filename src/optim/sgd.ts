@@ -1,13 +1,15 @@
 // Stochastic gradient descent with optional momentum (Polyak) and Nesterov momentum (Sutskever et
 // al., 2013, in the form PyTorch uses). Velocity buffers live per weight tensor.
 
-import type { FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { allocatePersistent, getKernel } from '../kernels/registry.js';
-import type { Optimizer } from './optimizer.js';
+import { getKernel } from '../kernels/registry.js';
+import { checkClipping, clippingConfig, type GradientClipping } from './gradientClipping.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+import { OptimizerSlots } from './optimizerState.js';
+import { checkNonNegative } from './optionChecks.js';
 
-export interface SgdOptions {
+export interface SgdOptions extends GradientClipping {
   /** Default 0.01. */
   learningRate?: number;
   /** Default 0 (plain SGD). */
@@ -19,6 +21,9 @@ export interface SgdOptions {
 }
 
 /**
+ * Throws ValueError for an option out of range (momentum must be in [0, 1), Nesterov needs momentum).
+ * State: one buffer per weight, 'velocity'.
+ *
  * @example
  * const optimizer = new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true });
  */
@@ -28,26 +33,28 @@ export class SGD implements Optimizer {
   readonly momentum: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
-  private readonly velocities = new Map<Tensor, FloatArray>();
+  readonly clipNorm: number | undefined;
+  readonly clipValue: number | undefined;
+  private readonly slots = new OptimizerSlots('SGD', ['velocity']);
 
   constructor(options: SgdOptions = {}) {
     this.learningRate = checkNonNegative(options.learningRate ?? 0.01, 'SGD learningRate');
     this.momentum = checkNonNegative(options.momentum ?? 0, 'SGD momentum');
     this.nesterov = options.nesterov ?? false;
     this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'SGD weightDecay');
+    ({ clipNorm: this.clipNorm, clipValue: this.clipValue } = checkClipping(options, 'SGD'));
     if (this.momentum >= 1) throw new ValueError(`SGD momentum must be below 1 (it would make the steps grow without bound), got ${this.momentum}`);
     if (this.nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs a momentum > 0');
   }
 
+  get iterations(): number {
+    return this.slots.iterations;
+  }
+
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
     const update = getKernel('SgdUpdate');
-    weights.forEach((weight, index) => {
-      let velocity = this.velocities.get(weight);
-      if (velocity === undefined) {
-        velocity = allocatePersistent(weight.dtype, weight.size);
-        this.velocities.set(weight, velocity);
-      }
-      update(weight.data, gradients[index]!.data, velocity, {
+    this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
+      update(weight.data, gradient, state.buffers['velocity']!, {
         size: weight.size,
         learningRate: this.learningRate,
         momentum: this.momentum,
@@ -58,11 +65,14 @@ export class SGD implements Optimizer {
   }
 
   getConfig(): Record<string, number | boolean> {
-    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay };
+    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay, ...clippingConfig(this) };
   }
-}
 
-export function checkNonNegative(value: number, what: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new ValueError(`${what} must be a finite number >= 0, got ${value}`);
-  return value;
+  getState(weights: readonly Tensor[]): OptimizerState {
+    return this.slots.getState(weights);
+  }
+
+  setState(weights: readonly Tensor[], state: OptimizerState): void {
+    this.slots.setState(weights, state);
+  }
 }

@@ -10,10 +10,10 @@ import { resizeImage } from '../image/preprocess.js';
 import { withScope } from '../kernels/registry.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Softmax } from '../layers/softmax.js';
-import type { Sequential } from '../model/sequential.js';
+import type { Model } from '../model/model.js';
 import { heatMap } from './colorMaps.js';
 
-const ACTIVATIONS = new Set(['ReLU', 'Sigmoid', 'Tanh']);
+const ACTIVATIONS = new Set(['ReLU', 'Sigmoid', 'Tanh', 'LeakyReLU', 'ELU', 'GELU', 'SiLU']);
 
 export interface GradCamOptions {
   /** The class to explain; default the predicted one. */
@@ -33,7 +33,7 @@ export interface GradCamResult {
   overlay: Image;
 }
 
-function targetLayer(model: Sequential, layerName: string | undefined): number {
+function targetLayer(model: Model, layerName: string | undefined): number {
   if (layerName !== undefined) {
     const index = model.layers.findIndex((layer) => layer.name === layerName);
     if (index < 0) throw new ValueError(`gradCam: the model has no layer named '${layerName}'`);
@@ -56,7 +56,7 @@ function targetLayer(model: Sequential, layerName: string | undefined): number {
  * @example
  * const { classIndex, overlay } = gradCam(model, imagesToInput(model, [digit]), digit);
  */
-export function gradCam(model: Sequential, input: Tensor, image: Image, options: GradCamOptions = {}): GradCamResult {
+export function gradCam(model: Model, input: Tensor, image: Image, options: GradCamOptions = {}): GradCamResult {
   if (input.shape[0] !== 1) throw new ValueError(`gradCam: takes one example, got a batch of ${input.shape[0]}`);
   const target = targetLayer(model, options.layerName);
   const logitsEnd = model.layers[model.layers.length - 1] instanceof Softmax ? model.layers.length - 1 : model.layers.length;
@@ -66,19 +66,24 @@ export function gradCam(model: Sequential, input: Tensor, image: Image, options:
   }
   const [height, width, channels] = model.layerOutputShapes[target] as [number, number, number];
   const { classIndex, heat } = withScope(() => {
-    let features = input;
-    for (let index = 0; index <= target; index++) features = model.layers[index]!.call(features, { isTraining: false });
-    const tape = new GradientTape([features]);
-    const logits = tape.run(() => {
-      let output = features;
-      for (let index = target + 1; index < logitsEnd; index++) output = model.layers[index]!.call(output, { isTraining: false });
-      return output;
-    });
+    // The tape starts watching at the target layer's output: only what follows it is recorded.
+    const tape = new GradientTape();
+    let features: Tensor | null = null;
+    const logits = tape.run(() => model.forward(input, {
+      end: logitsEnd,
+      onOutput(layerIndex, output) {
+        if (layerIndex !== target) return;
+        features = output;
+        tape.watch(output);
+      },
+    }));
+    if (features === null) throw new ValueError(`gradCam: layer ${target} does not run before the logits`);
+    const watched: Tensor = features;
     const scores = Array.from(logits.data);
     const chosen = options.classIndex ?? scores.indexOf(Math.max(...scores));
     const seed = new Array<number>(classes).fill(0);
     seed[chosen] = 1;
-    const [dFeatures] = tape.gradient(logits, [features], Tensor.fromArray(seed, logits.shape, logits.dtype));
+    const [dFeatures] = tape.gradient(logits, [watched], Tensor.fromArray(seed, logits.shape, logits.dtype));
     // Each map's weight: its gradient averaged over the positions.
     const weights = new Float64Array(channels);
     for (let position = 0; position < height * width; position++) {
@@ -87,7 +92,7 @@ export function gradCam(model: Sequential, input: Tensor, image: Image, options:
     const cam = new Float32Array(height * width);
     for (let position = 0; position < height * width; position++) {
       let sum = 0;
-      for (let channel = 0; channel < channels; channel++) sum += (weights[channel]! / (height * width)) * features.data[position * channels + channel]!;
+      for (let channel = 0; channel < channels; channel++) sum += (weights[channel]! / (height * width)) * watched.data[position * channels + channel]!;
       cam[position] = Math.max(sum, 0);
     }
     const peak = cam.reduce((largest, value) => Math.max(largest, value), 0);

@@ -7,7 +7,7 @@ import type { Tensor } from '../core/tensor.js';
 import type { Image } from '../image/image.js';
 import { withScope } from '../kernels/registry.js';
 import { Conv2D } from '../layers/conv2d.js';
-import type { Sequential } from '../model/sequential.js';
+import type { Model } from '../model/model.js';
 import { divergingMap, grayMap } from './colorMaps.js';
 import { drawGrid, type GridLayout } from './grid.js';
 
@@ -66,7 +66,7 @@ function normalizer(range: number, isSigned: boolean): (value: number) => number
  * const { picture } = kernelPicture(model, 1); // the conv layer at index 1
  * writeFileSync('kernels.png', encodePng(picture));
  */
-export function kernelPicture(model: Sequential, layerIndex: number, options: PictureOptions = {}): LayerPicture {
+export function kernelPicture(model: Model, layerIndex: number, options: PictureOptions = {}): LayerPicture {
   const layer = model.layers[layerIndex];
   if (!(layer instanceof Conv2D) || layer.kernel === null) {
     throw new ValueError(`kernelPicture: layer ${layerIndex} (${layer?.name ?? 'none'}) is not a built Conv2D layer`);
@@ -118,19 +118,20 @@ function outputPicture(values: Float32Array | Float64Array, shape: Shape, option
 /**
  * The output of every layer for one example `input` [1, ...inputShape], as pictures: a tile per
  * channel (signed maps blue/white/red, non-negative ones black to white, one scale per layer). Layers
- * run one at a time in inference mode, so a conv layer and the ReLU after it show separately.
+ * run unfused in inference mode, so a conv layer and the ReLU after it show separately.
  *
  * @example
  * for (const map of featureMapPictures(model, imagesToInput(model, [digit]))) console.log(map.layerName, map.shape);
  */
-export function featureMapPictures(model: Sequential, input: Tensor, options: PictureOptions = {}): LayerPicture[] {
+export function featureMapPictures(model: Model, input: Tensor, options: PictureOptions = {}): LayerPicture[] {
   if (input.shape[0] !== 1) throw new ValueError(`featureMapPictures: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ${formatShape(input.shape)}`);
   return withScope(() => {
     const pictures: LayerPicture[] = [];
-    let output = input;
-    model.layers.forEach((layer, layerIndex) => {
-      output = layer.call(output, { isTraining: false });
-      pictures.push({ layerIndex, layerName: layer.name, className: layer.className, ...outputPicture(output.data, output.shape.slice(1), options) });
+    model.forward(input, {
+      onOutput(layerIndex, output) {
+        const layer = model.layers[layerIndex]!;
+        pictures.push({ layerIndex, layerName: layer.name, className: layer.className, ...outputPicture(output.data, output.shape.slice(1), options) });
+      },
     });
     return pictures;
   });

@@ -3,7 +3,7 @@
 // relaxed-SIMD and the plain-SIMD builds; and bit-identical results for 1 and 2 threads.
 
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import {
   Conv2D,
   Dense,
@@ -20,24 +20,17 @@ import {
   getBackend,
   initWasmBackend,
   setBackend,
-  type Backend,
   type KernelSignatures,
   type Padding,
 } from '../../src/index.js';
 import { resolvePadding, windowOutputSize, type Conv2DParams, type Pool2DParams } from '../../src/kernels/params.js';
-import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
 import { convolutionAlgorithm } from '../../src/kernels/wasm/wasmBackend.js';
-import { assertClose } from '../helpers.js';
 
 const features = await probeWasmFeatures();
-const skip = features.simd ? false : 'this engine has no WebAssembly SIMD: the wasm backend cannot run (reported, not ignored)';
+import { describeBuildParity, describeThreadDeterminism, randomArray, wasmSkip, type ParityCase } from './harness.js';
 
-function randomArray(random: Random, size: number, scale = 1): Float32Array {
-  const values = new Float32Array(size);
-  for (let index = 0; index < size; index++) values[index] = (random.uniform() * 2 - 1) * scale;
-  return values;
-}
+
 
 /** A random window geometry, drawn from the ranges the issue names. */
 function randomWindow(random: Random, isPool: boolean): Pool2DParams {
@@ -68,7 +61,7 @@ function randomConv(random: Random): Conv2DParams {
 }
 
 /** Runs one kernel on both backends with the same inputs; returns both sets of outputs. */
-type Case = { name: string; run(kernels: KernelSignatures): ArrayLike<number>[]; tolerance: { atol: number; rtol: number } };
+type Case = ParityCase;
 
 function convCases(random: Random, count: number): Case[] {
   const cases: Case[] = [];
@@ -219,23 +212,7 @@ function denseCases(random: Random): Case[] {
 const random = new Random(2024);
 const cases = [...convCases(random, 40), ...winogradCases(random), ...poolCases(random, 25), ...denseCases(random)];
 
-for (const build of [{ title: 'relaxed SIMD', disableRelaxedSimd: false }, { title: 'plain SIMD', disableRelaxedSimd: true }]) {
-  describe(`wasm backend (${build.title}) matches the reference kernels`, { skip }, () => {
-    let wasm: Backend;
-    before(async () => {
-      await initWasmBackend({ threads: 2, disableRelaxedSimd: build.disableRelaxedSimd });
-      wasm = getBackend();
-      setBackend('reference');
-    });
-    for (const parityCase of cases) {
-      test(parityCase.name, () => {
-        const expected = parityCase.run(referenceBackend.kernels);
-        const actual = parityCase.run(wasm.kernels);
-        actual.forEach((values, index) => assertClose(values, expected[index]!, parityCase.tolerance, `${parityCase.name} output ${index}`));
-      });
-    }
-  });
-}
+describeBuildParity('convolution, pooling, dense and update kernels', cases);
 
 test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in multiples of 4', () => {
   const base = { batch: 1, inH: 8, inW: 8, outH: 8, outW: 8, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 };
@@ -247,18 +224,10 @@ test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64, strideH: 2, strideW: 2 }, 'forward'), 'im2col');
 });
 
-describe('wasm backend: the thread count never changes a result', { skip }, () => {
-  after(() => setBackend('reference'));
-  test('every kernel gives bit-identical outputs on 1 and 2 threads', async () => {
-    await initWasmBackend({ threads: 1 });
-    const single = cases.map((parityCase) => parityCase.run(getBackend().kernels));
-    await initWasmBackend({ threads: 2 });
-    const double = cases.map((parityCase) => parityCase.run(getBackend().kernels));
-    cases.forEach((parityCase, index) => {
-      single[index]!.forEach((values, output) => assert.deepEqual(Array.from(double[index]![output]!), Array.from(values), `${parityCase.name} output ${output}`));
-    });
-  });
+describeThreadDeterminism('a result', cases);
 
+describe('wasm backend: threads and builds', { skip: wasmSkip }, () => {
+  after(() => setBackend('reference'));
   test('the info reports the build, features and threads it chose', async () => {
     const info = await initWasmBackend({ threads: 2 });
     assert.equal(info.threads, features.threads ? 2 : 1);

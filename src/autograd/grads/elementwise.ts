@@ -2,15 +2,22 @@
 
 import type { Tensor } from '../../core/tensor.js';
 import type { Shape } from '../../core/shape.js';
-import { activationGrad } from '../../ops/activations.js';
+import type { AlphaActivationParams } from '../../kernels/params.js';
+import { activationGrad, alphaActivationGrad } from '../../ops/activations.js';
 import { biasAddGrad } from '../../ops/biasAdd.js';
+import { concatenateGrad, type ConcatSaved } from '../../ops/shapeOps.js';
 import { softmaxGrad } from '../../ops/softmax.js';
 import { registerGradient } from '../gradientRegistry.js';
 
 registerGradient('Relu', (entry, dOut) => [activationGrad('ReluGrad', dOut, entry.inputs[0] as Tensor)]);
 registerGradient('Sigmoid', (entry, dOut) => [activationGrad('SigmoidGrad', dOut, entry.output)]);
 registerGradient('Tanh', (entry, dOut) => [activationGrad('TanhGrad', dOut, entry.output)]);
+registerGradient<AlphaActivationParams>('LeakyRelu', (entry, dOut) => [alphaActivationGrad('LeakyReluGrad', dOut, entry.inputs[0] as Tensor, entry.saved)]);
+registerGradient<AlphaActivationParams>('Elu', (entry, dOut) => [alphaActivationGrad('EluGrad', dOut, entry.inputs[0] as Tensor, entry.saved)]);
+registerGradient('Gelu', (entry, dOut) => [activationGrad('GeluGrad', dOut, entry.inputs[0] as Tensor)]);
+registerGradient('Silu', (entry, dOut) => [activationGrad('SiluGrad', dOut, entry.inputs[0] as Tensor)]);
 registerGradient('BiasAdd', (_entry, dOut) => [dOut, biasAddGrad(dOut)]);
 registerGradient('Add', (_entry, dOut) => [dOut, dOut]);
 registerGradient('Softmax', (entry, dOut) => [softmaxGrad(dOut, entry.output)]);
 registerGradient<Shape>('Reshape', (entry, dOut) => [dOut.reshape(entry.saved)]);
+registerGradient<ConcatSaved>('CopyColumns', (entry, dOut) => concatenateGrad(dOut, entry.inputs as Tensor[], entry.saved));

@@ -1,7 +1,11 @@
 // Loads every backward rule (each file registers its rules by operation id).
 
+import './avgPool2d.js';
+import './batchNorm.js';
 import './conv2d.js';
+import './dropout.js';
 import './elementwise.js';
 import './matMul.js';
 import './maxPool2d.js';
 import './softmaxCrossEntropy.js';
+import './zeroPad2d.js';

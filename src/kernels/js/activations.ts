@@ -3,9 +3,11 @@
 //   relu'(x) = 1 if x > 0 else 0          (uses the input; the derivative at 0 is taken as 0)
 //   sigmoid'(x) = s(x) * (1 - s(x))       (uses the output s)
 //   tanh'(x) = 1 - tanh(x)^2              (uses the output)
+//   leaky relu'(x), elu'(x), gelu'(x), silu'(x) (use the input; written beside each kernel)
 
 import type { FloatArray } from '../../core/dtype.js';
-import type { ElementwiseParams } from '../params.js';
+import type { AlphaActivationParams, ElementwiseParams } from '../params.js';
+import { normalCdf } from './erf.js';
 
 /** input [size], output [size] (overwritten) */
 export function relu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void {
@@ -52,4 +54,91 @@ export function tanhGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArra
     const value = output[index]!;
     dInput[index] = dOut[index]! * (1 - value * value);
   }
+}
+
+/**
+ * input [size], output [size] (overwritten): x if x > 0, else alpha * x. NaN stays NaN.
+ * dInput = dOut if x > 0, else alpha * dOut (the derivative at 0 is taken as alpha).
+ */
+export function leakyRelu(input: FloatArray, output: FloatArray, params: AlphaActivationParams): void {
+  const { size, alpha } = params;
+  for (let index = 0; index < size; index++) {
+    const value = input[index]!;
+    output[index] = value > 0 ? value : alpha * value;
+  }
+}
+
+/** dOut [size], input [size] (the forward input), dInput [size] (overwritten) */
+export function leakyReluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: AlphaActivationParams): void {
+  const { size, alpha } = params;
+  for (let index = 0; index < size; index++) dInput[index] = input[index]! > 0 ? dOut[index]! : alpha * dOut[index]!;
+}
+
+/**
+ * input [size], output [size] (overwritten): x if x > 0, else alpha * (e^x - 1), through expm1 so that
+ * small negative x keep their precision (Clevert et al., 2016).
+ */
+export function elu(input: FloatArray, output: FloatArray, params: AlphaActivationParams): void {
+  const { size, alpha } = params;
+  for (let index = 0; index < size; index++) {
+    const value = input[index]!;
+    output[index] = value > 0 ? value : alpha * Math.expm1(value);
+  }
+}
+
+/**
+ * dOut [size], input [size] (the forward input), dInput [size] (overwritten): 1 or alpha * e^x.
+ * NOTE: the output would give alpha * e^x as y + alpha without an exp, but in float32 that cancels
+ * for large negative x (y is close to -alpha); the input keeps full precision.
+ */
+export function eluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: AlphaActivationParams): void {
+  const { size, alpha } = params;
+  for (let index = 0; index < size; index++) {
+    const value = input[index]!;
+    dInput[index] = value > 0 ? dOut[index]! : dOut[index]! * alpha * Math.exp(value);
+  }
+}
+
+/**
+ * input [size], output [size] (overwritten): the exact GELU x * Phi(x), Phi the standard normal
+ * distribution function (Hendrycks and Gimpel, 2016; PyTorch's default, not the tanh approximation).
+ */
+export function gelu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void {
+  for (let index = 0; index < params.size; index++) {
+    const value = input[index]!;
+    output[index] = value * normalCdf(value);
+  }
+}
+
+/** dOut [size], input [size] (the forward input), dInput [size] (overwritten): gelu'(x) = Phi(x) + x * phi(x). */
+export function geluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void {
+  for (let index = 0; index < params.size; index++) {
+    const value = input[index]!;
+    const density = Math.exp(-0.5 * value * value) / Math.sqrt(2 * Math.PI);
+    dInput[index] = dOut[index]! * (normalCdf(value) + value * density);
+  }
+}
+
+/** input [size], output [size] (overwritten): SiLU (also called Swish) x * s(x), s the sigmoid. */
+export function silu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void {
+  for (let index = 0; index < params.size; index++) {
+    const value = input[index]!;
+    output[index] = value * logistic(value);
+  }
+}
+
+/** dOut [size], input [size] (the forward input), dInput [size] (overwritten): silu'(x) = s(x) * (1 + x * (1 - s(x))). */
+export function siluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void {
+  for (let index = 0; index < params.size; index++) {
+    const value = input[index]!;
+    const s = logistic(value);
+    dInput[index] = dOut[index]! * s * (1 + value * (1 - s));
+  }
+}
+
+/** The sigmoid 1 / (1 + e^-x), written as in `sigmoid` so that e^x never overflows. */
+function logistic(value: number): number {
+  if (value >= 0) return 1 / (1 + Math.exp(-value));
+  const exponential = Math.exp(value);
+  return exponential / (1 + exponential);
 }

@@ -10,35 +10,48 @@
 //   dBias[oc] = sum over images and (oy, ox) of dOut[oy, ox, oc]
 // dIn is therefore a "transposed" convolution of dOut with the same filter: we visit the same
 // (output, tap) pairs as the forward pass and scatter instead of gather, skipping padded taps.
+// Dilation d places tap ky at row oy*strideH - padTop + ky*d. Groups g split the channels: output
+// channel oc of group j = floor(oc / (outC / g)) sums only input channels j * inC/g + i, i < inC/g,
+// with weight w[ky, kx, i, oc] (the filter is [kH, kW, inC / g, outC]).
 
 import type { FloatArray } from '../../core/dtype.js';
 import type { Conv2DParams } from '../params.js';
 
+/** The settings every loop below needs, with the defaults of the optional fields. */
+function layout(params: Conv2DParams) {
+  const groups = params.groups ?? 1;
+  return { dilationH: params.dilationH ?? 1, dilationW: params.dilationW ?? 1, groups, groupInC: params.inC / groups, groupOutC: params.outC / groups };
+}
+
 /**
  * input  [batch, inH, inW, inC]
- * filter [kH, kW, inC, outC]
+ * filter [kH, kW, inC / groups, outC]
  * bias   [outC] or null
  * output [batch, outH, outW, outC] (overwritten), then max(output, 0) if params.activation is 'relu'
  */
 export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams): void {
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
+  const { dilationH, dilationW, groups, groupInC, groupOutC } = layout(params);
   const accumulator = new Float64Array(outC);
   for (let image = 0; image < batch; image++) {
     for (let oy = 0; oy < outH; oy++) {
       for (let ox = 0; ox < outW; ox++) {
         for (let oc = 0; oc < outC; oc++) accumulator[oc] = bias === null ? 0 : bias[oc]!;
         for (let ky = 0; ky < kH; ky++) {
-          const iy = oy * strideH - padTop + ky;
+          const iy = oy * strideH - padTop + ky * dilationH;
           if (iy < 0 || iy >= inH) continue;
           for (let kx = 0; kx < kW; kx++) {
-            const ix = ox * strideW - padLeft + kx;
+            const ix = ox * strideW - padLeft + kx * dilationW;
             if (ix < 0 || ix >= inW) continue;
             const inBase = ((image * inH + iy) * inW + ix) * inC;
-            const filterBase = (ky * kW + kx) * inC * outC;
-            for (let ic = 0; ic < inC; ic++) {
-              const value = input[inBase + ic]!;
-              const weightBase = filterBase + ic * outC;
-              for (let oc = 0; oc < outC; oc++) accumulator[oc] += value * filter[weightBase + oc]!;
+            const filterBase = (ky * kW + kx) * groupInC * outC;
+            for (let group = 0; group < groups; group++) {
+              for (let i = 0; i < groupInC; i++) {
+                const value = input[inBase + group * groupInC + i]!;
+                const weightBase = filterBase + i * outC + group * groupOutC;
+                const outBase = group * groupOutC;
+                for (let m = 0; m < groupOutC; m++) accumulator[outBase + m] += value * filter[weightBase + m]!;
+              }
             }
           }
         }
@@ -53,29 +66,33 @@ export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray |
 
 /**
  * dOut   [batch, outH, outW, outC]
- * filter [kH, kW, inC, outC]
+ * filter [kH, kW, inC / groups, outC]
  * dInput [batch, inH, inW, inC] (overwritten)
  */
 export function conv2dBackpropInput(dOut: FloatArray, filter: FloatArray, dInput: FloatArray, params: Conv2DParams): void {
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
+  const { dilationH, dilationW, groups, groupInC, groupOutC } = layout(params);
   dInput.fill(0);
   for (let image = 0; image < batch; image++) {
     for (let oy = 0; oy < outH; oy++) {
       for (let ox = 0; ox < outW; ox++) {
         const dOutBase = ((image * outH + oy) * outW + ox) * outC;
         for (let ky = 0; ky < kH; ky++) {
-          const iy = oy * strideH - padTop + ky;
+          const iy = oy * strideH - padTop + ky * dilationH;
           if (iy < 0 || iy >= inH) continue;
           for (let kx = 0; kx < kW; kx++) {
-            const ix = ox * strideW - padLeft + kx;
+            const ix = ox * strideW - padLeft + kx * dilationW;
             if (ix < 0 || ix >= inW) continue;
             const inBase = ((image * inH + iy) * inW + ix) * inC;
-            const filterBase = (ky * kW + kx) * inC * outC;
-            for (let ic = 0; ic < inC; ic++) {
-              const weightBase = filterBase + ic * outC;
-              let sum = 0;
-              for (let oc = 0; oc < outC; oc++) sum += dOut[dOutBase + oc]! * filter[weightBase + oc]!;
-              dInput[inBase + ic] += sum;
+            const filterBase = (ky * kW + kx) * groupInC * outC;
+            for (let group = 0; group < groups; group++) {
+              for (let i = 0; i < groupInC; i++) {
+                const weightBase = filterBase + i * outC + group * groupOutC;
+                const outBase = dOutBase + group * groupOutC;
+                let sum = 0;
+                for (let m = 0; m < groupOutC; m++) sum += dOut[outBase + m]! * filter[weightBase + m]!;
+                dInput[inBase + group * groupInC + i] += sum;
+              }
             }
           }
         }
@@ -87,10 +104,11 @@ export function conv2dBackpropInput(dOut: FloatArray, filter: FloatArray, dInput
 /**
  * input   [batch, inH, inW, inC]
  * dOut    [batch, outH, outW, outC]
- * dFilter [kH, kW, inC, outC] (overwritten)
+ * dFilter [kH, kW, inC / groups, outC] (overwritten)
  */
 export function conv2dBackpropFilter(input: FloatArray, dOut: FloatArray, dFilter: FloatArray, params: Conv2DParams): void {
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
+  const { dilationH, dilationW, groups, groupInC, groupOutC } = layout(params);
   // Sums run over batch * outH * outW terms: accumulate in float64, round once.
   const accumulator = new Float64Array(dFilter.length);
   for (let image = 0; image < batch; image++) {
@@ -98,17 +116,20 @@ export function conv2dBackpropFilter(input: FloatArray, dOut: FloatArray, dFilte
       for (let ox = 0; ox < outW; ox++) {
         const dOutBase = ((image * outH + oy) * outW + ox) * outC;
         for (let ky = 0; ky < kH; ky++) {
-          const iy = oy * strideH - padTop + ky;
+          const iy = oy * strideH - padTop + ky * dilationH;
           if (iy < 0 || iy >= inH) continue;
           for (let kx = 0; kx < kW; kx++) {
-            const ix = ox * strideW - padLeft + kx;
+            const ix = ox * strideW - padLeft + kx * dilationW;
             if (ix < 0 || ix >= inW) continue;
             const inBase = ((image * inH + iy) * inW + ix) * inC;
-            const filterBase = (ky * kW + kx) * inC * outC;
-            for (let ic = 0; ic < inC; ic++) {
-              const value = input[inBase + ic]!;
-              const weightBase = filterBase + ic * outC;
-              for (let oc = 0; oc < outC; oc++) accumulator[weightBase + oc] += value * dOut[dOutBase + oc]!;
+            const filterBase = (ky * kW + kx) * groupInC * outC;
+            for (let group = 0; group < groups; group++) {
+              for (let i = 0; i < groupInC; i++) {
+                const value = input[inBase + group * groupInC + i]!;
+                const weightBase = filterBase + i * outC + group * groupOutC;
+                const outBase = dOutBase + group * groupOutC;
+                for (let m = 0; m < groupOutC; m++) accumulator[weightBase + m] += value * dOut[outBase + m]!;
+              }
             }
           }
         }

@@ -1,7 +1,7 @@
 // Reference elementwise arithmetic (gradient accumulation) and bias kernels.
 
 import type { FloatArray } from '../../core/dtype.js';
-import type { ElementwiseParams, RowsParams } from '../params.js';
+import type { CopyColumnsParams, ElementwiseParams, RowsParams } from '../params.js';
 
 /** a [size], b [size], output [size] (overwritten; may alias a or b) */
 export function add(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void {
@@ -26,4 +26,18 @@ export function biasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsPar
     for (let column = 0; column < columns; column++) accumulator[column] += dOut[base + column]!;
   }
   dBias.set(accumulator);
+}
+
+/**
+ * Copies a [rows, columns] block between two row-major matrices: source columns [sourceOffset, +columns)
+ * of rows of sourceStride values to destination columns [destinationOffset, +columns) of rows of
+ * destinationStride values (the rest of destination is left alone). Concatenation and its gradient.
+ */
+export function copyColumns(source: FloatArray, destination: FloatArray, params: CopyColumnsParams): void {
+  const { rows, columns, sourceStride, sourceOffset, destinationStride, destinationOffset } = params;
+  for (let row = 0; row < rows; row++) {
+    for (let column = 0; column < columns; column++) {
+      destination[row * destinationStride + destinationOffset + column] = source[row * sourceStride + sourceOffset + column]!;
+    }
+  }
 }

@@ -1,13 +1,17 @@
 // The reference backend: every kernel as plain TypeScript loops over ordinary typed arrays.
 
 import { allocateOnHeap, type Backend } from '../registry.js';
-import { relu, reluGrad, sigmoid, sigmoidGrad, tanh, tanhGrad } from './activations.js';
+import { batchNorm, batchNormGrad, batchNormStats } from './batchNorm.js';
+import { elu, eluGrad, gelu, geluGrad, leakyRelu, leakyReluGrad, relu, reluGrad, sigmoid, sigmoidGrad, silu, siluGrad, tanh, tanhGrad } from './activations.js';
+import { avgPool2d, avgPool2dBackprop } from './avgPool2d.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d.js';
-import { add, biasAdd, biasAddGrad } from './elementwise.js';
+import { dropout } from './dropout.js';
+import { add, biasAdd, biasAddGrad, copyColumns } from './elementwise.js';
 import { matMul } from './matMul.js';
 import { maxPool2d, maxPool2dBackprop } from './maxPool2d.js';
-import { adamUpdate, sgdUpdate } from './optimizerUpdates.js';
+import { adagradUpdate, adamUpdate, clipGradient, rmsPropUpdate, sgdUpdate, sumOfSquares } from './optimizerUpdates.js';
 import { softmax, softmaxCrossEntropy, softmaxGrad, softmaxCrossEntropyGrad } from './softmax.js';
+import { zeroPad2d, zeroPad2dBackprop } from './zeroPad2d.js';
 
 export const referenceBackend: Backend = {
   name: 'reference',
@@ -18,6 +22,10 @@ export const referenceBackend: Backend = {
     Conv2DBackpropFilter: conv2dBackpropFilter,
     MaxPool2D: maxPool2d,
     MaxPool2DBackprop: maxPool2dBackprop,
+    AvgPool2D: avgPool2d,
+    AvgPool2DBackprop: avgPool2dBackprop,
+    ZeroPad2D: zeroPad2d,
+    ZeroPad2DBackprop: zeroPad2dBackprop,
     MatMul: matMul,
     BiasAdd: biasAdd,
     BiasAddGrad: biasAddGrad,
@@ -27,12 +35,29 @@ export const referenceBackend: Backend = {
     SigmoidGrad: sigmoidGrad,
     Tanh: tanh,
     TanhGrad: tanhGrad,
+    LeakyRelu: leakyRelu,
+    LeakyReluGrad: leakyReluGrad,
+    Elu: elu,
+    EluGrad: eluGrad,
+    Gelu: gelu,
+    GeluGrad: geluGrad,
+    Silu: silu,
+    SiluGrad: siluGrad,
     Softmax: softmax,
     SoftmaxGrad: softmaxGrad,
     SoftmaxCrossEntropy: softmaxCrossEntropy,
     SoftmaxCrossEntropyGrad: softmaxCrossEntropyGrad,
     Add: add,
+    Dropout: dropout,
+    CopyColumns: copyColumns,
+    BatchNormStats: batchNormStats,
+    BatchNorm: batchNorm,
+    BatchNormGrad: batchNormGrad,
     SgdUpdate: sgdUpdate,
     AdamUpdate: adamUpdate,
+    RmsPropUpdate: rmsPropUpdate,
+    AdagradUpdate: adagradUpdate,
+    SumOfSquares: sumOfSquares,
+    ClipGradient: clipGradient,
   },
 };

@@ -2,9 +2,11 @@
 // Fusing keeps the loss finite: log softmax(z)_j = z_j - max(z) - log(sum_i exp(z_i - max(z))),
 // so no probability is ever rounded to 0 and then logged. Its gradient with respect to the logits is
 // softmax(z) * sum(t) - t for a target row t (= p - t for a one-hot or probability target).
+// Label smoothing epsilon replaces t by t' = (1 - epsilon) t + epsilon sum(t) / columns, which has the
+// same sum, so the loss is -sum_j t'_j log p_j and its gradient p sum(t) - t': one formula for both.
 
 import type { FloatArray } from '../../core/dtype.js';
-import type { RowsParams, SoftmaxCrossEntropyGradParams } from '../params.js';
+import type { RowsParams, SoftmaxCrossEntropyGradParams, SoftmaxCrossEntropyParams } from '../params.js';
 
 /** logits [rows, columns], output [rows, columns] (overwritten): each row sums to 1. */
 export function softmax(logits: FloatArray, output: FloatArray, params: RowsParams): void {
@@ -44,18 +46,22 @@ export function softmaxGrad(dOut: FloatArray, output: FloatArray, dInput: FloatA
  * logits        [rows, columns]
  * targets       [rows, columns] target probabilities (one-hot for hard labels)
  * probabilities [rows, columns] softmax of the logits (overwritten), kept for the gradient
- * losses        [rows] cross-entropy of each row (overwritten)
+ * losses        [rows] cross-entropy of each row (overwritten), against the smoothed targets
  */
 export function softmaxCrossEntropy(
   logits: FloatArray,
   targets: FloatArray,
   probabilities: FloatArray,
   losses: FloatArray,
-  params: RowsParams,
+  params: SoftmaxCrossEntropyParams,
 ): void {
   const { rows, columns } = params;
+  const smoothing = params.labelSmoothing ?? 0;
   for (let row = 0; row < rows; row++) {
     const base = row * columns;
+    let targetSum = 0;
+    for (let column = 0; column < columns; column++) targetSum += targets[base + column]!;
+    const spread = (smoothing * targetSum) / columns;
     let max = -Infinity;
     for (let column = 0; column < columns; column++) max = Math.max(max, logits[base + column]!);
     let sum = 0;
@@ -65,7 +71,7 @@ export function softmaxCrossEntropy(
     for (let column = 0; column < columns; column++) {
       const logProbability = logits[base + column]! - max - logSum;
       probabilities[base + column] = Math.exp(logProbability);
-      const target = targets[base + column]!;
+      const target = (1 - smoothing) * targets[base + column]! + spread;
       if (target !== 0) loss -= target * logProbability;
     }
     losses[row] = loss;
@@ -75,7 +81,7 @@ export function softmaxCrossEntropy(
 /**
  * probabilities [rows, columns] from softmaxCrossEntropy
  * targets       [rows, columns]
- * dLogits       [rows, columns] (overwritten): (probabilities * sum(targets) - targets) * scale
+ * dLogits       [rows, columns] (overwritten): (probabilities * sum(targets) - smoothed targets) * scale
  */
 export function softmaxCrossEntropyGrad(
   probabilities: FloatArray,
@@ -84,12 +90,15 @@ export function softmaxCrossEntropyGrad(
   params: SoftmaxCrossEntropyGradParams,
 ): void {
   const { rows, columns, scale } = params;
+  const smoothing = params.labelSmoothing ?? 0;
   for (let row = 0; row < rows; row++) {
     const base = row * columns;
     let targetSum = 0;
     for (let column = 0; column < columns; column++) targetSum += targets[base + column]!;
+    const spread = (smoothing * targetSum) / columns;
     for (let column = 0; column < columns; column++) {
-      dLogits[base + column] = (probabilities[base + column]! * targetSum - targets[base + column]!) * scale;
+      const target = (1 - smoothing) * targets[base + column]! + spread;
+      dLogits[base + column] = (probabilities[base + column]! * targetSum - target) * scale;
     }
   }
 }

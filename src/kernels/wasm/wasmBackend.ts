@@ -7,8 +7,9 @@
 
 import { ValueError } from '../../core/errors.js';
 import { allocateArray, type DType, type FloatArray } from '../../core/dtype.js';
+import { dropoutThreshold, lowbias32 } from '../js/dropout.js';
 import { referenceBackend } from '../js/referenceBackend.js';
-import type { Conv2DParams, Pool2DParams } from '../params.js';
+import type { Conv2DParams, Pool2DParams, ZeroPad2DParams } from '../params.js';
 import type { Backend, KernelTable } from '../registry.js';
 import { Arena } from './arena.js';
 import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js';
@@ -18,7 +19,12 @@ const EXPORT_NAMES = [
   'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'maxPool2d', 'maxPool2dBackprop', 'matMul',
   'biasAdd', 'biasAddGrad', 'relu', 'reluGrad', 'sigmoid', 'sigmoidGrad', 'tanh', 'tanhGrad', 'softmax',
   'softmaxGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad', 'add', 'sgdUpdate', 'adamUpdate',
+  'rmsPropUpdate', 'adagradUpdate', 'sumOfSquares', 'clipGradient',
   'conv2dWinograd', 'conv2dWinogradFilter', 'conv2dWinograd4',
+  'batchNormStats', 'batchNorm', 'batchNormGrad', 'copyColumns',
+  'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter',
+  'leakyRelu', 'leakyReluGrad', 'elu', 'eluGrad', 'gelu', 'geluGrad', 'silu', 'siluGrad',
+  'avgPool2d', 'avgPool2dBackprop', 'zeroPad2d', 'zeroPad2dBackprop', 'dropout',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 type Kernel = (job: number, threadIndex: number, threadCount: number) => void;
@@ -53,7 +59,8 @@ export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4';
  * 16x16x64->64 32 -> 17 -> 12.5 ms, 8x8x64->128 14 -> 7.4 -> 6.2 ms; the input gradient gains alike.
  */
 export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'backpropInput' | 'backpropFilter'): ConvolutionAlgorithm {
-  const isSmallWindow = params.kH === 3 && params.kW === 3 && params.strideH === 1 && params.strideW === 1;
+  const isPlain = (params.dilationH ?? 1) === 1 && (params.dilationW ?? 1) === 1 && (params.groups ?? 1) === 1;
+  const isSmallWindow = isPlain && params.kH === 3 && params.kW === 3 && params.strideH === 1 && params.strideW === 1;
   const pads = [params.padTop, params.padBottom, params.padLeft, params.padRight];
   const [inC, outC] = pass === 'backpropInput' ? [params.outC, params.inC] : [params.inC, params.outC];
   const isSupported = isSmallWindow && pads.every((pad) => pad <= 2) && inC % 4 === 0 && outC % 4 === 0 && inC >= 16;
@@ -251,6 +258,10 @@ class Runtime {
       panelRows, params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.outC,
       params.kH, params.kW, params.strideH, params.strideW, params.padTop, params.padLeft,
     ];
+    // Fields 22-24 of the im2col kernels (conv2d.ts); 20 and 21 come before them.
+    const sliceFields = (params: Conv2DParams) => [params.dilationH ?? 1, params.dilationW ?? 1, params.groups ?? 1];
+    // The im2col kernels keep a 16-byte record of the channel slice before their panel.
+    const sliceBytes = 16;
     const poolFields = (params: Pool2DParams) => [
       params.batch, params.inH, params.inW, params.inC, params.outH, params.outW,
       params.kH, params.kW, params.strideH, params.strideW, params.padTop, params.padLeft,
@@ -263,6 +274,9 @@ class Runtime {
       return { chunkTiles, bytes: gemmScratch + 36 * 16 + positions * (inC * outC + chunkTiles * (inC + outC)) * 4 };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) => (algorithm === 'winograd4x4' ? 'conv2dWinograd4' : 'conv2dWinograd');
+    const padFields = (params: ZeroPad2DParams) => [
+      params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.padTop, params.padLeft,
+    ];
     return {
       Conv2D: (input, filter, bias, output, params) => {
         if (isFloat64(input, filter, bias, output)) return reference.Conv2D(input, filter, bias, output, params);
@@ -273,10 +287,16 @@ class Runtime {
           this.invoke(winogradExport(algorithm), [input, filter, bias, output], [output], [...convFields(params, chunkTiles), 0, isRelu(params)], work, bytes);
           return;
         }
-        const depth = params.kH * params.kW * params.inC;
+        if (isDepthwise(params)) {
+          const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.outC;
+          this.invoke('depthwiseConv2d', [input, filter, bias, output], [output], [...NO_SCRATCH, ...convFields(params, 0), 0, isRelu(params), ...sliceFields(params)], work);
+          return;
+        }
+        const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
         const panelRows = panelRowsFor(depth);
         const work = params.batch * params.outH * params.outW * depth * params.outC;
-        this.invoke('conv2d', [input, filter, bias, output], [output], [...convFields(params, panelRows), 0, isRelu(params)], work, gemmScratch + panelRows * depth * 4);
+        const fields = [...convFields(params, panelRows), 0, isRelu(params), ...sliceFields(params)];
+        this.invoke('conv2d', [input, filter, bias, output], [output], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
       },
       Conv2DBackpropInput: (dOut, filter, dInput, params) => {
         if (isFloat64(dOut, filter, dInput)) return reference.Conv2DBackpropInput(dOut, filter, dInput, params);
@@ -292,11 +312,18 @@ class Runtime {
           this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], [...convFields(gradientPass, chunkTiles), 1, 0], work, bytes);
           return;
         }
-        const depth = params.kH * params.kW * params.outC;
+        if (isDepthwise(params)) {
+          const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.outC;
+          this.invoke('depthwiseConv2dBackpropInput', [dOut, filter, dInput, null], [dInput], [...NO_SCRATCH, ...convFields(params, 0), 0, 0, ...sliceFields(params)], work);
+          return;
+        }
+        const groups = params.groups ?? 1;
+        const depth = params.kH * params.kW * (params.outC / groups);
         const panelRows = panelRowsFor(depth);
         const work = params.batch * params.inH * params.inW * depth * params.inC;
-        const scratch = gemmScratch + (depth * params.inC + 8) * 4 + panelRows * depth * 4;
-        this.invoke('conv2dBackpropInput', [dOut, filter, dInput, null], [dInput], convFields(params, panelRows), work, scratch);
+        // The rearranged filter (every group's block) and one group's panel.
+        const scratch = gemmScratch + (params.kH * params.kW * params.outC * (params.inC / groups) + 8) * 4 + panelRows * depth * 4;
+        this.invoke('conv2dBackpropInput', [dOut, filter, dInput, null], [dInput], [...convFields(params, panelRows), 0, 0, ...sliceFields(params)], work, scratch);
       },
       Conv2DBackpropFilter: (input, dOut, dFilter, params) => {
         if (isFloat64(input, dOut, dFilter)) return reference.Conv2DBackpropFilter(input, dOut, dFilter, params);
@@ -309,10 +336,16 @@ class Runtime {
           this.invoke('conv2dWinogradFilter', [input, dOut, dFilter, null], [dFilter], [...convFields(params, chunkTiles), 0], work, bytes);
           return;
         }
-        const depth = params.kH * params.kW * params.inC;
+        if (isDepthwise(params)) {
+          const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.outC;
+          this.invoke('depthwiseConv2dBackpropFilter', [input, dOut, dFilter, null], [dFilter], [...NO_SCRATCH, ...convFields(params, 0), 0, 0, ...sliceFields(params)], work);
+          return;
+        }
+        const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
         const panelRows = panelRowsFor(depth);
         const work = params.batch * params.outH * params.outW * depth * params.outC;
-        this.invoke('conv2dBackpropFilter', [input, dOut, dFilter, null], [dFilter], convFields(params, panelRows), work, gemmScratch + panelRows * depth * 4);
+        const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params)];
+        this.invoke('conv2dBackpropFilter', [input, dOut, dFilter, null], [dFilter], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
       },
       MaxPool2D: (input, output, argmax, params) => {
         if (isFloat64(input, output)) return reference.MaxPool2D(input, output, argmax, params);
@@ -321,6 +354,23 @@ class Runtime {
       MaxPool2DBackprop: (dOut, argmax, dInput, params) => {
         if (isFloat64(dOut, dInput)) return reference.MaxPool2DBackprop(dOut, argmax, dInput, params);
         this.invoke('maxPool2dBackprop', [dOut, argmax, dInput], [dInput], poolFields(params), dInput.length * ELEMENTWISE_WORK);
+      },
+      AvgPool2D: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.AvgPool2D(input, output, params);
+        this.invoke('avgPool2d', [input, output, null], [output], poolFields(params), output.length * params.kH * params.kW * ELEMENTWISE_WORK);
+      },
+      AvgPool2DBackprop: (dOut, dInput, params) => {
+        if (isFloat64(dOut, dInput)) return reference.AvgPool2DBackprop(dOut, dInput, params);
+        const overlap = Math.ceil(params.kH / params.strideH) * Math.ceil(params.kW / params.strideW);
+        this.invoke('avgPool2dBackprop', [dOut, dInput, null], [dInput], poolFields(params), dInput.length * overlap * ELEMENTWISE_WORK);
+      },
+      ZeroPad2D: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.ZeroPad2D(input, output, params);
+        this.invoke('zeroPad2d', [input, output], [output], padFields(params), output.length * ELEMENTWISE_WORK);
+      },
+      ZeroPad2DBackprop: (dOut, dInput, params) => {
+        if (isFloat64(dOut, dInput)) return reference.ZeroPad2DBackprop(dOut, dInput, params);
+        this.invoke('zeroPad2dBackprop', [dOut, dInput], [dInput], padFields(params), dInput.length * ELEMENTWISE_WORK);
       },
       MatMul: (a, b, output, params) => {
         if (isFloat64(a, b, output)) return reference.MatMul(a, b, output, params);
@@ -360,6 +410,39 @@ class Runtime {
         if (isFloat64(dOut, output, dInput)) return reference.TanhGrad(dOut, output, dInput, params);
         this.invoke('tanhGrad', [dOut, output, dInput], [dInput], [params.size], params.size * ELEMENTWISE_WORK);
       },
+      // Work per value in multiples of ReLU's, from the timings in assembly/activations.ts (ReLU 0.2 ns per value).
+      LeakyRelu: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.LeakyRelu(input, output, params);
+        this.invoke('leakyRelu', [input, output], [output], [params.size, floatField(params.alpha)], params.size * ELEMENTWISE_WORK);
+      },
+      LeakyReluGrad: (dOut, input, dInput, params) => {
+        if (isFloat64(dOut, input, dInput)) return reference.LeakyReluGrad(dOut, input, dInput, params);
+        this.invoke('leakyReluGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.alpha)], params.size * ELEMENTWISE_WORK);
+      },
+      Elu: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.Elu(input, output, params);
+        this.invoke('elu', [input, output], [output], [params.size, floatField(params.alpha)], params.size * 8 * ELEMENTWISE_WORK);
+      },
+      EluGrad: (dOut, input, dInput, params) => {
+        if (isFloat64(dOut, input, dInput)) return reference.EluGrad(dOut, input, dInput, params);
+        this.invoke('eluGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.alpha)], params.size * 8 * ELEMENTWISE_WORK);
+      },
+      Gelu: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.Gelu(input, output, params);
+        this.invoke('gelu', [input, output], [output], [params.size], params.size * 16 * ELEMENTWISE_WORK);
+      },
+      GeluGrad: (dOut, input, dInput, params) => {
+        if (isFloat64(dOut, input, dInput)) return reference.GeluGrad(dOut, input, dInput, params);
+        this.invoke('geluGrad', [dOut, input, dInput], [dInput], [params.size], params.size * 24 * ELEMENTWISE_WORK);
+      },
+      Silu: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.Silu(input, output, params);
+        this.invoke('silu', [input, output], [output], [params.size], params.size * 8 * ELEMENTWISE_WORK);
+      },
+      SiluGrad: (dOut, input, dInput, params) => {
+        if (isFloat64(dOut, input, dInput)) return reference.SiluGrad(dOut, input, dInput, params);
+        this.invoke('siluGrad', [dOut, input, dInput], [dInput], [params.size], params.size * 12 * ELEMENTWISE_WORK);
+      },
       Softmax: (logits, output, params) => {
         if (isFloat64(logits, output)) return reference.Softmax(logits, output, params);
         this.invoke('softmax', [logits, output], [output], [params.rows, params.columns], params.rows * params.columns * 16 * ELEMENTWISE_WORK);
@@ -370,15 +453,40 @@ class Runtime {
       },
       SoftmaxCrossEntropy: (logits, targets, probabilities, losses, params) => {
         if (isFloat64(logits, targets, probabilities, losses)) return reference.SoftmaxCrossEntropy(logits, targets, probabilities, losses, params);
-        this.invoke('softmaxCrossEntropy', [logits, targets, probabilities, losses], [probabilities, losses], [params.rows, params.columns], params.rows * params.columns * 16 * ELEMENTWISE_WORK);
+        this.invoke('softmaxCrossEntropy', [logits, targets, probabilities, losses], [probabilities, losses], [params.rows, params.columns, floatField(params.labelSmoothing ?? 0)], params.rows * params.columns * 16 * ELEMENTWISE_WORK);
       },
       SoftmaxCrossEntropyGrad: (probabilities, targets, dLogits, params) => {
         if (isFloat64(probabilities, targets, dLogits)) return reference.SoftmaxCrossEntropyGrad(probabilities, targets, dLogits, params);
-        this.invoke('softmaxCrossEntropyGrad', [probabilities, targets, dLogits], [dLogits], [params.rows, params.columns, floatField(params.scale)], params.rows * params.columns * ELEMENTWISE_WORK);
+        this.invoke('softmaxCrossEntropyGrad', [probabilities, targets, dLogits], [dLogits], [params.rows, params.columns, floatField(params.scale), floatField(params.labelSmoothing ?? 0)], params.rows * params.columns * ELEMENTWISE_WORK);
       },
       Add: (a, b, output, params) => {
         if (isFloat64(a, b, output)) return reference.Add(a, b, output, params);
         this.invoke('add', [a, b, output], [output], [params.size], params.size * ELEMENTWISE_WORK);
+      },
+      Dropout: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.Dropout(input, output, params);
+        const fields = [params.size, lowbias32(params.seed) | 0, dropoutThreshold(params.rate) | 0, floatField(1 / (1 - params.rate))];
+        this.invoke('dropout', [input, output], [output], fields, params.size * ELEMENTWISE_WORK);
+      },
+      CopyColumns: (source, destination, params) => {
+        if (isFloat64(source, destination)) return reference.CopyColumns(source, destination, params);
+        const fields = [params.rows, params.columns, params.sourceStride, params.sourceOffset, params.destinationStride, params.destinationOffset];
+        this.invoke('copyColumns', [source, destination], [destination], fields, params.rows * params.columns * ELEMENTWISE_WORK);
+      },
+      BatchNormStats: (input, mean, variance, params) => {
+        if (isFloat64(input, mean, variance)) return reference.BatchNormStats(input, mean, variance, params);
+        this.invoke('batchNormStats', [input, mean, variance], [mean, variance], [params.rows, params.columns], params.rows * params.columns * 2 * ELEMENTWISE_WORK);
+      },
+      BatchNorm: (input, scale, shift, output, params) => {
+        if (isFloat64(input, scale, shift, output)) return reference.BatchNorm(input, scale, shift, output, params);
+        this.invoke('batchNorm', [input, scale, shift, output], [output], [params.rows, params.columns], params.rows * params.columns * ELEMENTWISE_WORK);
+      },
+      BatchNormGrad: (dOut, input, mean, variance, gamma, dInput, dGamma, dBeta, params) => {
+        if (isFloat64(dOut, input, mean, variance, gamma, dInput, dGamma, dBeta)) {
+          return reference.BatchNormGrad(dOut, input, mean, variance, gamma, dInput, dGamma, dBeta, params);
+        }
+        const fields = [params.rows, params.columns, floatField(params.epsilon), params.isThroughStatistics ? 1 : 0];
+        this.invoke('batchNormGrad', [dOut, input, mean, variance, gamma, dInput, dGamma, dBeta], [dInput, dGamma, dBeta], fields, params.rows * params.columns * 4 * ELEMENTWISE_WORK);
       },
       SgdUpdate: (weights, gradient, velocity, params) => {
         if (isFloat64(weights, gradient, velocity)) return reference.SgdUpdate(weights, gradient, velocity, params);
@@ -389,12 +497,51 @@ class Runtime {
         if (isFloat64(weights, gradient, firstMoment, secondMoment)) return reference.AdamUpdate(weights, gradient, firstMoment, secondMoment, params);
         const fields = [
           params.size, params.learningRate, params.beta1, params.beta2, params.epsilon,
-          1 - params.beta1 ** params.step, 1 - params.beta2 ** params.step, params.weightDecay,
+          1 - params.beta1 ** params.step, 1 - params.beta2 ** params.step, params.weightDecay, params.decoupledWeightDecay ?? 0,
         ].map((value, index) => (index === 0 ? value : floatField(value)));
         this.invoke('adamUpdate', [weights, gradient, firstMoment, secondMoment], [weights, firstMoment, secondMoment], fields, params.size * 8 * ELEMENTWISE_WORK);
       },
+      RmsPropUpdate: (weights, gradient, squareAverage, momentumBuffer, gradientAverage, params) => {
+        if (isFloat64(weights, gradient, squareAverage, momentumBuffer, gradientAverage)) {
+          return reference.RmsPropUpdate(weights, gradient, squareAverage, momentumBuffer, gradientAverage, params);
+        }
+        const buffers = [weights, gradient, squareAverage, params.momentum === 0 ? null : momentumBuffer, params.isCentered ? gradientAverage : null];
+        const outputs = buffers.filter((buffer, index): buffer is FloatArray => index !== 1 && buffer !== null);
+        const fields = [
+          params.size, floatField(params.learningRate), floatField(params.rho), floatField(params.epsilon), floatField(params.momentum),
+          params.isCentered ? 1 : 0, floatField(params.weightDecay),
+        ];
+        this.invoke('rmsPropUpdate', buffers, outputs, fields, params.size * 8 * ELEMENTWISE_WORK);
+      },
+      AdagradUpdate: (weights, gradient, accumulator, params) => {
+        if (isFloat64(weights, gradient, accumulator)) return reference.AdagradUpdate(weights, gradient, accumulator, params);
+        const fields = [params.size, floatField(params.learningRate), floatField(params.epsilon), floatField(params.weightDecay)];
+        this.invoke('adagradUpdate', [weights, gradient, accumulator], [weights, accumulator], fields, params.size * 4 * ELEMENTWISE_WORK);
+      },
+      SumOfSquares: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.SumOfSquares(input, output, params);
+        // No work estimate: it runs on one thread, so its sum has one order for any thread count.
+        this.invoke('sumOfSquares', [input, output], [output], [params.size], 0);
+      },
+      ClipGradient: (gradient, output, params) => {
+        if (isFloat64(gradient, output)) return reference.ClipGradient(gradient, output, params);
+        const fields = [params.size, floatField(params.scale), floatField(params.clipValue)];
+        this.invoke('clipGradient', [gradient, output], [output], fields, params.size * ELEMENTWISE_WORK);
+      },
     };
   }
+}
+
+/** Job fields 4 and 5 (scratch base and bytes) of a convolution kernel that needs no scratch. */
+const NO_SCRATCH = [0, 0];
+
+/**
+ * One kernel per channel (groups = inC = outC): the direct kernels of depthwise.ts. (A depthwise
+ * layer with several filters per channel runs as grouped im2col + GEMM.)
+ */
+function isDepthwise(params: Conv2DParams): boolean {
+  const groups = params.groups ?? 1;
+  return groups > 1 && groups === params.inC && groups === params.outC;
 }
 
 /** Job field 21 of the convolution kernels: 1 when a ReLU is fused into the output. */

@@ -1,0 +1,134 @@
+// Average pooling kernels of the WebAssembly SIMD backend (reference: src/kernels/js/avgPool2d.ts):
+// the mean over the valid (non-padded) values of each window. Both passes keep 4 channels per f32x4
+// (channels past the last multiple of 4 run one at a time). Forward splits output pixels over threads.
+// Backward gathers instead of scattering: each input pixel sums the shares of the outputs whose
+// windows cover it, so threads split input rows, nothing is zero-filled first, and no two threads
+// write the same value (results do not depend on the thread count).
+//
+// Job record: 0 input or dOut, 1 output or dInput, 2 unused (0),
+//   3 batch, 4 inH, 5 inW, 6 channels, 7 outH, 8 outW, 9 kH, 10 kW, 11 strideH, 12 strideW, 13 padTop, 14 padLeft
+
+import { pointerField, poolGeometryOf, rangeEnd, rangeStart } from './job';
+
+/** First input row (or column) of the window of output `out`. */
+@inline function spanStart(out: i32, stride: i32, padBefore: i32): i32 {
+  return max(0, out * stride - padBefore);
+}
+
+/** One past the last input row (or column) of the window of output `out`. */
+@inline function spanEnd(out: i32, stride: i32, padBefore: i32, kSize: i32, inSize: i32): i32 {
+  return min(inSize, out * stride - padBefore + kSize);
+}
+
+/**
+ * input  [batch, inH, inW, C]
+ * output [batch, outH, outW, C]: sum of the window's valid values / their count
+ */
+export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const output = pointerField(job, 1);
+  const g = poolGeometryOf(job);
+  // Locals, not g.field in the loops: stores to output may alias the job record (see maxPool2d.ts).
+  const channels = g.channels;
+  const inH = g.inH;
+  const inW = g.inW;
+  const outH = g.outH;
+  const outW = g.outW;
+  const kH = g.kH;
+  const kW = g.kW;
+  const strideH = g.strideH;
+  const strideW = g.strideW;
+  const padTop = g.padTop;
+  const padLeft = g.padLeft;
+  const vectorEnd = channels & ~3;
+  const imagePixels = outH * outW;
+  const last = rangeEnd(g.batch * imagePixels, 1, threadIndex, threadCount);
+  for (let pixel = rangeStart(g.batch * imagePixels, 1, threadIndex, threadCount); pixel < last; pixel++) {
+    const image = pixel / imagePixels;
+    const oy = (pixel % imagePixels) / outW;
+    const ox = pixel % outW;
+    const yStart = spanStart(oy, strideH, padTop);
+    const yEnd = spanEnd(oy, strideH, padTop, kH, inH);
+    const xStart = spanStart(ox, strideW, padLeft);
+    const xEnd = spanEnd(ox, strideW, padLeft, kW, inW);
+    const count = <f32>((yEnd - yStart) * (xEnd - xStart));
+    const outBase = output + (<usize>(pixel * channels) << 2);
+    for (let c = 0; c < vectorEnd; c += 4) {
+      let sum = f32x4.splat(0);
+      for (let iy = yStart; iy < yEnd; iy++) {
+        const rowBase = input + (<usize>(((image * inH + iy) * inW) * channels + c) << 2);
+        for (let ix = xStart; ix < xEnd; ix++) sum = f32x4.add(sum, v128.load(rowBase + (<usize>(ix * channels) << 2)));
+      }
+      v128.store(outBase + (<usize>c << 2), f32x4.div(sum, f32x4.splat(count)));
+    }
+    for (let c = vectorEnd; c < channels; c++) {
+      let sum: f32 = 0;
+      for (let iy = yStart; iy < yEnd; iy++) {
+        const rowBase = input + (<usize>(((image * inH + iy) * inW) * channels + c) << 2);
+        for (let ix = xStart; ix < xEnd; ix++) sum += load<f32>(rowBase + (<usize>(ix * channels) << 2));
+      }
+      store<f32>(outBase + (<usize>c << 2), sum / count);
+    }
+  }
+}
+
+/**
+ * dOut   [batch, outH, outW, C]
+ * dInput [batch, inH, inW, C] (overwritten): sum of dOut / count over the outputs whose windows cover
+ * the pixel. Output oy covers input row iy when oy * strideH - padTop <= iy < oy * strideH - padTop + kH,
+ * that is for oy from ceil((iy + padTop - kH + 1) / strideH) to floor((iy + padTop) / strideH).
+ */
+export function avgPool2dBackprop(job: usize, threadIndex: i32, threadCount: i32): void {
+  const dOut = pointerField(job, 0);
+  const dInput = pointerField(job, 1);
+  const g = poolGeometryOf(job);
+  const channels = g.channels;
+  const inH = g.inH;
+  const inW = g.inW;
+  const outH = g.outH;
+  const outW = g.outW;
+  const kH = g.kH;
+  const kW = g.kW;
+  const strideH = g.strideH;
+  const strideW = g.strideW;
+  const padTop = g.padTop;
+  const padLeft = g.padLeft;
+  const vectorEnd = channels & ~3;
+  const last = rangeEnd(g.batch * inH, 1, threadIndex, threadCount);
+  for (let row = rangeStart(g.batch * inH, 1, threadIndex, threadCount); row < last; row++) {
+    const image = row / inH;
+    const iy = row % inH;
+    const yFirst = iy + padTop - kH + 1;
+    const oyStart = yFirst <= 0 ? 0 : (yFirst + strideH - 1) / strideH;
+    const oyEnd = min(outH, (iy + padTop) / strideH + 1);
+    for (let ix = 0; ix < inW; ix++) {
+      const xFirst = ix + padLeft - kW + 1;
+      const oxStart = xFirst <= 0 ? 0 : (xFirst + strideW - 1) / strideW;
+      const oxEnd = min(outW, (ix + padLeft) / strideW + 1);
+      const inBase = dInput + (<usize>((row * inW + ix) * channels) << 2);
+      for (let c = 0; c < vectorEnd; c += 4) {
+        let sum = f32x4.splat(0);
+        for (let oy = oyStart; oy < oyEnd; oy++) {
+          const rows = spanEnd(oy, strideH, padTop, kH, inH) - spanStart(oy, strideH, padTop);
+          for (let ox = oxStart; ox < oxEnd; ox++) {
+            const count = <f32>(rows * (spanEnd(ox, strideW, padLeft, kW, inW) - spanStart(ox, strideW, padLeft)));
+            const share = v128.load(dOut + (<usize>(((image * outH + oy) * outW + ox) * channels + c) << 2));
+            sum = f32x4.add(sum, f32x4.div(share, f32x4.splat(count)));
+          }
+        }
+        v128.store(inBase + (<usize>c << 2), sum);
+      }
+      for (let c = vectorEnd; c < channels; c++) {
+        let sum: f32 = 0;
+        for (let oy = oyStart; oy < oyEnd; oy++) {
+          const rows = spanEnd(oy, strideH, padTop, kH, inH) - spanStart(oy, strideH, padTop);
+          for (let ox = oxStart; ox < oxEnd; ox++) {
+            const count = <f32>(rows * (spanEnd(ox, strideW, padLeft, kW, inW) - spanStart(ox, strideW, padLeft)));
+            sum += load<f32>(dOut + (<usize>(((image * outH + oy) * outW + ox) * channels + c) << 2)) / count;
+          }
+        }
+        store<f32>(inBase + (<usize>c << 2), sum);
+      }
+    }
+  }
+}

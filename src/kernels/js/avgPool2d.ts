@@ -1,0 +1,64 @@
+// Reference average pooling. Each output is the mean of the input values its window covers; padded
+// positions are left out of both the sum and the count (TensorFlow/Keras 'same', PyTorch
+// count_include_pad=False), so an edge window averages fewer values instead of mixing in zeros.
+// Every window holds at least one input value: padding is smaller than the window (ops/maxPool2d.ts).
+
+import type { FloatArray } from '../../core/dtype.js';
+import type { Pool2DParams } from '../params.js';
+
+/** The input rows (or columns) [start, end) that output row (or column) `out` covers. */
+function windowSpan(out: number, stride: number, padBefore: number, kSize: number, inSize: number): [number, number] {
+  const first = out * stride - padBefore;
+  return [Math.max(0, first), Math.min(inSize, first + kSize)];
+}
+
+/**
+ * input  [batch, inH, inW, inC]
+ * output [batch, outH, outW, inC] (overwritten): the mean of the valid values of each window.
+ */
+export function avgPool2d(input: FloatArray, output: FloatArray, params: Pool2DParams): void {
+  const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = params;
+  let outIndex = 0;
+  for (let image = 0; image < batch; image++) {
+    for (let oy = 0; oy < outH; oy++) {
+      const [yStart, yEnd] = windowSpan(oy, strideH, padTop, kH, inH);
+      for (let ox = 0; ox < outW; ox++) {
+        const [xStart, xEnd] = windowSpan(ox, strideW, padLeft, kW, inW);
+        const count = (yEnd - yStart) * (xEnd - xStart);
+        for (let channel = 0; channel < inC; channel++, outIndex++) {
+          let sum = 0;
+          for (let iy = yStart; iy < yEnd; iy++) {
+            for (let ix = xStart; ix < xEnd; ix++) sum += input[((image * inH + iy) * inW + ix) * inC + channel]!;
+          }
+          output[outIndex] = sum / count;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dOut   [batch, outH, outW, inC]
+ * dInput [batch, inH, inW, inC] (overwritten): each output's gradient, divided by its window's count,
+ * goes to every valid position of the window; overlapping windows add up.
+ */
+export function avgPool2dBackprop(dOut: FloatArray, dInput: FloatArray, params: Pool2DParams): void {
+  const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = params;
+  dInput.fill(0);
+  let outIndex = 0;
+  for (let image = 0; image < batch; image++) {
+    for (let oy = 0; oy < outH; oy++) {
+      const [yStart, yEnd] = windowSpan(oy, strideH, padTop, kH, inH);
+      for (let ox = 0; ox < outW; ox++) {
+        const [xStart, xEnd] = windowSpan(ox, strideW, padLeft, kW, inW);
+        const count = (yEnd - yStart) * (xEnd - xStart);
+        for (let channel = 0; channel < inC; channel++, outIndex++) {
+          const share = dOut[outIndex]! / count;
+          for (let iy = yStart; iy < yEnd; iy++) {
+            for (let ix = xStart; ix < xEnd; ix++) dInput[((image * inH + iy) * inW + ix) * inC + channel] += share;
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// AvgPool2D: the mean of each window, shrinking the feature map; padded positions are left out of
+// the mean (TensorFlow/Keras 'same'; see kernels/js/avgPool2d.ts).
+
+import type { Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { avgPool2d } from '../ops/avgPool2d.js';
+import type { Pool2DOptions } from '../ops/maxPool2d.js';
+import { Pool2DLayer, type Pool2DLayerOptions } from './pool2d.js';
+
+export type AvgPool2DOptions = Pool2DLayerOptions;
+
+/**
+ * Average pooling over poolSize windows. With padding 'same', an edge window averages only the input
+ * values it covers. Throws ShapeError (naming the layer and the size formula) when the window does not fit.
+ *
+ * @example
+ * new AvgPool2D({ poolSize: 2 }) // 28x28x32 -> 14x14x32
+ */
+export class AvgPool2D extends Pool2DLayer {
+  readonly className = 'AvgPool2D';
+
+  constructor(options: AvgPool2DOptions = {}) {
+    super(options, 'AvgPool2D');
+  }
+
+  protected pool(input: Tensor, options: Pool2DOptions): Tensor {
+    return avgPool2d(input, options);
+  }
+
+  /** One multiply-add per window tap: the mean is the window's dot product with 1 / count. */
+  override multiplyAdds(inputShape: Shape): number {
+    const [outH, outW, channels] = this.computeOutputShape(inputShape) as [number, number, number];
+    return outH * outW * channels * this.poolSize[0] * this.poolSize[1];
+  }
+}

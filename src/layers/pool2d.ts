@@ -1,0 +1,70 @@
+// The common part of the pooling layers (MaxPool2D, AvgPool2D): window options, output shape, the
+// size formula for summaries, and the config. Subclasses only choose the pooling op.
+
+import { ShapeError } from '../core/errors.js';
+import { formatShape, type Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import type { Padding } from '../kernels/params.js';
+import { poolParams, type Pool2DOptions } from '../ops/maxPool2d.js';
+import { describeWindow, pair } from './conv2d.js';
+import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
+
+export interface Pool2DLayerOptions extends LayerOptions {
+  /** Window size; default 2. */
+  poolSize?: number | readonly [number, number];
+  /** Default: the pool size (windows do not overlap). */
+  strides?: number | readonly [number, number];
+  /** Default 'valid'. */
+  padding?: Padding;
+}
+
+export abstract class Pool2DLayer extends Layer {
+  readonly poolSize: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly padding: Padding;
+
+  protected constructor(options: Pool2DLayerOptions, typeName: string) {
+    super(options);
+    this.poolSize = pair(options.poolSize ?? 2, `${typeName} poolSize`);
+    this.strides = pair(options.strides ?? this.poolSize, `${typeName} strides`);
+    this.padding = options.padding ?? 'valid';
+  }
+
+  /** The pooling op on a batch with these options. */
+  protected abstract pool(input: Tensor, options: Pool2DOptions): Tensor;
+
+  computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 3) {
+      throw new ShapeError(`${this.label()}: expects feature maps of height x width x channels but got ${formatShape(inputShape)}`);
+    }
+    const params = poolParams([1, ...inputShape], this.options());
+    return [params.outH, params.outW, inputShape[2]!];
+  }
+
+  call(input: Tensor, _context: CallContext): Tensor {
+    return this.pool(input, this.options());
+  }
+
+  override describeShape(inputShape: Shape): string {
+    return describeWindow(this.label(), inputShape, {
+      kH: this.poolSize[0], kW: this.poolSize[1], strideH: this.strides[0], strideW: this.strides[1], padding: this.padding,
+    });
+  }
+
+  getConfig(): LayerConfig {
+    return {
+      name: this.name,
+      poolSize: [...this.poolSize],
+      strides: [...this.strides],
+      padding: typeof this.padding === 'object' ? [...this.padding] : this.padding,
+    };
+  }
+
+  private options(): Pool2DOptions {
+    return { poolSize: this.poolSize, strides: this.strides, padding: this.padding, name: this.label() };
+  }
+
+  protected label(): string {
+    return `${this.className} '${this.name}'`;
+  }
+}

@@ -1,0 +1,467 @@
+// Model: layers connected as a graph from one Input to class probabilities, with fit / evaluate /
+// predict. Sequential (sequential.ts) is the chain case. Training fuses a final Softmax with the
+// cross-entropy loss: the loss is computed from the logits (the input of that Softmax), which is exact
+// and cannot overflow (kernels/js/softmax.ts).
+
+import type { DType } from '../core/dtype.js';
+import { NonFiniteLossError, ShapeError, ValueError } from '../core/errors.js';
+import { Random } from '../core/random.js';
+import { formatShape, sizeOf, type Shape } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+import { GradientTape } from '../autograd/tape.js';
+import { withScope } from '../kernels/registry.js';
+import { ReLU } from '../layers/activations.js';
+import { Conv2D } from '../layers/conv2d.js';
+import { Input } from '../layers/input.js';
+import type { Layer, SymbolicTensor } from '../layers/layer.js';
+import { Softmax } from '../layers/softmax.js';
+import { softmaxCrossEntropy } from '../ops/softmax.js';
+import { Adam } from '../optim/adam.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import type { LearningRateSchedule } from '../optim/schedules.js';
+import { argmaxRow, checkLabels, classOf, gatherExamples, gatherTargets, type Labels } from './batching.js';
+import type { EpochLogs, History, TrainingCallbacks } from './callbacks.js';
+import { formatSummary, summarize, type ModelSummary } from './summary.js';
+
+export interface ModelOptions {
+  /** Seeds weight initialisation (and, by default, shuffling); default 0. */
+  seed?: number;
+  /** Default 'float32'; 'float64' is for gradient checks. */
+  dtype?: DType;
+}
+
+export interface FitOptions {
+  /** Default: a new Adam with learning rate 0.001. Pass the same one again to continue its state. */
+  optimizer?: Optimizer;
+  /** Default 1. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Shuffle the training examples every epoch; default true. */
+  shuffle?: boolean;
+  /** Seeds shuffling; default the model's seed. */
+  seed?: number;
+  /** Hold out this fraction of the examples (the last ones, before shuffling) for validation. */
+  validationSplit?: number;
+  /** Validation examples and labels; takes precedence over validationSplit. */
+  validationData?: readonly [Tensor, Labels];
+  /** One callback object or several, called in the order given. */
+  callbacks?: TrainingCallbacks | readonly TrainingCallbacks[];
+  /**
+   * Sets optimizer.learningRate before every step to schedule(step), where step is
+   * optimizer.iterations: 0 for a new optimizer, and a second fit with the same optimizer goes on
+   * from where the first ended. It runs per step, not per epoch: wrap a schedule of epochs in
+   * perEpoch(schedule, batchesPerEpoch), or set optimizer.learningRate in onEpochBegin (as the CLI
+   * does). Default: the optimizer's rate is left alone.
+   */
+  learningRateSchedule?: LearningRateSchedule;
+  /**
+   * Label smoothing in [0, 1] of the training loss: target rows t count as (1 - s) t + s / classes.
+   * The training loss reported is the smoothed one; evaluate and the validation figures use plain
+   * cross-entropy. Default 0.
+   */
+  labelSmoothing?: number;
+  /**
+   * Changes every gathered training batch [batch, ...inputShape] (NHWC for images) in place before
+   * the forward pass: random crops, flips. `random` is one generator for the whole fit, seeded from
+   * the fit seed but apart from the shuffling's, so a seed gives the same batches with or without
+   * augmentation work in between. Validation batches are not augmented.
+   */
+  augment?: (batch: Tensor, random: Random) => void;
+}
+
+export interface ForwardOptions {
+  isTraining?: boolean;
+  /** Run layers [0, end); default all. */
+  end?: number;
+  /** Random numbers for layers that draw them in training (Dropout). */
+  random?: Random;
+  /** Called with each layer's output as it is computed (turns off the Conv2D + ReLU fusion). */
+  onOutput?: (layerIndex: number, output: Tensor) => void;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+}
+
+/** One layer of a model and the layers its inputs come from (indices into Model.nodes, all earlier). */
+export interface ModelNode {
+  readonly layer: Layer;
+  readonly inputs: readonly number[];
+}
+
+/**
+ * A model whose layers form a graph: branches that split and join (residual connections with Add,
+ * Concatenate), from one Input to one output. Build it by applying layers to symbolic tensors
+ * (Layer.apply) and naming the two ends.
+ *
+ * @example
+ * const input = new Input({ shape: [32, 32, 3] });
+ * const stem = new ReLU().apply(new Conv2D({ filters: 16, kernelSize: 3, padding: 'same' }).apply(input.output));
+ * const block = new Conv2D({ filters: 16, kernelSize: 3, padding: 'same' }).apply(stem);
+ * const joined = new ReLU().apply(new Add().apply([block, stem]));
+ * const output = new Softmax().apply(new Dense({ units: 10 }).apply(new GlobalAveragePooling2D().apply(joined)));
+ * const model = new Model({ inputs: input.output, outputs: output }, { seed: 1 });
+ */
+export class Model {
+  /** The layers in an order where every layer comes after those it reads (node i holds layers[i]). */
+  readonly layers: readonly Layer[];
+  readonly nodes: readonly ModelNode[];
+  readonly seed: number;
+  readonly dtype: DType;
+  /** Per-example input shape of each layer (a merge's first input; the first is the model's input shape). */
+  readonly layerInputShapes: readonly Shape[];
+  readonly layerOutputShapes: readonly Shape[];
+  /** How many later layers read each layer's output. */
+  private readonly consumers: readonly number[];
+
+  constructor(graph: { inputs: SymbolicTensor; outputs: SymbolicTensor } | { nodes: readonly ModelNode[] }, options: ModelOptions = {}) {
+    const nodes = 'nodes' in graph ? [...graph.nodes] : nodesOf(graph.inputs, graph.outputs);
+    if (!(nodes[0]?.layer instanceof Input) || nodes[0].inputs.length !== 0) {
+      throw new ValueError('Model: the first layer must be an Input declaring the example shape, e.g. new Input({ shape: [28, 28, 1] })');
+    }
+    nodes.forEach((node, index) => {
+      if (index > 0 && (node.inputs.length === 0 || node.inputs.some((input) => !Number.isInteger(input) || input < 0 || input >= index))) {
+        throw new ValueError(`Model: layer ${index} (${node.layer.className}) must read earlier layers, got inputs [${node.inputs.join(', ')}]`);
+      }
+      if (index > 0 && node.layer instanceof Input) throw new ValueError('Model: a model has one Input, the first layer');
+    });
+    this.nodes = nodes;
+    this.layers = nodes.map((node) => node.layer);
+    if (new Set(this.layers).size !== this.layers.length) throw new ValueError('Model: a layer appears twice; make another layer for each place in the graph');
+    this.seed = options.seed ?? 0;
+    this.dtype = options.dtype ?? 'float32';
+    nameLayers(this.layers);
+    const random = new Random(this.seed);
+    const inputShapes: Shape[] = [];
+    const outputShapes: Shape[] = [];
+    for (const node of nodes) {
+      const shapes = node.layer instanceof Input ? [node.layer.shape] : node.inputs.map((input) => outputShapes[input]!);
+      inputShapes.push(shapes[0]!);
+      try {
+        outputShapes.push(node.layer.buildWith(shapes, { random, dtype: this.dtype }));
+      } catch (error) {
+        if (!(error instanceof ShapeError)) throw error;
+        // Show how the shape got here, layer by layer: the fix is usually upstream.
+        const trace = this.layers.slice(0, outputShapes.length).map((earlier, index) => `${earlier.name} ${formatShape(outputShapes[index]!)}`);
+        throw new ShapeError(`${error.message}. Shapes so far: ${trace.join(' -> ')}`);
+      }
+    }
+    this.layerInputShapes = inputShapes;
+    this.layerOutputShapes = outputShapes;
+    this.consumers = nodes.map((_, index) => nodes.filter((node) => node.inputs.includes(index)).length);
+  }
+
+  get inputShape(): Shape {
+    return this.layerInputShapes[0]!;
+  }
+
+  get outputShape(): Shape {
+    return this.layerOutputShapes[this.layerOutputShapes.length - 1]!;
+  }
+
+  /** True when every layer reads the one before it (a Sequential model, or a graph without branches). */
+  get isChain(): boolean {
+    return this.nodes.every((node, index) => index === 0 || (node.inputs.length === 1 && node.inputs[0] === index - 1));
+  }
+
+  /** Number of classes: the size of one output. */
+  get classes(): number {
+    return sizeOf(this.outputShape);
+  }
+
+  /** All weights and saved state, layer by layer, with names "<layer>/<weight>" (what a model file holds). */
+  namedWeights(): { name: string; tensor: Tensor; isTrainable: boolean }[] {
+    return this.layers.flatMap((layer) =>
+      layer.weights().map((weight) => ({ name: `${layer.name}/${weight.name}`, tensor: weight.tensor, isTrainable: weight.isTrainable ?? true })),
+    );
+  }
+
+  /** The weights that training changes (not batch normalization's moving averages). */
+  trainableWeights(): Tensor[] {
+    return this.namedWeights().filter((weight) => weight.isTrainable).map((weight) => weight.tensor);
+  }
+
+  /** Per-layer output shapes, parameter counts and multiply-adds (and, for a graph, each layer's inputs). */
+  summaryData(): ModelSummary {
+    const inputs = this.isChain ? undefined : this.nodes.map((node) => node.inputs.map((input) => this.layers[input]!.name));
+    return summarize(this.layers, this.layerInputShapes, this.layerOutputShapes, inputs);
+  }
+
+  /** The summary as a printable table. */
+  summary(): string {
+    return formatSummary(this.summaryData());
+  }
+
+  /**
+   * Runs the layers [0, end) on a batch and returns the output of layer end - 1. A Conv2D whose only
+   * reader is a ReLU right after it runs as one fused op (same result, one pass less over the feature
+   * map: about 7% of W1's inference time), unless `onOutput` wants to see every layer's output.
+   */
+  forward(input: Tensor, options: ForwardOptions = {}): Tensor {
+    if (input.dtype !== this.dtype) throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
+    const context = { isTraining: options.isTraining ?? false, ...(options.random === undefined ? {} : { random: options.random }) };
+    const end = options.end ?? this.layers.length;
+    const outputs: Tensor[] = [];
+    for (let index = 0; index < end; index++) {
+      const { layer, inputs } = this.nodes[index]!;
+      const next = this.nodes[index + 1];
+      const isFusable = options.onOutput === undefined && layer instanceof Conv2D && index + 1 < end && next!.layer instanceof ReLU && next!.inputs[0] === index && this.consumers[index] === 1;
+      if (isFusable) {
+        const fused = layer.callFused(outputs[inputs[0]!]!, 'relu');
+        outputs.push(fused, fused);
+        index++;
+        continue;
+      }
+      const output = index === 0 ? layer.call(input, context) : layer.callWith(inputs.map((from) => outputs[from]!), context);
+      outputs.push(output);
+      options.onOutput?.(index, output);
+    }
+    return outputs[end - 1]!;
+  }
+
+  /** Layers whose output is the logits: all but a final Softmax. */
+  logitsEnd(): number {
+    return this.layers[this.layers.length - 1] instanceof Softmax ? this.layers.length - 1 : this.layers.length;
+  }
+
+  /**
+   * Class probabilities [batch, classes] for a batch of examples [batch, ...inputShape], computed
+   * batchSize examples at a time (default 256).
+   */
+  predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
+    this.checkExamples(x, 'predict');
+    const batchSize = positiveInteger(options.batchSize ?? 256, 'predict batchSize');
+    const count = x.shape[0]!;
+    const outputSize = sizeOf(this.outputShape);
+    const result = Tensor.zeros([count, ...this.outputShape], this.dtype);
+    const order = identity(count);
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      withScope(() => result.data.set(this.forward(gatherExamples(x, order, start, size)).data, start * outputSize));
+    }
+    return result;
+  }
+
+  /** Mean cross-entropy loss and accuracy over examples and labels. */
+  evaluate(x: Tensor, labels: Labels, options: { batchSize?: number } = {}): Evaluation {
+    this.checkExamples(x, 'evaluate');
+    const count = x.shape[0]!;
+    checkLabels(labels, count, this.classes, 'evaluate');
+    const batchSize = positiveInteger(options.batchSize ?? 256, 'evaluate batchSize');
+    const order = identity(count);
+    let lossSum = 0;
+    let correct = 0;
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      withScope(() => {
+        const logits = this.forward(gatherExamples(x, order, start, size), { end: this.logitsEnd() });
+        const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
+        const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
+        lossSum += loss.data[0]! * size;
+        correct += countCorrect(probabilities, labels, this.classes, order, start, size);
+      });
+    }
+    return { loss: lossSum / count, accuracy: correct / count };
+  }
+
+  /**
+   * Trains with mini-batch gradient descent on softmax cross-entropy. Returns per-epoch logs.
+   * Each step gathers a batch, runs `augment` on it, sets the learning rate from
+   * `learningRateSchedule`, and applies the optimizer to the gradients of the loss.
+   * Throws ShapeError if examples do not match the input shape, ValueError for bad labels or options,
+   * and NonFiniteLossError (a ValueError) when the loss becomes NaN or infinite: that step is not
+   * applied, so the weights and moving averages stay as the previous step left them.
+   *
+   * @example
+   * const schedule = linearWarmup(cosineDecay({ initialLearningRate: 1e-3, decaySteps: 5000 }), { warmupSteps: 200 });
+   * model.fit(x, labels, { epochs: 20, optimizer: new AdamW({ clipNorm: 1 }), learningRateSchedule: schedule, labelSmoothing: 0.1,
+   *   validationSplit: 0.1, callbacks: [earlyStopping({ patience: 3, restoreBestWeights: true })] });
+   */
+  fit(x: Tensor, labels: Labels, options: FitOptions = {}): History {
+    this.checkExamples(x, 'fit');
+    checkLabels(labels, x.shape[0]!, this.classes, 'fit');
+    const epochs = positiveInteger(options.epochs ?? 1, 'fit epochs');
+    const batchSize = positiveInteger(options.batchSize ?? 32, 'fit batchSize');
+    const optimizer = options.optimizer ?? new Adam();
+    const callbacks: readonly TrainingCallbacks[] = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
+    const labelSmoothing = options.labelSmoothing ?? 0;
+    if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ValueError(`fit: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+    const seed = options.seed ?? this.seed;
+    const random = new Random(seed);
+    const augmentRandom = new Random((seed ^ AUGMENT_SEED_MIX) >>> 0);
+    // Layers that draw random numbers in training (Dropout) get a third stream, so they too follow the fit seed.
+    const layerRandom = new Random((seed ^ LAYER_SEED_MIX) >>> 0);
+    const { trainCount, validation } = this.splitValidation(x, labels, options);
+    const weights = this.trainableWeights();
+    // State the forward pass itself updates (moving averages): kept from before each step, to put
+    // back if the step's loss is not finite. A few values per channel, so copying costs nothing.
+    const updatedState = this.namedWeights().filter((weight) => !weight.isTrainable).map((weight) => weight.tensor.data);
+    const stateBeforeStep = updatedState.map((data) => data.slice());
+    const order = identity(trainCount);
+    const batches = Math.ceil(trainCount / batchSize);
+    const history: History = { epochs: [] };
+    const validationExamples = validation === null ? 0 : validation[0].shape[0]!;
+    for (const callback of callbacks) callback.onTrainBegin?.({ epochs, batchesPerEpoch: batches, examples: trainCount, validationExamples, model: this, optimizer });
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      for (const callback of callbacks) callback.onEpochBegin?.(epoch);
+      if (options.shuffle ?? true) random.shuffle(order);
+      const started = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let batch = 0; batch < batches; batch++) {
+        const start = batch * batchSize;
+        const size = Math.min(batchSize, trainCount - start);
+        if (options.learningRateSchedule !== undefined) optimizer.learningRate = scheduledRate(options.learningRateSchedule, optimizer.iterations);
+        updatedState.forEach((data, index) => stateBeforeStep[index]!.set(data));
+        // One memory scope per step: the step's activations and gradients are freed together.
+        const { lossValue, batchCorrect } = withScope(() => {
+          const input = gatherExamples(x, order, start, size);
+          options.augment?.(input, augmentRandom);
+          const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
+          const tape = new GradientTape(weights);
+          const logits = () => this.forward(input, { isTraining: true, end: this.logitsEnd(), random: layerRandom });
+          const { loss, probabilities } = tape.run(() => softmaxCrossEntropy(logits(), targets, { labelSmoothing }));
+          const value = loss.data[0]!;
+          if (!Number.isFinite(value)) {
+            updatedState.forEach((data, index) => data.set(stateBeforeStep[index]!));
+            throw new NonFiniteLossError(epoch, batch + 1, value,
+              `fit: the loss became ${value} at epoch ${epoch}, batch ${batch + 1}; the step was not applied, so the weights are those of the step before. ` +
+              `Lower the learning rate (now ${optimizer.learningRate}), clip the gradients (clipNorm), or check the examples for NaN or infinite values`);
+          }
+          optimizer.applyGradients(weights, tape.gradient(loss, weights));
+          return { lossValue: value, batchCorrect: countCorrect(probabilities, labels, this.classes, order, start, size) };
+        });
+        lossSum += lossValue * size;
+        correct += batchCorrect;
+        seen += size;
+        const seconds = (performance.now() - started) / 1000;
+        const progress = {
+          epoch, epochs, batch: batch + 1, batches, loss: lossSum / seen, accuracy: correct / seen, seen,
+          imagesPerSecond: seen / Math.max(seconds, 1e-9),
+        };
+        for (const callback of callbacks) callback.onBatchEnd?.(progress);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const logs: EpochLogs = {
+        epoch, loss: lossSum / seen, accuracy: correct / seen, seconds, imagesPerSecond: seen / Math.max(seconds, 1e-9), learningRate: optimizer.learningRate,
+      };
+      if (validation !== null) {
+        const result = this.evaluate(validation[0], validation[1]);
+        logs.valLoss = result.loss;
+        logs.valAccuracy = result.accuracy;
+      }
+      history.epochs.push(logs);
+      // Every callback sees the epoch's end, even when an earlier one has asked to stop.
+      const isStopping = callbacks.map((callback) => callback.onEpochEnd?.(logs)).includes(false);
+      if (isStopping) break;
+    }
+    for (const callback of callbacks) callback.onTrainEnd?.(history);
+    return history;
+  }
+
+  private splitValidation(x: Tensor, labels: Labels, options: FitOptions): { trainCount: number; validation: readonly [Tensor, Labels] | null } {
+    const count = x.shape[0]!;
+    if (options.validationData !== undefined) {
+      const [validationX, validationLabels] = options.validationData;
+      this.checkExamples(validationX, 'fit validationData');
+      checkLabels(validationLabels, validationX.shape[0]!, this.classes, 'fit validationData');
+      return { trainCount: count, validation: options.validationData };
+    }
+    const fraction = options.validationSplit ?? 0;
+    if (!(fraction >= 0 && fraction < 1)) throw new ValueError(`fit: validationSplit must be in [0, 1), got ${fraction}`);
+    const validationCount = Math.floor(count * fraction);
+    if (validationCount === 0) return { trainCount: count, validation: null };
+    const trainCount = count - validationCount;
+    const rest = Array.from({ length: validationCount }, (_, index) => trainCount + index);
+    const validationX = gatherExamples(x, rest, 0, validationCount);
+    const validationLabels = labels instanceof Tensor ? gatherExamples(labels, rest, 0, validationCount) : rest.map((index) => labels[index]!);
+    return { trainCount, validation: [validationX, validationLabels] };
+  }
+
+  private checkExamples(x: Tensor, what: string): void {
+    const perExample = x.shape.slice(1);
+    if (x.rank !== this.inputShape.length + 1 || perExample.some((dimension, axis) => dimension !== this.inputShape[axis])) {
+      throw new ShapeError(`${what}: the model takes examples of ${formatShape(this.inputShape)} ([batch, ${this.inputShape.join(', ')}]) but got ${formatShape(x.shape)}`);
+    }
+    if (x.shape[0]! < 1) throw new ShapeError(`${what}: no examples`);
+  }
+}
+
+function countCorrect(probabilities: Tensor, labels: Labels, classes: number, order: ArrayLike<number>, start: number, size: number): number {
+  let correct = 0;
+  for (let row = 0; row < size; row++) {
+    if (argmaxRow(probabilities.data, row * classes, classes) === classOf(labels, classes, order[start + row]!)) correct++;
+  }
+  return correct;
+}
+
+/** Gives unnamed layers names from their type and position among layers of that type: conv2d_1, maxpool2d_1, dense_2. */
+function nameLayers(layers: readonly Layer[]): void {
+  const counts = new Map<string, number>();
+  const used = new Set(layers.map((layer) => layer.name).filter((name) => name !== ''));
+  for (const layer of layers) {
+    if (layer.name !== '') continue;
+    const base = layer.className.toLowerCase();
+    let name: string;
+    do {
+      const count = (counts.get(base) ?? 0) + 1;
+      counts.set(base, count);
+      name = `${base}_${count}`;
+    } while (used.has(name));
+    used.add(name);
+    layer.name = name;
+  }
+  const names = layers.map((layer) => layer.name);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate !== undefined) throw new ValueError(`Model: two layers are named '${duplicate}'`);
+}
+
+/**
+ * The nodes of the graph that ends at `output`, in depth-first post-order from it (so every layer
+ * follows its inputs, and a final Softmax directly follows the layer it reads). `input` must be the
+ * one Input the graph starts from.
+ */
+function nodesOf(input: SymbolicTensor, output: SymbolicTensor): ModelNode[] {
+  const order: SymbolicTensor[] = [];
+  const indices = new Map<SymbolicTensor, number>();
+  const visiting = new Set<SymbolicTensor>();
+  const visit = (tensor: SymbolicTensor): void => {
+    if (indices.has(tensor)) return;
+    if (visiting.has(tensor)) throw new ValueError(`Model: the graph has a cycle through ${tensor.layer.className} '${tensor.layer.name}'`);
+    visiting.add(tensor);
+    if (tensor.inputs.length === 0 && tensor !== input) {
+      throw new ValueError(`Model: the output depends on ${tensor.layer.className} '${tensor.layer.name}', which is not the model's input`);
+    }
+    for (const from of tensor.inputs) visit(from);
+    visiting.delete(tensor);
+    indices.set(tensor, order.length);
+    order.push(tensor);
+  };
+  visit(output);
+  if (!indices.has(input)) throw new ValueError('Model: the output does not depend on the input');
+  return order.map((tensor) => ({ layer: tensor.layer, inputs: tensor.inputs.map((from) => indices.get(from)!) }));
+}
+
+/** Mixed into the fit seed to seed augmentation's own generator, apart from the shuffling's. */
+const AUGMENT_SEED_MIX = 0x2545f491;
+/** Mixed into the fit seed to seed the generator that layers draw from in training (Dropout). */
+const LAYER_SEED_MIX = 0x6c8e9cf5;
+
+/** The learning rate `schedule` gives for `step`; ValueError unless it is a finite number >= 0. */
+function scheduledRate(schedule: LearningRateSchedule, step: number): number {
+  const rate = schedule(step);
+  if (!(Number.isFinite(rate) && rate >= 0)) throw new ValueError(`fit: learningRateSchedule gave ${rate} at step ${step}; a learning rate must be a finite number >= 0`);
+  return rate;
+}
+
+function identity(count: number): Int32Array {
+  return Int32Array.from({ length: count }, (_, index) => index);
+}
+
+function positiveInteger(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new ValueError(`${what} must be a positive integer, got ${value}`);
+  return value;
+}

@@ -1,0 +1,49 @@
+// Average pooling ops: checks, params, dispatch. Global average pooling is average pooling with the
+// window set to the whole feature map, then a reshape to [batch, channels].
+// Convention: padded positions count neither in the sum nor in the divisor (kernels/js/avgPool2d.ts).
+
+import type { Tensor } from '../core/tensor.js';
+import { record } from '../autograd/recorder.js';
+import type { Pool2DParams } from '../kernels/params.js';
+import { getKernel } from '../kernels/registry.js';
+import { allocateTensor } from './allocate.js';
+import { checkRank } from './checks.js';
+import { poolParams, type Pool2DOptions } from './maxPool2d.js';
+import { reshape } from './shapeOps.js';
+
+/**
+ * Average pooling over NHWC windows: [batch, inH, inW, C] -> [batch, outH, outW, C]. With padding, each
+ * output is the mean of the valid (non-padded) values of its window, as TensorFlow and Keras compute it.
+ * Throws ShapeError for a rank other than 4, a window that does not fit, or padding not smaller than it.
+ *
+ * @example
+ * const y = avgPool2d(x, { poolSize: 2 }); // [8,28,28,16] -> [8,14,14,16]
+ */
+export function avgPool2d(input: Tensor, options: Pool2DOptions): Tensor {
+  const name = options.name ?? 'avgPool2d';
+  checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
+  const params = poolParams(input.shape, { ...options, name });
+  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype);
+  getKernel('AvgPool2D')(input.data, output.data, params);
+  record<Pool2DParams>({ id: 'AvgPool2D', inputs: [input], output, saved: params });
+  return output;
+}
+
+/** Spreads each output's gradient evenly over the valid positions of its window. */
+export function avgPool2dBackprop(dOut: Tensor, params: Pool2DParams): Tensor {
+  const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
+  getKernel('AvgPool2DBackprop')(dOut.data, dInput.data, params);
+  return dInput;
+}
+
+/**
+ * The mean of each feature map: [batch, height, width, C] -> [batch, C]. Throws ShapeError for a rank other than 4.
+ *
+ * @example
+ * const features = globalAveragePool2d(x); // [8,7,7,64] -> [8,64]
+ */
+export function globalAveragePool2d(input: Tensor, name = 'globalAveragePool2d'): Tensor {
+  checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
+  const [batch, height, width, channels] = input.shape as [number, number, number, number];
+  return reshape(avgPool2d(input, { poolSize: [height, width], name }), [batch, channels]);
+}

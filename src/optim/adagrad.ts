@@ -1,0 +1,79 @@
+// Adagrad (Duchi, Hazan and Singer, 2011): each weight's step divided by the root of the sum of all
+// its squared gradients so far, so often-updated weights slow down. Update and defaults as PyTorch's
+// torch.optim.Adagrad, without its lr_decay (a learning-rate schedule does that here).
+
+import type { Tensor } from '../core/tensor.js';
+import { getKernel } from '../kernels/registry.js';
+import { checkClipping, clippingConfig, type GradientClipping } from './gradientClipping.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+import { OptimizerSlots } from './optimizerState.js';
+import { checkNonNegative } from './optionChecks.js';
+
+export interface AdagradOptions extends GradientClipping {
+  /** Default 0.01. */
+  learningRate?: number;
+  /** Starting value of every accumulator; default 0 (PyTorch; Keras uses 0.1). */
+  initialAccumulatorValue?: number;
+  /** Added to the root of the accumulator; default 1e-10. */
+  epsilon?: number;
+  /** L2 penalty added to the gradient; default 0. */
+  weightDecay?: number;
+}
+
+/**
+ * Throws ValueError for an option out of range. State per weight: 'accumulator'.
+ *
+ * @example
+ * const optimizer = new Adagrad({ learningRate: 0.05, initialAccumulatorValue: 0.1 });
+ * model.fit(x, labels, { optimizer });
+ */
+export class Adagrad implements Optimizer {
+  readonly className = 'Adagrad';
+  learningRate: number;
+  readonly initialAccumulatorValue: number;
+  readonly epsilon: number;
+  readonly weightDecay: number;
+  readonly clipNorm: number | undefined;
+  readonly clipValue: number | undefined;
+  private readonly slots: OptimizerSlots;
+
+  constructor(options: AdagradOptions = {}) {
+    this.learningRate = checkNonNegative(options.learningRate ?? 0.01, 'Adagrad learningRate');
+    this.initialAccumulatorValue = checkNonNegative(options.initialAccumulatorValue ?? 0, 'Adagrad initialAccumulatorValue');
+    this.epsilon = checkNonNegative(options.epsilon ?? 1e-10, 'Adagrad epsilon');
+    this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'Adagrad weightDecay');
+    ({ clipNorm: this.clipNorm, clipValue: this.clipValue } = checkClipping(options, 'Adagrad'));
+    this.slots = new OptimizerSlots('Adagrad', ['accumulator'], this.initialAccumulatorValue);
+  }
+
+  get iterations(): number {
+    return this.slots.iterations;
+  }
+
+  applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
+    const update = getKernel('AdagradUpdate');
+    this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
+      update(weight.data, gradient, state.buffers['accumulator']!, {
+        size: weight.size,
+        learningRate: this.learningRate,
+        epsilon: this.epsilon,
+        weightDecay: this.weightDecay,
+      });
+    });
+  }
+
+  getConfig(): Record<string, number | boolean> {
+    return {
+      learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon,
+      weightDecay: this.weightDecay, ...clippingConfig(this),
+    };
+  }
+
+  getState(weights: readonly Tensor[]): OptimizerState {
+    return this.slots.getState(weights);
+  }
+
+  setState(weights: readonly Tensor[], state: OptimizerState): void {
+    this.slots.setState(weights, state);
+  }
+}

@@ -1,0 +1,118 @@
+// The per-weight state every optimizer keeps, and the loop of applyGradients they share: a table
+// from weight tensor to its update count and named buffers (persistent storage of the active
+// backend, so the wasm kernels update them in place), with the copy-out and copy-in that
+// checkpoints use. One class instead of one map per optimizer keeps getState / setState in one place.
+
+import type { FloatArray } from '../core/dtype.js';
+import { ShapeError, ValueError } from '../core/errors.js';
+import type { Tensor } from '../core/tensor.js';
+import { allocatePersistent, withScope } from '../kernels/registry.js';
+import { clipGradients, type GradientClipping } from './gradientClipping.js';
+import type { OptimizerState, WeightState } from './optimizer.js';
+
+export class OptimizerSlots {
+  /** Calls of apply so far. */
+  iterations = 0;
+  private readonly states = new Map<Tensor, WeightState>();
+
+  /**
+   * @param optimizerName names the optimizer in errors
+   * @param bufferNames the buffers each weight gets, each as long as the weight
+   * @param initialValue what the buffers start at (Adagrad's initial accumulator); default 0
+   */
+  constructor(
+    private readonly optimizerName: string,
+    private readonly bufferNames: readonly string[],
+    private readonly initialValue = 0,
+  ) {}
+
+  /** The state of `weight`, made with fresh buffers on first use. */
+  stateOf(weight: Tensor): WeightState {
+    let state = this.states.get(weight);
+    if (state === undefined) {
+      const buffers: Record<string, FloatArray> = {};
+      for (const name of this.bufferNames) {
+        const buffer = allocatePersistent(weight.dtype, weight.size);
+        if (this.initialValue !== 0) buffer.fill(this.initialValue);
+        buffers[name] = buffer;
+      }
+      state = { step: 0, buffers };
+      this.states.set(weight, state);
+    }
+    return state;
+  }
+
+  /**
+   * One optimizer step: checks that weights and gradients pair up, clips the gradients, counts the
+   * iteration and each weight's step, then calls `update` for each weight with its clipped gradient.
+   * Clipping's temporaries are freed on return.
+   */
+  apply(
+    weights: readonly Tensor[],
+    gradients: readonly Tensor[],
+    clipping: GradientClipping,
+    update: (weight: Tensor, gradient: FloatArray, state: WeightState) => void,
+  ): void {
+    const what = `${this.optimizerName} applyGradients`;
+    if (weights.length !== gradients.length) throw new ValueError(`${what}: ${weights.length} weights but ${gradients.length} gradients`);
+    weights.forEach((weight, index) => {
+      const gradient = gradients[index]!;
+      if (gradient.size !== weight.size || gradient.dtype !== weight.dtype) {
+        throw new ShapeError(`${what}: weight ${index} is ${weight.size} ${weight.dtype} values but its gradient ${gradient.size} ${gradient.dtype}`);
+      }
+    });
+    withScope(() => {
+      const clipped = clipGradients(gradients, clipping, what);
+      this.iterations += 1;
+      weights.forEach((weight, index) => {
+        const state = this.stateOf(weight);
+        state.step += 1;
+        update(weight, clipped[index]!, state);
+      });
+    });
+  }
+
+  /** A copy of the state of `weights`, buffers copied to the JavaScript heap. */
+  getState(weights: readonly Tensor[]): OptimizerState {
+    return {
+      iterations: this.iterations,
+      weights: weights.map((weight) => {
+        const state = this.states.get(weight);
+        if (state === undefined) return null;
+        const buffers: Record<string, FloatArray> = {};
+        for (const name of this.bufferNames) buffers[name] = state.buffers[name]!.slice();
+        return { step: state.step, buffers };
+      }),
+    };
+  }
+
+  /** Restores a state from getState, copying its buffers into this optimizer's own storage. */
+  setState(weights: readonly Tensor[], state: OptimizerState): void {
+    const what = `${this.optimizerName} setState`;
+    if (!(Number.isInteger(state.iterations) && state.iterations >= 0)) throw new ValueError(`${what}: iterations must be an integer >= 0, got ${state.iterations}`);
+    if (state.weights.length !== weights.length) throw new ValueError(`${what}: the state has ${state.weights.length} weights but ${weights.length} were given`);
+    state.weights.forEach((entry, index) => {
+      if (entry === null) return;
+      const names = Object.keys(entry.buffers).sort();
+      if (names.join() !== [...this.bufferNames].sort().join()) {
+        throw new ValueError(`${what}: weight ${index} has buffers [${names.join(', ')}] but this optimizer keeps [${this.bufferNames.join(', ')}]`);
+      }
+      for (const name of names) {
+        const length = entry.buffers[name]!.length;
+        if (length !== weights[index]!.size) throw new ValueError(`${what}: buffer '${name}' of weight ${index} has ${length} values, the weight ${weights[index]!.size}`);
+      }
+      if (!(Number.isInteger(entry.step) && entry.step >= 0)) throw new ValueError(`${what}: step of weight ${index} must be an integer >= 0, got ${entry.step}`);
+    });
+    state.weights.forEach((entry, index) => {
+      const weight = weights[index]!;
+      if (entry === null) {
+        this.states.delete(weight);
+        return;
+      }
+      const own = this.stateOf(weight);
+      own.step = entry.step;
+      for (const name of this.bufferNames) own.buffers[name]!.set(entry.buffers[name]!);
+    });
+    this.iterations = state.iterations;
+  }
+}

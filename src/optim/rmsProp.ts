@@ -1,0 +1,97 @@
+// RMSProp (Tieleman and Hinton, lecture 6.5 of "Neural Networks for Machine Learning", 2012): each
+// step divided by a running root mean square of the gradient, with optional momentum and the
+// centered variant (Graves, 2013) that divides by an estimate of the gradient's standard deviation.
+// Update as PyTorch's torch.optim.RMSprop (epsilon added outside the square root; Keras adds it
+// inside), with its defaults; rho is PyTorch's alpha.
+
+import type { Tensor } from '../core/tensor.js';
+import { getKernel } from '../kernels/registry.js';
+import { checkClipping, clippingConfig, type GradientClipping } from './gradientClipping.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+import { OptimizerSlots } from './optimizerState.js';
+import { checkFraction, checkNonNegative } from './optionChecks.js';
+
+export interface RmsPropOptions extends GradientClipping {
+  /** Default 0.01. */
+  learningRate?: number;
+  /** Decay of the squared-gradient mean; default 0.99. */
+  rho?: number;
+  /** Added to the root mean square; default 1e-8. */
+  epsilon?: number;
+  /** Momentum of the steps, in [0, 1); default 0 (none). */
+  momentum?: number;
+  /** Divide by the gradient's estimated standard deviation instead of its root mean square; default false. */
+  centered?: boolean;
+  /** L2 penalty added to the gradient; default 0. */
+  weightDecay?: number;
+}
+
+/**
+ * Throws ValueError for an option out of range (rho and momentum in [0, 1)). State per weight:
+ * 'squareAverage', plus 'momentumBuffer' with momentum and 'gradientAverage' when centered.
+ *
+ * @example
+ * const optimizer = new RMSProp({ learningRate: 1e-3, rho: 0.9 });
+ * model.fit(x, labels, { optimizer });
+ */
+export class RMSProp implements Optimizer {
+  readonly className = 'RMSProp';
+  learningRate: number;
+  readonly rho: number;
+  readonly epsilon: number;
+  readonly momentum: number;
+  readonly centered: boolean;
+  readonly weightDecay: number;
+  readonly clipNorm: number | undefined;
+  readonly clipValue: number | undefined;
+  private readonly slots: OptimizerSlots;
+
+  constructor(options: RmsPropOptions = {}) {
+    this.learningRate = checkNonNegative(options.learningRate ?? 0.01, 'RMSProp learningRate');
+    this.rho = checkFraction(options.rho ?? 0.99, 'RMSProp rho');
+    this.epsilon = checkNonNegative(options.epsilon ?? 1e-8, 'RMSProp epsilon');
+    this.momentum = checkFraction(options.momentum ?? 0, 'RMSProp momentum');
+    this.centered = options.centered ?? false;
+    this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'RMSProp weightDecay');
+    ({ clipNorm: this.clipNorm, clipValue: this.clipValue } = checkClipping(options, 'RMSProp'));
+    const buffers = ['squareAverage'];
+    if (this.momentum > 0) buffers.push('momentumBuffer');
+    if (this.centered) buffers.push('gradientAverage');
+    this.slots = new OptimizerSlots('RMSProp', buffers);
+  }
+
+  get iterations(): number {
+    return this.slots.iterations;
+  }
+
+  applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
+    const update = getKernel('RmsPropUpdate');
+    this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
+      const { squareAverage, momentumBuffer, gradientAverage } = state.buffers;
+      update(weight.data, gradient, squareAverage!, momentumBuffer ?? null, gradientAverage ?? null, {
+        size: weight.size,
+        learningRate: this.learningRate,
+        rho: this.rho,
+        epsilon: this.epsilon,
+        momentum: this.momentum,
+        isCentered: this.centered,
+        weightDecay: this.weightDecay,
+      });
+    });
+  }
+
+  getConfig(): Record<string, number | boolean> {
+    return {
+      learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon, momentum: this.momentum, centered: this.centered,
+      weightDecay: this.weightDecay, ...clippingConfig(this),
+    };
+  }
+
+  getState(weights: readonly Tensor[]): OptimizerState {
+    return this.slots.getState(weights);
+  }
+
+  setState(weights: readonly Tensor[], state: OptimizerState): void {
+    this.slots.setState(weights, state);
+  }
+}

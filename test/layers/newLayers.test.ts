@@ -1,0 +1,226 @@
+// The layers LeakyReLU, ELU, GELU, SiLU, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D and Dropout:
+// config round trips and model files, summary rows (shapes, formulas, multiply-adds), shape and
+// argument errors that name the layer, Dropout's training and inference behaviour and its
+// determinism per seed, and Grad-CAM choosing a new activation after the last convolution.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  AvgPool2D,
+  Conv2D,
+  Dense,
+  Dropout,
+  ELU,
+  Flatten,
+  GELU,
+  GlobalAveragePooling2D,
+  gradCam,
+  Input,
+  type Layer,
+  LeakyReLU,
+  layerFromConfig,
+  loadModel,
+  Random,
+  saveModel,
+  SGD,
+  Sequential,
+  ShapeError,
+  SiLU,
+  Softmax,
+  Tensor,
+  ValueError,
+  ZeroPadding2D,
+} from '../../src/index.js';
+import { assertClose } from '../helpers.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'convnet-new-layers-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function assertThrowsWith(action: () => unknown, kind: new (...args: never[]) => Error, ...fragments: string[]): void {
+  assert.throws(action, (error: unknown) => {
+    assert.ok(error instanceof kind, `expected ${kind.name}, got ${String(error)}`);
+    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `message lacks "${fragment}": ${error.message}`);
+    return true;
+  });
+}
+
+function randomImages(count: number, shape: readonly number[], seed: number): Tensor {
+  const random = new Random(seed);
+  const size = count * shape.reduce((product, dimension) => product * dimension, 1);
+  return Tensor.fromArray(Float32Array.from({ length: size }, () => random.uniform()), [count, ...shape]);
+}
+
+/** A small CNN that uses every new layer. */
+function everyLayerModel(seed: number): Sequential {
+  return new Sequential([
+    new Input({ shape: [9, 8, 1] }),
+    new ZeroPadding2D({ padding: [1, 0, 2, 1] }),
+    new Conv2D({ filters: 4, kernelSize: 3 }),
+    new LeakyReLU({ alpha: 0.2 }),
+    new AvgPool2D({ poolSize: 2, padding: 'same' }),
+    new Conv2D({ filters: 6, kernelSize: 3, padding: 'same' }),
+    new GELU(),
+    new Conv2D({ filters: 6, kernelSize: 1 }),
+    new ELU({ alpha: 0.5 }),
+    new Conv2D({ filters: 6, kernelSize: 1 }),
+    new SiLU(),
+    new GlobalAveragePooling2D(),
+    new Dropout({ rate: 0.25 }),
+    new Dense({ units: 3 }),
+    new Softmax(),
+  ], { seed });
+}
+
+describe('configs and model files', () => {
+  test('each new layer is made again from its class name and config, with the same config', () => {
+    const layers: Layer[] = [
+      new LeakyReLU({ alpha: 0.2, name: 'leaky' }), new LeakyReLU(), new ELU({ alpha: 0.5 }), new GELU(), new SiLU(),
+      new AvgPool2D({ poolSize: [3, 2], strides: [1, 2], padding: [1, 0] }), new GlobalAveragePooling2D(),
+      new ZeroPadding2D({ padding: [1, 2, 3, 4] }), new ZeroPadding2D(), new Dropout({ rate: 0.3 }),
+    ];
+    for (const layer of layers) {
+      const config = JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown>;
+      const copy = layerFromConfig(layer.className, config);
+      assert.equal(copy.className, layer.className);
+      assert.deepEqual(copy.getConfig(), layer.getConfig(), layer.className);
+    }
+    assert.equal(new LeakyReLU().alpha, 0.01, 'LeakyReLU defaults to alpha 0.01');
+    assert.equal(new ELU().alpha, 1, 'ELU defaults to alpha 1');
+    assert.deepEqual(new ZeroPadding2D().getConfig().padding, 1);
+  });
+
+  test('save then load a model with every new layer: the same predictions, bit for bit', () => {
+    const model = everyLayerModel(4);
+    const x = randomImages(5, [9, 8, 1], 5);
+    const directory = join(scratch, 'every-layer');
+    saveModel(model, directory);
+    const loaded = loadModel(directory).model;
+    assert.deepEqual(loaded.layers.map((layer) => layer.className), model.layers.map((layer) => layer.className));
+    assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
+  });
+});
+
+describe('summary rows', () => {
+  test('output shapes, size formulas and multiply-adds of the new layers', () => {
+    const rows = everyLayerModel(1).summaryData().rows;
+    const byClass = (className: string) => rows.find((row) => row.className === className)!;
+    // ZeroPadding2D: 9 + 1 + 0 = 10 rows, 8 + 2 + 1 = 11 columns.
+    assert.deepEqual(byClass('ZeroPadding2D').outputShape, [10, 11, 1]);
+    assert.equal(byClass('ZeroPadding2D').shapeNote, 'H: 9 + 1+0 = 10; W: 8 + 2+1 = 11');
+    // AvgPool2D 2 'same' on 8x9: out ceil(8 / 2) = 4, ceil(9 / 2) = 5; one multiply-add per tap.
+    assert.deepEqual(byClass('AvgPool2D').outputShape, [4, 5, 4]);
+    assert.equal(byClass('AvgPool2D').shapeNote, 'H: (8 - 2 + 2*0) / 2 + 1 = 4; W: (9 - 2 + 0+1) / 2 + 1 = 5');
+    assert.equal(byClass('AvgPool2D').multiplyAdds, 4 * 5 * 4 * 2 * 2);
+    assert.deepEqual(byClass('GlobalAveragePooling2D').outputShape, [6]);
+    assert.equal(byClass('GlobalAveragePooling2D').shapeNote, 'mean of each 4x5 map');
+    assert.equal(byClass('GlobalAveragePooling2D').multiplyAdds, 4 * 5 * 6);
+    for (const className of ['LeakyReLU', 'GELU', 'ELU', 'SiLU', 'Dropout']) {
+      const row = byClass(className);
+      assert.equal(row.parameters, 0, className);
+      assert.equal(row.multiplyAdds, 0, className);
+    }
+    assert.deepEqual(byClass('Dropout').outputShape, [6]);
+  });
+
+  test('a symmetric ZeroPadding2D on a square map shows one formula', () => {
+    const model = new Sequential([new Input({ shape: [28, 28, 1] }), new ZeroPadding2D({ padding: 2 })]);
+    assert.equal(model.summaryData().rows[1]!.shapeNote, '28 + 2*2 = 32');
+  });
+});
+
+describe('errors name the layer', () => {
+  test('AvgPool2D larger than the map shows the output-size formula', () => {
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [3, 3, 1] }), new AvgPool2D({ poolSize: 4, name: 'wide' })]),
+      ShapeError, "AvgPool2D 'wide'", '4x4', '3x3', '(3 - 4 + 2*0) / 4 + 1',
+    );
+  });
+
+  test('GlobalAveragePooling2D and ZeroPadding2D after Flatten reject the vector, naming its shape', () => {
+    assertThrowsWith(() => new Sequential([new Input({ shape: [4, 4, 1] }), new Flatten(), new GlobalAveragePooling2D({ name: 'gap' })]), ShapeError, "GlobalAveragePooling2D 'gap'", '16');
+    assertThrowsWith(() => new Sequential([new Input({ shape: [4, 4, 1] }), new Flatten(), new ZeroPadding2D({ name: 'pad' })]), ShapeError, "ZeroPadding2D 'pad'", '16');
+  });
+
+  test('bad options: negative padding, rate 1, non-finite alpha, zero pool size', () => {
+    assertThrowsWith(() => new ZeroPadding2D({ padding: -1 }), ValueError, 'ZeroPadding2D', '-1');
+    assertThrowsWith(() => new ZeroPadding2D({ padding: 'same' as never }), ValueError, 'ZeroPadding2D', 'same');
+    assertThrowsWith(() => new Dropout({ rate: 1 }), ValueError, 'Dropout rate', '1');
+    assertThrowsWith(() => new LeakyReLU({ alpha: Number.NaN }), ValueError, 'LeakyReLU alpha', 'NaN');
+    assertThrowsWith(() => new ELU({ alpha: Infinity }), ValueError, 'ELU alpha', 'Infinity');
+    assertThrowsWith(() => new AvgPool2D({ poolSize: 0 }), ValueError, 'AvgPool2D poolSize', '0');
+  });
+});
+
+describe('Dropout', () => {
+  test('inference returns the input itself; training zeroes about `rate` of the values and scales the rest', () => {
+    const layer = new Dropout({ rate: 0.25, name: 'drop' });
+    layer.build([1000], { random: new Random(1), dtype: 'float32' });
+    const x = Tensor.fromArray(new Float32Array(4000).fill(2), [4, 1000]);
+    assert.equal(layer.call(x, { isTraining: false }), x);
+    const y = layer.call(x, { isTraining: true });
+    const dropped = Array.from(y.data).filter((value) => value === 0).length;
+    assert.ok(Math.abs(dropped - 1000) < 4 * Math.sqrt(4000 * 0.25 * 0.75), `${dropped} of 4000 dropped`);
+    assert.ok(Array.from(y.data).every((value) => value === 0 || Math.abs(value - 2 / 0.75) < 1e-6));
+  });
+
+  test('each training call draws a new mask; a random source in the call context decides it', () => {
+    const layer = new Dropout({ rate: 0.5, name: 'drop' });
+    layer.build([256], { random: new Random(1), dtype: 'float32' });
+    const x = Tensor.fromArray(new Float32Array(256).fill(1), [1, 256]);
+    const first = Array.from(layer.call(x, { isTraining: true }).data);
+    const second = Array.from(layer.call(x, { isTraining: true }).data);
+    assert.notDeepEqual(first, second);
+    const fromContext = (seed: number) => Array.from(layer.call(x, { isTraining: true, random: new Random(seed) }).data);
+    assert.deepEqual(fromContext(9), fromContext(9));
+    assert.notDeepEqual(fromContext(9), fromContext(10));
+  });
+
+  test('a Dropout that was never built needs a random source to train', () => {
+    const layer = new Dropout({ rate: 0.5, name: 'loose' });
+    assertThrowsWith(() => layer.call(Tensor.zeros([1, 4]), { isTraining: true }), ValueError, "Dropout 'loose'");
+    assert.equal(layer.call(Tensor.zeros([1, 4]), { isTraining: false, random: undefined }).size, 4);
+  });
+
+  test('fit is deterministic per model seed with Dropout, and Dropout changes the training', () => {
+    const x = randomImages(24, [6, 6, 1], 3);
+    const labels = Array.from({ length: 24 }, (_, index) => index % 3);
+    const train = (rate: number) => {
+      const model = new Sequential([
+        new Input({ shape: [6, 6, 1] }), new Conv2D({ filters: 4, kernelSize: 3 }), new GELU(),
+        new Flatten(), new Dropout({ rate }), new Dense({ units: 3 }), new Softmax(),
+      ], { seed: 5 });
+      const history = model.fit(x, labels, { epochs: 2, batchSize: 8, optimizer: new SGD({ learningRate: 0.1 }) });
+      return { losses: history.epochs.map((epoch) => epoch.loss), weights: model.trainableWeights().flatMap((weight) => Array.from(weight.data)) };
+    };
+    const first = train(0.5);
+    assert.deepEqual(train(0.5), first);
+    assert.notDeepEqual(train(0).losses, first.losses);
+  });
+});
+
+describe('model behaviour with the new layers', () => {
+  test('predictions of the every-layer model are probabilities, and a few SGD steps lower the loss', () => {
+    const model = everyLayerModel(2);
+    const x = randomImages(30, [9, 8, 1], 6);
+    const labels = Array.from({ length: 30 }, (_, index) => (x.data[index * 72]! > 0.5 ? 1 : index % 3 === 0 ? 0 : 2));
+    const probabilities = model.predict(x);
+    for (let row = 0; row < 30; row++) assertClose([probabilities.data[row * 3]! + probabilities.data[row * 3 + 1]! + probabilities.data[row * 3 + 2]!], [1], { atol: 1e-5, rtol: 0 }, `row ${row}`);
+    const before = model.evaluate(x, labels).loss;
+    model.fit(x, labels, { epochs: 8, batchSize: 10, optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }), shuffle: false });
+    const afterTraining = model.evaluate(x, labels).loss;
+    assert.ok(afterTraining < before, `loss ${before} -> ${afterTraining}`);
+  });
+
+  test('Grad-CAM takes the GELU after the last convolution as its layer', () => {
+    const model = new Sequential([
+      new Input({ shape: [8, 8, 1] }), new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }), new GELU({ name: 'gelu' }),
+      new GlobalAveragePooling2D(), new Dense({ units: 2 }), new Softmax(),
+    ], { seed: 3 });
+    const input = randomImages(1, [8, 8, 1], 8);
+    const image = { width: 8, height: 8, colorModel: 'gray' as const, data: Float32Array.from(input.data) };
+    assert.equal(gradCam(model, input, image).layerName, 'gelu');
+  });
+});
