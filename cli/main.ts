@@ -1,13 +1,14 @@
 // The `convnet` command line: parses flags with commander and runs a command. Mistakes in flags,
 // values or inputs end with one line on stderr and exit code 2; bugs keep their stack trace.
 
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConvNetError, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConvNetError, DOWNLOADABLE_DATASETS, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
+import { download } from './commands/download.js';
 import { predict } from './commands/predict.js';
 import { summary } from './commands/summary.js';
 import { train } from './commands/train.js';
 import { visualize } from './commands/visualize.js';
-import { DATASET_NAMES } from './datasets.js';
+import { parseDatasetArgument } from './datasets.js';
 import { EXIT_USAGE, UsageError } from './usageError.js';
 
 function positiveInteger(value: string): number {
@@ -42,11 +43,12 @@ function buildProgram(): Command {
   program
     .command('train')
     .description('train the default CNN on a dataset, evaluate it on the test split and save it')
-    .addOption(new Option('--dataset <name>', 'dataset to train on').choices(DATASET_NAMES).default('mnist-sample'))
-    .option('--data-dir <dir>', 'folder with the dataset files (needed for mnist)')
+    .option('--dataset <name|dir>', 'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder (class sub-folders, optionally under train/ and test/)', parseDatasetArgument, 'mnist-sample')
+    .option('--data-dir <dir>', 'folder with the dataset files (default for mnist, fashion-mnist and cifar10: where `convnet download` put them)')
+    .option('--cache-dir <dir>', 'where `convnet download` put datasets (default: $CONVNET_CACHE_DIR or ~/.cache/convnet-ts); decoded image folders are cached there too')
     .option('--epochs <n>', 'passes over the training set (default: 4)', positiveInteger)
-    .option('--batch-size <n>', 'examples per gradient step (default: 32 for mnist-sample, 64 for mnist)', positiveInteger)
-    .option('--lr <x>', 'starting learning rate, halved after each epoch (default: adam 0.003 on mnist-sample, 0.002 on mnist; sgd 0.05)', positiveNumber)
+    .option('--batch-size <n>', 'examples per gradient step (default: 32 for mnist-sample and image folders, 64 for the others)', positiveInteger)
+    .option('--lr <x>', 'starting learning rate, halved after each epoch (default: adam 0.003 on mnist-sample, 0.002 on the others; sgd 0.05)', positiveNumber)
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default('adam'))
     .option('--seed <n>', 'random seed for weights and shuffling', nonNegativeInteger, 1)
     .option('--out <dir>', 'where to save the model (default: runs/<dataset>)')
@@ -87,6 +89,16 @@ function buildProgram(): Command {
     .action(async (image: string, options) => {
       await selectBackend(options);
       visualize(image, options);
+    });
+
+  program
+    .command('download')
+    .description('download the official files of a dataset into the cache folder, verifying their SHA-256 (interrupted downloads resume)')
+    .addArgument(new Argument('<name>', 'dataset').choices(DOWNLOADABLE_DATASETS))
+    .option('--cache-dir <dir>', 'cache folder (default: $CONVNET_CACHE_DIR, else $XDG_CACHE_HOME/convnet-ts, else ~/.cache/convnet-ts)')
+    .option('--mirror <url>', 'fetch <url>/<name>/<file> instead of the official URLs (default: $CONVNET_DATASETS_MIRROR)')
+    .action(async (name: (typeof DOWNLOADABLE_DATASETS)[number], options) => {
+      await download(name, options);
     });
 
   program

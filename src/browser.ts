@@ -112,8 +112,9 @@ export { EarlyStopping, earlyStopping, type EarlyStoppingOptions, type Monitored
 export type { ModelSummary, SummaryRow } from './model/summary.js';
 export { classificationReport, type ClassMetrics, type ClassificationReport } from './model/metrics.js';
 
-export { datasetToTensor, takeExamples, type ImageDataset } from './data/imageDataset.js';
-export { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './data/classNames.js';
+export { datasetToTensor, takeExamples, type ImageDataset, type TrainTestSplits } from './data/imageDataset.js';
+export { CIFAR10_CLASS_NAMES, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './data/classNames.js';
+export { composeAugmentations, horizontalFlip, randomCrop, randomTranslation, type Augmentation, type ShiftFill } from './data/augment.js';
 
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
 

@@ -12,5 +12,27 @@ setCanvasFactory(nodeCanvasFactory);
 
 export { loadMnist, loadMnistSample, type MnistSplits } from './data/mnist.js';
 export { parseIdx, readIdxFile } from './data/idx.js';
+export { CIFAR10_ARCHIVE, CIFAR10_RECORD_BYTES, CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, loadCifar10, parseCifar10, readCifar10Files, type Cifar10Options } from './data/cifar10.js';
+export { DEBIAN_FASHION_MNIST_DIRECTORY, findFashionMnist, loadFashionMnist } from './data/mnist.js';
+export { loadImageFolder, type ImageFolderOptions, type ImageFolderSplits } from './data/imageFolder.js';
+export {
+  DATASET_SOURCES,
+  DOWNLOADABLE_DATASETS,
+  DownloadError,
+  datasetCacheDirectory,
+  defaultCacheDirectory,
+  downloadDataset,
+  downloadFile,
+  findDownloadedDataset,
+  sha256OfFile,
+  type DatasetFile,
+  type DatasetSource,
+  type DownloadableDataset,
+  type DownloadDatasetOptions,
+  type DownloadFailure,
+  type DownloadFileOptions,
+  type DownloadProgress,
+  type DownloadResult,
+} from './data/download.js';
 export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFiles, type ImageFiles } from './image/imageFiles.js';
 export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFile.js';

@@ -9,3 +9,8 @@ export const MNIST_CLASS_NAMES: readonly string[] = Object.freeze([
 export const FASHION_MNIST_CLASS_NAMES: readonly string[] = Object.freeze([
   'T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot',
 ]);
+
+/** Class names of CIFAR-10 (Krizhevsky, 2009), in label order; also the sorted folder names of its image-folder copies. */
+export const CIFAR10_CLASS_NAMES: readonly string[] = Object.freeze([
+  'airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck',
+]);

@@ -48,7 +48,7 @@ const IDX_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
 ]);
 
 /** A gzip stream starts with these two bytes (RFC 1952); an IDX file starts with 00 00, so they cannot clash. */
-function isGzip(bytes: Uint8Array): boolean {
+export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
@@ -63,7 +63,7 @@ function checkMaxBytes(maxBytes: number, context: string): void {
 }
 
 /** Decompresses gzip input, mapping zlib failures (corrupt stream, output over `maxBytes`) to FileFormatError. */
-function gunzipBounded(bytes: Uint8Array, file: string, maxBytes: number): Uint8Array {
+export function gunzipBounded(bytes: Uint8Array, file: string, maxBytes: number): Uint8Array {
   try {
     return gunzipSync(bytes, { maxOutputLength: maxBytes });
   } catch (error) {

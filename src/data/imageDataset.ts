@@ -21,6 +21,12 @@ export interface ImageDataset {
   readonly classNames: readonly string[];
 }
 
+/** A dataset's training and test parts, as the loaders return them. */
+export interface TrainTestSplits {
+  train: ImageDataset;
+  test: ImageDataset;
+}
+
 /** Options of {@link datasetToTensor}. */
 export interface DatasetToTensorOptions {
   /** Examples to take, in this order (repeats allowed). Default: all, in dataset order. */

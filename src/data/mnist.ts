@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileFormatError, ValueError } from '../core/errors.js';
 import { readIdxFile } from './idx.js';
-import { MNIST_CLASS_NAMES } from './classNames.js';
+import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './classNames.js';
+import { findDownloadedDataset } from './download.js';
 import type { ImageDataset } from './imageDataset.js';
 
 /** The training and test parts of an MNIST-format dataset. */
@@ -135,4 +136,39 @@ export function loadMnistSample(): MnistSplits {
   // Running this file from src/ directly (ts-node, tsx) would point one level too high.
   const sampleDirectory = fileURLToPath(new URL('../../../data/mnist-sample/', import.meta.url));
   return loadMnist(sampleDirectory, MNIST_CLASS_NAMES);
+}
+
+/** Where Debian's package `dataset-fashion-mnist` installs the four official IDX files. */
+export const DEBIAN_FASHION_MNIST_DIRECTORY = '/usr/share/datasets/fashion-mnist';
+
+/**
+ * The first folder holding Fashion-MNIST's training images: Debian's {@link DEBIAN_FASHION_MNIST_DIRECTORY}
+ * (`apt-get install dataset-fashion-mnist`), then the download cache (`convnet download fashion-mnist`,
+ * in `cacheDirectory`, default defaultCacheDirectory()); null if neither has it.
+ */
+export function findFashionMnist(cacheDirectory?: string): string | null {
+  if (existsSync(join(DEBIAN_FASHION_MNIST_DIRECTORY, 'train-images-idx3-ubyte.gz'))) return DEBIAN_FASHION_MNIST_DIRECTORY;
+  return findDownloadedDataset('fashion-mnist', cacheDirectory);
+}
+
+/**
+ * Loads Fashion-MNIST (60,000 + 10,000 clothing images of 28x28x1, {@link FASHION_MNIST_CLASS_NAMES})
+ * from `directory`, or when none is given from the folder {@link findFashionMnist} finds.
+ * Throws FileFormatError if no directory is given and none is found (the message says how to get
+ * the files), and otherwise as {@link loadMnist}.
+ *
+ * @example
+ * const { train, test } = loadFashionMnist(); // Debian's copy or the download cache
+ * train.classNames[train.labels[0]]; // 'Ankle boot'
+ */
+export function loadFashionMnist(directory?: string): MnistSplits {
+  const found = directory ?? findFashionMnist();
+  if (found === null) {
+    throw new FileFormatError(
+      DEBIAN_FASHION_MNIST_DIRECTORY,
+      'no Fashion-MNIST files here or in the download cache; install them with `apt-get install dataset-fashion-mnist`' +
+        ' or `convnet download fashion-mnist`, or give the folder that holds them',
+    );
+  }
+  return loadMnist(found, FASHION_MNIST_CLASS_NAMES);
 }

@@ -11,7 +11,9 @@ import { datasetToTensor, decodeImage, encodeJpeg, encodePng, imageFromPixels, l
 import { repoRoot } from '../helpers.js';
 
 function convnet(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'convnet.js'), ...args], { cwd: repoRoot, encoding: 'utf8' });
+  // An empty download cache: `--dataset mnist` without --data-dir must not find a developer's own download.
+  const env = { ...process.env, CONVNET_CACHE_DIR: join(tmpdir(), 'convnet-cli-test-no-cache') };
+  const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'convnet.js'), ...args], { cwd: repoRoot, encoding: 'utf8', env });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

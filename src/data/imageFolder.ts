@@ -1,0 +1,335 @@
+// Image-folder datasets (Node): one sub-folder of PNG/JPEG files per class, either under train/ and
+// test/ (as the CIFAR-10 JPEG tar unpacks) or in one folder split by a seeded, stratified validation
+// fraction. Every file is decoded once, resized to one size and converted to one color model, and
+// kept as uint8 HWC bytes; files that cannot be decoded are reported and skipped.
+// Optionally the decoded bytes are cached in a folder the caller names (never in the image folder).
+
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { ConvNetError, FileFormatError, ValueError } from '../core/errors.js';
+import { Random } from '../core/random.js';
+import { channelsOf, checkColorModel, type ColorModel } from '../image/colorModels.js';
+import { convertImage } from '../image/image.js';
+import { listImageFiles, readImageFiles } from '../image/imageFiles.js';
+import { fitImage } from '../image/preprocess.js';
+import type { ImageDataset, TrainTestSplits } from './imageDataset.js';
+
+/** Options of {@link loadImageFolder}. */
+export interface ImageFolderOptions {
+  /** `[height, width]` every image is resized to (area when shrinking, bilinear otherwise). Default: the first image's size. */
+  size?: readonly [number, number];
+  /** Color model every image is converted to (alpha composited over white if dropped). Default: the first image's. */
+  colorModel?: ColorModel;
+  /** Share of each class held out as the test split when the folder has no train/ and test/. Default 0.2. */
+  validationFraction?: number;
+  /** Seed of the split by validationFraction. Default 0. */
+  seed?: number;
+  /** Class names in label order; every class folder must be one of them. Default: the class folder names, sorted. */
+  classNames?: readonly string[];
+  /** Folder for a cache of the decoded bytes, keyed by the file list, sizes, times and options. Default: no cache. */
+  cacheDirectory?: string;
+  /** Called after each chunk of files is decoded. */
+  onProgress?: (decoded: number, total: number) => void;
+}
+
+/** What {@link loadImageFolder} returns: the two splits, their color model and the files it skipped. */
+export interface ImageFolderSplits extends TrainTestSplits {
+  colorModel: ColorModel;
+  /** Files that could not be read or decoded; every other file is in a split. */
+  failures: { file: string; error: ConvNetError }[];
+  /** How the test split was made: the test/ folder, or held out from each class by validationFraction. */
+  layout: 'train-test-folders' | 'validation-split';
+  /** Whether the bytes came from `cacheDirectory` instead of decoding. */
+  isFromCache: boolean;
+}
+
+/**
+ * Files decoded per call of readImageFiles: as many as fit in 256 MiB of float32 pixels at the largest
+ * image seen so far (at most 256; 8 before any is seen), so folders of large photos stay in bounds.
+ */
+const MAX_FILES_PER_CHUNK = 256;
+const FIRST_CHUNK_FILES = 8;
+const CHUNK_FLOAT_BYTES = 256 * 1024 * 1024;
+/** The most bytes one Uint8Array can hold in V8 (2^32 - 1 on 64-bit since Node 14). */
+const MAX_DATASET_BYTES = 2 ** 32 - 1;
+const CACHE_MAGIC = 'CONVNET-IMAGE-FOLDER-1\n';
+
+interface LabelledFile {
+  file: string;
+  label: number;
+}
+
+/** Sub-folders of `directory`, sorted by name; hidden ones (.git, .ipynb_checkpoints) are not classes. */
+function subfolders(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.'))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The image files of every class folder of `directory`, labelled by the class's index in `classNames`. */
+function labelledFiles(directory: string, classNames: readonly string[]): LabelledFile[] {
+  return subfolders(directory).flatMap((name) => {
+    const label = classNames.indexOf(name);
+    if (label === -1) {
+      throw new FileFormatError(join(directory, name), `is not one of the ${classNames.length} classes (${classNames.join(', ')})`);
+    }
+    return listImageFiles([join(directory, name)]).map((file) => ({ file, label }));
+  });
+}
+
+/** Holds out round(n * fraction) files of each class, chosen by a seeded shuffle; both parts keep file order. */
+function splitByFraction(files: readonly LabelledFile[], classCount: number, fraction: number, seed: number): [LabelledFile[], LabelledFile[]] {
+  const random = new Random(seed);
+  const isHeldOut = new Array<boolean>(files.length).fill(false);
+  for (let label = 0; label < classCount; label++) {
+    const members = Int32Array.from(files.flatMap((entry, index) => (entry.label === label ? [index] : [])));
+    random.shuffle(members);
+    const heldOut = Math.round(members.length * fraction);
+    for (let index = 0; index < heldOut; index++) isHeldOut[members[index]!] = true;
+  }
+  return [files.filter((_, index) => !isHeldOut[index]), files.filter((_, index) => isHeldOut[index])];
+}
+
+/** One byte per value, rounded: the inverse of the decoders' division by 255. */
+function toBytes(values: Float32Array, target: Uint8Array, offset: number): void {
+  for (let index = 0; index < values.length; index++) {
+    target[offset + index] = Math.round(Math.min(Math.max(values[index]!, 0), 1) * 255);
+  }
+}
+
+interface DecodedSplits {
+  train: ImageDataset;
+  test: ImageDataset;
+  colorModel: ColorModel;
+  failures: { file: string; error: ConvNetError }[];
+}
+
+/** Decodes the files of both splits in chunks into one byte buffer, sized once the first image is known. */
+function decodeSplits(
+  parts: readonly [LabelledFile[], LabelledFile[]],
+  classNames: readonly string[],
+  options: ImageFolderOptions,
+): DecodedSplits {
+  const files = [...parts[0], ...parts[1]];
+  const failures: { file: string; error: ConvNetError }[] = [];
+  let height = options.size?.[0] ?? 0;
+  let width = options.size?.[1] ?? 0;
+  let colorModel = options.colorModel;
+  let images: Uint8Array | null = null;
+  const labels = new Uint8Array(files.length);
+  let decodedCount = 0;
+  let trainCount = 0;
+  let chunkFiles = FIRST_CHUNK_FILES;
+  let largestImageBytes = 0;
+  for (let start = 0; start < files.length; ) {
+    if (largestImageBytes > 0) chunkFiles = Math.max(1, Math.min(MAX_FILES_PER_CHUNK, Math.floor(CHUNK_FLOAT_BYTES / largestImageBytes)));
+    const chunk = files.slice(start, start + chunkFiles);
+    const result = readImageFiles(chunk.map((entry) => entry.file));
+    failures.push(...result.failures);
+    const positions = new Map(chunk.map((entry, index) => [entry.file, start + index]));
+    for (const { file, image } of result.images) {
+      largestImageBytes = Math.max(largestImageBytes, image.data.byteLength);
+      if (images === null) {
+        if (height === 0) [height, width] = [image.height, image.width];
+        colorModel ??= image.colorModel;
+        const totalBytes = files.length * height * width * channelsOf(colorModel);
+        if (totalBytes > MAX_DATASET_BYTES) {
+          throw new ValueError(
+            `loadImageFolder: ${files.length} images of ${height}x${width}x${channelsOf(colorModel)} need ${totalBytes} bytes,` +
+              ` more than one array holds (${MAX_DATASET_BYTES}); pass a smaller size`,
+          );
+        }
+        images = new Uint8Array(totalBytes);
+      }
+      const fitted = fitImage(image, width, height);
+      const converted = fitted.colorModel === colorModel ? fitted : convertImage(fitted, colorModel!);
+      const position = positions.get(file)!;
+      toBytes(converted.data, images, decodedCount * converted.data.length);
+      labels[decodedCount] = files[position]!.label;
+      decodedCount++;
+      // Examples stay in file order, so the training ones (the first parts[0].length files) come first.
+      if (position < parts[0].length) trainCount++;
+    }
+    start += chunk.length;
+    options.onProgress?.(start, files.length);
+  }
+  if (images === null || colorModel === undefined) {
+    throw new FileFormatError(
+      files[0]?.file ?? '(no files)',
+      `no image could be decoded (${failures.length} failed${failures[0] ? `; first: ${failures[0].error.message}` : ''})`,
+    );
+  }
+  const exampleBytes = height * width * channelsOf(colorModel);
+  const makeSplit = (first: number, count: number): ImageDataset => ({
+    images: images!.subarray(first * exampleBytes, (first + count) * exampleBytes),
+    labels: labels.subarray(first, first + count),
+    count,
+    height,
+    width,
+    channels: channelsOf(colorModel!),
+    classNames,
+  });
+  return { train: makeSplit(0, trainCount), test: makeSplit(trainCount, decodedCount - trainCount), colorModel, failures };
+}
+
+/** The cache file's key: everything that changes the decoded bytes. */
+function cacheKey(directory: string, files: readonly LabelledFile[], testStart: number, classNames: readonly string[], options: ImageFolderOptions): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ magic: CACHE_MAGIC, size: options.size ?? null, colorModel: options.colorModel ?? null, classNames, testStart }));
+  for (const { file, label } of files) {
+    const stats = statSync(file);
+    hash.update(`${relative(directory, file)}\0${label}\0${stats.size}\0${stats.mtimeMs}\n`);
+  }
+  return hash.digest('hex').slice(0, 32);
+}
+
+interface CacheHeader {
+  trainCount: number;
+  testCount: number;
+  height: number;
+  width: number;
+  colorModel: ColorModel;
+  failures: { file: string; message: string }[];
+}
+
+/** Writes the decoded splits: magic, header length (4 bytes, little-endian), JSON header, then images and labels. */
+function writeCache(path: string, decoded: DecodedSplits): void {
+  const header: CacheHeader = {
+    trainCount: decoded.train.count,
+    testCount: decoded.test.count,
+    height: decoded.train.height,
+    width: decoded.train.width,
+    colorModel: decoded.colorModel,
+    failures: decoded.failures.map(({ file, error }) => ({ file, message: error.message })),
+  };
+  const headerBytes = new TextEncoder().encode(`${CACHE_MAGIC}${JSON.stringify(header)}`);
+  const length = new Uint8Array(4);
+  new DataView(length.buffer).setUint32(0, headerBytes.length, true);
+  const { train, test } = decoded;
+  // train and test are adjacent views of one buffer (decodeSplits), so their images are one run of bytes.
+  const images = new Uint8Array(train.images.buffer, train.images.byteOffset, train.images.length + test.images.length);
+  const labels = new Uint8Array(train.labels.buffer, train.labels.byteOffset, train.count + test.count);
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temporary, Buffer.concat([length, headerBytes, images, labels]));
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Reads a cache file written by writeCache; null if it is missing or does not add up (it is then rebuilt). */
+function readCache(path: string, classNames: readonly string[]): DecodedSplits | null {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    return null;
+  }
+  try {
+    const headerLength = bytes.readUInt32LE(0);
+    const text = bytes.subarray(4, 4 + headerLength).toString('utf8');
+    if (!text.startsWith(CACHE_MAGIC)) return null;
+    const header = JSON.parse(text.slice(CACHE_MAGIC.length)) as CacheHeader;
+    const colorModel = checkColorModel(header.colorModel, 'image-folder cache');
+    const exampleBytes = header.height * header.width * channelsOf(colorModel);
+    const count = header.trainCount + header.testCount;
+    const imagesStart = 4 + headerLength;
+    if (bytes.length !== imagesStart + count * (exampleBytes + 1)) return null;
+    const images = new Uint8Array(bytes.buffer, bytes.byteOffset + imagesStart, count * exampleBytes);
+    const labels = new Uint8Array(bytes.buffer, bytes.byteOffset + imagesStart + count * exampleBytes, count);
+    if (labels.some((label) => label >= classNames.length)) return null;
+    const makeSplit = (first: number, splitCount: number): ImageDataset => ({
+      images: images.subarray(first * exampleBytes, (first + splitCount) * exampleBytes),
+      labels: labels.subarray(first, first + splitCount),
+      count: splitCount,
+      height: header.height,
+      width: header.width,
+      channels: channelsOf(colorModel),
+      classNames,
+    });
+    return {
+      train: makeSplit(0, header.trainCount),
+      test: makeSplit(header.trainCount, header.testCount),
+      colorModel,
+      failures: header.failures.map(({ file, message }) => ({ file, error: new FileFormatError(file, message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message) })),
+    };
+  } catch {
+    return null;
+  }
+}
+
+function checkOptions(options: ImageFolderOptions): void {
+  if (options.size !== undefined) {
+    const [height, width] = options.size;
+    if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
+      throw new ValueError(`loadImageFolder: size must be two positive integers [height, width], got [${options.size.join(', ')}]`);
+    }
+  }
+  if (options.colorModel !== undefined) checkColorModel(options.colorModel, 'loadImageFolder');
+  const fraction = options.validationFraction;
+  if (fraction !== undefined && !(fraction >= 0 && fraction < 1)) {
+    throw new ValueError(`loadImageFolder: validationFraction must be in [0, 1), got ${fraction}`);
+  }
+  if (options.classNames !== undefined && (options.classNames.length < 1 || options.classNames.length > 256)) {
+    throw new ValueError(`loadImageFolder: classNames must have 1 to 256 entries (labels are bytes), got ${options.classNames.length}`);
+  }
+}
+
+/**
+ * Loads an image-folder dataset. `directory` holds either `train/` and `test/`, each with one
+ * sub-folder of PNG/JPEG files per class, or the class sub-folders themselves, in which case
+ * `validationFraction` (0.2) of each class, picked by a shuffle seeded with `seed` (0), becomes the
+ * test split. (A folder with `train/` but no `test/` is split the same way.) Labels are indices into
+ * `classNames` (default: the class folder names, sorted); files directly in a split folder, non-image
+ * files and hidden folders are ignored. Every image is resized to `size` and converted to `colorModel`
+ * (by default the first decoded image's) and stored as bytes, NHWC. Files that cannot be decoded are
+ * skipped and listed in `failures`. With `cacheDirectory`, the bytes are saved there and reused
+ * while the file list, file sizes, modification times and options stay the same.
+ * Throws FileFormatError if `directory` is missing or has no class folders, a class folder is not in
+ * `classNames`, or no image decodes; ValueError for bad options or more than 4 GiB of bytes.
+ *
+ * @example
+ * const { train, test, failures } = loadImageFolder('cifar10', { cacheDirectory: '/tmp/convnet-cache' });
+ * train.count; // 50000 (CIFAR-10 JPEG folders)
+ * datasetToTensor(train, { indices: [0] }).shape; // [1, 32, 32, 3]
+ */
+export function loadImageFolder(directory: string, options: ImageFolderOptions = {}): ImageFolderSplits {
+  checkOptions(options);
+  if (!isDirectory(directory)) throw new FileFormatError(directory, 'is not a folder');
+  const trainDirectory = join(directory, 'train');
+  const testDirectory = join(directory, 'test');
+  const hasTrainFolder = isDirectory(trainDirectory);
+  const layout = hasTrainFolder && isDirectory(testDirectory) ? 'train-test-folders' : 'validation-split';
+  const classRoot = hasTrainFolder ? trainDirectory : directory;
+  const classNames = options.classNames ?? subfolders(classRoot);
+  if (classNames.length === 0) throw new FileFormatError(classRoot, 'has no class sub-folders (one folder of images per class)');
+  if (classNames.length > 256) throw new FileFormatError(classRoot, `has ${classNames.length} class folders; at most 256 are supported`);
+
+  const trainFiles = labelledFiles(classRoot, classNames);
+  const parts: [LabelledFile[], LabelledFile[]] = layout === 'train-test-folders'
+    ? [trainFiles, labelledFiles(testDirectory, classNames)]
+    : splitByFraction(trainFiles, classNames.length, options.validationFraction ?? 0.2, options.seed ?? 0);
+  if (parts[0].length + parts[1].length === 0) throw new FileFormatError(classRoot, 'has no PNG or JPEG files in its class folders');
+
+  const cachePath = options.cacheDirectory === undefined
+    ? null
+    : join(options.cacheDirectory, `imageFolder-${cacheKey(directory, [...parts[0], ...parts[1]], parts[0].length, classNames, options)}.bin`);
+  const cached = cachePath === null ? null : readCache(cachePath, classNames);
+  if (cached !== null) return { ...cached, layout, isFromCache: true };
+  const decoded = decodeSplits(parts, classNames, options);
+  if (cachePath !== null) writeCache(cachePath, decoded);
+  return { ...decoded, layout, isFromCache: false };
+}
