@@ -2,11 +2,12 @@
 // values or inputs end with one line on stderr and exit code 2; bugs keep their stack trace.
 
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConvNetError, DOWNLOADABLE_DATASETS, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
+import { ConvNetError, DOWNLOADABLE_DATASETS, PRESETS, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
 import { download } from './commands/download.js';
+import { evaluate } from './commands/evaluate.js';
 import { predict } from './commands/predict.js';
 import { summary } from './commands/summary.js';
-import { train } from './commands/train.js';
+import { AUGMENTATIONS, train } from './commands/train.js';
 import { visualize } from './commands/visualize.js';
 import { parseDatasetArgument } from './datasets.js';
 import { EXIT_USAGE, UsageError } from './usageError.js';
@@ -46,10 +47,12 @@ function buildProgram(): Command {
     .option('--dataset <name|dir>', 'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder (class sub-folders, optionally under train/ and test/)', parseDatasetArgument, 'mnist-sample')
     .option('--data-dir <dir>', 'folder with the dataset files (default for mnist, fashion-mnist and cifar10: where `convnet download` put them)')
     .option('--cache-dir <dir>', 'where `convnet download` put datasets (default: $CONVNET_CACHE_DIR or ~/.cache/convnet-ts); decoded image folders are cached there too')
-    .option('--epochs <n>', 'passes over the training set (default: 4)', positiveInteger)
-    .option('--batch-size <n>', 'examples per gradient step (default: 32 for mnist-sample and image folders, 64 for the others)', positiveInteger)
-    .option('--lr <x>', 'starting learning rate, halved after each epoch (default: adam 0.003 on mnist-sample, 0.002 on the others; sgd 0.05)', positiveNumber)
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default('adam'))
+    .addOption(new Option('--model <preset>', 'the network (default: the dataset\'s, see the README)').choices(Object.keys(PRESETS)))
+    .option('--epochs <n>', 'passes over the training set (default: the dataset\'s recipe)', positiveInteger)
+    .option('--batch-size <n>', 'examples per gradient step (default: the dataset\'s recipe)', positiveInteger)
+    .option('--lr <x>', 'learning rate: the starting one (halved each epoch) or the one-cycle peak, as the dataset\'s recipe schedules it', positiveNumber)
+    .addOption(new Option('--optimizer <name>', 'optimizer: Adam, or SGD with Nesterov momentum 0.9 and weight decay 5e-4 (default: the dataset\'s recipe)').choices(['sgd', 'adam']))
+    .addOption(new Option('--augment <name>', 'augmentation of training batches (default: the dataset\'s recipe)').choices(AUGMENTATIONS))
     .option('--seed <n>', 'random seed for weights and shuffling', nonNegativeInteger, 1)
     .option('--out <dir>', 'where to save the model (default: runs/<dataset>)')
     .option('--plot <file.png>', 'draw loss and accuracy per epoch (training and test) to a PNG file')
@@ -89,6 +92,20 @@ function buildProgram(): Command {
     .action(async (image: string, options) => {
       await selectBackend(options);
       visualize(image, options);
+    });
+
+  program
+    .command('evaluate')
+    .description('accuracy, per-class precision and recall, and the confusion matrix of a saved model on a dataset\'s test split')
+    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`')
+    .option('--dataset <name|dir>', 'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder', parseDatasetArgument, 'mnist-sample')
+    .option('--data-dir <dir>', 'folder with the dataset files (as for train)')
+    .option('--json', 'print the report as one JSON object on the last line of stdout', false)
+    .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'reference']))
+    .option('--threads <n>', 'threads for the wasm backend (default: all cores)', positiveInteger)
+    .action(async (options) => {
+      await selectBackend(options);
+      evaluate(options);
     });
 
   program

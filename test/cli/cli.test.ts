@@ -24,6 +24,9 @@ describe('convnet usage errors', () => {
     ['zero batch size', ['train', '--batch-size', '0'], /--batch-size.*positive integer/],
     ['negative learning rate', ['train', '--lr', '-1'], /--lr.*positive number/],
     ['unknown dataset', ['train', '--dataset', 'cifar100'], /cifar100.*mnist-sample/],
+    ['unknown preset', ['train', '--model', 'vgg16'], /vgg16.*Allowed choices are digits-cnn, mnist-cnn, lenet5, cifar-cnn, resnet/],
+    ['unknown augmentation', ['train', '--augment', 'mixup'], /mixup.*Allowed choices/],
+    ['evaluate without --model', ['evaluate'], /--model/],
     ['mnist without data dir', ['train', '--dataset', 'mnist'], /--data-dir/],
     ['missing data dir', ['train', '--dataset', 'mnist', '--data-dir', 'no/such/folder'], /no\/such\/folder: no such directory/],
     ['unknown command', ['fly'], /unknown command 'fly'/],
@@ -72,6 +75,22 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     // The reloaded model computes exactly what the trained one reported (same weights, same kernels).
     assert.equal(reloaded.accuracy, report['testAccuracy']);
     assert.ok(Math.abs(reloaded.loss - report['testLoss']!) < 1e-12, `loss ${reloaded.loss} vs ${report['testLoss']}`);
+
+    // convnet evaluate: the same accuracy, with per-class figures and a confusion matrix that add up.
+    const evaluated = convnet('evaluate', '--model', out, '--json');
+    assert.equal(evaluated.status, 0, evaluated.stderr);
+    const evaluation = JSON.parse(evaluated.stdout.trim().split('\n').pop()!) as {
+      accuracy: number; examples: number; confusion: number[][]; classes: { name: string; precision: number; recall: number; support: number }[];
+    };
+    assert.equal(evaluation.accuracy, report['testAccuracy']);
+    assert.equal(evaluation.examples, 2000);
+    assert.equal(evaluation.confusion.flat().reduce((sum, count) => sum + count, 0), 2000);
+    assert.equal(evaluation.confusion.reduce((sum, row, index) => sum + row[index]!, 0), Math.round(report['testAccuracy']! * 2000));
+    assert.deepEqual(evaluation.classes.map((entry) => entry.support), evaluation.confusion.map((row) => row.reduce((sum, count) => sum + count, 0)));
+    assert.ok(evaluation.classes.every((entry) => entry.precision > 0.9 && entry.recall > 0.9), 'every digit above 90% precision and recall');
+    const table = convnet('evaluate', '--model', out);
+    assert.match(table.stdout, /mnist-sample test split: 2000 images, accuracy \d+\.\d\d%/);
+    assert.match(table.stdout, /Confusion matrix \(rows: actual, columns: predicted\)/);
 
     const summary = convnet('summary', '--model', out);
     assert.equal(summary.status, 0, summary.stderr);

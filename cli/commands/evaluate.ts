@@ -1,0 +1,53 @@
+// `convnet evaluate`: a saved model on a dataset's test split: accuracy and loss, each class's
+// precision, recall and F1, and the confusion matrix; --json gives the same as one JSON object.
+
+import { classificationReport, datasetToTensor, formatShape, loadModel } from '../../src/index.js';
+import { loadNamedDataset } from '../datasets.js';
+import { formatPercent } from '../progress.js';
+import { UsageError } from '../usageError.js';
+
+export interface EvaluateOptions {
+  model: string;
+  dataset: string;
+  dataDir?: string;
+  json: boolean;
+}
+
+export function evaluate(options: EvaluateOptions): void {
+  const { model, manifest } = loadModel(options.model);
+  const log = options.json ? process.stderr : process.stdout;
+  const { name, test } = loadNamedDataset(options.dataset, options.dataDir, { log });
+  const exampleShape = [test.height, test.width, test.channels];
+  if (formatShape(exampleShape) !== formatShape(model.inputShape)) {
+    throw new UsageError(`model ${options.model} takes ${formatShape(model.inputShape)} examples but ${name} has ${formatShape(exampleShape)} images`);
+  }
+  if (test.classNames.length !== model.classes) {
+    throw new UsageError(`model ${options.model} has ${model.classes} classes but ${name} has ${test.classNames.length}`);
+  }
+  const classNames = manifest.classNames ?? test.classNames;
+  const x = datasetToTensor(test);
+  const started = performance.now();
+  const { loss } = model.evaluate(x, test.labels);
+  const report = classificationReport(model.predict(x).data, test.labels, classNames);
+  const seconds = (performance.now() - started) / 1000;
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ model: options.model, dataset: name, loss, seconds, ...report })}\n`);
+    return;
+  }
+  const out = process.stdout;
+  out.write(`${name} test split: ${report.examples} images, accuracy ${formatPercent(report.accuracy)}, loss ${loss.toFixed(4)} (${seconds.toFixed(1)} s)\n\n`);
+  const nameWidth = Math.max(5, ...classNames.map((className) => className.length));
+  out.write(`${'class'.padEnd(nameWidth)}  precision  recall     F1  support\n`);
+  for (const entry of report.classes) {
+    out.write(`${entry.name.padEnd(nameWidth)}  ${formatPercent(entry.precision).padStart(9)}  ${formatPercent(entry.recall).padStart(7)}  ${entry.f1.toFixed(3).padStart(5)}  ${String(entry.support).padStart(7)}\n`);
+  }
+  out.write(`${'macro'.padEnd(nameWidth)}  ${formatPercent(report.macro.precision).padStart(9)}  ${formatPercent(report.macro.recall).padStart(7)}  ${report.macro.f1.toFixed(3).padStart(5)}\n\n`);
+  // Rows: the actual class; columns: the predicted one (column headers are class indices, as names can be long).
+  const cellWidth = Math.max(4, String(Math.max(...report.confusion.flat())).length + 1);
+  const labelWidth = nameWidth + String(classNames.length - 1).length + 1;
+  out.write(`Confusion matrix (rows: actual, columns: predicted)\n`);
+  out.write(`${''.padEnd(labelWidth)}${classNames.map((_, index) => String(index).padStart(cellWidth)).join('')}\n`);
+  report.confusion.forEach((row, index) => {
+    out.write(`${`${index} ${classNames[index]}`.padEnd(labelWidth)}${row.map((count) => String(count).padStart(cellWidth)).join('')}\n`);
+  });
+}
