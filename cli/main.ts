@@ -5,7 +5,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { ConvNetError, DOWNLOADABLE_DATASETS, PRESETS, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
 import { download } from './commands/download.js';
 import { evaluate } from './commands/evaluate.js';
-import { predict } from './commands/predict.js';
+import { predict, predictTensor } from './commands/predict.js';
 import { summary } from './commands/summary.js';
 import { AUGMENTATIONS, train } from './commands/train.js';
 import { visualize } from './commands/visualize.js';
@@ -54,7 +54,8 @@ function buildProgram(): Command {
     .addOption(new Option('--optimizer <name>', 'optimizer: Adam, or SGD with Nesterov momentum 0.9 and weight decay 5e-4 (default: the dataset\'s recipe)').choices(['sgd', 'adam']))
     .addOption(new Option('--augment <name>', 'augmentation of training batches (default: the dataset\'s recipe)').choices(AUGMENTATIONS))
     .option('--seed <n>', 'random seed for weights and shuffling', nonNegativeInteger, 1)
-    .option('--out <dir>', 'where to save the model (default: runs/<dataset>)')
+    .option('--out <dir>', 'where to save the model, and a checkpoint after every epoch (default: runs/<dataset>)')
+    .option('--resume', 'continue from the last checkpoint in --out, with the settings saved there', false)
     .option('--plot <file.png>', 'draw loss and accuracy per epoch (training and test) to a PNG file')
     .option('--json', 'print the result as one JSON object on the last line of stdout', false)
     .addOption(new Option('--backend <name>', 'compute backend (default: wasm where WebAssembly SIMD exists)').choices(['wasm', 'reference']))
@@ -66,15 +67,24 @@ function buildProgram(): Command {
 
   program
     .command('predict')
-    .description('classify PNG or JPEG files (or folders of them) with a saved model')
-    .argument('<images...>', 'image files or folders')
+    .description('classify PNG or JPEG files (or folders of them), or a tensor batch in a .npy file, with a saved model')
+    .argument('[images...]', 'image files or folders')
     .requiredOption('--model <dir>', 'a model folder saved by `convnet train`')
     .option('--top <k>', 'how many classes to show per image', positiveInteger, 3)
+    .option('--input <x.npy>', 'a batch [n, ...input shape] in the model\'s layout (NHWC; float32/float64, or uint8 divided by 255) instead of images')
+    .option('--output <y.npy>', 'with --input: where to write the probabilities [n, classes] (float32)')
     .option('--json', 'print one JSON object with every prediction on the last line of stdout', false)
     .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'reference']))
     .option('--threads <n>', 'threads for the wasm backend (default: all cores)', positiveInteger)
     .action(async (images: string[], options) => {
       await selectBackend(options);
+      if (options.input !== undefined || options.output !== undefined) {
+        if (images.length > 0) throw new UsageError('give images or --input, not both');
+        if (options.input === undefined || options.output === undefined) throw new UsageError('--input and --output go together');
+        predictTensor(options);
+        return;
+      }
+      if (images.length === 0) throw new UsageError('missing images (or --input x.npy --output y.npy)');
       exitCode = predict(images, options);
     });
 

@@ -107,7 +107,7 @@ export {
 export { Model, type Evaluation, type FitOptions, type ForwardOptions, type ModelNode, type ModelOptions } from './model/model.js';
 export { Sequential, type SequentialOptions } from './model/sequential.js';
 export type { Labels } from './model/batching.js';
-export type { BatchProgress, EpochLogs, History, TrainBeginInfo, TrainingCallbacks } from './model/callbacks.js';
+export type { BatchProgress, EpochLogs, FitState, History, TrainBeginInfo, TrainingCallbacks } from './model/callbacks.js';
 export { EarlyStopping, earlyStopping, type EarlyStoppingOptions, type MonitoredFigure } from './model/earlyStopping.js';
 export type { ModelSummary, SummaryRow } from './model/summary.js';
 export { classificationReport, type ClassMetrics, type ClassificationReport } from './model/metrics.js';
@@ -117,6 +117,7 @@ export { CIFAR10_CLASS_NAMES, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } fro
 export { composeAugmentations, horizontalFlip, randomCrop, randomTranslation, type Augmentation, type ShiftFill } from './data/augment.js';
 
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
+export { decodeNpy, encodeNpy, type NpyArray, type NpyDtype } from './io/npy.js';
 
 export { cifarCnn, digitsCnn, lenet5, mnistCnn, PRESETS, residualCnn, type PresetOptions } from './model/presets.js';
 

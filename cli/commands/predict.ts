@@ -3,12 +3,16 @@
 // and resized to its input size, and classified in batches; files that cannot be read are reported
 // and the rest go on.
 
+import { readFileSync, writeFileSync } from 'node:fs';
 import {
+  decodeNpy,
+  encodeNpy,
   FileFormatError,
   fitImage,
   imagesToInput,
   listImageFiles,
   readImageFiles,
+  Tensor,
   withScope,
 } from '../../src/index.js';
 import { loadCliModel } from '../loadCliModel.js';
@@ -73,4 +77,34 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
   }
   if (options.json) process.stdout.write(`${JSON.stringify({ model: options.model, predictions, errors })}\n`);
   return errors.length > 0 ? 1 : 0;
+}
+
+export interface PredictTensorOptions {
+  model: string;
+  input: string;
+  output: string;
+  json: boolean;
+}
+
+/** Predicts a .npy batch in the model's input layout and writes the probabilities as .npy. */
+export function predictTensor(options: PredictTensorOptions): void {
+  const { model } = loadCliModel(options.model);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(options.input);
+  } catch {
+    throw new UsageError(`${options.input}: no such file`);
+  }
+  const array = decodeNpy(bytes, options.input);
+  if (array.data instanceof BigInt64Array) throw new FileFormatError(options.input, 'holds int64 values; the model takes float32, float64 or uint8 (divided by 255)');
+  const expected = `[n, ${model.inputShape.join(', ')}]`;
+  if (array.shape.length !== model.inputShape.length + 1 || model.inputShape.some((extent, axis) => array.shape[axis + 1] !== extent) || array.shape[0] === 0) {
+    throw new UsageError(`${options.input} has shape (${array.shape.join(', ')}) but model ${options.model} takes ${expected} (NHWC)`);
+  }
+  // Bytes are pixels: 0-255 maps to [0, 1], as images are decoded.
+  const values = array.data instanceof Uint8Array ? Float32Array.from(array.data, (value) => value / 255) : Float32Array.from(array.data);
+  const probabilities = model.predict(Tensor.fromArray(values, array.shape));
+  writeFileSync(options.output, encodeNpy({ shape: [...probabilities.shape], data: Float32Array.from(probabilities.data) }));
+  const summary = { model: options.model, input: options.input, output: options.output, examples: array.shape[0], classes: model.classes };
+  process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `Wrote probabilities [${array.shape[0]}, ${model.classes}] to ${options.output}\n`);
 }

@@ -27,10 +27,11 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
     header[name] = { dtype: DTYPE_CODES[tensor.dtype], shape: [...tensor.shape], data_offsets: [offset, offset + byteLength] };
     offset += byteLength;
   }
+  const encoder = new TextEncoder();
   let headerText = JSON.stringify(header);
   // Pad with spaces so the data starts 8-byte aligned (allowed by the format, helps zero-copy readers).
-  headerText += ' '.repeat((8 - ((8 + Buffer.byteLength(headerText)) % 8)) % 8);
-  const headerBytes = new TextEncoder().encode(headerText);
+  headerText += ' '.repeat((8 - ((8 + encoder.encode(headerText).length) % 8)) % 8);
+  const headerBytes = encoder.encode(headerText);
   const bytes = new Uint8Array(8 + headerBytes.length + offset);
   new DataView(bytes.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   bytes.set(headerBytes, 8);

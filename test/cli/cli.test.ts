@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { datasetToTensor, decodeImage, encodeJpeg, encodePng, imageFromPixels, loadMnistSample, loadModel } from '../../src/index.js';
-import { repoRoot } from '../helpers.js';
+import { datasetToTensor, decodeImage, decodeNpy, encodeJpeg, encodeNpy, encodePng, imageFromPixels, loadMnistSample, loadModel } from '../../src/index.js';
+import { assertClose, repoRoot } from '../helpers.js';
 
 function convnet(...args: string[]) {
   // An empty download cache: `--dataset mnist` without --data-dir must not find a developer's own download.
@@ -137,6 +137,19 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     assert.match(errors['zero.png']!, /zero\.png: declares an empty image/);
     assert.match(errors['truncated.png']!, /truncated\.png: /);
     assert.match(errors['truncated.jpg']!, /truncated\.jpg: /);
+
+    // convnet predict on a tensor batch: uint8 pixels [n, 28, 28, 1] in x.npy, probabilities out in y.npy.
+    const pixels = Uint8Array.from(testSet.images.subarray(0, 5 * 784));
+    writeFileSync(join(out, 'x.npy'), encodeNpy({ shape: [5, 28, 28, 1], data: pixels }));
+    const tensorRun = convnet('predict', '--model', out, '--input', join(out, 'x.npy'), '--output', join(out, 'y.npy'));
+    assert.equal(tensorRun.status, 0, tensorRun.stderr);
+    const y = decodeNpy(readFileSync(join(out, 'y.npy')), 'y.npy');
+    assert.deepEqual(y.shape, [5, 10]);
+    const direct = model.predict(datasetToTensor(testSet, { indices: [0, 1, 2, 3, 4] }));
+    assertClose(y.data as Float32Array, direct.data, { atol: 1e-6 }, 'probabilities from the .npy batch');
+    const wrongShape = convnet('predict', '--model', out, '--input', join(out, 'y.npy'), '--output', join(out, 'z.npy'));
+    assert.equal(wrongShape.status, 2);
+    assert.match(wrongShape.stderr, /y\.npy has shape \(5, 10\) but model .* takes \[n, 28, 28, 1\] \(NHWC\)/);
 
     // convnet visualize: every picture is a valid PNG whose size follows from the layer it shows.
     const pictures = join(out, 'pictures');
