@@ -35,4 +35,5 @@ export {
   type DownloadResult,
 } from './data/download.js';
 export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFiles, type ImageFiles } from './image/imageFiles.js';
+export { loadCheckpoint, saveCheckpoint, type Checkpoint } from './io/checkpoint.js';
 export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFile.js';

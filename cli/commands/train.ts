@@ -2,7 +2,7 @@
 // the test split, saves it.
 
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   Adam,
   backendInfo,
@@ -11,11 +11,13 @@ import {
   encodePng,
   getBackend,
   horizontalFlip,
+  loadCheckpoint,
   oneCycle,
   PRESETS,
   randomCrop,
   randomTranslation,
   recordTrainingCurves,
+  saveCheckpoint,
   saveModel,
   SGD,
   trainingChart,
@@ -24,6 +26,7 @@ import {
 } from '../../src/index.js';
 import { datasetKind, datasetLabel, loadNamedDataset, type DatasetKind } from '../datasets.js';
 import { formatDuration, formatPercent, progressReporter } from '../progress.js';
+import { UsageError } from '../usageError.js';
 
 export const AUGMENTATIONS = ['none', 'shift', 'flip-shift', 'crop-flip'] as const;
 export type AugmentationName = (typeof AUGMENTATIONS)[number];
@@ -45,7 +48,22 @@ export interface TrainOptions {
   seed: number;
   out?: string;
   plot?: string;
+  /** Continue from the last checkpoint in the --out folder, with the settings saved there. */
+  resume: boolean;
   json: boolean;
+}
+
+/** The settings a checkpoint records, so --resume trains on with exactly the same ones. */
+interface TrainSettings {
+  dataset: string;
+  dataDir?: string;
+  model: string;
+  epochs: number;
+  batchSize: number;
+  optimizer: 'sgd' | 'adam';
+  lr: number;
+  augment: AugmentationName;
+  seed: number;
 }
 
 /** How a dataset is trained by default: measured to reach the accuracies in the README's Results table. */
@@ -77,6 +95,9 @@ const RECIPES: Record<DatasetKind, Recipe> = {
 /** SGD's L2 weight decay in the recipes (the usual 5e-4 of CIFAR ResNets). */
 const SGD_WEIGHT_DECAY = 5e-4;
 
+/** The checkpoint folder inside --out. */
+const CHECKPOINT_FOLDER = 'checkpoint';
+
 /** The fewest steps a one-cycle schedule is used for. */
 const MIN_ONE_CYCLE_STEPS = 20;
 
@@ -96,31 +117,62 @@ function augmentation(name: AugmentationName): Augmentation | undefined {
   }
 }
 
+/** The run's settings: the flags over the dataset's recipe, or with --resume those of the checkpoint. */
+function settingsOf(options: TrainOptions, saved: Record<string, unknown> | null): TrainSettings {
+  if (saved !== null) {
+    const settings = saved as unknown as TrainSettings;
+    // A flag given with --resume must agree with the checkpoint: training on with other settings would not be a resume.
+    const given: [keyof TrainSettings, unknown][] = [
+      ['dataset', options.dataset === 'mnist-sample' ? undefined : options.dataset], ['model', options.model], ['epochs', options.epochs],
+      ['batchSize', options.batchSize], ['optimizer', options.optimizer], ['lr', options.lr], ['augment', options.augment],
+    ];
+    const conflicts = given.filter(([key, value]) => value !== undefined && value !== settings[key]).map(([key, value]) => `${key} ${String(value)} (checkpoint: ${String(settings[key])})`);
+    if (conflicts.length > 0) throw new UsageError(`--resume continues with the checkpoint's settings; these differ: ${conflicts.join(', ')}`);
+    return settings;
+  }
+  const recipe = RECIPES[datasetKind(options.dataset)];
+  const optimizer = options.optimizer ?? recipe.optimizer;
+  return {
+    dataset: options.dataset,
+    ...(options.dataDir === undefined ? {} : { dataDir: resolve(options.dataDir) }),
+    model: options.model ?? recipe.model,
+    epochs: options.epochs ?? recipe.epochs,
+    batchSize: options.batchSize ?? recipe.batchSize,
+    optimizer,
+    lr: options.lr ?? recipe.learningRate[optimizer],
+    augment: options.augment ?? recipe.augment,
+    seed: options.seed,
+  };
+}
+
 export function train(options: TrainOptions): void {
   const log = options.json ? process.stderr : process.stdout;
-  const recipe = RECIPES[datasetKind(options.dataset)];
-  const presetName = options.model ?? recipe.model;
-  const epochs = options.epochs ?? recipe.epochs;
-  const batchSize = options.batchSize ?? recipe.batchSize;
-  const optimizerName = options.optimizer ?? recipe.optimizer;
-  const learningRate = options.lr ?? recipe.learningRate[optimizerName];
-  const augmentName = options.augment ?? recipe.augment;
   const outDirectory = resolve(options.out ?? `runs/${datasetLabel(options.dataset)}`);
-  const data = loadNamedDataset(options.dataset, options.dataDir, { ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }), log });
+  const checkpointDirectory = join(outDirectory, CHECKPOINT_FOLDER);
+  const checkpoint = options.resume ? loadCheckpoint(checkpointDirectory) : null;
+  if (options.resume && checkpoint === null) throw new UsageError(`--resume: no checkpoint in ${checkpointDirectory} (train with --out ${options.out ?? outDirectory} first)`);
+  const settings = settingsOf(options, checkpoint?.settings ?? null);
+  const recipe = RECIPES[datasetKind(settings.dataset)];
+  const { model: presetName, epochs, batchSize, optimizer: optimizerName, lr: learningRate, augment: augmentName, seed } = settings;
+  const data = loadNamedDataset(settings.dataset, settings.dataDir, { ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }), log });
   const { train: trainSet, test: testSet } = data;
   log.write(`Dataset ${data.name}: ${trainSet.count} training and ${testSet.count} test images of ${trainSet.height}x${trainSet.width}x${trainSet.channels}\n`);
 
-  const model = PRESETS[presetName]!({ seed: options.seed, inputShape: [trainSet.height, trainSet.width, trainSet.channels], classes: trainSet.classNames.length });
+  const model = checkpoint?.model ?? PRESETS[presetName]!({ seed, inputShape: [trainSet.height, trainSet.width, trainSet.channels], classes: trainSet.classNames.length });
   log.write(`Model ${presetName}:\n${model.summary()}\n`);
   const optimizer: Optimizer = optimizerName === 'adam'
     ? new Adam({ learningRate })
     : new SGD({ learningRate, momentum: 0.9, nesterov: true, weightDecay: SGD_WEIGHT_DECAY });
+  if (checkpoint !== null) {
+    optimizer.setState(model.trainableWeights(), checkpoint.optimizerState);
+    log.write(`Resuming from the checkpoint after epoch ${checkpoint.fit.epoch} of ${epochs} in ${checkpointDirectory}\n`);
+  }
   const totalSteps = Math.ceil(trainSet.count / batchSize) * epochs;
   // A one-cycle needs steps for both of its phases; a run of a few steps halves the rate per epoch instead.
   const schedule = recipe.schedule === 'one-cycle' && totalSteps >= MIN_ONE_CYCLE_STEPS ? oneCycle({ maxLearningRate: learningRate, totalSteps }) : null;
   const scheduleText = schedule === null ? `learning rate ${learningRate} (halved after each epoch)` : `one-cycle learning rate up to ${learningRate}`;
   const extras = [augmentName === 'none' ? '' : `augmentation ${augmentName}`, recipe.labelSmoothing > 0 ? `label smoothing ${recipe.labelSmoothing}` : ''].filter(Boolean).join(', ');
-  log.write(`Training ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, ${optimizer.className} ${scheduleText}${extras === '' ? '' : `, ${extras}`}, seed ${options.seed}, backend ${describeBackend()}\n`);
+  log.write(`Training ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, ${optimizer.className} ${scheduleText}${extras === '' ? '' : `, ${extras}`}, seed ${seed}, backend ${describeBackend()}\n`);
 
   const reporter = progressReporter(log);
   const recorder = options.plot === undefined ? null : recordTrainingCurves();
@@ -129,27 +181,24 @@ export function train(options: TrainOptions): void {
     epochs,
     batchSize,
     optimizer,
-    seed: options.seed,
+    seed,
     labelSmoothing: recipe.labelSmoothing,
+    ...(checkpoint === null ? {} : { resume: checkpoint.fit }),
     ...(augmentation(augmentName) === undefined ? {} : { augment: augmentation(augmentName)! }),
     ...(schedule === null ? {} : { learningRateSchedule: schedule }),
     // The plot shows test loss and accuracy after every epoch; they only watch, nothing is tuned on them.
     ...(recorder === null ? {} : { validationData: [datasetToTensor(testSet), testSet.labels] as const }),
-    callbacks: {
-      ...reporter,
-      onEpochBegin(epoch) {
-        if (schedule === null) optimizer.learningRate = learningRate * LEARNING_RATE_DECAY ** (epoch - 1);
-        reporter.onEpochBegin?.(epoch);
+    callbacks: [
+      {
+        onEpochBegin(epoch) {
+          if (schedule === null) optimizer.learningRate = learningRate * LEARNING_RATE_DECAY ** (epoch - 1);
+        },
       },
-      onBatchEnd(progress) {
-        reporter.onBatchEnd?.(progress);
-        recorder?.callbacks.onBatchEnd?.(progress);
-      },
-      onEpochEnd(logs) {
-        recorder?.callbacks.onEpochEnd?.(logs);
-        return reporter.onEpochEnd?.(logs);
-      },
-    },
+      reporter,
+      ...(recorder === null ? [] : [recorder.callbacks]),
+      // After every epoch, a checkpoint that --resume continues from (see src/io/checkpoint.ts).
+      { onEpochEnd: (_logs, state) => saveCheckpoint(checkpointDirectory, model, optimizer, state, { ...settings }, { classNames: trainSet.classNames }) },
+    ],
   });
   const trainingSeconds = (performance.now() - started) / 1000;
   const test = model.evaluate(datasetToTensor(testSet), testSet.labels);
@@ -169,7 +218,7 @@ export function train(options: TrainOptions): void {
     schedule: schedule === null ? 'halve' : 'one-cycle',
     augment: augmentName,
     labelSmoothing: recipe.labelSmoothing,
-    seed: options.seed,
+    seed,
     seconds: trainingSeconds,
     imagesPerSecond,
     backend: getBackend().name,

@@ -14,7 +14,8 @@ import { writeFileAtomic } from './atomicWrite.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 export const MODEL_FORMAT = 'convnet-ts-model';
-export const MODEL_FORMAT_VERSION = 1;
+/** 2 added `inputs` to layers (graph models); version 1 files are chains and still load. */
+export const MODEL_FORMAT_VERSION = 2;
 export const MANIFEST_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
 /** Manifests are small; refuse to parse anything much larger. */

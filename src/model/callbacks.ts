@@ -46,11 +46,29 @@ export interface TrainingCallbacks {
   onTrainBegin?(info: TrainBeginInfo): void;
   onEpochBegin?(epoch: number): void;
   onBatchEnd?(progress: BatchProgress): void;
-  /** Return `false` to stop training after this epoch. */
-  onEpochEnd?(logs: EpochLogs): void | boolean;
+  /**
+   * Return `false` to stop training after this epoch. `state` is what fit needs to continue from
+   * here (FitOptions.resume): save it with the weights and the optimizer's state for a checkpoint.
+   */
+  onEpochEnd?(logs: EpochLogs, state: FitState): void | boolean;
   onTrainEnd?(history: History): void;
 }
 
 export interface History {
   epochs: EpochLogs[];
+}
+
+/**
+ * Where a fit stands after an epoch, as plain JSON: with the weights and the optimizer's state, a
+ * fit given it as `resume` goes on exactly as if it had not stopped.
+ */
+export interface FitState {
+  /** Epochs finished. */
+  epoch: number;
+  /** The generators' states: shuffling, augmentation, and layers' random numbers (Dropout). */
+  random: { shuffle: number[]; augment: number[]; layers: number[] };
+  /** The order of the training examples after the last shuffle (each epoch shuffles the previous order). */
+  order: number[];
+  /** The logs of the finished epochs. */
+  history: EpochLogs[];
 }

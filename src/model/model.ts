@@ -20,7 +20,7 @@ import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../optim/schedules.js';
 import { argmaxRow, checkLabels, classOf, gatherExamples, gatherTargets, type Labels } from './batching.js';
-import type { EpochLogs, History, TrainingCallbacks } from './callbacks.js';
+import type { EpochLogs, FitState, History, TrainingCallbacks } from './callbacks.js';
 import { formatSummary, summarize, type ModelSummary } from './summary.js';
 
 export interface ModelOptions {
@@ -68,6 +68,12 @@ export interface FitOptions {
    * augmentation work in between. Validation batches are not augmented.
    */
   augment?: (batch: Tensor, random: Random) => void;
+  /**
+   * Continue a fit that stopped: the state onEpochEnd handed out after its last finished epoch. The
+   * model's weights and the optimizer's state must be those of that moment (restore them first);
+   * `epochs` is still the total. The other options must be the same as the first fit's.
+   */
+  resume?: FitState;
 }
 
 export interface ForwardOptions {
@@ -302,9 +308,10 @@ export class Model {
     const order = identity(trainCount);
     const batches = Math.ceil(trainCount / batchSize);
     const history: History = { epochs: [] };
+    const firstEpoch = options.resume === undefined ? 1 : this.resumeFrom(options.resume, { order, random, augmentRandom, layerRandom, history, epochs });
     const validationExamples = validation === null ? 0 : validation[0].shape[0]!;
     for (const callback of callbacks) callback.onTrainBegin?.({ epochs, batchesPerEpoch: batches, examples: trainCount, validationExamples, model: this, optimizer });
-    for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
       for (const callback of callbacks) callback.onEpochBegin?.(epoch);
       if (options.shuffle ?? true) random.shuffle(order);
       const started = performance.now();
@@ -354,12 +361,38 @@ export class Model {
         logs.valAccuracy = result.accuracy;
       }
       history.epochs.push(logs);
+      const state: FitState = {
+        epoch,
+        random: { shuffle: random.getState(), augment: augmentRandom.getState(), layers: layerRandom.getState() },
+        order: Array.from(order),
+        history: history.epochs.map((entry) => ({ ...entry })),
+      };
       // Every callback sees the epoch's end, even when an earlier one has asked to stop.
-      const isStopping = callbacks.map((callback) => callback.onEpochEnd?.(logs)).includes(false);
+      const isStopping = callbacks.map((callback) => callback.onEpochEnd?.(logs, state)).includes(false);
       if (isStopping) break;
     }
     for (const callback of callbacks) callback.onTrainEnd?.(history);
     return history;
+  }
+
+  /** Puts a fit back where `state` left it; returns the first epoch still to run. */
+  private resumeFrom(
+    state: FitState,
+    into: { order: Int32Array; random: Random; augmentRandom: Random; layerRandom: Random; history: History; epochs: number },
+  ): number {
+    const { order } = into;
+    const isPermutation = Array.isArray(state.order) && state.order.length === order.length && new Set(state.order).size === order.length
+      && state.order.every((index) => Number.isInteger(index) && index >= 0 && index < order.length);
+    if (!isPermutation) throw new ValueError(`fit: resume.order must be an order of the ${order.length} training examples`);
+    if (!(Number.isInteger(state.epoch) && state.epoch >= 0 && state.epoch <= into.epochs)) {
+      throw new ValueError(`fit: resume.epoch is ${state.epoch}; it must be a whole number of finished epochs, at most epochs (${into.epochs})`);
+    }
+    order.set(state.order);
+    into.random.setState(state.random.shuffle);
+    into.augmentRandom.setState(state.random.augment);
+    into.layerRandom.setState(state.random.layers);
+    into.history.epochs.push(...state.history.map((entry) => ({ ...entry })));
+    return state.epoch + 1;
   }
 
   private splitValidation(x: Tensor, labels: Labels, options: FitOptions): { trainCount: number; validation: readonly [Tensor, Labels] | null } {

@@ -186,7 +186,7 @@ describe('charts', () => {
       for (let batch = 1; batch <= 200; batch++) {
         recorder.callbacks.onBatchEnd!({ epoch, epochs: 2, batch, batches: 200, loss: 1 / (epoch + batch / 200), accuracy: 0.5, seen: batch * 10, imagesPerSecond: 100 });
       }
-      recorder.callbacks.onEpochEnd!({ epoch, loss: 1 / epoch, accuracy: 0.8, valLoss: 1.1 / epoch, valAccuracy: 0.75, seconds: 1, imagesPerSecond: 100 });
+      recorder.callbacks.onEpochEnd!({ epoch, loss: 1 / epoch, accuracy: 0.8, valLoss: 1.1 / epoch, valAccuracy: 0.75, seconds: 1, imagesPerSecond: 100 }, { epoch, random: { shuffle: [], augment: [], layers: [] }, order: [], history: [] });
     }
     assert.equal(recorder.curves.epochs.length, 2);
     // 200 batches, one point every 4: 50 per epoch.
