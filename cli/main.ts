@@ -5,6 +5,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { ConvNetError, DOWNLOADABLE_DATASETS, PRESETS, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
 import { download } from './commands/download.js';
 import { evaluate } from './commands/evaluate.js';
+import { exportModel } from './commands/export.js';
 import { predict, predictTensor } from './commands/predict.js';
 import { summary } from './commands/summary.js';
 import { AUGMENTATIONS, train } from './commands/train.js';
@@ -117,6 +118,13 @@ function buildProgram(): Command {
       await selectBackend(options);
       evaluate(options);
     });
+
+  program
+    .command('export')
+    .description('write a saved model as an ONNX file (opset 13; input NCHW) for ONNX Runtime and other engines')
+    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`')
+    .requiredOption('--out <file.onnx>', 'the ONNX file to write')
+    .action((options) => exportModel(options));
 
   program
     .command('download')

@@ -36,4 +36,5 @@ export {
 } from './data/download.js';
 export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFiles, type ImageFiles } from './image/imageFiles.js';
 export { loadCheckpoint, saveCheckpoint, type Checkpoint } from './io/checkpoint.js';
+export { writeFileAtomic } from './io/atomicWrite.js';
 export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFile.js';

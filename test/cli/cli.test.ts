@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import * as ort from 'onnxruntime-node';
 import { datasetToTensor, decodeImage, decodeNpy, encodeJpeg, encodeNpy, encodePng, imageFromPixels, loadMnistSample, loadModel } from '../../src/index.js';
 import { assertClose, repoRoot } from '../helpers.js';
 
@@ -54,7 +55,7 @@ test('convnet summary prints the default model with shapes and the size formula'
   assert.match(result.stdout, /Total params: 105,866/);
 });
 
-test('convnet train with defaults reaches >= 97% on the bundled sample, saves a model that reloads, predicts and visualizes', () => {
+test('convnet train with defaults reaches >= 97% on the bundled sample, saves a model that reloads, predicts, exports and visualizes', async () => {
   const out = mkdtempSync(join(tmpdir(), 'convnet-train-'));
   try {
     const result = convnet('train', '--out', out, '--json', '--plot', join(out, 'curves.png'));
@@ -150,6 +151,15 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     const wrongShape = convnet('predict', '--model', out, '--input', join(out, 'y.npy'), '--output', join(out, 'z.npy'));
     assert.equal(wrongShape.status, 2);
     assert.match(wrongShape.stderr, /y\.npy has shape \(5, 10\) but model .* takes \[n, 28, 28, 1\] \(NHWC\)/);
+
+    // convnet export: the ONNX file runs in onnxruntime-node with the same probabilities (1 channel: NCHW = NHWC).
+    const exported = convnet('export', '--model', out, '--out', join(out, 'model.onnx'));
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(exported.stdout, /ONNX opset 13.*input 'input' \[batch, 1, 28, 28\] \(NCHW\), output 'output' \[batch, 10\]/);
+    const session = await ort.InferenceSession.create(readFileSync(join(out, 'model.onnx')));
+    const onnxInput = Float32Array.from(pixels, (value) => value / 255);
+    const { output } = await session.run({ input: new ort.Tensor('float32', onnxInput, [5, 1, 28, 28]) });
+    assertClose(output!.data as Float32Array, direct.data, { atol: 1e-5 }, 'onnxruntime-node on the exported model');
 
     // convnet visualize: every picture is a valid PNG whose size follows from the layer it shows.
     const pictures = join(out, 'pictures');

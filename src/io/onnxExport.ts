@@ -1,0 +1,201 @@
+// ONNX export: a model as an ONNX graph (opset 13, IR version 7) that ONNX Runtime and other
+// engines run, encoded with onnx-proto (protobufjs classes generated from onnx.proto), not by hand.
+// Layout: ONNX's convention, channels first: the input is [batch, channels, height, width] and every
+// feature map NCHW, so filters become [outC, inC / groups, kH, kW]. Flatten transposes back to
+// channels last first, so the flattened order, and with it the Dense weights, stay as trained.
+
+import onnxProto from 'onnx-proto';
+import type { onnx as Onnx } from 'onnx-proto';
+import { ValueError } from '../core/errors.js';
+import type { Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { resolvePadding } from '../kernels/params.js';
+import type { ELU, LeakyReLU } from '../layers/activations.js';
+import type { BatchNormalization } from '../layers/batchNormalization.js';
+import type { Conv2D } from '../layers/conv2d.js';
+import type { Dense } from '../layers/dense.js';
+import type { Layer } from '../layers/layer.js';
+import type { Pool2DLayer } from '../layers/pool2d.js';
+import type { ZeroPadding2D } from '../layers/zeroPadding2d.js';
+import type { Model } from '../model/model.js';
+import { zeroPadParams } from '../ops/zeroPad2d.js';
+
+const { onnx } = onnxProto;
+
+export const ONNX_OPSET = 13;
+/** IR version 7 introduced opset 13 (ONNX 1.8). */
+const ONNX_IR_VERSION = 7;
+export const ONNX_INPUT_NAME = 'input';
+export const ONNX_OUTPUT_NAME = 'output';
+
+export interface OnnxExportOptions {
+  /** The graph's name; default 'convnet-ts'. */
+  name?: string;
+  /** Stored as the model's doc string (class names, training facts, ...). */
+  description?: string;
+}
+
+/** Builds nodes and initializers, naming every tensor after the layer it belongs to. */
+class GraphBuilder {
+  readonly nodes: Onnx.INodeProto[] = [];
+  readonly initializers: Onnx.ITensorProto[] = [];
+
+  node(opType: string, inputs: string[], output: string, attributes: Onnx.IAttributeProto[] = []): string {
+    this.nodes.push({ opType, input: inputs, output: [output], name: output, attribute: attributes });
+    return output;
+  }
+
+  floats(name: string, dims: number[], values: ArrayLike<number>): string {
+    this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(values).buffer) });
+    return name;
+  }
+
+  int64s(name: string, values: number[]): string {
+    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) });
+    return name;
+  }
+}
+
+const ints = (name: string, values: number[]): Onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
+const int = (name: string, value: number): Onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
+const float = (name: string, value: number): Onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value });
+
+/** A [kH, kW, inC, outC] filter as ONNX's [outC, inC, kH, kW]. */
+function filterToOihw(kernel: Tensor): Float32Array {
+  const [kH, kW, inC, outC] = kernel.shape as [number, number, number, number];
+  const values = new Float32Array(kernel.size);
+  for (let ky = 0; ky < kH; ky++) {
+    for (let kx = 0; kx < kW; kx++) {
+      for (let ic = 0; ic < inC; ic++) {
+        for (let oc = 0; oc < outC; oc++) values[((oc * inC + ic) * kH + ky) * kW + kx] = kernel.data[((ky * kW + kx) * inC + ic) * outC + oc]!;
+      }
+    }
+  }
+  return values;
+}
+
+/** The ONNX nodes of one layer, reading `inputs`; returns the name of its output. */
+function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputShape: Shape, outputName: string): string {
+  const [input] = inputs as [string];
+  const prefix = layer.name;
+  switch (layer.className) {
+    case 'Conv2D': {
+      const conv = layer as Conv2D;
+      const [inH, inW] = inputShape as [number, number, number];
+      const [kH, kW] = conv.kernelSize;
+      const [dilationH, dilationW] = conv.dilationRate;
+      const pads = resolvePadding(conv.padding, inH, inW, (kH - 1) * dilationH + 1, (kW - 1) * dilationW + 1, conv.strides[0], conv.strides[1]);
+      const weight = graph.floats(`${prefix}/kernel`, [conv.filters, conv.kernel!.shape[2]!, kH, kW], filterToOihw(conv.kernel!));
+      const convInputs = [weight, ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.data)])];
+      return graph.node('Conv', [input, ...convInputs], outputName, [
+        ints('kernel_shape', [kH, kW]), ints('strides', [...conv.strides]), ints('dilations', [dilationH, dilationW]),
+        ints('pads', [pads.padTop, pads.padLeft, pads.padBottom, pads.padRight]), int('group', conv.groups),
+      ]);
+    }
+    case 'MaxPool2D':
+    case 'AvgPool2D': {
+      const pool = layer as Pool2DLayer;
+      const [inH, inW] = inputShape as [number, number, number];
+      const pads = resolvePadding(pool.padding, inH, inW, pool.poolSize[0], pool.poolSize[1], pool.strides[0], pool.strides[1]);
+      const attributes = [ints('kernel_shape', [...pool.poolSize]), ints('strides', [...pool.strides]), ints('pads', [pads.padTop, pads.padLeft, pads.padBottom, pads.padRight])];
+      // Averages over the values a window covers, as AvgPool2D does ('same' edges are not pulled to 0).
+      if (layer.className === 'AvgPool2D') attributes.push(int('count_include_pad', 0));
+      return graph.node(layer.className === 'MaxPool2D' ? 'MaxPool' : 'AveragePool', [input], outputName, attributes);
+    }
+    case 'GlobalAveragePooling2D':
+      return graph.node('Flatten', [graph.node('GlobalAveragePool', [input], `${prefix}/pool`)], outputName, [int('axis', 1)]);
+    case 'Flatten':
+      if (inputShape.length !== 3) return graph.node('Identity', [input], outputName);
+      // Back to channels last before flattening: the order the Dense weights after it were trained on.
+      return graph.node('Flatten', [graph.node('Transpose', [input], `${prefix}/nhwc`, [ints('perm', [0, 2, 3, 1])])], outputName, [int('axis', 1)]);
+    case 'Dense': {
+      const dense = layer as Dense;
+      const weight = graph.floats(`${prefix}/kernel`, [...dense.kernel!.shape], dense.kernel!.data);
+      const bias = dense.bias === null ? [] : [graph.floats(`${prefix}/bias`, [dense.units], dense.bias.data)];
+      return graph.node('Gemm', [input, weight, ...bias], outputName);
+    }
+    case 'BatchNormalization': {
+      const norm = layer as BatchNormalization;
+      const tensors = [norm.gamma!, norm.beta!, norm.movingMean!, norm.movingVariance!].map((tensor, index) =>
+        graph.floats(`${prefix}/${['gamma', 'beta', 'moving_mean', 'moving_variance'][index]}`, [tensor.size], tensor.data));
+      return graph.node('BatchNormalization', [input, ...tensors], outputName, [float('epsilon', norm.epsilon)]);
+    }
+    case 'ZeroPadding2D': {
+      const { padTop, padBottom, padLeft, padRight } = zeroPadParams([1, ...inputShape], (layer as ZeroPadding2D).padding, prefix);
+      const pads = graph.int64s(`${prefix}/pads`, [0, 0, padTop, padLeft, 0, 0, padBottom, padRight]);
+      return graph.node('Pad', [input, pads], outputName, []);
+    }
+    case 'ReLU':
+      return graph.node('Relu', [input], outputName);
+    case 'Sigmoid':
+      return graph.node('Sigmoid', [input], outputName);
+    case 'Tanh':
+      return graph.node('Tanh', [input], outputName);
+    case 'LeakyReLU':
+      return graph.node('LeakyRelu', [input], outputName, [float('alpha', (layer as LeakyReLU).alpha)]);
+    case 'ELU':
+      return graph.node('Elu', [input], outputName, [float('alpha', (layer as ELU).alpha)]);
+    case 'GELU': {
+      // Opset 13 has no Gelu: x * (1 + erf(x / sqrt 2)) / 2, the exact form the layer computes.
+      const scaled = graph.node('Div', [input, graph.floats(`${prefix}/sqrt2`, [], [Math.SQRT2])], `${prefix}/scaled`);
+      const erf = graph.node('Erf', [scaled], `${prefix}/erf`);
+      const onePlus = graph.node('Add', [erf, graph.floats(`${prefix}/one`, [], [1])], `${prefix}/one_plus`);
+      const product = graph.node('Mul', [input, onePlus], `${prefix}/product`);
+      return graph.node('Mul', [product, graph.floats(`${prefix}/half`, [], [0.5])], outputName);
+    }
+    case 'SiLU':
+      return graph.node('Mul', [input, graph.node('Sigmoid', [input], `${prefix}/sigmoid`)], outputName);
+    case 'Softmax':
+      return graph.node('Softmax', [input], outputName, [int('axis', -1)]);
+    case 'Dropout':
+      return graph.node('Identity', [input], outputName);
+    case 'Add':
+      return graph.node('Sum', inputs, outputName);
+    case 'Concatenate':
+      // Channels are axis 1 both of NCHW maps and of [batch, features] vectors.
+      return graph.node('Concat', inputs, outputName, [int('axis', 1)]);
+    default:
+      throw new ValueError(`exportOnnx: layer '${layer.name}' is a ${layer.className}, which has no ONNX export`);
+  }
+}
+
+/**
+ * The model as ONNX bytes (a ModelProto), input 'input' [batch, C, H, W] (or [batch, features]) and
+ * output 'output' [batch, classes]; float32 weights.
+ *
+ * @example
+ * writeFileSync('model.onnx', exportOnnx(model));
+ * // onnxruntime: session.run({ input: new ort.Tensor('float32', nchw, [1, 1, 28, 28]) })
+ */
+export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8Array {
+  const graph = new GraphBuilder();
+  const names: string[] = [];
+  model.nodes.forEach(({ layer, inputs }, index) => {
+    if (index === 0) {
+      names.push(ONNX_INPUT_NAME);
+      return;
+    }
+    const isLast = index === model.nodes.length - 1;
+    const outputName = isLast ? ONNX_OUTPUT_NAME : layer.name;
+    names.push(exportLayer(graph, layer, inputs.map((from) => names[from]!), model.layerInputShapes[index]!, outputName));
+  });
+  const inputShape = model.inputShape;
+  const inputDims = inputShape.length === 3 ? [inputShape[2]!, inputShape[0]!, inputShape[1]!] : [...inputShape];
+  const dims = (extents: number[]) => ({ dim: [{ dimParam: 'batch' }, ...extents.map((extent) => ({ dimValue: extent }))] });
+  const outputShape = model.outputShape;
+  const outputDims = outputShape.length === 3 ? [outputShape[2]!, outputShape[0]!, outputShape[1]!] : [...outputShape];
+  const proto = onnx.ModelProto.create({
+    irVersion: ONNX_IR_VERSION,
+    producerName: 'convnet-ts',
+    ...(options.description === undefined ? {} : { docString: options.description }),
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    graph: {
+      name: options.name ?? 'convnet-ts',
+      node: graph.nodes,
+      initializer: graph.initializers,
+      input: [{ name: ONNX_INPUT_NAME, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: dims(inputDims) } } }],
+      output: [{ name: ONNX_OUTPUT_NAME, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: dims(outputDims) } } }],
+    },
+  });
+  return onnx.ModelProto.encode(proto).finish();
+}
