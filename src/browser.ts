@@ -117,6 +117,7 @@ export { CIFAR10_CLASS_NAMES, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } fro
 export { composeAugmentations, horizontalFlip, randomCrop, randomTranslation, type Augmentation, type ShiftFill } from './data/augment.js';
 
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
+export { MODEL_FORMAT_VERSION, parseModel, serializeModel, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFormat.js';
 export { decodeNpy, encodeNpy, type NpyArray, type NpyDtype } from './io/npy.js';
 export { exportOnnx, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnxExport.js';
 

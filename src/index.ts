@@ -37,4 +37,4 @@ export {
 export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFiles, type ImageFiles } from './image/imageFiles.js';
 export { loadCheckpoint, saveCheckpoint, type Checkpoint } from './io/checkpoint.js';
 export { writeFileAtomic } from './io/atomicWrite.js';
-export { loadModel, saveModel, MODEL_FORMAT_VERSION, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFile.js';
+export { loadModel, saveModel } from './io/modelFile.js';

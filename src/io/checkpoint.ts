@@ -13,7 +13,8 @@ import type { FitState } from '../model/callbacks.js';
 import type { Model } from '../model/model.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { writeFileAtomic } from './atomicWrite.js';
-import { loadModel, saveModel, type SaveOptions } from './modelFile.js';
+import { loadModel, saveModel } from './modelFile.js';
+import type { SaveOptions } from './modelFormat.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 const LATEST_FILE = 'latest.json';

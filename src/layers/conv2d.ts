@@ -1,7 +1,7 @@
 // Conv2D: square or rectangular kernels sliding with a stride over NHWC images, zero padding
 // 'valid', 'same' or explicit. Filter layout [kH, kW, inC, outC].
 
-import { ShapeError } from '../core/errors.js';
+import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { describeWindowOutputSize, effectiveKernelSize, windowParams, type Padding } from '../kernels/params.js';
@@ -149,6 +149,9 @@ export class Conv2D extends Layer {
 
 /** A number or a [height, width] pair of positive integers, as a pair. */
 export function pair(value: number | readonly [number, number], what: string): readonly [number, number] {
+  if (typeof value !== 'number' && !(Array.isArray(value) && value.length === 2)) {
+    throw new ValueError(`${what} must be a positive integer or a [height, width] pair, got ${JSON.stringify(value)}`);
+  }
   const result: [number, number] = typeof value === 'number' ? [value, value] : [value[0], value[1]];
   checkPositiveInteger(result[0], what);
   checkPositiveInteger(result[1], what);

@@ -5,7 +5,7 @@
 import type { DType } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { Random } from '../core/random.js';
-import { sizeOf, type Shape } from '../core/shape.js';
+import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { allocatePersistent } from '../kernels/registry.js';
 
@@ -19,6 +19,23 @@ export function checkInitializer(value: string, what: string): Initializer {
   return value as Initializer;
 }
 
+/** Values that weights may still take while a model file is loaded (null: no limit). */
+let weightBudget: number | null = null;
+
+/**
+ * Runs `body` (building a model) with at most `values` weight values created: a model file's layers
+ * may not make more weights than its weights file holds. Throws ValueError when they would.
+ */
+export function withWeightBudget<T>(values: number, body: () => T): T {
+  const previous = weightBudget;
+  weightBudget = values;
+  try {
+    return body();
+  } finally {
+    weightBudget = previous;
+  }
+}
+
 /** Fills a new tensor of `shape` according to `initializer`, given the layer's fan-in and fan-out. */
 export function initializeWeights(
   initializer: Initializer,
@@ -28,8 +45,13 @@ export function initializeWeights(
   random: Random,
   dtype: DType,
 ): Tensor {
+  const size = sizeOf(shape);
+  if (weightBudget !== null) {
+    if (!(size <= weightBudget)) throw new ValueError(`the layers need more weights than the weights file holds (a weight of ${formatShape(shape)})`);
+    weightBudget -= size;
+  }
   // Weights live as long as their layer: on the WebAssembly backend, outside any scope.
-  const data = allocatePersistent(dtype, sizeOf(shape));
+  const data = allocatePersistent(dtype, size);
   const variance = initializer.startsWith('he') ? 2 / fanIn : 2 / (fanIn + fanOut);
   if (initializer === 'heNormal' || initializer === 'glorotNormal') {
     const deviation = Math.sqrt(variance);

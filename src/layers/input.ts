@@ -27,6 +27,7 @@ export class Input extends Layer {
 
   constructor(options: InputOptions) {
     super(options);
+    if (!Array.isArray(options.shape)) throw new ShapeError(`Input: shape must be a list of sizes, got ${JSON.stringify(options.shape)}`);
     const shape = [...options.shape];
     checkShape(shape, 'Input');
     if (shape.length === 3 && ![1, 3, 4].includes(shape[2]!)) {

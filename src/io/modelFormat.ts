@@ -1,0 +1,136 @@
+// The model format, without files: model.json (versioned manifest: topology, layer configs, class
+// names, training metadata) and weights.safetensors (every weight, named "<layer>/<weight>") as text
+// and bytes, so the browser can load what the CLI saved. modelFile.ts reads and writes the folder.
+// Parsing validates the manifest and every weight's shape, and the weights a manifest's layers create
+// may not exceed what the weights file holds: a hostile manifest cannot make it allocate more.
+
+import { ConvNetError, FileFormatError } from '../core/errors.js';
+import { formatShape, shapesEqual } from '../core/shape.js';
+import { withWeightBudget } from '../layers/initializers.js';
+import type { LayerConfig } from '../layers/layer.js';
+import { layerFromConfig } from '../layers/layerRegistry.js';
+import { Model } from '../model/model.js';
+import { Sequential } from '../model/sequential.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+
+export const MODEL_FORMAT = 'convnet-ts-model';
+/** 2 added `inputs` to layers (graph models); version 1 files are chains and still load. */
+export const MODEL_FORMAT_VERSION = 2;
+export const MANIFEST_FILE = 'model.json';
+export const WEIGHTS_FILE = 'weights.safetensors';
+/** Manifests are small; refuse to parse anything much larger. */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/** The parsed contents of model.json. */
+export interface ModelManifest {
+  format: typeof MODEL_FORMAT;
+  formatVersion: number;
+  dtype: 'float32' | 'float64';
+  seed: number;
+  /** In order; `inputs` (indices of earlier layers) only in graph models: without it each layer reads the one before. */
+  layers: { className: string; config: LayerConfig; inputs?: number[] }[];
+  weights: { name: string; shape: number[] }[];
+  classNames?: string[];
+  /** Free-form facts about how the model was trained (dataset, epochs, accuracy, ...). */
+  training?: Record<string, unknown>;
+}
+
+export interface SaveOptions {
+  classNames?: readonly string[];
+  training?: Record<string, unknown>;
+}
+
+export interface LoadedModel {
+  /** A Sequential for a chain of layers, a graph Model otherwise. */
+  model: Model;
+  manifest: ModelManifest;
+}
+
+/**
+ * A model's two files as text and bytes.
+ *
+ * @example
+ * const { manifest, weights } = serializeModel(model, { classNames: MNIST_CLASS_NAMES });
+ */
+export function serializeModel(model: Model, options: SaveOptions = {}): { manifest: string; weights: Uint8Array } {
+  const weights = model.namedWeights();
+  const manifest: ModelManifest = {
+    format: MODEL_FORMAT,
+    formatVersion: MODEL_FORMAT_VERSION,
+    dtype: model.dtype,
+    seed: model.seed,
+    layers: model.nodes.map(({ layer, inputs }) => ({
+      className: layer.className,
+      config: layer.getConfig(),
+      ...(model.isChain ? {} : { inputs: [...inputs] }),
+    })),
+    weights: weights.map((weight) => ({ name: weight.name, shape: [...weight.tensor.shape] })),
+  };
+  if (options.classNames !== undefined) manifest.classNames = [...options.classNames];
+  if (options.training !== undefined) manifest.training = options.training;
+  return { manifest: `${JSON.stringify(manifest, null, 2)}\n`, weights: encodeSafetensors(weights, { format: MODEL_FORMAT }) };
+}
+
+/**
+ * A model from the text of model.json and the bytes of weights.safetensors (as fetched in a browser
+ * or read from a folder). Throws FileFormatError naming the file (`files` gives their names) and field.
+ *
+ * @example
+ * const { model } = parseModel(await (await fetch('model.json')).text(), new Uint8Array(await (await fetch('weights.safetensors')).arrayBuffer()));
+ */
+export function parseModel(manifestText: string, weightsBytes: Uint8Array, files: { manifest?: string; weights?: string } = {}): LoadedModel {
+  const manifestPath = files.manifest ?? MANIFEST_FILE;
+  const weightsPath = files.weights ?? WEIGHTS_FILE;
+  const manifest = parseManifest(manifestText, manifestPath);
+  const { tensors } = decodeSafetensors(weightsBytes, weightsPath);
+  let model: Model;
+  try {
+    const layers = manifest.layers.map((layer) => layerFromConfig(layer.className, layer.config));
+    const options = { seed: manifest.seed, dtype: manifest.dtype };
+    // Every weight comes from the file: layers that would create more values than it holds are refused.
+    const budget = [...tensors.values()].reduce((sum, tensor) => sum + tensor.size, 0);
+    model = withWeightBudget(budget, () => (manifest.layers.some((layer) => layer.inputs !== undefined)
+      ? new Model({ nodes: layers.map((layer, index) => ({ layer, inputs: manifest.layers[index]!.inputs ?? (index === 0 ? [] : [index - 1]) })) }, options)
+      : new Sequential(layers, options)));
+  } catch (error) {
+    if (error instanceof ConvNetError) throw new FileFormatError(manifestPath, `layers: ${error.message}`);
+    throw error;
+  }
+  for (const weight of model.namedWeights()) {
+    const stored = tensors.get(weight.name);
+    if (stored === undefined) throw new FileFormatError(weightsPath, `weight '${weight.name}' is missing`);
+    if (!shapesEqual(stored.shape, weight.tensor.shape)) {
+      throw new FileFormatError(weightsPath, `weight '${weight.name}' has shape ${formatShape(stored.shape)} but the model needs ${formatShape(weight.tensor.shape)}`);
+    }
+    weight.tensor.data.set(stored.data);
+  }
+  return { model, manifest };
+}
+
+function parseManifest(text: string, path: string): ModelManifest {
+  if (text.length > MAX_MANIFEST_BYTES) throw new FileFormatError(path, `is larger than ${MAX_MANIFEST_BYTES} bytes`);
+  let manifest: unknown;
+  try {
+    manifest = JSON.parse(text);
+  } catch (error) {
+    throw new FileFormatError(path, `is not valid JSON (${(error as Error).message})`);
+  }
+  const record = manifest as Partial<ModelManifest> | null;
+  if (typeof record !== 'object' || record === null || record.format !== MODEL_FORMAT) {
+    throw new FileFormatError(path, `field 'format' must be "${MODEL_FORMAT}"`);
+  }
+  if (typeof record.formatVersion !== 'number' || record.formatVersion > MODEL_FORMAT_VERSION || record.formatVersion < 1) {
+    throw new FileFormatError(path, `field 'formatVersion' is ${record.formatVersion}; this version of ConvNet.ts reads versions 1 to ${MODEL_FORMAT_VERSION} (upgrade convnet-ts to read newer files)`);
+  }
+  if (record.dtype !== 'float32' && record.dtype !== 'float64') throw new FileFormatError(path, `field 'dtype' must be "float32" or "float64"`);
+  if (typeof record.seed !== 'number') throw new FileFormatError(path, `field 'seed' must be a number`);
+  if (!Array.isArray(record.layers) || !record.layers.every((layer) => typeof layer?.className === 'string' && typeof layer.config === 'object' && layer.config !== null)) {
+    throw new FileFormatError(path, `field 'layers' must be a list of {className, config}`);
+  }
+  const badInputs = record.layers.findIndex((layer, index) => layer.inputs !== undefined && !(Array.isArray(layer.inputs) && layer.inputs.every((input) => Number.isInteger(input) && input >= 0 && input < index)));
+  if (badInputs >= 0) throw new FileFormatError(path, `field 'layers[${badInputs}].inputs' must list indices of earlier layers`);
+  if (record.classNames !== undefined && (!Array.isArray(record.classNames) || !record.classNames.every((name) => typeof name === 'string'))) {
+    throw new FileFormatError(path, `field 'classNames' must be a list of strings`);
+  }
+  return record as ModelManifest;
+}

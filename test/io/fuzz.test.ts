@@ -1,0 +1,130 @@
+// Fuzzing the file readers: thousands of seeded mutations of a valid model (model.json and
+// weights.safetensors) and of valid .npy files. Every case must either load or raise a typed
+// ConvNetError, quickly, without allocating beyond a bound: never a TypeError, RangeError or hang.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  Add, AvgPool2D, BatchNormalization, Concatenate, Conv2D, ConvNetError, decodeNpy, Dense, Dropout, ELU, encodeNpy, Flatten, GELU, GlobalAveragePooling2D,
+  Input, LeakyReLU, MaxPool2D, Model, parseModel, Random, ReLU, serializeModel, Sigmoid, SiLU, Softmax, Tanh, ZeroPadding2D,
+} from '../../src/index.js';
+
+/** Largest time one case may take, and the most memory in ArrayBuffers the whole run may hold. */
+const CASE_MILLISECONDS = 1000;
+const ARRAY_BUFFER_LIMIT = 512 * 1024 * 1024;
+
+function check(label: string, run: () => unknown): void {
+  const started = performance.now();
+  try {
+    run();
+  } catch (error) {
+    if (!(error instanceof ConvNetError)) assert.fail(`${label}: ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
+  }
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < CASE_MILLISECONDS, `${label}: took ${elapsed.toFixed(0)} ms`);
+  assert.ok(process.memoryUsage().arrayBuffers < ARRAY_BUFFER_LIMIT, `${label}: ${process.memoryUsage().arrayBuffers} bytes in ArrayBuffers`);
+}
+
+/** Byte-level damage: flips, overwrites with extreme values, truncation, insertion, duplication. */
+function mutateBytes(bytes: Uint8Array, random: Random): Uint8Array {
+  const copy = bytes.slice();
+  switch (random.integer(5)) {
+    case 0: {
+      for (let flips = 1 + random.integer(8); flips > 0; flips--) copy[random.integer(copy.length)] ^= 1 << random.integer(8);
+      return copy;
+    }
+    case 1: {
+      const at = random.integer(Math.max(1, copy.length - 8));
+      const value = [0xff, 0x00, 0x7f, 0x80][random.integer(4)]!;
+      copy.fill(value, at, at + 1 + random.integer(8));
+      return copy;
+    }
+    case 2:
+      return copy.subarray(0, random.integer(copy.length));
+    case 3: {
+      const at = random.integer(copy.length);
+      const inserted = Uint8Array.from({ length: 1 + random.integer(16) }, () => random.integer(256));
+      const out = new Uint8Array(copy.length + inserted.length);
+      out.set(copy.subarray(0, at));
+      out.set(inserted, at);
+      out.set(copy.subarray(at), at + inserted.length);
+      return out;
+    }
+    default: {
+      const start = random.integer(copy.length);
+      const piece = copy.subarray(start, start + 1 + random.integer(64));
+      const out = new Uint8Array(copy.length + piece.length);
+      out.set(copy);
+      out.set(piece, copy.length);
+      return out;
+    }
+  }
+}
+
+const HOSTILE_VALUES: unknown[] = [-1, 0, 1.5, 1e9, 2 ** 31, 2 ** 53, -1e308, 1e308, null, true, 'x', '', [], {}, [1e9, 1e9], [-3, 2], [[[[[]]]]], { length: 1e12 }];
+
+/** JSON-level damage: one value anywhere in the manifest replaced by a hostile one, or removed. */
+function mutateJson(text: string, random: Random): string {
+  const value = JSON.parse(text) as unknown;
+  const containers: [Record<string, unknown> | unknown[], string | number][] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach((child, index) => { containers.push([node, index]); walk(child); });
+    else if (typeof node === 'object' && node !== null) for (const [key, child] of Object.entries(node)) { containers.push([node as Record<string, unknown>, key]); walk(child); }
+  };
+  walk(value);
+  const [container, key] = containers[random.integer(containers.length)]!;
+  if (random.integer(6) === 0 && !Array.isArray(container)) delete (container as Record<string, unknown>)[key as string];
+  else (container as Record<string | number, unknown>)[key] = HOSTILE_VALUES[random.integer(HOSTILE_VALUES.length)];
+  return JSON.stringify(value);
+}
+
+describe('fuzzed files raise typed errors, never crash, hang or allocate without bound', () => {
+  // Every layer type, in a graph (so the inputs lists are fuzzed too).
+  const input = new Input({ shape: [8, 8, 3] });
+  const x = new LeakyReLU({ alpha: 0.1 }).apply(new BatchNormalization().apply(new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', dilationRate: 2 }).apply(input.output)));
+  const y = new ELU().apply(new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', groups: 2 }).apply(new ZeroPadding2D({ padding: 0 }).apply(x)));
+  const joined = new Concatenate().apply([new Add().apply([x, y]), new AvgPool2D({ poolSize: 1, padding: 'same' }).apply(new GELU().apply(x))]);
+  const pooled = new GlobalAveragePooling2D().apply(new Tanh().apply(new Sigmoid().apply(new MaxPool2D().apply(new SiLU().apply(joined)))));
+  const head = new Dense({ units: 3 }).apply(new Dropout({ rate: 0.2 }).apply(new Flatten().apply(new ReLU().apply(pooled))));
+  const model = new Model({ inputs: input.output, outputs: new Softmax().apply(head) }, { seed: 1 });
+  const { manifest, weights } = serializeModel(model, { classNames: ['a', 'b', 'c'] });
+
+  test('the valid files load', () => {
+    assert.equal(parseModel(manifest, weights).model.layers.length, model.layers.length);
+  });
+
+  test('2,000 mutations of weights.safetensors', () => {
+    const random = new Random(101);
+    for (let index = 0; index < 2000; index++) {
+      const damaged = mutateBytes(weights, random);
+      check(`weights case ${index}`, () => parseModel(manifest, damaged));
+    }
+  });
+
+  test('2,000 byte mutations and 2,000 value mutations of model.json', () => {
+    const random = new Random(102);
+    const bytes = new TextEncoder().encode(manifest);
+    for (let index = 0; index < 2000; index++) {
+      const damaged = new TextDecoder().decode(mutateBytes(bytes, random));
+      check(`manifest bytes case ${index}`, () => parseModel(damaged, weights));
+    }
+    for (let index = 0; index < 2000; index++) {
+      const damaged = mutateJson(manifest, random);
+      check(`manifest value case ${index}: ${damaged.slice(0, 300)}`, () => parseModel(damaged, weights));
+    }
+  });
+
+  test('2,000 mutations of .npy files of each dtype', () => {
+    const random = new Random(103);
+    const files = [
+      encodeNpy({ shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i) }),
+      encodeNpy({ shape: [5], data: Float64Array.of(1, 2, 3, 4, 5) }),
+      encodeNpy({ shape: [2, 2, 2], data: new Uint8Array(8) }),
+      encodeNpy({ shape: [2], data: BigInt64Array.of(1n, -1n) }),
+    ];
+    for (let index = 0; index < 2000; index++) {
+      const damaged = mutateBytes(files[index % files.length]!, random);
+      check(`npy case ${index}`, () => decodeNpy(damaged, 'fuzz.npy'));
+    }
+  });
+});
