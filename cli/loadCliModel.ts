@@ -1,19 +1,51 @@
-// A saved model for the commands that read one (predict, visualize): its class names, and its Input
-// layer, which must take images.
+// The models the commands read: a folder saved by `convnet train`, or an ONNX file (imported: the
+// model runs channels last, and a tensor batch given to it is channels first, as ONNX has it).
 
-import { loadModel, type Input, type Sequential } from '../src/index.js';
+import { readFileSync, statSync } from 'node:fs';
+import { importOnnx, loadModel, type Input, type Model } from '../src/index.js';
 import { UsageError } from './usageError.js';
 
-export interface CliModel {
-  model: Sequential;
-  input: Input;
-  classNames: string[];
+export interface LoadedCliModel {
+  model: Model;
+  /** From the model folder; absent for ONNX files. */
+  classNames?: string[];
+  /** An ONNX model takes tensor batches channels first (NCHW). */
+  isOnnx: boolean;
 }
 
-export function loadCliModel(directory: string): CliModel {
-  const { model, manifest } = loadModel(directory);
+/** A model folder or a .onnx file, named by --model. */
+export function loadAnyModel(path: string): LoadedCliModel {
+  if (path.toLowerCase().endsWith('.onnx')) {
+    let bytes: Uint8Array;
+    try {
+      if (!statSync(path).isFile()) throw new Error('not a file');
+      bytes = readFileSync(path);
+    } catch {
+      throw new UsageError(`--model ${path}: no such ONNX file`);
+    }
+    return { model: importOnnx(bytes, path).model, isOnnx: true };
+  }
+  const { model, manifest } = loadModel(path);
+  return { model, isOnnx: false, ...(manifest.classNames === undefined ? {} : { classNames: manifest.classNames }) };
+}
+
+export interface CliModel {
+  model: Model;
+  input: Input;
+  classNames: string[];
+  isOnnx: boolean;
+}
+
+/** A model for the commands that take images (predict, visualize): its Input and class names. */
+export function loadCliModel(path: string): CliModel {
+  const { model, classNames, isOnnx } = loadAnyModel(path);
   const input = model.layers[0] as Input;
-  if (input.colorModel === null) throw new UsageError(`model ${directory} takes feature vectors, not images`);
-  const classNames = Array.from({ length: model.classes }, (_, index) => manifest.classNames?.[index] ?? String(index));
-  return { model, input, classNames };
+  return { model, input, isOnnx, classNames: Array.from({ length: model.classes }, (_, index) => classNames?.[index] ?? String(index)) };
+}
+
+/** The Input of a model that takes images, or a usage error naming the model. */
+export function imageInputOf(model: Model, path: string): Input {
+  const input = model.layers[0] as Input;
+  if (input.colorModel === null) throw new UsageError(`model ${path} takes feature vectors, not images`);
+  return input;
 }

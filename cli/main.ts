@@ -70,7 +70,7 @@ function buildProgram(): Command {
     .command('predict')
     .description('classify PNG or JPEG files (or folders of them), or a tensor batch in a .npy file, with a saved model')
     .argument('[images...]', 'image files or folders')
-    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`')
+    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file')
     .option('--top <k>', 'how many classes to show per image', positiveInteger, 3)
     .option('--input <x.npy>', 'a batch [n, ...input shape] in the model\'s layout (NHWC; float32/float64, or uint8 divided by 255) instead of images')
     .option('--output <y.npy>', 'with --input: where to write the probabilities [n, classes] (float32)')
@@ -93,7 +93,7 @@ function buildProgram(): Command {
     .command('visualize')
     .description('write PNG pictures of a model on one image: kernels, feature maps, Grad-CAM, softmax output')
     .argument('<image>', 'a PNG or JPEG file')
-    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`')
+    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file')
     .requiredOption('--out <dir>', 'folder to write the pictures to (created if missing)')
     .option('--class <k>', 'the class Grad-CAM explains (default: the predicted one)', nonNegativeInteger)
     .option('--scale <n>', 'pixels per value in kernel and feature-map pictures (default: tiles of at least 48 pixels)', positiveInteger)
@@ -108,7 +108,7 @@ function buildProgram(): Command {
   program
     .command('evaluate')
     .description('accuracy, per-class precision and recall, and the confusion matrix of a saved model on a dataset\'s test split')
-    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`')
+    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file')
     .option('--dataset <name|dir>', 'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder', parseDatasetArgument, 'mnist-sample')
     .option('--data-dir <dir>', 'folder with the dataset files (as for train)')
     .option('--json', 'print the report as one JSON object on the last line of stdout', false)
@@ -122,7 +122,7 @@ function buildProgram(): Command {
   program
     .command('export')
     .description('write a saved model as an ONNX file (opset 13; input NCHW) for ONNX Runtime and other engines')
-    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`')
+    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file')
     .requiredOption('--out <file.onnx>', 'the ONNX file to write')
     .action((options) => exportModel(options));
 
@@ -139,7 +139,7 @@ function buildProgram(): Command {
   program
     .command('summary')
     .description('print the layers, output shapes, parameters and multiply-adds of a model')
-    .option('--model <dir>', 'a model folder saved by `convnet train` (default: the default CNN)')
+    .option('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file (default: the default CNN)')
     .action((options) => summary(options));
 
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);

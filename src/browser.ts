@@ -119,6 +119,7 @@ export { composeAugmentations, horizontalFlip, randomCrop, randomTranslation, ty
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
 export { MODEL_FORMAT_VERSION, parseModel, serializeModel, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFormat.js';
 export { decodeNpy, encodeNpy, type NpyArray, type NpyDtype } from './io/npy.js';
+export { importedInput, importOnnx, ONNX_IMPORT_OPERATORS, type ImportedOnnx } from './io/onnxImport.js';
 export { exportOnnx, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnxExport.js';
 
 export { cifarCnn, digitsCnn, lenet5, mnistCnn, PRESETS, residualCnn, type PresetOptions } from './model/presets.js';

@@ -1,7 +1,8 @@
 // `convnet evaluate`: a saved model on a dataset's test split: accuracy and loss, each class's
 // precision, recall and F1, and the confusion matrix; --json gives the same as one JSON object.
 
-import { classificationReport, datasetToTensor, formatShape, loadModel } from '../../src/index.js';
+import { classificationReport, datasetToTensor, formatShape } from '../../src/index.js';
+import { loadAnyModel } from '../loadCliModel.js';
 import { loadNamedDataset } from '../datasets.js';
 import { formatPercent } from '../progress.js';
 import { UsageError } from '../usageError.js';
@@ -14,7 +15,7 @@ export interface EvaluateOptions {
 }
 
 export function evaluate(options: EvaluateOptions): void {
-  const { model, manifest } = loadModel(options.model);
+  const { model, classNames: savedNames } = loadAnyModel(options.model);
   const log = options.json ? process.stderr : process.stdout;
   const { name, test } = loadNamedDataset(options.dataset, options.dataDir, { log });
   const exampleShape = [test.height, test.width, test.channels];
@@ -24,7 +25,7 @@ export function evaluate(options: EvaluateOptions): void {
   if (test.classNames.length !== model.classes) {
     throw new UsageError(`model ${options.model} has ${model.classes} classes but ${name} has ${test.classNames.length}`);
   }
-  const classNames = manifest.classNames ?? test.classNames;
+  const classNames = savedNames ?? test.classNames;
   const x = datasetToTensor(test);
   const started = performance.now();
   const { loss } = model.evaluate(x, test.labels);

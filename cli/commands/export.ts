@@ -2,7 +2,8 @@
 
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { exportOnnx, loadModel, ONNX_OPSET, writeFileAtomic } from '../../src/index.js';
+import { exportOnnx, ONNX_OPSET, writeFileAtomic } from '../../src/index.js';
+import { loadAnyModel } from '../loadCliModel.js';
 
 export interface ExportOptions {
   model: string;
@@ -10,8 +11,8 @@ export interface ExportOptions {
 }
 
 export function exportModel(options: ExportOptions): void {
-  const { model, manifest } = loadModel(options.model);
-  const description = manifest.classNames === undefined ? undefined : `classes: ${manifest.classNames.join(', ')}`;
+  const { model, classNames } = loadAnyModel(options.model);
+  const description = classNames === undefined ? undefined : `classes: ${classNames.join(', ')}`;
   const bytes = exportOnnx(model, { name: 'convnet-ts', ...(description === undefined ? {} : { description }) });
   const out = resolve(options.out);
   mkdirSync(dirname(out), { recursive: true });

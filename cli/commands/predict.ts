@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
   decodeNpy,
+  importedInput,
   encodeNpy,
   FileFormatError,
   fitImage,
@@ -15,7 +16,7 @@ import {
   Tensor,
   withScope,
 } from '../../src/index.js';
-import { loadCliModel } from '../loadCliModel.js';
+import { imageInputOf, loadCliModel } from '../loadCliModel.js';
 import { UsageError } from '../usageError.js';
 
 /** Files decoded and classified together: bounds memory for folders of any size. */
@@ -45,8 +46,8 @@ export function imageFilesOf(paths: readonly string[]): string[] {
 
 /** Runs the command; returns the exit code (1 when some file could not be classified). */
 export function predict(paths: readonly string[], options: PredictOptions): number {
-  const { model, classNames, input } = loadCliModel(options.model);
-  const [height, width] = input.shape as [number, number, number];
+  const { model, classNames } = loadCliModel(options.model);
+  const [height, width] = imageInputOf(model, options.model).shape as [number, number, number];
   const files = imageFilesOf(paths);
   if (files.length === 0) throw new UsageError(`no PNG or JPEG files in ${paths.join(', ')}`);
   const predictions: Prediction[] = [];
@@ -88,7 +89,7 @@ export interface PredictTensorOptions {
 
 /** Predicts a .npy batch in the model's input layout and writes the probabilities as .npy. */
 export function predictTensor(options: PredictTensorOptions): void {
-  const { model } = loadCliModel(options.model);
+  const { model, isOnnx } = loadCliModel(options.model);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(options.input);
@@ -97,13 +98,17 @@ export function predictTensor(options: PredictTensorOptions): void {
   }
   const array = decodeNpy(bytes, options.input);
   if (array.data instanceof BigInt64Array) throw new FileFormatError(options.input, 'holds int64 values; the model takes float32, float64 or uint8 (divided by 255)');
-  const expected = `[n, ${model.inputShape.join(', ')}]`;
-  if (array.shape.length !== model.inputShape.length + 1 || model.inputShape.some((extent, axis) => array.shape[axis + 1] !== extent) || array.shape[0] === 0) {
-    throw new UsageError(`${options.input} has shape (${array.shape.join(', ')}) but model ${options.model} takes ${expected} (NHWC)`);
+  // An imported ONNX model takes its batches channels first, as its file declares; a native one channels last.
+  const [h, w, c] = model.inputShape;
+  const perExample = isOnnx && model.inputShape.length === 3 ? [c!, h!, w!] : [...model.inputShape];
+  const layout = model.inputShape.length !== 3 ? '' : isOnnx ? ' (NCHW)' : ' (NHWC)';
+  if (array.shape.length !== perExample.length + 1 || perExample.some((extent, axis) => array.shape[axis + 1] !== extent) || array.shape[0] === 0) {
+    throw new UsageError(`${options.input} has shape (${array.shape.join(', ')}) but model ${options.model} takes [n, ${perExample.join(', ')}]${layout}`);
   }
   // Bytes are pixels: 0-255 maps to [0, 1], as images are decoded.
   const values = array.data instanceof Uint8Array ? Float32Array.from(array.data, (value) => value / 255) : Float32Array.from(array.data);
-  const probabilities = model.predict(Tensor.fromArray(values, array.shape));
+  const batch = Tensor.fromArray(values, array.shape);
+  const probabilities = model.predict(isOnnx ? importedInput(batch) : batch);
   writeFileSync(options.output, encodeNpy({ shape: [...probabilities.shape], data: Float32Array.from(probabilities.data) }));
   const summary = { model: options.model, input: options.input, output: options.output, examples: array.shape[0], classes: model.classes };
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `Wrote probabilities [${array.shape[0]}, ${model.classes}] to ${options.output}\n`);

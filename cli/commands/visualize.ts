@@ -20,7 +20,7 @@ import {
   type Image,
   type LayerPicture,
 } from '../../src/index.js';
-import { loadCliModel } from '../loadCliModel.js';
+import { imageInputOf, loadCliModel } from '../loadCliModel.js';
 import { UsageError } from '../usageError.js';
 
 export interface VisualizeOptions {
@@ -53,7 +53,8 @@ function safeName(name: string): string {
 }
 
 export function visualize(imagePath: string, options: VisualizeOptions): void {
-  const { model, input, classNames } = loadCliModel(options.model);
+  const { model, classNames } = loadCliModel(options.model);
+  const input = imageInputOf(model, options.model);
   if (options.class !== undefined && options.class >= model.classes) {
     throw new UsageError(`--class ${options.class}: the model has ${model.classes} classes (0-${model.classes - 1})`);
   }

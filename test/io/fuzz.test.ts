@@ -1,13 +1,16 @@
 // Fuzzing the file readers: thousands of seeded mutations of a valid model (model.json and
-// weights.safetensors) and of valid .npy files. Every case must either load or raise a typed
+// weights.safetensors), of valid .npy files and of ONNX files. Every case must either load or raise a typed
 // ConvNetError, quickly, without allocating beyond a bound: never a TypeError, RangeError or hang.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   Add, AvgPool2D, BatchNormalization, Concatenate, Conv2D, ConvNetError, decodeNpy, Dense, Dropout, ELU, encodeNpy, Flatten, GELU, GlobalAveragePooling2D,
-  Input, LeakyReLU, MaxPool2D, Model, parseModel, Random, ReLU, serializeModel, Sigmoid, SiLU, Softmax, Tanh, ZeroPadding2D,
+  importOnnx, Input, LeakyReLU, MaxPool2D, Model, parseModel, Random, ReLU, serializeModel, Sigmoid, SiLU, Softmax, Tanh, ZeroPadding2D,
 } from '../../src/index.js';
+import { repoRoot } from '../helpers.js';
 
 /** Largest time one case may take, and the most memory in ArrayBuffers the whole run may hold. */
 const CASE_MILLISECONDS = 1000;
@@ -125,6 +128,15 @@ describe('fuzzed files raise typed errors, never crash, hang or allocate without
     for (let index = 0; index < 2000; index++) {
       const damaged = mutateBytes(files[index % files.length]!, random);
       check(`npy case ${index}`, () => decodeNpy(damaged, 'fuzz.npy'));
+    }
+  });
+
+  test('2,000 mutations of ONNX files (one exported by PyTorch, one by ConvNet.ts)', () => {
+    const random = new Random(104);
+    const files = [readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', 'branches.onnx')), readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', 'plain.onnx'))];
+    for (let index = 0; index < 2000; index++) {
+      const damaged = mutateBytes(files[index % files.length]!, random);
+      check(`onnx case ${index}`, () => importOnnx(damaged, 'fuzz.onnx'));
     }
   });
 });

@@ -1,0 +1,418 @@
+// ONNX import: CNNs as PyTorch and Keras export them (channels first) become ConvNet.ts models that
+// run channels last. The layout is converted once, here: filters OIHW -> HWIO, and the weights of a
+// Gemm that reads a flattened feature map are reordered from the channels-first flatten order to the
+// channels-last one; at run time only the input batch is transposed (see importedInput).
+// Decoding uses onnx-proto (protobufjs); every problem is a FileFormatError naming the node.
+
+import onnxProto from 'onnx-proto';
+import type { onnx as Onnx } from 'onnx-proto';
+import { ConvNetError, FileFormatError } from '../core/errors.js';
+import { Tensor } from '../core/tensor.js';
+import { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from '../layers/activations.js';
+import { AvgPool2D } from '../layers/avgPool2d.js';
+import { BatchNormalization } from '../layers/batchNormalization.js';
+import { Conv2D } from '../layers/conv2d.js';
+import { Dense } from '../layers/dense.js';
+import { Flatten } from '../layers/flatten.js';
+import { GlobalAveragePooling2D } from '../layers/globalAveragePooling2d.js';
+import { Input } from '../layers/input.js';
+import type { Layer, SymbolicTensor } from '../layers/layer.js';
+import { MaxPool2D } from '../layers/maxPool2d.js';
+import { Add, Concatenate } from '../layers/merge.js';
+import { Softmax } from '../layers/softmax.js';
+import { ZeroPadding2D } from '../layers/zeroPadding2d.js';
+import { Model } from '../model/model.js';
+
+const { onnx } = onnxProto;
+
+/** Operators the importer maps, for the error that names an unsupported one. */
+export const ONNX_IMPORT_OPERATORS: readonly string[] = Object.freeze([
+  'Conv', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Elu', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'BatchNormalization', 'Gemm', 'MatMul',
+  'Add', 'Sum', 'Concat', 'Flatten', 'Reshape', 'Transpose', 'Pad', 'Softmax', 'Dropout', 'Identity', 'Constant',
+]);
+
+/** A value of the ONNX graph as the importer tracks it. */
+interface Value {
+  tensor: SymbolicTensor;
+  /** 'maps': our [h, w, c] for ONNX's [c, h, w]; 'vector': [features]. */
+  kind: 'maps' | 'vector';
+  /** For a vector flattened from maps in ONNX's channels-first order: the maps' [c, h, w]. */
+  flattenedFrom?: [number, number, number];
+  /** For maps transposed to channels last by a Transpose [0, 2, 3, 1]: the next Flatten keeps our order. */
+  isChannelsLast?: boolean;
+}
+
+export interface ImportedOnnx {
+  /** Runs channels last; feed it importedInput(batch) for an NCHW batch. */
+  model: Model;
+  /** The ONNX input's shape without the batch: [c, h, w] or [features]. */
+  onnxInputShape: number[];
+}
+
+function toNumber(value: unknown): number {
+  if (typeof value === 'number') return value;
+  if (value !== null && typeof value === 'object' && 'toNumber' in value) return (value as { toNumber(): number }).toNumber();
+  return Number(value);
+}
+
+type Attributes = Map<string, Onnx.IAttributeProto>;
+
+function attributesOf(node: Onnx.INodeProto): Attributes {
+  return new Map((node.attribute ?? []).map((attribute) => [attribute.name ?? '', attribute]));
+}
+
+function intsOf(attributes: Attributes, name: string, fallback: number[]): number[] {
+  const attribute = attributes.get(name);
+  return attribute?.ints === undefined || attribute.ints === null || attribute.ints.length === 0 ? fallback : attribute.ints.map(toNumber);
+}
+
+function intOf(attributes: Attributes, name: string, fallback: number): number {
+  const attribute = attributes.get(name);
+  return attribute?.i === undefined || attribute.i === null ? fallback : toNumber(attribute.i);
+}
+
+function floatOf(attributes: Attributes, name: string, fallback: number): number {
+  const attribute = attributes.get(name);
+  return attribute?.f === undefined || attribute.f === null ? fallback : attribute.f;
+}
+
+/** A constant's values and dims (float32/float64 as numbers, int64 as numbers). */
+function constantOf(tensor: Onnx.ITensorProto, file: string): { dims: number[]; values: Float64Array } {
+  const dims = (tensor.dims ?? []).map(toNumber);
+  const count = dims.reduce((product, extent) => product * extent, 1);
+  if (!Number.isSafeInteger(count) || count < 0) throw new FileFormatError(file, `initializer '${tensor.name}' has dims [${dims.join(', ')}]`);
+  const type = tensor.dataType ?? 0;
+  const raw = tensor.rawData;
+  const fromRaw = (bytesPerValue: number, read: (view: DataView, offset: number) => number) => {
+    if (raw === null || raw === undefined || raw.length !== count * bytesPerValue) {
+      throw new FileFormatError(file, `initializer '${tensor.name}' holds ${raw?.length ?? 0} bytes, not ${count * bytesPerValue} for dims [${dims.join(', ')}]`);
+    }
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    return Float64Array.from({ length: count }, (_, index) => read(view, index * bytesPerValue));
+  };
+  let values: Float64Array;
+  if (type === onnx.TensorProto.DataType.FLOAT) {
+    values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(4, (view, offset) => view.getFloat32(offset, true)) : Float64Array.from(tensor.floatData ?? []);
+  } else if (type === onnx.TensorProto.DataType.DOUBLE) {
+    values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(8, (view, offset) => view.getFloat64(offset, true)) : Float64Array.from(tensor.doubleData ?? []);
+  } else if (type === onnx.TensorProto.DataType.INT64) {
+    values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(8, (view, offset) => Number(view.getBigInt64(offset, true))) : Float64Array.from((tensor.int64Data ?? []).map(toNumber));
+  } else {
+    throw new FileFormatError(file, `initializer '${tensor.name}' has data type ${type}; float, double and int64 constants are read`);
+  }
+  if (values.length !== count) throw new FileFormatError(file, `initializer '${tensor.name}' holds ${values.length} values, not ${count}`);
+  return { dims, values };
+}
+
+/** A constant tensor of float64 values (enough for shape arithmetic and weights). */
+function constantTensor(name: string, dims: number[], values: ArrayLike<number>): Onnx.ITensorProto {
+  return { name, dims, dataType: onnx.TensorProto.DataType.DOUBLE, doubleData: Array.from(values) };
+}
+
+/**
+ * Evaluates a node whose inputs are all constants, for the shape arithmetic exporters write
+ * (PyTorch's ZeroPad2d: ConstantOfShape, Concat, Reshape, Slice, Transpose, Cast). Returns null for
+ * a node that reads a computed value.
+ */
+function foldConstant(node: Onnx.INodeProto, constants: Map<string, Onnx.ITensorProto>, file: string, label: string): Onnx.ITensorProto | null {
+  const op = node.opType ?? '';
+  const names = (node.input ?? []).filter((name) => name !== '');
+  if (!['ConstantOfShape', 'Concat', 'Reshape', 'Slice', 'Transpose', 'Cast', 'Unsqueeze', 'Squeeze'].includes(op)) return null;
+  if (names.length === 0 || !names.every((name) => constants.has(name))) return null;
+  const inputs = names.map((name) => constantOf(constants.get(name)!, file));
+  const attributes = attributesOf(node);
+  const output = (node.output ?? [])[0] ?? '';
+  const [first] = inputs as [{ dims: number[]; values: Float64Array }];
+  const count = (dims: number[]) => dims.reduce((product, extent) => product * extent, 1);
+  switch (op) {
+    case 'ConstantOfShape': {
+      const dims = Array.from(first.values);
+      const fill = attributes.get('value')?.t;
+      const value = fill === null || fill === undefined ? 0 : constantOf(fill, file).values[0] ?? 0;
+      if (!dims.every((extent) => Number.isInteger(extent) && extent >= 0) || count(dims) > 1_000_000) throw new FileFormatError(file, `${label}: shape [${dims.join(', ')}] is not a small constant`);
+      return constantTensor(output, dims, new Float64Array(count(dims)).fill(value));
+    }
+    case 'Concat': {
+      if (!inputs.every((input) => input.dims.length <= 1)) throw new FileFormatError(file, `${label}: only 1-D constants are concatenated`);
+      const values = inputs.flatMap((input) => Array.from(input.values));
+      return constantTensor(output, [values.length], values);
+    }
+    case 'Reshape': {
+      const shape = Array.from(inputs[1]!.values);
+      const known = shape.filter((extent) => extent !== -1).reduce((product, extent) => product * extent, 1);
+      const dims = shape.map((extent) => (extent === -1 ? first.values.length / known : extent));
+      if (count(dims) !== first.values.length) throw new FileFormatError(file, `${label}: cannot reshape ${first.values.length} values to [${shape.join(', ')}]`);
+      return constantTensor(output, dims, first.values);
+    }
+    case 'Slice': {
+      // One axis of a 1-D or 2-D constant (what shape arithmetic slices).
+      const [starts, ends, axes, steps] = [1, 2, 3, 4].map((index) => (inputs[index] === undefined ? null : Array.from(inputs[index]!.values)));
+      if (starts === null || ends === null || starts.length !== 1 || first.dims.length > 2) throw new FileFormatError(file, `${label}: only a slice of one axis of a small constant is folded`);
+      const axis = ((axes?.[0] ?? 0) + first.dims.length) % first.dims.length;
+      const step = steps?.[0] ?? 1;
+      const extent = first.dims[axis]!;
+      const clamp = (value: number, low: number, high: number) => Math.min(Math.max(value, low), high);
+      const start = clamp(starts[0]! < 0 ? starts[0]! + extent : starts[0]!, step > 0 ? 0 : -1, step > 0 ? extent : extent - 1);
+      const end = clamp(ends[0]! < 0 ? ends[0]! + extent : ends[0]!, step > 0 ? 0 : -1, step > 0 ? extent : extent - 1);
+      const indices: number[] = [];
+      for (let index = start; step > 0 ? index < end : index > end; index += step) indices.push(index);
+      const [rows, columns] = first.dims.length === 2 ? (first.dims as [number, number]) : [first.dims[0]!, 1];
+      const values: number[] = [];
+      if (axis === 0) for (const row of indices) for (let column = 0; column < columns; column++) values.push(first.values[row * columns + column]!);
+      else for (let row = 0; row < rows; row++) for (const column of indices) values.push(first.values[row * columns + column]!);
+      const dims = [...first.dims];
+      dims[axis] = indices.length;
+      return constantTensor(output, dims, values);
+    }
+    case 'Transpose': {
+      if (first.dims.length !== 2) throw new FileFormatError(file, `${label}: only 2-D constants are transposed`);
+      const [rows, columns] = first.dims as [number, number];
+      const values = Array.from({ length: rows * columns }, (_, index) => first.values[(index % rows) * columns + Math.floor(index / rows)]!);
+      return constantTensor(output, [columns, rows], values);
+    }
+    default:
+      // Cast, Unsqueeze, Squeeze: the values as they are (shapes only matter to Reshape and ConstantOfShape, which read values).
+      return constantTensor(output, op === 'Cast' ? first.dims : [first.values.length], first.values);
+  }
+}
+
+/**
+ * Imports an ONNX CNN (float32, one input, one output, NCHW): see ONNX_IMPORT_OPERATORS. Throws
+ * FileFormatError naming an unsupported operator with its node name, or anything it cannot read.
+ *
+ * @example
+ * const { model } = importOnnx(readFileSync('resnet.onnx'), 'resnet.onnx');
+ * const probabilities = model.predict(importedInput(nchwBatch));
+ */
+export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx {
+  let proto: Onnx.ModelProto;
+  try {
+    proto = onnx.ModelProto.decode(bytes);
+  } catch (error) {
+    throw new FileFormatError(file, `is not an ONNX model (${(error as Error).message})`);
+  }
+  const graph = proto.graph;
+  if (graph === null || graph === undefined) throw new FileFormatError(file, 'has no graph');
+  const constants = new Map<string, Onnx.ITensorProto>((graph.initializer ?? []).map((tensor) => [tensor.name ?? '', tensor]));
+  const inputs = (graph.input ?? []).filter((input) => !constants.has(input.name ?? ''));
+  if (inputs.length !== 1 || (graph.output ?? []).length !== 1) throw new FileFormatError(file, `has ${inputs.length} inputs and ${(graph.output ?? []).length} outputs; one of each is imported`);
+  const inputDims = (inputs[0]!.type?.tensorType?.shape?.dim ?? []).slice(1).map((dim) => toNumber(dim.dimValue ?? 0));
+  if (!((inputDims.length === 3 || inputDims.length === 1) && inputDims.every((extent) => Number.isInteger(extent) && extent > 0))) {
+    throw new FileFormatError(file, `input '${inputs[0]!.name}' must be [batch, C, H, W] or [batch, features] with fixed sizes, got [batch, ${inputDims.join(', ')}]`);
+  }
+  const input = new Input({ shape: inputDims.length === 3 ? [inputDims[1]!, inputDims[2]!, inputDims[0]!] : inputDims });
+  const values = new Map<string, Value>([[inputs[0]!.name ?? '', { tensor: input.output, kind: inputDims.length === 3 ? 'maps' : 'vector' }]]);
+  const fills: (() => void)[] = [];
+  const constant = (name: string, node: Onnx.INodeProto) => {
+    const tensor = constants.get(name);
+    if (tensor === undefined) throw new FileFormatError(file, `node '${node.name}' (${node.opType}): input '${name}' must be a constant (initializer)`);
+    return constantOf(tensor, file);
+  };
+
+  for (const node of graph.node ?? []) {
+    const op = node.opType ?? '';
+    const label = `node '${node.name || (node.output ?? [])[0]}' (${op})`;
+    const attributes = attributesOf(node);
+    const read = (index: number): Value => {
+      const value = values.get((node.input ?? [])[index] ?? '');
+      if (value === undefined) throw new FileFormatError(file, `${label}: input '${(node.input ?? [])[index]}' is not computed before it`);
+      return value;
+    };
+    const output = (node.output ?? [])[0] ?? '';
+    const apply = (layer: Layer, from: Value | Value[], kind: Value['kind'] = Array.isArray(from) ? from[0]!.kind : from.kind): Value => {
+      layer.name = (node.name || output).replace(/[^A-Za-z0-9_.-]/g, '_');
+      return { tensor: layer.apply(Array.isArray(from) ? from.map((value) => value.tensor) : from.tensor), kind };
+    };
+    const folded = foldConstant(node, constants, file, label);
+    if (folded !== null) {
+      constants.set(output, folded);
+      continue;
+    }
+    if (op === 'Constant') {
+      // A constant made by a node (PyTorch writes Reshape shapes and Pad amounts so): an initializer.
+      const value = attributes.get('value')?.t;
+      if (value === null || value === undefined) throw new FileFormatError(file, `${label}: only a tensor 'value' is read`);
+      constants.set(output, { ...value, name: output });
+      continue;
+    }
+    let result: Value;
+    try {
+      switch (op) {
+        case 'Conv': {
+          const weight = constant(node.input![1]!, node);
+          const [outC, groupInC, kH, kW] = weight.dims as [number, number, number, number];
+          const [top, left, bottom, right] = intsOf(attributes, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
+          if (attributes.get('auto_pad')?.s?.length) throw new FileFormatError(file, `${label}: auto_pad is not read; export with explicit pads`);
+          const conv = new Conv2D({
+            filters: outC, kernelSize: [kH, kW], strides: intsOf(attributes, 'strides', [1, 1]) as [number, number], padding: [top, bottom, left, right],
+            dilationRate: intsOf(attributes, 'dilations', [1, 1]) as [number, number], groups: intOf(attributes, 'group', 1), useBias: (node.input ?? []).length > 2 && node.input![2] !== '',
+          });
+          result = apply(conv, read(0));
+          const bias = conv.useBias ? constant(node.input![2]!, node).values : null;
+          fills.push(() => {
+            // OIHW -> HWIO.
+            for (let oc = 0; oc < outC; oc++) for (let ic = 0; ic < groupInC; ic++) for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
+              conv.kernel!.data[((ky * kW + kx) * groupInC + ic) * outC + oc] = weight.values[((oc * groupInC + ic) * kH + ky) * kW + kx]!;
+            }
+            if (bias !== null) conv.bias!.data.set(bias);
+          });
+          break;
+        }
+        case 'Relu': result = apply(new ReLU(), read(0)); break;
+        case 'Sigmoid': result = apply(new Sigmoid(), read(0)); break;
+        case 'Tanh': result = apply(new Tanh(), read(0)); break;
+        case 'LeakyRelu': result = apply(new LeakyReLU({ alpha: floatOf(attributes, 'alpha', 0.01) }), read(0)); break;
+        case 'Elu': result = apply(new ELU({ alpha: floatOf(attributes, 'alpha', 1) }), read(0)); break;
+        case 'MaxPool':
+        case 'AveragePool': {
+          const [top, left, bottom, right] = intsOf(attributes, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
+          if (op === 'AveragePool' && intOf(attributes, 'count_include_pad', 0) === 1 && top + left + bottom + right > 0) {
+            throw new FileFormatError(file, `${label}: count_include_pad=1 with padding is not imported (AvgPool2D averages only the covered values)`);
+          }
+          const kernel = intsOf(attributes, 'kernel_shape', []) as [number, number];
+          const options = { poolSize: kernel, strides: intsOf(attributes, 'strides', [1, 1]) as [number, number], padding: [top, bottom, left, right] as const };
+          result = apply(op === 'MaxPool' ? new MaxPool2D(options) : new AvgPool2D(options), read(0));
+          break;
+        }
+        case 'GlobalAveragePool': {
+          // ONNX keeps [c, 1, 1]; here it is the vector [c] (flattening it changes nothing).
+          result = apply(new GlobalAveragePooling2D(), read(0), 'vector');
+          break;
+        }
+        case 'BatchNormalization': {
+          const norm = new BatchNormalization({ epsilon: floatOf(attributes, 'epsilon', 1e-5), momentum: 0.9 });
+          result = apply(norm, read(0));
+          const [scale, shift, mean, variance] = [1, 2, 3, 4].map((index) => constant(node.input![index]!, node).values);
+          fills.push(() => {
+            norm.gamma!.data.set(scale!);
+            norm.beta!.data.set(shift!);
+            norm.movingMean!.data.set(mean!);
+            norm.movingVariance!.data.set(variance!);
+          });
+          break;
+        }
+        case 'Transpose': {
+          const perm = intsOf(attributes, 'perm', []);
+          const from = read(0);
+          if (from.kind !== 'maps' || perm.join() !== '0,2,3,1') throw new FileFormatError(file, `${label}: only the transpose to channels last before a Flatten ([0, 2, 3, 1]) is imported, got [${perm.join(', ')}]`);
+          result = { ...from, isChannelsLast: true };
+          break;
+        }
+        case 'Flatten':
+        case 'Reshape': {
+          const from = read(0);
+          if (op === 'Flatten' && intOf(attributes, 'axis', 1) !== 1) throw new FileFormatError(file, `${label}: only axis 1 is imported`);
+          if (op === 'Reshape') {
+            const shape = constant(node.input![1]!, node).values;
+            if (shape.length !== 2 || !(shape[1] === -1 || shape[0] === -1 || shape[0] === 0)) throw new FileFormatError(file, `${label}: only a reshape to [batch, -1] is imported, got [${Array.from(shape).join(', ')}]`);
+          }
+          if (from.kind === 'vector') {
+            result = from;
+            break;
+          }
+          const [h, w, c] = from.tensor.shape as [number, number, number];
+          result = { ...apply(new Flatten(), from, 'vector'), ...(from.isChannelsLast ? {} : { flattenedFrom: [c, h, w] as [number, number, number] }) };
+          break;
+        }
+        case 'Gemm':
+        case 'MatMul': {
+          const from = read(0);
+          const weight = constant(node.input![1]!, node);
+          const isTransposed = op === 'Gemm' && intOf(attributes, 'transB', 0) === 1;
+          if (op === 'Gemm' && intOf(attributes, 'transA', 0) === 1) throw new FileFormatError(file, `${label}: transA=1 is not imported`);
+          const [rows, columns] = weight.dims as [number, number];
+          const [inputSize, units] = isTransposed ? [columns, rows] : [rows, columns];
+          const alpha = op === 'Gemm' ? floatOf(attributes, 'alpha', 1) : 1;
+          const beta = op === 'Gemm' ? floatOf(attributes, 'beta', 1) : 1;
+          const hasBias = op === 'Gemm' && (node.input ?? []).length > 2 && node.input![2] !== '';
+          const dense = new Dense({ units, useBias: hasBias });
+          result = apply(dense, from, 'vector');
+          const bias = hasBias ? constant(node.input![2]!, node) : null;
+          if (bias !== null && bias.values.length !== units) throw new FileFormatError(file, `${label}: bias of ${bias.values.length} values for ${units} units`);
+          fills.push(() => {
+            for (let row = 0; row < inputSize; row++) {
+              // Rows in our flatten order (h, w, c) read ONNX's (c, h, w) rows.
+              let source = row;
+              if (from.flattenedFrom !== undefined) {
+                const [c, h, w] = from.flattenedFrom;
+                const channel = row % c;
+                const position = Math.floor(row / c);
+                source = channel * h * w + position;
+              }
+              for (let unit = 0; unit < units; unit++) {
+                dense.kernel!.data[row * units + unit] = alpha * weight.values[isTransposed ? unit * inputSize + source : source * units + unit]!;
+              }
+            }
+            if (bias !== null) for (let unit = 0; unit < units; unit++) dense.bias!.data[unit] = beta * bias.values[unit]!;
+          });
+          break;
+        }
+        case 'Add':
+        case 'Sum':
+          result = apply(new Add(), (node.input ?? []).map((_, index) => read(index)));
+          break;
+        case 'Concat': {
+          const from = (node.input ?? []).map((_, index) => read(index));
+          const axis = intOf(attributes, 'axis', 1);
+          if (axis !== 1 && !(axis === -1 && from[0]!.kind === 'vector')) throw new FileFormatError(file, `${label}: only channels (axis 1) are concatenated, got axis ${axis}`);
+          result = apply(new Concatenate(), from);
+          break;
+        }
+        case 'Pad': {
+          const pads = (node.input ?? []).length > 1 ? Array.from(constant(node.input![1]!, node).values) : intsOf(attributes, 'pads', []);
+          const fillName = (node.input ?? [])[2];
+          if (fillName !== undefined && fillName !== '' && constant(fillName, node).values.some((value) => value !== 0)) {
+            throw new FileFormatError(file, `${label}: only zero padding is imported`);
+          }
+          const mode = attributes.get('mode')?.s;
+          if ((mode !== undefined && mode !== null && new TextDecoder().decode(mode) !== 'constant') || pads.length !== 8 || pads[0] !== 0 || pads[1] !== 0 || pads[4] !== 0 || pads[5] !== 0) {
+            throw new FileFormatError(file, `${label}: only zero padding of height and width is imported`);
+          }
+          result = apply(new ZeroPadding2D({ padding: [pads[2]!, pads[6]!, pads[3]!, pads[7]!] }), read(0));
+          break;
+        }
+        case 'Softmax': {
+          const from = read(0);
+          if (from.kind !== 'vector') throw new FileFormatError(file, `${label}: softmax over feature maps is not imported`);
+          result = apply(new Softmax(), from);
+          break;
+        }
+        case 'Dropout':
+        case 'Identity':
+          result = read(0);
+          break;
+        default:
+          throw new FileFormatError(file, `${label}: operator ${op} is not supported; imported operators: ${ONNX_IMPORT_OPERATORS.join(', ')}, and shape arithmetic on constants`);
+      }
+    } catch (error) {
+      if (error instanceof FileFormatError) throw error;
+      if (error instanceof ConvNetError) throw new FileFormatError(file, `${label}: ${error.message}`);
+      throw error;
+    }
+    values.set(output, result);
+  }
+  const outputName = graph.output![0]!.name ?? '';
+  const last = values.get(outputName);
+  if (last === undefined) throw new FileFormatError(file, `output '${outputName}' is not computed by any node`);
+  let model: Model;
+  try {
+    model = new Model({ inputs: input.output, outputs: last.tensor });
+  } catch (error) {
+    if (error instanceof ConvNetError) throw new FileFormatError(file, error.message);
+    throw error;
+  }
+  for (const fill of fills) fill();
+  return { model, onnxInputShape: inputDims };
+}
+
+/** An NCHW batch as the NHWC batch an imported model takes (vectors pass through). */
+export function importedInput(batch: Tensor): Tensor {
+  if (batch.rank !== 4) return batch;
+  const [n, c, h, w] = batch.shape as [number, number, number, number];
+  const out = Tensor.zeros([n, h, w, c], batch.dtype);
+  for (let image = 0; image < n; image++) for (let channel = 0; channel < c; channel++) for (let position = 0; position < h * w; position++) {
+    out.data[(image * h * w + position) * c + channel] = batch.data[(image * c + channel) * h * w + position]!;
+  }
+  return out;
+}
+
