@@ -1,10 +1,11 @@
-// Shared test helpers: paths to the repository and the shared datasets, and tolerant comparisons that
-// print the first mismatches and the largest difference.
+// Shared test helpers: paths to the repository and the shared datasets, tolerant comparisons that
+// print the first mismatches and the largest difference, and a small learnable image set.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Random, Tensor } from '../src/index.js';
 
 /** The repository root (tests run compiled from dist/test/...). */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -40,4 +41,23 @@ export function assertClose(
   if (mismatches.length > 0) {
     assert.fail(`${label}: ${mismatches.join(', ')}; largest difference ${largest} (atol ${atol}, rtol ${rtol})`);
   }
+}
+
+/** `count` 8x8x1 images; class 0 a horizontal bar, 1 a vertical bar, 2 the main diagonal; noise sd 0.3. */
+export function barImages(count: number, seed: number): { x: Tensor; labels: number[] } {
+  const random = new Random(seed);
+  const x = Tensor.zeros([count, 8, 8, 1]);
+  const labels: number[] = [];
+  for (let example = 0; example < count; example++) {
+    const label = example % 3;
+    labels.push(label);
+    const line = 1 + random.integer(6);
+    for (let y = 0; y < 8; y++) {
+      for (let column = 0; column < 8; column++) {
+        const isOn = label === 0 ? y === line : label === 1 ? column === line : y === column;
+        x.data[example * 64 + y * 8 + column] = (isOn ? 1 : 0) + 0.3 * random.normal();
+      }
+    }
+  }
+  return { x, labels };
 }

@@ -302,7 +302,7 @@ function checkOptions(options: ImageFolderOptions): void {
  * `classNames`, or no image decodes; ValueError for bad options or more than 4 GiB of bytes.
  *
  * @example
- * const { train, test, failures } = loadImageFolder('cifar10', { cacheDirectory: '/tmp/convnet-cache' });
+ * const { train, test, failures } = loadImageFolder('cifar10', { cacheDirectory: '.cache/convnet' });
  * train.count; // 50000 (CIFAR-10 JPEG folders)
  * datasetToTensor(train, { indices: [0] }).shape; // [1, 32, 32, 3]
  */

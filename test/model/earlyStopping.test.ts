@@ -8,34 +8,16 @@ import {
   Dense,
   Flatten,
   Input,
-  Random,
   SGD,
   Sequential,
   Softmax,
-  Tensor,
   ValueError,
   earlyStopping,
   type EarlyStoppingOptions,
   type EpochLogs,
 } from '../../src/index.js';
+import { barImages } from '../helpers.js';
 
-function barImages(count: number, seed: number): { x: Tensor; labels: number[] } {
-  const random = new Random(seed);
-  const x = Tensor.zeros([count, 8, 8, 1]);
-  const labels: number[] = [];
-  for (let example = 0; example < count; example++) {
-    const label = example % 3;
-    labels.push(label);
-    const line = 1 + random.integer(6);
-    for (let y = 0; y < 8; y++) {
-      for (let column = 0; column < 8; column++) {
-        const isOn = label === 0 ? y === line : label === 1 ? column === line : y === column;
-        x.data[example * 64 + y * 8 + column] = (isOn ? 1 : 0) + 0.3 * random.normal();
-      }
-    }
-  }
-  return { x, labels };
-}
 
 function denseModel(seed: number): Sequential {
   return new Sequential([new Input({ shape: [8, 8, 1] }), new Flatten(), new Dense({ units: 3 }), new Softmax()], { seed });

@@ -13,7 +13,6 @@ import {
   Input,
   MaxPool2D,
   NonFiniteLossError,
-  Random,
   ReLU,
   SGD,
   Sequential,
@@ -23,26 +22,8 @@ import {
   stepDecay,
   type TrainBeginInfo,
 } from '../../src/index.js';
-import { assertClose } from '../helpers.js';
+import { assertClose, barImages } from '../helpers.js';
 
-/** `count` 8x8x1 images; class 0 a horizontal bar, 1 a vertical bar, 2 the main diagonal; noise sd 0.3. */
-function barImages(count: number, seed: number): { x: Tensor; labels: number[] } {
-  const random = new Random(seed);
-  const x = Tensor.zeros([count, 8, 8, 1]);
-  const labels: number[] = [];
-  for (let example = 0; example < count; example++) {
-    const label = example % 3;
-    labels.push(label);
-    const line = 1 + random.integer(6);
-    for (let y = 0; y < 8; y++) {
-      for (let column = 0; column < 8; column++) {
-        const isOn = label === 0 ? y === line : label === 1 ? column === line : y === column;
-        x.data[example * 64 + y * 8 + column] = (isOn ? 1 : 0) + 0.3 * random.normal();
-      }
-    }
-  }
-  return { x, labels };
-}
 
 function barModel(seed: number): Sequential {
   return new Sequential(
