@@ -8,17 +8,7 @@
 // Job record: 0 input or dOut, 1 output or dInput, 2 unused (0),
 //   3 batch, 4 inH, 5 inW, 6 channels, 7 outH, 8 outW, 9 kH, 10 kW, 11 strideH, 12 strideW, 13 padTop, 14 padLeft
 
-import { pointerField, poolGeometryOf, rangeEnd, rangeStart } from './job';
-
-/** First input row (or column) of the window of output `out`. */
-@inline function spanStart(out: i32, stride: i32, padBefore: i32): i32 {
-  return max(0, out * stride - padBefore);
-}
-
-/** One past the last input row (or column) of the window of output `out`. */
-@inline function spanEnd(out: i32, stride: i32, padBefore: i32, kSize: i32, inSize: i32): i32 {
-  return min(inSize, out * stride - padBefore + kSize);
-}
+import { pointerField, poolGeometryOf, rangeEnd, rangeStart, spanEnd, spanStart } from './job';
 
 /**
  * input  [batch, inH, inW, C]
@@ -52,6 +42,7 @@ export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
     const xStart = spanStart(ox, strideW, padLeft);
     const xEnd = spanEnd(ox, strideW, padLeft, kW, inW);
     const count = <f32>((yEnd - yStart) * (xEnd - xStart));
+    const divisor = f32x4.splat(count);
     const outBase = output + (<usize>(pixel * channels) << 2);
     for (let c = 0; c < vectorEnd; c += 4) {
       let sum = f32x4.splat(0);
@@ -59,7 +50,7 @@ export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
         const rowBase = input + (<usize>(((image * inH + iy) * inW) * channels + c) << 2);
         for (let ix = xStart; ix < xEnd; ix++) sum = f32x4.add(sum, v128.load(rowBase + (<usize>(ix * channels) << 2)));
       }
-      v128.store(outBase + (<usize>c << 2), f32x4.div(sum, f32x4.splat(count)));
+      v128.store(outBase + (<usize>c << 2), f32x4.div(sum, divisor));
     }
     for (let c = vectorEnd; c < channels; c++) {
       let sum: f32 = 0;

@@ -17,22 +17,12 @@
 // Conv2DBackpropFilter (input, dOut, dFilter).
 
 import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
-import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, ConvGeometry } from './job';
-
-/** This thread's private scratch area. */
-@inline function scratchOf(job: usize, threadIndex: i32): usize {
-  return pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
-}
+import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf, ConvGeometry } from './job';
 
 /** Copies `count` floats (a pixel's channels), or zero-fills them when `source` is 0 (padding). */
 @inline function copyChannels(destination: usize, source: usize, count: i32): void {
-  if (source == 0) {
-    memory.fill(destination, 0, <usize>count << 2);
-  } else if (count < 8) {
-    for (let index = 0; index < count; index++) store<f32>(destination + (<usize>index << 2), load<f32>(source + (<usize>index << 2)));
-  } else {
-    memory.copy(destination, source, <usize>count << 2);
-  }
+  if (source == 0) memory.fill(destination, 0, <usize>count << 2);
+  else copyFloats(destination, source, count);
 }
 
 /** Which input channels an im2col reads, and the spacing of the kernel taps. */

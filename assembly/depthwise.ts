@@ -4,6 +4,8 @@
 // filter is [kH, kW, 1, channels]. Same job record as conv2d.ts (buffers 0-3, geometry 7-19,
 // 21 isRelu, 22 dilationH, 23 dilationW). Threads split output pixels (forward), input pixels
 // (input gradient, a gather) or channels (filter gradient), so no sum depends on the thread count.
+// The geometry is copied into locals: stores may alias the job record, so reads of g.field in the
+// loops could not be hoisted.
 
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart } from './job';
 

@@ -64,3 +64,18 @@ export function rangeEnd(total: i32, granularity: i32, threadIndex: i32, threadC
 @inline export function poolGeometryOf(job: usize): PoolGeometry {
   return changetype<PoolGeometry>(job + 12);
 }
+
+/** This thread's private scratch area: job fields 4 (base) and 5 (bytes per thread) of the kernels that take one. */
+@inline export function scratchOf(job: usize, threadIndex: i32): usize {
+  return pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
+}
+
+/** First input row (or column) a pooling window of output `out` covers (padding excluded). */
+@inline export function spanStart(out: i32, stride: i32, padBefore: i32): i32 {
+  return max(0, out * stride - padBefore);
+}
+
+/** One past the last input row (or column) a pooling window of output `out` covers. */
+@inline export function spanEnd(out: i32, stride: i32, padBefore: i32, kSize: i32, inSize: i32): i32 {
+  return min(inSize, out * stride - padBefore + kSize);
+}

@@ -6,7 +6,7 @@
 // Job record: 0 input or dOut, 1 output or argmax, 2 argmax or dInput,
 //   3 batch, 4 inH, 5 inW, 6 channels, 7 outH, 8 outW, 9 kH, 10 kW, 11 strideH, 12 strideW, 13 padTop, 14 padLeft
 
-import { pointerField, poolGeometryOf, rangeEnd, rangeStart } from './job';
+import { pointerField, poolGeometryOf, rangeEnd, rangeStart, spanEnd, spanStart } from './job';
 
 /**
  * input  [batch, inH, inW, C]
@@ -41,10 +41,10 @@ export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
     const image = pixel / imagePixels;
     const oy = (pixel % imagePixels) / outW;
     const ox = pixel % outW;
-    const yStart = max(0, oy * strideH - padTop);
-    const yEnd = min(inH, oy * strideH - padTop + kH);
-    const xStart = max(0, ox * strideW - padLeft);
-    const xEnd = min(inW, ox * strideW - padLeft + kW);
+    const yStart = spanStart(oy, strideH, padTop);
+    const yEnd = spanEnd(oy, strideH, padTop, kH, inH);
+    const xStart = spanStart(ox, strideW, padLeft);
+    const xEnd = spanEnd(ox, strideW, padLeft, kW, inW);
     const outBase = pixel * channels;
     const firstTap = ((image * inH + yStart) * inW + xStart) * channels;
     if (argmax == 0) {

@@ -22,7 +22,7 @@
 //   21 isRelu (0/1): max(output, 0) fused into the output transform.
 
 import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
-import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart } from './job';
+import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 
 /** U[xi][ic][oc] = (G g G^T)[xi] for every channel pair, 4 output channels per vector. */
 function transformFilter(filter: usize, transformed: usize, inC: i32, outC: i32, isBackpropInput: bool): void {
@@ -82,7 +82,7 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
   const filter = pointerField(job, 1);
   const bias = pointerField(job, 2);
   const output = pointerField(job, 3);
-  const scratch = pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
+  const scratch = scratchOf(job, threadIndex);
   const chunkTiles = intField(job, 6);
   const g = convGeometryOf(job);
   const isBackpropInput = intField(job, 20) != 0;
@@ -185,7 +185,7 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
   const input = pointerField(job, 0);
   const dOut = pointerField(job, 1);
   const dFilter = pointerField(job, 2);
-  const scratch = pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
+  const scratch = scratchOf(job, threadIndex);
   const chunkTiles = intField(job, 6);
   const g = convGeometryOf(job);
   const batch = g.batch;

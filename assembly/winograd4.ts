@@ -9,7 +9,7 @@
 // a 6x6 block of f32x4 in the thread's scratch (36 live vectors would not fit in registers).
 
 import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
-import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart } from './job';
+import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { filterTap } from './winograd';
 
 const BLOCK_BYTES: usize = 36 * 16;
@@ -86,7 +86,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const filter = pointerField(job, 1);
   const bias = pointerField(job, 2);
   const output = pointerField(job, 3);
-  const scratch = pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
+  const scratch = scratchOf(job, threadIndex);
   const chunkTiles = intField(job, 6);
   const g = convGeometryOf(job);
   const isBackpropInput = intField(job, 20) != 0;

@@ -31,16 +31,15 @@ export function loadAnyModel(path: string): LoadedCliModel {
 
 export interface CliModel {
   model: Model;
-  input: Input;
+  /** A name for every class: the saved ones, or the class indices. */
   classNames: string[];
   isOnnx: boolean;
 }
 
-/** A model for the commands that take images (predict, visualize): its Input and class names. */
+/** A model for the commands that print or draw classes (predict, visualize). */
 export function loadCliModel(path: string): CliModel {
   const { model, classNames, isOnnx } = loadAnyModel(path);
-  const input = model.layers[0] as Input;
-  return { model, input, isOnnx, classNames: Array.from({ length: model.classes }, (_, index) => classNames?.[index] ?? String(index)) };
+  return { model, isOnnx, classNames: Array.from({ length: model.classes }, (_, index) => classNames?.[index] ?? String(index)) };
 }
 
 /** The Input of a model that takes images, or a usage error naming the model. */

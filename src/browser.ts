@@ -42,7 +42,7 @@ try {
 export { ConvNetError, FileFormatError, NonFiniteLossError, ShapeError, ValueError } from './core/errors.js';
 export type { DType, FloatArray } from './core/dtype.js';
 export { Random } from './core/random.js';
-export { formatShape, sizeOf, type Shape } from './core/shape.js';
+export { formatShape, shapesEqual, sizeOf, type Shape } from './core/shape.js';
 export { Tensor } from './core/tensor.js';
 
 export { KERNEL_IDS, type KernelId } from './kernels/ids.js';

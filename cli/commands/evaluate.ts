@@ -1,7 +1,7 @@
 // `convnet evaluate`: a saved model on a dataset's test split: accuracy and loss, each class's
 // precision, recall and F1, and the confusion matrix; --json gives the same as one JSON object.
 
-import { classificationReport, datasetToTensor, formatShape } from '../../src/index.js';
+import { classificationReport, datasetToTensor, formatShape, shapesEqual } from '../../src/index.js';
 import { loadAnyModel } from '../loadCliModel.js';
 import { loadNamedDataset } from '../datasets.js';
 import { formatPercent } from '../progress.js';
@@ -19,7 +19,7 @@ export function evaluate(options: EvaluateOptions): void {
   const log = options.json ? process.stderr : process.stdout;
   const { name, test } = loadNamedDataset(options.dataset, options.dataDir, { log });
   const exampleShape = [test.height, test.width, test.channels];
-  if (formatShape(exampleShape) !== formatShape(model.inputShape)) {
+  if (!shapesEqual(exampleShape, model.inputShape)) {
     throw new UsageError(`model ${options.model} takes ${formatShape(model.inputShape)} examples but ${name} has ${formatShape(exampleShape)} images`);
   }
   if (test.classNames.length !== model.classes) {
@@ -28,8 +28,9 @@ export function evaluate(options: EvaluateOptions): void {
   const classNames = savedNames ?? test.classNames;
   const x = datasetToTensor(test);
   const started = performance.now();
-  const { loss } = model.evaluate(x, test.labels);
-  const report = classificationReport(model.predict(x).data, test.labels, classNames);
+  // One pass: the loss, and the probabilities the report counts from.
+  const { loss, probabilities } = model.evaluate(x, test.labels, { keepProbabilities: true });
+  const report = classificationReport(probabilities!.data, test.labels, classNames);
   const seconds = (performance.now() - started) / 1000;
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ model: options.model, dataset: name, loss, seconds, ...report })}\n`);

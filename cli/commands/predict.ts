@@ -107,7 +107,7 @@ export function predictTensor(options: PredictTensorOptions): void {
   }
   // Bytes are pixels: 0-255 maps to [0, 1], as images are decoded.
   const values = array.data instanceof Uint8Array ? Float32Array.from(array.data, (value) => value / 255) : Float32Array.from(array.data);
-  const batch = Tensor.fromArray(values, array.shape);
+  const batch = new Tensor(values, array.shape);
   const probabilities = model.predict(isOnnx ? importedInput(batch) : batch);
   writeFileSync(options.output, encodeNpy({ shape: [...probabilities.shape], data: Float32Array.from(probabilities.data) }));
   const summary = { model: options.model, input: options.input, output: options.output, examples: array.shape[0], classes: model.classes };

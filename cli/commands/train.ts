@@ -9,6 +9,7 @@ import {
   composeAugmentations,
   datasetToTensor,
   encodePng,
+  exponentialDecay,
   getBackend,
   horizontalFlip,
   loadCheckpoint,
@@ -167,10 +168,16 @@ export function train(options: TrainOptions): void {
     optimizer.setState(model.trainableWeights(), checkpoint.optimizerState);
     log.write(`Resuming from the checkpoint after epoch ${checkpoint.fit.epoch} of ${epochs} in ${checkpointDirectory}\n`);
   }
-  const totalSteps = Math.ceil(trainSet.count / batchSize) * epochs;
+  const augment = augmentation(augmentName);
+  const batchesPerEpoch = Math.ceil(trainSet.count / batchSize);
+  const totalSteps = batchesPerEpoch * epochs;
   // A one-cycle needs steps for both of its phases; a run of a few steps halves the rate per epoch instead.
-  const schedule = recipe.schedule === 'one-cycle' && totalSteps >= MIN_ONE_CYCLE_STEPS ? oneCycle({ maxLearningRate: learningRate, totalSteps }) : null;
-  const scheduleText = schedule === null ? `learning rate ${learningRate} (halved after each epoch)` : `one-cycle learning rate up to ${learningRate}`;
+  const isOneCycle = recipe.schedule === 'one-cycle' && totalSteps >= MIN_ONE_CYCLE_STEPS;
+  const schedule = isOneCycle
+    ? oneCycle({ maxLearningRate: learningRate, totalSteps })
+    : exponentialDecay({ initialLearningRate: learningRate, decayRate: LEARNING_RATE_DECAY, decaySteps: batchesPerEpoch, staircase: true });
+  const scheduleText = isOneCycle ? `one-cycle learning rate up to ${learningRate}` : `learning rate ${learningRate} (halved after each epoch)`;
+  const testX = datasetToTensor(testSet);
   const extras = [augmentName === 'none' ? '' : `augmentation ${augmentName}`, recipe.labelSmoothing > 0 ? `label smoothing ${recipe.labelSmoothing}` : ''].filter(Boolean).join(', ');
   log.write(`Training ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, ${optimizer.className} ${scheduleText}${extras === '' ? '' : `, ${extras}`}, seed ${seed}, backend ${describeBackend()}\n`);
 
@@ -184,16 +191,11 @@ export function train(options: TrainOptions): void {
     seed,
     labelSmoothing: recipe.labelSmoothing,
     ...(checkpoint === null ? {} : { resume: checkpoint.fit }),
-    ...(augmentation(augmentName) === undefined ? {} : { augment: augmentation(augmentName)! }),
-    ...(schedule === null ? {} : { learningRateSchedule: schedule }),
+    ...(augment === undefined ? {} : { augment }),
+    learningRateSchedule: schedule,
     // The plot shows test loss and accuracy after every epoch; they only watch, nothing is tuned on them.
-    ...(recorder === null ? {} : { validationData: [datasetToTensor(testSet), testSet.labels] as const }),
+    ...(recorder === null ? {} : { validationData: [testX, testSet.labels] as const }),
     callbacks: [
-      {
-        onEpochBegin(epoch) {
-          if (schedule === null) optimizer.learningRate = learningRate * LEARNING_RATE_DECAY ** (epoch - 1);
-        },
-      },
       reporter,
       ...(recorder === null ? [] : [recorder.callbacks]),
       // After every epoch, a checkpoint that --resume continues from (see src/io/checkpoint.ts).
@@ -201,7 +203,7 @@ export function train(options: TrainOptions): void {
     ],
   });
   const trainingSeconds = (performance.now() - started) / 1000;
-  const test = model.evaluate(datasetToTensor(testSet), testSet.labels);
+  const test = model.evaluate(testX, testSet.labels);
   const last = history.epochs[history.epochs.length - 1]!;
   const imagesPerSecond = (trainSet.count * history.epochs.length) / history.epochs.reduce((sum, epoch) => sum + epoch.seconds, 0);
   const result = {
@@ -215,7 +217,7 @@ export function train(options: TrainOptions): void {
     batchSize,
     optimizer: optimizer.className,
     learningRate,
-    schedule: schedule === null ? 'halve' : 'one-cycle',
+    schedule: isOneCycle ? 'one-cycle' : 'halve',
     augment: augmentName,
     labelSmoothing: recipe.labelSmoothing,
     seed,

@@ -63,6 +63,20 @@ function shiftImage(
   }
 }
 
+/**
+ * One image's worth of scratch for an augmentation, kept between batches (a training run calls it
+ * every step) and made again only when the image size or the batch's float type changes.
+ */
+function imageScratch(): (batch: Tensor, size: number) => Tensor['data'] {
+  let scratch: Tensor['data'] | null = null;
+  return (batch, size) => {
+    if (scratch === null || scratch.length !== size || scratch.constructor !== batch.data.constructor) {
+      scratch = new (batch.data.constructor as Float32ArrayConstructor)(size);
+    }
+    return scratch;
+  };
+}
+
 function checkNonNegativeInteger(value: number, what: string): void {
   if (!Number.isInteger(value) || value < 0) throw new ValueError(`${what} must be a non-negative integer, got ${value}`);
 }
@@ -81,13 +95,14 @@ function checkNonNegativeInteger(value: number, what: string): void {
 export function randomCrop(options: { padding: number }): Augmentation {
   const { padding } = options;
   checkNonNegativeInteger(padding, 'randomCrop: padding');
+  const scratch = imageScratch();
   return (batch, random) => {
     const [batchSize, inH, inW, inC] = batchDimensions(batch, 'randomCrop');
-    const scratch = new (batch.data.constructor as Float32ArrayConstructor)(inH * inW * inC);
+    const image = scratch(batch, inH * inW * inC);
     for (let example = 0; example < batchSize; example++) {
       const offsetY = random.integer(2 * padding + 1);
       const offsetX = random.integer(2 * padding + 1);
-      shiftImage(batch.data, example * inH * inW * inC, inH, inW, inC, padding - offsetY, padding - offsetX, 'zero', scratch);
+      shiftImage(batch.data, example * inH * inW * inC, inH, inW, inC, padding - offsetY, padding - offsetX, 'zero', image);
     }
   };
 }
@@ -110,13 +125,14 @@ export function randomTranslation(options: { maxShift: number | readonly [number
   checkNonNegativeInteger(maxShiftX, 'randomTranslation: maxShift (columns)');
   const fill = options.fill ?? 'zero';
   if (fill !== 'zero' && fill !== 'edge') throw new ValueError(`randomTranslation: fill must be 'zero' or 'edge', got '${String(fill)}'`);
+  const scratch = imageScratch();
   return (batch, random) => {
     const [batchSize, inH, inW, inC] = batchDimensions(batch, 'randomTranslation');
-    const scratch = new (batch.data.constructor as Float32ArrayConstructor)(inH * inW * inC);
+    const image = scratch(batch, inH * inW * inC);
     for (let example = 0; example < batchSize; example++) {
       const shiftY = random.integer(2 * maxShiftY + 1) - maxShiftY;
       const shiftX = random.integer(2 * maxShiftX + 1) - maxShiftX;
-      shiftImage(batch.data, example * inH * inW * inC, inH, inW, inC, shiftY, shiftX, fill, scratch);
+      shiftImage(batch.data, example * inH * inW * inC, inH, inW, inC, shiftY, shiftX, fill, image);
     }
   };
 }

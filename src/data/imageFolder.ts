@@ -5,7 +5,7 @@
 // Optionally the decoded bytes are cached in a folder the caller names (never in the image folder).
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ConvNetError, FileFormatError, ValueError } from '../core/errors.js';
 import { Random } from '../core/random.js';
@@ -13,6 +13,7 @@ import { channelsOf, checkColorModel, type ColorModel } from '../image/colorMode
 import { convertImage } from '../image/image.js';
 import { listImageFiles, readImageFiles } from '../image/imageFiles.js';
 import { fitImage } from '../image/preprocess.js';
+import { writeFileAtomic } from '../io/atomicWrite.js';
 import type { ImageDataset, TrainTestSplits } from './imageDataset.js';
 
 /** Options of {@link loadImageFolder}. */
@@ -220,14 +221,7 @@ function writeCache(path: string, decoded: DecodedSplits): void {
   const images = new Uint8Array(train.images.buffer, train.images.byteOffset, train.images.length + test.images.length);
   const labels = new Uint8Array(train.labels.buffer, train.labels.byteOffset, train.count + test.count);
   mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(temporary, Buffer.concat([length, headerBytes, images, labels]));
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
+  writeFileAtomic(path, [length, headerBytes, images, labels]);
 }
 
 /** Reads a cache file written by writeCache; null if it is missing or does not add up (it is then rebuilt). */

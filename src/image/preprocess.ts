@@ -5,7 +5,7 @@
 // Pixel centers follow the half-pixel convention (as OpenCV's and TensorFlow's half_pixel_centers):
 // output pixel x samples input position (x + 0.5) * inW / outW - 0.5.
 
-import { ValueError } from '../core/errors.js';
+import { ShapeError, ValueError } from '../core/errors.js';
 import { channelsOf } from './colorModels.js';
 import type { Image } from './image.js';
 
@@ -141,20 +141,34 @@ export function normalizeImage(image: Image, mean: readonly number[], std: reado
   return { width: image.width, height: image.height, colorModel: image.colorModel, data };
 }
 
-/** HWC (channels last, this library's layout) to CHW (channels first, as PyTorch and ONNX use). */
+/**
+ * HWC (channels last, this library's layout) to CHW (channels first, as PyTorch and ONNX use); `data`
+ * may hold a whole batch of such images one after another (NHWC to NCHW).
+ */
 export function toChannelsFirst(data: Float32Array, height: number, width: number, channels: number): Float32Array {
-  const result = new Float32Array(data.length);
-  for (let pixel = 0; pixel < height * width; pixel++) {
-    for (let channel = 0; channel < channels; channel++) result[channel * height * width + pixel] = data[pixel * channels + channel]!;
-  }
-  return result;
+  return transposeImages(data, height * width, channels, true);
 }
 
-/** CHW back to HWC. */
+/** CHW back to HWC (a batch: NCHW to NHWC). */
 export function toChannelsLast(data: Float32Array, height: number, width: number, channels: number): Float32Array {
+  return transposeImages(data, height * width, channels, false);
+}
+
+function transposeImages(data: Float32Array, pixels: number, channels: number, isToChannelsFirst: boolean): Float32Array {
+  const imageSize = pixels * channels;
+  if (imageSize === 0 || data.length % imageSize !== 0) {
+    throw new ShapeError(`${isToChannelsFirst ? 'toChannelsFirst' : 'toChannelsLast'}: ${data.length} values are not whole images of ${pixels} pixels x ${channels} channels`);
+  }
   const result = new Float32Array(data.length);
-  for (let pixel = 0; pixel < height * width; pixel++) {
-    for (let channel = 0; channel < channels; channel++) result[pixel * channels + channel] = data[channel * height * width + pixel]!;
+  for (let start = 0; start < data.length; start += imageSize) {
+    for (let pixel = 0; pixel < pixels; pixel++) {
+      for (let channel = 0; channel < channels; channel++) {
+        const last = start + pixel * channels + channel;
+        const first = start + channel * pixels + pixel;
+        if (isToChannelsFirst) result[first] = data[last]!;
+        else result[last] = data[first]!;
+      }
+    }
   }
   return result;
 }

@@ -3,14 +3,18 @@
 
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+/** Writes `data` (text, bytes, or several pieces of bytes written one after another) to `path` atomically. */
+export function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[]): void {
   const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const pieces = typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
   try {
     const descriptor = openSync(temporary, 'w');
     try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(descriptor, bytes, written, bytes.length - written);
+      // Piece by piece: large files (a decoded dataset) are never joined into one more copy.
+      for (const bytes of pieces) {
+        let written = 0;
+        while (written < bytes.length) written += writeSync(descriptor, bytes, written, bytes.length - written);
+      }
       fsyncSync(descriptor);
     } finally {
       closeSync(descriptor);

@@ -54,6 +54,7 @@ export interface LoadedModel {
  */
 export function serializeModel(model: Model, options: SaveOptions = {}): { manifest: string; weights: Uint8Array } {
   const weights = model.namedWeights();
+  const isChain = model.isChain;
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -62,7 +63,7 @@ export function serializeModel(model: Model, options: SaveOptions = {}): { manif
     layers: model.nodes.map(({ layer, inputs }) => ({
       className: layer.className,
       config: layer.getConfig(),
-      ...(model.isChain ? {} : { inputs: [...inputs] }),
+      ...(isChain ? {} : { inputs: [...inputs] }),
     })),
     weights: weights.map((weight) => ({ name: weight.name, shape: [...weight.tensor.shape] })),
   };

@@ -4,6 +4,7 @@
 // aligned, then the raw values. The header is parsed as text, never evaluated, and every size is
 // checked against the file before anything is allocated.
 
+import { sizeOf } from '../core/shape.js';
 import { FileFormatError, ValueError } from '../core/errors.js';
 
 export type NpyDtype = 'float32' | 'float64' | 'uint8' | 'int64';
@@ -62,7 +63,7 @@ export function decodeNpy(bytes: Uint8Array, file = 'array.npy'): NpyArray {
   const parts = shapeMatch[1]!.split(',').map((part) => part.trim()).filter((part) => part !== '');
   if (!parts.every((part) => /^\d+$/.test(part))) throw new FileFormatError(file, `header field 'shape' is not a tuple of sizes: (${shapeMatch[1]})`);
   const shape = parts.map(Number);
-  const count = shape.reduce((product, extent) => product * extent, 1);
+  const count = sizeOf(shape);
   const dataBytes = bytes.length - dataStart;
   if (!Number.isSafeInteger(count) || count * type.bytes !== dataBytes) {
     throw new FileFormatError(file, `header field 'shape' (${shape.join(', ')}) needs ${count * type.bytes} bytes of ${type.dtype} but the file has ${dataBytes}`);
@@ -104,7 +105,7 @@ const DTYPE_OF_ARRAY = new Map<unknown, NpyDtype>([[Float32Array, 'float32'], [F
 export function encodeNpy(array: { shape: readonly number[]; data: NpyArray['data'] }): Uint8Array {
   const dtype = DTYPE_OF_ARRAY.get(array.data.constructor);
   if (dtype === undefined) throw new ValueError('encodeNpy: data must be a Float32Array, Float64Array, Uint8Array or BigInt64Array');
-  const count = array.shape.reduce((product, extent) => product * extent, 1);
+  const count = sizeOf(array.shape);
   if (!array.shape.every((extent) => Number.isInteger(extent) && extent >= 0) || count !== array.data.length) {
     throw new ValueError(`encodeNpy: shape (${array.shape.join(', ')}) holds ${count} values but data has ${array.data.length}`);
   }

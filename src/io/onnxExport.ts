@@ -9,7 +9,7 @@ import type { onnx as Onnx } from 'onnx-proto';
 import { ValueError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { resolvePadding } from '../kernels/params.js';
+import { effectiveKernelSize, resolvePadding } from '../kernels/params.js';
 import type { ELU, LeakyReLU } from '../layers/activations.js';
 import type { BatchNormalization } from '../layers/batchNormalization.js';
 import type { Conv2D } from '../layers/conv2d.js';
@@ -84,7 +84,7 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       const [inH, inW] = inputShape as [number, number, number];
       const [kH, kW] = conv.kernelSize;
       const [dilationH, dilationW] = conv.dilationRate;
-      const pads = resolvePadding(conv.padding, inH, inW, (kH - 1) * dilationH + 1, (kW - 1) * dilationW + 1, conv.strides[0], conv.strides[1]);
+      const pads = resolvePadding(conv.padding, inH, inW, effectiveKernelSize(kH, dilationH), effectiveKernelSize(kW, dilationW), conv.strides[0], conv.strides[1]);
       const weight = graph.floats(`${prefix}/kernel`, [conv.filters, conv.kernel!.shape[2]!, kH, kW], filterToOihw(conv.kernel!));
       const convInputs = [weight, ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.data)])];
       return graph.node('Conv', [input, ...convInputs], outputName, [

@@ -4,10 +4,12 @@
 // channels-last one; at run time only the input batch is transposed (see importedInput).
 // Decoding uses onnx-proto (protobufjs); every problem is a FileFormatError naming the node.
 
+import { sizeOf } from '../core/shape.js';
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
 import { ConvNetError, FileFormatError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
+import { toChannelsLast } from '../image/preprocess.js';
 import { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from '../layers/activations.js';
 import { AvgPool2D } from '../layers/avgPool2d.js';
 import { BatchNormalization } from '../layers/batchNormalization.js';
@@ -79,7 +81,7 @@ function floatOf(attributes: Attributes, name: string, fallback: number): number
 /** A constant's values and dims (float32/float64 as numbers, int64 as numbers). */
 function constantOf(tensor: Onnx.ITensorProto, file: string): { dims: number[]; values: Float64Array } {
   const dims = (tensor.dims ?? []).map(toNumber);
-  const count = dims.reduce((product, extent) => product * extent, 1);
+  const count = sizeOf(dims);
   if (!Number.isSafeInteger(count) || count < 0) throw new FileFormatError(file, `initializer '${tensor.name}' has dims [${dims.join(', ')}]`);
   const type = tensor.dataType ?? 0;
   const raw = tensor.rawData;
@@ -123,14 +125,13 @@ function foldConstant(node: Onnx.INodeProto, constants: Map<string, Onnx.ITensor
   const attributes = attributesOf(node);
   const output = (node.output ?? [])[0] ?? '';
   const [first] = inputs as [{ dims: number[]; values: Float64Array }];
-  const count = (dims: number[]) => dims.reduce((product, extent) => product * extent, 1);
   switch (op) {
     case 'ConstantOfShape': {
       const dims = Array.from(first.values);
       const fill = attributes.get('value')?.t;
       const value = fill === null || fill === undefined ? 0 : constantOf(fill, file).values[0] ?? 0;
-      if (!dims.every((extent) => Number.isInteger(extent) && extent >= 0) || count(dims) > 1_000_000) throw new FileFormatError(file, `${label}: shape [${dims.join(', ')}] is not a small constant`);
-      return constantTensor(output, dims, new Float64Array(count(dims)).fill(value));
+      if (!dims.every((extent) => Number.isInteger(extent) && extent >= 0) || sizeOf(dims) > 1_000_000) throw new FileFormatError(file, `${label}: shape [${dims.join(', ')}] is not a small constant`);
+      return constantTensor(output, dims, new Float64Array(sizeOf(dims)).fill(value));
     }
     case 'Concat': {
       if (!inputs.every((input) => input.dims.length <= 1)) throw new FileFormatError(file, `${label}: only 1-D constants are concatenated`);
@@ -141,7 +142,7 @@ function foldConstant(node: Onnx.INodeProto, constants: Map<string, Onnx.ITensor
       const shape = Array.from(inputs[1]!.values);
       const known = shape.filter((extent) => extent !== -1).reduce((product, extent) => product * extent, 1);
       const dims = shape.map((extent) => (extent === -1 ? first.values.length / known : extent));
-      if (count(dims) !== first.values.length) throw new FileFormatError(file, `${label}: cannot reshape ${first.values.length} values to [${shape.join(', ')}]`);
+      if (sizeOf(dims) !== first.values.length) throw new FileFormatError(file, `${label}: cannot reshape ${first.values.length} values to [${shape.join(', ')}]`);
       return constantTensor(output, dims, first.values);
     }
     case 'Slice': {
@@ -409,10 +410,6 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
 export function importedInput(batch: Tensor): Tensor {
   if (batch.rank !== 4) return batch;
   const [n, c, h, w] = batch.shape as [number, number, number, number];
-  const out = Tensor.zeros([n, h, w, c], batch.dtype);
-  for (let image = 0; image < n; image++) for (let channel = 0; channel < c; channel++) for (let position = 0; position < h * w; position++) {
-    out.data[(image * h * w + position) * c + channel] = batch.data[(image * c + channel) * h * w + position]!;
-  }
-  return out;
+  const values = batch.data instanceof Float32Array ? batch.data : Float32Array.from(batch.data);
+  return new Tensor(toChannelsLast(values, h, w, c), [n, h, w, c]);
 }
-

@@ -3,7 +3,7 @@
 // depend on the others in its batch.
 
 import { ShapeError, ValueError } from '../core/errors.js';
-import { formatShape, type Shape } from '../core/shape.js';
+import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { batchNormalization } from '../ops/batchNorm.js';
 import { initializeWeights } from './initializers.js';
@@ -93,7 +93,7 @@ export class BatchNormalization extends Layer {
   }
 
   override multiplyAdds(inputShape: Shape): number {
-    return inputShape.reduce((product, extent) => product * extent, 1);
+    return sizeOf(inputShape);
   }
 
   getConfig(): LayerConfig {

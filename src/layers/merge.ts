@@ -2,7 +2,7 @@
 // connection of ResNets), Concatenate joins them along the channels (Inception, DenseNet).
 
 import { ShapeError } from '../core/errors.js';
-import { formatShape, shapesEqual, type Shape } from '../core/shape.js';
+import { formatShape, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { add, concatenate } from '../ops/shapeOps.js';
 import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
@@ -68,7 +68,7 @@ export class Add extends MergeLayer {
   }
 
   override multiplyAdds(inputShape: Shape): number {
-    return inputShape.reduce((product, extent) => product * extent, 1);
+    return sizeOf(inputShape);
   }
 }
 

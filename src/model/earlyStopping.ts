@@ -70,7 +70,11 @@ export class EarlyStopping implements TrainingCallbacks {
       this.bestValue = value;
       this.bestEpoch = logs.epoch;
       this.epochsWithoutImprovement = 0;
-      if (this.restoreBestWeights) this.bestWeights = this.weights.map((weight) => weight.data.slice());
+      if (this.restoreBestWeights) {
+        // Copies kept from the first improvement on, refilled at each later one.
+        if (this.bestWeights === null) this.bestWeights = this.weights.map((weight) => weight.data.slice());
+        else this.bestWeights.forEach((copy, index) => copy.set(this.weights[index]!.data));
+      }
       return true;
     }
     this.epochsWithoutImprovement += 1;

@@ -3,6 +3,7 @@
 // are; recall: of the examples of the class, the share predicted as it).
 
 import { ValueError } from '../core/errors.js';
+import { argmaxRow } from './batching.js';
 
 export interface ClassMetrics {
   name: string;
@@ -42,8 +43,7 @@ export function classificationReport(probabilities: ArrayLike<number>, labels: A
   for (let example = 0; example < examples; example++) {
     const label = labels[example]!;
     if (!Number.isInteger(label) || label < 0 || label >= classes) throw new ValueError(`classificationReport: label ${example} is ${label}, not a class in [0, ${classes - 1}]`);
-    let predicted = 0;
-    for (let k = 1; k < classes; k++) if (probabilities[example * classes + k]! > probabilities[example * classes + predicted]!) predicted = k;
+    const predicted = argmaxRow(probabilities, example * classes, classes);
     confusion[label]![predicted]!++;
     if (predicted === label) correct++;
   }

@@ -51,8 +51,8 @@ export interface FitOptions {
    * Sets optimizer.learningRate before every step to schedule(step), where step is
    * optimizer.iterations: 0 for a new optimizer, and a second fit with the same optimizer goes on
    * from where the first ended. It runs per step, not per epoch: wrap a schedule of epochs in
-   * perEpoch(schedule, batchesPerEpoch), or set optimizer.learningRate in onEpochBegin (as the CLI
-   * does). Default: the optimizer's rate is left alone.
+   * perEpoch(schedule, batchesPerEpoch), or use a staircase exponentialDecay with decaySteps =
+   * batches per epoch (as the CLI halves its rate). Default: the optimizer's rate is left alone.
    */
   learningRateSchedule?: LearningRateSchedule;
   /**
@@ -89,6 +89,8 @@ export interface ForwardOptions {
 export interface Evaluation {
   loss: number;
   accuracy: number;
+  /** The class probabilities [examples, classes], when evaluate was asked to keep them. */
+  probabilities?: Tensor;
 }
 
 /** One layer of a model and the layers its inputs come from (indices into Model.nodes, all earlier). */
@@ -251,7 +253,7 @@ export class Model {
   }
 
   /** Mean cross-entropy loss and accuracy over examples and labels. */
-  evaluate(x: Tensor, labels: Labels, options: { batchSize?: number } = {}): Evaluation {
+  evaluate(x: Tensor, labels: Labels, options: { batchSize?: number; keepProbabilities?: boolean } = {}): Evaluation {
     this.checkExamples(x, 'evaluate');
     const count = x.shape[0]!;
     checkLabels(labels, count, this.classes, 'evaluate');
@@ -259,6 +261,7 @@ export class Model {
     const order = identity(count);
     let lossSum = 0;
     let correct = 0;
+    const kept = options.keepProbabilities === true ? Tensor.zeros([count, this.classes], this.dtype) : null;
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       withScope(() => {
@@ -267,9 +270,10 @@ export class Model {
         const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
         lossSum += loss.data[0]! * size;
         correct += countCorrect(probabilities, labels, this.classes, order, start, size);
+        kept?.data.set(probabilities.data, start * this.classes);
       });
     }
-    return { loss: lossSum / count, accuracy: correct / count };
+    return { loss: lossSum / count, accuracy: correct / count, ...(kept === null ? {} : { probabilities: kept }) };
   }
 
   /**

@@ -44,8 +44,11 @@ export function checkClipping(options: GradientClipping, what: string): Gradient
 export function gradientNorm(gradients: readonly Tensor[]): number {
   const sumOfSquares = getKernel('SumOfSquares');
   let total = 0;
+  // One result cell per dtype, reused for every gradient.
+  const outputs = new Map<string, Tensor>();
   for (const gradient of gradients) {
-    const output = allocateTensor([1], gradient.dtype);
+    let output = outputs.get(gradient.dtype);
+    if (output === undefined) outputs.set(gradient.dtype, (output = allocateTensor([1], gradient.dtype)));
     sumOfSquares(gradient.data, output.data, { size: gradient.size });
     total += output.data[0]!;
   }

@@ -2,7 +2,7 @@
 // of every layer for one input (after conv, after the activation, after pooling, down to softmax).
 
 import { ValueError } from '../core/errors.js';
-import { formatShape, type Shape } from '../core/shape.js';
+import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Image } from '../image/image.js';
 import { withScope } from '../kernels/registry.js';
@@ -90,7 +90,7 @@ function outputLayout(shape: Shape, options: PictureOptions): GridLayout {
     const [height, width, channels] = shape as [number, number, number];
     return { tiles: channels, tileHeight: height, tileWidth: width, columns: Math.ceil(Math.sqrt(channels)), scale: scaleFor(height, width, options), gap };
   }
-  const size = shape.reduce((product, extent) => product * extent, 1);
+  const size = sizeOf(shape);
   // Short vectors (class scores) read best as one strip; long ones fold into a near-square block.
   const columns = size <= 32 ? size : Math.ceil(Math.sqrt(size));
   const rows = Math.ceil(size / columns);

@@ -5,7 +5,7 @@
 // Limits: wrong at kinks (ReLU at 0) and ties (max pooling); large inputs are checked on a seeded subset.
 
 import assert from 'node:assert/strict';
-import { GradientTape, Random, Tensor } from '../../src/index.js';
+import { GradientTape, Random, Tensor, type Padding } from '../../src/index.js';
 
 export interface GradcheckOptions {
   /** Names of the inputs in reports, e.g. ['input', 'filter', 'bias']. */
@@ -156,4 +156,42 @@ function unravel(index: number, shape: readonly number[]): number[] {
     rest = Math.floor(rest / shape[axis]!);
   }
   return coordinates;
+}
+
+type Pair = readonly [number, number];
+
+/** A pooling geometry for the pooling gradient checks (max and average pooling share the list). */
+export interface PoolCase {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  poolSize: number | Pair;
+  strides?: number | Pair;
+  padding: Padding;
+}
+
+export const POOL_CASES: readonly PoolCase[] = [
+  { batch: 1, inH: 4, inW: 4, inC: 1, poolSize: 2, padding: 'valid' },
+  { batch: 1, inH: 7, inW: 5, inC: 3, poolSize: 2, strides: 1, padding: 'valid' },
+  { batch: 1, inH: 9, inW: 9, inC: 2, poolSize: 3, strides: 3, padding: 'valid' },
+  { batch: 1, inH: 7, inW: 5, inC: 3, poolSize: 3, strides: 2, padding: 'same' },
+  { batch: 1, inH: 6, inW: 11, inC: 1, poolSize: 2, strides: 2, padding: 'same' },
+  { batch: 1, inH: 9, inW: 9, inC: 1, poolSize: 3, strides: 1, padding: 1 },
+  { batch: 1, inH: 6, inW: 11, inC: 4, poolSize: 3, strides: 2, padding: [1, 2] },
+  { batch: 1, inH: 7, inW: 5, inC: 1, poolSize: [2, 3], strides: [1, 2], padding: 'valid' },
+  { batch: 1, inH: 5, inW: 8, inC: 2, poolSize: [3, 2], strides: [2, 3], padding: 'same' },
+  { batch: 7, inH: 7, inW: 5, inC: 3, poolSize: 2, strides: 2, padding: 'same' },
+  { batch: 7, inH: 5, inW: 5, inC: 2, poolSize: 2, strides: 3, padding: [0, 1, 1, 0] },
+  { batch: 3, inH: 6, inW: 6, inC: 1, poolSize: 3, strides: 1, padding: 'valid' },
+];
+
+/** A readable test title for a pooling case. */
+export function poolCaseLabel(c: PoolCase): string {
+  return `batch ${c.batch}, ${c.inH}x${c.inW}x${c.inC}, pool ${JSON.stringify(c.poolSize)}, strides ${JSON.stringify(c.strides ?? 'pool size')}, padding ${JSON.stringify(c.padding)}`;
+}
+
+/** The pooling op options of a case. */
+export function poolOptions(c: PoolCase): { poolSize: number | Pair; strides?: number | Pair; padding: Padding } {
+  return c.strides === undefined ? { poolSize: c.poolSize, padding: c.padding } : { poolSize: c.poolSize, strides: c.strides, padding: c.padding };
 }

@@ -31,7 +31,7 @@ import {
   Tanh,
   Tensor,
 } from '../../src/index.js';
-import { awayFromZeroTensor, distinctTensor, gradcheck, uniformTensor } from './gradcheck.js';
+import { awayFromZeroTensor, distinctTensor, gradcheck, POOL_CASES, poolCaseLabel, poolOptions, uniformTensor } from './gradcheck.js';
 
 const RELATIVE_TOLERANCE = 1e-6;
 
@@ -120,39 +120,13 @@ describe('Conv2D with a fused ReLU: gradients match central differences', () => 
   });
 });
 
-interface PoolCase {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  poolSize: number | Pair;
-  strides?: number | Pair;
-  padding: Padding;
-}
-
-const POOL_CASES: PoolCase[] = [
-  { batch: 1, inH: 4, inW: 4, inC: 1, poolSize: 2, padding: 'valid' },
-  { batch: 1, inH: 7, inW: 5, inC: 3, poolSize: 2, strides: 1, padding: 'valid' },
-  { batch: 1, inH: 9, inW: 9, inC: 2, poolSize: 3, strides: 3, padding: 'valid' },
-  { batch: 1, inH: 7, inW: 5, inC: 3, poolSize: 3, strides: 2, padding: 'same' },
-  { batch: 1, inH: 6, inW: 11, inC: 1, poolSize: 2, strides: 2, padding: 'same' },
-  { batch: 1, inH: 9, inW: 9, inC: 1, poolSize: 3, strides: 1, padding: 1 },
-  { batch: 1, inH: 6, inW: 11, inC: 4, poolSize: 3, strides: 2, padding: [1, 2] },
-  { batch: 1, inH: 7, inW: 5, inC: 1, poolSize: [2, 3], strides: [1, 2], padding: 'valid' },
-  { batch: 7, inH: 7, inW: 5, inC: 3, poolSize: 2, strides: 2, padding: 'same' },
-  { batch: 7, inH: 5, inW: 5, inC: 2, poolSize: 2, strides: 3, padding: [0, 1, 1, 0] },
-  { batch: 7, inH: 6, inW: 6, inC: 1, poolSize: 3, strides: 1, padding: 'valid' },
-];
-
 describe('MaxPool2D gradients match central differences (distinct inputs, so no ties)', () => {
   POOL_CASES.forEach((c, caseIndex) => {
-    const label = `batch ${c.batch}, ${c.inH}x${c.inW}x${c.inC}, pool ${JSON.stringify(c.poolSize)}, ` +
-      `strides ${JSON.stringify(c.strides ?? 'pool size')}, padding ${JSON.stringify(c.padding)}`;
+    const label = poolCaseLabel(c);
     test(label, () => {
       const random = new Random(200 + caseIndex);
       const input = distinctTensor(random, [c.batch, c.inH, c.inW, c.inC]);
-      const options = c.strides === undefined ? { poolSize: c.poolSize, padding: c.padding } : { poolSize: c.poolSize, strides: c.strides, padding: c.padding };
-      gradcheck(([x]) => maxPool2d(x!, options), [input], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, seed: caseIndex, label });
+      gradcheck(([x]) => maxPool2d(x!, poolOptions(c)), [input], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, seed: caseIndex, label });
     });
   });
 });

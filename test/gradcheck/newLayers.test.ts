@@ -22,7 +22,6 @@ import {
   type Layer,
   leakyRelu,
   LeakyReLU,
-  type Padding,
   Random,
   Sequential,
   silu,
@@ -34,11 +33,9 @@ import {
   ZeroPadding2D,
   type ZeroPadding,
 } from '../../src/index.js';
-import { awayFromZeroTensor, gradcheck, uniformTensor } from './gradcheck.js';
+import { awayFromZeroTensor, gradcheck, POOL_CASES, poolCaseLabel, poolOptions, uniformTensor } from './gradcheck.js';
 
 const RELATIVE_TOLERANCE = 1e-6;
-
-type Pair = readonly [number, number];
 
 describe('activation gradients match central differences', () => {
   // Leaky ReLU and ELU have a kink (or a jump in the second derivative) at 0: inputs stay 0.05 away.
@@ -68,40 +65,13 @@ describe('activation gradients match central differences', () => {
   });
 });
 
-interface PoolCase {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  poolSize: number | Pair;
-  strides?: number | Pair;
-  padding: Padding;
-}
-
-const POOL_CASES: PoolCase[] = [
-  { batch: 1, inH: 4, inW: 4, inC: 1, poolSize: 2, padding: 'valid' },
-  { batch: 1, inH: 7, inW: 5, inC: 3, poolSize: 2, strides: 1, padding: 'valid' },
-  { batch: 1, inH: 9, inW: 9, inC: 2, poolSize: 3, strides: 3, padding: 'valid' },
-  { batch: 1, inH: 7, inW: 5, inC: 3, poolSize: 3, strides: 2, padding: 'same' },
-  { batch: 1, inH: 6, inW: 11, inC: 1, poolSize: 2, strides: 2, padding: 'same' },
-  { batch: 1, inH: 9, inW: 9, inC: 1, poolSize: 3, strides: 1, padding: 1 },
-  { batch: 1, inH: 6, inW: 11, inC: 4, poolSize: 3, strides: 2, padding: [1, 2] },
-  { batch: 1, inH: 7, inW: 5, inC: 1, poolSize: [2, 3], strides: [1, 2], padding: 'valid' },
-  { batch: 1, inH: 5, inW: 8, inC: 2, poolSize: [3, 2], strides: [2, 3], padding: 'same' },
-  { batch: 7, inH: 7, inW: 5, inC: 3, poolSize: 2, strides: 2, padding: 'same' },
-  { batch: 7, inH: 5, inW: 5, inC: 2, poolSize: 2, strides: 3, padding: [0, 1, 1, 0] },
-  { batch: 3, inH: 6, inW: 6, inC: 1, poolSize: 3, strides: 1, padding: 'valid' },
-];
-
 describe('AvgPool2D gradients match central differences', () => {
   POOL_CASES.forEach((c, caseIndex) => {
-    const label = `batch ${c.batch}, ${c.inH}x${c.inW}x${c.inC}, pool ${JSON.stringify(c.poolSize)}, ` +
-      `strides ${JSON.stringify(c.strides ?? 'pool size')}, padding ${JSON.stringify(c.padding)}`;
+    const label = poolCaseLabel(c);
     test(label, () => {
       const random = new Random(700 + caseIndex);
       const input = uniformTensor(random, [c.batch, c.inH, c.inW, c.inC]);
-      const options = c.strides === undefined ? { poolSize: c.poolSize, padding: c.padding } : { poolSize: c.poolSize, strides: c.strides, padding: c.padding };
-      gradcheck(([x]) => avgPool2d(x!, options), [input], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, seed: caseIndex, label });
+      gradcheck(([x]) => avgPool2d(x!, poolOptions(c)), [input], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, seed: caseIndex, label });
     });
   });
 

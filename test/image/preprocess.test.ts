@@ -51,4 +51,9 @@ test('HWC -> CHW -> HWC is the identity and puts each channel in one plane', () 
   const chw = toChannelsFirst(hwc, 2, 3, 4);
   assert.deepEqual(Array.from(chw.subarray(0, 6)), [0, 4, 8, 12, 16, 20]);
   assert.deepEqual(Array.from(toChannelsLast(chw, 2, 3, 4)), Array.from(hwc));
+  // A batch of two images: each transposed on its own.
+  const batch = Float32Array.from([...hwc, ...hwc.map((value) => value + 100)]);
+  assert.deepEqual(Array.from(toChannelsFirst(batch, 2, 3, 4)), [...Array.from(chw), ...Array.from(chw, (value) => value + 100)]);
+  assert.deepEqual(Array.from(toChannelsLast(toChannelsFirst(batch, 2, 3, 4), 2, 3, 4)), Array.from(batch));
+  assert.throws(() => toChannelsFirst(new Float32Array(5), 2, 3, 4), /5 values are not whole images of 6 pixels x 4 channels/);
 });

@@ -6,20 +6,9 @@ import { describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import {
   Add, AvgPool2D, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, ELU, exportOnnx, Flatten, GELU, GlobalAveragePooling2D,
-  Input, LeakyReLU, MaxPool2D, Model, PRESETS, Random, ReLU, Sequential, Sigmoid, SiLU, Softmax, Tanh, Tensor, ValueError, ZeroPadding2D,
+  Input, LeakyReLU, MaxPool2D, Model, PRESETS, Random, ReLU, Sequential, Sigmoid, SiLU, Softmax, Tanh, Tensor, toChannelsFirst, ValueError, ZeroPadding2D,
   type Layer,
 } from '../../src/index.js';
-
-/** NHWC values as NCHW. */
-function toNchw(values: Float32Array, [batch, height, width, channels]: number[]): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let n = 0; n < batch!; n++) {
-    for (let y = 0; y < height!; y++) for (let x = 0; x < width!; x++) for (let c = 0; c < channels!; c++) {
-      out[((n * channels! + c) * height! + y) * width! + x] = values[((n * height! + y) * width! + x) * channels! + c]!;
-    }
-  }
-  return out;
-}
 
 async function compare(model: Model, label: string, batch = 3): Promise<void> {
   const random = new Random(17);
@@ -27,7 +16,7 @@ async function compare(model: Model, label: string, batch = 3): Promise<void> {
   const x = Tensor.fromArray(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform()), shape);
   const expected = model.predict(x).data;
   const session = await ort.InferenceSession.create(exportOnnx(model));
-  const input = shape.length === 4 ? toNchw(x.data as Float32Array, shape) : (x.data as Float32Array);
+  const input = shape.length === 4 ? toChannelsFirst(x.data as Float32Array, shape[1]!, shape[2]!, shape[3]!) : (x.data as Float32Array);
   const dims = shape.length === 4 ? [shape[0]!, shape[3]!, shape[1]!, shape[2]!] : shape;
   const { output } = await session.run({ input: new ort.Tensor('float32', input, dims) });
   const actual = output!.data as Float32Array;

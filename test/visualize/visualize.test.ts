@@ -163,6 +163,8 @@ describe('Grad-CAM', () => {
     const result = gradCam(cnn, imagesToInput(cnn, [picture]), picture);
     assert.equal(result.layerName, 'relu_1');
     assert.ok(result.heat.data.every((value) => value >= 0 && value <= 1));
+    // Normalized to its peak, and not empty: some position carries the evidence in full.
+    assert.equal(Math.max(...result.heat.data), 1);
   });
 });
 
@@ -194,6 +196,17 @@ describe('charts', () => {
     assert.equal(recorder.curves.batches![99]!.position, 2);
     const chart = trainingChart(recorder.curves);
     assert.deepEqual([chart.width, chart.height], [800, 450]);
+    // The curves are drawn: pixels in the training-loss red and the training-accuracy blue.
+    const count = (hex: number) => {
+      let found = 0;
+      for (let index = 0; index < chart.width * chart.height; index++) {
+        const [r, g, b] = [0, 1, 2].map((channel) => Math.round(chart.data[index * 3 + channel]! * 255));
+        if (r === hex >> 16 && g === ((hex >> 8) & 0xff) && b === (hex & 0xff)) found++;
+      }
+      return found;
+    };
+    assert.ok(count(0xd62728) > 300, `${count(0xd62728)} pixels of the loss curve`);
+    assert.ok(count(0x1f77b4) > 300, `${count(0x1f77b4)} pixels of the accuracy curve`);
     assert.throws(() => trainingChart({ epochs: [] }), /no epochs/);
   });
 });

@@ -27,6 +27,8 @@ const EXPORT_NAMES = [
   'avgPool2d', 'avgPool2dBackprop', 'zeroPad2d', 'zeroPad2dBackprop', 'dropout',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
+/** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
+const EXPORT_INDEX = new Map<ExportName, number>(EXPORT_NAMES.map((name, index) => [name, index]));
 type Kernel = (job: number, threadIndex: number, threadCount: number) => void;
 
 /**
@@ -230,7 +232,7 @@ class Runtime {
         if (value instanceof FloatField) floats[field++] = value.value;
         else ints[field++] = value;
       }
-      const exportIndex = EXPORT_NAMES.indexOf(name);
+      const exportIndex = EXPORT_INDEX.get(name)!;
       const kernel = this.kernels[exportIndex]!;
       this.pool.run(exportIndex, this.jobPointer, threadCount, () => kernel(this.jobPointer, 0, threadCount));
       for (const [original, offset] of copies) {
