@@ -7,6 +7,7 @@ import { download } from './commands/download.js';
 import { evaluate } from './commands/evaluate.js';
 import { exportModel } from './commands/export.js';
 import { predict, predictTensor } from './commands/predict.js';
+import { serve } from './commands/serve.js';
 import { summary } from './commands/summary.js';
 import { AUGMENTATIONS, train } from './commands/train.js';
 import { visualize } from './commands/visualize.js';
@@ -22,6 +23,12 @@ function positiveInteger(value: string): number {
 function nonNegativeInteger(value: string): number {
   const parsed = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) throw new InvalidArgumentError('must be a non-negative integer.');
+  return parsed;
+}
+
+function portNumber(value: string): number {
+  const parsed = Number(value);
+  if (!/^\d+$/.test(value) || parsed > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535.');
   return parsed;
 }
 
@@ -141,6 +148,16 @@ function buildProgram(): Command {
     .description('print the layers, output shapes, parameters and multiply-adds of a model')
     .option('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file (default: the default CNN)')
     .action((options) => summary(options));
+
+  program
+    .command('serve')
+    .description('serve the visual explorer (convolution, activations, pooling, color models, live training, drawing) in a web browser')
+    .option('--port <n>', 'port to listen on (0: any free one)', portNumber, 8080)
+    .option('--host <address>', 'address to listen on; the default serves this machine only', '127.0.0.1')
+    .option('--no-isolation', 'leave out the cross-origin isolation headers (the page then computes on one thread)')
+    .action(async (options) => {
+      await serve(options);
+    });
 
   for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   return program;

@@ -37,6 +37,9 @@ interface WorkerHandle {
 }
 
 /** Whether this thread may sleep in Atomics.wait: Node threads and workers may, a browser page may not. */
+/** A name, not a literal URL, so that bundlers leave the Node branch alone. */
+const NODE_WORKER_FILE = './worker.js';
+
 const canBlock = isNode() || typeof (globalThis as { document?: unknown }).document === 'undefined';
 
 export class ThreadPool {
@@ -56,13 +59,12 @@ export class ThreadPool {
     if (threads <= 1) return new ThreadPool(1, new ArrayBuffer(CONTROL_FIELDS * 4));
     const control = new SharedArrayBuffer(CONTROL_FIELDS * 4);
     const pool = new ThreadPool(threads, control);
-    const workerUrl = new URL('./worker.js', import.meta.url);
     const ready: Promise<void>[] = [];
     const NodeWorker = isNode() ? (await import('node:worker_threads')).Worker : null;
     for (let threadIndex = 1; threadIndex < threads; threadIndex++) {
       const setup: WorkerSetup = { module, memory, control, threadIndex, exportNames };
       if (NodeWorker !== null) {
-        const worker = new NodeWorker(workerUrl, { workerData: setup });
+        const worker = new NodeWorker(new URL(NODE_WORKER_FILE, import.meta.url), { workerData: setup });
         worker.unref();
         pool.workers.push(worker);
         ready.push(new Promise((resolve, reject) => {
@@ -71,7 +73,8 @@ export class ThreadPool {
         }));
       } else {
         // A browser: the module and the shared memory travel by postMessage.
-        const worker = new Worker(workerUrl, { type: 'module' });
+        // Written in the one form bundlers recognise, so that they bundle the worker with its imports.
+        const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
         pool.workers.push(worker);
         ready.push(new Promise((resolve, reject) => {
           worker.onmessage = () => resolve();

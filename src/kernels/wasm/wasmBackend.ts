@@ -98,8 +98,27 @@ export interface WasmBackend extends Backend {
   dispose(): void;
 }
 
-async function readModuleBytes(file: string): Promise<Uint8Array<ArrayBuffer>> {
-  const url = new URL(`../../../wasm/${file}`, import.meta.url);
+type WasmBuild = 'convnet-simd.wasm' | 'convnet-simd-threads.wasm' | 'convnet-relaxed.wasm' | 'convnet-relaxed-threads.wasm';
+
+/**
+ * Where each build lies, written as literal `new URL(..., import.meta.url)` so that bundlers (Vite,
+ * webpack, Parcel) see the files, copy them and rewrite the addresses.
+ */
+function moduleUrl(build: WasmBuild): URL {
+  switch (build) {
+    case 'convnet-simd.wasm':
+      return new URL('../../../wasm/convnet-simd.wasm', import.meta.url);
+    case 'convnet-simd-threads.wasm':
+      return new URL('../../../wasm/convnet-simd-threads.wasm', import.meta.url);
+    case 'convnet-relaxed.wasm':
+      return new URL('../../../wasm/convnet-relaxed.wasm', import.meta.url);
+    case 'convnet-relaxed-threads.wasm':
+      return new URL('../../../wasm/convnet-relaxed-threads.wasm', import.meta.url);
+  }
+}
+
+async function readModuleBytes(build: WasmBuild): Promise<Uint8Array<ArrayBuffer>> {
+  const url = moduleUrl(build);
   if (isNode()) {
     const { readFile } = await import('node:fs/promises');
     return new Uint8Array(await readFile(url));
@@ -145,7 +164,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const threads = features.threads ? Math.max(1, Math.floor(options.threads ?? cores)) : 1;
   const isRelaxed = features.relaxedSimd && options.disableRelaxedSimd !== true;
   const isShared = features.threads;
-  const build = `convnet-${isRelaxed ? 'relaxed' : 'simd'}${isShared ? '-threads' : ''}.wasm`;
+  const build: WasmBuild = `convnet-${isRelaxed ? 'relaxed' : 'simd'}${isShared ? '-threads' : ''}.wasm`;
   const module = await compileOptimized(await readModuleBytes(build));
   const maximumBytes = options.memoryBytes ?? (isShared ? 2 ** 31 : 2 ** 29);
   const maximumPages = Math.ceil(maximumBytes / 65536);

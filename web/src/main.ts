@@ -1,0 +1,46 @@
+// The explorer's shell: a navigation bar and a hash router (#/convolution, ...), so that the built
+// pages are plain static files that `convnet serve` or any static server can serve.
+
+import { backendInfo } from 'convnet-ts';
+import './style.css';
+import type { Page } from './page.js';
+import { activationsPage } from './pages/activations.js';
+import { colorModelsPage } from './pages/colorModels.js';
+import { convolutionPage } from './pages/convolution.js';
+import { drawPage } from './pages/draw.js';
+import { poolingPage } from './pages/pooling.js';
+import { trainPage } from './pages/train.js';
+
+const PAGES: readonly Page[] = [convolutionPage, activationsPage, poolingPage, colorModelsPage, trainPage, drawPage];
+
+const nav = document.getElementById('nav')!;
+const root = document.getElementById('page')!;
+let unmount: (() => void) | void;
+
+for (const page of PAGES) {
+  const link = document.createElement('a');
+  link.href = `#/${page.id}`;
+  link.textContent = page.title;
+  link.dataset['page'] = page.id;
+  nav.append(link);
+}
+
+const info = backendInfo();
+document.getElementById('backend')!.textContent = info.wasm === null
+  ? `reference backend (${info.wasmUnavailableReason ?? 'no WebAssembly SIMD'})`
+  : `WebAssembly SIMD${info.wasm.features.relaxedSimd ? ' (relaxed)' : ''}, ${info.wasm.threads} thread${info.wasm.threads === 1 ? '' : 's'}${globalThis.crossOriginIsolated ? '' : ' (no cross-origin isolation)'}`;
+
+function show(): void {
+  const id = location.hash.replace(/^#\/?/, '') || PAGES[0]!.id;
+  const page = PAGES.find((candidate) => candidate.id === id) ?? PAGES[0]!;
+  if (unmount) unmount();
+  root.replaceChildren();
+  root.dataset['page'] = page.id;
+  delete root.dataset['ready'];
+  for (const link of nav.querySelectorAll('a')) link.classList.toggle('active', link.dataset['page'] === page.id);
+  document.title = `${page.title} · ConvNet.ts explorer`;
+  unmount = page.mount(root);
+}
+
+window.addEventListener('hashchange', show);
+show();
