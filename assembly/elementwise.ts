@@ -1,15 +1,19 @@
-// Elementwise kernels of the WebAssembly SIMD backend: activations and their gradients, add, bias
-// add and its gradient (references: src/kernels/js/activations.ts, elementwise.ts). Elementwise jobs
-// split the values over threads in blocks of 4; bias gradient splits the channels.
+// Elementwise kernels of the WebAssembly SIMD backend: activations and their gradients, add,
+// multiply, bias add and its gradient (references: src/kernels/js/activations.ts, elementwise.ts).
+// Elementwise jobs split the values over threads in blocks of 4; bias gradient splits the channels.
+// Each thread runs 4 lanes at a time and its share's last 0-3 values one by one; the buffers are
+// 64-byte aligned (arena), so vector loads are aligned.
 //
 // Job records (4-byte fields):
 //   Relu, Sigmoid, Tanh:                    0 input, 1 output, 2 size
 //   ReluGrad, SigmoidGrad, TanhGrad:        0 dOut, 1 input (ReLU) or output (sigmoid, tanh), 2 dInput, 3 size
-//   Add:                                    0 a, 1 b, 2 output, 3 size
+//   Clip:                                   0 input, 1 output, 2 size, 3 min (f32), 4 max (f32)
+//   ClipGrad:                               0 dOut, 1 input, 2 dInput, 3 size, 4 min (f32), 5 max (f32)
+//   Add, Multiply:                          0 a, 1 b, 2 output, 3 size
 //   BiasAdd:                                0 input, 1 bias, 2 output, 3 rows, 4 columns
 //   BiasAddGrad:                            0 dOut, 1 dBias, 2 rows, 3 columns
 
-import { intField, pointerField, rangeEnd, rangeStart } from './job';
+import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
 
 export function relu(job: usize, threadIndex: i32, threadCount: i32): void {
   const input = pointerField(job, 0);
@@ -48,6 +52,60 @@ export function reluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
   for (let index = vectorEnd; index < last; index++) {
     const at = <usize>index << 2;
     store<f32>(dInput + at, load<f32>(input + at) > 0 ? load<f32>(dOut + at) : 0);
+  }
+}
+
+/**
+ * x clamped to [min, max]; NaN stays NaN, as in the reference. pmax(x, min) is x < min ? min : x and
+ * pmin(y, max) is max < y ? max : y: the reference's comparisons, so the results agree bit for bit.
+ * f32x4.max would not (it makes -0 into +0 against a bound of 0), and V8 spends seven instructions
+ * on its NaN rules where pmax takes one (assembly/activations.ts).
+ */
+export function clip(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const output = pointerField(job, 1);
+  const size = intField(job, 2);
+  const lower = floatField(job, 3);
+  const upper = floatField(job, 4);
+  const first = rangeStart(size, 4, threadIndex, threadCount);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  const vectorEnd = first + ((last - first) & ~3);
+  const lowerVector = f32x4.splat(lower);
+  const upperVector = f32x4.splat(upper);
+  for (let index = first; index < vectorEnd; index += 4) {
+    const at = <usize>index << 2;
+    v128.store(output + at, f32x4.pmin(f32x4.pmax(v128.load(input + at), lowerVector), upperVector));
+  }
+  for (let index = vectorEnd; index < last; index++) {
+    const at = <usize>index << 2;
+    const value = load<f32>(input + at);
+    store<f32>(output + at, value < lower ? lower : value > upper ? upper : value);
+  }
+}
+
+/** dInput = dOut where min < x < max, else 0 (0 at the bounds and for NaN; see the reference). */
+export function clipGrad(job: usize, threadIndex: i32, threadCount: i32): void {
+  const dOut = pointerField(job, 0);
+  const input = pointerField(job, 1);
+  const dInput = pointerField(job, 2);
+  const size = intField(job, 3);
+  const lower = floatField(job, 4);
+  const upper = floatField(job, 5);
+  const first = rangeStart(size, 4, threadIndex, threadCount);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  const vectorEnd = first + ((last - first) & ~3);
+  const lowerVector = f32x4.splat(lower);
+  const upperVector = f32x4.splat(upper);
+  for (let index = first; index < vectorEnd; index += 4) {
+    const at = <usize>index << 2;
+    const value = v128.load(input + at);
+    const isInside = v128.and(f32x4.gt(value, lowerVector), f32x4.lt(value, upperVector));
+    v128.store(dInput + at, v128.and(v128.load(dOut + at), isInside));
+  }
+  for (let index = vectorEnd; index < last; index++) {
+    const at = <usize>index << 2;
+    const value = load<f32>(input + at);
+    store<f32>(dInput + at, lower < value && value < upper ? load<f32>(dOut + at) : 0);
   }
 }
 
@@ -125,6 +183,24 @@ export function add(job: usize, threadIndex: i32, threadCount: i32): void {
   for (let index = vectorEnd; index < last; index++) {
     const at = <usize>index << 2;
     store<f32>(output + at, load<f32>(a + at) + load<f32>(b + at));
+  }
+}
+
+export function multiply(job: usize, threadIndex: i32, threadCount: i32): void {
+  const a = pointerField(job, 0);
+  const b = pointerField(job, 1);
+  const output = pointerField(job, 2);
+  const size = intField(job, 3);
+  const first = rangeStart(size, 4, threadIndex, threadCount);
+  const last = rangeEnd(size, 4, threadIndex, threadCount);
+  const vectorEnd = first + ((last - first) & ~3);
+  for (let index = first; index < vectorEnd; index += 4) {
+    const at = <usize>index << 2;
+    v128.store(output + at, f32x4.mul(v128.load(a + at), v128.load(b + at)));
+  }
+  for (let index = vectorEnd; index < last; index++) {
+    const at = <usize>index << 2;
+    store<f32>(output + at, load<f32>(a + at) * load<f32>(b + at));
   }
 }
 

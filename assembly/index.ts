@@ -4,7 +4,7 @@
 export { batchNorm, batchNormGrad, batchNormStats } from './batchNorm';
 export { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d';
 export { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise';
-export { add, biasAdd, biasAddGrad, copyColumns, relu, reluGrad, sigmoid, sigmoidGrad, tanh, tanhGrad } from './elementwise';
+export { add, biasAdd, biasAddGrad, clip, clipGrad, copyColumns, multiply, relu, reluGrad, sigmoid, sigmoidGrad, tanh, tanhGrad } from './elementwise';
 export { matMul } from './matMul';
 export { maxPool2d, maxPool2dBackprop } from './maxPool2d';
 export { adagradUpdate, adamUpdate, clipGradient, rmsPropUpdate, sgdUpdate, sumOfSquares } from './optimizerUpdates';

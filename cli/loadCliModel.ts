@@ -1,16 +1,16 @@
 // The models the commands read: a folder saved by `convnet train`, or an ONNX file (imported: the
-// model runs channels last, and a tensor batch given to it is channels first, as ONNX has it).
+// model runs channels last, and a tensor batch given to it is laid out as the ONNX input declares).
 
 import { readFileSync, statSync } from 'node:fs';
-import { importOnnx, loadModel, type Input, type Model } from '../src/index.js';
+import { importOnnx, loadModel, type ImportedOnnx, type Input, type Model } from '../src/index.js';
 import { UsageError } from './usageError.js';
 
 export interface LoadedCliModel {
   model: Model;
   /** From the model folder; absent for ONNX files. */
   classNames?: string[];
-  /** An ONNX model takes tensor batches channels first (NCHW). */
-  isOnnx: boolean;
+  /** How a tensor batch given to it is laid out: a native model's NHWC, or as the ONNX file's input declares. */
+  inputLayout: ImportedOnnx['inputLayout'];
 }
 
 /** A model folder or a .onnx file, named by --model. */
@@ -23,23 +23,24 @@ export function loadAnyModel(path: string): LoadedCliModel {
     } catch {
       throw new UsageError(`--model ${path}: no such ONNX file`);
     }
-    return { model: importOnnx(bytes, path).model, isOnnx: true };
+    const { model, inputLayout } = importOnnx(bytes, path);
+    return { model, inputLayout };
   }
   const { model, manifest } = loadModel(path);
-  return { model, isOnnx: false, ...(manifest.classNames === undefined ? {} : { classNames: manifest.classNames }) };
+  return { model, inputLayout: model.inputShape.length === 3 ? 'NHWC' : 'features', ...(manifest.classNames === undefined ? {} : { classNames: manifest.classNames }) };
 }
 
 export interface CliModel {
   model: Model;
   /** A name for every class: the saved ones, or the class indices. */
   classNames: string[];
-  isOnnx: boolean;
+  inputLayout: ImportedOnnx['inputLayout'];
 }
 
 /** A model for the commands that print or draw classes (predict, visualize). */
 export function loadCliModel(path: string): CliModel {
-  const { model, classNames, isOnnx } = loadAnyModel(path);
-  return { model, isOnnx, classNames: Array.from({ length: model.classes }, (_, index) => classNames?.[index] ?? String(index)) };
+  const { model, classNames, inputLayout } = loadAnyModel(path);
+  return { model, inputLayout, classNames: Array.from({ length: model.classes }, (_, index) => classNames?.[index] ?? String(index)) };
 }
 
 /** The Input of a model that takes images, or a usage error naming the model. */

@@ -47,6 +47,7 @@ export { Tensor } from './core/tensor.js';
 
 export { KERNEL_IDS, type KernelId } from './kernels/ids.js';
 export type { Padding } from './kernels/params.js';
+export { resolvePadding, windowOutputSize, type ResolvedPadding } from './kernels/params.js';
 export { getBackend, listBackends, registerBackend, setBackend, withScope, type Backend, type KernelSignatures } from './kernels/registry.js';
 export type { WasmBackendInfo, WasmBackendOptions } from './kernels/wasm/wasmBackend.js';
 export type { WasmFeatures } from './kernels/wasm/featureProbe.js';
@@ -59,10 +60,10 @@ export { zeroPad2d, type ZeroPadding } from './ops/zeroPad2d.js';
 export { dropout } from './ops/dropout.js';
 export { matMul } from './ops/matMul.js';
 export { biasAdd } from './ops/biasAdd.js';
-export { elu, gelu, leakyRelu, relu, sigmoid, silu, tanh } from './ops/activations.js';
+export { clip, elu, gelu, leakyRelu, relu, sigmoid, silu, tanh } from './ops/activations.js';
 export { softmax, softmaxCrossEntropy, type SoftmaxCrossEntropyOptions } from './ops/softmax.js';
 export { batchNormalization } from './ops/batchNorm.js';
-export { add, concatenate, reshape } from './ops/shapeOps.js';
+export { add, concatenate, multiply, reshape } from './ops/shapeOps.js';
 export { GradientTape } from './autograd/tape.js';
 
 export { Layer, SymbolicTensor, type CallContext, type LayerConfig, type NamedWeight } from './layers/layer.js';
@@ -75,9 +76,9 @@ export { ZeroPadding2D, type ZeroPadding2DOptions } from './layers/zeroPadding2d
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
 export { Flatten } from './layers/flatten.js';
-export { ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh, type ELUOptions, type LeakyReLUOptions } from './layers/activations.js';
+export { Clip, ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh, type ClipOptions, type ELUOptions, type LeakyReLUOptions } from './layers/activations.js';
 export { Softmax } from './layers/softmax.js';
-export { Add, Concatenate } from './layers/merge.js';
+export { Add, Concatenate, Multiply } from './layers/merge.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './layers/batchNormalization.js';
 export { INITIALIZERS, type Initializer } from './layers/initializers.js';
 export { layerFromConfig, registerLayer } from './layers/layerRegistry.js';
@@ -113,13 +114,14 @@ export type { ModelSummary, SummaryRow } from './model/summary.js';
 export { classificationReport, type ClassMetrics, type ClassificationReport } from './model/metrics.js';
 
 export { datasetToTensor, takeExamples, type ImageDataset, type TrainTestSplits } from './data/imageDataset.js';
+export { DEFAULT_MAX_IDX_BYTES, decompressGzip, encodeIdx, imageDatasetFromIdx, isGzip, parseRawIdx, type IdxContents, type IdxPairFiles, type ParseIdxOptions } from './data/idxFormat.js';
 export { CIFAR10_CLASS_NAMES, FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './data/classNames.js';
 export { composeAugmentations, horizontalFlip, randomCrop, randomTranslation, type Augmentation, type ShiftFill } from './data/augment.js';
 
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
 export { MODEL_FORMAT_VERSION, parseModel, serializeModel, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFormat.js';
 export { decodeNpy, encodeNpy, type NpyArray, type NpyDtype } from './io/npy.js';
-export { importedInput, importOnnx, ONNX_IMPORT_OPERATORS, type ImportedOnnx } from './io/onnxImport.js';
+export { importedInput, importOnnx, ONNX_IMPORT_OPERATORS, type ImportedOnnx, type OnnxLayout } from './io/onnxImport.js';
 export { exportOnnx, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnxExport.js';
 
 export { cifarCnn, digitsCnn, lenet5, mnistCnn, PRESETS, residualCnn, type PresetOptions } from './model/presets.js';

@@ -2,13 +2,16 @@
 // that read and write files. Tools (the CLI, the benchmarks) import from here; a bundler targeting the
 // browser picks src/browser.ts through the package's "browser" export condition.
 
+import { saveModel } from './io/modelFile.js';
+import { setModelSaver } from './model/model.js';
 import { setCanvasFactory } from './visualize/charts.js';
 import { nodeCanvasFactory } from './visualize/nodeCanvas.js';
 
 export * from './browser.js';
 
-// Charts draw on a Skia canvas in Node (the browser has OffscreenCanvas).
+// Charts draw on a Skia canvas in Node (the browser has OffscreenCanvas); model.save writes folders.
 setCanvasFactory(nodeCanvasFactory);
+setModelSaver(saveModel);
 
 export { loadMnist, loadMnistSample, type MnistSplits } from './data/mnist.js';
 export { parseIdx, readIdxFile } from './data/idx.js';

@@ -2,14 +2,22 @@
 """Makes the ONNX import fixtures in test/fixtures/onnx: small CNNs built and exported by PyTorch
 (Debian's python3-torch), covering every operator and option the importer reads, each with an input
 batch and PyTorch's output for it as .npy files. Run it with Debian's python3 after
-`apt-get install python3-torch`; the tests compare ConvNet.ts and onnxruntime-node with these.
+`apt-get install python3-torch python3-onnx`; the tests compare ConvNet.ts and onnxruntime-node with these.
 
     /usr/bin/python3 tools/makeOnnxFixtures.py
+
+Keras models reach ONNX through tf2onnx, and TensorFlow is not packaged for Debian. The Keras-style
+fixture is therefore a PyTorch model written the way tf2onnx lays a Keras graph out (a channels-last
+input transposed to NCHW at once, a channels-last flatten, Dense as MatMul + Add), given afterwards
+the Identity and inference-time Dropout nodes that tf2onnx graphs carry and that PyTorch leaves out
+when it exports for inference.
 """
 
 import os
 
 import numpy as np
+import onnx
+from onnx import checker, helper, numpy_helper
 import torch
 from torch import nn
 
@@ -61,6 +69,85 @@ class Branches(nn.Module):
         return self.fc(torch.flatten(joined, 1))
 
 
+class Gates(nn.Module):
+    """ReLU6 and Hardtanh (Clip), SiLU written as x * sigmoid(x) (Mul), constant scales and shifts (Mul
+    and Add by a scalar and per channel), MatMul + Add, Gemm with alpha and beta (addmm), Flatten."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 8, 3, stride=2)
+        self.scale = nn.Parameter(torch.rand(1, 8, 1, 1) + 0.5)
+        self.shift = nn.Parameter(torch.rand(8, 1, 1) - 0.5)
+        self.weight = nn.Parameter(torch.randn(8 * 4 * 4, 6) * 0.2)
+        self.bias = nn.Parameter(torch.randn(6) * 0.1)
+        self.weight2 = nn.Parameter(torch.randn(6, 4) * 0.5)
+        self.bias2 = nn.Parameter(torch.randn(4) * 0.1)
+
+    def forward(self, x):
+        x = nn.functional.relu6(self.conv1(x) * 4.0)
+        x = self.conv2(x)
+        x = x * torch.sigmoid(x)
+        x = nn.functional.hardtanh(x * self.scale + self.shift, -1.0, 1.0)
+        x = torch.flatten(x, 1)
+        x = (torch.matmul(x, self.weight) + self.bias) * 2.0
+        x = torch.addmm(self.bias2, torch.tanh(x), self.weight2, beta=0.5, alpha=2.0)
+        return torch.softmax(x, dim=1)
+
+
+class KerasStyle(nn.Module):
+    """A channels-last input transposed to NCHW, Conv + ReLU + BatchNorm (after the ReLU, so that the
+    exporter cannot fold it into the Conv), MaxPool, back to channels last, flatten, Dense as MatMul +
+    Add, Softmax: the graph tf2onnx writes for a Keras CNN."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 6, 3, padding=1)
+        self.bn = nn.BatchNorm2d(6)
+        self.conv2 = nn.Conv2d(6, 4, 3, stride=2, padding=1, bias=False)
+        self.weight = nn.Parameter(torch.randn(4 * 3 * 3, 10) * 0.3)
+        self.bias = nn.Parameter(torch.randn(10) * 0.1)
+        self.weight2 = nn.Parameter(torch.randn(10, 3) * 0.5)
+        self.bias2 = nn.Parameter(torch.randn(3) * 0.1)
+
+    def forward(self, x):
+        x = x.permute(0, 3, 1, 2)
+        x = nn.functional.max_pool2d(self.bn(torch.relu(self.conv(x))), 2)
+        x = torch.relu(self.conv2(x) + 0.25)
+        x = x.permute(0, 2, 3, 1).reshape(x.size(0), -1)
+        x = torch.relu(torch.matmul(x, self.weight) + self.bias)
+        return torch.softmax(torch.matmul(x, self.weight2) + self.bias2, dim=-1)
+
+
+def add_tf2onnx_nodes(path):
+    """Inserts an Identity after the input transpose and an inference-time Dropout (ratio 0.3, no
+    training_mode) after the first ReLU of the flattened features, as tf2onnx writes them."""
+    model = onnx.load(path)
+    graph = model.graph
+    nodes = list(graph.node)
+    transpose = next(node for node in nodes if node.op_type == 'Transpose')
+    matmul = next(node for node in nodes if node.op_type == 'MatMul')
+    relu = next(node for node in nodes[nodes.index(matmul):] if node.op_type == 'Relu')
+
+    def insert_after(node, new_node):
+        old = node.output[0]
+        new_output = f'{old}_through_{new_node.op_type.lower()}'
+        for reader in graph.node:
+            for index, name in enumerate(reader.input):
+                if name == old:
+                    reader.input[index] = new_output
+        new_node.input[0] = old
+        new_node.output[0] = new_output
+        position = list(graph.node).index(node) + 1
+        graph.node.insert(position, new_node)
+
+    insert_after(transpose, helper.make_node('Identity', ['x'], ['y'], name='keras_input_identity'))
+    graph.initializer.append(numpy_helper.from_array(np.array(0.3, dtype=np.float32), name='dropout_ratio'))
+    insert_after(relu, helper.make_node('Dropout', ['x', 'dropout_ratio'], ['y'], name='keras_dropout'))
+    checker.check_model(model)
+    onnx.save(model, path)
+
+
 def export(name, model, shape):
     model.eval()
     # Non-trivial running statistics, as a trained network has.
@@ -83,4 +170,7 @@ def export(name, model, shape):
 os.makedirs(OUT, exist_ok=True)
 export('plain', Plain(), (3, 1, 28, 28))
 export('branches', Branches(), (2, 3, 12, 10))
+export('gates', Gates(), (2, 3, 10, 10))
+export('keras-style', KerasStyle(), (2, 12, 12, 3))
+add_tf2onnx_nodes(os.path.join(OUT, 'keras-style.onnx'))
 print('wrote', sorted(os.listdir(OUT)))

@@ -89,7 +89,7 @@ export interface PredictTensorOptions {
 
 /** Predicts a .npy batch in the model's input layout and writes the probabilities as .npy. */
 export function predictTensor(options: PredictTensorOptions): void {
-  const { model, isOnnx } = loadCliModel(options.model);
+  const { model, inputLayout } = loadCliModel(options.model);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(options.input);
@@ -98,17 +98,17 @@ export function predictTensor(options: PredictTensorOptions): void {
   }
   const array = decodeNpy(bytes, options.input);
   if (array.data instanceof BigInt64Array) throw new FileFormatError(options.input, 'holds int64 values; the model takes float32, float64 or uint8 (divided by 255)');
-  // An imported ONNX model takes its batches channels first, as its file declares; a native one channels last.
+  // An imported ONNX model takes its batches as its file declares (PyTorch's NCHW); a native one channels last.
   const [h, w, c] = model.inputShape;
-  const perExample = isOnnx && model.inputShape.length === 3 ? [c!, h!, w!] : [...model.inputShape];
-  const layout = model.inputShape.length !== 3 ? '' : isOnnx ? ' (NCHW)' : ' (NHWC)';
+  const perExample = inputLayout === 'NCHW' ? [c!, h!, w!] : [...model.inputShape];
+  const layout = inputLayout === 'features' ? '' : ` (${inputLayout})`;
   if (array.shape.length !== perExample.length + 1 || perExample.some((extent, axis) => array.shape[axis + 1] !== extent) || array.shape[0] === 0) {
     throw new UsageError(`${options.input} has shape (${array.shape.join(', ')}) but model ${options.model} takes [n, ${perExample.join(', ')}]${layout}`);
   }
   // Bytes are pixels: 0-255 maps to [0, 1], as images are decoded.
   const values = array.data instanceof Uint8Array ? Float32Array.from(array.data, (value) => value / 255) : Float32Array.from(array.data);
   const batch = new Tensor(values, array.shape);
-  const probabilities = model.predict(isOnnx ? importedInput(batch) : batch);
+  const probabilities = model.predict(importedInput(batch, inputLayout));
   writeFileSync(options.output, encodeNpy({ shape: [...probabilities.shape], data: Float32Array.from(probabilities.data) }));
   const summary = { model: options.model, input: options.input, output: options.output, examples: array.shape[0], classes: model.classes };
   process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `Wrote probabilities [${array.shape[0]}, ${model.classes}] to ${options.output}\n`);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FileFormatError, ValueError } from '../core/errors.js';
 import { readIdxFile } from './idx.js';
+import { imageDatasetFromIdx } from './idxFormat.js';
 import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './classNames.js';
 import { findDownloadedDataset } from './download.js';
 import type { ImageDataset } from './imageDataset.js';
@@ -47,38 +48,7 @@ function loadSplit(
 ): ImageDataset {
   const imagesPath = findFile(directory, imagesBaseName, `${splitName} images`);
   const labelsPath = findFile(directory, labelsBaseName, `${splitName} labels`);
-  const images = readIdxFile(imagesPath);
-  const labels = readIdxFile(labelsPath);
-
-  if (images.dims.length !== 3) {
-    throw new FileFormatError(
-      imagesPath,
-      `expected 3 dimensions [count, height, width] for images, got ${images.dims.length} (${images.dims.join('x')})`,
-    );
-  }
-  const [count, height, width] = images.dims as [number, number, number];
-  if (height < 1 || width < 1) {
-    throw new FileFormatError(imagesPath, `images are ${height}x${width}; both sizes must be at least 1`);
-  }
-  if (labels.dims.length !== 1) {
-    throw new FileFormatError(
-      labelsPath,
-      `expected 1 dimension [count] for labels, got ${labels.dims.length} (${labels.dims.join('x')})`,
-    );
-  }
-  if (labels.dims[0] !== count) {
-    throw new FileFormatError(labelsPath, `holds ${labels.dims[0]} labels but ${imagesPath} holds ${count} images`);
-  }
-  for (let index = 0; index < count; index++) {
-    const label = labels.data[index]!;
-    if (label >= classNames.length) {
-      throw new FileFormatError(
-        labelsPath,
-        `label ${label} of example ${index} is not below the number of classes (${classNames.length})`,
-      );
-    }
-  }
-  return { images: images.data, labels: labels.data, count, height, width, channels: 1, classNames };
+  return imageDatasetFromIdx(readIdxFile(imagesPath), readIdxFile(labelsPath), { images: imagesPath, labels: labelsPath }, classNames);
 }
 
 /**

@@ -10,7 +10,7 @@ import { ValueError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { effectiveKernelSize, resolvePadding } from '../kernels/params.js';
-import type { ELU, LeakyReLU } from '../layers/activations.js';
+import type { Clip, ELU, LeakyReLU } from '../layers/activations.js';
 import type { BatchNormalization } from '../layers/batchNormalization.js';
 import type { Conv2D } from '../layers/conv2d.js';
 import type { Dense } from '../layers/dense.js';
@@ -145,12 +145,27 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
     }
     case 'SiLU':
       return graph.node('Mul', [input, graph.node('Sigmoid', [input], `${prefix}/sigmoid`)], outputName);
+    case 'Clip': {
+      // Opset 11 made the bounds inputs (scalars), not attributes. An infinite bound is left out: an
+      // empty input name, or none at the end (as PyTorch exports clamp with one bound).
+      const { min, max } = layer as Clip;
+      const bounds = [
+        Number.isFinite(min) ? graph.floats(`${prefix}/min`, [], [min]) : '',
+        Number.isFinite(max) ? graph.floats(`${prefix}/max`, [], [max]) : '',
+      ];
+      while (bounds.length > 0 && bounds[bounds.length - 1] === '') bounds.pop();
+      return graph.node('Clip', [input, ...bounds], outputName);
+    }
     case 'Softmax':
       return graph.node('Softmax', [input], outputName, [int('axis', -1)]);
     case 'Dropout':
       return graph.node('Identity', [input], outputName);
     case 'Add':
       return graph.node('Sum', inputs, outputName);
+    case 'Multiply':
+      // Mul takes two inputs (there is no variadic product): a chain, the last step named as the layer.
+      return inputs.slice(1).reduce((product, factor, index) =>
+        graph.node('Mul', [product, factor], index === inputs.length - 2 ? outputName : `${prefix}/product_${index + 1}`), inputs[0]!);
     case 'Concatenate':
       // Channels are axis 1 both of NCHW maps and of [batch, features] vectors.
       return graph.node('Concat', inputs, outputName, [int('axis', 1)]);

@@ -1,7 +1,11 @@
-// ONNX import: CNNs as PyTorch and Keras export them (channels first) become ConvNet.ts models that
-// run channels last. The layout is converted once, here: filters OIHW -> HWIO, and the weights of a
-// Gemm that reads a flattened feature map are reordered from the channels-first flatten order to the
-// channels-last one; at run time only the input batch is transposed (see importedInput).
+// ONNX import: CNNs as PyTorch and Keras export them become ConvNet.ts models that run channels
+// last. ONNX's Conv and pooling are channels first (NCHW); the layout is converted once, here:
+// filters OIHW -> HWIO, and the weights of a Gemm that reads a flattened feature map are reordered
+// from the channels-first flatten order to the channels-last one. A graph whose input is channels last
+// and transposed to NCHW at once (what tf2onnx writes for Keras models) takes NHWC batches as they
+// are; one with an NCHW input has only its input batch transposed at run time (see importedInput).
+// Transposes between the two layouts cost nothing: every feature map is stored channels last here,
+// and the importer only tracks which layout the ONNX graph sees it in.
 // Decoding uses onnx-proto (protobufjs); every problem is a FileFormatError naming the node.
 
 import { sizeOf } from '../core/shape.js';
@@ -10,17 +14,18 @@ import type { onnx as Onnx } from 'onnx-proto';
 import { ConvNetError, FileFormatError } from '../core/errors.js';
 import { Tensor } from '../core/tensor.js';
 import { toChannelsLast } from '../image/preprocess.js';
-import { ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from '../layers/activations.js';
+import { Clip, ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from '../layers/activations.js';
 import { AvgPool2D } from '../layers/avgPool2d.js';
 import { BatchNormalization } from '../layers/batchNormalization.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
+import { Dropout } from '../layers/dropout.js';
 import { Flatten } from '../layers/flatten.js';
 import { GlobalAveragePooling2D } from '../layers/globalAveragePooling2d.js';
 import { Input } from '../layers/input.js';
 import type { Layer, SymbolicTensor } from '../layers/layer.js';
 import { MaxPool2D } from '../layers/maxPool2d.js';
-import { Add, Concatenate } from '../layers/merge.js';
+import { Add, Concatenate, Multiply } from '../layers/merge.js';
 import { Softmax } from '../layers/softmax.js';
 import { ZeroPadding2D } from '../layers/zeroPadding2d.js';
 import { Model } from '../model/model.js';
@@ -29,8 +34,8 @@ const { onnx } = onnxProto;
 
 /** Operators the importer maps, for the error that names an unsupported one. */
 export const ONNX_IMPORT_OPERATORS: readonly string[] = Object.freeze([
-  'Conv', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Elu', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'BatchNormalization', 'Gemm', 'MatMul',
-  'Add', 'Sum', 'Concat', 'Flatten', 'Reshape', 'Transpose', 'Pad', 'Softmax', 'Dropout', 'Identity', 'Constant',
+  'Conv', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Elu', 'Clip', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'BatchNormalization', 'Gemm', 'MatMul',
+  'Add', 'Sum', 'Mul', 'Concat', 'Flatten', 'Reshape', 'Transpose', 'Pad', 'Softmax', 'Dropout', 'Identity', 'Constant',
 ]);
 
 /** A value of the ONNX graph as the importer tracks it. */
@@ -40,15 +45,28 @@ interface Value {
   kind: 'maps' | 'vector';
   /** For a vector flattened from maps in ONNX's channels-first order: the maps' [c, h, w]. */
   flattenedFrom?: [number, number, number];
-  /** For maps transposed to channels last by a Transpose [0, 2, 3, 1]: the next Flatten keeps our order. */
-  isChannelsLast?: boolean;
+  /**
+   * For maps: the layout the ONNX graph sees them in. 'NHWC' after a Transpose [0, 2, 3, 1] (or for a
+   * channels-last graph input): the same order as ours, so a Flatten keeps it.
+   */
+  layout?: OnnxLayout;
+  /**
+   * The Dense layer that computed this vector, for a constant Add or Mul after it (a MatMul + Add is
+   * how Keras's Dense arrives through tf2onnx): folded into its weights as y * scale + shift.
+   */
+  dense?: { scale: Float64Array; shift: Float64Array };
 }
 
+/** How the ONNX graph lays out a batch of feature maps. */
+export type OnnxLayout = 'NCHW' | 'NHWC';
+
 export interface ImportedOnnx {
-  /** Runs channels last; feed it importedInput(batch) for an NCHW batch. */
+  /** Runs channels last; feed it importedInput(batch, inputLayout) for a batch laid out as the ONNX input. */
   model: Model;
-  /** The ONNX input's shape without the batch: [c, h, w] or [features]. */
+  /** The ONNX input's shape without the batch: [c, h, w] (NCHW), [h, w, c] (NHWC) or [features]. */
   onnxInputShape: number[];
+  /** The ONNX input's layout: 'NCHW' (PyTorch), 'NHWC' (Keras through tf2onnx), or 'features' for vectors. */
+  inputLayout: OnnxLayout | 'features';
 }
 
 function toNumber(value: unknown): number {
@@ -201,8 +219,17 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   if (!((inputDims.length === 3 || inputDims.length === 1) && inputDims.every((extent) => Number.isInteger(extent) && extent > 0))) {
     throw new FileFormatError(file, `input '${inputs[0]!.name}' must be [batch, C, H, W] or [batch, features] with fixed sizes, got [batch, ${inputDims.join(', ')}]`);
   }
-  const input = new Input({ shape: inputDims.length === 3 ? [inputDims[1]!, inputDims[2]!, inputDims[0]!] : inputDims });
-  const values = new Map<string, Value>([[inputs[0]!.name ?? '', { tensor: input.output, kind: inputDims.length === 3 ? 'maps' : 'vector' }]]);
+  // Who reads each value: a graph input read only by Transposes to NCHW is channels last (tf2onnx);
+  // a constant Add or Mul folds into a Dense only when that Dense's output has no other reader.
+  const readers = new Map<string, Onnx.INodeProto[]>();
+  for (const node of graph.node ?? []) for (const name of node.input ?? []) readers.set(name, [...(readers.get(name) ?? []), node]);
+  const inputName = inputs[0]!.name ?? '';
+  const inputReaders = readers.get(inputName) ?? [];
+  const isChannelsLastInput = inputDims.length === 3 && inputReaders.length > 0
+    && inputReaders.every((node) => node.opType === 'Transpose' && intsOf(attributesOf(node), 'perm', []).join() === '0,3,1,2');
+  const inputLayout: ImportedOnnx['inputLayout'] = inputDims.length === 1 ? 'features' : isChannelsLastInput ? 'NHWC' : 'NCHW';
+  const input = new Input({ shape: inputDims.length === 1 || isChannelsLastInput ? inputDims : [inputDims[1]!, inputDims[2]!, inputDims[0]!] });
+  const values = new Map<string, Value>([[inputName, { tensor: input.output, ...(inputDims.length === 3 ? { kind: 'maps', layout: inputLayout as OnnxLayout } : { kind: 'vector' }) }]]);
   const fills: (() => void)[] = [];
   const constant = (name: string, node: Onnx.INodeProto) => {
     const tensor = constants.get(name);
@@ -222,7 +249,15 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     const output = (node.output ?? [])[0] ?? '';
     const apply = (layer: Layer, from: Value | Value[], kind: Value['kind'] = Array.isArray(from) ? from[0]!.kind : from.kind): Value => {
       layer.name = (node.name || output).replace(/[^A-Za-z0-9_.-]/g, '_');
-      return { tensor: layer.apply(Array.isArray(from) ? from.map((value) => value.tensor) : from.tensor), kind };
+      const first = Array.isArray(from) ? from[0]! : from;
+      // Elementwise layers keep the layout the graph sees; the channels-first operators require NCHW (see nchw).
+      return { tensor: layer.apply(Array.isArray(from) ? from.map((value) => value.tensor) : from.tensor), kind, ...(kind === 'maps' && first.layout !== undefined ? { layout: first.layout } : {}) };
+    };
+    /** Input `index`, which this channels-first operator must see as NCHW. */
+    const nchw = (index: number): Value => {
+      const value = read(index);
+      if (value.kind === 'maps' && value.layout === 'NHWC') throw new FileFormatError(file, `${label}: reads '${node.input![index]}' channels last (NHWC), but ONNX's ${op} takes NCHW`);
+      return value;
     };
     const folded = foldConstant(node, constants, file, label);
     if (folded !== null) {
@@ -248,7 +283,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
             filters: outC, kernelSize: [kH, kW], strides: intsOf(attributes, 'strides', [1, 1]) as [number, number], padding: [top, bottom, left, right],
             dilationRate: intsOf(attributes, 'dilations', [1, 1]) as [number, number], groups: intOf(attributes, 'group', 1), useBias: (node.input ?? []).length > 2 && node.input![2] !== '',
           });
-          result = apply(conv, read(0));
+          result = apply(conv, nchw(0));
           const bias = conv.useBias ? constant(node.input![2]!, node).values : null;
           fills.push(() => {
             // OIHW -> HWIO.
@@ -264,6 +299,16 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
         case 'Tanh': result = apply(new Tanh(), read(0)); break;
         case 'LeakyRelu': result = apply(new LeakyReLU({ alpha: floatOf(attributes, 'alpha', 0.01) }), read(0)); break;
         case 'Elu': result = apply(new ELU({ alpha: floatOf(attributes, 'alpha', 1) }), read(0)); break;
+        case 'Clip': {
+          // Opset 11 and later give the bounds as (optional) constant inputs, earlier opsets as attributes.
+          const bound = (index: number, attribute: string, fallback: number) => {
+            const name = (node.input ?? [])[index];
+            if (name !== undefined && name !== '') return constant(name, node).values[0] ?? fallback;
+            return floatOf(attributes, attribute, fallback);
+          };
+          result = apply(new Clip({ min: bound(1, 'min', -Infinity), max: bound(2, 'max', Infinity) }), read(0));
+          break;
+        }
         case 'MaxPool':
         case 'AveragePool': {
           const [top, left, bottom, right] = intsOf(attributes, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
@@ -272,17 +317,17 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
           }
           const kernel = intsOf(attributes, 'kernel_shape', []) as [number, number];
           const options = { poolSize: kernel, strides: intsOf(attributes, 'strides', [1, 1]) as [number, number], padding: [top, bottom, left, right] as const };
-          result = apply(op === 'MaxPool' ? new MaxPool2D(options) : new AvgPool2D(options), read(0));
+          result = apply(op === 'MaxPool' ? new MaxPool2D(options) : new AvgPool2D(options), nchw(0));
           break;
         }
         case 'GlobalAveragePool': {
           // ONNX keeps [c, 1, 1]; here it is the vector [c] (flattening it changes nothing).
-          result = apply(new GlobalAveragePooling2D(), read(0), 'vector');
+          result = apply(new GlobalAveragePooling2D(), nchw(0), 'vector');
           break;
         }
         case 'BatchNormalization': {
           const norm = new BatchNormalization({ epsilon: floatOf(attributes, 'epsilon', 1e-5), momentum: 0.9 });
-          result = apply(norm, read(0));
+          result = apply(norm, nchw(0));
           const [scale, shift, mean, variance] = [1, 2, 3, 4].map((index) => constant(node.input![index]!, node).values);
           fills.push(() => {
             norm.gamma!.data.set(scale!);
@@ -293,10 +338,14 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
           break;
         }
         case 'Transpose': {
-          const perm = intsOf(attributes, 'perm', []);
+          // Between NCHW and NHWC only: the data here is channels last either way, so nothing moves.
           const from = read(0);
-          if (from.kind !== 'maps' || perm.join() !== '0,2,3,1') throw new FileFormatError(file, `${label}: only the transpose to channels last before a Flatten ([0, 2, 3, 1]) is imported, got [${perm.join(', ')}]`);
-          result = { ...from, isChannelsLast: true };
+          const perm = intsOf(attributes, 'perm', from.kind === 'maps' ? [0, 3, 2, 1] : [1, 0]).join();
+          const layout = from.layout ?? 'NCHW';
+          if ((from.kind === 'vector' && perm === '0,1') || (from.kind === 'maps' && perm === '0,1,2,3')) result = from;
+          else if (from.kind === 'maps' && layout === 'NCHW' && perm === '0,2,3,1') result = { ...from, layout: 'NHWC' };
+          else if (from.kind === 'maps' && layout === 'NHWC' && perm === '0,3,1,2') result = { ...from, layout: 'NCHW' };
+          else throw new FileFormatError(file, `${label}: only transposes between NCHW and NHWC are imported; got perm [${perm}] of ${from.kind === 'maps' ? `${layout} feature maps` : 'a vector'}`);
           break;
         }
         case 'Flatten':
@@ -312,7 +361,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
             break;
           }
           const [h, w, c] = from.tensor.shape as [number, number, number];
-          result = { ...apply(new Flatten(), from, 'vector'), ...(from.isChannelsLast ? {} : { flattenedFrom: [c, h, w] as [number, number, number] }) };
+          result = { ...apply(new Flatten(), from, 'vector'), ...(from.layout === 'NHWC' ? {} : { flattenedFrom: [c, h, w] as [number, number, number] }) };
           break;
         }
         case 'Gemm':
@@ -326,8 +375,9 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
           const alpha = op === 'Gemm' ? floatOf(attributes, 'alpha', 1) : 1;
           const beta = op === 'Gemm' ? floatOf(attributes, 'beta', 1) : 1;
           const hasBias = op === 'Gemm' && (node.input ?? []).length > 2 && node.input![2] !== '';
-          const dense = new Dense({ units, useBias: hasBias });
-          result = apply(dense, from, 'vector');
+          const folded = { scale: new Float64Array(units).fill(1), shift: new Float64Array(units) };
+          const dense = new Dense({ units, useBias: hasBias || addsConstantAfter(output, readers, constants) });
+          result = { ...apply(dense, from, 'vector'), dense: folded };
           const bias = hasBias ? constant(node.input![2]!, node) : null;
           if (bias !== null && bias.values.length !== units) throw new FileFormatError(file, `${label}: bias of ${bias.values.length} values for ${units} units`);
           fills.push(() => {
@@ -341,21 +391,41 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
                 source = channel * h * w + position;
               }
               for (let unit = 0; unit < units; unit++) {
-                dense.kernel!.data[row * units + unit] = alpha * weight.values[isTransposed ? unit * inputSize + source : source * units + unit]!;
+                dense.kernel!.data[row * units + unit] = folded.scale[unit]! * alpha * weight.values[isTransposed ? unit * inputSize + source : source * units + unit]!;
               }
             }
-            if (bias !== null) for (let unit = 0; unit < units; unit++) dense.bias!.data[unit] = beta * bias.values[unit]!;
+            if (dense.useBias) {
+              for (let unit = 0; unit < units; unit++) dense.bias!.data[unit] = folded.scale[unit]! * (bias === null ? 0 : beta * bias.values[unit]!) + folded.shift[unit]!;
+            }
           });
           break;
         }
         case 'Add':
         case 'Sum':
-          result = apply(new Add(), (node.input ?? []).map((_, index) => read(index)));
+        case 'Mul': {
+          const names = node.input ?? [];
+          const constantIndex = names.findIndex((name) => constants.has(name));
+          if (constantIndex === -1) {
+            const from = names.map((_, index) => read(index));
+            if (new Set(from.map((value) => (value.kind === 'maps' ? value.layout ?? 'NCHW' : 'vector'))).size > 1) {
+              throw new FileFormatError(file, `${label}: its inputs are in different layouts (NCHW and NHWC)`);
+            }
+            result = apply(op === 'Mul' ? new Multiply() : new Add(), from);
+            break;
+          }
+          if (names.length !== 2) throw new FileFormatError(file, `${label}: a constant is ${op === 'Mul' ? 'multiplied' : 'added'} only with one other input`);
+          const fromName = names[1 - constantIndex]!;
+          result = affineByConstant(op === 'Mul' ? 'scale' : 'shift', read(1 - constantIndex), constant(names[constantIndex]!, node), (readers.get(fromName) ?? []).length, apply, (fill) => fills.push(fill), label, file);
           break;
+        }
         case 'Concat': {
           const from = (node.input ?? []).map((_, index) => read(index));
           const axis = intOf(attributes, 'axis', 1);
-          if (axis !== 1 && !(axis === -1 && from[0]!.kind === 'vector')) throw new FileFormatError(file, `${label}: only channels (axis 1) are concatenated, got axis ${axis}`);
+          const isChannelsLast = from[0]!.kind === 'vector' || from[0]!.layout === 'NHWC';
+          const channelAxes = from[0]!.kind === 'vector' ? [1, -1] : isChannelsLast ? [3, -1] : [1, -3];
+          if (!channelAxes.includes(axis) || from.some((value) => value.kind !== from[0]!.kind || value.layout !== from[0]!.layout)) {
+            throw new FileFormatError(file, `${label}: only channels (axis ${channelAxes[0]} here) of inputs in one layout are concatenated, got axis ${axis}`);
+          }
           result = apply(new Concatenate(), from);
           break;
         }
@@ -366,10 +436,14 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
             throw new FileFormatError(file, `${label}: only zero padding is imported`);
           }
           const mode = attributes.get('mode')?.s;
-          if ((mode !== undefined && mode !== null && new TextDecoder().decode(mode) !== 'constant') || pads.length !== 8 || pads[0] !== 0 || pads[1] !== 0 || pads[4] !== 0 || pads[5] !== 0) {
+          const from = read(0);
+          // [top, bottom, left, right] from ONNX's [begin of each axis..., end of each axis...].
+          const [heightAxis, widthAxis] = from.layout === 'NHWC' ? [1, 2] : [2, 3];
+          const untouched = [0, 1, 2, 3].filter((axis) => axis !== heightAxis && axis !== widthAxis);
+          if ((mode !== undefined && mode !== null && new TextDecoder().decode(mode) !== 'constant') || pads.length !== 8 || from.kind !== 'maps' || untouched.some((axis) => pads[axis] !== 0 || pads[axis + 4] !== 0)) {
             throw new FileFormatError(file, `${label}: only zero padding of height and width is imported`);
           }
-          result = apply(new ZeroPadding2D({ padding: [pads[2]!, pads[6]!, pads[3]!, pads[7]!] }), read(0));
+          result = apply(new ZeroPadding2D({ padding: [pads[heightAxis]!, pads[heightAxis + 4]!, pads[widthAxis]!, pads[widthAxis + 4]!] }), from);
           break;
         }
         case 'Softmax': {
@@ -378,7 +452,13 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
           result = apply(new Softmax(), from);
           break;
         }
-        case 'Dropout':
+        case 'Dropout': {
+          // Identity at inference; kept as a layer so that fine-tuning the imported model drops out as trained.
+          const ratioName = (node.input ?? [])[1];
+          const rate = ratioName !== undefined && ratioName !== '' ? constant(ratioName, node).values[0] ?? 0.5 : floatOf(attributes, 'ratio', 0.5);
+          result = rate === 0 ? read(0) : apply(new Dropout({ rate }), read(0));
+          break;
+        }
         case 'Identity':
           result = read(0);
           break;
@@ -403,12 +483,77 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     throw error;
   }
   for (const fill of fills) fill();
-  return { model, onnxInputShape: inputDims };
+  return { model, onnxInputShape: inputDims, inputLayout };
 }
 
-/** An NCHW batch as the NHWC batch an imported model takes (vectors pass through). */
-export function importedInput(batch: Tensor): Tensor {
-  if (batch.rank !== 4) return batch;
+/** Whether the value `name` is read only by a chain of constant Adds and Muls with an Add in it (a bias to fold). */
+function addsConstantAfter(name: string, readers: ReadonlyMap<string, Onnx.INodeProto[]>, constants: ReadonlyMap<string, Onnx.ITensorProto>): boolean {
+  for (let current = name; ;) {
+    const next = readers.get(current) ?? [];
+    const node = next[0];
+    if (next.length !== 1 || node === undefined || !['Add', 'Sum', 'Mul'].includes(node.opType ?? '')) return false;
+    const inputs = node.input ?? [];
+    if (inputs.length !== 2 || !inputs.some((input) => constants.has(input))) return false;
+    if (node.opType !== 'Mul') return true;
+    current = (node.output ?? [])[0] ?? '';
+  }
+}
+
+/**
+ * A constant scale (Mul) or shift (Add) of a scalar or one value per channel: folded into the Dense
+ * that computed a vector, or a depthwise 1x1 convolution on feature maps (exact, and trainable).
+ */
+function affineByConstant(
+  kind: 'scale' | 'shift',
+  from: Value,
+  operand: { dims: number[]; values: Float64Array },
+  fromReaders: number,
+  apply: (layer: Layer, from: Value) => Value,
+  later: (fill: () => void) => void,
+  label: string,
+  file: string,
+): Value {
+  const channels = from.tensor.shape[from.tensor.shape.length - 1]!;
+  // The shapes that broadcast one value per channel: [c, 1, 1] for NCHW maps, [c] for NHWC maps and vectors.
+  const significant = operand.dims.filter((extent) => extent !== 1);
+  const perChannelDims = from.kind === 'maps' && (from.layout ?? 'NCHW') === 'NCHW'
+    ? operand.dims.length >= 3 && operand.dims.slice(-2).every((extent) => extent === 1) && operand.dims.at(-3) === channels
+    : operand.dims.at(-1) === channels;
+  if (!(operand.values.length === 1 || (operand.values.length === channels && significant.length <= 1 && perChannelDims))) {
+    throw new FileFormatError(file, `${label}: a constant of dims [${operand.dims.join(', ')}] is not a scalar or one value per channel (${channels})`);
+  }
+  const perChannel = Float64Array.from({ length: channels }, (_, index) => operand.values[operand.values.length === 1 ? 0 : index]!);
+  if (from.kind === 'vector') {
+    if (from.dense === undefined || fromReaders !== 1) {
+      throw new FileFormatError(file, `${label}: a constant ${kind === 'scale' ? 'factor' : 'term'} on a vector is imported only right after the Gemm or MatMul that computes it`);
+    }
+    const { scale, shift } = from.dense;
+    for (let unit = 0; unit < channels; unit++) {
+      if (kind === 'scale') {
+        scale[unit]! *= perChannel[unit]!;
+        shift[unit]! *= perChannel[unit]!;
+      } else {
+        shift[unit]! += perChannel[unit]!;
+      }
+    }
+    return from;
+  }
+  const conv = new Conv2D({ filters: channels, kernelSize: 1, groups: channels, useBias: kind === 'shift' });
+  const result = apply(conv, from);
+  later(() => {
+    // A depthwise 1x1 filter is [1, 1, 1, channels]: one factor per channel.
+    conv.kernel!.data.set(kind === 'scale' ? perChannel : new Float64Array(channels).fill(1));
+    if (kind === 'shift') conv.bias!.data.set(perChannel);
+  });
+  return result;
+}
+
+/**
+ * A batch laid out as the ONNX model's input (ImportedOnnx.inputLayout) as the NHWC batch the
+ * imported model takes: an NCHW batch is transposed; NHWC batches and vectors pass through.
+ */
+export function importedInput(batch: Tensor, layout: ImportedOnnx['inputLayout'] = 'NCHW'): Tensor {
+  if (batch.rank !== 4 || layout !== 'NCHW') return batch;
   const [n, c, h, w] = batch.shape as [number, number, number, number];
   const values = batch.data instanceof Float32Array ? batch.data : Float32Array.from(batch.data);
   return new Tensor(toChannelsLast(values, h, w, c), [n, h, w, c]);

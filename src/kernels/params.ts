@@ -77,6 +77,16 @@ export interface AlphaActivationParams extends ElementwiseParams {
   alpha: number;
 }
 
+/**
+ * Clip of `size` values to [min, max] (min <= max; either may be infinite). The WebAssembly kernels
+ * read both bounds as f32, so float32 data must come with f32-representable bounds (the clip op
+ * rounds them with Math.fround), or the two backends could disagree on a value next to a bound.
+ */
+export interface ClipParams extends ElementwiseParams {
+  min: number;
+  max: number;
+}
+
 /** Dropout of `size` values: each is kept with probability 1 - rate and then scaled by 1 / (1 - rate). */
 export interface DropoutParams extends ElementwiseParams {
   /** In [0, 1). */

@@ -12,6 +12,7 @@ import type {
   BatchNormGradParams,
   CopyColumnsParams,
   ClipGradientParams,
+  ClipParams,
   Conv2DParams,
   DropoutParams,
   ElementwiseParams,
@@ -56,11 +57,14 @@ export interface KernelSignatures {
   GeluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
   Silu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
   SiluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
+  Clip(input: FloatArray, output: FloatArray, params: ClipParams): void;
+  ClipGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ClipParams): void;
   Softmax(logits: FloatArray, output: FloatArray, params: RowsParams): void;
   SoftmaxGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: RowsParams): void;
   SoftmaxCrossEntropy(logits: FloatArray, targets: FloatArray, probabilities: FloatArray, losses: FloatArray, params: SoftmaxCrossEntropyParams): void;
   SoftmaxCrossEntropyGrad(probabilities: FloatArray, targets: FloatArray, dLogits: FloatArray, params: SoftmaxCrossEntropyGradParams): void;
   Add(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  Multiply(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
   Dropout(input: FloatArray, output: FloatArray, params: DropoutParams): void;
   CopyColumns(source: FloatArray, destination: FloatArray, params: CopyColumnsParams): void;
   BatchNormStats(input: FloatArray, mean: FloatArray, variance: FloatArray, params: RowsParams): void;

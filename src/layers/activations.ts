@@ -1,11 +1,12 @@
 // Activation layers: ReLU (the default in CNNs), and sigmoid and tanh, which saturate and so show the
 // vanishing-gradient problem that ReLU avoids; leaky ReLU and ELU, which keep a gradient for negative
-// inputs; GELU and SiLU, smooth ReLU-like curves from transformers and EfficientNet.
+// inputs; GELU and SiLU, smooth ReLU-like curves from transformers and EfficientNet; Clip, which
+// bounds values (ReLU6 of MobileNet, Hardtanh).
 
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { elu, gelu, leakyRelu, relu, sigmoid, silu, tanh } from '../ops/activations.js';
-import { checkFiniteNumber } from '../ops/checks.js';
+import { clip, elu, gelu, leakyRelu, relu, sigmoid, silu, tanh } from '../ops/activations.js';
+import { checkBounds, checkFiniteNumber } from '../ops/checks.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
 
 abstract class ActivationLayer extends Layer {
@@ -117,5 +118,45 @@ export class SiLU extends ActivationLayer {
   readonly className = 'SiLU';
   call(input: Tensor): Tensor {
     return silu(input);
+  }
+}
+
+export interface ClipOptions extends LayerOptions {
+  /** Lower bound; default -Infinity (none). */
+  min?: number;
+  /** Upper bound; default Infinity (none). */
+  max?: number;
+}
+
+/**
+ * Each value clamped to [min, max]; either bound may be left out (unbounded). The gradient is 0 at the
+ * bounds and outside them (see the clip op). Throws ValueError for a NaN bound or min > max.
+ * Configs (and so model files) leave out an infinite bound, which JSON cannot hold.
+ *
+ * @example
+ * new Clip({ min: 0, max: 6 }); // ReLU6, as in MobileNet
+ * new Clip({ min: -1, max: 1 }); // PyTorch's Hardtanh
+ */
+export class Clip extends ActivationLayer {
+  readonly className = 'Clip';
+  readonly min: number;
+  readonly max: number;
+
+  constructor(options: ClipOptions = {}) {
+    super(options);
+    this.min = options.min ?? -Infinity;
+    this.max = options.max ?? Infinity;
+    checkBounds(this.min, this.max, 'Clip');
+  }
+
+  call(input: Tensor): Tensor {
+    return clip(input, this.min, this.max);
+  }
+
+  override getConfig(): LayerConfig {
+    const config: LayerConfig = { name: this.name };
+    if (Number.isFinite(this.min)) config.min = this.min;
+    if (Number.isFinite(this.max)) config.max = this.max;
+    return config;
   }
 }

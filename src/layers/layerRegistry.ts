@@ -2,7 +2,7 @@
 // make it again from its config.
 
 import { ValueError } from '../core/errors.js';
-import { ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh, type ELUOptions, type LeakyReLUOptions } from './activations.js';
+import { Clip, ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh, type ClipOptions, type ELUOptions, type LeakyReLUOptions } from './activations.js';
 import { AvgPool2D, type AvgPool2DOptions } from './avgPool2d.js';
 import { BatchNormalization, type BatchNormalizationOptions } from './batchNormalization.js';
 import { Conv2D, type Conv2DOptions } from './conv2d.js';
@@ -13,7 +13,7 @@ import { GlobalAveragePooling2D } from './globalAveragePooling2d.js';
 import { Input, type InputOptions } from './input.js';
 import type { Layer, LayerConfig } from './layer.js';
 import { MaxPool2D, type MaxPool2DOptions } from './maxPool2d.js';
-import { Add, Concatenate } from './merge.js';
+import { Add, Concatenate, Multiply } from './merge.js';
 import { Softmax } from './softmax.js';
 import { ZeroPadding2D, type ZeroPadding2DOptions } from './zeroPadding2d.js';
 
@@ -33,12 +33,14 @@ const factories = new Map<string, LayerFactory>([
   ['ELU', (config) => new ELU(config as ELUOptions)],
   ['GELU', (config) => new GELU(config)],
   ['SiLU', (config) => new SiLU(config)],
+  ['Clip', (config) => new Clip(config as ClipOptions)],
   ['AvgPool2D', (config) => new AvgPool2D(config as AvgPool2DOptions)],
   ['GlobalAveragePooling2D', (config) => new GlobalAveragePooling2D(config)],
   ['ZeroPadding2D', (config) => new ZeroPadding2D(config as ZeroPadding2DOptions)],
   ['Dropout', (config) => new Dropout(config as unknown as DropoutOptions)],
   ['BatchNormalization', (config) => new BatchNormalization(config as BatchNormalizationOptions)],
   ['Add', (config) => new Add(config)],
+  ['Multiply', (config) => new Multiply(config)],
   ['Concatenate', (config) => new Concatenate(config)],
 ]);
 

@@ -1,10 +1,12 @@
 // Merge layers join branches of a graph model: Add sums tensors of one shape (the residual
-// connection of ResNets), Concatenate joins them along the channels (Inception, DenseNet).
+// connection of ResNets), Multiply takes their product (gates: x * sigmoid(g), attention masks),
+// Concatenate joins them along the channels (Inception, DenseNet). No broadcasting: a per-channel
+// gate (squeeze-and-excitation) must first have the shape of the map it gates.
 
 import { ShapeError } from '../core/errors.js';
 import { formatShape, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { add, concatenate } from '../ops/shapeOps.js';
+import { add, concatenate, multiply } from '../ops/shapeOps.js';
 import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
 
 abstract class MergeLayer extends Layer {
@@ -45,6 +47,16 @@ abstract class MergeLayer extends Layer {
   }
 }
 
+/** The one shape of inputs merged value by value; a ShapeError naming the layer and every shape otherwise. */
+function commonShape(label: string, inputShapes: readonly Shape[], verb: string): Shape {
+  const first = inputShapes[0]!;
+  const other = inputShapes.find((shape) => !shapesEqual(shape, first));
+  if (other !== undefined) {
+    throw new ShapeError(`${label}: inputs must have one shape to be ${verb}, got ${inputShapes.map(formatShape).join(' and ')}`);
+  }
+  return first;
+}
+
 /**
  * The elementwise sum of its inputs, which must have one shape.
  *
@@ -55,16 +67,35 @@ export class Add extends MergeLayer {
   readonly className = 'Add';
 
   protected mergedShape(inputShapes: readonly Shape[]): Shape {
-    const first = inputShapes[0]!;
-    const other = inputShapes.find((shape) => !shapesEqual(shape, first));
-    if (other !== undefined) {
-      throw new ShapeError(`${this.label()}: inputs must have one shape to be added, got ${inputShapes.map(formatShape).join(' and ')}`);
-    }
-    return first;
+    return commonShape(this.label(), inputShapes, 'added');
   }
 
   override callWith(inputs: readonly Tensor[], _context: CallContext): Tensor {
     return inputs.slice(1).reduce((sum, input) => add(sum, input), inputs[0]!);
+  }
+
+  override multiplyAdds(inputShape: Shape): number {
+    return sizeOf(inputShape);
+  }
+}
+
+/**
+ * The elementwise product of its inputs, which must have one shape (Keras's Multiply). Throws
+ * ShapeError naming the layer and the shapes when they differ.
+ *
+ * @example
+ * const gate = new Sigmoid().apply(new Conv2D({ filters: 16, kernelSize: 1 }).apply(x));
+ * const gated = new Multiply().apply([x, gate]); // x: [h, w, 16]
+ */
+export class Multiply extends MergeLayer {
+  readonly className = 'Multiply';
+
+  protected mergedShape(inputShapes: readonly Shape[]): Shape {
+    return commonShape(this.label(), inputShapes, 'multiplied');
+  }
+
+  override callWith(inputs: readonly Tensor[], _context: CallContext): Tensor {
+    return inputs.slice(1).reduce((product, input) => multiply(product, input), inputs[0]!);
   }
 
   override multiplyAdds(inputShape: Shape): number {

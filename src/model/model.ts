@@ -17,6 +17,7 @@ import type { Layer, SymbolicTensor } from '../layers/layer.js';
 import { Softmax } from '../layers/softmax.js';
 import { softmaxCrossEntropy } from '../ops/softmax.js';
 import { Adam } from '../optim/adam.js';
+import type { SaveOptions } from '../io/modelFormat.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../optim/schedules.js';
 import { argmaxRow, checkLabels, classOf, gatherExamples, gatherTargets, type Labels } from './batching.js';
@@ -91,6 +92,14 @@ export interface Evaluation {
   accuracy: number;
   /** The class probabilities [examples, classes], when evaluate was asked to keep them. */
   probabilities?: Tensor;
+}
+
+/** Writes a model folder: installed by the Node entry point (src/index.ts), so this module stays free of node:fs. */
+let folderSaver: ((model: Model, directory: string, options: SaveOptions) => void) | null = null;
+
+/** Installs what model.save calls (the Node entry point passes saveModel). */
+export function setModelSaver(saver: (model: Model, directory: string, options: SaveOptions) => void): void {
+  folderSaver = saver;
 }
 
 /** One layer of a model and the layers its inputs come from (indices into Model.nodes, all earlier). */
@@ -200,6 +209,19 @@ export class Model {
   /** The summary as a printable table. */
   summary(): string {
     return formatSummary(this.summaryData());
+  }
+
+  /**
+   * Saves the model as a folder: model.json (topology, layer configs, class names, training facts)
+   * and weights.safetensors, each written atomically. Node only (it writes files); in a browser,
+   * serializeModel gives the two files' contents. Load it again with loadModel(directory).
+   *
+   * @example
+   * model.save('runs/digits', { classNames: MNIST_CLASS_NAMES });
+   */
+  save(directory: string, options: SaveOptions = {}): void {
+    if (folderSaver === null) throw new ValueError('model.save writes files, which only the Node entry point can do; in a browser, serializeModel(model) gives the files\' contents');
+    folderSaver(this, directory, options);
   }
 
   /**

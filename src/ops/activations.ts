@@ -1,11 +1,12 @@
-// Elementwise activation ops and their gradients: ReLU, sigmoid, tanh, leaky ReLU, ELU, GELU, SiLU.
+// Elementwise activation ops and their gradients: ReLU, sigmoid, tanh, leaky ReLU, ELU, GELU, SiLU
+// and clip.
 
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
-import type { AlphaActivationParams } from '../kernels/params.js';
+import type { AlphaActivationParams, ClipParams } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
-import { checkFiniteNumber } from './checks.js';
+import { checkBounds, checkFiniteNumber } from './checks.js';
 
 type ActivationId = 'Relu' | 'Sigmoid' | 'Tanh' | 'Gelu' | 'Silu';
 
@@ -82,6 +83,27 @@ export function silu(input: Tensor): Tensor {
 }
 
 /**
+ * Each value clamped to [min, max], elementwise: ReLU6 is clip(x, 0, 6), PyTorch's Hardtanh
+ * clip(x, -1, 1). Either bound may be infinite (-Infinity or Infinity for none); NaN stays NaN. On
+ * float32 tensors the bounds are first rounded to float32, so every backend compares the same
+ * numbers. The gradient is dOut strictly inside (min, max) and 0 at and beyond the bounds
+ * (kernels/js/activations.ts). Throws ValueError for a NaN bound, min = Infinity, max = -Infinity or
+ * min > max.
+ *
+ * @example
+ * clip(Tensor.fromArray([-3, 2, 9], [3]), 0, 6); // [0, 2, 6]
+ */
+export function clip(input: Tensor, min: number, max: number): Tensor {
+  checkBounds(min, max, 'clip');
+  const isFloat32 = input.dtype === 'float32';
+  const params: ClipParams = { size: input.size, min: isFloat32 ? Math.fround(min) : min, max: isFloat32 ? Math.fround(max) : max };
+  const output = allocateTensor(input.shape, input.dtype);
+  getKernel('Clip')(input.data, output.data, params);
+  record<ClipParams>({ id: 'Clip', inputs: [input], output, saved: params });
+  return output;
+}
+
+/**
  * The gradient of an activation given dOut and the tensor its derivative is written in: the forward
  * input for ReLU, GELU and SiLU, the forward output for sigmoid and tanh (see kernels/js/activations.ts).
  */
@@ -95,5 +117,12 @@ export function activationGrad(id: 'ReluGrad' | 'SigmoidGrad' | 'TanhGrad' | 'Ge
 export function alphaActivationGrad(id: 'LeakyReluGrad' | 'EluGrad', dOut: Tensor, input: Tensor, params: AlphaActivationParams): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
   getKernel(id)(dOut.data, input.data, dInput.data, params);
+  return dInput;
+}
+
+/** The gradient of clip from dOut, the forward input and the forward params (the bounds). */
+export function clipGrad(dOut: Tensor, input: Tensor, params: ClipParams): Tensor {
+  const dInput = allocateTensor(dOut.shape, dOut.dtype);
+  getKernel('ClipGrad')(dOut.data, input.data, dInput.data, params);
   return dInput;
 }

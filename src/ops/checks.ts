@@ -31,3 +31,13 @@ export function checkPositiveInteger(value: number, what: string): void {
 export function checkFiniteNumber(value: number, what: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValueError(`${what} must be a finite number, got ${value}`);
 }
+
+/**
+ * Checks the interval [min, max] of a clip: min a number below Infinity, max one above -Infinity
+ * (either side may be unbounded), neither NaN, and min <= max.
+ */
+export function checkBounds(min: number, max: number, what: string): void {
+  if (typeof min !== 'number' || Number.isNaN(min) || min === Infinity) throw new ValueError(`${what}: min must be a finite number or -Infinity, got ${min}`);
+  if (typeof max !== 'number' || Number.isNaN(max) || max === -Infinity) throw new ValueError(`${what}: max must be a finite number or Infinity, got ${max}`);
+  if (min > max) throw new ValueError(`${what}: min ${min} is greater than max ${max}`);
+}

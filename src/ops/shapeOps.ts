@@ -1,4 +1,4 @@
-// View and arithmetic ops with no layout maths: reshape (a view) and elementwise add.
+// View and arithmetic ops with no layout maths: reshape (a view), elementwise add and multiply.
 
 import { ShapeError } from '../core/errors.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
@@ -25,6 +25,22 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const output = allocateTensor(a.shape, a.dtype);
   getKernel('Add')(a.data, b.data, output.data, { size: a.size });
   record({ id: 'Add', inputs: [a, b], output, saved: null });
+  return output;
+}
+
+/**
+ * Elementwise product of two tensors of the same shape (no broadcasting). Throws ShapeError when the
+ * shapes differ and ValueError when the dtypes do.
+ *
+ * @example
+ * multiply(x, sigmoid(x)); // SiLU written out: a gate on x
+ */
+export function multiply(a: Tensor, b: Tensor): Tensor {
+  checkSameShape('multiply', a, b);
+  checkSameDtype('multiply', a, b);
+  const output = allocateTensor(a.shape, a.dtype);
+  getKernel('Multiply')(a.data, b.data, output.data, { size: a.size });
+  record({ id: 'Multiply', inputs: [a, b], output, saved: null });
   return output;
 }
 

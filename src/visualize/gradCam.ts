@@ -13,7 +13,7 @@ import { Softmax } from '../layers/softmax.js';
 import type { Model } from '../model/model.js';
 import { heatMap } from './colorMaps.js';
 
-const ACTIVATIONS = new Set(['ReLU', 'Sigmoid', 'Tanh', 'LeakyReLU', 'ELU', 'GELU', 'SiLU']);
+const ACTIVATIONS = new Set(['ReLU', 'Sigmoid', 'Tanh', 'LeakyReLU', 'ELU', 'GELU', 'SiLU', 'Clip']);
 
 export interface GradCamOptions {
   /** The class to explain; default the predicted one. */

@@ -54,6 +54,21 @@ export function awayFromZeroTensor(random: Random, shape: readonly number[], mar
   return tensor;
 }
 
+/**
+ * Values uniform in [low, high) but none within `margin` of any of `points` (the bounds of a clip,
+ * where the derivative jumps and central differences straddling a bound are wrong).
+ */
+export function awayFromPointsTensor(random: Random, shape: readonly number[], points: readonly number[], low = -1, high = 1, margin = 0.05): Tensor {
+  const tensor = Tensor.zeros(shape, 'float64');
+  for (let index = 0; index < tensor.size; index++) {
+    let value: number;
+    do value = low + (high - low) * random.uniform();
+    while (points.some((point) => Math.abs(value - point) < margin));
+    tensor.data[index] = value;
+  }
+  return tensor;
+}
+
 /** Distinct values (a shuffled permutation scaled into [-1, 1)), so max pooling has no ties. */
 export function distinctTensor(random: Random, shape: readonly number[]): Tensor {
   const tensor = Tensor.zeros(shape, 'float64');

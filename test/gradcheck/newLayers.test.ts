@@ -1,13 +1,16 @@
 // Numerical gradient checks (float64 central differences, test/gradcheck/gradcheck.ts) of the backward
-// rules of leaky ReLU, ELU, GELU, SiLU, average pooling, global average pooling, zero padding and
-// dropout: as ops over odd sizes, strides and paddings with batch 1 and more, then through the Layer
-// classes, then in one whole tiny network. Each check bounds |a - n| / max(1e-8, |a| + |n|) by
-// RELATIVE_TOLERANCE (or |a - n| by 1e-9, see gradcheck.ts).
+// rules of leaky ReLU, ELU, GELU, SiLU, clip, multiply, average pooling, global average pooling, zero
+// padding and dropout: as ops over odd sizes, strides and paddings with batch 1 and more, then through
+// the Layer classes, then in whole tiny networks (a chain, and a graph with Multiply of 2 and 3
+// inputs). Each check bounds |a - n| / max(1e-8, |a| + |n|) by RELATIVE_TOLERANCE (or |a - n| by
+// 1e-9, see gradcheck.ts).
 
 import { describe, test } from 'node:test';
 import {
   AvgPool2D,
   avgPool2d,
+  clip,
+  Clip,
   Conv2D,
   Dense,
   dropout,
@@ -22,8 +25,13 @@ import {
   type Layer,
   leakyRelu,
   LeakyReLU,
+  Model,
+  multiply,
+  Multiply,
   Random,
   Sequential,
+  Sigmoid,
+  sigmoid,
   silu,
   SiLU,
   Softmax,
@@ -33,7 +41,7 @@ import {
   ZeroPadding2D,
   type ZeroPadding,
 } from '../../src/index.js';
-import { awayFromZeroTensor, gradcheck, POOL_CASES, poolCaseLabel, poolOptions, uniformTensor } from './gradcheck.js';
+import { awayFromPointsTensor, awayFromZeroTensor, gradcheck, POOL_CASES, poolCaseLabel, poolOptions, uniformTensor } from './gradcheck.js';
 
 const RELATIVE_TOLERANCE = 1e-6;
 
@@ -62,6 +70,30 @@ describe('activation gradients match central differences', () => {
   test('silu on [2, 5, 5, 3] in [-8, 8] (both branches of the stable sigmoid)', () => {
     const random = new Random(603);
     gradcheck(([x]) => silu(x!), [uniformTensor(random, [2, 5, 5, 3], -8, 8)], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'silu' });
+  });
+});
+
+describe('clip and multiply gradients match central differences', () => {
+  // The derivative of clip jumps at each bound: inputs stay 0.05 away from them, and the bounds lie
+  // inside the data's range, so some values are clipped (gradient 0) and some pass (gradient dOut).
+  test('clip to [-0.4, 0.5] on [1, 5, 3, 2] and [4, 3, 7]; one-sided bounds on [3, 5, 4]', () => {
+    const random = new Random(604);
+    const bounds = [-0.4, 0.5];
+    gradcheck(([x]) => clip(x!, -0.4, 0.5), [awayFromPointsTensor(random, [1, 5, 3, 2], bounds)], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'clip batch 1' });
+    gradcheck(([x]) => clip(x!, -0.4, 0.5), [awayFromPointsTensor(random, [4, 3, 7], bounds)], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'clip [4, 3, 7]' });
+    const input = awayFromPointsTensor(random, [3, 5, 4], [0, 0.3]);
+    gradcheck(([x]) => clip(x!, -Infinity, 0.3), [input], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'clip max only' });
+    gradcheck(([x]) => clip(x!, 0, Infinity), [input], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'clip min only (ReLU)' });
+  });
+
+  test('multiply of two tensors on [2, 4, 3, 5]; x * x and x * sigmoid(x) (one tensor used twice) on [1, 7, 3]', () => {
+    const random = new Random(605);
+    const a = uniformTensor(random, [2, 4, 3, 5], -2, 2);
+    const b = uniformTensor(random, [2, 4, 3, 5], -2, 2);
+    gradcheck(([x, y]) => multiply(x!, y!), [a, b], { names: ['a', 'b'], maxRelativeError: RELATIVE_TOLERANCE, label: 'multiply' });
+    const x = uniformTensor(random, [1, 7, 3], -3, 3);
+    gradcheck(([input]) => multiply(input!, input!), [x], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'x * x' });
+    gradcheck(([input]) => multiply(input!, sigmoid(input!)), [x], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'x * sigmoid(x)' });
   });
 });
 
@@ -129,6 +161,12 @@ describe('new Layer classes: input gradients match central differences', () => {
     checkLayer(buildLayer(new SiLU(), [4, 3, 2], random), uniformTensor(random, [2, 4, 3, 2], -4, 4), 'SiLU');
   });
 
+  test('Clip ReLU6-like (min -0.5, max 0.6) and max only on 4x3x2 (batch 2)', () => {
+    const random = new Random(753);
+    checkLayer(buildLayer(new Clip({ min: -0.5, max: 0.6 }), [4, 3, 2], random), awayFromPointsTensor(random, [2, 4, 3, 2], [-0.5, 0.6]), 'Clip');
+    checkLayer(buildLayer(new Clip({ max: 0.2 }), [4, 3, 2], random), awayFromPointsTensor(random, [2, 4, 3, 2], [0.2]), 'Clip max only');
+  });
+
   test('AvgPool2D pool 2, and pool 3 stride 2 same; GlobalAveragePooling2D', () => {
     const random = new Random(751);
     checkLayer(buildLayer(new AvgPool2D(), [6, 6, 2], random), uniformTensor(random, [2, 6, 6, 2]), 'AvgPool2D pool 2');
@@ -175,5 +213,38 @@ describe('a whole tiny float64 network with the new layers: fused loss gradient 
     gradcheck(() => softmaxCrossEntropy(model.forward(x, { end: model.layers.length - 1 }), targets).loss, named.map((weight) => weight.tensor), {
       names: named.map((weight) => weight.name), maxRelativeError: RELATIVE_TOLERANCE, seed: 21, label: 'network with new layers',
     });
+  });
+});
+
+describe('a float64 graph with Multiply of 2 and 3 inputs: gradients of every weight and of the input', () => {
+  // x -> Conv2D 3x3 (4) = a; gate = Sigmoid(Conv2D 1x1 (4) of x); gated = Multiply [a, gate];
+  // b = Clip [-0.3, 0.4] (Conv2D 1x1 (4) of gated); Multiply [gated, b, a] -> GAP -> Dense 3 -> Softmax.
+  function gatedNetwork(): Model {
+    const input = new Input({ shape: [6, 5, 3] });
+    const a = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
+    const gate = new Sigmoid().apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(input.output));
+    const gated = new Multiply().apply([a, gate]);
+    const b = new Clip({ min: -0.3, max: 0.4 }).apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(gated));
+    const product = new Multiply().apply([gated, b, a]);
+    const output = new Softmax().apply(new Dense({ units: 3 }).apply(new GlobalAveragePooling2D().apply(product)));
+    return new Model({ inputs: input.output, outputs: output }, { seed: 31, dtype: 'float64' });
+  }
+
+  test('Multiply [a, sigmoid gate] and Multiply [gated, clip(b), a], with the fused loss', () => {
+    const model = gatedNetwork();
+    const random = new Random(32);
+    for (const { name, tensor } of model.namedWeights()) {
+      if (name.endsWith('/bias')) for (let index = 0; index < tensor.size; index++) tensor.data[index] = 0.2 * (random.uniform() - 0.5);
+    }
+    const batch = 2;
+    const x = uniformTensor(random, [batch, 6, 5, 3]);
+    const targets = Tensor.zeros([batch, 3], 'float64');
+    for (let row = 0; row < batch; row++) targets.data[row * 3 + row] = 1;
+    const loss = (input: Tensor) => softmaxCrossEntropy(model.forward(input, { end: model.logitsEnd() }), targets).loss;
+    const named = model.namedWeights();
+    gradcheck(() => loss(x), named.map((weight) => weight.tensor), {
+      names: named.map((weight) => weight.name), maxRelativeError: RELATIVE_TOLERANCE, seed: 31, label: 'gated network weights',
+    });
+    gradcheck(([input]) => loss(input!), [x], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, seed: 32, label: 'gated network input' });
   });
 });

@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
   Add, AvgPool2D, BatchNormalization, Concatenate, Conv2D, ConvNetError, decodeNpy, Dense, Dropout, ELU, encodeNpy, Flatten, GELU, GlobalAveragePooling2D,
-  importOnnx, Input, LeakyReLU, MaxPool2D, Model, parseModel, Random, ReLU, serializeModel, Sigmoid, SiLU, Softmax, Tanh, ZeroPadding2D,
+  exportOnnx, importOnnx, Input, LeakyReLU, MaxPool2D, Model, parseModel, Random, ReLU, serializeModel, Sigmoid, SiLU, Softmax, Tanh, ZeroPadding2D,
 } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
 
-/** Largest time one case may take, and the most memory in ArrayBuffers the whole run may hold. */
+/** Largest time one case may take, and the most memory the whole run may hold: in ArrayBuffers, on the JS heap. */
 const CASE_MILLISECONDS = 1000;
 const ARRAY_BUFFER_LIMIT = 512 * 1024 * 1024;
+const HEAP_LIMIT = 1024 * 1024 * 1024;
 
 function check(label: string, run: () => unknown): void {
   const started = performance.now();
@@ -25,7 +26,9 @@ function check(label: string, run: () => unknown): void {
   }
   const elapsed = performance.now() - started;
   assert.ok(elapsed < CASE_MILLISECONDS, `${label}: took ${elapsed.toFixed(0)} ms`);
-  assert.ok(process.memoryUsage().arrayBuffers < ARRAY_BUFFER_LIMIT, `${label}: ${process.memoryUsage().arrayBuffers} bytes in ArrayBuffers`);
+  const memory = process.memoryUsage();
+  assert.ok(memory.arrayBuffers < ARRAY_BUFFER_LIMIT, `${label}: ${memory.arrayBuffers} bytes in ArrayBuffers`);
+  assert.ok(memory.heapUsed < HEAP_LIMIT, `${label}: ${memory.heapUsed} bytes on the heap`);
 }
 
 /** Byte-level damage: flips, overwrites with extreme values, truncation, insertion, duplication. */
@@ -131,10 +134,13 @@ describe('fuzzed files raise typed errors, never crash, hang or allocate without
     }
   });
 
-  test('2,000 mutations of ONNX files (one exported by PyTorch, one by ConvNet.ts)', () => {
+  test('3,000 mutations of ONNX files (four exported by PyTorch, one by ConvNet.ts)', () => {
     const random = new Random(104);
-    const files = [readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', 'branches.onnx')), readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', 'plain.onnx'))];
-    for (let index = 0; index < 2000; index++) {
+    const files = [
+      ...['plain', 'branches', 'gates', 'keras-style'].map((name) => readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', `${name}.onnx`))),
+      exportOnnx(model),
+    ];
+    for (let index = 0; index < 3000; index++) {
       const damaged = mutateBytes(files[index % files.length]!, random);
       check(`onnx case ${index}`, () => importOnnx(damaged, 'fuzz.onnx'));
     }

@@ -14,6 +14,7 @@ import {
   digitsCnn,
   encodeSafetensors,
   loadModel,
+  MNIST_CLASS_NAMES,
   saveModel,
 } from '../../src/index.js';
 
@@ -93,6 +94,17 @@ describe('model directories', () => {
     });
     const input = randomTensor([2, 28, 28, 1], 9);
     assert.deepEqual(Array.from(loaded.predict(input).data), Array.from(model.predict(input).data));
+  });
+
+  test('model.save writes the same folder as saveModel, and loadModel reads it back', () => {
+    const model = digitsCnn({ seed: 8 });
+    const viaMethod = join(scratch, 'method');
+    const viaFunction = join(scratch, 'function');
+    model.save(viaMethod, { classNames: MNIST_CLASS_NAMES });
+    saveModel(model, viaFunction, { classNames: MNIST_CLASS_NAMES });
+    for (const file of ['model.json', 'weights.safetensors']) assert.deepEqual(readFileSync(join(viaMethod, file)), readFileSync(join(viaFunction, file)), file);
+    const input = randomTensor([2, 28, 28, 1], 10);
+    assert.deepEqual(Array.from(loadModel(viaMethod).model.predict(input).data), Array.from(model.predict(input).data));
   });
 
   test('bad manifests name the file and the field', () => {

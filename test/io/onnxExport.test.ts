@@ -4,11 +4,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
+import onnxProto from 'onnx-proto';
 import {
-  Add, AvgPool2D, BatchNormalization, Concatenate, Conv2D, Dense, Dropout, ELU, exportOnnx, Flatten, GELU, GlobalAveragePooling2D,
-  Input, LeakyReLU, MaxPool2D, Model, PRESETS, Random, ReLU, Sequential, Sigmoid, SiLU, Softmax, Tanh, Tensor, toChannelsFirst, ValueError, ZeroPadding2D,
-  type Layer,
+  Add, AvgPool2D, BatchNormalization, Clip, Concatenate, Conv2D, Dense, Dropout, ELU, exportOnnx, Flatten, GELU, GlobalAveragePooling2D,
+  Input, LeakyReLU, MaxPool2D, Model, Multiply, PRESETS, Random, ReLU, Sequential, Sigmoid, SiLU, Softmax, Tanh, Tensor, toChannelsFirst,
+  ValueError, ZeroPadding2D, type Layer,
 } from '../../src/index.js';
+
+const { onnx } = onnxProto;
 
 async function compare(model: Model, label: string, batch = 3): Promise<void> {
   const random = new Random(17);
@@ -61,6 +64,11 @@ describe('ONNX export runs in onnxruntime-node with the same outputs', () => {
       new Conv2D({ filters: 4, kernelSize: 1 }), new GELU(), new Conv2D({ filters: 4, kernelSize: 1 }), new SiLU(), new Flatten(), new Dense({ units: 6 }),
       new BatchNormalization(), new Tanh(), new Dropout({ rate: 0.5 }), new Dense({ units: 5 }), new Sigmoid(), new Dense({ units: 3 }), new Softmax(),
     ]],
+    ['Clip with both bounds (ReLU6, Hardtanh-like), with one and with none, on maps and vectors', [8, 8, 3], [
+      new Conv2D({ filters: 4, kernelSize: 3 }), new Clip({ min: -0.2, max: 0.3 }), new Conv2D({ filters: 4, kernelSize: 3 }), new Clip({ max: 0.1 }),
+      new Conv2D({ filters: 4, kernelSize: 1 }), new Clip({ min: -0.05 }), new Flatten(), new Dense({ units: 6 }), new Clip(),
+      new Dense({ units: 5 }), new Clip({ min: 0, max: 6 }), new Dense({ units: 3 }), new Softmax(),
+    ]],
     ['vectors only', [7], [new Dense({ units: 5 }), new ReLU(), new Dense({ units: 2 }), new Softmax()]],
   ];
   for (const [label, shape, layers] of chains) {
@@ -82,6 +90,30 @@ describe('ONNX export runs in onnxruntime-node with the same outputs', () => {
     const right = new Dense({ units: 3 }).apply(new Flatten().apply(new MaxPool2D().apply(joined)));
     const output = new Softmax().apply(new Dense({ units: 4 }).apply(new Concatenate().apply([left, right])));
     await compare(new Model({ inputs: input.output, outputs: output }, { seed: 6 }), 'graph');
+  });
+
+  test('a graph with Multiply (two and three inputs: a sigmoid gate, then a chain of Mul) on maps and on vectors', async () => {
+    const input = new Input({ shape: [7, 6, 3] });
+    const features = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
+    const gate = new Sigmoid().apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(input.output));
+    const gated = new Multiply().apply([features, gate]);
+    const third = new Clip({ min: -0.5, max: 0.5 }).apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(gated));
+    const product = new Multiply().apply([gated, third, features]);
+    const vector = new GlobalAveragePooling2D().apply(product);
+    const scaled = new Multiply().apply([vector, new Tanh().apply(new Dense({ units: 4 }).apply(vector))]);
+    const output = new Softmax().apply(new Dense({ units: 3 }).apply(scaled));
+    const model = new Model({ inputs: input.output, outputs: output }, { seed: 8 });
+    await compare(model, 'multiply graph');
+    const nodes = onnx.ModelProto.decode(exportOnnx(model)).graph!.node!;
+    assert.equal(nodes.filter((node) => node.opType === 'Mul').length, 1 + 2 + 1, 'one Mul per pair of factors');
+    const clip = nodes.find((node) => node.opType === 'Clip')!;
+    assert.equal(clip.input!.length, 3, 'Clip reads its input, min and max');
+  });
+
+  test('an infinite Clip bound is left out of the node: an empty name, or none at the end', () => {
+    const model = new Sequential([new Input({ shape: [3] }), new Clip({ max: 1 }), new Clip({ min: -1 }), new Clip()]);
+    const nodes = onnx.ModelProto.decode(exportOnnx(model)).graph!.node!;
+    assert.deepEqual(nodes.map((node) => node.input!.map((name) => name.replace(/^clip_\d+\//, ''))), [['input', '', 'max'], ['clip_1', 'min'], ['clip_2']]);
   });
 
   test('a layer without an export is named', () => {

@@ -1,11 +1,14 @@
-// Hand-worked and known values of the reference kernels of leaky ReLU, ELU, GELU and SiLU and of erf,
-// in float64. Expected numbers come from mpmath at 30 digits (erf, erfc, Phi, exp, expm1), written
+// Hand-worked and known values of the reference kernels of leaky ReLU, ELU, GELU, SiLU and clip and of
+// erf, in float64. Expected numbers come from mpmath at 30 digits (erf, erfc, Phi, exp, expm1), written
 // beside each case; piecewise-linear cases are exact (tolerance 0).
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { elu, gelu, leakyRelu, silu, Tensor, ValueError } from '../../src/index.js';
-import { elu as eluKernel, eluGrad, gelu as geluKernel, geluGrad, leakyRelu as leakyReluKernel, leakyReluGrad, silu as siluKernel, siluGrad } from '../../src/kernels/js/activations.js';
+import { clip, elu, gelu, GradientTape, leakyRelu, relu, silu, Tensor, ValueError } from '../../src/index.js';
+import {
+  clip as clipKernel, clipGrad, elu as eluKernel, eluGrad, gelu as geluKernel, geluGrad, leakyRelu as leakyReluKernel, leakyReluGrad,
+  silu as siluKernel, siluGrad,
+} from '../../src/kernels/js/activations.js';
 import { erf, erfc, normalCdf } from '../../src/kernels/js/erf.js';
 import { assertClose } from '../helpers.js';
 
@@ -110,5 +113,63 @@ describe('Silu and SiluGrad reference kernels, against mpmath', () => {
 
   test('SiluGrad = s(x) (1 + x (1 - s(x))): 0.5 at 0, 0.9276705118714867 at 1, 0.0723294881285133 at -1, -3.9e-8 at -20', () => {
     assertClose(backward(siluGrad, [1, 1, 1, 1], [0, 1, -1, -20]), [0.5, 0.92767051187148673, 0.072329488128513268, -3.9161918660646783e-8], FLOAT64, 'silu grad');
+  });
+});
+
+describe('Clip and ClipGrad reference kernels, by hand', () => {
+  const clipped = (values: number[], min: number, max: number) => {
+    const output = new Float64Array(values.length);
+    clipKernel(f64(values), output, { size: values.length, min, max });
+    return output;
+  };
+  const clipGradient = (dOut: number[], values: number[], min: number, max: number) => {
+    const dInput = new Float64Array(values.length);
+    clipGrad(f64(dOut), f64(values), dInput, { size: values.length, min, max });
+    return dInput;
+  };
+
+  test('ReLU6 (min 0, max 6) and Hardtanh (min -1, max 1); one-sided and unbounded; NaN stays NaN', () => {
+    assertClose(clipped([-3, -0.5, 0, 2.5, 6, 9], 0, 6), [0, 0, 0, 2.5, 6, 6], EXACT, 'relu6');
+    assertClose(clipped([-3, -1, 0.25, 1, 1.5], -1, 1), [-1, -1, 0.25, 1, 1], EXACT, 'hardtanh');
+    assertClose(clipped([-1e300, 5, 1e300], -Infinity, 2), [-1e300, 2, 2], EXACT, 'max only');
+    assert.deepEqual(Array.from(clipped([-Infinity, 3, Infinity], -Infinity, Infinity)), [-Infinity, 3, Infinity], 'unbounded');
+    assertClose(clipped([-2, 0.5, 7], 0.5, 0.5), [0.5, 0.5, 0.5], EXACT, 'min = max');
+    assert.ok(Number.isNaN(clipped([Number.NaN], 0, 6)[0]!));
+  });
+
+  test('ClipGrad: dOut strictly inside (min, max), 0 at both bounds, outside them and for NaN', () => {
+    assertClose(clipGradient([1, 2, 3, 4, 5, 6, 7], [-1, 0, 1e-300, 3, 6 - 1e-12, 6, 8], 0, 6), [0, 0, 3, 4, 5, 0, 0], EXACT, 'relu6 grad');
+    assertClose(clipGradient([1, 2, 3], [-1e300, 5, Number.NaN], -Infinity, Infinity), [1, 2, 0], EXACT, 'unbounded grad');
+    assertClose(clipGradient([1, 2], [0.5, 0.5], 0.5, 0.5), [0, 0], EXACT, 'min = max grad');
+  });
+
+  test('clip with min 0 and no max is ReLU, forward and backward, even at 0', () => {
+    const x = Tensor.fromArray([-2, -0.5, 0, 0.5, 3], [5], 'float64');
+    const dOut = Tensor.fromArray([1, 2, 3, 4, 5], [5], 'float64');
+    const gradientOf = (f: (input: Tensor) => Tensor) => {
+      const tape = new GradientTape();
+      tape.watch(x);
+      const y = tape.run(() => f(x));
+      return Array.from(tape.gradient(y, [x], dOut)[0]!.data);
+    };
+    assert.deepEqual(Array.from(clip(x, 0, Infinity).data), Array.from(relu(x).data));
+    assert.deepEqual(gradientOf((input) => clip(input, 0, Infinity)), gradientOf(relu));
+    assert.deepEqual(gradientOf((input) => clip(input, 0, Infinity)), [0, 0, 0, 4, 5]);
+  });
+
+  test('the op rounds the bounds to float32 on float32 tensors and keeps them on float64 ones', () => {
+    assert.deepEqual(Array.from(clip(Tensor.fromArray([0, 1], [2]), 0.1, 0.7).data), [Math.fround(0.1), Math.fround(0.7)]);
+    assert.deepEqual(Array.from(clip(Tensor.fromArray([0, 1], [2], 'float64'), 0.1, 0.7).data), [0.1, 0.7]);
+  });
+
+  test('the op rejects NaN bounds, min = Infinity, max = -Infinity and min > max, naming the op and the values', () => {
+    const x = Tensor.zeros([2]);
+    const rejects = (min: number, max: number, pattern: RegExp) =>
+      assert.throws(() => clip(x, min, max), (error: unknown) => error instanceof ValueError && pattern.test(error.message), `clip(${min}, ${max})`);
+    rejects(Number.NaN, 1, /^clip: min must be a finite number or -Infinity, got NaN/);
+    rejects(Infinity, Infinity, /^clip: min must be .* got Infinity/);
+    rejects(0, Number.NaN, /^clip: max must be a finite number or Infinity, got NaN/);
+    rejects(-Infinity, -Infinity, /^clip: max must be .* got -Infinity/);
+    rejects(2, 1, /^clip: min 2 is greater than max 1/);
   });
 });

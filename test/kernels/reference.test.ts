@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { Adam, conv2d, maxPool2dWithArgmax, type Padding, Random, SGD, softmax, Tensor } from '../../src/index.js';
 import { relu, reluGrad, sigmoid, sigmoidGrad, tanh, tanhGrad } from '../../src/kernels/js/activations.js';
 import { conv2d as conv2dKernel, conv2dBackpropFilter, conv2dBackpropInput } from '../../src/kernels/js/conv2d.js';
-import { add, biasAdd, biasAddGrad } from '../../src/kernels/js/elementwise.js';
+import { add, biasAdd, biasAddGrad, multiply } from '../../src/kernels/js/elementwise.js';
 import { matMul } from '../../src/kernels/js/matMul.js';
 import { maxPool2d, maxPool2dBackprop } from '../../src/kernels/js/maxPool2d.js';
 import { adamUpdate, sgdUpdate } from '../../src/kernels/js/optimizerUpdates.js';
@@ -241,6 +241,15 @@ describe('elementwise, bias and activation reference kernels, by hand', () => {
     const dBias = new Float64Array(3).fill(99);
     biasAddGrad(f64([1, 2, 3, 4, 5, 6]), dBias, { rows: 2, columns: 3 });
     assertClose(dBias, [5, 7, 9], EXACT, 'biasAddGrad (column sums)');
+  });
+
+  test('Multiply: the product value by value; the output may alias an input', () => {
+    const product = new Float64Array(4);
+    multiply(f64([1, -2, 0.5, 0]), f64([10, 3, -4, -7]), product, { size: 4 });
+    assertClose(product, [10, -6, -2, -0], EXACT, 'multiply');
+    const squares = f64([3, -1.5]);
+    multiply(squares, squares, squares, { size: 2 });
+    assertClose(squares, [9, 2.25], EXACT, 'multiply in place');
   });
 
   test('Relu and ReluGrad: negative and zero give 0, NaN stays NaN, the derivative at 0 is 0', () => {

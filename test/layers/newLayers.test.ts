@@ -1,7 +1,8 @@
-// The layers LeakyReLU, ELU, GELU, SiLU, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D and Dropout:
-// config round trips and model files, summary rows (shapes, formulas, multiply-adds), shape and
-// argument errors that name the layer, Dropout's training and inference behaviour and its
-// determinism per seed, and Grad-CAM choosing a new activation after the last convolution.
+// The layers LeakyReLU, ELU, GELU, SiLU, Clip, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D,
+// Dropout and Multiply: config round trips and model files (a chain, and a gated graph for Multiply),
+// summary rows (shapes, formulas, multiply-adds), shape and argument errors that name the layer,
+// Dropout's training and inference behaviour and its determinism per seed, and Grad-CAM choosing a
+// new activation after the last convolution.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   AvgPool2D,
+  Clip,
   Conv2D,
   Dense,
   Dropout,
@@ -23,11 +25,15 @@ import {
   LeakyReLU,
   layerFromConfig,
   loadModel,
+  Model,
+  multiply,
+  Multiply,
   Random,
   saveModel,
   SGD,
   Sequential,
   ShapeError,
+  Sigmoid,
   SiLU,
   Softmax,
   Tensor,
@@ -53,6 +59,18 @@ function randomImages(count: number, shape: readonly number[], seed: number): Te
   return Tensor.fromArray(Float32Array.from({ length: size }, () => random.uniform()), [count, ...shape]);
 }
 
+/** A small graph with Multiply: a conv map gated by a sigmoid of another, times a third branch. */
+function gatedModel(seed: number): Model {
+  const input = new Input({ shape: [6, 6, 3] });
+  const features = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
+  const gate = new Sigmoid().apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(input.output));
+  const third = new Clip({ min: 0, max: 6 }).apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(input.output));
+  const gated = new Multiply({ name: 'gated' }).apply([features, gate]);
+  const product = new Multiply({ name: 'product' }).apply([gated, third, features]);
+  const output = new Softmax().apply(new Dense({ units: 3 }).apply(new GlobalAveragePooling2D().apply(product)));
+  return new Model({ inputs: input.output, outputs: output }, { seed });
+}
+
 /** A small CNN that uses every new layer. */
 function everyLayerModel(seed: number): Sequential {
   return new Sequential([
@@ -67,6 +85,7 @@ function everyLayerModel(seed: number): Sequential {
     new ELU({ alpha: 0.5 }),
     new Conv2D({ filters: 6, kernelSize: 1 }),
     new SiLU(),
+    new Clip({ min: -0.2, max: 0.25 }),
     new GlobalAveragePooling2D(),
     new Dropout({ rate: 0.25 }),
     new Dense({ units: 3 }),
@@ -80,6 +99,8 @@ describe('configs and model files', () => {
       new LeakyReLU({ alpha: 0.2, name: 'leaky' }), new LeakyReLU(), new ELU({ alpha: 0.5 }), new GELU(), new SiLU(),
       new AvgPool2D({ poolSize: [3, 2], strides: [1, 2], padding: [1, 0] }), new GlobalAveragePooling2D(),
       new ZeroPadding2D({ padding: [1, 2, 3, 4] }), new ZeroPadding2D(), new Dropout({ rate: 0.3 }),
+      new Clip({ min: 0, max: 6, name: 'relu6' }), new Clip({ max: 0.5 }), new Clip({ min: -1 }), new Clip(),
+      new Multiply({ name: 'gate' }), new Multiply(),
     ];
     for (const layer of layers) {
       const config = JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown>;
@@ -90,6 +111,34 @@ describe('configs and model files', () => {
     assert.equal(new LeakyReLU().alpha, 0.01, 'LeakyReLU defaults to alpha 0.01');
     assert.equal(new ELU().alpha, 1, 'ELU defaults to alpha 1');
     assert.deepEqual(new ZeroPadding2D().getConfig().padding, 1);
+    // An infinite bound (the default) is left out of the config: JSON would write it as null.
+    assert.deepEqual(new Clip({ max: 0.5, name: 'c' }).getConfig(), { name: 'c', max: 0.5 });
+    const unbounded = layerFromConfig('Clip', { name: 'open' }) as Clip;
+    assert.deepEqual([unbounded.min, unbounded.max], [-Infinity, Infinity]);
+  });
+
+  test('save then load a gated graph with Multiply (2 and 3 inputs) and Clip: the connections and the same predictions, bit for bit', () => {
+    const model = gatedModel(3);
+    const x = randomImages(4, [6, 6, 3], 7);
+    const directory = join(scratch, 'gated');
+    saveModel(model, directory);
+    const { model: loaded, manifest } = loadModel(directory);
+    assert.deepEqual(manifest.layers.map((layer) => layer.inputs), model.nodes.map((node) => [...node.inputs]));
+    assert.deepEqual(loaded.layers.map((layer) => layer.getConfig()), model.layers.map((layer) => layer.getConfig()));
+    assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
+  });
+
+  test('Multiply multiplies its inputs value by value, as the multiply op does', () => {
+    const model = gatedModel(5);
+    const x = randomImages(2, [6, 6, 3], 8);
+    const outputs: Tensor[] = [];
+    model.nodes.forEach(({ layer, inputs }, index) => {
+      outputs.push(index === 0 ? x : layer.callWith(inputs.map((input) => outputs[input]!), { isTraining: false }));
+    });
+    const product = model.layers.findIndex((layer) => layer.name === 'product');
+    const [first, second, third] = model.nodes[product]!.inputs.map((input) => outputs[input]!) as [Tensor, Tensor, Tensor];
+    assert.deepEqual(Array.from(outputs[product]!.data), Array.from(multiply(multiply(first, second), third).data));
+    assert.ok(Array.from(outputs[product]!.data).some((value) => value !== 0), 'a non-trivial product');
   });
 
   test('save then load a model with every new layer: the same predictions, bit for bit', () => {
@@ -117,12 +166,21 @@ describe('summary rows', () => {
     assert.deepEqual(byClass('GlobalAveragePooling2D').outputShape, [6]);
     assert.equal(byClass('GlobalAveragePooling2D').shapeNote, 'mean of each 4x5 map');
     assert.equal(byClass('GlobalAveragePooling2D').multiplyAdds, 4 * 5 * 6);
-    for (const className of ['LeakyReLU', 'GELU', 'ELU', 'SiLU', 'Dropout']) {
+    for (const className of ['LeakyReLU', 'GELU', 'ELU', 'SiLU', 'Clip', 'Dropout']) {
       const row = byClass(className);
       assert.equal(row.parameters, 0, className);
       assert.equal(row.multiplyAdds, 0, className);
     }
     assert.deepEqual(byClass('Dropout').outputShape, [6]);
+  });
+
+  test('Multiply: the shape of its inputs, one multiply per value, and its inputs named', () => {
+    const summary = gatedModel(1).summaryData().rows;
+    const product = summary.find((row) => row.name === 'product')!;
+    assert.deepEqual(product.outputShape, [6, 6, 4]);
+    assert.equal(product.parameters, 0);
+    assert.equal(product.multiplyAdds, 6 * 6 * 4);
+    assert.match(gatedModel(1).summary(), /product \(Multiply\)\s+6x6x4\s+0\s+144\s+gated, clip_1, conv2d_1/);
   });
 
   test('a symmetric ZeroPadding2D on a square map shows one formula', () => {
@@ -144,6 +202,17 @@ describe('errors name the layer', () => {
     assertThrowsWith(() => new Sequential([new Input({ shape: [4, 4, 1] }), new Flatten(), new ZeroPadding2D({ name: 'pad' })]), ShapeError, "ZeroPadding2D 'pad'", '16');
   });
 
+  test('Multiply of different shapes is a ShapeError naming the layer and both shapes; so is the op', () => {
+    const input = new Input({ shape: [6, 6, 3] });
+    const smaller = new Conv2D({ filters: 3, kernelSize: 3 }).apply(input.output);
+    assertThrowsWith(() => new Multiply({ name: 'gate' }).apply([smaller, input.output]), ShapeError, "Multiply 'gate'", 'one shape to be multiplied', '4x4x3 and 6x6x3');
+    const wider = new Conv2D({ filters: 5, kernelSize: 1 }).apply(input.output);
+    assertThrowsWith(() => new Multiply({ name: 'three' }).apply([input.output, input.output, wider]), ShapeError, "Multiply 'three'", '6x6x3 and 6x6x3 and 6x6x5');
+    assertThrowsWith(() => new Multiply({ name: 'one' }).apply([input.output]), ShapeError, "Multiply 'one'", 'at least 2 inputs');
+    assertThrowsWith(() => multiply(Tensor.zeros([2, 3]), Tensor.zeros([3, 2])), ShapeError, 'multiply', '2x3 and 3x2');
+    assertThrowsWith(() => new Sequential([new Input({ shape: [4] }), new Multiply()]), ValueError, 'Multiply', 'graph Model');
+  });
+
   test('bad options: negative padding, rate 1, non-finite alpha, zero pool size', () => {
     assertThrowsWith(() => new ZeroPadding2D({ padding: -1 }), ValueError, 'ZeroPadding2D', '-1');
     assertThrowsWith(() => new ZeroPadding2D({ padding: 'same' as never }), ValueError, 'ZeroPadding2D', 'same');
@@ -151,6 +220,9 @@ describe('errors name the layer', () => {
     assertThrowsWith(() => new LeakyReLU({ alpha: Number.NaN }), ValueError, 'LeakyReLU alpha', 'NaN');
     assertThrowsWith(() => new ELU({ alpha: Infinity }), ValueError, 'ELU alpha', 'Infinity');
     assertThrowsWith(() => new AvgPool2D({ poolSize: 0 }), ValueError, 'AvgPool2D poolSize', '0');
+    assertThrowsWith(() => new Clip({ min: 6, max: 0 }), ValueError, 'Clip', 'min 6 is greater than max 0');
+    assertThrowsWith(() => new Clip({ max: Number.NaN }), ValueError, 'Clip', 'max', 'NaN');
+    assertThrowsWith(() => new Clip({ min: Infinity }), ValueError, 'Clip', 'min', 'Infinity');
   });
 });
 

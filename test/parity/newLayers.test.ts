@@ -1,9 +1,10 @@
-// Parity of the WebAssembly kernels of leaky ReLU, ELU, GELU, SiLU, average pooling, zero padding and
-// dropout with their reference kernels, in the relaxed-SIMD and plain-SIMD builds: activations on
-// sizes that are and are not multiples of 4 and on values from -15 to 15 (so exp underflows in the
-// tails); pooling and padding on random geometries (batch 1-9, channels 1-70, pools 1-3, strides 1-3,
-// every padding mode, non-square images). Then bit-identical results for 1 and 2 threads, on cases
-// large enough to run on both threads (above the backend's 4M work threshold).
+// Parity of the WebAssembly kernels of leaky ReLU, ELU, GELU, SiLU, clip, multiply, average pooling,
+// zero padding and dropout with their reference kernels, in the relaxed-SIMD and plain-SIMD builds:
+// activations on sizes that are and are not multiples of 4 and on values from -15 to 15 (so exp
+// underflows in the tails); clip with values exactly at its bounds; pooling and padding on random
+// geometries (batch 1-9, channels 1-70, pools 1-3, strides 1-3, every padding mode, non-square
+// images). Then bit-identical results for 1 and 2 threads, on cases large enough to run on both
+// threads (above the backend's 4M work threshold).
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -42,6 +43,45 @@ function activationCases(random: Random, size: number, scale: number): Case[] {
     { name: `Elu + EluGrad (alpha ${alpha.toFixed(3)}) ${label}`, tolerance, run: run((k, o) => k.Elu(input, o, { size, alpha }), (k, d) => k.EluGrad(dOut, input, d, { size, alpha })) },
     { name: `Gelu + GeluGrad ${label}`, tolerance, run: run((k, o) => k.Gelu(input, o, { size }), (k, d) => k.GeluGrad(dOut, input, d, { size })) },
     { name: `Silu + SiluGrad ${label}`, tolerance, run: run((k, o) => k.Silu(input, o, { size }), (k, d) => k.SiluGrad(dOut, input, d, { size })) },
+  ];
+}
+
+/**
+ * Clip and ClipGrad with bounds inside the data's range (float32 numbers, as the clip op passes them),
+ * every fifth value exactly at a bound; and Multiply. Both are exact in float32: a comparison, or one
+ * product of two float32 numbers (exact in float64, so the reference rounds it once, as f32x4.mul does).
+ */
+function clipAndMultiplyCases(random: Random, size: number, scale: number): Case[] {
+  const input = randomArray(random, size, scale);
+  const dOut = randomArray(random, size);
+  const other = randomArray(random, size, scale);
+  const min = Math.fround(-scale * random.uniform());
+  const max = Math.fround(scale * random.uniform());
+  for (let index = 0; index < size; index += 5) input[index] = index % 10 === 0 ? min : max;
+  const label = `${size} values in [-${scale}, ${scale}]`;
+  const clipCase = (lower: number, upper: number): Case => ({
+    name: `Clip + ClipGrad to [${lower.toFixed(3)}, ${upper.toFixed(3)}] ${label}`,
+    tolerance: { atol: 0, rtol: 0 },
+    run: (k) => {
+      const output = new Float32Array(size);
+      k.Clip(input, output, { size, min: lower, max: upper });
+      const dInput = new Float32Array(size);
+      k.ClipGrad(dOut, input, dInput, { size, min: lower, max: upper });
+      return [output, dInput];
+    },
+  });
+  return [
+    clipCase(min, max),
+    clipCase(min, Infinity),
+    {
+      name: `Multiply ${label}`,
+      tolerance: { atol: 0, rtol: 0 },
+      run: (k) => {
+        const output = new Float32Array(size);
+        k.Multiply(input, other, output, { size });
+        return [output];
+      },
+    },
   ];
 }
 
@@ -122,6 +162,8 @@ function dropoutCase(random: Random, size: number, rate: number): Case {
 function makeCases(random: Random): Case[] {
   const cases: Case[] = [];
   for (const size of [1, 2, 3, 4, 5, 7, 1001, 4096]) cases.push(...activationCases(random, size, size < 1000 ? 3 : 15));
+  for (const size of [1, 2, 3, 4, 5, 6, 7, 9, 1001, 4096]) cases.push(...clipAndMultiplyCases(random, size, size < 1000 ? 3 : 15));
+  for (let index = 0; index < 4; index++) cases.push(...clipAndMultiplyCases(random, 1 + random.integer(3000), 1 + random.integer(10)));
   for (let index = 0; index < 30; index++) cases.push(poolCase(random, randomPool(random)));
   // Global average pooling: the window is the whole map.
   for (const [batch, inH, inW, inC] of [[1, 7, 7, 64], [3, 5, 9, 13], [2, 1, 1, 5]] as const) {
@@ -137,6 +179,7 @@ function largeCases(random: Random): Case[] {
   const size = 600_001;
   return [
     ...activationCases(random, size, 15),
+    ...clipAndMultiplyCases(random, size, 15),
     poolCase(random, { batch: 8, inH: 64, inW: 63, inC: 20, outH: 32, outW: 32, kH: 2, kW: 2, strideH: 2, strideW: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 1 }),
     poolCase(random, { batch: 8, inH: 32, inW: 32, inC: 33, outH: 32, outW: 32, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 }),
     padCase(random, 8, 64, 64, 20),
@@ -162,6 +205,28 @@ describe('wasm backend: special values in the new activations', { skip: wasmSkip
       assert.ok(Number.isNaN(actual[0]!), `${id}(NaN) = ${actual[0]}`);
       // === so that 0 and -0 count as equal (ELU(-0) is -0 in the reference, 0 in the series of the wasm expm1).
       actual.subarray(1).forEach((value, index) => assert.ok(value === expected[index + 1], `${id}(${input[index + 1]}) = ${value}, reference ${expected[index + 1]}`));
+    }
+  });
+});
+
+describe('wasm backend: special values in clip and multiply', { skip: wasmSkip }, () => {
+  after(() => setBackend('reference'));
+  test('Clip keeps NaN, keeps -0 against a bound of 0, takes +-Infinity to the bounds; ClipGrad is 0 for NaN and at the bounds; Multiply of infinities', async () => {
+    await initWasmBackend({ threads: 1 });
+    // Nine values: the first vector of four and a tail of five, so both the SIMD and the scalar paths see each kind.
+    const input = Float32Array.from([Number.NaN, -0, Infinity, -Infinity, Number.NaN, -0, Infinity, -Infinity, 6]);
+    const dOut = new Float32Array(input.length).fill(1);
+    const size = input.length;
+    for (const kernels of [getBackend().kernels, referenceBackend.kernels]) {
+      const output = new Float32Array(size);
+      kernels.Clip(input, output, { size, min: 0, max: 6 });
+      assert.deepEqual(Array.from(output), [Number.NaN, -0, 6, 0, Number.NaN, -0, 6, 0, 6]);
+      const dInput = new Float32Array(size);
+      kernels.ClipGrad(dOut, input, dInput, { size, min: 0, max: 6 });
+      assert.deepEqual(Array.from(dInput), [0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      const product = new Float32Array(size);
+      kernels.Multiply(input, Float32Array.from([1, 1, -1, 0, 1, -1, 2, -1, 0.5]), product, { size });
+      assert.deepEqual(Array.from(product), [Number.NaN, -0, -Infinity, Number.NaN, Number.NaN, 0, Infinity, Infinity, 3]);
     }
   });
 });

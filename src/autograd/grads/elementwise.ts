@@ -1,11 +1,12 @@
-// Backward rules of the elementwise ops: activations, bias add, add, softmax and reshape.
+// Backward rules of the elementwise ops: activations, clip, bias add, add, multiply, softmax and
+// reshape. Multiply: d(a * b) = dOut * b for a and dOut * a for b, each one more Multiply.
 
 import type { Tensor } from '../../core/tensor.js';
 import type { Shape } from '../../core/shape.js';
-import type { AlphaActivationParams } from '../../kernels/params.js';
-import { activationGrad, alphaActivationGrad } from '../../ops/activations.js';
+import type { AlphaActivationParams, ClipParams } from '../../kernels/params.js';
+import { activationGrad, alphaActivationGrad, clipGrad } from '../../ops/activations.js';
 import { biasAddGrad } from '../../ops/biasAdd.js';
-import { concatenateGrad, type ConcatSaved } from '../../ops/shapeOps.js';
+import { concatenateGrad, multiply, type ConcatSaved } from '../../ops/shapeOps.js';
 import { softmaxGrad } from '../../ops/softmax.js';
 import { registerGradient } from '../gradientRegistry.js';
 
@@ -16,8 +17,13 @@ registerGradient<AlphaActivationParams>('LeakyRelu', (entry, dOut) => [alphaActi
 registerGradient<AlphaActivationParams>('Elu', (entry, dOut) => [alphaActivationGrad('EluGrad', dOut, entry.inputs[0] as Tensor, entry.saved)]);
 registerGradient('Gelu', (entry, dOut) => [activationGrad('GeluGrad', dOut, entry.inputs[0] as Tensor)]);
 registerGradient('Silu', (entry, dOut) => [activationGrad('SiluGrad', dOut, entry.inputs[0] as Tensor)]);
+registerGradient<ClipParams>('Clip', (entry, dOut) => [clipGrad(dOut, entry.inputs[0] as Tensor, entry.saved)]);
 registerGradient('BiasAdd', (_entry, dOut) => [dOut, biasAddGrad(dOut)]);
 registerGradient('Add', (_entry, dOut) => [dOut, dOut]);
+registerGradient('Multiply', (entry, dOut, isNeeded) => {
+  const [a, b] = entry.inputs as [Tensor, Tensor];
+  return [isNeeded[0] ? multiply(dOut, b) : null, isNeeded[1] ? multiply(dOut, a) : null];
+});
 registerGradient('Softmax', (entry, dOut) => [softmaxGrad(dOut, entry.output)]);
 registerGradient<Shape>('Reshape', (entry, dOut) => [dOut.reshape(entry.saved)]);
 registerGradient<ConcatSaved>('CopyColumns', (entry, dOut) => concatenateGrad(dOut, entry.inputs as Tensor[], entry.saved));

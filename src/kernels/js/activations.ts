@@ -3,10 +3,10 @@
 //   relu'(x) = 1 if x > 0 else 0          (uses the input; the derivative at 0 is taken as 0)
 //   sigmoid'(x) = s(x) * (1 - s(x))       (uses the output s)
 //   tanh'(x) = 1 - tanh(x)^2              (uses the output)
-//   leaky relu'(x), elu'(x), gelu'(x), silu'(x) (use the input; written beside each kernel)
+//   leaky relu'(x), elu'(x), gelu'(x), silu'(x), clip'(x) (use the input; written beside each kernel)
 
 import type { FloatArray } from '../../core/dtype.js';
-import type { AlphaActivationParams, ElementwiseParams } from '../params.js';
+import type { AlphaActivationParams, ClipParams, ElementwiseParams } from '../params.js';
 import { normalCdf } from './erf.js';
 
 /** input [size], output [size] (overwritten) */
@@ -133,6 +133,32 @@ export function siluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray
     const value = input[index]!;
     const s = logistic(value);
     dInput[index] = dOut[index]! * s * (1 + value * (1 - s));
+  }
+}
+
+/**
+ * input [size], output [size] (overwritten): x clamped to [min, max] (ReLU6 is min 0, max 6). NaN
+ * stays NaN, as in PyTorch's clamp: both comparisons are false for it.
+ */
+export function clip(input: FloatArray, output: FloatArray, params: ClipParams): void {
+  const { size, min, max } = params;
+  for (let index = 0; index < size; index++) {
+    const value = input[index]!;
+    output[index] = value < min ? min : value > max ? max : value;
+  }
+}
+
+/**
+ * dOut [size], input [size] (the forward input), dInput [size] (overwritten): dOut where
+ * min < x < max, else 0. NOTE: at a bound the derivative is taken as 0 (strictly inside only), as
+ * for ReLU at 0 above and in PyTorch's hardtanh and TensorFlow's relu6; PyTorch's clamp passes the
+ * gradient at the bounds instead. So Clip with min 0 and no max has ReLU's gradient exactly.
+ */
+export function clipGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ClipParams): void {
+  const { size, min, max } = params;
+  for (let index = 0; index < size; index++) {
+    const value = input[index]!;
+    dInput[index] = min < value && value < max ? dOut[index]! : 0;
   }
 }
 

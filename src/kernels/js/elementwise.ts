@@ -1,4 +1,4 @@
-// Reference elementwise arithmetic (gradient accumulation) and bias kernels.
+// Reference elementwise arithmetic (gradient accumulation, products) and bias kernels.
 
 import type { FloatArray } from '../../core/dtype.js';
 import type { CopyColumnsParams, ElementwiseParams, RowsParams } from '../params.js';
@@ -6,6 +6,11 @@ import type { CopyColumnsParams, ElementwiseParams, RowsParams } from '../params
 /** a [size], b [size], output [size] (overwritten; may alias a or b) */
 export function add(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void {
   for (let index = 0; index < params.size; index++) output[index] = a[index]! + b[index]!;
+}
+
+/** a [size], b [size], output [size] (overwritten; may alias a or b) */
+export function multiply(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void {
+  for (let index = 0; index < params.size; index++) output[index] = a[index]! * b[index]!;
 }
 
 /** input [rows, columns], bias [columns], output [rows, columns] (overwritten; may alias input) */

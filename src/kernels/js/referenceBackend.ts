@@ -2,11 +2,13 @@
 
 import { allocateOnHeap, type Backend } from '../registry.js';
 import { batchNorm, batchNormGrad, batchNormStats } from './batchNorm.js';
-import { elu, eluGrad, gelu, geluGrad, leakyRelu, leakyReluGrad, relu, reluGrad, sigmoid, sigmoidGrad, silu, siluGrad, tanh, tanhGrad } from './activations.js';
+import {
+  clip, clipGrad, elu, eluGrad, gelu, geluGrad, leakyRelu, leakyReluGrad, relu, reluGrad, sigmoid, sigmoidGrad, silu, siluGrad, tanh, tanhGrad,
+} from './activations.js';
 import { avgPool2d, avgPool2dBackprop } from './avgPool2d.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d.js';
 import { dropout } from './dropout.js';
-import { add, biasAdd, biasAddGrad, copyColumns } from './elementwise.js';
+import { add, biasAdd, biasAddGrad, copyColumns, multiply } from './elementwise.js';
 import { matMul } from './matMul.js';
 import { maxPool2d, maxPool2dBackprop } from './maxPool2d.js';
 import { adagradUpdate, adamUpdate, clipGradient, rmsPropUpdate, sgdUpdate, sumOfSquares } from './optimizerUpdates.js';
@@ -43,11 +45,14 @@ export const referenceBackend: Backend = {
     GeluGrad: geluGrad,
     Silu: silu,
     SiluGrad: siluGrad,
+    Clip: clip,
+    ClipGrad: clipGrad,
     Softmax: softmax,
     SoftmaxGrad: softmaxGrad,
     SoftmaxCrossEntropy: softmaxCrossEntropy,
     SoftmaxCrossEntropyGrad: softmaxCrossEntropyGrad,
     Add: add,
+    Multiply: multiply,
     Dropout: dropout,
     CopyColumns: copyColumns,
     BatchNormStats: batchNormStats,

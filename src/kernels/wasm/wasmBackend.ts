@@ -25,6 +25,7 @@ const EXPORT_NAMES = [
   'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter',
   'leakyRelu', 'leakyReluGrad', 'elu', 'eluGrad', 'gelu', 'geluGrad', 'silu', 'siluGrad',
   'avgPool2d', 'avgPool2dBackprop', 'zeroPad2d', 'zeroPad2dBackprop', 'dropout',
+  'clip', 'clipGrad', 'multiply',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -464,6 +465,14 @@ class Runtime {
         if (isFloat64(dOut, input, dInput)) return reference.SiluGrad(dOut, input, dInput, params);
         this.invoke('siluGrad', [dOut, input, dInput], [dInput], [params.size], params.size * 12 * ELEMENTWISE_WORK);
       },
+      Clip: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.Clip(input, output, params);
+        this.invoke('clip', [input, output], [output], [params.size, floatField(params.min), floatField(params.max)], params.size * ELEMENTWISE_WORK);
+      },
+      ClipGrad: (dOut, input, dInput, params) => {
+        if (isFloat64(dOut, input, dInput)) return reference.ClipGrad(dOut, input, dInput, params);
+        this.invoke('clipGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.min), floatField(params.max)], params.size * ELEMENTWISE_WORK);
+      },
       Softmax: (logits, output, params) => {
         if (isFloat64(logits, output)) return reference.Softmax(logits, output, params);
         this.invoke('softmax', [logits, output], [output], [params.rows, params.columns], params.rows * params.columns * 16 * ELEMENTWISE_WORK);
@@ -483,6 +492,10 @@ class Runtime {
       Add: (a, b, output, params) => {
         if (isFloat64(a, b, output)) return reference.Add(a, b, output, params);
         this.invoke('add', [a, b, output], [output], [params.size], params.size * ELEMENTWISE_WORK);
+      },
+      Multiply: (a, b, output, params) => {
+        if (isFloat64(a, b, output)) return reference.Multiply(a, b, output, params);
+        this.invoke('multiply', [a, b, output], [output], [params.size], params.size * ELEMENTWISE_WORK);
       },
       Dropout: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Dropout(input, output, params);
