@@ -1,11 +1,632 @@
+// The Convolution page: an input image, a kernel (presets or typed in), kernel size, stride and
+// padding; the output is the library's conv2d, and an animation replays it one window position at a
+// time with that position's K x K products and their sum, the output filling in cell by cell, and
+// the output-size formula with the current numbers. Color images are either converted to gray or
+// convolved channel by channel (conv2d with groups = 3). Tests drive it through window.explorer.convolution.
+
+import { conv2d, convertImage, Tensor, divergingMap, grayMap, type Image, type Padding } from 'convnet-ts';
 import type { Page } from '../page.js';
-import { element, markReady } from '../ui.js';
+import { imageDropZone, prepareImage, SAMPLES } from '../samples.js';
+import { describePadding, outputSizeFormula, slidingWindow, windowAt, type SlidingWindow } from '../slidingWindow.js';
+import { createStepper } from '../stepper.js';
+import { choice, element, expose, markReady, section, slider } from '../ui.js';
+import { formatValue, mapValues, rgbValues, ValueGrid, type GridContent } from '../valueGrid.js';
+
+const KERNEL_SIZES = [3, 5, 7];
+const MAX_STRIDE = 5;
+const MAX_PADDING = 6;
+/** Screen size (CSS pixels) the padded input is fitted into; the output uses the same cell size. */
+const GRID_SIDE = 330;
+const CHANNEL_NAMES = ['red', 'green', 'blue'];
+
+type PaddingMode = 'valid' | 'same' | 'explicit';
+type ColorMode = 'gray' | 'channels';
+
+/** Row n - 1 of Pascal's triangle: n binomial weights, the discrete stand-in for a Gaussian. */
+function binomial(n: number): number[] {
+  let row = [1];
+  for (let index = 1; index < n; index++) row = [...row, 0].map((value, position) => value + (row[position - 1] ?? 0));
+  return row;
+}
+
+/** The K x K kernel whose entry [i, j] is column[i] * row[j]. */
+function outer(column: readonly number[], row: readonly number[]): number[] {
+  return column.flatMap((a) => row.map((b) => a * b));
+}
+
+/** 1 at the centre of a K x K kernel, 0 elsewhere. */
+function delta(size: number): number[] {
+  const values = new Array<number>(size * size).fill(0);
+  values[(size * size - 1) / 2] = 1;
+  return values;
+}
+
+/** The derivative taps of a K-tap Sobel filter: [-1, 0, 1] smoothed by binomial weights (as OpenCV builds it). */
+function sobelDerivative(size: number): number[] {
+  const smoothing = binomial(size - 2);
+  return Array.from({ length: size }, (_, index) => (smoothing[index - 2] ?? 0) - (smoothing[index] ?? 0));
+}
+
+interface KernelPreset {
+  id: string;
+  text: string;
+  explain(size: number): string;
+  make(size: number): number[];
+}
+
+const PRESETS: readonly KernelPreset[] = [
+  {
+    id: 'edge',
+    text: 'Edge (Laplacian)',
+    explain: (size) => `The centre weighs ${size * size - 1}, each neighbour \u22121: where the image is flat they cancel to 0, so only edges and thin strokes remain.`,
+    make: (size) => delta(size).map((value) => value * size * size - 1),
+  },
+  {
+    id: 'sobel-x',
+    text: 'Vertical edges (Sobel x)',
+    explain: () => 'Right columns minus left columns, smoothed down the rows: positive where the image gets brighter to the right, negative where it gets darker.',
+    make: (size) => outer(binomial(size), sobelDerivative(size)),
+  },
+  {
+    id: 'sobel-y',
+    text: 'Horizontal edges (Sobel y)',
+    explain: () => 'Lower rows minus upper rows: positive where the image gets brighter downwards.',
+    make: (size) => outer(sobelDerivative(size), binomial(size)),
+  },
+  {
+    id: 'box-blur',
+    text: 'Blur (box)',
+    explain: (size) => `Every weight is 1/${size * size}: each output is the plain mean of its ${size}\u00d7${size} neighbourhood.`,
+    make: (size) => new Array<number>(size * size).fill(1 / (size * size)),
+  },
+  {
+    id: 'gaussian-blur',
+    text: 'Blur (Gaussian)',
+    explain: () => 'Binomial weights, a close cousin of a Gaussian: nearer pixels count more, which blurs more smoothly than the box.',
+    make: (size) => {
+      const weights = binomial(size);
+      const total = 4 ** (size - 1);
+      return outer(weights, weights).map((value) => value / total);
+    },
+  },
+  {
+    id: 'sharpen',
+    text: 'Sharpen',
+    explain: (size) => size === 3
+      ? 'The pixel times 5 minus its four neighbours: it is pushed away from its surroundings, so edges get crisper.'
+      : 'Twice the pixel minus a Gaussian blur (an unsharp mask): what the blur would remove is added once more.',
+    make: (size) => {
+      if (size === 3) return [0, -1, 0, -1, 5, -1, 0, -1, 0];
+      const weights = binomial(size);
+      const total = 4 ** (size - 1);
+      const blur = outer(weights, weights);
+      return delta(size).map((value, index) => 2 * value - blur[index]! / total);
+    },
+  },
+  {
+    id: 'emboss',
+    text: 'Emboss',
+    explain: () => 'Lower-right minus upper-left, plus the pixel itself: edges look raised, as if lit from one side.',
+    make: (size) => {
+      const centre = (size - 1) / 2;
+      return Array.from({ length: size * size }, (_, index) => {
+        const row = Math.floor(index / size);
+        const column = index % size;
+        return (row + column - 2 * centre) / centre + (row === centre && column === centre ? 1 : 0);
+      });
+    },
+  },
+  {
+    id: 'identity',
+    text: 'Identity',
+    explain: () => 'A single 1 in the middle: every output equals the input pixel under the centre, so the image comes out unchanged (cropped by the padding choice).',
+    make: (size) => delta(size),
+  },
+  {
+    id: 'custom',
+    text: 'Typed in',
+    explain: () => 'Your own weights: type any number into the grid.',
+    make: (size) => delta(size),
+  },
+];
+
+/** A kernel of `size` holding `values` (of another size) centred: cropped when smaller, zeros around when larger. */
+function recentre(values: Float32Array, oldSize: number, size: number): number[] {
+  const shift = (oldSize - size) / 2;
+  return Array.from({ length: size * size }, (_, index) => {
+    const row = Math.floor(index / size) + shift;
+    const column = (index % size) + shift;
+    return row >= 0 && row < oldSize && column >= 0 && column < oldSize ? values[row * oldSize + column]! : 0;
+  });
+}
+
+/** What the tests may set through window.explorer.convolution.set(...). */
+interface ConvolutionSettings {
+  /** A gray (channels 1, default) or RGB (channels 3) image, values in HWC order. */
+  image?: { width: number; height: number; values: readonly number[]; channels?: 1 | 3 };
+  /** K x K weights, row by row; sets the kernel size to K. */
+  kernel?: readonly number[];
+  preset?: string;
+  kernelSize?: number;
+  stride?: number;
+  padding?: 'valid' | 'same' | number;
+  colorMode?: ColorMode;
+}
 
 export const convolutionPage: Page = {
   id: 'convolution',
   title: 'Convolution',
   mount(root) {
-    root.append(element('h1', {}, 'Convolution'));
-    markReady(root);
+    let source: Image | null = null;
+    let sourceId = SAMPLES[0]!.id;
+    let colorMode: ColorMode = 'gray';
+    let shownChannel = 0;
+    let kernelSize = 3;
+    let presetId = 'edge';
+    let kernel = Float32Array.from(PRESETS[0]!.make(kernelSize));
+    let stride = 1;
+    let paddingMode: PaddingMode = 'valid';
+    let explicitPadding = 1;
+    // Derived by compute():
+    let input: Image | null = null;
+    let geometry: SlidingWindow | null = null;
+    let output: Float32Array | null = null;
+    let computeError: string | null = null;
+    let loadToken = 0;
+    let isMounted = true;
+
+    const inputGrid = new ValueGrid({ id: 'conv-input-grid', 'aria-label': 'The padded input with the window' });
+    const outputGrid = new ValueGrid({ id: 'conv-output-grid', 'aria-label': 'The output feature map' });
+    const stepper = createStepper(() => showPosition(), { idPrefix: 'conv', speed: 10 });
+
+    // ---- Input controls ----
+    const sampleChoice = choice('Input', SAMPLES.map((sample) => ({ value: sample.id, text: sample.text })), sourceId, (value) => void loadSample(value), 'conv-sample');
+    const customOption = element('option', { value: 'custom' }, 'Your image');
+    customOption.hidden = true;
+    sampleChoice.select.append(customOption);
+    const inputNote = element('p', { class: 'note', id: 'conv-input-note' });
+    const inputError = element('p', { class: 'error', id: 'conv-input-error', role: 'alert' });
+    const dropZone = imageDropZone('conv', (image, name) => useImage(image, name), (message) => {
+      inputError.textContent = message;
+    });
+    const colorChoice = choice('Color image', [
+      { value: 'gray', text: 'convert to gray, then convolve' },
+      { value: 'channels', text: 'convolve R, G and B separately' },
+    ], colorMode, (value) => {
+      colorMode = value as ColorMode;
+      compute();
+    }, 'conv-color');
+    const channelChoice = choice('Show the sums of', CHANNEL_NAMES.map((name, index) => ({ value: String(index), text: name })), '0', (value) => {
+      shownChannel = Number(value);
+      showPosition();
+    }, 'conv-channel');
+    const colorExplain = element('p', { class: 'explain' },
+      'A color image has three channels. "Convert to gray" mixes them first (luma: 0.299 R + 0.587 G + 0.114 B) and convolves that one channel. ' +
+      '"Separately" applies the same kernel to R, G and B on their own (a depthwise convolution: conv2d with groups = 3) and gives a color output. ' +
+      'A layer of a CNN does a third thing: its kernel has one K\u00d7K slice per input channel, and it sums over all of them into one number.');
+    const colorControls = element('div', { class: 'conv-color' }, element('div', { class: 'controls' }, colorChoice.root, channelChoice.root), colorExplain);
+
+    // ---- Kernel controls ----
+    const presetChoice = choice('Kernel', PRESETS.map((preset) => ({ value: preset.id, text: preset.text })), presetId, (value) => {
+      presetId = value;
+      const preset = PRESETS.find((candidate) => candidate.id === value)!;
+      // "Typed in" starts from the weights already there, so switching to it changes nothing yet.
+      if (value !== 'custom') kernel = Float32Array.from(preset.make(kernelSize));
+      buildKernelEditor();
+      compute();
+    }, 'conv-preset');
+    const sizeChoice = choice('Size', KERNEL_SIZES.map((size) => ({ value: String(size), text: `${size}\u00d7${size}` })), String(kernelSize), (value) => {
+      setKernelSize(Number(value));
+      compute();
+    }, 'conv-kernel-size');
+    const kernelEditor = element('table', { class: 'kernel-editor', id: 'conv-kernel' });
+    const kernelExplain = element('p', { class: 'explain', id: 'conv-kernel-explain' });
+    const kernelSum = element('p', { class: 'note', id: 'conv-kernel-sum' });
+
+    // ---- Geometry controls ----
+    const strideSlider = slider('Stride S', { min: 1, max: MAX_STRIDE, value: stride, id: 'conv-stride' }, (value) => {
+      stride = value;
+      compute();
+    });
+    const paddingChoice = choice('Padding', [
+      { value: 'valid', text: "'valid' (none)" },
+      { value: 'same', text: "'same' (output \u2248 input / S)" },
+      { value: 'explicit', text: 'P zeros on each side' },
+    ], paddingMode, (value) => {
+      paddingMode = value as PaddingMode;
+      compute();
+    }, 'conv-padding');
+    const paddingAmount = element('input', { type: 'number', min: '0', max: String(MAX_PADDING), step: '1', value: String(explicitPadding), id: 'conv-padding-amount', 'aria-label': 'Padding P' });
+    paddingAmount.addEventListener('input', () => {
+      const value = Number(paddingAmount.value);
+      const isValid = paddingAmount.value !== '' && Number.isInteger(value) && value >= 0 && value <= MAX_PADDING;
+      paddingAmount.classList.toggle('invalid', !isValid);
+      if (!isValid) return;
+      explicitPadding = value;
+      compute();
+    });
+    const paddingAmountLabel = element('label', { class: 'control' }, 'P ', paddingAmount);
+    const paddingExplain = element('p', { class: 'explain', id: 'conv-padding-explain' });
+
+    // ---- The animation ----
+    const productsTable = element('table', { class: 'numbers products', id: 'conv-products' });
+    const productsCaption = element('p', { class: 'products-caption', id: 'conv-products-caption' });
+    const sumLine = element('p', { class: 'sum-line', id: 'conv-sum-line' });
+    const inputLegend = element('figcaption', { id: 'conv-input-legend' });
+    const outputLegend = element('figcaption', { id: 'conv-output-legend' });
+    const outputTitle = element('figcaption', { class: 'grid-title', id: 'conv-output-title' });
+    const inputTitle = element('figcaption', { class: 'grid-title', id: 'conv-input-title' });
+    const computeErrorLine = element('p', { class: 'error', id: 'conv-error', role: 'alert' });
+    const formulaHolder = element('div', { id: 'conv-formula' });
+    outputGrid.canvas.addEventListener('click', (event) => {
+      const cell = outputGrid.cellAt(event);
+      if (cell === null || geometry === null) return;
+      stepper.pause();
+      stepper.goTo(cell.row * geometry.outW + cell.column);
+    });
+
+    root.append(
+      element('h1', {}, 'Convolution'),
+      element('p', { class: 'lead' },
+        'A convolution slides a small grid of weights, the kernel, over an image. At each position it multiplies every weight by the pixel under it ' +
+        'and adds the products up: that sum is one pixel of the output, the feature map. The library\u2019s conv2d computes the whole map; ' +
+        'the animation below replays it one position at a time. (Strictly this is cross-correlation, the kernel is not flipped, as in every CNN library.)'),
+      section('Input and kernel', 'Choose an image and a kernel. Every control recomputes the output at once.',
+        element('div', { class: 'conv-setup' },
+          element('div', { class: 'conv-setup-input' }, element('div', { class: 'controls' }, sampleChoice.root), dropZone, inputNote, inputError, colorControls),
+          element('div', { class: 'conv-setup-kernel' }, element('div', { class: 'controls' }, presetChoice.root, sizeChoice.root), kernelEditor, kernelExplain, kernelSum),
+          element('div', { class: 'conv-setup-geometry' }, element('div', { class: 'controls' }, strideSlider.root), element('div', { class: 'controls' }, paddingChoice.root, paddingAmountLabel), paddingExplain),
+        )),
+      section('Sliding the window', 'The blue square is the window on the (padded) input; the table multiplies each of its pixels by the kernel weight over it and adds the products; the sum lands in the outlined output cell. Play, step, or click an output cell to jump there.',
+        stepper.root,
+        computeErrorLine,
+        element('div', { class: 'row conv-stage' },
+          element('figure', {}, inputTitle, inputGrid.canvas, inputLegend),
+          element('div', { class: 'conv-products' }, productsCaption, productsTable, sumLine),
+          element('figure', {}, outputTitle, outputGrid.canvas, outputLegend),
+        )),
+      section('Output size', 'How many positions the window takes along each axis: the padded input size minus the kernel size, divided by the stride, plus the first position.', formulaHolder),
+    );
+
+    function setKernelSize(size: number): void {
+      const preset = PRESETS.find((candidate) => candidate.id === presetId)!;
+      kernel = Float32Array.from(presetId === 'custom' ? recentre(kernel, kernelSize, size) : preset.make(size));
+      kernelSize = size;
+      sizeChoice.select.value = String(size);
+      buildKernelEditor();
+    }
+
+    /** The grid of number inputs, one per weight; typing switches the preset to "Typed in". */
+    function buildKernelEditor(): void {
+      kernelEditor.replaceChildren();
+      for (let row = 0; row < kernelSize; row++) {
+        const tableRow = element('tr');
+        for (let column = 0; column < kernelSize; column++) {
+          const index = row * kernelSize + column;
+          const cell = element('input', { type: 'text', inputmode: 'decimal', value: formatValue(kernel[index]!, 4).replace('\u2212', '-'), 'aria-label': `weight row ${row + 1} column ${column + 1}` });
+          cell.addEventListener('input', () => {
+            const value = Number(cell.value.replace('\u2212', '-'));
+            const isValid = cell.value.trim() !== '' && Number.isFinite(value);
+            cell.classList.toggle('invalid', !isValid);
+            if (!isValid) return;
+            kernel[index] = value;
+            presetId = 'custom';
+            presetChoice.select.value = 'custom';
+            compute();
+          });
+          tableRow.append(element('td', {}, cell));
+        }
+        kernelEditor.append(tableRow);
+      }
+    }
+
+    function padding(): Padding {
+      return paddingMode === 'explicit' ? explicitPadding : paddingMode;
+    }
+
+    /** Runs the library's conv2d on the current settings and redraws everything but the position. */
+    function compute(): void {
+      if (source === null) return;
+      const isColor = source.colorModel === 'rgb';
+      colorControls.hidden = !isColor;
+      channelChoice.root.hidden = colorMode !== 'channels';
+      input = isColor && colorMode === 'gray' ? convertImage(source, 'gray') : source;
+      const channels = input.colorModel === 'rgb' ? 3 : 1;
+      paddingAmountLabel.hidden = paddingMode !== 'explicit';
+      const preset = PRESETS.find((candidate) => candidate.id === presetId)!;
+      kernelExplain.textContent = preset.explain(kernelSize);
+      const total = kernel.reduce((sum, value) => sum + value, 0);
+      kernelSum.textContent = Math.abs(total - 1) < 1e-6
+        ? 'The weights sum to 1: a flat area keeps its brightness.'
+        : Math.abs(total) < 1e-6
+          ? 'The weights sum to 0: a flat area gives 0, only changes show.'
+          : `The weights sum to ${formatValue(total, 3)}: a flat area is multiplied by that.`;
+
+      geometry = slidingWindow(input.height, input.width, kernelSize, stride, padding());
+      paddingExplain.textContent = paddingMode === 'valid'
+        ? 'No padding: the window stays inside the image, so the output is smaller by K \u2212 1 (before the stride).'
+        : paddingMode === 'same'
+          ? `'same' adds just enough zeros (${describePadding(geometry)}) for the output to be the input size divided by the stride, rounded up; an odd total puts the extra row or column at the bottom or right.`
+          : `${explicitPadding} ring${explicitPadding === 1 ? '' : 's'} of zeros around the image: the window can centre on border pixels.`;
+      formulaHolder.replaceChildren(outputSizeFormula(geometry));
+
+      output = null;
+      computeError = null;
+      try {
+        const filterValues = new Float32Array(kernelSize * kernelSize * channels);
+        for (let index = 0; index < kernel.length; index++) filterValues.fill(kernel[index]!, index * channels, (index + 1) * channels);
+        const result = conv2d(
+          new Tensor(input.data, [1, input.height, input.width, channels]),
+          new Tensor(filterValues, [kernelSize, kernelSize, 1, channels]),
+          null,
+          { strides: stride, padding: padding(), groups: channels },
+        );
+        output = result.data as Float32Array;
+      } catch (error) {
+        computeError = error instanceof Error ? error.message : String(error);
+      }
+      computeErrorLine.textContent = computeError ?? '';
+      drawGrids(channels);
+      stepper.setCount(output === null ? 1 : geometry.outH * geometry.outW);
+      showPosition();
+    }
+
+    function drawGrids(channels: number): void {
+      if (input === null || geometry === null) return;
+      const g = geometry;
+      const rows = g.inH + g.padTop + g.padBottom;
+      const columns = g.inW + g.padLeft + g.padRight;
+      const cell = Math.max(3, Math.min(40, Math.floor(GRID_SIDE / Math.max(rows, columns))));
+      const image = input;
+      const inputContent: GridContent = {
+        height: image.height,
+        width: image.width,
+        rgba: channels === 3 ? rgbValues(image.data) : mapValues(image.data, grayMap, 0, 1),
+        padding: { top: g.padTop, bottom: g.padBottom, left: g.padLeft, right: g.padRight },
+        paddingKind: 'zeros',
+        label: channels === 1 ? (row, column) => formatValue(image.data[row * image.width + column]!) : undefined,
+      };
+      inputGrid.setContent(inputContent, cell);
+      inputTitle.textContent = `Input ${image.height}\u00d7${image.width}${channels === 3 ? '\u00d73' : ''} (height \u00d7 width${channels === 3 ? ' \u00d7 channels' : ''})${rows === image.height && columns === image.width ? '' : `, padded to ${rows}\u00d7${columns}`}`;
+      inputLegend.textContent = channels === 3
+        ? 'Hatched: zero padding.'
+        : 'Pixel values 0 (black) to 1 (white). Hatched: zero padding.';
+      if (output === null) {
+        outputGrid.setContent({ height: 1, width: 1, rgba: new Uint8ClampedArray([246, 247, 250, 255]) }, cell);
+        outputTitle.textContent = 'No output';
+        outputLegend.textContent = '';
+        return;
+      }
+      const values = output;
+      let rgba: Uint8ClampedArray;
+      if (channels === 3) {
+        rgba = rgbValues(values);
+        outputLegend.textContent = 'Each channel clipped to [0, 1] and shown as color, as an image editor would; the numbers are not clipped.';
+      } else {
+        let low = Infinity;
+        let high = -Infinity;
+        for (const value of values) {
+          low = Math.min(low, value);
+          high = Math.max(high, value);
+        }
+        if (low >= 0 && high <= 1) {
+          rgba = mapValues(values, grayMap, 0, 1);
+          outputLegend.textContent = 'Shown like the input: 0 black, 1 white.';
+        } else if (low >= 0) {
+          rgba = mapValues(values, grayMap, 0, high);
+          outputLegend.textContent = `0 black up to the largest value, ${formatValue(high, 3)}, white.`;
+        } else {
+          const extent = Math.max(-low, high);
+          rgba = mapValues(values, divergingMap, -extent, extent);
+          outputLegend.textContent = `Blue negative, white 0, red positive (\u00b1${formatValue(extent, 3)}).`;
+        }
+      }
+      // An output cell spans the stride's worth of input cells, so output and input line up, unless that is too large to fit.
+      const outputCell = Math.max(3, Math.min(40, cell * stride, Math.floor(GRID_SIDE / Math.max(g.outH, g.outW))));
+      outputGrid.setContent({
+        height: g.outH,
+        width: g.outW,
+        rgba,
+        label: channels === 1 ? (row, column) => formatValue(values[row * g.outW + column]!) : undefined,
+      }, outputCell);
+      outputTitle.textContent = `Output ${g.outH}\u00d7${g.outW}${channels === 3 ? '\u00d73' : ''} (conv2d)`;
+    }
+
+    /** The products of the window at `index` for one channel: K x K input values, weights, products and their sum. */
+    function windowProducts(index: number, channel: number): { inputs: number[]; isPadding: boolean[]; products: number[]; sum: number } {
+      const g = geometry!;
+      const image = input!;
+      const channels = image.colorModel === 'rgb' ? 3 : 1;
+      const { top, left } = windowAt(g, index);
+      const inputs: number[] = [];
+      const isPadding: boolean[] = [];
+      const products: number[] = [];
+      let sum = 0;
+      for (let row = 0; row < kernelSize; row++) {
+        for (let column = 0; column < kernelSize; column++) {
+          const y = top + row - g.padTop;
+          const x = left + column - g.padLeft;
+          const isInside = y >= 0 && y < image.height && x >= 0 && x < image.width;
+          const value = isInside ? image.data[(y * image.width + x) * channels + channel]! : 0;
+          const product = value * kernel[row * kernelSize + column]!;
+          inputs.push(value);
+          isPadding.push(!isInside);
+          products.push(product);
+          sum += product;
+        }
+      }
+      return { inputs, isPadding, products, sum };
+    }
+
+    /** Draws the window at the stepper's position and the products table for it. */
+    function showPosition(): void {
+      if (!isMounted || geometry === null || input === null) return;
+      if (output === null) {
+        inputGrid.draw();
+        outputGrid.draw();
+        productsTable.replaceChildren();
+        productsCaption.textContent = '';
+        sumLine.textContent = '';
+        return;
+      }
+      const index = stepper.index;
+      const { row, column, top, left } = windowAt(geometry, index);
+      inputGrid.draw({ window: { top, left, height: kernelSize, width: kernelSize } });
+      outputGrid.draw({ revealed: index + 1, marked: [{ row, column }] });
+      const channels = input.colorModel === 'rgb' ? 3 : 1;
+      const channel = channels === 3 ? shownChannel : 0;
+      const { inputs, isPadding, products, sum } = windowProducts(index, channel);
+      productsTable.replaceChildren();
+      for (let r = 0; r < kernelSize; r++) {
+        const tableRow = element('tr');
+        for (let c = 0; c < kernelSize; c++) {
+          const k = r * kernelSize + c;
+          const product = products[k]!;
+          const tone = product > 0 ? 'positive' : product < 0 ? 'negative' : 'zero';
+          tableRow.append(element('td', { class: tone, title: `input ${inputs[k]} \u00d7 weight ${kernel[k]} = ${product}` },
+            element('span', { class: 'factors' }, `${isPadding[k] ? '0\u1d56' : formatValue(inputs[k]!)} \u00d7 ${formatValue(kernel[k]!, 3)}`),
+            element('span', { class: 'product' }, formatValue(product, 3))));
+        }
+        productsTable.append(tableRow);
+      }
+      const channelText = channels === 3 ? ` of the ${CHANNEL_NAMES[channel]} channel` : '';
+      productsCaption.textContent = `Window at row ${top}, column ${left} of the padded input${channelText}: pixel \u00d7 weight (\u1d56 = padding zero)`;
+      const libraryValue = output[(row * geometry.outW + column) * channels + channel]!;
+      sumLine.replaceChildren(
+        `Sum of the ${kernelSize * kernelSize} products = `,
+        element('strong', { id: 'conv-sum' }, sum.toFixed(4)),
+        ` \u2192 output row ${row}, column ${column}${channels === 3 ? `, ${CHANNEL_NAMES[channel]}` : ''}. conv2d computed `,
+        element('strong', { id: 'conv-output-value' }, libraryValue.toFixed(4)),
+        ' there.',
+      );
+    }
+
+    /** Makes `image` the input (shrunk if large) and recomputes. */
+    function useImage(image: Image, name: string, id = 'custom'): void {
+      const prepared = prepareImage(image);
+      source = prepared.image;
+      sourceId = id;
+      customOption.hidden = id !== 'custom';
+      if (id === 'custom') customOption.textContent = `Your image: ${name}`;
+      sampleChoice.select.value = id;
+      inputError.textContent = '';
+      const model = source.colorModel === 'rgb' ? 'color (RGB)' : 'gray';
+      inputNote.textContent = `${name}: ${source.height}\u00d7${source.width} (height \u00d7 width), ${model}${prepared.note ? `; ${prepared.note}` : ''}.`;
+      compute();
+    }
+
+    async function loadSample(id: string): Promise<void> {
+      const sample = SAMPLES.find((candidate) => candidate.id === id);
+      if (sample === undefined) return;
+      const token = ++loadToken;
+      try {
+        const image = await sample.load();
+        if (token !== loadToken || !isMounted) return;
+        useImage(image, sample.text, sample.id);
+      } catch (error) {
+        if (token === loadToken) inputError.textContent = error instanceof Error ? error.message : String(error);
+      }
+    }
+
+    function apply(settings: ConvolutionSettings): void {
+      if (settings.image !== undefined) {
+        const { width, height, values } = settings.image;
+        const channels = settings.image.channels ?? 1;
+        loadToken++;
+        useImage({ width, height, colorModel: channels === 3 ? 'rgb' : 'gray', data: Float32Array.from(values) }, 'set from code');
+      }
+      if (settings.colorMode !== undefined) {
+        colorMode = settings.colorMode;
+        colorChoice.select.value = colorMode;
+      }
+      if (settings.kernelSize !== undefined) setKernelSize(settings.kernelSize);
+      if (settings.preset !== undefined) {
+        presetId = settings.preset;
+        presetChoice.select.value = presetId;
+        kernel = Float32Array.from(PRESETS.find((preset) => preset.id === presetId)!.make(kernelSize));
+      }
+      if (settings.kernel !== undefined) {
+        const size = Math.round(Math.sqrt(settings.kernel.length));
+        if (size * size !== settings.kernel.length) throw new Error(`convolution.set: a kernel has K x K weights, got ${settings.kernel.length}`);
+        kernelSize = size;
+        if (!KERNEL_SIZES.includes(size) && sizeChoice.select.querySelector(`option[value="${size}"]`) === null) {
+          sizeChoice.select.append(element('option', { value: String(size) }, `${size}\u00d7${size}`));
+        }
+        sizeChoice.select.value = String(size);
+        kernel = Float32Array.from(settings.kernel);
+        presetId = 'custom';
+        presetChoice.select.value = 'custom';
+      }
+      buildKernelEditor();
+      if (settings.stride !== undefined) {
+        stride = settings.stride;
+        strideSlider.input.value = String(stride);
+        strideSlider.root.querySelector('output')!.textContent = String(stride);
+      }
+      if (settings.padding !== undefined) {
+        paddingMode = typeof settings.padding === 'number' ? 'explicit' : settings.padding;
+        if (typeof settings.padding === 'number') {
+          explicitPadding = settings.padding;
+          paddingAmount.value = String(explicitPadding);
+        }
+        paddingChoice.select.value = paddingMode;
+      }
+      compute();
+    }
+
+    expose('convolution', {
+      get input() {
+        return input === null ? null : { width: input.width, height: input.height, channels: input.colorModel === 'rgb' ? 3 : 1, values: Array.from(input.data) };
+      },
+      get kernel() {
+        return { size: kernelSize, preset: presetId, values: Array.from(kernel) };
+      },
+      get stride() {
+        return stride;
+      },
+      get padding() {
+        return geometry === null ? null : { mode: paddingMode, top: geometry.padTop, bottom: geometry.padBottom, left: geometry.padLeft, right: geometry.padRight };
+      },
+      get output() {
+        if (output === null || geometry === null || input === null) return null;
+        return { height: geometry.outH, width: geometry.outW, channels: input.colorModel === 'rgb' ? 3 : 1, values: Array.from(output) };
+      },
+      get error() {
+        return computeError;
+      },
+      get position() {
+        if (output === null || geometry === null || input === null) return null;
+        const channels = input.colorModel === 'rgb' ? 3 : 1;
+        const channel = channels === 3 ? shownChannel : 0;
+        const { row, column, top, left } = windowAt(geometry, stepper.index);
+        const { inputs, products, sum } = windowProducts(stepper.index, channel);
+        return { index: stepper.index, count: stepper.count, row, column, top, left, channel, inputs, products, sum, outputValue: output[(row * geometry.outW + column) * channels + channel] };
+      },
+      get isPlaying() {
+        return stepper.isPlaying;
+      },
+      /** Sets any of: image, kernel, preset, kernelSize, stride, padding, colorMode (see ConvolutionSettings). */
+      set(settings: ConvolutionSettings) {
+        apply(settings);
+      },
+      /** Loads a built-in input by id ('digit-3', 'shapes', 'tiny', 'rose', ...); resolves once it is shown. */
+      loadSample,
+      goTo: (index: number) => stepper.goTo(index),
+      play: () => stepper.play(),
+      pause: () => stepper.pause(),
+    });
+
+    buildKernelEditor();
+    void loadSample(sourceId).then(() => {
+      if (!isMounted) return;
+      stepper.play();
+      markReady(root);
+    });
+
+    return () => {
+      isMounted = false;
+      loadToken++;
+      stepper.dispose();
+    };
   },
 };

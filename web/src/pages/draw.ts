@@ -1,11 +1,321 @@
-import type { Page } from '../page.js';
-import { element, markReady } from '../ui.js';
+// The Draw page: draw a digit with the mouse or a finger; it is preprocessed the way MNIST's digits
+// were (draw/mnistPreprocess.ts) and the current model's class probabilities update as a bar chart
+// while you draw. The model is the one trained on the Train page, or one the CLI saved
+// (`convnet train --out DIR`: model.json + weights.safetensors), loaded here with parseModel.
 
-export const drawPage: Page = {
-  id: 'draw',
-  title: 'Draw',
-  mount(root) {
-    root.append(element('h1', {}, 'Draw'));
-    markReady(root);
-  },
-};
+import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
+import { ConvNetError, convertImage, FileFormatError, imageFromImageData, imagesToInput, Input, parseModel, ShapeError, ValueError, type Model } from 'convnet-ts';
+import { currentModel, onModelChange, setCurrentModel, type CurrentModel } from '../appState.js';
+import { preprocessDigit } from '../draw/mnistPreprocess.js';
+import type { Page } from '../page.js';
+import { drawImage, element, expose, markReady, section } from '../ui.js';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
+
+/** Drawing surface in its own pixels (CSS may show it smaller on a narrow screen). */
+const CANVAS_SIZE = 280;
+/** Pen width: after the digit's box is scaled to 20 pixels this is about MNIST's 2 to 3 pixel strokes. */
+const PEN_WIDTH = 22;
+const INPUT_SCALE = 6;
+/** model.json files are small; the library refuses manifests over 16 MiB anyway. */
+const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/** Far above any preset (cifar-cnn's weights are 2.8 MB), below what would stall a tab. */
+const MAX_WEIGHTS_BYTES = 512 * 1024 * 1024;
+
+/** What the page shows, in numbers (window.explorer.draw). */
+interface DrawStatus {
+  hasModel: boolean;
+  modelSource: string | null;
+  classNames: string[];
+  /** The model's probabilities for the drawing; null with no model or an empty canvas. */
+  probabilities: number[] | null;
+  topClass: number | null;
+  topClassName: string | null;
+  topProbability: number | null;
+  /** The model's input (height x width, gray, row by row) for the drawing. */
+  input: number[] | null;
+  inputHeight: number;
+  inputWidth: number;
+  strokes: number;
+  predictions: number;
+  error: string | null;
+}
+
+/** The library's typed errors by class; not error.name, which the bundler's minifier shortens. */
+const ERROR_TYPES = [['FileFormatError', FileFormatError], ['ShapeError', ShapeError], ['ValueError', ValueError], ['ConvNetError', ConvNetError]] as const;
+
+function errorText(error: unknown): string {
+  const type = ERROR_TYPES.find(([, errorClass]) => error instanceof errorClass);
+  if (type !== undefined) return `${type[0]}: ${(error as Error).message}`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The file the CLI names `name`, or else the first one ending in `extension`; nearest the top of a folder first. */
+function pickFile(files: readonly File[], name: string, extension: string): File | undefined {
+  const depth = (file: File) => (file.webkitRelativePath || file.name).split('/').length;
+  const sorted = [...files].sort((first, second) => depth(first) - depth(second));
+  return sorted.find((file) => file.name === name) ?? sorted.find((file) => file.name.toLowerCase().endsWith(extension));
+}
+
+/** The model's input as [height, width] of an image, or a reason it cannot take a drawing. */
+function imageInputOf(model: Model): { height: number; width: number } | string {
+  const input = model.layers[0];
+  if (!(input instanceof Input) || input.colorModel === null || input.shape.length !== 3) {
+    return `this model takes inputs of shape [${model.inputShape.join(', ')}], not images, so it cannot classify a drawing`;
+  }
+  return { height: input.shape[0]!, width: input.shape[1]! };
+}
+
+function mount(root: HTMLElement): () => void {
+  const status: DrawStatus = {
+    hasModel: false, modelSource: null, classNames: [], probabilities: null, topClass: null, topClassName: null, topProbability: null,
+    input: null, inputHeight: 28, inputWidth: 28, strokes: 0, predictions: 0, error: null,
+  };
+  expose('draw', status);
+
+  const canvas = element('canvas', { id: 'draw-canvas', class: 'draw-canvas', width: String(CANVAS_SIZE), height: String(CANVAS_SIZE), 'aria-label': 'Drawing area: draw a digit here' });
+  const context = canvas.getContext('2d', { willReadFrequently: true })!;
+  const clearButton = element('button', { id: 'draw-clear', type: 'button', class: 'secondary' }, 'Clear');
+  const inputCanvas = element('canvas', { id: 'draw-input', class: 'pixels draw-input' });
+  const boxLine = element('p', { class: 'explain mono', id: 'draw-box' });
+  const topLine = element('p', { class: 'draw-top', id: 'draw-top' });
+  const chartCanvas = element('canvas', { id: 'draw-chart' });
+  const sourceLine = element('p', { id: 'draw-model-source' });
+  const errorLine = element('p', { class: 'error', id: 'draw-error', role: 'alert' });
+  const filesInput = element('input', { id: 'draw-files', type: 'file', multiple: '', accept: '.json,.safetensors,application/json' });
+  const folderInput = element('input', { id: 'draw-folder', type: 'file', webkitdirectory: '' });
+  const modelCard = section('Model', 'The model is the one trained on the Train page, or one the CLI saved. It must take images; the drawing is resized to its input.',
+  element('p', { class: 'explain' }, element('code', {}, 'convnet train --out DIR'), ' writes ', element('code', {}, 'DIR/model.json'), ' and ',
+    element('code', {}, 'DIR/weights.safetensors'), ': choose both files, or the folder, or drop the two files here.'),
+  sourceLine,
+  element('div', { class: 'controls' },
+    element('label', { class: 'control' }, 'Files ', filesInput),
+    element('label', { class: 'control' }, 'Folder ', folderInput)),
+  errorLine);
+
+  const chart = new Chart<'bar', number[], string>(chartCanvas, {
+    type: 'bar',
+    data: { labels: [], datasets: [{ label: 'probability', data: [], backgroundColor: [] as string[] }] },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      scales: {
+        y: { min: 0, max: 1, ticks: { callback: (value) => `${Math.round(Number(value) * 100)}%` } },
+        x: { title: { display: true, text: 'class' } },
+      },
+      plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item) => `${(Number(item.raw) * 100).toFixed(1)}%` } } },
+    },
+  });
+
+  root.append(
+    element('h1', {}, 'Draw'),
+    element('p', { class: 'lead' },
+      'Draw a digit and watch the network read it. Your drawing is first made to look like an MNIST digit, as MNIST’s own digits were: the ink’s bounding box is scaled to fit 20×20 pixels, ' +
+      'then placed in a 28×28 field with its centre of mass in the middle. Draw large and centred, one digit per canvas.'),
+    element('div', { class: 'draw-row' },
+      section('Your digit', 'Mouse, pen or finger.', canvas, element('div', { class: 'controls' }, clearButton)),
+      section('What the model sees', 'The model’s input, white on black in [0, 1].', inputCanvas, boxLine),
+      section('Probabilities', 'The softmax output: one probability per class, summing to 100%.', topLine, element('div', { class: 'draw-chart' }, chartCanvas))),
+    modelCard,
+  );
+
+  let model: CurrentModel | null = null;
+  let isPredictionDue = false;
+  let frame = 0;
+
+  function clearCanvas(): void {
+    context.fillStyle = '#000';
+    context.fillRect(0, 0, CANVAS_SIZE, CANVAS_SIZE);
+    status.strokes = 0;
+    schedulePrediction();
+  }
+
+  function schedulePrediction(): void {
+    if (isPredictionDue) return;
+    isPredictionDue = true;
+    frame = requestAnimationFrame(() => {
+      isPredictionDue = false;
+      predict();
+    });
+  }
+
+  function showProbabilities(): void {
+    const probabilities = status.probabilities;
+    const names = status.classNames;
+    const dataset = chart.data.datasets[0]!;
+    chart.data.labels = names;
+    dataset.data = probabilities ?? names.map(() => 0);
+    dataset.backgroundColor = names.map((_, index) => (index === status.topClass ? '#d9480f' : '#2f6fdf'));
+    chart.update('none');
+    topLine.textContent = status.topClass === null
+      ? (model === null ? 'No model yet.' : 'Draw a digit.')
+      : `It is a ${status.topClassName}: ${(status.topProbability! * 100).toFixed(1)}% sure.`;
+  }
+
+  function predict(): void {
+    const height = status.inputHeight;
+    const width = status.inputWidth;
+    const drawing = convertImage(imageFromImageData(context.getImageData(0, 0, CANVAS_SIZE, CANVAS_SIZE)), 'gray');
+    const digit = preprocessDigit(drawing, height, width);
+    const image = digit?.image ?? { width, height, colorModel: 'gray' as const, data: new Float32Array(width * height) };
+    drawImage(inputCanvas, image, Math.max(1, Math.round((INPUT_SCALE * 28) / Math.max(width, height))));
+    status.input = digit === null ? null : Array.from(digit.image.data);
+    boxLine.textContent = digit === null
+      ? 'No ink yet.'
+      : `ink box ${digit.box.width}×${digit.box.height} px at (${digit.box.left}, ${digit.box.top}); centre of mass at (${digit.centerOfMass.x.toFixed(1)}, ${digit.centerOfMass.y.toFixed(1)}) of ${width}×${height}`;
+    if (model === null || digit === null) {
+      Object.assign(status, { probabilities: null, topClass: null, topClassName: null, topProbability: null });
+    } else {
+      try {
+        const probabilities = Array.from(model.model.predict(imagesToInput(model.model, [digit.image])).data);
+        let best = 0;
+        probabilities.forEach((value, index) => { if (value > probabilities[best]!) best = index; });
+        Object.assign(status, { probabilities, topClass: best, topClassName: status.classNames[best] ?? String(best), topProbability: probabilities[best]! });
+        status.predictions += 1;
+      } catch (error) {
+        showError(`The model failed on the drawing: ${errorText(error)}`);
+        Object.assign(status, { probabilities: null, topClass: null, topClassName: null, topProbability: null });
+      }
+    }
+    showProbabilities();
+  }
+
+  function showError(message: string | null): void {
+    status.error = message;
+    errorLine.textContent = message ?? '';
+  }
+
+  function useModel(next: CurrentModel | null): void {
+    const input = next === null ? null : imageInputOf(next.model);
+    if (next !== null && typeof input === 'string') {
+      showError(`${next.source}: ${input}`);
+      return;
+    }
+    model = next;
+    const size = input === null || typeof input === 'string' ? { height: 28, width: 28 } : input;
+    Object.assign(status, {
+      hasModel: next !== null, modelSource: next?.source ?? null, classNames: next === null ? [] : [...next.classNames].slice(0, next.model.classes),
+      inputHeight: size.height, inputWidth: size.width,
+    });
+    while (status.classNames.length < (next?.model.classes ?? 0)) status.classNames.push(String(status.classNames.length));
+    sourceLine.textContent = next === null
+      ? 'No model yet: train one on the Train page, or load files saved by the CLI.'
+      : `Using the model ${next.source}: input ${size.height}×${size.width}, ${next.model.classes} classes (${status.classNames.join(', ')}).`;
+    schedulePrediction();
+  }
+
+  async function loadFiles(files: readonly File[]): Promise<void> {
+    showError(null);
+    const manifestFile = pickFile(files, 'model.json', '.json');
+    const weightsFile = pickFile(files, 'weights.safetensors', '.safetensors');
+    if (manifestFile === undefined || weightsFile === undefined) {
+      showError(`Choose both files, model.json and weights.safetensors (got ${files.map((file) => file.name).join(', ') || 'none'}).`);
+      return;
+    }
+    if (manifestFile.size > MAX_MANIFEST_BYTES || weightsFile.size > MAX_WEIGHTS_BYTES) {
+      showError(`${manifestFile.size > MAX_MANIFEST_BYTES ? manifestFile.name : weightsFile.name} is too large for a model file here.`);
+      return;
+    }
+    try {
+      const { model: loaded, manifest } = parseModel(await manifestFile.text(), new Uint8Array(await weightsFile.arrayBuffer()), { manifest: manifestFile.name, weights: weightsFile.name });
+      const accuracy = manifest.training?.['testAccuracy'];
+      const facts = typeof accuracy === 'number' ? `, ${(accuracy * 100).toFixed(1)}% test accuracy when saved` : '';
+      const folder = (manifestFile.webkitRelativePath || '').split('/').slice(0, -1).join('/');
+      const next: CurrentModel = {
+        model: loaded,
+        classNames: manifest.classNames ?? Array.from({ length: loaded.classes }, (_, index) => String(index)),
+        source: `loaded from ${folder === '' ? '' : `${folder}/`}${manifestFile.name} + ${weightsFile.name}${facts}`,
+      };
+      const input = imageInputOf(loaded);
+      if (typeof input === 'string') {
+        showError(`${manifestFile.name}: ${input}`);
+        return;
+      }
+      setCurrentModel(next);
+    } catch (error) {
+      showError(errorText(error));
+    }
+  }
+
+  // Drawing: pointer events cover mouse, pen and touch alike; the canvas's touch-action: none keeps a
+  // finger from scrolling the page instead.
+  let lastPoint: { x: number; y: number } | null = null;
+  function pointOf(event: PointerEvent): { x: number; y: number } {
+    const rect = canvas.getBoundingClientRect();
+    return { x: ((event.clientX - rect.left) * CANVAS_SIZE) / rect.width, y: ((event.clientY - rect.top) * CANVAS_SIZE) / rect.height };
+  }
+  function strokeTo(point: { x: number; y: number }): void {
+    context.strokeStyle = '#fff';
+    context.fillStyle = '#fff';
+    context.lineWidth = PEN_WIDTH;
+    context.lineCap = 'round';
+    context.lineJoin = 'round';
+    if (lastPoint === null) {
+      context.beginPath();
+      context.arc(point.x, point.y, PEN_WIDTH / 2, 0, 2 * Math.PI);
+      context.fill();
+    } else {
+      context.beginPath();
+      context.moveTo(lastPoint.x, lastPoint.y);
+      context.lineTo(point.x, point.y);
+      context.stroke();
+    }
+    lastPoint = point;
+  }
+  canvas.addEventListener('pointerdown', (event) => {
+    if (event.button !== 0) return;
+    event.preventDefault();
+    canvas.setPointerCapture(event.pointerId);
+    lastPoint = null;
+    status.strokes += 1;
+    strokeTo(pointOf(event));
+    schedulePrediction();
+  });
+  canvas.addEventListener('pointermove', (event) => {
+    if (lastPoint === null || !canvas.hasPointerCapture(event.pointerId)) return;
+    // Coalesced events keep fast strokes smooth where the browser batches moves into one frame.
+    const events = typeof event.getCoalescedEvents === 'function' ? event.getCoalescedEvents() : [];
+    for (const each of events.length > 0 ? events : [event]) strokeTo(pointOf(each));
+    schedulePrediction();
+  });
+  const endStroke = (event: PointerEvent) => {
+    if (canvas.hasPointerCapture(event.pointerId)) canvas.releasePointerCapture(event.pointerId);
+    lastPoint = null;
+  };
+  canvas.addEventListener('pointerup', endStroke);
+  canvas.addEventListener('pointercancel', endStroke);
+  clearButton.addEventListener('click', clearCanvas);
+
+  filesInput.addEventListener('change', () => {
+    void loadFiles([...(filesInput.files ?? [])]);
+    filesInput.value = '';
+  });
+  folderInput.addEventListener('change', () => {
+    void loadFiles([...(folderInput.files ?? [])]);
+    folderInput.value = '';
+  });
+  modelCard.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    modelCard.classList.add('draw-drop');
+  });
+  modelCard.addEventListener('dragleave', () => modelCard.classList.remove('draw-drop'));
+  modelCard.addEventListener('drop', (event) => {
+    event.preventDefault();
+    modelCard.classList.remove('draw-drop');
+    void loadFiles([...(event.dataTransfer?.files ?? [])]);
+  });
+
+  const unsubscribe = onModelChange(useModel);
+  clearCanvas();
+  useModel(currentModel());
+  predict();
+  markReady(root);
+
+  return () => {
+    unsubscribe();
+    cancelAnimationFrame(frame);
+    chart.destroy();
+  };
+}
+
+export const drawPage: Page = { id: 'draw', title: 'Draw', mount };

@@ -1,0 +1,229 @@
+// The Convolution and Pooling pages in headless Chromium: for known inputs set through the page, their
+// outputs equal the library's conv2d, maxPool2d and avgPool2d computed here in Node (tolerance 1e-5);
+// the output-size formula shows the current numbers; the animation advances, and the multiply-and-sum
+// (or window maximum and mean) the page shows at a position equals the output there; a user's file
+// becomes the input and a broken one is reported in the page. Screenshots mid-animation; no console errors.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { avgPool2d, conv2d, encodePng, imageFromPixels, maxPool2dWithArgmax, Random, Tensor } from '../../src/index.js';
+import { assertClose } from '../helpers.js';
+import { exposed, screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
+
+/** What window.explorer.convolution publishes (the numeric part). */
+interface ConvolutionState {
+  input: { width: number; height: number; channels: number; values: number[] } | null;
+  kernel: { size: number; preset: string; values: number[] };
+  stride: number;
+  padding: { mode: string; top: number; bottom: number; left: number; right: number } | null;
+  output: { height: number; width: number; channels: number; values: number[] } | null;
+  error: string | null;
+  position: { index: number; count: number; row: number; column: number; channel: number; products: number[]; sum: number; outputValue: number } | null;
+  isPlaying: boolean;
+}
+
+interface PoolingState {
+  input: { width: number; height: number; values: number[] } | null;
+  poolSize: number;
+  stride: number;
+  max: { height: number; width: number; values: number[]; argmax: number[] } | null;
+  average: { height: number; width: number; values: number[] } | null;
+  error: string | null;
+  position: { index: number; count: number; row: number; column: number; shownMax: number; shownAverage: number; max: number; average: number } | null;
+  isPlaying: boolean;
+}
+
+const TOLERANCE = { atol: 1e-5, rtol: 0 };
+
+function uniformValues(count: number, seed: number): number[] {
+  const random = new Random(seed);
+  return Array.from({ length: count }, () => random.uniform());
+}
+
+/** Calls window.explorer[pageId][method](argument) in the page. */
+async function call(page: Page, pageId: string, method: string, argument?: unknown): Promise<void> {
+  await page.evaluate(([id, name, value]) => {
+    const api = (window as unknown as { explorer: Record<string, Record<string, (value: unknown) => void>> }).explorer[id as string]!;
+    api[name as string]!(value);
+  }, [pageId, method, argument] as const);
+}
+
+/** The number in a page element's text (the page writes a real minus sign in some places). */
+async function shownNumber(page: Page, selector: string): Promise<number> {
+  return Number((await page.locator(selector).innerText()).replace('\u2212', '-'));
+}
+
+describe('Convolution and Pooling pages in headless Chromium', { skip: skipWithoutChromium }, () => {
+  let explorer: Explorer;
+  before(async () => {
+    explorer = await startExplorer();
+  });
+  after(async () => explorer?.close());
+
+  test('the convolution page\u2019s output for a known image and kernel equals conv2d in Node', async () => {
+    const { page, errors } = await explorer.open('convolution');
+    const height = 10;
+    const width = 11;
+    const image = uniformValues(height * width, 7);
+    const input = Tensor.fromArray(image, [1, height, width, 1]);
+    const cases = [
+      { kernel: [1, 0, -1, 2, 0, -2, 1, 0, -1], stride: 2, padding: 1 as const, formula: /height: \(10 − 3 \+ 2·1\) \/ 2 \+ 1 = 9 \/ 2 \+ 1 = 5\.5 → floor: 5/ },
+      { kernel: uniformValues(25, 8).map((value) => value * 2 - 1), stride: 1, padding: 'same' as const, formula: /height: \(10 − 5 \+ 2·2\) \/ 1 \+ 1 = 9 \/ 1 \+ 1 = 10/ },
+      { kernel: uniformValues(9, 9), stride: 3, padding: 'valid' as const, formula: /width: \(11 − 3 \+ 2·0\) \/ 3 \+ 1 = 8 \/ 3 \+ 1 = 3\.667 → floor: 3/ },
+    ];
+    for (const { kernel, stride, padding, formula } of cases) {
+      await call(page, 'convolution', 'set', { image: { width, height, values: image }, kernel, stride, padding });
+      const state = await exposed<ConvolutionState>(page, 'convolution');
+      const size = Math.sqrt(kernel.length);
+      const expected = conv2d(input, Tensor.fromArray(kernel, [size, size, 1, 1]), null, { strides: stride, padding });
+      const label = `kernel ${size}x${size}, stride ${stride}, padding ${padding}`;
+      assert.equal(state.error, null, label);
+      assertClose(state.input!.values, input.data, { atol: 0, rtol: 0 }, `${label}: input`);
+      assertClose(state.kernel.values, Float32Array.from(kernel), { atol: 0, rtol: 0 }, `${label}: kernel`);
+      assert.deepEqual([1, state.output!.height, state.output!.width, state.output!.channels], expected.shape, label);
+      assertClose(state.output!.values, expected.data, TOLERANCE, `${label}: output`);
+      assert.match(await page.locator('#conv-formula').innerText(), formula, label);
+      // The controls show the settings the test made.
+      assert.equal(await page.locator('#conv-preset').inputValue(), 'custom');
+      assert.equal(await page.locator('#conv-stride').inputValue(), String(stride));
+      assert.equal(await page.locator('#conv-padding').inputValue(), typeof padding === 'number' ? 'explicit' : padding);
+    }
+    // A kernel larger than the input: the library's error is shown in the page, not thrown into the console.
+    await call(page, 'convolution', 'set', { image: { width: 4, height: 3, values: image.slice(0, 12) }, kernel: uniformValues(25, 10), stride: 1, padding: 'valid' });
+    const tooSmall = await exposed<ConvolutionState>(page, 'convolution');
+    assert.equal(tooSmall.output, null);
+    assert.match(await page.locator('#conv-error').innerText(), /5x5 window with stride 1x1 does not fit a 3x4 input/);
+    assert.match(await page.locator('#conv-formula').innerText(), /height: \(3 − 5 \+ 2·0\) \/ 1 \+ 1 = −1 — the window is larger than the padded input/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a color image convolved channel by channel equals conv2d with groups = 3', async () => {
+    const { page, errors } = await explorer.open('convolution');
+    const [height, width] = [6, 9];
+    const image = uniformValues(height * width * 3, 11);
+    const kernel = [0, -1, 0, -1, 5, -1, 0, -1, 0];
+    await call(page, 'convolution', 'set', { image: { width, height, channels: 3, values: image }, kernel, stride: 1, padding: 'same', colorMode: 'channels' });
+    const state = await exposed<ConvolutionState>(page, 'convolution');
+    const filter = Tensor.fromArray(kernel.flatMap((weight) => [weight, weight, weight]), [3, 3, 1, 3]);
+    const expected = conv2d(Tensor.fromArray(image, [1, height, width, 3]), filter, null, { padding: 'same', groups: 3 });
+    assert.deepEqual([1, state.output!.height, state.output!.width, state.output!.channels], expected.shape);
+    assertClose(state.output!.values, expected.data, TOLERANCE, 'RGB output');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the convolution animation advances, and the sum it shows equals the output there', async () => {
+    const { page, errors } = await explorer.open('convolution');
+    // The page starts playing on the built-in digit; wait for the window to move on its own.
+    await page.waitForFunction(() => {
+      const state = (window as unknown as { explorer: { convolution: ConvolutionState } }).explorer.convolution;
+      return state.isPlaying && state.position !== null && state.position.index >= 3;
+    }, undefined, { timeout: 10_000 });
+    await call(page, 'convolution', 'pause');
+    await call(page, 'convolution', 'set', { preset: 'sobel-x', stride: 1, padding: 1 });
+    const state = await exposed<ConvolutionState>(page, 'convolution');
+    assert.equal(state.input!.width, 28);
+    assert.equal(state.output!.width, 28);
+    // A position on the digit's strokes, where the products are not all zero.
+    const target = 13 * 28 + 9;
+    await call(page, 'convolution', 'goTo', target);
+    for (const index of [target, target + 1]) {
+      const at = await exposed<ConvolutionState>(page, 'convolution');
+      const position = at.position!;
+      assert.equal(position.index, index);
+      assert.equal(position.products.length, 9);
+      assert.ok(position.products.some((product) => product !== 0), `position ${index} has only zero products`);
+      const output = at.output!.values[position.row * at.output!.width + position.column]!;
+      assert.ok(Math.abs(position.sum - output) <= 1e-5, `position ${index}: sum ${position.sum} but output ${output}`);
+      // What the page shows (4 decimals) is the same number.
+      assert.ok(Math.abs((await shownNumber(page, '#conv-sum')) - output) <= 5.1e-5);
+      assert.match(await page.locator('#conv-position').innerText(), new RegExp(`position ${index + 1} of 784`));
+      if (index === target) {
+        await screenshot(page, 'convolution-sliding');
+        await page.click('#conv-step');
+      }
+    }
+    await page.click('#conv-end');
+    assert.equal((await exposed<ConvolutionState>(page, 'convolution')).position!.index, 783);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a user\u2019s PNG becomes the input; a file that is no image is reported in the page', async () => {
+    const { page, errors } = await explorer.open('convolution');
+    const pixels = Uint8Array.from({ length: 12 * 20 }, (_, index) => (index % 20 >= 8 ? 230 : 20));
+    const png = encodePng(imageFromPixels(pixels, 20, 12, 'gray'));
+    await page.setInputFiles('#conv-file', { name: 'step.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await page.waitForFunction(() => (window as unknown as { explorer: { convolution: ConvolutionState } }).explorer.convolution.input?.width === 20);
+    const state = await exposed<ConvolutionState>(page, 'convolution');
+    assert.equal(state.input!.height, 12);
+    assertClose(state.input!.values, Array.from(pixels, (value) => value / 255), { atol: 1e-6, rtol: 0 }, 'decoded pixels');
+    assert.match(await page.locator('#conv-input-note').innerText(), /step\.png: 12×20 \(height × width\), gray/);
+    await page.setInputFiles('#conv-file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') });
+    await page.waitForFunction(() => document.querySelector('#conv-input-error')?.textContent !== '');
+    assert.match(await page.locator('#conv-input-error').innerText(), /notes\.txt.*not a PNG or JPEG/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the pooling page\u2019s max and average pooling equal maxPool2d and avgPool2d in Node', async () => {
+    const { page, errors } = await explorer.open('pooling');
+    const [height, width] = [7, 9];
+    const values = uniformValues(height * width, 21).map((value) => value * 4 - 1);
+    const input = Tensor.fromArray(values, [1, height, width, 1]);
+    // The page starts playing; stop it so that each position read is the one asked for.
+    await call(page, 'pooling', 'pause');
+    for (const [poolSize, stride, padding] of [[2, 2, 'valid'], [3, 2, 'same'], [3, 1, 'valid']] as const) {
+      await call(page, 'pooling', 'set', { featureMap: { width, height, values }, poolSize, stride, padding });
+      const state = await exposed<PoolingState>(page, 'pooling');
+      const label = `pool ${poolSize}, stride ${stride}, ${padding}`;
+      const expectedMax = maxPool2dWithArgmax(input, { poolSize, strides: stride, padding });
+      const expectedAverage = avgPool2d(input, { poolSize, strides: stride, padding });
+      assert.equal(state.error, null, label);
+      assert.deepEqual([1, state.max!.height, state.max!.width, 1], expectedMax.output.shape, label);
+      assertClose(state.max!.values, expectedMax.output.data, TOLERANCE, `${label}: max`);
+      assert.deepEqual(state.max!.argmax, Array.from(expectedMax.argmax), `${label}: argmax`);
+      assertClose(state.average!.values, expectedAverage.data, TOLERANCE, `${label}: average`);
+      // Every window's shown maximum and mean are the outputs there.
+      for (let index = 0; index < state.max!.values.length; index++) {
+        await call(page, 'pooling', 'goTo', index);
+        const position = (await exposed<PoolingState>(page, 'pooling')).position!;
+        assert.equal(position.index, index);
+        assert.ok(Math.abs(position.shownMax - expectedMax.output.data[index]!) <= 1e-5, `${label}: window ${index} max`);
+        assert.ok(Math.abs(position.shownAverage - expectedAverage.data[index]!) <= 1e-5, `${label}: window ${index} average`);
+      }
+    }
+    assert.match(await page.locator('#pool-formula').innerText(), /height: \(7 − 3 \+ 2·0\) \/ 1 \+ 1 = 4 \/ 1 \+ 1 = 5/);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the pooling animation advances window by window over a digit\u2019s feature map', async () => {
+    const { page, errors } = await explorer.open('pooling');
+    await page.waitForFunction(() => {
+      const state = (window as unknown as { explorer: { pooling: PoolingState } }).explorer.pooling;
+      return state.isPlaying && state.position !== null && state.position.index >= 2;
+    }, undefined, { timeout: 10_000 });
+    await call(page, 'pooling', 'pause');
+    const state = await exposed<PoolingState>(page, 'pooling');
+    assert.deepEqual([state.input!.height, state.input!.width, state.max!.height, state.max!.width], [28, 28, 14, 14]);
+    // The ReLU feature map is never negative, and pooling never exceeds the map's maximum.
+    assert.ok(Math.min(...state.input!.values) >= 0);
+    assert.ok(Math.max(...state.max!.values) <= Math.max(...state.input!.values));
+    // Step onto the window with the strongest response, for the screenshot.
+    const brightest = state.max!.values.indexOf(Math.max(...state.max!.values));
+    const target = Math.max(brightest - 1, 0);
+    await call(page, 'pooling', 'goTo', target);
+    await page.click('#pool-step');
+    const position = (await exposed<PoolingState>(page, 'pooling')).position!;
+    assert.equal(position.index, target + 1);
+    assert.ok(Math.abs((await shownNumber(page, '#pool-max')) - position.max) <= 5.1e-5);
+    assert.ok(Math.abs((await shownNumber(page, '#pool-average')) - position.average) <= 5.1e-5);
+    assert.equal(position.shownMax, position.max);
+    await screenshot(page, 'pooling-window');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});

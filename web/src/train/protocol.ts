@@ -1,0 +1,114 @@
+// The messages between the Train page and its training worker (trainWorker.ts). Plain data only:
+// pictures travel as RGBA bytes and the model as its two files, their buffers transferred, not copied.
+
+/** What the worker is doing: no steps taken since the last reset, taking steps, or stopped between them. */
+export type TrainingState = 'idle' | 'running' | 'paused';
+
+/** The networks the page offers: presets of the library that take 28x28 gray digits. */
+export const TRAINABLE_PRESETS = ['digits-cnn', 'mnist-cnn', 'lenet5'] as const;
+export type TrainablePreset = (typeof TRAINABLE_PRESETS)[number];
+
+/** Page -> worker. */
+export type ToWorker =
+  /** Builds the first model; the worker answers 'ready' once the sample is loaded. */
+  | { type: 'init'; preset: TrainablePreset; learningRate: number }
+  | { type: 'start' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  /**
+   * A fresh model (same seed, so the same starting weights), a fresh optimizer, step 0. `run` numbers
+   * it: every later report carries it, so the page can drop reports of the run before that were
+   * already on their way.
+   */
+  | { type: 'reset'; preset: TrainablePreset; run: number }
+  /** Takes effect at the next chunk of steps: Adam's moment estimates carry on. */
+  | { type: 'setLearningRate'; learningRate: number }
+  /** Which test digit (an index into the test set) the feature maps are drawn for. */
+  | { type: 'selectDigit'; index: number };
+
+/** A picture from the library's visualize module, as RGBA bytes ready for putImageData. */
+export interface PictureMessage {
+  layerIndex: number;
+  layerName: string;
+  className: string;
+  /** [kH, kW, inC, outC] for kernels; the layer's output shape for one example otherwise. */
+  shape: number[];
+  isSigned: boolean;
+  /** The largest magnitude drawn at full color. */
+  range: number;
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray<ArrayBuffer>;
+}
+
+/** A few test digits the page shows as a strip to pick from: 28x28 bytes each, row by row. */
+export interface DigitStrip {
+  indices: number[];
+  labels: number[];
+  height: number;
+  width: number;
+  pixels: Uint8Array<ArrayBuffer>;
+}
+
+export interface ProgressMessage {
+  type: 'progress';
+  run: number;
+  /** Optimizer steps (batches) since the last reset. */
+  step: number;
+  /** Epochs done, fractional: 1.5 is one and a half passes over the training digits. */
+  epoch: number;
+  batchSize: number;
+  /** Training examples per second over the recent chunks (training only, evaluation excluded). */
+  imagesPerSecond: number;
+  /** Mean training loss and accuracy over the chunk just taken. */
+  loss: number;
+  accuracy: number;
+  /** The learning rate the chunk ran with. */
+  learningRate: number;
+}
+
+export interface EvaluationMessage {
+  type: 'evaluation';
+  run: number;
+  step: number;
+  epoch: number;
+  testLoss: number;
+  testAccuracy: number;
+  testCount: number;
+}
+
+export interface PicturesMessage {
+  type: 'pictures';
+  run: number;
+  step: number;
+  digitIndex: number;
+  digitLabel: number;
+  /** The model's class probabilities for the chosen digit. */
+  probabilities: number[];
+  kernels: PictureMessage[];
+  featureMaps: PictureMessage[];
+}
+
+/** Worker -> page. */
+export type FromWorker =
+  /**
+   * The worker's module has run and listens. NOTE: messages posted to a module worker while its
+   * top-level await (the library starting its backend) is pending are dropped, so the page waits for this.
+   */
+  | { type: 'listening' }
+  | {
+      type: 'ready';
+      /** The worker's own backend: 'wasm' or 'reference', and its thread count. */
+      backend: { active: string; threads: number; build: string | null; isIsolated: boolean };
+      trainCount: number;
+      testCount: number;
+      classNames: string[];
+      digits: DigitStrip;
+      parameterCount: number;
+    }
+  | { type: 'state'; run: number; state: TrainingState; step: number; learningRate: number; preset: TrainablePreset; parameterCount: number }
+  | ProgressMessage
+  | EvaluationMessage
+  | PicturesMessage
+  | { type: 'model'; run: number; step: number; testAccuracy: number | null; preset: TrainablePreset; manifest: string; weights: Uint8Array<ArrayBuffer> }
+  | { type: 'error'; message: string };

@@ -1,0 +1,166 @@
+// The page's side of the training worker: starts it once, keeps what it reports (curves, the latest
+// pictures, the state) and makes each model it hands over the app's current model. It outlives the
+// Train page's DOM, so leaving the page (which pauses training) and coming back loses nothing.
+
+import { parseModel } from 'convnet-ts';
+import { setCurrentModel } from '../appState.js';
+import type { DigitStrip, FromWorker, PicturesMessage, ToWorker, TrainablePreset, TrainingState } from './protocol.js';
+
+export interface CurvePoint {
+  step: number;
+  loss: number;
+  accuracy: number;
+}
+
+/** A chunk of training steps: its mean loss and accuracy, and the learning rate it ran with. */
+export interface TrainingPoint extends CurvePoint {
+  learningRate: number;
+}
+
+/** What the page shows and the end-to-end test reads (window.explorer.train). */
+export interface TrainingStatus {
+  isReady: boolean;
+  state: TrainingState;
+  preset: TrainablePreset;
+  parameterCount: number;
+  step: number;
+  epoch: number;
+  batchSize: number;
+  imagesPerSecond: number;
+  /** The learning rate the worker last confirmed (what the next chunk runs with). */
+  learningRate: number;
+  /** Training loss and accuracy per chunk of steps. */
+  lossHistory: TrainingPoint[];
+  /** Test loss and accuracy on all test digits, every few dozen steps. */
+  testHistory: (CurvePoint & { epoch: number })[];
+  testAccuracy: number | null;
+  testCount: number;
+  trainCount: number;
+  backend: { active: string; threads: number; build: string | null; isIsolated: boolean } | null;
+  classNames: string[];
+  digits: DigitStrip | null;
+  /** The test digit the feature maps show, and the step they were drawn at. */
+  digitIndex: number;
+  picturesStep: number;
+  /** The step of the model last handed to the Draw page, or null before the first. */
+  modelStep: number | null;
+  error: string | null;
+}
+
+export class TrainingSession {
+  readonly status: TrainingStatus;
+  /** The latest kernels and feature maps (their pixels); null until the worker sends them. */
+  pictures: PicturesMessage | null = null;
+  private readonly worker: Worker;
+  private readonly listeners = new Set<(message: FromWorker) => void>();
+  /** The number of the current run: 0, then one more at every reset. */
+  private run = 0;
+  /** Messages held until the worker listens (see 'listening' in protocol.ts); null once it does. */
+  private pending: ToWorker[] | null = [];
+
+  constructor(preset: TrainablePreset, learningRate: number) {
+    this.status = {
+      isReady: false, state: 'idle', preset, parameterCount: 0, step: 0, epoch: 0, batchSize: 0, imagesPerSecond: 0, learningRate,
+      lossHistory: [], testHistory: [], testAccuracy: null, testCount: 0, trainCount: 0, backend: null, classNames: [], digits: null,
+      digitIndex: 0, picturesStep: 0, modelStep: null, error: null,
+    };
+    this.worker = new Worker(new URL('./trainWorker.ts', import.meta.url), { type: 'module', name: 'convnet-train' });
+    this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
+    this.worker.onerror = (event) => {
+      event.preventDefault();
+      this.fail(`The training worker failed: ${event.message || 'it could not start'}`);
+    };
+    this.post({ type: 'init', preset, learningRate });
+  }
+
+  send(message: Exclude<ToWorker, { type: 'reset' | 'init' }>): void {
+    this.post(message);
+  }
+
+  /** Starts over with a fresh `preset` model; what the old run still reports is dropped. */
+  reset(preset: TrainablePreset): void {
+    this.run += 1;
+    Object.assign(this.status, { lossHistory: [], testHistory: [], testAccuracy: null, epoch: 0, imagesPerSecond: 0, error: null });
+    this.post({ type: 'reset', preset, run: this.run });
+  }
+
+  private post(message: ToWorker): void {
+    if (message.type === 'start' || message.type === 'resume') this.status.error = null;
+    if (this.pending === null) this.worker.postMessage(message);
+    else this.pending.push(message);
+  }
+
+  /** Calls `listener` with every message after the session has taken it in; returns the unsubscribe. */
+  subscribe(listener: (message: FromWorker) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private fail(message: string): void {
+    this.status.error = message;
+    this.notify({ type: 'error', message });
+  }
+
+  private notify(message: FromWorker): void {
+    for (const listener of this.listeners) listener(message);
+  }
+
+  private receive(message: FromWorker): void {
+    if ('run' in message && message.run !== this.run) return;
+    const status = this.status;
+    switch (message.type) {
+      case 'listening':
+        for (const held of this.pending ?? []) this.worker.postMessage(held);
+        this.pending = null;
+        break;
+      case 'ready':
+        Object.assign(status, {
+          isReady: true, backend: message.backend, trainCount: message.trainCount, testCount: message.testCount,
+          classNames: message.classNames, digits: message.digits, digitIndex: message.digits.indices[0] ?? 0, parameterCount: message.parameterCount,
+        });
+        break;
+      case 'state':
+        Object.assign(status, { state: message.state, step: message.step, learningRate: message.learningRate, preset: message.preset, parameterCount: message.parameterCount });
+        break;
+      case 'progress':
+        Object.assign(status, { step: message.step, epoch: message.epoch, batchSize: message.batchSize, imagesPerSecond: message.imagesPerSecond, learningRate: message.learningRate });
+        status.lossHistory.push({ step: message.step, loss: message.loss, accuracy: message.accuracy, learningRate: message.learningRate });
+        break;
+      case 'evaluation':
+        status.testAccuracy = message.testAccuracy;
+        status.testHistory.push({ step: message.step, epoch: message.epoch, loss: message.testLoss, accuracy: message.testAccuracy });
+        break;
+      case 'pictures':
+        this.pictures = message;
+        status.digitIndex = message.digitIndex;
+        status.picturesStep = message.step;
+        break;
+      case 'model':
+        this.adoptModel(message);
+        break;
+      case 'error':
+        status.error = message.message;
+        break;
+    }
+    this.notify(message);
+  }
+
+  private adoptModel(message: Extract<FromWorker, { type: 'model' }>): void {
+    try {
+      const { model, manifest } = parseModel(message.manifest, message.weights, { manifest: 'model.json (from the Train page)', weights: 'weights.safetensors (from the Train page)' });
+      const accuracy = message.testAccuracy === null ? '' : `, ${(message.testAccuracy * 100).toFixed(1)}% test accuracy`;
+      setCurrentModel({ model, classNames: manifest.classNames ?? Array.from({ length: model.classes }, (_, index) => String(index)), source: `trained on the Train page (${message.preset}, step ${message.step}${accuracy})` });
+      this.status.modelStep = message.step;
+    } catch (error) {
+      this.status.error = `The trained model could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
+}
+
+let session: TrainingSession | null = null;
+
+/** The one training session of this tab, started on first use. */
+export function trainingSession(preset: TrainablePreset, learningRate: number): TrainingSession {
+  session ??= new TrainingSession(preset, learningRate);
+  return session;
+}
