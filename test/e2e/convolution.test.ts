@@ -99,6 +99,26 @@ describe('Convolution and Pooling pages in headless Chromium', { skip: skipWitho
     await page.close();
   });
 
+  test('recomputing again and again frees what it computed: the backend memory stops growing', async () => {
+    const { page, errors } = await explorer.open('convolution');
+    const [height, width] = [64, 64];
+    const image = uniformValues(height * width * 3, 12);
+    const peak = () => page.evaluate(() => (window as unknown as { explorer: { backend: { info(): { wasmArenaPeakBytes: number | null } } } }).explorer.backend.info().wasmArenaPeakBytes);
+    const recompute = async (times: number) => {
+      for (let index = 0; index < times; index++) {
+        await call(page, 'convolution', 'set', { image: { width, height, channels: 3, values: image }, kernel: uniformValues(9, 13 + index), stride: 1 + (index % 2), padding: 'same', colorMode: 'channels' });
+      }
+    };
+    await recompute(5);
+    const before = await peak();
+    assert.ok(before !== null && before > 0, 'the page runs on the wasm backend');
+    await recompute(40);
+    // 40 outputs of 64x64x3 floats kept would be about 2 MB more.
+    assert.equal(await peak(), before, 'no backend memory kept per recompute');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('a color image convolved channel by channel equals conv2d with groups = 3', async () => {
     const { page, errors } = await explorer.open('convolution');
     const [height, width] = [6, 9];

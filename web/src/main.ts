@@ -4,6 +4,7 @@
 import { backendInfo } from 'convnet-ts';
 import './style.css';
 import type { Page } from './page.js';
+import { expose } from './ui.js';
 import { activationsPage } from './pages/activations.js';
 import { colorModelsPage } from './pages/colorModels.js';
 import { convolutionPage } from './pages/convolution.js';
@@ -29,6 +30,9 @@ const info = backendInfo();
 document.getElementById('backend')!.textContent = info.wasm === null
   ? `reference backend (${info.wasmUnavailableReason ?? 'no WebAssembly SIMD'})`
   : `WebAssembly SIMD${info.wasm.features.relaxedSimd ? ' (relaxed)' : ''}, ${info.wasm.threads} thread${info.wasm.threads === 1 ? '' : 's'}${globalThis.crossOriginIsolated ? '' : ' (no cross-origin isolation)'}`;
+
+// The backend's figures (its memory's high-water mark among them), for tests and the curious.
+expose('backend', { info: backendInfo });
 
 function show(): void {
   const id = location.hash.replace(/^#\/?/, '') || PAGES[0]!.id;

@@ -4,7 +4,7 @@
 // the output-size formula with the current numbers. Color images are either converted to gray or
 // convolved channel by channel (conv2d with groups = 3). Tests drive it through window.explorer.convolution.
 
-import { conv2d, convertImage, Tensor, divergingMap, grayMap, type Image, type Padding } from 'convnet-ts';
+import { conv2d, convertImage, Tensor, divergingMap, grayMap, withScope, type Image, type Padding } from 'convnet-ts';
 import type { Page } from '../page.js';
 import { imageDropZone, prepareImage, SAMPLES } from '../samples.js';
 import { describePadding, outputSizeFormula, slidingWindow, windowAt, type SlidingWindow } from '../slidingWindow.js';
@@ -355,13 +355,14 @@ export const convolutionPage: Page = {
       try {
         const filterValues = new Float32Array(kernelSize * kernelSize * channels);
         for (let index = 0; index < kernel.length; index++) filterValues.fill(kernel[index]!, index * channels, (index + 1) * channels);
-        const result = conv2d(
-          new Tensor(input.data, [1, input.height, input.width, channels]),
+        const image = input;
+        // In a scope, copied out: op outputs live in the backend's memory, which the scope frees again.
+        output = withScope(() => Float32Array.from(conv2d(
+          new Tensor(image.data, [1, image.height, image.width, channels]),
           new Tensor(filterValues, [kernelSize, kernelSize, 1, channels]),
           null,
           { strides: stride, padding: padding(), groups: channels },
-        );
-        output = result.data as Float32Array;
+        ).data));
       } catch (error) {
         computeError = error instanceof Error ? error.message : String(error);
       }

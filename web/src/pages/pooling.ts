@@ -4,7 +4,7 @@
 // maximum the library recorded outlined and the average written out, both outputs filling in, and
 // the output-size formula. Tests drive it through window.explorer.pooling.
 
-import { avgPool2d, conv2d, heatMap, maxPool2dWithArgmax, Random, relu, Tensor, type Image } from 'convnet-ts';
+import { avgPool2d, conv2d, heatMap, maxPool2dWithArgmax, Random, relu, Tensor, withScope, type Image } from 'convnet-ts';
 import type { Page } from '../page.js';
 import { DIGIT_SAMPLES } from '../samples.js';
 import { describePadding, outputSizeFormula, slidingWindow, windowAt, type SlidingWindow } from '../slidingWindow.js';
@@ -229,14 +229,15 @@ export const poolingPage: Page = {
         }
       }
       const kernel = EDGE_KERNELS[sourceKind]!;
-      const edges = conv2d(
-        new Tensor(digit.data, [1, digit.height, digit.width, 1]),
+      // In a scope, copied out: op outputs live in the backend's memory, which the scope frees again.
+      const source = digit;
+      const values = withScope(() => Float32Array.from(relu(conv2d(
+        new Tensor(source.data, [1, source.height, source.width, 1]),
         Tensor.fromArray(kernel.weights, [3, 3, 1, 1]),
         null,
         { padding: 'same' },
-      );
-      const activated = relu(edges);
-      featureMap = { height: digit.height, width: digit.width, values: Float32Array.from(activated.data) };
+      )).data));
+      featureMap = { height: digit.height, width: digit.width, values };
       const high = Math.max(...featureMap.values);
       pipeline.replaceChildren(
         element('figure', {}, imageCanvas(digit, 3), element('figcaption', {}, 'digit')),
@@ -281,11 +282,12 @@ export const poolingPage: Page = {
       try {
         const x = new Tensor(map.values, [1, map.height, map.width, 1]);
         const options = { poolSize, strides: stride, padding };
-        const max = maxPool2dWithArgmax(x, options);
-        const average = avgPool2d(x, options);
-        maxOutput = max.output.data as Float32Array;
-        argmax = max.argmax;
-        averageOutput = average.data as Float32Array;
+        withScope(() => {
+          const max = maxPool2dWithArgmax(x, options);
+          maxOutput = Float32Array.from(max.output.data);
+          argmax = Int32Array.from(max.argmax);
+          averageOutput = Float32Array.from(avgPool2d(x, options).data);
+        });
       } catch (error) {
         computeError = error instanceof Error ? error.message : String(error);
       }
