@@ -2,7 +2,8 @@
 // allocates. Temporaries come from a stack: a scope marks the top and releasing the mark frees
 // everything allocated since (the training loop opens one scope per step, so steady-state training
 // reuses the same addresses and allocates nothing new). Persistent buffers (weights, optimizer
-// state) are placed above everything in use and never move; the stack skips over them.
+// state) are placed above the stack's top, in the first gap that fits, and never move; the stack
+// skips over them. A persistent buffer is freed when its owner is gone (see Runtime.allocate).
 //
 // Every block is 64-byte aligned and followed by 64 spare bytes, because SIMD kernels may read up to
 // 7 floats past the end of a row (see assembly/gemm.ts).
@@ -62,14 +63,32 @@ export class Arena {
     return start;
   }
 
-  /** A byte offset of `bytes` bytes that no scope will release. */
+  /**
+   * A byte offset of `bytes` bytes that no scope will release: the first gap above the stack's top
+   * (everything there is free but persistent blocks) that fits, else past the highest block.
+   */
   allocatePersistent(bytes: number): number {
-    const highest = this.persistent.reduce((end, block) => Math.max(end, block.end), 0);
-    const start = alignUp(Math.max(this.top, highest) + PADDING);
+    let start = alignUp(this.top + PADDING);
+    for (const block of this.persistent) {
+      if (block.end + PADDING <= start) continue;
+      if (start + bytes + PADDING <= block.start) break;
+      start = alignUp(block.end + PADDING);
+    }
     this.ensure(start + bytes + PADDING);
     this.persistent.push({ start, end: start + bytes });
     this.persistent.sort((a, b) => a.start - b.start);
     return start;
+  }
+
+  /** Returns a persistent block to the free space; `start` is what allocatePersistent gave. */
+  freePersistent(start: number): void {
+    const index = this.persistent.findIndex((block) => block.start === start);
+    if (index !== -1) this.persistent.splice(index, 1);
+  }
+
+  /** Persistent blocks in use, and their bytes (for memory reports and tests). */
+  persistentUse(): { blocks: number; bytes: number } {
+    return { blocks: this.persistent.length, bytes: this.persistent.reduce((sum, block) => sum + block.end - block.start, 0) };
   }
 
   /** The current top of the temporary stack, to release back to. */

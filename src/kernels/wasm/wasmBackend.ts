@@ -197,6 +197,13 @@ type Buffer = FloatArray | Int32Array;
 
 class Runtime {
   private readonly jobPointer: number;
+  /**
+   * Frees a persistent buffer once its view is garbage collected: weights and optimizer state of
+   * models that are gone (a page that builds model after model would otherwise run out of memory).
+   * Only the view the backend handed out is watched: code must not keep a second view (subarray)
+   * of a persistent buffer longer than the first.
+   */
+  private readonly persistentOwners = new FinalizationRegistry<number>((offset) => this.arena.freePersistent(offset));
   /** Views of the job record, made once: shared memory never detaches, unshared memory never grows. */
   private readonly jobInts: Int32Array;
   private readonly jobFloats: Float32Array;
@@ -218,7 +225,10 @@ class Runtime {
     const offset = isPersistent ? this.arena.allocatePersistent(bytes) : this.arena.allocate(bytes);
     const view = new Float32Array(this.arena.buffer, offset, size);
     // The stack reuses memory: persistent buffers are promised zero-filled, temporaries are not.
-    if (isPersistent) view.fill(0);
+    if (isPersistent) {
+      view.fill(0);
+      this.persistentOwners.register(view, offset);
+    }
     return view;
   }
 
