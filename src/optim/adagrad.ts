@@ -4,9 +4,8 @@
 
 import type { Tensor } from '../core/tensor.js';
 import { getKernel } from '../kernels/registry.js';
-import { checkClipping, clippingConfig, type GradientClipping } from './gradientClipping.js';
-import type { Optimizer, OptimizerState } from './optimizer.js';
-import { OptimizerSlots } from './optimizerState.js';
+import { clippingConfig, type GradientClipping } from './gradientClipping.js';
+import { SlotOptimizer } from './optimizerState.js';
 import { checkNonNegative } from './optionChecks.js';
 
 export interface AdagradOptions extends GradientClipping {
@@ -27,27 +26,23 @@ export interface AdagradOptions extends GradientClipping {
  * const optimizer = new Adagrad({ learningRate: 0.05, initialAccumulatorValue: 0.1 });
  * model.fit(x, labels, { optimizer });
  */
-export class Adagrad implements Optimizer {
-  readonly className = 'Adagrad';
+export class Adagrad extends SlotOptimizer {
   learningRate: number;
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
   readonly weightDecay: number;
-  readonly clipNorm: number | undefined;
-  readonly clipValue: number | undefined;
-  private readonly slots: OptimizerSlots;
 
   constructor(options: AdagradOptions = {}) {
+    const initialAccumulatorValue = checkNonNegative(options.initialAccumulatorValue ?? 0, 'Adagrad initialAccumulatorValue');
+    super(options, ['accumulator'], initialAccumulatorValue);
+    this.initialAccumulatorValue = initialAccumulatorValue;
     this.learningRate = checkNonNegative(options.learningRate ?? 0.01, 'Adagrad learningRate');
-    this.initialAccumulatorValue = checkNonNegative(options.initialAccumulatorValue ?? 0, 'Adagrad initialAccumulatorValue');
     this.epsilon = checkNonNegative(options.epsilon ?? 1e-10, 'Adagrad epsilon');
     this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'Adagrad weightDecay');
-    ({ clipNorm: this.clipNorm, clipValue: this.clipValue } = checkClipping(options, 'Adagrad'));
-    this.slots = new OptimizerSlots('Adagrad', ['accumulator'], this.initialAccumulatorValue);
   }
 
-  get iterations(): number {
-    return this.slots.iterations;
+  get className(): string {
+    return 'Adagrad';
   }
 
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
@@ -67,13 +62,5 @@ export class Adagrad implements Optimizer {
       learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon,
       weightDecay: this.weightDecay, ...clippingConfig(this),
     };
-  }
-
-  getState(weights: readonly Tensor[]): OptimizerState {
-    return this.slots.getState(weights);
-  }
-
-  setState(weights: readonly Tensor[], state: OptimizerState): void {
-    this.slots.setState(weights, state);
   }
 }

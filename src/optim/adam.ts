@@ -3,9 +3,8 @@
 
 import type { Tensor } from '../core/tensor.js';
 import { getKernel } from '../kernels/registry.js';
-import { checkClipping, clippingConfig, type GradientClipping } from './gradientClipping.js';
-import type { Optimizer, OptimizerState } from './optimizer.js';
-import { OptimizerSlots } from './optimizerState.js';
+import { clippingConfig, type GradientClipping } from './gradientClipping.js';
+import { SlotOptimizer } from './optimizerState.js';
 import { checkFraction, checkNonNegative } from './optionChecks.js';
 
 export interface AdamOptions extends GradientClipping {
@@ -28,25 +27,21 @@ export interface AdamOptions extends GradientClipping {
  * @example
  * const optimizer = new Adam({ learningRate: 1e-3 });
  */
-export class Adam implements Optimizer {
+export class Adam extends SlotOptimizer {
   learningRate: number;
   readonly beta1: number;
   readonly beta2: number;
   readonly epsilon: number;
   readonly weightDecay: number;
-  readonly clipNorm: number | undefined;
-  readonly clipValue: number | undefined;
-  private readonly slots: OptimizerSlots;
 
   constructor(options: AdamOptions = {}) {
+    super(options, ['firstMoment', 'secondMoment']);
     const name = this.className;
     this.learningRate = checkNonNegative(options.learningRate ?? 0.001, `${name} learningRate`);
     this.beta1 = checkFraction(options.beta1 ?? 0.9, `${name} beta1`);
     this.beta2 = checkFraction(options.beta2 ?? 0.999, `${name} beta2`);
     this.epsilon = checkNonNegative(options.epsilon ?? 1e-8, `${name} epsilon`);
     this.weightDecay = checkNonNegative(options.weightDecay ?? 0, `${name} weightDecay`);
-    ({ clipNorm: this.clipNorm, clipValue: this.clipValue } = checkClipping(options, name));
-    this.slots = new OptimizerSlots(name, ['firstMoment', 'secondMoment']);
   }
 
   /** Stable type name; a getter so that AdamW's name is already in place while this constructor runs. */
@@ -57,10 +52,6 @@ export class Adam implements Optimizer {
   /** Whether weightDecay shrinks the weights directly (AdamW) instead of adding an L2 term to the gradient. */
   protected get isWeightDecayDecoupled(): boolean {
     return false;
-  }
-
-  get iterations(): number {
-    return this.slots.iterations;
   }
 
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
@@ -82,13 +73,5 @@ export class Adam implements Optimizer {
 
   getConfig(): Record<string, number | boolean> {
     return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay, ...clippingConfig(this) };
-  }
-
-  getState(weights: readonly Tensor[]): OptimizerState {
-    return this.slots.getState(weights);
-  }
-
-  setState(weights: readonly Tensor[], state: OptimizerState): void {
-    this.slots.setState(weights, state);
   }
 }

@@ -1,14 +1,15 @@
 // The per-weight state every optimizer keeps, and the loop of applyGradients they share: a table
 // from weight tensor to its update count and named buffers (persistent storage of the active
 // backend, so the wasm kernels update them in place), with the copy-out and copy-in that
-// checkpoints use. One class instead of one map per optimizer keeps getState / setState in one place.
+// checkpoints use. One class instead of one map per optimizer keeps getState / setState in one place;
+// SlotOptimizer is the base the optimizers share around it.
 
 import type { FloatArray } from '../core/dtype.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { allocatePersistent, withScope } from '../kernels/registry.js';
-import { clipGradients, type GradientClipping } from './gradientClipping.js';
-import type { OptimizerState, WeightState } from './optimizer.js';
+import { checkClipping, clipGradients, type GradientClipping } from './gradientClipping.js';
+import type { Optimizer, OptimizerState, WeightState } from './optimizer.js';
 
 export class OptimizerSlots {
   /** Calls of apply so far. */
@@ -114,5 +115,46 @@ export class OptimizerSlots {
       for (const name of this.bufferNames) own.buffers[name]!.set(entry.buffers[name]!);
     });
     this.iterations = state.iterations;
+  }
+}
+
+/**
+ * What the optimizers here share: gradient clipping, the per-weight buffers, the iteration count,
+ * and the state a checkpoint saves. A subclass names itself (className, a getter, so that it is in
+ * place while this constructor runs), sets its hyper-parameters and writes applyGradients through
+ * `slots.apply` and getConfig.
+ */
+export abstract class SlotOptimizer implements Optimizer {
+  abstract get className(): string;
+  abstract learningRate: number;
+  readonly clipNorm: number | undefined;
+  readonly clipValue: number | undefined;
+  protected readonly slots: OptimizerSlots;
+
+  /**
+   * @param bufferNames the buffers each weight gets, each as long as the weight
+   * @param initialValue what the buffers start at; default 0
+   */
+  protected constructor(clipping: GradientClipping, bufferNames: readonly string[], initialValue = 0) {
+    // A getter on the subclass's prototype: readable before the subclass's own fields exist.
+    const name = (this as Optimizer).className;
+    ({ clipNorm: this.clipNorm, clipValue: this.clipValue } = checkClipping(clipping, name));
+    this.slots = new OptimizerSlots(name, bufferNames, initialValue);
+  }
+
+  get iterations(): number {
+    return this.slots.iterations;
+  }
+
+  abstract applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void;
+
+  abstract getConfig(): Record<string, number | boolean>;
+
+  getState(weights: readonly Tensor[]): OptimizerState {
+    return this.slots.getState(weights);
+  }
+
+  setState(weights: readonly Tensor[], state: OptimizerState): void {
+    this.slots.setState(weights, state);
   }
 }

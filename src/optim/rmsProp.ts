@@ -6,9 +6,8 @@
 
 import type { Tensor } from '../core/tensor.js';
 import { getKernel } from '../kernels/registry.js';
-import { checkClipping, clippingConfig, type GradientClipping } from './gradientClipping.js';
-import type { Optimizer, OptimizerState } from './optimizer.js';
-import { OptimizerSlots } from './optimizerState.js';
+import { clippingConfig, type GradientClipping } from './gradientClipping.js';
+import { SlotOptimizer } from './optimizerState.js';
 import { checkFraction, checkNonNegative } from './optionChecks.js';
 
 export interface RmsPropOptions extends GradientClipping {
@@ -34,34 +33,27 @@ export interface RmsPropOptions extends GradientClipping {
  * const optimizer = new RMSProp({ learningRate: 1e-3, rho: 0.9 });
  * model.fit(x, labels, { optimizer });
  */
-export class RMSProp implements Optimizer {
-  readonly className = 'RMSProp';
+export class RMSProp extends SlotOptimizer {
   learningRate: number;
   readonly rho: number;
   readonly epsilon: number;
   readonly momentum: number;
   readonly centered: boolean;
   readonly weightDecay: number;
-  readonly clipNorm: number | undefined;
-  readonly clipValue: number | undefined;
-  private readonly slots: OptimizerSlots;
 
   constructor(options: RmsPropOptions = {}) {
+    // Buffers as the options ask; the options are checked right after.
+    super(options, ['squareAverage', ...((options.momentum ?? 0) > 0 ? ['momentumBuffer'] : []), ...(options.centered === true ? ['gradientAverage'] : [])]);
     this.learningRate = checkNonNegative(options.learningRate ?? 0.01, 'RMSProp learningRate');
     this.rho = checkFraction(options.rho ?? 0.99, 'RMSProp rho');
     this.epsilon = checkNonNegative(options.epsilon ?? 1e-8, 'RMSProp epsilon');
     this.momentum = checkFraction(options.momentum ?? 0, 'RMSProp momentum');
     this.centered = options.centered ?? false;
     this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'RMSProp weightDecay');
-    ({ clipNorm: this.clipNorm, clipValue: this.clipValue } = checkClipping(options, 'RMSProp'));
-    const buffers = ['squareAverage'];
-    if (this.momentum > 0) buffers.push('momentumBuffer');
-    if (this.centered) buffers.push('gradientAverage');
-    this.slots = new OptimizerSlots('RMSProp', buffers);
   }
 
-  get iterations(): number {
-    return this.slots.iterations;
+  get className(): string {
+    return 'RMSProp';
   }
 
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
@@ -85,13 +77,5 @@ export class RMSProp implements Optimizer {
       learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon, momentum: this.momentum, centered: this.centered,
       weightDecay: this.weightDecay, ...clippingConfig(this),
     };
-  }
-
-  getState(weights: readonly Tensor[]): OptimizerState {
-    return this.slots.getState(weights);
-  }
-
-  setState(weights: readonly Tensor[], state: OptimizerState): void {
-    this.slots.setState(weights, state);
   }
 }

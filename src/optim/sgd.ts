@@ -4,9 +4,8 @@
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { getKernel } from '../kernels/registry.js';
-import { checkClipping, clippingConfig, type GradientClipping } from './gradientClipping.js';
-import type { Optimizer, OptimizerState } from './optimizer.js';
-import { OptimizerSlots } from './optimizerState.js';
+import { clippingConfig, type GradientClipping } from './gradientClipping.js';
+import { SlotOptimizer } from './optimizerState.js';
 import { checkNonNegative } from './optionChecks.js';
 
 export interface SgdOptions extends GradientClipping {
@@ -27,28 +26,24 @@ export interface SgdOptions extends GradientClipping {
  * @example
  * const optimizer = new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true });
  */
-export class SGD implements Optimizer {
-  readonly className = 'SGD';
+export class SGD extends SlotOptimizer {
   learningRate: number;
   readonly momentum: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
-  readonly clipNorm: number | undefined;
-  readonly clipValue: number | undefined;
-  private readonly slots = new OptimizerSlots('SGD', ['velocity']);
 
   constructor(options: SgdOptions = {}) {
+    super(options, ['velocity']);
     this.learningRate = checkNonNegative(options.learningRate ?? 0.01, 'SGD learningRate');
     this.momentum = checkNonNegative(options.momentum ?? 0, 'SGD momentum');
     this.nesterov = options.nesterov ?? false;
     this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'SGD weightDecay');
-    ({ clipNorm: this.clipNorm, clipValue: this.clipValue } = checkClipping(options, 'SGD'));
     if (this.momentum >= 1) throw new ValueError(`SGD momentum must be below 1 (it would make the steps grow without bound), got ${this.momentum}`);
     if (this.nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs a momentum > 0');
   }
 
-  get iterations(): number {
-    return this.slots.iterations;
+  get className(): string {
+    return 'SGD';
   }
 
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
@@ -66,13 +61,5 @@ export class SGD implements Optimizer {
 
   getConfig(): Record<string, number | boolean> {
     return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay, ...clippingConfig(this) };
-  }
-
-  getState(weights: readonly Tensor[]): OptimizerState {
-    return this.slots.getState(weights);
-  }
-
-  setState(weights: readonly Tensor[], state: OptimizerState): void {
-    this.slots.setState(weights, state);
   }
 }
