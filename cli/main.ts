@@ -38,6 +38,15 @@ function positiveNumber(value: string): number {
   return parsed;
 }
 
+/** --backend and --threads, taken by every command that computes (read by selectBackend). */
+function backendOption(): Option {
+  return new Option('--backend <name>', 'compute backend (default: wasm where WebAssembly SIMD exists)').choices(['wasm', 'reference']);
+}
+
+function threadsOption(): Option {
+  return new Option('--threads <n>', 'threads for the wasm backend (default: all cores)').argParser(positiveInteger);
+}
+
 function buildProgram(): Command {
   const program = new Command('convnet')
     .description('ConvNet.ts: build, train and inspect convolutional neural networks')
@@ -66,8 +75,8 @@ function buildProgram(): Command {
     .option('--resume', 'continue from the last checkpoint in --out, with the settings saved there', false)
     .option('--plot <file.png>', 'draw loss and accuracy per epoch (training and test) to a PNG file')
     .option('--json', 'print the result as one JSON object on the last line of stdout', false)
-    .addOption(new Option('--backend <name>', 'compute backend (default: wasm where WebAssembly SIMD exists)').choices(['wasm', 'reference']))
-    .option('--threads <n>', 'threads for the wasm backend (default: all cores)', positiveInteger)
+    .addOption(backendOption())
+    .addOption(threadsOption())
     .action(async (options) => {
       await selectBackend(options);
       train(options);
@@ -82,8 +91,8 @@ function buildProgram(): Command {
     .option('--input <x.npy>', 'a batch [n, ...input shape] in the model\'s layout (NHWC; float32/float64, or uint8 divided by 255) instead of images')
     .option('--output <y.npy>', 'with --input: where to write the probabilities [n, classes] (float32)')
     .option('--json', 'print one JSON object with every prediction on the last line of stdout', false)
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'reference']))
-    .option('--threads <n>', 'threads for the wasm backend (default: all cores)', positiveInteger)
+    .addOption(backendOption())
+    .addOption(threadsOption())
     .action(async (images: string[], options) => {
       await selectBackend(options);
       if (options.input !== undefined || options.output !== undefined) {
@@ -105,8 +114,8 @@ function buildProgram(): Command {
     .option('--class <k>', 'the class Grad-CAM explains (default: the predicted one)', nonNegativeInteger)
     .option('--scale <n>', 'pixels per value in kernel and feature-map pictures (default: tiles of at least 48 pixels)', positiveInteger)
     .option('--json', 'print the list of pictures as one JSON object on the last line of stdout', false)
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'reference']))
-    .option('--threads <n>', 'threads for the wasm backend (default: all cores)', positiveInteger)
+    .addOption(backendOption())
+    .addOption(threadsOption())
     .action(async (image: string, options) => {
       await selectBackend(options);
       visualize(image, options);
@@ -119,8 +128,8 @@ function buildProgram(): Command {
     .option('--dataset <name|dir>', 'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder', parseDatasetArgument, 'mnist-sample')
     .option('--data-dir <dir>', 'folder with the dataset files (as for train)')
     .option('--json', 'print the report as one JSON object on the last line of stdout', false)
-    .addOption(new Option('--backend <name>', 'compute backend').choices(['wasm', 'reference']))
-    .option('--threads <n>', 'threads for the wasm backend (default: all cores)', positiveInteger)
+    .addOption(backendOption())
+    .addOption(threadsOption())
     .action(async (options) => {
       await selectBackend(options);
       evaluate(options);
