@@ -34,23 +34,7 @@ export interface PresetOptions {
  * const model = digitsCnn({ seed: 1 });
  */
 export function digitsCnn(options: PresetOptions = {}): Sequential {
-  return new Sequential(
-    [
-      new Input({ shape: options.inputShape ?? [28, 28, 1] }),
-      new Conv2D({ filters: 16, kernelSize: 3, padding: 'same' }),
-      new ReLU(),
-      new MaxPool2D({ poolSize: 2 }),
-      new Conv2D({ filters: 32, kernelSize: 3, padding: 'same' }),
-      new ReLU(),
-      new MaxPool2D({ poolSize: 2 }),
-      new Flatten(),
-      new Dense({ units: 64 }),
-      new ReLU(),
-      new Dense({ units: options.classes ?? 10, kernelInitializer: 'glorotUniform' }),
-      new Softmax(),
-    ],
-    { seed: options.seed ?? 0 },
-  );
+  return twoConvCnn(16, 32, 64, options);
 }
 
 /**
@@ -62,17 +46,22 @@ export function digitsCnn(options: PresetOptions = {}): Sequential {
  * const model = mnistCnn({ seed: 1 });
  */
 export function mnistCnn(options: PresetOptions = {}): Sequential {
+  return twoConvCnn(32, 64, 128, options);
+}
+
+/** Two 3x3 'same' convolutions, each with ReLU and 2x2 max pooling, then a hidden Dense + ReLU and the classes. */
+function twoConvCnn(firstFilters: number, secondFilters: number, hiddenUnits: number, options: PresetOptions): Sequential {
   return new Sequential(
     [
       new Input({ shape: options.inputShape ?? [28, 28, 1] }),
-      new Conv2D({ filters: 32, kernelSize: 3, padding: 'same' }),
+      new Conv2D({ filters: firstFilters, kernelSize: 3, padding: 'same' }),
       new ReLU(),
       new MaxPool2D({ poolSize: 2 }),
-      new Conv2D({ filters: 64, kernelSize: 3, padding: 'same' }),
+      new Conv2D({ filters: secondFilters, kernelSize: 3, padding: 'same' }),
       new ReLU(),
       new MaxPool2D({ poolSize: 2 }),
       new Flatten(),
-      new Dense({ units: 128 }),
+      new Dense({ units: hiddenUnits }),
       new ReLU(),
       new Dense({ units: options.classes ?? 10, kernelInitializer: 'glorotUniform' }),
       new Softmax(),
