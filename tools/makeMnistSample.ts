@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { encodeIdx } from '../src/data/idx.js';
+import { encodeIdx } from '../src/data/idxFormat.js';
 import { takeExamples, type ImageDataset } from '../src/data/imageDataset.js';
 import { loadMnist } from '../src/data/mnist.js';
 

@@ -8,7 +8,8 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import { basename, join } from 'node:path';
 import { FileFormatError } from '../core/errors.js';
 import { CIFAR10_CLASS_NAMES } from './classNames.js';
-import { DEFAULT_MAX_IDX_BYTES, gunzipBounded, isGzip } from './idx.js';
+import { gunzipBounded } from './idx.js';
+import { DEFAULT_MAX_IDX_BYTES, isGzip } from './idxFormat.js';
 import type { ImageDataset, TrainTestSplits } from './imageDataset.js';
 import { parseTar } from './tar.js';
 

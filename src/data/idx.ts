@@ -1,14 +1,12 @@
 // Reader of the IDX format of MNIST and Fashion-MNIST in Node: raw or gzip-compressed bytes, and files.
 // The format itself (parse, encode, dataset checks) is platform-neutral and lives in idxFormat.ts;
-// this module adds zlib and node:fs, and re-exports the neutral part for its importers.
+// this module adds zlib and node:fs.
 // Input is treated as hostile: gzip output is capped so a gzip bomb raises FileFormatError.
 
 import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { FileFormatError } from '../core/errors.js';
 import { checkMaxBytes, DEFAULT_MAX_IDX_BYTES, isGzip, parseRawIdx, type IdxContents, type ParseIdxOptions } from './idxFormat.js';
-
-export { DEFAULT_MAX_IDX_BYTES, encodeIdx, isGzip, parseRawIdx, type IdxContents, type ParseIdxOptions } from './idxFormat.js';
 
 /** Decompresses gzip input, mapping zlib failures (corrupt stream, output over `maxBytes`) to FileFormatError. */
 export function gunzipBounded(bytes: Uint8Array, file: string, maxBytes: number): Uint8Array {

@@ -41,7 +41,7 @@ export const ONNX_IMPORT_OPERATORS: readonly string[] = Object.freeze([
 /** A value of the ONNX graph as the importer tracks it. */
 interface Value {
   tensor: SymbolicTensor;
-  /** 'maps': our [h, w, c] for ONNX's [c, h, w]; 'vector': [features]. */
+  /** 'maps': our [h, w, c] (ONNX's [c, h, w] or [h, w, c], see layout); 'vector': [features]. */
   kind: 'maps' | 'vector';
   /** For a vector flattened from maps in ONNX's channels-first order: the maps' [c, h, w]. */
   flattenedFrom?: [number, number, number];
@@ -51,11 +51,40 @@ interface Value {
    */
   layout?: OnnxLayout;
   /**
-   * The Dense layer that computed this vector, for a constant Add or Mul after it (a MatMul + Add is
-   * how Keras's Dense arrives through tf2onnx): folded into its weights as y * scale + shift.
+   * For the output of a Gemm or MatMul (and of constant Adds and Muls folded into it): its Dense, for a
+   * constant Add or Mul after it (a MatMul + Add is how Keras's Dense arrives through tf2onnx).
    */
-  dense?: { scale: Float64Array; shift: Float64Array };
+  dense?: DenseFold;
 }
+
+/**
+ * A Dense whose output is y * scale + shift per unit, scale and shift gathered from the constant Muls
+ * and Adds after it and multiplied into its weights once the graph is read. `output` is the ONNX
+ * value it computes now: a fold applies only to that value, not to one that aliases it (an Identity's).
+ */
+interface DenseFold {
+  layer: Dense;
+  output: string;
+  scale: Float64Array;
+  shift: Float64Array;
+}
+
+/** Who reads each value of the graph, and which values are constants once their node has run. */
+interface GraphReaders {
+  /** The nodes that read a value, once per input that names it. */
+  nodesOf(name: string): readonly Onnx.INodeProto[];
+  /** The number of readers, a graph output counting as one. */
+  count(name: string): number;
+  isConstant(name: string): boolean;
+}
+
+/** Shape-arithmetic operators evaluated at import when every input is a constant (see foldConstant). */
+const FOLDED_OPERATORS: ReadonlySet<string> = new Set(['ConstantOfShape', 'Concat', 'Reshape', 'Slice', 'Transpose', 'Cast', 'Unsqueeze', 'Squeeze']);
+
+/** Operators after which a graph input keeps its layout: followed to find what reveals it (isChannelsLastInput). */
+const LAYOUT_KEEPING_OPERATORS: ReadonlySet<string> = new Set([
+  'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Elu', 'Clip', 'Add', 'Sum', 'Mul', 'Concat', 'Pad', 'Dropout', 'Identity',
+]);
 
 /** How the ONNX graph lays out a batch of feature maps. */
 export type OnnxLayout = 'NCHW' | 'NHWC';
@@ -129,16 +158,21 @@ function constantTensor(name: string, dims: number[], values: ArrayLike<number>)
   return { name, dims, dataType: onnx.TensorProto.DataType.DOUBLE, doubleData: Array.from(values) };
 }
 
+/** Whether foldConstant evaluates `node`: shape arithmetic whose inputs are all constants. */
+function isFoldable(node: Onnx.INodeProto, isConstant: (name: string) => boolean): boolean {
+  const names = (node.input ?? []).filter((name) => name !== '');
+  return FOLDED_OPERATORS.has(node.opType ?? '') && names.length > 0 && names.every(isConstant);
+}
+
 /**
  * Evaluates a node whose inputs are all constants, for the shape arithmetic exporters write
  * (PyTorch's ZeroPad2d: ConstantOfShape, Concat, Reshape, Slice, Transpose, Cast). Returns null for
  * a node that reads a computed value.
  */
 function foldConstant(node: Onnx.INodeProto, constants: Map<string, Onnx.ITensorProto>, file: string, label: string): Onnx.ITensorProto | null {
+  if (!isFoldable(node, (name) => constants.has(name))) return null;
   const op = node.opType ?? '';
   const names = (node.input ?? []).filter((name) => name !== '');
-  if (!['ConstantOfShape', 'Concat', 'Reshape', 'Slice', 'Transpose', 'Cast', 'Unsqueeze', 'Squeeze'].includes(op)) return null;
-  if (names.length === 0 || !names.every((name) => constants.has(name))) return null;
   const inputs = names.map((name) => constantOf(constants.get(name)!, file));
   const attributes = attributesOf(node);
   const output = (node.output ?? [])[0] ?? '';
@@ -169,6 +203,7 @@ function foldConstant(node: Onnx.INodeProto, constants: Map<string, Onnx.ITensor
       if (starts === null || ends === null || starts.length !== 1 || first.dims.length > 2) throw new FileFormatError(file, `${label}: only a slice of one axis of a small constant is folded`);
       const axis = ((axes?.[0] ?? 0) + first.dims.length) % first.dims.length;
       const step = steps?.[0] ?? 1;
+      if (!Number.isInteger(step) || step === 0) throw new FileFormatError(file, `${label}: slice step ${step} is not a non-zero integer`);
       const extent = first.dims[axis]!;
       const clamp = (value: number, low: number, high: number) => Math.min(Math.max(value, low), high);
       const start = clamp(starts[0]! < 0 ? starts[0]! + extent : starts[0]!, step > 0 ? 0 : -1, step > 0 ? extent : extent - 1);
@@ -196,12 +231,13 @@ function foldConstant(node: Onnx.INodeProto, constants: Map<string, Onnx.ITensor
 }
 
 /**
- * Imports an ONNX CNN (float32, one input, one output, NCHW): see ONNX_IMPORT_OPERATORS. Throws
+ * Imports an ONNX CNN (float32, one input, one output; an NCHW input as PyTorch writes it, or an NHWC
+ * one transposed to NCHW as tf2onnx writes Keras models): see ONNX_IMPORT_OPERATORS. Throws
  * FileFormatError naming an unsupported operator with its node name, or anything it cannot read.
  *
  * @example
- * const { model } = importOnnx(readFileSync('resnet.onnx'), 'resnet.onnx');
- * const probabilities = model.predict(importedInput(nchwBatch));
+ * const { model, inputLayout } = importOnnx(readFileSync('resnet.onnx'), 'resnet.onnx');
+ * const probabilities = model.predict(importedInput(batch, inputLayout));
  */
 export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx {
   let proto: Onnx.ModelProto;
@@ -219,22 +255,31 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   if (!((inputDims.length === 3 || inputDims.length === 1) && inputDims.every((extent) => Number.isInteger(extent) && extent > 0))) {
     throw new FileFormatError(file, `input '${inputs[0]!.name}' must be [batch, C, H, W] or [batch, features] with fixed sizes, got [batch, ${inputDims.join(', ')}]`);
   }
-  // Who reads each value: a graph input read only by Transposes to NCHW is channels last (tf2onnx);
-  // a constant Add or Mul folds into a Dense only when that Dense's output has no other reader.
-  const readers = new Map<string, Onnx.INodeProto[]>();
-  for (const node of graph.node ?? []) for (const name of node.input ?? []) readers.set(name, [...(readers.get(name) ?? []), node]);
+  // Who reads each value: the readers of the graph input reveal its layout (isChannelsLastInput), and a
+  // constant Add or Mul folds into a Dense only when that Dense's output has no other reader.
+  const readers = graphReaders(graph);
   const inputName = inputs[0]!.name ?? '';
-  const inputReaders = readers.get(inputName) ?? [];
-  const isChannelsLastInput = inputDims.length === 3 && inputReaders.length > 0
-    && inputReaders.every((node) => node.opType === 'Transpose' && intsOf(attributesOf(node), 'perm', []).join() === '0,3,1,2');
-  const inputLayout: ImportedOnnx['inputLayout'] = inputDims.length === 1 ? 'features' : isChannelsLastInput ? 'NHWC' : 'NCHW';
-  const input = new Input({ shape: inputDims.length === 1 || isChannelsLastInput ? inputDims : [inputDims[1]!, inputDims[2]!, inputDims[0]!] });
+  const inputLayout: ImportedOnnx['inputLayout'] = inputDims.length === 1 ? 'features' : isChannelsLastInput(inputName, readers) ? 'NHWC' : 'NCHW';
+  let input: Input;
+  try {
+    input = new Input({ shape: inputLayout === 'NCHW' ? [inputDims[1]!, inputDims[2]!, inputDims[0]!] : inputDims });
+  } catch (error) {
+    if (error instanceof ConvNetError) throw new FileFormatError(file, `input '${inputName}' (${inputLayout}): ${error.message}`);
+    throw error;
+  }
   const values = new Map<string, Value>([[inputName, { tensor: input.output, ...(inputDims.length === 3 ? { kind: 'maps', layout: inputLayout as OnnxLayout } : { kind: 'vector' }) }]]);
+  // Writers of the imported weights: they run once the Model has built (allocated) every layer's weights.
   const fills: (() => void)[] = [];
   const constant = (name: string, node: Onnx.INodeProto) => {
     const tensor = constants.get(name);
     if (tensor === undefined) throw new FileFormatError(file, `node '${node.name}' (${node.opType}): input '${name}' must be a constant (initializer)`);
     return constantOf(tensor, file);
+  };
+  /** A constant that holds one value (Clip's bounds, Dropout's ratio). */
+  const scalarOf = (name: string, node: Onnx.INodeProto) => {
+    const { dims, values } = constant(name, node);
+    if (values.length !== 1) throw new FileFormatError(file, `node '${node.name}' (${node.opType}): input '${name}' of dims [${dims.join(', ')}] must be one value`);
+    return values[0]!;
   };
 
   for (const node of graph.node ?? []) {
@@ -250,8 +295,11 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     const apply = (layer: Layer, from: Value | Value[], kind: Value['kind'] = Array.isArray(from) ? from[0]!.kind : from.kind): Value => {
       layer.name = (node.name || output).replace(/[^A-Za-z0-9_.-]/g, '_');
       const first = Array.isArray(from) ? from[0]! : from;
-      // Elementwise layers keep the layout the graph sees; the channels-first operators require NCHW (see nchw).
-      return { tensor: layer.apply(Array.isArray(from) ? from.map((value) => value.tensor) : from.tensor), kind, ...(kind === 'maps' && first.layout !== undefined ? { layout: first.layout } : {}) };
+      const tensor = layer.apply(Array.isArray(from) ? from.map((value) => value.tensor) : from.tensor);
+      // Elementwise layers keep the layout the graph sees (the channels-first operators require NCHW, see
+      // nchw) and the order of a vector flattened channels first (Gemm and Flatten set their own).
+      if (kind === 'maps') return { tensor, kind, ...(first.layout !== undefined ? { layout: first.layout } : {}) };
+      return { tensor, kind, ...(first.kind === 'vector' && first.flattenedFrom !== undefined ? { flattenedFrom: first.flattenedFrom } : {}) };
     };
     /** Input `index`, which this channels-first operator must see as NCHW. */
     const nchw = (index: number): Value => {
@@ -275,16 +323,23 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     try {
       switch (op) {
         case 'Conv': {
+          const from = nchw(0);
           const weight = constant(node.input![1]!, node);
           const [outC, groupInC, kH, kW] = weight.dims as [number, number, number, number];
+          const groups = intOf(attributes, 'group', 1);
+          const inC = from.kind === 'maps' ? from.tensor.shape[2]! : 0;
+          if (weight.dims.length !== 4 || groupInC * groups !== inC) {
+            throw new FileFormatError(file, `${label}: weight of dims [${weight.dims.join(', ')}] in ${groups} group(s) does not take the ${inC} channels of '${node.input![0]}'`);
+          }
           const [top, left, bottom, right] = intsOf(attributes, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
           if (attributes.get('auto_pad')?.s?.length) throw new FileFormatError(file, `${label}: auto_pad is not read; export with explicit pads`);
           const conv = new Conv2D({
             filters: outC, kernelSize: [kH, kW], strides: intsOf(attributes, 'strides', [1, 1]) as [number, number], padding: [top, bottom, left, right],
-            dilationRate: intsOf(attributes, 'dilations', [1, 1]) as [number, number], groups: intOf(attributes, 'group', 1), useBias: (node.input ?? []).length > 2 && node.input![2] !== '',
+            dilationRate: intsOf(attributes, 'dilations', [1, 1]) as [number, number], groups, useBias: (node.input ?? []).length > 2 && node.input![2] !== '',
           });
-          result = apply(conv, nchw(0));
+          result = apply(conv, from);
           const bias = conv.useBias ? constant(node.input![2]!, node).values : null;
+          if (bias !== null && bias.length !== outC) throw new FileFormatError(file, `${label}: bias of ${bias.length} values for ${outC} filters`);
           fills.push(() => {
             // OIHW -> HWIO.
             for (let oc = 0; oc < outC; oc++) for (let ic = 0; ic < groupInC; ic++) for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
@@ -301,10 +356,10 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
         case 'Elu': result = apply(new ELU({ alpha: floatOf(attributes, 'alpha', 1) }), read(0)); break;
         case 'Clip': {
           // Opset 11 and later give the bounds as (optional) constant inputs, earlier opsets as attributes.
+          // An empty name leaves that bound out.
           const bound = (index: number, attribute: string, fallback: number) => {
             const name = (node.input ?? [])[index];
-            if (name !== undefined && name !== '') return constant(name, node).values[0] ?? fallback;
-            return floatOf(attributes, attribute, fallback);
+            return name !== undefined && name !== '' ? scalarOf(name, node) : floatOf(attributes, attribute, fallback);
           };
           result = apply(new Clip({ min: bound(1, 'min', -Infinity), max: bound(2, 'max', Infinity) }), read(0));
           break;
@@ -326,9 +381,15 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
           break;
         }
         case 'BatchNormalization': {
+          const from = nchw(0);
           const norm = new BatchNormalization({ epsilon: floatOf(attributes, 'epsilon', 1e-5), momentum: 0.9 });
-          result = apply(norm, nchw(0));
-          const [scale, shift, mean, variance] = [1, 2, 3, 4].map((index) => constant(node.input![index]!, node).values);
+          result = apply(norm, from);
+          const channels = from.tensor.shape.at(-1)!;
+          const [scale, shift, mean, variance] = [1, 2, 3, 4].map((index) => {
+            const values = constant(node.input![index]!, node).values;
+            if (values.length !== channels) throw new FileFormatError(file, `${label}: input '${node.input![index]}' has ${values.length} values for ${channels} channels`);
+            return values;
+          });
           fills.push(() => {
             norm.gamma!.data.set(scale!);
             norm.beta!.data.set(shift!);
@@ -340,7 +401,8 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
         case 'Transpose': {
           // Between NCHW and NHWC only: the data here is channels last either way, so nothing moves.
           const from = read(0);
-          const perm = intsOf(attributes, 'perm', from.kind === 'maps' ? [0, 3, 2, 1] : [1, 0]).join();
+          // Without perm, ONNX reverses the axes.
+          const perm = intsOf(attributes, 'perm', from.kind === 'maps' ? [3, 2, 1, 0] : [1, 0]).join();
           const layout = from.layout ?? 'NCHW';
           if ((from.kind === 'vector' && perm === '0,1') || (from.kind === 'maps' && perm === '0,1,2,3')) result = from;
           else if (from.kind === 'maps' && layout === 'NCHW' && perm === '0,2,3,1') result = { ...from, layout: 'NHWC' };
@@ -361,7 +423,9 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
             break;
           }
           const [h, w, c] = from.tensor.shape as [number, number, number];
-          result = { ...apply(new Flatten(), from, 'vector'), ...(from.layout === 'NHWC' ? {} : { flattenedFrom: [c, h, w] as [number, number, number] }) };
+          // NHWC maps, one channel or one position flatten in our order; only the rest need reordering.
+          const isReordered = from.layout !== 'NHWC' && c > 1 && h * w > 1;
+          result = { ...apply(new Flatten(), from, 'vector'), ...(isReordered ? { flattenedFrom: [c, h, w] as [number, number, number] } : {}) };
           break;
         }
         case 'Gemm':
@@ -372,14 +436,23 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
           if (op === 'Gemm' && intOf(attributes, 'transA', 0) === 1) throw new FileFormatError(file, `${label}: transA=1 is not imported`);
           const [rows, columns] = weight.dims as [number, number];
           const [inputSize, units] = isTransposed ? [columns, rows] : [rows, columns];
+          // Checked before the Dense exists: its kernel takes its size from the input, not from the file's weight.
+          const features = from.kind === 'vector' ? from.tensor.shape[0]! : 0;
+          if (weight.dims.length !== 2 || inputSize !== features) {
+            throw new FileFormatError(file, `${label}: weight of dims [${weight.dims.join(', ')}]${isTransposed ? ' (transB)' : ''} does not take '${node.input![0]}' (${from.kind === 'vector' ? `${features} features` : 'feature maps'})`);
+          }
           const alpha = op === 'Gemm' ? floatOf(attributes, 'alpha', 1) : 1;
           const beta = op === 'Gemm' ? floatOf(attributes, 'beta', 1) : 1;
           const hasBias = op === 'Gemm' && (node.input ?? []).length > 2 && node.input![2] !== '';
-          const folded = { scale: new Float64Array(units).fill(1), shift: new Float64Array(units) };
-          const dense = new Dense({ units, useBias: hasBias || addsConstantAfter(output, readers, constants) });
-          result = { ...apply(dense, from, 'vector'), dense: folded };
           const bias = hasBias ? constant(node.input![2]!, node) : null;
-          if (bias !== null && bias.values.length !== units) throw new FileFormatError(file, `${label}: bias of ${bias.values.length} values for ${units} units`);
+          // C broadcasts to [batch, units]: one value, or one per unit ([units] or [1, units]).
+          if (bias !== null && !(bias.values.length === 1 || (bias.values.length === units && bias.dims.at(-1) === units && bias.dims.length <= 2))) {
+            throw new FileFormatError(file, `${label}: bias of dims [${bias.dims.join(', ')}] for ${units} units`);
+          }
+          const dense = new Dense({ units, useBias: hasBias || addsConstantAfter(output, readers) });
+          const folded: DenseFold = { layer: dense, output, scale: new Float64Array(units).fill(1), shift: new Float64Array(units) };
+          // The output's positions are the units: no flattenedFrom.
+          result = { tensor: apply(dense, from, 'vector').tensor, kind: 'vector', dense: folded };
           fills.push(() => {
             for (let row = 0; row < inputSize; row++) {
               // Rows in our flatten order (h, w, c) read ONNX's (c, h, w) rows.
@@ -395,7 +468,10 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
               }
             }
             if (dense.useBias) {
-              for (let unit = 0; unit < units; unit++) dense.bias!.data[unit] = folded.scale[unit]! * (bias === null ? 0 : beta * bias.values[unit]!) + folded.shift[unit]!;
+              for (let unit = 0; unit < units; unit++) {
+                const onnxBias = bias === null ? 0 : beta * bias.values[bias.values.length === 1 ? 0 : unit]!;
+                dense.bias!.data[unit] = folded.scale[unit]! * onnxBias + folded.shift[unit]!;
+              }
             }
           });
           break;
@@ -407,19 +483,31 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
           const constantIndex = names.findIndex((name) => constants.has(name));
           if (constantIndex === -1) {
             const from = names.map((_, index) => read(index));
-            if (new Set(from.map((value) => (value.kind === 'maps' ? value.layout ?? 'NCHW' : 'vector'))).size > 1) {
-              throw new FileFormatError(file, `${label}: its inputs are in different layouts (NCHW and NHWC)`);
-            }
+            const layouts = new Set(from.map(layoutOf));
+            if (layouts.size > 1) throw new FileFormatError(file, `${label}: its inputs are laid out differently (${[...layouts].join(', ')})`);
             result = apply(op === 'Mul' ? new Multiply() : new Add(), from);
             break;
           }
           if (names.length !== 2) throw new FileFormatError(file, `${label}: a constant is ${op === 'Mul' ? 'multiplied' : 'added'} only with one other input`);
           const fromName = names[1 - constantIndex]!;
-          result = affineByConstant(op === 'Mul' ? 'scale' : 'shift', read(1 - constantIndex), constant(names[constantIndex]!, node), (readers.get(fromName) ?? []).length, apply, (fill) => fills.push(fill), label, file);
+          const from = read(1 - constantIndex);
+          const kind = op === 'Mul' ? 'scale' : 'shift';
+          const perChannel = perChannelConstant(constant(names[constantIndex]!, node), from, label, file);
+          if (from.kind === 'vector') {
+            if (from.dense?.output !== fromName || readers.count(fromName) !== 1) {
+              throw new FileFormatError(file, `${label}: a constant ${kind === 'scale' ? 'factor' : 'term'} on a vector is imported only right after the Gemm or MatMul that computes it, as its one reader`);
+            }
+            result = { ...from, dense: foldIntoDense(from.dense, kind, perChannel, output, label, file) };
+          } else {
+            result = depthwiseAffine(kind, perChannel, from, apply, (fill) => fills.push(fill));
+          }
           break;
         }
         case 'Concat': {
           const from = (node.input ?? []).map((_, index) => read(index));
+          if (from.some((value) => value.flattenedFrom !== undefined)) {
+            throw new FileFormatError(file, `${label}: vectors flattened from NCHW maps are not concatenated (their order differs from ours); concatenate the maps, then flatten`);
+          }
           const axis = intOf(attributes, 'axis', 1);
           const isChannelsLast = from[0]!.kind === 'vector' || from[0]!.layout === 'NHWC';
           const channelAxes = from[0]!.kind === 'vector' ? [1, -1] : isChannelsLast ? [3, -1] : [1, -3];
@@ -454,8 +542,9 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
         }
         case 'Dropout': {
           // Identity at inference; kept as a layer so that fine-tuning the imported model drops out as trained.
+          // Opset 12 and later give the ratio as an (optional) input, earlier opsets as an attribute.
           const ratioName = (node.input ?? [])[1];
-          const rate = ratioName !== undefined && ratioName !== '' ? constant(ratioName, node).values[0] ?? 0.5 : floatOf(attributes, 'ratio', 0.5);
+          const rate = ratioName !== undefined && ratioName !== '' ? scalarOf(ratioName, node) : floatOf(attributes, 'ratio', 0.5);
           result = rate === 0 ? read(0) : apply(new Dropout({ rate }), read(0));
           break;
         }
@@ -486,61 +575,120 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   return { model, onnxInputShape: inputDims, inputLayout };
 }
 
-/** Whether the value `name` is read only by a chain of constant Adds and Muls with an Add in it (a bias to fold). */
-function addsConstantAfter(name: string, readers: ReadonlyMap<string, Onnx.INodeProto[]>, constants: ReadonlyMap<string, Onnx.ITensorProto>): boolean {
-  for (let current = name; ;) {
-    const next = readers.get(current) ?? [];
-    const node = next[0];
-    if (next.length !== 1 || node === undefined || !['Add', 'Sum', 'Mul'].includes(node.opType ?? '')) return false;
-    const inputs = node.input ?? [];
-    if (inputs.length !== 2 || !inputs.some((input) => constants.has(input))) return false;
-    if (node.opType !== 'Mul') return true;
-    current = (node.output ?? [])[0] ?? '';
+/** Who reads each value of `graph`, and which values are constants once their node has run. */
+function graphReaders(graph: Onnx.IGraphProto): GraphReaders {
+  const nodes = new Map<string, Onnx.INodeProto[]>();
+  const constants = new Set((graph.initializer ?? []).map((tensor) => tensor.name ?? ''));
+  for (const node of graph.node ?? []) {
+    for (const name of node.input ?? []) {
+      const readers = nodes.get(name);
+      if (readers === undefined) nodes.set(name, [node]);
+      else readers.push(node);
+    }
+    // In node order, as the importer meets them: a Constant may come after the Gemm its value is added to.
+    if (node.opType === 'Constant' || isFoldable(node, (name) => constants.has(name))) constants.add((node.output ?? [])[0] ?? '');
   }
+  const outputs = new Set((graph.output ?? []).map((output) => output.name ?? ''));
+  return {
+    nodesOf: (name) => nodes.get(name) ?? [],
+    count: (name) => (nodes.get(name)?.length ?? 0) + (outputs.has(name) ? 1 : 0),
+    isConstant: (name) => constants.has(name),
+  };
 }
 
 /**
- * A constant scale (Mul) or shift (Add) of a scalar or one value per channel: folded into the Dense
- * that computed a vector, or a depthwise 1x1 convolution on feature maps (exact, and trainable).
+ * Whether a 4-D graph input is channels last: what tf2onnx writes for a Keras model, whose input is
+ * transposed to NCHW ([0, 3, 1, 2]) before any channels-first operator, possibly after elementwise
+ * ones (the Mul of a Rescaling layer). Followed through the operators that keep the layout; any other
+ * reader (Conv, pooling, a transpose to NHWC) means NCHW, PyTorch's layout, as does a graph with none.
  */
-function affineByConstant(
-  kind: 'scale' | 'shift',
-  from: Value,
-  operand: { dims: number[]; values: Float64Array },
-  fromReaders: number,
-  apply: (layer: Layer, from: Value) => Value,
-  later: (fill: () => void) => void,
-  label: string,
-  file: string,
-): Value {
-  const channels = from.tensor.shape[from.tensor.shape.length - 1]!;
-  // The shapes that broadcast one value per channel: [c, 1, 1] for NCHW maps, [c] for NHWC maps and vectors.
-  const significant = operand.dims.filter((extent) => extent !== 1);
-  const perChannelDims = from.kind === 'maps' && (from.layout ?? 'NCHW') === 'NCHW'
-    ? operand.dims.length >= 3 && operand.dims.slice(-2).every((extent) => extent === 1) && operand.dims.at(-3) === channels
-    : operand.dims.at(-1) === channels;
-  if (!(operand.values.length === 1 || (operand.values.length === channels && significant.length <= 1 && perChannelDims))) {
-    throw new FileFormatError(file, `${label}: a constant of dims [${operand.dims.join(', ')}] is not a scalar or one value per channel (${channels})`);
-  }
-  const perChannel = Float64Array.from({ length: channels }, (_, index) => operand.values[operand.values.length === 1 ? 0 : index]!);
-  if (from.kind === 'vector') {
-    if (from.dense === undefined || fromReaders !== 1) {
-      throw new FileFormatError(file, `${label}: a constant ${kind === 'scale' ? 'factor' : 'term'} on a vector is imported only right after the Gemm or MatMul that computes it`);
-    }
-    const { scale, shift } = from.dense;
-    for (let unit = 0; unit < channels; unit++) {
-      if (kind === 'scale') {
-        scale[unit]! *= perChannel[unit]!;
-        shift[unit]! *= perChannel[unit]!;
-      } else {
-        shift[unit]! += perChannel[unit]!;
+function isChannelsLastInput(name: string, readers: GraphReaders): boolean {
+  let isTransposedToNchw = false;
+  const pending = [name];
+  const seen = new Set(pending);
+  while (pending.length > 0) {
+    for (const node of readers.nodesOf(pending.pop()!)) {
+      const op = node.opType ?? '';
+      if (op === 'Transpose' && intsOf(attributesOf(node), 'perm', []).join() === '0,3,1,2') {
+        isTransposedToNchw = true;
+      } else if (LAYOUT_KEEPING_OPERATORS.has(op)) {
+        const output = (node.output ?? [])[0] ?? '';
+        if (!seen.has(output)) pending.push(output);
+        seen.add(output);
+      } else if (op !== 'Flatten' && op !== 'Reshape') {
+        // A flatten reads our order for NHWC and reorders for NCHW, so either layout imports it right.
+        return false;
       }
     }
-    return from;
   }
+  return isTransposedToNchw;
+}
+
+/** How a value is laid out, for the check that elementwise operators join values laid out alike. */
+function layoutOf(value: Value): string {
+  if (value.kind === 'maps') return value.layout ?? 'NCHW';
+  return value.flattenedFrom === undefined ? 'vector' : 'vector flattened from NCHW';
+}
+
+/**
+ * Whether the value `name` is read only by a chain of constant Muls ending in a constant Add (a bias
+ * to fold): the condition under which the Add and Mul case folds them, decided before the Dense exists.
+ */
+function addsConstantAfter(name: string, readers: GraphReaders): boolean {
+  // A hostile file may write a value its own reader reads: `seen` ends such a cycle.
+  const seen = new Set<string>();
+  for (let current = name; !seen.has(current);) {
+    seen.add(current);
+    const node = readers.nodesOf(current)[0];
+    if (readers.count(current) !== 1 || node === undefined || !['Add', 'Sum', 'Mul'].includes(node.opType ?? '')) return false;
+    const inputs = node.input ?? [];
+    if (inputs.length !== 2 || !inputs.some((input) => input !== current && readers.isConstant(input))) return false;
+    if (node.opType !== 'Mul') return true;
+    current = (node.output ?? [])[0] ?? '';
+  }
+  return false;
+}
+
+/**
+ * The values of a constant Mul or Add operand, one per channel of `from`: a scalar (of any shape of
+ * ones), or one value per channel laid out to broadcast over the channels ([c, 1, 1] for NCHW maps, [c]
+ * for NHWC maps and vectors). A constant of higher rank than `from` would add axes, so it is refused.
+ */
+function perChannelConstant(operand: { dims: number[]; values: Float64Array }, from: Value, label: string, file: string): Float64Array {
+  const { dims, values } = operand;
+  const rank = from.kind === 'maps' ? 4 : 2;
+  const channels = from.tensor.shape.at(-1)!;
+  const significant = dims.filter((extent) => extent !== 1);
+  const isPerChannel = values.length === channels && significant.length <= 1 && (from.kind === 'maps' && (from.layout ?? 'NCHW') === 'NCHW'
+    ? dims.length >= 3 && dims.slice(-2).every((extent) => extent === 1) && dims.at(-3) === channels
+    : dims.at(-1) === channels);
+  if (dims.length > rank || !(values.length === 1 || isPerChannel)) {
+    throw new FileFormatError(file, `${label}: a constant of dims [${dims.join(', ')}] is not a scalar or one value per channel (${channels}) of a rank-${rank} value`);
+  }
+  return Float64Array.from({ length: channels }, (_, index) => values[values.length === 1 ? 0 : index]!);
+}
+
+/** The Dense fold after one more constant factor (scale) or term (shift), now computing `output`. */
+function foldIntoDense(dense: DenseFold, kind: 'scale' | 'shift', perChannel: Float64Array, output: string, label: string, file: string): DenseFold {
+  // Unreachable while addsConstantAfter agrees with the Add and Mul case; a term must never be dropped.
+  if (kind === 'shift' && !dense.layer.useBias) throw new FileFormatError(file, `${label}: cannot fold the term into a Dense made without a bias`);
+  for (let unit = 0; unit < perChannel.length; unit++) {
+    if (kind === 'scale') {
+      dense.scale[unit]! *= perChannel[unit]!;
+      dense.shift[unit]! *= perChannel[unit]!;
+    } else {
+      dense.shift[unit]! += perChannel[unit]!;
+    }
+  }
+  return { ...dense, output };
+}
+
+/** A constant scale or shift per channel of feature maps, as a depthwise 1x1 convolution (exact, and trainable). */
+function depthwiseAffine(kind: 'scale' | 'shift', perChannel: Float64Array, from: Value, apply: (layer: Layer, from: Value) => Value, fillAfterBuild: (fill: () => void) => void): Value {
+  const channels = perChannel.length;
   const conv = new Conv2D({ filters: channels, kernelSize: 1, groups: channels, useBias: kind === 'shift' });
   const result = apply(conv, from);
-  later(() => {
+  fillAfterBuild(() => {
     // A depthwise 1x1 filter is [1, 1, 1, channels]: one factor per channel.
     conv.kernel!.data.set(kind === 'scale' ? perChannel : new Float64Array(channels).fill(1));
     if (kind === 'shift') conv.bias!.data.set(perChannel);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { FileFormatError } from '../../src/core/errors.js';
 import { FASHION_MNIST_CLASS_NAMES } from '../../src/data/classNames.js';
-import { encodeIdx } from '../../src/data/idx.js';
+import { encodeIdx } from '../../src/data/idxFormat.js';
 import { DEBIAN_FASHION_MNIST_DIRECTORY, findFashionMnist, loadFashionMnist } from '../../src/data/mnist.js';
 
 const HAS_DEBIAN_PACKAGE = existsSync(join(DEBIAN_FASHION_MNIST_DIRECTORY, 'train-images-idx3-ubyte.gz'));

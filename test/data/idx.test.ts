@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { FileFormatError, ValueError } from '../../src/core/errors.js';
-import { encodeIdx, parseIdx, readIdxFile } from '../../src/data/idx.js';
+import { parseIdx, readIdxFile } from '../../src/data/idx.js';
+import { encodeIdx } from '../../src/data/idxFormat.js';
 
 /** A 2x3 IDX file by hand: magic 00 00 08 02, sizes 2 and 3 big-endian, then the bytes 1..6. */
 const RAW_2X3 = new Uint8Array([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6]);

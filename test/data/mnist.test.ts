@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { FileFormatError, ValueError } from '../../src/core/errors.js';
-import { encodeIdx } from '../../src/data/idx.js';
+import { encodeIdx } from '../../src/data/idxFormat.js';
 import { checkImageDataset, datasetToTensor, takeExamples, type ImageDataset } from '../../src/data/imageDataset.js';
 import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from '../../src/data/classNames.js';
 import { loadMnist, loadMnistSample, type MnistSplits } from '../../src/data/mnist.js';

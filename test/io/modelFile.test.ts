@@ -2,9 +2,11 @@
 // bad manifests give a FileFormatError naming the file and the field.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
 import {
   FileFormatError,
@@ -17,6 +19,7 @@ import {
   MNIST_CLASS_NAMES,
   saveModel,
 } from '../../src/index.js';
+import { repoRoot } from '../helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'convnet-io-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -105,6 +108,17 @@ describe('model directories', () => {
     for (const file of ['model.json', 'weights.safetensors']) assert.deepEqual(readFileSync(join(viaMethod, file)), readFileSync(join(viaFunction, file)), file);
     const input = randomTensor([2, 28, 28, 1], 10);
     assert.deepEqual(Array.from(loadModel(viaMethod).model.predict(input).data), Array.from(model.predict(input).data));
+  });
+
+  test('model.save through the browser entry point (no node:fs) is a ValueError pointing to serializeModel', () => {
+    // A process of its own: here src/index.ts has already installed the Node saver.
+    const browserEntry = pathToFileURL(join(repoRoot, 'dist', 'src', 'browser.js')).href;
+    const script = `import { Dense, Input, Sequential, ValueError } from '${browserEntry}';
+      try { new Sequential([new Input({ shape: [2] }), new Dense({ units: 1 })]).save('unused'); console.log('saved'); }
+      catch (error) { console.log(error instanceof ValueError, error.message); }`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '--eval', script], { cwd: scratch, encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^true model\.save writes files, which only the Node entry point can do; .*serializeModel/);
   });
 
   test('bad manifests name the file and the field', () => {

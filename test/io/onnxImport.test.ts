@@ -79,29 +79,77 @@ describe('what the importer refuses', () => {
   });
 });
 
-/** A one-input ONNX model of `nodes` (reading 'input', writing 'output') for what the importer must refuse. */
-function tinyModel(inputDims: number[], nodes: { op: string; inputs: string[]; attributes?: Record<string, number[]> }[], initializers: { name: string; dims: number[]; values: number[] }[] = []): Uint8Array {
+/** A constant: an initializer, or the value of a Constant node. */
+interface TinyTensor {
+  dims: number[];
+  values: number[];
+}
+
+/** A node of tinyModel: its output is `output`, or t<index> ('output' for the last node). */
+interface TinyNode {
+  op: string;
+  inputs: string[];
+  output?: string;
+  /** Integer lists (perm, pads), floats (alpha) or tensors (a Constant's value). */
+  attributes?: Record<string, number[] | number | TinyTensor>;
+}
+
+/**
+ * A one-input, one-output ONNX model (opset 13) of `nodes`, reading 'input' and writing 'output' (or
+ * `outputName`), for the cases the importer must refuse or get right.
+ */
+function tinyModel(inputDims: number[], nodes: TinyNode[], initializers: (TinyTensor & { name: string })[] = [], outputName = 'output'): Uint8Array {
   const { onnx } = onnxProto;
+  const { INTS, FLOAT, TENSOR } = onnx.AttributeProto.AttributeType;
+  const attribute = (name: string, value: number[] | number | TinyTensor) => {
+    if (Array.isArray(value)) return { name, type: INTS, ints: value };
+    if (typeof value === 'number') return { name, type: FLOAT, f: value };
+    return { name, type: TENSOR, t: { dims: value.dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: value.values } };
+  };
   const model = onnx.ModelProto.create({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],
     graph: {
       name: 'tiny',
       input: [{ name: 'input', type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: inputDims.map((dimValue) => ({ dimValue })) } } } }],
-      output: [{ name: 'output', type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }],
+      output: [{ name: outputName, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }],
       initializer: initializers.map(({ name, dims, values }) => ({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: values })),
-      node: nodes.map(({ op, inputs, attributes = {} }, index) => ({
-        opType: op, name: `${op.toLowerCase()}_${index}`, input: inputs, output: [index === nodes.length - 1 ? 'output' : `t${index}`],
-        attribute: Object.entries(attributes).map(([name, ints]) => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints })),
+      node: nodes.map(({ op, inputs, output, attributes = {} }, index) => ({
+        opType: op, name: `${op.toLowerCase()}_${index}`, input: inputs, output: [output ?? (index === nodes.length - 1 ? 'output' : `t${index}`)],
+        attribute: Object.entries(attributes).map(([name, value]) => attribute(name, value)),
       })),
     },
   });
   return onnx.ModelProto.encode(model).finish();
 }
 
+/** Asserts that importing `bytes` raises a FileFormatError whose message matches `pattern`. */
+function refused(bytes: Uint8Array, pattern: RegExp): void {
+  assert.throws(() => importOnnx(bytes, 'tiny.onnx'), (error: unknown) => error instanceof FileFormatError && pattern.test(error.message), String(pattern));
+}
+
+/**
+ * Imports `bytes` and runs it and onnxruntime-node on one seeded example of `inputDims` (batch 1),
+ * comparing the outputs value by value within 1e-5: the graph's output must be a vector, or maps the
+ * graph transposes to NHWC (our order).
+ */
+async function assertRunsAsOnnxRuntime(bytes: Uint8Array, inputDims: number[], label: string): Promise<void> {
+  const random = new Random(61);
+  const x = Float32Array.from({ length: inputDims.reduce((product, extent) => product * extent, 1) }, () => 4 * random.uniform() - 2);
+  const { model, inputLayout } = importOnnx(bytes, `${label}.onnx`);
+  const actual = model.predict(importedInput(Tensor.fromArray(x, inputDims), inputLayout)).data;
+  const session = await ort.InferenceSession.create(bytes);
+  const { output } = await session.run({ input: new ort.Tensor('float32', x, inputDims) });
+  assert.equal(actual.length, output!.data.length, `${label}: output size`);
+  assertClose(actual, output!.data as Float32Array, { atol: 1e-5 }, `${label}: ConvNet.ts vs onnxruntime-node`);
+}
+
+/** A [4, 3] weight and a [3] bias for the Dense cases. */
+const WEIGHT = { name: 'weight', dims: [4, 3], values: Array.from({ length: 12 }, (_, index) => index / 10 - 0.5) };
+const BIAS = { name: 'bias', dims: [3], values: [1, 2, 3] };
+
 describe('layouts, constants and the cases the importer refuses by name', () => {
   test('a transpose other than NCHW <-> NHWC, a channels-first operator on NHWC maps, a constant that does not broadcast per channel', () => {
-    const refused = (bytes: Uint8Array, pattern: RegExp) => assert.throws(() => importOnnx(bytes, 'tiny.onnx'), (error: unknown) => error instanceof FileFormatError && pattern.test(error.message), String(pattern));
     refused(tinyModel([1, 3, 4, 4], [{ op: 'Transpose', inputs: ['input'], attributes: { perm: [0, 1, 3, 2] } }]), /node 'transpose_0' \(Transpose\): only transposes between NCHW and NHWC are imported; got perm \[0,1,3,2\]/);
     refused(tinyModel([1, 3, 4, 4], [{ op: 'Transpose', inputs: ['input'], attributes: { perm: [0, 2, 3, 1] } }, { op: 'MaxPool', inputs: ['t0'], attributes: { kernel_shape: [2, 2] } }]), /'maxpool_1' \(MaxPool\): reads 't0' channels last \(NHWC\), but ONNX's MaxPool takes NCHW/);
     refused(tinyModel([1, 3, 4, 4], [{ op: 'Mul', inputs: ['input', 'k'] }], [{ name: 'k', dims: [1, 3, 4, 1], values: Array(12).fill(2) }]), /'mul_0' \(Mul\): a constant of dims \[1, 3, 4, 1\] is not a scalar or one value per channel \(3\)/);
@@ -126,41 +174,102 @@ describe('layouts, constants and the cases the importer refuses by name', () => 
     assert.equal(imported.inputLayout, 'NHWC');
     assert.deepEqual(imported.model.inputShape, [2, 2, 3]);
   });
+
+  test('constant Adds and Muls fold into the Dense before them: a Constant node written after the MatMul, scale then shift, Gemm alpha and beta with a scalar C', async () => {
+    const term = { dims: [3], values: [0.5, -1, 2] };
+    await assertRunsAsOnnxRuntime(tinyModel([1, 4], [
+      { op: 'MatMul', inputs: ['input', 'weight'] }, { op: 'Constant', inputs: [], output: 'term', attributes: { value: term } }, { op: 'Add', inputs: ['t0', 'term'] },
+    ], [WEIGHT]), [1, 4], 'late Constant');
+    await assertRunsAsOnnxRuntime(tinyModel([1, 4], [
+      { op: 'MatMul', inputs: ['input', 'weight'] }, { op: 'Mul', inputs: ['factor', 't0'] }, { op: 'Add', inputs: ['t1', 'bias'] }, { op: 'Mul', inputs: ['t2', 'two'] },
+    ], [WEIGHT, BIAS, { name: 'factor', dims: [1, 3], values: [2, -3, 0.5] }, { name: 'two', dims: [], values: [2] }]), [1, 4], 'scale, shift, scale');
+    await assertRunsAsOnnxRuntime(tinyModel([1, 4], [
+      { op: 'Gemm', inputs: ['input', 'weight', 'c'], attributes: { alpha: 0.5, beta: -2 } }, { op: 'Add', inputs: ['t0', 'bias'] },
+    ], [WEIGHT, { name: 'c', dims: [1], values: [0.25] }, BIAS]), [1, 4], 'Gemm alpha, beta, scalar C');
+  });
+
+  test('a vector flattened from NCHW maps keeps its order through Dropout and Relu to the Gemm', async () => {
+    await assertRunsAsOnnxRuntime(tinyModel([1, 3, 2, 2], [
+      { op: 'Flatten', inputs: ['input'] }, { op: 'Dropout', inputs: ['t0', 'ratio'] }, { op: 'Relu', inputs: ['t1'] }, { op: 'MatMul', inputs: ['t2', 'weight'] },
+    ], [{ name: 'weight', dims: [12, 2], values: Array.from({ length: 24 }, (_, index) => Math.cos(index)) }, { name: 'ratio', dims: [], values: [0.3] }]), [1, 3, 2, 2], 'flatten, dropout, relu, matmul');
+  });
+
+  test('an NHWC input scaled before its transpose (a Keras Rescaling) and also read by a second transpose is channels last', async () => {
+    const bytes = tinyModel([1, 2, 2, 3], [
+      { op: 'Mul', inputs: ['input', 'scale'] },
+      { op: 'Transpose', inputs: ['t0'], attributes: { perm: [0, 3, 1, 2] } },
+      { op: 'Transpose', inputs: ['input'], attributes: { perm: [0, 3, 1, 2] } },
+      { op: 'Clip', inputs: ['t1', '', 'max'] },
+      { op: 'Add', inputs: ['t3', 't2'] },
+      { op: 'Transpose', inputs: ['t4'], attributes: { perm: [0, 2, 3, 1] } },
+    ], [{ name: 'scale', dims: [1], values: [0.5] }, { name: 'max', dims: [], values: [0.4] }]);
+    assert.equal(importOnnx(bytes, 'rescaled.onnx').inputLayout, 'NHWC');
+    await assertRunsAsOnnxRuntime(bytes, [1, 2, 2, 3], 'rescaled NHWC input, Clip without min');
+  });
+
+  test('a constant Add or Mul on a Dense output that is read elsewhere, through an Identity, or is the graph output is refused, not folded', () => {
+    const notFolded = /a constant term on a vector is imported only right after the Gemm or MatMul that computes it, as its one reader/;
+    refused(tinyModel([1, 4], [
+      { op: 'MatMul', inputs: ['input', 'weight'] }, { op: 'Identity', inputs: ['t0'] }, { op: 'Add', inputs: ['t1', 'bias'] }, { op: 'Relu', inputs: ['t0'] }, { op: 'Add', inputs: ['t2', 't3'] },
+    ], [WEIGHT, BIAS]), notFolded);
+    refused(tinyModel([1, 4], [{ op: 'MatMul', inputs: ['input', 'weight'] }, { op: 'Relu', inputs: ['t0'] }, { op: 'Add', inputs: ['t0', 'bias'] }, { op: 'Add', inputs: ['t1', 't2'] }], [WEIGHT, BIAS]), notFolded);
+    refused(tinyModel([1, 4], [{ op: 'MatMul', inputs: ['input', 'weight'], output: 'y' }, { op: 'Add', inputs: ['y', 'bias'] }], [WEIGHT, BIAS], 'y'), notFolded);
+    // A Mul that writes the value it reads: a cycle, which the look for a bias to fold must not follow forever.
+    refused(tinyModel([1, 4], [{ op: 'MatMul', inputs: ['input', 'weight'], output: 'y' }, { op: 'Mul', inputs: ['y', 'bias'], output: 'y' }], [WEIGHT, BIAS]), /output 'output' is not computed by any node/);
+  });
+
+  test('constants, weights and parameters that do not fit what they read are refused by name, before anything is allocated', () => {
+    refused(tinyModel([1, 4], [{ op: 'MatMul', inputs: ['input', 'weight'] }, { op: 'Mul', inputs: ['t0', 'k'] }], [WEIGHT, { name: 'k', dims: [1, 1, 3], values: [1, 2, 3] }]),
+      /'mul_1' \(Mul\): a constant of dims \[1, 1, 3\] is not a scalar or one value per channel \(3\) of a rank-2 value/);
+    // The Dense's kernel would be [100000000, 3] floats: refused from the weight's dims instead.
+    refused(tinyModel([1, 100_000_000], [{ op: 'MatMul', inputs: ['input', 'weight'] }], [WEIGHT]), /'matmul_0' \(MatMul\): weight of dims \[4, 3\] does not take 'input' \(100000000 features\)/);
+    refused(tinyModel([1, 3, 4, 4], [{ op: 'Conv', inputs: ['input', 'k'] }], [{ name: 'k', dims: [2, 2, 1, 1], values: [1, 2, 3, 4] }]), /'conv_0' \(Conv\): weight of dims \[2, 2, 1, 1\] in 1 group\(s\) does not take the 3 channels of 'input'/);
+    const norm = (channels: number[]) => ['scale', 'shift', 'mean', 'variance'].map((name, index) => ({ name, dims: [channels[index]!], values: Array<number>(channels[index]!).fill(1) }));
+    refused(tinyModel([1, 3, 2, 2], [{ op: 'BatchNormalization', inputs: ['input', 'scale', 'shift', 'mean', 'variance'] }], norm([3, 3, 2, 3])), /input 'mean' has 2 values for 3 channels/);
+    refused(tinyModel([1, 4], [{ op: 'Clip', inputs: ['input', 'low'] }], [{ name: 'low', dims: [2], values: [0, 1] }]), /'clip_0' \(Clip\): input 'low' of dims \[2\] must be one value/);
+    refused(tinyModel([1, 4], [{ op: 'Dropout', inputs: ['input', 'ratio'] }], [{ name: 'ratio', dims: [0], values: [] }]), /input 'ratio' of dims \[0\] must be one value/);
+    refused(tinyModel([1, 4], [{ op: 'Dropout', inputs: ['input', 'ratio'] }], [{ name: 'ratio', dims: [], values: [1] }]), /Dropout rate must be in \[0, 1\), got 1/);
+    refused(tinyModel([1, 2, 4, 4], [{ op: 'Relu', inputs: ['input'] }]), /input 'input' \(NCHW\): Input: images have 1 \(gray\), 3 \(RGB, HSV\) or 4 \(RGBA, CMYK\) channels/);
+    refused(tinyModel([1, 3, 2, 2], [{ op: 'Flatten', inputs: ['input'] }, { op: 'Concat', inputs: ['t0', 't0'], attributes: { axis: [1] } }]), /'concat_1' \(Concat\): vectors flattened from NCHW maps are not concatenated/);
+  });
+
+  test('shape arithmetic with a slice step of 0 is refused rather than looped on', () => {
+    const slice = (step: number) => tinyModel([1, 4], [{ op: 'Slice', inputs: ['data', 'starts', 'ends', 'axes', 'steps'] }, { op: 'Relu', inputs: ['input'] }], [
+      { name: 'data', dims: [4], values: [1, 2, 3, 4] }, { name: 'starts', dims: [1], values: [3] }, { name: 'ends', dims: [1], values: [0] },
+      { name: 'axes', dims: [1], values: [0] }, { name: 'steps', dims: [1], values: [step] },
+    ]);
+    refused(slice(0), /'slice_0' \(Slice\): slice step 0 is not a non-zero integer/);
+    assert.equal(importOnnx(slice(-1), 'slice.onnx').inputLayout, 'features');
+  });
 });
 
 describe('the CLI reads .onnx files wherever it takes --model', () => {
   const cli = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'bin', 'convnet.js'), ...args], { cwd: repoRoot, encoding: 'utf8' });
 
+  /** convnet predict on fixture `name` gives PyTorch's output; the input of fixture `other` is a usage error naming the shape it takes. */
+  const assertPredicts = (name: string, other: string, takes: RegExp) => {
+    const scratch = mkdtempSync(join(tmpdir(), 'convnet-onnx-'));
+    try {
+      const predicted = cli('predict', '--model', join(FIXTURES, `${name}.onnx`), '--input', join(FIXTURES, `${name}-input.npy`), '--output', join(scratch, 'y.npy'));
+      assert.equal(predicted.status, 0, predicted.stderr);
+      const expected = decodeNpy(readFileSync(join(FIXTURES, `${name}-output.npy`)));
+      assertClose(decodeNpy(readFileSync(join(scratch, 'y.npy'))).data as Float32Array, expected.data as Float32Array, { atol: 1e-4 }, `convnet predict on ${name}.onnx`);
+      const wrong = cli('predict', '--model', join(FIXTURES, `${name}.onnx`), '--input', join(FIXTURES, `${other}-input.npy`), '--output', join(scratch, 'z.npy'));
+      assert.equal(wrong.status, 2);
+      assert.match(wrong.stderr, takes);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  };
+
   test('summary, and predict on an NCHW batch, of the PyTorch model', () => {
     const summary = cli('summary', '--model', join(FIXTURES, 'plain.onnx'));
     assert.equal(summary.status, 0, summary.stderr);
     assert.match(summary.stdout, /_conv1_Conv \(Conv2D\)\s+28x28x6/);
-    const scratch = mkdtempSync(join(tmpdir(), 'convnet-onnx-'));
-    try {
-      const predicted = cli('predict', '--model', join(FIXTURES, 'plain.onnx'), '--input', join(FIXTURES, 'plain-input.npy'), '--output', join(scratch, 'y.npy'));
-      assert.equal(predicted.status, 0, predicted.stderr);
-      const expected = decodeNpy(readFileSync(join(FIXTURES, 'plain-output.npy')));
-      assertClose(decodeNpy(readFileSync(join(scratch, 'y.npy'))).data as Float32Array, expected.data as Float32Array, { atol: 1e-4 }, 'convnet predict on plain.onnx');
-      const wrong = cli('predict', '--model', join(FIXTURES, 'plain.onnx'), '--input', join(FIXTURES, 'branches-input.npy'), '--output', join(scratch, 'z.npy'));
-      assert.equal(wrong.status, 2);
-      assert.match(wrong.stderr, /takes \[n, 1, 28, 28\] \(NCHW\)/);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    assertPredicts('plain', 'branches', /takes \[n, 1, 28, 28\] \(NCHW\)/);
   });
 
   test('predict on the Keras-style model reads its batch channels last (NHWC), as the file declares', () => {
-    const scratch = mkdtempSync(join(tmpdir(), 'convnet-onnx-'));
-    try {
-      const predicted = cli('predict', '--model', join(FIXTURES, 'keras-style.onnx'), '--input', join(FIXTURES, 'keras-style-input.npy'), '--output', join(scratch, 'y.npy'));
-      assert.equal(predicted.status, 0, predicted.stderr);
-      const expected = decodeNpy(readFileSync(join(FIXTURES, 'keras-style-output.npy')));
-      assertClose(decodeNpy(readFileSync(join(scratch, 'y.npy'))).data as Float32Array, expected.data as Float32Array, { atol: 1e-4 }, 'convnet predict on keras-style.onnx');
-      const wrong = cli('predict', '--model', join(FIXTURES, 'keras-style.onnx'), '--input', join(FIXTURES, 'plain-input.npy'), '--output', join(scratch, 'z.npy'));
-      assert.equal(wrong.status, 2);
-      assert.match(wrong.stderr, /takes \[n, 12, 12, 3\] \(NHWC\)/);
-    } finally {
-      rmSync(scratch, { recursive: true, force: true });
-    }
+    assertPredicts('keras-style', 'plain', /takes \[n, 12, 12, 3\] \(NHWC\)/);
   });
 });

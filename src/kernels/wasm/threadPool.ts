@@ -36,10 +36,10 @@ interface WorkerHandle {
   terminate(): unknown;
 }
 
-/** Whether this thread may sleep in Atomics.wait: Node threads and workers may, a browser page may not. */
 /** A name, not a literal URL, so that bundlers leave the Node branch alone. */
 const NODE_WORKER_FILE = './worker.js';
 
+/** Whether this thread may sleep in Atomics.wait: Node threads and workers may, a browser page may not. */
 const canBlock = isNode() || typeof (globalThis as { document?: unknown }).document === 'undefined';
 
 export class ThreadPool {
