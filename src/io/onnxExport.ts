@@ -19,6 +19,7 @@ import type { Pool2DLayer } from '../layers/pool2d.js';
 import type { ZeroPadding2D } from '../layers/zeroPadding2d.js';
 import type { Model } from '../model/model.js';
 import { zeroPadParams } from '../ops/zeroPad2d.js';
+import { convertFilterLayout } from './filterLayout.js';
 
 const { onnx } = onnxProto;
 
@@ -64,13 +65,7 @@ const float = (name: string, value: number): Onnx.IAttributeProto => ({ name, ty
 function filterToOihw(kernel: Tensor): Float32Array {
   const [kH, kW, inC, outC] = kernel.shape as [number, number, number, number];
   const values = new Float32Array(kernel.size);
-  for (let ky = 0; ky < kH; ky++) {
-    for (let kx = 0; kx < kW; kx++) {
-      for (let ic = 0; ic < inC; ic++) {
-        for (let oc = 0; oc < outC; oc++) values[((oc * inC + ic) * kH + ky) * kW + kx] = kernel.data[((ky * kW + kx) * inC + ic) * outC + oc]!;
-      }
-    }
-  }
+  convertFilterLayout(kernel.data, values, { kH, kW, inC, outC }, 'HWIO->OIHW');
   return values;
 }
 

@@ -29,6 +29,7 @@ import { Add, Concatenate, Multiply } from '../layers/merge.js';
 import { Softmax } from '../layers/softmax.js';
 import { ZeroPadding2D } from '../layers/zeroPadding2d.js';
 import { Model } from '../model/model.js';
+import { convertFilterLayout } from './filterLayout.js';
 
 const { onnx } = onnxProto;
 
@@ -341,10 +342,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
           const bias = conv.useBias ? constant(node.input![2]!, node).values : null;
           if (bias !== null && bias.length !== outC) throw new FileFormatError(file, `${label}: bias of ${bias.length} values for ${outC} filters`);
           fills.push(() => {
-            // OIHW -> HWIO.
-            for (let oc = 0; oc < outC; oc++) for (let ic = 0; ic < groupInC; ic++) for (let ky = 0; ky < kH; ky++) for (let kx = 0; kx < kW; kx++) {
-              conv.kernel!.data[((ky * kW + kx) * groupInC + ic) * outC + oc] = weight.values[((oc * groupInC + ic) * kH + ky) * kW + kx]!;
-            }
+            convertFilterLayout(weight.values, conv.kernel!.data, { kH, kW, inC: groupInC, outC }, 'OIHW->HWIO');
             if (bias !== null) conv.bias!.data.set(bias);
           });
           break;
