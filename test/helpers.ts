@@ -1,9 +1,11 @@
 // Shared test helpers: paths to the repository and the shared datasets, tolerant comparisons that
-// print the first mismatches and the largest difference, and a small learnable image set.
+// print the first mismatches and the largest difference, a small learnable image set, error and
+// temporary-folder helpers, and the CLI's JSON line.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Random, Tensor } from '../src/index.js';
 
@@ -60,4 +62,28 @@ export function barImages(count: number, seed: number): { x: Tensor; labels: num
     }
   }
   return { x, labels };
+}
+
+/** Asserts that `action` throws an instance of `kind` whose message contains every fragment. */
+export function assertThrowsWith(action: () => unknown, kind: new (...args: never[]) => Error, ...fragments: string[]): void {
+  assert.throws(action, (error: unknown) => {
+    assert.ok(error instanceof kind, `expected ${kind.name}, got ${String(error)}`);
+    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `message lacks "${fragment}": ${error.message}`);
+    return true;
+  });
+}
+
+/** Runs `body` with a fresh temporary folder, removed afterwards. */
+export function withTemporaryDirectory(body: (directory: string) => void): void {
+  const directory = mkdtempSync(join(tmpdir(), 'convnet-test-'));
+  try {
+    body(directory);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** The JSON object on the last line of a command's stdout (the CLI's --json report). */
+export function lastJson(stdout: string): Record<string, unknown> {
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }

@@ -12,7 +12,7 @@ import { join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CIFAR10_CLASS_NAMES, encodePng, imageFromPixels, loadModel } from '../../src/index.js';
 import { loadNamedDataset } from '../../cli/datasets.js';
-import { hasSharedDataset, repoRoot, sharedDatasets } from '../helpers.js';
+import { hasSharedDataset, lastJson, repoRoot, sharedDatasets } from '../helpers.js';
 
 let scratch = '';
 /** An empty download cache, so a developer's own downloads never change what these tests see. */
@@ -36,11 +36,6 @@ function convnet(args: string[], environment: Record<string, string> = {}): Prom
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
-}
-
-function lastJson(stdout: string): Record<string, unknown> {
-  const lines = stdout.trim().split('\n');
-  return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
 }
 
 /** CIFAR-10 binary batches with `perFile` records each; record r of a file has label r mod 10 and every byte r. */

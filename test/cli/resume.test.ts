@@ -9,17 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { repoRoot } from '../helpers.js';
+import { lastJson, repoRoot } from '../helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'convnet-resume-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 const CLI = join(repoRoot, 'bin', 'convnet.js');
 // Augmentation and Adam both carry state from epoch to epoch: both must be restored.
 const SETTINGS = ['--epochs', '3', '--augment', 'shift', '--seed', '7', '--threads', '2'];
-
-function lastJson(stdout: string): Record<string, unknown> {
-  return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
-}
 
 function latestEpoch(out: string): number {
   const path = join(out, 'checkpoint', 'latest.json');

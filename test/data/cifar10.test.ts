@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { FileFormatError } from '../../src/core/errors.js';
@@ -16,7 +15,7 @@ import { CIFAR10_CLASS_NAMES } from '../../src/data/classNames.js';
 import { CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, loadCifar10, parseCifar10, readCifar10Files } from '../../src/data/cifar10.js';
 import type { ImageDataset } from '../../src/data/imageDataset.js';
 import { parseTar } from '../../src/data/tar.js';
-import { hasSharedDataset, sharedDatasets } from '../helpers.js';
+import { hasSharedDataset, sharedDatasets, withTemporaryDirectory } from '../helpers.js';
 
 const PARTIAL = resolve(sharedDatasets, 'cifar10-partial');
 const SKIP_NO_PARTIAL = hasSharedDataset('cifar10-partial') ? false : 'shared CIFAR-10 records not found (../shared/datasets/cifar10-partial)';
@@ -36,15 +35,6 @@ function syntheticRecords(labels: readonly number[]): Uint8Array {
     for (let pixel = 0; pixel < 1024; pixel++) bytes[start + 2049 + pixel] = pixel % 256;
   });
   return bytes;
-}
-
-function withTemporaryDirectory(body: (directory: string) => void): void {
-  const directory = mkdtempSync(join(tmpdir(), 'convnet-cifar-'));
-  try {
-    body(directory);
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
 }
 
 /** Writes the six official files, batch k holding one record labelled k (test_batch: label 9, two records). */
@@ -156,7 +146,7 @@ describe('loadCifar10 finds the batches', () => {
   test('missing folders, missing batches and broken archives are FileFormatErrors', () => {
     withTemporaryDirectory((directory) => {
       assertFileError(() => loadCifar10(join(directory, 'nowhere')), /nowhere$/, /does not exist/);
-      assertFileError(() => loadCifar10(directory), /convnet-cifar-/, /no CIFAR-10 binary batches: looked for data_batch_1\.bin.*cifar-10-binary\.tar\.gz/);
+      assertFileError(() => loadCifar10(directory), new RegExp(basename(directory)), /no CIFAR-10 binary batches: looked for data_batch_1\.bin.*cifar-10-binary\.tar\.gz/);
       writeBatches(directory);
       rmSync(join(directory, 'data_batch_4.bin'));
       assertFileError(() => loadCifar10(directory), /data_batch_4\.bin$/, /does not exist/);

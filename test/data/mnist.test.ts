@@ -3,8 +3,7 @@
 // pin counts, first labels, class counts and one pixel sum.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -13,7 +12,7 @@ import { encodeIdx } from '../../src/data/idxFormat.js';
 import { checkImageDataset, datasetToTensor, takeExamples, type ImageDataset } from '../../src/data/imageDataset.js';
 import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from '../../src/data/classNames.js';
 import { loadMnist, loadMnistSample, type MnistSplits } from '../../src/data/mnist.js';
-import { assertClose, hasSharedDataset, sharedDatasets } from '../helpers.js';
+import { assertClose, hasSharedDataset, sharedDatasets, withTemporaryDirectory } from '../helpers.js';
 
 const MNIST_DIRECTORY = resolve(sharedDatasets, 'mnist');
 const SKIP_NO_MNIST = hasSharedDataset('mnist') ? false : 'shared MNIST files not found (../shared/datasets/mnist)';
@@ -42,16 +41,6 @@ function writeTinyMnist(
   write('train-labels-idx1-ubyte', [options.trainLabels.length], Uint8Array.from(options.trainLabels));
   write('t10k-images-idx3-ubyte', [options.testLabels.length, 2, 3], pixels(options.testLabels.length));
   write('t10k-labels-idx1-ubyte', [options.testLabels.length], Uint8Array.from(options.testLabels));
-}
-
-/** Runs `body` with a fresh temporary folder, removed afterwards. */
-function withTemporaryDirectory(body: (directory: string) => void): void {
-  const directory = mkdtempSync(join(tmpdir(), 'convnet-mnist-'));
-  try {
-    body(directory);
-  } finally {
-    rmSync(directory, { recursive: true, force: true });
-  }
 }
 
 function classCounts(dataset: ImageDataset): number[] {

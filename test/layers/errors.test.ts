@@ -2,7 +2,6 @@
 // errors show the output-size formula (W - K + 2P) / S + 1 with the actual numbers (STYLE.md, tfjs).
 // Messages are matched on fragments, not in full, so that wording can improve without breaking tests.
 
-import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   Conv2D,
@@ -19,15 +18,7 @@ import {
   Tensor,
   ValueError,
 } from '../../src/index.js';
-
-/** Asserts that `action` throws an instance of `kind` whose message contains every fragment. */
-function assertThrowsWith(action: () => unknown, kind: new (...args: never[]) => Error, ...fragments: string[]): void {
-  assert.throws(action, (error: unknown) => {
-    assert.ok(error instanceof kind, `expected ${kind.name}, got ${String(error)}`);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `message lacks "${fragment}": ${error.message}`);
-    return true;
-  });
-}
+import { assertThrowsWith } from '../helpers.js';
 
 function model(...layers: Layer[]): Sequential {
   return new Sequential(layers);

@@ -40,18 +40,10 @@ import {
   ValueError,
   ZeroPadding2D,
 } from '../../src/index.js';
-import { assertClose } from '../helpers.js';
+import { assertClose, assertThrowsWith } from '../helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'convnet-new-layers-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
-
-function assertThrowsWith(action: () => unknown, kind: new (...args: never[]) => Error, ...fragments: string[]): void {
-  assert.throws(action, (error: unknown) => {
-    assert.ok(error instanceof kind, `expected ${kind.name}, got ${String(error)}`);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `message lacks "${fragment}": ${error.message}`);
-    return true;
-  });
-}
 
 function randomImages(count: number, shape: readonly number[], seed: number): Tensor {
   const random = new Random(seed);
