@@ -1,9 +1,10 @@
 // `convnet serve`: serves the visual explorer (the Vite build in dist/web) over HTTP. Local by
 // default (127.0.0.1). With cross-origin isolation (COOP + COEP headers) the page gets
 // SharedArrayBuffer and the WebAssembly backend runs on all cores; --no-isolation serves without
-// them, and the page runs on one thread.
+// them, and the page runs on one thread. Only regular files inside the served folder are sent: a
+// path that climbs out of it, or a symbolic link that points out of it, is answered 404.
 
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -44,18 +45,37 @@ export interface ExplorerServer {
   close(): Promise<void>;
 }
 
-/** The file under `directory` that `urlPath` names, or null for a path that leaves it. */
-function resolveFile(directory: string, urlPath: string): string | null {
+/** Whether `path` is `directory` or lies below it. */
+function isInside(directory: string, path: string): boolean {
+  return path === directory || path.startsWith(directory.endsWith(sep) ? directory : directory + sep);
+}
+
+/**
+ * The file under `directory` that a request's target names, or null for a path that leaves it or a
+ * target that is no URL (`GET http://[ HTTP/1.1` must not throw in the handler: that would end the process).
+ */
+function resolveFile(directory: string, requestTarget: string): string | null {
   let decoded: string;
   try {
-    decoded = decodeURIComponent(urlPath);
+    decoded = decodeURIComponent(new URL(requestTarget, 'http://localhost').pathname);
   } catch {
     return null;
   }
   if (decoded.includes('\0')) return null;
   const relative = normalize(decoded === '/' ? '/index.html' : decoded).replace(/^[/\\]+/, '');
   const file = join(directory, relative);
-  return file === directory || file.startsWith(directory.endsWith(sep) ? directory : directory + sep) ? file : null;
+  return isInside(directory, file) ? file : null;
+}
+
+/** The real path of the regular file `file` names, or null where it is missing or, links followed, not inside `realDirectory`. */
+async function servableFile(realDirectory: string, file: string | null): Promise<string | null> {
+  if (file === null) return null;
+  try {
+    const real = await realpath(file);
+    return isInside(realDirectory, real) && (await stat(real)).isFile() ? real : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Starts serving; resolves once listening. Throws UsageError if the explorer is not built or the port is taken. */
@@ -63,8 +83,10 @@ export async function startExplorerServer(options: ExplorerServerOptions = {}): 
   const directory = options.directory ?? EXPLORER_DIRECTORY;
   const host = options.host ?? '127.0.0.1';
   const isolation = options.isolation ?? true;
+  let realDirectory: string;
   try {
     await stat(join(directory, 'index.html'));
+    realDirectory = await realpath(directory);
   } catch {
     throw new UsageError(`the explorer is not built (no index.html in ${directory}); run npm run build`);
   }
@@ -79,9 +101,9 @@ export async function startExplorerServer(options: ExplorerServerOptions = {}): 
       response.writeHead(405, { ...headers, allow: 'GET, HEAD' }).end();
       return;
     }
-    const file = resolveFile(directory, new URL(request.url ?? '/', 'http://localhost').pathname);
+    const file = await servableFile(realDirectory, resolveFile(directory, request.url ?? '/'));
     try {
-      if (file === null || !(await stat(file)).isFile()) throw new Error('not a file');
+      if (file === null) throw new Error('not a file');
       const body = await readFile(file);
       response.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': String(body.length) });
       response.end(request.method === 'HEAD' ? undefined : body);

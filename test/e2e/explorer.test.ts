@@ -1,6 +1,6 @@
 // The explorer's shell: `convnet serve` serves the built pages with the cross-origin isolation
-// headers, every page loads in Chromium with no console error (screenshot of each), and the page
-// also works without isolation, on one thread.
+// headers, every page loads in Chromium with no console error (screenshot of each) and fits a phone's
+// width without scrolling sideways, and the page also works without isolation, on one thread.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -37,6 +37,18 @@ describe('explorer pages in headless Chromium', { skip: skipWithoutChromium }, (
       await page.close();
     });
   }
+
+  test('every page fits a phone\u2019s width: no scrolling sideways', async () => {
+    for (const route of PAGES) {
+      const { page, errors } = await explorer.open(route, { viewport: { width: 360, height: 740 } });
+      // The widest state of the convolution page: a 7x7 kernel (its weights and products tables).
+      if (route === 'convolution') await page.selectOption('#conv-kernel-size', '7');
+      const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+      assert.ok(scrollWidth <= clientWidth, `#/${route} is ${scrollWidth} px wide in a ${clientWidth} px window`);
+      assert.deepEqual(errors, [], route);
+      await page.close();
+    }
+  });
 });
 
 describe('explorer without cross-origin isolation', { skip: skipWithoutChromium }, () => {

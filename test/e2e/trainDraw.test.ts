@@ -124,6 +124,8 @@ describe('Train page: live training in headless Chromium', { skip: skipWithoutCh
     // Input, conv, ReLU, pool, conv, ReLU, pool, flatten, dense, ReLU, dense, softmax.
     assert.equal(await page.locator('#train-feature-maps canvas').count(), 12);
     const untrainedKernels = await canvasPixels(page, '#train-kernels canvas');
+    const pagePeakBytes = () => page.evaluate(() => (window as unknown as { explorer: { backend: { info(): { wasmArenaPeakBytes: number | null } } } }).explorer.backend.info().wasmArenaPeakBytes);
+    const peakBeforeTraining = await pagePeakBytes();
 
     const started = performance.now();
     await page.click('#train-start');
@@ -179,6 +181,9 @@ describe('Train page: live training in headless Chromium', { skip: skipWithoutCh
       return train.picturesStep === train.step && train.modelStep === train.step;
     });
     assert.match(await page.locator('#train-prediction').innerText(), new RegExp(`Test digit #${digitIndex}, labelled \\d: the network says \\d`));
+    // Every test evaluation handed the page a model (digits-cnn: 106k weights); none of them took the page's backend memory.
+    assert.ok(resumed.testHistory.length >= 2);
+    assert.equal(await pagePeakBytes(), peakBeforeTraining, 'the models the worker handed over stay out of the page\'s backend memory');
     const trainedKernels = await canvasPixels(page, '#train-kernels canvas');
     assert.equal(trainedKernels.length, 2);
     trainedKernels.forEach((pixels, index) => assert.notEqual(pixels, untrainedKernels[index], `kernels of conv layer ${index + 1} did not change`));
@@ -213,6 +218,23 @@ describe('Train page: live training in headless Chromium', { skip: skipWithoutCh
       const trained = await trainStatus(page);
       assert.ok(trained.lossHistory.at(-1)!.loss < trained.lossHistory[0]!.loss, 'the loss fell');
       assert.match(await page.locator('#train-status').innerText(), /1 thread \(no cross-origin isolation\)/);
+      // Leaving the page pauses training, even right after a resume. (First the pause's report, an
+      // evaluation and a model, so that the worker is idle and the resume trains a chunk at once.)
+      await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.train.modelStep === (window as unknown as ExplorerWindow).explorer.train.step);
+      await page.evaluate(() => {
+        document.querySelector<HTMLButtonElement>('#train-resume')!.click();
+        location.hash = '#/draw';
+      });
+      await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer?.draw !== undefined);
+      // The worker takes the chunk of steps the resume started, then the pause (it handles messages in order).
+      await page.waitForFunction((from) => {
+        const train = (window as unknown as ExplorerWindow).explorer.train;
+        return train.step > from && train.state === 'paused';
+      }, trained.step);
+      const left = (await trainStatus(page)).step;
+      await page.waitForTimeout(1000);
+      assert.equal((await trainStatus(page)).state, 'paused');
+      assert.equal((await trainStatus(page)).step, left, 'training went on after leaving the page');
       assert.deepEqual(errors, []);
       await page.close();
     } finally {

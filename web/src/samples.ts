@@ -9,10 +9,10 @@ import digit3 from './assets/convolution/digit-3.png';
 import digit5 from './assets/convolution/digit-5.png';
 import digit7 from './assets/convolution/digit-7.png';
 import rose from './assets/convolution/rose.png';
-import { element } from './ui.js';
+import { acceptDroppedFiles, element, errorMessage } from './ui.js';
 
 /** Longest side of an input image; larger ones are shrunk (area averaging), keeping their aspect ratio. */
-export const MAX_SIDE = 72;
+const MAX_SIDE = 72;
 
 export interface Sample {
   id: string;
@@ -45,8 +45,8 @@ async function fetchImage(url: string, name: string): Promise<Image> {
 /** The fraction of a pixel inside `isInside`, sampled 4x4 times, so the shapes have soft edges like a photo's. */
 function coverage(x: number, y: number, isInside: (x: number, y: number) => boolean): number {
   let count = 0;
-  for (let sy = 0; sy < 4; sy++) {
-    for (let sx = 0; sx < 4; sx++) if (isInside(x + (sx + 0.5) / 4, y + (sy + 0.5) / 4)) count++;
+  for (let sampleY = 0; sampleY < 4; sampleY++) {
+    for (let sampleX = 0; sampleX < 4; sampleX++) if (isInside(x + (sampleX + 0.5) / 4, y + (sampleY + 0.5) / 4)) count++;
   }
   return count / 16;
 }
@@ -59,7 +59,7 @@ function drawnImage(width: number, height: number, value: (x: number, y: number)
 }
 
 /** A square, a disc and a diagonal bar on black: straight, round and slanted edges for the edge kernels. */
-export function shapesImage(): Image {
+function shapesImage(): Image {
   return drawnImage(24, 24, (x, y) => {
     const square = coverage(x, y, (px, py) => px >= 2 && px < 10 && py >= 2 && py < 10);
     const disc = coverage(x, y, (px, py) => (px - 16.5) ** 2 + (py - 15.5) ** 2 <= 5.2 ** 2);
@@ -69,7 +69,7 @@ export function shapesImage(): Image {
 }
 
 /** An 8x8 image small enough to read every number: a bright square off-centre on a dark ground. */
-export function tinySquareImage(): Image {
+function tinySquareImage(): Image {
   return drawnImage(8, 8, (x, y) => (x >= 3 && x < 7 && y >= 2 && y < 6 ? 0.9 : 0.1));
 }
 
@@ -98,13 +98,13 @@ export function prepareImage(image: Image): { image: Image; note: string } {
  * name; decoding errors go to `onError` (shown in the page, not the console).
  */
 export function imageDropZone(id: string, onImage: (image: Image, name: string) => void, onError: (message: string) => void): HTMLElement {
-  const fileInput = element('input', { type: 'file', accept: 'image/png,image/jpeg', id: `${id}-file` });
+  const fileInput = element('input', { type: 'file', accept: 'image/png,image/jpeg', id: `${id}-file`, 'aria-label': 'Your own image (PNG or JPEG)' });
   const zone = element('div', { class: 'drop-zone', id: `${id}-drop` }, 'Your own image: drop a PNG or JPEG here, or ', fileInput);
   async function read(file: File): Promise<void> {
     try {
       onImage(decodeImage(new Uint8Array(await file.arrayBuffer()), file.name), file.name);
     } catch (error) {
-      onError(error instanceof Error ? error.message : String(error));
+      onError(errorMessage(error));
     }
   }
   fileInput.addEventListener('change', () => {
@@ -112,16 +112,8 @@ export function imageDropZone(id: string, onImage: (image: Image, name: string) 
     if (file !== undefined) void read(file);
     fileInput.value = '';
   });
-  zone.addEventListener('dragover', (event) => {
-    event.preventDefault();
-    zone.classList.add('is-over');
-  });
-  zone.addEventListener('dragleave', () => zone.classList.remove('is-over'));
-  zone.addEventListener('drop', (event) => {
-    event.preventDefault();
-    zone.classList.remove('is-over');
-    const file = event.dataTransfer?.files[0];
-    if (file !== undefined) void read(file);
+  acceptDroppedFiles(zone, (files) => {
+    if (files[0] !== undefined) void read(files[0]);
   });
   return zone;
 }

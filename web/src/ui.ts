@@ -13,16 +13,31 @@ export function element<K extends keyof HTMLElementTagNameMap>(tag: K, attribute
   return node;
 }
 
-/** A labelled range input showing its value; `onInput` gets the number. */
-export function slider(label: string, options: { min: number; max: number; step?: number; value: number; id?: string }, onInput: (value: number) => void): { root: HTMLLabelElement; input: HTMLInputElement } {
+/**
+ * A labelled range input showing its value; `onInput` gets the number. `set` moves it from code
+ * (without calling `onInput`); `format` writes the value shown beside it.
+ */
+export function slider(
+  label: string,
+  options: { min: number; max: number; step?: number; value: number; id?: string; format?: (value: number) => string },
+  onInput: (value: number) => void,
+): { root: HTMLLabelElement; input: HTMLInputElement; set(value: number): void } {
+  const format = options.format ?? String;
   const input = element('input', { type: 'range', min: String(options.min), max: String(options.max), step: String(options.step ?? 1), value: String(options.value) });
   if (options.id !== undefined) input.id = options.id;
-  const shown = element('output', {}, String(options.value));
+  const shown = element('output', {}, format(options.value));
   input.addEventListener('input', () => {
-    shown.textContent = input.value;
+    shown.textContent = format(Number(input.value));
     onInput(Number(input.value));
   });
-  return { root: element('label', { class: 'control' }, `${label} `, input, shown), input };
+  return {
+    root: element('label', { class: 'control' }, `${label} `, input, shown),
+    input,
+    set(value) {
+      input.value = String(value);
+      shown.textContent = format(value);
+    },
+  };
 }
 
 /** A labelled select; `onChange` gets the chosen value. */
@@ -35,6 +50,28 @@ export function choice(label: string, options: readonly { value: string; text: s
   return { root: element('label', { class: 'control' }, `${label} `, select), select };
 }
 
+/**
+ * Makes `zone` take dropped files: highlighted (class is-over) while something is dragged over it,
+ * and `onFiles` called with what is dropped.
+ */
+export function acceptDroppedFiles(zone: HTMLElement, onFiles: (files: File[]) => void): void {
+  zone.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    zone.classList.add('is-over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('is-over'));
+  zone.addEventListener('drop', (event) => {
+    event.preventDefault();
+    zone.classList.remove('is-over');
+    onFiles([...(event.dataTransfer?.files ?? [])]);
+  });
+}
+
+/** The text of anything thrown, for an error line in the page. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** A canvas showing `image` at `scale` screen pixels per image pixel. */
 export function imageCanvas(image: Image, scale = 1, attributes: Record<string, string> = {}): HTMLCanvasElement {
   const canvas = element('canvas', { class: 'pixels', ...attributes });
@@ -42,12 +79,14 @@ export function imageCanvas(image: Image, scale = 1, attributes: Record<string, 
   return canvas;
 }
 
-/** Redraws `canvas` with `image` at `scale` (the canvas holds the image's own pixels; CSS scales it). */
+/**
+ * Redraws `canvas` with `image` at `scale` (the canvas holds the image's own pixels; CSS scales it).
+ * Only the width is set: on a narrow screen CSS may shrink it, and the height follows the aspect ratio.
+ */
 export function drawImage(canvas: HTMLCanvasElement, image: Image, scale = 1): void {
   canvas.width = image.width;
   canvas.height = image.height;
   canvas.style.width = `${image.width * scale}px`;
-  canvas.style.height = `${image.height * scale}px`;
   canvas.getContext('2d')!.putImageData(imageToImageData(image) as ImageData, 0, 0);
 }
 

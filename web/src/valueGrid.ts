@@ -2,6 +2,7 @@
 // and Pooling pages: an optional border of padding cells, the sliding window drawn over it, cells
 // revealed one by one in row-major order (an output filling in), and the numbers themselves once
 // cells are large enough to hold them. Values become colors through the library's color maps.
+// Also the table of number inputs the same pages edit a kernel or a feature map in.
 
 import type { ColorMap } from 'convnet-ts';
 import { element } from './ui.js';
@@ -75,6 +76,38 @@ export function formatValue(value: number, digits = 2): string {
   return text.replace('-', '\u2212');
 }
 
+/**
+ * A table of text inputs, one per value of a rows x columns grid (a kernel's weights, a feature map's
+ * values), in `table`. A typed number (a real minus sign is read too) goes to `onEdit` with its
+ * row-major index; anything else marks the input invalid and changes nothing.
+ */
+export function fillNumberTable(
+  table: HTMLTableElement,
+  rows: number,
+  columns: number,
+  values: ArrayLike<number>,
+  describe: (row: number, column: number) => string,
+  onEdit: (index: number, value: number) => void,
+): void {
+  table.replaceChildren();
+  for (let row = 0; row < rows; row++) {
+    const tableRow = element('tr');
+    for (let column = 0; column < columns; column++) {
+      const index = row * columns + column;
+      const text = formatValue(values[index]!, 4).replace('\u2212', '-');
+      const input = element('input', { type: 'text', inputmode: 'decimal', value: text, 'aria-label': describe(row, column) });
+      input.addEventListener('input', () => {
+        const value = Number(input.value.replace('\u2212', '-'));
+        const isValid = input.value.trim() !== '' && Number.isFinite(value);
+        input.classList.toggle('invalid', !isValid);
+        if (isValid) onEdit(index, value);
+      });
+      tableRow.append(element('td', {}, input));
+    }
+    table.append(tableRow);
+  }
+}
+
 export class ValueGrid {
   readonly canvas: HTMLCanvasElement;
   private content: GridContent | null = null;
@@ -82,7 +115,7 @@ export class ValueGrid {
   private cell = 10;
 
   constructor(attributes: Record<string, string> = {}) {
-    this.canvas = element('canvas', { class: 'value-grid', ...attributes });
+    this.canvas = element('canvas', { class: 'value-grid', role: 'img', ...attributes });
   }
 
   /** The padded grid's size in cells. */
@@ -107,15 +140,25 @@ export class ValueGrid {
     const ratio = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(this.columns * cell * ratio);
     this.canvas.height = Math.round(this.rows * cell * ratio);
+    // Only the width: CSS may shrink it on a narrow screen, and the height follows the aspect ratio.
     this.canvas.style.width = `${this.columns * cell}px`;
-    this.canvas.style.height = `${this.rows * cell}px`;
   }
 
-  /** The padded-grid cell under a mouse event, or null. */
-  cellAt(event: MouseEvent): { row: number; column: number } | null {
+  /** Calls `listener` with the padded-grid cell that a click lands on. */
+  onCellClick(listener: (cell: { row: number; column: number }) => void): void {
+    this.canvas.addEventListener('click', (event) => {
+      const cell = this.cellAt(event);
+      if (cell !== null) listener(cell);
+    });
+  }
+
+  /** The padded-grid cell under a mouse event, or null; by the size the canvas is shown at. */
+  private cellAt(event: MouseEvent): { row: number; column: number } | null {
     const box = this.canvas.getBoundingClientRect();
-    const row = Math.floor((event.clientY - box.top) / this.cell);
-    const column = Math.floor((event.clientX - box.left) / this.cell);
+    const x = event.clientX - box.left - this.canvas.clientLeft;
+    const y = event.clientY - box.top - this.canvas.clientTop;
+    const row = Math.floor((y / this.canvas.clientHeight) * this.rows);
+    const column = Math.floor((x / this.canvas.clientWidth) * this.columns);
     return row >= 0 && row < this.rows && column >= 0 && column < this.columns ? { row, column } : null;
   }
 

@@ -1,13 +1,15 @@
 // The Activations page: every activation function of the toolkit plotted with its derivative, both
 // computed by the toolkit (the op forward, GradientTape backward), and the vanishing-gradient demo:
 // the gradient magnitude per layer of a deep sigmoid network against a ReLU one, backpropagated live
-// by the toolkit on one random batch (the experiment of Glorot and Bengio, 2010, fig. 7).
+// by the toolkit on one random batch (after Glorot and Bengio, 2010, who measured back-propagated
+// gradients layer by layer; their fig. 7 does it for tanh networks).
 
 import { Chart, registerables, type ChartDataset, type Plugin } from 'chart.js';
 import {
-  Dense, elu, gelu, getBackend, GradientTape, Input, leakyRelu, Random, relu, ReLU, Sequential, setBackend, sigmoid, Sigmoid,
+  Dense, elu, gelu, GradientTape, Input, leakyRelu, Random, relu, ReLU, Sequential, sigmoid, Sigmoid,
   silu, softmaxCrossEntropy, tanh, Tanh, Tensor, withScope, type Initializer, type Layer,
 } from 'convnet-ts';
+import { onHeap } from '../onHeap.js';
 import type { Page } from '../page.js';
 import { choice, element, expose, markReady, section, slider } from '../ui.js';
 
@@ -186,22 +188,6 @@ function initializerFor(activation: NetworkActivation, choice: InitializerChoice
   return activation === 'relu' ? 'heNormal' : 'glorotUniform';
 }
 
-/**
- * Builds the model with the reference backend active, so that its weights are ordinary arrays that
- * the garbage collector frees when a re-run replaces the model. NOTE: weights the WebAssembly backend
- * makes are never freed (src/kernels/wasm/arena.ts), so every re-run would grow its memory. The
- * forward and backward passes still run on the active backend, which copies the weights in.
- */
-function buildOnHeap<T>(body: () => T): T {
-  const active = getBackend().name;
-  setBackend('reference');
-  try {
-    return body();
-  } finally {
-    setBackend(active);
-  }
-}
-
 /** One batch of standard normal inputs [BATCH, NETWORK_WIDTH] and one-hot random labels [BATCH, CLASSES]. */
 function randomBatch(seed: number): { inputs: Tensor; targets: Tensor } {
   const random = new Random(seed);
@@ -216,7 +202,8 @@ function randomBatch(seed: number): { inputs: Tensor; targets: Tensor } {
  * cross-entropy of one batch backpropagated with a GradientTape; mean |dL/dW| of each hidden kernel.
  */
 function layerGradients(activation: NetworkActivation, depth: number, initializer: Initializer, seed: number, batch: { inputs: Tensor; targets: Tensor }): NetworkGradients {
-  const model = buildOnHeap(() => {
+  // Every control change re-runs with new models: on the heap, so the old ones go with them.
+  const model = onHeap(() => {
     const layers: Layer[] = [new Input({ shape: [NETWORK_WIDTH] })];
     for (let index = 0; index < depth; index++) {
       layers.push(new Dense({ units: NETWORK_WIDTH, kernelInitializer: initializer }));
@@ -263,8 +250,7 @@ export const activationsPage: Page = {
     let currentX = 0.5;
 
     // ---- Functions and derivatives ----
-    const xSlider = slider('x', { min: X_MIN, max: X_MAX, step: 0.01, value: currentX, id: 'activation-x' }, (value) => setX(value));
-    xSlider.root.querySelector('output')!.textContent = currentX.toFixed(2);
+    const xSlider = slider('x', { min: X_MIN, max: X_MAX, step: 0.01, value: currentX, id: 'activation-x', format: (value) => value.toFixed(2) }, (value) => setX(value));
     const grid = element('div', { class: 'activation-grid' });
 
     function read(card: CardState): void {
@@ -280,8 +266,7 @@ export const activationsPage: Page = {
 
     function setX(value: number): void {
       currentX = Math.min(X_MAX, Math.max(X_MIN, Math.round(value * 100) / 100));
-      xSlider.input.value = String(currentX);
-      xSlider.root.querySelector('output')!.textContent = currentX.toFixed(2);
+      xSlider.set(currentX);
       for (const card of cards) {
         read(card);
         card.chart.draw();
@@ -290,7 +275,7 @@ export const activationsPage: Page = {
     }
 
     for (const activation of ACTIVATIONS) {
-      const canvas = element('canvas');
+      const canvas = element('canvas', { role: 'img', 'aria-label': `${activation.name} (${activation.formula}) and its derivative for x from ${X_MIN} to ${X_MAX}; the readout below gives the values at x` });
       const readout = element('div', { class: 'activation-readout mono', 'data-activation': activation.id });
       const reading = { x: currentX, value: 0, derivative: 0 };
       const alpha = activation.alpha?.value ?? 0;
@@ -383,7 +368,7 @@ export const activationsPage: Page = {
       isTanhShown = tanhBox.checked;
       run();
     });
-    const gradientCanvas = element('canvas');
+    const gradientCanvas = element('canvas', { role: 'img', 'aria-label': 'Mean absolute weight gradient per hidden layer, log scale; the list below gives the numbers' });
     const gradientChart = new Chart<'line', number[], string>(gradientCanvas, {
       type: 'line',
       data: { labels: [], datasets: [] },
@@ -462,7 +447,7 @@ export const activationsPage: Page = {
         'collapses into a single linear map; with one, the network can bend. Training needs f′ as well: backpropagation multiplies ' +
         'the gradient by f′ at every layer it passes.'),
       section('Functions and their derivatives',
-        'Each curve is computed by the toolkit: f by its op (relu, sigmoid, tanh, leakyRelu, gelu, elu, silu) on 401 points, ' +
+        `Each curve is computed by the toolkit: f by its op (relu, sigmoid, tanh, leakyRelu, gelu, elu, silu) on ${CURVE_POINTS} points, ` +
         'and f′ by backpropagating through that op with a GradientTape, not by a formula typed in here. Move x, or hover over a chart.',
         element('div', { class: 'controls' }, xSlider.root, legend),
         grid),

@@ -8,7 +8,7 @@ import palettePicture from '../assets/color-models/palette.png';
 import rosePicture from '../assets/color-models/rose.jpg';
 import wizardPicture from '../assets/color-models/wizard.jpg';
 import type { Page } from '../page.js';
-import { choice, drawImage, element, expose, markReady, section } from '../ui.js';
+import { acceptDroppedFiles, choice, drawImage, element, errorMessage, expose, markReady, section } from '../ui.js';
 
 const BUILT_IN = [
   { value: 'rose', text: 'Rose (photo, JPEG)', url: rosePicture, file: 'rose.jpg' },
@@ -157,12 +157,14 @@ export const colorModelsPage: Page = {
     let hovered = { x: 0, y: 0 };
     let isTinted = false;
     let loadCount = 0;
+    /** The number of the latest load: a picture still loading for an earlier choice is dropped. */
+    let loadToken = 0;
     let isMounted = true;
 
     const status = element('p', { class: 'color-status', id: 'color-status' });
     const error = element('p', { class: 'error', id: 'color-error', role: 'alert' });
-    const fileInput = element('input', { type: 'file', accept: 'image/png,image/jpeg', id: 'color-file' });
-    const original = element('canvas', { class: 'pixels' });
+    const fileInput = element('input', { type: 'file', accept: 'image/png,image/jpeg', id: 'color-file', 'aria-label': 'Your own image (PNG or JPEG)' });
+    const original = element('canvas', { class: 'pixels', role: 'img', 'aria-label': 'The image; the table beside it gives the pixel under the pointer in every model' });
     const originalFigure = element('span', { class: 'color-pixel' }, original, element('span', { class: 'color-marker' }));
     const swatch = element('span', { class: 'color-swatch' });
     const readout = element('table', { class: 'numbers color-readout', id: 'color-readout' });
@@ -234,7 +236,7 @@ export const colorModelsPage: Page = {
       rows.replaceChildren(...SPLIT_MODELS.map((model) => {
         const image = current!.models[model];
         const figures = MODELS[model].channels.map((info, channel) => {
-          const canvas = element('canvas', { class: 'pixels', 'data-channel': info.label });
+          const canvas = element('canvas', { class: 'pixels', 'data-channel': info.label, role: 'img', 'aria-label': `${MODELS[model].title} ${info.name} channel` });
           drawImage(canvas, channelPicture(image, model, channel, isTinted), scale);
           track(canvas);
           return element('figure', {},
@@ -271,17 +273,17 @@ export const colorModelsPage: Page = {
       });
     }
 
-    /** Splits the bytes, or shows why not (the previous image stays). */
-    async function load(bytes: Uint8Array, name: string): Promise<void> {
+    /** Splits the bytes, or shows why not (the previous image stays); `token` is this load's number. */
+    async function load(bytes: Uint8Array, name: string, token: number): Promise<void> {
       status.textContent = `Decoding ${name} (${(bytes.length / 1024).toFixed(0)} KB)…`;
       error.textContent = '';
       // Lets the status paint before a large photo's decoding holds the thread.
       await new Promise((resolve) => requestAnimationFrame(resolve));
-      if (!isMounted) return;
+      if (!isMounted || token !== loadToken) return;
       try {
         current = split(bytes, name);
       } catch (caught) {
-        error.textContent = caught instanceof Error ? caught.message : String(caught);
+        error.textContent = errorMessage(caught);
         status.textContent = current === null ? '' : describe(current);
         publish();
         return;
@@ -303,35 +305,35 @@ export const colorModelsPage: Page = {
     }
 
     async function loadUrl(url: string, name: string): Promise<void> {
+      const token = ++loadToken;
       try {
         const response = await fetch(url);
         if (!response.ok) throw new Error(`could not load ${name}: HTTP ${response.status}`);
-        await load(new Uint8Array(await response.arrayBuffer()), name);
+        await load(new Uint8Array(await response.arrayBuffer()), name, token);
       } catch (caught) {
-        error.textContent = caught instanceof Error ? caught.message : String(caught);
+        if (token === loadToken) error.textContent = errorMessage(caught);
       }
     }
 
     async function loadFile(file: File): Promise<void> {
+      const token = ++loadToken;
       builtIn.select.value = 'file';
-      await load(new Uint8Array(await file.arrayBuffer()), file.name);
+      try {
+        await load(new Uint8Array(await file.arrayBuffer()), file.name, token);
+      } catch (caught) {
+        if (token === loadToken) error.textContent = `${file.name}: ${errorMessage(caught)}`;
+      }
     }
 
     fileInput.addEventListener('change', () => {
       const file = fileInput.files?.[0];
       if (file !== undefined) void loadFile(file);
+      // Choosing the same file again is a change too.
+      fileInput.value = '';
     });
     const dropZone = element('div', { class: 'color-drop', id: 'color-drop' }, 'or drop a PNG or JPEG here, or ', fileInput);
-    dropZone.addEventListener('dragover', (event) => {
-      event.preventDefault();
-      dropZone.classList.add('is-over');
-    });
-    dropZone.addEventListener('dragleave', () => dropZone.classList.remove('is-over'));
-    dropZone.addEventListener('drop', (event) => {
-      event.preventDefault();
-      dropZone.classList.remove('is-over');
-      const file = event.dataTransfer?.files[0];
-      if (file !== undefined) void loadFile(file);
+    acceptDroppedFiles(dropZone, (files) => {
+      if (files[0] !== undefined) void loadFile(files[0]);
     });
 
     root.append(

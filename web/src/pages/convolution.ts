@@ -9,8 +9,8 @@ import type { Page } from '../page.js';
 import { imageDropZone, prepareImage, SAMPLES } from '../samples.js';
 import { describePadding, outputSizeFormula, slidingWindow, windowAt, type SlidingWindow } from '../slidingWindow.js';
 import { createStepper } from '../stepper.js';
-import { choice, element, expose, markReady, section, slider } from '../ui.js';
-import { formatValue, mapValues, rgbValues, ValueGrid, type GridContent } from '../valueGrid.js';
+import { choice, element, errorMessage, expose, markReady, section, slider } from '../ui.js';
+import { fillNumberTable, formatValue, mapValues, rgbValues, ValueGrid, type GridContent } from '../valueGrid.js';
 
 const KERNEL_SIZES = [3, 5, 7];
 const MAX_STRIDE = 5;
@@ -140,6 +140,16 @@ function recentre(values: Float32Array, oldSize: number, size: number): number[]
   });
 }
 
+/** What P rings of zeros let a K x K window do: centre on the border pixels only once P reaches (K - 1) / 2. */
+function explicitPaddingText(pad: number, kernelSize: number): string {
+  const rings = `${pad} ring${pad === 1 ? '' : 's'} of zeros around the image: the window reaches ${pad} pixel${pad === 1 ? '' : 's'} past the border`;
+  if (kernelSize % 2 === 0) return `${rings}.`;
+  const centring = (kernelSize - 1) / 2;
+  return pad >= centring
+    ? `${rings}, so it can centre on every border pixel${pad === centring ? ' and, at stride 1, the output keeps the input size' : ''}.`
+    : `${rings}; to centre on a border pixel a ${kernelSize}\u00d7${kernelSize} window needs P = ${centring}.`;
+}
+
 /** What the tests may set through window.explorer.convolution.set(...). */
 interface ConvolutionSettings {
   /** A gray (channels 1, default) or RGB (channels 3) image, values in HWC order. */
@@ -258,11 +268,10 @@ export const convolutionPage: Page = {
     const inputTitle = element('figcaption', { class: 'grid-title', id: 'conv-input-title' });
     const computeErrorLine = element('p', { class: 'error', id: 'conv-error', role: 'alert' });
     const formulaHolder = element('div', { id: 'conv-formula' });
-    outputGrid.canvas.addEventListener('click', (event) => {
-      const cell = outputGrid.cellAt(event);
-      if (cell === null || geometry === null) return;
+    outputGrid.onCellClick(({ row, column }) => {
+      if (geometry === null) return;
       stepper.pause();
-      stepper.goTo(cell.row * geometry.outW + cell.column);
+      stepper.goTo(row * geometry.outW + column);
     });
 
     root.append(
@@ -298,26 +307,12 @@ export const convolutionPage: Page = {
 
     /** The grid of number inputs, one per weight; typing switches the preset to "Typed in". */
     function buildKernelEditor(): void {
-      kernelEditor.replaceChildren();
-      for (let row = 0; row < kernelSize; row++) {
-        const tableRow = element('tr');
-        for (let column = 0; column < kernelSize; column++) {
-          const index = row * kernelSize + column;
-          const cell = element('input', { type: 'text', inputmode: 'decimal', value: formatValue(kernel[index]!, 4).replace('\u2212', '-'), 'aria-label': `weight row ${row + 1} column ${column + 1}` });
-          cell.addEventListener('input', () => {
-            const value = Number(cell.value.replace('\u2212', '-'));
-            const isValid = cell.value.trim() !== '' && Number.isFinite(value);
-            cell.classList.toggle('invalid', !isValid);
-            if (!isValid) return;
-            kernel[index] = value;
-            presetId = 'custom';
-            presetChoice.select.value = 'custom';
-            compute();
-          });
-          tableRow.append(element('td', {}, cell));
-        }
-        kernelEditor.append(tableRow);
-      }
+      fillNumberTable(kernelEditor, kernelSize, kernelSize, kernel, (row, column) => `weight row ${row + 1} column ${column + 1}`, (index, value) => {
+        kernel[index] = value;
+        presetId = 'custom';
+        presetChoice.select.value = 'custom';
+        compute();
+      });
     }
 
     function padding(): Padding {
@@ -347,7 +342,7 @@ export const convolutionPage: Page = {
         ? 'No padding: the window stays inside the image, so the output is smaller by K \u2212 1 (before the stride).'
         : paddingMode === 'same'
           ? `'same' adds just enough zeros (${describePadding(geometry)}) for the output to be the input size divided by the stride, rounded up; an odd total puts the extra row or column at the bottom or right.`
-          : `${explicitPadding} ring${explicitPadding === 1 ? '' : 's'} of zeros around the image: the window can centre on border pixels.`;
+          : explicitPaddingText(explicitPadding, kernelSize);
       formulaHolder.replaceChildren(outputSizeFormula(geometry));
 
       output = null;
@@ -364,7 +359,7 @@ export const convolutionPage: Page = {
           { strides: stride, padding: padding(), groups: channels },
         ).data));
       } catch (error) {
-        computeError = error instanceof Error ? error.message : String(error);
+        computeError = errorMessage(error);
       }
       computeErrorLine.textContent = computeError ?? '';
       drawGrids(channels);
@@ -478,14 +473,14 @@ export const convolutionPage: Page = {
       const channel = channels === 3 ? shownChannel : 0;
       const { inputs, isPadding, products, sum } = windowProducts(index, channel);
       productsTable.replaceChildren();
-      for (let r = 0; r < kernelSize; r++) {
+      for (let windowRow = 0; windowRow < kernelSize; windowRow++) {
         const tableRow = element('tr');
-        for (let c = 0; c < kernelSize; c++) {
-          const k = r * kernelSize + c;
-          const product = products[k]!;
+        for (let windowColumn = 0; windowColumn < kernelSize; windowColumn++) {
+          const cell = windowRow * kernelSize + windowColumn;
+          const product = products[cell]!;
           const tone = product > 0 ? 'positive' : product < 0 ? 'negative' : 'zero';
-          tableRow.append(element('td', { class: tone, title: `input ${inputs[k]} \u00d7 weight ${kernel[k]} = ${product}` },
-            element('span', { class: 'factors' }, `${isPadding[k] ? '0\u1d56' : formatValue(inputs[k]!)} \u00d7 ${formatValue(kernel[k]!, 3)}`),
+          tableRow.append(element('td', { class: tone, title: `input ${inputs[cell]} \u00d7 weight ${kernel[cell]} = ${product}` },
+            element('span', { class: 'factors' }, `${isPadding[cell] ? '0\u1d56' : formatValue(inputs[cell]!)} \u00d7 ${formatValue(kernel[cell]!, 3)}`),
             element('span', { class: 'product' }, formatValue(product, 3))));
         }
         productsTable.append(tableRow);
@@ -525,7 +520,7 @@ export const convolutionPage: Page = {
         if (token !== loadToken || !isMounted) return;
         useImage(image, sample.text, sample.id);
       } catch (error) {
-        if (token === loadToken) inputError.textContent = error instanceof Error ? error.message : String(error);
+        if (token === loadToken) inputError.textContent = errorMessage(error);
       }
     }
 
@@ -561,8 +556,7 @@ export const convolutionPage: Page = {
       buildKernelEditor();
       if (settings.stride !== undefined) {
         stride = settings.stride;
-        strideSlider.input.value = String(stride);
-        strideSlider.root.querySelector('output')!.textContent = String(stride);
+        strideSlider.set(stride);
       }
       if (settings.padding !== undefined) {
         paddingMode = typeof settings.padding === 'number' ? 'explicit' : settings.padding;

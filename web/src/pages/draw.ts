@@ -7,8 +7,9 @@ import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip }
 import { ConvNetError, convertImage, FileFormatError, imageFromImageData, imagesToInput, Input, parseModel, ShapeError, ValueError, type Model } from 'convnet-ts';
 import { currentModel, onModelChange, setCurrentModel, type CurrentModel } from '../appState.js';
 import { preprocessDigit } from '../draw/mnistPreprocess.js';
+import { onHeap } from '../onHeap.js';
 import type { Page } from '../page.js';
-import { drawImage, element, expose, markReady, section } from '../ui.js';
+import { acceptDroppedFiles, drawImage, element, errorMessage, expose, markReady, section } from '../ui.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
@@ -47,7 +48,7 @@ const ERROR_TYPES = [['FileFormatError', FileFormatError], ['ShapeError', ShapeE
 function errorText(error: unknown): string {
   const type = ERROR_TYPES.find(([, errorClass]) => error instanceof errorClass);
   if (type !== undefined) return `${type[0]}: ${(error as Error).message}`;
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** The file the CLI names `name`, or else the first one ending in `extension`; nearest the top of a folder first. */
@@ -76,10 +77,10 @@ function mount(root: HTMLElement): () => void {
   const canvas = element('canvas', { id: 'draw-canvas', class: 'draw-canvas', width: String(CANVAS_SIZE), height: String(CANVAS_SIZE), 'aria-label': 'Drawing area: draw a digit here' });
   const context = canvas.getContext('2d', { willReadFrequently: true })!;
   const clearButton = element('button', { id: 'draw-clear', type: 'button', class: 'secondary' }, 'Clear');
-  const inputCanvas = element('canvas', { id: 'draw-input', class: 'pixels draw-input' });
+  const inputCanvas = element('canvas', { id: 'draw-input', class: 'pixels draw-input', role: 'img', 'aria-label': 'The drawing as the model sees it' });
   const boxLine = element('p', { class: 'explain mono', id: 'draw-box' });
   const topLine = element('p', { class: 'draw-top', id: 'draw-top' });
-  const chartCanvas = element('canvas', { id: 'draw-chart' });
+  const chartCanvas = element('canvas', { id: 'draw-chart', role: 'img', 'aria-label': 'Bar chart of the class probabilities; the line above names the top class' });
   const sourceLine = element('p', { id: 'draw-model-source' });
   const errorLine = element('p', { class: 'error', id: 'draw-error', role: 'alert' });
   const filesInput = element('input', { id: 'draw-files', type: 'file', multiple: '', accept: '.json,.safetensors,application/json' });
@@ -217,7 +218,10 @@ function mount(root: HTMLElement): () => void {
       return;
     }
     try {
-      const { model: loaded, manifest } = parseModel(await manifestFile.text(), new Uint8Array(await weightsFile.arrayBuffer()), { manifest: manifestFile.name, weights: weightsFile.name });
+      const manifestText = await manifestFile.text();
+      const weightsBytes = new Uint8Array(await weightsFile.arrayBuffer());
+      // On the heap: a model loaded over another (or refused below) leaves no weights behind.
+      const { model: loaded, manifest } = onHeap(() => parseModel(manifestText, weightsBytes, { manifest: manifestFile.name, weights: weightsFile.name }));
       const accuracy = manifest.training?.['testAccuracy'];
       const facts = typeof accuracy === 'number' ? `, ${(accuracy * 100).toFixed(1)}% test accuracy when saved` : '';
       const folder = (manifestFile.webkitRelativePath || '').split('/').slice(0, -1).join('/');
@@ -294,16 +298,7 @@ function mount(root: HTMLElement): () => void {
     void loadFiles([...(folderInput.files ?? [])]);
     folderInput.value = '';
   });
-  modelCard.addEventListener('dragover', (event) => {
-    event.preventDefault();
-    modelCard.classList.add('draw-drop');
-  });
-  modelCard.addEventListener('dragleave', () => modelCard.classList.remove('draw-drop'));
-  modelCard.addEventListener('drop', (event) => {
-    event.preventDefault();
-    modelCard.classList.remove('draw-drop');
-    void loadFiles([...(event.dataTransfer?.files ?? [])]);
-  });
+  acceptDroppedFiles(modelCard, (files) => void loadFiles(files));
 
   const unsubscribe = onModelChange(useModel);
   clearCanvas();

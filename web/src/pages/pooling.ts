@@ -9,8 +9,8 @@ import type { Page } from '../page.js';
 import { DIGIT_SAMPLES } from '../samples.js';
 import { describePadding, outputSizeFormula, slidingWindow, windowAt, type SlidingWindow } from '../slidingWindow.js';
 import { createStepper } from '../stepper.js';
-import { choice, element, expose, imageCanvas, markReady, section, slider } from '../ui.js';
-import { formatValue, mapValues, NO_PADDING, ValueGrid, type GridContent } from '../valueGrid.js';
+import { choice, element, errorMessage, expose, imageCanvas, markReady, section, slider } from '../ui.js';
+import { fillNumberTable, formatValue, mapValues, NO_PADDING, ValueGrid, type GridContent } from '../valueGrid.js';
 
 const POOL_SIZES = [2, 3, 4];
 const MAX_STRIDE = 4;
@@ -19,10 +19,10 @@ const GRID_SIDE = 320;
 const OUTPUT_SIDE = 196;
 const EDITABLE_SIZE = 6;
 
-/** The 3x3 Sobel kernels the digit is convolved with to make a feature map. */
-const EDGE_KERNELS: Record<string, { text: string; weights: number[] }> = {
-  'edges-x': { text: 'vertical edges (Sobel x)', weights: [-1, 0, 1, -2, 0, 2, -1, 0, 1] },
-  'edges-y': { text: 'horizontal edges (Sobel y)', weights: [-1, -2, -1, 0, 0, 0, 1, 2, 1] },
+/** The 3x3 Sobel kernels the digit is convolved with to make a feature map, and where they respond positively. */
+const EDGE_KERNELS: Record<string, { text: string; weights: number[]; response: string }> = {
+  'edges-x': { text: 'vertical edges (Sobel x)', weights: [-1, 0, 1, -2, 0, 2, -1, 0, 1], response: 'the image gets brighter to the right: the left edge of each white stroke' },
+  'edges-y': { text: 'horizontal edges (Sobel y)', weights: [-1, -2, -1, 0, 0, 0, 1, 2, 1], response: 'the image gets brighter downwards: the top edge of each white stroke' },
 };
 
 type PoolPadding = 'valid' | 'same';
@@ -133,11 +133,10 @@ export const poolingPage: Page = {
     const computeErrorLine = element('p', { class: 'error', id: 'pool-error', role: 'alert' });
     const formulaHolder = element('div', { id: 'pool-formula' });
     for (const grid of [maxGrid, averageGrid]) {
-      grid.canvas.addEventListener('click', (event) => {
-        const cell = grid.cellAt(event);
-        if (cell === null || geometry === null) return;
+      grid.onCellClick(({ row, column }) => {
+        if (geometry === null) return;
         stepper.pause();
-        stepper.goTo(cell.row * geometry.outW + cell.column);
+        stepper.goTo(row * geometry.outW + column);
       });
     }
 
@@ -145,7 +144,7 @@ export const poolingPage: Page = {
       element('h1', {}, 'Pooling'),
       element('p', { class: 'lead' },
         'Pooling shrinks a feature map by summarizing each window with one number. Max pooling keeps the strongest response in the window, ' +
-        'so a feature still counts if it moves by a pixel or two; average pooling keeps the mean. There are no weights to learn. ' +
+        'so a feature still counts if it shifts a little within the window; average pooling keeps the mean. There are no weights to learn. ' +
         'The outputs below are the library\u2019s maxPool2d and avgPool2d, replayed one window at a time.'),
       section('Feature map', 'Pooling works on what a convolution layer produces. Here: a digit convolved with an edge kernel, then ReLU (negatives become 0), or a grid of numbers to try by hand.',
         element('div', { class: 'controls' }, sourceChoice.root, digitChoice.root),
@@ -170,30 +169,15 @@ export const poolingPage: Page = {
 
     function setStride(value: number): void {
       stride = value;
-      strideSlider.input.value = String(value);
-      strideSlider.root.querySelector('output')!.textContent = String(value);
+      strideSlider.set(value);
     }
 
     function buildGridEditor(): void {
-      gridEditor.replaceChildren();
-      for (let row = 0; row < EDITABLE_SIZE; row++) {
-        const tableRow = element('tr');
-        for (let column = 0; column < EDITABLE_SIZE; column++) {
-          const index = row * EDITABLE_SIZE + column;
-          const cell = element('input', { type: 'text', inputmode: 'decimal', value: formatValue(gridValues[index]!, 3).replace('\u2212', '-'), 'aria-label': `value row ${row + 1} column ${column + 1}` });
-          cell.addEventListener('input', () => {
-            const value = Number(cell.value.replace('\u2212', '-'));
-            const isValid = cell.value.trim() !== '' && Number.isFinite(value);
-            cell.classList.toggle('invalid', !isValid);
-            if (!isValid) return;
-            gridValues[index] = value;
-            featureMap = { height: EDITABLE_SIZE, width: EDITABLE_SIZE, values: Float32Array.from(gridValues) };
-            compute();
-          });
-          tableRow.append(element('td', {}, cell));
-        }
-        gridEditor.append(tableRow);
-      }
+      fillNumberTable(gridEditor, EDITABLE_SIZE, EDITABLE_SIZE, gridValues, (row, column) => `value row ${row + 1} column ${column + 1}`, (index, value) => {
+        gridValues[index] = value;
+        featureMap = { height: EDITABLE_SIZE, width: EDITABLE_SIZE, values: Float32Array.from(gridValues) };
+        compute();
+      });
     }
 
     /** The feature map of the chosen source: the library's conv2d and relu on a digit, or the edited grid. */
@@ -224,7 +208,7 @@ export const poolingPage: Page = {
           digit = loaded;
           sourceError.textContent = '';
         } catch (error) {
-          if (token === loadToken) sourceError.textContent = error instanceof Error ? error.message : String(error);
+          if (token === loadToken) sourceError.textContent = errorMessage(error);
           return;
         }
       }
@@ -246,7 +230,7 @@ export const poolingPage: Page = {
         element('span', { class: 'pipeline-arrow' }, '\u2192 ReLU \u2192'),
         element('figure', {}, featurePicture(featureMap, high), element('figcaption', {}, `feature map ${featureMap.height}\u00d7${featureMap.width}`)),
       );
-      sourceExplain.textContent = `The ${kernel.text} kernel responds where the digit\u2019s strokes brighten in its direction; ReLU keeps only those positive responses (0 to ${formatValue(high, 2)}).`;
+      sourceExplain.textContent = `The ${kernel.text} kernel is positive where ${kernel.response}, negative on the opposite edge; ReLU keeps only the positive responses (0 to ${formatValue(high, 2)}).`;
       compute();
     }
 
@@ -289,7 +273,7 @@ export const poolingPage: Page = {
           averageOutput = Float32Array.from(avgPool2d(x, options).data);
         });
       } catch (error) {
-        computeError = error instanceof Error ? error.message : String(error);
+        computeError = errorMessage(error);
       }
       computeErrorLine.textContent = computeError ?? '';
       drawGrids();
@@ -391,14 +375,14 @@ export const poolingPage: Page = {
 
       const { values, maxCell, sum, count } = windowValues(index);
       windowTable.replaceChildren();
-      for (let r = 0; r < poolSize; r++) {
+      for (let windowRow = 0; windowRow < poolSize; windowRow++) {
         const tableRow = element('tr');
-        for (let c = 0; c < poolSize; c++) {
-          const k = r * poolSize + c;
-          const value = values[k];
+        for (let windowColumn = 0; windowColumn < poolSize; windowColumn++) {
+          const cell = windowRow * poolSize + windowColumn;
+          const value = values[cell];
           tableRow.append(value === null
             ? element('td', { class: 'padding', title: 'padding: ignored' }, '\u2014')
-            : element('td', { class: k === maxCell ? 'is-max' : '' }, formatValue(value, 3)));
+            : element('td', { class: cell === maxCell ? 'is-max' : '' }, formatValue(value, 3)));
         }
         windowTable.append(tableRow);
       }
@@ -423,7 +407,7 @@ export const poolingPage: Page = {
       }
       if (settings.poolSize !== undefined) {
         poolSize = settings.poolSize;
-        if (!POOL_SIZES.includes(poolSize)) sizeChoice.select.append(element('option', { value: String(poolSize) }, `${poolSize}\u00d7${poolSize}`));
+        if (sizeChoice.select.querySelector(`option[value="${poolSize}"]`) === null) sizeChoice.select.append(element('option', { value: String(poolSize) }, `${poolSize}\u00d7${poolSize}`));
         sizeChoice.select.value = String(poolSize);
         setStride(poolSize);
       }

@@ -147,8 +147,8 @@ function mount(root: HTMLElement): () => void {
   const accuracyLine = element('p', { class: 'train-accuracy', id: 'train-accuracy' });
   const errorLine = element('p', { class: 'error', id: 'train-error', role: 'alert' });
 
-  const lossCanvas = element('canvas', { id: 'train-loss-chart' });
-  const accuracyCanvas = element('canvas', { id: 'train-accuracy-chart' });
+  const lossCanvas = element('canvas', { id: 'train-loss-chart', role: 'img', 'aria-label': 'Training and test loss per step; the status above gives the latest numbers' });
+  const accuracyCanvas = element('canvas', { id: 'train-accuracy-chart', role: 'img', 'aria-label': 'Training and test accuracy per step; the status above gives the latest test accuracy' });
   const lossChart = lineChart(lossCanvas, [
     curve('training loss (mean of 4 batches)', '#2f6fdf'),
     curve('test loss (2,000 digits)', '#d9480f', { pointRadius: 2, borderWidth: 2 }),
@@ -220,6 +220,8 @@ function mount(root: HTMLElement): () => void {
   }
 
   function showStatus(): void {
+    // First: an error of the start-up (the sample failed to load) comes before 'ready', or instead of it.
+    errorLine.textContent = status.error ?? '';
     if (!status.isReady) {
       statusLine.textContent = 'Loading the MNIST sample and starting the worker…';
       return;
@@ -233,7 +235,6 @@ function mount(root: HTMLElement): () => void {
     accuracyLine.textContent = status.testAccuracy === null
       ? `Test accuracy: not measured yet (${status.parameterCount.toLocaleString('en-US')} weights, random at first: about 10% right by chance)`
       : `Test accuracy ${percent(status.testAccuracy)} on ${status.testCount.toLocaleString('en-US')} digits, at step ${status.testHistory.at(-1)?.step ?? 0}`;
-    errorLine.textContent = status.error ?? '';
   }
 
   let stripKey = '';
@@ -246,7 +247,8 @@ function mount(root: HTMLElement): () => void {
       const size = digits.height * digits.width;
       strip.replaceChildren(...digits.indices.map((index, position) => {
         const image = imageFromPixels(digits.pixels.subarray(position * size, (position + 1) * size), digits.width, digits.height, 'gray');
-        const button = element('button', { type: 'button', class: 'train-digit', role: 'option', 'data-index': String(index), title: `Test digit #${index}, labelled ${digits.labels[position]}` }, imageCanvas(image, 2));
+        const name = `Test digit #${index}, labelled ${digits.labels[position]}`;
+        const button = element('button', { type: 'button', class: 'train-digit', role: 'option', 'data-index': String(index), title: name, 'aria-label': name }, imageCanvas(image, 2));
         button.addEventListener('click', () => session.send({ type: 'selectDigit', index }));
         return button;
       }));
@@ -310,7 +312,9 @@ function mount(root: HTMLElement): () => void {
 
   return () => {
     // Leaving the page pauses training: the worker and what it learnt stay for when you come back.
-    if (status.state === 'running') session.send({ type: 'pause' });
+    // Sent whatever the state shown: a Start the worker has not confirmed yet is still paused (it
+    // handles messages in order and ignores a pause when not running).
+    session.send({ type: 'pause' });
     unsubscribe();
     cancelAnimationFrame(frame);
     lossChart.destroy();

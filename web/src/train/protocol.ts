@@ -33,7 +33,6 @@ export interface PictureMessage {
   className: string;
   /** [kH, kW, inC, outC] for kernels; the layer's output shape for one example otherwise. */
   shape: number[];
-  isSigned: boolean;
   /** The largest magnitude drawn at full color. */
   range: number;
   width: number;

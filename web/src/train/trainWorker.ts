@@ -24,6 +24,7 @@ import {
   type PictureOptions,
   type Model,
 } from 'convnet-ts';
+import { errorMessage } from '../ui.js';
 import { loadMnistSample } from './mnistSample.js';
 import type { DigitStrip, FromWorker, PictureMessage, ProgressMessage, ToWorker, TrainablePreset, TrainingState } from './protocol.js';
 
@@ -176,7 +177,7 @@ function pictureMessage(picture: LayerPicture): PictureMessage {
   const { data, width, height } = imageToImageData(picture.picture);
   return {
     layerIndex: picture.layerIndex, layerName: picture.layerName, className: picture.className, shape: [...picture.shape],
-    isSigned: picture.isSigned, range: picture.range, width, height, rgba: data,
+    range: picture.range, width, height, rgba: data,
   };
 }
 
@@ -239,7 +240,7 @@ async function trainAndReport(current: Session): Promise<void> {
     isPauseReportDue = false;
     postState();
     const advice = error instanceof NonFiniteLossError ? ' Reset, then train with a lower learning rate.' : '';
-    post({ type: 'error', message: `${error instanceof Error ? error.message : String(error)}${advice}` });
+    post({ type: 'error', message: `${errorMessage(error)}${advice}` });
     return;
   }
   post(progress);
@@ -283,7 +284,7 @@ async function initialize(preset: TrainablePreset, rate: number): Promise<void> 
 
 function handle(message: ToWorker): void {
   if (message.type === 'init') {
-    initialize(message.preset, message.learningRate).catch((error: unknown) => post({ type: 'error', message: `Loading the MNIST sample failed: ${error instanceof Error ? error.message : String(error)}` }));
+    initialize(message.preset, message.learningRate).catch((error: unknown) => post({ type: 'error', message: `Loading the MNIST sample failed: ${errorMessage(error)}` }));
     return;
   }
   const current = session;

@@ -4,6 +4,8 @@
 
 import { parseModel } from 'convnet-ts';
 import { setCurrentModel } from '../appState.js';
+import { onHeap } from '../onHeap.js';
+import { errorMessage } from '../ui.js';
 import type { DigitStrip, FromWorker, PicturesMessage, ToWorker, TrainablePreset, TrainingState } from './protocol.js';
 
 export interface CurvePoint {
@@ -147,12 +149,13 @@ export class TrainingSession {
 
   private adoptModel(message: Extract<FromWorker, { type: 'model' }>): void {
     try {
-      const { model, manifest } = parseModel(message.manifest, message.weights, { manifest: 'model.json (from the Train page)', weights: 'weights.safetensors (from the Train page)' });
+      // A new model arrives after every test evaluation: on the heap, each one it replaces goes with it.
+      const { model, manifest } = onHeap(() => parseModel(message.manifest, message.weights, { manifest: 'model.json (from the Train page)', weights: 'weights.safetensors (from the Train page)' }));
       const accuracy = message.testAccuracy === null ? '' : `, ${(message.testAccuracy * 100).toFixed(1)}% test accuracy`;
       setCurrentModel({ model, classNames: manifest.classNames ?? Array.from({ length: model.classes }, (_, index) => String(index)), source: `trained on the Train page (${message.preset}, step ${message.step}${accuracy})` });
       this.status.modelStep = message.step;
     } catch (error) {
-      this.status.error = `The trained model could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+      this.status.error = `The trained model could not be loaded: ${errorMessage(error)}`;
     }
   }
 }
