@@ -9,22 +9,35 @@ import { SuiteRecorder, progress, type BenchResult, type SuiteOutput } from './r
 import { BATCH, DATA_SEED, KERNEL_SIZE, LEARNING_RATE, MOMENTUM, POOL_SIZE, WORKLOADS } from './workloads.js';
 
 const LIBRARY = 'PyTorch';
+/**
+ * Interpreters tried in order: the one on PATH, then Debian's own, to which python3-torch belongs
+ * (a PATH with another Python first, such as pyenv's, hides it).
+ */
+const INTERPRETERS = ['python3', '/usr/bin/python3'];
 /** From dist/bench/torchSuite.js back to the source folder, where the script is kept. */
 const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'torchBench.py');
 
 export async function runTorch(): Promise<SuiteOutput> {
   const recorder = new SuiteRecorder(LIBRARY);
-  const probe = spawnSync('python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    const reason = 'not found: python3 cannot import torch (Debian python3-torch is not installed; the bench does not install it)';
+  let found: { interpreter: string; probe: ReturnType<typeof spawnSync> & { stdout: string } } | undefined;
+  for (const interpreter of INTERPRETERS) {
+    const probe = spawnSync(interpreter, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+    if (probe.status === 0) {
+      found = { interpreter, probe };
+      break;
+    }
+  }
+  if (found === undefined) {
+    const reason = `not found: none of ${INTERPRETERS.join(', ')} can import torch (Debian python3-torch is not installed; the bench does not install it)`;
     recorder.fail(reason);
-    progress(`PyTorch was not found (python3 -c "import torch" failed); skipped`);
+    progress(`PyTorch was not found (${INTERPRETERS.join(', ')}: "import torch" failed); skipped`);
     return recorder.output;
   }
-  progress(`PyTorch ${probe.stdout.trim()} found; running ${path.relative(process.cwd(), SCRIPT)}`);
+  const { interpreter, probe } = found;
+  progress(`PyTorch ${probe.stdout.trim()} found (${interpreter}); running ${path.relative(process.cwd(), SCRIPT)}`);
   // The script reads the networks from here, so that there is one definition of each workload.
   const config = { workloads: WORKLOADS, batch: BATCH, kernelSize: KERNEL_SIZE, poolSize: POOL_SIZE, learningRate: LEARNING_RATE, momentum: MOMENTUM, seed: DATA_SEED };
-  const run = spawnSync('python3', [SCRIPT, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const run = spawnSync(interpreter, [SCRIPT, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   const lastLine = run.stdout.trim().split('\n').pop() ?? '';
   if (run.status !== 0 || !lastLine.startsWith('{')) {
     recorder.fail(`torchBench.py exited with ${run.status}: ${run.stderr.trim().split('\n').pop() ?? ''}`);
