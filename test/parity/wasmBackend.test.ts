@@ -25,7 +25,7 @@ import {
 } from '../../src/index.js';
 import { resolvePadding, windowOutputSize, type Conv2DParams, type Pool2DParams } from '../../src/kernels/params.js';
 import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
-import { convolutionAlgorithm } from '../../src/kernels/wasm/wasmBackend.js';
+import { convolutionAlgorithm, WINOGRAD_4X4_MIN_PIXELS, WINOGRAD_MIN_PIXELS } from '../../src/kernels/wasm/wasmBackend.js';
 
 const features = await probeWasmFeatures();
 import { describeBuildParity, describeThreadDeterminism, randomArray, wasmSkip, type ParityCase } from './harness.js';
@@ -85,19 +85,24 @@ function convCases(random: Random, count: number): Case[] {
   return cases;
 }
 
-/** 3x3 stride-1 convolutions with channels in multiples of 4: the shapes the Winograd path takes. */
+/**
+ * 3x3 stride-1 convolutions with channels in multiples of 4: the shapes the Winograd path takes. The
+ * batch is raised where needed so that the output is large enough for Winograd (F(4x4) where the
+ * tiles are whole), and the test checks the algorithm each case gets.
+ */
 function winogradCases(random: Random): Case[] {
   const shapes: [number, number, number, number, number, Padding][] = [
     [1, 4, 4, 16, 4, 'same'], [2, 7, 5, 16, 8, 'same'], [3, 9, 9, 32, 20, 'valid'], [9, 6, 11, 36, 16, 2],
     [4, 14, 14, 32, 64, 'same'], [2, 8, 8, 64, 128, 'same'], [5, 5, 8, 20, 16, [0, 2, 1, 0]], [1, 3, 3, 16, 16, 'same'],
     [3, 16, 12, 16, 32, 'same'], [2, 10, 6, 32, 8, 'valid'], [1, 4, 8, 16, 16, [2, 0, 1, 1]], [7, 4, 4, 64, 32, 'same'],
   ];
-  return shapes.flatMap(([batch, inH, inW, inC, outC, padding], index) => {
+  return shapes.flatMap(([smallestBatch, inH, inW, inC, outC, padding], index) => {
     const pads = resolvePadding(padding, inH, inW, 3, 3, 1, 1);
-    const params: Conv2DParams = {
-      batch, inH, inW, inC, outC, kH: 3, kW: 3, strideH: 1, strideW: 1, ...pads,
-      outH: windowOutputSize(inH, 3, 1, pads.padTop, pads.padBottom), outW: windowOutputSize(inW, 3, 1, pads.padLeft, pads.padRight),
-    };
+    const [outH, outW] = [windowOutputSize(inH, 3, 1, pads.padTop, pads.padBottom), windowOutputSize(inW, 3, 1, pads.padLeft, pads.padRight)];
+    const minimumPixels = outH % 4 === 0 && outW % 4 === 0 ? WINOGRAD_4X4_MIN_PIXELS : WINOGRAD_MIN_PIXELS;
+    // Both sides of the gradient pass too: its output is the input.
+    const batch = Math.max(smallestBatch, Math.ceil(minimumPixels / (outH * outW)), Math.ceil(WINOGRAD_MIN_PIXELS / (inH * inW)));
+    const params: Conv2DParams = { batch, inH, inW, inC, outC, kH: 3, kW: 3, strideH: 1, strideW: 1, ...pads, outH, outW };
     if (index % 2 === 1) params.activation = 'relu';
     const input = randomArray(random, batch * inH * inW * inC);
     const filter = randomArray(random, 9 * inC * outC, 0.5);
@@ -106,6 +111,7 @@ function winogradCases(random: Random): Case[] {
     const label = `${batch}x${inH}x${inW}x${inC} -> ${outC} pad ${JSON.stringify(padding)}${params.activation === 'relu' ? ' + ReLU' : ''}`;
     const tolerance = { atol: 2e-6 * 9 * Math.max(inC, outC) * 4, rtol: 1e-4 };
     const algorithms = `${convolutionAlgorithm(params, 'forward')}/${convolutionAlgorithm(params, 'backpropInput')}/${convolutionAlgorithm(params, 'backpropFilter')}`;
+    assert.ok(convolutionAlgorithm(params, 'forward').startsWith('winograd'), `${label} takes the Winograd path`);
     return [
       { name: `Conv2DBackpropFilter (${algorithms}) ${label}`, tolerance: { atol: 2e-6 * batch * params.outH * params.outW * 4, rtol: 1e-4 }, run: (k: KernelSignatures) => { const out = new Float32Array(filter.length); k.Conv2DBackpropFilter(input, dOut, out, params); return [out]; } },
       { name: `Conv2D (${algorithms}) ${label}`, tolerance, run: (k: KernelSignatures) => { const out = new Float32Array(batch * params.outH * params.outW * outC); k.Conv2D(input, filter, bias, out, params); return [out]; } },
@@ -214,14 +220,18 @@ const cases = [...convCases(random, 40), ...winogradCases(random), ...poolCases(
 
 describeBuildParity('convolution, pooling, dense and update kernels', cases);
 
-test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in multiples of 4', () => {
-  const base = { batch: 1, inH: 8, inW: 8, outH: 8, outW: 8, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 };
+test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in multiples of 4 and outputs large enough', () => {
+  const base = { batch: 16, inH: 8, inW: 8, outH: 8, outW: 8, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 };
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'forward'), 'winograd4x4');
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd');
   assert.equal(convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'forward'), 'winograd');
   assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'backpropInput'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64, strideH: 2, strideW: 2 }, 'forward'), 'im2col');
+  // One image: too few tiles to repay transforming every filter (W2's layers at batch 1).
+  assert.equal(convolutionAlgorithm({ ...base, batch: 1, inC: 64, outC: 128 }, 'forward'), 'im2col');
+  assert.equal(convolutionAlgorithm({ ...base, batch: 1, inH: 16, inW: 16, outH: 16, outW: 16, inC: 32, outC: 64 }, 'forward'), 'winograd');
+  assert.equal(convolutionAlgorithm({ ...base, batch: 1, inH: 32, inW: 32, outH: 32, outW: 32, inC: 32, outC: 32 }, 'forward'), 'winograd4x4');
 });
 
 describeThreadDeterminism('a result', cases);

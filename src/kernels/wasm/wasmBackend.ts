@@ -53,13 +53,25 @@ const WINOGRAD_CHUNK_FLOATS = 131072;
 export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4';
 
 /**
+ * Output pixels (batch x height x width) from which Winograd pays: it transforms every filter on each
+ * call (and each thread does so), which only enough tiles repay. Measured at batch 1 on W2's layers
+ * (2 threads): 8x8x64->128 im2col 0.18 ms, F(2x2) 0.39, F(4x4) 0.58; 16x16x32->64 im2col 0.26, F(2x2)
+ * 0.17, F(4x4) 0.26; 16x16x64->64 0.28, 0.27, 0.39; 32x32x32->32 0.44, 0.34, 0.26; W1's 14x14x32->64
+ * is faster with F(2x2) than im2col. At batch 64 every layer of W1 and W2 is far above both.
+ */
+export const WINOGRAD_MIN_PIXELS = 128;
+export const WINOGRAD_4X4_MIN_PIXELS = 1024;
+
+/**
  * Winograd for 3x3 stride-1 convolutions with channel counts that are multiples of 4 and at least 16
  * on the input side (fewer input channels leave its GEMMs too thin to gain), and padding of at most 2
- * (so the gradient pass is also a convolution with non-negative padding); im2col + GEMM otherwise.
- * F(4x4, 3x3) where the output is whole 4x4 tiles, F(2x2, 3x3) elsewhere and for the filter gradient.
- * Measured on one thread, batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes of W1/W2):
- * 14x14x32->64 12.0 -> 6.6 ms (F(4x4): 6.7, its padded tiles waste 30%), 32x32x32->32 45 -> 24 -> 17.5 ms,
- * 16x16x64->64 32 -> 17 -> 12.5 ms, 8x8x64->128 14 -> 7.4 -> 6.2 ms; the input gradient gains alike.
+ * (so the gradient pass is also a convolution with non-negative padding); im2col + GEMM otherwise, and
+ * for outputs too small to repay the filter transforms (see WINOGRAD_MIN_PIXELS).
+ * F(4x4, 3x3) where the output is whole 4x4 tiles and large enough, F(2x2, 3x3) elsewhere and for the
+ * filter gradient. Measured on one thread, batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes
+ * of W1/W2): 14x14x32->64 12.0 -> 6.6 ms (F(4x4): 6.7, its padded tiles waste 30%), 32x32x32->32 45 ->
+ * 24 -> 17.5 ms, 16x16x64->64 32 -> 17 -> 12.5 ms, 8x8x64->128 14 -> 7.4 -> 6.2 ms; the input gradient
+ * gains alike.
  */
 export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'backpropInput' | 'backpropFilter'): ConvolutionAlgorithm {
   const isPlain = (params.dilationH ?? 1) === 1 && (params.dilationW ?? 1) === 1 && (params.groups ?? 1) === 1;
@@ -67,11 +79,12 @@ export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'ba
   const pads = [params.padTop, params.padBottom, params.padLeft, params.padRight];
   const [inC, outC] = pass === 'backpropInput' ? [params.outC, params.inC] : [params.inC, params.outC];
   const isSupported = isSmallWindow && pads.every((pad) => pad <= 2) && inC % 4 === 0 && outC % 4 === 0 && inC >= 16;
-  if (!isSupported) return 'im2col';
-  // F(4x4, 3x3) where the output splits into whole 4x4 tiles; F(2x2, 3x3) wastes less on other sizes.
   const [outH, outW] = pass === 'backpropInput' ? [params.inH, params.inW] : [params.outH, params.outW];
+  const pixels = params.batch * outH * outW;
+  if (!isSupported || pixels < WINOGRAD_MIN_PIXELS) return 'im2col';
+  // F(4x4, 3x3) where the output splits into whole 4x4 tiles; F(2x2, 3x3) wastes less on other sizes.
   const isWholeTiles = outH % 4 === 0 && outW % 4 === 0;
-  return pass !== 'backpropFilter' && isWholeTiles ? 'winograd4x4' : 'winograd';
+  return pass !== 'backpropFilter' && isWholeTiles && pixels >= WINOGRAD_4X4_MIN_PIXELS ? 'winograd4x4' : 'winograd';
 }
 
 export interface WasmBackendOptions {
