@@ -169,24 +169,15 @@ export function tanhGrad(job: usize, threadIndex: i32, threadCount: i32): void {
 }
 
 export function add(job: usize, threadIndex: i32, threadCount: i32): void {
-  const a = pointerField(job, 0);
-  const b = pointerField(job, 1);
-  const output = pointerField(job, 2);
-  const size = intField(job, 3);
-  const first = rangeStart(size, 4, threadIndex, threadCount);
-  const last = rangeEnd(size, 4, threadIndex, threadCount);
-  const vectorEnd = first + ((last - first) & ~3);
-  for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
-    v128.store(output + at, f32x4.add(v128.load(a + at), v128.load(b + at)));
-  }
-  for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
-    store<f32>(output + at, load<f32>(a + at) + load<f32>(b + at));
-  }
+  combine(job, threadIndex, threadCount, false);
 }
 
 export function multiply(job: usize, threadIndex: i32, threadCount: i32): void {
+  combine(job, threadIndex, threadCount, true);
+}
+
+/** output = a + b, or a * b where `isProduct`, value by value (inlined: the flag folds away). */
+@inline function combine(job: usize, threadIndex: i32, threadCount: i32, isProduct: bool): void {
   const a = pointerField(job, 0);
   const b = pointerField(job, 1);
   const output = pointerField(job, 2);
@@ -196,11 +187,15 @@ export function multiply(job: usize, threadIndex: i32, threadCount: i32): void {
   const vectorEnd = first + ((last - first) & ~3);
   for (let index = first; index < vectorEnd; index += 4) {
     const at = <usize>index << 2;
-    v128.store(output + at, f32x4.mul(v128.load(a + at), v128.load(b + at)));
+    const left = v128.load(a + at);
+    const right = v128.load(b + at);
+    v128.store(output + at, isProduct ? f32x4.mul(left, right) : f32x4.add(left, right));
   }
   for (let index = vectorEnd; index < last; index++) {
     const at = <usize>index << 2;
-    store<f32>(output + at, load<f32>(a + at) * load<f32>(b + at));
+    const left = load<f32>(a + at);
+    const right = load<f32>(b + at);
+    store<f32>(output + at, isProduct ? left * right : left + right);
   }
 }
 
