@@ -2,7 +2,9 @@
 // derivatives equal the toolkit's in Node (op forward, GradientTape backward), the vanishing-gradient
 // demo equals the same networks backpropagated in Node and shows sigmoid gradients vanishing toward
 // the input while ReLU's do not, and the color page's channels equal decodeImage + convertPixels in
-// Node for the built-in pictures and a file given to its file input. Screenshots of both.
+// Node for the built-in pictures and a file given to its file input; a 3000x2000 PNG is decoded in
+// the page's worker while its main thread keeps drawing frames, and a later choice wins over it.
+// Screenshots of both.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -325,6 +327,86 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     assert.match(await page.locator('#color-error').innerText(), /notes\.txt.*not a PNG or JPEG/);
     state = await exposed<ColorState>(page, 'color-models');
     assert.equal(state.name, 'gradient.png');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('color models: a 3000x2000 PNG decodes in a worker while the page keeps drawing frames; a later choice wins', async () => {
+    const { page, errors } = await explorer.open('color-models');
+    const loadsOf = () => exposed<ColorState>(page, 'color-models').then((state) => state?.loads ?? 0);
+    await page.waitForFunction(() => ((window as unknown as { explorer?: Record<string, { loads: number }> }).explorer?.['color-models']?.loads ?? 0) >= 1);
+    const width = 3000;
+    const height = 2000;
+    const pixels = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) pixels.set([(x >> 3) & 255, (y >> 3) & 255, ((x + y) >> 4) & 255], (y * width + x) * 3);
+    }
+    const png = encodePng(imageFromPixels(pixels, width, height, 'rgb'));
+
+    // In the page: every frame's time from the file input's change event until the picture is shown.
+    await page.evaluate(() => {
+      const record = { changedAt: 0, shownAt: 0, frames: [] as number[] };
+      (window as unknown as { decodeTiming: typeof record }).decodeTiming = record;
+      const explorerState = () => (window as unknown as { explorer: Record<string, { loads: number }> }).explorer['color-models']!;
+      const loadsBefore = explorerState().loads;
+      document.querySelector('#color-file')!.addEventListener('change', () => {
+        record.changedAt = performance.now();
+        const frame = (time: number) => {
+          record.frames.push(time);
+          if (explorerState().loads > loadsBefore) record.shownAt = performance.now();
+          else requestAnimationFrame(frame);
+        };
+        requestAnimationFrame(frame);
+      }, { capture: true, once: true });
+    });
+    const loads = await loadsOf();
+    await page.locator('#color-file').setInputFiles({ name: 'large.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await page.waitForFunction(() => (window as unknown as { decodeTiming: { shownAt: number } }).decodeTiming.shownAt > 0, undefined, { timeout: 60_000 });
+    const timing = await page.evaluate(() => (window as unknown as { decodeTiming: { changedAt: number; shownAt: number; frames: number[] } }).decodeTiming);
+    const decodeMs = timing.shownAt - timing.changedAt;
+    const times = [timing.changedAt, ...timing.frames];
+    const longestGap = Math.max(...times.slice(1).map((time, index) => time - times[index]!));
+    console.log(`# color models: ${width}x${height} PNG (${(png.length / 1e6).toFixed(1)} MB) shown after ${decodeMs.toFixed(0)} ms; ${timing.frames.length} frames, longest gap ${longestGap.toFixed(0)} ms`);
+    // On the main thread the decode (fast-png, then the area shrink) held it for the whole time.
+    assert.ok(decodeMs > 300, `the decode took ${decodeMs.toFixed(0)} ms: too little to tell a blocked thread`);
+    assert.ok(longestGap < decodeMs / 4, `the longest gap between frames (${longestGap.toFixed(0)} ms) is not well below the decode (${decodeMs.toFixed(0)} ms)`);
+    assert.ok(timing.frames.length >= 10, `${timing.frames.length} frames during ${decodeMs.toFixed(0)} ms`);
+
+    // Its channels: shrunk to 256 x 171 by the toolkit, every channel drawn, the same means as in Node.
+    let state = await exposed<ColorState>(page, 'color-models');
+    assert.equal(state.loads, loads + 1);
+    assert.equal(state.name, 'large.png');
+    assert.deepEqual(state.decoded, { width, height, colorModel: 'rgb' });
+    assert.deepEqual([state.width, state.height], [256, 171]);
+    checkSamples(state);
+    const shrunk = resizeImage(decodeImage(png), 256, 171, 'area');
+    for (const sample of state.samples) assertClose(sample.source, pixelOf(shrunk, sample.x, sample.y), { atol: 1e-6, rtol: 0 }, `large.png (${sample.x}, ${sample.y})`);
+    for (const model of SPLIT_MODELS) {
+      const converted = convertImage(shrunk, model);
+      const channels = converted.data.length / (256 * 171);
+      const sums = new Array<number>(channels).fill(0);
+      converted.data.forEach((value, index) => {
+        sums[index % channels]! += value;
+      });
+      assertClose(state.channelMeans[model], sums.map((sum) => sum / (256 * 171)), { atol: 1e-6, rtol: 0 }, `large.png ${model} means`);
+    }
+    const channelSizes = await page.$$eval('.color-row canvas', (canvases) => (canvases as HTMLCanvasElement[]).map((canvas) => [canvas.width, canvas.height]));
+    assert.deepEqual(channelSizes, new Array(11).fill([256, 171]));
+    assert.match(await page.locator('#color-status').innerText(), /large\.png: 3000 × 2000, shrunk to 256 × 171 pixels, decoded as rgb/);
+
+    // The large file again, then at once a built-in picture: the picture chosen last is shown, and the
+    // large one, still decoding when it was superseded, never replaces it.
+    await page.locator('#color-file').setInputFiles({ name: 'large-again.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await page.waitForFunction(() => /large-again/.test(document.querySelector('#color-status')?.textContent ?? ''));
+    const chosenAt = performance.now();
+    await page.locator('#color-image').selectOption('palette');
+    await page.waitForFunction((count) => ((window as unknown as { explorer: Record<string, { loads: number }> }).explorer['color-models']!.loads) > count, loads + 1);
+    console.log(`# color models: the built-in picture chosen during the large decode shown after ${(performance.now() - chosenAt).toFixed(0)} ms (a fresh worker)`);
+    await page.waitForTimeout(Math.max(1000, 2 * decodeMs));
+    state = await exposed<ColorState>(page, 'color-models');
+    assert.equal(state.name, 'palette.png');
+    assert.equal(state.loads, loads + 2);
+    assert.equal(state.error, null);
     assert.deepEqual(errors, []);
     await page.close();
   });

@@ -2,7 +2,8 @@
 // worker lifts test accuracy above 90% within a bounded number of steps, pause stops the steps and
 // resume continues them, a new learning rate shows in what the worker reports, and the trained model
 // reaches the Draw page; on the Draw page, a model trained by the CLI and loaded through the file
-// input reads a drawn "1" (and "0") stroke. Screenshots (explorer.test.ts has train.png and
+// input reads a drawn "1" (and "0") stroke, and the same model exported to ONNX by the CLI reads the
+// "1" with the native model's probabilities, while an ONNX model of vectors is refused. Screenshots (explorer.test.ts has train.png and
 // draw.png at load): train-trained.png after training, draw-digit.png with a drawn 1.
 
 import assert from 'node:assert/strict';
@@ -13,7 +14,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { repoRoot } from '../helpers.js';
+import { Dense, exportOnnx, Input, Sequential, Softmax } from '../../src/index.js';
+import { assertClose, repoRoot } from '../helpers.js';
 import { screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
 
 /** The bound of the issue's "within a bounded number of steps": 600 batches of 64 (3.8 epochs of the sample). */
@@ -257,7 +259,7 @@ describe('Draw page: a model saved by the CLI reads a drawn digit', { skip: skip
     rmSync(modelDirectory, { recursive: true, force: true });
   });
 
-  test('a "1" stroke is a 1 and a circle is a 0', async () => {
+  test('a "1" stroke is a 1 and a circle is a 0; the model exported to ONNX reads the 1 alike', async () => {
     const { page, errors } = await explorer.open('draw');
     let status = await drawStatus(page);
     assert.equal(status.hasModel, false);
@@ -280,7 +282,8 @@ describe('Draw page: a model saved by the CLI reads a drawn digit', { skip: skip
     assert.deepEqual(status.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
 
     // A vertical stroke down the middle.
-    await stroke(page, Array.from({ length: 13 }, (_, index) => [0.5, 0.18 + index * 0.055] as const));
+    const oneStroke = Array.from({ length: 13 }, (_, index) => [0.5, 0.18 + index * 0.055] as const);
+    await stroke(page, oneStroke);
     await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.draw.topClass !== null);
     await page.waitForTimeout(100);
     const one = await drawStatus(page);
@@ -307,6 +310,40 @@ describe('Draw page: a model saved by the CLI reads a drawn digit', { skip: skip
     const zero = await drawStatus(page);
     console.log(`# trainDraw: "1" stroke ${JSON.stringify(one.probabilities!.map((value) => Number(value.toFixed(3))))}, circle ${JSON.stringify(zero.probabilities!.map((value) => Number(value.toFixed(3))))}`);
     assert.equal(zero.topClassName, '0', `a circle was read as ${zero.topClassName}: ${JSON.stringify(zero.probabilities)}`);
+
+    // An ONNX model that takes vectors, not images: refused with the reason, the loaded model kept.
+    const vectors = exportOnnx(new Sequential([new Input({ shape: [4] }), new Dense({ units: 3 }), new Softmax()], { seed: 1 }));
+    await page.setInputFiles('#draw-files', { name: 'vectors.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(vectors) });
+    await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.draw.error !== null);
+    status = await drawStatus(page);
+    assert.match(status.error!, /^vectors\.onnx: this model takes inputs of shape \[batch, 4\], not images/);
+    assert.match(status.modelSource!, /^loaded from model\.json/);
+
+    // The CLI's model exported to ONNX (NCHW, as PyTorch writes it) and loaded through the file input.
+    const onnxPath = join(modelDirectory, 'model.onnx');
+    await promisify(execFile)(process.execPath, [join(repoRoot, 'bin', 'convnet.js'), 'export', '--model', modelDirectory, '--out', onnxPath], { cwd: repoRoot });
+    await page.click('#draw-clear');
+    await page.setInputFiles('#draw-files', onnxPath);
+    await page.waitForFunction(() => /model\.onnx/.test((window as unknown as ExplorerWindow).explorer.draw.modelSource ?? ''));
+    status = await drawStatus(page);
+    assert.equal(status.error, null);
+    assert.equal(status.modelSource, 'loaded from model.onnx (ONNX, input [batch, 1, 28, 28] NCHW)');
+    assert.deepEqual(status.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    await stroke(page, oneStroke);
+    await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.draw.topClass !== null);
+    await page.waitForTimeout(100);
+    const onnxOne = await drawStatus(page);
+    assert.equal(onnxOne.topClassName, '1', `the ONNX model read a "1" stroke as ${onnxOne.topClassName}: ${JSON.stringify(onnxOne.probabilities)}`);
+    // The native model again, on this very drawing (the canvas stays): the same probabilities.
+    await page.setInputFiles('#draw-files', [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')]);
+    await page.waitForFunction((count) => {
+      const draw = (window as unknown as ExplorerWindow).explorer.draw;
+      return /^loaded from model\.json/.test(draw.modelSource ?? '') && draw.predictions > count;
+    }, onnxOne.predictions);
+    const nativeOne = await drawStatus(page);
+    assert.deepEqual(nativeOne.input, onnxOne.input, 'both models read the same drawing');
+    assertClose(onnxOne.probabilities!, nativeOne.probabilities!, { atol: 1e-4, rtol: 0 }, 'ONNX against native probabilities');
+    console.log(`# trainDraw: ONNX "1" stroke ${JSON.stringify(onnxOne.probabilities!.map((value) => Number(value.toFixed(3))))}`);
     assert.deepEqual(errors, []);
     await page.close();
   });

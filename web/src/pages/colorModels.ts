@@ -1,9 +1,11 @@
 // The Color models page: an image split into its channels in RGB, HSV, CMYK and gray, side by side,
 // each channel its own picture, all converted by the toolkit (decodeImage, convertImage); hovering a
 // pixel shows its values in every model. The formulas live in the library (src/image/colorModels.ts).
-// Limits: images larger than MAX_SIDE are shrunk (area averaging) before they are split.
+// Files are decoded in a worker (colorModels/imageDecoder.ts), so a large photo does not freeze the page.
+// Limits: images larger than MAX_SIDE are shrunk (area averaging, in the worker) before they are split.
 
-import { convertImage, decodeImage, imageFromPixels, resizeImage, type ColorModel, type Image } from 'convnet-ts';
+import { convertImage, imageFromPixels, type ColorModel, type Image } from 'convnet-ts';
+import { ImageDecoder, type DecodedImage } from '../colorModels/imageDecoder.js';
 import palettePicture from '../assets/color-models/palette.png';
 import rosePicture from '../assets/color-models/rose.jpg';
 import wizardPicture from '../assets/color-models/wizard.jpg';
@@ -103,16 +105,11 @@ function channelPicture(image: Image, model: SplitModel, channel: number, isTint
   return convertImage({ width: image.width, height: image.height, colorModel: model, data: tinted }, 'rgb');
 }
 
-/** Decodes, shrinks to MAX_SIDE and converts to every model with the toolkit. */
-function split(bytes: Uint8Array, name: string): Split {
-  const decoded = decodeImage(bytes, name);
-  const scale = Math.min(1, MAX_SIDE / Math.max(decoded.width, decoded.height));
-  const source = scale < 1
-    ? resizeImage(decoded, Math.max(1, Math.round(decoded.width * scale)), Math.max(1, Math.round(decoded.height * scale)), 'area')
-    : decoded;
+/** The decoded (and shrunk) image converted to every model with the toolkit. */
+function split({ decoded, source }: DecodedImage, name: string): Split {
   const models = Object.fromEntries(SPLIT_MODELS.map((model) => [model, convertImage(source, model)])) as Record<SplitModel, Image>;
   const channelMeans = Object.fromEntries(SPLIT_MODELS.map((model) => [model, meansOf(models[model], MODELS[model].channels.length)])) as Record<SplitModel, number[]>;
-  return { decoded: { width: decoded.width, height: decoded.height, colorModel: decoded.colorModel }, source, models, channelMeans, name };
+  return { decoded, source, models, channelMeans, name };
 }
 
 function meansOf(image: Image, channels: number): number[] {
@@ -160,6 +157,7 @@ export const colorModelsPage: Page = {
     /** The number of the latest load: a picture still loading for an earlier choice is dropped. */
     let loadToken = 0;
     let isMounted = true;
+    const decoder = new ImageDecoder();
 
     const status = element('p', { class: 'color-status', id: 'color-status' });
     const error = element('p', { class: 'error', id: 'color-error', role: 'alert' });
@@ -273,16 +271,20 @@ export const colorModelsPage: Page = {
       });
     }
 
-    /** Splits the bytes, or shows why not (the previous image stays); `token` is this load's number. */
-    async function load(bytes: Uint8Array, name: string, token: number): Promise<void> {
+    /**
+     * Decodes the bytes in the worker and splits them, or shows why not (the previous image stays);
+     * `token` is this load's number: a decode that a later choice superseded is dropped.
+     */
+    async function load(bytes: Uint8Array<ArrayBuffer>, name: string, token: number): Promise<void> {
+      if (!isMounted || token !== loadToken) return;
       status.textContent = `Decoding ${name} (${(bytes.length / 1024).toFixed(0)} KB)…`;
       error.textContent = '';
-      // Lets the status paint before a large photo's decoding holds the thread.
-      await new Promise((resolve) => requestAnimationFrame(resolve));
-      if (!isMounted || token !== loadToken) return;
       try {
-        current = split(bytes, name);
+        const decoded = await decoder.decode(bytes, name, MAX_SIDE);
+        if (decoded === null || !isMounted || token !== loadToken) return;
+        current = split(decoded, name);
       } catch (caught) {
+        if (!isMounted || token !== loadToken) return;
         error.textContent = errorMessage(caught);
         status.textContent = current === null ? '' : describe(current);
         publish();
@@ -358,6 +360,7 @@ export const colorModelsPage: Page = {
     });
     return () => {
       isMounted = false;
+      decoder.dispose();
     };
   },
 };

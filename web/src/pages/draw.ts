@@ -1,10 +1,15 @@
 // The Draw page: draw a digit with the mouse or a finger; it is preprocessed the way MNIST's digits
 // were (draw/mnistPreprocess.ts) and the current model's class probabilities update as a bar chart
-// while you draw. The model is the one trained on the Train page, or one the CLI saved
-// (`convnet train --out DIR`: model.json + weights.safetensors), loaded here with parseModel.
+// while you draw. The model is the one trained on the Train page, one the CLI saved
+// (`convnet train --out DIR`: model.json + weights.safetensors), loaded here with parseModel, or an
+// ONNX file (`convnet export`, or a PyTorch MNIST model) loaded with importOnnx.
+// Limits: an ONNX model gets the drawing as it is, values in [0, 1]; one trained on normalized inputs
+// (PyTorch's MNIST mean and deviation) reads it less well.
 
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
-import { ConvNetError, convertImage, FileFormatError, imageFromImageData, imagesToInput, Input, parseModel, ShapeError, ValueError, type Model } from 'convnet-ts';
+import {
+  ConvNetError, convertImage, FileFormatError, imageFromImageData, imagesToInput, importOnnx, Input, MNIST_CLASS_NAMES, parseModel, ShapeError, ValueError, type Model,
+} from 'convnet-ts';
 import { currentModel, onModelChange, setCurrentModel, type CurrentModel } from '../appState.js';
 import { preprocessDigit } from '../draw/mnistPreprocess.js';
 import { onHeap } from '../onHeap.js';
@@ -20,7 +25,7 @@ const PEN_WIDTH = 22;
 const INPUT_SCALE = 6;
 /** model.json files are small; the library refuses manifests over 16 MiB anyway. */
 const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
-/** Far above any preset (cifar-cnn's weights are 2.8 MB), below what would stall a tab. */
+/** Far above any preset (cifar-cnn's weights are 2.8 MB), below what would stall a tab; ONNX files too. */
 const MAX_WEIGHTS_BYTES = 512 * 1024 * 1024;
 
 /** What the page shows, in numbers (window.explorer.draw). */
@@ -83,11 +88,12 @@ function mount(root: HTMLElement): () => void {
   const chartCanvas = element('canvas', { id: 'draw-chart', role: 'img', 'aria-label': 'Bar chart of the class probabilities; the line above names the top class' });
   const sourceLine = element('p', { id: 'draw-model-source' });
   const errorLine = element('p', { class: 'error', id: 'draw-error', role: 'alert' });
-  const filesInput = element('input', { id: 'draw-files', type: 'file', multiple: '', accept: '.json,.safetensors,application/json' });
+  const filesInput = element('input', { id: 'draw-files', type: 'file', multiple: '', accept: '.json,.safetensors,.onnx,application/json' });
   const folderInput = element('input', { id: 'draw-folder', type: 'file', webkitdirectory: '' });
-  const modelCard = section('Model', 'The model is the one trained on the Train page, or one the CLI saved. It must take images; the drawing is resized to its input.',
+  const modelCard = section('Model', 'The model is the one trained on the Train page, or one the CLI saved or exported to ONNX. It must take images; the drawing is resized to its input.',
   element('p', { class: 'explain' }, element('code', {}, 'convnet train --out DIR'), ' writes ', element('code', {}, 'DIR/model.json'), ' and ',
-    element('code', {}, 'DIR/weights.safetensors'), ': choose both files, or the folder, or drop the two files here.'),
+    element('code', {}, 'DIR/weights.safetensors'), ': choose both files, or the folder, or drop the two files here. ',
+    'Or an ONNX file: ', element('code', {}, 'convnet export --model DIR --out model.onnx'), ' writes one, and so does PyTorch.'),
   sourceLine,
   element('div', { class: 'controls' },
     element('label', { class: 'control' }, 'Files ', filesInput),
@@ -209,8 +215,14 @@ function mount(root: HTMLElement): () => void {
     showError(null);
     const manifestFile = pickFile(files, 'model.json', '.json');
     const weightsFile = pickFile(files, 'weights.safetensors', '.safetensors');
+    // A folder holding both kinds: the CLI's own files, which name the classes.
+    const onnxFile = pickFile(files, 'model.onnx', '.onnx');
+    if ((manifestFile === undefined || weightsFile === undefined) && onnxFile !== undefined) {
+      await loadOnnx(onnxFile);
+      return;
+    }
     if (manifestFile === undefined || weightsFile === undefined) {
-      showError(`Choose both files, model.json and weights.safetensors (got ${files.map((file) => file.name).join(', ') || 'none'}).`);
+      showError(`Choose both files, model.json and weights.safetensors, or an ONNX file (got ${files.map((file) => file.name).join(', ') || 'none'}).`);
       return;
     }
     if (manifestFile.size > MAX_MANIFEST_BYTES || weightsFile.size > MAX_WEIGHTS_BYTES) {
@@ -236,6 +248,36 @@ function mount(root: HTMLElement): () => void {
         return;
       }
       setCurrentModel(next);
+    } catch (error) {
+      showError(errorText(error));
+    }
+  }
+
+  /**
+   * An ONNX model (PyTorch's NCHW input, or Keras's NHWC through tf2onnx). The imported model runs
+   * channels last, as imagesToInput lays out the drawing, whatever the layout the file declares.
+   */
+  async function loadOnnx(file: File): Promise<void> {
+    if (file.size > MAX_WEIGHTS_BYTES) {
+      showError(`${file.name} is too large for a model file here.`);
+      return;
+    }
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      // On the heap, as parseModel's models above.
+      const { model: loaded, inputLayout, onnxInputShape } = onHeap(() => importOnnx(bytes, file.name));
+      const input = imageInputOf(loaded);
+      if (inputLayout === 'features' || typeof input === 'string') {
+        showError(`${file.name}: this model takes inputs of shape [batch, ${onnxInputShape.join(', ')}], not images, so it cannot classify a drawing`);
+        return;
+      }
+      const folder = (file.webkitRelativePath || '').split('/').slice(0, -1).join('/');
+      setCurrentModel({
+        model: loaded,
+        // ONNX files carry no class names: an MNIST model's are its digits, any other's their indices.
+        classNames: loaded.classes === 10 ? MNIST_CLASS_NAMES : Array.from({ length: loaded.classes }, (_, index) => String(index)),
+        source: `loaded from ${folder === '' ? '' : `${folder}/`}${file.name} (ONNX, input [batch, ${onnxInputShape.join(', ')}] ${inputLayout})`,
+      });
     } catch (error) {
       showError(errorText(error));
     }
