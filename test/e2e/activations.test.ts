@@ -331,7 +331,7 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     await page.close();
   });
 
-  test('color models: a 3000x2000 PNG decodes in a worker while the page keeps drawing frames; a later choice wins', async () => {
+  test('color models: a 3000x2000 PNG decodes in a worker while the page keeps drawing frames; a later choice wins', async (t) => {
     const { page, errors } = await explorer.open('color-models');
     const loadsOf = () => exposed<ColorState>(page, 'color-models').then((state) => state?.loads ?? 0);
     await page.waitForFunction(() => ((window as unknown as { explorer?: Record<string, { loads: number }> }).explorer?.['color-models']?.loads ?? 0) >= 1);
@@ -367,10 +367,15 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     const times = [timing.changedAt, ...timing.frames];
     const longestGap = Math.max(...times.slice(1).map((time, index) => time - times[index]!));
     console.log(`# color models: ${width}x${height} PNG (${(png.length / 1e6).toFixed(1)} MB) shown after ${decodeMs.toFixed(0)} ms; ${timing.frames.length} frames, longest gap ${longestGap.toFixed(0)} ms`);
-    // On the main thread the decode (fast-png, then the area shrink) held it for the whole time.
-    assert.ok(decodeMs > 300, `the decode took ${decodeMs.toFixed(0)} ms: too little to tell a blocked thread`);
-    assert.ok(longestGap < decodeMs / 4, `the longest gap between frames (${longestGap.toFixed(0)} ms) is not well below the decode (${decodeMs.toFixed(0)} ms)`);
-    assert.ok(timing.frames.length >= 10, `${timing.frames.length} frames during ${decodeMs.toFixed(0)} ms`);
+    // On the main thread the decode (fast-png, then the area shrink) held it for the whole time. A
+    // machine that decodes in under 300 ms leaves too few frames to tell: the frame checks say so and
+    // stand aside (no wall-clock figure is asserted for its own sake), the rest of the test runs.
+    if (decodeMs <= 300) {
+      t.diagnostic(`the decode took only ${decodeMs.toFixed(0)} ms here: too fast to tell a blocked main thread; frame checks skipped`);
+    } else {
+      assert.ok(longestGap < decodeMs / 4, `the longest gap between frames (${longestGap.toFixed(0)} ms) is not well below the decode (${decodeMs.toFixed(0)} ms)`);
+      assert.ok(timing.frames.length >= 10, `${timing.frames.length} frames during ${decodeMs.toFixed(0)} ms`);
+    }
 
     // Its channels: shrunk to 256 x 171 by the toolkit, every channel drawn, the same means as in Node.
     let state = await exposed<ColorState>(page, 'color-models');
