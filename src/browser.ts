@@ -47,7 +47,7 @@ export { Tensor } from './core/tensor.js';
 
 export { KERNEL_IDS, type KernelId } from './kernels/ids.js';
 export type { Padding } from './kernels/params.js';
-export { resolvePadding, windowOutputSize, type ResolvedPadding } from './kernels/params.js';
+export { resolvePadding, windowOutputSize, type ResolvedPadding, type WindowParams } from './kernels/params.js';
 export { getBackend, listBackends, registerBackend, setBackend, withScope, type Backend, type KernelSignatures } from './kernels/registry.js';
 export type { WasmBackendInfo, WasmBackendOptions } from './kernels/wasm/wasmBackend.js';
 export type { WasmFeatures } from './kernels/wasm/featureProbe.js';

@@ -20,12 +20,7 @@ export function reshape(input: Tensor, shape: Shape): Tensor {
 
 /** Elementwise sum of two tensors of the same shape. */
 export function add(a: Tensor, b: Tensor): Tensor {
-  checkSameShape('add', a, b);
-  checkSameDtype('add', a, b);
-  const output = allocateTensor(a.shape, a.dtype);
-  getKernel('Add')(a.data, b.data, output.data, { size: a.size });
-  record({ id: 'Add', inputs: [a, b], output, saved: null });
-  return output;
+  return combine('add', 'Add', a, b);
 }
 
 /**
@@ -36,11 +31,16 @@ export function add(a: Tensor, b: Tensor): Tensor {
  * multiply(x, sigmoid(x)); // SiLU written out: a gate on x
  */
 export function multiply(a: Tensor, b: Tensor): Tensor {
-  checkSameShape('multiply', a, b);
-  checkSameDtype('multiply', a, b);
+  return combine('multiply', 'Multiply', a, b);
+}
+
+/** The value-by-value kernel `id` on two tensors of one shape and dtype, recorded for the gradient. */
+function combine(name: string, id: 'Add' | 'Multiply', a: Tensor, b: Tensor): Tensor {
+  checkSameShape(name, a, b);
+  checkSameDtype(name, a, b);
   const output = allocateTensor(a.shape, a.dtype);
-  getKernel('Multiply')(a.data, b.data, output.data, { size: a.size });
-  record({ id: 'Multiply', inputs: [a, b], output, saved: null });
+  getKernel(id)(a.data, b.data, output.data, { size: a.size });
+  record({ id, inputs: [a, b], output, saved: null });
   return output;
 }
 

@@ -2,23 +2,11 @@
 // the window sits for each output cell, and the output-size formula written out with the current
 // numbers. Padding is resolved by the library (resolvePadding), so 'same' means what conv2d means.
 
-import { resolvePadding, windowOutputSize, type Padding } from 'convnet-ts';
+import { resolvePadding, windowOutputSize, type Padding, type WindowParams } from 'convnet-ts';
 import { element } from './ui.js';
 
-export interface SlidingWindow {
-  inH: number;
-  inW: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padBottom: number;
-  padLeft: number;
-  padRight: number;
-  outH: number;
-  outW: number;
-}
+/** One image's window geometry: the library's WindowParams without the batch, channels and dilation. */
+export type SlidingWindow = Omit<WindowParams, 'batch' | 'inC' | 'dilationH' | 'dilationW'>;
 
 /** The geometry of a kSize x kSize window with `stride` and `padding` over an inH x inW input (outH or outW may be < 1). */
 export function slidingWindow(inH: number, inW: number, kSize: number, stride: number, padding: Padding): SlidingWindow {
