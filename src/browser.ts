@@ -39,7 +39,7 @@ try {
   wasmUnavailableReason = error instanceof Error ? error.message : String(error);
 }
 
-export { ConvNetError, FileFormatError, NonFiniteLossError, ShapeError, ValueError } from './core/errors.js';
+export { ConvNetError, FileFormatError, FileSystemError, NonFiniteLossError, ShapeError, ValueError } from './core/errors.js';
 export type { DType, FloatArray } from './core/dtype.js';
 export { Random } from './core/random.js';
 export { formatShape, shapesEqual, sizeOf, type Shape } from './core/shape.js';

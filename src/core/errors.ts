@@ -41,3 +41,18 @@ export class FileFormatError extends ConvNetError {
     super(`${file}: ${detail}`);
   }
 }
+
+/**
+ * A path could not be read or written: it does not exist, is not a regular file (a folder, FIFO,
+ * device or socket), is not writable, or the disk is full. The message is one line naming the path
+ * and the reason; `code` is the system's error code where there is one (ENOENT, EACCES, ENOSPC, ...).
+ */
+export class FileSystemError extends ConvNetError {
+  constructor(
+    readonly path: string,
+    reason: string,
+    readonly code?: string,
+  ) {
+    super(`${path}: ${reason}`);
+  }
+}

@@ -1,14 +1,28 @@
 // Atomic file writes: write a temporary file beside the target, flush it, then rename over the
-// target, so a crash mid-save leaves either the old file or the new one, never half of one.
+// target, so a crash mid-save leaves either the old file or the new one, never half of one. Only a
+// regular file is ever replaced: a rename would put a file in place of a device, FIFO or folder.
 
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { FileSystemError } from '../core/errors.js';
+import { fileKind, fileSystemError } from './files.js';
 
-/** Writes `data` (text, bytes, or several pieces of bytes written one after another) to `path` atomically. */
+/**
+ * Writes `data` (text, bytes, or several pieces of bytes written one after another) to `path`
+ * atomically. Throws FileSystemError (one line: the path and the reason) when the folder is missing
+ * or read-only, the disk is full, or `path` is something other than a regular file.
+ */
 export function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[]): void {
+  let existing = null;
+  try {
+    existing = statSync(path);
+  } catch {
+    // nothing there yet (or unreadable: the rename below says why)
+  }
+  if (existing !== null && !existing.isFile()) throw new FileSystemError(path, `is a ${fileKind(existing)}; only a regular file is replaced by an output`);
   const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
   const pieces = typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
   try {
-    const descriptor = openSync(temporary, 'w');
+    const descriptor = openSync(temporary, 'wx');
     try {
       // Piece by piece: large files (a decoded dataset) are never joined into one more copy.
       for (const bytes of pieces) {
@@ -22,6 +36,6 @@ export function writeFileAtomic(path: string, data: Uint8Array | string | readon
     renameSync(temporary, path);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw error;
+    throw fileSystemError(error, path, 'write');
   }
 }

@@ -1,0 +1,202 @@
+// The file-system policy of every reader and writer (Node): only regular files are read, with a
+// size bound checked before reading; an output replaces nothing but a regular file, is checked before
+// any work starts, and is never one of the inputs; every failure is one FileSystemError line naming
+// the path and the reason, never a stack trace.
+
+import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { FileFormatError, FileSystemError } from '../core/errors.js';
+
+/** Reasons in words for the system's error codes a user meets; others are named by their code. */
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'already exists',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files',
+  EIO: 'input/output error',
+  EFBIG: 'file too large',
+  EBUSY: 'busy',
+  EXDEV: 'on another file system',
+  EINVAL: 'invalid argument',
+  ENXIO: 'no such device',
+};
+
+/** A FileSystemError for a failed system call on `path`, or the error itself if it is not one. */
+export function fileSystemError(error: unknown, path: string, action = ''): Error {
+  if (error instanceof FileSystemError || error instanceof FileFormatError) return error;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (typeof code !== 'string') return error as Error;
+  const reason = REASONS[code] ?? code.toLowerCase();
+  return new FileSystemError(path, `${action === '' ? '' : `cannot ${action}: `}${reason} (${code})`, code);
+}
+
+/** What a path is, in words: 'regular file', 'folder', 'FIFO', 'character device', ... */
+export function fileKind(stats: Stats): string {
+  if (stats.isFile()) return 'regular file';
+  if (stats.isDirectory()) return 'folder';
+  if (stats.isFIFO()) return 'FIFO (named pipe)';
+  if (stats.isCharacterDevice()) return 'character device';
+  if (stats.isBlockDevice()) return 'block device';
+  if (stats.isSocket()) return 'socket';
+  if (stats.isSymbolicLink()) return 'symbolic link';
+  return 'special file';
+}
+
+function statOf(path: string, action: string): Stats {
+  try {
+    return statSync(path);
+  } catch (error) {
+    throw fileSystemError(error, path, action);
+  }
+}
+
+/** Throws unless `path` (its symbolic links followed) is a regular file. */
+export function requireRegularFile(path: string): Stats {
+  const stats = statOf(path, 'read');
+  if (!stats.isFile()) throw new FileSystemError(path, `is a ${fileKind(stats)}, not a regular file`);
+  return stats;
+}
+
+export interface ReadOptions {
+  /** The most bytes the file may have; a larger one is refused before it is read. */
+  maxBytes: number;
+  /** What the file is, for the size error ("a model manifest"). */
+  what?: string;
+}
+
+/**
+ * The bytes of the regular file at `path`. FIFOs, devices, sockets and folders are refused by name
+ * (reading one could block forever or never end), and so is a file larger than `maxBytes`, before
+ * anything is read. The file is opened without blocking and checked again once open.
+ */
+export function readRegularFile(path: string, options: ReadOptions): Uint8Array {
+  requireRegularFile(path);
+  let descriptor: number;
+  try {
+    // O_NONBLOCK: were the path swapped for a FIFO after the check, open would otherwise wait for a writer.
+    descriptor = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw fileSystemError(error, path, 'read');
+  }
+  try {
+    const stats = fstatSync(descriptor);
+    if (!stats.isFile()) throw new FileSystemError(path, `is a ${fileKind(stats)}, not a regular file`);
+    if (stats.size > options.maxBytes) {
+      throw new FileFormatError(path, `is ${stats.size} bytes, more than the ${options.maxBytes} ${options.what ?? 'this file'} may have`);
+    }
+    const bytes = new Uint8Array(stats.size);
+    let read = 0;
+    while (read < bytes.length) {
+      const count = readSync(descriptor, bytes, read, bytes.length - read, read);
+      if (count === 0) break; // shrunk while reading: what is there
+      read += count;
+    }
+    return read === bytes.length ? bytes : bytes.subarray(0, read);
+  } catch (error) {
+    throw fileSystemError(error, path, 'read');
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/** The text of a regular UTF-8 file, as readRegularFile. */
+export function readRegularTextFile(path: string, options: ReadOptions): string {
+  return new TextDecoder().decode(readRegularFile(path, options));
+}
+
+function sameFile(a: Stats, b: Stats): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+function existingStats(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw fileSystemError(error, path, 'write');
+  }
+}
+
+/** Throws if `path` names the same file as one of `inputs` (by device and inode, so through links too). */
+function refuseInputs(path: string, stats: Stats, inputs: readonly string[], flag: string): void {
+  for (const input of inputs) {
+    const inputStats = existingStats(input);
+    if (inputStats !== null && sameFile(stats, inputStats)) {
+      throw new FileSystemError(path, `${flag === '' ? 'the output' : flag} is the input ${input}; writing it would replace the input`);
+    }
+  }
+}
+
+/** Creates and removes a small file in `folder`: the only sure test that it takes new files. */
+function probeWritable(folder: string): void {
+  const probe = resolve(folder, `.convnet-write-test-${process.pid}-${Date.now()}`);
+  try {
+    const descriptor = openSync(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NONBLOCK, 0o600);
+    try {
+      writeSync(descriptor, new Uint8Array(1));
+    } finally {
+      closeSync(descriptor);
+    }
+  } catch (error) {
+    throw fileSystemError(error, folder, 'write in this folder');
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
+
+export interface OutputCheck {
+  /** The paths the command reads: the output may be none of them. */
+  inputs?: readonly string[];
+  /** The flag that named the output ("--out"), for the message. */
+  flag?: string;
+}
+
+/**
+ * Checks, before any work starts, that a file can be written at `path`: its folder exists and takes
+ * new files, and whatever is there now is a regular file that is not one of the inputs.
+ */
+export function checkOutputFile(path: string, check: OutputCheck = {}): void {
+  const stats = existingStats(path);
+  if (stats !== null) {
+    if (!stats.isFile()) throw new FileSystemError(path, `is a ${fileKind(stats)}; only a regular file is replaced by an output`);
+    refuseInputs(path, stats, check.inputs ?? [], check.flag ?? '');
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (error) {
+      throw fileSystemError(error, path, 'write');
+    }
+  }
+  const folder = dirname(resolve(path));
+  const folderStats = existingStats(folder);
+  if (folderStats === null) throw new FileSystemError(path, `cannot write: the folder ${dirname(path)} does not exist`, 'ENOENT');
+  if (!folderStats.isDirectory()) throw new FileSystemError(path, `cannot write: ${dirname(path)} is a ${fileKind(folderStats)}, not a folder`, 'ENOTDIR');
+  probeWritable(folder);
+}
+
+/**
+ * Checks, before any work starts, that `path` is or can become a folder that takes new files, and is
+ * none of the inputs. Creates it (and its parents) so the check is real; an empty folder made by a
+ * command that then fails is the only trace.
+ */
+export function prepareOutputFolder(path: string, check: OutputCheck = {}): void {
+  const stats = existingStats(path);
+  if (stats !== null) {
+    if (!stats.isDirectory()) throw new FileSystemError(path, `is a ${fileKind(stats)}, not a folder`, 'ENOTDIR');
+    refuseInputs(path, stats, check.inputs ?? [], check.flag ?? '');
+  } else {
+    try {
+      mkdirSync(path, { recursive: true });
+    } catch (error) {
+      throw fileSystemError(error, path, 'create the folder');
+    }
+  }
+  probeWritable(path);
+}
