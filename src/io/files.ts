@@ -192,11 +192,36 @@ export function prepareOutputFolder(path: string, check: OutputCheck = {}): void
     if (!stats.isDirectory()) throw new FileSystemError(path, `is a ${fileKind(stats)}, not a folder`, 'ENOTDIR');
     refuseInputs(path, stats, check.inputs ?? [], check.flag ?? '');
   } else {
+    createFolders(path);
+  }
+  probeWritable(path);
+}
+
+/**
+ * Creates the folder `path` and any missing parents (mkdir -p), one level at a time; a FileSystemError
+ * names the path and the reason. NOTE: Node's mkdirSync({ recursive: true }) loops forever where
+ * mkdir answers ENOENT for a parent that exists (under /proc), so it is not used on a user's path.
+ */
+export function createFolders(path: string): void {
+  const missing: string[] = [];
+  let folder = resolve(path);
+  for (;;) {
+    const stats = existingStats(folder);
+    if (stats !== null) {
+      if (!stats.isDirectory()) throw new FileSystemError(path, `cannot create the folder: ${folder} is a ${fileKind(stats)}`, 'ENOTDIR');
+      break;
+    }
+    missing.push(folder);
+    const parent = dirname(folder);
+    if (parent === folder) break;
+    folder = parent;
+  }
+  for (const level of missing.reverse()) {
     try {
-      mkdirSync(path, { recursive: true });
+      mkdirSync(level);
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && existingStats(level)?.isDirectory() === true) continue;
       throw fileSystemError(error, path, 'create the folder');
     }
   }
-  probeWritable(path);
 }
