@@ -9,4 +9,11 @@
 
 // Archives, arrays and checkpoints
 
+/**
+ * Largest tar metadata entry (a pax extended header, a GNU long name or long link name), in bytes.
+ * Real ones are a few hundred bytes; Go's archive/tar caps them at the same 1 MiB. Without the cap a
+ * pax header could ask for a string as long as the whole archive.
+ */
+export const TAR_MAX_METADATA_BYTES = 1024 * 1024;
+
 // Command line
