@@ -16,4 +16,15 @@
  */
 export const TAR_MAX_METADATA_BYTES = 1024 * 1024;
 
+/** Longest .npy header: real ones are a few dozen bytes (NumPy pads to 64); a longer one is corrupt or hostile. */
+export const NPY_MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * Rows of a .npy batch read, converted and predicted at once (`convnet predict --input`), and the
+ * most bytes those rows may take as float32 values: memory stays fixed whatever the batch's length.
+ * 64 rows make the per-call overhead negligible; 64 MiB bounds a batch of very large examples.
+ */
+export const NPY_STREAM_ROWS = 64;
+export const NPY_STREAM_BYTES = 64 * 1024 * 1024;
+
 // Command line
