@@ -27,4 +27,22 @@ export const NPY_MAX_HEADER_BYTES = 64 * 1024;
 export const NPY_STREAM_ROWS = 64;
 export const NPY_STREAM_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Largest checkpoint state.json. Its bulk is the example order, about 8 bytes an example: 32 MiB
+ * holds the order of some 4 million examples, far more than a dataset this toolkit holds in memory,
+ * while a hostile file of that size parses within a few hundred megabytes of heap.
+ */
+export const CHECKPOINT_MAX_STATE_BYTES = 32 * 1024 * 1024;
+
+/** Largest checkpoint latest.json: it names one folder and an epoch in a few dozen bytes. */
+export const CHECKPOINT_MAX_LATEST_BYTES = 64 * 1024;
+
+/**
+ * Most buffers an optimizer keeps per weight (RMSProp with momentum and centering keeps 3). With the
+ * weight sizes, it bounds optimizer.safetensors before it is read: the buffers state.json names, as
+ * float64 at most, plus CHECKPOINT_OPTIMIZER_HEADER_BYTES of safetensors header.
+ */
+export const CHECKPOINT_MAX_BUFFERS_PER_WEIGHT = 4;
+export const CHECKPOINT_OPTIMIZER_HEADER_BYTES = 16 * 1024 * 1024;
+
 // Command line
