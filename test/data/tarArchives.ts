@@ -17,6 +17,8 @@ export interface EntryOptions {
   magic?: 'posix' | 'gnu';
   /** The size written in the header, when it must lie about the data. */
   declaredSize?: number;
+  /** A POSIX ustar prefix (bytes 345-500): the entry's path is prefix/name. */
+  prefix?: string;
 }
 
 /** One entry: its header block, then its data padded to whole blocks. */
@@ -31,6 +33,7 @@ export function tarEntry(name: string, data: Uint8Array, options: EntryOptions =
   put('14500000000\0', 136);
   put(options.type ?? '0', 156);
   put(options.magic === 'gnu' ? 'ustar  \0' : 'ustar\x0000', 257);
+  if (options.prefix !== undefined) put(options.prefix.slice(0, 155), 345);
   fixChecksum(header);
   const entry = new Uint8Array(BLOCK_BYTES + Math.ceil(data.length / BLOCK_BYTES) * BLOCK_BYTES);
   entry.set(header);
