@@ -37,9 +37,10 @@ export {
   type DownloadProgress,
   type DownloadResult,
 } from './data/download.js';
+export { writeFileAtomicStreaming } from './io/atomicWrite.js';
+export { openNpyRows, type NpyRowReader } from './io/npyFile.js';
 export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFiles, type ImageFiles } from './image/imageFiles.js';
 export { loadCheckpoint, saveCheckpoint, type Checkpoint } from './io/checkpoint.js';
-export { writeFileAtomic, writeFileAtomicStreaming } from './io/atomicWrite.js';
-export { openNpyRows, type NpyRowReader } from './io/npyFile.js';
+export { writeFileAtomic } from './io/atomicWrite.js';
 export { checkOutputFile, prepareOutputFolder, readRegularFile, readRegularTextFile, requireRegularFile, type OutputCheck, type ReadOptions } from './io/files.js';
 export { loadModel, saveModel } from './io/modelFile.js';
