@@ -3,7 +3,9 @@
 // state.json (the fit's generators, example order and logs, the optimizer's step counts, and the
 // caller's settings). Each checkpoint goes into a folder of its own, epoch-NNNN; latest.json, written
 // last and atomically, names the newest complete one, so a process killed while saving leaves the
-// previous checkpoint in force. Older folders are removed once latest.json points past them.
+// previous checkpoint in force. Older folders are removed once latest.json points past them. Loading
+// checks every field of latest.json and state.json (checkpointState.ts) and bounds every file's size
+// before reading it, since a checkpoint folder is as open to tampering as any model file.
 
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
