@@ -120,7 +120,7 @@ export { composeAugmentations, horizontalFlip, randomCrop, randomTranslation, ty
 
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
 export { MODEL_FORMAT_VERSION, parseModel, serializeModel, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFormat.js';
-export { decodeNpy, encodeNpy, type NpyArray, type NpyDtype } from './io/npy.js';
+export { decodeNpy, decodeNpyHeader, decodeNpyValues, encodeNpy, encodeNpyHeader, type NpyArray, type NpyDtype, type NpyHeader } from './io/npy.js';
 export { importedInput, importOnnx, ONNX_IMPORT_OPERATORS, type ImportedOnnx, type OnnxLayout } from './io/onnxImport.js';
 export { exportOnnx, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnxExport.js';
 

@@ -37,6 +37,8 @@ export {
   type DownloadProgress,
   type DownloadResult,
 } from './data/download.js';
+export { writeFileAtomicStreaming } from './io/atomicWrite.js';
+export { openNpyRows, type NpyRowReader } from './io/npyFile.js';
 export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFiles, type ImageFiles } from './image/imageFiles.js';
 export { loadCheckpoint, saveCheckpoint, type Checkpoint } from './io/checkpoint.js';
 export { writeFileAtomic } from './io/atomicWrite.js';

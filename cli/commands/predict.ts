@@ -3,18 +3,20 @@
 // and resized to its input size, and classified in batches; files that cannot be read are reported
 // and the rest go on.
 
-import { readFileSync, writeFileSync } from 'node:fs';
 import {
-  decodeNpy,
+  checkOutputFile,
+  encodeNpyHeader,
   importedInput,
-  encodeNpy,
   FileFormatError,
   fitImage,
   imagesToInput,
   listImageFiles,
+  openNpyRows,
   readImageFiles,
   Tensor,
+  ValueError,
   withScope,
+  writeFileAtomicStreaming,
 } from '../../src/index.js';
 import { imageInputOf, loadCliModel } from '../loadCliModel.js';
 import { UsageError } from '../usageError.js';
@@ -87,29 +89,69 @@ export interface PredictTensorOptions {
   json: boolean;
 }
 
-/** Predicts a .npy batch in the model's input layout and writes the probabilities as .npy. */
+/**
+ * Predicts a .npy batch in the model's input layout and writes the probabilities as .npy. The batch
+ * is read straight from the file a few rows at a time and the probabilities written as they come
+ * (atomically: a temporary file renamed at the end), so memory stays fixed for a batch of any length.
+ * Refuses, before any work, an output that is the input or cannot be written; and, writing nothing,
+ * probabilities that are not finite.
+ */
 export function predictTensor(options: PredictTensorOptions): void {
-  const { model, inputLayout } = loadCliModel(options.model);
-  let bytes: Uint8Array;
+  checkOutputFile(options.output, { inputs: [options.input], flag: '--output' });
+  const reader = openNpyRows(options.input);
   try {
-    bytes = readFileSync(options.input);
-  } catch {
-    throw new UsageError(`${options.input}: no such file`);
+    const { header, rows } = reader;
+    if (header.dtype === 'int64') throw new FileFormatError(options.input, 'holds int64 values; the model takes float32, float64 or uint8 (divided by 255)');
+    const { model, inputLayout } = loadCliModel(options.model);
+    // An imported ONNX model takes its batches as its file declares (PyTorch's NCHW); a native one channels last.
+    const [h, w, c] = model.inputShape;
+    const perExample = inputLayout === 'NCHW' ? [c!, h!, w!] : [...model.inputShape];
+    const layout = inputLayout === 'features' ? '' : ` (${inputLayout})`;
+    if (header.shape.length !== perExample.length + 1 || perExample.some((extent, axis) => header.shape[axis + 1] !== extent) || rows === 0) {
+      throw new UsageError(`${options.input} has shape (${header.shape.join(', ')}) but model ${options.model} takes [n, ${perExample.join(', ')}]${layout}`);
+    }
+    const outputShape = [rows, ...model.outputShape];
+    const outputValues = model.outputShape.reduce((product, extent) => product * extent, 1);
+    const nonFinite = { rows: 0, first: -1, inputRows: 0 };
+    writeFileAtomicStreaming(options.output, (write) => {
+      write(encodeNpyHeader('float32', outputShape));
+      for (let start = 0; start < rows; start += reader.rowsPerRead) {
+        const count = Math.min(reader.rowsPerRead, rows - start);
+        const values = toFloat32(reader.readRows(start, count));
+        // One memory scope per batch: its tensors are freed before the next is read.
+        const probabilities = withScope(() => {
+          const batch = importedInput(new Tensor(values, [count, ...header.shape.slice(1)]), inputLayout);
+          return Float32Array.from(model.predict(batch).data);
+        });
+        for (let row = 0; row < count; row++) {
+          if (probabilities.subarray(row * outputValues, (row + 1) * outputValues).every(Number.isFinite)) continue;
+          if (nonFinite.rows === 0) nonFinite.first = start + row;
+          nonFinite.rows += 1;
+          if (!values.subarray(row * reader.rowValues, (row + 1) * reader.rowValues).every(Number.isFinite)) nonFinite.inputRows += 1;
+        }
+        write(new Uint8Array(probabilities.buffer, probabilities.byteOffset, probabilities.byteLength));
+      }
+      if (nonFinite.rows > 0) {
+        const inputs = nonFinite.inputRows === 0 ? 'the input rows are finite, so the model\'s weights' : `${nonFinite.inputRows} of those rows hold NaN or infinite inputs; the input or the model's weights`;
+        throw new ValueError(
+          `model ${options.model} gave probabilities that are not finite (NaN or infinite) for ${nonFinite.rows} of ${rows} rows of ${options.input}` +
+            ` (the first: row ${nonFinite.first}); ${inputs} hold NaN or infinite values. Nothing was written to ${options.output}`,
+        );
+      }
+    });
+    const summary = { model: options.model, input: options.input, output: options.output, examples: rows, classes: model.classes };
+    process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `Wrote probabilities [${rows}, ${model.classes}] to ${options.output}\n`);
+  } finally {
+    reader.close();
   }
-  const array = decodeNpy(bytes, options.input);
-  if (array.data instanceof BigInt64Array) throw new FileFormatError(options.input, 'holds int64 values; the model takes float32, float64 or uint8 (divided by 255)');
-  // An imported ONNX model takes its batches as its file declares (PyTorch's NCHW); a native one channels last.
-  const [h, w, c] = model.inputShape;
-  const perExample = inputLayout === 'NCHW' ? [c!, h!, w!] : [...model.inputShape];
-  const layout = inputLayout === 'features' ? '' : ` (${inputLayout})`;
-  if (array.shape.length !== perExample.length + 1 || perExample.some((extent, axis) => array.shape[axis + 1] !== extent) || array.shape[0] === 0) {
-    throw new UsageError(`${options.input} has shape (${array.shape.join(', ')}) but model ${options.model} takes [n, ${perExample.join(', ')}]${layout}`);
-  }
-  // Bytes are pixels: 0-255 maps to [0, 1], as images are decoded.
-  const values = array.data instanceof Uint8Array ? Float32Array.from(array.data, (value) => value / 255) : Float32Array.from(array.data);
-  const batch = new Tensor(values, array.shape);
-  const probabilities = model.predict(importedInput(batch, inputLayout));
-  writeFileSync(options.output, encodeNpy({ shape: [...probabilities.shape], data: Float32Array.from(probabilities.data) }));
-  const summary = { model: options.model, input: options.input, output: options.output, examples: array.shape[0], classes: model.classes };
-  process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `Wrote probabilities [${array.shape[0]}, ${model.classes}] to ${options.output}\n`);
+}
+
+/** Float32 values for the model; bytes are pixels, so 0-255 maps to [0, 1] as images are decoded. */
+function toFloat32(values: Float32Array | Float64Array | Uint8Array | BigInt64Array): Float32Array {
+  if (values instanceof Float32Array) return values;
+  if (values instanceof BigInt64Array) throw new ValueError('predict: int64 values are not model inputs');
+  const result = new Float32Array(values.length);
+  if (values instanceof Uint8Array) for (let index = 0; index < values.length; index++) result[index] = values[index]! / 255;
+  else result.set(values);
+  return result;
 }

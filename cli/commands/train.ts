@@ -10,6 +10,7 @@ import {
   datasetToTensor,
   encodePng,
   exponentialDecay,
+  FileFormatError,
   getBackend,
   horizontalFlip,
   loadCheckpoint,
@@ -22,7 +23,10 @@ import {
   saveModel,
   SGD,
   trainingChart,
+  ValueError,
   type Augmentation,
+  type Checkpoint,
+  type Model,
   type Optimizer,
 } from '../../src/index.js';
 import { datasetKind, datasetLabel, loadNamedDataset, type DatasetKind } from '../datasets.js';
@@ -119,9 +123,9 @@ function augmentation(name: AugmentationName): Augmentation | undefined {
 }
 
 /** The run's settings: the flags over the dataset's recipe, or with --resume those of the checkpoint. */
-function settingsOf(options: TrainOptions, saved: Record<string, unknown> | null): TrainSettings {
+function settingsOf(options: TrainOptions, saved: TrainSettings | null): TrainSettings {
   if (saved !== null) {
-    const settings = saved as unknown as TrainSettings;
+    const settings = saved;
     // A flag given with --resume must agree with the checkpoint: training on with other settings would not be a resume.
     const given: [keyof TrainSettings, unknown][] = [
       ['dataset', options.dataset === 'mnist-sample' ? undefined : options.dataset], ['model', options.model], ['epochs', options.epochs],
@@ -146,17 +150,74 @@ function settingsOf(options: TrainOptions, saved: Record<string, unknown> | null
   };
 }
 
+/** A short description of a saved value for messages. */
+function describeSaved(value: unknown): string {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}
+
+/**
+ * The settings a checkpoint saved, checked field by field as the flags are parsed: a tampered or
+ * damaged value is a FileFormatError naming state.json and the field, before anything is loaded.
+ */
+function savedSettings(checkpoint: Checkpoint): TrainSettings {
+  const saved = checkpoint.settings;
+  const fail = (key: string, detail: string): never => {
+    throw new FileFormatError(checkpoint.stateFile, `field 'settings.${key}' ${detail}, got ${describeSaved(saved[key])}`);
+  };
+  const text = (key: string): string => {
+    const value = saved[key];
+    return typeof value === 'string' && value !== '' ? value : fail(key, 'must be a non-empty string');
+  };
+  const choice = <T extends string>(key: string, choices: readonly T[]): T => {
+    const value = saved[key];
+    return typeof value === 'string' && (choices as readonly string[]).includes(value) ? (value as T) : fail(key, `must be one of ${choices.join(', ')}`);
+  };
+  const whole = (key: string, minimum: number, why = ''): number => {
+    const value = saved[key];
+    return typeof value === 'number' && Number.isSafeInteger(value) && value >= minimum ? value : fail(key, `must be a whole number >= ${minimum}${why}`);
+  };
+  const rate = saved['lr'];
+  return {
+    dataset: text('dataset'),
+    ...(saved['dataDir'] === undefined ? {} : { dataDir: text('dataDir') }),
+    model: choice('model', Object.keys(PRESETS)),
+    epochs: whole('epochs', Math.max(1, checkpoint.fit.epoch), ' (the epochs the checkpoint has finished)'),
+    batchSize: whole('batchSize', 1),
+    optimizer: choice('optimizer', ['sgd', 'adam'] as const),
+    lr: typeof rate === 'number' && Number.isFinite(rate) && rate > 0 ? rate : fail('lr', 'must be a positive number'),
+    augment: choice('augment', AUGMENTATIONS),
+    seed: whole('seed', 0),
+  };
+}
+
+/** Puts the checkpoint's optimizer state into `optimizer`, naming state.json if it does not fit. */
+function restoreOptimizer(optimizer: Optimizer, optimizerName: string, model: Model, checkpoint: Checkpoint): void {
+  if (checkpoint.optimizerClassName !== optimizer.className) {
+    throw new FileFormatError(checkpoint.stateFile, `field 'optimizer.className' is ${checkpoint.optimizerClassName} but the saved settings' optimizer ${optimizerName} is ${optimizer.className}`);
+  }
+  try {
+    optimizer.setState(model.trainableWeights(), checkpoint.optimizerState);
+  } catch (error) {
+    if (error instanceof ValueError) throw new FileFormatError(checkpoint.stateFile, `field 'optimizer' does not fit the model: ${error.message}`);
+    throw error;
+  }
+}
+
 export function train(options: TrainOptions): void {
   const log = options.json ? process.stderr : process.stdout;
   const outDirectory = resolve(options.out ?? `runs/${datasetLabel(options.dataset)}`);
   const checkpointDirectory = join(outDirectory, CHECKPOINT_FOLDER);
   const checkpoint = options.resume ? loadCheckpoint(checkpointDirectory) : null;
   if (options.resume && checkpoint === null) throw new UsageError(`--resume: no checkpoint in ${checkpointDirectory} (train with --out ${options.out ?? outDirectory} first)`);
-  const settings = settingsOf(options, checkpoint?.settings ?? null);
+  const settings = settingsOf(options, checkpoint === null ? null : savedSettings(checkpoint));
   const recipe = RECIPES[datasetKind(settings.dataset)];
   const { model: presetName, epochs, batchSize, optimizer: optimizerName, lr: learningRate, augment: augmentName, seed } = settings;
   const data = loadNamedDataset(settings.dataset, settings.dataDir, { ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }), log });
   const { train: trainSet, test: testSet } = data;
+  if (checkpoint !== null && checkpoint.fit.order.length !== trainSet.count) {
+    throw new FileFormatError(checkpoint.stateFile, `field 'fit.order' orders ${checkpoint.fit.order.length} examples but ${data.name} has ${trainSet.count} training examples`);
+  }
   log.write(`Dataset ${data.name}: ${trainSet.count} training and ${testSet.count} test images of ${trainSet.height}x${trainSet.width}x${trainSet.channels}\n`);
 
   const model = checkpoint?.model ?? PRESETS[presetName]!({ seed, inputShape: [trainSet.height, trainSet.width, trainSet.channels], classes: trainSet.classNames.length });
@@ -165,7 +226,7 @@ export function train(options: TrainOptions): void {
     ? new Adam({ learningRate })
     : new SGD({ learningRate, momentum: 0.9, nesterov: true, weightDecay: SGD_WEIGHT_DECAY });
   if (checkpoint !== null) {
-    optimizer.setState(model.trainableWeights(), checkpoint.optimizerState);
+    restoreOptimizer(optimizer, optimizerName, model, checkpoint);
     log.write(`Resuming from the checkpoint after epoch ${checkpoint.fit.epoch} of ${epochs} in ${checkpointDirectory}\n`);
   }
   const augment = augmentation(augmentName);

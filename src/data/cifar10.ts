@@ -7,6 +7,7 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FileFormatError } from '../core/errors.js';
+import { readRegularFile } from '../io/files.js';
 import { CIFAR10_CLASS_NAMES } from './classNames.js';
 import { gunzipBounded } from './idx.js';
 import { DEFAULT_MAX_IDX_BYTES, isGzip } from './idxFormat.js';
@@ -180,9 +181,8 @@ function findBatch(directory: string, name: string): string | null {
 
 /** Loads both splits from the official archive, picking the batches by file name wherever they sit in it. */
 function loadArchive(path: string, maxBytes: number): TrainTestSplits {
-  const size = fileSize(path, maxBytes);
-  const archive = readFileSync(path);
-  if (archive.length !== size) throw new FileFormatError(path, `changed while being read (${size} bytes, then ${archive.length})`);
+  // Only a regular file is read (a FIFO would block, a device never end), and no larger than the limit.
+  const archive = readRegularFile(path, { maxBytes, what: 'a CIFAR-10 archive' });
   const entries = parseTar(isGzip(archive) ? gunzipBounded(archive, path, maxBytes) : archive, path);
   const take = (names: readonly string[]): { file: string; bytes: Uint8Array }[] =>
     names.map((name) => {

@@ -1,10 +1,13 @@
 // Reader of tar archives held in memory, enough to take the CIFAR-10 batches out of the official
 // cifar-10-binary.tar.gz without extracting it. Spec: POSIX ustar, pax and GNU tar headers
 // (https://www.gnu.org/software/tar/manual/html_node/Standard.html). Input is treated as hostile:
-// header checksums are verified and no entry may reach past the end. Limits: regular files only
-// (links, devices and sparse files are skipped); sizes over 8 GiB (base-256 size fields) are refused.
+// header checksums are verified, no entry may reach past the end, metadata entries are capped at
+// TAR_MAX_METADATA_BYTES, and pax records are read by their length field, so parsing is linear in the
+// archive. Limits: regular files only (links, devices and sparse files are skipped); sizes over 8 GiB
+// (base-256 size fields, pax `size` records) are refused or ignored.
 
 import { FileFormatError } from '../core/errors.js';
+import { TAR_MAX_METADATA_BYTES } from '../core/limits.js';
 
 /** One regular file of an archive: its path inside the archive and a view of its bytes (no copy). */
 export interface TarEntry {
@@ -37,20 +40,64 @@ function headerChecksum(header: Uint8Array): number {
   return sum;
 }
 
-/** The `path` record of a pax extended header ("<length> path=<value>\n" records), or null. */
-function paxPath(data: Uint8Array): string | null {
-  const text = new TextDecoder().decode(data);
-  for (const match of text.matchAll(/(\d+) ([^=\n]+)=([^\n]*)\n/g)) {
-    if (match[2] === 'path') return match[3]!;
-  }
-  return null;
-}
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const EQUALS = 0x3d;
+const DIGIT_ZERO = 0x30;
 
 /**
- * Lists the regular files of a tar archive held in `bytes` (uncompressed). Entry data are views
- * into `bytes`. GNU long names ('L') and pax `path` records ('x') are applied to the next entry.
- * Throws FileFormatError naming `file` for a header whose checksum is wrong, a size field that is
- * not octal, or an entry whose data run past the end of the archive.
+ * The `path` record of a pax extended header, or null. `data` is the header's body, which starts at
+ * byte `dataStart` of the archive. Each record is "<length> <key>=<value>\n" with a decimal length
+ * counting the whole record, so the value may hold any byte, newlines and '=' included (POSIX pax,
+ * "pax Extended Header"). Records are walked by that length: each byte is looked at once or twice,
+ * never rescanned (a pattern search for '=' from every offset was quadratic on a record without one).
+ * Trailing NUL padding after the last record is tolerated. Throws FileFormatError naming `file` and
+ * the record's byte offset for a length that is missing, too short, past the header's end, or for a
+ * record that does not end in a newline or has no '='.
+ */
+function paxPath(data: Uint8Array, file: string, dataStart: number): string | null {
+  const decoder = new TextDecoder();
+  let path: string | null = null;
+  let start = 0;
+  while (start < data.length && data[start] !== 0) {
+    const fail = (detail: string): never => {
+      throw new FileFormatError(file, `malformed pax record at byte ${dataStart + start}: ${detail}`);
+    };
+    let cursor = start;
+    let length = 0;
+    while (cursor < data.length && data[cursor]! >= DIGIT_ZERO && data[cursor]! <= DIGIT_ZERO + 9) {
+      length = length * 10 + (data[cursor]! - DIGIT_ZERO);
+      cursor++;
+      // Stop at once: a longer run of digits could only name a length that does not fit either.
+      if (start + length > data.length) fail(`its length ${length}... runs past the end of the pax header (${data.length - start} bytes left)`);
+    }
+    if (cursor === start || data[cursor] !== SPACE) fail('it does not start with "<length> "');
+    const end = start + length;
+    if (length <= cursor - start + 1) fail(`its length ${length} is shorter than its own length field`);
+    if (data[end - 1] !== NEWLINE) fail(`it does not end in a newline where its length ${length} says it ends`);
+    const record = data.subarray(cursor + 1, end - 1);
+    const equals = record.indexOf(EQUALS);
+    if (equals === -1) fail("it has no '=' between its key and its value");
+    if (decoder.decode(record.subarray(0, equals)) === 'path') path = decoder.decode(record.subarray(equals + 1));
+    start = end;
+  }
+  return path;
+}
+
+/** What a metadata entry type is, in words, for messages. */
+const METADATA_KINDS: Record<string, string> = {
+  L: 'GNU long name',
+  K: 'GNU long link name',
+  x: 'pax extended header',
+  g: 'pax global header',
+};
+
+/**
+ * Lists the regular files of a tar archive held in `bytes` (uncompressed), in time linear in its
+ * length. Entry data are views into `bytes`. GNU long names ('L') and pax `path` records ('x') are
+ * applied to the next entry. Throws FileFormatError naming `file` and the byte offset for a header
+ * whose checksum is wrong, a size field that is not octal, an entry whose data run past the end of
+ * the archive, a metadata entry over TAR_MAX_METADATA_BYTES (1 MiB) or a malformed pax record.
  *
  * @example
  * const entries = parseTar(gunzipSync(readFileSync('cifar-10-binary.tar.gz')), 'cifar-10-binary.tar.gz');
@@ -80,11 +127,17 @@ export function parseTar(bytes: Uint8Array, file: string): TarEntry[] {
     }
     const data = bytes.subarray(dataStart, dataStart + size);
     const type = String.fromCharCode(header[156]!);
+    const metadataKind = METADATA_KINDS[type];
+    if (metadataKind !== undefined && size > TAR_MAX_METADATA_BYTES) {
+      throw new FileFormatError(file, `the ${metadataKind} at byte ${offset} is ${size} bytes, more than the ${TAR_MAX_METADATA_BYTES} bytes a tar metadata entry may have`);
+    }
     if (type === 'L') {
       pendingName = fieldText(data, 0, data.length);
     } else if (type === 'x') {
-      pendingName = paxPath(data) ?? pendingName;
-    } else {
+      pendingName = paxPath(data, file, dataStart) ?? pendingName;
+    } else if (type === 'g') {
+      paxPath(data, file, dataStart); // checked, but a global path names no one entry
+    } else if (type !== 'K') {
       // POSIX ustar splits long paths into prefix (bytes 345-500) and name; GNU headers use that area for other fields.
       const isPosixUstar = fieldText(header, 257, 6) === 'ustar' && header[262] === 0;
       const prefix = isPosixUstar ? fieldText(header, 345, 155) : '';

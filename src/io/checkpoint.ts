@@ -3,16 +3,21 @@
 // state.json (the fit's generators, example order and logs, the optimizer's step counts, and the
 // caller's settings). Each checkpoint goes into a folder of its own, epoch-NNNN; latest.json, written
 // last and atomically, names the newest complete one, so a process killed while saving leaves the
-// previous checkpoint in force. Older folders are removed once latest.json points past them.
+// previous checkpoint in force. Older folders are removed once latest.json points past them. Loading
+// checks every field of latest.json and state.json (checkpointState.ts) and bounds every file's size
+// before reading it, since a checkpoint folder is as open to tampering as any model file.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileFormatError } from '../core/errors.js';
+import { CHECKPOINT_MAX_BUFFERS_PER_WEIGHT, CHECKPOINT_MAX_LATEST_BYTES, CHECKPOINT_MAX_STATE_BYTES, CHECKPOINT_OPTIMIZER_HEADER_BYTES } from '../core/limits.js';
 import { Tensor } from '../core/tensor.js';
 import type { FitState } from '../model/callbacks.js';
 import type { Model } from '../model/model.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { writeFileAtomic } from './atomicWrite.js';
+import { checkFitState, checkOptimizerRecord, checkRecord, describeValue, fieldFailure, isRecord } from './checkpointState.js';
+import { readRegularFile, readRegularTextFile } from './files.js';
 import { loadModel, saveModel } from './modelFile.js';
 import type { SaveOptions } from './modelFormat.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -21,8 +26,6 @@ const LATEST_FILE = 'latest.json';
 const STATE_FILE = 'state.json';
 const OPTIMIZER_FILE = 'optimizer.safetensors';
 const CHECKPOINT_FORMAT = 'convnet-ts-checkpoint';
-/** state.json holds the example order: a few hundred kilobytes for 60,000 examples. */
-const MAX_STATE_BYTES = 256 * 1024 * 1024;
 
 /** What state.json holds besides the model. */
 interface CheckpointState {
@@ -38,8 +41,10 @@ export interface Checkpoint {
   /** The optimizer's state for model.trainableWeights(), for Optimizer.setState. */
   optimizerState: OptimizerState;
   optimizerClassName: string;
-  /** What the caller saved with the checkpoint (the CLI: its training settings). */
+  /** What the caller saved with the checkpoint (the CLI: its training settings), checked only to be an object. */
   settings: Record<string, unknown>;
+  /** The path of the state.json read, for errors about its fields found later (settings, the dataset's size). */
+  stateFile: string;
   classNames?: string[];
 }
 
@@ -74,37 +79,51 @@ export function saveCheckpoint(directory: string, model: Model, optimizer: Optim
   }
 }
 
-/** The newest complete checkpoint in `directory`, or null when there is none. Throws FileFormatError for a damaged one. */
+/**
+ * The newest complete checkpoint in `directory`, or null when there is none. Every field of
+ * latest.json and state.json is checked (see checkpointState.ts), and optimizer.safetensors is
+ * bounded by the buffers state.json names before it is read. Throws FileFormatError naming the file
+ * and the field for a damaged or tampered checkpoint, FileSystemError for one that cannot be read.
+ */
 export function loadCheckpoint(directory: string): Checkpoint | null {
   const latestPath = join(directory, LATEST_FILE);
   if (!existsSync(latestPath)) return null;
-  const latest = parseJson(latestPath, 64 * 1024) as { format?: unknown; folder?: unknown };
-  if (latest.format !== CHECKPOINT_FORMAT || typeof latest.folder !== 'string' || !/^epoch-\d+$/.test(latest.folder)) {
-    throw new FileFormatError(latestPath, `field 'folder' must name an epoch-NNNN checkpoint folder`);
-  }
-  const folder = join(directory, latest.folder);
+  const latest = parseJson(latestPath, CHECKPOINT_MAX_LATEST_BYTES);
+  const latestFailure = fieldFailure(latestPath);
+  if (latest['format'] !== CHECKPOINT_FORMAT) latestFailure('format', `must be '${CHECKPOINT_FORMAT}', got ${describeValue(latest['format'])}`);
+  const folderName = latest['folder'];
+  if (typeof folderName !== 'string' || !/^epoch-\d{1,9}$/.test(folderName)) latestFailure('folder', `must name an epoch-NNNN checkpoint folder, got ${describeValue(folderName)}`);
+  const epoch = Number((folderName as string).slice('epoch-'.length));
+  if (latest['epoch'] !== epoch) latestFailure('epoch', `must be ${epoch}, the epoch of folder ${folderName as string}, got ${describeValue(latest['epoch'])}`);
+  const folder = join(directory, folderName as string);
   const { model, manifest } = loadModel(folder);
   const statePath = join(folder, STATE_FILE);
-  const state = parseJson(statePath, MAX_STATE_BYTES) as Partial<CheckpointState>;
-  if (state.format !== CHECKPOINT_FORMAT || typeof state.fit !== 'object' || state.fit === null || typeof state.optimizer !== 'object' || state.optimizer === null) {
-    throw new FileFormatError(statePath, `fields 'format', 'fit' and 'optimizer' must describe a ${CHECKPOINT_FORMAT}`);
-  }
-  const { steps, buffers, iterations, className } = state.optimizer;
+  const state = parseJson(statePath, CHECKPOINT_MAX_STATE_BYTES);
+  const fail = fieldFailure(statePath);
+  if (state['format'] !== CHECKPOINT_FORMAT) fail('format', `must be '${CHECKPOINT_FORMAT}', got ${describeValue(state['format'])}`);
+  const fit = checkFitState(state['fit'], 'fit', fail);
+  if (fit.epoch !== epoch) fail('fit.epoch', `must be ${epoch}, the epoch latest.json names, got ${fit.epoch}`);
   const weights = model.trainableWeights();
-  if (!Array.isArray(steps) || !Array.isArray(buffers) || steps.length !== weights.length || buffers.length !== weights.length || typeof iterations !== 'number') {
-    throw new FileFormatError(statePath, `field 'optimizer' must list the state of the model's ${weights.length} trainable weights`);
-  }
+  const optimizer = checkOptimizerRecord(state['optimizer'], 'optimizer', weights.length, CHECKPOINT_MAX_BUFFERS_PER_WEIGHT, fail);
+  const settings = state['settings'] === undefined ? {} : checkRecord(state['settings'], 'settings', fail);
+
   const optimizerPath = join(folder, OPTIMIZER_FILE);
-  const { tensors } = decodeSafetensors(readFileSync(optimizerPath), optimizerPath);
+  const bufferValues = optimizer.buffers.reduce((sum, names, index) => sum + names.length * weights[index]!.size, 0);
+  const { tensors } = decodeSafetensors(
+    readRegularFile(optimizerPath, { maxBytes: CHECKPOINT_OPTIMIZER_HEADER_BYTES + 8 * bufferValues, what: 'the optimizer buffers state.json names' }),
+    optimizerPath,
+  );
   const optimizerState: OptimizerState = {
-    iterations,
-    weights: steps.map((step, index) => {
+    iterations: optimizer.iterations,
+    weights: optimizer.steps.map((step, index) => {
       if (step === null) return null;
-      const named = Object.fromEntries(buffers[index]!.map((buffer) => {
+      const named = Object.fromEntries(optimizer.buffers[index]!.map((buffer) => {
         const tensor = tensors.get(`${index}/${buffer}`);
         if (tensor === undefined || tensor.size !== weights[index]!.size) {
           throw new FileFormatError(optimizerPath, `buffer '${index}/${buffer}' is missing or not the size of weight ${index} (${weights[index]!.size})`);
         }
+        const at = tensor.data.findIndex((value) => !Number.isFinite(value));
+        if (at !== -1) throw new FileFormatError(optimizerPath, `buffer '${index}/${buffer}' holds ${tensor.data[at]} at index ${at}; optimizer buffers must be finite`);
         return [buffer, tensor.data];
       }));
       return { step, buffers: named };
@@ -112,22 +131,24 @@ export function loadCheckpoint(directory: string): Checkpoint | null {
   };
   return {
     model,
-    fit: state.fit as FitState,
+    fit,
     optimizerState,
-    optimizerClassName: String(className),
-    settings: state.settings ?? {},
+    optimizerClassName: optimizer.className,
+    settings,
+    stateFile: statePath,
     ...(manifest.classNames === undefined ? {} : { classNames: manifest.classNames }),
   };
 }
 
-function parseJson(path: string, maxBytes: number): unknown {
-  if (!existsSync(path)) throw new FileFormatError(path, 'does not exist');
-  if (statSync(path).size > maxBytes) throw new FileFormatError(path, `is larger than ${maxBytes} bytes`);
+/** The JSON object in the regular file at `path`, read only if it is at most `maxBytes`. */
+function parseJson(path: string, maxBytes: number): Record<string, unknown> {
+  const text = readRegularTextFile(path, { maxBytes, what: 'this checkpoint file' });
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    if (typeof value !== 'object' || value === null) throw new Error('not an object');
-    return value;
+    value = JSON.parse(text);
   } catch (error) {
     throw new FileFormatError(path, `is not valid JSON (${(error as Error).message})`);
   }
+  if (!isRecord(value)) throw new FileFormatError(path, `is not valid JSON (not an object but ${describeValue(value)})`);
+  return value;
 }

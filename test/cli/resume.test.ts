@@ -1,10 +1,11 @@
 // Checkpoints: `convnet train --out DIR` saves one after every epoch; a run killed with SIGKILL in the
 // middle of an epoch and continued with --resume ends with the same model, bit for bit, as a run that
-// was never interrupted (same seed, settings and thread count).
+// was never interrupted (same seed, settings and thread count). A tampered state.json ends --resume
+// with exit 2 and one line naming the field (issue 12, class 14), never a stack trace.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -61,4 +62,34 @@ test('a run killed mid-epoch and resumed ends with the same model as an uninterr
   const missing = spawnSync(process.execPath, [CLI, 'train', '--out', join(scratch, 'nothing'), '--resume'], { cwd: repoRoot, encoding: 'utf8' });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /--resume: no checkpoint in/);
+});
+
+test('a tampered state.json ends --resume with exit 2 and one line naming the field', () => {
+  const out = join(scratch, 'tampered');
+  const first = spawnSync(process.execPath, [CLI, 'train', '--epochs', '2', '--seed', '7', '--threads', '1', '--out', out], { cwd: repoRoot, encoding: 'utf8' });
+  assert.equal(first.status, 0, first.stderr);
+  const statePath = join(out, 'checkpoint', 'epoch-0002', 'state.json');
+  const original = readFileSync(statePath, 'utf8');
+  const cases: [string, (state: Record<string, any>) => void, string][] = [
+    // The four tamperings of the issue, then what the CLI itself reads.
+    ['a null generator state', (state) => { state['fit'].random.shuffle = null; }, "field 'fit.random.shuffle' must be a generator state"],
+    ['a shuffle order that is not an array', (state) => { state['fit'].order = 12; }, "field 'fit.order' must be an array of example indices, got 12"],
+    ['a string history', (state) => { state['fit'].history = 'lost'; }, "field 'fit.history' must be an array of the logs of the 2 finished epochs, got \"lost\""],
+    ['settings without a dataset', (state) => { delete state['settings'].dataset; }, "field 'settings.dataset' must be a non-empty string, got nothing"],
+    ['an unknown preset', (state) => { state['settings'].model = 'toString'; }, "field 'settings.model' must be one of"],
+    ['fewer epochs than finished', (state) => { state['settings'].epochs = 1; }, "field 'settings.epochs' must be a whole number >= 2 (the epochs the checkpoint has finished), got 1"],
+    ['a learning rate that is not a number', (state) => { state['settings'].lr = 'fast'; }, "field 'settings.lr' must be a positive number, got \"fast\""],
+    ['another optimizer', (state) => { state['settings'].optimizer = 'sgd'; state['settings'].lr = 0.05; }, "field 'optimizer.className' is Adam but the saved settings' optimizer sgd is SGD"],
+    ['an order of another dataset', (state) => { state['fit'].order = [2, 0, 1]; }, "field 'fit.order' orders 3 examples but mnist-sample has 10000 training examples"],
+  ];
+  for (const [label, tamper, message] of cases) {
+    const state = JSON.parse(original) as Record<string, any>;
+    tamper(state);
+    writeFileSync(statePath, JSON.stringify(state));
+    const resumed = spawnSync(process.execPath, [CLI, 'train', '--out', out, '--resume'], { cwd: repoRoot, encoding: 'utf8' });
+    assert.equal(resumed.status, 2, `${label}: ${resumed.stderr}`);
+    const lines = resumed.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, `${label}: one line, no stack trace: ${resumed.stderr}`);
+    assert.ok(lines[0]!.startsWith(`convnet: error: ${statePath}: ${message}`), `${label}: ${lines[0]}`);
+  }
 });

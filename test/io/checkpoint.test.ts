@@ -3,14 +3,17 @@
 // uninterrupted fit ends; damaged checkpoints raise FileFormatError.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
+import { CHECKPOINT_OPTIMIZER_HEADER_BYTES } from '../../src/core/limits.js';
 import {
-  Add, BatchNormalization, Conv2D, Dense, Dropout, FileFormatError, GlobalAveragePooling2D, Input, loadCheckpoint, Model, Random, ReLU,
-  saveCheckpoint, SGD, Softmax, Tensor, type FitState,
+  Add, BatchNormalization, Conv2D, decodeSafetensors, Dense, Dropout, encodeSafetensors, FileFormatError, FileSystemError, GlobalAveragePooling2D, Input, loadCheckpoint,
+  Model, Random, ReLU, saveCheckpoint, SGD, Softmax, Tensor, type FitState,
 } from '../../src/index.js';
+import { assertThrowsWith } from '../helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'convnet-checkpoint-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -54,16 +57,99 @@ test('saved after epoch 1 and resumed, a fit ends exactly where an uninterrupted
   assert.equal(loadCheckpoint(join(scratch, 'none')), null);
 });
 
-test('damaged checkpoints name the file', () => {
-  const directory = join(scratch, 'damaged');
+/** A checkpoint after one epoch of a fresh fit, in `directory`. */
+function saveOneEpoch(directory: string): void {
   const model = network();
   const optimizer = new SGD({ learningRate: 0.05, momentum: 0.9 });
-  model.fit(x, labels, { epochs: 1, batchSize: 8, optimizer, callbacks: { onEpochEnd: (_logs, state) => saveCheckpoint(directory, model, optimizer, state) } });
+  model.fit(x, labels, { epochs: 1, batchSize: 8, optimizer, callbacks: { onEpochEnd: (_logs, state) => saveCheckpoint(directory, model, optimizer, state, { note: 'kept' }) } });
+}
+
+test('damaged checkpoints name the file', () => {
+  const directory = join(scratch, 'damaged');
+  saveOneEpoch(directory);
   writeFileSync(join(directory, 'latest.json'), '{"format": "convnet-ts-checkpoint", "epoch": 1, "folder": "../../etc"}');
   assert.throws(() => loadCheckpoint(directory), (error: unknown) => error instanceof FileFormatError && /latest\.json: field 'folder'/.test(error.message));
   writeFileSync(join(directory, 'latest.json'), '{"format": "convnet-ts-checkpoint", "epoch": 1, "folder": "epoch-0001"}');
   writeFileSync(join(directory, 'epoch-0001', 'state.json'), '{"format": "convnet-ts-checkpoint", "fit": {}, "optimizer": {"steps": [], "buffers": [], "iterations": 0}}');
-  assert.throws(() => loadCheckpoint(directory), (error: unknown) => error instanceof FileFormatError && /state\.json: field 'optimizer' must list the state of the model's \d+ trainable weights/.test(error.message));
+  assert.throws(() => loadCheckpoint(directory), (error: unknown) => error instanceof FileFormatError && /state\.json: field 'fit\.epoch' must be a whole number/.test(error.message));
   writeFileSync(join(directory, 'epoch-0001', 'state.json'), 'not json');
   assert.throws(() => loadCheckpoint(directory), (error: unknown) => error instanceof FileFormatError && /state\.json: is not valid JSON/.test(error.message));
+});
+
+describe('a tampered checkpoint is a FileFormatError naming the file and the field', () => {
+  const directory = join(scratch, 'tampered');
+  saveOneEpoch(directory);
+  const folder = join(directory, 'epoch-0001');
+  const files = Object.fromEntries(['latest.json', 'epoch-0001/state.json', 'epoch-0001/optimizer.safetensors'].map((name) => [name, readFileSync(join(directory, name))]));
+  const restore = (): void => Object.entries(files).forEach(([name, bytes]) => writeFileSync(join(directory, name), bytes));
+  const state = (): Record<string, any> => JSON.parse(files['epoch-0001/state.json']!.toString('utf8')) as Record<string, any>;
+  const statePath = join(folder, 'state.json');
+
+  /** Writes state.json changed by `change`, and expects loadCheckpoint to fail with `message`. */
+  function expectStateError(change: (value: Record<string, any>) => void, message: string): void {
+    restore();
+    const value = state();
+    change(value);
+    writeFileSync(statePath, JSON.stringify(value));
+    assertThrowsWith(() => loadCheckpoint(directory), FileFormatError, `${statePath}: ${message}`);
+  }
+
+  test('the untouched checkpoint loads, with its settings', () => {
+    restore();
+    const checkpoint = loadCheckpoint(directory)!;
+    assert.deepEqual([checkpoint.fit.epoch, checkpoint.fit.order.length, checkpoint.fit.history.length, checkpoint.settings, checkpoint.stateFile], [1, 40, 1, { note: 'kept' }, statePath]);
+    assert.ok(Number.isNaN(checkpoint.fit.random.shuffle[4]), 'the spare normal JSON wrote as null');
+  });
+
+  test('fit: the generators, the order, the logs and the epoch (the issue\'s tamperings first)', () => {
+    expectStateError((value) => { value['fit'].random.shuffle = null; }, "field 'fit.random.shuffle' must be a generator state: 4 whole numbers from 0 to 4294967295 and a spare normal (a number or null), got null");
+    expectStateError((value) => { value['fit'].order = { 0: 1 }; }, "field 'fit.order' must be an array of example indices, got {\"0\":1}");
+    expectStateError((value) => { value['fit'].history = 'a string'; }, "field 'fit.history' must be an array of the logs of the 1 finished epochs, got \"a string\"");
+    expectStateError((value) => { value['fit'].random.augment[2] = -1; }, "field 'fit.random.augment[2]' must be a whole number from 0 to 4294967295, got -1");
+    expectStateError((value) => { value['fit'].random.layers = [0, 0, 0, 0, null]; }, "field 'fit.random.layers' is all zeros");
+    expectStateError((value) => { value['fit'].random.shuffle[4] = 'x'; }, "field 'fit.random.shuffle[4]' must be a finite number, got \"x\"");
+    expectStateError((value) => { value['fit'].order[3] = value['fit'].order[4]; }, "field 'fit.order[4]' repeats example");
+    expectStateError((value) => { value['fit'].order[0] = 40; }, "field 'fit.order[0]' must be an example index from 0 to 39, got 40");
+    expectStateError((value) => { value['fit'].order[0] = 0.5; }, "field 'fit.order[0]' must be an example index from 0 to 39, got 0.5");
+    expectStateError((value) => { value['fit'].history[0].loss = 'x'; }, "field 'fit.history[0].loss' must be a finite number, got \"x\"");
+    expectStateError((value) => { value['fit'].history[0].epoch = 2; }, "field 'fit.history[0].epoch' must be 1");
+    expectStateError((value) => { value['fit'].history.push(value['fit'].history[0]); }, "field 'fit.history' must hold the logs of the 1 finished epochs, got 2");
+    expectStateError((value) => { value['fit'].epoch = 1.5; }, "field 'fit.epoch' must be a whole number from 0 to 9007199254740991, got 1.5");
+    expectStateError((value) => { value['fit'].epoch = 0; value['fit'].history = []; }, "field 'fit.epoch' must be 1, the epoch latest.json names, got 0");
+    expectStateError((value) => { value['fit'].random = [1, 2]; }, "field 'fit.random' must be an object, got an array of 2");
+  });
+
+  test('optimizer, settings and format', () => {
+    expectStateError((value) => { value['optimizer'].iterations = 'many'; }, "field 'optimizer.iterations' must be a whole number from 0 to 9007199254740991, got \"many\"");
+    expectStateError((value) => { value['optimizer'].steps[0] = value['optimizer'].iterations + 1; }, "field 'optimizer.steps[0]' must be a whole number from 0 to 5");
+    expectStateError((value) => { value['optimizer'].steps = {}; }, "field 'optimizer.steps' must list the step counts of the model's");
+    expectStateError((value) => { value['optimizer'].buffers[0] = ['__proto__']; }, "field 'optimizer.buffers[0][0]' must be a buffer name (letters and digits), got \"__proto__\"");
+    expectStateError((value) => { value['optimizer'].buffers[0] = ['velocity', 'velocity']; }, "field 'optimizer.buffers[0]' names a buffer twice");
+    expectStateError((value) => { value['optimizer'].steps[0] = null; }, "field 'optimizer.buffers[0]' must be [] for a weight not updated yet (its step is null), got an array of 1");
+    expectStateError((value) => { value['optimizer'].className = null; }, "field 'optimizer.className' must name an optimizer class, got null");
+    expectStateError((value) => { value['settings'] = 'fast'; }, "field 'settings' must be an object, got \"fast\"");
+    expectStateError((value) => { value['format'] = 'other'; }, "field 'format' must be 'convnet-ts-checkpoint', got \"other\"");
+  });
+
+  test('latest.json and optimizer.safetensors', () => {
+    restore();
+    writeFileSync(join(directory, 'latest.json'), '{"format": "convnet-ts-checkpoint", "epoch": 3, "folder": "epoch-0001"}');
+    assertThrowsWith(() => loadCheckpoint(directory), FileFormatError, "latest.json: field 'epoch' must be 1, the epoch of folder epoch-0001, got 3");
+    restore();
+    const optimizerPath = join(folder, 'optimizer.safetensors');
+    const { tensors } = decodeSafetensors(files['epoch-0001/optimizer.safetensors']!, 'optimizer.safetensors');
+    const poisoned = [...tensors.entries()].map(([name, tensor]) => ({ name, tensor: name === '1/velocity' ? Tensor.fromArray(Array.from(tensor.data, (value, index) => (index === 2 ? Number.NaN : value)), [tensor.size]) : tensor }));
+    writeFileSync(optimizerPath, encodeSafetensors(poisoned));
+    assertThrowsWith(() => loadCheckpoint(directory), FileFormatError, `${optimizerPath}: buffer '1/velocity' holds NaN at index 2; optimizer buffers must be finite`);
+    // A file larger than the buffers state.json names could need is refused unread (a sparse file: nothing is written).
+    restore();
+    const bound = CHECKPOINT_OPTIMIZER_HEADER_BYTES + 8 * network().trainableWeights().reduce((sum, weight) => sum + weight.size, 0);
+    truncateSync(optimizerPath, bound + 1);
+    assertThrowsWith(() => loadCheckpoint(directory), FileFormatError, `${optimizerPath}: is ${bound + 1} bytes, more than the ${bound} the optimizer buffers state.json names may have`);
+    restore();
+    rmSync(statePath);
+    if (spawnSync('mkfifo', [statePath]).status === 0) assertThrowsWith(() => loadCheckpoint(directory), FileSystemError, `${statePath}: is a FIFO (named pipe), not a regular file`);
+    rmSync(statePath, { force: true });
+    restore();
+  });
 });
