@@ -25,7 +25,8 @@ export function check(label: string, run: () => unknown): void {
 
 /** Byte-level damage: flips, overwrites with extreme values, truncation, insertion, duplication. */
 export function mutateBytes(bytes: Uint8Array, random: Random): Uint8Array {
-  const copy = bytes.slice();
+  // Not bytes.slice(): on a Node Buffer that is a view, and the damage would reach the original.
+  const copy = Uint8Array.prototype.slice.call(bytes);
   switch (random.integer(5)) {
     case 0: {
       for (let flips = 1 + random.integer(8); flips > 0; flips--) copy[random.integer(copy.length)] ^= 1 << random.integer(8);
