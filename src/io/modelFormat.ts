@@ -13,6 +13,7 @@ import { layerFromConfig } from '../layers/layerRegistry.js';
 import { Model } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { checkFiniteWeights } from './weightChecks.js';
 
 export const MODEL_FORMAT = 'convnet-ts-model';
 /** 2 added `inputs` to layers (graph models); version 1 files are chains and still load. */
@@ -106,6 +107,7 @@ export function parseModel(manifestText: string, weightsBytes: Uint8Array, files
     }
     weight.tensor.data.set(stored.data);
   }
+  checkFiniteWeights(model, weightsPath);
   return { model, manifest };
 }
 
