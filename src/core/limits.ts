@@ -54,6 +54,14 @@ export const MAX_FEATURE_MAP_ELEMENTS = 2 ** 26;
 export const MAX_EXAMPLE_ACTIVATION_ELEMENTS = 2 ** 28;
 
 /**
+ * The most multiply-adds one example's forward pass may take, a pooling window's every value counted
+ * as one: 2^36, about 69 billion, a minute of the reference backend's time. VGG-16 at 224x224 takes
+ * 15.5 billion; a 200-byte ONNX file whose MaxPool has a 4000x4000 window on a 4096x4096 map would
+ * take 150 billion, and is refused when the graph is built.
+ */
+export const MAX_EXAMPLE_MULTIPLY_ADDS = 2 ** 36;
+
+/**
  * The most values predict and evaluate let one batch's feature maps hold (the batch is made smaller
  * to stay under it, which changes no result): 2^27 values, 512 MiB as float32, a quarter of the
  * WebAssembly backend's default memory.

@@ -29,7 +29,7 @@ import { MaxPool2D } from '../layers/maxPool2d.js';
 import { Add, Concatenate, Multiply } from '../layers/merge.js';
 import { Softmax } from '../layers/softmax.js';
 import { ZeroPadding2D } from '../layers/zeroPadding2d.js';
-import { ActivationTally } from '../model/graphLimits.js';
+import { GraphTally } from '../model/graphLimits.js';
 import { Model } from '../model/model.js';
 import { convertFilterLayout } from './filterLayout.js';
 import { checkFiniteWeights } from './weightChecks.js';
@@ -365,8 +365,8 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   // Writers of the imported weights: they run once the Model has built (allocated) every layer's weights.
   const fills: (() => void)[] = [];
   // The graph's bounds, checked as each layer is applied, so the error names the node (Model checks them again).
-  const activations = new ActivationTally();
-  activations.add(input.shape, `input '${inputName}' `);
+  const tally = new GraphTally();
+  tally.add(input, input.shape, input.shape, `input '${inputName}' `);
   let layerCount = 1;
   const constant = (name: string, node: Onnx.INodeProto) => {
     const value = constants.get(name);
@@ -395,7 +395,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       const first = Array.isArray(from) ? from[0]! : from;
       if (++layerCount > MAX_MODEL_LAYERS) throw new ValueError(`the graph makes more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} layers a model may have`);
       const tensor = layer.apply(Array.isArray(from) ? from.map((value) => value.tensor) : from.tensor);
-      activations.add(tensor.shape, 'output ');
+      tally.add(layer, first.tensor.shape, tensor.shape, 'output ');
       // Elementwise layers keep the layout the graph sees (the channels-first operators require NCHW, see
       // nchw) and the order of a vector flattened channels first (Gemm and Flatten set their own).
       if (kind === 'maps') return { tensor, kind, ...(first.layout !== undefined ? { layout: first.layout } : {}) };

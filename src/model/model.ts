@@ -23,7 +23,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../optim/schedules.js';
 import { argmaxRow, checkLabels, classOf, gatherExamples, gatherTargets, type Labels } from './batching.js';
 import type { EpochLogs, FitState, History, TrainingCallbacks } from './callbacks.js';
-import { ActivationTally, checkLayerCount } from './graphLimits.js';
+import { checkLayerCount, GraphTally } from './graphLimits.js';
 import { formatSummary, summarize, type ModelSummary } from './summary.js';
 
 export interface ModelOptions {
@@ -158,7 +158,7 @@ export class Model {
     const random = new Random(this.seed);
     const inputShapes: Shape[] = [];
     const outputShapes: Shape[] = [];
-    const activations = new ActivationTally();
+    const tally = new GraphTally();
     for (const node of nodes) {
       const shapes = node.layer instanceof Input ? [node.layer.shape] : node.inputs.map((input) => outputShapes[input]!);
       inputShapes.push(shapes[0]!);
@@ -172,9 +172,9 @@ export class Model {
         const trace = outputShapes.slice(first).map((shape, index) => `${this.layers[first + index]!.name} ${formatShape(shape)}`);
         throw new ShapeError(`${error.message}. Shapes so far: ${first > 0 ? `(${first} layers before) -> ` : ''}${trace.join(' -> ')}`);
       }
-      activations.add(outputShapes[outputShapes.length - 1]!, `Model: layer ${node.layer.name} (${node.layer.className}) output `);
+      tally.add(node.layer, shapes[0]!, outputShapes[outputShapes.length - 1]!, `Model: layer ${node.layer.name} (${node.layer.className}) output `);
     }
-    this.activationElements = activations.total;
+    this.activationElements = tally.elements;
     this.layerInputShapes = inputShapes;
     this.layerOutputShapes = outputShapes;
     // Counted in one pass over the edges: a filter per layer made building quadratic (80k layers, 34 s).

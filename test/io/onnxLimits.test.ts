@@ -198,6 +198,12 @@ describe('class 4: declared sizes are checked against the feature-map limits bef
     refused(bytes, /node 'pad_0' \(Pad\): output 16384x16384x1 has 268,435,456 values per example/);
   });
 
+  test('a pooling window whose work passes one forward pass\'s bound is refused (a 200-byte file that would run for minutes)', () => {
+    const bytes = graphModel([1, 1, 4096, 4096], [{ op: 'MaxPool', inputs: ['input'], output: 'output', attributes: { kernel_shape: [4000, 4000], strides: [1, 1] } }]);
+    assert.ok(bytes.length < 200, `${bytes.length} bytes`);
+    refused(bytes, /node 'maxpool_0' \(MaxPool\): output 97x97x1 takes 150,544,000,000 multiply-adds per example \(a pooling window's values counted as one each\), bringing the model to 150,544,000,000, more than the 68,719,476,736 one forward pass may take/);
+  });
+
   test('maps each within the limit but together past one forward pass\'s bound are refused at the layer that passes it', () => {
     // 4x2048x2048 = 2^24 values a map: the input and 15 Relus make 2^28, the 16th passes it.
     const perMap = 4 * 2048 * 2048;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  conv2d, Dense, encodeSafetensors, GlobalAveragePooling2D, Input, Layer, matMul, maxPool2d, Model, ReLU, Sequential, ShapeError,
+  Conv2D, conv2d, Dense, encodeSafetensors, GlobalAveragePooling2D, Input, Layer, matMul, MaxPool2D, maxPool2d, Model, ReLU, Sequential, ShapeError,
   Softmax, Tensor, ValueError, ZeroPadding2D, zeroPad2d, type LayerConfig,
 } from '../../src/index.js';
 import { MAX_BATCH_ACTIVATION_ELEMENTS, MAX_MODEL_LAYERS } from '../../src/core/limits.js';
@@ -95,6 +95,16 @@ describe('class 4: feature maps and tensors are bounded before anything is alloc
     const layers = [new Input({ shape: [2048, 2048, 4] }), ...Array.from({ length: 20 }, () => new ReLU())];
     assertThrowsWith(() => new Sequential(layers), ShapeError,
       'Model: layer relu_16 (ReLU) output 2048x2048x4 brings the feature maps to 285,212,672 values per example, more than the 268,435,456 one forward pass may hold');
+  });
+
+  test('layers whose work passes one forward pass\'s bound are refused, pooling windows counted', () => {
+    assertThrowsWith(() => new Sequential([new Input({ shape: [4096, 4096, 1] }), new MaxPool2D({ poolSize: 4000, strides: 1 })]), ShapeError,
+      'Model: layer maxpool2d_1 (MaxPool2D) output 97x97x1 takes 150,544,000,000 multiply-adds per example');
+    // 1024x1024x4 through 63x63x4x4 filters: 66.6 billion multiply-adds a layer, so the second passes 2^36.
+    const convolution = () => new Conv2D({ filters: 4, kernelSize: 63, padding: 'same' });
+    assertThrowsWith(() => new Sequential([new Input({ shape: [1024, 1024, 4] }), convolution(), convolution()]), ShapeError,
+      'Model: layer conv2d_2 (Conv2D) output 1024x1024x4 takes 66,588,770,304 multiply-adds per example (a pooling window\'s values counted as one each), ' +
+        'bringing the model to 133,177,540,608, more than the 68,719,476,736 one forward pass may take');
   });
 
   test('ops refuse an output past the tensor limit by name, before allocating (they threw RangeError)', () => {
