@@ -1,12 +1,13 @@
 // Loading model files safely (issue 12, class 16 and the model readers' share of classes 8 and 13):
 // NaN or infinite weights and batch-normalization statistics are refused at load, naming the weight
 // and the count, in model folders and ONNX files; model.json, weights.safetensors and .onnx files are
-// read only when they are regular files (a FIFO would block the read forever), and every such failure
-// is one line from the CLI. The FIFO cases run the CLI in a child process under a time limit.
+// read only when they are regular files (a FIFO would block the read forever, /dev/zero never end),
+// and every such failure is one line from the CLI. Those cases run the CLI in a child process under a
+// time limit and a memory ceiling.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -87,7 +88,7 @@ describe('class 16: non-finite weights are refused at load', () => {
 });
 
 describe('model files are read only when they are regular files', () => {
-  test('a FIFO named model.json, weights.safetensors or x.onnx is refused by name, not read (it hung)', async () => {
+  test('a FIFO named model.json, weights.safetensors or x.onnx, or a link to a device, is refused by name, not read (they hung)', async () => {
     const directory = join(scratch, 'fifo-model');
     saveModel(smallModel(), directory);
     rmSync(join(directory, 'model.json'));
@@ -100,6 +101,13 @@ describe('model files are read only when they are regular files', () => {
     mkfifo(join(weights, 'weights.safetensors'));
     assertOneLine(await runCliBounded(['summary', '--model', weights], LIMITS),
       `convnet: error: ${join(weights, 'weights.safetensors')}: is a FIFO (named pipe), not a regular file`);
+    // A link to a device: the size check sees 0, and reading /dev/zero never ends.
+    const device = join(scratch, 'device-weights');
+    saveModel(smallModel(), device);
+    rmSync(join(device, 'weights.safetensors'));
+    symlinkSync('/dev/zero', join(device, 'weights.safetensors'));
+    assertOneLine(await runCliBounded(['summary', '--model', device], LIMITS),
+      `convnet: error: ${join(device, 'weights.safetensors')}: is a character device, not a regular file`);
     const onnxFile = join(scratch, 'x.onnx');
     mkfifo(onnxFile);
     assertOneLine(await runCliBounded(['summary', '--model', onnxFile], LIMITS), `convnet: error: ${onnxFile}: is a FIFO (named pipe), not a regular file`);
