@@ -316,7 +316,10 @@ function foldConstant(node: Onnx.INodeProto, constants: Constants, file: string,
 /**
  * Imports an ONNX CNN (float32, one input, one output; an NCHW input as PyTorch writes it, or an NHWC
  * one transposed to NCHW as tf2onnx writes Keras models): see ONNX_IMPORT_OPERATORS. Throws
- * FileFormatError naming an unsupported operator with its node name, or anything it cannot read.
+ * FileFormatError naming an unsupported operator with its node name, or anything it cannot read; also
+ * for a file past the resource limits (core/limits.ts: nodes, layers, bytes made by constant folding,
+ * a declared input or any layer's output too large, too many multiply-adds), naming the node and the
+ * limit before anything is allocated, and for NaN or infinite weights.
  *
  * @example
  * const { model, inputLayout } = importOnnx(readFileSync('resnet.onnx'), 'resnet.onnx');
