@@ -107,7 +107,7 @@ describe('class 4: feature maps and tensors are bounded before anything is alloc
         'bringing the model to 133,177,540,608, more than the 68,719,476,736 one forward pass may take');
   });
 
-  test('ops refuse an output past the tensor limit by name, before allocating (they threw RangeError)', () => {
+  test('ops refuse an output past the tensor limit by name, before allocating (a RangeError, or a 25 GB request to the wasm memory)', () => {
     const pixel = Tensor.zeros([1, 1, 1, 1]);
     assertThrowsWith(() => zeroPad2d(pixel, 40_000), ShapeError, 'zeroPad2d: an output of 1x80001x80001x1 would hold 6,400,160,001 values, more than the 268,435,456 one tensor may hold');
     assertThrowsWith(() => conv2d(pixel, Tensor.zeros([1, 1, 1, 1]), null, { padding: 40_000 }), ShapeError, 'conv2d: an output of 1x80001x80001x1');
