@@ -1,8 +1,7 @@
 // The models the commands read: a folder saved by `convnet train`, or an ONNX file (imported: the
 // model runs channels last, and a tensor batch given to it is laid out as the ONNX input declares).
 
-import { readFileSync, statSync } from 'node:fs';
-import { importOnnx, loadModel, type ImportedOnnx, type Input, type Model } from '../src/index.js';
+import { importOnnx, loadModel, MAX_ONNX_FILE_BYTES, readRegularFile, type ImportedOnnx, type Input, type Model } from '../src/index.js';
 import { UsageError } from './usageError.js';
 
 export interface LoadedCliModel {
@@ -16,13 +15,8 @@ export interface LoadedCliModel {
 /** A model folder or a .onnx file, named by --model. */
 export function loadAnyModel(path: string): LoadedCliModel {
   if (path.toLowerCase().endsWith('.onnx')) {
-    let bytes: Uint8Array;
-    try {
-      if (!statSync(path).isFile()) throw new Error('not a file');
-      bytes = readFileSync(path);
-    } catch {
-      throw new UsageError(`--model ${path}: no such ONNX file`);
-    }
+    // A regular file only, bounded before reading: a FIFO or device named x.onnx is refused by name.
+    const bytes = readRegularFile(path, { maxBytes: MAX_ONNX_FILE_BYTES, what: 'an ONNX file' });
     const { model, inputLayout } = importOnnx(bytes, path);
     return { model, inputLayout };
   }

@@ -44,3 +44,4 @@ export { loadCheckpoint, saveCheckpoint, type Checkpoint } from './io/checkpoint
 export { writeFileAtomic } from './io/atomicWrite.js';
 export { checkOutputFile, createFolders, prepareOutputFolder, readRegularFile, readRegularTextFile, requireRegularFile, type OutputCheck, type ReadOptions } from './io/files.js';
 export { loadModel, saveModel } from './io/modelFile.js';
+export { MAX_ONNX_FILE_BYTES } from './core/limits.js';

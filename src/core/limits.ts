@@ -7,6 +7,83 @@
 
 // Model graphs and ONNX
 
+/**
+ * The most bytes a model.json may have. Manifests are small (a few KB for any real model); 16 MiB
+ * is room for about 500,000 layers, past MAX_MODEL_LAYERS, so the layer count is what binds.
+ */
+export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The most bytes a weights.safetensors may have: 2 GiB, the WebAssembly backend's default memory
+ * with threads, so a model past it could not run there anyway (wasm32 addresses 4 GiB at most).
+ */
+export const MAX_WEIGHTS_FILE_BYTES = 2 * 1024 * 1024 * 1024;
+
+/**
+ * The most bytes an .onnx file may have: 2 GiB, protobuf's limit for one message (ONNX models larger
+ * than that keep their weights as external data, which the importer does not read).
+ */
+export const MAX_ONNX_FILE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
+
+/**
+ * The most layers a model may have (a model.json's, an imported ONNX graph's, or one built in code).
+ * Real CNNs have hundreds of layers, a few thousand at most. `convnet summary` of a
+ * model.json of 100,000 layers takes 1.0 s and 240 MiB; 500,000 (what 16 MB of manifest holds) took
+ * 3.4 s and 640 MiB, and an ONNX file is not held to 16 MB. A manifest listing more is refused before
+ * any layer is made.
+ */
+export const MAX_MODEL_LAYERS = 100_000;
+
+/**
+ * The most nodes an ONNX graph may have, counted in the file's bytes before it is decoded (decoding
+ * costs a few hundred bytes of heap per node). Exporters write shape arithmetic and Constant nodes
+ * beside the layers, hence more than MAX_MODEL_LAYERS.
+ */
+export const MAX_ONNX_NODES = 250_000;
+
+/**
+ * The most values one feature map may have per example: a declared input, or any layer's output
+ * (a Pad's, a Conv's with huge pads). 2^26 = 67,108,864 values is a 1024x1024x64 map, 256 MiB as
+ * float32; a file declaring more is refused when the graph is built, before anything is allocated.
+ */
+export const MAX_FEATURE_MAP_ELEMENTS = 2 ** 26;
+
+/**
+ * The most values all of a model's feature maps may have together per example, which is what one
+ * example's forward pass holds at once: 2^28 = 268,435,456 values, 1 GiB as float32. The presets need
+ * at most 310,420 (resnet, 32x32x3); ImageNet networks at 224x224 need tens of millions.
+ */
+export const MAX_EXAMPLE_ACTIVATION_ELEMENTS = 2 ** 28;
+
+/**
+ * The most multiply-adds one example's forward pass may take, a pooling window's every value counted
+ * as one: 2^36, about 69 billion (VGG-16 at 224x224 takes 15.5 billion). The reference backend does
+ * about 0.3 billion a second (a 3x3 conv, 64 channels, measured on the 2-core build machine), so this
+ * is minutes there and seconds on the WebAssembly backend; a 151-byte ONNX file whose MaxPool has a
+ * 4000x4000 window on a 4096x4096 map would take 150 billion, and is refused when the graph is built.
+ */
+export const MAX_EXAMPLE_MULTIPLY_ADDS = 2 ** 36;
+
+/**
+ * The most values predict and evaluate let one batch's feature maps hold (the batch is made smaller
+ * to stay under it, which changes no result): 2^27 values, 512 MiB as float32, a quarter of the
+ * threaded WebAssembly backend's default 2 GiB.
+ */
+export const MAX_BATCH_ACTIVATION_ELEMENTS = 2 ** 27;
+
+/**
+ * The most values an op may allocate for one tensor (a whole batch): 2^28 values, 1 GiB as float32,
+ * half the threaded WebAssembly backend's default 2 GiB. An op asked for more throws before allocating.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 28;
+
+/**
+ * The most bytes constant folding may create in an ONNX import, beyond twice the file's own size
+ * (a folded copy of every initializer, as float64): shape arithmetic needs a few hundred bytes, so
+ * 64 MiB only ever stops a file that makes constants out of nothing (ConstantOfShape, Concat).
+ */
+export const MAX_FOLDED_CONSTANT_BYTES = 64 * 1024 * 1024;
+
 // Archives, arrays and checkpoints
 
 /**

@@ -1,12 +1,14 @@
 // Model folders: model.json and weights.safetensors (the format: modelFormat.ts), each written
 // atomically, the weights first, so a manifest on disk always describes complete weights.
 
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileFormatError } from '../core/errors.js';
+import { MAX_MANIFEST_BYTES, MAX_WEIGHTS_FILE_BYTES } from '../core/limits.js';
 import type { Model } from '../model/model.js';
 import { writeFileAtomic } from './atomicWrite.js';
-import { MANIFEST_FILE, MAX_MANIFEST_BYTES, parseModel, serializeModel, WEIGHTS_FILE, type LoadedModel, type SaveOptions } from './modelFormat.js';
+import { fileSystemError, readRegularFile, readRegularTextFile } from './files.js';
+import { MANIFEST_FILE, parseModel, serializeModel, WEIGHTS_FILE, type LoadedModel, type SaveOptions } from './modelFormat.js';
 
 /**
  * Saves a model to `directory` (created if needed) as model.json + weights.safetensors.
@@ -15,20 +17,33 @@ import { MANIFEST_FILE, MAX_MANIFEST_BYTES, parseModel, serializeModel, WEIGHTS_
  * saveModel(model, 'runs/mnist', { classNames: MNIST_CLASS_NAMES });
  */
 export function saveModel(model: Model, directory: string, options: SaveOptions = {}): void {
-  mkdirSync(directory, { recursive: true });
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (error) {
+    throw fileSystemError(error, directory, 'create the folder');
+  }
   const { manifest, weights } = serializeModel(model, options);
   writeFileAtomic(join(directory, WEIGHTS_FILE), weights);
   writeFileAtomic(join(directory, MANIFEST_FILE), manifest);
 }
 
-/** Loads a model directory written by saveModel. Throws FileFormatError naming the file and field. */
+/**
+ * Loads a model directory written by saveModel. Throws FileFormatError naming the file and field,
+ * FileSystemError (one line: path and reason) when a file cannot be read or is not a regular file
+ * (a FIFO or device named model.json is refused by name, never opened for a blocking read).
+ */
 export function loadModel(directory: string): LoadedModel {
-  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
-    throw new FileFormatError(directory, `is not a model directory (expected a folder with ${MANIFEST_FILE} and ${WEIGHTS_FILE})`);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw fileSystemError(error, directory, 'read');
   }
+  if (!isDirectory) throw new FileFormatError(directory, `is not a model directory (expected a folder with ${MANIFEST_FILE} and ${WEIGHTS_FILE})`);
   const manifestPath = join(directory, MANIFEST_FILE);
   const weightsPath = join(directory, WEIGHTS_FILE);
   for (const path of [manifestPath, weightsPath]) if (!existsSync(path)) throw new FileFormatError(path, 'does not exist');
-  if (statSync(manifestPath).size > MAX_MANIFEST_BYTES) throw new FileFormatError(manifestPath, `is larger than ${MAX_MANIFEST_BYTES} bytes`);
-  return parseModel(readFileSync(manifestPath, 'utf8'), readFileSync(weightsPath), { manifest: manifestPath, weights: weightsPath });
+  const manifest = readRegularTextFile(manifestPath, { maxBytes: MAX_MANIFEST_BYTES, what: 'a model manifest' });
+  const weights = readRegularFile(weightsPath, { maxBytes: MAX_WEIGHTS_FILE_BYTES, what: 'a weights file' });
+  return parseModel(manifest, weights, { manifest: manifestPath, weights: weightsPath });
 }

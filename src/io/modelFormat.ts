@@ -5,6 +5,7 @@
 // may not exceed what the weights file holds: a hostile manifest cannot make it allocate more.
 
 import { ConvNetError, FileFormatError } from '../core/errors.js';
+import { MAX_MANIFEST_BYTES, MAX_MODEL_LAYERS } from '../core/limits.js';
 import { formatShape, shapesEqual } from '../core/shape.js';
 import { withWeightBudget } from '../layers/initializers.js';
 import type { LayerConfig } from '../layers/layer.js';
@@ -12,14 +13,15 @@ import { layerFromConfig } from '../layers/layerRegistry.js';
 import { Model } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { checkFiniteWeights } from './weightChecks.js';
 
 export const MODEL_FORMAT = 'convnet-ts-model';
 /** 2 added `inputs` to layers (graph models); version 1 files are chains and still load. */
 export const MODEL_FORMAT_VERSION = 2;
 export const MANIFEST_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
-/** Manifests are small; refuse to parse anything much larger. */
-export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
+/** The most bytes a model.json may have (the value and its reason: core/limits.ts). */
+export { MAX_MANIFEST_BYTES } from '../core/limits.js';
 
 /** The parsed contents of model.json. */
 export interface ModelManifest {
@@ -105,6 +107,7 @@ export function parseModel(manifestText: string, weightsBytes: Uint8Array, files
     }
     weight.tensor.data.set(stored.data);
   }
+  checkFiniteWeights(model, weightsPath);
   return { model, manifest };
 }
 
@@ -127,6 +130,10 @@ function parseManifest(text: string, path: string): ModelManifest {
   if (typeof record.seed !== 'number') throw new FileFormatError(path, `field 'seed' must be a number`);
   if (!Array.isArray(record.layers) || !record.layers.every((layer) => typeof layer?.className === 'string' && typeof layer.config === 'object' && layer.config !== null)) {
     throw new FileFormatError(path, `field 'layers' must be a list of {className, config}`);
+  }
+  // Before any layer is made: 500,000 layers fit in the manifest's size limit.
+  if (record.layers.length > MAX_MODEL_LAYERS) {
+    throw new FileFormatError(path, `field 'layers' lists ${record.layers.length.toLocaleString('en-US')} layers, more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} a model may have`);
   }
   const badInputs = record.layers.findIndex((layer, index) => layer.inputs !== undefined && !(Array.isArray(layer.inputs) && layer.inputs.every((input) => Number.isInteger(input) && input >= 0 && input < index)));
   if (badInputs >= 0) throw new FileFormatError(path, `field 'layers[${badInputs}].inputs' must list indices of earlier layers`);

@@ -11,7 +11,8 @@
 import { sizeOf } from '../core/shape.js';
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
-import { ConvNetError, FileFormatError } from '../core/errors.js';
+import { ConvNetError, FileFormatError, ValueError } from '../core/errors.js';
+import { MAX_FEATURE_MAP_ELEMENTS, MAX_FOLDED_CONSTANT_BYTES, MAX_MODEL_LAYERS, MAX_ONNX_NODES } from '../core/limits.js';
 import { Tensor } from '../core/tensor.js';
 import { toChannelsLast } from '../image/preprocess.js';
 import { Clip, ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from '../layers/activations.js';
@@ -28,8 +29,10 @@ import { MaxPool2D } from '../layers/maxPool2d.js';
 import { Add, Concatenate, Multiply } from '../layers/merge.js';
 import { Softmax } from '../layers/softmax.js';
 import { ZeroPadding2D } from '../layers/zeroPadding2d.js';
+import { GraphTally } from '../model/graphLimits.js';
 import { Model } from '../model/model.js';
 import { convertFilterLayout } from './filterLayout.js';
+import { checkFiniteWeights } from './weightChecks.js';
 
 const { onnx } = onnxProto;
 
@@ -154,9 +157,73 @@ function constantOf(tensor: Onnx.ITensorProto, file: string): { dims: number[]; 
   return { dims, values };
 }
 
-/** A constant tensor of float64 values (enough for shape arithmetic and weights). */
-function constantTensor(name: string, dims: number[], values: ArrayLike<number>): Onnx.ITensorProto {
-  return { name, dims, dataType: onnx.TensorProto.DataType.DOUBLE, doubleData: Array.from(values) };
+/** A constant's dims and values (float32, float64 and int64 all as float64: enough for shape arithmetic and weights). */
+interface ConstantValue {
+  dims: number[];
+  values: Float64Array;
+}
+
+/**
+ * The graph's constants by name: initializers and Constant nodes as the file holds them (decoded on
+ * first use, once), and the values constant folding computes. Folding may create at most `budget`
+ * bytes in all (as float64): reserve() is called with a node's output size, worked out from its
+ * inputs' dims, before the output is allocated, so a file that makes constants out of nothing
+ * (3,000 ConstantOfShape of 1e6 values; one constant concatenated 2,000 times) is refused instead.
+ */
+class Constants {
+  private readonly stored = new Map<string, Onnx.ITensorProto>();
+  private readonly decoded = new Map<string, ConstantValue>();
+  private foldedBytes = 0;
+
+  constructor(
+    private readonly file: string,
+    private readonly budget: number,
+  ) {}
+
+  has(name: string): boolean {
+    return this.decoded.has(name) || this.stored.has(name);
+  }
+
+  /** A constant the file holds (an initializer, a Constant node's value): decoded when first read. */
+  setStored(name: string, tensor: Onnx.ITensorProto): void {
+    this.decoded.delete(name);
+    this.stored.set(name, tensor);
+  }
+
+  /** A constant computed by folding (its bytes reserved first). */
+  setFolded(name: string, value: ConstantValue): void {
+    this.stored.delete(name);
+    this.decoded.set(name, value);
+  }
+
+  /** The dims of constant `name` without decoding its values. */
+  dimsOf(name: string): number[] {
+    return this.decoded.get(name)?.dims ?? (this.stored.get(name)?.dims ?? []).map(toNumber);
+  }
+
+  get(name: string): ConstantValue | undefined {
+    const known = this.decoded.get(name);
+    if (known !== undefined) return known;
+    const tensor = this.stored.get(name);
+    if (tensor === undefined) return undefined;
+    const value = constantOf(tensor, this.file);
+    this.decoded.set(name, value);
+    this.stored.delete(name);
+    return value;
+  }
+
+  /** Counts `values` new float64 values against the folding budget, or throws FileFormatError naming `label` and the limit. */
+  reserve(values: number, label: string): void {
+    const bytes = values * Float64Array.BYTES_PER_ELEMENT;
+    if (!(Number.isSafeInteger(values) && values >= 0 && this.foldedBytes + bytes <= this.budget)) {
+      throw new FileFormatError(
+        this.file,
+        `${label}: folding it makes a constant of ${values.toLocaleString('en-US')} values (${bytes.toLocaleString('en-US')} bytes); ` +
+          `constant folding may make ${this.budget.toLocaleString('en-US')} bytes in this file and has made ${this.foldedBytes.toLocaleString('en-US')}`,
+      );
+    }
+    this.foldedBytes += bytes;
+  }
 }
 
 /** Whether foldConstant evaluates `node`: shape arithmetic whose inputs are all constants. */
@@ -168,35 +235,47 @@ function isFoldable(node: Onnx.INodeProto, isConstant: (name: string) => boolean
 /**
  * Evaluates a node whose inputs are all constants, for the shape arithmetic exporters write
  * (PyTorch's ZeroPad2d: ConstantOfShape, Concat, Reshape, Slice, Transpose, Cast). Returns null for
- * a node that reads a computed value.
+ * a node that reads a computed value. Every new value is reserved against the folding budget before
+ * it is allocated; Reshape, Cast, Unsqueeze and Squeeze share their input's values.
  */
-function foldConstant(node: Onnx.INodeProto, constants: Map<string, Onnx.ITensorProto>, file: string, label: string): Onnx.ITensorProto | null {
+function foldConstant(node: Onnx.INodeProto, constants: Constants, file: string, label: string): ConstantValue | null {
   if (!isFoldable(node, (name) => constants.has(name))) return null;
   const op = node.opType ?? '';
   const names = (node.input ?? []).filter((name) => name !== '');
-  const inputs = names.map((name) => constantOf(constants.get(name)!, file));
   const attributes = attributesOf(node);
-  const output = (node.output ?? [])[0] ?? '';
-  const [first] = inputs as [{ dims: number[]; values: Float64Array }];
+  if (op === 'Concat') {
+    // Sized from the dims before any input is decoded: the inputs may be one constant named 2,000 times.
+    const inputDims = names.map((name) => constants.dimsOf(name));
+    if (!inputDims.every((dims) => dims.length <= 1)) throw new FileFormatError(file, `${label}: only 1-D constants are concatenated`);
+    const total = inputDims.reduce((sum, dims) => sum + sizeOf(dims), 0);
+    constants.reserve(total, label);
+    const values = new Float64Array(total);
+    let offset = 0;
+    for (const name of names) {
+      const input = constants.get(name)!;
+      if (offset + input.values.length > total) throw new FileFormatError(file, `${label}: input '${name}' holds more values than its dims say`);
+      values.set(input.values, offset);
+      offset += input.values.length;
+    }
+    return { dims: [total], values };
+  }
+  const inputs = names.map((name) => constants.get(name)!);
+  const [first] = inputs as [ConstantValue];
   switch (op) {
     case 'ConstantOfShape': {
       const dims = Array.from(first.values);
+      if (!dims.every((extent) => Number.isSafeInteger(extent) && extent >= 0)) throw new FileFormatError(file, `${label}: shape [${dims.join(', ')}] is not a list of sizes`);
+      constants.reserve(sizeOf(dims), label);
       const fill = attributes.get('value')?.t;
       const value = fill === null || fill === undefined ? 0 : constantOf(fill, file).values[0] ?? 0;
-      if (!dims.every((extent) => Number.isInteger(extent) && extent >= 0) || sizeOf(dims) > 1_000_000) throw new FileFormatError(file, `${label}: shape [${dims.join(', ')}] is not a small constant`);
-      return constantTensor(output, dims, new Float64Array(sizeOf(dims)).fill(value));
-    }
-    case 'Concat': {
-      if (!inputs.every((input) => input.dims.length <= 1)) throw new FileFormatError(file, `${label}: only 1-D constants are concatenated`);
-      const values = inputs.flatMap((input) => Array.from(input.values));
-      return constantTensor(output, [values.length], values);
+      return { dims, values: new Float64Array(sizeOf(dims)).fill(value) };
     }
     case 'Reshape': {
       const shape = Array.from(inputs[1]!.values);
       const known = shape.filter((extent) => extent !== -1).reduce((product, extent) => product * extent, 1);
       const dims = shape.map((extent) => (extent === -1 ? first.values.length / known : extent));
       if (sizeOf(dims) !== first.values.length) throw new FileFormatError(file, `${label}: cannot reshape ${first.values.length} values to [${shape.join(', ')}]`);
-      return constantTensor(output, dims, first.values);
+      return { dims, values: first.values };
     }
     case 'Slice': {
       // One axis of a 1-D or 2-D constant (what shape arithmetic slices).
@@ -209,38 +288,49 @@ function foldConstant(node: Onnx.INodeProto, constants: Map<string, Onnx.ITensor
       const clamp = (value: number, low: number, high: number) => Math.min(Math.max(value, low), high);
       const start = clamp(starts[0]! < 0 ? starts[0]! + extent : starts[0]!, step > 0 ? 0 : -1, step > 0 ? extent : extent - 1);
       const end = clamp(ends[0]! < 0 ? ends[0]! + extent : ends[0]!, step > 0 ? 0 : -1, step > 0 ? extent : extent - 1);
+      const count = Math.max(0, Math.ceil((end - start) / step));
+      const [rows, columns] = first.dims.length === 2 ? (first.dims as [number, number]) : [first.dims[0]!, 1];
+      constants.reserve(count * (axis === 0 ? columns : rows), label);
       const indices: number[] = [];
       for (let index = start; step > 0 ? index < end : index > end; index += step) indices.push(index);
-      const [rows, columns] = first.dims.length === 2 ? (first.dims as [number, number]) : [first.dims[0]!, 1];
       const values: number[] = [];
       if (axis === 0) for (const row of indices) for (let column = 0; column < columns; column++) values.push(first.values[row * columns + column]!);
       else for (let row = 0; row < rows; row++) for (const column of indices) values.push(first.values[row * columns + column]!);
       const dims = [...first.dims];
       dims[axis] = indices.length;
-      return constantTensor(output, dims, values);
+      return { dims, values: Float64Array.from(values) };
     }
     case 'Transpose': {
       if (first.dims.length !== 2) throw new FileFormatError(file, `${label}: only 2-D constants are transposed`);
       const [rows, columns] = first.dims as [number, number];
-      const values = Array.from({ length: rows * columns }, (_, index) => first.values[(index % rows) * columns + Math.floor(index / rows)]!);
-      return constantTensor(output, [columns, rows], values);
+      constants.reserve(rows * columns, label);
+      const values = Float64Array.from({ length: rows * columns }, (_, index) => first.values[(index % rows) * columns + Math.floor(index / rows)]!);
+      return { dims: [columns, rows], values };
     }
     default:
       // Cast, Unsqueeze, Squeeze: the values as they are (shapes only matter to Reshape and ConstantOfShape, which read values).
-      return constantTensor(output, op === 'Cast' ? first.dims : [first.values.length], first.values);
+      return { dims: op === 'Cast' ? first.dims : [first.values.length], values: first.values };
   }
 }
 
 /**
  * Imports an ONNX CNN (float32, one input, one output; an NCHW input as PyTorch writes it, or an NHWC
  * one transposed to NCHW as tf2onnx writes Keras models): see ONNX_IMPORT_OPERATORS. Throws
- * FileFormatError naming an unsupported operator with its node name, or anything it cannot read.
+ * FileFormatError naming an unsupported operator with its node name, or anything it cannot read; also
+ * for a file past the resource limits (core/limits.ts: nodes, layers, bytes made by constant folding,
+ * a declared input or any layer's output too large, too many multiply-adds), naming the node and the
+ * limit before anything is allocated, and for NaN or infinite weights.
  *
  * @example
  * const { model, inputLayout } = importOnnx(readFileSync('resnet.onnx'), 'resnet.onnx');
  * const probabilities = model.predict(importedInput(batch, inputLayout));
  */
 export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx {
+  // Counted in the bytes: decoding costs a few hundred bytes of heap per node, even for an empty one of 2 bytes.
+  const nodeCount = countGraphNodes(bytes);
+  if (nodeCount > MAX_ONNX_NODES) {
+    throw new FileFormatError(file, `has ${nodeCount.toLocaleString('en-US')} nodes, more than the ${MAX_ONNX_NODES.toLocaleString('en-US')} an imported graph may have`);
+  }
   let proto: Onnx.ModelProto;
   try {
     proto = onnx.ModelProto.decode(bytes);
@@ -249,12 +339,18 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   }
   const graph = proto.graph;
   if (graph === null || graph === undefined) throw new FileFormatError(file, 'has no graph');
-  const constants = new Map<string, Onnx.ITensorProto>((graph.initializer ?? []).map((tensor) => [tensor.name ?? '', tensor]));
+  // Folding may make MAX_FOLDED_CONSTANT_BYTES, and a float64 copy of what the file holds.
+  const constants = new Constants(file, MAX_FOLDED_CONSTANT_BYTES + 2 * bytes.length);
+  for (const tensor of graph.initializer ?? []) constants.setStored(tensor.name ?? '', tensor);
   const inputs = (graph.input ?? []).filter((input) => !constants.has(input.name ?? ''));
   if (inputs.length !== 1 || (graph.output ?? []).length !== 1) throw new FileFormatError(file, `has ${inputs.length} inputs and ${(graph.output ?? []).length} outputs; one of each is imported`);
   const inputDims = (inputs[0]!.type?.tensorType?.shape?.dim ?? []).slice(1).map((dim) => toNumber(dim.dimValue ?? 0));
   if (!((inputDims.length === 3 || inputDims.length === 1) && inputDims.every((extent) => Number.isInteger(extent) && extent > 0))) {
     throw new FileFormatError(file, `input '${inputs[0]!.name}' must be [batch, C, H, W] or [batch, features] with fixed sizes, got [batch, ${inputDims.join(', ')}]`);
+  }
+  // Before anything is sized from them: a 100000x100000 input would be allocated by the first image fitted to it.
+  if (!(sizeOf(inputDims) <= MAX_FEATURE_MAP_ELEMENTS)) {
+    throw new FileFormatError(file, `input '${inputs[0]!.name}' declares [batch, ${inputDims.join(', ')}]: ${sizeOf(inputDims).toLocaleString('en-US')} values per example, more than the ${MAX_FEATURE_MAP_ELEMENTS.toLocaleString('en-US')} one feature map may have`);
   }
   // Who reads each value: the readers of the graph input reveal its layout (isChannelsLastInput), and a
   // constant Add or Mul folds into a Dense only when that Dense's output has no other reader.
@@ -271,10 +367,14 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   const values = new Map<string, Value>([[inputName, { tensor: input.output, ...(inputDims.length === 3 ? { kind: 'maps', layout: inputLayout as OnnxLayout } : { kind: 'vector' }) }]]);
   // Writers of the imported weights: they run once the Model has built (allocated) every layer's weights.
   const fills: (() => void)[] = [];
+  // The graph's bounds, checked as each layer is applied, so the error names the node (Model checks them again).
+  const tally = new GraphTally();
+  tally.add(input, input.shape, input.shape, `input '${inputName}' `);
+  let layerCount = 1;
   const constant = (name: string, node: Onnx.INodeProto) => {
-    const tensor = constants.get(name);
-    if (tensor === undefined) throw new FileFormatError(file, `node '${node.name}' (${node.opType}): input '${name}' must be a constant (initializer)`);
-    return constantOf(tensor, file);
+    const value = constants.get(name);
+    if (value === undefined) throw new FileFormatError(file, `node '${node.name}' (${node.opType}): input '${name}' must be a constant (initializer)`);
+    return value;
   };
   /** A constant that holds one value (Clip's bounds, Dropout's ratio). */
   const scalarOf = (name: string, node: Onnx.INodeProto) => {
@@ -296,7 +396,9 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     const apply = (layer: Layer, from: Value | Value[], kind: Value['kind'] = Array.isArray(from) ? from[0]!.kind : from.kind): Value => {
       layer.name = (node.name || output).replace(/[^A-Za-z0-9_.-]/g, '_');
       const first = Array.isArray(from) ? from[0]! : from;
+      if (++layerCount > MAX_MODEL_LAYERS) throw new ValueError(`the graph makes more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} layers a model may have`);
       const tensor = layer.apply(Array.isArray(from) ? from.map((value) => value.tensor) : from.tensor);
+      tally.add(layer, first.tensor.shape, tensor.shape, 'output ');
       // Elementwise layers keep the layout the graph sees (the channels-first operators require NCHW, see
       // nchw) and the order of a vector flattened channels first (Gemm and Flatten set their own).
       if (kind === 'maps') return { tensor, kind, ...(first.layout !== undefined ? { layout: first.layout } : {}) };
@@ -310,14 +412,14 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     };
     const folded = foldConstant(node, constants, file, label);
     if (folded !== null) {
-      constants.set(output, folded);
+      constants.setFolded(output, folded);
       continue;
     }
     if (op === 'Constant') {
       // A constant made by a node (PyTorch writes Reshape shapes and Pad amounts so): an initializer.
       const value = attributes.get('value')?.t;
       if (value === null || value === undefined) throw new FileFormatError(file, `${label}: only a tensor 'value' is read`);
-      constants.set(output, { ...value, name: output });
+      constants.setStored(output, { ...value, name: output });
       continue;
     }
     let result: Value;
@@ -570,7 +672,60 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     throw error;
   }
   for (const fill of fills) fill();
+  checkFiniteWeights(model, file);
   return { model, onnxInputShape: inputDims, inputLayout };
+}
+
+/**
+ * The nodes of the main graph of an ONNX file (ModelProto field 7, graph; GraphProto field 1, node),
+ * counted by walking the protobuf wire format without decoding anything. A damaged file counts what
+ * it can: the decoder then reports what is wrong with it.
+ */
+function countGraphNodes(bytes: Uint8Array): number {
+  let position = 0;
+  const varint = (end: number): number => {
+    let value = 0;
+    for (let shift = 1; position < end; shift *= 128) {
+      const byte = bytes[position++]!;
+      value += (byte & 0x7f) * shift;
+      if (byte < 0x80) return value;
+    }
+    return -1;
+  };
+  /** Calls `onField(field, start, end)` for each length-delimited field of the message in [start, end); false for bad wire data. */
+  const fields = (start: number, end: number, onField: (field: number, start: number, end: number) => void): boolean => {
+    position = start;
+    while (position < end) {
+      const tag = varint(end);
+      if (tag < 0) return false;
+      const wireType = tag % 8;
+      if (wireType === 0) {
+        if (varint(end) < 0) return false;
+      } else if (wireType === 1 || wireType === 5) {
+        position += wireType === 1 ? 8 : 4;
+      } else if (wireType === 2) {
+        const length = varint(end);
+        if (length < 0 || position + length > end) return false;
+        const fieldStart = position;
+        position += length;
+        onField(Math.floor(tag / 8), fieldStart, position);
+      } else {
+        return false;
+      }
+    }
+    return position === end;
+  };
+  const graphs: [number, number][] = [];
+  fields(0, bytes.length, (field, start, end) => {
+    if (field === 7) graphs.push([start, end]);
+  });
+  let count = 0;
+  for (const [start, end] of graphs) {
+    fields(start, end, (field) => {
+      if (field === 1) count++;
+    });
+  }
+  return count;
 }
 
 /** Who reads each value of `graph`, and which values are constants once their node has run. */

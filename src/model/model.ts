@@ -5,6 +5,7 @@
 
 import type { DType } from '../core/dtype.js';
 import { NonFiniteLossError, ShapeError, ValueError } from '../core/errors.js';
+import { MAX_BATCH_ACTIVATION_ELEMENTS } from '../core/limits.js';
 import { Random } from '../core/random.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
@@ -22,6 +23,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../optim/schedules.js';
 import { argmaxRow, checkLabels, classOf, gatherExamples, gatherTargets, type Labels } from './batching.js';
 import type { EpochLogs, FitState, History, TrainingCallbacks } from './callbacks.js';
+import { checkLayerCount, GraphTally } from './graphLimits.js';
 import { formatSummary, summarize, type ModelSummary } from './summary.js';
 
 export interface ModelOptions {
@@ -111,7 +113,9 @@ export interface ModelNode {
 /**
  * A model whose layers form a graph: branches that split and join (residual connections with Add,
  * Concatenate), from one Input to one output. Build it by applying layers to symbolic tensors
- * (Layer.apply) and naming the two ends.
+ * (Layer.apply) and naming the two ends. Throws ValueError for more than MAX_MODEL_LAYERS layers, and
+ * ShapeError when a feature map, all of one example's maps or its multiply-adds pass the limits of
+ * core/limits.ts (checked layer by layer, before the next layer's weights are made).
  *
  * @example
  * const input = new Input({ shape: [32, 32, 3] });
@@ -132,9 +136,12 @@ export class Model {
   readonly layerOutputShapes: readonly Shape[];
   /** How many later layers read each layer's output. */
   private readonly consumers: readonly number[];
+  /** The values of every layer's output for one example: what one example's forward pass holds. */
+  private readonly activationElements: number;
 
   constructor(graph: { inputs: SymbolicTensor; outputs: SymbolicTensor } | { nodes: readonly ModelNode[] }, options: ModelOptions = {}) {
     const nodes = 'nodes' in graph ? [...graph.nodes] : nodesOf(graph.inputs, graph.outputs);
+    checkLayerCount(nodes.length, 'Model');
     if (!(nodes[0]?.layer instanceof Input) || nodes[0].inputs.length !== 0) {
       throw new ValueError('Model: the first layer must be an Input declaring the example shape, e.g. new Input({ shape: [28, 28, 1] })');
     }
@@ -153,6 +160,7 @@ export class Model {
     const random = new Random(this.seed);
     const inputShapes: Shape[] = [];
     const outputShapes: Shape[] = [];
+    const tally = new GraphTally();
     for (const node of nodes) {
       const shapes = node.layer instanceof Input ? [node.layer.shape] : node.inputs.map((input) => outputShapes[input]!);
       inputShapes.push(shapes[0]!);
@@ -160,14 +168,21 @@ export class Model {
         outputShapes.push(node.layer.buildWith(shapes, { random, dtype: this.dtype }));
       } catch (error) {
         if (!(error instanceof ShapeError)) throw error;
-        // Show how the shape got here, layer by layer: the fix is usually upstream.
-        const trace = this.layers.slice(0, outputShapes.length).map((earlier, index) => `${earlier.name} ${formatShape(outputShapes[index]!)}`);
-        throw new ShapeError(`${error.message}. Shapes so far: ${trace.join(' -> ')}`);
+        // Show how the shape got here, layer by layer: the fix is usually upstream. The last few
+        // layers only: a model of many layers would otherwise print them all on one line.
+        const first = Math.max(0, outputShapes.length - SHAPE_TRACE_LAYERS);
+        const trace = outputShapes.slice(first).map((shape, index) => `${this.layers[first + index]!.name} ${formatShape(shape)}`);
+        throw new ShapeError(`${error.message}. Shapes so far: ${first > 0 ? `(${first} layers before) -> ` : ''}${trace.join(' -> ')}`);
       }
+      tally.add(node.layer, shapes[0]!, outputShapes[outputShapes.length - 1]!, `Model: layer ${node.layer.name} (${node.layer.className}) output `);
     }
+    this.activationElements = tally.elements;
     this.layerInputShapes = inputShapes;
     this.layerOutputShapes = outputShapes;
-    this.consumers = nodes.map((_, index) => nodes.filter((node) => node.inputs.includes(index)).length);
+    // One pass over the edges: a filter per layer made building quadratic (100,000 layers: 65 s).
+    const consumers = new Array<number>(nodes.length).fill(0);
+    for (const node of nodes) for (const input of new Set(node.inputs)) consumers[input]!++;
+    this.consumers = consumers;
   }
 
   get inputShape(): Shape {
@@ -262,7 +277,7 @@ export class Model {
    */
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
     this.checkExamples(x, 'predict');
-    const batchSize = positiveInteger(options.batchSize ?? 256, 'predict batchSize');
+    const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'predict batchSize'));
     const count = x.shape[0]!;
     const outputSize = sizeOf(this.outputShape);
     const result = Tensor.zeros([count, ...this.outputShape], this.dtype);
@@ -279,7 +294,7 @@ export class Model {
     this.checkExamples(x, 'evaluate');
     const count = x.shape[0]!;
     checkLabels(labels, count, this.classes, 'evaluate');
-    const batchSize = positiveInteger(options.batchSize ?? 256, 'evaluate batchSize');
+    const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'evaluate batchSize'));
     const order = identity(count);
     let lossSum = 0;
     let correct = 0;
@@ -440,6 +455,15 @@ export class Model {
     return { trainCount, validation: [validationX, validationLabels] };
   }
 
+  /**
+   * `requested`, made smaller where one batch's feature maps would pass MAX_BATCH_ACTIVATION_ELEMENTS
+   * (a forward pass holds every layer's output until it ends): inference gives the same results in
+   * any batch size, and a large model's default batch of 256 would otherwise need gigabytes.
+   */
+  private boundedBatchSize(requested: number): number {
+    return Math.min(requested, Math.max(1, Math.floor(MAX_BATCH_ACTIVATION_ELEMENTS / this.activationElements)));
+  }
+
   private checkExamples(x: Tensor, what: string): void {
     const perExample = x.shape.slice(1);
     if (x.rank !== this.inputShape.length + 1 || perExample.some((dimension, axis) => dimension !== this.inputShape[axis])) {
@@ -473,36 +497,52 @@ function nameLayers(layers: readonly Layer[]): void {
     used.add(name);
     layer.name = name;
   }
-  const names = layers.map((layer) => layer.name);
-  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-  if (duplicate !== undefined) throw new ValueError(`Model: two layers are named '${duplicate}'`);
+  const names = new Set<string>();
+  for (const { name } of layers) {
+    if (names.has(name)) throw new ValueError(`Model: two layers are named '${name}'`);
+    names.add(name);
+  }
 }
 
 /**
  * The nodes of the graph that ends at `output`, in depth-first post-order from it (so every layer
  * follows its inputs, and a final Softmax directly follows the layer it reads). `input` must be the
- * one Input the graph starts from.
+ * one Input the graph starts from. The walk keeps its own stack, so a deep graph (a chain of 100,000
+ * layers) cannot overflow the call stack.
  */
 function nodesOf(input: SymbolicTensor, output: SymbolicTensor): ModelNode[] {
   const order: SymbolicTensor[] = [];
   const indices = new Map<SymbolicTensor, number>();
   const visiting = new Set<SymbolicTensor>();
-  const visit = (tensor: SymbolicTensor): void => {
-    if (indices.has(tensor)) return;
-    if (visiting.has(tensor)) throw new ValueError(`Model: the graph has a cycle through ${tensor.layer.className} '${tensor.layer.name}'`);
-    visiting.add(tensor);
-    if (tensor.inputs.length === 0 && tensor !== input) {
+  // Each entry is a tensor and how many of its inputs have been visited.
+  const stack: [SymbolicTensor, number][] = [[output, 0]];
+  visiting.add(output);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const [tensor, next] = top;
+    if (next === 0 && tensor.inputs.length === 0 && tensor !== input) {
       throw new ValueError(`Model: the output depends on ${tensor.layer.className} '${tensor.layer.name}', which is not the model's input`);
     }
-    for (const from of tensor.inputs) visit(from);
+    if (next < tensor.inputs.length) {
+      top[1] = next + 1;
+      const from = tensor.inputs[next]!;
+      if (indices.has(from)) continue;
+      if (visiting.has(from)) throw new ValueError(`Model: the graph has a cycle through ${from.layer.className} '${from.layer.name}'`);
+      visiting.add(from);
+      stack.push([from, 0]);
+      continue;
+    }
+    stack.pop();
     visiting.delete(tensor);
     indices.set(tensor, order.length);
     order.push(tensor);
-  };
-  visit(output);
+  }
   if (!indices.has(input)) throw new ValueError('Model: the output does not depend on the input');
   return order.map((tensor) => ({ layer: tensor.layer, inputs: tensor.inputs.map((from) => indices.get(from)!) }));
 }
+
+/** How many layers a shape error's trace shows (the last ones before the layer that failed). */
+const SHAPE_TRACE_LAYERS = 12;
 
 /** Mixed into the fit seed to seed augmentation's own generator, apart from the shuffling's. */
 const AUGMENT_SEED_MIX = 0x2545f491;

@@ -61,7 +61,9 @@ export function formatSummary(summary: ModelSummary): string {
     ...(isGraph ? [row.inputs!.join(', ')] : []),
     row.shapeNote,
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
+  // A loop, not Math.max(...cells): spreading one argument per row overflows the stack past ~100k rows.
+  const widths = header.map((title) => title.length);
+  for (const cells of body) cells.forEach((cell, column) => (widths[column] = Math.max(widths[column]!, cell.length)));
   const line = (cells: string[]) =>
     cells.map((cell, column) => (column === 2 || column === 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
   const rule = '-'.repeat(widths.reduce((sum, width) => sum + width + 2, -2));

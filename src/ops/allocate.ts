@@ -3,13 +3,23 @@
 // that saved writing every activation and gradient twice per step.
 
 import type { DType } from '../core/dtype.js';
-import { sizeOf, type Shape } from '../core/shape.js';
+import { ShapeError } from '../core/errors.js';
+import { MAX_TENSOR_ELEMENTS } from '../core/limits.js';
+import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { getBackend } from '../kernels/registry.js';
 
-/** A tensor whose contents are unspecified: for outputs a kernel overwrites. */
-export function allocateTensor(shape: Shape, dtype: DType): Tensor {
-  return new Tensor(getBackend().allocate(dtype, sizeOf(shape)), shape);
+/**
+ * A tensor whose contents are unspecified: for outputs a kernel overwrites. Throws ShapeError naming
+ * `what` (the op) before allocating when `shape` holds more than MAX_TENSOR_ELEMENTS values: an op
+ * whose output grows with its arguments (pads, a matrix product's sizes) cannot take the machine.
+ */
+export function allocateTensor(shape: Shape, dtype: DType, what = 'allocate'): Tensor {
+  const size = sizeOf(shape);
+  if (!(size <= MAX_TENSOR_ELEMENTS)) {
+    throw new ShapeError(`${what}: an output of ${formatShape(shape)} would hold ${size.toLocaleString('en-US')} values, more than the ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} one tensor may hold`);
+  }
+  return new Tensor(getBackend().allocate(dtype, size), shape);
 }
 
 /** Index storage for a kernel output (max-pool argmax), on the active backend where it has its own. */

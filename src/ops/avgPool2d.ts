@@ -23,7 +23,7 @@ export function avgPool2d(input: Tensor, options: Pool2DOptions): Tensor {
   const name = options.name ?? 'avgPool2d';
   checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
   const params = poolParams(input.shape, { ...options, name });
-  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype);
+  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, name);
   getKernel('AvgPool2D')(input.data, output.data, params);
   record<Pool2DParams>({ id: 'AvgPool2D', inputs: [input], output, saved: params });
   return output;

@@ -63,7 +63,7 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
   const params: Conv2DParams = { ...window, outC };
   if (groups !== 1) params.groups = groups;
   if (options.activation !== undefined) params.activation = options.activation;
-  const output = allocateTensor([batch, params.outH, params.outW, outC], input.dtype);
+  const output = allocateTensor([batch, params.outH, params.outW, outC], input.dtype, name);
   getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params);
   record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
   return output;

@@ -34,7 +34,7 @@ export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tenso
     throw new ShapeError(`${name}: inner dimensions differ: a is ${formatShape(a.shape)}${transposeA ? ' (transposed)' : ''}, b is ${formatShape(b.shape)}${transposeB ? ' (transposed)' : ''}`);
   }
   const params: MatMulParams = { m, k, n, transposeA, transposeB };
-  const output = allocateTensor([m, n], a.dtype);
+  const output = allocateTensor([m, n], a.dtype, name);
   getKernel('MatMul')(a.data, b.data, output.data, params);
   record({ id: 'MatMul', inputs: [a, b], output, saved: params });
   return output;

@@ -64,7 +64,7 @@ export function maxPool2dWithArgmax(input: Tensor, options: Pool2DOptions): { ou
 function runMaxPool(input: Tensor, options: Pool2DOptions, isArgmaxWanted: boolean): { output: Tensor; argmax: Int32Array | null } {
   checkRank(input, 4, `${options.name ?? 'maxPool2d'}: input`, '[batch, height, width, channels]');
   const params = poolParams(input.shape, options);
-  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype);
+  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, options.name ?? 'maxPool2d');
   const argmax = isArgmaxWanted ? allocateIndices(output.size) : null;
   getKernel('MaxPool2D')(input.data, output.data, argmax, params);
   if (argmax !== null) record<MaxPool2DSaved>({ id: 'MaxPool2D', inputs: [input], output, saved: { params, argmax } });

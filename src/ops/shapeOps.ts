@@ -69,7 +69,7 @@ export function concatenate(inputs: readonly Tensor[], name = 'concatenate'): Te
   const widths = inputs.map((input) => input.shape[input.rank - 1]!);
   const total = widths.reduce((sum, width) => sum + width, 0);
   const rows = sizeOf(leading);
-  const output = allocateTensor([...leading, total], first.dtype);
+  const output = allocateTensor([...leading, total], first.dtype, name);
   let offset = 0;
   inputs.forEach((input, index) => {
     getKernel('CopyColumns')(input.data, output.data, {

@@ -38,7 +38,7 @@ export function zeroPadParams(inputShape: readonly number[], padding: ZeroPaddin
 export function zeroPad2d(input: Tensor, padding: ZeroPadding, name = 'zeroPad2d'): Tensor {
   checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
   const params = zeroPadParams(input.shape, padding, name);
-  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype);
+  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, name);
   getKernel('ZeroPad2D')(input.data, output.data, params);
   record<ZeroPad2DParams>({ id: 'ZeroPad2D', inputs: [input], output, saved: params });
   return output;
