@@ -1,8 +1,9 @@
 // The models the commands read: a folder saved by `convnet train`, or an ONNX file (imported: the
 // model runs channels last, and a tensor batch given to it is laid out as the ONNX input declares).
 
-import { readFileSync, statSync } from 'node:fs';
-import { importOnnx, loadModel, type ImportedOnnx, type Input, type Model } from '../src/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileSystemError, importOnnx, loadModel, MAX_ONNX_FILE_BYTES, readRegularFile, requireRegularFile, type ImportedOnnx, type Input, type Model } from '../src/index.js';
 import { UsageError } from './usageError.js';
 
 export interface LoadedCliModel {
@@ -16,17 +17,22 @@ export interface LoadedCliModel {
 /** A model folder or a .onnx file, named by --model. */
 export function loadAnyModel(path: string): LoadedCliModel {
   if (path.toLowerCase().endsWith('.onnx')) {
-    let bytes: Uint8Array;
-    try {
-      if (!statSync(path).isFile()) throw new Error('not a file');
-      bytes = readFileSync(path);
-    } catch {
-      throw new UsageError(`--model ${path}: no such ONNX file`);
-    }
-    const { model, inputLayout } = importOnnx(bytes, path);
+    // Only a regular file: a FIFO or a device is refused by name, not read forever.
+    const { model, inputLayout } = importOnnx(readRegularFile(path, { maxBytes: MAX_ONNX_FILE_BYTES, what: 'an ONNX file' }), path);
     return { model, inputLayout };
   }
-  const { model, manifest } = loadModel(path);
+  // The folder's files, where they exist, must be regular files: a FIFO would be read forever.
+  for (const file of [join(path, 'model.json'), join(path, 'weights.safetensors')]) {
+    if (existsSync(file)) requireRegularFile(file);
+  }
+  let loaded: ReturnType<typeof loadModel>;
+  try {
+    loaded = loadModel(path);
+  } catch (error) {
+    // Any other system error reading the folder (no permission, an I/O error): one line naming it.
+    throw fileSystemError(error, path, 'read the model');
+  }
+  const { model, manifest } = loaded;
   return { model, inputLayout: model.inputShape.length === 3 ? 'NHWC' : 'features', ...(manifest.classNames === undefined ? {} : { classNames: manifest.classNames }) };
 }
 

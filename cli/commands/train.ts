@@ -1,11 +1,11 @@
 // `convnet train`: trains a preset CNN on a dataset with the settings measured for it, evaluates it on
 // the test split, saves it.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   Adam,
   backendInfo,
+  checkOutputFile,
   composeAugmentations,
   datasetToTensor,
   encodePng,
@@ -14,6 +14,7 @@ import {
   horizontalFlip,
   loadCheckpoint,
   oneCycle,
+  prepareOutputFolder,
   PRESETS,
   randomCrop,
   randomTranslation,
@@ -22,11 +23,14 @@ import {
   saveModel,
   SGD,
   trainingChart,
+  writeFileAtomic,
   type Augmentation,
   type Optimizer,
 } from '../../src/index.js';
 import { datasetKind, datasetLabel, loadNamedDataset, type DatasetKind } from '../datasets.js';
 import { formatDuration, formatPercent, progressReporter } from '../progress.js';
+import { jsonLine, terminalText } from '../terminalText.js';
+import { summaryText } from './summary.js';
 import { UsageError } from '../usageError.js';
 
 export const AUGMENTATIONS = ['none', 'shift', 'flip-shift', 'crop-flip'] as const;
@@ -146,9 +150,17 @@ function settingsOf(options: TrainOptions, saved: Record<string, unknown> | null
   };
 }
 
+/** The folders a run reads its data from: --out may be none of them. */
+function dataFolders(options: TrainOptions): string[] {
+  return [...(datasetKind(options.dataset) === 'folder' ? [options.dataset] : []), ...(options.dataDir === undefined ? [] : [options.dataDir])];
+}
+
 export function train(options: TrainOptions): void {
   const log = options.json ? process.stderr : process.stdout;
   const outDirectory = resolve(options.out ?? `runs/${datasetLabel(options.dataset)}`);
+  // Before any data is read or any epoch run: the model, checkpoints and plot can be written.
+  prepareOutputFolder(outDirectory, { inputs: dataFolders(options), flag: '--out' });
+  if (options.plot !== undefined) checkOutputFile(options.plot, { flag: '--plot' });
   const checkpointDirectory = join(outDirectory, CHECKPOINT_FOLDER);
   const checkpoint = options.resume ? loadCheckpoint(checkpointDirectory) : null;
   if (options.resume && checkpoint === null) throw new UsageError(`--resume: no checkpoint in ${checkpointDirectory} (train with --out ${options.out ?? outDirectory} first)`);
@@ -157,16 +169,16 @@ export function train(options: TrainOptions): void {
   const { model: presetName, epochs, batchSize, optimizer: optimizerName, lr: learningRate, augment: augmentName, seed } = settings;
   const data = loadNamedDataset(settings.dataset, settings.dataDir, { ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }), log });
   const { train: trainSet, test: testSet } = data;
-  log.write(`Dataset ${data.name}: ${trainSet.count} training and ${testSet.count} test images of ${trainSet.height}x${trainSet.width}x${trainSet.channels}\n`);
+  log.write(`Dataset ${terminalText(data.name)}: ${trainSet.count} training and ${testSet.count} test images of ${trainSet.height}x${trainSet.width}x${trainSet.channels}\n`);
 
   const model = checkpoint?.model ?? PRESETS[presetName]!({ seed, inputShape: [trainSet.height, trainSet.width, trainSet.channels], classes: trainSet.classNames.length });
-  log.write(`Model ${presetName}:\n${model.summary()}\n`);
+  log.write(`Model ${presetName}:\n${summaryText(model)}\n`);
   const optimizer: Optimizer = optimizerName === 'adam'
     ? new Adam({ learningRate })
     : new SGD({ learningRate, momentum: 0.9, nesterov: true, weightDecay: SGD_WEIGHT_DECAY });
   if (checkpoint !== null) {
     optimizer.setState(model.trainableWeights(), checkpoint.optimizerState);
-    log.write(`Resuming from the checkpoint after epoch ${checkpoint.fit.epoch} of ${epochs} in ${checkpointDirectory}\n`);
+    log.write(`Resuming from the checkpoint after epoch ${checkpoint.fit.epoch} of ${epochs} in ${terminalText(checkpointDirectory)}\n`);
   }
   const augment = augmentation(augmentName);
   const batchesPerEpoch = Math.ceil(trainSet.count / batchSize);
@@ -229,14 +241,13 @@ export function train(options: TrainOptions): void {
   };
   saveModel(model, outDirectory, { classNames: trainSet.classNames, training: result });
   log.write(`Test accuracy ${formatPercent(test.accuracy)}, test loss ${test.loss.toFixed(4)} on ${testSet.count} images; trained in ${formatDuration(trainingSeconds)} (${imagesPerSecond.toFixed(0)} img/s)\n`);
-  log.write(`Saved the model to ${outDirectory}\n`);
+  log.write(`Saved the model to ${terminalText(outDirectory)}\n`);
   if (recorder !== null) {
     const plot = resolve(options.plot!);
-    mkdirSync(dirname(plot), { recursive: true });
-    writeFileSync(plot, encodePng(trainingChart(recorder.curves, { validationLabel: 'test', title: `Training on ${data.name}: loss and accuracy` })));
-    log.write(`Plotted loss and accuracy to ${plot}\n`);
+    writeFileAtomic(plot, encodePng(trainingChart(recorder.curves, { validationLabel: 'test', title: `Training on ${data.name}: loss and accuracy` })));
+    log.write(`Plotted loss and accuracy to ${terminalText(plot)}\n`);
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (options.json) process.stdout.write(jsonLine(result));
 }
 
 function describeBackend(): string {
