@@ -15,6 +15,7 @@ import {
   loadImageFolder,
   loadMnist,
   loadMnistSample,
+  prepareOutputFolder,
   type ImageDataset,
   type ImageFolderOptions,
 } from '../src/index.js';
@@ -75,6 +76,8 @@ function dataDirectoryOf(name: string, dataDirectory: string | undefined, found:
 function readImageFolder(directory: string, options: LoadDatasetOptions, folderOptions: ImageFolderOptions): { train: ImageDataset; test: ImageDataset } {
   const started = performance.now();
   const cacheDirectory = options.cacheDir === undefined ? undefined : join(options.cacheDir, 'image-folders');
+  // Before decoding: the cache the decoded bytes go to can take them.
+  if (cacheDirectory !== undefined) prepareOutputFolder(cacheDirectory, { flag: '--cache-dir' });
   const result = loadImageFolder(directory, { ...folderOptions, ...(cacheDirectory === undefined ? {} : { cacheDirectory }) });
   const seconds = (performance.now() - started) / 1000;
   const count = result.train.count + result.test.count;

@@ -176,6 +176,10 @@ describe('class 12: train checks --out and --plot before the first epoch', () =>
     ['--out under /proc (never writable)', () => ['--out', `/proc/convnet-test-${process.pid}/run`], /\/proc\/convnet-test-\d+/],
     ['--out under /sys (never writable)', () => ['--out', `/sys/convnet-test-${process.pid}`], /\/sys\/convnet-test-\d+: cannot/],
     ['--out the dataset folder itself', () => ['--out', data], /--out is the input/],
+    ['--cache-dir (for the decoded image folder) under a file', () => {
+      writeFileSync(join(scratch, 'cache-parent-file'), 'x');
+      return ['--out', join(scratch, 'run-cache'), '--cache-dir', join(scratch, 'cache-parent-file', 'cache')];
+    }, /cache-parent-file.*a part of the path is not a folder/],
     ['--plot onto a folder', () => ['--out', join(scratch, 'run-plot-folder'), '--plot', folder('plot-folder')], /plot-folder: is a folder; only a regular file is replaced/],
     ['--plot into a missing folder', () => ['--out', join(scratch, 'run-plot-missing'), '--plot', join(scratch, 'no-such-folder', 'curves.png')], /curves\.png: cannot write: the folder .*no-such-folder does not exist/],
   ];
