@@ -15,9 +15,11 @@ import {
   loadImageFolder,
   loadMnist,
   loadMnistSample,
+  prepareOutputFolder,
   type ImageDataset,
   type ImageFolderOptions,
 } from '../src/index.js';
+import { terminalText } from './terminalText.js';
 import { UsageError } from './usageError.js';
 
 export const DATASET_NAMES = ['mnist-sample', 'mnist', 'fashion-mnist', 'cifar10'] as const;
@@ -74,13 +76,16 @@ function dataDirectoryOf(name: string, dataDirectory: string | undefined, found:
 function readImageFolder(directory: string, options: LoadDatasetOptions, folderOptions: ImageFolderOptions): { train: ImageDataset; test: ImageDataset } {
   const started = performance.now();
   const cacheDirectory = options.cacheDir === undefined ? undefined : join(options.cacheDir, 'image-folders');
+  // Before decoding: the cache the decoded bytes go to can take them.
+  if (cacheDirectory !== undefined) prepareOutputFolder(cacheDirectory, { flag: '--cache-dir' });
   const result = loadImageFolder(directory, { ...folderOptions, ...(cacheDirectory === undefined ? {} : { cacheDirectory }) });
   const seconds = (performance.now() - started) / 1000;
   const count = result.train.count + result.test.count;
   const how = result.isFromCache ? `read ${count} decoded images from the cache` : `decoded ${count} images`;
   const split = result.layout === 'validation-split' ? ' (test split: 20% of each class, seed 0)' : '';
-  options.log?.write(`Image folder ${directory}: ${how} in ${seconds.toFixed(1)} s${split}, ${result.colorModel}\n`);
-  for (const { error } of result.failures.slice(0, 5)) options.log?.write(`convnet: skipped ${error.message}\n`);
+  options.log?.write(`Image folder ${terminalText(directory)}: ${how} in ${seconds.toFixed(1)} s${split}, ${result.colorModel}\n`);
+  // File names from the folder: escaped, so a name cannot forge a line.
+  for (const { error } of result.failures.slice(0, 5)) options.log?.write(`convnet: skipped ${terminalText(error.message)}\n`);
   if (result.failures.length > 5) options.log?.write(`convnet: skipped ${result.failures.length - 5} more files that could not be decoded\n`);
   return result;
 }

@@ -1,7 +1,7 @@
 // The models the commands read: a folder saved by `convnet train`, or an ONNX file (imported: the
 // model runs channels last, and a tensor batch given to it is laid out as the ONNX input declares).
 
-import { importOnnx, loadModel, MAX_ONNX_FILE_BYTES, readRegularFile, type ImportedOnnx, type Input, type Model } from '../src/index.js';
+import { fileSystemError, importOnnx, loadModel, MAX_ONNX_FILE_BYTES, readRegularFile, type ImportedOnnx, type Input, type Model } from '../src/index.js';
 import { UsageError } from './usageError.js';
 
 export interface LoadedCliModel {
@@ -20,7 +20,14 @@ export function loadAnyModel(path: string): LoadedCliModel {
     const { model, inputLayout } = importOnnx(bytes, path);
     return { model, inputLayout };
   }
-  const { model, manifest } = loadModel(path);
+  let loaded: ReturnType<typeof loadModel>;
+  try {
+    loaded = loadModel(path);
+  } catch (error) {
+    // Any other system error reading the folder (no permission, an I/O error): one line naming it.
+    throw fileSystemError(error, path, 'read the model');
+  }
+  const { model, manifest } = loaded;
   return { model, inputLayout: model.inputShape.length === 3 ? 'NHWC' : 'features', ...(manifest.classNames === undefined ? {} : { classNames: manifest.classNames }) };
 }
 

@@ -1,8 +1,9 @@
 // The `convnet` command line: parses flags with commander and runs a command. Mistakes in flags,
 // values or inputs end with one line on stderr and exit code 2; bugs keep their stack trace.
 
+import { availableParallelism } from 'node:os';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConvNetError, DOWNLOADABLE_DATASETS, PRESETS, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
+import { checkOutputFile, ConvNetError, DOWNLOADABLE_DATASETS, MAX_WASM_THREADS, PRESETS, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
 import { download } from './commands/download.js';
 import { evaluate } from './commands/evaluate.js';
 import { exportModel } from './commands/export.js';
@@ -12,6 +13,7 @@ import { summary } from './commands/summary.js';
 import { AUGMENTATIONS, train } from './commands/train.js';
 import { visualize } from './commands/visualize.js';
 import { parseDatasetArgument } from './datasets.js';
+import { terminalText } from './terminalText.js';
 import { EXIT_USAGE, UsageError } from './usageError.js';
 
 function positiveInteger(value: string): number {
@@ -44,7 +46,7 @@ function backendOption(): Option {
 }
 
 function threadsOption(): Option {
-  return new Option('--threads <n>', 'threads for the wasm backend (default: all cores)').argParser(positiveInteger);
+  return new Option('--threads <n>', 'threads for the wasm backend (default and most: the cores of the machine)').argParser(positiveInteger);
 }
 
 function buildProgram(): Command {
@@ -98,6 +100,7 @@ function buildProgram(): Command {
       if (options.input !== undefined || options.output !== undefined) {
         if (images.length > 0) throw new UsageError('give images or --input, not both');
         if (options.input === undefined || options.output === undefined) throw new UsageError('--input and --output go together');
+        checkOutputFile(options.output, { inputs: [options.input], flag: '--output' });
         predictTensor(options);
         return;
       }
@@ -172,6 +175,20 @@ function buildProgram(): Command {
   return program;
 }
 
+/**
+ * --threads, at most the machine's cores (and MAX_WASM_THREADS): a larger value is lowered with a
+ * notice on stderr rather than refused, since threads change only the speed, and a script written
+ * on a large machine should still run on a small one.
+ */
+function threadsToUse(threads: number): number {
+  const cores = availableParallelism();
+  const most = Math.min(cores, MAX_WASM_THREADS);
+  if (threads <= most) return threads;
+  const why = most === cores ? `the ${cores} cores of this machine` : `the ${MAX_WASM_THREADS} threads the wasm backend runs at most`;
+  process.stderr.write(`convnet: --threads ${threads} is more than ${why}; using ${most}\n`);
+  return most;
+}
+
 /** Applies --backend and --threads: the wasm backend is already active by default where it exists. */
 async function selectBackend(options: { backend?: 'wasm' | 'reference'; threads?: number }): Promise<void> {
   if (options.backend === 'reference') {
@@ -184,7 +201,9 @@ async function selectBackend(options: { backend?: 'wasm' | 'reference'; threads?
     if (options.backend === 'wasm') throw new UsageError(`--backend wasm: ${wasmUnavailableReason ?? 'unavailable'}`);
     return;
   }
-  if (options.threads !== undefined && options.threads !== wasm.threads) await initWasmBackend({ threads: options.threads });
+  if (options.threads === undefined) return;
+  const threads = threadsToUse(options.threads);
+  if (threads !== wasm.threads) await initWasmBackend({ threads });
 }
 
 /** A command's own exit code (0 unless it sets one). */
@@ -201,7 +220,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     if (error instanceof UsageError || error instanceof ConvNetError) {
-      process.stderr.write(`convnet: error: ${error.message.replace(/\n+/g, ' ')}\n`);
+      // Messages quote paths and names from files: escaped, so a name cannot move the cursor or start a line.
+      process.stderr.write(`convnet: error: ${terminalText(error.message.replace(/\n+/g, ' '))}\n`);
       return EXIT_USAGE;
     }
     throw error;

@@ -3,7 +3,7 @@
 
 import { referenceBackend } from './kernels/js/referenceBackend.js';
 import { getBackend, registerBackend, setBackend } from './kernels/registry.js';
-import { createWasmBackend, type WasmBackendInfo, type WasmBackendOptions } from './kernels/wasm/wasmBackend.js';
+import { checkWasmBackendOptions, createWasmBackend, type WasmBackendInfo, type WasmBackendOptions } from './kernels/wasm/wasmBackend.js';
 
 registerBackend(referenceBackend);
 
@@ -13,13 +13,15 @@ let wasmUnavailableReason: string | null = null;
 /**
  * Starts the WebAssembly SIMD backend (relaxed SIMD and all cores where available), registers it as
  * 'wasm' and makes it the active backend. Calling it again with other options restarts it.
- * Throws ValueError where WebAssembly SIMD is missing.
+ * Throws ValueError where WebAssembly SIMD is missing, or for `threads` outside 1 to
+ * MAX_WASM_THREADS (64), leaving the running backend as it was.
  *
  * @example
  * await initWasmBackend({ threads: 2 });
  * getBackend().name; // 'wasm'
  */
 export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackendInfo> {
+  checkWasmBackendOptions(options);
   wasmBackend?.dispose();
   wasmBackend = await createWasmBackend(options);
   registerBackend(wasmBackend);
@@ -110,7 +112,7 @@ export { Sequential, type SequentialOptions } from './model/sequential.js';
 export type { Labels } from './model/batching.js';
 export type { BatchProgress, EpochLogs, FitState, History, TrainBeginInfo, TrainingCallbacks } from './model/callbacks.js';
 export { EarlyStopping, earlyStopping, type EarlyStoppingOptions, type MonitoredFigure } from './model/earlyStopping.js';
-export type { ModelSummary, SummaryRow } from './model/summary.js';
+export { formatSummary, type ModelSummary, type SummaryRow } from './model/summary.js';
 export { classificationReport, type ClassMetrics, type ClassificationReport } from './model/metrics.js';
 
 export { datasetToTensor, takeExamples, type ImageDataset, type TrainTestSplits } from './data/imageDataset.js';
@@ -133,9 +135,10 @@ export { imagesToInput } from './model/imageInput.js';
 export { centerCrop, fitImage, normalizeImage, padImage, resizeImage, toChannelsFirst, toChannelsLast, type ResizeMethod } from './image/preprocess.js';
 export { MAX_IMAGE_PIXELS, decodeImage, detectImageFormat, encodeJpeg, encodePng, type ImageFormat } from './image/codecs.js';
 
+export * from './core/limits.js';
 export { divergingMap, grayMap, heatMap, type ColorMap } from './visualize/colorMaps.js';
-export { drawGrid, gridSize, type GridLayout } from './visualize/grid.js';
-export { featureMapPictures, kernelPicture, type LayerPicture, type PictureOptions } from './visualize/layerPictures.js';
+export { drawGrid, gridSize, largestGridScale, type GridLayout } from './visualize/grid.js';
+export { eachFeatureMapPicture, featureMapPictures, kernelPicture, largestPictureScale, type LayerPicture, type PictureOptions } from './visualize/layerPictures.js';
 export { gradCam, overlayHeat, type GradCamOptions, type GradCamResult } from './visualize/gradCam.js';
 export { recordTrainingCurves } from './visualize/trainingRecorder.js';
 export { probabilityChart, setCanvasFactory, trainingChart, type CanvasFactory, type ChartOptions, type TrainingCurves } from './visualize/charts.js';

@@ -42,6 +42,5 @@ export { openNpyRows, type NpyRowReader } from './io/npyFile.js';
 export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFiles, type ImageFiles } from './image/imageFiles.js';
 export { loadCheckpoint, saveCheckpoint, type Checkpoint } from './io/checkpoint.js';
 export { writeFileAtomic } from './io/atomicWrite.js';
-export { checkOutputFile, createFolders, prepareOutputFolder, readRegularFile, readRegularTextFile, requireRegularFile, type OutputCheck, type ReadOptions } from './io/files.js';
+export { checkOutputFile, createFolders, fileSystemError, prepareOutputFolder, readRegularFile, readRegularTextFile, requireRegularFile, type OutputCheck, type ReadOptions } from './io/files.js';
 export { loadModel, saveModel } from './io/modelFile.js';
-export { MAX_ONNX_FILE_BYTES } from './core/limits.js';

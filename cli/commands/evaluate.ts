@@ -5,6 +5,7 @@ import { classificationReport, datasetToTensor, formatShape, shapesEqual } from 
 import { loadAnyModel } from '../loadCliModel.js';
 import { loadNamedDataset } from '../datasets.js';
 import { formatPercent } from '../progress.js';
+import { jsonLine, terminalText } from '../terminalText.js';
 import { UsageError } from '../usageError.js';
 
 export interface EvaluateOptions {
@@ -33,15 +34,17 @@ export function evaluate(options: EvaluateOptions): void {
   const report = classificationReport(probabilities!.data, test.labels, classNames);
   const seconds = (performance.now() - started) / 1000;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ model: options.model, dataset: name, loss, seconds, ...report })}\n`);
+    process.stdout.write(jsonLine({ model: options.model, dataset: name, loss, seconds, ...report }));
     return;
   }
   const out = process.stdout;
-  out.write(`${name} test split: ${report.examples} images, accuracy ${formatPercent(report.accuracy)}, loss ${loss.toFixed(4)} (${seconds.toFixed(1)} s)\n\n`);
-  const nameWidth = Math.max(5, ...classNames.map((className) => className.length));
+  // Class names come from the model file or the image folder's names: escaped, each on its one line.
+  const printedNames = classNames.map(terminalText);
+  out.write(`${terminalText(name)} test split: ${report.examples} images, accuracy ${formatPercent(report.accuracy)}, loss ${loss.toFixed(4)} (${seconds.toFixed(1)} s)\n\n`);
+  const nameWidth = Math.max(5, ...printedNames.map((className) => className.length));
   out.write(`${'class'.padEnd(nameWidth)}  precision  recall     F1  support\n`);
-  for (const entry of report.classes) {
-    out.write(`${entry.name.padEnd(nameWidth)}  ${formatPercent(entry.precision).padStart(9)}  ${formatPercent(entry.recall).padStart(7)}  ${entry.f1.toFixed(3).padStart(5)}  ${String(entry.support).padStart(7)}\n`);
+  for (const [index, entry] of report.classes.entries()) {
+    out.write(`${printedNames[index]!.padEnd(nameWidth)}  ${formatPercent(entry.precision).padStart(9)}  ${formatPercent(entry.recall).padStart(7)}  ${entry.f1.toFixed(3).padStart(5)}  ${String(entry.support).padStart(7)}\n`);
   }
   out.write(`${'macro'.padEnd(nameWidth)}  ${formatPercent(report.macro.precision).padStart(9)}  ${formatPercent(report.macro.recall).padStart(7)}  ${report.macro.f1.toFixed(3).padStart(5)}\n\n`);
   // Rows: the actual class; columns: the predicted one (column headers are class indices, as names can be long).
@@ -50,6 +53,6 @@ export function evaluate(options: EvaluateOptions): void {
   out.write(`Confusion matrix (rows: actual, columns: predicted)\n`);
   out.write(`${''.padEnd(labelWidth)}${classNames.map((_, index) => String(index).padStart(cellWidth)).join('')}\n`);
   report.confusion.forEach((row, index) => {
-    out.write(`${`${index} ${classNames[index]}`.padEnd(labelWidth)}${row.map((count) => String(count).padStart(cellWidth)).join('')}\n`);
+    out.write(`${`${index} ${printedNames[index]}`.padEnd(labelWidth)}${row.map((count) => String(count).padStart(cellWidth)).join('')}\n`);
   });
 }

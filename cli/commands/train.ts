@@ -1,11 +1,11 @@
 // `convnet train`: trains a preset CNN on a dataset with the settings measured for it, evaluates it on
 // the test split, saves it.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   Adam,
   backendInfo,
+  checkOutputFile,
   composeAugmentations,
   datasetToTensor,
   encodePng,
@@ -15,6 +15,7 @@ import {
   horizontalFlip,
   loadCheckpoint,
   oneCycle,
+  prepareOutputFolder,
   PRESETS,
   randomCrop,
   randomTranslation,
@@ -24,6 +25,7 @@ import {
   SGD,
   trainingChart,
   ValueError,
+  writeFileAtomic,
   type Augmentation,
   type Checkpoint,
   type Model,
@@ -31,6 +33,8 @@ import {
 } from '../../src/index.js';
 import { datasetKind, datasetLabel, loadNamedDataset, type DatasetKind } from '../datasets.js';
 import { formatDuration, formatPercent, progressReporter } from '../progress.js';
+import { jsonLine, terminalText } from '../terminalText.js';
+import { summaryText } from './summary.js';
 import { UsageError } from '../usageError.js';
 
 export const AUGMENTATIONS = ['none', 'shift', 'flip-shift', 'crop-flip'] as const;
@@ -204,9 +208,17 @@ function restoreOptimizer(optimizer: Optimizer, optimizerName: string, model: Mo
   }
 }
 
+/** The folders a run reads its data from: --out may be none of them. */
+function dataFolders(options: TrainOptions): string[] {
+  return [...(datasetKind(options.dataset) === 'folder' ? [options.dataset] : []), ...(options.dataDir === undefined ? [] : [options.dataDir])];
+}
+
 export function train(options: TrainOptions): void {
   const log = options.json ? process.stderr : process.stdout;
   const outDirectory = resolve(options.out ?? `runs/${datasetLabel(options.dataset)}`);
+  // Before any data is read or any epoch run: the model, checkpoints and plot can be written.
+  prepareOutputFolder(outDirectory, { inputs: dataFolders(options), flag: '--out' });
+  if (options.plot !== undefined) checkOutputFile(options.plot, { flag: '--plot' });
   const checkpointDirectory = join(outDirectory, CHECKPOINT_FOLDER);
   const checkpoint = options.resume ? loadCheckpoint(checkpointDirectory) : null;
   if (options.resume && checkpoint === null) throw new UsageError(`--resume: no checkpoint in ${checkpointDirectory} (train with --out ${options.out ?? outDirectory} first)`);
@@ -218,16 +230,16 @@ export function train(options: TrainOptions): void {
   if (checkpoint !== null && checkpoint.fit.order.length !== trainSet.count) {
     throw new FileFormatError(checkpoint.stateFile, `field 'fit.order' orders ${checkpoint.fit.order.length} examples but ${data.name} has ${trainSet.count} training examples`);
   }
-  log.write(`Dataset ${data.name}: ${trainSet.count} training and ${testSet.count} test images of ${trainSet.height}x${trainSet.width}x${trainSet.channels}\n`);
+  log.write(`Dataset ${terminalText(data.name)}: ${trainSet.count} training and ${testSet.count} test images of ${trainSet.height}x${trainSet.width}x${trainSet.channels}\n`);
 
   const model = checkpoint?.model ?? PRESETS[presetName]!({ seed, inputShape: [trainSet.height, trainSet.width, trainSet.channels], classes: trainSet.classNames.length });
-  log.write(`Model ${presetName}:\n${model.summary()}\n`);
+  log.write(`Model ${presetName}:\n${summaryText(model)}\n`);
   const optimizer: Optimizer = optimizerName === 'adam'
     ? new Adam({ learningRate })
     : new SGD({ learningRate, momentum: 0.9, nesterov: true, weightDecay: SGD_WEIGHT_DECAY });
   if (checkpoint !== null) {
     restoreOptimizer(optimizer, optimizerName, model, checkpoint);
-    log.write(`Resuming from the checkpoint after epoch ${checkpoint.fit.epoch} of ${epochs} in ${checkpointDirectory}\n`);
+    log.write(`Resuming from the checkpoint after epoch ${checkpoint.fit.epoch} of ${epochs} in ${terminalText(checkpointDirectory)}\n`);
   }
   const augment = augmentation(augmentName);
   const batchesPerEpoch = Math.ceil(trainSet.count / batchSize);
@@ -290,14 +302,13 @@ export function train(options: TrainOptions): void {
   };
   saveModel(model, outDirectory, { classNames: trainSet.classNames, training: result });
   log.write(`Test accuracy ${formatPercent(test.accuracy)}, test loss ${test.loss.toFixed(4)} on ${testSet.count} images; trained in ${formatDuration(trainingSeconds)} (${imagesPerSecond.toFixed(0)} img/s)\n`);
-  log.write(`Saved the model to ${outDirectory}\n`);
+  log.write(`Saved the model to ${terminalText(outDirectory)}\n`);
   if (recorder !== null) {
     const plot = resolve(options.plot!);
-    mkdirSync(dirname(plot), { recursive: true });
-    writeFileSync(plot, encodePng(trainingChart(recorder.curves, { validationLabel: 'test', title: `Training on ${data.name}: loss and accuracy` })));
-    log.write(`Plotted loss and accuracy to ${plot}\n`);
+    writeFileAtomic(plot, encodePng(trainingChart(recorder.curves, { validationLabel: 'test', title: `Training on ${data.name}: loss and accuracy` })));
+    log.write(`Plotted loss and accuracy to ${terminalText(plot)}\n`);
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (options.json) process.stdout.write(jsonLine(result));
 }
 
 function describeBackend(): string {

@@ -2,25 +2,32 @@
 // layer's kernels, the output of every layer, a Grad-CAM heat map of the predicted class over the
 // image, and the softmax output as a bar chart; index.json lists every file with the shape it shows.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import {
+  checkOutputFile,
   Conv2D,
   convertImage,
+  createFolders,
+  eachFeatureMapPicture,
   encodePng,
-  featureMapPictures,
   fitImage,
   gradCam,
   imagesToInput,
   kernelPicture,
+  largestPictureScale,
+  MAX_PICTURE_PIXELS,
+  prepareOutputFolder,
   probabilityChart,
   readImageFiles,
   resizeImage,
   withScope,
+  writeFileAtomic,
   type Image,
   type LayerPicture,
+  type Model,
 } from '../../src/index.js';
 import { imageInputOf, loadCliModel } from '../loadCliModel.js';
+import { jsonLine, terminalText } from '../terminalText.js';
 import { UsageError } from '../usageError.js';
 
 export interface VisualizeOptions {
@@ -52,11 +59,45 @@ function safeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, '_');
 }
 
+function kernelsFile(index: number, name: string): string {
+  return `kernels/${String(index).padStart(2, '0')}-${safeName(name)}.png`;
+}
+
+function featureMapFile(index: number, name: string): string {
+  return `feature-maps/${String(index).padStart(2, '0')}-${safeName(name)}.png`;
+}
+
+/** Every file the command writes for `model`, relative to --out. */
+function plannedFiles(model: Model): string[] {
+  const kernels = model.layers.flatMap((layer, index) => (layer instanceof Conv2D ? [kernelsFile(index, layer.name)] : []));
+  const featureMaps = model.layers.map((layer, index) => featureMapFile(index, layer.name));
+  return ['input.png', ...kernels, ...featureMaps, 'grad-cam.png', 'grad-cam-heat.png', 'probabilities.png', 'index.json'];
+}
+
+/** Refuses a --scale that would make a picture larger than MAX_PICTURE_PIXELS, naming the largest that fits. */
+function checkScale(model: Model, modelPath: string, scale: number | undefined): void {
+  const largest = largestPictureScale(model);
+  if (largest === 0) {
+    throw new UsageError(`model ${modelPath}: a layer's picture is larger than ${MAX_PICTURE_PIXELS} pixels (MAX_PICTURE_PIXELS) even at scale 1`);
+  }
+  if (scale !== undefined && scale > largest) {
+    throw new UsageError(`--scale ${scale}: the pictures of model ${modelPath} would pass ${MAX_PICTURE_PIXELS} pixels (MAX_PICTURE_PIXELS); the largest scale that fits is ${largest}`);
+  }
+}
+
 export function visualize(imagePath: string, options: VisualizeOptions): void {
   const { model, classNames } = loadCliModel(options.model);
   const input = imageInputOf(model, options.model);
   if (options.class !== undefined && options.class >= model.classes) {
     throw new UsageError(`--class ${options.class}: the model has ${model.classes} classes (0-${model.classes - 1})`);
+  }
+  checkScale(model, options.model, options.scale);
+  // Before any work: --out is (or becomes) a writable folder, and no file the command writes there is the image or anything but a regular file.
+  prepareOutputFolder(options.out, { flag: '--out' });
+  for (const relative of plannedFiles(model)) {
+    const path = join(options.out, relative);
+    createFolders(dirname(path));
+    checkOutputFile(path, { inputs: [imagePath], flag: '--out' });
   }
   const { images, failures } = readImageFiles([imagePath]);
   if (failures.length > 0) throw failures[0]!.error;
@@ -65,8 +106,8 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
   const written: PictureFile[] = [];
   const write = (relative: string, picture: Image, details: Omit<PictureFile, 'file' | 'width' | 'height'>): void => {
     const path = join(options.out, relative);
-    mkdirSync(join(path, '..'), { recursive: true });
-    writeFileSync(path, encodePng(picture));
+    createFolders(dirname(path));
+    writeFileAtomic(path, encodePng(picture));
     written.push({ file: relative, width: picture.width, height: picture.height, ...details });
   };
   const describe = (picture: LayerPicture) => ({
@@ -80,12 +121,13 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
   model.layers.forEach((layer, index) => {
     if (!(layer instanceof Conv2D)) return;
     const picture = kernelPicture(model, index, pictureOptions);
-    write(`kernels/${String(index).padStart(2, '0')}-${safeName(layer.name)}.png`, picture.picture, { kind: 'kernels', ...describe(picture) });
+    write(kernelsFile(index, layer.name), picture.picture, { kind: 'kernels', ...describe(picture) });
   });
   const x = imagesToInput(model, [image]);
-  for (const picture of featureMapPictures(model, x, pictureOptions)) {
-    write(`feature-maps/${String(picture.layerIndex).padStart(2, '0')}-${safeName(picture.layerName)}.png`, picture.picture, { kind: 'feature-map', ...describe(picture) });
-  }
+  // One picture at a time, each written as soon as it is drawn: memory for one, however deep the model.
+  eachFeatureMapPicture(model, x, (picture) => {
+    write(featureMapFile(picture.layerIndex, picture.layerName), picture.picture, { kind: 'feature-map', ...describe(picture) });
+  }, pictureOptions);
   const probabilities = withScope(() => Array.from(model.predict(x).data));
   const cam = gradCam(model, x, display, options.class === undefined ? {} : { classIndex: options.class });
   write('grad-cam.png', cam.overlay, { kind: 'grad-cam', layer: cam.layerName, scale: enlarge });
@@ -103,15 +145,17 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
     gradCam: { class: cam.classIndex, name: classNames[cam.classIndex], layer: cam.layerName },
     files: written,
   };
-  writeFileSync(join(options.out, 'index.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileAtomic(join(options.out, 'index.json'), `${JSON.stringify(summary, null, 2)}\n`);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
+    process.stdout.write(jsonLine(summary));
     return;
   }
-  process.stdout.write(`${imagePath}: ${classNames[predicted]} ${(probabilities[predicted]! * 100).toFixed(1)}%; Grad-CAM of '${classNames[cam.classIndex]}' on layer ${cam.layerName}\n`);
+  const predictedName = terminalText(classNames[predicted]!);
+  const camName = terminalText(classNames[cam.classIndex]!);
+  process.stdout.write(`${terminalText(imagePath)}: ${predictedName} ${(probabilities[predicted]! * 100).toFixed(1)}%; Grad-CAM of '${camName}' on layer ${terminalText(cam.layerName)}\n`);
   for (const file of written) {
-    const what = file.layer === undefined ? '' : ` (${file.layer}${file.shape === undefined ? '' : ` ${file.shape.join('x')}`})`;
-    process.stdout.write(`  ${join(options.out, file.file)}  ${file.width}x${file.height}${what}\n`);
+    const what = file.layer === undefined ? '' : ` (${terminalText(file.layer)}${file.shape === undefined ? '' : ` ${file.shape.join('x')}`})`;
+    process.stdout.write(`  ${terminalText(join(options.out, file.file))}  ${file.width}x${file.height}${what}\n`);
   }
-  process.stdout.write(`  ${join(options.out, 'index.json')}\n`);
+  process.stdout.write(`  ${terminalText(join(options.out, 'index.json'))}\n`);
 }

@@ -2,12 +2,13 @@
 // to data_batch_5.bin and test_batch.bin, each a run of 3,073-byte records (one label byte, then the
 // 32x32 red, green and blue planes, row-major), read from a folder, the extracted cifar-10-batches-bin/
 // or the official cifar-10-binary.tar.gz itself, and returned as ImageDatasets of [n, 32, 32, 3] (HWC).
-// Files are checked before anything is allocated: a length that is not a whole number of records is refused.
+// Files are checked before anything is allocated: a length that is not a whole number of records is refused,
+// and only regular files are read (a FIFO or a device is refused by name instead of read forever).
 
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FileFormatError } from '../core/errors.js';
-import { readRegularFile } from '../io/files.js';
+import { fileSystemError, readRegularFile, requireRegularFile } from '../io/files.js';
 import { CIFAR10_CLASS_NAMES } from './classNames.js';
 import { gunzipBounded } from './idx.js';
 import { DEFAULT_MAX_IDX_BYTES, isGzip } from './idxFormat.js';
@@ -114,26 +115,30 @@ export function parseCifar10(bytes: Uint8Array, file: string, options: Cifar10Op
   return datasetFromBatches([{ file, bytes: content }]);
 }
 
-/** Size of a regular file, or FileFormatError naming it (missing, not a file, over `maxBytes`). */
+/**
+ * Size of a regular file: FileSystemError naming it if it is missing or not a regular file (a FIFO or
+ * device is refused by name, not read), FileFormatError if it is over `maxBytes`.
+ */
 function fileSize(file: string, maxBytes: number): number {
-  let stats;
-  try {
-    stats = statSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new FileFormatError(file, code === 'ENOENT' ? 'file does not exist' : `cannot be read (${code ?? String(error)})`);
-  }
-  if (!stats.isFile()) throw new FileFormatError(file, 'is not a regular file');
-  if (stats.size > maxBytes) throw new FileFormatError(file, `file is ${stats.size} bytes, over the ${maxBytes}-byte limit`);
-  return stats.size;
+  const { size } = requireRegularFile(file);
+  if (size > maxBytes) throw new FileFormatError(file, `is ${size} bytes, more than the ${maxBytes} a CIFAR-10 file may have (maxBytes)`);
+  return size;
 }
 
 /** The first two bytes of a file, to tell gzip from raw records without reading the rest. */
 function startsWithGzip(file: string): boolean {
-  const descriptor = openSync(file, 'r');
+  let descriptor: number;
+  try {
+    // O_NONBLOCK: were the file swapped for a FIFO after fileSize's check, open would wait for a writer.
+    descriptor = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw fileSystemError(error, file, 'read');
+  }
   try {
     const magic = new Uint8Array(2);
     return readSync(descriptor, magic, 0, 2, 0) === 2 && isGzip(magic);
+  } catch (error) {
+    throw fileSystemError(error, file, 'read');
   } finally {
     closeSync(descriptor);
   }
@@ -143,8 +148,9 @@ function startsWithGzip(file: string): boolean {
  * Reads CIFAR-10 binary batch files (raw or gzip) and joins their records, in the order given,
  * into one ImageDataset of [n, 32, 32, 3] (HWC). Raw files are sized from the file system and
  * checked before the dataset is allocated, then read one at a time; gzip files are decompressed first.
- * Throws FileFormatError naming the file if it is missing, not a regular file, over `options.maxBytes`
- * (1 GiB), empty, not a whole number of 3,073-byte records, or holds a label above 9.
+ * Throws FileSystemError naming the file if it is missing or not a regular file (a FIFO or device is
+ * refused, not read); FileFormatError if it is over `options.maxBytes` (1 GiB), empty, not a whole
+ * number of 3,073-byte records, or holds a label above 9.
  *
  * @example
  * const train = readCifar10Files(CIFAR10_TRAIN_FILES.map((name) => join('cifar-10-batches-bin', name)));
@@ -154,13 +160,13 @@ export function readCifar10Files(files: readonly string[], options: Cifar10Optio
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_IDX_BYTES;
   const sources = files.map((file) => {
     const size = fileSize(file, maxBytes);
-    const decompressed = startsWithGzip(file) ? gunzipBounded(readFileSync(file), file, maxBytes) : null;
+    const decompressed = startsWithGzip(file) ? gunzipBounded(readRegularFile(file, { maxBytes, what: 'a CIFAR-10 file' }), file, maxBytes) : null;
     return { file, size, decompressed, count: recordCount(decompressed?.length ?? size, file) };
   });
   const dataset = emptyDataset(sources.reduce((sum, source) => sum + source.count, 0));
   let firstExample = 0;
   for (const { file, size, decompressed, count } of sources) {
-    const bytes = decompressed ?? readFileSync(file);
+    const bytes = decompressed ?? readRegularFile(file, { maxBytes, what: 'a CIFAR-10 file' });
     if (bytes.length !== (decompressed?.length ?? size)) {
       throw new FileFormatError(file, `changed while being read (${size} bytes, then ${bytes.length})`);
     }

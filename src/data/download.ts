@@ -5,11 +5,12 @@
 // the same .part file would mix bytes; the checksum would then reject the file).
 
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { ConvNetError, ValueError } from '../core/errors.js';
+import { ConvNetError, FileSystemError, ValueError } from '../core/errors.js';
+import { createFolders, fileSystemError, requireRegularFile } from '../io/files.js';
 
 export const DOWNLOADABLE_DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
 export type DownloadableDataset = (typeof DOWNLOADABLE_DATASETS)[number];
@@ -125,7 +126,11 @@ export function findDownloadedDataset(name: DownloadableDataset, cacheDirectory:
 /** SHA-256 of a file, read in chunks, as lowercase hex. */
 export async function sha256OfFile(path: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  try {
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  } catch (error) {
+    throw fileSystemError(error, path, 'read');
+  }
   return hash.digest('hex');
 }
 
@@ -164,8 +169,18 @@ function parseContentRange(header: string | null): { start: number; total: numbe
   return { start: Number(match[1]), total: match[3] === '*' ? null : Number(match[3]) };
 }
 
+/** Size of the regular file at `path`, 0 if there is none; FileSystemError for a folder, FIFO or device there. */
 function sizeOfFile(path: string): number {
-  return existsSync(path) ? statSync(path).size : 0;
+  return existsSync(path) ? requireRegularFile(path).size : 0;
+}
+
+/** Runs a file-system step, turning a system error into a one-line FileSystemError naming `path`. */
+function onFileSystem<T>(path: string, action: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw fileSystemError(error, path, action);
+  }
 }
 
 /**
@@ -174,7 +189,7 @@ function sizeOfFile(path: string): number {
  */
 async function fetchInto(url: string, part: string, options: DownloadFileOptions, file: string): Promise<boolean> {
   const existing = sizeOfFile(part);
-  if (options.bytes !== undefined && existing > options.bytes) rmSync(part);
+  if (options.bytes !== undefined && existing > options.bytes) onFileSystem(part, 'remove', () => rmSync(part));
   const start = options.bytes !== undefined && existing > options.bytes ? 0 : existing;
   const controller = new AbortController();
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
@@ -221,7 +236,9 @@ async function fetchInto(url: string, part: string, options: DownloadFileOptions
       throw new DownloadError(url, 'http', `the server sends a file of ${total} bytes; ${file} has ${options.bytes}`);
     }
     let received = isAppending ? start : 0;
-    const handle = await open(part, isAppending ? 'a' : 'w');
+    const handle = await open(part, isAppending ? 'a' : 'w').catch((error: unknown) => {
+      throw fileSystemError(error, part, 'write');
+    });
     try {
       options.onProgress?.({ file, url, received, total });
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -229,12 +246,15 @@ async function fetchInto(url: string, part: string, options: DownloadFileOptions
         if (options.bytes !== undefined && received + chunk.length > options.bytes) {
           throw new DownloadError(url, 'http', `the server sent more than the ${options.bytes} bytes of ${file}`);
         }
-        await handle.write(chunk);
+        await handle.write(chunk).catch((error: unknown) => {
+          throw fileSystemError(error, part, 'write');
+        });
         received += chunk.length;
         options.onProgress?.({ file, url, received, total });
       }
     } catch (error) {
-      if (error instanceof DownloadError) throw error;
+      // A full disk is not a broken transfer: no other source would do better.
+      if (error instanceof DownloadError || error instanceof FileSystemError) throw error;
       const reason = controller.signal.aborted ? `no data for ${idleTimeoutMs / 1000} s` : describeError(error);
       throw new DownloadError(url, 'truncated', `transfer broke off after ${received}${total === null ? '' : ` of ${total}`} bytes (${reason}); run again to resume from ${part}`);
     } finally {
@@ -267,7 +287,8 @@ function describeError(error: unknown): string {
  * Throws DownloadError (with `reason`): 'http' for an error status or a wrong size, 'network' when no
  * connection can be made, 'truncated' when the transfer breaks off (the .part file is kept for the
  * next run), 'checksum' when the bytes are wrong (the .part file is deleted). No final file is
- * written in any of these cases.
+ * written in any of these cases. Throws FileSystemError (one line: the path and the reason) when the
+ * folder cannot be made, the disk is full, or a folder, FIFO or device stands where a file goes.
  *
  * @example
  * await downloadFile('https://example.org/data.bin', 'cache/data.bin', { sha256: 'ab12...' });
@@ -277,10 +298,11 @@ export async function downloadFile(urls: string | readonly string[], destination
   if (candidates.length === 0) throw new ValueError('downloadFile: no URL given');
   if (!/^[0-9a-f]{64}$/.test(options.sha256)) throw new ValueError(`downloadFile: sha256 must be 64 lowercase hex digits, got '${options.sha256}'`);
   if (existsSync(destination)) {
+    requireRegularFile(destination);
     if ((await sha256OfFile(destination)) === options.sha256) return { path: destination, status: 'present', url: null };
-    rmSync(destination);
+    onFileSystem(destination, 'remove', () => rmSync(destination));
   }
-  mkdirSync(dirname(destination), { recursive: true });
+  createFolders(dirname(destination));
   const part = `${destination}.part`;
   const file = basename(destination);
   const failures: DownloadError[] = [];
@@ -295,10 +317,10 @@ export async function downloadFile(urls: string | readonly string[], destination
     }
     const actual = await sha256OfFile(part);
     if (actual !== options.sha256) {
-      rmSync(part, { force: true });
+      onFileSystem(part, 'remove', () => rmSync(part, { force: true }));
       throw new DownloadError(url, 'checksum', `SHA-256 of the downloaded ${file} is ${actual}, expected ${options.sha256}; the file was deleted`);
     }
-    renameSync(part, destination);
+    onFileSystem(destination, 'write', () => renameSync(part, destination));
     return { path: destination, status: isResumed ? 'resumed' : 'downloaded', url };
   }
   if (failures.length === 1) throw failures[0]!;
@@ -325,7 +347,8 @@ export interface DownloadDatasetOptions {
  * Downloads every file of a dataset into `<cacheDirectory>/<name>/` with {@link downloadFile}
  * (checksums verified, interrupted transfers resumed, files already there kept).
  * Returns the folder, which loadMnist (mnist, fashion-mnist) or loadCifar10 (cifar10) reads as it is.
- * Throws ValueError for an unknown name or a mirror that is not an http(s) URL; DownloadError as downloadFile.
+ * Throws ValueError for an unknown name or a mirror that is not an http(s) URL; DownloadError and
+ * FileSystemError as downloadFile.
  *
  * @example
  * const directory = await downloadDataset('fashion-mnist');
@@ -340,7 +363,7 @@ export async function downloadDataset(name: DownloadableDataset, options: Downlo
   }
   const baseUrls = mirror === undefined ? source.urls : [`${mirror.replace(/\/+$/, '')}/${name}/`];
   const directory = datasetCacheDirectory(name, options.cacheDirectory ?? defaultCacheDirectory());
-  mkdirSync(directory, { recursive: true });
+  createFolders(directory);
   for (const file of source.files) {
     options.onFile?.(file, null);
     const result = await downloadFile(baseUrls.map((base) => `${base}${file.name}`), join(directory, file.name), {

@@ -1,11 +1,12 @@
 // Reader of the IDX format of MNIST and Fashion-MNIST in Node: raw or gzip-compressed bytes, and files.
 // The format itself (parse, encode, dataset checks) is platform-neutral and lives in idxFormat.ts;
 // this module adds zlib and node:fs.
-// Input is treated as hostile: gzip output is capped so a gzip bomb raises FileFormatError.
+// Input is treated as hostile: gzip output is capped so a gzip bomb raises FileFormatError, and only
+// regular files are read (a FIFO or a device is refused by name instead of read forever).
 
-import { readFileSync, statSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { FileFormatError } from '../core/errors.js';
+import { readRegularFile } from '../io/files.js';
 import { checkMaxBytes, DEFAULT_MAX_IDX_BYTES, isGzip, parseRawIdx, type IdxContents, type ParseIdxOptions } from './idxFormat.js';
 
 /** Decompresses gzip input, mapping zlib failures (corrupt stream, output over `maxBytes`) to FileFormatError. */
@@ -47,8 +48,9 @@ export function parseIdx(bytes: Uint8Array, file: string, options: ParseIdxOptio
 
 /**
  * Reads and parses an IDX file (raw or gzip) with node:fs; see {@link parseIdx} for the checks.
- * Throws FileFormatError naming `path` if it does not exist, is not a regular file, is larger than
- * `options.maxDecompressedBytes` (default 1 GiB), cannot be read, or is not a valid IDX file.
+ * Throws FileSystemError naming `path` if it does not exist, is not a regular file (a folder, FIFO or
+ * device) or cannot be read; FileFormatError if it is larger than `options.maxDecompressedBytes`
+ * (default 1 GiB) or is not a valid IDX file.
  *
  * @example
  * const labels = readIdxFile('mnist/train-labels-idx1-ubyte.gz');
@@ -58,22 +60,6 @@ export function parseIdx(bytes: Uint8Array, file: string, options: ParseIdxOptio
 export function readIdxFile(path: string, options: ParseIdxOptions = {}): IdxContents {
   const maxBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_IDX_BYTES;
   checkMaxBytes(maxBytes, 'readIdxFile');
-  let bytes: Uint8Array;
-  try {
-    const stats = statSync(path);
-    if (!stats.isFile()) {
-      throw new FileFormatError(path, 'is not a regular file');
-    }
-    if (stats.size > maxBytes) {
-      throw new FileFormatError(path, `file is ${stats.size} bytes, over the ${maxBytes}-byte limit`);
-    }
-    bytes = readFileSync(path);
-  } catch (error) {
-    if (error instanceof FileFormatError) throw error;
-    const code = (error as { code?: unknown }).code;
-    if (code === 'ENOENT') throw new FileFormatError(path, 'file does not exist');
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new FileFormatError(path, `cannot be read: ${reason}`);
-  }
+  const bytes = readRegularFile(path, { maxBytes, what: 'an IDX file' });
   return parseIdx(bytes, path, options);
 }

@@ -6,7 +6,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileFormatError, ValueError } from '../core/errors.js';
+import { FileFormatError, FileSystemError, ValueError } from '../core/errors.js';
+import { fileKind, fileSystemError } from '../io/files.js';
 import { readIdxFile } from './idx.js';
 import { imageDatasetFromIdx } from './idxFormat.js';
 import { FASHION_MNIST_CLASS_NAMES, MNIST_CLASS_NAMES } from './classNames.js';
@@ -58,7 +59,8 @@ function loadSplit(
  * Returns two ImageDatasets of shape [n, height, width, 1] (60,000 and 10,000 of 28x28 for MNIST).
  * Pass {@link FASHION_MNIST_CLASS_NAMES} as `classNames` for Fashion-MNIST; default MNIST_CLASS_NAMES.
  * Throws FileFormatError if the directory or a file is missing (the message lists the names looked
- * for), if a file is not valid IDX, if images are not 3-D or labels not 1-D, if the counts differ,
+ * for); FileSystemError if `directory` is not a folder or a file is not a regular one (a FIFO or a
+ * device is refused by name, not read) or cannot be read; FileFormatError if a file is not valid IDX, if images are not 3-D or labels not 1-D, if the counts differ,
  * or if a label is not below `classNames.length`; ValueError if `classNames` is empty or over 256.
  *
  * @example
@@ -72,7 +74,15 @@ export function loadMnist(directory: string, classNames: readonly string[] = MNI
       `loadMnist: classNames must have 1 to 256 entries (labels are bytes), got ${classNames.length}`,
     );
   }
-  if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+  if (existsSync(directory)) {
+    let stats;
+    try {
+      stats = statSync(directory);
+    } catch (error) {
+      throw fileSystemError(error, directory, 'read');
+    }
+    if (!stats.isDirectory()) throw new FileSystemError(directory, `is a ${fileKind(stats)}, not a folder of MNIST files`, 'ENOTDIR');
+  } else {
     const expected = [
       'train-images-idx3-ubyte',
       'train-labels-idx1-ubyte',

@@ -7,7 +7,7 @@
 // checks every field of latest.json and state.json (checkpointState.ts) and bounds every file's size
 // before reading it, since a checkpoint folder is as open to tampering as any model file.
 
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileFormatError } from '../core/errors.js';
 import { CHECKPOINT_MAX_BUFFERS_PER_WEIGHT, CHECKPOINT_MAX_LATEST_BYTES, CHECKPOINT_MAX_STATE_BYTES, CHECKPOINT_OPTIMIZER_HEADER_BYTES } from '../core/limits.js';
@@ -17,7 +17,7 @@ import type { Model } from '../model/model.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import { checkFitState, checkOptimizerRecord, checkRecord, describeValue, fieldFailure, isRecord } from './checkpointState.js';
-import { readRegularFile, readRegularTextFile } from './files.js';
+import { createFolders, readRegularFile, readRegularTextFile } from './files.js';
 import { loadModel, saveModel } from './modelFile.js';
 import type { SaveOptions } from './modelFormat.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
@@ -58,7 +58,7 @@ export function saveCheckpoint(directory: string, model: Model, optimizer: Optim
   const name = `epoch-${String(fit.epoch).padStart(4, '0')}`;
   const folder = join(directory, name);
   rmSync(folder, { recursive: true, force: true });
-  mkdirSync(folder, { recursive: true });
+  createFolders(folder);
   saveModel(model, folder, saveOptions);
   const optimizerState = optimizer.getState(model.trainableWeights());
   const buffers = optimizerState.weights.map((weight) => (weight === null ? [] : Object.keys(weight.buffers).sort()));

@@ -182,6 +182,35 @@ export function checkOutputFile(path: string, check: OutputCheck = {}): void {
 }
 
 /**
+ * Creates the folder `path` and any missing parents, one at a time. Throws FileSystemError naming the
+ * path if a part of it is not a folder or a folder cannot be made there.
+ * NOTE: not mkdirSync(path, { recursive: true }): under /proc (Node 20) that retries forever, since
+ * mkdir says ENOENT for a folder whose parent exists.
+ */
+export function createFolders(path: string): void {
+  const missing: string[] = [];
+  let folder = resolve(path);
+  let stats = existingStats(folder);
+  while (stats === null && dirname(folder) !== folder) {
+    missing.push(folder);
+    folder = dirname(folder);
+    stats = existingStats(folder);
+  }
+  if (stats !== null && !stats.isDirectory()) throw new FileSystemError(path, `cannot create the folder: ${folder} is a ${fileKind(stats)}, not a folder`, 'ENOTDIR');
+  for (const part of missing.reverse()) {
+    try {
+      mkdirSync(part);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && existingStats(part)?.isDirectory() === true) continue; // made meanwhile
+      // The parent exists, so ENOENT here means a file system that takes no new folders (/proc).
+      if (code === 'ENOENT') throw new FileSystemError(path, `cannot create the folder ${part}: the file system there takes no new folders (ENOENT)`, code);
+      throw fileSystemError(error, path, 'create the folder');
+    }
+  }
+}
+
+/**
  * Checks, before any work starts, that `path` is or can become a folder that takes new files, and is
  * none of the inputs. Creates it (and its parents) so the check is real; an empty folder made by a
  * command that then fails is the only trace.
@@ -195,33 +224,4 @@ export function prepareOutputFolder(path: string, check: OutputCheck = {}): void
     createFolders(path);
   }
   probeWritable(path);
-}
-
-/**
- * Creates the folder `path` and any missing parents (mkdir -p), one level at a time; a FileSystemError
- * names the path and the reason. NOTE: Node's mkdirSync({ recursive: true }) loops forever where
- * mkdir answers ENOENT for a parent that exists (under /proc), so it is not used on a user's path.
- */
-export function createFolders(path: string): void {
-  const missing: string[] = [];
-  let folder = resolve(path);
-  for (;;) {
-    const stats = existingStats(folder);
-    if (stats !== null) {
-      if (!stats.isDirectory()) throw new FileSystemError(path, `cannot create the folder: ${folder} is a ${fileKind(stats)}`, 'ENOTDIR');
-      break;
-    }
-    missing.push(folder);
-    const parent = dirname(folder);
-    if (parent === folder) break;
-    folder = parent;
-  }
-  for (const level of missing.reverse()) {
-    try {
-      mkdirSync(level);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && existingStats(level)?.isDirectory() === true) continue;
-      throw fileSystemError(error, path, 'create the folder');
-    }
-  }
 }

@@ -1,13 +1,13 @@
 // Model folders: model.json and weights.safetensors (the format: modelFormat.ts), each written
 // atomically, the weights first, so a manifest on disk always describes complete weights.
 
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileFormatError } from '../core/errors.js';
 import { MAX_MANIFEST_BYTES, MAX_WEIGHTS_FILE_BYTES } from '../core/limits.js';
 import type { Model } from '../model/model.js';
 import { writeFileAtomic } from './atomicWrite.js';
-import { fileSystemError, readRegularFile, readRegularTextFile } from './files.js';
+import { createFolders, fileSystemError, readRegularFile, readRegularTextFile } from './files.js';
 import { MANIFEST_FILE, parseModel, serializeModel, WEIGHTS_FILE, type LoadedModel, type SaveOptions } from './modelFormat.js';
 
 /**
@@ -17,11 +17,7 @@ import { MANIFEST_FILE, parseModel, serializeModel, WEIGHTS_FILE, type LoadedMod
  * saveModel(model, 'runs/mnist', { classNames: MNIST_CLASS_NAMES });
  */
 export function saveModel(model: Model, directory: string, options: SaveOptions = {}): void {
-  try {
-    mkdirSync(directory, { recursive: true });
-  } catch (error) {
-    throw fileSystemError(error, directory, 'create the folder');
-  }
+  createFolders(directory);
   const { manifest, weights } = serializeModel(model, options);
   writeFileAtomic(join(directory, WEIGHTS_FILE), weights);
   writeFileAtomic(join(directory, MANIFEST_FILE), manifest);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { FileFormatError, ValueError } from '../../src/core/errors.js';
+import { FileFormatError, FileSystemError, ValueError } from '../../src/core/errors.js';
 import { parseIdx, readIdxFile } from '../../src/data/idx.js';
 import { encodeIdx } from '../../src/data/idxFormat.js';
 
@@ -215,10 +215,11 @@ describe('readIdxFile', () => {
         assert.deepEqual(Array.from(data), [1, 2, 3, 4, 5, 6]);
       }
       const missing = join(directory, 'absent.idx');
-      assertFileFormatError(() => readIdxFile(missing), missing, 'does not exist');
-      assertFileFormatError(() => readIdxFile(directory), directory, 'not a regular file');
+      // File-system problems are FileSystemErrors naming the path; a file too large to read, a FileFormatError.
+      assert.throws(() => readIdxFile(missing), (error) => error instanceof FileSystemError && error.message === `${missing}: cannot read: no such file or folder (ENOENT)`);
+      assert.throws(() => readIdxFile(directory), (error) => error instanceof FileSystemError && error.message === `${directory}: is a folder, not a regular file`);
       const tiny = join(directory, 'tiny.idx');
-      assertFileFormatError(() => readIdxFile(tiny, { maxDecompressedBytes: 8 }), tiny, 'over the 8-byte limit');
+      assertFileFormatError(() => readIdxFile(tiny, { maxDecompressedBytes: 8 }), tiny, 'is 18 bytes, more than the 8 an IDX file may have');
       writeFileSync(join(directory, 'bad.idx'), new Uint8Array([0, 0, 9, 1, 0, 0, 0, 1, 1]));
       assertFileFormatError(() => readIdxFile(join(directory, 'bad.idx')), join(directory, 'bad.idx'), 'signed byte');
     } finally {

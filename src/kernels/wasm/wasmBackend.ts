@@ -6,6 +6,7 @@
 // Arrays that do not live in the backend's memory are copied in (and outputs back) around a call.
 
 import { ValueError } from '../../core/errors.js';
+import { MAX_WASM_THREADS } from '../../core/limits.js';
 import { allocateArray, type DType, type FloatArray } from '../../core/dtype.js';
 import { dropoutThreshold, lowbias32 } from '../js/dropout.js';
 import { referenceBackend } from '../js/referenceBackend.js';
@@ -88,7 +89,10 @@ export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'ba
 }
 
 export interface WasmBackendOptions {
-  /** Threads to run kernels on; default: all available cores (1 where threads are unavailable). */
+  /**
+   * Threads to run kernels on, 1 to MAX_WASM_THREADS (64); default: all available cores, at most 64
+   * (1 where threads are unavailable).
+   */
   threads?: number;
   /** Largest memory the backend may use, in bytes; default 2 GiB (shared) or 512 MiB (unshared, reserved up front). */
   memoryBytes?: number;
@@ -166,16 +170,30 @@ function availableCores(): number {
 }
 
 /**
- * Compiles and starts the WebAssembly backend. Throws ValueError where WebAssembly SIMD is missing.
+ * Throws ValueError unless `options.threads` is absent or a whole number from 1 to MAX_WASM_THREADS;
+ * checked before anything starts, so a refused call leaves a running backend as it was.
+ */
+export function checkWasmBackendOptions(options: WasmBackendOptions): void {
+  const { threads } = options;
+  if (threads === undefined) return;
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
+    throw new ValueError(`wasm backend: threads must be a whole number from 1 to ${MAX_WASM_THREADS} (MAX_WASM_THREADS), got ${threads}`);
+  }
+}
+
+/**
+ * Compiles and starts the WebAssembly backend. Throws ValueError where WebAssembly SIMD is missing,
+ * and for `threads` outside 1 to MAX_WASM_THREADS (64).
  *
  * @example
  * const backend = await createWasmBackend({ threads: 2 });
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  checkWasmBackendOptions(options);
   const features = await probeWasmFeatures();
   if (!features.simd) throw new ValueError('wasm backend: this JavaScript engine has no WebAssembly SIMD; use the reference backend');
   const cores = isNode() ? (await import('node:os')).availableParallelism() : availableCores();
-  const threads = features.threads ? Math.max(1, Math.floor(options.threads ?? cores)) : 1;
+  const threads = features.threads ? (options.threads ?? Math.min(Math.max(1, cores), MAX_WASM_THREADS)) : 1;
   const isRelaxed = features.relaxedSimd && options.disableRelaxedSimd !== true;
   const isShared = features.threads;
   const build: WasmBuild = `convnet-${isRelaxed ? 'relaxed' : 'simd'}${isShared ? '-threads' : ''}.wasm`;
