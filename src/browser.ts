@@ -131,7 +131,7 @@ export { convertImage, imageFromPixels, imagesToTensor, type Image, type PixelAr
 export { imageFromImageData, imageToImageData, type ImageDataLike } from './image/imageData.js';
 export { imagesToInput } from './model/imageInput.js';
 export { centerCrop, fitImage, normalizeImage, padImage, resizeImage, toChannelsFirst, toChannelsLast, type ResizeMethod } from './image/preprocess.js';
-export { MAX_IMAGE_PIXELS, decodeImage, detectImageFormat, encodeJpeg, encodePng, type ImageFormat } from './image/codecs.js';
+export { MAX_IMAGE_PIXELS, decodeImage, detectImageFormat, encodeJpeg, encodePng, readImageSize, type DecodeOptions, type ImageFormat } from './image/codecs.js';
 
 export { divergingMap, grayMap, heatMap, type ColorMap } from './visualize/colorMaps.js';
 export { drawGrid, gridSize, type GridLayout } from './visualize/grid.js';
