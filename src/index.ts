@@ -37,7 +37,7 @@ export {
   type DownloadProgress,
   type DownloadResult,
 } from './data/download.js';
-export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFiles, type ImageFiles } from './image/imageFiles.js';
+export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFile, readImageFiles, type ImageFile, type ImageFiles } from './image/imageFiles.js';
 export { loadCheckpoint, saveCheckpoint, type Checkpoint } from './io/checkpoint.js';
 export { writeFileAtomic } from './io/atomicWrite.js';
 export { checkOutputFile, prepareOutputFolder, readRegularFile, readRegularTextFile, requireRegularFile, type OutputCheck, type ReadOptions } from './io/files.js';

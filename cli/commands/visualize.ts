@@ -9,12 +9,11 @@ import {
   convertImage,
   encodePng,
   featureMapPictures,
-  fitImage,
   gradCam,
   imagesToInput,
   kernelPicture,
   probabilityChart,
-  readImageFiles,
+  readImageFile,
   resizeImage,
   withScope,
   type Image,
@@ -58,10 +57,9 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
   if (options.class !== undefined && options.class >= model.classes) {
     throw new UsageError(`--class ${options.class}: the model has ${model.classes} classes (0-${model.classes - 1})`);
   }
-  const { images, failures } = readImageFiles([imagePath]);
-  if (failures.length > 0) throw failures[0]!.error;
   const [height, width] = input.shape as [number, number, number];
-  const image = convertImage(fitImage(images[0]!.image, width, height), input.colorModel!);
+  // Fitted to the model's input as it is decoded; a FIFO or device named as the image is refused by name.
+  const image = convertImage(readImageFile(imagePath, { fit: { width, height } }).image, input.colorModel!);
   const written: PictureFile[] = [];
   const write = (relative: string, picture: Image, details: Omit<PictureFile, 'file' | 'width' | 'height'>): void => {
     const path = join(options.out, relative);
