@@ -12,7 +12,7 @@ import { MAX_DECODE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCAN_BLOCKS, MAX_JPEG_SCAN
 import { channelsOf, convertPixels, type ColorModel } from './colorModels.js';
 import type { Image, ImageRows } from './image.js';
 import { jpegBlocks, readJpegStructure, type JpegStructure } from './jpegStructure.js';
-import { pngColorModel, pngRows, pngWorkingBytes, readPngHeader, readPngStructure } from './pngDecoder.js';
+import { checkPngDataSize, pngColorModel, pngRows, pngWorkingBytes, readPngHeader, readPngStructure } from './pngDecoder.js';
 import { fitImage, resizeRowsArea } from './preprocess.js';
 
 export { MAX_IMAGE_PIXELS } from '../core/limits.js';
@@ -163,6 +163,7 @@ function decodePng(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], m
   // The file, the decoder's working bytes (an inflating step; Adam7's whole picture) and our output.
   const estimate = bytes.length + pngWorkingBytes(structure) + outputBytes(width, height, channelsOf(colorModel), fit);
   checkBudget(estimate, maxBytes, file, `a ${width}x${height} PNG of ${depth}-bit ${colorModel} pixels`);
+  checkPngDataSize(structure);
   return assemble(pngRows(structure), fit);
 }
 

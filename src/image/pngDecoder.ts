@@ -150,6 +150,32 @@ export function pngColorModel(structure: PngStructure): ColorModel {
   return structure.channels === 1 ? 'gray' : structure.channels === 3 ? 'rgb' : 'rgba';
 }
 
+/** The bytes the image data must inflate to: per row of each Adam7 pass (or of the picture), a filter byte and the packed samples. */
+export function pngInflatedBytes(structure: PngHeader): number {
+  const { width, height, channels, depth } = structure;
+  const rowBytes = (columns: number): number => 1 + Math.ceil((columns * channels * depth) / 8);
+  if (!structure.isInterlaced) return height * rowBytes(width);
+  let total = 0;
+  for (const [column, row, columnStep, rowStep] of ADAM7) {
+    const passWidth = Math.ceil((width - column) / columnStep);
+    const passHeight = Math.ceil((height - row) / rowStep);
+    if (passWidth > 0 && passHeight > 0) total += passHeight * rowBytes(passWidth);
+  }
+  return total;
+}
+
+/**
+ * Throws an Error when the compressed image data is too short to hold the picture even at deflate's
+ * densest (1032:1): a header that lies about the size is refused before anything is allocated.
+ */
+export function checkPngDataSize(structure: PngStructure): void {
+  const compressed = structure.imageData.reduce((sum, part) => sum + part.length, 0);
+  const needed = pngInflatedBytes(structure);
+  if (compressed * MAX_DEFLATE_RATIO < needed) {
+    throw new Error(`its ${compressed} bytes of image data inflate to at most ${compressed * MAX_DEFLATE_RATIO}, and ${structure.width}x${structure.height} pixels need ${needed}`);
+  }
+}
+
 /**
  * Copies of one step's output that inflating holds at its peak: fflate's buffer, grown by doubling,
  * the piece it hands out and the window it keeps, and as much again from the step before, not yet

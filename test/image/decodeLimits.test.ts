@@ -120,6 +120,7 @@ describe('the streaming PNG decoder', () => {
       ['no IEND', good.subarray(0, good.length - 12), /it is truncated \(\d+ bytes, no IEND chunk\)/],
       ['no image data', assemblePng(header, [pngChunk('PLTE', new Uint8Array(6))]), /has no image data \(IDAT chunk\)/],
       ['image data of too few rows', assemblePng({ ...header, height: 3 }, [pngChunk('PLTE', new Uint8Array(6)), idat(good)]), /its image data ends in row 2 of pass 1/],
+      ['image data too short for the size declared', assemblePng({ ...header, width: 50_000 }, [pngChunk('PLTE', new Uint8Array(6)), idat(good)]), /its \d+ bytes of image data inflate to at most \d+, and 50000x2 pixels need 100002/],
     ];
     for (const [what, bytes, pattern] of cases) {
       assert.throws(() => decodeImage(bytes, 'bad.png'), (error: unknown) => {
@@ -201,8 +202,10 @@ describe('the decoding budget (MAX_DECODE_BYTES)', () => {
     // The estimate: 16-byte float32 RGBA pixels alone are 1.6 GB.
     const estimate = (error: unknown): number => Number(/about (\d+) MiB/.exec((error as Error).message)![1]);
     assert.throws(() => decodeImage(lyingPng(10_000, 10_000), 'photo.png'), (error) => estimate(error) >= 1_600_000_000 / MIB);
-    // Fitted to a model's input, the same picture needs no float32 copy of itself, and fits.
-    assert.throws(() => decodeImage(lyingPng(10_000, 10_000), 'photo.png', { fit: { width: 28, height: 28 } }), /its image data ends in row 0/);
+    // Fitted to a model's input, the same picture needs no float32 copy of itself and fits the budget;
+    // then its 9 bytes of image data are found too few for the pixels it declares.
+    assert.throws(() => decodeImage(lyingPng(10_000, 10_000), 'photo.png', { fit: { width: 28, height: 28 } }),
+      /photo\.png: cannot be decoded as PNG: its 9 bytes of image data inflate to at most 9288, and 10000x10000 pixels need 400010000/);
     // A smaller budget is the caller's to ask for.
     const small = encodePng({ width: 64, height: 64, colorModel: 'rgb', data: new Float32Array(64 * 64 * 3) });
     assertThrowsWith(() => decodeImage(small, 'small.png', { maxBytes: 10_000 }), FileFormatError, 'more than the 10000 bytes a decode may use');
