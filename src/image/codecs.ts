@@ -194,7 +194,8 @@ function decodeJpeg(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], 
   if (scans > MAX_JPEG_SCANS) {
     throw new FileFormatError(file, `has ${scans} scans, more than the ${MAX_JPEG_SCANS} this decoder accepts (MAX_JPEG_SCANS; a progressive JPEG has about 10)`);
   }
-  const blocks = jpegBlocks(structure).reduce((sum, component) => sum + component.allocated, 0);
+  const layout = jpegBlocks(structure);
+  const blocks = layout.reduce((sum, component) => sum + component.allocated, 0);
   if (scans * blocks > MAX_JPEG_SCAN_BLOCKS) {
     throw new FileFormatError(
       file,
@@ -205,6 +206,13 @@ function decodeJpeg(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], 
   const colorModel: ColorModel = isGray ? 'gray' : 'rgb';
   const estimate = estimateJpegBytes(structure, bytes.length, outputBytes(width, height, channelsOf(colorModel), fit));
   checkBudget(estimate.total, maxBytes, file, `a ${width}x${height} JPEG of ${components.length} components`);
+  // Every block's DC coefficient is coded in at least one bit (in the first DC scan, or the one
+  // sequential scan), so a file of fewer bits than blocks cannot be a whole picture of this size: a
+  // header that lies about the size, refused before jpeg-js allocates its blocks.
+  const codedBlocks = layout.reduce((sum, component) => sum + component.perLine * component.perColumn, 0);
+  if (bytes.length * 8 < codedBlocks) {
+    throw new FileFormatError(file, `cannot be decoded as JPEG: its ${bytes.length} bytes cannot code the ${codedBlocks} blocks of 8x8 pixels of a ${width}x${height} frame (at least one bit each)`);
+  }
   const decoded = jpeg.decode(bytes, {
     useTArray: true,
     formatAsRGBA: false,

@@ -103,7 +103,11 @@ export function readPngStructure(bytes: Uint8Array, file: string): PngStructure 
   const structure: PngStructure = { ...readPngHeader(bytes, file), palette: new Uint8Array(0), paletteAlpha: null, transparentColor: null, imageData: [] };
   const { colorType } = structure;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const typeAt = (offset: number): string => String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
+  // A damaged type is shown in hexadecimal: its bytes could be anything, terminal controls included.
+  const typeAt = (offset: number): string => {
+    const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
+    return /^[A-Za-z]{4}$/.test(type) ? type : `0x${Array.from(bytes.subarray(offset + 4, offset + 8), (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+  };
   for (let offset = 8; ; ) {
     if (offset + 12 > bytes.length) throw new FileFormatError(file, `cannot be decoded as PNG: it is truncated (${bytes.length} bytes, no IEND chunk)`);
     const length = view.getUint32(offset);
@@ -267,13 +271,22 @@ function inflateRows(structure: PngStructure, onRow: (bytes: Uint8Array, pass: n
       if (++row === passes[pass]![1]) nextPass();
     }
   });
+  const push = (data: Uint8Array, isFinal: boolean): void => {
+    try {
+      inflater.push(data, isFinal);
+    } catch (error) {
+      // fflate's own errors (invalid zlib data, unexpected EOF, ...) carry a numeric code; ours do not.
+      if (typeof (error as { code?: unknown }).code !== 'number') throw error;
+      throw new Error(`its image data is not a valid zlib stream (${(error as Error).message})`);
+    }
+  };
   for (const part of structure.imageData) {
     for (let start = 0; start < part.length && pass < passes.length; start += PNG_INFLATE_STEP_BYTES) {
-      inflater.push(part.subarray(start, start + PNG_INFLATE_STEP_BYTES), false);
+      push(part.subarray(start, start + PNG_INFLATE_STEP_BYTES), false);
     }
   }
   if (pass < passes.length) {
-    inflater.push(new Uint8Array(0), true);
+    push(new Uint8Array(0), true);
     if (pass < passes.length) throw new Error(`its image data ends in row ${row} of pass ${pass + 1} (of ${passes.length})`);
   }
 }

@@ -286,6 +286,13 @@ describe('JPEG scans', () => {
       `wide.jpg: has ${scans} scans over 750000 blocks of 8x8 pixels: ${scans * 750_000} block decodes, more than the ${MAX_JPEG_SCAN_BLOCKS} allowed`);
   });
 
+  test('a JPEG too short to code the blocks its frame declares is refused before jpeg-js allocates them', () => {
+    // 2000x1500 at full resolution: 250 x 188 x 3 = 141,000 blocks, at least one bit each; the file has about 600 bytes.
+    const bytes = lyingJpeg(2000, 1500);
+    assertThrowsWith(() => decodeImage(bytes, 'short.jpg'), FileFormatError,
+      `short.jpg: cannot be decoded as JPEG: its ${bytes.length} bytes cannot code the 141000 blocks of 8x8 pixels of a 2000x1500 frame`);
+  });
+
   test('frames jpeg-js cannot decode, and bad sampling, are refused from the header', () => {
     const frameAt = base.findIndex((value, index) => value === 0xff && base[index + 1] === 0xc0);
     const withByte = (offset: number, value: number): Uint8Array => Uint8Array.from(base, (byte, index) => (index === offset ? value : byte));

@@ -48,6 +48,22 @@ export function ihdr({ width, height, depth, colorType, isInterlaced = false }: 
   return pngChunk('IHDR', data);
 }
 
+/**
+ * A copy of PNG bytes with the CRC of every whole chunk recomputed, so that damage inside a chunk
+ * (a fuzzed header field, corrupt compressed data) reaches the decoder instead of the CRC check.
+ */
+export function withRepairedCrcs(bytes: Uint8Array): Uint8Array {
+  const copy = bytes.slice();
+  const view = new DataView(copy.buffer);
+  for (let offset = 8; offset + 12 <= copy.length; ) {
+    const length = view.getUint32(offset);
+    if (offset + 12 + length > copy.length) break;
+    view.setUint32(offset + 8 + length, crc32(copy.subarray(offset + 4, offset + 8 + length)));
+    offset += 12 + length;
+  }
+  return copy;
+}
+
 /** Signature, IHDR, the chunks given (PLTE, tRNS, IDAT, ...), IEND. */
 export function assemblePng(header: PngHeaderFields, chunks: readonly Uint8Array[]): Uint8Array {
   const parts = [Uint8Array.from(SIGNATURE), ihdr(header), ...chunks, pngChunk('IEND')];
