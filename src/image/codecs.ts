@@ -127,7 +127,8 @@ function assemble(rows: ImageRows, fit: DecodeOptions['fit']): Image {
  * Throws FileFormatError naming `file` for anything it cannot decode, including interlaced PNGs of 1,
  * 2 or 4 bits per sample, a picture over MAX_IMAGE_PIXELS, a decode estimated to allocate more than
  * `options.maxBytes` (MAX_DECODE_BYTES), and a JPEG of more than MAX_JPEG_SCANS scans or
- * MAX_JPEG_SCAN_BLOCKS blocks decoded over its scans; ValueError for a fit that is not two positive integers.
+ * MAX_JPEG_SCAN_BLOCKS blocks decoded over its scans; ValueError for a fit that is not two positive
+ * integers or a maxBytes that is not a positive number.
  *
  * @example
  * const image = decodeImage(readFileSync('digit.png'), 'digit.png');
@@ -139,6 +140,7 @@ export function decodeImage(bytes: Uint8Array, file = 'image', options: DecodeOp
     throw new ValueError(`decodeImage: fit must be two positive integers, got ${fit.width}x${fit.height}`);
   }
   const maxBytes = options.maxBytes ?? MAX_DECODE_BYTES;
+  if (!(maxBytes > 0)) throw new ValueError(`decodeImage: maxBytes must be a positive number, got ${maxBytes}`);
   const format = detectImageFormat(bytes);
   if (format === null) {
     const magic = Array.from(bytes.subarray(0, 4), (value) => value.toString(16).padStart(2, '0')).join(' ');

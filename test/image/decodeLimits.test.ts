@@ -210,6 +210,7 @@ describe('the decoding budget (MAX_DECODE_BYTES)', () => {
     const small = encodePng({ width: 64, height: 64, colorModel: 'rgb', data: new Float32Array(64 * 64 * 3) });
     assertThrowsWith(() => decodeImage(small, 'small.png', { maxBytes: 10_000 }), FileFormatError, 'more than the 10000 bytes a decode may use');
     assert.equal(decodeImage(small, 'small.png', { maxBytes: 1_000_000 }).width, 64);
+    assert.throws(() => decodeImage(small, 'small.png', { maxBytes: Number.NaN }), ValueError);
   });
 
   /** Runs decodeImage on `path` in a child process under `memoryBytes`; prints the size or the error. */
