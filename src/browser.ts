@@ -133,7 +133,7 @@ export { convertImage, imageFromPixels, imagesToTensor, type Image, type PixelAr
 export { imageFromImageData, imageToImageData, type ImageDataLike } from './image/imageData.js';
 export { imagesToInput } from './model/imageInput.js';
 export { centerCrop, fitImage, normalizeImage, padImage, resizeImage, toChannelsFirst, toChannelsLast, type ResizeMethod } from './image/preprocess.js';
-export { MAX_IMAGE_PIXELS, decodeImage, detectImageFormat, encodeJpeg, encodePng, type ImageFormat } from './image/codecs.js';
+export { MAX_IMAGE_PIXELS, decodeImage, detectImageFormat, encodeJpeg, encodePng, readImageSize, type DecodeOptions, type ImageFormat } from './image/codecs.js';
 
 export * from './core/limits.js';
 export { divergingMap, grayMap, heatMap, type ColorMap } from './visualize/colorMaps.js';

@@ -1,27 +1,30 @@
 // `convnet predict`: classifies image files (PNG, JPEG, or folders of them) with a saved model and
-// prints the top classes with their probabilities. Images are converted to the model's color model
-// and resized to its input size, and classified in batches; files that cannot be read are reported
-// and the rest go on.
+// prints the top classes with their probabilities. Each file is decoded fitted to the model's input
+// size (a large picture is never held whole in float32), then converted to the model's color model;
+// the fitted pictures are classified in batches. Files that cannot be read or decoded, and pictures
+// the model gives non-finite probabilities, are reported and the rest go on.
 
 import {
   checkOutputFile,
   encodeNpyHeader,
+  ConvNetError,
   importedInput,
   FileFormatError,
-  fitImage,
   imagesToInput,
   listImageFiles,
   openNpyRows,
-  readImageFiles,
+  readImageFile,
   Tensor,
   ValueError,
   withScope,
   writeFileAtomicStreaming,
+  type ImageFile,
 } from '../../src/index.js';
 import { imageInputOf, loadCliModel } from '../loadCliModel.js';
+import { jsonLine, terminalText } from '../terminalText.js';
 import { UsageError } from '../usageError.js';
 
-/** Files decoded and classified together: bounds memory for folders of any size. */
+/** Fitted pictures classified together; each file is decoded and fitted alone, so memory holds one decode and this batch. */
 const FILES_PER_BATCH = 64;
 
 export interface PredictOptions {
@@ -54,31 +57,46 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
   if (files.length === 0) throw new UsageError(`no PNG or JPEG files in ${paths.join(', ')}`);
   const predictions: Prediction[] = [];
   const errors: { file: string; error: string }[] = [];
-  for (let start = 0; start < files.length; start += FILES_PER_BATCH) {
-    const { images, failures } = readImageFiles(files.slice(start, start + FILES_PER_BATCH));
-    for (const { file, error } of failures) {
-      errors.push({ file, error: error.message });
-      process.stderr.write(`convnet: skipped ${error.message}\n`);
-    }
-    if (images.length === 0) continue;
-    const fitted = images.map(({ image }) => fitImage(image, width, height));
-    const probabilities = withScope(() => Array.from(model.predict(imagesToInput(model, fitted)).data));
-    images.forEach(({ file, image }, row) => {
-      const ranked = probabilities
-        .slice(row * model.classes, (row + 1) * model.classes)
+  const fail = (file: string, message: string): void => {
+    errors.push({ file, error: message });
+    process.stderr.write(`convnet: skipped ${terminalText(message)}\n`);
+  };
+  let batch: ImageFile[] = [];
+  const classify = (): void => {
+    if (batch.length === 0) return;
+    const probabilities = withScope(() => Array.from(model.predict(imagesToInput(model, batch.map(({ image }) => image))).data));
+    batch.forEach(({ file, sourceWidth, sourceHeight }, row) => {
+      const scores = probabilities.slice(row * model.classes, (row + 1) * model.classes);
+      if (!scores.every(Number.isFinite)) {
+        fail(file, `${file}: the model's probabilities are not finite (${scores.find((score) => !Number.isFinite(score))}); its weights or this picture hold NaN or infinite values`);
+        return;
+      }
+      const ranked = scores
         .map((probability, index) => ({ class: index, name: classNames[index]!, probability }))
         .sort((a, b) => b.probability - a.probability)
         .slice(0, options.top);
       const prediction: Prediction = { file, top: ranked };
-      if (fitted[row] !== image) prediction.resizedFrom = `${image.width}x${image.height}`;
+      if (sourceWidth !== width || sourceHeight !== height) prediction.resizedFrom = `${sourceWidth}x${sourceHeight}`;
       predictions.push(prediction);
       if (!options.json) {
         const resized = prediction.resizedFrom === undefined ? '' : ` (resized from ${prediction.resizedFrom})`;
-        process.stdout.write(`${file}: ${ranked.map((entry) => `${entry.name} ${(entry.probability * 100).toFixed(1)}%`).join(', ')}${resized}\n`);
+        // Names from files, escaped: a class name or file name cannot forge output lines.
+        process.stdout.write(`${terminalText(file)}: ${ranked.map((entry) => `${terminalText(entry.name)} ${(entry.probability * 100).toFixed(1)}%`).join(', ')}${resized}\n`);
       }
     });
+    batch = [];
+  };
+  for (const file of files) {
+    try {
+      batch.push(readImageFile(file, { fit: { width, height } }));
+    } catch (error) {
+      if (!(error instanceof ConvNetError)) throw error;
+      fail(file, error.message);
+    }
+    if (batch.length === FILES_PER_BATCH) classify();
   }
-  if (options.json) process.stdout.write(`${JSON.stringify({ model: options.model, predictions, errors })}\n`);
+  classify();
+  if (options.json) process.stdout.write(jsonLine({ model: options.model, predictions, errors }));
   return errors.length > 0 ? 1 : 0;
 }
 
@@ -140,7 +158,7 @@ export function predictTensor(options: PredictTensorOptions): void {
       }
     });
     const summary = { model: options.model, input: options.input, output: options.output, examples: rows, classes: model.classes };
-    process.stdout.write(options.json ? `${JSON.stringify(summary)}\n` : `Wrote probabilities [${rows}, ${model.classes}] to ${options.output}\n`);
+    process.stdout.write(options.json ? jsonLine(summary) : `Wrote probabilities [${rows}, ${model.classes}] to ${terminalText(options.output)}\n`);
   } finally {
     reader.close();
   }

@@ -10,7 +10,6 @@ import {
   createFolders,
   eachFeatureMapPicture,
   encodePng,
-  fitImage,
   gradCam,
   imagesToInput,
   kernelPicture,
@@ -18,7 +17,7 @@ import {
   MAX_PICTURE_PIXELS,
   prepareOutputFolder,
   probabilityChart,
-  readImageFiles,
+  readImageFile,
   resizeImage,
   withScope,
   writeFileAtomic,
@@ -99,10 +98,9 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
     createFolders(dirname(path));
     checkOutputFile(path, { inputs: [imagePath], flag: '--out' });
   }
-  const { images, failures } = readImageFiles([imagePath]);
-  if (failures.length > 0) throw failures[0]!.error;
   const [height, width] = input.shape as [number, number, number];
-  const image = convertImage(fitImage(images[0]!.image, width, height), input.colorModel!);
+  // Fitted to the model's input as it is decoded; a FIFO or device named as the image is refused by name.
+  const image = convertImage(readImageFile(imagePath, { fit: { width, height } }).image, input.colorModel!);
   const written: PictureFile[] = [];
   const write = (relative: string, picture: Image, details: Omit<PictureFile, 'file' | 'width' | 'height'>): void => {
     const path = join(options.out, relative);

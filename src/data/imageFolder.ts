@@ -1,24 +1,32 @@
 // Image-folder datasets (Node): one sub-folder of PNG/JPEG files per class, either under train/ and
 // test/ (as the CIFAR-10 JPEG tar unpacks) or in one folder split by a seeded, stratified validation
-// fraction. Every file is decoded once, resized to one size and converted to one color model, and
-// kept as uint8 HWC bytes; files that cannot be decoded are reported and skipped.
-// Optionally the decoded bytes are cached in a folder the caller names (never in the image folder).
+// fraction. Every file is decoded once, one at a time, fitted to one size as it is decoded (the most
+// common size among the files' headers, at most MAX_FOLDER_IMAGE_PIXELS, unless one is given) and
+// converted to one color model, and kept as uint8 HWC bytes; files that cannot be read or decoded
+// are reported and skipped. Optionally the decoded bytes are cached in a folder the caller names
+// (never in the image folder).
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ConvNetError, FileFormatError, ValueError } from '../core/errors.js';
+import { MAX_FOLDER_IMAGE_PIXELS } from '../core/limits.js';
 import { Random } from '../core/random.js';
+import { decodeImage, readImageSize } from '../image/codecs.js';
 import { channelsOf, checkColorModel, type ColorModel } from '../image/colorModels.js';
 import { convertImage } from '../image/image.js';
-import { listImageFiles, readImageFiles } from '../image/imageFiles.js';
-import { fitImage } from '../image/preprocess.js';
+import { listImageFiles, readImageBytes, readImageFileSize } from '../image/imageFiles.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
+import { readRegularFile } from '../io/files.js';
 import type { ImageDataset, TrainTestSplits } from './imageDataset.js';
 
 /** Options of {@link loadImageFolder}. */
 export interface ImageFolderOptions {
-  /** `[height, width]` every image is resized to (area when shrinking, bilinear otherwise). Default: the first image's size. */
+  /**
+   * `[height, width]` every image is resized to (area when shrinking, bilinear otherwise). Default:
+   * the most common size among the files (the first file's among equals), shrunk, aspect kept, to at
+   * most MAX_FOLDER_IMAGE_PIXELS (512 x 512).
+   */
   size?: readonly [number, number];
   /** Color model every image is converted to (alpha composited over white if dropped). Default: the first image's. */
   colorModel?: ColorModel;
@@ -30,7 +38,7 @@ export interface ImageFolderOptions {
   classNames?: readonly string[];
   /** Folder for a cache of the decoded bytes, keyed by the file list, sizes, times and options. Default: no cache. */
   cacheDirectory?: string;
-  /** Called after each chunk of files is decoded. */
+  /** Called after every PROGRESS_FILES files are decoded, and after the last. */
   onProgress?: (decoded: number, total: number) => void;
 }
 
@@ -45,13 +53,8 @@ export interface ImageFolderSplits extends TrainTestSplits {
   isFromCache: boolean;
 }
 
-/**
- * Files decoded per call of readImageFiles: as many as fit in 256 MiB of float32 pixels at the largest
- * image seen so far (at most 256; 8 before any is seen), so folders of large photos stay in bounds.
- */
-const MAX_FILES_PER_CHUNK = 256;
-const FIRST_CHUNK_FILES = 8;
-const CHUNK_FLOAT_BYTES = 256 * 1024 * 1024;
+/** Files decoded between calls of onProgress. */
+const PROGRESS_FILES = 256;
 /** The most bytes one Uint8Array can hold in V8 (2^32 - 1 on 64-bit since Node 14). */
 const MAX_DATASET_BYTES = 2 ** 32 - 1;
 const CACHE_MAGIC = 'CONVNET-IMAGE-FOLDER-1\n';
@@ -115,7 +118,38 @@ interface DecodedSplits {
   failures: { file: string; error: ConvNetError }[];
 }
 
-/** Decodes the files of both splits in chunks into one byte buffer, sized once the first image is known. */
+/**
+ * The default size of a folder's images, [height, width]: the most common size the files' headers
+ * declare (the earliest file's among equals), shrunk to at most MAX_FOLDER_IMAGE_PIXELS with its
+ * aspect kept; null when no header can be read. One huge or odd file cannot make every other
+ * picture grow to it.
+ */
+function defaultSize(files: readonly LabelledFile[]): [number, number] | null {
+  const counts = new Map<string, { count: number; size: [number, number] }>();
+  for (const { file } of files) {
+    const size = readImageFileSize(file);
+    if (size === null || size.width < 1 || size.height < 1) continue;
+    const key = `${size.height}x${size.width}`;
+    const entry = counts.get(key) ?? { count: 0, size: [size.height, size.width] };
+    entry.count++;
+    counts.set(key, entry);
+  }
+  let best: { count: number; size: [number, number] } | null = null;
+  for (const entry of counts.values()) if (best === null || entry.count > best.count) best = entry;
+  return best === null ? null : capSize(best.size);
+}
+
+/** A size shrunk, aspect kept, to at most MAX_FOLDER_IMAGE_PIXELS. */
+function capSize([height, width]: [number, number]): [number, number] {
+  if (height * width <= MAX_FOLDER_IMAGE_PIXELS) return [height, width];
+  const scale = Math.sqrt(MAX_FOLDER_IMAGE_PIXELS / (height * width));
+  return [Math.max(1, Math.floor(height * scale)), Math.max(1, Math.floor(width * scale))];
+}
+
+/**
+ * Decodes the files of both splits one at a time, each fitted to the size as it is decoded, into one
+ * byte buffer sized once the first image is known: memory holds the dataset and one decode.
+ */
 function decodeSplits(
   parts: readonly [LabelledFile[], LabelledFile[]],
   classNames: readonly string[],
@@ -123,26 +157,23 @@ function decodeSplits(
 ): DecodedSplits {
   const files = [...parts[0], ...parts[1]];
   const failures: { file: string; error: ConvNetError }[] = [];
-  let height = options.size?.[0] ?? 0;
-  let width = options.size?.[1] ?? 0;
+  let [height, width] = options.size ?? defaultSize(files) ?? [0, 0];
   let colorModel = options.colorModel;
   let images: Uint8Array | null = null;
   const labels = new Uint8Array(files.length);
   let decodedCount = 0;
   let trainCount = 0;
-  let chunkFiles = FIRST_CHUNK_FILES;
-  let largestImageBytes = 0;
-  for (let start = 0; start < files.length; ) {
-    if (largestImageBytes > 0) chunkFiles = Math.max(1, Math.min(MAX_FILES_PER_CHUNK, Math.floor(CHUNK_FLOAT_BYTES / largestImageBytes)));
-    const chunk = files.slice(start, start + chunkFiles);
-    const result = readImageFiles(chunk.map((entry) => entry.file));
-    failures.push(...result.failures);
-    const positions = new Map(chunk.map((entry, index) => [entry.file, start + index]));
-    for (const { file, image } of result.images) {
-      largestImageBytes = Math.max(largestImageBytes, image.data.byteLength);
+  files.forEach(({ file, label }, position) => {
+    try {
+      const bytes = readImageBytes(file);
+      if (height === 0) {
+        // No header was readable before: this file, which did read, sets the size.
+        const size = readImageSize(bytes);
+        if (size !== null) [height, width] = capSize([size.height, size.width]);
+      }
+      const fitted = decodeImage(bytes, file, height === 0 ? {} : { fit: { width, height } });
       if (images === null) {
-        if (height === 0) [height, width] = [image.height, image.width];
-        colorModel ??= image.colorModel;
+        colorModel ??= fitted.colorModel;
         const totalBytes = files.length * height * width * channelsOf(colorModel);
         if (totalBytes > MAX_DATASET_BYTES) {
           throw new ValueError(
@@ -152,18 +183,18 @@ function decodeSplits(
         }
         images = new Uint8Array(totalBytes);
       }
-      const fitted = fitImage(image, width, height);
       const converted = fitted.colorModel === colorModel ? fitted : convertImage(fitted, colorModel!);
-      const position = positions.get(file)!;
       toBytes(converted.data, images, decodedCount * converted.data.length);
-      labels[decodedCount] = files[position]!.label;
+      labels[decodedCount] = label;
       decodedCount++;
       // Examples stay in file order, so the training ones (the first parts[0].length files) come first.
       if (position < parts[0].length) trainCount++;
+    } catch (error) {
+      if (!(error instanceof ConvNetError) || error instanceof ValueError) throw error;
+      failures.push({ file, error });
     }
-    start += chunk.length;
-    options.onProgress?.(start, files.length);
-  }
+    if ((position + 1) % PROGRESS_FILES === 0 || position + 1 === files.length) options.onProgress?.(position + 1, files.length);
+  });
   if (images === null || colorModel === undefined) {
     throw new FileFormatError(
       files[0]?.file ?? '(no files)',
@@ -228,7 +259,9 @@ function writeCache(path: string, decoded: DecodedSplits): void {
 function readCache(path: string, classNames: readonly string[]): DecodedSplits | null {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    // Only a regular file: a FIFO or a device in the cache folder is no cache (writing one is refused).
+    const contents = readRegularFile(path, { maxBytes: MAX_DATASET_BYTES * 2, what: 'an image-folder cache' });
+    bytes = Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength);
   } catch {
     return null;
   }
@@ -288,9 +321,10 @@ function checkOptions(options: ImageFolderOptions): void {
  * `validationFraction` (0.2) of each class, picked by a shuffle seeded with `seed` (0), becomes the
  * test split. (A folder with `train/` but no `test/` is split the same way.) Labels are indices into
  * `classNames` (default: the class folder names, sorted); files directly in a split folder, non-image
- * files and hidden folders are ignored. Every image is resized to `size` and converted to `colorModel`
- * (by default the first decoded image's) and stored as bytes, NHWC. Files that cannot be decoded are
- * skipped and listed in `failures`. With `cacheDirectory`, the bytes are saved there and reused
+ * files and hidden folders are ignored. Every image is resized to `size` (by default the most common
+ * size, at most 512 x 512 pixels) as it is decoded, converted to `colorModel` (by default the first
+ * decoded image's) and stored as bytes, NHWC. Files that cannot be read (a FIFO or device is refused
+ * by name) or decoded (over the decoding budget, damaged) are skipped and listed in `failures`. With `cacheDirectory`, the bytes are saved there and reused
  * while the file list, file sizes, modification times and options stay the same.
  * Throws FileFormatError if `directory` is missing or has no class folders, a class folder is not in
  * `classNames`, or no image decodes; ValueError for bad options or more than 4 GiB of bytes.

@@ -1,24 +1,77 @@
-// Decoding and encoding PNG and JPEG files, with maintained pure-JavaScript libraries (so the same
-// code runs in Node and in the browser): fast-png (8- and 16-bit, palette, gray + alpha, low bit
-// depths) and jpeg-js (baseline and progressive decoding, baseline encoding). Sizes are checked
-// before anything is decoded, so a file that declares a huge image is refused without allocating.
+// Decoding and encoding PNG and JPEG files in pure JavaScript (so the same code runs in Node and in
+// the browser): PNG decoding streams rows (pngDecoder.ts, inflating with fflate), PNG encoding uses
+// fast-png, and JPEG uses jpeg-js (baseline and progressive decoding, baseline encoding). Before
+// anything is decoded, the size, the bytes the decode will allocate (MAX_DECODE_BYTES) and a JPEG's
+// scans are checked, so a hostile or huge file is refused without allocating; samples go straight
+// to the final float32 layout, or, fitted to a size, into the resized picture.
 
-import { convertIndexedToRgb, decode as decodePngBytes, encode as encodePngBytes } from 'fast-png';
+import { encode as encodePngBytes } from 'fast-png';
 import jpeg from 'jpeg-js';
-import { FileFormatError } from '../core/errors.js';
-import { convertPixels, type ColorModel } from './colorModels.js';
-import type { Image } from './image.js';
+import { FileFormatError, ValueError } from '../core/errors.js';
+import { MAX_DECODE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCAN_BLOCKS, MAX_JPEG_SCANS } from '../core/limits.js';
+import { channelsOf, convertPixels, type ColorModel } from './colorModels.js';
+import type { Image, ImageRows } from './image.js';
+import { jpegBlocks, readJpegStructure, type JpegStructure } from './jpegStructure.js';
+import { checkPngDataSize, pngColorModel, pngRows, pngWorkingBytes, readPngHeader, readPngStructure } from './pngDecoder.js';
+import { fitImage, resizeRowsArea } from './preprocess.js';
 
-/** The largest image decoded: 100 megapixels (about 1.6 GB as float32 RGBA). */
-export const MAX_IMAGE_PIXELS = 100_000_000;
+export { MAX_IMAGE_PIXELS } from '../core/limits.js';
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+const MIB = 1024 * 1024;
+/**
+ * Bytes jpeg-js holds per 8x8 block: a separate Int32Array(64), 256 bytes of values and about 400
+ * of object and allocation overhead (measured: 1 million of them raised the resident size by 659 MB).
+ */
+const JPEG_BLOCK_BYTES = 680;
+/** Bytes of object overhead per Uint8Array row that jpeg-js keeps per component line. */
+const JPEG_LINE_OVERHEAD_BYTES = 200;
+/**
+ * Share added to jpeg-js's allocations for what V8 has not collected yet at the peak: measured peaks
+ * of 24-megapixel JPEGs varied by 80 MiB between runs, up to 9% above the plain sum.
+ */
+const JPEG_GARBAGE_SHARE = 0.1;
 
 export type ImageFormat = 'png' | 'jpeg';
+
+/** Options of {@link decodeImage}. */
+export interface DecodeOptions {
+  /**
+   * Size to fit the picture to, as fitImage does after decoding, but a picture larger on both sides
+   * is area-averaged row by row straight from the decoder's samples: it is never held at full size
+   * in float32, so larger pictures fit in the budget. Default: the file's size.
+   */
+  fit?: { readonly width: number; readonly height: number };
+  /** The most bytes the decode may allocate, as estimated before decoding. Default MAX_DECODE_BYTES (1 GiB). */
+  maxBytes?: number;
+}
 
 /** The format of encoded image bytes from their magic number, or null. */
 export function detectImageFormat(bytes: Uint8Array): ImageFormat | null {
   if (PNG_MAGIC.every((value, index) => bytes[index] === value)) return 'png';
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  return null;
+}
+
+/**
+ * The width and height a PNG or JPEG declares, read from its header alone (the first bytes of the
+ * file are enough for a PNG; a JPEG needs the bytes up to its frame header), or null if they are not
+ * there or the bytes are not a PNG or JPEG.
+ */
+export function readImageSize(bytes: Uint8Array): { width: number; height: number } | null {
+  const format = detectImageFormat(bytes);
+  if (format === 'png') {
+    if (bytes.length < 24) return null;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return { width: view.getUint32(16), height: view.getUint32(20) };
+  }
+  if (format === 'jpeg') {
+    try {
+      const { width, height } = readJpegStructure(bytes, 'image');
+      return { width, height };
+    } catch {
+      return null;
+    }
+  }
   return null;
 }
 
@@ -29,142 +82,169 @@ function checkDimensions(width: number, height: number, file: string): void {
   }
 }
 
+/** Bytes in words: whole MiB from 1 MiB up, else bytes. */
+function inWords(bytes: number, round: (value: number) => number): string {
+  return bytes >= MIB ? `${round(bytes / MIB)} MiB` : `${Math.round(bytes)} bytes`;
+}
+
+function checkBudget(estimate: number, maxBytes: number, file: string, what: string): void {
+  if (estimate > maxBytes) {
+    throw new FileFormatError(
+      file,
+      `${what}: decoding it would take about ${inWords(estimate, Math.ceil)}, more than the ${inWords(maxBytes, Math.floor)}` +
+        ' a decode may use (MAX_DECODE_BYTES); use a smaller picture',
+    );
+  }
+}
+
+/** Whether fitting width x height to `fit` shrinks both sides (area averaging, which can stream rows). */
+function isStreamedShrink(width: number, height: number, fit: DecodeOptions['fit']): fit is { width: number; height: number } {
+  return fit !== undefined && (fit.width !== width || fit.height !== height) && width >= fit.width && height >= fit.height;
+}
+
+/** The bytes of our own output: the float32 picture, or the fitted one and the rows and sums that make it. */
+function outputBytes(width: number, height: number, channels: number, fit: DecodeOptions['fit']): number {
+  if (isStreamedShrink(width, height, fit)) return (fit.width * fit.height * channels + width * channels) * 4 + 2 * fit.width * (channels + 1) * 8;
+  const fitted = fit === undefined || (fit.width === width && fit.height === height) ? 0 : fit.width * fit.height * channels * 4;
+  return width * height * channels * 4 + fitted;
+}
+
+/** The image from rows: resized while streaming when the fit shrinks it, else whole (then fitted). */
+function assemble(rows: ImageRows, fit: DecodeOptions['fit']): Image {
+  if (isStreamedShrink(rows.width, rows.height, fit)) return resizeRowsArea(rows, fit.width, fit.height);
+  const rowLength = rows.width * channelsOf(rows.colorModel);
+  const data = new Float32Array(rowLength * rows.height);
+  rows.forEachRow((values, y) => data.set(values, y * rowLength));
+  const image: Image = { width: rows.width, height: rows.height, colorModel: rows.colorModel, data };
+  return fit === undefined ? image : fitImage(image, fit.width, fit.height);
+}
+
 /**
  * Decodes PNG or JPEG bytes to an Image (values in [0, 1]). Gray + alpha PNGs, and gray or RGB PNGs
  * with a transparent color (tRNS), become RGBA; palette PNGs RGB or RGBA; grayscale JPEGs gray, and
- * CMYK JPEGs RGB. Throws FileFormatError naming `file` for anything it cannot decode, including
- * interlaced PNGs of 1, 2 or 4 bits per sample.
+ * CMYK JPEGs RGB. With `options.fit`, the result is fitImage's of the decoded picture, made without
+ * holding the whole picture in float32 when it shrinks.
+ * Throws FileFormatError naming `file` for anything it cannot decode, including interlaced PNGs of 1,
+ * 2 or 4 bits per sample, a picture over MAX_IMAGE_PIXELS, a decode estimated to allocate more than
+ * `options.maxBytes` (MAX_DECODE_BYTES), and a JPEG of more than MAX_JPEG_SCANS scans or
+ * MAX_JPEG_SCAN_BLOCKS blocks decoded over its scans; ValueError for a fit that is not two positive
+ * integers or a maxBytes that is not a positive number.
  *
  * @example
  * const image = decodeImage(readFileSync('digit.png'), 'digit.png');
+ * const input = decodeImage(readFileSync('photo.jpg'), 'photo.jpg', { fit: { width: 32, height: 32 } });
  */
-export function decodeImage(bytes: Uint8Array, file = 'image'): Image {
+export function decodeImage(bytes: Uint8Array, file = 'image', options: DecodeOptions = {}): Image {
+  const { fit } = options;
+  if (fit !== undefined && !(Number.isInteger(fit.width) && Number.isInteger(fit.height) && fit.width >= 1 && fit.height >= 1)) {
+    throw new ValueError(`decodeImage: fit must be two positive integers, got ${fit.width}x${fit.height}`);
+  }
+  const maxBytes = options.maxBytes ?? MAX_DECODE_BYTES;
+  if (!(maxBytes > 0)) throw new ValueError(`decodeImage: maxBytes must be a positive number, got ${maxBytes}`);
   const format = detectImageFormat(bytes);
   if (format === null) {
     const magic = Array.from(bytes.subarray(0, 4), (value) => value.toString(16).padStart(2, '0')).join(' ');
     throw new FileFormatError(file, `is not a PNG or JPEG file (it starts with ${magic || 'nothing'})`);
   }
   try {
-    return format === 'png' ? decodePng(bytes, file) : decodeJpeg(bytes, file);
+    return format === 'png' ? decodePng(bytes, file, fit, maxBytes) : decodeJpeg(bytes, file, fit, maxBytes);
   } catch (error) {
     if (error instanceof FileFormatError) throw error;
     throw new FileFormatError(file, `cannot be decoded as ${format.toUpperCase()}: ${(error as Error).message}`);
   }
 }
 
-function decodePng(bytes: Uint8Array, file: string): Image {
-  // IHDR is the first chunk: width and height are big-endian at bytes 16 and 20.
-  if (bytes.length < 33) throw new FileFormatError(file, `is truncated (${bytes.length} bytes, less than a PNG header)`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  checkDimensions(view.getUint32(16), view.getUint32(20), file);
-  // NOTE: fast-png 8.0.0 sizes Adam7 pass rows at a whole byte per pixel, so interlaced 1-, 2- and
-  // 4-bit PNGs fail with a misleading "Unsupported filter" (or worse); say what is unsupported instead.
-  // Bit depth is IHDR byte 24, interlace method byte 28.
-  if (bytes[28] === 1 && bytes[24]! < 8) {
-    throw new FileFormatError(file, `is an interlaced (Adam7) PNG of ${bytes[24]} bits per sample, which this decoder does not support; save it non-interlaced`);
+function decodePng(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], maxBytes: number): Image {
+  const { width, height, depth, isInterlaced } = readPngHeader(bytes, file);
+  checkDimensions(width, height, file);
+  if (isInterlaced && depth < 8) {
+    throw new FileFormatError(file, `is an interlaced (Adam7) PNG of ${depth} bits per sample, which this decoder does not support; save it non-interlaced`);
   }
-  const png = decodePngBytes(bytes, { checkCrc: true });
-  const { width, height } = png;
-  let samples: ArrayLike<number> = png.data;
-  let channels = png.channels;
-  let maximum = 2 ** png.depth - 1;
-  if (png.palette !== undefined) {
-    samples = convertIndexedToRgb(png);
-    channels = samples.length / (width * height);
-    maximum = 255;
-  } else if (png.depth < 8) {
-    samples = unpackBits(png.data as Uint8Array, width, height, channels, png.depth);
-  }
-  const values = new Float32Array(width * height * channels);
-  for (let index = 0; index < values.length; index++) values[index] = samples[index]! / maximum;
-  // A tRNS chunk on a gray or RGB PNG names one color, in file samples, that is fully transparent
-  // (PNG spec 11.3.2.1); fast-png reports it but leaves the pixels alone. (On palettes it is per entry.)
-  const transparentColor = png.palette === undefined ? png.transparency : undefined;
-  if (channels === 2 || transparentColor !== undefined) {
-    // Gray + alpha has no color model of its own: spread the gray over RGB. The alpha is the file's,
-    // or 0 on the transparent color and 1 elsewhere.
-    const rgba = new Float32Array(width * height * 4);
-    for (let pixel = 0; pixel < width * height; pixel++) {
-      const first = pixel * channels;
-      if (channels === 3) rgba.set(values.subarray(first, first + 3), pixel * 4);
-      else rgba.fill(values[first]!, pixel * 4, pixel * 4 + 3);
-      if (channels === 2) rgba[pixel * 4 + 3] = values[first + 1]!;
-      else rgba[pixel * 4 + 3] = transparentColor!.every((key, channel) => samples[first + channel] === key) ? 0 : 1;
-    }
-    return { width, height, colorModel: 'rgba', data: rgba };
-  }
-  const colorModel: ColorModel = channels === 1 ? 'gray' : channels === 3 ? 'rgb' : 'rgba';
-  return { width, height, colorModel, data: values };
+  const structure = readPngStructure(bytes, file);
+  const colorModel = pngColorModel(structure);
+  // The file, the decoder's working bytes (an inflating step; Adam7's whole picture) and our output.
+  const estimate = bytes.length + pngWorkingBytes(structure) + outputBytes(width, height, channelsOf(colorModel), fit);
+  checkBudget(estimate, maxBytes, file, `a ${width}x${height} PNG of ${depth}-bit ${colorModel} pixels`);
+  checkPngDataSize(structure);
+  return assemble(pngRows(structure), fit);
 }
 
-/** Samples of 1, 2 or 4 bits, packed from the high bits of each byte, each row starting on a byte. */
-function unpackBits(packed: Uint8Array, width: number, height: number, channels: number, depth: number): Uint8Array {
-  const perRow = width * channels;
-  const rowBytes = Math.ceil((perRow * depth) / 8);
-  const mask = (1 << depth) - 1;
-  const samples = new Uint8Array(perRow * height);
-  for (let row = 0; row < height; row++) {
-    for (let sample = 0; sample < perRow; sample++) {
-      const bit = sample * depth;
-      const byte = packed[row * rowBytes + (bit >> 3)]!;
-      samples[row * perRow + sample] = (byte >> (8 - depth - (bit & 7))) & mask;
-    }
+/**
+ * What decoding a JPEG allocates at its peak, after jpeg-js 0.4.4: its copy of the file, one block
+ * object per 8x8 block of every component, the component lines, the interleaved samples and the RGB
+ * output; then our output. Also what jpeg-js itself counts against its maxMemoryUsageInMB.
+ */
+function estimateJpegBytes(structure: JpegStructure, fileBytes: number, output: number): { total: number; counted: number } {
+  const pixels = structure.width * structure.height;
+  let blockBytes = 0;
+  let lineBytes = 0;
+  let counted = 0;
+  for (const { allocated, perLine, perColumn } of jpegBlocks(structure)) {
+    blockBytes += allocated * JPEG_BLOCK_BYTES;
+    lineBytes += perLine * 8 * perColumn * 8 + perColumn * 8 * JPEG_LINE_OVERHEAD_BYTES;
+    counted += allocated * 256 + perLine * 8 * perColumn * 8;
   }
-  return samples;
+  const samples = pixels * structure.components.length + pixels * 3;
+  const decoder = (2 * fileBytes + blockBytes + lineBytes + samples) * (1 + JPEG_GARBAGE_SHARE);
+  return { total: Math.ceil(decoder) + output, counted: counted + samples + fileBytes };
 }
 
-function decodeJpeg(bytes: Uint8Array, file: string): Image {
-  const frame = readJpegFrame(bytes);
+function decodeJpeg(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], maxBytes: number): Image {
+  const structure = readJpegStructure(bytes, file);
+  const { width, height, components, scans } = structure;
+  checkDimensions(width, height, file);
+  if (scans > MAX_JPEG_SCANS) {
+    throw new FileFormatError(file, `has ${scans} scans, more than the ${MAX_JPEG_SCANS} this decoder accepts (MAX_JPEG_SCANS; a progressive JPEG has about 10)`);
+  }
+  const layout = jpegBlocks(structure);
+  const blocks = layout.reduce((sum, component) => sum + component.allocated, 0);
+  if (scans * blocks > MAX_JPEG_SCAN_BLOCKS) {
+    throw new FileFormatError(
+      file,
+      `has ${scans} scans over ${blocks} blocks of 8x8 pixels: ${scans * blocks} block decodes, more than the ${MAX_JPEG_SCAN_BLOCKS} allowed (MAX_JPEG_SCAN_BLOCKS)`,
+    );
+  }
+  const isGray = components.length === 1;
+  const colorModel: ColorModel = isGray ? 'gray' : 'rgb';
+  const estimate = estimateJpegBytes(structure, bytes.length, outputBytes(width, height, channelsOf(colorModel), fit));
+  checkBudget(estimate.total, maxBytes, file, `a ${width}x${height} JPEG of ${components.length} components`);
+  // Every block's DC coefficient is coded in at least one bit (in the first DC scan, or the one
+  // sequential scan), so a file of fewer bits than blocks cannot be a whole picture of this size: a
+  // header that lies about the size, refused before jpeg-js allocates its blocks.
+  const codedBlocks = layout.reduce((sum, component) => sum + component.perLine * component.perColumn, 0);
+  if (bytes.length * 8 < codedBlocks) {
+    throw new FileFormatError(file, `cannot be decoded as JPEG: its ${bytes.length} bytes cannot code the ${codedBlocks} blocks of 8x8 pixels of a ${width}x${height} frame (at least one bit each)`);
+  }
   const decoded = jpeg.decode(bytes, {
     useTArray: true,
     formatAsRGBA: false,
     maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
-    maxMemoryUsageInMB: 2048,
+    // jpeg-js's own count, for the frame read above plus room for tables: a second frame or
+    // anything else the header did not declare stops it.
+    maxMemoryUsageInMB: Math.ceil(estimate.counted / MIB) + 4,
     // NOTE: jpeg-js converts every three-component JPEG from YCbCr unless told otherwise, even one
     // whose Adobe marker says transform 0 (RGB planes); tell it otherwise where libjpeg would.
-    ...(frame.isRgbCoded ? { colorTransform: false } : {}),
+    ...(structure.isRgbCoded ? { colorTransform: false } : {}),
   });
-  checkDimensions(decoded.width, decoded.height, file);
+  if (decoded.width !== width || decoded.height !== height) {
+    throw new FileFormatError(file, `declares ${width}x${height} pixels in its first frame header but decodes to ${decoded.width}x${decoded.height}`);
+  }
   // jpeg-js always returns RGB (gray repeated three times, CMYK converted); keep a one-component
   // (grayscale) JPEG gray, as libjpeg does, by taking every third value.
-  const isGray = frame.components === 1;
-  const step = isGray ? 3 : 1;
-  const values = new Float32Array(decoded.data.length / step);
-  for (let index = 0; index < values.length; index++) values[index] = decoded.data[index * step]! / 255;
-  return { width: decoded.width, height: decoded.height, colorModel: isGray ? 'gray' : 'rgb', data: values };
-}
-
-/**
- * The frame's component count (null if no frame header precedes the first scan), and whether three
- * components hold R, G, B rather than YCbCr, by libjpeg's rule (jdapimin.c): a JFIF marker means
- * YCbCr; otherwise an Adobe APP14 marker with transform 0 means RGB; otherwise component ids 'R', 'G', 'B' do.
- */
-function readJpegFrame(bytes: Uint8Array): { components: number | null; isRgbCoded: boolean } {
-  let components: number | null = null;
-  let hasRgbIds = false;
-  let hasJfif = false;
-  let adobeTransform: number | null = null;
-  let offset = 2;
-  while (offset + 3 < bytes.length && bytes[offset] === 0xff) {
-    const marker = bytes[offset + 1]!;
-    if (marker === 0xff) {
-      offset += 1; // a fill byte before the marker
-      continue;
-    }
-    if (marker === 0xda) break;
-    const data = bytes.subarray(offset + 4, offset + 2 + ((bytes[offset + 2]! << 8) | bytes[offset + 3]!));
-    const tag = String.fromCharCode(...data.subarray(0, 5));
-    if (marker === 0xe0 && tag === 'JFIF\0') hasJfif = true;
-    if (marker === 0xee && tag === 'Adobe' && data.length >= 12) adobeTransform = data[11]!;
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc && data.length >= 6) {
-      // Frame header: precision (1), height (2), width (2), components (1), then 3 bytes per component, id first.
-      components = data[5]!;
-      hasRgbIds = components === 3 && data[6] === 0x52 && data[9] === 0x47 && data[12] === 0x42;
-    }
-    offset += 2 + data.length + 2;
-  }
-  const isRgbCoded = components === 3 && !hasJfif && (adobeTransform !== null ? adobeTransform === 0 : hasRgbIds);
-  return { components, isRgbCoded };
+  const samples = decoded.data;
+  const row = new Float32Array(width * (isGray ? 1 : 3));
+  const rows: ImageRows = {
+    width, height, colorModel,
+    forEachRow: (onRow) => {
+      for (let y = 0; y < height; y++) {
+        const first = y * width * 3;
+        if (isGray) for (let x = 0; x < width; x++) row[x] = samples[first + x * 3]! / 255;
+        else for (let index = 0; index < row.length; index++) row[index] = samples[first + index]! / 255;
+        onRow(row, y);
+      }
+    },
+  };
+  return assemble(rows, fit);
 }
 
 /** 8-bit bytes of an image in gray, RGB or RGBA (CMYK and HSV images are converted to RGB first). */

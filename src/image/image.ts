@@ -14,6 +14,31 @@ export interface Image {
   readonly data: Float32Array;
 }
 
+/**
+ * An image delivered row by row, top to bottom, as a decoder produces it: `forEachRow` calls
+ * `onRow` with each row's values (width x channels, HWC; the array may be reused once the call
+ * returns). Lets a large picture be resized without holding all of it in float32 (resizeRowsArea).
+ */
+export interface ImageRows {
+  readonly width: number;
+  readonly height: number;
+  readonly colorModel: ColorModel;
+  forEachRow(onRow: (values: Float32Array, y: number) => void): void;
+}
+
+/** The rows of an in-memory image, as views of its data (no copy). */
+export function imageRows(image: Image): ImageRows {
+  const rowLength = image.width * channelsOf(image.colorModel);
+  return {
+    width: image.width,
+    height: image.height,
+    colorModel: image.colorModel,
+    forEachRow: (onRow) => {
+      for (let y = 0; y < image.height; y++) onRow(image.data.subarray(y * rowLength, (y + 1) * rowLength), y);
+    },
+  };
+}
+
 /** Raw pixel buffers that imageFromPixels takes: 8-bit, 16-bit or float samples. */
 export type PixelArray = Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
 

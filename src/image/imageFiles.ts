@@ -1,16 +1,21 @@
-// Image files on disk (Node): folders expanded to their PNG and JPEG files, and many files decoded
-// at once with each bad one reported, not fatal, so one corrupt file never stops a batch.
+// Image files on disk (Node): folders expanded to their PNG and JPEG files, and files read one at a
+// time through the file-system policy (regular files only, so a FIFO or a device named x.png is
+// refused by name instead of blocking or reading forever; at most MAX_IMAGE_FILE_BYTES), decoded
+// within the decoding budget, optionally fitted to a size as they are decoded. Many files are read
+// with each bad one reported, not fatal, so one corrupt file never stops a batch.
 
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { ConvNetError, FileFormatError } from '../core/errors.js';
-import { decodeImage } from './codecs.js';
+import { MAX_IMAGE_FILE_BYTES } from '../core/limits.js';
+import { readRegularFile, requireRegularFile } from '../io/files.js';
+import { decodeImage, detectImageFormat, readImageSize, type DecodeOptions } from './codecs.js';
 import type { Image } from './image.js';
 
-/** Files larger than this are refused before reading: no PNG or JPEG within MAX_IMAGE_PIXELS needs more. */
-export const MAX_IMAGE_FILE_BYTES = 1024 * 1024 * 1024;
-
 export const IMAGE_FILE_EXTENSIONS: readonly string[] = Object.freeze(['.png', '.jpg', '.jpeg']);
+
+/** Prefix lengths tried for a header: a PNG's is in the first 33 bytes; a JPEG's may follow 64 KiB segments of EXIF and ICC data. */
+const HEADER_PREFIX_BYTES = [4096, 256 * 1024, 1024 * 1024];
 
 /**
  * The image files named by `paths`: a file as itself, a folder as its PNG and JPEG files sorted by
@@ -32,33 +37,88 @@ export function listImageFiles(paths: readonly string[]): string[] {
   });
 }
 
+/**
+ * The bytes of an image file: a regular file of at most MAX_IMAGE_FILE_BYTES. Throws
+ * FileSystemError for a missing or unreadable path or one that is not a regular file (a FIFO, a
+ * device, a folder), FileFormatError for a larger file.
+ */
+export function readImageBytes(file: string): Uint8Array {
+  return readRegularFile(file, { maxBytes: MAX_IMAGE_FILE_BYTES, what: 'an image file' });
+}
+
+/** The first `length` bytes of a regular file (fewer if it is shorter), read without blocking on a FIFO swapped in. */
+function readPrefix(file: string, length: number): Uint8Array {
+  requireRegularFile(file);
+  const descriptor = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    if (!fstatSync(descriptor).isFile()) return new Uint8Array(0);
+    const bytes = new Uint8Array(length);
+    return bytes.subarray(0, readSync(descriptor, bytes, 0, length, 0));
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/**
+ * The width and height an image file declares, read from the start of the file only (up to 1 MiB
+ * for a JPEG whose frame header follows large metadata), or null where the file cannot be read or
+ * its header is not found there. Never throws.
+ */
+export function readImageFileSize(file: string): { width: number; height: number } | null {
+  try {
+    for (const length of HEADER_PREFIX_BYTES) {
+      const prefix = readPrefix(file, length);
+      const size = readImageSize(prefix);
+      if (size !== null || prefix.length < length || detectImageFormat(prefix) !== 'jpeg') return size;
+    }
+  } catch {
+    // Unreadable: the caller decoding it will say why.
+  }
+  return null;
+}
+
+/** An image read from a file. */
+export interface ImageFile {
+  file: string;
+  image: Image;
+  /** The size the file declares, before any fit. */
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+/**
+ * Reads and decodes one image file (see readImageBytes and decodeImage; `options.fit` resizes as it
+ * decodes). Throws the typed error of whatever fails: FileSystemError or FileFormatError naming the file.
+ *
+ * @example
+ * const { image, sourceWidth } = readImageFile('photo.jpg', { fit: { width: 32, height: 32 } });
+ */
+export function readImageFile(file: string, options: DecodeOptions = {}): ImageFile {
+  const bytes = readImageBytes(file);
+  const image = decodeImage(bytes, file, options);
+  const source = readImageSize(bytes) ?? image;
+  return { file, image, sourceWidth: source.width, sourceHeight: source.height };
+}
+
 export interface ImageFiles {
-  images: { file: string; image: Image }[];
+  images: ImageFile[];
   /** Files that could not be read or decoded, with the typed error saying why. */
   failures: { file: string; error: ConvNetError }[];
 }
 
 /**
- * Decodes image files, collecting the ones that fail instead of stopping at the first.
+ * Reads and decodes image files one after another, collecting the ones that fail instead of stopping
+ * at the first. With `options.fit`, each picture is fitted to that size as it is decoded, so only
+ * the fitted pictures are kept.
  *
  * @example
- * const { images, failures } = readImageFiles(listImageFiles(['digits/']));
- * const batch = imagesToInput(model, images.map(({ image }) => fitImage(image, 28, 28)));
+ * const { images, failures } = readImageFiles(listImageFiles(['digits/']), { fit: { width: 28, height: 28 } });
  */
-export function readImageFiles(files: readonly string[]): ImageFiles {
+export function readImageFiles(files: readonly string[], options: DecodeOptions = {}): ImageFiles {
   const result: ImageFiles = { images: [], failures: [] };
   for (const file of files) {
     try {
-      let bytes: Uint8Array;
-      try {
-        const size = statSync(file).size;
-        if (size > MAX_IMAGE_FILE_BYTES) throw new FileFormatError(file, `is ${size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} an image file may have`);
-        bytes = readFileSync(file);
-      } catch (error) {
-        if (error instanceof FileFormatError) throw error;
-        throw new FileFormatError(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-      }
-      result.images.push({ file, image: decodeImage(bytes, file) });
+      result.images.push(readImageFile(file, options));
     } catch (error) {
       if (!(error instanceof ConvNetError)) throw error;
       result.failures.push({ file, error });

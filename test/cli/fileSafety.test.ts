@@ -261,7 +261,7 @@ describe('class 8: FIFOs among the inputs are refused by name, not read forever'
     assertOneLineError(result, /data_batch_3\.bin: is a FIFO \(named pipe\), not a regular file/);
   });
 
-  test('visualize x.png where x.png is a FIFO', { todo: 'passes once readImageFiles reads through readRegularFile (the image reader\'s part of issue 12)' }, async () => {
+  test('visualize x.png where x.png is a FIFO', async () => {
     const fifo = join(folder('image-fifo'), 'x.png');
     mkfifo(fifo);
     const result = await convnet(['visualize', fifo, '--model', model, '--out', join(scratch, 'fifo-pictures')]);
@@ -330,7 +330,7 @@ describe('class 15: names from files are escaped on the terminal', () => {
     assert.equal(result.stdout.trim().split('\n').length, 1 + index.files.length + 1);
   });
 
-  test('predict prints one line per image with no escape byte', { todo: 'the integrator applies terminalText in cli/commands/predict.ts (see the report)' }, async () => {
+  test('predict prints one line per image with no escape byte', async () => {
     const images = folder('hostile-predict');
     for (const name of ['a.png', 'b.png']) writeFileSync(join(images, name), readFileSync(digit));
     const result = await convnet(['predict', '--model', hostileModel, '--top', '10', images]);

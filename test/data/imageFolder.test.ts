@@ -1,6 +1,6 @@
 // Tests of image-folder datasets: train/ + test/ layouts and seeded, stratified validation splits on
-// synthetic PNG folders (exact bytes), resizing and color conversion to the first image's, skipped
-// bad files, the optional decoded-bytes cache, and the CIFAR-10 JPEG copy of the shared datasets folder
+// synthetic PNG folders (exact bytes), resizing to the most common size (capped) and color conversion
+// to the first image's, skipped bad files, the optional decoded-bytes cache, and the CIFAR-10 JPEG copy of the shared datasets folder
 // (its test images against the exact records, within the JPEG error its README measured; skipped when absent).
 
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FileFormatError, ValueError } from '../../src/core/errors.js';
+import { MAX_FOLDER_IMAGE_PIXELS } from '../../src/core/limits.js';
 import { CIFAR10_CLASS_NAMES } from '../../src/data/classNames.js';
 import { readCifar10Files } from '../../src/data/cifar10.js';
 import { loadImageFolder } from '../../src/data/imageFolder.js';
@@ -119,6 +120,24 @@ describe('loadImageFolder conversions and failures', () => {
     assert.ok(train.images.subarray(16).every((value) => value === 30), `converted image ${Array.from(train.images.subarray(16))}`);
     assert.deepEqual(failures.map(({ file }) => file.split(/[\\/]/).pop()), ['2.png', '3.jpg']);
     assert.ok(failures.every(({ error }) => error instanceof FileFormatError));
+  });
+
+  test('the default size is the most common one among the files, not the first file\'s, and is capped', () => {
+    const root = folder('vote');
+    mkdirSync(join(root, 'x'));
+    writePng(join(root, 'x', '0.png'), 8, 8, 'gray', 40);
+    for (let index = 1; index <= 3; index++) writePng(join(root, 'x', `${index}.png`), 4, 6, 'gray', 40 + index);
+    const voted = loadImageFolder(root, { validationFraction: 0 }).train;
+    assert.deepEqual([voted.count, voted.height, voted.width], [4, 6, 4]);
+    assert.ok(voted.images.subarray(0, 24).every((value) => value === 40), 'the 8x8 picture shrunk to 6x4');
+    // 1024x768 is over MAX_FOLDER_IMAGE_PIXELS (512 x 512): shrunk to 591x443, the same aspect.
+    const large = folder('large');
+    mkdirSync(join(large, 'y'));
+    for (let index = 0; index < 2; index++) writePng(join(large, 'y', `${index}.png`), 1024, 768, 'gray', 7);
+    const capped = loadImageFolder(large, { validationFraction: 0 }).train;
+    assert.deepEqual([capped.height, capped.width], [443, 591]);
+    assert.ok(443 * 591 <= MAX_FOLDER_IMAGE_PIXELS);
+    assert.ok(capped.images.every((value) => value === 7));
   });
 
   test('size and colorModel options override the first image', () => {
