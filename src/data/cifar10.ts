@@ -5,10 +5,10 @@
 // Files are checked before anything is allocated: a length that is not a whole number of records is refused,
 // and only regular files are read (a FIFO or a device is refused by name instead of read forever).
 
-import { closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { FileFormatError } from '../core/errors.js';
-import { fileSystemError, readRegularFile, requireRegularFile } from '../io/files.js';
+import { readRegularFile, readRegularFileStart, requireRegularFile } from '../io/files.js';
 import { CIFAR10_CLASS_NAMES } from './classNames.js';
 import { gunzipBounded } from './idx.js';
 import { DEFAULT_MAX_IDX_BYTES, isGzip } from './idxFormat.js';
@@ -125,23 +125,9 @@ function fileSize(file: string, maxBytes: number): number {
   return size;
 }
 
-/** The first two bytes of a file, to tell gzip from raw records without reading the rest. */
+/** Whether a file starts as gzip does, to tell it from raw records without reading the rest. */
 function startsWithGzip(file: string): boolean {
-  let descriptor: number;
-  try {
-    // O_NONBLOCK: were the file swapped for a FIFO after fileSize's check, open would wait for a writer.
-    descriptor = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    throw fileSystemError(error, file, 'read');
-  }
-  try {
-    const magic = new Uint8Array(2);
-    return readSync(descriptor, magic, 0, 2, 0) === 2 && isGzip(magic);
-  } catch (error) {
-    throw fileSystemError(error, file, 'read');
-  } finally {
-    closeSync(descriptor);
-  }
+  return isGzip(readRegularFileStart(file, 2));
 }
 
 /**

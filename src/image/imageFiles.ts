@@ -4,11 +4,11 @@
 // within the decoding budget, optionally fitted to a size as they are decoded. Many files are read
 // with each bad one reported, not fatal, so one corrupt file never stops a batch.
 
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { ConvNetError, FileFormatError } from '../core/errors.js';
 import { MAX_IMAGE_FILE_BYTES } from '../core/limits.js';
-import { readRegularFile, requireRegularFile } from '../io/files.js';
+import { readRegularFile, readRegularFileStart } from '../io/files.js';
 import { decodeImage, detectImageFormat, readImageSize, type DecodeOptions } from './codecs.js';
 import type { Image } from './image.js';
 
@@ -46,19 +46,6 @@ export function readImageBytes(file: string): Uint8Array {
   return readRegularFile(file, { maxBytes: MAX_IMAGE_FILE_BYTES, what: 'an image file' });
 }
 
-/** The first `length` bytes of a regular file (fewer if it is shorter), read without blocking on a FIFO swapped in. */
-function readPrefix(file: string, length: number): Uint8Array {
-  requireRegularFile(file);
-  const descriptor = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    if (!fstatSync(descriptor).isFile()) return new Uint8Array(0);
-    const bytes = new Uint8Array(length);
-    return bytes.subarray(0, readSync(descriptor, bytes, 0, length, 0));
-  } finally {
-    closeSync(descriptor);
-  }
-}
-
 /**
  * The width and height an image file declares, read from the start of the file only (up to 1 MiB
  * for a JPEG whose frame header follows large metadata), or null where the file cannot be read or
@@ -67,7 +54,7 @@ function readPrefix(file: string, length: number): Uint8Array {
 export function readImageFileSize(file: string): { width: number; height: number } | null {
   try {
     for (const length of HEADER_PREFIX_BYTES) {
-      const prefix = readPrefix(file, length);
+      const prefix = readRegularFileStart(file, length);
       const size = readImageSize(prefix);
       if (size !== null || prefix.length < length || detectImageFormat(prefix) !== 'jpeg') return size;
     }

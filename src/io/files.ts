@@ -73,11 +73,11 @@ export interface ReadOptions {
 }
 
 /**
- * The bytes of the regular file at `path`. FIFOs, devices, sockets and folders are refused by name
- * (reading one could block forever or never end), and so is a file larger than `maxBytes`, before
- * anything is read. The file is opened without blocking and checked again once open.
+ * Opens the regular file at `path` for reading: FIFOs, devices, sockets and folders are refused by
+ * name (reading one could block forever or never end). The file is opened without blocking and
+ * checked again once open. The caller closes the descriptor.
  */
-export function readRegularFile(path: string, options: ReadOptions): Uint8Array {
+export function openRegularFile(path: string): { descriptor: number; stats: Stats } {
   requireRegularFile(path);
   let descriptor: number;
   try {
@@ -89,22 +89,64 @@ export function readRegularFile(path: string, options: ReadOptions): Uint8Array 
   try {
     const stats = fstatSync(descriptor);
     if (!stats.isFile()) throw new FileSystemError(path, `is a ${fileKind(stats)}, not a regular file`);
+    return { descriptor, stats };
+  } catch (error) {
+    closeSync(descriptor);
+    throw fileSystemError(error, path, 'read');
+  }
+}
+
+/** Reads into `bytes` from `position` of an open file until it is full or the file ends; returns the count read. */
+function readAt(descriptor: number, bytes: Uint8Array, position: number, path: string): number {
+  let read = 0;
+  try {
+    while (read < bytes.length) {
+      const count = readSync(descriptor, bytes, read, bytes.length - read, position + read);
+      if (count === 0) break;
+      read += count;
+    }
+  } catch (error) {
+    throw fileSystemError(error, path, 'read');
+  }
+  return read;
+}
+
+/**
+ * The bytes of the regular file at `path` (see openRegularFile), refused before anything is read
+ * when it is larger than `maxBytes`.
+ */
+export function readRegularFile(path: string, options: ReadOptions): Uint8Array {
+  const { descriptor, stats } = openRegularFile(path);
+  try {
     if (stats.size > options.maxBytes) {
       throw new FileFormatError(path, `is ${stats.size} bytes, more than the ${options.maxBytes} ${options.what ?? 'this file'} may have`);
     }
     const bytes = new Uint8Array(stats.size);
-    let read = 0;
-    while (read < bytes.length) {
-      const count = readSync(descriptor, bytes, read, bytes.length - read, read);
-      if (count === 0) break; // shrunk while reading: what is there
-      read += count;
-    }
-    return read === bytes.length ? bytes : bytes.subarray(0, read);
-  } catch (error) {
-    throw fileSystemError(error, path, 'read');
+    const read = readAt(descriptor, bytes, 0, path);
+    return read === bytes.length ? bytes : bytes.subarray(0, read); // shrunk while reading: what is there
   } finally {
     closeSync(descriptor);
   }
+}
+
+/** The first `length` bytes of the regular file at `path` (fewer where it is shorter): a header or magic number. */
+export function readRegularFileStart(path: string, length: number): Uint8Array {
+  const { descriptor } = openRegularFile(path);
+  try {
+    const bytes = new Uint8Array(length);
+    return bytes.subarray(0, readAt(descriptor, bytes, 0, path));
+  } finally {
+    closeSync(descriptor);
+  }
+}
+
+/**
+ * Fills `bytes` from `position` of an open file; FileFormatError naming `path` if the file ends
+ * first (it changed or shrank since its size was checked).
+ */
+export function readExactly(descriptor: number, bytes: Uint8Array, position: number, path: string): void {
+  const read = readAt(descriptor, bytes, position, path);
+  if (read < bytes.length) throw new FileFormatError(path, `ended at byte ${position + read} while being read: it changed or shrank`);
 }
 
 /** The text of a regular UTF-8 file, as readRegularFile. */

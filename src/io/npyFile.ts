@@ -3,10 +3,10 @@
 // checked against the file's size, then any run of rows is read and decoded on demand. Only a
 // regular file is opened (a FIFO would block, a device never end), as src/io/files.ts reads.
 
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { FileFormatError, FileSystemError, ValueError } from '../core/errors.js';
+import { closeSync } from 'node:fs';
+import { FileFormatError, ValueError } from '../core/errors.js';
 import { NPY_MAX_HEADER_BYTES, NPY_STREAM_BYTES, NPY_STREAM_ROWS } from '../core/limits.js';
-import { fileKind, fileSystemError, requireRegularFile } from './files.js';
+import { openRegularFile, readExactly } from './files.js';
 import { decodeNpyHeader, decodeNpyValues, type NpyArray, type NpyHeader } from './npy.js';
 
 /** An open .npy file whose first axis is read in runs of rows. */
@@ -27,21 +27,6 @@ export interface NpyRowReader {
   close(): void;
 }
 
-/** Fills `bytes` from `position` of the descriptor; FileFormatError if the file ends first (it shrank). */
-function readFully(descriptor: number, bytes: Uint8Array, position: number, path: string): void {
-  let read = 0;
-  while (read < bytes.length) {
-    let count: number;
-    try {
-      count = readSync(descriptor, bytes, read, bytes.length - read, position + read);
-    } catch (error) {
-      throw fileSystemError(error, path, 'read');
-    }
-    if (count === 0) throw new FileFormatError(path, `ended at byte ${position + read} while being read: it changed or shrank`);
-    read += count;
-  }
-}
-
 /**
  * Opens the .npy file at `path` (rank >= 1) for reading in rows, after checking its header against
  * its size. Throws FileSystemError for a path that is missing or not a regular file, and
@@ -52,19 +37,10 @@ function readFully(descriptor: number, bytes: Uint8Array, position: number, path
  * try { const first = reader.readRows(0, 64); } finally { reader.close(); }
  */
 export function openNpyRows(path: string): NpyRowReader {
-  requireRegularFile(path);
-  let descriptor: number;
+  const { descriptor, stats } = openRegularFile(path);
   try {
-    // O_NONBLOCK: were the path swapped for a FIFO after the check, open would otherwise wait for a writer.
-    descriptor = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    throw fileSystemError(error, path, 'read');
-  }
-  try {
-    const stats = fstatSync(descriptor);
-    if (!stats.isFile()) throw new FileSystemError(path, `is a ${fileKind(stats)}, not a regular file`);
     const start = new Uint8Array(Math.min(stats.size, 12 + NPY_MAX_HEADER_BYTES));
-    readFully(descriptor, start, 0, path);
+    readExactly(descriptor, start, 0, path);
     const header = decodeNpyHeader(start, path, stats.size);
     if (header.shape.length === 0) throw new FileFormatError(path, `header field 'shape' is (): a scalar has no rows`);
     const rows = header.shape[0]!;
@@ -82,7 +58,7 @@ export function openNpyRows(path: string): NpyRowReader {
           throw new ValueError(`readRows: rows [${first}, ${first + count}) are not within the ${rows} rows of ${path}`);
         }
         const bytes = new Uint8Array(count * rowBytes);
-        readFully(descriptor, bytes, header.dataOffset + first * rowBytes, path);
+        readExactly(descriptor, bytes, header.dataOffset + first * rowBytes, path);
         // Little-endian values (every host that runs this) are viewed in place, not copied.
         if (header.dtype === 'uint8') return bytes;
         if (header.isBigEndian) return decodeNpyValues(bytes, header);
