@@ -135,7 +135,16 @@ export const MAX_TENSOR_ELEMENTS = 2 ** 28;
  */
 export const MAX_FOLDED_CONSTANT_BYTES = 64 * 1024 * 1024;
 
-// Archives, arrays and checkpoints
+// Datasets, archives, arrays and checkpoints
+
+/**
+ * The most bytes a dataset file (IDX, a CIFAR-10 batch or archive) may have on disk and once
+ * decompressed: 1 GiB, 20 times the largest MNIST file; a gzip bomb stops inflating there.
+ */
+export const DEFAULT_MAX_IDX_BYTES = 1024 * 1024 * 1024;
+
+/** The most bytes a safetensors header (JSON) may have: real ones are a few KB per hundred weights. */
+export const SAFETENSORS_MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
 /**
  * Largest tar metadata entry (a pax extended header, a GNU long name or long link name), in bytes.
@@ -191,5 +200,3 @@ export const MAX_WASM_THREADS = 64;
  * a scale asked for that does not fit is refused, naming the largest that does.
  */
 export const MAX_PICTURE_PIXELS = 4096 * 4096;
-
-// Command line

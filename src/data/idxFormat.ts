@@ -6,6 +6,7 @@
 // and files for Node. Limit: only type 0x08 (unsigned byte) is supported.
 
 import { FileFormatError, ValueError } from '../core/errors.js';
+import { DEFAULT_MAX_IDX_BYTES } from '../core/limits.js';
 import type { ImageDataset } from './imageDataset.js';
 
 /** The dimensions and data bytes of an IDX file. */
@@ -25,8 +26,8 @@ export interface ParseIdxOptions {
   maxDecompressedBytes?: number;
 }
 
-/** 1 GiB: the default bound on decompressed and on-disk sizes. */
-export const DEFAULT_MAX_IDX_BYTES = 1024 * 1024 * 1024;
+/** The default bound on decompressed and on-disk sizes (core/limits.ts). */
+export { DEFAULT_MAX_IDX_BYTES };
 
 /**
  * Real IDX files have 1 to 4 dimensions. A larger count almost surely means a corrupt header

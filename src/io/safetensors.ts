@@ -4,11 +4,10 @@
 // allocating and never executes anything from the file.
 
 import { FileFormatError } from '../core/errors.js';
+import { SAFETENSORS_MAX_HEADER_BYTES } from '../core/limits.js';
 import { sizeOf } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 
-/** Headers are small JSON; anything larger than this is hostile or corrupt. */
-const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 const DTYPE_CODES = { float32: 'F32', float64: 'F64' } as const;
 const BYTES_PER_ELEMENT: Record<string, number> = { F32: 4, F64: 8 };
 
@@ -53,8 +52,8 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): DecodedSafet
   if (bytes.length < 8) throw new FileFormatError(file, `too short for a safetensors header (${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);
-  if (declared > BigInt(Math.min(MAX_HEADER_BYTES, bytes.length - 8))) {
-    throw new FileFormatError(file, `header length ${declared} exceeds the file (${bytes.length} bytes) or the ${MAX_HEADER_BYTES}-byte limit`);
+  if (declared > BigInt(Math.min(SAFETENSORS_MAX_HEADER_BYTES, bytes.length - 8))) {
+    throw new FileFormatError(file, `header length ${declared} exceeds the file (${bytes.length} bytes) or the ${SAFETENSORS_MAX_HEADER_BYTES}-byte limit`);
   }
   const headerLength = Number(declared);
   let header: unknown;

@@ -8,7 +8,7 @@
 
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
 import {
-  ConvNetError, convertImage, FileFormatError, imageFromImageData, imagesToInput, importOnnx, Input, MNIST_CLASS_NAMES, parseModel, ShapeError, ValueError, type Model,
+  ConvNetError, convertImage, FileFormatError, imageFromImageData, imagesToInput, importOnnx, Input, MAX_MANIFEST_BYTES, MNIST_CLASS_NAMES, parseModel, ShapeError, ValueError, type Model,
 } from 'convnet-ts';
 import { currentModel, onModelChange, setCurrentModel, type CurrentModel } from '../appState.js';
 import { preprocessDigit } from '../draw/mnistPreprocess.js';
@@ -23,8 +23,6 @@ const CANVAS_SIZE = 280;
 /** Pen width: after the digit's box is scaled to 20 pixels this is about MNIST's 2 to 3 pixel strokes. */
 const PEN_WIDTH = 22;
 const INPUT_SCALE = 6;
-/** model.json files are small; the library refuses manifests over 16 MiB anyway. */
-const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 /** Far above any preset (cifar-cnn's weights are 2.8 MB), below what would stall a tab; ONNX files too. */
 const MAX_WEIGHTS_BYTES = 512 * 1024 * 1024;
 
