@@ -23,6 +23,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../optim/schedules.js';
 import { argmaxRow, checkLabels, classOf, gatherExamples, gatherTargets, type Labels } from './batching.js';
 import type { EpochLogs, FitState, History, TrainingCallbacks } from './callbacks.js';
+import { checkFitState } from './fitStateChecks.js';
 import { checkLayerCount, GraphTally } from './graphLimits.js';
 import { formatSummary, summarize, type ModelSummary } from './summary.js';
 
@@ -422,18 +423,20 @@ export class Model {
     into: { order: Int32Array; random: Random; augmentRandom: Random; layerRandom: Random; history: History; epochs: number },
   ): number {
     const { order } = into;
-    const isPermutation = Array.isArray(state.order) && state.order.length === order.length && new Set(state.order).size === order.length
-      && state.order.every((index) => Number.isInteger(index) && index >= 0 && index < order.length);
-    if (!isPermutation) throw new ValueError(`fit: resume.order must be an order of the ${order.length} training examples`);
-    if (!(Number.isInteger(state.epoch) && state.epoch >= 0 && state.epoch <= into.epochs)) {
-      throw new ValueError(`fit: resume.epoch is ${state.epoch}; it must be a whole number of finished epochs, at most epochs (${into.epochs})`);
+    // Field by field, as a checkpoint file is: a hand-made or damaged state is a ValueError naming the field.
+    const checked = checkFitState(state, 'resume', (field, detail) => {
+      throw new ValueError(`fit: ${field} ${detail}`);
+    });
+    if (checked.order.length !== order.length) throw new ValueError(`fit: resume.order must be an order of the ${order.length} training examples, got ${checked.order.length}`);
+    if (checked.epoch > into.epochs) {
+      throw new ValueError(`fit: resume.epoch is ${checked.epoch}; it must be a whole number of finished epochs, at most epochs (${into.epochs})`);
     }
-    order.set(state.order);
-    into.random.setState(state.random.shuffle);
-    into.augmentRandom.setState(state.random.augment);
-    into.layerRandom.setState(state.random.layers);
-    into.history.epochs.push(...state.history.map((entry) => ({ ...entry })));
-    return state.epoch + 1;
+    order.set(checked.order);
+    into.random.setState(checked.random.shuffle);
+    into.augmentRandom.setState(checked.random.augment);
+    into.layerRandom.setState(checked.random.layers);
+    into.history.epochs.push(...checked.history.map((entry) => ({ ...entry })));
+    return checked.epoch + 1;
   }
 
   private splitValidation(x: Tensor, labels: Labels, options: FitOptions): { trainCount: number; validation: readonly [Tensor, Labels] | null } {

@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 import { CHECKPOINT_OPTIMIZER_HEADER_BYTES } from '../../src/core/limits.js';
 import {
   Add, BatchNormalization, Conv2D, decodeSafetensors, Dense, Dropout, encodeSafetensors, FileFormatError, FileSystemError, GlobalAveragePooling2D, Input, loadCheckpoint,
-  Model, Random, ReLU, saveCheckpoint, SGD, Softmax, Tensor, type FitState,
+  Model, Random, ReLU, saveCheckpoint, SGD, Softmax, Tensor, ValueError, type FitState,
 } from '../../src/index.js';
 import { assertThrowsWith } from '../helpers.js';
 
@@ -152,4 +152,24 @@ describe('a tampered checkpoint is a FileFormatError naming the file and the fie
     rmSync(statePath, { force: true });
     restore();
   });
+});
+
+test('fit({ resume }) checks a hand-made state field by field: a ValueError naming the field, never a TypeError', () => {
+  let saved: FitState | null = null;
+  const model = network();
+  model.fit(x, labels, { epochs: 1, batchSize: 8, optimizer: new SGD({ learningRate: 0.05 }), callbacks: { onEpochEnd: (_logs, state) => { saved = state; } } });
+  const state = JSON.parse(JSON.stringify(saved)) as Record<string, unknown>;
+  const cases: [string, (copy: Record<string, any>) => void, string][] = [
+    ['a null generator state', (copy) => { copy['random'].shuffle = null; }, "resume.random.shuffle must be a generator state"],
+    ['an order that is not an array', (copy) => { copy['order'] = 'abc'; }, 'resume.order must be an array of example indices'],
+    ['a history that is a string', (copy) => { copy['history'] = 'x'; }, 'resume.history must be an array'],
+    ['an order of other examples', (copy) => { copy['order'] = [0, 1, 2]; }, 'resume.order must be an order of the 40 training examples, got 3'],
+    ['an epoch past the fit', (copy) => { copy['epoch'] = 9; copy['history'] = Array.from({ length: 9 }, (_, index) => ({ ...(copy['history'] as object[])[0], epoch: index + 1 })); }, 'resume.epoch is 9'],
+  ];
+  for (const [title, tamper, message] of cases) {
+    const copy = structuredClone(state);
+    tamper(copy);
+    assertThrowsWith(() => network().fit(x, labels, { epochs: 2, batchSize: 8, optimizer: new SGD({ learningRate: 0.05 }), resume: copy as unknown as FitState }), ValueError, `fit: ${message}`);
+    assert.ok(title);
+  }
 });
