@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { checkOutputFile, ConvNetError, DOWNLOADABLE_DATASETS, MAX_WASM_THREADS, PRESETS, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
+import { ConvNetError, DOWNLOADABLE_DATASETS, MAX_WASM_THREADS, PRESETS, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
 import { download } from './commands/download.js';
 import { evaluate } from './commands/evaluate.js';
 import { exportModel } from './commands/export.js';
@@ -100,7 +100,6 @@ function buildProgram(): Command {
       if (options.input !== undefined || options.output !== undefined) {
         if (images.length > 0) throw new UsageError('give images or --input, not both');
         if (options.input === undefined || options.output === undefined) throw new UsageError('--input and --output go together');
-        checkOutputFile(options.output, { inputs: [options.input], flag: '--output' });
         predictTensor(options);
         return;
       }

@@ -7,7 +7,7 @@
 // (never in the image folder).
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { ConvNetError, FileFormatError, ValueError } from '../core/errors.js';
 import { MAX_FOLDER_IMAGE_PIXELS } from '../core/limits.js';
@@ -17,7 +17,7 @@ import { channelsOf, checkColorModel, type ColorModel } from '../image/colorMode
 import { convertImage } from '../image/image.js';
 import { listImageFiles, readImageBytes, readImageFileSize } from '../image/imageFiles.js';
 import { writeFileAtomic } from '../io/atomicWrite.js';
-import { readRegularFile } from '../io/files.js';
+import { createFolders, readRegularFile } from '../io/files.js';
 import type { ImageDataset, TrainTestSplits } from './imageDataset.js';
 
 /** Options of {@link loadImageFolder}. */
@@ -251,7 +251,7 @@ function writeCache(path: string, decoded: DecodedSplits): void {
   // train and test are adjacent views of one buffer (decodeSplits), so their images are one run of bytes.
   const images = new Uint8Array(train.images.buffer, train.images.byteOffset, train.images.length + test.images.length);
   const labels = new Uint8Array(train.labels.buffer, train.labels.byteOffset, train.count + test.count);
-  mkdirSync(dirname(path), { recursive: true });
+  createFolders(dirname(path));
   writeFileAtomic(path, [length, headerBytes, images, labels]);
 }
 
