@@ -86,11 +86,33 @@ export const MAX_ONNX_FILE_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 export const MAX_MODEL_LAYERS = 100_000;
 
 /**
- * The most nodes an ONNX graph may have, counted in the file's bytes before it is decoded (decoding
- * costs a few hundred bytes of heap per node). Exporters write shape arithmetic and Constant nodes
- * beside the layers, hence more than MAX_MODEL_LAYERS.
+ * The most nodes an ONNX graph may have (its subgraphs' and functions' included), counted in the
+ * file's bytes before it is decoded (decoding costs a few hundred bytes of heap per node). Exporters
+ * write shape arithmetic and Constant nodes beside the layers, hence more than MAX_MODEL_LAYERS.
  */
 export const MAX_ONNX_NODES = 250_000;
+
+/**
+ * The most heap that decoding an .onnx file may take, estimated from its bytes before it is decoded
+ * (io/onnxWireScan.ts, from per-item costs measured there): 512 MiB. onnx-proto (protobufjs) makes a
+ * Long object of about 60 bytes for every int64 value, one byte in the file, and an object, a number
+ * or a string for every message, int32, float or double value and name: a 60 MB file of 60 million
+ * int64 values took 21 s and 3.8 GiB to decode, one of 100 MB ran out of heap after 38 s (5.6 GiB).
+ * Weights stored as raw_data cost one view of the file per tensor, so real exports need little: a
+ * ResNet-50 of 102 MB is estimated at 0.6 MiB, a graph of 3,000 Conv nodes with value_info at 21 MiB.
+ * Within 512 MiB fit 44 million float_data values (ResNet-50 written without raw_data has 25.6
+ * million) or 8.9 million int64 values; the scan stops where the estimate passes it.
+ */
+export const MAX_ONNX_DECODED_HEAP_BYTES = 512 * 1024 * 1024;
+
+/**
+ * How deep an .onnx file's protobuf messages may nest: 100, the default recursion limit of protobuf's
+ * own C++ and Java parsers. onnx-proto's decoder recurses once a level, so 100,000 levels of subgraphs
+ * in node attributes (a 1.2 MB file) overflowed the call stack. A graph nests 7 deep (ModelProto,
+ * GraphProto, ValueInfoProto, TypeProto, its Tensor, TensorShapeProto, Dimension), and each level of
+ * subgraph (If, Loop, Scan) adds 3.
+ */
+export const MAX_ONNX_MESSAGE_DEPTH = 100;
 
 /**
  * The most values one feature map may have per example: a declared input, or any layer's output

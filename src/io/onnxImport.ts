@@ -6,13 +6,14 @@
 // are; one with an NCHW input has only its input batch transposed at run time (see importedInput).
 // Transposes between the two layouts cost nothing: every feature map is stored channels last here,
 // and the importer only tracks which layout the ONNX graph sees it in.
-// Decoding uses onnx-proto (protobufjs); every problem is a FileFormatError naming the node.
+// Decoding uses onnx-proto (protobufjs), once a scan of the bytes (onnxWireScan.ts) has bounded the
+// memory and recursion it takes; every problem is a FileFormatError naming the node.
 
 import { sizeOf } from '../core/shape.js';
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
 import { ConvNetError, FileFormatError, ValueError } from '../core/errors.js';
-import { MAX_FEATURE_MAP_ELEMENTS, MAX_FOLDED_CONSTANT_BYTES, MAX_MODEL_LAYERS, MAX_ONNX_NODES } from '../core/limits.js';
+import { MAX_FEATURE_MAP_ELEMENTS, MAX_FOLDED_CONSTANT_BYTES, MAX_MODEL_LAYERS } from '../core/limits.js';
 import { Tensor } from '../core/tensor.js';
 import { toChannelsLast } from '../image/preprocess.js';
 import { Clip, ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from '../layers/activations.js';
@@ -32,6 +33,7 @@ import { ZeroPadding2D } from '../layers/zeroPadding2d.js';
 import { GraphTally } from '../model/graphLimits.js';
 import { Model } from '../model/model.js';
 import { convertFilterLayout } from './filterLayout.js';
+import { checkOnnxWire } from './onnxWireScan.js';
 import { checkFiniteWeights } from './weightChecks.js';
 
 const { onnx } = onnxProto;
@@ -317,20 +319,18 @@ function foldConstant(node: Onnx.INodeProto, constants: Constants, file: string,
  * Imports an ONNX CNN (float32, one input, one output; an NCHW input as PyTorch writes it, or an NHWC
  * one transposed to NCHW as tf2onnx writes Keras models): see ONNX_IMPORT_OPERATORS. Throws
  * FileFormatError naming an unsupported operator with its node name, or anything it cannot read; also
- * for a file past the resource limits (core/limits.ts: nodes, layers, bytes made by constant folding,
- * a declared input or any layer's output too large, too many multiply-adds), naming the node and the
- * limit before anything is allocated, and for NaN or infinite weights.
+ * for a file past the resource limits (core/limits.ts: memory to decode it, nesting, nodes, layers,
+ * bytes made by constant folding, a declared input or any layer's output too large, too many
+ * multiply-adds), naming the node and the limit before anything is allocated, and for NaN or infinite
+ * weights.
  *
  * @example
  * const { model, inputLayout } = importOnnx(readFileSync('resnet.onnx'), 'resnet.onnx');
  * const probabilities = model.predict(importedInput(batch, inputLayout));
  */
 export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx {
-  // Counted in the bytes: decoding costs a few hundred bytes of heap per node, even for an empty one of 2 bytes.
-  const nodeCount = countGraphNodes(bytes);
-  if (nodeCount > MAX_ONNX_NODES) {
-    throw new FileFormatError(file, `has ${nodeCount.toLocaleString('en-US')} nodes, more than the ${MAX_ONNX_NODES.toLocaleString('en-US')} an imported graph may have`);
-  }
+  // Scanned in the bytes first: decoding can take a hundred times the file's size, and recurses.
+  checkOnnxWire(bytes, file);
   let proto: Onnx.ModelProto;
   try {
     proto = onnx.ModelProto.decode(bytes);
@@ -674,58 +674,6 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   for (const fill of fills) fill();
   checkFiniteWeights(model, file);
   return { model, onnxInputShape: inputDims, inputLayout };
-}
-
-/**
- * The nodes of the main graph of an ONNX file (ModelProto field 7, graph; GraphProto field 1, node),
- * counted by walking the protobuf wire format without decoding anything. A damaged file counts what
- * it can: the decoder then reports what is wrong with it.
- */
-function countGraphNodes(bytes: Uint8Array): number {
-  let position = 0;
-  const varint = (end: number): number => {
-    let value = 0;
-    for (let shift = 1; position < end; shift *= 128) {
-      const byte = bytes[position++]!;
-      value += (byte & 0x7f) * shift;
-      if (byte < 0x80) return value;
-    }
-    return -1;
-  };
-  /** Calls `onField(field, start, end)` for each length-delimited field of the message in [start, end); false for bad wire data. */
-  const fields = (start: number, end: number, onField: (field: number, start: number, end: number) => void): boolean => {
-    position = start;
-    while (position < end) {
-      const tag = varint(end);
-      if (tag < 0) return false;
-      const wireType = tag % 8;
-      if (wireType === 0) {
-        if (varint(end) < 0) return false;
-      } else if (wireType === 1 || wireType === 5) {
-        position += wireType === 1 ? 8 : 4;
-      } else if (wireType === 2) {
-        const length = varint(end);
-        if (length < 0 || position + length > end) return false;
-        const fieldStart = position;
-        position += length;
-        onField(Math.floor(tag / 8), fieldStart, position);
-      } else {
-        return false;
-      }
-    }
-    return position === end;
-  };
-  const graphs: [number, number][] = [];
-  fields(0, bytes.length, (field, start, end) => {
-    if (field === 7) graphs.push([start, end]);
-  });
-  let count = 0;
-  for (const [start, end] of graphs) {
-    fields(start, end, (field) => {
-      if (field === 1) count++;
-    });
-  }
-  return count;
 }
 
 /** Who reads each value of `graph`, and which values are constants once their node has run. */

@@ -1,6 +1,7 @@
 // ONNX files built to exhaust the importer (issue 12, classes 2, 3 and 4): deep chains of nodes,
-// constant folding that makes gigabytes out of a few KB, and declared sizes (inputs, pads) whose
-// feature maps would not fit in memory. Each is refused by a named limit of core/limits.ts (or, for
+// constant folding that makes gigabytes out of a few KB, declared sizes (inputs, pads) whose
+// feature maps would not fit in memory, and files whose protobuf decoding alone would take gigabytes
+// (an object per int64 value) or recurse past the stack (nested subgraphs). Each is refused by a named limit of core/limits.ts (or, for
 // a deep chain within the limits, imported), never a RangeError or an exhausted machine. The files
 // are generated here; the heavy cases run the CLI in a child process under a memory ceiling.
 
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import onnxProto from 'onnx-proto';
+import type { onnx as Onnx } from 'onnx-proto';
 import { FileFormatError, importOnnx } from '../../src/index.js';
 import { MAX_EXAMPLE_ACTIVATION_ELEMENTS, MAX_FEATURE_MAP_ELEMENTS, MAX_MODEL_LAYERS, MAX_ONNX_NODES } from '../../src/core/limits.js';
 import { describeRun, runCliBounded, type BoundedRunResult } from '../boundedRun.js';
@@ -33,26 +35,31 @@ interface Initializer {
   isInt64?: boolean;
 }
 
-/** A one-input, one-output ONNX model (opset 13): input 'input' of `inputDims`, output 'output'. */
-function graphModel(inputDims: number[], nodes: readonly GraphNode[], initializers: readonly Initializer[] = []): Uint8Array {
+/** The GraphProto of graphModel, as an object for onnx-proto's encoder. */
+function graphProto(inputDims: number[], nodes: readonly GraphNode[], initializers: readonly Initializer[] = []): Onnx.IGraphProto {
   const tensor = ({ name, dims, values, isInt64 }: Initializer) => (isInt64 === true
     ? { name, dims, dataType: onnx.TensorProto.DataType.INT64, int64Data: values }
     : { name, dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: values });
+  return {
+    name: 'hostile',
+    input: [{ name: 'input', type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: inputDims.map((dimValue) => ({ dimValue })) } } } }],
+    output: [{ name: 'output', type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }],
+    initializer: initializers.map(tensor),
+    node: nodes.map(({ op, inputs, output, attributes = {} }, index) => ({
+      opType: op, name: `${op.toLowerCase()}_${index}`, input: inputs, output: [output],
+      attribute: Object.entries(attributes).map(([name, value]) => (Array.isArray(value)
+        ? { name, type: INTS, ints: value }
+        : { name, type: TENSOR, t: tensor({ name: '', ...value }) })),
+    })),
+  };
+}
+
+/** A one-input, one-output ONNX model (opset 13): input 'input' of `inputDims`, output 'output'. */
+function graphModel(inputDims: number[], nodes: readonly GraphNode[], initializers: readonly Initializer[] = []): Uint8Array {
   return onnx.ModelProto.encode(onnx.ModelProto.create({
     irVersion: 7,
     opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'hostile',
-      input: [{ name: 'input', type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: inputDims.map((dimValue) => ({ dimValue })) } } } }],
-      output: [{ name: 'output', type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }],
-      initializer: initializers.map(tensor),
-      node: nodes.map(({ op, inputs, output, attributes = {} }, index) => ({
-        opType: op, name: `${op.toLowerCase()}_${index}`, input: inputs, output: [output],
-        attribute: Object.entries(attributes).map(([name, value]) => (Array.isArray(value)
-          ? { name, type: INTS, ints: value }
-          : { name, type: TENSOR, t: tensor({ name: '', ...value }) })),
-      })),
-    },
+    graph: graphProto(inputDims, nodes, initializers),
   })).finish();
 }
 
@@ -214,9 +221,142 @@ describe('class 4: declared sizes are checked against the feature-map limits bef
   });
 });
 
+describe('decoding is bounded: the bytes are scanned first for what onnx-proto would allocate and how deep it would recurse', () => {
+  const relu = { op: 'Relu', inputs: ['input'], output: 'output' };
+  // The figure of the kind of value the file is made of: millions, where it passes the budget.
+  const overBudget = (what: RegExp) => new RegExp(`hostile\\.onnx: decoding it would take more than the 512 MiB of memory an ONNX file may take \\(MAX_ONNX_DECODED_HEAP_BYTES\\): its first [\\d,]+ bytes already hold [^;]*\\b${what.source.replace('MILLIONS', '\\d{1,3},\\d{3},\\d{3}')}\\b[^;]*; tensors whose values are raw_data bytes take almost none$`);
+
+  test('an initializer of 60,000,000 int64 values (a 60 MB file) is refused from its bytes in bounded memory (decoding it took 21 s and 3.8 GiB)', async () => {
+    const bytes = modelWithGraphFields([relu], lengthDelimited(5, int64Tensor('big', 60_000_000)));
+    const result = await cliOn(bytes, ['summary', '--model', '{}']);
+    assertOneLineError(result, new RegExp(overBudget(/MILLIONS int64 values/).source.replace('hostile', 'x')));
+    assert.ok(result.peakRssBytes < 512 * 2 ** 20, describeRun(result));
+  });
+
+  test('an initializer of 10,000,000 int64 values is refused by importOnnx before it is decoded', () => {
+    refused(modelWithGraphFields([relu], lengthDelimited(5, int64Tensor('big', 10_000_000))), overBudget(/MILLIONS int64 values/));
+  });
+
+  test('10,000,000 ints in a node attribute (not packed, 2 bytes each) are refused before they are decoded', () => {
+    const attribute = concatBytes([lengthDelimited(1, utf8('pads')), Uint8Array.from([...key(20, 0), INTS]), repeated([...key(8, 0), 0], 10_000_000)]);
+    const node = concatBytes([lengthDelimited(1, utf8('input')), lengthDelimited(2, utf8('output')), lengthDelimited(4, utf8('MaxPool')), lengthDelimited(5, attribute)]);
+    refused(modelWithGraphFields([], lengthDelimited(1, node)), overBudget(/MILLIONS int64 values/));
+  });
+
+  test('int32 values, string entries, names and empty messages past the budget are refused before they are decoded', () => {
+    const { INT32, STRING } = onnx.TensorProto.DataType;
+    const tensorOf = (dataType: number, ...fields: Uint8Array[]) => lengthDelimited(5, Uint8Array.from([...key(2, 0), dataType]), ...fields);
+    const cases: [string, Uint8Array, RegExp][] = [
+      ['50,000,000 packed int32 values', modelWithGraphFields([relu], tensorOf(INT32, lengthDelimited(5, new Uint8Array(50_000_000).fill(1)))),
+        /MILLIONS int32, float and double values/],
+      ['3,000,000 empty string_data entries', modelWithGraphFields([relu], tensorOf(STRING, repeated([...key(6, 2), 0], 3_000_000))),
+        /MILLIONS byte strings/],
+      ['20,000,000 empty input names of one node', modelWithGraphFields([relu], lengthDelimited(1, repeated([...key(1, 2), 0], 20_000_000))),
+        /MILLIONS strings/],
+      ['2,000,000 empty initializers', modelWithGraphFields([relu], repeated([...key(5, 2), 0], 2_000_000)), /MILLIONS messages/],
+    ];
+    for (const [what, bytes, pattern] of cases) {
+      assert.throws(() => importOnnx(bytes, 'hostile.onnx'), (error: unknown) => {
+        assert.ok(error instanceof FileFormatError, `${what}: expected a FileFormatError, got ${String(error)}`);
+        assert.match(error.message, overBudget(pattern), what);
+        return true;
+      });
+    }
+  });
+
+  test('messages nested 100,000 deep (subgraphs in node attributes, sequence types, unknown groups) are refused by their depth, not by a stack overflow', () => {
+    const cases: [string, Uint8Array][] = [
+      ['subgraphs', nestedFields([7, ...Array.from({ length: 100_000 }, () => [1, 5, 6]).flat()])],
+      ['sequence types', nestedFields([7, 11, 2, ...Array.from({ length: 100_000 }, () => [4, 1]).flat()])],
+      ['groups', concatBytes([repeated(key(9, 3), 100_000), repeated(key(9, 4), 100_000)])],
+    ];
+    for (const [what, bytes] of cases) {
+      assert.throws(() => importOnnx(bytes, 'hostile.onnx'), (error: unknown) => {
+        assert.ok(error instanceof FileFormatError, `${what}: expected a FileFormatError, got ${String(error)}`);
+        assert.match(error.message, /^hostile\.onnx: has messages nested more than 100 deep \(at byte [\d,]+\), more than an ONNX file may nest \(MAX_ONNX_MESSAGE_DEPTH\)$/, what);
+        return true;
+      });
+    }
+  });
+
+  test('subgraphs 32 deep (98 messages) are decoded and judged as a graph; 33 deep (101) are refused by their depth', () => {
+    const subgraphs = (levels: number) => nestedFields([7, ...Array.from({ length: levels }, () => [1, 5, 6]).flat()]);
+    refused(subgraphs(32), /hostile\.onnx: has 0 inputs and 0 outputs/);
+    refused(subgraphs(33), /has messages nested more than 100 deep/);
+  });
+});
+
 function varint(value: number): number[] {
   const bytes: number[] = [];
   for (; value >= 0x80; value = Math.floor(value / 128)) bytes.push((value % 128) | 0x80);
   bytes.push(value);
+  return bytes;
+}
+
+// Protobuf wire format by hand, for files too large or too odd to build with onnx-proto.
+
+/** A field's key: its number and wire type (0 varint, 2 length-delimited, 3 and 4 start and end a group). */
+function key(field: number, wireType: number): number[] {
+  return varint(field * 8 + wireType);
+}
+
+function utf8(text: string): Uint8Array {
+  return new TextEncoder().encode(text);
+}
+
+function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.length;
+  }
+  return bytes;
+}
+
+/** A length-delimited field (a message, a string, packed values) holding `parts` one after the other. */
+function lengthDelimited(field: number, ...parts: Uint8Array[]): Uint8Array {
+  const length = parts.reduce((sum, part) => sum + part.length, 0);
+  return concatBytes([Uint8Array.from([...key(field, 2), ...varint(length)]), ...parts]);
+}
+
+/** `count` copies of `unit`. */
+function repeated(unit: readonly number[], count: number): Uint8Array {
+  const bytes = new Uint8Array(unit.length * count);
+  bytes.set(unit);
+  for (let filled = unit.length; filled < bytes.length; filled *= 2) bytes.copyWithin(filled, 0, Math.min(filled, bytes.length - filled));
+  return bytes;
+}
+
+/** graphModel's file for `nodes` with `extra` (encoded GraphProto fields) after its graph's own fields. */
+function modelWithGraphFields(nodes: readonly GraphNode[], ...extra: Uint8Array[]): Uint8Array {
+  const model = onnx.ModelProto.encode({ irVersion: 7, opsetImport: [{ domain: '', version: 13 }] }).finish();
+  const graph = onnx.GraphProto.encode(graphProto([1, 3, 4, 4], nodes)).finish();
+  return concatBytes([model, lengthDelimited(7, graph, ...extra)]);
+}
+
+/** A TensorProto of `count` int64 values, packed: one byte each. */
+function int64Tensor(name: string, count: number): Uint8Array {
+  return concatBytes([
+    lengthDelimited(8, utf8(name)),
+    Uint8Array.from([...key(2, 0), onnx.TensorProto.DataType.INT64]),
+    lengthDelimited(1, Uint8Array.from(varint(count))),
+    lengthDelimited(7, new Uint8Array(count).fill(1)),
+  ]);
+}
+
+/** Length-delimited fields each holding the next (fields[0] outermost), written into one buffer: 300,000 levels are cheap. */
+function nestedFields(fields: readonly number[]): Uint8Array {
+  const lengths = new Array<number>(fields.length + 1).fill(0);
+  for (let level = fields.length - 1; level >= 0; level--) {
+    lengths[level] = key(fields[level]!, 2).length + varint(lengths[level + 1]!).length + lengths[level + 1]!;
+  }
+  const bytes = new Uint8Array(lengths[0]!);
+  let offset = 0;
+  for (let level = 0; level < fields.length; level++) {
+    const head = [...key(fields[level]!, 2), ...varint(lengths[level + 1]!)];
+    bytes.set(head, offset);
+    offset += head.length;
+  }
   return bytes;
 }
