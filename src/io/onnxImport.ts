@@ -373,19 +373,19 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   let layerCount = 1;
   const constant = (name: string, node: Onnx.INodeProto) => {
     const value = constants.get(name);
-    if (value === undefined) throw new FileFormatError(file, `node '${node.name}' (${node.opType}): input '${name}' must be a constant (initializer)`);
+    if (value === undefined) throw new FileFormatError(file, `${nodeLabel(node)}: input '${name}' must be a constant (initializer)`);
     return value;
   };
   /** A constant that holds one value (Clip's bounds, Dropout's ratio). */
   const scalarOf = (name: string, node: Onnx.INodeProto) => {
     const { dims, values } = constant(name, node);
-    if (values.length !== 1) throw new FileFormatError(file, `node '${node.name}' (${node.opType}): input '${name}' of dims [${dims.join(', ')}] must be one value`);
+    if (values.length !== 1) throw new FileFormatError(file, `${nodeLabel(node)}: input '${name}' of dims [${dims.join(', ')}] must be one value`);
     return values[0]!;
   };
 
   for (const node of graph.node ?? []) {
     const op = node.opType ?? '';
-    const label = `node '${node.name || (node.output ?? [])[0]}' (${op})`;
+    const label = nodeLabel(node);
     const attributes = attributesOf(node);
     const read = (index: number): Value => {
       const value = values.get((node.input ?? [])[index] ?? '');
@@ -674,6 +674,11 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   for (const fill of fills) fill();
   checkFiniteWeights(model, file);
   return { model, onnxInputShape: inputDims, inputLayout };
+}
+
+/** How errors name a node: its name, or its first output's where it has none (names are optional in ONNX). */
+function nodeLabel(node: Onnx.INodeProto): string {
+  return `node '${node.name || (node.output ?? [])[0] || '(unnamed)'}' (${node.opType ?? ''})`;
 }
 
 /** Who reads each value of `graph`, and which values are constants once their node has run. */
