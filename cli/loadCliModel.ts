@@ -6,8 +6,8 @@ import { UsageError } from './usageError.js';
 
 export interface LoadedCliModel {
   model: Model;
-  /** From the model folder; absent for ONNX files. */
-  classNames?: string[];
+  /** model.classNames: from the model folder's manifest or the ONNX file's metadata; absent when it has none. */
+  classNames?: readonly string[];
   /** How a tensor batch given to it is laid out: a native model's NHWC, or as the ONNX file's input declares. */
   inputLayout: ImportedOnnx['inputLayout'];
 }
@@ -18,7 +18,7 @@ export function loadAnyModel(path: string): LoadedCliModel {
     // A regular file only, bounded before reading: a FIFO or device named x.onnx is refused by name.
     const bytes = readRegularFile(path, { maxBytes: MAX_ONNX_FILE_BYTES, what: 'an ONNX file' });
     const { model, inputLayout } = importOnnx(bytes, path);
-    return { model, inputLayout };
+    return { model, inputLayout, ...(model.classNames === undefined ? {} : { classNames: model.classNames }) };
   }
   let loaded: ReturnType<typeof loadModel>;
   try {
@@ -27,8 +27,8 @@ export function loadAnyModel(path: string): LoadedCliModel {
     // Any other system error reading the folder (no permission, an I/O error): one line naming it.
     throw fileSystemError(error, path, 'read the model');
   }
-  const { model, manifest } = loaded;
-  return { model, inputLayout: model.inputShape.length === 3 ? 'NHWC' : 'features', ...(manifest.classNames === undefined ? {} : { classNames: manifest.classNames }) };
+  const { model } = loaded;
+  return { model, inputLayout: model.inputShape.length === 3 ? 'NHWC' : 'features', ...(model.classNames === undefined ? {} : { classNames: model.classNames }) };
 }
 
 export interface CliModel {

@@ -107,7 +107,7 @@ export {
   type StepDecayOptions,
 } from './optim/schedules.js';
 
-export { Model, type Evaluation, type FitOptions, type ForwardOptions, type ModelNode, type ModelOptions } from './model/model.js';
+export { DEFAULT_CLASSIFY_TOP_K, Model, type Classification, type ClassifyOptions, type Evaluation, type FitOptions, type ForwardOptions, type ModelNode, type ModelOptions, type ModelOutput } from './model/model.js';
 export { Sequential, type SequentialOptions } from './model/sequential.js';
 export type { Labels } from './model/batching.js';
 export type { BatchProgress, EpochLogs, FitState, History, TrainBeginInfo, TrainingCallbacks } from './model/callbacks.js';
@@ -124,7 +124,7 @@ export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/saf
 export { MODEL_FORMAT_VERSION, parseModel, serializeModel, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFormat.js';
 export { decodeNpy, decodeNpyHeader, decodeNpyValues, encodeNpy, encodeNpyHeader, type NpyArray, type NpyDtype, type NpyHeader } from './io/npy.js';
 export { importedInput, importOnnx, ONNX_IMPORT_OPERATORS, type ImportedOnnx, type OnnxLayout } from './io/onnxImport.js';
-export { exportOnnx, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnxExport.js';
+export { exportOnnx, ONNX_CLASS_NAMES_KEY, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnxExport.js';
 
 export { cifarCnn, digitsCnn, lenet5, mnistCnn, PRESETS, residualCnn, type PresetOptions } from './model/presets.js';
 
@@ -132,6 +132,7 @@ export { COLOR_MODELS, channelsOf, convertPixels, type ColorModel, type ConvertO
 export { convertImage, imageFromPixels, imagesToTensor, type Image, type PixelArray } from './image/image.js';
 export { imageFromImageData, imageToImageData, type ImageDataLike } from './image/imageData.js';
 export { imagesToInput } from './model/imageInput.js';
+export { mnistPreprocess, type MnistPreprocessOptions, type PreprocessedDigit } from './image/mnistPreprocess.js';
 export { centerCrop, fitImage, normalizeImage, padImage, resizeImage, toChannelsFirst, toChannelsLast, type ResizeMethod } from './image/preprocess.js';
 export { MAX_IMAGE_PIXELS, decodeImage, detectImageFormat, encodeJpeg, encodePng, readImageSize, type DecodeOptions, type ImageFormat } from './image/codecs.js';
 

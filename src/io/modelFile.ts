@@ -11,7 +11,8 @@ import { createFolders, fileSystemError, readRegularFile, readRegularTextFile } 
 import { MANIFEST_FILE, parseModel, serializeModel, WEIGHTS_FILE, type LoadedModel, type SaveOptions } from './modelFormat.js';
 
 /**
- * Saves a model to `directory` (created if needed) as model.json + weights.safetensors.
+ * Saves a model to `directory` (created if needed) as model.json + weights.safetensors; the class
+ * names written are options.classNames, or else model.classNames. loadModel sets model.classNames back.
  *
  * @example
  * saveModel(model, 'runs/mnist', { classNames: MNIST_CLASS_NAMES });

@@ -4,7 +4,7 @@
 // Parsing validates the manifest and every weight's shape, and the weights a manifest's layers create
 // may not exceed what the weights file holds: a hostile manifest cannot make it allocate more.
 
-import { ConvNetError, FileFormatError } from '../core/errors.js';
+import { ConvNetError, FileFormatError, ValueError } from '../core/errors.js';
 import { MAX_MANIFEST_BYTES, MAX_MODEL_LAYERS } from '../core/limits.js';
 import { formatShape, shapesEqual } from '../core/shape.js';
 import { withWeightBudget } from '../layers/initializers.js';
@@ -38,8 +38,9 @@ export interface ModelManifest {
 }
 
 export interface SaveOptions {
-  classNames?: readonly string[];
-  training?: Record<string, unknown>;
+  /** A name per class, written instead of model.classNames (default: the model's, if it has any). */
+  classNames?: readonly string[] | undefined;
+  training?: Record<string, unknown> | undefined;
 }
 
 export interface LoadedModel {
@@ -69,14 +70,15 @@ export function serializeModel(model: Model, options: SaveOptions = {}): { manif
     })),
     weights: weights.map((weight) => ({ name: weight.name, shape: [...weight.tensor.shape] })),
   };
-  if (options.classNames !== undefined) manifest.classNames = [...options.classNames];
+  const classNames = options.classNames === undefined ? model.classNames : checkedClassNames(model, options.classNames);
+  if (classNames !== undefined) manifest.classNames = [...classNames];
   if (options.training !== undefined) manifest.training = options.training;
   return { manifest: `${JSON.stringify(manifest, null, 2)}\n`, weights: encodeSafetensors(weights, { format: MODEL_FORMAT }) };
 }
 
 /**
  * A model from the text of model.json and the bytes of weights.safetensors (as fetched in a browser
- * or read from a folder). Throws FileFormatError naming the file (`files` gives their names) and field.
+ * or read from a folder), its classNames set from the manifest's. Throws FileFormatError naming the file (`files` gives their names) and field.
  *
  * @example
  * const { model } = parseModel(await (await fetch('model.json')).text(), new Uint8Array(await (await fetch('weights.safetensors')).arrayBuffer()));
@@ -108,7 +110,21 @@ export function parseModel(manifestText: string, weightsBytes: Uint8Array, files
     weight.tensor.data.set(stored.data);
   }
   checkFiniteWeights(model, weightsPath);
+  if (manifest.classNames !== undefined) {
+    if (manifest.classNames.length !== model.classes) {
+      throw new FileFormatError(manifestPath, `field 'classNames' names ${manifest.classNames.length} classes but the model has ${model.classes}`);
+    }
+    model.setClassNames(manifest.classNames);
+  }
   return { model, manifest };
+}
+
+/** `names` as save options give them: ValueError unless one string per class. */
+function checkedClassNames(model: Model, names: readonly string[]): readonly string[] {
+  if (!Array.isArray(names) || names.length !== model.classes || !names.every((name) => typeof name === 'string')) {
+    throw new ValueError(`serializeModel: classNames must be ${model.classes} strings, one per class, got ${Array.isArray(names) ? `${names.length} entries` : typeof names}`);
+  }
+  return names;
 }
 
 function parseManifest(text: string, path: string): ModelManifest {

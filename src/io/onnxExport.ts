@@ -32,9 +32,14 @@ export const ONNX_OUTPUT_NAME = 'output';
 export interface OnnxExportOptions {
   /** The graph's name; default 'convnet-ts'. */
   name?: string;
-  /** Stored as the model's doc string (class names, training facts, ...). */
-  description?: string;
+  /** Stored as the model's doc string (training facts, ...). */
+  description?: string | undefined;
+  /** Written as the metadata 'classNames' (a JSON list); default model.classNames. */
+  classNames?: readonly string[] | undefined;
 }
+
+/** The metadata_props key that holds the class names, as a JSON list of strings (importOnnx reads it back). */
+export const ONNX_CLASS_NAMES_KEY = 'classNames';
 
 /** Builds nodes and initializers, naming every tensor after the layer it belongs to. */
 class GraphBuilder {
@@ -171,7 +176,8 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
 
 /**
  * The model as ONNX bytes (a ModelProto), input 'input' [batch, C, H, W] (or [batch, features]) and
- * output 'output' [batch, classes]; float32 weights.
+ * output 'output' [batch, classes]; float32 weights. The class names (options.classNames, or else
+ * model.classNames) go into the model's metadata_props under 'classNames', as a JSON list.
  *
  * @example
  * writeFileSync('model.onnx', exportOnnx(model));
@@ -194,10 +200,15 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8
   const dims = (extents: number[]) => ({ dim: [{ dimParam: 'batch' }, ...extents.map((extent) => ({ dimValue: extent }))] });
   const outputShape = model.outputShape;
   const outputDims = outputShape.length === 3 ? [outputShape[2]!, outputShape[0]!, outputShape[1]!] : [...outputShape];
+  const classNames = options.classNames ?? model.classNames;
+  if (classNames !== undefined && (!Array.isArray(classNames) || classNames.length !== model.classes || !classNames.every((name) => typeof name === 'string'))) {
+    throw new ValueError(`exportOnnx: classNames must be ${model.classes} strings, one per class`);
+  }
   const proto = onnx.ModelProto.create({
     irVersion: ONNX_IR_VERSION,
     producerName: 'convnet-ts',
     ...(options.description === undefined ? {} : { docString: options.description }),
+    ...(classNames === undefined ? {} : { metadataProps: [{ key: ONNX_CLASS_NAMES_KEY, value: JSON.stringify(classNames) }] }),
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     graph: {
       name: options.name ?? 'convnet-ts',

@@ -34,6 +34,7 @@ import { GraphTally } from '../model/graphLimits.js';
 import { Model } from '../model/model.js';
 import { convertFilterLayout } from './filterLayout.js';
 import { checkOnnxWire } from './onnxWireScan.js';
+import { ONNX_CLASS_NAMES_KEY } from './onnxExport.js';
 import { checkFiniteWeights } from './weightChecks.js';
 
 const { onnx } = onnxProto;
@@ -322,11 +323,12 @@ function foldConstant(node: Onnx.INodeProto, constants: Constants, file: string,
  * for a file past the resource limits (core/limits.ts: memory to decode it, nesting, nodes, layers,
  * bytes made by constant folding, a declared input or any layer's output too large, too many
  * multiply-adds), naming the node and the limit before anything is allocated, and for NaN or infinite
- * weights.
+ * weights. The model's classNames come from the metadata 'classNames' when the file has it (exportOnnx
+ * writes it); model.output is 'probabilities' when the graph ends in Softmax, 'logits' otherwise.
  *
  * @example
  * const { model, inputLayout } = importOnnx(readFileSync('resnet.onnx'), 'resnet.onnx');
- * const probabilities = model.predict(importedInput(batch, inputLayout));
+ * const scores = model.predict(importedInput(batch, inputLayout)); // logits unless the graph ends in Softmax: see model.output
  */
 export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx {
   // Scanned in the bytes first: decoding can take a hundred times the file's size, and recurses.
@@ -673,12 +675,32 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   }
   for (const fill of fills) fill();
   checkFiniteWeights(model, file);
+  setImportedClassNames(model, proto, file);
   return { model, onnxInputShape: inputDims, inputLayout };
 }
 
 /** How errors name a node: its name, or its first output's where it has none (names are optional in ONNX). */
 function nodeLabel(node: Onnx.INodeProto): string {
   return `node '${node.name || (node.output ?? [])[0] || '(unnamed)'}' (${node.opType ?? ''})`;
+}
+
+/**
+ * model.classNames from the file's metadata 'classNames' (as exportOnnx writes it: a JSON list of one
+ * string per class), when it has one; FileFormatError when that entry is not such a list.
+ */
+function setImportedClassNames(model: Model, proto: Onnx.ModelProto, file: string): void {
+  const entry = (proto.metadataProps ?? []).find((property) => property.key === ONNX_CLASS_NAMES_KEY);
+  if (entry === undefined) return;
+  let names: unknown;
+  try {
+    names = JSON.parse(entry.value ?? '');
+  } catch {
+    names = undefined;
+  }
+  if (!Array.isArray(names) || names.length !== model.classes || !names.every((name) => typeof name === 'string')) {
+    throw new FileFormatError(file, `metadata '${ONNX_CLASS_NAMES_KEY}' must be a JSON list of ${model.classes} strings, one per class`);
+  }
+  model.setClassNames(names as string[]);
 }
 
 /** Who reads each value of `graph`, and which values are constants once their node has run. */

@@ -1,17 +1,22 @@
-// From images to a model's input batch: each image is converted to the color model the model's
-// Input layer declares (an RGBA photo for a gray digit model becomes gray, its alpha composited over
-// the background), and its size is checked against the input shape.
+// From images to a model's input batch: each image is fitted to the input's size (fitImage: area
+// averaging when it shrinks both sides, bilinear otherwise) and converted to the color model the
+// model's Input layer declares (an RGBA photo for a gray digit model becomes gray, its alpha
+// composited over the background).
 
-import { ShapeError, ValueError } from '../core/errors.js';
+import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import type { ConvertOptions } from '../image/colorModels.js';
 import { convertImage, imagesToTensor, type Image } from '../image/image.js';
+import { fitImage } from '../image/preprocess.js';
 import { Input } from '../layers/input.js';
 import type { Model } from './model.js';
 
 /**
- * The batch [n, height, width, channels] that `model` takes for `images`, converting color models.
- * Throws ShapeError naming the image when its size differs from the model's input.
+ * The batch [n, height, width, channels] that `model` takes for `images`. An image of another size is
+ * resized to the model's input first, as fitImage does (area averaging when it shrinks both sides, so
+ * thin strokes do not alias away; bilinear otherwise; the aspect ratio is not kept: crop first with
+ * centerCrop to keep it); an image of the right size is used as it is. Then its color model is
+ * converted to the input's. Throws ValueError for a model that takes feature vectors.
  *
  * @example
  * const probabilities = model.predict(imagesToInput(model, [photo]));
@@ -20,14 +25,9 @@ export function imagesToInput(model: Model, images: readonly Image[], options: C
   const input = model.layers[0] as Input;
   if (input.colorModel === null) throw new ValueError(`imagesToInput: model input '${input.name}' takes feature vectors of ${input.shape[0]} values, not images`);
   const [height, width] = input.shape as [number, number, number];
-  const converted = images.map((image, index) => {
-    if (image.height !== height || image.width !== width) {
-      throw new ShapeError(
-        `imagesToInput: image ${index} is ${image.height}x${image.width} but model input '${input.name}' takes ${height}x${width} ` +
-          `${input.colorModel} images; resize it first`,
-      );
-    }
-    return image.colorModel === input.colorModel ? image : convertImage(image, input.colorModel!, options);
+  const converted = images.map((image) => {
+    const fitted = fitImage(image, width, height);
+    return fitted.colorModel === input.colorModel ? fitted : convertImage(fitted, input.colorModel!, options);
   });
   return imagesToTensor(converted);
 }

@@ -1,7 +1,9 @@
-// Model: layers connected as a graph from one Input to class probabilities, with fit / evaluate /
-// predict. Sequential (sequential.ts) is the chain case. Training fuses a final Softmax with the
-// cross-entropy loss: the loss is computed from the logits (the input of that Softmax), which is exact
-// and cannot overflow (kernels/js/softmax.ts).
+// Model: layers connected as a graph from one Input to class scores, with fit / evaluate / predict /
+// classify. Sequential (sequential.ts) is the chain case. A model ending in Softmax outputs
+// probabilities; one ending elsewhere (an imported ONNX model ending in a Gemm) outputs logits
+// (`model.output` says which). Training fuses a final Softmax with the cross-entropy loss: the loss is
+// computed from the logits (the input of that Softmax, or the output of a logits model), which is
+// exact and cannot overflow (kernels/js/softmax.ts).
 
 import type { DType } from '../core/dtype.js';
 import { NonFiniteLossError, ShapeError, ValueError } from '../core/errors.js';
@@ -15,6 +17,7 @@ import { ReLU } from '../layers/activations.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Input } from '../layers/input.js';
 import type { Layer, SymbolicTensor } from '../layers/layer.js';
+import type { Image } from '../image/image.js';
 import { Softmax } from '../layers/softmax.js';
 import { softmaxCrossEntropy } from '../ops/softmax.js';
 import { Adam } from '../optim/adam.js';
@@ -25,14 +28,42 @@ import { argmaxRow, checkLabels, classOf, gatherExamples, gatherTargets, type La
 import type { EpochLogs, FitState, History, TrainingCallbacks } from './callbacks.js';
 import { checkFitState } from './fitStateChecks.js';
 import { checkLayerCount, GraphTally } from './graphLimits.js';
+import { imagesToInput } from './imageInput.js';
 import { formatSummary, summarize, type ModelSummary } from './summary.js';
 
 export interface ModelOptions {
   /** Seeds weight initialisation (and, by default, shuffling); default 0. */
   seed?: number;
   /** Default 'float32'; 'float64' is for gradient checks. */
-  dtype?: DType;
+  dtype?: DType | undefined;
+  /** A name for each class, in order (see Model.setClassNames); default none (classify names classes by index). */
+  classNames?: readonly string[] | undefined;
 }
+
+/** What a model's output rows are: class probabilities (it ends in Softmax) or logits (unnormalised scores). */
+export type ModelOutput = 'probabilities' | 'logits';
+
+export interface ClassifyOptions {
+  /** How many classes to return per image, most probable first; default 5 (all classes when fewer). */
+  topK?: number | undefined;
+  /** Images fitted and predicted at a time (bounds the memory one call holds); default 32. */
+  batchSize?: number | undefined;
+}
+
+/** One class of a classify result. */
+export interface Classification {
+  /** The class index (the output row's position). */
+  index: number;
+  /** model.classNames[index], or the index as a string when the model has no names. */
+  name: string;
+  /** Its probability (softmax of the logits for a logits model), in [0, 1]. */
+  probability: number;
+}
+
+/** classify's default topK. */
+export const DEFAULT_CLASSIFY_TOP_K = 5;
+/** classify's default number of images fitted and predicted at a time. */
+const CLASSIFY_BATCH_SIZE = 32;
 
 export interface FitOptions {
   /** Default: a new Adam with learning rate 0.001. Pass the same one again to continue its state. */
@@ -139,6 +170,7 @@ export class Model {
   private readonly consumers: readonly number[];
   /** The values of every layer's output for one example: what one example's forward pass holds. */
   private readonly activationElements: number;
+  private names: readonly string[] | undefined;
 
   constructor(graph: { inputs: SymbolicTensor; outputs: SymbolicTensor } | { nodes: readonly ModelNode[] }, options: ModelOptions = {}) {
     const nodes = 'nodes' in graph ? [...graph.nodes] : nodesOf(graph.inputs, graph.outputs);
@@ -184,6 +216,45 @@ export class Model {
     const consumers = new Array<number>(nodes.length).fill(0);
     for (const node of nodes) for (const input of new Set(node.inputs)) consumers[input]!++;
     this.consumers = consumers;
+    this.setClassNames(options.classNames);
+  }
+
+  /**
+   * A name for each class, in order: set by the constructor's `classNames`, setClassNames, loadModel /
+   * parseModel (from model.json) and importOnnx (from the file's 'classNames' metadata); written by
+   * saveModel / serializeModel and exportOnnx. Undefined when the model has none.
+   */
+  get classNames(): readonly string[] | undefined {
+    return this.names;
+  }
+
+  /**
+   * Sets (or, with undefined, clears) the class names: strings, one per class. Throws ValueError
+   * otherwise. Returns the model.
+   *
+   * @example
+   * model.setClassNames(['cat', 'dog']);
+   */
+  setClassNames(names: readonly string[] | undefined): this {
+    if (names === undefined) {
+      this.names = undefined;
+      return this;
+    }
+    if (!Array.isArray(names)) throw new ValueError(`Model: classNames must be a list of ${this.classes} strings`);
+    if (names.length !== this.classes) throw new ValueError(`Model: classNames must name each of the ${this.classes} classes, got ${names.length} names`);
+    const bad = names.findIndex((name) => typeof name !== 'string');
+    if (bad >= 0) throw new ValueError(`Model: classNames[${bad}] must be a string, got ${typeof names[bad]}`);
+    this.names = Object.freeze([...names]);
+    return this;
+  }
+
+  /**
+   * What predict returns: 'probabilities' when the model ends in Softmax, 'logits' otherwise (an
+   * imported ONNX model ending in a Gemm or MatMul). fit trains softmax cross-entropy either way,
+   * on the logits; classify turns logits into probabilities.
+   */
+  get output(): ModelOutput {
+    return this.layers[this.layers.length - 1] instanceof Softmax ? 'probabilities' : 'logits';
   }
 
   get inputShape(): Shape {
@@ -273,8 +344,10 @@ export class Model {
   }
 
   /**
-   * Class probabilities [batch, classes] for a batch of examples [batch, ...inputShape], computed
-   * batchSize examples at a time (default 256).
+   * The model's output [batch, ...outputShape] for a batch of examples [batch, ...inputShape],
+   * computed batchSize examples at a time (default 256): class probabilities when `model.output` is
+   * 'probabilities' (the model ends in Softmax), logits when it is 'logits'. classify gives
+   * probabilities for either.
    */
   predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
     this.checkExamples(x, 'predict');
@@ -288,6 +361,38 @@ export class Model {
       withScope(() => result.data.set(this.forward(gatherExamples(x, order, start, size)).data, start * outputSize));
     }
     return result;
+  }
+
+  /**
+   * The topK most probable classes of each image, most probable first (ties: the lower index first).
+   * Images of any size and color model are fitted to the model's input as imagesToInput does (color
+   * model converted; area averaging when shrinking, bilinear otherwise) and predicted batchSize at a
+   * time. Probabilities are the model's output, or its softmax for a logits model. Names are
+   * model.classNames, or the class index as a string. Throws ValueError for a model that takes
+   * feature vectors, or a topK that is not a positive integer.
+   *
+   * @example
+   * const [top] = model.classify([decodeImage(bytes)], { topK: 3 });
+   * console.log(`${top[0].name}: ${(top[0].probability * 100).toFixed(1)}%`);
+   */
+  classify(images: readonly Image[], options: ClassifyOptions = {}): Classification[][] {
+    const topK = Math.min(this.classes, positiveInteger(options.topK ?? DEFAULT_CLASSIFY_TOP_K, 'classify topK'));
+    const batchSize = positiveInteger(options.batchSize ?? CLASSIFY_BATCH_SIZE, 'classify batchSize');
+    const classes = this.classes;
+    const isLogits = this.output === 'logits';
+    const results: Classification[][] = [];
+    for (let start = 0; start < images.length; start += batchSize) {
+      const scores = withScope(() => Array.from(this.predict(imagesToInput(this, images.slice(start, start + batchSize))).data));
+      for (let row = 0; row * classes < scores.length; row++) {
+        const rowScores = scores.slice(row * classes, (row + 1) * classes);
+        const probabilities = isLogits ? softmaxRow(rowScores) : rowScores;
+        results.push(probabilities
+          .map((probability, index) => ({ index, name: this.names?.[index] ?? String(index), probability }))
+          .sort((a, b) => b.probability - a.probability || a.index - b.index)
+          .slice(0, topK));
+      }
+    }
+    return results;
   }
 
   /** Mean cross-entropy loss and accuracy over examples and labels. */
@@ -315,7 +420,9 @@ export class Model {
   }
 
   /**
-   * Trains with mini-batch gradient descent on softmax cross-entropy. Returns per-epoch logs.
+   * Trains with mini-batch gradient descent on softmax cross-entropy of the logits: the input of a
+   * final Softmax, or, for a model whose output is 'logits' (model.output), its output itself, to
+   * which the loss applies softmax. Returns per-epoch logs.
    * Each step gathers a batch, runs `augment` on it, sets the learning rate from
    * `learningRateSchedule`, and applies the optimizer to the gradients of the loss.
    * Throws ShapeError if examples do not match the input shape, ValueError for bad labels or options,
@@ -557,6 +664,14 @@ function scheduledRate(schedule: LearningRateSchedule, step: number): number {
   const rate = schedule(step);
   if (!(Number.isFinite(rate) && rate >= 0)) throw new ValueError(`fit: learningRateSchedule gave ${rate} at step ${step}; a learning rate must be a finite number >= 0`);
   return rate;
+}
+
+/** softmax of one row of logits, computed in float64 from the largest (no overflow). */
+function softmaxRow(logits: readonly number[]): number[] {
+  const largest = logits.reduce((most, logit) => Math.max(most, logit), -Infinity);
+  const exps = logits.map((logit) => Math.exp(logit - largest));
+  const sum = exps.reduce((total, value) => total + value, 0);
+  return exps.map((value) => value / sum);
 }
 
 function identity(count: number): Int32Array {

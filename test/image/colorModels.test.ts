@@ -11,7 +11,6 @@ import {
   Flatten,
   Input,
   Random,
-  ShapeError,
   Sequential,
   Softmax,
   channelsOf,
@@ -86,7 +85,7 @@ test('dropping alpha composites over the background (white unless given)', () =>
   assertClose(convert([1, 0, 0, 0], 'rgba', 'gray'), [1], EXACT, 'fully transparent shows the white background');
 });
 
-test('a gray digit model fed an RGBA image converts it; a wrong size names both sizes', () => {
+test('a gray digit model fed an RGBA image converts it; an image of another size is fitted to the input', () => {
   const model = new Sequential([new Input({ shape: [4, 4, 1] }), new Conv2D({ filters: 2, kernelSize: 3 }), new Flatten(), new Dense({ units: 3 }), new Softmax()]);
   assert.equal((model.layers[0] as Input).colorModel, 'gray');
   const rgba = imageFromPixels(Uint8Array.from({ length: 4 * 4 * 4 }, (_, index) => (index % 4 === 3 ? 255 : 255 * ((index >> 2) % 2))), 4, 4, 'rgba');
@@ -94,8 +93,11 @@ test('a gray digit model fed an RGBA image converts it; a wrong size names both 
   assert.deepEqual(batch.shape, [1, 4, 4, 1]);
   assertClose(Array.from(batch.data).slice(0, 4), [0, 1, 0, 1], { atol: 1e-6, rtol: 0 }, 'opaque black/white pixels keep their gray value');
   assert.equal(model.predict(batch).shape[1], 3);
-  const tooLarge = imageFromPixels(new Uint8Array(8 * 8 * 3), 8, 8, 'rgb');
-  assert.throws(() => imagesToInput(model, [tooLarge]), (error: unknown) => error instanceof ShapeError && /8x8/.test(error.message) && /4x4 gray/.test(error.message));
+  // 8x8 RGB, white on the left half: area-averaged to 4x4 and made gray, [1, 1, 0, 0] on each row.
+  const larger = imageFromPixels(Uint8Array.from({ length: 8 * 8 * 3 }, (_, index) => (Math.floor(index / 3) % 8 < 4 ? 255 : 0)), 8, 8, 'rgb');
+  const fitted = imagesToInput(model, [larger]);
+  assert.deepEqual(fitted.shape, [1, 4, 4, 1]);
+  assertClose(Array.from(fitted.data), Array.from({ length: 16 }, (_, index) => (index % 4 < 2 ? 1 : 0)), { atol: 1e-6, rtol: 0 }, 'fitted and converted');
 });
 
 test('the Input layer checks a declared color model against its channels', () => {

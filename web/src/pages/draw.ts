@@ -1,5 +1,5 @@
 // The Draw page: draw a digit with the mouse or a finger; it is preprocessed the way MNIST's digits
-// were (draw/mnistPreprocess.ts) and the current model's class probabilities update as a bar chart
+// were (the library's mnistPreprocess) and the current model's class probabilities update as a bar chart
 // while you draw. The model is the one trained on the Train page, one the CLI saved
 // (`convnet train --out DIR`: model.json + weights.safetensors), loaded here with parseModel, or an
 // ONNX file (`convnet export`, or a PyTorch MNIST model) loaded with importOnnx.
@@ -8,10 +8,9 @@
 
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
 import {
-  ConvNetError, convertImage, FileFormatError, imageFromImageData, imagesToInput, importOnnx, Input, MAX_MANIFEST_BYTES, MNIST_CLASS_NAMES, parseModel, ShapeError, ValueError, type Model,
+  ConvNetError, convertImage, FileFormatError, imageFromImageData, importOnnx, Input, MAX_MANIFEST_BYTES, mnistPreprocess, MNIST_CLASS_NAMES, parseModel, ShapeError, ValueError, type Model,
 } from 'convnet-ts';
 import { currentModel, onModelChange, setCurrentModel, type CurrentModel } from '../appState.js';
-import { preprocessDigit } from '../draw/mnistPreprocess.js';
 import { onHeap } from '../onHeap.js';
 import type { Page } from '../page.js';
 import { acceptDroppedFiles, drawImage, element, errorMessage, expose, markReady, section } from '../ui.js';
@@ -161,7 +160,7 @@ function mount(root: HTMLElement): () => void {
     const height = status.inputHeight;
     const width = status.inputWidth;
     const drawing = convertImage(imageFromImageData(context.getImageData(0, 0, CANVAS_SIZE, CANVAS_SIZE)), 'gray');
-    const digit = preprocessDigit(drawing, height, width);
+    const digit = mnistPreprocess(drawing, { height, width });
     const image = digit?.image ?? { width, height, colorModel: 'gray' as const, data: new Float32Array(width * height) };
     drawImage(inputCanvas, image, Math.max(1, Math.round((INPUT_SCALE * 28) / Math.max(width, height))));
     status.input = digit === null ? null : Array.from(digit.image.data);
@@ -172,10 +171,12 @@ function mount(root: HTMLElement): () => void {
       Object.assign(status, { probabilities: null, topClass: null, topClassName: null, topProbability: null });
     } else {
       try {
-        const probabilities = Array.from(model.model.predict(imagesToInput(model.model, [digit.image])).data);
-        let best = 0;
-        probabilities.forEach((value, index) => { if (value > probabilities[best]!) best = index; });
-        Object.assign(status, { probabilities, topClass: best, topClassName: status.classNames[best] ?? String(best), topProbability: probabilities[best]! });
+        // Every class, most probable first; probabilities even for an ONNX model that outputs logits.
+        const ranked = model.model.classify([digit.image], { topK: model.model.classes })[0]!;
+        const probabilities = new Array<number>(ranked.length);
+        for (const { index, probability } of ranked) probabilities[index] = probability;
+        const best = ranked[0]!.index;
+        Object.assign(status, { probabilities, topClass: best, topClassName: status.classNames[best] ?? String(best), topProbability: ranked[0]!.probability });
         status.predictions += 1;
       } catch (error) {
         showError(`The model failed on the drawing: ${errorText(error)}`);

@@ -2,14 +2,24 @@
 // http://yann.lecun.com/exdb/mnist/): the ink's bounding box is scaled to fit a 20x20 box keeping its
 // aspect ratio (anti-aliased), then placed in the 28x28 field so that its centre of mass sits at the
 // centre. White ink on black, values in [0, 1]. For a model of another input size the same
-// proportions are kept (the box is 20/28 of the side).
+// proportions are kept (the box is 20/28 of the side). The explorer's Draw page uses this.
 
-import { fitImage, imageFromPixels, type Image } from 'convnet-ts';
+import { ValueError } from '../core/errors.js';
+import { MAX_IMAGE_PIXELS } from '../core/limits.js';
+import { convertImage, imageFromPixels, type Image } from './image.js';
+import { fitImage } from './preprocess.js';
 
 /** Ink below this (of 1) is anti-aliasing fringe, not part of the stroke's bounding box. */
 const INK_THRESHOLD = 0.1;
 /** MNIST's digits fit a 20x20 box inside the 28x28 field. */
 const BOX_FRACTION = 20 / 28;
+
+export interface MnistPreprocessOptions {
+  /** The result's width; default 28. */
+  width?: number | undefined;
+  /** The result's height; default 28. */
+  height?: number | undefined;
+}
 
 export interface PreprocessedDigit {
   /** `height` x `width`, gray, the digit white on black. */
@@ -21,13 +31,23 @@ export interface PreprocessedDigit {
 }
 
 /**
- * The model's view of a drawing: `ink` is a gray drawing (white ink on black, [0, 1]) of any size;
- * the result is `height` x `width`. Returns null when there is no ink.
+ * A drawing made to look like an MNIST digit: `drawing` is white ink on black, values in [0, 1], of any
+ * size (converted to gray first when it is not gray); the result is `height` x `width` (default
+ * 28x28), gray. Returns null when there is no ink (nothing above 0.1). Throws ValueError for a size
+ * that is not a positive integer.
  *
  * @example
- * const digit = preprocessDigit(convertImage(imageFromImageData(context.getImageData(0, 0, 280, 280)), 'gray'), 28, 28);
+ * const digit = mnistPreprocess(imageFromImageData(context.getImageData(0, 0, 280, 280)));
+ * if (digit !== null) console.log(model.classify([digit.image])[0]);
  */
-export function preprocessDigit(ink: Image, height: number, width: number): PreprocessedDigit | null {
+export function mnistPreprocess(drawing: Image, options: MnistPreprocessOptions = {}): PreprocessedDigit | null {
+  const width = options.width ?? 28;
+  const height = options.height ?? 28;
+  for (const [name, value] of [['width', width], ['height', height]] as const) {
+    if (!(Number.isInteger(value) && value >= 1)) throw new ValueError(`mnistPreprocess: ${name} must be a positive integer, got ${value}`);
+  }
+  if (width * height > MAX_IMAGE_PIXELS) throw new ValueError(`mnistPreprocess: ${width}x${height} is more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} pixels an image may have`);
+  const ink = drawing.colorModel === 'gray' ? drawing : convertImage(drawing, 'gray');
   let top = ink.height;
   let bottom = -1;
   let left = ink.width;
