@@ -4,6 +4,7 @@
 
 import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
+import { beginTensorScope, endTensorScope, setStorageFreer, storageOf, Tensor, type TensorStorage } from '../core/tensor.js';
 import type { KernelId } from './ids.js';
 import type {
   AdagradUpdateParams,
@@ -102,6 +103,13 @@ export interface Backend {
   /** Opens a scope: temporaries allocated until the matching closeScope are freed together. */
   openScope?(): number;
   closeScope?(mark: number): void;
+  /**
+   * Whether `data` is a temporary that closing the scope opened at `mark` frees (the scope machinery
+   * then moves returned tensors out of it and marks the others freed). Absent: nothing is ever freed.
+   */
+  isScopeTemporary?(data: FloatArray, mark: number): boolean;
+  /** Frees storage this backend allocated outside any scope (or persistently) now; ignores anything else. */
+  free?(data: FloatArray): void;
 }
 
 const backends = new Map<string, Backend>();
@@ -142,18 +150,65 @@ export function allocatePersistent(dtype: DType, size: number): FloatArray {
   return backend.allocatePersistent === undefined ? backend.allocate(dtype, size) : backend.allocatePersistent(dtype, size);
 }
 
+setStorageFreer((data) => getBackend().free?.(data));
+
 /**
- * Runs `body` in a memory scope of the active backend: every temporary tensor it allocates is freed
- * when it returns, so `body` must copy out whatever it wants to keep (into ordinary arrays).
+ * Runs `body` in a memory scope of the active backend, as `tf.tidy` does: every tensor it makes is
+ * freed when it returns, except the tensors it returns (the value itself, or found in returned arrays
+ * and plain objects), which are kept: they survive the scope, later scopes never overwrite them, and
+ * they are freed when garbage collected or by `dispose()`. Reading a freed tensor's `data` throws a
+ * ValueError instead of reading memory that holds other values now.
+ *
+ * @example
+ * const y = withScope(() => relu(conv2d(x, filter, null))); // the conv2d output is freed, y is kept
  */
 export function withScope<T>(body: () => T): T {
   const backend = getBackend();
-  const mark = backend.openScope?.();
+  const start = beginTensorScope();
+  let mark: number | undefined;
+  let result: T | undefined;
+  let isReturned = false;
   try {
-    return body();
+    mark = backend.openScope?.();
+    result = body();
+    isReturned = true;
+    return result;
   } finally {
-    if (mark !== undefined) backend.closeScope?.(mark);
+    const storages = endTensorScope(start);
+    if (mark !== undefined) {
+      const scopeMark = mark;
+      if (backend.isScopeTemporary !== undefined) {
+        const isTemporary = (data: FloatArray) => backend.isScopeTemporary!(data, scopeMark);
+        if (isReturned) keepReturned(result, isTemporary, backend);
+        for (const storage of storages) if (!storage.freed && isTemporary(storage.data)) storage.freed = true;
+      }
+      backend.closeScope?.(scopeMark);
+    }
   }
+}
+
+/** Moves the scope temporaries behind the tensors in `value` (arrays and plain objects searched) to storage that outlives the scope. */
+function keepReturned(value: unknown, isTemporary: (data: FloatArray) => boolean, backend: Backend): void {
+  const seen = new Set<object>();
+  const visit = (item: unknown): void => {
+    if (typeof item !== 'object' || item === null || seen.has(item)) return;
+    seen.add(item);
+    if (item instanceof Tensor) {
+      const storage: TensorStorage = storageOf(item);
+      if (storage.freed || !isTemporary(storage.data)) return;
+      const source = storage.data;
+      const dtype = source instanceof Float64Array ? 'float64' : 'float32';
+      const kept = backend.allocatePersistent === undefined ? backend.allocate(dtype, source.length) : backend.allocatePersistent(dtype, source.length);
+      kept.set(source);
+      storage.data = kept;
+    } else if (Array.isArray(item)) {
+      for (const element of item) visit(element);
+    } else {
+      const prototype = Object.getPrototypeOf(item);
+      if (prototype === Object.prototype || prototype === null) for (const key of Object.keys(item)) visit((item as Record<string, unknown>)[key]);
+    }
+  };
+  visit(value);
 }
 
 /** Plain heap storage, for backends that compute on ordinary typed arrays. */
