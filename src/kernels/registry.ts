@@ -93,7 +93,8 @@ export interface Backend {
   readonly kernels: KernelTable;
   /**
    * Storage for a new tensor, with unspecified contents (kernels overwrite their outputs). A
-   * WebAssembly backend returns views into its own memory, freed when the innermost scope closes.
+   * WebAssembly backend returns views into its own memory: inside a scope, freed when the innermost
+   * scope closes; outside any scope, freed when the view is garbage collected or by `free`.
    */
   allocate(dtype: DType, size: number): FloatArray;
   /** Index storage (max-pool argmax), unspecified contents, freed with the scope like allocate. */
@@ -177,30 +178,31 @@ export function withScope<T>(body: () => T): T {
     const storages = endTensorScope(start);
     if (mark !== undefined) {
       const scopeMark = mark;
-      if (backend.isScopeTemporary !== undefined) {
-        const isTemporary = (data: FloatArray) => backend.isScopeTemporary!(data, scopeMark);
-        if (isReturned) keepReturned(result, isTemporary, backend);
-        for (const storage of storages) if (!storage.freed && isTemporary(storage.data)) storage.freed = true;
+      try {
+        if (backend.isScopeTemporary !== undefined) {
+          const isTemporary = (data: FloatArray) => backend.isScopeTemporary!(data, scopeMark);
+          // Marked freed first: if keeping runs out of memory, nothing is left pointing at the released stack.
+          const kept = isReturned ? returnedStorages(result, isTemporary) : [];
+          for (const storage of storages) if (!storage.freed && isTemporary(storage.data)) storage.freed = true;
+          for (const storage of kept) keep(storage, backend);
+        }
+      } finally {
+        backend.closeScope?.(scopeMark);
       }
-      backend.closeScope?.(scopeMark);
     }
   }
 }
 
-/** Moves the scope temporaries behind the tensors in `value` (arrays and plain objects searched) to storage that outlives the scope. */
-function keepReturned(value: unknown, isTemporary: (data: FloatArray) => boolean, backend: Backend): void {
+/** The storages of the scope temporaries behind the tensors in `value` (arrays and plain objects searched). */
+function returnedStorages(value: unknown, isTemporary: (data: FloatArray) => boolean): TensorStorage[] {
+  const found: TensorStorage[] = [];
   const seen = new Set<object>();
   const visit = (item: unknown): void => {
     if (typeof item !== 'object' || item === null || seen.has(item)) return;
     seen.add(item);
     if (item instanceof Tensor) {
-      const storage: TensorStorage = storageOf(item);
-      if (storage.freed || !isTemporary(storage.data)) return;
-      const source = storage.data;
-      const dtype = source instanceof Float64Array ? 'float64' : 'float32';
-      const kept = backend.allocatePersistent === undefined ? backend.allocate(dtype, source.length) : backend.allocatePersistent(dtype, source.length);
-      kept.set(source);
-      storage.data = kept;
+      const storage = storageOf(item);
+      if (!storage.freed && isTemporary(storage.data) && !found.includes(storage)) found.push(storage);
     } else if (Array.isArray(item)) {
       for (const element of item) visit(element);
     } else {
@@ -209,6 +211,20 @@ function keepReturned(value: unknown, isTemporary: (data: FloatArray) => boolean
     }
   };
   visit(value);
+  return found;
+}
+
+/**
+ * Moves a returned tensor's values out of the closing scope's stack into storage that outlives it
+ * (freed when collected or disposed), before the stack is released; every view of it follows.
+ */
+function keep(storage: TensorStorage, backend: Backend): void {
+  const source = storage.data;
+  const dtype = source instanceof Float64Array ? 'float64' : 'float32';
+  const kept = backend.allocatePersistent === undefined ? backend.allocate(dtype, source.length) : backend.allocatePersistent(dtype, source.length);
+  kept.set(source);
+  storage.data = kept;
+  storage.freed = false;
 }
 
 /** Plain heap storage, for backends that compute on ordinary typed arrays. */
