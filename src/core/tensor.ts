@@ -42,6 +42,9 @@ export function setStorageFreer(free: (data: FloatArray) => void): void {
   freeStorage = free;
 }
 
+const EMPTY_FLOAT32 = new Float32Array(0);
+const EMPTY_FLOAT64 = new Float64Array(0);
+
 function freedError(tensor: Tensor): ValueError {
   return new ValueError(
     `tensor was freed: ${tensor.toString()} was released by dispose() or by the end of the withScope that made it; ` +
@@ -59,6 +62,8 @@ function freedError(tensor: Tensor): ValueError {
  */
 export class Tensor {
   readonly shape: Shape;
+  /** The number of values (the product of the shape). */
+  readonly size: number;
   private readonly storage: TensorStorage;
 
   /** Wraps `data` (not copied). Throws ShapeError if its length is not the product of `shape`. */
@@ -70,6 +75,7 @@ export class Tensor {
       );
     }
     this.shape = Object.freeze([...shape]);
+    this.size = data.length;
     this.storage = new TensorStorage(data);
     if (openScopes > 0) scopeStorages.push(this.storage);
   }
@@ -90,8 +96,9 @@ export class Tensor {
   }
 
   /**
-   * Frees the tensor's storage now (on the WebAssembly backend, memory outside any scope goes back at
-   * once; a scope's temporaries go back when the scope ends). Every view of the same storage
+   * Frees the tensor's storage: a weight's block in the WebAssembly memory goes back at once, an
+   * ordinary array is let go (the garbage collector reclaims it even while the tensor object is still
+   * referenced), a scope's temporary goes back when the scope ends. Every view of the same storage
    * (reshape) is freed too; reading `data` afterwards throws. Calling it twice does nothing.
    */
   dispose(): void {
@@ -99,14 +106,11 @@ export class Tensor {
     if (storage.freed) return;
     storage.freed = true;
     freeStorage?.(storage.data);
+    storage.data = storage.data instanceof Float64Array ? EMPTY_FLOAT64 : EMPTY_FLOAT32;
   }
 
   get dtype(): DType {
     return dtypeOf(this.data);
-  }
-
-  get size(): number {
-    return this.storage.data.length;
   }
 
   get rank(): number {

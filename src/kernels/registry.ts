@@ -93,8 +93,8 @@ export interface Backend {
   readonly kernels: KernelTable;
   /**
    * Storage for a new tensor, with unspecified contents (kernels overwrite their outputs). A
-   * WebAssembly backend returns views into its own memory: inside a scope, freed when the innermost
-   * scope closes; outside any scope, freed when the view is garbage collected or by `free`.
+   * WebAssembly backend returns views into its own memory inside a scope, freed when the innermost
+   * scope closes, and ordinary arrays outside any scope.
    */
   allocate(dtype: DType, size: number): FloatArray;
   /** Index storage (max-pool argmax), unspecified contents, freed with the scope like allocate. */
@@ -109,7 +109,7 @@ export interface Backend {
    * then moves returned tensors out of it and marks the others freed). Absent: nothing is ever freed.
    */
   isScopeTemporary?(data: FloatArray, mark: number): boolean;
-  /** Frees storage this backend allocated outside any scope (or persistently) now; ignores anything else. */
+  /** Frees persistent storage (allocatePersistent) now; ignores anything else. */
   free?(data: FloatArray): void;
 }
 
@@ -157,7 +157,8 @@ setStorageFreer((data) => getBackend().free?.(data));
  * Runs `body` in a memory scope of the active backend, as `tf.tidy` does: every tensor it makes is
  * freed when it returns, except the tensors it returns (the value itself, or found in returned arrays
  * and plain objects), which are kept: they survive the scope, later scopes never overwrite them, and
- * they are freed when garbage collected or by `dispose()`. Reading a freed tensor's `data` throws a
+ * they are freed when garbage collected (they move to the JavaScript heap, as op outputs made outside
+ * any scope live there). Reading a freed tensor's `data` throws a
  * ValueError instead of reading memory that holds other values now.
  *
  * @example
@@ -184,7 +185,7 @@ export function withScope<T>(body: () => T): T {
           // Marked freed first: if keeping runs out of memory, nothing is left pointing at the released stack.
           const kept = isReturned ? returnedStorages(result, isTemporary) : [];
           for (const storage of storages) if (!storage.freed && isTemporary(storage.data)) storage.freed = true;
-          for (const storage of kept) keep(storage, backend);
+          for (const storage of kept) keep(storage);
         }
       } finally {
         backend.closeScope?.(scopeMark);
@@ -215,13 +216,13 @@ function returnedStorages(value: unknown, isTemporary: (data: FloatArray) => boo
 }
 
 /**
- * Moves a returned tensor's values out of the closing scope's stack into storage that outlives it
- * (freed when collected or disposed), before the stack is released; every view of it follows.
+ * Moves a returned tensor's values out of the closing scope's stack, before it is released, to the
+ * JavaScript heap (where tensors made outside scopes live too: freed when collected); every view of
+ * the storage follows.
  */
-function keep(storage: TensorStorage, backend: Backend): void {
+function keep(storage: TensorStorage): void {
   const source = storage.data;
-  const dtype = source instanceof Float64Array ? 'float64' : 'float32';
-  const kept = backend.allocatePersistent === undefined ? backend.allocate(dtype, source.length) : backend.allocatePersistent(dtype, source.length);
+  const kept = allocateArray(source instanceof Float64Array ? 'float64' : 'float32', source.length);
   kept.set(source);
   storage.data = kept;
   storage.freed = false;

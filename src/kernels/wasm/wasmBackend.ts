@@ -112,7 +112,7 @@ export interface WasmBackend extends Backend {
   readonly info: WasmBackendInfo;
   /** Bytes of the backend's memory in use at the highest point so far. */
   peakBytes(): number;
-  /** Bytes of the backend's memory held now: scope temporaries, weights, optimizer state and kept tensors. */
+  /** Bytes of the backend's memory held now: scope temporaries, weights and optimizer state. */
   bytesInUse(): number;
   /** Stops the worker threads. */
   dispose(): void;
@@ -242,7 +242,7 @@ class Runtime {
   private readonly persistentOwners = new FinalizationRegistry<number>((offset) => this.arena.freePersistent(offset));
   /** The block offset of each view the backend handed out as persistent, so dispose() can free it at once. */
   private readonly persistentOffsets = new WeakMap<ArrayBufferView, number>();
-  /** Scopes open now: outside any, op outputs are persistent blocks freed by collection or dispose(). */
+  /** Scopes open now: outside any, op outputs go to the JavaScript heap. */
   private scopeDepth = 0;
   /** Views of the job record, made once: shared memory never detaches, unshared memory never grows. */
   private readonly jobInts: Int32Array;
@@ -270,37 +270,31 @@ class Runtime {
   }
 
   /**
-   * Float32 storage: a persistent block (zero-filled) when asked; an op output outside any scope is
-   * one too (not zero-filled), freed when its view is collected or disposed: on the stack it would be
-   * kept for good (200 conv2d + relu calls outside a scope held 612 MB that never came back).
+   * Float32 storage: inside a scope, from the scope's stack; a persistent block (zero-filled) when
+   * asked; outside any scope (an op output kept for good on the stack: 200 conv2d + relu calls held
+   * 612 MB that never came back) an ordinary array on the JavaScript heap, which the garbage
+   * collector sees and frees like any other (kernels copy it in and out around a call), so the
+   * WebAssembly memory holds only weights, optimizer state and scope temporaries.
    */
   allocate(dtype: DType, size: number, isPersistent: boolean): FloatArray {
-    if (dtype === 'float64') return allocateArray(dtype, size);
+    if (dtype === 'float64' || (!isPersistent && this.scopeDepth === 0)) return allocateArray(dtype, size);
     const bytes = Math.max(size, 1) * 4;
     // Allocate first: it may grow the memory, and only the buffer read after that covers the block.
-    const isTemporary = !isPersistent && this.scopeDepth > 0;
-    const offset = isTemporary ? this.arena.allocate(bytes) : this.arena.allocatePersistent(bytes);
-    if (isTemporary) return new Float32Array(this.arena.buffer, offset, size);
+    const offset = isPersistent ? this.arena.allocatePersistent(bytes) : this.arena.allocate(bytes);
+    if (!isPersistent) return new Float32Array(this.arena.buffer, offset, size);
     const view = new Float32Array(this.arena.buffer, offset, size);
-    // The stack reuses memory: persistent buffers are promised zero-filled, op outputs are not.
-    if (isPersistent) view.fill(0);
-    this.track(view, offset);
-    return view;
-  }
-
-  allocateIndices(size: number): Int32Array {
-    const bytes = Math.max(size, 1) * 4;
-    const isTemporary = this.scopeDepth > 0;
-    const offset = isTemporary ? this.arena.allocate(bytes) : this.arena.allocatePersistent(bytes);
-    if (isTemporary) return new Int32Array(this.arena.buffer, offset, size);
-    const view = new Int32Array(this.arena.buffer, offset, size);
-    this.track(view, offset);
-    return view;
-  }
-
-  private track(view: ArrayBufferView, offset: number): void {
+    // The stack reuses memory: persistent buffers are promised zero-filled, temporaries are not.
+    view.fill(0);
     this.persistentOwners.register(view, offset, view);
     this.persistentOffsets.set(view, offset);
+    return view;
+  }
+
+  /** Index storage (max-pool argmax): the scope's stack, or the JavaScript heap outside any scope. */
+  allocateIndices(size: number): Int32Array {
+    if (this.scopeDepth === 0) return new Int32Array(size);
+    const offset = this.arena.allocate(Math.max(size, 1) * 4);
+    return new Int32Array(this.arena.buffer, offset, size);
   }
 
   /** Frees a persistent block now, given the view handed out for it; anything else is left alone. */
