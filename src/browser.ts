@@ -29,9 +29,17 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
   return wasmBackend.info;
 }
 
-/** What the library runs on: the active backend, the WebAssembly build chosen, or why there is none. */
-export function backendInfo(): { active: string; wasm: WasmBackendInfo | null; wasmUnavailableReason: string | null; wasmArenaPeakBytes: number | null } {
-  return { active: getBackend().name, wasm: wasmBackend?.info ?? null, wasmUnavailableReason, wasmArenaPeakBytes: wasmBackend?.peakBytes() ?? null };
+/**
+ * What the library runs on: the active backend, the WebAssembly build chosen, or why there is none;
+ * the WebAssembly memory's highest use so far (`wasmArenaPeakBytes`) and its use now
+ * (`wasmArenaBytesInUse`: scope temporaries, weights, optimizer state and tensors kept outside scopes,
+ * which drops when they are disposed or collected); null without the WebAssembly backend.
+ */
+export function backendInfo(): { active: string; wasm: WasmBackendInfo | null; wasmUnavailableReason: string | null; wasmArenaPeakBytes: number | null; wasmArenaBytesInUse: number | null } {
+  return {
+    active: getBackend().name, wasm: wasmBackend?.info ?? null, wasmUnavailableReason,
+    wasmArenaPeakBytes: wasmBackend?.peakBytes() ?? null, wasmArenaBytesInUse: wasmBackend?.bytesInUse() ?? null,
+  };
 }
 
 // The fast backend is the default wherever WebAssembly SIMD exists; otherwise the reference one stays.

@@ -1,8 +1,56 @@
 // Tensor: a flat typed array plus its shape. It holds no maths: ops compute, kernels do the loops.
 
 import { allocateArray, dtypeOf, type DType, type FloatArray } from './dtype.js';
-import { ShapeError } from './errors.js';
+import { ShapeError, ValueError } from './errors.js';
 import { checkShape, formatShape, sizeOf, type Shape } from './shape.js';
+
+/**
+ * Where a tensor's values live, shared by the tensors that see the same values (reshape): a scope
+ * that keeps a tensor moves its storage (`data` is rebound), and freeing marks every view at once.
+ * @internal
+ */
+export class TensorStorage {
+  freed = false;
+  constructor(public data: FloatArray) {}
+}
+
+/** Storages of tensors made while a scope is open, innermost last (see registry.ts withScope). */
+const scopeStorages: TensorStorage[] = [];
+let openScopes = 0;
+
+/** Opens a tensor scope; returns the position to hand back to endTensorScope. @internal */
+export function beginTensorScope(): number {
+  openScopes++;
+  return scopeStorages.length;
+}
+
+/** The storages made since `start` (the closing scope's), removed from the list. @internal */
+export function endTensorScope(start: number): TensorStorage[] {
+  openScopes--;
+  return scopeStorages.splice(start);
+}
+
+/** The storage behind a tensor (for the scope machinery). @internal */
+export function storageOf(tensor: Tensor): TensorStorage {
+  return (tensor as unknown as { storage: TensorStorage }).storage;
+}
+
+/** Set by the registry: frees a tensor's storage on the active backend (see Tensor.dispose). @internal */
+let freeStorage: ((data: FloatArray) => void) | null = null;
+/** @internal */
+export function setStorageFreer(free: (data: FloatArray) => void): void {
+  freeStorage = free;
+}
+
+const EMPTY_FLOAT32 = new Float32Array(0);
+const EMPTY_FLOAT64 = new Float64Array(0);
+
+function freedError(tensor: Tensor): ValueError {
+  return new ValueError(
+    `tensor was freed: ${tensor.toString()} was released by dispose() or by the end of the withScope that made it; ` +
+      'return it from withScope (as a value, or inside an array or object) to keep it, or read it before the scope ends',
+  );
+}
 
 /**
  * An n-dimensional array of float32 (or float64) values in row-major order.
@@ -14,7 +62,9 @@ import { checkShape, formatShape, sizeOf, type Shape } from './shape.js';
  */
 export class Tensor {
   readonly shape: Shape;
-  readonly data: FloatArray;
+  /** The number of values (the product of the shape). */
+  readonly size: number;
+  private readonly storage: TensorStorage;
 
   /** Wraps `data` (not copied). Throws ShapeError if its length is not the product of `shape`. */
   constructor(data: FloatArray, shape: Shape) {
@@ -24,16 +74,43 @@ export class Tensor {
         `Tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} values but the data has ${data.length}`,
       );
     }
-    this.data = data;
     this.shape = Object.freeze([...shape]);
+    this.size = data.length;
+    this.storage = new TensorStorage(data);
+    if (openScopes > 0) scopeStorages.push(this.storage);
+  }
+
+  /**
+   * The values, row-major. Throws ValueError once the tensor was freed (by `dispose()`, or by the end
+   * of the `withScope` that made it when it was not returned): its memory may hold other values now.
+   */
+  get data(): FloatArray {
+    const storage = this.storage;
+    if (storage.freed) throw freedError(this);
+    return storage.data;
+  }
+
+  /** Whether the tensor was freed (dispose(), or the end of the scope that made it); reading `data` then throws. */
+  get isFreed(): boolean {
+    return this.storage.freed;
+  }
+
+  /**
+   * Frees the tensor's storage: a weight's block in the WebAssembly memory goes back at once, an
+   * ordinary array is let go (the garbage collector reclaims it even while the tensor object is still
+   * referenced), a scope's temporary goes back when the scope ends. Every view of the same storage
+   * (reshape) is freed too; reading `data` afterwards throws. Calling it twice does nothing.
+   */
+  dispose(): void {
+    const storage = this.storage;
+    if (storage.freed) return;
+    storage.freed = true;
+    freeStorage?.(storage.data);
+    storage.data = storage.data instanceof Float64Array ? EMPTY_FLOAT64 : EMPTY_FLOAT32;
   }
 
   get dtype(): DType {
     return dtypeOf(this.data);
-  }
-
-  get size(): number {
-    return this.data.length;
   }
 
   get rank(): number {
@@ -54,7 +131,10 @@ export class Tensor {
 
   /** The same data seen with another shape of the same size (no copy). */
   reshape(shape: Shape): Tensor {
-    return new Tensor(this.data, shape);
+    const view = new Tensor(this.data, shape);
+    if (openScopes > 0 && scopeStorages[scopeStorages.length - 1] === view.storage) scopeStorages.pop();
+    (view as unknown as { storage: TensorStorage }).storage = this.storage;
+    return view;
   }
 
   /** A deep copy, optionally converted to another dtype. */
@@ -67,6 +147,6 @@ export class Tensor {
   }
 
   toString(): string {
-    return `Tensor(${formatShape(this.shape)}, ${this.dtype})`;
+    return `Tensor(${formatShape(this.shape)}, ${dtypeOf(this.storage.data)})`;
   }
 }

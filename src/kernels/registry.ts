@@ -4,6 +4,7 @@
 
 import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
+import { beginTensorScope, endTensorScope, setStorageFreer, storageOf, Tensor, type TensorStorage } from '../core/tensor.js';
 import type { KernelId } from './ids.js';
 import type {
   AdagradUpdateParams,
@@ -92,7 +93,8 @@ export interface Backend {
   readonly kernels: KernelTable;
   /**
    * Storage for a new tensor, with unspecified contents (kernels overwrite their outputs). A
-   * WebAssembly backend returns views into its own memory, freed when the innermost scope closes.
+   * WebAssembly backend returns views into its own memory inside a scope, freed when the innermost
+   * scope closes, and ordinary arrays outside any scope.
    */
   allocate(dtype: DType, size: number): FloatArray;
   /** Index storage (max-pool argmax), unspecified contents, freed with the scope like allocate. */
@@ -102,6 +104,13 @@ export interface Backend {
   /** Opens a scope: temporaries allocated until the matching closeScope are freed together. */
   openScope?(): number;
   closeScope?(mark: number): void;
+  /**
+   * Whether `data` is a temporary that closing the scope opened at `mark` frees (the scope machinery
+   * then moves returned tensors out of it and marks the others freed). Absent: nothing is ever freed.
+   */
+  isScopeTemporary?(data: FloatArray, mark: number): boolean;
+  /** Frees persistent storage (allocatePersistent) now; ignores anything else. */
+  free?(data: FloatArray): void;
 }
 
 const backends = new Map<string, Backend>();
@@ -142,18 +151,81 @@ export function allocatePersistent(dtype: DType, size: number): FloatArray {
   return backend.allocatePersistent === undefined ? backend.allocate(dtype, size) : backend.allocatePersistent(dtype, size);
 }
 
+setStorageFreer((data) => getBackend().free?.(data));
+
 /**
- * Runs `body` in a memory scope of the active backend: every temporary tensor it allocates is freed
- * when it returns, so `body` must copy out whatever it wants to keep (into ordinary arrays).
+ * Runs `body` in a memory scope of the active backend, as `tf.tidy` does: every tensor it makes is
+ * freed when it returns, except the tensors it returns (the value itself, or found in returned arrays
+ * and plain objects), which are kept: they survive the scope, later scopes never overwrite them, and
+ * they are freed when garbage collected (they move to the JavaScript heap, as op outputs made outside
+ * any scope live there). Reading a freed tensor's `data` throws a
+ * ValueError instead of reading memory that holds other values now.
+ *
+ * @example
+ * const y = withScope(() => relu(conv2d(x, filter, null))); // the conv2d output is freed, y is kept
  */
 export function withScope<T>(body: () => T): T {
   const backend = getBackend();
-  const mark = backend.openScope?.();
+  const start = beginTensorScope();
+  let mark: number | undefined;
+  let result: T | undefined;
+  let isReturned = false;
   try {
-    return body();
+    mark = backend.openScope?.();
+    result = body();
+    isReturned = true;
+    return result;
   } finally {
-    if (mark !== undefined) backend.closeScope?.(mark);
+    const storages = endTensorScope(start);
+    if (mark !== undefined) {
+      const scopeMark = mark;
+      try {
+        if (backend.isScopeTemporary !== undefined) {
+          const isTemporary = (data: FloatArray) => backend.isScopeTemporary!(data, scopeMark);
+          // Marked freed first: if keeping runs out of memory, nothing is left pointing at the released stack.
+          const kept = isReturned ? returnedStorages(result, isTemporary) : [];
+          for (const storage of storages) if (!storage.freed && isTemporary(storage.data)) storage.freed = true;
+          for (const storage of kept) keep(storage);
+        }
+      } finally {
+        backend.closeScope?.(scopeMark);
+      }
+    }
   }
+}
+
+/** The storages of the scope temporaries behind the tensors in `value` (arrays and plain objects searched). */
+function returnedStorages(value: unknown, isTemporary: (data: FloatArray) => boolean): TensorStorage[] {
+  const found: TensorStorage[] = [];
+  const seen = new Set<object>();
+  const visit = (item: unknown): void => {
+    if (typeof item !== 'object' || item === null || seen.has(item)) return;
+    seen.add(item);
+    if (item instanceof Tensor) {
+      const storage = storageOf(item);
+      if (!storage.freed && isTemporary(storage.data) && !found.includes(storage)) found.push(storage);
+    } else if (Array.isArray(item)) {
+      for (const element of item) visit(element);
+    } else {
+      const prototype = Object.getPrototypeOf(item);
+      if (prototype === Object.prototype || prototype === null) for (const key of Object.keys(item)) visit((item as Record<string, unknown>)[key]);
+    }
+  };
+  visit(value);
+  return found;
+}
+
+/**
+ * Moves a returned tensor's values out of the closing scope's stack, before it is released, to the
+ * JavaScript heap (where tensors made outside scopes live too: freed when collected); every view of
+ * the storage follows.
+ */
+function keep(storage: TensorStorage): void {
+  const source = storage.data;
+  const kept = allocateArray(source instanceof Float64Array ? 'float64' : 'float32', source.length);
+  kept.set(source);
+  storage.data = kept;
+  storage.freed = false;
 }
 
 /** Plain heap storage, for backends that compute on ordinary typed arrays. */

@@ -25,6 +25,7 @@ function alignUp(value: number): number {
 
 export class Arena {
   private top: number;
+  private readonly base: number;
   private readonly persistent: Block[] = [];
   /** ArrayBuffers this memory has exposed (a shared memory gives a new one after each grow). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
@@ -37,6 +38,7 @@ export class Arena {
     private readonly maximumBytes: number,
   ) {
     this.top = alignUp(base);
+    this.base = this.top;
     this.buffers.add(memory.buffer);
   }
 
@@ -89,6 +91,25 @@ export class Arena {
   /** Persistent blocks in use, and their bytes (for memory reports and tests). */
   persistentUse(): { blocks: number; bytes: number } {
     return { blocks: this.persistent.length, bytes: this.persistent.reduce((sum, block) => sum + block.end - block.start, 0) };
+  }
+
+  /** Whether byte `offset` lies in a persistent block in use. */
+  isPersistent(offset: number): boolean {
+    let low = 0;
+    let high = this.persistent.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      const block = this.persistent[middle]!;
+      if (offset < block.start) high = middle - 1;
+      else if (offset >= block.end) low = middle + 1;
+      else return true;
+    }
+    return false;
+  }
+
+  /** Bytes held now: the temporary stack (up to its top) plus every persistent block in use. */
+  bytesInUse(): number {
+    return this.top - this.base + this.persistentUse().bytes;
   }
 
   /** The current top of the temporary stack, to release back to. */

@@ -112,6 +112,8 @@ export interface WasmBackend extends Backend {
   readonly info: WasmBackendInfo;
   /** Bytes of the backend's memory in use at the highest point so far. */
   peakBytes(): number;
+  /** Bytes of the backend's memory held now: scope temporaries, weights and optimizer state. */
+  bytesInUse(): number;
   /** Stops the worker threads. */
   dispose(): void;
 }
@@ -217,9 +219,12 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     allocate: (dtype, size) => runtime.allocate(dtype, size, false),
     allocatePersistent: (dtype, size) => runtime.allocate(dtype, size, true),
     allocateIndices: (size) => runtime.allocateIndices(size),
-    openScope: () => arena.mark(),
-    closeScope: (mark) => arena.release(mark),
+    openScope: () => runtime.openScope(),
+    closeScope: (mark) => runtime.closeScope(mark),
+    isScopeTemporary: (data, mark) => arena.contains(data) && data.byteOffset >= mark && !arena.isPersistent(data.byteOffset),
+    free: (data) => runtime.free(data),
     peakBytes: () => arena.peak,
+    bytesInUse: () => arena.bytesInUse(),
     dispose: () => pool.stop(),
   };
 }
@@ -235,6 +240,10 @@ class Runtime {
    * of a persistent buffer longer than the first.
    */
   private readonly persistentOwners = new FinalizationRegistry<number>((offset) => this.arena.freePersistent(offset));
+  /** The block offset of each view the backend handed out as persistent, so dispose() can free it at once. */
+  private readonly persistentOffsets = new WeakMap<ArrayBufferView, number>();
+  /** Scopes open now: outside any, op outputs go to the JavaScript heap. */
+  private scopeDepth = 0;
   /** Views of the job record, made once: shared memory never detaches, unshared memory never grows. */
   private readonly jobInts: Int32Array;
   private readonly jobFloats: Float32Array;
@@ -250,23 +259,51 @@ class Runtime {
     this.jobFloats = new Float32Array(arena.buffer, this.jobPointer, JOB_FIELDS);
   }
 
+  openScope(): number {
+    this.scopeDepth++;
+    return this.arena.mark();
+  }
+
+  closeScope(mark: number): void {
+    this.scopeDepth--;
+    this.arena.release(mark);
+  }
+
+  /**
+   * Float32 storage: inside a scope, from the scope's stack; a persistent block (zero-filled) when
+   * asked; outside any scope (an op output kept for good on the stack: 200 conv2d + relu calls held
+   * 612 MB that never came back) an ordinary array on the JavaScript heap, which the garbage
+   * collector sees and frees like any other (kernels copy it in and out around a call), so the
+   * WebAssembly memory holds only weights, optimizer state and scope temporaries.
+   */
   allocate(dtype: DType, size: number, isPersistent: boolean): FloatArray {
-    if (dtype === 'float64') return allocateArray(dtype, size);
+    if (dtype === 'float64' || (!isPersistent && this.scopeDepth === 0)) return allocateArray(dtype, size);
     const bytes = Math.max(size, 1) * 4;
+    // Allocate first: it may grow the memory, and only the buffer read after that covers the block.
     const offset = isPersistent ? this.arena.allocatePersistent(bytes) : this.arena.allocate(bytes);
+    if (!isPersistent) return new Float32Array(this.arena.buffer, offset, size);
     const view = new Float32Array(this.arena.buffer, offset, size);
     // The stack reuses memory: persistent buffers are promised zero-filled, temporaries are not.
-    if (isPersistent) {
-      view.fill(0);
-      this.persistentOwners.register(view, offset);
-    }
+    view.fill(0);
+    this.persistentOwners.register(view, offset, view);
+    this.persistentOffsets.set(view, offset);
     return view;
   }
 
+  /** Index storage (max-pool argmax): the scope's stack, or the JavaScript heap outside any scope. */
   allocateIndices(size: number): Int32Array {
-    // Allocate first: it may grow the memory, and only the buffer read after that covers the block.
+    if (this.scopeDepth === 0) return new Int32Array(size);
     const offset = this.arena.allocate(Math.max(size, 1) * 4);
     return new Int32Array(this.arena.buffer, offset, size);
+  }
+
+  /** Frees a persistent block now, given the view handed out for it; anything else is left alone. */
+  free(view: ArrayBufferView): void {
+    const offset = this.persistentOffsets.get(view);
+    if (offset === undefined) return;
+    this.persistentOffsets.delete(view);
+    this.persistentOwners.unregister(view);
+    this.arena.freePersistent(offset);
   }
 
   /**

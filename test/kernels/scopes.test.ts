@@ -1,0 +1,117 @@
+// Scopes keep what they return (issue 13): a tensor returned from withScope was silently overwritten
+// by the next scope's results (its sum went from 2344.150 to 2242.623), and a tensor read after the
+// scope that made it was freed read whatever lay there. Returned tensors are kept now (as tf.tidy
+// does) and reading a freed tensor throws.
+
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { backendInfo, conv2d, initWasmBackend, Random, setBackend, Tensor, ValueError, withScope } from '../../src/index.js';
+import { relu } from '../../src/ops/activations.js';
+
+const hasWasm = backendInfo().wasm !== null;
+
+function randomTensor(shape: number[], seed: number): Tensor {
+  const random = new Random(seed);
+  const size = shape.reduce((product, length) => product * length, 1);
+  return Tensor.fromArray(Float32Array.from({ length: size }, () => random.uniform() * 2 - 1), shape);
+}
+
+const x = randomTensor([4, 16, 16, 3], 1);
+const filter = randomTensor([3, 3, 3, 8], 2);
+const otherX = randomTensor([4, 16, 16, 3], 3);
+const otherFilter = randomTensor([3, 3, 3, 8], 4);
+
+const sum = (values: ArrayLike<number>) => Array.from(values).reduce((total, value) => total + value, 0);
+const isFreedError = (error: unknown) => error instanceof ValueError && /^tensor was freed: Tensor\(/.test(error.message);
+
+/** Selects the backend a case runs on. */
+async function use(backend: 'reference' | 'wasm-1' | 'wasm-2'): Promise<void> {
+  if (backend === 'reference') return setBackend('reference');
+  await initWasmBackend({ threads: backend === 'wasm-1' ? 1 : 2 });
+  setBackend('wasm');
+}
+
+after(async () => {
+  if (hasWasm) {
+    await initWasmBackend();
+    setBackend('wasm');
+  }
+});
+
+for (const backend of ['wasm-1', 'wasm-2', 'reference'] as const) {
+  describe(`scopes on the ${backend} backend`, { skip: backend !== 'reference' && !hasWasm ? 'no WebAssembly SIMD here' : false }, () => {
+    test('a tensor returned from withScope keeps exactly its values after other scopes run', async () => {
+      await use(backend);
+      const kept = withScope(() => relu(conv2d(x, filter, null, { padding: 'same' })));
+      const { nested: [inArray], alsoKept } = withScope(() => ({ nested: [relu(x)], alsoKept: conv2d(x, filter, null) }));
+      const values = Array.from(kept.data);
+      const arrayValues = Array.from(inArray!.data);
+      const alsoValues = Array.from(alsoKept.data);
+      assert.ok(sum(values) > 100, `a real result: sum ${sum(values)}`);
+      for (let round = 0; round < 3; round++) {
+        withScope(() => relu(conv2d(otherX, otherFilter, null, { padding: 'same' })).data[0]);
+        withScope(() => withScope(() => relu(conv2d(otherX, otherFilter, null, { padding: 'same' }))));
+      }
+      assert.deepEqual(Array.from(kept.data), values, 'unchanged after other scopes');
+      assert.deepEqual(Array.from(inArray!.data), arrayValues, 'a tensor returned inside an array is kept');
+      assert.deepEqual(Array.from(alsoKept.data), alsoValues, 'a tensor returned inside an object is kept');
+      // The kept values are the op's: computed again, bit for bit the same.
+      assert.deepEqual(withScope(() => Array.from(relu(conv2d(x, filter, null, { padding: 'same' })).data)), values);
+      assert.deepEqual(arrayValues, Array.from(x.data, (value) => Math.max(value, 0)));
+      // A kept tensor is an ordinary input to later ops, in and out of scopes.
+      assert.deepEqual(withScope(() => Array.from(relu(kept).data)), values);
+      assert.equal(kept.reshape([values.length]).data[5], values[5]);
+    });
+
+    test('reading a disposed tensor throws, and so does every view of its storage', async () => {
+      await use(backend);
+      const y = relu(conv2d(x, filter, null));
+      const flat = y.reshape([y.size]);
+      assert.equal(y.isFreed, false);
+      y.dispose();
+      y.dispose();
+      assert.equal(y.isFreed, true);
+      assert.throws(() => y.data, isFreedError);
+      assert.throws(() => flat.data, isFreedError);
+      assert.throws(() => relu(y), isFreedError, 'an op given a freed tensor throws');
+      assert.throws(() => withScope(() => conv2d(y, filter, null)), isFreedError);
+      assert.deepEqual(y.shape, [4, 14, 14, 8], 'the shape is still known');
+    });
+  });
+}
+
+describe('scopes free what they do not return', { skip: hasWasm ? false : 'no WebAssembly SIMD here' }, () => {
+  test('a tensor made in a scope and read after it throws instead of reading reused memory', async () => {
+    await use('wasm-2');
+    let leaked: Tensor | null = null;
+    const kept = withScope(() => {
+      leaked = relu(conv2d(x, filter, null));
+      return relu(leaked);
+    });
+    withScope(() => relu(conv2d(otherX, otherFilter, null)));
+    assert.throws(() => leaked!.data, isFreedError);
+    assert.throws(() => relu(leaked!), isFreedError);
+    assert.equal(leaked!.isFreed, true);
+    assert.equal(kept.isFreed, false);
+    assert.ok(kept.data.every((value) => value >= 0));
+    // A body that throws frees everything it made.
+    let made: Tensor | null = null;
+    assert.throws(() => withScope(() => {
+      made = relu(x);
+      throw new Error('boom');
+    }), /boom/);
+    assert.throws(() => made!.data, isFreedError);
+  });
+
+  test('tensors made outside the scope, and weights, are left alone', async () => {
+    await use('wasm-1');
+    const outside = relu(x);
+    const values = Array.from(outside.data);
+    withScope(() => {
+      relu(outside);
+      return outside;
+    });
+    assert.deepEqual(Array.from(outside.data), values);
+    assert.deepEqual(Array.from(filter.data), Array.from(randomTensor([3, 3, 3, 8], 2).data));
+  });
+});
