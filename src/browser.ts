@@ -100,6 +100,7 @@ export { AdamW, type AdamWOptions } from './optim/adamW.js';
 export { RMSProp, type RmsPropOptions } from './optim/rmsProp.js';
 export { Adagrad, type AdagradOptions } from './optim/adagrad.js';
 export { gradientNorm, type GradientClipping } from './optim/gradientClipping.js';
+export { optimizerFromConfig, type OptimizerConfig } from './optim/optimizerSettings.js';
 export {
   cosineDecay,
   exponentialDecay,

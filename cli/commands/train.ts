@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import {
   Adam,
   backendInfo,
+  checkpointCallback,
   checkOutputFile,
   composeAugmentations,
   datasetToTensor,
@@ -20,7 +21,6 @@ import {
   randomCrop,
   randomTranslation,
   recordTrainingCurves,
-  saveCheckpoint,
   saveModel,
   SGD,
   trainingChart,
@@ -195,11 +195,17 @@ function savedSettings(checkpoint: Checkpoint): TrainSettings {
   };
 }
 
-/** Puts the checkpoint's optimizer state into `optimizer`, naming state.json if it does not fit. */
+/**
+ * Checks that the checkpoint's optimizer is the one its settings name and, for a checkpoint saved
+ * without the optimizer's settings, puts its state into the new `optimizer`; names state.json if
+ * it does not fit.
+ */
 function restoreOptimizer(optimizer: Optimizer, optimizerName: string, model: Model, checkpoint: Checkpoint): void {
-  if (checkpoint.optimizerClassName !== optimizer.className) {
-    throw new FileFormatError(checkpoint.stateFile, `field 'optimizer.className' is ${checkpoint.optimizerClassName} but the saved settings' optimizer ${optimizerName} is ${optimizer.className}`);
+  const expected = optimizerName === 'adam' ? 'Adam' : 'SGD';
+  if (checkpoint.optimizerClassName !== expected) {
+    throw new FileFormatError(checkpoint.stateFile, `field 'optimizer.className' is ${checkpoint.optimizerClassName} but the saved settings' optimizer ${optimizerName} is ${expected}`);
   }
+  if (checkpoint.optimizer === optimizer) return;
   try {
     optimizer.setState(model.trainableWeights(), checkpoint.optimizerState);
   } catch (error) {
@@ -234,9 +240,10 @@ export function train(options: TrainOptions): void {
 
   const model = checkpoint?.model ?? PRESETS[presetName]!({ seed, inputShape: [trainSet.height, trainSet.width, trainSet.channels], classes: trainSet.classNames.length });
   log.write(`Model ${presetName}:\n${summaryText(model)}\n`);
-  const optimizer: Optimizer = optimizerName === 'adam'
+  // A checkpoint's own optimizer (its saved settings and state); one saved before the settings were kept gets a new one with its state.
+  const optimizer: Optimizer = checkpoint?.optimizer ?? (optimizerName === 'adam'
     ? new Adam({ learningRate })
-    : new SGD({ learningRate, momentum: 0.9, nesterov: true, weightDecay: SGD_WEIGHT_DECAY });
+    : new SGD({ learningRate, momentum: 0.9, nesterov: true, weightDecay: SGD_WEIGHT_DECAY }));
   if (checkpoint !== null) {
     restoreOptimizer(optimizer, optimizerName, model, checkpoint);
     log.write(`Resuming from the checkpoint after epoch ${checkpoint.fit.epoch} of ${epochs} in ${terminalText(checkpointDirectory)}\n`);
@@ -272,7 +279,7 @@ export function train(options: TrainOptions): void {
       reporter,
       ...(recorder === null ? [] : [recorder.callbacks]),
       // After every epoch, a checkpoint that --resume continues from (see src/io/checkpoint.ts).
-      { onEpochEnd: (_logs, state) => saveCheckpoint(checkpointDirectory, model, optimizer, state, { ...settings }, { classNames: trainSet.classNames }) },
+      checkpointCallback(checkpointDirectory, optimizer, { settings: { ...settings }, saveOptions: { classNames: trainSet.classNames } }),
     ],
   });
   const trainingSeconds = (performance.now() - started) / 1000;

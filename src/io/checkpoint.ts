@@ -1,7 +1,7 @@
 // Training checkpoints: after each epoch, everything a fit needs to go on as if it had not stopped:
 // the model (model.json + weights.safetensors), the optimizer's buffers (optimizer.safetensors), and
-// state.json (the fit's generators, example order and logs, the optimizer's step counts, and the
-// caller's settings). Each checkpoint goes into a folder of its own, epoch-NNNN; latest.json, written
+// state.json (the fit's generators, example order and logs, the optimizer's class, settings and step
+// counts, and the caller's settings), so loadCheckpoint gives back a ready optimizer. Each checkpoint goes into a folder of its own, epoch-NNNN; latest.json, written
 // last and atomically, names the newest complete one, so a process killed while saving leaves the
 // previous checkpoint in force. Older folders are removed once latest.json points past them. Loading
 // checks every field of latest.json and state.json (checkpointState.ts) and bounds every file's size
@@ -9,15 +9,16 @@
 
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { FileFormatError } from '../core/errors.js';
+import { FileFormatError, ValueError } from '../core/errors.js';
 import { CHECKPOINT_MAX_BUFFERS_PER_WEIGHT, CHECKPOINT_MAX_LATEST_BYTES, CHECKPOINT_MAX_STATE_BYTES, CHECKPOINT_OPTIMIZER_HEADER_BYTES } from '../core/limits.js';
 import { Tensor } from '../core/tensor.js';
-import type { FitState } from '../model/callbacks.js';
+import type { FitState, TrainingCallbacks } from '../model/callbacks.js';
 import type { Model } from '../model/model.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
+import type { OptimizerConfig } from '../optim/optimizerSettings.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import { checkFitState, checkRecord, describeValue, isRecord } from '../model/fitStateChecks.js';
-import { checkOptimizerRecord, fieldFailure } from './checkpointState.js';
+import { checkOptimizerConfig, checkOptimizerRecord, fieldFailure } from './checkpointState.js';
 import { createFolders, readRegularFile, readRegularTextFile } from './files.js';
 import { loadModel, saveModel } from './modelFile.js';
 import type { SaveOptions } from './modelFormat.js';
@@ -32,13 +33,25 @@ const CHECKPOINT_FORMAT = 'convnet-ts-checkpoint';
 interface CheckpointState {
   format: typeof CHECKPOINT_FORMAT;
   fit: FitState;
-  optimizer: { className: string; iterations: number; steps: (number | null)[]; buffers: string[][] };
+  optimizer: { className: string; config: OptimizerConfig; iterations: number; steps: (number | null)[]; buffers: string[][] };
   settings: Record<string, unknown>;
 }
 
 export interface Checkpoint {
   model: Model;
   fit: FitState;
+  /**
+   * The optimizer, made again from the settings state.json keeps (its class and constructor
+   * options) with its state (buffers, step counts, iterations) set for model.trainableWeights():
+   * resume with `model.fit(x, y, { optimizer: checkpoint.optimizer, resume: checkpoint.fit })`.
+   * Its learningRate is the last one used: a schedule is a function and is not saved, so give the
+   * resumed fit the same learningRateSchedule. null for a checkpoint saved before the settings were
+   * kept, or of an optimizer class that is not built in: then make the optimizer as before and call
+   * `optimizer.setState(checkpoint.model.trainableWeights(), checkpoint.optimizerState)`.
+   */
+  optimizer: Optimizer | null;
+  /** The optimizer's settings as saved (Optimizer.getConfig), or null when the checkpoint has none. */
+  optimizerConfig: OptimizerConfig | null;
   /** The optimizer's state for model.trainableWeights(), for Optimizer.setState. */
   optimizerState: OptimizerState;
   optimizerClassName: string;
@@ -49,13 +62,27 @@ export interface Checkpoint {
   classNames?: string[];
 }
 
+export interface SaveCheckpointOptions {
+  model: Model;
+  /** Its class and settings (getConfig) and its state for model.trainableWeights() are saved. */
+  optimizer: Optimizer;
+  /** The fit's state after an epoch: what onEpochEnd receives. */
+  fit: FitState;
+  /** Anything else to keep with the checkpoint (JSON), given back as Checkpoint.settings; default {}. */
+  settings?: Record<string, unknown> | undefined;
+  /** How the model is saved (class names, training facts), as saveModel takes them. */
+  saveOptions?: SaveOptions | undefined;
+}
+
 /**
- * Saves a checkpoint of a fit after an epoch into `directory` (created if needed).
+ * Saves a checkpoint of a fit after an epoch into `directory` (created if needed): the model, the
+ * optimizer's settings and state, the fit's state. checkpointCallback does this after every epoch.
  *
  * @example
- * model.fit(x, y, { optimizer, callbacks: { onEpochEnd: (_, state) => saveCheckpoint('runs/a/checkpoint', model, optimizer, state) } });
+ * model.fit(x, y, { optimizer, callbacks: { onEpochEnd: (_, fit) => saveCheckpoint('runs/a/checkpoint', { model, optimizer, fit }) } });
  */
-export function saveCheckpoint(directory: string, model: Model, optimizer: Optimizer, fit: FitState, settings: Record<string, unknown> = {}, saveOptions: SaveOptions = {}): void {
+export function saveCheckpoint(directory: string, options: SaveCheckpointOptions): void {
+  const { model, optimizer, fit, settings = {}, saveOptions = {} } = options;
   const name = `epoch-${String(fit.epoch).padStart(4, '0')}`;
   const folder = join(directory, name);
   rmSync(folder, { recursive: true, force: true });
@@ -70,7 +97,10 @@ export function saveCheckpoint(directory: string, model: Model, optimizer: Optim
   const state: CheckpointState = {
     format: CHECKPOINT_FORMAT,
     fit,
-    optimizer: { className: optimizer.className, iterations: optimizerState.iterations, steps: optimizerState.weights.map((weight) => weight?.step ?? null), buffers },
+    optimizer: {
+      className: optimizer.className, config: optimizer.getConfig(), iterations: optimizerState.iterations,
+      steps: optimizerState.weights.map((weight) => weight?.step ?? null), buffers,
+    },
     settings,
   };
   writeFileAtomic(join(folder, STATE_FILE), JSON.stringify(state));
@@ -78,6 +108,37 @@ export function saveCheckpoint(directory: string, model: Model, optimizer: Optim
   for (const entry of readdirSync(directory)) {
     if (entry !== name && /^epoch-\d+$/.test(entry)) rmSync(join(directory, entry), { recursive: true, force: true });
   }
+}
+
+export interface CheckpointCallbackOptions {
+  /** Kept with every checkpoint, as SaveCheckpointOptions.settings. */
+  settings?: Record<string, unknown> | undefined;
+  /** As SaveCheckpointOptions.saveOptions. */
+  saveOptions?: SaveOptions | undefined;
+}
+
+/**
+ * Callbacks for fit that save a checkpoint into `directory` after every epoch (the model fit
+ * trains, `optimizer`'s settings and state, the fit's state); loadCheckpoint(directory) resumes.
+ *
+ * @example
+ * model.fit(x, y, { optimizer, callbacks: checkpointCallback('runs/a/checkpoint', optimizer) });
+ * // later, after a crash:
+ * const c = loadCheckpoint('runs/a/checkpoint')!;
+ * c.model.fit(x, y, { optimizer: c.optimizer!, resume: c.fit });
+ */
+export function checkpointCallback(directory: string, optimizer: Optimizer, options: CheckpointCallbackOptions = {}): TrainingCallbacks {
+  let model: Model | null = null;
+  return {
+    onTrainBegin: (info) => {
+      if (info.optimizer !== optimizer) throw new ValueError('checkpointCallback: fit trains with another optimizer than the one given to checkpointCallback; pass the same one to both');
+      model = info.model;
+    },
+    onEpochEnd: (_logs, fit) => {
+      if (model === null) throw new ValueError('checkpointCallback: onEpochEnd ran before onTrainBegin; use it as fit\'s callbacks');
+      saveCheckpoint(directory, { model, optimizer, fit, settings: options.settings, saveOptions: options.saveOptions });
+    },
+  };
 }
 
 /**
@@ -106,6 +167,7 @@ export function loadCheckpoint(directory: string): Checkpoint | null {
   if (fit.epoch !== epoch) fail('fit.epoch', `must be ${epoch}, the epoch latest.json names, got ${fit.epoch}`);
   const weights = model.trainableWeights();
   const optimizer = checkOptimizerRecord(state['optimizer'], 'optimizer', weights.length, CHECKPOINT_MAX_BUFFERS_PER_WEIGHT, fail);
+  const rebuilt = checkOptimizerConfig((state['optimizer'] as Record<string, unknown>)['config'], optimizer.className, 'optimizer.config', fail);
   const settings = state['settings'] === undefined ? {} : checkRecord(state['settings'], 'settings', fail);
 
   const optimizerPath = join(folder, OPTIMIZER_FILE);
@@ -130,9 +192,19 @@ export function loadCheckpoint(directory: string): Checkpoint | null {
       return { step, buffers: named };
     }),
   };
+  if (rebuilt?.optimizer) {
+    try {
+      rebuilt.optimizer.setState(weights, optimizerState);
+    } catch (error) {
+      if (error instanceof ValueError) fail('optimizer', `does not fit the model or its settings: ${error.message}`);
+      throw error;
+    }
+  }
   return {
     model,
     fit,
+    optimizer: rebuilt?.optimizer ?? null,
+    optimizerConfig: rebuilt?.config ?? null,
     optimizerState,
     optimizerClassName: optimizer.className,
     settings,

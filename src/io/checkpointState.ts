@@ -1,9 +1,11 @@
 // Field-by-field validation of a checkpoint's state.json, as model files are validated: the fit
-// state by model/fitStateChecks.ts, the optimizer's step counts and buffer names here; a bad value is
+// state by model/fitStateChecks.ts, the optimizer's step counts, buffer names and settings here; a bad value is
 // a FileFormatError naming state.json and the field, never a TypeError later in training.
 
-import { FileFormatError } from '../core/errors.js';
+import { FileFormatError, ValueError } from '../core/errors.js';
 import { checkRecord, checkWholeNumber, describeValue, type Fail } from '../model/fitStateChecks.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { OPTIMIZER_OPTIONS, optimizerFromConfig, type OptimizerConfig } from '../optim/optimizerSettings.js';
 
 /** A Fail that throws FileFormatError naming `file` and the field. */
 export function fieldFailure(file: string): Fail {
@@ -47,4 +49,37 @@ export function checkOptimizerRecord(value: unknown, field: string, weights: num
     return list as string[];
   });
   return { className: className as string, iterations, steps: checkedSteps, buffers: checkedBuffers };
+}
+
+/**
+ * The optimizer's settings in state.json (`optimizer.config`, from Optimizer.getConfig), for the
+ * built-in class `className`: each field must be one of the class's options, of its type, and in
+ * its range (the constructor's checks). Returns the config and an optimizer built from it, or null
+ * for a class that is not built in (a custom optimizer: the caller gives one). A checkpoint saved
+ * before the settings were kept has no config: `value` undefined gives null too.
+ */
+export function checkOptimizerConfig(value: unknown, className: string, field: string, fail: Fail): { config: OptimizerConfig; optimizer: Optimizer | null } | null {
+  if (value === undefined) return null;
+  const record = checkRecord(value, field, fail);
+  const options = Object.hasOwn(OPTIMIZER_OPTIONS, className) ? OPTIMIZER_OPTIONS[className]! : null;
+  const config: OptimizerConfig = {};
+  for (const [key, option] of Object.entries(record)) {
+    const where = `${field}.${key}`;
+    if (options !== null && !Object.hasOwn(options, key)) fail(where, `is not an option of ${className} (it takes ${Object.keys(options).join(', ')})`);
+    const type = options?.[key];
+    if (type === 'boolean' ? typeof option !== 'boolean' : type === 'number' ? !(typeof option === 'number' && Number.isFinite(option)) : !(typeof option === 'boolean' || (typeof option === 'number' && Number.isFinite(option)))) {
+      fail(where, `must be ${type === 'boolean' ? 'true or false' : type === 'number' ? 'a finite number' : 'a finite number or a boolean'}, got ${describeValue(option)}`);
+    }
+    config[key] = option as number | boolean;
+  }
+  if (options === null) return { config, optimizer: null };
+  try {
+    return { config, optimizer: optimizerFromConfig(className, config) };
+  } catch (error) {
+    if (!(error instanceof ValueError)) throw error;
+    // The constructor's message names the option first (e.g. "SGD momentum must be below 1"): point at that field.
+    const mentions = Object.keys(config).map((name) => ({ name, at: error.message.search(new RegExp(`\\b${name}\\b`)) })).filter(({ at }) => at !== -1);
+    const key = mentions.sort((a, b) => a.at - b.at)[0]?.name;
+    return fail(key === undefined ? field : `${field}.${key}`, `is refused: ${error.message}`);
+  }
 }

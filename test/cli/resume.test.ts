@@ -80,6 +80,8 @@ test('a tampered state.json ends --resume with exit 2 and one line naming the fi
     ['fewer epochs than finished', (state) => { state['settings'].epochs = 1; }, "field 'settings.epochs' must be a whole number >= 2 (the epochs the checkpoint has finished), got 1"],
     ['a learning rate that is not a number', (state) => { state['settings'].lr = 'fast'; }, "field 'settings.lr' must be a positive number, got \"fast\""],
     ['another optimizer', (state) => { state['settings'].optimizer = 'sgd'; state['settings'].lr = 0.05; }, "field 'optimizer.className' is Adam but the saved settings' optimizer sgd is SGD"],
+    ['an optimizer setting out of range', (state) => { state['optimizer'].config.beta1 = 1; }, "field 'optimizer.config.beta1' is refused: Adam beta1 must be in [0, 1), got 1"],
+    ['an optimizer setting of another optimizer', (state) => { state['optimizer'].config.momentum = 0.9; }, "field 'optimizer.config.momentum' is not an option of Adam"],
     ['an order of another dataset', (state) => { state['fit'].order = [2, 0, 1]; }, "field 'fit.order' orders 3 examples but mnist-sample has 10000 training examples"],
   ];
   for (const [label, tamper, message] of cases) {

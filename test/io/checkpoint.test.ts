@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CHECKPOINT_OPTIMIZER_HEADER_BYTES } from '../../src/core/limits.js';
 import {
-  Add, BatchNormalization, Conv2D, decodeSafetensors, Dense, Dropout, encodeSafetensors, FileFormatError, FileSystemError, GlobalAveragePooling2D, Input, loadCheckpoint,
-  Model, Random, ReLU, saveCheckpoint, SGD, Softmax, Tensor, ValueError, type FitState,
+  Adam, Add, BatchNormalization, checkpointCallback, Conv2D, decodeSafetensors, Dense, Dropout, encodeSafetensors, FileFormatError, FileSystemError, GlobalAveragePooling2D, Input, loadCheckpoint,
+  Model, Random, ReLU, RMSProp, saveCheckpoint, SGD, Softmax, Tensor, ValueError, type FitState, type Optimizer,
 } from '../../src/index.js';
 import { assertThrowsWith } from '../helpers.js';
 
@@ -41,7 +41,7 @@ test('saved after epoch 1 and resumed, a fit ends exactly where an uninterrupted
   first.fit(x, labels, {
     ...fitOptions, optimizer,
     callbacks: { onEpochEnd: (_logs, state: FitState) => {
-      saveCheckpoint(directory, first, optimizer, state, { note: 'kept' });
+      saveCheckpoint(directory, { model: first, optimizer, fit: state, settings: { note: 'kept' } });
       return state.epoch < 1; // stop after the first epoch, as a crash would
     } },
   });
@@ -57,11 +57,48 @@ test('saved after epoch 1 and resumed, a fit ends exactly where an uninterrupted
   assert.equal(loadCheckpoint(join(scratch, 'none')), null);
 });
 
+describe('checkpointCallback and loadCheckpoint\'s own optimizer: stopped after epoch 1, resumed with nothing rebuilt by hand', () => {
+  // Options away from the defaults, so that a resume that fell back to a default would differ.
+  const cases: [string, () => Optimizer, Record<string, number | boolean>][] = [
+    ['SGD with momentum and Nesterov', () => new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3, clipNorm: 2 }),
+      { learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3, clipNorm: 2 }],
+    ['Adam', () => new Adam({ learningRate: 0.02, beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }), { learningRate: 0.02, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0 }],
+    ['RMSProp, centered, with momentum', () => new RMSProp({ learningRate: 0.005, rho: 0.9, momentum: 0.5, centered: true, clipValue: 0.5 }),
+      { learningRate: 0.005, rho: 0.9, epsilon: 1e-8, momentum: 0.5, centered: true, weightDecay: 0, clipValue: 0.5 }],
+  ];
+  for (const [title, make, config] of cases) {
+    test(`${title}: bit-identical to an uninterrupted fit`, () => {
+      const whole = network();
+      whole.fit(x, labels, { ...fitOptions, optimizer: make() });
+
+      const first = network();
+      const optimizer = make();
+      const directory = join(scratch, `callback-${optimizer.className}`);
+      first.fit(x, labels, { ...fitOptions, optimizer, callbacks: [checkpointCallback(directory, optimizer, { settings: { note: title } }), { onEpochEnd: (_logs, state) => state.epoch < 1 }] });
+      const checkpoint = loadCheckpoint(directory)!;
+      assert.deepEqual([checkpoint.fit.epoch, checkpoint.settings, checkpoint.optimizerConfig], [1, { note: title }, config]);
+      assert.equal(checkpoint.optimizer!.className, optimizer.className);
+      assert.equal(checkpoint.optimizer!.iterations, 5);
+      assert.deepEqual(checkpoint.optimizer!.getConfig(), optimizer.getConfig());
+
+      const history = checkpoint.model.fit(x, labels, { ...fitOptions, optimizer: checkpoint.optimizer!, resume: checkpoint.fit });
+      assert.deepEqual(history.epochs.map((epoch) => epoch.epoch), [1, 2, 3]);
+      const expected = whole.namedWeights();
+      checkpoint.model.namedWeights().forEach((weight, index) => assert.deepEqual(Array.from(weight.tensor.data), Array.from(expected[index]!.tensor.data), weight.name));
+    });
+  }
+
+  test('the callback refuses a fit that trains with another optimizer', () => {
+    const optimizer = new SGD({ learningRate: 0.05 });
+    assertThrowsWith(() => network().fit(x, labels, { epochs: 1, batchSize: 8, optimizer: new SGD(), callbacks: checkpointCallback(join(scratch, 'other'), optimizer) }), ValueError, 'checkpointCallback: fit trains with another optimizer');
+  });
+});
+
 /** A checkpoint after one epoch of a fresh fit, in `directory`. */
 function saveOneEpoch(directory: string): void {
   const model = network();
   const optimizer = new SGD({ learningRate: 0.05, momentum: 0.9 });
-  model.fit(x, labels, { epochs: 1, batchSize: 8, optimizer, callbacks: { onEpochEnd: (_logs, state) => saveCheckpoint(directory, model, optimizer, state, { note: 'kept' }) } });
+  model.fit(x, labels, { epochs: 1, batchSize: 8, optimizer, callbacks: { onEpochEnd: (_logs, state) => saveCheckpoint(directory, { model, optimizer, fit: state, settings: { note: 'kept' } }) } });
 }
 
 test('damaged checkpoints name the file', () => {
@@ -128,6 +165,36 @@ describe('a tampered checkpoint is a FileFormatError naming the file and the fie
     expectStateError((value) => { value['optimizer'].steps[0] = null; }, "field 'optimizer.buffers[0]' must be [] for a weight not updated yet (its step is null), got an array of 1");
     expectStateError((value) => { value['optimizer'].className = null; }, "field 'optimizer.className' must name an optimizer class, got null");
     expectStateError((value) => { value['settings'] = 'fast'; }, "field 'settings' must be an object, got \"fast\"");
+  });
+
+  test('the optimizer\'s settings: each field named', () => {
+    assert.deepEqual(state()['optimizer'].config, { learningRate: 0.05, momentum: 0.9, nesterov: false, weightDecay: 0 });
+    expectStateError((value) => { value['optimizer'].config.momentum = 1; }, "field 'optimizer.config.momentum' is refused: SGD momentum must be below 1");
+    expectStateError((value) => { value['optimizer'].config.learningRate = -1; }, "field 'optimizer.config.learningRate' is refused: SGD learningRate must be a finite number >= 0, got -1");
+    expectStateError((value) => { value['optimizer'].config.learningRate = 'fast'; }, "field 'optimizer.config.learningRate' must be a finite number, got \"fast\"");
+    expectStateError((value) => { value['optimizer'].config.learningRate = null; }, "field 'optimizer.config.learningRate' must be a finite number, got null");
+    expectStateError((value) => { value['optimizer'].config.nesterov = 1; }, "field 'optimizer.config.nesterov' must be true or false, got 1");
+    expectStateError((value) => { value['optimizer'].config.momentum = 0; value['optimizer'].config.nesterov = true; }, "field 'optimizer.config.nesterov' is refused: SGD: nesterov needs a momentum > 0");
+    expectStateError((value) => { value['optimizer'].config.beta1 = 0.9; }, "field 'optimizer.config.beta1' is not an option of SGD (it takes learningRate, momentum, nesterov, weightDecay, clipNorm, clipValue)");
+    expectStateError((value) => { value['optimizer'].config.clipNorm = 0; }, "field 'optimizer.config.clipNorm' is refused: SGD clipNorm must be a finite number > 0, got 0");
+    expectStateError((value) => { value['optimizer'].className = 'Adam'; }, "field 'optimizer.config.momentum' is not an option of Adam");
+    expectStateError((value) => { value['optimizer'].config = [0.05]; }, "field 'optimizer.config' must be an object, got an array of 1");
+  });
+
+  test('a checkpoint saved before the optimizer\'s settings were kept still loads, without an optimizer', () => {
+    restore();
+    const value = state();
+    delete value['optimizer'].config;
+    writeFileSync(statePath, JSON.stringify(value));
+    const checkpoint = loadCheckpoint(directory)!;
+    assert.deepEqual([checkpoint.optimizer, checkpoint.optimizerConfig, checkpoint.optimizerClassName, checkpoint.optimizerState.iterations], [null, null, 'SGD', 5]);
+    // Custom classes keep their config unchecked but for its types, and give no optimizer either.
+    value['optimizer'].className = 'MyOptimizer';
+    value['optimizer'].config = { learningRate: 0.1, fancy: true };
+    writeFileSync(statePath, JSON.stringify(value));
+    const custom = loadCheckpoint(directory)!;
+    assert.deepEqual([custom.optimizer, custom.optimizerConfig], [null, { learningRate: 0.1, fancy: true }]);
+    restore();
     expectStateError((value) => { value['format'] = 'other'; }, "field 'format' must be 'convnet-ts-checkpoint', got \"other\"");
   });
 

@@ -26,8 +26,12 @@ const labels = Array.from({ length: 12 }, (_, index) => index % 3);
 function loadAndResume(directory: string): void {
   const checkpoint = loadCheckpoint(directory);
   if (checkpoint === null) return;
-  const optimizer = new Adam({ learningRate: 0.01 });
-  optimizer.setState(checkpoint.model.trainableWeights(), checkpoint.optimizerState);
+  // The checkpoint's own optimizer (from its saved settings, whatever the mutation left of them), else a new one given its state.
+  let optimizer = checkpoint.optimizer;
+  if (optimizer === null) {
+    optimizer = new Adam({ learningRate: 0.01 });
+    optimizer.setState(checkpoint.model.trainableWeights(), checkpoint.optimizerState);
+  }
   checkpoint.model.fit(x, labels, { epochs: checkpoint.fit.epoch + 1, batchSize: 4, optimizer, resume: checkpoint.fit });
 }
 
@@ -37,7 +41,7 @@ describe('fuzzed checkpoints raise typed errors, never crash, hang or allocate w
   const model = network();
   const optimizer = new Adam({ learningRate: 0.01 });
   // Two epochs: the logs, generators and Adam's step counts all hold values past their first.
-  model.fit(x, labels, { epochs: 2, batchSize: 4, optimizer, callbacks: { onEpochEnd: (_logs, state) => saveCheckpoint(directory, model, optimizer, state, { dataset: 'fuzz', epochs: 3 }) } });
+  model.fit(x, labels, { epochs: 2, batchSize: 4, optimizer, callbacks: { onEpochEnd: (_logs, state) => saveCheckpoint(directory, { model, optimizer, fit: state, settings: { dataset: 'fuzz', epochs: 3 } }) } });
   const files = ['latest.json', 'epoch-0002/state.json', 'epoch-0002/optimizer.safetensors'] as const;
   // Plain Uint8Arrays: mutateBytes copies with slice(), which on a Buffer is a view (it would damage the original).
   const originals = new Map(files.map((name) => [name, new Uint8Array(readFileSync(join(directory, name)))]));
@@ -55,7 +59,9 @@ describe('fuzzed checkpoints raise typed errors, never crash, hang or allocate w
 
   test('the checkpoint loads and resumes', () => {
     loadAndResume(directory);
-    assert.equal(loadCheckpoint(directory)!.fit.epoch, 2);
+    const checkpoint = loadCheckpoint(directory)!;
+    assert.equal(checkpoint.fit.epoch, 2);
+    assert.deepEqual([checkpoint.optimizer?.className, checkpoint.optimizerConfig], ['Adam', { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 }]);
   });
 
   test('1,200 value mutations and 300 byte mutations of state.json', () => {
