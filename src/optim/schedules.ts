@@ -3,7 +3,9 @@
 // the updates it has made so far, so a second fit with the same optimizer continues the schedule.
 // A schedule of epochs becomes one of steps through perEpoch. Formulas and defaults follow PyTorch's
 // torch.optim.lr_scheduler (StepLR, ExponentialLR, CosineAnnealingLR, OneCycleLR) and Keras' warm-up;
-// the one-cycle policy is Smith and Topin, "Super-Convergence", 2017.
+// the one-cycle policy is Smith and Topin, "Super-Convergence", 2017. Option names are Keras' and
+// TF.js' (decaySteps, decayRate), the toolkit's users' first framework; the README maps them to
+// PyTorch's. stepDecay still takes PyTorch's stepSize and gamma as deprecated aliases.
 
 import { ValueError } from '../core/errors.js';
 
@@ -12,25 +14,40 @@ export type LearningRateSchedule = (step: number) => number;
 
 export interface StepDecayOptions {
   initialLearningRate: number;
-  /** Steps between two decays. */
-  stepSize: number;
-  /** Factor of each decay; default 0.1. */
-  gamma?: number;
+  /** Steps between two decays (PyTorch's step_size). */
+  decaySteps?: number | undefined;
+  /** Factor of each decay (PyTorch's gamma); default 0.1. */
+  decayRate?: number | undefined;
+  /** @deprecated the PyTorch name of decaySteps; give decaySteps. */
+  stepSize?: number | undefined;
+  /** @deprecated the PyTorch name of decayRate; give decayRate. */
+  gamma?: number | undefined;
 }
 
 /**
- * initialLearningRate * gamma^floor(step / stepSize) (PyTorch's StepLR). Throws ValueError for a
- * bad option.
+ * initialLearningRate * decayRate^floor(step / decaySteps) (PyTorch's StepLR; Keras'
+ * ExponentialDecay with staircase). Throws ValueError for a bad option, or for an option given
+ * under both its names with two values.
  *
  * @example
- * const schedule = stepDecay({ initialLearningRate: 0.1, stepSize: 1000, gamma: 0.5 });
+ * const schedule = stepDecay({ initialLearningRate: 0.1, decaySteps: 1000, decayRate: 0.5 });
  * schedule(2500); // 0.025
  */
 export function stepDecay(options: StepDecayOptions): LearningRateSchedule {
   const initial = checkRate(options.initialLearningRate, 'stepDecay initialLearningRate');
-  const stepSize = checkPositiveInteger(options.stepSize, 'stepDecay stepSize');
-  const gamma = checkRate(options.gamma ?? 0.1, 'stepDecay gamma');
-  return (step) => initial * gamma ** Math.floor(step / stepSize);
+  const steps = eitherName(options.decaySteps, options.stepSize, 'decaySteps', 'stepSize');
+  if (steps === undefined) throw new ValueError('stepDecay needs decaySteps, the steps between two decays');
+  const decaySteps = checkPositiveInteger(steps, 'stepDecay decaySteps');
+  const decayRate = checkRate(eitherName(options.decayRate, options.gamma, 'decayRate', 'gamma') ?? 0.1, 'stepDecay decayRate');
+  return (step) => initial * decayRate ** Math.floor(step / decaySteps);
+}
+
+/** An option under its name or its deprecated alias; ValueError when both are given and differ. */
+function eitherName(value: number | undefined, alias: number | undefined, name: string, aliasName: string): number | undefined {
+  if (value !== undefined && alias !== undefined && value !== alias) {
+    throw new ValueError(`stepDecay: ${aliasName} is the old name of ${name}; give only ${name} (got ${name} ${value} and ${aliasName} ${alias})`);
+  }
+  return value ?? alias;
 }
 
 export interface ExponentialDecayOptions {
@@ -163,7 +180,7 @@ export function linearWarmup(schedule: LearningRateSchedule, options: LinearWarm
  *
  * @example
  * const batchesPerEpoch = Math.ceil(60000 / 64);
- * model.fit(x, labels, { batchSize: 64, learningRateSchedule: perEpoch(stepDecay({ initialLearningRate: 0.01, stepSize: 1, gamma: 0.5 }), batchesPerEpoch) });
+ * model.fit(x, labels, { batchSize: 64, learningRateSchedule: perEpoch(stepDecay({ initialLearningRate: 0.01, decaySteps: 1, decayRate: 0.5 }), batchesPerEpoch) });
  */
 export function perEpoch(schedule: LearningRateSchedule, batchesPerEpoch: number): LearningRateSchedule {
   checkPositiveInteger(batchesPerEpoch, 'perEpoch batchesPerEpoch');

@@ -15,9 +15,22 @@ function values(schedule: (step: number) => number, steps: number[]): number[] {
 
 describe('schedules at known steps', () => {
   test('stepDecay: 0.1 * 0.5^floor(step / 10)', () => {
-    const schedule = stepDecay({ initialLearningRate: 0.1, stepSize: 10, gamma: 0.5 });
+    const schedule = stepDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 });
     assertClose(values(schedule, [0, 9, 10, 19, 20, 35]), [0.1, 0.1, 0.05, 0.05, 0.025, 0.0125], CLOSE, 'stepDecay');
-    assertClose(values(stepDecay({ initialLearningRate: 1, stepSize: 3 }), [2, 3, 6]), [1, 0.1, 0.01], CLOSE, 'default gamma 0.1');
+    assertClose(values(stepDecay({ initialLearningRate: 1, decaySteps: 3 }), [2, 3, 6]), [1, 0.1, 0.01], CLOSE, 'default decayRate 0.1');
+  });
+
+  test('stepDecay: the Keras names give the values the PyTorch names gave; those stay as deprecated aliases', () => {
+    const steps = [0, 1, 9, 10, 11, 19, 20, 35, 99, 1000];
+    const renamed = values(stepDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 }), steps);
+    // Before the rename: 0.1 * 0.5^floor(step / 10), written out.
+    assert.deepEqual(renamed, steps.map((step) => 0.1 * 0.5 ** Math.floor(step / 10)));
+    assert.deepEqual(values(stepDecay({ initialLearningRate: 0.1, stepSize: 10, gamma: 0.5 }), steps), renamed);
+    assert.deepEqual(values(stepDecay({ initialLearningRate: 0.1, decaySteps: 10, gamma: 0.5 }), steps), renamed);
+    // Keras' ExponentialDecay with staircase is the same schedule under the same names.
+    assert.deepEqual(values(exponentialDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5, staircase: true }), steps), renamed);
+    assert.throws(() => stepDecay({ initialLearningRate: 0.1, decaySteps: 10, stepSize: 5 }), (error: unknown) => error instanceof ValueError && /stepSize is the old name of decaySteps/.test(error.message));
+    assert.throws(() => stepDecay({ initialLearningRate: 0.1 }), (error: unknown) => error instanceof ValueError && /needs decaySteps/.test(error.message));
   });
 
   test('exponentialDecay: 0.01 * 0.5^(step / 100), and staircase floors the exponent', () => {
@@ -38,7 +51,7 @@ describe('schedules at known steps', () => {
   });
 
   test('linearWarmup: 0 -> schedule(0) over the warm-up, then the schedule from its own step 0', () => {
-    const inner = stepDecay({ initialLearningRate: 0.1, stepSize: 10, gamma: 0.5 });
+    const inner = stepDecay({ initialLearningRate: 0.1, decaySteps: 10, decayRate: 0.5 });
     const schedule = linearWarmup(inner, { warmupSteps: 4 });
     // warm-up 0, 0.025, 0.05, 0.075; step 4 = inner(0) = 0.1; step 14 = inner(10) = 0.05
     assertClose(values(schedule, [0, 1, 2, 3, 4, 13, 14]), [0, 0.025, 0.05, 0.075, 0.1, 0.1, 0.05], CLOSE, 'warm-up');
@@ -47,7 +60,7 @@ describe('schedules at known steps', () => {
   });
 
   test('perEpoch: a schedule of epochs changes once every batchesPerEpoch steps', () => {
-    const schedule = perEpoch(stepDecay({ initialLearningRate: 1, stepSize: 1, gamma: 0.5 }), 3);
+    const schedule = perEpoch(stepDecay({ initialLearningRate: 1, decaySteps: 1, decayRate: 0.5 }), 3);
     assertClose(values(schedule, [0, 2, 3, 5, 6]), [1, 1, 0.5, 0.5, 0.25], CLOSE, 'per epoch');
   });
 });
@@ -88,7 +101,7 @@ describe('oneCycle against PyTorch OneCycleLR (anneal_strategy cos, three_phase 
 });
 
 test('bad options throw ValueError naming the schedule and the option', () => {
-  assert.throws(() => stepDecay({ initialLearningRate: 0.1, stepSize: 0 }), (error: unknown) => error instanceof ValueError && /stepDecay stepSize must be a positive integer, got 0/.test(error.message));
+  assert.throws(() => stepDecay({ initialLearningRate: 0.1, decaySteps: 0 }), (error: unknown) => error instanceof ValueError && /stepDecay decaySteps must be a positive integer, got 0/.test(error.message));
   assert.throws(() => cosineDecay({ initialLearningRate: -1, decaySteps: 10 }), /cosineDecay initialLearningRate must be a finite number >= 0, got -1/);
   assert.throws(() => oneCycle({ maxLearningRate: 0.1, totalSteps: 100, warmupFraction: 1 }), /oneCycle warmupFraction must be in \(0, 1\), got 1/);
   assert.throws(() => oneCycle({ maxLearningRate: 0.1, totalSteps: 2 }), /oneCycle: totalSteps 2 with warmupFraction 0.3 leaves no room for both phases/);
