@@ -66,7 +66,7 @@ describe('learningRateSchedule: set before every step from optimizer.iterations'
     assert.deepEqual(copyWeights(frozen), before);
 
     const scheduled = barModel(3);
-    scheduled.fit(TRAIN.x, TRAIN.labels, { epochs: 2, batchSize: 50, optimizer: new SGD({ learningRate: 1 }), learningRateSchedule: stepDecay({ initialLearningRate: 0.05, stepSize: 4, gamma: 0.5 }) });
+    scheduled.fit(TRAIN.x, TRAIN.labels, { epochs: 2, batchSize: 50, optimizer: new SGD({ learningRate: 1 }), learningRateSchedule: stepDecay({ initialLearningRate: 0.05, decaySteps: 4, decayRate: 0.5 }) });
     const byHand = barModel(3);
     const optimizer = new SGD({ learningRate: 0.05 });
     byHand.fit(TRAIN.x, TRAIN.labels, { epochs: 2, batchSize: 50, optimizer, callbacks: { onEpochBegin: (epoch) => { optimizer.learningRate = 0.05 * 0.5 ** (epoch - 1); } } });
