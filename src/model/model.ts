@@ -460,6 +460,7 @@ export class Model {
    * Throws ShapeError if examples do not match the input shape, ValueError for bad labels or options,
    * and NonFiniteLossError (a ValueError) when the loss becomes NaN or infinite: that step is not
    * applied, so the weights and moving averages stay as the previous step left them.
+   * fit holds the thread until it ends; fitAsync runs the same steps and yields between batches.
    *
    * @example
    * const schedule = linearWarmup(cosineDecay({ initialLearningRate: 1e-3, decaySteps: 5000 }), { warmupSteps: 200 });
