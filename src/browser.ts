@@ -116,10 +116,10 @@ export {
   type StepDecayOptions,
 } from './optim/schedules.js';
 
-export { DEFAULT_CLASSIFY_TOP_K, Model, type Classification, type ClassifyOptions, type Evaluation, type FitOptions, type ForwardOptions, type ModelNode, type ModelOptions, type ModelOutput } from './model/model.js';
+export { DEFAULT_CLASSIFY_TOP_K, DEFAULT_FIT_YIELD_EVERY_MS, Model, type Classification, type ClassifyOptions, type Evaluation, type FitAsyncOptions, type FitOptions, type ForwardOptions, type ModelNode, type ModelOptions, type ModelOutput } from './model/model.js';
 export { Sequential, type SequentialOptions } from './model/sequential.js';
 export type { Labels } from './model/batching.js';
-export type { BatchProgress, EpochLogs, FitState, History, TrainBeginInfo, TrainingCallbacks } from './model/callbacks.js';
+export type { AsyncTrainingCallbacks, BatchProgress, EpochLogs, FitState, History, TrainBeginInfo, TrainingCallbacks } from './model/callbacks.js';
 export { EarlyStopping, earlyStopping, type EarlyStoppingOptions, type MonitoredFigure } from './model/earlyStopping.js';
 export { formatSummary, type ModelSummary, type SummaryRow } from './model/summary.js';
 export { classificationReport, type ClassMetrics, type ClassificationReport } from './model/metrics.js';

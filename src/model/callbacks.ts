@@ -54,6 +54,19 @@ export interface TrainingCallbacks {
   onTrainEnd?(history: History): void;
 }
 
+/**
+ * Callbacks for Model.fitAsync: those of TrainingCallbacks, each of which may return a promise that
+ * fitAsync awaits before it calls the next callback or runs the next batch (a TrainingCallbacks
+ * object is one of these). onEpochEnd's promise may resolve to `false` to stop after the epoch.
+ */
+export interface AsyncTrainingCallbacks {
+  onTrainBegin?(info: TrainBeginInfo): void | Promise<void>;
+  onEpochBegin?(epoch: number): void | Promise<void>;
+  onBatchEnd?(progress: BatchProgress): void | Promise<void>;
+  onEpochEnd?(logs: EpochLogs, state: FitState): void | boolean | Promise<void | boolean>;
+  onTrainEnd?(history: History): void | Promise<void>;
+}
+
 export interface History {
   epochs: EpochLogs[];
 }

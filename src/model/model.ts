@@ -25,7 +25,8 @@ import type { SaveOptions } from '../io/modelFormat.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../optim/schedules.js';
 import { argmaxRow, checkLabels, classOf, gatherExamples, gatherTargets, type Labels } from './batching.js';
-import type { EpochLogs, FitState, History, TrainingCallbacks } from './callbacks.js';
+import type { AsyncTrainingCallbacks, EpochLogs, FitState, History, TrainingCallbacks } from './callbacks.js';
+import { yieldToEventLoop } from './yieldToEventLoop.js';
 import { checkFitState } from './fitStateChecks.js';
 import { checkLayerCount, GraphTally } from './graphLimits.js';
 import { imagesToInput } from './imageInput.js';
@@ -109,6 +110,37 @@ export interface FitOptions {
    * `epochs` is still the total. The other options must be the same as the first fit's.
    */
   resume?: FitState;
+}
+
+/**
+ * fitAsync's default time between yields to the event loop, in milliseconds: one frame at 60 Hz, so
+ * a page training on its main thread still paints about every frame (plus one batch) and a server's
+ * timers and requests wait at most that long (plus one batch), while the yields themselves (a few
+ * microseconds each by setImmediate, tens by a MessageChannel) cost well under 1% of the time.
+ */
+export const DEFAULT_FIT_YIELD_EVERY_MS = 16;
+
+/** fitAsync's options: fit's, with async callbacks, an AbortSignal and the time between yields. */
+export interface FitAsyncOptions extends Omit<FitOptions, 'callbacks'> {
+  /** One callback object or several, called in the order given; a callback's promise is awaited. */
+  callbacks?: AsyncTrainingCallbacks | readonly AsyncTrainingCallbacks[] | undefined;
+  /** Stops the fit after the current batch; the promise rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+  /** Yield to the event loop between batches once this many milliseconds have passed since the last yield (0: after every batch); default DEFAULT_FIT_YIELD_EVERY_MS (16). */
+  yieldEveryMs?: number | undefined;
+}
+
+/** One round of callback calls that the fit loop asks its driver (fit or fitAsync) to make. */
+interface CallbackRound {
+  call: (callback: AsyncTrainingCallbacks) => unknown;
+  /** Set after a batch: where fitAsync may yield. */
+  batchEnded?: true;
+  /** Set on onTrainEnd: the fit is done, an abort no longer stops it. */
+  isLast?: true;
+}
+
+function callbackList<C>(callbacks: C | readonly C[] | undefined): readonly C[] {
+  return callbacks === undefined ? [] : Array.isArray(callbacks) ? callbacks : [callbacks as C];
 }
 
 export interface ForwardOptions {
@@ -428,6 +460,7 @@ export class Model {
    * Throws ShapeError if examples do not match the input shape, ValueError for bad labels or options,
    * and NonFiniteLossError (a ValueError) when the loss becomes NaN or infinite: that step is not
    * applied, so the weights and moving averages stay as the previous step left them.
+   * fit holds the thread until it ends; fitAsync runs the same steps and yields between batches.
    *
    * @example
    * const schedule = linearWarmup(cosineDecay({ initialLearningRate: 1e-3, decaySteps: 5000 }), { warmupSteps: 200 });
@@ -435,12 +468,72 @@ export class Model {
    *   validationSplit: 0.1, callbacks: [earlyStopping({ patience: 3, restoreBestWeights: true })] });
    */
   fit(x: Tensor, labels: Labels, options: FitOptions = {}): History {
+    const callbacks = callbackList(options.callbacks);
+    const steps = this.fitSteps(x, labels, options);
+    let next = steps.next();
+    while (!next.done) {
+      const round = next.value;
+      next = steps.next(callbacks.map((callback) => round.call(callback)));
+    }
+    return next.value;
+  }
+
+  /**
+   * fit that yields to the event loop, so that timers, requests and a page's input go on while it
+   * trains: `await model.fitAsync(x, labels, { epochs: 5, signal })`. It runs the very steps of fit
+   * (the same code), so the same seed gives bit-identical weights and history. Between batches it
+   * yields whenever `yieldEveryMs` (default DEFAULT_FIT_YIELD_EVERY_MS) have passed since the last
+   * yield: by setImmediate in Node, scheduler.yield or a MessageChannel message in a browser (not
+   * setTimeout(0), which browsers clamp to 4 ms). Callbacks fire as in fit, and may be async: each
+   * one's promise is awaited before the next callback or batch.
+   *
+   * `signal` stops the fit after the current batch (and its onBatchEnd): the promise rejects with
+   * the signal's reason (an 'AbortError' DOMException for a plain `controller.abort()`), onTrainEnd
+   * is not called, and the model keeps the weights of the batches done. To continue later, keep
+   * what onEpochEnd handed out (its FitState, with the weights and the optimizer's state of that
+   * moment, e.g. a checkpoint) and pass the state as `resume`. A signal already aborted rejects
+   * before any batch. On the main thread of a page, each batch still blocks for its own duration:
+   * for a page that must stay smooth, train in a Worker (README, "Training without blocking").
+   */
+  async fitAsync(x: Tensor, labels: Labels, options: FitAsyncOptions = {}): Promise<History> {
+    const yieldEveryMs = options.yieldEveryMs ?? DEFAULT_FIT_YIELD_EVERY_MS;
+    if (!(yieldEveryMs >= 0 && yieldEveryMs <= Number.MAX_SAFE_INTEGER)) throw new ValueError(`fitAsync: yieldEveryMs must be a number of milliseconds >= 0, got ${yieldEveryMs}`);
+    const signal = options.signal;
+    const callbacks = callbackList(options.callbacks);
+    signal?.throwIfAborted();
+    const steps = this.fitSteps(x, labels, options);
+    let lastYield = performance.now();
+    try {
+      let next = steps.next();
+      while (!next.done) {
+        const round = next.value;
+        const results: unknown[] = [];
+        for (const callback of callbacks) results.push(await round.call(callback));
+        if (round.isLast !== true) signal?.throwIfAborted();
+        if (round.batchEnded === true && performance.now() - lastYield >= yieldEveryMs) {
+          await yieldToEventLoop();
+          signal?.throwIfAborted();
+          lastYield = performance.now();
+        }
+        next = steps.next(results);
+      }
+      return next.value;
+    } finally {
+      // Ends the generator where it stopped (an abort or a callback's error): no step runs after.
+      steps.return({ epochs: [] });
+    }
+  }
+
+  /**
+   * The fit loop, shared by fit and fitAsync: it runs the steps and yields a round of callback calls
+   * whenever the callbacks are due, receiving back what each callback returned (in order).
+   */
+  private *fitSteps(x: Tensor, labels: Labels, options: Omit<FitOptions, 'callbacks'>): Generator<CallbackRound, History, readonly unknown[]> {
     this.checkExamples(x, 'fit');
     checkLabels(labels, x.shape[0]!, this.classes, 'fit');
     const epochs = positiveInteger(options.epochs ?? 1, 'fit epochs');
     const batchSize = positiveInteger(options.batchSize ?? 32, 'fit batchSize');
     const optimizer = options.optimizer ?? new Adam();
-    const callbacks: readonly TrainingCallbacks[] = options.callbacks === undefined ? [] : Array.isArray(options.callbacks) ? options.callbacks : [options.callbacks];
     const labelSmoothing = options.labelSmoothing ?? 0;
     if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ValueError(`fit: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
     const seed = options.seed ?? this.seed;
@@ -459,9 +552,10 @@ export class Model {
     const history: History = { epochs: [] };
     const firstEpoch = options.resume === undefined ? 1 : this.resumeFrom(options.resume, { order, random, augmentRandom, layerRandom, history, epochs });
     const validationExamples = validation === null ? 0 : validation[0].shape[0]!;
-    for (const callback of callbacks) callback.onTrainBegin?.({ epochs, batchesPerEpoch: batches, examples: trainCount, validationExamples, model: this, optimizer });
+    const info = { epochs, batchesPerEpoch: batches, examples: trainCount, validationExamples, model: this, optimizer };
+    yield { call: (callback) => callback.onTrainBegin?.(info) };
     for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
-      for (const callback of callbacks) callback.onEpochBegin?.(epoch);
+      yield { call: (callback) => callback.onEpochBegin?.(epoch) };
       if (options.shuffle ?? true) random.shuffle(order);
       const started = performance.now();
       let lossSum = 0;
@@ -498,7 +592,7 @@ export class Model {
           epoch, epochs, batch: batch + 1, batches, loss: lossSum / seen, accuracy: correct / seen, seen,
           imagesPerSecond: seen / Math.max(seconds, 1e-9),
         };
-        for (const callback of callbacks) callback.onBatchEnd?.(progress);
+        yield { call: (callback) => callback.onBatchEnd?.(progress), batchEnded: true };
       }
       const seconds = (performance.now() - started) / 1000;
       const logs: EpochLogs = {
@@ -517,10 +611,10 @@ export class Model {
         history: history.epochs.map((entry) => ({ ...entry })),
       };
       // Every callback sees the epoch's end, even when an earlier one has asked to stop.
-      const isStopping = callbacks.map((callback) => callback.onEpochEnd?.(logs, state)).includes(false);
+      const isStopping = (yield { call: (callback) => callback.onEpochEnd?.(logs, state) }).includes(false);
       if (isStopping) break;
     }
-    for (const callback of callbacks) callback.onTrainEnd?.(history);
+    yield { call: (callback) => callback.onTrainEnd?.(history), isLast: true };
     return history;
   }
 
@@ -546,7 +640,7 @@ export class Model {
     return checked.epoch + 1;
   }
 
-  private splitValidation(x: Tensor, labels: Labels, options: FitOptions): { trainCount: number; validation: readonly [Tensor, Labels] | null } {
+  private splitValidation(x: Tensor, labels: Labels, options: Omit<FitOptions, 'callbacks'>): { trainCount: number; validation: readonly [Tensor, Labels] | null } {
     const count = x.shape[0]!;
     if (options.validationData !== undefined) {
       const [validationX, validationLabels] = options.validationData;
