@@ -7,6 +7,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Random, Tensor } from '../src/index.js';
 
 /** The repository root (tests run compiled from dist/test/...). */
@@ -86,4 +88,24 @@ export function withTemporaryDirectory(body: (directory: string) => void): void 
 /** The JSON object on the last line of a command's stdout (the CLI's --json report). */
 export function lastJson(stdout: string): Record<string, unknown> {
   return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+
+/** A float32 tensor of `shape` with values uniform in [-1, 1) from a generator seeded with `seed`. */
+export function uniformTensor(shape: readonly number[], seed: number): Tensor {
+  const random = new Random(seed);
+  const size = shape.reduce((product, length) => product * length, 1);
+  return Tensor.fromArray(Float32Array.from({ length: size }, () => random.uniform() * 2 - 1), [...shape]);
+}
+
+/**
+ * Collects garbage and lets the finalization callbacks run (they come as tasks after a collection):
+ * for the tests of memory given back when tensors and weights are collected.
+ */
+export async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let round = 0; round < 3; round++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }

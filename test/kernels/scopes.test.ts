@@ -5,21 +5,16 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { backendInfo, conv2d, initWasmBackend, Random, setBackend, Tensor, ValueError, withScope } from '../../src/index.js';
+import { backendInfo, conv2d, initWasmBackend, setBackend, Tensor, ValueError, withScope } from '../../src/index.js';
 import { relu } from '../../src/ops/activations.js';
+import { uniformTensor } from '../helpers.js';
 
 const hasWasm = backendInfo().wasm !== null;
 
-function randomTensor(shape: number[], seed: number): Tensor {
-  const random = new Random(seed);
-  const size = shape.reduce((product, length) => product * length, 1);
-  return Tensor.fromArray(Float32Array.from({ length: size }, () => random.uniform() * 2 - 1), shape);
-}
-
-const x = randomTensor([4, 16, 16, 3], 1);
-const filter = randomTensor([3, 3, 3, 8], 2);
-const otherX = randomTensor([4, 16, 16, 3], 3);
-const otherFilter = randomTensor([3, 3, 3, 8], 4);
+const x = uniformTensor([4, 16, 16, 3], 1);
+const filter = uniformTensor([3, 3, 3, 8], 2);
+const otherX = uniformTensor([4, 16, 16, 3], 3);
+const otherFilter = uniformTensor([3, 3, 3, 8], 4);
 
 const sum = (values: ArrayLike<number>) => Array.from(values).reduce((total, value) => total + value, 0);
 const isFreedError = (error: unknown) => error instanceof ValueError && /^tensor was freed: Tensor\(/.test(error.message);
@@ -112,6 +107,6 @@ describe('scopes free what they do not return', { skip: hasWasm ? false : 'no We
       return outside;
     });
     assert.deepEqual(Array.from(outside.data), values);
-    assert.deepEqual(Array.from(filter.data), Array.from(randomTensor([3, 3, 3, 8], 2).data));
+    assert.deepEqual(Array.from(filter.data), Array.from(uniformTensor([3, 3, 3, 8], 2).data));
   });
 });

@@ -3,22 +3,10 @@
 // buffers still in use are never handed out again.
 
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { describe, test } from 'node:test';
 import { Adam, backendInfo, digitsCnn, Tensor } from '../../src/index.js';
 import { createWasmBackend } from '../../src/kernels/wasm/wasmBackend.js';
-
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Collects garbage and lets the finalization callbacks run (they come as tasks after a collection). */
-async function collect(): Promise<void> {
-  for (let round = 0; round < 3; round++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+import { collectGarbage } from '../helpers.js';
 
 describe('wasm backend memory', () => {
   test('dropped persistent buffers are reused; kept ones are left alone', async () => {
@@ -30,11 +18,11 @@ describe('wasm backend memory', () => {
         for (let index = 0; index < 40; index++) backend.allocatePersistent!('float32', 250_000)[0] = index;
       };
       churn();
-      await collect();
+      await collectGarbage();
       const peakAfterOne = backend.peakBytes();
       for (let round = 0; round < 5; round++) {
         churn();
-        await collect();
+        await collectGarbage();
       }
       // Five more rounds of 40 MB each, without the freeing, would add 200 MB.
       assert.ok(backend.peakBytes() <= peakAfterOne + 1_100_000, `peak ${backend.peakBytes()} after six rounds, ${peakAfterOne} after one`);
@@ -56,11 +44,11 @@ describe('wasm backend memory', () => {
       for (let index = 0; index < 10; index++) digitsCnn({ seed: index }).fit(x, labels, { epochs: 1, batchSize: 8, optimizer: new Adam() });
     };
     build();
-    await collect();
+    await collectGarbage();
     const peakAfterOne = backendInfo().wasmArenaPeakBytes!;
     for (let round = 0; round < 4; round++) {
       build();
-      await collect();
+      await collectGarbage();
     }
     // Each digits-cnn with Adam holds about 1.3 MB; forty more kept would add over 50 MB.
     assert.ok(backendInfo().wasmArenaPeakBytes! <= peakAfterOne + 4_000_000, `peak ${backendInfo().wasmArenaPeakBytes} after five rounds, ${peakAfterOne} after one`);

@@ -5,32 +5,14 @@
 // (wasmArenaBytesInUse), not only its peak.
 
 import assert from 'node:assert/strict';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { after, describe, test } from 'node:test';
-import { backendInfo, conv2d, initWasmBackend, Random, setBackend, Tensor, withScope } from '../../src/index.js';
+import { backendInfo, conv2d, initWasmBackend, setBackend, Tensor, withScope } from '../../src/index.js';
 import { allocatePersistent } from '../../src/kernels/registry.js';
 import { relu } from '../../src/ops/activations.js';
+import { collectGarbage, uniformTensor } from '../helpers.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-
-/** Collects garbage and lets the finalization callbacks run (they come as tasks after a collection). */
-async function collect(): Promise<void> {
-  for (let round = 0; round < 3; round++) {
-    gc();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-function randomTensor(shape: number[], seed: number): Tensor {
-  const random = new Random(seed);
-  const size = shape.reduce((product, length) => product * length, 1);
-  return Tensor.fromArray(Float32Array.from({ length: size }, () => random.uniform() * 2 - 1), shape);
-}
-
-const x = randomTensor([8, 28, 28, 1], 1);
-const filter = randomTensor([3, 3, 1, 32], 2);
+const x = uniformTensor([8, 28, 28, 1], 1);
+const filter = uniformTensor([3, 3, 1, 32], 2);
 /** Bytes of one [8, 26, 26, 32] float32 output. */
 const OUTPUT_BYTES = 8 * 26 * 26 * 32 * 4;
 
@@ -48,7 +30,7 @@ for (const threads of [1, 2]) {
       setBackend('wasm');
       const first = relu(conv2d(x, filter, null));
       const expected = Array.from(first.data);
-      await collect();
+      await collectGarbage();
       const startInUse = inUse();
       const startPeak = backendInfo().wasmArenaPeakBytes!;
       let last: Tensor = first;
@@ -59,7 +41,7 @@ for (const threads of [1, 2]) {
       const growth = backendInfo().wasmArenaPeakBytes! - startPeak;
       assert.ok(growth <= 3 * OUTPUT_BYTES, `peak grew by ${growth} bytes during the loop`);
       assert.equal(inUse(), startInUse, 'nothing held after the loop');
-      await collect();
+      await collectGarbage();
       const heapGrowth = process.memoryUsage().arrayBuffers - heapBefore;
       assert.ok(heapGrowth <= 4 * OUTPUT_BYTES, `the outputs on the JavaScript heap are collected: ${heapGrowth} bytes left`);
       assert.deepEqual(Array.from(last.data), expected, 'the last output, still referenced, holds its values');
