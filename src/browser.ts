@@ -3,6 +3,7 @@
 
 import { referenceBackend } from './kernels/js/referenceBackend.js';
 import { getBackend, registerBackend, setBackend } from './kernels/registry.js';
+import { BackendError } from './core/errors.js';
 import { checkWasmBackendOptions, createWasmBackend, type WasmBackendInfo, type WasmBackendOptions } from './kernels/wasm/wasmBackend.js';
 
 registerBackend(referenceBackend);
@@ -14,7 +15,9 @@ let wasmUnavailableReason: string | null = null;
  * Starts the WebAssembly SIMD backend (relaxed SIMD and all cores where available), registers it as
  * 'wasm' and makes it the active backend. Calling it again with other options restarts it.
  * Throws ValueError where WebAssembly SIMD is missing, or for `threads` outside 1 to
- * MAX_WASM_THREADS (64), leaving the running backend as it was.
+ * MAX_WASM_THREADS (64); BackendError (naming the URL and the reason) where the `.wasm` build or the
+ * kernel worker cannot be loaded: pass `wasmUrl` / `workerUrl` where a bundler put them elsewhere.
+ * A failed call leaves the running backend as it was.
  *
  * @example
  * await initWasmBackend({ threads: 2 });
@@ -22,8 +25,11 @@ let wasmUnavailableReason: string | null = null;
  */
 export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackendInfo> {
   checkWasmBackendOptions(options);
+  // The new backend starts before the old one stops: a failed start leaves the running one in use.
+  const next = await createWasmBackend(options);
   wasmBackend?.dispose();
-  wasmBackend = await createWasmBackend(options);
+  wasmBackend = next;
+  wasmUnavailableReason = null;
   registerBackend(wasmBackend);
   setBackend('wasm');
   return wasmBackend.info;
@@ -47,9 +53,12 @@ try {
   await initWasmBackend();
 } catch (error) {
   wasmUnavailableReason = error instanceof Error ? error.message : String(error);
+  // A missing SIMD is a fact of the engine and stays quiet; a build or worker that SIMD could run but
+  // that did not load is a deployment mistake, said once (the page still runs, on the slow kernels).
+  if (error instanceof BackendError) console.warn(`${wasmUnavailableReason} (running on the reference kernels, several times slower)`);
 }
 
-export { ConvNetError, FileFormatError, FileSystemError, NonFiniteLossError, ShapeError, ValueError } from './core/errors.js';
+export { BackendError, ConvNetError, FileFormatError, FileSystemError, NonFiniteLossError, ShapeError, ValueError } from './core/errors.js';
 export type { DType, FloatArray } from './core/dtype.js';
 export { Random } from './core/random.js';
 export { formatShape, shapesEqual, sizeOf, type Shape } from './core/shape.js';
@@ -59,7 +68,7 @@ export { KERNEL_IDS, type KernelId } from './kernels/ids.js';
 export type { Padding } from './kernels/params.js';
 export { resolvePadding, windowOutputSize, type ResolvedPadding, type WindowParams } from './kernels/params.js';
 export { getBackend, listBackends, registerBackend, setBackend, withScope, type Backend, type KernelSignatures } from './kernels/registry.js';
-export type { WasmBackendInfo, WasmBackendOptions } from './kernels/wasm/wasmBackend.js';
+export type { WasmBackendInfo, WasmBackendOptions, WasmBuild } from './kernels/wasm/wasmBackend.js';
 export type { WasmFeatures } from './kernels/wasm/featureProbe.js';
 export { benchmarkGemm } from './kernels/wasm/benchmarkGemm.js';
 

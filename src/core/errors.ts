@@ -56,3 +56,17 @@ export class FileSystemError extends ConvNetError {
     super(`${path}: ${reason}`);
   }
 }
+
+/**
+ * The WebAssembly backend could not start: its `.wasm` build or its worker script could not be
+ * fetched, read, compiled or started. `url` is the address it tried; the message names it and the
+ * reason (HTTP status, system error, compile error) and says which option points elsewhere.
+ */
+export class BackendError extends ConvNetError {
+  constructor(
+    readonly url: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -8,6 +8,7 @@
 // Control block (Int32Array over a SharedArrayBuffer):
 //   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count, 4 finished workers
 
+import { BackendError } from '../../core/errors.js';
 import { isNode } from './featureProbe.js';
 
 export const CONTROL_GENERATION = 0;
@@ -36,7 +37,7 @@ interface WorkerHandle {
   terminate(): unknown;
 }
 
-/** A name, not a literal URL, so that bundlers leave the Node branch alone. */
+/** A name, not a literal URL, so that bundlers leave the Node branch (and error messages) alone. */
 const NODE_WORKER_FILE = './worker.js';
 
 /** Whether this thread may sleep in Atomics.wait: Node threads and workers may, a browser page may not. */
@@ -53,37 +54,71 @@ export class ThreadPool {
     this.control = new Int32Array(control);
   }
 
-  /** Starts `threads - 1` workers (Node worker_threads) and waits until each has instantiated the module. */
-  static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[]): Promise<ThreadPool> {
+  /**
+   * Starts `threads - 1` workers (Node worker_threads, or module Web Workers) and waits until each has
+   * instantiated the module. `workerUrl` replaces the package's own worker.js. Throws BackendError
+   * naming the worker's URL and the reason where one does not start (the others are stopped).
+   */
+  static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[], workerUrl?: URL): Promise<ThreadPool> {
     // One thread needs no control block; a page without cross-origin isolation has no SharedArrayBuffer.
     if (threads <= 1) return new ThreadPool(1, new ArrayBuffer(CONTROL_FIELDS * 4));
     const control = new SharedArrayBuffer(CONTROL_FIELDS * 4);
     const pool = new ThreadPool(threads, control);
     const ready: Promise<void>[] = [];
     const NodeWorker = isNode() ? (await import('node:worker_threads')).Worker : null;
+    const failure = (threadIndex: number, url: URL, reason: string): BackendError =>
+      new BackendError(url.href, `wasm backend: worker ${threadIndex} could not start from ${url.href} (${reason}); pass initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`);
     for (let threadIndex = 1; threadIndex < threads; threadIndex++) {
       const setup: WorkerSetup = { module, memory, control, threadIndex, exportNames };
       if (NodeWorker !== null) {
-        const worker = new NodeWorker(new URL(NODE_WORKER_FILE, import.meta.url), { workerData: setup });
+        const url = workerUrl ?? new URL(NODE_WORKER_FILE, import.meta.url);
+        let worker: InstanceType<typeof NodeWorker>;
+        try {
+          worker = new NodeWorker(url, { workerData: setup });
+        } catch (error) {
+          pool.stop();
+          throw failure(threadIndex, url, error instanceof Error ? error.message : String(error));
+        }
         worker.unref();
         pool.workers.push(worker);
         ready.push(new Promise((resolve, reject) => {
           worker.once('message', () => resolve());
-          worker.once('error', reject);
+          worker.once('error', (error: Error) => {
+            const code = (error as { code?: unknown }).code;
+            const message = error.message.split('\n')[0] ?? '';
+            reject(failure(threadIndex, url, typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message));
+          });
+          worker.once('exit', (exitCode) => reject(failure(threadIndex, url, `it exited with code ${exitCode} before it was ready`)));
         }));
       } else {
         // A browser: the module and the shared memory travel by postMessage.
         // Written in the one form bundlers recognise, so that they bundle the worker with its imports.
-        const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+        // For messages only: the name of the default, not a literal (a bundler would copy the file again).
+        const url = workerUrl ?? new URL(NODE_WORKER_FILE, import.meta.url);
+        let worker: Worker;
+        try {
+          worker = workerUrl === undefined ? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }) : new Worker(workerUrl, { type: 'module' });
+        } catch (error) {
+          pool.stop();
+          throw failure(threadIndex, url, error instanceof Error ? error.message : String(error));
+        }
         pool.workers.push(worker);
         ready.push(new Promise((resolve, reject) => {
           worker.onmessage = () => resolve();
-          worker.onerror = (event) => reject(new Error(`wasm worker ${threadIndex} failed to start: ${event.message}`));
+          worker.onerror = (event) => {
+            const message = typeof event.message === 'string' && event.message !== '' ? event.message : 'the script did not load (missing, wrong MIME type, or blocked)';
+            reject(failure(threadIndex, url, message));
+          };
         }));
         worker.postMessage(setup);
       }
     }
-    await Promise.all(ready);
+    try {
+      await Promise.all(ready);
+    } catch (error) {
+      pool.stop();
+      throw error;
+    }
     return pool;
   }
 

@@ -5,7 +5,7 @@
 // Float64 data (gradient checks) goes to the reference kernels: the SIMD kernels are float32 only.
 // Arrays that do not live in the backend's memory are copied in (and outputs back) around a call.
 
-import { ValueError } from '../../core/errors.js';
+import { BackendError, ValueError } from '../../core/errors.js';
 import { MAX_WASM_THREADS } from '../../core/limits.js';
 import { allocateArray, type DType, type FloatArray } from '../../core/dtype.js';
 import { dropoutThreshold, lowbias32 } from '../js/dropout.js';
@@ -98,6 +98,22 @@ export interface WasmBackendOptions {
   memoryBytes?: number;
   /** Force the plain-SIMD build even where relaxed SIMD exists (tests, benchmarks). */
   disableRelaxedSimd?: boolean;
+  /**
+   * Where the `.wasm` builds lie, for bundlers that do not rewrite `new URL(..., import.meta.url)`
+   * (esbuild): either the folder holding the four builds (a URL or string; a string is resolved
+   * against the page's address in a browser, and may be a file path in Node), or a function of the
+   * build's file name returning its URL. Default: the package's own `wasm/` folder.
+   *
+   * @example
+   * await initWasmBackend({ wasmUrl: '/assets/convnet/' });
+   * await initWasmBackend({ wasmUrl: (build) => new URL(`./static/${build}`, location.href) });
+   */
+  wasmUrl?: string | URL | ((build: WasmBuild) => string | URL) | undefined;
+  /**
+   * The kernel worker script (`dist/src/kernels/wasm/worker.js` of the package, or where the bundler
+   * put it), started once per extra thread. Default: the package's own worker.js.
+   */
+  workerUrl?: string | URL | undefined;
 }
 
 /** What the backend chose at start-up, readable at run time. */
@@ -118,7 +134,7 @@ export interface WasmBackend extends Backend {
   dispose(): void;
 }
 
-type WasmBuild = 'convnet-simd.wasm' | 'convnet-simd-threads.wasm' | 'convnet-relaxed.wasm' | 'convnet-relaxed-threads.wasm';
+export type WasmBuild = 'convnet-simd.wasm' | 'convnet-simd-threads.wasm' | 'convnet-relaxed.wasm' | 'convnet-relaxed-threads.wasm';
 
 /**
  * Where each build lies, written as literal `new URL(..., import.meta.url)` so that bundlers (Vite,
@@ -137,15 +153,66 @@ function moduleUrl(build: WasmBuild): URL {
   }
 }
 
-async function readModuleBytes(build: WasmBuild): Promise<Uint8Array<ArrayBuffer>> {
-  const url = moduleUrl(build);
-  if (isNode()) {
-    const { readFile } = await import('node:fs/promises');
-    return new Uint8Array(await readFile(url));
+/**
+ * Turns a user's URL or string into a URL: an absolute URL as it is; otherwise, in a browser,
+ * relative to the page, and in Node a file path relative to the working folder.
+ */
+export async function resolveUserUrl(value: string | URL, isFolder: boolean): Promise<URL> {
+  let url: URL;
+  if (value instanceof URL) url = new URL(value.href);
+  else if (URL.canParse(value) && !/^[a-zA-Z]:[\\/]/.test(value)) url = new URL(value);
+  else if (isNode()) {
+    const [{ pathToFileURL }, { resolve }] = await Promise.all([import('node:url'), import('node:path')]);
+    url = pathToFileURL(resolve(value));
+  } else {
+    const base = (globalThis as { location?: { href: string } }).location?.href;
+    if (base === undefined || !URL.canParse(value, base)) throw new ValueError(`wasm backend: ${JSON.stringify(value)} is not a URL`);
+    url = new URL(value, base);
   }
-  const response = await fetch(url);
-  if (!response.ok) throw new ValueError(`wasm backend: cannot load ${url.href} (${response.status})`);
-  return new Uint8Array(await response.arrayBuffer());
+  if (isFolder && !url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+async function buildUrl(build: WasmBuild, wasmUrl: WasmBackendOptions['wasmUrl']): Promise<URL> {
+  if (wasmUrl === undefined) return moduleUrl(build);
+  if (typeof wasmUrl === 'function') return resolveUserUrl(wasmUrl(build), false);
+  return new URL(build, await resolveUserUrl(wasmUrl, true));
+}
+
+function loadError(url: URL, reason: string): BackendError {
+  return new BackendError(url.href, `wasm backend: could not load ${url.href} (${reason}); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`);
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const message = error.message.split('\n')[0] ?? '';
+    return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+  }
+  return String(error);
+}
+
+async function readModuleBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
+  if (isNode() && url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    try {
+      return new Uint8Array(await readFile(url));
+    } catch (error) {
+      throw loadError(url, reasonOf(error));
+    }
+  }
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw loadError(url, reasonOf(error));
+  }
+  if (!response.ok) throw loadError(url, `${response.status}${response.statusText === '' ? '' : ` ${response.statusText}`}`);
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw loadError(url, reasonOf(error));
+  }
 }
 
 /**
@@ -185,7 +252,8 @@ export function checkWasmBackendOptions(options: WasmBackendOptions): void {
 
 /**
  * Compiles and starts the WebAssembly backend. Throws ValueError where WebAssembly SIMD is missing,
- * and for `threads` outside 1 to MAX_WASM_THREADS (64).
+ * and for `threads` outside 1 to MAX_WASM_THREADS (64); BackendError (naming the URL and the reason)
+ * where the `.wasm` build cannot be fetched, read or compiled, or a worker script does not start.
  *
  * @example
  * const backend = await createWasmBackend({ threads: 2 });
@@ -199,7 +267,15 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const isRelaxed = features.relaxedSimd && options.disableRelaxedSimd !== true;
   const isShared = features.threads;
   const build: WasmBuild = `convnet-${isRelaxed ? 'relaxed' : 'simd'}${isShared ? '-threads' : ''}.wasm`;
-  const module = await compileOptimized(await readModuleBytes(build));
+  const url = await buildUrl(build, options.wasmUrl);
+  const workerUrl = options.workerUrl === undefined ? undefined : await resolveUserUrl(options.workerUrl, false);
+  const bytes = await readModuleBytes(url);
+  let module: WebAssembly.Module;
+  try {
+    module = await compileOptimized(bytes);
+  } catch (error) {
+    throw new BackendError(url.href, `wasm backend: could not compile ${url.href} (${reasonOf(error)}); is it the ${build} of this version of ConvNet.ts?`);
+  }
   const maximumBytes = options.memoryBytes ?? (isShared ? 2 ** 31 : 2 ** 29);
   const maximumPages = Math.ceil(maximumBytes / 65536);
   // An unshared memory detaches its buffer (and every tensor view) when it grows: reserve it whole.
@@ -209,7 +285,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const kernels = EXPORT_NAMES.map((name) => exports[name] as Kernel);
   const gemmScratchBytes = (exports['GEMM_SCRATCH_BYTES'] as WebAssembly.Global).value as number;
   const arena = new Arena(memory, (exports['heapBase'] as () => number)(), maximumBytes);
-  const pool = await ThreadPool.start(threads, module, memory, [...EXPORT_NAMES]);
+  const pool = await ThreadPool.start(threads, module, memory, [...EXPORT_NAMES], workerUrl);
   const runtime = new Runtime(arena, kernels, pool, gemmScratchBytes);
   const info: WasmBackendInfo = { features, build, threads };
   return {
