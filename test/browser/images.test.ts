@@ -150,6 +150,7 @@ describe('images in headless Chromium', { skip }, () => {
   let server: Server;
   let result: PageResult;
   const pageErrors: string[] = [];
+  const pageWarnings: string[] = [];
 
   before(async () => {
     folder = mkdtempSync(join(tmpdir(), 'convnet-images-'));
@@ -167,6 +168,9 @@ describe('images in headless Chromium', { skip }, () => {
     });
     const page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'warning') pageWarnings.push(message.text());
+    });
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     await page.waitForFunction(() => (window as unknown as { imagesResult?: unknown }).imagesResult !== undefined, null, { timeout: 30_000 });
     result = await page.evaluate(() => (window as unknown as { imagesResult: PageResult }).imagesResult);
@@ -184,7 +188,10 @@ describe('images in headless Chromium', { skip }, () => {
     // (/page.js), which URL resolution clamps to /wasm/ at the site root; nothing is served there.
     context.diagnostic(`wasm backend in the bundle: ${result.backend.wasmUnavailableReason}`);
     assert.equal(result.backend.active, 'reference');
-    assert.match(result.backend.wasmUnavailableReason ?? '', /cannot load http:\/\/127\.0\.0\.1:\d+\/wasm\/convnet-[a-z-]+\.wasm \(404\)/);
+    const reason = result.backend.wasmUnavailableReason ?? '';
+    assert.match(reason, /^wasm backend: could not load http:\/\/127\.0\.0\.1:\d+\/wasm\/convnet-[a-z-]+\.wasm \(404 Not Found\); pass initWasmBackend\(\{ wasmUrl \}\)/);
+    // Issue 13: the start at import says so once, on the console, naming the URL.
+    assert.deepEqual(pageWarnings, [`${reason} (running on the reference kernels, several times slower)`]);
   });
 
   test('PNG and JPEG decode in the page exactly as in Node', () => {

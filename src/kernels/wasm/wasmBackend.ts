@@ -162,8 +162,8 @@ export async function resolveUserUrl(value: string | URL, isFolder: boolean): Pr
   if (value instanceof URL) url = new URL(value.href);
   else if (URL.canParse(value) && !/^[a-zA-Z]:[\\/]/.test(value)) url = new URL(value);
   else if (isNode()) {
-    const [{ pathToFileURL }, { resolve }] = await Promise.all([import('node:url'), import('node:path')]);
-    url = pathToFileURL(resolve(value));
+    const { pathToFileURL } = await import('node:url');
+    url = pathToFileURL(value);
   } else {
     const base = (globalThis as { location?: { href: string } }).location?.href;
     if (base === undefined || !URL.canParse(value, base)) throw new ValueError(`wasm backend: ${JSON.stringify(value)} is not a URL`);
