@@ -143,6 +143,9 @@ export { MODEL_FORMAT_VERSION, parseModel, serializeModel, type LoadedModel, typ
 export { decodeNpy, decodeNpyHeader, decodeNpyValues, encodeNpy, encodeNpyHeader, type NpyArray, type NpyDtype, type NpyHeader } from './io/npy.js';
 export { importedInput, importOnnx, ONNX_IMPORT_OPERATORS, type ImportedOnnx, type OnnxLayout } from './io/onnxImport.js';
 export { exportOnnx, ONNX_CLASS_NAMES_KEY, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnxExport.js';
+export { isTfjsModelJson, parseTfjsModel, TFJS_IMPORT_LAYERS, type TfjsShards } from './io/tfjs/tfjsImport.js';
+export { Reshape, type ReshapeOptions } from './layers/reshape.js';
+export { Rescaling, type RescalingOptions } from './layers/rescaling.js';
 
 export { cifarCnn, digitsCnn, lenet5, mnistCnn, PRESETS, residualCnn, type PresetOptions } from './model/presets.js';
 

@@ -46,3 +46,4 @@ export {
 export { writeFileAtomic } from './io/atomicWrite.js';
 export { checkOutputFile, createFolders, fileSystemError, prepareOutputFolder, readRegularFile, readRegularTextFile, requireRegularFile, type OutputCheck, type ReadOptions } from './io/files.js';
 export { loadModel, saveModel } from './io/modelFile.js';
+export { importTfjsModel } from './io/tfjs/tfjsFile.js';
