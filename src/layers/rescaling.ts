@@ -63,7 +63,7 @@ export class Rescaling extends Layer {
 function constants(value: number | readonly number[], what: string): number | readonly number[] {
   const values = typeof value === 'number' ? [value] : Array.isArray(value) ? value : [Number.NaN];
   if (values.length === 0 || !values.every((entry) => typeof entry === 'number' && Number.isFinite(entry))) {
-    throw new ValueError(`Rescaling ${what} must be a finite number or a list of them, got ${JSON.stringify(value)}`);
+    throw new ValueError(`Rescaling ${what} must be a finite number or a list of them, got ${typeof value === 'number' ? value : Array.isArray(value) ? `a list of ${value.length}` : typeof value}`);
   }
   return typeof value === 'number' ? value : Object.freeze([...values]);
 }

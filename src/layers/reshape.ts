@@ -30,7 +30,7 @@ export class Reshape extends Layer {
     const target = options.targetShape;
     const isValid = Array.isArray(target) && (target.length === 1 || target.length === 3) &&
       target.every((size) => Number.isSafeInteger(size) && (size > 0 || size === -1)) && target.filter((size) => size === -1).length <= 1;
-    if (!isValid) throw new ShapeError(`Reshape: targetShape must be [features] or [height, width, channels] of positive sizes (one may be -1), got ${JSON.stringify(target)}`);
+    if (!isValid) throw new ShapeError(`Reshape: targetShape must be [features] or [height, width, channels] of positive sizes (one may be -1), got ${describe(target)}`);
     this.targetShape = Object.freeze([...target]);
   }
 
@@ -51,6 +51,11 @@ export class Reshape extends Layer {
   getConfig(): LayerConfig {
     return { name: this.name, targetShape: [...this.targetShape] };
   }
+}
+
+/** A short description of a value that may be anything (it came from a file). */
+function describe(value: unknown): string {
+  return Array.isArray(value) && value.length <= 16 && value.every((entry) => typeof entry === 'number') ? `[${value.join(', ')}]` : `a ${Array.isArray(value) ? `list of ${value.length}` : typeof value}`;
 }
 
 registerLayer('Reshape', (config) => new Reshape(config as unknown as ReshapeOptions));

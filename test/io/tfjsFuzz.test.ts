@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { importTfjsModel, parseTfjsModel, Random } from '../../src/index.js';
+import { getBackend, importTfjsModel, parseTfjsModel, Random, setBackend } from '../../src/index.js';
 import { describeRun, runCliBounded } from '../boundedRun.js';
 import { check, mutateBytes, mutateJson } from '../fuzzing.js';
 import { withTemporaryDirectory } from '../helpers.js';
@@ -95,6 +95,43 @@ describe('fuzzed TF.js models raise typed errors, never crash, hang or allocate 
         check(`folder case ${index}: ${damaged.slice(0, 200)}`, () => importTfjsModel(path));
       }
     });
+  });
+
+  test('values nested a million deep are refused as typed errors (error messages do not recurse)', () => {
+    const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;
+    const cases = [
+      text.replace('"activation":"relu"', `"activation":${deep}`),
+      text.replace('"target_shape":[2,2,8]', `"target_shape":${deep}`),
+      text.replace('"scale":0.5', `"scale":${deep}`),
+      JSON.stringify({ ...saved.modelJson, weightsManifest: [{ paths: ['a.bin'], weights: [{ name: 'x', shape: [1], dtype: 'float32', quantization: { dtype: 'REPLACE' } }] }] }).replace('"REPLACE"', deep),
+      JSON.stringify({ ...saved.modelJson, format: 'REPLACE' }).replace('"REPLACE"', deep),
+    ];
+    cases.forEach((damaged, index) => {
+      assert.notEqual(damaged, text);
+      check(`deep case ${index}`, () => parseTfjsModel(damaged, saved.shards));
+    });
+  });
+
+  test('20,000 layers whose weights carry a prefix are matched in linear time', () => {
+    const count = 20_000;
+    const layers = Array.from({ length: count }, (_, index) => ({ class_name: 'Dense', config: { name: `d${index}`, units: 1, batch_input_shape: index === 0 ? [null, 1] : undefined } }));
+    const weights = Array.from({ length: count }, (_, index) => [{ name: `outer/d${index}/kernel`, shape: [1, 1], dtype: 'float32' }, { name: `outer/d${index}/bias`, shape: [1], dtype: 'float32' }]).flat();
+    const json = { format: 'layers-model', modelTopology: { class_name: 'Sequential', config: { name: 'long', layers } }, weightsManifest: [{ paths: ['w.bin'], weights }] };
+    const values = new Float32Array(count * 2).fill(1);
+    // NOTE: on the reference backend: the WebAssembly arena's persistent allocations grow with the
+    // weights already held (10,000 of these layers took 18 s to build there), which is not what this measures.
+    const backend = getBackend().name;
+    setBackend('reference');
+    const started = performance.now();
+    let imported: ReturnType<typeof parseTfjsModel>;
+    try {
+      imported = parseTfjsModel(json, [new Uint8Array(values.buffer)]);
+    } finally {
+      setBackend(backend);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    assert.equal(imported.layers.length, count + 1);
+    assert.ok(seconds < 10, `took ${seconds.toFixed(1)} s`);
   });
 
   test('a manifest declaring 2^28-value weights in a tiny file is refused quickly, in little memory', async () => {

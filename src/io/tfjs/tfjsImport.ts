@@ -14,15 +14,13 @@ import { GraphTally } from '../../model/graphLimits.js';
 import { Model } from '../../model/model.js';
 import { checkFiniteWeights } from '../weightChecks.js';
 import { mapperOf, TfjsConfigError, TFJS_IMPORT_LAYERS, type TfjsMapContext } from './tfjsLayers.js';
+import { isObject, preview } from './tfjsJson.js';
 import { readTopology, type TfjsLayerSpec } from './tfjsTopology.js';
 import { decodeWeights, readWeightsManifest, type TfjsShards, type TfjsWeight } from './tfjsWeights.js';
 
 export { TFJS_IMPORT_LAYERS } from './tfjsLayers.js';
 export type { TfjsShards } from './tfjsWeights.js';
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** The model.json parsed and checked to be a TF.js Layers model (modelTopology and weightsManifest). */
 export function readTfjsModelJson(modelJson: unknown, file: string): Record<string, unknown> {
@@ -37,7 +35,7 @@ export function readTfjsModelJson(modelJson: unknown, file: string): Record<stri
   }
   if (!isObject(root)) throw new FileFormatError(file, 'a TF.js model.json is an object with modelTopology and weightsManifest');
   if (root.format === 'graph-model') throw new FileFormatError(file, "is a TF.js graph model (format 'graph-model'); Layers models ('layers-model') are imported");
-  if (root.format !== undefined && root.format !== 'layers-model') throw new FileFormatError(file, `has format ${JSON.stringify(root.format)?.slice(0, 100)}; TF.js Layers models ('layers-model') are imported`);
+  if (root.format !== undefined && root.format !== 'layers-model') throw new FileFormatError(file, `has format ${preview(root.format, 100)}; TF.js Layers models ('layers-model') are imported`);
   if (!isObject(root.modelTopology) || !Array.isArray(root.weightsManifest)) throw new FileFormatError(file, 'a TF.js model.json has modelTopology and weightsManifest');
   return root;
 }
@@ -56,13 +54,33 @@ function checkClasses(layers: readonly TfjsLayerSpec[], file: string): void {
   throw new FileFormatError(file, `layer classes not imported: ${listed}. These are: InputLayer, ${TFJS_IMPORT_LAYERS.join(', ')}`);
 }
 
-/** A layer's weight by its name in the manifest: '<layer>/<weight>', or that after a prefix (a nested model's name). */
-function findWeight(weights: ReadonlyMap<string, TfjsWeight>, layer: string, name: string): TfjsWeight | undefined {
-  const key = `${layer}/${name}`;
-  const exact = weights.get(key);
-  if (exact !== undefined) return exact;
-  const matches = [...weights.keys()].filter((candidate) => candidate.endsWith(`/${key}`));
-  return matches.length === 1 ? weights.get(matches[0]!) : undefined;
+/**
+ * The manifest's weights by name, and by their last two parts ('<layer>/<weight>') for names with a
+ * prefix (a nested model's name, as the converter writes them): looked up once per weight, in
+ * constant time, however many weights a file lists.
+ */
+class WeightTable {
+  private readonly bySuffix = new Map<string, string[]>();
+
+  constructor(private readonly weights: ReadonlyMap<string, TfjsWeight>) {
+    for (const name of weights.keys()) {
+      const parts = name.split('/');
+      if (parts.length <= 2) continue;
+      const suffix = parts.slice(-2).join('/');
+      const list = this.bySuffix.get(suffix);
+      if (list === undefined) this.bySuffix.set(suffix, [name]);
+      else list.push(name);
+    }
+  }
+
+  /** Weight `name` of layer `layer`: '<layer>/<name>', or the one name ending in '/<layer>/<name>'. */
+  find(layer: string, name: string): TfjsWeight | undefined {
+    const key = `${layer}/${name}`;
+    const exact = this.weights.get(key);
+    if (exact !== undefined) return exact;
+    const prefixed = this.bySuffix.get(key);
+    return prefixed?.length === 1 ? this.weights.get(prefixed[0]!) : undefined;
+  }
 }
 
 /**
@@ -81,7 +99,7 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
   const topology = readTopology(root.modelTopology, file);
   checkClasses(topology.layers, file);
   const groups = readWeightsManifest(root.weightsManifest, file);
-  const weights = decodeWeights(groups, shards, file);
+  const weights = new WeightTable(decodeWeights(groups, shards, file));
 
   let input: Input;
   try {
@@ -115,13 +133,13 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
         return tensor;
       },
       weight(name: string, shape: Shape) {
-        const found = findWeight(weights, spec.name, name);
+        const found = weights.find(spec.name, name);
         if (found === undefined) throw new TfjsConfigError(`weight '${spec.name}/${name}' of shape [${shape.join(', ')}] is not in the weights manifest`);
         if (!shapesEqual(found.shape, shape)) throw new TfjsConfigError(`weight '${name}' has shape [${found.shape.join(', ')}] in the manifest, but the layer needs [${shape.join(', ')}]`);
         return found.values;
       },
       weightShape(name: string) {
-        return findWeight(weights, spec.name, name)?.shape;
+        return weights.find(spec.name, name)?.shape;
       },
       fill(write: () => void) {
         fills.push(write);

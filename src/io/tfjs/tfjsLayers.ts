@@ -22,6 +22,7 @@ import { Rescaling } from '../../layers/rescaling.js';
 import { Reshape } from '../../layers/reshape.js';
 import { Softmax } from '../../layers/softmax.js';
 import { ZeroPadding2D } from '../../layers/zeroPadding2d.js';
+import { preview } from './tfjsJson.js';
 import type { TfjsLayerSpec } from './tfjsTopology.js';
 
 /** What a mapper works with: its layer's spec and inputs, and the importer's services. */
@@ -47,9 +48,6 @@ function fail(detail: string): never {
   throw new TfjsConfigError(detail);
 }
 
-function preview(value: unknown): string {
-  return (JSON.stringify(value) ?? String(value)).slice(0, 120);
-}
 
 function positiveInteger(config: Record<string, unknown>, key: string, fallback?: number): number {
   const value = config[key] ?? fallback;
@@ -334,7 +332,7 @@ const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   ['ZeroPadding2D', zeroPadding2d],
   ['Reshape', (context) => {
     const target = context.spec.config.target_shape;
-    if (!Array.isArray(target)) fail(`target_shape must be a list, got ${preview(target)}`);
+    if (!Array.isArray(target) || target.length > 8 || !target.every((size) => typeof size === 'number')) fail(`target_shape must be a list of sizes, got ${preview(target)}`);
     return context.apply(new Reshape({ targetShape: target as number[] }), single(context));
   }],
   ['Rescaling', (context) => {

@@ -6,6 +6,7 @@
 
 import { FileFormatError } from '../../core/errors.js';
 import { MAX_MODEL_LAYERS } from '../../core/limits.js';
+import { isObject, preview } from './tfjsJson.js';
 
 /** One layer of the topology. */
 export interface TfjsLayerSpec {
@@ -27,13 +28,6 @@ export interface TfjsTopology {
   outputName: string;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function preview(value: unknown): string {
-  return (JSON.stringify(value) ?? String(value)).slice(0, 200);
-}
 
 /** The Keras model config: modelTopology itself (TF.js) or its model_config (the converter's Keras files). */
 export function readTopology(modelTopology: unknown, file: string): TfjsTopology {

@@ -7,6 +7,7 @@
 
 import { FileFormatError } from '../../core/errors.js';
 import { MAX_TENSOR_ELEMENTS, MAX_TFJS_SHARDS, MAX_TFJS_WEIGHTS, MAX_WEIGHTS_FILE_BYTES } from '../../core/limits.js';
+import { isObject, preview } from './tfjsJson.js';
 
 /** A weight as the manifest lists it. */
 export interface TfjsWeightSpec {
@@ -44,9 +45,6 @@ export type TfjsShards = readonly Uint8Array[] | ((path: string, maxBytes: numbe
 
 const BYTES_PER_VALUE = { float32: 4, uint8: 1, uint16: 2, float16: 2 } as const;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * A shard path is a plain file name beside the model.json (TF.js writes 'group1-shard1of2.bin'): no
@@ -55,7 +53,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 export function checkShardPath(path: unknown, file: string): string {
   const name = typeof path === 'string' && path.startsWith('./') ? path.slice(2) : path;
   if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || name.length > 255 || /[/\\\0:]/.test(name)) {
-    throw new FileFormatError(file, `weight shard path ${JSON.stringify(path)?.slice(0, 300)} must be a plain file name in the model's folder`);
+    throw new FileFormatError(file, `weight shard path ${preview(path, 300)} must be a plain file name in the model's folder`);
   }
   return name;
 }
@@ -95,12 +93,12 @@ export function readWeightsManifest(manifest: unknown, file: string): TfjsWeight
 
 function readWeightSpec(spec: unknown, file: string, groupIndex: number): TfjsWeightSpec {
   if (!isObject(spec) || typeof spec.name !== 'string' || !Array.isArray(spec.shape)) {
-    throw new FileFormatError(file, `weightsManifest[${groupIndex}] has a weight that is not {name, shape, dtype}: ${JSON.stringify(spec)?.slice(0, 200)}`);
+    throw new FileFormatError(file, `weightsManifest[${groupIndex}] has a weight that is not {name, shape, dtype}: ${preview(spec)}`);
   }
   const name = spec.name.slice(0, 500);
   const shape = spec.shape as unknown[];
   if (shape.length > 8 || !shape.every((size): size is number => Number.isSafeInteger(size) && (size as number) >= 0)) {
-    throw new FileFormatError(file, `weight '${name}' has shape ${JSON.stringify(shape).slice(0, 200)}; sizes must be non-negative integers`);
+    throw new FileFormatError(file, `weight '${name}' has shape ${preview(shape)}; sizes must be non-negative integers`);
   }
   const size = shape.reduce((product: number, dimension: number) => product * dimension, 1);
   if (size > MAX_TENSOR_ELEMENTS) {
@@ -113,7 +111,7 @@ function readWeightSpec(spec: unknown, file: string, groupIndex: number): TfjsWe
     const quantization = spec.quantization;
     const dtype = isObject(quantization) ? quantization.dtype : undefined;
     if (dtype !== 'uint8' && dtype !== 'uint16' && dtype !== 'float16') {
-      throw new FileFormatError(file, `weight '${name}' is quantized as ${JSON.stringify(dtype)}; uint8, uint16 and float16 are read`);
+      throw new FileFormatError(file, `weight '${name}' is quantized as ${preview(dtype)}; uint8, uint16 and float16 are read`);
     }
     storedAs = dtype;
     if (dtype !== 'float16') {
@@ -124,9 +122,9 @@ function readWeightSpec(spec: unknown, file: string, groupIndex: number): TfjsWe
       scale = quantScale;
       min = quantMin;
     }
-    if (spec.dtype !== 'float32' && spec.dtype !== undefined) throw new FileFormatError(file, `weight '${name}' is a quantized ${JSON.stringify(spec.dtype)}; only float32 weights are read`);
+    if (spec.dtype !== 'float32' && spec.dtype !== undefined) throw new FileFormatError(file, `weight '${name}' is a quantized ${preview(spec.dtype)}; only float32 weights are read`);
   } else if (spec.dtype !== 'float32') {
-    throw new FileFormatError(file, `weight '${name}' has dtype ${JSON.stringify(spec.dtype)}; only float32 weights (and quantized uint8, uint16, float16 ones) are read`);
+    throw new FileFormatError(file, `weight '${name}' has dtype ${preview(spec.dtype)}; only float32 weights (and quantized uint8, uint16, float16 ones) are read`);
   }
   return { name, shape: shape as number[], storedAs, scale, min, size, bytes: size * BYTES_PER_VALUE[storedAs] };
 }
