@@ -142,6 +142,15 @@ describe('TF.js models give TF.js outputs', () => {
     assert.deepEqual(imported.layers.map((layer) => layer.name), [imported.layers[0]!.name, 'hidden', 'hidden_relu', 'scores', 'scores_softmax']);
     const { tfInput, input } = inputBatch([2, 5], 61);
     assert.ok(relativeDifference(imported.predict(input).data, (model.predict(tfInput) as tf.Tensor).dataSync()) <= TOLERANCE);
+    // The converter's several weight groups, each with its own shards.
+    const [specs, data] = [saved.modelJson.weightsManifest[0]!.weights, saved.shards[0]!];
+    const firstBytes = (5 * 4 + 4) * 4;
+    const grouped = {
+      ...saved.modelJson,
+      weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: specs.slice(0, 2) }, { paths: ['group2-shard1of2.bin', 'group2-shard2of2.bin'], weights: specs.slice(2) }],
+    };
+    const groupShards = [data.subarray(0, firstBytes), data.subarray(firstBytes, firstBytes + 8), data.subarray(firstBytes + 8)];
+    assert.deepEqual(Array.from(parseTfjsModel(grouped, groupShards).predict(input).data), Array.from(imported.predict(input).data));
     assert.equal(isTfjsModelJson(saved.modelJson), true);
     assert.equal(isTfjsModelJson({ format: 'convnet.ts-model' }), false);
   });
