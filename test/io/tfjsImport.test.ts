@@ -222,6 +222,20 @@ describe('TF.js weights and forms', () => {
     }
   });
 
+  test('layers that do not lead to the output are left out, their weights unused', async () => {
+    const model = residual();
+    randomizeWeights(model, 95);
+    const saved = await saveTfjs(model);
+    const topology = structuredClone(saved.modelJson.modelTopology) as { config: { layers: { name: string }[]; output_layers: unknown } };
+    const stem = topology.config.layers[1]!.name;
+    topology.config.output_layers = [[stem, 0, 0]];
+    const imported = parseTfjsModel({ ...saved.modelJson, modelTopology: topology }, saved.shards);
+    assert.deepEqual(imported.layers.map((layer) => layer.name).slice(1), [stem, `${stem}_relu`]);
+    const { tfInput, input } = inputBatch([2, 9, 9, 3], 96);
+    const expected = (tf.model({ inputs: model.inputs, outputs: model.getLayer(stem).output as tf.SymbolicTensor }).predict(tfInput) as tf.Tensor).dataSync();
+    assert.ok(relativeDifference(imported.predict(input).data, expected) <= TOLERANCE);
+  });
+
   test('a Keras 3 functional model (inbound_nodes as {args}) is read', () => {
     const tensor = (name: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'float32', keras_history: [name, 0, 0] } });
     const modelJson = {

@@ -21,7 +21,6 @@ import { decodeWeights, readWeightsManifest, type TfjsShards, type TfjsWeight } 
 export { TFJS_IMPORT_LAYERS } from './tfjsLayers.js';
 export type { TfjsShards } from './tfjsWeights.js';
 
-
 /** The model.json parsed and checked to be a TF.js Layers model (modelTopology and weightsManifest). */
 export function readTfjsModelJson(modelJson: unknown, file: string): Record<string, unknown> {
   let root = modelJson;
@@ -50,8 +49,10 @@ function checkClasses(layers: readonly TfjsLayerSpec[], file: string): void {
   const unknown = new Map<string, number>();
   for (const layer of layers) if (mapperOf(layer.className) === undefined) unknown.set(layer.className, (unknown.get(layer.className) ?? 0) + 1);
   if (unknown.size === 0) return;
-  const listed = [...unknown].map(([name, count]) => `${name} (${count})`).join(', ');
-  throw new FileFormatError(file, `layer classes not imported: ${listed}. These are: InputLayer, ${TFJS_IMPORT_LAYERS.join(', ')}`);
+  const shown = [...unknown].slice(0, 50).map(([name, count]) => `${name} (${count})`).join(', ');
+  const more = unknown.size > 50 ? ` and ${unknown.size - 50} more` : '';
+  const nested = ['Sequential', 'Model', 'Functional'].some((name) => unknown.has(name)) ? ' (a model inside a model is not imported)' : '';
+  throw new FileFormatError(file, `layer classes not imported: ${shown}${more}${nested}. These are: InputLayer, ${TFJS_IMPORT_LAYERS.join(', ')}`);
 }
 
 /**
@@ -112,7 +113,7 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
   const usedNames = new Set<string>([input.name]);
   const tally = new GraphTally();
   tally.add(input, input.shape, input.shape, `input '${topology.inputName}' `);
-  const fills: (() => void)[] = [];
+  const fills: { layer: Layer; write: () => void }[] = [];
 
   for (const spec of topology.layers) {
     const label = `layer '${spec.name}' (${spec.className})`;
@@ -141,8 +142,8 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
       weightShape(name: string) {
         return weights.find(spec.name, name)?.shape;
       },
-      fill(write: () => void) {
-        fills.push(write);
+      fill(layer: Layer, write: () => void) {
+        fills.push({ layer, write });
       },
     };
     try {
@@ -161,7 +162,9 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
     if (error instanceof ConvNetError) throw new FileFormatError(file, error.message);
     throw error;
   }
-  for (const fill of fills) fill();
+  // A layer that does not lead to the output is not in the model (nor built): its weights are dropped.
+  const inModel = new Set(model.layers);
+  for (const { layer, write } of fills) if (inModel.has(layer)) write();
   checkFiniteWeights(model, file);
   return model;
 }

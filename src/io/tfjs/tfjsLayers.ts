@@ -35,8 +35,8 @@ export interface TfjsMapContext {
   weight(name: string, shape: Shape): Float32Array;
   /** The shape the manifest gives this layer's weight `name`, or undefined where it has none. */
   weightShape(name: string): readonly number[] | undefined;
-  /** Queues a write of imported values into a layer's weights (run once the model has built them). */
-  fill(write: () => void): void;
+  /** Queues a write of imported values into `layer`'s weights (run once the model has built them, if it is in the model). */
+  fill(layer: Layer, write: () => void): void;
 }
 
 type Mapper = (context: TfjsMapContext) => SymbolicTensor;
@@ -145,7 +145,7 @@ function conv2d(context: TfjsMapContext): SymbolicTensor {
   const output = context.apply(conv, input);
   const kernel = context.weight('kernel', [kH, kW, inC / groups, filters]);
   const bias = useBias ? context.weight('bias', [filters]) : null;
-  context.fill(() => {
+  context.fill(conv, () => {
     conv.kernel!.data.set(kernel);
     if (bias !== null) conv.bias!.data.set(bias);
   });
@@ -166,7 +166,7 @@ function depthwise(context: TfjsMapContext, input: SymbolicTensor & { shape: rea
   const output = context.apply(conv, input, suffix);
   const kernel = context.weight('depthwise_kernel', [kH, kW, inC, multiplier]);
   const bias = useBias ? context.weight('bias', [inC * multiplier]) : null;
-  context.fill(() => {
+  context.fill(conv, () => {
     conv.kernel!.data.set(kernel);
     if (bias !== null) conv.bias!.data.set(bias);
   });
@@ -191,7 +191,7 @@ function separableConv2d(context: TfjsMapContext): SymbolicTensor {
   const output = context.apply(pointwise, middle, '_pointwise');
   const kernel = context.weight('pointwise_kernel', [1, 1, channels, filters]);
   const bias = useBias ? context.weight('bias', [filters]) : null;
-  context.fill(() => {
+  context.fill(pointwise, () => {
     pointwise.kernel!.data.set(kernel);
     if (bias !== null) pointwise.bias!.data.set(bias);
   });
@@ -209,7 +209,7 @@ function dense(context: TfjsMapContext): SymbolicTensor {
   const output = context.apply(layer, input);
   const kernel = context.weight('kernel', [inputSize, units]);
   const bias = useBias ? context.weight('bias', [units]) : null;
-  context.fill(() => {
+  context.fill(layer, () => {
     layer.kernel!.data.set(kernel);
     if (bias !== null) layer.bias!.data.set(bias);
   });
@@ -230,7 +230,7 @@ function batchNormalization(context: TfjsMapContext): SymbolicTensor {
   const beta = flag(config, 'center', true) ? context.weight('beta', [channels]) : null;
   const mean = context.weight('moving_mean', [channels]);
   const variance = context.weight('moving_variance', [channels]);
-  context.fill(() => {
+  context.fill(norm, () => {
     if (gamma !== null) norm.gamma!.data.set(gamma);
     if (beta !== null) norm.beta!.data.set(beta);
     norm.movingMean!.data.set(mean);
