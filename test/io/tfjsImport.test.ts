@@ -286,6 +286,9 @@ describe('bad TF.js files are FileFormatErrors naming what is wrong', () => {
       const shard = saved.modelJson.weightsManifest[0]!.paths[2]!;
       writeFileSync(join(folder, shard), saved.shards[2]!.subarray(0, 3));
       assertThrowsWith(() => importTfjsModel(path), FileFormatError, `'${shard}' (3 bytes)`, 'a shard is short');
+      // A long shard is refused by its size, before it is read.
+      writeFileSync(join(folder, shard), new Uint8Array(1_000_000));
+      assertThrowsWith(() => importTfjsModel(path), FileFormatError, shard, 'is 1000000 bytes, more than the', 'this weight shard');
     });
   });
 

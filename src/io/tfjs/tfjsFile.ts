@@ -37,6 +37,6 @@ export function importTfjsModel(modelJsonPath: string): Model {
       throw fileSystemError(error, path, 'read the weight shard');
     }
     if (!real.startsWith(realFolder + sep)) throw new FileFormatError(path, `is a link that leads out of the model's folder, to ${real}`);
-    return readRegularFile(path, { maxBytes, what: 'a weight shard (its group\'s weights in the manifest)' });
+    return readRegularFile(path, { maxBytes, what: 'this weight shard (what its group\'s weights in the manifest still take)' });
   }, modelJsonPath);
 }

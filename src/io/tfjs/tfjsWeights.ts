@@ -39,7 +39,8 @@ export interface TfjsWeight {
 
 /**
  * The shards: in manifest order (every group's paths, one after another), or a function that reads
- * one by its path, told the bytes its group takes (the most it may hold).
+ * one by its path, told the most bytes it may hold (what its group's weights take, less the shards
+ * before it in the group); it should refuse a larger file before reading it.
  */
 export type TfjsShards = readonly Uint8Array[] | ((path: string, maxBytes: number) => Uint8Array);
 
@@ -141,13 +142,16 @@ export function decodeWeights(groups: readonly TfjsWeightGroup[], shards: TfjsSh
   const weights = new Map<string, TfjsWeight>();
   let shardIndex = 0;
   for (const group of groups) {
+    // A shard is read with what its group still lacks as its bound: a manifest that names one large
+    // file 4,096 times reads it once, not 4,096 times over.
+    let held = 0;
     const parts = group.paths.map((path) => {
-      const part = typeof shards === 'function' ? shards(path, group.bytes) : (shards as readonly Uint8Array[])[shardIndex]!;
+      const part = typeof shards === 'function' ? shards(path, Math.max(0, group.bytes - held)) : (shards as readonly Uint8Array[])[shardIndex]!;
       shardIndex++;
       if (!(part instanceof Uint8Array)) throw new FileFormatError(file, `shard '${path}' is not bytes (a Uint8Array)`);
+      held += part.length;
       return part;
     });
-    const held = parts.reduce((sum, part) => sum + part.length, 0);
     if (held !== group.bytes) {
       const listed = group.paths.map((path, index) => `'${path}' (${parts[index]!.length} bytes)`).join(', ');
       throw new FileFormatError(file, `shard${parts.length === 1 ? '' : 's'} ${listed} hold${parts.length === 1 ? 's' : ''} ${held} bytes, ` +
