@@ -131,6 +131,16 @@ describe('TF.js models give TF.js outputs', () => {
     t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(tf.model({ inputs: input, outputs: output, name: 'preprocessing' }), 50)}`);
   });
 
+  test("Keras's MobileNet head: softmax on 1x1 maps between a 1x1 convolution and a Reshape to the classes", async (t) => {
+    const input = tf.input({ shape: [5, 5, 3] });
+    const pooled = tf.layers.globalAveragePooling2d({}).apply(input) as tf.SymbolicTensor;
+    const maps = tf.layers.reshape({ targetShape: [1, 1, 3] }).apply(pooled) as tf.SymbolicTensor;
+    const scores = tf.layers.conv2d({ filters: 6, kernelSize: 1, padding: 'same', name: 'conv_preds' }).apply(maps) as tf.SymbolicTensor;
+    const probabilities = tf.layers.activation({ activation: 'softmax', name: 'act_softmax' }).apply(scores) as tf.SymbolicTensor;
+    const output = tf.layers.reshape({ targetShape: [6] }).apply(probabilities) as tf.SymbolicTensor;
+    t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(tf.model({ inputs: input, outputs: output, name: 'head' }), 55)}`);
+  });
+
   test('layers are named after the TF.js layers; the Keras converter form (model_config) and vectors as input are read', async () => {
     const model = tf.sequential({ name: 'vectors' });
     model.add(tf.layers.dense({ inputShape: [5], units: 4, activation: 'relu', name: 'hidden' }));

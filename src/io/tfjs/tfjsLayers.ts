@@ -129,7 +129,23 @@ function activate(context: TfjsMapContext, value: unknown, from: SymbolicTensor)
   if (name === 'linear') return from;
   const make = ACTIVATIONS.get(name);
   if (make === undefined) fail(`activation '${name.slice(0, 50)}' is not imported; these are: ${TFJS_IMPORT_ACTIVATIONS.join(', ')}`);
+  if (name === 'softmax') return softmax(context, from, `_${name}`);
   return context.apply(make(), from, `_${name}`);
+}
+
+/**
+ * Softmax over the last axis. On 1x1 feature maps (Keras's MobileNet head: a 1x1 convolution, then
+ * softmax, then a Reshape to the classes) it runs on the flattened vector and gives the maps back;
+ * larger maps are refused (Softmax takes vectors).
+ */
+function softmax(context: TfjsMapContext, from: SymbolicTensor, suffix = ''): SymbolicTensor {
+  const shape = from.shape;
+  if (shape.length === 3 && shape[0] === 1 && shape[1] === 1) {
+    const flat = context.apply(new Flatten(), from, `${suffix}_flatten`);
+    const probabilities = context.apply(new Softmax(), flat, suffix);
+    return context.apply(new Reshape({ targetShape: shape }), probabilities, `${suffix}_reshape`);
+  }
+  return context.apply(new Softmax(), from, suffix);
 }
 
 function conv2d(context: TfjsMapContext): SymbolicTensor {
@@ -309,7 +325,7 @@ const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
     const raw = context.spec.config.axis ?? -1;
     const axis = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
     if (axis !== -1 && axis !== input.shape.length) fail(`axis ${preview(raw)} is not imported; only the last (-1) is`);
-    return context.apply(new Softmax(), input);
+    return softmax(context, input);
   }],
   ['MaxPooling2D', pooling('max')],
   ['AveragePooling2D', pooling('average')],
