@@ -72,9 +72,41 @@ function residual(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: output, name: 'residual' });
 }
 
+/** Keras's MobileNet v1 layer by layer (names and padding as keras.applications writes them), width 0.25, at 32x32. */
+function kerasMobileNet(): tf.LayersModel {
+  const input = tf.input({ shape: [32, 32, 3], name: 'input_1' });
+  const width = (filters: number) => Math.round(filters * 0.25);
+  let x = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: 'conv1_pad' }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ filters: width(32), kernelSize: 3, strides: 2, padding: 'valid', useBias: false, name: 'conv1' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.batchNormalization({ name: 'conv1_bn' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reLU({ maxValue: 6, name: 'conv1_relu' }).apply(x) as tf.SymbolicTensor;
+  const blocks: [number, number][] = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]];
+  blocks.forEach(([filters, stride], index) => {
+    const id = index + 1;
+    if (stride === 2) x = tf.layers.zeroPadding2d({ padding: [[0, 1], [0, 1]], name: `conv_pad_${id}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.depthwiseConv2d({ kernelSize: 3, strides: stride, padding: stride === 1 ? 'same' : 'valid', useBias: false, name: `conv_dw_${id}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ name: `conv_dw_${id}_bn` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.reLU({ maxValue: 6, name: `conv_dw_${id}_relu` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.conv2d({ filters: width(filters), kernelSize: 1, padding: 'same', useBias: false, name: `conv_pw_${id}` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ name: `conv_pw_${id}_bn` }).apply(x) as tf.SymbolicTensor;
+    x = tf.layers.reLU({ maxValue: 6, name: `conv_pw_${id}_relu` }).apply(x) as tf.SymbolicTensor;
+  });
+  x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.reshape({ targetShape: [1, 1, width(1024)], name: 'reshape_1' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: 1e-3, name: 'dropout' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.conv2d({ filters: 10, kernelSize: 1, padding: 'same', name: 'conv_preds' }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.activation({ activation: 'softmax', name: 'act_softmax' }).apply(x) as tf.SymbolicTensor;
+  const output = tf.layers.reshape({ targetShape: [10], name: 'reshape_2' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: output, name: 'mobilenet_0.25_32' });
+}
+
 describe('TF.js models give TF.js outputs', () => {
   test('a MobileNet-style network (stride 2 same, depthwise, separable, batch norm with random statistics, ReLU6)', async (t) => {
     t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(mobileNetStyle(), 10)}`);
+  });
+
+  test("Keras's MobileNet v1 (width 0.25, at 32x32) as keras.applications builds it", async (t) => {
+    t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(kerasMobileNet(), 15, 64 * 1024)}`);
   });
 
   test('a residual network (Add, Concatenate, Multiply, same max pooling)', async (t) => {
