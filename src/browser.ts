@@ -58,7 +58,7 @@ try {
   if (error instanceof BackendError) console.warn(`${wasmUnavailableReason} (running on the reference kernels, several times slower)`);
 }
 
-export { BackendError, ConvNetError, FileFormatError, FileSystemError, NonFiniteLossError, ShapeError, ValueError } from './core/errors.js';
+export { BackendError, ConvNetError, FileFormatError, FileSystemError, MissingPackageError, NonFiniteLossError, ShapeError, ValueError } from './core/errors.js';
 export type { DType, FloatArray } from './core/dtype.js';
 export { Random } from './core/random.js';
 export { formatShape, shapesEqual, sizeOf, type Shape } from './core/shape.js';
