@@ -1,0 +1,66 @@
+// The package's entry points as an installed package sees them: 'convnet-ts/onnx' and
+// 'convnet-ts/visualize' resolve in Node to the same functions as 'convnet-ts' (which keeps every
+// name), the worker and the .wasm builds have subpaths for bundler recipes, and TypeScript resolves
+// every typed subpath under moduleResolution node16, nodenext and bundler.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import ts from 'typescript';
+import { repoRoot } from '../helpers.js';
+
+test('the subpath entries export the same functions as the main entry, which keeps them all', async () => {
+  const main = await import('convnet-ts') as Record<string, unknown>;
+  for (const subpath of ['convnet-ts/onnx', 'convnet-ts/visualize']) {
+    const entry = await import(subpath) as Record<string, unknown>;
+    assert.ok(Object.keys(entry).length >= 6, `${subpath} exports ${Object.keys(entry).join(', ')}`);
+    for (const [name, value] of Object.entries(entry)) assert.equal(main[name], value, `${subpath} '${name}' is the main entry's`);
+  }
+  assert.equal(typeof main['importOnnx'], 'function');
+  assert.equal(typeof main['probabilityChart'], 'function');
+  assert.equal(typeof main['loadModel'], 'function', 'the Node entry keeps its file functions');
+});
+
+test('the kernel worker and the .wasm builds have subpaths (the esbuild recipe copies and bundles them)', () => {
+  assert.equal(fileURLToPath(import.meta.resolve('convnet-ts/worker')), join(repoRoot, 'dist', 'src', 'kernels', 'wasm', 'worker.js'));
+  for (const build of ['convnet-simd', 'convnet-simd-threads', 'convnet-relaxed', 'convnet-relaxed-threads']) {
+    const path = fileURLToPath(import.meta.resolve(`convnet-ts/wasm/${build}.wasm`));
+    assert.ok(existsSync(path), `${build}.wasm at ${path}`);
+  }
+});
+
+test('TypeScript resolves the typed entries under moduleResolution node16, nodenext and bundler', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'convnet-types-'));
+  try {
+    mkdirSync(join(folder, 'node_modules'));
+    symlinkSync(repoRoot, join(folder, 'node_modules', 'convnet-ts'), 'dir');
+    writeFileSync(join(folder, 'package.json'), '{ "type": "module" }\n');
+    const app = join(folder, 'app.ts');
+    writeFileSync(app, [
+      "import { Tensor, parseModel, type LoadedModel } from 'convnet-ts';",
+      "import { importOnnx, type ImportedOnnx } from 'convnet-ts/onnx';",
+      "import { probabilityChart, type ChartOptions } from 'convnet-ts/visualize';",
+      'export const parts: [typeof Tensor, typeof parseModel, typeof importOnnx, typeof probabilityChart] = [Tensor, parseModel, importOnnx, probabilityChart];',
+      'export type Parts = [LoadedModel, ImportedOnnx, ChartOptions];',
+      '',
+    ].join('\n'));
+    const settings: [string, ts.ModuleKind, ts.ModuleResolutionKind][] = [
+      ['node16', ts.ModuleKind.Node16, ts.ModuleResolutionKind.Node16],
+      ['nodenext', ts.ModuleKind.NodeNext, ts.ModuleResolutionKind.NodeNext],
+      ['bundler', ts.ModuleKind.ESNext, ts.ModuleResolutionKind.Bundler],
+    ];
+    for (const [label, module, moduleResolution] of settings) {
+      const program = ts.createProgram([app], {
+        module, moduleResolution, target: ts.ScriptTarget.ES2022, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: [],
+        strict: true, noEmit: true, skipLibCheck: true,
+      });
+      const diagnostics = ts.getPreEmitDiagnostics(program).map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
+      assert.deepEqual(diagnostics, [], `moduleResolution ${label}`);
+    }
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
