@@ -39,6 +39,9 @@ interface WorkerHandle {
 
 /** A name, not a literal URL, so that bundlers leave the Node branch (and error messages) alone. */
 const NODE_WORKER_FILE = './worker.js';
+// NOTE: webpack reads `new URL(<a name>, import.meta.url)` as a request for a module context, which
+// throws "Cannot find module './worker.js'" in its bundle; the URL through a name keeps it away.
+const MODULE_URL = import.meta.url;
 
 /** Whether this thread may sleep in Atomics.wait: Node threads and workers may, a browser page may not. */
 const canBlock = isNode() || typeof (globalThis as { document?: unknown }).document === 'undefined';
@@ -71,7 +74,7 @@ export class ThreadPool {
     for (let threadIndex = 1; threadIndex < threads; threadIndex++) {
       const setup: WorkerSetup = { module, memory, control, threadIndex, exportNames };
       if (NodeWorker !== null) {
-        const url = workerUrl ?? new URL(NODE_WORKER_FILE, import.meta.url);
+        const url = workerUrl ?? new URL(NODE_WORKER_FILE, MODULE_URL);
         let worker: InstanceType<typeof NodeWorker>;
         try {
           worker = new NodeWorker(url, { workerData: setup });
@@ -94,7 +97,7 @@ export class ThreadPool {
         // A browser: the module and the shared memory travel by postMessage.
         // Written in the one form bundlers recognise, so that they bundle the worker with its imports.
         // For messages only: the name of the default, not a literal (a bundler would copy the file again).
-        const url = workerUrl ?? new URL(NODE_WORKER_FILE, import.meta.url);
+        const url = workerUrl ?? new URL(NODE_WORKER_FILE, MODULE_URL);
         let worker: Worker;
         try {
           worker = workerUrl === undefined ? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }) : new Worker(workerUrl, { type: 'module' });
