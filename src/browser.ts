@@ -1,62 +1,8 @@
 // ConvNet.ts public API for every platform (the browser build's entry point): no module here touches
 // the file system. src/index.ts adds the Node parts (files, datasets on disk) on top of it.
 
-import { referenceBackend } from './kernels/js/referenceBackend.js';
-import { getBackend, registerBackend, setBackend } from './kernels/registry.js';
-import { BackendError } from './core/errors.js';
-import { checkWasmBackendOptions, createWasmBackend, type WasmBackendInfo, type WasmBackendOptions } from './kernels/wasm/wasmBackend.js';
-
-registerBackend(referenceBackend);
-
-let wasmBackend: Awaited<ReturnType<typeof createWasmBackend>> | null = null;
-let wasmUnavailableReason: string | null = null;
-
-/**
- * Starts the WebAssembly SIMD backend (relaxed SIMD and all cores where available), registers it as
- * 'wasm' and makes it the active backend. Calling it again with other options restarts it.
- * Throws ValueError where WebAssembly SIMD is missing, or for `threads` outside 1 to
- * MAX_WASM_THREADS (64); BackendError (naming the URL and the reason) where the `.wasm` build or the
- * kernel worker cannot be loaded: pass `wasmUrl` / `workerUrl` where a bundler put them elsewhere.
- * A failed call leaves the running backend as it was.
- *
- * @example
- * await initWasmBackend({ threads: 2 });
- * getBackend().name; // 'wasm'
- */
-export async function initWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackendInfo> {
-  checkWasmBackendOptions(options);
-  // The new backend starts before the old one stops: a failed start leaves the running one in use.
-  const next = await createWasmBackend(options);
-  wasmBackend?.dispose();
-  wasmBackend = next;
-  wasmUnavailableReason = null;
-  registerBackend(wasmBackend);
-  setBackend('wasm');
-  return wasmBackend.info;
-}
-
-/**
- * What the library runs on: the active backend, the WebAssembly build chosen, or why there is none;
- * the WebAssembly memory's highest use so far (`wasmArenaPeakBytes`) and its use now
- * (`wasmArenaBytesInUse`: scope temporaries, weights, optimizer state and tensors kept outside scopes,
- * which drops when they are disposed or collected); null without the WebAssembly backend.
- */
-export function backendInfo(): { active: string; wasm: WasmBackendInfo | null; wasmUnavailableReason: string | null; wasmArenaPeakBytes: number | null; wasmArenaBytesInUse: number | null } {
-  return {
-    active: getBackend().name, wasm: wasmBackend?.info ?? null, wasmUnavailableReason,
-    wasmArenaPeakBytes: wasmBackend?.peakBytes() ?? null, wasmArenaBytesInUse: wasmBackend?.bytesInUse() ?? null,
-  };
-}
-
-// The fast backend is the default wherever WebAssembly SIMD exists; otherwise the reference one stays.
-try {
-  await initWasmBackend();
-} catch (error) {
-  wasmUnavailableReason = error instanceof Error ? error.message : String(error);
-  // A missing SIMD is a fact of the engine and stays quiet; a build or worker that SIMD could run but
-  // that did not load is a deployment mistake, said once (the page still runs, on the slow kernels).
-  if (error instanceof BackendError) console.warn(`${wasmUnavailableReason} (running on the reference kernels, several times slower)`);
-}
+// Importing starts nothing: the WebAssembly backend starts on `await ready()` or at the first op.
+export { backendInfo, initWasmBackend, ready, type BackendInfo, type WasmState } from './kernels/defaultBackend.js';
 
 export { BackendError, ConvNetError, FileFormatError, FileSystemError, MissingPackageError, NonFiniteLossError, ShapeError, ValueError } from './core/errors.js';
 export type { DType, FloatArray } from './core/dtype.js';

@@ -3,13 +3,18 @@
 // browser picks src/browser.ts through the package's "browser" export condition.
 
 import { saveModel } from './io/modelFile.js';
+import { nodePlatform } from './kernels/wasm/nodePlatform.js';
+import { setWasmPlatform } from './kernels/wasm/platform.js';
 import { setModelSaver } from './model/model.js';
 import { setCanvasFactory } from './visualize/charts.js';
 import { nodeCanvasFactory } from './visualize/nodeCanvas.js';
 
 export * from './browser.js';
 
-// Charts draw on a Skia canvas in Node (the browser has OffscreenCanvas); model.save writes folders.
+// The WebAssembly backend reads its builds from disk and runs on worker_threads (and can start
+// synchronously at the first op); charts draw on a Skia canvas in Node (the browser has
+// OffscreenCanvas); model.save writes folders.
+setWasmPlatform(nodePlatform);
 setCanvasFactory(nodeCanvasFactory);
 setModelSaver(saveModel);
 

@@ -6,16 +6,22 @@
 // succession during a training step and a futex wake-up costs tens of microseconds.
 //
 // Control block (Int32Array over a SharedArrayBuffer):
-//   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count, 4 finished workers
+//   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count, 4 finished workers,
+//   5 workers ready, 6 failed worker's index (0: none)
 
 import { BackendError } from '../../core/errors.js';
-import { isNode } from './featureProbe.js';
+import { WASM_WORKER_START_TIMEOUT_MS } from '../../core/limits.js';
+import { wasmPlatform, type StartedWorker } from './platform.js';
 
 export const CONTROL_GENERATION = 0;
 export const CONTROL_EXPORT = 1;
 export const CONTROL_JOB = 2;
 export const CONTROL_THREADS = 3;
 export const CONTROL_FINISHED = 4;
+/** Workers that have instantiated the kernels (a synchronous start waits on it). */
+export const CONTROL_READY = 5;
+/** Nonzero once a worker failed to instantiate the kernels. */
+export const CONTROL_FAILED = 6;
 export const CONTROL_FIELDS = 8;
 /**
  * Spin iterations (a few hundred microseconds) before a thread sleeps on Atomics.wait: between two
@@ -33,22 +39,19 @@ export interface WorkerSetup {
   exportNames: string[];
 }
 
-interface WorkerHandle {
-  terminate(): unknown;
+function workerError(threadIndex: number, url: URL, reason: string): BackendError {
+  return new BackendError(url.href, `wasm backend: worker ${threadIndex} could not start from ${url.href} (${reason}); pass initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`);
 }
 
-/** A name, not a literal URL, so that bundlers leave the Node branch (and error messages) alone. */
-const NODE_WORKER_FILE = './worker.js';
-// NOTE: webpack reads `new URL(<a name>, import.meta.url)` as a request for a module context, which
-// throws "Cannot find module './worker.js'" in its bundle; the URL through a name keeps it away.
-const MODULE_URL = import.meta.url;
-
-/** Whether this thread may sleep in Atomics.wait: Node threads and workers may, a browser page may not. */
-const canBlock = isNode() || typeof (globalThis as { document?: unknown }).document === 'undefined';
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 export class ThreadPool {
   private readonly control: Int32Array;
-  private readonly workers: WorkerHandle[] = [];
+  private readonly workers: StartedWorker[] = [];
+  /** Read once: whether run() may sleep while it waits for the workers. */
+  private readonly canBlock = wasmPlatform().canBlock();
 
   private constructor(
     readonly threads: number,
@@ -59,68 +62,64 @@ export class ThreadPool {
 
   /**
    * Starts `threads - 1` workers (Node worker_threads, or module Web Workers) and waits until each has
-   * instantiated the module. `workerUrl` replaces the package's own worker.js. Throws BackendError
+   * instantiated the module. `workerUrl` replaces the package's own worker script. Throws BackendError
    * naming the worker's URL and the reason where one does not start (the others are stopped).
    */
   static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[], workerUrl?: URL): Promise<ThreadPool> {
+    const pool = ThreadPool.launch(threads, module, memory, exportNames, workerUrl);
+    try {
+      await Promise.all(pool.workers.map((worker, index) => worker.ready.catch((error: unknown) => {
+        throw workerError(index + 1, worker.url, reasonOf(error));
+      })));
+    } catch (error) {
+      pool.stop();
+      throw error;
+    }
+    return pool;
+  }
+
+  /**
+   * As start, but blocks the calling thread (Atomics.wait on CONTROL_READY) until every worker has
+   * instantiated the module: for the start at first use in Node. Throws BackendError where a worker
+   * reports a failure or none is ready within WASM_WORKER_START_TIMEOUT_MS (a script that does not
+   * load says nothing to a blocked thread).
+   */
+  static startSync(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[]): ThreadPool {
+    const pool = ThreadPool.launch(threads, module, memory, exportNames, undefined);
+    const control = pool.control;
+    const helpers = pool.workers.length;
+    const deadline = performance.now() + WASM_WORKER_START_TIMEOUT_MS;
+    for (let readyCount = Atomics.load(control, CONTROL_READY); readyCount < helpers; readyCount = Atomics.load(control, CONTROL_READY)) {
+      const remaining = deadline - performance.now();
+      const failed = Atomics.load(control, CONTROL_FAILED);
+      if (failed !== 0 || remaining <= 0) {
+        const threadIndex = failed !== 0 ? failed : readyCount + 1;
+        const url = pool.workers[threadIndex - 1]!.url;
+        pool.stop();
+        const reason = failed !== 0 ? 'it could not instantiate the kernels' : `not ready within ${WASM_WORKER_START_TIMEOUT_MS} ms`;
+        throw workerError(threadIndex, url, reason);
+      }
+      Atomics.wait(control, CONTROL_READY, readyCount, remaining);
+    }
+    return pool;
+  }
+
+  /** Creates the pool and starts its workers, without waiting for them. */
+  private static launch(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[], workerUrl: URL | undefined): ThreadPool {
     // One thread needs no control block; a page without cross-origin isolation has no SharedArrayBuffer.
     if (threads <= 1) return new ThreadPool(1, new ArrayBuffer(CONTROL_FIELDS * 4));
     const control = new SharedArrayBuffer(CONTROL_FIELDS * 4);
     const pool = new ThreadPool(threads, control);
-    const ready: Promise<void>[] = [];
-    const NodeWorker = isNode() ? (await import('node:worker_threads')).Worker : null;
-    const failure = (threadIndex: number, url: URL, reason: string): BackendError =>
-      new BackendError(url.href, `wasm backend: worker ${threadIndex} could not start from ${url.href} (${reason}); pass initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`);
+    const platform = wasmPlatform();
     for (let threadIndex = 1; threadIndex < threads; threadIndex++) {
       const setup: WorkerSetup = { module, memory, control, threadIndex, exportNames };
-      if (NodeWorker !== null) {
-        const url = workerUrl ?? new URL(NODE_WORKER_FILE, MODULE_URL);
-        let worker: InstanceType<typeof NodeWorker>;
-        try {
-          worker = new NodeWorker(url, { workerData: setup });
-        } catch (error) {
-          pool.stop();
-          throw failure(threadIndex, url, error instanceof Error ? error.message : String(error));
-        }
-        worker.unref();
-        pool.workers.push(worker);
-        ready.push(new Promise((resolve, reject) => {
-          worker.once('message', () => resolve());
-          worker.once('error', (error: Error) => {
-            const code = (error as { code?: unknown }).code;
-            const message = error.message.split('\n')[0] ?? '';
-            reject(failure(threadIndex, url, typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message));
-          });
-          worker.once('exit', (exitCode) => reject(failure(threadIndex, url, `it exited with code ${exitCode} before it was ready`)));
-        }));
-      } else {
-        // A browser: the module and the shared memory travel by postMessage.
-        // Written in the one form bundlers recognise, so that they bundle the worker with its imports.
-        // For messages only: the name of the default, not a literal (a bundler would copy the file again).
-        const url = workerUrl ?? new URL(NODE_WORKER_FILE, MODULE_URL);
-        let worker: Worker;
-        try {
-          worker = workerUrl === undefined ? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }) : new Worker(workerUrl, { type: 'module' });
-        } catch (error) {
-          pool.stop();
-          throw failure(threadIndex, url, error instanceof Error ? error.message : String(error));
-        }
-        pool.workers.push(worker);
-        ready.push(new Promise((resolve, reject) => {
-          worker.onmessage = () => resolve();
-          worker.onerror = (event) => {
-            const message = typeof event.message === 'string' && event.message !== '' ? event.message : 'the script did not load (missing, wrong MIME type, or blocked)';
-            reject(failure(threadIndex, url, message));
-          };
-        }));
-        worker.postMessage(setup);
+      try {
+        pool.workers.push(platform.startWorker(setup, workerUrl));
+      } catch (error) {
+        pool.stop();
+        const url = workerUrl ?? platform.defaultWorkerUrl();
+        throw workerError(threadIndex, url, reasonOf(error));
       }
-    }
-    try {
-      await Promise.all(ready);
-    } catch (error) {
-      pool.stop();
-      throw error;
     }
     return pool;
   }
@@ -147,7 +146,7 @@ export class ThreadPool {
     // A browser's main thread may not block (Atomics.wait throws there): it only spins.
     const workers = this.workers.length;
     for (let spin = 0; Atomics.load(control, CONTROL_FINISHED) < workers; spin++) {
-      if (spin > SPIN_ITERATIONS && canBlock) {
+      if (spin > SPIN_ITERATIONS && this.canBlock) {
         const finished = Atomics.load(control, CONTROL_FINISHED);
         if (finished < workers) Atomics.wait(control, CONTROL_FINISHED, finished, 10);
       }
@@ -161,5 +160,41 @@ export class ThreadPool {
     Atomics.notify(this.control, CONTROL_GENERATION);
     for (const worker of this.workers) worker.terminate();
     this.workers.length = 0;
+  }
+}
+
+type Kernel = (job: number, threadIndex: number, threadCount: number) => void;
+
+/**
+ * A worker's loop (worker.ts, nodeWorker.ts): instantiates the kernels over the shared memory, says
+ * so (CONTROL_READY, and `reportReady` for an asynchronous start), then runs its share of every job
+ * announced in the control block until told to exit.
+ */
+export function serveKernels(setup: WorkerSetup, reportReady: () => void): void {
+  const control = new Int32Array(setup.control);
+  let kernels: Kernel[];
+  try {
+    const instance = new WebAssembly.Instance(setup.module, { env: { memory: setup.memory } });
+    kernels = setup.exportNames.map((name) => instance.exports[name] as Kernel);
+  } catch (error) {
+    Atomics.compareExchange(control, CONTROL_FAILED, 0, setup.threadIndex);
+    Atomics.notify(control, CONTROL_READY);
+    throw error;
+  }
+  let seen = Atomics.load(control, CONTROL_GENERATION);
+  Atomics.add(control, CONTROL_READY, 1);
+  Atomics.notify(control, CONTROL_READY);
+  reportReady();
+  for (;;) {
+    for (let spin = 0; Atomics.load(control, CONTROL_GENERATION) === seen; spin++) {
+      if (spin > SPIN_ITERATIONS) Atomics.wait(control, CONTROL_GENERATION, seen);
+    }
+    seen = Atomics.load(control, CONTROL_GENERATION);
+    const exportIndex = Atomics.load(control, CONTROL_EXPORT);
+    if (exportIndex < 0) break;
+    const threadCount = Atomics.load(control, CONTROL_THREADS);
+    if (setup.threadIndex < threadCount) kernels[exportIndex]!(Atomics.load(control, CONTROL_JOB), setup.threadIndex, threadCount);
+    Atomics.add(control, CONTROL_FINISHED, 1);
+    Atomics.notify(control, CONTROL_FINISHED);
   }
 }
