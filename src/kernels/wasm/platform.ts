@@ -38,6 +38,9 @@ export interface WasmPlatform {
 
 /** The kernel worker script's name next to this module: a name, not a literal URL, so that bundlers leave error messages alone. */
 const WORKER_FILE = './worker.js';
+// NOTE: webpack reads `new URL(<a name>, import.meta.url)` as a request for a module context, which
+// throws "Cannot find module './worker.js'" in its bundle; import.meta.url through a name keeps it away.
+const MODULE_URL = import.meta.url;
 
 export const browserPlatform: WasmPlatform = {
   name: 'browser',
@@ -65,9 +68,9 @@ export const browserPlatform: WasmPlatform = {
       };
     });
     worker.postMessage(setup);
-    return { url: workerUrl ?? new URL(WORKER_FILE, import.meta.url), terminate: () => worker.terminate(), ready };
+    return { url: workerUrl ?? new URL(WORKER_FILE, MODULE_URL), terminate: () => worker.terminate(), ready };
   },
-  defaultWorkerUrl: () => new URL(WORKER_FILE, import.meta.url),
+  defaultWorkerUrl: () => new URL(WORKER_FILE, MODULE_URL),
 };
 
 let platform: WasmPlatform = browserPlatform;
