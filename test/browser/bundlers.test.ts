@@ -29,10 +29,6 @@ const ISSUE_INFERENCE_BYTES = 431_000;
 const INPUT_SHAPE = [3, 28, 28, 1] as const;
 const TOLERANCE = { atol: 1e-5, rtol: 0 };
 
-// TODO(bundling): the browser build still reaches `await import('node:...')` inside `if (isNode())`
-// (src/kernels/wasm); esbuild and webpack cannot bundle those, so both recipes mark them external
-// until the Node/browser platform split removes them from the browser entry.
-const NODE_BUILTINS_EXTERNAL = ['node:*'];
 
 /** The app: load the model files, predict three fixed inputs on the threaded backend, report. */
 function appSource(backendOptions: string): string {
@@ -140,7 +136,6 @@ async function bundleWithEsbuild(app: string, out: string): Promise<BundleSize> 
     minify: true,
     format: 'esm',
     platform: 'browser',
-    external: NODE_BUILTINS_EXTERNAL,
     logLevel: 'silent',
   });
   const wasmFolder = dirname(createRequire(join(app, 'package.json')).resolve('convnet-ts/wasm/convnet-simd.wasm'));
@@ -159,7 +154,6 @@ async function bundleWithWebpack(app: string, out: string): Promise<BundleSize> 
     entry: join(app, 'src', 'webpack.js'),
     output: { path: out, filename: 'app.js', clean: true },
     target: ['web', 'es2022'],
-    externals: [({ request }, callback) => (request?.startsWith('node:') ? callback(undefined, `import ${request}`) : callback())],
     infrastructureLogging: { level: 'error' },
   });
   const stats = await new Promise<webpack.Stats>((resolve, reject) => {
@@ -198,7 +192,6 @@ test('an inference-only app bundled by esbuild leaves out Chart.js and onnx-prot
     minify: true,
     format: 'esm',
     platform: 'browser',
-    external: NODE_BUILTINS_EXTERNAL,
     write: false,
     metafile: true,
     logLevel: 'silent',
