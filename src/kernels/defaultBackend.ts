@@ -27,8 +27,6 @@ export interface BackendInfo {
   wasmArenaBytesInUse: number | null;
 }
 
-registerBackend(referenceBackend);
-
 let wasmBackend: WasmBackend | null = null;
 let wasmUnavailableReason: string | null = null;
 let wasmState: WasmState = 'idle';
@@ -148,4 +146,15 @@ function startAtFirstUse(): void {
   }
 }
 
-setFirstUseStart(startAtFirstUse);
+let isInstalled = false;
+
+/**
+ * Registers the reference backend (active until the WebAssembly one starts) and the start at the
+ * first op; starts nothing. The entry points call it at import. @internal
+ */
+export function installDefaultBackend(): void {
+  if (isInstalled) return;
+  isInstalled = true;
+  registerBackend(referenceBackend);
+  setFirstUseStart(startAtFirstUse);
+}
