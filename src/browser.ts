@@ -1,12 +1,10 @@
 // ConvNet.ts in a browser (the package's "browser" export condition): the platform-neutral API
-// (src/api.ts) with the third-party codecs as static imports that bundlers follow. Importing starts
-// nothing: the WebAssembly backend starts on `await ready()` or at the first op.
+// (src/api.ts). The third-party codecs come through the package import '#dependency/*', whose "browser"
+// condition is a static import per codec (src/dependencies/browser/), kept by a bundler only where the
+// app uses it. Importing starts nothing: the WebAssembly backend starts on `await ready()` or at the first op.
 
-import { browserDependencies } from './browserDependencies.js';
-import { setDependencyLoader } from './core/dependencies.js';
 import { installDefaultBackend } from './kernels/defaultBackend.js';
 
 export * from './api.js';
 
-setDependencyLoader(browserDependencies);
 installDefaultBackend();

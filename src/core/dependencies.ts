@@ -1,7 +1,8 @@
 // The third-party codecs (PNG encoding, JPEG, inflate, the ONNX protobuf classes), loaded on first use:
 // importing the library in Node then skips them (they were most of its import time, bench/importTime.ts).
-// The browser entry installs them as static imports, which bundlers need to see (browserDependencies.ts);
-// Node loads each with require when first used (require(esm) for fast-png: Node 20.19 or later).
+// Modules reach each through the package import '#dependency/<name>': in Node src/dependencies/node/,
+// which requires it here when first used (require(esm) for fast-png: Node 20.19 or later); in a bundle
+// src/dependencies/browser/, a static import that a bundler keeps only where the app uses it.
 
 import type * as FastPng from 'fast-png';
 import type * as Fflate from 'fflate';

@@ -5,7 +5,7 @@
 // channels last first, so the flattened order, and with it the Dense weights, stay as trained.
 
 import type { onnx as Onnx } from 'onnx-proto';
-import { dependency } from '../core/dependencies.js';
+import { onnxProto } from '#dependency/onnxProto';
 import { ValueError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
@@ -21,8 +21,8 @@ import type { Model } from '../model/model.js';
 import { zeroPadParams } from '../ops/zeroPad2d.js';
 import { convertFilterLayout } from './filterLayout.js';
 
-/** onnx-proto's generated classes, loaded on first use (src/core/dependencies.ts). */
-const onnx = () => dependency('onnx-proto').onnx;
+/** onnx-proto's generated classes: required on first use in Node, a static import in a bundle (src/dependencies/). */
+const onnx = () => onnxProto().onnx;
 
 export const ONNX_OPSET = 13;
 /** IR version 7 introduced opset 13 (ONNX 1.8). */

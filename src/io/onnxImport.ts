@@ -11,7 +11,7 @@
 
 import { sizeOf } from '../core/shape.js';
 import type { onnx as Onnx } from 'onnx-proto';
-import { dependency } from '../core/dependencies.js';
+import { onnxProto } from '#dependency/onnxProto';
 import { ConvNetError, FileFormatError, ValueError } from '../core/errors.js';
 import { MAX_FEATURE_MAP_ELEMENTS, MAX_FOLDED_CONSTANT_BYTES, MAX_MODEL_LAYERS } from '../core/limits.js';
 import { Tensor } from '../core/tensor.js';
@@ -37,8 +37,8 @@ import { checkOnnxWire } from './onnxWireScan.js';
 import { ONNX_CLASS_NAMES_KEY } from './onnxExport.js';
 import { checkFiniteWeights } from './weightChecks.js';
 
-/** onnx-proto's generated classes, loaded on first use (src/core/dependencies.ts). */
-const onnx = () => dependency('onnx-proto').onnx;
+/** onnx-proto's generated classes: required on first use in Node, a static import in a bundle (src/dependencies/). */
+const onnx = () => onnxProto().onnx;
 
 /** Operators the importer maps, for the error that names an unsupported one. */
 export const ONNX_IMPORT_OPERATORS: readonly string[] = Object.freeze([
