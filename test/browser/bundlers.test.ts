@@ -1,7 +1,7 @@
 // Issue 13: a tiny app with 'convnet-ts' installed (a copy of this package's dist in node_modules) is
 // bundled by Vite, esbuild and webpack 5 with the README's recipes, and served by the Vite dev server;
 // each runs in headless Chromium, cross-origin isolated, on the threaded WebAssembly backend: it loads
-// a seeded digitsCnn written by serializeModel and predicts the same as Node. Records each bundle's size; an inference-only esbuild bundle must stay
+// a seeded digitsCnn written by serializeModel, predicts and trains two epochs the same as Node. Records each bundle's size; an inference-only esbuild bundle must stay
 // at most half the 431 KB the issue measured. Needs Debian's chromium for the page tests (skipped, and
 // said so, where it is missing); the size test runs without it.
 
@@ -28,6 +28,9 @@ const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javas
 const ISSUE_INFERENCE_BYTES = 431_000;
 const INPUT_SHAPE = [3, 28, 28, 1] as const;
 const TOLERANCE = { atol: 1e-5, rtol: 0 };
+const TRAINING_LABELS = [3, 1, 4];
+/** After two training steps (sums over a batch of gradients, then Adam's division by their root). */
+const TRAINED_TOLERANCE = { atol: 1e-4, rtol: 1e-4 };
 
 
 /** The app: load the model files, predict three fixed inputs on the threaded backend, report. */
@@ -46,7 +49,11 @@ try {
   const manifest = await (await fetch('/data/model.json')).text();
   const { model } = parseModel(manifest, await bytes('/data/weights.safetensors'));
   const input = new Float32Array((await bytes('/data/input.bin')).buffer);
-  result.output = model.predict(new Tensor(input, ${JSON.stringify(INPUT_SHAPE)})).toArray();
+  const x = new Tensor(input, ${JSON.stringify(INPUT_SHAPE)});
+  result.output = model.predict(x).toArray();
+  // Two epochs of training: the gradient rules register at import, which "sideEffects" must keep.
+  result.losses = model.fit(x, ${JSON.stringify(TRAINING_LABELS)}, { epochs: 2, batchSize: 3 }).epochs.map((epoch) => epoch.loss);
+  result.trainedOutput = model.predict(x).toArray();
   result.backend = backendInfo();
 } catch (error) {
   result.error = String((error && error.stack) || error);
@@ -81,6 +88,8 @@ interface PageResult {
   error?: string;
   initError?: { name: string; message: string; url: string };
   output?: number[];
+  losses?: number[];
+  trainedOutput?: number[];
   backend?: { active: string; wasm: { build: string; threads: number } | null };
 }
 
@@ -226,6 +235,8 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
   let data: string;
   let browser: Browser;
   let expected: number[];
+  let expectedLosses: number[];
+  let expectedTrained: number[];
   const outputs = new Map<string, string>();
   const sizes: BundleSize[] = [];
 
@@ -241,7 +252,10 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     writeFileSync(join(data, 'weights.safetensors'), weights);
     const input = uniformTensor(INPUT_SHAPE, 3);
     writeFileSync(join(data, 'input.bin'), new Uint8Array(Float32Array.from(input.data).buffer));
-    expected = model.predict(new Tensor(Float32Array.from(input.data), INPUT_SHAPE)).toArray();
+    const x = new Tensor(Float32Array.from(input.data), INPUT_SHAPE);
+    expected = model.predict(x).toArray();
+    expectedLosses = model.fit(x, TRAINING_LABELS, { epochs: 2, batchSize: 3 }).epochs.map((epoch) => epoch.loss);
+    expectedTrained = model.predict(x).toArray();
     const builders = { Vite: bundleWithVite, esbuild: bundleWithEsbuild, webpack: bundleWithWebpack };
     for (const name of Object.keys(builders)) outputs.set(name, join(root, `out-${name}`));
     // The three builds run at once; each writes only its own source file and output folder.
@@ -285,17 +299,19 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     assert.equal(result.backend!.wasm!.threads, 2);
     assert.match(result.backend!.wasm!.build, /-threads\.wasm$/);
     assertClose(result.output!, expected, TOLERANCE, `${label} page against Node`);
+    assertClose(result.losses!, expectedLosses, TRAINED_TOLERANCE, `${label} training losses against Node`);
+    assertClose(result.trainedOutput!, expectedTrained, TRAINED_TOLERANCE, `${label} trained model against Node`);
   }
 
   for (const bundler of ['Vite', 'esbuild', 'webpack']) {
-    test(`${bundler}: the page runs on 2 Web Workers, cross-origin isolated, and predicts as Node does`, async (context) => {
+    test(`${bundler}: the page runs on 2 Web Workers, cross-origin isolated, and predicts and trains as Node does`, async (context) => {
       assertThreadedPrediction(await open(bundler), bundler);
       const size = sizes.find((entry) => entry.bundler === bundler)!;
       context.diagnostic(`${bundler}: main chunk ${size.mainBytes} B (${size.mainGzipBytes} gzipped); all JS ${size.jsBytes} B (${size.jsGzipBytes} gzipped); .wasm ${size.wasmBytes} B; files: ${listFiles(outputs.get(bundler)!).join(', ')}`);
     });
   }
 
-  test('Vite dev server (dependency pre-bundling, no options beyond the module worker): the same page, the same predictions', async () => {
+  test('Vite dev server (dependency pre-bundling, no options beyond the module worker): the same page, the same numbers', async () => {
     const server = await createViteServer({
       root: join(root, 'app'),
       configFile: false,
