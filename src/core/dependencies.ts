@@ -36,7 +36,13 @@ export function dependency<Name extends DependencyName>(name: Name): Dependencie
   if (module === undefined) {
     const load = loader ?? nodeRequire();
     if (load === null) throw new ValueError(`${name} is not loaded: import the library through its entry point ('convnet-ts')`);
-    module = load(name);
+    try {
+      module = load(name);
+    } catch (error) {
+      // NOTE: fast-png is an ES module: require() loads it from Node 20.19 on (require(esm)).
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      throw new ValueError(`${name} could not be loaded (${reason}); the ES module packages load from Node 20.19 or later`);
+    }
     loaded.set(name, module);
   }
   return module as Dependencies[Name];

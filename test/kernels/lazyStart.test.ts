@@ -142,6 +142,49 @@ console.log(JSON.stringify({ atImport, active: c.backendInfo().active, shape: y.
   assert.deepEqual(result, { atImport: 'reference', active: 'wasm', shape: [2, 7, 7, 7], logitsShape: [2, 10] });
 });
 
+test('a backend started in the background takes over outside scopes only, and never over a chosen one', { timeout: 60_000 }, async () => {
+  const registry = pathToFileURL(join(repoRoot, 'dist', 'src', 'kernels', 'registry.js')).href;
+  const reference = pathToFileURL(join(repoRoot, 'dist', 'src', 'kernels', 'js', 'referenceBackend.js')).href;
+  const result = await runScript('switch.mjs', `import { adoptDefaultBackend, getBackend, registerBackend, setBackend, withScope } from ${JSON.stringify(registry)};
+import { referenceBackend } from ${JSON.stringify(reference)};
+registerBackend(referenceBackend);
+const seen = [];
+withScope(() => {
+  adoptDefaultBackend({ ...referenceBackend, name: 'started' });
+  seen.push(getBackend().name);
+  withScope(() => seen.push(getBackend().name));
+});
+seen.push(getBackend().name);
+setBackend('reference');
+const isAdopted = adoptDefaultBackend({ ...referenceBackend, name: 'late' });
+console.log(JSON.stringify({ seen, isAdopted, after: getBackend().name }));
+`);
+  assert.deepEqual(result, { seen: ['reference', 'reference', 'started'], isAdopted: false, after: 'reference' });
+});
+
+test('initWasmBackend called while the background start runs wins: the background backend stops', { skip, timeout: 90_000 }, async () => {
+  const platform = pathToFileURL(join(repoRoot, 'dist', 'src', 'kernels', 'wasm', 'platform.js')).href;
+  const result = await runScript('race.mjs', `import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+${COUNT_WORKERS}
+const c = await import(${JSON.stringify(ENTRY)});
+const p = await import(${JSON.stringify(platform)});
+p.setWasmPlatform({ ...p.wasmPlatform(), readFileSync: null });
+${CONVOLUTION}
+c.conv2d(x, f, null);
+const during = c.backendInfo();
+const chosen = c.initWasmBackend({ threads: 1 });
+const fromReady = await c.ready();
+await chosen;
+c.conv2d(x, f, null);
+console.log(JSON.stringify({ during, fromReady, info: c.backendInfo() }));
+`);
+  const during = result['during'] as { active: string; wasmState: string };
+  assert.deepEqual([during.active, during.wasmState], ['reference', 'starting']);
+  const info = result['info'] as { active: string; wasmState: string; wasm: { threads: number } };
+  assert.deepEqual([info.active, info.wasmState, info.wasm.threads], ['wasm', 'running', 1], 'the backend initWasmBackend started, with its 1 thread');
+});
+
 test('where the platform cannot start synchronously (a page), the first ops run on the reference kernels and the WebAssembly backend takes over once started', { skip, timeout: 60_000 }, async () => {
   // This process has run no op yet: it is the state right after import, on a platform without
   // synchronous file reads (as a browser page has none).

@@ -1,7 +1,8 @@
 // Issue 13, point 3: a fast backend that fails loudly and says where its files are. A `.wasm` build
 // or worker script that cannot be loaded is named with its URL and the reason; `wasmUrl` and
 // `workerUrl` say where a bundler put them; a failed start leaves the running backend in use; the
-// start at import prints one warning naming the URL instead of falling silently to the slow kernels.
+// default start (ready() or the first op) prints one warning naming the URL instead of falling
+// silently to the slow kernels.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
