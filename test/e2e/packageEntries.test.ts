@@ -1,7 +1,7 @@
 // The package's entry points as an installed package sees them: 'convnet-ts/onnx' and
 // 'convnet-ts/visualize' resolve in Node to the same functions as 'convnet-ts' (which keeps every
 // name), the worker and the .wasm builds have subpaths for bundler recipes, and TypeScript resolves
-// every typed subpath under moduleResolution node16, nodenext and bundler.
+// every typed subpath under moduleResolution node16, nodenext, bundler and node10.
 
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -32,7 +32,7 @@ test('the kernel worker and the .wasm builds have subpaths (the esbuild recipe c
   }
 });
 
-test('TypeScript resolves the typed entries under moduleResolution node16, nodenext and bundler', () => {
+test('TypeScript resolves the typed entries under moduleResolution node16, nodenext, bundler and node10', () => {
   const folder = mkdtempSync(join(tmpdir(), 'convnet-types-'));
   try {
     mkdirSync(join(folder, 'node_modules'));
@@ -51,6 +51,8 @@ test('TypeScript resolves the typed entries under moduleResolution node16, noden
       ['node16', ts.ModuleKind.Node16, ts.ModuleResolutionKind.Node16],
       ['nodenext', ts.ModuleKind.NodeNext, ts.ModuleResolutionKind.NodeNext],
       ['bundler', ts.ModuleKind.ESNext, ts.ModuleResolutionKind.Bundler],
+      // The old resolution reads no "exports": package.json "typesVersions" maps the subpaths for it.
+      ['node10', ts.ModuleKind.ESNext, ts.ModuleResolutionKind.Node10],
     ];
     for (const [label, module, moduleResolution] of settings) {
       const program = ts.createProgram([app], {
