@@ -18,7 +18,7 @@ import { build as esbuild } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { build as viteBuild, createServer as createViteServer } from 'vite';
 import webpack from 'webpack';
-import { digitsCnn, serializeModel, Tensor } from '../../src/index.js';
+import { digitsCnn, exportOnnx, importOnnx, serializeModel, Tensor, type Image } from '../../src/index.js';
 import { assertClose, repoRoot, uniformTensor } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -90,6 +90,8 @@ interface PageResult {
   output?: number[];
   losses?: number[];
   trainedOutput?: number[];
+  classes?: { index: number; name: string; probability: number }[][];
+  chart?: { width: number; height: number; colorModel: string };
   backend?: { active: string; wasm: { build: string; threads: number } | null };
 }
 
@@ -167,6 +169,38 @@ async function bundleWithEsbuild(app: string, out: string): Promise<BundleSize> 
   return measure('esbuild', out, 'app.js');
 }
 
+/**
+ * An app importing only the subpath entries: each loads 'convnet-ts' itself (the backend comes with
+ * it), ONNX import runs in the page, and a Chart.js chart registers on first use. esbuild, with no
+ * wasmUrl (the entries do not export initWasmBackend): the page runs on the reference kernels.
+ */
+const SUBPATHS_APP = `
+import { importOnnx } from 'convnet-ts/onnx';
+import { probabilityChart } from 'convnet-ts/visualize';
+
+const bytes = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
+const result = {};
+try {
+  const { model } = importOnnx(await bytes('/data/model.onnx'), 'model.onnx');
+  const pixels = new Float32Array((await bytes('/data/images.bin')).buffer);
+  const images = [0, 1, 2].map((index) => ({ width: 28, height: 28, colorModel: 'gray', data: pixels.slice(index * 784, (index + 1) * 784) }));
+  result.classes = model.classify(images, { topK: 10 });
+  const first = [...result.classes[0]].sort((a, b) => a.index - b.index);
+  const chart = probabilityChart(first.map((entry) => entry.probability), first.map((entry) => entry.name), { width: 320, height: 200 });
+  result.chart = { width: chart.width, height: chart.height, colorModel: chart.colorModel };
+} catch (error) {
+  result.error = String((error && error.stack) || error);
+}
+window.bundleResult = result;
+`;
+
+async function bundleSubpathsWithEsbuild(app: string, out: string): Promise<BundleSize> {
+  writeFileSync(join(app, 'src', 'subpaths.js'), SUBPATHS_APP);
+  await esbuild({ entryPoints: { app: join(app, 'src', 'subpaths.js') }, absWorkingDir: app, outdir: out, bundle: true, minify: true, format: 'esm', platform: 'browser', logLevel: 'silent' });
+  writeFileSync(join(out, 'index.html'), INDEX_HTML('/app.js'));
+  return measure('esbuild, subpath entries', out, 'app.js');
+}
+
 /** webpack 5: asset modules for the .wasm URLs and a worker chunk for `new Worker(new URL(...))`. */
 async function bundleWithWebpack(app: string, out: string): Promise<BundleSize> {
   writeFileSync(join(app, 'src', 'webpack.js'), appSource('{ threads: 2 }'));
@@ -237,6 +271,7 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
   let expected: number[];
   let expectedLosses: number[];
   let expectedTrained: number[];
+  let expectedClasses: { index: number; name: string; probability: number }[][];
   const outputs = new Map<string, string>();
   const sizes: BundleSize[] = [];
 
@@ -254,9 +289,15 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     writeFileSync(join(data, 'input.bin'), new Uint8Array(Float32Array.from(input.data).buffer));
     const x = new Tensor(Float32Array.from(input.data), INPUT_SHAPE);
     expected = model.predict(x).toArray();
+    const onnxBytes = exportOnnx(model);
+    writeFileSync(join(data, 'model.onnx'), onnxBytes);
+    const pixels = Float32Array.from(input.data, (value) => (value + 1) / 2);
+    writeFileSync(join(data, 'images.bin'), new Uint8Array(pixels.buffer));
+    const images = [0, 1, 2].map((index): Image => ({ width: 28, height: 28, colorModel: 'gray', data: pixels.slice(index * 784, (index + 1) * 784) }));
+    expectedClasses = importOnnx(onnxBytes, 'model.onnx').model.classify(images, { topK: 10 });
     expectedLosses = model.fit(x, TRAINING_LABELS, { epochs: 2, batchSize: 3 }).epochs.map((epoch) => epoch.loss);
     expectedTrained = model.predict(x).toArray();
-    const builders = { Vite: bundleWithVite, esbuild: bundleWithEsbuild, webpack: bundleWithWebpack };
+    const builders = { Vite: bundleWithVite, esbuild: bundleWithEsbuild, webpack: bundleWithWebpack, subpaths: bundleSubpathsWithEsbuild };
     for (const name of Object.keys(builders)) outputs.set(name, join(root, `out-${name}`));
     // The three builds run at once; each writes only its own source file and output folder.
     sizes.push(...await Promise.all(Object.entries(builders).map(([name, bundle]) => bundle(app, outputs.get(name)!))));
@@ -326,6 +367,20 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     } finally {
       await server.close();
     }
+  });
+
+  test('esbuild, subpath entries only: an ONNX model imported in the page classifies as in Node, and a chart draws', async (context) => {
+    const { result, errors } = await open('subpaths');
+    assert.deepEqual(errors, [], 'no page errors');
+    assert.equal(result.error, undefined, result.error);
+    assert.equal(result.classes!.length, 3);
+    for (let image = 0; image < 3; image++) {
+      assert.deepEqual(result.classes![image]!.map((entry) => entry.index), expectedClasses[image]!.map((entry) => entry.index), `image ${image}: classes in order`);
+      assertClose(result.classes![image]!.map((entry) => entry.probability), expectedClasses[image]!.map((entry) => entry.probability), TOLERANCE, `image ${image}: probabilities`);
+    }
+    assert.deepEqual(result.chart, { width: 320, height: 200, colorModel: 'rgb' });
+    const size = sizes.find((entry) => entry.bundler === 'esbuild, subpath entries')!;
+    context.diagnostic(`subpath entries (ONNX import + one chart), esbuild: ${size.mainBytes} B (${size.mainGzipBytes} gzipped)`);
   });
 
   test('Vite: a .wasm build the server does not have fails naming its URL', async () => {
