@@ -1,9 +1,10 @@
-// The third-party codecs (PNG encoding, JPEG, inflate, the ONNX protobuf classes), loaded on first use:
+// The third-party libraries (PNG encoding, JPEG, inflate, the ONNX protobuf classes, Chart.js), loaded on first use:
 // importing the library in Node then skips them (they were most of its import time, bench/importTime.ts).
 // Modules reach each through the package import '#dependency/<name>': in Node src/dependencies/node/,
 // which requires it here when first used (require(esm) for fast-png: Node 20.19 or later); in a bundle
 // src/dependencies/browser/, a static import that a bundler keeps only where the app uses it.
 
+import type * as ChartJs from 'chart.js';
 import type * as FastPng from 'fast-png';
 import type * as Fflate from 'fflate';
 import type Jpeg from 'jpeg-js';
@@ -11,6 +12,7 @@ import type OnnxProto from 'onnx-proto';
 import { ValueError } from './errors.js';
 
 export interface Dependencies {
+  'chart.js': typeof ChartJs;
   'fast-png': typeof FastPng;
   'fflate': typeof Fflate;
   'jpeg-js': typeof Jpeg;
