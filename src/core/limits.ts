@@ -216,14 +216,6 @@ export const CHECKPOINT_OPTIMIZER_HEADER_BYTES = 16 * 1024 * 1024;
 export const MAX_WASM_THREADS = 64;
 
 /**
- * How long the start at first use in Node (a synchronous one: the calling thread sleeps until every
- * kernel worker has instantiated the module) waits for its workers, in milliseconds. A worker script
- * that cannot load tells a sleeping thread nothing, so this bounds the wait; workers took 0.1 to 0.3 s
- * each to start on a busy two-core machine.
- */
-export const WASM_WORKER_START_TIMEOUT_MS = 20_000;
-
-/**
  * The most pixels of one picture that the visualizer draws (kernel grids, feature maps): 4096 x 4096.
  * A picture is held as float32 RGB (12 bytes a pixel, 192 MiB here) and then encoded as PNG;
  * `visualize --scale 150` asked for 282 megapixels and took 15 GB. A default scale is lowered to fit;

@@ -1,6 +1,6 @@
 // Which backend runs when the user has not chosen one. Importing the library starts nothing: the
 // reference kernels are registered, and the WebAssembly backend starts on `await ready()` or at the
-// first op. In Node that first op starts it synchronously (file read, compile, workers waited for);
+// first op. In Node that first op starts it synchronously (file read, compile; workers join when up);
 // a page cannot block, so there the first ops run on the reference kernels while it starts in the
 // background, and it takes over at the next op outside every withScope (registry.ts).
 
@@ -138,7 +138,7 @@ function startAtFirstUse(): void {
     return;
   }
   try {
-    const next = createWasmBackendSync();
+    const next = createWasmBackendSync((error) => console.warn(`${error.message} (running on one thread)`));
     if (adoptDefaultBackend(next)) useWasmBackend(next);
     else next.dispose();
   } catch (error) {

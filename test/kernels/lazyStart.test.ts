@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -87,6 +87,56 @@ console.log(JSON.stringify({ info, workers, fast: Array.from(fast.data), referen
   assert.equal(info.wasmState, 'running');
   assert.equal(result['workers'], info.wasm.threads - 1, 'one worker per extra thread, started once');
   assertClose(result['fast'] as number[], result['reference'] as number[], TOLERANCE, 'conv2d on wasm against the reference');
+});
+
+test('after the first op the workers join once they are up; a worker that cannot start leaves one thread and one warning', { skip, timeout: 120_000 }, async () => {
+  const joining = await runScript('join.mjs', `const c = await import(${JSON.stringify(ENTRY)});
+${CONVOLUTION}
+c.conv2d(x, f, null);
+const threads = c.backendInfo().wasm.threads;
+const started = performance.now();
+while (c.getBackend().activeThreads() < threads && performance.now() - started < 30_000) await new Promise((resolve) => setTimeout(resolve, 10));
+console.log(JSON.stringify({ threads, active: c.getBackend().activeThreads() }));
+`);
+  assert.equal(joining['active'], joining['threads']);
+  // A copy of the compiled library whose Node worker script is missing (the .wasm builds are there).
+  const copy = await mkdtemp(join(repoRoot, 'dist', 'missing-worker-'));
+  try {
+    await cp(join(repoRoot, 'dist', 'src'), join(copy, 'src'), { recursive: true });
+    await cp(join(repoRoot, 'dist', 'wasm'), join(copy, 'wasm'), { recursive: true });
+    await rm(join(copy, 'src', 'kernels', 'wasm', 'nodeWorker.js'));
+    const entry = pathToFileURL(join(copy, 'src', 'index.js')).href;
+    const path = join(folder, 'missingWorker.mjs');
+    await writeFile(path, `const c = await import(${JSON.stringify(entry)});
+${CONVOLUTION}
+// Large enough for several threads (PARALLEL_WORK_THRESHOLD): 4 x 32 x 32 x 64 outputs of 3 x 3 x 64.
+const big = new c.Tensor(Float32Array.from({ length: 4 * 32 * 32 * 64 }, (_, i) => Math.sin(i)), [4, 32, 32, 64]);
+const bigFilter = new c.Tensor(Float32Array.from({ length: 3 * 3 * 64 * 64 }, (_, i) => Math.cos(i) / 30), [3, 3, 64, 64]);
+const results = [];
+const started = performance.now();
+do {
+  results.push(Array.from(c.conv2d(big, bigFilter, null, { padding: 'same' }).data.subarray(0, 4096)));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+} while (performance.now() - started < 3000);
+const threads = c.backendInfo().wasm.threads;
+c.setBackend('reference');
+const reference = Array.from(c.conv2d(big, bigFilter, null, { padding: 'same' }).data.subarray(0, 4096));
+console.log(JSON.stringify({ threads, first: results[0], last: results.at(-1), reference }));
+`);
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path], { cwd: folder, timeout: 60_000 });
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { threads: number; first: number[]; last: number[]; reference: number[] };
+    assertClose(result.first, result.reference, TOLERANCE, 'conv2d on one thread before the failure');
+    assertClose(result.last, result.reference, TOLERANCE, 'conv2d on one thread after the failure');
+    const warnings = stderr.split('\n').filter((line) => line.includes('wasm backend'));
+    if (result.threads > 1) {
+      assert.equal(warnings.length, 1, stderr);
+      assert.match(warnings[0]!, /^wasm backend: worker \d+ could not start from file:\/\/.*\/nodeWorker\.js \(.*\); pass initWasmBackend\(\{ workerUrl \}\).* \(running on one thread\)$/);
+    } else {
+      assert.deepEqual(warnings, [], 'one thread: no worker to miss');
+    }
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
 });
 
 test('ready() is idempotent and concurrent calls share one start', { skip, timeout: 90_000 }, async () => {

@@ -7,10 +7,9 @@
 //
 // Control block (Int32Array over a SharedArrayBuffer):
 //   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count, 4 finished workers,
-//   5 workers ready, 6 failed worker's index (0: none)
+//   5 workers ready
 
 import { BackendError } from '../../core/errors.js';
-import { WASM_WORKER_START_TIMEOUT_MS } from '../../core/limits.js';
 import { wasmPlatform, type StartedWorker } from './platform.js';
 
 export const CONTROL_GENERATION = 0;
@@ -18,10 +17,8 @@ export const CONTROL_EXPORT = 1;
 export const CONTROL_JOB = 2;
 export const CONTROL_THREADS = 3;
 export const CONTROL_FINISHED = 4;
-/** Workers that have instantiated the kernels (a synchronous start waits on it). */
+/** Workers that have instantiated the kernels (a pool started in the background reads it). */
 export const CONTROL_READY = 5;
-/** Nonzero once a worker failed to instantiate the kernels. */
-export const CONTROL_FAILED = 6;
 export const CONTROL_FIELDS = 8;
 /**
  * Spin iterations (a few hundred microseconds) before a thread sleeps on Atomics.wait: between two
@@ -52,6 +49,10 @@ export class ThreadPool {
   private readonly workers: StartedWorker[] = [];
   /** Read once: whether run() may sleep while it waits for the workers. */
   private readonly canBlock = wasmPlatform().canBlock();
+  /** Whether every worker has instantiated the module: until then jobs run on the calling thread. */
+  private isReady = true;
+  /** Why a worker of a pool started in the background did not start: the pool then stays on one thread. */
+  private failure: BackendError | null = null;
 
   private constructor(
     readonly threads: number,
@@ -79,28 +80,23 @@ export class ThreadPool {
   }
 
   /**
-   * As start, but blocks the calling thread (Atomics.wait on CONTROL_READY) until every worker has
-   * instantiated the module: for the start at first use in Node. Throws BackendError where a worker
-   * reports a failure or none is ready within WASM_WORKER_START_TIMEOUT_MS (a script that does not
-   * load says nothing to a blocked thread).
+   * Starts the workers as start does, without waiting for them: jobs run on the calling thread alone
+   * until every worker has instantiated the module (CONTROL_READY), then on all threads. For the
+   * start at first use in Node: the first op then waits for no worker thread to boot (results are
+   * bit-identical for any thread count). A worker that does not start leaves the pool on one thread
+   * and is reported once through `onFailure` (BackendError naming its URL and the reason).
    */
-  static startSync(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[]): ThreadPool {
+  static startInBackground(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[], onFailure: (error: BackendError) => void): ThreadPool {
     const pool = ThreadPool.launch(threads, module, memory, exportNames, undefined);
-    const control = pool.control;
-    const helpers = pool.workers.length;
-    const deadline = performance.now() + WASM_WORKER_START_TIMEOUT_MS;
-    for (let readyCount = Atomics.load(control, CONTROL_READY); readyCount < helpers; readyCount = Atomics.load(control, CONTROL_READY)) {
-      const remaining = deadline - performance.now();
-      const failed = Atomics.load(control, CONTROL_FAILED);
-      if (failed !== 0 || remaining <= 0) {
-        const threadIndex = failed !== 0 ? failed : readyCount + 1;
-        const url = pool.workers[threadIndex - 1]!.url;
+    pool.isReady = pool.workers.length === 0;
+    pool.workers.forEach((worker, index) => {
+      worker.ready.catch((error: unknown) => {
+        if (pool.failure !== null) return;
+        pool.failure = workerError(index + 1, worker.url, reasonOf(error));
         pool.stop();
-        const reason = failed !== 0 ? 'it could not instantiate the kernels' : `not ready within ${WASM_WORKER_START_TIMEOUT_MS} ms`;
-        throw workerError(threadIndex, url, reason);
-      }
-      Atomics.wait(control, CONTROL_READY, readyCount, remaining);
-    }
+        onFailure(pool.failure);
+      });
+    });
     return pool;
   }
 
@@ -124,8 +120,14 @@ export class ThreadPool {
     return pool;
   }
 
+  /** The threads a job may use now: all of them, or 1 while the workers of a background start boot. */
+  get activeThreads(): number {
+    if (!this.isReady && this.failure === null && Atomics.load(this.control, CONTROL_READY) === this.workers.length) this.isReady = true;
+    return this.isReady ? this.threads : 1;
+  }
+
   /**
-   * Runs export `exportIndex` on `threadCount` threads (at most this pool's size) and returns when
+   * Runs export `exportIndex` on `threadCount` threads (at most activeThreads) and returns when
    * all have finished. `runOwnShare` runs thread 0's share on the calling thread.
    */
   run(exportIndex: number, job: number, threadCount: number, runOwnShare: () => void): void {
@@ -167,23 +169,16 @@ type Kernel = (job: number, threadIndex: number, threadCount: number) => void;
 
 /**
  * A worker's loop (worker.ts, nodeWorker.ts): instantiates the kernels over the shared memory, says
- * so (CONTROL_READY, and `reportReady` for an asynchronous start), then runs its share of every job
+ * so (CONTROL_READY, and `reportReady` for start's promise), then runs its share of every job
  * announced in the control block until told to exit.
  */
 export function serveKernels(setup: WorkerSetup, reportReady: () => void): void {
   const control = new Int32Array(setup.control);
-  let kernels: Kernel[];
-  try {
-    const instance = new WebAssembly.Instance(setup.module, { env: { memory: setup.memory } });
-    kernels = setup.exportNames.map((name) => instance.exports[name] as Kernel);
-  } catch (error) {
-    Atomics.compareExchange(control, CONTROL_FAILED, 0, setup.threadIndex);
-    Atomics.notify(control, CONTROL_READY);
-    throw error;
-  }
+  const instance = new WebAssembly.Instance(setup.module, { env: { memory: setup.memory } });
+  const kernels = setup.exportNames.map((name) => instance.exports[name] as Kernel);
+  // Read before the worker counts itself ready: no job is announced to it before that.
   let seen = Atomics.load(control, CONTROL_GENERATION);
   Atomics.add(control, CONTROL_READY, 1);
-  Atomics.notify(control, CONTROL_READY);
   reportReady();
   for (;;) {
     for (let spin = 0; Atomics.load(control, CONTROL_GENERATION) === seen; spin++) {

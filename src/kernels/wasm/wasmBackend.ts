@@ -124,6 +124,7 @@ export interface WasmBackendOptions {
 export interface WasmBackendInfo {
   features: WasmFeatures;
   build: string;
+  /** Threads the kernels run on (after a start at the first op, from when its workers are all up; one until then). */
   threads: number;
 }
 
@@ -134,6 +135,8 @@ export interface WasmBackend extends Backend {
   peakBytes(): number;
   /** Bytes of the backend's memory held now: scope temporaries, weights and optimizer state. */
   bytesInUse(): number;
+  /** Threads a kernel may use now: info.threads, or 1 while the workers of a start at the first op boot. */
+  activeThreads(): number;
   /** Stops the worker threads. */
   dispose(): void;
 }
@@ -315,11 +318,12 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
 }
 
 /**
- * Starts the WebAssembly backend with the default options synchronously: reads the build from disk,
- * compiles it, and blocks until every worker thread has instantiated it (ThreadPool.startSync). Node
+ * Starts the WebAssembly backend with the default options synchronously: reads the build from disk
+ * and compiles it; its worker threads boot meanwhile, and kernels run on the calling thread until they
+ * are all up (ThreadPool.startInBackground; `onWorkerFailure` hears of one that does not start). Node
  * only (the start at first use); throws BackendError where the platform cannot, or as createWasmBackend.
  */
-export function createWasmBackendSync(): WasmBackend {
+export function createWasmBackendSync(onWorkerFailure: (error: BackendError) => void): WasmBackend {
   const plan = planStart({});
   const { readFileSync } = wasmPlatform();
   if (readFileSync === null || plan.url.protocol !== 'file:') {
@@ -339,7 +343,7 @@ export function createWasmBackendSync(): WasmBackend {
   }
   const memory = createMemory(plan);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const pool = ThreadPool.startSync(plan.threads, module, memory, [...EXPORT_NAMES]);
+  const pool = ThreadPool.startInBackground(plan.threads, module, memory, [...EXPORT_NAMES], onWorkerFailure);
   return assembleBackend(plan, instance, memory, pool);
 }
 
@@ -363,6 +367,7 @@ function assembleBackend(plan: StartPlan, instance: WebAssembly.Instance, memory
     free: (data) => runtime.free(data),
     peakBytes: () => arena.peak,
     bytesInUse: () => arena.bytesInUse(),
+    activeThreads: () => pool.activeThreads,
     dispose: () => pool.stop(),
   };
 }
@@ -457,7 +462,7 @@ class Runtime {
       buffers.forEach((buffer, index) => {
         ints[index] = buffer === null ? 0 : this.pointerOf(buffer, outputs.includes(buffer) ? copies : null);
       });
-      const threadCount = work < PARALLEL_WORK_THRESHOLD ? 1 : this.pool.threads;
+      const threadCount = work < PARALLEL_WORK_THRESHOLD ? 1 : this.pool.activeThreads;
       let field = buffers.length;
       if (scratchPerThread > 0) {
         const perThread = Math.ceil(scratchPerThread / 64) * 64;
@@ -567,7 +572,7 @@ class Runtime {
         if (isFloat64(input, dOut, dFilter)) return reference.Conv2DBackpropFilter(input, dOut, dFilter, params);
         if (convolutionAlgorithm(params, 'backpropFilter') === 'winograd') {
           // A thread sums its share of the input channels; scratch is sized for all of them (one thread).
-          const share = Math.ceil(params.inC / 4 / this.pool.threads) * 4;
+          const share = Math.ceil(params.inC / 4 / this.pool.activeThreads) * 4;
           const chunkTiles = Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (share + params.outC)) / 4) * 4);
           const bytes = gemmScratch + 16 * (params.inC * params.outC + chunkTiles * (params.inC + params.outC)) * 4;
           const work = (params.batch * params.outH * params.outW * 4 * params.inC * params.outC) / 9 * 4;
