@@ -139,11 +139,11 @@ function makeAppFolder(root: string): string {
   return app;
 }
 
-/** Vite (production build, Rollup-compatible): index.html is the entry; the worker as an ES module. */
+/** Vite (production build) with no options: index.html is the entry; Vite finds the worker and the builds. */
 async function bundleWithVite(app: string, out: string): Promise<BundleSize> {
   writeFileSync(join(app, 'src', 'vite.js'), appSource('{ threads: 2 }'));
   writeFileSync(join(app, 'index.html'), INDEX_HTML('/src/vite.js'));
-  await viteBuild({ root: app, configFile: false, logLevel: 'silent', build: { outDir: out, emptyOutDir: true }, worker: { format: 'es' } });
+  await viteBuild({ root: app, configFile: false, logLevel: 'silent', build: { outDir: out, emptyOutDir: true } });
   const main = listFiles(out).find((path) => /^assets[\\/]index-.*\.js$/.test(path));
   assert.ok(main !== undefined, `vite wrote no assets/index-*.js: ${listFiles(out).join(', ')}`);
   return measure('Vite', out, main);
@@ -352,13 +352,12 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     });
   }
 
-  test('Vite dev server (dependency pre-bundling, no options beyond the module worker): the same page, the same numbers', async () => {
+  test('Vite dev server (dependency pre-bundling, no options beyond the isolation headers): the same page, the same numbers', async () => {
     const server = await createViteServer({
       root: join(root, 'app'),
       configFile: false,
       logLevel: 'silent',
       server: { host: '127.0.0.1', port: 0, headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
-      worker: { format: 'es' },
     });
     await server.listen();
     try {
