@@ -209,7 +209,7 @@ async function bundleWithWebpack(app: string, out: string): Promise<BundleSize> 
     context: app,
     entry: join(app, 'src', 'webpack.js'),
     output: { path: out, filename: 'app.js', clean: true },
-    target: ['web', 'es2022'],
+    target: 'web',
     infrastructureLogging: { level: 'error' },
   });
   const stats = await new Promise<webpack.Stats>((resolve, reject) => {
