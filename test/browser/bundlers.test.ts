@@ -382,11 +382,15 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     context.diagnostic(`subpath entries (ONNX import + one chart), esbuild: ${size.mainBytes} B (${size.mainGzipBytes} gzipped)`);
   });
 
-  test('Vite: a .wasm build the server does not have fails naming its URL', async () => {
-    const { result, origin } = await open('Vite', true);
-    assert.equal(result.initError?.name, 'BackendError');
-    assert.match(result.initError!.url, new RegExp(`^${origin}/assets/convnet-[a-z]+-threads-[^/]+\\.wasm$`));
-    assert.equal(result.initError!.message, `wasm backend: could not load ${result.initError!.url} (404 Not Found); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`);
-    assert.equal(result.backend?.active, 'reference', 'the page goes on on the reference kernels');
-  });
+  // Where each bundler puts the threaded builds: Vite names them, webpack hashes them.
+  const WASM_PATHS: Record<string, string> = { Vite: '/assets/convnet-[a-z]+-threads-[^/]+\\.wasm', webpack: '/[0-9a-f]{20}\\.wasm' };
+  for (const bundler of ['Vite', 'webpack']) {
+    test(`${bundler}: a .wasm build the server does not have fails naming its URL`, async () => {
+      const { result, origin } = await open(bundler, true);
+      assert.equal(result.initError?.name, 'BackendError');
+      assert.match(result.initError!.url, new RegExp(`^${origin}${WASM_PATHS[bundler]}$`));
+      assert.equal(result.initError!.message, `wasm backend: could not load ${result.initError!.url} (404 Not Found); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`);
+      assert.equal(result.backend?.active, 'reference', 'the page goes on on the reference kernels');
+    });
+  }
 });
