@@ -141,7 +141,9 @@ export { composeAugmentations, horizontalFlip, randomCrop, randomTranslation, ty
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
 export { MODEL_FORMAT_VERSION, parseModel, serializeModel, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFormat.js';
 export { decodeNpy, decodeNpyHeader, decodeNpyValues, encodeNpy, encodeNpyHeader, type NpyArray, type NpyDtype, type NpyHeader } from './io/npy.js';
-export { importedInput, importOnnx, ONNX_IMPORT_OPERATORS, type ImportedOnnx, type OnnxLayout } from './io/onnxImport.js';
+export { importOnnx, type ImportedOnnx } from './io/onnx/importOnnx.js';
+export { importedInput, type OnnxLayout } from './io/onnx/layout.js';
+export { ONNX_IMPORT_OPERATORS } from './io/onnx/operators.js';
 export { exportOnnx, ONNX_CLASS_NAMES_KEY, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnxExport.js';
 
 export { cifarCnn, digitsCnn, lenet5, mnistCnn, PRESETS, residualCnn, type PresetOptions } from './model/presets.js';
