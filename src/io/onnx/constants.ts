@@ -13,7 +13,7 @@ import { attributesOf, toNumber } from './attributes.js';
 const { onnx } = onnxProto;
 
 /** Shape-arithmetic operators evaluated at import when every input is a constant (see foldConstant). */
-export const FOLDED_OPERATORS: ReadonlySet<string> = new Set(['ConstantOfShape', 'Concat', 'Reshape', 'Slice', 'Transpose', 'Cast', 'Unsqueeze', 'Squeeze']);
+export const FOLDED_OPERATORS: ReadonlySet<string> = new Set(['ConstantOfShape', 'Concat', 'Reshape', 'Slice', 'Transpose', 'Cast', 'Unsqueeze', 'Squeeze', 'Identity']);
 
 /** A constant's dims and values (float32, float64 and int64 all as float64: enough for shape arithmetic and weights). */
 export interface ConstantValue {
@@ -194,7 +194,7 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
       return { dims: [columns, rows], values };
     }
     default:
-      // Cast, Unsqueeze, Squeeze: the values as they are (shapes only matter to Reshape and ConstantOfShape, which read values).
-      return { dims: op === 'Cast' ? first.dims : [first.values.length], values: first.values };
+      // Cast, Unsqueeze, Squeeze, Identity: the values as they are (shapes only matter to Reshape and ConstantOfShape, which read values).
+      return { dims: op === 'Cast' || op === 'Identity' ? first.dims : [first.values.length], values: first.values };
   }
 }

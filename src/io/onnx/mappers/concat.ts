@@ -1,5 +1,5 @@
 // Concat of computed values along the channels (maps in one layout, or vectors) as a Concatenate.
-// Limits: vectors flattened from NCHW maps are not concatenated (their order differs from ours).
+// A Concat of one input is that input. Limits: vectors flattened from NCHW maps are not concatenated (their order differs from ours).
 
 import { FileFormatError } from '../../../core/errors.js';
 import { Concatenate } from '../../../layers/merge.js';
@@ -10,6 +10,8 @@ import type { Value } from '../layout.js';
 export function concat(context: OnnxNodeContext): Value {
   const { file, label } = context;
   const from = Array.from({ length: context.inputCount }, (_, index) => context.read(index));
+  // PyTorch writes torch.cat of a one-element list (DenseNet's first layer of each block) so.
+  if (from.length === 1) return from[0]!;
   if (from.some((value) => value.flattenedFrom !== undefined)) {
     throw new FileFormatError(file, `${label}: vectors flattened from NCHW maps are not concatenated (their order differs from ours); concatenate the maps, then flatten`);
   }
