@@ -12,6 +12,9 @@ import { attributesOf, toNumber } from './attributes.js';
 
 const { onnx } = onnxProto;
 
+/** Whether typed arrays read ONNX's little-endian raw data as it is (true on every common host). */
+const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Shape-arithmetic operators evaluated at import when every input is a constant (see foldConstant). */
 export const FOLDED_OPERATORS: ReadonlySet<string> = new Set(['ConstantOfShape', 'Concat', 'Reshape', 'Slice', 'Transpose', 'Cast', 'Unsqueeze', 'Squeeze', 'Identity']);
 
@@ -36,7 +39,13 @@ export function constantOf(tensor: Onnx.ITensorProto, file: string): ConstantVal
     return Float64Array.from({ length: count }, (_, index) => read(view, index * bytesPerValue));
   };
   let values: Float64Array;
-  if (type === onnx.TensorProto.DataType.FLOAT) {
+  if (type === onnx.TensorProto.DataType.FLOAT && raw !== null && raw !== undefined && raw.length > 0 && IS_LITTLE_ENDIAN) {
+    // Through a Float32Array view (of a copy where the bytes are not 4-aligned): a DataView read per
+    // value took 7 s for the 68 million weights of wide_resnet50_2, this takes a fraction of one.
+    if (raw.length !== count * 4) throw new FileFormatError(file, `initializer '${tensor.name}' holds ${raw.length} bytes, not ${count * 4} for dims [${dims.join(', ')}]`);
+    const aligned = raw.byteOffset % 4 === 0 ? raw : new Uint8Array(raw);
+    values = Float64Array.from(new Float32Array(aligned.buffer, aligned.byteOffset, count));
+  } else if (type === onnx.TensorProto.DataType.FLOAT) {
     values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(4, (view, offset) => view.getFloat32(offset, true)) : Float64Array.from(tensor.floatData ?? []);
   } else if (type === onnx.TensorProto.DataType.DOUBLE) {
     values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(8, (view, offset) => view.getFloat64(offset, true)) : Float64Array.from(tensor.doubleData ?? []);
