@@ -90,7 +90,7 @@ export { Input, type InputOptions } from './layers/input.js';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/maxPool2d.js';
 export { AvgPool2D, type AvgPool2DOptions } from './layers/avgPool2d.js';
-export { GlobalAveragePooling2D } from './layers/globalAveragePooling2d.js';
+export { GlobalAveragePooling2D, type GlobalAveragePooling2DOptions } from './layers/globalAveragePooling2d.js';
 export { ZeroPadding2D, type ZeroPadding2DOptions } from './layers/zeroPadding2d.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { Dense, type DenseOptions } from './layers/dense.js';

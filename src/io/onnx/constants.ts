@@ -8,20 +8,34 @@ import type { onnx as Onnx } from 'onnx-proto';
 import onnxProto from 'onnx-proto';
 import { FileFormatError } from '../../core/errors.js';
 import { sizeOf } from '../../core/shape.js';
-import { attributesOf, toNumber } from './attributes.js';
+import { attributesOf, intOf, intsOf, toNumber } from './attributes.js';
 
 const { onnx } = onnxProto;
+
+/** ONNX's integer data types (int8 to uint64, and bool), for Cast. */
+const INTEGER_TYPES: ReadonlySet<number> = new Set([2, 3, 4, 5, 6, 7, 9, 12, 13]);
 
 /** Whether typed arrays read ONNX's little-endian raw data as it is (true on every common host). */
 const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Shape-arithmetic operators evaluated at import when every input is a constant (see foldConstant). */
-export const FOLDED_OPERATORS: ReadonlySet<string> = new Set(['ConstantOfShape', 'Concat', 'Reshape', 'Slice', 'Transpose', 'Cast', 'Unsqueeze', 'Squeeze', 'Identity']);
+export const FOLDED_OPERATORS: ReadonlySet<string> = new Set([
+  'ConstantOfShape', 'Concat', 'Reshape', 'Slice', 'Transpose', 'Cast', 'Unsqueeze', 'Squeeze', 'Identity', 'Gather', 'Add', 'Sub', 'Mul', 'Div',
+]);
+
+/**
+ * The batch size in folded shapes. Graphs exported with a dynamic batch axis compute shapes from
+ * Shape(x), whose first entry is unknown at import: it is NaN, which arithmetic keeps unknown, and
+ * which a Reshape of feature maps reads as "the batch" (mappers/shape.ts).
+ */
+export const SYMBOLIC_BATCH = Number.NaN;
 
 /** A constant's dims and values (float32, float64 and int64 all as float64: enough for shape arithmetic and weights). */
 export interface ConstantValue {
   dims: number[];
   values: Float64Array;
+  /** For integer tensors (int64 and int32 in the file, shapes, casts to them): Div truncates. */
+  isInteger?: boolean;
 }
 
 /** A constant's values and dims (float32/float64 as numbers, int64 as numbers). */
@@ -51,11 +65,14 @@ export function constantOf(tensor: Onnx.ITensorProto, file: string): ConstantVal
     values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(8, (view, offset) => view.getFloat64(offset, true)) : Float64Array.from(tensor.doubleData ?? []);
   } else if (type === onnx.TensorProto.DataType.INT64) {
     values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(8, (view, offset) => Number(view.getBigInt64(offset, true))) : Float64Array.from((tensor.int64Data ?? []).map(toNumber));
+  } else if (type === onnx.TensorProto.DataType.INT32) {
+    values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(4, (view, offset) => view.getInt32(offset, true)) : Float64Array.from(tensor.int32Data ?? []);
   } else {
-    throw new FileFormatError(file, `initializer '${tensor.name}' has data type ${type}; float, double and int64 constants are read`);
+    throw new FileFormatError(file, `initializer '${tensor.name}' has data type ${type}; float, double, int64 and int32 constants are read`);
   }
   if (values.length !== count) throw new FileFormatError(file, `initializer '${tensor.name}' holds ${values.length} values, not ${count}`);
-  return { dims, values };
+  const isInteger = type === onnx.TensorProto.DataType.INT64 || type === onnx.TensorProto.DataType.INT32;
+  return isInteger ? { dims, values, isInteger } : { dims, values };
 }
 
 /**
@@ -129,9 +146,10 @@ export function isFoldable(node: Onnx.INodeProto, isConstant: (name: string) => 
 
 /**
  * Evaluates a node whose inputs are all constants, for the shape arithmetic exporters write
- * (PyTorch's ZeroPad2d: ConstantOfShape, Concat, Reshape, Slice, Transpose, Cast). Returns null for
+ * (PyTorch's ZeroPad2d: ConstantOfShape, Concat, Reshape, Slice, Transpose, Cast; sizes read with
+ * x.size(): Shape, Gather, Unsqueeze, Div, Concat, with the batch as SYMBOLIC_BATCH). Returns null for
  * a node that reads a computed value. Every new value is reserved against the folding budget before
- * it is allocated; Reshape, Cast, Unsqueeze and Squeeze share their input's values.
+ * it is allocated; Reshape, Unsqueeze, Squeeze and Identity share their input's values.
  */
 export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: string, label: string): ConstantValue | null {
   if (!isFoldable(node, (name) => constants.has(name))) return null;
@@ -152,25 +170,27 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
       values.set(input.values, offset);
       offset += input.values.length;
     }
-    return { dims: [total], values };
+    return { dims: [total], values, ...(names.every((name) => constants.get(name)!.isInteger === true) ? { isInteger: true } : {}) };
   }
-  const inputs = names.map((name) => constants.get(name)!);
-  const [first] = inputs as [ConstantValue];
+  // By position: an optional input left out ('') stays undefined, so later ones keep their index.
+  const inputs = (node.input ?? []).map((name) => (name === '' ? undefined : constants.get(name)!));
+  const first = inputs[0]!;
+  const integer = (value: ConstantValue, isInteger: boolean | undefined): ConstantValue => (isInteger === true ? { ...value, isInteger } : value);
   switch (op) {
     case 'ConstantOfShape': {
       const dims = Array.from(first.values);
       if (!dims.every((extent) => Number.isSafeInteger(extent) && extent >= 0)) throw new FileFormatError(file, `${label}: shape [${dims.join(', ')}] is not a list of sizes`);
       constants.reserve(sizeOf(dims), label);
       const fill = attributes.get('value')?.t;
-      const value = fill === null || fill === undefined ? 0 : constantOf(fill, file).values[0] ?? 0;
-      return { dims, values: new Float64Array(sizeOf(dims)).fill(value) };
+      const fillValue = fill === null || fill === undefined ? { dims: [], values: new Float64Array(1) } : constantOf(fill, file);
+      return integer({ dims, values: new Float64Array(sizeOf(dims)).fill(fillValue.values[0] ?? 0) }, fillValue.isInteger);
     }
     case 'Reshape': {
       const shape = Array.from(inputs[1]!.values);
       const known = shape.filter((extent) => extent !== -1).reduce((product, extent) => product * extent, 1);
       const dims = shape.map((extent) => (extent === -1 ? first.values.length / known : extent));
       if (sizeOf(dims) !== first.values.length) throw new FileFormatError(file, `${label}: cannot reshape ${first.values.length} values to [${shape.join(', ')}]`);
-      return { dims, values: first.values };
+      return integer({ dims, values: first.values }, first.isInteger);
     }
     case 'Slice': {
       // One axis of a 1-D or 2-D constant (what shape arithmetic slices).
@@ -193,17 +213,71 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
       else for (let row = 0; row < rows; row++) for (const column of indices) values.push(first.values[row * columns + column]!);
       const dims = [...first.dims];
       dims[axis] = indices.length;
-      return { dims, values: Float64Array.from(values) };
+      return integer({ dims, values: Float64Array.from(values) }, first.isInteger);
     }
     case 'Transpose': {
       if (first.dims.length !== 2) throw new FileFormatError(file, `${label}: only 2-D constants are transposed`);
       const [rows, columns] = first.dims as [number, number];
       constants.reserve(rows * columns, label);
       const values = Float64Array.from({ length: rows * columns }, (_, index) => first.values[(index % rows) * columns + Math.floor(index / rows)]!);
-      return { dims: [columns, rows], values };
+      return integer({ dims: [columns, rows], values }, first.isInteger);
+    }
+    case 'Gather': {
+      // Entries of a 1-D constant (a shape), picked by a scalar or a list of indices.
+      const indices = inputs[1]!;
+      if (first.dims.length !== 1 || intOf(attributes, 'axis', 0) !== 0) throw new FileFormatError(file, `${label}: only entries of a 1-D constant are gathered at import`);
+      const extent = first.dims[0]!;
+      constants.reserve(indices.values.length, label);
+      const values = Float64Array.from(indices.values, (index) => {
+        if (!(Number.isInteger(index) && index >= -extent && index < extent)) throw new FileFormatError(file, `${label}: index ${index} is outside the ${extent} entries of '${names[0]}'`);
+        return first.values[index < 0 ? index + extent : index]!;
+      });
+      return integer({ dims: indices.dims, values }, first.isInteger);
+    }
+    case 'Add':
+    case 'Sub':
+    case 'Mul':
+    case 'Div': {
+      // Elementwise, one side possibly a single value (shape arithmetic: channels // groups).
+      const second = inputs[1]!;
+      const [long, short] = first.values.length >= second.values.length ? [first, second] : [second, first];
+      if (short.values.length !== 1 && short.values.length !== long.values.length) {
+        throw new FileFormatError(file, `${label}: constants of dims [${first.dims.join(', ')}] and [${second.dims.join(', ')}] are combined at import only when one is a single value or both have as many`);
+      }
+      constants.reserve(long.values.length, label);
+      const isInteger = first.isInteger === true && second.isInteger === true;
+      const combine = { Add: (a: number, b: number) => a + b, Sub: (a: number, b: number) => a - b, Mul: (a: number, b: number) => a * b, Div: (a: number, b: number) => (isInteger ? Math.trunc(a / b) : a / b) }[op];
+      const values = Float64Array.from({ length: long.values.length }, (_, index) => {
+        const a = first.values[first.values.length === 1 ? 0 : index]!;
+        const b = second.values[second.values.length === 1 ? 0 : index]!;
+        return combine(a, b);
+      });
+      return integer({ dims: long.dims, values }, isInteger);
+    }
+    case 'Cast': {
+      // To an integer type (int8 to uint64, bool) the values are truncated, as ONNX casts them.
+      const to = intOf(attributes, 'to', onnx.TensorProto.DataType.FLOAT);
+      const isInteger = INTEGER_TYPES.has(to);
+      return integer({ dims: first.dims, values: isInteger ? first.values.map(Math.trunc) : first.values }, isInteger);
+    }
+    case 'Unsqueeze':
+    case 'Squeeze': {
+      // The axes are an attribute up to opset 12 and an input from opset 13.
+      const axes = inputs[1] !== undefined ? Array.from(inputs[1].values) : intsOf(attributes, 'axes', []);
+      let dims: number[];
+      if (op === 'Unsqueeze') {
+        const rank = first.dims.length + axes.length;
+        const inserted = new Set(axes.map((axis) => (axis < 0 ? axis + rank : axis)));
+        const rest = [...first.dims];
+        dims = Array.from({ length: rank }, (_, axis) => (inserted.has(axis) ? 1 : rest.shift() ?? 1));
+      } else {
+        const removed = new Set(axes.map((axis) => (axis < 0 ? axis + first.dims.length : axis)));
+        dims = first.dims.filter((extent, axis) => (removed.size === 0 ? extent !== 1 : !removed.has(axis)));
+      }
+      return integer({ dims, values: first.values }, first.isInteger);
     }
     default:
-      // Cast, Unsqueeze, Squeeze, Identity: the values as they are (shapes only matter to Reshape and ConstantOfShape, which read values).
-      return { dims: op === 'Cast' || op === 'Identity' ? first.dims : [first.values.length], values: first.values };
+      // Identity: the values as they are.
+      return first;
   }
 }

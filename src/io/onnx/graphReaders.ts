@@ -25,7 +25,8 @@ export function graphReaders(graph: Onnx.IGraphProto): GraphReaders {
       else readers.push(node);
     }
     // In node order, as the importer meets them: a Constant may come after the Gemm its value is added to.
-    if (node.opType === 'Constant' || isFoldable(node, (name) => constants.has(name))) constants.add((node.output ?? [])[0] ?? '');
+    // Shape's value is known at import (mappers/shape.ts), so the arithmetic on it folds.
+    if (node.opType === 'Constant' || node.opType === 'Shape' || isFoldable(node, (name) => constants.has(name))) constants.add((node.output ?? [])[0] ?? '');
   }
   const outputs = new Set((graph.output ?? []).map((output) => output.name ?? ''));
   return {

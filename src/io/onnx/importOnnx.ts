@@ -19,8 +19,8 @@ import { ONNX_CLASS_NAMES_KEY } from '../onnxExport.js';
 import { checkOnnxWire } from '../onnxWireScan.js';
 import { checkFiniteWeights } from '../weightChecks.js';
 import { attributesOf, nodeLabel, toNumber } from './attributes.js';
-import { Constants, FOLDED_OPERATORS, foldConstant } from './constants.js';
-import { graphReaders } from './graphReaders.js';
+import { Constants, foldConstant, isFoldable } from './constants.js';
+import { graphReaders, type GraphReaders } from './graphReaders.js';
 import { isChannelsLastInput, type OnnxInputLayout, type OnnxLayout, type Value } from './layout.js';
 import type { OnnxNodeContext } from './mapper.js';
 import { ONNX_IMPORT_OPERATORS, OPERATORS } from './operators.js';
@@ -87,7 +87,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     if (error instanceof ConvNetError) throw new FileFormatError(file, `input '${inputName}' (${inputLayout}): ${error.message}`);
     throw error;
   }
-  refuseUnsupportedOperators(graph, file);
+  refuseUnsupportedOperators(graph, readers, file);
   const values = new Map<string, Value>([[inputName, { tensor: input.output, ...(inputDims.length === 3 ? { kind: 'maps', layout: inputLayout as OnnxLayout } : { kind: 'vector' }) }]]);
   // Writers of the imported weights: they run once the Model has built (allocated) every layer's weights.
   const fills: (() => void)[] = [];
@@ -185,13 +185,13 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
 /**
  * Throws FileFormatError naming every operator of `graph` that the importer has no mapper for, with
  * its count and first node (the first one leading), before any layer is made: one look at the error
- * says what a model needs. Shape-arithmetic operators are left to the walk, which folds them on constants.
+ * says what a model needs. Shape arithmetic on constants (folded at import) is not counted.
  */
-function refuseUnsupportedOperators(graph: Onnx.IGraphProto, file: string): void {
+function refuseUnsupportedOperators(graph: Onnx.IGraphProto, readers: GraphReaders, file: string): void {
   const unsupported = new Map<string, { count: number; first: Onnx.INodeProto }>();
   for (const node of graph.node ?? []) {
     const op = node.opType ?? '';
-    if (OPERATORS.has(op) || op === 'Constant' || FOLDED_OPERATORS.has(op)) continue;
+    if (OPERATORS.has(op) || op === 'Constant' || isFoldable(node, readers.isConstant)) continue;
     const entry = unsupported.get(op);
     if (entry === undefined) unsupported.set(op, { count: 1, first: node });
     else entry.count++;

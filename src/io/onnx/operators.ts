@@ -11,8 +11,8 @@ import { gemm } from './mappers/dense.js';
 import { addOrMultiply } from './mappers/elementwise.js';
 import { batchNormalization } from './mappers/normalization.js';
 import { pad } from './mappers/pad.js';
-import { globalAveragePool, pool } from './mappers/pooling.js';
-import { flatten, identity, transpose } from './mappers/shape.js';
+import { globalAveragePool, pool, reduceMean } from './mappers/pooling.js';
+import { flatten, identity, shape, squeeze, transpose } from './mappers/shape.js';
 import type { OnnxOperator } from './mapper.js';
 
 /** Operator name -> how it is imported. */
@@ -27,6 +27,7 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['MaxPool', { map: pool }],
   ['AveragePool', { map: pool }],
   ['GlobalAveragePool', { map: globalAveragePool }],
+  ['ReduceMean', { map: reduceMean }],
   ['BatchNormalization', { map: batchNormalization }],
   ['Gemm', { map: gemm }],
   ['MatMul', { map: gemm }],
@@ -41,6 +42,8 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['Softmax', { map: softmax }],
   ['Dropout', { map: dropout, keepsLayout: true }],
   ['Identity', { map: identity, keepsLayout: true }],
+  ['Squeeze', { map: squeeze }],
+  ['Shape', { map: shape }],
 ]);
 
 /** Operators the importer maps, for the error that names an unsupported one. */

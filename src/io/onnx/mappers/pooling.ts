@@ -1,5 +1,5 @@
-// Pooling: MaxPool and AveragePool as MaxPool2D and AvgPool2D, GlobalAveragePool as
-// GlobalAveragePooling2D (whose [c] output is ONNX's [c, 1, 1] already flattened).
+// Pooling: MaxPool and AveragePool as MaxPool2D and AvgPool2D; GlobalAveragePool and the spatial
+// ReduceMean as GlobalAveragePooling2D (a vector where it is flattened next, else 1x1 maps).
 // ceil_mode=1 (PyTorch's MaxPool2d(ceil_mode=True): GoogLeNet, SqueezeNet) is exact as extra bottom and
 // right padding that no window counts; count_include_pad=1 (PyTorch's default for AvgPool2d:
 // Inception v3) as a ZeroPadding2D before an unpadded average. Limits: 2-D, no dilations, no auto_pad.
@@ -11,7 +11,7 @@ import { MaxPool2D } from '../../../layers/maxPool2d.js';
 import { ZeroPadding2D } from '../../../layers/zeroPadding2d.js';
 import { intOf, intsOf, stringOf } from '../attributes.js';
 import type { OnnxNodeContext } from '../mapper.js';
-import type { Value } from '../layout.js';
+import { mapsLayout, type Value } from '../layout.js';
 
 /**
  * The padding after the input that makes a floor-mode window count what ceil mode gives: PyTorch's
@@ -49,7 +49,40 @@ export function pool(context: OnnxNodeContext): Value {
   return context.apply(op === 'MaxPool' ? new MaxPool2D(options) : new AvgPool2D(options), from);
 }
 
+/** Operators that read a pooled [c, 1, 1] as the vector [c]: after them, no reshape is needed. */
+const FLATTENING_OPERATORS: ReadonlySet<string> = new Set(['Flatten', 'Reshape', 'Squeeze']);
+
+/**
+ * The global mean of NCHW maps: the vector [c] where every reader flattens it (a classifier's head),
+ * else 1x1 maps (a squeeze-and-excitation gate's convolutions read them), as ONNX's [c, 1, 1] is.
+ */
+function spatialMean(context: OnnxNodeContext, from: Value, keepDims: boolean): Value {
+  const readers = context.readers.nodesOf(context.output);
+  const isFlattened = !keepDims || (readers.every((node) => FLATTENING_OPERATORS.has(node.opType ?? '')));
+  return isFlattened
+    ? context.apply(new GlobalAveragePooling2D(), from, 'vector')
+    : context.apply(new GlobalAveragePooling2D({ keepDims: true }), from, 'maps');
+}
+
 export function globalAveragePool(context: OnnxNodeContext): Value {
-  // ONNX keeps [c, 1, 1]; here it is the vector [c] (flattening it changes nothing).
-  return context.apply(new GlobalAveragePooling2D(), context.nchw(0), 'vector');
+  return spatialMean(context, context.nchw(0), true);
+}
+
+/**
+ * ReduceMean over the height and width of maps (PyTorch's x.mean([2, 3]): MnasNet, ShuffleNetV2):
+ * a global average pooling, keepdims=0 giving the vector [c]. The axes are an attribute up to opset
+ * 17 and an input from opset 18. Limits: other axes (a layer normalization's mean over channels) are refused.
+ */
+export function reduceMean(context: OnnxNodeContext): Value {
+  const { attributes, file, label } = context;
+  const from = context.read(0);
+  const axesName = context.inputName(1);
+  const axes = axesName !== '' ? Array.from(context.constant(axesName).values) : intsOf(attributes, 'axes', []);
+  const keepDims = intOf(attributes, 'keepdims', 1) === 1;
+  const spatial = mapsLayout(from) === 'NCHW' ? [2, 3] : [1, 2];
+  const normalized = axes.map((axis) => (axis < 0 ? axis + 4 : axis)).sort();
+  if (from.kind !== 'maps' || normalized.join() !== spatial.join()) {
+    throw new FileFormatError(file, `${label}: only the mean over height and width of feature maps is imported, got axes [${axes.join(', ')}] of ${from.kind === 'maps' ? `${mapsLayout(from)} maps` : 'a vector'}`);
+  }
+  return spatialMean(context, from, keepDims);
 }
