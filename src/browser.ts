@@ -79,7 +79,7 @@ export { zeroPad2d, type ZeroPadding } from './ops/zeroPad2d.js';
 export { dropout } from './ops/dropout.js';
 export { matMul } from './ops/matMul.js';
 export { biasAdd } from './ops/biasAdd.js';
-export { clip, elu, gelu, leakyRelu, relu, sigmoid, silu, tanh } from './ops/activations.js';
+export { clip, elu, gelu, hardSigmoid, hardSwish, leakyRelu, relu, sigmoid, silu, tanh } from './ops/activations.js';
 export { softmax, softmaxCrossEntropy, type SoftmaxCrossEntropyOptions } from './ops/softmax.js';
 export { batchNormalization } from './ops/batchNorm.js';
 export { add, concatenate, multiply, reshape } from './ops/shapeOps.js';
@@ -95,7 +95,10 @@ export { ZeroPadding2D, type ZeroPadding2DOptions } from './layers/zeroPadding2d
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
 export { Flatten } from './layers/flatten.js';
-export { Clip, ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh, type ClipOptions, type ELUOptions, type LeakyReLUOptions } from './layers/activations.js';
+export {
+  Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh,
+  type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions,
+} from './layers/activations.js';
 export { Softmax } from './layers/softmax.js';
 export { Add, Concatenate, Multiply } from './layers/merge.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './layers/batchNormalization.js';

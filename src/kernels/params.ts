@@ -87,6 +87,16 @@ export interface ClipParams extends ElementwiseParams {
   max: number;
 }
 
+/**
+ * Hard sigmoid max(0, min(1, alpha * x + beta)) of `size` values (ONNX HardSigmoid: alpha 0.2, beta
+ * 0.5; PyTorch's Hardsigmoid and the gate of HardSwish: alpha 1/6, beta 0.5). The WebAssembly kernels
+ * read both as f32: the op rounds them with Math.fround for float32 data, as for clip.
+ */
+export interface HardSigmoidParams extends ElementwiseParams {
+  alpha: number;
+  beta: number;
+}
+
 /** Dropout of `size` values: each is kept with probability 1 - rate and then scaled by 1 / (1 - rate). */
 export interface DropoutParams extends ElementwiseParams {
   /** In [0, 1). */

@@ -17,6 +17,7 @@ import type {
   Conv2DParams,
   DropoutParams,
   ElementwiseParams,
+  HardSigmoidParams,
   MatMulParams,
   Pool2DParams,
   RmsPropUpdateParams,
@@ -60,6 +61,10 @@ export interface KernelSignatures {
   SiluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
   Clip(input: FloatArray, output: FloatArray, params: ClipParams): void;
   ClipGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ClipParams): void;
+  HardSigmoid(input: FloatArray, output: FloatArray, params: HardSigmoidParams): void;
+  HardSigmoidGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void;
+  HardSwish(input: FloatArray, output: FloatArray, params: HardSigmoidParams): void;
+  HardSwishGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void;
   Softmax(logits: FloatArray, output: FloatArray, params: RowsParams): void;
   SoftmaxGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: RowsParams): void;
   SoftmaxCrossEntropy(logits: FloatArray, targets: FloatArray, probabilities: FloatArray, losses: FloatArray, params: SoftmaxCrossEntropyParams): void;

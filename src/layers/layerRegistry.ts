@@ -2,7 +2,10 @@
 // make it again from its config.
 
 import { ValueError } from '../core/errors.js';
-import { Clip, ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh, type ClipOptions, type ELUOptions, type LeakyReLUOptions } from './activations.js';
+import {
+  Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh,
+  type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions,
+} from './activations.js';
 import { AvgPool2D, type AvgPool2DOptions } from './avgPool2d.js';
 import { BatchNormalization, type BatchNormalizationOptions } from './batchNormalization.js';
 import { Conv2D, type Conv2DOptions } from './conv2d.js';
@@ -34,6 +37,8 @@ const factories = new Map<string, LayerFactory>([
   ['GELU', (config) => new GELU(config)],
   ['SiLU', (config) => new SiLU(config)],
   ['Clip', (config) => new Clip(config as ClipOptions)],
+  ['HardSigmoid', (config) => new HardSigmoid(config as HardSigmoidOptions)],
+  ['HardSwish', (config) => new HardSwish(config)],
   ['AvgPool2D', (config) => new AvgPool2D(config as AvgPool2DOptions)],
   ['GlobalAveragePooling2D', (config) => new GlobalAveragePooling2D(config)],
   ['ZeroPadding2D', (config) => new ZeroPadding2D(config as ZeroPadding2DOptions)],

@@ -3,7 +3,8 @@
 import { allocateOnHeap, type Backend } from '../registry.js';
 import { batchNorm, batchNormGrad, batchNormStats } from './batchNorm.js';
 import {
-  clip, clipGrad, elu, eluGrad, gelu, geluGrad, leakyRelu, leakyReluGrad, relu, reluGrad, sigmoid, sigmoidGrad, silu, siluGrad, tanh, tanhGrad,
+  clip, clipGrad, elu, eluGrad, gelu, geluGrad, hardSigmoid, hardSigmoidGrad, hardSwish, hardSwishGrad, leakyRelu, leakyReluGrad, relu, reluGrad,
+  sigmoid, sigmoidGrad, silu, siluGrad, tanh, tanhGrad,
 } from './activations.js';
 import { avgPool2d, avgPool2dBackprop } from './avgPool2d.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d.js';
@@ -47,6 +48,10 @@ export const referenceBackend: Backend = {
     SiluGrad: siluGrad,
     Clip: clip,
     ClipGrad: clipGrad,
+    HardSigmoid: hardSigmoid,
+    HardSigmoidGrad: hardSigmoidGrad,
+    HardSwish: hardSwish,
+    HardSwishGrad: hardSwishGrad,
     Softmax: softmax,
     SoftmaxGrad: softmaxGrad,
     SoftmaxCrossEntropy: softmaxCrossEntropy,

@@ -26,7 +26,7 @@ const EXPORT_NAMES = [
   'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter',
   'leakyRelu', 'leakyReluGrad', 'elu', 'eluGrad', 'gelu', 'geluGrad', 'silu', 'siluGrad',
   'avgPool2d', 'avgPool2dBackprop', 'zeroPad2d', 'zeroPad2dBackprop', 'dropout',
-  'clip', 'clipGrad', 'multiply',
+  'clip', 'clipGrad', 'multiply', 'hardSigmoid', 'hardSigmoidGrad', 'hardSwish', 'hardSwishGrad',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -626,6 +626,22 @@ class Runtime {
       ClipGrad: (dOut, input, dInput, params) => {
         if (isFloat64(dOut, input, dInput)) return reference.ClipGrad(dOut, input, dInput, params);
         this.invoke('clipGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.min), floatField(params.max)], params.size * ELEMENTWISE_WORK);
+      },
+      HardSigmoid: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.HardSigmoid(input, output, params);
+        this.invoke('hardSigmoid', [input, output], [output], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+      },
+      HardSigmoidGrad: (dOut, input, dInput, params) => {
+        if (isFloat64(dOut, input, dInput)) return reference.HardSigmoidGrad(dOut, input, dInput, params);
+        this.invoke('hardSigmoidGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+      },
+      HardSwish: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.HardSwish(input, output, params);
+        this.invoke('hardSwish', [input, output], [output], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+      },
+      HardSwishGrad: (dOut, input, dInput, params) => {
+        if (isFloat64(dOut, input, dInput)) return reference.HardSwishGrad(dOut, input, dInput, params);
+        this.invoke('hardSwishGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
       },
       Softmax: (logits, output, params) => {
         if (isFloat64(logits, output)) return reference.Softmax(logits, output, params);
