@@ -21,3 +21,4 @@ export { elu, eluGrad, gelu, geluGrad, hardSigmoid, hardSigmoidGrad, hardSwish, 
 export { avgPool2d, avgPool2dBackprop } from './avgPool2d';
 export { dropout } from './dropout';
 export { zeroPad2d, zeroPad2dBackprop } from './zeroPad2d';
+export { broadcastArithmetic, reduceSumTo } from './broadcast';

@@ -82,7 +82,8 @@ export { biasAdd } from './ops/biasAdd.js';
 export { clip, elu, gelu, hardSigmoid, hardSwish, leakyRelu, relu, sigmoid, silu, tanh } from './ops/activations.js';
 export { softmax, softmaxCrossEntropy, type SoftmaxCrossEntropyOptions } from './ops/softmax.js';
 export { batchNormalization } from './ops/batchNorm.js';
-export { add, concatenate, multiply, reshape } from './ops/shapeOps.js';
+export { add, concatenate, divide, multiply, reshape, subtract } from './ops/shapeOps.js';
+export { broadcastShape, reduceSumTo } from './ops/broadcast.js';
 export { GradientTape } from './autograd/tape.js';
 
 export { Layer, SymbolicTensor, type CallContext, type LayerConfig, type NamedWeight } from './layers/layer.js';
@@ -100,7 +101,7 @@ export {
   type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions,
 } from './layers/activations.js';
 export { Softmax } from './layers/softmax.js';
-export { Add, Concatenate, Multiply } from './layers/merge.js';
+export { Add, Concatenate, Divide, Multiply, Subtract } from './layers/merge.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './layers/batchNormalization.js';
 export { INITIALIZERS, type Initializer } from './layers/initializers.js';
 export { layerFromConfig, registerLayer } from './layers/layerRegistry.js';

@@ -40,6 +40,8 @@ export const KERNEL_IDS = [
   'SoftmaxCrossEntropyGrad',
   'Add',
   'Multiply',
+  'BroadcastArithmetic',
+  'ReduceSumTo',
   'Dropout',
   'CopyColumns',
   'BatchNormStats',

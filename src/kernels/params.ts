@@ -97,6 +97,35 @@ export interface HardSigmoidParams extends ElementwiseParams {
   beta: number;
 }
 
+/** The four arithmetic operations of BroadcastArithmetic, by their code in the params record. */
+export const ARITHMETIC_OPERATIONS = ['add', 'subtract', 'multiply', 'divide'] as const;
+export type ArithmeticOperation = (typeof ARITHMETIC_OPERATIONS)[number];
+
+/** The number of axes of a broadcast params record: shapes of fewer axes are padded with leading 1s. */
+export const BROADCAST_RANK = 6;
+
+/**
+ * output = a (op) b with numpy broadcasting, on the output's shape with BROADCAST_RANK axes; each
+ * operand is read at sum(index[axis] * strides[axis]), its stride 0 on the axes it is broadcast along.
+ * The op folds axes that can be walked as one (ops/broadcast.ts), so the last axis has stride 1 or 0 in
+ * each operand.
+ */
+export interface BroadcastParams {
+  operation: ArithmeticOperation;
+  shape: readonly number[];
+  aStrides: readonly number[];
+  bStrides: readonly number[];
+}
+
+/**
+ * The sum of an input of `shape` (BROADCAST_RANK axes) into an output read at
+ * sum(index[axis] * outStrides[axis]): stride 0 on the summed axes. The gradient of a broadcast.
+ */
+export interface ReduceSumToParams {
+  shape: readonly number[];
+  outStrides: readonly number[];
+}
+
 /** Dropout of `size` values: each is kept with probability 1 - rate and then scaled by 1 / (1 - rate). */
 export interface DropoutParams extends ElementwiseParams {
   /** In [0, 1). */

@@ -11,6 +11,7 @@ import type {
   AdamUpdateParams,
   AlphaActivationParams,
   BatchNormGradParams,
+  BroadcastParams,
   CopyColumnsParams,
   ClipGradientParams,
   ClipParams,
@@ -19,6 +20,7 @@ import type {
   ElementwiseParams,
   HardSigmoidParams,
   MatMulParams,
+  ReduceSumToParams,
   Pool2DParams,
   RmsPropUpdateParams,
   RowsParams,
@@ -71,6 +73,8 @@ export interface KernelSignatures {
   SoftmaxCrossEntropyGrad(probabilities: FloatArray, targets: FloatArray, dLogits: FloatArray, params: SoftmaxCrossEntropyGradParams): void;
   Add(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
   Multiply(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  BroadcastArithmetic(a: FloatArray, b: FloatArray, output: FloatArray, params: BroadcastParams): void;
+  ReduceSumTo(input: FloatArray, output: FloatArray, params: ReduceSumToParams): void;
   Dropout(input: FloatArray, output: FloatArray, params: DropoutParams): void;
   CopyColumns(source: FloatArray, destination: FloatArray, params: CopyColumnsParams): void;
   BatchNormStats(input: FloatArray, mean: FloatArray, variance: FloatArray, params: RowsParams): void;

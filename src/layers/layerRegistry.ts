@@ -16,7 +16,7 @@ import { GlobalAveragePooling2D } from './globalAveragePooling2d.js';
 import { Input, type InputOptions } from './input.js';
 import type { Layer, LayerConfig } from './layer.js';
 import { MaxPool2D, type MaxPool2DOptions } from './maxPool2d.js';
-import { Add, Concatenate, Multiply } from './merge.js';
+import { Add, Concatenate, Divide, Multiply, Subtract } from './merge.js';
 import { Softmax } from './softmax.js';
 import { ZeroPadding2D, type ZeroPadding2DOptions } from './zeroPadding2d.js';
 
@@ -47,6 +47,8 @@ const factories = new Map<string, LayerFactory>([
   ['Add', (config) => new Add(config)],
   ['Multiply', (config) => new Multiply(config)],
   ['Concatenate', (config) => new Concatenate(config)],
+  ['Subtract', (config) => new Subtract(config)],
+  ['Divide', (config) => new Divide(config)],
 ]);
 
 /** Makes a layer from its class name and config; throws ValueError for an unknown class name. */

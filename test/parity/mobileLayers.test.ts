@@ -1,10 +1,13 @@
-// Parity of the WebAssembly kernels of the mobile-network layers (hard sigmoid, hard swish) with their
-// reference kernels, in the relaxed-SIMD and plain-SIMD builds, on sizes that are and are not
-// multiples of 4 and values in [-8, 8] (both kinks inside the range); then bit-identical results for
-// 1 and 2 threads on cases above the backend's 4M work threshold.
+// Parity of the WebAssembly kernels of the mobile-network layers with their reference kernels, in the
+// relaxed-SIMD and plain-SIMD builds: hard sigmoid and hard swish on sizes that are and are not
+// multiples of 4 and values in [-8, 8] (both kinks inside the range); broadcasting arithmetic (all
+// four operations) and its gradient's sum on the shapes of squeeze-and-excitation gates, per-channel
+// constants, scalars, spatial masks and batch broadcasts, with channels 1, 3, 5, 16 and 70. Then
+// bit-identical results for 1 and 2 threads on cases above the backend's 4M work threshold.
 
 import { describe } from 'node:test';
 import { Random, type KernelSignatures } from '../../src/index.js';
+import { broadcastParams, broadcastShape, reduceSumToParams } from '../../src/ops/broadcast.js';
 import { describeBuildParity, describeThreadDeterminism, randomArray, type ParityCase } from './harness.js';
 
 /**
@@ -39,7 +42,59 @@ function hardCases(random: Random, size: number): ParityCase[] {
   ];
 }
 
+const size = (shape: readonly number[]) => shape.reduce((product, extent) => product * extent, 1);
+
+function broadcastCases(random: Random, aShape: number[], bShape: number[]): ParityCase[] {
+  // The params records the ops build (the folding is the op's; the kernels are what is compared).
+  const forward = broadcastParams('add', aShape, bShape);
+  const outShape = broadcastShape(aShape, bShape);
+  const sums = [reduceSumToParams(outShape, aShape), reduceSumToParams(outShape, bShape)];
+  const outSize = size(outShape);
+  const a = randomArray(random, size(aShape), 2);
+  // b away from 0, so that division stays finite.
+  const b = randomArray(random, size(bShape), 1, 2);
+  const dOut = randomArray(random, outSize);
+  const label = `${aShape.join('x')} (op) ${bShape.join('x')}`;
+  return [
+    ...(['add', 'subtract', 'multiply', 'divide'] as const).map((operation): ParityCase => ({
+      name: `BroadcastArithmetic ${operation} ${label}`,
+      tolerance: { atol: 0, rtol: 0 },
+      run: (k) => {
+        const output = new Float32Array(outSize);
+        k.BroadcastArithmetic(a, b, output, { ...forward, operation });
+        return [output];
+      },
+    })),
+    ...sums.map((params, index): ParityCase => ({
+      name: `ReduceSumTo ${label} onto ${index === 0 ? aShape.join('x') : bShape.join('x')}`,
+      tolerance: { atol: 0, rtol: 0 },
+      run: (k) => {
+        const output = new Float32Array(size(index === 0 ? aShape : bShape));
+        k.ReduceSumTo(dOut, output, params);
+        return [output];
+      },
+    })),
+  ];
+}
+
+/** Shape pairs: gates, per-channel constants, scalars, spatial masks, batch broadcasts, same shapes. */
+const BROADCAST_SHAPES: [number[], number[]][] = [
+  [[2, 5, 7, 16], [2, 1, 1, 16]],
+  [[1, 6, 6, 3], [1, 1, 1, 3]],
+  [[3, 4, 5, 70], [70]],
+  [[2, 3, 3, 5], [1, 1, 5]],
+  [[2, 4, 4, 5], [1]],
+  [[2, 4, 6, 7], [2, 4, 6, 1]],
+  [[1, 1, 1, 9], [2, 3, 4, 9]],
+  [[4, 3, 5, 6], [1, 3, 5, 6]],
+  [[2, 5, 5, 3], [2, 5, 5, 3]],
+  [[3, 1, 4, 1], [1, 5, 1, 6]],
+];
+
 describe('mobile-network kernels', () => {
+  const broadcastRandom = new Random(1402);
+  describeBuildParity('broadcasting arithmetic and its sum', BROADCAST_SHAPES.flatMap(([a, b]) => broadcastCases(broadcastRandom, a, b)));
+  describeThreadDeterminism('broadcasting arithmetic', broadcastCases(new Random(1403), [64, 32, 32, 40], [64, 1, 1, 40]).slice(0, 4));
   const random = new Random(1400);
   describeBuildParity('hard sigmoid and hard swish', [1, 3, 4, 7, 33, 1000].flatMap((size) => hardCases(random, size)));
   describeThreadDeterminism('hard sigmoid and hard swish', hardCases(new Random(1401), 600_000));

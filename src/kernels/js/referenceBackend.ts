@@ -7,6 +7,7 @@ import {
   sigmoid, sigmoidGrad, silu, siluGrad, tanh, tanhGrad,
 } from './activations.js';
 import { avgPool2d, avgPool2dBackprop } from './avgPool2d.js';
+import { broadcastArithmetic, reduceSumTo } from './broadcast.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d.js';
 import { dropout } from './dropout.js';
 import { add, biasAdd, biasAddGrad, copyColumns, multiply } from './elementwise.js';
@@ -58,6 +59,8 @@ export const referenceBackend: Backend = {
     SoftmaxCrossEntropyGrad: softmaxCrossEntropyGrad,
     Add: add,
     Multiply: multiply,
+    BroadcastArithmetic: broadcastArithmetic,
+    ReduceSumTo: reduceSumTo,
     Dropout: dropout,
     CopyColumns: copyColumns,
     BatchNormStats: batchNormStats,

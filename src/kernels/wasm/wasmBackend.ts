@@ -10,7 +10,7 @@ import { MAX_WASM_THREADS } from '../../core/limits.js';
 import { allocateArray, type DType, type FloatArray } from '../../core/dtype.js';
 import { dropoutThreshold, lowbias32 } from '../js/dropout.js';
 import { referenceBackend } from '../js/referenceBackend.js';
-import type { Conv2DParams, Pool2DParams, ZeroPad2DParams } from '../params.js';
+import { ARITHMETIC_OPERATIONS, type Conv2DParams, type Pool2DParams, type ZeroPad2DParams } from '../params.js';
 import type { Backend, KernelTable } from '../registry.js';
 import { Arena } from './arena.js';
 import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js';
@@ -27,6 +27,7 @@ const EXPORT_NAMES = [
   'leakyRelu', 'leakyReluGrad', 'elu', 'eluGrad', 'gelu', 'geluGrad', 'silu', 'siluGrad',
   'avgPool2d', 'avgPool2dBackprop', 'zeroPad2d', 'zeroPad2dBackprop', 'dropout',
   'clip', 'clipGrad', 'multiply', 'hardSigmoid', 'hardSigmoidGrad', 'hardSwish', 'hardSwishGrad',
+  'broadcastArithmetic', 'reduceSumTo',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -666,6 +667,16 @@ class Runtime {
       Multiply: (a, b, output, params) => {
         if (isFloat64(a, b, output)) return reference.Multiply(a, b, output, params);
         this.invoke('multiply', [a, b, output], [output], [params.size], params.size * ELEMENTWISE_WORK);
+      },
+      BroadcastArithmetic: (a, b, output, params) => {
+        if (isFloat64(a, b, output)) return reference.BroadcastArithmetic(a, b, output, params);
+        const fields = [ARITHMETIC_OPERATIONS.indexOf(params.operation), ...params.shape, ...params.aStrides, ...params.bStrides];
+        this.invoke('broadcastArithmetic', [a, b, output], [output], fields, output.length * ELEMENTWISE_WORK);
+      },
+      ReduceSumTo: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.ReduceSumTo(input, output, params);
+        // No work estimate: it runs on one thread (assembly/broadcast.ts).
+        this.invoke('reduceSumTo', [input, output], [output], [...params.shape, ...params.outStrides], 0);
       },
       Dropout: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Dropout(input, output, params);
