@@ -102,6 +102,9 @@ export {
 } from './layers/activations.js';
 export { Softmax } from './layers/softmax.js';
 export { Add, Concatenate, Divide, Multiply, Subtract } from './layers/merge.js';
+export { ChannelShuffle, type ChannelShuffleOptions } from './layers/channelShuffle.js';
+export { ChannelSlice, type ChannelSliceOptions } from './layers/channelSlice.js';
+export { channelShuffle, sliceChannels } from './ops/channelOps.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './layers/batchNormalization.js';
 export { INITIALIZERS, type Initializer } from './layers/initializers.js';
 export { layerFromConfig, registerLayer } from './layers/layerRegistry.js';

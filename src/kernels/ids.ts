@@ -44,6 +44,7 @@ export const KERNEL_IDS = [
   'ReduceSumTo',
   'Dropout',
   'CopyColumns',
+  'ChannelShuffle',
   'BatchNormStats',
   'BatchNorm',
   'BatchNormGrad',

@@ -171,6 +171,17 @@ export interface CopyColumnsParams {
   destinationOffset: number;
 }
 
+/**
+ * Channel shuffle of `rows` rows of groups * groupSize channels (ShuffleNet): the channels seen as a
+ * [groups, groupSize] matrix are transposed, so output channel j * groups + g is input channel
+ * g * groupSize + j. Its inverse is the shuffle with groups and groupSize swapped.
+ */
+export interface ChannelShuffleParams {
+  rows: number;
+  groups: number;
+  groupSize: number;
+}
+
 export interface BatchNormGradParams extends RowsParams {
   epsilon: number;
   /** True when the mean and variance were the batch's own (training): the gradient flows through them. */

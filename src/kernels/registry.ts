@@ -12,6 +12,7 @@ import type {
   AlphaActivationParams,
   BatchNormGradParams,
   BroadcastParams,
+  ChannelShuffleParams,
   CopyColumnsParams,
   ClipGradientParams,
   ClipParams,
@@ -77,6 +78,7 @@ export interface KernelSignatures {
   ReduceSumTo(input: FloatArray, output: FloatArray, params: ReduceSumToParams): void;
   Dropout(input: FloatArray, output: FloatArray, params: DropoutParams): void;
   CopyColumns(source: FloatArray, destination: FloatArray, params: CopyColumnsParams): void;
+  ChannelShuffle(input: FloatArray, output: FloatArray, params: ChannelShuffleParams): void;
   BatchNormStats(input: FloatArray, mean: FloatArray, variance: FloatArray, params: RowsParams): void;
   BatchNorm(input: FloatArray, scale: FloatArray, shift: FloatArray, output: FloatArray, params: RowsParams): void;
   BatchNormGrad(

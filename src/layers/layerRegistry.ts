@@ -8,6 +8,8 @@ import {
 } from './activations.js';
 import { AvgPool2D, type AvgPool2DOptions } from './avgPool2d.js';
 import { BatchNormalization, type BatchNormalizationOptions } from './batchNormalization.js';
+import { ChannelShuffle, type ChannelShuffleOptions } from './channelShuffle.js';
+import { ChannelSlice, type ChannelSliceOptions } from './channelSlice.js';
 import { Conv2D, type Conv2DOptions } from './conv2d.js';
 import { Dense, type DenseOptions } from './dense.js';
 import { Dropout, type DropoutOptions } from './dropout.js';
@@ -49,6 +51,8 @@ const factories = new Map<string, LayerFactory>([
   ['Concatenate', (config) => new Concatenate(config)],
   ['Subtract', (config) => new Subtract(config)],
   ['Divide', (config) => new Divide(config)],
+  ['ChannelSlice', (config) => new ChannelSlice(config as unknown as ChannelSliceOptions)],
+  ['ChannelShuffle', (config) => new ChannelShuffle(config as unknown as ChannelShuffleOptions)],
 ]);
 
 /** Makes a layer from its class name and config; throws ValueError for an unknown class name. */

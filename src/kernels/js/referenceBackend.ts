@@ -8,6 +8,7 @@ import {
 } from './activations.js';
 import { avgPool2d, avgPool2dBackprop } from './avgPool2d.js';
 import { broadcastArithmetic, reduceSumTo } from './broadcast.js';
+import { channelShuffle } from './channelShuffle.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d.js';
 import { dropout } from './dropout.js';
 import { add, biasAdd, biasAddGrad, copyColumns, multiply } from './elementwise.js';
@@ -63,6 +64,7 @@ export const referenceBackend: Backend = {
     ReduceSumTo: reduceSumTo,
     Dropout: dropout,
     CopyColumns: copyColumns,
+    ChannelShuffle: channelShuffle,
     BatchNormStats: batchNormStats,
     BatchNorm: batchNorm,
     BatchNormGrad: batchNormGrad,

@@ -688,6 +688,8 @@ class Runtime {
         const fields = [params.rows, params.columns, params.sourceStride, params.sourceOffset, params.destinationStride, params.destinationOffset];
         this.invoke('copyColumns', [source, destination], [destination], fields, params.rows * params.columns * ELEMENTWISE_WORK);
       },
+      // Reference only: a strided copy, at memory speed in plain JavaScript on the arena's views.
+      ChannelShuffle: (input, output, params) => reference.ChannelShuffle(input, output, params),
       BatchNormStats: (input, mean, variance, params) => {
         if (isFloat64(input, mean, variance)) return reference.BatchNormStats(input, mean, variance, params);
         this.invoke('batchNormStats', [input, mean, variance], [mean, variance], [params.rows, params.columns], params.rows * params.columns * 2 * ELEMENTWISE_WORK);
