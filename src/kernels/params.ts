@@ -49,8 +49,30 @@ export interface Conv2DParams extends WindowParams {
   activation?: 'relu';
 }
 
-/** Pooling: input [batch, inH, inW, inC], output [batch, outH, outW, inC]. */
-export type Pool2DParams = WindowParams;
+/**
+ * Pooling: input [batch, inH, inW, inC], output [batch, outH, outW, inC]. Kernels take outH and outW
+ * as given and clip every window to the input, so ceil mode (ops/maxPool2d.ts: more outputs, whose
+ * last window may run past the bottom or right padding) needs nothing of them.
+ */
+export interface Pool2DParams extends WindowParams {
+  /**
+   * Average pooling only: divide by the window's extent inside the padded input (padding counts, the
+   * ceil-mode overhang past padBottom / padRight does not), as PyTorch's count_include_pad=True and
+   * ONNX AveragePool's count_include_pad=1. Default false: divide by the number of input values.
+   */
+  countIncludePad?: boolean;
+}
+
+/**
+ * The output size along one axis in ceil mode (PyTorch and ONNX ceil_mode): ceil((in + padBefore +
+ * padAfter - k) / stride) + 1, less one where the last window would start past the input and the
+ * before-padding (PyTorch's rule, which keeps an input value in every window).
+ */
+export function ceilWindowOutputSize(inSize: number, kSize: number, stride: number, padBefore: number, padAfter: number): number {
+  let size = Math.ceil((inSize + padBefore + padAfter - kSize) / stride) + 1;
+  if ((size - 1) * stride >= inSize + padBefore) size--;
+  return size;
+}
 
 /** Matrix product out[m, n] = op(a)[m, k] * op(b)[k, n], where op transposes when asked. */
 export interface MatMulParams {

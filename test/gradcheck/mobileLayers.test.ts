@@ -4,11 +4,14 @@
 // broadcasting add, subtract, multiply and divide on gate, per-channel, scalar, mask and two-sided
 // shapes; then a squeeze-and-excitation graph (AvgPool2D to 1x1, Conv2D, HardSigmoid gate, broadcast
 // Multiply, Subtract and Divide) end to end, every weight and the input; channel slices and the
-// channel shuffle, as ops and in a ShuffleNetV2 unit (split, branch, concatenate, shuffle).
+// channel shuffle, as ops and in a ShuffleNetV2 unit (split, branch, concatenate, shuffle); max and
+// average pooling in ceil mode and with count_include_pad.
 
 import { describe, test } from 'node:test';
 import {
   add,
+  avgPool2d,
+  maxPool2d,
   BatchNormalization,
   ChannelShuffle,
   channelShuffle,
@@ -36,7 +39,7 @@ import {
   Subtract,
   Tensor,
 } from '../../src/index.js';
-import { awayFromPointsTensor, gradcheck, uniformTensor } from './gradcheck.js';
+import { awayFromPointsTensor, distinctTensor, gradcheck, uniformTensor } from './gradcheck.js';
 
 const RELATIVE_TOLERANCE = 1e-6;
 
@@ -154,5 +157,26 @@ describe('channel slice and channel shuffle gradients match central differences'
     const loss = (images: Tensor) => softmaxCrossEntropy(model.forward(images, { end: model.layers.length - 1 }), targets).loss;
     gradcheck(() => loss(x), named.map((weight) => weight.tensor), { names: named.map((weight) => weight.name), maxRelativeError: RELATIVE_TOLERANCE, seed: 53, label: 'ShuffleNetV2 unit weights' });
     gradcheck(([images]) => loss(images!), [x], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, seed: 54, label: 'ShuffleNetV2 unit input' });
+  });
+});
+
+describe('ceil-mode and count_include_pad pooling gradients match central differences', () => {
+  const CASES = [
+    { shape: [1, 5, 5, 2], poolSize: 2, strides: 2, padding: 0 },
+    { shape: [2, 4, 6, 3], poolSize: 3, strides: 2, padding: 1 },
+    { shape: [1, 7, 6, 1], poolSize: [3, 2], strides: [2, 3], padding: [1, 0, 0, 1] },
+    { shape: [1, 6, 6, 2], poolSize: 3, strides: 2, padding: 0 },
+  ] as const;
+  CASES.forEach((c, index) => {
+    test(`${c.shape.join('x')} pool ${JSON.stringify(c.poolSize)} strides ${JSON.stringify(c.strides)} padding ${JSON.stringify(c.padding)}, ceil mode`, () => {
+      const random = new Random(1490 + index);
+      const options = { poolSize: c.poolSize, strides: c.strides, padding: c.padding, ceilMode: true };
+      // Distinct values: max pooling has no ties.
+      gradcheck(([x]) => maxPool2d(x!, options), [distinctTensor(random, c.shape)], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'max, ceil' });
+      const x = uniformTensor(random, c.shape);
+      for (const countIncludePad of [false, true]) {
+        gradcheck(([input]) => avgPool2d(input!, { ...options, countIncludePad }), [x], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: `average, ceil, countIncludePad ${countIncludePad}` });
+      }
+    });
   });
 });

@@ -2,7 +2,8 @@
 // config round trips, a model file round trip, argument errors); broadcasting arithmetic (hand-worked
 // values, the squeeze-and-excitation graph saved and loaded, Subtract and Divide, shape errors naming
 // the layer and the shapes); ChannelSlice and ChannelShuffle (hand-worked values, the shuffle's
-// inverse, a ShuffleNetV2 unit saved and loaded, errors).
+// inverse, a ShuffleNetV2 unit saved and loaded, errors); pooling with ceilMode and countIncludePad
+// (hand-worked against PyTorch's rules, configs).
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,6 +12,9 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   Add,
+  avgPool2d,
+  maxPool2d,
+  MaxPool2D,
   ChannelShuffle,
   channelShuffle,
   ChannelSlice,
@@ -181,5 +185,65 @@ describe('ChannelSlice and ChannelShuffle', () => {
     assertThrowsWith(() => new ChannelShuffle({ groups: 0 }), ValueError, 'ChannelShuffle groups');
     assertThrowsWith(() => new ChannelShuffle({ groups: 2, name: 'odd' }).apply(new Input({ shape: [4, 4, 3] }).output), ShapeError, "ChannelShuffle 'odd'", '2 groups', '3 channels');
     assertThrowsWith(() => sliceChannels(Tensor.zeros([1, 2, 2, 4]), 1, 5), ValueError, 'sliceChannels', '<= 4');
+  });
+});
+
+describe('pooling: ceilMode and countIncludePad (PyTorch and ONNX semantics)', () => {
+  // 1..25 on a 5x5 map; 2x2 windows, stride 2, no padding: floor gives 2x2, ceil 3x3 whose last row
+  // and column of windows hang past the input (never past it by a whole window).
+  const fiveByFive = Tensor.fromArray(Array.from({ length: 25 }, (_, index) => index + 1), [1, 5, 5, 1], 'float64');
+  // 1..16 on a 4x4 map; 3x3 windows, stride 2, padding 1: floor gives 2x2, ceil 3x3.
+  const fourByFour = Tensor.fromArray(Array.from({ length: 16 }, (_, index) => index + 1), [1, 4, 4, 1], 'float64');
+
+  test('max pooling: hand-worked ceil-mode outputs', () => {
+    assert.deepEqual(maxPool2d(fiveByFive, { poolSize: 2 }).shape, [1, 2, 2, 1]);
+    assert.deepEqual(Array.from(maxPool2d(fiveByFive, { poolSize: 2, ceilMode: true }).data), [7, 9, 10, 17, 19, 20, 22, 24, 25]);
+    assert.deepEqual(Array.from(maxPool2d(fourByFour, { poolSize: 3, strides: 2, padding: 1, ceilMode: true }).data), [6, 8, 8, 14, 16, 16, 14, 16, 16]);
+  });
+
+  test('average pooling: the overhang never counts; padding counts only with countIncludePad', () => {
+    // No padding: both divisors leave out the overhang past the input, [0][2] = (5 + 10) / 2.
+    for (const countIncludePad of [false, true]) {
+      assertClose(avgPool2d(fiveByFive, { poolSize: 2, ceilMode: true, countIncludePad }).data, [4, 6, 7.5, 14, 16, 17.5, 21.5, 23.5, 25], { atol: 1e-12, rtol: 0 }, `5x5 countIncludePad ${countIncludePad}`);
+    }
+    // Padding 1: along each axis the windows cover input rows {0, 1}, {1, 2, 3}, {3}; their spans in
+    // the padded input ([-1, 5)) are 3, 3 and 2 (the window [3, 6) is cut at 5).
+    const options = { poolSize: 3, strides: 2, padding: 1, ceilMode: true } as const;
+    const excluded = [14 / 4, 30 / 6, 12 / 2, 57 / 6, 99 / 9, 36 / 3, 27 / 2, 45 / 3, 16];
+    const included = [14 / 9, 30 / 9, 12 / 6, 57 / 9, 99 / 9, 36 / 6, 27 / 6, 45 / 6, 16 / 4];
+    assertClose(avgPool2d(fourByFour, options).data, excluded, { atol: 1e-12, rtol: 0 }, '4x4 excluding padding');
+    assertClose(avgPool2d(fourByFour, { ...options, countIncludePad: true }).data, included, { atol: 1e-12, rtol: 0 }, '4x4 counting padding');
+    // Floor mode with countIncludePad: every divisor is the whole 3x3 window.
+    assertClose(avgPool2d(fourByFour, { poolSize: 3, strides: 2, padding: 1, countIncludePad: true }).data, [14 / 9, 30 / 9, 57 / 9, 99 / 9], { atol: 1e-12, rtol: 0 }, '4x4 floor');
+  });
+
+  test('a last window that would start in the bottom padding is dropped (PyTorch rule)', () => {
+    // 5 rows, 2x2 windows, stride 2, padding 1: ceil((5 + 2 - 2) / 2) + 1 = 4, but window 3 would start
+    // at row 5 (past the input), so 3 outputs, as floor also gives.
+    const x = Tensor.zeros([1, 5, 5, 1], 'float64');
+    assert.deepEqual(maxPool2d(x, { poolSize: 2, strides: 2, padding: 1, ceilMode: true }).shape, [1, 3, 3, 1]);
+    assert.deepEqual(maxPool2d(Tensor.zeros([1, 6, 6, 1]), { poolSize: 3, strides: 2, ceilMode: true }).shape, [1, 3, 3, 1]);
+  });
+
+  test('layers: output shapes, configs (the options only when set) and model files', () => {
+    const ceil = new MaxPool2D({ poolSize: 3, strides: 2, ceilMode: true, name: 'm' });
+    assert.deepEqual(ceil.computeOutputShape([112, 112, 24]), [56, 56, 24]);
+    assert.deepEqual(new MaxPool2D({ poolSize: 3, strides: 2 }).computeOutputShape([112, 112, 24]), [55, 55, 24]);
+    const average = new AvgPool2D({ poolSize: 3, strides: 2, padding: 1, ceilMode: true, countIncludePad: true, name: 'a' });
+    assert.equal(average.getConfig().countIncludePad, true);
+    assert.equal(average.getConfig().ceilMode, true);
+    assert.equal('ceilMode' in new MaxPool2D().getConfig(), false);
+    assert.equal('countIncludePad' in new AvgPool2D().getConfig(), false);
+    for (const layer of [ceil, average]) {
+      assert.deepEqual(layerFromConfig(layer.className, JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown>).getConfig(), layer.getConfig());
+    }
+    const model = new Sequential([new Input({ shape: [7, 7, 3] }), new MaxPool2D({ poolSize: 2, ceilMode: true }), new AvgPool2D({ poolSize: 3, strides: 2, padding: 1, ceilMode: true, countIncludePad: true })], { seed: 1480 });
+    const x = randomImages(2, [7, 7, 3], 1481);
+    const directory = join(scratch, 'pools');
+    saveModel(model, directory);
+    const { model: loaded } = loadModel(directory);
+    const expected = model.predict(x);
+    assert.deepEqual(expected.shape, [2, 3, 3, 3]);
+    assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(expected.data));
   });
 });

@@ -2,12 +2,15 @@
 // relaxed-SIMD and plain-SIMD builds: hard sigmoid and hard swish on sizes that are and are not
 // multiples of 4 and values in [-8, 8] (both kinks inside the range); broadcasting arithmetic (all
 // four operations) and its gradient's sum on the shapes of squeeze-and-excitation gates, per-channel
-// constants, scalars, spatial masks and batch broadcasts, with channels 1, 3, 5, 16 and 70. Then
+// constants, scalars, spatial masks and batch broadcasts, with channels 1, 3, 5, 16 and 70; max and
+// average pooling in ceil mode and with count_include_pad on random geometries (batch 1-4, channels
+// 1-13, pools 1-4, strides 1-3, explicit uneven padding, non-square images). Then
 // bit-identical results for 1 and 2 threads on cases above the backend's 4M work threshold.
 
 import { describe } from 'node:test';
 import { Random, type KernelSignatures } from '../../src/index.js';
 import { broadcastParams, broadcastShape, reduceSumToParams } from '../../src/ops/broadcast.js';
+import { poolParams } from '../../src/ops/maxPool2d.js';
 import { describeBuildParity, describeThreadDeterminism, randomArray, type ParityCase } from './harness.js';
 
 /**
@@ -91,7 +94,47 @@ const BROADCAST_SHAPES: [number[], number[]][] = [
   [[3, 1, 4, 1], [1, 5, 1, 6]],
 ];
 
+/** A random ceil-mode and/or count_include_pad pooling case (the op's params), max and average, forward and backward. */
+function ceilPoolCase(random: Random): ParityCase {
+  const kH = 1 + random.integer(4);
+  const kW = 1 + random.integer(4);
+  const inH = kH + random.integer(9);
+  const inW = kW + random.integer(9);
+  const pad = (k: number) => random.integer(k);
+  const options = {
+    poolSize: [kH, kW] as const,
+    strides: [1 + random.integer(3), 1 + random.integer(3)] as const,
+    padding: [pad(kH), pad(kH), pad(kW), pad(kW)] as const,
+    ceilMode: random.uniform() < 0.8,
+    countIncludePad: random.uniform() < 0.5,
+  };
+  const batch = 1 + random.integer(4);
+  const inC = 1 + random.integer(13);
+  const params = poolParams([batch, inH, inW, inC], options);
+  const input = randomArray(random, batch * inH * inW * inC);
+  const dOut = randomArray(random, batch * params.outH * params.outW * inC);
+  return {
+    name: `MaxPool2D, AvgPool2D and backprops ${batch}x${inH}x${inW}x${inC} ${JSON.stringify(options)} -> ${params.outH}x${params.outW}`,
+    // float32 sums of at most 16 values (and shares) of magnitude 1.
+    tolerance: { atol: 1e-6, rtol: 1e-5 },
+    run: (k) => {
+      const maxOutput = new Float32Array(dOut.length);
+      const argmax = new Int32Array(dOut.length);
+      k.MaxPool2D(input, maxOutput, argmax, params);
+      const maxGrad = new Float32Array(input.length);
+      k.MaxPool2DBackprop(dOut, argmax, maxGrad, params);
+      const avgOutput = new Float32Array(dOut.length);
+      k.AvgPool2D(input, avgOutput, params);
+      const avgGrad = new Float32Array(input.length);
+      k.AvgPool2DBackprop(dOut, avgGrad, params);
+      return [maxOutput, argmax, maxGrad, avgOutput, avgGrad];
+    },
+  };
+}
+
 describe('mobile-network kernels', () => {
+  const poolRandom = new Random(1404);
+  describeBuildParity('ceil-mode and count_include_pad pooling', Array.from({ length: 40 }, () => ceilPoolCase(poolRandom)));
   const broadcastRandom = new Random(1402);
   describeBuildParity('broadcasting arithmetic and its sum', BROADCAST_SHAPES.flatMap(([a, b]) => broadcastCases(broadcastRandom, a, b)));
   describeThreadDeterminism('broadcasting arithmetic', broadcastCases(new Random(1403), [64, 32, 32, 40], [64, 1, 1, 40]).slice(0, 4));

@@ -443,6 +443,7 @@ class Runtime {
       params.batch, params.inH, params.inW, params.inC, params.outH, params.outW,
       params.kH, params.kW, params.strideH, params.strideW, params.padTop, params.padLeft,
     ];
+    const avgPoolFields = (params: Pool2DParams) => [...poolFields(params), params.countIncludePad === true ? 1 : 0, params.padBottom, params.padRight];
     const panelRowsFor = (depth: number) => Math.min(1024, Math.max(4, Math.floor(PANEL_FLOATS / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
     const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm) => {
@@ -534,12 +535,12 @@ class Runtime {
       },
       AvgPool2D: (input, output, params) => {
         if (isFloat64(input, output)) return reference.AvgPool2D(input, output, params);
-        this.invoke('avgPool2d', [input, output, null], [output], poolFields(params), output.length * params.kH * params.kW * ELEMENTWISE_WORK);
+        this.invoke('avgPool2d', [input, output, null], [output], avgPoolFields(params), output.length * params.kH * params.kW * ELEMENTWISE_WORK);
       },
       AvgPool2DBackprop: (dOut, dInput, params) => {
         if (isFloat64(dOut, dInput)) return reference.AvgPool2DBackprop(dOut, dInput, params);
         const overlap = Math.ceil(params.kH / params.strideH) * Math.ceil(params.kW / params.strideW);
-        this.invoke('avgPool2dBackprop', [dOut, dInput, null], [dInput], poolFields(params), dInput.length * overlap * ELEMENTWISE_WORK);
+        this.invoke('avgPool2dBackprop', [dOut, dInput, null], [dInput], avgPoolFields(params), dInput.length * overlap * ELEMENTWISE_WORK);
       },
       ZeroPad2D: (input, output, params) => {
         if (isFloat64(input, output)) return reference.ZeroPad2D(input, output, params);
