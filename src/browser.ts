@@ -91,7 +91,7 @@ export { Input, type InputOptions } from './layers/input.js';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/maxPool2d.js';
 export { AvgPool2D, type AvgPool2DOptions } from './layers/avgPool2d.js';
-export { GlobalAveragePooling2D } from './layers/globalAveragePooling2d.js';
+export { GlobalAveragePooling2D, type GlobalAveragePooling2DOptions } from './layers/globalAveragePooling2d.js';
 export { ZeroPadding2D, type ZeroPadding2DOptions } from './layers/zeroPadding2d.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
@@ -148,7 +148,9 @@ export { composeAugmentations, horizontalFlip, randomCrop, randomTranslation, ty
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
 export { MODEL_FORMAT_VERSION, parseModel, serializeModel, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFormat.js';
 export { decodeNpy, decodeNpyHeader, decodeNpyValues, encodeNpy, encodeNpyHeader, type NpyArray, type NpyDtype, type NpyHeader } from './io/npy.js';
-export { importedInput, importOnnx, ONNX_IMPORT_OPERATORS, type ImportedOnnx, type OnnxLayout } from './io/onnxImport.js';
+export { importOnnx, type ImportedOnnx } from './io/onnx/importOnnx.js';
+export { importedInput, type OnnxLayout } from './io/onnx/layout.js';
+export { ONNX_IMPORT_OPERATORS } from './io/onnx/operators.js';
 export { exportOnnx, ONNX_CLASS_NAMES_KEY, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnxExport.js';
 
 export { cifarCnn, digitsCnn, lenet5, mnistCnn, PRESETS, residualCnn, type PresetOptions } from './model/presets.js';

@@ -14,7 +14,7 @@ import { Conv2D, type Conv2DOptions } from './conv2d.js';
 import { Dense, type DenseOptions } from './dense.js';
 import { Dropout, type DropoutOptions } from './dropout.js';
 import { Flatten } from './flatten.js';
-import { GlobalAveragePooling2D } from './globalAveragePooling2d.js';
+import { GlobalAveragePooling2D, type GlobalAveragePooling2DOptions } from './globalAveragePooling2d.js';
 import { Input, type InputOptions } from './input.js';
 import type { Layer, LayerConfig } from './layer.js';
 import { MaxPool2D, type MaxPool2DOptions } from './maxPool2d.js';
@@ -42,7 +42,7 @@ const factories = new Map<string, LayerFactory>([
   ['HardSigmoid', (config) => new HardSigmoid(config as HardSigmoidOptions)],
   ['HardSwish', (config) => new HardSwish(config)],
   ['AvgPool2D', (config) => new AvgPool2D(config as AvgPool2DOptions)],
-  ['GlobalAveragePooling2D', (config) => new GlobalAveragePooling2D(config)],
+  ['GlobalAveragePooling2D', (config) => new GlobalAveragePooling2D(config as GlobalAveragePooling2DOptions)],
   ['ZeroPadding2D', (config) => new ZeroPadding2D(config as ZeroPadding2DOptions)],
   ['Dropout', (config) => new Dropout(config as unknown as DropoutOptions)],
   ['BatchNormalization', (config) => new BatchNormalization(config as BatchNormalizationOptions)],

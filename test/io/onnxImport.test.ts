@@ -234,6 +234,12 @@ describe('layouts, constants and the cases the importer refuses by name', () => 
     refused(tinyModel([1, 3, 2, 2], [{ op: 'Flatten', inputs: ['input'] }, { op: 'Concat', inputs: ['t0', 't0'], attributes: { axis: [1] } }]), /'concat_1' \(Concat\): vectors flattened from NCHW maps are not concatenated/);
   });
 
+  test('every unsupported operator is named with its count and first node, not only the first one met', () => {
+    refused(tinyModel([1, 3, 4, 4], [
+      { op: 'Relu', inputs: ['input'] }, { op: 'Erf', inputs: ['t0'] }, { op: 'Selu', inputs: ['t1'] }, { op: 'Erf', inputs: ['t2'] }, { op: 'Relu', inputs: ['t3'] },
+    ]), /^tiny\.onnx: node 'erf_1' \(Erf\): operator Erf is not supported; unsupported operators in this graph: Erf \(2 nodes, first node 'erf_1'\), Selu \(1 node, first node 'selu_2'\); imported operators: Conv, /);
+  });
+
   test('shape arithmetic with a slice step of 0 is refused rather than looped on', () => {
     const slice = (step: number) => tinyModel([1, 4], [{ op: 'Slice', inputs: ['data', 'starts', 'ends', 'axes', 'steps'] }, { op: 'Relu', inputs: ['input'] }], [
       { name: 'data', dims: [4], values: [1, 2, 3, 4] }, { name: 'starts', dims: [1], values: [3] }, { name: 'ends', dims: [1], values: [0] },
