@@ -165,6 +165,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     try {
       const result = operator.map(context);
       if ('constant' in result) constants.setFolded(output, result.constant);
+      else if ('outputs' in result) result.outputs.forEach((value, index) => values.set(node.output![index] ?? '', value));
       else values.set(output, result);
     } catch (error) {
       if (error instanceof FileFormatError) throw error;

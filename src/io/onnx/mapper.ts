@@ -48,8 +48,11 @@ export interface OnnxNodeContext {
   afterBuild(fill: () => void): void;
 }
 
-/** What a mapper makes of a node: a computed value, or a constant (shape arithmetic folded at import). */
-export type MapperResult = Value | { constant: ConstantValue };
+/**
+ * What a mapper makes of a node: a computed value, a constant (shape arithmetic folded at import), or
+ * one computed value per output for nodes with several (Split).
+ */
+export type MapperResult = Value | { constant: ConstantValue } | { outputs: Value[] };
 
 /** Maps one node to ConvNet.ts layers. */
 export type OnnxMapper = (context: OnnxNodeContext) => MapperResult;

@@ -5,14 +5,18 @@
 // on constants is folded before any mapper is asked (constants.ts), and Constant nodes are read there.
 
 import { clip, dropout, elu, leakyRelu, relu, sigmoid, softmax, tanh } from './mappers/activations.js';
+import { channelSlice, split } from './mappers/channelSlices.js';
+import { reshapeOrShuffle, transposeOrShuffle } from './mappers/channelShuffle.js';
 import { concat } from './mappers/concat.js';
 import { conv } from './mappers/conv.js';
 import { gemm } from './mappers/dense.js';
+import { hardSigmoid, hardSwish } from './mappers/hardActivations.js';
 import { addOrMultiply } from './mappers/elementwise.js';
 import { batchNormalization } from './mappers/normalization.js';
 import { pad } from './mappers/pad.js';
 import { globalAveragePool, pool, reduceMean } from './mappers/pooling.js';
-import { flatten, identity, shape, squeeze, transpose } from './mappers/shape.js';
+import { flatten, identity, shape, squeeze } from './mappers/shape.js';
+import { subtractOrDivide } from './mappers/subtractDivide.js';
 import type { OnnxOperator } from './mapper.js';
 
 /** Operator name -> how it is imported. */
@@ -36,14 +40,20 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['Mul', { map: addOrMultiply, keepsLayout: true }],
   ['Concat', { map: concat, keepsLayout: true }],
   ['Flatten', { map: flatten }],
-  ['Reshape', { map: flatten }],
-  ['Transpose', { map: transpose }],
+  ['Reshape', { map: reshapeOrShuffle }],
+  ['Transpose', { map: transposeOrShuffle }],
   ['Pad', { map: pad, keepsLayout: true }],
   ['Softmax', { map: softmax }],
   ['Dropout', { map: dropout, keepsLayout: true }],
   ['Identity', { map: identity, keepsLayout: true }],
   ['Squeeze', { map: squeeze }],
   ['Shape', { map: shape }],
+  ['HardSigmoid', { map: hardSigmoid, keepsLayout: true }],
+  ['HardSwish', { map: hardSwish, keepsLayout: true }],
+  ['Sub', { map: subtractOrDivide, keepsLayout: true }],
+  ['Div', { map: subtractOrDivide, keepsLayout: true }],
+  ['Split', { map: split }],
+  ['Slice', { map: channelSlice }],
 ]);
 
 /** Operators the importer maps, for the error that names an unsupported one. */

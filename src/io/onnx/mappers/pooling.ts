@@ -1,52 +1,31 @@
 // Pooling: MaxPool and AveragePool as MaxPool2D and AvgPool2D; GlobalAveragePool and the spatial
 // ReduceMean as GlobalAveragePooling2D (a vector where it is flattened next, else 1x1 maps).
-// ceil_mode=1 (PyTorch's MaxPool2d(ceil_mode=True): GoogLeNet, SqueezeNet) is exact as extra bottom and
-// right padding that no window counts; count_include_pad=1 (PyTorch's default for AvgPool2d:
-// Inception v3) as a ZeroPadding2D before an unpadded average. Limits: 2-D, no dilations, no auto_pad.
+// ceil_mode=1 (PyTorch's MaxPool2d(ceil_mode=True): GoogLeNet, SqueezeNet) and count_include_pad=1
+// (PyTorch's default for AvgPool2d: Inception v3) as the layers' ceilMode and countIncludePad, which
+// follow PyTorch's rules exactly. Limits: 2-D, no dilations, no auto_pad.
 
 import { FileFormatError } from '../../../core/errors.js';
 import { AvgPool2D } from '../../../layers/avgPool2d.js';
 import { GlobalAveragePooling2D } from '../../../layers/globalAveragePooling2d.js';
 import { MaxPool2D } from '../../../layers/maxPool2d.js';
-import { ZeroPadding2D } from '../../../layers/zeroPadding2d.js';
 import { intOf, intsOf, stringOf } from '../attributes.js';
 import type { OnnxNodeContext } from '../mapper.js';
 import { mapsLayout, type Value } from '../layout.js';
 
-/**
- * The padding after the input that makes a floor-mode window count what ceil mode gives: PyTorch's
- * (and onnxruntime's) rule, out = ceil((in + pads - k) / s) + 1, less one when the last window
- * would start past the input and its leading padding. Positions in it are never counted (max pooling
- * skips padding; our average pooling leaves it out), so the outputs are ceil mode's exactly.
- */
-function ceilModeExtra(inSize: number, kSize: number, stride: number, padBefore: number, padAfter: number): number {
-  const span = inSize + padBefore + padAfter - kSize;
-  let outSize = Math.ceil(span / stride) + 1;
-  if ((outSize - 1) * stride >= inSize + padBefore) outSize--;
-  return Math.max(0, (outSize - 1) * stride + kSize - (inSize + padBefore + padAfter));
-}
-
 export function pool(context: OnnxNodeContext): Value {
   const { attributes, file, label, op } = context;
-  let [top, left, bottom, right] = intsOf(attributes, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
+  const [top, left, bottom, right] = intsOf(attributes, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
   const kernel = intsOf(attributes, 'kernel_shape', []) as [number, number];
   const strides = intsOf(attributes, 'strides', [1, 1]) as [number, number];
   if (stringOf(attributes, 'auto_pad', 'NOTSET') !== 'NOTSET') throw new FileFormatError(file, `${label}: auto_pad is not read; export with explicit pads`);
   if (intsOf(attributes, 'dilations', [1, 1]).some((dilation) => dilation !== 1)) throw new FileFormatError(file, `${label}: dilated pooling is not imported`);
   if (kernel.length !== 2 || strides.length !== 2) throw new FileFormatError(file, `${label}: only 2-D pooling is imported, got kernel_shape [${kernel.join(', ')}]`);
-  let from = context.nchw(0);
-  if (op === 'AveragePool' && intOf(attributes, 'count_include_pad', 0) === 1 && top + left + bottom + right > 0) {
-    // The padded zeros count: pad with zeros first, then average unpadded windows.
-    from = context.apply(new ZeroPadding2D({ padding: [top, bottom, left, right] }), from);
-    [top, left, bottom, right] = [0, 0, 0, 0];
-  }
-  if (intOf(attributes, 'ceil_mode', 0) === 1 && from.kind === 'maps') {
-    const [inH, inW] = from.tensor.shape as [number, number, number];
-    bottom += ceilModeExtra(inH, kernel[0], strides[0], top, bottom);
-    right += ceilModeExtra(inW, kernel[1], strides[1], left, right);
-  }
-  const options = { poolSize: kernel, strides, padding: [top, bottom, left, right] as const };
-  return context.apply(op === 'MaxPool' ? new MaxPool2D(options) : new AvgPool2D(options), from);
+  const from = context.nchw(0);
+  // The layers' own ceilMode and countIncludePad have ONNX's (and PyTorch's) semantics (ops/maxPool2d.ts).
+  const ceilMode = intOf(attributes, 'ceil_mode', 0) === 1;
+  const options = { poolSize: kernel, strides, padding: [top, bottom, left, right] as const, ceilMode };
+  if (op === 'MaxPool') return context.apply(new MaxPool2D(options), from);
+  return context.apply(new AvgPool2D({ ...options, countIncludePad: intOf(attributes, 'count_include_pad', 0) === 1 }), from);
 }
 
 /** Operators that read a pooled [c, 1, 1] as the vector [c]: after them, no reshape is needed. */
