@@ -95,6 +95,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   const tally = new GraphTally();
   tally.add(input, input.shape, input.shape, `input '${inputName}' `);
   let layerCount = 1;
+  const layerNames = new Set<string>();
 
   for (const node of graph.node ?? []) {
     const op = node.opType ?? '';
@@ -144,7 +145,12 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
         return scalar[0]!;
       },
       apply: (layer: Layer, from: Value | Value[], kind: Value['kind'] = Array.isArray(from) ? from[0]!.kind : from.kind): Value => {
-        layer.name = (node.name || output).replace(/[^A-Za-z0-9_.-]/g, '_');
+        // Named after the node; a second layer of the same node (a padding before a pooling) gets a suffix.
+        const base = (node.name || output).replace(/[^A-Za-z0-9_.-]/g, '_');
+        let name = base;
+        for (let suffix = 2; layerNames.has(name); suffix++) name = `${base}_${suffix}`;
+        layerNames.add(name);
+        layer.name = name;
         const first = Array.isArray(from) ? from[0]! : from;
         if (++layerCount > MAX_MODEL_LAYERS) throw new ValueError(`the graph makes more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} layers a model may have`);
         const tensor = layer.apply(Array.isArray(from) ? from.map((value) => value.tensor) : from.tensor);
