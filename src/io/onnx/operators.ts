@@ -9,9 +9,10 @@ import { channelSlice, split } from './mappers/channelSlices.js';
 import { reshapeOrShuffle, transposeOrShuffle } from './mappers/channelShuffle.js';
 import { concat } from './mappers/concat.js';
 import { conv } from './mappers/conv.js';
-import { gemm } from './mappers/dense.js';
 import { hardSigmoid, hardSwish } from './mappers/hardActivations.js';
-import { addOrMultiply } from './mappers/elementwise.js';
+import { layerNormalization } from './mappers/layerNormalization.js';
+import { matMulOrGemm } from './mappers/matMulOnMaps.js';
+import { addOrGelu, erf, multiplyOrGelu } from './mappers/geluPattern.js';
 import { batchNormalization } from './mappers/normalization.js';
 import { pad } from './mappers/pad.js';
 import { globalAveragePool, pool, reduceMean } from './mappers/pooling.js';
@@ -33,11 +34,11 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['GlobalAveragePool', { map: globalAveragePool }],
   ['ReduceMean', { map: reduceMean }],
   ['BatchNormalization', { map: batchNormalization }],
-  ['Gemm', { map: gemm }],
-  ['MatMul', { map: gemm }],
-  ['Add', { map: addOrMultiply, keepsLayout: true }],
-  ['Sum', { map: addOrMultiply, keepsLayout: true }],
-  ['Mul', { map: addOrMultiply, keepsLayout: true }],
+  ['Gemm', { map: matMulOrGemm }],
+  ['MatMul', { map: matMulOrGemm }],
+  ['Add', { map: addOrGelu, keepsLayout: true }],
+  ['Sum', { map: addOrGelu, keepsLayout: true }],
+  ['Mul', { map: multiplyOrGelu, keepsLayout: true }],
   ['Concat', { map: concat, keepsLayout: true }],
   ['Flatten', { map: flatten }],
   ['Reshape', { map: reshapeOrShuffle }],
@@ -54,6 +55,8 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['Div', { map: subtractOrDivide, keepsLayout: true }],
   ['Split', { map: split }],
   ['Slice', { map: channelSlice }],
+  ['LayerNormalization', { map: layerNormalization, keepsLayout: true }],
+  ['Erf', { map: erf, keepsLayout: true }],
 ]);
 
 /** Operators the importer maps, for the error that names an unsupported one. */
