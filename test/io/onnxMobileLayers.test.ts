@@ -2,7 +2,8 @@
 // Div of computed values (broadcast gates) and with constants; Mul of a squeeze-and-excitation gate;
 // Split and Slice along the channels; ShuffleNet's Reshape-Transpose-Reshape channel shuffle; pooling
 // with ceil_mode and count_include_pad; a ConvNeXt block (LayerNormalization over NHWC channels,
-// MatMul of maps, the Erf GELU chain, layer scale, residual). Each small graph is built here
+// MatMul of maps, the Erf GELU chain, layer scale, residual) and opset 11's decomposed layer
+// normalization (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div). Each small graph is built here
 // (onnx-proto, opset 14, 17 for LayerNormalization) and
 // must give onnxruntime-node's outputs within 1e-5; the cases the mappers refuse are named.
 
@@ -206,6 +207,32 @@ describe('ONNX import of a ConvNeXt block matches onnxruntime-node', () => {
     const classes = model.layers.map((layer) => layer.className);
     assert.equal(classes.filter((name) => name === 'GELU').length, 1, 'the five GELU nodes make one layer');
     assert.equal(classes.filter((name) => name === 'LayerNormalization').length, 1);
+  });
+
+  test('the decomposed layer normalization of opset 11 over NHWC channels, then its Mul and Add, as one LayerNormalization', async () => {
+    const channels = 4;
+    const bytes = graphModel([2, channels, 3, 5], [
+      { op: 'Transpose', inputs: ['input'], outputs: ['x'], attributes: { perm: [0, 2, 3, 1] } },
+      { op: 'ReduceMean', inputs: ['x'], outputs: ['mean'], attributes: { axes: [-1] } },
+      { op: 'Sub', inputs: ['x', 'mean'], outputs: ['centred'] },
+      { op: 'Pow', inputs: ['centred', 'two'], outputs: ['squared'] },
+      { op: 'ReduceMean', inputs: ['squared'], outputs: ['variance'], attributes: { axes: [-1] } },
+      { op: 'Add', inputs: ['variance', 'epsilon'], outputs: ['padded'] },
+      { op: 'Sqrt', inputs: ['padded'], outputs: ['deviation'] },
+      { op: 'Div', inputs: ['centred', 'deviation'], outputs: ['normalized'] },
+      { op: 'Mul', inputs: ['normalized', 'weight'], outputs: ['scaled'] },
+      { op: 'Add', inputs: ['scaled', 'bias'], outputs: ['output'] },
+    ], [
+      { name: 'two', dims: [], values: [2] },
+      { name: 'epsilon', dims: [], values: [1e-6] },
+      { name: 'weight', dims: [channels], values: values(channels, 97, 2) },
+      { name: 'bias', dims: [channels], values: values(channels, 98) },
+    ], 11);
+    await assertRunsAsOnnxRuntime(bytes, [2, channels, 3, 5], 'decomposed-layer-norm');
+    const { model } = importOnnx(bytes, 'decomposed-layer-norm.onnx');
+    assert.deepEqual(model.layers.map((layer) => layer.className), ['Input', 'LayerNormalization', 'Conv2D', 'Conv2D']);
+    refused(graphModel([1, 3, 2, 2], [{ op: 'Pow', inputs: ['input', 'two'], outputs: ['output'] }], [{ name: 'two', dims: [], values: [2] }], 11), /'pow_0' \(Pow\): Pow is imported only as the square inside a layer normalization/);
+    refused(graphModel([1, 3, 2, 2], [{ op: 'Sqrt', inputs: ['input'], outputs: ['output'] }], [], 11), /'sqrt_0' \(Sqrt\): Sqrt is imported only inside a layer normalization/);
   });
 
   test('Erf outside the GELU chain, a GELU chain with another constant, LayerNormalization over NCHW channels: refused by name', () => {

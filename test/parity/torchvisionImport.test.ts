@@ -52,17 +52,11 @@ const MATCHING: Case[] = [
   { name: 'mobilenet_v3_small', size: 64 },
   { name: 'efficientnet_b0', size: 64 },
   { name: 'shufflenet_v2_x0_5', size: 64 },
-];
-
-/** Models that import and match at the opset given only (refused at the others: see NOT_YET). */
-const MATCHING_AT: (Case & { opset: number })[] = [
-  { name: 'convnext_tiny', size: 64, opset: 17 },
+  { name: 'convnext_tiny', size: 64 },
 ];
 
 /** Models refused today, at the opset given, with what refuses them (the operators still to map). */
 const NOT_YET: (Case & { opset: number; refusal: RegExp })[] = [
-  // The decomposed form of LayerNormalization (ReduceMean, Sub, Pow, Sqrt, Div) that opset 11 exports.
-  { name: 'convnext_tiny', size: 64, opset: 11, refusal: /operator Pow is not supported; unsupported operators in this graph: Pow \(23 nodes, [^)]+\), Sqrt \(23 nodes/ },
 ];
 
 /** What the export script reports for one model at one opset. */
@@ -99,7 +93,7 @@ describe('torchvision classifiers exported by PyTorch import and match onnxrunti
     folder = mkdtempSync(join(tmpdir(), 'convnet-torchvision-'));
     // One process per opset (torch takes seconds to start), the opsets side by side.
     const results = await Promise.all(OPSETS.map((opset) => {
-      const cases = [...MATCHING, ...[...MATCHING_AT, ...NOT_YET].filter((entry) => entry.opset === opset)];
+      const cases = [...MATCHING, ...NOT_YET.filter((entry) => entry.opset === opset)];
       return exportModels(cases, opset, folder);
     }));
     OPSETS.forEach((opset, index) => exports.set(opset, results[index]!));
@@ -116,27 +110,29 @@ describe('torchvision classifiers exported by PyTorch import and match onnxrunti
     return { bytes: readFileSync(result.onnx), input: decodeNpy(readFileSync(result.input)) };
   };
 
-  for (const { name, size, opset } of [...MATCHING.flatMap((entry) => OPSETS.map((opset) => ({ ...entry, opset }))), ...MATCHING_AT]) {
-    test(`${name} (${size}x${size}), opset ${opset}: logits within ${RELATIVE_TOLERANCE} of their range of onnxruntime-node's`, async (context) => {
-      const { bytes, input } = exported(name, opset);
-      const { model, inputLayout, onnxInputShape } = importOnnx(bytes, `${name}.onnx`);
-      assert.deepEqual(onnxInputShape, [3, size, size]);
-      const ours = model.predict(importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout)).data;
-      const session = await ort.InferenceSession.create(bytes);
-      const { output } = await session.run({ input: new ort.Tensor('float32', input.data as Float32Array, input.shape) });
-      const expected = output!.data as Float32Array;
-      assert.deepEqual(output!.dims, [2, 1000]);
-      assert.equal(ours.length, expected.length);
-      let largest = 0;
-      let worst = 0;
-      for (let index = 0; index < expected.length; index++) {
-        const difference = Math.abs(ours[index]! - expected[index]!);
-        if (!(difference <= largest)) [largest, worst] = [Number.isNaN(difference) ? Infinity : difference, index];
-      }
-      const range = Math.max(...expected) - Math.min(...expected);
-      context.diagnostic(`${name} opset ${opset}: max |ours - onnxruntime| ${largest.toExponential(2)} = ${(largest / range).toExponential(2)} of the logits' range ${range.toPrecision(4)}`);
-      assert.ok(largest <= RELATIVE_TOLERANCE * range, `${name} opset ${opset}: logit [${worst}] is ${ours[worst]} here, ${expected[worst]} in onnxruntime: ${(largest / range).toExponential(2)} of the range ${range}`);
-    });
+  for (const { name, size } of MATCHING) {
+    for (const opset of OPSETS) {
+      test(`${name} (${size}x${size}), opset ${opset}: logits within ${RELATIVE_TOLERANCE} of their range of onnxruntime-node's`, async (context) => {
+        const { bytes, input } = exported(name, opset);
+        const { model, inputLayout, onnxInputShape } = importOnnx(bytes, `${name}.onnx`);
+        assert.deepEqual(onnxInputShape, [3, size, size]);
+        const ours = model.predict(importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout)).data;
+        const session = await ort.InferenceSession.create(bytes);
+        const { output } = await session.run({ input: new ort.Tensor('float32', input.data as Float32Array, input.shape) });
+        const expected = output!.data as Float32Array;
+        assert.deepEqual(output!.dims, [2, 1000]);
+        assert.equal(ours.length, expected.length);
+        let largest = 0;
+        let worst = 0;
+        for (let index = 0; index < expected.length; index++) {
+          const difference = Math.abs(ours[index]! - expected[index]!);
+          if (!(difference <= largest)) [largest, worst] = [Number.isNaN(difference) ? Infinity : difference, index];
+        }
+        const range = Math.max(...expected) - Math.min(...expected);
+        context.diagnostic(`${name} opset ${opset}: max |ours - onnxruntime| ${largest.toExponential(2)} = ${(largest / range).toExponential(2)} of the logits' range ${range.toPrecision(4)}`);
+        assert.ok(largest <= RELATIVE_TOLERANCE * range, `${name} opset ${opset}: logit [${worst}] is ${ours[worst]} here, ${expected[worst]} in onnxruntime: ${(largest / range).toExponential(2)} of the range ${range}`);
+      });
+    }
   }
 
   for (const { name, size, opset, refusal } of NOT_YET) {

@@ -11,6 +11,7 @@ import { concat } from './mappers/concat.js';
 import { conv } from './mappers/conv.js';
 import { hardSigmoid, hardSwish } from './mappers/hardActivations.js';
 import { layerNormalization } from './mappers/layerNormalization.js';
+import { layerNormFromReduceMean, pow, sqrt } from './mappers/layerNormPattern.js';
 import { matMulOrGemm } from './mappers/matMulOnMaps.js';
 import { addOrGelu, erf, multiplyOrGelu } from './mappers/geluPattern.js';
 import { batchNormalization } from './mappers/normalization.js';
@@ -18,7 +19,7 @@ import { pad } from './mappers/pad.js';
 import { globalAveragePool, pool, reduceMean } from './mappers/pooling.js';
 import { flatten, identity, shape, squeeze } from './mappers/shape.js';
 import { subtractOrDivide } from './mappers/subtractDivide.js';
-import type { OnnxOperator } from './mapper.js';
+import type { OnnxNodeContext, OnnxOperator } from './mapper.js';
 
 /** Operator name -> how it is imported. */
 export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, OnnxOperator>([
@@ -32,7 +33,7 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['MaxPool', { map: pool }],
   ['AveragePool', { map: pool }],
   ['GlobalAveragePool', { map: globalAveragePool }],
-  ['ReduceMean', { map: reduceMean }],
+  ['ReduceMean', { map: (context: OnnxNodeContext) => layerNormFromReduceMean(context) ?? reduceMean(context) }],
   ['BatchNormalization', { map: batchNormalization }],
   ['Gemm', { map: matMulOrGemm }],
   ['MatMul', { map: matMulOrGemm }],
@@ -57,6 +58,8 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['Slice', { map: channelSlice }],
   ['LayerNormalization', { map: layerNormalization, keepsLayout: true }],
   ['Erf', { map: erf, keepsLayout: true }],
+  ['Pow', { map: pow, keepsLayout: true }],
+  ['Sqrt', { map: sqrt, keepsLayout: true }],
 ]);
 
 /** Operators the importer maps, for the error that names an unsupported one. */

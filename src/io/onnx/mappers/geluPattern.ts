@@ -11,6 +11,7 @@ import type { ConstantValue } from '../constants.js';
 import type { OnnxNodeContext } from '../mapper.js';
 import type { Value } from '../layout.js';
 import { addOrMultiply } from './elementwise.js';
+import { continueLayerNorm } from './layerNormPattern.js';
 
 interface PendingGelu {
   stage: 'divided' | 'erf' | 'plusOne' | 'product';
@@ -75,8 +76,10 @@ export function erf(context: OnnxNodeContext): Value {
   return advance(state, 'erf');
 }
 
-/** Add: the "+ 1" of a GELU chain, or an ordinary Add (elementwise.ts). */
+/** Add: the "+ 1" of a GELU chain, the "+ epsilon" of a decomposed layer normalization, or an ordinary Add (elementwise.ts). */
 export function addOrGelu(context: OnnxNodeContext): Value {
+  const normalization = continueLayerNorm(context);
+  if (normalization !== null) return normalization;
   const { states, constants } = inputsOf(context);
   const state = states.find((entry) => entry?.stage === 'erf');
   if (state === undefined) return addOrMultiply(context);
