@@ -1,9 +1,7 @@
-// ONNX import: CNNs as PyTorch and Keras export them become ConvNet.ts models that run channels
-// last. This file is the graph walk and the value bookkeeping; layout.ts holds the layout reasoning
-// (NCHW or NHWC as the graph sees each value), constants.ts the constants and constant folding,
-// operators.ts the table of operator -> mapper (mappers/, one file per operator family; see there how
-// to add an operator). Decoding uses onnx-proto (protobufjs), once a scan of the bytes
-// (io/onnxWireScan.ts) has bounded the memory and recursion it takes; every problem is a
+// ONNX import: CNNs as PyTorch and Keras export them become channels-last ConvNet.ts models. Here: the
+// graph walk and value bookkeeping; layout.ts the layout reasoning, constants.ts constants and folding,
+// operators.ts the operator -> mapper table (mappers/; how to add one is written there). Decoding uses
+// onnx-proto once io/onnxWireScan.ts has bounded its memory and recursion; every problem is a
 // FileFormatError naming the node.
 
 import onnxProto from 'onnx-proto';
