@@ -5,5 +5,7 @@
 
 import 'convnet-ts';
 
-export { importedInput, importOnnx, ONNX_IMPORT_OPERATORS, type ImportedOnnx, type OnnxLayout } from './io/onnxImport.js';
+export { importOnnx, type ImportedOnnx } from './io/onnx/importOnnx.js';
+export { importedInput, type OnnxLayout } from './io/onnx/layout.js';
+export { ONNX_IMPORT_OPERATORS } from './io/onnx/operators.js';
 export { exportOnnx, ONNX_CLASS_NAMES_KEY, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnxExport.js';

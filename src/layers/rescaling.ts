@@ -9,7 +9,6 @@ import { allocateTensor } from '../ops/allocate.js';
 import { biasAdd } from '../ops/biasAdd.js';
 import { multiply } from '../ops/shapeOps.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
-import { registerLayer } from './layerRegistry.js';
 
 export interface RescalingOptions extends LayerOptions {
   /** One factor for every value, or one per channel (the last axis). */
@@ -67,5 +66,3 @@ function constants(value: number | readonly number[], what: string): number | re
   }
   return typeof value === 'number' ? value : Object.freeze([...values]);
 }
-
-registerLayer('Rescaling', (config) => new Rescaling(config as unknown as RescalingOptions));

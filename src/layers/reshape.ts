@@ -7,7 +7,6 @@ import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { reshape } from '../ops/shapeOps.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
-import { registerLayer } from './layerRegistry.js';
 
 export interface ReshapeOptions extends LayerOptions {
   /** The shape of one example: [features] or [height, width, channels]; one size may be -1 (inferred). */
@@ -57,5 +56,3 @@ export class Reshape extends Layer {
 function describe(value: unknown): string {
   return Array.isArray(value) && value.length <= 16 && value.every((entry) => typeof entry === 'number') ? `[${value.join(', ')}]` : `a ${Array.isArray(value) ? `list of ${value.length}` : typeof value}`;
 }
-
-registerLayer('Reshape', (config) => new Reshape(config as unknown as ReshapeOptions));

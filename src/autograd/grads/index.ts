@@ -2,9 +2,12 @@
 
 import './avgPool2d.js';
 import './batchNorm.js';
+import './broadcast.js';
+import './channelOps.js';
 import './conv2d.js';
 import './dropout.js';
 import './elementwise.js';
+import './layerNorm.js';
 import './matMul.js';
 import './maxPool2d.js';
 import './softmaxCrossEntropy.js';
