@@ -38,6 +38,17 @@ const moduleUrlPlugin = {
   },
 };
 
+/**
+ * The subpath entries' `import 'convnet-ts'` (it sets up the Node platform) becomes `import './index.js'`:
+ * the bundle's own main entry, found without the package resolving itself by name.
+ */
+const mainEntryPlugin = {
+  name: 'main-entry',
+  setup(builder) {
+    builder.onResolve({ filter: /^convnet-ts$/ }, () => ({ path: './index.js', external: true }));
+  },
+};
+
 await rm(OUT_DIRECTORY, { recursive: true, force: true });
 const result = await build({
   entryPoints: ENTRIES,
@@ -49,13 +60,12 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   // fast-png, fflate, jpeg-js, onnx-proto, chart.js, @napi-rs/canvas and commander stay packages,
-  // required on first use as in the unbundled build; 'convnet-ts' (the subpath entries' import of the
-  // main entry) resolves at run time to dist/node/index.js through the package's "exports".
+  // required on first use as in the unbundled build.
   packages: 'external',
   sourcemap: true,
   metafile: true,
   logLevel: 'warning',
-  plugins: [moduleUrlPlugin],
+  plugins: [mainEntryPlugin, moduleUrlPlugin],
 });
 
 const outputs = Object.keys(result.metafile.outputs);

@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,20 @@ async function runScript(name: string, source: string): Promise<Record<string, u
   const { stdout } = await promisify(execFile)(process.execPath, [path], { cwd: folder, timeout: 90_000 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 }
+
+/** The newest modification time of the .js files under `directory`, in ms. */
+function newestJs(directory: string): number {
+  return readdirSync(directory, { withFileTypes: true, recursive: true })
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.js'))
+    .reduce((newest, entry) => Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs), 0);
+}
+
+test('the bundle is newer than the compiled modules it holds (tsc alone leaves it stale: run node tools/bundleNode.mjs)', () => {
+  const bundled = statSync(join(BUNDLE, 'index.js')).mtimeMs;
+  for (const compiled of [join(repoRoot, 'dist', 'src'), join(repoRoot, 'dist', 'cli')]) {
+    assert.ok(bundled >= newestJs(compiled), `dist/node/ is older than ${compiled}: run node tools/bundleNode.mjs`);
+  }
+});
 
 test("in Node, 'convnet-ts' and its subpaths resolve to the bundle, for import and for require", () => {
   const require = createRequire(join(folder, 'app.js'));
