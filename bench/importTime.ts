@@ -1,11 +1,12 @@
 // Import time of ConvNet.ts in Node, and the cost of the backend's start at the first op: each sample
 // is a fresh `node` process that times `await import(entry)`, then its first conv2d (where the
 // WebAssembly backend starts, synchronously), then a second one. Prints the median of N samples.
-// Entries given with --entry (several: interleaved sample by sample, so a busy machine slows all alike).
+// Entries given with --entry (several: interleaved sample by sample, so a busy machine slows all alike):
+// a file, or a package name such as convnet-ts, resolved from here as an app would (the package's exports).
 // Run: npm run build && tsc -p bench/tsconfig.json && node dist/bench/importTime.js [--samples 9] [--entry path/to/index.js ...]
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,8 +56,8 @@ function argumentValues(name: string): string[] {
 }
 
 const samples = Number(argumentValues('--samples')[0] ?? DEFAULT_SAMPLES);
-const ownEntry = fileURLToPath(new URL('../src/index.js', import.meta.url));
-const entries = argumentValues('--entry').map((entry) => resolve(entry));
+const ownEntry = fileURLToPath(import.meta.resolve('convnet-ts'));
+const entries = argumentValues('--entry').map((entry) => existsSync(entry) ? resolve(entry) : fileURLToPath(import.meta.resolve(entry)));
 if (entries.length === 0) entries.push(ownEntry);
 
 // A script file, not `node -e`: worker threads inherit the flags of `-e` and fail to start.
