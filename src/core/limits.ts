@@ -115,6 +115,14 @@ export const MAX_ONNX_DECODED_HEAP_BYTES = 512 * 1024 * 1024;
 export const MAX_ONNX_MESSAGE_DEPTH = 100;
 
 /**
+ * How deep arrays and objects may nest in the JSON files the library reads (model.json, TF.js
+ * model.json, checkpoint state): 256. A TF.js Layers topology nests about 12 deep, the native manifest
+ * 6; a million levels (2 MB of brackets) took JSON.parse 250-400 ms, where the scan before it
+ * (io/jsonDepth.ts) takes a few.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/**
  * The most weight shards a TF.js model.json may name: 4,096. TF.js writes 4 MiB shards, so this is
  * 16 GiB of weights, past MAX_WEIGHTS_FILE_BYTES, which binds first; the count bounds the files
  * opened and the work a manifest of tiny shards can ask for.

@@ -7,6 +7,7 @@
 // checks every field of latest.json and state.json (checkpointState.ts) and bounds every file's size
 // before reading it, since a checkpoint folder is as open to tampering as any model file.
 
+import { checkJsonDepth } from './jsonDepth.js';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileFormatError, ValueError } from '../core/errors.js';
@@ -217,6 +218,7 @@ export function loadCheckpoint(directory: string): Checkpoint | null {
 function parseJson(path: string, maxBytes: number): Record<string, unknown> {
   const text = readRegularTextFile(path, { maxBytes, what: 'this checkpoint file' });
   let value: unknown;
+  checkJsonDepth(text, path);
   try {
     value = JSON.parse(text);
   } catch (error) {

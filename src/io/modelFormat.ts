@@ -4,6 +4,7 @@
 // Parsing validates the manifest and every weight's shape, and the weights a manifest's layers create
 // may not exceed what the weights file holds: a hostile manifest cannot make it allocate more.
 
+import { checkJsonDepth } from './jsonDepth.js';
 import { ConvNetError, FileFormatError, ValueError } from '../core/errors.js';
 import { MAX_MANIFEST_BYTES, MAX_MODEL_LAYERS } from '../core/limits.js';
 import { formatShape, shapesEqual } from '../core/shape.js';
@@ -130,6 +131,7 @@ function checkedClassNames(model: Model, names: readonly string[]): readonly str
 function parseManifest(text: string, path: string): ModelManifest {
   if (text.length > MAX_MANIFEST_BYTES) throw new FileFormatError(path, `is larger than ${MAX_MANIFEST_BYTES} bytes`);
   let manifest: unknown;
+  checkJsonDepth(text, path);
   try {
     manifest = JSON.parse(text);
   } catch (error) {

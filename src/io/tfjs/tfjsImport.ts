@@ -5,6 +5,7 @@
 // all listed at once. Known limits: see tfjsTopology.ts (one input and output, no shared layers)
 // and tfjsLayers.ts (the classes, activations and options mapped).
 
+import { checkJsonDepth } from '../jsonDepth.js';
 import { ConvNetError, FileFormatError } from '../../core/errors.js';
 import { MAX_MANIFEST_BYTES } from '../../core/limits.js';
 import { shapesEqual, type Shape } from '../../core/shape.js';
@@ -26,6 +27,7 @@ export function readTfjsModelJson(modelJson: unknown, file: string): Record<stri
   let root = modelJson;
   if (typeof modelJson === 'string') {
     if (modelJson.length > MAX_MANIFEST_BYTES) throw new FileFormatError(file, `is ${modelJson.length} characters, more than the ${MAX_MANIFEST_BYTES} a model.json may have`);
+    checkJsonDepth(modelJson, file);
     try {
       root = JSON.parse(modelJson);
     } catch (error) {
