@@ -1,5 +1,5 @@
 // Activation kernels of the WebAssembly SIMD backend with an exp or erf inside: leaky ReLU, ELU,
-// GELU and SiLU, forward and gradient (reference: src/kernels/js/activations.ts, erf.ts). Every value
+// GELU and SiLU, and the piecewise-linear hard sigmoid and hard swish, forward and gradient (reference: src/kernels/js/activations.ts, erf.ts). Every value
 // goes through one f32x4 function, four lanes at a time; the last 1-3 values of the array run the
 // same function on a full vector (the arena keeps 64 bytes after every block, so the load stays in
 // bounds) and store only their lanes. So a value's result does not depend on where it sits or how
@@ -15,6 +15,8 @@
 //   LeakyReluGrad, EluGrad:  0 dOut, 1 input, 2 dInput, 3 size, 4 alpha (f32)
 //   Gelu, Silu:              0 input, 1 output, 2 size
 //   GeluGrad, SiluGrad:      0 dOut, 1 input, 2 dInput, 3 size
+//   HardSigmoid, HardSwish:  0 input, 1 output, 2 size, 3 alpha (f32), 4 beta (f32)
+//   HardSigmoidGrad, HardSwishGrad: 0 dOut, 1 input, 2 dInput, 3 size, 4 alpha (f32), 5 beta (f32)
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
 
@@ -149,9 +151,22 @@ const LEAKY_RELU: i32 = 0;
 const ELU: i32 = 1;
 const GELU: i32 = 2;
 const SILU: i32 = 3;
+const HARD_SIGMOID: i32 = 4;
+const HARD_SWISH: i32 = 5;
+
+/**
+ * max(0, min(1, alpha x + beta)) with the reference's comparisons (pmax, pmin: NaN stays NaN), one
+ * f32 multiply and one add: within 1 ulp of the reference's float64 alpha x + beta.
+ */
+@inline function hardGateVector(x: v128, alpha: v128, beta: v128): v128 {
+  const linear = f32x4.add(f32x4.mul(alpha, x), beta);
+  return f32x4.pmin(f32x4.pmax(linear, f32x4.splat(0)), f32x4.splat(1));
+}
 
 /** The forward activation `kind` of four values. */
-@inline function activate(kind: i32, x: v128, alpha: v128): v128 {
+@inline function activate(kind: i32, x: v128, alpha: v128, beta: v128): v128 {
+  if (kind == HARD_SIGMOID) return hardGateVector(x, alpha, beta);
+  if (kind == HARD_SWISH) return f32x4.mul(x, hardGateVector(x, alpha, beta));
   const isPositive = f32x4.gt(x, f32x4.splat(0));
   if (kind == LEAKY_RELU) return v128.bitselect(x, f32x4.mul(x, alpha), isPositive);
   if (kind == ELU) return v128.bitselect(x, f32x4.mul(alpha, expm1Vector(f32x4.pmin(x, f32x4.splat(0)))), isPositive);
@@ -160,7 +175,17 @@ const SILU: i32 = 3;
 }
 
 /** dInput of activation `kind` for four values: dOut times the derivative at the forward input x. */
-@inline function activateGrad(kind: i32, dOut: v128, x: v128, alpha: v128): v128 {
+@inline function activateGrad(kind: i32, dOut: v128, x: v128, alpha: v128, beta: v128): v128 {
+  if (kind == HARD_SIGMOID || kind == HARD_SWISH) {
+    const linear = f32x4.add(f32x4.mul(alpha, x), beta);
+    const isInside = v128.and(f32x4.gt(linear, f32x4.splat(0)), f32x4.lt(linear, f32x4.splat(1)));
+    if (kind == HARD_SIGMOID) return v128.and(f32x4.mul(dOut, alpha), isInside);
+    // 2 alpha x + beta inside, 1 at and above the top (linear >= 1), 0 at and below the bottom.
+    const middle = f32x4.add(f32x4.mul(f32x4.add(alpha, alpha), x), beta);
+    const isTop = f32x4.ge(linear, f32x4.splat(1));
+    const slope = v128.or(v128.and(middle, isInside), v128.and(f32x4.splat(1), isTop));
+    return f32x4.mul(dOut, slope);
+  }
   const isPositive = f32x4.gt(x, f32x4.splat(0));
   if (kind == LEAKY_RELU) return v128.bitselect(dOut, f32x4.mul(dOut, alpha), isPositive);
   if (kind == ELU) {
@@ -187,21 +212,23 @@ const SILU: i32 = 3;
   if (count > 2) store<f32>(pointer + 8, f32x4.extract_lane(vector, 2));
 }
 
-@inline function forward(job: usize, threadIndex: i32, threadCount: i32, kind: i32, hasAlpha: bool): void {
+/** `parameters`: how many f32 fields (alpha, then beta) follow the size in the job record. */
+@inline function forward(job: usize, threadIndex: i32, threadCount: i32, kind: i32, parameters: i32): void {
   const input = pointerField(job, 0);
   const output = pointerField(job, 1);
   const size = intField(job, 2);
-  const alpha = f32x4.splat(hasAlpha ? floatField(job, 3) : 0);
+  const alpha = f32x4.splat(parameters > 0 ? floatField(job, 3) : 0);
+  const beta = f32x4.splat(parameters > 1 ? floatField(job, 4) : 0);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   let index = rangeStart(size, 4, threadIndex, threadCount);
   // Four vectors per step: V8 builds every v128 constant anew for each use (three instructions), and
   // four uses share one (see the file header for the timings).
   for (; index + 16 <= last; index += 16) {
     const at = input + (<usize>index << 2);
-    const first = activate(kind, v128.load(at), alpha);
-    const second = activate(kind, v128.load(at, 16), alpha);
-    const third = activate(kind, v128.load(at, 32), alpha);
-    const fourth = activate(kind, v128.load(at, 48), alpha);
+    const first = activate(kind, v128.load(at), alpha, beta);
+    const second = activate(kind, v128.load(at, 16), alpha, beta);
+    const third = activate(kind, v128.load(at, 32), alpha, beta);
+    const fourth = activate(kind, v128.load(at, 48), alpha, beta);
     const to = output + (<usize>index << 2);
     v128.store(to, first);
     v128.store(to, second, 16);
@@ -210,24 +237,25 @@ const SILU: i32 = 3;
   }
   for (; index < last; index += 4) {
     const at = <usize>index << 2;
-    storeLanes(output + at, activate(kind, v128.load(input + at), alpha), last - index);
+    storeLanes(output + at, activate(kind, v128.load(input + at), alpha, beta), last - index);
   }
 }
 
-@inline function backward(job: usize, threadIndex: i32, threadCount: i32, kind: i32, hasAlpha: bool): void {
+@inline function backward(job: usize, threadIndex: i32, threadCount: i32, kind: i32, parameters: i32): void {
   const dOut = pointerField(job, 0);
   const input = pointerField(job, 1);
   const dInput = pointerField(job, 2);
   const size = intField(job, 3);
-  const alpha = f32x4.splat(hasAlpha ? floatField(job, 4) : 0);
+  const alpha = f32x4.splat(parameters > 0 ? floatField(job, 4) : 0);
+  const beta = f32x4.splat(parameters > 1 ? floatField(job, 5) : 0);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   let index = rangeStart(size, 4, threadIndex, threadCount);
   for (; index + 16 <= last; index += 16) {
     const at = <usize>index << 2;
-    const first = activateGrad(kind, v128.load(dOut + at), v128.load(input + at), alpha);
-    const second = activateGrad(kind, v128.load(dOut + at, 16), v128.load(input + at, 16), alpha);
-    const third = activateGrad(kind, v128.load(dOut + at, 32), v128.load(input + at, 32), alpha);
-    const fourth = activateGrad(kind, v128.load(dOut + at, 48), v128.load(input + at, 48), alpha);
+    const first = activateGrad(kind, v128.load(dOut + at), v128.load(input + at), alpha, beta);
+    const second = activateGrad(kind, v128.load(dOut + at, 16), v128.load(input + at, 16), alpha, beta);
+    const third = activateGrad(kind, v128.load(dOut + at, 32), v128.load(input + at, 32), alpha, beta);
+    const fourth = activateGrad(kind, v128.load(dOut + at, 48), v128.load(input + at, 48), alpha, beta);
     v128.store(dInput + at, first);
     v128.store(dInput + at, second, 16);
     v128.store(dInput + at, third, 32);
@@ -235,38 +263,54 @@ const SILU: i32 = 3;
   }
   for (; index < last; index += 4) {
     const at = <usize>index << 2;
-    storeLanes(dInput + at, activateGrad(kind, v128.load(dOut + at), v128.load(input + at), alpha), last - index);
+    storeLanes(dInput + at, activateGrad(kind, v128.load(dOut + at), v128.load(input + at), alpha, beta), last - index);
   }
 }
 
 export function leakyRelu(job: usize, threadIndex: i32, threadCount: i32): void {
-  forward(job, threadIndex, threadCount, LEAKY_RELU, true);
+  forward(job, threadIndex, threadCount, LEAKY_RELU, 1);
 }
 
 export function leakyReluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  backward(job, threadIndex, threadCount, LEAKY_RELU, true);
+  backward(job, threadIndex, threadCount, LEAKY_RELU, 1);
 }
 
 export function elu(job: usize, threadIndex: i32, threadCount: i32): void {
-  forward(job, threadIndex, threadCount, ELU, true);
+  forward(job, threadIndex, threadCount, ELU, 1);
 }
 
 export function eluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  backward(job, threadIndex, threadCount, ELU, true);
+  backward(job, threadIndex, threadCount, ELU, 1);
 }
 
 export function gelu(job: usize, threadIndex: i32, threadCount: i32): void {
-  forward(job, threadIndex, threadCount, GELU, false);
+  forward(job, threadIndex, threadCount, GELU, 0);
 }
 
 export function geluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  backward(job, threadIndex, threadCount, GELU, false);
+  backward(job, threadIndex, threadCount, GELU, 0);
 }
 
 export function silu(job: usize, threadIndex: i32, threadCount: i32): void {
-  forward(job, threadIndex, threadCount, SILU, false);
+  forward(job, threadIndex, threadCount, SILU, 0);
 }
 
 export function siluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  backward(job, threadIndex, threadCount, SILU, false);
+  backward(job, threadIndex, threadCount, SILU, 0);
+}
+
+export function hardSigmoid(job: usize, threadIndex: i32, threadCount: i32): void {
+  forward(job, threadIndex, threadCount, HARD_SIGMOID, 2);
+}
+
+export function hardSigmoidGrad(job: usize, threadIndex: i32, threadCount: i32): void {
+  backward(job, threadIndex, threadCount, HARD_SIGMOID, 2);
+}
+
+export function hardSwish(job: usize, threadIndex: i32, threadCount: i32): void {
+  forward(job, threadIndex, threadCount, HARD_SWISH, 2);
+}
+
+export function hardSwishGrad(job: usize, threadIndex: i32, threadCount: i32): void {
+  backward(job, threadIndex, threadCount, HARD_SWISH, 2);
 }

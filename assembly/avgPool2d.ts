@@ -5,10 +5,19 @@
 // windows cover it, so threads split input rows, nothing is zero-filled first, and no two threads
 // write the same value (results do not depend on the thread count).
 //
+// With countIncludePad the divisor is the window's extent inside the padded input (see the reference).
+//
 // Job record: 0 input or dOut, 1 output or dInput, 2 unused (0),
-//   3 batch, 4 inH, 5 inW, 6 channels, 7 outH, 8 outW, 9 kH, 10 kW, 11 strideH, 12 strideW, 13 padTop, 14 padLeft
+//   3 batch, 4 inH, 5 inW, 6 channels, 7 outH, 8 outW, 9 kH, 10 kW, 11 strideH, 12 strideW, 13 padTop, 14 padLeft,
+//   15 countIncludePad (0 or 1), 16 padBottom, 17 padRight
 
-import { pointerField, poolGeometryOf, rangeEnd, rangeStart, spanEnd, spanStart } from './job';
+import { intField, pointerField, poolGeometryOf, rangeEnd, rangeStart, spanEnd, spanStart } from './job';
+
+/** The divisor of a window along one axis: its input span, or (countIncludePad) its span inside the padded input. */
+@inline function divisorSpan(out: i32, stride: i32, padBefore: i32, padAfter: i32, kSize: i32, inSize: i32, countIncludePad: bool): i32 {
+  if (countIncludePad) return min(out * stride - padBefore + kSize, inSize + padAfter) - (out * stride - padBefore);
+  return spanEnd(out, stride, padBefore, kSize, inSize) - spanStart(out, stride, padBefore);
+}
 
 /**
  * input  [batch, inH, inW, C]
@@ -30,6 +39,9 @@ export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
   const strideW = g.strideW;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
+  const countIncludePad = intField(job, 15) != 0;
+  const padBottom = intField(job, 16);
+  const padRight = intField(job, 17);
   const vectorEnd = channels & ~3;
   const imagePixels = outH * outW;
   const last = rangeEnd(g.batch * imagePixels, 1, threadIndex, threadCount);
@@ -41,7 +53,7 @@ export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
     const yEnd = spanEnd(oy, strideH, padTop, kH, inH);
     const xStart = spanStart(ox, strideW, padLeft);
     const xEnd = spanEnd(ox, strideW, padLeft, kW, inW);
-    const count = <f32>((yEnd - yStart) * (xEnd - xStart));
+    const count = <f32>(divisorSpan(oy, strideH, padTop, padBottom, kH, inH, countIncludePad) * divisorSpan(ox, strideW, padLeft, padRight, kW, inW, countIncludePad));
     const divisor = f32x4.splat(count);
     const outBase = output + (<usize>(pixel * channels) << 2);
     for (let c = 0; c < vectorEnd; c += 4) {
@@ -84,6 +96,9 @@ export function avgPool2dBackprop(job: usize, threadIndex: i32, threadCount: i32
   const strideW = g.strideW;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
+  const countIncludePad = intField(job, 15) != 0;
+  const padBottom = intField(job, 16);
+  const padRight = intField(job, 17);
   const vectorEnd = channels & ~3;
   const last = rangeEnd(g.batch * inH, 1, threadIndex, threadCount);
   for (let row = rangeStart(g.batch * inH, 1, threadIndex, threadCount); row < last; row++) {
@@ -100,9 +115,9 @@ export function avgPool2dBackprop(job: usize, threadIndex: i32, threadCount: i32
       for (let c = 0; c < vectorEnd; c += 4) {
         let sum = f32x4.splat(0);
         for (let oy = oyStart; oy < oyEnd; oy++) {
-          const rows = spanEnd(oy, strideH, padTop, kH, inH) - spanStart(oy, strideH, padTop);
+          const rows = divisorSpan(oy, strideH, padTop, padBottom, kH, inH, countIncludePad);
           for (let ox = oxStart; ox < oxEnd; ox++) {
-            const count = <f32>(rows * (spanEnd(ox, strideW, padLeft, kW, inW) - spanStart(ox, strideW, padLeft)));
+            const count = <f32>(rows * divisorSpan(ox, strideW, padLeft, padRight, kW, inW, countIncludePad));
             const share = v128.load(dOut + (<usize>(((image * outH + oy) * outW + ox) * channels + c) << 2));
             sum = f32x4.add(sum, f32x4.div(share, f32x4.splat(count)));
           }
@@ -112,9 +127,9 @@ export function avgPool2dBackprop(job: usize, threadIndex: i32, threadCount: i32
       for (let c = vectorEnd; c < channels; c++) {
         let sum: f32 = 0;
         for (let oy = oyStart; oy < oyEnd; oy++) {
-          const rows = spanEnd(oy, strideH, padTop, kH, inH) - spanStart(oy, strideH, padTop);
+          const rows = divisorSpan(oy, strideH, padTop, padBottom, kH, inH, countIncludePad);
           for (let ox = oxStart; ox < oxEnd; ox++) {
-            const count = <f32>(rows * (spanEnd(ox, strideW, padLeft, kW, inW) - spanStart(ox, strideW, padLeft)));
+            const count = <f32>(rows * divisorSpan(ox, strideW, padLeft, padRight, kW, inW, countIncludePad));
             sum += load<f32>(dOut + (<usize>(((image * outH + oy) * outW + ox) * channels + c) << 2)) / count;
           }
         }

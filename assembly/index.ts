@@ -17,7 +17,8 @@ export function heapBase(): usize {
 }
 export { conv2dWinograd, conv2dWinogradFilter } from './winograd';
 export { conv2dWinograd4 } from './winograd4';
-export { elu, eluGrad, gelu, geluGrad, leakyRelu, leakyReluGrad, silu, siluGrad } from './activations';
+export { elu, eluGrad, gelu, geluGrad, hardSigmoid, hardSigmoidGrad, hardSwish, hardSwishGrad, leakyRelu, leakyReluGrad, silu, siluGrad } from './activations';
 export { avgPool2d, avgPool2dBackprop } from './avgPool2d';
 export { dropout } from './dropout';
 export { zeroPad2d, zeroPad2dBackprop } from './zeroPad2d';
+export { broadcastArithmetic, reduceSumTo } from './broadcast';

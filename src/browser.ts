@@ -79,10 +79,11 @@ export { zeroPad2d, type ZeroPadding } from './ops/zeroPad2d.js';
 export { dropout } from './ops/dropout.js';
 export { matMul } from './ops/matMul.js';
 export { biasAdd } from './ops/biasAdd.js';
-export { clip, elu, gelu, leakyRelu, relu, sigmoid, silu, tanh } from './ops/activations.js';
+export { clip, elu, gelu, hardSigmoid, hardSwish, leakyRelu, relu, sigmoid, silu, tanh } from './ops/activations.js';
 export { softmax, softmaxCrossEntropy, type SoftmaxCrossEntropyOptions } from './ops/softmax.js';
 export { batchNormalization } from './ops/batchNorm.js';
-export { add, concatenate, multiply, reshape } from './ops/shapeOps.js';
+export { add, concatenate, divide, multiply, reshape, subtract } from './ops/shapeOps.js';
+export { broadcastShape, reduceSumTo } from './ops/broadcast.js';
 export { GradientTape } from './autograd/tape.js';
 
 export { Layer, SymbolicTensor, type CallContext, type LayerConfig, type NamedWeight } from './layers/layer.js';
@@ -90,14 +91,20 @@ export { Input, type InputOptions } from './layers/input.js';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/maxPool2d.js';
 export { AvgPool2D, type AvgPool2DOptions } from './layers/avgPool2d.js';
-export { GlobalAveragePooling2D } from './layers/globalAveragePooling2d.js';
+export { GlobalAveragePooling2D, type GlobalAveragePooling2DOptions } from './layers/globalAveragePooling2d.js';
 export { ZeroPadding2D, type ZeroPadding2DOptions } from './layers/zeroPadding2d.js';
 export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
 export { Flatten } from './layers/flatten.js';
-export { Clip, ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh, type ClipOptions, type ELUOptions, type LeakyReLUOptions } from './layers/activations.js';
+export {
+  Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh,
+  type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions,
+} from './layers/activations.js';
 export { Softmax } from './layers/softmax.js';
-export { Add, Concatenate, Multiply } from './layers/merge.js';
+export { Add, Concatenate, Divide, Multiply, Subtract } from './layers/merge.js';
+export { ChannelShuffle, type ChannelShuffleOptions } from './layers/channelShuffle.js';
+export { ChannelSlice, type ChannelSliceOptions } from './layers/channelSlice.js';
+export { channelShuffle, sliceChannels } from './ops/channelOps.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './layers/batchNormalization.js';
 export { INITIALIZERS, type Initializer } from './layers/initializers.js';
 export { layerFromConfig, registerLayer } from './layers/layerRegistry.js';
@@ -141,7 +148,9 @@ export { composeAugmentations, horizontalFlip, randomCrop, randomTranslation, ty
 export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
 export { MODEL_FORMAT_VERSION, parseModel, serializeModel, type LoadedModel, type ModelManifest, type SaveOptions } from './io/modelFormat.js';
 export { decodeNpy, decodeNpyHeader, decodeNpyValues, encodeNpy, encodeNpyHeader, type NpyArray, type NpyDtype, type NpyHeader } from './io/npy.js';
-export { importedInput, importOnnx, ONNX_IMPORT_OPERATORS, type ImportedOnnx, type OnnxLayout } from './io/onnxImport.js';
+export { importOnnx, type ImportedOnnx } from './io/onnx/importOnnx.js';
+export { importedInput, type OnnxLayout } from './io/onnx/layout.js';
+export { ONNX_IMPORT_OPERATORS } from './io/onnx/operators.js';
 export { exportOnnx, ONNX_CLASS_NAMES_KEY, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, type OnnxExportOptions } from './io/onnxExport.js';
 export { isTfjsModelJson, parseTfjsModel, TFJS_IMPORT_LAYERS, type TfjsShards } from './io/tfjs/tfjsImport.js';
 export { Reshape, type ReshapeOptions } from './layers/reshape.js';

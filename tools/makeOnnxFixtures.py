@@ -20,6 +20,7 @@ import onnx
 from onnx import checker, helper, numpy_helper
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'onnx')
 torch.manual_seed(0)
@@ -119,6 +120,36 @@ class KerasStyle(nn.Module):
         return torch.softmax(torch.matmul(x, self.weight2) + self.bias2, dim=-1)
 
 
+class TorchvisionOps(nn.Module):
+    """What torchvision's classifiers add, exported with a dynamic batch axis: MaxPool with ceil_mode
+    (GoogLeNet, SqueezeNet), AvgPool counting its padding (Inception v3), torch.cat of one tensor
+    (DenseNet), Identity nodes over initializers (the exporter shares the equal zero biases), x.mean
+    over height and width with and without keepdim (MnasNet, squeeze-and-excitation), a Conv on the
+    1x1 maps it keeps, their Flatten, and a flatten by x.view(x.size(0), -1): Shape, Gather, Unsqueeze, Concat."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3)
+        self.pool = nn.MaxPool2d(3, stride=2, ceil_mode=True)
+        self.conv2 = nn.Conv2d(8, 4, 1)
+        self.conv3 = nn.Conv2d(8, 4, 3, padding=1)
+        self.squeeze = nn.Conv2d(8, 6, 1)
+        self.fc = nn.Linear(14, 5)
+        self.fc_maps = nn.Linear(8 * 11 * 11, 5)
+        with torch.no_grad():
+            self.conv2.bias.zero_()
+            self.conv3.bias.zero_()
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = torch.cat([x], 1)
+        x = F.avg_pool2d(x, 3, stride=1, padding=1)
+        x = torch.cat([self.conv2(x), self.conv3(x)], 1)
+        gate = torch.sigmoid(self.squeeze(x.mean([2, 3], keepdim=True)))
+        pooled = torch.cat([x.mean([2, 3]), torch.flatten(gate, 1)], 1)
+        return self.fc(pooled) + self.fc_maps(x.view(x.size(0), -1))
+
+
 def add_tf2onnx_nodes(path):
     """Inserts an Identity after the input transpose and an inference-time Dropout (ratio 0.3, no
     training_mode) after the first ReLU of the flattened features, as tf2onnx writes them."""
@@ -148,7 +179,7 @@ def add_tf2onnx_nodes(path):
     onnx.save(model, path)
 
 
-def export(name, model, shape):
+def export(name, model, shape, is_batch_dynamic=False):
     model.eval()
     # Non-trivial running statistics, as a trained network has.
     for module in model.modules():
@@ -161,8 +192,10 @@ def export(name, model, shape):
     with torch.no_grad():
         y = model(x)
     # A fixed batch lets the exporter fold the shape arithmetic of view() and ZeroPad2d into constants.
+    # A dynamic one (as torchvision models are exported) keeps it, to be folded at import.
+    dynamic_axes = {'input': {0: 'batch'}, 'output': {0: 'batch'}} if is_batch_dynamic else None
     torch.onnx.export(model, x, os.path.join(OUT, f'{name}.onnx'), opset_version=13, input_names=['input'], output_names=['output'],
-                      do_constant_folding=True)
+                      do_constant_folding=True, dynamic_axes=dynamic_axes)
     np.save(os.path.join(OUT, f'{name}-input.npy'), x.numpy().astype(np.float32))
     np.save(os.path.join(OUT, f'{name}-output.npy'), y.numpy().astype(np.float32))
 
@@ -173,4 +206,5 @@ export('branches', Branches(), (2, 3, 12, 10))
 export('gates', Gates(), (2, 3, 10, 10))
 export('keras-style', KerasStyle(), (2, 12, 12, 3))
 add_tf2onnx_nodes(os.path.join(OUT, 'keras-style.onnx'))
+export('torchvision-ops', TorchvisionOps(), (2, 3, 24, 24), is_batch_dynamic=True)
 print('wrote', sorted(os.listdir(OUT)))

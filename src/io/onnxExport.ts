@@ -14,6 +14,7 @@ import type { Clip, ELU, LeakyReLU } from '../layers/activations.js';
 import type { BatchNormalization } from '../layers/batchNormalization.js';
 import type { Conv2D } from '../layers/conv2d.js';
 import type { Dense } from '../layers/dense.js';
+import type { GlobalAveragePooling2D } from '../layers/globalAveragePooling2d.js';
 import type { Layer } from '../layers/layer.js';
 import type { Pool2DLayer } from '../layers/pool2d.js';
 import type { ZeroPadding2D } from '../layers/zeroPadding2d.js';
@@ -103,6 +104,8 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       return graph.node(layer.className === 'MaxPool2D' ? 'MaxPool' : 'AveragePool', [input], outputName, attributes);
     }
     case 'GlobalAveragePooling2D':
+      // keepDims: ONNX's [c, 1, 1] is already the 1x1 maps it makes.
+      if ((layer as GlobalAveragePooling2D).keepDims) return graph.node('GlobalAveragePool', [input], outputName);
       return graph.node('Flatten', [graph.node('GlobalAveragePool', [input], `${prefix}/pool`)], outputName, [int('axis', 1)]);
     case 'Flatten':
       if (inputShape.length !== 3) return graph.node('Identity', [input], outputName);

@@ -1,5 +1,5 @@
 // Checks on a loaded model's weights shared by the readers of model files (modelFormat.ts) and ONNX
-// files (onnxImport.ts): a NaN or infinite weight or batch-normalization statistic makes every
+// files (onnx/importOnnx.ts): a NaN or infinite weight or batch-normalization statistic makes every
 // prediction NaN, so it is refused at load, naming the weight, rather than found in the output.
 
 import { FileFormatError } from '../core/errors.js';

@@ -49,8 +49,30 @@ export interface Conv2DParams extends WindowParams {
   activation?: 'relu';
 }
 
-/** Pooling: input [batch, inH, inW, inC], output [batch, outH, outW, inC]. */
-export type Pool2DParams = WindowParams;
+/**
+ * Pooling: input [batch, inH, inW, inC], output [batch, outH, outW, inC]. Kernels take outH and outW
+ * as given and clip every window to the input, so ceil mode (ops/maxPool2d.ts: more outputs, whose
+ * last window may run past the bottom or right padding) needs nothing of them.
+ */
+export interface Pool2DParams extends WindowParams {
+  /**
+   * Average pooling only: divide by the window's extent inside the padded input (padding counts, the
+   * ceil-mode overhang past padBottom / padRight does not), as PyTorch's count_include_pad=True and
+   * ONNX AveragePool's count_include_pad=1. Default false: divide by the number of input values.
+   */
+  countIncludePad?: boolean;
+}
+
+/**
+ * The output size along one axis in ceil mode (PyTorch and ONNX ceil_mode): ceil((in + padBefore +
+ * padAfter - k) / stride) + 1, less one where the last window would start past the input and the
+ * before-padding (PyTorch's rule, which keeps an input value in every window).
+ */
+export function ceilWindowOutputSize(inSize: number, kSize: number, stride: number, padBefore: number, padAfter: number): number {
+  let size = Math.ceil((inSize + padBefore + padAfter - kSize) / stride) + 1;
+  if ((size - 1) * stride >= inSize + padBefore) size--;
+  return size;
+}
 
 /** Matrix product out[m, n] = op(a)[m, k] * op(b)[k, n], where op transposes when asked. */
 export interface MatMulParams {
@@ -85,6 +107,45 @@ export interface AlphaActivationParams extends ElementwiseParams {
 export interface ClipParams extends ElementwiseParams {
   min: number;
   max: number;
+}
+
+/**
+ * Hard sigmoid max(0, min(1, alpha * x + beta)) of `size` values (ONNX HardSigmoid: alpha 0.2, beta
+ * 0.5; PyTorch's Hardsigmoid and the gate of HardSwish: alpha 1/6, beta 0.5). The WebAssembly kernels
+ * read both as f32: the op rounds them with Math.fround for float32 data, as for clip.
+ */
+export interface HardSigmoidParams extends ElementwiseParams {
+  alpha: number;
+  beta: number;
+}
+
+/** The four arithmetic operations of BroadcastArithmetic, by their code in the params record. */
+export const ARITHMETIC_OPERATIONS = ['add', 'subtract', 'multiply', 'divide'] as const;
+export type ArithmeticOperation = (typeof ARITHMETIC_OPERATIONS)[number];
+
+/** The number of axes of a broadcast params record: shapes of fewer axes are padded with leading 1s. */
+export const BROADCAST_RANK = 6;
+
+/**
+ * output = a (op) b with numpy broadcasting, on the output's shape with BROADCAST_RANK axes; each
+ * operand is read at sum(index[axis] * strides[axis]), its stride 0 on the axes it is broadcast along.
+ * The op folds axes that can be walked as one (ops/broadcast.ts), so the last axis has stride 1 or 0 in
+ * each operand.
+ */
+export interface BroadcastParams {
+  operation: ArithmeticOperation;
+  shape: readonly number[];
+  aStrides: readonly number[];
+  bStrides: readonly number[];
+}
+
+/**
+ * The sum of an input of `shape` (BROADCAST_RANK axes) into an output read at
+ * sum(index[axis] * outStrides[axis]): stride 0 on the summed axes. The gradient of a broadcast.
+ */
+export interface ReduceSumToParams {
+  shape: readonly number[];
+  outStrides: readonly number[];
 }
 
 /** Dropout of `size` values: each is kept with probability 1 - rate and then scaled by 1 / (1 - rate). */
@@ -130,6 +191,17 @@ export interface CopyColumnsParams {
   sourceOffset: number;
   destinationStride: number;
   destinationOffset: number;
+}
+
+/**
+ * Channel shuffle of `rows` rows of groups * groupSize channels (ShuffleNet): the channels seen as a
+ * [groups, groupSize] matrix are transposed, so output channel j * groups + g is input channel
+ * g * groupSize + j. Its inverse is the shuffle with groups and groupSize swapped.
+ */
+export interface ChannelShuffleParams {
+  rows: number;
+  groups: number;
+  groupSize: number;
 }
 
 export interface BatchNormGradParams extends RowsParams {

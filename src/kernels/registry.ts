@@ -11,13 +11,17 @@ import type {
   AdamUpdateParams,
   AlphaActivationParams,
   BatchNormGradParams,
+  BroadcastParams,
+  ChannelShuffleParams,
   CopyColumnsParams,
   ClipGradientParams,
   ClipParams,
   Conv2DParams,
   DropoutParams,
   ElementwiseParams,
+  HardSigmoidParams,
   MatMulParams,
+  ReduceSumToParams,
   Pool2DParams,
   RmsPropUpdateParams,
   RowsParams,
@@ -60,14 +64,21 @@ export interface KernelSignatures {
   SiluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
   Clip(input: FloatArray, output: FloatArray, params: ClipParams): void;
   ClipGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ClipParams): void;
+  HardSigmoid(input: FloatArray, output: FloatArray, params: HardSigmoidParams): void;
+  HardSigmoidGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void;
+  HardSwish(input: FloatArray, output: FloatArray, params: HardSigmoidParams): void;
+  HardSwishGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void;
   Softmax(logits: FloatArray, output: FloatArray, params: RowsParams): void;
   SoftmaxGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: RowsParams): void;
   SoftmaxCrossEntropy(logits: FloatArray, targets: FloatArray, probabilities: FloatArray, losses: FloatArray, params: SoftmaxCrossEntropyParams): void;
   SoftmaxCrossEntropyGrad(probabilities: FloatArray, targets: FloatArray, dLogits: FloatArray, params: SoftmaxCrossEntropyGradParams): void;
   Add(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
   Multiply(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  BroadcastArithmetic(a: FloatArray, b: FloatArray, output: FloatArray, params: BroadcastParams): void;
+  ReduceSumTo(input: FloatArray, output: FloatArray, params: ReduceSumToParams): void;
   Dropout(input: FloatArray, output: FloatArray, params: DropoutParams): void;
   CopyColumns(source: FloatArray, destination: FloatArray, params: CopyColumnsParams): void;
+  ChannelShuffle(input: FloatArray, output: FloatArray, params: ChannelShuffleParams): void;
   BatchNormStats(input: FloatArray, mean: FloatArray, variance: FloatArray, params: RowsParams): void;
   BatchNorm(input: FloatArray, scale: FloatArray, shift: FloatArray, output: FloatArray, params: RowsParams): void;
   BatchNormGrad(

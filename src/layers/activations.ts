@@ -1,11 +1,12 @@
 // Activation layers: ReLU (the default in CNNs), and sigmoid and tanh, which saturate and so show the
 // vanishing-gradient problem that ReLU avoids; leaky ReLU and ELU, which keep a gradient for negative
 // inputs; GELU and SiLU, smooth ReLU-like curves from transformers and EfficientNet; Clip, which
-// bounds values (ReLU6 of MobileNet, Hardtanh).
+// bounds values (ReLU6 of MobileNet, Hardtanh); HardSigmoid and HardSwish, the piecewise-linear
+// gate and activation of MobileNetV3.
 
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { clip, elu, gelu, leakyRelu, relu, sigmoid, silu, tanh } from '../ops/activations.js';
+import { clip, elu, gelu, hardSigmoid, hardSwish, leakyRelu, relu, sigmoid, silu, tanh } from '../ops/activations.js';
 import { checkBounds, checkFiniteNumber } from '../ops/checks.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
 
@@ -158,5 +159,49 @@ export class Clip extends ActivationLayer {
     if (Number.isFinite(this.min)) config.min = this.min;
     if (Number.isFinite(this.max)) config.max = this.max;
     return config;
+  }
+}
+
+export interface HardSigmoidOptions extends LayerOptions {
+  /** Slope; default 0.2 (ONNX HardSigmoid). PyTorch's nn.Hardsigmoid (and MobileNetV3's gates) use 1/6. */
+  alpha?: number;
+  /** Offset; default 0.5. */
+  beta?: number;
+}
+
+/**
+ * max(0, min(1, alpha * x + beta)) elementwise; defaults alpha 0.2, beta 0.5 (ONNX). Throws
+ * ValueError for a non-finite alpha or beta.
+ *
+ * @example
+ * new HardSigmoid({ alpha: 1 / 6 }); // PyTorch's nn.Hardsigmoid, the squeeze-and-excitation gate of MobileNetV3
+ */
+export class HardSigmoid extends ActivationLayer {
+  readonly className = 'HardSigmoid';
+  readonly alpha: number;
+  readonly beta: number;
+
+  constructor(options: HardSigmoidOptions = {}) {
+    super(options);
+    this.alpha = options.alpha ?? 0.2;
+    this.beta = options.beta ?? 0.5;
+    checkFiniteNumber(this.alpha, 'HardSigmoid alpha');
+    checkFiniteNumber(this.beta, 'HardSigmoid beta');
+  }
+
+  call(input: Tensor): Tensor {
+    return hardSigmoid(input, this.alpha, this.beta);
+  }
+
+  override getConfig(): LayerConfig {
+    return { name: this.name, alpha: this.alpha, beta: this.beta };
+  }
+}
+
+/** x * relu6(x + 3) / 6 elementwise (MobileNetV3; PyTorch's nn.Hardswish, ONNX HardSwish). @example new HardSwish() */
+export class HardSwish extends ActivationLayer {
+  readonly className = 'HardSwish';
+  call(input: Tensor): Tensor {
+    return hardSwish(input);
   }
 }

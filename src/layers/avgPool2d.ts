@@ -2,12 +2,19 @@
 // the mean (TensorFlow/Keras 'same'; see kernels/js/avgPool2d.ts).
 
 import type { Shape } from '../core/shape.js';
+import type { LayerConfig } from './layer.js';
 import type { Tensor } from '../core/tensor.js';
 import { avgPool2d } from '../ops/avgPool2d.js';
 import type { Pool2DOptions } from '../ops/maxPool2d.js';
 import { Pool2DLayer, type Pool2DLayerOptions } from './pool2d.js';
 
-export type AvgPool2DOptions = Pool2DLayerOptions;
+export interface AvgPool2DOptions extends Pool2DLayerOptions {
+  /**
+   * Padded zeros count in the divisor (PyTorch count_include_pad=True, ONNX count_include_pad=1;
+   * PyTorch's default, not ONNX's or Keras's). Default false: only input values count.
+   */
+  countIncludePad?: boolean;
+}
 
 /**
  * Average pooling over poolSize windows. With padding 'same', an edge window averages only the input
@@ -19,8 +26,19 @@ export type AvgPool2DOptions = Pool2DLayerOptions;
 export class AvgPool2D extends Pool2DLayer {
   readonly className = 'AvgPool2D';
 
+  readonly countIncludePad: boolean;
+
   constructor(options: AvgPool2DOptions = {}) {
     super(options, 'AvgPool2D');
+    this.countIncludePad = options.countIncludePad ?? false;
+  }
+
+  protected override options(): Pool2DOptions {
+    return { ...super.options(), countIncludePad: this.countIncludePad };
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...super.getConfig(), ...(this.countIncludePad ? { countIncludePad: true } : {}) };
   }
 
   protected pool(input: Tensor, options: Pool2DOptions): Tensor {

@@ -2,18 +2,23 @@
 // make it again from its config.
 
 import { ValueError } from '../core/errors.js';
-import { Clip, ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh, type ClipOptions, type ELUOptions, type LeakyReLUOptions } from './activations.js';
+import {
+  Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh,
+  type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions,
+} from './activations.js';
 import { AvgPool2D, type AvgPool2DOptions } from './avgPool2d.js';
 import { BatchNormalization, type BatchNormalizationOptions } from './batchNormalization.js';
+import { ChannelShuffle, type ChannelShuffleOptions } from './channelShuffle.js';
+import { ChannelSlice, type ChannelSliceOptions } from './channelSlice.js';
 import { Conv2D, type Conv2DOptions } from './conv2d.js';
 import { Dense, type DenseOptions } from './dense.js';
 import { Dropout, type DropoutOptions } from './dropout.js';
 import { Flatten } from './flatten.js';
-import { GlobalAveragePooling2D } from './globalAveragePooling2d.js';
+import { GlobalAveragePooling2D, type GlobalAveragePooling2DOptions } from './globalAveragePooling2d.js';
 import { Input, type InputOptions } from './input.js';
 import type { Layer, LayerConfig } from './layer.js';
 import { MaxPool2D, type MaxPool2DOptions } from './maxPool2d.js';
-import { Add, Concatenate, Multiply } from './merge.js';
+import { Add, Concatenate, Divide, Multiply, Subtract } from './merge.js';
 import { Softmax } from './softmax.js';
 import { ZeroPadding2D, type ZeroPadding2DOptions } from './zeroPadding2d.js';
 
@@ -34,14 +39,20 @@ const factories = new Map<string, LayerFactory>([
   ['GELU', (config) => new GELU(config)],
   ['SiLU', (config) => new SiLU(config)],
   ['Clip', (config) => new Clip(config as ClipOptions)],
+  ['HardSigmoid', (config) => new HardSigmoid(config as HardSigmoidOptions)],
+  ['HardSwish', (config) => new HardSwish(config)],
   ['AvgPool2D', (config) => new AvgPool2D(config as AvgPool2DOptions)],
-  ['GlobalAveragePooling2D', (config) => new GlobalAveragePooling2D(config)],
+  ['GlobalAveragePooling2D', (config) => new GlobalAveragePooling2D(config as GlobalAveragePooling2DOptions)],
   ['ZeroPadding2D', (config) => new ZeroPadding2D(config as ZeroPadding2DOptions)],
   ['Dropout', (config) => new Dropout(config as unknown as DropoutOptions)],
   ['BatchNormalization', (config) => new BatchNormalization(config as BatchNormalizationOptions)],
   ['Add', (config) => new Add(config)],
   ['Multiply', (config) => new Multiply(config)],
   ['Concatenate', (config) => new Concatenate(config)],
+  ['Subtract', (config) => new Subtract(config)],
+  ['Divide', (config) => new Divide(config)],
+  ['ChannelSlice', (config) => new ChannelSlice(config as unknown as ChannelSliceOptions)],
+  ['ChannelShuffle', (config) => new ChannelShuffle(config as unknown as ChannelShuffleOptions)],
 ]);
 
 /** Makes a layer from its class name and config; throws ValueError for an unknown class name. */

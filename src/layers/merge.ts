@@ -1,12 +1,14 @@
-// Merge layers join branches of a graph model: Add sums tensors of one shape (the residual
-// connection of ResNets), Multiply takes their product (gates: x * sigmoid(g), attention masks),
-// Concatenate joins them along the channels (Inception, DenseNet). No broadcasting: a per-channel
-// gate (squeeze-and-excitation) must first have the shape of the map it gates.
+// Merge layers join branches of a graph model: Add sums tensors (the residual connection of
+// ResNets), Multiply takes their product (gates: x * sigmoid(g), attention masks), Subtract and
+// Divide take two, Concatenate joins them along the channels (Inception, DenseNet). The arithmetic
+// ones broadcast in numpy's sense between inputs of one rank: a per-channel gate [1, 1, C] scales a
+// map [H, W, C] (squeeze-and-excitation), and the gradient sums over the broadcast axes.
 
 import { ShapeError } from '../core/errors.js';
 import { formatShape, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { add, concatenate, multiply } from '../ops/shapeOps.js';
+import { broadcastShape } from '../ops/broadcast.js';
+import { add, concatenate, divide, multiply, subtract } from '../ops/shapeOps.js';
 import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
 
 abstract class MergeLayer extends Layer {
@@ -47,18 +49,30 @@ abstract class MergeLayer extends Layer {
   }
 }
 
-/** The one shape of inputs merged value by value; a ShapeError naming the layer and every shape otherwise. */
+/**
+ * The shape that inputs merged value by value broadcast to (per example, so the batch axis lines up:
+ * every input must have the same rank); a ShapeError naming the layer and every shape otherwise.
+ */
 function commonShape(label: string, inputShapes: readonly Shape[], verb: string): Shape {
   const first = inputShapes[0]!;
-  const other = inputShapes.find((shape) => !shapesEqual(shape, first));
-  if (other !== undefined) {
-    throw new ShapeError(`${label}: inputs must have one shape to be ${verb}, got ${inputShapes.map(formatShape).join(' and ')}`);
+  const describe = () => inputShapes.map(formatShape).join(' and ');
+  if (inputShapes.some((shape) => shape.length !== first.length)) {
+    throw new ShapeError(`${label}: inputs must have one rank to be ${verb} (extents may be 1 to broadcast), got ${describe()}`);
   }
-  return first;
+  try {
+    return inputShapes.reduce((shape, next) => broadcastShape(shape, next, label), first);
+  } catch {
+    throw new ShapeError(`${label}: inputs must have one shape to be ${verb}, got ${describe()} (an extent of 1 broadcasts)`);
+  }
+}
+
+/** A ShapeError unless there are exactly two inputs (Subtract, Divide). */
+function checkTwoInputs(label: string, inputShapes: readonly Shape[]): void {
+  if (inputShapes.length !== 2) throw new ShapeError(`${label}: takes exactly 2 inputs, got ${inputShapes.length}`);
 }
 
 /**
- * The elementwise sum of its inputs, which must have one shape.
+ * The elementwise sum of its inputs, which must have one shape or broadcast (numpy's rules, per example).
  *
  * @example
  * const out = new Add().apply([new Conv2D({ filters: 16, kernelSize: 3, padding: 'same' }).apply(x), x]);
@@ -80,12 +94,12 @@ export class Add extends MergeLayer {
 }
 
 /**
- * The elementwise product of its inputs, which must have one shape (Keras's Multiply). Throws
- * ShapeError naming the layer and the shapes when they differ.
+ * The elementwise product of its inputs, which must have one shape or broadcast (numpy's rules, per
+ * example; one rank). Throws ShapeError naming the layer and the shapes when they do not.
  *
  * @example
- * const gate = new Sigmoid().apply(new Conv2D({ filters: 16, kernelSize: 1 }).apply(x));
- * const gated = new Multiply().apply([x, gate]); // x: [h, w, 16]
+ * const gate = new Sigmoid().apply(new Conv2D({ filters: 16, kernelSize: 1 }).apply(pooled)); // [1, 1, 16]
+ * const gated = new Multiply().apply([x, gate]); // x: [h, w, 16], squeeze-and-excitation
  */
 export class Multiply extends MergeLayer {
   readonly className = 'Multiply';
@@ -96,6 +110,54 @@ export class Multiply extends MergeLayer {
 
   override callWith(inputs: readonly Tensor[], _context: CallContext): Tensor {
     return inputs.slice(1).reduce((product, input) => multiply(product, input), inputs[0]!);
+  }
+
+  override multiplyAdds(inputShape: Shape): number {
+    return sizeOf(inputShape);
+  }
+}
+
+/**
+ * The first input minus the second, elementwise with broadcasting (as Add). Throws ShapeError for
+ * other than 2 inputs or shapes that do not broadcast.
+ *
+ * @example
+ * const centred = new Subtract().apply([x, mean]); // [h, w, c] - [1, 1, c]
+ */
+export class Subtract extends MergeLayer {
+  readonly className = 'Subtract';
+
+  protected mergedShape(inputShapes: readonly Shape[]): Shape {
+    checkTwoInputs(this.label(), inputShapes);
+    return commonShape(this.label(), inputShapes, 'subtracted');
+  }
+
+  override callWith(inputs: readonly Tensor[], _context: CallContext): Tensor {
+    return subtract(inputs[0]!, inputs[1]!);
+  }
+
+  override multiplyAdds(inputShape: Shape): number {
+    return sizeOf(inputShape);
+  }
+}
+
+/**
+ * The first input divided by the second, elementwise with broadcasting (as Add). Throws ShapeError
+ * for other than 2 inputs or shapes that do not broadcast.
+ *
+ * @example
+ * const normalized = new Divide().apply([centred, deviation]); // [h, w, c] / [h, w, 1]
+ */
+export class Divide extends MergeLayer {
+  readonly className = 'Divide';
+
+  protected mergedShape(inputShapes: readonly Shape[]): Shape {
+    checkTwoInputs(this.label(), inputShapes);
+    return commonShape(this.label(), inputShapes, 'divided');
+  }
+
+  override callWith(inputs: readonly Tensor[], _context: CallContext): Tensor {
+    return divide(inputs[0]!, inputs[1]!);
   }
 
   override multiplyAdds(inputShape: Shape): number {

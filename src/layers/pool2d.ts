@@ -16,18 +16,25 @@ export interface Pool2DLayerOptions extends LayerOptions {
   strides?: number | readonly [number, number];
   /** Default 'valid'. */
   padding?: Padding;
+  /**
+   * Count outputs with ceil instead of floor, as PyTorch's and ONNX's ceil_mode: a last partial
+   * window takes the rows and columns floor would drop (see ops/maxPool2d.ts). Default false.
+   */
+  ceilMode?: boolean;
 }
 
 export abstract class Pool2DLayer extends Layer {
   readonly poolSize: readonly [number, number];
   readonly strides: readonly [number, number];
   readonly padding: Padding;
+  readonly ceilMode: boolean;
 
   protected constructor(options: Pool2DLayerOptions, typeName: string) {
     super(options);
     this.poolSize = pair(options.poolSize ?? 2, `${typeName} poolSize`);
     this.strides = pair(options.strides ?? this.poolSize, `${typeName} strides`);
     this.padding = options.padding ?? 'valid';
+    this.ceilMode = options.ceilMode ?? false;
   }
 
   /** The pooling op on a batch with these options. */
@@ -57,11 +64,14 @@ export abstract class Pool2DLayer extends Layer {
       poolSize: [...this.poolSize],
       strides: [...this.strides],
       padding: typeof this.padding === 'object' ? [...this.padding] : this.padding,
+      // Only when set, so configs (and model files) of floor-mode layers stay as they were.
+      ...(this.ceilMode ? { ceilMode: true } : {}),
     };
   }
 
-  private options(): Pool2DOptions {
-    return { poolSize: this.poolSize, strides: this.strides, padding: this.padding, name: this.label() };
+  /** The options of the pooling op; subclasses add their own (AvgPool2D's countIncludePad). */
+  protected options(): Pool2DOptions {
+    return { poolSize: this.poolSize, strides: this.strides, padding: this.padding, ceilMode: this.ceilMode, name: this.label() };
   }
 
   protected label(): string {

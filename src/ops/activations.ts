@@ -1,9 +1,9 @@
-// Elementwise activation ops and their gradients: ReLU, sigmoid, tanh, leaky ReLU, ELU, GELU, SiLU
-// and clip.
+// Elementwise activation ops and their gradients: ReLU, sigmoid, tanh, leaky ReLU, ELU, GELU, SiLU,
+// clip, and the hard sigmoid and hard swish of MobileNetV3.
 
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
-import type { AlphaActivationParams, ClipParams } from '../kernels/params.js';
+import type { AlphaActivationParams, ClipParams, HardSigmoidParams } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
 import { checkBounds, checkFiniteNumber } from './checks.js';
@@ -101,6 +101,49 @@ export function clip(input: Tensor, min: number, max: number): Tensor {
   getKernel('Clip')(input.data, output.data, params);
   record<ClipParams>({ id: 'Clip', inputs: [input], output, saved: params });
   return output;
+}
+
+/** Hard sigmoid and hard swish: alpha and beta saved for the backward pass. */
+function activateHard(id: 'HardSigmoid' | 'HardSwish', input: Tensor, alpha: number, beta: number, name: string): Tensor {
+  checkFiniteNumber(alpha, `${name}: alpha`);
+  checkFiniteNumber(beta, `${name}: beta`);
+  const isFloat32 = input.dtype === 'float32';
+  const params: HardSigmoidParams = { size: input.size, alpha: isFloat32 ? Math.fround(alpha) : alpha, beta: isFloat32 ? Math.fround(beta) : beta };
+  const output = allocateTensor(input.shape, input.dtype);
+  getKernel(id)(input.data, output.data, params);
+  record<HardSigmoidParams>({ id, inputs: [input], output, saved: params });
+  return output;
+}
+
+/**
+ * max(0, min(1, alpha * x + beta)), elementwise. The defaults are ONNX HardSigmoid's (alpha 0.2, beta
+ * 0.5); PyTorch's nn.Hardsigmoid is alpha 1/6, beta 0.5. On float32 tensors alpha and beta are first
+ * rounded to float32 (as clip's bounds). The gradient is alpha * dOut strictly between the kinks, 0
+ * elsewhere. Throws ValueError for a non-finite alpha or beta.
+ *
+ * @example
+ * hardSigmoid(Tensor.fromArray([-3, 0, 1], [3]), 1 / 6, 0.5); // [0, 0.5, 0.6666667]
+ */
+export function hardSigmoid(input: Tensor, alpha = 0.2, beta = 0.5): Tensor {
+  return activateHard('HardSigmoid', input, alpha, beta, 'hardSigmoid');
+}
+
+/**
+ * x * hardSigmoid(x, 1/6, 0.5) = x * relu6(x + 3) / 6, elementwise (MobileNetV3; ONNX HardSwish,
+ * PyTorch's nn.Hardswish).
+ *
+ * @example
+ * hardSwish(Tensor.fromArray([-4, 1, 4], [3])); // [0, 0.6666667, 4]
+ */
+export function hardSwish(input: Tensor): Tensor {
+  return activateHard('HardSwish', input, 1 / 6, 0.5, 'hardSwish');
+}
+
+/** The gradient of hard sigmoid or hard swish from dOut, the forward input and the forward params. */
+export function hardActivationGrad(id: 'HardSigmoidGrad' | 'HardSwishGrad', dOut: Tensor, input: Tensor, params: HardSigmoidParams): Tensor {
+  const dInput = allocateTensor(dOut.shape, dOut.dtype);
+  getKernel(id)(dOut.data, input.data, dInput.data, params);
+  return dInput;
 }
 
 /**

@@ -5,7 +5,7 @@ import { ShapeError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../autograd/recorder.js';
-import { windowParams, type Padding, type Pool2DParams } from '../kernels/params.js';
+import { ceilWindowOutputSize, windowParams, type Padding, type Pool2DParams } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateIndices, allocateTensor } from './allocate.js';
 import { checkPositiveInteger, checkRank } from './checks.js';
@@ -15,6 +15,14 @@ export interface Pool2DOptions {
   /** Defaults to the pool size (non-overlapping windows). */
   strides?: number | readonly [number, number];
   padding?: Padding;
+  /**
+   * Count outputs with ceil instead of floor (PyTorch's and ONNX's ceil_mode): a last, partial window
+   * covers the rows or columns that floor leaves out; it starts inside the input or the top/left
+   * padding, and the max ignores (the average leaves out) what it covers past the input. Default false.
+   */
+  ceilMode?: boolean;
+  /** Average pooling: padded zeros count in the divisor (PyTorch count_include_pad=True); default false. Ignored by max pooling. */
+  countIncludePad?: boolean;
   name?: string;
 }
 
@@ -34,12 +42,17 @@ export function poolParams(inputShape: Shape, options: Pool2DOptions): Pool2DPar
   for (const size of [kH, kW]) checkPositiveInteger(size, `${name}: poolSize`);
   for (const stride of [strideH, strideW]) checkPositiveInteger(stride, `${name}: strides`);
   const [batch, inH, inW, inC] = inputShape as [number, number, number, number];
-  const params = windowParams(name, batch, inH, inW, inC, { kH, kW, strideH, strideW, padding: options.padding ?? 'valid' });
+  const params: Pool2DParams = windowParams(name, batch, inH, inW, inC, { kH, kW, strideH, strideW, padding: options.padding ?? 'valid' });
   if (Math.max(params.padTop, params.padBottom) >= kH || Math.max(params.padLeft, params.padRight) >= kW) {
     throw new ShapeError(
       `${name}: padding (${params.padTop}, ${params.padBottom}, ${params.padLeft}, ${params.padRight}) must be smaller than the ${kH}x${kW} pool window`,
     );
   }
+  if (options.ceilMode === true) {
+    params.outH = ceilWindowOutputSize(inH, kH, strideH, params.padTop, params.padBottom);
+    params.outW = ceilWindowOutputSize(inW, kW, strideW, params.padLeft, params.padRight);
+  }
+  if (options.countIncludePad === true) params.countIncludePad = true;
   return params;
 }
 

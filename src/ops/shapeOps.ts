@@ -1,4 +1,5 @@
-// View and arithmetic ops with no layout maths: reshape (a view), elementwise add and multiply.
+// View and arithmetic ops with no layout maths: reshape (a view); add, subtract, multiply and divide
+// (with numpy broadcasting, ops/broadcast.ts); concatenate along the channels.
 
 import { ShapeError } from '../core/errors.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
@@ -6,7 +7,8 @@ import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
-import { checkSameDtype, checkSameShape } from './checks.js';
+import { broadcastArithmetic } from './broadcast.js';
+import { checkSameDtype } from './checks.js';
 
 /** The same values with another shape of equal size (no copy). */
 export function reshape(input: Tensor, shape: Shape): Tensor {
@@ -18,30 +20,37 @@ export function reshape(input: Tensor, shape: Shape): Tensor {
   return output;
 }
 
-/** Elementwise sum of two tensors of the same shape. */
+/**
+ * Elementwise sum, with numpy broadcasting (a per-channel [C] or [1, 1, C] term added to [N, H, W, C]).
+ * Throws ShapeError when the shapes do not broadcast and ValueError when the dtypes differ.
+ *
+ * @example
+ * add(x, shortcut); // a residual connection
+ */
 export function add(a: Tensor, b: Tensor): Tensor {
-  return combine('add', 'Add', a, b);
+  return broadcastArithmetic('add', a, b);
+}
+
+/** a - b elementwise, with numpy broadcasting; errors as add. @example subtract(x, mean) */
+export function subtract(a: Tensor, b: Tensor): Tensor {
+  return broadcastArithmetic('subtract', a, b);
 }
 
 /**
- * Elementwise product of two tensors of the same shape (no broadcasting). Throws ShapeError when the
- * shapes differ and ValueError when the dtypes do.
+ * Elementwise product, with numpy broadcasting: a squeeze-and-excitation gate [N, 1, 1, C] scales
+ * each channel of [N, H, W, C]. Throws ShapeError when the shapes do not broadcast and ValueError
+ * when the dtypes differ.
  *
  * @example
  * multiply(x, sigmoid(x)); // SiLU written out: a gate on x
  */
 export function multiply(a: Tensor, b: Tensor): Tensor {
-  return combine('multiply', 'Multiply', a, b);
+  return broadcastArithmetic('multiply', a, b);
 }
 
-/** The value-by-value kernel `id` on two tensors of one shape and dtype, recorded for the gradient. */
-function combine(name: string, id: 'Add' | 'Multiply', a: Tensor, b: Tensor): Tensor {
-  checkSameShape(name, a, b);
-  checkSameDtype(name, a, b);
-  const output = allocateTensor(a.shape, a.dtype);
-  getKernel(id)(a.data, b.data, output.data, { size: a.size });
-  record({ id, inputs: [a, b], output, saved: null });
-  return output;
+/** a / b elementwise (IEEE: x / 0 is infinite), with numpy broadcasting; errors as add. @example divide(x, std) */
+export function divide(a: Tensor, b: Tensor): Tensor {
+  return broadcastArithmetic('divide', a, b);
 }
 
 /** What the gradient of concatenate needs: the rows and each input's width. */

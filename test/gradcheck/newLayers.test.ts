@@ -167,11 +167,12 @@ describe('new Layer classes: input gradients match central differences', () => {
     checkLayer(buildLayer(new Clip({ max: 0.2 }), [4, 3, 2], random), awayFromPointsTensor(random, [2, 4, 3, 2], [0.2]), 'Clip max only');
   });
 
-  test('AvgPool2D pool 2, and pool 3 stride 2 same; GlobalAveragePooling2D', () => {
+  test('AvgPool2D pool 2, and pool 3 stride 2 same; GlobalAveragePooling2D, and with keepDims', () => {
     const random = new Random(751);
     checkLayer(buildLayer(new AvgPool2D(), [6, 6, 2], random), uniformTensor(random, [2, 6, 6, 2]), 'AvgPool2D pool 2');
     checkLayer(buildLayer(new AvgPool2D({ poolSize: 3, strides: 2, padding: 'same' }), [7, 5, 3], random), uniformTensor(random, [1, 7, 5, 3]), 'AvgPool2D pool 3');
     checkLayer(buildLayer(new GlobalAveragePooling2D(), [5, 3, 4], random), uniformTensor(random, [3, 5, 3, 4]), 'GlobalAveragePooling2D');
+    checkLayer(buildLayer(new GlobalAveragePooling2D({ keepDims: true }), [5, 3, 4], random), uniformTensor(random, [3, 5, 3, 4]), 'GlobalAveragePooling2D keepDims');
   });
 
   test('ZeroPadding2D [1, 2, 0, 3] and Dropout 0.4 in training', () => {

@@ -18,7 +18,7 @@ import { assertClose, repoRoot } from '../helpers.js';
 
 const FIXTURES = join(repoRoot, 'test', 'fixtures', 'onnx');
 
-const FIXTURE_LAYOUTS = { plain: 'NCHW', branches: 'NCHW', gates: 'NCHW', 'keras-style': 'NHWC' } as const;
+const FIXTURE_LAYOUTS = { plain: 'NCHW', branches: 'NCHW', gates: 'NCHW', 'keras-style': 'NHWC', 'torchvision-ops': 'NCHW' } as const;
 
 /** The operators issue 6 asks the importer to read, as PyTorch and Keras exports contain them. */
 const REQUIRED_OPERATORS = [
@@ -90,8 +90,8 @@ interface TinyNode {
   op: string;
   inputs: string[];
   output?: string;
-  /** Integer lists (perm, pads), floats (alpha) or tensors (a Constant's value). */
-  attributes?: Record<string, number[] | number | TinyTensor>;
+  /** Integer lists (perm, pads), floats (alpha), integers ({ int: 1 }) or tensors (a Constant's value). */
+  attributes?: Record<string, number[] | number | { int: number } | TinyTensor>;
 }
 
 /**
@@ -100,10 +100,11 @@ interface TinyNode {
  */
 function tinyModel(inputDims: number[], nodes: TinyNode[], initializers: (TinyTensor & { name: string })[] = [], outputName = 'output'): Uint8Array {
   const { onnx } = onnxProto;
-  const { INTS, FLOAT, TENSOR } = onnx.AttributeProto.AttributeType;
-  const attribute = (name: string, value: number[] | number | TinyTensor) => {
+  const { INT, INTS, FLOAT, TENSOR } = onnx.AttributeProto.AttributeType;
+  const attribute = (name: string, value: number[] | number | { int: number } | TinyTensor) => {
     if (Array.isArray(value)) return { name, type: INTS, ints: value };
     if (typeof value === 'number') return { name, type: FLOAT, f: value };
+    if ('int' in value) return { name, type: INT, i: value.int };
     return { name, type: TENSOR, t: { dims: value.dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: value.values } };
   };
   const model = onnx.ModelProto.create({
@@ -120,6 +121,16 @@ function tinyModel(inputDims: number[], nodes: TinyNode[], initializers: (TinyTe
       })),
     },
   });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** tinyModel with int64 initializers (shape arithmetic) beside float ones: those marked isInt64. */
+function tinyModelInt64(inputDims: number[], nodes: TinyNode[], initializers: (TinyTensor & { name: string; isInt64?: boolean })[]): Uint8Array {
+  const { onnx } = onnxProto;
+  const model = onnx.ModelProto.decode(tinyModel(inputDims, nodes, initializers.filter((tensor) => tensor.isInt64 !== true)));
+  for (const { name, dims, values } of initializers.filter((tensor) => tensor.isInt64 === true)) {
+    model.graph!.initializer!.push(onnx.TensorProto.create({ name, dims, dataType: onnx.TensorProto.DataType.INT64, int64Data: values }));
+  }
   return onnx.ModelProto.encode(model).finish();
 }
 
@@ -232,6 +243,67 @@ describe('layouts, constants and the cases the importer refuses by name', () => 
     refused(tinyModel([1, 4], [{ op: 'Dropout', inputs: ['input', 'ratio'] }], [{ name: 'ratio', dims: [], values: [1] }]), /Dropout rate must be in \[0, 1\), got 1/);
     refused(tinyModel([1, 2, 4, 4], [{ op: 'Relu', inputs: ['input'] }]), /input 'input' \(NCHW\): Input: images have 1 \(gray\), 3 \(RGB, HSV\) or 4 \(RGBA, CMYK\) channels/);
     refused(tinyModel([1, 3, 2, 2], [{ op: 'Flatten', inputs: ['input'] }, { op: 'Concat', inputs: ['t0', 't0'], attributes: { axis: [1] } }]), /'concat_1' \(Concat\): vectors flattened from NCHW maps are not concatenated/);
+  });
+
+  test('every unsupported operator is named with its count and first node, not only the first one met', () => {
+    refused(tinyModel([1, 3, 4, 4], [
+      { op: 'Relu', inputs: ['input'] }, { op: 'Erf', inputs: ['t0'] }, { op: 'Selu', inputs: ['t1'] }, { op: 'Erf', inputs: ['t2'] }, { op: 'Relu', inputs: ['t3'] },
+    ]), /^tiny\.onnx: node 'erf_1' \(Erf\): operator Erf is not supported; unsupported operators in this graph: Erf \(2 nodes, first node 'erf_1'\), Selu \(1 node, first node 'selu_2'\); imported operators: Conv, /);
+  });
+
+  test('pooling with ceil_mode and with count_include_pad, padded or not, gives onnxruntime\'s outputs', async () => {
+    const pools: [string, Record<string, number[] | { int: number }>][] = [
+      ['MaxPool', { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: { int: 1 } }],
+      ['MaxPool', { kernel_shape: [3, 2], strides: [2, 3], pads: [1, 0, 1, 1], ceil_mode: { int: 1 } }],
+      ['AveragePool', { kernel_shape: [3, 3], strides: [2, 2], ceil_mode: { int: 1 } }],
+      ['AveragePool', { kernel_shape: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], count_include_pad: { int: 1 } }],
+      ['AveragePool', { kernel_shape: [2, 2], strides: [2, 2], pads: [1, 0, 0, 1], count_include_pad: { int: 1 } }],
+    ];
+    for (const [op, attributes] of pools) {
+      // The flattened size depends on the output size: found by onnxruntime, then the weight made to fit.
+      const session = await ort.InferenceSession.create(tinyModel([1, 3, 8, 7], [{ op, inputs: ['input'], attributes }]));
+      const { output } = await session.run({ input: new ort.Tensor('float32', new Float32Array(3 * 8 * 7), [1, 3, 8, 7]) });
+      const features = output!.data.length;
+      const weight = { name: 'weight', dims: [features, 2], values: Array.from({ length: features * 2 }, (_, index) => Math.sin(index)) };
+      await assertRunsAsOnnxRuntime(tinyModel([1, 3, 8, 7], [{ op, inputs: ['input'], attributes }, { op: 'Flatten', inputs: ['t0'] }, { op: 'MatMul', inputs: ['t1', 'weight'] }], [weight]), [1, 3, 8, 7], `${op} ${JSON.stringify(attributes)}`);
+    }
+  });
+
+  test('ReduceMean over height and width, keepdims 0 or 1, Squeeze of 1x1 maps, a Conv on them; a mean over channels is refused', async () => {
+    const kernel = { name: 'kernel', dims: [2, 3, 1, 1], values: [1, -2, 0.5, 0.25, 3, -1] };
+    await assertRunsAsOnnxRuntime(tinyModel([1, 3, 4, 5], [{ op: 'ReduceMean', inputs: ['input'], attributes: { axes: [2, 3], keepdims: { int: 0 } } }]), [1, 3, 4, 5], 'ReduceMean keepdims 0');
+    await assertRunsAsOnnxRuntime(tinyModelInt64([1, 3, 4, 5], [
+      { op: 'ReduceMean', inputs: ['input'], attributes: { axes: [-1, -2] } }, { op: 'Conv', inputs: ['t0', 'kernel'] }, { op: 'Relu', inputs: ['t1'] }, { op: 'Squeeze', inputs: ['t2', 'axes'] },
+    ], [kernel, { name: 'axes', dims: [2], values: [2, 3], isInt64: true }]), [1, 3, 4, 5], 'ReduceMean keepdims 1, Conv on 1x1 maps, Squeeze');
+    await assertRunsAsOnnxRuntime(tinyModel([1, 3, 4, 5], [{ op: 'GlobalAveragePool', inputs: ['input'] }, { op: 'Conv', inputs: ['t0', 'kernel'] }, { op: 'Flatten', inputs: ['t1'] }], [kernel]), [1, 3, 4, 5], 'GlobalAveragePool, Conv on 1x1 maps, Flatten');
+    refused(tinyModel([1, 3, 4, 5], [{ op: 'ReduceMean', inputs: ['input'], attributes: { axes: [1] } }]), /'reducemean_0' \(ReduceMean\): only the mean over height and width of feature maps is imported, got axes \[1\] of NCHW maps/);
+  });
+
+  test('shape arithmetic on Shape folds against the input, the batch left symbolic: a flatten by x.view(x.size(0), -1), integer division truncating', async () => {
+    const int64 = (name: string, values: number[], dims = [values.length]) => ({ name, dims, values, isInt64: true });
+    const constants = [int64('zero', [0], []), int64('indices', [1, 2, 3]), int64('axes0', [0]), int64('four', [4], []), int64('two', [2], [])];
+    // features = (C * H * W * 4 + 2) / 4: 24 as integers (24.5 would be refused by the Reshape).
+    const bytes = tinyModelInt64([1, 3, 2, 4], [
+      { op: 'Shape', inputs: ['input'] },
+      { op: 'Gather', inputs: ['t0', 'zero'] },
+      { op: 'Unsqueeze', inputs: ['t1', 'axes0'] },
+      { op: 'Gather', inputs: ['t0', 'indices'] },
+      { op: 'Slice', inputs: ['t3', 'zero1', 'one1'] },
+      { op: 'Slice', inputs: ['t3', 'one1', 'two1'] },
+      { op: 'Slice', inputs: ['t3', 'two1', 'three1'] },
+      { op: 'Mul', inputs: ['t4', 't5'] },
+      { op: 'Mul', inputs: ['t7', 't6'] },
+      { op: 'Mul', inputs: ['t8', 'four'] },
+      { op: 'Add', inputs: ['t9', 'two'] },
+      { op: 'Div', inputs: ['t10', 'four'] },
+      { op: 'Concat', inputs: ['t2', 't11'], attributes: { axis: { int: 0 } } },
+      { op: 'Reshape', inputs: ['input', 't12'] },
+      { op: 'Relu', inputs: ['t13'] },
+      { op: 'MatMul', inputs: ['t14', 'weight'] },
+    ], [...constants, int64('zero1', [0]), int64('one1', [1]), int64('two1', [2]), int64('three1', [3]), { name: 'weight', dims: [24, 2], values: Array.from({ length: 48 }, (_, index) => Math.cos(index)) }]);
+    await assertRunsAsOnnxRuntime(bytes, [1, 3, 2, 4], 'Shape, Gather, Slice, Mul, Add, Div, Unsqueeze, Concat, Reshape');
+    const refusedGather = tinyModelInt64([1, 3, 2, 4], [{ op: 'Shape', inputs: ['input'] }, { op: 'Gather', inputs: ['t0', 'seven'] }, { op: 'Relu', inputs: ['input'] }], [int64('seven', [7], [])]);
+    refused(refusedGather, /'gather_1' \(Gather\): index 7 is outside the 4 entries of 't0'/);
   });
 
   test('shape arithmetic with a slice step of 0 is refused rather than looped on', () => {

@@ -89,7 +89,7 @@ describe('configs and model files', () => {
   test('each new layer is made again from its class name and config, with the same config', () => {
     const layers: Layer[] = [
       new LeakyReLU({ alpha: 0.2, name: 'leaky' }), new LeakyReLU(), new ELU({ alpha: 0.5 }), new GELU(), new SiLU(),
-      new AvgPool2D({ poolSize: [3, 2], strides: [1, 2], padding: [1, 0] }), new GlobalAveragePooling2D(),
+      new AvgPool2D({ poolSize: [3, 2], strides: [1, 2], padding: [1, 0] }), new GlobalAveragePooling2D(), new GlobalAveragePooling2D({ keepDims: true }),
       new ZeroPadding2D({ padding: [1, 2, 3, 4] }), new ZeroPadding2D(), new Dropout({ rate: 0.3 }),
       new Clip({ min: 0, max: 6, name: 'relu6' }), new Clip({ max: 0.5 }), new Clip({ min: -1 }), new Clip(),
       new Multiply({ name: 'gate' }), new Multiply(),
@@ -107,6 +107,19 @@ describe('configs and model files', () => {
     assert.deepEqual(new Clip({ max: 0.5, name: 'c' }).getConfig(), { name: 'c', max: 0.5 });
     const unbounded = layerFromConfig('Clip', { name: 'open' }) as Clip;
     assert.deepEqual([unbounded.min, unbounded.max], [-Infinity, Infinity]);
+  });
+
+  test('GlobalAveragePooling2D keepDims gives the means as 1x1 maps, which a Conv2D reads', () => {
+    const input = new Input({ shape: [2, 2, 3] });
+    const pooled = new GlobalAveragePooling2D({ keepDims: true, name: 'squeeze' }).apply(input.output);
+    assert.deepEqual(pooled.shape, [1, 1, 3]);
+    const model = new Model({ inputs: input.output, outputs: new Flatten().apply(new Conv2D({ filters: 1, kernelSize: 1, useBias: false }).apply(pooled)) });
+    const conv = model.layers.find((layer) => layer instanceof Conv2D) as Conv2D;
+    conv.kernel!.data.set([1, 10, 100]);
+    // Value `index` at channel index % 3: the means are 4.5, 5.5 and 6.5.
+    const x = Tensor.fromArray(Float32Array.from({ length: 12 }, (_, index) => index), [1, 2, 2, 3]);
+    assertClose(model.predict(x).data, [4.5 + 55 + 650], { atol: 1e-4 }, 'conv of the means');
+    assert.deepEqual(new GlobalAveragePooling2D({ keepDims: true }).computeOutputShape([4, 5, 6]), [1, 1, 6]);
   });
 
   test('save then load a gated graph with Multiply (2 and 3 inputs) and Clip: the connections and the same predictions, bit for bit', () => {

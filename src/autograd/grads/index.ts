@@ -2,6 +2,8 @@
 
 import './avgPool2d.js';
 import './batchNorm.js';
+import './broadcast.js';
+import './channelOps.js';
 import './conv2d.js';
 import './dropout.js';
 import './elementwise.js';

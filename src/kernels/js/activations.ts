@@ -3,10 +3,11 @@
 //   relu'(x) = 1 if x > 0 else 0          (uses the input; the derivative at 0 is taken as 0)
 //   sigmoid'(x) = s(x) * (1 - s(x))       (uses the output s)
 //   tanh'(x) = 1 - tanh(x)^2              (uses the output)
-//   leaky relu'(x), elu'(x), gelu'(x), silu'(x), clip'(x) (use the input; written beside each kernel)
+//   leaky relu'(x), elu'(x), gelu'(x), silu'(x), clip'(x), hard sigmoid'(x), hard swish'(x) (use the
+//   input; written beside each kernel)
 
 import type { FloatArray } from '../../core/dtype.js';
-import type { AlphaActivationParams, ClipParams, ElementwiseParams } from '../params.js';
+import type { AlphaActivationParams, ClipParams, ElementwiseParams, HardSigmoidParams } from '../params.js';
 import { normalCdf } from './erf.js';
 
 /** input [size], output [size] (overwritten) */
@@ -160,6 +161,62 @@ export function clipGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray
     const value = input[index]!;
     dInput[index] = min < value && value < max ? dOut[index]! : 0;
   }
+}
+
+/**
+ * input [size], output [size] (overwritten): max(0, min(1, alpha * x + beta)), the piecewise-linear
+ * sigmoid (ONNX HardSigmoid; PyTorch's Hardsigmoid is alpha 1/6, beta 0.5). NaN stays NaN.
+ */
+export function hardSigmoid(input: FloatArray, output: FloatArray, params: HardSigmoidParams): void {
+  const { size, alpha, beta } = params;
+  for (let index = 0; index < size; index++) output[index] = hardGate(input[index]!, alpha, beta);
+}
+
+/**
+ * dOut [size], input [size] (the forward input), dInput [size] (overwritten): alpha * dOut where
+ * 0 < alpha * x + beta < 1, else 0. At the two kinks the derivative is taken as 0 (strictly inside
+ * only, as for clip), which is also PyTorch's hardsigmoid_backward.
+ */
+export function hardSigmoidGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void {
+  const { size, alpha, beta } = params;
+  for (let index = 0; index < size; index++) {
+    const linear = alpha * input[index]! + beta;
+    dInput[index] = 0 < linear && linear < 1 ? alpha * dOut[index]! : 0;
+  }
+}
+
+/**
+ * input [size], output [size] (overwritten): x * hardSigmoid(x) (Howard et al., 2019, MobileNetV3;
+ * ONNX HardSwish and PyTorch's Hardswish are alpha 1/6, beta 0.5, i.e. x * relu6(x + 3) / 6).
+ */
+export function hardSwish(input: FloatArray, output: FloatArray, params: HardSigmoidParams): void {
+  const { size, alpha, beta } = params;
+  for (let index = 0; index < size; index++) {
+    const value = input[index]!;
+    output[index] = value * hardGate(value, alpha, beta);
+  }
+}
+
+/**
+ * dOut [size], input [size] (the forward input), dInput [size] (overwritten): the derivative is 0
+ * where alpha * x + beta <= 0, 1 where it is >= 1, and 2 alpha x + beta in between (the derivative of
+ * alpha x^2 + beta x). At x = 3 (PyTorch's bounds) PyTorch takes the middle formula (1.5) where this
+ * takes 1; both are one-sided derivatives, and the kink is never hit by a gradient check.
+ */
+export function hardSwishGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void {
+  const { size, alpha, beta } = params;
+  for (let index = 0; index < size; index++) {
+    const value = input[index]!;
+    const linear = alpha * value + beta;
+    const slope = linear <= 0 ? 0 : linear >= 1 ? 1 : 2 * alpha * value + beta;
+    dInput[index] = dOut[index]! * slope;
+  }
+}
+
+/** max(0, min(1, alpha * x + beta)) with NaN kept (both comparisons are false for it). */
+function hardGate(value: number, alpha: number, beta: number): number {
+  const linear = alpha * value + beta;
+  return linear < 0 ? 0 : linear > 1 ? 1 : linear;
 }
 
 /** The sigmoid 1 / (1 + e^-x), written as in `sigmoid` so that e^x never overflows. */

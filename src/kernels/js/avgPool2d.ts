@@ -1,6 +1,9 @@
 // Reference average pooling. Each output is the mean of the input values its window covers; padded
 // positions are left out of both the sum and the count (TensorFlow/Keras 'same', PyTorch
 // count_include_pad=False), so an edge window averages fewer values instead of mixing in zeros.
+// With countIncludePad the divisor is the window's extent inside the padded input instead (zeros
+// counted; PyTorch count_include_pad=True), which still leaves out a ceil-mode overhang past the
+// bottom/right padding, as PyTorch and ONNX Runtime do.
 // Every window holds at least one input value: padding is smaller than the window (ops/maxPool2d.ts).
 
 import type { FloatArray } from '../../core/dtype.js';
@@ -12,19 +15,27 @@ function windowSpan(out: number, stride: number, padBefore: number, kSize: numbe
   return [Math.max(0, first), Math.min(inSize, first + kSize)];
 }
 
+/** The divisor of a window along one axis: its input span, or with countIncludePad its span inside the padded input. */
+function divisorSpan(out: number, stride: number, padBefore: number, padAfter: number, kSize: number, inSize: number, countIncludePad: boolean): number {
+  const first = out * stride - padBefore;
+  if (countIncludePad) return Math.min(first + kSize, inSize + padAfter) - first;
+  return Math.min(inSize, first + kSize) - Math.max(0, first);
+}
+
 /**
  * input  [batch, inH, inW, inC]
- * output [batch, outH, outW, inC] (overwritten): the mean of the valid values of each window.
+ * output [batch, outH, outW, inC] (overwritten): the sum of the valid values of each window over its divisor.
  */
 export function avgPool2d(input: FloatArray, output: FloatArray, params: Pool2DParams): void {
-  const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = params;
+  const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padBottom, padLeft, padRight } = params;
+  const countIncludePad = params.countIncludePad ?? false;
   let outIndex = 0;
   for (let image = 0; image < batch; image++) {
     for (let oy = 0; oy < outH; oy++) {
       const [yStart, yEnd] = windowSpan(oy, strideH, padTop, kH, inH);
       for (let ox = 0; ox < outW; ox++) {
         const [xStart, xEnd] = windowSpan(ox, strideW, padLeft, kW, inW);
-        const count = (yEnd - yStart) * (xEnd - xStart);
+        const count = divisorSpan(oy, strideH, padTop, padBottom, kH, inH, countIncludePad) * divisorSpan(ox, strideW, padLeft, padRight, kW, inW, countIncludePad);
         for (let channel = 0; channel < inC; channel++, outIndex++) {
           let sum = 0;
           for (let iy = yStart; iy < yEnd; iy++) {
@@ -43,7 +54,8 @@ export function avgPool2d(input: FloatArray, output: FloatArray, params: Pool2DP
  * goes to every valid position of the window; overlapping windows add up.
  */
 export function avgPool2dBackprop(dOut: FloatArray, dInput: FloatArray, params: Pool2DParams): void {
-  const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = params;
+  const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padBottom, padLeft, padRight } = params;
+  const countIncludePad = params.countIncludePad ?? false;
   dInput.fill(0);
   let outIndex = 0;
   for (let image = 0; image < batch; image++) {
@@ -51,7 +63,7 @@ export function avgPool2dBackprop(dOut: FloatArray, dInput: FloatArray, params: 
       const [yStart, yEnd] = windowSpan(oy, strideH, padTop, kH, inH);
       for (let ox = 0; ox < outW; ox++) {
         const [xStart, xEnd] = windowSpan(ox, strideW, padLeft, kW, inW);
-        const count = (yEnd - yStart) * (xEnd - xStart);
+        const count = divisorSpan(oy, strideH, padTop, padBottom, kH, inH, countIncludePad) * divisorSpan(ox, strideW, padLeft, padRight, kW, inW, countIncludePad);
         for (let channel = 0; channel < inC; channel++, outIndex++) {
           const share = dOut[outIndex]! / count;
           for (let iy = yStart; iy < yEnd; iy++) {

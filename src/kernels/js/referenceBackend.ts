@@ -3,9 +3,12 @@
 import { allocateOnHeap, type Backend } from '../registry.js';
 import { batchNorm, batchNormGrad, batchNormStats } from './batchNorm.js';
 import {
-  clip, clipGrad, elu, eluGrad, gelu, geluGrad, leakyRelu, leakyReluGrad, relu, reluGrad, sigmoid, sigmoidGrad, silu, siluGrad, tanh, tanhGrad,
+  clip, clipGrad, elu, eluGrad, gelu, geluGrad, hardSigmoid, hardSigmoidGrad, hardSwish, hardSwishGrad, leakyRelu, leakyReluGrad, relu, reluGrad,
+  sigmoid, sigmoidGrad, silu, siluGrad, tanh, tanhGrad,
 } from './activations.js';
 import { avgPool2d, avgPool2dBackprop } from './avgPool2d.js';
+import { broadcastArithmetic, reduceSumTo } from './broadcast.js';
+import { channelShuffle } from './channelShuffle.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d.js';
 import { dropout } from './dropout.js';
 import { add, biasAdd, biasAddGrad, copyColumns, multiply } from './elementwise.js';
@@ -47,14 +50,21 @@ export const referenceBackend: Backend = {
     SiluGrad: siluGrad,
     Clip: clip,
     ClipGrad: clipGrad,
+    HardSigmoid: hardSigmoid,
+    HardSigmoidGrad: hardSigmoidGrad,
+    HardSwish: hardSwish,
+    HardSwishGrad: hardSwishGrad,
     Softmax: softmax,
     SoftmaxGrad: softmaxGrad,
     SoftmaxCrossEntropy: softmaxCrossEntropy,
     SoftmaxCrossEntropyGrad: softmaxCrossEntropyGrad,
     Add: add,
     Multiply: multiply,
+    BroadcastArithmetic: broadcastArithmetic,
+    ReduceSumTo: reduceSumTo,
     Dropout: dropout,
     CopyColumns: copyColumns,
+    ChannelShuffle: channelShuffle,
     BatchNormStats: batchNormStats,
     BatchNorm: batchNorm,
     BatchNormGrad: batchNormGrad,

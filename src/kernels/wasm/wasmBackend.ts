@@ -10,7 +10,7 @@ import { MAX_WASM_THREADS } from '../../core/limits.js';
 import { allocateArray, type DType, type FloatArray } from '../../core/dtype.js';
 import { dropoutThreshold, lowbias32 } from '../js/dropout.js';
 import { referenceBackend } from '../js/referenceBackend.js';
-import type { Conv2DParams, Pool2DParams, ZeroPad2DParams } from '../params.js';
+import { ARITHMETIC_OPERATIONS, type Conv2DParams, type Pool2DParams, type ZeroPad2DParams } from '../params.js';
 import type { Backend, KernelTable } from '../registry.js';
 import { Arena } from './arena.js';
 import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js';
@@ -26,7 +26,8 @@ const EXPORT_NAMES = [
   'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter',
   'leakyRelu', 'leakyReluGrad', 'elu', 'eluGrad', 'gelu', 'geluGrad', 'silu', 'siluGrad',
   'avgPool2d', 'avgPool2dBackprop', 'zeroPad2d', 'zeroPad2dBackprop', 'dropout',
-  'clip', 'clipGrad', 'multiply',
+  'clip', 'clipGrad', 'multiply', 'hardSigmoid', 'hardSigmoidGrad', 'hardSwish', 'hardSwishGrad',
+  'broadcastArithmetic', 'reduceSumTo',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -442,6 +443,7 @@ class Runtime {
       params.batch, params.inH, params.inW, params.inC, params.outH, params.outW,
       params.kH, params.kW, params.strideH, params.strideW, params.padTop, params.padLeft,
     ];
+    const avgPoolFields = (params: Pool2DParams) => [...poolFields(params), params.countIncludePad === true ? 1 : 0, params.padBottom, params.padRight];
     const panelRowsFor = (depth: number) => Math.min(1024, Math.max(4, Math.floor(PANEL_FLOATS / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
     const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm) => {
@@ -533,12 +535,12 @@ class Runtime {
       },
       AvgPool2D: (input, output, params) => {
         if (isFloat64(input, output)) return reference.AvgPool2D(input, output, params);
-        this.invoke('avgPool2d', [input, output, null], [output], poolFields(params), output.length * params.kH * params.kW * ELEMENTWISE_WORK);
+        this.invoke('avgPool2d', [input, output, null], [output], avgPoolFields(params), output.length * params.kH * params.kW * ELEMENTWISE_WORK);
       },
       AvgPool2DBackprop: (dOut, dInput, params) => {
         if (isFloat64(dOut, dInput)) return reference.AvgPool2DBackprop(dOut, dInput, params);
         const overlap = Math.ceil(params.kH / params.strideH) * Math.ceil(params.kW / params.strideW);
-        this.invoke('avgPool2dBackprop', [dOut, dInput, null], [dInput], poolFields(params), dInput.length * overlap * ELEMENTWISE_WORK);
+        this.invoke('avgPool2dBackprop', [dOut, dInput, null], [dInput], avgPoolFields(params), dInput.length * overlap * ELEMENTWISE_WORK);
       },
       ZeroPad2D: (input, output, params) => {
         if (isFloat64(input, output)) return reference.ZeroPad2D(input, output, params);
@@ -627,6 +629,22 @@ class Runtime {
         if (isFloat64(dOut, input, dInput)) return reference.ClipGrad(dOut, input, dInput, params);
         this.invoke('clipGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.min), floatField(params.max)], params.size * ELEMENTWISE_WORK);
       },
+      HardSigmoid: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.HardSigmoid(input, output, params);
+        this.invoke('hardSigmoid', [input, output], [output], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+      },
+      HardSigmoidGrad: (dOut, input, dInput, params) => {
+        if (isFloat64(dOut, input, dInput)) return reference.HardSigmoidGrad(dOut, input, dInput, params);
+        this.invoke('hardSigmoidGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+      },
+      HardSwish: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.HardSwish(input, output, params);
+        this.invoke('hardSwish', [input, output], [output], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+      },
+      HardSwishGrad: (dOut, input, dInput, params) => {
+        if (isFloat64(dOut, input, dInput)) return reference.HardSwishGrad(dOut, input, dInput, params);
+        this.invoke('hardSwishGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+      },
       Softmax: (logits, output, params) => {
         if (isFloat64(logits, output)) return reference.Softmax(logits, output, params);
         this.invoke('softmax', [logits, output], [output], [params.rows, params.columns], params.rows * params.columns * 16 * ELEMENTWISE_WORK);
@@ -651,6 +669,16 @@ class Runtime {
         if (isFloat64(a, b, output)) return reference.Multiply(a, b, output, params);
         this.invoke('multiply', [a, b, output], [output], [params.size], params.size * ELEMENTWISE_WORK);
       },
+      BroadcastArithmetic: (a, b, output, params) => {
+        if (isFloat64(a, b, output)) return reference.BroadcastArithmetic(a, b, output, params);
+        const fields = [ARITHMETIC_OPERATIONS.indexOf(params.operation), ...params.shape, ...params.aStrides, ...params.bStrides];
+        this.invoke('broadcastArithmetic', [a, b, output], [output], fields, output.length * ELEMENTWISE_WORK);
+      },
+      ReduceSumTo: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.ReduceSumTo(input, output, params);
+        // No work estimate: it runs on one thread (assembly/broadcast.ts).
+        this.invoke('reduceSumTo', [input, output], [output], [...params.shape, ...params.outStrides], 0);
+      },
       Dropout: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Dropout(input, output, params);
         const fields = [params.size, lowbias32(params.seed) | 0, dropoutThreshold(params.rate) | 0, floatField(1 / (1 - params.rate))];
@@ -661,6 +689,8 @@ class Runtime {
         const fields = [params.rows, params.columns, params.sourceStride, params.sourceOffset, params.destinationStride, params.destinationOffset];
         this.invoke('copyColumns', [source, destination], [destination], fields, params.rows * params.columns * ELEMENTWISE_WORK);
       },
+      // Reference only: a strided copy, at memory speed in plain JavaScript on the arena's views.
+      ChannelShuffle: (input, output, params) => reference.ChannelShuffle(input, output, params),
       BatchNormStats: (input, mean, variance, params) => {
         if (isFloat64(input, mean, variance)) return reference.BatchNormStats(input, mean, variance, params);
         this.invoke('batchNormStats', [input, mean, variance], [mean, variance], [params.rows, params.columns], params.rows * params.columns * 2 * ELEMENTWISE_WORK);

@@ -1,0 +1,144 @@
+// Arithmetic with numpy broadcasting and its gradient's sum, for the WebAssembly SIMD backend
+// (reference: src/kernels/js/broadcast.ts). The op folds shapes into 6 axes whose last axis has
+// stride 1 or 0 in each operand: a "row" is that last axis, run 4 lanes at a time with a vector load
+// (stride 1) or a splat (stride 0), then its last 0-3 values one by one. Rows need not be 16-byte
+// aligned (a row of C = 3 channels starts anywhere): v128.load takes any address.
+// Each result is one f32 add, subtract, multiply or divide of two f32 numbers, as the reference's
+// float64 operation rounded once to f32: the two agree bit for bit.
+// Threads split the rows (or, for a single row, its values in blocks of 4). ReduceSumTo runs on one
+// thread, adding in the reference's order, so it too agrees bit for bit.
+// TODO(helper): split ReduceSumTo over output values for large squeeze-and-excitation gradients.
+//
+// Job records (4-byte fields):
+//   BroadcastArithmetic: 0 a, 1 b, 2 output, 3 operation (0 add, 1 subtract, 2 multiply, 3 divide),
+//                        4-9 shape, 10-15 a strides, 16-21 b strides (in values)
+//   ReduceSumTo:         0 input, 1 output, 2-7 shape, 8-13 output strides (in values)
+
+import { intField, pointerField, rangeEnd, rangeStart } from './job';
+
+const RANK = 6;
+const ADD: i32 = 0;
+const SUBTRACT: i32 = 1;
+const MULTIPLY: i32 = 2;
+
+@inline function applyVector(operation: i32, left: v128, right: v128): v128 {
+  if (operation == ADD) return f32x4.add(left, right);
+  if (operation == SUBTRACT) return f32x4.sub(left, right);
+  if (operation == MULTIPLY) return f32x4.mul(left, right);
+  return f32x4.div(left, right);
+}
+
+@inline function applyScalar(operation: i32, left: f32, right: f32): f32 {
+  if (operation == ADD) return left + right;
+  if (operation == SUBTRACT) return left - right;
+  if (operation == MULTIPLY) return left * right;
+  return left / right;
+}
+
+/**
+ * `count` values of one row: a and b step by aStep and bStep values (each 1 or 0), output by 1.
+ * Called with constant operation and steps, so each combination compiles to its own branch-free loop.
+ */
+@inline function row(operation: i32, aStep: i32, bStep: i32, a: usize, b: usize, output: usize, count: i32): void {
+  const vectorEnd = count & ~3;
+  const aSplat = f32x4.splat(load<f32>(a));
+  const bSplat = f32x4.splat(load<f32>(b));
+  for (let index = 0; index < vectorEnd; index += 4) {
+    const at = <usize>index << 2;
+    const left = aStep == 0 ? aSplat : v128.load(a + at);
+    const right = bStep == 0 ? bSplat : v128.load(b + at);
+    v128.store(output + at, applyVector(operation, left, right));
+  }
+  for (let index = vectorEnd; index < count; index++) {
+    const left = load<f32>(a + ((<usize>(index * aStep)) << 2));
+    const right = load<f32>(b + ((<usize>(index * bStep)) << 2));
+    store<f32>(output + ((<usize>index) << 2), applyScalar(operation, left, right));
+  }
+}
+
+@inline function rowOf(operation: i32, aStep: i32, bStep: i32, a: usize, b: usize, output: usize, count: i32): void {
+  if (aStep == 1 && bStep == 1) row(operation, 1, 1, a, b, output, count);
+  else if (bStep == 0) row(operation, 1, 0, a, b, output, count);
+  else row(operation, 0, 1, a, b, output, count);
+}
+
+function anyRow(operation: i32, aStep: i32, bStep: i32, a: usize, b: usize, output: usize, count: i32): void {
+  if (operation == ADD) rowOf(ADD, aStep, bStep, a, b, output, count);
+  else if (operation == SUBTRACT) rowOf(SUBTRACT, aStep, bStep, a, b, output, count);
+  else if (operation == MULTIPLY) rowOf(MULTIPLY, aStep, bStep, a, b, output, count);
+  else rowOf(3, aStep, bStep, a, b, output, count);
+}
+
+/** The offset (in values) of row `rowIndex` (a multi-index over axes 0-4) through strides at job field `field`. */
+@inline function rowOffset(job: usize, rowIndex: i32, shapeField: i32, strideField: i32): i32 {
+  let rest = rowIndex;
+  let offset = 0;
+  for (let axis = RANK - 2; axis >= 0; axis--) {
+    const extent = intField(job, shapeField + axis);
+    offset += (rest % extent) * intField(job, strideField + axis);
+    rest /= extent;
+  }
+  return offset;
+}
+
+export function broadcastArithmetic(job: usize, threadIndex: i32, threadCount: i32): void {
+  const a = pointerField(job, 0);
+  const b = pointerField(job, 1);
+  const output = pointerField(job, 2);
+  const operation = intField(job, 3);
+  const inner = intField(job, 4 + RANK - 1);
+  const aStep = intField(job, 10 + RANK - 1);
+  const bStep = intField(job, 16 + RANK - 1);
+  let rows = 1;
+  for (let axis = 0; axis < RANK - 1; axis++) rows *= intField(job, 4 + axis);
+  if (rows == 1) {
+    const first = rangeStart(inner, 4, threadIndex, threadCount);
+    const last = rangeEnd(inner, 4, threadIndex, threadCount);
+    if (first >= last) return;
+    const at = <usize>first << 2;
+    anyRow(operation, aStep, bStep, a + at * <usize>aStep, b + at * <usize>bStep, output + at, last - first);
+    return;
+  }
+  const first = rangeStart(rows, 1, threadIndex, threadCount);
+  const last = rangeEnd(rows, 1, threadIndex, threadCount);
+  for (let rowIndex = first; rowIndex < last; rowIndex++) {
+    const aRow = a + (<usize>rowOffset(job, rowIndex, 4, 10) << 2);
+    const bRow = b + (<usize>rowOffset(job, rowIndex, 4, 16) << 2);
+    anyRow(operation, aStep, bStep, aRow, bRow, output + (<usize>(rowIndex * inner) << 2), inner);
+  }
+}
+
+export function reduceSumTo(job: usize, threadIndex: i32, threadCount: i32): void {
+  if (threadIndex != 0) return;
+  const input = pointerField(job, 0);
+  const output = pointerField(job, 1);
+  const inner = intField(job, 2 + RANK - 1);
+  const outStep = intField(job, 8 + RANK - 1);
+  let rows = 1;
+  let outputSize = 1;
+  for (let axis = 0; axis < RANK; axis++) {
+    const extent = intField(job, 2 + axis);
+    if (axis < RANK - 1) rows *= extent;
+    outputSize += (extent - 1) * intField(job, 8 + axis);
+  }
+  memory.fill(output, 0, <usize>outputSize << 2);
+  const vectorEnd = inner & ~3;
+  for (let rowIndex = 0; rowIndex < rows; rowIndex++) {
+    const from = input + (<usize>(rowIndex * inner) << 2);
+    const to = output + (<usize>rowOffset(job, rowIndex, 2, 8) << 2);
+    if (outStep == 1) {
+      for (let index = 0; index < vectorEnd; index += 4) {
+        const at = <usize>index << 2;
+        v128.store(to + at, f32x4.add(v128.load(to + at), v128.load(from + at)));
+      }
+      for (let index = vectorEnd; index < inner; index++) {
+        const at = <usize>index << 2;
+        store<f32>(to + at, load<f32>(to + at) + load<f32>(from + at));
+      }
+    } else {
+      let sum = load<f32>(to);
+      for (let index = 0; index < inner; index++) sum += load<f32>(from + (<usize>index << 2));
+      store<f32>(to, sum);
+    }
+  }
+}

@@ -1,0 +1,144 @@
+// Parity of the WebAssembly kernels of the mobile-network layers with their reference kernels, in the
+// relaxed-SIMD and plain-SIMD builds: hard sigmoid and hard swish on sizes that are and are not
+// multiples of 4 and values in [-8, 8] (both kinks inside the range); broadcasting arithmetic (all
+// four operations) and its gradient's sum on the shapes of squeeze-and-excitation gates, per-channel
+// constants, scalars, spatial masks and batch broadcasts, with channels 1, 3, 5, 16 and 70; max and
+// average pooling in ceil mode and with count_include_pad on random geometries (batch 1-4, channels
+// 1-13, pools 1-4, strides 1-3, explicit uneven padding, non-square images). Then
+// bit-identical results for 1 and 2 threads on cases above the backend's 4M work threshold.
+
+import { describe } from 'node:test';
+import { Random, type KernelSignatures } from '../../src/index.js';
+import { broadcastParams, broadcastShape, reduceSumToParams } from '../../src/ops/broadcast.js';
+import { poolParams } from '../../src/ops/maxPool2d.js';
+import { describeBuildParity, describeThreadDeterminism, randomArray, type ParityCase } from './harness.js';
+
+/**
+ * The wasm kernels compute alpha x + beta in f32 (two roundings), the reference in float64 (one, at
+ * the store): the results differ by at most 1 ulp of values up to 8, so 1e-6 absolute covers them.
+ * A value whose f32 and float64 alpha x + beta fall on different sides of a kink would differ by
+ * alpha in the gradient: random values in [-8, 8] do not land within 1e-7 of x = -2.5, 2.5, -3, 3.
+ */
+const HARD_TOLERANCE = { atol: 1e-6, rtol: 1e-6 };
+
+function hardCases(random: Random, size: number): ParityCase[] {
+  const input = randomArray(random, size, 8);
+  const dOut = randomArray(random, size);
+  const label = `${size} values in [-8, 8]`;
+  const run = (id: 'HardSigmoid' | 'HardSwish', alpha: number, beta: number) => (k: KernelSignatures) => {
+    const params = { size, alpha: Math.fround(alpha), beta: Math.fround(beta) };
+    const output = new Float32Array(size);
+    const dInput = new Float32Array(size);
+    if (id === 'HardSigmoid') {
+      k.HardSigmoid(input, output, params);
+      k.HardSigmoidGrad(dOut, input, dInput, params);
+    } else {
+      k.HardSwish(input, output, params);
+      k.HardSwishGrad(dOut, input, dInput, params);
+    }
+    return [output, dInput];
+  };
+  return [
+    { name: `HardSigmoid + HardSigmoidGrad (alpha 0.2, beta 0.5) ${label}`, tolerance: HARD_TOLERANCE, run: run('HardSigmoid', 0.2, 0.5) },
+    { name: `HardSigmoid + HardSigmoidGrad (alpha 1/6, beta 0.5) ${label}`, tolerance: HARD_TOLERANCE, run: run('HardSigmoid', 1 / 6, 0.5) },
+    { name: `HardSwish + HardSwishGrad ${label}`, tolerance: HARD_TOLERANCE, run: run('HardSwish', 1 / 6, 0.5) },
+  ];
+}
+
+const size = (shape: readonly number[]) => shape.reduce((product, extent) => product * extent, 1);
+
+function broadcastCases(random: Random, aShape: number[], bShape: number[]): ParityCase[] {
+  // The params records the ops build (the folding is the op's; the kernels are what is compared).
+  const forward = broadcastParams('add', aShape, bShape);
+  const outShape = broadcastShape(aShape, bShape);
+  const sums = [reduceSumToParams(outShape, aShape), reduceSumToParams(outShape, bShape)];
+  const outSize = size(outShape);
+  const a = randomArray(random, size(aShape), 2);
+  // b away from 0, so that division stays finite.
+  const b = randomArray(random, size(bShape), 1, 2);
+  const dOut = randomArray(random, outSize);
+  const label = `${aShape.join('x')} (op) ${bShape.join('x')}`;
+  return [
+    ...(['add', 'subtract', 'multiply', 'divide'] as const).map((operation): ParityCase => ({
+      name: `BroadcastArithmetic ${operation} ${label}`,
+      tolerance: { atol: 0, rtol: 0 },
+      run: (k) => {
+        const output = new Float32Array(outSize);
+        k.BroadcastArithmetic(a, b, output, { ...forward, operation });
+        return [output];
+      },
+    })),
+    ...sums.map((params, index): ParityCase => ({
+      name: `ReduceSumTo ${label} onto ${index === 0 ? aShape.join('x') : bShape.join('x')}`,
+      tolerance: { atol: 0, rtol: 0 },
+      run: (k) => {
+        const output = new Float32Array(size(index === 0 ? aShape : bShape));
+        k.ReduceSumTo(dOut, output, params);
+        return [output];
+      },
+    })),
+  ];
+}
+
+/** Shape pairs: gates, per-channel constants, scalars, spatial masks, batch broadcasts, same shapes. */
+const BROADCAST_SHAPES: [number[], number[]][] = [
+  [[2, 5, 7, 16], [2, 1, 1, 16]],
+  [[1, 6, 6, 3], [1, 1, 1, 3]],
+  [[3, 4, 5, 70], [70]],
+  [[2, 3, 3, 5], [1, 1, 5]],
+  [[2, 4, 4, 5], [1]],
+  [[2, 4, 6, 7], [2, 4, 6, 1]],
+  [[1, 1, 1, 9], [2, 3, 4, 9]],
+  [[4, 3, 5, 6], [1, 3, 5, 6]],
+  [[2, 5, 5, 3], [2, 5, 5, 3]],
+  [[3, 1, 4, 1], [1, 5, 1, 6]],
+];
+
+/** A random ceil-mode and/or count_include_pad pooling case (the op's params), max and average, forward and backward. */
+function ceilPoolCase(random: Random): ParityCase {
+  const kH = 1 + random.integer(4);
+  const kW = 1 + random.integer(4);
+  const inH = kH + random.integer(9);
+  const inW = kW + random.integer(9);
+  const pad = (k: number) => random.integer(k);
+  const options = {
+    poolSize: [kH, kW] as const,
+    strides: [1 + random.integer(3), 1 + random.integer(3)] as const,
+    padding: [pad(kH), pad(kH), pad(kW), pad(kW)] as const,
+    ceilMode: random.uniform() < 0.8,
+    countIncludePad: random.uniform() < 0.5,
+  };
+  const batch = 1 + random.integer(4);
+  const inC = 1 + random.integer(13);
+  const params = poolParams([batch, inH, inW, inC], options);
+  const input = randomArray(random, batch * inH * inW * inC);
+  const dOut = randomArray(random, batch * params.outH * params.outW * inC);
+  return {
+    name: `MaxPool2D, AvgPool2D and backprops ${batch}x${inH}x${inW}x${inC} ${JSON.stringify(options)} -> ${params.outH}x${params.outW}`,
+    // float32 sums of at most 16 values (and shares) of magnitude 1.
+    tolerance: { atol: 1e-6, rtol: 1e-5 },
+    run: (k) => {
+      const maxOutput = new Float32Array(dOut.length);
+      const argmax = new Int32Array(dOut.length);
+      k.MaxPool2D(input, maxOutput, argmax, params);
+      const maxGrad = new Float32Array(input.length);
+      k.MaxPool2DBackprop(dOut, argmax, maxGrad, params);
+      const avgOutput = new Float32Array(dOut.length);
+      k.AvgPool2D(input, avgOutput, params);
+      const avgGrad = new Float32Array(input.length);
+      k.AvgPool2DBackprop(dOut, avgGrad, params);
+      return [maxOutput, argmax, maxGrad, avgOutput, avgGrad];
+    },
+  };
+}
+
+describe('mobile-network kernels', () => {
+  const poolRandom = new Random(1404);
+  describeBuildParity('ceil-mode and count_include_pad pooling', Array.from({ length: 40 }, () => ceilPoolCase(poolRandom)));
+  const broadcastRandom = new Random(1402);
+  describeBuildParity('broadcasting arithmetic and its sum', BROADCAST_SHAPES.flatMap(([a, b]) => broadcastCases(broadcastRandom, a, b)));
+  describeThreadDeterminism('broadcasting arithmetic', broadcastCases(new Random(1403), [64, 32, 32, 40], [64, 1, 1, 40]).slice(0, 4));
+  const random = new Random(1400);
+  describeBuildParity('hard sigmoid and hard swish', [1, 3, 4, 7, 33, 1000].flatMap((size) => hardCases(random, size)));
+  describeThreadDeterminism('hard sigmoid and hard swish', hardCases(new Random(1401), 600_000));
+});
