@@ -168,6 +168,12 @@ export { MAX_IMAGE_PIXELS, decodeImage, detectImageFormat, encodeJpeg, encodePng
 
 export * from './core/limits.js';
 export { divergingMap, grayMap, heatMap, type ColorMap } from './visualize/colorMaps.js';
+export { IMAGENET_CLASS_NAMES } from './data/imagenetClassNames.js';
+export { parseLabels } from './io/labelsFile.js';
+export { checkPreprocessing, IMAGENET_MEAN, IMAGENET_STD, normalizeForInput, PREPROCESSING_PRESETS, preprocessingPreset, resizedSize, resizeForInput, type Preprocessing, type PreprocessingPreset } from './image/preprocessing.js';
+export { UnsupportedOperatorsError, type OnnxNodeTrace, type UnsupportedOnnxOperator } from './io/onnx/importOnnx.js';
+export { ONNX_PREPROCESSING_KEY } from './io/onnxExport.js';
+export type { TfjsLayerTrace } from './io/tfjs/tfjsImport.js';
 export { drawGrid, gridSize, largestGridScale, type GridLayout } from './visualize/grid.js';
 export { eachFeatureMapPicture, featureMapPictures, kernelPicture, largestPictureScale, type LayerPicture, type PictureOptions } from './visualize/layerPictures.js';
 export { gradCam, overlayHeat, type GradCamOptions, type GradCamResult } from './visualize/gradCam.js';

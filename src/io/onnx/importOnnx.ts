@@ -12,17 +12,18 @@ import { ConvNetError, FileFormatError, ValueError } from '../../core/errors.js'
 import { MAX_FEATURE_MAP_ELEMENTS, MAX_FOLDED_CONSTANT_BYTES, MAX_MODEL_LAYERS } from '../../core/limits.js';
 import { sizeOf } from '../../core/shape.js';
 import { Input } from '../../layers/input.js';
-import type { Layer } from '../../layers/layer.js';
+import type { Layer, SymbolicTensor } from '../../layers/layer.js';
 import { GraphTally } from '../../model/graphLimits.js';
 import { Model } from '../../model/model.js';
-import { ONNX_CLASS_NAMES_KEY } from '../onnxExport.js';
+import { checkPreprocessing } from '../../image/preprocessing.js';
+import { ONNX_CLASS_NAMES_KEY, ONNX_PREPROCESSING_KEY } from '../onnxExport.js';
 import { checkOnnxWire } from '../onnxWireScan.js';
 import { checkFiniteWeights } from '../weightChecks.js';
 import { attributesOf, nodeLabel, toNumber } from './attributes.js';
 import { Constants, foldConstant, isFoldable } from './constants.js';
 import { graphReaders, type GraphReaders } from './graphReaders.js';
 import { isChannelsLastInput, type OnnxInputLayout, type OnnxLayout, type Value } from './layout.js';
-import type { OnnxNodeContext } from './mapper.js';
+import type { MapperResult, OnnxNodeContext } from './mapper.js';
 import { ONNX_IMPORT_OPERATORS, OPERATORS } from './operators.js';
 
 const { onnx } = onnxProto;
@@ -34,6 +35,42 @@ export interface ImportedOnnx {
   onnxInputShape: number[];
   /** The ONNX input's layout: 'NCHW' (PyTorch), 'NHWC' (Keras through tf2onnx), or 'features' for vectors. */
   inputLayout: OnnxInputLayout;
+  /** What each node of the graph became, in graph order (what `convnet inspect` prints). */
+  nodes: OnnxNodeTrace[];
+}
+
+/**
+ * One ONNX node and what the import made of it: 'layers' (the layers it made, named after it),
+ * 'folded' (shape arithmetic computed at import), 'constant' (a Constant node), 'passed through'
+ * (Identity, Dropout: no layer, its input goes on), or 'fused into <layer>' (no layer of its own, merged
+ * into the one that computes its input, as a constant Add into the Dense before it).
+ */
+export interface OnnxNodeTrace {
+  name: string;
+  opType: string;
+  became: 'layers' | 'folded' | 'constant' | 'passed through' | 'fused';
+  /** The layers made ('layers'), or the one it merged into ('fused'). */
+  layers: { name: string; className: string }[];
+  /** The output's shape without the batch, as this library holds it (maps [h, w, c]; a constant's dims). */
+  outputShape: number[];
+}
+
+/** One operator the importer has no mapper for: how many nodes use it, and the first of them. */
+export interface UnsupportedOnnxOperator {
+  opType: string;
+  count: number;
+  firstNode: string;
+}
+
+/** The FileFormatError of a graph with operators the importer does not map, listing each (in graph order). */
+export class UnsupportedOperatorsError extends FileFormatError {
+  constructor(
+    file: string,
+    detail: string,
+    readonly operators: readonly UnsupportedOnnxOperator[],
+  ) {
+    super(file, detail);
+  }
 }
 
 /**
@@ -96,15 +133,20 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   tally.add(input, input.shape, input.shape, `input '${inputName}' `);
   let layerCount = 1;
   const layerNames = new Set<string>();
+  const trace: OnnxNodeTrace[] = [];
+  let nodeLayers: Layer[] = [];
 
   for (const node of graph.node ?? []) {
     const op = node.opType ?? '';
     const label = nodeLabel(node);
     const attributes = attributesOf(node);
     const output = (node.output ?? [])[0] ?? '';
+    const traced = { name: node.name ?? '', opType: op };
+    nodeLayers = [];
     const folded = foldConstant(node, constants, file, label);
     if (folded !== null) {
       constants.setFolded(output, folded);
+      trace.push({ ...traced, became: 'folded', layers: [], outputShape: [...folded.dims] });
       continue;
     }
     if (op === 'Constant') {
@@ -112,6 +154,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       const value = attributes.get('value')?.t;
       if (value === null || value === undefined) throw new FileFormatError(file, `${label}: only a tensor 'value' is read`);
       constants.setStored(output, { ...value, name: output });
+      trace.push({ ...traced, became: 'constant', layers: [], outputShape: (value.dims ?? []).map(toNumber) });
       continue;
     }
     const operator = OPERATORS.get(op);
@@ -151,6 +194,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
         for (let suffix = 2; layerNames.has(name); suffix++) name = `${base}_${suffix}`;
         layerNames.add(name);
         layer.name = name;
+        nodeLayers.push(layer);
         const first = Array.isArray(from) ? from[0]! : from;
         if (++layerCount > MAX_MODEL_LAYERS) throw new ValueError(`the graph makes more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} layers a model may have`);
         const tensor = layer.apply(Array.isArray(from) ? from.map((value) => value.tensor) : from.tensor);
@@ -167,6 +211,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       if ('constant' in result) constants.setFolded(output, result.constant);
       else if ('outputs' in result) result.outputs.forEach((value, index) => values.set(node.output![index] ?? '', value));
       else values.set(output, result);
+      trace.push(traceOf(traced, result, nodeLayers, inputNames.map((name) => values.get(name)?.tensor)));
     } catch (error) {
       if (error instanceof FileFormatError) throw error;
       if (error instanceof ConvNetError) throw new FileFormatError(file, `${label}: ${error.message}`);
@@ -186,7 +231,19 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   for (const fill of fills) fill();
   checkFiniteWeights(model, file);
   setImportedClassNames(model, proto, file);
-  return { model, onnxInputShape: inputDims, inputLayout };
+  setImportedPreprocessing(model, proto, file);
+  return { model, onnxInputShape: inputDims, inputLayout, nodes: trace };
+}
+
+/** The trace record of a node a mapper handled: its layers, or where its value came from. */
+function traceOf(traced: { name: string; opType: string }, result: MapperResult, layers: readonly Layer[], inputs: readonly (SymbolicTensor | undefined)[]): OnnxNodeTrace {
+  const describe = (layer: Layer) => ({ name: layer.name, className: layer.className });
+  if ('constant' in result) return { ...traced, became: 'folded', layers: [], outputShape: [...result.constant.dims] };
+  const value = 'outputs' in result ? result.outputs[0] : result;
+  const outputShape = value === undefined ? [] : [...value.tensor.shape];
+  if (layers.length > 0) return { ...traced, became: 'layers', layers: layers.map(describe), outputShape };
+  if (value === undefined || inputs.includes(value.tensor)) return { ...traced, became: 'passed through', layers: [], outputShape };
+  return { ...traced, became: 'fused', layers: [describe(value.tensor.layer)], outputShape };
 }
 
 /**
@@ -205,11 +262,13 @@ function refuseUnsupportedOperators(graph: Onnx.IGraphProto, readers: GraphReade
   }
   if (unsupported.size === 0) return;
   const [[firstOp, { first }]] = unsupported;
+  const operators = [...unsupported].map(([opType, { count, first: node }]) => ({ opType, count, firstNode: node.name || (node.output ?? [])[0] || '' }));
   const list = [...unsupported].map(([op, { count, first: node }]) => `${op} (${count} node${count === 1 ? '' : 's'}, first ${nodeLabel(node).replace(/ \(.*\)$/, '')})`);
-  throw new FileFormatError(
+  throw new UnsupportedOperatorsError(
     file,
     `${nodeLabel(first)}: operator ${firstOp} is not supported; unsupported operators in this graph: ${list.join(', ')}; ` +
       `imported operators: ${ONNX_IMPORT_OPERATORS.join(', ')}, and shape arithmetic on constants`,
+    operators,
   );
 }
 
@@ -230,4 +289,27 @@ function setImportedClassNames(model: Model, proto: Onnx.ModelProto, file: strin
     throw new FileFormatError(file, `metadata '${ONNX_CLASS_NAMES_KEY}' must be a JSON list of ${model.classes} strings, one per class`);
   }
   model.setClassNames(names as string[]);
+}
+
+/**
+ * model.preprocessing from the file's metadata 'preprocessing' (as exportOnnx writes it: a JSON
+ * Preprocessing record), when it has one; FileFormatError when that entry is not a valid one.
+ */
+function setImportedPreprocessing(model: Model, proto: Onnx.ModelProto, file: string): void {
+  const entry = (proto.metadataProps ?? []).find((property) => property.key === ONNX_PREPROCESSING_KEY);
+  if (entry === undefined) return;
+  const input = model.layers[0] as Input;
+  try {
+    if (input.colorModel === null) throw new ValueError('the model takes feature vectors, not images');
+    let record: unknown;
+    try {
+      record = JSON.parse(entry.value ?? '');
+    } catch {
+      throw new ValueError('is not JSON');
+    }
+    model.setPreprocessing(checkPreprocessing(record, input.shape[2]!));
+  } catch (error) {
+    if (error instanceof ValueError) throw new FileFormatError(file, `metadata '${ONNX_PREPROCESSING_KEY}': ${error.message}`);
+    throw error;
+  }
 }
