@@ -1,7 +1,9 @@
 // `convnet predict`: classifies image files (PNG, JPEG, or folders of them) with a saved model and
 // prints the top classes with their probabilities. Each file is decoded fitted to the model's input
-// size (a large picture is never held whole in float32), then converted to the model's color model;
-// the fitted pictures are classified in batches. Files that cannot be read or decoded, and pictures
+// size (a large picture is never held whole in float32; with a 'crop' preprocessing, to the size its
+// center is cut from), then converted to the model's color model and normalized as its preprocessing
+// (or --preprocess) says; the fitted pictures are classified in batches, a logits model's scores turned
+// into probabilities by softmax. Classes are named by the model's names, or --labels. Files that cannot be read or decoded, and pictures
 // the model gives non-finite probabilities, are reported and the rest go on.
 
 import {
@@ -14,20 +16,22 @@ import {
   listImageFiles,
   openNpyRows,
   readImageFile,
+  readImageFileSize,
+  resizedSize,
   Tensor,
   ValueError,
   withScope,
   writeFileAtomicStreaming,
   type ImageFile,
 } from '../../src/index.js';
-import { imageInputOf, loadCliModel } from '../loadCliModel.js';
+import { imageInputOf, loadCliModel, type ModelOverrides } from '../loadCliModel.js';
 import { jsonLine, terminalText } from '../terminalText.js';
 import { UsageError } from '../usageError.js';
 
 /** Fitted pictures classified together; each file is decoded and fitted alone, so memory holds one decode and this batch. */
 const FILES_PER_BATCH = 64;
 
-export interface PredictOptions {
+export interface PredictOptions extends ModelOverrides {
   model: string;
   top: number;
   json: boolean;
@@ -51,8 +55,9 @@ export function imageFilesOf(paths: readonly string[]): string[] {
 
 /** Runs the command; returns the exit code (1 when some file could not be classified). */
 export function predict(paths: readonly string[], options: PredictOptions): number {
-  const { model, classNames } = loadCliModel(options.model);
+  const { model, classNames } = loadCliModel(options.model, options);
   const [height, width] = imageInputOf(model, options.model).shape as [number, number, number];
+  const isLogits = model.output === 'logits';
   const files = imageFilesOf(paths);
   if (files.length === 0) throw new UsageError(`no PNG or JPEG files in ${paths.join(', ')}`);
   const predictions: Prediction[] = [];
@@ -64,9 +69,11 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
   let batch: ImageFile[] = [];
   const classify = (): void => {
     if (batch.length === 0) return;
-    const probabilities = withScope(() => Array.from(model.predict(imagesToInput(model, batch.map(({ image }) => image))).data));
+    const outputs = withScope(() => Array.from(model.predict(imagesToInput(model, batch.map(({ image }) => image))).data));
     batch.forEach(({ file, sourceWidth, sourceHeight }, row) => {
-      const scores = probabilities.slice(row * model.classes, (row + 1) * model.classes);
+      const rowOutputs = outputs.slice(row * model.classes, (row + 1) * model.classes);
+      // A logits model (an imported classifier ending in Gemm): probabilities are their softmax.
+      const scores = isLogits ? softmaxRow(rowOutputs) : rowOutputs;
       if (!scores.every(Number.isFinite)) {
         fail(file, `${file}: the model's probabilities are not finite (${scores.find((score) => !Number.isFinite(score))}); its weights or this picture hold NaN or infinite values`);
         return;
@@ -88,7 +95,10 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
   };
   for (const file of files) {
     try {
-      batch.push(readImageFile(file, { fit: { width, height } }));
+      // Decoded straight to the size the preprocessing resizes to (the input's, or a shorter side to crop from).
+      const size = readImageFileSize(file);
+      const fit = size === null ? { width, height } : resizedSize(size.width, size.height, width, height, model.preprocessing);
+      batch.push(readImageFile(file, { fit }));
     } catch (error) {
       if (!(error instanceof ConvNetError)) throw error;
       fail(file, error.message);
@@ -162,6 +172,14 @@ export function predictTensor(options: PredictTensorOptions): void {
   } finally {
     reader.close();
   }
+}
+
+/** Probabilities from one row of logits: exp(x - max) / sum, so a large logit cannot overflow. */
+function softmaxRow(logits: readonly number[]): number[] {
+  const largest = logits.reduce((most, logit) => Math.max(most, logit), -Infinity);
+  const exponentials = logits.map((logit) => Math.exp(logit - largest));
+  const sum = exponentials.reduce((total, value) => total + value, 0);
+  return exponentials.map((value) => value / sum);
 }
 
 /** Float32 values for the model; bytes are pixels, so 0-255 maps to [0, 1] as images are decoded. */
