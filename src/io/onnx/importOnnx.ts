@@ -12,7 +12,7 @@ import { ConvNetError, FileFormatError, ValueError } from '../../core/errors.js'
 import { MAX_FEATURE_MAP_ELEMENTS, MAX_FOLDED_CONSTANT_BYTES, MAX_MODEL_LAYERS } from '../../core/limits.js';
 import { sizeOf } from '../../core/shape.js';
 import { Input } from '../../layers/input.js';
-import type { Layer, SymbolicTensor } from '../../layers/layer.js';
+import type { Layer } from '../../layers/layer.js';
 import { GraphTally } from '../../model/graphLimits.js';
 import { Model } from '../../model/model.js';
 import { checkPreprocessing } from '../../image/preprocessing.js';
@@ -211,7 +211,9 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       if ('constant' in result) constants.setFolded(output, result.constant);
       else if ('outputs' in result) result.outputs.forEach((value, index) => values.set(node.output![index] ?? '', value));
       else values.set(output, result);
-      trace.push(traceOf(traced, result, nodeLayers, inputNames.map((name) => values.get(name)?.tensor)));
+      // A node that made no layer but read float constants merged them into the layer before it.
+      const readsWeights = op !== 'Dropout' && inputNames.some((name) => name !== '' && constants.has(name) && constants.get(name)!.isInteger !== true);
+      trace.push(traceOf(traced, result, nodeLayers, readsWeights));
     } catch (error) {
       if (error instanceof FileFormatError) throw error;
       if (error instanceof ConvNetError) throw new FileFormatError(file, `${label}: ${error.message}`);
@@ -236,13 +238,13 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
 }
 
 /** The trace record of a node a mapper handled: its layers, or where its value came from. */
-function traceOf(traced: { name: string; opType: string }, result: MapperResult, layers: readonly Layer[], inputs: readonly (SymbolicTensor | undefined)[]): OnnxNodeTrace {
+function traceOf(traced: { name: string; opType: string }, result: MapperResult, layers: readonly Layer[], readsWeights: boolean): OnnxNodeTrace {
   const describe = (layer: Layer) => ({ name: layer.name, className: layer.className });
   if ('constant' in result) return { ...traced, became: 'folded', layers: [], outputShape: [...result.constant.dims] };
   const value = 'outputs' in result ? result.outputs[0] : result;
   const outputShape = value === undefined ? [] : [...value.tensor.shape];
   if (layers.length > 0) return { ...traced, became: 'layers', layers: layers.map(describe), outputShape };
-  if (value === undefined || inputs.includes(value.tensor)) return { ...traced, became: 'passed through', layers: [], outputShape };
+  if (value === undefined || !readsWeights) return { ...traced, became: 'passed through', layers: [], outputShape };
   return { ...traced, became: 'fused', layers: [describe(value.tensor.layer)], outputShape };
 }
 
