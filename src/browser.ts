@@ -169,7 +169,7 @@ export { MAX_IMAGE_PIXELS, decodeImage, detectImageFormat, encodeJpeg, encodePng
 export * from './core/limits.js';
 export { divergingMap, grayMap, heatMap, type ColorMap } from './visualize/colorMaps.js';
 export { IMAGENET_CLASS_NAMES } from './data/imagenetClassNames.js';
-export { parseLabels } from './io/labelsFile.js';
+export { parseLabels } from './io/labels.js';
 export { checkPreprocessing, IMAGENET_MEAN, IMAGENET_STD, normalizeForInput, PREPROCESSING_PRESETS, preprocessingPreset, resizedSize, resizeForInput, type Preprocessing, type PreprocessingPreset } from './image/preprocessing.js';
 export { UnsupportedOperatorsError, type OnnxNodeTrace, type UnsupportedOnnxOperator } from './io/onnx/importOnnx.js';
 export { ONNX_PREPROCESSING_KEY } from './io/onnxExport.js';

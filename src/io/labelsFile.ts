@@ -1,29 +1,9 @@
-// Labels files: one class name per line, in label order (as torchvision's and Keras's imagenet_classes.txt
-// are written), read bounded (MAX_LABELS_FILE_BYTES) through files.ts. A trailing empty line is allowed;
-// an empty line elsewhere is a missing name and refused, as is a count that does not match the model's.
+// Labels files (Node): one class name per line (see labels.ts), read bounded by MAX_LABELS_FILE_BYTES
+// through files.ts, so a huge file, a FIFO or a device named labels.txt is refused before it is read.
 
-import { FileFormatError } from '../core/errors.js';
 import { MAX_LABELS_FILE_BYTES } from '../core/limits.js';
 import { readRegularTextFile } from './files.js';
-
-/**
- * The class names in `text` (one per line; "\r\n" or "\n"; a byte-order mark and one final newline
- * ignored; names are trimmed of surrounding spaces). Throws FileFormatError naming `file` for an empty
- * line, or, when `classes` is given, a count other than `classes`.
- *
- * @example
- * const names = parseLabels('cat\ndog\n', 'labels.txt', 2); // ['cat', 'dog']
- */
-export function parseLabels(text: string, file: string, classes?: number): string[] {
-  const body = text.replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
-  const names = body === '' ? [] : body.split(/\r?\n/).map((line) => line.trim());
-  const empty = names.indexOf('');
-  if (empty >= 0) throw new FileFormatError(file, `line ${empty + 1} is empty; a labels file has one class name on each line`);
-  if (classes !== undefined && names.length !== classes) {
-    throw new FileFormatError(file, `names ${names.length} classes (one per line) but the model has ${classes}`);
-  }
-  return names;
-}
+import { parseLabels } from './labels.js';
 
 /**
  * The class names of the labels file at `path` (see parseLabels); FileSystemError where it cannot be
