@@ -18,7 +18,7 @@ import { assertClose, repoRoot } from '../helpers.js';
 
 const FIXTURES = join(repoRoot, 'test', 'fixtures', 'onnx');
 
-const FIXTURE_LAYOUTS = { plain: 'NCHW', branches: 'NCHW', gates: 'NCHW', 'keras-style': 'NHWC', 'torchvision-ops': 'NCHW' } as const;
+const FIXTURE_LAYOUTS = { plain: 'NCHW', branches: 'NCHW', gates: 'NCHW', 'keras-style': 'NHWC', 'torchvision-ops': 'NCHW', 'channels-last-block': 'NCHW' } as const;
 
 /** The operators issue 6 asks the importer to read, as PyTorch and Keras exports contain them. */
 const REQUIRED_OPERATORS = [
@@ -51,6 +51,15 @@ describe('ONNX models exported by PyTorch', () => {
       assertClose(actual, output!.data as Float32Array, { atol: 1e-4 }, `${name}: ConvNet.ts vs onnxruntime-node`);
     });
   }
+});
+
+describe('what the importer makes of ConvNeXt\'s block (channels-last-block.onnx)', () => {
+  test('the Erf form of GELU is one GELU layer; a MatMul over the channels of NHWC maps is a 1x1 Conv2D with the Linear\'s bias folded in', () => {
+    const { model } = importOnnx(readFileSync(join(FIXTURES, 'channels-last-block.onnx')), 'channels-last-block.onnx');
+    assert.deepEqual(model.layers.map((layer) => layer.className), [
+      'Input', 'Conv2D', 'Conv2D', 'Conv2D', 'GELU', 'Conv2D', 'Conv2D', 'Add', 'GlobalAveragePooling2D', 'Dense',
+    ]);
+  });
 });
 
 describe('export then import', () => {

@@ -261,7 +261,10 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
       // To an integer type (int8 to uint64, bool) the values are truncated, as ONNX casts them.
       const to = intOf(attributes, 'to', onnx.TensorProto.DataType.FLOAT);
       const isInteger = INTEGER_TYPES.has(to);
-      return integer({ dims: first.dims, values: isInteger ? first.values.map(Math.trunc) : first.values }, isInteger);
+      if (!isInteger || first.isInteger === true) return integer({ dims: first.dims, values: first.values }, isInteger);
+      // A copy: counted, or a chain of casts of one large constant would make a copy each.
+      constants.reserve(first.values.length, label);
+      return { dims: first.dims, values: first.values.map(Math.trunc), isInteger };
     }
     case 'Unsqueeze':
     case 'Squeeze': {

@@ -4,7 +4,7 @@
 // add one line here; mark it keepsLayout when it is elementwise on one input's layout. Shape arithmetic
 // on constants is folded before any mapper is asked (constants.ts), and Constant nodes are read there.
 
-import { clip, dropout, elu, leakyRelu, relu, sigmoid, softmax, tanh } from './mappers/activations.js';
+import { clip, dropout, elu, gelu, leakyRelu, relu, sigmoid, softmax, tanh } from './mappers/activations.js';
 import { channelSlice, split } from './mappers/channelSlices.js';
 import { reshapeOrShuffle, transposeOrShuffle } from './mappers/channelShuffle.js';
 import { concat } from './mappers/concat.js';
@@ -26,6 +26,7 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['LeakyRelu', { map: leakyRelu, keepsLayout: true }],
   ['Sigmoid', { map: sigmoid, keepsLayout: true }],
   ['Tanh', { map: tanh, keepsLayout: true }],
+  ['Gelu', { map: gelu, keepsLayout: true }],
   ['Elu', { map: elu, keepsLayout: true }],
   ['Clip', { map: clip, keepsLayout: true }],
   ['MaxPool', { map: pool }],
