@@ -114,6 +114,14 @@ describe('the importer\'s trace', () => {
     assert.deepEqual(traced.sort(), model.layers.slice(1).map((layer) => layer.name).sort());
   });
 
+  test('the five nodes of an Erf-form GELU are each listed, fused into the one GELU layer', () => {
+    const { nodes } = importOnnx(readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', 'channels-last-block.onnx')), 'channels-last-block.onnx');
+    assert.equal(nodes.length, 21, 'every node of the file');
+    const gelu = nodes.filter((node) => node.name.startsWith('/gelu/') && node.opType !== 'Constant');
+    assert.deepEqual(gelu.map((node) => [node.opType, node.became, node.layers.map((layer) => layer.className)]), ['Div', 'Erf', 'Add', 'Mul', 'Mul'].map((op) => [op, 'fused', ['GELU']]));
+    assert.deepEqual(gelu[0]!.outputShape, [6, 5, 16]);
+  });
+
   test('a constant Add after a Gemm is fused into its Dense', () => {
     const { onnx } = onnxProto;
     const float = onnx.TensorProto.DataType.FLOAT;

@@ -137,7 +137,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   tally.add(input, input.shape, input.shape, `input '${inputName}' `);
   let layerCount = 1;
   const layerNames = new Set<string>();
-  const trace: OnnxNodeTrace[] = [];
+  const trace = new Map<Onnx.INodeProto, OnnxNodeTrace>();
   let nodeLayers: Layer[] = [];
 
   for (const node of graph.node ?? []) {
@@ -150,7 +150,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     const folded = foldConstant(node, constants, file, label);
     if (folded !== null) {
       constants.setFolded(output, folded);
-      trace.push({ ...traced, became: 'folded', layers: [], outputShape: [...folded.dims] });
+      trace.set(node, { ...traced, became: 'folded', layers: [], outputShape: [...folded.dims] });
       continue;
     }
     if (op === 'Constant') {
@@ -158,7 +158,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       const value = attributes.get('value')?.t;
       if (value === null || value === undefined) throw new FileFormatError(file, `${label}: only a tensor 'value' is read`);
       constants.setStored(output, { ...value, name: output });
-      trace.push({ ...traced, became: 'constant', layers: [], outputShape: (value.dims ?? []).map(toNumber) });
+      trace.set(node, { ...traced, became: 'constant', layers: [], outputShape: (value.dims ?? []).map(toNumber) });
       continue;
     }
     const operator = OPERATORS.get(op);
@@ -217,7 +217,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       else values.set(output, result);
       // A node that made no layer but read float constants merged them into the layer before it.
       const readsWeights = op !== 'Dropout' && inputNames.some((name) => name !== '' && constants.has(name) && constants.get(name)!.isInteger !== true);
-      trace.push(traceOf(traced, result, nodeLayers, readsWeights));
+      trace.set(node, traceOf(traced, result, nodeLayers, readsWeights));
     } catch (error) {
       if (error instanceof FileFormatError) throw error;
       if (error instanceof ConvNetError) throw new FileFormatError(file, `${label}: ${error.message}`);
@@ -238,7 +238,46 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   checkFiniteWeights(model, file);
   setImportedClassNames(model, proto, file);
   setImportedPreprocessing(model, proto, file);
-  return { model, onnxInputShape: inputDims, inputLayout, nodes: trace };
+  return { model, onnxInputShape: inputDims, inputLayout, nodes: fileTrace(decodedGraph, trace) };
+}
+
+/**
+ * The trace in the file's own nodes: a node that fusions.ts merged into another (the five of an Erf-form
+ * GELU) is listed as fused into the layers that node made, found by following its output to the
+ * output of the node that replaced it.
+ */
+function fileTrace(graph: Onnx.IGraphProto, trace: ReadonlyMap<Onnx.INodeProto, OnnxNodeTrace>): OnnxNodeTrace[] {
+  const nodes = graph.node ?? [];
+  const byOutput = new Map<string, OnnxNodeTrace>();
+  for (const [node, record] of trace) for (const output of node.output ?? []) byOutput.set(output, record);
+  const readers = new Map<string, Onnx.INodeProto[]>();
+  for (const node of nodes) {
+    for (const name of node.input ?? []) {
+      const list = readers.get(name);
+      if (list === undefined) readers.set(name, [node]);
+      else list.push(node);
+    }
+  }
+  const replacementOf = (start: Onnx.INodeProto): OnnxNodeTrace | undefined => {
+    const seen = new Set<Onnx.INodeProto>();
+    const queue = [start];
+    for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
+      if (seen.has(node)) continue;
+      seen.add(node);
+      for (const output of node.output ?? []) {
+        const record = byOutput.get(output);
+        if (record !== undefined) return record;
+        queue.push(...(readers.get(output) ?? []));
+      }
+    }
+    return undefined;
+  };
+  return nodes.map((node) => {
+    const own = trace.get(node);
+    if (own !== undefined) return own;
+    const into = replacementOf(node);
+    return { name: node.name ?? '', opType: node.opType ?? '', became: 'fused', layers: into?.layers ?? [], outputShape: into?.outputShape ?? [] };
+  });
 }
 
 /** The trace record of a node a mapper handled: its layers, or where its value came from. */
