@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  fileSystemError, IMAGENET_CLASS_NAMES, importOnnx, preprocessingPreset, readLabelsFile, importTfjsModel, isTfjsModelJson, loadModel, MAX_MANIFEST_BYTES, MAX_ONNX_FILE_BYTES, readRegularFile, readRegularTextFile,
+  fileSystemError, IMAGENET_CLASS_NAMES, importOnnx, preprocessingPreset, readImageFileSize, readLabelsFile, resizedSize, importTfjsModel, isTfjsModelJson, loadModel, MAX_MANIFEST_BYTES, MAX_ONNX_FILE_BYTES, readRegularFile, readRegularTextFile,
   type ImportedOnnx, type Input, type Model,
 } from '../src/index.js';
 import { UsageError } from './usageError.js';
@@ -112,9 +112,28 @@ export function loadCliModel(path: string, overrides: ModelOverrides = {}): CliM
   return { model, inputLayout, classNames: Array.from({ length: model.classes }, (_, index) => classNames?.[index] ?? String(index)) };
 }
 
+/**
+ * The size to decode image `file` to for `model` (an input of width x height): the input's, or, for a
+ * 'crop' preprocessing, the size whose center is cut out (undefined, decoded whole, when the file's
+ * header does not say its size: fitting it to the input would stretch it before the crop).
+ */
+export function decodeSizeFor(file: string, model: Model, width: number, height: number): { width: number; height: number } | undefined {
+  if (model.preprocessing?.resize !== 'crop') return { width, height };
+  const size = readImageFileSize(file);
+  return size === null ? undefined : resizedSize(size.width, size.height, width, height, model.preprocessing);
+}
+
 /** The Input of a model that takes images, or a usage error naming the model. */
 export function imageInputOf(model: Model, path: string): Input {
   const input = model.layers[0] as Input;
   if (input.colorModel === null) throw new UsageError(`model ${path} takes feature vectors, not images`);
   return input;
+}
+
+/** Probabilities from one row of logits: exp(x - max) / sum, so a large logit cannot overflow. */
+export function softmaxRow(logits: readonly number[]): number[] {
+  const largest = logits.reduce((most, logit) => Math.max(most, logit), -Infinity);
+  const exponentials = logits.map((logit) => Math.exp(logit - largest));
+  const sum = exponentials.reduce((total, value) => total + value, 0);
+  return exponentials.map((value) => value / sum);
 }

@@ -127,6 +127,8 @@ function buildProgram(): Command {
     .requiredOption('--out <dir>', 'folder to write the pictures to (created if missing)')
     .option('--class <k>', 'the class Grad-CAM explains (default: the predicted one)', nonNegativeInteger)
     .option('--scale <n>', 'pixels per value in kernel and feature-map pictures (default: tiles of at least 48 pixels)', positiveInteger)
+    .addOption(preprocessOption())
+    .option('--labels <file|imagenet>', labelsHelp)
     .option('--json', 'print the list of pictures as one JSON object on the last line of stdout', false)
     .addOption(backendOption())
     .addOption(threadsOption())

@@ -16,15 +16,13 @@ import {
   listImageFiles,
   openNpyRows,
   readImageFile,
-  readImageFileSize,
-  resizedSize,
   Tensor,
   ValueError,
   withScope,
   writeFileAtomicStreaming,
   type ImageFile,
 } from '../../src/index.js';
-import { imageInputOf, loadCliModel, type ModelOverrides } from '../loadCliModel.js';
+import { decodeSizeFor, imageInputOf, loadCliModel, softmaxRow, type ModelOverrides } from '../loadCliModel.js';
 import { jsonLine, terminalText } from '../terminalText.js';
 import { UsageError } from '../usageError.js';
 
@@ -96,9 +94,8 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
   for (const file of files) {
     try {
       // Decoded straight to the size the preprocessing resizes to (the input's, or a shorter side to crop from).
-      const size = readImageFileSize(file);
-      const fit = size === null ? { width, height } : resizedSize(size.width, size.height, width, height, model.preprocessing);
-      batch.push(readImageFile(file, { fit }));
+      const fit = decodeSizeFor(file, model, width, height);
+      batch.push(readImageFile(file, fit === undefined ? {} : { fit }));
     } catch (error) {
       if (!(error instanceof ConvNetError)) throw error;
       fail(file, error.message);
@@ -172,14 +169,6 @@ export function predictTensor(options: PredictTensorOptions): void {
   } finally {
     reader.close();
   }
-}
-
-/** Probabilities from one row of logits: exp(x - max) / sum, so a large logit cannot overflow. */
-function softmaxRow(logits: readonly number[]): number[] {
-  const largest = logits.reduce((most, logit) => Math.max(most, logit), -Infinity);
-  const exponentials = logits.map((logit) => Math.exp(logit - largest));
-  const sum = exponentials.reduce((total, value) => total + value, 0);
-  return exponentials.map((value) => value / sum);
 }
 
 /** Float32 values for the model; bytes are pixels, so 0-255 maps to [0, 1] as images are decoded. */

@@ -168,6 +168,16 @@ describe('convnet predict --preprocess --labels, and convnet import', () => {
     assert.deepEqual(direct.map((entry) => entry.name), top.map((entry) => entry.name));
   });
 
+  test('visualize --preprocess --labels shows the class predict gives, its probability a softmax of the logits', () => {
+    const flags = ['--preprocess', 'imagenet', '--labels', labelsFile];
+    const [best] = topOf(String(cli('predict', '--model', fixture, ...flags, '--json', photo).stdout));
+    const run = cli('visualize', photo, '--model', fixture, ...flags, '--out', join(scratch, 'pictures'), '--json');
+    assert.equal(run.status, 0, String(run.stderr));
+    const predicted = lastJson(String(run.stdout)).predicted as Top;
+    assert.equal(predicted.name, best!.name);
+    assert.ok(Math.abs(predicted.probability - best!.probability) <= 1e-5, `${predicted.probability} vs ${best!.probability}`);
+  });
+
   test('import refuses a native folder and an --out that is a file', () => {
     const native = join(scratch, 'native-for-import');
     saveModel(digitsCnn({ seed: 1 }), native);
