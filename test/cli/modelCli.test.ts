@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import {
-  centerCrop, decodeImage, digitsCnn, encodePng, fitImage, imageFromPixels, imagesToTensor, importOnnx, loadModel, normalizeImage, Random, resizedSize,
+  centerCrop, datasetToTensor, decodeImage, digitsCnn, loadMnistSample, encodePng, fitImage, imageFromPixels, imagesToTensor, importOnnx, loadModel, normalizeImage, Random, resizedSize,
   preprocessingPreset, saveModel,
 } from '../../src/index.js';
 import { lastJson, repoRoot } from '../helpers.js';
@@ -176,6 +176,19 @@ describe('convnet predict --preprocess --labels, and convnet import', () => {
     const predicted = lastJson(String(run.stdout)).predicted as Top;
     assert.equal(predicted.name, best!.name);
     assert.ok(Math.abs(predicted.probability - best!.probability) <= 1e-5, `${predicted.probability} vs ${best!.probability}`);
+  });
+
+  test('evaluate normalizes a dataset as the model\'s preprocessing says (the images already have its size)', () => {
+    const folder = join(scratch, 'normalized-digits');
+    const model = digitsCnn({ seed: 3 }).setPreprocessing({ resize: 'stretch', scale: 1, mean: [0.1307], std: [0.3081] });
+    saveModel(model, folder);
+    const run = cli('evaluate', '--model', folder, '--dataset', 'mnist-sample', '--json');
+    assert.equal(run.status, 0, String(run.stderr));
+    const { test: split } = loadMnistSample();
+    const x = datasetToTensor(split);
+    for (let index = 0; index < x.data.length; index++) x.data[index] = (x.data[index]! - 0.1307) / 0.3081;
+    const { loss } = model.evaluate(x, split.labels);
+    assert.ok(Math.abs((lastJson(String(run.stdout)).loss as number) - loss) <= 1e-5 * Math.max(1, loss), `${String(lastJson(String(run.stdout)).loss)} vs ${loss}`);
   });
 
   test('import refuses a native folder and an --out that is a file', () => {
