@@ -433,7 +433,8 @@ export class Model {
   /**
    * The topK most probable classes of each image, most probable first (ties: the lower index first).
    * Images of any size and color model are fitted to the model's input as imagesToInput does (color
-   * model converted; area averaging when shrinking, bilinear otherwise) and predicted batchSize at a
+   * model converted; area averaging when shrinking, bilinear otherwise; resized, cropped and normalized
+   * as model.preprocessing says when the model has one) and predicted batchSize at a
    * time. Probabilities are the model's output, or its softmax for a logits model. Names are
    * model.classNames, or the class index as a string. Throws ValueError for a model that takes
    * feature vectors, or a topK that is not a positive integer.
