@@ -7,6 +7,9 @@
 // float64 operation rounded once to f32: the two agree bit for bit.
 // Threads split the rows (or, for a single row, its values in blocks of 4). ReduceSumTo runs on one
 // thread, adding in the reference's order, so it too agrees bit for bit.
+// Measured on the loaded 2-core test machine, one thread, a 32x28x28x96 map and its [32, 1, 1, 96]
+// gate (2.4M values), reference -> wasm: the gated product 138-182 ms -> 4-7 ms; the gate's gradient
+// sum 76-136 ms -> 2-2.5 ms (the reference walks 6 axes per value).
 // TODO(helper): split ReduceSumTo over output values for large squeeze-and-excitation gradients.
 //
 // Job records (4-byte fields):

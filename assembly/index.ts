@@ -22,3 +22,4 @@ export { avgPool2d, avgPool2dBackprop } from './avgPool2d';
 export { dropout } from './dropout';
 export { zeroPad2d, zeroPad2dBackprop } from './zeroPad2d';
 export { broadcastArithmetic, reduceSumTo } from './broadcast';
+export { layerNorm, layerNormGrad } from './layerNorm';

@@ -105,6 +105,8 @@ export { Add, Concatenate, Divide, Multiply, Subtract } from './layers/merge.js'
 export { ChannelShuffle, type ChannelShuffleOptions } from './layers/channelShuffle.js';
 export { ChannelSlice, type ChannelSliceOptions } from './layers/channelSlice.js';
 export { channelShuffle, sliceChannels } from './ops/channelOps.js';
+export { LayerNormalization, type LayerNormalizationOptions } from './layers/layerNormalization.js';
+export { layerNormalization } from './ops/layerNorm.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './layers/batchNormalization.js';
 export { INITIALIZERS, type Initializer } from './layers/initializers.js';
 export { layerFromConfig, registerLayer } from './layers/layerRegistry.js';

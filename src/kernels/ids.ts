@@ -48,6 +48,8 @@ export const KERNEL_IDS = [
   'BatchNormStats',
   'BatchNorm',
   'BatchNormGrad',
+  'LayerNorm',
+  'LayerNormGrad',
   'SgdUpdate',
   'AdamUpdate',
   'RmsPropUpdate',

@@ -204,6 +204,12 @@ export interface ChannelShuffleParams {
   groupSize: number;
 }
 
+/** Layer normalization of each row of a [rows, columns] matrix (the channels of each pixel in NHWC). */
+export interface LayerNormParams extends RowsParams {
+  /** Added to each row's variance before the square root. */
+  epsilon: number;
+}
+
 export interface BatchNormGradParams extends RowsParams {
   epsilon: number;
   /** True when the mean and variance were the batch's own (training): the gradient flows through them. */

@@ -20,6 +20,7 @@ import type {
   DropoutParams,
   ElementwiseParams,
   HardSigmoidParams,
+  LayerNormParams,
   MatMulParams,
   ReduceSumToParams,
   Pool2DParams,
@@ -84,6 +85,11 @@ export interface KernelSignatures {
   BatchNormGrad(
     dOut: FloatArray, input: FloatArray, mean: FloatArray, variance: FloatArray, gamma: FloatArray,
     dInput: FloatArray, dGamma: FloatArray, dBeta: FloatArray, params: BatchNormGradParams,
+  ): void;
+  LayerNorm(input: FloatArray, gamma: FloatArray, beta: FloatArray, output: FloatArray, mean: FloatArray, invStd: FloatArray, params: LayerNormParams): void;
+  LayerNormGrad(
+    dOut: FloatArray, input: FloatArray, gamma: FloatArray, mean: FloatArray, invStd: FloatArray,
+    dInput: FloatArray, dGamma: FloatArray, dBeta: FloatArray, params: LayerNormParams,
   ): void;
   SgdUpdate(weights: FloatArray, gradient: FloatArray, velocity: FloatArray, params: SgdUpdateParams): void;
   AdamUpdate(weights: FloatArray, gradient: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, params: AdamUpdateParams): void;

@@ -17,6 +17,7 @@ import { Flatten } from './flatten.js';
 import { GlobalAveragePooling2D, type GlobalAveragePooling2DOptions } from './globalAveragePooling2d.js';
 import { Input, type InputOptions } from './input.js';
 import type { Layer, LayerConfig } from './layer.js';
+import { LayerNormalization, type LayerNormalizationOptions } from './layerNormalization.js';
 import { MaxPool2D, type MaxPool2DOptions } from './maxPool2d.js';
 import { Add, Concatenate, Divide, Multiply, Subtract } from './merge.js';
 import { Softmax } from './softmax.js';
@@ -53,6 +54,7 @@ const factories = new Map<string, LayerFactory>([
   ['Divide', (config) => new Divide(config)],
   ['ChannelSlice', (config) => new ChannelSlice(config as unknown as ChannelSliceOptions)],
   ['ChannelShuffle', (config) => new ChannelShuffle(config as unknown as ChannelShuffleOptions)],
+  ['LayerNormalization', (config) => new LayerNormalization(config as LayerNormalizationOptions)],
 ]);
 
 /** Makes a layer from its class name and config; throws ValueError for an unknown class name. */

@@ -1,7 +1,10 @@
 // ONNX import of the operators torchvision's mobile networks add: HardSigmoid and HardSwish; Sub and
 // Div of computed values (broadcast gates) and with constants; Mul of a squeeze-and-excitation gate;
 // Split and Slice along the channels; ShuffleNet's Reshape-Transpose-Reshape channel shuffle; pooling
-// with ceil_mode and count_include_pad. Each small graph is built here (onnx-proto, opset 14) and
+// with ceil_mode and count_include_pad; a ConvNeXt block (LayerNormalization over NHWC channels,
+// MatMul of maps, the Erf GELU chain, layer scale, residual) and opset 11's decomposed layer
+// normalization (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div). Each small graph is built here
+// (onnx-proto, opset 14, 17 for LayerNormalization) and
 // must give onnxruntime-node's outputs within 1e-5; the cases the mappers refuse are named.
 
 import assert from 'node:assert/strict';
@@ -30,7 +33,9 @@ interface GraphNode {
 /** Attributes ONNX types as INT (the rest of the numbers are FLOAT). */
 const INT_ATTRIBUTES = new Set(['axis', 'ceil_mode', 'count_include_pad', 'group', 'keepdims']);
 
-function graphModel(inputDims: number[], nodes: GraphNode[], initializers: Initializer[] = []): Uint8Array {
+const SQRT2_FLOAT32 = Math.fround(Math.SQRT2);
+
+function graphModel(inputDims: number[], nodes: GraphNode[], initializers: Initializer[] = [], opset = 14): Uint8Array {
   const { onnx } = onnxProto;
   const { INTS, INT, FLOAT } = onnx.AttributeProto.AttributeType;
   const { FLOAT: FLOAT_TYPE, INT64 } = onnx.TensorProto.DataType;
@@ -40,7 +45,7 @@ function graphModel(inputDims: number[], nodes: GraphNode[], initializers: Initi
   };
   const model = onnx.ModelProto.create({
     irVersion: 7,
-    opsetImport: [{ domain: '', version: 14 }],
+    opsetImport: [{ domain: '', version: opset }],
     graph: {
       name: 'mobile',
       input: [{ name: 'input', type: { tensorType: { elemType: FLOAT_TYPE, shape: { dim: inputDims.map((dimValue) => ({ dimValue })) } } } }],
@@ -164,6 +169,82 @@ describe('ONNX import of the mobile-network operators matches onnxruntime-node',
       ]);
       await assertRunsAsOnnxRuntime(bytes, [1, 3, 7, 6], `pools count_include_pad ${countIncludePad}`);
     }
+  });
+});
+
+describe('ONNX import of a ConvNeXt block matches onnxruntime-node', () => {
+  test('Transpose to NHWC, LayerNormalization, MatMul + bias, the five-node Erf GELU, MatMul, Transpose back, layer scale, residual', async () => {
+    const channels = 4;
+    const hidden = 8;
+    const bytes = graphModel([2, channels, 3, 5], [
+      { op: 'Transpose', inputs: ['input'], outputs: ['nhwc'], attributes: { perm: [0, 2, 3, 1] } },
+      { op: 'LayerNormalization', inputs: ['nhwc', 'scale', 'shift'], outputs: ['normalized'], attributes: { axis: -1, epsilon: 1e-6 } },
+      { op: 'MatMul', inputs: ['normalized', 'up'], outputs: ['expanded'] },
+      { op: 'Add', inputs: ['upBias', 'expanded'], outputs: ['x'] },
+      { op: 'Div', inputs: ['x', 'sqrt2'], outputs: ['scaled'] },
+      { op: 'Erf', inputs: ['scaled'], outputs: ['erf'] },
+      { op: 'Add', inputs: ['erf', 'one'], outputs: ['onePlus'] },
+      { op: 'Mul', inputs: ['x', 'onePlus'], outputs: ['product'] },
+      { op: 'Mul', inputs: ['product', 'half'], outputs: ['gelu'] },
+      { op: 'MatMul', inputs: ['gelu', 'down'], outputs: ['reduced'] },
+      { op: 'Transpose', inputs: ['reduced'], outputs: ['nchw'], attributes: { perm: [0, 3, 1, 2] } },
+      { op: 'Mul', inputs: ['layerScale', 'nchw'], outputs: ['layerScaled'] },
+      { op: 'Add', inputs: ['layerScaled', 'input'], outputs: ['last'] },
+      TO_NHWC,
+    ], [
+      { name: 'scale', dims: [channels], values: values(channels, 91, 2) },
+      { name: 'shift', dims: [channels], values: values(channels, 92) },
+      { name: 'up', dims: [channels, hidden], values: values(channels * hidden, 93) },
+      { name: 'upBias', dims: [hidden], values: values(hidden, 94) },
+      { name: 'sqrt2', dims: [], values: [SQRT2_FLOAT32] },
+      { name: 'one', dims: [], values: [1] },
+      { name: 'half', dims: [], values: [0.5] },
+      { name: 'down', dims: [hidden, channels], values: values(hidden * channels, 95) },
+      { name: 'layerScale', dims: [channels, 1, 1], values: values(channels, 96) },
+    ], 17);
+    await assertRunsAsOnnxRuntime(bytes, [2, channels, 3, 5], 'convnext-block');
+    const { model } = importOnnx(bytes, 'convnext-block.onnx');
+    const classes = model.layers.map((layer) => layer.className);
+    assert.equal(classes.filter((name) => name === 'GELU').length, 1, 'the five GELU nodes make one layer');
+    assert.equal(classes.filter((name) => name === 'LayerNormalization').length, 1);
+  });
+
+  test('the decomposed layer normalization of opset 11 over NHWC channels, then its Mul and Add, as one LayerNormalization', async () => {
+    const channels = 4;
+    const bytes = graphModel([2, channels, 3, 5], [
+      { op: 'Transpose', inputs: ['input'], outputs: ['x'], attributes: { perm: [0, 2, 3, 1] } },
+      { op: 'ReduceMean', inputs: ['x'], outputs: ['mean'], attributes: { axes: [-1] } },
+      { op: 'Sub', inputs: ['x', 'mean'], outputs: ['centred'] },
+      { op: 'Pow', inputs: ['centred', 'two'], outputs: ['squared'] },
+      { op: 'ReduceMean', inputs: ['squared'], outputs: ['variance'], attributes: { axes: [-1] } },
+      { op: 'Add', inputs: ['variance', 'epsilon'], outputs: ['padded'] },
+      { op: 'Sqrt', inputs: ['padded'], outputs: ['deviation'] },
+      { op: 'Div', inputs: ['centred', 'deviation'], outputs: ['normalized'] },
+      { op: 'Mul', inputs: ['normalized', 'weight'], outputs: ['scaled'] },
+      { op: 'Add', inputs: ['scaled', 'bias'], outputs: ['output'] },
+    ], [
+      { name: 'two', dims: [], values: [2] },
+      { name: 'epsilon', dims: [], values: [1e-6] },
+      { name: 'weight', dims: [channels], values: values(channels, 97, 2) },
+      { name: 'bias', dims: [channels], values: values(channels, 98) },
+    ], 11);
+    await assertRunsAsOnnxRuntime(bytes, [2, channels, 3, 5], 'decomposed-layer-norm');
+    const { model } = importOnnx(bytes, 'decomposed-layer-norm.onnx');
+    assert.deepEqual(model.layers.map((layer) => layer.className), ['Input', 'LayerNormalization', 'Conv2D', 'Conv2D']);
+    refused(graphModel([1, 3, 2, 2], [{ op: 'Pow', inputs: ['input', 'two'], outputs: ['output'] }], [{ name: 'two', dims: [], values: [2] }], 11), /'pow_0' \(Pow\): Pow is imported only as the square inside a layer normalization/);
+    refused(graphModel([1, 3, 2, 2], [{ op: 'Sqrt', inputs: ['input'], outputs: ['output'] }], [], 11), /'sqrt_0' \(Sqrt\): Sqrt is imported only inside a layer normalization/);
+  });
+
+  test('Erf outside the GELU chain, a GELU chain with another constant, LayerNormalization over NCHW channels: refused by name', () => {
+    refused(graphModel([1, 3, 2, 2], [{ op: 'Erf', inputs: ['input'], outputs: ['output'] }]), /'erf_0' \(Erf\): Erf is imported only inside GELU/);
+    refused(graphModel([1, 3, 2, 2], [
+      { op: 'Div', inputs: ['input', 'sqrt2'], outputs: ['a'] },
+      { op: 'Erf', inputs: ['a'], outputs: ['b'] },
+      { op: 'Add', inputs: ['b', 'two'], outputs: ['c'] },
+      { op: 'Mul', inputs: ['input', 'c'], outputs: ['d'] },
+      { op: 'Mul', inputs: ['d', 'two'], outputs: ['output'] },
+    ], [{ name: 'sqrt2', dims: [], values: [SQRT2_FLOAT32] }, { name: 'two', dims: [], values: [2] }]), /'add_2' \(Add\): in GELU's x \* \(1 \+ Erf\(x \/ sqrt 2\)\) \* 0.5 the Add after Erf must add the constant 1/);
+    refused(graphModel([1, 3, 2, 2], [{ op: 'LayerNormalization', inputs: ['input', 's'], outputs: ['output'], attributes: { axis: 1 } }], [{ name: 's', dims: [3], values: [1, 1, 1] }], 17), /only a layer normalization over the channels/);
   });
 });
 

@@ -3,7 +3,7 @@
 // values, the squeeze-and-excitation graph saved and loaded, Subtract and Divide, shape errors naming
 // the layer and the shapes); ChannelSlice and ChannelShuffle (hand-worked values, the shuffle's
 // inverse, a ShuffleNetV2 unit saved and loaded, errors); pooling with ceilMode and countIncludePad
-// (hand-worked against PyTorch's rules, configs).
+// (hand-worked against PyTorch's rules, configs); LayerNormalization (hand-worked, model file).
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import {
   Add,
+  LayerNormalization,
+  layerNormalization,
   avgPool2d,
   maxPool2d,
   MaxPool2D,
@@ -245,5 +247,28 @@ describe('pooling: ceilMode and countIncludePad (PyTorch and ONNX semantics)', (
     const expected = model.predict(x);
     assert.deepEqual(expected.shape, [2, 3, 3, 3]);
     assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(expected.data));
+  });
+});
+
+describe('LayerNormalization', () => {
+  test('hand-worked: the channels [1, 2, 3] and [4, 4, 4] of two pixels, gamma [1, 2, 3], beta [0, 1, 0]', () => {
+    const x = Tensor.fromArray([1, 2, 3, 4, 4, 4], [1, 1, 2, 3], 'float64');
+    const gamma = Tensor.fromArray([1, 2, 3], [3], 'float64');
+    const beta = Tensor.fromArray([0, 1, 0], [3], 'float64');
+    // Mean 2, variance 2/3: (x - 2) / sqrt(2/3 + 1e-5); a constant pixel normalizes to 0 (beta).
+    const scale = 1 / Math.sqrt(2 / 3 + 1e-5);
+    assertClose(layerNormalization(x, gamma, beta).data, [-scale, 1, 3 * scale, 0, 1, 0], { atol: 1e-12, rtol: 0 }, 'layer norm');
+  });
+
+  test('a model with it saves and loads to the same predictions; config; errors', () => {
+    const model = new Sequential([new Input({ shape: [5, 4, 3] }), new Conv2D({ filters: 6, kernelSize: 3 }), new LayerNormalization({ epsilon: 1e-6, name: 'ln' })], { seed: 1510 });
+    const x = randomImages(2, [5, 4, 3], 1511);
+    const directory = join(scratch, 'layerNorm');
+    saveModel(model, directory);
+    const { model: loaded } = loadModel(directory);
+    assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
+    assert.deepEqual(loaded.layers[2]!.getConfig(), { name: 'ln', epsilon: 1e-6 });
+    assertThrowsWith(() => new LayerNormalization({ epsilon: 0 }), ValueError, 'LayerNormalization epsilon');
+    assertThrowsWith(() => layerNormalization(Tensor.zeros([2, 3]), Tensor.zeros([4]), Tensor.zeros([3])), ShapeError, 'gamma', '4', '2x3');
   });
 });

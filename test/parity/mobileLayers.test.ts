@@ -4,7 +4,8 @@
 // four operations) and its gradient's sum on the shapes of squeeze-and-excitation gates, per-channel
 // constants, scalars, spatial masks and batch broadcasts, with channels 1, 3, 5, 16 and 70; max and
 // average pooling in ceil mode and with count_include_pad on random geometries (batch 1-4, channels
-// 1-13, pools 1-4, strides 1-3, explicit uneven padding, non-square images). Then
+// 1-13, pools 1-4, strides 1-3, explicit uneven padding, non-square images); layer normalization
+// and its gradient over 1, 3, 4, 5, 16, 70 and 96 channels. Then
 // bit-identical results for 1 and 2 threads on cases above the backend's 4M work threshold.
 
 import { describe } from 'node:test';
@@ -132,7 +133,35 @@ function ceilPoolCase(random: Random): ParityCase {
   };
 }
 
+function layerNormCase(random: Random, rows: number, columns: number): ParityCase {
+  const input = randomArray(random, rows * columns, 3, 1);
+  const gamma = randomArray(random, columns, 1, 1);
+  const beta = randomArray(random, columns);
+  const dOut = randomArray(random, rows * columns);
+  const params = { rows, columns, epsilon: 1e-5 };
+  return {
+    name: `LayerNorm + LayerNormGrad ${rows} rows of ${columns}`,
+    // float32 sums of up to 96 values in another order than the reference's float64 ones; the
+    // gradient of dGamma and dBeta sums over up to 300 rows.
+    tolerance: { atol: 2e-5, rtol: 2e-5 },
+    run: (k) => {
+      const output = new Float32Array(rows * columns);
+      const mean = new Float32Array(rows);
+      const invStd = new Float32Array(rows);
+      k.LayerNorm(input, gamma, beta, output, mean, invStd, params);
+      const dInput = new Float32Array(rows * columns);
+      const dGamma = new Float32Array(columns);
+      const dBeta = new Float32Array(columns);
+      k.LayerNormGrad(dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta, params);
+      return [output, mean, invStd, dInput, dGamma, dBeta];
+    },
+  };
+}
+
 describe('mobile-network kernels', () => {
+  const normRandom = new Random(1405);
+  describeBuildParity('layer normalization', [[1, 1], [7, 3], [12, 4], [5, 5], [33, 16], [300, 70], [49, 96]].map(([rows, columns]) => layerNormCase(normRandom, rows!, columns!)));
+  describeThreadDeterminism('layer normalization', [layerNormCase(new Random(1406), 20000, 96)]);
   const poolRandom = new Random(1404);
   describeBuildParity('ceil-mode and count_include_pad pooling', Array.from({ length: 40 }, () => ceilPoolCase(poolRandom)));
   const broadcastRandom = new Random(1402);

@@ -7,6 +7,7 @@ import './channelOps.js';
 import './conv2d.js';
 import './dropout.js';
 import './elementwise.js';
+import './layerNorm.js';
 import './matMul.js';
 import './maxPool2d.js';
 import './softmaxCrossEntropy.js';

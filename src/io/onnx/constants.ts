@@ -12,6 +12,9 @@ import { attributesOf, intOf, intsOf, toNumber } from './attributes.js';
 
 const { onnx } = onnxProto;
 
+/** The inputs a folded operator cannot do without (1 where not listed). */
+const REQUIRED_INPUTS: Readonly<Record<string, number>> = { Reshape: 2, Gather: 2, Add: 2, Sub: 2, Mul: 2, Div: 2, Slice: 3 };
+
 /** ONNX's integer data types (int8 to uint64, and bool), for Cast. */
 const INTEGER_TYPES: ReadonlySet<number> = new Set([2, 3, 4, 5, 6, 7, 9, 12, 13]);
 
@@ -174,6 +177,10 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
   }
   // By position: an optional input left out ('') stays undefined, so later ones keep their index.
   const inputs = (node.input ?? []).map((name) => (name === '' ? undefined : constants.get(name)!));
+  const required = REQUIRED_INPUTS[op] ?? 1;
+  if (inputs.slice(0, required).some((input) => input === undefined) || inputs.length < required) {
+    throw new FileFormatError(file, `${label}: ${op} takes ${required} input${required === 1 ? '' : 's'}, got [${(node.input ?? []).map((name) => `'${name}'`).join(', ')}]`);
+  }
   const first = inputs[0]!;
   // A damaged file may leave out an input these read: refused by name rather than read as undefined.
   const arity = ['Gather', 'Add', 'Sub', 'Mul', 'Div'].includes(op) ? 2 : 1;

@@ -12,6 +12,7 @@ import { channelShuffle } from './channelShuffle.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d.js';
 import { dropout } from './dropout.js';
 import { add, biasAdd, biasAddGrad, copyColumns, multiply } from './elementwise.js';
+import { layerNorm, layerNormGrad } from './layerNorm.js';
 import { matMul } from './matMul.js';
 import { maxPool2d, maxPool2dBackprop } from './maxPool2d.js';
 import { adagradUpdate, adamUpdate, clipGradient, rmsPropUpdate, sgdUpdate, sumOfSquares } from './optimizerUpdates.js';
@@ -68,6 +69,8 @@ export const referenceBackend: Backend = {
     BatchNormStats: batchNormStats,
     BatchNorm: batchNorm,
     BatchNormGrad: batchNormGrad,
+    LayerNorm: layerNorm,
+    LayerNormGrad: layerNormGrad,
     SgdUpdate: sgdUpdate,
     AdamUpdate: adamUpdate,
     RmsPropUpdate: rmsPropUpdate,

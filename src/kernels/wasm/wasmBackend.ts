@@ -27,7 +27,7 @@ const EXPORT_NAMES = [
   'leakyRelu', 'leakyReluGrad', 'elu', 'eluGrad', 'gelu', 'geluGrad', 'silu', 'siluGrad',
   'avgPool2d', 'avgPool2dBackprop', 'zeroPad2d', 'zeroPad2dBackprop', 'dropout',
   'clip', 'clipGrad', 'multiply', 'hardSigmoid', 'hardSigmoidGrad', 'hardSwish', 'hardSwishGrad',
-  'broadcastArithmetic', 'reduceSumTo',
+  'broadcastArithmetic', 'reduceSumTo', 'layerNorm', 'layerNormGrad',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -705,6 +705,17 @@ class Runtime {
         }
         const fields = [params.rows, params.columns, floatField(params.epsilon), params.isThroughStatistics ? 1 : 0];
         this.invoke('batchNormGrad', [dOut, input, mean, variance, gamma, dInput, dGamma, dBeta], [dInput, dGamma, dBeta], fields, params.rows * params.columns * 4 * ELEMENTWISE_WORK);
+      },
+      LayerNorm: (input, gamma, beta, output, mean, invStd, params) => {
+        if (isFloat64(input, gamma, beta, output, mean, invStd)) return reference.LayerNorm(input, gamma, beta, output, mean, invStd, params);
+        const fields = [params.rows, params.columns, floatField(params.epsilon)];
+        this.invoke('layerNorm', [input, gamma, beta, output, mean, invStd], [output, mean, invStd], fields, params.rows * params.columns * 3 * ELEMENTWISE_WORK);
+      },
+      LayerNormGrad: (dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta, params) => {
+        if (isFloat64(dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta)) {
+          return reference.LayerNormGrad(dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta, params);
+        }
+        this.invoke('layerNormGrad', [dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta], [dInput, dGamma, dBeta], [params.rows, params.columns], params.rows * params.columns * 5 * ELEMENTWISE_WORK);
       },
       SgdUpdate: (weights, gradient, velocity, params) => {
         if (isFloat64(weights, gradient, velocity)) return reference.SgdUpdate(weights, gradient, velocity, params);

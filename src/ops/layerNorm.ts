@@ -1,0 +1,54 @@
+// Layer normalization op over the last axis (the channels of NHWC maps): checks, params, dispatch.
+// The kernel also writes each row's mean and 1 / std, which the backward rule reuses.
+
+import { ShapeError, ValueError } from '../core/errors.js';
+import { formatShape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { record } from '../autograd/recorder.js';
+import type { LayerNormParams } from '../kernels/params.js';
+import { getKernel } from '../kernels/registry.js';
+import { allocateTensor } from './allocate.js';
+import { checkSameDtype } from './checks.js';
+
+/** What the backward rule of layerNormalization needs. */
+export interface LayerNormSaved {
+  params: LayerNormParams;
+  mean: Tensor;
+  invStd: Tensor;
+}
+
+/**
+ * y = gamma * (x - mean) / sqrt(variance + epsilon) + beta, with the mean and (biased) variance of
+ * each position's last axis: [..., C] with gamma and beta [C] (PyTorch's LayerNorm(C) on channels-last
+ * values, ConvNeXt's LayerNorm2d, ONNX LayerNormalization with axis -1). Throws ShapeError when gamma
+ * or beta does not have C values, ValueError for epsilon not positive or differing dtypes.
+ *
+ * @example
+ * layerNormalization(x, gamma, beta, 1e-6); // x: [8, 14, 14, 96], gamma, beta: [96]
+ */
+export function layerNormalization(input: Tensor, gamma: Tensor, beta: Tensor, epsilon = 1e-5, name = 'layerNormalization'): Tensor {
+  checkSameDtype(name, input, gamma, beta);
+  const columns = input.shape[input.rank - 1] ?? 0;
+  for (const [what, tensor] of [['gamma', gamma], ['beta', beta]] as const) {
+    if (tensor.rank !== 1 || tensor.shape[0] !== columns) {
+      throw new ShapeError(`${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} has ${columns} channels`);
+    }
+  }
+  if (!(epsilon > 0)) throw new ValueError(`${name}: epsilon must be positive, got ${epsilon}`);
+  const params: LayerNormParams = { rows: input.size / Math.max(1, columns), columns, epsilon };
+  const output = allocateTensor(input.shape, input.dtype, name);
+  const mean = allocateTensor([params.rows], input.dtype, name);
+  const invStd = allocateTensor([params.rows], input.dtype, name);
+  getKernel('LayerNorm')(input.data, gamma.data, beta.data, output.data, mean.data, invStd.data, params);
+  record<LayerNormSaved>({ id: 'LayerNorm', inputs: [input, gamma, beta], output, saved: { params, mean, invStd } });
+  return output;
+}
+
+/** dInput, dGamma and dBeta for dOut, from what the forward pass saved. */
+export function layerNormalizationGrad(dOut: Tensor, input: Tensor, gamma: Tensor, saved: LayerNormSaved): [Tensor, Tensor, Tensor] {
+  const dInput = allocateTensor(input.shape, dOut.dtype);
+  const dGamma = allocateTensor(gamma.shape, dOut.dtype);
+  const dBeta = allocateTensor(gamma.shape, dOut.dtype);
+  getKernel('LayerNormGrad')(dOut.data, input.data, gamma.data, saved.mean.data, saved.invStd.data, dInput.data, dGamma.data, dBeta.data, saved.params);
+  return [dInput, dGamma, dBeta];
+}
