@@ -182,9 +182,6 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
     throw new FileFormatError(file, `${label}: ${op} takes ${required} input${required === 1 ? '' : 's'}, got [${(node.input ?? []).map((name) => `'${name}'`).join(', ')}]`);
   }
   const first = inputs[0]!;
-  // A damaged file may leave out an input these read: refused by name rather than read as undefined.
-  const arity = ['Gather', 'Add', 'Sub', 'Mul', 'Div'].includes(op) ? 2 : 1;
-  if (inputs.length < arity || inputs.slice(0, arity).includes(undefined)) throw new FileFormatError(file, `${label}: ${op} takes ${arity} input${arity === 1 ? '' : 's'}, got ${names.length}`);
   const integer = (value: ConstantValue, isInteger: boolean | undefined): ConstantValue => (isInteger === true ? { ...value, isInteger } : value);
   switch (op) {
     case 'ConstantOfShape': {

@@ -22,6 +22,8 @@ import { Constants, foldConstant, isFoldable } from './constants.js';
 import { graphReaders, type GraphReaders } from './graphReaders.js';
 import { isChannelsLastInput, type OnnxInputLayout, type OnnxLayout, type Value } from './layout.js';
 import type { MapperResult, OnnxNodeContext } from './mapper.js';
+import { isPendingGelu } from './mappers/geluPattern.js';
+import { isPendingLayerNorm } from './mappers/layerNormPattern.js';
 import { ONNX_IMPORT_OPERATORS, OPERATORS } from './operators.js';
 
 const { onnx } = onnxProto;
@@ -132,6 +134,8 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   let layerCount = 1;
   const layerNames = new Set<string>();
   const trace = new Map<Onnx.INodeProto, OnnxNodeTrace>();
+  // Nodes whose value is a pattern under way (GELU, layer normalization): fused into the layer that ends it.
+  const pendingNodes = new Set<Onnx.INodeProto>();
   let nodeLayers: Layer[] = [];
 
   for (const node of graph.node ?? []) {
@@ -212,6 +216,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       // A node that made no layer but read float constants merged them into the layer before it.
       const readsWeights = op !== 'Dropout' && inputNames.some((name) => name !== '' && constants.has(name) && constants.get(name)!.isInteger !== true);
       trace.set(node, traceOf(traced, result, nodeLayers, readsWeights));
+      if (!('constant' in result) && !('outputs' in result) && nodeLayers.length === 0 && (isPendingGelu(result) || isPendingLayerNorm(result))) pendingNodes.add(node);
     } catch (error) {
       if (error instanceof FileFormatError) throw error;
       if (error instanceof ConvNetError) throw new FileFormatError(file, `${label}: ${error.message}`);
@@ -232,45 +237,32 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   checkFiniteWeights(model, file);
   setImportedClassNames(model, proto, file);
   setImportedPreprocessing(model, proto, file);
-  return { model, onnxInputShape: inputDims, inputLayout, nodes: fileTrace(decodedGraph, trace) };
+  return { model, onnxInputShape: inputDims, inputLayout, nodes: resolvePatterns(graph, readers, trace, pendingNodes) };
 }
 
 /**
- * The trace in the file's own nodes: a node that fusions.ts merged into another (the five of an Erf-form
- * GELU) is listed as fused into the layers that node made, found by following its output to the
- * output of the node that replaced it.
+ * The trace with each node that began or continued a pattern imported as one layer (the five nodes of
+ * an Erf-form GELU, the seven of a decomposed layer normalization: `pending`) listed as fused into the
+ * layers of the node that completed it, found by following its output's readers.
  */
-function fileTrace(graph: Onnx.IGraphProto, trace: ReadonlyMap<Onnx.INodeProto, OnnxNodeTrace>): OnnxNodeTrace[] {
-  const nodes = graph.node ?? [];
-  const byOutput = new Map<string, OnnxNodeTrace>();
-  for (const [node, record] of trace) for (const output of node.output ?? []) byOutput.set(output, record);
-  const readers = new Map<string, Onnx.INodeProto[]>();
-  for (const node of nodes) {
-    for (const name of node.input ?? []) {
-      const list = readers.get(name);
-      if (list === undefined) readers.set(name, [node]);
-      else list.push(node);
-    }
-  }
-  const replacementOf = (start: Onnx.INodeProto): OnnxNodeTrace | undefined => {
+function resolvePatterns(graph: Onnx.IGraphProto, readers: GraphReaders, trace: ReadonlyMap<Onnx.INodeProto, OnnxNodeTrace>, pending: ReadonlySet<Onnx.INodeProto>): OnnxNodeTrace[] {
+  const completedBy = (start: Onnx.INodeProto): OnnxNodeTrace | undefined => {
     const seen = new Set<Onnx.INodeProto>();
     const queue = [start];
     for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
       if (seen.has(node)) continue;
       seen.add(node);
-      for (const output of node.output ?? []) {
-        const record = byOutput.get(output);
-        if (record !== undefined) return record;
-        queue.push(...(readers.get(output) ?? []));
-      }
+      const record = trace.get(node);
+      if (node !== start && record?.became === 'layers') return record;
+      for (const output of node.output ?? []) queue.push(...readers.nodesOf(output));
     }
     return undefined;
   };
-  return nodes.map((node) => {
-    const own = trace.get(node);
-    if (own !== undefined) return own;
-    const into = replacementOf(node);
-    return { name: node.name ?? '', opType: node.opType ?? '', became: 'fused', layers: into?.layers ?? [], outputShape: into?.outputShape ?? [] };
+  return (graph.node ?? []).flatMap((node) => {
+    const record = trace.get(node);
+    if (record === undefined) return [];
+    if (!pending.has(node)) return [record];
+    return [{ ...record, became: 'fused' as const, layers: completedBy(node)?.layers ?? [] }];
   });
 }
 
