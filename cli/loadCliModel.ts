@@ -5,7 +5,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  fileSystemError, importOnnx, importTfjsModel, isTfjsModelJson, loadModel, MAX_MANIFEST_BYTES, MAX_ONNX_FILE_BYTES, readRegularFile, readRegularTextFile,
+  fileSystemError, IMAGENET_CLASS_NAMES, importOnnx, preprocessingPreset, readImageFileSize, readLabelsFile, resizedSize, importTfjsModel, isTfjsModelJson, loadModel, MAX_MANIFEST_BYTES, MAX_ONNX_FILE_BYTES, readRegularFile, readRegularTextFile,
   type ImportedOnnx, type Input, type Model,
 } from '../src/index.js';
 import { UsageError } from './usageError.js';
@@ -22,7 +22,7 @@ export interface LoadedCliModel {
  * The model.json of a TF.js Layers model that `path` names (the file, or a folder holding it), or
  * null for anything else (the native loader then reads it, and names what is wrong).
  */
-function tfjsModelJsonOf(path: string): string | null {
+export function tfjsModelJsonOf(path: string): string | null {
   let candidate = path;
   try {
     const stats = statSync(path);
@@ -70,10 +70,57 @@ export interface CliModel {
   inputLayout: ImportedOnnx['inputLayout'];
 }
 
-/** A model for the commands that print or draw classes (predict, visualize). */
-export function loadCliModel(path: string): CliModel {
-  const { model, classNames, inputLayout } = loadAnyModel(path);
+/** The names --preprocess takes: presets of PREPROCESSING_PRESETS. */
+export const PREPROCESS_CHOICES = ['imagenet', 'inception', 'none'] as const;
+
+/** --preprocess and --labels: what overrides the model's own preprocessing and class names. */
+export interface ModelOverrides {
+  preprocess?: (typeof PREPROCESS_CHOICES)[number] | undefined;
+  /** A labels file (one class name per line), or 'imagenet' for the 1,000 ImageNet names that ship with ConvNet.ts. */
+  labels?: string | undefined;
+}
+
+/**
+ * Sets --preprocess and --labels on `model` (a usage error when they do not fit it: a preset's three
+ * means for a gray model, ImageNet's names for a model without 1,000 classes; a labels file with
+ * another count of names is a FileFormatError naming it).
+ */
+export function applyOverrides(model: Model, path: string, overrides: ModelOverrides): void {
+  if (overrides.preprocess !== undefined) {
+    const input = model.layers[0] as Input;
+    if (input.colorModel === null) throw new UsageError(`--preprocess: model ${path} takes feature vectors, not images`);
+    const preprocessing = preprocessingPreset(overrides.preprocess);
+    if (preprocessing !== undefined && preprocessing.mean.length !== input.shape[2]) {
+      throw new UsageError(`--preprocess ${overrides.preprocess} is for 3-channel (RGB) inputs, but model ${path} takes ${input.shape[2]} channels (${input.colorModel})`);
+    }
+    model.setPreprocessing(preprocessing);
+  }
+  if (overrides.labels === 'imagenet') {
+    if (model.classes !== IMAGENET_CLASS_NAMES.length) throw new UsageError(`--labels imagenet names ${IMAGENET_CLASS_NAMES.length} classes, but model ${path} has ${model.classes}`);
+    model.setClassNames(IMAGENET_CLASS_NAMES);
+  } else if (overrides.labels !== undefined) {
+    model.setClassNames(readLabelsFile(overrides.labels, model.classes));
+  }
+}
+
+/** A model for the commands that print or draw classes (predict, visualize), with --preprocess and --labels applied. */
+export function loadCliModel(path: string, overrides: ModelOverrides = {}): CliModel {
+  const loaded = loadAnyModel(path);
+  applyOverrides(loaded.model, path, overrides);
+  const { model, inputLayout } = loaded;
+  const classNames = model.classNames;
   return { model, inputLayout, classNames: Array.from({ length: model.classes }, (_, index) => classNames?.[index] ?? String(index)) };
+}
+
+/**
+ * The size to decode image `file` to for `model` (an input of width x height): the input's, or, for a
+ * 'crop' preprocessing, the size whose center is cut out (undefined, decoded whole, when the file's
+ * header does not say its size: fitting it to the input would stretch it before the crop).
+ */
+export function decodeSizeFor(file: string, model: Model, width: number, height: number): { width: number; height: number } | undefined {
+  if (model.preprocessing?.resize !== 'crop') return { width, height };
+  const size = readImageFileSize(file);
+  return size === null ? undefined : resizedSize(size.width, size.height, width, height, model.preprocessing);
 }
 
 /** The Input of a model that takes images, or a usage error naming the model. */
@@ -81,4 +128,12 @@ export function imageInputOf(model: Model, path: string): Input {
   const input = model.layers[0] as Input;
   if (input.colorModel === null) throw new UsageError(`model ${path} takes feature vectors, not images`);
   return input;
+}
+
+/** Probabilities from one row of logits: exp(x - max) / sum, so a large logit cannot overflow. */
+export function softmaxRow(logits: readonly number[]): number[] {
+  const largest = logits.reduce((most, logit) => Math.max(most, logit), -Infinity);
+  const exponentials = logits.map((logit) => Math.exp(logit - largest));
+  const sum = exponentials.reduce((total, value) => total + value, 0);
+  return exponentials.map((value) => value / sum);
 }

@@ -7,12 +7,15 @@ import { ConvNetError, DOWNLOADABLE_DATASETS, MAX_WASM_THREADS, PRESETS, initWas
 import { download } from './commands/download.js';
 import { evaluate } from './commands/evaluate.js';
 import { exportModel } from './commands/export.js';
+import { importModel } from './commands/import.js';
+import { inspect } from './commands/inspect.js';
 import { predict, predictTensor } from './commands/predict.js';
 import { serve } from './commands/serve.js';
 import { summary } from './commands/summary.js';
 import { AUGMENTATIONS, train } from './commands/train.js';
 import { visualize } from './commands/visualize.js';
 import { parseDatasetArgument } from './datasets.js';
+import { PREPROCESS_CHOICES } from './loadCliModel.js';
 import { terminalText } from './terminalText.js';
 import { EXIT_USAGE, UsageError } from './usageError.js';
 
@@ -39,6 +42,13 @@ function positiveNumber(value: string): number {
   if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive number.');
   return parsed;
 }
+
+/** --preprocess: how images become the model's input, instead of the model's own. */
+function preprocessOption(): Option {
+  return new Option('--preprocess <name>', 'how images become the input (default: the model\'s own): imagenet (torchvision: shorter side to 256, center crop 224, scaled to the input; mean/std), inception (same crop, values -1..1), none (stretched, 0..1)').choices(PREPROCESS_CHOICES);
+}
+
+const labelsHelp = 'class names: a text file with one name per line, or imagenet for the 1,000 ImageNet names that ship with ConvNet.ts (default: the model\'s own)';
 
 /** --backend and --threads, taken by every command that computes (read by selectBackend). */
 function backendOption(): Option {
@@ -90,6 +100,8 @@ function buildProgram(): Command {
     .argument('[images...]', 'image files or folders')
     .requiredOption('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file')
     .option('--top <k>', 'how many classes to show per image', positiveInteger, 3)
+    .addOption(preprocessOption())
+    .option('--labels <file|imagenet>', labelsHelp)
     .option('--input <x.npy>', 'a batch [n, ...input shape] in the model\'s layout (NHWC; float32/float64, or uint8 divided by 255) instead of images')
     .option('--output <y.npy>', 'with --input: where to write the probabilities [n, classes] (float32)')
     .option('--json', 'print one JSON object with every prediction on the last line of stdout', false)
@@ -115,6 +127,8 @@ function buildProgram(): Command {
     .requiredOption('--out <dir>', 'folder to write the pictures to (created if missing)')
     .option('--class <k>', 'the class Grad-CAM explains (default: the predicted one)', nonNegativeInteger)
     .option('--scale <n>', 'pixels per value in kernel and feature-map pictures (default: tiles of at least 48 pixels)', positiveInteger)
+    .addOption(preprocessOption())
+    .option('--labels <file|imagenet>', labelsHelp)
     .option('--json', 'print the list of pictures as one JSON object on the last line of stdout', false)
     .addOption(backendOption())
     .addOption(threadsOption())
@@ -143,6 +157,25 @@ function buildProgram(): Command {
     .requiredOption('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file')
     .requiredOption('--out <file.onnx>', 'the ONNX file to write')
     .action((options) => exportModel(options));
+
+  program
+    .command('import')
+    .description('save an ONNX file or a TF.js Layers model as a native model folder, with its class names and preprocessing')
+    .argument('<model>', 'a .onnx file, or a TF.js model.json (or its folder)')
+    .requiredOption('--out <dir>', 'the model folder to write (created if missing)')
+    .addOption(preprocessOption())
+    .option('--labels <file|imagenet>', labelsHelp)
+    .option('--json', 'print the result as one JSON object on the last line of stdout', false)
+    .action((model: string, options) => importModel(model, options));
+
+  program
+    .command('inspect')
+    .description('list a model as imported: each ONNX node (or TF.js layer), what it became and its output shape; or every operator that cannot be imported')
+    .argument('<model>', 'a .onnx file, a TF.js model.json (or its folder), or a model folder')
+    .option('--json', 'print one JSON object on the last line of stdout', false)
+    .action((model: string, options) => {
+      exitCode = inspect(model, options);
+    });
 
   program
     .command('download')

@@ -104,6 +104,12 @@ export { exportOnnx, ONNX_CLASS_NAMES_KEY, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUT
 export { isTfjsModelJson, parseTfjsModel, TFJS_IMPORT_LAYERS, type TfjsShards } from './io/tfjs/tfjsImport.js';
 export { Reshape, type ReshapeOptions } from './layers/reshape.js';
 export { Rescaling, type RescalingOptions } from './layers/rescaling.js';
+export { IMAGENET_CLASS_NAMES } from './data/imagenetClassNames.js';
+export { parseLabels } from './io/labels.js';
+export { checkPreprocessing, IMAGENET_MEAN, IMAGENET_STD, normalizeForInput, PREPROCESSING_PRESETS, preprocessingPreset, resizedSize, resizeForInput, type Preprocessing, type PreprocessingPreset } from './image/preprocessing.js';
+export { UnsupportedOperatorsError, type OnnxNodeTrace, type UnsupportedOnnxOperator } from './io/onnx/importOnnx.js';
+export { ONNX_PREPROCESSING_KEY } from './io/onnxExport.js';
+export type { TfjsLayerTrace } from './io/tfjs/tfjsImport.js';
 
 export { cifarCnn, digitsCnn, lenet5, mnistCnn, PRESETS, residualCnn, type PresetOptions } from './model/presets.js';
 

@@ -50,11 +50,12 @@ export {
 } from './data/download.js';
 export { writeFileAtomicStreaming } from './io/atomicWrite.js';
 export { openNpyRows, type NpyRowReader } from './io/npyFile.js';
-export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFile, readImageFiles, type ImageFile, type ImageFiles } from './image/imageFiles.js';
+export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFile, readImageFileSize, readImageFiles, type ImageFile, type ImageFiles } from './image/imageFiles.js';
 export {
   checkpointCallback, loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointCallbackOptions, type SaveCheckpointOptions,
 } from './io/checkpoint.js';
 export { writeFileAtomic } from './io/atomicWrite.js';
 export { checkOutputFile, createFolders, fileSystemError, prepareOutputFolder, readRegularFile, readRegularTextFile, requireRegularFile, type OutputCheck, type ReadOptions } from './io/files.js';
 export { loadModel, saveModel } from './io/modelFile.js';
+export { readLabelsFile } from './io/labelsFile.js';
 export { importTfjsModel } from './io/tfjs/tfjsFile.js';

@@ -1,8 +1,8 @@
 // `convnet evaluate`: a saved model on a dataset's test split: accuracy and loss, each class's
 // precision, recall and F1, and the confusion matrix; --json gives the same as one JSON object.
 
-import { classificationReport, datasetToTensor, formatShape, shapesEqual } from '../../src/index.js';
-import { loadAnyModel } from '../loadCliModel.js';
+import { classificationReport, datasetToTensor, formatShape, normalizeForInput, shapesEqual } from '../../src/index.js';
+import { imageInputOf, loadAnyModel } from '../loadCliModel.js';
 import { loadNamedDataset } from '../datasets.js';
 import { formatPercent } from '../progress.js';
 import { jsonLine, terminalText } from '../terminalText.js';
@@ -28,6 +28,10 @@ export function evaluate(options: EvaluateOptions): void {
   }
   const classNames = savedNames ?? test.classNames;
   const x = datasetToTensor(test);
+  // The dataset's images already have the input's size: of the model's preprocessing, only the values'
+  // (scale, channel order, mean and std) apply, as they were when it was trained or imported.
+  const preprocessing = model.preprocessing;
+  if (preprocessing !== undefined) x.data.set(normalizeForInput(x.data as Float32Array, imageInputOf(model, options.model).colorModel!, preprocessing));
   const started = performance.now();
   // One pass: the loss, and the probabilities the report counts from.
   const { loss, probabilities } = model.evaluate(x, test.labels, { keepProbabilities: true });

@@ -1,7 +1,9 @@
 // `convnet predict`: classifies image files (PNG, JPEG, or folders of them) with a saved model and
 // prints the top classes with their probabilities. Each file is decoded fitted to the model's input
-// size (a large picture is never held whole in float32), then converted to the model's color model;
-// the fitted pictures are classified in batches. Files that cannot be read or decoded, and pictures
+// size (a large picture is never held whole in float32; with a 'crop' preprocessing, to the size its
+// center is cut from), then converted to the model's color model and normalized as its preprocessing
+// (or --preprocess) says; the fitted pictures are classified in batches, a logits model's scores turned
+// into probabilities by softmax. Classes are named by the model's names, or --labels. Files that cannot be read or decoded, and pictures
 // the model gives non-finite probabilities, are reported and the rest go on.
 
 import {
@@ -20,14 +22,14 @@ import {
   writeFileAtomicStreaming,
   type ImageFile,
 } from '../../src/index.js';
-import { imageInputOf, loadCliModel } from '../loadCliModel.js';
+import { decodeSizeFor, imageInputOf, loadCliModel, softmaxRow, type ModelOverrides } from '../loadCliModel.js';
 import { jsonLine, terminalText } from '../terminalText.js';
 import { UsageError } from '../usageError.js';
 
 /** Fitted pictures classified together; each file is decoded and fitted alone, so memory holds one decode and this batch. */
 const FILES_PER_BATCH = 64;
 
-export interface PredictOptions {
+export interface PredictOptions extends ModelOverrides {
   model: string;
   top: number;
   json: boolean;
@@ -51,8 +53,9 @@ export function imageFilesOf(paths: readonly string[]): string[] {
 
 /** Runs the command; returns the exit code (1 when some file could not be classified). */
 export function predict(paths: readonly string[], options: PredictOptions): number {
-  const { model, classNames } = loadCliModel(options.model);
+  const { model, classNames } = loadCliModel(options.model, options);
   const [height, width] = imageInputOf(model, options.model).shape as [number, number, number];
+  const isLogits = model.output === 'logits';
   const files = imageFilesOf(paths);
   if (files.length === 0) throw new UsageError(`no PNG or JPEG files in ${paths.join(', ')}`);
   const predictions: Prediction[] = [];
@@ -64,9 +67,11 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
   let batch: ImageFile[] = [];
   const classify = (): void => {
     if (batch.length === 0) return;
-    const probabilities = withScope(() => Array.from(model.predict(imagesToInput(model, batch.map(({ image }) => image))).data));
+    const outputs = withScope(() => Array.from(model.predict(imagesToInput(model, batch.map(({ image }) => image))).data));
     batch.forEach(({ file, sourceWidth, sourceHeight }, row) => {
-      const scores = probabilities.slice(row * model.classes, (row + 1) * model.classes);
+      const rowOutputs = outputs.slice(row * model.classes, (row + 1) * model.classes);
+      // A logits model (an imported classifier ending in Gemm): probabilities are their softmax.
+      const scores = isLogits ? softmaxRow(rowOutputs) : rowOutputs;
       if (!scores.every(Number.isFinite)) {
         fail(file, `${file}: the model's probabilities are not finite (${scores.find((score) => !Number.isFinite(score))}); its weights or this picture hold NaN or infinite values`);
         return;
@@ -88,7 +93,9 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
   };
   for (const file of files) {
     try {
-      batch.push(readImageFile(file, { fit: { width, height } }));
+      // Decoded straight to the size the preprocessing resizes to (the input's, or a shorter side to crop from).
+      const fit = decodeSizeFor(file, model, width, height);
+      batch.push(readImageFile(file, fit === undefined ? {} : { fit }));
     } catch (error) {
       if (!(error instanceof ConvNetError)) throw error;
       fail(file, error.message);

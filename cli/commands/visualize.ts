@@ -12,6 +12,7 @@ import {
   encodePng,
   gradCam,
   imagesToInput,
+  resizeForInput,
   kernelPicture,
   largestPictureScale,
   MAX_PICTURE_PIXELS,
@@ -25,11 +26,11 @@ import {
   type LayerPicture,
   type Model,
 } from '../../src/index.js';
-import { imageInputOf, loadCliModel } from '../loadCliModel.js';
+import { decodeSizeFor, imageInputOf, loadCliModel, softmaxRow, type ModelOverrides } from '../loadCliModel.js';
 import { jsonLine, terminalText } from '../terminalText.js';
 import { UsageError } from '../usageError.js';
 
-export interface VisualizeOptions {
+export interface VisualizeOptions extends ModelOverrides {
   model: string;
   out: string;
   class?: number;
@@ -85,7 +86,7 @@ function checkScale(model: Model, modelPath: string, scale: number | undefined):
 }
 
 export function visualize(imagePath: string, options: VisualizeOptions): void {
-  const { model, classNames } = loadCliModel(options.model);
+  const { model, classNames } = loadCliModel(options.model, options);
   const input = imageInputOf(model, options.model);
   if (options.class !== undefined && options.class >= model.classes) {
     throw new UsageError(`--class ${options.class}: the model has ${model.classes} classes (0-${model.classes - 1})`);
@@ -99,8 +100,12 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
     checkOutputFile(path, { inputs: [imagePath], flag: '--out' });
   }
   const [height, width] = input.shape as [number, number, number];
-  // Fitted to the model's input as it is decoded; a FIFO or device named as the image is refused by name.
-  const image = convertImage(readImageFile(imagePath, { fit: { width, height } }).image, input.colorModel!);
+  // Fitted to the model's input (or, with a 'crop' preprocessing, to the size its center is cut from) as it
+  // is decoded; a FIFO or device named as the image is refused by name. `image` is what the model sees
+  // (cropped, before normalization), drawn under Grad-CAM.
+  const fit = decodeSizeFor(imagePath, model, width, height);
+  const decoded = readImageFile(imagePath, fit === undefined ? {} : { fit }).image;
+  const image = convertImage(resizeForInput(decoded, width, height, model.preprocessing), input.colorModel!);
   const written: PictureFile[] = [];
   const write = (relative: string, picture: Image, details: Omit<PictureFile, 'file' | 'width' | 'height'>): void => {
     const path = join(options.out, relative);
@@ -121,12 +126,14 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
     const picture = kernelPicture(model, index, pictureOptions);
     write(kernelsFile(index, layer.name), picture.picture, { kind: 'kernels', ...describe(picture) });
   });
-  const x = imagesToInput(model, [image]);
+  const x = imagesToInput(model, [decoded]);
   // One picture at a time, each written as soon as it is drawn: memory for one, however deep the model.
   eachFeatureMapPicture(model, x, (picture) => {
     write(featureMapFile(picture.layerIndex, picture.layerName), picture.picture, { kind: 'feature-map', ...describe(picture) });
   }, pictureOptions);
-  const probabilities = withScope(() => Array.from(model.predict(x).data));
+  // A logits model (an imported classifier ending in Gemm): probabilities are their softmax.
+  const outputs = withScope(() => Array.from(model.predict(x).data));
+  const probabilities = model.output === 'logits' ? softmaxRow(outputs) : outputs;
   const cam = gradCam(model, x, display, options.class === undefined ? {} : { classIndex: options.class });
   write('grad-cam.png', cam.overlay, { kind: 'grad-cam', layer: cam.layerName, scale: enlarge });
   const heatScale = Math.max(1, Math.ceil(DISPLAY_PIXELS / Math.max(cam.heat.width, cam.heat.height)));

@@ -65,6 +65,12 @@ export const MAX_FOLDER_IMAGE_PIXELS = 512 * 512;
 export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 
 /**
+ * The most bytes a labels file (one class name per line: `convnet predict --labels`, `convnet import
+ * --labels`) may have. ImageNet's 1,000 names take 11 KB; 4 MiB is room for 100,000 classes of long names.
+ */
+export const MAX_LABELS_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
  * The most bytes a weights.safetensors may have: 2 GiB, the WebAssembly backend's default memory
  * with threads, so a model past it could not run there anyway (wasm32 addresses 4 GiB at most).
  */

@@ -1,5 +1,5 @@
 // The model format, without files: model.json (versioned manifest: topology, layer configs, class
-// names, training metadata) and weights.safetensors (every weight, named "<layer>/<weight>") as text
+// names, preprocessing, training metadata) and weights.safetensors (every weight, named "<layer>/<weight>") as text
 // and bytes, so the browser can load what the CLI saved. modelFile.ts reads and writes the folder.
 // Parsing validates the manifest and every weight's shape, and the weights a manifest's layers create
 // may not exceed what the weights file holds: a hostile manifest cannot make it allocate more.
@@ -8,6 +8,8 @@ import { checkJsonDepth } from './jsonDepth.js';
 import { ConvNetError, FileFormatError, ValueError } from '../core/errors.js';
 import { MAX_MANIFEST_BYTES, MAX_MODEL_LAYERS } from '../core/limits.js';
 import { formatShape, shapesEqual } from '../core/shape.js';
+import { checkPreprocessing, type Preprocessing } from '../image/preprocessing.js';
+import type { Input } from '../layers/input.js';
 import { withWeightBudget } from '../layers/initializers.js';
 import type { LayerConfig } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/layerRegistry.js';
@@ -17,8 +19,11 @@ import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 import { checkFiniteWeights } from './weightChecks.js';
 
 export const MODEL_FORMAT = 'convnet-ts-model';
-/** 2 added `inputs` to layers (graph models); version 1 files are chains and still load. */
-export const MODEL_FORMAT_VERSION = 2;
+/**
+ * 2 added `inputs` to layers (graph models); 3 added `preprocessing` (how images become the input).
+ * Versions 1 and 2 still load (a version 2 file has no preprocessing).
+ */
+export const MODEL_FORMAT_VERSION = 3;
 export const MANIFEST_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
 /** The most bytes a model.json may have (the value and its reason: core/limits.ts). */
@@ -34,6 +39,8 @@ export interface ModelManifest {
   layers: { className: string; config: LayerConfig; inputs?: number[] }[];
   weights: { name: string; shape: number[] }[];
   classNames?: string[];
+  /** How images become the model's input (since version 3); see Preprocessing. */
+  preprocessing?: Preprocessing;
   /** Free-form facts about how the model was trained (dataset, epochs, accuracy, ...). */
   training?: Record<string, unknown>;
 }
@@ -41,6 +48,8 @@ export interface ModelManifest {
 export interface SaveOptions {
   /** A name per class, written instead of model.classNames (default: the model's, if it has any). */
   classNames?: readonly string[] | undefined;
+  /** Written instead of model.preprocessing (default: the model's, if it has one). */
+  preprocessing?: Preprocessing | undefined;
   training?: Record<string, unknown> | undefined;
 }
 
@@ -73,6 +82,8 @@ export function serializeModel(model: Model, options: SaveOptions = {}): { manif
   };
   const classNames = options.classNames === undefined ? model.classNames : checkedClassNames(model, options.classNames);
   if (classNames !== undefined) manifest.classNames = [...classNames];
+  const preprocessing = options.preprocessing ?? model.preprocessing;
+  if (preprocessing !== undefined) manifest.preprocessing = checkedPreprocessing(model, preprocessing);
   if (options.training !== undefined) manifest.training = options.training;
   return { manifest: `${JSON.stringify(manifest, null, 2)}\n`, weights: encodeSafetensors(weights, { format: MODEL_FORMAT }) };
 }
@@ -117,6 +128,14 @@ export function parseModel(manifestText: string, weightsBytes: Uint8Array, files
     }
     model.setClassNames(manifest.classNames);
   }
+  if (manifest.preprocessing !== undefined) {
+    try {
+      model.setPreprocessing(manifest.preprocessing);
+    } catch (error) {
+      if (error instanceof ValueError) throw new FileFormatError(manifestPath, `field 'preprocessing': ${error.message}`);
+      throw error;
+    }
+  }
   return { model, manifest };
 }
 
@@ -126,6 +145,13 @@ function checkedClassNames(model: Model, names: readonly string[]): readonly str
     throw new ValueError(`serializeModel: classNames must be ${model.classes} strings, one per class, got ${Array.isArray(names) ? `${names.length} entries` : typeof names}`);
   }
   return names;
+}
+
+/** `preprocessing` as save options give it, checked against the model's input: ValueError otherwise. */
+function checkedPreprocessing(model: Model, preprocessing: Preprocessing): Preprocessing {
+  const input = model.layers[0] as Input;
+  if (input.colorModel === null) throw new ValueError(`serializeModel: preprocessing applies to images, but input '${input.name}' takes feature vectors`);
+  return checkPreprocessing(preprocessing, input.shape[2]!);
 }
 
 function parseManifest(text: string, path: string): ModelManifest {

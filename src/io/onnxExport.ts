@@ -42,6 +42,8 @@ export interface OnnxExportOptions {
 
 /** The metadata_props key that holds the class names, as a JSON list of strings (importOnnx reads it back). */
 export const ONNX_CLASS_NAMES_KEY = 'classNames';
+/** The metadata key of model.preprocessing (a JSON Preprocessing record), written and read like classNames. */
+export const ONNX_PREPROCESSING_KEY = 'preprocessing';
 
 /** Builds nodes and initializers, naming every tensor after the layer it belongs to. */
 class GraphBuilder {
@@ -181,7 +183,8 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
 /**
  * The model as ONNX bytes (a ModelProto), input 'input' [batch, C, H, W] (or [batch, features]) and
  * output 'output' [batch, classes]; float32 weights. The class names (options.classNames, or else
- * model.classNames) go into the model's metadata_props under 'classNames', as a JSON list.
+ * model.classNames) go into the model's metadata_props under 'classNames', as a JSON list, and
+ * model.preprocessing under 'preprocessing', as a JSON record.
  *
  * @example
  * writeFileSync('model.onnx', exportOnnx(model));
@@ -208,11 +211,15 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8
   if (classNames !== undefined && (!Array.isArray(classNames) || classNames.length !== model.classes || !classNames.every((name) => typeof name === 'string'))) {
     throw new ValueError(`exportOnnx: classNames must be ${model.classes} strings, one per class`);
   }
+  const metadata: { key: string; value: string }[] = [];
+  if (classNames !== undefined) metadata.push({ key: ONNX_CLASS_NAMES_KEY, value: JSON.stringify(classNames) });
+  // The exported graph takes NCHW: the preprocessing says so for engines that read it.
+  if (model.preprocessing !== undefined) metadata.push({ key: ONNX_PREPROCESSING_KEY, value: JSON.stringify({ ...model.preprocessing, layout: 'NCHW' }) });
   const proto = onnx().ModelProto.create({
     irVersion: ONNX_IR_VERSION,
     producerName: 'convnet-ts',
     ...(options.description === undefined ? {} : { docString: options.description }),
-    ...(classNames === undefined ? {} : { metadataProps: [{ key: ONNX_CLASS_NAMES_KEY, value: JSON.stringify(classNames) }] }),
+    ...(metadata.length === 0 ? {} : { metadataProps: metadata }),
     opsetImport: [{ domain: '', version: ONNX_OPSET }],
     graph: {
       name: options.name ?? 'convnet-ts',

@@ -18,6 +18,7 @@ import { Conv2D } from '../layers/conv2d.js';
 import { Input } from '../layers/input.js';
 import type { Layer, SymbolicTensor } from '../layers/layer.js';
 import type { Image } from '../image/image.js';
+import { checkPreprocessing, type Preprocessing } from '../image/preprocessing.js';
 import { Softmax } from '../layers/softmax.js';
 import { softmaxCrossEntropy } from '../ops/softmax.js';
 import { Adam } from '../optim/adam.js';
@@ -39,6 +40,8 @@ export interface ModelOptions {
   dtype?: DType | undefined;
   /** A name for each class, in order (see Model.setClassNames); default none (classify names classes by index). */
   classNames?: readonly string[] | undefined;
+  /** How its input is made from images (see Model.setPreprocessing); default none (stretched, 0..1). */
+  preprocessing?: Preprocessing | undefined;
 }
 
 /** What a model's output rows are: class probabilities (it ends in Softmax) or logits (unnormalised scores). */
@@ -203,6 +206,7 @@ export class Model {
   /** The values of every layer's output for one example: what one example's forward pass holds. */
   private readonly activationElements: number;
   private names: readonly string[] | undefined;
+  private inputPreprocessing: Preprocessing | undefined;
 
   constructor(graph: { inputs: SymbolicTensor; outputs: SymbolicTensor } | { nodes: readonly ModelNode[] }, options: ModelOptions = {}) {
     const nodes = 'nodes' in graph ? [...graph.nodes] : nodesOf(graph.inputs, graph.outputs);
@@ -249,6 +253,37 @@ export class Model {
     for (const node of nodes) for (const input of new Set(node.inputs)) consumers[input]!++;
     this.consumers = consumers;
     this.setClassNames(options.classNames);
+    this.setPreprocessing(options.preprocessing);
+  }
+
+  /**
+   * How the model's input is made from images (resize and crop, scale, channel order, mean and std):
+   * used by imagesToInput and classify; set by setPreprocessing, loadModel / parseModel (from
+   * model.json) and importOnnx (the file's 'preprocessing' metadata); written by saveModel and
+   * exportOnnx. Undefined when none: images are stretched to the input size, values 0..1.
+   */
+  get preprocessing(): Preprocessing | undefined {
+    return this.inputPreprocessing;
+  }
+
+  /**
+   * Sets (or, with undefined, clears) the preprocessing: a Preprocessing record (PREPROCESSING_PRESETS
+   * or preprocessingPreset('imagenet') give common ones) with one mean and std per input channel.
+   * Throws ValueError for a model that takes feature vectors, or a record that is not valid. Returns the model.
+   *
+   * @example
+   * model.setPreprocessing(preprocessingPreset('imagenet'));
+   */
+  setPreprocessing(preprocessing: Preprocessing | undefined): this {
+    if (preprocessing === undefined) {
+      this.inputPreprocessing = undefined;
+      return this;
+    }
+    const input = this.layers[0] as Input;
+    if (input.colorModel === null) throw new ValueError(`Model: preprocessing applies to images, but input '${input.name}' takes feature vectors`);
+    const checked = checkPreprocessing(preprocessing, input.shape[2]!);
+    this.inputPreprocessing = Object.freeze({ ...checked, mean: Object.freeze(checked.mean), std: Object.freeze(checked.std) });
+    return this;
   }
 
   /**
@@ -398,7 +433,8 @@ export class Model {
   /**
    * The topK most probable classes of each image, most probable first (ties: the lower index first).
    * Images of any size and color model are fitted to the model's input as imagesToInput does (color
-   * model converted; area averaging when shrinking, bilinear otherwise) and predicted batchSize at a
+   * model converted; area averaging when shrinking, bilinear otherwise; resized, cropped and normalized
+   * as model.preprocessing says when the model has one) and predicted batchSize at a
    * time. Probabilities are the model's output, or its softmax for a logits model. Names are
    * model.classNames, or the class index as a string. Throws ValueError for a model that takes
    * feature vectors, or a topK that is not a positive integer.

@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import {
   Add, AvgPool2D, BatchNormalization, Concatenate, Conv2D, decodeNpy, Dense, Dropout, ELU, encodeNpy, Flatten, GELU, GlobalAveragePooling2D,
-  exportOnnx, importOnnx, Input, LeakyReLU, MaxPool2D, Model, parseModel, Random, ReLU, serializeModel, Sigmoid, SiLU, Softmax, Tanh, Tensor, ZeroPadding2D,
+  exportOnnx, IMAGENET_CLASS_NAMES, importOnnx, Input, LeakyReLU, MaxPool2D, Model, parseLabels, parseModel, preprocessingPreset, Random, ReLU, serializeModel, Sigmoid, SiLU, Softmax, Tanh, Tensor, ZeroPadding2D,
 } from '../../src/index.js';
 import { MAX_EXAMPLE_ACTIVATION_ELEMENTS, MAX_FEATURE_MAP_ELEMENTS } from '../../src/core/limits.js';
 import { check, mutateBytes, mutateJson } from '../fuzzing.js';
@@ -23,7 +23,8 @@ describe('fuzzed files raise typed errors, never crash, hang or allocate without
   const joined = new Concatenate().apply([new Add().apply([x, y]), new AvgPool2D({ poolSize: 1, padding: 'same' }).apply(new GELU().apply(x))]);
   const pooled = new GlobalAveragePooling2D().apply(new Tanh().apply(new Sigmoid().apply(new MaxPool2D().apply(new SiLU().apply(joined)))));
   const head = new Dense({ units: 3 }).apply(new Dropout({ rate: 0.2 }).apply(new Flatten().apply(new ReLU().apply(pooled))));
-  const model = new Model({ inputs: input.output, outputs: new Softmax().apply(head) }, { seed: 1 });
+  // With a preprocessing, so its fields are fuzzed in model.json and in the ONNX metadata.
+  const model = new Model({ inputs: input.output, outputs: new Softmax().apply(head) }, { seed: 1, preprocessing: preprocessingPreset('imagenet') });
   const { manifest, weights } = serializeModel(model, { classNames: ['a', 'b', 'c'] });
 
   test('the valid files load', () => {
@@ -48,6 +49,15 @@ describe('fuzzed files raise typed errors, never crash, hang or allocate without
     for (let index = 0; index < 2000; index++) {
       const damaged = mutateJson(manifest, random);
       check(`manifest value case ${index}: ${damaged.slice(0, 300)}`, () => parseModel(damaged, weights));
+    }
+  });
+
+  test('2,000 mutations of a labels file', () => {
+    const random = new Random(105);
+    const bytes = new TextEncoder().encode(`${IMAGENET_CLASS_NAMES.slice(0, 50).join('\n')}\n`);
+    for (let index = 0; index < 2000; index++) {
+      const damaged = new TextDecoder().decode(mutateBytes(bytes, random));
+      check(`labels case ${index}`, () => parseLabels(damaged, 'labels.txt', index % 2 === 0 ? 50 : undefined));
     }
   });
 

@@ -13,14 +13,17 @@ import { Input } from '../../layers/input.js';
 import type { Layer } from '../../layers/layer.js';
 import { GraphTally } from '../../model/graphLimits.js';
 import { Model } from '../../model/model.js';
-import { ONNX_CLASS_NAMES_KEY } from '../onnxExport.js';
+import { checkPreprocessing } from '../../image/preprocessing.js';
+import { ONNX_CLASS_NAMES_KEY, ONNX_PREPROCESSING_KEY } from '../onnxExport.js';
 import { checkOnnxWire } from '../onnxWireScan.js';
 import { checkFiniteWeights } from '../weightChecks.js';
 import { attributesOf, nodeLabel, toNumber } from './attributes.js';
 import { Constants, foldConstant, isFoldable } from './constants.js';
 import { graphReaders, type GraphReaders } from './graphReaders.js';
 import { isChannelsLastInput, type OnnxInputLayout, type OnnxLayout, type Value } from './layout.js';
-import type { OnnxNodeContext } from './mapper.js';
+import type { MapperResult, OnnxNodeContext } from './mapper.js';
+import { isPendingGelu } from './mappers/geluPattern.js';
+import { isPendingLayerNorm } from './mappers/layerNormPattern.js';
 import { ONNX_IMPORT_OPERATORS, OPERATORS } from './operators.js';
 
 /** onnx-proto's generated classes: required on first use in Node, a static import in a bundle (src/dependencies/). */
@@ -33,6 +36,42 @@ export interface ImportedOnnx {
   onnxInputShape: number[];
   /** The ONNX input's layout: 'NCHW' (PyTorch), 'NHWC' (Keras through tf2onnx), or 'features' for vectors. */
   inputLayout: OnnxInputLayout;
+  /** What each node of the graph became, in graph order (what `convnet inspect` prints). */
+  nodes: OnnxNodeTrace[];
+}
+
+/**
+ * One ONNX node and what the import made of it: 'layers' (the layers it made, named after it),
+ * 'folded' (shape arithmetic computed at import), 'constant' (a Constant node), 'passed through'
+ * (Identity, Dropout: no layer, its input goes on), or 'fused into <layer>' (no layer of its own, merged
+ * into the one that computes its input, as a constant Add into the Dense before it).
+ */
+export interface OnnxNodeTrace {
+  name: string;
+  opType: string;
+  became: 'layers' | 'folded' | 'constant' | 'passed through' | 'fused';
+  /** The layers made ('layers'), or the one it merged into ('fused'). */
+  layers: { name: string; className: string }[];
+  /** The output's shape without the batch, as this library holds it (maps [h, w, c]; a constant's dims). */
+  outputShape: number[];
+}
+
+/** One operator the importer has no mapper for: how many nodes use it, and the first of them. */
+export interface UnsupportedOnnxOperator {
+  opType: string;
+  count: number;
+  firstNode: string;
+}
+
+/** The FileFormatError of a graph with operators the importer does not map, listing each (in graph order). */
+export class UnsupportedOperatorsError extends FileFormatError {
+  constructor(
+    file: string,
+    detail: string,
+    readonly operators: readonly UnsupportedOnnxOperator[],
+  ) {
+    super(file, detail);
+  }
 }
 
 /**
@@ -95,15 +134,22 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   tally.add(input, input.shape, input.shape, `input '${inputName}' `);
   let layerCount = 1;
   const layerNames = new Set<string>();
+  const trace = new Map<Onnx.INodeProto, OnnxNodeTrace>();
+  // Nodes whose value is a pattern under way (GELU, layer normalization): fused into the layer that ends it.
+  const pendingNodes = new Set<Onnx.INodeProto>();
+  let nodeLayers: Layer[] = [];
 
   for (const node of graph.node ?? []) {
     const op = node.opType ?? '';
     const label = nodeLabel(node);
     const attributes = attributesOf(node);
     const output = (node.output ?? [])[0] ?? '';
+    const traced = { name: node.name ?? '', opType: op };
+    nodeLayers = [];
     const folded = foldConstant(node, constants, file, label);
     if (folded !== null) {
       constants.setFolded(output, folded);
+      trace.set(node, { ...traced, became: 'folded', layers: [], outputShape: [...folded.dims] });
       continue;
     }
     if (op === 'Constant') {
@@ -111,6 +157,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       const value = attributes.get('value')?.t;
       if (value === null || value === undefined) throw new FileFormatError(file, `${label}: only a tensor 'value' is read`);
       constants.setStored(output, { ...value, name: output });
+      trace.set(node, { ...traced, became: 'constant', layers: [], outputShape: (value.dims ?? []).map(toNumber) });
       continue;
     }
     const operator = OPERATORS.get(op);
@@ -150,6 +197,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
         for (let suffix = 2; layerNames.has(name); suffix++) name = `${base}_${suffix}`;
         layerNames.add(name);
         layer.name = name;
+        nodeLayers.push(layer);
         const first = Array.isArray(from) ? from[0]! : from;
         if (++layerCount > MAX_MODEL_LAYERS) throw new ValueError(`the graph makes more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} layers a model may have`);
         const tensor = layer.apply(Array.isArray(from) ? from.map((value) => value.tensor) : from.tensor);
@@ -166,6 +214,10 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       if ('constant' in result) constants.setFolded(output, result.constant);
       else if ('outputs' in result) result.outputs.forEach((value, index) => values.set(node.output![index] ?? '', value));
       else values.set(output, result);
+      // A node that made no layer but read float constants merged them into the layer before it.
+      const readsWeights = op !== 'Dropout' && inputNames.some((name) => name !== '' && constants.has(name) && constants.get(name)!.isInteger !== true);
+      trace.set(node, traceOf(traced, result, nodeLayers, readsWeights));
+      if (!('constant' in result) && !('outputs' in result) && nodeLayers.length === 0 && (isPendingGelu(result) || isPendingLayerNorm(result))) pendingNodes.add(node);
     } catch (error) {
       if (error instanceof FileFormatError) throw error;
       if (error instanceof ConvNetError) throw new FileFormatError(file, `${label}: ${error.message}`);
@@ -185,7 +237,45 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   for (const fill of fills) fill();
   checkFiniteWeights(model, file);
   setImportedClassNames(model, proto, file);
-  return { model, onnxInputShape: inputDims, inputLayout };
+  setImportedPreprocessing(model, proto, file);
+  return { model, onnxInputShape: inputDims, inputLayout, nodes: resolvePatterns(graph, readers, trace, pendingNodes) };
+}
+
+/**
+ * The trace with each node that began or continued a pattern imported as one layer (the five nodes of
+ * an Erf-form GELU, the seven of a decomposed layer normalization: `pending`) listed as fused into the
+ * layers of the node that completed it, found by following its output's readers.
+ */
+function resolvePatterns(graph: Onnx.IGraphProto, readers: GraphReaders, trace: ReadonlyMap<Onnx.INodeProto, OnnxNodeTrace>, pending: ReadonlySet<Onnx.INodeProto>): OnnxNodeTrace[] {
+  const completedBy = (start: Onnx.INodeProto): OnnxNodeTrace | undefined => {
+    const seen = new Set<Onnx.INodeProto>();
+    const queue = [start];
+    for (let node = queue.shift(); node !== undefined; node = queue.shift()) {
+      if (seen.has(node)) continue;
+      seen.add(node);
+      const record = trace.get(node);
+      if (node !== start && record?.became === 'layers') return record;
+      for (const output of node.output ?? []) queue.push(...readers.nodesOf(output));
+    }
+    return undefined;
+  };
+  return (graph.node ?? []).flatMap((node) => {
+    const record = trace.get(node);
+    if (record === undefined) return [];
+    if (!pending.has(node)) return [record];
+    return [{ ...record, became: 'fused' as const, layers: completedBy(node)?.layers ?? [] }];
+  });
+}
+
+/** The trace record of a node a mapper handled: its layers, or where its value came from. */
+function traceOf(traced: { name: string; opType: string }, result: MapperResult, layers: readonly Layer[], readsWeights: boolean): OnnxNodeTrace {
+  const describe = (layer: Layer) => ({ name: layer.name, className: layer.className });
+  if ('constant' in result) return { ...traced, became: 'folded', layers: [], outputShape: [...result.constant.dims] };
+  const value = 'outputs' in result ? result.outputs[0] : result;
+  const outputShape = value === undefined ? [] : [...value.tensor.shape];
+  if (layers.length > 0) return { ...traced, became: 'layers', layers: layers.map(describe), outputShape };
+  if (value === undefined || !readsWeights) return { ...traced, became: 'passed through', layers: [], outputShape };
+  return { ...traced, became: 'fused', layers: [describe(value.tensor.layer)], outputShape };
 }
 
 /**
@@ -204,11 +294,13 @@ function refuseUnsupportedOperators(graph: Onnx.IGraphProto, readers: GraphReade
   }
   if (unsupported.size === 0) return;
   const [[firstOp, { first }]] = unsupported;
+  const operators = [...unsupported].map(([opType, { count, first: node }]) => ({ opType, count, firstNode: node.name || (node.output ?? [])[0] || '' }));
   const list = [...unsupported].map(([op, { count, first: node }]) => `${op} (${count} node${count === 1 ? '' : 's'}, first ${nodeLabel(node).replace(/ \(.*\)$/, '')})`);
-  throw new FileFormatError(
+  throw new UnsupportedOperatorsError(
     file,
     `${nodeLabel(first)}: operator ${firstOp} is not supported; unsupported operators in this graph: ${list.join(', ')}; ` +
       `imported operators: ${ONNX_IMPORT_OPERATORS.join(', ')}, and shape arithmetic on constants`,
+    operators,
   );
 }
 
@@ -229,4 +321,27 @@ function setImportedClassNames(model: Model, proto: Onnx.ModelProto, file: strin
     throw new FileFormatError(file, `metadata '${ONNX_CLASS_NAMES_KEY}' must be a JSON list of ${model.classes} strings, one per class`);
   }
   model.setClassNames(names as string[]);
+}
+
+/**
+ * model.preprocessing from the file's metadata 'preprocessing' (as exportOnnx writes it: a JSON
+ * Preprocessing record), when it has one; FileFormatError when that entry is not a valid one.
+ */
+function setImportedPreprocessing(model: Model, proto: Onnx.ModelProto, file: string): void {
+  const entry = (proto.metadataProps ?? []).find((property) => property.key === ONNX_PREPROCESSING_KEY);
+  if (entry === undefined) return;
+  const input = model.layers[0] as Input;
+  try {
+    if (input.colorModel === null) throw new ValueError('the model takes feature vectors, not images');
+    let record: unknown;
+    try {
+      record = JSON.parse(entry.value ?? '');
+    } catch {
+      throw new ValueError('is not JSON');
+    }
+    model.setPreprocessing(checkPreprocessing(record, input.shape[2]!));
+  } catch (error) {
+    if (error instanceof ValueError) throw new FileFormatError(file, `metadata '${ONNX_PREPROCESSING_KEY}': ${error.message}`);
+    throw error;
+  }
 }

@@ -22,6 +22,19 @@ import { decodeWeights, readWeightsManifest, type TfjsShards, type TfjsWeight } 
 export { TFJS_IMPORT_LAYERS } from './tfjsLayers.js';
 export type { TfjsShards } from './tfjsWeights.js';
 
+/**
+ * One TF.js layer and what the import made of it (what `convnet inspect` prints): the layers it became
+ * (none for a layer that passes its input on, as Dropout and InputLayer), and its output's shape
+ * without the batch. A layer off the path to the output is listed with isInModel false.
+ */
+export interface TfjsLayerTrace {
+  name: string;
+  className: string;
+  layers: { name: string; className: string }[];
+  outputShape: number[];
+  isInModel: boolean;
+}
+
 /** The model.json parsed and checked to be a TF.js Layers model (modelTopology and weightsManifest). */
 export function readTfjsModelJson(modelJson: unknown, file: string): Record<string, unknown> {
   let root = modelJson;
@@ -97,7 +110,7 @@ class WeightTable {
  * const shards = [new Uint8Array(await (await fetch('model/group1-shard1of1.bin')).arrayBuffer())];
  * const model = parseTfjsModel(json, shards);
  */
-export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'model.json'): Model {
+export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'model.json', trace?: TfjsLayerTrace[]): Model {
   const root = readTfjsModelJson(modelJson, file);
   const topology = readTopology(root.modelTopology, file);
   checkClasses(topology.layers, file);
@@ -117,7 +130,9 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
   tally.add(input, input.shape, input.shape, `input '${topology.inputName}' `);
   const fills: { layer: Layer; write: () => void }[] = [];
 
+  const traced: { spec: TfjsLayerSpec; layers: Layer[]; output: SymbolicTensor }[] = [];
   for (const spec of topology.layers) {
+    const specLayers: Layer[] = [];
     const label = `layer '${spec.name}' (${spec.className})`;
     const inputs = spec.inbound.map((name) => {
       const tensor = outputs.get(name);
@@ -130,6 +145,7 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
       inputs,
       apply(layer: Layer, from: SymbolicTensor | readonly SymbolicTensor[], suffix = '') {
         layer.name = uniqueName(safeName(spec.name + suffix), usedNames);
+        specLayers.push(layer);
         const list = Array.isArray(from) ? from : [from as SymbolicTensor];
         const tensor = layer.apply(list);
         tally.add(layer, list[0]!.shape, tensor.shape, `${label} output `);
@@ -149,7 +165,9 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
       },
     };
     try {
-      outputs.set(spec.name, mapperOf(spec.className)!(context));
+      const output = mapperOf(spec.className)!(context);
+      outputs.set(spec.name, output);
+      traced.push({ spec, layers: specLayers, output });
     } catch (error) {
       if (error instanceof TfjsConfigError || error instanceof ConvNetError) throw new FileFormatError(file, `${label}: ${error.message}`);
       throw error;
@@ -167,6 +185,15 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
   // A layer that does not lead to the output is not in the model (nor built): its weights are dropped.
   const inModel = new Set(model.layers);
   for (const { layer, write } of fills) if (inModel.has(layer)) write();
+  for (const { spec, layers, output: value } of traced) {
+    trace?.push({
+      name: spec.name,
+      className: spec.className,
+      layers: layers.map((layer) => ({ name: layer.name, className: layer.className })),
+      outputShape: [...value.shape],
+      isInModel: layers.length === 0 || layers.some((layer) => inModel.has(layer)),
+    });
+  }
   checkFiniteWeights(model, file);
   return model;
 }

@@ -22,6 +22,9 @@ interface PendingGelu {
 
 const pendingGelus = new WeakMap<Value, PendingGelu>();
 
+/** Whether `value` is a GELU chain under way (for the import trace: its node is fused into the GELU). */
+export const isPendingGelu = (value: Value): boolean => pendingGelus.has(value);
+
 /** The one node that reads `name`, if it is of `op` (and nothing else reads it, nor is it a graph output). */
 function onlyReader(context: OnnxNodeContext, name: string, op: string): Onnx.INodeProto | undefined {
   const readers = context.readers.nodesOf(name);

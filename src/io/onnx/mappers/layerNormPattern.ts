@@ -21,6 +21,9 @@ interface PendingLayerNorm {
 
 const pendingNorms = new WeakMap<Value, PendingLayerNorm>();
 
+/** Whether `value` is a layer normalization under way (for the import trace: its node is fused into it). */
+export const isPendingLayerNorm = (value: Value): boolean => pendingNorms.has(value);
+
 const outputOf = (node: Onnx.INodeProto) => (node.output ?? [])[0] ?? '';
 
 /** The readers of `name` if they are exactly the operators `ops` (in any order), else undefined. */
