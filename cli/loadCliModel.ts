@@ -1,7 +1,13 @@
-// The models the commands read: a folder saved by `convnet train`, or an ONNX file (imported: the
-// model runs channels last, and a tensor batch given to it is laid out as the ONNX input declares).
+// The models the commands read: a folder saved by `convnet train`, an ONNX file (imported: the
+// model runs channels last, and a tensor batch given to it is laid out as the ONNX input declares),
+// or a TF.js Layers model (its model.json, or its folder), told apart from a native model.json by content.
 
-import { fileSystemError, importOnnx, loadModel, MAX_ONNX_FILE_BYTES, readRegularFile, type ImportedOnnx, type Input, type Model } from '../src/index.js';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  fileSystemError, importOnnx, importTfjsModel, isTfjsModelJson, loadModel, MAX_MANIFEST_BYTES, MAX_ONNX_FILE_BYTES, readRegularFile, readRegularTextFile,
+  type ImportedOnnx, type Input, type Model,
+} from '../src/index.js';
 import { UsageError } from './usageError.js';
 
 export interface LoadedCliModel {
@@ -12,13 +18,39 @@ export interface LoadedCliModel {
   inputLayout: ImportedOnnx['inputLayout'];
 }
 
-/** A model folder or a .onnx file, named by --model. */
+/**
+ * The model.json of a TF.js Layers model that `path` names (the file, or a folder holding it), or
+ * null for anything else (the native loader then reads it, and names what is wrong).
+ */
+function tfjsModelJsonOf(path: string): string | null {
+  let candidate = path;
+  try {
+    const stats = statSync(path);
+    if (stats.isDirectory()) candidate = join(path, 'model.json');
+    else if (!stats.isFile()) return null;
+    if (!statSync(candidate).isFile()) return null;
+  } catch {
+    return null;
+  }
+  try {
+    return isTfjsModelJson(JSON.parse(readRegularTextFile(candidate, { maxBytes: MAX_MANIFEST_BYTES, what: 'a model.json' }))) ? candidate : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A model folder, a .onnx file or a TF.js model.json (or its folder), named by --model. */
 export function loadAnyModel(path: string): LoadedCliModel {
   if (path.toLowerCase().endsWith('.onnx')) {
     // A regular file only, bounded before reading: a FIFO or device named x.onnx is refused by name.
     const bytes = readRegularFile(path, { maxBytes: MAX_ONNX_FILE_BYTES, what: 'an ONNX file' });
     const { model, inputLayout } = importOnnx(bytes, path);
     return { model, inputLayout, ...(model.classNames === undefined ? {} : { classNames: model.classNames }) };
+  }
+  const tfjsModelJson = tfjsModelJsonOf(path);
+  if (tfjsModelJson !== null) {
+    const model = importTfjsModel(tfjsModelJson);
+    return { model, inputLayout: model.inputShape.length === 3 ? 'NHWC' : 'features' };
   }
   let loaded: ReturnType<typeof loadModel>;
   try {

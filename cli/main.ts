@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConvNetError, DOWNLOADABLE_DATASETS, MAX_WASM_THREADS, PRESETS, backendInfo, initWasmBackend, setBackend } from '../src/index.js';
+import { ConvNetError, DOWNLOADABLE_DATASETS, MAX_WASM_THREADS, PRESETS, initWasmBackend, ready, setBackend } from '../src/index.js';
 import { download } from './commands/download.js';
 import { evaluate } from './commands/evaluate.js';
 import { exportModel } from './commands/export.js';
@@ -188,21 +188,21 @@ function threadsToUse(threads: number): number {
   return most;
 }
 
-/** Applies --backend and --threads: the wasm backend is already active by default where it exists. */
+/** Applies --backend and --threads: the wasm backend starts (ready()) unless --backend reference. */
 async function selectBackend(options: { backend?: 'wasm' | 'reference'; threads?: number }): Promise<void> {
   if (options.backend === 'reference') {
     if (options.threads !== undefined) throw new UsageError('--threads applies to the wasm backend only');
     setBackend('reference');
     return;
   }
-  const { wasm, wasmUnavailableReason } = backendInfo();
+  const threads = options.threads === undefined ? undefined : threadsToUse(options.threads);
+  const { wasm, wasmUnavailableReason } = await ready(threads === undefined ? {} : { threads });
   if (wasm === null) {
     if (options.backend === 'wasm') throw new UsageError(`--backend wasm: ${wasmUnavailableReason ?? 'unavailable'}`);
     return;
   }
-  if (options.threads === undefined) return;
-  const threads = threadsToUse(options.threads);
-  if (threads !== wasm.threads) await initWasmBackend({ threads });
+  // The backend was up already (an earlier command in this process): restart it with these threads.
+  if (threads !== undefined && threads !== wasm.threads) await initWasmBackend({ threads });
 }
 
 /** A command's own exit code (0 unless it sets one). */

@@ -1,15 +1,26 @@
-// ConvNet.ts public API in Node.js: everything in the platform-neutral API (src/browser.ts) and the parts
+// ConvNet.ts public API in Node.js: everything in the platform-neutral API (src/api.ts) and the parts
 // that read and write files. Tools (the CLI, the benchmarks) import from here; a bundler targeting the
-// browser picks src/browser.ts through the package's "browser" export condition.
+// browser picks src/browser.ts through the package's "browser" export condition. Importing starts
+// nothing and loads no third-party codec: both wait for their first use.
 
+import { createRequire } from 'node:module';
+import { setDependencyLoader } from './core/dependencies.js';
 import { saveModel } from './io/modelFile.js';
+import { installDefaultBackend } from './kernels/defaultBackend.js';
+import { nodePlatform } from './kernels/wasm/nodePlatform.js';
+import { setWasmPlatform } from './kernels/wasm/platform.js';
 import { setModelSaver } from './model/model.js';
 import { setCanvasFactory } from './visualize/charts.js';
 import { nodeCanvasFactory } from './visualize/nodeCanvas.js';
 
-export * from './browser.js';
+export * from './api.js';
 
-// Charts draw on a Skia canvas in Node (the browser has OffscreenCanvas); model.save writes folders.
+// The WebAssembly backend reads its builds from disk and runs on worker_threads (and can start
+// synchronously at the first op); charts draw on a Skia canvas in Node (the browser has
+// OffscreenCanvas); model.save writes folders.
+setWasmPlatform(nodePlatform);
+installDefaultBackend();
+setDependencyLoader(createRequire(import.meta.url));
 setCanvasFactory(nodeCanvasFactory);
 setModelSaver(saveModel);
 
@@ -46,3 +57,4 @@ export {
 export { writeFileAtomic } from './io/atomicWrite.js';
 export { checkOutputFile, createFolders, fileSystemError, prepareOutputFolder, readRegularFile, readRegularTextFile, requireRegularFile, type OutputCheck, type ReadOptions } from './io/files.js';
 export { loadModel, saveModel } from './io/modelFile.js';
+export { importTfjsModel } from './io/tfjs/tfjsFile.js';

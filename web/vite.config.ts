@@ -13,11 +13,9 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: 'convnet-ts', replacement: fileURLToPath(new URL('../dist/src/browser.js', import.meta.url)) },
-      // The library's Node-only branches import node:* modules; the page never runs them.
-      { find: /^node:.*$/, replacement: fileURLToPath(new URL('./src/nodeStub.ts', import.meta.url)) },
     ],
   },
-  // The library starts its WebAssembly backend with a top-level await.
+  // The page awaits ready() (the library's backend start) at its top level.
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,

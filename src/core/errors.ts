@@ -5,21 +5,28 @@
 export class ConvNetError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = new.target.name;
+    // A subclass outside the library is named by its class; the library's own set theirs below as
+    // literals, since a minifying bundler renames classes (new.target.name would read 'c').
+    this.name = new.target === ConvNetError ? 'ConvNetError' : new.target.name;
   }
 }
 
 /** A tensor or layer received a shape it cannot take. The message names the layer and both shapes. */
-export class ShapeError extends ConvNetError {}
+export class ShapeError extends ConvNetError {
+  override name = 'ShapeError';
+}
 
 /** An argument or configuration value is out of range or of the wrong kind. */
-export class ValueError extends ConvNetError {}
+export class ValueError extends ConvNetError {
+  override name = 'ValueError';
+}
 
 /**
  * Training stopped because the loss became NaN or infinite. A ValueError, since the usual cause is
  * a learning rate too high for the model or NaN / infinite values in the examples.
  */
 export class NonFiniteLossError extends ValueError {
+  override name = 'NonFiniteLossError';
   constructor(
     /** 1-based epoch and batch where it happened. */
     readonly epoch: number,
@@ -34,6 +41,7 @@ export class NonFiniteLossError extends ValueError {
 
 /** A file (dataset, model, weights) is missing, truncated, corrupt or hostile. The message names the file. */
 export class FileFormatError extends ConvNetError {
+  override name = 'FileFormatError';
   constructor(
     readonly file: string,
     detail: string,
@@ -48,6 +56,7 @@ export class FileFormatError extends ConvNetError {
  * and the reason; `code` is the system's error code where there is one (ENOENT, EACCES, ENOSPC, ...).
  */
 export class FileSystemError extends ConvNetError {
+  override name = 'FileSystemError';
   constructor(
     readonly path: string,
     reason: string,
@@ -63,8 +72,23 @@ export class FileSystemError extends ConvNetError {
  * reason (HTTP status, system error, compile error) and says which option points elsewhere.
  */
 export class BackendError extends ConvNetError {
+  override name = 'BackendError';
   constructor(
     readonly url: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * An optional package that a feature needs is not installed (e.g. @napi-rs/canvas, which draws charts
+ * in Node). `packageName` is the package; the message says what needs it and how to install it.
+ */
+export class MissingPackageError extends ConvNetError {
+  override name = 'MissingPackageError';
+  constructor(
+    readonly packageName: string,
     message: string,
   ) {
     super(message);

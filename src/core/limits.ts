@@ -115,6 +115,19 @@ export const MAX_ONNX_DECODED_HEAP_BYTES = 512 * 1024 * 1024;
 export const MAX_ONNX_MESSAGE_DEPTH = 100;
 
 /**
+ * The most weight shards a TF.js model.json may name: 4,096. TF.js writes 4 MiB shards, so this is
+ * 16 GiB of weights, past MAX_WEIGHTS_FILE_BYTES, which binds first; the count bounds the files
+ * opened and the work a manifest of tiny shards can ask for.
+ */
+export const MAX_TFJS_SHARDS = 4096;
+
+/**
+ * The most weights a TF.js manifest may list: 100,000 (a few per layer at MAX_MODEL_LAYERS would be
+ * more, but real models list a few thousand at most). Bounds the manifest's work before any is read.
+ */
+export const MAX_TFJS_WEIGHTS = 100_000;
+
+/**
  * The most values one feature map may have per example: a declared input, or any layer's output
  * (a Pad's, a Conv's with huge pads). 2^26 = 67,108,864 values is a 1024x1024x64 map, 256 MiB as
  * float32; a file declaring more is refused when the graph is built, before anything is allocated.

@@ -81,6 +81,7 @@ export type DownloadFailure = 'http' | 'network' | 'truncated' | 'checksum';
 
 /** A download that failed. The message names the URL; `reason` says what kind of failure it was. */
 export class DownloadError extends ConvNetError {
+  override name = 'DownloadError';
   constructor(
     readonly url: string,
     readonly reason: DownloadFailure,

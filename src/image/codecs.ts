@@ -5,8 +5,8 @@
 // scans are checked, so a hostile or huge file is refused without allocating; samples go straight
 // to the final float32 layout, or, fitted to a size, into the resized picture.
 
-import { encode as encodePngBytes } from 'fast-png';
-import jpeg from 'jpeg-js';
+import { fastPng } from '#dependency/fastPng';
+import { jpegJs } from '#dependency/jpegJs';
 import { FileFormatError, ValueError } from '../core/errors.js';
 import { MAX_DECODE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCAN_BLOCKS, MAX_JPEG_SCANS } from '../core/limits.js';
 import { channelsOf, convertPixels, type ColorModel } from './colorModels.js';
@@ -215,7 +215,7 @@ function decodeJpeg(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], 
   if (bytes.length * 8 < codedBlocks) {
     throw new FileFormatError(file, `cannot be decoded as JPEG: its ${bytes.length} bytes cannot code the ${codedBlocks} blocks of 8x8 pixels of a ${width}x${height} frame (at least one bit each)`);
   }
-  const decoded = jpeg.decode(bytes, {
+  const decoded = jpegJs().decode(bytes, {
     useTArray: true,
     formatAsRGBA: false,
     maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
@@ -260,7 +260,7 @@ function toBytes(image: Image): { bytes: Uint8Array; colorModel: 'gray' | 'rgb' 
 export function encodePng(image: Image): Uint8Array {
   const { bytes, colorModel } = toBytes(image);
   const channels = colorModel === 'gray' ? 1 : colorModel === 'rgb' ? 3 : 4;
-  return encodePngBytes({ width: image.width, height: image.height, data: bytes, depth: 8, channels });
+  return fastPng().encode({ width: image.width, height: image.height, data: bytes, depth: 8, channels });
 }
 
 /** Encodes an image as a baseline JPEG of `quality` 1-100 (alpha is composited over white first). */
@@ -271,7 +271,7 @@ export function encodeJpeg(image: Image, quality = 90): Uint8Array {
     for (let channel = 0; channel < 3; channel++) data[pixel * 4 + channel] = Math.round(Math.min(Math.max(rgba[pixel * 3 + channel]!, 0), 1) * 255);
     data[pixel * 4 + 3] = 255;
   }
-  return withBufferFrom(() => new Uint8Array(jpeg.encode({ width: image.width, height: image.height, data }, quality).data));
+  return withBufferFrom(() => new Uint8Array(jpegJs().encode({ width: image.width, height: image.height, data }, quality).data));
 }
 
 /**

@@ -10,7 +10,7 @@
 // Written here rather than taken from a library: fast-png and pngjs inflate the whole stream into
 // one buffer before unfiltering, so neither can bound a decode's memory by the picture it declares.
 
-import { Unzlib } from 'fflate';
+import { fflate } from '#dependency/fflate';
 import { FileFormatError } from '../core/errors.js';
 import type { ColorModel } from './colorModels.js';
 import type { ImageRows } from './image.js';
@@ -258,6 +258,7 @@ function inflateRows(structure: PngStructure, onRow: (bytes: Uint8Array, pass: n
     }
   };
   nextPass();
+  const { Unzlib } = fflate();
   const inflater = new Unzlib((chunk) => {
     for (let at = 0; at < chunk.length && pass < passes.length; ) {
       const take = Math.min(chunk.length - at, rowBytes - filled);

@@ -4,8 +4,8 @@
 // feature map NCHW, so filters become [outC, inC / groups, kH, kW]. Flatten transposes back to
 // channels last first, so the flattened order, and with it the Dense weights, stay as trained.
 
-import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
+import { onnxProto } from '#dependency/onnxProto';
 import { ValueError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
@@ -21,7 +21,8 @@ import type { Model } from '../model/model.js';
 import { zeroPadParams } from '../ops/zeroPad2d.js';
 import { convertFilterLayout } from './filterLayout.js';
 
-const { onnx } = onnxProto;
+/** onnx-proto's generated classes: required on first use in Node, a static import in a bundle (src/dependencies/). */
+const onnx = () => onnxProto().onnx;
 
 export const ONNX_OPSET = 13;
 /** IR version 7 introduced opset 13 (ONNX 1.8). */
@@ -52,19 +53,19 @@ class GraphBuilder {
   }
 
   floats(name: string, dims: number[], values: ArrayLike<number>): string {
-    this.initializers.push({ name, dims, dataType: onnx.TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(values).buffer) });
+    this.initializers.push({ name, dims, dataType: onnx().TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(values).buffer) });
     return name;
   }
 
   int64s(name: string, values: number[]): string {
-    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) });
+    this.initializers.push({ name, dims: [values.length], dataType: onnx().TensorProto.DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) });
     return name;
   }
 }
 
-const ints = (name: string, values: number[]): Onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
-const int = (name: string, value: number): Onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
-const float = (name: string, value: number): Onnx.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value });
+const ints = (name: string, values: number[]): Onnx.IAttributeProto => ({ name, type: onnx().AttributeProto.AttributeType.INTS, ints: values });
+const int = (name: string, value: number): Onnx.IAttributeProto => ({ name, type: onnx().AttributeProto.AttributeType.INT, i: value });
+const float = (name: string, value: number): Onnx.IAttributeProto => ({ name, type: onnx().AttributeProto.AttributeType.FLOAT, f: value });
 
 /** A [kH, kW, inC, outC] filter as ONNX's [outC, inC, kH, kW]. */
 function filterToOihw(kernel: Tensor): Float32Array {
@@ -204,7 +205,7 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8
   if (classNames !== undefined && (!Array.isArray(classNames) || classNames.length !== model.classes || !classNames.every((name) => typeof name === 'string'))) {
     throw new ValueError(`exportOnnx: classNames must be ${model.classes} strings, one per class`);
   }
-  const proto = onnx.ModelProto.create({
+  const proto = onnx().ModelProto.create({
     irVersion: ONNX_IR_VERSION,
     producerName: 'convnet-ts',
     ...(options.description === undefined ? {} : { docString: options.description }),
@@ -214,9 +215,9 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8
       name: options.name ?? 'convnet-ts',
       node: graph.nodes,
       initializer: graph.initializers,
-      input: [{ name: ONNX_INPUT_NAME, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: dims(inputDims) } } }],
-      output: [{ name: ONNX_OUTPUT_NAME, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: dims(outputDims) } } }],
+      input: [{ name: ONNX_INPUT_NAME, type: { tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(inputDims) } } }],
+      output: [{ name: ONNX_OUTPUT_NAME, type: { tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(outputDims) } } }],
     },
   });
-  return onnx.ModelProto.encode(proto).finish();
+  return onnx().ModelProto.encode(proto).finish();
 }

@@ -10,8 +10,8 @@
 // memory and recursion it takes; every problem is a FileFormatError naming the node.
 
 import { sizeOf } from '../core/shape.js';
-import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
+import { onnxProto } from '#dependency/onnxProto';
 import { ConvNetError, FileFormatError, ValueError } from '../core/errors.js';
 import { MAX_FEATURE_MAP_ELEMENTS, MAX_FOLDED_CONSTANT_BYTES, MAX_MODEL_LAYERS } from '../core/limits.js';
 import { Tensor } from '../core/tensor.js';
@@ -37,7 +37,8 @@ import { checkOnnxWire } from './onnxWireScan.js';
 import { ONNX_CLASS_NAMES_KEY } from './onnxExport.js';
 import { checkFiniteWeights } from './weightChecks.js';
 
-const { onnx } = onnxProto;
+/** onnx-proto's generated classes: required on first use in Node, a static import in a bundle (src/dependencies/). */
+const onnx = () => onnxProto().onnx;
 
 /** Operators the importer maps, for the error that names an unsupported one. */
 export const ONNX_IMPORT_OPERATORS: readonly string[] = Object.freeze([
@@ -147,11 +148,11 @@ function constantOf(tensor: Onnx.ITensorProto, file: string): { dims: number[]; 
     return Float64Array.from({ length: count }, (_, index) => read(view, index * bytesPerValue));
   };
   let values: Float64Array;
-  if (type === onnx.TensorProto.DataType.FLOAT) {
+  if (type === onnx().TensorProto.DataType.FLOAT) {
     values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(4, (view, offset) => view.getFloat32(offset, true)) : Float64Array.from(tensor.floatData ?? []);
-  } else if (type === onnx.TensorProto.DataType.DOUBLE) {
+  } else if (type === onnx().TensorProto.DataType.DOUBLE) {
     values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(8, (view, offset) => view.getFloat64(offset, true)) : Float64Array.from(tensor.doubleData ?? []);
-  } else if (type === onnx.TensorProto.DataType.INT64) {
+  } else if (type === onnx().TensorProto.DataType.INT64) {
     values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(8, (view, offset) => Number(view.getBigInt64(offset, true))) : Float64Array.from((tensor.int64Data ?? []).map(toNumber));
   } else {
     throw new FileFormatError(file, `initializer '${tensor.name}' has data type ${type}; float, double and int64 constants are read`);
@@ -335,7 +336,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   checkOnnxWire(bytes, file);
   let proto: Onnx.ModelProto;
   try {
-    proto = onnx.ModelProto.decode(bytes);
+    proto = onnx().ModelProto.decode(bytes);
   } catch (error) {
     throw new FileFormatError(file, `is not an ONNX model (${(error as Error).message})`);
   }

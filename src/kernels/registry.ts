@@ -1,6 +1,7 @@
 // The kernel interface and the backend table: kernel id -> implementation. Ops look kernels up here
 // by id and never import a backend directly, so a faster backend can replace the reference one
-// without touching ops, autograd or layers.
+// without touching ops, autograd or layers. Importing starts nothing: the entry installs a start that
+// runs at the first dispatch (getBackend) unless a backend was chosen first (see src/kernels/defaultBackend.ts).
 
 import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
@@ -115,6 +116,14 @@ export interface Backend {
 
 const backends = new Map<string, Backend>();
 let active: Backend | null = null;
+/** Whether a backend was chosen (setBackend): the default start then never replaces it. */
+let isChosen = false;
+/** The default start, run once at the first dispatch while no backend is chosen; null once run. */
+let firstUseStart: (() => void) | null = null;
+/** A default backend started in the background, made active at the next dispatch outside every scope. */
+let pending: Backend | null = null;
+/** withScope calls open now: a scope closes on the backend it opened on, so none switches inside one. */
+let scopeDepth = 0;
 
 /** Adds a backend to the table; the first one registered becomes active. */
 export function registerBackend(backend: Backend): void {
@@ -122,18 +131,68 @@ export function registerBackend(backend: Backend): void {
   active ??= backend;
 }
 
-/** Makes the named backend the one every op dispatches to. */
+/**
+ * Makes the named backend the one every op dispatches to. Called before the first op, it also
+ * keeps the default WebAssembly backend from starting at first use.
+ */
 export function setBackend(name: string): void {
   const backend = backends.get(name);
   if (backend === undefined) {
     throw new ValueError(`unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}`);
   }
   active = backend;
+  isChosen = true;
+  firstUseStart = null;
+  pending = null;
 }
 
+/**
+ * The backend every op dispatches to. The first call (unless setBackend came first) runs the default
+ * start: in Node the WebAssembly backend starts there, synchronously; in a page it starts in the
+ * background and takes over at a later call made outside every withScope.
+ */
 export function getBackend(): Backend {
+  if (firstUseStart !== null) {
+    const start = firstUseStart;
+    firstUseStart = null;
+    start();
+  }
+  if (pending !== null && scopeDepth === 0) {
+    active = pending;
+    pending = null;
+  }
   if (active === null) throw new ValueError('no backend is registered');
   return active;
+}
+
+/** The active backend's name, or null; starts nothing (for backendInfo). @internal */
+export function activeBackendName(): string | null {
+  return active?.name ?? null;
+}
+
+/** Installs the start run at the first dispatch (the entry does, at import); ignored once a backend is chosen. @internal */
+export function setFirstUseStart(start: (() => void) | null): void {
+  firstUseStart = isChosen ? null : start;
+}
+
+/** Whether a backend was chosen with setBackend (directly, or by initWasmBackend). @internal */
+export function isBackendChosen(): boolean {
+  return isChosen;
+}
+
+/**
+ * Registers a backend that the default start brought up and makes it active: now when no withScope
+ * is open, otherwise at the first dispatch after the scopes close. Returns false, changing nothing,
+ * where a backend was chosen meanwhile. Tensors made before keep their storage (ordinary arrays, which
+ * a WebAssembly backend copies in and out around each kernel). @internal
+ */
+export function adoptDefaultBackend(backend: Backend): boolean {
+  if (isChosen) return false;
+  backends.set(backend.name, backend);
+  firstUseStart = null;
+  if (scopeDepth === 0) active = backend;
+  else pending = backend;
+  return true;
 }
 
 export function listBackends(): string[] {
@@ -151,7 +210,7 @@ export function allocatePersistent(dtype: DType, size: number): FloatArray {
   return backend.allocatePersistent === undefined ? backend.allocate(dtype, size) : backend.allocatePersistent(dtype, size);
 }
 
-setStorageFreer((data) => getBackend().free?.(data));
+setStorageFreer((data) => active?.free?.(data));
 
 /**
  * Runs `body` in a memory scope of the active backend, as `tf.tidy` does: every tensor it makes is
@@ -170,12 +229,14 @@ export function withScope<T>(body: () => T): T {
   let mark: number | undefined;
   let result: T | undefined;
   let isReturned = false;
+  scopeDepth++;
   try {
     mark = backend.openScope?.();
     result = body();
     isReturned = true;
     return result;
   } finally {
+    scopeDepth--;
     const storages = endTensorScope(start);
     if (mark !== undefined) {
       const scopeMark = mark;

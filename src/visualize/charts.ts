@@ -1,13 +1,16 @@
 // Charts drawn with Chart.js on a canvas and read back as pixels: the softmax output as a bar chart
 // and training curves. In the browser the canvas is an OffscreenCanvas; in Node, src/index.ts
 // installs a canvas from @napi-rs/canvas (Skia, prebuilt), so the CLI writes the same charts as PNG.
+// Chart.js comes through '#dependency/chartJs' (required on the first chart in Node, a static import a
+// bundler keeps only where a chart is drawn) and registers its parts on the first chart, not at import.
 
-import { Chart, registerables, type ChartConfiguration, type Plugin } from 'chart.js';
+import type { ChartConfiguration, Plugin } from 'chart.js';
+import { chartJs } from '#dependency/chartJs';
 import { ValueError } from '../core/errors.js';
 import type { Image } from '../image/image.js';
 import type { EpochLogs } from '../model/callbacks.js';
 
-Chart.register(...registerables);
+let isChartJsReady = false;
 
 /** The part of a 2D canvas context that the charts need. */
 export interface ChartContext {
@@ -61,6 +64,11 @@ function render(config: ChartConfiguration, options: ChartOptions, defaultSize: 
   const canvas = makeCanvas(width, height, options.canvas) as { getContext(kind: '2d'): unknown };
   const context = canvas.getContext('2d') as ChartContext | null;
   if (context === null) throw new ValueError('charts: the canvas has no 2D context');
+  const { Chart, registerables } = chartJs();
+  if (!isChartJsReady) {
+    Chart.register(...registerables);
+    isChartJsReady = true;
+  }
   config.options = { ...config.options, responsive: false, animation: false, devicePixelRatio: 1 };
   config.plugins = [...(config.plugins ?? []), whiteBackground];
   // Chart.js accepts any 2D context with a canvas; the Node one is typed apart from the DOM's.

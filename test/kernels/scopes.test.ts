@@ -5,9 +5,12 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { backendInfo, conv2d, initWasmBackend, setBackend, Tensor, ValueError, withScope } from '../../src/index.js';
+import { backendInfo, ready, conv2d, initWasmBackend, setBackend, Tensor, ValueError, withScope } from '../../src/index.js';
 import { relu } from '../../src/ops/activations.js';
 import { uniformTensor } from '../helpers.js';
+
+// Importing starts nothing: the default WebAssembly backend starts here, as an app would start it.
+await ready();
 
 const hasWasm = backendInfo().wasm !== null;
 

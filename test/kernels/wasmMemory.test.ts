@@ -6,10 +6,13 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { backendInfo, conv2d, initWasmBackend, setBackend, Tensor, withScope } from '../../src/index.js';
+import { backendInfo, ready, conv2d, initWasmBackend, setBackend, Tensor, withScope } from '../../src/index.js';
 import { allocatePersistent } from '../../src/kernels/registry.js';
 import { relu } from '../../src/ops/activations.js';
 import { collectGarbage, uniformTensor } from '../helpers.js';
+
+// Importing starts nothing: the default WebAssembly backend starts here, as an app would start it.
+await ready();
 
 const x = uniformTensor([8, 28, 28, 1], 1);
 const filter = uniformTensor([3, 3, 1, 32], 2);

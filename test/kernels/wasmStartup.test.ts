@@ -1,7 +1,8 @@
 // Issue 13, point 3: a fast backend that fails loudly and says where its files are. A `.wasm` build
 // or worker script that cannot be loaded is named with its URL and the reason; `wasmUrl` and
 // `workerUrl` say where a bundler put them; a failed start leaves the running backend in use; the
-// start at import prints one warning naming the URL instead of falling silently to the slow kernels.
+// default start (ready() or the first op) prints one warning naming the URL instead of falling
+// silently to the slow kernels.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -11,8 +12,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { BackendError, backendInfo, conv2d, ConvNetError, initWasmBackend, setBackend, Tensor, withScope } from '../../src/index.js';
+import { BackendError, backendInfo, ready, conv2d, ConvNetError, initWasmBackend, setBackend, Tensor, withScope } from '../../src/index.js';
 import { assertClose, repoRoot, uniformTensor } from '../helpers.js';
+
+// Importing starts nothing: the default WebAssembly backend starts here, as an app would start it.
+await ready();
 
 const skip = backendInfo().wasm === null ? 'no WebAssembly SIMD here' : false;
 const BUILDS = ['convnet-simd.wasm', 'convnet-simd-threads.wasm', 'convnet-relaxed.wasm', 'convnet-relaxed-threads.wasm'];
@@ -99,20 +103,20 @@ test('initWasmBackend with a workerUrl that does not exist rejects naming the wo
     return true;
   });
   assertStillRunning(before);
-  // The package's own worker, named explicitly, works.
-  const info = await initWasmBackend({ threads: 2, workerUrl: new URL('../../src/kernels/wasm/worker.js', import.meta.url) });
+  // The package's own Node worker, named explicitly, works (worker.js is the browser's).
+  const info = await initWasmBackend({ threads: 2, workerUrl: new URL('../../src/kernels/wasm/nodeWorker.js', import.meta.url) });
   assert.equal(info.threads, 2);
   assert.deepEqual(reluValues(), [1, -2, 3, -4]);
 });
 
-test('with the .wasm files missing, importing the library prints one warning naming the URL and keeps the reason in backendInfo', { skip, timeout: 60_000 }, async () => {
+test('with the .wasm files missing, ready() and then the first op print one warning naming the URL and keep the reason in backendInfo', { skip, timeout: 60_000 }, async () => {
   // A copy of the compiled library inside the repository (so node_modules resolve) with no wasm/ beside it.
   const copy = await mkdtemp(join(repoRoot, 'dist', 'missing-wasm-'));
   try {
     await mkdir(join(copy, 'src'));
     await cp(join(repoRoot, 'dist', 'src'), join(copy, 'src'), { recursive: true });
     const entry = pathToFileURL(join(copy, 'src', 'index.js')).href;
-    const script = `const m = await import(${JSON.stringify(entry)}); console.log(JSON.stringify(m.backendInfo()));`;
+    const script = `const m = await import(${JSON.stringify(entry)}); await m.ready(); m.relu(new m.Tensor(new Float32Array(4), [4])); console.log(JSON.stringify(m.backendInfo()));`;
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { timeout: 50_000 });
     const info = JSON.parse(stdout.trim().split('\n').at(-1)!) as { active: string; wasmUnavailableReason: string | null };
     assert.equal(info.active, 'reference');

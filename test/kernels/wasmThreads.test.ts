@@ -4,9 +4,12 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backendInfo, initWasmBackend, MAX_WASM_THREADS, Tensor, ValueError, withScope } from '../../src/index.js';
+import { backendInfo, ready, initWasmBackend, MAX_WASM_THREADS, Tensor, ValueError, withScope } from '../../src/index.js';
 import { createWasmBackend } from '../../src/kernels/wasm/wasmBackend.js';
 import { relu } from '../../src/ops/activations.js';
+
+// Importing starts nothing: the default WebAssembly backend starts here, as an app would start it.
+await ready();
 
 test('initWasmBackend refuses threads outside 1 to MAX_WASM_THREADS and leaves the running backend as it was', { skip: backendInfo().wasm === null ? 'no WebAssembly SIMD here' : false }, async () => {
   assert.equal(MAX_WASM_THREADS, 64);

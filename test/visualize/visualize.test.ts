@@ -23,10 +23,12 @@ import {
   Tensor,
   trainingChart,
   ValueError,
+  MissingPackageError,
   digitsCnn,
   grayMap,
   type Image,
 } from '../../src/index.js';
+import { canvasFactoryFromPackage } from '../../src/visualize/nodeCanvas.js';
 
 function pixel(image: Image, x: number, y: number): number[] {
   const channels = image.data.length / (image.width * image.height);
@@ -180,6 +182,20 @@ describe('charts', () => {
     }
     assert.ok(red > 2000, `${red} pixels of the highlighted bar`);
     assert.throws(() => probabilityChart([0.5, 0.5], ['one']), /2 probabilities for 1 class names/);
+  });
+
+  test('in Node without the canvas package, a chart throws MissingPackageError saying what to install', () => {
+    const canvas = canvasFactoryFromPackage('@convnet-ts/no-such-canvas');
+    let error: unknown;
+    try {
+      probabilityChart([0.4, 0.6], ['a', 'b'], { canvas });
+    } catch (caught) {
+      error = caught;
+    }
+    assert.ok(error instanceof MissingPackageError, String(error));
+    assert.equal(error.name, 'MissingPackageError');
+    assert.equal(error.packageName, '@convnet-ts/no-such-canvas');
+    assert.equal(error.message, 'charts in Node draw on @convnet-ts/no-such-canvas, which is not installed: npm install @convnet-ts/no-such-canvas');
   });
 
   test('training curves from recorded callbacks', () => {

@@ -1,7 +1,7 @@
 // The explorer's shell: a navigation bar and a hash router (#/convolution, ...), so that the built
 // pages are plain static files that `convnet serve` or any static server can serve.
 
-import { backendInfo } from 'convnet-ts';
+import { backendInfo, ready } from 'convnet-ts';
 import './style.css';
 import type { Page } from './page.js';
 import { expose } from './ui.js';
@@ -26,7 +26,8 @@ for (const page of PAGES) {
   nav.append(link);
 }
 
-const info = backendInfo();
+// The fast kernels from the first op on: the page starts the backend before any page draws.
+const info = await ready();
 document.getElementById('backend')!.textContent = info.wasm === null
   ? `reference backend (${info.wasmUnavailableReason ?? 'no WebAssembly SIMD'})`
   : `WebAssembly SIMD${info.wasm.features.relaxedSimd ? ' (relaxed)' : ''}, ${info.wasm.threads} thread${info.wasm.threads === 1 ? '' : 's'}${globalThis.crossOriginIsolated ? '' : ' (no cross-origin isolation)'}`;

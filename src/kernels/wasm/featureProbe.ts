@@ -1,6 +1,9 @@
 // Probes once what this JavaScript engine offers WebAssembly: SIMD, relaxed SIMD (fused multiply-add)
 // and threads (shared memory). Node 20 has relaxed SIMD behind a V8 flag, which can be switched on
-// at run time before the first module that uses it is compiled.
+// at run time before the first module that uses it is compiled. Synchronous, so that the start at
+// first use can run it.
+
+import { wasmPlatform } from './platform.js';
 
 /** The smallest valid modules using one SIMD and one relaxed-SIMD instruction (as wasm-feature-detect probes). */
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
@@ -16,14 +19,13 @@ export interface WasmFeatures {
 let probed: WasmFeatures | null = null;
 
 /** What the engine supports, probed once (enabling relaxed SIMD on Node 20 if needed). */
-export async function probeWasmFeatures(): Promise<WasmFeatures> {
+export function probeWasmFeatures(): WasmFeatures {
   if (probed !== null) return probed;
   const hasWebAssembly = typeof WebAssembly === 'object';
   const simd = hasWebAssembly && WebAssembly.validate(SIMD_PROBE);
   let relaxedSimd = simd && WebAssembly.validate(RELAXED_SIMD_PROBE);
   if (simd && !relaxedSimd && isNode()) {
-    const v8 = await import('node:v8');
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    wasmPlatform().setEngineFlags('--experimental-wasm-relaxed-simd');
     relaxedSimd = WebAssembly.validate(RELAXED_SIMD_PROBE);
   }
   let threads = false;
@@ -38,6 +40,7 @@ export async function probeWasmFeatures(): Promise<WasmFeatures> {
   return probed;
 }
 
+/** Whether the loader runs on its Node platform (installed by the Node entry). */
 export function isNode(): boolean {
-  return typeof process === 'object' && typeof process.versions?.node === 'string';
+  return wasmPlatform().name === 'node';
 }

@@ -6,16 +6,19 @@
 // succession during a training step and a futex wake-up costs tens of microseconds.
 //
 // Control block (Int32Array over a SharedArrayBuffer):
-//   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count, 4 finished workers
+//   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count, 4 finished workers,
+//   5 workers ready
 
 import { BackendError } from '../../core/errors.js';
-import { isNode } from './featureProbe.js';
+import { wasmPlatform, type StartedWorker } from './platform.js';
 
 export const CONTROL_GENERATION = 0;
 export const CONTROL_EXPORT = 1;
 export const CONTROL_JOB = 2;
 export const CONTROL_THREADS = 3;
 export const CONTROL_FINISHED = 4;
+/** Workers that have instantiated the kernels (a pool started in the background reads it). */
+export const CONTROL_READY = 5;
 export const CONTROL_FIELDS = 8;
 /**
  * Spin iterations (a few hundred microseconds) before a thread sleeps on Atomics.wait: between two
@@ -33,19 +36,23 @@ export interface WorkerSetup {
   exportNames: string[];
 }
 
-interface WorkerHandle {
-  terminate(): unknown;
+function workerError(threadIndex: number, url: URL, reason: string): BackendError {
+  return new BackendError(url.href, `wasm backend: worker ${threadIndex} could not start from ${url.href} (${reason}); pass initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`);
 }
 
-/** A name, not a literal URL, so that bundlers leave the Node branch (and error messages) alone. */
-const NODE_WORKER_FILE = './worker.js';
-
-/** Whether this thread may sleep in Atomics.wait: Node threads and workers may, a browser page may not. */
-const canBlock = isNode() || typeof (globalThis as { document?: unknown }).document === 'undefined';
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 export class ThreadPool {
   private readonly control: Int32Array;
-  private readonly workers: WorkerHandle[] = [];
+  private readonly workers: StartedWorker[] = [];
+  /** Read once: whether run() may sleep while it waits for the workers. */
+  private readonly canBlock = wasmPlatform().canBlock();
+  /** Whether every worker has instantiated the module: until then jobs run on the calling thread. */
+  private isReady = true;
+  /** Why a worker of a pool started in the background did not start: the pool then stays on one thread. */
+  private failure: BackendError | null = null;
 
   private constructor(
     readonly threads: number,
@@ -56,65 +63,15 @@ export class ThreadPool {
 
   /**
    * Starts `threads - 1` workers (Node worker_threads, or module Web Workers) and waits until each has
-   * instantiated the module. `workerUrl` replaces the package's own worker.js. Throws BackendError
+   * instantiated the module. `workerUrl` replaces the package's own worker script. Throws BackendError
    * naming the worker's URL and the reason where one does not start (the others are stopped).
    */
   static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[], workerUrl?: URL): Promise<ThreadPool> {
-    // One thread needs no control block; a page without cross-origin isolation has no SharedArrayBuffer.
-    if (threads <= 1) return new ThreadPool(1, new ArrayBuffer(CONTROL_FIELDS * 4));
-    const control = new SharedArrayBuffer(CONTROL_FIELDS * 4);
-    const pool = new ThreadPool(threads, control);
-    const ready: Promise<void>[] = [];
-    const NodeWorker = isNode() ? (await import('node:worker_threads')).Worker : null;
-    const failure = (threadIndex: number, url: URL, reason: string): BackendError =>
-      new BackendError(url.href, `wasm backend: worker ${threadIndex} could not start from ${url.href} (${reason}); pass initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`);
-    for (let threadIndex = 1; threadIndex < threads; threadIndex++) {
-      const setup: WorkerSetup = { module, memory, control, threadIndex, exportNames };
-      if (NodeWorker !== null) {
-        const url = workerUrl ?? new URL(NODE_WORKER_FILE, import.meta.url);
-        let worker: InstanceType<typeof NodeWorker>;
-        try {
-          worker = new NodeWorker(url, { workerData: setup });
-        } catch (error) {
-          pool.stop();
-          throw failure(threadIndex, url, error instanceof Error ? error.message : String(error));
-        }
-        worker.unref();
-        pool.workers.push(worker);
-        ready.push(new Promise((resolve, reject) => {
-          worker.once('message', () => resolve());
-          worker.once('error', (error: Error) => {
-            const code = (error as { code?: unknown }).code;
-            const message = error.message.split('\n')[0] ?? '';
-            reject(failure(threadIndex, url, typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message));
-          });
-          worker.once('exit', (exitCode) => reject(failure(threadIndex, url, `it exited with code ${exitCode} before it was ready`)));
-        }));
-      } else {
-        // A browser: the module and the shared memory travel by postMessage.
-        // Written in the one form bundlers recognise, so that they bundle the worker with its imports.
-        // For messages only: the name of the default, not a literal (a bundler would copy the file again).
-        const url = workerUrl ?? new URL(NODE_WORKER_FILE, import.meta.url);
-        let worker: Worker;
-        try {
-          worker = workerUrl === undefined ? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }) : new Worker(workerUrl, { type: 'module' });
-        } catch (error) {
-          pool.stop();
-          throw failure(threadIndex, url, error instanceof Error ? error.message : String(error));
-        }
-        pool.workers.push(worker);
-        ready.push(new Promise((resolve, reject) => {
-          worker.onmessage = () => resolve();
-          worker.onerror = (event) => {
-            const message = typeof event.message === 'string' && event.message !== '' ? event.message : 'the script did not load (missing, wrong MIME type, or blocked)';
-            reject(failure(threadIndex, url, message));
-          };
-        }));
-        worker.postMessage(setup);
-      }
-    }
+    const pool = ThreadPool.launch(threads, module, memory, exportNames, workerUrl);
     try {
-      await Promise.all(ready);
+      await Promise.all(pool.workers.map((worker, index) => worker.ready.catch((error: unknown) => {
+        throw workerError(index + 1, worker.url, reasonOf(error));
+      })));
     } catch (error) {
       pool.stop();
       throw error;
@@ -123,7 +80,54 @@ export class ThreadPool {
   }
 
   /**
-   * Runs export `exportIndex` on `threadCount` threads (at most this pool's size) and returns when
+   * Starts the workers as start does, without waiting for them: jobs run on the calling thread alone
+   * until every worker has instantiated the module (CONTROL_READY), then on all threads. For the
+   * start at first use in Node: the first op then waits for no worker thread to boot (results are
+   * bit-identical for any thread count). A worker that does not start leaves the pool on one thread
+   * and is reported once through `onFailure` (BackendError naming its URL and the reason).
+   */
+  static startInBackground(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[], onFailure: (error: BackendError) => void): ThreadPool {
+    const pool = ThreadPool.launch(threads, module, memory, exportNames, undefined);
+    pool.isReady = pool.workers.length === 0;
+    pool.workers.forEach((worker, index) => {
+      worker.ready.catch((error: unknown) => {
+        if (pool.failure !== null) return;
+        pool.failure = workerError(index + 1, worker.url, reasonOf(error));
+        pool.stop();
+        onFailure(pool.failure);
+      });
+    });
+    return pool;
+  }
+
+  /** Creates the pool and starts its workers, without waiting for them. */
+  private static launch(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[], workerUrl: URL | undefined): ThreadPool {
+    // One thread needs no control block; a page without cross-origin isolation has no SharedArrayBuffer.
+    if (threads <= 1) return new ThreadPool(1, new ArrayBuffer(CONTROL_FIELDS * 4));
+    const control = new SharedArrayBuffer(CONTROL_FIELDS * 4);
+    const pool = new ThreadPool(threads, control);
+    const platform = wasmPlatform();
+    for (let threadIndex = 1; threadIndex < threads; threadIndex++) {
+      const setup: WorkerSetup = { module, memory, control, threadIndex, exportNames };
+      try {
+        pool.workers.push(platform.startWorker(setup, workerUrl));
+      } catch (error) {
+        pool.stop();
+        const url = workerUrl ?? platform.defaultWorkerUrl();
+        throw workerError(threadIndex, url, reasonOf(error));
+      }
+    }
+    return pool;
+  }
+
+  /** The threads a job may use now: all of them, or 1 while the workers of a background start boot. */
+  get activeThreads(): number {
+    if (!this.isReady && this.failure === null && Atomics.load(this.control, CONTROL_READY) === this.workers.length) this.isReady = true;
+    return this.isReady ? this.threads : 1;
+  }
+
+  /**
+   * Runs export `exportIndex` on `threadCount` threads (at most activeThreads) and returns when
    * all have finished. `runOwnShare` runs thread 0's share on the calling thread.
    */
   run(exportIndex: number, job: number, threadCount: number, runOwnShare: () => void): void {
@@ -144,7 +148,7 @@ export class ThreadPool {
     // A browser's main thread may not block (Atomics.wait throws there): it only spins.
     const workers = this.workers.length;
     for (let spin = 0; Atomics.load(control, CONTROL_FINISHED) < workers; spin++) {
-      if (spin > SPIN_ITERATIONS && canBlock) {
+      if (spin > SPIN_ITERATIONS && this.canBlock) {
         const finished = Atomics.load(control, CONTROL_FINISHED);
         if (finished < workers) Atomics.wait(control, CONTROL_FINISHED, finished, 10);
       }
@@ -158,5 +162,34 @@ export class ThreadPool {
     Atomics.notify(this.control, CONTROL_GENERATION);
     for (const worker of this.workers) worker.terminate();
     this.workers.length = 0;
+  }
+}
+
+type Kernel = (job: number, threadIndex: number, threadCount: number) => void;
+
+/**
+ * A worker's loop (worker.ts, nodeWorker.ts): instantiates the kernels over the shared memory, says
+ * so (CONTROL_READY, and `reportReady` for start's promise), then runs its share of every job
+ * announced in the control block until told to exit.
+ */
+export function serveKernels(setup: WorkerSetup, reportReady: () => void): void {
+  const control = new Int32Array(setup.control);
+  const instance = new WebAssembly.Instance(setup.module, { env: { memory: setup.memory } });
+  const kernels = setup.exportNames.map((name) => instance.exports[name] as Kernel);
+  // Read before the worker counts itself ready: no job is announced to it before that.
+  let seen = Atomics.load(control, CONTROL_GENERATION);
+  Atomics.add(control, CONTROL_READY, 1);
+  reportReady();
+  for (;;) {
+    for (let spin = 0; Atomics.load(control, CONTROL_GENERATION) === seen; spin++) {
+      if (spin > SPIN_ITERATIONS) Atomics.wait(control, CONTROL_GENERATION, seen);
+    }
+    seen = Atomics.load(control, CONTROL_GENERATION);
+    const exportIndex = Atomics.load(control, CONTROL_EXPORT);
+    if (exportIndex < 0) break;
+    const threadCount = Atomics.load(control, CONTROL_THREADS);
+    if (setup.threadIndex < threadCount) kernels[exportIndex]!(Atomics.load(control, CONTROL_JOB), setup.threadIndex, threadCount);
+    Atomics.add(control, CONTROL_FINISHED, 1);
+    Atomics.notify(control, CONTROL_FINISHED);
   }
 }

@@ -4,6 +4,8 @@
 // implements the kernel table by writing job records (layouts in each assembly/ file's header).
 // Float64 data (gradient checks) goes to the reference kernels: the SIMD kernels are float32 only.
 // Arrays that do not live in the backend's memory are copied in (and outputs back) around a call.
+// It starts asynchronously (createWasmBackend) or, in Node only, synchronously (createWasmBackendSync:
+// the start at first use); what the host offers (files, workers, cores) comes from platform.ts.
 
 import { BackendError, ValueError } from '../../core/errors.js';
 import { MAX_WASM_THREADS } from '../../core/limits.js';
@@ -14,6 +16,7 @@ import type { Conv2DParams, Pool2DParams, ZeroPad2DParams } from '../params.js';
 import type { Backend, KernelTable } from '../registry.js';
 import { Arena } from './arena.js';
 import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js';
+import { wasmPlatform } from './platform.js';
 import { ThreadPool } from './threadPool.js';
 
 const EXPORT_NAMES = [
@@ -110,8 +113,9 @@ export interface WasmBackendOptions {
    */
   wasmUrl?: string | URL | ((build: WasmBuild) => string | URL) | undefined;
   /**
-   * The kernel worker script (`dist/src/kernels/wasm/worker.js` of the package, or where the bundler
-   * put it), started once per extra thread. Default: the package's own worker.js.
+   * The kernel worker script (in a browser `dist/src/kernels/wasm/worker.js` of the package, or where
+   * the bundler put it; in Node `nodeWorker.js` beside it), started once per extra thread. Default:
+   * the package's own.
    */
   workerUrl?: string | URL | undefined;
 }
@@ -120,6 +124,7 @@ export interface WasmBackendOptions {
 export interface WasmBackendInfo {
   features: WasmFeatures;
   build: string;
+  /** Threads the kernels run on (after a start at the first op, from when its workers are all up; one until then). */
   threads: number;
 }
 
@@ -130,6 +135,8 @@ export interface WasmBackend extends Backend {
   peakBytes(): number;
   /** Bytes of the backend's memory held now: scope temporaries, weights and optimizer state. */
   bytesInUse(): number;
+  /** Threads a kernel may use now: info.threads, or 1 while the workers of a start at the first op boot. */
+  activeThreads(): number;
   /** Stops the worker threads. */
   dispose(): void;
 }
@@ -157,26 +164,23 @@ function moduleUrl(build: WasmBuild): URL {
  * Turns a user's URL or string into a URL: an absolute URL as it is; otherwise, in a browser,
  * relative to the page, and in Node a file path relative to the working folder.
  */
-export async function resolveUserUrl(value: string | URL, isFolder: boolean): Promise<URL> {
+export function resolveUserUrl(value: string | URL, isFolder: boolean): URL {
   let url: URL;
   if (value instanceof URL) url = new URL(value.href);
   else if (URL.canParse(value) && !/^[a-zA-Z]:[\\/]/.test(value)) url = new URL(value);
-  else if (isNode()) {
-    const { pathToFileURL } = await import('node:url');
-    url = pathToFileURL(value);
-  } else {
-    const base = (globalThis as { location?: { href: string } }).location?.href;
-    if (base === undefined || !URL.canParse(value, base)) throw new ValueError(`wasm backend: ${JSON.stringify(value)} is not a URL`);
-    url = new URL(value, base);
+  else {
+    const resolved = wasmPlatform().urlOfPath(value);
+    if (resolved === null) throw new ValueError(`wasm backend: ${JSON.stringify(value)} is not a URL`);
+    url = resolved;
   }
   if (isFolder && !url.pathname.endsWith('/')) url.pathname += '/';
   return url;
 }
 
-async function buildUrl(build: WasmBuild, wasmUrl: WasmBackendOptions['wasmUrl']): Promise<URL> {
+function buildUrl(build: WasmBuild, wasmUrl: WasmBackendOptions['wasmUrl']): URL {
   if (wasmUrl === undefined) return moduleUrl(build);
   if (typeof wasmUrl === 'function') return resolveUserUrl(wasmUrl(build), false);
-  return new URL(build, await resolveUserUrl(wasmUrl, true));
+  return new URL(build, resolveUserUrl(wasmUrl, true));
 }
 
 function loadError(url: URL, reason: string): BackendError {
@@ -193,8 +197,8 @@ function reasonOf(error: unknown): string {
 }
 
 async function readModuleBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
-  if (isNode() && url.protocol === 'file:') {
-    const { readFile } = await import('node:fs/promises');
+  const { readFile } = wasmPlatform();
+  if (readFile !== null && url.protocol === 'file:') {
     try {
       return new Uint8Array(await readFile(url));
     } catch (error) {
@@ -223,19 +227,24 @@ async function readModuleBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
  */
 async function compileOptimized(bytes: Uint8Array<ArrayBuffer>): Promise<WebAssembly.Module> {
   if (!isNode()) return WebAssembly.compile(bytes);
-  const v8 = await import('node:v8');
-  v8.setFlagsFromString('--no-liftoff');
+  const platform = wasmPlatform();
+  platform.setEngineFlags('--no-liftoff');
   try {
     return await WebAssembly.compile(bytes);
   } finally {
-    v8.setFlagsFromString('--liftoff');
+    platform.setEngineFlags('--liftoff');
   }
 }
 
-function availableCores(): number {
-  const navigatorCores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  if (typeof navigatorCores === 'number') return navigatorCores;
-  return 1;
+/** As compileOptimized, synchronously (Node only: a page may not compile a large module on its main thread). */
+function compileOptimizedSync(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module {
+  const platform = wasmPlatform();
+  platform.setEngineFlags('--no-liftoff');
+  try {
+    return new WebAssembly.Module(bytes);
+  } finally {
+    platform.setEngineFlags('--liftoff');
+  }
 }
 
 /**
@@ -250,6 +259,40 @@ export function checkWasmBackendOptions(options: WasmBackendOptions): void {
   }
 }
 
+/** What a start decides before it loads anything: features, threads, the build and its URL. */
+interface StartPlan {
+  features: WasmFeatures;
+  threads: number;
+  build: WasmBuild;
+  url: URL;
+  isShared: boolean;
+  maximumBytes: number;
+}
+
+function planStart(options: WasmBackendOptions): StartPlan {
+  checkWasmBackendOptions(options);
+  const features = probeWasmFeatures();
+  if (!features.simd) throw new ValueError('wasm backend: this JavaScript engine has no WebAssembly SIMD; use the reference backend');
+  const cores = wasmPlatform().availableCores();
+  const threads = features.threads ? (options.threads ?? Math.min(Math.max(1, cores), MAX_WASM_THREADS)) : 1;
+  const isRelaxed = features.relaxedSimd && options.disableRelaxedSimd !== true;
+  const isShared = features.threads;
+  const build: WasmBuild = `convnet-${isRelaxed ? 'relaxed' : 'simd'}${isShared ? '-threads' : ''}.wasm`;
+  const url = buildUrl(build, options.wasmUrl);
+  const maximumBytes = options.memoryBytes ?? (isShared ? 2 ** 31 : 2 ** 29);
+  return { features, threads, build, url, isShared, maximumBytes };
+}
+
+function compileError(plan: StartPlan, error: unknown): BackendError {
+  return new BackendError(plan.url.href, `wasm backend: could not compile ${plan.url.href} (${reasonOf(error)}); is it the ${plan.build} of this version of ConvNet.ts?`);
+}
+
+function createMemory(plan: StartPlan): WebAssembly.Memory {
+  const maximumPages = Math.ceil(plan.maximumBytes / 65536);
+  // An unshared memory detaches its buffer (and every tensor view) when it grows: reserve it whole.
+  return new WebAssembly.Memory(plan.isShared ? { initial: 256, maximum: maximumPages, shared: true } : { initial: maximumPages, maximum: maximumPages });
+}
+
 /**
  * Compiles and starts the WebAssembly backend. Throws ValueError where WebAssembly SIMD is missing,
  * and for `threads` outside 1 to MAX_WASM_THREADS (64); BackendError (naming the URL and the reason)
@@ -259,35 +302,58 @@ export function checkWasmBackendOptions(options: WasmBackendOptions): void {
  * const backend = await createWasmBackend({ threads: 2 });
  */
 export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
-  checkWasmBackendOptions(options);
-  const features = await probeWasmFeatures();
-  if (!features.simd) throw new ValueError('wasm backend: this JavaScript engine has no WebAssembly SIMD; use the reference backend');
-  const cores = isNode() ? (await import('node:os')).availableParallelism() : availableCores();
-  const threads = features.threads ? (options.threads ?? Math.min(Math.max(1, cores), MAX_WASM_THREADS)) : 1;
-  const isRelaxed = features.relaxedSimd && options.disableRelaxedSimd !== true;
-  const isShared = features.threads;
-  const build: WasmBuild = `convnet-${isRelaxed ? 'relaxed' : 'simd'}${isShared ? '-threads' : ''}.wasm`;
-  const url = await buildUrl(build, options.wasmUrl);
-  const workerUrl = options.workerUrl === undefined ? undefined : await resolveUserUrl(options.workerUrl, false);
-  const bytes = await readModuleBytes(url);
+  const plan = planStart(options);
+  const workerUrl = options.workerUrl === undefined ? undefined : resolveUserUrl(options.workerUrl, false);
+  const bytes = await readModuleBytes(plan.url);
   let module: WebAssembly.Module;
   try {
     module = await compileOptimized(bytes);
   } catch (error) {
-    throw new BackendError(url.href, `wasm backend: could not compile ${url.href} (${reasonOf(error)}); is it the ${build} of this version of ConvNet.ts?`);
+    throw compileError(plan, error);
   }
-  const maximumBytes = options.memoryBytes ?? (isShared ? 2 ** 31 : 2 ** 29);
-  const maximumPages = Math.ceil(maximumBytes / 65536);
-  // An unshared memory detaches its buffer (and every tensor view) when it grows: reserve it whole.
-  const memory = new WebAssembly.Memory(isShared ? { initial: 256, maximum: maximumPages, shared: true } : { initial: maximumPages, maximum: maximumPages });
+  const memory = createMemory(plan);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const pool = await ThreadPool.start(plan.threads, module, memory, [...EXPORT_NAMES], workerUrl);
+  return assembleBackend(plan, instance, memory, pool);
+}
+
+/**
+ * Starts the WebAssembly backend with the default options synchronously: reads the build from disk
+ * and compiles it; its worker threads boot meanwhile, and kernels run on the calling thread until they
+ * are all up (ThreadPool.startInBackground; `onWorkerFailure` hears of one that does not start). Node
+ * only (the start at first use); throws BackendError where the platform cannot, or as createWasmBackend.
+ */
+export function createWasmBackendSync(onWorkerFailure: (error: BackendError) => void): WasmBackend {
+  const plan = planStart({});
+  const { readFileSync } = wasmPlatform();
+  if (readFileSync === null || plan.url.protocol !== 'file:') {
+    throw new BackendError(plan.url.href, `wasm backend: cannot start synchronously from ${plan.url.href} here; await ready() first`);
+  }
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = readFileSync(plan.url);
+  } catch (error) {
+    throw loadError(plan.url, reasonOf(error));
+  }
+  let module: WebAssembly.Module;
+  try {
+    module = compileOptimizedSync(bytes);
+  } catch (error) {
+    throw compileError(plan, error);
+  }
+  const memory = createMemory(plan);
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  const pool = ThreadPool.startInBackground(plan.threads, module, memory, [...EXPORT_NAMES], onWorkerFailure);
+  return assembleBackend(plan, instance, memory, pool);
+}
+
+function assembleBackend(plan: StartPlan, instance: WebAssembly.Instance, memory: WebAssembly.Memory, pool: ThreadPool): WasmBackend {
   const exports = instance.exports as Record<string, unknown>;
   const kernels = EXPORT_NAMES.map((name) => exports[name] as Kernel);
   const gemmScratchBytes = (exports['GEMM_SCRATCH_BYTES'] as WebAssembly.Global).value as number;
-  const arena = new Arena(memory, (exports['heapBase'] as () => number)(), maximumBytes);
-  const pool = await ThreadPool.start(threads, module, memory, [...EXPORT_NAMES], workerUrl);
+  const arena = new Arena(memory, (exports['heapBase'] as () => number)(), plan.maximumBytes);
   const runtime = new Runtime(arena, kernels, pool, gemmScratchBytes);
-  const info: WasmBackendInfo = { features, build, threads };
+  const info: WasmBackendInfo = { features: plan.features, build: plan.build, threads: plan.threads };
   return {
     name: 'wasm',
     info,
@@ -301,6 +367,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
     free: (data) => runtime.free(data),
     peakBytes: () => arena.peak,
     bytesInUse: () => arena.bytesInUse(),
+    activeThreads: () => pool.activeThreads,
     dispose: () => pool.stop(),
   };
 }
@@ -395,7 +462,7 @@ class Runtime {
       buffers.forEach((buffer, index) => {
         ints[index] = buffer === null ? 0 : this.pointerOf(buffer, outputs.includes(buffer) ? copies : null);
       });
-      const threadCount = work < PARALLEL_WORK_THRESHOLD ? 1 : this.pool.threads;
+      const threadCount = work < PARALLEL_WORK_THRESHOLD ? 1 : this.pool.activeThreads;
       let field = buffers.length;
       if (scratchPerThread > 0) {
         const perThread = Math.ceil(scratchPerThread / 64) * 64;
@@ -505,7 +572,7 @@ class Runtime {
         if (isFloat64(input, dOut, dFilter)) return reference.Conv2DBackpropFilter(input, dOut, dFilter, params);
         if (convolutionAlgorithm(params, 'backpropFilter') === 'winograd') {
           // A thread sums its share of the input channels; scratch is sized for all of them (one thread).
-          const share = Math.ceil(params.inC / 4 / this.pool.threads) * 4;
+          const share = Math.ceil(params.inC / 4 / this.pool.activeThreads) * 4;
           const chunkTiles = Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (share + params.outC)) / 4) * 4);
           const bytes = gemmScratch + 16 * (params.inC * params.outC + chunkTiles * (params.inC + params.outC)) * 4;
           const work = (params.batch * params.outH * params.outW * 4 * params.inC * params.outC) / 9 * 4;

@@ -15,8 +15,9 @@ export interface DecodeRequest {
 /** Worker -> page. */
 export type DecodeReply =
   /**
-   * The worker's module has run and listens. NOTE: messages posted to a module worker while its
-   * top-level await (the library starting its backend) is pending are dropped, so the page waits for this.
+   * The worker's module has run and listens; the page posts nothing before. NOTE: messages posted to a
+   * module worker while a top-level await in its modules is pending are dropped (the library has none
+   * since its backend starts on ready() or first use; the handshake keeps the page safe from any).
    */
   | { type: 'listening' }
   | {

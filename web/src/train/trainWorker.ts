@@ -8,6 +8,7 @@
 import {
   Adam,
   backendInfo,
+  ready,
   Conv2D,
   datasetToTensor,
   featureMapPictures,
@@ -267,6 +268,8 @@ function stripOfDigits(): DigitStrip {
 
 async function initialize(preset: TrainablePreset, rate: number): Promise<void> {
   learningRate = rate;
+  // The worker's own copy of the library: its fast kernels start here, before the first op.
+  await ready();
   ({ train, test } = await loadMnistSample());
   testInput = datasetToTensor(test);
   session = newSession(preset, 0);

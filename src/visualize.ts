@@ -1,0 +1,13 @@
+// The package's 'convnet-ts/visualize' entry: color maps, kernel and feature-map pictures, Grad-CAM and
+// Chart.js charts. 'convnet-ts' exports the same names; this entry makes the choice visible in an
+// app's imports. It loads 'convnet-ts' first (its platform build, by export condition): in Node that
+// installs the @napi-rs/canvas factory the charts draw on.
+
+import 'convnet-ts';
+
+export { divergingMap, grayMap, heatMap, type ColorMap } from './visualize/colorMaps.js';
+export { drawGrid, gridSize, largestGridScale, type GridLayout } from './visualize/grid.js';
+export { eachFeatureMapPicture, featureMapPictures, kernelPicture, largestPictureScale, type LayerPicture, type PictureOptions } from './visualize/layerPictures.js';
+export { gradCam, overlayHeat, type GradCamOptions, type GradCamResult } from './visualize/gradCam.js';
+export { recordTrainingCurves } from './visualize/trainingRecorder.js';
+export { probabilityChart, setCanvasFactory, trainingChart, type CanvasFactory, type ChartOptions, type TrainingCurves } from './visualize/charts.js';
