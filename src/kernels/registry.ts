@@ -288,8 +288,3 @@ function keep(storage: TensorStorage): void {
   storage.data = kept;
   storage.freed = false;
 }
-
-/** Plain heap storage, for backends that compute on ordinary typed arrays. */
-export function allocateOnHeap(dtype: DType, size: number): FloatArray {
-  return allocateArray(dtype, size);
-}
