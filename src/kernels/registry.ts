@@ -138,7 +138,9 @@ export function registerBackend(backend: Backend): void {
 export function setBackend(name: string): void {
   const backend = backends.get(name);
   if (backend === undefined) {
-    throw new ValueError(`unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}`);
+    // The WebAssembly backend is registered once started: say how, rather than only that it is missing.
+    const hint = name === 'wasm' ? ' (the WebAssembly backend registers itself once started: await ready() or initWasmBackend() first)' : '';
+    throw new ValueError(`unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}${hint}`);
   }
   active = backend;
   isChosen = true;
