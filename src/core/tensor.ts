@@ -109,6 +109,29 @@ export class Tensor {
     storage.data = storage.data instanceof Float64Array ? EMPTY_FLOAT64 : EMPTY_FLOAT32;
   }
 
+  /**
+   * The values as a Float32Array, typed so that a strict app needs no cast (`data` is
+   * `Float32Array | Float64Array`, whose methods TypeScript cannot call as a union). The tensor's own
+   * storage, not a copy: writing to it writes the tensor. Throws ValueError for a float64 tensor (take
+   * `clone('float32').float32View()`) and, as `data` does, for a freed one.
+   *
+   * @example
+   * const probabilities = model.predict(x).float32View();
+   * probabilities.reduce((sum, p) => sum + p, 0); // 1 for each example of a softmax model
+   */
+  float32View(): Float32Array {
+    const data = this.data;
+    if (!(data instanceof Float32Array)) throw new ValueError(`float32View: ${this.toString()} holds float64 values; take clone('float32').float32View()`);
+    return data;
+  }
+
+  /** The values as a Float64Array (the storage itself); throws ValueError for a float32 tensor. See float32View. */
+  float64View(): Float64Array {
+    const data = this.data;
+    if (!(data instanceof Float64Array)) throw new ValueError(`float64View: ${this.toString()} holds float32 values; take clone('float64').float64View()`);
+    return data;
+  }
+
   get dtype(): DType {
     return dtypeOf(this.data);
   }

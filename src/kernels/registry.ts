@@ -155,7 +155,9 @@ export function registerBackend(backend: Backend): void {
 export function setBackend(name: string): void {
   const backend = backends.get(name);
   if (backend === undefined) {
-    throw new ValueError(`unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}`);
+    // The WebAssembly backend is registered once started: say how, rather than only that it is missing.
+    const hint = name === 'wasm' ? ' (the WebAssembly backend registers itself once started: await ready() or initWasmBackend() first)' : '';
+    throw new ValueError(`unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}${hint}`);
   }
   active = backend;
   isChosen = true;
@@ -304,9 +306,4 @@ function keep(storage: TensorStorage): void {
   kept.set(source);
   storage.data = kept;
   storage.freed = false;
-}
-
-/** Plain heap storage, for backends that compute on ordinary typed arrays. */
-export function allocateOnHeap(dtype: DType, size: number): FloatArray {
-  return allocateArray(dtype, size);
 }

@@ -63,10 +63,15 @@ test('importing starts nothing: the reference backend is active, no worker threa
 const require = createRequire(import.meta.url);
 ${COUNT_WORKERS}
 const c = await import(${JSON.stringify(ENTRY)});
-console.log(JSON.stringify({ info: c.backendInfo(), workers: globalThis.workersStarted }));
+const info = c.backendInfo();
+let setWasm = null;
+try { c.setBackend('wasm'); } catch (error) { setWasm = error.message; }
+console.log(JSON.stringify({ info, workers: globalThis.workersStarted, setWasm }));
 `);
   assert.deepEqual(result['info'], { active: 'reference', wasm: null, wasmState: 'idle', wasmUnavailableReason: null, wasmArenaPeakBytes: null, wasmArenaBytesInUse: null });
   assert.equal(result['workers'], 0);
+  // Choosing 'wasm' before it started says how to start it.
+  assert.match(String(result['setWasm']), /^unknown backend 'wasm'; available: reference \(the WebAssembly backend registers itself once started: await ready\(\) or initWasmBackend\(\) first\)$/);
 });
 
 test('the first op starts the WebAssembly backend in Node, synchronously, and its result matches the reference', { skip, timeout: 90_000 }, async () => {

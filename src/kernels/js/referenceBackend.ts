@@ -1,6 +1,7 @@
 // The reference backend: every kernel as plain TypeScript loops over ordinary typed arrays.
 
-import { allocateOnHeap, type Backend } from '../registry.js';
+import type { Backend } from '../registry.js';
+import { allocateInHeapScope, closeHeapScope, isHeapScopeTemporary, openHeapScope } from './heapScopes.js';
 import { batchNorm, batchNormGrad, batchNormStats } from './batchNorm.js';
 import {
   clip, clipGrad, elu, eluGrad, gelu, geluGrad, hardSigmoid, hardSigmoidGrad, hardSwish, hardSwishGrad, leakyRelu, leakyReluGrad, relu, reluGrad,
@@ -21,7 +22,10 @@ import { zeroPad2d, zeroPad2dBackprop } from './zeroPad2d.js';
 
 export const referenceBackend: Backend = {
   name: 'reference',
-  allocate: allocateOnHeap,
+  allocate: allocateInHeapScope,
+  openScope: openHeapScope,
+  closeScope: closeHeapScope,
+  isScopeTemporary: isHeapScopeTemporary,
   kernels: {
     Conv2D: conv2d,
     Conv2DBackpropInput: conv2dBackpropInput,
