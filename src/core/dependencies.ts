@@ -55,7 +55,7 @@ export function dependency<Name extends DependencyName>(name: Name): Dependencie
  * for modules imported past the entry point (tests); null elsewhere.
  */
 function nodeRequire(): DependencyLoader | null {
-  const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: ((id: string) => unknown) | undefined } | undefined }).process?.getBuiltinModule;
   if (getBuiltinModule === undefined) return null;
   const { createRequire } = getBuiltinModule('node:module') as { createRequire(path: string | URL): (id: string) => unknown };
   return createRequire(import.meta.url);

@@ -119,7 +119,7 @@ export function randomCrop(options: { padding: number }): Augmentation {
  * augment(batch, new Random(1));
  * randomTranslation({ maxShift: [0, 3], fill: 'edge' });        // horizontal only, edge fill
  */
-export function randomTranslation(options: { maxShift: number | readonly [number, number]; fill?: ShiftFill }): Augmentation {
+export function randomTranslation(options: { maxShift: number | readonly [number, number]; fill?: ShiftFill | undefined }): Augmentation {
   const [maxShiftY, maxShiftX] = typeof options.maxShift === 'number' ? [options.maxShift, options.maxShift] : options.maxShift;
   checkNonNegativeInteger(maxShiftY, 'randomTranslation: maxShift (rows)');
   checkNonNegativeInteger(maxShiftX, 'randomTranslation: maxShift (columns)');
@@ -146,7 +146,7 @@ export function randomTranslation(options: { maxShift: number | readonly [number
  * const augment = horizontalFlip();    // p = 0.5
  * augment(batch, new Random(1));
  */
-export function horizontalFlip(options: { probability?: number } = {}): Augmentation {
+export function horizontalFlip(options: { probability?: number | undefined } = {}): Augmentation {
   const probability = options.probability ?? 0.5;
   if (!(probability >= 0 && probability <= 1)) throw new ValueError(`horizontalFlip: probability must be in [0, 1], got ${probability}`);
   return (batch, random) => {

@@ -33,7 +33,7 @@ const BATCHES_FOLDER = 'cifar-10-batches-bin';
 /** Options of {@link readCifar10Files} and {@link loadCifar10}. */
 export interface Cifar10Options {
   /** Largest file (and decompressed gzip) accepted, in bytes. Default 1 GiB; tests lower it to check the guard. */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
 }
 
 /** Number of records in `length` bytes; FileFormatError naming `file` unless it is a positive whole number. */

@@ -148,11 +148,11 @@ export interface DownloadFileOptions {
   /** Expected SHA-256, lowercase hex. */
   sha256: string;
   /** Expected size in bytes: a server announcing another size is refused, and no more than this is written. */
-  bytes?: number;
+  bytes?: number | undefined;
   /** Called as bytes arrive. */
-  onProgress?: (progress: DownloadProgress) => void;
+  onProgress?: ((progress: DownloadProgress) => void) | undefined;
   /** A transfer that receives nothing for this long is abandoned (the .part file is kept). Default 60,000 ms. */
-  idleTimeoutMs?: number;
+  idleTimeoutMs?: number | undefined;
 }
 
 /** What {@link downloadFile} did: found the file already there, downloaded it, or finished an earlier .part. */
@@ -332,16 +332,16 @@ export async function downloadFile(urls: string | readonly string[], destination
 /** Options of {@link downloadDataset}. */
 export interface DownloadDatasetOptions {
   /** Cache folder; the dataset goes to `<cacheDirectory>/<name>/`. Default {@link defaultCacheDirectory}. */
-  cacheDirectory?: string;
+  cacheDirectory?: string | undefined;
   /**
    * Base URL that replaces the official ones: files are fetched from `<mirror>/<name>/<file>`.
    * Default: $CONVNET_DATASETS_MIRROR if set, else the official URLs.
    */
-  mirror?: string;
+  mirror?: string | undefined;
   /** Called before each file, with its result after. */
-  onFile?: (file: DatasetFile, result: DownloadResult | null) => void;
-  onProgress?: (progress: DownloadProgress) => void;
-  idleTimeoutMs?: number;
+  onFile?: ((file: DatasetFile, result: DownloadResult | null) => void) | undefined;
+  onProgress?: ((progress: DownloadProgress) => void) | undefined;
+  idleTimeoutMs?: number | undefined;
 }
 
 /**

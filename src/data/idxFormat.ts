@@ -23,7 +23,7 @@ export interface ParseIdxOptions {
    * Largest decompressed size (and, for readIdxFile, file size) accepted, in bytes. Default 1 GiB,
    * which is 20 times the largest MNIST file. Tests lower it to check the gzip-bomb guard cheaply.
    */
-  maxDecompressedBytes?: number;
+  maxDecompressedBytes?: number | undefined;
 }
 
 /** The default bound on decompressed and on-disk sizes (core/limits.ts). */

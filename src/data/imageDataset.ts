@@ -30,9 +30,9 @@ export interface TrainTestSplits {
 /** Options of {@link datasetToTensor}. */
 export interface DatasetToTensorOptions {
   /** Examples to take, in this order (repeats allowed). Default: all, in dataset order. */
-  indices?: ArrayLike<number>;
+  indices?: ArrayLike<number> | undefined;
   /** Factor applied to every byte. Default 1/255, which maps 0-255 to [0, 1]. */
-  scale?: number;
+  scale?: number | undefined;
 }
 
 /**

@@ -27,19 +27,19 @@ export interface ImageFolderOptions {
    * the most common size among the files (the first file's among equals), shrunk, aspect kept, to at
    * most MAX_FOLDER_IMAGE_PIXELS (512 x 512).
    */
-  size?: readonly [number, number];
+  size?: readonly [number, number] | undefined;
   /** Color model every image is converted to (alpha composited over white if dropped). Default: the first image's. */
-  colorModel?: ColorModel;
+  colorModel?: ColorModel | undefined;
   /** Share of each class held out as the test split when the folder has no train/ and test/. Default 0.2. */
-  validationFraction?: number;
+  validationFraction?: number | undefined;
   /** Seed of the split by validationFraction. Default 0. */
-  seed?: number;
+  seed?: number | undefined;
   /** Class names in label order; every class folder must be one of them. Default: the class folder names, sorted. */
-  classNames?: readonly string[];
+  classNames?: readonly string[] | undefined;
   /** Folder for a cache of the decoded bytes, keyed by the file list, sizes, times and options. Default: no cache. */
-  cacheDirectory?: string;
+  cacheDirectory?: string | undefined;
   /** Called after every PROGRESS_FILES files are decoded, and after the last. */
-  onProgress?: (decoded: number, total: number) => void;
+  onProgress?: ((decoded: number, total: number) => void) | undefined;
 }
 
 /** What {@link loadImageFolder} returns: the two splits, their color model and the files it skipped. */

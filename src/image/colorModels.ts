@@ -42,7 +42,7 @@ export function checkColorModel(value: string, what: string): ColorModel {
 
 export interface ConvertOptions {
   /** RGB color that transparent pixels are composited over when alpha is dropped; default white. */
-  background?: readonly [number, number, number];
+  background?: readonly [number, number, number] | undefined;
 }
 
 /**

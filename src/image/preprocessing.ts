@@ -19,7 +19,7 @@ export interface Preprocessing {
    */
   resize: 'stretch' | 'crop';
   /** With 'crop': the input's side over the resized shorter side, in (0, 1]; default 0.875. */
-  cropFraction?: number;
+  cropFraction?: number | undefined;
   /** The range pixel values are scaled to before mean and std apply: 1 (0..1) or 255 (0..255). */
   scale: 1 | 255;
   /** Per-channel mean subtracted, in the scaled range; one per input channel (in channelOrder). */
@@ -27,9 +27,9 @@ export interface Preprocessing {
   /** Per-channel standard deviation divided by, in the scaled range; positive. */
   std: readonly number[];
   /** The order of the color channels the model takes: 'rgb', or 'bgr' (Caffe-trained models). Default 'rgb'. */
-  channelOrder?: 'rgb' | 'bgr';
+  channelOrder?: 'rgb' | 'bgr' | undefined;
   /** The layout the original model took its batch in (informational: this library runs NHWC). */
-  layout?: 'NCHW' | 'NHWC';
+  layout?: 'NCHW' | 'NHWC' | undefined;
 }
 
 /** torchvision's ImageNet mean and standard deviation (0..1 RGB). */

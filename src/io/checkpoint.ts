@@ -60,7 +60,7 @@ export interface Checkpoint {
   settings: Record<string, unknown>;
   /** The path of the state.json read, for errors about its fields found later (settings, the dataset's size). */
   stateFile: string;
-  classNames?: string[];
+  classNames?: string[] | undefined;
 }
 
 export interface SaveCheckpointOptions {

@@ -69,7 +69,7 @@ export interface ReadOptions {
   /** The most bytes the file may have; a larger one is refused before it is read. */
   maxBytes: number;
   /** What the file is, for the size error ("a model manifest"). */
-  what?: string;
+  what?: string | undefined;
 }
 
 /**
@@ -196,9 +196,9 @@ function probeWritable(folder: string): void {
 
 export interface OutputCheck {
   /** The paths the command reads: the output may be none of them. */
-  inputs?: readonly string[];
+  inputs?: readonly string[] | undefined;
   /** The flag that named the output ("--out"), for the message. */
-  flag?: string;
+  flag?: string | undefined;
 }
 
 /**

@@ -36,13 +36,13 @@ export interface ModelManifest {
   dtype: 'float32' | 'float64';
   seed: number;
   /** In order; `inputs` (indices of earlier layers) only in graph models: without it each layer reads the one before. */
-  layers: { className: string; config: LayerConfig; inputs?: number[] }[];
+  layers: { className: string; config: LayerConfig; inputs?: number[] | undefined }[];
   weights: { name: string; shape: number[] }[];
-  classNames?: string[];
+  classNames?: string[] | undefined;
   /** How images become the model's input (since version 3); see Preprocessing. */
-  preprocessing?: Preprocessing;
+  preprocessing?: Preprocessing | undefined;
   /** Free-form facts about how the model was trained (dataset, epochs, accuracy, ...). */
-  training?: Record<string, unknown>;
+  training?: Record<string, unknown> | undefined;
 }
 
 export interface SaveOptions {
@@ -95,7 +95,7 @@ export function serializeModel(model: Model, options: SaveOptions = {}): { manif
  * @example
  * const { model } = parseModel(await (await fetch('model.json')).text(), new Uint8Array(await (await fetch('weights.safetensors')).arrayBuffer()));
  */
-export function parseModel(manifestText: string, weightsBytes: Uint8Array, files: { manifest?: string; weights?: string } = {}): LoadedModel {
+export function parseModel(manifestText: string, weightsBytes: Uint8Array, files: { manifest?: string | undefined; weights?: string | undefined } = {}): LoadedModel {
   const manifestPath = files.manifest ?? MANIFEST_FILE;
   const weightsPath = files.weights ?? WEIGHTS_FILE;
   const manifest = parseManifest(manifestText, manifestPath);

@@ -33,7 +33,7 @@ export const ONNX_OUTPUT_NAME = 'output';
 
 export interface OnnxExportOptions {
   /** The graph's name; default 'convnet-ts'. */
-  name?: string;
+  name?: string | undefined;
   /** Stored as the model's doc string (training facts, ...). */
   description?: string | undefined;
   /** Written as the metadata 'classNames' (a JSON list); default model.classNames. */

@@ -29,8 +29,8 @@ export interface WindowParams {
   padLeft: number;
   padRight: number;
   /** Spacing of the kernel taps (1: adjacent); a kH tap kernel then spans (kH - 1) * dilationH + 1 rows. Default 1. */
-  dilationH?: number;
-  dilationW?: number;
+  dilationH?: number | undefined;
+  dilationW?: number | undefined;
 }
 
 /**
@@ -41,12 +41,12 @@ export interface WindowParams {
 export interface Conv2DParams extends WindowParams {
   outC: number;
   /** Default 1. */
-  groups?: number;
+  groups?: number | undefined;
   /**
    * Applied to the forward output: 'relu' fuses a following ReLU into the convolution (saves a pass
    * over the feature map). Backprop kernels ignore it: their dOut is already taken through the ReLU.
    */
-  activation?: 'relu';
+  activation?: 'relu' | undefined;
 }
 
 /**
@@ -60,7 +60,7 @@ export interface Pool2DParams extends WindowParams {
    * ceil-mode overhang past padBottom / padRight does not), as PyTorch's count_include_pad=True and
    * ONNX AveragePool's count_include_pad=1. Default false: divide by the number of input values.
    */
-  countIncludePad?: boolean;
+  countIncludePad?: boolean | undefined;
 }
 
 /**
@@ -175,7 +175,7 @@ export interface SoftmaxCrossEntropyParams extends RowsParams {
    * Label smoothing epsilon in [0, 1]: each target row t counts as (1 - epsilon) t + epsilon sum(t) / columns
    * (Szegedy et al., 2016; PyTorch's CrossEntropyLoss label_smoothing). Default 0.
    */
-  labelSmoothing?: number;
+  labelSmoothing?: number | undefined;
 }
 
 export interface SoftmaxCrossEntropyGradParams extends SoftmaxCrossEntropyParams {
@@ -233,7 +233,7 @@ export interface AdamUpdateParams extends ElementwiseParams {
   /** L2 penalty: weightDecay * w is added to the gradient. */
   weightDecay: number;
   /** AdamW's decoupled decay: w -= learningRate * decoupledWeightDecay * w before the Adam step; default 0. */
-  decoupledWeightDecay?: number;
+  decoupledWeightDecay?: number | undefined;
 }
 
 export interface RmsPropUpdateParams extends ElementwiseParams {
@@ -328,8 +328,8 @@ export interface WindowGeometry {
   strideW: number;
   padding: Padding;
   /** Default 1. */
-  dilationH?: number;
-  dilationW?: number;
+  dilationH?: number | undefined;
+  dilationW?: number | undefined;
 }
 
 /** How many input rows (or columns) a kernel of k taps spaced by `dilation` spans: (k - 1) * dilation + 1. */

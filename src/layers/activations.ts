@@ -54,7 +54,7 @@ export interface LeakyReLUOptions extends LayerOptions {
    * that introduced it (Maas et al., 2013) and PyTorch's default; Keras uses 0.3 and TensorFlow.js 0.2.
    * Pass alpha explicitly to match a model trained elsewhere.
    */
-  alpha?: number;
+  alpha?: number | undefined;
 }
 
 /** x if x > 0, else alpha * x (default alpha 0.01). @example new LeakyReLU({ alpha: 0.1 }) */
@@ -79,7 +79,7 @@ export class LeakyReLU extends ActivationLayer {
 
 export interface ELUOptions extends LayerOptions {
   /** Scale of the negative part, which tends to -alpha; default 1 (Clevert et al., 2016; Keras, PyTorch). */
-  alpha?: number;
+  alpha?: number | undefined;
 }
 
 /** x if x > 0, else alpha * (e^x - 1) (default alpha 1). @example new ELU() */
@@ -124,9 +124,9 @@ export class SiLU extends ActivationLayer {
 
 export interface ClipOptions extends LayerOptions {
   /** Lower bound; default -Infinity (none). */
-  min?: number;
+  min?: number | undefined;
   /** Upper bound; default Infinity (none). */
-  max?: number;
+  max?: number | undefined;
 }
 
 /**
@@ -164,9 +164,9 @@ export class Clip extends ActivationLayer {
 
 export interface HardSigmoidOptions extends LayerOptions {
   /** Slope; default 0.2 (ONNX HardSigmoid). PyTorch's nn.Hardsigmoid (and MobileNetV3's gates) use 1/6. */
-  alpha?: number;
+  alpha?: number | undefined;
   /** Offset; default 0.5. */
-  beta?: number;
+  beta?: number | undefined;
 }
 
 /**

@@ -13,7 +13,7 @@ export interface AvgPool2DOptions extends Pool2DLayerOptions {
    * Padded zeros count in the divisor (PyTorch count_include_pad=True, ONNX count_include_pad=1;
    * PyTorch's default, not ONNX's or Keras's). Default false: only input values count.
    */
-  countIncludePad?: boolean;
+  countIncludePad?: boolean | undefined;
 }
 
 /**

@@ -14,9 +14,9 @@ export interface BatchNormalizationOptions extends LayerOptions {
    * Weight of the old value in the moving averages: moving = momentum * moving + (1 - momentum) *
    * batch. Default 0.99 (Keras); PyTorch's momentum 0.1 is this layer's 0.9.
    */
-  momentum?: number;
+  momentum?: number | undefined;
   /** Added to the variance before the square root; default 0.001 (Keras; PyTorch uses 1e-5). */
-  epsilon?: number;
+  epsilon?: number | undefined;
 }
 
 /**

@@ -16,21 +16,21 @@ export interface Conv2DOptions extends LayerOptions {
   /** Kernel height and width; a number means square. */
   kernelSize: number | readonly [number, number];
   /** Default 1. */
-  strides?: number | readonly [number, number];
+  strides?: number | readonly [number, number] | undefined;
   /** Default 'valid'. */
-  padding?: Padding;
+  padding?: Padding | undefined;
   /** Spacing of the kernel taps (atrous convolution): a 3x3 kernel with rate 2 spans 5x5. Default 1. */
-  dilationRate?: number | readonly [number, number];
+  dilationRate?: number | readonly [number, number] | undefined;
   /**
    * Channel groups, dividing input channels and filters: each group of filters sees only its group of
    * input channels. groups = input channels (and filters a multiple of them) is a depthwise
    * convolution. Default 1.
    */
-  groups?: number;
+  groups?: number | undefined;
   /** Default true. */
-  useBias?: boolean;
+  useBias?: boolean | undefined;
   /** Default 'heNormal' (suits the ReLU that usually follows). */
-  kernelInitializer?: Initializer;
+  kernelInitializer?: Initializer | undefined;
 }
 
 /**

@@ -13,11 +13,11 @@ export interface DenseOptions extends LayerOptions {
   /** Number of outputs. */
   units: number;
   /** Expected number of inputs; inferred from the previous layer when omitted. */
-  inputSize?: number;
+  inputSize?: number | undefined;
   /** Default true. */
-  useBias?: boolean;
+  useBias?: boolean | undefined;
   /** Default 'heNormal'; use 'glorotUniform' before sigmoid or tanh. */
-  kernelInitializer?: Initializer;
+  kernelInitializer?: Initializer | undefined;
 }
 
 /**

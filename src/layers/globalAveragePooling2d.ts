@@ -11,7 +11,7 @@ import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './
 
 export interface GlobalAveragePooling2DOptions extends LayerOptions {
   /** Keep the pooled axes: output [1, 1, channels] instead of [channels]. Default false. */
-  keepDims?: boolean;
+  keepDims?: boolean | undefined;
 }
 
 /**

@@ -10,7 +10,7 @@ export interface InputOptions extends LayerOptions {
   /** [height, width, channels] with 1 (gray), 3 (RGB, HSV) or 4 (RGBA, CMYK) channels; or [features]. */
   shape: Shape;
   /** The color model images must be in; default gray, RGB or RGBA by channel count. */
-  colorModel?: ColorModel;
+  colorModel?: ColorModel | undefined;
 }
 
 /**

@@ -14,7 +14,7 @@ export interface CallContext {
    * Random numbers for layers that draw them per call in training (Dropout takes one 32-bit seed per
    * call). Without it, such a layer uses its own generator, seeded from the model's at build time.
    */
-  random?: Random;
+  random?: Random | undefined;
 }
 
 /** What build() needs to create weights. */
@@ -28,15 +28,15 @@ export interface NamedWeight {
   readonly name: string;
   readonly tensor: Tensor;
   /** False for state that is saved but not trained (batch normalization's moving averages); default true. */
-  readonly isTrainable?: boolean;
+  readonly isTrainable?: boolean | undefined;
 }
 
 /** JSON-serialisable layer configuration. */
-export type LayerConfig = Record<string, unknown> & { name?: string };
+export type LayerConfig = Record<string, unknown> & { name?: string | undefined };
 
 export interface LayerOptions {
   /** Unique name inside the model; the model assigns `<type>_<n>` when omitted. */
-  name?: string;
+  name?: string | undefined;
 }
 
 /**

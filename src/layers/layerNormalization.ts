@@ -11,7 +11,7 @@ import { Layer, type BuildContext, type LayerConfig, type LayerOptions, type Nam
 
 export interface LayerNormalizationOptions extends LayerOptions {
   /** Added to the variance before the square root; default 1e-5 (PyTorch, ONNX; ConvNeXt uses 1e-6, Keras 1e-3). */
-  epsilon?: number;
+  epsilon?: number | undefined;
 }
 
 /**

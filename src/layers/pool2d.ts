@@ -11,16 +11,16 @@ import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './
 
 export interface Pool2DLayerOptions extends LayerOptions {
   /** Window size; default 2. */
-  poolSize?: number | readonly [number, number];
+  poolSize?: number | readonly [number, number] | undefined;
   /** Default: the pool size (windows do not overlap). */
-  strides?: number | readonly [number, number];
+  strides?: number | readonly [number, number] | undefined;
   /** Default 'valid'. */
-  padding?: Padding;
+  padding?: Padding | undefined;
   /**
    * Count outputs with ceil instead of floor, as PyTorch's and ONNX's ceil_mode: a last partial
    * window takes the rows and columns floor would drop (see ops/maxPool2d.ts). Default false.
    */
-  ceilMode?: boolean;
+  ceilMode?: boolean | undefined;
 }
 
 export abstract class Pool2DLayer extends Layer {

@@ -14,7 +14,7 @@ export interface RescalingOptions extends LayerOptions {
   /** One factor for every value, or one per channel (the last axis). */
   scale: number | readonly number[];
   /** Added after scaling: one value or one per channel; default 0. */
-  offset?: number | readonly number[];
+  offset?: number | readonly number[] | undefined;
 }
 
 /**

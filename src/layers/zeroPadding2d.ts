@@ -9,7 +9,7 @@ import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './
 
 export interface ZeroPadding2DOptions extends LayerOptions {
   /** n on every side, [padH, padW] on both sides of each axis, or [top, bottom, left, right]; default 1. */
-  padding?: ZeroPadding;
+  padding?: ZeroPadding | undefined;
 }
 
 /**

@@ -21,12 +21,12 @@ export interface EpochLogs {
   epoch: number;
   loss: number;
   accuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
+  valLoss?: number | undefined;
+  valAccuracy?: number | undefined;
   seconds: number;
   imagesPerSecond: number;
   /** The optimizer's learning rate at the end of the epoch. */
-  learningRate?: number;
+  learningRate?: number | undefined;
 }
 
 /** What fit tells the callbacks before the first epoch. */

@@ -12,16 +12,16 @@ export type MonitoredFigure = 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy';
 
 export interface EarlyStoppingOptions {
   /** Default 'valLoss' (needs validation data). */
-  monitor?: MonitoredFigure;
+  monitor?: MonitoredFigure | undefined;
   /** Epochs in a row without improvement that stop training; default 0, which stops at the first such epoch (as 1 does). */
-  patience?: number;
+  patience?: number | undefined;
   /** The least change that counts as an improvement; default 0. */
-  minDelta?: number;
+  minDelta?: number | undefined;
   /**
    * When training ends (stopped early or not), put back the weights of the best epoch, including
    * non-trainable state such as moving averages; default false (the weights of the last epoch stay).
    */
-  restoreBestWeights?: boolean;
+  restoreBestWeights?: boolean | undefined;
 }
 
 /** The callback earlyStopping makes; after fit it tells the best and the stopping epoch. */

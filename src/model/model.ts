@@ -35,7 +35,7 @@ import { formatSummary, summarize, type ModelSummary } from './summary.js';
 
 export interface ModelOptions {
   /** Seeds weight initialisation (and, by default, shuffling); default 0. */
-  seed?: number;
+  seed?: number | undefined;
   /** Default 'float32'; 'float64' is for gradient checks. */
   dtype?: DType | undefined;
   /** A name for each class, in order (see Model.setClassNames); default none (classify names classes by index). */
@@ -71,21 +71,21 @@ const CLASSIFY_BATCH_SIZE = 32;
 
 export interface FitOptions {
   /** Default: a new Adam with learning rate 0.001. Pass the same one again to continue its state. */
-  optimizer?: Optimizer;
+  optimizer?: Optimizer | undefined;
   /** Default 1. */
-  epochs?: number;
+  epochs?: number | undefined;
   /** Default 32. */
-  batchSize?: number;
+  batchSize?: number | undefined;
   /** Shuffle the training examples every epoch; default true. */
-  shuffle?: boolean;
+  shuffle?: boolean | undefined;
   /** Seeds shuffling; default the model's seed. */
-  seed?: number;
+  seed?: number | undefined;
   /** Hold out this fraction of the examples (the last ones, before shuffling) for validation. */
-  validationSplit?: number;
+  validationSplit?: number | undefined;
   /** Validation examples and labels; takes precedence over validationSplit. */
-  validationData?: readonly [Tensor, Labels];
+  validationData?: readonly [Tensor, Labels] | undefined;
   /** One callback object or several, called in the order given. */
-  callbacks?: TrainingCallbacks | readonly TrainingCallbacks[];
+  callbacks?: TrainingCallbacks | readonly TrainingCallbacks[] | undefined;
   /**
    * Sets optimizer.learningRate before every step to schedule(step), where step is
    * optimizer.iterations: 0 for a new optimizer, and a second fit with the same optimizer goes on
@@ -93,26 +93,26 @@ export interface FitOptions {
    * perEpoch(schedule, batchesPerEpoch), or use a staircase exponentialDecay with decaySteps =
    * batches per epoch (as the CLI halves its rate). Default: the optimizer's rate is left alone.
    */
-  learningRateSchedule?: LearningRateSchedule;
+  learningRateSchedule?: LearningRateSchedule | undefined;
   /**
    * Label smoothing in [0, 1] of the training loss: target rows t count as (1 - s) t + s / classes.
    * The training loss reported is the smoothed one; evaluate and the validation figures use plain
    * cross-entropy. Default 0.
    */
-  labelSmoothing?: number;
+  labelSmoothing?: number | undefined;
   /**
    * Changes every gathered training batch [batch, ...inputShape] (NHWC for images) in place before
    * the forward pass: random crops, flips. `random` is one generator for the whole fit, seeded from
    * the fit seed but apart from the shuffling's, so a seed gives the same batches with or without
    * augmentation work in between. Validation batches are not augmented.
    */
-  augment?: (batch: Tensor, random: Random) => void;
+  augment?: ((batch: Tensor, random: Random) => void) | undefined;
   /**
    * Continue a fit that stopped: the state onEpochEnd handed out after its last finished epoch. The
    * model's weights and the optimizer's state must be those of that moment (restore them first);
    * `epochs` is still the total. The other options must be the same as the first fit's.
    */
-  resume?: FitState;
+  resume?: FitState | undefined;
 }
 
 /**
@@ -137,9 +137,9 @@ export interface FitAsyncOptions extends Omit<FitOptions, 'callbacks'> {
 interface CallbackRound {
   call: (callback: AsyncTrainingCallbacks) => unknown;
   /** Set after a batch: where fitAsync may yield. */
-  batchEnded?: true;
+  batchEnded?: true | undefined;
   /** Set on onTrainEnd: the fit is done, an abort no longer stops it. */
-  isLast?: true;
+  isLast?: true | undefined;
 }
 
 function callbackList<C>(callbacks: C | readonly C[] | undefined): readonly C[] {
@@ -147,20 +147,20 @@ function callbackList<C>(callbacks: C | readonly C[] | undefined): readonly C[] 
 }
 
 export interface ForwardOptions {
-  isTraining?: boolean;
+  isTraining?: boolean | undefined;
   /** Run layers [0, end); default all. */
-  end?: number;
+  end?: number | undefined;
   /** Random numbers for layers that draw them in training (Dropout). */
-  random?: Random;
+  random?: Random | undefined;
   /** Called with each layer's output as it is computed (turns off the Conv2D + ReLU fusion). */
-  onOutput?: (layerIndex: number, output: Tensor) => void;
+  onOutput?: ((layerIndex: number, output: Tensor) => void) | undefined;
 }
 
 export interface Evaluation {
   loss: number;
   accuracy: number;
   /** The class probabilities [examples, classes], when evaluate was asked to keep them. */
-  probabilities?: Tensor;
+  probabilities?: Tensor | undefined;
 }
 
 /** Writes a model folder: installed by the Node entry point (src/index.ts), so this module stays free of node:fs. */
@@ -416,7 +416,7 @@ export class Model {
    * 'probabilities' (the model ends in Softmax), logits when it is 'logits'. classify gives
    * probabilities for either.
    */
-  predict(x: Tensor, options: { batchSize?: number } = {}): Tensor {
+  predict(x: Tensor, options: { batchSize?: number | undefined } = {}): Tensor {
     this.checkExamples(x, 'predict');
     const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'predict batchSize'));
     const count = x.shape[0]!;
@@ -464,7 +464,7 @@ export class Model {
   }
 
   /** Mean cross-entropy loss and accuracy over examples and labels. */
-  evaluate(x: Tensor, labels: Labels, options: { batchSize?: number; keepProbabilities?: boolean } = {}): Evaluation {
+  evaluate(x: Tensor, labels: Labels, options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined } = {}): Evaluation {
     this.checkExamples(x, 'evaluate');
     const count = x.shape[0]!;
     checkLabels(labels, count, this.classes, 'evaluate');

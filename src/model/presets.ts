@@ -17,11 +17,11 @@ import { Model } from './model.js';
 import { Sequential } from './sequential.js';
 
 export interface PresetOptions {
-  seed?: number;
+  seed?: number | undefined;
   /** One example, [height, width, channels]; each preset has its dataset's default. */
-  inputShape?: readonly [number, number, number];
+  inputShape?: readonly [number, number, number] | undefined;
   /** Default 10. */
-  classes?: number;
+  classes?: number | undefined;
 }
 
 /**
@@ -137,7 +137,7 @@ export function cifarCnn(options: PresetOptions = {}): Sequential {
  * @example
  * const model = residualCnn({ seed: 1, width: 16 });
  */
-export function residualCnn(options: PresetOptions & { width?: number } = {}): Model {
+export function residualCnn(options: PresetOptions & { width?: number | undefined } = {}): Model {
   const width = options.width ?? 16;
   const input = new Input({ shape: options.inputShape ?? [32, 32, 3] });
   const convBnRelu = (x: SymbolicTensor, filters: number): SymbolicTensor => {

@@ -16,7 +16,7 @@ export interface SummaryRow {
   /** How the output size follows from the input, e.g. "(28 - 3 + 2*1) / 1 + 1 = 28". */
   shapeNote: string;
   /** In a graph model, the layers this one reads. */
-  inputs?: string[];
+  inputs?: string[] | undefined;
 }
 
 export interface ModelSummary {

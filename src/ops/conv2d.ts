@@ -11,16 +11,16 @@ import { allocateTensor } from './allocate.js';
 import { checkPositiveInteger, checkRank, checkSameDtype } from './checks.js';
 
 export interface Conv2DOptions {
-  strides?: number | readonly [number, number];
-  padding?: Padding;
+  strides?: number | readonly [number, number] | undefined;
+  padding?: Padding | undefined;
   /** Spacing of the kernel taps (atrous convolution); default 1. */
-  dilations?: number | readonly [number, number];
+  dilations?: number | readonly [number, number] | undefined;
   /** Channel groups: the filter is [kH, kW, inC / groups, outC]; groups = inC is depthwise. Default 1. */
-  groups?: number;
+  groups?: number | undefined;
   /** 'relu' applies max(x, 0) to the output in the same pass (a Conv2D followed by ReLU, fused). */
-  activation?: 'relu';
+  activation?: 'relu' | undefined;
   /** Names the caller (a layer) in error messages. */
-  name?: string;
+  name?: string | undefined;
 }
 
 /**

@@ -10,9 +10,9 @@ import { allocateTensor } from './allocate.js';
 import { checkRank, checkSameDtype } from './checks.js';
 
 export interface MatMulOptions {
-  transposeA?: boolean;
-  transposeB?: boolean;
-  name?: string;
+  transposeA?: boolean | undefined;
+  transposeB?: boolean | undefined;
+  name?: string | undefined;
 }
 
 /**

@@ -13,17 +13,17 @@ import { checkPositiveInteger, checkRank } from './checks.js';
 export interface Pool2DOptions {
   poolSize: number | readonly [number, number];
   /** Defaults to the pool size (non-overlapping windows). */
-  strides?: number | readonly [number, number];
-  padding?: Padding;
+  strides?: number | readonly [number, number] | undefined;
+  padding?: Padding | undefined;
   /**
    * Count outputs with ceil instead of floor (PyTorch's and ONNX's ceil_mode): a last, partial window
    * covers the rows or columns that floor leaves out; it starts inside the input or the top/left
    * padding, and the max ignores (the average leaves out) what it covers past the input. Default false.
    */
-  ceilMode?: boolean;
+  ceilMode?: boolean | undefined;
   /** Average pooling: padded zeros count in the divisor (PyTorch count_include_pad=True); default false. Ignored by max pooling. */
-  countIncludePad?: boolean;
-  name?: string;
+  countIncludePad?: boolean | undefined;
+  name?: string | undefined;
 }
 
 /** What MaxPool2D saves for its backward pass. */

@@ -40,7 +40,7 @@ export interface SoftmaxCrossEntropyOptions {
    * Label smoothing in [0, 1]: the targets t count as (1 - labelSmoothing) t + labelSmoothing / classes
    * (for rows summing to 1), as in PyTorch's CrossEntropyLoss(label_smoothing). Default 0.
    */
-  labelSmoothing?: number;
+  labelSmoothing?: number | undefined;
 }
 
 /**

@@ -10,13 +10,13 @@ import { checkNonNegative } from './optionChecks.js';
 
 export interface AdagradOptions extends GradientClipping {
   /** Default 0.01. */
-  learningRate?: number;
+  learningRate?: number | undefined;
   /** Starting value of every accumulator; default 0 (PyTorch; Keras uses 0.1). */
-  initialAccumulatorValue?: number;
+  initialAccumulatorValue?: number | undefined;
   /** Added to the root of the accumulator; default 1e-10. */
-  epsilon?: number;
+  epsilon?: number | undefined;
   /** L2 penalty added to the gradient; default 0. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
 }
 
 /**

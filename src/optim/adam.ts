@@ -9,15 +9,15 @@ import { checkFraction, checkNonNegative } from './optionChecks.js';
 
 export interface AdamOptions extends GradientClipping {
   /** Default 0.001. */
-  learningRate?: number;
+  learningRate?: number | undefined;
   /** Decay of the gradient mean; default 0.9. */
-  beta1?: number;
+  beta1?: number | undefined;
   /** Decay of the squared-gradient mean; default 0.999. */
-  beta2?: number;
+  beta2?: number | undefined;
   /** Added to the denominator; default 1e-8. */
-  epsilon?: number;
+  epsilon?: number | undefined;
   /** L2 penalty added to the gradient; default 0. For decoupled weight decay use AdamW. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
 }
 
 /**

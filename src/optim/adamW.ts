@@ -8,7 +8,7 @@ import { Adam, type AdamOptions } from './adam.js';
 
 export interface AdamWOptions extends AdamOptions {
   /** Decoupled weight decay; default 0.01 (PyTorch's default). */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
 }
 
 /**

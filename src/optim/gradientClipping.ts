@@ -16,9 +16,9 @@ export interface GradientClipping {
    * Scales all the gradients of a step by clipNorm / max(norm, clipNorm), where norm is the L2 norm
    * of all of them together, so that norm never exceeds clipNorm. Default: no norm clipping.
    */
-  clipNorm?: number;
+  clipNorm?: number | undefined;
   /** Clamps every gradient value to [-clipValue, clipValue], after clipNorm when both are set. Default: none. */
-  clipValue?: number;
+  clipValue?: number | undefined;
 }
 
 /** The options with each bound checked (a finite number > 0); ValueError naming `what` otherwise. */

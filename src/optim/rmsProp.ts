@@ -12,17 +12,17 @@ import { checkFraction, checkNonNegative } from './optionChecks.js';
 
 export interface RmsPropOptions extends GradientClipping {
   /** Default 0.01. */
-  learningRate?: number;
+  learningRate?: number | undefined;
   /** Decay of the squared-gradient mean; default 0.99. */
-  rho?: number;
+  rho?: number | undefined;
   /** Added to the root mean square; default 1e-8. */
-  epsilon?: number;
+  epsilon?: number | undefined;
   /** Momentum of the steps, in [0, 1); default 0 (none). */
-  momentum?: number;
+  momentum?: number | undefined;
   /** Divide by the gradient's estimated standard deviation instead of its root mean square; default false. */
-  centered?: boolean;
+  centered?: boolean | undefined;
   /** L2 penalty added to the gradient; default 0. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
 }
 
 /**

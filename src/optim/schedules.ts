@@ -55,9 +55,9 @@ export interface ExponentialDecayOptions {
   /** Factor per decaySteps steps. */
   decayRate: number;
   /** Default 1: multiply by decayRate every step (PyTorch's ExponentialLR gamma). */
-  decaySteps?: number;
+  decaySteps?: number | undefined;
   /** Decay in whole periods of decaySteps, not continuously; default false. */
-  staircase?: boolean;
+  staircase?: boolean | undefined;
 }
 
 /**
@@ -81,7 +81,7 @@ export interface CosineDecayOptions {
   /** Steps from the initial to the final learning rate; it stays final afterwards. */
   decaySteps: number;
   /** Default 0 (PyTorch's eta_min). */
-  finalLearningRate?: number;
+  finalLearningRate?: number | undefined;
 }
 
 /**
@@ -109,11 +109,11 @@ export interface OneCycleOptions {
   /** Steps of the whole cycle (epochs * batches per epoch). */
   totalSteps: number;
   /** Share of the steps spent rising to the peak; default 0.3 (PyTorch's pct_start). */
-  warmupFraction?: number;
+  warmupFraction?: number | undefined;
   /** The cycle starts at maxLearningRate / initialDivisor; default 25 (PyTorch's div_factor). */
-  initialDivisor?: number;
+  initialDivisor?: number | undefined;
   /** It ends at the start rate / finalDivisor; default 1e4 (PyTorch's final_div_factor). */
-  finalDivisor?: number;
+  finalDivisor?: number | undefined;
 }
 
 /**
@@ -151,7 +151,7 @@ export interface LinearWarmupOptions {
   /** Steps of the warm-up. */
   warmupSteps: number;
   /** The rate at step 0; default 0 (Keras). */
-  startLearningRate?: number;
+  startLearningRate?: number | undefined;
 }
 
 /**

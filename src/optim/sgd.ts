@@ -10,13 +10,13 @@ import { checkNonNegative } from './optionChecks.js';
 
 export interface SgdOptions extends GradientClipping {
   /** Default 0.01. */
-  learningRate?: number;
+  learningRate?: number | undefined;
   /** Default 0 (plain SGD). */
-  momentum?: number;
+  momentum?: number | undefined;
   /** Default false. */
-  nesterov?: boolean;
+  nesterov?: boolean | undefined;
   /** L2 penalty added to the gradient; default 0. */
-  weightDecay?: number;
+  weightDecay?: number | undefined;
 }
 
 /**

@@ -38,11 +38,11 @@ function makeCanvas(width: number, height: number, factory: CanvasFactory | unde
 }
 
 export interface ChartOptions {
-  width?: number;
-  height?: number;
-  title?: string;
+  width?: number | undefined;
+  height?: number | undefined;
+  title?: string | undefined;
   /** Where to draw; default the one set with setCanvasFactory, or an OffscreenCanvas. */
-  canvas?: CanvasFactory;
+  canvas?: CanvasFactory | undefined;
 }
 
 // Chart.js leaves the background transparent; pictures written to files read better on white.
@@ -118,7 +118,7 @@ export function probabilityChart(probabilities: ArrayLike<number>, classNames: r
 export interface TrainingCurves {
   epochs: readonly EpochLogs[];
   /** Running means within each epoch, at fractional epochs (epoch - 1 + batch / batches). */
-  batches?: readonly { position: number; loss: number; accuracy: number }[];
+  batches?: readonly { position: number; loss: number; accuracy: number }[] | undefined;
 }
 
 /**
@@ -129,7 +129,7 @@ export interface TrainingCurves {
  * const history = model.fit(x, y, { epochs: 4 });
  * writeFileSync('curves.png', encodePng(trainingChart(history)));
  */
-export function trainingChart(curves: TrainingCurves, options: ChartOptions & { validationLabel?: string } = {}): Image {
+export function trainingChart(curves: TrainingCurves, options: ChartOptions & { validationLabel?: string | undefined } = {}): Image {
   if (curves.epochs.length === 0) throw new ValueError('trainingChart: no epochs to draw');
   const points = (pick: (logs: EpochLogs) => number | undefined) =>
     curves.epochs.flatMap((logs) => {

@@ -17,11 +17,11 @@ const ACTIVATIONS = new Set(['ReLU', 'Sigmoid', 'Tanh', 'LeakyReLU', 'ELU', 'GEL
 
 export interface GradCamOptions {
   /** The class to explain; default the predicted one. */
-  classIndex?: number;
+  classIndex?: number | undefined;
   /** The layer whose feature maps are weighed; default the last Conv2D (after its activation, if one follows). */
-  layerName?: string;
+  layerName?: string | undefined;
   /** How much of the heat map covers the image in `overlay`, 0-1 (default 0.5). */
-  opacity?: number;
+  opacity?: number | undefined;
 }
 
 export interface GradCamResult {

@@ -21,9 +21,9 @@ export interface PictureOptions {
    * Pixels per value along each side; when omitted, chosen so a tile is at least 48 pixels (or less,
    * where the picture would pass MAX_PICTURE_PIXELS).
    */
-  scale?: number;
+  scale?: number | undefined;
   /** Background pixels between tiles (default 1). */
-  gap?: number;
+  gap?: number | undefined;
 }
 
 /** A picture with the layout that produced it and the value range its colors span. */

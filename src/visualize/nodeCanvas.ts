@@ -16,7 +16,7 @@ export function canvasFactoryFromPackage(packageName: string): CanvasFactory {
       try {
         createCanvas = (createRequire(import.meta.url)(packageName) as { createCanvas: CreateCanvas }).createCanvas;
       } catch (error) {
-        const code = (error as { code?: string }).code;
+        const code = (error as { code?: string | undefined }).code;
         if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw error;
         throw new MissingPackageError(packageName, `charts in Node draw on ${packageName}, which is not installed: npm install ${packageName}`);
       }

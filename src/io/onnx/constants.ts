@@ -39,7 +39,7 @@ export interface ConstantValue {
   dims: number[];
   values: Float64Array;
   /** For integer tensors (int64 and int32 in the file, shapes, casts to them): Div truncates. */
-  isInteger?: boolean;
+  isInteger?: boolean | undefined;
 }
 
 /** A constant's values and dims (float32/float64 as numbers, int64 as numbers). */

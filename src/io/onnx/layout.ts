@@ -25,17 +25,17 @@ export interface Value {
   /** 'maps': our [h, w, c] (ONNX's [c, h, w] or [h, w, c], see layout); 'vector': [features]. */
   kind: 'maps' | 'vector';
   /** For a vector flattened from maps in ONNX's channels-first order: the maps' [c, h, w]. */
-  flattenedFrom?: [number, number, number];
+  flattenedFrom?: [number, number, number] | undefined;
   /**
    * For maps: the layout the ONNX graph sees them in. 'NHWC' after a Transpose [0, 2, 3, 1] (or for a
    * channels-last graph input): the same order as ours, so a Flatten keeps it.
    */
-  layout?: OnnxLayout;
+  layout?: OnnxLayout | undefined;
   /**
    * For the output of a Gemm or MatMul (and of constant Adds and Muls folded into it): its Dense, for a
    * constant Add or Mul after it (a MatMul + Add is how Keras's Dense arrives through tf2onnx).
    */
-  dense?: DenseFold;
+  dense?: DenseFold | undefined;
 }
 
 /**

@@ -64,5 +64,5 @@ export interface OnnxOperator {
    * True for elementwise operators after which a value keeps the layout it had: followed from a
    * 4-D graph input to find the transpose that shows whether it is channels last (isChannelsLastInput).
    */
-  keepsLayout?: boolean;
+  keepsLayout?: boolean | undefined;
 }

@@ -32,7 +32,7 @@ export function probeWasmFeatures(): WasmFeatures {
   try {
     threads = hasWebAssembly && typeof SharedArrayBuffer === 'function' &&
       new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer &&
-      (isNode() || (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true);
+      (isNode() || (globalThis as { crossOriginIsolated?: boolean | undefined }).crossOriginIsolated === true);
   } catch {
     threads = false;
   }

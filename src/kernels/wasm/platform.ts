@@ -46,11 +46,11 @@ export const browserPlatform: WasmPlatform = {
   name: 'browser',
   canBlock: () => typeof (globalThis as { document?: unknown }).document === 'undefined',
   availableCores: () => {
-    const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+    const cores = (globalThis as { navigator?: { hardwareConcurrency?: number | undefined } | undefined }).navigator?.hardwareConcurrency;
     return typeof cores === 'number' ? cores : 1;
   },
   urlOfPath: (path) => {
-    const base = (globalThis as { location?: { href: string } }).location?.href;
+    const base = (globalThis as { location?: { href: string } | undefined }).location?.href;
     return base !== undefined && URL.canParse(path, base) ? new URL(path, base) : null;
   },
   readFile: null,

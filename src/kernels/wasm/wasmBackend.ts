@@ -97,11 +97,11 @@ export interface WasmBackendOptions {
    * Threads to run kernels on, 1 to MAX_WASM_THREADS (64); default: all available cores, at most 64
    * (1 where threads are unavailable).
    */
-  threads?: number;
+  threads?: number | undefined;
   /** Largest memory the backend may use, in bytes; default 2 GiB (shared) or 512 MiB (unshared, reserved up front). */
-  memoryBytes?: number;
+  memoryBytes?: number | undefined;
   /** Force the plain-SIMD build even where relaxed SIMD exists (tests, benchmarks). */
-  disableRelaxedSimd?: boolean;
+  disableRelaxedSimd?: boolean | undefined;
   /**
    * Where the `.wasm` builds lie, for bundlers that do not rewrite `new URL(..., import.meta.url)`
    * (esbuild): either the folder holding the four builds (a URL or string; a string is resolved
