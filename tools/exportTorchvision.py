@@ -7,7 +7,8 @@ python3-onnx`):
 
 Each model is built with weights=None from seeded random numbers (torch.manual_seed), given batch
 normalization statistics and affine parameters that are not the identity (random running mean and
-variance, random scale and shift, so that a wrong epsilon or a swapped statistic shows), put in eval
+variance, random scale and shift, so that a wrong epsilon or a swapped statistic shows) and random
+convolution and linear biases (torchvision starts most at zero), put in eval
 mode and exported by torch.onnx.export at the given opset (11 to 17) with a dynamic batch axis, at
 the given input size (NAME:SIZE, square). For each it writes DIR/NAME-SIZE-input.npy (a seeded
 [batch, 3, SIZE, SIZE] float32 batch, the same at every opset), DIR/NAME-opsetN.onnx and, with
@@ -64,6 +65,9 @@ def build(name, slim_classifier):
                 if module.affine:
                     module.weight.copy_(0.5 + torch.rand(channels, generator=generator))
                     module.bias.copy_(0.2 * torch.randn(channels, generator=generator))
+            elif isinstance(module, (nn.Conv2d, nn.Linear)) and module.bias is not None:
+                # torchvision starts most biases at zero: random ones show a bias read wrongly.
+                module.bias.copy_(0.1 * torch.randn(module.bias.shape, generator=generator))
             elif isinstance(module, nn.LayerNorm) and module.elementwise_affine:
                 module.weight.copy_(0.5 + torch.rand(module.weight.shape, generator=generator))
                 module.bias.copy_(0.2 * torch.randn(module.bias.shape, generator=generator))

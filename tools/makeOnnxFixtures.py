@@ -150,6 +150,29 @@ class TorchvisionOps(nn.Module):
         return self.fc(pooled) + self.fc_maps(x.view(x.size(0), -1))
 
 
+class ChannelsLastBlock(nn.Module):
+    """ConvNeXt's block without its layer norm: a depthwise Conv, a permute to channels last, Linear
+    (MatMul + Add over the channels), the exact GELU (which PyTorch writes as Div, Erf, Add, Mul, Mul),
+    Linear, a permute back, a per-channel layer scale (Mul) and the residual Add."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 2, stride=2)
+        self.depthwise = nn.Conv2d(8, 8, 3, padding=1, groups=8)
+        self.expand = nn.Linear(8, 16)
+        self.gelu = nn.GELU()
+        self.project = nn.Linear(16, 8)
+        self.layer_scale = nn.Parameter(torch.rand(8, 1, 1) + 0.5)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = self.stem(x)
+        y = self.depthwise(x).permute(0, 2, 3, 1)
+        y = self.project(self.gelu(self.expand(y))).permute(0, 3, 1, 2)
+        x = x + self.layer_scale * y
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 def add_tf2onnx_nodes(path):
     """Inserts an Identity after the input transpose and an inference-time Dropout (ratio 0.3, no
     training_mode) after the first ReLU of the flattened features, as tf2onnx writes them."""
@@ -207,4 +230,5 @@ export('gates', Gates(), (2, 3, 10, 10))
 export('keras-style', KerasStyle(), (2, 12, 12, 3))
 add_tf2onnx_nodes(os.path.join(OUT, 'keras-style.onnx'))
 export('torchvision-ops', TorchvisionOps(), (2, 3, 24, 24), is_batch_dynamic=True)
+export('channels-last-block', ChannelsLastBlock(), (2, 3, 12, 10), is_batch_dynamic=True)
 print('wrote', sorted(os.listdir(OUT)))

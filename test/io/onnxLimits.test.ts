@@ -17,14 +17,14 @@ import { MAX_EXAMPLE_ACTIVATION_ELEMENTS, MAX_FEATURE_MAP_ELEMENTS, MAX_MODEL_LA
 import { describeRun, runCliBounded, type BoundedRunResult } from '../boundedRun.js';
 
 const { onnx } = onnxProto;
-const { INTS, TENSOR } = onnx.AttributeProto.AttributeType;
+const { INT, INTS, TENSOR } = onnx.AttributeProto.AttributeType;
 
-/** A node of graphModel: op, inputs, one output, integer-list or tensor attributes. */
+/** A node of graphModel: op, inputs, one output, integer-list, integer or tensor attributes. */
 interface GraphNode {
   op: string;
   inputs: string[];
   output: string;
-  attributes?: Record<string, number[] | { dims: number[]; values: number[] }>;
+  attributes?: Record<string, number[] | { int: number } | { dims: number[]; values: number[] }>;
 }
 
 /** A constant: float32 by default, int64 for shapes. */
@@ -47,9 +47,11 @@ function graphProto(inputDims: number[], nodes: readonly GraphNode[], initialize
     initializer: initializers.map(tensor),
     node: nodes.map(({ op, inputs, output, attributes = {} }, index) => ({
       opType: op, name: `${op.toLowerCase()}_${index}`, input: inputs, output: [output],
-      attribute: Object.entries(attributes).map(([name, value]) => (Array.isArray(value)
-        ? { name, type: INTS, ints: value }
-        : { name, type: TENSOR, t: tensor({ name: '', ...value }) })),
+      attribute: Object.entries(attributes).map(([name, value]) => {
+        if (Array.isArray(value)) return { name, type: INTS, ints: value };
+        if ('int' in value) return { name, type: INT, i: value.int };
+        return { name, type: TENSOR, t: tensor({ name: '', ...value }) };
+      }),
     })),
   };
 }
@@ -153,6 +155,15 @@ describe('class 3: constant folding has a byte budget', () => {
     const result = await cliOn(bytes, ['summary', '--model', '{}']);
     assertOneLineError(result, /node 'concat_1' \(Concat\): folding it makes a constant of 2,000,000,000 values \(16,000,000,000 bytes\); constant folding may make/);
     assert.ok(result.peakRssBytes < 2 ** 30, describeRun(result));
+  });
+
+  test('casts of one float constant to int64, each a truncated copy, and sums of it with itself count against the budget', () => {
+    const casts = Array.from({ length: 100 }, (_, index) => ({ op: 'Cast', inputs: ['c'], output: `cast${index}`, attributes: { to: { int: onnx.TensorProto.DataType.INT64 } } }));
+    refused(graphModel([1, 3, 4, 4], [{ op: 'ConstantOfShape', inputs: ['shape'], output: 'c' }, ...casts, relu], [million]),
+      /node 'cast_8' \(Cast\): folding it makes a constant of 1,000,000 values \(8,000,000 bytes\); constant folding may make [\d,]+ bytes in this file and has made 64,000,000/);
+    const sums = Array.from({ length: 100 }, (_, index) => ({ op: 'Add', inputs: ['c', 'c'], output: `sum${index}` }));
+    refused(graphModel([1, 3, 4, 4], [{ op: 'ConstantOfShape', inputs: ['shape'], output: 'c' }, ...sums, relu], [million]),
+      /node 'add_8' \(Add\): folding it makes a constant of 1,000,000 values/);
   });
 
   test('ConstantOfShape of an absurd shape is refused by the budget, not allocated', () => {

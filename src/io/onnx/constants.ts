@@ -12,6 +12,9 @@ import { attributesOf, intOf, intsOf, toNumber } from './attributes.js';
 
 const { onnx } = onnxProto;
 
+/** The inputs a folded operator cannot do without (1 where not listed). */
+const REQUIRED_INPUTS: Readonly<Record<string, number>> = { Reshape: 2, Gather: 2, Add: 2, Sub: 2, Mul: 2, Div: 2, Slice: 3 };
+
 /** ONNX's integer data types (int8 to uint64, and bool), for Cast. */
 const INTEGER_TYPES: ReadonlySet<number> = new Set([2, 3, 4, 5, 6, 7, 9, 12, 13]);
 
@@ -174,6 +177,10 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
   }
   // By position: an optional input left out ('') stays undefined, so later ones keep their index.
   const inputs = (node.input ?? []).map((name) => (name === '' ? undefined : constants.get(name)!));
+  const required = REQUIRED_INPUTS[op] ?? 1;
+  if (inputs.slice(0, required).some((input) => input === undefined) || inputs.length < required) {
+    throw new FileFormatError(file, `${label}: ${op} takes ${required} input${required === 1 ? '' : 's'}, got [${(node.input ?? []).map((name) => `'${name}'`).join(', ')}]`);
+  }
   const first = inputs[0]!;
   const integer = (value: ConstantValue, isInteger: boolean | undefined): ConstantValue => (isInteger === true ? { ...value, isInteger } : value);
   switch (op) {
@@ -258,7 +265,10 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
       // To an integer type (int8 to uint64, bool) the values are truncated, as ONNX casts them.
       const to = intOf(attributes, 'to', onnx.TensorProto.DataType.FLOAT);
       const isInteger = INTEGER_TYPES.has(to);
-      return integer({ dims: first.dims, values: isInteger ? first.values.map(Math.trunc) : first.values }, isInteger);
+      if (!isInteger || first.isInteger === true) return integer({ dims: first.dims, values: first.values }, isInteger);
+      // A copy: counted, or a chain of casts of one large constant would make a copy each.
+      constants.reserve(first.values.length, label);
+      return { dims: first.dims, values: first.values.map(Math.trunc), isInteger };
     }
     case 'Unsqueeze':
     case 'Squeeze': {

@@ -7,6 +7,7 @@
 import { FileFormatError } from '../../core/errors.js';
 import { Tensor } from '../../core/tensor.js';
 import { toChannelsLast } from '../../image/preprocess.js';
+import type { Conv2D } from '../../layers/conv2d.js';
 import type { Dense } from '../../layers/dense.js';
 import type { SymbolicTensor } from '../../layers/layer.js';
 import { attributesOf, intsOf } from './attributes.js';
@@ -38,12 +39,13 @@ export interface Value {
 }
 
 /**
- * A Dense whose output is y * scale + shift per unit, scale and shift gathered from the constant Muls
- * and Adds after it and multiplied into its weights once the graph is read. `output` is the ONNX
- * value it computes now: a fold applies only to that value, not to one that aliases it (an Identity's).
+ * A Dense (or the 1x1 Conv2D of a MatMul over the channels of NHWC maps, whose kernel has the same
+ * [inC, outC] order) whose output is y * scale + shift per unit, scale and shift gathered from the
+ * constant Muls and Adds after it and multiplied into its weights once the graph is read. `output` is
+ * the ONNX value it computes now: a fold applies only to that value, not to one that aliases it (an Identity's).
  */
 export interface DenseFold {
-  layer: Dense;
+  layer: Dense | Conv2D;
   output: string;
   scale: Float64Array;
   shift: Float64Array;

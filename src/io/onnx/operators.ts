@@ -4,22 +4,21 @@
 // add one line here; mark it keepsLayout when it is elementwise on one input's layout. Shape arithmetic
 // on constants is folded before any mapper is asked (constants.ts), and Constant nodes are read there.
 
-import { clip, dropout, elu, leakyRelu, relu, sigmoid, softmax, tanh } from './mappers/activations.js';
+import { clip, dropout, elu, gelu, leakyRelu, relu, sigmoid, softmax, tanh } from './mappers/activations.js';
 import { channelSlice, split } from './mappers/channelSlices.js';
 import { reshapeOrShuffle, transposeOrShuffle } from './mappers/channelShuffle.js';
 import { concat } from './mappers/concat.js';
 import { conv } from './mappers/conv.js';
+import { gemm } from './mappers/dense.js';
 import { hardSigmoid, hardSwish } from './mappers/hardActivations.js';
 import { layerNormalization } from './mappers/layerNormalization.js';
-import { layerNormFromReduceMean, pow, sqrt } from './mappers/layerNormPattern.js';
-import { matMulOrGemm } from './mappers/matMulOnMaps.js';
-import { addOrGelu, erf, multiplyOrGelu } from './mappers/geluPattern.js';
+import { addOrMultiply } from './mappers/elementwise.js';
 import { batchNormalization } from './mappers/normalization.js';
 import { pad } from './mappers/pad.js';
 import { globalAveragePool, pool, reduceMean } from './mappers/pooling.js';
 import { flatten, identity, shape, squeeze } from './mappers/shape.js';
 import { subtractOrDivide } from './mappers/subtractDivide.js';
-import type { OnnxNodeContext, OnnxOperator } from './mapper.js';
+import type { OnnxOperator } from './mapper.js';
 
 /** Operator name -> how it is imported. */
 export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, OnnxOperator>([
@@ -28,18 +27,19 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['LeakyRelu', { map: leakyRelu, keepsLayout: true }],
   ['Sigmoid', { map: sigmoid, keepsLayout: true }],
   ['Tanh', { map: tanh, keepsLayout: true }],
+  ['Gelu', { map: gelu, keepsLayout: true }],
   ['Elu', { map: elu, keepsLayout: true }],
   ['Clip', { map: clip, keepsLayout: true }],
   ['MaxPool', { map: pool }],
   ['AveragePool', { map: pool }],
   ['GlobalAveragePool', { map: globalAveragePool }],
-  ['ReduceMean', { map: (context: OnnxNodeContext) => layerNormFromReduceMean(context) ?? reduceMean(context) }],
+  ['ReduceMean', { map: reduceMean }],
   ['BatchNormalization', { map: batchNormalization }],
-  ['Gemm', { map: matMulOrGemm }],
-  ['MatMul', { map: matMulOrGemm }],
-  ['Add', { map: addOrGelu, keepsLayout: true }],
-  ['Sum', { map: addOrGelu, keepsLayout: true }],
-  ['Mul', { map: multiplyOrGelu, keepsLayout: true }],
+  ['Gemm', { map: gemm }],
+  ['MatMul', { map: gemm }],
+  ['Add', { map: addOrMultiply, keepsLayout: true }],
+  ['Sum', { map: addOrMultiply, keepsLayout: true }],
+  ['Mul', { map: addOrMultiply, keepsLayout: true }],
   ['Concat', { map: concat, keepsLayout: true }],
   ['Flatten', { map: flatten }],
   ['Reshape', { map: reshapeOrShuffle }],
@@ -57,9 +57,6 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['Split', { map: split }],
   ['Slice', { map: channelSlice }],
   ['LayerNormalization', { map: layerNormalization, keepsLayout: true }],
-  ['Erf', { map: erf, keepsLayout: true }],
-  ['Pow', { map: pow, keepsLayout: true }],
-  ['Sqrt', { map: sqrt, keepsLayout: true }],
 ]);
 
 /** Operators the importer maps, for the error that names an unsupported one. */

@@ -1,18 +1,25 @@
-// Activations and other one-input layers that keep their input's layout: Relu, Sigmoid, Tanh,
+// Activations and other one-input layers that keep their input's layout: Relu, Sigmoid, Tanh, Gelu,
 // LeakyRelu, Elu, Clip (ReLU6 and friends), Softmax over a vector, Dropout (identity at inference,
 // kept so that fine-tuning drops out as trained).
 
 import { FileFormatError } from '../../../core/errors.js';
-import { Clip, ELU, LeakyReLU, ReLU, Sigmoid, Tanh } from '../../../layers/activations.js';
+import { Clip, ELU, GELU, LeakyReLU, ReLU, Sigmoid, Tanh } from '../../../layers/activations.js';
 import { Dropout } from '../../../layers/dropout.js';
 import { Softmax } from '../../../layers/softmax.js';
-import { floatOf } from '../attributes.js';
+import { floatOf, stringOf } from '../attributes.js';
 import type { OnnxNodeContext } from '../mapper.js';
 import type { Value } from '../layout.js';
 
 export const relu = (context: OnnxNodeContext): Value => context.apply(new ReLU(), context.read(0));
 export const sigmoid = (context: OnnxNodeContext): Value => context.apply(new Sigmoid(), context.read(0));
 export const tanh = (context: OnnxNodeContext): Value => context.apply(new Tanh(), context.read(0));
+
+/** Gelu: ONNX's operator (opset 20), or the Erf form PyTorch writes before it, fused into one node (fusions.ts). */
+export function gelu(context: OnnxNodeContext): Value {
+  const approximate = stringOf(context.attributes, 'approximate', 'none');
+  if (approximate !== 'none') throw new FileFormatError(context.file, `${context.label}: only the exact (Erf) GELU is imported, got approximate='${approximate}'`);
+  return context.apply(new GELU(), context.read(0));
+}
 
 export function leakyRelu(context: OnnxNodeContext): Value {
   return context.apply(new LeakyReLU({ alpha: floatOf(context.attributes, 'alpha', 0.01) }), context.read(0));

@@ -1,14 +1,16 @@
-// Gemm and MatMul on a vector as a Dense. The weight rows of a vector flattened from NCHW maps are
-// reordered from the channels-first flatten order to ours, and constant Muls and Adds right after
-// (a MatMul + Add is how Keras's Dense arrives through tf2onnx) fold into the Dense (elementwise.ts).
+// Gemm and MatMul on a vector as a Dense, and MatMul over the channels of NHWC maps as a 1x1 Conv2D.
+// The weight rows of a vector flattened from NCHW maps are reordered from the channels-first flatten
+// order to ours, and constant Muls and Adds right after (a MatMul + Add is how Keras's Dense arrives
+// through tf2onnx, and a Linear's bias after a MatMul) fold into the layer (elementwise.ts).
 // Limits: transA=0; the weight is a constant.
 
 import { FileFormatError } from '../../../core/errors.js';
+import { Conv2D } from '../../../layers/conv2d.js';
 import { Dense } from '../../../layers/dense.js';
 import { floatOf, intOf } from '../attributes.js';
 import { addsConstantAfter } from '../graphReaders.js';
 import type { OnnxNodeContext } from '../mapper.js';
-import type { DenseFold, Value } from '../layout.js';
+import { mapsLayout, type DenseFold, type Value } from '../layout.js';
 
 export function gemm(context: OnnxNodeContext): Value {
   const { attributes, file, label, op, output } = context;
@@ -19,9 +21,12 @@ export function gemm(context: OnnxNodeContext): Value {
   const [rows, columns] = weight.dims as [number, number];
   const [inputSize, units] = isTransposed ? [columns, rows] : [rows, columns];
   // Checked before the Dense exists: its kernel takes its size from the input, not from the file's weight.
-  const features = from.kind === 'vector' ? from.tensor.shape[0]! : 0;
+  // A MatMul over the channels of NHWC maps (a Linear after a permute to channels last: ConvNeXt) is a 1x1 convolution.
+  const isOverChannels = op === 'MatMul' && from.kind === 'maps' && from.layout === 'NHWC';
+  const features = from.kind === 'vector' || isOverChannels ? from.tensor.shape.at(-1)! : 0;
   if (weight.dims.length !== 2 || inputSize !== features) {
-    throw new FileFormatError(file, `${label}: weight of dims [${weight.dims.join(', ')}]${isTransposed ? ' (transB)' : ''} does not take '${context.inputName(0)}' (${from.kind === 'vector' ? `${features} features` : 'feature maps'})`);
+    const what = from.kind === 'vector' ? `${features} features` : isOverChannels ? `${features} channels` : `${mapsLayout(from)} feature maps`;
+    throw new FileFormatError(file, `${label}: weight of dims [${weight.dims.join(', ')}]${isTransposed ? ' (transB)' : ''} does not take '${context.inputName(0)}' (${what})`);
   }
   const alpha = op === 'Gemm' ? floatOf(attributes, 'alpha', 1) : 1;
   const beta = op === 'Gemm' ? floatOf(attributes, 'beta', 1) : 1;
@@ -31,10 +36,14 @@ export function gemm(context: OnnxNodeContext): Value {
   if (bias !== null && !(bias.values.length === 1 || (bias.values.length === units && bias.dims.at(-1) === units && bias.dims.length <= 2))) {
     throw new FileFormatError(file, `${label}: bias of dims [${bias.dims.join(', ')}] for ${units} units`);
   }
-  const dense = new Dense({ units, useBias: hasBias || addsConstantAfter(output, context.readers) });
+  const useBias = hasBias || addsConstantAfter(output, context.readers);
+  // The 1x1 kernel [1, 1, inC, outC] has the Dense kernel's [inC, outC] order: one fill serves both.
+  const dense = isOverChannels ? new Conv2D({ filters: units, kernelSize: 1, useBias }) : new Dense({ units, useBias });
   const folded: DenseFold = { layer: dense, output, scale: new Float64Array(units).fill(1), shift: new Float64Array(units) };
   // The output's positions are the units: no flattenedFrom.
-  const result: Value = { tensor: context.apply(dense, from, 'vector').tensor, kind: 'vector', dense: folded };
+  const result: Value = isOverChannels
+    ? { ...context.apply(dense, from, 'maps'), dense: folded }
+    : { tensor: context.apply(dense, from, 'vector').tensor, kind: 'vector', dense: folded };
   context.afterBuild(() => {
     for (let row = 0; row < inputSize; row++) {
       // Rows in our flatten order (h, w, c) read ONNX's (c, h, w) rows.

@@ -1,6 +1,6 @@
 // Add, Sum and Mul. Of two computed values laid out alike: an Add or Multiply layer. With a constant
-// (a scalar, or one value per channel): folded into the Dense right before it when that Dense's output
-// has no other reader, else on feature maps a depthwise 1x1 convolution (exact, and trainable).
+// (a scalar, or one value per channel): folded into the Dense (or MatMul's 1x1 Conv2D) right before it
+// when its output has no other reader, else on feature maps a depthwise 1x1 convolution (exact, and trainable).
 // Limits: no broadcasting between computed values; a constant on a vector only after its Dense.
 
 import { FileFormatError } from '../../../core/errors.js';
@@ -25,11 +25,11 @@ export function addOrMultiply(context: OnnxNodeContext): Value {
   const from = context.read(1 - constantIndex);
   const kind = op === 'Mul' ? 'scale' : 'shift';
   const perChannel = perChannelConstant(context.constant(names[constantIndex]!), from, label, file);
-  if (from.kind === 'vector') {
-    if (from.dense?.output !== fromName || context.readers.count(fromName) !== 1) {
-      throw new FileFormatError(file, `${label}: a constant ${kind === 'scale' ? 'factor' : 'term'} on a vector is imported only right after the Gemm or MatMul that computes it, as its one reader`);
-    }
+  if (from.dense !== undefined && from.dense.output === fromName && context.readers.count(fromName) === 1) {
     return { ...from, dense: foldIntoDense(from.dense, kind, perChannel, output, label, file) };
+  }
+  if (from.kind === 'vector') {
+    throw new FileFormatError(file, `${label}: a constant ${kind === 'scale' ? 'factor' : 'term'} on a vector is imported only right after the Gemm or MatMul that computes it, as its one reader`);
   }
   return depthwiseAffine(kind, perChannel, from, (layer, value) => context.apply(layer, value), (fill) => context.afterBuild(fill));
 }
