@@ -53,6 +53,11 @@ export abstract class Pool2DLayer extends Layer {
   }
 
   override describeShape(inputShape: Shape): string {
+    if (this.ceilMode) {
+      // The floor formula would show the wrong size: give the output with the rule's name.
+      const [outH, outW] = this.computeOutputShape(inputShape) as [number, number, number];
+      return `ceil mode: ${outH}x${outW}`;
+    }
     return describeWindow(this.label(), inputShape, {
       kH: this.poolSize[0], kW: this.poolSize[1], strideH: this.strides[0], strideW: this.strides[1], padding: this.padding,
     });

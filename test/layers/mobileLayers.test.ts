@@ -231,6 +231,7 @@ describe('pooling: ceilMode and countIncludePad (PyTorch and ONNX semantics)', (
     const ceil = new MaxPool2D({ poolSize: 3, strides: 2, ceilMode: true, name: 'm' });
     assert.deepEqual(ceil.computeOutputShape([112, 112, 24]), [56, 56, 24]);
     assert.deepEqual(new MaxPool2D({ poolSize: 3, strides: 2 }).computeOutputShape([112, 112, 24]), [55, 55, 24]);
+    assert.equal(ceil.describeShape([112, 112, 24]), 'ceil mode: 56x56');
     const average = new AvgPool2D({ poolSize: 3, strides: 2, padding: 1, ceilMode: true, countIncludePad: true, name: 'a' });
     assert.equal(average.getConfig().countIncludePad, true);
     assert.equal(average.getConfig().ceilMode, true);
