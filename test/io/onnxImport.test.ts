@@ -14,7 +14,6 @@ import * as ort from 'onnxruntime-node';
 import {
   decodeNpy, exportOnnx, FileFormatError, importedInput, importOnnx, PRESETS, Random, Tensor,
 } from '../../src/index.js';
-import { fuseNodes } from '../../src/io/onnx/fusions.js';
 import { assertClose, repoRoot } from '../helpers.js';
 
 const FIXTURES = join(repoRoot, 'test', 'fixtures', 'onnx');
@@ -60,46 +59,6 @@ describe('what the importer makes of ConvNeXt\'s block (channels-last-block.onnx
     assert.deepEqual(model.layers.map((layer) => layer.className), [
       'Input', 'Conv2D', 'Conv2D', 'Conv2D', 'GELU', 'Conv2D', 'Conv2D', 'Add', 'GlobalAveragePooling2D', 'Dense',
     ]);
-  });
-});
-
-describe('fusions: node patterns rewritten as the one operator they are', () => {
-  test('a decomposed layer normalization over the last axis (as PyTorch writes it below opset 17) becomes a LayerNormalization node that onnxruntime runs to the same outputs', async () => {
-    const scalarTensor = (value: number) => ({ dims: [], values: [value] });
-    const width = 5;
-    const bytes = tinyModel([1, 3, 4, width], [
-      { op: 'ReduceMean', inputs: ['input'], attributes: { axes: [-1] } },
-      { op: 'Sub', inputs: ['input', 't0'] },
-      { op: 'Constant', inputs: [], output: 'two', attributes: { value: scalarTensor(2) } },
-      { op: 'Pow', inputs: ['t1', 'two'] },
-      { op: 'ReduceMean', inputs: ['t3'], attributes: { axes: [-1] } },
-      { op: 'Constant', inputs: [], output: 'epsilon', attributes: { value: scalarTensor(1e-3) } },
-      { op: 'Add', inputs: ['t4', 'epsilon'] },
-      { op: 'Sqrt', inputs: ['t6'] },
-      { op: 'Div', inputs: ['t1', 't7'] },
-      { op: 'Mul', inputs: ['t8', 'gamma'] },
-      { op: 'Add', inputs: ['t9', 'beta'] },
-    ], [{ name: 'gamma', dims: [width], values: [0.5, 1, 1.5, 2, -1] }, { name: 'beta', dims: [width], values: [0.1, 0.2, -0.3, 0, 1] }]);
-    const { onnx } = onnxProto;
-    const model = onnx.ModelProto.decode(bytes);
-    const fused = fuseNodes(model.graph!, 'layer-norm.onnx');
-    assert.deepEqual(fused.map((node) => node.opType), ['Constant', 'Constant', 'LayerNormalization']);
-    model.graph!.node = fused;
-    model.opsetImport = [{ domain: '', version: 17 }];
-    const random = new Random(62);
-    const x = Float32Array.from({ length: 3 * 4 * width }, () => 4 * random.uniform() - 2);
-    const run = async (file: Uint8Array) => (await (await ort.InferenceSession.create(file)).run({ input: new ort.Tensor('float32', x, [1, 3, 4, width]) })).output!.data as Float32Array;
-    assertClose(await run(onnx.ModelProto.encode(model).finish()), await run(bytes), { atol: 1e-5 }, 'LayerNormalization vs its decomposed form');
-  });
-
-  test('a pattern whose intermediate value is read elsewhere is left as it is', () => {
-    const bytes = tinyModel([1, 3, 4, 5], [
-      { op: 'Div', inputs: ['input', 'root2'] }, { op: 'Erf', inputs: ['t0'] }, { op: 'Add', inputs: ['t1', 'one'] }, { op: 'Mul', inputs: ['input', 't2'] }, { op: 'Mul', inputs: ['t3', 'half'] }, { op: 'Add', inputs: ['t4', 't1'] },
-    ], [{ name: 'root2', dims: [], values: [Math.SQRT2] }, { name: 'one', dims: [], values: [1] }, { name: 'half', dims: [], values: [0.5] }]);
-    const graph = onnxProto.onnx.ModelProto.decode(bytes).graph!;
-    assert.deepEqual(fuseNodes(graph, 'gelu.onnx').map((node) => node.opType), ['Div', 'Erf', 'Add', 'Mul', 'Mul', 'Add']);
-    graph.node!.pop();
-    assert.deepEqual(fuseNodes(graph, 'gelu.onnx').map((node) => node.opType), ['Gelu']);
   });
 });
 

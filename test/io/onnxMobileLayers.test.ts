@@ -233,11 +233,21 @@ describe('ONNX import of a ConvNeXt block matches onnxruntime-node', () => {
     ], 11);
     await assertRunsAsOnnxRuntime(bytes, [2, channels, 3, 5], 'decomposed-layer-norm');
     const { model } = importOnnx(bytes, 'decomposed-layer-norm.onnx');
-    // The importer fuses the nine nodes (Mul and Add too) into one LayerNormalization node (fusions.ts).
-    assert.deepEqual(model.layers.map((layer) => layer.className), ['Input', 'LayerNormalization']);
+    // The seven nodes make one LayerNormalization; the Mul and Add after it stay per-channel scales and shifts.
+    assert.deepEqual(model.layers.map((layer) => layer.className), ['Input', 'LayerNormalization', 'Conv2D', 'Conv2D']);
+    refused(graphModel([1, 3, 2, 2], [{ op: 'Pow', inputs: ['input', 'two'], outputs: ['output'] }], [{ name: 'two', dims: [], values: [2] }], 11), /'pow_0' \(Pow\): Pow is imported only as the square inside a layer normalization/);
+    refused(graphModel([1, 3, 2, 2], [{ op: 'Sqrt', inputs: ['input'], outputs: ['output'] }], [], 11), /'sqrt_0' \(Sqrt\): Sqrt is imported only inside a layer normalization/);
   });
 
-  test('LayerNormalization over NCHW channels: refused by name', () => {
+  test('Erf outside the GELU chain, a GELU chain with another constant, LayerNormalization over NCHW channels: refused by name', () => {
+    refused(graphModel([1, 3, 2, 2], [{ op: 'Erf', inputs: ['input'], outputs: ['output'] }]), /'erf_0' \(Erf\): Erf is imported only inside GELU/);
+    refused(graphModel([1, 3, 2, 2], [
+      { op: 'Div', inputs: ['input', 'sqrt2'], outputs: ['a'] },
+      { op: 'Erf', inputs: ['a'], outputs: ['b'] },
+      { op: 'Add', inputs: ['b', 'two'], outputs: ['c'] },
+      { op: 'Mul', inputs: ['input', 'c'], outputs: ['d'] },
+      { op: 'Mul', inputs: ['d', 'two'], outputs: ['output'] },
+    ], [{ name: 'sqrt2', dims: [], values: [SQRT2_FLOAT32] }, { name: 'two', dims: [], values: [2] }]), /'add_2' \(Add\): in GELU's x \* \(1 \+ Erf\(x \/ sqrt 2\)\) \* 0.5 the Add after Erf must add the constant 1/);
     refused(graphModel([1, 3, 2, 2], [{ op: 'LayerNormalization', inputs: ['input', 's'], outputs: ['output'], attributes: { axis: 1 } }], [{ name: 's', dims: [3], values: [1, 1, 1] }], 17), /only a layer normalization over the channels/);
   });
 });

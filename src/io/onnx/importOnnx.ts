@@ -1,10 +1,7 @@
-// ONNX import: CNNs as PyTorch and Keras export them become ConvNet.ts models that run channels
-// last. This file is the graph walk and the value bookkeeping; layout.ts holds the layout reasoning
-// (NCHW or NHWC as the graph sees each value), constants.ts the constants and constant folding,
-// fusions.ts the node patterns rewritten as the one operation they are (GELU),
-// operators.ts the table of operator -> mapper (mappers/, one file per operator family; see there how
-// to add an operator). Decoding uses onnx-proto (protobufjs), once a scan of the bytes
-// (io/onnxWireScan.ts) has bounded the memory and recursion it takes; every problem is a
+// ONNX import: CNNs as PyTorch and Keras export them become channels-last ConvNet.ts models. Here: the
+// graph walk and value bookkeeping; layout.ts the layout reasoning, constants.ts constants and folding,
+// operators.ts the operator -> mapper table (mappers/; how to add one is written there). Decoding uses
+// onnx-proto once io/onnxWireScan.ts has bounded its memory and recursion; every problem is a
 // FileFormatError naming the node.
 
 import onnxProto from 'onnx-proto';
@@ -21,7 +18,6 @@ import { checkOnnxWire } from '../onnxWireScan.js';
 import { checkFiniteWeights } from '../weightChecks.js';
 import { attributesOf, nodeLabel, toNumber } from './attributes.js';
 import { Constants, foldConstant, isFoldable } from './constants.js';
-import { fuseNodes } from './fusions.js';
 import { graphReaders, type GraphReaders } from './graphReaders.js';
 import { isChannelsLastInput, type OnnxInputLayout, type OnnxLayout, type Value } from './layout.js';
 import type { OnnxNodeContext } from './mapper.js';
@@ -61,10 +57,8 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   } catch (error) {
     throw new FileFormatError(file, `is not an ONNX model (${(error as Error).message})`);
   }
-  const decodedGraph = proto.graph;
-  if (decodedGraph === null || decodedGraph === undefined) throw new FileFormatError(file, 'has no graph');
-  // Patterns that are one operation (the Erf form of GELU) become that one node first.
-  const graph: Onnx.IGraphProto = { ...decodedGraph, node: fuseNodes(decodedGraph, file) };
+  const graph = proto.graph;
+  if (graph === null || graph === undefined) throw new FileFormatError(file, 'has no graph');
   // Folding may make MAX_FOLDED_CONSTANT_BYTES, and a float64 copy of what the file holds.
   const constants = new Constants(file, MAX_FOLDED_CONSTANT_BYTES + 2 * bytes.length);
   for (const tensor of graph.initializer ?? []) constants.setStored(tensor.name ?? '', tensor);

@@ -9,16 +9,17 @@ import { channelSlice, split } from './mappers/channelSlices.js';
 import { reshapeOrShuffle, transposeOrShuffle } from './mappers/channelShuffle.js';
 import { concat } from './mappers/concat.js';
 import { conv } from './mappers/conv.js';
-import { gemm } from './mappers/dense.js';
 import { hardSigmoid, hardSwish } from './mappers/hardActivations.js';
 import { layerNormalization } from './mappers/layerNormalization.js';
-import { addOrMultiply } from './mappers/elementwise.js';
+import { layerNormFromReduceMean, pow, sqrt } from './mappers/layerNormPattern.js';
+import { gemm } from './mappers/dense.js';
+import { addOrGelu, erf, multiplyOrGelu } from './mappers/geluPattern.js';
 import { batchNormalization } from './mappers/normalization.js';
 import { pad } from './mappers/pad.js';
 import { globalAveragePool, pool, reduceMean } from './mappers/pooling.js';
 import { flatten, identity, shape, squeeze } from './mappers/shape.js';
 import { subtractOrDivide } from './mappers/subtractDivide.js';
-import type { OnnxOperator } from './mapper.js';
+import type { OnnxNodeContext, OnnxOperator } from './mapper.js';
 
 /** Operator name -> how it is imported. */
 export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, OnnxOperator>([
@@ -33,13 +34,13 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['MaxPool', { map: pool }],
   ['AveragePool', { map: pool }],
   ['GlobalAveragePool', { map: globalAveragePool }],
-  ['ReduceMean', { map: reduceMean }],
+  ['ReduceMean', { map: (context: OnnxNodeContext) => layerNormFromReduceMean(context) ?? reduceMean(context) }],
   ['BatchNormalization', { map: batchNormalization }],
   ['Gemm', { map: gemm }],
   ['MatMul', { map: gemm }],
-  ['Add', { map: addOrMultiply, keepsLayout: true }],
-  ['Sum', { map: addOrMultiply, keepsLayout: true }],
-  ['Mul', { map: addOrMultiply, keepsLayout: true }],
+  ['Add', { map: addOrGelu, keepsLayout: true }],
+  ['Sum', { map: addOrGelu, keepsLayout: true }],
+  ['Mul', { map: multiplyOrGelu, keepsLayout: true }],
   ['Concat', { map: concat, keepsLayout: true }],
   ['Flatten', { map: flatten }],
   ['Reshape', { map: reshapeOrShuffle }],
@@ -57,6 +58,9 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['Split', { map: split }],
   ['Slice', { map: channelSlice }],
   ['LayerNormalization', { map: layerNormalization, keepsLayout: true }],
+  ['Erf', { map: erf, keepsLayout: true }],
+  ['Pow', { map: pow, keepsLayout: true }],
+  ['Sqrt', { map: sqrt, keepsLayout: true }],
 ]);
 
 /** Operators the importer maps, for the error that names an unsupported one. */

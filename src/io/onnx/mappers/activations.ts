@@ -14,7 +14,7 @@ export const relu = (context: OnnxNodeContext): Value => context.apply(new ReLU(
 export const sigmoid = (context: OnnxNodeContext): Value => context.apply(new Sigmoid(), context.read(0));
 export const tanh = (context: OnnxNodeContext): Value => context.apply(new Tanh(), context.read(0));
 
-/** Gelu: ONNX's operator (opset 20), or the Erf form PyTorch writes before it, fused into one node (fusions.ts). */
+/** Gelu: ONNX's operator from opset 20 (PyTorch's Erf form before it: geluPattern.ts). */
 export function gelu(context: OnnxNodeContext): Value {
   const approximate = stringOf(context.attributes, 'approximate', 'none');
   if (approximate !== 'none') throw new FileFormatError(context.file, `${context.label}: only the exact (Erf) GELU is imported, got approximate='${approximate}'`);
