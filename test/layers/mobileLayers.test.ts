@@ -237,6 +237,8 @@ describe('pooling: ceilMode and countIncludePad (PyTorch and ONNX semantics)', (
     assert.equal(average.getConfig().ceilMode, true);
     assert.equal('ceilMode' in new MaxPool2D().getConfig(), false);
     assert.equal('countIncludePad' in new AvgPool2D().getConfig(), false);
+    assertThrowsWith(() => layerFromConfig('MaxPool2D', { ceilMode: 'yes' }), ValueError, 'MaxPool2D ceilMode must be true or false, got "yes"');
+    assertThrowsWith(() => layerFromConfig('AvgPool2D', { countIncludePad: 1 }), ValueError, 'AvgPool2D countIncludePad must be true or false, got 1');
     for (const layer of [ceil, average]) {
       assert.deepEqual(layerFromConfig(layer.className, JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown>).getConfig(), layer.getConfig());
     }
