@@ -10,12 +10,16 @@ import { ValueError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { effectiveKernelSize, resolvePadding } from '../kernels/params.js';
-import type { Clip, ELU, LeakyReLU } from '../layers/activations.js';
+import type { Clip, ELU, HardSigmoid, LeakyReLU } from '../layers/activations.js';
+import type { AvgPool2D } from '../layers/avgPool2d.js';
 import type { BatchNormalization } from '../layers/batchNormalization.js';
+import type { ChannelShuffle } from '../layers/channelShuffle.js';
+import type { ChannelSlice } from '../layers/channelSlice.js';
 import type { Conv2D } from '../layers/conv2d.js';
 import type { Dense } from '../layers/dense.js';
 import type { GlobalAveragePooling2D } from '../layers/globalAveragePooling2d.js';
 import type { Layer } from '../layers/layer.js';
+import type { LayerNormalization } from '../layers/layerNormalization.js';
 import type { Pool2DLayer } from '../layers/pool2d.js';
 import type { ZeroPadding2D } from '../layers/zeroPadding2d.js';
 import type { Model } from '../model/model.js';
@@ -102,8 +106,10 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       const [inH, inW] = inputShape as [number, number, number];
       const pads = resolvePadding(pool.padding, inH, inW, pool.poolSize[0], pool.poolSize[1], pool.strides[0], pool.strides[1]);
       const attributes = [ints('kernel_shape', [...pool.poolSize]), ints('strides', [...pool.strides]), ints('pads', [pads.padTop, pads.padLeft, pads.padBottom, pads.padRight])];
-      // Averages over the values a window covers, as AvgPool2D does ('same' edges are not pulled to 0).
-      if (layer.className === 'AvgPool2D') attributes.push(int('count_include_pad', 0));
+      // Averages over the values a window covers, as AvgPool2D does ('same' edges are not pulled to 0),
+      // unless the layer counts the padding too; ceil mode has ONNX's (and PyTorch's) rules.
+      if (layer.className === 'AvgPool2D') attributes.push(int('count_include_pad', (layer as AvgPool2D).countIncludePad ? 1 : 0));
+      if (pool.ceilMode) attributes.push(int('ceil_mode', 1));
       return graph.node(layer.className === 'MaxPool2D' ? 'MaxPool' : 'AveragePool', [input], outputName, attributes);
     }
     case 'GlobalAveragePooling2D':
@@ -162,6 +168,44 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       while (bounds.length > 0 && bounds[bounds.length - 1] === '') bounds.pop();
       return graph.node('Clip', [input, ...bounds], outputName);
     }
+    case 'HardSigmoid': {
+      const { alpha, beta } = layer as HardSigmoid;
+      return graph.node('HardSigmoid', [input], outputName, [float('alpha', alpha), float('beta', beta)]);
+    }
+    case 'HardSwish':
+      // Opset 13 has no HardSwish (it came in 14): x * HardSigmoid(x) with alpha 1/6, beta 0.5.
+      return graph.node('Mul', [input, graph.node('HardSigmoid', [input], `${prefix}/gate`, [float('alpha', 1 / 6), float('beta', 0.5)])], outputName);
+    case 'ChannelSlice': {
+      const { start, end } = layer as ChannelSlice;
+      return graph.node('Slice', [input, graph.int64s(`${prefix}/starts`, [start]), graph.int64s(`${prefix}/ends`, [end]), graph.int64s(`${prefix}/axes`, [1])], outputName);
+    }
+    case 'ChannelShuffle': {
+      // ShuffleNet's own form: [N, groups, C / groups, H, W], swap axes 1 and 2, back to [N, C, H, W].
+      const { groups } = layer as ChannelShuffle;
+      const [inH, inW, channels] = inputShape as [number, number, number];
+      const grouped = graph.node('Reshape', [input, graph.int64s(`${prefix}/grouped`, [0, groups, channels / groups, inH, inW])], `${prefix}/grouped_maps`);
+      const swapped = graph.node('Transpose', [grouped], `${prefix}/swapped`, [ints('perm', [0, 2, 1, 3, 4])]);
+      return graph.node('Reshape', [swapped, graph.int64s(`${prefix}/shape`, [0, channels, inH, inW])], outputName);
+    }
+    case 'LayerNormalization': {
+      // Opset 13 has no LayerNormalization (it came in 17): written out over the channels (axis 1 of
+      // NCHW maps and of vectors), as PyTorch writes it below opset 17 over the last axis.
+      // TODO(helper): importOnnx fuses only the last-axis form; this channels-first one is refused there.
+      const norm = layer as LayerNormalization;
+      const perChannel = inputShape.length === 3 ? [inputShape[2]!, 1, 1] : [inputShape[0]!];
+      const mean = graph.node('ReduceMean', [input], `${prefix}/mean`, [ints('axes', [1])]);
+      const centred = graph.node('Sub', [input, mean], `${prefix}/centred`);
+      const squared = graph.node('Pow', [centred, graph.floats(`${prefix}/two`, [], [2])], `${prefix}/squared`);
+      const variance = graph.node('ReduceMean', [squared], `${prefix}/variance`, [ints('axes', [1])]);
+      const padded = graph.node('Add', [variance, graph.floats(`${prefix}/epsilon`, [], [norm.epsilon])], `${prefix}/padded`);
+      const normalized = graph.node('Div', [centred, graph.node('Sqrt', [padded], `${prefix}/deviation`)], `${prefix}/normalized`);
+      const scaled = graph.node('Mul', [normalized, graph.floats(`${prefix}/gamma`, perChannel, norm.gamma!.data)], `${prefix}/scaled`);
+      return graph.node('Add', [scaled, graph.floats(`${prefix}/beta`, perChannel, norm.beta!.data)], outputName);
+    }
+    case 'Subtract':
+      return graph.node('Sub', inputs, outputName);
+    case 'Divide':
+      return graph.node('Div', inputs, outputName);
     case 'Softmax':
       return graph.node('Softmax', [input], outputName, [int('axis', -1)]);
     case 'Dropout':

@@ -2,11 +2,11 @@
 // the mean (TensorFlow/Keras 'same'; see kernels/js/avgPool2d.ts).
 
 import type { Shape } from '../core/shape.js';
-import type { LayerConfig } from './layer.js';
 import type { Tensor } from '../core/tensor.js';
 import { avgPool2d } from '../ops/avgPool2d.js';
 import type { Pool2DOptions } from '../ops/maxPool2d.js';
-import { Pool2DLayer, type Pool2DLayerOptions } from './pool2d.js';
+import type { LayerConfig } from './layer.js';
+import { checkOptionalBoolean, Pool2DLayer, type Pool2DLayerOptions } from './pool2d.js';
 
 export interface AvgPool2DOptions extends Pool2DLayerOptions {
   /**
@@ -30,7 +30,7 @@ export class AvgPool2D extends Pool2DLayer {
 
   constructor(options: AvgPool2DOptions = {}) {
     super(options, 'AvgPool2D');
-    this.countIncludePad = options.countIncludePad ?? false;
+    this.countIncludePad = checkOptionalBoolean(options.countIncludePad, 'AvgPool2D countIncludePad');
   }
 
   protected override options(): Pool2DOptions {

@@ -1,7 +1,7 @@
 // The common part of the pooling layers (MaxPool2D, AvgPool2D): window options, output shape, the
 // size formula for summaries, and the config. Subclasses only choose the pooling op.
 
-import { ShapeError } from '../core/errors.js';
+import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Padding } from '../kernels/params.js';
@@ -23,6 +23,13 @@ export interface Pool2DLayerOptions extends LayerOptions {
   ceilMode?: boolean | undefined;
 }
 
+/** `value`, or false when it is left out; ValueError for anything but a boolean (a hand-edited model file). */
+export function checkOptionalBoolean(value: unknown, what: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value !== 'boolean') throw new ValueError(`${what} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 export abstract class Pool2DLayer extends Layer {
   readonly poolSize: readonly [number, number];
   readonly strides: readonly [number, number];
@@ -34,7 +41,7 @@ export abstract class Pool2DLayer extends Layer {
     this.poolSize = pair(options.poolSize ?? 2, `${typeName} poolSize`);
     this.strides = pair(options.strides ?? this.poolSize, `${typeName} strides`);
     this.padding = options.padding ?? 'valid';
-    this.ceilMode = options.ceilMode ?? false;
+    this.ceilMode = checkOptionalBoolean(options.ceilMode, `${typeName} ceilMode`);
   }
 
   /** The pooling op on a batch with these options. */
@@ -53,6 +60,11 @@ export abstract class Pool2DLayer extends Layer {
   }
 
   override describeShape(inputShape: Shape): string {
+    if (this.ceilMode) {
+      // The floor formula would show the wrong size: give the output with the rule's name.
+      const [outH, outW] = this.computeOutputShape(inputShape) as [number, number, number];
+      return `ceil mode: ${outH}x${outW}`;
+    }
     return describeWindow(this.label(), inputShape, {
       kH: this.poolSize[0], kW: this.poolSize[1], strideH: this.strides[0], strideW: this.strides[1], padding: this.padding,
     });

@@ -11,7 +11,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { FileFormatError, importedInput, importOnnx, Random, Tensor } from '../../src/index.js';
+import {
+  AvgPool2D, ChannelShuffle, ChannelSlice, Concatenate, Conv2D, Dense, Divide, exportOnnx, FileFormatError, GlobalAveragePooling2D, HardSigmoid,
+  HardSwish, importedInput, importOnnx, Input, LayerNormalization, MaxPool2D, Model, Multiply, Random, Subtract, Tensor, toChannelsFirst,
+} from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 interface Initializer {
@@ -230,6 +233,7 @@ describe('ONNX import of a ConvNeXt block matches onnxruntime-node', () => {
     ], 11);
     await assertRunsAsOnnxRuntime(bytes, [2, channels, 3, 5], 'decomposed-layer-norm');
     const { model } = importOnnx(bytes, 'decomposed-layer-norm.onnx');
+    // The seven nodes make one LayerNormalization; the Mul and Add after it stay per-channel scales and shifts.
     assert.deepEqual(model.layers.map((layer) => layer.className), ['Input', 'LayerNormalization', 'Conv2D', 'Conv2D']);
     refused(graphModel([1, 3, 2, 2], [{ op: 'Pow', inputs: ['input', 'two'], outputs: ['output'] }], [{ name: 'two', dims: [], values: [2] }], 11), /'pow_0' \(Pow\): Pow is imported only as the square inside a layer normalization/);
     refused(graphModel([1, 3, 2, 2], [{ op: 'Sqrt', inputs: ['input'], outputs: ['output'] }], [], 11), /'sqrt_0' \(Sqrt\): Sqrt is imported only inside a layer normalization/);
@@ -258,4 +262,45 @@ describe('what the mobile-network mappers refuse, by name', () => {
     refused(graphModel([1, 4, 4, 4], [{ op: 'Div', inputs: ['k', 'input'], outputs: ['output'] }], [{ name: 'k', dims: [1], values: [2] }]), /'div_0' \(Div\): a constant divided by feature maps is not imported/);
     refused(graphModel([1, 4, 4, 4], [{ op: 'Reshape', inputs: ['input', 'shape'], outputs: ['output'] }], [{ name: 'shape', dims: [5], values: [1, 2, 2, 4, 4], isInteger: true }]), /'reshape_0' \(Reshape\): a reshape of 4x4x4 maps to 5 axes is imported only as a channel shuffle/);
   });
+});
+
+describe('exportOnnx writes the mobile-network layers; onnxruntime-node gives the same outputs', () => {
+  /** A graph with every new layer: pooling modes, a squeeze-and-excitation gate, Subtract, Divide, slices, a shuffle, a layer norm. */
+  function mobileModel(withLayerNorm: boolean): Model {
+    const input = new Input({ shape: [9, 8, 3] });
+    const stem = new MaxPool2D({ poolSize: 2, ceilMode: true }).apply(new Conv2D({ filters: 8, kernelSize: 3, padding: 'same' }).apply(input.output));
+    const squeezed = new AvgPool2D({ poolSize: [5, 4] }).apply(stem);
+    const gate = new HardSigmoid({ alpha: 1 / 6 }).apply(new Conv2D({ filters: 8, kernelSize: 1 }).apply(squeezed));
+    const gated = new Subtract().apply([new Multiply().apply([stem, gate]), gate]);
+    const divided = new Divide().apply([gated, new HardSigmoid({ beta: 0.8 }).apply(new Conv2D({ filters: 1, kernelSize: 1 }).apply(stem))]);
+    const left = new ChannelSlice({ start: 0, end: 3 }).apply(divided);
+    const right = new HardSwish().apply(new ChannelSlice({ start: 3, end: 8 }).apply(divided));
+    let joined = new ChannelShuffle({ groups: 2 }).apply(new Concatenate().apply([right, left, new ChannelSlice({ start: 6, end: 8 }).apply(divided)]));
+    if (withLayerNorm) joined = new LayerNormalization().apply(joined);
+    const pooled = new AvgPool2D({ poolSize: 3, strides: 2, padding: 1, ceilMode: true, countIncludePad: true }).apply(joined);
+    const output = new Dense({ units: 4 }).apply(new GlobalAveragePooling2D().apply(pooled));
+    return new Model({ inputs: input.output, outputs: output }, { seed: 1520 });
+  }
+
+  for (const withLayerNorm of [false, true]) {
+    test(`every new layer${withLayerNorm ? ', LayerNormalization too' : ''}: exported, run in onnxruntime-node${withLayerNorm ? '' : ', imported back'}`, async () => {
+      const model = mobileModel(withLayerNorm);
+      if (withLayerNorm) {
+        const gammaBeta = model.layers.find((layer) => layer.className === 'LayerNormalization')!.weights();
+        gammaBeta.forEach(({ tensor }, index) => tensor.data.set(values(tensor.size, 1530 + index, 0.5).map((value) => value + (index === 0 ? 1 : 0))));
+      }
+      const random = new Random(1521);
+      const x = Tensor.fromArray(Float32Array.from({ length: 2 * 9 * 8 * 3 }, () => random.uniform()), [2, 9, 8, 3]);
+      const expected = model.predict(x).data;
+      const bytes = exportOnnx(model);
+      const session = await ort.InferenceSession.create(bytes);
+      const { output } = await session.run({ input: new ort.Tensor('float32', toChannelsFirst(x.data as Float32Array, 9, 8, 3), [2, 3, 9, 8]) });
+      assertClose(output!.data as Float32Array, expected, { atol: 1e-5 }, 'onnxruntime-node vs ConvNet.ts');
+      if (!withLayerNorm) {
+        const { model: imported, inputLayout } = importOnnx(bytes, 'mobile.onnx');
+        const batch = Tensor.fromArray(toChannelsFirst(x.data as Float32Array, 9, 8, 3), [2, 3, 9, 8]);
+        assertClose(imported.predict(importedInput(batch, inputLayout)).data, expected, { atol: 1e-5 }, 'imported back');
+      }
+    });
+  }
 });

@@ -231,11 +231,14 @@ describe('pooling: ceilMode and countIncludePad (PyTorch and ONNX semantics)', (
     const ceil = new MaxPool2D({ poolSize: 3, strides: 2, ceilMode: true, name: 'm' });
     assert.deepEqual(ceil.computeOutputShape([112, 112, 24]), [56, 56, 24]);
     assert.deepEqual(new MaxPool2D({ poolSize: 3, strides: 2 }).computeOutputShape([112, 112, 24]), [55, 55, 24]);
+    assert.equal(ceil.describeShape([112, 112, 24]), 'ceil mode: 56x56');
     const average = new AvgPool2D({ poolSize: 3, strides: 2, padding: 1, ceilMode: true, countIncludePad: true, name: 'a' });
     assert.equal(average.getConfig().countIncludePad, true);
     assert.equal(average.getConfig().ceilMode, true);
     assert.equal('ceilMode' in new MaxPool2D().getConfig(), false);
     assert.equal('countIncludePad' in new AvgPool2D().getConfig(), false);
+    assertThrowsWith(() => layerFromConfig('MaxPool2D', { ceilMode: 'yes' }), ValueError, 'MaxPool2D ceilMode must be true or false, got "yes"');
+    assertThrowsWith(() => layerFromConfig('AvgPool2D', { countIncludePad: 1 }), ValueError, 'AvgPool2D countIncludePad must be true or false, got 1');
     for (const layer of [ceil, average]) {
       assert.deepEqual(layerFromConfig(layer.className, JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown>).getConfig(), layer.getConfig());
     }

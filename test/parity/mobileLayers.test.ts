@@ -5,14 +5,20 @@
 // constants, scalars, spatial masks and batch broadcasts, with channels 1, 3, 5, 16 and 70; max and
 // average pooling in ceil mode and with count_include_pad on random geometries (batch 1-4, channels
 // 1-13, pools 1-4, strides 1-3, explicit uneven padding, non-square images); layer normalization
-// and its gradient over 1, 3, 4, 5, 16, 70 and 96 channels. Then
+// and its gradient over 1, 3, 4, 5, 16, 70 and 96 channels; a float32 graph with every new layer, its
+// loss and the gradients of every weight and of the input, on both backends. Then
 // bit-identical results for 1 and 2 threads on cases above the backend's 4M work threshold.
 
-import { describe } from 'node:test';
-import { Random, type KernelSignatures } from '../../src/index.js';
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import {
+  AvgPool2D, ChannelShuffle, ChannelSlice, Concatenate, Conv2D, Dense, Divide, getBackend, GlobalAveragePooling2D, GradientTape, HardSigmoid, HardSwish,
+  initWasmBackend, Input, LayerNormalization, MaxPool2D, Model, Multiply, Random, setBackend, softmaxCrossEntropy, Subtract, Tensor, withScope, type KernelSignatures,
+} from '../../src/index.js';
+import { assertClose } from '../helpers.js';
 import { broadcastParams, broadcastShape, reduceSumToParams } from '../../src/ops/broadcast.js';
 import { poolParams } from '../../src/ops/maxPool2d.js';
-import { describeBuildParity, describeThreadDeterminism, randomArray, type ParityCase } from './harness.js';
+import { describeBuildParity, describeThreadDeterminism, randomArray, wasmSkip, type ParityCase } from './harness.js';
 
 /**
  * The wasm kernels compute alpha x + beta in f32 (two roundings), the reference in float64 (one, at
@@ -170,4 +176,44 @@ describe('mobile-network kernels', () => {
   const random = new Random(1400);
   describeBuildParity('hard sigmoid and hard swish', [1, 3, 4, 7, 33, 1000].flatMap((size) => hardCases(random, size)));
   describeThreadDeterminism('hard sigmoid and hard swish', hardCases(new Random(1401), 600_000));
+});
+
+/** A float32 graph with every new layer (pooling modes, gates, Subtract, Divide, slices, a shuffle, layer norms). */
+function everyNewLayer(): Model {
+  const input = new Input({ shape: [11, 10, 3] });
+  const stem = new MaxPool2D({ poolSize: 2, ceilMode: true }).apply(new Conv2D({ filters: 12, kernelSize: 3, padding: 'same' }).apply(input.output));
+  const squeezed = new AvgPool2D({ poolSize: [6, 5] }).apply(stem);
+  const gate = new HardSigmoid({ alpha: 1 / 6 }).apply(new Conv2D({ filters: 12, kernelSize: 1 }).apply(squeezed));
+  const gated = new Subtract().apply([new Multiply().apply([stem, gate]), gate]);
+  const divided = new Divide().apply([gated, new HardSigmoid({ beta: 0.8 }).apply(new Conv2D({ filters: 1, kernelSize: 1 }).apply(stem))]);
+  const left = new ChannelSlice({ start: 0, end: 5 }).apply(divided);
+  const right = new HardSwish().apply(new LayerNormalization().apply(new ChannelSlice({ start: 5, end: 12 }).apply(divided)));
+  const joined = new ChannelShuffle({ groups: 3 }).apply(new Concatenate().apply([right, left]));
+  const pooled = new AvgPool2D({ poolSize: 3, strides: 2, padding: 1, ceilMode: true, countIncludePad: true }).apply(joined);
+  const output = new Dense({ units: 5 }).apply(new GlobalAveragePooling2D().apply(pooled));
+  return new Model({ inputs: input.output, outputs: output }, { seed: 1540 });
+}
+
+describe('a graph with every new layer: the wasm backend gives the reference loss and gradients', { skip: wasmSkip }, () => {
+  after(() => setBackend('reference'));
+  test('loss and the gradients of every weight and of the input, batch 6, 2 threads', async () => {
+    const model = everyNewLayer();
+    const random = new Random(1541);
+    const x = Tensor.fromArray(randomArray(random, 6 * 11 * 10 * 3), [6, 11, 10, 3]);
+    const targets = Tensor.zeros([6, 5]);
+    for (let row = 0; row < 6; row++) targets.data[row * 5 + (row % 5)] = 1;
+    const run = () => withScope(() => {
+      const sources = [x, ...model.trainableWeights()];
+      const tape = new GradientTape(sources);
+      const loss = tape.run(() => softmaxCrossEntropy(model.forward(x), targets).loss);
+      return [Float32Array.from(loss.data), ...tape.gradient(loss, sources).map((gradient) => Float32Array.from(gradient.data))];
+    });
+    setBackend('reference');
+    const expected = run();
+    await initWasmBackend({ threads: 2 });
+    assert.equal(getBackend().name, 'wasm');
+    const actual = run();
+    // float32 sums in other orders (convolutions, layer norm, pooling) through a dozen layers.
+    actual.forEach((values, index) => assertClose(values, expected[index]!, { atol: 2e-5, rtol: 1e-3 }, index === 0 ? 'loss' : `gradient ${index - 1}`));
+  });
 });

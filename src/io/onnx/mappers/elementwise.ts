@@ -1,7 +1,8 @@
 // Add, Sum and Mul. Of two computed values laid out alike: an Add or Multiply layer. With a constant
 // (a scalar, or one value per channel): folded into the Dense (or MatMul's 1x1 Conv2D) right before it
 // when its output has no other reader, else on feature maps a depthwise 1x1 convolution (exact, and trainable).
-// Limits: no broadcasting between computed values; a constant on a vector only after its Dense.
+// Limits: computed values broadcast only between equal ranks (the Add and Multiply layers); a
+// constant on a vector only after its Dense.
 
 import { FileFormatError } from '../../../core/errors.js';
 import { Conv2D } from '../../../layers/conv2d.js';
