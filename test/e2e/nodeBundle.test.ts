@@ -5,39 +5,21 @@
 // from the bundle. Each run is a fresh Node process in a folder where 'convnet-ts' is this package.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
 import { repoRoot } from '../helpers.js';
+import { useAppFolder } from '../appFolder.js';
 
 const skipWasm = probeWasmFeatures().simd ? false : 'no WebAssembly SIMD here';
 const BUNDLE = join(repoRoot, 'dist', 'node');
 const FIXTURES = join(repoRoot, 'test', 'fixtures', 'onnx');
 
-let folder: string;
-before(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'convnet-bundle-'));
-  await mkdir(join(folder, 'node_modules'));
-  await symlink(repoRoot, join(folder, 'node_modules', 'convnet-ts'), 'dir');
-});
-after(async () => {
-  if (folder !== undefined) await rm(folder, { recursive: true, force: true });
-});
-
-/** Runs `source` as a file in the app folder (worker threads inherit the flags of `node -e`) and returns its last JSON line. */
-async function runScript(name: string, source: string): Promise<Record<string, unknown>> {
-  const path = join(folder, name);
-  await writeFile(path, source);
-  const { stdout } = await promisify(execFile)(process.execPath, [path], { cwd: folder, timeout: 90_000 });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-}
+const app = useAppFolder('convnet-bundle-');
+const runScript = (name: string, source: string) => app.run(name, source);
 
 /** The newest modification time of the .js files under `directory`, in ms. */
 function newestJs(directory: string): number {
@@ -54,7 +36,7 @@ test('the bundle is newer than the compiled modules it holds (tsc alone leaves i
 });
 
 test("in Node, 'convnet-ts' and its subpaths resolve to the bundle, for import and for require", () => {
-  const require = createRequire(join(folder, 'app.js'));
+  const require = createRequire(join(app.path, 'app.js'));
   for (const [subpath, file] of [['convnet-ts', 'index.js'], ['convnet-ts/onnx', 'onnx.js'], ['convnet-ts/visualize', 'visualize.js']] as const) {
     assert.equal(require.resolve(subpath), join(BUNDLE, file), `require.resolve('${subpath}')`);
     assert.equal(fileURLToPath(import.meta.resolve(subpath)), join(BUNDLE, file), `import.meta.resolve('${subpath}')`);

@@ -5,16 +5,16 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
 import { backendInfo, conv2d, ready, setBackend } from '../../src/index.js';
 import { setWasmPlatform, wasmPlatform } from '../../src/kernels/wasm/platform.js';
 import { assertClose, repoRoot, uniformTensor } from '../helpers.js';
+import { useAppFolder } from '../appFolder.js';
 
 const skip = probeWasmFeatures().simd ? false : 'no WebAssembly SIMD here';
 /** float32 SIMD sums in another order than the reference loops: relative 1e-5. */
@@ -39,24 +39,8 @@ const x = new c.Tensor(Float32Array.from({ length: 2 * 9 * 9 * 5 }, (_, i) => Ma
 const f = new c.Tensor(Float32Array.from({ length: 3 * 3 * 5 * 7 }, (_, i) => Math.cos(i)), [3, 3, 5, 7]);
 `;
 
-let folder: string;
-before(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'convnet-lazy-'));
-  // A folder where 'convnet-ts' resolves to this repository, as in an app's node_modules.
-  await mkdir(join(folder, 'node_modules'));
-  await symlink(repoRoot, join(folder, 'node_modules', 'convnet-ts'), 'dir');
-});
-after(async () => {
-  if (folder !== undefined) await rm(folder, { recursive: true, force: true });
-});
-
-/** Runs `source` as a file (worker threads inherit the flags of `node -e`) and returns its last JSON line. */
-async function runScript(name: string, source: string): Promise<Record<string, unknown>> {
-  const path = join(folder, name);
-  await writeFile(path, source);
-  const { stdout } = await promisify(execFile)(process.execPath, [path], { cwd: folder, timeout: 60_000 });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
-}
+const app = useAppFolder('convnet-lazy-');
+const runScript = (name: string, source: string) => app.run(name, source);
 
 test('importing starts nothing: the reference backend is active, no worker thread, no WebAssembly memory', { skip, timeout: 90_000 }, async () => {
   const result = await runScript('import.mjs', `import { createRequire } from 'node:module';
@@ -111,7 +95,7 @@ console.log(JSON.stringify({ threads, active: c.getBackend().activeThreads() }))
     await cp(join(repoRoot, 'dist', 'wasm'), join(copy, 'wasm'), { recursive: true });
     await rm(join(copy, 'src', 'kernels', 'wasm', 'nodeWorker.js'));
     const entry = pathToFileURL(join(copy, 'src', 'index.js')).href;
-    const path = join(folder, 'missingWorker.mjs');
+    const path = join(app.path, 'missingWorker.mjs');
     await writeFile(path, `const c = await import(${JSON.stringify(entry)});
 ${CONVOLUTION}
 // Large enough for several threads (PARALLEL_WORK_THRESHOLD): 4 x 32 x 32 x 64 outputs of 3 x 3 x 64.
@@ -128,7 +112,7 @@ c.setBackend('reference');
 const reference = Array.from(c.conv2d(big, bigFilter, null, { padding: 'same' }).data.subarray(0, 4096));
 console.log(JSON.stringify({ threads, first: results[0], last: results.at(-1), reference }));
 `);
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path], { cwd: folder, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [path], { cwd: app.path, timeout: 60_000 });
     const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { threads: number; first: number[]; last: number[]; reference: number[] };
     assertClose(result.first, result.reference, TOLERANCE, 'conv2d on one thread before the failure');
     assertClose(result.last, result.reference, TOLERANCE, 'conv2d on one thread after the failure');
