@@ -15,10 +15,11 @@ import {
   loadImageFolder,
   loadMnist,
   loadMnistSample,
-  prepareOutputFolder,
+ 
   type ImageDataset,
   type ImageFolderOptions,
 } from '../src/index.js';
+import { prepareOutput } from './outputFolders.js';
 import { terminalText } from './terminalText.js';
 import { UsageError } from './usageError.js';
 
@@ -77,7 +78,7 @@ function readImageFolder(directory: string, options: LoadDatasetOptions, folderO
   const started = performance.now();
   const cacheDirectory = options.cacheDir === undefined ? undefined : join(options.cacheDir, 'image-folders');
   // Before decoding: the cache the decoded bytes go to can take them.
-  if (cacheDirectory !== undefined) prepareOutputFolder(cacheDirectory, { flag: '--cache-dir' });
+  if (cacheDirectory !== undefined) prepareOutput(cacheDirectory, { flag: '--cache-dir' });
   const result = loadImageFolder(directory, { ...folderOptions, ...(cacheDirectory === undefined ? {} : { cacheDirectory }) });
   const seconds = (performance.now() - started) / 1000;
   const count = result.train.count + result.test.count;

@@ -17,6 +17,7 @@ import { visualize } from './commands/visualize.js';
 import { parseDatasetArgument } from './datasets.js';
 import { PREPROCESS_CHOICES } from './loadCliModel.js';
 import { terminalText } from './terminalText.js';
+import { forgetOutputFolders, removeUnusedOutputFolders } from './outputFolders.js';
 import { EXIT_USAGE, UsageError } from './usageError.js';
 
 function positiveInteger(value: string): number {
@@ -245,9 +246,11 @@ let exitCode = 0;
 export async function main(argv: readonly string[]): Promise<number> {
   try {
     exitCode = 0;
+    forgetOutputFolders();
     await buildProgram().parseAsync([...argv]);
     return exitCode;
   } catch (error) {
+    removeUnusedOutputFolders();
     if (error instanceof CommanderError) {
       return error.exitCode === 0 ? 0 : EXIT_USAGE;
     }

@@ -2,7 +2,8 @@
 // SHA-256 and resuming interrupted transfers; a progress bar on a terminal, one line per file otherwise.
 
 import cliProgress from 'cli-progress';
-import { DATASET_SOURCES, defaultCacheDirectory, downloadDataset, prepareOutputFolder, type DownloadableDataset } from '../../src/index.js';
+import { DATASET_SOURCES, defaultCacheDirectory, downloadDataset, type DownloadableDataset } from '../../src/index.js';
+import { prepareOutput } from '../outputFolders.js';
 import { terminalText } from '../terminalText.js';
 
 export interface DownloadOptions {
@@ -17,7 +18,7 @@ function megabytes(bytes: number): string {
 export async function download(name: DownloadableDataset, options: DownloadOptions): Promise<void> {
   const cacheDirectory = options.cacheDir ?? defaultCacheDirectory();
   // Before any connection: the cache folder is (or becomes) a folder that takes new files.
-  prepareOutputFolder(cacheDirectory, { flag: '--cache-dir' });
+  prepareOutput(cacheDirectory, { flag: '--cache-dir' });
   const isInteractive = process.stderr.isTTY === true;
   let bar: cliProgress.SingleBar | null = null;
   // On failure the bar is stopped first, so the error line starts on a line of its own.

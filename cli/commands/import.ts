@@ -3,7 +3,8 @@
 // --preprocess), so that `convnet predict`, `visualize`, `evaluate` and the library's fit use it as is.
 
 import { join } from 'node:path';
-import { prepareOutputFolder, saveModel } from '../../src/index.js';
+import { saveModel } from '../../src/index.js';
+import { prepareOutput } from '../outputFolders.js';
 import { applyOverrides, loadAnyModel, tfjsModelJsonOf, type ModelOverrides } from '../loadCliModel.js';
 import { jsonLine, terminalText } from '../terminalText.js';
 import { UsageError } from '../usageError.js';
@@ -23,7 +24,7 @@ export function importModel(path: string, options: ImportOptions): void {
   const isOnnx = path.toLowerCase().endsWith('.onnx');
   if (!isOnnx && tfjsModelJsonOf(path) === null) throw new UsageError(`${path} is neither a .onnx file nor a TF.js Layers model (model.json or its folder); a native model folder needs no import`);
   // Before the model is read: --out must be a folder (or nothing yet) that takes new files, and not the model.
-  prepareOutputFolder(options.out, { inputs: inputFiles(path), flag: '--out' });
+  prepareOutput(options.out, { inputs: inputFiles(path), flag: '--out' });
   const { model } = loadAnyModel(path);
   applyOverrides(model, path, options);
   saveModel(model, options.out);

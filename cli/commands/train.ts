@@ -16,7 +16,7 @@ import {
   horizontalFlip,
   loadCheckpoint,
   oneCycle,
-  prepareOutputFolder,
+ 
   PRESETS,
   randomCrop,
   randomTranslation,
@@ -31,6 +31,7 @@ import {
   type Model,
   type Optimizer,
 } from '../../src/index.js';
+import { prepareOutput } from '../outputFolders.js';
 import { datasetKind, datasetLabel, loadNamedDataset, type DatasetKind } from '../datasets.js';
 import { formatDuration, formatPercent, progressReporter } from '../progress.js';
 import { jsonLine, terminalText } from '../terminalText.js';
@@ -223,7 +224,7 @@ export function train(options: TrainOptions): void {
   const log = options.json ? process.stderr : process.stdout;
   const outDirectory = resolve(options.out ?? `runs/${datasetLabel(options.dataset)}`);
   // Before any data is read or any epoch run: the model, checkpoints and plot can be written.
-  prepareOutputFolder(outDirectory, { inputs: dataFolders(options), flag: '--out' });
+  prepareOutput(outDirectory, { inputs: dataFolders(options), flag: '--out' });
   if (options.plot !== undefined) checkOutputFile(options.plot, { flag: '--plot' });
   const checkpointDirectory = join(outDirectory, CHECKPOINT_FOLDER);
   const checkpoint = options.resume ? loadCheckpoint(checkpointDirectory) : null;

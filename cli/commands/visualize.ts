@@ -16,7 +16,7 @@ import {
   kernelPicture,
   largestPictureScale,
   MAX_PICTURE_PIXELS,
-  prepareOutputFolder,
+ 
   probabilityChart,
   readImageFile,
   resizeImage,
@@ -26,6 +26,7 @@ import {
   type LayerPicture,
   type Model,
 } from '../../src/index.js';
+import { prepareOutput } from '../outputFolders.js';
 import { decodeSizeFor, imageInputOf, loadCliModel, softmaxRow, type ModelOverrides } from '../loadCliModel.js';
 import { jsonLine, terminalText } from '../terminalText.js';
 import { UsageError } from '../usageError.js';
@@ -93,7 +94,7 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
   }
   checkScale(model, options.model, options.scale);
   // Before any work: --out is (or becomes) a writable folder, and no file the command writes there is the image or anything but a regular file.
-  prepareOutputFolder(options.out, { flag: '--out' });
+  prepareOutput(options.out, { flag: '--out' });
   for (const relative of plannedFiles(model)) {
     const path = join(options.out, relative);
     createFolders(dirname(path));

@@ -225,11 +225,11 @@ export function checkOutputFile(path: string, check: OutputCheck = {}): void {
 
 /**
  * Creates the folder `path` and any missing parents, one at a time. Throws FileSystemError naming the
- * path if a part of it is not a folder or a folder cannot be made there.
+ * path if a part of it is not a folder or a folder cannot be made there. Returns the folders it made, outermost first.
  * NOTE: not mkdirSync(path, { recursive: true }): under /proc (Node 20) that retries forever, since
  * mkdir says ENOENT for a folder whose parent exists.
  */
-export function createFolders(path: string): void {
+export function createFolders(path: string): string[] {
   const missing: string[] = [];
   let folder = resolve(path);
   let stats = existingStats(folder);
@@ -239,9 +239,11 @@ export function createFolders(path: string): void {
     stats = existingStats(folder);
   }
   if (stats !== null && !stats.isDirectory()) throw new FileSystemError(path, `cannot create the folder: ${folder} is a ${fileKind(stats)}, not a folder`, 'ENOTDIR');
+  const created: string[] = [];
   for (const part of missing.reverse()) {
     try {
       mkdirSync(part);
+      created.push(part);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && existingStats(part)?.isDirectory() === true) continue; // made meanwhile
@@ -250,20 +252,23 @@ export function createFolders(path: string): void {
       throw fileSystemError(error, path, 'create the folder');
     }
   }
+  return created;
 }
 
 /**
  * Checks, before any work starts, that `path` is or can become a folder that takes new files, and is
- * none of the inputs. Creates it (and its parents) so the check is real; an empty folder made by a
- * command that then fails is the only trace.
+ * none of the inputs. Creates it (and its parents) so the check is real, and returns the folders it
+ * created, outermost first, so that a command that then fails can remove them while still empty.
  */
-export function prepareOutputFolder(path: string, check: OutputCheck = {}): void {
+export function prepareOutputFolder(path: string, check: OutputCheck = {}): string[] {
   const stats = existingStats(path);
+  let created: string[] = [];
   if (stats !== null) {
     if (!stats.isDirectory()) throw new FileSystemError(path, `is a ${fileKind(stats)}, not a folder`, 'ENOTDIR');
     refuseInputs(path, stats, check.inputs ?? [], check.flag ?? '');
   } else {
-    createFolders(path);
+    created = createFolders(path);
   }
   probeWritable(path);
+  return created;
 }

@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -344,4 +344,22 @@ describe('class 15: names from files are escaped on the terminal', () => {
     assertOneLineError(result, /no\\x1b\[2Jsuch/);
     assert.doesNotMatch(result.stderr, /\x1b/);
   });
+});
+
+test('a command that fails after its output check removes the folders it created, and only those', async () => {
+  const cwd = folder('failing-commands');
+  const existing = folder('failing-commands/existing-out');
+  const env = { ...process.env, CONVNET_CACHE_DIR: join(scratch, 'empty-cache') };
+  const failing = [
+    // The default --out (runs/mnist) is made before the dataset is looked for.
+    ['train', '--dataset', 'mnist'],
+    ['train', '--dataset', 'mnist', '--data-dir', 'no/such/folder', '--out', 'a/b/c'],
+    ['download', 'mnist', '--mirror', 'ftp://x', '--cache-dir', 'no/such/cache'],
+    ['train', '--dataset', 'mnist', '--out', existing],
+  ];
+  for (const args of failing) {
+    const result = await runCliBounded(args, { ...LIMITS, cwd, env });
+    assert.equal(result.status, 2, describeRun(result));
+  }
+  assert.deepEqual(readdirSync(cwd), ['existing-out'], 'folders made by the failed commands are gone; the one that was there stays');
 });
