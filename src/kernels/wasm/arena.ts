@@ -56,10 +56,7 @@ export class Arena {
 
   /** A byte offset of `bytes` free bytes on the temporary stack. */
   allocate(bytes: number): number {
-    let start = alignUp(this.top);
-    for (const block of this.persistent) {
-      if (start < block.end + PADDING && start + bytes + PADDING > block.start) start = alignUp(block.end + PADDING);
-    }
+    const start = this.firstFit(alignUp(this.top), bytes);
     this.ensure(start + bytes + PADDING);
     this.top = start + bytes;
     return start;
@@ -70,22 +67,43 @@ export class Arena {
    * (everything there is free but persistent blocks) that fits, else past the highest block.
    */
   allocatePersistent(bytes: number): number {
-    let start = alignUp(this.top + PADDING);
-    for (const block of this.persistent) {
-      if (block.end + PADDING <= start) continue;
-      if (start + bytes + PADDING <= block.start) break;
-      start = alignUp(block.end + PADDING);
-    }
+    const start = this.firstFit(alignUp(this.top + PADDING), bytes);
     this.ensure(start + bytes + PADDING);
-    this.persistent.push({ start, end: start + bytes });
-    this.persistent.sort((a, b) => a.start - b.start);
+    this.persistent.splice(this.firstEndingAfter(start), 0, { start, end: start + bytes });
     return start;
   }
 
   /** Returns a persistent block to the free space; `start` is what allocatePersistent gave. */
   freePersistent(start: number): void {
-    const index = this.persistent.findIndex((block) => block.start === start);
-    if (index !== -1) this.persistent.splice(index, 1);
+    const index = this.firstEndingAfter(start);
+    if (this.persistent[index]?.start === start) this.persistent.splice(index, 1);
+  }
+
+  /**
+   * The lowest aligned offset from `start` where `bytes` (and the padding either side) fit between
+   * persistent blocks. The blocks are sorted and disjoint, so the search starts at the first block
+   * that ends after `start` (binary search) and only walks the blocks in the way: building a model
+   * of 10,000 small layers took 10 s when every allocation scanned and re-sorted all blocks.
+   */
+  private firstFit(start: number, bytes: number): number {
+    for (let index = this.firstEndingAfter(start - PADDING); index < this.persistent.length; index++) {
+      const block = this.persistent[index]!;
+      if (start + bytes + PADDING <= block.start) break;
+      start = Math.max(start, alignUp(block.end + PADDING));
+    }
+    return start;
+  }
+
+  /** The index of the first persistent block whose end is past `offset` (the length when none is). */
+  private firstEndingAfter(offset: number): number {
+    let low = 0;
+    let high = this.persistent.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.persistent[middle]!.end <= offset) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   /** Persistent blocks in use, and their bytes (for memory reports and tests). */
