@@ -1,0 +1,84 @@
+// ONNX Resize and Upsample as PyTorch exports F.interpolate (tools/exportResize.py, with Debian's
+// python3-torch; skipped, saying so, where it is missing): a seeded 3x3 convolution to 5 channels,
+// then nearest by scale factors and by sizes (up and down), bilinear with align_corners False (scale,
+// sizes up and down) and True. Opset 9 (Upsample: scale factors only), 11 and 17 (Resize, sizes from
+// folded Shape arithmetic where PyTorch writes them); each is onnxruntime-node's within 1e-4 of its
+// output range, compared channels-last against channels-first. Bicubic is refused naming the node.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { decodeNpy, FileFormatError, importedInput, importOnnx, Tensor } from '../../src/index.js';
+import { repoRoot } from '../helpers.js';
+import { compareChannelsLast } from './onnxCompare.js';
+
+const PYTHON = '/usr/bin/python3';
+const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status === 0;
+
+const RELATIVE_TOLERANCE = 1e-4;
+const OPSETS = [9, 11, 17] as const;
+/** Variants PyTorch exports at every opset (scale factors), and those it exports from opset 11 on (sizes, align_corners). */
+const EVERY_OPSET = ['nearest-x2', 'nearest-x3x2', 'bilinear-x2'];
+const FROM_OPSET_11 = ['nearest-size-down', 'nearest-size-up', 'bilinear-size-down', 'bilinear-size-up', 'bilinear-corners-x2', 'bilinear-corners-size'];
+
+interface Exported {
+  variant: string;
+  onnx?: string;
+  input?: string;
+  error?: string;
+}
+
+describe('F.interpolate exported by PyTorch imports as Resize2D and matches onnxruntime-node', { skip: hasTorch ? false : `${PYTHON} has no torch and onnx (Debian's python3-torch, python3-onnx)` }, () => {
+  let folder = '';
+  const exports = new Map<string, Exported>();
+
+  before(() => {
+    folder = mkdtempSync(join(tmpdir(), 'convnet-resize-onnx-'));
+    for (const opset of OPSETS) {
+      const stdout = execFileSync(PYTHON, [join(repoRoot, 'tools', 'exportResize.py'), '--opset', String(opset), '--out', folder], { encoding: 'utf8', timeout: 120_000 });
+      for (const line of stdout.trim().split('\n')) {
+        const result = JSON.parse(line) as Exported;
+        exports.set(`${result.variant}-${opset}`, result);
+      }
+    }
+  });
+
+  after(() => {
+    if (folder !== '') rmSync(folder, { recursive: true, force: true });
+  });
+
+  const exported = (variant: string, opset: number) => {
+    const result = exports.get(`${variant}-${opset}`);
+    assert.ok(result?.onnx !== undefined && result.input !== undefined, `${variant} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`);
+    return { bytes: readFileSync(result.onnx), input: decodeNpy(readFileSync(result.input)) };
+  };
+
+  for (const opset of OPSETS) {
+    for (const variant of opset < 11 ? EVERY_OPSET : [...EVERY_OPSET, ...FROM_OPSET_11]) {
+      test(`${variant}, opset ${opset} (${opset < 10 ? 'Upsample' : 'Resize'}): within ${RELATIVE_TOLERANCE} of the range of onnxruntime-node's`, async (context) => {
+        const { bytes, input } = exported(variant, opset);
+        const { model, inputLayout } = importOnnx(bytes, `${variant}.onnx`);
+        assert.ok(model.layers.some((layer) => layer.className === 'Resize2D'), 'a Resize2D layer');
+        const ours = model.predict(importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout));
+        const session = await ort.InferenceSession.create(bytes);
+        const { output } = await session.run({ input: new ort.Tensor('float32', input.data as Float32Array, input.shape) });
+        const dims = output!.dims;
+        assert.deepEqual(ours.shape, [dims[0], dims[2], dims[3], dims[1]]);
+        const { largest, range, worst } = compareChannelsLast(ours.data, output!.data as Float32Array, dims);
+        context.diagnostic(`${variant} opset ${opset}: ${dims.join('x')}, max difference ${(largest / range).toExponential(2)} of the range`);
+        assert.ok(largest <= RELATIVE_TOLERANCE * range, `${variant} opset ${opset}: ${worst}`);
+      });
+    }
+  }
+
+  for (const opset of [11, 17]) {
+    test(`bicubic, opset ${opset}: refused naming the node and the mode`, () => {
+      const { bytes } = exported('bicubic-x2', opset);
+      assert.throws(() => importOnnx(bytes, 'bicubic.onnx'), (error: unknown) => error instanceof FileFormatError && /node '[^']*' \(Resize\): mode 'cubic' is not imported/.test(error.message));
+    });
+  }
+});
