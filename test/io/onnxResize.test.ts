@@ -4,6 +4,8 @@
 // sizes up and down) and True. Opset 9 (Upsample: scale factors only), 11 and 17 (Resize, sizes from
 // folded Shape arithmetic where PyTorch writes them); each is onnxruntime-node's within 1e-4 of its
 // output range, compared channels-last against channels-first. Bicubic is refused naming the node.
+// Then our export (Resize at opset 13) of each Resize2D variant: onnxruntime-node's output is ours, and
+// it imports back to the same predictions.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -12,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { decodeNpy, FileFormatError, importedInput, importOnnx, Tensor } from '../../src/index.js';
+import { Conv2D, decodeNpy, exportOnnx, FileFormatError, importedInput, importOnnx, Input, Random, Resize2D, Sequential, Tensor, toChannelsFirst, type Resize2DOptions } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
 import { compareChannelsLast } from './onnxCompare.js';
 
@@ -79,6 +81,37 @@ describe('F.interpolate exported by PyTorch imports as Resize2D and matches onnx
     test(`bicubic, opset ${opset}: refused naming the node and the mode`, () => {
       const { bytes } = exported('bicubic-x2', opset);
       assert.throws(() => importOnnx(bytes, 'bicubic.onnx'), (error: unknown) => error instanceof FileFormatError && /node '[^']*' \(Resize\): mode 'cubic' is not imported/.test(error.message));
+    });
+  }
+});
+
+describe('Resize2D exports as ONNX Resize (opset 13) that onnxruntime-node runs to our values', () => {
+  const VARIANTS: Resize2DOptions[] = [
+    { scale: 2 },
+    { scale: [3, 2] },
+    { size: [4, 9], coordinates: 'half_pixel', nearestRounding: 'round_prefer_floor' },
+    { mode: 'bilinear', size: [13, 9] },
+    { mode: 'bilinear', scale: 2 },
+    { mode: 'bilinear', size: [3, 4], coordinates: 'align_corners' },
+    { mode: 'bilinear', size: [8, 1], coordinates: 'pytorch_half_pixel' },
+  ];
+  for (const options of VARIANTS) {
+    test(JSON.stringify(options), async () => {
+      const model = new Sequential([new Input({ shape: [6, 7, 3] }), new Conv2D({ filters: 5, kernelSize: 3, padding: 'same' }), new Resize2D(options)], { seed: 1480 });
+      const random = new Random(1481);
+      const shape = [2, 6, 7, 3];
+      const x = Tensor.fromArray(Float32Array.from({ length: 2 * 6 * 7 * 3 }, () => random.uniform() * 2 - 1), shape);
+      const ours = model.predict(x);
+      const bytes = exportOnnx(model);
+      const session = await ort.InferenceSession.create(bytes);
+      const { output } = await session.run({ input: new ort.Tensor('float32', toChannelsFirst(x.data as Float32Array, 6, 7, 3), [2, 3, 6, 7]) });
+      const dims = output!.dims;
+      assert.deepEqual(ours.shape, [dims[0], dims[2], dims[3], dims[1]]);
+      const { largest, worst } = compareChannelsLast(ours.data, output!.data as Float32Array, dims);
+      assert.ok(largest <= 1e-5, `onnxruntime: ${worst}`);
+      const imported = importOnnx(bytes, 'resize.onnx');
+      const again = imported.model.predict(importedInput(Tensor.fromArray(toChannelsFirst(x.data as Float32Array, 6, 7, 3), [2, 3, 6, 7]), imported.inputLayout));
+      assert.deepEqual(Array.from(again.data), Array.from(ours.data), 'imported back');
     });
   }
 });
