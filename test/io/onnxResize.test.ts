@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { Conv2D, decodeNpy, exportOnnx, FileFormatError, importedInput, importOnnx, Input, Random, Resize2D, Sequential, Tensor, toChannelsFirst, type Resize2DOptions } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
@@ -114,4 +115,29 @@ describe('Resize2D exports as ONNX Resize (opset 13) that onnxruntime-node runs 
       assert.deepEqual(Array.from(again.data), Array.from(ours.data), 'imported back');
     });
   }
+});
+
+describe('hostile Resize nodes are refused naming the node', () => {
+  /** Our export of a Resize2D to `size`, with the sizes (or scales) initializer's values replaced. */
+  const patched = (options: Resize2DOptions, values: number[]): Uint8Array => {
+    const model = new Sequential([new Input({ shape: [6, 7, 3] }), new Resize2D(options)]);
+    const proto = onnxProto.onnx.ModelProto.decode(exportOnnx(model));
+    const initializer = proto.graph!.initializer!.find((tensor) => /\/(size|scales)$/.test(tensor.name ?? ''))!;
+    initializer.rawData = initializer.dataType === onnxProto.onnx.TensorProto.DataType.INT64
+      ? new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) : new Uint8Array(Float32Array.from(values).buffer);
+    return onnxProto.onnx.ModelProto.encode(proto).finish();
+  };
+
+  test('sizes or scales that make a map past MAX_FEATURE_MAP_ELEMENTS', () => {
+    assert.throws(() => importOnnx(patched({ size: [4, 4] }, [100_000, 100_000]), 'huge.onnx'), (error: unknown) => error instanceof FileFormatError && /\(Resize\): output 100000x100000x3 has 30,000,000,000 values per example/.test(error.message));
+    assert.throws(() => importOnnx(patched({ scale: 2 }, [1, 1, 1e6, 1e6]), 'huge.onnx'), (error: unknown) => error instanceof FileFormatError && /\(Resize\): output 6000000x7000000x3/.test(error.message));
+  });
+
+  test('a resize of the channels, zero, fractional or NaN sizes, and a scale that leaves no pixels', () => {
+    const refusedWith = (bytes: Uint8Array, pattern: RegExp) => assert.throws(() => importOnnx(bytes, 'bad.onnx'), (error: unknown) => error instanceof Error && pattern.test(error.message), String(pattern));
+    refusedWith(patched({ scale: 2 }, [1, 2, 2, 2]), /\(Resize\): only height and width are resized, got scales \[1, 2, 2, 2\]/);
+    refusedWith(patched({ size: [4, 4] }, [0, 4]), /\(Resize\): sizes \[NaN, 3, 0, 4\] are not positive integers/);
+    refusedWith(patched({ scale: 2 }, [1, 1, 1e-3, 2]), /\(Resize\).*scale \[0\.0010000000474974513,2\] leaves no pixels of a 6x7 input/);
+    refusedWith(patched({ scale: 2 }, [1, 1, Number.NaN, 2]), /\(Resize\).*scale must be positive and finite/);
+  });
 });
