@@ -5,6 +5,8 @@
 // and 17, at 64x64 (the smallest the backbones' output stride of 8 to 32 leaves room for). Their
 // heads resize back to Shape(input)[2:] (bilinear, half_pixel), folded at import. Each [2, 21, 64,
 // 64] map is onnxruntime-node's within 1e-4 of its range, compared channels-last against channels-first.
+// Then the imported LR-ASPP fine-tunes on the WebAssembly backend: three SGD steps of per-pixel
+// cross-entropy against seeded labels lower the loss (gradients through both Resize2D layers).
 
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
@@ -13,9 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { decodeNpy, importedInput, importOnnx, Tensor } from '../../src/index.js';
+import { decodeNpy, GradientTape, importedInput, importOnnx, initWasmBackend, Random, reshape, setBackend, SGD, softmaxCrossEntropy, Tensor, withScope } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
 import { compareChannelsLast } from '../io/onnxCompare.js';
+import { wasmSkip } from './harness.js';
 
 const PYTHON = '/usr/bin/python3';
 const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
@@ -58,6 +61,7 @@ describe('torchvision segmentation models exported by PyTorch import and match o
 
   after(() => {
     if (folder !== '') rmSync(folder, { recursive: true, force: true });
+    setBackend('reference');
   });
 
   for (const name of MODELS) {
@@ -80,4 +84,30 @@ describe('torchvision segmentation models exported by PyTorch import and match o
       });
     }
   }
+
+  test('lraspp_mobilenet_v3_large (opset 17) fine-tunes: three SGD steps of per-pixel cross-entropy lower the loss', { skip: wasmSkip }, async (context) => {
+    const result = exports.get(17)?.get('lraspp_mobilenet_v3_large');
+    assert.ok(result?.onnx !== undefined, `not exported: ${result?.error ?? 'no result'}`);
+    await initWasmBackend({ threads: 2 });
+    const { model } = importOnnx(readFileSync(result.onnx), 'lraspp.onnx');
+    const random = new Random(1490);
+    const count = 2;
+    const pixels = count * SIZE * SIZE;
+    const x = Tensor.fromArray(Float32Array.from({ length: pixels * 3 }, () => random.uniform() * 2 - 1), [count, SIZE, SIZE, 3]);
+    const targets = Tensor.zeros([pixels, 21]);
+    for (let pixel = 0; pixel < pixels; pixel++) targets.data[pixel * 21 + (pixel % 64 < 32 ? 3 : 7)] = 1;
+    const weights = model.trainableWeights();
+    const optimizer = new SGD({ learningRate: 0.05, momentum: 0.9 });
+    const losses: number[] = [];
+    for (let step = 0; step < 4; step++) {
+      losses.push(withScope(() => {
+        const tape = new GradientTape(weights);
+        const { loss } = tape.run(() => softmaxCrossEntropy(reshape(model.forward(x, { isTraining: true }), [pixels, 21]), targets));
+        if (step < 3) optimizer.applyGradients(weights, tape.gradient(loss, weights));
+        return loss.data[0]!;
+      }));
+    }
+    context.diagnostic(`lraspp per-pixel loss: ${losses.map((loss) => loss.toFixed(4)).join(' -> ')}`);
+    assert.ok(losses[3]! < losses[0]! - 0.01, `the loss went ${losses.join(' -> ')}`);
+  });
 });
