@@ -1,11 +1,12 @@
 // ONNX Resize and Upsample as PyTorch exports F.interpolate (tools/exportResize.py, with Debian's
 // python3-torch; skipped, saying so, where it is missing): a seeded 3x3 convolution to 5 channels,
 // then nearest by scale factors and by sizes (up and down), bilinear with align_corners False (scale,
-// sizes up and down) and True. Opset 9 (Upsample: scale factors only), 11 and 17 (Resize, sizes from
-// folded Shape arithmetic where PyTorch writes them); each is onnxruntime-node's within 1e-4 of its
-// output range, compared channels-last against channels-first. Bicubic is refused naming the node.
-// Then our export (Resize at opset 13) of each Resize2D variant: onnxruntime-node's output is ours, and
-// it imports back to the same predictions.
+// sizes up and down) and True. Opsets 9 (Upsample) and 10 (Resize with scales) take scale factors
+// only; 11 and 17 everything (sizes from folded Shape arithmetic where PyTorch writes them). Each is
+// onnxruntime-node's within 1e-4 of its output range, compared channels-last against channels-first.
+// Bicubic is refused naming the node. Then our export (Resize at opset 13) of each Resize2D variant:
+// onnxruntime-node's output is ours, and it imports back to the same predictions; and hostile Resize
+// nodes are refused naming the node.
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,7 +24,7 @@ const PYTHON = '/usr/bin/python3';
 const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status === 0;
 
 const RELATIVE_TOLERANCE = 1e-4;
-const OPSETS = [9, 11, 17] as const;
+const OPSETS = [9, 10, 11, 17] as const;
 /** Variants PyTorch exports at every opset (scale factors), and those it exports from opset 11 on (sizes, align_corners). */
 const EVERY_OPSET = ['nearest-x2', 'nearest-x3x2', 'bilinear-x2'];
 const FROM_OPSET_11 = ['nearest-size-down', 'nearest-size-up', 'bilinear-size-down', 'bilinear-size-up', 'bilinear-corners-x2', 'bilinear-corners-size'];
