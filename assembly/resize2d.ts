@@ -6,6 +6,9 @@
 // Forward splits output rows over threads; backward (a scatter-add) splits channels in blocks of 4, each
 // thread walking every output pixel for its own channels, so no two threads add into one value and the
 // sums' order does not depend on the thread count.
+// Measured on the loaded 2-core test machine, one thread, reference -> wasm (copies into and out of
+// the arena included): 2x16x16x21 -> 64x64 bilinear (a segmentation head) forward 1.8 -> 0.33 ms,
+// backward 3.1 -> 0.45 ms; 8x32x32x64 x2 bilinear forward 13.8 -> 1.7 ms, backward 16.8 -> 2.5 ms.
 //
 // Job record: 0 input or dOut, 1 output or dInput, 2 scratch base, 3 scratch bytes per thread,
 //   4 batch, 5 inH, 6 inW, 7 channels, 8 outH, 9 outW, 10 scaleH (f32), 11 scaleW (f32),
