@@ -120,12 +120,20 @@ describe('Resize2D exports as ONNX Resize (opset 13) that onnxruntime-node runs 
 
 describe('hostile Resize nodes are refused naming the node', () => {
   /** Our export of a Resize2D to `size`, with the sizes (or scales) initializer's values replaced. */
-  const patched = (options: Resize2DOptions, values: number[]): Uint8Array => {
+  const patched = (options: Resize2DOptions, values: number[] | null, attributes: Record<string, string | number> = {}): Uint8Array => {
     const model = new Sequential([new Input({ shape: [6, 7, 3] }), new Resize2D(options)]);
     const proto = onnxProto.onnx.ModelProto.decode(exportOnnx(model));
     const initializer = proto.graph!.initializer!.find((tensor) => /\/(size|scales)$/.test(tensor.name ?? ''))!;
-    initializer.rawData = initializer.dataType === onnxProto.onnx.TensorProto.DataType.INT64
-      ? new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) : new Uint8Array(Float32Array.from(values).buffer);
+    if (values !== null) {
+      initializer.rawData = initializer.dataType === onnxProto.onnx.TensorProto.DataType.INT64
+        ? new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) : new Uint8Array(Float32Array.from(values).buffer);
+    }
+    const resize = proto.graph!.node!.find((node) => node.opType === 'Resize')!;
+    for (const [name, value] of Object.entries(attributes)) {
+      const { STRING, INT } = onnxProto.onnx.AttributeProto.AttributeType;
+      const attribute = typeof value === 'string' ? { name, type: STRING, s: new TextEncoder().encode(value) } : { name, type: INT, i: value };
+      resize.attribute = [...(resize.attribute ?? []).filter((old) => old.name !== name), attribute];
+    }
     return onnxProto.onnx.ModelProto.encode(proto).finish();
   };
 
@@ -134,11 +142,15 @@ describe('hostile Resize nodes are refused naming the node', () => {
     assert.throws(() => importOnnx(patched({ scale: 2 }, [1, 1, 1e6, 1e6]), 'huge.onnx'), (error: unknown) => error instanceof FileFormatError && /\(Resize\): output 6000000x7000000x3/.test(error.message));
   });
 
-  test('a resize of the channels, zero, fractional or NaN sizes, and a scale that leaves no pixels', () => {
+  test('a resize of the channels, zero or NaN sizes and scales, a scale that leaves no pixels, unsupported modes', () => {
     const refusedWith = (bytes: Uint8Array, pattern: RegExp) => assert.throws(() => importOnnx(bytes, 'bad.onnx'), (error: unknown) => error instanceof Error && pattern.test(error.message), String(pattern));
     refusedWith(patched({ scale: 2 }, [1, 2, 2, 2]), /\(Resize\): only height and width are resized, got scales \[1, 2, 2, 2\]/);
     refusedWith(patched({ size: [4, 4] }, [0, 4]), /\(Resize\): sizes \[NaN, 3, 0, 4\] are not positive integers/);
     refusedWith(patched({ scale: 2 }, [1, 1, 1e-3, 2]), /\(Resize\).*scale \[0\.0010000000474974513,2\] leaves no pixels of a 6x7 input/);
     refusedWith(patched({ scale: 2 }, [1, 1, Number.NaN, 2]), /\(Resize\).*scale must be positive and finite/);
+    refusedWith(patched({ scale: 2 }, null, { mode: 'cubic' }), /\(Resize\): mode 'cubic' is not imported/);
+    refusedWith(patched({ scale: 2 }, null, { coordinate_transformation_mode: 'tf_crop_and_resize' }), /\(Resize\): coordinate_transformation_mode 'tf_crop_and_resize' is not imported/);
+    refusedWith(patched({ scale: 2 }, null, { antialias: 1 }), /\(Resize\): antialias is not imported/);
+    refusedWith(patched({ scale: 2 }, null, { nearest_mode: 'nearest' }), /\(Resize\): nearest_mode 'nearest' is not imported/);
   });
 });

@@ -50,15 +50,18 @@ export function resize(context: OnnxNodeContext): Value {
     ? (Number.isNaN(sizes[0]!) || sizes[0]! > 0) && (Number.isNaN(sizes[channelAxis]!) || sizes[channelAxis] === inC)
     : given[0] === 1 && given[channelAxis] === 1;
   if (!keeps) throw new FileFormatError(file, `${label}: only height and width are resized, got ${sizes !== null ? 'sizes' : 'scales'} [${given.join(', ')}]`);
-  const [outH, outW] = [given[heightAxis]!, given[widthAxis]!];
-  if (sizes !== null && !(Number.isInteger(outH) && Number.isInteger(outW) && outH > 0 && outW > 0)) {
+  // Output pixels (sizes) or factors (scales) along height and width.
+  const [alongH, alongW] = [given[heightAxis]!, given[widthAxis]!];
+  if (sizes !== null && !(Number.isInteger(alongH) && Number.isInteger(alongW) && alongH > 0 && alongW > 0)) {
     throw new FileFormatError(file, `${label}: sizes [${given.join(', ')}] are not positive integers`);
   }
-  const nearestRounding = isOldForm ? (outH >= 1 && outW >= 1 ? 'floor' : 'ceil') : (rounding as NearestRounding);
-  if (isOldForm && mode === 'nearest' && (outH < 1) !== (outW < 1)) throw new FileFormatError(file, `${label}: nearest scales that enlarge one axis and shrink the other are not imported`);
+  if (isOldForm && mode === 'nearest' && (alongH < 1) !== (alongW < 1)) {
+    throw new FileFormatError(file, `${label}: nearest scales that enlarge one axis and shrink the other are not imported`);
+  }
+  const nearestRounding = isOldForm ? (alongH >= 1 ? 'floor' : 'ceil') : (rounding as NearestRounding);
   const layer = new Resize2D({
     mode: mode === 'nearest' ? 'nearest' : 'bilinear',
-    ...(sizes !== null ? { size: [outH, outW] as const } : { scale: [outH, outW] as const }),
+    ...(sizes !== null ? { size: [alongH, alongW] as const } : { scale: [alongH, alongW] as const }),
     coordinates: coordinates as ResizeCoordinates,
     nearestRounding,
   });
