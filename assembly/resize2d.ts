@@ -1,6 +1,6 @@
 // Resize of NHWC maps for the WebAssembly SIMD backend (reference, coordinate maps and the gradient's
-// derivation: src/kernels/js/resize2d.ts). Coordinates and weights are computed in f64 from the same
-// f32 scales as the reference, so both pick the same pixels; each output pixel then blends its (up to)
+// derivation: src/kernels/js/resize2d.ts). Coordinates and weights are computed in f32 from the same
+// f32 scales, step by step as the reference (and onnxruntime) does, so both pick the same pixels; each output pixel then blends its (up to)
 // four taps over the channels, 4 per f32x4 (then the last 0-3 one by one; no alignment needed). The
 // column taps of the output width are computed once per thread into scratch (12 bytes per column).
 // Forward splits output rows over threads; backward (a scatter-add) splits channels in blocks of 4, each
@@ -20,34 +20,34 @@ import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job'
   return base + (<usize>index << 2);
 }
 
-function sourceCoordinate(index: i32, inSize: i32, outSize: i32, scale: f64, coordinates: i32): f64 {
-  if (coordinates == 0) return (<f64>index + 0.5) / scale - 0.5;
-  if (coordinates == 1) return outSize > 1 ? (<f64>index + 0.5) / scale - 0.5 : 0;
-  if (coordinates == 2) return outSize > 1 ? <f64>(index * (inSize - 1)) / <f64>(outSize - 1) : 0;
-  if (coordinates == 3) return <f64>index / scale;
-  return (<f64>index + 0.5) / scale;
+function sourceCoordinate(index: i32, inSize: i32, outSize: i32, scale: f32, coordinates: i32): f32 {
+  if (coordinates == 0) return (<f32>index + 0.5) / scale - 0.5;
+  if (coordinates == 1) return outSize > 1 ? (<f32>index + 0.5) / scale - 0.5 : 0;
+  if (coordinates == 2) return outSize > 1 ? <f32>(index * (inSize - 1)) / <f32>(outSize - 1) : 0;
+  if (coordinates == 3) return <f32>index / scale;
+  return (<f32>index + 0.5) / scale;
 }
 
 /** Writes output index `index`'s taps along one axis to taps[0..2]: first pixel, second pixel (i32), second's weight (f32). */
-function axisTaps(taps: usize, index: i32, inSize: i32, outSize: i32, scale: f64, mode: i32, coordinates: i32, rounding: i32): void {
+function axisTaps(taps: usize, index: i32, inSize: i32, outSize: i32, scale: f32, mode: i32, coordinates: i32, rounding: i32): void {
   const coordinate = sourceCoordinate(index, inSize, outSize, scale, coordinates);
   if (mode == 0) {
-    let pixel: f64;
-    if (rounding == 0) pixel = Math.ceil(coordinate - 0.5);
-    else if (rounding == 1) pixel = Math.floor(coordinate + 0.5);
-    else if (rounding == 2) pixel = Math.floor(coordinate);
-    else pixel = Math.ceil(coordinate);
-    const clamped = <i32>Math.min(Math.max(pixel, 0), <f64>(inSize - 1));
+    let pixel: f32;
+    if (rounding == 0) pixel = Mathf.ceil(coordinate - 0.5);
+    else if (rounding == 1) pixel = Mathf.floor(coordinate + 0.5);
+    else if (rounding == 2) pixel = Mathf.floor(coordinate);
+    else pixel = Mathf.ceil(coordinate);
+    const clamped = <i32>Mathf.min(Mathf.max(pixel, 0), <f32>(inSize - 1));
     store<i32>(taps, clamped);
     store<i32>(taps + 4, clamped);
     store<f32>(taps + 8, 0);
     return;
   }
-  const clamped = Math.min(Math.max(coordinate, 0), <f64>(inSize - 1));
-  const first = <i32>Math.floor(clamped);
+  const clamped = Mathf.min(Mathf.max(coordinate, 0), <f32>(inSize - 1));
+  const first = <i32>Mathf.floor(clamped);
   store<i32>(taps, first);
   store<i32>(taps + 4, min(first + 1, inSize - 1));
-  store<f32>(taps + 8, <f32>(clamped - <f64>first));
+  store<f32>(taps + 8, clamped - <f32>first);
 }
 
 /**
@@ -63,8 +63,8 @@ export function resize2d(job: usize, threadIndex: i32, threadCount: i32): void {
   const channels = intField(job, 7);
   const outH = intField(job, 8);
   const outW = intField(job, 9);
-  const scaleH = <f64>floatField(job, 10);
-  const scaleW = <f64>floatField(job, 11);
+  const scaleH = floatField(job, 10);
+  const scaleW = floatField(job, 11);
   const mode = intField(job, 12);
   const coordinates = intField(job, 13);
   const rounding = intField(job, 14);
@@ -137,8 +137,8 @@ export function resize2dBackprop(job: usize, threadIndex: i32, threadCount: i32)
   const channels = intField(job, 7);
   const outH = intField(job, 8);
   const outW = intField(job, 9);
-  const scaleH = <f64>floatField(job, 10);
-  const scaleW = <f64>floatField(job, 11);
+  const scaleH = floatField(job, 10);
+  const scaleW = floatField(job, 11);
   const mode = intField(job, 12);
   const coordinates = intField(job, 13);
   const rounding = intField(job, 14);

@@ -6,7 +6,9 @@
 // onnxruntime-node's within 1e-4 of its output range, compared channels-last against channels-first.
 // Bicubic is refused naming the node. Then our export (Resize at opset 13) of each Resize2D variant:
 // onnxruntime-node's output is ours, and it imports back to the same predictions; and hostile Resize
-// nodes are refused naming the node.
+// nodes are refused naming the node. And a grid of Resize nodes built here (no PyTorch needed): every
+// coordinate mode and nearest rounding, linear too, at non-integer scales up and down and at sizes,
+// opsets 11 and 13, exactly onnxruntime-node's pixels (float32 coordinates decide the ties).
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import onnxProto from 'onnx-proto';
+import type { onnx as Onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { Conv2D, decodeNpy, exportOnnx, FileFormatError, importedInput, importOnnx, Input, Random, Resize2D, Sequential, Tensor, toChannelsFirst, type Resize2DOptions } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
@@ -153,4 +156,57 @@ describe('hostile Resize nodes are refused naming the node', () => {
     refusedWith(patched({ scale: 2 }, null, { antialias: 1 }), /\(Resize\): antialias is not imported/);
     refusedWith(patched({ scale: 2 }, null, { nearest_mode: 'nearest' }), /\(Resize\): nearest_mode 'nearest' is not imported/);
   });
+});
+
+describe('Resize nodes of every coordinate mode and nearest rounding match onnxruntime-node', () => {
+  const { onnx } = onnxProto;
+  /** A graph of one Resize on a [2, 3, 13, 11] input, with scales or sizes. */
+  const resizeGraph = (opset: number, attributes: Record<string, string>, scales: number[] | null, sizes: number[] | null): Uint8Array => {
+    const initializers: Onnx.ITensorProto[] = [{ name: 'roi', dims: [0], dataType: onnx.TensorProto.DataType.FLOAT, floatData: [] }];
+    // Opset 11 has no optional scales: an empty tensor where sizes are given (as PyTorch writes it).
+    initializers.push({ name: 'scales', dims: [scales === null ? 0 : 4], dataType: onnx.TensorProto.DataType.FLOAT, floatData: scales ?? [] });
+    if (sizes !== null) initializers.push({ name: 'sizes', dims: [4], dataType: onnx.TensorProto.DataType.INT64, int64Data: sizes });
+    const attribute = Object.entries(attributes).map(([name, value]) => ({ name, type: onnx.AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value) }));
+    const valueInfo = (name: string, dims: (number | string)[]) => ({
+      name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((dim) => (typeof dim === 'string' ? { dimParam: dim } : { dimValue: dim })) } } },
+    });
+    return onnx.ModelProto.encode({
+      irVersion: 7, opsetImport: [{ domain: '', version: opset }],
+      graph: {
+        name: 'resize', initializer: initializers, input: [valueInfo('input', ['batch', 3, 13, 11])], output: [{ name: 'output' }],
+        node: [{ opType: 'Resize', name: 'resize', input: ['input', 'roi', 'scales', ...(sizes === null ? [] : ['sizes'])], output: ['output'], attribute }],
+      },
+    }).finish();
+  };
+  const random = new Random(1495);
+  const data = Float32Array.from({ length: 2 * 3 * 13 * 11 }, () => random.uniform() * 2 - 1);
+  const SIZINGS: [string, number[] | null, number[] | null][] = [
+    ['scales 1.7, 2.3', [1, 1, 1.7, 2.3], null], ['scales 0.6, 0.75', [1, 1, 0.6, 0.75], null], ['sizes 5x17', null, [2, 3, 5, 17]],
+  ];
+  const MODES: Record<string, string>[] = [
+    // NOTE: not tf_half_pixel_for_nn (deprecated since opset 13): at scale 0.6 onnxruntime-node takes
+    // 4.5 / 0.6 as 7.5 (as if it multiplied by 1 / 0.6), where float32 division gives 7.4999995, and
+    // rounds that tie to the other pixel; every other mode here is float32 division, exactly.
+    ...['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'].flatMap((coordinates) =>
+      ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'].map((rounding) => ({ mode: 'nearest', coordinate_transformation_mode: coordinates, nearest_mode: rounding }))),
+    ...['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'].map((coordinates) => ({ mode: 'linear', coordinate_transformation_mode: coordinates })),
+  ];
+  for (const opset of [11, 13]) {
+    test(`opset ${opset}: ${MODES.length} modes x ${SIZINGS.map(([name]) => name).join(', ')}`, async () => {
+      for (const attributes of MODES) {
+        for (const [sizing, scales, sizes] of SIZINGS) {
+          const bytes = resizeGraph(opset, attributes, scales, sizes);
+          const label = `${JSON.stringify(attributes)} ${sizing}`;
+          const { model, inputLayout } = importOnnx(bytes, 'resize.onnx');
+          const ours = model.predict(importedInput(Tensor.fromArray(data, [2, 3, 13, 11]), inputLayout));
+          const session = await ort.InferenceSession.create(bytes);
+          const { output } = await session.run({ input: new ort.Tensor('float32', data, [2, 3, 13, 11]) });
+          assert.deepEqual(ours.shape, [output!.dims[0], output!.dims[2], output!.dims[3], output!.dims[1]], label);
+          const { largest, worst } = compareChannelsLast(ours.data, output!.data as Float32Array, output!.dims);
+          // Nearest copies pixels: exact. Linear blends in another order: float32 rounding.
+          assert.ok(largest <= (attributes['mode'] === 'nearest' ? 0 : 1e-6), `${label}: ${worst}`);
+        }
+      }
+    });
+  }
 });

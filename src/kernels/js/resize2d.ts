@@ -22,14 +22,18 @@ export interface AxisTaps {
   weight: Float64Array;
 }
 
-/** The source coordinate of output index `index` along an axis (see the file header). */
+/**
+ * The source coordinate of output index `index` along an axis (see the file header), in float32 step by
+ * step as onnxruntime computes it: at a tie (nearest at x.5) float64 would round the other way.
+ */
 export function sourceCoordinate(index: number, inSize: number, outSize: number, scale: number, coordinates: ResizeCoordinates): number {
+  const f = Math.fround;
   switch (coordinates) {
-    case 'half_pixel': return (index + 0.5) / scale - 0.5;
-    case 'pytorch_half_pixel': return outSize > 1 ? (index + 0.5) / scale - 0.5 : 0;
-    case 'align_corners': return outSize > 1 ? (index * (inSize - 1)) / (outSize - 1) : 0;
-    case 'asymmetric': return index / scale;
-    case 'tf_half_pixel_for_nn': return (index + 0.5) / scale;
+    case 'half_pixel': return f(f(f(index + 0.5) / scale) - 0.5);
+    case 'pytorch_half_pixel': return outSize > 1 ? f(f(f(index + 0.5) / scale) - 0.5) : 0;
+    case 'align_corners': return outSize > 1 ? f(f(index * (inSize - 1)) / (outSize - 1)) : 0;
+    case 'asymmetric': return f(index / scale);
+    case 'tf_half_pixel_for_nn': return f(f(index + 0.5) / scale);
   }
 }
 
@@ -57,7 +61,7 @@ export function axisTaps(inSize: number, outSize: number, scale: number, params:
     const first = Math.floor(clamped);
     taps.first[index] = first;
     taps.second[index] = Math.min(first + 1, inSize - 1);
-    taps.weight[index] = clamped - first;
+    taps.weight[index] = Math.fround(clamped - first);
   }
   return taps;
 }

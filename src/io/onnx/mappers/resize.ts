@@ -55,6 +55,9 @@ export function resize(context: OnnxNodeContext): Value {
   if (sizes !== null && !(Number.isInteger(alongH) && Number.isInteger(alongW) && alongH > 0 && alongW > 0)) {
     throw new FileFormatError(file, `${label}: sizes [${given.join(', ')}] are not positive integers`);
   }
+  if (context.op === 'Upsample' && sizes === null && (alongH < 1 || alongW < 1)) {
+    throw new FileFormatError(file, `${label}: Upsample scales below 1 are not imported (the operator enlarges; onnxruntime refuses them too)`);
+  }
   if (isOldForm && mode === 'nearest' && (alongH < 1) !== (alongW < 1)) {
     throw new FileFormatError(file, `${label}: nearest scales that enlarge one axis and shrink the other are not imported`);
   }
