@@ -3,7 +3,8 @@
 // `sizes` or `scales` (constants, often folded from Shape arithmetic: torchvision's segmentation heads
 // resize to Shape(input)[2:], with the batch symbolic). Resize at opset 10 and Upsample map
 // coordinates 'asymmetric' and round nearest down when enlarging, up when shrinking (onnxruntime's).
-// Limits: batch and channels keep their size; cubic, tf_crop_and_resize, antialias and axes are refused.
+// Limits: batch and channels keep their size; cubic, tf_crop_and_resize, antialias, axes and
+// Upsample's scales below 1 (onnxruntime refuses them too) are refused.
 
 import { FileFormatError } from '../../../core/errors.js';
 import { Resize2D } from '../../../layers/resize2d.js';
