@@ -54,6 +54,9 @@ export { ChannelSlice, type ChannelSliceOptions } from './layers/channelSlice.js
 export { channelShuffle, sliceChannels } from './ops/channelOps.js';
 export { LayerNormalization, type LayerNormalizationOptions } from './layers/layerNormalization.js';
 export { layerNormalization } from './ops/layerNorm.js';
+export { Resize2D, type Resize2DOptions } from './layers/resize2d.js';
+export { resize2d, type ResizeOptions } from './ops/resize2d.js';
+export type { NearestRounding, ResizeCoordinates, ResizeMode } from './kernels/params.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './layers/batchNormalization.js';
 export { INITIALIZERS, type Initializer } from './layers/initializers.js';
 export { layerFromConfig, registerLayer } from './layers/layerRegistry.js';

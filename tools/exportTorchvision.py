@@ -19,6 +19,9 @@ All models of one opset export in one process: starting torch takes seconds.
 --slim-classifier makes the 4096-wide hidden layers of AlexNet and VGG 256 wide (every operator kept;
 the full ones hold 0.2 to 0.5 GB of weights). Models keep torchvision's defaults otherwise
 (GoogLeNet and Inception v3 without their auxiliary classifiers, as in eval mode).
+The segmentation models (fcn_resnet50, deeplabv3_mobilenet_v3_large, lraspp_mobilenet_v3_large, ...)
+are built with weights_backbone=None and no auxiliary head, and export their 'out' map alone:
+[batch, 21, SIZE, SIZE] (torchvision's F.interpolate back to the input size).
 """
 
 import argparse
@@ -36,13 +39,32 @@ import torchvision
 SEED = 0
 
 
+SEGMENTATION = ('fcn_resnet50', 'fcn_resnet101', 'deeplabv3_mobilenet_v3_large', 'deeplabv3_resnet50', 'lraspp_mobilenet_v3_large')
+
+
+class MainOutput(nn.Module):
+    """A segmentation model's 'out' map alone (torchvision's return a dict, with 'aux' where asked)."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model(x)['out']
+
+
 def build(name, slim_classifier):
     """torchvision's model `name` with weights=None, its random weights drawn from SEED."""
     torch.manual_seed(SEED)
-    builder = getattr(torchvision.models, name)
+    is_segmentation = name in SEGMENTATION
+    builder = getattr(torchvision.models.segmentation if is_segmentation else torchvision.models, name)
     options = {'weights': None}
     if name in ('googlenet', 'inception_v3'):
         options.update(aux_logits=False, init_weights=True)
+    if is_segmentation:
+        options.update(weights_backbone=None)
+        if not name.startswith('lraspp'):
+            options.update(aux_loss=False)
     model = builder(**options)
     if slim_classifier and name.startswith(('alexnet', 'vgg')):
         width = 256
@@ -71,7 +93,7 @@ def build(name, slim_classifier):
             elif isinstance(module, nn.LayerNorm) and module.elementwise_affine:
                 module.weight.copy_(0.5 + torch.rand(module.weight.shape, generator=generator))
                 module.bias.copy_(0.2 * torch.randn(module.bias.shape, generator=generator))
-    return model.eval()
+    return (MainOutput(model) if is_segmentation else model).eval()
 
 
 def export(name, size, opset, out, batch, pytorch_output, slim_classifier):

@@ -21,6 +21,7 @@ import type { GlobalAveragePooling2D } from '../layers/globalAveragePooling2d.js
 import type { Layer } from '../layers/layer.js';
 import type { LayerNormalization } from '../layers/layerNormalization.js';
 import type { Pool2DLayer } from '../layers/pool2d.js';
+import type { Resize2D } from '../layers/resize2d.js';
 import type { ZeroPadding2D } from '../layers/zeroPadding2d.js';
 import type { Model } from '../model/model.js';
 import { zeroPadParams } from '../ops/zeroPad2d.js';
@@ -73,6 +74,7 @@ class GraphBuilder {
 const ints = (name: string, values: number[]): Onnx.IAttributeProto => ({ name, type: onnx().AttributeProto.AttributeType.INTS, ints: values });
 const int = (name: string, value: number): Onnx.IAttributeProto => ({ name, type: onnx().AttributeProto.AttributeType.INT, i: value });
 const float = (name: string, value: number): Onnx.IAttributeProto => ({ name, type: onnx().AttributeProto.AttributeType.FLOAT, f: value });
+const text = (name: string, value: string): Onnx.IAttributeProto => ({ name, type: onnx().AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value) });
 
 /** A [kH, kW, inC, outC] filter as ONNX's [outC, inC, kH, kW]. */
 function filterToOihw(kernel: Tensor): Float32Array {
@@ -136,6 +138,24 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       const { padTop, padBottom, padLeft, padRight } = zeroPadParams([1, ...inputShape], (layer as ZeroPadding2D).padding, prefix);
       const pads = graph.int64s(`${prefix}/pads`, [0, 0, padTop, padLeft, 0, 0, padBottom, padRight]);
       return graph.node('Pad', [input, pads], outputName, []);
+    }
+    case 'Resize2D': {
+      // A size as Concat(Shape(x)[0:2], [outH, outW]) (the batch stays dynamic; onnxruntime then maps
+      // coordinates by outH / inH as the layer does); a scale as scales [1, 1, scaleH, scaleW].
+      const resize = layer as Resize2D;
+      let sizing: string[];
+      if (resize.size !== undefined) {
+        const shape = graph.node('Shape', [input], `${prefix}/shape`);
+        const leading = graph.node('Slice', [shape, graph.int64s(`${prefix}/zero`, [0]), graph.int64s(`${prefix}/two`, [2])], `${prefix}/batch_channels`);
+        sizing = ['', graph.node('Concat', [leading, graph.int64s(`${prefix}/size`, [...resize.size])], `${prefix}/sizes`, [int('axis', 0)])];
+      } else {
+        const [scaleH, scaleW] = typeof resize.scale === 'number' ? [resize.scale, resize.scale] : resize.scale!;
+        sizing = [graph.floats(`${prefix}/scales`, [4], [1, 1, scaleH, scaleW])];
+      }
+      return graph.node('Resize', [input, '', ...sizing], outputName, [
+        text('mode', resize.mode === 'nearest' ? 'nearest' : 'linear'), text('coordinate_transformation_mode', resize.coordinates),
+        text('nearest_mode', resize.nearestRounding),
+      ]);
     }
     case 'ReLU':
       return graph.node('Relu', [input], outputName);

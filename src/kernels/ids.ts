@@ -50,6 +50,8 @@ export const KERNEL_IDS = [
   'BatchNormGrad',
   'LayerNorm',
   'LayerNormGrad',
+  'Resize2D',
+  'Resize2DBackprop',
   'SgdUpdate',
   'AdamUpdate',
   'RmsPropUpdate',

@@ -204,6 +204,41 @@ export interface ChannelShuffleParams {
   groupSize: number;
 }
 
+/** Resize2D's interpolation: the nearest input pixel, or the 2x2 around the source point weighted bilinearly. */
+export type ResizeMode = 'nearest' | 'bilinear';
+
+/**
+ * How an output pixel index maps back to a source coordinate along one axis (ONNX Resize's
+ * coordinate_transformation_mode; derivation in kernels/js/resize2d.ts): 'half_pixel' (PyTorch's
+ * bilinear align_corners=False), 'pytorch_half_pixel' (the same, 0 for an output of one pixel),
+ * 'align_corners', 'asymmetric' (PyTorch's nearest), 'tf_half_pixel_for_nn'.
+ */
+export type ResizeCoordinates = 'half_pixel' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric' | 'tf_half_pixel_for_nn';
+export const RESIZE_COORDINATES: readonly ResizeCoordinates[] = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn'];
+
+/** How 'nearest' rounds a source coordinate to a pixel (ONNX Resize's nearest_mode; PyTorch's nearest: 'floor'). */
+export type NearestRounding = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil';
+export const NEAREST_ROUNDINGS: readonly NearestRounding[] = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'];
+
+/**
+ * Resize of NHWC maps: input [batch, inH, inW, inC], output [batch, outH, outW, inC]. scaleH and scaleW
+ * are the outH / inH and outW / inW that the coordinate maps divide by (ONNX's scales; from sizes the
+ * float32 quotient, as onnxruntime computes it), rounded to float32 so that every kernel sees the same.
+ */
+export interface Resize2DParams {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  scaleH: number;
+  scaleW: number;
+  mode: ResizeMode;
+  coordinates: ResizeCoordinates;
+  nearestRounding: NearestRounding;
+}
+
 /** Layer normalization of each row of a [rows, columns] matrix (the channels of each pixel in NHWC). */
 export interface LayerNormParams extends RowsParams {
   /** Added to each row's variance before the square root. */

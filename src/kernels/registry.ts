@@ -24,6 +24,7 @@ import type {
   LayerNormParams,
   MatMulParams,
   ReduceSumToParams,
+  Resize2DParams,
   Pool2DParams,
   RmsPropUpdateParams,
   RowsParams,
@@ -92,6 +93,8 @@ export interface KernelSignatures {
     dOut: FloatArray, input: FloatArray, gamma: FloatArray, mean: FloatArray, invStd: FloatArray,
     dInput: FloatArray, dGamma: FloatArray, dBeta: FloatArray, params: LayerNormParams,
   ): void;
+  Resize2D(input: FloatArray, output: FloatArray, params: Resize2DParams): void;
+  Resize2DBackprop(dOut: FloatArray, dInput: FloatArray, params: Resize2DParams): void;
   SgdUpdate(weights: FloatArray, gradient: FloatArray, velocity: FloatArray, params: SgdUpdateParams): void;
   AdamUpdate(weights: FloatArray, gradient: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, params: AdamUpdateParams): void;
   RmsPropUpdate(

@@ -21,6 +21,7 @@ import { LayerNormalization, type LayerNormalizationOptions } from './layerNorma
 import { MaxPool2D, type MaxPool2DOptions } from './maxPool2d.js';
 import { Rescaling, type RescalingOptions } from './rescaling.js';
 import { Reshape, type ReshapeOptions } from './reshape.js';
+import { Resize2D, type Resize2DOptions } from './resize2d.js';
 import { Add, Concatenate, Divide, Multiply, Subtract } from './merge.js';
 import { Softmax } from './softmax.js';
 import { ZeroPadding2D, type ZeroPadding2DOptions } from './zeroPadding2d.js';
@@ -59,6 +60,7 @@ const factories = new Map<string, LayerFactory>([
   ['LayerNormalization', (config) => new LayerNormalization(config as LayerNormalizationOptions)],
   ['Reshape', (config) => new Reshape(config as unknown as ReshapeOptions)],
   ['Rescaling', (config) => new Rescaling(config as unknown as RescalingOptions)],
+  ['Resize2D', (config) => new Resize2D(config as Resize2DOptions)],
 ]);
 
 /** Makes a layer from its class name and config; throws ValueError for an unknown class name. */

@@ -9,6 +9,7 @@ import './dropout.js';
 import './elementwise.js';
 import './layerNorm.js';
 import './matMul.js';
+import './resize2d.js';
 import './maxPool2d.js';
 import './softmaxCrossEntropy.js';
 import './zeroPad2d.js';

@@ -26,6 +26,11 @@ export function intOf(attributes: Attributes, name: string, fallback: number): n
   return attribute?.i === undefined || attribute.i === null ? fallback : toNumber(attribute.i);
 }
 
+export function floatsOf(attributes: Attributes, name: string, fallback: number[]): number[] {
+  const attribute = attributes.get(name);
+  return attribute?.floats === undefined || attribute.floats === null || attribute.floats.length === 0 ? fallback : [...attribute.floats];
+}
+
 export function floatOf(attributes: Attributes, name: string, fallback: number): number {
   const attribute = attributes.get(name);
   return attribute?.f === undefined || attribute.f === null ? fallback : attribute.f;

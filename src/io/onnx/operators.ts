@@ -16,6 +16,7 @@ import { gemm } from './mappers/dense.js';
 import { addOrGelu, erf, multiplyOrGelu } from './mappers/geluPattern.js';
 import { batchNormalization } from './mappers/normalization.js';
 import { pad } from './mappers/pad.js';
+import { resize } from './mappers/resize.js';
 import { globalAveragePool, pool, reduceMean } from './mappers/pooling.js';
 import { flatten, identity, shape, squeeze } from './mappers/shape.js';
 import { subtractOrDivide } from './mappers/subtractDivide.js';
@@ -46,6 +47,8 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['Reshape', { map: reshapeOrShuffle }],
   ['Transpose', { map: transposeOrShuffle }],
   ['Pad', { map: pad, keepsLayout: true }],
+  ['Resize', { map: resize, keepsLayout: true }],
+  ['Upsample', { map: resize, keepsLayout: true }],
   ['Softmax', { map: softmax }],
   ['Dropout', { map: dropout, keepsLayout: true }],
   ['Identity', { map: identity, keepsLayout: true }],

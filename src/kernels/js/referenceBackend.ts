@@ -14,6 +14,7 @@ import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d.js';
 import { dropout } from './dropout.js';
 import { add, biasAdd, biasAddGrad, copyColumns, multiply } from './elementwise.js';
 import { layerNorm, layerNormGrad } from './layerNorm.js';
+import { resize2d, resize2dBackprop } from './resize2d.js';
 import { matMul } from './matMul.js';
 import { maxPool2d, maxPool2dBackprop } from './maxPool2d.js';
 import { adagradUpdate, adamUpdate, clipGradient, rmsPropUpdate, sgdUpdate, sumOfSquares } from './optimizerUpdates.js';
@@ -75,6 +76,8 @@ export const referenceBackend: Backend = {
     BatchNormGrad: batchNormGrad,
     LayerNorm: layerNorm,
     LayerNormGrad: layerNormGrad,
+    Resize2D: resize2d,
+    Resize2DBackprop: resize2dBackprop,
     SgdUpdate: sgdUpdate,
     AdamUpdate: adamUpdate,
     RmsPropUpdate: rmsPropUpdate,

@@ -12,7 +12,7 @@ import { MAX_WASM_THREADS } from '../../core/limits.js';
 import { allocateArray, type DType, type FloatArray } from '../../core/dtype.js';
 import { dropoutThreshold, lowbias32 } from '../js/dropout.js';
 import { referenceBackend } from '../js/referenceBackend.js';
-import { ARITHMETIC_OPERATIONS, type Conv2DParams, type Pool2DParams, type ZeroPad2DParams } from '../params.js';
+import { ARITHMETIC_OPERATIONS, NEAREST_ROUNDINGS, RESIZE_COORDINATES, type Conv2DParams, type Resize2DParams, type Pool2DParams, type ZeroPad2DParams } from '../params.js';
 import type { Backend, KernelTable } from '../registry.js';
 import { Arena } from './arena.js';
 import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js';
@@ -31,6 +31,7 @@ const EXPORT_NAMES = [
   'avgPool2d', 'avgPool2dBackprop', 'zeroPad2d', 'zeroPad2dBackprop', 'dropout',
   'clip', 'clipGrad', 'multiply', 'hardSigmoid', 'hardSigmoidGrad', 'hardSwish', 'hardSwishGrad',
   'broadcastArithmetic', 'reduceSumTo', 'layerNorm', 'layerNormGrad',
+  'resize2d', 'resize2dBackprop',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -784,6 +785,14 @@ class Runtime {
         }
         this.invoke('layerNormGrad', [dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta], [dInput, dGamma, dBeta], [params.rows, params.columns], params.rows * params.columns * 5 * ELEMENTWISE_WORK);
       },
+      Resize2D: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.Resize2D(input, output, params);
+        this.invoke('resize2d', [input, output], [output], resizeFields(params), output.length * 4 * ELEMENTWISE_WORK, (params.outW + 1) * 12);
+      },
+      Resize2DBackprop: (dOut, dInput, params) => {
+        if (isFloat64(dOut, dInput)) return reference.Resize2DBackprop(dOut, dInput, params);
+        this.invoke('resize2dBackprop', [dOut, dInput], [dInput], resizeFields(params), dOut.length * 4 * ELEMENTWISE_WORK, (params.outW + 1) * 12);
+      },
       SgdUpdate: (weights, gradient, velocity, params) => {
         if (isFloat64(weights, gradient, velocity)) return reference.SgdUpdate(weights, gradient, velocity, params);
         const fields = [params.size, floatField(params.learningRate), floatField(params.momentum), params.isNesterov ? 1 : 0, floatField(params.weightDecay)];
@@ -826,6 +835,14 @@ class Runtime {
       },
     };
   }
+}
+
+/** Job fields 4-14 of the resize kernels (assembly/resize2d.ts). */
+function resizeFields(params: Resize2DParams): (number | FloatField)[] {
+  return [
+    params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, floatField(params.scaleH), floatField(params.scaleW),
+    params.mode === 'nearest' ? 0 : 1, RESIZE_COORDINATES.indexOf(params.coordinates), NEAREST_ROUNDINGS.indexOf(params.nearestRounding),
+  ];
 }
 
 /** Job fields 4 and 5 (scratch base and bytes) of a convolution kernel that needs no scratch. */
