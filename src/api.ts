@@ -20,6 +20,7 @@ export type { WasmFeatures } from './kernels/wasm/featureProbe.js';
 export { benchmarkGemm } from './kernels/wasm/benchmarkGemm.js';
 
 export { conv2d } from './ops/conv2d.js';
+export { conv2dTranspose } from './ops/conv2dTranspose.js';
 export { maxPool2d, maxPool2dWithArgmax } from './ops/maxPool2d.js';
 export { avgPool2d, globalAveragePool2d } from './ops/avgPool2d.js';
 export { zeroPad2d, type ZeroPadding } from './ops/zeroPad2d.js';
@@ -36,6 +37,7 @@ export { GradientTape } from './autograd/tape.js';
 export { Layer, SymbolicTensor, type CallContext, type LayerConfig, type NamedWeight } from './layers/layer.js';
 export { Input, type InputOptions } from './layers/input.js';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
+export { Conv2DTranspose, type Conv2DTransposeOptions } from './layers/conv2dTranspose.js';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/maxPool2d.js';
 export { AvgPool2D, type AvgPool2DOptions } from './layers/avgPool2d.js';
 export { GlobalAveragePooling2D, type GlobalAveragePooling2DOptions } from './layers/globalAveragePooling2d.js';

@@ -16,6 +16,7 @@ import type { BatchNormalization } from '../layers/batchNormalization.js';
 import type { ChannelShuffle } from '../layers/channelShuffle.js';
 import type { ChannelSlice } from '../layers/channelSlice.js';
 import type { Conv2D } from '../layers/conv2d.js';
+import type { Conv2DTranspose } from '../layers/conv2dTranspose.js';
 import type { Dense } from '../layers/dense.js';
 import type { GlobalAveragePooling2D } from '../layers/globalAveragePooling2d.js';
 import type { Layer } from '../layers/layer.js';
@@ -98,6 +99,17 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       return graph.node('Conv', [input, ...convInputs], outputName, [
         ints('kernel_shape', [kH, kW]), ints('strides', [...conv.strides]), ints('dilations', [dilationH, dilationW]),
         ints('pads', [pads.padTop, pads.padLeft, pads.padBottom, pads.padRight]), int('group', conv.groups),
+      ]);
+    }
+    case 'Conv2DTranspose': {
+      // Our [kH, kW, outC / groups, inC] read as HWIO is, as OIHW, ONNX's [inC, outC / group, kH, kW].
+      const conv = layer as Conv2DTranspose;
+      const params = conv.convolutionParams(inputShape);
+      const weight = graph.floats(`${prefix}/kernel`, [conv.kernel!.shape[3]!, conv.kernel!.shape[2]!, ...conv.kernelSize], filterToOihw(conv.kernel!));
+      const convInputs = [weight, ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.data)])];
+      return graph.node('ConvTranspose', [input, ...convInputs], outputName, [
+        ints('kernel_shape', [...conv.kernelSize]), ints('strides', [...conv.strides]), ints('dilations', [...conv.dilationRate]),
+        ints('pads', [params.padTop, params.padLeft, params.padBottom, params.padRight]), ints('output_padding', [...conv.outputPadding]), int('group', conv.groups),
       ]);
     }
     case 'MaxPool2D':

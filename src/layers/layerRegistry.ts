@@ -11,6 +11,7 @@ import { BatchNormalization, type BatchNormalizationOptions } from './batchNorma
 import { ChannelShuffle, type ChannelShuffleOptions } from './channelShuffle.js';
 import { ChannelSlice, type ChannelSliceOptions } from './channelSlice.js';
 import { Conv2D, type Conv2DOptions } from './conv2d.js';
+import { Conv2DTranspose, type Conv2DTransposeOptions } from './conv2dTranspose.js';
 import { Dense, type DenseOptions } from './dense.js';
 import { Dropout, type DropoutOptions } from './dropout.js';
 import { Flatten } from './flatten.js';
@@ -59,6 +60,7 @@ const factories = new Map<string, LayerFactory>([
   ['LayerNormalization', (config) => new LayerNormalization(config as LayerNormalizationOptions)],
   ['Reshape', (config) => new Reshape(config as unknown as ReshapeOptions)],
   ['Rescaling', (config) => new Rescaling(config as unknown as RescalingOptions)],
+  ['Conv2DTranspose', (config) => new Conv2DTranspose(config as unknown as Conv2DTransposeOptions)],
 ]);
 
 /** Makes a layer from its class name and config; throws ValueError for an unknown class name. */

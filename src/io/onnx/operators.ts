@@ -9,6 +9,7 @@ import { channelSlice, split } from './mappers/channelSlices.js';
 import { reshapeOrShuffle, transposeOrShuffle } from './mappers/channelShuffle.js';
 import { concat } from './mappers/concat.js';
 import { conv } from './mappers/conv.js';
+import { convTranspose } from './mappers/convTranspose.js';
 import { hardSigmoid, hardSwish } from './mappers/hardActivations.js';
 import { layerNormalization } from './mappers/layerNormalization.js';
 import { layerNormFromReduceMean, pow, sqrt } from './mappers/layerNormPattern.js';
@@ -24,6 +25,7 @@ import type { OnnxNodeContext, OnnxOperator } from './mapper.js';
 /** Operator name -> how it is imported. */
 export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, OnnxOperator>([
   ['Conv', { map: conv }],
+  ['ConvTranspose', { map: convTranspose }],
   ['Relu', { map: relu, keepsLayout: true }],
   ['LeakyRelu', { map: leakyRelu, keepsLayout: true }],
   ['Sigmoid', { map: sigmoid, keepsLayout: true }],
