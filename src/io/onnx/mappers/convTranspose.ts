@@ -2,7 +2,7 @@
 // the convolution it is the adjoint of (ops/conv2dTranspose.ts), so it converts to our
 // [kH, kW, outC / group, inC] with the Conv loop. Pads come from `pads`, or from `output_shape` or
 // auto_pad SAME_*: total = stride * (in - 1) + output_padding + span - out, split as onnxruntime
-// does (SAME_UPPER puts the odd one at the start, NOTSET and SAME_LOWER at the end).
+// does (SAME_UPPER puts the odd one at the end, NOTSET and SAME_LOWER at the start).
 // Limits: 2-D only; an output_shape larger than the full output (negative padding) is refused.
 
 import { FileFormatError } from '../../../core/errors.js';
@@ -37,7 +37,7 @@ export function convTranspose(context: OnnxNodeContext): Value {
     const split = (axis: 0 | 1, want: number, kernel: number) => {
       const total = strides[axis] * (shape[axis]! - 1) + outputPadding[axis] + effectiveKernelSize(kernel, dilations[axis]) - want;
       if (total < 0) throw new FileFormatError(file, `${label}: output_shape [${outputShape.join(', ')}] is larger than the full output; not supported`);
-      const head = autoPad === 'SAME_UPPER' ? total - Math.floor(total / 2) : Math.floor(total / 2);
+      const head = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
       return [head, total - head] as const;
     };
     [top, bottom] = split(0, wantH, kH);
