@@ -23,3 +23,4 @@ export { dropout } from './dropout';
 export { zeroPad2d, zeroPad2dBackprop } from './zeroPad2d';
 export { broadcastArithmetic, reduceSumTo } from './broadcast';
 export { layerNorm, layerNormGrad } from './layerNorm';
+export { pow, powGrad } from './power';

@@ -10,7 +10,7 @@ import { ValueError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { effectiveKernelSize, resolvePadding } from '../kernels/params.js';
-import type { Clip, ELU, HardSigmoid, LeakyReLU } from '../layers/activations.js';
+import type { Clip, ELU, HardSigmoid, LeakyReLU, Power } from '../layers/activations.js';
 import type { AvgPool2D } from '../layers/avgPool2d.js';
 import type { BatchNormalization } from '../layers/batchNormalization.js';
 import type { ChannelShuffle } from '../layers/channelShuffle.js';
@@ -224,6 +224,11 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       return graph.node('Identity', [input], outputName);
     case 'Add':
       return graph.node('Sum', inputs, outputName);
+    case 'Power':
+      return graph.node('Pow', [input, graph.floats(`${prefix}/exponent`, [], [(layer as Power).exponent])], outputName);
+    case 'Maximum':
+    case 'Minimum':
+      return graph.node(layer.className === 'Maximum' ? 'Max' : 'Min', inputs, outputName);
     case 'Multiply':
       // Mul takes two inputs (there is no variadic product): a chain, the last step named as the layer.
       return inputs.slice(1).reduce((product, factor, index) =>

@@ -3,8 +3,8 @@
 
 import { ValueError } from '../core/errors.js';
 import {
-  Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh,
-  type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions,
+  Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, Power, ReLU, Sigmoid, SiLU, Tanh,
+  type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions, type PowerOptions,
 } from './activations.js';
 import { AvgPool2D, type AvgPool2DOptions } from './avgPool2d.js';
 import { BatchNormalization, type BatchNormalizationOptions } from './batchNormalization.js';
@@ -22,7 +22,7 @@ import { LayerNormalization, type LayerNormalizationOptions } from './layerNorma
 import { MaxPool2D, type MaxPool2DOptions } from './maxPool2d.js';
 import { Rescaling, type RescalingOptions } from './rescaling.js';
 import { Reshape, type ReshapeOptions } from './reshape.js';
-import { Add, Concatenate, Divide, Multiply, Subtract } from './merge.js';
+import { Add, Concatenate, Divide, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { Softmax } from './softmax.js';
 import { ZeroPadding2D, type ZeroPadding2DOptions } from './zeroPadding2d.js';
 
@@ -61,6 +61,9 @@ const factories = new Map<string, LayerFactory>([
   ['Reshape', (config) => new Reshape(config as unknown as ReshapeOptions)],
   ['Rescaling', (config) => new Rescaling(config as unknown as RescalingOptions)],
   ['Conv2DTranspose', (config) => new Conv2DTranspose(config as unknown as Conv2DTransposeOptions)],
+  ['Maximum', (config) => new Maximum(config)],
+  ['Minimum', (config) => new Minimum(config)],
+  ['Power', (config) => new Power(config as unknown as PowerOptions)],
 ]);
 
 /** Makes a layer from its class name and config; throws ValueError for an unknown class name. */

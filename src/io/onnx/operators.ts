@@ -12,11 +12,13 @@ import { conv } from './mappers/conv.js';
 import { convTranspose } from './mappers/convTranspose.js';
 import { hardSigmoid, hardSwish } from './mappers/hardActivations.js';
 import { layerNormalization } from './mappers/layerNormalization.js';
-import { layerNormFromReduceMean, pow, sqrt } from './mappers/layerNormPattern.js';
+import { layerNormFromReduceMean } from './mappers/layerNormPattern.js';
 import { gemm } from './mappers/dense.js';
 import { addOrGelu, erf, multiplyOrGelu } from './mappers/geluPattern.js';
+import { minOrMax } from './mappers/minMax.js';
 import { batchNormalization } from './mappers/normalization.js';
 import { pad } from './mappers/pad.js';
+import { pow, sqrt } from './mappers/power.js';
 import { globalAveragePool, pool, reduceMean } from './mappers/pooling.js';
 import { flatten, identity, shape, squeeze } from './mappers/shape.js';
 import { subtractOrDivide } from './mappers/subtractDivide.js';
@@ -63,6 +65,8 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['Erf', { map: erf, keepsLayout: true }],
   ['Pow', { map: pow, keepsLayout: true }],
   ['Sqrt', { map: sqrt, keepsLayout: true }],
+  ['Max', { map: minOrMax, keepsLayout: true }],
+  ['Min', { map: minOrMax, keepsLayout: true }],
 ]);
 
 /** Operators the importer maps, for the error that names an unsupported one. */

@@ -17,7 +17,7 @@ import { Flatten } from '../../layers/flatten.js';
 import { GlobalAveragePooling2D } from '../../layers/globalAveragePooling2d.js';
 import type { Layer, SymbolicTensor } from '../../layers/layer.js';
 import { MaxPool2D } from '../../layers/maxPool2d.js';
-import { Add, Concatenate, Multiply } from '../../layers/merge.js';
+import { Add, Concatenate, Maximum, Minimum, Multiply } from '../../layers/merge.js';
 import { Rescaling } from '../../layers/rescaling.js';
 import { Reshape } from '../../layers/reshape.js';
 import { Softmax } from '../../layers/softmax.js';
@@ -344,6 +344,8 @@ const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   }],
   ['Add', merge(() => new Add())],
   ['Multiply', merge(() => new Multiply())],
+  ['Maximum', merge(() => new Maximum())],
+  ['Minimum', merge(() => new Minimum())],
   ['Concatenate', concatenate],
   ['ZeroPadding2D', zeroPadding2d],
   ['Reshape', (context) => {

@@ -16,6 +16,7 @@ import { add, biasAdd, biasAddGrad, copyColumns, multiply } from './elementwise.
 import { layerNorm, layerNormGrad } from './layerNorm.js';
 import { matMul } from './matMul.js';
 import { maxPool2d, maxPool2dBackprop } from './maxPool2d.js';
+import { pow, powGrad } from './power.js';
 import { adagradUpdate, adamUpdate, clipGradient, rmsPropUpdate, sgdUpdate, sumOfSquares } from './optimizerUpdates.js';
 import { softmax, softmaxCrossEntropy, softmaxGrad, softmaxCrossEntropyGrad } from './softmax.js';
 import { zeroPad2d, zeroPad2dBackprop } from './zeroPad2d.js';
@@ -59,6 +60,8 @@ export const referenceBackend: Backend = {
     HardSigmoidGrad: hardSigmoidGrad,
     HardSwish: hardSwish,
     HardSwishGrad: hardSwishGrad,
+    Pow: pow,
+    PowGrad: powGrad,
     Softmax: softmax,
     SoftmaxGrad: softmaxGrad,
     SoftmaxCrossEntropy: softmaxCrossEntropy,
