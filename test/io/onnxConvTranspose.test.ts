@@ -87,6 +87,18 @@ describe('ONNX ConvTranspose import matches onnxruntime-node', () => {
     });
   }
 
+  test('hostile geometries are refused naming the node, before any map is allocated', () => {
+    const refusal = (attributes: ConvTransposeCase['attributes'], pattern: RegExp) => {
+      const bytes = convTransposeModel({ name: 'hostile', inputDims: [1, 3, 4, 4], outC: 2, kernel: [3, 3], attributes });
+      assert.throws(() => importOnnx(bytes, 'up.onnx'), (error: unknown) => error instanceof FileFormatError && /node 'up' \(ConvTranspose\)/.test(error.message) && pattern.test(error.message), String(pattern));
+    };
+    refusal({ strides: [100000, 100000] }, /output 300003x300003x2 has 180,003,600,018 values per example, more than the 67,108,864/);
+    refusal({ pads: [50, 50, 50, 50] }, /gives no output of at least 1x1 from a 4x4 input \(output -94x-94\)/);
+    refusal({ strides: [2, 2], output_padding: [2, 2] }, /outputPadding 2x2 must be non-negative integers smaller than the stride 2x2/);
+    refusal({ strides: [0, 0] }, /strides must be a positive integer, got 0/);
+    refusal({ pads: [-1, 0, 0, 0] }, /padding must be/);
+  });
+
   test('an output_shape past the full output is refused, naming the node', () => {
     const bytes = convTransposeModel({ name: 'too big', inputDims: [1, 3, 3, 3], outC: 2, kernel: [3, 3], attributes: { strides: [2, 2], output_shape: [9, 9] } });
     assert.throws(() => importOnnx(bytes, 'up.onnx'), (error: unknown) => error instanceof FileFormatError && /node 'up' \(ConvTranspose\): output_shape \[9, 9\] is larger/.test(error.message));
