@@ -243,7 +243,9 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
 
 /**
  * The model as ONNX bytes (a ModelProto), input 'input' [batch, C, H, W] (or [batch, features]) and
- * output 'output' [batch, classes]; float32 weights. The class names (options.classNames, or else
+ * output 'output' [batch, classes], then the model's other outputs (Model.outputNames after the
+ * first; maps NCHW) under their names; float32 weights. Throws ValueError when such a name is the
+ * name of another value of the graph. The class names (options.classNames, or else
  * model.classNames) go into the model's metadata_props under 'classNames', as a JSON list, and
  * model.preprocessing under 'preprocessing', as a JSON record.
  *
@@ -266,8 +268,18 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8
   const inputShape = model.inputShape;
   const inputDims = inputShape.length === 3 ? [inputShape[2]!, inputShape[0]!, inputShape[1]!] : [...inputShape];
   const dims = (extents: number[]) => ({ dim: [{ dimParam: 'batch' }, ...extents.map((extent) => ({ dimValue: extent }))] });
-  const outputShape = model.outputShape;
-  const outputDims = outputShape.length === 3 ? [outputShape[2]!, outputShape[0]!, outputShape[1]!] : [...outputShape];
+  const channelsFirst = (shape: Shape) => (shape.length === 3 ? [shape[2]!, shape[0]!, shape[1]!] : [...shape]);
+  const outputDims = channelsFirst(model.outputShape);
+  const floatType = (extents: number[]) => ({ tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(extents) } });
+  const outputs = [{ name: ONNX_OUTPUT_NAME, type: floatType(outputDims) }];
+  model.outputNodes.slice(1).forEach((node, index) => {
+    const name = model.outputNames[index + 1]!;
+    if (name !== names[node] && (names.includes(name) || name === ONNX_OUTPUT_NAME)) {
+      throw new ValueError(`exportOnnx: output name '${name}' is the name of another value of the graph; rename the output (Model outputNames)`);
+    }
+    if (name !== names[node]) graph.node('Identity', [names[node]!], name);
+    outputs.push({ name, type: floatType(channelsFirst(model.layerOutputShapes[node]!)) });
+  });
   const classNames = options.classNames ?? model.classNames;
   if (classNames !== undefined && (!Array.isArray(classNames) || classNames.length !== model.classes || !classNames.every((name) => typeof name === 'string'))) {
     throw new ValueError(`exportOnnx: classNames must be ${model.classes} strings, one per class`);
@@ -287,7 +299,7 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8
       node: graph.nodes,
       initializer: graph.initializers,
       input: [{ name: ONNX_INPUT_NAME, type: { tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(inputDims) } } }],
-      output: [{ name: ONNX_OUTPUT_NAME, type: { tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(outputDims) } } }],
+      output: outputs,
     },
   });
   return onnx().ModelProto.encode(proto).finish();

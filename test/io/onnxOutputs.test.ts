@@ -4,14 +4,14 @@
 // output, by name, matches onnxruntime-node within 1e-5 (NCHW ones transposed), model.predict is
 // 'out', outputLayouts say how ONNX lays each out; the names survive serializeModel / parseModel, and
 // a file of the older format (no 'outputs' field) still loads. Model: several symbolic outputs,
-// predictOutputs in batches equal to forwardOutputs, and the errors.
+// predictOutputs in batches equal to forwardOutputs, exportOnnx of every output, and the errors.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import {
-  Conv2D, Dense, GlobalAveragePooling2D, importedInput, importOnnx, Input, Model, parseModel, Random, ReLU, serializeModel, Tensor, toChannelsFirst, ValueError,
+  Conv2D, Dense, exportOnnx, GlobalAveragePooling2D, importedInput, importOnnx, Input, Model, parseModel, Random, ReLU, serializeModel, Tensor, toChannelsFirst, ValueError,
 } from '../../src/index.js';
 import { assertClose, assertThrowsWith } from '../helpers.js';
 
@@ -106,6 +106,24 @@ describe('Model with several outputs', () => {
     assertClose(outputs.logits!.data, model.predict(x).data, { atol: 0, rtol: 0 }, 'first output');
     const named = new Model({ inputs: input.output, outputs: [logits, features] }, { outputNames: ['scores', 'maps'] });
     assert.deepEqual(Object.keys(named.forwardOutputs(x)), ['scores', 'maps']);
+  });
+
+  test('exportOnnx writes every output (maps NCHW) and onnxruntime-node gives them; import reads them back', async () => {
+    const input = new Input({ shape: [4, 4, 3] });
+    const features = new Conv2D({ name: 'features', filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
+    const logits = new Dense({ units: 2 }).apply(new GlobalAveragePooling2D().apply(new ReLU().apply(features)));
+    const model = new Model({ inputs: input.output, outputs: [logits, features] }, { seed: 2611, outputNames: ['scores', 'maps'] });
+    const x = Tensor.fromArray(values(96, 2612), [2, 4, 4, 3]);
+    const ours = model.forwardOutputs(x);
+    const bytes = exportOnnx(model);
+    const session = await ort.InferenceSession.create(bytes);
+    assert.deepEqual(session.outputNames, ['output', 'maps']);
+    const theirs = await session.run({ input: new ort.Tensor('float32', toChannelsFirst(x.data as Float32Array, 4, 4, 3), [2, 3, 4, 4]) });
+    assertClose(theirs.output!.data as Float32Array, ours.scores!.data, { atol: 1e-5, rtol: 0 }, 'first output');
+    assertClose(theirs.maps!.data as Float32Array, toChannelsFirst(ours.maps!.data as Float32Array, 4, 4, 4), { atol: 1e-5, rtol: 0 }, 'maps, NCHW');
+    const back = importOnnx(bytes, 'exported.onnx');
+    assert.deepEqual(back.model.outputNames, ['output', 'maps']);
+    assertClose(back.model.forwardOutputs(x).maps!.data, ours.maps!.data, { atol: 1e-5, rtol: 0 }, 'imported back');
   });
 
   test('errors: the first output feeding another, repeated or mismatched names', () => {
