@@ -11,7 +11,7 @@ import { describe, test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import {
-  Conv2D, Dense, exportOnnx, GlobalAveragePooling2D, importedInput, importOnnx, Input, Model, parseModel, Random, ReLU, serializeModel, Tensor, toChannelsFirst, ValueError,
+  Conv2D, Dense, exportOnnx, FileFormatError, GlobalAveragePooling2D, importedInput, importOnnx, Input, Model, parseModel, Random, ReLU, serializeModel, Tensor, toChannelsFirst, ValueError,
 } from '../../src/index.js';
 import { assertClose, assertThrowsWith } from '../helpers.js';
 
@@ -88,6 +88,14 @@ describe('ONNX graphs with several outputs', () => {
     const single = parseModel(JSON.stringify(older), weights).model;
     assert.deepEqual(single.outputNames, [single.layers[single.layers.length - 1]!.name]);
     assertClose(single.predict(x).data, before.out!.data, { atol: 0, rtol: 0 }, 'older format predicts the first output');
+    const broken = (outputs: unknown, pattern: RegExp) => {
+      const text = JSON.stringify({ ...older, outputs });
+      assert.throws(() => parseModel(text, weights), (error: unknown) => error instanceof FileFormatError && pattern.test(error.message), String(pattern));
+    };
+    broken('out', /field 'outputs' must be a list of \{ name, layer \} records/);
+    broken([{ name: 'out', layer: 1.5 }], /field 'outputs' must be a list/);
+    broken([{ name: 'out', layer: 0 }], /outputs must be node indices, the first the last node/);
+    broken([{ name: 'out', layer: single.layers.length - 1 }, { name: 'out', layer: 1 }], /outputNames must be 2 unique/);
   });
 });
 
