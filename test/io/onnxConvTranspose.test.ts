@@ -1,15 +1,17 @@
 // ONNX import of ConvTranspose (graphs built here with onnx-proto, opset 14): stride 2 with pads and
 // output_padding, groups and dilation, a 1x1 filter with stride 3, auto_pad SAME_UPPER, SAME_LOWER
 // and VALID, output_shape with odd total padding (where onnxruntime's split decides the result), no
-// bias; each must give onnxruntime-node's outputs within 1e-5. Then a model with Conv2DTranspose
-// exported (exportOnnx) runs in onnxruntime-node as it predicts, and what the mapper refuses.
+// bias; each must give onnxruntime-node's outputs within 1e-5; hostile geometries are refused; an
+// imported one fine-tunes. Then a model with Conv2DTranspose exported (exportOnnx) runs in
+// onnxruntime-node as it predicts.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import {
-  Conv2D, Conv2DTranspose, exportOnnx, FileFormatError, Flatten, importedInput, importOnnx, Input, Random, ReLU, Sequential, Tensor, toChannelsFirst,
+  Conv2D, Conv2DTranspose, exportOnnx, FileFormatError, Flatten, GradientTape, importedInput, importOnnx, Input, multiply, Random, ReLU, Sequential, subtract, Tensor,
+  toChannelsFirst,
 } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
@@ -102,6 +104,32 @@ describe('ONNX ConvTranspose import matches onnxruntime-node', () => {
   test('an output_shape past the full output is refused, naming the node', () => {
     const bytes = convTransposeModel({ name: 'too big', inputDims: [1, 3, 3, 3], outC: 2, kernel: [3, 3], attributes: { strides: [2, 2], output_shape: [9, 9] } });
     assert.throws(() => importOnnx(bytes, 'up.onnx'), (error: unknown) => error instanceof FileFormatError && /node 'up' \(ConvTranspose\): output_shape \[9, 9\] is larger/.test(error.message));
+  });
+});
+
+describe('an imported ConvTranspose fine-tunes', () => {
+  test('30 steps of gradient descent on a squared error to a target map lower it below a quarter', () => {
+    const { model } = importOnnx(convTransposeModel(CASES[0]!), 'up.onnx');
+    const random = new Random(2106);
+    const x = Tensor.fromArray(Float32Array.from({ length: 2 * 4 * 5 * 3 }, () => 2 * random.uniform() - 1), [2, 4, 5, 3]);
+    const target = Tensor.fromArray(Float32Array.from({ length: 2 * 8 * 10 * 4 }, () => random.uniform() - 0.5), [2, 8, 10, 4]);
+    const weights = model.namedWeights().map((weight) => weight.tensor);
+    const losses: number[] = [];
+    for (let step = 0; step < 30; step++) {
+      const tape = new GradientTape(weights);
+      const squares = tape.run(() => {
+        const difference = subtract(model.forward(x, { isTraining: true }), target);
+        return multiply(difference, difference);
+      });
+      let loss = 0;
+      for (const value of squares.data) loss += value;
+      losses.push(loss);
+      tape.gradient(squares, weights).forEach((gradient, index) => {
+        const data = weights[index]!.data;
+        for (let at = 0; at < data.length; at++) data[at]! -= 0.002 * gradient.data[at]!;
+      });
+    }
+    assert.ok(losses.at(-1)! < 0.25 * losses[0]!, `squared error ${losses[0]} -> ${losses.at(-1)}`);
   });
 });
 
