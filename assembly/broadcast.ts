@@ -4,7 +4,9 @@
 // (stride 1) or a splat (stride 0), then its last 0-3 values one by one. Rows need not be 16-byte
 // aligned (a row of C = 3 channels starts anywhere): v128.load takes any address.
 // Each result is one f32 add, subtract, multiply or divide of two f32 numbers, as the reference's
-// float64 operation rounded once to f32: the two agree bit for bit.
+// float64 operation rounded once to f32: the two agree bit for bit. Minimum and maximum are exact
+// (f32x4.min and max return NaN where either operand is NaN, as the reference does); the selection
+// weight (1, 1/2 or 0 from a > b and a == b) is built from the comparison masks.
 // Threads split the rows (or, for a single row, its values in blocks of 4). ReduceSumTo runs on one
 // thread, adding in the reference's order, so it too agrees bit for bit.
 // Measured on the loaded 2-core test machine, one thread, a 32x28x28x96 map and its [32, 1, 1, 96]
@@ -13,7 +15,8 @@
 // TODO(helper): split ReduceSumTo over output values for large squeeze-and-excitation gradients.
 //
 // Job records (4-byte fields):
-//   BroadcastArithmetic: 0 a, 1 b, 2 output, 3 operation (0 add, 1 subtract, 2 multiply, 3 divide),
+//   BroadcastArithmetic: 0 a, 1 b, 2 output, 3 operation (0 add, 1 subtract, 2 multiply, 3 divide,
+//                        4 minimum, 5 maximum, 6 selection weight),
 //                        4-9 shape, 10-15 a strides, 16-21 b strides (in values)
 //   ReduceSumTo:         0 input, 1 output, 2-7 shape, 8-13 output strides (in values)
 
@@ -23,19 +26,29 @@ const RANK = 6;
 const ADD: i32 = 0;
 const SUBTRACT: i32 = 1;
 const MULTIPLY: i32 = 2;
+const DIVIDE: i32 = 3;
+const MINIMUM: i32 = 4;
+const MAXIMUM: i32 = 5;
+const SELECTION_WEIGHT: i32 = 6;
 
 @inline function applyVector(operation: i32, left: v128, right: v128): v128 {
   if (operation == ADD) return f32x4.add(left, right);
   if (operation == SUBTRACT) return f32x4.sub(left, right);
   if (operation == MULTIPLY) return f32x4.mul(left, right);
-  return f32x4.div(left, right);
+  if (operation == DIVIDE) return f32x4.div(left, right);
+  if (operation == MINIMUM) return f32x4.min(left, right);
+  if (operation == MAXIMUM) return f32x4.max(left, right);
+  return v128.or(v128.and(f32x4.gt(left, right), f32x4.splat(1)), v128.and(f32x4.eq(left, right), f32x4.splat(0.5)));
 }
 
 @inline function applyScalar(operation: i32, left: f32, right: f32): f32 {
   if (operation == ADD) return left + right;
   if (operation == SUBTRACT) return left - right;
   if (operation == MULTIPLY) return left * right;
-  return left / right;
+  if (operation == DIVIDE) return left / right;
+  if (operation == MINIMUM) return left != left || right != right ? NaN : Mathf.min(left, right);
+  if (operation == MAXIMUM) return left != left || right != right ? NaN : Mathf.max(left, right);
+  return left > right ? 1 : left == right ? 0.5 : 0;
 }
 
 /**
@@ -69,7 +82,10 @@ function anyRow(operation: i32, aStep: i32, bStep: i32, a: usize, b: usize, outp
   if (operation == ADD) rowOf(ADD, aStep, bStep, a, b, output, count);
   else if (operation == SUBTRACT) rowOf(SUBTRACT, aStep, bStep, a, b, output, count);
   else if (operation == MULTIPLY) rowOf(MULTIPLY, aStep, bStep, a, b, output, count);
-  else rowOf(3, aStep, bStep, a, b, output, count);
+  else if (operation == DIVIDE) rowOf(DIVIDE, aStep, bStep, a, b, output, count);
+  else if (operation == MINIMUM) rowOf(MINIMUM, aStep, bStep, a, b, output, count);
+  else if (operation == MAXIMUM) rowOf(MAXIMUM, aStep, bStep, a, b, output, count);
+  else rowOf(SELECTION_WEIGHT, aStep, bStep, a, b, output, count);
 }
 
 /** The offset (in values) of row `rowIndex` (a multi-index over axes 0-4) through strides at job field `field`. */

@@ -24,3 +24,4 @@ export { zeroPad2d, zeroPad2dBackprop } from './zeroPad2d';
 export { broadcastArithmetic, reduceSumTo } from './broadcast';
 export { layerNorm, layerNormGrad } from './layerNorm';
 export { resize2d, resize2dBackprop } from './resize2d';
+export { pow, powGrad } from './power';

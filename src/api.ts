@@ -20,22 +20,24 @@ export type { WasmFeatures } from './kernels/wasm/featureProbe.js';
 export { benchmarkGemm } from './kernels/wasm/benchmarkGemm.js';
 
 export { conv2d } from './ops/conv2d.js';
+export { conv2dTranspose } from './ops/conv2dTranspose.js';
 export { maxPool2d, maxPool2dWithArgmax } from './ops/maxPool2d.js';
 export { avgPool2d, globalAveragePool2d } from './ops/avgPool2d.js';
 export { zeroPad2d, type ZeroPadding } from './ops/zeroPad2d.js';
 export { dropout } from './ops/dropout.js';
 export { matMul } from './ops/matMul.js';
 export { biasAdd } from './ops/biasAdd.js';
-export { clip, elu, gelu, hardSigmoid, hardSwish, leakyRelu, relu, sigmoid, silu, tanh } from './ops/activations.js';
+export { clip, elu, gelu, hardSigmoid, hardSwish, leakyRelu, pow, relu, sigmoid, silu, sqrt, tanh } from './ops/activations.js';
 export { softmax, softmaxCrossEntropy, type SoftmaxCrossEntropyOptions } from './ops/softmax.js';
 export { batchNormalization } from './ops/batchNorm.js';
-export { add, concatenate, divide, multiply, reshape, subtract } from './ops/shapeOps.js';
+export { add, concatenate, divide, maximum, minimum, multiply, reshape, subtract } from './ops/shapeOps.js';
 export { broadcastShape, reduceSumTo } from './ops/broadcast.js';
 export { GradientTape } from './autograd/tape.js';
 
 export { Layer, SymbolicTensor, type CallContext, type LayerConfig, type NamedWeight } from './layers/layer.js';
 export { Input, type InputOptions } from './layers/input.js';
 export { Conv2D, type Conv2DOptions } from './layers/conv2d.js';
+export { Conv2DTranspose, type Conv2DTransposeOptions } from './layers/conv2dTranspose.js';
 export { MaxPool2D, type MaxPool2DOptions } from './layers/maxPool2d.js';
 export { AvgPool2D, type AvgPool2DOptions } from './layers/avgPool2d.js';
 export { GlobalAveragePooling2D, type GlobalAveragePooling2DOptions } from './layers/globalAveragePooling2d.js';
@@ -44,11 +46,11 @@ export { Dropout, type DropoutOptions } from './layers/dropout.js';
 export { Dense, type DenseOptions } from './layers/dense.js';
 export { Flatten } from './layers/flatten.js';
 export {
-  Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh,
-  type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions,
+  Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, Power, ReLU, Sigmoid, SiLU, Tanh,
+  type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions, type PowerOptions,
 } from './layers/activations.js';
 export { Softmax } from './layers/softmax.js';
-export { Add, Concatenate, Divide, Multiply, Subtract } from './layers/merge.js';
+export { Add, Concatenate, Divide, Maximum, Minimum, Multiply, Subtract } from './layers/merge.js';
 export { ChannelShuffle, type ChannelShuffleOptions } from './layers/channelShuffle.js';
 export { ChannelSlice, type ChannelSliceOptions } from './layers/channelSlice.js';
 export { channelShuffle, sliceChannels } from './ops/channelOps.js';

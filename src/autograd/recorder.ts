@@ -9,7 +9,7 @@ import type { KernelId } from '../kernels/ids.js';
  * What a backward rule is registered under: a kernel id, a pure view op with no kernel (Reshape), or
  * an op that runs a shared kernel with a backward rule of its own (SliceChannels runs CopyColumns).
  */
-export type OperationId = KernelId | 'Reshape' | 'SliceChannels';
+export type OperationId = KernelId | 'Reshape' | 'SliceChannels' | 'Conv2DTranspose';
 
 /** One recorded op: its inputs, its output, and what its backward rule needs. */
 export interface TapeEntry<Saved = unknown> {

@@ -99,6 +99,12 @@ export const MAX_MODEL_LAYERS = 100_000;
 export const MAX_ONNX_NODES = 250_000;
 
 /**
+ * The most outputs an imported ONNX graph may have (a segmentation model's 'out' and 'aux', a
+ * classifier that also returns features): each is kept alive and copied on every forwardOutputs.
+ */
+export const MAX_ONNX_OUTPUTS = 64;
+
+/**
  * The most heap that decoding an .onnx file may take, estimated from its bytes before it is decoded
  * (io/onnxWireScan.ts, from per-item costs measured there): 512 MiB. onnx-proto (protobufjs) makes a
  * Long object of about 60 bytes for every int64 value, one byte in the file, and an object, a number

@@ -43,6 +43,12 @@ export interface ModelManifest {
   preprocessing?: Preprocessing | undefined;
   /** Free-form facts about how the model was trained (dataset, epochs, accuracy, ...). */
   training?: Record<string, unknown> | undefined;
+  /**
+   * The named outputs (Model.outputNames and outputNodes: layer indices), the first the last layer;
+   * written only when a model has several or names its output otherwise than its last layer. Files
+   * without it have one output, named after the last layer.
+   */
+  outputs?: { name: string; layer: number }[] | undefined;
 }
 
 export interface SaveOptions {
@@ -67,7 +73,8 @@ export interface LoadedModel {
  */
 export function serializeModel(model: Model, options: SaveOptions = {}): { manifest: string; weights: Uint8Array } {
   const weights = model.namedWeights();
-  const isChain = model.isChain;
+  const hasNamedOutputs = model.outputNodes.length > 1 || model.outputNames[0] !== model.layers[model.layers.length - 1]!.name;
+  const isChain = model.isChain && !hasNamedOutputs;
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
@@ -85,6 +92,7 @@ export function serializeModel(model: Model, options: SaveOptions = {}): { manif
   const preprocessing = options.preprocessing ?? model.preprocessing;
   if (preprocessing !== undefined) manifest.preprocessing = checkedPreprocessing(model, preprocessing);
   if (options.training !== undefined) manifest.training = options.training;
+  if (hasNamedOutputs) manifest.outputs = model.outputNodes.map((layer, index) => ({ name: model.outputNames[index]!, layer }));
   return { manifest: `${JSON.stringify(manifest, null, 2)}\n`, weights: encodeSafetensors(weights, { format: MODEL_FORMAT }) };
 }
 
@@ -103,11 +111,15 @@ export function parseModel(manifestText: string, weightsBytes: Uint8Array, files
   let model: Model;
   try {
     const layers = manifest.layers.map((layer) => layerFromConfig(layer.className, layer.config));
-    const options = { seed: manifest.seed, dtype: manifest.dtype };
+    const outputs = manifest.outputs;
+    const options = { seed: manifest.seed, dtype: manifest.dtype, ...(outputs === undefined ? {} : { outputNames: outputs.map((output) => output.name) }) };
     // Every weight comes from the file: layers that would create more values than it holds are refused.
     const budget = [...tensors.values()].reduce((sum, tensor) => sum + tensor.size, 0);
-    model = withWeightBudget(budget, () => (manifest.layers.some((layer) => layer.inputs !== undefined)
-      ? new Model({ nodes: layers.map((layer, index) => ({ layer, inputs: manifest.layers[index]!.inputs ?? (index === 0 ? [] : [index - 1]) })) }, options)
+    model = withWeightBudget(budget, () => (manifest.layers.some((layer) => layer.inputs !== undefined) || outputs !== undefined
+      ? new Model({
+        nodes: layers.map((layer, index) => ({ layer, inputs: manifest.layers[index]!.inputs ?? (index === 0 ? [] : [index - 1]) })),
+        ...(outputs === undefined ? {} : { outputs: outputs.map((output) => output.layer) }),
+      }, options)
       : new Sequential(layers, options)));
   } catch (error) {
     if (error instanceof ConvNetError) throw new FileFormatError(manifestPath, `layers: ${error.message}`);
@@ -183,6 +195,11 @@ function parseManifest(text: string, path: string): ModelManifest {
   if (badInputs >= 0) throw new FileFormatError(path, `field 'layers[${badInputs}].inputs' must list indices of earlier layers`);
   if (record.classNames !== undefined && (!Array.isArray(record.classNames) || !record.classNames.every((name) => typeof name === 'string'))) {
     throw new FileFormatError(path, `field 'classNames' must be a list of strings`);
+  }
+  const outputs = record.outputs;
+  if (outputs !== undefined && (!Array.isArray(outputs) || outputs.length === 0 || outputs.length > MAX_MODEL_LAYERS
+    || !outputs.every((output) => typeof output === 'object' && output !== null && typeof output.name === 'string' && Number.isInteger(output.layer)))) {
+    throw new FileFormatError(path, `field 'outputs' must be a list of { name, layer } records (a string and a layer index)`);
   }
   return record as ModelManifest;
 }

@@ -10,12 +10,13 @@ import { ValueError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { effectiveKernelSize, resolvePadding } from '../kernels/params.js';
-import type { Clip, ELU, HardSigmoid, LeakyReLU } from '../layers/activations.js';
+import type { Clip, ELU, HardSigmoid, LeakyReLU, Power } from '../layers/activations.js';
 import type { AvgPool2D } from '../layers/avgPool2d.js';
 import type { BatchNormalization } from '../layers/batchNormalization.js';
 import type { ChannelShuffle } from '../layers/channelShuffle.js';
 import type { ChannelSlice } from '../layers/channelSlice.js';
 import type { Conv2D } from '../layers/conv2d.js';
+import type { Conv2DTranspose } from '../layers/conv2dTranspose.js';
 import type { Dense } from '../layers/dense.js';
 import type { GlobalAveragePooling2D } from '../layers/globalAveragePooling2d.js';
 import type { Layer } from '../layers/layer.js';
@@ -100,6 +101,17 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       return graph.node('Conv', [input, ...convInputs], outputName, [
         ints('kernel_shape', [kH, kW]), ints('strides', [...conv.strides]), ints('dilations', [dilationH, dilationW]),
         ints('pads', [pads.padTop, pads.padLeft, pads.padBottom, pads.padRight]), int('group', conv.groups),
+      ]);
+    }
+    case 'Conv2DTranspose': {
+      // Our [kH, kW, outC / groups, inC] read as HWIO is, as OIHW, ONNX's [inC, outC / group, kH, kW].
+      const conv = layer as Conv2DTranspose;
+      const params = conv.convolutionParams(inputShape);
+      const weight = graph.floats(`${prefix}/kernel`, [conv.kernel!.shape[3]!, conv.kernel!.shape[2]!, ...conv.kernelSize], filterToOihw(conv.kernel!));
+      const convInputs = [weight, ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.data)])];
+      return graph.node('ConvTranspose', [input, ...convInputs], outputName, [
+        ints('kernel_shape', [...conv.kernelSize]), ints('strides', [...conv.strides]), ints('dilations', [...conv.dilationRate]),
+        ints('pads', [params.padTop, params.padLeft, params.padBottom, params.padRight]), ints('output_padding', [...conv.outputPadding]), int('group', conv.groups),
       ]);
     }
     case 'MaxPool2D':
@@ -232,6 +244,11 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       return graph.node('Identity', [input], outputName);
     case 'Add':
       return graph.node('Sum', inputs, outputName);
+    case 'Power':
+      return graph.node('Pow', [input, graph.floats(`${prefix}/exponent`, [], [(layer as Power).exponent])], outputName);
+    case 'Maximum':
+    case 'Minimum':
+      return graph.node(layer.className === 'Maximum' ? 'Max' : 'Min', inputs, outputName);
     case 'Multiply':
       // Mul takes two inputs (there is no variadic product): a chain, the last step named as the layer.
       return inputs.slice(1).reduce((product, factor, index) =>
@@ -246,7 +263,9 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
 
 /**
  * The model as ONNX bytes (a ModelProto), input 'input' [batch, C, H, W] (or [batch, features]) and
- * output 'output' [batch, classes]; float32 weights. The class names (options.classNames, or else
+ * output 'output' [batch, classes], then the model's other outputs (Model.outputNames after the
+ * first; maps NCHW) under their names; float32 weights. Throws ValueError when such a name is the
+ * name of another value of the graph. The class names (options.classNames, or else
  * model.classNames) go into the model's metadata_props under 'classNames', as a JSON list, and
  * model.preprocessing under 'preprocessing', as a JSON record.
  *
@@ -269,8 +288,18 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8
   const inputShape = model.inputShape;
   const inputDims = inputShape.length === 3 ? [inputShape[2]!, inputShape[0]!, inputShape[1]!] : [...inputShape];
   const dims = (extents: number[]) => ({ dim: [{ dimParam: 'batch' }, ...extents.map((extent) => ({ dimValue: extent }))] });
-  const outputShape = model.outputShape;
-  const outputDims = outputShape.length === 3 ? [outputShape[2]!, outputShape[0]!, outputShape[1]!] : [...outputShape];
+  const channelsFirst = (shape: Shape) => (shape.length === 3 ? [shape[2]!, shape[0]!, shape[1]!] : [...shape]);
+  const outputDims = channelsFirst(model.outputShape);
+  const floatType = (extents: number[]) => ({ tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(extents) } });
+  const outputs = [{ name: ONNX_OUTPUT_NAME, type: floatType(outputDims) }];
+  model.outputNodes.slice(1).forEach((node, index) => {
+    const name = model.outputNames[index + 1]!;
+    if (name !== names[node] && (names.includes(name) || name === ONNX_OUTPUT_NAME)) {
+      throw new ValueError(`exportOnnx: output name '${name}' is the name of another value of the graph; rename the output (Model outputNames)`);
+    }
+    if (name !== names[node]) graph.node('Identity', [names[node]!], name);
+    outputs.push({ name, type: floatType(channelsFirst(model.layerOutputShapes[node]!)) });
+  });
   const classNames = options.classNames ?? model.classNames;
   if (classNames !== undefined && (!Array.isArray(classNames) || classNames.length !== model.classes || !classNames.every((name) => typeof name === 'string'))) {
     throw new ValueError(`exportOnnx: classNames must be ${model.classes} strings, one per class`);
@@ -290,7 +319,7 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8
       node: graph.nodes,
       initializer: graph.initializers,
       input: [{ name: ONNX_INPUT_NAME, type: { tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(inputDims) } } }],
-      output: [{ name: ONNX_OUTPUT_NAME, type: { tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(outputDims) } } }],
+      output: outputs,
     },
   });
   return onnx().ModelProto.encode(proto).finish();

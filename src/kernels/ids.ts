@@ -34,6 +34,8 @@ export const KERNEL_IDS = [
   'HardSigmoidGrad',
   'HardSwish',
   'HardSwishGrad',
+  'Pow',
+  'PowGrad',
   'Softmax',
   'SoftmaxGrad',
   'SoftmaxCrossEntropy',

@@ -119,8 +119,20 @@ export interface HardSigmoidParams extends ElementwiseParams {
   beta: number;
 }
 
-/** The four arithmetic operations of BroadcastArithmetic, by their code in the params record. */
-export const ARITHMETIC_OPERATIONS = ['add', 'subtract', 'multiply', 'divide'] as const;
+/**
+ * Power x^exponent of `size` values, the exponent a constant (2 and 0.5 are the vectorised ones).
+ * Float32 data take the exponent rounded to f32 (the pow op rounds it), as both backends read it.
+ */
+export interface PowParams extends ElementwiseParams {
+  exponent: number;
+}
+
+/**
+ * The operations of BroadcastArithmetic, by their code in the params record. 'selectionWeight' is the
+ * share of d max(a, b) that goes to a: 1 where a > b, 1/2 where a = b, 0 where a < b (ties split
+ * equally, as torch.maximum's gradient does); the backward rules of maximum and minimum use it.
+ */
+export const ARITHMETIC_OPERATIONS = ['add', 'subtract', 'multiply', 'divide', 'minimum', 'maximum', 'selectionWeight'] as const;
 export type ArithmeticOperation = (typeof ARITHMETIC_OPERATIONS)[number];
 
 /** The number of axes of a broadcast params record: shapes of fewer axes are padded with leading 1s. */

@@ -17,6 +17,7 @@ import type {
   CopyColumnsParams,
   ClipGradientParams,
   ClipParams,
+  PowParams,
   Conv2DParams,
   DropoutParams,
   ElementwiseParams,
@@ -71,6 +72,8 @@ export interface KernelSignatures {
   HardSigmoidGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void;
   HardSwish(input: FloatArray, output: FloatArray, params: HardSigmoidParams): void;
   HardSwishGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void;
+  Pow(input: FloatArray, output: FloatArray, params: PowParams): void;
+  PowGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: PowParams): void;
   Softmax(logits: FloatArray, output: FloatArray, params: RowsParams): void;
   SoftmaxGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: RowsParams): void;
   SoftmaxCrossEntropy(logits: FloatArray, targets: FloatArray, probabilities: FloatArray, losses: FloatArray, params: SoftmaxCrossEntropyParams): void;

@@ -2,11 +2,11 @@
 // vanishing-gradient problem that ReLU avoids; leaky ReLU and ELU, which keep a gradient for negative
 // inputs; GELU and SiLU, smooth ReLU-like curves from transformers and EfficientNet; Clip, which
 // bounds values (ReLU6 of MobileNet, Hardtanh); HardSigmoid and HardSwish, the piecewise-linear
-// gate and activation of MobileNetV3.
+// gate and activation of MobileNetV3; Power, a constant exponent (squares, square roots).
 
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { clip, elu, gelu, hardSigmoid, hardSwish, leakyRelu, relu, sigmoid, silu, tanh } from '../ops/activations.js';
+import { clip, elu, gelu, hardSigmoid, hardSwish, leakyRelu, pow, relu, sigmoid, silu, tanh } from '../ops/activations.js';
 import { checkBounds, checkFiniteNumber } from '../ops/checks.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
 
@@ -203,5 +203,36 @@ export class HardSwish extends ActivationLayer {
   readonly className = 'HardSwish';
   call(input: Tensor): Tensor {
     return hardSwish(input);
+  }
+}
+
+export interface PowerOptions extends LayerOptions {
+  /** The constant exponent; 2 squares, 0.5 takes the square root. */
+  exponent: number;
+}
+
+/**
+ * x^exponent elementwise, a constant exponent (ONNX Pow with a constant exponent; Sqrt is exponent
+ * 0.5). Throws ValueError for a non-finite exponent.
+ *
+ * @example
+ * new Power({ exponent: 2 }); // squares
+ */
+export class Power extends ActivationLayer {
+  readonly className = 'Power';
+  readonly exponent: number;
+
+  constructor(options: PowerOptions) {
+    super(options);
+    this.exponent = options.exponent;
+    checkFiniteNumber(this.exponent, 'Power exponent');
+  }
+
+  call(input: Tensor): Tensor {
+    return pow(input, this.exponent);
+  }
+
+  override getConfig(): LayerConfig {
+    return { name: this.name, exponent: this.exponent };
   }
 }

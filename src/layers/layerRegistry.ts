@@ -3,14 +3,15 @@
 
 import { ValueError } from '../core/errors.js';
 import {
-  Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh,
-  type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions,
+  Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, Power, ReLU, Sigmoid, SiLU, Tanh,
+  type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions, type PowerOptions,
 } from './activations.js';
 import { AvgPool2D, type AvgPool2DOptions } from './avgPool2d.js';
 import { BatchNormalization, type BatchNormalizationOptions } from './batchNormalization.js';
 import { ChannelShuffle, type ChannelShuffleOptions } from './channelShuffle.js';
 import { ChannelSlice, type ChannelSliceOptions } from './channelSlice.js';
 import { Conv2D, type Conv2DOptions } from './conv2d.js';
+import { Conv2DTranspose, type Conv2DTransposeOptions } from './conv2dTranspose.js';
 import { Dense, type DenseOptions } from './dense.js';
 import { Dropout, type DropoutOptions } from './dropout.js';
 import { Flatten } from './flatten.js';
@@ -22,7 +23,7 @@ import { MaxPool2D, type MaxPool2DOptions } from './maxPool2d.js';
 import { Rescaling, type RescalingOptions } from './rescaling.js';
 import { Reshape, type ReshapeOptions } from './reshape.js';
 import { Resize2D, type Resize2DOptions } from './resize2d.js';
-import { Add, Concatenate, Divide, Multiply, Subtract } from './merge.js';
+import { Add, Concatenate, Divide, Maximum, Minimum, Multiply, Subtract } from './merge.js';
 import { Softmax } from './softmax.js';
 import { ZeroPadding2D, type ZeroPadding2DOptions } from './zeroPadding2d.js';
 
@@ -61,6 +62,10 @@ const factories = new Map<string, LayerFactory>([
   ['Reshape', (config) => new Reshape(config as unknown as ReshapeOptions)],
   ['Rescaling', (config) => new Rescaling(config as unknown as RescalingOptions)],
   ['Resize2D', (config) => new Resize2D(config as Resize2DOptions)],
+  ['Conv2DTranspose', (config) => new Conv2DTranspose(config as unknown as Conv2DTransposeOptions)],
+  ['Maximum', (config) => new Maximum(config)],
+  ['Minimum', (config) => new Minimum(config)],
+  ['Power', (config) => new Power(config as unknown as PowerOptions)],
 ]);
 
 /** Makes a layer from its class name and config; throws ValueError for an unknown class name. */

@@ -1,6 +1,7 @@
 // Merge layers join branches of a graph model: Add sums tensors (the residual connection of
 // ResNets), Multiply takes their product (gates: x * sigmoid(g), attention masks), Subtract and
-// Divide take two, Concatenate joins them along the channels (Inception, DenseNet). The arithmetic
+// Divide take two, Maximum and Minimum take the elementwise extreme of two or more (gradient to the
+// selected input, ties split equally at each pairwise step, as torch.maximum), Concatenate joins them along the channels (Inception, DenseNet). The arithmetic
 // ones broadcast in numpy's sense between inputs of one rank: a per-channel gate [1, 1, C] scales a
 // map [H, W, C] (squeeze-and-excitation), and the gradient sums over the broadcast axes.
 
@@ -8,7 +9,7 @@ import { ShapeError } from '../core/errors.js';
 import { formatShape, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { broadcastShape } from '../ops/broadcast.js';
-import { add, concatenate, divide, multiply, subtract } from '../ops/shapeOps.js';
+import { add, concatenate, divide, maximum, minimum, multiply, subtract } from '../ops/shapeOps.js';
 import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
 
 abstract class MergeLayer extends Layer {
@@ -162,6 +163,44 @@ export class Divide extends MergeLayer {
 
   override multiplyAdds(inputShape: Shape): number {
     return sizeOf(inputShape);
+  }
+}
+
+/**
+ * The elementwise largest of its inputs, which must have one shape or broadcast (as Add). The
+ * gradient goes to the largest; a tie of two splits it equally (as torch.maximum; inputs are taken
+ * pairwise, left to right, so a tie of three gives the last 1/2 and the others 1/4).
+ *
+ * @example
+ * const upper = new Maximum().apply([branchA, branchB]);
+ */
+export class Maximum extends MergeLayer {
+  readonly className = 'Maximum';
+
+  protected mergedShape(inputShapes: readonly Shape[]): Shape {
+    return commonShape(this.label(), inputShapes, 'compared');
+  }
+
+  override callWith(inputs: readonly Tensor[], _context: CallContext): Tensor {
+    return inputs.slice(1).reduce((largest, input) => maximum(largest, input), inputs[0]!);
+  }
+}
+
+/**
+ * The elementwise smallest of its inputs, as Maximum.
+ *
+ * @example
+ * const lower = new Minimum().apply([branchA, branchB]);
+ */
+export class Minimum extends MergeLayer {
+  readonly className = 'Minimum';
+
+  protected mergedShape(inputShapes: readonly Shape[]): Shape {
+    return commonShape(this.label(), inputShapes, 'compared');
+  }
+
+  override callWith(inputs: readonly Tensor[], _context: CallContext): Tensor {
+    return inputs.slice(1).reduce((smallest, input) => minimum(smallest, input), inputs[0]!);
   }
 }
 

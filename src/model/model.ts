@@ -42,6 +42,11 @@ export interface ModelOptions {
   classNames?: readonly string[] | undefined;
   /** How its input is made from images (see Model.setPreprocessing); default none (stretched, 0..1). */
   preprocessing?: Preprocessing | undefined;
+  /**
+   * A name for each of the graph's outputs, in order (see Model.outputNames); default the names of
+   * the layers that compute them. Names are unique.
+   */
+  outputNames?: readonly string[] | undefined;
 }
 
 /** What a model's output rows are: class probabilities (it ends in Softmax) or logits (unnormalised scores). */
@@ -180,7 +185,9 @@ export interface ModelNode {
 /**
  * A model whose layers form a graph: branches that split and join (residual connections with Add,
  * Concatenate), from one Input to one output. Build it by applying layers to symbolic tensors
- * (Layer.apply) and naming the two ends. Throws ValueError for more than MAX_MODEL_LAYERS layers, and
+ * (Layer.apply) and naming the two ends. `outputs` may list several: the first is the model's output
+ * (predict, evaluate, fit), and forwardOutputs / predictOutputs return them all by name. Throws
+ * ValueError for more than MAX_MODEL_LAYERS layers, and
  * ShapeError when a feature map, all of one example's maps or its multiply-adds pass the limits of
  * core/limits.ts (checked layer by layer, before the next layer's weights are made).
  *
@@ -193,6 +200,13 @@ export interface ModelNode {
  * const model = new Model({ inputs: input.output, outputs: output }, { seed: 1 });
  */
 export class Model {
+  /**
+   * The nodes whose outputs forwardOutputs and predictOutputs return, in order. The first is always
+   * the last node: the model's output, which predict, evaluate and fit use (fit trains it alone).
+   */
+  readonly outputNodes: readonly number[];
+  /** The name of each output of outputNodes (ONNX graph outputs keep the file's names). */
+  readonly outputNames: readonly string[];
   /** The layers in an order where every layer comes after those it reads (node i holds layers[i]). */
   readonly layers: readonly Layer[];
   readonly nodes: readonly ModelNode[];
@@ -208,8 +222,12 @@ export class Model {
   private names: readonly string[] | undefined;
   private inputPreprocessing: Preprocessing | undefined;
 
-  constructor(graph: { inputs: SymbolicTensor; outputs: SymbolicTensor } | { nodes: readonly ModelNode[] }, options: ModelOptions = {}) {
-    const nodes = 'nodes' in graph ? [...graph.nodes] : nodesOf(graph.inputs, graph.outputs);
+  constructor(
+    graph: { inputs: SymbolicTensor; outputs: SymbolicTensor | readonly SymbolicTensor[] } | { nodes: readonly ModelNode[]; outputs?: readonly number[] | undefined },
+    options: ModelOptions = {},
+  ) {
+    const outputTensors = 'nodes' in graph ? [] : Array.isArray(graph.outputs) ? graph.outputs as readonly SymbolicTensor[] : [graph.outputs as SymbolicTensor];
+    const { nodes, outputs } = 'nodes' in graph ? { nodes: [...graph.nodes], outputs: graph.outputs ?? [graph.nodes.length - 1] } : nodesOf(graph.inputs, outputTensors);
     checkLayerCount(nodes.length, 'Model');
     if (!(nodes[0]?.layer instanceof Input) || nodes[0].inputs.length !== 0) {
       throw new ValueError('Model: the first layer must be an Input declaring the example shape, e.g. new Input({ shape: [28, 28, 1] })');
@@ -223,9 +241,19 @@ export class Model {
     this.nodes = nodes;
     this.layers = nodes.map((node) => node.layer);
     if (new Set(this.layers).size !== this.layers.length) throw new ValueError('Model: a layer appears twice; make another layer for each place in the graph');
+    if (outputs.length === 0 || outputs[0] !== nodes.length - 1 || outputs.some((node) => !Number.isInteger(node) || node < 0 || node >= nodes.length)) {
+      throw new ValueError(`Model: outputs must be node indices, the first the last node (${nodes.length - 1}); got [${outputs.join(', ')}]`);
+    }
+    if (new Set(outputs).size !== outputs.length) throw new ValueError(`Model: an output is listed twice: [${outputs.join(', ')}]`);
+    this.outputNodes = [...outputs];
     this.seed = options.seed ?? 0;
     this.dtype = options.dtype ?? 'float32';
     nameLayers(this.layers);
+    const outputNames = options.outputNames ?? outputs.map((node) => this.layers[node]!.name);
+    if (outputNames.length !== outputs.length || outputNames.some((name) => typeof name !== 'string' || name === '') || new Set(outputNames).size !== outputNames.length) {
+      throw new ValueError(`Model: outputNames must be ${outputs.length} unique non-empty strings, got ${JSON.stringify(outputNames)}`);
+    }
+    this.outputNames = [...outputNames];
     const random = new Random(this.seed);
     const inputShapes: Shape[] = [];
     const outputShapes: Shape[] = [];
@@ -251,6 +279,8 @@ export class Model {
     // One pass over the edges: a filter per layer made building quadratic (100,000 layers: 65 s).
     const consumers = new Array<number>(nodes.length).fill(0);
     for (const node of nodes) for (const input of new Set(node.inputs)) consumers[input]!++;
+    // An output read by forwardOutputs counts as a reader: a Conv2D output must not fuse its ReLU away.
+    for (const node of outputs.slice(1)) consumers[node]!++;
     this.consumers = consumers;
     this.setClassNames(options.classNames);
     this.setPreprocessing(options.preprocessing);
@@ -384,9 +414,50 @@ export class Model {
    * map: about 7% of W1's inference time), unless `onOutput` wants to see every layer's output.
    */
   forward(input: Tensor, options: ForwardOptions = {}): Tensor {
+    const end = options.end ?? this.layers.length;
+    return this.forwardNodes(input, options, end)[end - 1]!;
+  }
+
+  /**
+   * Every named output of the graph (outputNames: an imported ONNX graph's outputs, or the outputs
+   * given to the constructor) for a batch, by name, in one forward pass; the first is forward's.
+   * Maps are NHWC, as every feature map here.
+   *
+   * @example
+   * const { out, aux } = model.forwardOutputs(batch); // a segmentation model's two heads
+   */
+  forwardOutputs(input: Tensor, options: Omit<ForwardOptions, 'end'> = {}): Record<string, Tensor> {
+    const outputs = this.forwardNodes(input, options, this.layers.length);
+    return Object.fromEntries(this.outputNodes.map((node, index) => [this.outputNames[index]!, outputs[node]!]));
+  }
+
+  /**
+   * predict for every named output (see forwardOutputs): batchSize examples at a time (default 256).
+   *
+   * @example
+   * const { out, aux } = model.predictOutputs(images, { batchSize: 8 });
+   */
+  predictOutputs(x: Tensor, options: { batchSize?: number | undefined } = {}): Record<string, Tensor> {
+    this.checkExamples(x, 'predictOutputs');
+    const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'predictOutputs batchSize'));
+    const count = x.shape[0]!;
+    const shapes = this.outputNodes.map((node) => this.layerOutputShapes[node]!);
+    const results = shapes.map((shape) => Tensor.zeros([count, ...shape], this.dtype));
+    const order = identity(count);
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      withScope(() => {
+        const outputs = this.forwardOutputs(gatherExamples(x, order, start, size));
+        this.outputNames.forEach((name, index) => results[index]!.data.set(outputs[name]!.data, start * sizeOf(shapes[index]!)));
+      });
+    }
+    return Object.fromEntries(this.outputNames.map((name, index) => [name, results[index]!]));
+  }
+
+  /** The outputs of nodes [0, end) for a batch (a fused Conv2D + ReLU leaves the ReLU's output in both slots). */
+  private forwardNodes(input: Tensor, options: ForwardOptions, end: number): Tensor[] {
     if (input.dtype !== this.dtype) throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
     const context = { isTraining: options.isTraining ?? false, ...(options.random === undefined ? {} : { random: options.random }) };
-    const end = options.end ?? this.layers.length;
     const outputs: Tensor[] = [];
     for (let index = 0; index < end; index++) {
       const { layer, inputs } = this.nodes[index]!;
@@ -402,7 +473,7 @@ export class Model {
       outputs.push(output);
       options.onOutput?.(index, output);
     }
-    return outputs[end - 1]!;
+    return outputs;
   }
 
   /** Layers whose output is the logits: all but a final Softmax. */
@@ -750,35 +821,51 @@ function nameLayers(layers: readonly Layer[]): void {
  * one Input the graph starts from. The walk keeps its own stack, so a deep graph (a chain of 100,000
  * layers) cannot overflow the call stack.
  */
-function nodesOf(input: SymbolicTensor, output: SymbolicTensor): ModelNode[] {
+/**
+ * The nodes that compute `outputs` from `input`, each after those it reads, and the outputs' node
+ * indices. The first output is visited last so that it is the last node; a ValueError when another
+ * output depends on it (it could not be last).
+ */
+function nodesOf(input: SymbolicTensor, outputs: readonly SymbolicTensor[]): { nodes: ModelNode[]; outputs: number[] } {
+  if (outputs.length === 0) throw new ValueError('Model: give at least one output');
   const order: SymbolicTensor[] = [];
   const indices = new Map<SymbolicTensor, number>();
-  const visiting = new Set<SymbolicTensor>();
-  // Each entry is a tensor and how many of its inputs have been visited.
-  const stack: [SymbolicTensor, number][] = [[output, 0]];
-  visiting.add(output);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1]!;
-    const [tensor, next] = top;
-    if (next === 0 && tensor.inputs.length === 0 && tensor !== input) {
-      throw new ValueError(`Model: the output depends on ${tensor.layer.className} '${tensor.layer.name}', which is not the model's input`);
+  for (const output of [...outputs.slice(1), outputs[0]!]) {
+    if (indices.has(output)) continue;
+    const visiting = new Set<SymbolicTensor>();
+    // Each entry is a tensor and how many of its inputs have been visited.
+    const stack: [SymbolicTensor, number][] = [[output, 0]];
+    visiting.add(output);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const [tensor, next] = top;
+      if (next === 0 && tensor.inputs.length === 0 && tensor !== input) {
+        throw new ValueError(`Model: the output depends on ${tensor.layer.className} '${tensor.layer.name}', which is not the model's input`);
+      }
+      if (next < tensor.inputs.length) {
+        top[1] = next + 1;
+        const from = tensor.inputs[next]!;
+        if (indices.has(from)) continue;
+        if (visiting.has(from)) throw new ValueError(`Model: the graph has a cycle through ${from.layer.className} '${from.layer.name}'`);
+        visiting.add(from);
+        stack.push([from, 0]);
+        continue;
+      }
+      stack.pop();
+      visiting.delete(tensor);
+      indices.set(tensor, order.length);
+      order.push(tensor);
     }
-    if (next < tensor.inputs.length) {
-      top[1] = next + 1;
-      const from = tensor.inputs[next]!;
-      if (indices.has(from)) continue;
-      if (visiting.has(from)) throw new ValueError(`Model: the graph has a cycle through ${from.layer.className} '${from.layer.name}'`);
-      visiting.add(from);
-      stack.push([from, 0]);
-      continue;
-    }
-    stack.pop();
-    visiting.delete(tensor);
-    indices.set(tensor, order.length);
-    order.push(tensor);
   }
   if (!indices.has(input)) throw new ValueError('Model: the output does not depend on the input');
-  return order.map((tensor) => ({ layer: tensor.layer, inputs: tensor.inputs.map((from) => indices.get(from)!) }));
+  const first = outputs[0]!;
+  if (indices.get(first) !== order.length - 1) {
+    throw new ValueError(`Model: the first output (${first.layer.className} '${first.layer.name}') feeds another output; it must be computed last`);
+  }
+  return {
+    nodes: order.map((tensor) => ({ layer: tensor.layer, inputs: tensor.inputs.map((from) => indices.get(from)!) })),
+    outputs: outputs.map((output) => indices.get(output)!),
+  };
 }
 
 /** How many layers a shape error's trace shows (the last ones before the layer that failed). */

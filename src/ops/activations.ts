@@ -1,9 +1,9 @@
 // Elementwise activation ops and their gradients: ReLU, sigmoid, tanh, leaky ReLU, ELU, GELU, SiLU,
-// clip, and the hard sigmoid and hard swish of MobileNetV3.
+// clip, the hard sigmoid and hard swish of MobileNetV3, and power with a constant exponent (sqrt).
 
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
-import type { AlphaActivationParams, ClipParams, HardSigmoidParams } from '../kernels/params.js';
+import type { AlphaActivationParams, ClipParams, HardSigmoidParams, PowParams } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
 import { checkBounds, checkFiniteNumber } from './checks.js';
@@ -167,5 +167,34 @@ export function alphaActivationGrad(id: 'LeakyReluGrad' | 'EluGrad', dOut: Tenso
 export function clipGrad(dOut: Tensor, input: Tensor, params: ClipParams): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
   getKernel('ClipGrad')(dOut.data, input.data, dInput.data, params);
+  return dInput;
+}
+
+/**
+ * input^exponent elementwise, the exponent a finite constant (2 and 0.5 run vectorised); the gradient
+ * is exponent * input^(exponent - 1). NaN where the power is undefined (a negative base to a
+ * fractional exponent). Throws ValueError for a non-finite exponent.
+ *
+ * @example
+ * pow(x, 2); // the squares of a decomposed layer normalization's variance
+ */
+export function pow(input: Tensor, exponent: number): Tensor {
+  checkFiniteNumber(exponent, 'pow: exponent');
+  const params: PowParams = { size: input.size, exponent: input.dtype === 'float32' ? Math.fround(exponent) : exponent };
+  const output = allocateTensor(input.shape, input.dtype);
+  getKernel('Pow')(input.data, output.data, params);
+  record<PowParams>({ id: 'Pow', inputs: [input], output, saved: params });
+  return output;
+}
+
+/** The square root elementwise: pow(input, 0.5) (NaN below 0; the gradient at 0 is +Infinity). @example sqrt(variance) */
+export function sqrt(input: Tensor): Tensor {
+  return pow(input, 0.5);
+}
+
+/** The gradient of pow: dOut * exponent * input^(exponent - 1). */
+export function powGrad(dOut: Tensor, input: Tensor, params: PowParams): Tensor {
+  const dInput = allocateTensor(dOut.shape, dOut.dtype);
+  getKernel('PowGrad')(dOut.data, input.data, dInput.data, params);
   return dInput;
 }

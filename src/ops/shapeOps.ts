@@ -53,6 +53,22 @@ export function divide(a: Tensor, b: Tensor): Tensor {
   return broadcastArithmetic('divide', a, b);
 }
 
+/**
+ * The elementwise larger of a and b, with numpy broadcasting (NaN where either is NaN); the gradient
+ * goes to the larger, split equally on ties (as torch.maximum). Errors as add.
+ *
+ * @example
+ * maximum(x, Tensor.fromArray([0], [1])); // relu(x)
+ */
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  return broadcastArithmetic('maximum', a, b);
+}
+
+/** The elementwise smaller of a and b, as maximum. @example minimum(x, cap) */
+export function minimum(a: Tensor, b: Tensor): Tensor {
+  return broadcastArithmetic('minimum', a, b);
+}
+
 /** What the gradient of concatenate needs: the rows and each input's width. */
 export interface ConcatSaved {
   rows: number;

@@ -197,6 +197,17 @@ describe('TF.js models give TF.js outputs', () => {
     assert.equal(isTfjsModelJson({ format: 'convnet.ts-model' }), false);
   });
 
+  test('Conv2DTranspose (valid with a kernel smaller and larger than the stride, same, no bias) and Maximum / Minimum', async (t) => {
+    const input = tf.input({ shape: [5, 6, 3] });
+    const a = tf.layers.conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+    const b = tf.layers.conv2dTranspose({ filters: 4, kernelSize: [1, 2], strides: [2, 2], useBias: false }).apply(input) as tf.SymbolicTensor;
+    const c = tf.layers.conv2dTranspose({ filters: 4, kernelSize: [4, 3], strides: [2, 2], padding: 'valid' }).apply(input) as tf.SymbolicTensor;
+    const upper = tf.layers.maximum().apply([a, b]) as tf.SymbolicTensor;
+    const output = tf.layers.minimum().apply([upper, b]) as tf.SymbolicTensor;
+    t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(tf.model({ inputs: input, outputs: output }), 40)}`);
+    t.diagnostic(`valid, kernel 4x3 over stride 2: ${await checkSameOutputs(tf.model({ inputs: input, outputs: c }), 41)}`);
+  });
+
   test('every class the issue lists is mapped', () => {
     const listed = ['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'BatchNormalization', 'Dense', 'Activation', 'ReLU', 'MaxPooling2D', 'AveragePooling2D',
       'GlobalAveragePooling2D', 'Flatten', 'Dropout', 'Add', 'Multiply', 'Concatenate', 'ZeroPadding2D', 'Reshape', 'Rescaling'];

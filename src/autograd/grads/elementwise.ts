@@ -3,8 +3,8 @@
 
 import type { Tensor } from '../../core/tensor.js';
 import type { Shape } from '../../core/shape.js';
-import type { AlphaActivationParams, ClipParams, HardSigmoidParams } from '../../kernels/params.js';
-import { activationGrad, alphaActivationGrad, clipGrad, hardActivationGrad } from '../../ops/activations.js';
+import type { AlphaActivationParams, ClipParams, HardSigmoidParams, PowParams } from '../../kernels/params.js';
+import { activationGrad, alphaActivationGrad, clipGrad, hardActivationGrad, powGrad } from '../../ops/activations.js';
 import { biasAddGrad } from '../../ops/biasAdd.js';
 import { concatenateGrad, multiply, type ConcatSaved } from '../../ops/shapeOps.js';
 import { softmaxGrad } from '../../ops/softmax.js';
@@ -20,6 +20,7 @@ registerGradient('Silu', (entry, dOut) => [activationGrad('SiluGrad', dOut, entr
 registerGradient<ClipParams>('Clip', (entry, dOut) => [clipGrad(dOut, entry.inputs[0] as Tensor, entry.saved)]);
 registerGradient<HardSigmoidParams>('HardSigmoid', (entry, dOut) => [hardActivationGrad('HardSigmoidGrad', dOut, entry.inputs[0] as Tensor, entry.saved)]);
 registerGradient<HardSigmoidParams>('HardSwish', (entry, dOut) => [hardActivationGrad('HardSwishGrad', dOut, entry.inputs[0] as Tensor, entry.saved)]);
+registerGradient<PowParams>('Pow', (entry, dOut) => [powGrad(dOut, entry.inputs[0] as Tensor, entry.saved)]);
 registerGradient('BiasAdd', (_entry, dOut) => [dOut, biasAddGrad(dOut)]);
 registerGradient('Add', (_entry, dOut) => [dOut, dOut]);
 registerGradient('Multiply', (entry, dOut, isNeeded) => {

@@ -5,6 +5,7 @@ import './batchNorm.js';
 import './broadcast.js';
 import './channelOps.js';
 import './conv2d.js';
+import './conv2dTranspose.js';
 import './dropout.js';
 import './elementwise.js';
 import './layerNorm.js';

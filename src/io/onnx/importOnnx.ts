@@ -7,7 +7,7 @@
 import { onnxProto } from '#dependency/onnxProto';
 import type { onnx as Onnx } from 'onnx-proto';
 import { ConvNetError, FileFormatError, ValueError } from '../../core/errors.js';
-import { MAX_FEATURE_MAP_ELEMENTS, MAX_FOLDED_CONSTANT_BYTES, MAX_MODEL_LAYERS } from '../../core/limits.js';
+import { MAX_FEATURE_MAP_ELEMENTS, MAX_FOLDED_CONSTANT_BYTES, MAX_MODEL_LAYERS, MAX_ONNX_OUTPUTS } from '../../core/limits.js';
 import { sizeOf } from '../../core/shape.js';
 import { Input } from '../../layers/input.js';
 import type { Layer } from '../../layers/layer.js';
@@ -36,6 +36,12 @@ export interface ImportedOnnx {
   onnxInputShape: number[];
   /** The ONNX input's layout: 'NCHW' (PyTorch), 'NHWC' (Keras through tf2onnx), or 'features' for vectors. */
   inputLayout: OnnxInputLayout;
+  /**
+   * Each graph output by name (model.outputNames, in the file's order; the first is model's output,
+   * the rest come from model.forwardOutputs / predictOutputs): how ONNX lays it out. The model gives
+   * maps channels last whatever this says: 'NCHW' ones need a transpose to match the file's.
+   */
+  outputLayouts: Record<string, OnnxLayout | 'vector'>;
   /** What each node of the graph became, in graph order (what `convnet inspect` prints). */
   nodes: OnnxNodeTrace[];
 }
@@ -75,7 +81,7 @@ export class UnsupportedOperatorsError extends FileFormatError {
 }
 
 /**
- * Imports an ONNX CNN (float32, one input, one output; an NCHW input as PyTorch writes it, or an NHWC
+ * Imports an ONNX CNN (float32, one input, one or more outputs: see outputLayouts; an NCHW input as PyTorch writes it, or an NHWC
  * one transposed to NCHW as tf2onnx writes Keras models): see ONNX_IMPORT_OPERATORS. Throws
  * FileFormatError naming every unsupported operator with its count and first node, or anything it
  * cannot read; also for a file past the resource limits (core/limits.ts: memory to decode it, nesting,
@@ -103,7 +109,10 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   const constants = new Constants(file, MAX_FOLDED_CONSTANT_BYTES + 2 * bytes.length);
   for (const tensor of graph.initializer ?? []) constants.setStored(tensor.name ?? '', tensor);
   const inputs = (graph.input ?? []).filter((input) => !constants.has(input.name ?? ''));
-  if (inputs.length !== 1 || (graph.output ?? []).length !== 1) throw new FileFormatError(file, `has ${inputs.length} inputs and ${(graph.output ?? []).length} outputs; one of each is imported`);
+  const outputCount = (graph.output ?? []).length;
+  if (inputs.length !== 1 || outputCount < 1 || outputCount > MAX_ONNX_OUTPUTS) {
+    throw new FileFormatError(file, `has ${inputs.length} inputs and ${outputCount} outputs; one input and 1 to ${MAX_ONNX_OUTPUTS} outputs are imported`);
+  }
   const inputDims = (inputs[0]!.type?.tensorType?.shape?.dim ?? []).slice(1).map((dim) => toNumber(dim.dimValue ?? 0));
   if (!((inputDims.length === 3 || inputDims.length === 1) && inputDims.every((extent) => Number.isInteger(extent) && extent > 0))) {
     throw new FileFormatError(file, `input '${inputs[0]!.name}' must be [batch, C, H, W] or [batch, features] with fixed sizes, got [batch, ${inputDims.join(', ')}]`);
@@ -224,12 +233,16 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       throw error;
     }
   }
-  const outputName = graph.output![0]!.name ?? '';
-  const last = values.get(outputName);
-  if (last === undefined) throw new FileFormatError(file, `output '${outputName}' is not computed by any node`);
+  const outputNames = graph.output!.map((output) => output.name ?? '');
+  const outputValues = outputNames.map((outputName) => {
+    const value = values.get(outputName);
+    if (value === undefined) throw new FileFormatError(file, `output '${outputName}' is not computed by any node`);
+    return value;
+  });
+  if (new Set(outputValues.map((value) => value.tensor)).size !== outputValues.length) throw new FileFormatError(file, `outputs [${outputNames.join(', ')}] are not all different values`);
   let model: Model;
   try {
-    model = new Model({ inputs: input.output, outputs: last.tensor });
+    model = new Model({ inputs: input.output, outputs: outputValues.map((value) => value.tensor) }, { outputNames });
   } catch (error) {
     if (error instanceof ConvNetError) throw new FileFormatError(file, error.message);
     throw error;
@@ -238,7 +251,8 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   checkFiniteWeights(model, file);
   setImportedClassNames(model, proto, file);
   setImportedPreprocessing(model, proto, file);
-  return { model, onnxInputShape: inputDims, inputLayout, nodes: resolvePatterns(graph, readers, trace, pendingNodes) };
+  const outputLayouts = Object.fromEntries(outputValues.map((value, index) => [outputNames[index]!, value.kind === 'maps' ? value.layout ?? 'NCHW' : 'vector'] as const));
+  return { model, onnxInputShape: inputDims, inputLayout, outputLayouts, nodes: resolvePatterns(graph, readers, trace, pendingNodes) };
 }
 
 /**

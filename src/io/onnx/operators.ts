@@ -9,14 +9,17 @@ import { channelSlice, split } from './mappers/channelSlices.js';
 import { reshapeOrShuffle, transposeOrShuffle } from './mappers/channelShuffle.js';
 import { concat } from './mappers/concat.js';
 import { conv } from './mappers/conv.js';
+import { convTranspose } from './mappers/convTranspose.js';
 import { hardSigmoid, hardSwish } from './mappers/hardActivations.js';
 import { layerNormalization } from './mappers/layerNormalization.js';
-import { layerNormFromReduceMean, pow, sqrt } from './mappers/layerNormPattern.js';
+import { layerNormFromReduceMean } from './mappers/layerNormPattern.js';
 import { gemm } from './mappers/dense.js';
 import { addOrGelu, erf, multiplyOrGelu } from './mappers/geluPattern.js';
+import { minOrMax } from './mappers/minMax.js';
 import { batchNormalization } from './mappers/normalization.js';
 import { pad } from './mappers/pad.js';
 import { resize } from './mappers/resize.js';
+import { pow, sqrt } from './mappers/power.js';
 import { globalAveragePool, pool, reduceMean } from './mappers/pooling.js';
 import { flatten, identity, shape, squeeze } from './mappers/shape.js';
 import { subtractOrDivide } from './mappers/subtractDivide.js';
@@ -25,6 +28,7 @@ import type { OnnxNodeContext, OnnxOperator } from './mapper.js';
 /** Operator name -> how it is imported. */
 export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, OnnxOperator>([
   ['Conv', { map: conv }],
+  ['ConvTranspose', { map: convTranspose }],
   ['Relu', { map: relu, keepsLayout: true }],
   ['LeakyRelu', { map: leakyRelu, keepsLayout: true }],
   ['Sigmoid', { map: sigmoid, keepsLayout: true }],
@@ -64,6 +68,8 @@ export const OPERATORS: ReadonlyMap<string, OnnxOperator> = new Map<string, Onnx
   ['Erf', { map: erf, keepsLayout: true }],
   ['Pow', { map: pow, keepsLayout: true }],
   ['Sqrt', { map: sqrt, keepsLayout: true }],
+  ['Max', { map: minOrMax, keepsLayout: true }],
+  ['Min', { map: minOrMax, keepsLayout: true }],
 ]);
 
 /** Operators the importer maps, for the error that names an unsupported one. */

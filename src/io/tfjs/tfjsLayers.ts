@@ -3,21 +3,22 @@
 // queues the copy of its weights. Both sides are channels last (NHWC), so weights keep their layout:
 // TF.js's Conv2D kernel is [kH, kW, inC, outC] like ours; its depthwise kernel [kH, kW, inC, multiplier]
 // is, in memory, our grouped kernel [kH, kW, 1, inC * multiplier] (output channel c * multiplier + m,
-// the order of groups = inC). 'same' padding follows TensorFlow's rule here too (more at the bottom
-// and right). Reference: tfjs-layers src/layers/*.ts (configs) and Keras's layer docs.
+// the order of groups = inC); its Conv2DTranspose kernel [kH, kW, filters, inC] is ours too. 'same'
+// padding follows TensorFlow's rule here too (more at the bottom and right). Reference: tfjs-layers src/layers/*.ts (configs) and Keras's layer docs.
 
 import type { Shape } from '../../core/shape.js';
 import { Clip, ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh } from '../../layers/activations.js';
 import { AvgPool2D } from '../../layers/avgPool2d.js';
 import { BatchNormalization } from '../../layers/batchNormalization.js';
 import { Conv2D } from '../../layers/conv2d.js';
+import { Conv2DTranspose } from '../../layers/conv2dTranspose.js';
 import { Dense } from '../../layers/dense.js';
 import { Dropout } from '../../layers/dropout.js';
 import { Flatten } from '../../layers/flatten.js';
 import { GlobalAveragePooling2D } from '../../layers/globalAveragePooling2d.js';
 import type { Layer, SymbolicTensor } from '../../layers/layer.js';
 import { MaxPool2D } from '../../layers/maxPool2d.js';
-import { Add, Concatenate, Multiply } from '../../layers/merge.js';
+import { Add, Concatenate, Maximum, Minimum, Multiply } from '../../layers/merge.js';
 import { Rescaling } from '../../layers/rescaling.js';
 import { Reshape } from '../../layers/reshape.js';
 import { Softmax } from '../../layers/softmax.js';
@@ -160,6 +161,36 @@ function conv2d(context: TfjsMapContext): SymbolicTensor {
   const conv = new Conv2D({ filters, kernelSize: [kH, kW], strides: pairOf(config, 'strides', 1), padding: paddingOf(config), dilationRate: pairOf(config, 'dilation_rate', 1), groups, useBias });
   const output = context.apply(conv, input);
   const kernel = context.weight('kernel', [kH, kW, inC / groups, filters]);
+  const bias = useBias ? context.weight('bias', [filters]) : null;
+  context.fill(conv, () => {
+    conv.kernel!.data.set(kernel);
+    if (bias !== null) conv.bias!.data.set(bias);
+  });
+  return activate(context, config.activation, output);
+}
+
+/**
+ * Conv2DTranspose. TensorFlow's 'valid' output is in * stride + max(k - stride, 0) per axis: with a
+ * kernel smaller than the stride, (in - 1) * stride + k plus stride - k rows that only the bias
+ * reaches, our outputPadding.
+ */
+function conv2dTranspose(context: TfjsMapContext): SymbolicTensor {
+  const { config } = context.spec;
+  checkChannelsLast(config);
+  const input = maps(context);
+  const inC = input.shape[2];
+  const [kH, kW] = pairOf(config, 'kernel_size', null);
+  const strides = pairOf(config, 'strides', 1);
+  const dilations = pairOf(config, 'dilation_rate', 1);
+  if (dilations[0] !== 1 || dilations[1] !== 1) fail(`dilation_rate ${preview(config.dilation_rate)} is not imported in a Conv2DTranspose`);
+  if (config.output_padding !== undefined && config.output_padding !== null) fail('output_padding is not imported');
+  const filters = positiveInteger(config, 'filters');
+  const useBias = flag(config, 'use_bias', true);
+  const padding = paddingOf(config);
+  const outputPadding: [number, number] = padding === 'valid' ? [Math.max(strides[0] - kH, 0), Math.max(strides[1] - kW, 0)] : [0, 0];
+  const conv = new Conv2DTranspose({ filters, kernelSize: [kH, kW], strides, padding, outputPadding, useBias });
+  const output = context.apply(conv, input);
+  const kernel = context.weight('kernel', [kH, kW, filters, inC]);
   const bias = useBias ? context.weight('bias', [filters]) : null;
   context.fill(conv, () => {
     conv.kernel!.data.set(kernel);
@@ -312,6 +343,7 @@ function numbersOf(value: unknown, key: string): number | number[] {
 
 const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   ['Conv2D', conv2d],
+  ['Conv2DTranspose', conv2dTranspose],
   ['DepthwiseConv2D', depthwiseConv2d],
   ['SeparableConv2D', separableConv2d],
   ['Dense', dense],
@@ -344,6 +376,8 @@ const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   }],
   ['Add', merge(() => new Add())],
   ['Multiply', merge(() => new Multiply())],
+  ['Maximum', merge(() => new Maximum())],
+  ['Minimum', merge(() => new Minimum())],
   ['Concatenate', concatenate],
   ['ZeroPadding2D', zeroPadding2d],
   ['Reshape', (context) => {

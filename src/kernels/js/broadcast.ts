@@ -17,6 +17,12 @@ function apply(operation: ArithmeticOperation, left: number, right: number): num
       return left * right;
     case 'divide':
       return left / right;
+    case 'minimum':
+      return Number.isNaN(left) || Number.isNaN(right) ? NaN : Math.min(left, right);
+    case 'maximum':
+      return Number.isNaN(left) || Number.isNaN(right) ? NaN : Math.max(left, right);
+    case 'selectionWeight':
+      return left > right ? 1 : left === right ? 0.5 : 0;
   }
 }
 

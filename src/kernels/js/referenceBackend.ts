@@ -17,6 +17,7 @@ import { layerNorm, layerNormGrad } from './layerNorm.js';
 import { resize2d, resize2dBackprop } from './resize2d.js';
 import { matMul } from './matMul.js';
 import { maxPool2d, maxPool2dBackprop } from './maxPool2d.js';
+import { pow, powGrad } from './power.js';
 import { adagradUpdate, adamUpdate, clipGradient, rmsPropUpdate, sgdUpdate, sumOfSquares } from './optimizerUpdates.js';
 import { softmax, softmaxCrossEntropy, softmaxGrad, softmaxCrossEntropyGrad } from './softmax.js';
 import { zeroPad2d, zeroPad2dBackprop } from './zeroPad2d.js';
@@ -60,6 +61,8 @@ export const referenceBackend: Backend = {
     HardSigmoidGrad: hardSigmoidGrad,
     HardSwish: hardSwish,
     HardSwishGrad: hardSwishGrad,
+    Pow: pow,
+    PowGrad: powGrad,
     Softmax: softmax,
     SoftmaxGrad: softmaxGrad,
     SoftmaxCrossEntropy: softmaxCrossEntropy,

@@ -32,6 +32,7 @@ const EXPORT_NAMES = [
   'clip', 'clipGrad', 'multiply', 'hardSigmoid', 'hardSigmoidGrad', 'hardSwish', 'hardSwishGrad',
   'broadcastArithmetic', 'reduceSumTo', 'layerNorm', 'layerNormGrad',
   'resize2d', 'resize2dBackprop',
+  'pow', 'powGrad',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -712,6 +713,14 @@ class Runtime {
       HardSwishGrad: (dOut, input, dInput, params) => {
         if (isFloat64(dOut, input, dInput)) return reference.HardSwishGrad(dOut, input, dInput, params);
         this.invoke('hardSwishGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+      },
+      Pow: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.Pow(input, output, params);
+        this.invoke('pow', [input, output], [output], [params.size, floatField(params.exponent)], params.size * ELEMENTWISE_WORK);
+      },
+      PowGrad: (dOut, input, dInput, params) => {
+        if (isFloat64(dOut, input, dInput)) return reference.PowGrad(dOut, input, dInput, params);
+        this.invoke('powGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.exponent)], params.size * ELEMENTWISE_WORK);
       },
       Softmax: (logits, output, params) => {
         if (isFloat64(logits, output)) return reference.Softmax(logits, output, params);

@@ -4,7 +4,7 @@
 // on channels-last maps; imported as one LayerNormalization (gamma 1, beta 0: the Mul and Add that
 // follow stay constant scales and shifts). The first ReduceMean checks the chain by its readers;
 // each later node passes x on, marked with the stage reached; the Div makes the layer.
-// Limits: Pow and Sqrt elsewhere are refused.
+// Pow and Sqrt outside a layer normalization are Power layers (power.ts).
 
 import type { onnx as Onnx } from 'onnx-proto';
 import { FileFormatError } from '../../../core/errors.js';
@@ -93,15 +93,19 @@ export function continueLayerNorm(context: OnnxNodeContext): Value | null {
   throw refuse(`${context.op} does not belong (stage ${state.stage})`);
 }
 
-export function pow(context: OnnxNodeContext): Value {
+/** The squaring step of a pending layer normalization; null when the base is not one (then an ordinary Pow). */
+export function pow(context: OnnxNodeContext): Value | null {
   const state = pendingNorms.get(context.read(0));
+  if (state === undefined) return null;
   const exponent = context.isConstant(context.inputName(1)) ? context.scalarOf(context.inputName(1)) : Number.NaN;
   if (state?.stage !== 'centred' || exponent !== 2) throw new FileFormatError(context.file, `${context.label}: Pow is imported only as the square inside a layer normalization`);
   return mark(state, 'squared');
 }
 
-export function sqrt(context: OnnxNodeContext): Value {
+/** The square root step of a pending layer normalization; null when the input is not one (then an ordinary Sqrt). */
+export function sqrt(context: OnnxNodeContext): Value | null {
   const state = pendingNorms.get(context.read(0));
-  if (state?.stage !== 'plusEpsilon') throw new FileFormatError(context.file, `${context.label}: Sqrt is imported only inside a layer normalization, sqrt(variance + epsilon)`);
+  if (state === undefined) return null;
+  if (state.stage !== 'plusEpsilon') throw new FileFormatError(context.file, `${context.label}: Sqrt is imported only inside a layer normalization, sqrt(variance + epsilon)`);
   return mark(state, 'deviation');
 }

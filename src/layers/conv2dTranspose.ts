@@ -1,0 +1,147 @@
+// Conv2DTranspose: the learned upsampling of segmentation decoders (FCN, U-Net) and generators, NHWC,
+// Keras's name and options. Filter layout [kH, kW, filters / groups, inC]; the maths, sizes and why it
+// runs on the convolution kernels: ops/conv2dTranspose.ts.
+
+import { ShapeError } from '../core/errors.js';
+import { formatShape, type Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import type { Conv2DParams, Padding } from '../kernels/params.js';
+import { conv2dTranspose, conv2dTransposeParams } from '../ops/conv2dTranspose.js';
+import { checkPositiveInteger } from '../ops/checks.js';
+import { pair } from './conv2d.js';
+import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
+import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
+
+export interface Conv2DTransposeOptions extends LayerOptions {
+  /** Number of output channels. */
+  filters: number;
+  /** Kernel height and width; a number means square. */
+  kernelSize: number | readonly [number, number];
+  /** The upsampling factor; default 1. */
+  strides?: number | readonly [number, number] | undefined;
+  /** 'valid' (default: output (in - 1) * stride + kernel), 'same' (output in * stride) or explicit pads cropped from the output. */
+  padding?: Padding | undefined;
+  /** Rows and columns added at the bottom and right of the output, smaller than the stride; default 0. */
+  outputPadding?: number | readonly [number, number] | undefined;
+  /** Default 1. */
+  dilationRate?: number | readonly [number, number] | undefined;
+  /** Channel groups dividing the input channels and the filters; default 1. */
+  groups?: number | undefined;
+  /** Default true. */
+  useBias?: boolean | undefined;
+  /** Default 'heNormal'. */
+  kernelInitializer?: Initializer | undefined;
+}
+
+/**
+ * 2-D transposed convolution. Output size per axis: (W - 1) * S + K - 2P + outputPadding.
+ *
+ * @example
+ * new Conv2DTranspose({ filters: 16, kernelSize: 2, strides: 2 }) // 14x14x32 -> 28x28x16
+ */
+export class Conv2DTranspose extends Layer {
+  readonly className = 'Conv2DTranspose';
+  readonly filters: number;
+  readonly kernelSize: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly padding: Padding;
+  readonly outputPadding: readonly [number, number];
+  readonly dilationRate: readonly [number, number];
+  readonly groups: number;
+  readonly useBias: boolean;
+  readonly kernelInitializer: Initializer;
+  kernel: Tensor | null = null;
+  bias: Tensor | null = null;
+
+  constructor(options: Conv2DTransposeOptions) {
+    super(options);
+    checkPositiveInteger(options.filters, 'Conv2DTranspose filters');
+    this.filters = options.filters;
+    this.kernelSize = pair(options.kernelSize, 'Conv2DTranspose kernelSize');
+    this.strides = pair(options.strides ?? 1, 'Conv2DTranspose strides');
+    this.padding = options.padding ?? 'valid';
+    const outputPadding = options.outputPadding ?? 0;
+    this.outputPadding = typeof outputPadding === 'number' ? [outputPadding, outputPadding] : [outputPadding[0], outputPadding[1]];
+    this.dilationRate = pair(options.dilationRate ?? 1, 'Conv2DTranspose dilationRate');
+    this.groups = options.groups ?? 1;
+    checkPositiveInteger(this.groups, 'Conv2DTranspose groups');
+    if (this.filters % this.groups !== 0) throw new ShapeError(`Conv2DTranspose: ${this.groups} groups must divide the ${this.filters} filters`);
+    this.useBias = options.useBias ?? true;
+    this.kernelInitializer = checkInitializer(options.kernelInitializer ?? 'heNormal', 'Conv2DTranspose kernelInitializer');
+  }
+
+  computeOutputShape(inputShape: Shape): Shape {
+    if (inputShape.length !== 3) {
+      throw new ShapeError(`${this.label()}: expects images of height x width x channels but got ${formatShape(inputShape)}`);
+    }
+    const inC = inputShape[2]!;
+    if (inC % this.groups !== 0) {
+      throw new ShapeError(`${this.label()}: ${this.groups} groups must divide the input channels, but the input is ${formatShape(inputShape)}`);
+    }
+    const params = this.convolutionParams(inputShape);
+    return [params.inH, params.inW, this.filters];
+  }
+
+  /** The Conv2DParams (one image) of the convolution this layer is the adjoint of: its resolved pads, its output size as inH x inW. */
+  convolutionParams(inputShape: Shape): Conv2DParams {
+    const [inH, inW, inC] = inputShape as [number, number, number];
+    return conv2dTransposeParams(this.label(), 1, this.geometry(inH, inW, inC));
+  }
+
+  override build(inputShape: Shape, context: BuildContext): Shape {
+    const outputShape = this.computeOutputShape(inputShape);
+    const [kH, kW] = this.kernelSize;
+    const inC = inputShape[2]!;
+    const groupOutC = this.filters / this.groups;
+    // Each output value sums kH * kW * inC / groups / stride^2 products on average: He's fan for the upsampling.
+    const fanIn = Math.max(1, (kH * kW * (inC / this.groups)) / (this.strides[0] * this.strides[1]));
+    this.kernel = initializeWeights(this.kernelInitializer, [kH, kW, groupOutC, inC], fanIn, kH * kW * groupOutC, context.random, context.dtype);
+    this.bias = this.useBias ? initializeWeights('zeros', [this.filters], 1, 1, context.random, context.dtype) : null;
+    return outputShape;
+  }
+
+  call(input: Tensor, _context: CallContext): Tensor {
+    if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
+    return conv2dTranspose(input, this.kernel, this.bias, {
+      strides: this.strides, padding: this.padding, outputPadding: this.outputPadding, dilations: this.dilationRate, groups: this.groups, name: this.label(),
+    });
+  }
+
+  override weights(): NamedWeight[] {
+    const weights: NamedWeight[] = [];
+    if (this.kernel !== null) weights.push({ name: 'kernel', tensor: this.kernel });
+    if (this.bias !== null) weights.push({ name: 'bias', tensor: this.bias });
+    return weights;
+  }
+
+  override multiplyAdds(inputShape: Shape): number {
+    return inputShape[0]! * inputShape[1]! * inputShape[2]! * this.kernelSize[0] * this.kernelSize[1] * (this.filters / this.groups);
+  }
+
+  getConfig(): LayerConfig {
+    return {
+      name: this.name,
+      filters: this.filters,
+      kernelSize: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: typeof this.padding === 'object' ? [...this.padding] : this.padding,
+      outputPadding: [...this.outputPadding],
+      dilationRate: [...this.dilationRate],
+      groups: this.groups,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+    };
+  }
+
+  private geometry(inH: number, inW: number, inC: number) {
+    return {
+      inH, inW, inC, outC: this.filters, kH: this.kernelSize[0], kW: this.kernelSize[1], strideH: this.strides[0], strideW: this.strides[1],
+      padding: this.padding, outputPaddingH: this.outputPadding[0], outputPaddingW: this.outputPadding[1],
+      dilationH: this.dilationRate[0], dilationW: this.dilationRate[1], groups: this.groups,
+    };
+  }
+
+  private label(): string {
+    return `Conv2DTranspose '${this.name}'`;
+  }
+}
