@@ -53,6 +53,14 @@ const MATCHING: Case[] = [
   { name: 'efficientnet_b0', size: 64 },
   { name: 'shufflenet_v2_x0_5', size: 64 },
   { name: 'convnext_tiny', size: 64 },
+  // One per structural variant beyond those above: the bottleneck block, MobileNetV3's large
+  // configuration (Hardswish in more places, SE at other stages), EfficientNet at another depth and
+  // width, EfficientNetV2's fused MBConv, ShuffleNetV2 at width 1.0 (other branch widths).
+  { name: 'resnet50', size: 64 },
+  { name: 'mobilenet_v3_large', size: 64 },
+  { name: 'efficientnet_b1', size: 64 },
+  { name: 'efficientnet_v2_s', size: 64 },
+  { name: 'shufflenet_v2_x1_0', size: 64 },
 ];
 
 /** Models refused today, at the opset given, with what refuses them (the operators still to map). */
