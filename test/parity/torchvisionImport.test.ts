@@ -34,8 +34,8 @@
 //   regnet_y_400mf 2.9e-7, regnet_y_800mf 3.9e-7, regnet_y_1_6gf 8.0e-7, regnet_y_3_2gf 4.9e-7,
 //     regnet_y_8gf 8.7e-7, regnet_y_16gf 6.8e-7, regnet_y_32gf 1.0e-6;
 //   convnext_tiny 6.2e-7, convnext_small 5.4e-7, convnext_base 7.0e-7, convnext_large 9.1e-7;
-// Spot checks at opsets 13, 14, 15 and 16 gave the figures of opset 11: mobilenet_v3_large, convnext_tiny,
-// shufflenet_v2_x0_5, efficientnet_b0, regnet_y_400mf, resnet50, inception_v3.
+// Spot checks at opsets 13, 14, 15 and 16 gave the figures of opset 11: mobilenet_v3_large,
+// convnext_tiny, shufflenet_v2_x0_5, efficientnet_b0, regnet_y_400mf, resnet50, inception_v3.
 // Not checked: regnet_y_128gf, whose 645M weights (2.6 GB of float32) pass the 2 GiB that one ONNX
 // file (a protobuf message) may hold: PyTorch would write them as external data, which the importer
 // does not read (MAX_ONNX_FILE_BYTES).
