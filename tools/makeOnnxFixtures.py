@@ -173,6 +173,38 @@ class ChannelsLastBlock(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class MobileOps(nn.Module):
+    """What the mobile and ConvNeXt classifiers add: Hardswish and a squeeze-excitation gate by
+    Hardsigmoid (MobileNetV3), split (Split) and a channel range (Slice) with ShuffleNet's channel
+    shuffle (Reshape, Transpose, Reshape over the dynamic batch), a Sub and Div of two computed maps,
+    and ConvNeXt's layer norm over the channels in channels-last order (LayerNormalization at opset
+    17, ReduceMean, Sub, Pow, Sqrt, Div before)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.squeeze = nn.Conv2d(8, 4, 1)
+        self.excite = nn.Conv2d(4, 8, 1)
+        self.branch = nn.Conv2d(5, 5, 3, padding=1, groups=5)
+        self.norm = nn.LayerNorm(8, eps=1e-6)
+        with torch.no_grad():
+            self.norm.weight.uniform_(0.5, 1.5)
+            self.norm.bias.uniform_(-0.5, 0.5)
+        self.fc = nn.Linear(8, 5)
+
+    def forward(self, x):
+        x = F.hardswish(self.stem(x))
+        x = x * F.hardsigmoid(self.excite(torch.relu(self.squeeze(F.adaptive_avg_pool2d(x, 1)))))
+        left, right = x.split([3, 5], dim=1)
+        x = torch.cat((left, self.branch(right)), dim=1)
+        batch, channels, height, width = x.size()
+        x = x.view(batch, 2, channels // 2, height, width).transpose(1, 2).contiguous().view(batch, -1, height, width)
+        middle = x[:, 2:6]
+        x = torch.cat((x[:, :2], (middle - torch.sigmoid(middle)) / (torch.sigmoid(middle) + 1), x[:, 6:]), dim=1)
+        x = self.norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 def add_tf2onnx_nodes(path):
     """Inserts an Identity after the input transpose and an inference-time Dropout (ratio 0.3, no
     training_mode) after the first ReLU of the flattened features, as tf2onnx writes them."""
@@ -202,7 +234,7 @@ def add_tf2onnx_nodes(path):
     onnx.save(model, path)
 
 
-def export(name, model, shape, is_batch_dynamic=False):
+def export(name, model, shape, is_batch_dynamic=False, opset=13):
     model.eval()
     # Non-trivial running statistics, as a trained network has.
     for module in model.modules():
@@ -217,7 +249,7 @@ def export(name, model, shape, is_batch_dynamic=False):
     # A fixed batch lets the exporter fold the shape arithmetic of view() and ZeroPad2d into constants.
     # A dynamic one (as torchvision models are exported) keeps it, to be folded at import.
     dynamic_axes = {'input': {0: 'batch'}, 'output': {0: 'batch'}} if is_batch_dynamic else None
-    torch.onnx.export(model, x, os.path.join(OUT, f'{name}.onnx'), opset_version=13, input_names=['input'], output_names=['output'],
+    torch.onnx.export(model, x, os.path.join(OUT, f'{name}.onnx'), opset_version=opset, input_names=['input'], output_names=['output'],
                       do_constant_folding=True, dynamic_axes=dynamic_axes)
     np.save(os.path.join(OUT, f'{name}-input.npy'), x.numpy().astype(np.float32))
     np.save(os.path.join(OUT, f'{name}-output.npy'), y.numpy().astype(np.float32))
@@ -231,4 +263,8 @@ export('keras-style', KerasStyle(), (2, 12, 12, 3))
 add_tf2onnx_nodes(os.path.join(OUT, 'keras-style.onnx'))
 export('torchvision-ops', TorchvisionOps(), (2, 3, 24, 24), is_batch_dynamic=True)
 export('channels-last-block', ChannelsLastBlock(), (2, 3, 12, 10), is_batch_dynamic=True)
+# The same weights at two opsets: HardSwish and LayerNormalization are operators from opsets 14 and 17.
+mobile_ops = MobileOps()
+export('mobile-ops', mobile_ops, (2, 3, 12, 10), is_batch_dynamic=True)
+export('mobile-ops-opset17', mobile_ops, (2, 3, 12, 10), is_batch_dynamic=True, opset=17)
 print('wrote', sorted(os.listdir(OUT)))
