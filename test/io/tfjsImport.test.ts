@@ -149,6 +149,24 @@ describe('TF.js models give TF.js outputs', () => {
     t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(model, 40)}`);
   });
 
+  test("hard_sigmoid as TF.js computes it (0.2 x + 0.5); Keras 3's (x / 6 + 0.5) by keras_version; a file that does not say is refused", async (t) => {
+    const model = tf.sequential({ name: 'hardSigmoid' });
+    model.add(tf.layers.dense({ inputShape: [6], units: 8, activation: 'hardSigmoid' }));
+    model.add(tf.layers.dense({ units: 4 }));
+    t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(model, 47)}`);
+    const saved = await saveTfjs(model);
+    const hidden = (version: string | undefined) => {
+      const topology = { ...(saved.modelJson.modelTopology as Record<string, unknown>), keras_version: version };
+      const imported = parseTfjsModel({ ...saved.modelJson, modelTopology: topology }, saved.shards);
+      return imported.layers.find((layer) => layer.className === 'HardSigmoid') as unknown as { alpha: number; beta: number };
+    };
+    assert.equal(hidden('tfjs-layers 4.22.0').alpha, 0.2);
+    assert.equal(hidden('2.15.0').alpha, 0.2);
+    assert.equal(hidden('3.3.3').alpha, 1 / 6);
+    assert.equal(hidden('3.3.3').beta, 0.5);
+    assertThrowsWith(() => hidden(undefined), FileFormatError, "activation 'hard_sigmoid' is 0.2 x + 0.5 in TF.js and Keras 2 but x / 6 + 0.5 in Keras 3");
+  });
+
   test('functional: Rescaling, Reshape of features into maps, Concatenate of vectors, separable conv with bias and activation', async (t) => {
     const input = tf.input({ shape: [6, 6, 3] });
     const scaled = tf.layers.rescaling({ scale: 1 / 127.5, offset: -1 }).apply(input) as tf.SymbolicTensor;

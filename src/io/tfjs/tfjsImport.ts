@@ -113,6 +113,7 @@ class WeightTable {
 export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'model.json', trace?: TfjsLayerTrace[]): Model {
   const root = readTfjsModelJson(modelJson, file);
   const topology = readTopology(root.modelTopology, file);
+  const kerasVersion = isObject(root.modelTopology) && typeof root.modelTopology.keras_version === 'string' ? root.modelTopology.keras_version : undefined;
   checkClasses(topology.layers, file);
   const groups = readWeightsManifest(root.weightsManifest, file);
   const weights = new WeightTable(decodeWeights(groups, shards, file));
@@ -143,6 +144,7 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
     const context: TfjsMapContext = {
       spec,
       inputs,
+      kerasVersion,
       apply(layer: Layer, from: SymbolicTensor | readonly SymbolicTensor[], suffix = '') {
         layer.name = uniqueName(safeName(spec.name + suffix), usedNames);
         specLayers.push(layer);

@@ -7,7 +7,7 @@
 // padding follows TensorFlow's rule here too (more at the bottom and right). Reference: tfjs-layers src/layers/*.ts (configs) and Keras's layer docs.
 
 import type { Shape } from '../../core/shape.js';
-import { Clip, ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh } from '../../layers/activations.js';
+import { Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh } from '../../layers/activations.js';
 import { AvgPool2D } from '../../layers/avgPool2d.js';
 import { BatchNormalization } from '../../layers/batchNormalization.js';
 import { Conv2D } from '../../layers/conv2d.js';
@@ -30,6 +30,8 @@ import type { TfjsLayerSpec } from './tfjsTopology.js';
 export interface TfjsMapContext {
   spec: TfjsLayerSpec;
   inputs: readonly SymbolicTensor[];
+  /** modelTopology's keras_version ('tfjs-layers 4.22.0', '2.15.0', '3.3.3'), where hard_sigmoid's definition depends on it. */
+  kerasVersion: string | undefined;
   /** Applies `layer`, named after the TF.js layer (plus `suffix` for the second and later layers it makes). */
   apply(layer: Layer, from: SymbolicTensor | readonly SymbolicTensor[], suffix?: string): SymbolicTensor;
   /** The values of this layer's weight `name`; FileFormatError when it is missing or not of `shape`. */
@@ -109,7 +111,21 @@ function activationName(value: unknown): string {
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
-const ACTIVATIONS: ReadonlyMap<string, () => Layer> = new Map<string, () => Layer>([
+/**
+ * hard_sigmoid's slope: TF.js and Keras 2 define it as clip(0.2 x + 0.5, 0, 1), Keras 3 as
+ * relu6(x + 3) / 6, a slope of 1/6. A file that does not say which wrote it is refused.
+ */
+function hardSigmoidSlope(kerasVersion: string | undefined): number {
+  if (kerasVersion !== undefined && /^(tfjs-layers |2\.)/.test(kerasVersion)) return 0.2;
+  if (kerasVersion !== undefined && /^3\./.test(kerasVersion)) return 1 / 6;
+  fail(`activation 'hard_sigmoid' is 0.2 x + 0.5 in TF.js and Keras 2 but x / 6 + 0.5 in Keras 3, and modelTopology.keras_version (${preview(kerasVersion)}) does not say which wrote this file`);
+}
+
+const ACTIVATIONS: ReadonlyMap<string, (kerasVersion: string | undefined) => Layer> = new Map<string, (kerasVersion: string | undefined) => Layer>([
+  ['hard_sigmoid', (kerasVersion) => new HardSigmoid({ alpha: hardSigmoidSlope(kerasVersion), beta: 0.5 })],
+  // Keras 3 only: x * relu6(x + 3) / 6.
+  ['hard_silu', () => new HardSwish()],
+  ['hard_swish', () => new HardSwish()],
   ['relu', () => new ReLU()],
   ['relu6', () => new Clip({ min: 0, max: 6 })],
   ['sigmoid', () => new Sigmoid()],
@@ -131,7 +147,7 @@ function activate(context: TfjsMapContext, value: unknown, from: SymbolicTensor)
   const make = ACTIVATIONS.get(name);
   if (make === undefined) fail(`activation '${name.slice(0, 50)}' is not imported; these are: ${TFJS_IMPORT_ACTIVATIONS.join(', ')}`);
   if (name === 'softmax') return softmax(context, from, `_${name}`);
-  return context.apply(make(), from, `_${name}`);
+  return context.apply(make(context.kerasVersion), from, `_${name}`);
 }
 
 /**
