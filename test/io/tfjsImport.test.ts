@@ -149,6 +149,15 @@ describe('TF.js models give TF.js outputs', () => {
     t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(model, 40)}`);
   });
 
+  test('UpSampling2D, nearest and bilinear (as TF.js resizes), into a convolution', async (t) => {
+    const input = tf.input({ shape: [5, 7, 3] });
+    const near = tf.layers.upSampling2d({ size: [2, 3] }).apply(input) as tf.SymbolicTensor;
+    const smooth = tf.layers.upSampling2d({ size: [2, 3], interpolation: 'bilinear' }).apply(input) as tf.SymbolicTensor;
+    const joined = tf.layers.concatenate().apply([near, smooth]) as tf.SymbolicTensor;
+    const output = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(joined) as tf.SymbolicTensor;
+    t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(tf.model({ inputs: input, outputs: output, name: 'upsampling' }), 49)}`);
+  });
+
   test("hard_sigmoid as TF.js computes it (0.2 x + 0.5); Keras 3's (x / 6 + 0.5) by keras_version; a file that does not say is refused", async (t) => {
     const model = tf.sequential({ name: 'hardSigmoid' });
     model.add(tf.layers.dense({ inputShape: [6], units: 8, activation: 'hardSigmoid' }));

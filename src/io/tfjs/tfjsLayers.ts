@@ -21,6 +21,7 @@ import { MaxPool2D } from '../../layers/maxPool2d.js';
 import { Add, Concatenate, Maximum, Minimum, Multiply } from '../../layers/merge.js';
 import { Rescaling } from '../../layers/rescaling.js';
 import { Reshape } from '../../layers/reshape.js';
+import { Resize2D } from '../../layers/resize2d.js';
 import { Softmax } from '../../layers/softmax.js';
 import { ZeroPadding2D } from '../../layers/zeroPadding2d.js';
 import { preview } from './tfjsJson.js';
@@ -340,6 +341,23 @@ function zeroPadding2d(context: TfjsMapContext): SymbolicTensor {
   return context.apply(new ZeroPadding2D({ padding: amounts }), maps(context));
 }
 
+/**
+ * UpSampling2D: each pixel repeated `size` times ('nearest'), or bilinear. The two runtimes differ on
+ * bilinear: TF.js resizes with tf.image.resizeBilinear's defaults (source = output / scale, the
+ * 'asymmetric' coordinates), Keras in TensorFlow with tf.image.resize (half-pixel centres); the file's
+ * keras_version says which wrote it.
+ */
+function upSampling2d(context: TfjsMapContext): SymbolicTensor {
+  const { config } = context.spec;
+  checkChannelsLast(config);
+  const scale = pairOf(config, 'size', 2);
+  const interpolation = config.interpolation ?? 'nearest';
+  if (interpolation === 'nearest') return context.apply(new Resize2D({ scale, mode: 'nearest', coordinates: 'asymmetric', nearestRounding: 'floor' }), maps(context));
+  if (interpolation !== 'bilinear') fail(`interpolation ${preview(interpolation)} is not imported; 'nearest' and 'bilinear' are`);
+  const isTfjs = context.kerasVersion === undefined || context.kerasVersion.startsWith('tfjs-layers ');
+  return context.apply(new Resize2D({ scale, mode: 'bilinear', coordinates: isTfjs ? 'asymmetric' : 'half_pixel' }), maps(context));
+}
+
 function merge(make: () => Layer): Mapper {
   return (context) => context.apply(make(), context.inputs);
 }
@@ -396,6 +414,7 @@ const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   ['Minimum', merge(() => new Minimum())],
   ['Concatenate', concatenate],
   ['ZeroPadding2D', zeroPadding2d],
+  ['UpSampling2D', upSampling2d],
   ['Reshape', (context) => {
     const target = context.spec.config.target_shape;
     if (!Array.isArray(target) || target.length > 8 || !target.every((size) => typeof size === 'number')) fail(`target_shape must be a list of sizes, got ${preview(target)}`);
