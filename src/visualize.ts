@@ -10,4 +10,4 @@ export { drawGrid, gridSize, largestGridScale, type GridLayout } from './visuali
 export { eachFeatureMapPicture, featureMapPictures, kernelPicture, largestPictureScale, type LayerPicture, type PictureOptions } from './visualize/layerPictures.js';
 export { gradCam, overlayHeat, type GradCamOptions, type GradCamResult } from './visualize/gradCam.js';
 export { recordTrainingCurves } from './visualize/trainingRecorder.js';
-export { probabilityChart, setCanvasFactory, trainingChart, type CanvasFactory, type ChartOptions, type TrainingCurves } from './visualize/charts.js';
+export { DEFAULT_PROBABILITY_CHART_CLASSES, probabilityChart, setCanvasFactory, trainingChart, type CanvasFactory, type ChartOptions, type ProbabilityChartOptions, type TrainingCurves } from './visualize/charts.js';

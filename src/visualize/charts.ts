@@ -85,32 +85,49 @@ function render(config: ChartConfiguration, options: ChartOptions, defaultSize: 
   }
 }
 
+/** The most classes probabilityChart draws by default: past that, the most probable ones (ImageNet has 1,000). */
+export const DEFAULT_PROBABILITY_CHART_CLASSES = 20;
+
+export interface ProbabilityChartOptions extends ChartOptions {
+  /** Draw only the `topK` most probable classes, most probable first; default all up to DEFAULT_PROBABILITY_CHART_CLASSES (20), else the top 20. */
+  topK?: number | undefined;
+}
+
 /**
- * The softmax output as a bar chart, one bar per class, the most probable one highlighted.
+ * The softmax output as a bar chart, one bar per class, the most probable one highlighted. With more
+ * classes than `topK` (default 20), the `topK` most probable, most probable first: a bar per class of
+ * ImageNet's 1,000 made a chart 40,000 pixels wide.
  *
  * @example
  * const chart = probabilityChart(model.predict(x).data, ['0', '1', ...]);
  */
-export function probabilityChart(probabilities: ArrayLike<number>, classNames: readonly string[], options: ChartOptions = {}): Image {
+export function probabilityChart(probabilities: ArrayLike<number>, classNames: readonly string[], options: ProbabilityChartOptions = {}): Image {
   if (probabilities.length === 0 || probabilities.length !== classNames.length) {
     throw new ValueError(`probabilityChart: ${probabilities.length} probabilities for ${classNames.length} class names`);
   }
-  const values = Array.from(probabilities, (value) => value * 100);
+  const topK = options.topK ?? DEFAULT_PROBABILITY_CHART_CLASSES;
+  if (!Number.isSafeInteger(topK) || topK < 1) throw new ValueError(`probabilityChart: topK must be a positive integer, got ${topK}`);
+  let indices = Array.from(probabilities, (_, index) => index);
+  const isTop = indices.length > topK;
+  if (isTop) indices = indices.sort((a, b) => probabilities[b]! - probabilities[a]! || a - b).slice(0, topK);
+  const values = indices.map((index) => probabilities[index]! * 100);
+  const labels = indices.map((index) => classNames[index]!);
   const best = values.indexOf(Math.max(...values));
+  const title = `Softmax output: ${labels[best]} (${values[best]!.toFixed(1)}%)${isTop ? `; the ${topK} most probable of ${classNames.length} classes` : ''}`;
   return render(
     {
       type: 'bar',
       data: {
-        labels: [...classNames],
+        labels,
         datasets: [{ label: 'probability (%)', data: values, backgroundColor: values.map((_, index) => (index === best ? '#d62728' : '#1f77b4')) }],
       },
       options: {
-        plugins: { legend: { display: false }, title: { display: true, text: options.title ?? `Softmax output: ${classNames[best]} (${values[best]!.toFixed(1)}%)` } },
+        plugins: { legend: { display: false }, title: { display: true, text: options.title ?? title } },
         scales: { y: { min: 0, max: 100, title: { display: true, text: 'probability (%)' } }, x: { title: { display: true, text: 'class' } } },
       },
     },
     options,
-    [Math.max(480, classNames.length * 40), 360],
+    [Math.max(480, labels.length * 40), 360],
   );
 }
 
