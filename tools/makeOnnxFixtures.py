@@ -205,6 +205,40 @@ class MobileOps(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class DecoderOps(nn.Module):
+    """What segmentation decoders add: a transposed convolution (ConvTranspose) that doubles the maps,
+    the elementwise maximum and minimum of two computed maps (Max, Min), and resizing (Resize) to a
+    size, bilinear (half-pixel, PyTorch's align_corners=False), then by 2, nearest."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 6, 3, stride=2, padding=1)
+        self.up = nn.ConvTranspose2d(6, 4, 4, stride=2, padding=1)
+        self.side = nn.Conv2d(3, 4, 1)
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        y = self.up(torch.relu(self.stem(x)))
+        side = self.side(x)
+        z = torch.maximum(y, side) + torch.minimum(y, side * 0.5)
+        z = F.interpolate(z, size=(7, 5), mode='bilinear', align_corners=False)
+        z = F.interpolate(z, scale_factor=2, mode='nearest')
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(z, 1), 1))
+
+
+class NearestUpsample(nn.Module):
+    """nn.Upsample(scale_factor=2), which opset 9 writes as Upsample, after a convolution."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.up = nn.Upsample(scale_factor=2, mode='nearest')
+        self.fc = nn.Linear(4 * 8 * 6, 3)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.up(torch.relu(self.conv(x))), 1))
+
+
 def add_tf2onnx_nodes(path):
     """Inserts an Identity after the input transpose and an inference-time Dropout (ratio 0.3, no
     training_mode) after the first ReLU of the flattened features, as tf2onnx writes them."""
@@ -267,4 +301,6 @@ export('channels-last-block', ChannelsLastBlock(), (2, 3, 12, 10), is_batch_dyna
 mobile_ops = MobileOps()
 export('mobile-ops', mobile_ops, (2, 3, 12, 10), is_batch_dynamic=True)
 export('mobile-ops-opset17', mobile_ops, (2, 3, 12, 10), is_batch_dynamic=True, opset=17)
+export('decoder-ops', DecoderOps(), (2, 3, 12, 10), is_batch_dynamic=True)
+export('upsample-opset9', NearestUpsample(), (2, 3, 4, 3), opset=9)
 print('wrote', sorted(os.listdir(OUT)))

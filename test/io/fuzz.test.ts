@@ -21,7 +21,7 @@ import { repoRoot } from '../helpers.js';
  * HardSigmoid, HardSwish, Split, Slice, Sub, Div, Erf, Pow, Sqrt, ReduceMean, LayerNormalization, the
  * channel shuffle and the shape arithmetic over a dynamic batch).
  */
-const ONNX_FIXTURES = ['plain', 'branches', 'gates', 'keras-style', 'torchvision-ops', 'channels-last-block', 'mobile-ops', 'mobile-ops-opset17'];
+const ONNX_FIXTURES = ['plain', 'branches', 'gates', 'keras-style', 'torchvision-ops', 'channels-last-block', 'mobile-ops', 'mobile-ops-opset17', 'decoder-ops', 'upsample-opset9'];
 
 describe('fuzzed files raise typed errors, never crash, hang or allocate without bound', () => {
   // Every layer type, in a graph (so the inputs lists are fuzzed too).
@@ -88,7 +88,7 @@ describe('fuzzed files raise typed errors, never crash, hang or allocate without
     assert.deepEqual(ONNX_IMPORT_OPERATORS.filter((operator) => !operators.has(operator)), ['Gelu', 'Sum', 'Squeeze']);
   });
 
-  test('3,000 mutations of ONNX files (eight exported by PyTorch, with every operator mapped, one by ConvNet.ts)', () => {
+  test('3,000 mutations of ONNX files (ten exported by PyTorch, with every operator mapped, one by ConvNet.ts)', () => {
     const random = new Random(104);
     const files = [...ONNX_FIXTURES.map((name) => readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', `${name}.onnx`))), exportOnnx(model)];
     for (let index = 0; index < 3000; index++) {

@@ -19,7 +19,7 @@ import { assertClose, repoRoot } from '../helpers.js';
 const FIXTURES = join(repoRoot, 'test', 'fixtures', 'onnx');
 
 const FIXTURE_LAYOUTS = { plain: 'NCHW', branches: 'NCHW', gates: 'NCHW', 'keras-style': 'NHWC', 'torchvision-ops': 'NCHW', 'channels-last-block': 'NCHW',
-  'mobile-ops': 'NCHW', 'mobile-ops-opset17': 'NCHW' } as const;
+  'mobile-ops': 'NCHW', 'mobile-ops-opset17': 'NCHW', 'decoder-ops': 'NCHW', 'upsample-opset9': 'NCHW' } as const;
 
 /** The operators issue 6 asks the importer to read, as PyTorch and Keras exports contain them. */
 const REQUIRED_OPERATORS = [
