@@ -25,3 +25,4 @@ export { broadcastArithmetic, reduceSumTo } from './broadcast';
 export { layerNorm, layerNormGrad } from './layerNorm';
 export { resize2d, resize2dBackprop } from './resize2d';
 export { pow, powGrad } from './power';
+export { channelShuffle } from './channelShuffle';

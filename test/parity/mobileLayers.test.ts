@@ -164,6 +164,20 @@ function layerNormCase(random: Random, rows: number, columns: number): ParityCas
   };
 }
 
+/** ChannelShuffle of `rows` rows of groups x groupSize channels: exact (a permutation). */
+function shuffleCase(random: Random, rows: number, groups: number, groupSize: number): ParityCase {
+  const input = randomArray(random, rows * groups * groupSize);
+  return {
+    name: `ChannelShuffle ${rows} rows of ${groups} groups x ${groupSize} channels`,
+    tolerance: { atol: 0, rtol: 0 },
+    run: (k) => {
+      const output = new Float32Array(input.length);
+      k.ChannelShuffle(input, output, { rows, groups, groupSize });
+      return [output];
+    },
+  };
+}
+
 describe('mobile-network kernels', () => {
   const normRandom = new Random(1405);
   describeBuildParity('layer normalization', [[1, 1], [7, 3], [12, 4], [5, 5], [33, 16], [300, 70], [49, 96]].map(([rows, columns]) => layerNormCase(normRandom, rows!, columns!)));
@@ -173,6 +187,10 @@ describe('mobile-network kernels', () => {
   const broadcastRandom = new Random(1402);
   describeBuildParity('broadcasting arithmetic and its sum', BROADCAST_SHAPES.flatMap(([a, b]) => broadcastCases(broadcastRandom, a, b)));
   describeThreadDeterminism('broadcasting arithmetic', broadcastCases(new Random(1403), [64, 32, 32, 40], [64, 1, 1, 40]).slice(0, 4));
+  const shuffleRandom = new Random(1407);
+  // 2 groups take the SIMD interleave (groupSize 4, 8 and a tail of 1 to 3), others the scalar loop.
+  describeBuildParity('channel shuffle', [[1, 2, 1], [3, 2, 4], [5, 2, 7], [9, 2, 58], [4, 3, 5], [6, 4, 8], [2, 8, 3], [7, 5, 1]].map(([rows, groups, groupSize]) => shuffleCase(shuffleRandom, rows!, groups!, groupSize!)));
+  describeThreadDeterminism('channel shuffle', [shuffleCase(new Random(1408), 20000, 2, 58)]);
   const random = new Random(1400);
   describeBuildParity('hard sigmoid and hard swish', [1, 3, 4, 7, 33, 1000].flatMap((size) => hardCases(random, size)));
   describeThreadDeterminism('hard sigmoid and hard swish', hardCases(new Random(1401), 600_000));

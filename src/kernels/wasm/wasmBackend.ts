@@ -25,7 +25,7 @@ const EXPORT_NAMES = [
   'softmaxGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad', 'add', 'sgdUpdate', 'adamUpdate',
   'rmsPropUpdate', 'adagradUpdate', 'sumOfSquares', 'clipGradient',
   'conv2dWinograd', 'conv2dWinogradFilter', 'conv2dWinograd4',
-  'batchNormStats', 'batchNorm', 'batchNormGrad', 'copyColumns',
+  'batchNormStats', 'batchNorm', 'batchNormGrad', 'copyColumns', 'channelShuffle',
   'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter',
   'leakyRelu', 'leakyReluGrad', 'elu', 'eluGrad', 'gelu', 'geluGrad', 'silu', 'siluGrad',
   'avgPool2d', 'avgPool2dBackprop', 'zeroPad2d', 'zeroPad2dBackprop', 'dropout',
@@ -766,8 +766,11 @@ class Runtime {
         const fields = [params.rows, params.columns, params.sourceStride, params.sourceOffset, params.destinationStride, params.destinationOffset];
         this.invoke('copyColumns', [source, destination], [destination], fields, params.rows * params.columns * ELEMENTWISE_WORK);
       },
-      // Reference only: a strided copy, at memory speed in plain JavaScript on the arena's views.
-      ChannelShuffle: (input, output, params) => reference.ChannelShuffle(input, output, params),
+      ChannelShuffle: (input, output, params) => {
+        if (isFloat64(input, output)) return reference.ChannelShuffle(input, output, params);
+        const fields = [params.rows, params.groups, params.groupSize];
+        this.invoke('channelShuffle', [input, output], [output], fields, params.rows * params.groups * params.groupSize * ELEMENTWISE_WORK);
+      },
       BatchNormStats: (input, mean, variance, params) => {
         if (isFloat64(input, mean, variance)) return reference.BatchNormStats(input, mean, variance, params);
         this.invoke('batchNormStats', [input, mean, variance], [mean, variance], [params.rows, params.columns], params.rows * params.columns * 2 * ELEMENTWISE_WORK);
