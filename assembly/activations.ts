@@ -140,7 +140,7 @@ const EXP_LOWEST: f32 = -87.33654;
  * The sigmoid 1 / (1 + e^-x) as e / (1 + e) or 1 / (1 + e) with e = e^-|x|, which never overflows.
  * 1 - s(x) is s(-x) from the same e, which keeps its precision where s(x) is close to 1.
  */
-@inline function sigmoidVector(x: v128): v128 {
+@inline export function sigmoidVector(x: v128): v128 {
   const exponential = expVector(f32x4.neg(f32x4.abs(x)));
   const denominator = f32x4.add(f32x4.splat(1), exponential);
   const isNegative = f32x4.lt(x, f32x4.splat(0));
@@ -158,7 +158,7 @@ const HARD_SWISH: i32 = 5;
  * max(0, min(1, alpha x + beta)) with the reference's comparisons (pmax, pmin: NaN stays NaN), one
  * f32 multiply and one add: within 1 ulp of the reference's float64 alpha x + beta.
  */
-@inline function hardGateVector(x: v128, alpha: v128, beta: v128): v128 {
+@inline export function hardGateVector(x: v128, alpha: v128, beta: v128): v128 {
   const linear = f32x4.add(f32x4.mul(alpha, x), beta);
   return f32x4.pmin(f32x4.pmax(linear, f32x4.splat(0)), f32x4.splat(1));
 }

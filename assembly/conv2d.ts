@@ -8,14 +8,16 @@
 //   0 first buffer, 1 second buffer, 2 third buffer (0 when absent), 3 fourth buffer or 0,
 //   4 scratch base, 5 scratch bytes per thread, 6 panel rows,
 //   7 batch, 8 inH, 9 inW, 10 inC, 11 outH, 12 outW, 13 outC, 14 kH, 15 kW, 16 strideH, 17 strideW, 18 padTop, 19 padLeft,
-//   20 unused here (winograd.ts: isBackpropInput), 21 isRelu (Conv2D only: max(output, 0) fused in),
-//   22 dilationH, 23 dilationW, 24 groups
+//   20 unused here (winograd.ts: isBackpropInput), 21 isRelu (unused by Conv2D, which takes field 26),
+//   22 dilationH, 23 dilationW, 24 groups,
+//   25-28 (Conv2D only) the epilogue: residual, activation code, alpha, beta (see epilogue.ts)
 // Groups: the filter is [kH, kW, inC / groups, outC]; output channels [g * outC / groups, ...) see only
 // input channels [g * inC / groups, ...). Each group is one im2col + GEMM over its channel slice,
 // reading and writing the full NHWC rows with a row stride (no copies of the slices).
 // Buffers: Conv2D (input, filter, bias, output); Conv2DBackpropInput (dOut, filter, dInput);
 // Conv2DBackpropFilter (input, dOut, dFilter).
 
+import { epilogueOf, finishRows, hasEpilogue } from './epilogue';
 import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf, ConvGeometry } from './job';
 
@@ -139,8 +141,8 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
   const filter = pointerField(job, 1);
   const bias = pointerField(job, 2);
   const output = pointerField(job, 3);
-  const isRelu = intField(job, 21) != 0;
   const groups = intField(job, 24);
+  const hasFinish = bias != 0 || hasEpilogue(epilogueOf(job));
   const outC = g.outC;
   const groupOutC = outC / groups;
   const slice = changetype<Slice>(scratch + <usize>GEMM_SCRATCH_BYTES);
@@ -164,30 +166,7 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
       const columnOffset = <usize>(group * groupOutC) << 2;
       gemm(a, depth, 1, filter + columnOffset, outC, outputRows + columnOffset, outC, rows, groupOutC, depth, 0, rows, false, scratch);
     }
-    if (bias != 0 || isRelu) finishRows(outputRows, bias, rows, outC, isRelu);
-  }
-}
-
-/** Adds the bias (when there is one) and applies the fused ReLU (when asked) to `count` rows. */
-function finishRows(rows: usize, bias: usize, count: i32, channels: i32, isRelu: bool): void {
-  const vectorEnd = channels & ~3;
-  const zero = f32x4.splat(0);
-  for (let r = 0; r < count; r++) {
-    const row = rows + (<usize>r * <usize>channels << 2);
-    for (let c = 0; c < vectorEnd; c += 4) {
-      const at = <usize>c << 2;
-      let value = v128.load(row + at);
-      if (bias != 0) value = f32x4.add(value, v128.load(bias + at));
-      if (isRelu) value = f32x4.max(value, zero);
-      v128.store(row + at, value);
-    }
-    for (let c = vectorEnd; c < channels; c++) {
-      const at = <usize>c << 2;
-      let value = load<f32>(row + at);
-      if (bias != 0) value += load<f32>(bias + at);
-      if (isRelu) value = value > 0 || value != value ? value : 0;
-      store<f32>(row + at, value);
-    }
+    if (hasFinish) finishRows(job, output, bias, start, rows, outC);
   }
 }
 

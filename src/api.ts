@@ -12,7 +12,7 @@ export { formatShape, shapesEqual, sizeOf, type Shape } from './core/shape.js';
 export { Tensor } from './core/tensor.js';
 
 export { KERNEL_IDS, type KernelId } from './kernels/ids.js';
-export type { Padding } from './kernels/params.js';
+export type { FusedActivation, Padding } from './kernels/params.js';
 export { resolvePadding, windowOutputSize, type ResolvedPadding, type WindowParams } from './kernels/params.js';
 export { getBackend, listBackends, registerBackend, setBackend, withScope, type Backend, type KernelSignatures } from './kernels/registry.js';
 export type { WasmBackendInfo, WasmBackendOptions, WasmBuild } from './kernels/wasm/wasmBackend.js';

@@ -43,10 +43,36 @@ export interface Conv2DParams extends WindowParams {
   /** Default 1. */
   groups?: number | undefined;
   /**
-   * Applied to the forward output: 'relu' fuses a following ReLU into the convolution (saves a pass
-   * over the feature map). Backprop kernels ignore it: their dOut is already taken through the ReLU.
+   * Applied to the forward output, after the bias and the residual: 'relu' (or `{ kind: 'relu' }`)
+   * fuses a following ReLU into the convolution (saves a pass over the feature map), the others fuse
+   * the inference graph's activations (see FusedActivation). Backprop kernels ignore it: their dOut is
+   * already taken through the activation.
    */
-  activation?: 'relu' | undefined;
+  activation?: 'relu' | FusedActivation | undefined;
+  /**
+   * The caller promises the filter's (and bias's) values never change for as long as the array lives
+   * (the inference plan's folded copies), so a backend may keep a prepared form of them (packed for
+   * its GEMM, Winograd-transformed) keyed by the array. Default false: prepared per call.
+   */
+  isConstantFilter?: boolean | undefined;
+}
+
+/**
+ * An activation applied in the same pass as the op that produces its input (a convolution's output
+ * stage), with the same formula as the standalone kernel of that name: relu max(x, 0); clip x clamped
+ * to [min, max] (ReLU6 is 0, 6); sigmoid; silu x * sigmoid(x); leakyRelu; hardSigmoid and hardSwish
+ * with their alpha and beta (PyTorch's: 1/6, 0.5).
+ */
+export type FusedActivation =
+  | { readonly kind: 'relu' | 'sigmoid' | 'silu' }
+  | { readonly kind: 'clip'; readonly min: number; readonly max: number }
+  | { readonly kind: 'leakyRelu'; readonly alpha: number }
+  | { readonly kind: 'hardSigmoid' | 'hardSwish'; readonly alpha: number; readonly beta: number };
+
+/** A params record's activation as a FusedActivation, or null when there is none. */
+export function fusedActivationOf(activation: 'relu' | FusedActivation | undefined): FusedActivation | null {
+  if (activation === undefined) return null;
+  return activation === 'relu' ? { kind: 'relu' } : activation;
 }
 
 /**

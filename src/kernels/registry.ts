@@ -40,7 +40,8 @@ import type {
  * outputs (overwriting them unless its comment says otherwise) and takes one params record.
  */
 export interface KernelSignatures {
-  Conv2D(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams): void;
+  /** output = activation(conv(input, filter) + bias + residual); residual [batch, outH, outW, outC] or absent. */
+  Conv2D(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams, residual?: FloatArray | null): void;
   Conv2DBackpropInput(dOut: FloatArray, filter: FloatArray, dInput: FloatArray, params: Conv2DParams): void;
   Conv2DBackpropFilter(input: FloatArray, dOut: FloatArray, dFilter: FloatArray, params: Conv2DParams): void;
   MaxPool2D(input: FloatArray, output: FloatArray, argmax: Int32Array | null, params: Pool2DParams): void;

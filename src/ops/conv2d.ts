@@ -1,11 +1,11 @@
 // 2-D convolution ops: check arguments, build the params record, dispatch Conv2D* kernels by id.
 // Layout: input NHWC, filter [kH, kW, inC, outC]. Backward derivation: kernels/js/conv2d.ts.
 
-import { ShapeError } from '../core/errors.js';
+import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { record } from '../autograd/recorder.js';
-import { windowParams, type Conv2DParams, type Padding } from '../kernels/params.js';
+import { isRecording, record } from '../autograd/recorder.js';
+import { fusedActivationOf, windowParams, type Conv2DParams, type FusedActivation, type Padding } from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
 import { checkPositiveInteger, checkRank, checkSameDtype } from './checks.js';
@@ -17,8 +17,19 @@ export interface Conv2DOptions {
   dilations?: number | readonly [number, number] | undefined;
   /** Channel groups: the filter is [kH, kW, inC / groups, outC]; groups = inC is depthwise. Default 1. */
   groups?: number | undefined;
-  /** 'relu' applies max(x, 0) to the output in the same pass (a Conv2D followed by ReLU, fused). */
-  activation?: 'relu' | undefined;
+  /**
+   * Applied to the output in the same pass: 'relu' is max(x, 0) (a Conv2D followed by ReLU, fused, and
+   * differentiable); the other FusedActivation kinds are for inference only (see `residual`).
+   */
+  activation?: 'relu' | FusedActivation | undefined;
+  /**
+   * Added to the output (after the bias, before the activation), same shape as the output: a residual
+   * connection fused into the convolution. Inference only: with it, or with an activation other than
+   * 'relu', the op refuses to run while a gradient tape records.
+   */
+  residual?: Tensor | undefined;
+  /** The filter and bias values never change while they live, so the backend may keep them prepared (see Conv2DParams). */
+  isConstantFilter?: boolean | undefined;
   /** Names the caller (a layer) in error messages. */
   name?: string | undefined;
 }
@@ -63,9 +74,22 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
   const params: Conv2DParams = { ...window, outC };
   if (groups !== 1) params.groups = groups;
   if (options.activation !== undefined) params.activation = options.activation;
-  const output = allocateTensor([batch, params.outH, params.outW, outC], input.dtype, name);
-  getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params);
-  record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
+  if (options.isConstantFilter === true) params.isConstantFilter = true;
+  const outputShape = [batch, params.outH, params.outW, outC];
+  const residual = options.residual ?? null;
+  if (residual !== null) {
+    checkSameDtype(name, input, residual);
+    if (residual.shape.length !== 4 || residual.shape.some((size, axis) => size !== outputShape[axis])) {
+      throw new ShapeError(`${name}: residual has shape ${formatShape(residual.shape)} but the output has shape ${formatShape(outputShape)}`);
+    }
+  }
+  const isDifferentiable = residual === null && (params.activation === undefined || params.activation === 'relu');
+  if (!isDifferentiable && isRecording()) {
+    throw new ValueError(`${name}: a fused residual or a '${fusedActivationOf(params.activation)?.kind}' activation is for inference only; it has no gradient (use separate ops while a tape records)`);
+  }
+  const output = allocateTensor(outputShape, input.dtype, name);
+  getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params, residual === null ? null : residual.data);
+  if (isDifferentiable) record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
   return output;
 }
 

@@ -7,7 +7,7 @@
 //   input; written beside each kernel)
 
 import type { FloatArray } from '../../core/dtype.js';
-import type { AlphaActivationParams, ClipParams, ElementwiseParams, HardSigmoidParams } from '../params.js';
+import type { AlphaActivationParams, ClipParams, ElementwiseParams, FusedActivation, HardSigmoidParams } from '../params.js';
 import { normalCdf } from './erf.js';
 
 /** input [size], output [size] (overwritten) */
@@ -224,4 +224,17 @@ function logistic(value: number): number {
   if (value >= 0) return 1 / (1 + Math.exp(-value));
   const exponential = Math.exp(value);
   return exponential / (1 + exponential);
+}
+
+/** One value through a fused activation, with the formula of its standalone kernel above. */
+export function applyFusedActivation(value: number, activation: FusedActivation): number {
+  switch (activation.kind) {
+    case 'relu': return value > 0 || Number.isNaN(value) ? value : 0;
+    case 'sigmoid': return logistic(value);
+    case 'silu': return value * logistic(value);
+    case 'clip': return value < activation.min ? activation.min : value > activation.max ? activation.max : value;
+    case 'leakyRelu': return value > 0 ? value : activation.alpha * value;
+    case 'hardSigmoid': return hardGate(value, activation.alpha, activation.beta);
+    case 'hardSwish': return value * hardGate(value, activation.alpha, activation.beta);
+  }
 }

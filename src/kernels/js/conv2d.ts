@@ -15,7 +15,8 @@
 // with weight w[ky, kx, i, oc] (the filter is [kH, kW, inC / g, outC]).
 
 import type { FloatArray } from '../../core/dtype.js';
-import type { Conv2DParams } from '../params.js';
+import { fusedActivationOf, type Conv2DParams } from '../params.js';
+import { applyFusedActivation } from './activations.js';
 
 /** The settings every loop below needs, with the defaults of the optional fields. */
 function layout(params: Conv2DParams) {
@@ -27,11 +28,13 @@ function layout(params: Conv2DParams) {
  * input  [batch, inH, inW, inC]
  * filter [kH, kW, inC / groups, outC]
  * bias   [outC] or null
- * output [batch, outH, outW, outC] (overwritten), then max(output, 0) if params.activation is 'relu'
+ * output [batch, outH, outW, outC] (overwritten), plus `residual` (same shape) when given, then
+ * params.activation (see FusedActivation) applied
  */
-export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams): void {
+export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams, residual: FloatArray | null = null): void {
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
   const { dilationH, dilationW, groups, groupInC, groupOutC } = layout(params);
+  const activation = fusedActivationOf(params.activation);
   const accumulator = new Float64Array(outC);
   for (let image = 0; image < batch; image++) {
     for (let oy = 0; oy < outH; oy++) {
@@ -55,10 +58,14 @@ export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray |
             }
           }
         }
-        if (params.activation === 'relu') {
-          for (let oc = 0; oc < outC; oc++) accumulator[oc] = Math.max(accumulator[oc]!, 0);
+        const outBase = ((image * outH + oy) * outW + ox) * outC;
+        if (residual !== null) {
+          for (let oc = 0; oc < outC; oc++) accumulator[oc] += residual[outBase + oc]!;
         }
-        output.set(accumulator, ((image * outH + oy) * outW + ox) * outC);
+        if (activation !== null) {
+          for (let oc = 0; oc < outC; oc++) accumulator[oc] = applyFusedActivation(accumulator[oc]!, activation);
+        }
+        output.set(accumulator, outBase);
       }
     }
   }

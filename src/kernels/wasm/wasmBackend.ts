@@ -12,7 +12,7 @@ import { MAX_WASM_THREADS } from '../../core/limits.js';
 import { allocateArray, type DType, type FloatArray } from '../../core/dtype.js';
 import { dropoutThreshold, lowbias32 } from '../js/dropout.js';
 import { referenceBackend } from '../js/referenceBackend.js';
-import { ARITHMETIC_OPERATIONS, NEAREST_ROUNDINGS, RESIZE_COORDINATES, type Conv2DParams, type Resize2DParams, type Pool2DParams, type ZeroPad2DParams } from '../params.js';
+import { ARITHMETIC_OPERATIONS, NEAREST_ROUNDINGS, RESIZE_COORDINATES, fusedActivationOf, type Conv2DParams, type FusedActivation, type Resize2DParams, type Pool2DParams, type ZeroPad2DParams } from '../params.js';
 import type { Backend, KernelTable } from '../registry.js';
 import { Arena } from './arena.js';
 import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js';
@@ -456,7 +456,7 @@ class Runtime {
    * Runs `name` with `buffers` as the first job fields (copying in those outside the memory and
    * copying back those marked as outputs), then `fields` after them, on up to all threads.
    */
-  private invoke(name: ExportName, buffers: readonly (Buffer | null)[], outputs: readonly Buffer[], fields: readonly (number | FloatField)[], work: number, scratchPerThread = 0): void {
+  private invoke(name: ExportName, buffers: readonly (Buffer | null)[], outputs: readonly Buffer[], fields: readonly (number | FloatField | BufferField)[], work: number, scratchPerThread = 0): void {
     const mark = this.arena.mark();
     try {
       const ints = this.jobInts;
@@ -474,6 +474,7 @@ class Runtime {
       }
       for (const value of fields) {
         if (value instanceof FloatField) floats[field++] = value.value;
+        else if (value instanceof BufferField) ints[field++] = value.buffer === null ? 0 : this.pointerOf(value.buffer, null);
         else ints[field++] = value;
       }
       const exportIndex = EXPORT_INDEX.get(name)!;
@@ -524,9 +525,17 @@ class Runtime {
     const padFields = (params: ZeroPad2DParams) => [
       params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.padTop, params.padLeft,
     ];
-    return {
-      Conv2D: (input, filter, bias, output, params) => {
-        if (isFloat64(input, filter, bias, output)) return reference.Conv2D(input, filter, bias, output, params);
+    const table: KernelTable = {
+      Conv2D: (input, filter, bias, output, params, residual = null) => {
+        if (isFloat64(input, filter, bias, output, residual)) return reference.Conv2D(input, filter, bias, output, params, residual);
+        if ((residual !== null || !isReluOrNone(params)) && (convolutionAlgorithm(params, 'forward') !== 'im2col' || isDepthwise(params))) {
+          // The epilogue this kernel does not fuse yet: the convolution, then the residual and the activation in place.
+          table.Conv2D(input, filter, bias, output, { ...params, activation: undefined });
+          const size = output.length;
+          if (residual !== null) table.Add(output, residual, output, { size });
+          applyActivationInPlace(table, output, fusedActivationOf(params.activation));
+          return;
+        }
         const algorithm = convolutionAlgorithm(params, 'forward');
         if (algorithm !== 'im2col') {
           const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm);
@@ -542,7 +551,7 @@ class Runtime {
         const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
         const panelRows = panelRowsFor(depth);
         const work = params.batch * params.outH * params.outW * depth * params.outC;
-        const fields = [...convFields(params, panelRows), 0, isRelu(params), ...sliceFields(params)];
+        const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual)];
         this.invoke('conv2d', [input, filter, bias, output], [output], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
       },
       Conv2DBackpropInput: (dOut, filter, dInput, params) => {
@@ -846,6 +855,7 @@ class Runtime {
         this.invoke('clipGradient', [gradient, output], [output], fields, params.size * ELEMENTWISE_WORK);
       },
     };
+    return table;
   }
 }
 
@@ -871,7 +881,28 @@ function isDepthwise(params: Conv2DParams): boolean {
 
 /** Job field 21 of the convolution kernels: 1 when a ReLU is fused into the output. */
 function isRelu(params: Conv2DParams): number {
-  return params.activation === 'relu' ? 1 : 0;
+  return fusedActivationOf(params.activation)?.kind === 'relu' ? 1 : 0;
+}
+
+/** Whether the convolution kernels fuse the activation asked (a ReLU, or none) themselves. */
+function isReluOrNone(params: Conv2DParams): boolean {
+  const activation = fusedActivationOf(params.activation);
+  return activation === null || activation.kind === 'relu';
+}
+
+/** Applies a fused activation to `values` in place with the standalone kernels of `table`. */
+function applyActivationInPlace(table: KernelTable, values: FloatArray, activation: FusedActivation | null): void {
+  if (activation === null) return;
+  const size = values.length;
+  switch (activation.kind) {
+    case 'relu': return table.Relu(values, values, { size });
+    case 'sigmoid': return table.Sigmoid(values, values, { size });
+    case 'silu': return table.Silu(values, values, { size });
+    case 'clip': return table.Clip(values, values, { size, min: activation.min, max: activation.max });
+    case 'leakyRelu': return table.LeakyRelu(values, values, { size, alpha: activation.alpha });
+    case 'hardSigmoid': return table.HardSigmoid(values, values, { size, alpha: activation.alpha, beta: activation.beta });
+    case 'hardSwish': return table.HardSwish(values, values, { size, alpha: activation.alpha, beta: activation.beta });
+  }
 }
 
 /** A job field to be written as an f32 (every other field is an i32). */
@@ -881,4 +912,29 @@ class FloatField {
 
 function floatField(value: number): FloatField {
   return new FloatField(value);
+}
+
+/** A job field holding a buffer's pointer (0 for null), for buffers after the leading ones (the epilogue's residual). */
+class BufferField {
+  constructor(readonly buffer: Buffer | null) {}
+}
+
+/** Codes of assembly/epilogue.ts. */
+const ACTIVATION_CODES = { relu: 1, clip: 2, sigmoid: 3, silu: 4, leakyRelu: 5, hardSigmoid: 6, hardSwish: 7 } as const;
+
+/**
+ * Job fields 25-28 of the kernels that fuse an epilogue (assembly/epilogue.ts): the residual, the
+ * activation's code and its two numbers. Callers pad their own fields up to 24 first.
+ */
+function epilogueFields(params: Conv2DParams, residual: Buffer | null): (number | FloatField | BufferField)[] {
+  const activation = fusedActivationOf(params.activation);
+  if (activation === null) return [new BufferField(residual), 0, floatField(0), floatField(0)];
+  const code = ACTIVATION_CODES[activation.kind];
+  switch (activation.kind) {
+    case 'clip': return [new BufferField(residual), code, floatField(activation.min), floatField(activation.max)];
+    case 'leakyRelu': return [new BufferField(residual), code, floatField(activation.alpha), floatField(0)];
+    case 'hardSigmoid':
+    case 'hardSwish': return [new BufferField(residual), code, floatField(activation.alpha), floatField(activation.beta)];
+    default: return [new BufferField(residual), code, floatField(0), floatField(0)];
+  }
 }

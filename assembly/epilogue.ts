@@ -1,0 +1,87 @@
+// The output stage a convolution (or GEMM) applies to its results while they are still in cache:
+// + bias, + residual, then an activation, in that order, with the formulas of the standalone kernels
+// (activations.ts, elementwise.ts) so that a fused network gives what the unfused one gives.
+// Every value goes through the same f32x4 sequence, tails included (a lone value rides in lane 0), so
+// results never depend on where a value sits or how the work is split over threads.
+//
+// Job fields of the kernels that take an epilogue (after their own fields, which end at 24):
+//   25 residual pointer (0: none; same layout as the output), 26 activation code (below),
+//   27 alpha (f32), 28 beta (f32): clip min / max, leaky ReLU alpha, hard sigmoid / swish alpha / beta.
+
+import { hardGateVector, sigmoidVector } from './activations';
+
+export const ACTIVATION_NONE: i32 = 0;
+export const ACTIVATION_RELU: i32 = 1;
+export const ACTIVATION_CLIP: i32 = 2;
+export const ACTIVATION_SIGMOID: i32 = 3;
+export const ACTIVATION_SILU: i32 = 4;
+export const ACTIVATION_LEAKY_RELU: i32 = 5;
+export const ACTIVATION_HARD_SIGMOID: i32 = 6;
+export const ACTIVATION_HARD_SWISH: i32 = 7;
+
+/** The epilogue fields 25-28 of a job record, read in place (an unmanaged overlay). */
+@unmanaged export class Epilogue {
+  residual: usize;
+  activation: i32;
+  alpha: f32;
+  beta: f32;
+}
+
+@inline export function epilogueOf(job: usize): Epilogue {
+  return changetype<Epilogue>(job + 100);
+}
+
+/** Whether the epilogue does anything beyond the bias (which callers add with the sums). */
+@inline export function hasEpilogue(epilogue: Epilogue): bool {
+  return epilogue.residual != 0 || epilogue.activation != ACTIVATION_NONE;
+}
+
+/**
+ * The activation `code` of four values. ReLU is max(x, 0) as the convolution kernels always fused it
+ * (NaN stays NaN); clip uses the reference's comparisons (NaN stays NaN).
+ */
+@inline export function activateVector(code: i32, x: v128, alpha: v128, beta: v128): v128 {
+  if (code == ACTIVATION_RELU) return f32x4.max(x, f32x4.splat(0));
+  if (code == ACTIVATION_CLIP) return v128.bitselect(alpha, v128.bitselect(beta, x, f32x4.gt(x, beta)), f32x4.lt(x, alpha));
+  if (code == ACTIVATION_SIGMOID) return sigmoidVector(x);
+  if (code == ACTIVATION_SILU) return f32x4.mul(x, sigmoidVector(x));
+  if (code == ACTIVATION_LEAKY_RELU) return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, f32x4.splat(0)));
+  if (code == ACTIVATION_HARD_SIGMOID) return hardGateVector(x, alpha, beta);
+  if (code == ACTIVATION_HARD_SWISH) return f32x4.mul(x, hardGateVector(x, alpha, beta));
+  return x;
+}
+
+/**
+ * Finishes `count` channels of one output row in place: row[c] = activation(row[c] + bias[c] +
+ * residualRow[c]); bias and residualRow may be 0 (absent).
+ */
+export function finishRow(row: usize, bias: usize, residualRow: usize, count: i32, code: i32, alpha: f32, beta: f32): void {
+  const alphas = f32x4.splat(alpha);
+  const betas = f32x4.splat(beta);
+  const vectorEnd = count & ~3;
+  for (let c = 0; c < vectorEnd; c += 4) {
+    const at = <usize>c << 2;
+    let value = v128.load(row + at);
+    if (bias != 0) value = f32x4.add(value, v128.load(bias + at));
+    if (residualRow != 0) value = f32x4.add(value, v128.load(residualRow + at));
+    v128.store(row + at, activateVector(code, value, alphas, betas));
+  }
+  for (let c = vectorEnd; c < count; c++) {
+    const at = <usize>c << 2;
+    let value = f32x4.splat(load<f32>(row + at));
+    if (bias != 0) value = f32x4.add(value, f32x4.splat(load<f32>(bias + at)));
+    if (residualRow != 0) value = f32x4.add(value, f32x4.splat(load<f32>(residualRow + at)));
+    store<f32>(row + at, f32x4.extract_lane(activateVector(code, value, alphas, betas), 0));
+  }
+}
+
+/** The epilogue of a job for `rows` whole rows of `channels` values starting at output row `firstRow`. */
+export function finishRows(job: usize, output: usize, bias: usize, firstRow: i32, rows: i32, channels: i32): void {
+  const epilogue = epilogueOf(job);
+  const code = epilogue.activation;
+  const rowBytes = <usize>channels << 2;
+  for (let r = 0; r < rows; r++) {
+    const offset = <usize>(firstRow + r) * rowBytes;
+    finishRow(output + offset, bias, epilogue.residual != 0 ? epilogue.residual + offset : 0, channels, code, epilogue.alpha, epilogue.beta);
+  }
+}

@@ -1,0 +1,116 @@
+// The inference path's fused convolution on the WebAssembly backend against the reference kernels:
+// output = activation(conv + bias + residual) for every fused activation, with and without a
+// residual, on the shapes the ImageNet networks use (1x1 as a GEMM, 3x3 at strides 1 and 2 where
+// Winograd may run, depthwise 3x3 and 5x5, grouped) and on random ones; filters marked constant run
+// twice with different inputs, so a prepared (packed, transformed) filter kept between calls is
+// checked too. Both builds, and bit-identical results on 1 and 2 threads.
+
+import { Random, type Padding } from '../../src/index.js';
+import { windowParams, type Conv2DParams, type FusedActivation } from '../../src/kernels/params.js';
+import { describeBuildParity, describeThreadDeterminism, randomArray, type ParityCase } from './harness.js';
+
+const ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
+  undefined,
+  { kind: 'relu' },
+  { kind: 'clip', min: 0, max: 6 },
+  { kind: 'sigmoid' },
+  { kind: 'silu' },
+  { kind: 'leakyRelu', alpha: 0.1 },
+  { kind: 'hardSigmoid', alpha: 1 / 6, beta: 0.5 },
+  { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 },
+];
+
+interface Geometry {
+  batch: number;
+  size: number;
+  inC: number;
+  outC: number;
+  kernel: number;
+  stride: number;
+  padding: Padding;
+  groups?: number;
+}
+
+/** The layer shapes of ResNet, MobileNetV2 and EfficientNet, scaled down in size where that changes nothing. */
+const NETWORK_GEOMETRIES: readonly Geometry[] = [
+  { batch: 1, size: 14, inC: 64, outC: 64, kernel: 3, stride: 1, padding: 'same' },
+  { batch: 2, size: 7, inC: 128, outC: 128, kernel: 3, stride: 1, padding: 'same' },
+  { batch: 1, size: 16, inC: 32, outC: 64, kernel: 3, stride: 2, padding: 'same' },
+  { batch: 1, size: 28, inC: 16, outC: 48, kernel: 3, stride: 1, padding: 1 },
+  { batch: 1, size: 12, inC: 24, outC: 144, kernel: 1, stride: 1, padding: 'valid' },
+  { batch: 3, size: 7, inC: 160, outC: 40, kernel: 1, stride: 1, padding: 'valid' },
+  { batch: 1, size: 14, inC: 64, outC: 128, kernel: 1, stride: 2, padding: 'valid' },
+  { batch: 1, size: 15, inC: 48, outC: 48, kernel: 3, stride: 1, padding: 1, groups: 48 },
+  { batch: 2, size: 16, inC: 40, outC: 40, kernel: 3, stride: 2, padding: 1, groups: 40 },
+  { batch: 1, size: 14, inC: 36, outC: 36, kernel: 5, stride: 1, padding: 2, groups: 36 },
+  { batch: 1, size: 17, inC: 20, outC: 20, kernel: 5, stride: 2, padding: 2, groups: 20 },
+  { batch: 1, size: 30, inC: 3, outC: 16, kernel: 3, stride: 2, padding: 1 },
+  { batch: 1, size: 9, inC: 64, outC: 64, kernel: 3, stride: 1, padding: 1, groups: 8 },
+  { batch: 4, size: 8, inC: 96, outC: 96, kernel: 3, stride: 1, padding: 1 },
+];
+
+function randomGeometry(random: Random): Geometry {
+  const isDepthwise = random.uniform() < 0.3;
+  const inC = 1 + random.integer(40);
+  return {
+    batch: 1 + random.integer(3),
+    size: 3 + random.integer(14),
+    inC,
+    outC: isDepthwise ? inC : 1 + random.integer(40),
+    kernel: [1, 3, 5][random.integer(3)]!,
+    stride: 1 + random.integer(2),
+    padding: (['valid', 'same', 1, 2] as const)[random.integer(4)]!,
+    ...(isDepthwise ? { groups: inC } : {}),
+  };
+}
+
+function paramsOf(geometry: Geometry, activation: FusedActivation | undefined, isConstantFilter: boolean): Conv2DParams | null {
+  const { batch, size, inC, outC, kernel, stride, padding, groups } = geometry;
+  try {
+    const window = windowParams('case', batch, size, size, inC, { kH: kernel, kW: kernel, strideH: stride, strideW: stride, padding });
+    const params: Conv2DParams = { ...window, outC };
+    if (groups !== undefined && groups !== 1) params.groups = groups;
+    if (activation !== undefined) params.activation = activation;
+    if (isConstantFilter) params.isConstantFilter = true;
+    return params;
+  } catch {
+    return null;
+  }
+}
+
+function makeCases(): ParityCase[] {
+  const random = new Random(2026);
+  const cases: ParityCase[] = [];
+  const geometries = [...NETWORK_GEOMETRIES, ...Array.from({ length: 30 }, () => randomGeometry(random))];
+  geometries.forEach((geometry, index) => {
+    const activation = ACTIVATIONS[index % ACTIVATIONS.length];
+    const isConstantFilter = index % 3 !== 2;
+    const params = paramsOf(geometry, activation, isConstantFilter);
+    if (params === null) return;
+    const hasResidual = index % 2 === 0;
+    const hasBias = index % 5 !== 4;
+    const groupInC = params.inC / (params.groups ?? 1);
+    const outputSize = params.batch * params.outH * params.outW * params.outC;
+    const inputs = [0, 1].map(() => randomArray(random, params.batch * params.inH * params.inW * params.inC));
+    const filter = randomArray(random, params.kH * params.kW * groupInC * params.outC, 1 / Math.sqrt(params.kH * params.kW * groupInC));
+    const bias = hasBias ? randomArray(random, params.outC) : null;
+    const residual = hasResidual ? randomArray(random, outputSize, 2) : null;
+    const name = `${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}` +
+      `${(params.groups ?? 1) > 1 ? `, ${params.groups} groups` : ''}, ${activation?.kind ?? 'no activation'}${hasResidual ? ', residual' : ''}${hasBias ? '' : ', no bias'}${isConstantFilter ? ', constant filter' : ''}`;
+    cases.push({
+      name,
+      // The same filter array on both calls (each backend keeps its own prepared form), different inputs.
+      run: (kernels) => inputs.map((input) => {
+        const output = new Float32Array(outputSize);
+        kernels.Conv2D(input, filter, bias, output, params, residual);
+        return output;
+      }),
+      tolerance: { atol: 2e-4, rtol: 2e-4 },
+    });
+  });
+  return cases;
+}
+
+const cases = makeCases();
+describeBuildParity('fused convolutions (bias, residual, activation; constant filters called twice)', cases);
+describeThreadDeterminism('a fused convolution', cases);
