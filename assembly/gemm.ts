@@ -171,3 +171,31 @@ export function gemm(
     }
   }
 }
+
+/**
+ * C = A * B for operands packed ahead of time, column strips [stripStart, stripEnd) only (a strip is
+ * TILE_COLUMNS columns). Each element is one sum over the whole depth in the micro-kernel's order, so
+ * splitting rows or strips over threads never changes a result. Strips go outermost: one strip of B
+ * (k x 8 floats, 16 KB at k = 512) stays in L1 while every row tile of A streams past it.
+ * packedA [ceil(m / 4)][k][4]  row tiles as packRows writes them (rows past m are computed, not stored)
+ * packedB [strips][k][8]       strips as packColumns writes them over the whole depth, zero past column n
+ * c       [m, cRowStride] row-major
+ * tile    TILE_ROWS x TILE_COLUMNS floats of scratch private to the calling thread (partial strips)
+ */
+export function gemmPacked(packedA: usize, packedB: usize, c: usize, cRowStride: i32, m: i32, n: i32, k: i32, stripStart: i32, stripEnd: i32, tile: usize): void {
+  const cRowBytes = <usize>cRowStride << 2;
+  const tileBytes = <usize>k * TILE_ROWS << 2;
+  const stripBytes = <usize>k * TILE_COLUMNS << 2;
+  for (let strip = stripStart; strip < stripEnd; strip++) {
+    const column = strip * TILE_COLUMNS;
+    const columns = min(TILE_COLUMNS, n - column);
+    const b = packedB + <usize>strip * stripBytes;
+    let a = packedA;
+    let cTile = c + (<usize>column << 2);
+    for (let row = 0; row < m; row += TILE_ROWS) {
+      microKernel(a, b, cTile, cRowBytes, k, min(TILE_ROWS, m - row), columns, false, tile);
+      a += tileBytes;
+      cTile += cRowBytes * TILE_ROWS;
+    }
+  }
+}

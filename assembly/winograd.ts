@@ -11,43 +11,74 @@
 // F(3x3, 2x2): each 2x2 block of dOut acts as the filter over the 4x4 input block, giving a 3x3
 // gradient: dW = A'^T [sum over tiles of (B^T d B) * (G' dOut G'^T)] A' with the same B^T and
 //   G' = [1 0; 1/2 1/2; 1/2 -1/2; 0 1],  A'^T = [1 1 1 0; 0 1 -1 0; 0 1 1 -1];
-// its sum over tiles is a reduction, so there threads split the input channels instead. Threads split the 2x2 output tiles
-// in blocks of TILE_ROWS, so sums never depend on the thread count. Transforms run on 4 channels per
-// f32x4; channel counts must be multiples of 4 (the JS side checks).
+// its sum over tiles is a reduction, so there threads split the input channels instead.
+// Forward, the 16 GEMMs read operands packed ahead (gemmPacked): the filter transform writes U in
+// strips of 8 output channels (packFilter2x2), either once for a constant filter (the backend keeps it,
+// conv2dWinogradPrepare in winograd4.ts) or on every call into each thread's scratch, and the input
+// transform writes V in row tiles of 4 tiles. Threads split the tiles in blocks of TILE_ROWS, or the
+// output-channel strips when tiles are few (field 30); sums never depend on the split. Transforms run on
+// 4 channels per f32x4; channel counts must be multiples of 4 (the JS side checks).
 //
-// Job record: 0 input (or dOut), 1 filter [3, 3, inC, outC], 2 bias (or 0), 3 output,
-//   4 scratch base, 5 scratch bytes per thread, 6 tiles per chunk, then the geometry of conv2d.ts
-//   (7 batch ... 19 padLeft) with the roles of this pass, 20 isBackpropInput (0/1): when 1 the
-//   filter is read as filter[2 - ky, 2 - kx, oc, ic] (the record's inC is the filter's outC), and
-//   21 isRelu (0/1): max(output, 0) fused into the output transform.
+// Job record: 0 input (or dOut), 1 filter [3, 3, inC, outC] (or its packed form, field 29), 2 bias (or 0),
+//   3 output, 4 scratch base, 5 scratch bytes per thread, 6 tiles per chunk (a multiple of 4), then the
+//   geometry of conv2d.ts (7 batch ... 19 padLeft) with the roles of this pass, 20 isBackpropInput (0/1):
+//   when 1 the filter is read as filter[2 - ky, 2 - kx, oc, ic] (the record's inC is the filter's outC),
+//   21-24 unused, 25-28 the epilogue (residual, activation code, alpha, beta: see epilogue.ts) applied in
+//   the output transform, 29 isPreparedFilter (0/1: field 1 holds packFilter2x2's layout over all
+//   strips), 30 isSplitByColumns (0/1, see winogradShareOf).
+//   conv2dWinogradFilter reads fields 0-19 only.
 
-import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
+import { activateVector, epilogueOf } from './epilogue';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPacked } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 
-/** U[xi][ic][oc] = (G g G^T)[xi] for every channel pair, 4 output channels per vector. */
-function transformFilter(filter: usize, transformed: usize, inC: i32, outC: i32, isBackpropInput: bool): void {
+/** Bytes of scratch the forward kernels keep before their buffers: the 4x8 tile gemmPacked stores partial strips through. */
+export const WINOGRAD_TILE_BYTES: usize = TILE_ROWS * TILE_COLUMNS * 4;
+
+/** Floats of one tile position's packed filter: strips of 8 output channels over every input channel. */
+@inline export function packedFilterFloats(inC: i32, outC: i32): usize {
+  return <usize>((outC + TILE_COLUMNS - 1) / TILE_COLUMNS) * <usize>inC * TILE_COLUMNS;
+}
+
+/**
+ * The packed filter of the forward kernels, strips [stripStart, stripEnd) of it: U = G g G^T at tile
+ * position xi for input channel ic and output channel oc = 8 * strip + j lies at
+ * packed[xi][strip][ic][j] (floats; gemmPacked's B), zero past outC.
+ * filter [3, 3, inC, outC] (or, for the input gradient, the forward filter: see filterTap)
+ */
+export function packFilter2x2(filter: usize, packed: usize, inC: i32, outC: i32, stripStart: i32, stripEnd: i32, isBackpropInput: bool): void {
   const half = f32x4.splat(0.5);
-  for (let ic = 0; ic < inC; ic++) {
-    for (let oc = 0; oc < outC; oc += 4) {
-      const g00 = filterTap(filter, 0, 0, ic, oc, inC, outC, isBackpropInput), g01 = filterTap(filter, 0, 1, ic, oc, inC, outC, isBackpropInput);
-      const g02 = filterTap(filter, 0, 2, ic, oc, inC, outC, isBackpropInput), g10 = filterTap(filter, 1, 0, ic, oc, inC, outC, isBackpropInput);
-      const g11 = filterTap(filter, 1, 1, ic, oc, inC, outC, isBackpropInput), g12 = filterTap(filter, 1, 2, ic, oc, inC, outC, isBackpropInput);
-      const g20 = filterTap(filter, 2, 0, ic, oc, inC, outC, isBackpropInput), g21 = filterTap(filter, 2, 1, ic, oc, inC, outC, isBackpropInput);
-      const g22 = filterTap(filter, 2, 2, ic, oc, inC, outC, isBackpropInput);
-      // Rows: t = G g (4 x 3).
-      const t00 = g00, t01 = g01, t02 = g02;
-      const t10 = f32x4.mul(half, f32x4.add(f32x4.add(g00, g10), g20));
-      const t11 = f32x4.mul(half, f32x4.add(f32x4.add(g01, g11), g21));
-      const t12 = f32x4.mul(half, f32x4.add(f32x4.add(g02, g12), g22));
-      const t20 = f32x4.mul(half, f32x4.add(f32x4.sub(g00, g10), g20));
-      const t21 = f32x4.mul(half, f32x4.add(f32x4.sub(g01, g11), g21));
-      const t22 = f32x4.mul(half, f32x4.add(f32x4.sub(g02, g12), g22));
-      const t30 = g20, t31 = g21, t32 = g22;
-      // Columns: U = t G^T (4 x 4).
-      storeFilterRow(transformed, 0, t00, t01, t02, ic, oc, inC, outC, half);
-      storeFilterRow(transformed, 1, t10, t11, t12, ic, oc, inC, outC, half);
-      storeFilterRow(transformed, 2, t20, t21, t22, ic, oc, inC, outC, half);
-      storeFilterRow(transformed, 3, t30, t31, t32, ic, oc, inC, outC, half);
+  const plane = packedFilterFloats(inC, outC) << 2;
+  const zero = f32x4.splat(0);
+  for (let strip = stripStart; strip < stripEnd; strip++) {
+    for (let ic = 0; ic < inC; ic++) {
+      for (let quarter = 0; quarter < TILE_COLUMNS; quarter += 4) {
+        const oc = strip * TILE_COLUMNS + quarter;
+        const destination = packed + ((<usize>(strip * inC + ic) * TILE_COLUMNS + <usize>quarter) << 2);
+        if (oc >= outC) {
+          for (let xi = 0; xi < 16; xi++) v128.store(destination + <usize>xi * plane, zero);
+          continue;
+        }
+        const g00 = filterTap(filter, 0, 0, ic, oc, inC, outC, isBackpropInput), g01 = filterTap(filter, 0, 1, ic, oc, inC, outC, isBackpropInput);
+        const g02 = filterTap(filter, 0, 2, ic, oc, inC, outC, isBackpropInput), g10 = filterTap(filter, 1, 0, ic, oc, inC, outC, isBackpropInput);
+        const g11 = filterTap(filter, 1, 1, ic, oc, inC, outC, isBackpropInput), g12 = filterTap(filter, 1, 2, ic, oc, inC, outC, isBackpropInput);
+        const g20 = filterTap(filter, 2, 0, ic, oc, inC, outC, isBackpropInput), g21 = filterTap(filter, 2, 1, ic, oc, inC, outC, isBackpropInput);
+        const g22 = filterTap(filter, 2, 2, ic, oc, inC, outC, isBackpropInput);
+        // Rows: t = G g (4 x 3).
+        const t00 = g00, t01 = g01, t02 = g02;
+        const t10 = f32x4.mul(half, f32x4.add(f32x4.add(g00, g10), g20));
+        const t11 = f32x4.mul(half, f32x4.add(f32x4.add(g01, g11), g21));
+        const t12 = f32x4.mul(half, f32x4.add(f32x4.add(g02, g12), g22));
+        const t20 = f32x4.mul(half, f32x4.add(f32x4.sub(g00, g10), g20));
+        const t21 = f32x4.mul(half, f32x4.add(f32x4.sub(g01, g11), g21));
+        const t22 = f32x4.mul(half, f32x4.add(f32x4.sub(g02, g12), g22));
+        const t30 = g20, t31 = g21, t32 = g22;
+        // Columns: U = t G^T (4 x 4).
+        storeFilterRow(destination, 0, t00, t01, t02, plane, half);
+        storeFilterRow(destination, 1, t10, t11, t12, plane, half);
+        storeFilterRow(destination, 2, t20, t21, t22, plane, half);
+        storeFilterRow(destination, 3, t30, t31, t32, plane, half);
+      }
     }
   }
 }
@@ -68,13 +99,62 @@ function transformFilter(filter: usize, transformed: usize, inC: i32, outC: i32,
   return value;
 }
 
-@inline function storeFilterRow(transformed: usize, row: i32, t0: v128, t1: v128, t2: v128, ic: i32, oc: i32, inC: i32, outC: i32, half: v128): void {
-  const plane = <usize>inC * <usize>outC << 2;
-  const at = transformed + ((<usize>ic * <usize>outC + <usize>oc) << 2) + <usize>(row * 4) * plane;
-  v128.store(at, t0);
-  v128.store(at + plane, f32x4.mul(half, f32x4.add(f32x4.add(t0, t1), t2)));
-  v128.store(at + 2 * plane, f32x4.mul(half, f32x4.add(f32x4.sub(t0, t1), t2)));
-  v128.store(at + 3 * plane, t2);
+@inline function storeFilterRow(at: usize, row: i32, t0: v128, t1: v128, t2: v128, plane: usize, half: v128): void {
+  const base = at + <usize>(row * 4) * plane;
+  v128.store(base, t0);
+  v128.store(base + plane, f32x4.mul(half, f32x4.add(f32x4.add(t0, t1), t2)));
+  v128.store(base + 2 * plane, f32x4.mul(half, f32x4.add(f32x4.sub(t0, t1), t2)));
+  v128.store(base + 3 * plane, t2);
+}
+
+/**
+ * Where the forward kernels store the transformed input of tile t (of its chunk), channels ic .. ic + 3:
+ * gemmPacked's A, [chunk / 4][inC][4] per tile position, so lane j goes to the returned address + 16 j.
+ */
+@inline export function packedInputAt(base: usize, t: i32, ic: i32, inC: i32): usize {
+  return base + (((<usize>(t >> 2) * <usize>inC + <usize>ic) * TILE_ROWS + <usize>(t & 3)) << 2);
+}
+
+/** The four lanes of `value` at `at`, `at` + 16, + 32, + 48: a column of a packed row tile. */
+@inline export function storeLanes(at: usize, value: v128): void {
+  store<f32>(at, f32x4.extract_lane(value, 0));
+  store<f32>(at, f32x4.extract_lane(value, 1), 16);
+  store<f32>(at, f32x4.extract_lane(value, 2), 32);
+  store<f32>(at, f32x4.extract_lane(value, 3), 48);
+}
+
+/**
+ * The thread's share of a forward job: tiles [tileStart, tileEnd) and strips of 8 output channels
+ * [stripStart, stripEnd). Job field 30 picks the split: over tiles in blocks of TILE_ROWS (many tiles),
+ * or over strips (few tiles, as at batch 1 on 7x7 outputs: each thread then reads only its share of
+ * the filter, and transforms every input tile itself). Both give the same sums (gemmPacked).
+ */
+@unmanaged export class WinogradShare {
+  tileStart: i32;
+  tileEnd: i32;
+  stripStart: i32;
+  stripEnd: i32;
+}
+
+export function winogradShareOf(job: usize, tiles: i32, outC: i32, threadIndex: i32, threadCount: i32, share: WinogradShare): void {
+  const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
+  if (intField(job, 30) != 0) {
+    share.tileStart = 0;
+    share.tileEnd = tiles;
+    share.stripStart = rangeStart(strips, 1, threadIndex, threadCount);
+    share.stripEnd = rangeEnd(strips, 1, threadIndex, threadCount);
+  } else {
+    share.tileStart = rangeStart(tiles, TILE_ROWS, threadIndex, threadCount);
+    share.tileEnd = rangeEnd(tiles, TILE_ROWS, threadIndex, threadCount);
+    share.stripStart = 0;
+    share.stripEnd = strips;
+  }
+}
+
+/** output[offset] = activation(value + residual[offset]) for 4 channels (value already holds the bias); residual may be 0. */
+@inline export function storeFinished(output: usize, residual: usize, offset: usize, value: v128, code: i32, alphas: v128, betas: v128): void {
+  const sum = residual != 0 ? f32x4.add(value, v128.load(residual + offset)) : value;
+  v128.store(output + offset, activateVector(code, sum, alphas, betas));
 }
 
 export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): void {
@@ -86,7 +166,12 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
   const chunkTiles = intField(job, 6);
   const g = convGeometryOf(job);
   const isBackpropInput = intField(job, 20) != 0;
-  const isRelu = intField(job, 21) != 0;
+  const epilogue = epilogueOf(job);
+  const residual = epilogue.residual;
+  const code = epilogue.activation;
+  const alphas = f32x4.splat(epilogue.alpha);
+  const betas = f32x4.splat(epilogue.beta);
+  const isPreparedFilter = intField(job, 29) != 0;
   const batch = g.batch;
   const inH = g.inH;
   const inW = g.inW;
@@ -100,47 +185,61 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
   const tilesW = (outW + 1) >> 1;
   const imageTiles = tilesH * tilesW;
   const tiles = batch * imageTiles;
-  const first = rangeStart(tiles, TILE_ROWS, threadIndex, threadCount);
-  const last = rangeEnd(tiles, TILE_ROWS, threadIndex, threadCount);
-  if (first >= last) return;
-  // Scratch: gemm | U [16][inC][outC] | V [16][chunk][inC] | M [16][chunk][outC]
-  const transformedFilter = scratch + <usize>GEMM_SCRATCH_BYTES;
-  const transformedInput = transformedFilter + (<usize>16 * <usize>inC * <usize>outC << 2);
-  const products = transformedInput + (<usize>16 * <usize>chunkTiles * <usize>inC << 2);
-  transformFilter(filter, transformedFilter, inC, outC, isBackpropInput);
+  // The share record sits in the tile area until gemmPacked first needs it.
+  const share = changetype<WinogradShare>(scratch);
+  winogradShareOf(job, tiles, outC, threadIndex, threadCount, share);
+  const first = share.tileStart;
+  const last = share.tileEnd;
+  const stripStart = share.stripStart;
+  const stripEnd = share.stripEnd;
+  if (first >= last || stripStart >= stripEnd) return;
+  const ocStart = stripStart * TILE_COLUMNS;
+  const ocEnd = min(outC, stripEnd * TILE_COLUMNS);
+  // Scratch: tile | U [16][strips][inC][8] (unless prepared: field 1 holds it) | V [16][chunk / 4][inC][4] | M [16][chunk][outC]
+  const tile = scratch;
+  const filterPlane = packedFilterFloats(inC, outC) << 2;
+  let transformedFilter = filter;
+  let transformedInput = scratch + WINOGRAD_TILE_BYTES;
+  if (!isPreparedFilter) {
+    transformedFilter = transformedInput;
+    transformedInput += 16 * filterPlane;
+    packFilter2x2(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput);
+  }
   const inputPlane = <usize>chunkTiles * <usize>inC << 2;
+  const products = transformedInput + 16 * inputPlane;
   const productPlane = <usize>chunkTiles * <usize>outC << 2;
   const zero = f32x4.splat(0);
+  const rowBytes = <usize>outW * <usize>outC << 2;
+  const pixelBytes = <usize>outC << 2;
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     // Input transform: V[xi][t][ic] = (B^T d B)[xi] for the 4x4 input block of tile t.
     for (let t = 0; t < count; t++) {
-      const tile = start + t;
-      const image = tile / imageTiles;
-      const y0 = ((tile % imageTiles) / tilesW) * 2 - padTop;
-      const x0 = (tile % tilesW) * 2 - padLeft;
+      const tileIndex = start + t;
+      const image = tileIndex / imageTiles;
+      const y0 = ((tileIndex % imageTiles) / tilesW) * 2 - padTop;
+      const x0 = (tileIndex % tilesW) * 2 - padLeft;
       for (let ic = 0; ic < inC; ic += 4) {
-        transformInputTile(input, image, y0, x0, ic, inH, inW, inC, transformedInput + ((<usize>t * <usize>inC + <usize>ic) << 2), inputPlane);
+        transformInputTile(input, image, y0, x0, ic, inH, inW, inC, packedInputAt(transformedInput, t, ic, inC), inputPlane, true);
       }
     }
-    // M[xi] [count, outC] = V[xi] [count, inC] x U[xi] [inC, outC].
+    // M[xi] [count, outC] = V[xi] [count, inC] x U[xi] [inC, outC], this thread's strips.
     for (let xi = 0; xi < 16; xi++) {
-      gemm(
-        transformedInput + <usize>xi * inputPlane, inC, 1,
-        transformedFilter + (<usize>xi * <usize>inC * <usize>outC << 2), outC,
-        products + <usize>xi * productPlane, outC,
-        count, outC, inC, 0, count, false, scratch,
+      gemmPacked(
+        transformedInput + <usize>xi * inputPlane, transformedFilter + <usize>xi * filterPlane,
+        products + <usize>xi * productPlane, outC, count, outC, inC, stripStart, stripEnd, tile,
       );
     }
-    // Output transform: Y = A^T M A, plus bias, stored where the 2x2 block lies inside the output.
+    // Output transform: Y = A^T M A, then the epilogue (bias, residual, activation), stored where the 2x2 block lies inside the output.
     for (let t = 0; t < count; t++) {
-      const tile = start + t;
-      const image = tile / imageTiles;
-      const oy = ((tile % imageTiles) / tilesW) * 2;
-      const ox = (tile % tilesW) * 2;
+      const tileIndex = start + t;
+      const image = tileIndex / imageTiles;
+      const oy = ((tileIndex % imageTiles) / tilesW) * 2;
+      const ox = (tileIndex % tilesW) * 2;
       const hasSecondRow = oy + 1 < outH;
       const hasSecondColumn = ox + 1 < outW;
-      for (let oc = 0; oc < outC; oc += 4) {
+      const pixel0 = <usize>(((image * outH + oy) * outW + ox) * outC) << 2;
+      for (let oc = ocStart; oc < ocEnd; oc += 4) {
         const at = products + ((<usize>t * <usize>outC + <usize>oc) << 2);
         const m00 = v128.load(at), m01 = v128.load(at + productPlane), m02 = v128.load(at + 2 * productPlane), m03 = v128.load(at + 3 * productPlane);
         const m10 = v128.load(at + 4 * productPlane), m11 = v128.load(at + 5 * productPlane), m12 = v128.load(at + 6 * productPlane), m13 = v128.load(at + 7 * productPlane);
@@ -153,22 +252,16 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
         const s12 = f32x4.sub(f32x4.sub(m12, m22), m32), s13 = f32x4.sub(f32x4.sub(m13, m23), m33);
         const b = bias != 0 ? v128.load(bias + (<usize>oc << 2)) : zero;
         // Columns: y = s A (2 x 2).
-        let y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), b);
-        let y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), b);
-        let y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), b);
-        let y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), b);
-        if (isRelu) {
-          y00 = f32x4.max(y00, zero); y01 = f32x4.max(y01, zero);
-          y10 = f32x4.max(y10, zero); y11 = f32x4.max(y11, zero);
-        }
-        const row0 = output + (<usize>(((image * outH + oy) * outW + ox) * outC + oc) << 2);
-        const rowBytes = <usize>outW * <usize>outC << 2;
-        const pixelBytes = <usize>outC << 2;
-        v128.store(row0, y00);
-        if (hasSecondColumn) v128.store(row0 + pixelBytes, y01);
+        const y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), b);
+        const y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), b);
+        const y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), b);
+        const y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), b);
+        const offset = pixel0 + (<usize>oc << 2);
+        storeFinished(output, residual, offset, y00, code, alphas, betas);
+        if (hasSecondColumn) storeFinished(output, residual, offset + pixelBytes, y01, code, alphas, betas);
         if (hasSecondRow) {
-          v128.store(row0 + rowBytes, y10);
-          if (hasSecondColumn) v128.store(row0 + rowBytes + pixelBytes, y11);
+          storeFinished(output, residual, offset + rowBytes, y10, code, alphas, betas);
+          if (hasSecondColumn) storeFinished(output, residual, offset + rowBytes + pixelBytes, y11, code, alphas, betas);
         }
       }
     }
@@ -224,7 +317,7 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
       const x0 = ox - padLeft;
       // V = B^T d B for this thread's input channels.
       for (let ic = channelFirst; ic < channelLast; ic += 4) {
-        transformInputTile(input, image, y0, x0, ic, inH, inW, inC, transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2), inputPlane);
+        transformInputTile(input, image, y0, x0, ic, inH, inW, inC, transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2), inputPlane, false);
       }
       // W = G' dOut G'^T for every output channel (zero where the 2x2 block leaves the output).
       const hasSecondRow = oy + 1 < outH;
@@ -299,9 +392,10 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
 
 /**
  * V = B^T d B for the 4x4 input block at (y0, x0) of `image`, channels ic .. ic + 3 (zero outside the
- * image): V[4 * row + column] is stored at `at + (4 * row + column) * plane`.
+ * image): V[4 * row + column] is stored at `at + (4 * row + column) * plane`, as one vector or, when
+ * isPacked, lane by lane 16 bytes apart (packedInputAt).
  */
-function transformInputTile(input: usize, image: i32, y0: i32, x0: i32, ic: i32, inH: i32, inW: i32, inC: i32, at: usize, plane: usize): void {
+function transformInputTile(input: usize, image: i32, y0: i32, x0: i32, ic: i32, inH: i32, inW: i32, inC: i32, at: usize, plane: usize, isPacked: bool): void {
   let d00: v128, d01: v128, d02: v128, d03: v128, d10: v128, d11: v128, d12: v128, d13: v128;
   let d20: v128, d21: v128, d22: v128, d23: v128, d30: v128, d31: v128, d32: v128, d33: v128;
   if (y0 >= 0 && x0 >= 0 && y0 + 4 <= inH && x0 + 4 <= inW) {
@@ -330,10 +424,10 @@ function transformInputTile(input: usize, image: i32, y0: i32, x0: i32, ic: i32,
   const t20 = f32x4.sub(d20, d10), t21 = f32x4.sub(d21, d11), t22 = f32x4.sub(d22, d12), t23 = f32x4.sub(d23, d13);
   const t30 = f32x4.sub(d10, d30), t31 = f32x4.sub(d11, d31), t32 = f32x4.sub(d12, d32), t33 = f32x4.sub(d13, d33);
   // Columns: V = t B.
-  storeInputRow(at, 0, plane, t00, t01, t02, t03);
-  storeInputRow(at, 1, plane, t10, t11, t12, t13);
-  storeInputRow(at, 2, plane, t20, t21, t22, t23);
-  storeInputRow(at, 3, plane, t30, t31, t32, t33);
+  storeInputRow(at, 0, plane, t00, t01, t02, t03, isPacked);
+  storeInputRow(at, 1, plane, t10, t11, t12, t13, isPacked);
+  storeInputRow(at, 2, plane, t20, t21, t22, t23, isPacked);
+  storeInputRow(at, 3, plane, t30, t31, t32, t33, isPacked);
 }
 
 @inline function loadPixel(input: usize, image: i32, y: i32, x: i32, ic: i32, inH: i32, inW: i32, inC: i32): v128 {
@@ -341,10 +435,15 @@ function transformInputTile(input: usize, image: i32, y0: i32, x0: i32, ic: i32,
   return v128.load(input + (<usize>(((image * inH + y) * inW + x) * inC + ic) << 2));
 }
 
-@inline function storeInputRow(at: usize, row: i32, plane: usize, t0: v128, t1: v128, t2: v128, t3: v128): void {
+@inline function storeInputRow(at: usize, row: i32, plane: usize, t0: v128, t1: v128, t2: v128, t3: v128, isPacked: bool): void {
   const base = at + <usize>(row * 4) * plane;
-  v128.store(base, f32x4.sub(t0, t2));
-  v128.store(base + plane, f32x4.add(t1, t2));
-  v128.store(base + 2 * plane, f32x4.sub(t2, t1));
-  v128.store(base + 3 * plane, f32x4.sub(t1, t3));
+  storeInputValue(base, f32x4.sub(t0, t2), isPacked);
+  storeInputValue(base + plane, f32x4.add(t1, t2), isPacked);
+  storeInputValue(base + 2 * plane, f32x4.sub(t2, t1), isPacked);
+  storeInputValue(base + 3 * plane, f32x4.sub(t1, t3), isPacked);
+}
+
+@inline function storeInputValue(at: usize, value: v128, isPacked: bool): void {
+  if (isPacked) storeLanes(at, value);
+  else v128.store(at, value);
 }

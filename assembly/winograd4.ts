@@ -5,12 +5,16 @@
 //   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
 //   G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
-// Same job record and thread split as conv2dWinograd (tiles are 4x4 here). The transforms go through
-// a 6x6 block of f32x4 in the thread's scratch (36 live vectors would not fit in registers).
+// Same job record, packed layouts and thread split as conv2dWinograd (tiles are 4x4 here). The
+// transforms go through a 6x6 block of f32x4 in the thread's scratch (36 live vectors would not fit in
+// registers). conv2dWinogradPrepare (both tile sizes) lives here too.
 
-import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
+import { epilogueOf } from './epilogue';
+import { TILE_COLUMNS, gemmPacked } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
-import { filterTap } from './winograd';
+import {
+  WINOGRAD_TILE_BYTES, filterTap, packFilter2x2, packedFilterFloats, packedInputAt, storeFinished, storeLanes, winogradShareOf, WinogradShare,
+} from './winograd';
 
 const BLOCK_BYTES: usize = 36 * 16;
 
@@ -81,6 +85,52 @@ function outputTransform(block: usize): void {
   }
 }
 
+/**
+ * packFilter2x2's layout for F(4x4, 3x3): U = G g G^T at position xi (of 36), input channel ic, output
+ * channel 8 * strip + j at packed[xi][strip][ic][j], zero past outC; strips [stripStart, stripEnd) only.
+ * block: BLOCK_BYTES of scratch.
+ */
+export function packFilter4x4(filter: usize, packed: usize, inC: i32, outC: i32, stripStart: i32, stripEnd: i32, isBackpropInput: bool, block: usize): void {
+  const plane = packedFilterFloats(inC, outC) << 2;
+  const zero = f32x4.splat(0);
+  for (let strip = stripStart; strip < stripEnd; strip++) {
+    for (let ic = 0; ic < inC; ic++) {
+      for (let quarter = 0; quarter < TILE_COLUMNS; quarter += 4) {
+        const oc = strip * TILE_COLUMNS + quarter;
+        const destination = packed + ((<usize>(strip * inC + ic) * TILE_COLUMNS + <usize>quarter) << 2);
+        if (oc >= outC) {
+          for (let xi = 0; xi < 36; xi++) v128.store(destination + <usize>xi * plane, zero);
+          continue;
+        }
+        for (let ky = 0; ky < 3; ky++) {
+          for (let kx = 0; kx < 3; kx++) v128.store(at(block, ky, kx), filterTap(filter, ky, kx, ic, oc, inC, outC, isBackpropInput));
+        }
+        filterTransform(block);
+        for (let xi = 0; xi < 36; xi++) v128.store(destination + <usize>xi * plane, v128.load(block + (<usize>xi << 4)));
+      }
+    }
+  }
+}
+
+/**
+ * Prepares a constant filter once (the backend keeps the result): packFilter2x2 or packFilter4x4
+ * over every strip, threads splitting the strips. Job record: 0 filter [3, 3, inC, outC],
+ * 1 packed (positions x packedFilterFloats(inC, outC)), 4 scratch base, 5 scratch bytes per thread
+ * (BLOCK_BYTES), 6 positions (16: F(2x2), 36: F(4x4)), then the geometry of conv2d.ts (7 batch ... 19).
+ */
+export function conv2dWinogradPrepare(job: usize, threadIndex: i32, threadCount: i32): void {
+  const filter = pointerField(job, 0);
+  const packed = pointerField(job, 1);
+  const g = convGeometryOf(job);
+  const inC = g.inC;
+  const outC = g.outC;
+  const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
+  const stripStart = rangeStart(strips, 1, threadIndex, threadCount);
+  const stripEnd = rangeEnd(strips, 1, threadIndex, threadCount);
+  if (intField(job, 6) == 36) packFilter4x4(filter, packed, inC, outC, stripStart, stripEnd, false, scratchOf(job, threadIndex));
+  else packFilter2x2(filter, packed, inC, outC, stripStart, stripEnd, false);
+}
+
 export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32): void {
   const input = pointerField(job, 0);
   const filter = pointerField(job, 1);
@@ -90,7 +140,12 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const chunkTiles = intField(job, 6);
   const g = convGeometryOf(job);
   const isBackpropInput = intField(job, 20) != 0;
-  const isRelu = intField(job, 21) != 0;
+  const epilogue = epilogueOf(job);
+  const residual = epilogue.residual;
+  const code = epilogue.activation;
+  const alphas = f32x4.splat(epilogue.alpha);
+  const betas = f32x4.splat(epilogue.beta);
+  const isPreparedFilter = intField(job, 29) != 0;
   const batch = g.batch;
   const inH = g.inH;
   const inW = g.inW;
@@ -104,39 +159,37 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const tilesW = (outW + 3) >> 2;
   const imageTiles = tilesH * tilesW;
   const tiles = batch * imageTiles;
-  const first = rangeStart(tiles, TILE_ROWS, threadIndex, threadCount);
-  const last = rangeEnd(tiles, TILE_ROWS, threadIndex, threadCount);
-  if (first >= last) return;
-  // Scratch: gemm | 6x6 block | U [36][inC][outC] | V [36][chunk][inC] | M [36][chunk][outC]
-  const block = scratch + <usize>GEMM_SCRATCH_BYTES;
-  const transformedFilter = block + BLOCK_BYTES;
-  const filterPlane = <usize>inC * <usize>outC << 2;
-  const transformedInput = transformedFilter + 36 * filterPlane;
+  const share = changetype<WinogradShare>(scratch);
+  winogradShareOf(job, tiles, outC, threadIndex, threadCount, share);
+  const first = share.tileStart;
+  const last = share.tileEnd;
+  const stripStart = share.stripStart;
+  const stripEnd = share.stripEnd;
+  if (first >= last || stripStart >= stripEnd) return;
+  const ocStart = stripStart * TILE_COLUMNS;
+  const ocEnd = min(outC, stripEnd * TILE_COLUMNS);
+  // Scratch: tile | 6x6 block | U [36][strips][inC][8] (unless prepared) | V [36][chunk / 4][inC][4] | M [36][chunk][outC]
+  const tile = scratch;
+  const block = scratch + WINOGRAD_TILE_BYTES;
+  const filterPlane = packedFilterFloats(inC, outC) << 2;
+  let transformedFilter = filter;
+  let transformedInput = block + BLOCK_BYTES;
+  if (!isPreparedFilter) {
+    transformedFilter = transformedInput;
+    transformedInput += 36 * filterPlane;
+    packFilter4x4(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput, block);
+  }
   const inputPlane = <usize>chunkTiles * <usize>inC << 2;
   const products = transformedInput + 36 * inputPlane;
   const productPlane = <usize>chunkTiles * <usize>outC << 2;
-  for (let ic = 0; ic < inC; ic++) {
-    for (let oc = 0; oc < outC; oc += 4) {
-      for (let ky = 0; ky < 3; ky++) {
-        for (let kx = 0; kx < 3; kx++) {
-          const value = filterTap(filter, ky, kx, ic, oc, inC, outC, isBackpropInput);
-          v128.store(at(block, ky, kx), value);
-        }
-      }
-      filterTransform(block);
-      for (let xi = 0; xi < 36; xi++) {
-        v128.store(transformedFilter + <usize>xi * filterPlane + ((<usize>ic * <usize>outC + <usize>oc) << 2), v128.load(block + (<usize>xi << 4)));
-      }
-    }
-  }
   const zero = f32x4.splat(0);
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     for (let t = 0; t < count; t++) {
-      const tile = start + t;
-      const image = tile / imageTiles;
-      const y0 = ((tile % imageTiles) / tilesW) * 4 - padTop;
-      const x0 = (tile % tilesW) * 4 - padLeft;
+      const tileIndex = start + t;
+      const image = tileIndex / imageTiles;
+      const y0 = ((tileIndex % imageTiles) / tilesW) * 4 - padTop;
+      const x0 = (tileIndex % tilesW) * 4 - padLeft;
       const isInterior = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW;
       for (let ic = 0; ic < inC; ic += 4) {
         for (let r = 0; r < 6; r++) {
@@ -148,35 +201,32 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
           }
         }
         inputTransform(block);
-        const destination = transformedInput + ((<usize>t * <usize>inC + <usize>ic) << 2);
-        for (let xi = 0; xi < 36; xi++) v128.store(destination + <usize>xi * inputPlane, v128.load(block + (<usize>xi << 4)));
+        const destination = packedInputAt(transformedInput, t, ic, inC);
+        for (let xi = 0; xi < 36; xi++) storeLanes(destination + <usize>xi * inputPlane, v128.load(block + (<usize>xi << 4)));
       }
     }
     for (let xi = 0; xi < 36; xi++) {
-      gemm(
-        transformedInput + <usize>xi * inputPlane, inC, 1,
-        transformedFilter + <usize>xi * filterPlane, outC,
-        products + <usize>xi * productPlane, outC,
-        count, outC, inC, 0, count, false, scratch,
+      gemmPacked(
+        transformedInput + <usize>xi * inputPlane, transformedFilter + <usize>xi * filterPlane,
+        products + <usize>xi * productPlane, outC, count, outC, inC, stripStart, stripEnd, tile,
       );
     }
     for (let t = 0; t < count; t++) {
-      const tile = start + t;
-      const image = tile / imageTiles;
-      const oy = ((tile % imageTiles) / tilesW) * 4;
-      const ox = (tile % tilesW) * 4;
+      const tileIndex = start + t;
+      const image = tileIndex / imageTiles;
+      const oy = ((tileIndex % imageTiles) / tilesW) * 4;
+      const ox = (tileIndex % tilesW) * 4;
       const rows = min(4, outH - oy);
       const columns = min(4, outW - ox);
-      for (let oc = 0; oc < outC; oc += 4) {
+      for (let oc = ocStart; oc < ocEnd; oc += 4) {
         const source = products + ((<usize>t * <usize>outC + <usize>oc) << 2);
         for (let xi = 0; xi < 36; xi++) v128.store(block + (<usize>xi << 4), v128.load(source + <usize>xi * productPlane));
         outputTransform(block);
         const b = bias != 0 ? v128.load(bias + (<usize>oc << 2)) : zero;
         for (let r = 0; r < rows; r++) {
-          const row = output + (<usize>(((image * outH + oy + r) * outW + ox) * outC + oc) << 2);
+          const rowOffset = <usize>(((image * outH + oy + r) * outW + ox) * outC + oc) << 2;
           for (let c = 0; c < columns; c++) {
-            const value = f32x4.add(v128.load(at(block, r, c)), b);
-            v128.store(row + (<usize>(c * outC) << 2), isRelu ? f32x4.max(value, zero) : value);
+            storeFinished(output, residual, rowOffset + (<usize>(c * outC) << 2), f32x4.add(v128.load(at(block, r, c)), b), code, alphas, betas);
           }
         }
       }

@@ -24,7 +24,7 @@ const EXPORT_NAMES = [
   'biasAdd', 'biasAddGrad', 'relu', 'reluGrad', 'sigmoid', 'sigmoidGrad', 'tanh', 'tanhGrad', 'softmax',
   'softmaxGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad', 'add', 'sgdUpdate', 'adamUpdate',
   'rmsPropUpdate', 'adagradUpdate', 'sumOfSquares', 'clipGradient',
-  'conv2dWinograd', 'conv2dWinogradFilter', 'conv2dWinograd4',
+  'conv2dWinograd', 'conv2dWinogradFilter', 'conv2dWinograd4', 'conv2dWinogradPrepare',
   'batchNormStats', 'batchNorm', 'batchNormGrad', 'copyColumns', 'channelShuffle',
   'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter',
   'leakyRelu', 'leakyReluGrad', 'elu', 'eluGrad', 'gelu', 'geluGrad', 'silu', 'siluGrad',
@@ -55,6 +55,9 @@ const JOB_FIELDS = 32;
  * (512 KB, half of L2). 32K to 256K measured within 10% of each other on the W1/W2 shapes.
  */
 const WINOGRAD_CHUNK_FLOATS = 131072;
+
+/** Below this many tiles the threads of a Winograd convolution split output channels, not tiles (see isWinogradSplitByColumns). */
+const WINOGRAD_SPLIT_BY_COLUMNS_TILES = 64;
 
 /** How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts). */
 export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4';
@@ -388,6 +391,13 @@ class Runtime {
   private readonly persistentOwners = new FinalizationRegistry<number>((offset) => this.arena.freePersistent(offset));
   /** The block offset of each view the backend handed out as persistent, so dispose() can free it at once. */
   private readonly persistentOffsets = new WeakMap<ArrayBufferView, number>();
+  /**
+   * Constant filters (Conv2DParams.isConstantFilter) in the Winograd kernels' packed layout, per tile
+   * position count (16: F(2x2), 36: F(4x4)), in persistent memory that goes with the filter array.
+   */
+  private readonly winogradFilters = new WeakMap<FloatArray, Map<number, Float32Array>>();
+  /** Copies in the memory of constant arrays (a constant filter's bias) that live on the JavaScript heap. */
+  private readonly residentConstants = new WeakMap<FloatArray, Float32Array>();
   /** Scopes open now: outside any, op outputs go to the JavaScript heap. */
   private scopeDepth = 0;
   /** Views of the job record, made once: shared memory never detaches, unshared memory never grows. */
@@ -450,6 +460,41 @@ class Runtime {
     this.persistentOffsets.delete(view);
     this.persistentOwners.unregister(view);
     this.arena.freePersistent(offset);
+  }
+
+  /**
+   * The packed Winograd form of a constant 3x3 filter [3, 3, inC, outC] (assembly/winograd4.ts,
+   * conv2dWinogradPrepare), made on first use and kept while the filter array lives: the caller promised
+   * the array never changes, so each call skips the filter transform (and the copy of the filter).
+   */
+  private preparedWinogradFilter(filter: FloatArray, params: Conv2DParams, algorithm: ConvolutionAlgorithm): Float32Array {
+    const positions = winogradPositions(algorithm);
+    let forms = this.winogradFilters.get(filter);
+    if (forms === undefined) {
+      forms = new Map();
+      this.winogradFilters.set(filter, forms);
+    }
+    let packed = forms.get(positions);
+    if (packed === undefined) {
+      packed = this.allocate('float32', positions * packedWinogradFilterFloats(params.inC, params.outC), true) as Float32Array;
+      const geometry = [params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.outC];
+      const work = positions * params.inC * params.outC * 4;
+      this.invoke('conv2dWinogradPrepare', [filter, packed, null, null], [], [positions, ...geometry], work, 36 * 16);
+      forms.set(positions, packed);
+    }
+    return packed;
+  }
+
+  /** `array` itself where it lives in the memory; otherwise a copy there, made once (the caller promised it never changes). */
+  private residentConstant(array: FloatArray): FloatArray {
+    if (this.arena.contains(array)) return array;
+    let copy = this.residentConstants.get(array);
+    if (copy === undefined) {
+      copy = this.allocate('float32', array.length, true) as Float32Array;
+      copy.set(array);
+      this.residentConstants.set(array, copy);
+    }
+    return copy;
   }
 
   /**
@@ -516,10 +561,13 @@ class Runtime {
     const avgPoolFields = (params: Pool2DParams) => [...poolFields(params), params.countIncludePad === true ? 1 : 0, params.padBottom, params.padRight];
     const panelRowsFor = (depth: number) => Math.min(1024, Math.max(4, Math.floor(PANEL_FLOATS / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
-    const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm) => {
-      const positions = algorithm === 'winograd4x4' ? 36 : 16;
+    // The forward kernels' scratch (assembly/winograd.ts): a 4x8 tile, a 6x6 block of vectors, the
+    // packed filter unless prepared, and the transformed inputs and products of one chunk of tiles.
+    const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm, isPrepared: boolean) => {
+      const positions = winogradPositions(algorithm);
       const chunkTiles = Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
-      return { chunkTiles, bytes: gemmScratch + 36 * 16 + positions * (inC * outC + chunkTiles * (inC + outC)) * 4 };
+      const filterBytes = isPrepared ? 0 : positions * packedWinogradFilterFloats(inC, outC) * 4;
+      return { chunkTiles, bytes: 32 * 4 + 36 * 16 + filterBytes + positions * chunkTiles * (inC + outC) * 4 };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) => (algorithm === 'winograd4x4' ? 'conv2dWinograd4' : 'conv2dWinograd');
     const padFields = (params: ZeroPad2DParams) => [
@@ -528,7 +576,7 @@ class Runtime {
     const table: KernelTable = {
       Conv2D: (input, filter, bias, output, params, residual = null) => {
         if (isFloat64(input, filter, bias, output, residual)) return reference.Conv2D(input, filter, bias, output, params, residual);
-        if ((residual !== null || !isReluOrNone(params)) && (convolutionAlgorithm(params, 'forward') !== 'im2col' || isDepthwise(params))) {
+        if ((residual !== null || !isReluOrNone(params)) && isDepthwise(params)) {
           // The epilogue this kernel does not fuse yet: the convolution, then the residual and the activation in place.
           table.Conv2D(input, filter, bias, output, { ...params, activation: undefined });
           const size = output.length;
@@ -538,9 +586,14 @@ class Runtime {
         }
         const algorithm = convolutionAlgorithm(params, 'forward');
         if (algorithm !== 'im2col') {
-          const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm);
+          const isPrepared = params.isConstantFilter === true;
+          const packedFilter = isPrepared ? this.preparedWinogradFilter(filter, params, algorithm) : filter;
+          const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
+          const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm, isPrepared);
           const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
-          this.invoke(winogradExport(algorithm), [input, filter, bias, output], [output], [...convFields(params, chunkTiles), 0, isRelu(params)], work, bytes);
+          const isSplitByColumns = isWinogradSplitByColumns(params, algorithm) ? 1 : 0;
+          const fields = [...convFields(params, chunkTiles), 0, 0, 0, 0, 0, ...epilogueFields(params, residual), isPrepared ? 1 : 0, isSplitByColumns];
+          this.invoke(winogradExport(algorithm), [input, packedFilter, residentBias, output], [output], fields, work, bytes);
           return;
         }
         if (isDepthwise(params)) {
@@ -559,13 +612,14 @@ class Runtime {
         const algorithm = convolutionAlgorithm(params, 'backpropInput');
         if (algorithm !== 'im2col') {
           // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad.
-          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm);
+          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, false);
           const gradientPass: Conv2DParams = {
             batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
             kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 2 - params.padTop, padBottom: 2 - params.padBottom, padLeft: 2 - params.padLeft, padRight: 2 - params.padRight,
           };
           const work = params.batch * params.inH * params.inW * 4 * params.inC * params.outC;
-          this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], [...convFields(gradientPass, chunkTiles), 1, 0], work, bytes);
+          const fields = [...convFields(gradientPass, chunkTiles), 1, 0, 0, 0, 0, ...epilogueFields(gradientPass, null), 0, isWinogradSplitByColumns(gradientPass, algorithm) ? 1 : 0];
+          this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], fields, work, bytes);
           return;
         }
         if (isDepthwise(params)) {
@@ -877,6 +931,28 @@ const NO_SCRATCH = [0, 0];
 function isDepthwise(params: Conv2DParams): boolean {
   const groups = params.groups ?? 1;
   return groups > 1 && groups === params.inC && groups === params.outC;
+}
+
+/** Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3). */
+function winogradPositions(algorithm: ConvolutionAlgorithm): number {
+  return algorithm === 'winograd4x4' ? 36 : 16;
+}
+
+/** Floats of one tile position's packed filter (assembly/winograd.ts packedFilterFloats): strips of 8 output channels. */
+function packedWinogradFilterFloats(inC: number, outC: number): number {
+  return Math.ceil(outC / 8) * 8 * inC;
+}
+
+/**
+ * Whether the threads of a Winograd convolution split the output channels (job field 30) rather than
+ * the tiles: with few tiles (batch 1 on 7x7 and 14x14 outputs) a split over tiles leaves a thread idle
+ * or makes both read the whole transformed filter; split over channels each reads its half and
+ * transforms every input tile itself, which costs little beside the filter where channels are many.
+ */
+function isWinogradSplitByColumns(params: Conv2DParams, algorithm: ConvolutionAlgorithm): boolean {
+  const tileSize = algorithm === 'winograd4x4' ? 4 : 2;
+  const tiles = params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);
+  return tiles < WINOGRAD_SPLIT_BY_COLUMNS_TILES;
 }
 
 /** Job field 21 of the convolution kernels: 1 when a ReLU is fused into the output. */
