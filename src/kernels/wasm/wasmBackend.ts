@@ -56,8 +56,11 @@ const JOB_FIELDS = 32;
  */
 const WINOGRAD_CHUNK_FLOATS = 131072;
 
-/** Below this many tiles the threads of a Winograd convolution split output channels, not tiles (see isWinogradSplitByColumns). */
-const WINOGRAD_SPLIT_BY_COLUMNS_TILES = 64;
+/**
+ * Below this many tiles per thread (4 row tiles of the GEMM each) the threads of a Winograd
+ * convolution split output channels, not tiles (see isWinogradSplitByColumns).
+ */
+const WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD = 16;
 
 /** How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts). */
 export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4';
@@ -91,10 +94,32 @@ export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'ba
   const isSupported = isSmallWindow && pads.every((pad) => pad <= 2) && inC % 4 === 0 && outC % 4 === 0 && inC >= 16;
   const [outH, outW] = pass === 'backpropInput' ? [params.inH, params.inW] : [params.outH, params.outW];
   const pixels = params.batch * outH * outW;
+  if (isSupported && pass === 'forward' && params.isConstantFilter === true) return preparedConvolutionAlgorithm(params);
   if (!isSupported || pixels < WINOGRAD_MIN_PIXELS) return 'im2col';
   // F(4x4, 3x3) where the output splits into whole 4x4 tiles; F(2x2, 3x3) wastes less on other sizes.
   const isWholeTiles = outH % 4 === 0 && outW % 4 === 0;
   return pass !== 'backpropFilter' && isWholeTiles && pixels >= WINOGRAD_4X4_MIN_PIXELS ? 'winograd4x4' : 'winograd';
+}
+
+/**
+ * The choice for a constant (prepared) filter, where no call pays a filter transform: the algorithm
+ * with the fewest GEMM rows x depth, counting the rows each computes in tiles of 4 (gemm.ts) and
+ * Winograd's transforms as a quarter more. Winograd F(m x m, 3x3) multiplies (m + 2)^2 positions of
+ * ceil(tiles / 4) * 4 tiles, im2col 9 taps of ceil(pixels / 4) * 4 pixels. Measured on one thread (ms,
+ * im2col of the unprepared path -> F(2x2) -> F(4x4), prepared; ResNet-18's 3x3 layers at batch 1):
+ * 56x56x64 12.2 -> 6.2 -> 4.0, 28x28x128 12.7 -> 6.7 -> 3.7, 14x14x256 14.1 -> 4.7 -> 3.9,
+ * 7x7x512 18.0 -> 5.8 -> 4.1 (F(4x4) wins despite its padded tiles); 4x4x256 0.72 -> 0.23 -> 0.52
+ * (a single F(4x4) tile fills a quarter of the GEMM's rows); at batch 8, 7x7x512 272 -> 71 -> 41.
+ */
+function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorithm {
+  const rowTiles = (count: number) => Math.ceil(count / 4) * 4;
+  const tiles = (size: number) => params.batch * Math.ceil(params.outH / size) * Math.ceil(params.outW / size);
+  const costs: [ConvolutionAlgorithm, number][] = [
+    ['winograd4x4', 1.25 * 36 * rowTiles(tiles(4))],
+    ['winograd', 1.25 * 16 * rowTiles(tiles(2))],
+    ['im2col', 9 * rowTiles(params.batch * params.outH * params.outW)],
+  ];
+  return costs.reduce((best, candidate) => (candidate[1] < best[1] ? candidate : best))[0];
 }
 
 export interface WasmBackendOptions {
@@ -591,7 +616,7 @@ class Runtime {
           const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
           const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm, isPrepared);
           const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
-          const isSplitByColumns = isWinogradSplitByColumns(params, algorithm) ? 1 : 0;
+          const isSplitByColumns = isWinogradSplitByColumns(params, algorithm, this.pool.activeThreads) ? 1 : 0;
           const fields = [...convFields(params, chunkTiles), 0, 0, 0, 0, 0, ...epilogueFields(params, residual), isPrepared ? 1 : 0, isSplitByColumns];
           this.invoke(winogradExport(algorithm), [input, packedFilter, residentBias, output], [output], fields, work, bytes);
           return;
@@ -618,7 +643,7 @@ class Runtime {
             kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 2 - params.padTop, padBottom: 2 - params.padBottom, padLeft: 2 - params.padLeft, padRight: 2 - params.padRight,
           };
           const work = params.batch * params.inH * params.inW * 4 * params.inC * params.outC;
-          const fields = [...convFields(gradientPass, chunkTiles), 1, 0, 0, 0, 0, ...epilogueFields(gradientPass, null), 0, isWinogradSplitByColumns(gradientPass, algorithm) ? 1 : 0];
+          const fields = [...convFields(gradientPass, chunkTiles), 1, 0, 0, 0, 0, ...epilogueFields(gradientPass, null), 0, isWinogradSplitByColumns(gradientPass, algorithm, this.pool.activeThreads) ? 1 : 0];
           this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], fields, work, bytes);
           return;
         }
@@ -949,10 +974,10 @@ function packedWinogradFilterFloats(inC: number, outC: number): number {
  * or makes both read the whole transformed filter; split over channels each reads its half and
  * transforms every input tile itself, which costs little beside the filter where channels are many.
  */
-function isWinogradSplitByColumns(params: Conv2DParams, algorithm: ConvolutionAlgorithm): boolean {
+export function isWinogradSplitByColumns(params: Conv2DParams, algorithm: ConvolutionAlgorithm, threads: number): boolean {
   const tileSize = algorithm === 'winograd4x4' ? 4 : 2;
   const tiles = params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);
-  return tiles < WINOGRAD_SPLIT_BY_COLUMNS_TILES;
+  return tiles < WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD * threads;
 }
 
 /** Job field 21 of the convolution kernels: 1 when a ReLU is fused into the output. */
