@@ -55,6 +55,14 @@ const JOB_FIELDS = 32;
  * (512 KB, half of L2). 32K to 256K measured within 10% of each other on the W1/W2 shapes.
  */
 const WINOGRAD_CHUNK_FLOATS = 131072;
+/**
+ * With a prepared filter, the transformed input of one tile position for one chunk, in floats
+ * (128 KB, in L2 while every strip of the filter passes over it). Each chunk streams the whole packed
+ * filter (36 x 512 x 512 floats, 38 MB, for F(4x4) on ResNet's 7x7 layers), so chunks are made as
+ * large as that allows rather than sized to keep all positions in L2 (WINOGRAD_CHUNK_FLOATS gave 4
+ * tiles per chunk there).
+ */
+const WINOGRAD_PREPARED_PANEL_FLOATS = 32768;
 
 /**
  * Below this many tiles per thread (4 row tiles of the GEMM each) the threads of a Winograd
@@ -588,9 +596,11 @@ class Runtime {
     const gemmScratch = this.gemmScratchBytes;
     // The forward kernels' scratch (assembly/winograd.ts): a 4x8 tile, a 6x6 block of vectors, the
     // packed filter unless prepared, and the transformed inputs and products of one chunk of tiles.
-    const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm, isPrepared: boolean) => {
+    const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm, isPrepared: boolean, tiles: number) => {
       const positions = winogradPositions(algorithm);
-      const chunkTiles = Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
+      const chunkTiles = isPrepared
+        ? Math.max(4, Math.min(Math.ceil(tiles / 4), Math.floor(WINOGRAD_PREPARED_PANEL_FLOATS / inC / 4)) * 4)
+        : Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
       const filterBytes = isPrepared ? 0 : positions * packedWinogradFilterFloats(inC, outC) * 4;
       return { chunkTiles, bytes: 32 * 4 + 36 * 16 + filterBytes + positions * chunkTiles * (inC + outC) * 4 };
     };
@@ -614,7 +624,7 @@ class Runtime {
           const isPrepared = params.isConstantFilter === true;
           const packedFilter = isPrepared ? this.preparedWinogradFilter(filter, params, algorithm) : filter;
           const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
-          const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm, isPrepared);
+          const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm, isPrepared, winogradTiles(params, algorithm));
           const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
           const isSplitByColumns = isWinogradSplitByColumns(params, algorithm, this.pool.activeThreads) ? 1 : 0;
           const fields = [...convFields(params, chunkTiles), 0, 0, 0, 0, 0, ...epilogueFields(params, residual), isPrepared ? 1 : 0, isSplitByColumns];
@@ -637,7 +647,7 @@ class Runtime {
         const algorithm = convolutionAlgorithm(params, 'backpropInput');
         if (algorithm !== 'im2col') {
           // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad.
-          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, false);
+          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, false, 0);
           const gradientPass: Conv2DParams = {
             batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
             kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 2 - params.padTop, padBottom: 2 - params.padBottom, padLeft: 2 - params.padLeft, padRight: 2 - params.padRight,
@@ -975,9 +985,13 @@ function packedWinogradFilterFloats(inC: number, outC: number): number {
  * transforms every input tile itself, which costs little beside the filter where channels are many.
  */
 export function isWinogradSplitByColumns(params: Conv2DParams, algorithm: ConvolutionAlgorithm, threads: number): boolean {
+  return winogradTiles(params, algorithm) < WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD * threads;
+}
+
+/** Output tiles of a Winograd convolution: 2x2 or 4x4 blocks, the last ones of a row or column padded. */
+function winogradTiles(params: Conv2DParams, algorithm: ConvolutionAlgorithm): number {
   const tileSize = algorithm === 'winograd4x4' ? 4 : 2;
-  const tiles = params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);
-  return tiles < WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD * threads;
+  return params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);
 }
 
 /** Job field 21 of the convolution kernels: 1 when a ReLU is fused into the output. */
