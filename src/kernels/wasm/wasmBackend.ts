@@ -56,13 +56,15 @@ const JOB_FIELDS = 32;
  */
 const WINOGRAD_CHUNK_FLOATS = 131072;
 /**
- * With a prepared filter, the transformed input of one tile position for one chunk, in floats
- * (128 KB, in L2 while every strip of the filter passes over it). Each chunk streams the whole packed
- * filter (36 x 512 x 512 floats, 38 MB, for F(4x4) on ResNet's 7x7 layers), so chunks are made as
- * large as that allows rather than sized to keep all positions in L2 (WINOGRAD_CHUNK_FLOATS gave 4
- * tiles per chunk there).
+ * With a prepared filter too large to stay in L3 between chunks (above WINOGRAD_STREAMED_FILTER_FLOATS:
+ * 36 x 512 x 512 floats, 38 MB, for F(4x4) on ResNet's 7x7 layers), each chunk streams the whole filter
+ * from memory, so chunks grow until one position's transformed input fills this many floats (128 KB, in
+ * L2 while every strip of the filter passes over it). Measured on one thread, F(4x4) at batch 8,
+ * WINOGRAD_CHUNK_FLOATS -> this rule: 7x7x512 53.7 -> 33.8 ms; but 56x56x64 24.8 -> 26.7 and
+ * 14x14x256 19.1 -> 21.9 (their filters stay in L3, and large chunks spill the transformed tiles).
  */
 const WINOGRAD_PREPARED_PANEL_FLOATS = 32768;
+const WINOGRAD_STREAMED_FILTER_FLOATS = 4_194_304;
 
 /**
  * Below this many tiles per thread (4 row tiles of the GEMM each) the threads of a Winograd
@@ -598,10 +600,11 @@ class Runtime {
     // packed filter unless prepared, and the transformed inputs and products of one chunk of tiles.
     const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm, isPrepared: boolean, tiles: number) => {
       const positions = winogradPositions(algorithm);
-      const chunkTiles = isPrepared
+      const filterFloats = positions * packedWinogradFilterFloats(inC, outC);
+      const chunkTiles = isPrepared && filterFloats > WINOGRAD_STREAMED_FILTER_FLOATS
         ? Math.max(4, Math.min(Math.ceil(tiles / 4), Math.floor(WINOGRAD_PREPARED_PANEL_FLOATS / inC / 4)) * 4)
         : Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
-      const filterBytes = isPrepared ? 0 : positions * packedWinogradFilterFloats(inC, outC) * 4;
+      const filterBytes = isPrepared ? 0 : filterFloats * 4;
       return { chunkTiles, bytes: 32 * 4 + 36 * 16 + filterBytes + positions * chunkTiles * (inC + outC) * 4 };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) => (algorithm === 'winograd4x4' ? 'conv2dWinograd4' : 'conv2dWinograd');
