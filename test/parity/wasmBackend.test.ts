@@ -25,7 +25,7 @@ import {
 } from '../../src/index.js';
 import { resolvePadding, windowOutputSize, type Conv2DParams, type Pool2DParams } from '../../src/kernels/params.js';
 import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
-import { convolutionAlgorithm, WINOGRAD_4X4_MIN_PIXELS, WINOGRAD_MIN_PIXELS } from '../../src/kernels/wasm/wasmBackend.js';
+import { convolutionAlgorithm, WINOGRAD_4X4_MIN_TILES, WINOGRAD_MIN_PIXELS } from '../../src/kernels/wasm/wasmBackend.js';
 
 const features = await probeWasmFeatures();
 import { describeBuildParity, describeThreadDeterminism, randomArray, wasmSkip, type ParityCase } from './harness.js';
@@ -99,7 +99,7 @@ function winogradCases(random: Random): Case[] {
   return shapes.flatMap(([smallestBatch, inH, inW, inC, outC, padding], index) => {
     const pads = resolvePadding(padding, inH, inW, 3, 3, 1, 1);
     const [outH, outW] = [windowOutputSize(inH, 3, 1, pads.padTop, pads.padBottom), windowOutputSize(inW, 3, 1, pads.padLeft, pads.padRight)];
-    const minimumPixels = outH % 4 === 0 && outW % 4 === 0 ? WINOGRAD_4X4_MIN_PIXELS : WINOGRAD_MIN_PIXELS;
+    const minimumPixels = outH % 4 === 0 && outW % 4 === 0 ? WINOGRAD_4X4_MIN_TILES * 16 : WINOGRAD_MIN_PIXELS;
     // Both sides of the gradient pass too: its output is the input.
     const batch = Math.max(smallestBatch, Math.ceil(minimumPixels / (outH * outW)), Math.ceil(WINOGRAD_MIN_PIXELS / (inH * inW)));
     const params: Conv2DParams = { batch, inH, inW, inC, outC, kH: 3, kW: 3, strideH: 1, strideW: 1, ...pads, outH, outW };
@@ -232,6 +232,18 @@ test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in
   assert.equal(convolutionAlgorithm({ ...base, batch: 1, inC: 64, outC: 128 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...base, batch: 1, inH: 16, inW: 16, outH: 16, outW: 16, inC: 32, outC: 64 }, 'forward'), 'winograd');
   assert.equal(convolutionAlgorithm({ ...base, batch: 1, inH: 32, inW: 32, outH: 32, outW: 32, inC: 32, outC: 32 }, 'forward'), 'winograd4x4');
+  // Padded F(4x4) tiles where channels are many (ResNet's 7x7 layers at batch 16).
+  const resnet7x7 = { ...base, inH: 7, inW: 7, outH: 7, outW: 7, inC: 512, outC: 512 };
+  assert.equal(convolutionAlgorithm(resnet7x7, 'forward'), 'winograd4x4');
+  assert.equal(convolutionAlgorithm(resnet7x7, 'backpropInput'), 'winograd4x4');
+  assert.equal(convolutionAlgorithm(resnet7x7, 'backpropFilter'), 'winograd');
+  // A constant filter is transformed once: Winograd pays at batch 1 too, F(2x2) where one F(4x4) tile would be most of the output.
+  assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1, isConstantFilter: true }, 'forward'), 'winograd4x4');
+  assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1 }, 'forward'), 'im2col');
+  const tiny = { ...base, batch: 1, inH: 4, inW: 4, outH: 4, outW: 4, inC: 256, outC: 256, isConstantFilter: true };
+  assert.equal(convolutionAlgorithm(tiny, 'forward'), 'winograd');
+  assert.equal(convolutionAlgorithm(tiny, 'backpropInput'), 'im2col');
+  assert.equal(convolutionAlgorithm({ ...tiny, inH: 2, inW: 2, outH: 2, outW: 2 }, 'forward'), 'im2col');
 });
 
 describeThreadDeterminism('a result', cases);

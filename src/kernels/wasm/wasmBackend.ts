@@ -83,15 +83,23 @@ export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4';
  * is faster with F(2x2) than im2col. At batch 64 every layer of W1 and W2 is far above both.
  */
 export const WINOGRAD_MIN_PIXELS = 128;
-export const WINOGRAD_4X4_MIN_PIXELS = 1024;
+/**
+ * Tiles from which F(4x4) repays its per-call filter transforms (unprepared filters; 1,024 output
+ * pixels of whole tiles). With packed operands it beats F(2x2) on padded tiles too where channels are
+ * many: one thread, batch 16, F(2x2) -> F(4x4): 7x7x512 195 -> 139 ms, 14x14x256 114 -> 101 ms; but
+ * 14x14x32->64 5.5 -> 5.8 ms (batch 16), 21.1 -> 20.9 (batch 64).
+ */
+export const WINOGRAD_4X4_MIN_TILES = 64;
+const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
 
 /**
  * Winograd for 3x3 stride-1 convolutions with channel counts that are multiples of 4 and at least 16
  * on the input side (fewer input channels leave its GEMMs too thin to gain), and padding of at most 2
  * (so the gradient pass is also a convolution with non-negative padding); im2col + GEMM otherwise, and
  * for outputs too small to repay the filter transforms (see WINOGRAD_MIN_PIXELS).
- * F(4x4, 3x3) where the output is whole 4x4 tiles and large enough, F(2x2, 3x3) elsewhere and for the
- * filter gradient. Measured on one thread, batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes
+ * F(4x4, 3x3) where its GEMMs have fewer rows and its tiles are many (WINOGRAD_4X4_MIN_TILES),
+ * F(2x2, 3x3) elsewhere and for the filter gradient; a constant filter has its own choice
+ * (preparedConvolutionAlgorithm). Measured before the operands were packed ahead on one thread, batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes
  * of W1/W2): 14x14x32->64 12.0 -> 6.6 ms (F(4x4): 6.7, its padded tiles waste 30%), 32x32x32->32 45 ->
  * 24 -> 17.5 ms, 16x16x64->64 32 -> 17 -> 12.5 ms, 8x8x64->128 14 -> 7.4 -> 6.2 ms; the input gradient
  * gains alike.
@@ -106,9 +114,21 @@ export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'ba
   const pixels = params.batch * outH * outW;
   if (isSupported && pass === 'forward' && params.isConstantFilter === true) return preparedConvolutionAlgorithm(params);
   if (!isSupported || pixels < WINOGRAD_MIN_PIXELS) return 'im2col';
-  // F(4x4, 3x3) where the output splits into whole 4x4 tiles; F(2x2, 3x3) wastes less on other sizes.
+  // F(4x4, 3x3) where its GEMMs have fewer rows than F(2x2)'s (see winogradRowCost), with enough tiles
+  // to repay transforming 36 filter positions on every call, and either whole tiles or channels enough
+  // for the GEMMs to outweigh its costlier transforms (WINOGRAD_4X4_MIN_TILES).
+  const tiles4x4 = params.batch * Math.ceil(outH / 4) * Math.ceil(outW / 4);
+  const tiles2x2 = params.batch * Math.ceil(outH / 2) * Math.ceil(outW / 2);
+  const isCheaper4x4 = winogradRowCost(36, tiles4x4) < winogradRowCost(16, tiles2x2);
   const isWholeTiles = outH % 4 === 0 && outW % 4 === 0;
-  return pass !== 'backpropFilter' && isWholeTiles && pixels >= WINOGRAD_4X4_MIN_PIXELS ? 'winograd4x4' : 'winograd';
+  const isWide = Math.min(inC, outC) >= WINOGRAD_4X4_PADDED_MIN_CHANNELS;
+  const is4x4 = isCheaper4x4 && tiles4x4 >= WINOGRAD_4X4_MIN_TILES && (isWholeTiles || isWide);
+  return pass !== 'backpropFilter' && is4x4 ? 'winograd4x4' : 'winograd';
+}
+
+/** GEMM rows x positions of a Winograd algorithm: its GEMMs compute rows in tiles of 4 (gemm.ts). */
+function winogradRowCost(positions: number, tiles: number): number {
+  return positions * Math.ceil(tiles / 4) * 4;
 }
 
 /**
@@ -122,12 +142,11 @@ export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'ba
  * (a single F(4x4) tile fills a quarter of the GEMM's rows); at batch 8, 7x7x512 272 -> 71 -> 41.
  */
 function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorithm {
-  const rowTiles = (count: number) => Math.ceil(count / 4) * 4;
   const tiles = (size: number) => params.batch * Math.ceil(params.outH / size) * Math.ceil(params.outW / size);
   const costs: [ConvolutionAlgorithm, number][] = [
-    ['winograd4x4', 1.25 * 36 * rowTiles(tiles(4))],
-    ['winograd', 1.25 * 16 * rowTiles(tiles(2))],
-    ['im2col', 9 * rowTiles(params.batch * params.outH * params.outW)],
+    ['winograd4x4', 1.25 * winogradRowCost(36, tiles(4))],
+    ['winograd', 1.25 * winogradRowCost(16, tiles(2))],
+    ['im2col', winogradRowCost(9, params.batch * params.outH * params.outW)],
   ];
   return costs.reduce((best, candidate) => (candidate[1] < best[1] ? candidate : best))[0];
 }
