@@ -95,6 +95,8 @@ function winogradCases(random: Random): Case[] {
     [1, 4, 4, 16, 4, 'same'], [2, 7, 5, 16, 8, 'same'], [3, 9, 9, 32, 20, 'valid'], [9, 6, 11, 36, 16, 2],
     [4, 14, 14, 32, 64, 'same'], [2, 8, 8, 64, 128, 'same'], [5, 5, 8, 20, 16, [0, 2, 1, 0]], [1, 3, 3, 16, 16, 'same'],
     [3, 16, 12, 16, 32, 'same'], [2, 10, 6, 32, 8, 'valid'], [1, 4, 8, 16, 16, [2, 0, 1, 1]], [7, 4, 4, 64, 32, 'same'],
+    // Padded F(4x4) tiles with many channels (ResNet's 7x7 layers in fine-tuning).
+    [16, 7, 7, 128, 128, 'same'],
   ];
   return shapes.flatMap(([smallestBatch, inH, inW, inC, outC, padding], index) => {
     const pads = resolvePadding(padding, inH, inW, 3, 3, 1, 1);
