@@ -71,6 +71,12 @@ const WINOGRAD_STREAMED_FILTER_FLOATS = 4_194_304;
  * convolution split output channels, not tiles (see isWinogradSplitByColumns).
  */
 const WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD = 16;
+/**
+ * Above that, strips too where tiles split unevenly (28x28 at batch 1, F(4x4): 49 tiles, 28 and 21 per
+ * thread; 8 strips each) by more than this share of the work, which a split by strips repeats: every
+ * thread transforms every input tile (the input transform is about 5% of a 128-channel layer).
+ */
+const WINOGRAD_REPEATED_INPUT_SHARE = 0.05;
 
 /** How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts). */
 export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4';
@@ -1003,11 +1009,18 @@ function packedWinogradFilterFloats(inC: number, outC: number): number {
 /**
  * Whether the threads of a Winograd convolution split the output channels (job field 30) rather than
  * the tiles: with few tiles (batch 1 on 7x7 and 14x14 outputs) a split over tiles leaves a thread idle
- * or makes both read the whole transformed filter; split over channels each reads its half and
- * transforms every input tile itself, which costs little beside the filter where channels are many.
+ * or makes both read the whole transformed filter, and some tile counts split unevenly; split over
+ * channels each reads its share and transforms every input tile itself, which costs little beside the
+ * filter where channels are many. Both give the same sums (assembly/winograd.ts).
  */
 export function isWinogradSplitByColumns(params: Conv2DParams, algorithm: ConvolutionAlgorithm, threads: number): boolean {
-  return winogradTiles(params, algorithm) < WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD * threads;
+  const tiles = winogradTiles(params, algorithm);
+  if (tiles < WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD * threads) return true;
+  // Tiles go to threads in blocks of 4 and strips one by one: the busiest thread's share of each.
+  const largestTileShare = Math.min(tiles, Math.ceil(Math.ceil(tiles / 4) / threads) * 4) / tiles;
+  const strips = Math.ceil(params.outC / 8);
+  const largestStripShare = Math.ceil(strips / threads) / strips;
+  return largestStripShare + WINOGRAD_REPEATED_INPUT_SHARE < largestTileShare;
 }
 
 /** Output tiles of a Winograd convolution: 2x2 or 4x4 blocks, the last ones of a row or column padded. */
