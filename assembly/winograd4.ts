@@ -7,7 +7,7 @@
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
 // Same job record, packed layouts and thread split as conv2dWinograd (tiles are 4x4 here). The
 // transforms go through a 6x6 block of f32x4 in the thread's scratch (36 live vectors would not fit in
-// registers). conv2dWinogradPrepare (both tile sizes) lives here too.
+// registers): one pass from the source into the block, one from the block to the destination. conv2dWinogradPrepare (both tile sizes) lives here too.
 
 import { epilogueOf } from './epilogue';
 import { TILE_COLUMNS, gemmPacked } from './gemm';
@@ -22,25 +22,61 @@ const BLOCK_BYTES: usize = 36 * 16;
   return block + (<usize>(row * 6 + column) << 4);
 }
 
-/** In place on `block`: x -> B^T x applied down every column (stride 6 vectors), then along every row. */
-function inputTransform(block: usize): void {
+/** x -> B^T x for one line of six vectors, stored at `base` + k `step` as vectors or, when isPacked, lane by lane (storeLanes). */
+@inline function inputLine(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, base: usize, step: usize, isPacked: bool): void {
   const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
-  for (let pass = 0; pass < 2; pass++) {
-    for (let line = 0; line < 6; line++) {
-      // pass 0: column `line`, elements (i, line); pass 1: row `line`, elements (line, i).
-      const step: usize = pass == 0 ? 96 : 16;
-      const base = pass == 0 ? block + (<usize>line << 4) : block + <usize>line * 96;
-      const x0 = v128.load(base), x1 = v128.load(base + step), x2 = v128.load(base + 2 * step);
-      const x3 = v128.load(base + 3 * step), x4 = v128.load(base + 4 * step), x5 = v128.load(base + 5 * step);
-      const x1x2 = f32x4.add(x1, x2);
-      v128.store(base, f32x4.add(f32x4.sub(f32x4.mul(four, x0), f32x4.mul(five, x2)), x4));
-      v128.store(base + step, f32x4.sub(f32x4.add(x3, x4), f32x4.mul(four, x1x2)));
-      v128.store(base + 2 * step, f32x4.add(f32x4.sub(f32x4.mul(four, x1), f32x4.mul(four, x2)), f32x4.sub(x4, x3)));
-      v128.store(base + 3 * step, f32x4.add(f32x4.mul(two, f32x4.sub(x3, x1)), f32x4.sub(x4, x2)));
-      v128.store(base + 4 * step, f32x4.add(f32x4.mul(two, f32x4.sub(x1, x3)), f32x4.sub(x4, x2)));
-      v128.store(base + 5 * step, f32x4.add(f32x4.sub(f32x4.mul(four, x1), f32x4.mul(five, x3)), x5));
+  const x1x2 = f32x4.add(x1, x2);
+  storeVector(base, f32x4.add(f32x4.sub(f32x4.mul(four, x0), f32x4.mul(five, x2)), x4), isPacked);
+  storeVector(base + step, f32x4.sub(f32x4.add(x3, x4), f32x4.mul(four, x1x2)), isPacked);
+  storeVector(base + 2 * step, f32x4.add(f32x4.sub(f32x4.mul(four, x1), f32x4.mul(four, x2)), f32x4.sub(x4, x3)), isPacked);
+  storeVector(base + 3 * step, f32x4.add(f32x4.mul(two, f32x4.sub(x3, x1)), f32x4.sub(x4, x2)), isPacked);
+  storeVector(base + 4 * step, f32x4.add(f32x4.mul(two, f32x4.sub(x1, x3)), f32x4.sub(x4, x2)), isPacked);
+  storeVector(base + 5 * step, f32x4.add(f32x4.sub(f32x4.mul(four, x1), f32x4.mul(five, x3)), x5), isPacked);
+}
+
+@inline function storeVector(at: usize, value: v128, isPacked: bool): void {
+  if (isPacked) storeLanes(at, value);
+  else v128.store(at, value);
+}
+
+/**
+ * V = B^T d B for the 6x6 input block at (y0, x0) of `image`, channels ic .. ic + 3 (zero outside the
+ * image), V[xi] stored lane by lane at destination + xi * plane (packedInputAt). Columns go straight
+ * from the input to `block`, rows from `block` to the destination: no copies of the block in or out.
+ */
+function transformInputBlock(input: usize, image: i32, y0: i32, x0: i32, ic: i32, inH: i32, inW: i32, inC: i32, block: usize, destination: usize, plane: usize): void {
+  const isInterior = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW;
+  const rowBytes = <usize>inW * <usize>inC << 2;
+  for (let c = 0; c < 6; c++) {
+    const x = x0 + c;
+    if (isInterior) {
+      const top = input + (<usize>(((image * inH + y0) * inW + x) * inC + ic) << 2);
+      inputLine(
+        v128.load(top), v128.load(top + rowBytes), v128.load(top + 2 * rowBytes),
+        v128.load(top + 3 * rowBytes), v128.load(top + 4 * rowBytes), v128.load(top + 5 * rowBytes),
+        at(block, 0, c), 96, false,
+      );
+    } else {
+      inputLine(
+        loadPixel(input, image, y0, x, ic, inH, inW, inC), loadPixel(input, image, y0 + 1, x, ic, inH, inW, inC),
+        loadPixel(input, image, y0 + 2, x, ic, inH, inW, inC), loadPixel(input, image, y0 + 3, x, ic, inH, inW, inC),
+        loadPixel(input, image, y0 + 4, x, ic, inH, inW, inC), loadPixel(input, image, y0 + 5, x, ic, inH, inW, inC),
+        at(block, 0, c), 96, false,
+      );
     }
   }
+  for (let r = 0; r < 6; r++) {
+    const row = at(block, r, 0);
+    inputLine(
+      v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80),
+      destination + <usize>(r * 6) * plane, plane, true,
+    );
+  }
+}
+
+@inline function loadPixel(input: usize, image: i32, y: i32, x: i32, ic: i32, inH: i32, inW: i32, inC: i32): v128 {
+  if (y < 0 || y >= inH || x < 0 || x >= inW) return f32x4.splat(0);
+  return v128.load(input + (<usize>(((image * inH + y) * inW + x) * inC + ic) << 2));
 }
 
 /** U = G g G^T for 4 output channels: g is 3x3 (in `block` rows 0-2, columns 0-2), U fills the 6x6 block. */
@@ -65,23 +101,34 @@ function filterTransform(block: usize): void {
   }
 }
 
-/** In place on `block`: A^T applied down the 6 columns (rows 0-3 get the result), then along rows 0-3. */
-function outputTransform(block: usize): void {
+/** m -> A^T m for one line of six vectors: the four results at `base` + k `step`. */
+@inline function outputLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, base: usize, step: usize): void {
   const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
-  for (let pass = 0; pass < 2; pass++) {
-    const lines = pass == 0 ? 6 : 4;
-    for (let line = 0; line < lines; line++) {
-      const step: usize = pass == 0 ? 96 : 16;
-      const base = pass == 0 ? block + (<usize>line << 4) : block + <usize>line * 96;
-      const m0 = v128.load(base), m1 = v128.load(base + step), m2 = v128.load(base + 2 * step);
-      const m3 = v128.load(base + 3 * step), m4 = v128.load(base + 4 * step), m5 = v128.load(base + 5 * step);
-      const sum12 = f32x4.add(m1, m2), difference12 = f32x4.sub(m1, m2);
-      const sum34 = f32x4.add(m3, m4), difference34 = f32x4.sub(m3, m4);
-      v128.store(base, f32x4.add(f32x4.add(m0, sum12), sum34));
-      v128.store(base + step, f32x4.add(difference12, f32x4.mul(two, difference34)));
-      v128.store(base + 2 * step, f32x4.add(sum12, f32x4.mul(four, sum34)));
-      v128.store(base + 3 * step, f32x4.add(f32x4.add(difference12, f32x4.mul(eight, difference34)), m5));
-    }
+  const sum12 = f32x4.add(m1, m2), difference12 = f32x4.sub(m1, m2);
+  const sum34 = f32x4.add(m3, m4), difference34 = f32x4.sub(m3, m4);
+  v128.store(base, f32x4.add(f32x4.add(m0, sum12), sum34));
+  v128.store(base + step, f32x4.add(difference12, f32x4.mul(two, difference34)));
+  v128.store(base + 2 * step, f32x4.add(sum12, f32x4.mul(four, sum34)));
+  v128.store(base + 3 * step, f32x4.add(f32x4.add(difference12, f32x4.mul(eight, difference34)), m5));
+}
+
+/**
+ * Y = A^T M A for 4 output channels into `block` rows 0-3, columns 0-3: M[xi] is read at
+ * source + xi * plane, down its 6 columns straight into `block`, then along rows 0-3 in place.
+ */
+function outputTransform(source: usize, plane: usize, block: usize): void {
+  for (let c = 0; c < 6; c++) {
+    const top = source + <usize>c * plane;
+    const rowStep = 6 * plane;
+    outputLine(
+      v128.load(top), v128.load(top + rowStep), v128.load(top + 2 * rowStep),
+      v128.load(top + 3 * rowStep), v128.load(top + 4 * rowStep), v128.load(top + 5 * rowStep),
+      at(block, 0, c), 96,
+    );
+  }
+  for (let r = 0; r < 4; r++) {
+    const row = at(block, r, 0);
+    outputLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80), row, 16);
   }
 }
 
@@ -190,19 +237,8 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
       const image = tileIndex / imageTiles;
       const y0 = ((tileIndex % imageTiles) / tilesW) * 4 - padTop;
       const x0 = (tileIndex % tilesW) * 4 - padLeft;
-      const isInterior = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW;
       for (let ic = 0; ic < inC; ic += 4) {
-        for (let r = 0; r < 6; r++) {
-          const y = y0 + r;
-          for (let c = 0; c < 6; c++) {
-            const x = x0 + c;
-            const isInside = isInterior || (y >= 0 && y < inH && x >= 0 && x < inW);
-            v128.store(at(block, r, c), isInside ? v128.load(input + (<usize>(((image * inH + y) * inW + x) * inC + ic) << 2)) : zero);
-          }
-        }
-        inputTransform(block);
-        const destination = packedInputAt(transformedInput, t, ic, inC);
-        for (let xi = 0; xi < 36; xi++) storeLanes(destination + <usize>xi * inputPlane, v128.load(block + (<usize>xi << 4)));
+        transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block, packedInputAt(transformedInput, t, ic, inC), inputPlane);
       }
     }
     for (let xi = 0; xi < 36; xi++) {
@@ -219,9 +255,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
       const rows = min(4, outH - oy);
       const columns = min(4, outW - ox);
       for (let oc = ocStart; oc < ocEnd; oc += 4) {
-        const source = products + ((<usize>t * <usize>outC + <usize>oc) << 2);
-        for (let xi = 0; xi < 36; xi++) v128.store(block + (<usize>xi << 4), v128.load(source + <usize>xi * productPlane));
-        outputTransform(block);
+        outputTransform(products + ((<usize>t * <usize>outC + <usize>oc) << 2), productPlane, block);
         const b = bias != 0 ? v128.load(bias + (<usize>oc << 2)) : zero;
         for (let r = 0; r < rows; r++) {
           const rowOffset = <usize>(((image * outH + oy + r) * outW + ox) * outC + oc) << 2;
