@@ -85,3 +85,20 @@ export function finishRows(job: usize, output: usize, bias: usize, firstRow: i32
     finishRow(output + offset, bias, epilogue.residual != 0 ? epilogue.residual + offset : 0, channels, code, epilogue.alpha, epilogue.beta);
   }
 }
+
+/**
+ * The epilogue of a job for channels [columnStart, columnEnd) of `rows` rows of `channels` values
+ * starting at output row `firstRow`. columnStart is a multiple of 4, so each value goes through the
+ * same lanes as under finishRows (a thread that owns a column range finishes just its own).
+ */
+export function finishColumns(job: usize, output: usize, bias: usize, firstRow: i32, rows: i32, channels: i32, columnStart: i32, columnEnd: i32): void {
+  const epilogue = epilogueOf(job);
+  const code = epilogue.activation;
+  const rowBytes = <usize>channels << 2;
+  const columnOffset = <usize>columnStart << 2;
+  const columnBias = bias != 0 ? bias + columnOffset : 0;
+  for (let r = 0; r < rows; r++) {
+    const offset = <usize>(firstRow + r) * rowBytes + columnOffset;
+    finishRow(output + offset, columnBias, epilogue.residual != 0 ? epilogue.residual + offset : 0, columnEnd - columnStart, code, epilogue.alpha, epilogue.beta);
+  }
+}

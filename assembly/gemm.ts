@@ -126,6 +126,37 @@ function packColumns(b: usize, bRowBytes: usize, n: i32, depthStart: i32, depth:
 }
 
 /**
+ * One depth block of C rows [rowStart, rowEnd), columns [columnStart, columnEnd): packs each 4-row
+ * tile of A (4 x depth) once, then runs the micro-kernel over every 8-column strip of B. Strip s of
+ * the block (columns columnStart + 8s ..) starts at strips + s * stripBytes and holds `depth` rows of
+ * 8 floats. columnStart is a multiple of TILE_COLUMNS.
+ */
+function multiplyBlock(
+  a: usize, aRowStride: i32, aDepthStride: i32,
+  strips: usize, stripBytes: usize,
+  c: usize, cRowBytes: usize,
+  m: i32, n: i32, depthStart: i32, depth: i32,
+  rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32,
+  loadsC: bool, pack: usize, tile: usize,
+): void {
+  for (let row = rowStart; row < rowEnd; row += TILE_ROWS) {
+    const rows = min(TILE_ROWS, m - row);
+    packRows(a, aRowStride, aDepthStride, row, rows, depthStart, depth, pack);
+    const cRow = c + <usize>row * cRowBytes;
+    let strip = strips;
+    for (let column = columnStart; column < columnEnd; column += TILE_COLUMNS) {
+      microKernel(pack, strip, cRow + (<usize>column << 2), cRowBytes, depth, rows, min(TILE_COLUMNS, n - column), loadsC, tile);
+      strip += stripBytes;
+    }
+  }
+}
+
+/** Zero-fills C rows [rowStart, rowEnd), columns [columnStart, columnEnd) (a product with k = 0). */
+function clearRows(c: usize, cRowBytes: usize, rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32): void {
+  for (let row = rowStart; row < rowEnd; row++) memory.fill(c + <usize>row * cRowBytes + (<usize>columnStart << 2), 0, <usize>(columnEnd - columnStart) << 2);
+}
+
+/**
  * C rows [rowStart, rowEnd) of C[m, n] = (accumulate ? C : 0) + A[m, k] * B[k, n].
  * a       A(i, p) = a[i * aRowStride + p * aDepthStride] (floats)
  * b       [k, bRowStride] row-major, first n columns used
@@ -147,9 +178,7 @@ export function gemm(
   const bRowBytes = <usize>bRowStride << 2;
   const cRowBytes = <usize>cRowStride << 2;
   if (k == 0) {
-    if (!isAccumulating) {
-      for (let row = rowStart; row < rowEnd; row++) memory.fill(c + <usize>row * cRowBytes, 0, <usize>n << 2);
-    }
+    if (!isAccumulating) clearRows(c, cRowBytes, rowStart, rowEnd, 0, n);
     return;
   }
   // Blocks of B (depth x columns) stay in L2 while every row tile of this thread walks over them.
@@ -159,15 +188,56 @@ export function gemm(
     for (let columnStart = 0; columnStart < n; columnStart += COLUMN_BLOCK) {
       const columnEnd = min(n, columnStart + COLUMN_BLOCK);
       packColumns(b, bRowBytes, n, depthStart, depth, columnStart, columnEnd, packedB);
-      for (let row = rowStart; row < rowEnd; row += TILE_ROWS) {
-        const rows = min(TILE_ROWS, m - row);
-        packRows(a, aRowStride, aDepthStride, row, rows, depthStart, depth, pack);
-        const cRow = c + <usize>row * cRowBytes;
-        for (let column = columnStart; column < columnEnd; column += TILE_COLUMNS) {
-          const strip = packedB + (<usize>((column - columnStart) / TILE_COLUMNS) * <usize>depth << 5);
-          microKernel(pack, strip, cRow + (<usize>column << 2), cRowBytes, depth, rows, min(TILE_COLUMNS, n - column), loadsC, tile);
-        }
-      }
+      multiplyBlock(a, aRowStride, aDepthStride, packedB, <usize>depth << 5, c, cRowBytes, m, n, depthStart, depth, rowStart, rowEnd, columnStart, columnEnd, loadsC, pack, tile);
+    }
+  }
+}
+
+/** Floats of B [k, n] packed into strips by packStrips: n rounded up to whole strips of 8, times k. */
+export function packedStripsFloats(k: i32, n: i32): i32 {
+  return (n + TILE_COLUMNS - 1) / TILE_COLUMNS * TILE_COLUMNS * k;
+}
+
+/**
+ * Packs all of B [k, bRowStride] (first n columns) into strips of 8 columns over the full depth:
+ * packed[(s * k + p) * 8 + j] = B(p, 8s + j), zero past column n. The form gemmPacked reads (a
+ * prepared constant filter keeps it between calls): packColumns' layout with one depth block of k.
+ */
+export function packStrips(b: usize, bRowStride: i32, k: i32, n: i32, packed: usize): void {
+  packColumns(b, <usize>bRowStride << 2, n, 0, k, 0, n, packed);
+}
+
+/**
+ * As gemm, with B already packed by packStrips (no copy, no packing per call) and for C columns
+ * [columnStart, columnEnd) only, so threads can split a product with few rows over its columns.
+ * packedB  packStrips(B [k, n]), packedStripsFloats(k, n) floats
+ * columnStart is a multiple of TILE_COLUMNS; columnEnd a multiple of it or n. Other arguments as gemm
+ * (scratch: only its packed-A and tile parts are used). The same depth blocks as gemm, so every
+ * element of C is computed by the same instructions whichever rows and columns a caller asks.
+ */
+export function gemmPacked(
+  a: usize, aRowStride: i32, aDepthStride: i32,
+  packedB: usize,
+  c: usize, cRowStride: i32,
+  m: i32, n: i32, k: i32,
+  rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32,
+  isAccumulating: bool, scratch: usize,
+): void {
+  const pack = scratch;
+  const tile = scratch + <usize>(DEPTH_BLOCK * TILE_ROWS * 4) + <usize>(DEPTH_BLOCK * COLUMN_BLOCK * 4);
+  const cRowBytes = <usize>cRowStride << 2;
+  if (k == 0) {
+    if (!isAccumulating) clearRows(c, cRowBytes, rowStart, rowEnd, columnStart, columnEnd);
+    return;
+  }
+  const stripBytes = <usize>k << 5;
+  for (let depthStart = 0; depthStart < k; depthStart += DEPTH_BLOCK) {
+    const depth = min(DEPTH_BLOCK, k - depthStart);
+    const loadsC = isAccumulating || depthStart > 0;
+    for (let blockStart = columnStart; blockStart < columnEnd; blockStart += COLUMN_BLOCK) {
+      const blockEnd = min(columnEnd, blockStart + COLUMN_BLOCK);
+      const strips = packedB + (<usize>(blockStart / TILE_COLUMNS) * stripBytes) + (<usize>depthStart << 5);
+      multiplyBlock(a, aRowStride, aDepthStride, strips, stripBytes, c, cRowBytes, m, n, depthStart, depth, rowStart, rowEnd, blockStart, blockEnd, loadsC, pack, tile);
     }
   }
 }

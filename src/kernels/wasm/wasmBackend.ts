@@ -20,7 +20,7 @@ import { wasmPlatform } from './platform.js';
 import { ThreadPool } from './threadPool.js';
 
 const EXPORT_NAMES = [
-  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'maxPool2d', 'maxPool2dBackprop', 'matMul',
+  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'packFilterStrips', 'maxPool2d', 'maxPool2dBackprop', 'matMul',
   'biasAdd', 'biasAddGrad', 'relu', 'reluGrad', 'sigmoid', 'sigmoidGrad', 'tanh', 'tanhGrad', 'softmax',
   'softmaxGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad', 'add', 'sgdUpdate', 'adamUpdate',
   'rmsPropUpdate', 'adagradUpdate', 'sumOfSquares', 'clipGradient',
@@ -49,6 +49,11 @@ const PARALLEL_WORK_THRESHOLD = 4_000_000;
 const ELEMENTWISE_WORK = 8;
 /** Target size of an im2col panel, in floats: about 128 KB, so it stays in L2 while GEMM walks it. */
 const PANEL_FLOATS = 32768;
+/**
+ * Target size of an im2col panel with a prepared filter, in floats (512 KB): B is not packed per
+ * panel any more, so each panel streams the filter once, and a larger panel reuses it over more rows.
+ */
+const PREPARED_PANEL_FLOATS = 131072;
 const JOB_FIELDS = 32;
 /**
  * Target size of the Winograd transformed inputs and products of one chunk of tiles, in floats
@@ -377,6 +382,21 @@ function assembleBackend(plan: StartPlan, instance: WebAssembly.Instance, memory
 
 type Buffer = FloatArray | Int32Array;
 
+/** A constant filter in the form the conv2d kernel reads without packing (assembly/gemm.ts packStrips), and its bias. */
+interface PreparedFilter {
+  packed: Float32Array;
+  bias: Float32Array | null;
+  /** What it was prepared from and for: a call that differs prepares again. */
+  biasSource: FloatArray | null;
+  depth: number;
+  outC: number;
+}
+
+/** Floats of gemm.ts's packStrips form of a [depth, outC] matrix: whole strips of 8 columns. */
+function packedStripsFloats(depth: number, outC: number): number {
+  return Math.ceil(outC / 8) * 8 * depth;
+}
+
 class Runtime {
   private readonly jobPointer: number;
   /**
@@ -390,6 +410,11 @@ class Runtime {
   private readonly persistentOffsets = new WeakMap<ArrayBufferView, number>();
   /** Scopes open now: outside any, op outputs go to the JavaScript heap. */
   private scopeDepth = 0;
+  /**
+   * Constant filters (Conv2DParams.isConstantFilter) packed once, keyed by the filter array: an entry
+   * lives as long as its filter, and its persistent blocks are freed once the entry is collected.
+   */
+  private readonly preparedFilters = new WeakMap<FloatArray, PreparedFilter>();
   /** Views of the job record, made once: shared memory never detaches, unshared memory never grows. */
   private readonly jobInts: Int32Array;
   private readonly jobFloats: Float32Array;
@@ -488,6 +513,29 @@ class Runtime {
     }
   }
 
+  /**
+   * The prepared form of a constant filter [depth, outC] (one group) and its bias: packed on the first
+   * call, then reused while the filter array lives and is called with the same bias and shape.
+   */
+  private preparedFilter(filter: FloatArray, bias: FloatArray | null, depth: number, outC: number): PreparedFilter {
+    const known = this.preparedFilters.get(filter);
+    if (known !== undefined && known.biasSource === bias && known.depth === depth && known.outC === outC) return known;
+    if (known !== undefined) {
+      this.free(known.packed);
+      if (known.bias !== null) this.free(known.bias);
+    }
+    const packed = this.allocate('float32', packedStripsFloats(depth, outC), true) as Float32Array;
+    this.invoke('packFilterStrips', [filter, packed], [], [depth, outC], 0);
+    let preparedBias: Float32Array | null = null;
+    if (bias !== null) {
+      preparedBias = this.allocate('float32', outC, true) as Float32Array;
+      preparedBias.set(bias);
+    }
+    const prepared: PreparedFilter = { packed, bias: preparedBias, biasSource: bias, depth, outC };
+    this.preparedFilters.set(filter, prepared);
+    return prepared;
+  }
+
   /** The byte offset of `buffer` in the memory, copying it in first when it lives elsewhere. */
   private pointerOf(buffer: Buffer, copies: [Buffer, number][] | null): number {
     if (this.arena.contains(buffer)) return buffer.byteOffset;
@@ -514,7 +562,7 @@ class Runtime {
       params.kH, params.kW, params.strideH, params.strideW, params.padTop, params.padLeft,
     ];
     const avgPoolFields = (params: Pool2DParams) => [...poolFields(params), params.countIncludePad === true ? 1 : 0, params.padBottom, params.padRight];
-    const panelRowsFor = (depth: number) => Math.min(1024, Math.max(4, Math.floor(PANEL_FLOATS / depth / 4) * 4));
+    const panelRowsFor = (depth: number, panelFloats = PANEL_FLOATS) => Math.min(1024, Math.max(4, Math.floor(panelFloats / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
     const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm) => {
       const positions = algorithm === 'winograd4x4' ? 36 : 16;
@@ -549,9 +597,16 @@ class Runtime {
           return;
         }
         const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
-        const panelRows = panelRowsFor(depth);
         const work = params.batch * params.outH * params.outW * depth * params.outC;
-        const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual)];
+        if (params.isConstantFilter === true && (params.groups ?? 1) === 1) {
+          const prepared = this.preparedFilter(filter, bias, depth, params.outC);
+          const panelRows = panelRowsFor(depth, PREPARED_PANEL_FLOATS);
+          const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 1];
+          this.invoke('conv2d', [input, prepared.packed, prepared.bias, output], [output], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
+          return;
+        }
+        const panelRows = panelRowsFor(depth);
+        const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 0];
         this.invoke('conv2d', [input, filter, bias, output], [output], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
       },
       Conv2DBackpropInput: (dOut, filter, dInput, params) => {
