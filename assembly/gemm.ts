@@ -38,6 +38,35 @@ function packRows(a: usize, aRowStride: i32, aDepthStride: i32, row: i32, rows: 
     }
     return;
   }
+  if (rows == TILE_ROWS && aDepthStride == 1) {
+    // Row-major A (an im2col panel): 4 depths of the 4 rows at a time, transposed in registers.
+    const row0 = a + ((<usize>row * <usize>aRowStride + <usize>depthStart) << 2);
+    const rowBytes = <usize>aRowStride << 2;
+    const vectorDepth = depth & ~3;
+    let destination = pack;
+    for (let p = 0; p < vectorDepth; p += 4) {
+      const source = row0 + (<usize>p << 2);
+      const x0 = v128.load(source);
+      const x1 = v128.load(source + rowBytes);
+      const x2 = v128.load(source + 2 * rowBytes);
+      const x3 = v128.load(source + 3 * rowBytes);
+      const low01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+      const low23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const high01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+      const high23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      v128.store(destination, v128.shuffle<f32>(low01, low23, 0, 1, 4, 5));
+      v128.store(destination, v128.shuffle<f32>(low01, low23, 2, 3, 6, 7), 16);
+      v128.store(destination, v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), 32);
+      v128.store(destination, v128.shuffle<f32>(high01, high23, 2, 3, 6, 7), 48);
+      destination += 64;
+    }
+    for (let p = vectorDepth; p < depth; p++) {
+      for (let r = 0; r < TILE_ROWS; r++) {
+        store<f32>(pack + ((<usize>p * 4 + <usize>r) << 2), load<f32>(row0 + <usize>r * rowBytes + (<usize>p << 2)));
+      }
+    }
+    return;
+  }
   for (let r = 0; r < TILE_ROWS; r++) {
     if (r < rows) {
       const rowBase = a + (<usize>(row + r) * <usize>aRowStride << 2);
