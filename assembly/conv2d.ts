@@ -12,7 +12,8 @@
 //   22 dilationH, 23 dilationW, 24 groups,
 //   25-28 (Conv2D only) the epilogue: residual, activation code, alpha, beta (see epilogue.ts),
 //   29 (Conv2D only) isPreparedFilter: 1 when the filter buffer holds gemm.ts's packStrips form of
-//      the [kH*kW*inC, outC] filter (one group only; see packFilterStrips)
+//      the [kH*kW*inC, outC] filter (one group only; see packFilterStrips); the output stage then
+//      runs per 4-row tile inside gemmPackedFinished, otherwise after each panel
 // Groups: the filter is [kH, kW, inC / groups, outC]; output channels [g * outC / groups, ...) see only
 // input channels [g * inC / groups, ...). Each group is one im2col + GEMM over its channel slice,
 // reading and writing the full NHWC rows with a row stride (no copies of the slices).
@@ -20,8 +21,8 @@
 // Conv2DBackpropFilter (input, dOut, dFilter).
 // packFilterStrips has its own record: 0 filter [k, n], 1 packed (packedStripsFloats(k, n)), 2 k, 3 n.
 
-import { epilogueOf, finishColumns, hasEpilogue } from './epilogue';
-import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPacked, packStrips } from './gemm';
+import { epilogueOf, finishRows, hasEpilogue } from './epilogue';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedFinished, packStrips } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf, ConvGeometry } from './job';
 
 /** Copies `count` floats (a pixel's channels), or zero-fills them when `source` is 0 (padding). */
@@ -178,13 +179,14 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
         im2col(g, input, start, rows, panel, 0, depth, sliceOf(job, g, group, slice));
       }
       if (isPrepared) {
-        gemmPacked(a, depth, 1, filter, outputRows, outC, rows, outC, depth, 0, rows, columnStart, columnEnd, false, scratch);
+        const finishJob = hasFinish ? job : 0;
+        gemmPackedFinished(a, depth, 1, filter, outputRows, outC, rows, outC, depth, 0, rows, columnStart, columnEnd, false, scratch, finishJob, bias, start);
       } else {
         const columnOffset = <usize>(group * groupOutC) << 2;
         gemm(a, depth, 1, filter + columnOffset, outC, outputRows + columnOffset, outC, rows, groupOutC, depth, 0, rows, false, scratch);
       }
     }
-    if (hasFinish) finishColumns(job, output, bias, start, rows, outC, columnStart, columnEnd);
+    if (hasFinish && !isPrepared) finishRows(job, output, bias, start, rows, outC);
   }
 }
 
