@@ -166,8 +166,10 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
   const columnStart = isColumnSplit ? rangeStart(outC, TILE_COLUMNS, threadIndex, threadCount) : 0;
   const columnEnd = isColumnSplit ? rangeEnd(outC, TILE_COLUMNS, threadIndex, threadCount) : outC;
   if (columnStart >= columnEnd) return;
-  // 1x1, stride 1, no padding, one group: the input already is the im2col panel.
-  const isPointwise = groups == 1 && g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0;
+  // 1x1, stride 1, no padding (on any side: the output is the input's size), one group: the input
+  // already is the im2col panel.
+  const isPointwise = groups == 1 && g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 &&
+    g.outH == g.inH && g.outW == g.inW;
   for (let start = first; start < last; start += panelRows) {
     const rows = min(panelRows, last - start);
     const outputRows = output + (<usize>start * <usize>outC << 2);

@@ -167,7 +167,30 @@ function makePreparedCases(): ParityCase[] {
   return cases;
 }
 
-const cases = [...makeCases(), ...makePreparedCases()];
+/** A 1x1 convolution padded only at the bottom and right (ONNX pads [0, 0, 1, 1]): not the input as a panel. */
+function makeOneSidedPaddingCases(): ParityCase[] {
+  const random = new Random(11);
+  return [false, true].map((isConstantFilter) => {
+    const params: Conv2DParams = {
+      batch: 1, inH: 6, inW: 5, inC: 8, outH: 7, outW: 6, kH: 1, kW: 1, strideH: 1, strideW: 1,
+      padTop: 0, padBottom: 1, padLeft: 0, padRight: 1, outC: 16, ...(isConstantFilter ? { isConstantFilter } : {}),
+    };
+    const input = randomArray(random, 6 * 5 * 8);
+    const filter = randomArray(random, 8 * 16, 0.3);
+    const bias = randomArray(random, 16);
+    return {
+      name: `1x1 padded only at the bottom and right${isConstantFilter ? ', constant filter' : ''}`,
+      run: (kernels) => {
+        const output = new Float32Array(7 * 6 * 16);
+        kernels.Conv2D(input, filter, bias, output, params);
+        return [output];
+      },
+      tolerance: { atol: 1e-5, rtol: 1e-5 },
+    };
+  });
+}
+
+const cases = [...makeCases(), ...makePreparedCases(), ...makeOneSidedPaddingCases()];
 describeBuildParity('fused convolutions (bias, residual, activation; constant filters called twice)', cases);
 describeThreadDeterminism('a fused convolution', cases);
 

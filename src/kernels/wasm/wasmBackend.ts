@@ -603,7 +603,11 @@ class Runtime {
           const prepared = this.preparedFilter(filter, bias, depth, params.outC);
           const panelRows = panelRowsFor(depth, PREPARED_PANEL_FLOATS);
           const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 1];
-          this.invoke('conv2d', [input, prepared.packed, prepared.bias, output], [output], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
+          // A 1x1 stride-1 unpadded convolution reads the input as its panel (assembly/conv2d.ts).
+          const isPointwise = params.kH === 1 && params.kW === 1 && params.strideH === 1 && params.strideW === 1 && params.padTop === 0 && params.padLeft === 0 &&
+            params.outH === params.inH && params.outW === params.inW;
+          const panelBytes = isPointwise ? 0 : panelRows * depth * 4;
+          this.invoke('conv2d', [input, prepared.packed, prepared.bias, output], [output], fields, work, gemmScratch + sliceBytes + panelBytes);
           return;
         }
         const panelRows = panelRowsFor(depth);
