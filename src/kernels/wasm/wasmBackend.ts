@@ -387,7 +387,7 @@ type Buffer = FloatArray | Int32Array;
 interface PreparedFilter {
   packed: Float32Array;
   bias: Float32Array | null;
-  /** What it was prepared from and for: a call that differs prepares again. */
+  /** The bias array `bias` holds a copy of (a call with another copies that one in). */
   biasSource: FloatArray | null;
   depth: number;
   outC: number;
@@ -516,24 +516,29 @@ class Runtime {
 
   /**
    * The prepared form of a constant filter [depth, outC] (one group) and its bias: packed on the first
-   * call, then reused while the filter array lives and is called with the same bias and shape.
+   * call, then reused while the filter array lives and is called with the same shape. A call with
+   * another bias array copies that one in (outC floats) and keeps the packed filter.
    */
   private preparedFilter(filter: FloatArray, bias: FloatArray | null, depth: number, outC: number): PreparedFilter {
-    const known = this.preparedFilters.get(filter);
-    if (known !== undefined && known.biasSource === bias && known.depth === depth && known.outC === outC) return known;
-    if (known !== undefined) {
-      this.free(known.packed);
-      if (known.bias !== null) this.free(known.bias);
+    let prepared = this.preparedFilters.get(filter);
+    if (prepared !== undefined && (prepared.depth !== depth || prepared.outC !== outC)) {
+      this.free(prepared.packed);
+      if (prepared.bias !== null) this.free(prepared.bias);
+      prepared = undefined;
     }
-    const packed = this.allocate('float32', packedStripsFloats(depth, outC), true) as Float32Array;
-    this.invoke('packFilterStrips', [filter, packed], [], [depth, outC], 0);
-    let preparedBias: Float32Array | null = null;
-    if (bias !== null) {
-      preparedBias = this.allocate('float32', outC, true) as Float32Array;
-      preparedBias.set(bias);
+    if (prepared === undefined) {
+      const packed = this.allocate('float32', packedStripsFloats(depth, outC), true) as Float32Array;
+      this.invoke('packFilterStrips', [filter, packed], [], [depth, outC], 0);
+      prepared = { packed, bias: null, biasSource: null, depth, outC };
+      this.preparedFilters.set(filter, prepared);
     }
-    const prepared: PreparedFilter = { packed, bias: preparedBias, biasSource: bias, depth, outC };
-    this.preparedFilters.set(filter, prepared);
+    if (prepared.biasSource !== bias) {
+      if (bias !== null) {
+        prepared.bias ??= this.allocate('float32', outC, true) as Float32Array;
+        prepared.bias.set(bias);
+      }
+      prepared.biasSource = bias;
+    }
     return prepared;
   }
 
@@ -607,7 +612,8 @@ class Runtime {
           const isPointwise = params.kH === 1 && params.kW === 1 && params.strideH === 1 && params.strideW === 1 && params.padTop === 0 && params.padLeft === 0 &&
             params.outH === params.inH && params.outW === params.inW;
           const panelBytes = isPointwise ? 0 : panelRows * depth * 4;
-          this.invoke('conv2d', [input, prepared.packed, prepared.bias, output], [output], fields, work, gemmScratch + sliceBytes + panelBytes);
+          const preparedBias = bias === null ? null : prepared.bias;
+          this.invoke('conv2d', [input, prepared.packed, preparedBias, output], [output], fields, work, gemmScratch + sliceBytes + panelBytes);
           return;
         }
         const panelRows = panelRowsFor(depth);
