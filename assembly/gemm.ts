@@ -168,6 +168,38 @@ function packColumns(b: usize, bRowBytes: usize, n: i32, depthStart: i32, depth:
 }
 
 /**
+ * One row of C across four whole strips (32 columns): C[row, 32] (+)= packedA row 0 [depth] * 4 strips
+ * of B. For a last tile of one row (49 output pixels: 12 tiles of 4, then 1), where the 4x8 kernel
+ * would spend three quarters of its multiply-adds on padding rows (one thread: 2% on 49x4608x512,
+ * 49x960x160 and 49x320x1280; the row loop is bound by its 8 loads of B). Each element gets the same
+ * multiply-adds in the same order as in microKernel.
+ */
+@inline function microKernelRow(pack: usize, b: usize, stripBytes: usize, c: usize, depth: i32, isAccumulating: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+  if (isAccumulating) {
+    c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); c3 = v128.load(c, 48);
+    c4 = v128.load(c, 64); c5 = v128.load(c, 80); c6 = v128.load(c, 96); c7 = v128.load(c, 112);
+  }
+  let strip0 = b;
+  const strip1 = stripBytes;
+  const strip2 = 2 * stripBytes;
+  const strip3 = 3 * stripBytes;
+  let packed = pack;
+  for (let p = 0; p < depth; p++) {
+    const a = v128.load32_splat(packed);
+    c0 = multiplyAdd(a, v128.load(strip0), c0); c1 = multiplyAdd(a, v128.load(strip0, 16), c1);
+    c2 = multiplyAdd(a, v128.load(strip0 + strip1), c2); c3 = multiplyAdd(a, v128.load(strip0 + strip1, 16), c3);
+    c4 = multiplyAdd(a, v128.load(strip0 + strip2), c4); c5 = multiplyAdd(a, v128.load(strip0 + strip2, 16), c5);
+    c6 = multiplyAdd(a, v128.load(strip0 + strip3), c6); c7 = multiplyAdd(a, v128.load(strip0 + strip3, 16), c7);
+    strip0 += 32;
+    packed += 16;
+  }
+  v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
+  v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
+}
+
+/**
  * One depth block of C rows [rowStart, rowEnd), columns [columnStart, columnEnd): packs each 4-row
  * tile of A (4 x depth) once, then runs the micro-kernel over every 8-column strip of B. Strip s of
  * the block (columns columnStart + 8s ..) starts at strips + s * stripBytes and holds `depth` rows of
@@ -187,7 +219,14 @@ function multiplyBlock(
     packRows(a, aRowStride, aDepthStride, row, rows, depthStart, depth, pack);
     const cRow = c + <usize>row * cRowBytes;
     let strip = strips;
-    for (let column = columnStart; column < columnEnd; column += TILE_COLUMNS) {
+    let column = columnStart;
+    if (rows == 1) {
+      for (; column + 4 * TILE_COLUMNS <= min(columnEnd, n); column += 4 * TILE_COLUMNS) {
+        microKernelRow(pack, strip, stripBytes, cRow + (<usize>column << 2), depth, loadsC);
+        strip += 4 * stripBytes;
+      }
+    }
+    for (; column < columnEnd; column += TILE_COLUMNS) {
       microKernel(pack, strip, cRow + (<usize>column << 2), cRowBytes, depth, rows, min(TILE_COLUMNS, n - column), loadsC, tile);
       strip += stripBytes;
     }
