@@ -139,13 +139,24 @@ const PREPARED_GEOMETRIES: readonly Geometry[] = [
   // 300 channels (more than one column block on one thread), 3 depth blocks.
   { batch: 2, size: 4, inC: 64, outC: 300, kernel: 3, stride: 1, padding: 1 },
   { batch: 3, size: 15, inC: 40, outC: 72, kernel: 3, stride: 2, padding: 'same' },
+  // 81 pixels and 60 channels: partial row and column tiles around whole ones.
+  { batch: 1, size: 9, inC: 96, outC: 60, kernel: 3, stride: 1, padding: 1 },
+  { batch: 1, size: 9, inC: 96, outC: 60, kernel: 3, stride: 1, padding: 1 },
+];
+/**
+ * The activation of each prepared case: ReLU, clip and none run in the GEMM's registers (with the
+ * residual where the case has one: the even ones), the others per row tile.
+ */
+const PREPARED_ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
+  { kind: 'relu' }, { kind: 'silu' }, { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 }, { kind: 'clip', min: 0, max: 6 },
+  { kind: 'leakyRelu', alpha: 0.1 }, undefined, { kind: 'sigmoid' }, undefined, { kind: 'clip', min: -0.5, max: 0.5 },
 ];
 
 function makePreparedCases(): ParityCase[] {
   const random = new Random(15);
   const cases: ParityCase[] = [];
   PREPARED_GEOMETRIES.forEach((geometry, index) => {
-    const activation = ACTIVATIONS[(index * 3 + 1) % ACTIVATIONS.length];
+    const activation = PREPARED_ACTIVATIONS[index];
     const params = paramsOf(geometry, activation, true)!;
     const depth = params.kH * params.kW * params.inC;
     const outputSize = params.batch * params.outH * params.outW * params.outC;
