@@ -13,7 +13,7 @@
 //   25-28 (Conv2D only) the epilogue: residual, activation code, alpha, beta (see epilogue.ts),
 //   29 (Conv2D only) isPreparedFilter: 1 when the filter buffer holds gemm.ts's packStrips form of
 //      the [kH*kW*inC, outC] filter (one group only; see packFilterStrips); the output stage then
-//      runs per 4-row tile inside gemmPackedFinished, otherwise after each panel
+//      runs inside gemmPackedFinished as each tile is done, otherwise after each panel
 // Groups: the filter is [kH, kW, inC / groups, outC]; output channels [g * outC / groups, ...) see only
 // input channels [g * inC / groups, ...). Each group is one im2col + GEMM over its channel slice,
 // reading and writing the full NHWC rows with a row stride (no copies of the slices).

@@ -7,7 +7,8 @@
 // Depth and columns are blocked (DEPTH_BLOCK x COLUMN_BLOCK) so a block of B stays in L2 while every
 // row tile walks over it; A is packed again for each block (4 x DEPTH_BLOCK floats, cheap).
 // gemmPacked takes B already packed whole (packStrips: a constant filter prepared once) and a column
-// range, so threads can split a product with few rows (a deep layer at batch 1) over its columns.
+// range, so threads can split a product with few rows (a deep layer at batch 1) over its columns;
+// gemmPackedFinished also applies a convolution's output stage (epilogue.ts) as each tile is done.
 //
 // Lanes and tails: columns go 8 at a time; a partial last strip is packed with zero columns, computes
 // 8 lanes and stores only the valid ones. Rows go 4 at a time; a partial last tile is packed with
