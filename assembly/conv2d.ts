@@ -10,15 +10,19 @@
 //   7 batch, 8 inH, 9 inW, 10 inC, 11 outH, 12 outW, 13 outC, 14 kH, 15 kW, 16 strideH, 17 strideW, 18 padTop, 19 padLeft,
 //   20 unused here (winograd.ts: isBackpropInput), 21 isRelu (unused by Conv2D, which takes field 26),
 //   22 dilationH, 23 dilationW, 24 groups,
-//   25-28 (Conv2D only) the epilogue: residual, activation code, alpha, beta (see epilogue.ts)
+//   25-28 (Conv2D only) the epilogue: residual, activation code, alpha, beta (see epilogue.ts),
+//   29 (Conv2D only) isPreparedFilter: 1 when the filter buffer holds gemm.ts's packStrips form of
+//      the [kH*kW*inC, outC] filter (one group only; see packFilterStrips); the output stage then
+//      runs inside gemmPackedFinished as each tile is done, otherwise after each panel
 // Groups: the filter is [kH, kW, inC / groups, outC]; output channels [g * outC / groups, ...) see only
 // input channels [g * inC / groups, ...). Each group is one im2col + GEMM over its channel slice,
 // reading and writing the full NHWC rows with a row stride (no copies of the slices).
 // Buffers: Conv2D (input, filter, bias, output); Conv2DBackpropInput (dOut, filter, dInput);
 // Conv2DBackpropFilter (input, dOut, dFilter).
+// packFilterStrips has its own record: 0 filter [k, n], 1 packed (packedStripsFloats(k, n)), 2 k, 3 n.
 
 import { epilogueOf, finishRows, hasEpilogue } from './epilogue';
-import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedFinished, packStrips } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf, ConvGeometry } from './job';
 
 /** Copies `count` floats (a pixel's channels), or zero-fills them when `source` is 0 (padding). */
@@ -132,7 +136,13 @@ function im2col(g: ConvGeometry, input: usize, pixelStart: i32, pixels: i32, pan
   }
 }
 
-/** Conv2D: output [batch*outH*outW, outC] = im2col(input) [.., kH*kW*inC] x filter [kH*kW*inC, outC] + bias. */
+/**
+ * Conv2D: output [batch*outH*outW, outC] = im2col(input) [.., kH*kW*inC] x filter [kH*kW*inC, outC] + bias.
+ * Threads split the output pixels; with a prepared filter and no more pixels than output channels
+ * (deep layers at batch 1: 7x7x512 has 49 pixels), they split the output channels instead, in whole
+ * 8-column strips, so each thread reads only its share of the filter (every thread then builds the
+ * same im2col panels, which cost k floats a pixel against the k * outC multiply-adds).
+ */
 export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
   const g = convGeometryOf(job);
   const scratch = scratchOf(job, threadIndex);
@@ -142,6 +152,7 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
   const bias = pointerField(job, 2);
   const output = pointerField(job, 3);
   const groups = intField(job, 24);
+  const isPrepared = intField(job, 29) != 0;
   const hasFinish = bias != 0 || hasEpilogue(epilogueOf(job));
   const outC = g.outC;
   const groupOutC = outC / groups;
@@ -149,10 +160,16 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
   const pixels = g.batch * g.outH * g.outW;
   const depth = g.kH * g.kW * (g.inC / groups);
   const panel = scratch + <usize>GEMM_SCRATCH_BYTES + 16;
-  const first = rangeStart(pixels, TILE_ROWS, threadIndex, threadCount);
-  const last = rangeEnd(pixels, TILE_ROWS, threadIndex, threadCount);
-  // 1x1, stride 1, no padding, one group: the input already is the im2col panel.
-  const isPointwise = groups == 1 && g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0;
+  const isColumnSplit = isPrepared && threadCount > 1 && pixels <= outC;
+  const first = isColumnSplit ? 0 : rangeStart(pixels, TILE_ROWS, threadIndex, threadCount);
+  const last = isColumnSplit ? pixels : rangeEnd(pixels, TILE_ROWS, threadIndex, threadCount);
+  const columnStart = isColumnSplit ? rangeStart(outC, TILE_COLUMNS, threadIndex, threadCount) : 0;
+  const columnEnd = isColumnSplit ? rangeEnd(outC, TILE_COLUMNS, threadIndex, threadCount) : outC;
+  if (columnStart >= columnEnd) return;
+  // 1x1, stride 1, no padding (on any side: the output is the input's size), one group: the input
+  // already is the im2col panel.
+  const isPointwise = groups == 1 && g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 &&
+    g.outH == g.inH && g.outW == g.inW;
   for (let start = first; start < last; start += panelRows) {
     const rows = min(panelRows, last - start);
     const outputRows = output + (<usize>start * <usize>outC << 2);
@@ -163,11 +180,23 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
       } else {
         im2col(g, input, start, rows, panel, 0, depth, sliceOf(job, g, group, slice));
       }
-      const columnOffset = <usize>(group * groupOutC) << 2;
-      gemm(a, depth, 1, filter + columnOffset, outC, outputRows + columnOffset, outC, rows, groupOutC, depth, 0, rows, false, scratch);
+      if (isPrepared) {
+        const finishJob = hasFinish ? job : 0;
+        gemmPackedFinished(a, depth, 1, filter, outputRows, outC, rows, outC, depth, 0, rows, columnStart, columnEnd, false, scratch, finishJob, bias, start);
+      } else {
+        const columnOffset = <usize>(group * groupOutC) << 2;
+        gemm(a, depth, 1, filter + columnOffset, outC, outputRows + columnOffset, outC, rows, groupOutC, depth, 0, rows, false, scratch);
+      }
     }
-    if (hasFinish) finishRows(job, output, bias, start, rows, outC);
+    if (hasFinish && !isPrepared) finishRows(job, output, bias, start, rows, outC);
   }
+}
+
+/** The prepared form of a constant filter [k, n] for Conv2D (field 29): gemm.ts's packStrips. One thread. */
+export function packFilterStrips(job: usize, threadIndex: i32, threadCount: i32): void {
+  if (threadIndex != 0) return;
+  const n = intField(job, 3);
+  packStrips(pointerField(job, 0), n, intField(job, 2), n, pointerField(job, 1));
 }
 
 /**

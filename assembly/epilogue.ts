@@ -41,13 +41,24 @@ export const ACTIVATION_HARD_SWISH: i32 = 7;
  * (NaN stays NaN); clip uses the reference's comparisons (NaN stays NaN).
  */
 @inline export function activateVector(code: i32, x: v128, alpha: v128, beta: v128): v128 {
-  if (code == ACTIVATION_RELU) return f32x4.max(x, f32x4.splat(0));
-  if (code == ACTIVATION_CLIP) return v128.bitselect(alpha, v128.bitselect(beta, x, f32x4.gt(x, beta)), f32x4.lt(x, alpha));
+  if (isRegisterActivation(code)) return activateRegisterVector(code, x, alpha, beta);
   if (code == ACTIVATION_SIGMOID) return sigmoidVector(x);
   if (code == ACTIVATION_SILU) return f32x4.mul(x, sigmoidVector(x));
   if (code == ACTIVATION_LEAKY_RELU) return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, f32x4.splat(0)));
   if (code == ACTIVATION_HARD_SIGMOID) return hardGateVector(x, alpha, beta);
   if (code == ACTIVATION_HARD_SWISH) return f32x4.mul(x, hardGateVector(x, alpha, beta));
+  return x;
+}
+
+/** Whether an activation is a comparison or two (none, ReLU, clip): cheap enough for a GEMM to apply in its registers. */
+@inline export function isRegisterActivation(code: i32): bool {
+  return code == ACTIVATION_NONE || code == ACTIVATION_RELU || code == ACTIVATION_CLIP;
+}
+
+/** activateVector for the codes of isRegisterActivation (its formulas: activateVector calls this). */
+@inline export function activateRegisterVector(code: i32, x: v128, alpha: v128, beta: v128): v128 {
+  if (code == ACTIVATION_RELU) return f32x4.max(x, f32x4.splat(0));
+  if (code == ACTIVATION_CLIP) return v128.bitselect(alpha, v128.bitselect(beta, x, f32x4.gt(x, beta)), f32x4.lt(x, alpha));
   return x;
 }
 
@@ -83,5 +94,22 @@ export function finishRows(job: usize, output: usize, bias: usize, firstRow: i32
   for (let r = 0; r < rows; r++) {
     const offset = <usize>(firstRow + r) * rowBytes;
     finishRow(output + offset, bias, epilogue.residual != 0 ? epilogue.residual + offset : 0, channels, code, epilogue.alpha, epilogue.beta);
+  }
+}
+
+/**
+ * The epilogue of a job for channels [columnStart, columnEnd) of `rows` rows of `channels` values
+ * starting at output row `firstRow`. columnStart is a multiple of 4, so each value goes through the
+ * same lanes as under finishRows (a thread that owns a column range finishes just its own).
+ */
+export function finishColumns(job: usize, output: usize, bias: usize, firstRow: i32, rows: i32, channels: i32, columnStart: i32, columnEnd: i32): void {
+  const epilogue = epilogueOf(job);
+  const code = epilogue.activation;
+  const rowBytes = <usize>channels << 2;
+  const columnOffset = <usize>columnStart << 2;
+  const columnBias = bias != 0 ? bias + columnOffset : 0;
+  for (let r = 0; r < rows; r++) {
+    const offset = <usize>(firstRow + r) * rowBytes + columnOffset;
+    finishRow(output + offset, columnBias, epilogue.residual != 0 ? epilogue.residual + offset : 0, columnEnd - columnStart, code, epilogue.alpha, epilogue.beta);
   }
 }

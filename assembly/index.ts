@@ -2,7 +2,7 @@
 // record layouts are listed in each file's header, and src/kernels/wasm/ writes them.
 
 export { batchNorm, batchNormGrad, batchNormStats } from './batchNorm';
-export { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d';
+export { conv2d, conv2dBackpropFilter, conv2dBackpropInput, packFilterStrips } from './conv2d';
 export { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise';
 export { add, biasAdd, biasAddGrad, clip, clipGrad, copyColumns, multiply, relu, reluGrad, sigmoid, sigmoidGrad, tanh, tanhGrad } from './elementwise';
 export { matMul } from './matMul';

@@ -3,11 +3,21 @@
 // residual, on the shapes the ImageNet networks use (1x1 as a GEMM, 3x3 at strides 1 and 2 where
 // Winograd may run, depthwise 3x3 and 5x5, grouped) and on random ones; filters marked constant run
 // twice with different inputs, so a prepared (packed, transformed) filter kept between calls is
-// checked too. Both builds, and bit-identical results on 1 and 2 threads.
+// checked too. Both builds, and bit-identical results on 1 and 2 threads. The prepared-filter GEMM
+// path (assembly/gemm.ts gemmPacked) gets its own cases: above the threading threshold, deep layers
+// with few pixels (threads split the output channels), 1x1 at stride 2, partial strips, several depth
+// and column blocks; and its cache: a new bias, a freed filter whose memory a new filter reuses, and
+// a collected filter array.
 
-import { Random, type Padding } from '../../src/index.js';
+import assert from 'node:assert/strict';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { after, before, describe, test } from 'node:test';
+import { getBackend, initWasmBackend, Random, setBackend, type Backend, type Padding } from '../../src/index.js';
+import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { windowParams, type Conv2DParams, type FusedActivation } from '../../src/kernels/params.js';
-import { describeBuildParity, describeThreadDeterminism, randomArray, type ParityCase } from './harness.js';
+import { assertClose } from '../helpers.js';
+import { describeBuildParity, describeThreadDeterminism, randomArray, wasmSkip, type ParityCase } from './harness.js';
 
 const ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
   undefined,
@@ -111,6 +121,139 @@ function makeCases(): ParityCase[] {
   return cases;
 }
 
-const cases = makeCases();
+/**
+ * Shapes of the prepared-filter GEMM path, each above the threading threshold (4M multiply-adds) so
+ * that 2 threads split it: by output channels where there are no more pixels than channels.
+ */
+const PREPARED_GEOMETRIES: readonly Geometry[] = [
+  // ResNet's last stage: 49 pixels, 512 channels in miniature (column split, 9 depth blocks).
+  { batch: 1, size: 7, inC: 256, outC: 256, kernel: 3, stride: 1, padding: 'same' },
+  // 36 pixels, 90 channels: the second thread's range ends in a partial strip.
+  { batch: 1, size: 6, inC: 200, outC: 90, kernel: 3, stride: 1, padding: 1 },
+  // ResNet's downsampling 1x1 at stride 2 (column split).
+  { batch: 1, size: 28, inC: 128, outC: 256, kernel: 1, stride: 2, padding: 'valid' },
+  // MobileNetV2's pointwise, straight from the feature map (row split).
+  { batch: 1, size: 28, inC: 96, outC: 160, kernel: 1, stride: 1, padding: 'valid' },
+  // The 7x7 stride-2 stem on 3 channels.
+  { batch: 2, size: 48, inC: 3, outC: 32, kernel: 7, stride: 2, padding: 3 },
+  // 300 channels (more than one column block on one thread), 3 depth blocks.
+  { batch: 2, size: 4, inC: 64, outC: 300, kernel: 3, stride: 1, padding: 1 },
+  { batch: 3, size: 15, inC: 40, outC: 72, kernel: 3, stride: 2, padding: 'same' },
+  // 81 pixels and 60 channels: partial row and column tiles around whole ones.
+  { batch: 1, size: 9, inC: 96, outC: 60, kernel: 3, stride: 1, padding: 1 },
+  { batch: 1, size: 9, inC: 96, outC: 60, kernel: 3, stride: 1, padding: 1 },
+];
+/**
+ * The activation of each prepared case: ReLU, clip and none run in the GEMM's registers (with the
+ * residual where the case has one: the even ones), the others per row tile.
+ */
+const PREPARED_ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
+  { kind: 'relu' }, { kind: 'silu' }, { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 }, { kind: 'clip', min: 0, max: 6 },
+  { kind: 'leakyRelu', alpha: 0.1 }, undefined, { kind: 'sigmoid' }, undefined, { kind: 'clip', min: -0.5, max: 0.5 },
+];
+
+function makePreparedCases(): ParityCase[] {
+  const random = new Random(15);
+  const cases: ParityCase[] = [];
+  PREPARED_GEOMETRIES.forEach((geometry, index) => {
+    const activation = PREPARED_ACTIVATIONS[index];
+    const params = paramsOf(geometry, activation, true)!;
+    const depth = params.kH * params.kW * params.inC;
+    const outputSize = params.batch * params.outH * params.outW * params.outC;
+    const inputs = [0, 1, 2].map(() => randomArray(random, params.batch * params.inH * params.inW * params.inC));
+    const filter = randomArray(random, depth * params.outC, 1 / Math.sqrt(depth));
+    const biases = [randomArray(random, params.outC), randomArray(random, params.outC)];
+    const residual = index % 2 === 0 ? randomArray(random, outputSize) : null;
+    cases.push({
+      name: `prepared filter: ${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}, ` +
+        `${activation?.kind ?? 'no activation'}${residual === null ? '' : ', residual'}, called 3 times (the last with a new bias)`,
+      run: (kernels) => inputs.map((input, call) => {
+        const output = new Float32Array(outputSize);
+        kernels.Conv2D(input, filter, biases[call === 2 ? 1 : 0]!, output, params, residual);
+        return output;
+      }),
+      tolerance: { atol: 5e-4, rtol: 5e-4 },
+    });
+  });
+  return cases;
+}
+
+/** A 1x1 convolution padded only at the bottom and right (ONNX pads [0, 0, 1, 1]): not the input as a panel. */
+function makeOneSidedPaddingCases(): ParityCase[] {
+  const random = new Random(11);
+  return [false, true].map((isConstantFilter) => {
+    const params: Conv2DParams = {
+      batch: 1, inH: 6, inW: 5, inC: 8, outH: 7, outW: 6, kH: 1, kW: 1, strideH: 1, strideW: 1,
+      padTop: 0, padBottom: 1, padLeft: 0, padRight: 1, outC: 16, ...(isConstantFilter ? { isConstantFilter } : {}),
+    };
+    const input = randomArray(random, 6 * 5 * 8);
+    const filter = randomArray(random, 8 * 16, 0.3);
+    const bias = randomArray(random, 16);
+    return {
+      name: `1x1 padded only at the bottom and right${isConstantFilter ? ', constant filter' : ''}`,
+      run: (kernels) => {
+        const output = new Float32Array(7 * 6 * 16);
+        kernels.Conv2D(input, filter, bias, output, params);
+        return [output];
+      },
+      tolerance: { atol: 1e-5, rtol: 1e-5 },
+    };
+  });
+}
+
+const cases = [...makeCases(), ...makePreparedCases(), ...makeOneSidedPaddingCases()];
 describeBuildParity('fused convolutions (bias, residual, activation; constant filters called twice)', cases);
 describeThreadDeterminism('a fused convolution', cases);
+
+/** The garbage collector, for the test that a collected filter leaves nothing stale behind. */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+describe('wasm backend: prepared constant filters follow their filter array', { skip: wasmSkip }, () => {
+  const params = paramsOf({ batch: 1, size: 7, inC: 128, outC: 96, kernel: 3, stride: 1, padding: 1 }, { kind: 'relu' }, true)!;
+  const depth = params.kH * params.kW * params.inC;
+  const random = new Random(7);
+  const input = randomArray(random, params.batch * params.inH * params.inW * params.inC);
+  const bias = randomArray(random, params.outC);
+  let wasm: Backend;
+  before(async () => {
+    await initWasmBackend({ threads: 2 });
+    wasm = getBackend();
+    setBackend('reference');
+  });
+  after(() => setBackend('reference'));
+
+  function checkAgainstReference(filter: Float32Array, label: string): void {
+    const expected = new Float32Array(params.outH * params.outW * params.outC);
+    const actual = new Float32Array(expected.length);
+    referenceBackend.kernels.Conv2D(input, filter, bias, expected, params);
+    wasm.kernels.Conv2D(input, filter, bias, actual, params);
+    assertClose(actual, expected, { atol: 2e-4, rtol: 2e-4 }, label);
+  }
+
+  test('a filter freed from the backend memory, then a new one in the same place', () => {
+    const first = wasm.allocatePersistent!('float32', depth * params.outC) as Float32Array;
+    first.set(randomArray(random, first.length, 0.05));
+    checkAgainstReference(first, 'first filter');
+    const offset = first.byteOffset;
+    wasm.free!(first);
+    const second = wasm.allocatePersistent!('float32', depth * params.outC) as Float32Array;
+    second.set(randomArray(random, second.length, 0.05));
+    assert.equal(second.byteOffset, offset, 'the new filter reuses the freed block (else this test checks nothing)');
+    checkAgainstReference(second, 'second filter, same memory');
+  });
+
+  test('a filter array that is garbage collected, then a new one', async () => {
+    const run = (scale: number) => {
+      const filter = randomArray(random, depth * params.outC, scale);
+      checkAgainstReference(filter, `filter of scale ${scale}`);
+    };
+    run(0.05);
+    collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    collectGarbage();
+    run(0.02);
+  });
+});
