@@ -444,7 +444,8 @@ export function gemmPackedFinished(
  * c       [m, cRowStride] row-major
  * tile    TILE_ROWS x TILE_COLUMNS floats of scratch private to the calling thread (partial strips)
  */
-export function gemmPacked(packedA: usize, packedB: usize, c: usize, cRowStride: i32, m: i32, n: i32, k: i32, stripStart: i32, stripEnd: i32, tile: usize): void {
+export function gemmPackedOperands(packedA: usize, packedB: usize, c: usize, cRowStride: i32, m: i32, n: i32, k: i32, stripStart: i32, stripEnd: i32, tile: usize): void {
+  const none = f32x4.splat(0);
   const cRowBytes = <usize>cRowStride << 2;
   const tileBytes = <usize>k * TILE_ROWS << 2;
   const stripBytes = <usize>k * TILE_COLUMNS << 2;
@@ -455,7 +456,7 @@ export function gemmPacked(packedA: usize, packedB: usize, c: usize, cRowStride:
     let a = packedA;
     let cTile = c + (<usize>column << 2);
     for (let row = 0; row < m; row += TILE_ROWS) {
-      microKernel(a, b, cTile, cRowBytes, k, min(TILE_ROWS, m - row), columns, false, tile);
+      microKernel(a, b, cTile, cRowBytes, k, min(TILE_ROWS, m - row), columns, false, tile, -1, 0, 0, none, none);
       a += tileBytes;
       cTile += cRowBytes * TILE_ROWS;
     }

@@ -12,7 +12,7 @@
 // gradient: dW = A'^T [sum over tiles of (B^T d B) * (G' dOut G'^T)] A' with the same B^T and
 //   G' = [1 0; 1/2 1/2; 1/2 -1/2; 0 1],  A'^T = [1 1 1 0; 0 1 -1 0; 0 1 1 -1];
 // its sum over tiles is a reduction, so there threads split the input channels instead.
-// Forward, the 16 GEMMs read operands packed ahead (gemmPacked): the filter transform writes U in
+// Forward, the 16 GEMMs read operands packed ahead (gemmPackedOperands): the filter transform writes U in
 // strips of 8 output channels (packFilter2x2), either once for a constant filter (the backend keeps it,
 // conv2dWinogradPrepare in winograd4.ts) or on every call into each thread's scratch, and the input
 // transform writes V in row tiles of 4 tiles. Threads split the tiles in blocks of TILE_ROWS, or the
@@ -30,10 +30,10 @@
 //   conv2dWinogradFilter reads fields 0-19 only.
 
 import { activateVector, epilogueOf } from './epilogue';
-import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPacked } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 
-/** Bytes of scratch the forward kernels keep before their buffers: the 4x8 tile gemmPacked stores partial strips through. */
+/** Bytes of scratch the forward kernels keep before their buffers: the 4x8 tile gemmPackedOperands stores partial strips through. */
 export const WINOGRAD_TILE_BYTES: usize = TILE_ROWS * TILE_COLUMNS * 4;
 
 /** Floats of one tile position's packed filter: strips of 8 output channels over every input channel. */
@@ -44,7 +44,7 @@ export const WINOGRAD_TILE_BYTES: usize = TILE_ROWS * TILE_COLUMNS * 4;
 /**
  * The packed filter of the forward kernels, strips [stripStart, stripEnd) of it: U = G g G^T at tile
  * position xi for input channel ic and output channel oc = 8 * strip + j lies at
- * packed[xi][strip][ic][j] (floats; gemmPacked's B), zero past outC.
+ * packed[xi][strip][ic][j] (floats; gemmPackedOperands's B), zero past outC.
  * filter [3, 3, inC, outC] (or, for the input gradient, the forward filter: see filterTap)
  */
 export function packFilter2x2(filter: usize, packed: usize, inC: i32, outC: i32, stripStart: i32, stripEnd: i32, isBackpropInput: bool): void {
@@ -110,7 +110,7 @@ export function packFilter2x2(filter: usize, packed: usize, inC: i32, outC: i32,
 
 /**
  * Where the forward kernels store the transformed input of tile t (of its chunk), channels ic .. ic + 3:
- * gemmPacked's A, [chunk / 4][inC][4] per tile position, so lane j goes to the returned address + 16 j.
+ * gemmPackedOperands's A, [chunk / 4][inC][4] per tile position, so lane j goes to the returned address + 16 j.
  */
 @inline export function packedInputAt(base: usize, t: i32, ic: i32, inC: i32): usize {
   return base + (((<usize>(t >> 2) * <usize>inC + <usize>ic) * TILE_ROWS + <usize>(t & 3)) << 2);
@@ -128,7 +128,7 @@ export function packFilter2x2(filter: usize, packed: usize, inC: i32, outC: i32,
  * The thread's share of a forward job: tiles [tileStart, tileEnd) and strips of 8 output channels
  * [stripStart, stripEnd). Job field 30 picks the split: over tiles in blocks of TILE_ROWS (many tiles),
  * or over strips (few tiles, as at batch 1 on 7x7 outputs: each thread then reads only its share of
- * the filter, and transforms every input tile itself). Both give the same sums (gemmPacked).
+ * the filter, and transforms every input tile itself). Both give the same sums (gemmPackedOperands).
  */
 @unmanaged export class WinogradShare {
   tileStart: i32;
@@ -186,7 +186,7 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
   const tilesW = (outW + 1) >> 1;
   const imageTiles = tilesH * tilesW;
   const tiles = batch * imageTiles;
-  // The share record sits in the tile area until gemmPacked first needs it.
+  // The share record sits in the tile area until gemmPackedOperands first needs it.
   const share = changetype<WinogradShare>(scratch);
   winogradShareOf(job, tiles, outC, threadIndex, threadCount, share);
   const first = share.tileStart;
@@ -226,7 +226,7 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
     }
     // M[xi] [count, outC] = V[xi] [count, inC] x U[xi] [inC, outC], this thread's strips.
     for (let xi = 0; xi < 16; xi++) {
-      gemmPacked(
+      gemmPackedOperands(
         transformedInput + <usize>xi * inputPlane, transformedFilter + <usize>xi * filterPlane,
         products + <usize>xi * productPlane, outC, count, outC, inC, stripStart, stripEnd, tile,
       );

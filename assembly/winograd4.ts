@@ -10,7 +10,7 @@
 // registers): one pass from the source into the block, one from the block to the destination. conv2dWinogradPrepare (both tile sizes) lives here too.
 
 import { epilogueOf } from './epilogue';
-import { TILE_COLUMNS, gemmPacked } from './gemm';
+import { TILE_COLUMNS, gemmPackedOperands } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import {
   WINOGRAD_TILE_BYTES, filterTap, packFilter2x2, packedFilterFloats, packedInputAt, storeFinished, storeLanes, winogradShareOf, WinogradShare,
@@ -242,7 +242,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
       }
     }
     for (let xi = 0; xi < 36; xi++) {
-      gemmPacked(
+      gemmPackedOperands(
         transformedInput + <usize>xi * inputPlane, transformedFilter + <usize>xi * filterPlane,
         products + <usize>xi * productPlane, outC, count, outC, inC, stripStart, stripEnd, tile,
       );
