@@ -10,6 +10,7 @@ momentum) keeps batch normalization in eval mode (frozen statistics), the neares
 importer folds it into the convolutions; dropout trains. Limits: no torch.compile, no channels-last.
 """
 import json
+import os
 import resource
 import sys
 import time
@@ -24,7 +25,7 @@ CHANNELS = 3
 CLASSES = 1000
 BATCHES = {'latency': 1, 'throughput': 8, 'train': 16}
 TRAIN_BATCH = 16
-LEARNING_RATE = 0.001
+LEARNING_RATE = 1e-5  # bench/imagenetModels.ts says why
 MOMENTUM = 0.9
 
 
@@ -67,7 +68,9 @@ def main():
     threads = int(sys.argv[1])
     torch.set_num_threads(threads)
     base_resident = resident_bytes()
-    note = f'torch {torch.__version__}, torchvision {torchvision.__version__}, eager, {torch.get_num_threads()} thread(s); fine-tuning with batch norm frozen'
+    wait_policy = os.environ.get('OMP_WAIT_POLICY', 'default')
+    note = (f'torch {torch.__version__}, torchvision {torchvision.__version__}, eager, {torch.get_num_threads()} thread(s), '
+            f'OMP_WAIT_POLICY {wait_policy}; fine-tuning with batch norm frozen')
     print(json.dumps({'hello': True, 'library': 'PyTorch', 'threads': torch.get_num_threads(), 'note': note}), flush=True)
     models = {}
     for line in sys.stdin:

@@ -22,8 +22,14 @@ export class WorkerProcess {
   hello: WorkerHello | null = null;
 
   /** `command` and `argumentList` start the process; `label` names it in messages. */
-  constructor(readonly label: string, command: string, argumentList: readonly string[], private readonly echo: (line: string) => void) {
-    this.child = spawn(command, [...argumentList], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(
+    readonly label: string,
+    command: string,
+    argumentList: readonly string[],
+    private readonly echo: (line: string) => void,
+    environment: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.child = spawn(command, [...argumentList], { stdio: ['pipe', 'pipe', 'pipe'], env: environment });
     createInterface({ input: this.child.stdout! }).on('line', (line) => this.onLine(line));
     createInterface({ input: this.child.stderr! }).on('line', (line) => {
       if (line.trim() === '') return;
