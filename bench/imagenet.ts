@@ -283,8 +283,9 @@ async function main(): Promise<void> {
   for (const participant of participants) await participant.process.stop();
 
   const memory: MemoryFigure[] = [];
-  const memoryFile = files.get(MEMORY_MODEL);
-  if (options.isMemoryMeasured && memoryFile !== undefined) {
+  // Measured whichever models were timed: ResNet-50 is the largest, where memory matters most.
+  const memoryFile = options.isMemoryMeasured ? (files.get(MEMORY_MODEL) ?? ensureOnnxFiles([MEMORY_MODEL], options.onnxFolder, log).files.get(MEMORY_MODEL)) : undefined;
+  if (memoryFile !== undefined) {
     log(`\n[memory] ${MEMORY_MODEL}, batch ${THROUGHPUT_BATCH}, each library in a fresh process`);
     for (const id of ['convnet', 'onnxruntime-web'] as const) {
       if (!options.libraries.includes(id)) continue;
@@ -315,8 +316,10 @@ async function main(): Promise<void> {
   }
   log(`\nmachine: ${formatMachine(machine)}`);
   const participantsRecord = participants.map((participant) => ({ library: participant.library, threads: participant.threads, note: participant.note }));
+  // The folders are left out: they name places on this machine, not what was measured.
+  const { onnxFolder: _onnxFolder, outputFile: _outputFile, ...measuredOptions } = options;
   const record = {
-    options: { ...options, plans: PLANS },
+    options: { ...measuredOptions, plans: PLANS, pauseBetweenTurnsMs: PAUSE_BETWEEN_TURNS_MS, torchOmpWaitPolicy: TORCH_OMP_WAIT_POLICY },
     participants: participantsRecord, figures, ratios, memory, failures, machine, otherBusyCoresBeforeModel, runSeconds,
   };
   writeFileSync(options.outputFile, `${JSON.stringify(record, null, 2)}\n`);
