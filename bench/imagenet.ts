@@ -262,9 +262,10 @@ async function main(): Promise<void> {
           const error = reply.ok ? 'no timings' : reply.error;
           const unsupported = !reply.ok && reply.isUnsupported === true;
           if (unsupported) isUnsupported.add(key);
-          if (unsupported || round === 0 || !participant.process.isAlive) {
+          if (!unsupported) log(`  ${participant.library} ${participant.threads}t ${mode}, round ${round + 1}: failed: ${error}`);
+          // One failure per cell is listed; a later round's figure may still fill it.
+          if (!failures.some((failure) => failure.library === participant.library && failure.threads === participant.threads && failure.model === model && failure.mode === mode)) {
             failures.push({ library: participant.library, threads: participant.threads, model, mode, reason: error, isUnsupported: unsupported });
-            if (!unsupported) log(`  ${participant.library} ${participant.threads}t ${mode}: failed: ${error}`);
           }
         }
       }
