@@ -1,8 +1,7 @@
-// `npm run bench:imagenet`: ResNet-18, MobileNetV2, EfficientNet-B0 and ResNet-50 at 224x224 with
-// ConvNet.ts and its peers, in interleaved rounds: each library (and thread count) lives in its own
-// process for the whole run, and the parent sends "measure" requests round-robin, so that the machine's
-// drift hits all libraries alike; each peer gets the median of its per-round ratios to ConvNet.ts.
-// Then ResNet-50's memory at batch 8, ConvNet.ts beside onnxruntime-web, each in a fresh process.
+// `npm run bench:imagenet`: ResNet-18, MobileNetV2, EfficientNet-B0 and ResNet-50 at 224x224 with ConvNet.ts
+// and its peers in interleaved rounds: each library (and thread count) lives in its own process, and the parent
+// sends "measure" requests round-robin, so the machine's drift hits all alike; each peer gets the median of its
+// per-round ratios to ConvNet.ts. Then ResNet-50's memory at batch 8, ConvNet.ts beside onnxruntime-web.
 // Writes bench/results-imagenet.json. Options: see USAGE; bench/README.md explains every figure.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

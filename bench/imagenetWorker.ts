@@ -1,8 +1,7 @@
-// One long-lived library process of `npm run bench:imagenet`: `node dist/bench/imagenetWorker.js
-// <library> <threads>` starts the library, prints a hello line, then answers the requests of
-// bench/imagenetProtocol.ts on stdin, one at a time, so that the parent can interleave libraries round by round.
-// Memory: every WebAssembly.Memory the library makes is recorded (the constructor and instance exports
-// are watched from before the library loads), and the process's own figures before any model are the base.
+// One long-lived library process of `npm run bench:imagenet`: `node dist/bench/imagenetWorker.js <library>
+// <threads>` starts the library, prints a hello line, then answers bench/imagenetProtocol.ts requests on stdin.
+// Memory: every WebAssembly.Memory the library makes is recorded (the constructor and instance exports are
+// watched from before the library loads); the process's own figures before any model are the base.
 // Limits: stdout carries the protocol only; the libraries' own console output is sent to stderr.
 
 import { readFileSync } from 'node:fs';

@@ -1,9 +1,8 @@
-// TF.js 4.22's WebAssembly backend as a peer of `npm run bench:imagenet`: ResNet-18 and MobileNetV2
-// written with the layers API after torchvision's definitions, with random weights (speed only), each
-// batch norm already folded into its convolution's bias as the ONNX importers do, and 2 threads
-// through bench/tfjsWasmThreads.ts. Stride-2 convolutions use 'same' padding (TF pads 0 before and 1
-// after, PyTorch 1 and 1): the same output sizes and work. EfficientNet-B0 and ResNet-50 are not
-// written here; TF.js wasm has no convolution gradients, so it does not train.
+// TF.js 4.22's WebAssembly backend as a peer of `npm run bench:imagenet`: ResNet-18 and MobileNetV2 written
+// with the layers API after torchvision's definitions, random weights (speed only), batch norm folded into
+// each convolution's bias as the ONNX importers do, 2 threads through bench/tfjsWasmThreads.ts. Stride-2
+// convolutions pad 'same' (0 before, 1 after; PyTorch 1 and 1): the same output sizes and work.
+// Limits: EfficientNet-B0 and ResNet-50 are not written here; TF.js wasm has no conv gradients, so no training.
 
 import { createRequire } from 'node:module';
 import path from 'node:path';
