@@ -528,7 +528,7 @@ class Runtime {
     const table: KernelTable = {
       Conv2D: (input, filter, bias, output, params, residual = null) => {
         if (isFloat64(input, filter, bias, output, residual)) return reference.Conv2D(input, filter, bias, output, params, residual);
-        if ((residual !== null || !isReluOrNone(params)) && (convolutionAlgorithm(params, 'forward') !== 'im2col' || isDepthwise(params))) {
+        if ((residual !== null || !isReluOrNone(params)) && convolutionAlgorithm(params, 'forward') !== 'im2col') {
           // The epilogue this kernel does not fuse yet: the convolution, then the residual and the activation in place.
           table.Conv2D(input, filter, bias, output, { ...params, activation: undefined });
           const size = output.length;
@@ -545,7 +545,8 @@ class Runtime {
         }
         if (isDepthwise(params)) {
           const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.outC;
-          this.invoke('depthwiseConv2d', [input, filter, bias, output], [output], [...NO_SCRATCH, ...convFields(params, 0), 0, isRelu(params), ...sliceFields(params)], work);
+          const fields = [...NO_SCRATCH, ...convFields(params, 0), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual)];
+          this.invoke('depthwiseConv2d', [input, filter, bias, output], [output], fields, work);
           return;
         }
         const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
@@ -570,7 +571,17 @@ class Runtime {
         }
         if (isDepthwise(params)) {
           const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.outC;
-          this.invoke('depthwiseConv2dBackpropInput', [dOut, filter, dInput, null], [dInput], [...NO_SCRATCH, ...convFields(params, 0), 0, 0, ...sliceFields(params)], work);
+          const gradientPass = depthwiseGradientAsForward(params);
+          if (gradientPass !== null) {
+            // dInput is the forward depthwise convolution of dOut with the flipped filter (see depthwiseGradientAsForward).
+            const flipped = flipDepthwiseFilter(filter as Float32Array, params);
+            const fields = [...NO_SCRATCH, ...convFields(gradientPass, 0), 0, 0, ...sliceFields(gradientPass), ...epilogueFields(gradientPass, null)];
+            this.invoke('depthwiseConv2d', [dOut, flipped, null, dInput], [dInput], fields, work);
+            return;
+          }
+          // Each thread lists one pixel's taps at a time: 8 bytes a tap.
+          const fields = [...convFields(params, 0), 0, 0, ...sliceFields(params)];
+          this.invoke('depthwiseConv2dBackpropInput', [dOut, filter, dInput, null], [dInput], fields, work, 8 * params.kH * params.kW);
           return;
         }
         const groups = params.groups ?? 1;
@@ -877,6 +888,35 @@ const NO_SCRATCH = [0, 0];
 function isDepthwise(params: Conv2DParams): boolean {
   const groups = params.groups ?? 1;
   return groups > 1 && groups === params.inC && groups === params.outC;
+}
+
+/**
+ * The input gradient of a stride-1 undilated depthwise convolution as a forward one: dInput[iy, ix] =
+ * sum over taps of dOut[iy + padTop - ky, ix + padLeft - kx] * w[ky, kx], which is the forward
+ * convolution of dOut (as the input) with the filter flipped in both axes, padded by kH - 1 - padTop on
+ * top and kW - 1 - padLeft on the left; the forward kernel's vector rows then serve the gradient. Null
+ * for other depthwise convolutions (strides, dilation, or a padding as wide as the window).
+ */
+function depthwiseGradientAsForward(params: Conv2DParams): Conv2DParams | null {
+  const isPlain = params.strideH === 1 && params.strideW === 1 && (params.dilationH ?? 1) === 1 && (params.dilationW ?? 1) === 1;
+  const isPaddingInside = [params.padTop, params.padBottom].every((pad) => pad < params.kH) && [params.padLeft, params.padRight].every((pad) => pad < params.kW);
+  if (!isPlain || !isPaddingInside) return null;
+  return {
+    batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
+    kH: params.kH, kW: params.kW, strideH: 1, strideW: 1,
+    padTop: params.kH - 1 - params.padTop, padBottom: params.kH - 1 - params.padBottom,
+    padLeft: params.kW - 1 - params.padLeft, padRight: params.kW - 1 - params.padRight,
+    groups: params.groups,
+  };
+}
+
+/** A depthwise filter [kH, kW, 1, C] flipped in both axes: tap (ky, kx) becomes tap (kH - 1 - ky, kW - 1 - kx). */
+function flipDepthwiseFilter(filter: Float32Array, params: Conv2DParams): Float32Array {
+  const channels = params.outC;
+  const taps = params.kH * params.kW;
+  const flipped = new Float32Array(filter.length);
+  for (let tap = 0; tap < taps; tap++) flipped.set(filter.subarray(tap * channels, (tap + 1) * channels), (taps - 1 - tap) * channels);
+  return flipped;
 }
 
 /** Job field 21 of the convolution kernels: 1 when a ReLU is fused into the output. */
