@@ -16,7 +16,8 @@
 // Input gradient: threads split input pixels (a gather); filter gradient: threads split channels.
 //
 // Job record (conv2d.ts's layout): 0-3 buffers, 4-6 unused, 7-19 geometry (convGeometryOf),
-//   20-21 unused, 22 dilationH, 23 dilationW,
+//   20 (forward only) isFlipped: read the filter rotated by 180 degrees (tap (ky, kx) is stored at
+//   (kH - 1 - ky, kW - 1 - kx)), for the input gradient; 21 unused, 22 dilationH, 23 dilationW,
 //   25-28 (forward only) the epilogue: residual, activation code, alpha, beta (epilogue.ts).
 // Buffers: depthwiseConv2d (input, filter, bias or 0, output); depthwiseConv2dBackpropInput (dOut,
 // filter, dInput); depthwiseConv2dBackpropFilter (input, dOut, dFilter).
@@ -59,6 +60,7 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
   const filter = pointerField(job, 1);
   const bias = pointerField(job, 2);
   const output = pointerField(job, 3);
+  const isFlipped = intField(job, 20) != 0;
   const dilationH = intField(job, 22);
   const dilationW = intField(job, 23);
   const epilogue = epilogueOf(job);
@@ -79,7 +81,10 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
   const padLeft = g.padLeft;
   const pixelBytes = <usize>channels << 2;
   const tapBytes = <usize>dilationW * pixelBytes;
-  const weightRowBytes = <usize>kW * pixelBytes;
+  // A flipped filter is walked backwards from its last tap (the steps wrap around as unsigned numbers).
+  const weightStep = isFlipped ? 0 - pixelBytes : pixelBytes;
+  const weightRowStep = <usize>kW * weightStep;
+  const lastTap = kH * kW - 1;
   const vectorEnd = channels & ~3;
   const rows = g.batch * outH;
   const lastRow = rangeEnd(rows, 1, threadIndex, threadCount);
@@ -100,8 +105,9 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
       const columnReach = inW - 1 - ixStart;
       const kxEnd = max(kxStart, columnReach < 0 ? 0 : min(kW, columnReach / dilationW + 1));
       const inputs = inputRows + <usize>(ixStart + kxStart * dilationW) * pixelBytes;
-      const weights = filter + <usize>(kyStart * kW + kxStart) * pixelBytes;
-      const columnBytes = <usize>(kxEnd - kxStart) * pixelBytes;
+      const firstTap = kyStart * kW + kxStart;
+      const weights = filter + <usize>(isFlipped ? lastTap - firstTap : firstTap) * pixelBytes;
+      const columns = kxEnd - kxStart;
       const at = <usize>(row * outW + ox) * pixelBytes;
       let c = 0;
       for (; c + 16 <= vectorEnd; c += 16) {
@@ -113,14 +119,14 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
         let sum3 = initial != 0 ? v128.load(initial, 48) : f32x4.splat(0);
         for (let ky = 0; ky < taps; ky++) {
           let tap = inputs + <usize>ky * rowBytes + channelBytes;
-          let weight = weights + <usize>ky * weightRowBytes + channelBytes;
-          const weightEnd = weight + columnBytes;
-          for (; weight < weightEnd; weight += pixelBytes) {
+          let weight = weights + <usize>ky * weightRowStep + channelBytes;
+          for (let kx = 0; kx < columns; kx++) {
             sum0 = multiplyAdd(v128.load(tap), v128.load(weight), sum0);
             sum1 = multiplyAdd(v128.load(tap, 16), v128.load(weight, 16), sum1);
             sum2 = multiplyAdd(v128.load(tap, 32), v128.load(weight, 32), sum2);
             sum3 = multiplyAdd(v128.load(tap, 48), v128.load(weight, 48), sum3);
             tap += tapBytes;
+            weight += weightStep;
           }
         }
         const to = at + channelBytes;
@@ -130,10 +136,10 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
         finish(sum3, output, residual, to + 48, code, alpha, beta, true);
       }
       for (; c < vectorEnd; c += 4) {
-        pixelChannels(inputs, weights, taps, rowBytes, weightRowBytes, columnBytes, tapBytes, pixelBytes, bias, output, residual, at, code, alpha, beta, c, true);
+        pixelChannels(inputs, weights, taps, columns, rowBytes, weightRowStep, tapBytes, weightStep, bias, output, residual, at, code, alpha, beta, c, true);
       }
       for (; c < channels; c++) {
-        pixelChannels(inputs, weights, taps, rowBytes, weightRowBytes, columnBytes, tapBytes, pixelBytes, bias, output, residual, at, code, alpha, beta, c, false);
+        pixelChannels(inputs, weights, taps, columns, rowBytes, weightRowStep, tapBytes, weightStep, bias, output, residual, at, code, alpha, beta, c, false);
       }
     }
   }
@@ -141,22 +147,22 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
 
 /**
  * Channels [c, c + 4) (isWhole) or channel c alone of one output pixel (byte `at` of the output): the
- * bias, then the taps of `rows` kernel rows of `columnBytes / pixelBytes` taps starting at `inputs` and
- * `weights`, then the output stage.
+ * bias, then the taps of `rows` kernel rows of `columns` taps starting at `inputs` and `weights`, then
+ * the output stage.
  */
 @inline function pixelChannels(
-  inputs: usize, weights: usize, rows: i32, rowBytes: usize, weightRowBytes: usize, columnBytes: usize, tapBytes: usize,
-  pixelBytes: usize, bias: usize, output: usize, residual: usize, at: usize, code: i32, alpha: v128, beta: v128, c: i32, isWhole: bool,
+  inputs: usize, weights: usize, rows: i32, columns: i32, rowBytes: usize, weightRowStep: usize, tapBytes: usize,
+  weightStep: usize, bias: usize, output: usize, residual: usize, at: usize, code: i32, alpha: v128, beta: v128, c: i32, isWhole: bool,
 ): void {
   const channelBytes = <usize>c << 2;
   let sum = bias != 0 ? loadLanes(bias + channelBytes, isWhole) : f32x4.splat(0);
   for (let ky = 0; ky < rows; ky++) {
     let tap = inputs + <usize>ky * rowBytes + channelBytes;
-    let weight = weights + <usize>ky * weightRowBytes + channelBytes;
-    const weightEnd = weight + columnBytes;
-    for (; weight < weightEnd; weight += pixelBytes) {
+    let weight = weights + <usize>ky * weightRowStep + channelBytes;
+    for (let kx = 0; kx < columns; kx++) {
       sum = multiplyAdd(loadLanes(tap, isWhole), loadLanes(weight, isWhole), sum);
       tap += tapBytes;
+      weight += weightStep;
     }
   }
   finish(sum, output, residual, at + channelBytes, code, alpha, beta, isWhole);
@@ -175,8 +181,10 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
  * dInput [batch, inH, inW, C]: for each input pixel, the sum over the taps that read it (in (ky, kx)
  *        order) of dOut at the tap's output pixel times the tap's weight.
  * A gather, so threads split input rows and each value is written once. Each pixel first lists its
- * taps (byte offsets of the dOut pixel and of the weights) in this thread's scratch (field 4, 8 bytes
- * a tap), then every channel block runs down the list with the sums in registers, 16 channels a step.
+ * taps (byte offsets of the dOut pixel and of the weights) in this thread's scratch (field 4: 8 bytes
+ * for each kernel row, column and tap), from the kernel rows valid for its row and the kernel columns
+ * valid for its column; then every channel block runs down the list with the sums in registers, 16
+ * channels a step.
  * (The wasm backend runs stride-1 undilated gradients as the forward kernel on the flipped filter.)
  */
 export function depthwiseConv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i32): void {
@@ -184,7 +192,7 @@ export function depthwiseConv2dBackpropInput(job: usize, threadIndex: i32, threa
   const dOut = pointerField(job, 0);
   const filter = pointerField(job, 1);
   const dInput = pointerField(job, 2);
-  const taps = scratchOf(job, threadIndex);
+  const scratch = scratchOf(job, threadIndex);
   const dilationH = intField(job, 22);
   const dilationW = intField(job, 23);
   const inH = g.inH;
@@ -202,20 +210,42 @@ export function depthwiseConv2dBackpropInput(job: usize, threadIndex: i32, threa
   const vectorEnd = channels & ~3;
   const rows = g.batch * inH;
   const lastRow = rangeEnd(rows, 1, threadIndex, threadCount);
+  // Scratch: this row's kernel rows (dOut row offset, weight row offset), this pixel's kernel columns
+  // (dOut column offset, weight column offset), then the pixel's tap list (their combinations).
+  const kernelRows = scratch;
+  const kernelColumns = scratch + <usize>kH * 8;
+  const tapList = kernelColumns + <usize>kW * 8;
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < lastRow; row++) {
     const image = row / inH;
     const iy = row % inH;
+    let kernelRowsEnd = kernelRows;
+    for (let ky = 0; ky < kH; ky++) {
+      const rowOffset = iy + padTop - ky * dilationH;
+      if (rowOffset < 0 || rowOffset % strideH != 0 || rowOffset / strideH >= outH) continue;
+      store<u32>(kernelRowsEnd, <u32>(<usize>((image * outH + rowOffset / strideH) * outW) * pixelBytes));
+      store<u32>(kernelRowsEnd, <u32>(<usize>(ky * kW) * pixelBytes), 4);
+      kernelRowsEnd += 8;
+    }
     for (let ix = 0; ix < inW; ix++) {
-      let tapEnd = taps;
-      for (let ky = 0; ky < kH; ky++) {
-        const rowOffset = iy + padTop - ky * dilationH;
-        if (rowOffset < 0 || rowOffset % strideH != 0 || rowOffset / strideH >= outH) continue;
-        const dOutRow = (image * outH + rowOffset / strideH) * outW;
-        for (let kx = 0; kx < kW; kx++) {
-          const columnOffset = ix + padLeft - kx * dilationW;
-          if (columnOffset < 0 || columnOffset % strideW != 0 || columnOffset / strideW >= outW) continue;
-          store<u32>(tapEnd, <u32>(<usize>(dOutRow + columnOffset / strideW) * pixelBytes));
-          store<u32>(tapEnd, <u32>(<usize>(ky * kW + kx) * pixelBytes), 4);
+      let kernelColumnsEnd = kernelColumns;
+      const reach = ix + padLeft;
+      // Kernel column kx reads output column (reach - kx * dilationW) / strideW where that divides
+      // exactly; undilated, those are kx = reach % strideW, then every strideW-th.
+      const kxFirst = dilationW == 1 ? reach % strideW : 0;
+      const kxStep = dilationW == 1 ? strideW : 1;
+      for (let kx = kxFirst; kx < kW; kx += kxStep) {
+        const columnOffset = reach - kx * dilationW;
+        if (columnOffset < 0) break;
+        if (columnOffset % strideW != 0 || columnOffset / strideW >= outW) continue;
+        store<u32>(kernelColumnsEnd, <u32>(<usize>(columnOffset / strideW) * pixelBytes));
+        store<u32>(kernelColumnsEnd, <u32>(<usize>kx * pixelBytes), 4);
+        kernelColumnsEnd += 8;
+      }
+      let tapEnd = tapList;
+      for (let rowEntry = kernelRows; rowEntry < kernelRowsEnd; rowEntry += 8) {
+        for (let columnEntry = kernelColumns; columnEntry < kernelColumnsEnd; columnEntry += 8) {
+          store<u32>(tapEnd, load<u32>(rowEntry) + load<u32>(columnEntry));
+          store<u32>(tapEnd, load<u32>(rowEntry, 4) + load<u32>(columnEntry, 4), 4);
           tapEnd += 8;
         }
       }
@@ -227,7 +257,7 @@ export function depthwiseConv2dBackpropInput(job: usize, threadIndex: i32, threa
         let sum1 = sum0;
         let sum2 = sum0;
         let sum3 = sum0;
-        for (let tap = taps; tap < tapEnd; tap += 8) {
+        for (let tap = tapList; tap < tapEnd; tap += 8) {
           const source = dOut + <usize>load<u32>(tap) + channelBytes;
           const weight = filter + <usize>load<u32>(tap, 4) + channelBytes;
           sum0 = multiplyAdd(v128.load(source), v128.load(weight), sum0);
@@ -240,8 +270,8 @@ export function depthwiseConv2dBackpropInput(job: usize, threadIndex: i32, threa
         v128.store(destination + channelBytes, sum2, 32);
         v128.store(destination + channelBytes, sum3, 48);
       }
-      for (; c < vectorEnd; c += 4) gatherChannels(dOut, filter, taps, tapEnd, destination, c, true);
-      for (; c < channels; c++) gatherChannels(dOut, filter, taps, tapEnd, destination, c, false);
+      for (; c < vectorEnd; c += 4) gatherChannels(dOut, filter, tapList, tapEnd, destination, c, true);
+      for (; c < channels; c++) gatherChannels(dOut, filter, tapList, tapEnd, destination, c, false);
     }
   }
 }

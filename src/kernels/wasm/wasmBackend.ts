@@ -574,14 +574,14 @@ class Runtime {
           const gradientPass = depthwiseGradientAsForward(params);
           if (gradientPass !== null) {
             // dInput is the forward depthwise convolution of dOut with the flipped filter (see depthwiseGradientAsForward).
-            const flipped = flipDepthwiseFilter(filter as Float32Array, params);
-            const fields = [...NO_SCRATCH, ...convFields(gradientPass, 0), 0, 0, ...sliceFields(gradientPass), ...epilogueFields(gradientPass, null)];
-            this.invoke('depthwiseConv2d', [dOut, flipped, null, dInput], [dInput], fields, work);
+            const isFlipped = 1;
+            const fields = [...NO_SCRATCH, ...convFields(gradientPass, 0), isFlipped, 0, ...sliceFields(gradientPass), ...epilogueFields(gradientPass, null)];
+            this.invoke('depthwiseConv2d', [dOut, filter, null, dInput], [dInput], fields, work);
             return;
           }
-          // Each thread lists one pixel's taps at a time: 8 bytes a tap.
+          // Each thread lists one pixel's kernel rows, columns and taps at a time: 8 bytes each.
           const fields = [...convFields(params, 0), 0, 0, ...sliceFields(params)];
-          this.invoke('depthwiseConv2dBackpropInput', [dOut, filter, dInput, null], [dInput], fields, work, 8 * params.kH * params.kW);
+          this.invoke('depthwiseConv2dBackpropInput', [dOut, filter, dInput, null], [dInput], fields, work, 8 * (params.kH * params.kW + params.kH + params.kW));
           return;
         }
         const groups = params.groups ?? 1;
@@ -894,7 +894,8 @@ function isDepthwise(params: Conv2DParams): boolean {
  * The input gradient of a stride-1 undilated depthwise convolution as a forward one: dInput[iy, ix] =
  * sum over taps of dOut[iy + padTop - ky, ix + padLeft - kx] * w[ky, kx], which is the forward
  * convolution of dOut (as the input) with the filter flipped in both axes, padded by kH - 1 - padTop on
- * top and kW - 1 - padLeft on the left; the forward kernel's vector rows then serve the gradient. Null
+ * top and kW - 1 - padLeft on the left (the kernel reads the filter flipped: job field 20), so the
+ * forward kernel's vector loops serve the gradient. Null
  * for other depthwise convolutions (strides, dilation, or a padding as wide as the window).
  */
 function depthwiseGradientAsForward(params: Conv2DParams): Conv2DParams | null {
@@ -908,15 +909,6 @@ function depthwiseGradientAsForward(params: Conv2DParams): Conv2DParams | null {
     padLeft: params.kW - 1 - params.padLeft, padRight: params.kW - 1 - params.padRight,
     groups: params.groups,
   };
-}
-
-/** A depthwise filter [kH, kW, 1, C] flipped in both axes: tap (ky, kx) becomes tap (kH - 1 - ky, kW - 1 - kx). */
-function flipDepthwiseFilter(filter: Float32Array, params: Conv2DParams): Float32Array {
-  const channels = params.outC;
-  const taps = params.kH * params.kW;
-  const flipped = new Float32Array(filter.length);
-  for (let tap = 0; tap < taps; tap++) flipped.set(filter.subarray(tap * channels, (tap + 1) * channels), (taps - 1 - tap) * channels);
-  return flipped;
 }
 
 /** Job field 21 of the convolution kernels: 1 when a ReLU is fused into the output. */
