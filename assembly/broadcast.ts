@@ -120,10 +120,26 @@ export function broadcastArithmetic(job: usize, threadIndex: i32, threadCount: i
   }
   const first = rangeStart(rows, 1, threadIndex, threadCount);
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
-  for (let rowIndex = first; rowIndex < last; rowIndex++) {
-    const aRow = a + (<usize>rowOffset(job, rowIndex, 4, 10) << 2);
-    const bRow = b + (<usize>rowOffset(job, rowIndex, 4, 16) << 2);
-    anyRow(operation, aStep, bStep, aRow, bRow, output + (<usize>(rowIndex * inner) << 2), inner);
+  // Rows along axis 4 (the last before the row axis) follow each other by fixed strides, so the
+  // divisions of rowOffset run once per run of them, not once per row: a squeeze-and-excitation gate
+  // ([N, H * W, C] times [N, 1, C]) has runs of H * W rows. That took the 112x112x32 gate from 7x to
+  // about 1.3x a same-shape Multiply (one thread).
+  const runExtent = intField(job, 4 + RANK - 2);
+  const aRunStride = <usize>intField(job, 10 + RANK - 2) << 2;
+  const bRunStride = <usize>intField(job, 16 + RANK - 2) << 2;
+  const rowBytes = <usize>inner << 2;
+  let rowIndex = first;
+  while (rowIndex < last) {
+    const runEnd = min(last, rowIndex - rowIndex % runExtent + runExtent);
+    let aRow = a + (<usize>rowOffset(job, rowIndex, 4, 10) << 2);
+    let bRow = b + (<usize>rowOffset(job, rowIndex, 4, 16) << 2);
+    let outputRow = output + <usize>rowIndex * rowBytes;
+    for (; rowIndex < runEnd; rowIndex++) {
+      anyRow(operation, aStep, bStep, aRow, bRow, outputRow, inner);
+      aRow += aRunStride;
+      bRow += bRunStride;
+      outputRow += rowBytes;
+    }
   }
 }
 
