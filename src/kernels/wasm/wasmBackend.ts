@@ -773,8 +773,8 @@ class Runtime {
       },
       ReduceSumTo: (input, output, params) => {
         if (isFloat64(input, output)) return reference.ReduceSumTo(input, output, params);
-        // No work estimate: it runs on one thread (assembly/broadcast.ts).
-        this.invoke('reduceSumTo', [input, output], [output], [...params.shape, ...params.outStrides], 0);
+        // Threads split the output's columns where rows add into rows (assembly/broadcast.ts).
+        this.invoke('reduceSumTo', [input, output], [output], [...params.shape, ...params.outStrides], input.length * ELEMENTWISE_WORK);
       },
       Dropout: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Dropout(input, output, params);
