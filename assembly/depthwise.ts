@@ -5,15 +5,18 @@
 // Forward: threads split output rows. Each output pixel first finds its taps inside the input (kernel
 // rows and columns in the padding are never visited, so no tap is bounds-checked), then runs 16
 // channels at a time down them with the sums in four registers: four independent multiply-add chains
-// fed by contiguous loads, the loop shape of a stride through NHWC memory. Measured one thread on the
-// 2-core machine, MobileNetV2 / EfficientNet shapes: 2-4x the former per-pixel kernel with bounds
-// checks on every tap; sweeping a row 4 pixels at a time per 4-channel block (one weight load per 4
-// multiply-adds) was 1.2-2x slower than this, and 32 channels a step (8 chains) 1.3x slower (spills).
+// fed by contiguous loads. Measured one thread on the 2-core machine, MobileNetV2 / EfficientNet-B0
+// shapes (bench/depthwiseKernels.ts): 3-4x the former kernel, which bounds-checked every tap. Tried
+// and dropped: 4 pixels per 4-channel block sharing each weight load (1.2-2x slower than this), 32
+// channels a step (1.3x slower: V8 spills), the 3x3 taps unrolled (1.4x slower), two neighbouring
+// pixels sharing weight loads (5-8% faster, not worth its code).
 // Every sum starts at the bias and adds the taps in (ky, kx) order, as the reference does; the output
 // stage (residual, activation: epilogue.ts) then runs on the sums in registers. A channel tail (C not a
 // multiple of 4) runs the same f32x4 sequence in lane 0. So no value depends on the thread count.
 // With relaxed SIMD, multiply-add is fused (one rounding).
-// Input gradient: threads split input pixels (a gather); filter gradient: threads split channels.
+// Input gradient: at stride 1 the forward kernel on the flipped filter (field 20; see
+// depthwiseGradientAsForward in wasmBackend.ts); otherwise a gather, threads splitting input rows.
+// Filter gradient: threads split channels.
 //
 // Job record (conv2d.ts's layout): 0-3 buffers, 4-6 unused, 7-19 geometry (convGeometryOf),
 //   20 (forward only) isFlipped: read the filter rotated by 180 degrees (tap (ky, kx) is stored at

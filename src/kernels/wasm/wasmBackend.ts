@@ -895,8 +895,8 @@ function isDepthwise(params: Conv2DParams): boolean {
  * sum over taps of dOut[iy + padTop - ky, ix + padLeft - kx] * w[ky, kx], which is the forward
  * convolution of dOut (as the input) with the filter flipped in both axes, padded by kH - 1 - padTop on
  * top and kW - 1 - padLeft on the left (the kernel reads the filter flipped: job field 20), so the
- * forward kernel's vector loops serve the gradient. Null
- * for other depthwise convolutions (strides, dilation, or a padding as wide as the window).
+ * forward kernel's vector loops serve the gradient. Null for other depthwise convolutions (strides,
+ * dilation, or a padding as wide as the window).
  */
 function depthwiseGradientAsForward(params: Conv2DParams): Conv2DParams | null {
   const isPlain = params.strideH === 1 && params.strideW === 1 && (params.dilationH ?? 1) === 1 && (params.dilationW ?? 1) === 1;
