@@ -79,6 +79,10 @@ const SELECTION_WEIGHT: i32 = 6;
 }
 
 function anyRow(operation: i32, aStep: i32, bStep: i32, a: usize, b: usize, output: usize, count: i32): void {
+  if (operation == MULTIPLY && aStep == 1) {
+    productRow(bStep, a, b, output, count);
+    return;
+  }
   if (operation == ADD) rowOf(ADD, aStep, bStep, a, b, output, count);
   else if (operation == SUBTRACT) rowOf(SUBTRACT, aStep, bStep, a, b, output, count);
   else if (operation == MULTIPLY) rowOf(MULTIPLY, aStep, bStep, a, b, output, count);
@@ -86,6 +90,29 @@ function anyRow(operation: i32, aStep: i32, bStep: i32, a: usize, b: usize, outp
   else if (operation == MINIMUM) rowOf(MINIMUM, aStep, bStep, a, b, output, count);
   else if (operation == MAXIMUM) rowOf(MAXIMUM, aStep, bStep, a, b, output, count);
   else rowOf(SELECTION_WEIGHT, aStep, bStep, a, b, output, count);
+}
+
+/**
+ * a * b for `count` values, a stepping by 1 and b by bStep (1, or 0: one value for the row): the
+ * gates of squeeze-and-excitation blocks ([N, H, W, C] * [N, 1, 1, C]) and spatial masks. NOTE: its
+ * own loop, two vectors a step, because Binaryen folds the per-operation loops of anyRow into one that
+ * computes add, subtract and multiply for every vector and then picks one. One thread, gate over
+ * a same-shape Multiply: 14x14x672 2.1x -> 1.3x, 112x112x32 (short rows) 7x -> 2.1x.
+ */
+function productRow(bStep: i32, a: usize, b: usize, output: usize, count: i32): void {
+  const bSplat = f32x4.splat(load<f32>(b));
+  let index = 0;
+  for (; index + 8 <= count; index += 8) {
+    const at = <usize>index << 2;
+    const right0 = bStep == 0 ? bSplat : v128.load(b + at);
+    const right1 = bStep == 0 ? bSplat : v128.load(b + at, 16);
+    v128.store(output + at, f32x4.mul(v128.load(a + at), right0));
+    v128.store(output + at, f32x4.mul(v128.load(a + at, 16), right1), 16);
+  }
+  for (; index < count; index++) {
+    const at = <usize>index << 2;
+    store<f32>(output + at, load<f32>(a + at) * load<f32>(b + (bStep == 0 ? 0 : at)));
+  }
 }
 
 /** The offset (in values) of row `rowIndex` (a multi-index over axes 0-4) through strides at job field `field`. */
