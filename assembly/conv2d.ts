@@ -8,7 +8,7 @@
 //   0 first buffer, 1 second buffer, 2 third buffer (0 when absent), 3 fourth buffer or 0,
 //   4 scratch base, 5 scratch bytes per thread, 6 panel rows,
 //   7 batch, 8 inH, 9 inW, 10 inC, 11 outH, 12 outW, 13 outC, 14 kH, 15 kW, 16 strideH, 17 strideW, 18 padTop, 19 padLeft,
-//   20 unused here (winograd.ts: isBackpropInput), 21 isRelu (unused by Conv2D, which takes field 26),
+//   20 unused here (winograd.ts: isBackpropInput), 21 unused (the activation is field 26),
 //   22 dilationH, 23 dilationW, 24 groups,
 //   25-28 (Conv2D only) the epilogue: residual, activation code, alpha, beta (see epilogue.ts),
 //   29 (Conv2D only) isPreparedFilter: 1 when the filter buffer holds gemm.ts's packStrips form of

@@ -1,11 +1,12 @@
-// Elementwise kernels of the WebAssembly SIMD backend: activations and their gradients, add,
+// Elementwise kernels of the WebAssembly SIMD backend: activations and their gradients (the sigmoid's
+// forward is in activations.ts, with the vector exp), add,
 // multiply, bias add and its gradient (references: src/kernels/js/activations.ts, elementwise.ts).
 // Elementwise jobs split the values over threads in blocks of 4; bias gradient splits the channels.
 // Each thread runs 4 lanes at a time and its share's last 0-3 values one by one; the buffers are
 // 64-byte aligned (arena), so vector loads are aligned.
 //
 // Job records (4-byte fields):
-//   Relu, Sigmoid, Tanh:                    0 input, 1 output, 2 size
+//   Relu, Tanh:                             0 input, 1 output, 2 size
 //   ReluGrad, SigmoidGrad, TanhGrad:        0 dOut, 1 input (ReLU) or output (sigmoid, tanh), 2 dInput, 3 size
 //   Clip:                                   0 input, 1 output, 2 size, 3 min (f32), 4 max (f32)
 //   ClipGrad:                               0 dOut, 1 input, 2 dInput, 3 size, 4 min (f32), 5 max (f32)
@@ -106,24 +107,6 @@ export function clipGrad(job: usize, threadIndex: i32, threadCount: i32): void {
     const at = <usize>index << 2;
     const value = load<f32>(input + at);
     store<f32>(dInput + at, lower < value && value < upper ? load<f32>(dOut + at) : 0);
-  }
-}
-
-export function sigmoid(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const size = intField(job, 2);
-  const last = rangeEnd(size, 4, threadIndex, threadCount);
-  for (let index = rangeStart(size, 4, threadIndex, threadCount); index < last; index++) {
-    const value = load<f32>(input + (<usize>index << 2));
-    let result: f32;
-    if (value >= 0) {
-      result = 1 / (1 + Mathf.exp(-value));
-    } else {
-      const exponential = Mathf.exp(value);
-      result = exponential / (1 + exponential);
-    }
-    store<f32>(output + (<usize>index << 2), result);
   }
 }
 

@@ -41,13 +41,19 @@ export const ACTIVATION_HARD_SWISH: i32 = 7;
  * (NaN stays NaN); clip uses the reference's comparisons (NaN stays NaN).
  */
 @inline export function activateVector(code: i32, x: v128, alpha: v128, beta: v128): v128 {
-  if (isRegisterActivation(code)) return activateRegisterVector(code, x, alpha, beta);
-  if (code == ACTIVATION_SIGMOID) return sigmoidVector(x);
-  if (code == ACTIVATION_SILU) return f32x4.mul(x, sigmoidVector(x));
-  if (code == ACTIVATION_LEAKY_RELU) return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, f32x4.splat(0)));
-  if (code == ACTIVATION_HARD_SIGMOID) return hardGateVector(x, alpha, beta);
-  if (code == ACTIVATION_HARD_SWISH) return f32x4.mul(x, hardGateVector(x, alpha, beta));
-  return x;
+  // NOTE: a switch, not a chain of `if (code == ...) return`: Binaryen turns that chain into br_ifs
+  // whose values are all computed before the test, so every vector paid for the sigmoid (an exp and
+  // a division) twice whatever the code (seen in the compiled depthwise kernel).
+  switch (code) {
+    case ACTIVATION_RELU: return f32x4.max(x, f32x4.splat(0));
+    case ACTIVATION_CLIP: return v128.bitselect(alpha, v128.bitselect(beta, x, f32x4.gt(x, beta)), f32x4.lt(x, alpha));
+    case ACTIVATION_SIGMOID: return sigmoidVector(x);
+    case ACTIVATION_SILU: return f32x4.mul(x, sigmoidVector(x));
+    case ACTIVATION_LEAKY_RELU: return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, f32x4.splat(0)));
+    case ACTIVATION_HARD_SIGMOID: return hardGateVector(x, alpha, beta);
+    case ACTIVATION_HARD_SWISH: return f32x4.mul(x, hardGateVector(x, alpha, beta));
+    default: return x;
+  }
 }
 
 /** Whether an activation is a comparison or two (none, ReLU, clip): cheap enough for a GEMM to apply in its registers. */
@@ -55,11 +61,13 @@ export const ACTIVATION_HARD_SWISH: i32 = 7;
   return code == ACTIVATION_NONE || code == ACTIVATION_RELU || code == ACTIVATION_CLIP;
 }
 
-/** activateVector for the codes of isRegisterActivation (its formulas: activateVector calls this). */
+/** activateVector for the codes of isRegisterActivation (the same formulas). */
 @inline export function activateRegisterVector(code: i32, x: v128, alpha: v128, beta: v128): v128 {
-  if (code == ACTIVATION_RELU) return f32x4.max(x, f32x4.splat(0));
-  if (code == ACTIVATION_CLIP) return v128.bitselect(alpha, v128.bitselect(beta, x, f32x4.gt(x, beta)), f32x4.lt(x, alpha));
-  return x;
+  switch (code) {
+    case ACTIVATION_RELU: return f32x4.max(x, f32x4.splat(0));
+    case ACTIVATION_CLIP: return v128.bitselect(alpha, v128.bitselect(beta, x, f32x4.gt(x, beta)), f32x4.lt(x, alpha));
+    default: return x;
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { MAX_WASM_THREADS } from '../../core/limits.js';
 import { allocateArray, type DType, type FloatArray } from '../../core/dtype.js';
 import { dropoutThreshold, lowbias32 } from '../js/dropout.js';
 import { referenceBackend } from '../js/referenceBackend.js';
-import { ARITHMETIC_OPERATIONS, NEAREST_ROUNDINGS, RESIZE_COORDINATES, fusedActivationOf, type Conv2DParams, type FusedActivation, type Resize2DParams, type Pool2DParams, type ZeroPad2DParams } from '../params.js';
+import { ARITHMETIC_OPERATIONS, NEAREST_ROUNDINGS, RESIZE_COORDINATES, fusedActivationOf, type Conv2DParams, type Resize2DParams, type Pool2DParams, type ZeroPad2DParams } from '../params.js';
 import type { Backend, KernelTable } from '../registry.js';
 import { Arena } from './arena.js';
 import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js';
@@ -693,14 +693,6 @@ class Runtime {
     const table: KernelTable = {
       Conv2D: (input, filter, bias, output, params, residual = null) => {
         if (isFloat64(input, filter, bias, output, residual)) return reference.Conv2D(input, filter, bias, output, params, residual);
-        if ((residual !== null || !isReluOrNone(params)) && isDepthwise(params)) {
-          // The epilogue this kernel does not fuse yet: the convolution, then the residual and the activation in place.
-          table.Conv2D(input, filter, bias, output, { ...params, activation: undefined });
-          const size = output.length;
-          if (residual !== null) table.Add(output, residual, output, { size });
-          applyActivationInPlace(table, output, fusedActivationOf(params.activation));
-          return;
-        }
         const algorithm = convolutionAlgorithm(params, 'forward');
         if (algorithm !== 'im2col') {
           const isPrepared = params.isConstantFilter === true;
@@ -715,7 +707,8 @@ class Runtime {
         }
         if (isDepthwise(params)) {
           const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.outC;
-          this.invoke('depthwiseConv2d', [input, filter, bias, output], [output], [...NO_SCRATCH, ...convFields(params, 0), 0, isRelu(params), ...sliceFields(params)], work);
+          const fields = [...NO_SCRATCH, ...convFields(params, 0), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual)];
+          this.invoke('depthwiseConv2d', [input, filter, bias, output], [output], fields, work);
           return;
         }
         const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
@@ -753,7 +746,17 @@ class Runtime {
         }
         if (isDepthwise(params)) {
           const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.outC;
-          this.invoke('depthwiseConv2dBackpropInput', [dOut, filter, dInput, null], [dInput], [...NO_SCRATCH, ...convFields(params, 0), 0, 0, ...sliceFields(params)], work);
+          const gradientPass = depthwiseGradientAsForward(params);
+          if (gradientPass !== null) {
+            // dInput is the forward depthwise convolution of dOut with the flipped filter (see depthwiseGradientAsForward).
+            const isFlipped = 1;
+            const fields = [...NO_SCRATCH, ...convFields(gradientPass, 0), isFlipped, 0, ...sliceFields(gradientPass), ...epilogueFields(gradientPass, null)];
+            this.invoke('depthwiseConv2d', [dOut, filter, null, dInput], [dInput], fields, work);
+            return;
+          }
+          // Each thread lists one pixel's kernel rows, columns and taps at a time: 8 bytes each.
+          const fields = [...convFields(params, 0), 0, 0, ...sliceFields(params)];
+          this.invoke('depthwiseConv2dBackpropInput', [dOut, filter, dInput, null], [dInput], fields, work, 8 * (params.kH * params.kW + params.kH + params.kW));
           return;
         }
         const groups = params.groups ?? 1;
@@ -945,8 +948,8 @@ class Runtime {
       },
       ReduceSumTo: (input, output, params) => {
         if (isFloat64(input, output)) return reference.ReduceSumTo(input, output, params);
-        // No work estimate: it runs on one thread (assembly/broadcast.ts).
-        this.invoke('reduceSumTo', [input, output], [output], [...params.shape, ...params.outStrides], 0);
+        // Threads split the output's columns where rows add into rows (assembly/broadcast.ts).
+        this.invoke('reduceSumTo', [input, output], [output], [...params.shape, ...params.outStrides], input.length * ELEMENTWISE_WORK);
       },
       Dropout: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Dropout(input, output, params);
@@ -1095,30 +1098,25 @@ function winogradTiles(params: Conv2DParams, algorithm: ConvolutionAlgorithm): n
   return params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);
 }
 
-/** Job field 21 of the convolution kernels: 1 when a ReLU is fused into the output. */
-function isRelu(params: Conv2DParams): number {
-  return fusedActivationOf(params.activation)?.kind === 'relu' ? 1 : 0;
-}
-
-/** Whether the convolution kernels fuse the activation asked (a ReLU, or none) themselves. */
-function isReluOrNone(params: Conv2DParams): boolean {
-  const activation = fusedActivationOf(params.activation);
-  return activation === null || activation.kind === 'relu';
-}
-
-/** Applies a fused activation to `values` in place with the standalone kernels of `table`. */
-function applyActivationInPlace(table: KernelTable, values: FloatArray, activation: FusedActivation | null): void {
-  if (activation === null) return;
-  const size = values.length;
-  switch (activation.kind) {
-    case 'relu': return table.Relu(values, values, { size });
-    case 'sigmoid': return table.Sigmoid(values, values, { size });
-    case 'silu': return table.Silu(values, values, { size });
-    case 'clip': return table.Clip(values, values, { size, min: activation.min, max: activation.max });
-    case 'leakyRelu': return table.LeakyRelu(values, values, { size, alpha: activation.alpha });
-    case 'hardSigmoid': return table.HardSigmoid(values, values, { size, alpha: activation.alpha, beta: activation.beta });
-    case 'hardSwish': return table.HardSwish(values, values, { size, alpha: activation.alpha, beta: activation.beta });
-  }
+/**
+ * The input gradient of a stride-1 undilated depthwise convolution as a forward one: dInput[iy, ix] =
+ * sum over taps of dOut[iy + padTop - ky, ix + padLeft - kx] * w[ky, kx], which is the forward
+ * convolution of dOut (as the input) with the filter flipped in both axes, padded by kH - 1 - padTop on
+ * top and kW - 1 - padLeft on the left (the kernel reads the filter flipped: job field 20), so the
+ * forward kernel's vector loops serve the gradient. Null for other depthwise convolutions (strides,
+ * dilation, or a padding as wide as the window).
+ */
+function depthwiseGradientAsForward(params: Conv2DParams): Conv2DParams | null {
+  const isPlain = params.strideH === 1 && params.strideW === 1 && (params.dilationH ?? 1) === 1 && (params.dilationW ?? 1) === 1;
+  const isPaddingInside = [params.padTop, params.padBottom].every((pad) => pad < params.kH) && [params.padLeft, params.padRight].every((pad) => pad < params.kW);
+  if (!isPlain || !isPaddingInside) return null;
+  return {
+    batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
+    kH: params.kH, kW: params.kW, strideH: 1, strideW: 1,
+    padTop: params.kH - 1 - params.padTop, padBottom: params.kH - 1 - params.padBottom,
+    padLeft: params.kW - 1 - params.padLeft, padRight: params.kW - 1 - params.padRight,
+    groups: params.groups,
+  };
 }
 
 /** A job field to be written as an f32 (every other field is an i32). */

@@ -1,0 +1,132 @@
+// Depthwise convolutions (groups = inC = outC) on the WebAssembly backend against the reference
+// kernels: the forward pass with its fused output stage (bias, residual, every fused activation) and
+// both gradients, on MobileNetV2 / EfficientNet layer shapes (3x3 and 5x5 at strides 1 and 2, scaled
+// down where that changes nothing) and on random ones (kernels 1-7, strides 1-3, dilation, asymmetric
+// padding, channels that are not a multiple of 4, maps narrower than a window). Both builds, and
+// bit-identical results on 1 and 2 threads (the large cases pass the threading threshold).
+
+import { Random, type Padding } from '../../src/index.js';
+import { windowParams, type Conv2DParams, type FusedActivation } from '../../src/kernels/params.js';
+import { describeBuildParity, describeThreadDeterminism, randomArray, type ParityCase } from './harness.js';
+
+const ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
+  undefined,
+  { kind: 'relu' },
+  { kind: 'clip', min: 0, max: 6 },
+  { kind: 'sigmoid' },
+  { kind: 'silu' },
+  { kind: 'leakyRelu', alpha: 0.1 },
+  { kind: 'hardSigmoid', alpha: 1 / 6, beta: 0.5 },
+  { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 },
+];
+
+interface Geometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  channels: number;
+  kernel: number;
+  stride: number;
+  padding: Padding;
+  dilation?: number;
+}
+
+const NETWORK_GEOMETRIES: readonly Geometry[] = [
+  { batch: 1, inH: 28, inW: 28, channels: 32, kernel: 3, stride: 1, padding: 1 },
+  { batch: 1, inH: 28, inW: 28, channels: 96, kernel: 3, stride: 2, padding: 1 },
+  { batch: 2, inH: 14, inW: 14, channels: 144, kernel: 3, stride: 1, padding: 1 },
+  { batch: 1, inH: 7, inW: 7, channels: 960, kernel: 3, stride: 1, padding: 1 },
+  { batch: 1, inH: 14, inW: 14, channels: 240, kernel: 5, stride: 2, padding: 2 },
+  { batch: 1, inH: 14, inW: 14, channels: 480, kernel: 5, stride: 1, padding: 2 },
+  { batch: 1, inH: 7, inW: 7, channels: 1152, kernel: 5, stride: 1, padding: 2 },
+  // TF-style 'same' at stride 2 pads more at the bottom and right.
+  { batch: 1, inH: 16, inW: 16, channels: 40, kernel: 5, stride: 2, padding: 'same' },
+  { batch: 3, inH: 9, inW: 13, channels: 7, kernel: 3, stride: 2, padding: 'valid' },
+  { batch: 1, inH: 11, inW: 10, channels: 13, kernel: 3, stride: 1, padding: 2, dilation: 2 },
+  { batch: 1, inH: 3, inW: 2, channels: 5, kernel: 5, stride: 1, padding: 2 },
+];
+
+/** Above the 4M multiply-add threshold, so two threads split the rows. */
+const LARGE_GEOMETRIES: readonly Geometry[] = [
+  { batch: 1, inH: 56, inW: 56, channels: 144, kernel: 3, stride: 1, padding: 1 },
+  { batch: 2, inH: 40, inW: 36, channels: 70, kernel: 5, stride: 1, padding: 2 },
+  { batch: 6, inH: 57, inW: 57, channels: 36, kernel: 5, stride: 2, padding: 'same' },
+];
+
+function randomGeometry(random: Random): Geometry {
+  const kernel = 1 + random.integer(7);
+  const paddings: Padding[] = ['valid', 'same', random.integer(kernel), [random.integer(kernel), random.integer(kernel), random.integer(kernel), random.integer(kernel)]];
+  return {
+    batch: 1 + random.integer(3),
+    inH: 1 + random.integer(20),
+    inW: 1 + random.integer(20),
+    channels: 1 + random.integer(40),
+    kernel,
+    stride: 1 + random.integer(3),
+    padding: paddings[random.integer(paddings.length)]!,
+    dilation: random.uniform() < 0.2 ? 2 : 1,
+  };
+}
+
+function paramsOf(geometry: Geometry): Conv2DParams | null {
+  const { batch, inH, inW, channels, kernel, stride, padding, dilation = 1 } = geometry;
+  try {
+    const window = windowParams('case', batch, inH, inW, channels, { kH: kernel, kW: kernel, strideH: stride, strideW: stride, padding, dilationH: dilation, dilationW: dilation });
+    return { ...window, outC: channels, groups: channels };
+  } catch {
+    return null;
+  }
+}
+
+function describeParams(params: Conv2DParams): string {
+  const pads = [params.padTop, params.padBottom, params.padLeft, params.padRight].join(',');
+  return `${params.batch}x${params.inH}x${params.inW}x${params.inC} ${params.kH}x${params.kW} stride ${params.strideH}` +
+    `${(params.dilationH ?? 1) > 1 ? ` dilation ${params.dilationH}` : ''} pads ${pads}`;
+}
+
+function makeCases(): ParityCase[] {
+  const random = new Random(1515);
+  const cases: ParityCase[] = [];
+  const geometries = [...NETWORK_GEOMETRIES, ...LARGE_GEOMETRIES, ...Array.from({ length: 40 }, () => randomGeometry(random))];
+  geometries.forEach((geometry, index) => {
+    const base = paramsOf(geometry);
+    if (base === null) return;
+    const activation = ACTIVATIONS[index % ACTIVATIONS.length];
+    const params: Conv2DParams = activation === undefined ? base : { ...base, activation };
+    const hasResidual = index % 2 === 0;
+    const hasBias = index % 5 !== 4;
+    const { batch, inH, inW, outH, outW, kH, kW, inC: channels } = params;
+    const outputSize = batch * outH * outW * channels;
+    const input = randomArray(random, batch * inH * inW * channels);
+    const filter = randomArray(random, kH * kW * channels, 1 / Math.sqrt(kH * kW));
+    const bias = hasBias ? randomArray(random, channels) : null;
+    const residual = hasResidual ? randomArray(random, outputSize, 2) : null;
+    const dOut = randomArray(random, outputSize);
+    cases.push({
+      name: `${describeParams(params)}, ${activation?.kind ?? 'no activation'}${hasResidual ? ', residual' : ''}${hasBias ? '' : ', no bias'}`,
+      run: (kernels) => {
+        const output = new Float32Array(outputSize);
+        kernels.Conv2D(input, filter, bias, output, params, residual);
+        return [output];
+      },
+      tolerance: { atol: 2e-4, rtol: 2e-4 },
+    });
+    cases.push({
+      name: `gradients of ${describeParams(params)}`,
+      run: (kernels) => {
+        const dInput = new Float32Array(input.length);
+        kernels.Conv2DBackpropInput(dOut, filter, dInput, base);
+        const dFilter = new Float32Array(filter.length);
+        kernels.Conv2DBackpropFilter(input, dOut, dFilter, base);
+        return [dInput, dFilter];
+      },
+      // The filter gradient sums up to 6 * 29 * 29 products of values in [-1, 1].
+      tolerance: { atol: 1e-3, rtol: 1e-4 },
+    });
+  });
+  return cases;
+}
+
+const cases = makeCases();
+describeBuildParity('depthwise convolutions (fused output stage, gradients)', cases);
+describeThreadDeterminism('a depthwise convolution or its gradients', cases);
