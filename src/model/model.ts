@@ -11,6 +11,7 @@ import { MAX_BATCH_ACTIVATION_ELEMENTS } from '../core/limits.js';
 import { Random } from '../core/random.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
+import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { GradientTape } from '../autograd/tape.js';
 import { withScope } from '../kernels/registry.js';
 import { ReLU } from '../layers/activations.js';
@@ -31,6 +32,7 @@ import { yieldToEventLoop } from './yieldToEventLoop.js';
 import { checkFitState } from './fitStateChecks.js';
 import { checkLayerCount, GraphTally } from './graphLimits.js';
 import { imagesToInput } from './imageInput.js';
+import { InferencePlan } from './inferencePlan.js';
 import { formatSummary, summarize, type ModelSummary } from './summary.js';
 
 export interface ModelOptions {
@@ -221,6 +223,8 @@ export class Model {
   private readonly activationElements: number;
   private names: readonly string[] | undefined;
   private inputPreprocessing: Preprocessing | undefined;
+  /** Inference plans by the outputs they compute ('12' for predict's, '3,12' for two outputs), built on first use. */
+  private readonly plans = new Map<string, InferencePlan>();
 
   constructor(
     graph: { inputs: SymbolicTensor; outputs: SymbolicTensor | readonly SymbolicTensor[] } | { nodes: readonly ModelNode[]; outputs?: readonly number[] | undefined },
@@ -379,6 +383,22 @@ export class Model {
     );
   }
 
+  /**
+   * Says that code has changed weight values in place (`layer.kernel.data[0] = 1`, a custom update
+   * loop): predict, evaluate, predictOutputs and classify run an inference plan that holds folded
+   * copies of the weights (batch normalization folded into the convolution before it), which this
+   * rebuilds at their next call. fit, the optimizers, loading and early stopping's restore say so
+   * themselves; only direct writes need it. Returns the model.
+   *
+   * @example
+   * conv.kernel!.data.fill(0);
+   * model.markWeightsChanged();
+   */
+  markWeightsChanged(): this {
+    noteWeightsChanged();
+    return this;
+  }
+
   /** The weights that training changes (not batch normalization's moving averages). */
   trainableWeights(): Tensor[] {
     return this.namedWeights().filter((weight) => weight.isTrainable).map((weight) => weight.tensor);
@@ -447,8 +467,8 @@ export class Model {
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       withScope(() => {
-        const outputs = this.forwardOutputs(gatherExamples(x, order, start, size));
-        this.outputNames.forEach((name, index) => results[index]!.data.set(outputs[name]!.data, start * sizeOf(shapes[index]!)));
+        const outputs = this.infer(gatherExamples(x, order, start, size), this.outputNodes);
+        outputs.forEach((output, index) => results[index]!.data.set(output.data, start * sizeOf(shapes[index]!)));
       });
     }
     return Object.fromEntries(this.outputNames.map((name, index) => [name, results[index]!]));
@@ -476,6 +496,22 @@ export class Model {
     return outputs;
   }
 
+  /**
+   * The outputs of nodes `outputs` for a batch, by the inference plan that computes them (built on
+   * first use, rebuilt when the weights changed: see markWeightsChanged). Call it inside withScope:
+   * the outputs are views of the scope's memory.
+   */
+  private infer(input: Tensor, outputs: readonly number[]): Tensor[] {
+    if (input.dtype !== this.dtype) throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
+    const key = outputs.join(',');
+    let plan = this.plans.get(key);
+    if (plan === undefined || !plan.isCurrent()) {
+      plan = new InferencePlan(this, outputs);
+      this.plans.set(key, plan);
+    }
+    return plan.run(input);
+  }
+
   /** Layers whose output is the logits: all but a final Softmax. */
   logitsEnd(): number {
     return this.layers[this.layers.length - 1] instanceof Softmax ? this.layers.length - 1 : this.layers.length;
@@ -496,7 +532,7 @@ export class Model {
     const order = identity(count);
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
-      withScope(() => result.data.set(this.forward(gatherExamples(x, order, start, size)).data, start * outputSize));
+      withScope(() => result.data.set(this.infer(gatherExamples(x, order, start, size), [this.layers.length - 1])[0]!.data, start * outputSize));
     }
     return result;
   }
@@ -547,7 +583,7 @@ export class Model {
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       withScope(() => {
-        const logits = this.forward(gatherExamples(x, order, start, size), { end: this.logitsEnd() });
+        const logits = this.infer(gatherExamples(x, order, start, size), [this.logitsEnd() - 1])[0]!;
         const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
         const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
         lossSum += loss.data[0]! * size;

@@ -1,0 +1,408 @@
+// The inference plan of a Model: its graph rewritten once for predict / evaluate / classify, as
+// onnxruntime's graph optimizer and XNNPACK's fused operators do. A Conv2D takes in the layers after
+// it that it can compute in its own output stage: a BatchNormalization folded into its filter and
+// bias, a residual Add, then one activation (x * sigmoid(x), PyTorch's SiLU as ONNX exports it,
+// counts as SiLU); a Dense folds a BatchNormalization too. The plan owns folded copies of those
+// weights and passes them as constant filters, so a backend may keep them prepared. Each
+// intermediate lives in one block planned per batch size, at an offset shared with tensors whose
+// lifetimes do not overlap, so a forward pass holds about the widest cut of the graph, not every
+// layer's output. Inference only: training runs the layers one by one (Model.forward).
+
+import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
+import { sizeOf, type Shape } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+import { weightsVersion } from '../core/weightsVersion.js';
+import type { FusedActivation } from '../kernels/params.js';
+import { getBackend, withScope } from '../kernels/registry.js';
+import { Clip, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU } from '../layers/activations.js';
+import { BatchNormalization } from '../layers/batchNormalization.js';
+import { Conv2D } from '../layers/conv2d.js';
+import { Dense } from '../layers/dense.js';
+import type { Layer } from '../layers/layer.js';
+import { Add, Multiply } from '../layers/merge.js';
+import { silu } from '../ops/activations.js';
+import { allocateTensor, withOutputStorage } from '../ops/allocate.js';
+import { biasAdd } from '../ops/biasAdd.js';
+import { conv2d } from '../ops/conv2d.js';
+import { matMul } from '../ops/matMul.js';
+
+/** What the plan reads of a model: its graph, shapes and weights. */
+export interface PlannedGraph {
+  readonly nodes: readonly { readonly layer: Layer; readonly inputs: readonly number[] }[];
+  readonly layerOutputShapes: readonly Shape[];
+  readonly dtype: DType;
+}
+
+/** One step of the plan: computes the output of `node` from the outputs of `inputs`. */
+export interface PlanStep {
+  readonly node: number;
+  readonly inputs: readonly number[];
+  /** The layers it computes, joined by '+': 'Conv2D+BatchNormalization+Add+ReLU'. */
+  readonly label: string;
+  run(inputs: readonly Tensor[]): Tensor;
+}
+
+/** Where each step's output lives in the block of one batch size (offsets and sizes in values). */
+interface MemoryLayout {
+  readonly offsets: readonly number[];
+  readonly sizes: readonly number[];
+  readonly blockSize: number;
+}
+
+/** Slots start on 64-byte boundaries with 64 spare bytes after them, as the wasm arena's blocks do (SIMD reads past a row's end). */
+const SLOT_ALIGNMENT = 16;
+
+export class InferencePlan {
+  readonly steps: readonly PlanStep[];
+  /** The nodes whose outputs run() returns, in order. */
+  readonly outputs: readonly number[];
+  /** weightsVersion() when the plan was built. */
+  private readonly builtAtVersion: number;
+  /** Every weight tensor of the model when the plan was built: a layer given new tensors (rebuilt) invalidates it. */
+  private readonly weightTensors: readonly Tensor[];
+  private readonly layouts = new Map<number, MemoryLayout>();
+  /** The step index after which each step's output is no longer read (steps.length for outputs). */
+  private readonly lastUses: readonly number[];
+
+  constructor(private readonly graph: PlannedGraph, outputs: readonly number[]) {
+    this.outputs = [...outputs];
+    this.builtAtVersion = weightsVersion();
+    this.weightTensors = weightTensorsOf(graph);
+    this.steps = planSteps(graph, this.outputs);
+    const stepOf = new Map(this.steps.map((step, index) => [step.node, index]));
+    const lastUses = this.steps.map((_, index) => index);
+    this.steps.forEach((step, index) => {
+      for (const input of step.inputs) {
+        const producer = stepOf.get(input);
+        if (producer !== undefined) lastUses[producer] = Math.max(lastUses[producer]!, index);
+      }
+    });
+    for (const output of this.outputs) {
+      const producer = stepOf.get(output);
+      if (producer !== undefined) lastUses[producer] = this.steps.length;
+    }
+    this.lastUses = lastUses;
+  }
+
+  /** Whether the model's weights are still those the plan folded (no noted change, no replaced tensor). */
+  isCurrent(): boolean {
+    if (weightsVersion() !== this.builtAtVersion) return false;
+    const tensors = weightTensorsOf(this.graph);
+    return tensors.length === this.weightTensors.length && tensors.every((tensor, index) => tensor === this.weightTensors[index]);
+  }
+
+  /**
+   * The outputs of this.outputs for a batch, in order. Call it inside withScope: the intermediates
+   * (and the outputs) are views of one block of the scope, freed when it closes.
+   */
+  run(input: Tensor): Tensor[] {
+    const batch = input.shape[0]!;
+    const layout = this.layoutFor(batch);
+    const block = allocateTensor([layout.blockSize], this.graph.dtype, 'predict').data;
+    const values = new Map<number, Tensor>([[0, input]]);
+    this.steps.forEach((step, index) => {
+      const offset = layout.offsets[index]!;
+      const slot = block.subarray(offset, offset + layout.sizes[index]!);
+      const inputs = step.inputs.map((node) => values.get(node)!);
+      // A scope per step frees what an op allocates besides its output (a layer's intermediates).
+      withScope(() => {
+        const output = withOutputStorage(slot, () => step.run(inputs));
+        if (output.data !== slot) slot.set(output.data);
+      });
+      values.set(step.node, new Tensor(slot, [batch, ...this.graph.layerOutputShapes[step.node]!]));
+    });
+    return this.outputs.map((node) => values.get(node)!);
+  }
+
+  /**
+   * Offsets for every step's output at `batch`: largest first, each at the lowest offset where it
+   * overlaps no placed output alive at the same time (the greedy-by-size arena planning of TFLite).
+   */
+  private layoutFor(batch: number): MemoryLayout {
+    const known = this.layouts.get(batch);
+    if (known !== undefined) return known;
+    const sizes = this.steps.map((step) => batch * sizeOf(this.graph.layerOutputShapes[step.node]!));
+    const lifetimes = this.steps.map((_, index) => [index, this.lastUses[index]!] as const);
+    const order = sizes.map((_, index) => index).sort((a, b) => sizes[b]! - sizes[a]! || a - b);
+    const offsets = new Array<number>(sizes.length).fill(0);
+    const placed: number[] = [];
+    let blockSize = 0;
+    for (const index of order) {
+      const [first, last] = lifetimes[index]!;
+      const footprint = slotFootprint(sizes[index]!);
+      const conflicts = placed
+        .filter((other) => lifetimes[other]![0] <= last && first <= lifetimes[other]![1])
+        .sort((a, b) => offsets[a]! - offsets[b]!);
+      let offset = 0;
+      for (const other of conflicts) {
+        if (offset + footprint <= offsets[other]!) break;
+        offset = Math.max(offset, offsets[other]! + slotFootprint(sizes[other]!));
+      }
+      offsets[index] = offset;
+      placed.push(index);
+      blockSize = Math.max(blockSize, offset + footprint);
+    }
+    const layout = { offsets, sizes, blockSize: Math.max(blockSize, 1) };
+    this.layouts.set(batch, layout);
+    return layout;
+  }
+}
+
+/** Values a slot of `size` takes: rounded up to the alignment, plus the spare values after it. */
+function slotFootprint(size: number): number {
+  return Math.ceil(size / SLOT_ALIGNMENT) * SLOT_ALIGNMENT + SLOT_ALIGNMENT;
+}
+
+function weightTensorsOf(graph: PlannedGraph): Tensor[] {
+  return graph.nodes.flatMap((node) => node.layer.weights().map((weight) => weight.tensor));
+}
+
+/**
+ * The steps that compute `outputs`, in the graph's order, each group of fused layers as one step at
+ * its last layer's place (every input of the group is computed by then; nothing outside the group
+ * reads a layer inside it).
+ */
+function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] {
+  const { nodes } = graph;
+  const isNeeded = neededNodes(graph, outputs);
+  const readers: number[][] = nodes.map(() => []);
+  nodes.forEach((node, index) => {
+    if (!isNeeded[index]) return;
+    for (const input of new Set(node.inputs)) readers[input]!.push(index);
+  });
+  const isOutput = new Set(outputs);
+  /** The one layer that reads `node`, when it has exactly one and is not an output itself. */
+  const soleReader = (node: number): number | null => (readers[node]!.length === 1 && !isOutput.has(node) ? readers[node]![0]! : null);
+  const isFused = new Array<boolean>(nodes.length).fill(false);
+  const claimedAdds = new Set<number>();
+  const steps: PlanStep[] = [];
+  const stepAt = new Map<number, PlanStep>();
+  for (let index = 1; index < nodes.length; index++) {
+    if (!isNeeded[index] || isFused[index]) continue;
+    const layer = nodes[index]!.layer;
+    let group: FusedGroup | null = null;
+    if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, claimedAdds);
+    else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
+    else if (layer instanceof Sigmoid) group = siluGroup(graph, index, soleReader, readers, isOutput);
+    if (group === null) {
+      stepAt.set(index, layerStep(graph, index));
+      continue;
+    }
+    for (const node of group.nodes) isFused[node] = true;
+    stepAt.set(group.step.node, group.step);
+  }
+  for (let index = 1; index < nodes.length; index++) {
+    const step = stepAt.get(index);
+    if (step !== undefined) steps.push(step);
+  }
+  return steps;
+}
+
+/** Which nodes the outputs depend on. */
+function neededNodes(graph: PlannedGraph, outputs: readonly number[]): boolean[] {
+  const isNeeded = new Array<boolean>(graph.nodes.length).fill(false);
+  for (const output of outputs) isNeeded[output] = true;
+  for (let index = graph.nodes.length - 1; index > 0; index--) {
+    if (isNeeded[index]) for (const input of graph.nodes[index]!.inputs) isNeeded[input] = true;
+  }
+  return isNeeded;
+}
+
+interface FusedGroup {
+  /** Every node the step computes, the first included. */
+  readonly nodes: readonly number[];
+  readonly step: PlanStep;
+}
+
+/** A layer run as it is, in inference mode. */
+function layerStep(graph: PlannedGraph, node: number): PlanStep {
+  const { layer, inputs } = graph.nodes[node]!;
+  return { node, inputs, label: layer.className, run: (values) => layer.callWith(values, { isTraining: false }) };
+}
+
+/**
+ * A Conv2D and what follows it that its output stage computes: a BatchNormalization reading only
+ * it (folded), then an Add of it and one other tensor of its shape (the residual), then an
+ * activation; each taken only when the layer before it has no other reader.
+ */
+function convGroup(
+  graph: PlannedGraph, convNode: number, soleReader: (node: number) => number | null,
+  readers: readonly number[][], isOutput: ReadonlySet<number>, claimedAdds: Set<number>,
+): FusedGroup {
+  const conv = graph.nodes[convNode]!.layer as Conv2D;
+  const labels = ['Conv2D'];
+  const members = [convNode];
+  let tail = convNode;
+  const normalization = followingNormalization(graph, tail, soleReader);
+  if (normalization !== null) {
+    tail = normalization;
+    members.push(tail);
+    labels.push('BatchNormalization');
+  }
+  let residualNode: number | null = null;
+  const adder = soleReader(tail);
+  if (adder !== null && !claimedAdds.has(adder)) {
+    const { layer, inputs } = graph.nodes[adder]!;
+    const other = inputs[0] === tail ? inputs[1] : inputs[0];
+    const isResidual = layer instanceof Add && inputs.length === 2 && other !== undefined && other !== tail &&
+      sameShape(graph.layerOutputShapes[other]!, graph.layerOutputShapes[tail]!);
+    if (isResidual) {
+      claimedAdds.add(adder);
+      residualNode = other!;
+      tail = adder;
+      members.push(tail);
+      labels.push('Add');
+    }
+  }
+  let activation: FusedActivation | undefined;
+  const reader = soleReader(tail);
+  const readerActivation = reader === null ? null : fusedActivationOfLayer(graph.nodes[reader]!.layer);
+  if (reader !== null && readerActivation !== null) {
+    activation = readerActivation;
+    tail = reader;
+    members.push(tail);
+    labels.push(graph.nodes[reader]!.layer.className);
+  } else {
+    const gate = siluPattern(graph, tail, soleReader, readers, isOutput);
+    if (gate !== null) {
+      activation = { kind: 'silu' };
+      members.push(gate.sigmoid, gate.multiply);
+      tail = gate.multiply;
+      labels.push('Sigmoid', 'Multiply');
+    }
+  }
+  const source = conv.kernel!;
+  const folded = normalization === null ? copyConstant(source, conv.bias) : foldNormalization(source, conv.bias, graph.nodes[normalization]!.layer as BatchNormalization);
+  const inputNode = graph.nodes[convNode]!.inputs[0]!;
+  const inputs = residualNode === null ? [inputNode] : [inputNode, residualNode];
+  const options = {
+    strides: conv.strides, padding: conv.padding, dilations: conv.dilationRate, groups: conv.groups,
+    name: `Conv2D '${conv.name}'`, activation, isConstantFilter: true,
+  };
+  const step: PlanStep = {
+    node: tail,
+    inputs,
+    label: labels.join('+'),
+    run: ([input, residual]) => conv2d(input!, folded.kernel, folded.bias, residual === undefined ? options : { ...options, residual }),
+  };
+  return { nodes: members, step };
+}
+
+/** A Dense and a BatchNormalization reading only it, folded into one matrix product; null without one. */
+function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: number) => number | null): FusedGroup | null {
+  const normalization = followingNormalization(graph, denseNode, soleReader);
+  if (normalization === null) return null;
+  const dense = graph.nodes[denseNode]!.layer as Dense;
+  const folded = foldNormalization(dense.kernel!, dense.bias, graph.nodes[normalization]!.layer as BatchNormalization);
+  const name = `Dense '${dense.name}'`;
+  const step: PlanStep = {
+    node: normalization,
+    inputs: graph.nodes[denseNode]!.inputs,
+    label: 'Dense+BatchNormalization',
+    run: ([input]) => biasAdd(matMul(input!, folded.kernel, { name }), folded.bias, name),
+  };
+  return { nodes: [denseNode, normalization], step };
+}
+
+/** A Sigmoid of x whose one reader is Multiply(x, sigmoid(x)): run as one SiLU; null otherwise. */
+function siluGroup(
+  graph: PlannedGraph, sigmoidNode: number, soleReader: (node: number) => number | null,
+  readers: readonly number[][], isOutput: ReadonlySet<number>,
+): FusedGroup | null {
+  const from = graph.nodes[sigmoidNode]!.inputs[0]!;
+  const gate = siluPattern(graph, from, soleReader, readers, isOutput, true);
+  if (gate === null || gate.sigmoid !== sigmoidNode) return null;
+  const step: PlanStep = { node: gate.multiply, inputs: [from], label: 'Sigmoid+Multiply', run: ([input]) => silu(input!) };
+  return { nodes: [gate.sigmoid, gate.multiply], step };
+}
+
+/**
+ * x * sigmoid(x) after node `from`: a Sigmoid reading it and a two-input Multiply of it and that
+ * Sigmoid, the Sigmoid read by the Multiply alone. Unless `mayHaveOtherReaders`, `from` must have no
+ * reader but these two (its own output is then not needed apart).
+ */
+function siluPattern(
+  graph: PlannedGraph, from: number, soleReader: (node: number) => number | null,
+  readers: readonly number[][], isOutput: ReadonlySet<number>, mayHaveOtherReaders = false,
+): { sigmoid: number; multiply: number } | null {
+  const fromReaders = readers[from]!;
+  if (!mayHaveOtherReaders && (fromReaders.length !== 2 || isOutput.has(from))) return null;
+  for (const sigmoid of fromReaders) {
+    if (!(graph.nodes[sigmoid]!.layer instanceof Sigmoid)) continue;
+    const multiply = soleReader(sigmoid);
+    if (multiply === null) continue;
+    const { layer, inputs } = graph.nodes[multiply]!;
+    const isProduct = layer instanceof Multiply && inputs.length === 2 &&
+      ((inputs[0] === from && inputs[1] === sigmoid) || (inputs[0] === sigmoid && inputs[1] === from));
+    if (isProduct && fromReaders.includes(multiply)) return { sigmoid, multiply };
+  }
+  return null;
+}
+
+/** The BatchNormalization that alone reads `node`, when there is one. */
+function followingNormalization(graph: PlannedGraph, node: number, soleReader: (node: number) => number | null): number | null {
+  const reader = soleReader(node);
+  return reader !== null && graph.nodes[reader]!.layer instanceof BatchNormalization ? reader : null;
+}
+
+/** The FusedActivation that computes `layer`, or null for a layer that is not one. */
+export function fusedActivationOfLayer(layer: Layer): FusedActivation | null {
+  if (layer instanceof ReLU) return { kind: 'relu' };
+  if (layer instanceof Sigmoid) return { kind: 'sigmoid' };
+  if (layer instanceof SiLU) return { kind: 'silu' };
+  if (layer instanceof Clip) return { kind: 'clip', min: layer.min, max: layer.max };
+  if (layer instanceof LeakyReLU) return { kind: 'leakyRelu', alpha: layer.alpha };
+  if (layer instanceof HardSigmoid) return { kind: 'hardSigmoid', alpha: layer.alpha, beta: layer.beta };
+  // HardSwish is x * hardSigmoid(x) with PyTorch's slope and offset (ops/activations.ts).
+  if (layer instanceof HardSwish) return { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 };
+  return null;
+}
+
+function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((extent, axis) => extent === b[axis]);
+}
+
+/**
+ * A constant's storage, which outlives every scope (the plan may be built inside one): persistent
+ * where the backend has such storage (freed when the plan is collected), the JavaScript heap otherwise.
+ */
+function constantTensor(values: ArrayLike<number>, shape: Shape, dtype: DType): Tensor {
+  const backend = getBackend();
+  const data: FloatArray = backend.allocatePersistent?.(dtype, values.length) ?? allocateArray(dtype, values.length);
+  data.set(values);
+  return new Tensor(data, shape);
+}
+
+/** The plan's own copy of a filter and bias (zeros when the layer has none). */
+function copyConstant(kernel: Tensor, bias: Tensor | null): { kernel: Tensor; bias: Tensor } {
+  const outC = kernel.shape[kernel.rank - 1]!;
+  return {
+    kernel: constantTensor(kernel.data, kernel.shape, kernel.dtype),
+    bias: constantTensor(bias === null ? new Float64Array(outC) : bias.data, [outC], kernel.dtype),
+  };
+}
+
+/**
+ * A filter and bias whose last axis is the channels, with a following batch normalization folded
+ * in: y = gamma (conv(x) + b - mean) / sqrt(variance + epsilon) + beta, so each output channel c
+ * scales by s_c = gamma_c / sqrt(variance_c + epsilon) and its bias becomes (b_c - mean_c) s_c +
+ * beta_c. Computed in float64, rounded once.
+ */
+function foldNormalization(kernel: Tensor, bias: Tensor | null, normalization: BatchNormalization): { kernel: Tensor; bias: Tensor } {
+  const channels = kernel.shape[kernel.rank - 1]!;
+  const gamma = normalization.gamma!.data;
+  const beta = normalization.beta!.data;
+  const mean = normalization.movingMean!.data;
+  const variance = normalization.movingVariance!.data;
+  const scales = new Float64Array(channels);
+  const foldedBias = new Float64Array(channels);
+  for (let channel = 0; channel < channels; channel++) {
+    const scale = gamma[channel]! / Math.sqrt(variance[channel]! + normalization.epsilon);
+    scales[channel] = scale;
+    foldedBias[channel] = ((bias === null ? 0 : bias.data[channel]!) - mean[channel]!) * scale + beta[channel]!;
+  }
+  const source = kernel.data;
+  const foldedKernel = new Float64Array(source.length);
+  for (let index = 0; index < source.length; index++) foldedKernel[index] = source[index]! * scales[index % channels]!;
+  return { kernel: constantTensor(foldedKernel, kernel.shape, kernel.dtype), bias: constantTensor(foldedBias, [channels], kernel.dtype) };
+}
