@@ -157,6 +157,33 @@ describe('inference plan: which layers fuse', () => {
   });
 });
 
+describe('inference plan: memory layout', () => {
+  test('outputs alive at the same time never share memory, and the block is far smaller than all outputs together', () => {
+    const model = patternNetwork();
+    const plan = new InferencePlan(model, [model.layers.length - 1]);
+    for (const batch of [1, 3]) {
+      const layout = plan.layoutFor(batch);
+      const stepOf = new Map(plan.steps.map((step, index) => [step.node, index]));
+      // Step i's output is alive from step i to its last reader (the end for the model's output).
+      const lastUse = plan.steps.map((_, index) => index);
+      plan.steps.forEach((step, index) => {
+        for (const input of step.inputs) if (stepOf.has(input)) lastUse[stepOf.get(input)!] = index;
+      });
+      lastUse[plan.steps.length - 1] = plan.steps.length;
+      for (let a = 0; a < plan.steps.length; a++) {
+        assert.equal(layout.offsets[a]! % 16, 0, `step ${a} starts on a 64-byte boundary`);
+        assert.ok(layout.offsets[a]! + layout.sizes[a]! <= layout.blockSize, `step ${a} lies in the block`);
+        for (let b = a + 1; b <= lastUse[a]! && b < plan.steps.length; b++) {
+          const isApart = layout.offsets[a]! + layout.sizes[a]! <= layout.offsets[b]! || layout.offsets[b]! + layout.sizes[b]! <= layout.offsets[a]!;
+          assert.ok(isApart, `batch ${batch}: step ${a} (${plan.steps[a]!.label}) is alive at step ${b} (${plan.steps[b]!.label}) but they overlap`);
+        }
+      }
+      const total = layout.sizes.reduce((sum, size) => sum + size, 0);
+      assert.ok(layout.blockSize < total / 3, `batch ${batch}: block of ${layout.blockSize} values for ${total} values of outputs`);
+    }
+  });
+});
+
 for (const backend of ['reference', 'wasm'] as const) {
   describe(`inference plan on the ${backend} backend`, { skip: backend === 'wasm' ? wasmSkip : false }, () => {
     before(async () => {
