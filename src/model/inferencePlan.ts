@@ -39,6 +39,8 @@ export interface PlanStep {
   readonly inputs: readonly number[];
   /** The layers it computes, joined by '+': 'Conv2D+BatchNormalization+Add+ReLU'. */
   readonly label: string;
+  /** The folded weights it owns (see InferencePlan.dispose). */
+  readonly constants?: readonly Tensor[] | undefined;
   run(inputs: readonly Tensor[]): Tensor;
 }
 
@@ -82,6 +84,14 @@ export class InferencePlan {
       if (producer !== undefined) lastUses[producer] = this.steps.length;
     }
     this.lastUses = lastUses;
+  }
+
+  /**
+   * Frees the folded weights now (the plan must not run again): a model replacing its plan after
+   * each epoch of a fit would otherwise hold a copy of its weights per epoch until the collector runs.
+   */
+  dispose(): void {
+    for (const step of this.steps) for (const constant of step.constants ?? []) constant.dispose();
   }
 
   /** Whether the model's weights are still those the plan folded (no noted change, no replaced tensor). */
@@ -324,6 +334,7 @@ function convGroup(
     node: tail,
     inputs,
     label: labels.join('+'),
+    constants: [folded.kernel, folded.bias],
     run: ([input, residual]) => conv2d(input!, folded.kernel, folded.bias, residual === undefined ? options : { ...options, residual }),
   };
   return { nodes: members, step };
@@ -340,6 +351,7 @@ function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: n
     node: normalization,
     inputs: graph.nodes[denseNode]!.inputs,
     label: 'Dense+BatchNormalization',
+    constants: [folded.kernel, folded.bias],
     run: ([input]) => biasAdd(matMul(input!, folded.kernel, { name }), folded.bias, name),
   };
   return { nodes: [denseNode, normalization], step };

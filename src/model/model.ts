@@ -506,6 +506,7 @@ export class Model {
     const key = outputs.join(',');
     let plan = this.plans.get(key);
     if (plan === undefined || !plan.isCurrent()) {
+      plan?.dispose();
       plan = new InferencePlan(this, outputs);
       this.plans.set(key, plan);
     }

@@ -83,7 +83,8 @@ function patternNetwork(seed = 3): Model {
   const e = on(new HardSwish(), on(new BatchNormalization(), on(conv(8, { groups: 8 }), d))); // Conv2D+BatchNormalization+HardSwish
   const f = on(new HardSigmoid({ alpha: 1 / 6 }), on(conv(8, { kernelSize: 1 }), e)); // Conv2D+HardSigmoid
   const g = on(new Sigmoid(), on(conv(8), f)); // Conv2D+Sigmoid
-  const h = on(new SiLU(), on(conv(8), g)); // Conv2D+SiLU
+  const bounded = on(new Clip({ min: -1 }), on(conv(8, { kernelSize: 1 }), g)); // Conv2D+Clip (no upper bound)
+  const h = on(new SiLU(), on(conv(8), bounded)); // Conv2D+SiLU
   const iConv = on(new BatchNormalization(), on(conv(8), h));
   const i = on(new Multiply(), [iConv, on(new Sigmoid(), iConv)]); // Conv2D+BatchNormalization+Sigmoid+Multiply
   const k = on(new Add(), [on(conv(8), i), on(conv(8, { kernelSize: 1 }), i)]); // Conv2D, then Conv2D+Add (both inputs convolutions)
@@ -127,6 +128,7 @@ describe('inference plan: which layers fuse', () => {
       'Conv2D+BatchNormalization+HardSwish',
       'Conv2D+HardSigmoid',
       'Conv2D+Sigmoid',
+      'Conv2D+Clip',
       'Conv2D+SiLU',
       'Conv2D+BatchNormalization+Sigmoid+Multiply',
       'Conv2D',
@@ -296,5 +298,18 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
     context.diagnostic(`peak above the weights: plan ${(planPeak / featureMapBytes).toFixed(1)} feature maps, forward pass ${(forwardPeak / featureMapBytes).toFixed(1)}`);
     assert.ok(planPeak < 8 * featureMapBytes, `the plan peaked at ${planPeak} bytes above the weights, ${(planPeak / featureMapBytes).toFixed(1)} feature maps`);
     assert.ok(forwardPeak > 8 * planPeak, `the forward pass peaked at ${forwardPeak} bytes, the plan at ${planPeak}`);
+  });
+
+  test('a rebuilt plan frees the folded weights of the one it replaces at once', async () => {
+    await initWasmBackend({ threads: 1 });
+    const model = patternNetwork(12);
+    const x = batchOf(model, 2, 70);
+    model.predict(x);
+    const inUse = backendInfo().wasmArenaBytesInUse!;
+    for (let round = 0; round < 5; round++) {
+      model.markWeightsChanged();
+      model.predict(x);
+    }
+    assert.equal(backendInfo().wasmArenaBytesInUse, inUse);
   });
 });
