@@ -225,14 +225,13 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
   /** The one layer that reads `node`, when it has exactly one and is not an output itself. */
   const soleReader = (node: number): number | null => (readers[node]!.length === 1 && !isOutput.has(node) ? readers[node]![0]! : null);
   const isFused = new Array<boolean>(nodes.length).fill(false);
-  const claimedAdds = new Set<number>();
   const steps: PlanStep[] = [];
   const stepAt = new Map<number, PlanStep>();
   for (let index = 1; index < nodes.length; index++) {
     if (!isNeeded[index] || isFused[index]) continue;
     const layer = nodes[index]!.layer;
     let group: FusedGroup | null = null;
-    if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, claimedAdds);
+    if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, isFused);
     else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
     else if (layer instanceof Sigmoid) group = siluGroup(graph, index, soleReader, readers, isOutput);
     if (group === null) {
@@ -278,7 +277,7 @@ function layerStep(graph: PlannedGraph, node: number): PlanStep {
  */
 function convGroup(
   graph: PlannedGraph, convNode: number, soleReader: (node: number) => number | null,
-  readers: readonly number[][], isOutput: ReadonlySet<number>, claimedAdds: Set<number>,
+  readers: readonly number[][], isOutput: ReadonlySet<number>, isFused: readonly boolean[],
 ): FusedGroup {
   const conv = graph.nodes[convNode]!.layer as Conv2D;
   const labels = ['Conv2D'];
@@ -292,13 +291,13 @@ function convGroup(
   }
   let residualNode: number | null = null;
   const adder = soleReader(tail);
-  if (adder !== null && !claimedAdds.has(adder)) {
+  // An Add of two convolutions goes to the first: the second is then its residual.
+  if (adder !== null && !isFused[adder]) {
     const { layer, inputs } = graph.nodes[adder]!;
     const other = inputs[0] === tail ? inputs[1] : inputs[0];
     const isResidual = layer instanceof Add && inputs.length === 2 && other !== undefined && other !== tail &&
       sameShape(graph.layerOutputShapes[other]!, graph.layerOutputShapes[tail]!);
     if (isResidual) {
-      claimedAdds.add(adder);
       residualNode = other!;
       tail = adder;
       members.push(tail);

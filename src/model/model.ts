@@ -223,8 +223,8 @@ export class Model {
   private readonly activationElements: number;
   private names: readonly string[] | undefined;
   private inputPreprocessing: Preprocessing | undefined;
-  /** Inference plans by the outputs they compute ('12' for predict's, '3,12' for two outputs), built on first use. */
-  private readonly plans = new Map<string, InferencePlan>();
+  /** The inference plan, built on first use (see infer). */
+  private plan: InferencePlan | null = null;
 
   constructor(
     graph: { inputs: SymbolicTensor; outputs: SymbolicTensor | readonly SymbolicTensor[] } | { nodes: readonly ModelNode[]; outputs?: readonly number[] | undefined },
@@ -467,8 +467,8 @@ export class Model {
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       withScope(() => {
-        const outputs = this.infer(gatherExamples(x, order, start, size), this.outputNodes);
-        outputs.forEach((output, index) => results[index]!.data.set(output.data, start * sizeOf(shapes[index]!)));
+        const outputs = this.infer(gatherExamples(x, order, start, size));
+        this.outputNodes.forEach((node, index) => results[index]!.data.set(outputs.get(node)!.data, start * sizeOf(shapes[index]!)));
       });
     }
     return Object.fromEntries(this.outputNames.map((name, index) => [name, results[index]!]));
@@ -497,20 +497,22 @@ export class Model {
   }
 
   /**
-   * The outputs of nodes `outputs` for a batch, by the inference plan that computes them (built on
-   * first use, rebuilt when the weights changed: see markWeightsChanged). Call it inside withScope:
-   * the outputs are views of the scope's memory.
+   * The outputs of every named output node and of the logits node (logitsEnd() - 1) for a batch, by
+   * node, computed by the inference plan: one plan serves predict, predictOutputs and evaluate, so
+   * the model holds one folded copy of its weights. It is built on first use and rebuilt when the
+   * weights changed (see markWeightsChanged). Call it inside withScope: the outputs are views of the
+   * scope's memory.
    */
-  private infer(input: Tensor, outputs: readonly number[]): Tensor[] {
+  private infer(input: Tensor): ReadonlyMap<number, Tensor> {
     if (input.dtype !== this.dtype) throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
-    const key = outputs.join(',');
-    let plan = this.plans.get(key);
-    if (plan === undefined || !plan.isCurrent()) {
-      plan?.dispose();
-      plan = new InferencePlan(this, outputs);
-      this.plans.set(key, plan);
+    if (this.plan === null || !this.plan.isCurrent()) {
+      this.plan?.dispose();
+      const logits = this.logitsEnd() - 1;
+      this.plan = new InferencePlan(this, this.outputNodes.includes(logits) ? this.outputNodes : [...this.outputNodes, logits]);
     }
-    return plan.run(input);
+    const plan = this.plan;
+    const outputs = plan.run(input);
+    return new Map(plan.outputs.map((node, index) => [node, outputs[index]!]));
   }
 
   /** Layers whose output is the logits: all but a final Softmax. */
@@ -533,7 +535,7 @@ export class Model {
     const order = identity(count);
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
-      withScope(() => result.data.set(this.infer(gatherExamples(x, order, start, size), [this.layers.length - 1])[0]!.data, start * outputSize));
+      withScope(() => result.data.set(this.infer(gatherExamples(x, order, start, size)).get(this.layers.length - 1)!.data, start * outputSize));
     }
     return result;
   }
@@ -584,7 +586,7 @@ export class Model {
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       withScope(() => {
-        const logits = this.infer(gatherExamples(x, order, start, size), [this.logitsEnd() - 1])[0]!;
+        const logits = this.infer(gatherExamples(x, order, start, size)).get(this.logitsEnd() - 1)!;
         const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
         const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
         lossSum += loss.data[0]! * size;

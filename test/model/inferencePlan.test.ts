@@ -300,12 +300,15 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
     assert.ok(forwardPeak > 8 * planPeak, `the forward pass peaked at ${forwardPeak} bytes, the plan at ${planPeak}`);
   });
 
-  test('a rebuilt plan frees the folded weights of the one it replaces at once', async () => {
+  test('predict, evaluate and predictOutputs share one plan; a rebuilt plan frees the folded weights of the one it replaces at once', async () => {
     await initWasmBackend({ threads: 1 });
     const model = patternNetwork(12);
     const x = batchOf(model, 2, 70);
     model.predict(x);
     const inUse = backendInfo().wasmArenaBytesInUse!;
+    model.evaluate(x, [0, 1]);
+    model.predictOutputs(x);
+    assert.equal(backendInfo().wasmArenaBytesInUse, inUse, 'one folded copy of the weights');
     for (let round = 0; round < 5; round++) {
       model.markWeightsChanged();
       model.predict(x);
