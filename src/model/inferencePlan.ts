@@ -1,8 +1,8 @@
 // The inference plan of a Model: its graph rewritten once for predict / evaluate / classify, as
 // onnxruntime's graph optimizer and XNNPACK's fused operators do. A Conv2D takes in the layers after
 // it that it can compute in its own output stage: a BatchNormalization folded into its filter and
-// bias, a residual Add, then one activation (x * sigmoid(x), PyTorch's SiLU as ONNX exports it,
-// counts as SiLU); a Dense folds a BatchNormalization too. The plan owns folded copies of those
+// bias, a residual Add, then one activation (x * sigmoid(x) and x * hardSigmoid(x), PyTorch's SiLU
+// and HardSwish as ONNX exports them, count as those); a Dense folds a BatchNormalization too. The plan owns folded copies of those
 // weights and passes them as constant filters, so a backend may keep them prepared. Each
 // intermediate lives in one block planned per batch size, at an offset shared with tensors whose
 // lifetimes do not overlap, so a forward pass holds about the widest cut of the graph, not every
@@ -20,7 +20,7 @@ import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
 import type { Layer } from '../layers/layer.js';
 import { Add, Multiply } from '../layers/merge.js';
-import { silu } from '../ops/activations.js';
+import { hardSwish, silu } from '../ops/activations.js';
 import { allocateTensor, withOutputStorage } from '../ops/allocate.js';
 import { biasAdd } from '../ops/biasAdd.js';
 import { conv2d } from '../ops/conv2d.js';
@@ -233,7 +233,7 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
     let group: FusedGroup | null = null;
     if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, isFused);
     else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
-    else if (layer instanceof Sigmoid) group = siluGroup(graph, index, soleReader, readers, isOutput);
+    else if (layer instanceof Sigmoid || layer instanceof HardSigmoid) group = selfGateGroup(graph, index, soleReader, readers, isOutput);
     if (group === null) {
       stepAt.set(index, layerStep(graph, index));
       continue;
@@ -313,12 +313,12 @@ function convGroup(
     members.push(tail);
     labels.push(graph.nodes[reader]!.layer.className);
   } else {
-    const gate = siluPattern(graph, tail, soleReader, readers, isOutput);
+    const gate = selfGatePattern(graph, tail, soleReader, readers, isOutput);
     if (gate !== null) {
-      activation = { kind: 'silu' };
-      members.push(gate.sigmoid, gate.multiply);
+      activation = gate.activation;
+      members.push(gate.gate, gate.multiply);
       tail = gate.multiply;
-      labels.push('Sigmoid', 'Multiply');
+      labels.push(graph.nodes[gate.gate]!.layer.className, 'Multiply');
     }
   }
   const source = conv.kernel!;
@@ -356,37 +356,50 @@ function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: n
   return { nodes: [denseNode, normalization], step };
 }
 
-/** A Sigmoid of x whose one reader is Multiply(x, sigmoid(x)): run as one SiLU; null otherwise. */
-function siluGroup(
-  graph: PlannedGraph, sigmoidNode: number, soleReader: (node: number) => number | null,
+/**
+ * A Sigmoid or HardSigmoid of x whose one reader is Multiply(x, gate(x)): run as one SiLU or
+ * HardSwish op (a HardSigmoid only with HardSwish's slope and offset, 1/6 and 0.5); null otherwise.
+ */
+function selfGateGroup(
+  graph: PlannedGraph, gateNode: number, soleReader: (node: number) => number | null,
   readers: readonly number[][], isOutput: ReadonlySet<number>,
 ): FusedGroup | null {
-  const from = graph.nodes[sigmoidNode]!.inputs[0]!;
-  const gate = siluPattern(graph, from, soleReader, readers, isOutput, true);
-  if (gate === null || gate.sigmoid !== sigmoidNode) return null;
-  const step: PlanStep = { node: gate.multiply, inputs: [from], label: 'Sigmoid+Multiply', run: ([input]) => silu(input!) };
-  return { nodes: [gate.sigmoid, gate.multiply], step };
+  const from = graph.nodes[gateNode]!.inputs[0]!;
+  const gate = selfGatePattern(graph, from, soleReader, readers, isOutput, true);
+  if (gate === null || gate.gate !== gateNode) return null;
+  const activation = gate.activation;
+  const isHardSwish = activation.kind === 'hardSwish' && Math.fround(activation.alpha) === Math.fround(1 / 6) && activation.beta === 0.5;
+  if (activation.kind !== 'silu' && !isHardSwish) return null;
+  const label = `${graph.nodes[gateNode]!.layer.className}+Multiply`;
+  const step: PlanStep = { node: gate.multiply, inputs: [from], label, run: ([input]) => (isHardSwish ? hardSwish(input!) : silu(input!)) };
+  return { nodes: [gate.gate, gate.multiply], step };
 }
 
 /**
- * x * sigmoid(x) after node `from`: a Sigmoid reading it and a two-input Multiply of it and that
- * Sigmoid, the Sigmoid read by the Multiply alone. Unless `mayHaveOtherReaders`, `from` must have no
- * reader but these two (its own output is then not needed apart).
+ * x * gate(x) after node `from`, the gate a Sigmoid (x * sigmoid(x) is SiLU, as PyTorch exports it)
+ * or a HardSigmoid (x * hardSigmoid(x) is HardSwish, as PyTorch exports it before opset 14): the gate
+ * reading `from` and a two-input Multiply of `from` and the gate, the gate read by the Multiply alone.
+ * Unless `mayHaveOtherReaders`, `from` must have no reader but these two (its own output is then not
+ * needed apart).
  */
-function siluPattern(
+function selfGatePattern(
   graph: PlannedGraph, from: number, soleReader: (node: number) => number | null,
   readers: readonly number[][], isOutput: ReadonlySet<number>, mayHaveOtherReaders = false,
-): { sigmoid: number; multiply: number } | null {
+): { gate: number; multiply: number; activation: FusedActivation } | null {
   const fromReaders = readers[from]!;
   if (!mayHaveOtherReaders && (fromReaders.length !== 2 || isOutput.has(from))) return null;
-  for (const sigmoid of fromReaders) {
-    if (!(graph.nodes[sigmoid]!.layer instanceof Sigmoid)) continue;
-    const multiply = soleReader(sigmoid);
+  for (const gate of fromReaders) {
+    const gateLayer = graph.nodes[gate]!.layer;
+    const activation: FusedActivation | null = gateLayer instanceof Sigmoid ? { kind: 'silu' }
+      : gateLayer instanceof HardSigmoid ? { kind: 'hardSwish', alpha: gateLayer.alpha, beta: gateLayer.beta }
+        : null;
+    if (activation === null) continue;
+    const multiply = soleReader(gate);
     if (multiply === null) continue;
     const { layer, inputs } = graph.nodes[multiply]!;
     const isProduct = layer instanceof Multiply && inputs.length === 2 &&
-      ((inputs[0] === from && inputs[1] === sigmoid) || (inputs[0] === sigmoid && inputs[1] === from));
-    if (isProduct && fromReaders.includes(multiply)) return { sigmoid, multiply };
+      ((inputs[0] === from && inputs[1] === gate) || (inputs[0] === gate && inputs[1] === from));
+    if (isProduct && fromReaders.includes(multiply)) return { gate, multiply, activation };
   }
   return null;
 }

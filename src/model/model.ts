@@ -524,7 +524,9 @@ export class Model {
    * The model's output [batch, ...outputShape] for a batch of examples [batch, ...inputShape],
    * computed batchSize examples at a time (default 256): class probabilities when `model.output` is
    * 'probabilities' (the model ends in Softmax), logits when it is 'logits'. classify gives
-   * probabilities for either.
+   * probabilities for either. It runs the inference plan (model/inferencePlan.ts: batch normalization
+   * folded, activations and residual Adds fused into convolutions), as predictOutputs, evaluate and
+   * classify do: equal to forward within float32 rounding.
    */
   predict(x: Tensor, options: { batchSize?: number | undefined } = {}): Tensor {
     this.checkExamples(x, 'predict');

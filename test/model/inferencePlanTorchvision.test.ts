@@ -1,8 +1,8 @@
-// The inference plan on torchvision's ResNet-18, MobileNetV2 and EfficientNet-B0 as PyTorch exports
+// The inference plan on torchvision's ResNet-18, MobileNetV2, EfficientNet-B0 and MobileNetV3 as PyTorch exports
 // them (tools/exportTorchvision.py at 64x64, opset 13, random weights and batch normalization
 // statistics; skipped, saying so, without Debian's python3-torch): the plan fuses what these
-// networks hold (residual Adds with their ReLU, ReLU6 as Clip, SiLU as Sigmoid + Mul, the
-// squeeze-and-excitation gates' Sigmoid), and predict through it gives onnxruntime-node's logits
+// networks hold (residual Adds with their ReLU, ReLU6 as Clip, SiLU as Sigmoid + Mul, HardSwish as
+// HardSigmoid + Mul, the squeeze-and-excitation gates' Sigmoid and HardSigmoid), and predict through it gives onnxruntime-node's logits
 // within 1e-4 of their range and the layer-by-layer forward pass's within float32 rounding, on the
 // reference and WebAssembly backends.
 
@@ -31,6 +31,8 @@ const MODELS: { name: string; fused: Record<string, number> }[] = [
   { name: 'resnet18', fused: { 'Conv2D+ReLU': 9, 'Conv2D+Add+ReLU': 8 } },
   { name: 'mobilenet_v2', fused: { 'Conv2D+Clip': 35, 'Conv2D+Add': 10 } },
   { name: 'efficientnet_b0', fused: { 'Conv2D+Sigmoid+Multiply': 49, 'Conv2D+Sigmoid': 16, 'Conv2D+Add': 9 } },
+  // Opset 13 has no HardSwish: PyTorch writes x * HardSigmoid(x).
+  { name: 'mobilenet_v3_small', fused: { 'Conv2D+HardSigmoid+Multiply': 18, 'Conv2D+HardSigmoid': 9, 'Conv2D+Add': 6, 'HardSigmoid+Multiply': 1 } },
 ];
 
 describe('inference plan on torchvision models', { skip: hasTorch ? false : `${PYTHON} has no torch, torchvision and onnx (Debian's python3-torch, python3-torchvision, python3-onnx)` }, () => {
