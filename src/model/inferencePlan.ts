@@ -36,6 +36,8 @@ export interface PlannedGraph {
 /** One step of the plan: computes the output of `node` from the outputs of `inputs`. */
 export interface PlanStep {
   readonly node: number;
+  /** The nodes whose layers it computes, in order; `node` is the last. */
+  readonly nodes: readonly number[];
   readonly inputs: readonly number[];
   /** The layers it computes, joined by '+': 'Conv2D+BatchNormalization+Add+ReLU'. */
   readonly label: string;
@@ -230,7 +232,7 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
   for (let index = 1; index < nodes.length; index++) {
     if (!isNeeded[index] || isFused[index]) continue;
     const layer = nodes[index]!.layer;
-    let group: FusedGroup | null = null;
+    let group: PlanStep | null = null;
     if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, isFused);
     else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
     else if (layer instanceof Sigmoid || layer instanceof HardSigmoid) group = selfGateGroup(graph, index, soleReader, readers, isOutput);
@@ -239,7 +241,7 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
       continue;
     }
     for (const node of group.nodes) isFused[node] = true;
-    stepAt.set(group.step.node, group.step);
+    stepAt.set(group.node, group);
   }
   for (let index = 1; index < nodes.length; index++) {
     const step = stepAt.get(index);
@@ -258,16 +260,10 @@ function neededNodes(graph: PlannedGraph, outputs: readonly number[]): boolean[]
   return isNeeded;
 }
 
-interface FusedGroup {
-  /** Every node the step computes, the first included. */
-  readonly nodes: readonly number[];
-  readonly step: PlanStep;
-}
-
 /** A layer run as it is, in inference mode. */
 function layerStep(graph: PlannedGraph, node: number): PlanStep {
   const { layer, inputs } = graph.nodes[node]!;
-  return { node, inputs, label: layer.className, run: (values) => layer.callWith(values, { isTraining: false }) };
+  return { node, nodes: [node], inputs, label: layer.className, run: (values) => layer.callWith(values, { isTraining: false }) };
 }
 
 /**
@@ -278,7 +274,7 @@ function layerStep(graph: PlannedGraph, node: number): PlanStep {
 function convGroup(
   graph: PlannedGraph, convNode: number, soleReader: (node: number) => number | null,
   readers: readonly number[][], isOutput: ReadonlySet<number>, isFused: readonly boolean[],
-): FusedGroup {
+): PlanStep {
   const conv = graph.nodes[convNode]!.layer as Conv2D;
   const labels = ['Conv2D'];
   const members = [convNode];
@@ -329,31 +325,31 @@ function convGroup(
     strides: conv.strides, padding: conv.padding, dilations: conv.dilationRate, groups: conv.groups,
     name: `Conv2D '${conv.name}'`, activation, isConstantFilter: true,
   };
-  const step: PlanStep = {
+  return {
     node: tail,
+    nodes: members,
     inputs,
     label: labels.join('+'),
     constants: [folded.kernel, folded.bias],
     run: ([input, residual]) => conv2d(input!, folded.kernel, folded.bias, residual === undefined ? options : { ...options, residual }),
   };
-  return { nodes: members, step };
 }
 
 /** A Dense and a BatchNormalization reading only it, folded into one matrix product; null without one. */
-function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: number) => number | null): FusedGroup | null {
+function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: number) => number | null): PlanStep | null {
   const normalization = followingNormalization(graph, denseNode, soleReader);
   if (normalization === null) return null;
   const dense = graph.nodes[denseNode]!.layer as Dense;
   const folded = foldNormalization(dense.kernel!, dense.bias, graph.nodes[normalization]!.layer as BatchNormalization);
   const name = `Dense '${dense.name}'`;
-  const step: PlanStep = {
+  return {
     node: normalization,
+    nodes: [denseNode, normalization],
     inputs: graph.nodes[denseNode]!.inputs,
     label: 'Dense+BatchNormalization',
     constants: [folded.kernel, folded.bias],
     run: ([input]) => biasAdd(matMul(input!, folded.kernel, { name }), folded.bias, name),
   };
-  return { nodes: [denseNode, normalization], step };
 }
 
 /**
@@ -363,7 +359,7 @@ function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: n
 function selfGateGroup(
   graph: PlannedGraph, gateNode: number, soleReader: (node: number) => number | null,
   readers: readonly number[][], isOutput: ReadonlySet<number>,
-): FusedGroup | null {
+): PlanStep | null {
   const from = graph.nodes[gateNode]!.inputs[0]!;
   const gate = selfGatePattern(graph, from, soleReader, readers, isOutput, true);
   if (gate === null || gate.gate !== gateNode) return null;
@@ -371,8 +367,9 @@ function selfGateGroup(
   const isHardSwish = activation.kind === 'hardSwish' && Math.fround(activation.alpha) === Math.fround(1 / 6) && activation.beta === 0.5;
   if (activation.kind !== 'silu' && !isHardSwish) return null;
   const label = `${graph.nodes[gateNode]!.layer.className}+Multiply`;
-  const step: PlanStep = { node: gate.multiply, inputs: [from], label, run: ([input]) => (isHardSwish ? hardSwish(input!) : silu(input!)) };
-  return { nodes: [gate.gate, gate.multiply], step };
+  return {
+    node: gate.multiply, nodes: [gate.gate, gate.multiply], inputs: [from], label, run: ([input]) => (isHardSwish ? hardSwish(input!) : silu(input!)),
+  };
 }
 
 /**

@@ -167,6 +167,7 @@ describe('inference plan: which layers fuse', () => {
   test('an output read by predictOutputs ends its step: the layers after it do not fuse into it', () => {
     const model = patternNetwork();
     // Node 2 is the first BatchNormalization, node 3 the ReLU after it.
+    assert.deepEqual(new InferencePlan(model, [model.layers.length - 1]).steps[0]!.nodes, [1, 2, 3], 'the first step computes Conv2D, BatchNormalization and ReLU');
     const plan = new InferencePlan(model, [model.layers.length - 1, 2]);
     assert.deepEqual(plan.steps.slice(0, 2).map((step) => [step.node, step.label]), [[2, 'Conv2D+BatchNormalization'], [3, 'ReLU']]);
     const convOutput = new InferencePlan(model, [model.layers.length - 1, 1]);
