@@ -2,7 +2,8 @@
 // onnxruntime's graph optimizer and XNNPACK's fused operators do. A Conv2D takes in the layers after
 // it that it can compute in its own output stage: a BatchNormalization folded into its filter and
 // bias, a residual Add, then one activation (x * sigmoid(x) and x * hardSigmoid(x), PyTorch's SiLU
-// and HardSwish as ONNX exports them, count as those); a Dense folds a BatchNormalization too. The plan owns folded copies of those
+// and HardSwish as ONNX exports them, count as those); a Dense folds a BatchNormalization too, and a
+// BatchNormalization elsewhere runs (with its activation) as a 1x1 depthwise convolution. The plan owns folded copies of those
 // weights and passes them as constant filters, so a backend may keep them prepared. Each
 // intermediate lives in one block planned per batch size, at an offset shared with tensors whose
 // lifetimes do not overlap, so a forward pass holds about the widest cut of the graph, not every
@@ -235,6 +236,7 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
     let group: PlanStep | null = null;
     if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, isFused);
     else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
+    else if (layer instanceof BatchNormalization) group = normalizationGroup(graph, index, soleReader);
     else if (layer instanceof Sigmoid || layer instanceof HardSigmoid) group = selfGateGroup(graph, index, soleReader, readers, isOutput);
     if (group === null) {
       stepAt.set(index, layerStep(graph, index));
@@ -353,6 +355,35 @@ function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: n
 }
 
 /**
+ * A BatchNormalization of feature maps not after a convolution (a pre-activation block: DenseNet,
+ * ResNet v2), with the activation that alone reads it if there is one, as one 1x1 depthwise
+ * convolution whose filter is the per-channel scale and bias the shift: one pass over the map
+ * instead of two, and the depthwise kernel ran 9x faster than the BatchNormalization one
+ * ([8, 16, 16, 256], 2 threads). Null for a normalization of vectors.
+ */
+function normalizationGroup(graph: PlannedGraph, normalizationNode: number, soleReader: (node: number) => number | null): PlanStep | null {
+  const shape = graph.layerOutputShapes[normalizationNode]!;
+  if (shape.length !== 3) return null;
+  const reader = soleReader(normalizationNode);
+  const readerActivation = reader === null ? null : fusedActivationOfLayer(graph.nodes[reader]!.layer);
+  const activation = readerActivation ?? undefined;
+  const tail = readerActivation === null ? normalizationNode : reader!;
+  const channels = shape[2]!;
+  const normalization = graph.nodes[normalizationNode]!.layer as BatchNormalization;
+  const identity = new Tensor(new Float64Array(channels).fill(1), [1, 1, 1, channels]);
+  const folded = foldNormalization(identity, null, normalization, graph.dtype);
+  const options = { groups: channels, name: `BatchNormalization '${normalization.name}'`, activation, isConstantFilter: true };
+  return {
+    node: tail,
+    nodes: tail === normalizationNode ? [tail] : [normalizationNode, tail],
+    inputs: graph.nodes[normalizationNode]!.inputs,
+    label: tail === normalizationNode ? 'BatchNormalization' : `BatchNormalization+${graph.nodes[tail]!.layer.className}`,
+    constants: [folded.kernel, folded.bias],
+    run: ([input]) => conv2d(input!, folded.kernel, folded.bias, options),
+  };
+}
+
+/**
  * A Sigmoid or HardSigmoid of x whose one reader is Multiply(x, gate(x)): run as one SiLU or
  * HardSwish op (a HardSigmoid only with HardSwish's slope and offset, 1/6 and 0.5); null otherwise.
  */
@@ -450,7 +481,7 @@ function copyConstant(kernel: Tensor, bias: Tensor | null): { kernel: Tensor; bi
  * scales by s_c = gamma_c / sqrt(variance_c + epsilon) and its bias becomes (b_c - mean_c) s_c +
  * beta_c. Computed in float64, rounded once.
  */
-function foldNormalization(kernel: Tensor, bias: Tensor | null, normalization: BatchNormalization): { kernel: Tensor; bias: Tensor } {
+function foldNormalization(kernel: Tensor, bias: Tensor | null, normalization: BatchNormalization, dtype: DType = kernel.dtype): { kernel: Tensor; bias: Tensor } {
   const channels = kernel.shape[kernel.rank - 1]!;
   const gamma = normalization.gamma!.data;
   const beta = normalization.beta!.data;
@@ -466,5 +497,5 @@ function foldNormalization(kernel: Tensor, bias: Tensor | null, normalization: B
   const source = kernel.data;
   const foldedKernel = new Float64Array(source.length);
   for (let index = 0; index < source.length; index++) foldedKernel[index] = source[index]! * scales[index % channels]!;
-  return { kernel: constantTensor(foldedKernel, kernel.shape, kernel.dtype), bias: constantTensor(foldedBias, [channels], kernel.dtype) };
+  return { kernel: constantTensor(foldedKernel, kernel.shape, dtype), bias: constantTensor(foldedBias, [channels], dtype) };
 }

@@ -1,6 +1,6 @@
 // The inference plan (model/inferencePlan.ts) against the layer-by-layer forward pass: which layers
 // fuse (batch normalization folded, residual Adds, every fused activation, x * sigmoid(x) and
-// x * hardSigmoid(x)) and which
+// x * hardSigmoid(x), a pre-activation's normalization and ReLU) and which
 // must not (a convolution or Add read twice), predict / evaluate / predictOutputs equal to forward
 // within float32 rounding on the reference and WebAssembly backends, the plan rebuilt whenever the
 // weights change (fit, an optimizer step, early stopping's restore, a replaced tensor,
@@ -95,8 +95,10 @@ function patternNetwork(seed = 3): Model {
   const q = on(new Add(), [n, on(new ReLU(), n)]); // ReLU, Add
   const r = on(conv(8), q); // Conv2D: read twice, so nothing fuses into it
   const t = on(new Add(), [r, on(new ReLU(), r)]); // ReLU, Add
-  const u = on(new MaxPool2D({ poolSize: 2 }), t); // MaxPool2D
-  const v = on(new Multiply(), [on(new Sigmoid(), u), u]); // Sigmoid+Multiply (SiLU of a non-convolution)
+  const preActivated = on(new ReLU(), on(new BatchNormalization(), t)); // BatchNormalization+ReLU (as a 1x1 depthwise convolution)
+  const u = on(new MaxPool2D({ poolSize: 2 }), preActivated); // MaxPool2D
+  const normalizedPool = on(new BatchNormalization(), u); // BatchNormalization (as a 1x1 depthwise convolution, read twice)
+  const v = on(new Multiply(), [on(new Sigmoid(), normalizedPool), normalizedPool]); // Sigmoid+Multiply (SiLU of a non-convolution)
   const w = on(new Multiply(), [v, on(new HardSigmoid({ alpha: 1 / 6 }), v)]); // HardSigmoid+Multiply (HardSwish of a non-convolution)
   const notSwish = on(new Multiply(), [w, on(new HardSigmoid(), w)]); // HardSigmoid, Multiply: not HardSwish's slope, and no convolution to fuse into
   const pooled = on(new GlobalAveragePooling2D(), notSwish); // GlobalAveragePooling2D
@@ -151,7 +153,9 @@ describe('inference plan: which layers fuse', () => {
       'Conv2D',
       'ReLU',
       'Add',
+      'BatchNormalization+ReLU',
       'MaxPool2D',
+      'BatchNormalization',
       'Sigmoid+Multiply',
       'HardSigmoid+Multiply',
       'HardSigmoid',
@@ -171,7 +175,7 @@ describe('inference plan: which layers fuse', () => {
     const plan = new InferencePlan(model, [model.layers.length - 1, 2]);
     assert.deepEqual(plan.steps.slice(0, 2).map((step) => [step.node, step.label]), [[2, 'Conv2D+BatchNormalization'], [3, 'ReLU']]);
     const convOutput = new InferencePlan(model, [model.layers.length - 1, 1]);
-    assert.deepEqual(convOutput.steps.slice(0, 3).map((step) => [step.node, step.label]), [[1, 'Conv2D'], [2, 'BatchNormalization'], [3, 'ReLU']]);
+    assert.deepEqual(convOutput.steps.slice(0, 2).map((step) => [step.node, step.label]), [[1, 'Conv2D'], [3, 'BatchNormalization+ReLU']]);
   });
 });
 
