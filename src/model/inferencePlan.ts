@@ -1,13 +1,8 @@
-// The inference plan of a Model: its graph rewritten once for predict / evaluate / classify, as
-// onnxruntime's graph optimizer and XNNPACK's fused operators do. A Conv2D takes in the layers after
-// it that it can compute in its own output stage: a BatchNormalization folded into its filter and
-// bias, a residual Add, then one activation (x * sigmoid(x) and x * hardSigmoid(x), PyTorch's SiLU
-// and HardSwish as ONNX exports them, count as those); a Dense folds a BatchNormalization too, and a
-// BatchNormalization elsewhere runs (with its activation) as a 1x1 depthwise convolution. The plan owns folded copies of those
-// weights and passes them as constant filters, so a backend may keep them prepared. Each
-// intermediate lives in one block planned per batch size, at an offset shared with tensors whose
-// lifetimes do not overlap, so a forward pass holds about the widest cut of the graph, not every
-// layer's output (a layer's own temporaries are freed after it, by a scope per step). Inference only: training runs the layers one by one (Model.forward).
+// A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes
+// in a following BatchNormalization (folded), residual Add and activation; plan-owned folded weights
+// go to the kernels as constant filters; intermediates share one block laid out by lifetime.
+// Inference only (fit and forward run layer by layer); rebuilt when weights change
+// (core/weightsVersion.ts, Model.markWeightsChanged). The patterns: see planSteps.
 
 import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
 import { sizeOf, type Shape } from '../core/shape.js';
@@ -214,7 +209,10 @@ function weightTensorsOf(graph: PlannedGraph): Tensor[] {
 /**
  * The steps that compute `outputs`, in the graph's order, each group of fused layers as one step at
  * its last layer's place (every input of the group is computed by then; nothing outside the group
- * reads a layer inside it).
+ * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup); a
+ * Dense and a BatchNormalization (denseGroup); a BatchNormalization elsewhere, with its activation,
+ * as a 1x1 depthwise convolution (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the
+ * way PyTorch exports SiLU and HardSwish, as one op (selfGateGroup). Every other layer runs as it is.
  */
 function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] {
   const { nodes } = graph;
