@@ -297,16 +297,34 @@ for (const backend of ['reference', 'wasm'] as const) {
   });
 }
 
+/** A stem and 24 blocks of Conv2D, BatchNormalization and ReLU at 32x32x16, every second one with a residual Add. */
+function deepChain(): Model {
+  const input = new Input({ shape: [32, 32, 3] });
+  let x: SymbolicTensor = new Conv2D({ filters: 16, kernelSize: 3, padding: 'same' }).apply(input.output);
+  for (let layer = 0; layer < 24; layer++) {
+    const normalized = new BatchNormalization().apply(new Conv2D({ filters: 16, kernelSize: 3, padding: 'same', useBias: false }).apply(x));
+    x = new ReLU().apply(layer % 2 === 1 ? new Add().apply([normalized, x]) : normalized);
+  }
+  const model = new Model({ inputs: input.output, outputs: new Dense({ units: 4 }).apply(new GlobalAveragePooling2D().apply(x)) }, { seed: 2 });
+  randomizeState(model, 3);
+  return model;
+}
+
+describe('inference plan: the thread count never changes predict', { skip: wasmSkip }, () => {
+  test('bit-identical outputs on 1 and 2 threads (the convolutions pass the threading threshold)', async () => {
+    const model = deepChain();
+    const x = batchOf(model, 4, 80);
+    await initWasmBackend({ threads: 1 });
+    const single = Float32Array.from(model.predict(x).data);
+    await initWasmBackend({ threads: 2 });
+    assert.deepEqual(Float32Array.from(model.predict(x).data), single);
+  });
+});
+
 describe('inference plan memory', { skip: wasmSkip }, () => {
   test('a deep chain at batch 4 peaks far below a forward pass that holds every layer\'s output', async (context) => {
     await initWasmBackend({ threads: 1 });
-    const input = new Input({ shape: [32, 32, 3] });
-    let x: SymbolicTensor = new Conv2D({ filters: 16, kernelSize: 3, padding: 'same' }).apply(input.output);
-    for (let layer = 0; layer < 24; layer++) {
-      const normalized = new BatchNormalization().apply(new Conv2D({ filters: 16, kernelSize: 3, padding: 'same', useBias: false }).apply(x));
-      x = new ReLU().apply(layer % 2 === 1 ? new Add().apply([normalized, x]) : normalized);
-    }
-    const model = new Model({ inputs: input.output, outputs: new Dense({ units: 4 }).apply(new GlobalAveragePooling2D().apply(x)) }, { seed: 2 });
+    const model = deepChain();
     const batch = batchOf(model, 4, 60);
     const base = backendInfo().wasmArenaPeakBytes!;
     // The plan first: the arena's peak only grows, so the forward pass's peak is read second.
