@@ -77,7 +77,7 @@ export class BatchNormalization extends Layer {
     const count = input.size / channels;
     const unbiased = count > 1 ? count / (count - 1) : 1;
     // The moving averages change: inference plans fold them into the convolution before.
-    noteWeightsChanged();
+    noteWeightsChanged([this.movingMean, this.movingVariance]);
     for (let channel = 0; channel < channels; channel++) {
       this.movingMean.data[channel] = this.momentum * this.movingMean.data[channel]! + (1 - this.momentum) * mean.data[channel]!;
       this.movingVariance.data[channel] = this.momentum * this.movingVariance.data[channel]! + (1 - this.momentum) * variance.data[channel]! * unbiased;

@@ -87,7 +87,7 @@ export class EarlyStopping implements TrainingCallbacks {
   onTrainEnd(): void {
     if (this.bestWeights === null) return;
     this.weights.forEach((weight, index) => weight.data.set(this.bestWeights![index]!));
-    noteWeightsChanged();
+    noteWeightsChanged(this.weights);
   }
 
   private isImprovement(value: number): boolean {

@@ -7,7 +7,7 @@
 import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
-import { weightsVersion } from '../core/weightsVersion.js';
+import { hasChangedSince, weightsClock } from '../core/weightsVersion.js';
 import type { FusedActivation } from '../kernels/params.js';
 import { getBackend, withScope } from '../kernels/registry.js';
 import { Clip, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU } from '../layers/activations.js';
@@ -56,8 +56,8 @@ export class InferencePlan {
   readonly steps: readonly PlanStep[];
   /** The nodes whose outputs run() returns, in order. */
   readonly outputs: readonly number[];
-  /** weightsVersion() when the plan was built. */
-  private readonly builtAtVersion: number;
+  /** weightsClock() when the plan was built. */
+  private readonly builtAt: number;
   /** Every weight tensor of the model when the plan was built: a layer given new tensors (rebuilt) invalidates it. */
   private readonly weightTensors: readonly Tensor[];
   private readonly layouts = new Map<number, MemoryLayout>();
@@ -66,7 +66,7 @@ export class InferencePlan {
 
   constructor(private readonly graph: PlannedGraph, outputs: readonly number[]) {
     this.outputs = [...outputs];
-    this.builtAtVersion = weightsVersion();
+    this.builtAt = weightsClock();
     this.weightTensors = weightTensorsOf(graph);
     this.steps = planSteps(graph, this.outputs);
     const stepOf = new Map(this.steps.map((step, index) => [step.node, index]));
@@ -92,11 +92,11 @@ export class InferencePlan {
     for (const step of this.steps) for (const constant of step.constants ?? []) constant.dispose();
   }
 
-  /** Whether the model's weights are still those the plan folded (no noted change, no replaced tensor). */
+  /** Whether the model's weights are still those the plan folded (the same tensors, none noted changed since). */
   isCurrent(): boolean {
-    if (weightsVersion() !== this.builtAtVersion) return false;
     const tensors = weightTensorsOf(this.graph);
-    return tensors.length === this.weightTensors.length && tensors.every((tensor, index) => tensor === this.weightTensors[index]);
+    return tensors.length === this.weightTensors.length &&
+      tensors.every((tensor, index) => tensor === this.weightTensors[index] && !hasChangedSince(tensor, this.builtAt));
   }
 
   /**

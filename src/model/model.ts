@@ -395,7 +395,7 @@ export class Model {
    * model.markWeightsChanged();
    */
   markWeightsChanged(): this {
-    noteWeightsChanged();
+    noteWeightsChanged(this.namedWeights().map((weight) => weight.tensor));
     return this;
   }
 

@@ -64,7 +64,7 @@ export class OptimizerSlots {
       }
     });
     // Before the update: a model's inference plan holds folded copies of these weights.
-    noteWeightsChanged();
+    noteWeightsChanged(weights);
     withScope(() => {
       const clipped = clipGradients(gradients, clipping, what);
       this.iterations += 1;

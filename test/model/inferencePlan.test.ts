@@ -287,6 +287,24 @@ for (const backend of ['reference', 'wasm'] as const) {
       assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, 'after replacing a moving mean');
     });
 
+    test('training one model leaves the plan of another as it is (a teacher predicting while a student trains)', () => {
+      const teacher = patternNetwork(13);
+      const student = patternNetwork(14);
+      const x = batchOf(teacher, 2, 90);
+      teacher.predict(x);
+      // The plan is private: read it to see that it was not rebuilt.
+      const plan = Reflect.get(teacher, 'plan') as InferencePlan;
+      student.fit(x, [0, 1], { epochs: 1, batchSize: 2, optimizer: new SGD({ learningRate: 0.01 }) });
+      teacher.predict(x);
+      assert.equal(Reflect.get(teacher, 'plan'), plan);
+      // A view of a weight (reshape) shares its values: a change noted through it counts.
+      const conv = teacher.layers.find((layer): layer is Conv2D => layer instanceof Conv2D)!;
+      const size = conv.kernel!.size;
+      new SGD({ learningRate: 0.01 }).applyGradients([conv.kernel!.reshape([size])], [Tensor.fromArray(new Float32Array(size).fill(1), [size])]);
+      assertClose(teacher.predict(x).data, unplanned(teacher, x), TOLERANCE, 'after a step through a reshaped view');
+      assert.notEqual(Reflect.get(teacher, 'plan'), plan);
+    });
+
     test('a model loaded from its files predicts what the original does', () => {
       const model = patternNetwork(11);
       const x = batchOf(model, 2, 50);
