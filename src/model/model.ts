@@ -12,6 +12,7 @@ import { Random } from '../core/random.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
+import { isRecording } from '../autograd/recorder.js';
 import { GradientTape } from '../autograd/tape.js';
 import { withScope } from '../kernels/registry.js';
 import { ReLU } from '../layers/activations.js';
@@ -505,10 +506,16 @@ export class Model {
    */
   private infer(input: Tensor): ReadonlyMap<number, Tensor> {
     if (input.dtype !== this.dtype) throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
+    const logits = this.logitsEnd() - 1;
+    const nodes = this.outputNodes.includes(logits) ? this.outputNodes : [...this.outputNodes, logits];
+    if (isRecording()) {
+      // A tape records (predict inside tape.run): the plan's fused ops have no gradient, the layers do.
+      const outputs = this.forwardNodes(input, {}, this.layers.length);
+      return new Map(nodes.map((node) => [node, outputs[node]!]));
+    }
     if (this.plan === null || !this.plan.isCurrent()) {
       this.plan?.dispose();
-      const logits = this.logitsEnd() - 1;
-      this.plan = new InferencePlan(this, this.outputNodes.includes(logits) ? this.outputNodes : [...this.outputNodes, logits]);
+      this.plan = new InferencePlan(this, nodes);
     }
     const plan = this.plan;
     const outputs = plan.run(input);

@@ -226,6 +226,13 @@ for (const backend of ['reference', 'wasm'] as const) {
       assertClose(model.predict(x, { batchSize: 2 }).data, unplanned(model, x), TOLERANCE, 'predict in batches of 2');
     });
 
+    test('predict inside a recording tape runs the layers one by one (the fused ops have no gradient)', () => {
+      const model = patternNetwork(15);
+      const x = batchOf(model, 2, 95);
+      const recorded = new GradientTape(model.trainableWeights()).run(() => Float32Array.from(model.predict(x).data));
+      assertClose(recorded, model.predict(x).data, TOLERANCE, 'predict while a tape records');
+    });
+
     test('predictOutputs of two outputs, one inside a fusable chain', () => {
       const input = new Input({ shape: [6, 6, 3] });
       const normalized = new BatchNormalization().apply(new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output));
