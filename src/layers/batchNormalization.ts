@@ -5,6 +5,7 @@
 import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
+import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { batchNormalization } from '../ops/batchNorm.js';
 import { initializeWeights } from './initializers.js';
 import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
@@ -75,6 +76,8 @@ export class BatchNormalization extends Layer {
     const { output, mean, variance } = batchNormalization(input, this.gamma, this.beta, null, this.epsilon, this.label());
     const count = input.size / channels;
     const unbiased = count > 1 ? count / (count - 1) : 1;
+    // The moving averages change: inference plans fold them into the convolution before.
+    noteWeightsChanged([this.movingMean, this.movingVariance]);
     for (let channel = 0; channel < channels; channel++) {
       this.movingMean.data[channel] = this.momentum * this.movingMean.data[channel]! + (1 - this.momentum) * mean.data[channel]!;
       this.movingVariance.data[channel] = this.momentum * this.movingVariance.data[channel]! + (1 - this.momentum) * variance.data[channel]! * unbiased;

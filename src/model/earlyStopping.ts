@@ -5,6 +5,7 @@
 import type { FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
+import { noteWeightsChanged } from '../core/weightsVersion.js';
 import type { EpochLogs, TrainBeginInfo, TrainingCallbacks } from './callbacks.js';
 
 /** The epoch figures early stopping can watch: losses must fall, accuracies rise. */
@@ -86,6 +87,7 @@ export class EarlyStopping implements TrainingCallbacks {
   onTrainEnd(): void {
     if (this.bestWeights === null) return;
     this.weights.forEach((weight, index) => weight.data.set(this.bestWeights![index]!));
+    noteWeightsChanged(this.weights);
   }
 
   private isImprovement(value: number): boolean {

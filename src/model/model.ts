@@ -11,6 +11,8 @@ import { MAX_BATCH_ACTIVATION_ELEMENTS } from '../core/limits.js';
 import { Random } from '../core/random.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
+import { noteWeightsChanged } from '../core/weightsVersion.js';
+import { isRecording } from '../autograd/recorder.js';
 import { GradientTape } from '../autograd/tape.js';
 import { withScope } from '../kernels/registry.js';
 import { ReLU } from '../layers/activations.js';
@@ -31,6 +33,7 @@ import { yieldToEventLoop } from './yieldToEventLoop.js';
 import { checkFitState } from './fitStateChecks.js';
 import { checkLayerCount, GraphTally } from './graphLimits.js';
 import { imagesToInput } from './imageInput.js';
+import { InferencePlan } from './inferencePlan.js';
 import { formatSummary, summarize, type ModelSummary } from './summary.js';
 
 export interface ModelOptions {
@@ -221,6 +224,8 @@ export class Model {
   private readonly activationElements: number;
   private names: readonly string[] | undefined;
   private inputPreprocessing: Preprocessing | undefined;
+  /** The inference plan, built on first use (see infer). */
+  private plan: InferencePlan | null = null;
 
   constructor(
     graph: { inputs: SymbolicTensor; outputs: SymbolicTensor | readonly SymbolicTensor[] } | { nodes: readonly ModelNode[]; outputs?: readonly number[] | undefined },
@@ -379,6 +384,22 @@ export class Model {
     );
   }
 
+  /**
+   * Says that code has changed weight values in place (`layer.kernel.data[0] = 1`, a custom update
+   * loop): predict, evaluate, predictOutputs and classify run an inference plan that holds folded
+   * copies of the weights (batch normalization folded into the convolution before it), which this
+   * rebuilds at their next call. fit, the optimizers, loading and early stopping's restore say so
+   * themselves; only direct writes need it. Returns the model.
+   *
+   * @example
+   * conv.kernel!.data.fill(0);
+   * model.markWeightsChanged();
+   */
+  markWeightsChanged(): this {
+    noteWeightsChanged(this.namedWeights().map((weight) => weight.tensor));
+    return this;
+  }
+
   /** The weights that training changes (not batch normalization's moving averages). */
   trainableWeights(): Tensor[] {
     return this.namedWeights().filter((weight) => weight.isTrainable).map((weight) => weight.tensor);
@@ -447,8 +468,8 @@ export class Model {
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       withScope(() => {
-        const outputs = this.forwardOutputs(gatherExamples(x, order, start, size));
-        this.outputNames.forEach((name, index) => results[index]!.data.set(outputs[name]!.data, start * sizeOf(shapes[index]!)));
+        const outputs = this.infer(gatherExamples(x, order, start, size));
+        this.outputNodes.forEach((node, index) => results[index]!.data.set(outputs.get(node)!.data, start * sizeOf(shapes[index]!)));
       });
     }
     return Object.fromEntries(this.outputNames.map((name, index) => [name, results[index]!]));
@@ -476,6 +497,31 @@ export class Model {
     return outputs;
   }
 
+  /**
+   * The outputs of every named output node and of the logits node (logitsEnd() - 1) for a batch, by
+   * node, computed by the inference plan: one plan serves predict, predictOutputs and evaluate, so
+   * the model holds one folded copy of its weights. It is built on first use and rebuilt when the
+   * weights changed (see markWeightsChanged). Call it inside withScope: the outputs are views of the
+   * scope's memory.
+   */
+  private infer(input: Tensor): ReadonlyMap<number, Tensor> {
+    if (input.dtype !== this.dtype) throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
+    const logits = this.logitsEnd() - 1;
+    const nodes = this.outputNodes.includes(logits) ? this.outputNodes : [...this.outputNodes, logits];
+    if (isRecording()) {
+      // A tape records (predict inside tape.run): the plan's fused ops have no gradient, the layers do.
+      const outputs = this.forwardNodes(input, {}, this.layers.length);
+      return new Map(nodes.map((node) => [node, outputs[node]!]));
+    }
+    if (this.plan === null || !this.plan.isCurrent()) {
+      this.plan?.dispose();
+      this.plan = new InferencePlan(this, nodes);
+    }
+    const plan = this.plan;
+    const outputs = plan.run(input);
+    return new Map(plan.outputs.map((node, index) => [node, outputs[index]!]));
+  }
+
   /** Layers whose output is the logits: all but a final Softmax. */
   logitsEnd(): number {
     return this.layers[this.layers.length - 1] instanceof Softmax ? this.layers.length - 1 : this.layers.length;
@@ -485,7 +531,9 @@ export class Model {
    * The model's output [batch, ...outputShape] for a batch of examples [batch, ...inputShape],
    * computed batchSize examples at a time (default 256): class probabilities when `model.output` is
    * 'probabilities' (the model ends in Softmax), logits when it is 'logits'. classify gives
-   * probabilities for either.
+   * probabilities for either. It runs the inference plan (model/inferencePlan.ts: batch normalization
+   * folded, activations and residual Adds fused into convolutions), as predictOutputs, evaluate and
+   * classify do: equal to forward within float32 rounding.
    */
   predict(x: Tensor, options: { batchSize?: number | undefined } = {}): Tensor {
     this.checkExamples(x, 'predict');
@@ -496,7 +544,7 @@ export class Model {
     const order = identity(count);
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
-      withScope(() => result.data.set(this.forward(gatherExamples(x, order, start, size)).data, start * outputSize));
+      withScope(() => result.data.set(this.infer(gatherExamples(x, order, start, size)).get(this.layers.length - 1)!.data, start * outputSize));
     }
     return result;
   }
@@ -547,7 +595,7 @@ export class Model {
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       withScope(() => {
-        const logits = this.forward(gatherExamples(x, order, start, size), { end: this.logitsEnd() });
+        const logits = this.infer(gatherExamples(x, order, start, size)).get(this.logitsEnd() - 1)!;
         const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
         const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
         lossSum += loss.data[0]! * size;

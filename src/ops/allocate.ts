@@ -1,8 +1,9 @@
 // Output allocation for ops: storage comes from the active backend, so a WebAssembly backend can
 // place tensors in its own memory. Kernel outputs skip zero-filling: on the WebAssembly backend
-// that saved writing every activation and gradient twice per step.
+// that saved writing every activation and gradient twice per step. withOutputStorage lets the
+// inference plan (model/inferencePlan.ts) place a layer's output in storage it planned.
 
-import type { DType } from '../core/dtype.js';
+import type { DType, FloatArray } from '../core/dtype.js';
 import { ShapeError } from '../core/errors.js';
 import { MAX_TENSOR_ELEMENTS } from '../core/limits.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
@@ -19,7 +20,31 @@ export function allocateTensor(shape: Shape, dtype: DType, what = 'allocate'): T
   if (!(size <= MAX_TENSOR_ELEMENTS)) {
     throw new ShapeError(`${what}: an output of ${formatShape(shape)} would hold ${size.toLocaleString('en-US')} values, more than the ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} one tensor may hold`);
   }
+  const offered = offeredStorage;
+  if (offered !== null && offered.length === size && (offered instanceof Float64Array) === (dtype === 'float64')) {
+    offeredStorage = null;
+    return new Tensor(offered, shape);
+  }
   return new Tensor(getBackend().allocate(dtype, size), shape);
+}
+
+/** Storage that the next allocateTensor of its size and dtype takes (see withOutputStorage). */
+let offeredStorage: FloatArray | null = null;
+
+/**
+ * Runs `body` so that the first tensor of exactly `storage`'s size and dtype an op allocates in it
+ * takes `storage` instead of new memory. The caller must check that the tensor `body` returns has it
+ * (an op may have allocated an intermediate first) and copy the values in otherwise; `storage` must
+ * not overlap anything `body` reads. @internal
+ */
+export function withOutputStorage<T>(storage: FloatArray, body: () => T): T {
+  const outer = offeredStorage;
+  offeredStorage = storage;
+  try {
+    return body();
+  } finally {
+    offeredStorage = outer;
+  }
 }
 
 /** Index storage for a kernel output (max-pool argmax), on the active backend where it has its own. */

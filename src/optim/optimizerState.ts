@@ -7,6 +7,7 @@
 import type { FloatArray } from '../core/dtype.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
+import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { allocatePersistent, withScope } from '../kernels/registry.js';
 import { checkClipping, clipGradients, type GradientClipping } from './gradientClipping.js';
 import type { Optimizer, OptimizerState, WeightState } from './optimizer.js';
@@ -62,6 +63,8 @@ export class OptimizerSlots {
         throw new ShapeError(`${what}: weight ${index} is ${weight.size} ${weight.dtype} values but its gradient ${gradient.size} ${gradient.dtype}`);
       }
     });
+    // Before the update: a model's inference plan holds folded copies of these weights.
+    noteWeightsChanged(weights);
     withScope(() => {
       const clipped = clipGradients(gradients, clipping, what);
       this.iterations += 1;

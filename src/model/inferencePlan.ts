@@ -1,0 +1,499 @@
+// A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes
+// in a following BatchNormalization (folded), residual Add and activation; plan-owned folded weights
+// go to the kernels as constant filters; intermediates share one block laid out by lifetime.
+// Inference only (fit and forward run layer by layer); rebuilt when weights change
+// (core/weightsVersion.ts, Model.markWeightsChanged). The patterns: see planSteps.
+
+import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
+import { sizeOf, type Shape } from '../core/shape.js';
+import { Tensor } from '../core/tensor.js';
+import { hasChangedSince, weightsClock } from '../core/weightsVersion.js';
+import type { FusedActivation } from '../kernels/params.js';
+import { getBackend, withScope } from '../kernels/registry.js';
+import { Clip, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU } from '../layers/activations.js';
+import { BatchNormalization } from '../layers/batchNormalization.js';
+import { Conv2D } from '../layers/conv2d.js';
+import { Dense } from '../layers/dense.js';
+import type { Layer } from '../layers/layer.js';
+import { Add, Multiply } from '../layers/merge.js';
+import { hardSwish, silu } from '../ops/activations.js';
+import { allocateTensor, withOutputStorage } from '../ops/allocate.js';
+import { biasAdd } from '../ops/biasAdd.js';
+import { conv2d } from '../ops/conv2d.js';
+import { matMul } from '../ops/matMul.js';
+
+/** What the plan reads of a model: its graph, shapes and weights. */
+export interface PlannedGraph {
+  readonly nodes: readonly { readonly layer: Layer; readonly inputs: readonly number[] }[];
+  readonly layerOutputShapes: readonly Shape[];
+  readonly dtype: DType;
+}
+
+/** One step of the plan: computes the output of `node` from the outputs of `inputs`. */
+export interface PlanStep {
+  readonly node: number;
+  /** The nodes whose layers it computes, in order; `node` is the last. */
+  readonly nodes: readonly number[];
+  readonly inputs: readonly number[];
+  /** The layers it computes, joined by '+': 'Conv2D+BatchNormalization+Add+ReLU'. */
+  readonly label: string;
+  /** The folded weights it owns (see InferencePlan.dispose). */
+  readonly constants?: readonly Tensor[] | undefined;
+  run(inputs: readonly Tensor[]): Tensor;
+}
+
+/** Where each step's output lives in the block of one batch size (offsets and sizes in values). */
+export interface MemoryLayout {
+  readonly offsets: readonly number[];
+  readonly sizes: readonly number[];
+  readonly blockSize: number;
+}
+
+/** Slots start on 64-byte boundaries with 64 spare bytes after them, as the wasm arena's blocks do (SIMD reads past a row's end). */
+const SLOT_ALIGNMENT = 16;
+
+export class InferencePlan {
+  readonly steps: readonly PlanStep[];
+  /** The nodes whose outputs run() returns, in order. */
+  readonly outputs: readonly number[];
+  /** weightsClock() when the plan was built. */
+  private readonly builtAt: number;
+  /** Every weight tensor of the model when the plan was built: a layer given new tensors (rebuilt) invalidates it. */
+  private readonly weightTensors: readonly Tensor[];
+  private readonly layouts = new Map<number, MemoryLayout>();
+  /** The step index after which each step's output is no longer read (steps.length for outputs). */
+  private readonly lastUses: readonly number[];
+
+  constructor(private readonly graph: PlannedGraph, outputs: readonly number[]) {
+    this.outputs = [...outputs];
+    this.builtAt = weightsClock();
+    this.weightTensors = weightTensorsOf(graph);
+    this.steps = planSteps(graph, this.outputs);
+    const stepOf = new Map(this.steps.map((step, index) => [step.node, index]));
+    const lastUses = this.steps.map((_, index) => index);
+    this.steps.forEach((step, index) => {
+      for (const input of step.inputs) {
+        const producer = stepOf.get(input);
+        if (producer !== undefined) lastUses[producer] = Math.max(lastUses[producer]!, index);
+      }
+    });
+    for (const output of this.outputs) {
+      const producer = stepOf.get(output);
+      if (producer !== undefined) lastUses[producer] = this.steps.length;
+    }
+    this.lastUses = lastUses;
+  }
+
+  /**
+   * Frees the folded weights now (the plan must not run again): a model replacing its plan after
+   * each epoch of a fit would otherwise hold a copy of its weights per epoch until the collector runs.
+   */
+  dispose(): void {
+    for (const step of this.steps) for (const constant of step.constants ?? []) constant.dispose();
+  }
+
+  /** Whether the model's weights are still those the plan folded (the same tensors, none noted changed since). */
+  isCurrent(): boolean {
+    const tensors = weightTensorsOf(this.graph);
+    return tensors.length === this.weightTensors.length &&
+      tensors.every((tensor, index) => tensor === this.weightTensors[index] && !hasChangedSince(tensor, this.builtAt));
+  }
+
+  /**
+   * The outputs of this.outputs for a batch, in order. Call it inside withScope: the intermediates
+   * (and the outputs) are views of one block of the scope, freed when it closes.
+   */
+  run(input: Tensor): Tensor[] {
+    const batch = input.shape[0]!;
+    const layout = this.layoutFor(batch);
+    const block = allocateTensor([layout.blockSize], this.graph.dtype, 'predict').data;
+    const values = new Map<number, Tensor>([[0, input]]);
+    this.steps.forEach((step, index) => {
+      const offset = layout.offsets[index]!;
+      const slot = block.subarray(offset, offset + layout.sizes[index]!);
+      const inputs = step.inputs.map((node) => values.get(node)!);
+      // A scope per step frees what an op allocates besides its output (a layer's intermediates).
+      withScope(() => {
+        const output = withOutputStorage(slot, () => step.run(inputs));
+        if (output.data !== slot) slot.set(output.data);
+      });
+      values.set(step.node, new Tensor(slot, [batch, ...this.graph.layerOutputShapes[step.node]!]));
+    });
+    return this.outputs.map((node) => values.get(node)!);
+  }
+
+  /**
+   * Offsets for every step's output at `batch`, in step order: each output takes the smallest free
+   * gap of the block that holds it (else the block grows), and its slot is free again after its last
+   * reader ran. Linear in the steps times the free gaps, which stay few (a graph of 50,000 layers
+   * plans at once; placing the largest tensors first would be quadratic).
+   */
+  layoutFor(batch: number): MemoryLayout {
+    const known = this.layouts.get(batch);
+    if (known !== undefined) return known;
+    const sizes = this.steps.map((step) => batch * sizeOf(this.graph.layerOutputShapes[step.node]!));
+    const dying: number[][] = this.steps.map(() => []);
+    this.lastUses.forEach((last, index) => {
+      if (last < this.steps.length) dying[last]!.push(index);
+    });
+    const offsets = new Array<number>(sizes.length).fill(0);
+    const gaps = new FreeGaps();
+    sizes.forEach((size, index) => {
+      offsets[index] = gaps.take(slotFootprint(size));
+      for (const done of dying[index]!) gaps.give(offsets[done]!, slotFootprint(sizes[done]!));
+    });
+    const layout = { offsets, sizes, blockSize: Math.max(gaps.end, 1) };
+    this.layouts.set(batch, layout);
+    return layout;
+  }
+}
+
+/** The free gaps of a block that grows at its end: best-fit allocation, neighbouring gaps merged. */
+class FreeGaps {
+  /** The block's size so far. */
+  end = 0;
+  /** Free gaps [offset, offset + size) below `end`, sorted by offset, never touching each other. */
+  private readonly gaps: { offset: number; size: number }[] = [];
+
+  /** The offset of `size` values: the smallest gap that holds them, else the last gap (when it reaches the end) or the end, grown. */
+  take(size: number): number {
+    let best = -1;
+    this.gaps.forEach((gap, index) => {
+      if (gap.size >= size && (best < 0 || gap.size < this.gaps[best]!.size)) best = index;
+    });
+    if (best >= 0) {
+      const gap = this.gaps[best]!;
+      const offset = gap.offset;
+      if (gap.size === size) this.gaps.splice(best, 1);
+      else this.gaps[best] = { offset: offset + size, size: gap.size - size };
+      return offset;
+    }
+    const last = this.gaps[this.gaps.length - 1];
+    if (last !== undefined && last.offset + last.size === this.end) {
+      this.gaps.pop();
+      this.end = last.offset + size;
+      return last.offset;
+    }
+    const offset = this.end;
+    this.end += size;
+    return offset;
+  }
+
+  /** Frees [offset, offset + size). */
+  give(offset: number, size: number): void {
+    let index = this.gaps.findIndex((gap) => gap.offset > offset);
+    if (index < 0) index = this.gaps.length;
+    this.gaps.splice(index, 0, { offset, size });
+    const next = this.gaps[index + 1];
+    if (next !== undefined && offset + size === next.offset) {
+      this.gaps[index] = { offset, size: size + next.size };
+      this.gaps.splice(index + 1, 1);
+    }
+    const previous = this.gaps[index - 1];
+    if (previous !== undefined && previous.offset + previous.size === offset) {
+      this.gaps[index - 1] = { offset: previous.offset, size: previous.size + this.gaps[index]!.size };
+      this.gaps.splice(index, 1);
+    }
+  }
+}
+
+/** Values a slot of `size` takes: rounded up to the alignment, plus the spare values after it. */
+function slotFootprint(size: number): number {
+  return Math.ceil(size / SLOT_ALIGNMENT) * SLOT_ALIGNMENT + SLOT_ALIGNMENT;
+}
+
+function weightTensorsOf(graph: PlannedGraph): Tensor[] {
+  return graph.nodes.flatMap((node) => node.layer.weights().map((weight) => weight.tensor));
+}
+
+/**
+ * The steps that compute `outputs`, in the graph's order, each group of fused layers as one step at
+ * its last layer's place (every input of the group is computed by then; nothing outside the group
+ * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup); a
+ * Dense and a BatchNormalization (denseGroup); a BatchNormalization elsewhere, with its activation,
+ * as a 1x1 depthwise convolution (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the
+ * way PyTorch exports SiLU and HardSwish, as one op (selfGateGroup). Every other layer runs as it is.
+ */
+function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] {
+  const { nodes } = graph;
+  const isNeeded = neededNodes(graph, outputs);
+  const readers: number[][] = nodes.map(() => []);
+  nodes.forEach((node, index) => {
+    if (!isNeeded[index]) return;
+    for (const input of new Set(node.inputs)) readers[input]!.push(index);
+  });
+  const isOutput = new Set(outputs);
+  /** The one layer that reads `node`, when it has exactly one and is not an output itself. */
+  const soleReader = (node: number): number | null => (readers[node]!.length === 1 && !isOutput.has(node) ? readers[node]![0]! : null);
+  const isFused = new Array<boolean>(nodes.length).fill(false);
+  const steps: PlanStep[] = [];
+  const stepAt = new Map<number, PlanStep>();
+  for (let index = 1; index < nodes.length; index++) {
+    if (!isNeeded[index] || isFused[index]) continue;
+    const layer = nodes[index]!.layer;
+    let group: PlanStep | null = null;
+    if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, isFused);
+    else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
+    else if (layer instanceof BatchNormalization) group = normalizationGroup(graph, index, soleReader);
+    else if (layer instanceof Sigmoid || layer instanceof HardSigmoid) group = selfGateGroup(graph, index, soleReader, readers, isOutput);
+    if (group === null) {
+      stepAt.set(index, layerStep(graph, index));
+      continue;
+    }
+    for (const node of group.nodes) isFused[node] = true;
+    stepAt.set(group.node, group);
+  }
+  for (let index = 1; index < nodes.length; index++) {
+    const step = stepAt.get(index);
+    if (step !== undefined) steps.push(step);
+  }
+  return steps;
+}
+
+/** Which nodes the outputs depend on. */
+function neededNodes(graph: PlannedGraph, outputs: readonly number[]): boolean[] {
+  const isNeeded = new Array<boolean>(graph.nodes.length).fill(false);
+  for (const output of outputs) isNeeded[output] = true;
+  for (let index = graph.nodes.length - 1; index > 0; index--) {
+    if (isNeeded[index]) for (const input of graph.nodes[index]!.inputs) isNeeded[input] = true;
+  }
+  return isNeeded;
+}
+
+/** A layer run as it is, in inference mode. */
+function layerStep(graph: PlannedGraph, node: number): PlanStep {
+  const { layer, inputs } = graph.nodes[node]!;
+  return { node, nodes: [node], inputs, label: layer.className, run: (values) => layer.callWith(values, { isTraining: false }) };
+}
+
+/**
+ * A Conv2D and what follows it that its output stage computes: a BatchNormalization reading only
+ * it (folded), then an Add of it and one other tensor of its shape (the residual), then an
+ * activation; each taken only when the layer before it has no other reader.
+ */
+function convGroup(
+  graph: PlannedGraph, convNode: number, soleReader: (node: number) => number | null,
+  readers: readonly number[][], isOutput: ReadonlySet<number>, isFused: readonly boolean[],
+): PlanStep {
+  const conv = graph.nodes[convNode]!.layer as Conv2D;
+  const labels = ['Conv2D'];
+  const members = [convNode];
+  let tail = convNode;
+  const normalization = followingNormalization(graph, tail, soleReader);
+  if (normalization !== null) {
+    tail = normalization;
+    members.push(tail);
+    labels.push('BatchNormalization');
+  }
+  let residualNode: number | null = null;
+  const adder = soleReader(tail);
+  // An Add of two convolutions goes to the first: the second is then its residual.
+  if (adder !== null && !isFused[adder]) {
+    const { layer, inputs } = graph.nodes[adder]!;
+    const other = inputs[0] === tail ? inputs[1] : inputs[0];
+    const isResidual = layer instanceof Add && inputs.length === 2 && other !== undefined && other !== tail &&
+      sameShape(graph.layerOutputShapes[other]!, graph.layerOutputShapes[tail]!);
+    if (isResidual) {
+      residualNode = other!;
+      tail = adder;
+      members.push(tail);
+      labels.push('Add');
+    }
+  }
+  let activation: FusedActivation | undefined;
+  const reader = soleReader(tail);
+  const readerActivation = reader === null ? null : fusedActivationOfLayer(graph.nodes[reader]!.layer);
+  if (reader !== null && readerActivation !== null) {
+    activation = readerActivation;
+    tail = reader;
+    members.push(tail);
+    labels.push(graph.nodes[reader]!.layer.className);
+  } else {
+    const gate = selfGatePattern(graph, tail, soleReader, readers, isOutput);
+    if (gate !== null) {
+      activation = gate.activation;
+      members.push(gate.gate, gate.multiply);
+      tail = gate.multiply;
+      labels.push(graph.nodes[gate.gate]!.layer.className, 'Multiply');
+    }
+  }
+  const source = conv.kernel!;
+  const folded = normalization === null ? copyConstant(source, conv.bias) : foldNormalization(source, conv.bias, graph.nodes[normalization]!.layer as BatchNormalization);
+  const inputNode = graph.nodes[convNode]!.inputs[0]!;
+  const inputs = residualNode === null ? [inputNode] : [inputNode, residualNode];
+  const options = {
+    strides: conv.strides, padding: conv.padding, dilations: conv.dilationRate, groups: conv.groups,
+    name: `Conv2D '${conv.name}'`, activation, isConstantFilter: true,
+  };
+  return {
+    node: tail,
+    nodes: members,
+    inputs,
+    label: labels.join('+'),
+    constants: [folded.kernel, folded.bias],
+    run: ([input, residual]) => conv2d(input!, folded.kernel, folded.bias, residual === undefined ? options : { ...options, residual }),
+  };
+}
+
+/** A Dense and a BatchNormalization reading only it, folded into one matrix product; null without one. */
+function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: number) => number | null): PlanStep | null {
+  const normalization = followingNormalization(graph, denseNode, soleReader);
+  if (normalization === null) return null;
+  const dense = graph.nodes[denseNode]!.layer as Dense;
+  const folded = foldNormalization(dense.kernel!, dense.bias, graph.nodes[normalization]!.layer as BatchNormalization);
+  const name = `Dense '${dense.name}'`;
+  return {
+    node: normalization,
+    nodes: [denseNode, normalization],
+    inputs: graph.nodes[denseNode]!.inputs,
+    label: 'Dense+BatchNormalization',
+    constants: [folded.kernel, folded.bias],
+    run: ([input]) => biasAdd(matMul(input!, folded.kernel, { name }), folded.bias, name),
+  };
+}
+
+/**
+ * A BatchNormalization of feature maps not after a convolution (a pre-activation block: DenseNet,
+ * ResNet v2), with the activation that alone reads it if there is one, as one 1x1 depthwise
+ * convolution whose filter is the per-channel scale and bias the shift: one pass over the map
+ * instead of two, and the depthwise kernel ran 9x faster than the BatchNormalization one
+ * ([8, 16, 16, 256], 2 threads). Null for a normalization of vectors.
+ */
+function normalizationGroup(graph: PlannedGraph, normalizationNode: number, soleReader: (node: number) => number | null): PlanStep | null {
+  const shape = graph.layerOutputShapes[normalizationNode]!;
+  if (shape.length !== 3) return null;
+  const reader = soleReader(normalizationNode);
+  const readerActivation = reader === null ? null : fusedActivationOfLayer(graph.nodes[reader]!.layer);
+  const activation = readerActivation ?? undefined;
+  const tail = readerActivation === null ? normalizationNode : reader!;
+  const channels = shape[2]!;
+  const normalization = graph.nodes[normalizationNode]!.layer as BatchNormalization;
+  const identity = new Tensor(new Float64Array(channels).fill(1), [1, 1, 1, channels]);
+  const folded = foldNormalization(identity, null, normalization, graph.dtype);
+  const options = { groups: channels, name: `BatchNormalization '${normalization.name}'`, activation, isConstantFilter: true };
+  return {
+    node: tail,
+    nodes: tail === normalizationNode ? [tail] : [normalizationNode, tail],
+    inputs: graph.nodes[normalizationNode]!.inputs,
+    label: tail === normalizationNode ? 'BatchNormalization' : `BatchNormalization+${graph.nodes[tail]!.layer.className}`,
+    constants: [folded.kernel, folded.bias],
+    run: ([input]) => conv2d(input!, folded.kernel, folded.bias, options),
+  };
+}
+
+/**
+ * A Sigmoid or HardSigmoid of x whose one reader is Multiply(x, gate(x)): run as one SiLU or
+ * HardSwish op (a HardSigmoid only with HardSwish's slope and offset, 1/6 and 0.5); null otherwise.
+ */
+function selfGateGroup(
+  graph: PlannedGraph, gateNode: number, soleReader: (node: number) => number | null,
+  readers: readonly number[][], isOutput: ReadonlySet<number>,
+): PlanStep | null {
+  const from = graph.nodes[gateNode]!.inputs[0]!;
+  const gate = selfGatePattern(graph, from, soleReader, readers, isOutput, true);
+  if (gate === null || gate.gate !== gateNode) return null;
+  const activation = gate.activation;
+  const isHardSwish = activation.kind === 'hardSwish' && Math.fround(activation.alpha) === Math.fround(1 / 6) && activation.beta === 0.5;
+  if (activation.kind !== 'silu' && !isHardSwish) return null;
+  const label = `${graph.nodes[gateNode]!.layer.className}+Multiply`;
+  return {
+    node: gate.multiply, nodes: [gate.gate, gate.multiply], inputs: [from], label, run: ([input]) => (isHardSwish ? hardSwish(input!) : silu(input!)),
+  };
+}
+
+/**
+ * x * gate(x) after node `from`, the gate a Sigmoid (x * sigmoid(x) is SiLU, as PyTorch exports it)
+ * or a HardSigmoid (x * hardSigmoid(x) is HardSwish, as PyTorch exports it before opset 14): the gate
+ * reading `from` and a two-input Multiply of `from` and the gate, the gate read by the Multiply alone.
+ * Unless `mayHaveOtherReaders`, `from` must have no reader but these two (its own output is then not
+ * needed apart).
+ */
+function selfGatePattern(
+  graph: PlannedGraph, from: number, soleReader: (node: number) => number | null,
+  readers: readonly number[][], isOutput: ReadonlySet<number>, mayHaveOtherReaders = false,
+): { gate: number; multiply: number; activation: FusedActivation } | null {
+  const fromReaders = readers[from]!;
+  if (!mayHaveOtherReaders && (fromReaders.length !== 2 || isOutput.has(from))) return null;
+  for (const gate of fromReaders) {
+    const gateLayer = graph.nodes[gate]!.layer;
+    const activation: FusedActivation | null = gateLayer instanceof Sigmoid ? { kind: 'silu' }
+      : gateLayer instanceof HardSigmoid ? { kind: 'hardSwish', alpha: gateLayer.alpha, beta: gateLayer.beta }
+        : null;
+    if (activation === null) continue;
+    const multiply = soleReader(gate);
+    if (multiply === null) continue;
+    const { layer, inputs } = graph.nodes[multiply]!;
+    const isProduct = layer instanceof Multiply && inputs.length === 2 &&
+      ((inputs[0] === from && inputs[1] === gate) || (inputs[0] === gate && inputs[1] === from));
+    if (isProduct && fromReaders.includes(multiply)) return { gate, multiply, activation };
+  }
+  return null;
+}
+
+/** The BatchNormalization that alone reads `node`, when there is one. */
+function followingNormalization(graph: PlannedGraph, node: number, soleReader: (node: number) => number | null): number | null {
+  const reader = soleReader(node);
+  return reader !== null && graph.nodes[reader]!.layer instanceof BatchNormalization ? reader : null;
+}
+
+/** The FusedActivation that computes `layer`, or null for a layer that is not one. */
+export function fusedActivationOfLayer(layer: Layer): FusedActivation | null {
+  if (layer instanceof ReLU) return { kind: 'relu' };
+  if (layer instanceof Sigmoid) return { kind: 'sigmoid' };
+  if (layer instanceof SiLU) return { kind: 'silu' };
+  if (layer instanceof Clip) return { kind: 'clip', min: layer.min, max: layer.max };
+  if (layer instanceof LeakyReLU) return { kind: 'leakyRelu', alpha: layer.alpha };
+  if (layer instanceof HardSigmoid) return { kind: 'hardSigmoid', alpha: layer.alpha, beta: layer.beta };
+  // HardSwish is x * hardSigmoid(x) with PyTorch's slope and offset (ops/activations.ts).
+  if (layer instanceof HardSwish) return { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 };
+  return null;
+}
+
+function sameShape(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((extent, axis) => extent === b[axis]);
+}
+
+/**
+ * A constant's storage, which outlives every scope (the plan may be built inside one): persistent
+ * where the backend has such storage (freed when the plan is collected), the JavaScript heap otherwise.
+ */
+function constantTensor(values: ArrayLike<number>, shape: Shape, dtype: DType): Tensor {
+  const backend = getBackend();
+  const data: FloatArray = backend.allocatePersistent?.(dtype, values.length) ?? allocateArray(dtype, values.length);
+  data.set(values);
+  return new Tensor(data, shape);
+}
+
+/** The plan's own copy of a filter and bias (zeros when the layer has none). */
+function copyConstant(kernel: Tensor, bias: Tensor | null): { kernel: Tensor; bias: Tensor } {
+  const outC = kernel.shape[kernel.rank - 1]!;
+  return {
+    kernel: constantTensor(kernel.data, kernel.shape, kernel.dtype),
+    bias: constantTensor(bias === null ? new Float64Array(outC) : bias.data, [outC], kernel.dtype),
+  };
+}
+
+/**
+ * A filter and bias whose last axis is the channels, with a following batch normalization folded
+ * in: y = gamma (conv(x) + b - mean) / sqrt(variance + epsilon) + beta, so each output channel c
+ * scales by s_c = gamma_c / sqrt(variance_c + epsilon) and its bias becomes (b_c - mean_c) s_c +
+ * beta_c. Computed in float64, rounded once.
+ */
+function foldNormalization(kernel: Tensor, bias: Tensor | null, normalization: BatchNormalization, dtype: DType = kernel.dtype): { kernel: Tensor; bias: Tensor } {
+  const channels = kernel.shape[kernel.rank - 1]!;
+  const gamma = normalization.gamma!.data;
+  const beta = normalization.beta!.data;
+  const mean = normalization.movingMean!.data;
+  const variance = normalization.movingVariance!.data;
+  const scales = new Float64Array(channels);
+  const foldedBias = new Float64Array(channels);
+  for (let channel = 0; channel < channels; channel++) {
+    const scale = gamma[channel]! / Math.sqrt(variance[channel]! + normalization.epsilon);
+    scales[channel] = scale;
+    foldedBias[channel] = ((bias === null ? 0 : bias.data[channel]!) - mean[channel]!) * scale + beta[channel]!;
+  }
+  const source = kernel.data;
+  const foldedKernel = new Float64Array(source.length);
+  for (let index = 0; index < source.length; index++) foldedKernel[index] = source[index]! * scales[index % channels]!;
+  return { kernel: constantTensor(foldedKernel, kernel.shape, dtype), bias: constantTensor(foldedBias, [channels], dtype) };
+}

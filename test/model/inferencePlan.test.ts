@@ -1,0 +1,386 @@
+// The inference plan (model/inferencePlan.ts) against the layer-by-layer forward pass: which layers
+// fuse (batch normalization folded, residual Adds, every fused activation, x * sigmoid(x) and
+// x * hardSigmoid(x), a pre-activation's normalization and ReLU) and which
+// must not (a convolution or Add read twice), predict / evaluate / predictOutputs equal to forward
+// within float32 rounding on the reference and WebAssembly backends, the plan rebuilt whenever the
+// weights change (fit, an optimizer step, early stopping's restore, a replaced tensor,
+// markWeightsChanged after an in-place edit), and a deep chain's peak memory well under what a
+// forward pass holding every layer's output needs.
+
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import {
+  Add,
+  backendInfo,
+  BatchNormalization,
+  Clip,
+  Conv2D,
+  Dense,
+  earlyStopping,
+  GlobalAveragePooling2D,
+  GradientTape,
+  HardSigmoid,
+  HardSwish,
+  initWasmBackend,
+  Input,
+  LeakyReLU,
+  MaxPool2D,
+  Model,
+  Multiply,
+  parseModel,
+  Random,
+  ReLU,
+  serializeModel,
+  setBackend,
+  SGD,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  softmaxCrossEntropy,
+  Tensor,
+  withScope,
+  type Layer,
+  type SymbolicTensor,
+} from '../../src/index.js';
+import { InferencePlan } from '../../src/model/inferencePlan.js';
+import { wasmSkip } from '../parity/harness.js';
+import { assertClose } from '../helpers.js';
+
+const TOLERANCE = { atol: 2e-6, rtol: 1e-4 };
+const CLASSES = 6;
+
+/** Gives every BatchNormalization statistics and scales far from the identity, and every Conv2D and Dense a bias. */
+function randomizeState(model: Model, seed: number): void {
+  const random = new Random(seed);
+  const fill = (tensor: Tensor | null, low: number, high: number) => {
+    if (tensor === null) return;
+    for (let index = 0; index < tensor.size; index++) tensor.data[index] = low + random.uniform() * (high - low);
+  };
+  for (const layer of model.layers) {
+    if (layer instanceof BatchNormalization) {
+      fill(layer.gamma, 0.5, 1.5);
+      fill(layer.beta, -0.5, 0.5);
+      fill(layer.movingMean, -0.5, 0.5);
+      fill(layer.movingVariance, 0.5, 1.5);
+    }
+    if (layer instanceof Conv2D || layer instanceof Dense) fill(layer.bias, -0.2, 0.2);
+  }
+  model.markWeightsChanged();
+}
+
+/**
+ * A network with every pattern the plan fuses and the ones it must leave alone. The comment after
+ * each line is the plan step it should become.
+ */
+function patternNetwork(seed = 3): Model {
+  const on = (layer: Layer, from: SymbolicTensor | SymbolicTensor[]) => layer.apply(from);
+  const conv = (filters: number, options: { kernelSize?: number; strides?: number; groups?: number } = {}) =>
+    new Conv2D({ filters, kernelSize: options.kernelSize ?? 3, strides: options.strides ?? 1, groups: options.groups ?? 1, padding: 'same' });
+  const input = new Input({ shape: [9, 10, 3] });
+  const a = on(new ReLU(), on(new BatchNormalization(), on(conv(8), input.output))); // Conv2D+BatchNormalization+ReLU
+  const b = on(new ReLU(), on(new Add(), [on(new BatchNormalization(), on(conv(8), a)), a])); // Conv2D+BatchNormalization+Add+ReLU
+  const c = on(new Clip({ min: 0, max: 6 }), on(conv(8, { kernelSize: 1 }), b)); // Conv2D+Clip
+  const d = on(new LeakyReLU({ alpha: 0.1 }), on(new BatchNormalization(), on(conv(8, { strides: 2 }), c))); // Conv2D+BatchNormalization+LeakyReLU
+  const e = on(new HardSwish(), on(new BatchNormalization(), on(conv(8, { groups: 8 }), d))); // Conv2D+BatchNormalization+HardSwish
+  const f = on(new HardSigmoid({ alpha: 1 / 6 }), on(conv(8, { kernelSize: 1 }), e)); // Conv2D+HardSigmoid
+  const g = on(new Sigmoid(), on(conv(8), f)); // Conv2D+Sigmoid
+  const bounded = on(new Clip({ min: -1 }), on(conv(8, { kernelSize: 1 }), g)); // Conv2D+Clip (no upper bound)
+  const h = on(new SiLU(), on(conv(8), bounded)); // Conv2D+SiLU
+  const iConv = on(new BatchNormalization(), on(conv(8), h));
+  const i = on(new Multiply(), [iConv, on(new Sigmoid(), iConv)]); // Conv2D+BatchNormalization+Sigmoid+Multiply
+  const jConv = on(conv(8), i);
+  const j = on(new Multiply(), [on(new HardSigmoid({ alpha: 0.25, beta: 0.4 }), jConv), jConv]); // Conv2D+HardSigmoid+Multiply (as HardSwish)
+  const k = on(new Add(), [on(conv(8), j), on(conv(8, { kernelSize: 1 }), j)]); // Conv2D, then Conv2D+Add (both inputs convolutions)
+  const n = on(new Add(), [on(conv(8), k), k]); // Conv2D+Add: the Add read twice takes no activation
+  const q = on(new Add(), [n, on(new ReLU(), n)]); // ReLU, Add
+  const r = on(conv(8), q); // Conv2D: read twice, so nothing fuses into it
+  const t = on(new Add(), [r, on(new ReLU(), r)]); // ReLU, Add
+  const preActivated = on(new ReLU(), on(new BatchNormalization(), t)); // BatchNormalization+ReLU (as a 1x1 depthwise convolution)
+  const u = on(new MaxPool2D({ poolSize: 2 }), preActivated); // MaxPool2D
+  const normalizedPool = on(new BatchNormalization(), u); // BatchNormalization (as a 1x1 depthwise convolution, read twice)
+  const v = on(new Multiply(), [on(new Sigmoid(), normalizedPool), normalizedPool]); // Sigmoid+Multiply (SiLU of a non-convolution)
+  const w = on(new Multiply(), [v, on(new HardSigmoid({ alpha: 1 / 6 }), v)]); // HardSigmoid+Multiply (HardSwish of a non-convolution)
+  const notSwish = on(new Multiply(), [w, on(new HardSigmoid(), w)]); // HardSigmoid, Multiply: not HardSwish's slope, and no convolution to fuse into
+  const pooled = on(new GlobalAveragePooling2D(), notSwish); // GlobalAveragePooling2D
+  const hidden = on(new ReLU(), on(new BatchNormalization(), on(new Dense({ units: 16 }), pooled))); // Dense+BatchNormalization, ReLU
+  const output = on(new Softmax(), on(new Dense({ units: CLASSES }), hidden)); // Dense, Softmax
+  const model = new Model({ inputs: input.output, outputs: output }, { seed });
+  randomizeState(model, seed + 100);
+  return model;
+}
+
+function batchOf(model: Model, batch: number, seed: number): Tensor {
+  const random = new Random(seed);
+  const shape = [batch, ...model.inputShape];
+  const values = Float32Array.from({ length: shape.reduce((product, extent) => product * extent, 1) }, () => random.uniform() * 2 - 1);
+  return Tensor.fromArray(values, shape);
+}
+
+/** The layer-by-layer forward pass (no plan), copied out of its scope. */
+function unplanned(model: Model, x: Tensor, end?: number): Float32Array {
+  return withScope(() => Float32Array.from(model.forward(x, end === undefined ? {} : { end }).data));
+}
+
+/** The mean cross-entropy of the layer-by-layer pass's logits: evaluate's loss, unplanned (it shows a change of the logits that saturated probabilities hide). */
+function unplannedLoss(model: Model, x: Tensor, labels: readonly number[]): number {
+  const targets = Tensor.fromArray(labels.flatMap((label) => Array.from({ length: CLASSES }, (_, index) => (index === label ? 1 : 0))), [labels.length, CLASSES]);
+  return withScope(() => softmaxCrossEntropy(model.forward(x, { end: model.logitsEnd() }), targets).loss.data[0]!);
+}
+
+function planLabels(model: Model): string[] {
+  return new InferencePlan(model, [model.layers.length - 1]).steps.map((step) => step.label);
+}
+
+describe('inference plan: which layers fuse', () => {
+  test('every fusable pattern fuses, a convolution or Add read twice does not take its reader', () => {
+    assert.deepEqual(planLabels(patternNetwork()), [
+      'Conv2D+BatchNormalization+ReLU',
+      'Conv2D+BatchNormalization+Add+ReLU',
+      'Conv2D+Clip',
+      'Conv2D+BatchNormalization+LeakyReLU',
+      'Conv2D+BatchNormalization+HardSwish',
+      'Conv2D+HardSigmoid',
+      'Conv2D+Sigmoid',
+      'Conv2D+Clip',
+      'Conv2D+SiLU',
+      'Conv2D+BatchNormalization+Sigmoid+Multiply',
+      'Conv2D+HardSigmoid+Multiply',
+      'Conv2D',
+      'Conv2D+Add',
+      'Conv2D+Add',
+      'ReLU',
+      'Add',
+      'Conv2D',
+      'ReLU',
+      'Add',
+      'BatchNormalization+ReLU',
+      'MaxPool2D',
+      'BatchNormalization',
+      'Sigmoid+Multiply',
+      'HardSigmoid+Multiply',
+      'HardSigmoid',
+      'Multiply',
+      'GlobalAveragePooling2D',
+      'Dense+BatchNormalization',
+      'ReLU',
+      'Dense',
+      'Softmax',
+    ]);
+  });
+
+  test('an output read by predictOutputs ends its step: the layers after it do not fuse into it', () => {
+    const model = patternNetwork();
+    // Node 2 is the first BatchNormalization, node 3 the ReLU after it.
+    assert.deepEqual(new InferencePlan(model, [model.layers.length - 1]).steps[0]!.nodes, [1, 2, 3], 'the first step computes Conv2D, BatchNormalization and ReLU');
+    const plan = new InferencePlan(model, [model.layers.length - 1, 2]);
+    assert.deepEqual(plan.steps.slice(0, 2).map((step) => [step.node, step.label]), [[2, 'Conv2D+BatchNormalization'], [3, 'ReLU']]);
+    const convOutput = new InferencePlan(model, [model.layers.length - 1, 1]);
+    assert.deepEqual(convOutput.steps.slice(0, 2).map((step) => [step.node, step.label]), [[1, 'Conv2D'], [3, 'BatchNormalization+ReLU']]);
+  });
+});
+
+describe('inference plan: memory layout', () => {
+  test('outputs alive at the same time never share memory, and the block is far smaller than all outputs together', () => {
+    const model = patternNetwork();
+    const plan = new InferencePlan(model, [model.layers.length - 1]);
+    for (const batch of [1, 3]) {
+      const layout = plan.layoutFor(batch);
+      const stepOf = new Map(plan.steps.map((step, index) => [step.node, index]));
+      // Step i's output is alive from step i to its last reader (the end for the model's output).
+      const lastUse = plan.steps.map((_, index) => index);
+      plan.steps.forEach((step, index) => {
+        for (const input of step.inputs) if (stepOf.has(input)) lastUse[stepOf.get(input)!] = index;
+      });
+      lastUse[plan.steps.length - 1] = plan.steps.length;
+      for (let a = 0; a < plan.steps.length; a++) {
+        assert.equal(layout.offsets[a]! % 16, 0, `step ${a} starts on a 64-byte boundary`);
+        assert.ok(layout.offsets[a]! + layout.sizes[a]! <= layout.blockSize, `step ${a} lies in the block`);
+        for (let b = a + 1; b <= lastUse[a]! && b < plan.steps.length; b++) {
+          const isApart = layout.offsets[a]! + layout.sizes[a]! <= layout.offsets[b]! || layout.offsets[b]! + layout.sizes[b]! <= layout.offsets[a]!;
+          assert.ok(isApart, `batch ${batch}: step ${a} (${plan.steps[a]!.label}) is alive at step ${b} (${plan.steps[b]!.label}) but they overlap`);
+        }
+      }
+      const total = layout.sizes.reduce((sum, size) => sum + size, 0);
+      assert.ok(layout.blockSize < total / 3, `batch ${batch}: block of ${layout.blockSize} values for ${total} values of outputs`);
+    }
+  });
+});
+
+for (const backend of ['reference', 'wasm'] as const) {
+  describe(`inference plan on the ${backend} backend`, { skip: backend === 'wasm' ? wasmSkip : false }, () => {
+    before(async () => {
+      if (backend === 'wasm') await initWasmBackend({ threads: 2 });
+      else setBackend('reference');
+    });
+
+    test('predict, evaluate and predictOutputs equal the layer-by-layer forward pass', () => {
+      const model = patternNetwork();
+      for (const batch of [1, 3]) {
+        const x = batchOf(model, batch, 10 + batch);
+        assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
+      }
+      const x = batchOf(model, 5, 20);
+      const labels = [0, 1, 2, 3, 4];
+      assertClose([model.evaluate(x, labels).loss], [unplannedLoss(model, x, labels)], TOLERANCE, 'evaluate loss');
+      // A batch size that splits the examples: the plan lays out memory for each batch size it meets.
+      assertClose(model.predict(x, { batchSize: 2 }).data, unplanned(model, x), TOLERANCE, 'predict in batches of 2');
+    });
+
+    test('predict inside a recording tape runs the layers one by one (the fused ops have no gradient)', () => {
+      const model = patternNetwork(15);
+      const x = batchOf(model, 2, 95);
+      const recorded = new GradientTape(model.trainableWeights()).run(() => Float32Array.from(model.predict(x).data));
+      assertClose(recorded, model.predict(x).data, TOLERANCE, 'predict while a tape records');
+    });
+
+    test('predictOutputs of two outputs, one inside a fusable chain', () => {
+      const input = new Input({ shape: [6, 6, 3] });
+      const normalized = new BatchNormalization().apply(new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output));
+      const activated = new ReLU().apply(normalized);
+      const output = new Dense({ units: 3 }).apply(new GlobalAveragePooling2D().apply(activated));
+      const model = new Model({ inputs: input.output, outputs: [output, normalized] }, { seed: 5, outputNames: ['scores', 'features'] });
+      randomizeState(model, 6);
+      const x = batchOf(model, 2, 7);
+      const outputs = model.predictOutputs(x);
+      const expected = withScope(() => {
+        const all = model.forwardOutputs(x);
+        return { scores: Float32Array.from(all['scores']!.data), features: Float32Array.from(all['features']!.data) };
+      });
+      assertClose(outputs['scores']!.data, expected.scores, TOLERANCE, 'scores');
+      assertClose(outputs['features']!.data, expected.features, TOLERANCE, 'features');
+    });
+
+    test('fit, an optimizer step of a custom loop and early stopping\'s restore rebuild the plan', () => {
+      const model = patternNetwork(8);
+      const x = batchOf(model, 4, 30);
+      const labels = [0, 1, 2, 3];
+      // The logits are large (the probabilities saturate), so the loss shows the change.
+      const lossBefore = model.evaluate(x, labels).loss;
+      model.fit(x, labels, { epochs: 1, batchSize: 4, optimizer: new SGD({ learningRate: 0.01 }) });
+      assert.notEqual(model.evaluate(x, labels).loss, lossBefore, 'fit changed the loss');
+      const afterFit = model.predict(x).data;
+      assertClose(afterFit, unplanned(model, x), TOLERANCE, 'predict after fit');
+      assertClose([model.evaluate(x, labels).loss], [unplannedLoss(model, x, labels)], TOLERANCE, 'evaluate after fit');
+
+      const weights = model.trainableWeights();
+      // Example i is of class i: row i of the one-hot targets has its 1 at column i.
+      const targets = Tensor.fromArray(Array.from({ length: 4 * CLASSES }, (_, index) => (index % (CLASSES + 1) === 0 ? 1 : 0)), [4, CLASSES]);
+      withScope(() => {
+        const tape = new GradientTape(weights);
+        const loss = tape.run(() => softmaxCrossEntropy(model.forward(x, { end: model.logitsEnd() }), targets).loss);
+        new SGD({ learningRate: 0.01 }).applyGradients(weights, tape.gradient(loss, weights));
+      });
+      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, 'predict after a custom optimizer step');
+      assertClose([model.evaluate(x, labels).loss], [unplannedLoss(model, x, labels)], TOLERANCE, 'evaluate after a custom optimizer step');
+
+      // The validation pass after the last step builds a plan that the restore, after it, must replace.
+      const stopper = earlyStopping({ monitor: 'valLoss', patience: 1, restoreBestWeights: true });
+      model.fit(x, labels, { epochs: 4, batchSize: 4, optimizer: new SGD({ learningRate: 5 }), callbacks: stopper, validationData: [x, labels] });
+      assert.ok((stopper.stoppedEpoch ?? 0) > 0, 'early stopping stopped the fit and restored the best epoch\'s weights');
+      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, 'predict after early stopping restored the best weights');
+      assertClose([model.evaluate(x, labels).loss], [unplannedLoss(model, x, labels)], TOLERANCE, 'evaluate after early stopping restored the best weights');
+    });
+
+    test('an in-place edit shows after markWeightsChanged; a replaced weight tensor shows at once', () => {
+      const model = patternNetwork(9);
+      const x = batchOf(model, 2, 40);
+      model.predict(x);
+      const conv = model.layers.find((layer): layer is Conv2D => layer instanceof Conv2D)!;
+      conv.kernel!.data.forEach((value, index, data) => { data[index] = value * -0.5; });
+      model.markWeightsChanged();
+      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, 'after an in-place edit and markWeightsChanged');
+      const normalization = model.layers.find((layer): layer is BatchNormalization => layer instanceof BatchNormalization)!;
+      normalization.movingMean = Tensor.fromArray(Array.from({ length: normalization.movingMean!.size }, (_, index) => index / 4), normalization.movingMean!.shape);
+      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, 'after replacing a moving mean');
+    });
+
+    test('training one model leaves the plan of another as it is (a teacher predicting while a student trains)', () => {
+      const teacher = patternNetwork(13);
+      const student = patternNetwork(14);
+      const x = batchOf(teacher, 2, 90);
+      teacher.predict(x);
+      // The plan is private: read it to see that it was not rebuilt.
+      const plan = Reflect.get(teacher, 'plan') as InferencePlan;
+      student.fit(x, [0, 1], { epochs: 1, batchSize: 2, optimizer: new SGD({ learningRate: 0.01 }) });
+      teacher.predict(x);
+      assert.equal(Reflect.get(teacher, 'plan'), plan);
+      // A view of a weight (reshape) shares its values: a change noted through it counts.
+      const conv = teacher.layers.find((layer): layer is Conv2D => layer instanceof Conv2D)!;
+      const size = conv.kernel!.size;
+      new SGD({ learningRate: 0.01 }).applyGradients([conv.kernel!.reshape([size])], [Tensor.fromArray(new Float32Array(size).fill(1), [size])]);
+      assertClose(teacher.predict(x).data, unplanned(teacher, x), TOLERANCE, 'after a step through a reshaped view');
+      assert.notEqual(Reflect.get(teacher, 'plan'), plan);
+    });
+
+    test('a model loaded from its files predicts what the original does', () => {
+      const model = patternNetwork(11);
+      const x = batchOf(model, 2, 50);
+      const { manifest, weights } = serializeModel(model);
+      const { model: loaded } = parseModel(manifest, weights);
+      assertClose(loaded.predict(x).data, model.predict(x).data, { atol: 0, rtol: 0 }, 'loaded model');
+    });
+  });
+}
+
+/** A stem and 24 blocks of Conv2D, BatchNormalization and ReLU at 32x32x16, every second one with a residual Add. */
+function deepChain(): Model {
+  const input = new Input({ shape: [32, 32, 3] });
+  let x: SymbolicTensor = new Conv2D({ filters: 16, kernelSize: 3, padding: 'same' }).apply(input.output);
+  for (let layer = 0; layer < 24; layer++) {
+    const normalized = new BatchNormalization().apply(new Conv2D({ filters: 16, kernelSize: 3, padding: 'same', useBias: false }).apply(x));
+    x = new ReLU().apply(layer % 2 === 1 ? new Add().apply([normalized, x]) : normalized);
+  }
+  const model = new Model({ inputs: input.output, outputs: new Dense({ units: 4 }).apply(new GlobalAveragePooling2D().apply(x)) }, { seed: 2 });
+  randomizeState(model, 3);
+  return model;
+}
+
+describe('inference plan: the thread count never changes predict', { skip: wasmSkip }, () => {
+  test('bit-identical outputs on 1 and 2 threads (the convolutions pass the threading threshold)', async () => {
+    const model = deepChain();
+    const x = batchOf(model, 4, 80);
+    await initWasmBackend({ threads: 1 });
+    const single = Float32Array.from(model.predict(x).data);
+    await initWasmBackend({ threads: 2 });
+    assert.deepEqual(Float32Array.from(model.predict(x).data), single);
+  });
+});
+
+describe('inference plan memory', { skip: wasmSkip }, () => {
+  test('a deep chain at batch 4 peaks far below a forward pass that holds every layer\'s output', async (context) => {
+    await initWasmBackend({ threads: 1 });
+    const model = deepChain();
+    const batch = batchOf(model, 4, 60);
+    const base = backendInfo().wasmArenaPeakBytes!;
+    // The plan first: the arena's peak only grows, so the forward pass's peak is read second.
+    const planned = model.predict(batch);
+    const planPeak = backendInfo().wasmArenaPeakBytes! - base;
+    const expected = withScope(() => Float32Array.from(model.forward(batch).data));
+    const forwardPeak = backendInfo().wasmArenaPeakBytes! - base;
+    assertClose(planned.data, expected, TOLERANCE, 'deep chain');
+    // One feature map at batch 4 is 256 KiB. The forward pass holds about four per block (the
+    // convolution's, the normalization's, the Add's, the ReLU's): 86 maps when measured. The plan's
+    // block holds 2 (a step's input, which is also the residual, and its output), its folded filters
+    // 0.9, and a convolution's own scratch (the im2col rows) the rest: 6 when measured.
+    const featureMapBytes = 4 * 32 * 32 * 16 * 4;
+    context.diagnostic(`peak above the weights: plan ${(planPeak / featureMapBytes).toFixed(1)} feature maps, forward pass ${(forwardPeak / featureMapBytes).toFixed(1)}`);
+    assert.ok(planPeak < 8 * featureMapBytes, `the plan peaked at ${planPeak} bytes above the weights, ${(planPeak / featureMapBytes).toFixed(1)} feature maps`);
+    assert.ok(forwardPeak > 8 * planPeak, `the forward pass peaked at ${forwardPeak} bytes, the plan at ${planPeak}`);
+  });
+
+  test('predict, evaluate and predictOutputs share one plan; a rebuilt plan frees the folded weights of the one it replaces at once', async () => {
+    await initWasmBackend({ threads: 1 });
+    const model = patternNetwork(12);
+    const x = batchOf(model, 2, 70);
+    model.predict(x);
+    const inUse = backendInfo().wasmArenaBytesInUse!;
+    model.evaluate(x, [0, 1]);
+    model.predictOutputs(x);
+    assert.equal(backendInfo().wasmArenaBytesInUse, inUse, 'one folded copy of the weights');
+    for (let round = 0; round < 5; round++) {
+      model.markWeightsChanged();
+      model.predict(x);
+    }
+    assert.equal(backendInfo().wasmArenaBytesInUse, inUse);
+  });
+});
