@@ -361,10 +361,11 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
     // One feature map at batch 4 is 256 KiB. The forward pass holds about four per block (the
     // convolution's, the normalization's, the Add's, the ReLU's): 86 maps when measured. The plan's
     // block holds 2 (a step's input, which is also the residual, and its output), its folded filters
-    // 0.9, and a convolution's own scratch (the im2col rows) the rest: 6 when measured.
+    // 0.9, the backend's prepared Winograd forms of them 3.4 (36 positions of 16 x 16 for each of 24),
+    // and a convolution's own scratch the rest: 8.4 when measured.
     const featureMapBytes = 4 * 32 * 32 * 16 * 4;
     context.diagnostic(`peak above the weights: plan ${(planPeak / featureMapBytes).toFixed(1)} feature maps, forward pass ${(forwardPeak / featureMapBytes).toFixed(1)}`);
-    assert.ok(planPeak < 8 * featureMapBytes, `the plan peaked at ${planPeak} bytes above the weights, ${(planPeak / featureMapBytes).toFixed(1)} feature maps`);
+    assert.ok(planPeak < 10 * featureMapBytes, `the plan peaked at ${planPeak} bytes above the weights, ${(planPeak / featureMapBytes).toFixed(1)} feature maps`);
     assert.ok(forwardPeak > 8 * planPeak, `the forward pass peaked at ${forwardPeak} bytes, the plan at ${planPeak}`);
   });
 

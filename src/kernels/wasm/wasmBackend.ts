@@ -541,11 +541,37 @@ class Runtime {
 
   /** Frees a persistent block now, given the view handed out for it; anything else is left alone. */
   free(view: ArrayBufferView): void {
+    this.releasePrepared(view);
     const offset = this.persistentOffsets.get(view);
     if (offset === undefined) return;
     this.persistentOffsets.delete(view);
     this.persistentOwners.unregister(view);
     this.arena.freePersistent(offset);
+  }
+
+  /**
+   * Frees at once what the backend keeps for a constant array (its packed GEMM or Winograd forms, its
+   * resident copy) when the array itself is freed: an inference plan that is replaced frees its folded
+   * filters, and their prepared forms (four times a 3x3 filter for F(4x4)) must not wait for the collector.
+   */
+  private releasePrepared(array: ArrayBufferView): void {
+    const key = array as FloatArray;
+    const prepared = this.preparedFilters.get(key);
+    if (prepared !== undefined) {
+      this.preparedFilters.delete(key);
+      this.free(prepared.packed);
+      if (prepared.bias !== null) this.free(prepared.bias);
+    }
+    const forms = this.winogradFilters.get(key);
+    if (forms !== undefined) {
+      this.winogradFilters.delete(key);
+      for (const packed of forms.values()) this.free(packed);
+    }
+    const copy = this.residentConstants.get(key);
+    if (copy !== undefined) {
+      this.residentConstants.delete(key);
+      this.free(copy);
+    }
   }
 
   /**
