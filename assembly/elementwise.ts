@@ -221,7 +221,12 @@ export function biasAdd(job: usize, threadIndex: i32, threadCount: i32): void {
   }
 }
 
-/** dBias [columns] = column sums of dOut [rows, columns]; columns split over threads in blocks of 4. */
+/**
+ * dBias [columns] = column sums of dOut [rows, columns]; columns split over threads in blocks of 4.
+ * Rows are walked in order, adding each row's share into dBias: one pass over dOut in memory order
+ * (walking a column block down all rows used one 16-byte load per 64-byte cache line; MobileNetV2's
+ * 53 bias gradients at batch 16 took 167 ms that way). Each sum still adds the rows in order from 0.
+ */
 export function biasAddGrad(job: usize, threadIndex: i32, threadCount: i32): void {
   const dOut = pointerField(job, 0);
   const dBias = pointerField(job, 1);
@@ -229,16 +234,23 @@ export function biasAddGrad(job: usize, threadIndex: i32, threadCount: i32): voi
   const columns = intField(job, 3);
   const first = rangeStart(columns, 4, threadIndex, threadCount);
   const last = rangeEnd(columns, 4, threadIndex, threadCount);
+  if (first >= last) return;
   const vectorEnd = first + ((last - first) & ~3);
-  for (let column = first; column < vectorEnd; column += 4) {
-    let sum = f32x4.splat(0);
-    for (let row = 0; row < rows; row++) sum = f32x4.add(sum, v128.load(dOut + ((<usize>row * <usize>columns + <usize>column) << 2)));
-    v128.store(dBias + (<usize>column << 2), sum);
-  }
-  for (let column = vectorEnd; column < last; column++) {
-    let sum: f32 = 0;
-    for (let row = 0; row < rows; row++) sum += load<f32>(dOut + ((<usize>row * <usize>columns + <usize>column) << 2));
-    store<f32>(dBias + (<usize>column << 2), sum);
+  const sums = dBias + (<usize>first << 2);
+  memory.fill(sums, 0, <usize>(last - first) << 2);
+  const rowBytes = <usize>columns << 2;
+  let rowStart = dOut + (<usize>first << 2);
+  for (let row = 0; row < rows; row++) {
+    let at: usize = 0;
+    for (let column = first; column < vectorEnd; column += 4) {
+      v128.store(sums + at, f32x4.add(v128.load(sums + at), v128.load(rowStart + at)));
+      at += 16;
+    }
+    for (let column = vectorEnd; column < last; column++) {
+      store<f32>(sums + at, load<f32>(sums + at) + load<f32>(rowStart + at));
+      at += 4;
+    }
+    rowStart += rowBytes;
   }
 }
 

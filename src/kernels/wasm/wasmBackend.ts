@@ -465,7 +465,7 @@ class Runtime {
       buffers.forEach((buffer, index) => {
         ints[index] = buffer === null ? 0 : this.pointerOf(buffer, outputs.includes(buffer) ? copies : null);
       });
-      const threadCount = work < PARALLEL_WORK_THRESHOLD ? 1 : this.pool.activeThreads;
+      const threadCount = this.threadsFor(work);
       let field = buffers.length;
       if (scratchPerThread > 0) {
         const perThread = Math.ceil(scratchPerThread / 64) * 64;
@@ -486,6 +486,11 @@ class Runtime {
     } finally {
       this.arena.release(mark);
     }
+  }
+
+  /** Threads a kernel call with `work` multiply-adds runs on (see PARALLEL_WORK_THRESHOLD). */
+  private threadsFor(work: number): number {
+    return work < PARALLEL_WORK_THRESHOLD ? 1 : this.pool.activeThreads;
   }
 
   /** The byte offset of `buffer` in the memory, copying it in first when it lives elsewhere. */
@@ -574,21 +579,23 @@ class Runtime {
           return;
         }
         const groups = params.groups ?? 1;
-        const depth = params.kH * params.kW * (params.outC / groups);
-        const panelRows = panelRowsFor(depth);
-        const work = params.batch * params.inH * params.inW * depth * params.inC;
-        // The rearranged filter (every group's block) and one group's panel.
-        const scratch = gemmScratch + (params.kH * params.kW * params.outC * (params.inC / groups) + 8) * 4 + panelRows * depth * 4;
+        const groupInC = params.inC / groups;
+        const depth = largestPhaseDepth(params);
+        const panelRows = Math.max(GATHER_PANEL_MIN_ROWS, panelRowsFor(depth));
+        // Multiply-adds of the phase GEMMs: about the forward convolution's.
+        const work = params.batch * params.outH * params.outW * params.kH * params.kW * (params.outC / groups) * params.inC;
+        // The rearranged filter (every group's block), one group's panel and its result block.
+        const scratch = gemmScratch + (params.kH * params.kW * params.outC * groupInC + 8) * 4 + (panelRows * depth + 8) * 4 + panelRows * groupInC * 4;
         this.invoke('conv2dBackpropInput', [dOut, filter, dInput, null], [dInput], [...convFields(params, panelRows), 0, 0, ...sliceFields(params)], work, scratch);
       },
       Conv2DBackpropFilter: (input, dOut, dFilter, params) => {
         if (isFloat64(input, dOut, dFilter)) return reference.Conv2DBackpropFilter(input, dOut, dFilter, params);
         if (convolutionAlgorithm(params, 'backpropFilter') === 'winograd') {
-          // A thread sums its share of the input channels; scratch is sized for all of them (one thread).
-          const share = Math.ceil(params.inC / 4 / this.pool.activeThreads) * 4;
-          const chunkTiles = Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (share + params.outC)) / 4) * 4);
-          const bytes = gemmScratch + 16 * (params.inC * params.outC + chunkTiles * (params.inC + params.outC)) * 4;
+          // A thread sums its share of the input channels over FILTER_GRADIENT_PIXELS tiles at a time.
           const work = (params.batch * params.outH * params.outW * 4 * params.inC * params.outC) / 9 * 4;
+          const share = Math.ceil(params.inC / 4 / this.threadsFor(work)) * 4;
+          const chunkTiles = FILTER_GRADIENT_PIXELS;
+          const bytes = gemmScratch + 16 * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
           this.invoke('conv2dWinogradFilter', [input, dOut, dFilter, null], [dFilter], [...convFields(params, chunkTiles), 0], work, bytes);
           return;
         }
@@ -598,10 +605,12 @@ class Runtime {
           return;
         }
         const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
-        const panelRows = panelRowsFor(depth);
         const work = params.batch * params.outH * params.outW * depth * params.outC;
+        // A thread's panel holds its share of the im2col columns for FILTER_GRADIENT_PIXELS pixels.
+        const width = Math.ceil(depth / 4 / this.threadsFor(work)) * 4;
+        const panelRows = FILTER_GRADIENT_PIXELS;
         const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params)];
-        this.invoke('conv2dBackpropFilter', [input, dOut, dFilter, null], [dFilter], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
+        this.invoke('conv2dBackpropFilter', [input, dOut, dFilter, null], [dFilter], fields, work, gemmScratch + sliceBytes + panelRows * width * 4);
       },
       MaxPool2D: (input, output, argmax, params) => {
         if (isFloat64(input, output)) return reference.MaxPool2D(input, output, argmax, params);
@@ -865,6 +874,40 @@ function resizeFields(params: Resize2DParams): (number | FloatField)[] {
     params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, floatField(params.scaleH), floatField(params.scaleW),
     params.mode === 'nearest' ? 0 : 1, RESIZE_COORDINATES.indexOf(params.coordinates), NEAREST_ROUNDINGS.indexOf(params.nearestRounding),
   ];
+}
+
+/**
+ * Pixels (or Winograd tiles) a filter gradient sums per GEMM call: the GEMM's depth block (DEPTH_BLOCK
+ * in assembly/gemm.ts), so each block of the [kH*kW*inC, outC] sums is loaded and stored once per 256
+ * pixels. With panels of PANEL_FLOATS (4 to 12 pixels at 256 to 512 channels) the sums were reloaded
+ * every few pixels: (measured below).
+ */
+const FILTER_GRADIENT_PIXELS = 256;
+
+/**
+ * Fewest input pixels per GEMM call of the input gradient: GEMM packs the rearranged filter on every
+ * call, so a panel of PANEL_FLOATS (4 rows at 3x3x512) spent more time packing than multiplying.
+ */
+const GATHER_PANEL_MIN_ROWS = 64;
+
+/**
+ * The largest GEMM depth of the input gradient's stride phases (assembly/conv2d.ts
+ * conv2dBackpropInput): the most taps any phase has, times the output channels of a group.
+ */
+function largestPhaseDepth(params: Conv2DParams): number {
+  const tapsOfPhase = (k: number, dilation: number, stride: number, phase: number) => {
+    let count = 0;
+    for (let tap = 0; tap < k; tap++) if ((tap * dilation) % stride === phase) count++;
+    return count;
+  };
+  let largest = 0;
+  for (let phaseY = 0; phaseY < params.strideH; phaseY++) {
+    for (let phaseX = 0; phaseX < params.strideW; phaseX++) {
+      const taps = tapsOfPhase(params.kH, params.dilationH ?? 1, params.strideH, phaseY) * tapsOfPhase(params.kW, params.dilationW ?? 1, params.strideW, phaseX);
+      largest = Math.max(largest, taps);
+    }
+  }
+  return largest * (params.outC / (params.groups ?? 1));
 }
 
 /** Job fields 4 and 5 (scratch base and bytes) of a convolution kernel that needs no scratch. */
