@@ -521,9 +521,9 @@ class Runtime {
     const avgPoolFields = (params: Pool2DParams) => [...poolFields(params), params.countIncludePad === true ? 1 : 0, params.padBottom, params.padRight];
     const panelRowsFor = (depth: number) => Math.min(1024, Math.max(4, Math.floor(PANEL_FLOATS / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
-    const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm) => {
+    const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm, minimumChunkTiles = 4) => {
       const positions = algorithm === 'winograd4x4' ? 36 : 16;
-      const chunkTiles = Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
+      const chunkTiles = Math.max(minimumChunkTiles, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
       return { chunkTiles, bytes: gemmScratch + 36 * 16 + positions * (inC * outC + chunkTiles * (inC + outC)) * 4 };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) => (algorithm === 'winograd4x4' ? 'conv2dWinograd4' : 'conv2dWinograd');
@@ -564,7 +564,8 @@ class Runtime {
         const algorithm = convolutionAlgorithm(params, 'backpropInput');
         if (algorithm !== 'im2col') {
           // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad.
-          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm);
+          // Tiles enough per call to repay packing the transformed filter (see reuseRows).
+          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, reuseRows(params.outC, params.inC));
           const gradientPass: Conv2DParams = {
             batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
             kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 2 - params.padTop, padBottom: 2 - params.padBottom, padLeft: 2 - params.padLeft, padRight: 2 - params.padRight,
@@ -591,10 +592,11 @@ class Runtime {
       Conv2DBackpropFilter: (input, dOut, dFilter, params) => {
         if (isFloat64(input, dOut, dFilter)) return reference.Conv2DBackpropFilter(input, dOut, dFilter, params);
         if (convolutionAlgorithm(params, 'backpropFilter') === 'winograd') {
-          // A thread sums its share of the input channels over FILTER_GRADIENT_PIXELS tiles at a time.
+          // A thread sums its share of the input channels; its sums [16, share, outC] are loaded and
+          // stored once per chunk of tiles (see reuseRows). The chunking never changes a sum's order.
           const work = (params.batch * params.outH * params.outW * 4 * params.inC * params.outC) / 9 * 4;
           const share = Math.ceil(params.inC / 4 / this.threadsFor(work)) * 4;
-          const chunkTiles = FILTER_GRADIENT_PIXELS;
+          const chunkTiles = Math.max(reuseRows(share, params.outC), Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (share + params.outC)) / 4) * 4);
           const bytes = gemmScratch + 16 * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
           this.invoke('conv2dWinogradFilter', [input, dOut, dFilter, null], [dFilter], [...convFields(params, chunkTiles), 0], work, bytes);
           return;
@@ -606,9 +608,10 @@ class Runtime {
         }
         const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
         const work = params.batch * params.outH * params.outW * depth * params.outC;
-        // A thread's panel holds its share of the im2col columns for FILTER_GRADIENT_PIXELS pixels.
+        // A thread's panel holds its share of the im2col columns; its rows of dFilter are loaded and
+        // stored once per panel (see reuseRows). The chunking never changes a sum's order.
         const width = Math.ceil(depth / 4 / this.threadsFor(work)) * 4;
-        const panelRows = FILTER_GRADIENT_PIXELS;
+        const panelRows = Math.max(reuseRows(width, params.outC / (params.groups ?? 1)), panelRowsFor(width));
         const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params)];
         this.invoke('conv2dBackpropFilter', [input, dOut, dFilter, null], [dFilter], fields, work, gemmScratch + sliceBytes + panelRows * width * 4);
       },
@@ -877,12 +880,19 @@ function resizeFields(params: Resize2DParams): (number | FloatField)[] {
 }
 
 /**
- * Pixels (or Winograd tiles) a filter gradient sums per GEMM call: the GEMM's depth block (DEPTH_BLOCK
- * in assembly/gemm.ts), so each block of the [kH*kW*inC, outC] sums is loaded and stored once per 256
- * pixels. With panels of PANEL_FLOATS (4 to 12 pixels at 256 to 512 channels) the sums were reloaded
- * every few pixels: (measured below).
+ * Rows (pixels or Winograd tiles) per GEMM call that repay an operand of a x b floats that each call
+ * streams once: the sums C of a filter gradient (a = its rows, b = outC), loaded and stored per call,
+ * or the B that GEMM packs per call. At 2ab / (a + b) rows that costs, per row, as much as the row's
+ * own a + b floats of panel and result; rounded up to 4, at most the GEMM's depth block (DEPTH_BLOCK
+ * in assembly/gemm.ts: a longer call gains nothing more). Panels of PANEL_FLOATS (4 to 12 rows at 256
+ * to 512 channels) reloaded the sums every few rows.
  */
-const FILTER_GRADIENT_PIXELS = 256;
+function reuseRows(a: number, b: number): number {
+  return Math.min(GEMM_DEPTH_BLOCK, Math.ceil((2 * a * b) / (a + b) / 4) * 4);
+}
+
+/** DEPTH_BLOCK of assembly/gemm.ts. */
+const GEMM_DEPTH_BLOCK = 256;
 
 /**
  * Fewest input pixels per GEMM call of the input gradient: GEMM packs the rearranged filter on every
