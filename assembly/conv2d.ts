@@ -268,6 +268,19 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
       }
     }
   }
+  if (kH == 1 && kW == 1 && isUnitStride && padTop == 0 && padLeft == 0) {
+    // 1x1 stride 1 unpadded: dOut's rows already are the panel, so dInput = dOut x filter^T in one call per group.
+    const first = rangeStart(g.batch * inH * inW, TILE_ROWS, threadIndex, threadCount);
+    const last = rangeEnd(g.batch * inH * inW, TILE_ROWS, threadIndex, threadCount);
+    if (first >= last) return;
+    for (let group = 0; group < groups; group++) {
+      const dOutRows = dOut + ((<usize>first * <usize>outC + <usize>(group * groupOutC)) << 2);
+      const dInputRows = dInput + ((<usize>first * <usize>inC + <usize>(group * groupInC)) << 2);
+      const block = rearranged + (blockFloats * <usize>group << 2);
+      gemm(dOutRows, outC, 1, block, groupInC, dInputRows, inC, last - first, groupInC, groupOutC, 0, last - first, false, scratch);
+    }
+    return;
+  }
   const panel = rearranged + ((blockFloats * <usize>groups + 8) << 2);
   const result = panel + ((<usize>panelRows * <usize>maxPhaseDepth + 8) << 2);
   let phaseOffset = 0;
@@ -345,7 +358,8 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
  * Conv2DBackpropFilter: dFilter [kH*kW*inC, outC] = sum over pixel blocks of
  * im2col(input)^T [kH*kW*inC, block] x dOut [block, outC]. Threads own rows of dFilter (and build
  * only the im2col columns of those rows), and every row sums the blocks in the same order,
- * whatever the thread count.
+ * whatever the thread count. GEMM continues each sum from block to block, so the block size (job
+ * field 6, chosen by the JS side for cache reuse) never changes the result either.
  */
 export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: i32): void {
   const g = convGeometryOf(job);
@@ -366,6 +380,18 @@ export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: 
   if (first >= last) return;
   const width = last - first;
   const rows = dFilter + (<usize>first * <usize>outC << 2);
+  const isPointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0;
+  if (isPointwise) {
+    // 1x1 stride 1 unpadded: the input is its own im2col, read transposed in place (no panel), and
+    // GEMM sums all pixels in one call: in the same order as panel by panel.
+    const groupInC = g.inC / groups;
+    for (let group = 0; group < groups; group++) {
+      const columns = input + (<usize>(group * groupInC + first) << 2);
+      const columnOffset = <usize>(group * groupOutC) << 2;
+      gemm(columns, 1, g.inC, dOut + columnOffset, outC, rows + columnOffset, outC, width, groupOutC, pixels, 0, width, false, scratch);
+    }
+    return;
+  }
   for (let start = 0; start < pixels; start += panelRows) {
     const count = min(panelRows, pixels - start);
     for (let group = 0; group < groups; group++) {

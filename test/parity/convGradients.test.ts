@@ -34,6 +34,9 @@ const SHAPES: GradientShape[] = [
   { batch: 3, size: [16, 16], inC: 8, outC: 12, kernel: 5, stride: 2, padding: 'same' },
   { batch: 2, size: [19, 15], inC: 6, outC: 10, kernel: 3, stride: 2, padding: 2, dilation: 2 },
   { batch: 3, size: [14, 14], inC: 12, outC: 18, kernel: 3, stride: 2, padding: 1, groups: 3 },
+  // 1x1 stride 1 (MobileNet's pointwise layers): dOut and the input used in place, one GEMM call per thread.
+  { batch: 12, size: [14, 14], inC: 40, outC: 52, kernel: 1, stride: 1, padding: 0 },
+  { batch: 2, size: [9, 7], inC: 12, outC: 8, kernel: 1, stride: 1, padding: 0, groups: 2 },
   // Stride 1: the one phase that GEMM writes in place.
   { batch: 5, size: [13, 11], inC: 10, outC: 14, kernel: 3, stride: 1, padding: 'same' },
   // Winograd filter gradients over more than one block of 256 tiles (640 and 300 tiles), the first on 2 threads.
