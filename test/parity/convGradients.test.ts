@@ -2,8 +2,8 @@
 // both builds, and bit-identical on 1 and 2 threads: the input gradient by stride phases (strides 2
 // and 3, 1x1 stride 2 with its phases of no taps, dilation with stride, groups with stride, odd
 // sizes and channels that are not multiples of 4), filter gradients summed over several blocks of 256
-// pixels or Winograd tiles with a partial last one, and the bias gradient. Several cases are large
-// enough to run on 2 threads.
+// pixels or Winograd tiles with a partial last one, the bias gradient, alone and with a ReLU's or a
+// clip's (ClipBiasAddGrad). Several cases are large enough to run on 2 threads.
 
 import { Random } from '../../src/index.js';
 import { windowParams, type Conv2DParams } from '../../src/kernels/params.js';
@@ -79,6 +79,22 @@ function gradientCases(): ParityCase[] {
       },
     };
   });
+  // A ReLU's and a ReLU6's gradient with the bias gradient (ClipBiasAddGrad): outputs on the bounds
+  // included, a tail of 1 column, and 505,101 values (2 threads).
+  for (const [rows, columns, min, max] of [[7, 5, 0, Infinity], [5001, 101, 0, 6], [40, 9, -0.25, 0.5]] as const) {
+    const dOut = randomArray(random, rows * columns);
+    const output = randomArray(random, rows * columns, 4, 2).map((value) => (value < min ? min : value > max ? max : value));
+    cases.push({
+      name: `ClipBiasAddGrad ${rows}x${columns} (${min}, ${max})`,
+      tolerance: { atol: 2e-6 * rows, rtol: 1e-5 },
+      run(kernels) {
+        const dInput = new Float32Array(rows * columns).fill(Number.NaN);
+        const dBias = new Float32Array(columns).fill(Number.NaN);
+        kernels.ClipBiasAddGrad(dOut, output, dInput, dBias, { rows, columns, min, max });
+        return [dInput, dBias];
+      },
+    });
+  }
   // Bias gradients: a tail of 1 column, fewer columns than threads' blocks, and 505,101 values (2 threads).
   for (const [rows, columns] of [[7, 5], [33, 3], [5001, 101], [1000, 1]] as const) {
     const dOut = randomArray(random, rows * columns);

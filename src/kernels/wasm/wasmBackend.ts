@@ -33,6 +33,7 @@ const EXPORT_NAMES = [
   'broadcastArithmetic', 'reduceSumTo', 'layerNorm', 'layerNormGrad',
   'resize2d', 'resize2dBackprop',
   'pow', 'powGrad',
+  'clipBiasAddGrad',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -653,6 +654,11 @@ class Runtime {
       BiasAddGrad: (dOut, dBias, params) => {
         if (isFloat64(dOut, dBias)) return reference.BiasAddGrad(dOut, dBias, params);
         this.invoke('biasAddGrad', [dOut, dBias], [dBias], [params.rows, params.columns], params.rows * params.columns * ELEMENTWISE_WORK);
+      },
+      ClipBiasAddGrad: (dOut, output, dInput, dBias, params) => {
+        if (isFloat64(dOut, output, dInput, dBias)) return reference.ClipBiasAddGrad(dOut, output, dInput, dBias, params);
+        const fields = [params.rows, params.columns, floatField(params.min), floatField(params.max)];
+        this.invoke('clipBiasAddGrad', [dOut, output, dInput, dBias], [dInput, dBias], fields, params.rows * params.columns * 2 * ELEMENTWISE_WORK);
       },
       Relu: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Relu(input, output, params);
