@@ -565,8 +565,12 @@ class Runtime {
         const algorithm = convolutionAlgorithm(params, 'backpropInput');
         if (algorithm !== 'im2col') {
           // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad.
-          // Tiles enough per call to repay packing the transformed filter (see reuseRows).
-          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, reuseRows(params.outC, params.inC));
+          // GEMM packs the transformed filter on every call: once it no longer fits in L2, take tiles
+          // enough per call to repay reading it from memory (see reuseRows).
+          const positions = algorithm === 'winograd4x4' ? 36 : 16;
+          const isFilterOutOfCache = positions * params.inC * params.outC * 4 > L2_BYTES;
+          const minimumChunkTiles = isFilterOutOfCache ? reuseRows(params.outC, params.inC) : 4;
+          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, minimumChunkTiles);
           const gradientPass: Conv2DParams = {
             batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
             kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 2 - params.padTop, padBottom: 2 - params.padBottom, padLeft: 2 - params.padLeft, padRight: 2 - params.padRight,
@@ -899,6 +903,9 @@ function reuseRows(a: number, b: number): number {
 
 /** DEPTH_BLOCK of assembly/gemm.ts. */
 const GEMM_DEPTH_BLOCK = 256;
+
+/** Level-2 cache per core assumed by the blocking choices (PANEL_FLOATS, WINOGRAD_CHUNK_FLOATS). */
+const L2_BYTES = 1 << 20;
 
 /**
  * Fewest input pixels per GEMM call of the input gradient: GEMM packs the rearranged filter on every
