@@ -2,7 +2,8 @@
 // activations NHWC, filters [kH, kW, inC, outC]. The backward pass follows the derivation in
 // src/kernels/js/conv2d.ts. Work is split over threads by output rows so sums never depend on the
 // thread count: forward by output pixels, backprop-input by input pixels (gathering, not
-// scattering), backprop-filter by rows of the [kH*kW*inC, outC] filter gradient.
+// scattering), backprop-filter by rows of the [kH*kW*inC, outC] filter gradient (by its columns
+// for 1x1 layers with more output than input channels).
 //
 // Job record (fields of 4 bytes; see job.ts):
 //   0 first buffer, 1 second buffer, 2 third buffer (0 when absent), 3 fourth buffer or 0,
@@ -18,7 +19,7 @@
 // Conv2DBackpropFilter (input, dOut, dFilter).
 
 import { epilogueOf, finishRows, hasEpilogue } from './epilogue';
-import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf, ConvGeometry } from './job';
 
 /** Copies `count` floats (a pixel's channels), or zero-fills them when `source` is 0 (padding). */
@@ -375,18 +376,31 @@ export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: 
   const pixels = g.batch * g.outH * g.outW;
   const depth = g.kH * g.kW * (g.inC / groups);
   const panel = scratch + <usize>GEMM_SCRATCH_BYTES + 16;
+  const isPointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0;
+  if (isPointwise && groupOutC > depth) {
+    // 1x1 stride 1 unpadded: the input is its own im2col, read transposed in place (no panel), and
+    // GEMM sums all pixels in one call: in the same order as panel by panel. With more output than
+    // input channels (MobileNet's expansions: 16 -> 96) threads take strips of dFilter's columns,
+    // so each packs only its own columns of dOut instead of every thread packing all of them.
+    const columnFirst = rangeStart(groupOutC, TILE_COLUMNS, threadIndex, threadCount);
+    const columnLast = rangeEnd(groupOutC, TILE_COLUMNS, threadIndex, threadCount);
+    if (columnFirst >= columnLast) return;
+    for (let group = 0; group < groups; group++) {
+      const columnOffset = <usize>(group * groupOutC + columnFirst) << 2;
+      const groupInput = input + (<usize>(group * depth) << 2);
+      gemm(groupInput, 1, g.inC, dOut + columnOffset, outC, dFilter + columnOffset, outC, depth, columnLast - columnFirst, pixels, 0, depth, false, scratch);
+    }
+    return;
+  }
   const first = rangeStart(depth, TILE_ROWS, threadIndex, threadCount);
   const last = rangeEnd(depth, TILE_ROWS, threadIndex, threadCount);
   if (first >= last) return;
   const width = last - first;
   const rows = dFilter + (<usize>first * <usize>outC << 2);
-  const isPointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0;
   if (isPointwise) {
-    // 1x1 stride 1 unpadded: the input is its own im2col, read transposed in place (no panel), and
-    // GEMM sums all pixels in one call: in the same order as panel by panel.
-    const groupInC = g.inC / groups;
+    // As above, threads taking rows of dFilter (its input channels).
     for (let group = 0; group < groups; group++) {
-      const columns = input + (<usize>(group * groupInC + first) << 2);
+      const columns = input + (<usize>(group * depth + first) << 2);
       const columnOffset = <usize>(group * groupOutC) << 2;
       gemm(columns, 1, g.inC, dOut + columnOffset, outC, rows + columnOffset, outC, width, groupOutC, pixels, 0, width, false, scratch);
     }

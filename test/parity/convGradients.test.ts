@@ -37,6 +37,9 @@ const SHAPES: GradientShape[] = [
   // 1x1 stride 1 (MobileNet's pointwise layers): dOut and the input used in place, one GEMM call per thread.
   { batch: 12, size: [14, 14], inC: 40, outC: 52, kernel: 1, stride: 1, padding: 0 },
   { batch: 2, size: [9, 7], inC: 12, outC: 8, kernel: 1, stride: 1, padding: 0, groups: 2 },
+  // An expansion (more output than input channels): threads split the filter gradient's columns.
+  { batch: 3, size: [7, 9], inC: 8, outC: 20, kernel: 1, stride: 1, padding: 0, groups: 2 },
+  { batch: 16, size: [28, 28], inC: 12, outC: 44, kernel: 1, stride: 1, padding: 0 },
   // Stride 1: the one phase that GEMM writes in place.
   { batch: 5, size: [13, 11], inC: 10, outC: 14, kernel: 3, stride: 1, padding: 'same' },
   // Winograd filter gradients over more than one block of 256 tiles (640 and 300 tiles), the first on 2 threads.
