@@ -271,8 +271,8 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
   }
   if (kH == 1 && kW == 1 && isUnitStride && padTop == 0 && padLeft == 0) {
     // 1x1 stride 1 unpadded: dOut's rows already are the panel, so dInput = dOut x filter^T in one call per group.
-    const first = rangeStart(g.batch * inH * inW, TILE_ROWS, threadIndex, threadCount);
-    const last = rangeEnd(g.batch * inH * inW, TILE_ROWS, threadIndex, threadCount);
+    const first = rangeStart(batch * inH * inW, TILE_ROWS, threadIndex, threadCount);
+    const last = rangeEnd(batch * inH * inW, TILE_ROWS, threadIndex, threadCount);
     if (first >= last) return;
     for (let group = 0; group < groups; group++) {
       const dOutRows = dOut + ((<usize>first * <usize>outC + <usize>(group * groupOutC)) << 2);
