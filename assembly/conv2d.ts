@@ -2,7 +2,8 @@
 // activations NHWC, filters [kH, kW, inC, outC]. The backward pass follows the derivation in
 // src/kernels/js/conv2d.ts. Work is split over threads by output rows so sums never depend on the
 // thread count: forward by output pixels, backprop-input by input pixels (gathering, not
-// scattering), backprop-filter by rows of the [kH*kW*inC, outC] filter gradient.
+// scattering), backprop-filter by rows of the [kH*kW*inC, outC] filter gradient (by its columns
+// for 1x1 layers with more output than input channels).
 //
 // Job record (fields of 4 bytes; see job.ts):
 //   0 first buffer, 1 second buffer, 2 third buffer (0 when absent), 3 fourth buffer or 0,
@@ -200,11 +201,47 @@ export function packFilterStrips(job: usize, threadIndex: i32, threadCount: i32)
 }
 
 /**
- * Conv2DBackpropInput, as a gather: for each input pixel, panel row = the dOut rows of every output
- * pixel whose window covers it, tap by tap (zero where none does, e.g. between strides); then
- * dInput [pixels, inC] = panel [pixels, kH*kW*outC] x rearranged [kH*kW*outC, inC], where
- * rearranged[(ky * kW + kx) * outC + oc, ic] = filter[ky, kx, ic, oc]. With groups, each group g
- * gathers its own dOut channels and fills its own dInput channels, with its block of rearranged.
+ * Kernel rows (or columns) whose taps reach the input rows of stride phase `phase`: for input row iy,
+ * output row oy = (iy + padTop - ky * dilation) / stride must be whole, so tap ky serves exactly the
+ * rows with (iy + padTop) mod stride == (ky * dilation) mod stride.
+ */
+@inline function isTapOfPhase(tap: i32, dilation: i32, stride: i32, phase: i32): bool {
+  return (tap * dilation) % stride == phase;
+}
+
+/** How many of the k taps serve stride phase `phase` (see isTapOfPhase). */
+function phaseTapCount(k: i32, dilation: i32, stride: i32, phase: i32): i32 {
+  let count = 0;
+  for (let tap = 0; tap < k; tap++) if (isTapOfPhase(tap, dilation, stride, phase)) count++;
+  return count;
+}
+
+/** The first input row (or column) of stride phase `phase`: the smallest i >= 0 with (i + pad) mod stride == phase. */
+@inline function phaseStart(phase: i32, pad: i32, stride: i32): i32 {
+  return (((phase - pad) % stride) + stride) % stride;
+}
+
+/** Input rows (or columns) of stride phase `phase` among `size`. */
+@inline function phaseLength(phase: i32, pad: i32, stride: i32, size: i32): i32 {
+  const start = phaseStart(phase, pad, stride);
+  return start < size ? (size - start + stride - 1) / stride : 0;
+}
+
+/**
+ * Conv2DBackpropInput, as a gather, one stride phase at a time. Input pixels split into
+ * strideH x strideW phases by (iy + padTop) mod strideH and (ix + padLeft) mod strideW; the pixels of
+ * a phase are reached only by its own taps (isTapOfPhase), so a 3x3 stride-2 gradient gathers 1, 2 or
+ * 4 taps per pixel instead of 9 mostly zero ones (ResNet-18's three 3x3 stride-2 input gradients at
+ * batch 16 took 427 ms with all 9 taps). For each phase, panel row = the dOut rows of every output
+ * pixel whose window covers the input pixel, one per phase tap (zero where the output falls outside),
+ * then dInput rows [pixels of the phase, inC] = panel [.., taps * outC] x rearranged rows of the
+ * phase [taps * outC, inC], where rearranged[(tap position) * outC + oc, ic] = filter[ky, kx, ic, oc]
+ * with taps sorted by phase. A phase with no taps (1x1 stride 2: three phases of four) is zero.
+ * Strided phases are not contiguous in dInput: GEMM writes a result block that is then copied out.
+ * With groups, each group g gathers its own dOut channels and fills its own dInput channels, with its
+ * own block of rearranged. Threads split each phase's pixels.
+ * Scratch: gemm | rearranged [groups][kH*kW*outC/groups, inC/groups] | panel [panelRows, largest phase
+ * depth] | result [panelRows, inC/groups] (strided only).
  */
 export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i32): void {
   const g = convGeometryOf(job);
@@ -214,6 +251,7 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
   const filter = pointerField(job, 1);
   const dInput = pointerField(job, 2);
   // Locals, not g.field in the loops: stores may alias the job record.
+  const batch = g.batch;
   const inH = g.inH;
   const inW = g.inW;
   const inC = g.inC;
@@ -231,61 +269,127 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
   const groups = intField(job, 24);
   const groupInC = inC / groups;
   const groupOutC = outC / groups;
-  const depth = kH * kW * groupOutC;
-  // Group g's block: rearranged_g[tap * groupOutC + m, i] = filter[tap, i, g * groupOutC + m], [depth, groupInC].
-  const blockFloats = <usize>depth * <usize>groupInC;
+  const isUnitStride = strideH == 1 && strideW == 1;
+  // Group g's block: rows (tap position * groupOutC + m), taps in phase order, [kH*kW*groupOutC, groupInC].
+  const blockFloats = <usize>(kH * kW * groupOutC) * <usize>groupInC;
   const rearranged = scratch + <usize>GEMM_SCRATCH_BYTES;
-  const panel = rearranged + ((blockFloats * <usize>groups + 8) << 2);
+  let maxPhaseDepth = 0;
   for (let group = 0; group < groups; group++) {
     const block = rearranged + (blockFloats * <usize>group << 2);
-    for (let tap = 0; tap < kH * kW; tap++) {
-      for (let i = 0; i < groupInC; i++) {
-        for (let m = 0; m < groupOutC; m++) {
-          const weight = load<f32>(filter + ((<usize>(tap * groupInC + i) * <usize>outC + <usize>(group * groupOutC + m)) << 2));
-          store<f32>(block + ((<usize>(tap * groupOutC + m) * <usize>groupInC + <usize>i) << 2), weight);
+    let position = 0;
+    for (let phaseY = 0; phaseY < strideH; phaseY++) {
+      for (let phaseX = 0; phaseX < strideW; phaseX++) {
+        const phaseFirst = position;
+        for (let ky = 0; ky < kH; ky++) {
+          if (!isTapOfPhase(ky, dilationH, strideH, phaseY)) continue;
+          for (let kx = 0; kx < kW; kx++) {
+            if (!isTapOfPhase(kx, dilationW, strideW, phaseX)) continue;
+            const tap = ky * kW + kx;
+            for (let i = 0; i < groupInC; i++) {
+              for (let m = 0; m < groupOutC; m++) {
+                const weight = load<f32>(filter + ((<usize>(tap * groupInC + i) * <usize>outC + <usize>(group * groupOutC + m)) << 2));
+                store<f32>(block + ((<usize>(position * groupOutC + m) * <usize>groupInC + <usize>i) << 2), weight);
+              }
+            }
+            position++;
+          }
         }
+        maxPhaseDepth = max(maxPhaseDepth, (position - phaseFirst) * groupOutC);
       }
     }
   }
-  const pixels = g.batch * inH * inW;
-  const imagePixels = inH * inW;
-  const first = rangeStart(pixels, TILE_ROWS, threadIndex, threadCount);
-  const last = rangeEnd(pixels, TILE_ROWS, threadIndex, threadCount);
-  for (let start = first; start < last; start += panelRows) {
-    const rows = min(panelRows, last - start);
+  if (kH == 1 && kW == 1 && isUnitStride && padTop == 0 && padLeft == 0) {
+    // 1x1 stride 1 unpadded: dOut's rows already are the panel, so dInput = dOut x filter^T in one call per group.
+    const first = rangeStart(batch * inH * inW, TILE_ROWS, threadIndex, threadCount);
+    const last = rangeEnd(batch * inH * inW, TILE_ROWS, threadIndex, threadCount);
+    if (first >= last) return;
     for (let group = 0; group < groups; group++) {
-      for (let r = 0; r < rows; r++) {
-        const pixel = start + r;
-        const image = pixel / imagePixels;
-        const iy = (pixel % imagePixels) / inW;
-        const ix = pixel % inW;
-        let destination = panel + (<usize>r * <usize>depth << 2);
-        for (let ky = 0; ky < kH; ky++) {
-          const rowOffset = iy + padTop - ky * dilationH;
-          const oy = rowOffset / strideH;
-          const hasRow = rowOffset >= 0 && rowOffset % strideH == 0 && oy < outH;
-          for (let kx = 0; kx < kW; kx++) {
-            const columnOffset = ix + padLeft - kx * dilationW;
-            const ox = columnOffset / strideW;
-            const isCovered = hasRow && columnOffset >= 0 && columnOffset % strideW == 0 && ox < outW;
-            const source = isCovered ? dOut + (<usize>(((image * outH + oy) * outW + ox) * outC + group * groupOutC) << 2) : 0;
-            copyChannels(destination, source, groupOutC);
-            destination += <usize>groupOutC << 2;
+      const dOutRows = dOut + ((<usize>first * <usize>outC + <usize>(group * groupOutC)) << 2);
+      const dInputRows = dInput + ((<usize>first * <usize>inC + <usize>(group * groupInC)) << 2);
+      const block = rearranged + (blockFloats * <usize>group << 2);
+      gemm(dOutRows, outC, 1, block, groupInC, dInputRows, inC, last - first, groupInC, groupOutC, 0, last - first, false, scratch);
+    }
+    return;
+  }
+  const panel = rearranged + ((blockFloats * <usize>groups + 8) << 2);
+  const result = panel + ((<usize>panelRows * <usize>maxPhaseDepth + 8) << 2);
+  let phaseOffset = 0;
+  for (let phaseY = 0; phaseY < strideH; phaseY++) {
+    const tapsY = phaseTapCount(kH, dilationH, strideH, phaseY);
+    const firstY = phaseStart(phaseY, padTop, strideH);
+    const rowsY = phaseLength(phaseY, padTop, strideH, inH);
+    for (let phaseX = 0; phaseX < strideW; phaseX++) {
+      const taps = tapsY * phaseTapCount(kW, dilationW, strideW, phaseX);
+      const firstX = phaseStart(phaseX, padLeft, strideW);
+      const columnsX = phaseLength(phaseX, padLeft, strideW, inW);
+      const depth = taps * groupOutC;
+      const imagePixels = rowsY * columnsX;
+      const pixels = batch * imagePixels;
+      const first = rangeStart(pixels, TILE_ROWS, threadIndex, threadCount);
+      const last = rangeEnd(pixels, TILE_ROWS, threadIndex, threadCount);
+      for (let start = first; start < last; start += panelRows) {
+        const rows = min(panelRows, last - start);
+        if (taps == 0) {
+          for (let r = 0; r < rows; r++) memory.fill(dInput + (<usize>phasePixel(start + r, imagePixels, columnsX, firstY, firstX, strideH, strideW, inH, inW) * <usize>inC << 2), 0, <usize>inC << 2);
+          continue;
+        }
+        for (let group = 0; group < groups; group++) {
+          for (let r = 0; r < rows; r++) {
+            const pixel = start + r;
+            const image = pixel / imagePixels;
+            const iy = firstY + ((pixel % imagePixels) / columnsX) * strideH;
+            const ix = firstX + (pixel % columnsX) * strideW;
+            let destination = panel + (<usize>r * <usize>depth << 2);
+            for (let ky = 0; ky < kH; ky++) {
+              if (!isTapOfPhase(ky, dilationH, strideH, phaseY)) continue;
+              const rowOffset = iy + padTop - ky * dilationH;
+              const oy = rowOffset / strideH;
+              const hasRow = rowOffset >= 0 && oy < outH;
+              for (let kx = 0; kx < kW; kx++) {
+                if (!isTapOfPhase(kx, dilationW, strideW, phaseX)) continue;
+                const columnOffset = ix + padLeft - kx * dilationW;
+                const ox = columnOffset / strideW;
+                const isCovered = hasRow && columnOffset >= 0 && ox < outW;
+                const source = isCovered ? dOut + (<usize>(((image * outH + oy) * outW + ox) * outC + group * groupOutC) << 2) : 0;
+                copyChannels(destination, source, groupOutC);
+                destination += <usize>groupOutC << 2;
+              }
+            }
+          }
+          const block = rearranged + ((blockFloats * <usize>group + <usize>phaseOffset * <usize>groupInC) << 2);
+          const groupColumns = <usize>(group * groupInC) << 2;
+          if (isUnitStride) {
+            // One phase holding every pixel in order: GEMM writes dInput's rows in place.
+            const dInputRows = dInput + (<usize>start * <usize>inC << 2) + groupColumns;
+            gemm(panel, depth, 1, block, groupInC, dInputRows, inC, rows, groupInC, depth, 0, rows, false, scratch);
+            continue;
+          }
+          gemm(panel, depth, 1, block, groupInC, result, groupInC, rows, groupInC, depth, 0, rows, false, scratch);
+          for (let r = 0; r < rows; r++) {
+            const pixel = phasePixel(start + r, imagePixels, columnsX, firstY, firstX, strideH, strideW, inH, inW);
+            copyFloats(dInput + (<usize>pixel * <usize>inC << 2) + groupColumns, result + (<usize>r * <usize>groupInC << 2), groupInC);
           }
         }
       }
-      const block = rearranged + (blockFloats * <usize>group << 2);
-      const dInputRows = dInput + ((<usize>start * <usize>inC + <usize>(group * groupInC)) << 2);
-      gemm(panel, depth, 1, block, groupInC, dInputRows, inC, rows, groupInC, depth, 0, rows, false, scratch);
+      phaseOffset += depth;
     }
   }
+}
+
+/** The dInput pixel (image * inH * inW + iy * inW + ix) of pixel `index` of a stride phase. */
+@inline function phasePixel(index: i32, imagePixels: i32, columns: i32, firstY: i32, firstX: i32, strideH: i32, strideW: i32, inH: i32, inW: i32): i32 {
+  const image = index / imagePixels;
+  const iy = firstY + ((index % imagePixels) / columns) * strideH;
+  const ix = firstX + (index % columns) * strideW;
+  return (image * inH + iy) * inW + ix;
 }
 
 /**
  * Conv2DBackpropFilter: dFilter [kH*kW*inC, outC] = sum over pixel blocks of
  * im2col(input)^T [kH*kW*inC, block] x dOut [block, outC]. Threads own rows of dFilter (and build
  * only the im2col columns of those rows), and every row sums the blocks in the same order,
- * whatever the thread count.
+ * whatever the thread count. GEMM continues each sum from block to block, so the block size (job
+ * field 6, chosen by the JS side for cache reuse) never changes the result either.
  */
 export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: i32): void {
   const g = convGeometryOf(job);
@@ -301,11 +405,36 @@ export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: 
   const pixels = g.batch * g.outH * g.outW;
   const depth = g.kH * g.kW * (g.inC / groups);
   const panel = scratch + <usize>GEMM_SCRATCH_BYTES + 16;
+  const isPointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0;
+  if (isPointwise && groupOutC > depth) {
+    // 1x1 stride 1 unpadded: the input is its own im2col, read transposed in place (no panel), and
+    // GEMM sums all pixels in one call: in the same order as panel by panel. With more output than
+    // input channels (MobileNet's expansions: 16 -> 96) threads take strips of dFilter's columns,
+    // so each packs only its own columns of dOut instead of every thread packing all of them.
+    const columnFirst = rangeStart(groupOutC, TILE_COLUMNS, threadIndex, threadCount);
+    const columnLast = rangeEnd(groupOutC, TILE_COLUMNS, threadIndex, threadCount);
+    if (columnFirst >= columnLast) return;
+    for (let group = 0; group < groups; group++) {
+      const columnOffset = <usize>(group * groupOutC + columnFirst) << 2;
+      const groupInput = input + (<usize>(group * depth) << 2);
+      gemm(groupInput, 1, g.inC, dOut + columnOffset, outC, dFilter + columnOffset, outC, depth, columnLast - columnFirst, pixels, 0, depth, false, scratch);
+    }
+    return;
+  }
   const first = rangeStart(depth, TILE_ROWS, threadIndex, threadCount);
   const last = rangeEnd(depth, TILE_ROWS, threadIndex, threadCount);
   if (first >= last) return;
   const width = last - first;
   const rows = dFilter + (<usize>first * <usize>outC << 2);
+  if (isPointwise) {
+    // As above, threads taking rows of dFilter (its input channels).
+    for (let group = 0; group < groups; group++) {
+      const columns = input + (<usize>(group * depth + first) << 2);
+      const columnOffset = <usize>(group * groupOutC) << 2;
+      gemm(columns, 1, g.inC, dOut + columnOffset, outC, rows + columnOffset, outC, width, groupOutC, pixels, 0, width, false, scratch);
+    }
+    return;
+  }
   for (let start = 0; start < pixels; start += panelRows) {
     const count = min(panelRows, pixels - start);
     for (let group = 0; group < groups; group++) {

@@ -13,6 +13,7 @@
 //   Add, Multiply:                          0 a, 1 b, 2 output, 3 size
 //   BiasAdd:                                0 input, 1 bias, 2 output, 3 rows, 4 columns
 //   BiasAddGrad:                            0 dOut, 1 dBias, 2 rows, 3 columns
+//   ClipBiasAddGrad:                        0 dOut, 1 output, 2 dInput, 3 dBias, 4 rows, 5 columns, 6 min (f32), 7 max (f32)
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
 
@@ -204,7 +205,12 @@ export function biasAdd(job: usize, threadIndex: i32, threadCount: i32): void {
   }
 }
 
-/** dBias [columns] = column sums of dOut [rows, columns]; columns split over threads in blocks of 4. */
+/**
+ * dBias [columns] = column sums of dOut [rows, columns]; columns split over threads in blocks of 4.
+ * Rows are walked in order, adding each row's share into dBias: one pass over dOut in memory order
+ * (walking a column block down all rows used one 16-byte load per 64-byte cache line; MobileNetV2's
+ * 53 bias gradients at batch 16 took 167 ms that way). Each sum still adds the rows in order from 0.
+ */
 export function biasAddGrad(job: usize, threadIndex: i32, threadCount: i32): void {
   const dOut = pointerField(job, 0);
   const dBias = pointerField(job, 1);
@@ -212,16 +218,68 @@ export function biasAddGrad(job: usize, threadIndex: i32, threadCount: i32): voi
   const columns = intField(job, 3);
   const first = rangeStart(columns, 4, threadIndex, threadCount);
   const last = rangeEnd(columns, 4, threadIndex, threadCount);
+  if (first >= last) return;
   const vectorEnd = first + ((last - first) & ~3);
-  for (let column = first; column < vectorEnd; column += 4) {
-    let sum = f32x4.splat(0);
-    for (let row = 0; row < rows; row++) sum = f32x4.add(sum, v128.load(dOut + ((<usize>row * <usize>columns + <usize>column) << 2)));
-    v128.store(dBias + (<usize>column << 2), sum);
+  const sums = dBias + (<usize>first << 2);
+  memory.fill(sums, 0, <usize>(last - first) << 2);
+  const rowBytes = <usize>columns << 2;
+  let rowStart = dOut + (<usize>first << 2);
+  for (let row = 0; row < rows; row++) {
+    let at: usize = 0;
+    for (let column = first; column < vectorEnd; column += 4) {
+      v128.store(sums + at, f32x4.add(v128.load(sums + at), v128.load(rowStart + at)));
+      at += 16;
+    }
+    for (let column = vectorEnd; column < last; column++) {
+      store<f32>(sums + at, load<f32>(sums + at) + load<f32>(rowStart + at));
+      at += 4;
+    }
+    rowStart += rowBytes;
   }
-  for (let column = vectorEnd; column < last; column++) {
-    let sum: f32 = 0;
-    for (let row = 0; row < rows; row++) sum += load<f32>(dOut + ((<usize>row * <usize>columns + <usize>column) << 2));
-    store<f32>(dBias + (<usize>column << 2), sum);
+}
+
+/**
+ * ClipBiasAddGrad: dInput = dOut where min < output < max (else 0), dBias = column sums of dInput,
+ * in one pass over dOut (a ReLU or ReLU6 convolution's gradient read dOut twice, once for the mask and
+ * once for the bias). Columns split over threads in blocks of 4, rows in order, as biasAddGrad.
+ */
+export function clipBiasAddGrad(job: usize, threadIndex: i32, threadCount: i32): void {
+  const dOut = pointerField(job, 0);
+  const output = pointerField(job, 1);
+  const dInput = pointerField(job, 2);
+  const dBias = pointerField(job, 3);
+  const rows = intField(job, 4);
+  const columns = intField(job, 5);
+  const low = floatField(job, 6);
+  const high = floatField(job, 7);
+  const first = rangeStart(columns, 4, threadIndex, threadCount);
+  const last = rangeEnd(columns, 4, threadIndex, threadCount);
+  if (first >= last) return;
+  const vectorEnd = first + ((last - first) & ~3);
+  const lows = f32x4.splat(low);
+  const highs = f32x4.splat(high);
+  const sums = dBias + (<usize>first << 2);
+  memory.fill(sums, 0, <usize>(last - first) << 2);
+  const rowBytes = <usize>columns << 2;
+  let rowStart = <usize>first << 2;
+  for (let row = 0; row < rows; row++) {
+    let at: usize = 0;
+    for (let column = first; column < vectorEnd; column += 4) {
+      const value = v128.load(output + rowStart + at);
+      const isInside = v128.and(f32x4.gt(value, lows), f32x4.lt(value, highs));
+      const gradient = v128.and(v128.load(dOut + rowStart + at), isInside);
+      v128.store(dInput + rowStart + at, gradient);
+      v128.store(sums + at, f32x4.add(v128.load(sums + at), gradient));
+      at += 16;
+    }
+    for (let column = vectorEnd; column < last; column++) {
+      const value = load<f32>(output + rowStart + at);
+      const gradient: f32 = low < value && value < high ? load<f32>(dOut + rowStart + at) : 0;
+      store<f32>(dInput + rowStart + at, gradient);
+      store<f32>(sums + at, load<f32>(sums + at) + gradient);
+      at += 4;
+    }
+    rowStart += rowBytes;
   }
 }
 

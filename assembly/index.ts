@@ -26,3 +26,4 @@ export { layerNorm, layerNormGrad } from './layerNorm';
 export { resize2d, resize2dBackprop } from './resize2d';
 export { pow, powGrad } from './power';
 export { channelShuffle } from './channelShuffle';
+export { clipBiasAddGrad } from './elementwise';

@@ -14,6 +14,7 @@ export const KERNEL_IDS = [
   'MatMul',
   'BiasAdd',
   'BiasAddGrad',
+  'ClipBiasAddGrad',
   'Relu',
   'ReluGrad',
   'Sigmoid',

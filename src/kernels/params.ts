@@ -115,6 +115,12 @@ export interface RowsParams {
   columns: number;
 }
 
+/** ClipBiasAddGrad: the open interval (min, max) of the activation's output where dOut passes (ReLU: 0, Infinity). */
+export interface ClipBiasAddGradParams extends RowsParams {
+  min: number;
+  max: number;
+}
+
 /** Elementwise ops over `size` values. */
 export interface ElementwiseParams {
   size: number;

@@ -16,6 +16,7 @@ import type {
   ChannelShuffleParams,
   CopyColumnsParams,
   ClipGradientParams,
+  ClipBiasAddGradParams,
   ClipParams,
   PowParams,
   Conv2DParams,
@@ -53,6 +54,8 @@ export interface KernelSignatures {
   MatMul(a: FloatArray, b: FloatArray, output: FloatArray, params: MatMulParams): void;
   BiasAdd(input: FloatArray, bias: FloatArray, output: FloatArray, params: RowsParams): void;
   BiasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsParams): void;
+  /** ClipGrad (masked by the activation's output) and BiasAddGrad of the result in one pass over dOut. */
+  ClipBiasAddGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, dBias: FloatArray, params: ClipBiasAddGradParams): void;
   Relu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
   ReluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
   Sigmoid(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;

@@ -4,7 +4,7 @@
 import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { describeWindowOutputSize, effectiveKernelSize, windowParams, type Padding } from '../kernels/params.js';
+import { describeWindowOutputSize, effectiveKernelSize, windowParams, type FusedActivation, type Padding } from '../kernels/params.js';
 import { conv2d } from '../ops/conv2d.js';
 import { checkPositiveInteger } from '../ops/checks.js';
 import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
@@ -90,8 +90,8 @@ export class Conv2D extends Layer {
     return this.callFused(input, undefined);
   }
 
-  /** The forward pass with a following ReLU applied in the same pass (the model fuses Conv2D + ReLU). */
-  callFused(input: Tensor, activation: 'relu' | undefined): Tensor {
+  /** The forward pass with a following ReLU or Clip applied in the same pass (the model fuses Conv2D + ReLU or Clip). */
+  callFused(input: Tensor, activation: 'relu' | Extract<FusedActivation, { kind: 'clip' }> | undefined): Tensor {
     if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
     return conv2d(input, this.kernel, this.bias, {
       strides: this.strides, padding: this.padding, dilations: this.dilationRate, groups: this.groups, name: this.label(), activation,

@@ -15,7 +15,7 @@ import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { isRecording } from '../autograd/recorder.js';
 import { GradientTape } from '../autograd/tape.js';
 import { withScope } from '../kernels/registry.js';
-import { ReLU } from '../layers/activations.js';
+import { Clip, ReLU } from '../layers/activations.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Input } from '../layers/input.js';
 import type { Layer, SymbolicTensor } from '../layers/layer.js';
@@ -475,7 +475,7 @@ export class Model {
     return Object.fromEntries(this.outputNames.map((name, index) => [name, results[index]!]));
   }
 
-  /** The outputs of nodes [0, end) for a batch (a fused Conv2D + ReLU leaves the ReLU's output in both slots). */
+  /** The outputs of nodes [0, end) for a batch (a fused Conv2D + ReLU or Clip leaves the activation's output in both slots). */
   private forwardNodes(input: Tensor, options: ForwardOptions, end: number): Tensor[] {
     if (input.dtype !== this.dtype) throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
     const context = { isTraining: options.isTraining ?? false, ...(options.random === undefined ? {} : { random: options.random }) };
@@ -483,9 +483,12 @@ export class Model {
     for (let index = 0; index < end; index++) {
       const { layer, inputs } = this.nodes[index]!;
       const next = this.nodes[index + 1];
-      const isFusable = options.onOutput === undefined && layer instanceof Conv2D && index + 1 < end && next!.layer instanceof ReLU && next!.inputs[0] === index && this.consumers[index] === 1;
+      const isActivation = next !== undefined && (next.layer instanceof ReLU || next.layer instanceof Clip);
+      const isFusable = options.onOutput === undefined && layer instanceof Conv2D && index + 1 < end && isActivation && next.inputs[0] === index && this.consumers[index] === 1;
       if (isFusable) {
-        const fused = layer.callFused(outputs[inputs[0]!]!, 'relu');
+        // A Clip (ReLU6) fuses too: the kernel applies it and the gradient masks by the output (grads/conv2d.ts).
+        const activation = next.layer instanceof Clip ? { kind: 'clip' as const, min: next.layer.min, max: next.layer.max } : 'relu';
+        const fused = layer.callFused(outputs[inputs[0]!]!, activation);
         outputs.push(fused, fused);
         index++;
         continue;

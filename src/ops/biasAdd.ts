@@ -23,6 +23,20 @@ export function biasAdd(input: Tensor, bias: Tensor, name = 'biasAdd'): Tensor {
   return output;
 }
 
+/**
+ * The gradients through a clip (ReLU: min 0, max Infinity) applied to `output` [..., C] and through the
+ * bias added before it: dInput = dOut where min < output < max, 0 elsewhere, and dBias [C] = its sums
+ * over every axis but the last. One pass over dOut (ClipBiasAddGrad); `output` is the clip's output,
+ * which lies strictly inside (min, max) exactly where the clip's input does.
+ */
+export function clipBiasAddGrad(dOut: Tensor, output: Tensor, min: number, max: number): [Tensor, Tensor] {
+  const columns = dOut.shape[dOut.rank - 1]!;
+  const dInput = allocateTensor(dOut.shape, dOut.dtype);
+  const dBias = allocateTensor([columns], dOut.dtype);
+  getKernel('ClipBiasAddGrad')(dOut.data, output.data, dInput.data, dBias.data, { rows: dOut.size / columns, columns, min, max });
+  return [dInput, dBias];
+}
+
 /** Sums dOut [..., C] over every axis but the last: the gradient of a bias. */
 export function biasAddGrad(dOut: Tensor): Tensor {
   const columns = dOut.shape[dOut.rank - 1]!;

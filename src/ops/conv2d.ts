@@ -19,13 +19,14 @@ export interface Conv2DOptions {
   groups?: number | undefined;
   /**
    * Applied to the output in the same pass: 'relu' is max(x, 0) (a Conv2D followed by ReLU, fused, and
-   * differentiable); the other FusedActivation kinds are for inference only (see `residual`).
+   * differentiable), and so is a clip (ReLU6: a Conv2D followed by Clip); the other FusedActivation
+   * kinds are for inference only (see `residual`).
    */
   activation?: 'relu' | FusedActivation | undefined;
   /**
    * Added to the output (after the bias, before the activation), same shape as the output: a residual
    * connection fused into the convolution. Inference only: with it, or with an activation other than
-   * 'relu', the op refuses to run while a gradient tape records.
+   * 'relu' or a clip, the op refuses to run while a gradient tape records.
    */
   residual?: Tensor | undefined;
   /** The filter and bias values never change while they live, so the backend may keep them prepared (see Conv2DParams). */
@@ -83,7 +84,8 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
       throw new ShapeError(`${name}: residual has shape ${formatShape(residual.shape)} but the output has shape ${formatShape(outputShape)}`);
     }
   }
-  const isDifferentiable = residual === null && (params.activation === undefined || params.activation === 'relu');
+  const activationKind = fusedActivationOf(params.activation)?.kind;
+  const isDifferentiable = residual === null && (activationKind === undefined || activationKind === 'relu' || activationKind === 'clip');
   if (!isDifferentiable && isRecording()) {
     throw new ValueError(`${name}: a fused residual or a '${fusedActivationOf(params.activation)?.kind}' activation is for inference only; it has no gradient (use separate ops while a tape records)`);
   }

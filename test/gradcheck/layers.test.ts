@@ -120,6 +120,24 @@ describe('Conv2D with a fused ReLU: gradients match central differences', () => 
   });
 });
 
+describe('Conv2D with a fused clip (ReLU6 in training): gradients match central differences', () => {
+  // Bounds inside the pre-activations' range, so both ends clip; pre-activations lie within the 1e-6
+  // step of a bound with negligible probability.
+  CONV_CASES.slice(0, 3).forEach((c, caseIndex) => {
+    test(`${describeConv(c)}, fused clip to [-0.5, 0.75]`, () => {
+      const random = new Random(400 + caseIndex);
+      const [kH, kW] = pairOf(c.kernel);
+      const input = uniformTensor(random, [c.batch, c.inH, c.inW, c.inC]);
+      const filter = uniformTensor(random, [kH, kW, c.inC, c.outC]);
+      const bias = uniformTensor(random, [c.outC]);
+      const options = { strides: c.strides, padding: c.padding, activation: { kind: 'clip', min: -0.5, max: 0.75 } as const };
+      gradcheck(([x, w, b]) => conv2d(x!, w!, b!, options), [input, filter, bias], {
+        names: ['input', 'filter', 'bias'], maxRelativeError: RELATIVE_TOLERANCE, seed: caseIndex, label: `${describeConv(c)}, fused clip`,
+      });
+    });
+  });
+});
+
 describe('MaxPool2D gradients match central differences (distinct inputs, so no ties)', () => {
   POOL_CASES.forEach((c, caseIndex) => {
     const label = poolCaseLabel(c);

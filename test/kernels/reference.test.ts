@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { Adam, conv2d, maxPool2dWithArgmax, type Padding, Random, SGD, softmax, Tensor } from '../../src/index.js';
 import { relu, reluGrad, sigmoid, sigmoidGrad, tanh, tanhGrad } from '../../src/kernels/js/activations.js';
 import { conv2d as conv2dKernel, conv2dBackpropFilter, conv2dBackpropInput } from '../../src/kernels/js/conv2d.js';
-import { add, biasAdd, biasAddGrad, multiply } from '../../src/kernels/js/elementwise.js';
+import { add, biasAdd, biasAddGrad, clipBiasAddGrad, multiply } from '../../src/kernels/js/elementwise.js';
 import { matMul } from '../../src/kernels/js/matMul.js';
 import { maxPool2d, maxPool2dBackprop } from '../../src/kernels/js/maxPool2d.js';
 import { adamUpdate, sgdUpdate } from '../../src/kernels/js/optimizerUpdates.js';
@@ -241,6 +241,15 @@ describe('elementwise, bias and activation reference kernels, by hand', () => {
     const dBias = new Float64Array(3).fill(99);
     biasAddGrad(f64([1, 2, 3, 4, 5, 6]), dBias, { rows: 2, columns: 3 });
     assertClose(dBias, [5, 7, 9], EXACT, 'biasAddGrad (column sums)');
+  });
+
+  test('ClipBiasAddGrad: dOut where min < output < max (open at both ends), and its column sums', () => {
+    const dInput = new Float64Array(6).fill(99);
+    const dBias = new Float64Array(3).fill(99);
+    // ReLU6's output: 0 and 6 are clipped (no gradient), 0.5, 3, 5.5 and 6 - 1e-9 pass.
+    clipBiasAddGrad(f64([1, 2, 3, 4, 5, 6]), f64([0, 0.5, 6, 3, 5.5, 6 - 1e-9]), dInput, dBias, { rows: 2, columns: 3, min: 0, max: 6 });
+    assertClose(dInput, [0, 2, 0, 4, 5, 6], EXACT, 'clipBiasAddGrad dInput');
+    assertClose(dBias, [4, 7, 6], EXACT, 'clipBiasAddGrad dBias');
   });
 
   test('Multiply: the product value by value; the output may alias an input', () => {

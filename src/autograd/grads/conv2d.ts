@@ -1,9 +1,9 @@
 // Backward rule of Conv2D: gradients for input, filter and bias (derivation: kernels/js/conv2d.ts).
 
 import type { Tensor } from '../../core/tensor.js';
-import type { Conv2DParams } from '../../kernels/params.js';
-import { biasAddGrad } from '../../ops/biasAdd.js';
-import { activationGrad } from '../../ops/activations.js';
+import { fusedActivationOf, type Conv2DParams } from '../../kernels/params.js';
+import { biasAddGrad, clipBiasAddGrad } from '../../ops/biasAdd.js';
+import { activationGrad, clipGrad } from '../../ops/activations.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from '../../ops/conv2d.js';
 import { registerGradient } from '../gradientRegistry.js';
 
@@ -11,10 +11,25 @@ import { registerGradient } from '../gradientRegistry.js';
 registerGradient<Conv2DParams>('Conv2D', (entry, dOutput, isNeeded) => {
   const [input, filter, bias] = entry.inputs as [Tensor, Tensor, Tensor | null];
   // A fused ReLU: its output is positive exactly where its input was, so the output gives the mask.
-  const dOut = entry.saved.activation === 'relu' ? activationGrad('ReluGrad', dOutput, entry.output) : dOutput;
+  // A fused clip likewise: min < output < max exactly where min < input < max (ClipGrad's open
+  // interval), with the bounds rounded as the float32 kernels round them.
+  const activation = fusedActivationOf(entry.saved.activation);
+  const round = dOutput.dtype === 'float32' ? Math.fround : (value: number) => value;
+  const mask = activation?.kind === 'relu' ? { min: 0, max: Infinity } : activation?.kind === 'clip' ? { min: round(activation.min), max: round(activation.max) } : null;
+  let dOut = dOutput;
+  let dBias: Tensor | null = null;
+  if (mask !== null && bias !== null && isNeeded[2]) {
+    // Mask and bias gradient in one pass over dOutput.
+    [dOut, dBias] = clipBiasAddGrad(dOutput, entry.output, mask.min, mask.max);
+  } else if (activation?.kind === 'relu') {
+    dOut = activationGrad('ReluGrad', dOutput, entry.output);
+  } else if (mask !== null) {
+    dOut = clipGrad(dOutput, entry.output, { size: dOutput.size, ...mask });
+  }
+  if (dBias === null && bias !== null && isNeeded[2]) dBias = biasAddGrad(dOut);
   return [
     isNeeded[0] ? conv2dBackpropInput(dOut, filter, entry.saved) : null,
     isNeeded[1] ? conv2dBackpropFilter(input, dOut, entry.saved) : null,
-    bias !== null && isNeeded[2] ? biasAddGrad(dOut) : null,
+    dBias,
   ];
 });

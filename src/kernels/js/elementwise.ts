@@ -1,7 +1,7 @@
 // Reference elementwise arithmetic (gradient accumulation, products) and bias kernels.
 
 import type { FloatArray } from '../../core/dtype.js';
-import type { CopyColumnsParams, ElementwiseParams, RowsParams } from '../params.js';
+import type { ClipBiasAddGradParams, CopyColumnsParams, ElementwiseParams, RowsParams } from '../params.js';
 
 /** a [size], b [size], output [size] (overwritten; may alias a or b) */
 export function add(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void {
@@ -29,6 +29,27 @@ export function biasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsPar
   for (let row = 0; row < rows; row++) {
     const base = row * columns;
     for (let column = 0; column < columns; column++) accumulator[column] += dOut[base + column]!;
+  }
+  dBias.set(accumulator);
+}
+
+/**
+ * dOut, output, dInput [rows, columns]; dBias [columns]; dInput and dBias overwritten.
+ * dInput = dOut where min < output < max, 0 elsewhere: the gradient through a clip (ReLU: min 0, max
+ * Infinity) read from the activation's output, exact because the open interval holds the output
+ * exactly where it holds the input (see autograd/grads/conv2d.ts). dBias = column sums of dInput.
+ */
+export function clipBiasAddGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, dBias: FloatArray, params: ClipBiasAddGradParams): void {
+  const { rows, columns, min, max } = params;
+  const accumulator = new Float64Array(columns);
+  for (let row = 0; row < rows; row++) {
+    const base = row * columns;
+    for (let column = 0; column < columns; column++) {
+      const value = output[base + column]!;
+      const gradient = min < value && value < max ? dOut[base + column]! : 0;
+      dInput[base + column] = gradient;
+      accumulator[column] += gradient;
+    }
   }
   dBias.set(accumulator);
 }

@@ -12,7 +12,7 @@ import { broadcastArithmetic, reduceSumTo } from './broadcast.js';
 import { channelShuffle } from './channelShuffle.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from './conv2d.js';
 import { dropout } from './dropout.js';
-import { add, biasAdd, biasAddGrad, copyColumns, multiply } from './elementwise.js';
+import { add, biasAdd, biasAddGrad, clipBiasAddGrad, copyColumns, multiply } from './elementwise.js';
 import { layerNorm, layerNormGrad } from './layerNorm.js';
 import { resize2d, resize2dBackprop } from './resize2d.js';
 import { matMul } from './matMul.js';
@@ -41,6 +41,7 @@ export const referenceBackend: Backend = {
     MatMul: matMul,
     BiasAdd: biasAdd,
     BiasAddGrad: biasAddGrad,
+    ClipBiasAddGrad: clipBiasAddGrad,
     Relu: relu,
     ReluGrad: reluGrad,
     Sigmoid: sigmoid,

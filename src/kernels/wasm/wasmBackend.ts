@@ -33,6 +33,7 @@ const EXPORT_NAMES = [
   'broadcastArithmetic', 'reduceSumTo', 'layerNorm', 'layerNormGrad',
   'resize2d', 'resize2dBackprop',
   'pow', 'powGrad',
+  'clipBiasAddGrad',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -622,7 +623,7 @@ class Runtime {
       buffers.forEach((buffer, index) => {
         ints[index] = buffer === null ? 0 : this.pointerOf(buffer, outputs.includes(buffer) ? copies : null);
       });
-      const threadCount = work < PARALLEL_WORK_THRESHOLD ? 1 : this.pool.activeThreads;
+      const threadCount = this.threadsFor(work);
       let field = buffers.length;
       if (scratchPerThread > 0) {
         const perThread = Math.ceil(scratchPerThread / 64) * 64;
@@ -673,6 +674,11 @@ class Runtime {
     return prepared;
   }
 
+  /** Threads a kernel call with `work` multiply-adds runs on (see PARALLEL_WORK_THRESHOLD). */
+  private threadsFor(work: number): number {
+    return work < PARALLEL_WORK_THRESHOLD ? 1 : this.pool.activeThreads;
+  }
+
   /** The byte offset of `buffer` in the memory, copying it in first when it lives elsewhere. */
   private pointerOf(buffer: Buffer, copies: [Buffer, number][] | null): number {
     if (this.arena.contains(buffer)) return buffer.byteOffset;
@@ -703,12 +709,12 @@ class Runtime {
     const gemmScratch = this.gemmScratchBytes;
     // The forward kernels' scratch (assembly/winograd.ts): a 4x8 tile, a 6x6 block of vectors, the
     // packed filter unless prepared, and the transformed inputs and products of one chunk of tiles.
-    const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm, isPrepared: boolean, tiles: number) => {
+    const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm, isPrepared: boolean, tiles: number, minimumChunkTiles = 4) => {
       const positions = winogradPositions(algorithm);
       const filterFloats = positions * packedWinogradFilterFloats(inC, outC);
       const chunkTiles = isPrepared && filterFloats > WINOGRAD_STREAMED_FILTER_FLOATS
         ? Math.max(4, Math.min(Math.ceil(tiles / 4), Math.floor(WINOGRAD_PREPARED_PANEL_FLOATS / inC / 4)) * 4)
-        : Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
+        : Math.max(minimumChunkTiles, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
       const filterBytes = isPrepared ? 0 : filterFloats * 4;
       return { chunkTiles, bytes: 32 * 4 + 36 * 16 + filterBytes + positions * chunkTiles * (inC + outC) * 4 };
     };
@@ -760,7 +766,12 @@ class Runtime {
         const algorithm = convolutionAlgorithm(params, 'backpropInput');
         if (algorithm !== 'im2col') {
           // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad.
-          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, false, 0);
+          // GEMM packs the transformed filter on every call: once it no longer fits in L2, take tiles
+          // enough per call to repay reading it from memory (see reuseRows).
+          const positions = winogradPositions(algorithm);
+          const isFilterOutOfCache = positions * params.inC * params.outC * 4 > L2_BYTES;
+          const minimumChunkTiles = isFilterOutOfCache ? reuseRows(params.outC, params.inC) : 4;
+          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, false, 0, minimumChunkTiles);
           const gradientPass: Conv2DParams = {
             batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
             kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 2 - params.padTop, padBottom: 2 - params.padBottom, padLeft: 2 - params.padLeft, padRight: 2 - params.padRight,
@@ -786,21 +797,24 @@ class Runtime {
           return;
         }
         const groups = params.groups ?? 1;
-        const depth = params.kH * params.kW * (params.outC / groups);
-        const panelRows = panelRowsFor(depth);
-        const work = params.batch * params.inH * params.inW * depth * params.inC;
-        // The rearranged filter (every group's block) and one group's panel.
-        const scratch = gemmScratch + (params.kH * params.kW * params.outC * (params.inC / groups) + 8) * 4 + panelRows * depth * 4;
+        const groupInC = params.inC / groups;
+        const depth = largestPhaseDepth(params);
+        const panelRows = Math.max(GATHER_PANEL_MIN_ROWS, panelRowsFor(depth));
+        // Multiply-adds of the phase GEMMs: about the forward convolution's.
+        const work = params.batch * params.outH * params.outW * params.kH * params.kW * (params.outC / groups) * params.inC;
+        // The rearranged filter (every group's block), one group's panel and its result block.
+        const scratch = gemmScratch + (params.kH * params.kW * params.outC * groupInC + 8) * 4 + (panelRows * depth + 8) * 4 + panelRows * groupInC * 4;
         this.invoke('conv2dBackpropInput', [dOut, filter, dInput, null], [dInput], [...convFields(params, panelRows), 0, 0, ...sliceFields(params)], work, scratch);
       },
       Conv2DBackpropFilter: (input, dOut, dFilter, params) => {
         if (isFloat64(input, dOut, dFilter)) return reference.Conv2DBackpropFilter(input, dOut, dFilter, params);
         if (convolutionAlgorithm(params, 'backpropFilter') === 'winograd') {
-          // A thread sums its share of the input channels; scratch is sized for all of them (one thread).
-          const share = Math.ceil(params.inC / 4 / this.pool.activeThreads) * 4;
-          const chunkTiles = Math.max(4, Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (share + params.outC)) / 4) * 4);
-          const bytes = gemmScratch + 16 * (params.inC * params.outC + chunkTiles * (params.inC + params.outC)) * 4;
+          // A thread sums its share of the input channels; its sums [16, share, outC] are loaded and
+          // stored once per chunk of tiles (see reuseRows). The chunking never changes a sum's order.
           const work = (params.batch * params.outH * params.outW * 4 * params.inC * params.outC) / 9 * 4;
+          const share = Math.ceil(params.inC / 4 / this.threadsFor(work)) * 4;
+          const chunkTiles = Math.max(reuseRows(share, params.outC), Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (share + params.outC)) / 4) * 4);
+          const bytes = gemmScratch + 16 * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
           this.invoke('conv2dWinogradFilter', [input, dOut, dFilter, null], [dFilter], [...convFields(params, chunkTiles), 0], work, bytes);
           return;
         }
@@ -810,10 +824,13 @@ class Runtime {
           return;
         }
         const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
-        const panelRows = panelRowsFor(depth);
         const work = params.batch * params.outH * params.outW * depth * params.outC;
+        // A thread's panel holds its share of the im2col columns; its rows of dFilter are loaded and
+        // stored once per panel (see reuseRows). The chunking never changes a sum's order.
+        const width = Math.ceil(depth / 4 / this.threadsFor(work)) * 4;
+        const panelRows = Math.max(reuseRows(width, params.outC / (params.groups ?? 1)), panelRowsFor(width));
         const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params)];
-        this.invoke('conv2dBackpropFilter', [input, dOut, dFilter, null], [dFilter], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
+        this.invoke('conv2dBackpropFilter', [input, dOut, dFilter, null], [dFilter], fields, work, gemmScratch + sliceBytes + panelRows * width * 4);
       },
       MaxPool2D: (input, output, argmax, params) => {
         if (isFloat64(input, output)) return reference.MaxPool2D(input, output, argmax, params);
@@ -853,6 +870,11 @@ class Runtime {
       BiasAddGrad: (dOut, dBias, params) => {
         if (isFloat64(dOut, dBias)) return reference.BiasAddGrad(dOut, dBias, params);
         this.invoke('biasAddGrad', [dOut, dBias], [dBias], [params.rows, params.columns], params.rows * params.columns * ELEMENTWISE_WORK);
+      },
+      ClipBiasAddGrad: (dOut, output, dInput, dBias, params) => {
+        if (isFloat64(dOut, output, dInput, dBias)) return reference.ClipBiasAddGrad(dOut, output, dInput, dBias, params);
+        const fields = [params.rows, params.columns, floatField(params.min), floatField(params.max)];
+        this.invoke('clipBiasAddGrad', [dOut, output, dInput, dBias], [dInput, dBias], fields, params.rows * params.columns * 2 * ELEMENTWISE_WORK);
       },
       Relu: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Relu(input, output, params);
@@ -1077,6 +1099,50 @@ function resizeFields(params: Resize2DParams): (number | FloatField)[] {
     params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, floatField(params.scaleH), floatField(params.scaleW),
     params.mode === 'nearest' ? 0 : 1, RESIZE_COORDINATES.indexOf(params.coordinates), NEAREST_ROUNDINGS.indexOf(params.nearestRounding),
   ];
+}
+
+/**
+ * Rows (pixels or Winograd tiles) per GEMM call that repay an operand of a x b floats that each call
+ * streams once: the sums C of a filter gradient (a = its rows, b = outC), loaded and stored per call,
+ * or the B that GEMM packs per call. At 2ab / (a + b) rows that costs, per row, as much as the row's
+ * own a + b floats of panel and result; rounded up to 4, at most the GEMM's depth block (DEPTH_BLOCK
+ * in assembly/gemm.ts: a longer call gains nothing more). Panels of PANEL_FLOATS (4 to 12 rows at 256
+ * to 512 channels) reloaded the sums every few rows.
+ */
+function reuseRows(a: number, b: number): number {
+  return Math.min(GEMM_DEPTH_BLOCK, Math.ceil((2 * a * b) / (a + b) / 4) * 4);
+}
+
+/** DEPTH_BLOCK of assembly/gemm.ts. */
+const GEMM_DEPTH_BLOCK = 256;
+
+/** Level-2 cache per core assumed by the blocking choices (PANEL_FLOATS, WINOGRAD_CHUNK_FLOATS). */
+const L2_BYTES = 1 << 20;
+
+/**
+ * Fewest input pixels per GEMM call of the input gradient: GEMM packs the rearranged filter on every
+ * call, so a panel of PANEL_FLOATS (4 rows at 3x3x512) spent more time packing than multiplying.
+ */
+const GATHER_PANEL_MIN_ROWS = 64;
+
+/**
+ * The largest GEMM depth of the input gradient's stride phases (assembly/conv2d.ts
+ * conv2dBackpropInput): the most taps any phase has, times the output channels of a group.
+ */
+function largestPhaseDepth(params: Conv2DParams): number {
+  const tapsOfPhase = (k: number, dilation: number, stride: number, phase: number) => {
+    let count = 0;
+    for (let tap = 0; tap < k; tap++) if ((tap * dilation) % stride === phase) count++;
+    return count;
+  };
+  let largest = 0;
+  for (let phaseY = 0; phaseY < params.strideH; phaseY++) {
+    for (let phaseX = 0; phaseX < params.strideW; phaseX++) {
+      const taps = tapsOfPhase(params.kH, params.dilationH ?? 1, params.strideH, phaseY) * tapsOfPhase(params.kW, params.dilationW ?? 1, params.strideW, phaseX);
+      largest = Math.max(largest, taps);
+    }
+  }
+  return largest * (params.outC / (params.groups ?? 1));
 }
 
 /** Job fields 4 and 5 (scratch base and bytes) of a convolution kernel that needs no scratch. */
