@@ -193,6 +193,10 @@ async function measureMemory(id: LibraryId, threads: number, onnxFile: string, i
 
 async function main(): Promise<void> {
   const started = performance.now();
+  if (process.argv.includes('--help')) {
+    console.log(USAGE);
+    return;
+  }
   const options = parseImagenetArguments(process.argv.slice(2));
   const machine = await describeMachine();
   log(`machine: ${formatMachine(machine)}`);
