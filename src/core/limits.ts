@@ -171,8 +171,9 @@ export const MAX_EXAMPLE_ACTIVATION_ELEMENTS = 2 ** 28;
 export const MAX_EXAMPLE_MULTIPLY_ADDS = 2 ** 36;
 
 /**
- * The most values predict and evaluate let one batch's feature maps hold (the batch is made smaller
- * to stay under it, which changes no result): 2^27 values, 512 MiB as float32, a quarter of the
+ * The most values predict and evaluate let one batch's feature maps hold (those the inference plan
+ * keeps alive at once; every layer's output under a recording tape): the batch is made smaller to
+ * stay under it, which changes no result. 2^27 values, 512 MiB as float32, a quarter of the
  * threaded WebAssembly backend's default 2 GiB.
  */
 export const MAX_BATCH_ACTIVATION_ELEMENTS = 2 ** 27;

@@ -139,6 +139,11 @@ export interface Backend {
   isScopeTemporary?(data: FloatArray, mark: number): boolean;
   /** Frees persistent storage (allocatePersistent) now; ignores anything else. */
   free?(data: FloatArray): void;
+  /**
+   * Drops what the backend derived from a constant array (Conv2DParams.isConstantFilter: packed and
+   * transformed filters, resident copies), keeping the array: its owner is about to change its values.
+   */
+  releasePrepared?(data: FloatArray): void;
 }
 
 const backends = new Map<string, Backend>();

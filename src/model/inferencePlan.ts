@@ -1,6 +1,6 @@
 // A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes
-// in a following BatchNormalization (folded), residual Add and activation; plan-owned folded weights
-// go to the kernels as constant filters; intermediates share one block laid out by lifetime.
+// in a following BatchNormalization (folded), residual Add and activation; folded weights (the layer's
+// own where nothing folds) go to the kernels as constant filters; intermediates share one block by lifetime.
 // Inference only (fit and forward run layer by layer); rebuilt when weights change
 // (core/weightsVersion.ts, Model.markWeightsChanged). The patterns: see planSteps.
 
@@ -39,6 +39,11 @@ export interface PlanStep {
   readonly label: string;
   /** The folded weights it owns (see InferencePlan.dispose). */
   readonly constants?: readonly Tensor[] | undefined;
+  /**
+   * The layer's own weights it passes as constant filters, unfolded: the backend's prepared forms of
+   * them (packed, Winograd-transformed) go stale once training changes them (see InferencePlan.dispose).
+   */
+  readonly borrowed?: readonly Tensor[] | undefined;
   run(inputs: readonly Tensor[]): Tensor;
 }
 
@@ -87,9 +92,15 @@ export class InferencePlan {
   /**
    * Frees the folded weights now (the plan must not run again): a model replacing its plan after
    * each epoch of a fit would otherwise hold a copy of its weights per epoch until the collector runs.
+   * The backend drops what it prepared from the layers' own weights the plan borrowed: the plan is
+   * replaced because they changed, and the prepared forms would otherwise outlive their values.
    */
   dispose(): void {
-    for (const step of this.steps) for (const constant of step.constants ?? []) constant.dispose();
+    const backend = getBackend();
+    for (const step of this.steps) {
+      for (const constant of step.constants ?? []) constant.dispose();
+      for (const weight of step.borrowed ?? []) if (!weight.isFreed) backend.releasePrepared?.(weight.data);
+    }
   }
 
   /** Whether the model's weights are still those the plan folded (the same tensors, none noted changed since). */
@@ -317,8 +328,11 @@ function convGroup(
       labels.push(graph.nodes[gate.gate]!.layer.className, 'Multiply');
     }
   }
-  const source = conv.kernel!;
-  const folded = normalization === null ? copyConstant(source, conv.bias) : foldNormalization(source, conv.bias, graph.nodes[normalization]!.layer as BatchNormalization);
+  // Without a normalization to fold, the layer's own weights serve (an imported network with batch
+  // normalization folded already: ResNet-50's copy was 102 MB of the memory, beside their prepared forms).
+  const folded = normalization === null ? { kernel: conv.kernel!, bias: conv.bias } : foldNormalization(conv.kernel!, conv.bias, graph.nodes[normalization]!.layer as BatchNormalization);
+  const isBorrowed = normalization === null;
+  const weights = folded.bias === null ? [folded.kernel] : [folded.kernel, folded.bias];
   const inputNode = graph.nodes[convNode]!.inputs[0]!;
   const inputs = residualNode === null ? [inputNode] : [inputNode, residualNode];
   const options = {
@@ -330,7 +344,8 @@ function convGroup(
     nodes: members,
     inputs,
     label: labels.join('+'),
-    constants: [folded.kernel, folded.bias],
+    constants: isBorrowed ? [] : weights,
+    borrowed: isBorrowed ? weights : [],
     run: ([input, residual]) => conv2d(input!, folded.kernel, folded.bias, residual === undefined ? options : { ...options, residual }),
   };
 }
@@ -462,15 +477,6 @@ function constantTensor(values: ArrayLike<number>, shape: Shape, dtype: DType): 
   const data: FloatArray = backend.allocatePersistent?.(dtype, values.length) ?? allocateArray(dtype, values.length);
   data.set(values);
   return new Tensor(data, shape);
-}
-
-/** The plan's own copy of a filter and bias (zeros when the layer has none). */
-function copyConstant(kernel: Tensor, bias: Tensor | null): { kernel: Tensor; bias: Tensor } {
-  const outC = kernel.shape[kernel.rank - 1]!;
-  return {
-    kernel: constantTensor(kernel.data, kernel.shape, kernel.dtype),
-    bias: constantTensor(bias === null ? new Float64Array(outC) : bias.data, [outC], kernel.dtype),
-  };
 }
 
 /**

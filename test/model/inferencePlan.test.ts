@@ -347,6 +347,48 @@ describe('inference plan: the thread count never changes predict', { skip: wasmS
 });
 
 describe('inference plan memory', { skip: wasmSkip }, () => {
+  /** Convolutions with no normalization to fold (an imported network, batch normalization folded already). */
+  function unnormalizedChain(kernelSize: number, seed: number): Model {
+    const input = new Input({ shape: [16, 16, 3] });
+    let x = input.output;
+    for (let index = 0; index < 4; index++) x = new ReLU().apply(new Conv2D({ filters: 32, kernelSize, padding: 'same' }).apply(x));
+    const model = new Model({ inputs: input.output, outputs: x }, { seed });
+    randomizeState(model, seed + 1);
+    return model;
+  }
+
+  test('a plan with nothing to fold passes the layers\' own weights: its memory holds no copy of them, only their prepared forms', async () => {
+    await initWasmBackend({ threads: 1 });
+    // 1x1 filters of 32 x 32: their prepared form (packed strips of 8 columns) is their own size.
+    const model = unnormalizedChain(1, 60);
+    const x = batchOf(model, 2, 61);
+    const weightBytes = model.layers.filter((layer) => layer instanceof Conv2D).reduce((bytes, layer) => bytes + 4 * (layer as Conv2D).kernel!.size, 0);
+    const before = backendInfo().wasmArenaBytesInUse!;
+    model.predict(x);
+    const growth = backendInfo().wasmArenaBytesInUse! - before;
+    // Packed filters and resident biases, with the arena's alignment: 1.1 times the filters when
+    // measured; a copy of the weights besides would make it 2.1.
+    assert.ok(growth < 1.5 * weightBytes, `predict kept ${growth} bytes for ${weightBytes} bytes of filters`);
+  });
+
+  test('the prepared forms of borrowed weights are remade after an in-place edit (Winograd and packed GEMM filters)', async () => {
+    await initWasmBackend({ threads: 1 });
+    for (const kernelSize of [3, 1]) {
+      const model = unnormalizedChain(kernelSize, 70 + kernelSize);
+      const x = batchOf(model, 2, 72);
+      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `${kernelSize}x${kernelSize} before the edit`);
+      const inUse = backendInfo().wasmArenaBytesInUse!;
+      for (const layer of model.layers) {
+        if (!(layer instanceof Conv2D)) continue;
+        layer.kernel!.data.forEach((value, index, data) => { data[index] = value * -0.5; });
+        layer.bias!.data.forEach((value, index, data) => { data[index] = value + 0.1; });
+      }
+      model.markWeightsChanged();
+      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `${kernelSize}x${kernelSize} after an in-place edit and markWeightsChanged`);
+      assert.equal(backendInfo().wasmArenaBytesInUse, inUse, 'the replaced plan\'s prepared forms were freed');
+    }
+  });
+
   test('a deep chain at batch 4 peaks far below a forward pass that holds every layer\'s output', async (context) => {
     await initWasmBackend({ threads: 1 });
     const model = deepChain();

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  Conv2D, conv2d, Dense, encodeSafetensors, GlobalAveragePooling2D, Input, Layer, matMul, MaxPool2D, maxPool2d, Model, ReLU, Sequential, ShapeError,
-  Softmax, Tensor, ValueError, ZeroPadding2D, zeroPad2d, type LayerConfig,
+  Add, Conv2D, conv2d, Dense, encodeSafetensors, GlobalAveragePooling2D, Input, Layer, matMul, MaxPool2D, maxPool2d, Model, ReLU, Sequential, ShapeError,
+  Softmax, Tensor, ValueError, ZeroPadding2D, zeroPad2d, type LayerConfig, type SymbolicTensor,
 } from '../../src/index.js';
 import { MAX_BATCH_ACTIVATION_ELEMENTS, MAX_MODEL_LAYERS } from '../../src/core/limits.js';
 import type { Shape } from '../../src/core/shape.js';
@@ -116,14 +116,21 @@ describe('class 4: feature maps and tensors are bounded before anything is alloc
   });
 
   test('predict and evaluate run a batch whose maps would pass their bound in smaller batches, with the same results', () => {
-    // Input, 6 pass-through layers, pooling: 7 maps of 2^21 values an example, so 2^27 / (7 * 2^21 + ...) = 9 examples a batch.
+    // 6 pass-through layers in a chain, all read by one Add, then pooling: the inference plan keeps the
+    // 6 maps and the Add's alive at once, 7 maps of 2^21 values an example (and 16 more each for the
+    // slots' alignment), so 2^27 / (7 * (2^21 + 16)) = 9 examples a batch. The plan counts only the maps
+    // alive at once: a chain without the Add would keep 2 and run the 10 examples as one batch.
     const seen: number[] = [];
-    const layers: Layer[] = [new Input({ shape: [1024, 512, 4] })];
-    for (let index = 0; index < 6; index++) layers.push(new BatchSizeSpy(seen));
-    layers.push(new GlobalAveragePooling2D(), new Dense({ units: 2 }), new Softmax());
-    const model = new Sequential(layers, { seed: 1 });
-    const perExample = 7 * 2 ** 21 + 4 + 2 + 2;
-    const expected = Math.floor(MAX_BATCH_ACTIVATION_ELEMENTS / perExample);
+    const input = new Input({ shape: [1024, 512, 4] });
+    const maps: SymbolicTensor[] = [];
+    let map = input.output;
+    for (let index = 0; index < 6; index++) {
+      map = new BatchSizeSpy(seen).apply(map);
+      maps.push(map);
+    }
+    const scores = new Dense({ units: 2 }).apply(new GlobalAveragePooling2D().apply(new Add().apply(maps)));
+    const model = new Model({ inputs: input.output, outputs: new Softmax().apply(scores) }, { seed: 1 });
+    const expected = Math.floor(MAX_BATCH_ACTIVATION_ELEMENTS / (7 * (2 ** 21 + 16)));
     assert.equal(expected, 9);
     const x = Tensor.zeros([10, 1024, 512, 4]);
     for (let example = 0; example < 10; example++) x.data.fill(example / 10, example * 2 ** 21, (example + 1) * 2 ** 21);

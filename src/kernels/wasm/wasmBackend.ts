@@ -438,6 +438,7 @@ function assembleBackend(plan: StartPlan, instance: WebAssembly.Instance, memory
     closeScope: (mark) => runtime.closeScope(mark),
     isScopeTemporary: (data, mark) => arena.contains(data) && data.byteOffset >= mark && !arena.isPersistent(data.byteOffset),
     free: (data) => runtime.free(data),
+    releasePrepared: (data) => runtime.releasePrepared(data),
     peakBytes: () => arena.peak,
     bytesInUse: () => arena.bytesInUse(),
     activeThreads: () => pool.activeThreads,
@@ -553,9 +554,10 @@ class Runtime {
   /**
    * Frees at once what the backend keeps for a constant array (its packed GEMM or Winograd forms, its
    * resident copy) when the array itself is freed: an inference plan that is replaced frees its folded
-   * filters, and their prepared forms (four times a 3x3 filter for F(4x4)) must not wait for the collector.
+   * filters, and their prepared forms (four times a 3x3 filter for F(4x4)) must not wait for the collector;
+   * and when an array's owner changes its values (a plan that borrowed a layer's weights is replaced).
    */
-  private releasePrepared(array: ArrayBufferView): void {
+  releasePrepared(array: ArrayBufferView): void {
     const key = array as FloatArray;
     const prepared = this.preparedFilters.get(key);
     if (prepared !== undefined) {
