@@ -295,6 +295,37 @@ export function geluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
   backward(job, threadIndex, threadCount, GELU, 0);
 }
 
+/** values[0, count) = activate(kind, values), in place; count a multiple of 4 (forward's loop). */
+@inline function activateInPlace(values: usize, count: i32, kind: i32): void {
+  const none = f32x4.splat(0);
+  let index = 0;
+  for (; index + 16 <= count; index += 16) {
+    const at = values + (<usize>index << 2);
+    const first = activate(kind, v128.load(at), none, none);
+    const second = activate(kind, v128.load(at, 16), none, none);
+    const third = activate(kind, v128.load(at, 32), none, none);
+    const fourth = activate(kind, v128.load(at, 48), none, none);
+    v128.store(at, first);
+    v128.store(at, second, 16);
+    v128.store(at, third, 32);
+    v128.store(at, fourth, 48);
+  }
+  for (; index < count; index += 4) {
+    const at = values + (<usize>index << 2);
+    v128.store(at, activate(kind, v128.load(at), none, none));
+  }
+}
+
+/** SiLU of `count` values in place (count a multiple of 4): the fused output stage's SiLU (epilogue.ts). */
+export function siluInPlace(values: usize, count: i32): void {
+  activateInPlace(values, count, SILU);
+}
+
+/** The sigmoid of `count` values in place (count a multiple of 4), for epilogue.ts. */
+export function sigmoidInPlace(values: usize, count: i32): void {
+  activateInPlace(values, count, SIGMOID);
+}
+
 export function silu(job: usize, threadIndex: i32, threadCount: i32): void {
   forward(job, threadIndex, threadCount, SILU, 0);
 }

@@ -128,10 +128,19 @@ function im2col(g: ConvGeometry, input: usize, pixelStart: i32, pixels: i32, pan
   }
 }
 
-/** Copies `count` floats; short runs element by element (cheaper than a bulk copy call). */
+/** Floats below which copyFloats copies in a loop rather than with memory.copy. */
+const SHORT_COPY_FLOATS: i32 = 64;
+
+/**
+ * Copies `count` floats; runs shorter than SHORT_COPY_FLOATS 4 at a time, then one by one (a bulk copy
+ * is a call into the engine: the stem's im2col on 3 channels copies 9 floats per kernel row, and
+ * there the call cost most of the convolution's time).
+ */
 @inline function copyFloats(destination: usize, source: usize, count: i32): void {
-  if (count < 8) {
-    for (let index = 0; index < count; index++) store<f32>(destination + (<usize>index << 2), load<f32>(source + (<usize>index << 2)));
+  if (count < SHORT_COPY_FLOATS) {
+    const vectorEnd = count & ~3;
+    for (let index = 0; index < vectorEnd; index += 4) v128.store(destination + (<usize>index << 2), v128.load(source + (<usize>index << 2)));
+    for (let index = vectorEnd; index < count; index++) store<f32>(destination + (<usize>index << 2), load<f32>(source + (<usize>index << 2)));
   } else {
     memory.copy(destination, source, <usize>count << 2);
   }

@@ -142,6 +142,10 @@ const PREPARED_GEOMETRIES: readonly Geometry[] = [
   // 81 pixels and 60 channels: partial row and column tiles around whole ones.
   { batch: 1, size: 9, inC: 96, outC: 60, kernel: 3, stride: 1, padding: 1 },
   { batch: 1, size: 9, inC: 96, outC: 60, kernel: 3, stride: 1, padding: 1 },
+  // MobileNetV2's 112x112x16 -> 96 in miniature: 1600 pixels in several row groups of packed A.
+  { batch: 1, size: 40, inC: 16, outC: 96, kernel: 1, stride: 1, padding: 'valid' },
+  // Row groups bounded by the output's size (196 channels, a partial strip), with a residual.
+  { batch: 2, size: 20, inC: 24, outC: 196, kernel: 1, stride: 1, padding: 'valid' },
 ];
 /**
  * The activation of each prepared case: ReLU, clip and none run in the GEMM's registers (with the
@@ -150,6 +154,7 @@ const PREPARED_GEOMETRIES: readonly Geometry[] = [
 const PREPARED_ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
   { kind: 'relu' }, { kind: 'silu' }, { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 }, { kind: 'clip', min: 0, max: 6 },
   { kind: 'leakyRelu', alpha: 0.1 }, undefined, { kind: 'sigmoid' }, undefined, { kind: 'clip', min: -0.5, max: 0.5 },
+  { kind: 'silu' }, { kind: 'clip', min: 0, max: 6 },
 ];
 
 function makePreparedCases(): ParityCase[] {

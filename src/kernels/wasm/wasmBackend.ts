@@ -639,7 +639,7 @@ class Runtime {
       }
       const exportIndex = EXPORT_INDEX.get(name)!;
       const kernel = this.kernels[exportIndex]!;
-      this.pool.run(exportIndex, this.jobPointer, threadCount, () => kernel(this.jobPointer, 0, threadCount));
+      this.pool.run(exportIndex, this.jobPointer, threadCount, (share) => kernel(this.jobPointer, share, threadCount));
       for (const [original, offset] of copies) {
         original.set(new (original.constructor as Float32ArrayConstructor)(this.arena.buffer, offset, original.length) as unknown as FloatArray & Int32Array);
       }
