@@ -6,19 +6,8 @@
 // bit-identical results on 1 and 2 threads (the large cases pass the threading threshold).
 
 import { Random, type Padding } from '../../src/index.js';
-import { windowParams, type Conv2DParams, type FusedActivation } from '../../src/kernels/params.js';
-import { describeBuildParity, describeThreadDeterminism, randomArray, type ParityCase } from './harness.js';
-
-const ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
-  undefined,
-  { kind: 'relu' },
-  { kind: 'clip', min: 0, max: 6 },
-  { kind: 'sigmoid' },
-  { kind: 'silu' },
-  { kind: 'leakyRelu', alpha: 0.1 },
-  { kind: 'hardSigmoid', alpha: 1 / 6, beta: 0.5 },
-  { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 },
-];
+import { windowParams, type Conv2DParams } from '../../src/kernels/params.js';
+import { describeBuildParity, describeThreadDeterminism, FUSED_ACTIVATIONS, randomArray, type ParityCase } from './harness.js';
 
 interface Geometry {
   batch: number;
@@ -91,7 +80,7 @@ function makeCases(): ParityCase[] {
   geometries.forEach((geometry, index) => {
     const base = paramsOf(geometry);
     if (base === null) return;
-    const activation = ACTIVATIONS[index % ACTIVATIONS.length];
+    const activation = FUSED_ACTIVATIONS[index % FUSED_ACTIVATIONS.length];
     const params: Conv2DParams = activation === undefined ? base : { ...base, activation };
     const hasResidual = index % 2 === 0;
     const hasBias = index % 5 !== 4;

@@ -17,18 +17,7 @@ import { getBackend, initWasmBackend, Random, setBackend, type Backend, type Pad
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { windowParams, type Conv2DParams, type FusedActivation } from '../../src/kernels/params.js';
 import { assertClose } from '../helpers.js';
-import { describeBuildParity, describeThreadDeterminism, randomArray, wasmSkip, type ParityCase } from './harness.js';
-
-const ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
-  undefined,
-  { kind: 'relu' },
-  { kind: 'clip', min: 0, max: 6 },
-  { kind: 'sigmoid' },
-  { kind: 'silu' },
-  { kind: 'leakyRelu', alpha: 0.1 },
-  { kind: 'hardSigmoid', alpha: 1 / 6, beta: 0.5 },
-  { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 },
-];
+import { describeBuildParity, describeThreadDeterminism, FUSED_ACTIVATIONS, randomArray, wasmSkip, type ParityCase } from './harness.js';
 
 interface Geometry {
   batch: number;
@@ -93,7 +82,7 @@ function makeCases(): ParityCase[] {
   const cases: ParityCase[] = [];
   const geometries = [...NETWORK_GEOMETRIES, ...Array.from({ length: 30 }, () => randomGeometry(random))];
   geometries.forEach((geometry, index) => {
-    const activation = ACTIVATIONS[index % ACTIVATIONS.length];
+    const activation = FUSED_ACTIVATIONS[index % FUSED_ACTIVATIONS.length];
     const isConstantFilter = index % 3 !== 2;
     const params = paramsOf(geometry, activation, isConstantFilter);
     if (params === null) return;

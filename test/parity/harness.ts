@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getBackend, initWasmBackend, Random, setBackend, type Backend, type KernelSignatures } from '../../src/index.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
+import type { FusedActivation } from '../../src/kernels/params.js';
 import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
 import { assertClose } from '../helpers.js';
 
@@ -20,6 +21,18 @@ const features = await probeWasmFeatures();
 
 /** node:test's skip option: a reason where the engine cannot run the wasm backend. */
 export const wasmSkip: string | false = features.simd ? false : 'this engine has no WebAssembly SIMD: the wasm backend cannot run (reported, not ignored)';
+
+/** No activation, then every kind of FusedActivation with the parameters the networks use. */
+export const FUSED_ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
+  undefined,
+  { kind: 'relu' },
+  { kind: 'clip', min: 0, max: 6 },
+  { kind: 'sigmoid' },
+  { kind: 'silu' },
+  { kind: 'leakyRelu', alpha: 0.1 },
+  { kind: 'hardSigmoid', alpha: 1 / 6, beta: 0.5 },
+  { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 },
+];
 
 /** Values uniform in [offset - scale, offset + scale). */
 export function randomArray(random: Random, size: number, scale = 1, offset = 0): Float32Array {

@@ -13,18 +13,7 @@ import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { windowParams, type Conv2DParams, type FusedActivation } from '../../src/kernels/params.js';
 import { convolutionAlgorithm, isWinogradSplitByColumns } from '../../src/kernels/wasm/wasmBackend.js';
 import { assertClose } from '../helpers.js';
-import { describeBuildParity, describeThreadDeterminism, randomArray, wasmSkip, type ParityCase } from './harness.js';
-
-const ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
-  undefined,
-  { kind: 'relu' },
-  { kind: 'clip', min: 0, max: 6 },
-  { kind: 'sigmoid' },
-  { kind: 'silu' },
-  { kind: 'leakyRelu', alpha: 0.1 },
-  { kind: 'hardSigmoid', alpha: 1 / 6, beta: 0.5 },
-  { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 },
-];
+import { describeBuildParity, describeThreadDeterminism, FUSED_ACTIVATIONS, randomArray, wasmSkip, type ParityCase } from './harness.js';
 
 interface Geometry {
   batch: number;
@@ -35,7 +24,7 @@ interface Geometry {
   padding: Padding;
   /** What the backend picks at 2 threads (checked below, so the cases keep reaching every variant). */
   expected: string;
-  /** How many of ACTIVATIONS to run (large geometries: the reference is slow); all by default. */
+  /** How many of FUSED_ACTIVATIONS to run (large geometries: the reference is slow); all by default. */
   activations?: number;
 }
 
@@ -76,9 +65,9 @@ function makeCases(): ParityCase[] {
   const random = new Random(1515);
   const cases: ParityCase[] = [];
   GEOMETRIES.forEach((geometry, geometryIndex) => {
-    ACTIVATIONS.slice(0, geometry.activations ?? ACTIVATIONS.length).forEach((activation, activationIndex) => {
+    FUSED_ACTIVATIONS.slice(0, geometry.activations ?? FUSED_ACTIVATIONS.length).forEach((activation, activationIndex) => {
       const params = paramsOf(geometry, activation);
-      const index = geometryIndex * ACTIVATIONS.length + activationIndex;
+      const index = geometryIndex * FUSED_ACTIVATIONS.length + activationIndex;
       const hasResidual = index % 2 === 0;
       const hasBias = index % 3 !== 2;
       const outputSize = params.batch * params.outH * params.outW * params.outC;
