@@ -14,13 +14,12 @@ import { Clip, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU } from '..
 import { BatchNormalization } from '../layers/batchNormalization.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
+import { Flatten } from '../layers/flatten.js';
 import type { Layer } from '../layers/layer.js';
 import { Add, Multiply } from '../layers/merge.js';
 import { hardSwish, silu } from '../ops/activations.js';
 import { allocateTensor, withOutputStorage } from '../ops/allocate.js';
-import { biasAdd } from '../ops/biasAdd.js';
 import { conv2d } from '../ops/conv2d.js';
-import { matMul } from '../ops/matMul.js';
 
 /** What the plan reads of a model: its graph, shapes and weights. */
 export interface PlannedGraph {
@@ -210,7 +209,7 @@ function weightTensorsOf(graph: PlannedGraph): Tensor[] {
  * The steps that compute `outputs`, in the graph's order, each group of fused layers as one step at
  * its last layer's place (every input of the group is computed by then; nothing outside the group
  * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup); a
- * Dense and a BatchNormalization (denseGroup); a BatchNormalization elsewhere, with its activation,
+ * Dense with a Flatten before it and what its output stage computes (denseGroup); a BatchNormalization elsewhere, with its activation,
  * as a 1x1 depthwise convolution (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the
  * way PyTorch exports SiLU and HardSwish, as one op (selfGateGroup). Every other layer runs as it is.
  */
@@ -230,6 +229,8 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
   const stepAt = new Map<number, PlanStep>();
   for (let index = 1; index < nodes.length; index++) {
     if (!isNeeded[index] || isFused[index]) continue;
+    // The Dense reading it takes it in (denseGroup).
+    if (isFlattenIntoDense(graph, index, soleReader)) continue;
     const layer = nodes[index]!.layer;
     let group: PlanStep | null = null;
     if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, isFused);
@@ -335,21 +336,60 @@ function convGroup(
   };
 }
 
-/** A Dense and a BatchNormalization reading only it, folded into one matrix product; null without one. */
-function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: number) => number | null): PlanStep | null {
-  const normalization = followingNormalization(graph, denseNode, soleReader);
-  if (normalization === null) return null;
+/**
+ * A Dense with what its output stage computes, run as a 1x1 convolution of a 1x1 map with a constant
+ * filter: the Flatten before it if the Dense alone reads it (a view: NHWC maps flatten in order), a
+ * BatchNormalization reading only it (folded), then an activation. The backend keeps the filter packed
+ * in its memory and fuses bias and activation, where a matrix product copied the weights in on every
+ * call (W2's 2048 x 256 Dense: 2 MB a call, most of its batch-1 time).
+ */
+function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: number) => number | null): PlanStep {
   const dense = graph.nodes[denseNode]!.layer as Dense;
-  const folded = foldNormalization(dense.kernel!, dense.bias, graph.nodes[normalization]!.layer as BatchNormalization);
-  const name = `Dense '${dense.name}'`;
+  const members = [denseNode];
+  const labels = ['Dense'];
+  let inputNode = graph.nodes[denseNode]!.inputs[0]!;
+  if (isFlattenIntoDense(graph, inputNode, soleReader)) {
+    members.unshift(inputNode);
+    labels.unshift('Flatten');
+    inputNode = graph.nodes[inputNode]!.inputs[0]!;
+  }
+  let tail = denseNode;
+  const normalization = followingNormalization(graph, tail, soleReader);
+  if (normalization !== null) {
+    tail = normalization;
+    members.push(tail);
+    labels.push('BatchNormalization');
+  }
+  const reader = soleReader(tail);
+  const activation = (reader === null ? null : fusedActivationOfLayer(graph.nodes[reader]!.layer)) ?? undefined;
+  if (activation !== undefined) {
+    tail = reader!;
+    members.push(tail);
+    labels.push(graph.nodes[tail]!.layer.className);
+  }
+  const [inputSize, units] = dense.kernel!.shape as [number, number];
+  const filter = new Tensor(dense.kernel!.data, [1, 1, inputSize, units]);
+  const folded = normalization === null ? copyConstant(filter, dense.bias) : foldNormalization(filter, dense.bias, graph.nodes[normalization]!.layer as BatchNormalization);
+  const options = { name: `Dense '${dense.name}'`, activation, isConstantFilter: true };
   return {
-    node: normalization,
-    nodes: [denseNode, normalization],
-    inputs: graph.nodes[denseNode]!.inputs,
-    label: 'Dense+BatchNormalization',
+    node: tail,
+    nodes: members,
+    inputs: [inputNode],
+    label: labels.join('+'),
     constants: [folded.kernel, folded.bias],
-    run: ([input]) => biasAdd(matMul(input!, folded.kernel, { name }), folded.bias, name),
+    run: ([input]) => {
+      const batch = input!.shape[0]!;
+      const output = conv2d(new Tensor(input!.data, [batch, 1, 1, inputSize]), folded.kernel, folded.bias, options);
+      return new Tensor(output.data, [batch, units]);
+    },
   };
+}
+
+/** Whether `node` is a Flatten whose one reader is a Dense (which then reads the map as a view of it). */
+function isFlattenIntoDense(graph: PlannedGraph, node: number, soleReader: (node: number) => number | null): boolean {
+  if (!(graph.nodes[node]?.layer instanceof Flatten)) return false;
+  const reader = soleReader(node);
+  return reader !== null && graph.nodes[reader]!.layer instanceof Dense;
 }
 
 /**
