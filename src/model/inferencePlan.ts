@@ -93,9 +93,16 @@ export class InferencePlan {
 
   /** Whether the model's weights are still those the plan folded (the same tensors, none noted changed since). */
   isCurrent(): boolean {
-    const tensors = weightTensorsOf(this.graph);
-    return tensors.length === this.weightTensors.length &&
-      tensors.every((tensor, index) => tensor === this.weightTensors[index] && !hasChangedSince(tensor, this.builtAt));
+    // Runs on every predict: a walk over the layers' weights, no arrays of all of them, and no
+    // look-ups of their changes while none was noted anywhere since the plan was built.
+    const mayHaveChanged = weightsClock() !== this.builtAt;
+    let index = 0;
+    for (const node of this.graph.nodes) {
+      for (const weight of node.layer.weights()) {
+        if (weight.tensor !== this.weightTensors[index++] || (mayHaveChanged && hasChangedSince(weight.tensor, this.builtAt))) return false;
+      }
+    }
+    return index === this.weightTensors.length;
   }
 
   /**
@@ -106,19 +113,22 @@ export class InferencePlan {
     const batch = input.shape[0]!;
     const layout = this.layoutFor(batch);
     const block = allocateTensor([layout.blockSize], this.graph.dtype, 'predict').data;
-    const values = new Map<number, Tensor>([[0, input]]);
-    this.steps.forEach((step, index) => {
+    // Each node's output, by node (an array: this runs on every predict).
+    const values = new Array<Tensor | undefined>(this.graph.nodes.length);
+    values[0] = input;
+    for (let index = 0; index < this.steps.length; index++) {
+      const step = this.steps[index]!;
       const offset = layout.offsets[index]!;
       const slot = block.subarray(offset, offset + layout.sizes[index]!);
-      const inputs = step.inputs.map((node) => values.get(node)!);
+      const inputs = step.inputs.map((node) => values[node]!);
       // A scope per step frees what an op allocates besides its output (a layer's intermediates).
       withScope(() => {
         const output = withOutputStorage(slot, () => step.run(inputs));
         if (output.data !== slot) slot.set(output.data);
       });
-      values.set(step.node, new Tensor(slot, [batch, ...this.graph.layerOutputShapes[step.node]!]));
-    });
-    return this.outputs.map((node) => values.get(node)!);
+      values[step.node] = new Tensor(slot, [batch, ...this.graph.layerOutputShapes[step.node]!]);
+    }
+    return this.outputs.map((node) => values[node]!);
   }
 
   /**
