@@ -1,15 +1,20 @@
 // Runs one kernel on several threads that share the WebAssembly memory. The calling thread is
 // thread 0; workers (worker_threads in Node, module Web Workers in a browser) are threads 1..n-1,
 // each with its own instance of the same module over the same memory. A job is announced through a small shared control block:
-// the caller bumps a generation counter and wakes the workers; each worker runs its share and
-// counts itself done. Workers spin briefly before sleeping, because kernels come in quick
-// succession during a training step and a futex wake-up costs tens of microseconds.
+// the caller bumps a generation counter and wakes the workers; a worker claims its share, runs it
+// and counts it done. Workers spin briefly before sleeping, because kernels come in quick
+// succession during a training step and a futex wake-up costs tens of microseconds. The caller,
+// its own share done, runs every share no worker has claimed yet, and waits only for the claimed
+// ones: a worker the system has not scheduled (cores busy with other processes) no longer stalls
+// the job. A share's work depends on its index alone, so results are the same whichever thread runs it.
 //
 // Control block (Int32Array over a SharedArrayBuffer):
-//   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count, 4 finished workers,
-//   5 workers ready
+//   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count, 4 shares finished by
+//   workers, 5 workers ready, 8 + i: 0 while share i of the current job is unclaimed (i = 1 ..
+//   threads - 1; 1 otherwise, so a worker past the job's thread count never claims one)
 
 import { BackendError } from '../../core/errors.js';
+import { MAX_WASM_THREADS } from '../../core/limits.js';
 import { wasmPlatform, type StartedWorker } from './platform.js';
 
 export const CONTROL_GENERATION = 0;
@@ -19,7 +24,9 @@ export const CONTROL_THREADS = 3;
 export const CONTROL_FINISHED = 4;
 /** Workers that have instantiated the kernels (a pool started in the background reads it). */
 export const CONTROL_READY = 5;
-export const CONTROL_FIELDS = 8;
+/** Where the claims of the shares start (one field per thread index). */
+export const CONTROL_CLAIMS = 8;
+export const CONTROL_FIELDS = CONTROL_CLAIMS + MAX_WASM_THREADS;
 /**
  * Spin iterations (a few hundred microseconds) before a thread sleeps on Atomics.wait: between two
  * kernels of a training step the caller runs JavaScript for tens of microseconds, and a sleeping
@@ -105,6 +112,7 @@ export class ThreadPool {
     // One thread needs no control block; a page without cross-origin isolation has no SharedArrayBuffer.
     if (threads <= 1) return new ThreadPool(1, new ArrayBuffer(CONTROL_FIELDS * 4));
     const control = new SharedArrayBuffer(CONTROL_FIELDS * 4);
+    new Int32Array(control).fill(1, CONTROL_CLAIMS);
     const pool = new ThreadPool(threads, control);
     const platform = wasmPlatform();
     for (let threadIndex = 1; threadIndex < threads; threadIndex++) {
@@ -128,12 +136,13 @@ export class ThreadPool {
 
   /**
    * Runs export `exportIndex` on `threadCount` threads (at most activeThreads) and returns when
-   * all have finished. `runOwnShare` runs thread 0's share on the calling thread.
+   * all have finished. `runShare(i)` runs share i on the calling thread: share 0, and any share no
+   * worker claimed by the time share 0 is done.
    */
-  run(exportIndex: number, job: number, threadCount: number, runOwnShare: () => void): void {
+  run(exportIndex: number, job: number, threadCount: number, runShare: (threadIndex: number) => void): void {
     const helpers = Math.min(threadCount, this.threads) - 1;
     if (helpers <= 0) {
-      runOwnShare();
+      runShare(0);
       return;
     }
     const control = this.control;
@@ -141,16 +150,23 @@ export class ThreadPool {
     Atomics.store(control, CONTROL_JOB, job);
     Atomics.store(control, CONTROL_THREADS, helpers + 1);
     Atomics.store(control, CONTROL_FINISHED, 0);
+    for (let share = 1; share <= helpers; share++) Atomics.store(control, CONTROL_CLAIMS + share, 0);
     Atomics.add(control, CONTROL_GENERATION, 1);
     Atomics.notify(control, CONTROL_GENERATION);
-    runOwnShare();
-    // Every worker reports, even those with no share, so the next job never races a late reader.
-    // A browser's main thread may not block (Atomics.wait throws there): it only spins.
-    const workers = this.workers.length;
-    for (let spin = 0; Atomics.load(control, CONTROL_FINISHED) < workers; spin++) {
+    runShare(0);
+    let workerShares = helpers;
+    for (let share = 1; share <= helpers; share++) {
+      if (Atomics.compareExchange(control, CONTROL_CLAIMS + share, 0, 1) === 0) {
+        runShare(share);
+        workerShares--;
+      }
+    }
+    // A worker holding a claim reads this job's fields until it reports, so the next job waits for
+    // every claimed share. A browser's main thread may not block (Atomics.wait throws there): it only spins.
+    for (let spin = 0; Atomics.load(control, CONTROL_FINISHED) < workerShares; spin++) {
       if (spin > SPIN_ITERATIONS && this.canBlock) {
         const finished = Atomics.load(control, CONTROL_FINISHED);
-        if (finished < workers) Atomics.wait(control, CONTROL_FINISHED, finished, 10);
+        if (finished < workerShares) Atomics.wait(control, CONTROL_FINISHED, finished, 10);
       }
     }
   }
@@ -185,10 +201,12 @@ export function serveKernels(setup: WorkerSetup, reportReady: () => void): void 
       if (spin > SPIN_ITERATIONS) Atomics.wait(control, CONTROL_GENERATION, seen);
     }
     seen = Atomics.load(control, CONTROL_GENERATION);
+    if (Atomics.load(control, CONTROL_EXPORT) < 0) break;
+    // The caller ran this share itself (or the job has fewer threads): nothing to report.
+    if (Atomics.compareExchange(control, CONTROL_CLAIMS + setup.threadIndex, 0, 1) !== 0) continue;
+    // Claimed: the caller writes no other job until this share reports, so these fields are its job's.
     const exportIndex = Atomics.load(control, CONTROL_EXPORT);
-    if (exportIndex < 0) break;
-    const threadCount = Atomics.load(control, CONTROL_THREADS);
-    if (setup.threadIndex < threadCount) kernels[exportIndex]!(Atomics.load(control, CONTROL_JOB), setup.threadIndex, threadCount);
+    kernels[exportIndex]!(Atomics.load(control, CONTROL_JOB), setup.threadIndex, Atomics.load(control, CONTROL_THREADS));
     Atomics.add(control, CONTROL_FINISHED, 1);
     Atomics.notify(control, CONTROL_FINISHED);
   }

@@ -640,7 +640,7 @@ class Runtime {
       }
       const exportIndex = EXPORT_INDEX.get(name)!;
       const kernel = this.kernels[exportIndex]!;
-      this.pool.run(exportIndex, this.jobPointer, threadCount, () => kernel(this.jobPointer, 0, threadCount));
+      this.pool.run(exportIndex, this.jobPointer, threadCount, (threadIndex) => kernel(this.jobPointer, threadIndex, threadCount));
       for (const [original, offset] of copies) {
         original.set(new (original.constructor as Float32ArrayConstructor)(this.arena.buffer, offset, original.length) as unknown as FloatArray & Int32Array);
       }
