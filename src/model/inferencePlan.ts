@@ -1,6 +1,6 @@
-// A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes
-// in a following BatchNormalization (folded), residual Add and activation; plan-owned folded weights
-// go to the kernels as constant filters; intermediates share one block laid out by lifetime.
+// A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes in
+// a following BatchNormalization (folded), residual Add and activation, Dense (a 1x1 convolution) a
+// BatchNormalization and activation; folded weights go to the kernels as constant filters; one block holds the intermediates.
 // Inference only (fit and forward run layer by layer); rebuilt when weights change
 // (core/weightsVersion.ts, Model.markWeightsChanged). The patterns: see planSteps.
 
