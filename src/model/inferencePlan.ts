@@ -1,6 +1,7 @@
-// A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes
-// in a following BatchNormalization (folded), residual Add and activation; folded weights (the layer's
-// own where nothing folds) go to the kernels as constant filters; intermediates share one block by lifetime.
+// A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes in
+// a following BatchNormalization (folded), residual Add and activation, Dense (a 1x1 convolution) a
+// BatchNormalization and activation; folded weights (the layer's own where nothing folds) go to the
+// kernels as constant filters; intermediates share one block by lifetime.
 // Inference only (fit and forward run layer by layer); rebuilt when weights change
 // (core/weightsVersion.ts, Model.markWeightsChanged). The patterns: see planSteps.
 
@@ -14,13 +15,12 @@ import { Clip, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU } from '..
 import { BatchNormalization } from '../layers/batchNormalization.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dense } from '../layers/dense.js';
+import { Flatten } from '../layers/flatten.js';
 import type { Layer } from '../layers/layer.js';
 import { Add, Multiply } from '../layers/merge.js';
 import { hardSwish, silu } from '../ops/activations.js';
 import { allocateTensor, withOutputStorage } from '../ops/allocate.js';
-import { biasAdd } from '../ops/biasAdd.js';
 import { conv2d } from '../ops/conv2d.js';
-import { matMul } from '../ops/matMul.js';
 
 /** What the plan reads of a model: its graph, shapes and weights. */
 export interface PlannedGraph {
@@ -105,9 +105,16 @@ export class InferencePlan {
 
   /** Whether the model's weights are still those the plan folded (the same tensors, none noted changed since). */
   isCurrent(): boolean {
-    const tensors = weightTensorsOf(this.graph);
-    return tensors.length === this.weightTensors.length &&
-      tensors.every((tensor, index) => tensor === this.weightTensors[index] && !hasChangedSince(tensor, this.builtAt));
+    // Runs on every predict: a walk over the layers' weights, no arrays of all of them, and no
+    // look-ups of their changes while none was noted anywhere since the plan was built.
+    const mayHaveChanged = weightsClock() !== this.builtAt;
+    let index = 0;
+    for (const node of this.graph.nodes) {
+      for (const weight of node.layer.weights()) {
+        if (weight.tensor !== this.weightTensors[index++] || (mayHaveChanged && hasChangedSince(weight.tensor, this.builtAt))) return false;
+      }
+    }
+    return index === this.weightTensors.length;
   }
 
   /**
@@ -118,19 +125,22 @@ export class InferencePlan {
     const batch = input.shape[0]!;
     const layout = this.layoutFor(batch);
     const block = allocateTensor([layout.blockSize], this.graph.dtype, 'predict').data;
-    const values = new Map<number, Tensor>([[0, input]]);
-    this.steps.forEach((step, index) => {
+    // Each node's output, by node (an array: this runs on every predict).
+    const values = new Array<Tensor | undefined>(this.graph.nodes.length);
+    values[0] = input;
+    for (let index = 0; index < this.steps.length; index++) {
+      const step = this.steps[index]!;
       const offset = layout.offsets[index]!;
       const slot = block.subarray(offset, offset + layout.sizes[index]!);
-      const inputs = step.inputs.map((node) => values.get(node)!);
+      const inputs = step.inputs.map((node) => values[node]!);
       // A scope per step frees what an op allocates besides its output (a layer's intermediates).
       withScope(() => {
         const output = withOutputStorage(slot, () => step.run(inputs));
         if (output.data !== slot) slot.set(output.data);
       });
-      values.set(step.node, new Tensor(slot, [batch, ...this.graph.layerOutputShapes[step.node]!]));
-    });
-    return this.outputs.map((node) => values.get(node)!);
+      values[step.node] = new Tensor(slot, [batch, ...this.graph.layerOutputShapes[step.node]!]);
+    }
+    return this.outputs.map((node) => values[node]!);
   }
 
   /**
@@ -221,7 +231,7 @@ function weightTensorsOf(graph: PlannedGraph): Tensor[] {
  * The steps that compute `outputs`, in the graph's order, each group of fused layers as one step at
  * its last layer's place (every input of the group is computed by then; nothing outside the group
  * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup); a
- * Dense and a BatchNormalization (denseGroup); a BatchNormalization elsewhere, with its activation,
+ * Dense with a Flatten before it and what its output stage computes (denseGroup); a BatchNormalization elsewhere, with its activation,
  * as a 1x1 depthwise convolution (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the
  * way PyTorch exports SiLU and HardSwish, as one op (selfGateGroup). Every other layer runs as it is.
  */
@@ -241,6 +251,8 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
   const stepAt = new Map<number, PlanStep>();
   for (let index = 1; index < nodes.length; index++) {
     if (!isNeeded[index] || isFused[index]) continue;
+    // The Dense reading it takes it in (denseGroup).
+    if (isFlattenIntoDense(graph, index, soleReader)) continue;
     const layer = nodes[index]!.layer;
     let group: PlanStep | null = null;
     if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, isFused);
@@ -350,21 +362,65 @@ function convGroup(
   };
 }
 
-/** A Dense and a BatchNormalization reading only it, folded into one matrix product; null without one. */
-function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: number) => number | null): PlanStep | null {
-  const normalization = followingNormalization(graph, denseNode, soleReader);
-  if (normalization === null) return null;
+/**
+ * A Dense with what its output stage computes, run as a 1x1 convolution of a 1x1 map with a constant
+ * filter: the Flatten before it if the Dense alone reads it (a view: NHWC maps flatten in order), a
+ * BatchNormalization reading only it (folded), then an activation. The backend keeps the filter packed
+ * in its memory and fuses bias and activation, where a matrix product copied the weights in on every
+ * call (W2's 2048 x 256 Dense: 2 MB a call, most of its batch-1 time).
+ */
+function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: number) => number | null): PlanStep {
   const dense = graph.nodes[denseNode]!.layer as Dense;
-  const folded = foldNormalization(dense.kernel!, dense.bias, graph.nodes[normalization]!.layer as BatchNormalization);
-  const name = `Dense '${dense.name}'`;
+  const members = [denseNode];
+  const labels = ['Dense'];
+  let inputNode = graph.nodes[denseNode]!.inputs[0]!;
+  if (isFlattenIntoDense(graph, inputNode, soleReader)) {
+    members.unshift(inputNode);
+    labels.unshift('Flatten');
+    inputNode = graph.nodes[inputNode]!.inputs[0]!;
+  }
+  let tail = denseNode;
+  const normalization = followingNormalization(graph, tail, soleReader);
+  if (normalization !== null) {
+    tail = normalization;
+    members.push(tail);
+    labels.push('BatchNormalization');
+  }
+  const reader = soleReader(tail);
+  const activation = (reader === null ? null : fusedActivationOfLayer(graph.nodes[reader]!.layer)) ?? undefined;
+  if (activation !== undefined) {
+    tail = reader!;
+    members.push(tail);
+    labels.push(graph.nodes[tail]!.layer.className);
+  }
+  const [inputSize, units] = dense.kernel!.shape as [number, number];
+  // A view of the layer's kernel as a [1, 1, in, units] filter: without a normalization to fold, the
+  // layer's own values serve (as in convGroup), and the backend's prepared form is keyed by them.
+  const filter = new Tensor(dense.kernel!.data, [1, 1, inputSize, units]);
+  const folded = normalization === null ? { kernel: filter, bias: dense.bias } : foldNormalization(filter, dense.bias, graph.nodes[normalization]!.layer as BatchNormalization);
+  const isBorrowed = normalization === null;
+  const weights = folded.bias === null ? [folded.kernel] : [folded.kernel, folded.bias];
+  const options = { name: `Dense '${dense.name}'`, activation, isConstantFilter: true };
   return {
-    node: normalization,
-    nodes: [denseNode, normalization],
-    inputs: graph.nodes[denseNode]!.inputs,
-    label: 'Dense+BatchNormalization',
-    constants: [folded.kernel, folded.bias],
-    run: ([input]) => biasAdd(matMul(input!, folded.kernel, { name }), folded.bias, name),
+    node: tail,
+    nodes: members,
+    inputs: [inputNode],
+    label: labels.join('+'),
+    constants: isBorrowed ? [] : weights,
+    borrowed: isBorrowed ? weights : [],
+    run: ([input]) => {
+      const batch = input!.shape[0]!;
+      const output = conv2d(new Tensor(input!.data, [batch, 1, 1, inputSize]), folded.kernel, folded.bias, options);
+      return new Tensor(output.data, [batch, units]);
+    },
   };
+}
+
+/** Whether `node` is a Flatten whose one reader is a Dense (which then reads the map as a view of it). */
+function isFlattenIntoDense(graph: PlannedGraph, node: number, soleReader: (node: number) => number | null): boolean {
+  if (!(graph.nodes[node]?.layer instanceof Flatten)) return false;
+  const reader = soleReader(node);
+  return reader !== null && graph.nodes[reader]!.layer instanceof Dense;
 }
 
 /**

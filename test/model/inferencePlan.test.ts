@@ -17,6 +17,7 @@ import {
   Conv2D,
   Dense,
   earlyStopping,
+  Flatten,
   GlobalAveragePooling2D,
   GradientTape,
   HardSigmoid,
@@ -102,9 +103,23 @@ function patternNetwork(seed = 3): Model {
   const w = on(new Multiply(), [v, on(new HardSigmoid({ alpha: 1 / 6 }), v)]); // HardSigmoid+Multiply (HardSwish of a non-convolution)
   const notSwish = on(new Multiply(), [w, on(new HardSigmoid(), w)]); // HardSigmoid, Multiply: not HardSwish's slope, and no convolution to fuse into
   const pooled = on(new GlobalAveragePooling2D(), notSwish); // GlobalAveragePooling2D
-  const hidden = on(new ReLU(), on(new BatchNormalization(), on(new Dense({ units: 16 }), pooled))); // Dense+BatchNormalization, ReLU
+  const hidden = on(new ReLU(), on(new BatchNormalization(), on(new Dense({ units: 16 }), pooled))); // Dense+BatchNormalization+ReLU
   const output = on(new Softmax(), on(new Dense({ units: CLASSES }), hidden)); // Dense, Softmax
   const model = new Model({ inputs: input.output, outputs: output }, { seed });
+  randomizeState(model, seed + 100);
+  return model;
+}
+
+/**
+ * A classifier head as W1 and W2 end: Conv2D, ReLU, MaxPool2D, Flatten, a wide Dense and ReLU (past
+ * the threading threshold at batch 1), Dense, Softmax; the wide Dense's ReLU a second output if asked.
+ */
+function classifierNetwork(seed = 7, isHiddenOutput = false): Model {
+  const input = new Input({ shape: [16, 16, 3] });
+  const pooled = new MaxPool2D({ poolSize: 2 }).apply(new ReLU().apply(new Conv2D({ filters: 64, kernelSize: 3, padding: 'same' }).apply(input.output)));
+  const hidden = new ReLU().apply(new Dense({ units: 1000 }).apply(new Flatten().apply(pooled)));
+  const probabilities = new Softmax().apply(new Dense({ units: CLASSES }).apply(hidden));
+  const model = new Model({ inputs: input.output, outputs: isHiddenOutput ? [probabilities, hidden] : probabilities }, { seed });
   randomizeState(model, seed + 100);
   return model;
 }
@@ -161,11 +176,14 @@ describe('inference plan: which layers fuse', () => {
       'HardSigmoid',
       'Multiply',
       'GlobalAveragePooling2D',
-      'Dense+BatchNormalization',
-      'ReLU',
+      'Dense+BatchNormalization+ReLU',
       'Dense',
       'Softmax',
     ]);
+  });
+
+  test('a Dense takes in the Flatten before it and the activation after it', () => {
+    assert.deepEqual(planLabels(classifierNetwork()), ['Conv2D+ReLU', 'MaxPool2D', 'Flatten+Dense+ReLU', 'Dense', 'Softmax']);
   });
 
   test('an output read by predictOutputs ends its step: the layers after it do not fuse into it', () => {
@@ -224,6 +242,15 @@ for (const backend of ['reference', 'wasm'] as const) {
       assertClose([model.evaluate(x, labels).loss], [unplannedLoss(model, x, labels)], TOLERANCE, 'evaluate loss');
       // A batch size that splits the examples: the plan lays out memory for each batch size it meets.
       assertClose(model.predict(x, { batchSize: 2 }).data, unplanned(model, x), TOLERANCE, 'predict in batches of 2');
+    });
+
+    test('a classifier head (Flatten, Dense as a 1x1 convolution with a constant filter) equals the forward pass', () => {
+      const model = classifierNetwork();
+      for (const batch of [1, 5]) {
+        const x = batchOf(model, batch, 30 + batch);
+        assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
+        assertClose(model.predictOutputs(x)[model.outputNames[0]!]!.data, unplanned(model, x), TOLERANCE, `predictOutputs, batch ${batch}`);
+      }
     });
 
     test('predict inside a recording tape runs the layers one by one (the fused ops have no gradient)', () => {
@@ -343,6 +370,19 @@ describe('inference plan: the thread count never changes predict', { skip: wasmS
     const single = Float32Array.from(model.predict(x).data);
     await initWasmBackend({ threads: 2 });
     assert.deepEqual(Float32Array.from(model.predict(x).data), single);
+  });
+});
+
+describe('inference plan: a Dense with a constant filter on 1 and 2 threads', { skip: wasmSkip }, () => {
+  test('bit-identical outputs at batch 1 (threads split the output columns) and batch 9 (the rows)', async () => {
+    const model = classifierNetwork(21, true);
+    const batches = [1, 9].map((batch) => batchOf(model, batch, 90 + batch));
+    const predictions = async (threads: number) => {
+      await initWasmBackend({ threads });
+      return batches.flatMap((x) => Object.values(model.predictOutputs(x)).map((output) => Float32Array.from(output.data)));
+    };
+    const single = await predictions(1);
+    assert.deepEqual(await predictions(2), single);
   });
 });
 

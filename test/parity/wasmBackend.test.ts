@@ -122,10 +122,22 @@ function winogradCases(random: Random): Case[] {
   });
 }
 
+/**
+ * Windows the inference kernel unrolls (whole 2x2 and 3x3 ones) next to partial ones at the edges:
+ * W1's 2x2 pool, ResNet's 3x3 stride-2 stem pool, odd sizes and channels that are not a multiple of 4.
+ */
+const UNROLLED_POOL_WINDOWS: readonly Pool2DParams[] = [
+  [3, 28, 28, 32, 2, 2, 0], [2, 9, 7, 6, 2, 2, 0], [2, 9, 9, 5, 2, 1, 0], [1, 15, 15, 20, 3, 2, 1], [2, 13, 11, 7, 3, 2, 1], [1, 8, 9, 4, 3, 1, 0],
+].map(([batch, inH, inW, inC, kernel, stride, pad]) => ({
+  batch: batch!, inH: inH!, inW: inW!, inC: inC!, kH: kernel!, kW: kernel!, strideH: stride!, strideW: stride!,
+  padTop: pad!, padBottom: pad!, padLeft: pad!, padRight: pad!,
+  outH: windowOutputSize(inH!, kernel!, stride!, pad!, pad!), outW: windowOutputSize(inW!, kernel!, stride!, pad!, pad!),
+}));
+
 function poolCases(random: Random, count: number): Case[] {
   const cases: Case[] = [];
-  for (let index = 0; index < count; index++) {
-    let params = randomWindow(random, true);
+  for (let index = 0; index < count + UNROLLED_POOL_WINDOWS.length; index++) {
+    let params = index < count ? randomWindow(random, true) : UNROLLED_POOL_WINDOWS[index - count]!;
     while (params.outH < 1 || params.outW < 1 || Math.max(params.padTop, params.padBottom, params.padLeft, params.padRight) >= params.kH) params = randomWindow(random, true);
     const { batch, inH, inW, inC, outH, outW } = params;
     const input = randomArray(random, batch * inH * inW * inC);
