@@ -32,7 +32,7 @@ test('initWasmBackend refuses threads outside 1 to MAX_WASM_THREADS and leaves t
 
 test('shares claimed by any thread: 200 jobs in a row on 4 threads match one thread bit for bit', { skip: backendInfo().wasm === null ? 'no WebAssembly SIMD here' : false }, async () => {
   const random = new Random(7);
-  // Two prepared 1x1 convolutions above the threading threshold (4M multiply-adds), one split over
+  // Two prepared 1x1 convolutions above the threading threshold (1M multiply-adds), one split over
   // output pixels, one over output channels (49 pixels).
   const shapes = [[28, 96, 160], [7, 320, 1280]].map(([size, inC, outC]) => {
     const params: Conv2DParams = { ...windowParams('case', 1, size!, size!, inC!, { kH: 1, kW: 1, strideH: 1, strideW: 1, padding: 'valid' }), outC: outC!, isConstantFilter: true };

@@ -35,7 +35,7 @@ const NETWORK_GEOMETRIES: readonly Geometry[] = [
   { batch: 1, inH: 3, inW: 2, channels: 5, kernel: 5, stride: 1, padding: 2 },
 ];
 
-/** Above the 4M multiply-add threshold, so two threads split the rows. */
+/** Above the 1M multiply-add threshold, so two threads split the rows. */
 const LARGE_GEOMETRIES: readonly Geometry[] = [
   { batch: 1, inH: 56, inW: 56, channels: 144, kernel: 3, stride: 1, padding: 1 },
   { batch: 2, inH: 40, inW: 36, channels: 70, kernel: 5, stride: 1, padding: 2 },

@@ -111,7 +111,7 @@ function makeCases(): ParityCase[] {
 }
 
 /**
- * Shapes of the prepared-filter GEMM path, each above the threading threshold (4M multiply-adds) so
+ * Shapes of the prepared-filter GEMM path, each above the threading threshold (1M multiply-adds) so
  * that 2 threads split it: by output channels where there are no more pixels than channels.
  */
 const PREPARED_GEOMETRIES: readonly Geometry[] = [

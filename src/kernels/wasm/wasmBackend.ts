@@ -42,10 +42,14 @@ type Kernel = (job: number, threadIndex: number, threadCount: number) => void;
 
 /**
  * Below this much work (multiply-adds, or about 8 per value for elementwise kernels) a kernel runs on
- * one thread: waking a sleeping worker costs more. Measured on W1 at batch 1: 0.49 ms per prediction
- * on one thread, 1.34 ms when its second convolution (3.6M multiply-adds) woke a worker.
+ * one thread: waking a sleeping worker costs more. It was 4M when a job waited for every worker
+ * (W1 at batch 1: 0.49 ms per prediction on one thread, 1.34 ms when its second convolution woke a
+ * worker); since the caller runs any share a worker has not claimed (threadPool.ts), 1M measured
+ * faster on the idle 2-core machine, 2 threads, separate processes alternated three times:
+ * MobileNetV2 at batch 1 12.3-15.8 ms against 14.4-20.3, EfficientNet-B0 24.6-31.2 against
+ * 30.4-38.7, ResNet-18 unchanged, W1's batch-1 latency 0.255 against 0.278 ms.
  */
-const PARALLEL_WORK_THRESHOLD = 4_000_000;
+const PARALLEL_WORK_THRESHOLD = 1_000_000;
 /** Work estimate of one value of an elementwise kernel, in multiply-add units. */
 const ELEMENTWISE_WORK = 8;
 /** Target size of an im2col panel, in floats: about 128 KB, so it stays in L2 while GEMM walks it. */
