@@ -387,8 +387,9 @@ export class Model {
   /**
    * Says that code has changed weight values in place (`layer.kernel.data[0] = 1`, a custom update
    * loop): predict, evaluate, predictOutputs and classify run an inference plan that holds folded
-   * copies of the weights (batch normalization folded into the convolution before it), which this
-   * rebuilds at their next call. fit, the optimizers, loading and early stopping's restore say so
+   * copies of the weights (batch normalization folded into the convolution before it) and has the
+   * backend keep prepared forms of them (packed, Winograd-transformed), which this rebuilds at their
+   * next call. fit, the optimizers, loading and early stopping's restore say so
    * themselves; only direct writes need it. Returns the model.
    *
    * @example
