@@ -145,11 +145,14 @@ export class ThreadPool {
     }
     const control = this.control;
     const generation = Atomics.load(control, CONTROL_GENERATION) + 1;
+    // The claim first: a worker still reading the previous job's fields may see some of this job's,
+    // and must then fail to claim (a previous job with fewer shares would otherwise still hand out
+    // the shares past its own count).
+    Atomics.store(control, CONTROL_CLAIM, claimOf(generation, 1));
     Atomics.store(control, CONTROL_EXPORT, exportIndex);
     Atomics.store(control, CONTROL_JOB, job);
     Atomics.store(control, CONTROL_THREADS, shares);
     Atomics.store(control, CONTROL_FINISHED, 0);
-    Atomics.store(control, CONTROL_CLAIM, claimOf(generation, 1));
     Atomics.store(control, CONTROL_GENERATION, generation);
     Atomics.notify(control, CONTROL_GENERATION);
     runShare(0);
