@@ -14,8 +14,11 @@ export interface Stepper {
   readonly index: number;
   readonly count: number;
   readonly isPlaying: boolean;
-  /** Sets the number of positions, keeping the current one where it still exists. */
-  setCount(count: number): void;
+  /**
+   * Sets the number of positions, keeping the current one where it still exists. 0 means nothing to
+   * show (no window fits): every button is disabled and `emptyText` says why.
+   */
+  setCount(count: number, emptyText?: string): void;
   goTo(index: number): void;
   play(): void;
   pause(): void;
@@ -27,6 +30,7 @@ export interface Stepper {
 export function createStepper(onChange: (index: number) => void, options: { idPrefix: string; speed?: number }): Stepper {
   let index = 0;
   let count = 1;
+  let emptyText = '';
   let isPlaying = false;
   let frame = 0;
   let lastTime = 0;
@@ -55,12 +59,14 @@ export function createStepper(onChange: (index: number) => void, options: { idPr
 
   function show(): void {
     playButton.textContent = isPlaying ? '\u2016 Pause' : '\u25b6 Play';
-    positionShown.textContent = `position ${index + 1} of ${count}`;
+    positionShown.textContent = count === 0 ? emptyText || 'no positions' : `position ${index + 1} of ${count}`;
     back.disabled = restart.disabled = index === 0;
-    step.disabled = end.disabled = index === count - 1;
+    step.disabled = end.disabled = index >= count - 1;
+    playButton.disabled = count === 0;
   }
 
   function goTo(target: number): void {
+    if (count === 0) return;
     const next = Math.min(Math.max(Math.round(target), 0), count - 1);
     const isChanged = next !== index;
     index = next;
@@ -80,7 +86,7 @@ export function createStepper(onChange: (index: number) => void, options: { idPr
   }
 
   function play(): void {
-    if (isPlaying) return;
+    if (isPlaying || count === 0) return;
     if (index === count - 1) goTo(0);
     isPlaying = true;
     lastTime = performance.now();
@@ -126,10 +132,11 @@ export function createStepper(onChange: (index: number) => void, options: { idPr
     get isPlaying() {
       return isPlaying;
     },
-    setCount(next) {
-      count = Math.max(1, next);
-      index = Math.min(index, count - 1);
-      if (index === count - 1 && isPlaying) pause();
+    setCount(next, why = '') {
+      count = Math.max(0, next);
+      emptyText = why;
+      index = Math.max(0, Math.min(index, count - 1));
+      if (index >= count - 1 && isPlaying) pause();
       show();
     },
     goTo,

@@ -77,6 +77,15 @@ export function formatValue(value: number, digits = 2): string {
 }
 
 /**
+ * `value` with exactly `digits` decimals, as toFixed writes it, except that a value that rounds to zero
+ * is "0.0000", never "-0.0000": a sum of products and the library's output for it then read alike.
+ */
+export function formatFixed(value: number, digits = 4): string {
+  const text = value.toFixed(digits);
+  return Number(text) === 0 ? (0).toFixed(digits) : text;
+}
+
+/**
  * A table of text inputs, one per value of a rows x columns grid (a kernel's weights, a feature map's
  * values), in `table`. A typed number (a real minus sign is read too) goes to `onEdit` with its
  * row-major index; anything else marks the input invalid and changes nothing.

@@ -10,7 +10,7 @@ import { imageDropZone, prepareImage, SAMPLES } from '../samples.js';
 import { describePadding, outputSizeFormula, slidingWindow, windowAt, type SlidingWindow } from '../slidingWindow.js';
 import { createStepper } from '../stepper.js';
 import { choice, element, errorMessage, expose, markReady, section, slider } from '../ui.js';
-import { fillNumberTable, formatValue, mapValues, rgbValues, ValueGrid, type GridContent } from '../valueGrid.js';
+import { fillNumberTable, formatFixed, formatValue, mapValues, rgbValues, ValueGrid, type GridContent } from '../valueGrid.js';
 
 const KERNEL_SIZES = [3, 5, 7];
 const MAX_STRIDE = 5;
@@ -251,11 +251,14 @@ export const convolutionPage: Page = {
       const value = Number(paddingAmount.value);
       const isValid = paddingAmount.value !== '' && Number.isInteger(value) && value >= 0 && value <= MAX_PADDING;
       paddingAmount.classList.toggle('invalid', !isValid);
+      // Say what is allowed, not only that this is not it.
+      paddingAmountError.textContent = isValid ? '' : `P is a whole number from 0 to ${MAX_PADDING}${paddingAmount.value === '' ? '' : ` (not ${paddingAmount.value})`}; the output still uses P = ${explicitPadding}.`;
       if (!isValid) return;
       explicitPadding = value;
       compute();
     });
-    const paddingAmountLabel = element('label', { class: 'control' }, 'P ', paddingAmount);
+    const paddingAmountLabel = element('label', { class: 'control' }, `P (0 to ${MAX_PADDING}) `, paddingAmount);
+    const paddingAmountError = element('p', { class: 'error', id: 'conv-padding-error', role: 'alert' });
     const paddingExplain = element('p', { class: 'explain', id: 'conv-padding-explain' });
 
     // ---- The animation ----
@@ -284,7 +287,7 @@ export const convolutionPage: Page = {
         element('div', { class: 'conv-setup' },
           element('div', { class: 'conv-setup-input' }, element('div', { class: 'controls' }, sampleChoice.root), dropZone, inputNote, inputError, colorControls),
           element('div', { class: 'conv-setup-kernel' }, element('div', { class: 'controls' }, presetChoice.root, sizeChoice.root), kernelEditor, kernelExplain, kernelSum),
-          element('div', { class: 'conv-setup-geometry' }, element('div', { class: 'controls' }, strideSlider.root), element('div', { class: 'controls' }, paddingChoice.root, paddingAmountLabel), paddingExplain),
+          element('div', { class: 'conv-setup-geometry' }, element('div', { class: 'controls' }, strideSlider.root), element('div', { class: 'controls' }, paddingChoice.root, paddingAmountLabel), paddingAmountError, paddingExplain),
         )),
       section('Sliding the window', 'The blue square is the window on the (padded) input; the table multiplies each of its pixels by the kernel weight over it and adds the products; the sum lands in the outlined output cell. Play, step, or click an output cell to jump there.',
         stepper.root,
@@ -327,7 +330,7 @@ export const convolutionPage: Page = {
       channelChoice.root.hidden = colorMode !== 'channels';
       input = isColor && colorMode === 'gray' ? convertImage(source, 'gray') : source;
       const channels = input.colorModel === 'rgb' ? 3 : 1;
-      paddingAmountLabel.hidden = paddingMode !== 'explicit';
+      paddingAmountLabel.hidden = paddingAmountError.hidden = paddingMode !== 'explicit';
       const preset = PRESETS.find((candidate) => candidate.id === presetId)!;
       kernelExplain.textContent = preset.explain(kernelSize);
       const total = kernel.reduce((sum, value) => sum + value, 0);
@@ -363,7 +366,7 @@ export const convolutionPage: Page = {
       }
       computeErrorLine.textContent = computeError ?? '';
       drawGrids(channels);
-      stepper.setCount(output === null ? 1 : geometry.outH * geometry.outW);
+      stepper.setCount(output === null ? 0 : geometry.outH * geometry.outW, 'no window fits: nothing to play');
       showPosition();
     }
 
@@ -490,9 +493,9 @@ export const convolutionPage: Page = {
       const libraryValue = output[(row * geometry.outW + column) * channels + channel]!;
       sumLine.replaceChildren(
         `Sum of the ${kernelSize * kernelSize} products = `,
-        element('strong', { id: 'conv-sum' }, sum.toFixed(4)),
+        element('strong', { id: 'conv-sum' }, formatFixed(sum)),
         ` \u2192 output row ${row}, column ${column}${channels === 3 ? `, ${CHANNEL_NAMES[channel]}` : ''}. conv2d computed `,
-        element('strong', { id: 'conv-output-value' }, libraryValue.toFixed(4)),
+        element('strong', { id: 'conv-output-value' }, formatFixed(libraryValue)),
         ' there.',
       );
     }
@@ -563,6 +566,8 @@ export const convolutionPage: Page = {
         if (typeof settings.padding === 'number') {
           explicitPadding = settings.padding;
           paddingAmount.value = String(explicitPadding);
+          paddingAmount.classList.remove('invalid');
+          paddingAmountError.textContent = '';
         }
         paddingChoice.select.value = paddingMode;
       }

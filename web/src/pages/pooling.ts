@@ -10,7 +10,7 @@ import { DIGIT_SAMPLES } from '../samples.js';
 import { describePadding, outputSizeFormula, slidingWindow, windowAt, type SlidingWindow } from '../slidingWindow.js';
 import { createStepper } from '../stepper.js';
 import { choice, element, errorMessage, expose, imageCanvas, markReady, section, slider } from '../ui.js';
-import { fillNumberTable, formatValue, mapValues, NO_PADDING, ValueGrid, type GridContent } from '../valueGrid.js';
+import { fillNumberTable, formatFixed, formatValue, mapValues, NO_PADDING, ValueGrid, type GridContent } from '../valueGrid.js';
 
 const POOL_SIZES = [2, 3, 4];
 const MAX_STRIDE = 4;
@@ -45,6 +45,20 @@ interface PoolingSettings {
 function randomGrid(seed: number): Float32Array {
   const random = new Random(seed);
   return Float32Array.from({ length: EDITABLE_SIZE * EDITABLE_SIZE }, () => random.integer(10));
+}
+
+/**
+ * How the windows sit: overlapping, tiling or skipping values. Only along an axis with two or more
+ * windows can they overlap or leave gaps between them; one window (6x6, pool 4, stride 3) does neither.
+ */
+function windowsText(window: SlidingWindow): string {
+  const { outH, outW, kH, strideH } = window;
+  if (outH < 1 || outW < 1) return 'No window fits in the map. ';
+  const count = `${outH * outW} window${outH * outW === 1 ? '' : 's'} (${outH}\u00d7${outW}, height \u00d7 width)`;
+  if (outH === 1 && outW === 1) return `${count}: one window, so nothing can overlap or fall between windows; values outside it (if any) are never looked at. `;
+  if (strideH === kH) return `${count}. Stride = pool size: the windows tile the map without overlapping. `;
+  if (strideH < kH) return `${count}. Stride < pool size: neighbouring windows overlap by ${kH - strideH} row${kH - strideH === 1 ? '' : 's'} or column${kH - strideH === 1 ? '' : 's'}, so a value can count in more than one window. `;
+  return `${count}. Stride > pool size: ${strideH - kH} row${strideH - kH === 1 ? '' : 's'} or column${strideH - kH === 1 ? '' : 's'} between neighbouring windows are never looked at. `;
 }
 
 export const poolingPage: Page = {
@@ -257,7 +271,7 @@ export const poolingPage: Page = {
       const padding = poolPadding;
       geometry = slidingWindow(map.height, map.width, poolSize, stride, padding);
       formulaHolder.replaceChildren(outputSizeFormula(geometry));
-      geometryExplain.textContent = (stride === poolSize ? 'Stride = pool size: the windows tile the map without overlapping. ' : stride < poolSize ? 'Stride < pool size: neighbouring windows overlap. ' : 'Stride > pool size: some values fall between windows and are never looked at. ') +
+      geometryExplain.textContent = windowsText(geometry) +
         (padding === 'same' ? `'same' pads ${describePadding(geometry)}; padded cells are ignored, not zeros: they count neither for the maximum nor in the average\u2019s divisor.` : '');
       maxOutput = null;
       averageOutput = null;
@@ -277,7 +291,7 @@ export const poolingPage: Page = {
       }
       computeErrorLine.textContent = computeError ?? '';
       drawGrids();
-      stepper.setCount(maxOutput === null ? 1 : geometry.outH * geometry.outW);
+      stepper.setCount(maxOutput === null ? 0 : geometry.outH * geometry.outW, 'no window fits: nothing to play');
       showPosition();
     }
 
@@ -389,11 +403,11 @@ export const poolingPage: Page = {
       windowCaption.textContent = `Window at row ${top}, column ${left}${g.padTop + g.padLeft > 0 ? ' of the padded map' : ''} (${count} value${count === 1 ? '' : 's'}${count < poolSize * poolSize ? ', \u2014 = padding' : ''})`;
       const maxValue = maxOutput[index]!;
       const averageValue = averageOutput[index]!;
-      maxLine.replaceChildren('max = ', element('strong', { id: 'pool-max' }, maxValue.toFixed(4)), ` (outlined) \u2192 max output row ${row}, column ${column}`);
+      maxLine.replaceChildren('max = ', element('strong', { id: 'pool-max' }, formatFixed(maxValue)), ` (outlined) \u2192 max output row ${row}, column ${column}`);
       averageLine.replaceChildren(
         `average = ${formatValue(sum, 3)} / ${count} = `,
-        element('strong', { id: 'pool-average' }, (sum / count).toFixed(4)),
-        ` \u2192 average output row ${row}, column ${column} (avgPool2d: ${averageValue.toFixed(4)})`,
+        element('strong', { id: 'pool-average' }, formatFixed(sum / count)),
+        ` \u2192 average output row ${row}, column ${column} (avgPool2d: ${formatFixed(averageValue)})`,
       );
     }
 
