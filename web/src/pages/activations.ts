@@ -180,6 +180,8 @@ interface NetworkGradients {
   /** mean |dL/dW| of each hidden layer's kernel, layer 1 (next to the input) first. */
   magnitudes: number[];
   loss: number;
+  /** Root mean square of the last hidden layer's outputs over the batch: how much of the input's signal (RMS 1) got through. */
+  hiddenRms: number;
 }
 
 /** He initialisation suits ReLU (it makes up for the half of units that are off), Glorot the symmetric sigmoid and tanh. */
@@ -215,15 +217,43 @@ function layerGradients(activation: NetworkActivation, depth: number, initialize
   const kernels = model.layers.filter((layer): layer is Dense => layer instanceof Dense).slice(0, depth).map((layer) => layer.kernel!);
   return withScope(() => {
     const tape = new GradientTape(model.trainableWeights());
-    const { loss } = tape.run(() => softmaxCrossEntropy(model.forward(batch.inputs), batch.targets));
+    let squares = 0;
+    let count = 0;
+    const lastHidden = 2 * depth;
+    const { loss } = tape.run(() => softmaxCrossEntropy(model.forward(batch.inputs, {
+      onOutput(layerIndex, output) {
+        if (layerIndex !== lastHidden) return;
+        for (const value of output.data) squares += value * value;
+        count = output.size;
+      },
+    }), batch.targets));
     const gradients = tape.gradient(loss, kernels);
     const magnitudes = gradients.map((gradient) => {
       let sum = 0;
       for (const value of gradient.data) sum += Math.abs(value);
       return sum / gradient.size;
     });
-    return { activation, initializer, magnitudes, loss: loss.data[0]! };
+    return { activation, initializer, magnitudes, loss: loss.data[0]!, hiddenRms: Math.sqrt(squares / count) };
   });
+}
+
+/** The loss of a network whose outputs are all equal: every one of the classes gets 1/CLASSES, chance. */
+const CHANCE_LOSS = Math.log(CLASSES);
+
+/**
+ * Whether the forward signal died out before the output (ReLU under Glorot: each layer halves its
+ * variance), leaving the loss at chance: then every layer's gradient is small alike, and "about the
+ * same size" across the layers would read as health when it is not.
+ */
+function hasFaded(network: NetworkGradients): boolean {
+  return network.hiddenRms < 0.1 && Math.abs(network.loss - CHANCE_LOSS) < 0.02;
+}
+
+function fadedText(network: NetworkGradients): string {
+  const largest = Math.max(...network.magnitudes);
+  return `. But the signal faded on the way forward: the last hidden layer's outputs have an RMS of ${network.hiddenRms.toExponential(1)} (the inputs' is 1), ` +
+    `so the ${CLASSES} outputs are all about equal, the loss sits at chance, ln ${CLASSES} = ${CHANCE_LOSS.toFixed(3)}, and every layer's gradient is small alike ` +
+    `(at most ${largest.toExponential(1)}): evenly starved, not healthy`;
 }
 
 function ratioText(network: NetworkGradients): string {
@@ -347,13 +377,17 @@ export const activationsPage: Page = {
       initializerChoice = value as InitializerChoice;
       run();
     }, 'vanishing-init');
-    const seedInput = element('input', { type: 'number', min: '0', step: '1', value: String(seed), id: 'vanishing-seed' });
+    const seedInput = element('input', { type: 'number', min: '0', step: '1', value: String(seed), id: 'vanishing-seed', title: 'A whole number, 0 or more' });
+    const seedError = element('p', { class: 'error', id: 'vanishing-seed-error', role: 'alert' });
     seedInput.addEventListener('change', () => {
       const value = Number(seedInput.value);
-      if (!Number.isInteger(value) || value < 0) {
+      if (seedInput.value.trim() === '' || !Number.isSafeInteger(value) || value < 0) {
+        // Say what is allowed, and that the old seed stays, rather than revert without a word.
+        seedError.textContent = `A seed is a whole number, 0 or more (not ${seedInput.value.trim() === '' ? 'empty' : seedInput.value}); the chart still uses seed ${seed}.`;
         seedInput.value = String(seed);
         return;
       }
+      seedError.textContent = '';
       seed = value;
       run();
     });
@@ -361,6 +395,7 @@ export const activationsPage: Page = {
     newSeed.addEventListener('click', () => {
       seed += 1;
       seedInput.value = String(seed);
+      seedError.textContent = '';
       run();
     });
     const tanhBox = element('input', { type: 'checkbox', id: 'vanishing-tanh' });
@@ -406,7 +441,7 @@ export const activationsPage: Page = {
       gradientChart.update('none');
       summary.replaceChildren(...networks.map((network) => element('li', { 'data-network': network.activation },
         element('strong', { style: `color: ${NETWORK_STYLE[network.activation].color}` }, `${NETWORK_STYLE[network.activation].label}: `),
-        ratioText(network), `; loss ${network.loss.toFixed(3)}`)));
+        ratioText(network), hasFaded(network) ? fadedText(network) : '', `; loss ${network.loss.toFixed(3)}`)));
       publish();
     }
 
@@ -458,11 +493,14 @@ export const activationsPage: Page = {
         'shows, per hidden layer, the mean absolute gradient of its weights. Backpropagation multiplies by f′ once per layer on the ' +
         'way to the input. σ′ is at most 0.25, so each sigmoid layer shrinks the gradient about fourfold or more, and the first ' +
         'layers, which learn at the rate of their gradient, barely learn. ReLU\'s derivative is 1 wherever a unit is active, and He ' +
-        'initialisation (Var W = 2 / fan-in) makes up for the half of the units that are off, so its gradient keeps its size.',
+        'initialisation (Var W = 2 / fan-in) makes up for the half of the units that are off, so its gradient keeps its size. ' +
+        `Glorot initialisation gives ReLU only Var W = 2 / (fan-in + fan-out) = 1 / ${NETWORK_WIDTH} here, half of He\u2019s: each layer then halves the signal\u2019s variance on the way forward ` +
+        'and the gradient\u2019s on the way back. Its layers still get gradients of about the same size as one another, but all of them small, and the loss stays at chance: try "Glorot uniform for all".',
         element('div', { class: 'controls' },
           depthSlider.root, initializerSelect.root,
-          element('label', { class: 'control' }, 'seed ', seedInput), newSeed,
+          element('label', { class: 'control' }, 'seed (0, 1, 2, \u2026) ', seedInput), newSeed,
           element('label', { class: 'control' }, tanhBox, ' also tanh')),
+        seedError,
         element('div', { class: 'vanishing-chart' }, gradientCanvas),
         summary),
     );
