@@ -82,6 +82,8 @@ interface Split {
   models: Record<SplitModel, Image>;
   /** The mean of every channel over the whole image, per model (what the tests compare in full). */
   channelMeans: Record<SplitModel, number[]>;
+  /** The alpha channel (opacity, 1 = opaque) of an image that has one, as a gray image; null otherwise. */
+  alpha: Image | null;
   name: string;
 }
 
@@ -109,7 +111,9 @@ function channelPicture(image: Image, model: SplitModel, channel: number, isTint
 function split({ decoded, source }: DecodedImage, name: string): Split {
   const models = Object.fromEntries(SPLIT_MODELS.map((model) => [model, convertImage(source, model)])) as Record<SplitModel, Image>;
   const channelMeans = Object.fromEntries(SPLIT_MODELS.map((model) => [model, meansOf(models[model], MODELS[model].channels.length)])) as Record<SplitModel, number[]>;
-  return { decoded, source, models, channelMeans, name };
+  // The color models hold no opacity: the picture is composited over white for them, and its alpha kept here.
+  const alpha = source.colorModel === 'rgba' ? imageFromPixels(channelOf(source, 3, 4), source.width, source.height, 'gray') : null;
+  return { decoded, source, models, channelMeans, alpha, name };
 }
 
 function meansOf(image: Image, channels: number): number[] {
@@ -213,7 +217,7 @@ export const colorModelsPage: Page = {
       const rgb = pixelOf(current.models.rgb, hovered.x, hovered.y);
       swatch.style.background = `rgb(${rgb.map((value) => Math.round(value * 255)).join(', ')})`;
       readout.replaceChildren(
-        element('caption', {}, `pixel (${hovered.x}, ${hovered.y})`),
+        element('caption', {}, `pixel (row ${hovered.y}, column ${hovered.x})`),
         ...SPLIT_MODELS.map((model) => {
           const values = pixelOf(current!.models[model], hovered.x, hovered.y);
           return element('tr', { 'data-model': model },
@@ -221,8 +225,29 @@ export const colorModelsPage: Page = {
             ...MODELS[model].channels.map((info, channel) => element('td', { title: `${info.name}: ${values[channel]!.toFixed(6)}` },
               `${info.label} ${values[channel]!.toFixed(3)}`, element('small', {}, ` ${humanValue(model, channel, values[channel]!)}`))));
         }),
+        ...(current.alpha === null ? [] : [alphaReadout(pixelOf(current.alpha, hovered.x, hovered.y)[0]!)]),
       );
       placeMarkers();
+    }
+
+    function alphaReadout(alpha: number): HTMLElement {
+      return element('tr', { 'data-model': 'alpha' },
+        element('th', {}, 'Alpha'),
+        element('td', { title: `alpha: ${alpha.toFixed(6)}` }, `A ${alpha.toFixed(3)}`, element('small', {}, ` ${percent(alpha)} opaque`)));
+    }
+
+    /** The alpha channel as its own row: white opaque, black fully transparent. */
+    function alphaRow(alpha: Image, scale: number): HTMLElement {
+      const canvas = element('canvas', { class: 'pixels', 'data-channel': 'A', role: 'img', 'aria-label': 'Alpha channel (opacity)' });
+      drawImage(canvas, alpha, scale);
+      track(canvas);
+      return element('div', { class: 'color-row', 'data-model': 'alpha' },
+        element('div', { class: 'color-row-head' }, element('h3', {}, 'Alpha'),
+          element('p', { class: 'explain' }, 'Opacity, a fourth number per pixel in a PNG: 1 opaque, 0 fully transparent. No color model above holds it: they show the picture composited over white, ' +
+            'as a CNN that takes RGB would get it. Kept here, its own channel, as a 4-channel (RGBA) input would keep it.')),
+        element('div', { class: 'color-figures' }, element('figure', {},
+          element('span', { class: 'color-pixel' }, canvas, element('span', { class: 'color-marker' })),
+          element('figcaption', {}, element('strong', {}, 'A'), ' alpha'))));
     }
 
     function render(): void {
@@ -230,7 +255,9 @@ export const colorModelsPage: Page = {
       const { source } = current;
       // Never below 1: a channel pixel narrower than a screen pixel could not be hovered.
       const scale = Math.max(1, CHANNEL_SIDE / Math.max(source.width, source.height));
-      drawImage(original, current.models.rgb, Math.max(1, ORIGINAL_SIDE / Math.max(source.width, source.height)));
+      // The picture itself with its transparency (over the checkerboard behind the canvas), not composited.
+      drawImage(original, source.colorModel === 'rgba' ? source : current.models.rgb, Math.max(1, ORIGINAL_SIDE / Math.max(source.width, source.height)));
+      original.classList.toggle('has-alpha', source.colorModel === 'rgba');
       rows.replaceChildren(...SPLIT_MODELS.map((model) => {
         const image = current!.models[model];
         const figures = MODELS[model].channels.map((info, channel) => {
@@ -244,7 +271,7 @@ export const colorModelsPage: Page = {
         return element('div', { class: 'color-row', 'data-model': model },
           element('div', { class: 'color-row-head' }, element('h3', {}, MODELS[model].title), element('p', { class: 'explain' }, MODELS[model].explain)),
           element('div', { class: 'color-figures' }, ...figures));
-      }));
+      }), ...(current.alpha === null ? [] : [alphaRow(current.alpha, scale)]));
       showPixel();
     }
 
@@ -265,6 +292,7 @@ export const colorModelsPage: Page = {
           x, y,
           source: pixelOf(source, x, y),
           ...Object.fromEntries(SPLIT_MODELS.map((model) => [model, pixelOf(models[model], x, y)])),
+          alpha: current!.alpha === null ? null : pixelOf(current!.alpha, x, y)[0]!,
         })),
         channelMeans,
         error: error.textContent || null,
@@ -300,10 +328,10 @@ export const colorModelsPage: Page = {
     function describe(shown: Split): string {
       const { decoded, source } = shown;
       const size = decoded.width === source.width && decoded.height === source.height
-        ? `${source.width} × ${source.height}`
-        : `${decoded.width} × ${decoded.height}, shrunk to ${source.width} × ${source.height}`;
-      const alpha = decoded.colorModel === 'rgba' ? '; transparent pixels are composited over white' : '';
-      return `${shown.name}: ${size} pixels, decoded as ${decoded.colorModel}${alpha}. Hover over any picture.`;
+        ? `${source.height} × ${source.width}`
+        : `${decoded.height} × ${decoded.width}, shrunk to ${source.height} × ${source.width}`;
+      const alpha = source.colorModel === 'rgba' ? '; its alpha (opacity) is the last row, and the color models show it composited over white' : '';
+      return `${shown.name}: ${size} pixels (height × width), decoded as ${decoded.colorModel}${alpha}. Hover over any picture.`;
     }
 
     async function loadUrl(url: string, name: string): Promise<void> {

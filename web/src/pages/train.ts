@@ -230,7 +230,8 @@ function mount(root: HTMLElement): () => void {
     const where = backend === null ? '' : backend.active === 'wasm'
       ? `worker: WebAssembly SIMD, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.isIsolated ? '' : ' (no cross-origin isolation)'}`
       : 'worker: reference JavaScript backend';
-    const speed = status.imagesPerSecond > 0 ? `${Math.round(status.imagesPerSecond).toLocaleString('en-US')} img/s` : '— img/s';
+    // Only while it runs: a paused run trains no images, whatever speed it last had.
+    const speed = status.state === 'running' && status.imagesPerSecond > 0 ? `${Math.round(status.imagesPerSecond).toLocaleString('en-US')} img/s` : '— img/s';
     statusLine.textContent = [`${status.state}`, `step ${status.step}`, `epoch ${status.epoch.toFixed(2)}`, speed, `lr ${formatRate(status.learningRate)}`, where].join(' · ');
     accuracyLine.textContent = status.testAccuracy === null
       ? `Test accuracy: not measured yet (${status.parameterCount.toLocaleString('en-US')} weights, random at first: about 10% right by chance)`

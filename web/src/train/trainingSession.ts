@@ -123,6 +123,8 @@ export class TrainingSession {
         break;
       case 'state':
         Object.assign(status, { state: message.state, step: message.step, learningRate: message.learningRate, preset: message.preset, parameterCount: message.parameterCount });
+        // Stopped, it trains no images per second; the next progress report brings the speed back.
+        if (message.state !== 'running') status.imagesPerSecond = 0;
         break;
       case 'progress':
         Object.assign(status, { step: message.step, epoch: message.epoch, batchSize: message.batchSize, imagesPerSecond: message.imagesPerSecond, learningRate: message.learningRate });
