@@ -8,12 +8,14 @@
 
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
 import {
-  ConvNetError, convertImage, FileFormatError, imageFromImageData, importOnnx, Input, MAX_MANIFEST_BYTES, mnistPreprocess, MNIST_CLASS_NAMES, parseModel, ShapeError, ValueError, type Model,
+  ConvNetError, convertImage, featureMapPictures, FileFormatError, imageFromImageData, imagesToInput, importOnnx, Input, MAX_MANIFEST_BYTES, mnistPreprocess, MNIST_CLASS_NAMES,
+  parseModel, ShapeError, Softmax, ValueError, withScope, type Image, type Model,
 } from 'convnet-ts';
 import { currentModel, onModelChange, setCurrentModel, type CurrentModel } from '../appState.js';
 import { onHeap } from '../onHeap.js';
 import type { Page } from '../page.js';
-import { acceptDroppedFiles, drawImage, element, errorMessage, expose, markReady, section } from '../ui.js';
+import { acceptDroppedFiles, drawImage, element, errorMessage, expose, imageCanvas, markReady, section } from '../ui.js';
+import { formatFixed } from '../valueGrid.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
@@ -41,7 +43,36 @@ interface DrawStatus {
   inputWidth: number;
   strokes: number;
   predictions: number;
+  /** The softmax written out for the drawing: logits, e^(logit - largest), their sum, each divided by it. */
+  softmax: SoftmaxSteps | null;
+  /** Every layer's output for the drawing: name, class, shape (one example) and largest magnitude. */
+  featureMaps: { layerName: string; className: string; shape: number[]; range: number }[] | null;
   error: string | null;
+}
+
+interface SoftmaxSteps {
+  logits: number[];
+  largest: number;
+  exponentials: number[];
+  sum: number;
+  probabilities: number[];
+}
+
+/** softmax(z)_i = e^(z_i - max z) / sum_j e^(z_j - max z): subtracting the largest changes nothing but keeps e^ from overflowing. */
+function softmaxSteps(logits: readonly number[]): SoftmaxSteps {
+  const largest = Math.max(...logits);
+  const exponentials = logits.map((logit) => Math.exp(logit - largest));
+  const sum = exponentials.reduce((total, value) => total + value, 0);
+  return { logits: [...logits], largest, exponentials, sum, probabilities: exponentials.map((value) => value / sum) };
+}
+
+/** The model's logits for one image: the input of a final Softmax, or the output of a model that ends without one. */
+function logitsOf(model: Model, image: Image): number[] {
+  return withScope(() => {
+    const input = imagesToInput(model, [image]);
+    const end = model.layers[model.layers.length - 1] instanceof Softmax ? model.layers.length - 1 : model.layers.length;
+    return Array.from(model.forward(input, { end }).data);
+  });
 }
 
 /** The library's typed errors by class; not error.name, which the bundler's minifier shortens. */
@@ -72,7 +103,7 @@ function imageInputOf(model: Model): { height: number; width: number } | string 
 function mount(root: HTMLElement): () => void {
   const status: DrawStatus = {
     hasModel: false, modelSource: null, classNames: [], probabilities: null, topClass: null, topClassName: null, topProbability: null,
-    input: null, inputHeight: 28, inputWidth: 28, strokes: 0, predictions: 0, error: null,
+    input: null, inputHeight: 28, inputWidth: 28, strokes: 0, predictions: 0, softmax: null, featureMaps: null, error: null,
   };
   expose('draw', status);
 
@@ -87,6 +118,18 @@ function mount(root: HTMLElement): () => void {
   const errorLine = element('p', { class: 'error', id: 'draw-error', role: 'alert' });
   const filesInput = element('input', { id: 'draw-files', type: 'file', multiple: '', accept: '.json,.safetensors,.onnx,application/json' });
   const folderInput = element('input', { id: 'draw-folder', type: 'file', webkitdirectory: '' });
+  const softmaxTable = element('table', { class: 'numbers softmax-steps', id: 'draw-softmax' });
+  const softmaxWhy = element('p', { class: 'explain', id: 'draw-softmax-why' });
+  const softmaxCard = section('Softmax, step by step',
+    'The last layer gives one score per class, a logit, any real number. Softmax turns them into probabilities in three steps: ' +
+    'e to the power of each logit (the largest is subtracted first, which changes no result and keeps e^ from overflowing), their sum, and each divided by that sum.',
+    softmaxTable, softmaxWhy);
+  const featureMapsBox = element('div', { class: 'train-gallery', id: 'draw-feature-maps' });
+  const featureMapsNote = element('p', { class: 'note', id: 'draw-feature-maps-note' });
+  const featureMapsCard = section('Feature maps of your drawing',
+    'What every layer of the model outputs for your drawing, redrawn as you draw: each convolution\u2019s maps (blue negative, red positive, white 0), ' +
+    'the ReLU keeping their positive part (black to white), pooling halving them, then the dense layers and the class probabilities.',
+    featureMapsNote, featureMapsBox);
   const modelCard = section('Model', 'The model is the one trained on the Train page, or one the CLI saved or exported to ONNX. It must take images; the drawing is resized to its input.',
   element('p', { class: 'explain' }, element('code', {}, 'convnet train --out DIR'), ' writes ', element('code', {}, 'DIR/model.json'), ' and ',
     element('code', {}, 'DIR/weights.safetensors'), ': choose both files, or the folder, or drop the two files here. ',
@@ -120,6 +163,8 @@ function mount(root: HTMLElement): () => void {
       section('Your digit', 'Mouse, pen or finger.', canvas, element('div', { class: 'controls' }, clearButton)),
       section('What the model sees', 'The model’s input, white on black in [0, 1].', inputCanvas, boxLine),
       section('Probabilities', 'The softmax output: one probability per class, summing to 100%.', topLine, element('div', { class: 'draw-chart' }, chartCanvas))),
+    softmaxCard,
+    featureMapsCard,
     modelCard,
   );
 
@@ -166,7 +211,8 @@ function mount(root: HTMLElement): () => void {
     status.input = digit === null ? null : Array.from(digit.image.data);
     boxLine.textContent = digit === null
       ? 'No ink yet.'
-      : `ink box ${digit.box.width}×${digit.box.height} px at (${digit.box.left}, ${digit.box.top}); centre of mass at (${digit.centerOfMass.x.toFixed(1)}, ${digit.centerOfMass.y.toFixed(1)}) of ${width}×${height}`;
+      : `ink box ${digit.box.height}×${digit.box.width} px (height × width), top-left at (row ${digit.box.top}, column ${digit.box.left}); ` +
+        `centre of mass at (row ${digit.centerOfMass.y.toFixed(1)}, column ${digit.centerOfMass.x.toFixed(1)}) of ${height}×${width}`;
     if (model === null || digit === null) {
       Object.assign(status, { probabilities: null, topClass: null, topClassName: null, topProbability: null });
     } else {
@@ -177,13 +223,72 @@ function mount(root: HTMLElement): () => void {
         for (const { index, probability } of ranked) probabilities[index] = probability;
         const best = ranked[0]!.index;
         Object.assign(status, { probabilities, topClass: best, topClassName: status.classNames[best] ?? String(best), topProbability: ranked[0]!.probability });
+        status.softmax = softmaxSteps(logitsOf(model.model, digit.image));
+        showFeatureMaps(model.model, digit.image);
         status.predictions += 1;
       } catch (error) {
         showError(`The model failed on the drawing: ${errorText(error)}`);
-        Object.assign(status, { probabilities: null, topClass: null, topClassName: null, topProbability: null });
+        Object.assign(status, { probabilities: null, topClass: null, topClassName: null, topProbability: null, softmax: null });
       }
     }
+    if (status.probabilities === null) {
+      status.softmax = null;
+      status.featureMaps = null;
+      featureMapsBox.replaceChildren();
+      featureMapsNote.textContent = model === null ? 'No model yet.' : 'Draw a digit.';
+    }
     showProbabilities();
+    showSoftmax();
+  }
+
+  /** Each layer's output for the drawing, as the library draws it (featureMapPictures). */
+  function showFeatureMaps(shown: Model, image: Image): void {
+    try {
+      const pictures = withScope(() => featureMapPictures(shown, imagesToInput(shown, [image])));
+      status.featureMaps = pictures.map((picture) => ({ layerName: picture.layerName, className: picture.className, shape: [...picture.shape], range: picture.range }));
+      featureMapsNote.textContent = `${pictures.length} layers; each picture has its own color scale, up to its largest magnitude.`;
+      featureMapsBox.replaceChildren(...pictures.map((picture) => element('figure', {},
+        imageCanvas(picture.picture, 1, { 'data-layer': picture.layerName }),
+        element('figcaption', {}, `${picture.layerName} (${picture.className}) ${picture.shape.join('\u00d7')}, up to ${formatFixed(picture.range, 3)}`))));
+    } catch (error) {
+      status.featureMaps = null;
+      featureMapsBox.replaceChildren();
+      featureMapsNote.textContent = `The feature maps cannot be drawn for this model: ${errorText(error)}`;
+    }
+  }
+
+  /** The table of logits, exponentials and probabilities, and what the numbers say about the top class. */
+  function showSoftmax(): void {
+    const steps = status.softmax;
+    if (steps === null) {
+      softmaxTable.replaceChildren();
+      softmaxWhy.textContent = model === null ? 'No model yet.' : 'Draw a digit to see its logits.';
+      return;
+    }
+    const names = status.classNames;
+    const order = steps.probabilities.map((_, index) => index).sort((first, second) => steps.probabilities[second]! - steps.probabilities[first]!);
+    softmaxTable.replaceChildren(
+      element('tr', {}, ...['class', 'logit z', `z \u2212 ${formatFixed(steps.largest, 3)}`, 'e^(z \u2212 max)', '\u00f7 sum', 'probability'].map((text) => element('th', {}, text))),
+      ...order.map((index) => element('tr', { 'data-class': String(index), class: index === order[0] ? 'is-top' : '' },
+        element('th', {}, names[index] ?? String(index)),
+        element('td', {}, formatFixed(steps.logits[index]!, 3)),
+        element('td', {}, formatFixed(steps.logits[index]! - steps.largest, 3)),
+        element('td', {}, formatFixed(steps.exponentials[index]!, 4)),
+        element('td', {}, `/ ${formatFixed(steps.sum, 4)}`),
+        element('td', {}, `${(steps.probabilities[index]! * 100).toFixed(1)}%`))),
+      element('tr', { class: 'softmax-total' }, element('th', {}, 'sum'), element('td'), element('td'),
+        element('td', {}, formatFixed(steps.sum, 4)), element('td'), element('td', {}, `${(steps.probabilities.reduce((total, value) => total + value, 0) * 100).toFixed(1)}%`)),
+    );
+    const top = order[0]!;
+    const second = order[1];
+    const topName = names[top] ?? String(top);
+    const lead = second === undefined ? 0 : steps.logits[top]! - steps.logits[second]!;
+    softmaxWhy.textContent = second === undefined ? '' :
+      `Why "a ${topName}, ${(steps.probabilities[top]! * 100).toFixed(1)}% sure": the ${topName}\u2019s logit is ${formatFixed(lead, 2)} above the next one (${names[second] ?? second}), ` +
+      `and e^${formatFixed(lead, 2)} = ${formatFixed(Math.exp(lead), 1)}, so after the division it gets ${formatFixed(Math.exp(lead), 1)} times the share of the runner-up. ` +
+      'The percentages always add up to 100%: softmax only shares certainty out among the classes it knows. It has no "none of these", ' +
+      'so a scribble that is no digit at all still gets a confident answer whenever one logit stands a few units above the rest. ' +
+      'The percentage says how much this class beats the other ' + `${names.length - 1}` + ', not how much the drawing looks like a digit.';
   }
 
   function showError(message: string | null): void {
