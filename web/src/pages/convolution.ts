@@ -161,7 +161,14 @@ interface ConvolutionSettings {
   stride?: number;
   padding?: 'valid' | 'same' | number;
   colorMode?: ColorMode;
+  /** The layer section: one factor per input channel (its kernel slice is the kernel times it), and the bias. */
+  layerChannelWeights?: readonly number[];
+  layerBias?: number;
 }
+
+/** Default factors of the layer section's three kernel slices: red and blue pull opposite ways, green counts most. */
+const LAYER_CHANNEL_WEIGHTS = [0.5, 1, -0.5];
+const LAYER_BIAS = 0.1;
 
 export const convolutionPage: Page = {
   id: 'convolution',
@@ -182,11 +189,16 @@ export const convolutionPage: Page = {
     let geometry: SlidingWindow | null = null;
     let output: Float32Array | null = null;
     let computeError: string | null = null;
+    // The layer section: the source's every channel, one slice per channel, a bias.
+    let layerChannelWeights = [...LAYER_CHANNEL_WEIGHTS];
+    let layerBias = LAYER_BIAS;
+    let layerOutput: Float32Array | null = null;
     let loadToken = 0;
     let isMounted = true;
 
     const inputGrid = new ValueGrid({ id: 'conv-input-grid', 'aria-label': 'The padded input with the window' });
     const outputGrid = new ValueGrid({ id: 'conv-output-grid', 'aria-label': 'The output feature map' });
+    const layerGrid = new ValueGrid({ id: 'conv-layer-grid', 'aria-label': 'The layer\u2019s output feature map' });
     const stepper = createStepper(() => showPosition(), { idPrefix: 'conv', speed: 10 });
 
     // ---- Input controls ----
@@ -271,6 +283,38 @@ export const convolutionPage: Page = {
     const inputTitle = element('figcaption', { class: 'grid-title', id: 'conv-input-title' });
     const computeErrorLine = element('p', { class: 'error', id: 'conv-error', role: 'alert' });
     const formulaHolder = element('div', { id: 'conv-formula' });
+    // ---- The layer: several input channels and a bias ----
+    const layerWeightInputs = CHANNEL_NAMES.map((name, channel) => {
+      const input = element('input', { type: 'number', step: '0.1', value: String(layerChannelWeights[channel]), id: `conv-layer-weight-${channel}`, 'aria-label': `Factor of the ${name} slice` });
+      input.addEventListener('input', () => {
+        const value = Number(input.value);
+        const isValid = input.value.trim() !== '' && Number.isFinite(value);
+        input.classList.toggle('invalid', !isValid);
+        if (!isValid) return;
+        layerChannelWeights[channel] = value;
+        compute();
+      });
+      return { input, label: element('label', { class: 'control' }, `${name} slice = kernel \u00d7 `, input) };
+    });
+    const layerBiasInput = element('input', { type: 'number', step: '0.1', value: String(layerBias), id: 'conv-layer-bias', 'aria-label': 'Bias' });
+    layerBiasInput.addEventListener('input', () => {
+      const value = Number(layerBiasInput.value);
+      const isValid = layerBiasInput.value.trim() !== '' && Number.isFinite(value);
+      layerBiasInput.classList.toggle('invalid', !isValid);
+      if (!isValid) return;
+      layerBias = value;
+      compute();
+    });
+    const layerNote = element('p', { class: 'note', id: 'conv-layer-note' });
+    const layerTable = element('table', { class: 'numbers layer-sums', id: 'conv-layer-sums' });
+    const layerSumLine = element('p', { class: 'sum-line', id: 'conv-layer-sum-line' });
+    const layerTitle = element('figcaption', { class: 'grid-title', id: 'conv-layer-title' });
+    layerGrid.onCellClick(({ row, column }) => {
+      if (geometry === null) return;
+      stepper.pause();
+      stepper.goTo(row * geometry.outW + column);
+    });
+
     outputGrid.onCellClick(({ row, column }) => {
       if (geometry === null) return;
       stepper.pause();
@@ -297,6 +341,15 @@ export const convolutionPage: Page = {
           element('div', { class: 'conv-products' }, productsCaption, productsTable, sumLine),
           element('figure', {}, outputTitle, outputGrid.canvas, outputLegend),
         )),
+      section('One layer: several input channels and a bias',
+        'A convolution layer of a CNN reads every channel of its input at once. Its kernel for one output map has one K\u00d7K slice per input channel; ' +
+        'at each position it takes the window\u2019s products and their sum in every channel, as above, adds the channels\u2019 sums together, and adds one more number, the bias, ' +
+        'which the layer learns like a weight: it shifts the whole map up or down. Here each slice is the kernel above times a factor you choose; the output is the library\u2019s conv2d with a bias, at the same window position.',
+        element('div', { class: 'controls' }, ...layerWeightInputs.map((entry) => entry.label), element('label', { class: 'control' }, 'bias b = ', layerBiasInput)),
+        layerNote,
+        element('div', { class: 'row conv-stage' },
+          element('div', { class: 'conv-products' }, layerTable, layerSumLine),
+          element('figure', {}, layerTitle, layerGrid.canvas))),
       section('Output size', 'How many positions the window takes along each axis: the padded input size minus the kernel size, divided by the stride, plus the first position.', formulaHolder),
     );
 
@@ -365,9 +418,98 @@ export const convolutionPage: Page = {
         computeError = errorMessage(error);
       }
       computeErrorLine.textContent = computeError ?? '';
+      computeLayer();
       drawGrids(channels);
       stepper.setCount(output === null ? 0 : geometry.outH * geometry.outW, 'no window fits: nothing to play');
       showPosition();
+    }
+
+    /** The layer section's output: conv2d over every channel of the source, one filter (the kernel times each channel's factor), and the bias. */
+    function computeLayer(): void {
+      layerOutput = null;
+      if (source === null || output === null) return;
+      const image = source;
+      const channels = image.colorModel === 'rgb' ? 3 : 1;
+      for (const [channel, entry] of layerWeightInputs.entries()) entry.label.hidden = channel >= channels;
+      const filterValues = new Float32Array(kernelSize * kernelSize * channels);
+      for (let index = 0; index < kernel.length; index++) {
+        for (let channel = 0; channel < channels; channel++) filterValues[index * channels + channel] = kernel[index]! * layerChannelWeights[channel]!;
+      }
+      try {
+        layerOutput = withScope(() => Float32Array.from(conv2d(
+          new Tensor(image.data, [1, image.height, image.width, channels]),
+          new Tensor(filterValues, [kernelSize, kernelSize, channels, 1]),
+          Tensor.fromArray([layerBias], [1]),
+          { strides: stride, padding: padding() },
+        ).data));
+      } catch (error) {
+        layerNote.textContent = errorMessage(error);
+        return;
+      }
+      layerNote.textContent = channels === 3
+        ? `The input, ${image.height}\u00d7${image.width}\u00d73, goes in with all three channels (before any conversion to gray); the filter is ${kernelSize}\u00d7${kernelSize}\u00d73, plus 1 bias: ${kernelSize * kernelSize * 3 + 1} numbers the layer learns.`
+        : `This input has one channel, so the layer has one slice (${kernelSize * kernelSize} weights) and a bias. Choose the color photo to see three channels added up.`;
+      const g = geometry!;
+      let extent = 0;
+      for (const value of layerOutput) extent = Math.max(extent, Math.abs(value));
+      const values = layerOutput;
+      const cell = Math.max(3, Math.min(40, Math.floor(GRID_SIDE / Math.max(g.outH, g.outW))));
+      layerGrid.setContent({
+        height: g.outH,
+        width: g.outW,
+        rgba: mapValues(values, divergingMap, -(extent || 1), extent || 1),
+        label: (row, column) => formatValue(values[row * g.outW + column]!),
+      }, cell);
+      layerTitle.textContent = `Layer output ${g.outH}\u00d7${g.outW}\u00d71 (conv2d, ${channels} input channel${channels === 1 ? '' : 's'}, bias); blue negative, red positive (\u00b1${formatValue(extent, 3)})`;
+    }
+
+    /** Each channel's window sum at `index` (its slice: the kernel times the channel's factor), the bias, and their total. */
+    function layerSums(index: number): { channelSums: number[]; bias: number; total: number } {
+      const g = geometry!;
+      const image = source!;
+      const channels = image.colorModel === 'rgb' ? 3 : 1;
+      const { top, left } = windowAt(g, index);
+      const channelSums = new Array<number>(channels).fill(0);
+      for (let row = 0; row < kernelSize; row++) {
+        for (let column = 0; column < kernelSize; column++) {
+          const y = top + row - g.padTop;
+          const x = left + column - g.padLeft;
+          if (y < 0 || y >= image.height || x < 0 || x >= image.width) continue;
+          for (let channel = 0; channel < channels; channel++) {
+            channelSums[channel]! += image.data[(y * image.width + x) * channels + channel]! * kernel[row * kernelSize + column]! * layerChannelWeights[channel]!;
+          }
+        }
+      }
+      const total = channelSums.reduce((sum, value) => sum + value, 0) + layerBias;
+      return { channelSums, bias: layerBias, total };
+    }
+
+    function showLayerPosition(index: number): void {
+      if (layerOutput === null || geometry === null || source === null) {
+        layerGrid.draw();
+        layerTable.replaceChildren();
+        layerSumLine.textContent = '';
+        return;
+      }
+      const { row, column } = windowAt(geometry, index);
+      layerGrid.draw({ revealed: index + 1, marked: [{ row, column }] });
+      const { channelSums, bias, total } = layerSums(index);
+      const names = channelSums.length === 3 ? CHANNEL_NAMES : ['gray'];
+      layerTable.replaceChildren(
+        element('tr', {}, element('th', {}, 'channel'), element('th', {}, `window \u00b7 slice (${kernelSize * kernelSize} products)`), element('th', {}, 'sum')),
+        ...channelSums.map((sum, channel) => element('tr', { 'data-channel': String(channel) },
+          element('th', {}, names[channel]!),
+          element('td', {}, `kernel \u00d7 ${formatValue(layerChannelWeights[channel]!, 3)}`),
+          element('td', {}, formatFixed(sum)))),
+        element('tr', { class: 'layer-bias' }, element('th', {}, 'bias'), element('td', {}, '+ b'), element('td', {}, formatFixed(bias))),
+      );
+      layerSumLine.replaceChildren(
+        `${[...channelSums, bias].map((term, position) => (position === 0 ? formatFixed(term) : `${term < 0 ? ' \u2212 ' : ' + '}${formatFixed(Math.abs(term))}`)).join('').replace(/^-/, '\u2212')} = `,
+        element('strong', { id: 'conv-layer-total' }, formatFixed(total)),
+        ` \u2192 layer output row ${row}, column ${column}. conv2d computed `,
+        element('strong', { id: 'conv-layer-value' }, formatFixed(layerOutput[row * geometry.outW + column]!)),
+        ' there.',
+      );
     }
 
     function drawGrids(channels: number): void {
@@ -460,6 +602,7 @@ export const convolutionPage: Page = {
     /** Draws the window at the stepper's position and the products table for it. */
     function showPosition(): void {
       if (!isMounted || geometry === null || input === null) return;
+      showLayerPosition(stepper.index);
       if (output === null) {
         inputGrid.draw();
         outputGrid.draw();
@@ -534,6 +677,14 @@ export const convolutionPage: Page = {
         loadToken++;
         useImage({ width, height, colorModel: channels === 3 ? 'rgb' : 'gray', data: Float32Array.from(values) }, 'set from code');
       }
+      if (settings.layerChannelWeights !== undefined) {
+        layerChannelWeights = CHANNEL_NAMES.map((_, channel) => settings.layerChannelWeights![channel] ?? LAYER_CHANNEL_WEIGHTS[channel]!);
+        layerWeightInputs.forEach((entry, channel) => (entry.input.value = String(layerChannelWeights[channel])));
+      }
+      if (settings.layerBias !== undefined) {
+        layerBias = settings.layerBias;
+        layerBiasInput.value = String(layerBias);
+      }
       if (settings.colorMode !== undefined) {
         colorMode = settings.colorMode;
         colorChoice.select.value = colorMode;
@@ -602,10 +753,22 @@ export const convolutionPage: Page = {
         const { inputs, products, sum } = windowProducts(stepper.index, channel);
         return { index: stepper.index, count: stepper.count, row, column, top, left, channel, inputs, products, sum, outputValue: output[(row * geometry.outW + column) * channels + channel] };
       },
+      /** The layer section: its input (every channel of the source), factors, bias, output, and the sums at the position. */
+      get layer() {
+        if (layerOutput === null || geometry === null || source === null) return null;
+        const { row, column } = windowAt(geometry, stepper.index);
+        return {
+          input: { width: source.width, height: source.height, channels: source.colorModel === 'rgb' ? 3 : 1, values: Array.from(source.data) },
+          channelWeights: [...layerChannelWeights],
+          bias: layerBias,
+          output: { height: geometry.outH, width: geometry.outW, values: Array.from(layerOutput) },
+          position: { row, column, ...layerSums(stepper.index), outputValue: layerOutput[row * geometry.outW + column] },
+        };
+      },
       get isPlaying() {
         return stepper.isPlaying;
       },
-      /** Sets any of: image, kernel, preset, kernelSize, stride, padding, colorMode (see ConvolutionSettings). */
+      /** Sets any of: image, kernel, preset, kernelSize, stride, padding, colorMode, layerChannelWeights, layerBias (see ConvolutionSettings). */
       set(settings: ConvolutionSettings) {
         apply(settings);
       },
