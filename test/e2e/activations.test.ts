@@ -16,7 +16,7 @@ import {
   ReLU, resizeImage, Sequential, sigmoid, Sigmoid, silu, softmaxCrossEntropy, tanh, Tanh, Tensor, withScope, type ColorModel, type Image, type Initializer, type Layer,
 } from '../../src/index.js';
 import { assertClose, repoRoot } from '../helpers.js';
-import { exposed, screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
+import { exposed, screenshot, SCREENSHOTS, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
 
 interface FunctionState {
   name: string;
@@ -32,6 +32,7 @@ interface NetworkState {
   initializer: Initializer;
   magnitudes: number[];
   loss: number;
+  hiddenRms: number;
 }
 
 interface ActivationsState {
@@ -51,7 +52,7 @@ interface ColorState {
   height: number;
   sourceModel: ColorModel;
   hovered: { x: number; y: number };
-  samples: ({ x: number; y: number; source: number[] } & Record<SplitModel, number[]>)[];
+  samples: ({ x: number; y: number; source: number[]; alpha: number | null } & Record<SplitModel, number[]>)[];
   channelMeans: Record<SplitModel, number[]>;
   error: string | null;
 }
@@ -252,6 +253,46 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     await page.close();
   });
 
+  test('vanishing gradients under Glorot: ReLU\'s layers are all small alike and the loss is at chance, and the summary says so', async () => {
+    const { page, errors } = await explorer.open('activations');
+    await page.locator('#vanishing-init').selectOption('glorotUniform');
+    const state = await exposed<ActivationsState>(page, 'activations');
+    const reluNetwork = state.vanishing.networks['relu']!;
+    assert.equal(reluNetwork.initializer, 'glorotUniform');
+    assertClose(reluNetwork.magnitudes, nodeGradients(state.vanishing, reluNetwork), { atol: 0, rtol: 1e-3 }, 'ReLU under Glorot, per-layer gradients');
+    // What really happens (checked against the numbers the page computes): the ratio is near 1, but
+    // every layer's gradient is about 100 times smaller than under He, the signal has faded and the loss is ln 10.
+    const ratio = firstOverLast(reluNetwork);
+    assert.ok(ratio > 0.1 && ratio < 10, `layer 1 / layer 12 = ${ratio}`);
+    assert.ok(Math.max(...reluNetwork.magnitudes) < 1e-3, `largest ReLU gradient under Glorot ${Math.max(...reluNetwork.magnitudes)}`);
+    assert.ok(reluNetwork.hiddenRms < 0.05, `last hidden RMS ${reluNetwork.hiddenRms}`);
+    assert.ok(Math.abs(reluNetwork.loss - Math.log(10)) < 0.01, `loss ${reluNetwork.loss}`);
+    const summary = await page.locator('.vanishing-summary [data-network="relu"]').innerText();
+    assert.match(summary, /about the same size as layer 12.*faded.*ln 10 = 2\.303.*evenly starved, not healthy/);
+    assert.ok(summary.includes(reluNetwork.hiddenRms.toExponential(1)), summary);
+
+    // Under He (the recommended choice) the same network keeps its signal: every gradient over 10 times larger, no such warning.
+    await page.locator('#vanishing-init').selectOption('recommended');
+    const he = (await exposed<ActivationsState>(page, 'activations')).vanishing.networks['relu']!;
+    assert.equal(he.initializer, 'heNormal');
+    assert.ok(Math.min(...he.magnitudes) > 10 * Math.max(...reluNetwork.magnitudes), `He ${Math.min(...he.magnitudes)} vs Glorot ${Math.max(...reluNetwork.magnitudes)}`);
+    assert.ok(he.hiddenRms > 0.3, `He: last hidden RMS ${he.hiddenRms}`);
+    assert.doesNotMatch(await page.locator('.vanishing-summary [data-network="relu"]').innerText(), /faded/);
+
+    // A seed that is not a whole number of 0 or more is refused with what is allowed; a good one clears the message.
+    for (const bad of [-3, 2.5]) {
+      await setInput(page, '#vanishing-seed', bad, 'change');
+      assert.match(await page.locator('#vanishing-seed-error').innerText(), new RegExp(`A seed is a whole number, 0 or more \\(not ${String(bad).replace('.', '\\.')}\\); the chart still uses seed 1\\.`));
+      assert.equal((await exposed<ActivationsState>(page, 'activations')).vanishing.seed, 1);
+      assert.equal(await page.locator('#vanishing-seed').inputValue(), '1');
+    }
+    await setInput(page, '#vanishing-seed', 3, 'change');
+    assert.equal(await page.locator('#vanishing-seed-error').innerText(), '');
+    assert.equal((await exposed<ActivationsState>(page, 'activations')).vanishing.seed, 3);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('color models: each built-in picture split by the toolkit, hover readout, own files and errors', async () => {
     const { page, errors } = await explorer.open('color-models');
     const assets = join(repoRoot, 'web', 'src', 'assets', 'color-models');
@@ -289,7 +330,9 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     const hoveredSample = state.samples[state.samples.length - 1]!;
     assert.deepEqual([hoveredSample.x, hoveredSample.y], [state.hovered.x, state.hovered.y]);
     const readout = await page.locator('#color-readout').innerText();
-    assert.ok(readout.includes(`pixel (${state.hovered.x}, ${state.hovered.y})`), readout);
+    // Pixel positions are (row, column) on every page.
+    assert.ok(readout.includes(`pixel (row ${state.hovered.y}, column ${state.hovered.x})`), readout);
+    assert.equal(await page.locator('.color-row[data-model="alpha"]').count(), 0, 'a picture without alpha has no alpha row');
     for (const model of SPLIT_MODELS) {
       const row = await page.locator(`#color-readout tr[data-model="${model}"]`).innerText();
       for (const value of hoveredSample[model]) assert.ok(row.includes(value.toFixed(3)), `${model} row "${row}" shows ${value.toFixed(3)}`);
@@ -299,7 +342,7 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     await screenshot(page, 'color-models-channels');
 
     // The user's own PNG, with transparency, larger than the page splits: decoded and shrunk by the
-    // toolkit, transparent pixels composited over white.
+    // toolkit; the color models composite it over white, and its alpha is kept as a channel of its own.
     const width = 300;
     const height = 40;
     const pixels = new Uint8Array(width * height * 4);
@@ -319,7 +362,22 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     const translucent = state.samples.find((sample) => sample.source[3]! < 0.5)!;
     const [red, green, blue, alpha] = translucent.source as [number, number, number, number];
     assertClose(translucent.rgb, [red, green, blue].map((value) => alpha * value + (1 - alpha)), { atol: 1e-6, rtol: 0 }, 'composited over white');
-    assert.match(await page.locator('#color-status').innerText(), /300 × 40, shrunk to 256 × 34.*over white/);
+    // Sizes are height × width on every page.
+    assert.match(await page.locator('#color-status').innerText(), /40 × 300, shrunk to 34 × 256 pixels \(height × width\).*alpha.*over white/);
+    // The alpha channel: its own row and picture, its values the source's fourth channel, and the readout's last row.
+    assert.equal(await page.locator('.color-row[data-model="alpha"] canvas[data-channel="A"]').count(), 1);
+    for (const sample of state.samples) assert.ok(Math.abs(sample.alpha! - sample.source[3]!) <= 1e-6, `alpha at (${sample.x}, ${sample.y}): ${sample.alpha} vs ${sample.source[3]}`);
+    assert.ok(state.samples.some((sample) => sample.alpha! > 0.9) && state.samples.some((sample) => sample.alpha! < 0.3), 'both opaque and translucent samples');
+    const hoveredAlpha = state.samples[state.samples.length - 1]!.alpha!;
+    assert.match(await page.locator('#color-readout tr[data-model="alpha"]').innerText(), new RegExp(`A ${hoveredAlpha.toFixed(3)}`));
+    // The picture itself is drawn with its transparency, not composited: a translucent pixel keeps alpha 64 of 255.
+    const originalAlpha = await page.locator('canvas.has-alpha').evaluate((canvas) => {
+      const image = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (canvas as HTMLCanvasElement).width, 1).data;
+      return [image[3], image[(image.length / 4 - 1) * 4 + 3]];
+    });
+    assert.deepEqual(originalAlpha, [255, 64]);
+    await page.locator('.color-row[data-model="alpha"]').scrollIntoViewIfNeeded();
+    await page.locator('.color-row[data-model="alpha"]').screenshot({ path: join(SCREENSHOTS, 'color-models-alpha.png') });
 
     // A file that is not an image: the page says why, and keeps the last picture.
     await page.locator('#color-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello, not a picture') });

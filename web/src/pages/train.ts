@@ -5,11 +5,12 @@
 // a test evaluation becomes the app's current model, which the Draw page classifies with.
 
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset } from 'chart.js';
-import { imageFromPixels } from 'convnet-ts';
+import { divergingMap, grayMap, imageFromPixels } from 'convnet-ts';
 import type { Page } from '../page.js';
 import { TRAINABLE_PRESETS, type PictureMessage, type TrainablePreset } from '../train/protocol.js';
 import { trainingSession, type TrainingSession } from '../train/trainingSession.js';
 import { choice, element, expose, imageCanvas, markReady, section } from '../ui.js';
+import { formatValue, mapValues } from '../valueGrid.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Tooltip);
 
@@ -49,21 +50,55 @@ function paint(canvas: HTMLCanvasElement, picture: PictureMessage): void {
 }
 
 /**
- * Keeps one captioned canvas per picture in `container`, rebuilt only when the layers change (a new
- * network), repainted in place otherwise so the page does not jump while it learns.
+ * A short vector as a row of labelled cells: each unit's number (or class name) over its value,
+ * colored as the picture would color it (blue/white/red when signed, black to white otherwise).
  */
-function pictureGallery(container: HTMLElement, captionOf: (picture: PictureMessage) => string): (pictures: readonly PictureMessage[]) => void {
+function fillVectorCells(cells: HTMLElement, picture: PictureMessage, classNames: readonly string[]): void {
+  const values = picture.values!;
+  const isSigned = values.some((value) => value < 0);
+  const range = picture.range || 1;
+  const rgba = isSigned ? mapValues(values, divergingMap, -range, range) : mapValues(values, grayMap, 0, range);
+  // The class layers: the softmax, and the dense layer that feeds it (as many units as classes).
+  const isClasses = values.length === classNames.length;
+  const isProbability = picture.className === 'Softmax';
+  if (cells.childElementCount !== values.length) {
+    cells.replaceChildren(...values.map(() => element('span', { class: 'vector-cell' }, element('small'), element('span'))));
+  }
+  values.forEach((value, index) => {
+    const cell = cells.children[index] as HTMLElement;
+    const [red, green, blue] = [rgba[index * 4]!, rgba[index * 4 + 1]!, rgba[index * 4 + 2]!];
+    const label = isClasses ? classNames[index]! : String(index);
+    cell.style.background = `rgb(${red}, ${green}, ${blue})`;
+    cell.style.color = 0.299 * red + 0.587 * green + 0.114 * blue > 140 ? '#1d2330' : '#ffffff';
+    cell.title = `${isClasses ? 'class' : 'unit'} ${label}: ${value}`;
+    cell.dataset['index'] = String(index);
+    cell.children[0]!.textContent = label;
+    cell.children[1]!.textContent = isProbability ? `${Math.round(value * 100)}%` : formatValue(value, 1);
+  });
+}
+
+/**
+ * Keeps one captioned canvas per picture in `container` (or, for a short vector, a row of labelled
+ * cells), rebuilt only when the layers change (a new network), repainted in place otherwise so the
+ * page does not jump while it learns.
+ */
+function pictureGallery(container: HTMLElement, captionOf: (picture: PictureMessage) => string, classNamesOf: () => readonly string[] = () => []): (pictures: readonly PictureMessage[]) => void {
   let key = '';
-  let figures: { canvas: HTMLCanvasElement; caption: HTMLElement }[] = [];
+  let figures: { canvas: HTMLCanvasElement; cells: HTMLElement; caption: HTMLElement }[] = [];
   return (pictures) => {
     const nextKey = pictures.map((picture) => `${picture.layerIndex}:${picture.layerName}:${picture.shape.join('x')}`).join('|');
     if (nextKey !== key) {
       key = nextKey;
-      figures = pictures.map((picture) => ({ canvas: element('canvas', { class: 'pixels', 'data-layer': picture.layerName }), caption: element('figcaption') }));
-      container.replaceChildren(...figures.map(({ canvas, caption }) => element('figure', {}, canvas, caption)));
+      figures = pictures.map((picture) => ({
+        canvas: element('canvas', { class: 'pixels', 'data-layer': picture.layerName }),
+        cells: element('div', { class: 'vector-cells', 'data-layer': picture.layerName }),
+        caption: element('figcaption'),
+      }));
+      container.replaceChildren(...figures.map(({ canvas, cells, caption }, index) => element('figure', {}, pictures[index]!.values === undefined ? canvas : cells, caption)));
     }
     pictures.forEach((picture, index) => {
-      paint(figures[index]!.canvas, picture);
+      if (picture.values === undefined) paint(figures[index]!.canvas, picture);
+      else fillVectorCells(figures[index]!.cells, picture, classNamesOf());
       figures[index]!.caption.textContent = captionOf(picture);
     });
   };
@@ -161,7 +196,13 @@ function mount(root: HTMLElement): () => void {
   const kernelsBox = element('div', { class: 'train-gallery', id: 'train-kernels' });
   const featureMapsBox = element('div', { class: 'train-gallery', id: 'train-feature-maps' });
   const showKernels = pictureGallery(kernelsBox, kernelCaption);
-  const showFeatureMaps = pictureGallery(featureMapsBox, featureMapCaption);
+  const showFeatureMaps = pictureGallery(featureMapsBox, featureMapCaption, () => status.classNames);
+  const backpropBox = element('div', { class: 'train-gallery', id: 'train-backprop' });
+  const showBackpropPictures = pictureGallery(backpropBox, (picture) => picture.shape.length === 4
+    ? `\u2202L/\u2202W: the gradient of ${picture.layerName.replace(/ dWeight$/, '')}\u2019s ${picture.shape[3]} kernels, within \u00b1${picture.range.toExponential(1)}`
+    : `\u2202L/\u2202map: the gradient of its ${picture.shape[2]} feature maps ${picture.shape[0]}\u00d7${picture.shape[1]}, within \u00b1${picture.range.toExponential(1)}`);
+  const backpropLine = element('p', { class: 'explain', id: 'train-backprop-line' });
+  const backpropStepLine = element('p', { class: 'explain', id: 'train-backprop-step' });
   const strip = element('div', { class: 'train-strip', id: 'train-digits', role: 'listbox', 'aria-label': 'Test digits' });
   const predictionLine = element('p', { class: 'train-prediction', id: 'train-prediction' });
 
@@ -180,7 +221,12 @@ function mount(root: HTMLElement): () => void {
     section('Kernels', 'The filters of each convolution layer, one tile per filter and input channel: blue is negative, red positive, white zero. ' +
       'They start as random noise and settle into edge and stroke detectors.', kernelsBox),
     section('Feature maps', 'What every layer outputs for one test digit (pick another below): the input, each convolution’s maps (blue negative, red positive), ' +
-      'the ReLU keeping the positive part (black to white), pooling halving the size, then the dense layers and the ten class probabilities.', strip, predictionLine, featureMapsBox),
+      'the ReLU keeping the positive part (black to white), pooling halving the size, then the dense layers (each cell a unit: its number over its value) and the ten class probabilities.', strip, predictionLine, featureMapsBox),
+    section('Backpropagation, one step', 'How the network learns from this digit. The loss is \u2212ln of the probability it gives the true class. Backpropagation ' +
+      'runs the layers backwards and gives, for every number in the network, how much the loss would change if that number grew a little: its gradient. ' +
+      'Below, the gradients at the first convolution (the library\u2019s GradientTape): of its output feature maps (\u2202L/\u2202map: red where a larger value would raise the loss, blue where it would lower it), ' +
+      'and of its kernels (\u2202L/\u2202W). Conv backward is itself a convolution: \u2202L/\u2202W[i, j] of a filter is the sum over its map of the input pixel under weight [i, j] times \u2202L/\u2202map there.',
+    backpropLine, backpropBox, backpropStepLine),
   );
 
   let isChartUpdateDue = false;
@@ -261,11 +307,36 @@ function mount(root: HTMLElement): () => void {
     }
   }
 
+  /** The backpropagation section: the loss, both gradients, and what one step of gradient descent would do to the weight with the largest gradient. */
+  function showBackprop(pictures: NonNullable<typeof session.pictures>): void {
+    const backprop = pictures.backprop;
+    showBackpropPictures([backprop.pictures.dWeight, backprop.pictures.dOut]);
+    const names = status.classNames;
+    backpropLine.textContent = `Test digit #${pictures.digitIndex}, labelled ${names[backprop.label] ?? backprop.label}: the network gives that class ` +
+      `${percent(pictures.probabilities[backprop.label] ?? 0)}, so the loss is \u2212ln ${formatValue(pictures.probabilities[backprop.label] ?? 0, 4)} = ${backprop.loss.toFixed(4)}.`;
+    let largest = 0;
+    backprop.dWeight.values.forEach((value, index) => { if (Math.abs(value) > Math.abs(backprop.dWeight.values[largest]!)) largest = index; });
+    const [, kW, inC, outC] = backprop.dWeight.shape as [number, number, number, number];
+    const filter = largest % outC;
+    const channel = Math.floor(largest / outC) % inC;
+    const column = Math.floor(largest / (outC * inC)) % kW;
+    const row = Math.floor(largest / (outC * inC * kW));
+    const weight = backprop.kernel.values[largest]!;
+    const gradient = backprop.dWeight.values[largest]!;
+    const rate = status.learningRate;
+    backpropStepLine.textContent = `One step: gradient descent moves each weight against its gradient, w \u2190 w \u2212 learning rate \u00d7 \u2202L/\u2202w. ` +
+      `The weight with the largest gradient here, row ${row}, column ${column}${inC > 1 ? `, channel ${channel}` : ''} of filter ${filter}, is ${weight.toFixed(4)} with gradient ${gradient.toExponential(3)}: ` +
+      `at learning rate ${formatRate(rate)} a plain step makes it ${(weight - rate * gradient).toFixed(4)}, a change of ${(-rate * gradient).toExponential(2)}. ` +
+      'Adam, which trains here, divides each step by a running size of that weight\u2019s gradients, so its steps are about the learning rate whatever the gradient\u2019s scale; ' +
+      'and training averages the gradients of a batch of 64 digits, not one.';
+  }
+
   function showPictures(): void {
     const pictures = session.pictures;
     if (pictures === null) return;
     showKernels(pictures.kernels);
     showFeatureMaps(pictures.featureMaps);
+    showBackprop(pictures);
     const probabilities = pictures.probabilities;
     let best = 0;
     probabilities.forEach((value, index) => { if (value > probabilities[best]!) best = index; });

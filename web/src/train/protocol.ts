@@ -38,6 +38,26 @@ export interface PictureMessage {
   width: number;
   height: number;
   rgba: Uint8ClampedArray<ArrayBuffer>;
+  /** The values themselves, for a short vector (a dense layer's units, the class probabilities), so the page can label each cell. */
+  values?: number[];
+}
+
+/**
+ * One step of backpropagation for the chosen test digit, through the first conv layer: the loss, the
+ * gradient of that layer's kernel (dWeight, [kH, kW, inC, outC]) and of its output feature maps
+ * (dOut, [outH, outW, outC]), as numbers and as pictures (blue negative, red positive, one scale each).
+ */
+export interface BackpropMessage {
+  layerName: string;
+  label: number;
+  loss: number;
+  /** The first conv layer's input for the digit (its pixels, [inH, inW, inC]), for the chain rule the page states. */
+  input: { shape: number[]; values: number[] };
+  kernel: { shape: number[]; values: number[] };
+  dWeight: { shape: number[]; values: number[] };
+  dBias: number[];
+  dOut: { shape: number[]; values: number[] };
+  pictures: { dWeight: PictureMessage; dOut: PictureMessage };
 }
 
 /** A few test digits the page shows as a strip to pick from: 28x28 bytes each, row by row. */
@@ -86,6 +106,7 @@ export interface PicturesMessage {
   probabilities: number[];
   kernels: PictureMessage[];
   featureMaps: PictureMessage[];
+  backprop: BackpropMessage;
 }
 
 /** Worker -> page. */

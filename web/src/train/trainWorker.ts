@@ -11,7 +11,10 @@ import {
   ready,
   Conv2D,
   datasetToTensor,
+  divergingMap,
+  drawGrid,
   featureMapPictures,
+  GradientTape,
   imageToImageData,
   kernelPicture,
   MNIST_CLASS_NAMES,
@@ -19,7 +22,10 @@ import {
   PRESETS,
   Random,
   serializeModel,
+  Softmax,
+  softmaxCrossEntropy,
   Tensor,
+  withScope,
   type ImageDataset,
   type LayerPicture,
   type PictureOptions,
@@ -27,7 +33,7 @@ import {
 } from 'convnet-ts';
 import { errorMessage } from '../ui.js';
 import { loadMnistSample } from './mnistSample.js';
-import type { DigitStrip, FromWorker, PictureMessage, ProgressMessage, ToWorker, TrainablePreset, TrainingState } from './protocol.js';
+import type { BackpropMessage, DigitStrip, FromWorker, PictureMessage, ProgressMessage, ToWorker, TrainablePreset, TrainingState } from './protocol.js';
 
 const BATCH_SIZE = 64;
 /** Batches per fit call: ~60 ms of work on two threads, so a pause lands within a blink. */
@@ -193,16 +199,100 @@ function kernelPictureOptions(model: Model, layerIndex: number): PictureOptions 
   return { scale: Math.max(1, Math.ceil(tilePixels / Math.max(kH, kW))), gap: inC === 1 ? 3 : 1 };
 }
 
+/** Vectors up to this long (a dense layer's units, the classes) are sent as numbers too, for labelled cells. */
+const MAX_LABELLED_VALUES = 128;
+
+/** A signed array as a grid picture: `tiles` tiles of tileHeight x tileWidth, value(tile, y, x), blue negative, red positive. */
+function signedPicture(name: string, shape: number[], tiles: number, tileHeight: number, tileWidth: number, scale: number, value: (tile: number, y: number, x: number) => number): PictureMessage {
+  let range = 0;
+  for (let tile = 0; tile < tiles; tile++) for (let y = 0; y < tileHeight; y++) for (let x = 0; x < tileWidth; x++) range = Math.max(range, Math.abs(value(tile, y, x)));
+  const unit = range > 0 ? range : 1;
+  const layout = { tiles, tileHeight, tileWidth, columns: Math.ceil(Math.sqrt(tiles)), scale, gap: 2 };
+  const { data, width, height } = imageToImageData(drawGrid(layout, (tile, y, x) => 0.5 + value(tile, y, x) / (2 * unit), divergingMap));
+  return { layerIndex: -1, layerName: name, className: 'gradient', shape, range, width, height, rgba: data };
+}
+
+/**
+ * The loss of the digit and its gradients at the first conv layer, by the library's GradientTape: the
+ * model runs to its logits (the softmax is fused into the cross-entropy, as in training), the tape
+ * records every op on the weights, and one backward pass gives dWeight and dOut together.
+ */
+function backpropStep(model: Model, input: Tensor, label: number): BackpropMessage {
+  const convIndex = model.layers.findIndex((layer) => layer instanceof Conv2D);
+  const conv = model.layers[convIndex] as Conv2D;
+  const end = model.layers[model.layers.length - 1] instanceof Softmax ? model.layers.length - 1 : model.layers.length;
+  return withScope(() => {
+    const tape = new GradientTape(model.trainableWeights());
+    const targets = Tensor.zeros([1, model.classes]);
+    targets.data[label] = 1;
+    let convInput: Tensor | null = null;
+    let featureMap: Tensor | null = null;
+    const { loss } = tape.run(() => softmaxCrossEntropy(model.forward(input, {
+      end,
+      onOutput(layerIndex, output) {
+        if (layerIndex === convIndex - 1) convInput = output;
+        if (layerIndex === convIndex) featureMap = output;
+      },
+    }), targets));
+    const kernel = conv.kernel!;
+    const map = featureMap! as Tensor;
+    const [dWeight, dOut] = tape.gradient(loss, [kernel, map]) as [Tensor, Tensor];
+    const [kH, kW, inC, outC] = kernel.shape as [number, number, number, number];
+    const [, outH, outW] = map.shape as [number, number, number, number];
+    const dWeightValues = Array.from(dWeight.data);
+    const dOutValues = Array.from(dOut.data);
+    const dBias = Array.from({ length: outC }, (_, filter) => {
+      let sum = 0;
+      for (let index = filter; index < dOutValues.length; index += outC) sum += dOutValues[index]!;
+      return sum;
+    });
+    const inputTensor = (convInput ?? input) as Tensor;
+    return {
+      layerName: conv.name,
+      label,
+      loss: loss.data[0]!,
+      input: { shape: inputTensor.shape.slice(1), values: Array.from(inputTensor.data) },
+      kernel: { shape: [...kernel.shape], values: Array.from(kernel.data) },
+      dWeight: { shape: [...dWeight.shape], values: dWeightValues },
+      dBias,
+      dOut: { shape: [outH, outW, outC], values: dOutValues },
+      pictures: {
+        dWeight: signedPicture(`${conv.name} dWeight`, [...kernel.shape], inC * outC, kH, kW, 12, (tile, y, x) => dWeightValues[((y * kW + x) * inC + (tile % inC)) * outC + Math.floor(tile / inC)]!),
+        dOut: signedPicture(`${conv.name} dOut`, [outH, outW, outC], outC, outH, outW, 2, (tile, y, x) => dOutValues[(y * outW + x) * outC + tile]!),
+      },
+    };
+  });
+}
+
+/** The values of every short vector layer (dense units, class probabilities) for one example, by layer index. */
+function vectorValues(model: Model, input: Tensor): Map<number, number[]> {
+  const values = new Map<number, number[]>();
+  withScope(() => {
+    model.forward(input, {
+      onOutput(layerIndex, output) {
+        if (output.shape.length === 2 && output.size <= MAX_LABELLED_VALUES) values.set(layerIndex, Array.from(output.data));
+      },
+    });
+  });
+  return values;
+}
+
 /** Every conv layer's kernels and every layer's output for the chosen test digit, as RGBA bytes. */
 function postPictures(current: Session): void {
   const { model } = current;
   const kernels = model.layers.flatMap((layer, index) => (layer instanceof Conv2D ? [pictureMessage(kernelPicture(model, index, kernelPictureOptions(model, index)))] : []));
   const input = datasetToTensor(test, { indices: [digitIndex] });
-  const featureMaps = featureMapPictures(model, input).map(pictureMessage);
+  const vectors = vectorValues(model, input);
+  const featureMaps = featureMapPictures(model, input).map((picture) => {
+    const message = pictureMessage(picture);
+    const values = vectors.get(picture.layerIndex);
+    return values === undefined ? message : { ...message, values };
+  });
+  const backprop = backpropStep(model, input, test.labels[digitIndex]!);
   const probabilities = Array.from(model.predict(input).data);
   current.lastPicturesAt = performance.now();
-  const transfer = [...kernels, ...featureMaps].map((picture) => picture.rgba.buffer);
-  post({ type: 'pictures', run: current.run, step: current.step, digitIndex, digitLabel: test.labels[digitIndex]!, probabilities, kernels, featureMaps }, transfer);
+  const transfer = [...kernels, ...featureMaps, backprop.pictures.dWeight, backprop.pictures.dOut].map((picture) => picture.rgba.buffer);
+  post({ type: 'pictures', run: current.run, step: current.step, digitIndex, digitLabel: test.labels[digitIndex]!, probabilities, kernels, featureMaps, backprop }, transfer);
 }
 
 /** Trains while running; after a pause, reports once where it stopped. One loop at a time. */

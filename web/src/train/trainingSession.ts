@@ -6,7 +6,7 @@ import { parseModel } from 'convnet-ts';
 import { setCurrentModel } from '../appState.js';
 import { onHeap } from '../onHeap.js';
 import { errorMessage } from '../ui.js';
-import type { DigitStrip, FromWorker, PicturesMessage, ToWorker, TrainablePreset, TrainingState } from './protocol.js';
+import type { BackpropMessage, DigitStrip, FromWorker, PicturesMessage, ToWorker, TrainablePreset, TrainingState } from './protocol.js';
 
 export interface CurvePoint {
   step: number;
@@ -44,6 +44,10 @@ export interface TrainingStatus {
   /** The test digit the feature maps show, and the step they were drawn at. */
   digitIndex: number;
   picturesStep: number;
+  /** One step of backpropagation for that digit (its numbers; the pictures stay in `pictures`), or null before the first. */
+  backprop: Omit<BackpropMessage, 'pictures'> | null;
+  /** The values of the short vector layers for that digit, by layer name (dense units, class probabilities). */
+  vectorOutputs: Record<string, number[]>;
   /** The step of the model last handed to the Draw page, or null before the first. */
   modelStep: number | null;
   error: string | null;
@@ -64,7 +68,7 @@ export class TrainingSession {
     this.status = {
       isReady: false, state: 'idle', preset, parameterCount: 0, step: 0, epoch: 0, batchSize: 0, imagesPerSecond: 0, learningRate,
       lossHistory: [], testHistory: [], testAccuracy: null, testCount: 0, trainCount: 0, backend: null, classNames: [], digits: null,
-      digitIndex: 0, picturesStep: 0, modelStep: null, error: null,
+      digitIndex: 0, picturesStep: 0, backprop: null, vectorOutputs: {}, modelStep: null, error: null,
     };
     this.worker = new Worker(new URL('./trainWorker.ts', import.meta.url), { type: 'module', name: 'convnet-train' });
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
@@ -138,6 +142,8 @@ export class TrainingSession {
         this.pictures = message;
         status.digitIndex = message.digitIndex;
         status.picturesStep = message.step;
+        status.backprop = (({ pictures: _pictures, ...numbers }) => numbers)(message.backprop);
+        status.vectorOutputs = Object.fromEntries(message.featureMaps.flatMap((picture) => (picture.values === undefined ? [] : [[picture.layerName, picture.values]])));
         break;
       case 'model':
         this.adoptModel(message);
