@@ -455,7 +455,7 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     }
     const channelSizes = await page.$$eval('.color-row canvas', (canvases) => (canvases as HTMLCanvasElement[]).map((canvas) => [canvas.width, canvas.height]));
     assert.deepEqual(channelSizes, new Array(11).fill([256, 171]));
-    assert.match(await page.locator('#color-status').innerText(), /large\.png: 3000 × 2000, shrunk to 256 × 171 pixels, decoded as rgb/);
+    assert.match(await page.locator('#color-status').innerText(), /large\.png: 2000 × 3000, shrunk to 171 × 256 pixels \(height × width\), decoded as rgb/);
 
     // The large file again, then at once a built-in picture: the picture chosen last is shown, and the
     // large one, still decoding when it was superseded, never replaces it.

@@ -14,9 +14,46 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { Dense, exportOnnx, Input, Sequential, Softmax } from '../../src/index.js';
+import { Dense, exportOnnx, featureMapPictures, imagesToInput, Input, loadModel, Sequential, Softmax, withScope } from '../../src/index.js';
 import { assertClose, repoRoot } from '../helpers.js';
-import { screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
+import { screenshot, SCREENSHOTS, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
+
+/**
+ * One step of backpropagation as the Train page shows it: the loss is -ln of the softmax's probability
+ * of the label, and the kernel gradient the tape gave equals the chain rule worked out here from the
+ * feature-map gradient it gave (conv backward is a convolution: dW[i, j, c, f] = sum over the map of
+ * input[y + i - 1, x + j - 1, c] * dOut[y, x, f], for 3x3 'same'), within 1e-5 of the largest.
+ */
+function checkBackprop(status: TrainStatus): void {
+  const backprop = status.backprop!;
+  const probabilities = status.vectorOutputs['softmax_1']!;
+  assert.equal(probabilities.length, 10);
+  assert.ok(Math.abs(backprop.loss + Math.log(probabilities[backprop.label]!)) <= 1e-4 * Math.max(1, backprop.loss), `loss ${backprop.loss} vs -ln ${probabilities[backprop.label]}`);
+  const [kH, kW, inC, outC] = backprop.dWeight.shape as [number, number, number, number];
+  const [outH, outW] = backprop.dOut.shape as [number, number, number];
+  const [inH, inW] = backprop.input.shape as [number, number, number];
+  assert.deepEqual([kH, kW, inC, outC, outH, outW, inH, inW], [3, 3, 1, 16, 28, 28, 28, 28]);
+  const expected: number[] = [];
+  for (let i = 0; i < kH; i++) {
+    for (let j = 0; j < kW; j++) {
+      for (let filter = 0; filter < outC; filter++) {
+        let sum = 0;
+        for (let y = 0; y < outH; y++) {
+          for (let x = 0; x < outW; x++) {
+            const row = y + i - 1;
+            const column = x + j - 1;
+            if (row < 0 || row >= inH || column < 0 || column >= inW) continue;
+            sum += backprop.input.values[row * inW + column]! * backprop.dOut.values[(y * outW + x) * outC + filter]!;
+          }
+        }
+        expected.push(sum);
+      }
+    }
+  }
+  const largest = Math.max(...expected.map(Math.abs));
+  assert.ok(largest > 1e-4, `the kernel gradient is all but zero: ${largest}`);
+  assertClose(backprop.dWeight.values, expected, { atol: 1e-5 * largest, rtol: 1e-4 }, 'dWeight from the tape against the chain rule from dOut');
+}
 
 /** The bound of the issue's "within a bounded number of steps": 600 batches of 64 (3.8 epochs of the sample). */
 const MAX_STEPS_TO_90 = 600;
@@ -36,6 +73,16 @@ interface TrainStatus {
   digitIndex: number;
   picturesStep: number;
   modelStep: number | null;
+  backprop: {
+    layerName: string;
+    label: number;
+    loss: number;
+    input: { shape: number[]; values: number[] };
+    kernel: { shape: number[]; values: number[] };
+    dWeight: { shape: number[]; values: number[] };
+    dOut: { shape: number[]; values: number[] };
+  } | null;
+  vectorOutputs: Record<string, number[]>;
   error: string | null;
 }
 
@@ -50,6 +97,8 @@ interface DrawStatus {
   inputHeight: number;
   inputWidth: number;
   predictions: number;
+  softmax: { logits: number[]; largest: number; exponentials: number[]; sum: number; probabilities: number[] } | null;
+  featureMaps: { layerName: string; className: string; shape: number[]; range: number }[] | null;
   error: string | null;
 }
 
@@ -123,8 +172,21 @@ describe('Train page: live training in headless Chromium', { skip: skipWithoutCh
     assert.equal(initial.backend?.isIsolated, true);
     assert.ok(initial.backend!.threads >= 2, `the worker's backend runs ${initial.backend!.threads} thread(s) in an isolated page`);
     assert.equal(await page.locator('#train-kernels canvas').count(), 2, 'digits-cnn has two conv layers');
-    // Input, conv, ReLU, pool, conv, ReLU, pool, flatten, dense, ReLU, dense, softmax.
-    assert.equal(await page.locator('#train-feature-maps canvas').count(), 12);
+    // Input, conv, ReLU, pool, conv, ReLU, pool, flatten as pictures; dense, ReLU, dense, softmax as labelled cells.
+    assert.equal(await page.locator('#train-feature-maps canvas').count(), 8);
+    assert.deepEqual(await page.locator('#train-feature-maps .vector-cells').evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-layer'), row.children.length])),
+      [['dense_1', 64], ['relu_3', 64], ['dense_2', 10], ['softmax_1', 10]]);
+    await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.train.backprop !== null);
+    const atStart = await trainStatus(page);
+    const probabilities = atStart.vectorOutputs['softmax_1']!;
+    assert.ok(Math.abs(probabilities.reduce((total, value) => total + value, 0) - 1) < 1e-5);
+    const softmaxCells = await page.locator('#train-feature-maps .vector-cells[data-layer="softmax_1"] .vector-cell').evaluateAll((cells) => cells.map((cell) => cell.textContent));
+    assert.deepEqual(softmaxCells, probabilities.map((value, index) => `${index}${Math.round(value * 100)}%`), 'each class cell: its name over its probability');
+    const denseLabels = await page.locator('#train-feature-maps .vector-cells[data-layer="dense_1"] .vector-cell small').evaluateAll((labels) => labels.map((label) => label.textContent));
+    assert.deepEqual(denseLabels, Array.from({ length: 64 }, (_, index) => String(index)));
+    checkBackprop(atStart);
+    assert.equal(await page.locator('#train-backprop canvas').count(), 2);
+    assert.match(await page.locator('#train-backprop-line').innerText(), new RegExp(`the loss is −ln 0\\.\\d+ = ${atStart.backprop!.loss.toFixed(4)}`));
     const untrainedKernels = await canvasPixels(page, '#train-kernels canvas');
     const pagePeakBytes = () => page.evaluate(() => (window as unknown as { explorer: { backend: { info(): { wasmArenaPeakBytes: number | null } } } }).explorer.backend.info().wasmArenaPeakBytes);
     const peakBeforeTraining = await pagePeakBytes();
@@ -189,7 +251,13 @@ describe('Train page: live training in headless Chromium', { skip: skipWithoutCh
     const trainedKernels = await canvasPixels(page, '#train-kernels canvas');
     assert.equal(trainedKernels.length, 2);
     trainedKernels.forEach((pixels, index) => assert.notEqual(pixels, untrainedKernels[index], `kernels of conv layer ${index + 1} did not change`));
+    // Paused, it trains no images: no speed is shown (the last one would be stale).
     assert.match(await page.locator('#train-status').innerText(), /paused · step \d+ · epoch \d\.\d\d · — img\/s · lr 3\.2e-4 · worker: WebAssembly SIMD, \d+ threads/);
+    // Backpropagation for the trained network and the digit picked: still the loss of its softmax, and the chain rule.
+    const trainedStatus = await trainStatus(page);
+    checkBackprop(trainedStatus);
+    await page.locator('section', { has: page.locator('#train-backprop') }).screenshot({ path: join(SCREENSHOTS, 'train-backprop.png') });
+    await page.locator('section', { has: page.locator('#train-feature-maps') }).screenshot({ path: join(SCREENSHOTS, 'train-feature-maps.png') });
     // Back to the top, so the sticky header sits at the top of the full-page screenshot.
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(100);
@@ -296,6 +364,30 @@ describe('Draw page: a model saved by the CLI reads a drawn digit', { skip: skip
     assert.ok(extent.columns[1] - extent.columns[0] + 1 <= 5, `ink columns ${extent.columns}`);
     assert.ok(extent.columns[0] >= 11 && extent.columns[1] <= 16, `ink columns ${extent.columns} are not around the middle`);
     assert.match(await page.locator('#draw-top').innerText(), /^It is a 1: \d+\.\d% sure\.$/);
+    // Positions are (row, column) and sizes height × width.
+    assert.match(await page.locator('#draw-box').innerText(), /^ink box \d+×\d+ px \(height × width\), top-left at \(row \d+, column \d+\); centre of mass at \(row \d+\.\d, column \d+\.\d\) of 28×28$/);
+
+    // The softmax written out: the logits are the model's (in Node, on the same input), and e^(z - max) / sum gives the probabilities.
+    const saved = loadModel(modelDirectory).model;
+    const image = { width: 28, height: 28, colorModel: 'gray' as const, data: Float32Array.from(one.input!) };
+    const nodeLogits = withScope(() => Array.from(saved.forward(imagesToInput(saved, [image]), { end: saved.layers.length - 1 }).data));
+    const steps = one.softmax!;
+    assertClose(steps.logits, nodeLogits, { atol: 1e-4, rtol: 0 }, 'logits against the model in Node');
+    assertClose(steps.exponentials, steps.logits.map((logit) => Math.exp(logit - Math.max(...steps.logits))), { atol: 1e-9, rtol: 1e-9 }, 'exponentials');
+    assert.ok(Math.abs(steps.sum - steps.exponentials.reduce((total, value) => total + value, 0)) < 1e-9);
+    assertClose(steps.probabilities, one.probabilities!, { atol: 1e-5, rtol: 0 }, 'e^(z - max) / sum against the model\'s probabilities');
+    assert.equal(await page.locator('#draw-softmax tr').count(), 1 + 10 + 1);
+    assert.equal(await page.locator('#draw-softmax tr.is-top').getAttribute('data-class'), '1');
+    const why = await page.locator('#draw-softmax-why').innerText();
+    assert.ok(why.startsWith(`Why "a 1, ${(one.probabilities![1]! * 100).toFixed(1)}% sure"`), why);
+    assert.match(why, /It has no "none of these"/);
+
+    // The feature maps of the drawing: every layer's, as the library draws them for this input in Node.
+    const nodePictures = withScope(() => featureMapPictures(saved, imagesToInput(saved, [image])));
+    const maps = one.featureMaps!;
+    assert.deepEqual(maps.map((map) => [map.layerName, map.className, map.shape]), nodePictures.map((picture) => [picture.layerName, picture.className, [...picture.shape]]));
+    assertClose(maps.map((map) => map.range), nodePictures.map((picture) => picture.range), { atol: 1e-4, rtol: 1e-4 }, 'each layer\'s largest magnitude');
+    assert.equal(await page.locator('#draw-feature-maps canvas').count(), nodePictures.length);
     await screenshot(page, 'draw-digit');
 
     // Clear, then a circle.
