@@ -98,7 +98,7 @@ interface DrawStatus {
   inputWidth: number;
   predictions: number;
   softmax: { logits: number[]; largest: number; exponentials: number[]; sum: number; probabilities: number[] } | null;
-  featureMaps: { layerName: string; className: string; shape: number[]; range: number }[] | null;
+  featureMaps: { layerName: string; className: string; shape: number[]; range: number; values?: number[] }[] | null;
   error: string | null;
 }
 
@@ -387,7 +387,13 @@ describe('Draw page: a model saved by the CLI reads a drawn digit', { skip: skip
     const maps = one.featureMaps!;
     assert.deepEqual(maps.map((map) => [map.layerName, map.className, map.shape]), nodePictures.map((picture) => [picture.layerName, picture.className, [...picture.shape]]));
     assertClose(maps.map((map) => map.range), nodePictures.map((picture) => picture.range), { atol: 1e-4, rtol: 1e-4 }, 'each layer\'s largest magnitude');
-    assert.equal(await page.locator('#draw-feature-maps canvas').count(), nodePictures.length);
+    // Maps as pictures; the dense layers and the classes as labelled cells, their values the logits and the probabilities.
+    assert.equal(await page.locator('#draw-feature-maps canvas').count(), nodePictures.length - 4);
+    assert.deepEqual(await page.locator('#draw-feature-maps .vector-cells').evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-layer'), row.children.length])),
+      [['dense_1', 64], ['relu_3', 64], ['dense_2', 10], ['softmax_1', 10]]);
+    assertClose(maps.find((map) => map.layerName === 'dense_2')!.values!, steps.logits, { atol: 1e-5, rtol: 0 }, 'the class scores\' cells are the logits');
+    assertClose(maps.find((map) => map.layerName === 'softmax_1')!.values!, one.probabilities!, { atol: 1e-5, rtol: 0 }, 'the softmax cells are the probabilities');
+    assert.equal(await page.locator('#draw-feature-maps .vector-cells[data-layer="softmax_1"] .vector-cell').nth(1).locator('small').innerText(), '1');
     await screenshot(page, 'draw-digit');
 
     // Clear, then a circle.

@@ -16,6 +16,7 @@ import { onHeap } from '../onHeap.js';
 import type { Page } from '../page.js';
 import { acceptDroppedFiles, drawImage, element, errorMessage, expose, imageCanvas, markReady, section } from '../ui.js';
 import { formatFixed } from '../valueGrid.js';
+import { fillVectorCells } from '../vectorCells.js';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip);
 
@@ -46,7 +47,7 @@ interface DrawStatus {
   /** The softmax written out for the drawing: logits, e^(logit - largest), their sum, each divided by it. */
   softmax: SoftmaxSteps | null;
   /** Every layer's output for the drawing: name, class, shape (one example) and largest magnitude. */
-  featureMaps: { layerName: string; className: string; shape: number[]; range: number }[] | null;
+  featureMaps: { layerName: string; className: string; shape: number[]; range: number; values?: number[] }[] | null;
   error: string | null;
 }
 
@@ -56,6 +57,14 @@ interface SoftmaxSteps {
   exponentials: number[];
   sum: number;
   probabilities: number[];
+}
+
+/** Vectors up to this long (dense units, classes) are shown as labelled cells rather than a picture. */
+const MAX_LABELLED_VALUES = 128;
+
+/** A positive number in 4 significant digits: 0.1234, 24.53, 1.204e+5, 8.312e-6 (never a row of zeros). */
+function formatPositive(value: number): string {
+  return value !== 0 && (value < 1e-3 || value >= 1e5) ? value.toExponential(3) : String(Number(value.toPrecision(4)));
 }
 
 /** softmax(z)_i = e^(z_i - max z) / sum_j e^(z_j - max z): subtracting the largest changes nothing but keeps e^ from overflowing. */
@@ -244,12 +253,33 @@ function mount(root: HTMLElement): () => void {
   /** Each layer's output for the drawing, as the library draws it (featureMapPictures). */
   function showFeatureMaps(shown: Model, image: Image): void {
     try {
-      const pictures = withScope(() => featureMapPictures(shown, imagesToInput(shown, [image])));
-      status.featureMaps = pictures.map((picture) => ({ layerName: picture.layerName, className: picture.className, shape: [...picture.shape], range: picture.range }));
-      featureMapsNote.textContent = `${pictures.length} layers; each picture has its own color scale, up to its largest magnitude.`;
-      featureMapsBox.replaceChildren(...pictures.map((picture) => element('figure', {},
-        imageCanvas(picture.picture, 1, { 'data-layer': picture.layerName }),
-        element('figcaption', {}, `${picture.layerName} (${picture.className}) ${picture.shape.join('\u00d7')}, up to ${formatFixed(picture.range, 3)}`))));
+      const vectors = new Map<number, number[]>();
+      const pictures = withScope(() => {
+        const input = imagesToInput(shown, [image]);
+        shown.forward(input, {
+          onOutput(layerIndex, output) {
+            if (output.shape.length === 2 && output.size <= MAX_LABELLED_VALUES) vectors.set(layerIndex, Array.from(output.data));
+          },
+        });
+        return featureMapPictures(shown, input);
+      });
+      status.featureMaps = pictures.map((picture) => {
+        const values = vectors.get(picture.layerIndex);
+        return { layerName: picture.layerName, className: picture.className, shape: [...picture.shape], range: picture.range, ...(values === undefined ? {} : { values }) };
+      });
+      featureMapsNote.textContent = `${pictures.length} layers; each picture has its own color scale, up to its largest magnitude. Dense layers and the classes: one labelled cell per unit.`;
+      featureMapsBox.replaceChildren(...pictures.map((picture) => {
+        const values = vectors.get(picture.layerIndex);
+        let shownValues: HTMLElement;
+        if (values === undefined) {
+          shownValues = imageCanvas(picture.picture, 1, { 'data-layer': picture.layerName });
+        } else {
+          shownValues = element('div', { class: 'vector-cells', 'data-layer': picture.layerName });
+          fillVectorCells(shownValues, values, { range: picture.range, isProbability: picture.className === 'Softmax', classNames: status.classNames });
+        }
+        return element('figure', {}, shownValues,
+          element('figcaption', {}, `${picture.layerName} (${picture.className}) ${picture.shape.join('\u00d7')}, up to ${formatFixed(picture.range, 3)}`));
+      }));
     } catch (error) {
       status.featureMaps = null;
       featureMapsBox.replaceChildren();
@@ -273,11 +303,11 @@ function mount(root: HTMLElement): () => void {
         element('th', {}, names[index] ?? String(index)),
         element('td', {}, formatFixed(steps.logits[index]!, 3)),
         element('td', {}, formatFixed(steps.logits[index]! - steps.largest, 3)),
-        element('td', {}, formatFixed(steps.exponentials[index]!, 4)),
-        element('td', {}, `/ ${formatFixed(steps.sum, 4)}`),
-        element('td', {}, `${(steps.probabilities[index]! * 100).toFixed(1)}%`))),
+        element('td', {}, formatPositive(steps.exponentials[index]!)),
+        element('td', {}, `/ ${formatPositive(steps.sum)}`),
+        element('td', {}, `${formatPositive(steps.probabilities[index]! * 100)}%`))),
       element('tr', { class: 'softmax-total' }, element('th', {}, 'sum'), element('td'), element('td'),
-        element('td', {}, formatFixed(steps.sum, 4)), element('td'), element('td', {}, `${(steps.probabilities.reduce((total, value) => total + value, 0) * 100).toFixed(1)}%`)),
+        element('td', {}, formatPositive(steps.sum)), element('td'), element('td', {}, `${(steps.probabilities.reduce((total, value) => total + value, 0) * 100).toFixed(1)}%`)),
     );
     const top = order[0]!;
     const second = order[1];
@@ -285,7 +315,7 @@ function mount(root: HTMLElement): () => void {
     const lead = second === undefined ? 0 : steps.logits[top]! - steps.logits[second]!;
     softmaxWhy.textContent = second === undefined ? '' :
       `Why "a ${topName}, ${(steps.probabilities[top]! * 100).toFixed(1)}% sure": the ${topName}\u2019s logit is ${formatFixed(lead, 2)} above the next one (${names[second] ?? second}), ` +
-      `and e^${formatFixed(lead, 2)} = ${formatFixed(Math.exp(lead), 1)}, so after the division it gets ${formatFixed(Math.exp(lead), 1)} times the share of the runner-up. ` +
+      `and e^${formatFixed(lead, 2)} = ${formatPositive(Math.exp(lead))}, so after the division it gets ${formatPositive(Math.exp(lead))} times the share of the runner-up. ` +
       'The percentages always add up to 100%: softmax only shares certainty out among the classes it knows. It has no "none of these", ' +
       'so a scribble that is no digit at all still gets a confident answer whenever one logit stands a few units above the rest. ' +
       'The percentage says how much this class beats the other ' + `${names.length - 1}` + ', not how much the drawing looks like a digit.';

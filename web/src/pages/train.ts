@@ -5,12 +5,13 @@
 // a test evaluation becomes the app's current model, which the Draw page classifies with.
 
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset } from 'chart.js';
-import { divergingMap, grayMap, imageFromPixels } from 'convnet-ts';
+import { imageFromPixels } from 'convnet-ts';
 import type { Page } from '../page.js';
 import { TRAINABLE_PRESETS, type PictureMessage, type TrainablePreset } from '../train/protocol.js';
 import { trainingSession, type TrainingSession } from '../train/trainingSession.js';
 import { choice, element, expose, imageCanvas, markReady, section } from '../ui.js';
-import { formatValue, mapValues } from '../valueGrid.js';
+import { formatValue } from '../valueGrid.js';
+import { fillVectorCells } from '../vectorCells.js';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Tooltip);
 
@@ -50,34 +51,6 @@ function paint(canvas: HTMLCanvasElement, picture: PictureMessage): void {
 }
 
 /**
- * A short vector as a row of labelled cells: each unit's number (or class name) over its value,
- * colored as the picture would color it (blue/white/red when signed, black to white otherwise).
- */
-function fillVectorCells(cells: HTMLElement, picture: PictureMessage, classNames: readonly string[]): void {
-  const values = picture.values!;
-  const isSigned = values.some((value) => value < 0);
-  const range = picture.range || 1;
-  const rgba = isSigned ? mapValues(values, divergingMap, -range, range) : mapValues(values, grayMap, 0, range);
-  // The class layers: the softmax, and the dense layer that feeds it (as many units as classes).
-  const isClasses = values.length === classNames.length;
-  const isProbability = picture.className === 'Softmax';
-  if (cells.childElementCount !== values.length) {
-    cells.replaceChildren(...values.map(() => element('span', { class: 'vector-cell' }, element('small'), element('span'))));
-  }
-  values.forEach((value, index) => {
-    const cell = cells.children[index] as HTMLElement;
-    const [red, green, blue] = [rgba[index * 4]!, rgba[index * 4 + 1]!, rgba[index * 4 + 2]!];
-    const label = isClasses ? classNames[index]! : String(index);
-    cell.style.background = `rgb(${red}, ${green}, ${blue})`;
-    cell.style.color = 0.299 * red + 0.587 * green + 0.114 * blue > 140 ? '#1d2330' : '#ffffff';
-    cell.title = `${isClasses ? 'class' : 'unit'} ${label}: ${value}`;
-    cell.dataset['index'] = String(index);
-    cell.children[0]!.textContent = label;
-    cell.children[1]!.textContent = isProbability ? `${Math.round(value * 100)}%` : formatValue(value, 1);
-  });
-}
-
-/**
  * Keeps one captioned canvas per picture in `container` (or, for a short vector, a row of labelled
  * cells), rebuilt only when the layers change (a new network), repainted in place otherwise so the
  * page does not jump while it learns.
@@ -98,7 +71,7 @@ function pictureGallery(container: HTMLElement, captionOf: (picture: PictureMess
     }
     pictures.forEach((picture, index) => {
       if (picture.values === undefined) paint(figures[index]!.canvas, picture);
-      else fillVectorCells(figures[index]!.cells, picture, classNamesOf());
+      else fillVectorCells(figures[index]!.cells, picture.values, { range: picture.range, isProbability: picture.className === 'Softmax', classNames: classNamesOf() });
       figures[index]!.caption.textContent = captionOf(picture);
     });
   };
