@@ -258,6 +258,12 @@ describe('Train page: live training in headless Chromium', { skip: skipWithoutCh
     checkBackprop(trainedStatus);
     await page.locator('section', { has: page.locator('#train-backprop') }).screenshot({ path: join(SCREENSHOTS, 'train-backprop.png') });
     await page.locator('section', { has: page.locator('#train-feature-maps') }).screenshot({ path: join(SCREENSHOTS, 'train-feature-maps.png') });
+    // The labelled cells and the gradients still fit a phone.
+    await page.setViewportSize({ width: 360, height: 780 });
+    // Chart.js resizes its canvases on the next frames after the viewport changes: give it a moment.
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= 360, undefined, { timeout: 5_000 }).catch(() => undefined);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'the Train page scrolls sideways at 360 px');
+    await page.setViewportSize({ width: 1280, height: 900 });
     // Back to the top, so the sticky header sits at the top of the full-page screenshot.
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(100);
@@ -394,6 +400,15 @@ describe('Draw page: a model saved by the CLI reads a drawn digit', { skip: skip
     assertClose(maps.find((map) => map.layerName === 'dense_2')!.values!, steps.logits, { atol: 1e-5, rtol: 0 }, 'the class scores\' cells are the logits');
     assertClose(maps.find((map) => map.layerName === 'softmax_1')!.values!, one.probabilities!, { atol: 1e-5, rtol: 0 }, 'the softmax cells are the probabilities');
     assert.equal(await page.locator('#draw-feature-maps .vector-cells[data-layer="softmax_1"] .vector-cell').nth(1).locator('small').innerText(), '1');
+    // The softmax table and the feature maps fit a phone.
+    await page.setViewportSize({ width: 360, height: 780 });
+    // Chart.js resizes its canvases on the next frames after the viewport changes: give it a moment.
+    await page.waitForFunction(() => document.documentElement.scrollWidth <= 360, undefined, { timeout: 5_000 }).catch(() => undefined);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 360, 'the Draw page scrolls sideways at 360 px');
+    const table = await page.locator('#draw-softmax').evaluate((element) => ({ scrollWidth: element.scrollWidth, clientWidth: element.parentElement!.clientWidth }));
+    assert.ok(table.scrollWidth <= table.clientWidth, `the softmax table is ${table.scrollWidth} px in ${table.clientWidth}`);
+    await page.locator('section', { has: page.locator('#draw-softmax') }).screenshot({ path: join(SCREENSHOTS, 'draw-softmax-360px.png') });
+    await page.setViewportSize({ width: 1280, height: 900 });
     await screenshot(page, 'draw-digit');
 
     // Clear, then a circle.

@@ -62,9 +62,9 @@ interface SoftmaxSteps {
 /** Vectors up to this long (dense units, classes) are shown as labelled cells rather than a picture. */
 const MAX_LABELLED_VALUES = 128;
 
-/** A positive number in 4 significant digits: 0.1234, 24.53, 1.204e+5, 8.312e-6 (never a row of zeros). */
+/** A positive number in 3 significant digits: 0.123, 24.5, 1.2e+5, 8.31e-6 (never a row of zeros). */
 function formatPositive(value: number): string {
-  return value !== 0 && (value < 1e-3 || value >= 1e5) ? value.toExponential(3) : String(Number(value.toPrecision(4)));
+  return value !== 0 && (value < 1e-3 || value >= 1e5) ? value.toExponential(2) : String(Number(value.toPrecision(3)));
 }
 
 /** softmax(z)_i = e^(z_i - max z) / sum_j e^(z_j - max z): subtracting the largest changes nothing but keeps e^ from overflowing. */
