@@ -93,6 +93,7 @@ interface DrawStatus {
   probabilities: number[] | null;
   topClass: number | null;
   topClassName: string | null;
+  topProbability: number | null;
   input: number[] | null;
   inputHeight: number;
   inputWidth: number;
@@ -423,6 +424,22 @@ describe('Draw page: a model saved by the CLI reads a drawn digit', { skip: skip
     const zero = await drawStatus(page);
     console.log(`# trainDraw: "1" stroke ${JSON.stringify(one.probabilities!.map((value) => Number(value.toFixed(3))))}, circle ${JSON.stringify(zero.probabilities!.map((value) => Number(value.toFixed(3))))}`);
     assert.equal(zero.topClassName, '0', `a circle was read as ${zero.topClassName}: ${JSON.stringify(zero.probabilities)}`);
+
+    // A scribble that is no digit still gets an answer (softmax has no "none of these"), and the page says
+    // why in its own numbers: the top logit's lead over the runner-up, and e to that power.
+    await page.click('#draw-clear');
+    await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.draw.topClass === null);
+    await stroke(page, Array.from({ length: 9 }, (_, index) => [0.2 + (index % 2) * 0.6, 0.15 + index * 0.09] as const));
+    await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.draw.topClass !== null);
+    await page.waitForTimeout(100);
+    const scribble = await drawStatus(page);
+    const scribbleSteps = scribble.softmax!;
+    assert.ok(Math.abs(scribbleSteps.probabilities.reduce((total, value) => total + value, 0) - 1) < 1e-6);
+    const ranked = scribbleSteps.logits.map((_, index) => index).sort((first, second) => scribbleSteps.logits[second]! - scribbleSteps.logits[first]!);
+    const lead = scribbleSteps.logits[ranked[0]!]! - scribbleSteps.logits[ranked[1]!]!;
+    const scribbleWhy = await page.locator('#draw-softmax-why').innerText();
+    assert.ok(scribbleWhy.startsWith(`Why "a ${scribble.topClassName}, ${(scribble.topProbability! * 100).toFixed(1)}% sure": the ${scribble.topClassName}’s logit is ${lead.toFixed(2)} above the next one (${ranked[1]})`), scribbleWhy);
+    console.log(`# trainDraw: a zigzag scribble is read as "a ${scribble.topClassName}, ${(scribble.topProbability! * 100).toFixed(1)}% sure" (logit lead ${lead.toFixed(2)})`);
 
     // An ONNX model that takes vectors, not images: refused with the reason, the loaded model kept.
     const vectors = exportOnnx(new Sequential([new Input({ shape: [4] }), new Dense({ units: 3 }), new Softmax()], { seed: 1 }));
