@@ -270,6 +270,7 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     const summary = await page.locator('.vanishing-summary [data-network="relu"]').innerText();
     assert.match(summary, /about the same size as layer 12.*faded.*ln 10 = 2\.303.*evenly starved, not healthy/);
     assert.ok(summary.includes(reluNetwork.hiddenRms.toExponential(1)), summary);
+    await page.locator('section', { has: page.locator('.vanishing-summary') }).screenshot({ path: join(SCREENSHOTS, 'activations-vanishing-glorot.png') });
 
     // Under He (the recommended choice) the same network keeps its signal: every gradient over 10 times larger, no such warning.
     await page.locator('#vanishing-init').selectOption('recommended');
