@@ -11,7 +11,8 @@ export { eachFeatureMapPicture, featureMapPictures, kernelPicture, largestPictur
 export { layerOutputs, type LayerOutput, type LayerOutputs } from './visualize/layerOutputs.js';
 export {
   EXPLAINED_LAYERS, explainValue, type BatchNormalizationExplanation, type ConvolutionExplanation, type CopyExplanation, type DenseExplanation,
-  type ElementwiseExplanation, type ExplanationBase, type FollowingActivation, type MergeExplanation, type PoolingExplanation, type SoftmaxExplanation, type ValueExplanation,
+  type ElementwiseExplanation, type ExplanationBase, type FollowingActivation, type LayerNormalizationExplanation, type MergeExplanation, type PoolingExplanation,
+  type ResizeExplanation, type SoftmaxExplanation, type TransposedConvolutionExplanation, type ValueExplanation,
 } from './visualize/explainValue.js';
 export { gradCam, gradCamLayers, overlayHeat, type GradCamLayer, type GradCamOptions, type GradCamResult } from './visualize/gradCam.js';
 export { recordTrainingCurves } from './visualize/trainingRecorder.js';

@@ -17,19 +17,25 @@ import { BatchNormalization } from '../layers/batchNormalization.js';
 import { ChannelShuffle } from '../layers/channelShuffle.js';
 import { ChannelSlice } from '../layers/channelSlice.js';
 import { Conv2D } from '../layers/conv2d.js';
+import { Conv2DTranspose } from '../layers/conv2dTranspose.js';
 import { Dense } from '../layers/dense.js';
 import { Dropout } from '../layers/dropout.js';
 import { Flatten } from '../layers/flatten.js';
 import { GlobalAveragePooling2D } from '../layers/globalAveragePooling2d.js';
 import { Input } from '../layers/input.js';
+import { LayerNormalization } from '../layers/layerNormalization.js';
 import type { Layer } from '../layers/layer.js';
 import { MaxPool2D } from '../layers/maxPool2d.js';
 import { Add, Concatenate, Divide, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
 import { Reshape } from '../layers/reshape.js';
 import { Rescaling } from '../layers/rescaling.js';
+import { Resize2D } from '../layers/resize2d.js';
 import { Softmax } from '../layers/softmax.js';
 import { ZeroPadding2D } from '../layers/zeroPadding2d.js';
+import { conv2dTransposeParams } from '../ops/conv2dTranspose.js';
+import { resize2dParams } from '../ops/resize2d.js';
 import { zeroPadParams } from '../ops/zeroPad2d.js';
+import { axisTaps, sourceCoordinate } from '../kernels/js/resize2d.js';
 import type { LayerOutputs } from './layerOutputs.js';
 
 /** Values as the model holds them (float32, or float64 for a float64 model). */
@@ -105,6 +111,71 @@ export interface ConvolutionExplanation extends ExplanationBase {
   /** sum + bias: the layer's value (a Conv2D has no activation of its own). */
   preActivation: number;
   activation: FollowingActivation | null;
+}
+
+/**
+ * Conv2DTranspose: the input pixels whose scattered kernels land on the output position. Input pixel
+ * (inputRow, inputColumn) adds its channels times kernel tap (kernelRow, kernelColumn) at output row
+ * inputRow * strideH - padTop + kernelRow * dilationH (likewise for columns): the adjoint of a Conv2D.
+ */
+export interface TransposedConvolutionExplanation extends ExplanationBase {
+  kind: 'transposedConvolution';
+  inputLayer: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+  /** One entry per contributing (input pixel, kernel tap) pair: [taps] each. */
+  inputRows: Int32Array;
+  inputColumns: Int32Array;
+  kernelRows: Int32Array;
+  kernelColumns: Int32Array;
+  /** The output channel's group reads input channels firstChannel .. firstChannel + channels - 1. */
+  firstChannel: number;
+  channels: number;
+  /** The input values, [taps, channels]. */
+  window: Values;
+  /** The kernel weights, [taps, channels]. */
+  weights: Values;
+  /** window x weights, [taps, channels]. */
+  products: Float64Array;
+  channelSums: Float64Array;
+  sum: number;
+  hasBias: boolean;
+  bias: number;
+}
+
+/** LayerNormalization: the position's channels normalized by their own mean and (biased) variance. */
+export interface LayerNormalizationExplanation extends ExplanationBase {
+  kind: 'layerNormalization';
+  inputLayer: number;
+  channel: number;
+  /** The channels of the position, [channels]. */
+  inputs: Values;
+  mean: number;
+  variance: number;
+  epsilon: number;
+  /** (inputs[channel] - mean) / sqrt(variance + epsilon). */
+  normalized: number;
+  gamma: number;
+  beta: number;
+}
+
+/** Resize2D: the source pixels blended (bilinear: four, nearest: one). */
+export interface ResizeExplanation extends ExplanationBase {
+  kind: 'resize';
+  mode: 'nearest' | 'bilinear';
+  inputLayer: number;
+  channel: number;
+  /** The source coordinates the output pixel maps back to (before rounding or clamping). */
+  sourceRow: number;
+  sourceColumn: number;
+  /** The taps' input rows and columns: [top, top, bottom, bottom] and [left, right, left, right]. */
+  rows: Int32Array;
+  columns: Int32Array;
+  /** The taps' values and weights, [4]; nearest puts the whole weight on the first. */
+  window: Values;
+  weights: Float64Array;
 }
 
 /** MaxPool2D, AvgPool2D, GlobalAveragePooling2D: one channel's window. */
@@ -209,20 +280,23 @@ export interface CopyExplanation extends ExplanationBase {
 /** explainValue's result, told apart by `kind`. */
 export type ValueExplanation =
   | ConvolutionExplanation
+  | TransposedConvolutionExplanation
   | PoolingExplanation
   | DenseExplanation
   | SoftmaxExplanation
   | BatchNormalizationExplanation
+  | LayerNormalizationExplanation
+  | ResizeExplanation
   | ElementwiseExplanation
   | MergeExplanation
   | CopyExplanation;
 
 /** The layer classes explainValue explains (ValueExplanation's kinds cover them all). */
 export const EXPLAINED_LAYERS: readonly string[] = [
-  'Input', 'Conv2D', 'MaxPool2D', 'AvgPool2D', 'GlobalAveragePooling2D', 'Dense', 'Softmax', 'BatchNormalization',
+  'Input', 'Conv2D', 'Conv2DTranspose', 'MaxPool2D', 'AvgPool2D', 'GlobalAveragePooling2D', 'Dense', 'Softmax', 'BatchNormalization', 'LayerNormalization',
   'ReLU', 'Sigmoid', 'Tanh', 'LeakyReLU', 'ELU', 'GELU', 'SiLU', 'Clip', 'HardSigmoid', 'HardSwish', 'Power', 'Rescaling',
   'Add', 'Subtract', 'Multiply', 'Divide', 'Maximum', 'Minimum', 'Concatenate',
-  'Flatten', 'Reshape', 'ChannelSlice', 'ChannelShuffle', 'ZeroPadding2D', 'Dropout',
+  'Flatten', 'Reshape', 'ChannelSlice', 'ChannelShuffle', 'ZeroPadding2D', 'Dropout', 'Resize2D',
 ];
 
 /** The flat index of `position` in `shape` (row-major, channels last). */
@@ -271,7 +345,7 @@ function activationRule(layer: Layer): { apply: (x: number) => number; formula: 
  * combined and the rule, for the layers of EXPLAINED_LAYERS (see ValueExplanation). `position` is in
  * the layer's per-example output shape: [row, column, channel] for feature maps, [index] for vectors.
  * Throws ValueError for a layer index or position outside the model, or a layer class it does not
- * explain (Conv2DTranspose, Resize2D, LayerNormalization).
+ * explain (a layer class registered by an app).
  *
  * @example
  * const outputs = layerOutputs(model, imagesToInput(model, [photo]));
@@ -321,7 +395,10 @@ const EXPLAINERS: readonly (readonly [LayerClass, (args: ExplainerArguments) => 
   [GlobalAveragePooling2D, explainGlobalPooling],
   [Dense, explainDense],
   [Softmax, explainSoftmax],
+  [Conv2DTranspose, explainTransposedConvolution],
   [BatchNormalization, explainBatchNormalization],
+  [LayerNormalization, explainLayerNormalization],
+  [Resize2D, explainResize],
   [Rescaling, explainRescaling],
   [Add, explainMerge], [Subtract, explainMerge], [Multiply, explainMerge], [Divide, explainMerge], [Maximum, explainMerge], [Minimum, explainMerge],
   [Concatenate, explainConcatenate],
@@ -524,6 +601,126 @@ function explainBatchNormalization({ outputs, layer, inputs, base }: ExplainerAr
   return {
     ...base, kind: 'batchNormalization', rule: 'gamma * (x - mean) / sqrt(variance + epsilon) + beta, with the moving mean and variance of the channel',
     value: gamma * normalized + beta, inputLayer, channel, input, mean, variance, epsilon: norm.epsilon, normalized, gamma, beta,
+  };
+}
+
+function explainTransposedConvolution({ outputs, layer, inputs, base }: ExplainerArguments): TransposedConvolutionExplanation {
+  const conv = layer as Conv2DTranspose;
+  const inputLayer = inputs[0]!;
+  const [inH, inW, inC] = outputs.model.layerOutputShapes[inputLayer] as [number, number, number];
+  const [kH, kW] = conv.kernelSize;
+  const [strideH, strideW] = conv.strides;
+  const [dilationH, dilationW] = conv.dilationRate;
+  const { padTop, padLeft } = conv2dTransposeParams(`Conv2DTranspose '${conv.name}'`, 1, {
+    inH, inW, inC, outC: conv.filters, kH, kW, strideH, strideW, padding: conv.padding,
+    outputPaddingH: conv.outputPadding[0], outputPaddingW: conv.outputPadding[1], dilationH, dilationW, groups: conv.groups,
+  });
+  const [row, column, filter] = base.position as [number, number, number];
+  const groupOutC = conv.filters / conv.groups;
+  const channels = inC / conv.groups;
+  const firstChannel = Math.floor(filter / groupOutC) * channels;
+  // Input row i reaches output row i * strideH - padTop + tap * dilationH: solve for i per tap.
+  const pairs = (out: number, taps: number, stride: number, pad: number, dilation: number, size: number) => {
+    const found: [number, number][] = [];
+    for (let tap = 0; tap < taps; tap++) {
+      const offset = out + pad - tap * dilation;
+      if (offset % stride === 0 && offset / stride >= 0 && offset / stride < size) found.push([offset / stride, tap]);
+    }
+    return found;
+  };
+  const rowPairs = pairs(row, kH, strideH, padTop, dilationH, inH);
+  const columnPairs = pairs(column, kW, strideW, padLeft, dilationW, inW);
+  const count = rowPairs.length * columnPairs.length;
+  const input = outputs.layers[inputLayer]!.values;
+  const kernel = conv.kernel!.data;
+  const isFloat64 = input instanceof Float64Array;
+  const window = isFloat64 ? new Float64Array(count * channels) : new Float32Array(count * channels);
+  const weights = isFloat64 ? new Float64Array(count * channels) : new Float32Array(count * channels);
+  const products = new Float64Array(count * channels);
+  const channelSums = new Float64Array(channels);
+  const inputRows = new Int32Array(count);
+  const inputColumns = new Int32Array(count);
+  const kernelRows = new Int32Array(count);
+  const kernelColumns = new Int32Array(count);
+  let tap = 0;
+  for (const [inputRow, kernelRow] of rowPairs) {
+    for (const [inputColumn, kernelColumn] of columnPairs) {
+      [inputRows[tap], inputColumns[tap], kernelRows[tap], kernelColumns[tap]] = [inputRow, inputColumn, kernelRow, kernelColumn];
+      for (let channel = 0; channel < channels; channel++) {
+        const index = tap * channels + channel;
+        window[index] = input[(inputRow * inW + inputColumn) * inC + firstChannel + channel]!;
+        // The kernel is [kH, kW, outC / groups, inC].
+        weights[index] = kernel[((kernelRow * kW + kernelColumn) * groupOutC + (filter % groupOutC)) * inC + firstChannel + channel]!;
+        products[index] = window[index]! * weights[index]!;
+        channelSums[channel]! += products[index]!;
+      }
+      tap++;
+    }
+  }
+  const sum = channelSums.reduce((total, part) => total + part, 0);
+  const hasBias = conv.bias !== null;
+  const bias = hasBias ? conv.bias!.data[filter]! : 0;
+  return {
+    ...base, kind: 'transposedConvolution',
+    rule: `the ${count} input pixel${count === 1 ? '' : 's'} whose scattered kernel lands here, each channel times the kernel tap's weight, summed${hasBias ? ', plus the bias' : ''}`,
+    value: sum + bias, inputLayer, strideH, strideW, padTop, padLeft, inputRows, inputColumns, kernelRows, kernelColumns,
+    firstChannel, channels, window, weights, products, channelSums, sum, hasBias, bias,
+  };
+}
+
+function explainLayerNormalization({ outputs, layer, inputs, base }: ExplainerArguments): LayerNormalizationExplanation {
+  const norm = layer as LayerNormalization;
+  const inputLayer = inputs[0]!;
+  const channelAxis = base.position.length - 1;
+  const channel = base.position[channelAxis]!;
+  const shape = outputs.model.layerOutputShapes[inputLayer]!;
+  const channels = shape[channelAxis]!;
+  const start = flatIndex(shape, [...base.position.slice(0, channelAxis), 0]);
+  const values = outputs.layers[inputLayer]!.values.slice(start, start + channels);
+  let mean = 0;
+  for (const value of values) mean += value / channels;
+  let variance = 0;
+  for (const value of values) variance += (value - mean) ** 2 / channels;
+  const normalized = (values[channel]! - mean) / Math.sqrt(variance + norm.epsilon);
+  const gamma = norm.gamma!.data[channel]!;
+  const beta = norm.beta!.data[channel]!;
+  return {
+    ...base, kind: 'layerNormalization',
+    rule: `gamma * (x - mean) / sqrt(variance + epsilon) + beta, with the mean and (biased) variance of this position's ${channels} channels`,
+    value: gamma * normalized + beta, inputLayer, channel, inputs: values, mean, variance, epsilon: norm.epsilon, normalized, gamma, beta,
+  };
+}
+
+function explainResize({ outputs, layer, inputs, base }: ExplainerArguments): ResizeExplanation {
+  const resize = layer as Resize2D;
+  const inputLayer = inputs[0]!;
+  const [inH, inW, inC] = outputs.model.layerOutputShapes[inputLayer] as [number, number, number];
+  const params = resize2dParams([1, inH, inW, inC], {
+    mode: resize.mode, size: resize.size, scale: resize.scale, coordinates: resize.coordinates, nearestRounding: resize.nearestRounding,
+  }, `Resize2D '${resize.name}'`);
+  const [row, column, channel] = base.position as [number, number, number];
+  // The kernel's own tap rule (kernels/js/resize2d.ts): the same rounding and clamping.
+  const rowTaps = axisTaps(inH, params.outH, params.scaleH, params);
+  const columnTaps = axisTaps(inW, params.outW, params.scaleW, params);
+  const rows = Int32Array.of(rowTaps.first[row]!, rowTaps.first[row]!, rowTaps.second[row]!, rowTaps.second[row]!);
+  const columns = Int32Array.of(columnTaps.first[column]!, columnTaps.second[column]!, columnTaps.first[column]!, columnTaps.second[column]!);
+  const weightY = rowTaps.weight[row]!;
+  const weightX = columnTaps.weight[column]!;
+  const weights = Float64Array.of((1 - weightY) * (1 - weightX), (1 - weightY) * weightX, weightY * (1 - weightX), weightY * weightX);
+  const input = outputs.layers[inputLayer]!.values;
+  const window = input instanceof Float64Array ? new Float64Array(4) : new Float32Array(4);
+  let value = 0;
+  for (let tap = 0; tap < 4; tap++) {
+    window[tap] = input[(rows[tap]! * inW + columns[tap]!) * inC + channel]!;
+    value += weights[tap]! * window[tap]!;
+  }
+  return {
+    ...base, kind: 'resize', mode: resize.mode,
+    rule: resize.mode === 'nearest' ? `the nearest source pixel (${resize.coordinates}, ${resize.nearestRounding})` : `the four source pixels around the source point, weighted by their nearness (${resize.coordinates})`,
+    value, inputLayer, channel,
+    sourceRow: sourceCoordinate(row, inH, params.outH, params.scaleH, resize.coordinates),
+    sourceColumn: sourceCoordinate(column, inW, params.outW, params.scaleW, resize.coordinates),
+    rows, columns, window, weights,
   };
 }
 

@@ -25,13 +25,17 @@ import {
   GlobalAveragePooling2D,
   HardSwish,
   Input,
+  Layer,
+  LayerNormalization,
   LeakyReLU,
   MaxPool2D,
   Model,
   Multiply,
+  multiply,
   Random,
   ReLU,
   Rescaling,
+  Resize2D,
   Sigmoid,
   SiLU,
   Softmax,
@@ -40,9 +44,28 @@ import {
   ValueError,
   ZeroPadding2D,
   layerOutputs,
+  type LayerConfig,
   type Padding,
+  type Shape,
   type SymbolicTensor,
 } from '../../src/index.js';
+
+/** A layer class an app might register: explainValue cannot know its rule. */
+class Halving extends Layer {
+  readonly className = 'Halving';
+  constructor() {
+    super({});
+  }
+  computeOutputShape(inputShape: Shape): Shape {
+    return inputShape;
+  }
+  call(input: Tensor): Tensor {
+    return multiply(input, Tensor.fromArray([0.5], [1]));
+  }
+  getConfig(): LayerConfig {
+    return { name: this.name };
+  }
+}
 
 function randomValues(tensor: Tensor, random: Random, low = -1, high = 1): void {
   for (let index = 0; index < tensor.size; index++) tensor.data[index] = low + (high - low) * random.uniform();
@@ -79,10 +102,14 @@ function randomModel(seed: number): Model {
     : new AvgPool2D({ poolSize: 3, strides: 2, padding: 1, ceilMode, countIncludePad: random.uniform() < 0.5 }).apply(padded);
   const features = random.uniform() < 0.5 ? new GlobalAveragePooling2D().apply(pooled) : new Flatten().apply(pooled);
   const logits = new Dense({ units: 5 }).apply(new ReLU().apply(new Dense({ units: 7 }).apply(features)));
-  const model = new Model({ inputs: input.output, outputs: new Softmax().apply(logits) }, { seed });
+  // A second head: upsampling by a transposed convolution, layer normalization, a resize.
+  const upsampled = new Conv2DTranspose({ filters: 4, kernelSize: 1 + random.integer(3), strides: 1 + random.integer(2), padding: pick<Padding>(['same', 'valid', [1, 0, 0, 1]]), groups: pick([1, 2]) }).apply(residual);
+  const normalized = new LayerNormalization().apply(upsampled);
+  const resized = new Resize2D({ mode: pick(['nearest', 'bilinear'] as const), size: [3 + random.integer(9), 3 + random.integer(9)], coordinates: pick(['half_pixel', 'align_corners', 'asymmetric'] as const) }).apply(normalized);
+  const model = new Model({ inputs: input.output, outputs: [new Softmax().apply(logits), resized] }, { seed });
   for (const { name, tensor } of model.namedWeights()) {
-    if (name.endsWith('/bias') || name.endsWith('/beta') || name.endsWith('/moving_mean')) randomValues(tensor, random);
-    if (name.endsWith('/gamma') || name.endsWith('/moving_variance')) randomValues(tensor, random, 0.5, 2);
+    if (name.endsWith('/bias') || name.endsWith('/beta') || name.endsWith('/gamma') || name.endsWith('/moving_mean')) randomValues(tensor, random);
+    if (name.endsWith('/moving_variance')) randomValues(tensor, random, 0.5, 2);
   }
   model.markWeightsChanged();
   return model;
@@ -190,6 +217,25 @@ describe('explainValue', () => {
     }
   });
 
+  test('a transposed convolution by hand: stride 2 scatters each input pixel\'s kernel; the taps landing on one output', () => {
+    const input = new Input({ shape: [2, 2, 1] });
+    const transposed = new Conv2DTranspose({ filters: 1, kernelSize: 3, strides: 2 });
+    const model = new Model({ inputs: input.output, outputs: transposed.apply(input.output) });
+    transposed.kernel!.data.set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    model.markWeightsChanged();
+    const outputs = layerOutputs(model, Tensor.fromArray([1, 10, 100, 1000], [1, 2, 2, 1]));
+    // Output (2, 2) gets tap (0, 0) of input (1, 1), tap (0, 2) of (1, 0), (2, 0) of (0, 1) and (2, 2) of (0, 0).
+    const explanation = explainValue(outputs, 1, [2, 2, 0]);
+    if (explanation.kind !== 'transposedConvolution') return assert.fail('a transposed convolution');
+    assert.deepEqual(Array.from(explanation.inputRows), [1, 1, 0, 0]);
+    assert.deepEqual(Array.from(explanation.inputColumns), [1, 0, 1, 0]);
+    assert.deepEqual(Array.from(explanation.kernelRows), [0, 0, 2, 2]);
+    assert.deepEqual(Array.from(explanation.kernelColumns), [0, 2, 0, 2]);
+    assert.deepEqual(Array.from(explanation.products), [1000, 300, 70, 9]);
+    assert.equal(explanation.value, 1379);
+    assert.equal(explanation.output, 1379);
+  });
+
   test('hostile arguments: typed errors naming the argument and the values', () => {
     const model = randomModel(1);
     const outputs = layerOutputs(model, randomInput(model, 1));
@@ -201,10 +247,11 @@ describe('explainValue', () => {
     assert.throws(() => explainValue(outputs, 2, [0, -1, 0]), ValueError);
     assert.throws(() => explainValue(outputs, 2, 'x' as never), ValueError);
     assert.throws(() => layerOutputs(model, Tensor.zeros([2, ...model.inputShape])), (error: unknown) => error instanceof ValueError && /takes one example/.test(error.message));
-    // A layer it does not explain says so and lists those it does.
+    // A layer class of the app's own says it is not explained and lists those that are.
     const input = new Input({ shape: [3, 3, 1] });
-    const transposed = new Model({ inputs: input.output, outputs: new Conv2DTranspose({ filters: 1, kernelSize: 2 }).apply(input.output) });
-    const transposedOutputs = layerOutputs(transposed, Tensor.zeros([1, 3, 3, 1]));
-    assert.throws(() => explainValue(transposedOutputs, 1, [0, 0, 0]), (error: unknown) => error instanceof ValueError && /Conv2DTranspose, which it does not explain; it explains Input, Conv2D/.test(error.message));
+    const custom = new Model({ inputs: input.output, outputs: new Halving().apply(input.output) });
+    const customOutputs = layerOutputs(custom, Tensor.fromArray(new Array<number>(9).fill(4), [1, 3, 3, 1]));
+    assert.equal(customOutputs.layers[1]!.values[0], 2);
+    assert.throws(() => explainValue(customOutputs, 1, [0, 0, 0]), (error: unknown) => error instanceof ValueError && /Halving, which it does not explain; it explains Input, Conv2D/.test(error.message));
   });
 });

@@ -19,8 +19,13 @@ function sumOfMagnitudes(values: ArrayLike<number>): number {
 export function tolerance(explanation: ValueExplanation): number {
   switch (explanation.kind) {
     case 'convolution':
+    case 'transposedConvolution':
     case 'dense':
       return 1e-5 * (sumOfMagnitudes(explanation.products) + Math.abs(explanation.bias)) + 1e-7;
+    case 'layerNormalization':
+      return 1e-5 * (Math.abs(explanation.gamma * explanation.normalized) + Math.abs(explanation.beta)) + 1e-6;
+    case 'resize':
+      return 1e-6 * sumOfMagnitudes(explanation.window) + 1e-7;
     case 'pooling':
       return explanation.operation === 'max' ? 0 : 1e-5 * sumOfMagnitudes(explanation.window) / Math.max(1, explanation.count) + 1e-7;
     case 'copy':
@@ -82,6 +87,24 @@ export function checkParts(explanation: ValueExplanation, outputs: LayerOutputs)
       assert.ok(Math.abs(explanation.sum - values.reduce((total, value) => total + value, 0)) <= 1e-12 * (1 + Math.abs(explanation.sum)));
       assert.equal(explanation.value, explanation.sum / explanation.count);
     }
+  } else if (explanation.kind === 'transposedConvolution') {
+    const { window, weights, products, channelSums, channels } = explanation;
+    for (let index = 0; index < products.length; index++) assert.equal(products[index], window[index]! * weights[index]!);
+    let sum = 0;
+    for (let channel = 0; channel < channels; channel++) {
+      let channelSum = 0;
+      for (let index = channel; index < products.length; index += channels) channelSum += products[index]!;
+      assert.ok(Math.abs(channelSums[channel]! - channelSum) <= 1e-12 * (1 + Math.abs(channelSum)));
+      sum += channelSum;
+    }
+    assert.ok(Math.abs(explanation.sum - sum) <= 1e-12 * (1 + Math.abs(sum)));
+    assert.equal(explanation.value, explanation.sum + explanation.bias);
+  } else if (explanation.kind === 'layerNormalization') {
+    const mean = Array.from(explanation.inputs).reduce((total, value) => total + value, 0) / explanation.inputs.length;
+    assert.ok(Math.abs(explanation.mean - mean) <= 1e-9 * (1 + Math.abs(mean)));
+    assert.equal(explanation.value, explanation.gamma * explanation.normalized + explanation.beta);
+  } else if (explanation.kind === 'resize') {
+    assert.ok(Math.abs(explanation.weights.reduce((total, weight) => total + weight, 0) - 1) <= 1e-12, `${label}: the weights sum to 1`);
   } else if (explanation.kind === 'merge') {
     for (const operand of explanation.operands) assert.ok(operand.layerIndex < explanation.layerIndex);
   } else if (explanation.kind === 'copy' && explanation.source !== null) {
