@@ -2,10 +2,10 @@
 // (layerOutputs): a convolution's window, weights, products and sums; a pooling window and its winner
 // or mean; a dense unit's contributions sorted by size; a softmax's exponentials and their sum; the
 // inputs and rule of normalizations, activations, joins and layers that only move values. The
-// arithmetic runs in float64 on the float32 numbers it lists, so `value` reproduces the layer's
-// `output` within float32 rounding (test/visualize/explainValue.test.ts checks it on random and
-// imported models). Windows and weight vectors come as typed arrays, not an object per product: a
-// 7x7 window over 512 channels is 25,088 products.
+// arithmetic runs in float64 on the numbers it lists (float32 values held exactly in Float64Arrays),
+// so `value` reproduces the layer's `output` within float32 rounding (test/visualize/explainValue.test.ts
+// and test/parity/torchvisionExplain.test.ts check it). Windows and weights come as typed arrays, not
+// an object per product: a 7x7 window over 512 channels is 25,088 products.
 
 import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
@@ -37,9 +37,6 @@ import { resize2dParams } from '../ops/resize2d.js';
 import { zeroPadParams } from '../ops/zeroPad2d.js';
 import { axisTaps, sourceCoordinate } from '../kernels/js/resize2d.js';
 import type { LayerOutputs } from './layerOutputs.js';
-
-/** Values as the model holds them (float32, or float64 for a float64 model). */
-type Values = Float32Array | Float64Array;
 
 /** What every explanation holds. */
 export interface ExplanationBase {
@@ -94,11 +91,11 @@ export interface ConvolutionExplanation extends ExplanationBase {
   /** Input channels in the window (the group's): inC / groups; 1 for a depthwise convolution. */
   channels: number;
   /** The input values under the window, [kH, kW, channels] row-major; 0 on padding. */
-  window: Values;
+  window: Float64Array;
   /** [kH, kW]: 1 where the tap lies on the zero padding. */
   isPadding: Uint8Array;
   /** The filter's weights, [kH, kW, channels] like `window`. */
-  weights: Values;
+  weights: Float64Array;
   /** window x weights, [kH, kW, channels]. */
   products: Float64Array;
   /** The products summed per input channel, [channels]. */
@@ -134,9 +131,9 @@ export interface TransposedConvolutionExplanation extends ExplanationBase {
   firstChannel: number;
   channels: number;
   /** The input values, [taps, channels]. */
-  window: Values;
+  window: Float64Array;
   /** The kernel weights, [taps, channels]. */
-  weights: Values;
+  weights: Float64Array;
   /** window x weights, [taps, channels]. */
   products: Float64Array;
   channelSums: Float64Array;
@@ -151,7 +148,7 @@ export interface LayerNormalizationExplanation extends ExplanationBase {
   inputLayer: number;
   channel: number;
   /** The channels of the position, [channels]. */
-  inputs: Values;
+  inputs: Float64Array;
   mean: number;
   variance: number;
   epsilon: number;
@@ -174,7 +171,7 @@ export interface ResizeExplanation extends ExplanationBase {
   rows: Int32Array;
   columns: Int32Array;
   /** The taps' values and weights, [4]; nearest puts the whole weight on the first. */
-  window: Values;
+  window: Float64Array;
   weights: Float64Array;
 }
 
@@ -190,7 +187,7 @@ export interface PoolingExplanation extends ExplanationBase {
   rows: Int32Array;
   columns: Int32Array;
   /** The input values under the window, [kH, kW]; 0 where isPadding. */
-  window: Values;
+  window: Float64Array;
   /** [kH, kW]: 1 where the tap lies outside the input (left out of the max; of the mean unless countIncludePad). */
   isPadding: Uint8Array;
   /** Max: the tap (index into window) holding the maximum, the first of equal ones; -1 for averages. */
@@ -207,9 +204,9 @@ export interface DenseExplanation extends ExplanationBase {
   inputLayer: number;
   unit: number;
   /** The whole input vector, [inputSize]. */
-  inputs: Values;
+  inputs: Float64Array;
   /** The unit's column of the kernel, [inputSize]. */
-  weights: Values;
+  weights: Float64Array;
   /** inputs x weights, [inputSize]. */
   products: Float64Array;
   /** Input indices by |product|, largest first: the top contributions are order[0], order[1], ... */
@@ -226,7 +223,7 @@ export interface SoftmaxExplanation extends ExplanationBase {
   kind: 'softmax';
   inputLayer: number;
   classIndex: number;
-  logits: Values;
+  logits: Float64Array;
   /** The largest logit, subtracted from each before the exponential (same result, no overflow). */
   max: number;
   /** exp(logit - max), [classes]. */
@@ -438,9 +435,8 @@ function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments
   const columns = Int32Array.from({ length: kW }, (_, tap) => column * strideW - padLeft + tap * dilationW);
   const input = outputs.layers[inputLayer]!.values;
   const kernel = conv.kernel!.data;
-  const isFloat64 = input instanceof Float64Array;
-  const values = isFloat64 ? new Float64Array(kH * kW * channels) : new Float32Array(kH * kW * channels);
-  const weights = isFloat64 ? new Float64Array(kH * kW * channels) : new Float32Array(kH * kW * channels);
+  const values = new Float64Array(kH * kW * channels);
+  const weights = new Float64Array(kH * kW * channels);
   const products = new Float64Array(kH * kW * channels);
   const channelSums = new Float64Array(channels);
   const isPadding = new Uint8Array(kH * kW);
@@ -489,7 +485,7 @@ function explainPooling({ outputs, layer, inputs, base }: ExplainerArguments): P
   const rows = Int32Array.from({ length: kH }, (_, tap) => row * strideH - padTop + tap);
   const columns = Int32Array.from({ length: kW }, (_, tap) => column * strideW - padLeft + tap);
   const input = outputs.layers[inputLayer]!.values;
-  const window = input instanceof Float64Array ? new Float64Array(kH * kW) : new Float32Array(kH * kW);
+  const window = new Float64Array(kH * kW);
   const isPadding = new Uint8Array(kH * kW);
   let winner = -1;
   let sum = 0;
@@ -531,7 +527,7 @@ function explainGlobalPooling({ outputs, inputs, base }: ExplainerArguments): Po
   const [inH, inW, inC] = outputs.model.layerOutputShapes[inputLayer] as [number, number, number];
   const channel = base.position[base.position.length - 1]!;
   const input = outputs.layers[inputLayer]!.values;
-  const window = input instanceof Float64Array ? new Float64Array(inH * inW) : new Float32Array(inH * inW);
+  const window = new Float64Array(inH * inW);
   let sum = 0;
   for (let pixel = 0; pixel < inH * inW; pixel++) {
     window[pixel] = input[pixel * inC + channel]!;
@@ -552,7 +548,7 @@ function explainDense({ outputs, layer, inputs, base }: ExplainerArguments): Den
   const inputValues = outputs.layers[inputLayer]!.values;
   const size = inputValues.length;
   const kernel = dense.kernel!.data;
-  const weights = inputValues instanceof Float64Array ? new Float64Array(size) : new Float32Array(size);
+  const weights = new Float64Array(size);
   const products = new Float64Array(size);
   let sum = 0;
   for (let index = 0; index < size; index++) {
@@ -568,7 +564,7 @@ function explainDense({ outputs, layer, inputs, base }: ExplainerArguments): Den
   return {
     ...base, kind: 'dense',
     rule: `each of the ${size} inputs times its weight to unit ${unit}, summed${hasBias ? ', plus the bias' : ''}`,
-    value: preActivation, inputLayer, unit, inputs: inputValues.slice(), weights, products, order, sum, hasBias, bias, preActivation,
+    value: preActivation, inputLayer, unit, inputs: Float64Array.from(inputValues), weights, products, order, sum, hasBias, bias, preActivation,
     activation: followingActivation(outputs, base.layerIndex, unit, preActivation),
   };
 }
@@ -576,7 +572,7 @@ function explainDense({ outputs, layer, inputs, base }: ExplainerArguments): Den
 function explainSoftmax({ outputs, inputs, base }: ExplainerArguments): SoftmaxExplanation {
   const inputLayer = inputs[0]!;
   const classIndex = base.position[0]!;
-  const logits = outputs.layers[inputLayer]!.values.slice();
+  const logits = Float64Array.from(outputs.layers[inputLayer]!.values);
   let max = -Infinity;
   for (const logit of logits) max = Math.max(max, logit);
   const exponentials = Float64Array.from(logits, (logit) => Math.exp(logit - max));
@@ -633,9 +629,8 @@ function explainTransposedConvolution({ outputs, layer, inputs, base }: Explaine
   const count = rowPairs.length * columnPairs.length;
   const input = outputs.layers[inputLayer]!.values;
   const kernel = conv.kernel!.data;
-  const isFloat64 = input instanceof Float64Array;
-  const window = isFloat64 ? new Float64Array(count * channels) : new Float32Array(count * channels);
-  const weights = isFloat64 ? new Float64Array(count * channels) : new Float32Array(count * channels);
+  const window = new Float64Array(count * channels);
+  const weights = new Float64Array(count * channels);
   const products = new Float64Array(count * channels);
   const channelSums = new Float64Array(channels);
   const inputRows = new Int32Array(count);
@@ -676,7 +671,7 @@ function explainLayerNormalization({ outputs, layer, inputs, base }: ExplainerAr
   const shape = outputs.model.layerOutputShapes[inputLayer]!;
   const channels = shape[channelAxis]!;
   const start = flatIndex(shape, [...base.position.slice(0, channelAxis), 0]);
-  const values = outputs.layers[inputLayer]!.values.slice(start, start + channels);
+  const values = Float64Array.from(outputs.layers[inputLayer]!.values.subarray(start, start + channels));
   let mean = 0;
   for (const value of values) mean += value / channels;
   let variance = 0;
@@ -708,7 +703,7 @@ function explainResize({ outputs, layer, inputs, base }: ExplainerArguments): Re
   const weightX = columnTaps.weight[column]!;
   const weights = Float64Array.of((1 - weightY) * (1 - weightX), (1 - weightY) * weightX, weightY * (1 - weightX), weightY * weightX);
   const input = outputs.layers[inputLayer]!.values;
-  const window = input instanceof Float64Array ? new Float64Array(4) : new Float32Array(4);
+  const window = new Float64Array(4);
   let value = 0;
   for (let tap = 0; tap < 4; tap++) {
     window[tap] = input[(rows[tap]! * inW + columns[tap]!) * inC + channel]!;

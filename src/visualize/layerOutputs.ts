@@ -3,6 +3,7 @@
 // reads to show how one value was computed. Layers run unfused in inference mode (model.forward with
 // onOutput), so a Conv2D and the ReLU after it keep separate outputs.
 
+import type { FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import { formatShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
@@ -24,7 +25,7 @@ export interface LayerOutput {
   /** How the output size follows from the input, e.g. "(32 - 3 + 2*1) / 1 + 1 = 32"; '' where the size does not change. */
   readonly sizeFormula: string;
   /** The output values, channels last (NHWC without the batch axis), in the model's dtype. */
-  readonly values: Float32Array | Float64Array;
+  readonly values: FloatArray;
 }
 
 /** Every layer's output for one example; `layers[i]` is model.layers[i]'s. */
@@ -46,7 +47,7 @@ export function layerOutputs(model: Model, input: Tensor): LayerOutputs {
   if (input.shape[0] !== 1) {
     throw new ValueError(`layerOutputs: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ${formatShape(input.shape)}`);
   }
-  const values: (Float32Array | Float64Array)[] = new Array(model.layers.length);
+  const values: FloatArray[] = new Array(model.layers.length);
   withScope(() => {
     model.forward(input, {
       onOutput(layerIndex, output) {

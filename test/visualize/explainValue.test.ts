@@ -204,6 +204,20 @@ describe('explainValue', () => {
     });
   }
 
+  test('a 7x7 window over 512 channels: 25,088 products in typed arrays, summed per channel', () => {
+    const input = new Input({ shape: [7, 7, 3] });
+    const wide = new Conv2D({ filters: 512, kernelSize: 1 }).apply(input.output);
+    const model = new Model({ inputs: input.output, outputs: new Conv2D({ filters: 2, kernelSize: 7 }).apply(wide) }, { seed: 4 });
+    const values = Tensor.zeros([1, 7, 7, 3]);
+    randomValues(values, new Random(4));
+    const explanation = explainValue(layerOutputs(model, values), 2, [0, 0, 1]);
+    if (explanation.kind !== 'convolution') return assert.fail('a convolution');
+    assert.ok(explanation.products instanceof Float64Array && explanation.window instanceof Float64Array && explanation.weights instanceof Float64Array);
+    assert.equal(explanation.products.length, 25_088);
+    assert.equal(explanation.channelSums.length, 512);
+    assert.ok(Math.abs(explanation.value - explanation.output) <= 1e-5 * explanation.products.reduce((total, product) => total + Math.abs(product), 0));
+  });
+
   test('a float64 model explains to float64 precision', () => {
     const input = new Input({ shape: [5, 5, 3] });
     const x = new Conv2D({ filters: 2, kernelSize: 3, strides: 2, padding: 'same' }).apply(input.output);
