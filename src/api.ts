@@ -130,7 +130,7 @@ export * from './core/limits.js';
 export { divergingMap, grayMap, heatMap, type ColorMap } from './visualize/colorMaps.js';
 export { drawGrid, gridSize, largestGridScale, type GridLayout } from './visualize/grid.js';
 export { eachFeatureMapPicture, featureMapPictures, kernelPicture, largestPictureScale, type LayerPicture, type PictureOptions } from './visualize/layerPictures.js';
-export { layerOutputs, type LayerOutput, type LayerOutputs } from './visualize/layerOutputs.js';
+export { layerOutputs, type LayerOutput, type LayerOutputs, type LayerOutputsOptions } from './visualize/layerOutputs.js';
 export {
   EXPLAINED_LAYERS, explainValue, type BatchNormalizationExplanation, type ConvolutionExplanation, type CopyExplanation, type DenseExplanation,
   type ElementwiseExplanation, type ExplanationBase, type FollowingActivation, type LayerNormalizationExplanation, type MergeExplanation, type PoolingExplanation,

@@ -34,36 +34,46 @@ export interface LayerOutputs {
   readonly layers: readonly LayerOutput[];
 }
 
+export interface LayerOutputsOptions {
+  /**
+   * Called with each layer's output as soon as it is computed, in model order: a worker can post
+   * each to the page (progress, and an overview that fills in while the rest computes).
+   */
+  onLayer?: ((output: LayerOutput) => void) | undefined;
+}
+
 /**
  * Runs `input` ([1, ...model.inputShape], see imagesToInput) through every layer and keeps each
  * layer's output (about the memory of all the model's activations for one example). Throws
  * ValueError for a batch of more than one example, ShapeError for an input of the wrong shape.
  *
  * @example
- * const outputs = layerOutputs(model, imagesToInput(model, [photo]));
+ * const outputs = layerOutputs(model, imagesToInput(model, [photo]), { onLayer: (layer) => postMessage(layer.layerIndex) });
  * for (const layer of outputs.layers) console.log(layer.layerName, formatShape(layer.shape), layer.inputs);
  */
-export function layerOutputs(model: Model, input: Tensor): LayerOutputs {
+export function layerOutputs(model: Model, input: Tensor, options: LayerOutputsOptions = {}): LayerOutputs {
   if (input.shape[0] !== 1) {
     throw new ValueError(`layerOutputs: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ${formatShape(input.shape)}`);
   }
-  const values: FloatArray[] = new Array(model.layers.length);
+  const layers: LayerOutput[] = [];
   withScope(() => {
     model.forward(input, {
       onOutput(layerIndex, output) {
-        // A copy: the pass's tensors live in the scope's memory, freed when it ends.
-        values[layerIndex] = output.data.slice();
+        const layer = model.layers[layerIndex]!;
+        const kept: LayerOutput = {
+          layerIndex,
+          layerName: layer.name,
+          className: layer.className,
+          inputs: model.nodes[layerIndex]!.inputs,
+          shape: model.layerOutputShapes[layerIndex]!,
+          sizeFormula: layerIndex === 0 ? '' : layer.describeShape(model.layerInputShapes[layerIndex]!),
+          // A copy: the pass's tensors live in the scope's memory, freed when it ends.
+          values: output.data.slice(),
+        };
+        layers.push(kept);
+        options.onLayer?.(kept);
       },
     });
   });
-  const layers = model.layers.map((layer, layerIndex): LayerOutput => ({
-    layerIndex,
-    layerName: layer.name,
-    className: layer.className,
-    inputs: model.nodes[layerIndex]!.inputs,
-    shape: model.layerOutputShapes[layerIndex]!,
-    sizeFormula: layerIndex === 0 ? '' : layer.describeShape(model.layerInputShapes[layerIndex]!),
-    values: values[layerIndex]!,
-  }));
   return { model, layers };
 }

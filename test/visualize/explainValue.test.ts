@@ -129,8 +129,11 @@ describe('explainValue', () => {
     conv.kernel!.data.set([1, 2, 3, 4]);
     conv.bias!.data.set([-10]);
     model.markWeightsChanged();
-    const outputs = layerOutputs(model, Tensor.fromArray([1, 2, 3, 4, 5, 6], [1, 2, 3, 1]));
+    const seen: number[] = [];
+    const outputs = layerOutputs(model, Tensor.fromArray([1, 2, 3, 4, 5, 6], [1, 2, 3, 1]), { onLayer: (layer) => seen.push(layer.layerIndex) });
+    assert.deepEqual(seen, [0, 1, 2]);
     assert.deepEqual(outputs.layers.map((layer) => layer.inputs), [[], [0], [1]]);
+    assert.deepEqual(outputs.layers.map((layer) => layer.sizeFormula), ['', model.layers[1]!.describeShape([2, 3, 1]), '']);
     assert.deepEqual(outputs.layers[1]!.shape, [3, 4, 1]);
     // Output (1, 1): the window covers input rows 0..1, columns 0..1: 1 2 / 4 5.
     const inside = explainValue(outputs, 1, [1, 1, 0]);
