@@ -132,7 +132,7 @@ export { drawGrid, gridSize, largestGridScale, type GridLayout } from './visuali
 export { eachFeatureMapPicture, featureMapPictures, kernelPicture, largestPictureScale, type LayerPicture, type PictureOptions } from './visualize/layerPictures.js';
 export { layerOutputs, type LayerOutput, type LayerOutputs, type LayerOutputsOptions } from './visualize/layerOutputs.js';
 export {
-  EXPLAINED_LAYERS, explainValue, type BatchNormalizationExplanation, type ConvolutionExplanation, type CopyExplanation, type DenseExplanation,
+  EXPLAINED_LAYERS, explainProbability, explainValue, type BatchNormalizationExplanation, type ConvolutionExplanation, type CopyExplanation, type DenseExplanation,
   type ElementwiseExplanation, type ExplanationBase, type FollowingActivation, type LayerNormalizationExplanation, type MergeExplanation, type PoolingExplanation,
   type ResizeExplanation, type SoftmaxExplanation, type TransposedConvolutionExplanation, type ValueExplanation,
 } from './visualize/explainValue.js';

@@ -9,8 +9,11 @@
 
 import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
-import { windowParams } from '../kernels/params.js';
+import { Tensor } from '../core/tensor.js';
 import { normalCdf } from '../kernels/js/erf.js';
+import { axisTaps, sourceCoordinate } from '../kernels/js/resize2d.js';
+import { windowParams } from '../kernels/params.js';
+import { withScope } from '../kernels/registry.js';
 import { Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, Power, ReLU, Sigmoid, SiLU, Tanh } from '../layers/activations.js';
 import { AvgPool2D } from '../layers/avgPool2d.js';
 import { BatchNormalization } from '../layers/batchNormalization.js';
@@ -23,8 +26,8 @@ import { Dropout } from '../layers/dropout.js';
 import { Flatten } from '../layers/flatten.js';
 import { GlobalAveragePooling2D } from '../layers/globalAveragePooling2d.js';
 import { Input } from '../layers/input.js';
-import { LayerNormalization } from '../layers/layerNormalization.js';
 import type { Layer } from '../layers/layer.js';
+import { LayerNormalization } from '../layers/layerNormalization.js';
 import { MaxPool2D } from '../layers/maxPool2d.js';
 import { Add, Concatenate, Divide, Maximum, Minimum, Multiply, Subtract } from '../layers/merge.js';
 import { Reshape } from '../layers/reshape.js';
@@ -34,8 +37,8 @@ import { Softmax } from '../layers/softmax.js';
 import { ZeroPadding2D } from '../layers/zeroPadding2d.js';
 import { conv2dTransposeParams } from '../ops/conv2dTranspose.js';
 import { resize2dParams } from '../ops/resize2d.js';
+import { softmax } from '../ops/softmax.js';
 import { zeroPadParams } from '../ops/zeroPad2d.js';
-import { axisTaps, sourceCoordinate } from '../kernels/js/resize2d.js';
 import type { LayerOutputs } from './layerOutputs.js';
 
 /** What every explanation holds. */
@@ -571,16 +574,48 @@ function explainDense({ outputs, layer, inputs, base }: ExplainerArguments): Den
 
 function explainSoftmax({ outputs, inputs, base }: ExplainerArguments): SoftmaxExplanation {
   const inputLayer = inputs[0]!;
-  const classIndex = base.position[0]!;
-  const logits = Float64Array.from(outputs.layers[inputLayer]!.values);
+  return { ...base, ...softmaxArithmetic(outputs.layers[inputLayer]!.values, base.position[0]!), inputLayer };
+}
+
+/** The softmax of `logits` at `classIndex`, step by step. */
+function softmaxArithmetic(values: ArrayLike<number>, classIndex: number): Pick<SoftmaxExplanation, 'kind' | 'rule' | 'value' | 'classIndex' | 'logits' | 'max' | 'exponentials' | 'sum'> {
+  const logits = Float64Array.from(values);
   let max = -Infinity;
   for (const logit of logits) max = Math.max(max, logit);
-  const exponentials = Float64Array.from(logits, (logit) => Math.exp(logit - max));
+  const exponentials = logits.map((logit) => Math.exp(logit - max));
   const sum = exponentials.reduce((total, exponential) => total + exponential, 0);
   return {
-    ...base, kind: 'softmax',
+    kind: 'softmax',
     rule: `e^(logit - max) over the sum of them all: subtracting the largest logit (${max}) first changes nothing but keeps e^x from overflowing`,
-    value: exponentials[classIndex]! / sum, inputLayer, classIndex, logits, max, exponentials, sum,
+    value: exponentials[classIndex]! / sum, classIndex, logits, max, exponentials, sum,
+  };
+}
+
+/**
+ * How the probability of class `classIndex` was computed from the logits, for any classifier: the
+ * final Softmax layer's explanation (as explainValue gives it), or for a model that outputs logits
+ * (model.output 'logits', an imported ONNX model ending in a Gemm) the softmax that classify applies
+ * to its last layer's output; then `layerIndex` is the logits layer's, `inputLayer` the same, and
+ * `output` the library's softmax kernel on those logits. Throws ValueError for a class index outside
+ * the classes.
+ *
+ * @example
+ * const { exponentials, sum, value } = explainProbability(outputs, 3); // value = exponentials[3] / sum
+ */
+export function explainProbability(outputs: LayerOutputs, classIndex: number): SoftmaxExplanation {
+  const { model } = outputs;
+  if (!(Number.isInteger(classIndex) && classIndex >= 0 && classIndex < model.classes)) {
+    throw new ValueError(`explainProbability: classIndex must be an integer in [0, ${model.classes - 1}], got ${classIndex}`);
+  }
+  const last = model.layers.length - 1;
+  if (model.output === 'probabilities') return explainValue(outputs, last, positionOf(model.outputShape, classIndex)) as SoftmaxExplanation;
+  const logits = outputs.layers[last]!.values;
+  const probabilities = withScope(() => Array.from(softmax(Tensor.fromArray(logits, [1, logits.length], model.dtype)).data));
+  const layer = model.layers[last]!;
+  return {
+    ...softmaxArithmetic(logits, classIndex),
+    layerIndex: last, layerName: layer.name, className: layer.className, position: positionOf(model.outputShape, classIndex),
+    output: probabilities[classIndex]!, inputLayer: last,
   };
 }
 

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { decodeNpy, Dense, GlobalAveragePooling2D, gradCam, gradCamLayers, importedInput, importOnnx, layerOutputs, Random, Tensor, type Image, type Model } from '../../src/index.js';
+import { decodeNpy, Dense, explainProbability, GlobalAveragePooling2D, gradCam, gradCamLayers, importedInput, importOnnx, layerOutputs, Random, Tensor, type Image, type Model } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
 import { checkEveryLayer } from '../visualize/explanationChecks.js';
 
@@ -70,6 +70,15 @@ describe('explanations and Grad-CAM on torchvision models imported from ONNX', {
       const range = Math.max(...predicted) - Math.min(...predicted);
       predicted.forEach((value, index) => assert.ok(Math.abs(value - logits[index]!) <= 1e-4 * range, `logit ${index}: ${logits[index]} vs predict's ${value}`));
       const worst = checkEveryLayer(outputs, new Random(7), 4);
+      // The model outputs logits: explainProbability is classify's softmax of them.
+      const probabilities = Array.from(predicted, (logit) => Math.exp(logit - Math.max(...predicted)));
+      const total = probabilities.reduce((sum, value) => sum + value, 0);
+      for (const classIndex of [0, 321, 999]) {
+        const explained = explainProbability(outputs, classIndex);
+        assert.equal(explained.layerIndex, model.layers.length - 1);
+        assert.ok(Math.abs(explained.value - explained.output) <= 1e-6 * explained.output + 1e-9, `class ${classIndex}: ${explained.value} vs the softmax kernel's ${explained.output}`);
+        assert.ok(Math.abs(explained.value - probabilities[classIndex]! / total) <= 1e-4 * explained.value + 1e-9, `class ${classIndex}: ${explained.value} vs predict's ${probabilities[classIndex]! / total}`);
+      }
       context.diagnostic(`${model.layers.length} layers; largest |value - output| as a fraction of its tolerance: ${[...worst].map(([kind, fraction]) => `${kind} ${fraction.toFixed(3)}`).join(', ')}`);
     });
 

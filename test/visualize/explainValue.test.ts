@@ -19,6 +19,7 @@ import {
   Conv2DTranspose,
   Dense,
   ELU,
+  explainProbability,
   explainValue,
   Flatten,
   GELU,
@@ -203,6 +204,8 @@ describe('explainValue', () => {
       const last = outputs.layers[outputs.layers.length - 1]!.values;
       predicted.forEach((value, index) => assert.ok(Math.abs(value - last[index]!) <= 1e-5));
       const worst = checkEveryLayer(outputs, new Random(seed), 12);
+      // explainProbability of a model ending in Softmax is that layer's explanation.
+      assert.deepEqual(explainProbability(outputs, 3), explainValue(outputs, model.layers.length - 1, [3]));
       context.diagnostic(`largest |value - output| as a fraction of its tolerance: ${[...worst].map(([name, fraction]) => `${name} ${fraction.toFixed(3)}`).join(', ')}`);
     });
   }
@@ -263,6 +266,7 @@ describe('explainValue', () => {
     assert.throws(() => explainValue(outputs, 2, [0, 0, 99]), ValueError);
     assert.throws(() => explainValue(outputs, 2, [0, -1, 0]), ValueError);
     assert.throws(() => explainValue(outputs, 2, 'x' as never), ValueError);
+    assert.throws(() => explainProbability(outputs, 5), (error: unknown) => error instanceof ValueError && /classIndex must be an integer in \[0, 4\], got 5/.test(error.message));
     assert.throws(() => layerOutputs(model, Tensor.zeros([2, ...model.inputShape])), (error: unknown) => error instanceof ValueError && /takes one example/.test(error.message));
     // A layer class of the app's own says it is not explained and lists those that are.
     const input = new Input({ shape: [3, 3, 1] });

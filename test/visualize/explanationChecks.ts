@@ -38,6 +38,8 @@ export function tolerance(explanation: ValueExplanation): number {
 /** The parts of an explanation add up to its value (the arithmetic a page shows, redone here). */
 export function checkParts(explanation: ValueExplanation, outputs: LayerOutputs): void {
   const label = `${explanation.layerName} at [${explanation.position.join(', ')}]`;
+  // Plain data: a worker can post it to the page.
+  assert.deepEqual(structuredClone(explanation), explanation, `${label}: survives structuredClone`);
   if (explanation.kind === 'convolution') {
     const { kH, kW, channels, rows, columns, window, weights, products, channelSums, isPadding } = explanation;
     const [inH, inW, inC] = outputs.model.layerOutputShapes[explanation.inputLayer] as [number, number, number];
