@@ -6,6 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import * as api from '../../src/index.js';
 import { checkEveryLayer } from './explanationChecks.js';
 import {
   Add,
@@ -19,6 +20,7 @@ import {
   Conv2DTranspose,
   Dense,
   ELU,
+  EXPLAINED_LAYERS,
   explainProbability,
   explainValue,
   Flatten,
@@ -254,6 +256,12 @@ describe('explainValue', () => {
     assert.deepEqual(Array.from(explanation.products), [1000, 300, 70, 9]);
     assert.equal(explanation.value, 1379);
     assert.equal(explanation.output, 1379);
+  });
+
+  test('every layer class the package exports is one EXPLAINED_LAYERS lists', () => {
+    const layerClasses = Object.entries(api).filter(([, value]) => typeof value === 'function' && value.prototype instanceof Layer).map(([name]) => name);
+    assert.ok(layerClasses.length >= 35, `found ${layerClasses.length} layer classes`);
+    assert.deepEqual(layerClasses.filter((name) => !EXPLAINED_LAYERS.includes(name)), []);
   });
 
   test('hostile arguments: typed errors naming the argument and the values', () => {
