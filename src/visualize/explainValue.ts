@@ -423,11 +423,10 @@ function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments
   const { model } = outputs;
   const inputLayer = inputs[0]!;
   const [inH, inW, inC] = model.layerOutputShapes[inputLayer] as [number, number, number];
-  const window = windowParams(`Conv2D '${conv.name}'`, 1, inH, inW, inC, {
+  const { kH, kW, strideH, strideW, padTop, padLeft } = windowParams(`Conv2D '${conv.name}'`, 1, inH, inW, inC, {
     kH: conv.kernelSize[0], kW: conv.kernelSize[1], strideH: conv.strides[0], strideW: conv.strides[1], padding: conv.padding,
     dilationH: conv.dilationRate[0], dilationW: conv.dilationRate[1],
   });
-  const { kH, kW, strideH, strideW, padTop, padLeft } = window;
   const [dilationH, dilationW] = conv.dilationRate;
   const [row, column, filter] = base.position as [number, number, number];
   const groups = conv.groups;
@@ -438,7 +437,7 @@ function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments
   const columns = Int32Array.from({ length: kW }, (_, tap) => column * strideW - padLeft + tap * dilationW);
   const input = outputs.layers[inputLayer]!.values;
   const kernel = conv.kernel!.data;
-  const values = new Float64Array(kH * kW * channels);
+  const window = new Float64Array(kH * kW * channels);
   const weights = new Float64Array(kH * kW * channels);
   const products = new Float64Array(kH * kW * channels);
   const channelSums = new Float64Array(channels);
@@ -453,8 +452,8 @@ function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments
         const index = (tapY * kW + tapX) * channels + channel;
         // The kernel is [kH, kW, inC / groups, outC].
         weights[index] = kernel[index * conv.filters + filter]!;
-        values[index] = isInside ? input[(y * inW + x) * inC + firstChannel + channel]! : 0;
-        products[index] = values[index]! * weights[index]!;
+        window[index] = isInside ? input[(y * inW + x) * inC + firstChannel + channel]! : 0;
+        products[index] = window[index]! * weights[index]!;
         channelSums[channel]! += products[index]!;
       }
     }
@@ -470,7 +469,7 @@ function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments
     rule: `the ${kH}x${kW} window over ${channels} input channel${channels === 1 ? '' : 's'} times filter ${filter}'s weights, summed per channel, the channel sums added${hasBias ? ', plus the bias' : ''}`,
     value: preActivation,
     inputLayer, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft, rows, columns,
-    group, groups, firstChannel, channels, window: values, isPadding, weights, products, channelSums,
+    group, groups, firstChannel, channels, window, isPadding, weights, products, channelSums,
     sum, hasBias, bias, preActivation,
     activation: followingActivation(outputs, base.layerIndex, flat, preActivation),
   };
