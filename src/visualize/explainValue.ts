@@ -353,7 +353,7 @@ function activationRule(layer: Layer): { apply: (x: number) => number; formula: 
  * if (how.kind === 'convolution') console.log(how.sum, '+', how.bias, '=', how.value);
  */
 export function explainValue(outputs: LayerOutputs, layerIndex: number, position: readonly number[]): ValueExplanation {
-  const { model } = outputs;
+  const model = checkOutputs(outputs, 'explainValue');
   if (!(Number.isInteger(layerIndex) && layerIndex >= 0 && layerIndex < model.layers.length)) {
     throw new ValueError(`explainValue: layerIndex must be an integer in [0, ${model.layers.length - 1}], got ${layerIndex}`);
   }
@@ -375,6 +375,15 @@ export function explainValue(outputs: LayerOutputs, layerIndex: number, position
     throw new ValueError(`explainValue: layer ${layerIndex} (${layer.name}) is a ${layer.className}, which it does not explain; it explains ${EXPLAINED_LAYERS.join(', ')}`);
   }
   return explainer[1]({ outputs, layer, inputs, base });
+}
+
+/** The model of `outputs`, after checking that they are what layerOutputs returned for it (ValueError otherwise). */
+function checkOutputs(outputs: LayerOutputs, caller: string): LayerOutputs['model'] {
+  const model = (outputs as Partial<LayerOutputs> | null)?.model;
+  if (model === undefined || !Array.isArray(outputs.layers) || outputs.layers.length !== model.layers.length) {
+    throw new ValueError(`${caller}: outputs must be what layerOutputs(model, input) returned`);
+  }
+  return model;
 }
 
 /** What an explainer gets: the outputs, the layer, the layers it reads and the explanation's common fields but `rule` and `value`. */
@@ -602,7 +611,7 @@ function softmaxArithmetic(values: ArrayLike<number>, classIndex: number): Pick<
  * const { exponentials, sum, value } = explainProbability(outputs, 3); // value = exponentials[3] / sum
  */
 export function explainProbability(outputs: LayerOutputs, classIndex: number): SoftmaxExplanation {
-  const { model } = outputs;
+  const model = checkOutputs(outputs, 'explainProbability');
   if (!(Number.isInteger(classIndex) && classIndex >= 0 && classIndex < model.classes)) {
     throw new ValueError(`explainProbability: classIndex must be an integer in [0, ${model.classes - 1}], got ${classIndex}`);
   }

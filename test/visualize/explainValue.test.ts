@@ -40,6 +40,7 @@ import {
   Rescaling,
   Resize2D,
   Sigmoid,
+  ShapeError,
   SiLU,
   Softmax,
   Tanh,
@@ -274,6 +275,10 @@ describe('explainValue', () => {
     assert.throws(() => explainValue(outputs, 2, [0, 0, 99]), ValueError);
     assert.throws(() => explainValue(outputs, 2, [0, -1, 0]), ValueError);
     assert.throws(() => explainValue(outputs, 2, 'x' as never), ValueError);
+    assert.throws(() => explainValue(null as never, 1, [0]), (error: unknown) => error instanceof ValueError && /outputs must be what layerOutputs/.test(error.message));
+    assert.throws(() => explainValue({ model, layers: [] }, 1, [0]), ValueError);
+    assert.throws(() => layerOutputs(model, Tensor.zeros([1, 3, 3, 1])), ShapeError);
+    assert.throws(() => layerOutputs(model, Tensor.zeros([1, ...model.inputShape], 'float64')), ValueError);
     assert.throws(() => explainProbability(outputs, 5), (error: unknown) => error instanceof ValueError && /classIndex must be an integer in \[0, 4\], got 5/.test(error.message));
     assert.throws(() => layerOutputs(model, Tensor.zeros([2, ...model.inputShape])), (error: unknown) => error instanceof ValueError && /takes one example/.test(error.message));
     // A layer class of the app's own says it is not explained and lists those that are.
