@@ -15,7 +15,7 @@ import { repoRoot } from '../helpers.js';
 
 /** What a strict app writes: options forwarded from its own optional settings, arrays reduced without casts. */
 const APP_SOURCE = `
-import { Dense, Input, SGD, Sequential, Softmax, Tensor, decodeImage, stepDecay, type FitOptions, type Image } from 'convnet-ts';
+import { Dense, Input, SGD, Sequential, Softmax, Tensor, decodeImage, explainProbability, explainValue, gradCam, gradCamLayers, imagesToInput, layerOutputs, stepDecay, type FitOptions, type Image, type Model } from 'convnet-ts';
 
 interface AppSettings { epochs?: number; batchSize?: number; seed?: number; momentum?: number; maxBytes?: number }
 
@@ -36,6 +36,21 @@ export function train(settings: AppSettings): number {
   const total: number = probabilities.reduce((sum, p) => sum + p, 0);
   const first: number | undefined = probabilities[0];
   return total + (first ?? 0);
+}
+
+// A drill-down page: each explanation narrowed by its kind, its typed arrays reduced without casts.
+export function drillDown(model: Model, photo: Image, settings: AppSettings): number {
+  const outputs = layerOutputs(model, imagesToInput(model, [photo]), { onLayer: settings.seed === undefined ? undefined : (layer) => layer.inputs.length });
+  const how = explainValue(outputs, 1, [0, 0, 0]);
+  const usable = gradCamLayers(model)[0];
+  const heat = gradCam(model, imagesToInput(model, [photo]), photo, { layerName: usable?.layerName, classIndex: settings.seed }).heat;
+  const probability = explainProbability(outputs, 0).exponentials.reduce((sum, value) => sum + value, 0);
+  switch (how.kind) {
+    case 'convolution': return how.products.reduce((sum, product) => sum + product, 0) + how.bias + (how.activation?.value ?? 0) + heat.width;
+    case 'pooling': return how.window[how.winner] ?? how.sum / how.count;
+    case 'dense': return how.products[how.order[0] ?? 0] ?? 0;
+    default: return how.value + probability;
+  }
 }
 
 export function picture(bytes: Uint8Array, settings: AppSettings): Image {
