@@ -740,7 +740,8 @@ class Runtime {
           const isPrepared = params.isConstantFilter === true;
           const packedFilter = isPrepared ? this.preparedWinogradFilter(filter, params, algorithm) : filter;
           const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
-          const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm, isPrepared, winogradTiles(params, algorithm));
+          const minimumChunkTiles = isPrepared ? 4 : streamedFilterChunkTiles(params.inC, params.outC, algorithm);
+          const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm, isPrepared, winogradTiles(params, algorithm), minimumChunkTiles);
           const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
           const isSplitByColumns = isWinogradSplitByColumns(params, algorithm, this.pool.activeThreads) ? 1 : 0;
           const fields = [...convFields(params, chunkTiles), 0, 0, 0, 0, 0, ...epilogueFields(params, residual), isPrepared ? 1 : 0, isSplitByColumns];
@@ -776,11 +777,7 @@ class Runtime {
         const algorithm = convolutionAlgorithm(params, 'backpropInput');
         if (algorithm !== 'im2col') {
           // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad.
-          // GEMM packs the transformed filter on every call: once it no longer fits in L2, take tiles
-          // enough per call to repay reading it from memory (see reuseRows).
-          const positions = winogradPositions(algorithm);
-          const isFilterOutOfCache = positions * params.inC * params.outC * 4 > L2_BYTES;
-          const minimumChunkTiles = isFilterOutOfCache ? reuseRows(params.outC, params.inC) : 4;
+          const minimumChunkTiles = streamedFilterChunkTiles(params.outC, params.inC, algorithm);
           const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, false, 0, minimumChunkTiles);
           const gradientPass: Conv2DParams = {
             batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
@@ -1121,6 +1118,18 @@ function resizeFields(params: Resize2DParams): (number | FloatField)[] {
  */
 function reuseRows(a: number, b: number): number {
   return Math.min(GEMM_DEPTH_BLOCK, Math.ceil((2 * a * b) / (a + b) / 4) * 4);
+}
+
+/**
+ * Fewest tiles per chunk of a Winograd pass that transforms its filter on every call (training's
+ * forward and input gradient): each chunk streams the whole transformed filter, so once it no longer
+ * fits in L2, take tiles enough per chunk to repay reading it from memory (see reuseRows). The forward
+ * pass took 4 tiles per chunk before: ResNet-18's 7x7x512 layers at batch 16 ran twice as long as
+ * their input gradients, which had this rule (bench:imagenet --modes train).
+ */
+function streamedFilterChunkTiles(inC: number, outC: number, algorithm: ConvolutionAlgorithm): number {
+  const isFilterOutOfCache = winogradPositions(algorithm) * inC * outC * 4 > L2_BYTES;
+  return isFilterOutOfCache ? reuseRows(inC, outC) : 4;
 }
 
 /** DEPTH_BLOCK of assembly/gemm.ts. */
