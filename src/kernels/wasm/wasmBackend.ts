@@ -446,6 +446,7 @@ function assembleBackend(plan: StartPlan, instance: WebAssembly.Instance, memory
     closeScope: (mark) => runtime.closeScope(mark),
     isScopeTemporary: (data, mark) => arena.contains(data) && data.byteOffset >= mark && !arena.isPersistent(data.byteOffset),
     free: (data) => runtime.free(data),
+    releaseTemporary: (data) => runtime.releaseTemporary(data),
     releasePrepared: (data) => runtime.releasePrepared(data),
     peakBytes: () => arena.peak,
     bytesInUse: () => arena.bytesInUse(),
@@ -491,6 +492,11 @@ class Runtime {
   private readonly residentConstants = new WeakMap<FloatArray, Float32Array>();
   /** Scopes open now: outside any, op outputs go to the JavaScript heap. */
   private scopeDepth = 0;
+  /** Each open scope's mark and number, innermost last: temporaries reuse holes above the innermost mark. */
+  private readonly scopes: { mark: number; id: number }[] = [];
+  private scopesOpened = 0;
+  /** Each temporary view handed out inside a scope: its bytes and its scope's number (see releaseTemporary). */
+  private readonly temporaries = new WeakMap<ArrayBufferView, { bytes: number; scope: number }>();
   /**
    * Constant filters (Conv2DParams.isConstantFilter) packed once, keyed by the filter array: an entry
    * lives as long as its filter, and its persistent blocks are freed once the entry is collected.
@@ -513,12 +519,28 @@ class Runtime {
 
   openScope(): number {
     this.scopeDepth++;
-    return this.arena.mark();
+    const mark = this.arena.mark();
+    this.scopes.push({ mark, id: ++this.scopesOpened });
+    return mark;
   }
 
   closeScope(mark: number): void {
     this.scopeDepth--;
+    this.scopes.pop();
     this.arena.release(mark);
+  }
+
+  /**
+   * Gives a scope temporary's memory back before its scope ends, for later temporaries of that scope
+   * to reuse (the backward pass frees each gradient once used: see autograd/tape.ts). Only a view
+   * this backend handed out, whose scope is still open, is freed; anything else is left alone.
+   */
+  releaseTemporary(view: ArrayBufferView): void {
+    const temporary = this.temporaries.get(view);
+    if (temporary === undefined) return;
+    this.temporaries.delete(view);
+    if (!this.scopes.some((scope) => scope.id === temporary.scope)) return;
+    this.arena.freeTemporary(view.byteOffset, temporary.bytes);
   }
 
   /**
@@ -532,8 +554,14 @@ class Runtime {
     if (dtype === 'float64' || (!isPersistent && this.scopeDepth === 0)) return allocateArray(dtype, size);
     const bytes = Math.max(size, 1) * 4;
     // Allocate first: it may grow the memory, and only the buffer read after that covers the block.
-    const offset = isPersistent ? this.arena.allocatePersistent(bytes) : this.arena.allocate(bytes);
-    if (!isPersistent) return new Float32Array(this.arena.buffer, offset, size);
+    if (!isPersistent) {
+      const scope = this.scopes[this.scopes.length - 1]!;
+      const offset = this.arena.allocateReusing(bytes, scope.mark);
+      const view = new Float32Array(this.arena.buffer, offset, size);
+      this.temporaries.set(view, { bytes, scope: scope.id });
+      return view;
+    }
+    const offset = this.arena.allocatePersistent(bytes);
     const view = new Float32Array(this.arena.buffer, offset, size);
     // The stack reuses memory: persistent buffers are promised zero-filled, temporaries are not.
     view.fill(0);
