@@ -796,7 +796,9 @@ class Runtime {
           this.invoke('conv2d', [input, prepared.packed, preparedBias, output], [output], fields, work, gemmScratch + sliceBytes + panelBytes);
           return;
         }
-        const panelRows = panelRowsFor(depth);
+        // GEMM packs the filter on every call: take rows enough per panel to repay that (see reuseRows).
+        // A panel of PANEL_FLOATS held 12 rows at 3x3x256, packing ResNet-18's stride-2 filters 65 times a call at batch 16.
+        const panelRows = Math.max(reuseRows(depth, params.outC / (params.groups ?? 1)), panelRowsFor(depth));
         const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 0];
         this.invoke('conv2d', [input, filter, bias, output], [output], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
       },
