@@ -101,7 +101,7 @@ export class Arena {
    */
   freeTemporary(start: number, bytes: number): void {
     let end = Math.min(alignUp(start + bytes), alignUp(this.top));
-    let index = this.firstHoleEndingAfter(start);
+    const index = this.firstHoleEndingAfter(start);
     const next = this.holes[index];
     if (next !== undefined && next.start === end) {
       end = next.end;
