@@ -42,7 +42,8 @@ type Convnet = typeof import('convnet-ts');
 
 /**
  * The wasm memory ConvNet.ts may grow to: all of wasm32's 4 GiB. Fine-tuning ResNet-50 at batch 16
- * peaks at 3,466 MB (with the default 2 GiB it fails at an allocation reaching 2,149,918,528 bytes).
+ * peaks at 1,886 MB now that the backward pass frees each gradient once used (3,466 MB before: with the
+ * default 2 GiB it failed at an allocation reaching 2,149,918,528 bytes).
  */
 const CONVNET_MEMORY_BYTES = 2 ** 32;
 

@@ -1,11 +1,15 @@
 // Reverse-mode automatic differentiation over a tape of recorded ops (micrograd's idea, with ops
 // instead of scalars). Ops run eagerly; the tape keeps each op whose inputs it tracks, and
 // gradient() walks the entries backwards, applying each op's registered backward rule. Gradients
-// accumulate with add, so a tensor used twice receives both contributions.
+// accumulate with add, so a tensor used twice receives both contributions. Inside a memory scope,
+// each gradient the pass made is freed once no later rule needs it (the entry whose output it is has
+// run, or a sum replaced it), and so is every other tensor a rule made and did not return (a ReLU's
+// masked gradient): fine-tuning ResNet-50 at batch 16 otherwise held every gradient of the step.
 
 import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, shapesEqual } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
+import { storageMark, storageOf, storagesSince, Tensor, type TensorStorage } from '../core/tensor.js';
+import { releaseStorage } from '../kernels/registry.js';
 import { add } from '../ops/shapeOps.js';
 import { getGradient } from './gradientRegistry.js';
 import './grads/index.js';
@@ -54,6 +58,15 @@ export class GradientTape implements Recorder {
     const gradients = new Map<Tensor, Tensor>();
     const seed = dTarget ?? Tensor.fromArray(new Array<number>(target.size).fill(1), target.shape, target.dtype);
     gradients.set(target, seed);
+    const sourceSet = new Set(sources);
+    // Storages this pass made and has not freed, with how many values of `gradients` see each
+    // (a rule may pass dOut on as an input's gradient, or a view of it): freed when none does.
+    const holders = new Map<TensorStorage, number>();
+    const hold = (tensor: Tensor, change: number) => {
+      const storage = storageOf(tensor);
+      const count = holders.get(storage);
+      if (count !== undefined) holders.set(storage, count + change);
+    };
     // Backward ops must not record themselves on this (or an outer) tape.
     withoutRecording(() => {
       for (let index = this.entries.length - 1; index >= 0; index--) {
@@ -63,13 +76,33 @@ export class GradientTape implements Recorder {
         const rule = getGradient(entry.id);
         if (rule === undefined) throw new ValueError(`no gradient is registered for op ${entry.id}`);
         const isNeeded = entry.inputs.map((input) => input !== null && this.tracked.has(input));
+        const mark = storageMark();
         const dInputs = rule(entry, dOut, isNeeded);
+        const released: Tensor[] = [];
+        const taken: Tensor[] = [];
         entry.inputs.forEach((input, position) => {
           const dInput = dInputs[position];
           if (input === null || dInput === null || dInput === undefined || !this.tracked.has(input)) return;
           const previous = gradients.get(input);
-          gradients.set(input, previous === undefined ? dInput : add(previous, dInput));
+          const gradient = previous === undefined ? dInput : add(previous, dInput);
+          if (previous !== undefined) released.push(previous);
+          gradients.set(input, gradient);
+          taken.push(gradient);
         });
+        // A source's gradient is returned even where the source is an op's output.
+        if (!sourceSet.has(entry.output)) {
+          gradients.delete(entry.output);
+          released.push(dOut);
+        }
+        const made = storagesSince(mark);
+        for (const storage of made) holders.set(storage, 0);
+        for (const gradient of taken) hold(gradient, 1);
+        for (const gradient of released) hold(gradient, -1);
+        for (const storage of [...made, ...released.map(storageOf)]) {
+          if (holders.get(storage) !== 0) continue;
+          holders.delete(storage);
+          releaseStorage(storage);
+        }
       }
     });
     return sources.map((source) => gradients.get(source) ?? Tensor.zeros(source.shape, source.dtype));

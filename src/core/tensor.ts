@@ -30,6 +30,19 @@ export function endTensorScope(start: number): TensorStorage[] {
   return scopeStorages.splice(start);
 }
 
+/** Where the storages made from now on (inside a scope) will start; see storagesSince. @internal */
+export function storageMark(): number {
+  return scopeStorages.length;
+}
+
+/**
+ * The storages made since `mark` (storageMark) inside the scopes open now, without removing them;
+ * none outside scopes, where tensors live on the JavaScript heap. @internal
+ */
+export function storagesSince(mark: number): readonly TensorStorage[] {
+  return scopeStorages.slice(mark);
+}
+
 /** The storage behind a tensor (for the scope machinery). @internal */
 export function storageOf(tensor: Tensor): TensorStorage {
   return (tensor as unknown as { storage: TensorStorage }).storage;

@@ -140,6 +140,11 @@ export interface Backend {
   /** Frees persistent storage (allocatePersistent) now; ignores anything else. */
   free?(data: FloatArray): void;
   /**
+   * Frees a temporary of a scope still open (allocate) now, for later temporaries of that scope;
+   * ignores anything else. Only the backward pass calls it, for storage it made and no longer needs.
+   */
+  releaseTemporary?(data: FloatArray): void;
+  /**
    * Drops what the backend derived from a constant array (Conv2DParams.isConstantFilter: packed and
    * transformed filters, resident copies), keeping the array: its owner is about to change its values.
    */
@@ -245,6 +250,17 @@ export function allocatePersistent(dtype: DType, size: number): FloatArray {
 }
 
 setStorageFreer((data) => active?.free?.(data));
+
+/**
+ * Frees a tensor storage that only the caller can reach (the backward pass's gradients, once used):
+ * marked freed, and a scope temporary's memory goes back to its scope now (Backend.releaseTemporary)
+ * instead of when the scope ends. @internal
+ */
+export function releaseStorage(storage: TensorStorage): void {
+  if (storage.freed) return;
+  storage.freed = true;
+  active?.releaseTemporary?.(storage.data);
+}
 
 /**
  * Runs `body` in a memory scope of the active backend, as `tf.tidy` does: every tensor it makes is

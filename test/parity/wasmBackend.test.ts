@@ -97,6 +97,8 @@ function winogradCases(random: Random): Case[] {
     [3, 16, 12, 16, 32, 'same'], [2, 10, 6, 32, 8, 'valid'], [1, 4, 8, 16, 16, [2, 0, 1, 1]], [7, 4, 4, 64, 32, 'same'],
     // Padded F(4x4) tiles with many channels (ResNet's 7x7 layers in fine-tuning).
     [16, 7, 7, 128, 128, 'same'],
+    // A transformed filter larger than L2 (F(4x4), 36 x 96 x 100 floats): chunks of 96 tiles, the last one partial.
+    [6, 20, 20, 96, 100, 'same'],
   ];
   return shapes.flatMap(([smallestBatch, inH, inW, inC, outC, padding], index) => {
     const pads = resolvePadding(padding, inH, inW, 3, 3, 1, 1);

@@ -4,6 +4,9 @@
 // reuses the same addresses and allocates nothing new). Persistent buffers (weights, optimizer
 // state) are placed above the stack's top, in the first gap that fits, and never move; the stack
 // skips over them. A persistent buffer is freed when its owner is gone (see Runtime.allocate).
+// A temporary may also be given back before its scope ends (freeTemporary: the backward pass frees
+// each gradient once used); it becomes a hole below the top that later temporaries of the same scope
+// take (allocateReusing), so a training step's peak holds its activations and few gradients at once.
 //
 // Every block is 64-byte aligned and followed by 64 spare bytes, because SIMD kernels may read up to
 // 7 floats past the end of a row (see assembly/gemm.ts).
@@ -27,6 +30,8 @@ export class Arena {
   private top: number;
   private readonly base: number;
   private readonly persistent: Block[] = [];
+  /** Freed temporaries below the top, sorted and disjoint, each [start, end) with both ends aligned. */
+  private readonly holes: Block[] = [];
   /** ArrayBuffers this memory has exposed (a shared memory gives a new one after each grow). */
   private readonly buffers = new WeakSet<ArrayBufferLike>();
   /** Highest byte ever in use, for memory reports. */
@@ -60,6 +65,68 @@ export class Arena {
     this.ensure(start + bytes + PADDING);
     this.top = start + bytes;
     return start;
+  }
+
+  /**
+   * A byte offset of `bytes` free bytes for a temporary: the first hole at or above `floor` (the
+   * innermost scope's mark, so that the temporary is that scope's) that fits, or the last hole grown
+   * past the top where it ends there, else the top of the stack as allocate gives.
+   */
+  allocateReusing(bytes: number, floor: number): number {
+    const size = alignUp(bytes);
+    for (let index = this.firstHoleEndingAfter(floor); index < this.holes.length; index++) {
+      const hole = this.holes[index]!;
+      const start = hole.start;
+      if (start < floor) continue;
+      if (hole.end - start >= size) {
+        if (hole.end - start === size) this.holes.splice(index, 1);
+        else hole.start = start + size;
+        return start;
+      }
+      if (hole.end === alignUp(this.top) && this.firstFit(start, bytes) === start) {
+        // The last hole ends at the top: the temporary starts in it and runs past the top.
+        this.holes.splice(index, 1);
+        this.ensure(start + bytes + PADDING);
+        this.top = start + bytes;
+        return start;
+      }
+    }
+    return this.allocate(bytes);
+  }
+
+  /**
+   * Gives back a temporary before its scope ends: `start` and `bytes` as allocate or allocateReusing
+   * handed them out. Its bytes join the holes (merged with their neighbours) until a later temporary
+   * takes them or the scope's release drops them.
+   */
+  freeTemporary(start: number, bytes: number): void {
+    let end = Math.min(alignUp(start + bytes), alignUp(this.top));
+    const index = this.firstHoleEndingAfter(start);
+    const next = this.holes[index];
+    if (next !== undefined && next.start === end) {
+      end = next.end;
+      this.holes.splice(index, 1);
+    }
+    const previous = this.holes[index - 1];
+    if (previous !== undefined && previous.end === start) previous.end = end;
+    else this.holes.splice(index, 0, { start, end });
+  }
+
+  /** Bytes in holes (freed temporaries below the top). */
+  holeBytes(): number {
+    return this.holes.reduce((sum, hole) => sum + hole.end - hole.start, 0);
+  }
+
+  /** The index of the first hole whose end is past `offset` (the length when none is). */
+  private firstHoleEndingAfter(offset: number): number {
+    let low = 0;
+    let high = this.holes.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.holes[middle]!.end <= offset) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   /**
@@ -127,7 +194,7 @@ export class Arena {
 
   /** Bytes held now: the temporary stack (up to its top) plus every persistent block in use. */
   bytesInUse(): number {
-    return this.top - this.base + this.persistentUse().bytes;
+    return this.top - this.base - this.holeBytes() + this.persistentUse().bytes;
   }
 
   /** The current top of the temporary stack, to release back to. */
@@ -135,9 +202,17 @@ export class Arena {
     return this.top;
   }
 
-  /** Frees every temporary allocated since `mark`. */
+  /** Frees every temporary allocated since `mark` (holes above it go too). */
   release(mark: number): void {
     this.top = mark;
+    const index = this.firstHoleEndingAfter(mark);
+    const straddling = this.holes[index];
+    if (straddling !== undefined && straddling.start < mark) {
+      straddling.end = alignUp(mark);
+      this.holes.splice(index + 1);
+    } else {
+      this.holes.splice(index);
+    }
   }
 
   private ensure(end: number): void {

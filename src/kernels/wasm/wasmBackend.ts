@@ -446,6 +446,7 @@ function assembleBackend(plan: StartPlan, instance: WebAssembly.Instance, memory
     closeScope: (mark) => runtime.closeScope(mark),
     isScopeTemporary: (data, mark) => arena.contains(data) && data.byteOffset >= mark && !arena.isPersistent(data.byteOffset),
     free: (data) => runtime.free(data),
+    releaseTemporary: (data) => runtime.releaseTemporary(data),
     releasePrepared: (data) => runtime.releasePrepared(data),
     peakBytes: () => arena.peak,
     bytesInUse: () => arena.bytesInUse(),
@@ -491,6 +492,11 @@ class Runtime {
   private readonly residentConstants = new WeakMap<FloatArray, Float32Array>();
   /** Scopes open now: outside any, op outputs go to the JavaScript heap. */
   private scopeDepth = 0;
+  /** Each open scope's mark and number, innermost last: temporaries reuse holes above the innermost mark. */
+  private readonly scopes: { mark: number; id: number }[] = [];
+  private scopesOpened = 0;
+  /** Each temporary view handed out inside a scope: its bytes and its scope's number (see releaseTemporary). */
+  private readonly temporaries = new WeakMap<ArrayBufferView, { bytes: number; scope: number }>();
   /**
    * Constant filters (Conv2DParams.isConstantFilter) packed once, keyed by the filter array: an entry
    * lives as long as its filter, and its persistent blocks are freed once the entry is collected.
@@ -513,12 +519,28 @@ class Runtime {
 
   openScope(): number {
     this.scopeDepth++;
-    return this.arena.mark();
+    const mark = this.arena.mark();
+    this.scopes.push({ mark, id: ++this.scopesOpened });
+    return mark;
   }
 
   closeScope(mark: number): void {
     this.scopeDepth--;
+    this.scopes.pop();
     this.arena.release(mark);
+  }
+
+  /**
+   * Gives a scope temporary's memory back before its scope ends, for later temporaries of that scope
+   * to reuse (the backward pass frees each gradient once used: see autograd/tape.ts). Only a view
+   * this backend handed out, whose scope is still open, is freed; anything else is left alone.
+   */
+  releaseTemporary(view: ArrayBufferView): void {
+    const temporary = this.temporaries.get(view);
+    if (temporary === undefined) return;
+    this.temporaries.delete(view);
+    if (!this.scopes.some((scope) => scope.id === temporary.scope)) return;
+    this.arena.freeTemporary(view.byteOffset, temporary.bytes);
   }
 
   /**
@@ -532,8 +554,14 @@ class Runtime {
     if (dtype === 'float64' || (!isPersistent && this.scopeDepth === 0)) return allocateArray(dtype, size);
     const bytes = Math.max(size, 1) * 4;
     // Allocate first: it may grow the memory, and only the buffer read after that covers the block.
-    const offset = isPersistent ? this.arena.allocatePersistent(bytes) : this.arena.allocate(bytes);
-    if (!isPersistent) return new Float32Array(this.arena.buffer, offset, size);
+    if (!isPersistent) {
+      const scope = this.scopes[this.scopes.length - 1]!;
+      const offset = this.arena.allocateReusing(bytes, scope.mark);
+      const view = new Float32Array(this.arena.buffer, offset, size);
+      this.temporaries.set(view, { bytes, scope: scope.id });
+      return view;
+    }
+    const offset = this.arena.allocatePersistent(bytes);
     const view = new Float32Array(this.arena.buffer, offset, size);
     // The stack reuses memory: persistent buffers are promised zero-filled, temporaries are not.
     view.fill(0);
@@ -740,7 +768,8 @@ class Runtime {
           const isPrepared = params.isConstantFilter === true;
           const packedFilter = isPrepared ? this.preparedWinogradFilter(filter, params, algorithm) : filter;
           const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
-          const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm, isPrepared, winogradTiles(params, algorithm));
+          const minimumChunkTiles = isPrepared ? 4 : streamedFilterChunkTiles(params.inC, params.outC, algorithm);
+          const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm, isPrepared, winogradTiles(params, algorithm), minimumChunkTiles);
           const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
           const isSplitByColumns = isWinogradSplitByColumns(params, algorithm, this.pool.activeThreads) ? 1 : 0;
           const fields = [...convFields(params, chunkTiles), 0, 0, 0, 0, 0, ...epilogueFields(params, residual), isPrepared ? 1 : 0, isSplitByColumns];
@@ -767,7 +796,9 @@ class Runtime {
           this.invoke('conv2d', [input, prepared.packed, preparedBias, output], [output], fields, work, gemmScratch + sliceBytes + panelBytes);
           return;
         }
-        const panelRows = panelRowsFor(depth);
+        // GEMM packs the filter on every call: take rows enough per panel to repay that (see reuseRows).
+        // A panel of PANEL_FLOATS held 12 rows at 3x3x256, packing ResNet-18's stride-2 filters 65 times a call at batch 16.
+        const panelRows = Math.max(reuseRows(depth, params.outC / (params.groups ?? 1)), panelRowsFor(depth));
         const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 0];
         this.invoke('conv2d', [input, filter, bias, output], [output], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
       },
@@ -776,11 +807,7 @@ class Runtime {
         const algorithm = convolutionAlgorithm(params, 'backpropInput');
         if (algorithm !== 'im2col') {
           // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad.
-          // GEMM packs the transformed filter on every call: once it no longer fits in L2, take tiles
-          // enough per call to repay reading it from memory (see reuseRows).
-          const positions = winogradPositions(algorithm);
-          const isFilterOutOfCache = positions * params.inC * params.outC * 4 > L2_BYTES;
-          const minimumChunkTiles = isFilterOutOfCache ? reuseRows(params.outC, params.inC) : 4;
+          const minimumChunkTiles = streamedFilterChunkTiles(params.outC, params.inC, algorithm);
           const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, false, 0, minimumChunkTiles);
           const gradientPass: Conv2DParams = {
             batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
@@ -1121,6 +1148,18 @@ function resizeFields(params: Resize2DParams): (number | FloatField)[] {
  */
 function reuseRows(a: number, b: number): number {
   return Math.min(GEMM_DEPTH_BLOCK, Math.ceil((2 * a * b) / (a + b) / 4) * 4);
+}
+
+/**
+ * Fewest tiles per chunk of a Winograd pass that transforms its filter on every call (training's
+ * forward and input gradient): each chunk streams the whole transformed filter, so once it no longer
+ * fits in L2, take tiles enough per chunk to repay reading it from memory (see reuseRows). The forward
+ * pass took 4 tiles per chunk before: ResNet-18's 7x7x512 layers at batch 16 ran twice as long as
+ * their input gradients, which had this rule (bench:imagenet --modes train).
+ */
+function streamedFilterChunkTiles(inC: number, outC: number, algorithm: ConvolutionAlgorithm): number {
+  const isFilterOutOfCache = winogradPositions(algorithm) * inC * outC * 4 > L2_BYTES;
+  return isFilterOutOfCache ? reuseRows(inC, outC) : 4;
 }
 
 /** DEPTH_BLOCK of assembly/gemm.ts. */
