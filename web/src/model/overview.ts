@@ -46,9 +46,8 @@ function drawPage(canvas: HTMLCanvasElement, page: ColumnPage): void {
 }
 
 function pageLabel(layer: LayerInfo, page: ColumnPage): string {
-  const what = page.kind === 'maps' ? 'maps' : 'values';
   const total = page.kind === 'maps' ? layer.outputShape[2]! : layer.outputShape.reduce((product, size) => product * size, 1);
-  return `${what} ${page.first + 1}\u2013${page.first + page.tiles} of ${total.toLocaleString('en')}`;
+  return `${page.first + 1}\u2013${page.first + page.tiles} of ${total.toLocaleString('en')}`;
 }
 
 function column(layer: LayerInfo, result: LayerResult, handlers: OverviewHandlers): HTMLElement {

@@ -286,6 +286,7 @@ export const modelPage: Page = {
       });
       const valueLine = element('p', { class: 'mono', id: 'model-drill-value' }, '\u2026');
       drill.replaceChildren(element('h2', {}, `Layer ${layer.index}: ${layer.name} (${layer.className})`), element('p', {}, where), valueLine, close);
+      drill.scrollIntoView({ block: 'nearest' });
       try {
         const { shape, values } = await session.request<'values'>({ type: 'values', layerIndex: selection.layerIndex });
         const offset = selection.kind === 'maps' ? (selection.row * shape[1]! + selection.column) * shape[2]! + selection.channel : selection.index;
