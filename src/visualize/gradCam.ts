@@ -4,12 +4,12 @@
 
 import { GradientTape } from '../autograd/tape.js';
 import { ValueError } from '../core/errors.js';
+import type { Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { convertImage, type Image } from '../image/image.js';
 import { resizeImage } from '../image/preprocess.js';
 import { withScope } from '../kernels/registry.js';
 import { Conv2D } from '../layers/conv2d.js';
-import { Softmax } from '../layers/softmax.js';
 import type { Model } from '../model/model.js';
 import { heatMap } from './colorMaps.js';
 
@@ -18,7 +18,10 @@ const ACTIVATIONS = new Set(['ReLU', 'Sigmoid', 'Tanh', 'LeakyReLU', 'ELU', 'GEL
 export interface GradCamOptions {
   /** The class to explain; default the predicted one. */
   classIndex?: number | undefined;
-  /** The layer whose feature maps are weighed; default the last Conv2D (after its activation, if one follows). */
+  /**
+   * The layer whose feature maps are weighed, one of gradCamLayers(model); default the last Conv2D
+   * (after its activation, if one reads it next), or the last of gradCamLayers for a model without one.
+   */
   layerName?: string | undefined;
   /** How much of the heat map covers the image in `overlay`, 0-1 (default 0.5). */
   opacity?: number | undefined;
@@ -33,25 +36,68 @@ export interface GradCamResult {
   overlay: Image;
 }
 
+/** A layer Grad-CAM can weigh (see gradCamLayers). */
+export interface GradCamLayer {
+  layerIndex: number;
+  layerName: string;
+  className: string;
+  /** Its feature maps: [height, width, channels], height x width > 1. */
+  shape: Shape;
+}
+
+/**
+ * The layers whose feature maps Grad-CAM can weigh, in model order: every layer but the Input that
+ * outputs maps of more than one position and that the logits depend on (any branch of a graph:
+ * a residual Add's inputs and output, a Concatenate's branches). The last is where the maps end
+ * (before global pooling or Flatten).
+ *
+ * @example
+ * const choices = gradCamLayers(model).map((layer) => layer.layerName);
+ */
+export function gradCamLayers(model: Model): GradCamLayer[] {
+  // The layers the logits node reads, directly or through others: walk the edges backwards.
+  const logits = model.logitsEnd() - 1;
+  const isUpstream = new Uint8Array(model.layers.length);
+  isUpstream[logits] = 1;
+  for (let index = logits; index > 0; index--) {
+    if (isUpstream[index] === 1) for (const input of model.nodes[index]!.inputs) isUpstream[input] = 1;
+  }
+  const layers: GradCamLayer[] = [];
+  for (let index = 1; index < logits; index++) {
+    const shape = model.layerOutputShapes[index]!;
+    if (isUpstream[index] === 1 && shape.length === 3 && shape[0]! * shape[1]! > 1) {
+      layers.push({ layerIndex: index, layerName: model.layers[index]!.name, className: model.layers[index]!.className, shape });
+    }
+  }
+  return layers;
+}
+
 function targetLayer(model: Model, layerName: string | undefined): number {
+  const usable = gradCamLayers(model);
   if (layerName !== undefined) {
     const index = model.layers.findIndex((layer) => layer.name === layerName);
     if (index < 0) throw new ValueError(`gradCam: the model has no layer named '${layerName}'`);
     if (model.layerOutputShapes[index]!.length !== 3) throw new ValueError(`gradCam: layer '${layerName}' outputs vectors, not feature maps`);
+    if (!usable.some((layer) => layer.layerIndex === index)) {
+      throw new ValueError(`gradCam: layer '${layerName}' cannot be weighed: its maps are 1x1, it is the input, or the logits do not depend on it (gradCamLayers lists those that can)`);
+    }
     return index;
   }
   let lastConv = -1;
-  model.layers.forEach((layer, index) => {
-    if (layer instanceof Conv2D) lastConv = index;
-  });
-  if (lastConv < 0) throw new ValueError('gradCam: the model has no Conv2D layer');
+  for (const { layerIndex } of usable) if (model.layers[layerIndex] instanceof Conv2D) lastConv = layerIndex;
+  if (lastConv < 0) {
+    if (usable.length === 0) throw new ValueError('gradCam: the model has no feature maps larger than 1x1 before its logits');
+    return usable[usable.length - 1]!.layerIndex;
+  }
   const next = model.layers[lastConv + 1];
-  return next !== undefined && ACTIVATIONS.has(next.className) ? lastConv + 1 : lastConv;
+  return next !== undefined && ACTIVATIONS.has(next.className) && model.nodes[lastConv + 1]!.inputs[0] === lastConv ? lastConv + 1 : lastConv;
 }
 
 /**
  * Grad-CAM for one image: `input` is [1, ...inputShape] (see imagesToInput) and `image` the picture
- * it came from, at the model's input size, for the overlay.
+ * it came from, at the model's input size, for the overlay. Works on any graph (residual Adds,
+ * Concatenates; imported ONNX and TF.js models) and any class. Throws ValueError for a batch, a class
+ * index outside the classes, or a layer not in gradCamLayers(model).
  *
  * @example
  * const { classIndex, overlay } = gradCam(model, imagesToInput(model, [digit]), digit);
@@ -59,7 +105,7 @@ function targetLayer(model: Model, layerName: string | undefined): number {
 export function gradCam(model: Model, input: Tensor, image: Image, options: GradCamOptions = {}): GradCamResult {
   if (input.shape[0] !== 1) throw new ValueError(`gradCam: takes one example, got a batch of ${input.shape[0]}`);
   const target = targetLayer(model, options.layerName);
-  const logitsEnd = model.layers[model.layers.length - 1] instanceof Softmax ? model.layers.length - 1 : model.layers.length;
+  const logitsEnd = model.logitsEnd();
   const classes = model.classes;
   if (options.classIndex !== undefined && !(Number.isInteger(options.classIndex) && options.classIndex >= 0 && options.classIndex < classes)) {
     throw new ValueError(`gradCam: classIndex must be an integer in [0, ${classes - 1}], got ${options.classIndex}`);

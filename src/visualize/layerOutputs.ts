@@ -1,0 +1,68 @@
+// The output of every layer of a model for one example, with the graph (which layers each one reads),
+// copied out of the forward pass: what a page draws as the network at work, and what explainValue
+// reads to show how one value was computed. Layers run unfused in inference mode (model.forward with
+// onOutput), so a Conv2D and the ReLU after it keep separate outputs.
+
+import { ValueError } from '../core/errors.js';
+import { formatShape, type Shape } from '../core/shape.js';
+import type { Tensor } from '../core/tensor.js';
+import { withScope } from '../kernels/registry.js';
+import type { Model } from '../model/model.js';
+
+/** One layer's output for one example. */
+export interface LayerOutput {
+  readonly layerIndex: number;
+  readonly layerName: string;
+  readonly className: string;
+  /**
+   * The layers whose outputs this one reads, by index (all earlier; empty for the Input). Several
+   * inputs make a join (Add, Concatenate, Multiply, ...): draw an edge from each.
+   */
+  readonly inputs: readonly number[];
+  /** The output shape of one example: [height, width, channels] for feature maps, [size] for vectors. */
+  readonly shape: Shape;
+  /** How the output size follows from the input, e.g. "(32 - 3 + 2*1) / 1 + 1 = 32"; '' where the size does not change. */
+  readonly sizeFormula: string;
+  /** The output values, channels last (NHWC without the batch axis), in the model's dtype. */
+  readonly values: Float32Array | Float64Array;
+}
+
+/** Every layer's output for one example; `layers[i]` is model.layers[i]'s. */
+export interface LayerOutputs {
+  readonly model: Model;
+  readonly layers: readonly LayerOutput[];
+}
+
+/**
+ * Runs `input` ([1, ...model.inputShape], see imagesToInput) through every layer and keeps each
+ * layer's output (about the memory of all the model's activations for one example). Throws
+ * ValueError for a batch of more than one example, ShapeError for an input of the wrong shape.
+ *
+ * @example
+ * const outputs = layerOutputs(model, imagesToInput(model, [photo]));
+ * for (const layer of outputs.layers) console.log(layer.layerName, formatShape(layer.shape), layer.inputs);
+ */
+export function layerOutputs(model: Model, input: Tensor): LayerOutputs {
+  if (input.shape[0] !== 1) {
+    throw new ValueError(`layerOutputs: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ${formatShape(input.shape)}`);
+  }
+  const values: (Float32Array | Float64Array)[] = new Array(model.layers.length);
+  withScope(() => {
+    model.forward(input, {
+      onOutput(layerIndex, output) {
+        // A copy: the pass's tensors live in the scope's memory, freed when it ends.
+        values[layerIndex] = output.data.slice();
+      },
+    });
+  });
+  const layers = model.layers.map((layer, layerIndex): LayerOutput => ({
+    layerIndex,
+    layerName: layer.name,
+    className: layer.className,
+    inputs: model.nodes[layerIndex]!.inputs,
+    shape: model.layerOutputShapes[layerIndex]!,
+    sizeFormula: layerIndex === 0 ? '' : layer.describeShape(model.layerInputShapes[layerIndex]!),
+    values: values[layerIndex]!,
+  }));
+  return { model, layers };
+}
