@@ -1,7 +1,7 @@
 // End-to-end tests of the explorer's Model page in headless Chromium: a residual model saved by the
 // toolkit loads from its two files, a sample picture runs, and the overview shows every layer (the
 // residual joins drawn, the top classes by name) with feature maps equal to the library's in Node; a
-// click on a value opens the drill-down panel with that value; a torchvision ResNet-18 exported to ONNX
+// click on a value opens the drill-down panel with that value and the library's explanation of it; a torchvision ResNet-18 exported to ONNX
 // (tools/exportTorchvision.py, skipped where /usr/bin/python3 lacks torchvision) gives the library's
 // feature maps within 1e-4, with and without threads (the times and the longest frame gap are printed,
 // never asserted); a wrong file gives an error in the page; Chromium's fake camera feeds a picture; the
@@ -157,7 +157,16 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
     assert.deepEqual(selection, { layerIndex: convIndex, kind: 'maps', channel: 0, row: 2, column: 5 });
     const [, outW, outC] = model.layerOutputShapes[convIndex] as [number, number, number];
     const shown = Number((await page.locator('#model-drill-value').innerText()).replace('value = ', ''));
-    assert.ok(Math.abs(shown - expected[convIndex]![(2 * outW + 5) * outC]!) < 1e-5 * (1 + Math.abs(shown)));
+    const atClick = expected[convIndex]![(2 * outW + 5) * outC]!;
+    assert.ok(Math.abs(shown - atClick) < 1e-5 * (1 + Math.abs(atClick)));
+    // The library's explanation (explainValue): the window, kernel and products summed over channels plus the bias give the value.
+    await page.waitForSelector('#model-drill-result');
+    const { explanation } = (await pageState(page)) as unknown as { explanation: { kind: string; value: number; output: number } };
+    assert.equal(explanation.kind, 'convolution');
+    assert.ok(Math.abs(explanation.output - atClick) < 1e-5 * (1 + Math.abs(atClick)), `output ${explanation.output}, Node ${atClick}`);
+    assert.ok(Math.abs(explanation.value - atClick) < 1e-4 * (1 + Math.abs(atClick)), `explained ${explanation.value}, Node ${atClick}`);
+    assert.equal(await page.locator('#model-drill-how table.model-drill-grid').count(), 3);
+    await page.locator('#model-drill').scrollIntoViewIfNeeded();
     await screenshot(page, 'model-drill');
 
     // Paging: the second page of a 16-map layer shows maps 9-16.

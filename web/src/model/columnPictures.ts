@@ -10,7 +10,7 @@ import { MAPS_PER_PAGE, VALUES_PER_PAGE, type ColumnPage } from './protocol.js';
 const MAP_GAP = 2;
 
 /** The largest magnitude and whether any value is negative. */
-export function valueRange(values: Float32Array): { range: number; isSigned: boolean } {
+export function valueRange(values: Float32Array | Float64Array): { range: number; isSigned: boolean } {
   let range = 0;
   let isSigned = false;
   for (let index = 0; index < values.length; index++) {
@@ -37,7 +37,7 @@ export function pageCount(shape: readonly number[]): number {
  * Page `page` of the column of `values` (one example's output, shape `shape`, channels last), colored
  * over [-range, range] (isSigned) or [0, range].
  */
-export function drawColumnPage(layerIndex: number, values: Float32Array, shape: readonly number[], range: number, isSigned: boolean, page: number): ColumnPage {
+export function drawColumnPage(layerIndex: number, values: Float32Array | Float64Array, shape: readonly number[], range: number, isSigned: boolean, page: number): ColumnPage {
   const pages = pageCount(shape);
   const current = Math.min(Math.max(0, Math.floor(page)), pages - 1);
   const scale = range > 0 ? range : 1;

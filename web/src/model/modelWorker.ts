@@ -14,8 +14,10 @@ import {
   ready,
   resizeForInput,
   convertImage,
-  withScope,
+  explainValue,
+  layerOutputs,
   type Image,
+  type LayerOutputs,
   type Model,
 } from 'convnet-ts';
 import { onHeap } from '../onHeap.js';
@@ -33,7 +35,7 @@ const scope = globalThis as unknown as {
 };
 
 interface Outputs {
-  values: Float32Array[];
+  layers: LayerOutputs;
   ranges: { range: number; isSigned: boolean }[];
 }
 
@@ -93,7 +95,7 @@ function pictureImage(picture: PictureSource): Image {
   return imageFromImageData({ width: picture.width, height: picture.height, data: picture.rgba });
 }
 
-function softmaxTop(scores: Float32Array, isLogits: boolean, names: readonly string[]): TopClass[] {
+function softmaxTop(scores: Float32Array | Float64Array, isLogits: boolean, names: readonly string[]): TopClass[] {
   let largest = -Infinity;
   for (const score of scores) largest = Math.max(largest, score);
   const probabilities = Float64Array.from(scores, (score) => (isLogits ? Math.exp(score - largest) : score));
@@ -116,20 +118,15 @@ function run(id: number, picture: PictureSource): void {
   const fitted = resizeForInput(image, width, height, model.preprocessing);
   const shown = imageToImageData(description.input.colorModel === null || fitted.colorModel === description.input.colorModel ? fitted : convertImage(fitted, description.input.colorModel));
 
-  const values: Float32Array[] = [];
+  post({ type: 'progress', id, done: 0, total, text: `running all ${total} layers` });
   const started = performance.now();
-  withScope(() => {
-    model.forward(input, {
-      onOutput(layerIndex, output) {
-        values[layerIndex] = output.data.slice() as Float32Array;
-        post({ type: 'progress', id, done: layerIndex + 1, total, text: `layer ${layerIndex + 1} of ${total}: ${model.layers[layerIndex]!.name}` });
-      },
-    });
-  });
+  const computed = layerOutputs(model, input);
+  const values = computed.layers.map((layer) => layer.values);
   const forwardMs = performance.now() - started;
+  post({ type: 'progress', id, done: total, total, text: 'drawing the columns' });
   const drawStarted = performance.now();
   const ranges = values.map(valueRange);
-  outputs = { values, ranges };
+  outputs = { layers: computed, ranges };
   const layers: LayerResult[] = values.map((layerValues, layerIndex) => ({
     layerIndex,
     ...ranges[layerIndex]!,
@@ -183,15 +180,21 @@ function handle(message: ToModelWorker): void {
       attempt(id, 'page', () => {
         const layerIndex = layerOf(loaded!.model, message.layerIndex);
         const { range, isSigned } = outputs!.ranges[layerIndex]!;
-        const column = drawColumnPage(layerIndex, outputs!.values[layerIndex]!, loaded!.model.layerOutputShapes[layerIndex]!, range, isSigned, message.page);
+        const column = drawColumnPage(layerIndex, outputs!.layers.layers[layerIndex]!.values, loaded!.model.layerOutputShapes[layerIndex]!, range, isSigned, message.page);
         post({ type: 'page', id, column }, [column.rgba.buffer]);
       });
       return;
     case 'values':
       attempt(id, 'values', () => {
         const layerIndex = layerOf(loaded!.model, message.layerIndex);
-        const values = outputs!.values[layerIndex]!.slice();
+        const values = Float32Array.from(outputs!.layers.layers[layerIndex]!.values);
         post({ type: 'values', id, layerIndex, shape: [...loaded!.model.layerOutputShapes[layerIndex]!], values }, [values.buffer]);
+      });
+      return;
+    case 'explain':
+      attempt(id, 'explain', () => {
+        const layerIndex = layerOf(loaded!.model, message.layerIndex);
+        post({ type: 'explanation', id, explanation: explainValue(outputs!.layers, layerIndex, message.position) });
       });
       return;
   }

@@ -1,7 +1,7 @@
 // The messages between the Model page and its worker (modelWorker.ts). Plain data only: files travel
 // in as bytes, feature maps out as RGBA pages and raw values as Float32Arrays, their buffers transferred.
 
-import type { ColorModel, Preprocessing } from 'convnet-ts';
+import type { ColorModel, Preprocessing, ValueExplanation } from 'convnet-ts';
 
 /** Feature maps drawn per page of a layer's column (a wide layer is paged, never drawn whole). */
 export const MAPS_PER_PAGE = 8;
@@ -27,7 +27,9 @@ export type ToModelWorker =
   /** One page of a layer's column, drawn again (the user paged it). */
   | { type: 'page'; id: number; layerIndex: number; page: number }
   /** The raw values of one layer's output for the last picture (tests, the drill-down). */
-  | { type: 'values'; id: number; layerIndex: number };
+  | { type: 'values'; id: number; layerIndex: number }
+  /** How one value was computed (the library's explainValue): [row, column, channel] for maps, [index] for vectors. */
+  | { type: 'explain'; id: number; layerIndex: number; position: number[] };
 
 /** One layer of the loaded model, as the overview lists it. */
 export interface LayerInfo {
@@ -121,5 +123,6 @@ export type FromModelWorker =
     }
   | { type: 'page'; id: number; column: ColumnPage }
   | { type: 'values'; id: number; layerIndex: number; shape: number[]; values: Float32Array<ArrayBuffer> }
+  | { type: 'explanation'; id: number; explanation: ValueExplanation }
   /** A request failed: the library's message (a wrong file, a picture it cannot decode). */
-  | { type: 'error'; id: number; during: 'model' | 'labels' | 'preprocessing' | 'picture' | 'page' | 'values'; message: string };
+  | { type: 'error'; id: number; during: 'model' | 'labels' | 'preprocessing' | 'picture' | 'page' | 'values' | 'explain'; message: string };

@@ -10,6 +10,7 @@ import rose from '../assets/color-models/rose.jpg';
 import wizard from '../assets/color-models/wizard.jpg';
 import palette from '../assets/color-models/palette.png';
 import { BUNDLED_MODELS } from '../model/bundledModels.js';
+import { renderExplanation } from '../model/drillDown.js';
 import { ModelSession } from '../model/modelSession.js';
 import { renderOverview, type ValueSelection } from '../model/overview.js';
 import type { ColumnPage, LayerResult, ModelDescription, ModelFile, PictureSource, TopClass } from '../model/protocol.js';
@@ -42,6 +43,8 @@ export interface ModelPageState {
   error: string | null;
   backend: { active: string; threads: number; isIsolated: boolean } | null;
   selection: ValueSelection | null;
+  /** The drill-down's explanation of the selected value (explainValue's kind, its arithmetic's result and the layer's output). */
+  explanation: { kind: string; value: number; output: number } | null;
   /** The raw output of layer `layerIndex` for the current picture (tests compare it with the library's in Node). */
   values(layerIndex: number): Promise<{ shape: number[]; values: number[] }>;
 }
@@ -60,7 +63,7 @@ export const modelPage: Page = {
     const session = new ModelSession();
     let stream: MediaStream | null = null;
     const state: ModelPageState = {
-      phase: 'starting', model: null, picture: null, top: [], timings: null, error: null, backend: null, selection: null,
+      phase: 'starting', model: null, picture: null, top: [], timings: null, error: null, backend: null, selection: null, explanation: null,
       async values(layerIndex) {
         const reply = await session.request<'values'>({ type: 'values', layerIndex });
         return { shape: reply.shape, values: Array.from(reply.values) };
@@ -275,6 +278,7 @@ export const modelPage: Page = {
 
     async function openDrill(selection: ValueSelection): Promise<void> {
       state.selection = selection;
+      state.explanation = null;
       const layer = state.model?.layers[selection.layerIndex];
       if (layer === undefined) return;
       drill.hidden = false;
@@ -285,14 +289,20 @@ export const modelPage: Page = {
         state.selection = null;
       });
       const valueLine = element('p', { class: 'mono', id: 'model-drill-value' }, '\u2026');
-      drill.replaceChildren(element('h2', {}, `Layer ${layer.index}: ${layer.name} (${layer.className})`), element('p', {}, where), valueLine, close);
+      const how = element('div', { class: 'model-drill-how', id: 'model-drill-how' });
+      drill.replaceChildren(element('h2', {}, `Layer ${layer.index}: ${layer.name} (${layer.className})`), element('p', {}, where), valueLine, how, close);
       drill.scrollIntoView({ block: 'nearest' });
+      const position = selection.kind === 'maps' ? [selection.row, selection.column, selection.channel] : [selection.index];
       try {
         const { shape, values } = await session.request<'values'>({ type: 'values', layerIndex: selection.layerIndex });
         const offset = selection.kind === 'maps' ? (selection.row * shape[1]! + selection.column) * shape[2]! + selection.channel : selection.index;
         valueLine.textContent = `value = ${values[offset]!.toPrecision(6)}`;
+        const { explanation } = await session.request<'explanation'>({ type: 'explain', layerIndex: selection.layerIndex, position });
+        if (state.selection !== selection) return;
+        state.explanation = { kind: explanation.kind, value: explanation.value, output: explanation.output };
+        how.replaceChildren(...renderExplanation(explanation));
       } catch (caught) {
-        valueLine.textContent = errorMessage(caught);
+        how.replaceChildren(element('p', { class: 'error' }, errorMessage(caught)));
       }
     }
 
