@@ -142,11 +142,32 @@ function drawJoins(track: HTMLElement, layers: readonly LayerInfo[]): void {
   track.prepend(svg);
 }
 
-/** Builds the overview into `container` (replacing what was there). */
-export function renderOverview(container: HTMLElement, description: ModelDescription, results: readonly LayerResult[], top: readonly TopClass[], handlers: OverviewHandlers): void {
+/** Columns placed per frame: a whole ResNet-50 (170 columns) at once would hold one frame for long. */
+const COLUMNS_PER_FRAME = 8;
+
+function nextFrame(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => resolve()));
+}
+
+/**
+ * Builds the overview into `container` (replacing what was there), a few columns a frame; resolves
+ * once every column and join is drawn. `isCurrent` says false when a newer overview has begun: this one stops.
+ */
+export async function renderOverview(
+  container: HTMLElement,
+  description: ModelDescription,
+  results: readonly LayerResult[],
+  top: readonly TopClass[],
+  handlers: OverviewHandlers,
+  isCurrent: () => boolean = () => true,
+): Promise<void> {
   const track = element('div', { class: 'model-track', id: 'model-track' });
-  for (const result of results) track.append(column(description.layers[result.layerIndex]!, result, handlers));
-  track.append(classesColumn(top, description));
   container.replaceChildren(track);
+  for (let start = 0; start < results.length; start += COLUMNS_PER_FRAME) {
+    for (const result of results.slice(start, start + COLUMNS_PER_FRAME)) track.append(column(description.layers[result.layerIndex]!, result, handlers));
+    await nextFrame();
+    if (!isCurrent()) return;
+  }
+  track.append(classesColumn(top, description));
   drawJoins(track, description.layers);
 }

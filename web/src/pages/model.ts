@@ -38,7 +38,9 @@ export interface ModelPageState {
   model: ModelDescription | null;
   picture: string | null;
   top: TopClass[];
-  /** Milliseconds in the worker (forward pass, drawing) and on the page, from the choice to the overview drawn. */
+  /** Milliseconds from the model's files chosen to the model described (reading, importing, building). */
+  modelMs: number | null;
+  /** Milliseconds in the worker (forward pass of every layer, drawing) and on the page, from the picture chosen to the overview drawn. */
   timings: { forwardMs: number; drawMs: number; totalMs: number } | null;
   error: string | null;
   backend: { active: string; threads: number; isIsolated: boolean } | null;
@@ -46,7 +48,7 @@ export interface ModelPageState {
   /** The drill-down's explanation of the selected value (explainValue's kind, its arithmetic's result and the layer's output). */
   explanation: { kind: string; value: number; output: number } | null;
   /** The raw output of layer `layerIndex` for the current picture (tests compare it with the library's in Node). */
-  values(layerIndex: number): Promise<{ shape: number[]; values: number[] }>;
+  values(layerIndex: number): Promise<{ shape: number[]; values: Float32Array }>;
 }
 
 function describePreprocessing(preprocessing: Preprocessing | null): string {
@@ -63,10 +65,10 @@ export const modelPage: Page = {
     const session = new ModelSession();
     let stream: MediaStream | null = null;
     const state: ModelPageState = {
-      phase: 'starting', model: null, picture: null, top: [], timings: null, error: null, backend: null, selection: null, explanation: null,
+      phase: 'starting', model: null, picture: null, top: [], modelMs: null, timings: null, error: null, backend: null, selection: null, explanation: null,
       async values(layerIndex) {
         const reply = await session.request<'values'>({ type: 'values', layerIndex });
-        return { shape: reply.shape, values: Array.from(reply.values) };
+        return { shape: reply.shape, values: reply.values };
       },
     };
     expose('model', state);
@@ -164,14 +166,17 @@ export const modelPage: Page = {
 
     async function loadModel(files: ModelFile[]): Promise<void> {
       const token = ++modelToken;
+      const started = performance.now();
       clearError();
       state.phase = 'loading model';
+      state.modelMs = null;
       state.top = [];
       overview.replaceChildren();
       drill.hidden = true;
       try {
         const reply = await session.request<'model'>({ type: 'loadModel', files });
         if (token !== modelToken) return;
+        state.modelMs = performance.now() - started;
         showModel(reply.model);
         state.phase = 'idle';
         progressText.textContent = `Loaded ${reply.model.name}.`;
@@ -248,7 +253,8 @@ export const modelPage: Page = {
         fitted.width = reply.fitted.width;
         fitted.height = reply.fitted.height;
         fitted.getContext('2d')!.putImageData(new ImageData(reply.fitted.rgba, reply.fitted.width, reply.fitted.height), 0, 0);
-        await drawOverview(model, reply.layers, reply.top);
+        await drawOverview(model, reply.layers, reply.top, token);
+        if (token !== runToken) return;
         state.top = reply.top;
         state.timings = { forwardMs: reply.forwardMs, drawMs: reply.drawMs, totalMs: performance.now() - started };
         state.phase = 'done';
@@ -260,10 +266,8 @@ export const modelPage: Page = {
       }
     }
 
-    /** Columns placed in slices between frames: building 170 columns at once would hold a frame for long. */
-    async function drawOverview(model: ModelDescription, layers: readonly LayerResult[], top: readonly TopClass[]): Promise<void> {
-      await new Promise((resolve) => requestAnimationFrame(resolve));
-      renderOverview(overview, model, layers, top, {
+    async function drawOverview(model: ModelDescription, layers: readonly LayerResult[], top: readonly TopClass[], token: number): Promise<void> {
+      await renderOverview(overview, model, layers, top, {
         requestPage: async (layerIndex, page) => {
           try {
             return (await session.request<'page'>({ type: 'page', layerIndex, page })).column as ColumnPage;
@@ -273,7 +277,7 @@ export const modelPage: Page = {
           }
         },
         onValueClick: (selection) => void openDrill(selection),
-      });
+      }, () => token === runToken);
     }
 
     async function openDrill(selection: ValueSelection): Promise<void> {
