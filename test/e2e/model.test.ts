@@ -27,6 +27,7 @@ const WIZARD = join(repoRoot, 'web', 'src', 'assets', 'color-models', 'wizard.jp
 
 interface PageState {
   phase: string;
+  modelSource: string | null;
   model: { name: string; format: string; layers: { index: number; className: string; inputs: number[] }[]; classNames: string[] } | null;
   picture: string | null;
   top: { index: number; name: string; probability: number }[];
@@ -244,6 +245,35 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
       assertMapsClose(await layerValues(page, layerIndex), expected[layerIndex]!, 1e-5, `layer ${layerIndex} (${model.layers[layerIndex]!.className})`);
     }
     assert.equal(await page.locator('path.model-join.concat').count(), 1);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('each bundled model (data/models/) classifies its sample pictures as the library does in Node', async (context) => {
+    const root = join(repoRoot, 'data', 'models');
+    const names = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, 'model.json')) && existsSync(join(root, name, 'samples'))) : [];
+    if (names.length === 0) {
+      context.skip('no bundled models in data/models/');
+      return;
+    }
+    const { page, errors } = await explorer.open('model');
+    for (const name of names) {
+      await page.selectOption('#model-bundled', name);
+      await page.waitForFunction((wanted) => (window as unknown as ModelWindow).explorer.model.modelSource === `bundled ${wanted}`, name);
+      const { model } = loadModel(join(root, name));
+      for (const sample of readdirSync(join(root, name, 'samples')).filter((file) => /\.(png|jpe?g)$/i.test(file)).sort()) {
+        await page.selectOption('#model-sample', { label: sample });
+        await page.waitForFunction((wanted) => {
+          const state = (window as unknown as ModelWindow).explorer.model;
+          return state.picture === wanted && (state.phase === 'done' || state.phase === 'error');
+        }, sample);
+        const state = await pageState(page);
+        assert.equal(state.error, null, `${name}/${sample}`);
+        const [expected] = model.classify([decodeImage(readFileSync(join(root, name, 'samples', sample)), sample)], { topK: 1 });
+        assert.equal(state.top[0]!.index, expected![0]!.index, `${name}/${sample}: the page says ${state.top[0]!.name}, Node ${expected![0]!.name}`);
+        assert.ok(Math.abs(state.top[0]!.probability - expected![0]!.probability) < 1e-5, `${name}/${sample}: probability`);
+      }
+    }
     assert.deepEqual(errors, []);
     await page.close();
   });

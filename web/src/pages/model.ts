@@ -36,6 +36,8 @@ const PREPROCESSING_CHOICES: Record<string, Preprocessing | null> = {
 export interface ModelPageState {
   phase: 'starting' | 'idle' | 'loading model' | 'computing' | 'done' | 'error';
   model: ModelDescription | null;
+  /** Where the model came from: 'bundled <name>' or the files' names. */
+  modelSource: string | null;
   picture: string | null;
   top: TopClass[];
   /** Milliseconds from the model's files chosen to the model described (reading, importing, building). */
@@ -65,7 +67,7 @@ export const modelPage: Page = {
     const session = new ModelSession();
     let stream: MediaStream | null = null;
     const state: ModelPageState = {
-      phase: 'starting', model: null, picture: null, top: [], modelMs: null, timings: null, error: null, backend: null, selection: null, explanation: null,
+      phase: 'starting', model: null, modelSource: null, picture: null, top: [], modelMs: null, timings: null, error: null, backend: null, selection: null, explanation: null,
       async values(layerIndex) {
         const reply = await session.request<'values'>({ type: 'values', layerIndex });
         return { shape: reply.shape, values: reply.values };
@@ -164,7 +166,7 @@ export const modelPage: Page = {
       }
     }
 
-    async function loadModel(files: ModelFile[]): Promise<void> {
+    async function loadModel(files: ModelFile[], source: string): Promise<void> {
       const token = ++modelToken;
       const started = performance.now();
       clearError();
@@ -177,6 +179,7 @@ export const modelPage: Page = {
         const reply = await session.request<'model'>({ type: 'loadModel', files });
         if (token !== modelToken) return;
         state.modelMs = performance.now() - started;
+        state.modelSource = source;
         showModel(reply.model);
         state.phase = 'idle';
         progressText.textContent = `Loaded ${reply.model.name}.`;
@@ -184,6 +187,7 @@ export const modelPage: Page = {
       } catch (caught) {
         if (token === modelToken) {
           state.model = null;
+          state.modelSource = null;
           modelInfo.textContent = 'No model loaded.';
           showError(`The model could not be loaded: ${errorMessage(caught)}`);
         }
@@ -197,7 +201,7 @@ export const modelPage: Page = {
       const model = BUNDLED_MODELS.find((candidate) => candidate.name === name);
       if (model === undefined) return;
       refreshSamples(model.samples);
-      void loadModel([{ name: 'model.json', url: model.manifestUrl }, { name: 'weights.safetensors', url: model.weightsUrl }]);
+      void loadModel([{ name: 'model.json', url: model.manifestUrl }, { name: 'weights.safetensors', url: model.weightsUrl }], `bundled ${model.name}`);
     }, 'model-bundled');
     bundled.select.disabled = BUNDLED_MODELS.length === 0;
 
@@ -207,7 +211,7 @@ export const modelPage: Page = {
       const modelFiles = files.filter((file) => !/\.txt$/i.test(file.name));
       if (modelFiles.length > 0) {
         const read = await Promise.all(modelFiles.map(async (file) => ({ name: file.webkitRelativePath || file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
-        await loadModel(read);
+        await loadModel(read, read.map((file) => file.name).join(', '));
       }
       if (labels[0] !== undefined) await setLabels(labels[0]);
     };
