@@ -192,13 +192,13 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
     const canvas = page.locator(`canvas.model-maps[data-layer="${convIndex}"]`);
     await canvas.scrollIntoViewIfNeeded();
     const box = (await canvas.boundingBox())!;
-    const { width: tileWidth, height: canvasHeight } = await canvas.evaluate((node: HTMLCanvasElement) => ({ width: node.width, height: node.height }));
-    const scale = box.width / tileWidth;
-    await page.mouse.click(box.x + (5 + 0.5) * scale, box.y + (2 + 0.5) * (box.height / canvasHeight));
+    // Screen pixels per map value: the column is drawn TILE_WIDTH wide whatever the map's width.
+    const [, outW, outC] = model.layerOutputShapes[convIndex] as [number, number, number];
+    const pixelsPerValue = box.width / outW;
+    await page.mouse.click(box.x + (5 + 0.5) * pixelsPerValue, box.y + (2 + 0.5) * pixelsPerValue);
     await page.waitForFunction(() => /value = /.test(document.getElementById('model-drill-value')?.textContent ?? ''));
     const selection = (await pageState(page)).selection as { layerIndex: number; channel: number; row: number; column: number };
     assert.deepEqual(selection, { layerIndex: convIndex, kind: 'maps', channel: 0, row: 2, column: 5 });
-    const [, outW, outC] = model.layerOutputShapes[convIndex] as [number, number, number];
     const shown = Number((await page.locator('#model-drill-value').innerText()).replace('value = ', ''));
     const atClick = expected[convIndex]![(2 * outW + 5) * outC]!;
     assert.ok(Math.abs(shown - atClick) < 1e-5 * (1 + Math.abs(atClick)));

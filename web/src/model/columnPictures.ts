@@ -7,7 +7,10 @@
 import { divergingMap, grayMap } from 'convnet-ts';
 import { MAPS_PER_PAGE, VALUES_PER_PAGE, type ColumnPage } from './protocol.js';
 
-const MAP_GAP = 2;
+/** Pixels a map tile is drawn at at least (small maps scaled up by a whole number, so a gap stays a thin line on screen). */
+const TILE_PIXELS = 84;
+/** Background pixels between tiles, at the tile's drawn size. */
+const MAP_GAP = 3;
 
 /** The largest magnitude and whether any value is negative. */
 export function valueRange(values: Float32Array | Float64Array): { range: number; isSigned: boolean } {
@@ -40,9 +43,9 @@ export function pageCount(shape: readonly number[]): number {
 export function drawColumnPage(layerIndex: number, values: Float32Array | Float64Array, shape: readonly number[], range: number, isSigned: boolean, page: number): ColumnPage {
   const pages = pageCount(shape);
   const current = Math.min(Math.max(0, Math.floor(page)), pages - 1);
-  const scale = range > 0 ? range : 1;
+  const fullColor = range > 0 ? range : 1;
   const colorOf = isSigned ? divergingMap : grayMap;
-  const toUnit = isSigned ? (value: number) => 0.5 + value / (2 * scale) : (value: number) => value / scale;
+  const toUnit = isSigned ? (value: number) => 0.5 + value / (2 * fullColor) : (value: number) => value / fullColor;
   const rgb = new Float32Array(3);
   const paint = (rgba: Uint8ClampedArray, pixel: number, value: number) => {
     colorOf(toUnit(value), rgb, 0);
@@ -57,23 +60,28 @@ export function drawColumnPage(layerIndex: number, values: Float32Array | Float6
     const tiles = Math.min(VALUES_PER_PAGE, values.length - first);
     const rgba = new Uint8ClampedArray(tiles * 4);
     for (let index = 0; index < tiles; index++) paint(rgba, index, values[first + index]!);
-    return { layerIndex, page: current, pageCount: pages, first, tiles, tileWidth: 1, tileHeight: 1, gap: 0, kind: 'values', width: 1, height: tiles, rgba };
+    return { layerIndex, page: current, pageCount: pages, first, tiles, tileWidth: 1, tileHeight: 1, scale: 1, gap: 0, kind: 'values', width: 1, height: tiles, rgba };
   }
 
   const [height, width, channels] = shape as [number, number, number];
+  const scale = Math.max(1, Math.floor(TILE_PIXELS / Math.max(height, width)));
+  const tileWidth = width * scale;
+  const tileHeight = height * scale;
   const first = current * MAPS_PER_PAGE;
   const tiles = Math.min(MAPS_PER_PAGE, channels - first);
-  const pictureHeight = tiles * height + (tiles - 1) * MAP_GAP;
+  const pictureHeight = tiles * tileHeight + (tiles - 1) * MAP_GAP;
   // Gaps stay transparent: the page's background shows between the maps.
-  const rgba = new Uint8ClampedArray(width * pictureHeight * 4);
+  const rgba = new Uint8ClampedArray(tileWidth * pictureHeight * 4);
   for (let tile = 0; tile < tiles; tile++) {
     const channel = first + tile;
-    const top = tile * (height + MAP_GAP);
-    for (let row = 0; row < height; row++) {
-      for (let column = 0; column < width; column++) {
-        paint(rgba, (top + row) * width + column, values[(row * width + column) * channels + channel]!);
+    const top = tile * (tileHeight + MAP_GAP);
+    for (let pixelRow = 0; pixelRow < tileHeight; pixelRow++) {
+      const row = Math.floor(pixelRow / scale);
+      for (let pixelColumn = 0; pixelColumn < tileWidth; pixelColumn++) {
+        const column = Math.floor(pixelColumn / scale);
+        paint(rgba, (top + pixelRow) * tileWidth + pixelColumn, values[(row * width + column) * channels + channel]!);
       }
     }
   }
-  return { layerIndex, page: current, pageCount: pages, first, tiles, tileWidth: width, tileHeight: height, gap: MAP_GAP, kind: 'maps', width, height: pictureHeight, rgba };
+  return { layerIndex, page: current, pageCount: pages, first, tiles, tileWidth, tileHeight, scale, gap: MAP_GAP, kind: 'maps', width: tileWidth, height: pictureHeight, rgba };
 }

@@ -20,8 +20,9 @@ export interface OverviewHandlers {
 
 /** Screen pixels a map tile is drawn at, whatever its size (CSS scales it, pixelated). */
 const TILE_WIDTH = 84;
-/** Screen pixels per value of a vector's strip. */
-const VALUE_HEIGHT = 5;
+/** Screen pixels per value of a vector's strip: short vectors (10 classes) get tall cells, long ones thin. */
+const STRIP_HEIGHT = 320;
+const VALUE_HEIGHT_RANGE = [5, 24] as const;
 const ARC_BAND = 34;
 
 /** Which value of `page` a click at (x, y), as fractions of the canvas, fell on; null on a gap. */
@@ -32,14 +33,15 @@ export function selectionAt(page: ColumnPage, x: number, y: number): ValueSelect
   const tile = Math.floor(pixelY / (page.tileHeight + page.gap));
   const row = pixelY - tile * (page.tileHeight + page.gap);
   if (row >= page.tileHeight || tile >= page.tiles) return null;
-  return { layerIndex: page.layerIndex, kind: 'maps', channel: page.first + tile, row, column: pixelX };
+  return { layerIndex: page.layerIndex, kind: 'maps', channel: page.first + tile, row: Math.floor(row / page.scale), column: Math.floor(pixelX / page.scale) };
 }
 
 function drawPage(canvas: HTMLCanvasElement, page: ColumnPage): void {
   canvas.width = page.width;
   canvas.height = page.height;
   const displayWidth = page.kind === 'maps' ? TILE_WIDTH : 26;
-  const displayHeight = page.kind === 'maps' ? (page.height * TILE_WIDTH) / page.width : page.height * VALUE_HEIGHT;
+  const valueHeight = Math.min(VALUE_HEIGHT_RANGE[1], Math.max(VALUE_HEIGHT_RANGE[0], Math.floor(STRIP_HEIGHT / page.height)));
+  const displayHeight = page.kind === 'maps' ? (page.height * TILE_WIDTH) / page.width : page.height * valueHeight;
   canvas.style.width = `${displayWidth}px`;
   canvas.style.height = `${Math.round(displayHeight)}px`;
   canvas.getContext('2d')!.putImageData(new ImageData(page.rgba, page.width, page.height), 0, 0);

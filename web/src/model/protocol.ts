@@ -68,7 +68,10 @@ export interface ModelDescription {
   output: 'probabilities' | 'logits';
 }
 
-/** One page of a column: RGBA pixels, `tiles` tiles stacked top to bottom, each tileWidth x tileHeight, `gap` pixels apart. */
+/**
+ * One page of a column: RGBA pixels, `tiles` tiles stacked top to bottom, each tileWidth x tileHeight,
+ * `gap` pixels apart; a map's value is `scale` x `scale` pixels (small maps are scaled up).
+ */
 export interface ColumnPage {
   layerIndex: number;
   page: number;
@@ -78,6 +81,7 @@ export interface ColumnPage {
   tiles: number;
   tileWidth: number;
   tileHeight: number;
+  scale: number;
   gap: number;
   /** 'maps': one tile per channel of an [h, w, c] output; 'values': one 1x1 tile per value of a vector. */
   kind: 'maps' | 'values';

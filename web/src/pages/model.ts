@@ -196,14 +196,16 @@ export const modelPage: Page = {
 
     const bundled = choice('Bundled model', [
       { value: '', text: BUNDLED_MODELS.length === 0 ? '(none in this build)' : 'choose\u2026' },
-      ...BUNDLED_MODELS.map((model) => ({ value: model.name, text: model.name })),
+      ...BUNDLED_MODELS.map((model) => ({ value: model.name, text: model.title })),
     ], '', (name) => {
       const model = BUNDLED_MODELS.find((candidate) => candidate.name === name);
       if (model === undefined) return;
+      bundledDescription.textContent = model.description;
       refreshSamples(model.samples);
       void loadModel([{ name: 'model.json', url: model.manifestUrl }, { name: 'weights.safetensors', url: model.weightsUrl }], `bundled ${model.name}`);
     }, 'model-bundled');
     bundled.select.disabled = BUNDLED_MODELS.length === 0;
+    const bundledDescription = element('p', { class: 'explain', id: 'model-bundled-description' });
 
     const fromFiles = async (files: readonly File[]) => {
       if (files.length === 0) return;
@@ -318,10 +320,11 @@ export const modelPage: Page = {
       const sample = samples.find((candidate) => candidate.url === value);
       if (sample !== undefined) void runPicture(() => fetchPicture(sample.name, sample.url));
     }, 'model-sample');
-    let samples: { name: string; url: string }[] = [];
-    function refreshSamples(modelSamples: readonly { name: string; url: string }[]): void {
+    let samples: { name: string; url: string; trueClass?: string | undefined }[] = [];
+    function refreshSamples(modelSamples: readonly { name: string; url: string; trueClass?: string | undefined }[]): void {
       samples = [...modelSamples, ...GENERAL_SAMPLES];
-      sampleSelect.select.replaceChildren(element('option', { value: '' }, 'choose\u2026'), ...samples.map((sample) => element('option', { value: sample.url }, sample.name)));
+      // The option's text is the file name (tests choose by it); a known true class shows in its title.
+      sampleSelect.select.replaceChildren(element('option', { value: '' }, 'choose\u2026'), ...samples.map((sample) => element('option', sample.trueClass === undefined ? { value: sample.url } : { value: sample.url, title: `a ${sample.trueClass}` }, sample.name)));
     }
     refreshSamples([]);
 
@@ -366,6 +369,7 @@ export const modelPage: Page = {
         element('div', { class: 'controls' }, bundled.root,
           element('label', { class: 'control' }, 'Files ', modelInput),
           element('label', { class: 'control' }, 'Folder ', folderInput)),
+        bundledDescription,
         modelDrop,
         element('div', { class: 'controls' }, element('label', { class: 'control' }, 'Labels ', labelsInput)),
         modelInfo, preprocessingControls),
