@@ -278,6 +278,22 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
     await page.close();
   });
 
+  test('a labels file names the classes; one with the wrong count is refused in the page', async () => {
+    const { page, errors } = await explorer.open('model');
+    await loadAndRun(page, [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')], 'rose.jpg');
+    const names = Array.from({ length: 10 }, (_, index) => `kind-${index}`);
+    await page.setInputFiles('#model-labels', { name: 'kinds.txt', mimeType: 'text/plain', buffer: Buffer.from(names.join('\n')) });
+    await page.waitForFunction(() => (window as unknown as ModelWindow).explorer.model.model?.classNames[0] === 'kind-0' && (window as unknown as ModelWindow).explorer.model.phase === 'done');
+    const state = await pageState(page);
+    assert.equal(state.top[0]!.name, names[state.top[0]!.index]);
+    assert.match(await page.locator('#model-top').innerText(), /kind-\d/);
+    assert.match(await page.locator('#model-info').innerText(), /labels file kinds\.txt/);
+    await page.setInputFiles('#model-labels', { name: 'three.txt', mimeType: 'text/plain', buffer: Buffer.from('a\nb\nc') });
+    await page.waitForFunction(() => /Labels: .*three\.txt/.test(document.getElementById('model-error')?.textContent ?? ''));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('a wrong file gives an error in the page', async () => {
     const { page, errors } = await explorer.open('model');
     await page.setInputFiles('#model-files', { name: 'notes.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a model') });
