@@ -209,6 +209,11 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
     assert.ok(Math.abs(explanation.output - atClick) < 1e-5 * (1 + Math.abs(atClick)), `output ${explanation.output}, Node ${atClick}`);
     assert.ok(Math.abs(explanation.value - atClick) < 1e-4 * (1 + Math.abs(atClick)), `explained ${explanation.value}, Node ${atClick}`);
     assert.equal(await page.locator('#model-drill-how table.model-drill-grid').count(), 3);
+    // The clicked value is outlined on its map, one value wide.
+    const marker = page.locator('.model-marker:not([hidden])');
+    assert.equal(await marker.count(), 1);
+    const markerBox = (await marker.boundingBox())!;
+    assert.ok(Math.abs(markerBox.width - pixelsPerValue) < 1.5 && Math.abs(markerBox.x - (box.x + 5 * pixelsPerValue)) < 1.5, JSON.stringify(markerBox));
     await page.locator('#model-drill').scrollIntoViewIfNeeded();
     await screenshot(page, 'model-drill');
 

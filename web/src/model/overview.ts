@@ -36,6 +36,19 @@ export function selectionAt(page: ColumnPage, x: number, y: number): ValueSelect
   return { layerIndex: page.layerIndex, kind: 'maps', channel: page.first + tile, row: Math.floor(row / page.scale), column: Math.floor(pixelX / page.scale) };
 }
 
+/** Outlines the selected value (one marker in the whole overview); `xScale` and `yScale` are screen pixels per canvas pixel. */
+function placeMarker(marker: HTMLElement, page: ColumnPage, selection: ValueSelection, xScale: number, yScale: number): void {
+  for (const other of document.querySelectorAll<HTMLElement>('.model-marker')) other.hidden = true;
+  const top = selection.kind === 'maps'
+    ? (selection.channel - page.first) * (page.tileHeight + page.gap) + selection.row * page.scale
+    : selection.index - page.first;
+  const left = selection.kind === 'maps' ? selection.column * page.scale : 0;
+  const width = selection.kind === 'maps' ? page.scale : page.width;
+  const height = selection.kind === 'maps' ? page.scale : 1;
+  Object.assign(marker.style, { left: `${left * xScale}px`, top: `${top * yScale}px`, width: `${width * xScale}px`, height: `${height * yScale}px` });
+  marker.hidden = false;
+}
+
 function drawPage(canvas: HTMLCanvasElement, page: ColumnPage): void {
   canvas.width = page.width;
   canvas.height = page.height;
@@ -56,10 +69,13 @@ function column(layer: LayerInfo, result: LayerResult, handlers: OverviewHandler
   const canvas = element('canvas', { class: 'model-maps', 'data-layer': String(layer.index) });
   let page = result.column;
   drawPage(canvas, page);
+  const marker = element('div', { class: 'model-marker', hidden: '' });
   canvas.addEventListener('click', (event) => {
     const bounds = canvas.getBoundingClientRect();
     const selection = selectionAt(page, (event.clientX - bounds.left) / bounds.width, (event.clientY - bounds.top) / bounds.height);
-    if (selection !== null) handlers.onValueClick(selection);
+    if (selection === null) return;
+    placeMarker(marker, page, selection, bounds.width / page.width, bounds.height / page.height);
+    handlers.onValueClick(selection);
   });
   const label = element('span', { class: 'model-page-label' }, pageLabel(layer, page));
   const previous = element('button', { class: 'secondary model-pager-button', 'aria-label': `previous page of ${layer.name}` }, '\u2039');
@@ -78,6 +94,7 @@ function column(layer: LayerInfo, result: LayerResult, handlers: OverviewHandler
     if (arrived !== null) {
       page = arrived;
       drawPage(canvas, page);
+      marker.hidden = true;
     }
     update();
   };
@@ -96,7 +113,7 @@ function column(layer: LayerInfo, result: LayerResult, handlers: OverviewHandler
       ...(layer.formula === null ? [] : [element('span', { class: 'mono model-formula' }, layer.formula)]),
       element('span', { class: 'model-range' }, `range ${range}`)),
     pager,
-    canvas,
+    element('div', { class: 'model-maps-frame' }, canvas, marker),
   );
 }
 

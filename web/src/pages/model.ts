@@ -4,7 +4,8 @@
 // (model/modelWorker.ts); this thread only places pixels, so the page never freezes.
 // The drill-down's hook: a click on one value opens #model-drill with the layer and position.
 
-import type { Preprocessing } from 'convnet-ts';
+import { serializeModel, type Preprocessing } from 'convnet-ts';
+import { currentModel, onModelChange } from '../appState.js';
 import digit3 from '../assets/convolution/digit-3.png';
 import rose from '../assets/color-models/rose.jpg';
 import wizard from '../assets/color-models/wizard.jpg';
@@ -207,6 +208,21 @@ export const modelPage: Page = {
     bundled.select.disabled = BUNDLED_MODELS.length === 0;
     const bundledDescription = element('p', { class: 'explain', id: 'model-bundled-description' });
 
+    // The model trained on the Train page (or loaded on the Draw page), handed over as the two files it would save.
+    const trained = element('button', { class: 'secondary', id: 'model-trained' }, 'The model from the Train page');
+    trained.hidden = currentModel() === null;
+    const stopWatchingModel = onModelChange((model) => (trained.hidden = model === null));
+    trained.addEventListener('click', () => {
+      const current = currentModel();
+      if (current === null) return;
+      try {
+        const { manifest, weights } = serializeModel(current.model, { classNames: current.classNames });
+        void loadModel([{ name: 'model.json', bytes: new TextEncoder().encode(manifest) }, { name: 'weights.safetensors', bytes: weights.slice() }], current.source);
+      } catch (caught) {
+        showError(`The model could not be handed over: ${errorMessage(caught)}`);
+      }
+    });
+
     const fromFiles = async (files: readonly File[]) => {
       if (files.length === 0) return;
       const labels = files.filter((file) => /\.txt$/i.test(file.name));
@@ -366,7 +382,7 @@ export const modelPage: Page = {
       element('h1', {}, 'Model'),
       element('p', { class: 'lead' }, 'Open a real network, give it a picture, and see every layer at work: each column holds one layer\u2019s feature maps, left to right from the picture to the classes. Click a value to see it up close.'),
       section('1. Choose a model', 'A bundled model, an ONNX file (a torchvision export, for example), the folder or the two files `convnet train` saves, or a TF.js model. A labels file (one class name per line) names the classes.',
-        element('div', { class: 'controls' }, bundled.root,
+        element('div', { class: 'controls' }, bundled.root, trained,
           element('label', { class: 'control' }, 'Files ', modelInput),
           element('label', { class: 'control' }, 'Folder ', folderInput)),
         bundledDescription,
@@ -383,6 +399,7 @@ export const modelPage: Page = {
     );
 
     return () => {
+      stopWatchingModel();
       session.terminate();
       for (const track of stream?.getTracks() ?? []) track.stop();
     };
