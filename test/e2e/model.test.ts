@@ -398,6 +398,12 @@ for (const isolation of [true, false]) {
         const values = await layerValues(page, layerIndex);
         assertMapsClose(values, expected[layerIndex]!, 1e-4, `layer ${layerIndex} (${model.layers[layerIndex]!.className})`);
       }
+      // The widest layer (512 maps) is paged: one page drawn at a time, turned by its own button.
+      const widest = state.model!.layers.reduce((best, layer) => (model.layerOutputShapes[layer.index]![2] ?? 0) > (model.layerOutputShapes[best]![2] ?? 0) ? layer.index : best, 0);
+      const next = page.locator(`.model-column[data-layer="${widest}"] button[aria-label^="next page"]`);
+      await next.scrollIntoViewIfNeeded();
+      await next.click();
+      await page.waitForFunction((index) => /^9\u201316 of 512$/.test(document.querySelector(`.model-column[data-layer="${index}"] .model-page-label`)?.textContent ?? ''), widest);
       if (isolation) await screenshot(page, 'model-resnet18');
       assert.deepEqual(errors, []);
       await page.close();
