@@ -28,7 +28,7 @@ const WIZARD = join(repoRoot, 'web', 'src', 'assets', 'color-models', 'wizard.jp
 interface PageState {
   phase: string;
   modelSource: string | null;
-  model: { name: string; format: string; layers: { index: number; className: string; inputs: number[] }[]; classNames: string[] } | null;
+  model: { name: string; format: string; layers: { index: number; className: string; inputs: number[] }[]; classNames: string[]; preprocessing: unknown } | null;
   picture: string | null;
   top: { index: number; name: string; probability: number }[];
   modelMs: number | null;
@@ -404,7 +404,18 @@ for (const isolation of [true, false]) {
       await next.scrollIntoViewIfNeeded();
       await next.click();
       await page.waitForFunction((index) => /^9\u201316 of 512$/.test(document.querySelector(`.model-column[data-layer="${index}"] .model-page-label`)?.textContent ?? ''), widest);
-      if (isolation) await screenshot(page, 'model-resnet18');
+      if (isolation) {
+        await screenshot(page, 'model-resnet18');
+        // The proposed preprocessing corrected to none: the picture reaches the first layer as 0..1 values.
+        await page.selectOption('#model-preprocessing-preset', 'none');
+        await page.waitForFunction(() => {
+          const state = (window as unknown as ModelWindow).explorer.model;
+          return state.model?.preprocessing === null && state.phase === 'done';
+        });
+        const input = await layerValues(page, 0);
+        assert.ok(input.every((value) => value >= 0 && value <= 1), 'inputs in 0..1');
+        assert.match(await page.locator('#model-info').innerText(), /as you set it/);
+      }
       assert.deepEqual(errors, []);
       await page.close();
     });

@@ -10,6 +10,7 @@ import {
   imageFromImageData,
   imagesToInput,
   imageToImageData,
+  Input,
   parseLabels,
   ready,
   resizeForInput,
@@ -58,7 +59,7 @@ async function bytesOf(file: ModelFile): Promise<NamedBytes> {
 
 function describe(current: LoadedFiles): ModelDescription {
   const { model } = current;
-  const input = model.layers[0] as unknown as { colorModel: ModelDescription['input']['colorModel'] };
+  const input = model.layers[0] as Input;
   const shape = model.inputShape;
   return {
     name: current.name,

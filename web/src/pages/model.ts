@@ -2,7 +2,8 @@
 // picture (a sample, a file, a drop or the camera), every layer shown as a column of its feature maps.
 // Loading, the forward pass of every layer and the drawing of the columns run in a worker
 // (model/modelWorker.ts); this thread only places pixels, so the page never freezes.
-// The drill-down's hook: a click on one value opens #model-drill with the layer and position.
+// A click on one value opens #model-drill: the value outlined, and how the library's explainValue says
+// it was computed from the layer's real weights and inputs.
 
 import { serializeModel, type Preprocessing } from 'convnet-ts';
 import { currentModel, onModelChange } from '../appState.js';
