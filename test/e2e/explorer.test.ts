@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
 
-const PAGES = ['convolution', 'activations', 'pooling', 'color-models', 'train', 'draw'];
+const PAGES = ['convolution', 'activations', 'pooling', 'color-models', 'train', 'draw', 'model'];
 
 describe('explorer pages in headless Chromium', { skip: skipWithoutChromium }, () => {
   let explorer: Explorer;

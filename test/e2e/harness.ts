@@ -21,12 +21,12 @@ export interface Explorer {
   close(): Promise<void>;
 }
 
-/** Starts the server (isolated unless told otherwise) and a headless Chromium. */
-export async function startExplorer(options: { isolation?: boolean } = {}): Promise<Explorer> {
+/** Starts the server (isolated unless told otherwise) and a headless Chromium (with `browserArgs` added to its flags). */
+export async function startExplorer(options: { isolation?: boolean; browserArgs?: string[] } = {}): Promise<Explorer> {
   const server = await startExplorerServer({ port: 0, isolation: options.isolation ?? true });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(options.browserArgs ?? [])],
   });
   return {
     browser,

@@ -9,10 +9,11 @@ import { activationsPage } from './pages/activations.js';
 import { colorModelsPage } from './pages/colorModels.js';
 import { convolutionPage } from './pages/convolution.js';
 import { drawPage } from './pages/draw.js';
+import { modelPage } from './pages/model.js';
 import { poolingPage } from './pages/pooling.js';
 import { trainPage } from './pages/train.js';
 
-const PAGES: readonly Page[] = [convolutionPage, activationsPage, poolingPage, colorModelsPage, trainPage, drawPage];
+const PAGES: readonly Page[] = [convolutionPage, activationsPage, poolingPage, colorModelsPage, trainPage, drawPage, modelPage];
 
 const nav = document.getElementById('nav')!;
 const root = document.getElementById('page')!;

@@ -1,0 +1,423 @@
+// End-to-end tests of the explorer's Model page in headless Chromium: a residual model saved by the
+// toolkit loads from its two files, a sample picture runs, and the overview shows every layer (the
+// residual joins drawn, the top classes by name) with feature maps equal to the library's in Node, as
+// does a TF.js model with a Concatenate; a click on a value opens the drill-down panel with that value
+// and the library's explanation of it; a torchvision ResNet-18 exported to ONNX (tools/exportTorchvision.py,
+// skipped where /usr/bin/python3 lacks torchvision) gives the library's feature maps within 1e-4, with
+// and without threads (the times and the longest frame gap are printed, never asserted); a wrong file
+// gives an error in the page; Chromium's fake camera feeds a picture; the page fits a 360 px wide
+// window. Screenshots: model-overview.png, model-drill.png, model-360.png, model-resnet18.png.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { CIFAR10_CLASS_NAMES, decodeImage, importOnnx, importTfjsModel, imagesToInput, loadModel, preprocessingPreset, residualCnn, type Model } from '../../src/index.js';
+import { repoRoot } from '../helpers.js';
+import { randomizeWeights, saveTfjs, tf, writeTfjsFolder } from '../io/tfjsModels.js';
+import { screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
+
+const PYTHON = '/usr/bin/python3';
+const ROSE = join(repoRoot, 'web', 'src', 'assets', 'color-models', 'rose.jpg');
+const WIZARD = join(repoRoot, 'web', 'src', 'assets', 'color-models', 'wizard.jpg');
+
+interface PageState {
+  phase: string;
+  modelSource: string | null;
+  model: { name: string; format: string; layers: { index: number; className: string; inputs: number[] }[]; classNames: string[]; preprocessing: unknown } | null;
+  picture: string | null;
+  top: { index: number; name: string; probability: number }[];
+  modelMs: number | null;
+  timings: { forwardMs: number; drawMs: number; totalMs: number } | null;
+  error: string | null;
+  backend: { active: string; threads: number; isIsolated: boolean } | null;
+  selection: unknown;
+}
+
+type ModelWindow = { explorer: { model: PageState & { values(layerIndex: number): Promise<{ shape: number[]; values: Float32Array }> } } };
+
+function pageState(page: Page): Promise<PageState> {
+  return page.evaluate(() => {
+    const { values: _values, ...rest } = (window as unknown as ModelWindow).explorer.model;
+    return JSON.parse(JSON.stringify(rest)) as PageState;
+  });
+}
+
+async function waitForPhase(page: Page, phases: string[], timeout = 120_000): Promise<PageState> {
+  await page.waitForFunction((wanted) => wanted.includes((window as unknown as ModelWindow).explorer.model.phase), phases, { timeout });
+  return pageState(page);
+}
+
+/** A layer's output in the page, its float32 bytes carried as base64 (a JSON array of ResNet's 800,000 numbers takes seconds). */
+async function layerValues(page: Page, layerIndex: number): Promise<Float32Array> {
+  const base64 = await page.evaluate(async (index) => {
+    const { values } = await (window as unknown as ModelWindow).explorer.model.values(index);
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+    let text = '';
+    for (let start = 0; start < bytes.length; start += 0x8000) text += String.fromCharCode(...bytes.subarray(start, start + 0x8000));
+    return btoa(text);
+  }, layerIndex);
+  const bytes = Buffer.from(base64, 'base64');
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/** Every layer's output for one picture, computed by the library in Node as the page's worker does. */
+function nodeOutputs(model: Model, pictureBytes: Uint8Array, name: string): Float32Array[] {
+  const input = imagesToInput(model, [decodeImage(pictureBytes, name)]);
+  const outputs: Float32Array[] = [];
+  model.forward(input, { onOutput: (index, output) => (outputs[index] = output.data.slice() as Float32Array) });
+  return outputs;
+}
+
+/** |page - node| <= tolerance * (1 + |node|) everywhere; the message names the first mismatch and the largest difference. */
+function assertMapsClose(actual: Float32Array, expected: Float32Array, tolerance: number, label: string): void {
+  assert.equal(actual.length, expected.length, `${label}: length`);
+  let largest = 0;
+  let first = -1;
+  for (let index = 0; index < expected.length; index++) {
+    const difference = Math.abs(actual[index]! - expected[index]!);
+    largest = Math.max(largest, difference);
+    if (first < 0 && difference > tolerance * (1 + Math.abs(expected[index]!))) first = index;
+  }
+  assert.ok(first < 0, `${label}: at ${first} the page has ${actual[first]}, Node ${expected[first]}; largest difference ${largest}`);
+}
+
+/** Starts recording the longest gap between animation frames (window.frameGaps). */
+function startFrameProbe(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const probe = window as unknown as { frameGaps: { last: number; longest: number; longestTask: number; isOn: boolean; observer: PerformanceObserver } };
+    // Frame gaps include the time the machine gave the page no core; long tasks are the main thread's own work.
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) probe.frameGaps.longestTask = Math.max(probe.frameGaps.longestTask, entry.duration);
+    });
+    observer.observe({ type: 'longtask' });
+    probe.frameGaps = { last: performance.now(), longest: 0, longestTask: 0, isOn: true, observer };
+    const tick = (now: number) => {
+      probe.frameGaps.longest = Math.max(probe.frameGaps.longest, now - probe.frameGaps.last);
+      probe.frameGaps.last = now;
+      if (probe.frameGaps.isOn) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
+/** The longest frame gap and the longest main-thread task since startFrameProbe, in milliseconds; the probe stops. */
+function stopFrameProbe(page: Page): Promise<{ frameGap: number; longTask: number }> {
+  return page.evaluate(() => {
+    const probe = window as unknown as { frameGaps: { longest: number; longestTask: number; isOn: boolean; observer: PerformanceObserver } };
+    probe.frameGaps.isOn = false;
+    probe.frameGaps.observer.disconnect();
+    return { frameGap: probe.frameGaps.longest, longTask: probe.frameGaps.longestTask };
+  });
+}
+
+interface RunFigures {
+  state: PageState;
+  /** From the files chosen to the model described, and from the picture chosen to the full overview (ms, measured by the test). */
+  modelWallMs: number;
+  pictureWallMs: number;
+  /** The longest frame gap and main-thread task while the model loaded, and while the picture ran and the overview was drawn. */
+  modelGaps: { frameGap: number; longTask: number };
+  pictureGaps: { frameGap: number; longTask: number };
+}
+
+/** Chooses `files` in the model input, then the sample `sample`, and waits for the overview, recording times and frame gaps. */
+async function loadAndRun(page: Page, files: string[], sample: string): Promise<RunFigures> {
+  await startFrameProbe(page);
+  const started = Date.now();
+  await page.setInputFiles('#model-files', files);
+  await page.waitForFunction(() => (window as unknown as ModelWindow).explorer.model.model !== null || (window as unknown as ModelWindow).explorer.model.error !== null, undefined, { timeout: 120_000 });
+  const modelWallMs = Date.now() - started;
+  const modelGaps = await stopFrameProbe(page);
+  await startFrameProbe(page);
+  const pictureStarted = Date.now();
+  await page.selectOption('#model-sample', { label: sample });
+  const state = await waitForPhase(page, ['done', 'error']);
+  const pictureWallMs = Date.now() - pictureStarted;
+  return { state, modelWallMs, pictureWallMs, modelGaps, pictureGaps: await stopFrameProbe(page) };
+}
+
+describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, () => {
+  let explorer: Explorer;
+  let directory: string;
+  let modelDirectory: string;
+  before(async () => {
+    explorer = await startExplorer({ browserArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+    directory = mkdtempSync(join(tmpdir(), 'convnet-model-page-'));
+    modelDirectory = join(directory, 'residual');
+    // A residual CNN of the library's presets (random weights, seed 3): its Adds are the overview's joins.
+    const model = residualCnn({ seed: 3, inputShape: [32, 32, 3] });
+    model.setClassNames(CIFAR10_CLASS_NAMES);
+    model.save(modelDirectory);
+  });
+  after(async () => {
+    await explorer?.close();
+    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+  });
+
+  test('a saved model and a sample picture give the overview: every layer, the joins, the classes by name, the library\u2019s maps', async () => {
+    const { page, errors } = await explorer.open('model');
+    const { state } = await loadAndRun(page, [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')], 'rose.jpg');
+    assert.equal(state.error, null);
+    assert.equal(state.phase, 'done');
+    assert.equal(state.model!.format, 'convnet');
+    assert.equal(state.picture, 'rose.jpg');
+    const { model } = loadModel(modelDirectory);
+    assert.equal(state.model!.layers.length, model.layers.length);
+    assert.equal(await page.locator('.model-column[data-layer]').count(), model.layers.length);
+    // One arc per input that is not the layer just before: the residual Adds' skips.
+    const skips = model.nodes.reduce((count, node, index) => count + node.inputs.filter((input) => input !== index - 1).length, 0);
+    assert.ok(skips > 0);
+    assert.equal(await page.locator('path.model-join').count(), skips);
+
+    const expected = nodeOutputs(model, readFileSync(ROSE), 'rose.jpg');
+    for (let layerIndex = 0; layerIndex < model.layers.length; layerIndex++) {
+      const values = await layerValues(page, layerIndex);
+      assertMapsClose(values, expected[layerIndex]!, 1e-5, `layer ${layerIndex} (${model.layers[layerIndex]!.className})`);
+    }
+    const probabilities = expected[expected.length - 1]!;
+    const best = probabilities.indexOf(Math.max(...probabilities));
+    assert.equal(state.top[0]!.index, best);
+    assert.equal(state.top[0]!.name, CIFAR10_CLASS_NAMES[best]);
+    assert.ok(Math.abs(state.top[0]!.probability - probabilities[best]!) < 1e-5);
+    assert.match(await page.locator('#model-top').innerText(), new RegExp(CIFAR10_CLASS_NAMES[best]!));
+    await screenshot(page, 'model-overview');
+
+    // The drill-down's hook: a click on map 0, row 2, column 5 of the first conv layer's column.
+    const convIndex = model.layers.findIndex((layer) => layer.className === 'Conv2D');
+    const canvas = page.locator(`canvas.model-maps[data-layer="${convIndex}"]`);
+    await canvas.scrollIntoViewIfNeeded();
+    const box = (await canvas.boundingBox())!;
+    // Screen pixels per map value: the column is drawn TILE_WIDTH wide whatever the map's width.
+    const [, outW, outC] = model.layerOutputShapes[convIndex] as [number, number, number];
+    const pixelsPerValue = box.width / outW;
+    await page.mouse.click(box.x + (5 + 0.5) * pixelsPerValue, box.y + (2 + 0.5) * pixelsPerValue);
+    await page.waitForFunction(() => /value = /.test(document.getElementById('model-drill-value')?.textContent ?? ''));
+    const selection = (await pageState(page)).selection as { layerIndex: number; channel: number; row: number; column: number };
+    assert.deepEqual(selection, { layerIndex: convIndex, kind: 'maps', channel: 0, row: 2, column: 5 });
+    const shown = Number((await page.locator('#model-drill-value').innerText()).replace('value = ', ''));
+    const atClick = expected[convIndex]![(2 * outW + 5) * outC]!;
+    assert.ok(Math.abs(shown - atClick) < 1e-5 * (1 + Math.abs(atClick)));
+    // The library's explanation (explainValue): the window, kernel and products summed over channels plus the bias give the value.
+    await page.waitForSelector('#model-drill-result');
+    const { explanation } = (await pageState(page)) as unknown as { explanation: { kind: string; value: number; output: number } };
+    assert.equal(explanation.kind, 'convolution');
+    assert.ok(Math.abs(explanation.output - atClick) < 1e-5 * (1 + Math.abs(atClick)), `output ${explanation.output}, Node ${atClick}`);
+    assert.ok(Math.abs(explanation.value - atClick) < 1e-4 * (1 + Math.abs(atClick)), `explained ${explanation.value}, Node ${atClick}`);
+    assert.equal(await page.locator('#model-drill-how table.model-drill-grid').count(), 3);
+    // The clicked value is outlined on its map, one value wide.
+    const marker = page.locator('.model-marker:not([hidden])');
+    assert.equal(await marker.count(), 1);
+    const markerBox = (await marker.boundingBox())!;
+    assert.ok(Math.abs(markerBox.width - pixelsPerValue) < 1.5 && Math.abs(markerBox.x - (box.x + 5 * pixelsPerValue)) < 1.5, JSON.stringify(markerBox));
+    await page.locator('#model-drill').scrollIntoViewIfNeeded();
+    await screenshot(page, 'model-drill');
+
+    // Paging: the second page of a 16-map layer shows maps 9-16.
+    const next = page.locator(`.model-column[data-layer="${convIndex}"] button[aria-label^="next page"]`);
+    await next.click();
+    await page.waitForFunction((index) => /9\u201316 of 16/.test(document.querySelector(`.model-column[data-layer="${index}"] .model-page-label`)?.textContent ?? ''), convIndex);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a TF.js model (model.json and its shards) gives the library\u2019s maps, its Concatenate drawn as a join', async () => {
+    const input = tf.input({ shape: [20, 20, 3] });
+    const stem = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tf.SymbolicTensor;
+    const side = tf.layers.conv2d({ filters: 4, kernelSize: 1 }).apply(stem) as tf.SymbolicTensor;
+    const joined = tf.layers.concatenate().apply([stem, side]) as tf.SymbolicTensor;
+    const pooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(joined) as tf.SymbolicTensor;
+    const features = tf.layers.flatten().apply(pooled) as tf.SymbolicTensor;
+    const output = tf.layers.dense({ units: 5, activation: 'softmax' }).apply(features) as tf.SymbolicTensor;
+    const tfModel = tf.model({ inputs: input, outputs: output, name: 'concat' });
+    randomizeWeights(tfModel, 7);
+    const folder = join(directory, 'tfjs');
+    writeTfjsFolder(folder, await saveTfjs(tfModel, 2000));
+    const files = readdirSync(folder).map((name) => join(folder, name));
+    assert.ok(files.length > 2, 'model.json and several shards');
+
+    const { page, errors } = await explorer.open('model');
+    const { state } = await loadAndRun(page, files, 'wizard.jpg');
+    assert.equal(state.error, null);
+    assert.equal(state.model!.format, 'tfjs');
+    const model = importTfjsModel(join(folder, 'model.json'));
+    const expected = nodeOutputs(model, readFileSync(WIZARD), 'wizard.jpg');
+    for (let layerIndex = 0; layerIndex < model.layers.length; layerIndex++) {
+      assertMapsClose(await layerValues(page, layerIndex), expected[layerIndex]!, 1e-5, `layer ${layerIndex} (${model.layers[layerIndex]!.className})`);
+    }
+    assert.equal(await page.locator('path.model-join.concat').count(), 1);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('each bundled model (data/models/) classifies its sample pictures as the library does in Node', async (context) => {
+    const root = join(repoRoot, 'data', 'models');
+    const names = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, 'model.json')) && existsSync(join(root, name, 'samples'))) : [];
+    if (names.length === 0) {
+      context.skip('no bundled models in data/models/');
+      return;
+    }
+    const { page, errors } = await explorer.open('model');
+    for (const name of names) {
+      await page.selectOption('#model-bundled', name);
+      await page.waitForFunction((wanted) => (window as unknown as ModelWindow).explorer.model.modelSource === `bundled ${wanted}`, name);
+      const { model } = loadModel(join(root, name));
+      for (const sample of readdirSync(join(root, name, 'samples')).filter((file) => /\.(png|jpe?g)$/i.test(file)).sort()) {
+        await page.selectOption('#model-sample', { label: sample });
+        await page.waitForFunction((wanted) => {
+          const state = (window as unknown as ModelWindow).explorer.model;
+          return state.picture === wanted && (state.phase === 'done' || state.phase === 'error');
+        }, sample);
+        const state = await pageState(page);
+        assert.equal(state.error, null, `${name}/${sample}`);
+        const [expected] = model.classify([decodeImage(readFileSync(join(root, name, 'samples', sample)), sample)], { topK: 1 });
+        assert.equal(state.top[0]!.index, expected![0]!.index, `${name}/${sample}: the page says ${state.top[0]!.name}, Node ${expected![0]!.name}`);
+        assert.ok(Math.abs(state.top[0]!.probability - expected![0]!.probability) < 1e-5, `${name}/${sample}: probability`);
+      }
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a labels file names the classes; one with the wrong count is refused in the page', async () => {
+    const { page, errors } = await explorer.open('model');
+    await loadAndRun(page, [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')], 'rose.jpg');
+    const names = Array.from({ length: 10 }, (_, index) => `kind-${index}`);
+    await page.setInputFiles('#model-labels', { name: 'kinds.txt', mimeType: 'text/plain', buffer: Buffer.from(names.join('\n')) });
+    await page.waitForFunction(() => (window as unknown as ModelWindow).explorer.model.model?.classNames[0] === 'kind-0' && (window as unknown as ModelWindow).explorer.model.phase === 'done');
+    const state = await pageState(page);
+    assert.equal(state.top[0]!.name, names[state.top[0]!.index]);
+    assert.match(await page.locator('#model-top').innerText(), /kind-\d/);
+    assert.match(await page.locator('#model-info').innerText(), /labels file kinds\.txt/);
+    await page.setInputFiles('#model-labels', { name: 'three.txt', mimeType: 'text/plain', buffer: Buffer.from('a\nb\nc') });
+    await page.waitForFunction(() => /Labels: .*three\.txt/.test(document.getElementById('model-error')?.textContent ?? ''));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a wrong file gives an error in the page', async () => {
+    const { page, errors } = await explorer.open('model');
+    await page.setInputFiles('#model-files', { name: 'notes.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a model') });
+    await page.waitForFunction(() => (window as unknown as ModelWindow).explorer.model.error !== null);
+    assert.match(await page.locator('#model-error').innerText(), /could not be loaded.*notes\.onnx/s);
+    await page.setInputFiles('#model-files', join(modelDirectory, 'model.json'));
+    await page.waitForFunction(() => /weights\.safetensors/.test(document.getElementById('model-error')?.textContent ?? ''));
+    await page.setInputFiles('#model-files', { name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from([1, 2, 3]) });
+    await page.waitForFunction(() => /is not a model/.test(document.getElementById('model-error')?.textContent ?? ''));
+    assert.equal((await pageState(page)).model, null);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the fake camera feeds a picture to the model', async () => {
+    const { page, errors } = await explorer.open('model');
+    await page.setInputFiles('#model-files', [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')]);
+    await page.waitForFunction(() => (window as unknown as ModelWindow).explorer.model.model !== null);
+    await page.click('#model-camera');
+    await page.waitForFunction(() => (document.getElementById('model-video') as HTMLVideoElement).videoWidth > 0, undefined, { timeout: 30_000 });
+    await page.click('#model-snap');
+    const state = await waitForPhase(page, ['done', 'error']);
+    assert.equal(state.error, null);
+    assert.equal(state.picture, 'camera');
+    assert.equal(state.top.length, 5);
+    // Chromium's fake camera draws a moving pattern: the fitted picture is not one flat color.
+    const distinct = await page.evaluate(() => {
+      const canvas = document.getElementById('model-fitted') as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      return new Set(Array.from(data.filter((_, index) => index % 4 === 1))).size;
+    });
+    assert.ok(distinct > 4, `the camera picture has ${distinct} green levels`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the page with its overview fits a 360 px wide window', async () => {
+    const { page, errors } = await explorer.open('model', { viewport: { width: 360, height: 740 } });
+    const { state } = await loadAndRun(page, [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')], 'wizard.jpg');
+    assert.equal(state.phase, 'done');
+    const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+    assert.ok(scrollWidth <= clientWidth, `#/model is ${scrollWidth} px wide in a ${clientWidth} px window`);
+    await screenshot(page, 'model-360');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+});
+
+/** ResNet-18 exported by torchvision to ONNX, in a folder of its own; null (with the reason) where the export cannot run. */
+async function exportResnet18(directory: string): Promise<string | { skip: string }> {
+  if (!existsSync(PYTHON)) return { skip: `${PYTHON} is missing` };
+  try {
+    await promisify(execFile)(PYTHON, [join(repoRoot, 'tools', 'exportTorchvision.py'), '--opset', '13', '--out', directory, '--batch', '1', 'resnet18:224'], { timeout: 300_000 });
+  } catch (error) {
+    return { skip: `the torchvision export failed (torch and torchvision needed): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` };
+  }
+  return join(directory, 'resnet18-opset13.onnx');
+}
+
+for (const isolation of [true, false]) {
+  describe(`the Model page runs a torchvision ResNet-18 (${isolation ? 'threads' : 'one thread, no cross-origin isolation'})`, { skip: skipWithoutChromium }, () => {
+    let explorer: Explorer;
+    let directory: string;
+    let onnxFile: string | { skip: string };
+    before(async () => {
+      directory = mkdtempSync(join(tmpdir(), 'convnet-model-resnet-'));
+      onnxFile = await exportResnet18(directory);
+      explorer = await startExplorer({ isolation });
+    });
+    after(async () => {
+      await explorer?.close();
+      if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+    });
+
+    test('its feature maps equal the library\u2019s in Node within 1e-4', async (context) => {
+      if (typeof onnxFile !== 'string') {
+        context.skip(onnxFile.skip);
+        return;
+      }
+      const { page, errors } = await explorer.open('model');
+      const { state, modelWallMs, pictureWallMs, modelGaps, pictureGaps } = await loadAndRun(page, [onnxFile], 'rose.jpg');
+      assert.equal(state.error, null);
+      assert.equal(state.model!.format, 'onnx');
+      assert.equal(state.backend!.isIsolated, isolation);
+      const { forwardMs, drawMs, totalMs } = state.timings!;
+      context.diagnostic(
+        `ResNet-18 224x224, ${state.backend!.threads} thread(s): model file chosen to model described ${modelWallMs} ms (page ${state.modelMs!.toFixed(0)} ms), longest frame gap ${modelGaps.frameGap.toFixed(0)} ms, longest main-thread task ${modelGaps.longTask.toFixed(0)} ms; ` +
+          `picture chosen to full overview ${pictureWallMs} ms (page ${totalMs.toFixed(0)} ms: every layer's forward pass ${forwardMs.toFixed(0)} ms, first pages drawn ${drawMs.toFixed(0)} ms), longest frame gap ${pictureGaps.frameGap.toFixed(0)} ms, longest main-thread task ${pictureGaps.longTask.toFixed(0)} ms`,
+      );
+      // The page proposes torchvision's ImageNet preprocessing for an ONNX file without any: Node does the same.
+      const { model } = importOnnx(readFileSync(onnxFile), 'resnet18-opset13.onnx');
+      model.setPreprocessing(preprocessingPreset('imagenet'));
+      const expected = nodeOutputs(model, readFileSync(ROSE), 'rose.jpg');
+      assert.equal(state.model!.layers.length, model.layers.length);
+      assert.ok(state.model!.layers.some((layer) => layer.className === 'Add' && layer.inputs.length === 2));
+      for (let layerIndex = 0; layerIndex < model.layers.length; layerIndex++) {
+        const values = await layerValues(page, layerIndex);
+        assertMapsClose(values, expected[layerIndex]!, 1e-4, `layer ${layerIndex} (${model.layers[layerIndex]!.className})`);
+      }
+      // The widest layer (512 maps) is paged: one page drawn at a time, turned by its own button.
+      const widest = state.model!.layers.reduce((best, layer) => (model.layerOutputShapes[layer.index]![2] ?? 0) > (model.layerOutputShapes[best]![2] ?? 0) ? layer.index : best, 0);
+      const next = page.locator(`.model-column[data-layer="${widest}"] button[aria-label^="next page"]`);
+      await next.scrollIntoViewIfNeeded();
+      await next.click();
+      await page.waitForFunction((index) => /^9\u201316 of 512$/.test(document.querySelector(`.model-column[data-layer="${index}"] .model-page-label`)?.textContent ?? ''), widest);
+      if (isolation) {
+        await screenshot(page, 'model-resnet18');
+        // The proposed preprocessing corrected to none: the picture reaches the first layer as 0..1 values.
+        await page.selectOption('#model-preprocessing-preset', 'none');
+        await page.waitForFunction(() => {
+          const state = (window as unknown as ModelWindow).explorer.model;
+          return state.model?.preprocessing === null && state.phase === 'done';
+        });
+        const input = await layerValues(page, 0);
+        assert.ok(input.every((value) => value >= 0 && value <= 1), 'inputs in 0..1');
+        assert.match(await page.locator('#model-info').innerText(), /as you set it/);
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    });
+  });
+}

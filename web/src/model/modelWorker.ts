@@ -1,0 +1,224 @@
+// The Model page's worker: loads the user's model, fits a picture to its input, runs every layer and
+// draws the first page of each layer's column, off the page's main thread. The library's WebAssembly
+// backend starts here (with kernel workers of its own when the page is cross-origin isolated, one
+// thread otherwise). It keeps every layer's output for the last picture (one example: ResNet-50's
+// are ~40 MB), so paging a column or asking for a layer's values costs no second forward pass.
+
+import {
+  backendInfo,
+  decodeImage,
+  imageFromImageData,
+  imagesToInput,
+  imageToImageData,
+  Input,
+  parseLabels,
+  ready,
+  resizeForInput,
+  convertImage,
+  explainValue,
+  layerOutputs,
+  type Image,
+  type LayerOutputs,
+  type Model,
+} from 'convnet-ts';
+import { onHeap } from '../onHeap.js';
+import { errorMessage } from '../ui.js';
+import { drawColumnPage, valueRange } from './columnPictures.js';
+import { describeLayers } from './layerInfo.js';
+import { loadModelFiles, type LoadedFiles, type NamedBytes } from './modelFiles.js';
+import type { FromModelWorker, LayerResult, ModelDescription, ModelFile, PictureSource, ToModelWorker, TopClass } from './protocol.js';
+
+const TOP_CLASSES = 5;
+
+const scope = globalThis as unknown as {
+  onmessage: ((event: MessageEvent<ToModelWorker>) => void) | null;
+  postMessage(message: FromModelWorker, transfer?: Transferable[]): void;
+};
+
+interface Outputs {
+  layers: LayerOutputs;
+  ranges: { range: number; isSigned: boolean }[];
+}
+
+let loaded: LoadedFiles | null = null;
+let description: ModelDescription | null = null;
+/** The model's own class names, for a labels file taken back. */
+let ownClassNames: { names: string[]; source: string } | null = null;
+let outputs: Outputs | null = null;
+
+function post(message: FromModelWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+async function bytesOf(file: ModelFile): Promise<NamedBytes> {
+  if ('bytes' in file) return file;
+  const response = await fetch(file.url);
+  if (!response.ok) throw new Error(`${file.name}: the server answered ${response.status} ${response.statusText}`);
+  return { name: file.name, bytes: new Uint8Array(await response.arrayBuffer()) };
+}
+
+function describe(current: LoadedFiles): ModelDescription {
+  const { model } = current;
+  const input = model.layers[0] as Input;
+  const shape = model.inputShape;
+  return {
+    name: current.name,
+    format: current.format,
+    layers: describeLayers(model),
+    parameterCount: model.namedWeights().reduce((sum, weight) => sum + weight.tensor.size, 0),
+    input: shape.length === 3
+      ? { height: shape[0]!, width: shape[1]!, channels: shape[2]!, colorModel: input.colorModel }
+      : { height: 1, width: 1, channels: shape[0] ?? 1, colorModel: null },
+    preprocessing: current.preprocessing,
+    preprocessingSource: current.preprocessingSource,
+    classNames: current.classNames,
+    classNamesSource: current.classNamesSource,
+    output: model.output,
+  };
+}
+
+async function loadModel(id: number, files: ModelFile[]): Promise<void> {
+  post({ type: 'progress', id, done: 0, total: 2, text: 'reading the files' });
+  const named = await Promise.all(files.map(bytesOf));
+  post({ type: 'progress', id, done: 1, total: 2, text: 'building the model' });
+  // On the heap: a model replaced by the next one goes with it (see onHeap.ts).
+  const next = onHeap(() => loadModelFiles(named));
+  next.model.setPreprocessing(next.preprocessing ?? undefined);
+  loaded = next;
+  outputs = null;
+  ownClassNames = { names: next.classNames, source: next.classNamesSource };
+  description = describe(next);
+  post({ type: 'model', id, model: description });
+}
+
+function pictureImage(picture: PictureSource): Image {
+  if (picture.kind === 'file') return decodeImage(picture.bytes, picture.name);
+  return imageFromImageData({ width: picture.width, height: picture.height, data: picture.rgba });
+}
+
+function softmaxTop(scores: Float32Array | Float64Array, isLogits: boolean, names: readonly string[]): TopClass[] {
+  let largest = -Infinity;
+  for (const score of scores) largest = Math.max(largest, score);
+  const probabilities = Float64Array.from(scores, (score) => (isLogits ? Math.exp(score - largest) : score));
+  const sum = isLogits ? probabilities.reduce((total, value) => total + value, 0) : 1;
+  return [...probabilities.keys()]
+    .sort((a, b) => probabilities[b]! - probabilities[a]!)
+    .slice(0, TOP_CLASSES)
+    .map((index) => ({ index, name: names[index] ?? String(index), probability: probabilities[index]! / sum }));
+}
+
+function run(id: number, picture: PictureSource): void {
+  if (loaded === null || description === null) throw new Error('Choose a model first.');
+  const { model } = loaded;
+  if (model.inputShape.length !== 3) throw new Error(`${loaded.name} takes vectors of ${model.inputShape[0]} values, not pictures.`);
+  const image = pictureImage(picture);
+  const total = model.layers.length;
+  post({ type: 'progress', id, done: 0, total, text: 'fitting the picture' });
+  const input = imagesToInput(model, [image]);
+  const [height, width] = model.inputShape as [number, number, number];
+  const fitted = resizeForInput(image, width, height, model.preprocessing);
+  const shown = imageToImageData(description.input.colorModel === null || fitted.colorModel === description.input.colorModel ? fitted : convertImage(fitted, description.input.colorModel));
+
+  post({ type: 'progress', id, done: 0, total, text: `running all ${total} layers` });
+  const started = performance.now();
+  const computed = layerOutputs(model, input);
+  const values = computed.layers.map((layer) => layer.values);
+  const forwardMs = performance.now() - started;
+  post({ type: 'progress', id, done: total, total, text: 'drawing the columns' });
+  const drawStarted = performance.now();
+  const ranges = values.map(valueRange);
+  outputs = { layers: computed, ranges };
+  const layers: LayerResult[] = values.map((layerValues, layerIndex) => ({
+    layerIndex,
+    ...ranges[layerIndex]!,
+    column: drawColumnPage(layerIndex, layerValues, model.layerOutputShapes[layerIndex]!, ranges[layerIndex]!.range, ranges[layerIndex]!.isSigned, 0),
+  }));
+  const drawMs = performance.now() - drawStarted;
+  const top = softmaxTop(values[total - 1]!, model.output === 'logits', description.classNames);
+  const rgba = new Uint8ClampedArray(shown.data);
+  post(
+    { type: 'result', id, fitted: { width: shown.width, height: shown.height, rgba }, layers, top, forwardMs, drawMs },
+    [rgba.buffer, ...layers.map((layer) => layer.column.rgba.buffer)],
+  );
+}
+
+function setLabels(id: number, name: string, text: string | null): void {
+  if (loaded === null || description === null || ownClassNames === null) throw new Error('Choose a model first.');
+  const names = text === null ? ownClassNames.names : parseLabels(text, name, loaded.model.classes);
+  description = { ...description, classNames: names, classNamesSource: text === null ? ownClassNames.source : `labels file ${name}` };
+  post({ type: 'model', id, model: description });
+}
+
+function setPreprocessing(id: number, preprocessing: ModelDescription['preprocessing']): void {
+  if (loaded === null || description === null) throw new Error('Choose a model first.');
+  loaded.model.setPreprocessing(preprocessing ?? undefined);
+  description = { ...description, preprocessing: loaded.model.preprocessing ?? null, preprocessingSource: 'user' };
+  post({ type: 'model', id, model: description });
+}
+
+function layerOf(model: Model, layerIndex: number): number {
+  if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex >= model.layers.length) throw new RangeError(`no layer ${layerIndex}: the model has ${model.layers.length}`);
+  if (outputs === null) throw new Error('Run a picture first.');
+  return layerIndex;
+}
+
+function handle(message: ToModelWorker): void {
+  const { id } = message;
+  switch (message.type) {
+    case 'loadModel':
+      loadModel(id, message.files).catch((error: unknown) => post({ type: 'error', id, during: 'model', message: errorMessage(error) }));
+      return;
+    case 'setLabels':
+      attempt(id, 'labels', () => setLabels(id, message.name, message.text));
+      return;
+    case 'setPreprocessing':
+      attempt(id, 'preprocessing', () => setPreprocessing(id, message.preprocessing));
+      return;
+    case 'run':
+      attempt(id, 'picture', () => run(id, message.picture));
+      return;
+    case 'page':
+      attempt(id, 'page', () => {
+        const layerIndex = layerOf(loaded!.model, message.layerIndex);
+        const { range, isSigned } = outputs!.ranges[layerIndex]!;
+        const column = drawColumnPage(layerIndex, outputs!.layers.layers[layerIndex]!.values, loaded!.model.layerOutputShapes[layerIndex]!, range, isSigned, message.page);
+        post({ type: 'page', id, column }, [column.rgba.buffer]);
+      });
+      return;
+    case 'values':
+      attempt(id, 'values', () => {
+        const layerIndex = layerOf(loaded!.model, message.layerIndex);
+        const values = Float32Array.from(outputs!.layers.layers[layerIndex]!.values);
+        post({ type: 'values', id, layerIndex, shape: [...loaded!.model.layerOutputShapes[layerIndex]!], values }, [values.buffer]);
+      });
+      return;
+    case 'explain':
+      attempt(id, 'explain', () => {
+        const layerIndex = layerOf(loaded!.model, message.layerIndex);
+        post({ type: 'explanation', id, explanation: explainValue(outputs!.layers, layerIndex, message.position) });
+      });
+      return;
+  }
+}
+
+function attempt(id: number, during: Extract<FromModelWorker, { type: 'error' }>['during'], body: () => void): void {
+  if (loaded === null && during !== 'model') {
+    post({ type: 'error', id, during, message: 'Choose a model first.' });
+    return;
+  }
+  try {
+    body();
+  } catch (error) {
+    post({ type: 'error', id, during, message: errorMessage(error) });
+  }
+}
+
+// The worker's own copy of the library: its fast kernels start before the first message is taken.
+scope.onmessage = (event) => handle(event.data);
+ready()
+  .catch(() => undefined)
+  .then(() => {
+    const info = backendInfo();
+    post({ type: 'listening' });
+    post({ type: 'ready', backend: { active: info.active, threads: info.wasm?.threads ?? 1, isIsolated: globalThis.crossOriginIsolated === true } });
+  });
