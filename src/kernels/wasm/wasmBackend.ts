@@ -67,15 +67,17 @@ const JOB_FIELDS = 32;
  */
 const WINOGRAD_CHUNK_FLOATS = 131072;
 /**
- * With a prepared filter too large to stay in L3 between chunks (above WINOGRAD_STREAMED_FILTER_FLOATS:
- * 36 x 512 x 512 floats, 38 MB, for F(4x4) on ResNet's 7x7 layers), each chunk streams the whole filter
- * from memory, so chunks grow until one position's transformed input fills this many floats (128 KB, in
- * L2 while every strip of the filter passes over it). Measured on one thread, F(4x4) at batch 8,
- * WINOGRAD_CHUNK_FLOATS -> this rule: 7x7x512 53.7 -> 33.8 ms; but 56x56x64 24.8 -> 26.7 and
- * 14x14x256 19.1 -> 21.9 (their filters stay in L3, and large chunks spill the transformed tiles).
+ * With a prepared filter of more than WINOGRAD_STREAMED_FILTER_FLOATS (8 MB: F(4x4) on 256 channels
+ * and up, as on ResNet's 14x14 and 7x7 layers) each chunk streams the whole filter from L3 or memory,
+ * so chunks grow until one position's transformed input fills this many floats (128 KB, in L2 while
+ * every strip of the filter passes over it). Measured on one thread, F(4x4) at batch 8,
+ * WINOGRAD_CHUNK_FLOATS -> this rule: 7x7x512 53.7 -> 33.8 ms, 56x56x64 24.8 -> 26.7 (its 590 KB
+ * filter stays in L2). 14x14x256 (9.4 MB, chunks of 4 tiles before) measured 19.1 -> 21.9 then, but
+ * later, with the operands packed ahead and other processes loading the machine, 23.5 -> 18.8 ms CPU
+ * time (one thread, ResNet-18 at batch 8, in-process interleaved rounds; 27 -> 21.5 on two threads).
  */
 const WINOGRAD_PREPARED_PANEL_FLOATS = 32768;
-const WINOGRAD_STREAMED_FILTER_FLOATS = 4_194_304;
+const WINOGRAD_STREAMED_FILTER_FLOATS = 2_097_152;
 
 /**
  * Below this many tiles per thread (4 row tiles of the GEMM each) the threads of a Winograd
@@ -717,8 +719,9 @@ class Runtime {
     const avgPoolFields = (params: Pool2DParams) => [...poolFields(params), params.countIncludePad === true ? 1 : 0, params.padBottom, params.padRight];
     const panelRowsFor = (depth: number, panelFloats = PANEL_FLOATS) => Math.min(1024, Math.max(4, Math.floor(panelFloats / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
-    // The forward kernels' scratch (assembly/winograd.ts): a 4x8 tile, a 6x6 block of vectors, the
-    // packed filter unless prepared, and the transformed inputs and products of one chunk of tiles.
+    // The forward kernels' scratch (assembly/winograd.ts): a 4x8 tile, four 6x6 blocks of vectors
+    // (winograd4.ts transforms 4 tiles at a time), the packed filter unless prepared, and the
+    // transformed inputs and products of one chunk of tiles.
     const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm, isPrepared: boolean, tiles: number, minimumChunkTiles = 4) => {
       const positions = winogradPositions(algorithm);
       const filterFloats = positions * packedWinogradFilterFloats(inC, outC);
@@ -726,7 +729,7 @@ class Runtime {
         ? Math.max(4, Math.min(Math.ceil(tiles / 4), Math.floor(WINOGRAD_PREPARED_PANEL_FLOATS / inC / 4)) * 4)
         : Math.max(minimumChunkTiles, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
       const filterBytes = isPrepared ? 0 : filterFloats * 4;
-      return { chunkTiles, bytes: 32 * 4 + 36 * 16 + filterBytes + positions * chunkTiles * (inC + outC) * 4 };
+      return { chunkTiles, bytes: 32 * 4 + 4 * 36 * 16 + filterBytes + positions * chunkTiles * (inC + outC) * 4 };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) => (algorithm === 'winograd4x4' ? 'conv2dWinograd4' : 'conv2dWinograd');
     const padFields = (params: ZeroPad2DParams) => [
