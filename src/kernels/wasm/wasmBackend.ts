@@ -60,6 +60,15 @@ const PANEL_FLOATS = 32768;
  * at batch 1 reads it once (one thread, 49x4608x512: 37 GFLOP/s with 512 KB panels, 42 with 2 MB).
  */
 const PREPARED_PANEL_FLOATS = 524288;
+/**
+ * Prepared filters of at most this many floats (1.25 MB) stay in L2 (2 MB a core here) beside a
+ * panel of PANEL_FLOATS, so their im2col panels keep that size instead of PREPARED_PANEL_FLOATS: the
+ * panel is then read from L2, not L3. Measured on ResNet-18's stride-2 3x3 layers at batch 8 (one
+ * thread, CPU time, interleaved in one process on the loaded machine): 56x56x64 -> 128 21.8 -> 20.7 ms,
+ * 28x28x128 -> 256 20.2 -> 19.5; 14x14x256 -> 512 (4.7 MB filter) lost with small panels; at batch 1 on
+ * two threads no loss.
+ */
+const L2_RESIDENT_FILTER_FLOATS = 327680;
 const JOB_FIELDS = 32;
 /**
  * Target size of the Winograd transformed inputs and products of one chunk of tiles, in floats
@@ -760,11 +769,12 @@ class Runtime {
         const work = params.batch * params.outH * params.outW * depth * params.outC;
         if (params.isConstantFilter === true && (params.groups ?? 1) === 1) {
           const prepared = this.preparedFilter(filter, bias, depth, params.outC);
-          const panelRows = panelRowsFor(depth, PREPARED_PANEL_FLOATS);
-          const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 1];
           // A 1x1 stride-1 unpadded convolution reads the input as its panel (assembly/conv2d.ts).
           const isPointwise = params.kH === 1 && params.kW === 1 && params.strideH === 1 && params.strideW === 1 && params.padTop === 0 && params.padLeft === 0 &&
             params.outH === params.inH && params.outW === params.inW;
+          const isL2ResidentFilter = !isPointwise && depth * params.outC <= L2_RESIDENT_FILTER_FLOATS;
+          const panelRows = panelRowsFor(depth, isL2ResidentFilter ? PANEL_FLOATS : PREPARED_PANEL_FLOATS);
+          const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 1];
           const panelBytes = isPointwise ? 0 : panelRows * depth * 4;
           const preparedBias = bias === null ? null : prepared.bias;
           this.invoke('conv2d', [input, prepared.packed, preparedBias, output], [output], fields, work, gemmScratch + sliceBytes + panelBytes);
