@@ -149,10 +149,10 @@ function filterTransform(block: usize): void {
 }
 
 /**
- * Y = A^T M A for 4 output channels into `block` rows 0-3, columns 0-3: M[xi] is read at
- * source + xi * plane, down its 6 columns straight into `block`, then along rows 0-3 in place.
+ * The column half of Y = A^T M A for 4 output channels: M[xi] is read at source + xi * plane, down its
+ * 6 columns, into `block` rows 0-3 (A^T M); the row half runs in finishOutputRow.
  */
-function outputTransform(source: usize, plane: usize, block: usize): void {
+function outputColumns(source: usize, plane: usize, block: usize): void {
   for (let c = 0; c < 6; c++) {
     const top = source + <usize>c * plane;
     const rowStep = 6 * plane;
@@ -162,9 +162,37 @@ function outputTransform(source: usize, plane: usize, block: usize): void {
       at(block, 0, c), 96,
     );
   }
-  for (let r = 0; r < 4; r++) {
-    const row = at(block, r, 0);
-    outputLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80), row, 16);
+}
+
+/**
+ * Row r of Y = (A^T M) A from `block` (outputColumns), in registers, then + bias and the epilogue
+ * (storeFinished) straight into the output's first `columns` pixels at `rowOffset`, outC channels
+ * apart: outputLine's operations in its order, without storing the row back into the block first
+ * (saves 4 stores and 4 loads per row and channel group). Measured on ResNet-18 shapes at batch 8,
+ * one thread, CPU time, 6 alternated processes on the loaded machine (medians), against the build
+ * before transformInputTiles too (that one measured neutral alone): 56x56x64 18.5 -> 17.9 ms,
+ * 28x28x128 14.6 -> 13.7 ms.
+ */
+@inline function finishOutputRow(
+  block: usize, r: i32, columns: i32, output: usize, residual: usize, rowOffset: usize, pixelBytes: usize,
+  bias: v128, code: i32, alphas: v128, betas: v128,
+): void {
+  const row = at(block, r, 0);
+  const m0 = v128.load(row), m1 = v128.load(row, 16), m2 = v128.load(row, 32);
+  const m3 = v128.load(row, 48), m4 = v128.load(row, 64), m5 = v128.load(row, 80);
+  const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
+  const sum12 = f32x4.add(m1, m2), difference12 = f32x4.sub(m1, m2);
+  const sum34 = f32x4.add(m3, m4), difference34 = f32x4.sub(m3, m4);
+  storeFinished(output, residual, rowOffset, f32x4.add(f32x4.add(f32x4.add(m0, sum12), sum34), bias), code, alphas, betas);
+  if (columns > 1) {
+    storeFinished(output, residual, rowOffset + pixelBytes, f32x4.add(f32x4.add(difference12, f32x4.mul(two, difference34)), bias), code, alphas, betas);
+  }
+  if (columns > 2) {
+    storeFinished(output, residual, rowOffset + 2 * pixelBytes, f32x4.add(f32x4.add(sum12, f32x4.mul(four, sum34)), bias), code, alphas, betas);
+  }
+  if (columns > 3) {
+    const y3 = f32x4.add(f32x4.add(difference12, f32x4.mul(eight, difference34)), m5);
+    storeFinished(output, residual, rowOffset + 3 * pixelBytes, f32x4.add(y3, bias), code, alphas, betas);
   }
 }
 
@@ -289,13 +317,11 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
       const rows = min(4, outH - oy);
       const columns = min(4, outW - ox);
       for (let oc = ocStart; oc < ocEnd; oc += 4) {
-        outputTransform(products + ((<usize>t * <usize>outC + <usize>oc) << 2), productPlane, block);
+        outputColumns(products + ((<usize>t * <usize>outC + <usize>oc) << 2), productPlane, block);
         const b = bias != 0 ? v128.load(bias + (<usize>oc << 2)) : zero;
         for (let r = 0; r < rows; r++) {
           const rowOffset = <usize>(((image * outH + oy + r) * outW + ox) * outC + oc) << 2;
-          for (let c = 0; c < columns; c++) {
-            storeFinished(output, residual, rowOffset + (<usize>(c * outC) << 2), f32x4.add(v128.load(at(block, r, c)), b), code, alphas, betas);
-          }
+          finishOutputRow(block, r, columns, output, residual, rowOffset, <usize>outC << 2, b, code, alphas, betas);
         }
       }
     }
