@@ -42,6 +42,8 @@ const GEOMETRIES: readonly Geometry[] = [
   { batch: 4, inH: 16, inW: 16, inC: 96, outC: 96, padding: 1, expected: 'winograd4x4 by tiles', activations: 2 },
   // A packed filter above WINOGRAD_STREAMED_FILTER_FLOATS (chunks sized for streaming it).
   { batch: 1, inH: 7, inW: 7, inC: 352, outC: 344, padding: 1, expected: 'winograd4x4 by strips', activations: 2 },
+  // Just above it (36 x 256 x 232 floats), split by tiles: 20 tiles per thread, one chunk each.
+  { batch: 10, inH: 8, inW: 8, inC: 256, outC: 232, padding: 1, expected: 'winograd4x4 by tiles', activations: 1 },
   // Enough work for two threads (PARALLEL_WORK_THRESHOLD) with F(2x2), both splits.
   { batch: 1, inH: 4, inW: 4, inC: 256, outC: 256, padding: 1, expected: 'winograd by strips', activations: 2 },
   { batch: 16, inH: 2, inW: 3, inC: 112, outC: 116, padding: 1, expected: 'winograd by tiles', activations: 2 },

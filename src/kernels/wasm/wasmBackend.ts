@@ -60,6 +60,15 @@ const PANEL_FLOATS = 32768;
  * at batch 1 reads it once (one thread, 49x4608x512: 37 GFLOP/s with 512 KB panels, 42 with 2 MB).
  */
 const PREPARED_PANEL_FLOATS = 524288;
+/**
+ * Prepared filters of at most this many floats (1.25 MB) stay in L2 (2 MB a core here) beside a
+ * panel of PANEL_FLOATS, so their im2col panels keep that size instead of PREPARED_PANEL_FLOATS: the
+ * panel is then read from L2, not L3. Measured on ResNet-18's stride-2 3x3 layers at batch 8 (one
+ * thread, CPU time, interleaved in one process on the loaded machine): 56x56x64 -> 128 21.8 -> 20.7 ms,
+ * 28x28x128 -> 256 20.2 -> 19.5; 14x14x256 -> 512 (4.7 MB filter) lost with small panels; at batch 1 on
+ * two threads no loss.
+ */
+const L2_RESIDENT_FILTER_FLOATS = 327680;
 const JOB_FIELDS = 32;
 /**
  * Target size of the Winograd transformed inputs and products of one chunk of tiles, in floats
@@ -67,15 +76,17 @@ const JOB_FIELDS = 32;
  */
 const WINOGRAD_CHUNK_FLOATS = 131072;
 /**
- * With a prepared filter too large to stay in L3 between chunks (above WINOGRAD_STREAMED_FILTER_FLOATS:
- * 36 x 512 x 512 floats, 38 MB, for F(4x4) on ResNet's 7x7 layers), each chunk streams the whole filter
- * from memory, so chunks grow until one position's transformed input fills this many floats (128 KB, in
- * L2 while every strip of the filter passes over it). Measured on one thread, F(4x4) at batch 8,
- * WINOGRAD_CHUNK_FLOATS -> this rule: 7x7x512 53.7 -> 33.8 ms; but 56x56x64 24.8 -> 26.7 and
- * 14x14x256 19.1 -> 21.9 (their filters stay in L3, and large chunks spill the transformed tiles).
+ * With a prepared filter of more than WINOGRAD_STREAMED_FILTER_FLOATS (8 MB: F(4x4) on 256 channels
+ * and up, as on ResNet's 14x14 and 7x7 layers) each chunk streams the whole filter from L3 or memory,
+ * so chunks grow until one position's transformed input fills this many floats (128 KB, in L2 while
+ * every strip of the filter passes over it). Measured on one thread, F(4x4) at batch 8,
+ * WINOGRAD_CHUNK_FLOATS -> this rule: 7x7x512 53.7 -> 33.8 ms, 56x56x64 24.8 -> 26.7 (its 590 KB
+ * filter stays in L2). 14x14x256 (9.4 MB, chunks of 4 tiles before) measured 19.1 -> 21.9 then, but
+ * later, with the operands packed ahead and other processes loading the machine, 23.5 -> 18.8 ms CPU
+ * time (one thread, ResNet-18 at batch 8, in-process interleaved rounds; 27 -> 21.5 on two threads).
  */
 const WINOGRAD_PREPARED_PANEL_FLOATS = 32768;
-const WINOGRAD_STREAMED_FILTER_FLOATS = 4_194_304;
+const WINOGRAD_STREAMED_FILTER_FLOATS = 2_097_152;
 
 /**
  * Below this many tiles per thread (4 row tiles of the GEMM each) the threads of a Winograd
@@ -745,8 +756,9 @@ class Runtime {
     const avgPoolFields = (params: Pool2DParams) => [...poolFields(params), params.countIncludePad === true ? 1 : 0, params.padBottom, params.padRight];
     const panelRowsFor = (depth: number, panelFloats = PANEL_FLOATS) => Math.min(1024, Math.max(4, Math.floor(panelFloats / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
-    // The forward kernels' scratch (assembly/winograd.ts): a 4x8 tile, a 6x6 block of vectors, the
-    // packed filter unless prepared, and the transformed inputs and products of one chunk of tiles.
+    // The forward kernels' scratch (assembly/winograd.ts): a 4x8 tile, four 6x6 blocks of vectors
+    // (winograd4.ts transforms 4 tiles at a time), the packed filter unless prepared, and the
+    // transformed inputs and products of one chunk of tiles.
     const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm, isPrepared: boolean, tiles: number, minimumChunkTiles = 4) => {
       const positions = winogradPositions(algorithm);
       const filterFloats = positions * packedWinogradFilterFloats(inC, outC);
@@ -754,7 +766,7 @@ class Runtime {
         ? Math.max(4, Math.min(Math.ceil(tiles / 4), Math.floor(WINOGRAD_PREPARED_PANEL_FLOATS / inC / 4)) * 4)
         : Math.max(minimumChunkTiles, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
       const filterBytes = isPrepared ? 0 : filterFloats * 4;
-      return { chunkTiles, bytes: 32 * 4 + 36 * 16 + filterBytes + positions * chunkTiles * (inC + outC) * 4 };
+      return { chunkTiles, bytes: 32 * 4 + 4 * 36 * 16 + filterBytes + positions * chunkTiles * (inC + outC) * 4 };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) => (algorithm === 'winograd4x4' ? 'conv2dWinograd4' : 'conv2dWinograd');
     const padFields = (params: ZeroPad2DParams) => [
@@ -786,11 +798,12 @@ class Runtime {
         const work = params.batch * params.outH * params.outW * depth * params.outC;
         if (params.isConstantFilter === true && (params.groups ?? 1) === 1) {
           const prepared = this.preparedFilter(filter, bias, depth, params.outC);
-          const panelRows = panelRowsFor(depth, PREPARED_PANEL_FLOATS);
-          const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 1];
           // A 1x1 stride-1 unpadded convolution reads the input as its panel (assembly/conv2d.ts).
           const isPointwise = params.kH === 1 && params.kW === 1 && params.strideH === 1 && params.strideW === 1 && params.padTop === 0 && params.padLeft === 0 &&
             params.outH === params.inH && params.outW === params.inW;
+          const isL2ResidentFilter = !isPointwise && depth * params.outC <= L2_RESIDENT_FILTER_FLOATS;
+          const panelRows = panelRowsFor(depth, isL2ResidentFilter ? PANEL_FLOATS : PREPARED_PANEL_FLOATS);
+          const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 1];
           const panelBytes = isPointwise ? 0 : panelRows * depth * 4;
           const preparedBias = bias === null ? null : prepared.bias;
           this.invoke('conv2d', [input, prepared.packed, preparedBias, output], [output], fields, work, gemmScratch + sliceBytes + panelBytes);
