@@ -43,6 +43,20 @@ export interface Conv2DOptions {
  * const y = conv2d(x, filter, bias, { strides: 1, padding: 'same' }); // x [8,28,28,1], filter [3,3,1,16] -> y [8,28,28,16]
  */
 export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, options: Conv2DOptions = {}): Tensor {
+  const { params, outputShape, isDifferentiable } = conv2dParams(input, filter, bias, options);
+  const residual = options.residual ?? null;
+  const output = allocateTensor(outputShape, input.dtype, options.name ?? 'conv2d');
+  getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params, residual === null ? null : residual.data);
+  if (isDifferentiable) record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
+  return output;
+}
+
+/**
+ * The checks of conv2d and the params record it passes the Conv2D kernel, without running it: the
+ * inference plan (model/inferencePlan.ts) calls the kernel itself on every later batch of the same
+ * shapes. Throws as conv2d does. @internal
+ */
+export function conv2dParams(input: Tensor, filter: Tensor, bias: Tensor | null, options: Conv2DOptions = {}): { params: Conv2DParams; outputShape: number[]; isDifferentiable: boolean } {
   const name = options.name ?? 'conv2d';
   checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
   checkRank(filter, 4, `${name}: filter`, '[kH, kW, inC / groups, outC]');
@@ -93,10 +107,7 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
   if (!isDifferentiable && isRecording()) {
     throw new ValueError(`${name}: a fused residual or a '${fusedActivationOf(params.activation)?.kind}' activation is for inference only; it has no gradient (use separate ops while a tape records)`);
   }
-  const output = allocateTensor(outputShape, input.dtype, name);
-  getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params, residual === null ? null : residual.data);
-  if (isDifferentiable) record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
-  return output;
+  return { params, outputShape, isDifferentiable };
 }
 
 /** Gradient of conv2d with respect to its input: dOut [batch, outH, outW, outC] -> [batch, inH, inW, inC]. */

@@ -124,6 +124,25 @@ function classifierNetwork(seed = 7, isHiddenOutput = false): Model {
   return model;
 }
 
+/**
+ * A squeeze-and-excitation block as EfficientNet's: Conv2D+SiLU, the squeeze (global average pooling
+ * kept 1x1), two 1x1 convolutions, the gate Multiply of the map by the [1, 1, C] gate (broadcast), a
+ * 1x1 projection; then a Multiply of two maps of one shape and a classifier.
+ */
+function excitationNetwork(seed = 11): Model {
+  const input = new Input({ shape: [6, 5, 3] });
+  const map = new SiLU().apply(new Conv2D({ filters: 12, kernelSize: 3, padding: 'same' }).apply(input.output));
+  const squeezed = new GlobalAveragePooling2D({ keepDims: true }).apply(map);
+  const reduced = new ReLU().apply(new Conv2D({ filters: 3, kernelSize: 1 }).apply(squeezed));
+  const gate = new Sigmoid().apply(new Conv2D({ filters: 12, kernelSize: 1 }).apply(reduced));
+  const projected = new Conv2D({ filters: 4, kernelSize: 1 }).apply(new Multiply().apply([map, gate]));
+  const product = new Multiply().apply([projected, new Conv2D({ filters: 4, kernelSize: 1 }).apply(input.output)]);
+  const output = new Dense({ units: CLASSES }).apply(new GlobalAveragePooling2D().apply(product));
+  const model = new Model({ inputs: input.output, outputs: output }, { seed });
+  randomizeState(model, seed + 100);
+  return model;
+}
+
 function batchOf(model: Model, batch: number, seed: number): Tensor {
   const random = new Random(seed);
   const shape = [batch, ...model.inputShape];
@@ -250,6 +269,18 @@ for (const backend of ['reference', 'wasm'] as const) {
         const x = batchOf(model, batch, 30 + batch);
         assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
         assertClose(model.predictOutputs(x)[model.outputNames[0]!]!.data, unplanned(model, x), TOLERANCE, `predictOutputs, batch ${batch}`);
+      }
+    });
+
+    test('a squeeze-and-excitation block (pooling and gate as kernel calls prepared per batch size) equals the forward pass', () => {
+      const model = excitationNetwork();
+      assert.deepEqual(planLabels(model), [
+        'Conv2D+SiLU', 'GlobalAveragePooling2D', 'Conv2D+ReLU', 'Conv2D+Sigmoid', 'Multiply', 'Conv2D', 'Conv2D', 'Multiply', 'GlobalAveragePooling2D', 'Dense',
+      ]);
+      // Batch 1 again after 4: the calls prepared for batch 1 serve, with the block laid out anew.
+      for (const batch of [1, 4, 1]) {
+        const x = batchOf(model, batch, 40 + batch);
+        assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
       }
     });
 
