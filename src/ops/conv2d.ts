@@ -29,6 +29,12 @@ export interface Conv2DOptions {
    * 'relu' or a clip, the op refuses to run while a gradient tape records.
    */
   residual?: Tensor | undefined;
+  /**
+   * Factors the input is multiplied by before the convolution, one per image and input channel:
+   * [batch, 1, 1, inC] (a squeeze-and-excitation gate, fused into the convolution's reading of its
+   * input). Inference only, like `residual`.
+   */
+  inputScale?: Tensor | undefined;
   /** The filter and bias values never change while they live, so the backend may keep them prepared (see Conv2DParams). */
   isConstantFilter?: boolean | undefined;
   /** Names the caller (a layer) in error messages. */
@@ -45,8 +51,9 @@ export interface Conv2DOptions {
 export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, options: Conv2DOptions = {}): Tensor {
   const { params, outputShape, isDifferentiable } = conv2dParams(input, filter, bias, options);
   const residual = options.residual ?? null;
+  const inputScale = options.inputScale ?? null;
   const output = allocateTensor(outputShape, input.dtype, options.name ?? 'conv2d');
-  getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params, residual === null ? null : residual.data);
+  getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params, residual === null ? null : residual.data, inputScale === null ? null : inputScale.data);
   if (isDifferentiable) record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
   return output;
 }
@@ -102,10 +109,19 @@ export function conv2dParams(input: Tensor, filter: Tensor, bias: Tensor | null,
       throw new ShapeError(`${name}: residual has shape ${formatShape(residual.shape)} but the output has shape ${formatShape(outputShape)}`);
     }
   }
+  const inputScale = options.inputScale ?? null;
+  if (inputScale !== null) {
+    checkSameDtype(name, input, inputScale);
+    const expected = [batch, 1, 1, inC];
+    if (inputScale.shape.length !== 4 || inputScale.shape.some((size, axis) => size !== expected[axis])) {
+      throw new ShapeError(`${name}: inputScale has shape ${formatShape(inputScale.shape)} but the input needs ${formatShape(expected)}`);
+    }
+  }
   const activationKind = fusedActivationOf(params.activation)?.kind;
-  const isDifferentiable = residual === null && (activationKind === undefined || activationKind === 'relu' || activationKind === 'clip');
+  const isDifferentiable = residual === null && inputScale === null && (activationKind === undefined || activationKind === 'relu' || activationKind === 'clip');
   if (!isDifferentiable && isRecording()) {
-    throw new ValueError(`${name}: a fused residual or a '${fusedActivationOf(params.activation)?.kind}' activation is for inference only; it has no gradient (use separate ops while a tape records)`);
+    const fused = inputScale !== null ? 'an input scale' : residual !== null ? 'a residual' : `a '${activationKind}' activation`;
+    throw new ValueError(`${name}: a fused ${fused} is for inference only; it has no gradient (use separate ops while a tape records)`);
   }
   return { params, outputShape, isDifferentiable };
 }
