@@ -1,7 +1,8 @@
 // A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes in
-// a following BatchNormalization (folded), residual Add and activation, Dense (a 1x1 convolution) a
-// BatchNormalization and activation; folded weights (the layer's own where nothing folds) go to the
-// kernels as constant filters; intermediates share one block by lifetime.
+// a following BatchNormalization (folded), residual Add and activation (and a 1x1 one the channel gate
+// Multiply before it), Dense (a 1x1 convolution) a BatchNormalization and activation; folded weights
+// (the layer's own where nothing folds) go to the kernels as constant filters; intermediates share
+// one block by lifetime; each step's kernel call is prepared once per batch size.
 // Inference only (fit and forward run layer by layer); rebuilt when weights change
 // (core/weightsVersion.ts, Model.markWeightsChanged). The patterns: see planSteps.
 
