@@ -138,13 +138,38 @@ const EXP_LOWEST: f32 = -87.33654;
   return f32x4.mul(gaussian, f32x4.splat(0.39894228040143268));
 }
 
+// e^-z for the sigmoid (XNNPACK's f32-vsigmoid rr2-p5): z = -n ln2 + t (ln2 in two parts), e^-t by a
+// degree-5 minimax polynomial 1 + t p(t) with p of degree 4, then 2^n through the exponent bits: two
+// multiply-adds fewer than expVector's. The sigmoid stays within 3.4 ulp of float64 (expVector's: 2),
+// inside the SiLU and sigmoid parity tolerances. One thread, the same process alternating the two
+// builds on the loaded machine, CPU time: 1x1 112x112x16 -> 96 with SiLU 3.38-3.44 -> 2.99-3.14 ms,
+// the Silu kernel on 1M values 4.17-4.21 -> 3.71-3.72 ms.
+const SIGMOID_LN2_HIGH: f32 = 0.693145752;
+const SIGMOID_LN2_LOW: f32 = 0.00000142860677;
+const SIGMOID_C5: f32 = -0.00828929059;
+const SIGMOID_C4: f32 = 0.0418978222;
+const SIGMOID_C3: f32 = -0.166676521;
+const SIGMOID_C2: f32 = 0.499991506;
+const SIGMOID_C1: f32 = -0.999999702;
+
 /**
  * The sigmoid 1 / (1 + e^-x) as e / (1 + e) or 1 / (1 + e) with e = e^-|x|, which never overflows.
- * 1 - s(x) is s(-x) from the same e, which keeps its precision where s(x) is close to 1.
+ * 1 - s(x) is s(-x) from the same e, which keeps its precision where s(x) is close to 1. e is 0 past
+ * |x| = 87.34 (the result then 0 or 1); NaN stays NaN.
  */
 @inline export function sigmoidVector(x: v128): v128 {
-  const exponential = expVector(f32x4.neg(f32x4.abs(x)));
-  const denominator = f32x4.add(f32x4.splat(1), exponential);
+  const z = f32x4.abs(x);
+  const shifted = f32x4.add(f32x4.mul(z, f32x4.splat(-LOG2_E)), f32x4.splat(ROUNDING_SHIFT));
+  const twoToN = i32x4.shl(shifted, 23);
+  const n = f32x4.sub(shifted, f32x4.splat(ROUNDING_SHIFT));
+  let t = f32x4.add(f32x4.mul(n, f32x4.splat(SIGMOID_LN2_HIGH)), z);
+  t = f32x4.add(f32x4.mul(n, f32x4.splat(SIGMOID_LN2_LOW)), t);
+  let p = f32x4.add(f32x4.mul(f32x4.splat(SIGMOID_C5), t), f32x4.splat(SIGMOID_C4));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C3));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C2));
+  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C1));
+  const exponential = v128.andnot(f32x4.add(f32x4.mul(f32x4.mul(t, twoToN), p), twoToN), f32x4.gt(z, f32x4.splat(-EXP_LOWEST)));
+  const denominator = f32x4.add(exponential, f32x4.splat(1));
   const isNegative = f32x4.lt(x, f32x4.splat(0));
   return f32x4.div(v128.bitselect(exponential, f32x4.splat(1), isNegative), denominator);
 }

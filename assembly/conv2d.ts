@@ -15,6 +15,9 @@
 //   29 (Conv2D only) isPreparedFilter: 1 when the filter buffer holds gemm.ts's packStrips form of
 //      the [kH*kW*inC, outC] filter (one group only; see packFilterStrips); the output stage then
 //      runs inside gemmPackedFinished as each tile is done, otherwise after each panel
+//   30 (Conv2D only) input scale: 0, or [batch, inC] factors the input is read times, per image and
+//      channel (a squeeze-and-excitation gate), for prepared 1x1 stride-1 unpadded filters only (the
+//      caller checks): gemm.ts applies them as it packs the input
 // Groups: the filter is [kH, kW, inC / groups, outC]; output channels [g * outC / groups, ...) see only
 // input channels [g * inC / groups, ...). Each group is one im2col + GEMM over its channel slice,
 // reading and writing the full NHWC rows with a row stride (no copies of the slices).
@@ -163,6 +166,7 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
   const output = pointerField(job, 3);
   const groups = intField(job, 24);
   const isPrepared = intField(job, 29) != 0;
+  const inputScale = pointerField(job, 30);
   const hasFinish = bias != 0 || hasEpilogue(epilogueOf(job));
   const outC = g.outC;
   const groupOutC = outC / groups;
@@ -192,7 +196,7 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
       }
       if (isPrepared) {
         const finishJob = hasFinish ? job : 0;
-        gemmPackedFinished(a, depth, 1, filter, outputRows, outC, rows, outC, depth, 0, rows, columnStart, columnEnd, false, scratch, finishJob, bias, start);
+        gemmPackedFinished(a, depth, 1, filter, outputRows, outC, rows, outC, depth, 0, rows, columnStart, columnEnd, false, scratch, finishJob, bias, start, isPointwise ? inputScale : 0, g.inH * g.inW);
       } else {
         const columnOffset = <usize>(group * groupOutC) << 2;
         gemm(a, depth, 1, filter + columnOffset, outC, outputRows + columnOffset, outC, rows, groupOutC, depth, 0, rows, false, scratch);

@@ -273,12 +273,84 @@ function multiplyBlock(
   }
 }
 
-/** Packs the row tiles of A rows [rowStart, rowEnd), depths [depthStart, depthStart + depth) one after another (packRows' layout each). */
-function packRowGroup(a: usize, aRowStride: i32, aDepthStride: i32, m: i32, rowStart: i32, rowEnd: i32, depthStart: i32, depth: i32, pack: usize): void {
+/**
+ * packRows of a row-major A (depth stride 1) times a channel scale per image: pack[p * 4 + r] =
+ * A(row + r, depthStart + p) * scale[image, depthStart + p] (one f32 product, as the Multiply kernel
+ * rounds it), image = (scaleFirstRow + row + r) / scalePixels, zero for r >= rows. The squeeze-and-
+ * excitation gate of a 1x1 convolution's input (conv2d.ts field 30), applied as A is packed instead
+ * of in a pass of its own over the map.
+ */
+function packRowsScaled(
+  a: usize, aRowStride: i32, row: i32, rows: i32, depthStart: i32, depth: i32, pack: usize,
+  scale: usize, scaleFirstRow: i32, scalePixels: i32,
+): void {
+  const rowBytes = <usize>aRowStride << 2;
+  const depthBytes = <usize>depthStart << 2;
+  const row0 = a + <usize>row * rowBytes + depthBytes;
+  // A scale row holds A's k channels, like a row of A.
+  const scaleRowBytes = rowBytes;
+  const firstImage = (scaleFirstRow + row) / scalePixels;
+  const scale0 = scale + <usize>firstImage * scaleRowBytes + depthBytes;
+  if (rows == TILE_ROWS) {
+    const scale1 = scale + <usize>((scaleFirstRow + row + 1) / scalePixels) * scaleRowBytes + depthBytes;
+    const scale2 = scale + <usize>((scaleFirstRow + row + 2) / scalePixels) * scaleRowBytes + depthBytes;
+    const scale3 = scale + <usize>((scaleFirstRow + row + 3) / scalePixels) * scaleRowBytes + depthBytes;
+    const vectorDepth = depth & ~3;
+    let destination = pack;
+    for (let p = 0; p < vectorDepth; p += 4) {
+      const at = <usize>p << 2;
+      const source = row0 + at;
+      const x0 = f32x4.mul(v128.load(source), v128.load(scale0 + at));
+      const x1 = f32x4.mul(v128.load(source + rowBytes), v128.load(scale1 + at));
+      const x2 = f32x4.mul(v128.load(source + 2 * rowBytes), v128.load(scale2 + at));
+      const x3 = f32x4.mul(v128.load(source + 3 * rowBytes), v128.load(scale3 + at));
+      const low01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+      const low23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+      const high01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+      const high23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+      v128.store(destination, v128.shuffle<f32>(low01, low23, 0, 1, 4, 5));
+      v128.store(destination, v128.shuffle<f32>(low01, low23, 2, 3, 6, 7), 16);
+      v128.store(destination, v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), 32);
+      v128.store(destination, v128.shuffle<f32>(high01, high23, 2, 3, 6, 7), 48);
+      destination += 64;
+    }
+    for (let p = vectorDepth; p < depth; p++) {
+      const at = <usize>p << 2;
+      store<f32>(pack + ((<usize>p * 4) << 2), load<f32>(row0 + at) * load<f32>(scale0 + at));
+      store<f32>(pack + ((<usize>p * 4 + 1) << 2), load<f32>(row0 + rowBytes + at) * load<f32>(scale1 + at));
+      store<f32>(pack + ((<usize>p * 4 + 2) << 2), load<f32>(row0 + 2 * rowBytes + at) * load<f32>(scale2 + at));
+      store<f32>(pack + ((<usize>p * 4 + 3) << 2), load<f32>(row0 + 3 * rowBytes + at) * load<f32>(scale3 + at));
+    }
+    return;
+  }
+  for (let r = 0; r < TILE_ROWS; r++) {
+    if (r < rows) {
+      const rowBase = row0 + <usize>r * rowBytes;
+      const scaleBase = scale + <usize>((scaleFirstRow + row + r) / scalePixels) * scaleRowBytes + depthBytes;
+      for (let p = 0; p < depth; p++) {
+        const at = <usize>p << 2;
+        store<f32>(pack + ((<usize>p * 4 + <usize>r) << 2), load<f32>(rowBase + at) * load<f32>(scaleBase + at));
+      }
+    } else {
+      for (let p = 0; p < depth; p++) store<f32>(pack + ((<usize>p * 4 + <usize>r) << 2), 0);
+    }
+  }
+}
+
+/**
+ * Packs the row tiles of A rows [rowStart, rowEnd), depths [depthStart, depthStart + depth) one after
+ * another (packRows' layout each); with a scale (not 0), packRowsScaled's products instead (A then
+ * row-major, its row stride the scale's row of channels).
+ */
+function packRowGroup(
+  a: usize, aRowStride: i32, aDepthStride: i32, m: i32, rowStart: i32, rowEnd: i32, depthStart: i32, depth: i32, pack: usize,
+  scale: usize, scaleFirstRow: i32, scalePixels: i32,
+): void {
   const tileBytes = <usize>depth << 4;
   let destination = pack;
   for (let row = rowStart; row < rowEnd; row += TILE_ROWS) {
-    packRows(a, aRowStride, aDepthStride, row, min(TILE_ROWS, m - row), depthStart, depth, destination);
+    if (scale != 0) packRowsScaled(a, aRowStride, row, min(TILE_ROWS, m - row), depthStart, depth, destination, scale, scaleFirstRow, scalePixels);
+    else packRows(a, aRowStride, aDepthStride, row, min(TILE_ROWS, m - row), depthStart, depth, destination);
     destination += tileBytes;
   }
 }
@@ -454,7 +526,7 @@ export function gemmPacked(
   rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32,
   isAccumulating: bool, scratch: usize,
 ): void {
-  gemmPackedFinished(a, aRowStride, aDepthStride, packedB, c, cRowStride, m, n, k, rowStart, rowEnd, columnStart, columnEnd, isAccumulating, scratch, 0, 0, 0);
+  gemmPackedFinished(a, aRowStride, aDepthStride, packedB, c, cRowStride, m, n, k, rowStart, rowEnd, columnStart, columnEnd, isAccumulating, scratch, 0, 0, 0, 0, 0);
 }
 
 /**
@@ -466,6 +538,8 @@ export function gemmPacked(
  * (one thread, CPU time, MobileNetV2's 1x1 56x56x24 -> 144 with bias and ReLU): 0.69 ms with a pass
  * after each panel, 0.65 ms per row tile, 0.56 ms in registers (0.45 ms with no output stage at all).
  * Every value gets finishRow's operations in its order, so the results are the same bit for bit.
+ * inputScale (0: none): A(i, p) is read times inputScale[(finishFirstRow + i) / inputScalePixels, p]
+ * (packRowsScaled; A row-major with k columns, the scale [images, k]).
  */
 export function gemmPackedFinished(
   a: usize, aRowStride: i32, aDepthStride: i32,
@@ -475,6 +549,7 @@ export function gemmPackedFinished(
   rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32,
   isAccumulating: bool, scratch: usize,
   finishJob: usize, finishBias: usize, finishFirstRow: i32,
+  inputScale: usize, inputScalePixels: i32,
 ): void {
   const tile = scratch;
   const pack = scratch + <usize>(TILE_ROWS * TILE_COLUMNS * 4);
@@ -493,7 +568,7 @@ export function gemmPackedFinished(
     const strips = packedB + (<usize>(columnStart / TILE_COLUMNS) * stripBytes) + (<usize>depthStart << 5);
     for (let groupStart = rowStart; groupStart < rowEnd; groupStart += groupRows) {
       const groupEnd = min(rowEnd, groupStart + groupRows);
-      packRowGroup(a, aRowStride, aDepthStride, m, groupStart, groupEnd, depthStart, depth, pack);
+      packRowGroup(a, aRowStride, aDepthStride, m, groupStart, groupEnd, depthStart, depth, pack, inputScale, finishFirstRow, inputScalePixels);
       if (blockFinishJob == 0) {
         multiplyGroup(pack, strips, stripBytes, c, cRowBytes, m, n, depth, groupStart, groupEnd, columnStart, columnEnd, loadsC, tile);
       } else {

@@ -41,8 +41,12 @@ import type {
  * outputs (overwriting them unless its comment says otherwise) and takes one params record.
  */
 export interface KernelSignatures {
-  /** output = activation(conv(input, filter) + bias + residual); residual [batch, outH, outW, outC] or absent. */
-  Conv2D(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams, residual?: FloatArray | null): void;
+  /**
+   * output = activation(conv(input * inputScale, filter) + bias + residual); residual [batch, outH, outW,
+   * outC] or absent; inputScale [batch, inC] (a factor per image and input channel: a squeeze-and-
+   * excitation gate) or absent.
+   */
+  Conv2D(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams, residual?: FloatArray | null, inputScale?: FloatArray | null): void;
   Conv2DBackpropInput(dOut: FloatArray, filter: FloatArray, dInput: FloatArray, params: Conv2DParams): void;
   Conv2DBackpropFilter(input: FloatArray, dOut: FloatArray, dFilter: FloatArray, params: Conv2DParams): void;
   MaxPool2D(input: FloatArray, output: FloatArray, argmax: Int32Array | null, params: Pool2DParams): void;

@@ -29,6 +29,12 @@ export interface Conv2DOptions {
    * 'relu' or a clip, the op refuses to run while a gradient tape records.
    */
   residual?: Tensor | undefined;
+  /**
+   * Factors the input is multiplied by before the convolution, one per image and input channel:
+   * [batch, 1, 1, inC] (a squeeze-and-excitation gate, fused into the convolution's reading of its
+   * input). Inference only, like `residual`.
+   */
+  inputScale?: Tensor | undefined;
   /** The filter and bias values never change while they live, so the backend may keep them prepared (see Conv2DParams). */
   isConstantFilter?: boolean | undefined;
   /** Names the caller (a layer) in error messages. */
@@ -43,6 +49,21 @@ export interface Conv2DOptions {
  * const y = conv2d(x, filter, bias, { strides: 1, padding: 'same' }); // x [8,28,28,1], filter [3,3,1,16] -> y [8,28,28,16]
  */
 export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, options: Conv2DOptions = {}): Tensor {
+  const { params, outputShape, isDifferentiable } = conv2dParams(input, filter, bias, options);
+  const residual = options.residual ?? null;
+  const inputScale = options.inputScale ?? null;
+  const output = allocateTensor(outputShape, input.dtype, options.name ?? 'conv2d');
+  getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params, residual === null ? null : residual.data, inputScale === null ? null : inputScale.data);
+  if (isDifferentiable) record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
+  return output;
+}
+
+/**
+ * The checks of conv2d and the params record it passes the Conv2D kernel, without running it: the
+ * inference plan (model/inferencePlan.ts) calls the kernel itself on every later batch of the same
+ * shapes. Throws as conv2d does. @internal
+ */
+export function conv2dParams(input: Tensor, filter: Tensor, bias: Tensor | null, options: Conv2DOptions = {}): { params: Conv2DParams; outputShape: number[]; isDifferentiable: boolean } {
   const name = options.name ?? 'conv2d';
   checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
   checkRank(filter, 4, `${name}: filter`, '[kH, kW, inC / groups, outC]');
@@ -88,15 +109,21 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
       throw new ShapeError(`${name}: residual has shape ${formatShape(residual.shape)} but the output has shape ${formatShape(outputShape)}`);
     }
   }
-  const activationKind = fusedActivationOf(params.activation)?.kind;
-  const isDifferentiable = residual === null && (activationKind === undefined || activationKind === 'relu' || activationKind === 'clip');
-  if (!isDifferentiable && isRecording()) {
-    throw new ValueError(`${name}: a fused residual or a '${fusedActivationOf(params.activation)?.kind}' activation is for inference only; it has no gradient (use separate ops while a tape records)`);
+  const inputScale = options.inputScale ?? null;
+  if (inputScale !== null) {
+    checkSameDtype(name, input, inputScale);
+    const expected = [batch, 1, 1, inC];
+    if (inputScale.shape.length !== 4 || inputScale.shape.some((size, axis) => size !== expected[axis])) {
+      throw new ShapeError(`${name}: inputScale has shape ${formatShape(inputScale.shape)} but the input needs ${formatShape(expected)}`);
+    }
   }
-  const output = allocateTensor(outputShape, input.dtype, name);
-  getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params, residual === null ? null : residual.data);
-  if (isDifferentiable) record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
-  return output;
+  const activationKind = fusedActivationOf(params.activation)?.kind;
+  const isDifferentiable = residual === null && inputScale === null && (activationKind === undefined || activationKind === 'relu' || activationKind === 'clip');
+  if (!isDifferentiable && isRecording()) {
+    const fused = inputScale !== null ? 'an input scale' : residual !== null ? 'a residual' : `a '${activationKind}' activation`;
+    throw new ValueError(`${name}: a fused ${fused} is for inference only; it has no gradient (use separate ops while a tape records)`);
+  }
+  return { params, outputShape, isDifferentiable };
 }
 
 /** Gradient of conv2d with respect to its input: dOut [batch, outH, outW, outC] -> [batch, inH, inW, inC]. */

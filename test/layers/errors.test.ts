@@ -8,6 +8,7 @@ import {
   conv2d,
   Dense,
   Flatten,
+  GradientTape,
   Input,
   type Layer,
   MaxPool2D,
@@ -125,6 +126,15 @@ describe('op argument errors name the op and both shapes', () => {
   test('conv2d bias of the wrong length, and a rank-3 input', () => {
     assertThrowsWith(() => conv2d(Tensor.zeros([1, 5, 5, 3]), Tensor.zeros([3, 3, 3, 8]), Tensor.zeros([4])), ShapeError, 'conv2d', 'bias', '4', '8');
     assertThrowsWith(() => conv2d(Tensor.zeros([5, 5, 3]), Tensor.zeros([3, 3, 3, 8]), null), ShapeError, 'conv2d', 'rank-4', '5x5x3');
+  });
+
+  test('conv2d with an input scale of the wrong shape, or one while a tape records', () => {
+    const input = Tensor.zeros([2, 5, 5, 3]);
+    const filter = Tensor.zeros([1, 1, 3, 8]);
+    assertThrowsWith(() => conv2d(input, filter, null, { inputScale: Tensor.zeros([2, 1, 1, 4]) }), ShapeError, 'conv2d', 'inputScale', '2x1x1x4', '2x1x1x3');
+    assertThrowsWith(() => conv2d(input, filter, null, { inputScale: Tensor.zeros([1, 1, 1, 3]) }), ShapeError, 'conv2d', 'inputScale', '1x1x1x3', '2x1x1x3');
+    const scale = Tensor.zeros([2, 1, 1, 3]);
+    assertThrowsWith(() => new GradientTape([filter]).run(() => conv2d(input, filter, null, { inputScale: scale })), ValueError, 'conv2d', 'input scale', 'inference only');
   });
 
   test('conv2d with a negative or malformed padding is a ValueError quoting it', () => {

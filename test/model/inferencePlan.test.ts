@@ -124,6 +124,32 @@ function classifierNetwork(seed = 7, isHiddenOutput = false): Model {
   return model;
 }
 
+/**
+ * Squeeze-and-excitation blocks as EfficientNet's: Conv2D+SiLU, the squeeze (global average pooling
+ * kept 1x1), two 1x1 convolutions, the gate Multiply of the map by the [1, 1, C] gate (broadcast), a
+ * 1x1 projection that takes the gate in (and a residual Add); a second gate with its operands the
+ * other way round, read by a 3x3 convolution (not taken in); then a Multiply of two maps of one shape
+ * and a classifier. 7x5 pixels a map: the GEMM's 4-row tiles span two images from batch 2 on.
+ */
+function excitationNetwork(seed = 11): Model {
+  const input = new Input({ shape: [7, 5, 3] });
+  const gateOf = (map: SymbolicTensor, channels: number) => {
+    const squeezed = new GlobalAveragePooling2D({ keepDims: true }).apply(map);
+    const reduced = new ReLU().apply(new Conv2D({ filters: 3, kernelSize: 1 }).apply(squeezed));
+    return new Sigmoid().apply(new Conv2D({ filters: channels, kernelSize: 1 }).apply(reduced));
+  };
+  const map = new SiLU().apply(new Conv2D({ filters: 13, kernelSize: 3, padding: 'same' }).apply(input.output));
+  const projected = new Conv2D({ filters: 6, kernelSize: 1 }).apply(new Multiply().apply([map, gateOf(map, 13)]));
+  const shortcut = new Conv2D({ filters: 6, kernelSize: 1 }).apply(input.output);
+  const block = new Add().apply([projected, shortcut]);
+  const spread = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(new Multiply().apply([gateOf(block, 6), block]));
+  const product = new Multiply().apply([spread, new Conv2D({ filters: 4, kernelSize: 1 }).apply(input.output)]);
+  const output = new Dense({ units: CLASSES }).apply(new GlobalAveragePooling2D().apply(product));
+  const model = new Model({ inputs: input.output, outputs: output }, { seed });
+  randomizeState(model, seed + 100);
+  return model;
+}
+
 function batchOf(model: Model, batch: number, seed: number): Tensor {
   const random = new Random(seed);
   const shape = [batch, ...model.inputShape];
@@ -250,6 +276,19 @@ for (const backend of ['reference', 'wasm'] as const) {
         const x = batchOf(model, batch, 30 + batch);
         assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
         assertClose(model.predictOutputs(x)[model.outputNames[0]!]!.data, unplanned(model, x), TOLERANCE, `predictOutputs, batch ${batch}`);
+      }
+    });
+
+    test('squeeze-and-excitation blocks (the gate taken into the 1x1 convolution reading it; pooling and gates as kernel calls prepared per batch size) equal the forward pass', () => {
+      const model = excitationNetwork();
+      assert.deepEqual(planLabels(model), [
+        'Conv2D+SiLU', 'GlobalAveragePooling2D', 'Conv2D+ReLU', 'Conv2D+Sigmoid', 'Conv2D', 'Multiply+Conv2D+Add',
+        'GlobalAveragePooling2D', 'Conv2D+ReLU', 'Conv2D+Sigmoid', 'Multiply', 'Conv2D', 'Conv2D', 'Multiply', 'GlobalAveragePooling2D', 'Dense',
+      ]);
+      // Batch 1 again after 3: the calls prepared for batch 1 serve, with the block laid out anew.
+      for (const batch of [1, 3, 1]) {
+        const x = batchOf(model, batch, 40 + batch);
+        assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
       }
     });
 

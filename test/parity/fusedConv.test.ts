@@ -7,7 +7,10 @@
 // path (assembly/gemm.ts gemmPacked) gets its own cases: above the threading threshold, deep layers
 // with few pixels (threads split the output channels), 1x1 at stride 2, partial strips, several depth
 // and column blocks; and its cache: a new bias, a freed filter whose memory a new filter reuses, and
-// a collected filter array.
+// a collected filter array. An input scale (a squeeze-and-excitation gate): taken in as a prepared
+// 1x1 convolution packs its input (batches whose row tiles span two images, channels not a multiple
+// of 4, both thread splits), a scaled copy elsewhere; either gives the bits of the gate's Multiply
+// kernel followed by the convolution.
 
 import assert from 'node:assert/strict';
 import { runInNewContext } from 'node:vm';
@@ -16,6 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { getBackend, initWasmBackend, Random, setBackend, type Backend, type Padding } from '../../src/index.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { windowParams, type Conv2DParams, type FusedActivation } from '../../src/kernels/params.js';
+import { broadcastParams } from '../../src/ops/broadcast.js';
 import { assertClose } from '../helpers.js';
 import { describeBuildParity, describeThreadDeterminism, FUSED_ACTIVATIONS, randomArray, wasmSkip, type ParityCase } from './harness.js';
 
@@ -195,9 +199,68 @@ function makeOneSidedPaddingCases(): ParityCase[] {
   });
 }
 
-const cases = [...makeCases(), ...makePreparedCases(), ...makeOneSidedPaddingCases()];
-describeBuildParity('fused convolutions (bias, residual, activation; constant filters called twice)', cases);
+/**
+ * Convolutions of an input times a [batch, inC] scale: prepared 1x1 (the scale taken in as the input
+ * is packed: 7x7 pixels a map, so row tiles span images; 2.3M and 1.3M multiply-adds, split by rows
+ * and by output channels on 2 threads), then a 1x1 without a constant filter, a 3x3 and a depthwise
+ * one (a scaled copy). Each run returns the fused convolution's output and, for the bit-for-bit
+ * check, that of the BroadcastArithmetic multiply followed by the same convolution.
+ */
+const INPUT_SCALE_GEOMETRIES: readonly (Geometry & { isConstantFilter: boolean; activation?: FusedActivation; hasResidual?: boolean })[] = [
+  { batch: 3, size: 7, inC: 37, outC: 20, kernel: 1, stride: 1, padding: 'valid', isConstantFilter: true, activation: { kind: 'silu' } },
+  { batch: 2, size: 14, inC: 120, outC: 48, kernel: 1, stride: 1, padding: 'valid', isConstantFilter: true, hasResidual: true },
+  { batch: 1, size: 7, inC: 320, outC: 84, kernel: 1, stride: 1, padding: 'same', isConstantFilter: true, activation: { kind: 'clip', min: 0, max: 6 } },
+  { batch: 5, size: 5, inC: 24, outC: 16, kernel: 1, stride: 1, padding: 'valid', isConstantFilter: true, hasResidual: true, activation: { kind: 'relu' } },
+  { batch: 2, size: 6, inC: 21, outC: 10, kernel: 1, stride: 1, padding: 'valid', isConstantFilter: false },
+  { batch: 2, size: 9, inC: 12, outC: 8, kernel: 3, stride: 2, padding: 'same', isConstantFilter: true, activation: { kind: 'silu' } },
+  { batch: 2, size: 8, inC: 18, outC: 18, kernel: 3, stride: 1, padding: 1, groups: 18, isConstantFilter: true },
+];
+
+function makeInputScaleCases(): ParityCase[] {
+  const random = new Random(30);
+  return INPUT_SCALE_GEOMETRIES.map((geometry) => {
+    const params = paramsOf(geometry, geometry.activation, geometry.isConstantFilter)!;
+    const groupInC = params.inC / (params.groups ?? 1);
+    const inputShape = [params.batch, params.inH, params.inW, params.inC];
+    const outputSize = params.batch * params.outH * params.outW * params.outC;
+    const input = randomArray(random, params.batch * params.inH * params.inW * params.inC);
+    const scale = randomArray(random, params.batch * params.inC, 2);
+    const filter = randomArray(random, params.kH * params.kW * groupInC * params.outC, 1 / Math.sqrt(params.kH * params.kW * groupInC));
+    const bias = randomArray(random, params.outC);
+    const residual = geometry.hasResidual === true ? randomArray(random, outputSize) : null;
+    const gate = broadcastParams('multiply', inputShape, [params.batch, 1, 1, params.inC]);
+    return {
+      name: `input scale: ${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}` +
+        `${(params.groups ?? 1) > 1 ? ', depthwise' : ''}, ${geometry.activation?.kind ?? 'no activation'}${residual === null ? '' : ', residual'}${geometry.isConstantFilter ? ', constant filter' : ''}`,
+      run: (kernels) => {
+        const fused = new Float32Array(outputSize);
+        kernels.Conv2D(input, filter, bias, fused, params, residual, scale);
+        const scaled = new Float32Array(input.length);
+        kernels.BroadcastArithmetic(input, scale, scaled, gate);
+        const unfused = new Float32Array(outputSize);
+        kernels.Conv2D(scaled, filter, bias, unfused, params, residual);
+        return [fused, unfused];
+      },
+      tolerance: { atol: 5e-4, rtol: 5e-4 },
+    };
+  });
+}
+
+const inputScaleCases = makeInputScaleCases();
+const cases = [...makeCases(), ...makePreparedCases(), ...makeOneSidedPaddingCases(), ...inputScaleCases];
+describeBuildParity('fused convolutions (bias, residual, activation, input scale; constant filters called twice)', cases);
 describeThreadDeterminism('a fused convolution', cases);
+
+describe('wasm backend: a convolution with an input scale', { skip: wasmSkip }, () => {
+  after(() => setBackend('reference'));
+  test('gives the bits of the gate\'s Multiply followed by the convolution', async () => {
+    await initWasmBackend({ threads: 2 });
+    for (const parityCase of inputScaleCases) {
+      const [fused, unfused] = parityCase.run(getBackend().kernels);
+      assert.deepEqual(Array.from(fused!), Array.from(unfused!), parityCase.name);
+    }
+  });
+});
 
 /** The garbage collector, for the test that a collected filter leaves nothing stale behind. */
 function collectGarbage(): void {

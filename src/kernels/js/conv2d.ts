@@ -30,8 +30,9 @@ function layout(params: Conv2DParams) {
  * bias   [outC] or null
  * output [batch, outH, outW, outC] (overwritten), plus `residual` (same shape) when given, then
  * params.activation (see FusedActivation) applied
+ * inputScale [batch, inC] or null: each input value is read times the factor of its image and channel
  */
-export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams, residual: FloatArray | null = null): void {
+export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams, residual: FloatArray | null = null, inputScale: FloatArray | null = null): void {
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
   const { dilationH, dilationW, groups, groupInC, groupOutC } = layout(params);
   const activation = fusedActivationOf(params.activation);
@@ -50,7 +51,8 @@ export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray |
             const filterBase = (ky * kW + kx) * groupInC * outC;
             for (let group = 0; group < groups; group++) {
               for (let i = 0; i < groupInC; i++) {
-                const value = input[inBase + group * groupInC + i]!;
+                const channel = group * groupInC + i;
+                const value = inputScale === null ? input[inBase + channel]! : input[inBase + channel]! * inputScale[image * inC + channel]!;
                 const weightBase = filterBase + i * outC + group * groupOutC;
                 const outBase = group * groupOutC;
                 for (let m = 0; m < groupOutC; m++) accumulator[outBase + m] += value * filter[weightBase + m]!;

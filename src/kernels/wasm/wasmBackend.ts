@@ -773,8 +773,14 @@ class Runtime {
       params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.padTop, params.padLeft,
     ];
     const table: KernelTable = {
-      Conv2D: (input, filter, bias, output, params, residual = null) => {
-        if (isFloat64(input, filter, bias, output, residual)) return reference.Conv2D(input, filter, bias, output, params, residual);
+      Conv2D: (input, filter, bias, output, params, residual = null, inputScale = null) => {
+        if (isFloat64(input, filter, bias, output, residual, inputScale)) return reference.Conv2D(input, filter, bias, output, params, residual, inputScale);
+        // The input scale is applied as the GEMM packs the input of a prepared 1x1 convolution
+        // (assembly/gemm.ts, packRowsScaled); any other convolution reads a scaled copy.
+        if (inputScale !== null && !isScaledPointwise(params)) {
+          input = scaledInput(input, inputScale, params);
+          inputScale = null;
+        }
         const algorithm = convolutionAlgorithm(params, 'forward');
         if (algorithm !== 'im2col') {
           const isPrepared = params.isConstantFilter === true;
@@ -799,11 +805,10 @@ class Runtime {
         if (params.isConstantFilter === true && (params.groups ?? 1) === 1) {
           const prepared = this.preparedFilter(filter, bias, depth, params.outC);
           // A 1x1 stride-1 unpadded convolution reads the input as its panel (assembly/conv2d.ts).
-          const isPointwise = params.kH === 1 && params.kW === 1 && params.strideH === 1 && params.strideW === 1 && params.padTop === 0 && params.padLeft === 0 &&
-            params.outH === params.inH && params.outW === params.inW;
+          const isPointwise = isPointwiseConvolution(params);
           const isL2ResidentFilter = !isPointwise && depth * params.outC <= L2_RESIDENT_FILTER_FLOATS;
           const panelRows = panelRowsFor(depth, isL2ResidentFilter ? PANEL_FLOATS : PREPARED_PANEL_FLOATS);
-          const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 1];
+          const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 1, new BufferField(inputScale)];
           const panelBytes = isPointwise ? 0 : panelRows * depth * 4;
           const preparedBias = bias === null ? null : prepared.bias;
           this.invoke('conv2d', [input, prepared.packed, preparedBias, output], [output], fields, work, gemmScratch + sliceBytes + panelBytes);
@@ -812,7 +817,7 @@ class Runtime {
         // GEMM packs the filter on every call: take rows enough per panel to repay that (see reuseRows).
         // A panel of PANEL_FLOATS held 12 rows at 3x3x256, packing ResNet-18's stride-2 filters 65 times a call at batch 16.
         const panelRows = Math.max(reuseRows(depth, params.outC / (params.groups ?? 1)), panelRowsFor(depth));
-        const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 0];
+        const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 0, 0];
         this.invoke('conv2d', [input, filter, bias, output], [output], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
       },
       Conv2DBackpropInput: (dOut, filter, dInput, params) => {
@@ -1209,6 +1214,29 @@ function largestPhaseDepth(params: Conv2DParams): number {
 
 /** Job fields 4 and 5 (scratch base and bytes) of a convolution kernel that needs no scratch. */
 const NO_SCRATCH = [0, 0];
+
+/** A 1x1 stride-1 convolution whose output is its input's size (no padding): the input is its own im2col panel. */
+function isPointwiseConvolution(params: Conv2DParams): boolean {
+  return params.kH === 1 && params.kW === 1 && params.strideH === 1 && params.strideW === 1 && params.padTop === 0 && params.padLeft === 0 &&
+    params.outH === params.inH && params.outW === params.inW;
+}
+
+/** Whether conv2d.ts applies an input scale itself (field 30): a prepared 1x1 pointwise convolution of one group. */
+function isScaledPointwise(params: Conv2DParams): boolean {
+  return params.isConstantFilter === true && (params.groups ?? 1) === 1 && isPointwiseConvolution(params);
+}
+
+/** input [batch, inH, inW, inC] times inputScale [batch, inC], each product rounded once to f32 as the Multiply kernel rounds it. */
+function scaledInput(input: Buffer, inputScale: Buffer, params: Conv2DParams): Float32Array {
+  const scaled = new Float32Array(input.length);
+  const { inC } = params;
+  const pixels = params.inH * params.inW;
+  for (let pixel = 0; pixel < params.batch * pixels; pixel++) {
+    const scaleRow = Math.floor(pixel / pixels) * inC;
+    for (let channel = 0; channel < inC; channel++) scaled[pixel * inC + channel] = input[pixel * inC + channel]! * inputScale[scaleRow + channel]!;
+  }
+  return scaled;
+}
 
 /**
  * One kernel per channel (groups = inC = outC): the direct kernels of depthwise.ts. (A depthwise
