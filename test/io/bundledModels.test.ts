@@ -1,13 +1,17 @@
 // The models bundled in data/models/: each loads through the ordinary model loader with its class
 // names and preprocessing, keeps its weights under 2 MB, agrees with its record in BUNDLED_MODELS
-// (sizes, training record), classifies its sample pictures as recorded, and ships in the package;
+// (sizes, training record), classifies its sample pictures as recorded, and ships in the package,
+// where an app's bundler reaches the files as 'convnet-ts/models/<name>/<file>' (Vite checked here);
 // an unknown name is a typed error listing the known ones.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
+import { build as viteBuild } from 'vite';
 import {
   BUNDLED_MODEL_NAMES, BUNDLED_MODELS, bundledModelDirectory, bundledModelInfo, bundledSampleFiles, isBundledModelName, loadBundledModel, readImageFile,
   UnknownBundledModelError, ValueError, type Input,
@@ -106,6 +110,40 @@ describe('bundled models', () => {
     for (const info of BUNDLED_MODELS) {
       const expected = ['model.json', 'weights.safetensors', ...info.samples.map((sample) => `samples/${sample.file}`)].map((file) => `${info.folder}/${file}`);
       assert.deepEqual(expected.filter((file) => !published.has(file)), [], `${info.name}: files missing from the package`);
+    }
+  });
+
+  test("an app's bundler reaches the files as 'convnet-ts/models/<name>/<file>': Vite emits them unchanged", async () => {
+    const info = BUNDLED_MODELS[0]!;
+    const files = ['model.json', 'weights.safetensors', `samples/${info.samples[0]!.file}`];
+    for (const file of files) {
+      assert.equal(fileURLToPath(import.meta.resolve(`convnet-ts/models/${info.name}/${file}`)), join(repoRoot, info.folder, file));
+    }
+    const app = mkdtempSync(join(tmpdir(), 'convnet-bundled-vite-'));
+    try {
+      mkdirSync(join(app, 'node_modules'));
+      symlinkSync(repoRoot, join(app, 'node_modules', 'convnet-ts'), 'dir');
+      writeFileSync(join(app, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(join(app, 'index.html'), '<script type="module" src="./main.js"></script>\n');
+      writeFileSync(join(app, 'main.js'), [
+        ...files.map((file, index) => `import url${index} from 'convnet-ts/models/${info.name}/${file}?url';`),
+        `document.body.dataset.urls = JSON.stringify([${files.map((_, index) => `url${index}`).join(', ')}]);`,
+        '',
+      ].join('\n'));
+      const outDir = join(app, 'dist');
+      await viteBuild({ root: app, configFile: false, logLevel: 'silent', base: './', build: { outDir, assetsInlineLimit: 0 } });
+      const scripts = readFileSync(join(outDir, 'index.html'), 'utf8').match(/src="\.\/(assets\/[^"]+\.js)"/);
+      assert.ok(scripts !== null, 'the page script');
+      const bundle = readFileSync(join(outDir, scripts[1]!), 'utf8');
+      for (const file of files) {
+        const base = file.split('/').pop()!.replace(/\.[a-z]+$/, '');
+        // With base './', an asset's address is relative to the script, both in assets/.
+        const emitted = bundle.match(new RegExp(`${base}-[A-Za-z0-9_-]+\\.[a-z]+`));
+        assert.ok(emitted !== null, `${file} is emitted and referenced`);
+        assert.deepEqual(readFileSync(join(outDir, 'assets', emitted[0])), readFileSync(join(repoRoot, info.folder, file)), `${file} unchanged`);
+      }
+    } finally {
+      rmSync(app, { recursive: true, force: true });
     }
   });
 });
