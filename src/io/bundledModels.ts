@@ -1,7 +1,8 @@
 // The models that ship with the package, in data/models/<name>/ (model.json + weights.safetensors,
 // class names and preprocessing inside, and samples/ with a few test pictures), described here without
 // reading them, so the browser build and the CLI can list them. Node loads one with loadBundledModel
-// (bundledModelFile.ts); a browser app reaches the files through its bundler (see BundledModelInfo.folder).
+// (bundledModelFile.ts); a browser app imports the files through its bundler as
+// 'convnet-ts/models/<name>/<file>' (package.json "exports") and parses them with parseModel.
 // Each record is checked against its folder's model.json by test/io/bundledModels.test.ts.
 
 import { ValueError } from '../core/errors.js';
@@ -48,7 +49,8 @@ export interface BundledModelInfo {
   readonly description: string;
   /**
    * Its folder, relative to the package root: model.json and weights.safetensors, and the pictures in
-   * `${folder}/samples/`. The package publishes it, so a bundler can import the files as assets.
+   * `${folder}/samples/`. The package exports the files as 'convnet-ts/models/<name>/<file>', so an
+   * app's bundler imports them as assets (with Vite: `import url from 'convnet-ts/models/mnist/model.json?url'`).
    */
   readonly folder: string;
   /** [height, width, channels] of one input picture. */
@@ -81,7 +83,15 @@ function freezeInfo(info: BundledModelInfo): BundledModelInfo {
   });
 }
 
-/** The bundled models, in the order of BUNDLED_MODEL_NAMES. */
+/**
+ * The bundled models, in the order of BUNDLED_MODEL_NAMES. In a browser app, fetch a model's two files
+ * (imported as assets, see BundledModelInfo.folder) and give them to parseModel.
+ *
+ * @example
+ * import weightsUrl from 'convnet-ts/models/cifar10/weights.safetensors?url';   // Vite
+ * import manifestUrl from 'convnet-ts/models/cifar10/model.json?url';
+ * const { model } = parseModel(await (await fetch(manifestUrl)).text(), new Uint8Array(await (await fetch(weightsUrl)).arrayBuffer()));
+ */
 export const BUNDLED_MODELS: readonly BundledModelInfo[] = Object.freeze([
   freezeInfo({
     name: 'cifar10',
