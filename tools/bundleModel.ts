@@ -1,7 +1,8 @@
 // Writes a bundled model's folder (data/models/<name>/, see src/io/bundledModels.ts) from a model that
 // `convnet train` saved: the model with its class names, an explicit preprocessing and its training
 // record (less the run's output folder, plus the command), and samples/ with the first test picture of
-// each class as PNG. Prints the record for BUNDLED_MODELS, with the class the model gives each sample.
+// each class as PNG. Prints the record to paste into BUNDLED_MODELS (src/io/bundledModels.ts), with the
+// class the model gives each sample.
 // A checkpoint folder of an unfinished run (checkpoint/epoch-NNNN/) has no training record: its settings
 // come from its state.json and its test accuracy is measured here, on the same test pictures.
 // Usage: node dist/tools/bundleModel.js <cifar10|mnist> <trained model folder> <test pictures> <command>
@@ -111,19 +112,32 @@ const predicted = samples.map(({ file }) => {
   const { image } = readImageFile(join(folder, 'samples', file));
   return bundled.model.classify([image], { topK: 1 })[0]![0]!.index;
 });
-const record = {
-  parameters: bundled.model.summaryData().totalParameters,
-  weightsBytes: statSync(join(folder, 'weights.safetensors')).size,
-  training: {
-    command,
-    preset: training['model'],
-    seed: training['seed'],
-    epochs: training['epochs'],
-    testAccuracy: training['testAccuracy'],
-    testImages,
-    ...(training['stage'] === undefined ? {} : { stage: training['stage'] }),
-  },
-  samples: samples.map(({ file, label, source }, index) => ({ file, label, predicted: predicted[index], source })),
-};
-console.log(JSON.stringify(record, null, 2));
+
+/** A TypeScript literal of a string or number, as src/ writes them (single quotes, 1_000 groups). */
+function literal(value: unknown): string {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 10_000 ? value.toLocaleString('en-US').replaceAll(',', '_') : String(value);
+  return `'${String(value).replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
+const trainingFields: [string, unknown][] = [
+  ['command', command],
+  ['preset', training['model']],
+  ['seed', training['seed']],
+  ['epochs', training['epochs']],
+  ['testAccuracy', training['testAccuracy']],
+  ['testImages', testImages],
+  ...(training['stage'] === undefined ? [] : [['stage', training['stage']] as [string, unknown]]),
+];
+const sampleLines = samples.map(({ file, label, source }, index) => `      { file: ${literal(file)}, label: ${label}, predicted: ${predicted[index]}, source: ${literal(source)} },`);
+console.log([
+  `    // The record of BUNDLED_MODELS' entry '${name}' in src/io/bundledModels.ts (the tests check it against the folder):`,
+  `    parameters: ${literal(bundled.model.summaryData().totalParameters)},`,
+  `    weightsBytes: ${literal(statSync(join(folder, 'weights.safetensors')).size)},`,
+  '    training: {',
+  ...trainingFields.map(([key, value]) => `      ${key}: ${literal(value)},`),
+  '    },',
+  '    samples: [',
+  ...sampleLines,
+  '    ],',
+].join('\n'));
 console.error(`bundleModel: ${samples.filter(({ label }, index) => predicted[index] === label).length} of ${samples.length} samples right`);

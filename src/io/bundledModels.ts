@@ -6,10 +6,10 @@
 // Each record is checked against its folder's model.json by test/io/bundledModels.test.ts.
 
 import { ValueError } from '../core/errors.js';
-import { CIFAR10_CLASS_NAMES } from '../data/classNames.js';
+import { CIFAR10_CLASS_NAMES, MNIST_CLASS_NAMES } from '../data/classNames.js';
 
 /** The names of the bundled models, as `--model` and loadBundledModel take them. */
-export const BUNDLED_MODEL_NAMES = Object.freeze(['cifar10'] as const);
+export const BUNDLED_MODEL_NAMES = Object.freeze(['cifar10', 'mnist'] as const);
 
 export type BundledModelName = (typeof BUNDLED_MODEL_NAMES)[number];
 
@@ -124,6 +124,38 @@ export const BUNDLED_MODELS: readonly BundledModelInfo[] = Object.freeze([
       { file: 'horse.png', label: 7, predicted: 1, source: 'CIFAR-10 test split (JPEG copy), horse/0000.jpg' },
       { file: 'ship.png', label: 8, predicted: 8, source: 'CIFAR-10 test split (JPEG copy), ship/0000.jpg' },
       { file: 'truck.png', label: 9, predicted: 9, source: 'CIFAR-10 test split (JPEG copy), truck/0000.jpg' },
+    ],
+  }),
+  freezeInfo({
+    name: 'mnist',
+    title: 'MNIST handwritten digits (CNN)',
+    description: 'Reads one handwritten digit, 0 to 9. Two convolutions with max pooling and two dense layers (the mnist-cnn preset), '
+      + 'trained on the 60,000 MNIST training digits. It takes 28x28 gray pictures, values 0..1, '
+      + 'a light digit on a dark ground as in MNIST; a dark digit on white paper must be inverted first.',
+    folder: 'data/models/mnist',
+    inputShape: [28, 28, 1],
+    classNames: MNIST_CLASS_NAMES,
+    parameters: 421_642,
+    weightsBytes: 1_687_248,
+    training: {
+      command: 'convnet train --dataset mnist --data-dir <MNIST folder> --seed 1 --json',
+      preset: 'mnist-cnn',
+      seed: 1,
+      epochs: 6,
+      testAccuracy: 0.9945,
+      testImages: 10_000,
+    },
+    samples: [
+      { file: 'digit-0.png', label: 0, predicted: 0, source: 'MNIST test split, image 3' },
+      { file: 'digit-1.png', label: 1, predicted: 1, source: 'MNIST test split, image 2' },
+      { file: 'digit-2.png', label: 2, predicted: 2, source: 'MNIST test split, image 1' },
+      { file: 'digit-3.png', label: 3, predicted: 3, source: 'MNIST test split, image 18' },
+      { file: 'digit-4.png', label: 4, predicted: 4, source: 'MNIST test split, image 4' },
+      { file: 'digit-5.png', label: 5, predicted: 5, source: 'MNIST test split, image 8' },
+      { file: 'digit-6.png', label: 6, predicted: 6, source: 'MNIST test split, image 11' },
+      { file: 'digit-7.png', label: 7, predicted: 7, source: 'MNIST test split, image 0' },
+      { file: 'digit-8.png', label: 8, predicted: 8, source: 'MNIST test split, image 61' },
+      { file: 'digit-9.png', label: 9, predicted: 9, source: 'MNIST test split, image 7' },
     ],
   }),
 ]);

@@ -58,6 +58,14 @@ describe('convnet with a bundled model', () => {
     });
   }
 
+  test("convnet evaluate --model mnist on the bundled sample's 2,000 test digits (the first of the split it was measured on): at least 98%", () => {
+    const result = cli(['evaluate', '--model', 'mnist', '--dataset', 'mnist-sample', '--json']);
+    assert.equal(result.status, 0, result.stderr);
+    const report = lastJson(result.stdout) as { accuracy: number; examples: number };
+    assert.equal(report.examples, 2000);
+    assert.ok(report.accuracy >= 0.98, `accuracy ${report.accuracy}`);
+  });
+
   test('a folder in the working folder named like a bundled model is that folder, not the bundled model', () => {
     const name = BUNDLED_MODEL_NAMES[0];
     saveModel(digitsCnn({ seed: 1 }), join(scratch, name));
