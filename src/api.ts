@@ -116,6 +116,11 @@ export { UnsupportedOperatorsError, type OnnxNodeTrace, type UnsupportedOnnxOper
 export { ONNX_PREPROCESSING_KEY } from './io/onnxExport.js';
 export type { TfjsLayerTrace } from './io/tfjs/tfjsImport.js';
 
+export {
+  BUNDLED_MODEL_NAMES, BUNDLED_MODELS, bundledModelInfo, isBundledModelName, UnknownBundledModelError,
+  type BundledModelInfo, type BundledModelName, type BundledSample, type BundledTraining,
+} from './io/bundledModels.js';
+
 export { cifarCnn, digitsCnn, lenet5, mnistCnn, PRESETS, residualCnn, type PresetOptions } from './model/presets.js';
 
 export { COLOR_MODELS, channelsOf, convertPixels, type ColorModel, type ConvertOptions } from './image/colorModels.js';
