@@ -9,7 +9,7 @@ import type { DType } from '../core/dtype.js';
 import { NonFiniteLossError, ShapeError, ValueError } from '../core/errors.js';
 import { MAX_BATCH_ACTIVATION_ELEMENTS } from '../core/limits.js';
 import { Random } from '../core/random.js';
-import { formatShape, sizeOf, type Shape } from '../core/shape.js';
+import { formatShape, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { isRecording } from '../autograd/recorder.js';
@@ -18,7 +18,7 @@ import { withScope } from '../kernels/registry.js';
 import { Clip, ReLU } from '../layers/activations.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Input } from '../layers/input.js';
-import type { Layer, SymbolicTensor } from '../layers/layer.js';
+import type { BuildContext, Layer, SymbolicTensor } from '../layers/layer.js';
 import type { Image } from '../image/image.js';
 import { checkPreprocessing, type Preprocessing } from '../image/preprocessing.js';
 import { Softmax } from '../layers/softmax.js';
@@ -267,7 +267,7 @@ export class Model {
       const shapes = node.layer instanceof Input ? [node.layer.shape] : node.inputs.map((input) => outputShapes[input]!);
       inputShapes.push(shapes[0]!);
       try {
-        outputShapes.push(node.layer.buildWith(shapes, { random, dtype: this.dtype }));
+        outputShapes.push(buildOrReuse(node.layer, shapes, { random, dtype: this.dtype }));
       } catch (error) {
         if (!(error instanceof ShapeError)) throw error;
         // Show how the shape got here, layer by layer: the fix is usually upstream. The last few
@@ -401,9 +401,81 @@ export class Model {
     return this;
   }
 
-  /** The weights that training changes (not batch normalization's moving averages). */
+  /** The weights that training changes: not batch normalization's moving averages, nor any weight of a frozen layer (Layer.trainable). */
   trainableWeights(): Tensor[] {
-    return this.namedWeights().filter((weight) => weight.isTrainable).map((weight) => weight.tensor);
+    return this.layers.filter((layer) => layer.trainable).flatMap((layer) => layer.weights().filter((weight) => weight.isTrainable ?? true).map((weight) => weight.tensor));
+  }
+
+  /**
+   * Freezes the layers from the first through `upTo` (a layer name, inclusive, in node order: every
+   * layer a cut at `upTo` keeps, and in a graph any branch listed before it), or every layer when
+   * omitted: sets their `trainable` to false. Layers are objects that a cut or headed model shares,
+   * so the flag holds in those too. Throws ValueError for a name the model lacks. Returns the model.
+   *
+   * @example
+   * model.freeze('conv2d_3');        // train only what comes after conv2d_3
+   * model.unfreeze('conv2d_3');      // then fine-tune from conv2d_3 on, with a lower learning rate
+   */
+  freeze(upTo?: string): this {
+    const end = upTo === undefined ? this.layers.length - 1 : this.layerIndex(upTo, 'freeze');
+    this.layers.forEach((layer, index) => {
+      if (index <= end) layer.trainable = false;
+    });
+    return this;
+  }
+
+  /**
+   * Unfreezes the layers from `from` (a layer name, inclusive, in node order) to the last, or every
+   * layer when omitted: sets their `trainable` to true. Throws ValueError for a name the model lacks.
+   * Returns the model.
+   *
+   * @example
+   * model.unfreeze('dense_1');
+   */
+  unfreeze(from?: string): this {
+    const start = from === undefined ? 0 : this.layerIndex(from, 'unfreeze');
+    this.layers.forEach((layer, index) => {
+      if (index >= start) layer.trainable = true;
+    });
+    return this;
+  }
+
+  /**
+   * A model from the input to the output of layer `layerName`: the layers that output depends on,
+   * the same layer objects with the same weight tensors (shared, not copied: training either model
+   * changes both, and a frozen flag holds in both). Its output is that layer's feature map (logits
+   * for classes it does not have); preprocessing is kept, class names are not. Works for any model:
+   * built here, loaded, or imported from ONNX or TF.js. Throws ValueError for a name the model lacks.
+   *
+   * @example
+   * const backbone = model.featureExtractor('global_average_pooling2d_1');
+   * const features = backbone.predict(images); // [batch, channels]
+   */
+  featureExtractor(layerName: string): Model {
+    const end = this.layerIndex(layerName, 'featureExtractor');
+    const kept = new Array<boolean>(end + 1).fill(false);
+    kept[end] = true;
+    for (let index = end; index > 0; index--) {
+      if (kept[index]) for (const input of this.nodes[index]!.inputs) kept[input] = true;
+    }
+    const newIndex = new Map<number, number>();
+    const nodes: ModelNode[] = [];
+    kept.forEach((isKept, index) => {
+      if (!isKept) return;
+      newIndex.set(index, nodes.length);
+      nodes.push({ layer: this.layers[index]!, inputs: this.nodes[index]!.inputs.map((input) => newIndex.get(input)!) });
+    });
+    return new Model({ nodes }, { seed: this.seed, dtype: this.dtype, preprocessing: this.preprocessing });
+  }
+
+  /** The node index of the layer named `name`; ValueError naming `what` otherwise. */
+  private layerIndex(name: string, what: string): number {
+    const index = this.layers.findIndex((layer) => layer.name === name);
+    if (index < 0) {
+      const names = this.layers.map((layer) => layer.name);
+      throw new ValueError(`${what}: the model has no layer named '${name}'; its layers are ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}`);
+    }
+    return index;
   }
 
   /** Per-layer output shapes, parameter counts and multiply-adds (and, for a graph, each layer's inputs). */
@@ -927,6 +999,26 @@ function nodesOf(input: SymbolicTensor, outputs: readonly SymbolicTensor[]): { n
     nodes: order.map((tensor) => ({ layer: tensor.layer, inputs: tensor.inputs.map((from) => indices.get(from)!) })),
     outputs: outputs.map((output) => indices.get(output)!),
   };
+}
+
+/**
+ * Builds `layer` for `shapes`, or, for a layer another model built already (a cut or a new head on a
+ * trained network), keeps its weights: the models then share them. ShapeError when the shapes differ
+ * from those it was built for, ValueError when its weights are of another dtype.
+ */
+function buildOrReuse(layer: Layer, shapes: readonly Shape[], context: BuildContext): Shape {
+  const built = layer.builtInputShapes;
+  if (built === null) {
+    const outputShape = layer.buildWith(shapes, context);
+    layer.builtInputShapes = shapes.map((shape) => [...shape]);
+    return outputShape;
+  }
+  if (built.length !== shapes.length || built.some((shape, index) => !shapesEqual(shape, shapes[index]!))) {
+    throw new ShapeError(`${layer.className} '${layer.name}' was built for ${built.map(formatShape).join(', ')} and keeps its weights; it cannot take ${shapes.map(formatShape).join(', ')}`);
+  }
+  const otherDtype = layer.weights().find((weight) => weight.tensor.dtype !== context.dtype);
+  if (otherDtype !== undefined) throw new ValueError(`${layer.className} '${layer.name}' holds ${otherDtype.tensor.dtype} weights; it cannot join a ${context.dtype} model`);
+  return layer.outputShapeOf(shapes);
 }
 
 /** How many layers a shape error's trace shows (the last ones before the layer that failed). */
