@@ -17,6 +17,7 @@ import { GradientTape } from '../autograd/tape.js';
 import { withScope } from '../kernels/registry.js';
 import { Clip, ReLU } from '../layers/activations.js';
 import { Conv2D } from '../layers/conv2d.js';
+import { Dropout } from '../layers/dropout.js';
 import { Input } from '../layers/input.js';
 import type { BuildContext, Layer, SymbolicTensor } from '../layers/layer.js';
 import type { Image } from '../image/image.js';
@@ -121,7 +122,19 @@ export interface FitOptions {
    * `epochs` is still the total. The other options must be the same as the first fit's.
    */
   resume?: FitState | undefined;
+  /**
+   * With no `augment`, and the model's first layers frozen (Layer.trainable false, or without
+   * weights; no Dropout), compute the output of that frozen prefix once per training example before
+   * the first epoch and train the rest on it: an epoch then costs what the trainable head costs. The
+   * steps are those of a fit without the cache (the prefix's output does not depend on the step), so
+   * the weights agree within float32 rounding. Skipped when the cached maps would pass
+   * MAX_CACHED_FEATURE_ELEMENTS. Default true.
+   */
+  cacheFrozenFeatures?: boolean | undefined;
 }
+
+/** The most values fit's cache of a frozen prefix's outputs may hold (1 GiB of float32). */
+export const MAX_CACHED_FEATURE_ELEMENTS = 2 ** 28;
 
 /**
  * fitAsync's default time between yields to the event loop, in milliseconds: one frame at 60 Hz, so
@@ -548,12 +561,20 @@ export class Model {
     return Object.fromEntries(this.outputNames.map((name, index) => [name, results[index]!]));
   }
 
-  /** The outputs of nodes [0, end) for a batch (a fused Conv2D + ReLU or Clip leaves the activation's output in both slots). */
-  private forwardNodes(input: Tensor, options: ForwardOptions, end: number): Tensor[] {
+  /**
+   * The outputs of nodes [0, end) for a batch (a fused Conv2D + ReLU or Clip leaves the activation's
+   * output in both slots). With `start` > 0, `input` is node start's output and nodes after it are
+   * run (no later node may read an earlier one: see cacheableCut); the slots before it stay empty.
+   */
+  private forwardNodes(input: Tensor, options: ForwardOptions, end: number, start = 0): Tensor[] {
     if (input.dtype !== this.dtype) throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
     const context = { isTraining: options.isTraining ?? false, ...(options.random === undefined ? {} : { random: options.random }) };
     const outputs: Tensor[] = [];
-    for (let index = 0; index < end; index++) {
+    if (start > 0) {
+      outputs.length = start;
+      outputs.push(input);
+    }
+    for (let index = start === 0 ? 0 : start + 1; index < end; index++) {
       const { layer, inputs } = this.nodes[index]!;
       const next = this.nodes[index + 1];
       const isActivation = next !== undefined && (next.layer instanceof ReLU || next.layer instanceof Clip);
@@ -785,6 +806,9 @@ export class Model {
     const updatedState = this.namedWeights().filter((weight) => !weight.isTrainable).map((weight) => weight.tensor.data);
     const stateBeforeStep = updatedState.map((data) => data.slice());
     const order = identity(trainCount);
+    const cut = options.augment === undefined && (options.cacheFrozenFeatures ?? true) ? this.cacheableCut(trainCount) : 0;
+    // The frozen prefix's output per example, computed once; steps then start from node `cut`.
+    const trainInput = cut === 0 ? x : this.prefixOutputs(x, trainCount, cut, batchSize);
     const batches = Math.ceil(trainCount / batchSize);
     const history: History = { epochs: [] };
     const firstEpoch = options.resume === undefined ? 1 : this.resumeFrom(options.resume, { order, random, augmentRandom, layerRandom, history, epochs });
@@ -805,11 +829,12 @@ export class Model {
         updatedState.forEach((data, index) => stateBeforeStep[index]!.set(data));
         // One memory scope per step: the step's activations and gradients are freed together.
         const { lossValue, batchCorrect } = withScope(() => {
-          const input = gatherExamples(x, order, start, size);
+          const input = gatherExamples(trainInput, order, start, size);
           options.augment?.(input, augmentRandom);
           const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
           const tape = new GradientTape(weights);
-          const logits = () => this.forward(input, { isTraining: true, end: this.logitsEnd(), random: layerRandom });
+          const end = this.logitsEnd();
+          const logits = () => this.forwardNodes(input, { isTraining: true, random: layerRandom }, end, cut)[end - 1]!;
           const { loss, probabilities } = tape.run(() => softmaxCrossEntropy(logits(), targets, { labelSmoothing }));
           const value = loss.data[0]!;
           if (!Number.isFinite(value)) {
@@ -853,6 +878,42 @@ export class Model {
     }
     yield { call: (callback) => callback.onTrainEnd?.(history), isLast: true };
     return history;
+  }
+
+  /**
+   * The last node of the longest frozen prefix whose output alone feeds the rest (0 when none):
+   * every node up to it is frozen or has no trainable weights and draws no random numbers, no later
+   * node reads an earlier one, and the logits come after it. 0 as well when caching its output for
+   * `examples` would pass MAX_CACHED_FEATURE_ELEMENTS.
+   */
+  private cacheableCut(examples: number): number {
+    const end = this.logitsEnd() - 1;
+    // earliestReadAfter[i]: the earliest node any node after i reads.
+    const earliestReadAfter = new Array<number>(this.nodes.length).fill(Infinity);
+    for (let index = this.nodes.length - 2; index >= 0; index--) {
+      earliestReadAfter[index] = Math.min(earliestReadAfter[index + 1]!, ...this.nodes[index + 1]!.inputs);
+    }
+    let cut = 0;
+    for (let index = 1; index < end; index++) {
+      const layer = this.layers[index]!;
+      const isFixed = !(layer instanceof Dropout) && (!layer.trainable || layer.weights().every((weight) => weight.isTrainable === false));
+      if (!isFixed) break;
+      if (earliestReadAfter[index]! >= index) cut = index;
+    }
+    if (cut > 0 && examples * sizeOf(this.layerOutputShapes[cut]!) > MAX_CACHED_FEATURE_ELEMENTS) return 0;
+    return cut;
+  }
+
+  /** Node `cut`'s output for the first `count` examples of x, computed batchSize at a time, in training mode (which a frozen prefix runs as inference). */
+  private prefixOutputs(x: Tensor, count: number, cut: number, batchSize: number): Tensor {
+    const shape = this.layerOutputShapes[cut]!;
+    const result = Tensor.zeros([count, ...shape], this.dtype);
+    const order = identity(count);
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      withScope(() => result.data.set(this.forwardNodes(gatherExamples(x, order, start, size), { isTraining: true }, cut + 1)[cut]!.data, start * sizeOf(shape)));
+    }
+    return result;
   }
 
   /** Puts a fit back where `state` left it; returns the first epoch still to run. */
