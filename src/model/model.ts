@@ -1069,7 +1069,8 @@ function nodesOf(input: SymbolicTensor, outputs: readonly SymbolicTensor[]): { n
  */
 function buildOrReuse(layer: Layer, shapes: readonly Shape[], context: BuildContext): Shape {
   const built = layer.builtInputShapes;
-  if (built === null) {
+  // An Input holds no weights and its build declares the example shape: it is built again.
+  if (built === null || layer instanceof Input) {
     const outputShape = layer.buildWith(shapes, context);
     layer.builtInputShapes = shapes.map((shape) => [...shape]);
     return outputShape;
