@@ -813,7 +813,7 @@ export class Model {
     const history: History = { epochs: [] };
     const firstEpoch = options.resume === undefined ? 1 : this.resumeFrom(options.resume, { order, random, augmentRandom, layerRandom, history, epochs });
     const validationExamples = validation === null ? 0 : validation[0].shape[0]!;
-    const info = { epochs, batchesPerEpoch: batches, examples: trainCount, validationExamples, model: this, optimizer };
+    const info = { epochs, batchesPerEpoch: batches, examples: trainCount, validationExamples, model: this, optimizer, ...(cut === 0 ? {} : { cachedFeaturesOf: this.layers[cut]!.name }) };
     yield { call: (callback) => callback.onTrainBegin?.(info) };
     for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
       yield { call: (callback) => callback.onEpochBegin?.(epoch) };

@@ -201,10 +201,13 @@ describe('fit on cached features of a frozen prefix', () => {
     test(`equals fit without the cache (same seed, a few steps${withValidation ? ', validationSplit' : ''})`, () => {
       const run = (cache: boolean) => {
         const model = trainedBackbone().freeze('relu_b');
+        let cachedFeaturesOf: string | undefined;
         const history = model.fit(TRAIN.x, TRAIN.labels, {
           epochs: 2, batchSize: 8, seed: 11, optimizer: new Adam({ learningRate: 0.01 }), cacheFrozenFeatures: cache,
+          callbacks: { onTrainBegin: (info) => (cachedFeaturesOf = info.cachedFeaturesOf) },
           ...(withValidation ? { validationSplit: 0.25 } : {}),
         });
+        assert.equal(cachedFeaturesOf, cache ? 'gap' : undefined, 'the cache starts after the last frozen layer without weights');
         return { weights: snapshot(model), history };
       };
       const cached = run(true);
