@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  Adam, addClassifierHead, BatchNormalization, Conv2D, Dense, exportOnnx, Flatten, GlobalAveragePooling2D, GradientTape, importedInput,
+  Adam, Add, addClassifierHead, BatchNormalization, Conv2D, Dense, Dropout, exportOnnx, Flatten, GlobalAveragePooling2D, GradientTape, importedInput,
   importOnnx, Input, MaxPool2D, Model, parseModel, parseTfjsModel, ReLU, Sequential, serializeModel, SGD, Softmax, softmaxCrossEntropy, Tensor,
   ValueError, withScope,
 } from '../../src/index.js';
@@ -219,6 +219,41 @@ describe('fit on cached features of a frozen prefix', () => {
       });
     });
   }
+});
+
+describe('when fit does not cache', () => {
+  const cachedLayer = (model: Model, options: { augment?: (batch: Tensor) => void; cacheFrozenFeatures?: boolean } = {}) => {
+    let name: string | undefined;
+    model.fit(TRAIN.x, TRAIN.labels, { epochs: 1, batchSize: 32, ...options, callbacks: { onTrainBegin: (info) => (name = info.cachedFeaturesOf) } });
+    return name;
+  };
+
+  test('with augmentation, when asked not to, or with nothing frozen', () => {
+    assert.equal(cachedLayer(backboneModel().freeze('gap'), { augment: () => {} }), undefined);
+    assert.equal(cachedLayer(backboneModel().freeze('gap'), { cacheFrozenFeatures: false }), undefined);
+    assert.equal(cachedLayer(backboneModel()), undefined, 'conv_a trains: no prefix');
+    assert.equal(cachedLayer(backboneModel().freeze('pool_a')), 'pool_a');
+  });
+
+  test('not past a Dropout (it draws numbers in training) nor where a later layer reads before the cut', () => {
+    const model = new Sequential([
+      new Input({ shape: [8, 8, 1] }),
+      new Conv2D({ name: 'conv', filters: 2, kernelSize: 3, padding: 'same' }),
+      new Dropout({ name: 'drop', rate: 0.5 }),
+      new Flatten({ name: 'flat' }),
+      new Dense({ name: 'dense', units: 3 }),
+      new Softmax(),
+    ], { seed: 1 }).freeze('flat');
+    assert.equal(cachedLayer(model), 'conv');
+    const input = new Input({ shape: [8, 8, 1] });
+    const conv = new Conv2D({ name: 'conv', filters: 1, kernelSize: 3, padding: 'same' }).apply(input.output);
+    const relu = new ReLU({ name: 'relu' }).apply(conv);
+    const joined = new Add({ name: 'add' }).apply([relu, conv]);
+    const output = new Softmax().apply(new Dense({ name: 'dense', units: 3 }).apply(new Flatten({ name: 'flat' }).apply(joined)));
+    const graph = new Model({ inputs: input.output, outputs: output }, { seed: 1 }).freeze('add');
+    assert.deepEqual(graph.layers.map((layer) => layer.name), ['input_1', 'conv', 'relu', 'add', 'flat', 'dense', 'softmax_1']);
+    assert.equal(cachedLayer(graph), 'flat', 'add reads conv, so the cut cannot be at relu; after add it can');
+  });
 });
 
 describe('featureExtractor on imported models', () => {
