@@ -461,7 +461,7 @@ export class Model {
    * built here, loaded, or imported from ONNX or TF.js. Throws ValueError for a name the model lacks.
    *
    * @example
-   * const backbone = model.featureExtractor('global_average_pooling2d_1');
+   * const backbone = model.featureExtractor('globalaveragepooling2d_1');
    * const features = backbone.predict(images); // [batch, channels]
    */
   featureExtractor(layerName: string): Model {

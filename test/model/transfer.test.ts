@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import {
   Adam, Add, addClassifierHead, BatchNormalization, Conv2D, Dense, Dropout, exportOnnx, Flatten, GlobalAveragePooling2D, GradientTape, importedInput,
   importOnnx, Input, MaxPool2D, Model, parseModel, parseTfjsModel, ReLU, Sequential, serializeModel, SGD, Softmax, softmaxCrossEntropy, Tensor,
-  ValueError, withScope,
+  ShapeError, ValueError, withScope,
 } from '../../src/index.js';
 import { assertClose, assertThrowsWith, barImages } from '../helpers.js';
 import { randomizeWeights, saveTfjs, tf } from '../io/tfjsModels.js';
@@ -159,6 +159,22 @@ describe('featureExtractor and addClassifierHead', () => {
     const model = new Model({ inputs: input.output, outputs: [output, leftPooled] }, { seed: 2 });
     const cut = model.featureExtractor('gap');
     assert.deepEqual(cut.layers.map((layer) => layer.name), ['input_1', 'right', 'relu', 'gap']);
+  });
+
+  test('a Model built from an inner symbolic output shares the weights; a built layer refuses other shapes and dtypes', () => {
+    const input = new Input({ shape: [8, 8, 1] });
+    const conv = new Conv2D({ name: 'conv', filters: 2, kernelSize: 3, padding: 'same' });
+    const features = new GlobalAveragePooling2D({ name: 'gap' }).apply(new ReLU({ name: 'relu' }).apply(conv.apply(input.output)));
+    const output = new Softmax().apply(new Dense({ name: 'dense', units: 3 }).apply(features));
+    const model = new Model({ inputs: input.output, outputs: output }, { seed: 1 });
+    const kernel = conv.kernel!;
+    const values = Float32Array.from(kernel.data);
+    const inner = new Model({ inputs: input.output, outputs: features }, { seed: 99 });
+    assert.equal(conv.kernel, kernel, 'the same tensor');
+    assert.deepEqual(conv.kernel!.data, values, 'not initialised again from the other seed');
+    assertClose(inner.predict(TRAIN.x).data, withScope(() => model.forward(TRAIN.x, { end: 4 }).data.slice()), { atol: 1e-6 }, 'inner output');
+    assertThrowsWith(() => new Sequential([new Input({ shape: [6, 6, 1] }), conv]), ShapeError, "Conv2D 'conv' was built for 8x8x1 and keeps its weights; it cannot take 6x6x1");
+    assertThrowsWith(() => new Sequential([new Input({ shape: [8, 8, 1] }), conv], { dtype: 'float64' }), ValueError, "Conv2D 'conv' holds float32 weights; it cannot join a float64 model");
   });
 
   test('addClassifierHead: a frozen backbone, a new head; saves, loads and exports to ONNX as one model', () => {
