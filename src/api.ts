@@ -86,8 +86,9 @@ export {
   type StepDecayOptions,
 } from './optim/schedules.js';
 
-export { DEFAULT_CLASSIFY_TOP_K, DEFAULT_FIT_YIELD_EVERY_MS, Model, type Classification, type ClassifyOptions, type Evaluation, type FitAsyncOptions, type FitOptions, type ForwardOptions, type ModelNode, type ModelOptions, type ModelOutput } from './model/model.js';
+export { DEFAULT_CLASSIFY_TOP_K, DEFAULT_FIT_YIELD_EVERY_MS, MAX_CACHED_FEATURE_ELEMENTS, Model, type Classification, type ClassifyOptions, type Evaluation, type FitAsyncOptions, type FitOptions, type ForwardOptions, type ModelNode, type ModelOptions, type ModelOutput } from './model/model.js';
 export { Sequential, type SequentialOptions } from './model/sequential.js';
+export { addClassifierHead, type HeadOptions } from './model/transfer.js';
 export type { Labels } from './model/batching.js';
 export type { AsyncTrainingCallbacks, BatchProgress, EpochLogs, FitState, History, TrainBeginInfo, TrainingCallbacks } from './model/callbacks.js';
 export { EarlyStopping, earlyStopping, type EarlyStoppingOptions, type MonitoredFigure } from './model/earlyStopping.js';
