@@ -2,17 +2,17 @@
 // fake camera and one from files, a head trained on the bundled CIFAR-10 network in the page's worker
 // (loss and accuracy shown per epoch, the backbone's features cached), the camera then named live, a
 // file classified, and the model saved both ways (model files, ONNX): each loads in Node and classifies
-// the file as the page did. Classes from files alone, a class without pictures refused, and the page
-// fitting a 360 px wide window. The longest main-thread task while training is printed, never asserted.
+// the file as the page did. An ONNX file as the network, likewise. Classes from files alone, a class
+// without pictures refused, and the page fitting a 360 px wide window. The longest main-thread task while training is printed, never asserted.
 // Screenshots: teach-trained.png, teach-360.png.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { decodeImage, importOnnx, loadModel } from '../../src/index.js';
+import { decodeImage, exportOnnx, importOnnx, loadModel, residualCnn } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
 import { screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
 
@@ -86,11 +86,12 @@ function stopTaskProbe(page: Page): Promise<number> {
 /** Clicks `button` and saves the `count` downloads it starts into `directory`; returns their names. */
 async function downloads(page: Page, button: string, count: number, directory: string): Promise<string[]> {
   const names: string[] = [];
+  let saved = 0;
   const done = new Promise<void>((resolve, reject) => {
     page.on('download', (download) => {
       names.push(download.suggestedFilename());
       download.saveAs(join(directory, download.suggestedFilename())).then(() => {
-        if (names.length === count) resolve();
+        if (++saved === count) resolve();
       }, reject);
     });
   });
@@ -194,6 +195,43 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     await waitFor(page, (current) => current.error !== null);
     assert.match(await page.locator('#teach-error').innerText(), /class 'class 2' has no pictures/);
     assert.equal((await teachState(page)).phase, 'ready');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('an ONNX file as the network: cut before its classifier, a head trained on it, saved, and the saved model predicts as the page in Node', async () => {
+    // A residual CNN of the library's presets (random weights, seed 3), exported to ONNX: an imported graph, not a bundled model.
+    const onnxFile = join(directory, 'residual.onnx');
+    writeFileSync(onnxFile, exportOnnx(residualCnn({ seed: 3, inputShape: [32, 32, 3] })));
+    const network = importOnnx(readFileSync(onnxFile), 'residual.onnx').model;
+    let classifier = network.layers.length - 1;
+    while (network.layers[classifier]!.weights().length === 0) classifier--;
+    const cutAt = network.layers[network.nodes[classifier]!.inputs[0]!]!.name;
+
+    const { page, errors } = await explorer.open('teach');
+    await waitFor(page, (current) => current.backbone?.name === 'cifar10');
+    await page.setInputFiles('#teach-model-files', onnxFile);
+    let state = await waitFor(page, (current) => current.backbone?.name === 'residual.onnx' || current.error !== null);
+    assert.equal(state.error, null);
+    assert.equal(state.backbone!.cutAt, cutAt);
+    assert.deepEqual(state.backbone!.featureShape, [...network.layerOutputShapes[network.nodes[classifier]!.inputs[0]!]!]);
+    await fillClassFromFiles(page, 0, 'animals', ANIMALS);
+    await fillClassFromFiles(page, 1, 'vehicles', VEHICLES);
+    await page.fill('#teach-epochs', '5');
+    await page.click('#teach-train');
+    state = await waitFor(page, (current) => current.phase === 'trained' || current.error !== null);
+    assert.equal(state.error, null);
+    assert.equal(state.history.length, 5);
+    await page.setInputFiles('#teach-try', WIZARD);
+    state = await waitFor(page, (current) => current.prediction?.source === 'wizard.jpg');
+    const modelFolder = join(directory, 'from-onnx');
+    mkdirSync(modelFolder);
+    assert.deepEqual(await downloads(page, '#teach-save-model', 2, modelFolder), ['model.json', 'weights.safetensors']);
+    const [expected] = loadModel(modelFolder).model.classify([decodeImage(readFileSync(WIZARD), 'wizard.jpg')], { topK: 2 });
+    for (const [rank, candidate] of expected!.entries()) {
+      assert.equal(state.prediction!.top[rank]!.name, candidate.name);
+      assert.ok(Math.abs(state.prediction!.top[rank]!.probability - candidate.probability) < 1e-5, `rank ${rank}: page ${state.prediction!.top[rank]!.probability}, Node ${candidate.probability}`);
+    }
     assert.deepEqual(errors, []);
     await page.close();
   });
