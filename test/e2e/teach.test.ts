@@ -3,7 +3,7 @@
 // (loss and accuracy shown per epoch, the backbone's features cached), the camera then named live, a
 // file classified, and the model saved both ways (model files, ONNX): each loads in Node and classifies
 // the file as the page did. An ONNX file as the network, likewise. Classes from files alone, a class
-// without pictures refused, and the page fitting a 360 px wide window. The longest main-thread task while training is printed, never asserted.
+// without pictures refused, and the page (on the bundled MNIST network) fitting a 360 px wide window. The longest main-thread task while training is printed, never asserted.
 // Screenshots: teach-trained.png, teach-360.png.
 
 import assert from 'node:assert/strict';
@@ -236,9 +236,12 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     await page.close();
   });
 
-  test('classes from files alone, trained and tried, in a 360 px wide window', async () => {
+  test('classes from files alone on the bundled MNIST network (gray 28x28), trained and tried, in a 360 px wide window', async () => {
     const { page, errors } = await explorer.open('teach', { viewport: { width: 360, height: 740 } });
-    await waitFor(page, (current) => current.backbone !== null);
+    await waitFor(page, (current) => current.backbone?.name === 'cifar10');
+    await page.selectOption('#teach-bundled', 'mnist');
+    const state0 = await waitFor(page, (current) => current.backbone?.name === 'mnist');
+    assert.equal(state0.backbone!.cutAt, 'relu_3');
     await fillClassFromFiles(page, 0, 'animals', ANIMALS);
     await fillClassFromFiles(page, 1, 'vehicles', VEHICLES);
     await page.fill('#teach-epochs', '10');
