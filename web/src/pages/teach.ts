@@ -228,6 +228,9 @@ export const teachPage: Page = {
       invalidateTraining();
       state.phase = 'training';
       trainButton.disabled = true;
+      // A network changed mid-training would leave the head on the old one: the choice waits.
+      bundled.select.disabled = true;
+      modelInput.disabled = true;
       stopButton.hidden = false;
       progressText.textContent = 'Computing the backbone\u2019s features of every picture\u2026';
       try {
@@ -247,6 +250,8 @@ export const teachPage: Page = {
         progressText.textContent = 'Not trained.';
         showError(`Training failed: ${errorMessage(caught)}`);
       } finally {
+        bundled.select.disabled = false;
+        modelInput.disabled = false;
         trainButton.disabled = cards.length < 2;
         stopButton.hidden = true;
       }
@@ -346,13 +351,12 @@ export const teachPage: Page = {
         video, classList),
       section('3. Train', 'The backbone\u2019s features of each picture are computed once; then only the new head trains, epoch after epoch, in a worker: the page stays free.',
         element('div', { class: 'controls' }, element('label', { class: 'control' }, 'Epochs ', epochsInput), rate.root, trainButton, stopButton),
-        progressText, chart, figures),
+        error, progressText, chart, figures),
       section('4. Use it', 'The camera, named a few times a second, or a picture from a file.',
         element('div', { class: 'controls' }, liveButton, element('label', { class: 'control' }, 'File ', tryInput)),
         predictionView),
       section('5. Save it', 'The whole network (backbone and new head): model.json and weights.safetensors for the toolkit (`convnet predict`), or one ONNX file.',
         element('div', { class: 'controls' }, saveModelButton, saveOnnxButton)),
-      error,
     );
     addClass('class 1');
     addClass('class 2');
