@@ -2,8 +2,9 @@
 // fake camera and one from files, a head trained on the bundled CIFAR-10 network in the page's worker
 // (loss and accuracy shown per epoch, the backbone's features cached), the camera then named live, a
 // file classified, and the model saved both ways (model files, ONNX): each loads in Node and classifies
-// the file as the page did. An ONNX file as the network, likewise. Classes from files alone, a class
-// without pictures refused, and the page (on the bundled MNIST network) fitting a 360 px wide window. The longest main-thread task while training is printed, never asserted.
+// the file as the page did. An ONNX file as the network, likewise. Classes from files alone; a file of
+// no model and a class without pictures refused; the page (on the bundled MNIST network) fitting a
+// 360 px wide window. The longest main-thread task while training is printed, never asserted.
 // Screenshots: teach-trained.png, teach-360.png.
 
 import assert from 'node:assert/strict';
@@ -187,9 +188,15 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     await page.close();
   });
 
-  test('a class without pictures is refused in the page', async () => {
+  test('a file of no model and a class without pictures are refused in the page', async () => {
     const { page, errors } = await explorer.open('teach');
     await waitFor(page, (current) => current.backbone !== null);
+    await page.setInputFiles('#teach-model-files', { name: 'notes.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a model') });
+    await waitFor(page, (current) => current.error !== null);
+    assert.match(await page.locator('#teach-error').innerText(), /could not be loaded.*notes\.onnx/s);
+    assert.equal((await teachState(page)).backbone, null);
+    await page.selectOption('#teach-bundled', 'cifar10');
+    await waitFor(page, (current) => current.backbone?.name === 'cifar10' && current.error === null);
     await fillClassFromFiles(page, 0, 'animals', ANIMALS);
     await page.click('#teach-train');
     await waitFor(page, (current) => current.error !== null);

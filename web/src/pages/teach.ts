@@ -160,9 +160,13 @@ export const teachPage: Page = {
         clearError();
         if (!(await startCamera())) return;
         for (let taken = 0; taken < times && isMounted; taken++) {
-          if (taken > 0) await new Promise((resolve) => setTimeout(resolve, BURST_GAP_MS));
-          const frame = cameraFrame() ?? (await new Promise((resolve) => setTimeout(resolve, BURST_GAP_MS)), cameraFrame());
-          if (frame !== null) addPicture(card, frame.picture, frame.canvas);
+          if (taken > 0) await pause(BURST_GAP_MS);
+          const frame = cameraFrame();
+          if (frame === null) {
+            showError('The camera gives no picture yet: try again in a moment.');
+            return;
+          }
+          addPicture(card, frame.picture, frame.canvas);
         }
       };
       snap.addEventListener('click', () => void take(1));
@@ -289,7 +293,7 @@ export const teachPage: Page = {
             stopLive();
           }
         }
-        await new Promise((resolve) => setTimeout(resolve, LIVE_GAP_MS));
+        await pause(LIVE_GAP_MS);
       }
     }
     function stopLive(): void {
@@ -380,4 +384,8 @@ export const teachPage: Page = {
 
 function bundledFiles(model: BundledModel): ModelFile[] {
   return [{ name: 'model.json', url: model.manifestUrl }, { name: 'weights.safetensors', url: model.weightsUrl }];
+}
+
+function pause(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
