@@ -21,7 +21,7 @@ import {
 } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
 import { randomizeWeights, saveTfjs, tf, writeTfjsFolder } from '../io/tfjsModels.js';
-import { screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
+import { SCREENSHOTS, screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
 
 const PYTHON = '/usr/bin/python3';
 const ROSE = join(repoRoot, 'web', 'src', 'assets', 'color-models', 'rose.jpg');
@@ -117,7 +117,8 @@ async function assertPageGradCam(page: Page, model: Model, pictureBytes: Uint8Ar
 /** Clicks one value of a layer's column ([row, column] of map 0, or [index] of a vector on its first page) and waits for the drill-down's explanation. */
 async function clickValue(page: Page, model: Model, layerIndex: number, position: number[]): Promise<{ kind: string; value: number; output: number }> {
   const canvas = page.locator(`canvas.model-maps[data-layer="${layerIndex}"]`);
-  await canvas.scrollIntoViewIfNeeded();
+  // Centered, so the page's sticky header cannot cover the value clicked.
+  await canvas.evaluate((node) => node.scrollIntoView({ block: 'center', inline: 'center' }));
   const box = (await canvas.boundingBox())!;
   const shape = model.layerOutputShapes[layerIndex]!;
   let x: number;
@@ -134,8 +135,11 @@ async function clickValue(page: Page, model: Model, layerIndex: number, position
   await page.mouse.click(x, y);
   await page.waitForFunction((index) => {
     const state = (window as unknown as ModelWindow).explorer.model as unknown as { selection: { layerIndex: number } | null; explanation: unknown };
-    return state.selection?.layerIndex === index && state.explanation !== null;
-  }, layerIndex);
+    return state.selection?.layerIndex === index && (state.explanation !== null || document.querySelector('#model-drill-how .error') !== null);
+  }, layerIndex, { timeout: 10_000 }).catch(async (error: unknown) => {
+    throw new Error(`the click on layer ${layerIndex} at ${position} opened no explanation (selection ${JSON.stringify((await pageState(page)).selection)}): ${String(error)}`);
+  });
+  assert.equal(await page.locator('#model-drill-how .error').count(), 0, `layer ${layerIndex}: ${await page.locator('#model-drill-how').innerText()}`);
   await page.waitForSelector('#model-drill-result');
   const state = (await pageState(page)) as unknown as { selection: Record<string, number>; explanation: { kind: string; value: number; output: number } };
   const selected = state.selection;
@@ -515,12 +519,13 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
         page: [document.documentElement.scrollWidth, document.documentElement.clientWidth],
         tables: Array.from(document.querySelectorAll('#model-drill table')).map((table) => [table.scrollWidth, table.clientWidth]),
       }));
-      assert.ok(widths.page[0]! <= widths.page[1]!, `${className}: the page is ${widths.page[0]} px wide`);
-      for (const [scroll, client] of widths.tables) assert.ok(scroll! <= client! + 1, `${className}: a table is ${scroll} px wide in ${client} px`);
       if (className === 'Softmax') {
         await page.locator('#model-drill').scrollIntoViewIfNeeded();
         await screenshot(page, 'model-drill-360');
+        await page.locator('#model-drill').screenshot({ path: join(SCREENSHOTS, 'model-drill-360-panel.png') });
       }
+      assert.ok(widths.page[0]! <= widths.page[1]!, `${className}: the page is ${widths.page[0]} px wide`);
+      for (const [scroll, client] of widths.tables) assert.ok(scroll! <= client! + 1, `${className}: a table is ${scroll} px wide in ${client} px`);
     }
     await page.locator('#model-cam').scrollIntoViewIfNeeded();
     const camWidth = await page.evaluate(() => document.documentElement.scrollWidth);

@@ -116,12 +116,12 @@ export function renderExplanation(explanation: ValueExplanation, classNames: rea
       if (!order.includes(classIndex)) order.push(classIndex);
       const restSum = [...exponentials.keys()].filter((index) => !order.includes(index)).reduce((sum, index) => sum + exponentials[index]!, 0);
       const table = element('table', { class: 'numbers' },
-        element('tr', {}, element('th', {}, 'class'), element('th', {}, '1. logit'), element('th', {}, `2. e^(logit \u2212 ${number(explanation.max)})`), element('th', {}, '4. \u00f7 sum')),
+        element('tr', {}, element('th', {}, 'class'), element('th', {}, '1. logit'), element('th', {}, '2. exp'), element('th', {}, '4. \u00f7 sum')),
         ...order.map((index) => element('tr', index === classIndex ? { class: 'is-chosen' } : {}, element('td', {}, `${index} ${name(index)}`), element('td', {}, number(logits[index]!)), element('td', {}, number(exponentials[index]!)), element('td', {}, number(exponentials[index]! / explanation.sum)))),
         ...(order.length < logits.length ? [element('tr', {}, element('td', {}, `${logits.length - order.length} more`), element('td', {}), element('td', {}, number(restSum)), element('td', {}, number(restSum / explanation.sum)))] : []));
       return [
         ...head,
-        label(`1. the logits (layer ${explanation.inputLayer}\u2019s output); 2. their exponentials, after subtracting the largest logit; 3. the sum; 4. each divided by it:`),
+        label(`1. the logits (layer ${explanation.inputLayer}\u2019s output); 2. exp(logit \u2212 ${number(explanation.max)}), the largest logit subtracted first; 3. their sum; 4. each divided by it:`),
         table,
         line(`3. sum of the ${exponentials.length} exponentials = ${number(explanation.sum)}`),
         line(`4. ${name(classIndex)}: ${number(exponentials[classIndex]!)} / ${number(explanation.sum)} = ${number(explanation.value)}`),
