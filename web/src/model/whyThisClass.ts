@@ -48,12 +48,16 @@ export interface WhyThisClass {
   setTop(top: readonly TopClass[]): void;
   /** Grad-CAM of `classIndex` on the chosen layer (or `layerName`). */
   show(classIndex: number, layerName?: string): Promise<void>;
+  /** Shows a progress report of the panel's own request in its status line; false for any other request's. */
+  takeProgress(message: Extract<FromModelWorker, { type: 'progress' }>): boolean;
 }
 
 export function whyThisClass(session: ModelSession): WhyThisClass {
   const state: GradCamState = { phase: 'idle', classIndex: null, layerName: null, width: 0, height: 0, heat: [], ms: null, error: null };
   let model: ModelDescription | null = null;
   let token = 0;
+  /** The worker request of the Grad-CAM now computing (its progress goes to this panel, not the page's bar). */
+  let requestId = -1;
 
   const topButtons = element('div', { class: 'controls model-cam-top', id: 'model-cam-top' });
   const names = element('datalist', { id: 'model-cam-names' });
@@ -137,7 +141,9 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
     for (const button of topButtons.querySelectorAll<HTMLButtonElement>('button')) button.setAttribute('aria-pressed', String(button.dataset.class === String(classIndex)));
     let reply: Extract<FromModelWorker, { type: 'gradCam' }>;
     try {
-      reply = await session.request<'gradCam'>({ type: 'gradCam', classIndex, layerName: layer });
+      const pending = session.request<'gradCam'>({ type: 'gradCam', classIndex, layerName: layer });
+      requestId = session.latestId;
+      reply = await pending;
     } catch (caught) {
       if (mine === token) fail(`Grad-CAM: ${caught instanceof Error ? caught.message : String(caught)}`);
       return;
@@ -155,7 +161,13 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
     });
   }
 
-  return { root, state, setModel, setTop, show };
+  function takeProgress(message: Extract<FromModelWorker, { type: 'progress' }>): boolean {
+    if (message.id !== requestId) return false;
+    if (state.phase === 'computing') status.textContent = `${message.text}\u2026`;
+    return true;
+  }
+
+  return { root, state, setModel, setTop, show, takeProgress };
 }
 
 function draw(canvas: HTMLCanvasElement, width: number, height: number, rgba: Uint8ClampedArray<ArrayBuffer>): void {

@@ -87,6 +87,8 @@ export const modelPage: Page = {
     /** The picture last chosen: rerun when the model or its preprocessing changes. */
     let lastPicture: (() => Promise<PictureSource>) | null = null;
     let modelToken = 0;
+    /** The newest request whose progress the page's bar shows. */
+    let newestProgressId = 0;
     let runToken = 0;
 
     const error = element('p', { class: 'error', id: 'model-error', role: 'alert' });
@@ -110,7 +112,10 @@ export const modelPage: Page = {
     };
 
     session.onProgress = (message) => {
-      if (message.id !== session.latestId) return;
+      if (cam.takeProgress(message)) return;
+      // A report of a request older than the last one shown is stale (the worker answers in order).
+      if (message.id < newestProgressId) return;
+      newestProgressId = message.id;
       state.progressReports++;
       progressBar.max = message.total;
       progressBar.value = message.done;
