@@ -2,11 +2,15 @@
 // toolkit loads from its two files, a sample picture runs, and the overview shows every layer (the
 // residual joins drawn, the top classes by name) with feature maps equal to the library's in Node, as
 // does a TF.js model with a Concatenate; a click on a value opens the drill-down panel with that value
-// and the library's explanation of it; a torchvision ResNet-18 exported to ONNX (tools/exportTorchvision.py,
-// skipped where /usr/bin/python3 lacks torchvision) gives the library's feature maps within 1e-4, with
+// and the library's explanation of it, and the pooling, batch norm, Add, dense and softmax panels each equal
+// the layer's output at the value clicked; "why this class" gives the library's Grad-CAM for the top class,
+// a class by name and by index, on the layers chosen; a model folder dropped is read through its entries;
+// the forward pass reports progress per layer; a torchvision ResNet-18 exported to ONNX (tools/exportTorchvision.py,
+// skipped where /usr/bin/python3 lacks torchvision) gives the library's feature maps and Grad-CAM within 1e-4, with
 // and without threads (the times and the longest frame gap are printed, never asserted); a wrong file
 // gives an error in the page; Chromium's fake camera feeds a picture; the page fits a 360 px wide
-// window. Screenshots: model-overview.png, model-drill.png, model-360.png, model-resnet18.png.
+// window, its drill-down included. Screenshots: model-overview.png, model-drill.png, model-drill-softmax.png,
+// model-gradcam.png, model-360.png, model-drill-360.png (and -panel), model-resnet18.png, model-resnet18-gradcam.png.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';

@@ -4,6 +4,7 @@
 // (model/modelWorker.ts); this thread only places pixels, so the page never freezes.
 // A click on one value opens #model-drill: the value outlined, and how the library's explainValue says
 // it was computed from the layer's real weights and inputs.
+// "Why this class" (model/whyThisClass.ts) shows the library's Grad-CAM for any class on the layer chosen.
 
 import { serializeModel, type Preprocessing } from 'convnet-ts';
 import { currentModel, onModelChange } from '../appState.js';
