@@ -304,6 +304,9 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
     assert.equal(last.className, 'Add');
     assert.deepEqual(await page.locator('#model-cam-layer option').allTextContents(), usable.map((layer) => `${layer.layerIndex}: ${layer.layerName} (${layer.className}, ${layer.shape.join('\u00d7')})`));
     await assertPageGradCam(page, model, rose, 'rose.jpg', state.top[0]!.index, last.layerName);
+    // Grad-CAM's progress goes to its own panel: the page's bar still tells of the forward pass.
+    assert.equal(await page.locator('#model-progress-text').innerText(), 'Done.');
+    assert.match(await page.locator('#model-cam-status').innerText(), /Where the evidence for .* lies, weighed on /);
 
     // Any class by name, on an earlier layer (a convolution's output before the last pooling).
     const other = state.top[3]!.index;

@@ -56,7 +56,9 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
   const state: GradCamState = { phase: 'idle', classIndex: null, layerName: null, width: 0, height: 0, heat: [], ms: null, error: null };
   let model: ModelDescription | null = null;
   let token = 0;
-  /** The worker request of the Grad-CAM now computing (its progress goes to this panel, not the page's bar). */
+  /** The worker requests of this panel not answered yet: their progress goes to the panel, not the page's bar. */
+  const requestIds = new Set<number>();
+  /** The newest of them, whose progress the status line shows. */
   let requestId = -1;
 
   const topButtons = element('div', { class: 'controls model-cam-top', id: 'model-cam-top' });
@@ -142,8 +144,11 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
     let reply: Extract<FromModelWorker, { type: 'gradCam' }>;
     try {
       const pending = session.request<'gradCam'>({ type: 'gradCam', classIndex, layerName: layer });
-      requestId = session.latestId;
-      reply = await pending;
+      const id = session.latestId;
+      requestId = id;
+      requestIds.add(id);
+      // The worker reports a request's progress before its reply: the id is no longer needed after it.
+      reply = await pending.finally(() => requestIds.delete(id));
     } catch (caught) {
       if (mine === token) fail(`Grad-CAM: ${caught instanceof Error ? caught.message : String(caught)}`);
       return;
@@ -162,8 +167,8 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
   }
 
   function takeProgress(message: Extract<FromModelWorker, { type: 'progress' }>): boolean {
-    if (message.id !== requestId) return false;
-    if (state.phase === 'computing') status.textContent = `${message.text}\u2026`;
+    if (!requestIds.has(message.id)) return false;
+    if (message.id === requestId && state.phase === 'computing') status.textContent = `${message.text}\u2026`;
     return true;
   }
 
