@@ -9,7 +9,8 @@
 // skipped where /usr/bin/python3 lacks torchvision) gives the library's feature maps and Grad-CAM within 1e-4, with
 // and without threads (the times and the longest frame gap are printed, never asserted); a wrong file
 // gives an error in the page; Chromium's fake camera feeds a picture; the page fits a 360 px wide
-// window, its drill-down included. Screenshots: model-overview.png, model-drill.png, model-drill-softmax.png,
+// window, its drill-down included. Screenshots: model-overview.png, model-drill.png, model-drill-softmax.png
+// (and model-drill-<layer class>.png, each panel alone),
 // model-gradcam.png, model-360.png, model-drill-360.png (and -panel), model-resnet18.png, model-resnet18-gradcam.png.
 
 import assert from 'node:assert/strict';
@@ -344,8 +345,18 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
     const { model } = loadModel(modelDirectory);
     const expected = nodeOutputs(model, readFileSync(ROSE), 'rose.jpg');
     const indexOf = (className: string) => model.layers.findIndex((layer) => layer.className === className);
+    // The max pooling's largest value on map 0 (a zero one, left by the ReLU before it, would prove little).
+    const pool = indexOf('MaxPool2D');
+    const [, poolW, poolC] = model.layerOutputShapes[pool] as [number, number, number];
+    let peak = 0;
+    for (let offset = 0; offset < expected[pool]!.length; offset += poolC) if (expected[pool]![offset]! > expected[pool]![peak]!) peak = offset;
+    const [peakRow, peakColumn] = [Math.floor(peak / poolC / poolW), (peak / poolC) % poolW];
+    assert.ok(expected[pool]![peak]! > 0);
     const cases: { className: string; position: number[]; kind: string; text: RegExp }[] = [
-      { className: 'MaxPool2D', position: [3, 4], kind: 'pooling', text: /The 2\u00d72 window on channel 0 of layer \d+, rows 6\u20137, columns 8\u20139[\s\S]*the largest of the 4 values \(\u2605/ },
+      {
+        className: 'MaxPool2D', position: [peakRow, peakColumn], kind: 'pooling',
+        text: new RegExp(`The 2\u00d72 window on channel 0 of layer \\d+, rows ${2 * peakRow}\u2013${2 * peakRow + 1}, columns ${2 * peakColumn}\u2013${2 * peakColumn + 1}[\\s\\S]*the largest of the 4 values \\(\u2605`),
+      },
       { className: 'BatchNormalization', position: [1, 2], kind: 'batchNormalization', text: /moving mean[\s\S]*moving variance[\s\S]*\u00d7 gamma \+ beta/ },
       { className: 'Add', position: [0, 1], kind: 'merge', text: /add of its 2 inputs[\s\S]*add = / },
       { className: 'GlobalAveragePooling2D', position: [5], kind: 'pooling', text: /The 4\u00d74 window on channel 5[\s\S]*sum of the values .* \/ 16 = / },
@@ -365,6 +376,7 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
       assert.match(shown, text, `${className}'s panel`);
       assert.match(shown, new RegExp(`the layer\u2019s output: ${Number(atClick.toPrecision(4))}|the layer\u2019s output: ${atClick.toPrecision(4)}`), `${className}'s panel shows the output`);
       assert.ok((await page.locator('#model-drill .model-drill-label').count()) >= 1, `${className}'s panel is labelled`);
+      await page.locator('#model-drill').screenshot({ path: join(SCREENSHOTS, `model-drill-${className}.png`) });
       if (className === 'Softmax') await screenshot(page, 'model-drill-softmax');
     }
     assert.deepEqual(errors, []);
