@@ -15,7 +15,7 @@ export { GEMM_SCRATCH_BYTES } from './gemm';
 export function heapBase(): usize {
   return __heap_base;
 }
-export { conv2dWinograd, conv2dWinogradFilter, conv2dWinogradFilterFinish, conv2dWinogradFilterSums } from './winograd';
+export { conv2dWinograd, conv2dWinogradFilter } from './winograd';
 export { conv2dWinograd4, conv2dWinogradPrepare } from './winograd4';
 export { elu, eluGrad, gelu, geluGrad, hardSigmoid, hardSigmoidGrad, hardSwish, hardSwishGrad, leakyRelu, leakyReluGrad, sigmoid, silu, siluGrad } from './activations';
 export { avgPool2d, avgPool2dBackprop } from './avgPool2d';

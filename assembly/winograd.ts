@@ -11,8 +11,7 @@
 // F(3x3, 2x2): each 2x2 block of dOut acts as the filter over the 4x4 input block, giving a 3x3
 // gradient: dW = A'^T [sum over tiles of (B^T d B) * (G' dOut G'^T)] A' with the same B^T and
 //   G' = [1 0; 1/2 1/2; 1/2 -1/2; 0 1],  A'^T = [1 1 1 0; 0 1 -1 0; 0 1 1 -1];
-// its sum over tiles is a reduction, so there threads split the input channels, or the tiles in a fixed
-// number of blocks whose partial sums are added in block order (conv2dWinogradFilterSums).
+// its sum over tiles is a reduction, so there threads split the input channels instead.
 // Forward, the 16 GEMMs read operands packed ahead (gemmPackedOperands): the filter transform writes U in
 // strips of 8 output channels (packFilter2x2), either once for a constant filter (the backend keeps it,
 // conv2dWinogradPrepare in winograd4.ts) or on every call into each thread's scratch, and the input
@@ -271,101 +270,19 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
 }
 
 /**
- * Conv2DBackpropFilter by F(3x3, 2x2), threads splitting the input channels. Same job record as
- * conv2dWinograd, with 0 input, 1 dOut, 2 dFilter [3, 3, inC, outC], 3 unused, and the forward geometry.
+ * Conv2DBackpropFilter by F(3x3, 2x2). Same job record as conv2dWinograd, with
+ * 0 input, 1 dOut, 2 dFilter [3, 3, inC, outC], 3 unused, and the forward geometry.
  * Scratch: gemm | M [16][channels][outC] | V [16][chunk][channels] | W [16][chunk][outC], where
- * channels = this thread's input channels. Each thread transforms every tile of dOut: the split pays
- * where channels are many (see conv2dWinogradFilterSums for the other split).
+ * channels = this thread's input channels.
  */
 export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: i32): void {
-  const inC = convGeometryOf(job).inC;
-  const outC = convGeometryOf(job).outC;
-  const channelFirst = rangeStart(inC, TILE_ROWS, threadIndex, threadCount);
-  const channelLast = rangeEnd(inC, TILE_ROWS, threadIndex, threadCount);
-  if (channelFirst >= channelLast) return;
-  const scratch = scratchOf(job, threadIndex);
-  const sums = scratch + <usize>GEMM_SCRATCH_BYTES;
-  const sumPlane = <usize>(channelLast - channelFirst) * <usize>outC << 2;
-  const tiles = filterGradientTiles(job);
-  sumTileProducts(job, 0, tiles, channelFirst, channelLast, sums, sumPlane, sums + 16 * sumPlane, scratch);
-  storeFilterGradient(sums, sumPlane, channelFirst, channelLast, pointerField(job, 2), inC, outC);
-}
-
-/**
- * First pass of Conv2DBackpropFilter by F(3x3, 2x2) split over tiles: the tiles fall in `blocks`
- * contiguous blocks (field 20, a number set by the shape alone), each summed whole by one thread into
- * its own partial M [16][inC][outC] of field 2's [blocks][16][inC][outC]. conv2dWinogradFilterFinish
- * then adds the blocks in order, so no sum depends on the thread count, and every dOut tile is
- * transformed once, not once per thread as in conv2dWinogradFilter.
- * Job: 0 input, 1 dOut, 2 partial sums, 3 unused, 4-19 as conv2dWinograd, 20 blocks.
- * Scratch: gemm | V [16][chunk][inC] | W [16][chunk][outC].
- */
-export function conv2dWinogradFilterSums(job: usize, threadIndex: i32, threadCount: i32): void {
-  const inC = convGeometryOf(job).inC;
-  const outC = convGeometryOf(job).outC;
-  const blocks = intField(job, 20);
-  const tiles = filterGradientTiles(job);
-  const scratch = scratchOf(job, threadIndex);
-  const sumPlane = <usize>inC * <usize>outC << 2;
-  const blockFirst = rangeStart(blocks, 1, threadIndex, threadCount);
-  const blockLast = rangeEnd(blocks, 1, threadIndex, threadCount);
-  for (let block = blockFirst; block < blockLast; block++) {
-    const sums = pointerField(job, 2) + <usize>block * 16 * sumPlane;
-    const tileStart = rangeStart(tiles, 1, block, blocks);
-    const tileEnd = rangeEnd(tiles, 1, block, blocks);
-    if (tileStart >= tileEnd) {
-      memory.fill(sums, 0, 16 * sumPlane);
-      continue;
-    }
-    sumTileProducts(job, tileStart, tileEnd, 0, inC, sums, sumPlane, scratch + <usize>GEMM_SCRATCH_BYTES, scratch);
-  }
-}
-
-/**
- * Second pass of the tile split: M = sum of the blocks' partial M in block order, then dW = A'^T M A'
- * for this thread's input channels. Job: 0 partial sums [blocks][16][inC][outC], 1 unused,
- * 2 dFilter [3, 3, inC, outC], 3-19 as conv2dWinogradFilterSums (4-6 unused), 20 blocks.
- * The sum is written over block 0's partial.
- */
-export function conv2dWinogradFilterFinish(job: usize, threadIndex: i32, threadCount: i32): void {
-  const inC = convGeometryOf(job).inC;
-  const outC = convGeometryOf(job).outC;
-  const blocks = intField(job, 20);
-  const channelFirst = rangeStart(inC, 1, threadIndex, threadCount);
-  const channelLast = rangeEnd(inC, 1, threadIndex, threadCount);
-  if (channelFirst >= channelLast) return;
-  const sumPlane = <usize>inC * <usize>outC << 2;
-  const blockBytes = 16 * sumPlane;
-  const sums = pointerField(job, 0) + (<usize>channelFirst * <usize>outC << 2);
-  const rowBytes = <usize>(channelLast - channelFirst) * <usize>outC << 2;
-  for (let xi = 0; xi < 16; xi++) {
-    const plane = sums + <usize>xi * sumPlane;
-    for (let offset: usize = 0; offset < rowBytes; offset += 16) {
-      let sum = v128.load(plane + offset);
-      for (let block = 1; block < blocks; block++) sum = f32x4.add(sum, v128.load(plane + <usize>block * blockBytes + offset));
-      v128.store(plane + offset, sum);
-    }
-  }
-  storeFilterGradient(sums, sumPlane, channelFirst, channelLast, pointerField(job, 2), inC, outC);
-}
-
-/** Tiles of a filter-gradient job: 2x2 blocks of dOut over the batch. */
-@inline function filterGradientTiles(job: usize): i32 {
-  const g = convGeometryOf(job);
-  return g.batch * ((g.outH + 1) >> 1) * ((g.outW + 1) >> 1);
-}
-
-/**
- * M[xi] [channels, outC] = sum over tiles [tileStart, tileEnd) of V[xi]^T W[xi], channels =
- * [channelFirst, channelLast): M[xi] row c at sums + xi * sumPlane + c * outC * 4. transformed holds
- * V [16][chunk][channels] then W [16][chunk][outC] (chunk = job field 6). The chunking never changes a
- * sum's order.
- */
-function sumTileProducts(job: usize, tileStart: i32, tileEnd: i32, channelFirst: i32, channelLast: i32, sums: usize, sumPlane: usize, transformed: usize, scratch: usize): void {
   const input = pointerField(job, 0);
   const dOut = pointerField(job, 1);
+  const dFilter = pointerField(job, 2);
+  const scratch = scratchOf(job, threadIndex);
   const chunkTiles = intField(job, 6);
   const g = convGeometryOf(job);
+  const batch = g.batch;
   const inH = g.inH;
   const inW = g.inW;
   const inC = g.inC;
@@ -374,18 +291,24 @@ function sumTileProducts(job: usize, tileStart: i32, tileEnd: i32, channelFirst:
   const outC = g.outC;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
+  const channelFirst = rangeStart(inC, TILE_ROWS, threadIndex, threadCount);
+  const channelLast = rangeEnd(inC, TILE_ROWS, threadIndex, threadCount);
+  if (channelFirst >= channelLast) return;
   const channels = channelLast - channelFirst;
   const tilesH = (outH + 1) >> 1;
   const tilesW = (outW + 1) >> 1;
   const imageTiles = tilesH * tilesW;
-  const transformedInput = transformed;
+  const tiles = batch * imageTiles;
+  const sums = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const sumPlane = <usize>channels * <usize>outC << 2;
+  const transformedInput = sums + 16 * sumPlane;
   const inputPlane = <usize>chunkTiles * <usize>channels << 2;
   const transformedGradient = transformedInput + 16 * inputPlane;
   const gradientPlane = <usize>chunkTiles * <usize>outC << 2;
   const zero = f32x4.splat(0);
   const half = f32x4.splat(0.5);
-  for (let start = tileStart; start < tileEnd; start += chunkTiles) {
-    const count = min(chunkTiles, tileEnd - start);
+  for (let start = 0; start < tiles; start += chunkTiles) {
+    const count = min(chunkTiles, tiles - start);
     for (let t = 0; t < count; t++) {
       const tile = start + t;
       const image = tile / imageTiles;
@@ -393,7 +316,7 @@ function sumTileProducts(job: usize, tileStart: i32, tileEnd: i32, channelFirst:
       const ox = (tile % tilesW) * 2;
       const y0 = oy - padTop;
       const x0 = ox - padLeft;
-      // V = B^T d B for the input channels summed here.
+      // V = B^T d B for this thread's input channels.
       for (let ic = channelFirst; ic < channelLast; ic += 4) {
         transformInputTile(input, image, y0, x0, ic, inH, inW, inC, transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2), inputPlane, false);
       }
@@ -424,18 +347,12 @@ function sumTileProducts(job: usize, tileStart: i32, tileEnd: i32, channelFirst:
         transformedInput + <usize>xi * inputPlane, 1, channels,
         transformedGradient + <usize>xi * gradientPlane, outC,
         sums + <usize>xi * sumPlane, outC,
-        channels, outC, count, 0, channels, start > tileStart, scratch,
+        channels, outC, count, 0, channels, start > 0, scratch,
       );
     }
   }
-}
-
-/**
- * dW[ky, kx, ic, oc] = (A'^T M A')[ky][kx] for ic in [channelFirst, channelLast): M[xi] row
- * (ic - channelFirst) at sums + xi * sumPlane + (ic - channelFirst) * outC * 4.
- */
-function storeFilterGradient(sums: usize, sumPlane: usize, channelFirst: i32, channelLast: i32, dFilter: usize, inC: i32, outC: i32): void {
-  for (let c = 0; c < channelLast - channelFirst; c++) {
+  // dW[ky, kx, ic, oc] = (A'^T M A')[ky][kx].
+  for (let c = 0; c < channels; c++) {
     for (let oc = 0; oc < outC; oc += 4) {
       const at = sums + ((<usize>c * <usize>outC + <usize>oc) << 2);
       const m00 = v128.load(at), m01 = v128.load(at + sumPlane), m02 = v128.load(at + 2 * sumPlane), m03 = v128.load(at + 3 * sumPlane);

@@ -24,7 +24,7 @@ const EXPORT_NAMES = [
   'biasAdd', 'biasAddGrad', 'relu', 'reluGrad', 'sigmoid', 'sigmoidGrad', 'tanh', 'tanhGrad', 'softmax',
   'softmaxGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad', 'add', 'sgdUpdate', 'adamUpdate',
   'rmsPropUpdate', 'adagradUpdate', 'sumOfSquares', 'clipGradient',
-  'conv2dWinograd', 'conv2dWinogradFilter', 'conv2dWinogradFilterSums', 'conv2dWinogradFilterFinish', 'conv2dWinograd4', 'conv2dWinogradPrepare',
+  'conv2dWinograd', 'conv2dWinogradFilter', 'conv2dWinograd4', 'conv2dWinogradPrepare',
   'batchNormStats', 'batchNorm', 'batchNormGrad', 'copyColumns', 'channelShuffle',
   'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter',
   'leakyRelu', 'leakyReluGrad', 'elu', 'eluGrad', 'gelu', 'geluGrad', 'silu', 'siluGrad',
@@ -66,12 +66,6 @@ const JOB_FIELDS = 32;
  * (512 KB, half of L2). 32K to 256K measured within 10% of each other on the W1/W2 shapes.
  */
 const WINOGRAD_CHUNK_FLOATS = 131072;
-/** Most tile blocks of a Winograd filter gradient (winogradFilterTileBlocks): work enough for 8 threads. */
-const WINOGRAD_FILTER_TILE_BLOCKS = 8;
-/** Fewest tiles a block of a Winograd filter gradient sums, so that adding the blocks stays cheap. */
-const WINOGRAD_FILTER_BLOCK_TILES = 64;
-/** Most floats of the blocks' partial sums together (16 MB). */
-const WINOGRAD_FILTER_PARTIAL_FLOATS = 4 * 1024 * 1024;
 /**
  * With a prepared filter too large to stay in L3 between chunks (above WINOGRAD_STREAMED_FILTER_FLOATS:
  * 36 x 512 x 512 floats, 38 MB, for F(4x4) on ResNet's 7x7 layers), each chunk streams the whole filter
@@ -656,18 +650,16 @@ class Runtime {
 
   /**
    * Runs `name` with `buffers` as the first job fields (copying in those outside the memory and
-   * copying back those marked as outputs; a number is an arena offset the caller allocated), then
-   * `fields` after them, on up to all threads.
+   * copying back those marked as outputs), then `fields` after them, on up to all threads.
    */
-  private invoke(name: ExportName, buffers: readonly (Buffer | number | null)[], outputs: readonly Buffer[], fields: readonly (number | FloatField | BufferField)[], work: number, scratchPerThread = 0): void {
+  private invoke(name: ExportName, buffers: readonly (Buffer | null)[], outputs: readonly Buffer[], fields: readonly (number | FloatField | BufferField)[], work: number, scratchPerThread = 0): void {
     const mark = this.arena.mark();
     try {
       const ints = this.jobInts;
       const floats = this.jobFloats;
       const copies: [Buffer, number][] = [];
       buffers.forEach((buffer, index) => {
-        if (typeof buffer === 'number') ints[index] = buffer;
-        else ints[index] = buffer === null ? 0 : this.pointerOf(buffer, outputs.includes(buffer) ? copies : null);
+        ints[index] = buffer === null ? 0 : this.pointerOf(buffer, outputs.includes(buffer) ? copies : null);
       });
       const threadCount = this.threadsFor(work);
       let field = buffers.length;
@@ -854,27 +846,9 @@ class Runtime {
       Conv2DBackpropFilter: (input, dOut, dFilter, params) => {
         if (isFloat64(input, dOut, dFilter)) return reference.Conv2DBackpropFilter(input, dOut, dFilter, params);
         if (convolutionAlgorithm(params, 'backpropFilter') === 'winograd') {
-          const work = (params.batch * params.outH * params.outW * 4 * params.inC * params.outC) / 9 * 4;
-          const blocks = winogradFilterTileBlocks(params);
-          if (blocks > 1) {
-            // Blocks of tiles, each summed whole by one thread, then added in block order (winograd.ts,
-            // conv2dWinogradFilterSums): each dOut tile is transformed once whatever the thread count.
-            const chunkTiles = Math.max(reuseRows(params.inC, params.outC), Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (params.inC + params.outC)) / 4) * 4);
-            const bytes = gemmScratch + 16 * chunkTiles * (params.inC + params.outC) * 4;
-            const mark = this.arena.mark();
-            try {
-              const partialFloats = blocks * 16 * params.inC * params.outC;
-              const partials = this.arena.allocate(partialFloats * 4);
-              const fields = [...convFields(params, chunkTiles), blocks];
-              this.invoke('conv2dWinogradFilterSums', [input, dOut, partials, null], [], fields, work, bytes);
-              this.invoke('conv2dWinogradFilterFinish', [partials, null, dFilter, null], [dFilter], [0, 0, ...fields], partialFloats);
-            } finally {
-              this.arena.release(mark);
-            }
-            return;
-          }
           // A thread sums its share of the input channels; its sums [16, share, outC] are loaded and
           // stored once per chunk of tiles (see reuseRows). The chunking never changes a sum's order.
+          const work = (params.batch * params.outH * params.outW * 4 * params.inC * params.outC) / 9 * 4;
           const share = Math.ceil(params.inC / 4 / this.threadsFor(work)) * 4;
           const chunkTiles = Math.max(reuseRows(share, params.outC), Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (share + params.outC)) / 4) * 4);
           const bytes = gemmScratch + 16 * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
@@ -1172,19 +1146,6 @@ function resizeFields(params: Resize2DParams): (number | FloatField)[] {
  * in assembly/gemm.ts: a longer call gains nothing more). Panels of PANEL_FLOATS (4 to 12 rows at 256
  * to 512 channels) reloaded the sums every few rows.
  */
-/**
- * Blocks of tiles the Winograd filter gradient sums separately (1: threads split input channels
- * instead), from the shape alone so that sums never depend on the thread count. Blocks pay where
- * channels are few: split over input channels, every thread transformed every dOut tile, which at
- * 32-64 channels costs about what the GEMMs do. Each block keeps a partial [16, inC, outC], so blocks
- * stop at WINOGRAD_FILTER_PARTIAL_FLOATS in all, and each sums at least WINOGRAD_FILTER_BLOCK_TILES tiles.
- */
-export function winogradFilterTileBlocks(params: Conv2DParams): number {
-  const tiles = params.batch * Math.ceil(params.outH / 2) * Math.ceil(params.outW / 2);
-  const byMemory = Math.floor(WINOGRAD_FILTER_PARTIAL_FLOATS / (16 * params.inC * params.outC));
-  return Math.max(1, Math.min(WINOGRAD_FILTER_TILE_BLOCKS, byMemory, Math.floor(tiles / WINOGRAD_FILTER_BLOCK_TILES)));
-}
-
 function reuseRows(a: number, b: number): number {
   return Math.min(GEMM_DEPTH_BLOCK, Math.ceil((2 * a * b) / (a + b) / 4) * 4);
 }
