@@ -11,6 +11,7 @@
 
 import { epilogueOf } from './epilogue';
 import { TILE_COLUMNS, gemmPackedOperands } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import {
   WINOGRAD_TILE_BYTES, filterTap, packFilter2x2, packedFilterFloats, packedInputAt, storeFinished, storeLanes, winogradShareOf, WinogradShare,
@@ -41,10 +42,11 @@ const BLOCK_BYTES: usize = 36 * 16;
 
 /**
  * V = B^T d B for the 6x6 input block at (y0, x0) of `image`, channels ic .. ic + 3 (zero outside the
- * image), V[xi] stored lane by lane at destination + xi * plane (packedInputAt). Columns go straight
+ * image), V[xi] stored at destination + xi * plane lane by lane (packedInputAt) or, unless isPacked, as
+ * one vector. Columns go straight
  * from the input to `block`, rows from `block` to the destination: no copies of the block in or out.
  */
-function transformInputBlock(input: usize, image: i32, y0: i32, x0: i32, ic: i32, inH: i32, inW: i32, inC: i32, block: usize, destination: usize, plane: usize): void {
+function transformInputBlock(input: usize, image: i32, y0: i32, x0: i32, ic: i32, inH: i32, inW: i32, inC: i32, block: usize, destination: usize, plane: usize, isPacked: bool = true): void {
   const isInterior = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW;
   const rowBytes = <usize>inW * <usize>inC << 2;
   for (let c = 0; c < 6; c++) {
@@ -69,7 +71,7 @@ function transformInputBlock(input: usize, image: i32, y0: i32, x0: i32, ic: i32
     const row = at(block, r, 0);
     inputLine(
       v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80),
-      destination + <usize>(r * 6) * plane, plane, true,
+      destination + <usize>(r * 6) * plane, plane, isPacked,
     );
   }
 }
@@ -263,6 +265,141 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
             storeFinished(output, residual, rowOffset + (<usize>(c * outC) << 2), f32x4.add(v128.load(at(block, r, c)), b), code, alphas, betas);
           }
         }
+      }
+    }
+  }
+}
+
+/** e -> A e for one line of four vectors (A = (A^T)^T, 6x4): the six results at `base` + k `step`. */
+@inline function gradientLine(e0: v128, e1: v128, e2: v128, e3: v128, base: usize, step: usize): void {
+  const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
+  const even = f32x4.add(e0, f32x4.mul(four, e2)), odd = f32x4.add(f32x4.mul(two, e1), f32x4.mul(eight, e3));
+  const sum02 = f32x4.add(e0, e2), sum13 = f32x4.add(e1, e3);
+  v128.store(base, e0);
+  v128.store(base + step, f32x4.add(sum02, sum13));
+  v128.store(base + 2 * step, f32x4.sub(sum02, sum13));
+  v128.store(base + 3 * step, f32x4.add(even, odd));
+  v128.store(base + 4 * step, f32x4.sub(even, odd));
+  v128.store(base + 5 * step, e3);
+}
+
+/** m -> G^T m for one line of six vectors (G^T is 3x6): the three results at `base` + k `step`. */
+@inline function filterGradientLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, base: usize, step: usize): void {
+  const quarter = f32x4.splat(0.25), sixth = f32x4.splat(1.0 / 6.0), twelfth = f32x4.splat(1.0 / 12.0), twentyFourth = f32x4.splat(1.0 / 24.0);
+  const sum12 = f32x4.add(m1, m2), sum34 = f32x4.add(m3, m4);
+  v128.store(base, f32x4.add(f32x4.sub(f32x4.mul(quarter, m0), f32x4.mul(sixth, sum12)), f32x4.mul(twentyFourth, sum34)));
+  v128.store(base + step, f32x4.add(f32x4.mul(sixth, f32x4.sub(m2, m1)), f32x4.mul(twelfth, f32x4.sub(m3, m4))));
+  v128.store(base + 2 * step, f32x4.add(f32x4.mul(sixth, f32x4.sub(sum34, sum12)), m5));
+}
+
+/**
+ * Conv2DBackpropFilter by F(3x3, 4x4), the dual of F(4x4, 3x3) (derived below): 36 multiplies per
+ * 4x4 block of dOut and channel pair, 1.78x fewer than F(3x3, 2x2) (winograd.ts). Same job record,
+ * thread split (input channels) and chunking as conv2dWinogradFilter. Scratch: gemm | a 6x6 block of
+ * vectors | M [36][channels][outC] | V [36][chunk][channels] | W [36][chunk][outC].
+ * Derivation: the forward pass computes y_i = sum_j d_(i+j) g_j = A^T [(G g) . (B^T d)]; so
+ * sum_i e_i y_i = sum_p (A e)_p (G g)_p (B^T d)_p for any e, and reading off the coefficient of g_j,
+ * the filter gradient z_j = sum_i d_(i+j) e_i = G^T [(A e) . (B^T d)]. In 2D, per 6x6 input block D and
+ * 4x4 dOut block E (zero past the output): dW = G^T [sum over blocks of (A E A^T) . (B^T D B)] G.
+ */
+export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const dOut = pointerField(job, 1);
+  const dFilter = pointerField(job, 2);
+  const scratch = scratchOf(job, threadIndex);
+  const chunkTiles = intField(job, 6);
+  const g = convGeometryOf(job);
+  const batch = g.batch;
+  const inH = g.inH;
+  const inW = g.inW;
+  const inC = g.inC;
+  const outH = g.outH;
+  const outW = g.outW;
+  const outC = g.outC;
+  const padTop = g.padTop;
+  const padLeft = g.padLeft;
+  const channelFirst = rangeStart(inC, TILE_ROWS, threadIndex, threadCount);
+  const channelLast = rangeEnd(inC, TILE_ROWS, threadIndex, threadCount);
+  if (channelFirst >= channelLast) return;
+  const channels = channelLast - channelFirst;
+  const tilesH = (outH + 3) >> 2;
+  const tilesW = (outW + 3) >> 2;
+  const imageTiles = tilesH * tilesW;
+  const tiles = batch * imageTiles;
+  const block = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const sums = block + BLOCK_BYTES;
+  const sumPlane = <usize>channels * <usize>outC << 2;
+  const transformedInput = sums + 36 * sumPlane;
+  const inputPlane = <usize>chunkTiles * <usize>channels << 2;
+  const transformedGradient = transformedInput + 36 * inputPlane;
+  const gradientPlane = <usize>chunkTiles * <usize>outC << 2;
+  const zero = f32x4.splat(0);
+  const pixelBytes = <usize>outC << 2;
+  for (let start = 0; start < tiles; start += chunkTiles) {
+    const count = min(chunkTiles, tiles - start);
+    for (let t = 0; t < count; t++) {
+      const tile = start + t;
+      const image = tile / imageTiles;
+      const oy = ((tile % imageTiles) / tilesW) * 4;
+      const ox = (tile % tilesW) * 4;
+      // V = B^T D B for this thread's input channels.
+      for (let ic = channelFirst; ic < channelLast; ic += 4) {
+        transformInputBlock(input, image, oy - padTop, ox - padLeft, ic, inH, inW, inC, block, transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2), inputPlane, false);
+      }
+      // W = A E A^T for every output channel: down E's columns into the block, then along its rows.
+      const rows = min(4, outH - oy);
+      const columns = min(4, outW - ox);
+      for (let oc = 0; oc < outC; oc += 4) {
+        for (let c = 0; c < 4; c++) {
+          const top = dOut + (<usize>(((image * outH + oy) * outW + ox + c) * outC + oc) << 2);
+          const rowBytes = <usize>outW * pixelBytes;
+          const isColumn = c < columns;
+          gradientLine(
+            isColumn ? v128.load(top) : zero,
+            isColumn && rows > 1 ? v128.load(top + rowBytes) : zero,
+            isColumn && rows > 2 ? v128.load(top + 2 * rowBytes) : zero,
+            isColumn && rows > 3 ? v128.load(top + 3 * rowBytes) : zero,
+            at(block, 0, c), 96,
+          );
+        }
+        const destination = transformedGradient + ((<usize>t * <usize>outC + <usize>oc) << 2);
+        for (let r = 0; r < 6; r++) {
+          const row = at(block, r, 0);
+          gradientLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), destination + <usize>(r * 6) * gradientPlane, gradientPlane);
+        }
+      }
+    }
+    // M[xi] [channels, outC] += V[xi]^T [channels, count] x W[xi] [count, outC].
+    for (let xi = 0; xi < 36; xi++) {
+      gemm(
+        transformedInput + <usize>xi * inputPlane, 1, channels,
+        transformedGradient + <usize>xi * gradientPlane, outC,
+        sums + <usize>xi * sumPlane, outC,
+        channels, outC, count, 0, channels, start > 0, scratch,
+      );
+    }
+  }
+  // dW = G^T M G: down M's 6 columns into block rows 0-2, then along those rows.
+  const tap = <usize>inC * <usize>outC << 2;
+  for (let c = 0; c < channels; c++) {
+    for (let oc = 0; oc < outC; oc += 4) {
+      const source = sums + ((<usize>c * <usize>outC + <usize>oc) << 2);
+      for (let q = 0; q < 6; q++) {
+        const top = source + <usize>q * sumPlane;
+        const rowStep = 6 * sumPlane;
+        filterGradientLine(
+          v128.load(top), v128.load(top + rowStep), v128.load(top + 2 * rowStep),
+          v128.load(top + 3 * rowStep), v128.load(top + 4 * rowStep), v128.load(top + 5 * rowStep),
+          at(block, 0, q), 96,
+        );
+      }
+      const target = dFilter + ((<usize>(channelFirst + c) * <usize>outC + <usize>oc) << 2);
+      for (let ky = 0; ky < 3; ky++) {
+        const row = at(block, ky, 0);
+        filterGradientLine(
+          v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80),
+          target + <usize>(ky * 3) * tap, tap,
+        );
       }
     }
   }

@@ -239,8 +239,10 @@ describeBuildParity('convolution, pooling, dense and update kernels', cases);
 test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in multiples of 4 and outputs large enough', () => {
   const base = { batch: 16, inH: 8, inW: 8, outH: 8, outW: 8, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 };
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'forward'), 'winograd4x4');
-  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd');
+  // The filter gradient takes the dual of the forward choice: F(3x3, 4x4) or F(3x3, 2x2).
+  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd4x4');
   assert.equal(convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'forward'), 'winograd');
+  assert.equal(convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd');
   assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'backpropInput'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64, strideH: 2, strideW: 2 }, 'forward'), 'im2col');
@@ -252,7 +254,7 @@ test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in
   const resnet7x7 = { ...base, inH: 7, inW: 7, outH: 7, outW: 7, inC: 512, outC: 512 };
   assert.equal(convolutionAlgorithm(resnet7x7, 'forward'), 'winograd4x4');
   assert.equal(convolutionAlgorithm(resnet7x7, 'backpropInput'), 'winograd4x4');
-  assert.equal(convolutionAlgorithm(resnet7x7, 'backpropFilter'), 'winograd');
+  assert.equal(convolutionAlgorithm(resnet7x7, 'backpropFilter'), 'winograd4x4');
   // A constant filter is transformed once: Winograd pays at batch 1 too, F(2x2) where one F(4x4) tile would be most of the output.
   assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1, isConstantFilter: true }, 'forward'), 'winograd4x4');
   assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1 }, 'forward'), 'im2col');
