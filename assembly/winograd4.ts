@@ -1,6 +1,7 @@
 // 3x3 stride-1 convolution by Winograd F(4x4, 3x3) (Lavin and Gray, 2016): each 4x4 block of
 // outputs comes from a 6x6 block of inputs with 36 multiplies per channel pair instead of 144, 1.78x
-// fewer than F(2x2, 3x3) (winograd.ts, which explains the scheme and serves the filter gradient).
+// fewer than F(2x2, 3x3) (winograd.ts, which explains the scheme). Its dual F(3x3, 4x4) computes the
+// filter gradient (conv2dWinogradFilter4, at the end of this file).
 // Interpolation points 0, 1, -1, 2, -2 and infinity give
 //   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
 //   G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]

@@ -116,7 +116,7 @@ const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
  * for outputs too small to repay the filter transforms (see WINOGRAD_MIN_PIXELS).
  * F(4x4, 3x3) where its GEMMs have fewer rows and its tiles are many (WINOGRAD_4X4_MIN_TILES),
  * F(2x2, 3x3) elsewhere; the filter gradient takes the dual of the same choice (F(3x3, 4x4) or
- * F(3x3, 2x2), whose GEMMs multiply as many positions per tile); a constant filter has its own choice
+ * F(3x3, 2x2): the same 36 or 16 positions per tile, so the same GEMM work); a constant filter has its own choice
  * (preparedConvolutionAlgorithm). Measured (before the operands were packed ahead) on one thread,
  * batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes of W1/W2): 14x14x32->64 12.0 -> 6.6 ms
  * (F(4x4): 6.7, its padded tiles waste 30%), 32x32x32->32 45 -> 24 -> 17.5 ms, 16x16x64->64 32 -> 17
