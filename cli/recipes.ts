@@ -56,6 +56,8 @@ export interface PictureFacts {
 const FEW_PICTURES = 2_000;
 /** From this many color pictures on, the residual network pays for its cost (CIFAR-10: 50,000). */
 const MANY_COLOR_PICTURES = 10_000;
+/** cifar-cnn and resnet pool three times: a smaller side would pool to nothing. */
+const MIN_DEEP_SIDE = 8;
 /** Epochs are chosen to make about this many gradient steps (CIFAR-10's 50,000 at batch 64: 8 epochs). */
 const TARGET_STEPS = 6_000;
 const MIN_EPOCHS = 4;
@@ -65,7 +67,7 @@ const MAX_EPOCHS = 30;
  * The recipe for an image folder, from its pictures: gray ones (digits, scans) get a small CNN and
  * shifts, never flips (a mirrored digit is another glyph); color photos get flips and shifted crops,
  * and the residual network with SGD's one-cycle (the cifar10 recipe) once there are enough of them;
- * epochs make about TARGET_STEPS steps, more for a few pictures, fewer for many.
+ * epochs make about TARGET_STEPS steps (at least 30, enough for a one-cycle), more for a few pictures, fewer for many.
  */
 export function chooseFolderRecipe(facts: PictureFacts): ChosenRecipe {
   const reasons: string[] = [];
@@ -73,9 +75,11 @@ export function chooseFolderRecipe(facts: PictureFacts): ChosenRecipe {
   const size = `${facts.height}x${facts.width}`;
   let model: PresetName;
   let optimizer: 'sgd' | 'adam' = 'adam';
-  let schedule: Recipe['schedule'] = 'one-cycle';
   let labelSmoothing = 0;
-  if (facts.count < FEW_PICTURES) {
+  if (Math.min(facts.height, facts.width) < MIN_DEEP_SIDE) {
+    model = 'digits-cnn';
+    reasons.push(`${size} pictures: too small for three poolings, so digits-cnn (two)`);
+  } else if (facts.count < FEW_PICTURES) {
     model = isColor ? 'cifar-cnn' : 'digits-cnn';
     reasons.push(`${facts.count} training pictures (fewer than ${FEW_PICTURES}): a small network, ${model}`);
   } else if (isColor && facts.count >= MANY_COLOR_PICTURES) {
@@ -104,13 +108,9 @@ export function chooseFolderRecipe(facts: PictureFacts): ChosenRecipe {
   const batches = Math.ceil(facts.count / batchSize);
   const epochs = Math.min(MAX_EPOCHS, Math.max(MIN_EPOCHS, Math.round(TARGET_STEPS / batches)));
   reasons.push(`${epochs} epochs of ${batches} batches of ${batchSize} (about ${TARGET_STEPS} steps, between ${MIN_EPOCHS} and ${MAX_EPOCHS} epochs)`);
-  if (batches * epochs < 20) {
-    schedule = 'halve';
-    reasons.push('too few steps for a one-cycle: the rate halves after each epoch');
-  }
   if (facts.classes > 1 && facts.count < facts.classes * 20) reasons.push(`NOTE: ${facts.count} pictures for ${facts.classes} classes is few; --from MODEL (transfer learning) does better with few pictures`);
   return {
-    recipe: { model, epochs, batchSize, optimizer, learningRate: { adam: 0.002, sgd: optimizer === 'sgd' ? 0.1 : 0.05 }, schedule, augment, labelSmoothing },
+    recipe: { model, epochs, batchSize, optimizer, learningRate: { adam: 0.002, sgd: optimizer === 'sgd' ? 0.1 : 0.05 }, schedule: 'one-cycle', augment, labelSmoothing },
     reasons,
   };
 }
