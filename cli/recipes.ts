@@ -56,6 +56,8 @@ export interface PictureFacts {
 const FEW_PICTURES = 2_000;
 /** From this many color pictures on, the residual network pays for its cost (CIFAR-10: 50,000). */
 const MANY_COLOR_PICTURES = 10_000;
+/** Under this many pictures per class, the printed recipe points to transfer learning (--from). */
+const FEW_PER_CLASS = 100;
 /** cifar-cnn and resnet pool three times: a smaller side would pool to nothing. */
 const MIN_DEEP_SIDE = 8;
 /** Epochs are chosen to make about this many gradient steps (CIFAR-10's 50,000 at batch 64: 8 epochs). */
@@ -108,7 +110,7 @@ export function chooseFolderRecipe(facts: PictureFacts): ChosenRecipe {
   const batches = Math.ceil(facts.count / batchSize);
   const epochs = Math.min(MAX_EPOCHS, Math.max(MIN_EPOCHS, Math.round(TARGET_STEPS / batches)));
   reasons.push(`${epochs} epochs of ${batches} batches of ${batchSize} (about ${TARGET_STEPS} steps, between ${MIN_EPOCHS} and ${MAX_EPOCHS} epochs)`);
-  if (facts.classes > 1 && facts.count < facts.classes * 20) reasons.push(`NOTE: ${facts.count} pictures for ${facts.classes} classes is few; --from MODEL (transfer learning) does better with few pictures`);
+  if (facts.classes > 1 && facts.count < facts.classes * FEW_PER_CLASS) reasons.push(`NOTE: ${facts.count} pictures for ${facts.classes} classes is few; --from MODEL (transfer learning) does better with few pictures`);
   return {
     recipe: { model, epochs, batchSize, optimizer, learningRate: { adam: 0.002, sgd: optimizer === 'sgd' ? 0.1 : 0.05 }, schedule: 'one-cycle', augment, labelSmoothing },
     reasons,
