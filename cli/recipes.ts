@@ -110,7 +110,7 @@ export function chooseFolderRecipe(facts: PictureFacts): ChosenRecipe {
   const batches = Math.ceil(facts.count / batchSize);
   const epochs = Math.min(MAX_EPOCHS, Math.max(MIN_EPOCHS, Math.round(TARGET_STEPS / batches)));
   reasons.push(`${epochs} epochs of ${batches} batches of ${batchSize} (about ${TARGET_STEPS} steps, between ${MIN_EPOCHS} and ${MAX_EPOCHS} epochs)`);
-  if (facts.classes > 1 && facts.count < facts.classes * FEW_PER_CLASS) reasons.push(`NOTE: ${facts.count} pictures for ${facts.classes} classes is few; --from MODEL (transfer learning) does better with few pictures`);
+  if (facts.classes > 1 && facts.count < facts.classes * FEW_PER_CLASS) reasons.push(`NOTE: ${facts.count} pictures for ${facts.classes} classes is few; --from MODEL (transfer learning) starts from a trained network's features instead`);
   return {
     recipe: { model, epochs, batchSize, optimizer, learningRate: { adam: 0.002, sgd: optimizer === 'sgd' ? 0.1 : 0.05 }, schedule: 'one-cycle', augment, labelSmoothing },
     reasons,

@@ -75,6 +75,12 @@ function inputsOf(set: ImageDataset, model: Model, from: string): Tensor {
   return x;
 }
 
+/**
+ * `convnet train --from`: reads the folder at the model's input, trains a new head on the frozen
+ * network, fine-tunes its top (unless --freeze backbone), evaluates on the test split and saves the
+ * whole network to --out. Usage errors (exit 2) for a named dataset, flags it does not use, a model
+ * that takes feature vectors, an unknown --head or --freeze layer (its layers listed), one class folder.
+ */
 export function trainFromModel(options: TrainOptions & { from: string }): void {
   const log = options.json ? process.stderr : process.stdout;
   if (datasetKind(options.dataset) !== 'folder') throw new UsageError(`--from teaches a model the classes of an image folder; --dataset ${options.dataset} is a named dataset (give its image folder)`);
