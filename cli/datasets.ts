@@ -41,6 +41,8 @@ export interface LoadDatasetOptions {
   cacheDir?: string;
   /** Where to say what was read (image folders: counts, skipped files, time). */
   log?: NodeJS.WritableStream;
+  /** How an image folder is read (size, color model): a model's input, for transfer learning. Default: from the pictures. */
+  folder?: Pick<ImageFolderOptions, 'size' | 'colorModel'>;
 }
 
 /** Commander parser of --dataset: a dataset name, or a folder that exists. */
@@ -108,7 +110,7 @@ export function loadNamedDataset(value: string, dataDirectory: string | undefine
   if (kind === 'mnist-sample' || kind === 'folder') {
     if (dataDirectory !== undefined) throw new UsageError(`--data-dir is not used with --dataset ${value} (${kind === 'folder' ? 'the folder is the data' : 'the sample ships with convnet-ts'})`);
     if (kind === 'mnist-sample') return { name, ...loadMnistSample() };
-    return { name, ...readImageFolder(value, options, {}) };
+    return { name, ...readImageFolder(value, options, options.folder ?? {}) };
   }
   if (kind === 'mnist') {
     const directory = dataDirectoryOf(kind, dataDirectory, findDownloadedDataset('mnist', cacheDirectory), 'a folder with train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz');

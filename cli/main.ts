@@ -73,7 +73,7 @@ function buildProgram(): Command {
 
   program
     .command('train')
-    .description('train the default CNN on a dataset, evaluate it on the test split and save it')
+    .description('train a CNN on a dataset (the recipe measured for it, one chosen from an image folder\'s pictures, or with --from a trained network taught its classes), evaluate it on the test split and save it')
     .option('--dataset <name|dir>', 'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder (class sub-folders, optionally under train/ and test/)', parseDatasetArgument, 'mnist-sample')
     .option('--data-dir <dir>', 'folder with the dataset files (default for mnist, fashion-mnist and cifar10: where `convnet download` put them)')
     .option('--cache-dir <dir>', 'where `convnet download` put datasets (default: $CONVNET_CACHE_DIR or ~/.cache/convnet-ts); decoded image folders are cached there too')
@@ -83,6 +83,9 @@ function buildProgram(): Command {
     .option('--lr <x>', 'learning rate: the starting one (halved each epoch) or the one-cycle peak, as the dataset\'s recipe schedules it', positiveNumber)
     .addOption(new Option('--optimizer <name>', 'optimizer: Adam, or SGD with Nesterov momentum 0.9 and weight decay 5e-4 (default: the dataset\'s recipe)').choices(['sgd', 'adam']))
     .addOption(new Option('--augment <name>', 'augmentation of training batches (default: the dataset\'s recipe)').choices(AUGMENTATIONS))
+    .option('--from <model>', `transfer learning: teach a trained network (a model folder, a .onnx file, a TF.js model or a bundled model: ${BUNDLED_MODEL_NAMES.join(', ')}) the image folder's classes: a new head first, then a short fine-tune of the top`)
+    .option('--freeze <layer|backbone>', 'with --from: the last layer kept frozen in the fine-tune, or backbone for no fine-tune (default: the top two weighted layers are fine-tuned)')
+    .option('--head <layer>', 'with --from: the layer the new head reads (default: the one the model\'s classifier reads)')
     .option('--seed <n>', 'random seed for weights and shuffling', nonNegativeInteger, 1)
     .option('--out <dir>', 'where to save the model, and a checkpoint after every epoch (default: runs/<dataset>)')
     .option('--resume', 'continue from the last checkpoint in --out, with the settings saved there', false)

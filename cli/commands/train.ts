@@ -27,19 +27,21 @@ import {
   ValueError,
   writeFileAtomic,
   type Augmentation,
+  type ImageDataset,
   type Checkpoint,
   type Model,
   type Optimizer,
 } from '../../src/index.js';
 import { prepareOutput } from '../outputFolders.js';
-import { datasetKind, datasetLabel, loadNamedDataset, type DatasetKind } from '../datasets.js';
+import { datasetKind, datasetLabel, loadNamedDataset } from '../datasets.js';
 import { formatDuration, formatPercent, progressReporter } from '../progress.js';
 import { jsonLine, terminalText } from '../terminalText.js';
 import { summaryText } from './summary.js';
+import { AUGMENTATIONS, chooseFolderRecipe, DATASET_RECIPES, type AugmentationName, type ChosenRecipe, type Recipe } from '../recipes.js';
+import { trainFromModel } from './trainTransfer.js';
 import { UsageError } from '../usageError.js';
 
-export const AUGMENTATIONS = ['none', 'shift', 'flip-shift', 'crop-flip'] as const;
-export type AugmentationName = (typeof AUGMENTATIONS)[number];
+export { AUGMENTATIONS, type AugmentationName } from '../recipes.js';
 
 export interface TrainOptions {
   backend?: 'wasm' | 'reference';
@@ -55,6 +57,12 @@ export interface TrainOptions {
   lr?: number;
   optimizer?: 'sgd' | 'adam';
   augment?: AugmentationName;
+  /** A trained model (folder, .onnx, TF.js or bundled name) to teach the dataset's classes: transfer learning. */
+  from?: string;
+  /** With --from: 'backbone' (only the new head trains) or the last layer kept frozen in the fine-tune. */
+  freeze?: string;
+  /** With --from: the layer whose output the new head reads (default: the one the model's classifier reads). */
+  head?: string;
   seed: number;
   out?: string;
   plot?: string;
@@ -76,34 +84,8 @@ interface TrainSettings {
   seed: number;
 }
 
-/** How a dataset is trained by default: measured to reach the accuracies in the README's Results table. */
-interface Recipe {
-  model: keyof typeof PRESETS;
-  epochs: number;
-  batchSize: number;
-  optimizer: 'sgd' | 'adam';
-  /** Adam's and SGD's starting rate (halve) or peak rate (one-cycle). */
-  learningRate: { adam: number; sgd: number };
-  /**
-   * 'halve': the rate halves after every epoch (on the small sample, test accuracy swung by about 1%
-   * between epochs without it); 'one-cycle': warm up to the peak over 30% of the steps, then anneal
-   * (Smith and Topin, 2019), which took MNIST from 99.2% to 99.45% in 6 epochs.
-   */
-  schedule: 'halve' | 'one-cycle';
-  augment: AugmentationName;
-  labelSmoothing: number;
-}
-
-const RECIPES: Record<DatasetKind, Recipe> = {
-  'mnist-sample': { model: 'digits-cnn', epochs: 4, batchSize: 32, optimizer: 'adam', learningRate: { adam: 0.003, sgd: 0.05 }, schedule: 'halve', augment: 'none', labelSmoothing: 0 },
-  mnist: { model: 'mnist-cnn', epochs: 6, batchSize: 64, optimizer: 'adam', learningRate: { adam: 0.002, sgd: 0.05 }, schedule: 'one-cycle', augment: 'shift', labelSmoothing: 0 },
-  'fashion-mnist': { model: 'mnist-cnn', epochs: 10, batchSize: 64, optimizer: 'adam', learningRate: { adam: 0.002, sgd: 0.05 }, schedule: 'one-cycle', augment: 'flip-shift', labelSmoothing: 0 },
-  cifar10: { model: 'resnet', epochs: 24, batchSize: 64, optimizer: 'sgd', learningRate: { adam: 0.002, sgd: 0.1 }, schedule: 'one-cycle', augment: 'crop-flip', labelSmoothing: 0.1 },
-  folder: { model: 'mnist-cnn', epochs: 4, batchSize: 32, optimizer: 'adam', learningRate: { adam: 0.002, sgd: 0.05 }, schedule: 'halve', augment: 'none', labelSmoothing: 0 },
-};
-
 /** SGD's L2 weight decay in the recipes (the usual 5e-4 of CIFAR ResNets). */
-const SGD_WEIGHT_DECAY = 5e-4;
+export const SGD_WEIGHT_DECAY = 5e-4;
 
 /** The checkpoint folder inside --out. */
 const CHECKPOINT_FOLDER = 'checkpoint';
@@ -114,7 +96,7 @@ const MIN_ONE_CYCLE_STEPS = 20;
 /** With the 'halve' schedule, the learning rate is multiplied by this after every epoch. */
 const LEARNING_RATE_DECAY = 0.5;
 
-function augmentation(name: AugmentationName): Augmentation | undefined {
+export function augmentation(name: AugmentationName): Augmentation | undefined {
   switch (name) {
     case 'none':
       return undefined;
@@ -128,7 +110,7 @@ function augmentation(name: AugmentationName): Augmentation | undefined {
 }
 
 /** The run's settings: the flags over the dataset's recipe, or with --resume those of the checkpoint. */
-function settingsOf(options: TrainOptions, saved: TrainSettings | null): TrainSettings {
+function settingsOf(options: TrainOptions, saved: TrainSettings | null, recipe: Recipe): TrainSettings {
   if (saved !== null) {
     const settings = saved;
     // A flag given with --resume must agree with the checkpoint: training on with other settings would not be a resume.
@@ -140,7 +122,6 @@ function settingsOf(options: TrainOptions, saved: TrainSettings | null): TrainSe
     if (conflicts.length > 0) throw new UsageError(`--resume continues with the checkpoint's settings; these differ: ${conflicts.join(', ')}`);
     return settings;
   }
-  const recipe = RECIPES[datasetKind(options.dataset)];
   const optimizer = options.optimizer ?? recipe.optimizer;
   return {
     dataset: options.dataset,
@@ -220,7 +201,21 @@ function dataFolders(options: TrainOptions): string[] {
   return [...(datasetKind(options.dataset) === 'folder' ? [options.dataset] : []), ...(options.dataDir === undefined ? [] : [options.dataDir])];
 }
 
+/** The named dataset's measured recipe, or for an image folder one chosen from its training pictures. */
+function recipeOf(datasetValue: string, trainSet: ImageDataset): ChosenRecipe {
+  const kind = datasetKind(datasetValue);
+  if (kind !== 'folder') return { recipe: DATASET_RECIPES[kind], reasons: [] };
+  return chooseFolderRecipe({ height: trainSet.height, width: trainSet.width, channels: trainSet.channels, count: trainSet.count, classes: trainSet.classNames.length });
+}
+
 export function train(options: TrainOptions): void {
+  if (options.from !== undefined) {
+    trainFromModel({ ...options, from: options.from });
+    return;
+  }
+  for (const [flag, value] of [['--freeze', options.freeze], ['--head', options.head]] as const) {
+    if (value !== undefined) throw new UsageError(`${flag} is used with --from MODEL (transfer learning)`);
+  }
   const log = options.json ? process.stderr : process.stdout;
   const outDirectory = resolve(options.out ?? `runs/${datasetLabel(options.dataset)}`);
   // Before any data is read or any epoch run: the model, checkpoints and plot can be written.
@@ -229,17 +224,21 @@ export function train(options: TrainOptions): void {
   const checkpointDirectory = join(outDirectory, CHECKPOINT_FOLDER);
   const checkpoint = options.resume ? loadCheckpoint(checkpointDirectory) : null;
   if (options.resume && checkpoint === null) throw new UsageError(`--resume: no checkpoint in ${checkpointDirectory} (train with --out ${options.out ?? outDirectory} first)`);
-  const settings = settingsOf(options, checkpoint === null ? null : savedSettings(checkpoint));
-  const recipe = RECIPES[datasetKind(settings.dataset)];
-  const { model: presetName, epochs, batchSize, optimizer: optimizerName, lr: learningRate, augment: augmentName, seed } = settings;
-  const data = loadNamedDataset(settings.dataset, settings.dataDir, { ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }), log });
+  const saved = checkpoint === null ? null : savedSettings(checkpoint);
+  const datasetValue = saved?.dataset ?? options.dataset;
+  const data = loadNamedDataset(datasetValue, saved === null ? options.dataDir : saved.dataDir, { ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }), log });
   const { train: trainSet, test: testSet } = data;
+  const chosen = recipeOf(datasetValue, trainSet);
+  const { recipe } = chosen;
+  const settings = settingsOf(options, saved, recipe);
+  const { model: presetName, epochs, batchSize, optimizer: optimizerName, lr: learningRate, augment: augmentName, seed } = settings;
   if (checkpoint !== null && checkpoint.fit.order.length !== trainSet.count) {
     throw new FileFormatError(checkpoint.stateFile, `field 'fit.order' orders ${checkpoint.fit.order.length} examples but ${data.name} has ${trainSet.count} training examples`);
   }
   log.write(`Dataset ${terminalText(data.name)}: ${trainSet.count} training and ${testSet.count} test images of ${trainSet.height}x${trainSet.width}x${trainSet.channels}\n`);
 
   const model = checkpoint?.model ?? PRESETS[presetName]!({ seed, inputShape: [trainSet.height, trainSet.width, trainSet.channels], classes: trainSet.classNames.length });
+  if (chosen.reasons.length > 0) log.write(`Recipe chosen from the pictures:\n${chosen.reasons.map((reason) => `  - ${reason}\n`).join('')}`);
   log.write(`Model ${presetName}:\n${summaryText(model)}\n`);
   // A checkpoint's own optimizer (its saved settings and state); one saved before the settings were kept gets a new one with its state.
   const optimizer: Optimizer = checkpoint?.optimizer ?? (optimizerName === 'adam'
@@ -319,7 +318,7 @@ export function train(options: TrainOptions): void {
   if (options.json) process.stdout.write(jsonLine(result));
 }
 
-function describeBackend(): string {
+export function describeBackend(): string {
   const { active, wasm } = backendInfo();
   return active === 'wasm' && wasm !== null ? `wasm (${wasm.build}, ${wasm.threads} threads)` : active;
 }
