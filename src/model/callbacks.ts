@@ -42,6 +42,7 @@ export interface TrainBeginInfo {
   optimizer: Optimizer;
 }
 
+/** Hooks fit calls as training goes; each is optional. */
 export interface TrainingCallbacks {
   onTrainBegin?(info: TrainBeginInfo): void;
   onEpochBegin?(epoch: number): void;
@@ -67,6 +68,7 @@ export interface AsyncTrainingCallbacks {
   onTrainEnd?(history: History): void | Promise<void>;
 }
 
+/** What fit returns: the logs of every epoch run. */
 export interface History {
   epochs: EpochLogs[];
 }
