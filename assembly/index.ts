@@ -16,7 +16,7 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { conv2dWinograd, conv2dWinogradFilter } from './winograd';
-export { conv2dWinograd4, conv2dWinogradPrepare } from './winograd4';
+export { conv2dWinograd4, conv2dWinogradFilter4, conv2dWinogradPrepare } from './winograd4';
 export { elu, eluGrad, gelu, geluGrad, hardSigmoid, hardSigmoidGrad, hardSwish, hardSwishGrad, leakyRelu, leakyReluGrad, sigmoid, silu, siluGrad } from './activations';
 export { avgPool2d, avgPool2dBackprop } from './avgPool2d';
 export { dropout } from './dropout';

@@ -11,7 +11,8 @@
 // F(3x3, 2x2): each 2x2 block of dOut acts as the filter over the 4x4 input block, giving a 3x3
 // gradient: dW = A'^T [sum over tiles of (B^T d B) * (G' dOut G'^T)] A' with the same B^T and
 //   G' = [1 0; 1/2 1/2; 1/2 -1/2; 0 1],  A'^T = [1 1 1 0; 0 1 -1 0; 0 1 1 -1];
-// its sum over tiles is a reduction, so there threads split the input channels instead.
+// its sum over tiles is a reduction, so there threads split the input channels instead. (The dual of
+// F(4x4, 3x3), F(3x3, 4x4), is in winograd4.ts.)
 // Forward, the 16 GEMMs read operands packed ahead (gemmPackedOperands): the filter transform writes U in
 // strips of 8 output channels (packFilter2x2), either once for a constant filter (the backend keeps it,
 // conv2dWinogradPrepare in winograd4.ts) or on every call into each thread's scratch, and the input

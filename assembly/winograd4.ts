@@ -1,6 +1,7 @@
 // 3x3 stride-1 convolution by Winograd F(4x4, 3x3) (Lavin and Gray, 2016): each 4x4 block of
 // outputs comes from a 6x6 block of inputs with 36 multiplies per channel pair instead of 144, 1.78x
-// fewer than F(2x2, 3x3) (winograd.ts, which explains the scheme and serves the filter gradient).
+// fewer than F(2x2, 3x3) (winograd.ts, which explains the scheme). Its dual F(3x3, 4x4) computes the
+// filter gradient (conv2dWinogradFilter4, at the end of this file).
 // Interpolation points 0, 1, -1, 2, -2 and infinity give
 //   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
 //   G   = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
@@ -12,7 +13,7 @@
 // conv2dWinogradPrepare (both tile sizes) lives here too.
 
 import { epilogueOf } from './epilogue';
-import { TILE_COLUMNS, TILE_ROWS, gemmPackedOperands } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import {
   WINOGRAD_TILE_BYTES, filterTap, packFilter2x2, packedFilterFloats, packedInputAt, storeFinished, winogradShareOf, WinogradShare,
@@ -323,6 +324,143 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
           const rowOffset = <usize>(((image * outH + oy + r) * outW + ox) * outC + oc) << 2;
           finishOutputRow(block, r, columns, output, residual, rowOffset, <usize>outC << 2, b, code, alphas, betas);
         }
+      }
+    }
+  }
+}
+
+/** e -> A e for one line of four vectors (A = (A^T)^T, 6x4): the six results at `base` + k `step`. */
+@inline function gradientLine(e0: v128, e1: v128, e2: v128, e3: v128, base: usize, step: usize): void {
+  const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
+  const even = f32x4.add(e0, f32x4.mul(four, e2)), odd = f32x4.add(f32x4.mul(two, e1), f32x4.mul(eight, e3));
+  const sum02 = f32x4.add(e0, e2), sum13 = f32x4.add(e1, e3);
+  v128.store(base, e0);
+  v128.store(base + step, f32x4.add(sum02, sum13));
+  v128.store(base + 2 * step, f32x4.sub(sum02, sum13));
+  v128.store(base + 3 * step, f32x4.add(even, odd));
+  v128.store(base + 4 * step, f32x4.sub(even, odd));
+  v128.store(base + 5 * step, e3);
+}
+
+/** m -> G^T m for one line of six vectors (G^T is 3x6): the three results at `base` + k `step`. */
+@inline function filterGradientLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, base: usize, step: usize): void {
+  const quarter = f32x4.splat(0.25), sixth = f32x4.splat(1.0 / 6.0), twelfth = f32x4.splat(1.0 / 12.0), twentyFourth = f32x4.splat(1.0 / 24.0);
+  const sum12 = f32x4.add(m1, m2), sum34 = f32x4.add(m3, m4);
+  v128.store(base, f32x4.add(f32x4.sub(f32x4.mul(quarter, m0), f32x4.mul(sixth, sum12)), f32x4.mul(twentyFourth, sum34)));
+  v128.store(base + step, f32x4.add(f32x4.mul(sixth, f32x4.sub(m2, m1)), f32x4.mul(twelfth, f32x4.sub(m3, m4))));
+  v128.store(base + 2 * step, f32x4.add(f32x4.mul(sixth, f32x4.sub(sum34, sum12)), m5));
+}
+
+/**
+ * Conv2DBackpropFilter by F(3x3, 4x4), the dual of F(4x4, 3x3) (derived below): 36 multiplies per
+ * 4x4 block of dOut and channel pair, 1.78x fewer than F(3x3, 2x2) (winograd.ts). Same job record,
+ * thread split (input channels) and chunking as conv2dWinogradFilter. Scratch: gemm | a 6x6 block of
+ * vectors | M [36][channels][outC] | V [36][chunk][channels] | W [36][chunk][outC].
+ * Derivation: the forward pass computes y_i = sum_j d_(i+j) g_j = A^T [(G g) . (B^T d)]; so
+ * sum_i e_i y_i = sum_p (A e)_p (G g)_p (B^T d)_p for any e, and reading off the coefficient of g_j,
+ * the filter gradient z_j = sum_i d_(i+j) e_i = G^T [(A e) . (B^T d)]. In 2D, per 6x6 input block D and
+ * 4x4 dOut block E (zero past the output): dW = G^T [sum over blocks of (A E A^T) . (B^T D B)] G.
+ */
+export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const dOut = pointerField(job, 1);
+  const dFilter = pointerField(job, 2);
+  const scratch = scratchOf(job, threadIndex);
+  const chunkTiles = intField(job, 6);
+  const g = convGeometryOf(job);
+  const batch = g.batch;
+  const inH = g.inH;
+  const inW = g.inW;
+  const inC = g.inC;
+  const outH = g.outH;
+  const outW = g.outW;
+  const outC = g.outC;
+  const padTop = g.padTop;
+  const padLeft = g.padLeft;
+  const channelFirst = rangeStart(inC, TILE_ROWS, threadIndex, threadCount);
+  const channelLast = rangeEnd(inC, TILE_ROWS, threadIndex, threadCount);
+  if (channelFirst >= channelLast) return;
+  const channels = channelLast - channelFirst;
+  const tilesH = (outH + 3) >> 2;
+  const tilesW = (outW + 3) >> 2;
+  const imageTiles = tilesH * tilesW;
+  const tiles = batch * imageTiles;
+  const block = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const sums = block + BLOCK_BYTES;
+  const sumPlane = <usize>channels * <usize>outC << 2;
+  const transformedInput = sums + 36 * sumPlane;
+  const inputPlane = <usize>chunkTiles * <usize>channels << 2;
+  const transformedGradient = transformedInput + 36 * inputPlane;
+  const gradientPlane = <usize>chunkTiles * <usize>outC << 2;
+  const zero = f32x4.splat(0);
+  const pixelBytes = <usize>outC << 2;
+  for (let start = 0; start < tiles; start += chunkTiles) {
+    const count = min(chunkTiles, tiles - start);
+    for (let t = 0; t < count; t++) {
+      const tile = start + t;
+      const image = tile / imageTiles;
+      const oy = ((tile % imageTiles) / tilesW) * 4;
+      const ox = (tile % tilesW) * 4;
+      // V = B^T D B for this thread's input channels.
+      for (let ic = channelFirst; ic < channelLast; ic += 4) {
+        transformInputBlock(input, image, oy - padTop, ox - padLeft, ic, inH, inW, inC, block);
+        const destination = transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2);
+        for (let xi = 0; xi < 36; xi++) v128.store(destination + <usize>xi * inputPlane, v128.load(block + (<usize>xi << 4)));
+      }
+      // W = A E A^T for every output channel: down E's columns into the block, then along its rows.
+      const rows = min(4, outH - oy);
+      const columns = min(4, outW - ox);
+      for (let oc = 0; oc < outC; oc += 4) {
+        for (let c = 0; c < 4; c++) {
+          const top = dOut + (<usize>(((image * outH + oy) * outW + ox + c) * outC + oc) << 2);
+          const rowBytes = <usize>outW * pixelBytes;
+          const isColumn = c < columns;
+          gradientLine(
+            isColumn ? v128.load(top) : zero,
+            isColumn && rows > 1 ? v128.load(top + rowBytes) : zero,
+            isColumn && rows > 2 ? v128.load(top + 2 * rowBytes) : zero,
+            isColumn && rows > 3 ? v128.load(top + 3 * rowBytes) : zero,
+            at(block, 0, c), 96,
+          );
+        }
+        const destination = transformedGradient + ((<usize>t * <usize>outC + <usize>oc) << 2);
+        for (let r = 0; r < 6; r++) {
+          const row = at(block, r, 0);
+          gradientLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), destination + <usize>(r * 6) * gradientPlane, gradientPlane);
+        }
+      }
+    }
+    // M[xi] [channels, outC] += V[xi]^T [channels, count] x W[xi] [count, outC].
+    for (let xi = 0; xi < 36; xi++) {
+      gemm(
+        transformedInput + <usize>xi * inputPlane, 1, channels,
+        transformedGradient + <usize>xi * gradientPlane, outC,
+        sums + <usize>xi * sumPlane, outC,
+        channels, outC, count, 0, channels, start > 0, scratch,
+      );
+    }
+  }
+  // dW = G^T M G: down M's 6 columns into block rows 0-2, then along those rows.
+  const tap = <usize>inC * <usize>outC << 2;
+  for (let c = 0; c < channels; c++) {
+    for (let oc = 0; oc < outC; oc += 4) {
+      const source = sums + ((<usize>c * <usize>outC + <usize>oc) << 2);
+      for (let q = 0; q < 6; q++) {
+        const top = source + <usize>q * sumPlane;
+        const rowStep = 6 * sumPlane;
+        filterGradientLine(
+          v128.load(top), v128.load(top + rowStep), v128.load(top + 2 * rowStep),
+          v128.load(top + 3 * rowStep), v128.load(top + 4 * rowStep), v128.load(top + 5 * rowStep),
+          at(block, 0, q), 96,
+        );
+      }
+      const target = dFilter + ((<usize>(channelFirst + c) * <usize>outC + <usize>oc) << 2);
+      for (let ky = 0; ky < 3; ky++) {
+        const row = at(block, ky, 0);
+        filterGradientLine(
+          v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80),
+          target + <usize>(ky * 3) * tap, tap,
+        );
       }
     }
   }

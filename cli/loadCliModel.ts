@@ -1,11 +1,12 @@
 // The models the commands read: a folder saved by `convnet train`, an ONNX file (imported: the
 // model runs channels last, and a tensor batch given to it is laid out as the ONNX input declares),
-// or a TF.js Layers model (its model.json, or its folder), told apart from a native model.json by content.
+// a TF.js Layers model (its model.json, or its folder), told apart from a native model.json by content,
+// or a model bundled with the package, by name (cifar10, mnist) where no file or folder has that name.
 
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  fileSystemError, IMAGENET_CLASS_NAMES, importOnnx, preprocessingPreset, readImageFileSize, readLabelsFile, resizedSize, importTfjsModel, isTfjsModelJson, loadModel, MAX_MANIFEST_BYTES, MAX_ONNX_FILE_BYTES, readRegularFile, readRegularTextFile,
+  BUNDLED_MODEL_NAMES, bundledModelDirectory, fileSystemError, isBundledModelName, IMAGENET_CLASS_NAMES, importOnnx, preprocessingPreset, readImageFileSize, readLabelsFile, resizedSize, importTfjsModel, isTfjsModelJson, loadModel, MAX_MANIFEST_BYTES, MAX_ONNX_FILE_BYTES, readRegularFile, readRegularTextFile,
   type ImportedOnnx, type Input, type Model,
 } from '../src/index.js';
 import { UsageError } from './usageError.js';
@@ -39,8 +40,17 @@ export function tfjsModelJsonOf(path: string): string | null {
   }
 }
 
-/** A model folder, a .onnx file or a TF.js model.json (or its folder), named by --model. */
-export function loadAnyModel(path: string): LoadedCliModel {
+/**
+ * What a model argument names: the file or folder at that path when there is one (so a folder of
+ * one's own named mnist is never shadowed), else the bundled model of that name, else the argument.
+ */
+export function resolveModelPath(argument: string): string {
+  return isBundledModelName(argument) && !existsSync(argument) ? bundledModelDirectory(argument) : argument;
+}
+
+/** A model folder, a .onnx file, a TF.js model.json (or its folder) or a bundled model's name, named by --model. */
+export function loadAnyModel(argument: string): LoadedCliModel {
+  const path = resolveModelPath(argument);
   if (path.toLowerCase().endsWith('.onnx')) {
     // A regular file only, bounded before reading: a FIFO or device named x.onnx is refused by name.
     const bytes = readRegularFile(path, { maxBytes: MAX_ONNX_FILE_BYTES, what: 'an ONNX file' });
@@ -51,6 +61,10 @@ export function loadAnyModel(path: string): LoadedCliModel {
   if (tfjsModelJson !== null) {
     const model = importTfjsModel(tfjsModelJson);
     return { model, inputLayout: model.inputShape.length === 3 ? 'NHWC' : 'features' };
+  }
+  // A bare name that names nothing: perhaps a bundled model was meant.
+  if (!existsSync(path) && !/[\\/]/.test(path)) {
+    throw new UsageError(`${path}: is not a model directory, nor a bundled model (the bundled models are ${BUNDLED_MODEL_NAMES.join(', ')})`);
   }
   let loaded: ReturnType<typeof loadModel>;
   try {

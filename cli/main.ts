@@ -3,7 +3,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConvNetError, DOWNLOADABLE_DATASETS, MAX_WASM_THREADS, PRESETS, initWasmBackend, ready, setBackend } from '../src/index.js';
+import { BUNDLED_MODEL_NAMES, ConvNetError, DOWNLOADABLE_DATASETS, MAX_WASM_THREADS, PRESETS, initWasmBackend, ready, setBackend } from '../src/index.js';
 import { download } from './commands/download.js';
 import { evaluate } from './commands/evaluate.js';
 import { exportModel } from './commands/export.js';
@@ -99,7 +99,7 @@ function buildProgram(): Command {
     .command('predict')
     .description('classify PNG or JPEG files (or folders of them), or a tensor batch in a .npy file, with a saved model')
     .argument('[images...]', 'image files or folders')
-    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file')
+    .requiredOption('--model <dir|name>', `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`)
     .option('--top <k>', 'how many classes to show per image', positiveInteger, 3)
     .addOption(preprocessOption())
     .option('--labels <file|imagenet>', labelsHelp)
@@ -124,7 +124,7 @@ function buildProgram(): Command {
     .command('visualize')
     .description('write PNG pictures of a model on one image: kernels, feature maps, Grad-CAM, softmax output')
     .argument('<image>', 'a PNG or JPEG file')
-    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file')
+    .requiredOption('--model <dir|name>', `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`)
     .requiredOption('--out <dir>', 'folder to write the pictures to (created if missing)')
     .option('--class <k>', 'the class Grad-CAM explains (default: the predicted one)', nonNegativeInteger)
     .option('--scale <n>', 'pixels per value in kernel and feature-map pictures (default: tiles of at least 48 pixels)', positiveInteger)
@@ -141,7 +141,7 @@ function buildProgram(): Command {
   program
     .command('evaluate')
     .description('accuracy, per-class precision and recall, and the confusion matrix of a saved model on a dataset\'s test split')
-    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file')
+    .requiredOption('--model <dir|name>', `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`)
     .option('--dataset <name|dir>', 'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder', parseDatasetArgument, 'mnist-sample')
     .option('--data-dir <dir>', 'folder with the dataset files (as for train)')
     .option('--json', 'print the report as one JSON object on the last line of stdout', false)
@@ -155,7 +155,7 @@ function buildProgram(): Command {
   program
     .command('export')
     .description('write a saved model as an ONNX file (opset 13; input NCHW) for ONNX Runtime and other engines')
-    .requiredOption('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file')
+    .requiredOption('--model <dir|name>', `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`)
     .requiredOption('--out <file.onnx>', 'the ONNX file to write')
     .action((options) => exportModel(options));
 
@@ -172,7 +172,7 @@ function buildProgram(): Command {
   program
     .command('inspect')
     .description('list a model as imported: each ONNX node (or TF.js layer), what it became and its output shape; or every operator that cannot be imported')
-    .argument('<model>', 'a .onnx file, a TF.js model.json (or its folder), or a model folder')
+    .argument('<model>', `a .onnx file, a TF.js model.json (or its folder), a model folder, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`)
     .option('--json', 'print one JSON object on the last line of stdout', false)
     .action((model: string, options) => {
       exitCode = inspect(model, options);
@@ -191,7 +191,7 @@ function buildProgram(): Command {
   program
     .command('summary')
     .description('print the layers, output shapes, parameters and multiply-adds of a model')
-    .option('--model <dir>', 'a model folder saved by `convnet train`, or a .onnx file (default: the default CNN)')
+    .option('--model <dir|name>', `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')}) (default: the default CNN)`)
     .action((options) => summary(options));
 
   program

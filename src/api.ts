@@ -86,8 +86,9 @@ export {
   type StepDecayOptions,
 } from './optim/schedules.js';
 
-export { DEFAULT_CLASSIFY_TOP_K, DEFAULT_FIT_YIELD_EVERY_MS, Model, type Classification, type ClassifyOptions, type Evaluation, type FitAsyncOptions, type FitOptions, type ForwardOptions, type ModelNode, type ModelOptions, type ModelOutput } from './model/model.js';
+export { DEFAULT_CLASSIFY_TOP_K, DEFAULT_FIT_YIELD_EVERY_MS, MAX_CACHED_FEATURE_ELEMENTS, Model, type Classification, type ClassifyOptions, type Evaluation, type FitAsyncOptions, type FitOptions, type ForwardOptions, type ModelNode, type ModelOptions, type ModelOutput } from './model/model.js';
 export { Sequential, type SequentialOptions } from './model/sequential.js';
+export { addClassifierHead, type HeadOptions } from './model/transfer.js';
 export type { Labels } from './model/batching.js';
 export type { AsyncTrainingCallbacks, BatchProgress, EpochLogs, FitState, History, TrainBeginInfo, TrainingCallbacks } from './model/callbacks.js';
 export { EarlyStopping, earlyStopping, type EarlyStoppingOptions, type MonitoredFigure } from './model/earlyStopping.js';
@@ -115,6 +116,11 @@ export { checkPreprocessing, IMAGENET_MEAN, IMAGENET_STD, normalizeForInput, PRE
 export { UnsupportedOperatorsError, type OnnxNodeTrace, type UnsupportedOnnxOperator } from './io/onnx/importOnnx.js';
 export { ONNX_PREPROCESSING_KEY } from './io/onnxExport.js';
 export type { TfjsLayerTrace } from './io/tfjs/tfjsImport.js';
+
+export {
+  BUNDLED_MODEL_NAMES, BUNDLED_MODELS, bundledModelInfo, isBundledModelName, UnknownBundledModelError,
+  type BundledModelInfo, type BundledModelName, type BundledSample, type BundledTraining,
+} from './io/bundledModels.js';
 
 export { cifarCnn, digitsCnn, lenet5, mnistCnn, PRESETS, residualCnn, type PresetOptions } from './model/presets.js';
 

@@ -57,5 +57,6 @@ export {
 export { writeFileAtomic } from './io/atomicWrite.js';
 export { checkOutputFile, createFolders, fileSystemError, prepareOutputFolder, readRegularFile, readRegularTextFile, requireRegularFile, type OutputCheck, type ReadOptions } from './io/files.js';
 export { loadModel, saveModel } from './io/modelFile.js';
+export { bundledModelDirectory, bundledSampleFiles, loadBundledModel } from './io/bundledModelFile.js';
 export { readLabelsFile } from './io/labelsFile.js';
 export { importTfjsModel } from './io/tfjs/tfjsFile.js';

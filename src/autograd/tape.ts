@@ -13,7 +13,7 @@ import { releaseStorage } from '../kernels/registry.js';
 import { add } from '../ops/shapeOps.js';
 import { getGradient } from './gradientRegistry.js';
 import './grads/index.js';
-import { withRecorder, withoutRecording, type Recorder, type TapeEntry } from './recorder.js';
+import { withRecorder, withoutRecording, type OperationId, type Recorder, type TapeEntry } from './recorder.js';
 
 /**
  * Records ops run inside `run()` and differentiates a scalar result with respect to watched tensors.
@@ -40,6 +40,14 @@ export class GradientTape implements Recorder {
     if (!entry.inputs.some((input) => input !== null && this.tracked.has(input))) return;
     this.entries.push(entry);
     this.tracked.add(entry.output);
+  }
+
+  /**
+   * The ids of the ops recorded so far, in order: an op is recorded only when one of its inputs is
+   * watched or made by a recorded op, so a frozen prefix of a network records nothing.
+   */
+  recordedOperations(): OperationId[] {
+    return this.entries.map((entry) => entry.id);
   }
 
   /** Runs `body` with this tape recording. */

@@ -20,10 +20,11 @@ import { checkFiniteWeights } from './weightChecks.js';
 
 export const MODEL_FORMAT = 'convnet-ts-model';
 /**
- * 2 added `inputs` to layers (graph models); 3 added `preprocessing` (how images become the input).
- * Versions 1 and 2 still load (a version 2 file has no preprocessing).
+ * 2 added `inputs` to layers (graph models); 3 added `preprocessing` (how images become the input);
+ * 4 added `trainable: false` to frozen layers. Versions 1 to 3 still load (every layer trainable).
+ * A model with no frozen layer is written as version 3, so older readers still take it.
  */
-export const MODEL_FORMAT_VERSION = 3;
+export const MODEL_FORMAT_VERSION = 4;
 export const MANIFEST_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.safetensors';
 /** The most bytes a model.json may have (the value and its reason: core/limits.ts). */
@@ -36,7 +37,7 @@ export interface ModelManifest {
   dtype: 'float32' | 'float64';
   seed: number;
   /** In order; `inputs` (indices of earlier layers) only in graph models: without it each layer reads the one before. */
-  layers: { className: string; config: LayerConfig; inputs?: number[] | undefined }[];
+  layers: { className: string; config: LayerConfig; inputs?: number[] | undefined; trainable?: false | undefined }[];
   weights: { name: string; shape: number[] }[];
   classNames?: string[] | undefined;
   /** How images become the model's input (since version 3); see Preprocessing. */
@@ -79,13 +80,14 @@ export function serializeModel(model: Model, options: SaveOptions = {}): { manif
   const isChain = model.isChain && !hasNamedOutputs;
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
-    formatVersion: MODEL_FORMAT_VERSION,
+    formatVersion: model.layers.some((layer) => !layer.trainable) ? MODEL_FORMAT_VERSION : 3,
     dtype: model.dtype,
     seed: model.seed,
     layers: model.nodes.map(({ layer, inputs }) => ({
       className: layer.className,
       config: layer.getConfig(),
       ...(isChain ? {} : { inputs: [...inputs] }),
+      ...(layer.trainable ? {} : { trainable: false as const }),
     })),
     weights: weights.map((weight) => ({ name: weight.name, shape: [...weight.tensor.shape] })),
   };
@@ -113,6 +115,7 @@ export function parseModel(manifestText: string, weightsBytes: Uint8Array, files
   let model: Model;
   try {
     const layers = manifest.layers.map((layer) => layerFromConfig(layer.className, layer.config));
+    layers.forEach((layer, index) => (layer.trainable = manifest.layers[index]!.trainable !== false));
     const outputs = manifest.outputs;
     const options = { seed: manifest.seed, dtype: manifest.dtype, ...(outputs === undefined ? {} : { outputNames: outputs.map((output) => output.name) }) };
     // Every weight comes from the file: layers that would create more values than it holds are refused.
@@ -195,6 +198,8 @@ function parseManifest(text: string, path: string): ModelManifest {
   }
   const badInputs = record.layers.findIndex((layer, index) => layer.inputs !== undefined && !(Array.isArray(layer.inputs) && layer.inputs.every((input) => Number.isInteger(input) && input >= 0 && input < index)));
   if (badInputs >= 0) throw new FileFormatError(path, `field 'layers[${badInputs}].inputs' must list indices of earlier layers`);
+  const badTrainable = record.layers.findIndex((layer) => layer.trainable !== undefined && layer.trainable !== false);
+  if (badTrainable >= 0) throw new FileFormatError(path, `field 'layers[${badTrainable}].trainable' must be false or absent`);
   if (record.classNames !== undefined && (!Array.isArray(record.classNames) || !record.classNames.every((name) => typeof name === 'string'))) {
     throw new FileFormatError(path, `field 'classNames' must be a list of strings`);
   }

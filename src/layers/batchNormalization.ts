@@ -24,7 +24,7 @@ export interface BatchNormalizationOptions extends LayerOptions {
 /**
  * Normalizes the last axis (channels): y = gamma * (x - mean) / sqrt(variance + epsilon) + beta.
  * Training uses the batch's mean and variance and updates the moving averages (the variance
- * unbiased, divided by n - 1); inference uses the moving averages.
+ * unbiased, divided by n - 1); inference, and training with `trainable` false, use the moving averages.
  *
  * @example
  * new Conv2D({ filters: 32, kernelSize: 3, padding: 'same', useBias: false }), new BatchNormalization(), new ReLU()
@@ -71,7 +71,8 @@ export class BatchNormalization extends Layer {
     if (input.shape[input.rank - 1] !== channels) {
       throw new ShapeError(`${this.label()}: expects ${channels} channels but got ${formatShape(input.shape)}`);
     }
-    if (!context.isTraining) {
+    // A frozen layer normalizes as at inference and keeps its moving statistics (as Keras does).
+    if (!context.isTraining || !this.trainable) {
       return batchNormalization(input, this.gamma, this.beta, { mean: this.movingMean, variance: this.movingVariance }, this.epsilon, this.label()).output;
     }
     const { output, mean, variance } = batchNormalization(input, this.gamma, this.beta, null, this.epsilon, this.label());

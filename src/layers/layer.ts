@@ -47,6 +47,21 @@ export abstract class Layer {
   /** Stable type name used in model files and summaries ("Conv2D"). */
   abstract readonly className: string;
   name: string;
+  /**
+   * Whether training changes this layer's weights; default true. A frozen layer (false) is left out
+   * of fit's gradient tape and optimizer, so its weights stay byte-identical, and a frozen
+   * BatchNormalization normalizes with its moving statistics and keeps them (Keras's `trainable =
+   * False`). Set it per layer, or a whole prefix at once with Model.freeze / unfreeze; model files keep it.
+   *
+   * @example
+   * model.layers[1]!.trainable = false;
+   */
+  trainable = true;
+  /**
+   * The input shapes a Model built this layer for (null before): a model cut from another, or one
+   * given a new head, uses the layer and its weights as they are instead of making new ones.
+   */
+  builtInputShapes: readonly Shape[] | null = null;
 
   protected constructor(options: LayerOptions = {}) {
     this.name = options.name ?? '';

@@ -40,6 +40,11 @@ export interface TrainBeginInfo {
   /** The model being trained (its weights, for callbacks that save or restore them). */
   model: Model;
   optimizer: Optimizer;
+  /**
+   * The layer whose outputs fit computed once and trains the rest on (the end of a frozen prefix,
+   * see FitOptions.cacheFrozenFeatures); absent when each step runs the whole model.
+   */
+  cachedFeaturesOf?: string | undefined;
 }
 
 /** Hooks fit calls as training goes; each is optional. */

@@ -9,7 +9,7 @@ import type { DType } from '../core/dtype.js';
 import { NonFiniteLossError, ShapeError, ValueError } from '../core/errors.js';
 import { MAX_BATCH_ACTIVATION_ELEMENTS } from '../core/limits.js';
 import { Random } from '../core/random.js';
-import { formatShape, sizeOf, type Shape } from '../core/shape.js';
+import { formatShape, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { isRecording } from '../autograd/recorder.js';
@@ -17,8 +17,9 @@ import { GradientTape } from '../autograd/tape.js';
 import { withScope } from '../kernels/registry.js';
 import { Clip, ReLU } from '../layers/activations.js';
 import { Conv2D } from '../layers/conv2d.js';
+import { Dropout } from '../layers/dropout.js';
 import { Input } from '../layers/input.js';
-import type { Layer, SymbolicTensor } from '../layers/layer.js';
+import type { BuildContext, Layer, SymbolicTensor } from '../layers/layer.js';
 import type { Image } from '../image/image.js';
 import { checkPreprocessing, type Preprocessing } from '../image/preprocessing.js';
 import { Softmax } from '../layers/softmax.js';
@@ -124,7 +125,19 @@ export interface FitOptions {
    * `epochs` is still the total. The other options must be the same as the first fit's.
    */
   resume?: FitState | undefined;
+  /**
+   * With no `augment`, and the model's first layers frozen (Layer.trainable false, or without
+   * weights; no Dropout), compute the output of that frozen prefix once per training example before
+   * the first epoch and train the rest on it: an epoch then costs what the trainable head costs. The
+   * steps are those of a fit without the cache (the prefix's output does not depend on the step), so
+   * the weights agree within float32 rounding. Skipped when the cached maps would pass
+   * MAX_CACHED_FEATURE_ELEMENTS. Default true.
+   */
+  cacheFrozenFeatures?: boolean | undefined;
 }
+
+/** The most values fit's cache of a frozen prefix's outputs may hold (1 GiB of float32). */
+export const MAX_CACHED_FEATURE_ELEMENTS = 2 ** 28;
 
 /**
  * fitAsync's default time between yields to the event loop, in milliseconds: one frame at 60 Hz, so
@@ -272,7 +285,7 @@ export class Model {
       const shapes = node.layer instanceof Input ? [node.layer.shape] : node.inputs.map((input) => outputShapes[input]!);
       inputShapes.push(shapes[0]!);
       try {
-        outputShapes.push(node.layer.buildWith(shapes, { random, dtype: this.dtype }));
+        outputShapes.push(buildOrReuse(node.layer, shapes, { random, dtype: this.dtype }));
       } catch (error) {
         if (!(error instanceof ShapeError)) throw error;
         // Show how the shape got here, layer by layer: the fix is usually upstream. The last few
@@ -406,9 +419,81 @@ export class Model {
     return this;
   }
 
-  /** The weights that training changes (not batch normalization's moving averages). */
+  /** The weights that training changes: not batch normalization's moving averages, nor any weight of a frozen layer (Layer.trainable). */
   trainableWeights(): Tensor[] {
-    return this.namedWeights().filter((weight) => weight.isTrainable).map((weight) => weight.tensor);
+    return this.layers.filter((layer) => layer.trainable).flatMap((layer) => layer.weights().filter((weight) => weight.isTrainable ?? true).map((weight) => weight.tensor));
+  }
+
+  /**
+   * Freezes the layers from the first through `upTo` (a layer name, inclusive, in node order: every
+   * layer a cut at `upTo` keeps, and in a graph any branch listed before it), or every layer when
+   * omitted: sets their `trainable` to false. Layers are objects that a cut or headed model shares,
+   * so the flag holds in those too. Throws ValueError for a name the model lacks. Returns the model.
+   *
+   * @example
+   * model.freeze('conv2d_3');        // train only what comes after conv2d_3
+   * model.unfreeze('conv2d_3');      // then fine-tune from conv2d_3 on, with a lower learning rate
+   */
+  freeze(upTo?: string): this {
+    const end = upTo === undefined ? this.layers.length - 1 : this.layerIndex(upTo, 'freeze');
+    this.layers.forEach((layer, index) => {
+      if (index <= end) layer.trainable = false;
+    });
+    return this;
+  }
+
+  /**
+   * Unfreezes the layers from `from` (a layer name, inclusive, in node order) to the last, or every
+   * layer when omitted: sets their `trainable` to true. Throws ValueError for a name the model lacks.
+   * Returns the model.
+   *
+   * @example
+   * model.unfreeze('dense_1');
+   */
+  unfreeze(from?: string): this {
+    const start = from === undefined ? 0 : this.layerIndex(from, 'unfreeze');
+    this.layers.forEach((layer, index) => {
+      if (index >= start) layer.trainable = true;
+    });
+    return this;
+  }
+
+  /**
+   * A model from the input to the output of layer `layerName`: the layers that output depends on,
+   * the same layer objects with the same weight tensors (shared, not copied: training either model
+   * changes both, and a frozen flag holds in both). Its output is that layer's feature map (logits
+   * for classes it does not have); preprocessing is kept, class names are not. Works for any model:
+   * built here, loaded, or imported from ONNX or TF.js. Throws ValueError for a name the model lacks.
+   *
+   * @example
+   * const backbone = model.featureExtractor('globalaveragepooling2d_1');
+   * const features = backbone.predict(images); // [batch, channels]
+   */
+  featureExtractor(layerName: string): Model {
+    const end = this.layerIndex(layerName, 'featureExtractor');
+    const kept = new Array<boolean>(end + 1).fill(false);
+    kept[end] = true;
+    for (let index = end; index > 0; index--) {
+      if (kept[index]) for (const input of this.nodes[index]!.inputs) kept[input] = true;
+    }
+    const newIndex = new Map<number, number>();
+    const nodes: ModelNode[] = [];
+    kept.forEach((isKept, index) => {
+      if (!isKept) return;
+      newIndex.set(index, nodes.length);
+      nodes.push({ layer: this.layers[index]!, inputs: this.nodes[index]!.inputs.map((input) => newIndex.get(input)!) });
+    });
+    return new Model({ nodes }, { seed: this.seed, dtype: this.dtype, preprocessing: this.preprocessing });
+  }
+
+  /** The node index of the layer named `name`; ValueError naming `what` otherwise. */
+  private layerIndex(name: string, what: string): number {
+    const index = this.layers.findIndex((layer) => layer.name === name);
+    if (index < 0) {
+      const names = this.layers.map((layer) => layer.name);
+      throw new ValueError(`${what}: the model has no layer named '${name}'; its layers are ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}`);
+    }
+    return index;
   }
 
   /** Per-layer output shapes, parameter counts and multiply-adds (and, for a graph, each layer's inputs). */
@@ -481,12 +566,20 @@ export class Model {
     return Object.fromEntries(this.outputNames.map((name, index) => [name, results[index]!]));
   }
 
-  /** The outputs of nodes [0, end) for a batch (a fused Conv2D + ReLU or Clip leaves the activation's output in both slots). */
-  private forwardNodes(input: Tensor, options: ForwardOptions, end: number): Tensor[] {
+  /**
+   * The outputs of nodes [0, end) for a batch (a fused Conv2D + ReLU or Clip leaves the activation's
+   * output in both slots). With `start` > 0, `input` is node start's output and nodes after it are
+   * run (no later node may read an earlier one: see cacheableCut); the slots before it stay empty.
+   */
+  private forwardNodes(input: Tensor, options: ForwardOptions, end: number, start = 0): Tensor[] {
     if (input.dtype !== this.dtype) throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
     const context = { isTraining: options.isTraining ?? false, ...(options.random === undefined ? {} : { random: options.random }) };
     const outputs: Tensor[] = [];
-    for (let index = 0; index < end; index++) {
+    if (start > 0) {
+      outputs.length = start;
+      outputs.push(input);
+    }
+    for (let index = start === 0 ? 0 : start + 1; index < end; index++) {
       const { layer, inputs } = this.nodes[index]!;
       const next = this.nodes[index + 1];
       const isActivation = next !== undefined && (next.layer instanceof ReLU || next.layer instanceof Clip);
@@ -718,11 +811,14 @@ export class Model {
     const updatedState = this.namedWeights().filter((weight) => !weight.isTrainable).map((weight) => weight.tensor.data);
     const stateBeforeStep = updatedState.map((data) => data.slice());
     const order = identity(trainCount);
+    const cut = options.augment === undefined && (options.cacheFrozenFeatures ?? true) ? this.cacheableCut(trainCount) : 0;
+    // The frozen prefix's output per example, computed once; steps then start from node `cut`.
+    const trainInput = cut === 0 ? x : this.prefixOutputs(x, trainCount, cut, batchSize);
     const batches = Math.ceil(trainCount / batchSize);
     const history: History = { epochs: [] };
     const firstEpoch = options.resume === undefined ? 1 : this.resumeFrom(options.resume, { order, random, augmentRandom, layerRandom, history, epochs });
     const validationExamples = validation === null ? 0 : validation[0].shape[0]!;
-    const info = { epochs, batchesPerEpoch: batches, examples: trainCount, validationExamples, model: this, optimizer };
+    const info = { epochs, batchesPerEpoch: batches, examples: trainCount, validationExamples, model: this, optimizer, ...(cut === 0 ? {} : { cachedFeaturesOf: this.layers[cut]!.name }) };
     yield { call: (callback) => callback.onTrainBegin?.(info) };
     for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
       yield { call: (callback) => callback.onEpochBegin?.(epoch) };
@@ -738,11 +834,12 @@ export class Model {
         updatedState.forEach((data, index) => stateBeforeStep[index]!.set(data));
         // One memory scope per step: the step's activations and gradients are freed together.
         const { lossValue, batchCorrect } = withScope(() => {
-          const input = gatherExamples(x, order, start, size);
+          const input = gatherExamples(trainInput, order, start, size);
           options.augment?.(input, augmentRandom);
           const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
           const tape = new GradientTape(weights);
-          const logits = () => this.forward(input, { isTraining: true, end: this.logitsEnd(), random: layerRandom });
+          const end = this.logitsEnd();
+          const logits = () => this.forwardNodes(input, { isTraining: true, random: layerRandom }, end, cut)[end - 1]!;
           const { loss, probabilities } = tape.run(() => softmaxCrossEntropy(logits(), targets, { labelSmoothing }));
           const value = loss.data[0]!;
           if (!Number.isFinite(value)) {
@@ -786,6 +883,42 @@ export class Model {
     }
     yield { call: (callback) => callback.onTrainEnd?.(history), isLast: true };
     return history;
+  }
+
+  /**
+   * The last node of the longest frozen prefix whose output alone feeds the rest (0 when none):
+   * every node up to it is frozen or has no trainable weights and draws no random numbers, no later
+   * node reads an earlier one, and the logits come after it. 0 as well when caching its output for
+   * `examples` would pass MAX_CACHED_FEATURE_ELEMENTS.
+   */
+  private cacheableCut(examples: number): number {
+    const end = this.logitsEnd() - 1;
+    // earliestReadAfter[i]: the earliest node any node after i reads.
+    const earliestReadAfter = new Array<number>(this.nodes.length).fill(Infinity);
+    for (let index = this.nodes.length - 2; index >= 0; index--) {
+      earliestReadAfter[index] = Math.min(earliestReadAfter[index + 1]!, ...this.nodes[index + 1]!.inputs);
+    }
+    let cut = 0;
+    for (let index = 1; index < end; index++) {
+      const layer = this.layers[index]!;
+      const isFixed = !(layer instanceof Dropout) && (!layer.trainable || layer.weights().every((weight) => weight.isTrainable === false));
+      if (!isFixed) break;
+      if (earliestReadAfter[index]! >= index) cut = index;
+    }
+    if (cut > 0 && examples * sizeOf(this.layerOutputShapes[cut]!) > MAX_CACHED_FEATURE_ELEMENTS) return 0;
+    return cut;
+  }
+
+  /** Node `cut`'s output for the first `count` examples of x, computed batchSize at a time, in training mode (which a frozen prefix runs as inference). */
+  private prefixOutputs(x: Tensor, count: number, cut: number, batchSize: number): Tensor {
+    const shape = this.layerOutputShapes[cut]!;
+    const result = Tensor.zeros([count, ...shape], this.dtype);
+    const order = identity(count);
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      withScope(() => result.data.set(this.forwardNodes(gatherExamples(x, order, start, size), { isTraining: true }, cut + 1)[cut]!.data, start * sizeOf(shape)));
+    }
+    return result;
   }
 
   /** Puts a fit back where `state` left it; returns the first epoch still to run. */
@@ -932,6 +1065,27 @@ function nodesOf(input: SymbolicTensor, outputs: readonly SymbolicTensor[]): { n
     nodes: order.map((tensor) => ({ layer: tensor.layer, inputs: tensor.inputs.map((from) => indices.get(from)!) })),
     outputs: outputs.map((output) => indices.get(output)!),
   };
+}
+
+/**
+ * Builds `layer` for `shapes`, or, for a layer another model built already (a cut or a new head on a
+ * trained network), keeps its weights: the models then share them. ShapeError when the shapes differ
+ * from those it was built for, ValueError when its weights are of another dtype.
+ */
+function buildOrReuse(layer: Layer, shapes: readonly Shape[], context: BuildContext): Shape {
+  const built = layer.builtInputShapes;
+  // An Input holds no weights and its build declares the example shape: it is built again.
+  if (built === null || layer instanceof Input) {
+    const outputShape = layer.buildWith(shapes, context);
+    layer.builtInputShapes = shapes.map((shape) => [...shape]);
+    return outputShape;
+  }
+  if (built.length !== shapes.length || built.some((shape, index) => !shapesEqual(shape, shapes[index]!))) {
+    throw new ShapeError(`${layer.className} '${layer.name}' was built for ${built.map(formatShape).join(', ')} and keeps its weights; it cannot take ${shapes.map(formatShape).join(', ')}`);
+  }
+  const otherDtype = layer.weights().find((weight) => weight.tensor.dtype !== context.dtype);
+  if (otherDtype !== undefined) throw new ValueError(`${layer.className} '${layer.name}' holds ${otherDtype.tensor.dtype} weights; it cannot join a ${context.dtype} model`);
+  return layer.outputShapeOf(shapes);
 }
 
 /** How many layers a shape error's trace shows (the last ones before the layer that failed). */

@@ -11,11 +11,13 @@ export interface SummaryRow {
   className: string;
   outputShape: Shape;
   parameters: number;
-  /** Of `parameters`, those training does not change (batch normalization's moving averages). */
+  /** Of `parameters`, those training does not change (batch normalization's moving averages, all of a frozen layer's). */
   nonTrainableParameters: number;
   multiplyAdds: number;
   /** How the output size follows from the input, e.g. "(28 - 3 + 2*1) / 1 + 1 = 28". */
   shapeNote: string;
+  /** Set for a frozen layer (Layer.trainable false); the table marks it "(frozen)". */
+  isFrozen?: true | undefined;
   /** In a graph model, the layers this one reads. */
   inputs?: string[] | undefined;
 }
@@ -38,7 +40,8 @@ export function summarize(layers: readonly Layer[], inputShapes: readonly Shape[
       className: layer.className,
       outputShape: outputShapes[index]!,
       parameters: layer.weights().reduce((sum, weight) => sum + sizeOf(weight.tensor.shape), 0),
-      nonTrainableParameters: layer.weights().reduce((sum, weight) => sum + (weight.isTrainable === false ? sizeOf(weight.tensor.shape) : 0), 0),
+      nonTrainableParameters: layer.weights().reduce((sum, weight) => sum + (weight.isTrainable === false || !layer.trainable ? sizeOf(weight.tensor.shape) : 0), 0),
+      ...(layer.trainable ? {} : { isFrozen: true }),
       multiplyAdds: layer.multiplyAdds(inputShape),
       shapeNote: layer.describeShape(inputShape),
     };
@@ -56,7 +59,7 @@ export function formatSummary(summary: ModelSummary): string {
   const isGraph = summary.rows.some((row) => row.inputs !== undefined);
   const header = ['Layer (type)', 'Output shape', 'Params', 'Mult-adds', ...(isGraph ? ['Input from'] : []), 'Output size (W - K + 2P) / S + 1'];
   const body = summary.rows.map((row) => [
-    `${row.name} (${row.className})`,
+    `${row.name} (${row.className})${row.isFrozen === true ? ' (frozen)' : ''}`,
     formatShape(row.outputShape),
     formatCount(row.parameters),
     formatCount(row.multiplyAdds),

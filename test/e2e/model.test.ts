@@ -2,11 +2,16 @@
 // toolkit loads from its two files, a sample picture runs, and the overview shows every layer (the
 // residual joins drawn, the top classes by name) with feature maps equal to the library's in Node, as
 // does a TF.js model with a Concatenate; a click on a value opens the drill-down panel with that value
-// and the library's explanation of it; a torchvision ResNet-18 exported to ONNX (tools/exportTorchvision.py,
-// skipped where /usr/bin/python3 lacks torchvision) gives the library's feature maps within 1e-4, with
+// and the library's explanation of it, and the pooling, batch norm, Add, dense and softmax panels each equal
+// the layer's output at the value clicked; "why this class" gives the library's Grad-CAM for the top class,
+// a class by name and by index, on the layers chosen; a model folder dropped is read through its entries;
+// the forward pass reports progress per layer; a torchvision ResNet-18 exported to ONNX (tools/exportTorchvision.py,
+// skipped where /usr/bin/python3 lacks torchvision) gives the library's feature maps and Grad-CAM within 1e-4, with
 // and without threads (the times and the longest frame gap are printed, never asserted); a wrong file
 // gives an error in the page; Chromium's fake camera feeds a picture; the page fits a 360 px wide
-// window. Screenshots: model-overview.png, model-drill.png, model-360.png, model-resnet18.png.
+// window, its drill-down included. Screenshots: model-overview.png, model-drill.png, model-drill-softmax.png
+// (and model-drill-<layer class>.png, each panel alone),
+// model-gradcam.png, model-360.png, model-drill-360.png (and -panel), model-resnet18.png, model-resnet18-gradcam.png.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -16,10 +21,12 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
-import { CIFAR10_CLASS_NAMES, decodeImage, importOnnx, importTfjsModel, imagesToInput, loadModel, preprocessingPreset, residualCnn, type Model } from '../../src/index.js';
+import {
+  CIFAR10_CLASS_NAMES, decodeImage, gradCam, gradCamLayers, importOnnx, importTfjsModel, imagesToInput, loadModel, preprocessingPreset, residualCnn, type Model,
+} from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
 import { randomizeWeights, saveTfjs, tf, writeTfjsFolder } from '../io/tfjsModels.js';
-import { screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
+import { SCREENSHOTS, screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
 
 const PYTHON = '/usr/bin/python3';
 const ROSE = join(repoRoot, 'web', 'src', 'assets', 'color-models', 'rose.jpg');
@@ -36,6 +43,8 @@ interface PageState {
   error: string | null;
   backend: { active: string; threads: number; isIsolated: boolean } | null;
   selection: unknown;
+  progressReports: number;
+  gradCam: { phase: string; classIndex: number | null; layerName: string | null; width: number; height: number; heat: number[]; error: string | null };
 }
 
 type ModelWindow = { explorer: { model: PageState & { values(layerIndex: number): Promise<{ shape: number[]; values: Float32Array }> } } };
@@ -84,6 +93,63 @@ function assertMapsClose(actual: Float32Array, expected: Float32Array, tolerance
     if (first < 0 && difference > tolerance * (1 + Math.abs(expected[index]!))) first = index;
   }
   assert.ok(first < 0, `${label}: at ${first} the page has ${actual[first]}, Node ${expected[first]}; largest difference ${largest}`);
+}
+
+/** The library's Grad-CAM heat in Node (at the layer's resolution) for the picture, class and layer. */
+function nodeGradCam(model: Model, pictureBytes: Uint8Array, name: string, classIndex: number, layerName: string): { width: number; height: number; heat: Float32Array } {
+  const input = imagesToInput(model, [decodeImage(pictureBytes, name)]);
+  const overlayBase = { width: 1, height: 1, colorModel: 'rgb' as const, data: new Float32Array(3) };
+  const { heat, layerName: used, classIndex: explained } = gradCam(model, input, overlayBase, { classIndex, layerName });
+  assert.equal(used, layerName);
+  assert.equal(explained, classIndex);
+  return { width: heat.width, height: heat.height, heat: heat.data as Float32Array };
+}
+
+/** Waits for the page's Grad-CAM of `classIndex` on `layerName`, then checks its heat equals Node's within 1e-4. */
+async function assertPageGradCam(page: Page, model: Model, pictureBytes: Uint8Array, name: string, classIndex: number, layerName: string): Promise<void> {
+  await page.waitForFunction(([wantedClass, wantedLayer]) => {
+    const cam = (window as unknown as ModelWindow).explorer.model.gradCam;
+    return cam.phase === 'error' || (cam.phase === 'done' && cam.classIndex === wantedClass && cam.layerName === wantedLayer);
+  }, [classIndex, layerName] as const, { timeout: 120_000 });
+  const cam = (await pageState(page)).gradCam;
+  assert.equal(cam.error, null);
+  const expected = nodeGradCam(model, pictureBytes, name, classIndex, layerName);
+  assert.deepEqual([cam.height, cam.width], [expected.height, expected.width]);
+  assertMapsClose(Float32Array.from(cam.heat), expected.heat, 1e-4, `Grad-CAM of class ${classIndex} on ${layerName}`);
+  assert.ok(expected.heat.some((value) => value > 0), 'the heat is not all zero');
+}
+
+/** Clicks one value of a layer's column ([row, column] of map 0, or [index] of a vector on its first page) and waits for the drill-down's explanation. */
+async function clickValue(page: Page, model: Model, layerIndex: number, position: number[]): Promise<{ kind: string; value: number; output: number }> {
+  const canvas = page.locator(`canvas.model-maps[data-layer="${layerIndex}"]`);
+  // Centered, so the page's sticky header cannot cover the value clicked.
+  await canvas.evaluate((node) => node.scrollIntoView({ block: 'center', inline: 'center' }));
+  const box = (await canvas.boundingBox())!;
+  const shape = model.layerOutputShapes[layerIndex]!;
+  let x: number;
+  let y: number;
+  if (shape.length === 3) {
+    const pixelsPerValue = box.width / shape[1]!;
+    x = box.x + (position[1]! + 0.5) * pixelsPerValue;
+    y = box.y + (position[0]! + 0.5) * pixelsPerValue;
+  } else {
+    // A vector's strip: one row per value, at most VALUES_PER_PAGE (64) on the first page.
+    x = box.x + box.width / 2;
+    y = box.y + ((position[0]! + 0.5) * box.height) / Math.min(shape[0]!, 64);
+  }
+  await page.mouse.click(x, y);
+  await page.waitForFunction((index) => {
+    const state = (window as unknown as ModelWindow).explorer.model as unknown as { selection: { layerIndex: number } | null; explanation: unknown };
+    return state.selection?.layerIndex === index && (state.explanation !== null || document.querySelector('#model-drill-how .error') !== null);
+  }, layerIndex, { timeout: 10_000 }).catch(async (error: unknown) => {
+    throw new Error(`the click on layer ${layerIndex} at ${position} opened no explanation (selection ${JSON.stringify((await pageState(page)).selection)}): ${String(error)}`);
+  });
+  assert.equal(await page.locator('#model-drill-how .error').count(), 0, `layer ${layerIndex}: ${await page.locator('#model-drill-how').innerText()}`);
+  await page.waitForSelector('#model-drill-result');
+  const state = (await pageState(page)) as unknown as { selection: Record<string, number>; explanation: { kind: string; value: number; output: number } };
+  const selected = state.selection;
+  assert.deepEqual(shape.length === 3 ? [selected.row, selected.column, selected.channel] : [selected.index], shape.length === 3 ? [...position, 0] : position, `the click on layer ${layerIndex} selected ${JSON.stringify(selected)}`);
+  return state.explanation;
 }
 
 /** Starts recording the longest gap between animation frames (window.frameGaps). */
@@ -225,6 +291,127 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
     await page.close();
   });
 
+  test('why this class: the page\u2019s Grad-CAM equals the library\u2019s for the top class, a class by name and a class by index, on the layers chosen', async () => {
+    const { page, errors } = await explorer.open('model');
+    const { state } = await loadAndRun(page, [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')], 'rose.jpg');
+    assert.equal(state.error, null);
+    const { model } = loadModel(modelDirectory);
+    const rose = readFileSync(ROSE);
+    // Progress came layer by layer: at least one report per layer of the forward pass.
+    assert.ok(state.progressReports >= model.layers.length, `${state.progressReports} progress reports for ${model.layers.length} layers`);
+    const usable = gradCamLayers(model);
+    const last = usable[usable.length - 1]!;
+    // The default layer is the last one with maps: the residual block's Add output here, not the conv before it.
+    assert.equal(last.className, 'Add');
+    assert.deepEqual(await page.locator('#model-cam-layer option').allTextContents(), usable.map((layer) => `${layer.layerIndex}: ${layer.layerName} (${layer.className}, ${layer.shape.join('\u00d7')})`));
+    await assertPageGradCam(page, model, rose, 'rose.jpg', state.top[0]!.index, last.layerName);
+    // Grad-CAM's progress goes to its own panel: the page's bar still tells of the forward pass.
+    assert.equal(await page.locator('#model-progress-text').innerText(), 'Done.');
+    assert.match(await page.locator('#model-cam-status').innerText(), /Where the evidence for .* lies, weighed on /);
+
+    // Any class by name, on an earlier layer (a convolution's output before the last pooling).
+    const other = state.top[3]!.index;
+    const earlier = usable.find((layer) => layer.className === 'Conv2D' && layer.shape[0] === 8)!;
+    await page.selectOption('#model-cam-layer', earlier.layerName);
+    await page.fill('#model-cam-class', CIFAR10_CLASS_NAMES[other]!.toUpperCase());
+    await page.click('#model-cam-show');
+    await assertPageGradCam(page, model, rose, 'rose.jpg', other, earlier.layerName);
+    // By index, and one of the top buttons.
+    await page.fill('#model-cam-class', '9');
+    await page.press('#model-cam-class', 'Enter');
+    await assertPageGradCam(page, model, rose, 'rose.jpg', 9, earlier.layerName);
+    await page.click('#model-cam-top-1');
+    await assertPageGradCam(page, model, rose, 'rose.jpg', state.top[1]!.index, earlier.layerName);
+    // The heat at the layer's resolution, and over the picture at the model's input size.
+    assert.deepEqual(await page.evaluate(() => [(document.getElementById('model-cam-heat') as HTMLCanvasElement).width, (document.getElementById('model-cam-overlay') as HTMLCanvasElement).width]), [earlier.shape[1], 32]);
+    // A class that is not there is refused in the panel.
+    await page.fill('#model-cam-class', 'unicorn');
+    await page.click('#model-cam-show');
+    await page.waitForFunction(() => /no class is named/.test(document.getElementById('model-cam-status')?.textContent ?? ''));
+    await page.fill('#model-cam-class', '10');
+    await page.click('#model-cam-show');
+    await page.waitForFunction(() => /there is no class 10/.test(document.getElementById('model-cam-status')?.textContent ?? ''));
+    await page.click('#model-cam-top-0');
+    await page.waitForFunction(() => (window as unknown as ModelWindow).explorer.model.gradCam.phase === 'done');
+    await page.locator('#model-cam').scrollIntoViewIfNeeded();
+    await screenshot(page, 'model-gradcam');
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the drill-down explains pooling, batch norm, Add, dense and softmax values, each equal to the layer\u2019s output there', async () => {
+    const { page, errors } = await explorer.open('model');
+    await loadAndRun(page, [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')], 'rose.jpg');
+    const { model } = loadModel(modelDirectory);
+    const expected = nodeOutputs(model, readFileSync(ROSE), 'rose.jpg');
+    const indexOf = (className: string) => model.layers.findIndex((layer) => layer.className === className);
+    // The max pooling's largest value on map 0 (a zero one, left by the ReLU before it, would prove little).
+    const pool = indexOf('MaxPool2D');
+    const [, poolW, poolC] = model.layerOutputShapes[pool] as [number, number, number];
+    let peak = 0;
+    for (let offset = 0; offset < expected[pool]!.length; offset += poolC) if (expected[pool]![offset]! > expected[pool]![peak]!) peak = offset;
+    const [peakRow, peakColumn] = [Math.floor(peak / poolC / poolW), (peak / poolC) % poolW];
+    assert.ok(expected[pool]![peak]! > 0);
+    const cases: { className: string; position: number[]; kind: string; text: RegExp }[] = [
+      {
+        className: 'MaxPool2D', position: [peakRow, peakColumn], kind: 'pooling',
+        text: new RegExp(`The 2\u00d72 window on channel 0 of layer \\d+, rows ${2 * peakRow}\u2013${2 * peakRow + 1}, columns ${2 * peakColumn}\u2013${2 * peakColumn + 1}[\\s\\S]*the largest of the 4 values \\(\u2605`),
+      },
+      { className: 'BatchNormalization', position: [1, 2], kind: 'batchNormalization', text: /moving mean[\s\S]*moving variance[\s\S]*\u00d7 gamma \+ beta/ },
+      { className: 'Add', position: [0, 1], kind: 'merge', text: /add of its 2 inputs[\s\S]*add = / },
+      { className: 'GlobalAveragePooling2D', position: [5], kind: 'pooling', text: /The 4\u00d74 window on channel 5[\s\S]*sum of the values .* \/ 16 = / },
+      { className: 'Dense', position: [2], kind: 'dense', text: /Unit 2: the 8 largest of its 128 contributions[\s\S]*120 more[\s\S]*sum of the 128 products/ },
+      { className: 'Softmax', position: [7], kind: 'softmax', text: /1\. logit[\s\S]*3\. sum of the 10 exponentials[\s\S]*4\. horse: .* \/ .* = / },
+    ];
+    for (const { className, position, kind, text } of cases) {
+      const layerIndex = indexOf(className);
+      const shape = model.layerOutputShapes[layerIndex]!;
+      const offset = shape.length === 3 ? (position[0]! * shape[1]! + position[1]!) * shape[2]! : position[0]!;
+      const atClick = expected[layerIndex]![offset]!;
+      const explanation = await clickValue(page, model, layerIndex, position);
+      assert.equal(explanation.kind, kind, className);
+      assert.ok(Math.abs(explanation.output - atClick) < 1e-5 * (1 + Math.abs(atClick)), `${className}: output ${explanation.output}, Node ${atClick}`);
+      assert.ok(Math.abs(explanation.value - atClick) < 1e-4 * (1 + Math.abs(atClick)), `${className}: explained ${explanation.value}, Node ${atClick}`);
+      const shown = await page.locator('#model-drill').innerText();
+      assert.match(shown, text, `${className}'s panel`);
+      assert.match(shown, new RegExp(`the layer\u2019s output: ${Number(atClick.toPrecision(4))}|the layer\u2019s output: ${atClick.toPrecision(4)}`), `${className}'s panel shows the output`);
+      assert.ok((await page.locator('#model-drill .model-drill-label').count()) >= 1, `${className}'s panel is labelled`);
+      await page.locator('#model-drill').screenshot({ path: join(SCREENSHOTS, `model-drill-${className}.png`) });
+      if (className === 'Softmax') await screenshot(page, 'model-drill-softmax');
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('a model folder dropped on the drop area is read through, as the folder input reads it', async () => {
+    const { page, errors } = await explorer.open('model');
+    const files = ['model.json', 'weights.safetensors'].map((name) => ({ name, base64: readFileSync(join(modelDirectory, name)).toString('base64') }));
+    // Chromium's drop of a folder, as the page sees it: one item whose entry is a directory, read in batches.
+    await page.evaluate((contents) => {
+      const fileEntry = (name: string, base64: string) => ({
+        isFile: true, isDirectory: false, name, fullPath: `/residual/${name}`,
+        file: (onFile: (file: File) => void) => onFile(new File([Uint8Array.from(atob(base64), (character) => character.charCodeAt(0))], name)),
+      });
+      const batches = [[fileEntry(contents[0]!.name, contents[0]!.base64)], [fileEntry(contents[1]!.name, contents[1]!.base64)], []];
+      const folder = {
+        isFile: false, isDirectory: true, name: 'residual', fullPath: '/residual',
+        createReader: () => ({ readEntries: (onEntries: (entries: unknown[]) => void) => setTimeout(() => onEntries(batches.shift() ?? []), 0) }),
+      };
+      const dataTransfer = { items: [{ kind: 'file', webkitGetAsEntry: () => folder }], files: [] };
+      const drop = new Event('drop', { bubbles: true, cancelable: true });
+      Object.defineProperty(drop, 'dataTransfer', { value: dataTransfer });
+      document.getElementById('model-drop')!.dispatchEvent(drop);
+    }, files);
+    await page.waitForFunction(() => (window as unknown as ModelWindow).explorer.model.model !== null || (window as unknown as ModelWindow).explorer.model.error !== null);
+    const state = await pageState(page);
+    assert.equal(state.error, null);
+    assert.equal(state.modelSource, 'residual/model.json, residual/weights.safetensors');
+    assert.equal(state.model!.format, 'convnet');
+    assert.equal(state.model!.layers.length, loadModel(modelDirectory).model.layers.length);
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
   test('a TF.js model (model.json and its shards) gives the library\u2019s maps, its Concatenate drawn as a join', async () => {
     const input = tf.input({ shape: [20, 20, 3] });
     const stem = tf.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tf.SymbolicTensor;
@@ -342,6 +529,26 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
     const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
     assert.ok(scrollWidth <= clientWidth, `#/model is ${scrollWidth} px wide in a ${clientWidth} px window`);
     await screenshot(page, 'model-360');
+    // The drill-down's panels fit too, their tables with no hidden columns.
+    const { model } = loadModel(modelDirectory);
+    for (const className of ['MaxPool2D', 'Dense', 'Softmax']) {
+      const layerIndex = model.layers.findIndex((layer) => layer.className === className);
+      await clickValue(page, model, layerIndex, model.layerOutputShapes[layerIndex]!.length === 3 ? [1, 1] : [3]);
+      const widths = await page.evaluate(() => ({
+        page: [document.documentElement.scrollWidth, document.documentElement.clientWidth],
+        tables: Array.from(document.querySelectorAll('#model-drill table')).map((table) => [table.scrollWidth, table.clientWidth]),
+      }));
+      if (className === 'Softmax') {
+        await page.locator('#model-drill').scrollIntoViewIfNeeded();
+        await screenshot(page, 'model-drill-360');
+        await page.locator('#model-drill').screenshot({ path: join(SCREENSHOTS, 'model-drill-360-panel.png') });
+      }
+      assert.ok(widths.page[0]! <= widths.page[1]!, `${className}: the page is ${widths.page[0]} px wide`);
+      for (const [scroll, client] of widths.tables) assert.ok(scroll! <= client! + 1, `${className}: a table is ${scroll} px wide in ${client} px`);
+    }
+    await page.locator('#model-cam').scrollIntoViewIfNeeded();
+    const camWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(camWidth <= 360, `with Grad-CAM the page is ${camWidth} px wide`);
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -404,7 +611,19 @@ for (const isolation of [true, false]) {
       await next.scrollIntoViewIfNeeded();
       await next.click();
       await page.waitForFunction((index) => /^9\u201316 of 512$/.test(document.querySelector(`.model-column[data-layer="${index}"] .model-page-label`)?.textContent ?? ''), widest);
+      context.diagnostic(`ResNet-18: ${state.progressReports} progress reports for ${model.layers.length} layers`);
       if (isolation) {
+        // Why this class: the top class on the default layer (the last block's output), and class 1 by index on an earlier block's output.
+        const usable = gradCamLayers(model);
+        const rose = readFileSync(ROSE);
+        await assertPageGradCam(page, model, rose, 'rose.jpg', state.top[0]!.index, usable[usable.length - 1]!.layerName);
+        const block = usable.filter((layer) => layer.className === 'Add' && layer.shape[0] === 14).pop() ?? usable[0]!;
+        await page.selectOption('#model-cam-layer', block.layerName);
+        await page.fill('#model-cam-class', '1');
+        await page.click('#model-cam-show');
+        await assertPageGradCam(page, model, rose, 'rose.jpg', 1, block.layerName);
+        await page.locator('#model-cam').scrollIntoViewIfNeeded();
+        await screenshot(page, 'model-resnet18-gradcam');
         await screenshot(page, 'model-resnet18');
         // The proposed preprocessing corrected to none: the picture reaches the first layer as 0..1 values.
         await page.selectOption('#model-preprocessing-preset', 'none');

@@ -66,7 +66,8 @@ describe('preprocessing', () => {
   test('model.json keeps it (version 3); a version 2 file without it still loads', () => {
     const model = cifarCnn({ seed: 1 }).setPreprocessing(preprocessingPreset('imagenet'));
     const { manifest, weights } = serializeModel(model);
-    assert.equal(MODEL_FORMAT_VERSION, 3);
+    assert.equal(MODEL_FORMAT_VERSION, 4);
+    assert.equal((JSON.parse(manifest) as { formatVersion: number }).formatVersion, 3, 'a model with no frozen layer is written as version 3');
     const loaded = parseModel(manifest, weights).model;
     assert.deepEqual(loaded.preprocessing, model.preprocessing);
     const older = JSON.parse(manifest) as Record<string, unknown>;

@@ -126,10 +126,11 @@ function winogradCases(random: Random): Case[] {
 
 /**
  * Windows the inference kernel unrolls (whole 2x2 and 3x3 ones) next to partial ones at the edges:
- * W1's 2x2 pool, ResNet's 3x3 stride-2 stem pool, odd sizes and channels that are not a multiple of 4.
+ * W1's 2x2 pool, ResNet's 3x3 stride-2 stem pool, odd sizes and channels that are not a multiple of 4;
+ * training unrolls whole 2x2 windows (W2's pool, odd sizes that leave a row and a column out).
  */
 const UNROLLED_POOL_WINDOWS: readonly Pool2DParams[] = [
-  [3, 28, 28, 32, 2, 2, 0], [2, 9, 7, 6, 2, 2, 0], [2, 9, 9, 5, 2, 1, 0], [1, 15, 15, 20, 3, 2, 1], [2, 13, 11, 7, 3, 2, 1], [1, 8, 9, 4, 3, 1, 0],
+  [3, 28, 28, 32, 2, 2, 0], [2, 9, 7, 6, 2, 2, 0], [4, 16, 16, 64, 2, 2, 0], [2, 9, 7, 8, 2, 2, 0], [2, 9, 9, 5, 2, 1, 0], [1, 15, 15, 20, 3, 2, 1], [2, 13, 11, 7, 3, 2, 1], [1, 8, 9, 4, 3, 1, 0],
 ].map(([batch, inH, inW, inC, kernel, stride, pad]) => ({
   batch: batch!, inH: inH!, inW: inW!, inC: inC!, kH: kernel!, kW: kernel!, strideH: stride!, strideW: stride!,
   padTop: pad!, padBottom: pad!, padLeft: pad!, padRight: pad!,
@@ -160,6 +161,23 @@ function poolCases(random: Random, count: number): Case[] {
       },
     });
   }
+  // Ties in every 2x2 window (values from {0, 1}): the unrolled training window must pick the tap the
+  // loops over taps pick, the first largest, and its gradient must land there.
+  const ties: Pool2DParams = { batch: 2, inH: 8, inW: 6, inC: 8, kH: 2, kW: 2, strideH: 2, strideW: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, outH: 4, outW: 3 };
+  const tiedInput = randomArray(random, 2 * 8 * 6 * 8).map((value) => (value > 0.2 ? 1 : 0));
+  const tiedDOut = randomArray(random, 2 * 4 * 3 * 8);
+  cases.push({
+    name: 'MaxPool2D + MaxPool2DBackprop 2x8x6x8 pool2 s2x2 with ties in every window',
+    tolerance: { atol: 0, rtol: 0 },
+    run: (k) => {
+      const output = new Float32Array(tiedDOut.length);
+      const argmax = new Int32Array(output.length);
+      k.MaxPool2D(tiedInput, output, argmax, ties);
+      const dInput = new Float32Array(tiedInput.length);
+      k.MaxPool2DBackprop(tiedDOut, argmax, dInput, ties);
+      return [output, argmax, dInput];
+    },
+  });
   return cases;
 }
 
@@ -239,8 +257,10 @@ describeBuildParity('convolution, pooling, dense and update kernels', cases);
 test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in multiples of 4 and outputs large enough', () => {
   const base = { batch: 16, inH: 8, inW: 8, outH: 8, outW: 8, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 };
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'forward'), 'winograd4x4');
-  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd');
+  // The filter gradient takes the dual of the forward choice: F(3x3, 4x4) or F(3x3, 2x2).
+  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd4x4');
   assert.equal(convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'forward'), 'winograd');
+  assert.equal(convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd');
   assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'backpropInput'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64, strideH: 2, strideW: 2 }, 'forward'), 'im2col');
@@ -252,7 +272,7 @@ test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in
   const resnet7x7 = { ...base, inH: 7, inW: 7, outH: 7, outW: 7, inC: 512, outC: 512 };
   assert.equal(convolutionAlgorithm(resnet7x7, 'forward'), 'winograd4x4');
   assert.equal(convolutionAlgorithm(resnet7x7, 'backpropInput'), 'winograd4x4');
-  assert.equal(convolutionAlgorithm(resnet7x7, 'backpropFilter'), 'winograd');
+  assert.equal(convolutionAlgorithm(resnet7x7, 'backpropFilter'), 'winograd4x4');
   // A constant filter is transformed once: Winograd pays at batch 1 too, F(2x2) where one F(4x4) tile would be most of the output.
   assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1, isConstantFilter: true }, 'forward'), 'winograd4x4');
   assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1 }, 'forward'), 'im2col');

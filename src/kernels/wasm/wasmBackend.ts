@@ -24,7 +24,7 @@ const EXPORT_NAMES = [
   'biasAdd', 'biasAddGrad', 'relu', 'reluGrad', 'sigmoid', 'sigmoidGrad', 'tanh', 'tanhGrad', 'softmax',
   'softmaxGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad', 'add', 'sgdUpdate', 'adamUpdate',
   'rmsPropUpdate', 'adagradUpdate', 'sumOfSquares', 'clipGradient',
-  'conv2dWinograd', 'conv2dWinogradFilter', 'conv2dWinograd4', 'conv2dWinogradPrepare',
+  'conv2dWinograd', 'conv2dWinogradFilter', 'conv2dWinogradFilter4', 'conv2dWinograd4', 'conv2dWinogradPrepare',
   'batchNormStats', 'batchNorm', 'batchNormGrad', 'copyColumns', 'channelShuffle',
   'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter',
   'leakyRelu', 'leakyReluGrad', 'elu', 'eluGrad', 'gelu', 'geluGrad', 'silu', 'siluGrad',
@@ -126,7 +126,8 @@ const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
  * (so the gradient pass is also a convolution with non-negative padding); im2col + GEMM otherwise, and
  * for outputs too small to repay the filter transforms (see WINOGRAD_MIN_PIXELS).
  * F(4x4, 3x3) where its GEMMs have fewer rows and its tiles are many (WINOGRAD_4X4_MIN_TILES),
- * F(2x2, 3x3) elsewhere and for the filter gradient; a constant filter has its own choice
+ * F(2x2, 3x3) elsewhere; the filter gradient takes the dual of the same choice (F(3x3, 4x4) or
+ * F(3x3, 2x2): the same 36 or 16 positions per tile, so the same GEMM work); a constant filter has its own choice
  * (preparedConvolutionAlgorithm). Measured (before the operands were packed ahead) on one thread,
  * batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes of W1/W2): 14x14x32->64 12.0 -> 6.6 ms
  * (F(4x4): 6.7, its padded tiles waste 30%), 32x32x32->32 45 -> 24 -> 17.5 ms, 16x16x64->64 32 -> 17
@@ -155,7 +156,7 @@ export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'ba
   const isWholeTiles = outH % 4 === 0 && outW % 4 === 0;
   const isWide = Math.min(inC, outC) >= WINOGRAD_4X4_PADDED_MIN_CHANNELS;
   const is4x4 = isCheaper4x4 && tiles4x4 >= WINOGRAD_4X4_MIN_TILES && (isWholeTiles || isWide);
-  return pass !== 'backpropFilter' && is4x4 ? 'winograd4x4' : 'winograd';
+  return is4x4 ? 'winograd4x4' : 'winograd';
 }
 
 /** GEMM rows x positions of a Winograd algorithm: its GEMMs compute rows in tiles of 4 (gemm.ts). */
@@ -865,14 +866,20 @@ class Runtime {
       },
       Conv2DBackpropFilter: (input, dOut, dFilter, params) => {
         if (isFloat64(input, dOut, dFilter)) return reference.Conv2DBackpropFilter(input, dOut, dFilter, params);
-        if (convolutionAlgorithm(params, 'backpropFilter') === 'winograd') {
-          // A thread sums its share of the input channels; its sums [16, share, outC] are loaded and
-          // stored once per chunk of tiles (see reuseRows). The chunking never changes a sum's order.
-          const work = (params.batch * params.outH * params.outW * 4 * params.inC * params.outC) / 9 * 4;
+        const filterAlgorithm = convolutionAlgorithm(params, 'backpropFilter');
+        if (filterAlgorithm !== 'im2col') {
+          // A thread sums its share of the input channels; its sums [positions, share, outC] are loaded
+          // and stored once per chunk of tiles (see reuseRows). The chunking never changes a sum's order.
+          const positions = winogradPositions(filterAlgorithm);
+          const tilePixels = filterAlgorithm === 'winograd4x4' ? 16 : 4;
+          const work = (params.batch * params.outH * params.outW * positions * params.inC * params.outC) / tilePixels;
           const share = Math.ceil(params.inC / 4 / this.threadsFor(work)) * 4;
-          const chunkTiles = Math.max(reuseRows(share, params.outC), Math.floor(WINOGRAD_CHUNK_FLOATS / (16 * (share + params.outC)) / 4) * 4);
-          const bytes = gemmScratch + 16 * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
-          this.invoke('conv2dWinogradFilter', [input, dOut, dFilter, null], [dFilter], [...convFields(params, chunkTiles), 0], work, bytes);
+          const chunkTiles = Math.max(reuseRows(share, params.outC), Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (share + params.outC)) / 4) * 4);
+          // The 6x6 block of vectors F(3x3, 4x4) transforms through comes after the GEMM's scratch.
+          const blockBytes = filterAlgorithm === 'winograd4x4' ? 36 * 16 : 0;
+          const bytes = gemmScratch + blockBytes + positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
+          const name = filterAlgorithm === 'winograd4x4' ? 'conv2dWinogradFilter4' : 'conv2dWinogradFilter';
+          this.invoke(name, [input, dOut, dFilter, null], [dFilter], [...convFields(params, chunkTiles), 0], work, bytes);
           return;
         }
         if (isDepthwise(params)) {

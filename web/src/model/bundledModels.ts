@@ -3,18 +3,7 @@
 // model added to data/models/ appears here without code (a folder without both files is left out);
 // its title, description and the true class of each sample come from the library's list of them.
 
-/** What the library says of a bundled model (its BundledModelInfo, the fields used here). */
-interface LibraryRecord {
-  readonly name: string;
-  readonly title: string;
-  readonly description: string;
-  readonly classNames: readonly string[];
-  readonly samples: readonly { readonly file: string; readonly label: number }[];
-}
-
-// TODO(F): the library's list lands with the bundled models (branch h-e); then this line becomes
-// `import { BUNDLED_MODELS as LIBRARY_RECORDS } from 'convnet-ts';`.
-const LIBRARY_RECORDS: readonly LibraryRecord[] = [];
+import { BUNDLED_MODELS as LIBRARY_RECORDS } from 'convnet-ts';
 
 /** One bundled model: its files' URLs and its sample pictures (with their true class where known). */
 export interface BundledModel {

@@ -16,10 +16,13 @@ import {
   resizeForInput,
   convertImage,
   explainValue,
+  gradCam,
+  gradCamLayers,
   layerOutputs,
   type Image,
   type LayerOutputs,
   type Model,
+  type Tensor,
 } from 'convnet-ts';
 import { onHeap } from '../onHeap.js';
 import { errorMessage } from '../ui.js';
@@ -38,6 +41,9 @@ const scope = globalThis as unknown as {
 interface Outputs {
   layers: LayerOutputs;
   ranges: { range: number; isSigned: boolean }[];
+  /** The model's input for the picture and the picture fitted to it: Grad-CAM runs them again. */
+  input: Tensor;
+  fitted: Image;
 }
 
 let loaded: LoadedFiles | null = null;
@@ -74,6 +80,7 @@ function describe(current: LoadedFiles): ModelDescription {
     classNames: current.classNames,
     classNamesSource: current.classNamesSource,
     output: model.output,
+    gradCamLayers: gradCamLayers(model).map((layer) => ({ index: layer.layerIndex, name: layer.layerName, className: layer.className, shape: [...layer.shape] })),
   };
 }
 
@@ -119,15 +126,17 @@ function run(id: number, picture: PictureSource): void {
   const fitted = resizeForInput(image, width, height, model.preprocessing);
   const shown = imageToImageData(description.input.colorModel === null || fitted.colorModel === description.input.colorModel ? fitted : convertImage(fitted, description.input.colorModel));
 
-  post({ type: 'progress', id, done: 0, total, text: `running all ${total} layers` });
   const started = performance.now();
-  const computed = layerOutputs(model, input);
+  // One report per layer as it finishes: the page's bar moves through the pass, not by stage only.
+  const computed = layerOutputs(model, input, {
+    onLayer: (layer) => post({ type: 'progress', id, done: layer.layerIndex + 1, total, text: `layer ${layer.layerIndex + 1} of ${total}: ${layer.layerName}` }),
+  });
   const values = computed.layers.map((layer) => layer.values);
   const forwardMs = performance.now() - started;
   post({ type: 'progress', id, done: total, total, text: 'drawing the columns' });
   const drawStarted = performance.now();
   const ranges = values.map(valueRange);
-  outputs = { layers: computed, ranges };
+  outputs = { layers: computed, ranges, input, fitted };
   const layers: LayerResult[] = values.map((layerValues, layerIndex) => ({
     layerIndex,
     ...ranges[layerIndex]!,
@@ -154,6 +163,23 @@ function setPreprocessing(id: number, preprocessing: ModelDescription['preproces
   loaded.model.setPreprocessing(preprocessing ?? undefined);
   description = { ...description, preprocessing: loaded.model.preprocessing ?? null, preprocessingSource: 'user' };
   post({ type: 'model', id, model: description });
+}
+
+/** Grad-CAM (the library's) for the last picture: the heat at the layer's resolution and its overlay on the fitted picture. */
+function explainClass(id: number, classIndex: number, layerName: string): void {
+  if (loaded === null || outputs === null) throw new Error('Run a picture first.');
+  post({ type: 'progress', id, done: 0, total: 2, text: `Grad-CAM: the pass to the logits and the gradient back to ${layerName}` });
+  const started = performance.now();
+  const result = gradCam(loaded.model, outputs.input, outputs.fitted, { classIndex, layerName });
+  post({ type: 'progress', id, done: 1, total: 2, text: 'Grad-CAM: drawing the heat map' });
+  const heat = Float32Array.from(result.heat.data);
+  const overlay = new Uint8ClampedArray(imageToImageData(result.overlay).data);
+  post({
+    type: 'gradCam', id, classIndex: result.classIndex, layerName: result.layerName,
+    heat: { width: result.heat.width, height: result.heat.height, values: heat },
+    overlay: { width: result.overlay.width, height: result.overlay.height, rgba: overlay },
+    ms: performance.now() - started,
+  }, [heat.buffer, overlay.buffer]);
 }
 
 function layerOf(model: Model, layerIndex: number): number {
@@ -191,6 +217,9 @@ function handle(message: ToModelWorker): void {
         const values = Float32Array.from(outputs!.layers.layers[layerIndex]!.values);
         post({ type: 'values', id, layerIndex, shape: [...loaded!.model.layerOutputShapes[layerIndex]!], values }, [values.buffer]);
       });
+      return;
+    case 'gradCam':
+      attempt(id, 'gradCam', () => explainClass(id, message.classIndex, message.layerName));
       return;
     case 'explain':
       attempt(id, 'explain', () => {

@@ -29,7 +29,9 @@ export type ToModelWorker =
   /** The raw values of one layer's output for the last picture (tests, the drill-down). */
   | { type: 'values'; id: number; layerIndex: number }
   /** How one value was computed (the library's explainValue): [row, column, channel] for maps, [index] for vectors. */
-  | { type: 'explain'; id: number; layerIndex: number; position: number[] };
+  | { type: 'explain'; id: number; layerIndex: number; position: number[] }
+  /** Grad-CAM (the library's gradCam) of class `classIndex` on layer `layerName` (one of the model's gradCamLayers), for the last picture. */
+  | { type: 'gradCam'; id: number; classIndex: number; layerName: string };
 
 /** One layer of the loaded model, as the overview lists it. */
 export interface LayerInfo {
@@ -66,6 +68,8 @@ export interface ModelDescription {
   classNamesSource: string;
   /** Whether the model's last layer gives logits (a softmax is applied for the top classes) or probabilities. */
   output: 'probabilities' | 'logits';
+  /** The layers Grad-CAM can weigh (the library's gradCamLayers), in model order; the last is where the maps end. */
+  gradCamLayers: { index: number; name: string; className: string; shape: number[] }[];
 }
 
 /**
@@ -128,5 +132,16 @@ export type FromModelWorker =
   | { type: 'page'; id: number; column: ColumnPage }
   | { type: 'values'; id: number; layerIndex: number; shape: number[]; values: Float32Array<ArrayBuffer> }
   | { type: 'explanation'; id: number; explanation: ValueExplanation }
+  | {
+      type: 'gradCam';
+      id: number;
+      classIndex: number;
+      layerName: string;
+      /** The heat at the layer's resolution, in [0, 1], row by row. */
+      heat: { width: number; height: number; values: Float32Array<ArrayBuffer> };
+      /** The heat resized to the input and colored over the picture as the model sees it, as RGBA. */
+      overlay: { width: number; height: number; rgba: Uint8ClampedArray<ArrayBuffer> };
+      ms: number;
+    }
   /** A request failed: the library's message (a wrong file, a picture it cannot decode). */
-  | { type: 'error'; id: number; during: 'model' | 'labels' | 'preprocessing' | 'picture' | 'page' | 'values' | 'explain'; message: string };
+  | { type: 'error'; id: number; during: 'model' | 'labels' | 'preprocessing' | 'picture' | 'page' | 'values' | 'explain' | 'gradCam'; message: string };

@@ -4,6 +4,7 @@
 // (model/modelWorker.ts); this thread only places pixels, so the page never freezes.
 // A click on one value opens #model-drill: the value outlined, and how the library's explainValue says
 // it was computed from the layer's real weights and inputs.
+// "Why this class" (model/whyThisClass.ts) shows the library's Grad-CAM for any class on the layer chosen.
 
 import { serializeModel, type Preprocessing } from 'convnet-ts';
 import { currentModel, onModelChange } from '../appState.js';
@@ -13,9 +14,11 @@ import wizard from '../assets/color-models/wizard.jpg';
 import palette from '../assets/color-models/palette.png';
 import { BUNDLED_MODELS } from '../model/bundledModels.js';
 import { renderExplanation } from '../model/drillDown.js';
+import { acceptDroppedFolders, type DroppedFile } from '../model/droppedFiles.js';
 import { ModelSession } from '../model/modelSession.js';
 import { renderOverview, type ValueSelection } from '../model/overview.js';
 import type { ColumnPage, LayerResult, ModelDescription, ModelFile, PictureSource, TopClass } from '../model/protocol.js';
+import { whyThisClass, type GradCamState } from '../model/whyThisClass.js';
 import '../model/model.css';
 import type { Page } from '../page.js';
 import { acceptDroppedFiles, choice, element, errorMessage, expose, markReady, section } from '../ui.js';
@@ -51,6 +54,10 @@ export interface ModelPageState {
   selection: ValueSelection | null;
   /** The drill-down's explanation of the selected value (explainValue's kind, its arithmetic's result and the layer's output). */
   explanation: { kind: string; value: number; output: number } | null;
+  /** Progress reports shown for the latest picture (one per layer of the forward pass, and the stages). */
+  progressReports: number;
+  /** "Why this class": the last Grad-CAM shown (its heat at the layer's resolution). */
+  gradCam: GradCamState;
   /** The raw output of layer `layerIndex` for the current picture (tests compare it with the library's in Node). */
   values(layerIndex: number): Promise<{ shape: number[]; values: Float32Array }>;
 }
@@ -67,9 +74,11 @@ export const modelPage: Page = {
   title: 'Model',
   mount(root) {
     const session = new ModelSession();
+    const cam = whyThisClass(session);
     let stream: MediaStream | null = null;
     const state: ModelPageState = {
       phase: 'starting', model: null, modelSource: null, picture: null, top: [], modelMs: null, timings: null, error: null, backend: null, selection: null, explanation: null,
+      progressReports: 0, gradCam: cam.state,
       async values(layerIndex) {
         const reply = await session.request<'values'>({ type: 'values', layerIndex });
         return { shape: reply.shape, values: reply.values };
@@ -79,6 +88,8 @@ export const modelPage: Page = {
     /** The picture last chosen: rerun when the model or its preprocessing changes. */
     let lastPicture: (() => Promise<PictureSource>) | null = null;
     let modelToken = 0;
+    /** The newest request whose progress the page's bar shows. */
+    let newestProgressId = 0;
     let runToken = 0;
 
     const error = element('p', { class: 'error', id: 'model-error', role: 'alert' });
@@ -102,7 +113,11 @@ export const modelPage: Page = {
     };
 
     session.onProgress = (message) => {
-      if (message.id !== session.latestId) return;
+      if (cam.takeProgress(message)) return;
+      // A report of a request older than the last one shown is stale (the worker answers in order).
+      if (message.id < newestProgressId) return;
+      newestProgressId = message.id;
+      state.progressReports++;
       progressBar.max = message.total;
       progressBar.value = message.done;
       progressText.textContent = message.text;
@@ -118,6 +133,7 @@ export const modelPage: Page = {
     const preprocessingControls = element('div', { class: 'controls model-preprocessing', id: 'model-preprocessing' });
     const showModel = (model: ModelDescription) => {
       state.model = model;
+      cam.setModel(model);
       const { input } = model;
       const inputText = input.colorModel === null ? `vectors of ${input.channels} values` : `${input.height}\u00d7${input.width}\u00d7${input.channels} (${input.colorModel})`;
       const source = { file: 'from the model file', proposed: 'proposed: the file does not say; check it', user: 'as you set it' }[model.preprocessingSource];
@@ -190,6 +206,7 @@ export const modelPage: Page = {
         if (token === modelToken) {
           state.model = null;
           state.modelSource = null;
+          cam.setModel(null);
           modelInfo.textContent = 'No model loaded.';
           showError(`The model could not be loaded: ${errorMessage(caught)}`);
         }
@@ -224,22 +241,24 @@ export const modelPage: Page = {
       }
     });
 
-    const fromFiles = async (files: readonly File[]) => {
+    /** Files from the inputs or a drop, each with its path in the chosen folder ("resnet/model.json") or its bare name. */
+    const fromFiles = async (files: readonly DroppedFile[]) => {
       if (files.length === 0) return;
-      const labels = files.filter((file) => /\.txt$/i.test(file.name));
-      const modelFiles = files.filter((file) => !/\.txt$/i.test(file.name));
+      const labels = files.filter(({ path }) => /\.txt$/i.test(path));
+      const modelFiles = files.filter(({ path }) => !/\.txt$/i.test(path));
       if (modelFiles.length > 0) {
-        const read = await Promise.all(modelFiles.map(async (file) => ({ name: file.webkitRelativePath || file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
+        const read = await Promise.all(modelFiles.map(async ({ path, file }) => ({ name: path, bytes: new Uint8Array(await file.arrayBuffer()) })));
         await loadModel(read, read.map((file) => file.name).join(', '));
       }
-      if (labels[0] !== undefined) await setLabels(labels[0]);
+      if (labels[0] !== undefined) await setLabels(labels[0].file);
     };
+    const chosen = (list: FileList | null): DroppedFile[] => [...(list ?? [])].map((file) => ({ path: file.webkitRelativePath || file.name, file }));
     const modelInput = element('input', { type: 'file', id: 'model-files', multiple: '', accept: '.onnx,.json,.safetensors,.bin,.txt' });
-    modelInput.addEventListener('change', () => void fromFiles([...(modelInput.files ?? [])]));
+    modelInput.addEventListener('change', () => void fromFiles(chosen(modelInput.files)));
     const folderInput = element('input', { type: 'file', id: 'model-folder', webkitdirectory: '' });
-    folderInput.addEventListener('change', () => void fromFiles([...(folderInput.files ?? [])]));
-    const modelDrop = element('div', { class: 'model-drop', id: 'model-drop' }, 'Drop model files here (.onnx; model.json + weights.safetensors; a TF.js model.json + shards; a labels .txt)');
-    acceptDroppedFiles(modelDrop, (files) => void fromFiles(files));
+    folderInput.addEventListener('change', () => void fromFiles(chosen(folderInput.files)));
+    const modelDrop = element('div', { class: 'model-drop', id: 'model-drop' }, 'Drop model files or a model folder here (.onnx; model.json + weights.safetensors; a TF.js model.json + shards; a labels .txt)');
+    acceptDroppedFolders(modelDrop, (files) => void fromFiles(files), showError);
 
     async function setLabels(file: File | null): Promise<void> {
       clearError();
@@ -267,6 +286,7 @@ export const modelPage: Page = {
       clearError();
       state.phase = 'computing';
       state.timings = null;
+      state.progressReports = 0;
       try {
         const picture = await lastPicture();
         state.picture = picture.name;
@@ -281,6 +301,7 @@ export const modelPage: Page = {
         state.top = reply.top;
         state.timings = { forwardMs: reply.forwardMs, drawMs: reply.drawMs, totalMs: performance.now() - started };
         state.phase = 'done';
+        cam.setTop(reply.top);
         const best = reply.top[0];
         status.textContent = `${best === undefined ? '' : `Top class: ${best.name} (${(best.probability * 100).toFixed(1)}%). `}All ${model.layers.length} layers in ${(state.timings.totalMs / 1000).toFixed(2)} s (forward pass ${(reply.forwardMs / 1000).toFixed(2)} s).`;
         progressText.textContent = 'Done.';
@@ -327,7 +348,7 @@ export const modelPage: Page = {
         const { explanation } = await session.request<'explanation'>({ type: 'explain', layerIndex: selection.layerIndex, position });
         if (state.selection !== selection) return;
         state.explanation = { kind: explanation.kind, value: explanation.value, output: explanation.output };
-        how.replaceChildren(...renderExplanation(explanation));
+        how.replaceChildren(...renderExplanation(explanation, state.model?.classNames ?? []));
       } catch (caught) {
         how.replaceChildren(element('p', { class: 'error' }, errorMessage(caught)));
       }
@@ -397,6 +418,8 @@ export const modelPage: Page = {
       section('3. The network at work', 'Every layer in order, its output shape and size formula above its column; blue is negative, red positive, white zero (black to white where nothing is negative). Arcs join residual and concatenated branches. Wide layers are paged.',
         element('div', { class: 'model-progress' }, progressBar, progressText),
         error, status, overview, drill),
+      section('4. Why this class', 'Which parts of the picture the model took as evidence for a class: one of its top classes, or any other by name or index, weighed on the layer you pick (by default the last one with maps, where the network\u2019s blocks end).',
+        cam.root),
     );
 
     return () => {
