@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
 
-const PAGES = ['convolution', 'activations', 'pooling', 'color-models', 'train', 'draw', 'model'];
+const PAGES = ['convolution', 'activations', 'pooling', 'color-models', 'train', 'draw', 'model', 'teach'];
 
 describe('explorer pages in headless Chromium', { skip: skipWithoutChromium }, () => {
   let explorer: Explorer;

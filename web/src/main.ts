@@ -11,9 +11,10 @@ import { convolutionPage } from './pages/convolution.js';
 import { drawPage } from './pages/draw.js';
 import { modelPage } from './pages/model.js';
 import { poolingPage } from './pages/pooling.js';
+import { teachPage } from './pages/teach.js';
 import { trainPage } from './pages/train.js';
 
-const PAGES: readonly Page[] = [convolutionPage, activationsPage, poolingPage, colorModelsPage, trainPage, drawPage, modelPage];
+const PAGES: readonly Page[] = [convolutionPage, activationsPage, poolingPage, colorModelsPage, trainPage, drawPage, modelPage, teachPage];
 
 const nav = document.getElementById('nav')!;
 const root = document.getElementById('page')!;
