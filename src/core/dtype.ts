@@ -1,6 +1,7 @@
 // Element types. Storage is float32; the reference path also runs in float64 so that gradient checks
 // by finite differences are not drowned in rounding error.
 
+/** Element type of a tensor: float32 storage, float64 for the reference path and gradient checks. */
 export type DType = 'float32' | 'float64';
 
 /** The storage of a tensor: one flat typed array in row-major (C) order. */

@@ -218,6 +218,7 @@ export const NPY_MAX_HEADER_BYTES = 64 * 1024;
  * 64 rows make the per-call overhead negligible; 64 MiB bounds a batch of very large examples.
  */
 export const NPY_STREAM_ROWS = 64;
+/** The most bytes the rows of one .npy read may take as float32 values (see NPY_STREAM_ROWS). */
 export const NPY_STREAM_BYTES = 64 * 1024 * 1024;
 
 /**
@@ -236,6 +237,7 @@ export const CHECKPOINT_MAX_LATEST_BYTES = 64 * 1024;
  * float64 at most, plus CHECKPOINT_OPTIMIZER_HEADER_BYTES of safetensors header.
  */
 export const CHECKPOINT_MAX_BUFFERS_PER_WEIGHT = 4;
+/** Largest safetensors header of a checkpoint's optimizer.safetensors (see CHECKPOINT_MAX_BUFFERS_PER_WEIGHT). */
 export const CHECKPOINT_OPTIMIZER_HEADER_BYTES = 16 * 1024 * 1024;
 
 // Threads and pictures

@@ -3,6 +3,7 @@
 
 import { ShapeError } from './errors.js';
 
+/** A tensor shape: one size per axis, outermost first (NHWC for feature maps). */
 export type Shape = readonly number[];
 
 /** Number of elements of a tensor of this shape (1 for a scalar). */
@@ -12,6 +13,7 @@ export function sizeOf(shape: Shape): number {
   return size;
 }
 
+/** Whether two shapes have the same rank and the same size on every axis. */
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((dimension, axis) => dimension === b[axis]);
 }

@@ -25,6 +25,7 @@ export const CIFAR10_RECORD_BYTES = 1 + IMAGE_BYTES;
 
 /** The official file names, in the order their records are concatenated. */
 export const CIFAR10_TRAIN_FILES: readonly string[] = Object.freeze([1, 2, 3, 4, 5].map((batch) => `data_batch_${batch}.bin`));
+/** The official test batch's file name. */
 export const CIFAR10_TEST_FILES: readonly string[] = Object.freeze(['test_batch.bin']);
 /** The official archive, and the folder it unpacks to. */
 export const CIFAR10_ARCHIVE = 'cifar-10-binary.tar.gz';

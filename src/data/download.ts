@@ -12,7 +12,9 @@ import { basename, dirname, join } from 'node:path';
 import { ConvNetError, FileSystemError, ValueError } from '../core/errors.js';
 import { createFolders, fileSystemError, requireRegularFile } from '../io/files.js';
 
+/** The datasets `convnet download` and downloadDataset can fetch. */
 export const DOWNLOADABLE_DATASETS = ['mnist', 'fashion-mnist', 'cifar10'] as const;
+/** The name of a dataset downloadDataset can fetch. */
 export type DownloadableDataset = (typeof DOWNLOADABLE_DATASETS)[number];
 
 /** One file of a dataset: its name on the server and in the cache, its size and SHA-256. */

@@ -31,6 +31,7 @@ const JPEG_LINE_OVERHEAD_BYTES = 200;
  */
 const JPEG_GARBAGE_SHARE = 0.1;
 
+/** A picture file format decodeImage reads. */
 export type ImageFormat = 'png' | 'jpeg';
 
 /** Options of {@link decodeImage}. */

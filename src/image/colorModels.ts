@@ -14,7 +14,9 @@
 
 import { ValueError } from '../core/errors.js';
 
+/** Every color model an image or an Input layer can have. */
 export const COLOR_MODELS = ['gray', 'rgb', 'rgba', 'cmyk', 'hsv'] as const;
+/** A color model: gray (1 channel), rgb (3), rgba (4), cmyk (4) or hsv (3), each value in [0, 1]. */
 export type ColorModel = (typeof COLOR_MODELS)[number];
 
 const CHANNELS: Record<ColorModel, number> = { gray: 1, rgb: 3, rgba: 4, cmyk: 4, hsv: 3 };
@@ -40,6 +42,7 @@ export function checkColorModel(value: string, what: string): ColorModel {
   return value as ColorModel;
 }
 
+/** Options of convertPixels and convertImage. */
 export interface ConvertOptions {
   /** RGB color that transparent pixels are composited over when alpha is dropped; default white. */
   background?: readonly [number, number, number] | undefined;

@@ -12,6 +12,7 @@ import { readRegularFile, readRegularFileStart } from '../io/files.js';
 import { decodeImage, detectImageFormat, readImageSize, type DecodeOptions } from './codecs.js';
 import type { Image } from './image.js';
 
+/** File name endings read as pictures (compared in lower case). */
 export const IMAGE_FILE_EXTENSIONS: readonly string[] = Object.freeze(['.png', '.jpg', '.jpeg']);
 
 /** Prefix lengths tried for a header: a PNG's is in the first 33 bytes; a JPEG's may follow 64 KiB segments of EXIF and ICC data. */
@@ -87,6 +88,7 @@ export function readImageFile(file: string, options: DecodeOptions = {}): ImageF
   return { file, image, sourceWidth: source.width, sourceHeight: source.height };
 }
 
+/** What readImageFiles read: the decoded pictures, and the files it could not read. */
 export interface ImageFiles {
   images: ImageFile[];
   /** Files that could not be read or decoded, with the typed error saying why. */

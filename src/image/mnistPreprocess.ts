@@ -14,6 +14,7 @@ const INK_THRESHOLD = 0.1;
 /** MNIST's digits fit a 20x20 box inside the 28x28 field. */
 const BOX_FRACTION = 20 / 28;
 
+/** Options of mnistPreprocess. */
 export interface MnistPreprocessOptions {
   /** The result's width; default 28. */
   width?: number | undefined;
@@ -21,6 +22,7 @@ export interface MnistPreprocessOptions {
   height?: number | undefined;
 }
 
+/** A drawing made to look like an MNIST digit, with where its ink was found. */
 export interface PreprocessedDigit {
   /** `height` x `width`, gray, the digit white on black. */
   image: Image;

@@ -9,6 +9,7 @@ import { ShapeError, ValueError } from '../core/errors.js';
 import { channelsOf } from './colorModels.js';
 import { imageRows, type Image, type ImageRows } from './image.js';
 
+/** How resizeImage samples: bilinear interpolation, or area averaging (for shrinking). */
 export type ResizeMethod = 'bilinear' | 'area';
 
 function checkSize(width: number, height: number, what: string): void {

@@ -34,6 +34,7 @@ export interface Preprocessing {
 
 /** torchvision's ImageNet mean and standard deviation (0..1 RGB). */
 export const IMAGENET_MEAN: readonly number[] = Object.freeze([0.485, 0.456, 0.406]);
+/** torchvision's ImageNet standard deviation per channel (0..1 RGB). */
 export const IMAGENET_STD: readonly number[] = Object.freeze([0.229, 0.224, 0.225]);
 
 /**
@@ -47,6 +48,7 @@ export const PREPROCESSING_PRESETS: Readonly<Record<'imagenet' | 'inception' | '
   none: undefined,
 });
 
+/** The name of a preprocessing preset (see PREPROCESSING_PRESETS). */
 export type PreprocessingPreset = keyof typeof PREPROCESSING_PRESETS;
 
 /** The preset named `name`, or ValueError listing the names. */

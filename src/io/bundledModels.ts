@@ -11,6 +11,7 @@ import { CIFAR10_CLASS_NAMES, MNIST_CLASS_NAMES } from '../data/classNames.js';
 /** The names of the bundled models, as `--model` and loadBundledModel take them. */
 export const BUNDLED_MODEL_NAMES = Object.freeze(['cifar10', 'mnist'] as const);
 
+/** The name of a bundled model (one of BUNDLED_MODEL_NAMES). */
 export type BundledModelName = (typeof BUNDLED_MODEL_NAMES)[number];
 
 /** One test picture in a bundled model's samples/ folder. */

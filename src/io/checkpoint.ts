@@ -38,6 +38,7 @@ interface CheckpointState {
   settings: Record<string, unknown>;
 }
 
+/** A checkpoint read by loadCheckpoint: the model, the fit state to resume from and the optimizer. */
 export interface Checkpoint {
   model: Model;
   fit: FitState;
@@ -63,6 +64,7 @@ export interface Checkpoint {
   classNames?: string[] | undefined;
 }
 
+/** What saveCheckpoint writes: the model, its optimizer and the fit state after an epoch. */
 export interface SaveCheckpointOptions {
   model: Model;
   /** Its class and settings (getConfig) and its state for model.trainableWeights() are saved. */
@@ -111,6 +113,7 @@ export function saveCheckpoint(directory: string, options: SaveCheckpointOptions
   }
 }
 
+/** Options of checkpointCallback. */
 export interface CheckpointCallbackOptions {
   /** Kept with every checkpoint, as SaveCheckpointOptions.settings. */
   settings?: Record<string, unknown> | undefined;

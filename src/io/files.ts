@@ -65,6 +65,7 @@ export function requireRegularFile(path: string): Stats {
   return stats;
 }
 
+/** Options of readRegularFile and readRegularTextFile. */
 export interface ReadOptions {
   /** The most bytes the file may have; a larger one is refused before it is read. */
   maxBytes: number;
@@ -194,6 +195,7 @@ function probeWritable(folder: string): void {
   }
 }
 
+/** What checkOutputFile compares an output path against. */
 export interface OutputCheck {
   /** The paths the command reads: the output may be none of them. */
   inputs?: readonly string[] | undefined;

@@ -52,6 +52,7 @@ export interface ModelManifest {
   outputs?: { name: string; layer: number }[] | undefined;
 }
 
+/** Options of serializeModel, saveModel and model.save. */
 export interface SaveOptions {
   /** A name per class, written instead of model.classNames (default: the model's, if it has any). */
   classNames?: readonly string[] | undefined;
@@ -60,6 +61,7 @@ export interface SaveOptions {
   training?: Record<string, unknown> | undefined;
 }
 
+/** A model read by parseModel or loadModel, with the facts its manifest keeps. */
 export interface LoadedModel {
   /** A Sequential for a chain of layers, a graph Model otherwise. */
   model: Model;

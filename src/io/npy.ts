@@ -9,6 +9,7 @@ import { sizeOf } from '../core/shape.js';
 import { FileFormatError, ValueError } from '../core/errors.js';
 import { NPY_MAX_HEADER_BYTES } from '../core/limits.js';
 
+/** The .npy element types decodeNpy and encodeNpy handle. */
 export type NpyDtype = 'float32' | 'float64' | 'uint8' | 'int64';
 
 /** A decoded array: C-order values of its dtype (int64 as BigInt64Array). */

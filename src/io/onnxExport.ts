@@ -31,12 +31,16 @@ import { convertFilterLayout } from './filterLayout.js';
 /** onnx-proto's generated classes: required on first use in Node, a static import in a bundle (src/dependencies/). */
 const onnx = () => onnxProto().onnx;
 
+/** The ONNX opset exportOnnx writes. */
 export const ONNX_OPSET = 13;
 /** IR version 7 introduced opset 13 (ONNX 1.8). */
 const ONNX_IR_VERSION = 7;
+/** The name of the exported graph's input. */
 export const ONNX_INPUT_NAME = 'input';
+/** The name of the exported graph's first output. */
 export const ONNX_OUTPUT_NAME = 'output';
 
+/** Options of exportOnnx. */
 export interface OnnxExportOptions {
   /** The graph's name; default 'convnet-ts'. */
   name?: string | undefined;

@@ -11,6 +11,7 @@ import { Tensor } from '../core/tensor.js';
 const DTYPE_CODES = { float32: 'F32', float64: 'F64' } as const;
 const BYTES_PER_ELEMENT: Record<string, number> = { F32: 4, F64: 8 };
 
+/** A tensor and the name it is stored under in a safetensors file. */
 export interface NamedTensor {
   name: string;
   tensor: Tensor;

@@ -238,6 +238,7 @@ export function adoptDefaultBackend(backend: Backend): boolean {
   return true;
 }
 
+/** The names of the registered backends, in registration order. */
 export function listBackends(): string[] {
   return [...backends.keys()];
 }

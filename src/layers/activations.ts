@@ -48,6 +48,7 @@ export class Tanh extends ActivationLayer {
   }
 }
 
+/** Options of the LeakyReLU layer. */
 export interface LeakyReLUOptions extends LayerOptions {
   /**
    * Slope for negative inputs; default 0.01. NOTE: frameworks disagree: 0.01 is the slope of the paper
@@ -77,6 +78,7 @@ export class LeakyReLU extends ActivationLayer {
   }
 }
 
+/** Options of the ELU layer. */
 export interface ELUOptions extends LayerOptions {
   /** Scale of the negative part, which tends to -alpha; default 1 (Clevert et al., 2016; Keras, PyTorch). */
   alpha?: number | undefined;
@@ -122,6 +124,7 @@ export class SiLU extends ActivationLayer {
   }
 }
 
+/** Options of the Clip layer. */
 export interface ClipOptions extends LayerOptions {
   /** Lower bound; default -Infinity (none). */
   min?: number | undefined;
@@ -162,6 +165,7 @@ export class Clip extends ActivationLayer {
   }
 }
 
+/** Options of the HardSigmoid layer. */
 export interface HardSigmoidOptions extends LayerOptions {
   /** Slope; default 0.2 (ONNX HardSigmoid). PyTorch's nn.Hardsigmoid (and MobileNetV3's gates) use 1/6. */
   alpha?: number | undefined;
@@ -206,6 +210,7 @@ export class HardSwish extends ActivationLayer {
   }
 }
 
+/** Options of the Power layer. */
 export interface PowerOptions extends LayerOptions {
   /** The constant exponent; 2 squares, 0.5 takes the square root. */
   exponent: number;

@@ -8,6 +8,7 @@ import type { Pool2DOptions } from '../ops/maxPool2d.js';
 import type { LayerConfig } from './layer.js';
 import { checkOptionalBoolean, Pool2DLayer, type Pool2DLayerOptions } from './pool2d.js';
 
+/** Options of the AvgPool2D layer. */
 export interface AvgPool2DOptions extends Pool2DLayerOptions {
   /**
    * Padded zeros count in the divisor (PyTorch count_include_pad=True, ONNX count_include_pad=1;

@@ -10,6 +10,7 @@ import { batchNormalization } from '../ops/batchNorm.js';
 import { initializeWeights } from './initializers.js';
 import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
 
+/** Options of the BatchNormalization layer. */
 export interface BatchNormalizationOptions extends LayerOptions {
   /**
    * Weight of the old value in the moving averages: moving = momentum * moving + (1 - momentum) *

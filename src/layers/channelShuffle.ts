@@ -8,6 +8,7 @@ import { channelShuffle } from '../ops/channelOps.js';
 import { checkPositiveInteger } from '../ops/checks.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
 
+/** Options of the ChannelShuffle layer. */
 export interface ChannelShuffleOptions extends LayerOptions {
   /** The number of groups; it must divide the channels. */
   groups: number;

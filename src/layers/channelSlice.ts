@@ -7,6 +7,7 @@ import type { Tensor } from '../core/tensor.js';
 import { checkChannelRange, sliceChannels } from '../ops/channelOps.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
 
+/** Options of the ChannelSlice layer. */
 export interface ChannelSliceOptions extends LayerOptions {
   /** First channel kept. */
   start: number;

@@ -10,6 +10,7 @@ import { checkPositiveInteger } from '../ops/checks.js';
 import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
 import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
 
+/** Options of the Conv2D layer. */
 export interface Conv2DOptions extends LayerOptions {
   /** Number of output channels (feature maps). */
   filters: number;

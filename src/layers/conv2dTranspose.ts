@@ -12,6 +12,7 @@ import { pair } from './conv2d.js';
 import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
 import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
 
+/** Options of the Conv2DTranspose layer. */
 export interface Conv2DTransposeOptions extends LayerOptions {
   /** Number of output channels. */
   filters: number;

@@ -9,6 +9,7 @@ import { matMul } from '../ops/matMul.js';
 import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
 import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
 
+/** Options of the Dense layer. */
 export interface DenseOptions extends LayerOptions {
   /** Number of outputs. */
   units: number;

@@ -11,6 +11,7 @@ import type { Tensor } from '../core/tensor.js';
 import { dropout } from '../ops/dropout.js';
 import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
 
+/** Options of the Dropout layer. */
 export interface DropoutOptions extends LayerOptions {
   /** Fraction of values zeroed in training, in [0, 1). */
   rate: number;

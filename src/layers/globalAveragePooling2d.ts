@@ -9,6 +9,7 @@ import { globalAveragePool2d } from '../ops/avgPool2d.js';
 import { reshape } from '../ops/shapeOps.js';
 import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
 
+/** Options of the GlobalAveragePooling2D layer. */
 export interface GlobalAveragePooling2DOptions extends LayerOptions {
   /** Keep the pooled axes: output [1, 1, channels] instead of [channels]. Default false. */
   keepDims?: boolean | undefined;

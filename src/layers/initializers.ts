@@ -9,7 +9,9 @@ import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { allocatePersistent } from '../kernels/registry.js';
 
+/** Every weight initializer a layer accepts by name. */
 export const INITIALIZERS = ['heNormal', 'heUniform', 'glorotNormal', 'glorotUniform', 'zeros', 'ones'] as const;
+/** The name of a weight initializer (see INITIALIZERS). */
 export type Initializer = (typeof INITIALIZERS)[number];
 
 export function checkInitializer(value: string, what: string): Initializer {

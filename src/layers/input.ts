@@ -6,6 +6,7 @@ import type { Tensor } from '../core/tensor.js';
 import { channelsOf, checkColorModel, defaultColorModel, type ColorModel } from '../image/colorModels.js';
 import { Layer, SymbolicTensor, type LayerConfig, type LayerOptions } from './layer.js';
 
+/** Options of the Input layer. */
 export interface InputOptions extends LayerOptions {
   /** [height, width, channels] with 1 (gray), 3 (RGB, HSV) or 4 (RGBA, CMYK) channels; or [features]. */
   shape: Shape;

@@ -9,6 +9,7 @@ import { layerNormalization } from '../ops/layerNorm.js';
 import { initializeWeights } from './initializers.js';
 import { Layer, type BuildContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
 
+/** Options of the LayerNormalization layer. */
 export interface LayerNormalizationOptions extends LayerOptions {
   /** Added to the variance before the square root; default 1e-5 (PyTorch, ONNX; ConvNeXt uses 1e-6, Keras 1e-3). */
   epsilon?: number | undefined;

@@ -4,6 +4,7 @@ import type { Tensor } from '../core/tensor.js';
 import { maxPool2d, type Pool2DOptions } from '../ops/maxPool2d.js';
 import { Pool2DLayer, type Pool2DLayerOptions } from './pool2d.js';
 
+/** Options of the MaxPool2D layer. */
 export type MaxPool2DOptions = Pool2DLayerOptions;
 
 /**

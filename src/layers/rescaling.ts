@@ -10,6 +10,7 @@ import { biasAdd } from '../ops/biasAdd.js';
 import { multiply } from '../ops/shapeOps.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
 
+/** Options of the Rescaling layer. */
 export interface RescalingOptions extends LayerOptions {
   /** One factor for every value, or one per channel (the last axis). */
   scale: number | readonly number[];

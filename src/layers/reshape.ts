@@ -8,6 +8,7 @@ import type { Tensor } from '../core/tensor.js';
 import { reshape } from '../ops/shapeOps.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
 
+/** Options of the Reshape layer. */
 export interface ReshapeOptions extends LayerOptions {
   /** The shape of one example: [features] or [height, width, channels]; one size may be -1 (inferred). */
   targetShape: readonly number[];

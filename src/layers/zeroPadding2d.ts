@@ -7,6 +7,7 @@ import type { Tensor } from '../core/tensor.js';
 import { zeroPad2d, zeroPadParams, type ZeroPadding } from '../ops/zeroPad2d.js';
 import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
 
+/** Options of the ZeroPadding2D layer. */
 export interface ZeroPadding2DOptions extends LayerOptions {
   /** n on every side, [padH, padW] on both sides of each axis, or [top, bottom, left, right]; default 1. */
   padding?: ZeroPadding | undefined;

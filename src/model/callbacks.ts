@@ -47,6 +47,7 @@ export interface TrainBeginInfo {
   cachedFeaturesOf?: string | undefined;
 }
 
+/** Hooks fit calls as training goes; each is optional. */
 export interface TrainingCallbacks {
   onTrainBegin?(info: TrainBeginInfo): void;
   onEpochBegin?(epoch: number): void;
@@ -72,6 +73,7 @@ export interface AsyncTrainingCallbacks {
   onTrainEnd?(history: History): void | Promise<void>;
 }
 
+/** What fit returns: the logs of every epoch run. */
 export interface History {
   epochs: EpochLogs[];
 }

@@ -11,6 +11,7 @@ import type { EpochLogs, TrainBeginInfo, TrainingCallbacks } from './callbacks.j
 /** The epoch figures early stopping can watch: losses must fall, accuracies rise. */
 export type MonitoredFigure = 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy';
 
+/** Options of earlyStopping. */
 export interface EarlyStoppingOptions {
   /** Default 'valLoss' (needs validation data). */
   monitor?: MonitoredFigure | undefined;

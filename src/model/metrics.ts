@@ -5,6 +5,7 @@
 import { ValueError } from '../core/errors.js';
 import { argmaxRow } from './batching.js';
 
+/** Precision, recall and F1 of one class. */
 export interface ClassMetrics {
   name: string;
   precision: number;
@@ -14,6 +15,7 @@ export interface ClassMetrics {
   support: number;
 }
 
+/** What classificationReport returns: accuracy, the confusion matrix and per-class metrics. */
 export interface ClassificationReport {
   examples: number;
   accuracy: number;

@@ -37,6 +37,7 @@ import { imagesToInput } from './imageInput.js';
 import { InferencePlan } from './inferencePlan.js';
 import { formatSummary, summarize, type ModelSummary } from './summary.js';
 
+/** Options of a Model (and Sequential). */
 export interface ModelOptions {
   /** Seeds weight initialisation (and, by default, shuffling); default 0. */
   seed?: number | undefined;
@@ -56,6 +57,7 @@ export interface ModelOptions {
 /** What a model's output rows are: class probabilities (it ends in Softmax) or logits (unnormalised scores). */
 export type ModelOutput = 'probabilities' | 'logits';
 
+/** Options of model.classify. */
 export interface ClassifyOptions {
   /** How many classes to return per image, most probable first; default 5 (all classes when fewer). */
   topK?: number | undefined;
@@ -78,6 +80,7 @@ export const DEFAULT_CLASSIFY_TOP_K = 5;
 /** classify's default number of images fitted and predicted at a time. */
 const CLASSIFY_BATCH_SIZE = 32;
 
+/** Options of model.fit. */
 export interface FitOptions {
   /** Default: a new Adam with learning rate 0.001. Pass the same one again to continue its state. */
   optimizer?: Optimizer | undefined;
@@ -167,6 +170,7 @@ function callbackList<C>(callbacks: C | readonly C[] | undefined): readonly C[] 
   return callbacks === undefined ? [] : Array.isArray(callbacks) ? callbacks : [callbacks as C];
 }
 
+/** Options of model.forward. */
 export interface ForwardOptions {
   isTraining?: boolean | undefined;
   /** Run layers [0, end); default all. */
@@ -177,6 +181,7 @@ export interface ForwardOptions {
   onOutput?: ((layerIndex: number, output: Tensor) => void) | undefined;
 }
 
+/** What model.evaluate returns. */
 export interface Evaluation {
   loss: number;
   accuracy: number;

@@ -16,6 +16,7 @@ import { Softmax } from '../layers/softmax.js';
 import { Model } from './model.js';
 import { Sequential } from './sequential.js';
 
+/** Options of the preset networks (PRESETS). */
 export interface PresetOptions {
   seed?: number | undefined;
   /** One example, [height, width, channels]; each preset has its dataset's default. */

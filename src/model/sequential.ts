@@ -6,6 +6,7 @@ import { Input } from '../layers/input.js';
 import type { Layer } from '../layers/layer.js';
 import { Model, type ModelOptions } from './model.js';
 
+/** Options of a Sequential model: those of a Model. */
 export type SequentialOptions = ModelOptions;
 
 /**

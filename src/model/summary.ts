@@ -5,6 +5,7 @@ import type { Shape } from '../core/shape.js';
 import { formatShape, sizeOf } from '../core/shape.js';
 import type { Layer } from '../layers/layer.js';
 
+/** One layer's row of a model summary. */
 export interface SummaryRow {
   name: string;
   className: string;
@@ -21,6 +22,7 @@ export interface SummaryRow {
   inputs?: string[] | undefined;
 }
 
+/** What model.summaryData returns: a row per layer and the totals. */
 export interface ModelSummary {
   rows: SummaryRow[];
   totalParameters: number;

@@ -12,6 +12,7 @@ import type { Layer } from '../layers/layer.js';
 import { Softmax } from '../layers/softmax.js';
 import { Model, type ModelNode } from './model.js';
 
+/** Options of addClassifierHead. */
 export interface HeadOptions {
   /** How many classes the new head tells apart (the units of its Dense layer). */
   classes: number;

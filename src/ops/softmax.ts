@@ -35,6 +35,7 @@ export interface SoftmaxCrossEntropySaved {
   targets: Tensor;
 }
 
+/** Options of softmaxCrossEntropy. */
 export interface SoftmaxCrossEntropyOptions {
   /**
    * Label smoothing in [0, 1]: the targets t count as (1 - labelSmoothing) t + labelSmoothing / classes

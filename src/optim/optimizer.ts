@@ -20,6 +20,7 @@ export interface OptimizerState {
   weights: (WeightState | null)[];
 }
 
+/** The interface every optimizer shares: it applies gradients to weights and can save and restore its state. */
 export interface Optimizer {
   /** Stable type name ("SGD", "Adam"). */
   readonly className: string;

@@ -12,6 +12,7 @@ import { ValueError } from '../core/errors.js';
 /** Maps a 0-based step (or epoch, see perEpoch) to a learning rate. */
 export type LearningRateSchedule = (step: number) => number;
 
+/** Options of stepDecay. */
 export interface StepDecayOptions {
   initialLearningRate: number;
   /** Steps between two decays (PyTorch's step_size). */
@@ -50,6 +51,7 @@ function eitherName(value: number | undefined, alias: number | undefined, name: 
   return value ?? alias;
 }
 
+/** Options of exponentialDecay. */
 export interface ExponentialDecayOptions {
   initialLearningRate: number;
   /** Factor per decaySteps steps. */
@@ -76,6 +78,7 @@ export function exponentialDecay(options: ExponentialDecayOptions): LearningRate
   return (step) => initial * decayRate ** (isStaircase ? Math.floor(step / decaySteps) : step / decaySteps);
 }
 
+/** Options of cosineDecay. */
 export interface CosineDecayOptions {
   initialLearningRate: number;
   /** Steps from the initial to the final learning rate; it stays final afterwards. */
@@ -103,6 +106,7 @@ export function cosineDecay(options: CosineDecayOptions): LearningRateSchedule {
   };
 }
 
+/** Options of oneCycle. */
 export interface OneCycleOptions {
   /** The peak learning rate. */
   maxLearningRate: number;
@@ -147,6 +151,7 @@ export function oneCycle(options: OneCycleOptions): LearningRateSchedule {
   };
 }
 
+/** Options of linearWarmup. */
 export interface LinearWarmupOptions {
   /** Steps of the warm-up. */
   warmupSteps: number;

@@ -37,6 +37,7 @@ function makeCanvas(width: number, height: number, factory: CanvasFactory | unde
   throw new ValueError('charts need a canvas: none is set (setCanvasFactory) and OffscreenCanvas does not exist here');
 }
 
+/** Options of the charts (probabilityChart, trainingChart). */
 export interface ChartOptions {
   width?: number | undefined;
   height?: number | undefined;
@@ -88,6 +89,7 @@ function render(config: ChartConfiguration, options: ChartOptions, defaultSize: 
 /** The most classes probabilityChart draws by default: past that, the most probable ones (ImageNet has 1,000). */
 export const DEFAULT_PROBABILITY_CHART_CLASSES = 20;
 
+/** Options of probabilityChart. */
 export interface ProbabilityChartOptions extends ChartOptions {
   /** Draw only the `topK` most probable classes, most probable first; default all up to DEFAULT_PROBABILITY_CHART_CLASSES (20), else the top 20. */
   topK?: number | undefined;

@@ -1,6 +1,7 @@
 // Color maps: how a number becomes a color in the pictures. Each takes t in [0, 1] and writes r, g, b
 // in [0, 1]; the formulas are the whole definition, so the browser and the CLI draw the same colors.
 
+/** Maps t in [0, 1] to a color: writes r, g, b in [0, 1] into rgb at offset. */
 export type ColorMap = (t: number, rgb: Float32Array, offset: number) => void;
 
 function clamp01(value: number): number {

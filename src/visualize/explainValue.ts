@@ -95,7 +95,7 @@ export interface ConvolutionExplanation extends ExplanationBase {
   channels: number;
   /** The input values under the window, [kH, kW, channels] row-major; 0 on padding. */
   window: Float64Array;
-  /** [kH, kW]: 1 where the tap lies on the zero padding. */
+  /** Shape [kH, kW]: 1 where the tap lies on the zero padding. */
   isPadding: Uint8Array;
   /** The filter's weights, [kH, kW, channels] like `window`. */
   weights: Float64Array;
@@ -191,7 +191,7 @@ export interface PoolingExplanation extends ExplanationBase {
   columns: Int32Array;
   /** The input values under the window, [kH, kW]; 0 where isPadding. */
   window: Float64Array;
-  /** [kH, kW]: 1 where the tap lies outside the input (left out of the max; of the mean unless countIncludePad). */
+  /** Shape [kH, kW]: 1 where the tap lies outside the input (left out of the max; of the mean unless countIncludePad). */
   isPadding: Uint8Array;
   /** Max: the tap (index into window) holding the maximum, the first of equal ones; -1 for averages. */
   winner: number;

@@ -15,6 +15,7 @@ import { heatMap } from './colorMaps.js';
 
 const ACTIVATIONS = new Set(['ReLU', 'Sigmoid', 'Tanh', 'LeakyReLU', 'ELU', 'GELU', 'SiLU', 'Clip']);
 
+/** Options of gradCam. */
 export interface GradCamOptions {
   /** The class to explain; default the predicted one. */
   classIndex?: number | undefined;
@@ -27,6 +28,7 @@ export interface GradCamOptions {
   opacity?: number | undefined;
 }
 
+/** What gradCam returns: the class and layer explained, and the heat map. */
 export interface GradCamResult {
   classIndex: number;
   layerName: string;

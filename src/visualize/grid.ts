@@ -7,6 +7,7 @@ import { MAX_PICTURE_PIXELS } from '../core/limits.js';
 import type { Image } from '../image/image.js';
 import type { ColorMap } from './colorMaps.js';
 
+/** How tiles are laid out in a grid picture; gridSize gives its size in pixels. */
 export interface GridLayout {
   tiles: number;
   tileHeight: number;

@@ -34,6 +34,7 @@ export interface LayerOutputs {
   readonly layers: readonly LayerOutput[];
 }
 
+/** Options of layerOutputs. */
 export interface LayerOutputsOptions {
   /**
    * Called with each layer's output as soon as it is computed, in model order: a worker can post

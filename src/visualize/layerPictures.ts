@@ -16,6 +16,7 @@ import { checkGridSize, drawGrid, largestGridScale, type GridLayout } from './gr
 /** Pixels per side that a tile is scaled up to at least, so small maps stay visible. */
 const MIN_TILE_PIXELS = 48;
 
+/** Options of the layer pictures (kernelPicture, featureMapPictures). */
 export interface PictureOptions {
   /**
    * Pixels per value along each side; when omitted, chosen so a tile is at least 48 pixels (or less,

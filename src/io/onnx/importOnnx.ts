@@ -29,6 +29,7 @@ import { ONNX_IMPORT_OPERATORS, OPERATORS } from './operators.js';
 /** onnx-proto's generated classes: required on first use in Node, a static import in a bundle (src/dependencies/). */
 const onnx = () => onnxProto().onnx;
 
+/** What importOnnx returns: the model and how the ONNX graph was read. */
 export interface ImportedOnnx {
   /** Runs channels last; feed it importedInput(batch, inputLayout) for a batch laid out as the ONNX input. */
   model: Model;

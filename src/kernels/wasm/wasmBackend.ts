@@ -184,6 +184,7 @@ function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorith
   return winogradCost <= im2colCost ? 'winograd' : 'im2col';
 }
 
+/** Options of initWasmBackend and ready. */
 export interface WasmBackendOptions {
   /**
    * Threads to run kernels on, 1 to MAX_WASM_THREADS (64); default: all available cores, at most 64
@@ -234,6 +235,7 @@ export interface WasmBackend extends Backend {
   dispose(): void;
 }
 
+/** The four WebAssembly builds: plain or relaxed SIMD, each with or without threads. */
 export type WasmBuild = 'convnet-simd.wasm' | 'convnet-simd-threads.wasm' | 'convnet-relaxed.wasm' | 'convnet-relaxed-threads.wasm';
 
 /**
