@@ -1,4 +1,4 @@
-// Issue 17's experiment: does transfer beat starting from nothing? A network is trained with the CLI on
+// The transfer experiment: does transfer beat starting from nothing? A network is trained with the CLI on
 // some classes of an image folder (CIFAR-10: the six animals), then taught the other classes (the four
 // vehicles) from a few pictures each with `convnet train --from`; the same network is trained from
 // nothing on the same pictures (`convnet train --model`). Both are scored on every test picture of
