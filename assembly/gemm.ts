@@ -24,6 +24,21 @@
 
 import { activateRegisterVector, epilogueOf, finishColumns, finishRow, isRegisterActivation } from './epilogue';
 
+/**
+ * Stores the 4x4 transpose of rows x0 .. x3 (four f32 each): column k of the rows goes to
+ * destination + k * stride. Packing A, the Winograd input tiles and MatMul's transposed B share it.
+ */
+@inline export function storeTransposed4x4(x0: v128, x1: v128, x2: v128, x3: v128, destination: usize, stride: usize): void {
+  const low01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+  const low23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+  const high01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+  const high23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+  v128.store(destination, v128.shuffle<f32>(low01, low23, 0, 1, 4, 5));
+  v128.store(destination + stride, v128.shuffle<f32>(low01, low23, 2, 3, 6, 7));
+  v128.store(destination + 2 * stride, v128.shuffle<f32>(high01, high23, 0, 1, 4, 5));
+  v128.store(destination + 3 * stride, v128.shuffle<f32>(high01, high23, 2, 3, 6, 7));
+}
+
 export const TILE_ROWS: i32 = 4;
 export const TILE_COLUMNS: i32 = 8;
 export const DEPTH_BLOCK: i32 = 256;
@@ -74,14 +89,7 @@ function packRows(a: usize, aRowStride: i32, aDepthStride: i32, row: i32, rows: 
       const x1 = v128.load(source + rowBytes);
       const x2 = v128.load(source + 2 * rowBytes);
       const x3 = v128.load(source + 3 * rowBytes);
-      const low01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
-      const low23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
-      const high01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
-      const high23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-      v128.store(destination, v128.shuffle<f32>(low01, low23, 0, 1, 4, 5));
-      v128.store(destination, v128.shuffle<f32>(low01, low23, 2, 3, 6, 7), 16);
-      v128.store(destination, v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), 32);
-      v128.store(destination, v128.shuffle<f32>(high01, high23, 2, 3, 6, 7), 48);
+      storeTransposed4x4(x0, x1, x2, x3, destination, 16);
       destination += 64;
     }
     for (let p = vectorDepth; p < depth; p++) {
@@ -304,14 +312,7 @@ function packRowsScaled(
       const x1 = f32x4.mul(v128.load(source + rowBytes), v128.load(scale1 + at));
       const x2 = f32x4.mul(v128.load(source + 2 * rowBytes), v128.load(scale2 + at));
       const x3 = f32x4.mul(v128.load(source + 3 * rowBytes), v128.load(scale3 + at));
-      const low01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
-      const low23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
-      const high01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
-      const high23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
-      v128.store(destination, v128.shuffle<f32>(low01, low23, 0, 1, 4, 5));
-      v128.store(destination, v128.shuffle<f32>(low01, low23, 2, 3, 6, 7), 16);
-      v128.store(destination, v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), 32);
-      v128.store(destination, v128.shuffle<f32>(high01, high23, 2, 3, 6, 7), 48);
+      storeTransposed4x4(x0, x1, x2, x3, destination, 16);
       destination += 64;
     }
     for (let p = vectorDepth; p < depth; p++) {

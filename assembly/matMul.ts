@@ -5,7 +5,7 @@
 // Job record: 0 a, 1 b, 2 output, 3 scratch base, 4 scratch bytes per thread,
 //   5 m, 6 k, 7 n, 8 transposeA (0/1), 9 transposeB (0/1)
 
-import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm, storeTransposed4x4 } from './gemm';
 import { intField, pointerField, rangeEnd, rangeStart } from './job';
 
 export function matMul(job: usize, threadIndex: i32, threadCount: i32): void {
@@ -49,16 +49,7 @@ function transpose(source: usize, rows: i32, columns: i32, destination: usize): 
       const r1 = v128.load(at + sourceRowBytes);
       const r2 = v128.load(at + 2 * sourceRowBytes);
       const r3 = v128.load(at + 3 * sourceRowBytes);
-      // t0 = r0[0] r1[0] r0[1] r1[1], t1 = r0[2] r1[2] r0[3] r1[3]; t2, t3 likewise for r2, r3.
-      const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-      const t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-      const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-      const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-      const out = to + <usize>column * destinationRowBytes;
-      v128.store(out, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
-      v128.store(out + destinationRowBytes, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7));
-      v128.store(out + 2 * destinationRowBytes, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5));
-      v128.store(out + 3 * destinationRowBytes, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7));
+      storeTransposed4x4(r0, r1, r2, r3, to + <usize>column * destinationRowBytes, destinationRowBytes);
     }
   }
   for (let row = 0; row < rows; row++) {

@@ -13,7 +13,7 @@
 // conv2dWinogradPrepare (both tile sizes) lives here too.
 
 import { epilogueOf } from './epilogue';
-import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands, storeTransposed4x4 } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import {
   WINOGRAD_TILE_BYTES, filterTap, packFilter2x2, packedFilterFloats, packedInputAt, storeFinished, winogradShareOf, WinogradShare,
@@ -99,15 +99,7 @@ function transformInputTiles(
     const tile1 = v128.load(blocks + BLOCK_BYTES + offset);
     const tile2 = v128.load(blocks + 2 * BLOCK_BYTES + offset);
     const tile3 = v128.load(blocks + 3 * BLOCK_BYTES + offset);
-    const low01 = v128.shuffle<f32>(tile0, tile1, 0, 4, 1, 5);
-    const low23 = v128.shuffle<f32>(tile2, tile3, 0, 4, 1, 5);
-    const high01 = v128.shuffle<f32>(tile0, tile1, 2, 6, 3, 7);
-    const high23 = v128.shuffle<f32>(tile2, tile3, 2, 6, 3, 7);
-    const at = destination + <usize>xi * plane;
-    v128.store(at, v128.shuffle<f32>(low01, low23, 0, 1, 4, 5));
-    v128.store(at, v128.shuffle<f32>(low01, low23, 2, 3, 6, 7), 16);
-    v128.store(at, v128.shuffle<f32>(high01, high23, 0, 1, 4, 5), 32);
-    v128.store(at, v128.shuffle<f32>(high01, high23, 2, 3, 6, 7), 48);
+    storeTransposed4x4(tile0, tile1, tile2, tile3, destination + <usize>xi * plane, 16);
   }
 }
 
