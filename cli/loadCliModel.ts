@@ -41,11 +41,21 @@ export function tfjsModelJsonOf(path: string): string | null {
 }
 
 /**
- * What a model argument names: the file or folder at that path when there is one (so a folder of
- * one's own named mnist is never shadowed), else the bundled model of that name, else the argument.
+ * What a model argument names: the file or model folder at that path when there is one (so a model
+ * of one's own saved as mnist is never shadowed), else the bundled model of that name, else the
+ * argument. A folder without a model.json (the CIFAR-10 pictures in ./cifar10) holds no model, so
+ * the bundled one is meant.
  */
 export function resolveModelPath(argument: string): string {
-  return isBundledModelName(argument) && !existsSync(argument) ? bundledModelDirectory(argument) : argument;
+  return isBundledModelName(argument) && !holdsModel(argument) ? bundledModelDirectory(argument) : argument;
+}
+
+function holdsModel(path: string): boolean {
+  try {
+    return statSync(path).isFile() || existsSync(join(path, 'model.json'));
+  } catch {
+    return false;
+  }
 }
 
 /** A model folder, a .onnx file, a TF.js model.json (or its folder) or a bundled model's name, named by --model. */

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -73,6 +73,14 @@ describe('convnet with a bundled model', () => {
     const result = cli(['summary', '--model', name], scratch);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stdout, /Total params: 105,866\n/, 'the digits-cnn saved there');
+  });
+
+  test('a folder named like a bundled model that holds no model (a dataset folder) does not hide the bundled model', () => {
+    const folder = join(scratch, 'pictures');
+    mkdirSync(join(folder, BUNDLED_MODEL_NAMES[0], 'train'), { recursive: true });
+    const result = cli(['summary', '--model', BUNDLED_MODEL_NAMES[0]], folder);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, new RegExp(`Total params: ${BUNDLED_MODELS[0]!.parameters.toLocaleString('en-US')}\\n`));
   });
 
   test('an unknown bare name is one error line listing the bundled models, exit code 2', () => {
