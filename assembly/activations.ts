@@ -1,10 +1,10 @@
 // Activation kernels of the WebAssembly SIMD backend with an exp or erf inside: leaky ReLU, ELU,
-// GELU, SiLU and the sigmoid (forward; its gradient, from the output, is in elementwise.ts), and the piecewise-linear hard sigmoid and hard swish, forward and gradient (reference: src/kernels/js/activations.ts, erf.ts). Every value
-// goes through one f32x4 function, four lanes at a time; the last 1-3 values of the array run the
-// same function on a full vector (the arena keeps 64 bytes after every block, so the load stays in
-// bounds) and store only their lanes. So a value's result does not depend on where it sits or how
-// the values are split over threads (blocks of 4). No relaxed-SIMD operation is used: both builds
-// give the same bits.
+// GELU, SiLU and the sigmoid (forward; its gradient, from the output, is in elementwise.ts), and the piecewise-linear
+// hard sigmoid and hard swish, forward and gradient (reference: src/kernels/js/activations.ts, erf.ts). Every value
+// goes through one f32x4 function, four lanes at a time; the last 1-3 values of the array run the same function on a
+// full vector (the arena keeps 64 bytes after every block, so the load stays in bounds) and store only their lanes. So
+// a value's result does not depend on where it sits or how the values are split over threads (blocks of 4). No
+// relaxed-SIMD operation is used: both builds give the same bits.
 // Measured on the 2-core test machine, one thread, 1M values, ns per value of ELU / GELU / SiLU
 // forward: 4.8 / 8.8 / 3.8 as first written; 3.0 / 7.0 / 2.3 with pmin/pmax and the rounding shift in
 // expVector (V8 spends 7 and 6 instructions on max's NaN rules and on nearest + trunc_sat); 1.4 / 2.9
@@ -27,7 +27,7 @@ import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job'
 // Within 2 ulp of the float64 exp on [-87.3, 0] (checked by the parity tests against the reference).
 const LOG2_E: f32 = 1.44269504088896341;
 const LN2_HIGH: f32 = 0.693359375;
-const LN2_LOW: f32 = -2.12194440e-4;
+const LN2_LOW: f32 = -2.1219444e-4;
 /** 1.5 * 2^23 + 127: see expVector. */
 const ROUNDING_SHIFT: f32 = 12583039;
 /** The smallest normal f32 is e^-87.34; below it the result is flushed to 0 (the reference gives 0 to 1e-38). */
@@ -37,7 +37,8 @@ const EXP_LOWEST: f32 = -87.33654;
  * e^x for x <= 88 (callers pass x <= 0 or a little above): 0 below -87.34, NaN for NaN.
  * NOTE: no overflow handling: 2^n is built from exponent bits, which is wrong past n = 127.
  */
-@inline function expVector(x: v128): v128 {
+@inline
+function expVector(x: v128): v128 {
   // pmax, not max: one instruction (max's NaN rules take V8 seven); a NaN x stays NaN either way.
   const clamped = f32x4.pmax(x, f32x4.splat(EXP_LOWEST));
   // n = round(x log2 e) by adding 1.5 * 2^23 + 127, which rounds to an integer and leaves n + 127 in
@@ -46,7 +47,7 @@ const EXP_LOWEST: f32 = -87.33654;
   const n = f32x4.sub(shifted, f32x4.splat(ROUNDING_SHIFT));
   let r = f32x4.sub(clamped, f32x4.mul(n, f32x4.splat(LN2_HIGH)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(LN2_LOW)));
-  let p = f32x4.splat(1.9875691500e-4);
+  let p = f32x4.splat(1.98756915e-4);
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
@@ -63,7 +64,8 @@ const EXP_LOWEST: f32 = -87.33654;
  * e^x - 1 for x <= 0 without cancellation near 0: the Taylor series to x^8 for x > -0.5 (truncation
  * below 2^-27 of the result there), e^x - 1 below (where the result is at most -0.39 and loses a bit).
  */
-@inline function expm1Vector(x: v128): v128 {
+@inline
+function expm1Vector(x: v128): v128 {
   let p = f32x4.splat(1.0 / 40320.0);
   p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.0 / 5040.0));
   p = f32x4.add(f32x4.mul(p, x), f32x4.splat(1.0 / 720.0));
@@ -81,17 +83,20 @@ const EXP_LOWEST: f32 = -87.33654;
  * bits cleared, so that h * h is exact. Rounding x^2 (or z = x / sqrt 2) to f32 would cost a relative
  * error of up to x^2 2^-24 in the result (1e-5 at x = 13). fdlibm's erff does the same. Returns h.
  */
-@inline function squareHigh(x: v128): v128 {
+@inline
+function squareHigh(x: v128): v128 {
   return v128.and(x, i32x4.splat(0xfffff000));
 }
 
 /** -(x - h)(x + h) / 2, the rest of -x^2 / 2 after -h^2 / 2 (see squareHigh). */
-@inline function squareRest(x: v128, high: v128): v128 {
+@inline
+function squareRest(x: v128, high: v128): v128 {
   return f32x4.mul(f32x4.mul(f32x4.sub(x, high), f32x4.add(x, high)), f32x4.splat(-0.5));
 }
 
 /** e^(-h^2 / 2) for h from squareHigh: -h^2 / 2 is exact. */
-@inline function gaussianHigh(high: v128): v128 {
+@inline
+function gaussianHigh(high: v128): v128 {
   return expVector(f32x4.mul(f32x4.mul(high, high), f32x4.splat(-0.5)));
 }
 
@@ -99,7 +104,8 @@ const EXP_LOWEST: f32 = -87.33654;
  * min(|x|, 20): Phi(-20) = 3e-89 and phi(20) = 6e-88 are 0 in f32 already, and infinite x would make
  * NaN of x - h in squareRest. NaN stays NaN.
  */
-@inline function clampedMagnitude(x: v128): v128 {
+@inline
+function clampedMagnitude(x: v128): v128 {
   return f32x4.pmin(f32x4.abs(x), f32x4.splat(20));
 }
 
@@ -110,7 +116,8 @@ const EXP_LOWEST: f32 = -87.33654;
  * without branches, so it vectorizes, and it keeps its relative precision in the tail, where GELU's
  * output is x * Phi(x) for large negative x.
  */
-@inline function normalCdfVector(x: v128): v128 {
+@inline
+function normalCdfVector(x: v128): v128 {
   const magnitude = clampedMagnitude(x);
   const z = f32x4.mul(magnitude, f32x4.splat(0.70710678118654752));
   const t = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), f32x4.mul(z, f32x4.splat(0.5))));
@@ -126,12 +133,16 @@ const EXP_LOWEST: f32 = -87.33654;
   p = f32x4.add(f32x4.mul(p, t), f32x4.splat(-1.26551223));
   // e^(-z^2) = e^(-x^2 / 2), split (squareHigh); the second factor takes the polynomial too.
   const high = squareHigh(magnitude);
-  const lowerTail = f32x4.mul(f32x4.mul(t, gaussianHigh(high)), f32x4.mul(expVector(f32x4.add(squareRest(magnitude, high), p)), f32x4.splat(0.5)));
+  const lowerTail = f32x4.mul(
+    f32x4.mul(t, gaussianHigh(high)),
+    f32x4.mul(expVector(f32x4.add(squareRest(magnitude, high), p)), f32x4.splat(0.5)),
+  );
   return v128.bitselect(lowerTail, f32x4.sub(f32x4.splat(1), lowerTail), f32x4.lt(x, f32x4.splat(0)));
 }
 
 /** The standard normal density phi(x) = e^(-x^2 / 2) / sqrt(2 pi), with x^2 split as in squareHigh. */
-@inline function normalDensityVector(x: v128): v128 {
+@inline
+function normalDensityVector(x: v128): v128 {
   const magnitude = clampedMagnitude(x);
   const high = squareHigh(magnitude);
   const gaussian = f32x4.mul(gaussianHigh(high), expVector(squareRest(magnitude, high)));
@@ -157,7 +168,8 @@ const SIGMOID_C1: f32 = -0.999999702;
  * 1 - s(x) is s(-x) from the same e, which keeps its precision where s(x) is close to 1. e is 0 past
  * |x| = 87.34 (the result then 0 or 1); NaN stays NaN.
  */
-@inline export function sigmoidVector(x: v128): v128 {
+@inline
+export function sigmoidVector(x: v128): v128 {
   const z = f32x4.abs(x);
   const shifted = f32x4.add(f32x4.mul(z, f32x4.splat(-LOG2_E)), f32x4.splat(ROUNDING_SHIFT));
   const twoToN = i32x4.shl(shifted, 23);
@@ -168,7 +180,10 @@ const SIGMOID_C1: f32 = -0.999999702;
   p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C3));
   p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C2));
   p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C1));
-  const exponential = v128.andnot(f32x4.add(f32x4.mul(f32x4.mul(t, twoToN), p), twoToN), f32x4.gt(z, f32x4.splat(-EXP_LOWEST)));
+  const exponential = v128.andnot(
+    f32x4.add(f32x4.mul(f32x4.mul(t, twoToN), p), twoToN),
+    f32x4.gt(z, f32x4.splat(-EXP_LOWEST)),
+  );
   const denominator = f32x4.add(exponential, f32x4.splat(1));
   const isNegative = f32x4.lt(x, f32x4.splat(0));
   return f32x4.div(v128.bitselect(exponential, f32x4.splat(1), isNegative), denominator);
@@ -186,13 +201,15 @@ const SIGMOID: i32 = 6;
  * max(0, min(1, alpha x + beta)) with the reference's comparisons (pmax, pmin: NaN stays NaN), one
  * f32 multiply and one add: within 1 ulp of the reference's float64 alpha x + beta.
  */
-@inline export function hardGateVector(x: v128, alpha: v128, beta: v128): v128 {
+@inline
+export function hardGateVector(x: v128, alpha: v128, beta: v128): v128 {
   const linear = f32x4.add(f32x4.mul(alpha, x), beta);
   return f32x4.pmin(f32x4.pmax(linear, f32x4.splat(0)), f32x4.splat(1));
 }
 
 /** The forward activation `kind` of four values. */
-@inline function activate(kind: i32, x: v128, alpha: v128, beta: v128): v128 {
+@inline
+function activate(kind: i32, x: v128, alpha: v128, beta: v128): v128 {
   if (kind == HARD_SIGMOID) return hardGateVector(x, alpha, beta);
   if (kind == HARD_SWISH) return f32x4.mul(x, hardGateVector(x, alpha, beta));
   const isPositive = f32x4.gt(x, f32x4.splat(0));
@@ -204,7 +221,8 @@ const SIGMOID: i32 = 6;
 }
 
 /** dInput of activation `kind` for four values: dOut times the derivative at the forward input x. */
-@inline function activateGrad(kind: i32, dOut: v128, x: v128, alpha: v128, beta: v128): v128 {
+@inline
+function activateGrad(kind: i32, dOut: v128, x: v128, alpha: v128, beta: v128): v128 {
   if (kind == HARD_SIGMOID || kind == HARD_SWISH) {
     const linear = f32x4.add(f32x4.mul(alpha, x), beta);
     const isInside = v128.and(f32x4.gt(linear, f32x4.splat(0)), f32x4.lt(linear, f32x4.splat(1)));
@@ -231,7 +249,8 @@ const SIGMOID: i32 = 6;
 }
 
 /** Stores the first `count` lanes of `vector` (all four when count >= 4). */
-@inline function storeLanes(pointer: usize, vector: v128, count: i32): void {
+@inline
+function storeLanes(pointer: usize, vector: v128, count: i32): void {
   if (count >= 4) {
     v128.store(pointer, vector);
     return;
@@ -242,7 +261,8 @@ const SIGMOID: i32 = 6;
 }
 
 /** `parameters`: how many f32 fields (alpha, then beta) follow the size in the job record. */
-@inline function forward(job: usize, threadIndex: i32, threadCount: i32, kind: i32, parameters: i32): void {
+@inline
+function forward(job: usize, threadIndex: i32, threadCount: i32, kind: i32, parameters: i32): void {
   const input = pointerField(job, 0);
   const output = pointerField(job, 1);
   const size = intField(job, 2);
@@ -253,24 +273,25 @@ const SIGMOID: i32 = 6;
   // Four vectors per step: V8 builds every v128 constant anew for each use (three instructions), and
   // four uses share one (see the file header for the timings).
   for (; index + 16 <= last; index += 16) {
-    const at = input + (<usize>index << 2);
+    const at = input + ((<usize>index) << 2);
     const first = activate(kind, v128.load(at), alpha, beta);
     const second = activate(kind, v128.load(at, 16), alpha, beta);
     const third = activate(kind, v128.load(at, 32), alpha, beta);
     const fourth = activate(kind, v128.load(at, 48), alpha, beta);
-    const to = output + (<usize>index << 2);
+    const to = output + ((<usize>index) << 2);
     v128.store(to, first);
     v128.store(to, second, 16);
     v128.store(to, third, 32);
     v128.store(to, fourth, 48);
   }
   for (; index < last; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     storeLanes(output + at, activate(kind, v128.load(input + at), alpha, beta), last - index);
   }
 }
 
-@inline function backward(job: usize, threadIndex: i32, threadCount: i32, kind: i32, parameters: i32): void {
+@inline
+function backward(job: usize, threadIndex: i32, threadCount: i32, kind: i32, parameters: i32): void {
   const dOut = pointerField(job, 0);
   const input = pointerField(job, 1);
   const dInput = pointerField(job, 2);
@@ -280,7 +301,7 @@ const SIGMOID: i32 = 6;
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   let index = rangeStart(size, 4, threadIndex, threadCount);
   for (; index + 16 <= last; index += 16) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const first = activateGrad(kind, v128.load(dOut + at), v128.load(input + at), alpha, beta);
     const second = activateGrad(kind, v128.load(dOut + at, 16), v128.load(input + at, 16), alpha, beta);
     const third = activateGrad(kind, v128.load(dOut + at, 32), v128.load(input + at, 32), alpha, beta);
@@ -291,7 +312,7 @@ const SIGMOID: i32 = 6;
     v128.store(dInput + at, fourth, 48);
   }
   for (; index < last; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     storeLanes(dInput + at, activateGrad(kind, v128.load(dOut + at), v128.load(input + at), alpha, beta), last - index);
   }
 }
@@ -321,11 +342,12 @@ export function geluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
 }
 
 /** values[0, count) = activate(kind, values), in place; count a multiple of 4 (forward's loop). */
-@inline function activateInPlace(values: usize, count: i32, kind: i32): void {
+@inline
+function activateInPlace(values: usize, count: i32, kind: i32): void {
   const none = f32x4.splat(0);
   let index = 0;
   for (; index + 16 <= count; index += 16) {
-    const at = values + (<usize>index << 2);
+    const at = values + ((<usize>index) << 2);
     const first = activate(kind, v128.load(at), none, none);
     const second = activate(kind, v128.load(at, 16), none, none);
     const third = activate(kind, v128.load(at, 32), none, none);
@@ -336,7 +358,7 @@ export function geluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
     v128.store(at, fourth, 48);
   }
   for (; index < count; index += 4) {
-    const at = values + (<usize>index << 2);
+    const at = values + ((<usize>index) << 2);
     v128.store(at, activate(kind, v128.load(at), none, none));
   }
 }

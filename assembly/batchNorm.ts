@@ -11,15 +11,18 @@
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
 
-@inline function lowHalf(value: v128): v128 {
+@inline
+function lowHalf(value: v128): v128 {
   return f64x2.promote_low_f32x4(value);
 }
 
-@inline function highHalf(value: v128): v128 {
+@inline
+function highHalf(value: v128): v128 {
   return f64x2.promote_low_f32x4(f32x4.shuffle(value, value, 2, 3, 0, 1));
 }
 
-@inline function toF32x4(low: v128, high: v128): v128 {
+@inline
+function toF32x4(low: v128, high: v128): v128 {
   return f32x4.shuffle(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 1, 4, 5);
 }
 
@@ -32,10 +35,10 @@ export function batchNormStats(job: usize, threadIndex: i32, threadCount: i32): 
   const first = rangeStart(columns, 4, threadIndex, threadCount);
   const last = rangeEnd(columns, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
-  const stride = <usize>columns << 2;
+  const stride = (<usize>columns) << 2;
   const count = f64x2.splat(<f64>rows);
   for (let column = first; column < vectorEnd; column += 4) {
-    const start = input + (<usize>column << 2);
+    const start = input + ((<usize>column) << 2);
     let sumLow = f64x2.splat(0);
     let sumHigh = f64x2.splat(0);
     for (let row = 0, at = start; row < rows; row++, at += stride) {
@@ -54,11 +57,11 @@ export function batchNormStats(job: usize, threadIndex: i32, threadCount: i32): 
       squaresLow = f64x2.add(squaresLow, f64x2.mul(centeredLow, centeredLow));
       squaresHigh = f64x2.add(squaresHigh, f64x2.mul(centeredHigh, centeredHigh));
     }
-    v128.store(mean + (<usize>column << 2), toF32x4(meanLow, meanHigh));
-    v128.store(variance + (<usize>column << 2), toF32x4(f64x2.div(squaresLow, count), f64x2.div(squaresHigh, count)));
+    v128.store(mean + ((<usize>column) << 2), toF32x4(meanLow, meanHigh));
+    v128.store(variance + ((<usize>column) << 2), toF32x4(f64x2.div(squaresLow, count), f64x2.div(squaresHigh, count)));
   }
   for (let column = vectorEnd; column < last; column++) {
-    const start = input + (<usize>column << 2);
+    const start = input + ((<usize>column) << 2);
     let sum: f64 = 0;
     for (let row = 0, at = start; row < rows; row++, at += stride) sum += <f64>load<f32>(at);
     const columnMean = sum / <f64>rows;
@@ -67,8 +70,8 @@ export function batchNormStats(job: usize, threadIndex: i32, threadCount: i32): 
       const centered = <f64>load<f32>(at) - columnMean;
       squares += centered * centered;
     }
-    store<f32>(mean + (<usize>column << 2), <f32>columnMean);
-    store<f32>(variance + (<usize>column << 2), <f32>(squares / <f64>rows));
+    store<f32>(mean + ((<usize>column) << 2), <f32>columnMean);
+    store<f32>(variance + ((<usize>column) << 2), <f32>(squares / <f64>rows));
   }
 }
 
@@ -82,13 +85,16 @@ export function batchNorm(job: usize, threadIndex: i32, threadCount: i32): void 
   const vectorEnd = columns & ~3;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
-    const base = <usize>row * <usize>columns << 2;
+    const base = (<usize>row * <usize>columns) << 2;
     for (let column = 0; column < vectorEnd; column += 4) {
-      const at = <usize>column << 2;
-      v128.store(output + base + at, f32x4.add(f32x4.mul(v128.load(input + base + at), v128.load(scale + at)), v128.load(shift + at)));
+      const at = (<usize>column) << 2;
+      v128.store(
+        output + base + at,
+        f32x4.add(f32x4.mul(v128.load(input + base + at), v128.load(scale + at)), v128.load(shift + at)),
+      );
     }
     for (let column = vectorEnd; column < columns; column++) {
-      const at = <usize>column << 2;
+      const at = (<usize>column) << 2;
       store<f32>(output + base + at, load<f32>(input + base + at) * load<f32>(scale + at) + load<f32>(shift + at));
     }
   }
@@ -109,10 +115,10 @@ export function batchNormGrad(job: usize, threadIndex: i32, threadCount: i32): v
   const isThroughStatistics = intField(job, 11) != 0;
   const first = rangeStart(columns, 4, threadIndex, threadCount);
   const last = rangeEnd(columns, 4, threadIndex, threadCount);
-  const stride = <usize>columns << 2;
+  const stride = (<usize>columns) << 2;
   // One column at a time keeps the code short; these kernels cost a few percent of a conv layer.
   for (let column = first; column < last; column++) {
-    const offset = <usize>column << 2;
+    const offset = (<usize>column) << 2;
     const inverseStd: f64 = 1 / Math.sqrt(<f64>load<f32>(variance + offset) + <f64>epsilon);
     const columnMean = <f64>load<f32>(mean + offset);
     let sumDy: f64 = 0;

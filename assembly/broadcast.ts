@@ -31,20 +31,34 @@ const MINIMUM: i32 = 4;
 const MAXIMUM: i32 = 5;
 const SELECTION_WEIGHT: i32 = 6;
 
-/** A switch, not early returns: Binaryen turns those into br_ifs that compute every operation first (see productRow). */
-@inline function applyVector(operation: i32, left: v128, right: v128): v128 {
+/**
+ * A switch, not early returns: Binaryen turns those into br_ifs that compute every operation first (see productRow).
+ */
+@inline
+function applyVector(operation: i32, left: v128, right: v128): v128 {
   switch (operation) {
-    case ADD: return f32x4.add(left, right);
-    case SUBTRACT: return f32x4.sub(left, right);
-    case MULTIPLY: return f32x4.mul(left, right);
-    case DIVIDE: return f32x4.div(left, right);
-    case MINIMUM: return f32x4.min(left, right);
-    case MAXIMUM: return f32x4.max(left, right);
-    default: return v128.or(v128.and(f32x4.gt(left, right), f32x4.splat(1)), v128.and(f32x4.eq(left, right), f32x4.splat(0.5)));
+    case ADD:
+      return f32x4.add(left, right);
+    case SUBTRACT:
+      return f32x4.sub(left, right);
+    case MULTIPLY:
+      return f32x4.mul(left, right);
+    case DIVIDE:
+      return f32x4.div(left, right);
+    case MINIMUM:
+      return f32x4.min(left, right);
+    case MAXIMUM:
+      return f32x4.max(left, right);
+    default:
+      return v128.or(
+        v128.and(f32x4.gt(left, right), f32x4.splat(1)),
+        v128.and(f32x4.eq(left, right), f32x4.splat(0.5)),
+      );
   }
 }
 
-@inline function applyScalar(operation: i32, left: f32, right: f32): f32 {
+@inline
+function applyScalar(operation: i32, left: f32, right: f32): f32 {
   if (operation == ADD) return left + right;
   if (operation == SUBTRACT) return left - right;
   if (operation == MULTIPLY) return left * right;
@@ -58,12 +72,13 @@ const SELECTION_WEIGHT: i32 = 6;
  * `count` values of one row: a and b step by aStep and bStep values (each 1 or 0), output by 1.
  * Called with constant operation and steps, so each combination compiles to its own branch-free loop.
  */
-@inline function row(operation: i32, aStep: i32, bStep: i32, a: usize, b: usize, output: usize, count: i32): void {
+@inline
+function row(operation: i32, aStep: i32, bStep: i32, a: usize, b: usize, output: usize, count: i32): void {
   const vectorEnd = count & ~3;
   const aSplat = f32x4.splat(load<f32>(a));
   const bSplat = f32x4.splat(load<f32>(b));
   for (let index = 0; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const left = aStep == 0 ? aSplat : v128.load(a + at);
     const right = bStep == 0 ? bSplat : v128.load(b + at);
     v128.store(output + at, applyVector(operation, left, right));
@@ -75,7 +90,8 @@ const SELECTION_WEIGHT: i32 = 6;
   }
 }
 
-@inline function rowOf(operation: i32, aStep: i32, bStep: i32, a: usize, b: usize, output: usize, count: i32): void {
+@inline
+function rowOf(operation: i32, aStep: i32, bStep: i32, a: usize, b: usize, output: usize, count: i32): void {
   if (aStep == 1 && bStep == 1) row(operation, 1, 1, a, b, output, count);
   else if (bStep == 0) row(operation, 1, 0, a, b, output, count);
   else row(operation, 0, 1, a, b, output, count);
@@ -107,20 +123,21 @@ function productRow(bStep: i32, a: usize, b: usize, output: usize, count: i32): 
   const bSplat = f32x4.splat(load<f32>(b));
   let index = 0;
   for (; index + 8 <= count; index += 8) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const right0 = bStep == 0 ? bSplat : v128.load(b + at);
     const right1 = bStep == 0 ? bSplat : v128.load(b + at, 16);
     v128.store(output + at, f32x4.mul(v128.load(a + at), right0));
     v128.store(output + at, f32x4.mul(v128.load(a + at, 16), right1), 16);
   }
   for (; index < count; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     store<f32>(output + at, load<f32>(a + at) * load<f32>(b + (bStep == 0 ? 0 : at)));
   }
 }
 
 /** The offset (in values) of row `rowIndex` (a multi-index over axes 0-4) through strides at job field `field`. */
-@inline function rowOffset(job: usize, rowIndex: i32, shapeField: i32, strideField: i32): i32 {
+@inline
+function rowOffset(job: usize, rowIndex: i32, shapeField: i32, strideField: i32): i32 {
   let rest = rowIndex;
   let offset = 0;
   for (let axis = RANK - 2; axis >= 0; axis--) {
@@ -145,7 +162,7 @@ export function broadcastArithmetic(job: usize, threadIndex: i32, threadCount: i
     const first = rangeStart(inner, 4, threadIndex, threadCount);
     const last = rangeEnd(inner, 4, threadIndex, threadCount);
     if (first >= last) return;
-    const at = <usize>first << 2;
+    const at = (<usize>first) << 2;
     anyRow(operation, aStep, bStep, a + at * <usize>aStep, b + at * <usize>bStep, output + at, last - first);
     return;
   }
@@ -156,14 +173,14 @@ export function broadcastArithmetic(job: usize, threadIndex: i32, threadCount: i
   // ([N, H * W, C] times [N, 1, C]) has runs of H * W rows. That took the 112x112x32 gate from 7x to
   // about 1.3x a same-shape Multiply (one thread).
   const runExtent = intField(job, 4 + RANK - 2);
-  const aRunStride = <usize>intField(job, 10 + RANK - 2) << 2;
-  const bRunStride = <usize>intField(job, 16 + RANK - 2) << 2;
-  const rowBytes = <usize>inner << 2;
+  const aRunStride = (<usize>intField(job, 10 + RANK - 2)) << 2;
+  const bRunStride = (<usize>intField(job, 16 + RANK - 2)) << 2;
+  const rowBytes = (<usize>inner) << 2;
   let rowIndex = first;
   while (rowIndex < last) {
-    const runEnd = min(last, rowIndex - rowIndex % runExtent + runExtent);
-    let aRow = a + (<usize>rowOffset(job, rowIndex, 4, 10) << 2);
-    let bRow = b + (<usize>rowOffset(job, rowIndex, 4, 16) << 2);
+    const runEnd = min(last, rowIndex - (rowIndex % runExtent) + runExtent);
+    let aRow = a + ((<usize>rowOffset(job, rowIndex, 4, 10)) << 2);
+    let bRow = b + ((<usize>rowOffset(job, rowIndex, 4, 16)) << 2);
     let outputRow = output + <usize>rowIndex * rowBytes;
     for (; rowIndex < runEnd; rowIndex++) {
       anyRow(operation, aStep, bStep, aRow, bRow, outputRow, inner);
@@ -189,12 +206,12 @@ export function reduceSumTo(job: usize, threadIndex: i32, threadCount: i32): voi
   if (outStep != 1) {
     // Each row sums to one value: one thread adds them all.
     if (threadIndex != 0) return;
-    memory.fill(output, 0, <usize>outputSize << 2);
+    memory.fill(output, 0, (<usize>outputSize) << 2);
     for (let rowIndex = 0; rowIndex < rows; rowIndex++) {
-      const from = input + (<usize>(rowIndex * inner) << 2);
-      const to = output + (<usize>rowOffset(job, rowIndex, 2, 8) << 2);
+      const from = input + ((<usize>(rowIndex * inner)) << 2);
+      const to = output + ((<usize>rowOffset(job, rowIndex, 2, 8)) << 2);
       let sum = load<f32>(to);
-      for (let index = 0; index < inner; index++) sum += load<f32>(from + (<usize>index << 2));
+      for (let index = 0; index < inner; index++) sum += load<f32>(from + ((<usize>index) << 2));
       store<f32>(to, sum);
     }
     return;
@@ -205,18 +222,18 @@ export function reduceSumTo(job: usize, threadIndex: i32, threadCount: i32): voi
   const last = rangeEnd(inner, 4, threadIndex, threadCount);
   if (first >= last) return;
   for (let outputRow = 0; outputRow < outputSize; outputRow += inner) {
-    memory.fill(output + (<usize>(outputRow + first) << 2), 0, <usize>(last - first) << 2);
+    memory.fill(output + ((<usize>(outputRow + first)) << 2), 0, (<usize>(last - first)) << 2);
   }
   const vectorEnd = first + ((last - first) & ~3);
   for (let rowIndex = 0; rowIndex < rows; rowIndex++) {
-    const from = input + (<usize>(rowIndex * inner) << 2);
-    const to = output + (<usize>rowOffset(job, rowIndex, 2, 8) << 2);
+    const from = input + ((<usize>(rowIndex * inner)) << 2);
+    const to = output + ((<usize>rowOffset(job, rowIndex, 2, 8)) << 2);
     for (let index = first; index < vectorEnd; index += 4) {
-      const at = <usize>index << 2;
+      const at = (<usize>index) << 2;
       v128.store(to + at, f32x4.add(v128.load(to + at), v128.load(from + at)));
     }
     for (let index = vectorEnd; index < last; index++) {
-      const at = <usize>index << 2;
+      const at = (<usize>index) << 2;
       store<f32>(to + at, load<f32>(to + at) + load<f32>(from + at));
     }
   }

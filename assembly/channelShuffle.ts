@@ -19,21 +19,24 @@ export function channelShuffle(job: usize, threadIndex: i32, threadCount: i32): 
   const channels = groups * groupSize;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
-    const source = input + (<usize>(row * channels) << 2);
-    const destination = output + (<usize>(row * channels) << 2);
+    const source = input + ((<usize>(row * channels)) << 2);
+    const destination = output + ((<usize>(row * channels)) << 2);
     let index = 0;
     if (groups == 2) {
-      const second = source + (<usize>groupSize << 2);
+      const second = source + ((<usize>groupSize) << 2);
       for (; index + 4 <= groupSize; index += 4) {
-        const a = v128.load(source + (<usize>index << 2));
-        const b = v128.load(second + (<usize>index << 2));
-        v128.store(destination + (<usize>(index * 2) << 2), f32x4.shuffle(a, b, 0, 4, 1, 5));
-        v128.store(destination + (<usize>(index * 2 + 4) << 2), f32x4.shuffle(a, b, 2, 6, 3, 7));
+        const a = v128.load(source + ((<usize>index) << 2));
+        const b = v128.load(second + ((<usize>index) << 2));
+        v128.store(destination + ((<usize>(index * 2)) << 2), f32x4.shuffle(a, b, 0, 4, 1, 5));
+        v128.store(destination + ((<usize>(index * 2 + 4)) << 2), f32x4.shuffle(a, b, 2, 6, 3, 7));
       }
     }
     for (let group = 0; group < groups; group++) {
       for (let at = index; at < groupSize; at++) {
-        store<f32>(destination + (<usize>(at * groups + group) << 2), load<f32>(source + (<usize>(group * groupSize + at) << 2)));
+        store<f32>(
+          destination + ((<usize>(at * groups + group)) << 2),
+          load<f32>(source + ((<usize>(group * groupSize + at)) << 2)),
+        );
       }
     }
   }

@@ -8,8 +8,8 @@
 // Job record (fields of 4 bytes; see job.ts):
 //   0 first buffer, 1 second buffer, 2 third buffer (0 when absent), 3 fourth buffer or 0,
 //   4 scratch base, 5 scratch bytes per thread, 6 panel rows,
-//   7 batch, 8 inH, 9 inW, 10 inC, 11 outH, 12 outW, 13 outC, 14 kH, 15 kW, 16 strideH, 17 strideW, 18 padTop, 19 padLeft,
-//   20 unused here (winograd.ts: isBackpropInput), 21 unused (the activation is field 26),
+//   7 batch, 8 inH, 9 inW, 10 inC, 11 outH, 12 outW, 13 outC, 14 kH, 15 kW, 16 strideH, 17 strideW, 18 padTop, 19
+//   padLeft, 20 unused here (winograd.ts: isBackpropInput), 21 unused (the activation is field 26),
 //   22 dilationH, 23 dilationW, 24 groups,
 //   25-28 (Conv2D only) the epilogue: residual, activation code, alpha, beta (see epilogue.ts),
 //   29 (Conv2D only) isPreparedFilter: 1 when the filter buffer holds gemm.ts's packStrips form of
@@ -30,13 +30,15 @@ import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedFinished, 
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf, ConvGeometry } from './job';
 
 /** Copies `count` floats (a pixel's channels), or zero-fills them when `source` is 0 (padding). */
-@inline function copyChannels(destination: usize, source: usize, count: i32): void {
-  if (source == 0) memory.fill(destination, 0, <usize>count << 2);
+@inline
+function copyChannels(destination: usize, source: usize, count: i32): void {
+  if (source == 0) memory.fill(destination, 0, (<usize>count) << 2);
   else copyFloats(destination, source, count);
 }
 
 /** Which input channels an im2col reads, and the spacing of the kernel taps. */
-@unmanaged class Slice {
+@unmanaged
+class Slice {
   channelOffset: i32;
   channels: i32;
   dilationH: i32;
@@ -44,7 +46,8 @@ import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf
 }
 
 /** The slice of group `group` of a job (fields 22-24), in a caller-provided record. */
-@inline function sliceOf(job: usize, g: ConvGeometry, group: i32, slice: Slice): Slice {
+@inline
+function sliceOf(job: usize, g: ConvGeometry, group: i32, slice: Slice): Slice {
   const channels = g.inC / intField(job, 24);
   slice.channelOffset = group * channels;
   slice.channels = channels;
@@ -60,7 +63,16 @@ import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf
  * falls in the padding). Undilated taps of one kernel row over all channels are adjacent in memory,
  * so then each row's valid part is one contiguous copy; otherwise each tap is copied on its own.
  */
-function im2col(g: ConvGeometry, input: usize, pixelStart: i32, pixels: i32, panel: usize, columnStart: i32, columnEnd: i32, slice: Slice): void {
+function im2col(
+  g: ConvGeometry,
+  input: usize,
+  pixelStart: i32,
+  pixels: i32,
+  panel: usize,
+  columnStart: i32,
+  columnEnd: i32,
+  slice: Slice,
+): void {
   // Locals, not g.field in the loops: stores to the panel may alias the job record.
   const inH = g.inH;
   const inW = g.inW;
@@ -89,31 +101,35 @@ function im2col(g: ConvGeometry, input: usize, pixelStart: i32, pixels: i32, pan
     // Columns of a kernel row that fall inside the image: taps kx in [kxStart, kxEnd).
     const validStart = max(0, -ixStart) * inC;
     const validEnd = min(kW, inW - ixStart) * inC;
-    const destinationRow = panel + (<usize>r * <usize>width << 2);
+    const destinationRow = panel + ((<usize>r * <usize>width) << 2);
     for (let ky = 0; ky < kH; ky++) {
       const rowStart = ky * rowColumns;
       const from = max(columnStart, rowStart);
       const to = min(columnEnd, rowStart + rowColumns);
       if (from >= to) continue;
-      const destination = destinationRow + (<usize>(from - columnStart) << 2);
+      const destination = destinationRow + ((<usize>(from - columnStart)) << 2);
       const iy = oy * strideH - padTop + ky * dilationH;
       if (iy < 0 || iy >= inH) {
-        memory.fill(destination, 0, <usize>(to - from) << 2);
+        memory.fill(destination, 0, (<usize>(to - from)) << 2);
         continue;
       }
       if (!isContiguous) {
-        const rowPixels = input + (<usize>((image * inH + iy) * inW) * <usize>inC << 2);
+        const rowPixels = input + ((<usize>((image * inH + iy) * inW) * <usize>inC) << 2);
         for (let kx = 0; kx < kW; kx++) {
           const tapStart = rowStart + kx * channels;
           const tapFrom = max(from, tapStart);
           const tapTo = min(to, tapStart + channels);
           if (tapFrom >= tapTo) continue;
-          const tapDestination = destinationRow + (<usize>(tapFrom - columnStart) << 2);
+          const tapDestination = destinationRow + ((<usize>(tapFrom - columnStart)) << 2);
           const ix = ixStart + kx * dilationW;
           if (ix < 0 || ix >= inW) {
-            memory.fill(tapDestination, 0, <usize>(tapTo - tapFrom) << 2);
+            memory.fill(tapDestination, 0, (<usize>(tapTo - tapFrom)) << 2);
           } else {
-            copyFloats(tapDestination, rowPixels + (<usize>(ix * inC + channelOffset + tapFrom - tapStart) << 2), tapTo - tapFrom);
+            copyFloats(
+              tapDestination,
+              rowPixels + ((<usize>(ix * inC + channelOffset + tapFrom - tapStart)) << 2),
+              tapTo - tapFrom,
+            );
           }
         }
         continue;
@@ -121,12 +137,12 @@ function im2col(g: ConvGeometry, input: usize, pixelStart: i32, pixels: i32, pan
       // Within this kernel row: zeros, then input pixels ixStart + kx, then zeros.
       const copyFrom = min(max(rowStart + validStart, from), to);
       const copyTo = min(max(rowStart + max(validStart, validEnd), copyFrom), to);
-      if (copyFrom > from) memory.fill(destination, 0, <usize>(copyFrom - from) << 2);
+      if (copyFrom > from) memory.fill(destination, 0, (<usize>(copyFrom - from)) << 2);
       if (copyTo > copyFrom) {
-        const source = input + (<usize>(((image * inH + iy) * inW + ixStart) * inC + copyFrom - rowStart) << 2);
-        copyFloats(destination + (<usize>(copyFrom - from) << 2), source, copyTo - copyFrom);
+        const source = input + ((<usize>(((image * inH + iy) * inW + ixStart) * inC + copyFrom - rowStart)) << 2);
+        copyFloats(destination + ((<usize>(copyFrom - from)) << 2), source, copyTo - copyFrom);
       }
-      if (to > copyTo) memory.fill(destination + (<usize>(copyTo - from) << 2), 0, <usize>(to - copyTo) << 2);
+      if (to > copyTo) memory.fill(destination + ((<usize>(copyTo - from)) << 2), 0, (<usize>(to - copyTo)) << 2);
     }
   }
 }
@@ -139,13 +155,16 @@ const SHORT_COPY_FLOATS: i32 = 64;
  * is a call into the engine: the stem's im2col on 3 channels copies 9 floats per kernel row, and
  * there the call cost most of the convolution's time).
  */
-@inline function copyFloats(destination: usize, source: usize, count: i32): void {
+@inline
+function copyFloats(destination: usize, source: usize, count: i32): void {
   if (count < SHORT_COPY_FLOATS) {
     const vectorEnd = count & ~3;
-    for (let index = 0; index < vectorEnd; index += 4) v128.store(destination + (<usize>index << 2), v128.load(source + (<usize>index << 2)));
-    for (let index = vectorEnd; index < count; index++) store<f32>(destination + (<usize>index << 2), load<f32>(source + (<usize>index << 2)));
+    for (let index = 0; index < vectorEnd; index += 4)
+      v128.store(destination + ((<usize>index) << 2), v128.load(source + ((<usize>index) << 2)));
+    for (let index = vectorEnd; index < count; index++)
+      store<f32>(destination + ((<usize>index) << 2), load<f32>(source + ((<usize>index) << 2)));
   } else {
-    memory.copy(destination, source, <usize>count << 2);
+    memory.copy(destination, source, (<usize>count) << 2);
   }
 }
 
@@ -182,24 +201,68 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
   if (columnStart >= columnEnd) return;
   // 1x1, stride 1, no padding (on any side: the output is the input's size), one group: the input
   // already is the im2col panel.
-  const isPointwise = groups == 1 && g.kH == 1 && g.kW == 1 && g.strideH == 1 && g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 &&
-    g.outH == g.inH && g.outW == g.inW;
+  const isPointwise =
+    groups == 1 &&
+    g.kH == 1 &&
+    g.kW == 1 &&
+    g.strideH == 1 &&
+    g.strideW == 1 &&
+    g.padTop == 0 &&
+    g.padLeft == 0 &&
+    g.outH == g.inH &&
+    g.outW == g.inW;
   for (let start = first; start < last; start += panelRows) {
     const rows = min(panelRows, last - start);
-    const outputRows = output + (<usize>start * <usize>outC << 2);
+    const outputRows = output + ((<usize>start * <usize>outC) << 2);
     for (let group = 0; group < groups; group++) {
       let a = panel;
       if (isPointwise) {
-        a = input + (<usize>start * <usize>depth << 2);
+        a = input + ((<usize>start * <usize>depth) << 2);
       } else {
         im2col(g, input, start, rows, panel, 0, depth, sliceOf(job, g, group, slice));
       }
       if (isPrepared) {
         const finishJob = hasFinish ? job : 0;
-        gemmPackedFinished(a, depth, 1, filter, outputRows, outC, rows, outC, depth, 0, rows, columnStart, columnEnd, false, scratch, finishJob, bias, start, isPointwise ? inputScale : 0, g.inH * g.inW);
+        gemmPackedFinished(
+          a,
+          depth,
+          1,
+          filter,
+          outputRows,
+          outC,
+          rows,
+          outC,
+          depth,
+          0,
+          rows,
+          columnStart,
+          columnEnd,
+          false,
+          scratch,
+          finishJob,
+          bias,
+          start,
+          isPointwise ? inputScale : 0,
+          g.inH * g.inW,
+        );
       } else {
-        const columnOffset = <usize>(group * groupOutC) << 2;
-        gemm(a, depth, 1, filter + columnOffset, outC, outputRows + columnOffset, outC, rows, groupOutC, depth, 0, rows, false, scratch);
+        const columnOffset = (<usize>(group * groupOutC)) << 2;
+        gemm(
+          a,
+          depth,
+          1,
+          filter + columnOffset,
+          outC,
+          outputRows + columnOffset,
+          outC,
+          rows,
+          groupOutC,
+          depth,
+          0,
+          rows,
+          false,
+          scratch,
+        );
       }
     }
     if (hasFinish && !isPrepared) finishRows(job, output, bias, start, rows, outC);
@@ -218,7 +281,8 @@ export function packFilterStrips(job: usize, threadIndex: i32, threadCount: i32)
  * output row oy = (iy + padTop - ky * dilation) / stride must be whole, so tap ky serves exactly the
  * rows with (iy + padTop) mod stride == (ky * dilation) mod stride.
  */
-@inline function isTapOfPhase(tap: i32, dilation: i32, stride: i32, phase: i32): bool {
+@inline
+function isTapOfPhase(tap: i32, dilation: i32, stride: i32, phase: i32): bool {
   return (tap * dilation) % stride == phase;
 }
 
@@ -230,12 +294,14 @@ function phaseTapCount(k: i32, dilation: i32, stride: i32, phase: i32): i32 {
 }
 
 /** The first input row (or column) of stride phase `phase`: the smallest i >= 0 with (i + pad) mod stride == phase. */
-@inline function phaseStart(phase: i32, pad: i32, stride: i32): i32 {
+@inline
+function phaseStart(phase: i32, pad: i32, stride: i32): i32 {
   return (((phase - pad) % stride) + stride) % stride;
 }
 
 /** Input rows (or columns) of stride phase `phase` among `size`. */
-@inline function phaseLength(phase: i32, pad: i32, stride: i32, size: i32): i32 {
+@inline
+function phaseLength(phase: i32, pad: i32, stride: i32, size: i32): i32 {
   const start = phaseStart(phase, pad, stride);
   return start < size ? (size - start + stride - 1) / stride : 0;
 }
@@ -288,7 +354,7 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
   const rearranged = scratch + <usize>GEMM_SCRATCH_BYTES;
   let maxPhaseDepth = 0;
   for (let group = 0; group < groups; group++) {
-    const block = rearranged + (blockFloats * <usize>group << 2);
+    const block = rearranged + ((blockFloats * <usize>group) << 2);
     let position = 0;
     for (let phaseY = 0; phaseY < strideH; phaseY++) {
       for (let phaseX = 0; phaseX < strideW; phaseX++) {
@@ -300,7 +366,9 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
             const tap = ky * kW + kx;
             for (let i = 0; i < groupInC; i++) {
               for (let m = 0; m < groupOutC; m++) {
-                const weight = load<f32>(filter + ((<usize>(tap * groupInC + i) * <usize>outC + <usize>(group * groupOutC + m)) << 2));
+                const weight = load<f32>(
+                  filter + ((<usize>(tap * groupInC + i) * <usize>outC + <usize>(group * groupOutC + m)) << 2),
+                );
                 store<f32>(block + ((<usize>(position * groupOutC + m) * <usize>groupInC + <usize>i) << 2), weight);
               }
             }
@@ -319,8 +387,23 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
     for (let group = 0; group < groups; group++) {
       const dOutRows = dOut + ((<usize>first * <usize>outC + <usize>(group * groupOutC)) << 2);
       const dInputRows = dInput + ((<usize>first * <usize>inC + <usize>(group * groupInC)) << 2);
-      const block = rearranged + (blockFloats * <usize>group << 2);
-      gemm(dOutRows, outC, 1, block, groupInC, dInputRows, inC, last - first, groupInC, groupOutC, 0, last - first, false, scratch);
+      const block = rearranged + ((blockFloats * <usize>group) << 2);
+      gemm(
+        dOutRows,
+        outC,
+        1,
+        block,
+        groupInC,
+        dInputRows,
+        inC,
+        last - first,
+        groupInC,
+        groupOutC,
+        0,
+        last - first,
+        false,
+        scratch,
+      );
     }
     return;
   }
@@ -343,7 +426,15 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
       for (let start = first; start < last; start += panelRows) {
         const rows = min(panelRows, last - start);
         if (taps == 0) {
-          for (let r = 0; r < rows; r++) memory.fill(dInput + (<usize>phasePixel(start + r, imagePixels, columnsX, firstY, firstX, strideH, strideW, inH, inW) * <usize>inC << 2), 0, <usize>inC << 2);
+          for (let r = 0; r < rows; r++)
+            memory.fill(
+              dInput +
+                ((<usize>phasePixel(start + r, imagePixels, columnsX, firstY, firstX, strideH, strideW, inH, inW) *
+                  <usize>inC) <<
+                  2),
+              0,
+              (<usize>inC) << 2,
+            );
           continue;
         }
         for (let group = 0; group < groups; group++) {
@@ -352,7 +443,7 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
             const image = pixel / imagePixels;
             const iy = firstY + ((pixel % imagePixels) / columnsX) * strideH;
             const ix = firstX + (pixel % columnsX) * strideW;
-            let destination = panel + (<usize>r * <usize>depth << 2);
+            let destination = panel + ((<usize>r * <usize>depth) << 2);
             for (let ky = 0; ky < kH; ky++) {
               if (!isTapOfPhase(ky, dilationH, strideH, phaseY)) continue;
               const rowOffset = iy + padTop - ky * dilationH;
@@ -363,24 +454,30 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
                 const columnOffset = ix + padLeft - kx * dilationW;
                 const ox = columnOffset / strideW;
                 const isCovered = hasRow && columnOffset >= 0 && ox < outW;
-                const source = isCovered ? dOut + (<usize>(((image * outH + oy) * outW + ox) * outC + group * groupOutC) << 2) : 0;
+                const source = isCovered
+                  ? dOut + ((<usize>(((image * outH + oy) * outW + ox) * outC + group * groupOutC)) << 2)
+                  : 0;
                 copyChannels(destination, source, groupOutC);
-                destination += <usize>groupOutC << 2;
+                destination += (<usize>groupOutC) << 2;
               }
             }
           }
           const block = rearranged + ((blockFloats * <usize>group + <usize>phaseOffset * <usize>groupInC) << 2);
-          const groupColumns = <usize>(group * groupInC) << 2;
+          const groupColumns = (<usize>(group * groupInC)) << 2;
           if (isUnitStride) {
             // One phase holding every pixel in order: GEMM writes dInput's rows in place.
-            const dInputRows = dInput + (<usize>start * <usize>inC << 2) + groupColumns;
+            const dInputRows = dInput + ((<usize>start * <usize>inC) << 2) + groupColumns;
             gemm(panel, depth, 1, block, groupInC, dInputRows, inC, rows, groupInC, depth, 0, rows, false, scratch);
             continue;
           }
           gemm(panel, depth, 1, block, groupInC, result, groupInC, rows, groupInC, depth, 0, rows, false, scratch);
           for (let r = 0; r < rows; r++) {
             const pixel = phasePixel(start + r, imagePixels, columnsX, firstY, firstX, strideH, strideW, inH, inW);
-            copyFloats(dInput + (<usize>pixel * <usize>inC << 2) + groupColumns, result + (<usize>r * <usize>groupInC << 2), groupInC);
+            copyFloats(
+              dInput + ((<usize>pixel * <usize>inC) << 2) + groupColumns,
+              result + ((<usize>r * <usize>groupInC) << 2),
+              groupInC,
+            );
           }
         }
       }
@@ -390,7 +487,18 @@ export function conv2dBackpropInput(job: usize, threadIndex: i32, threadCount: i
 }
 
 /** The dInput pixel (image * inH * inW + iy * inW + ix) of pixel `index` of a stride phase. */
-@inline function phasePixel(index: i32, imagePixels: i32, columns: i32, firstY: i32, firstX: i32, strideH: i32, strideW: i32, inH: i32, inW: i32): i32 {
+@inline
+function phasePixel(
+  index: i32,
+  imagePixels: i32,
+  columns: i32,
+  firstY: i32,
+  firstX: i32,
+  strideH: i32,
+  strideW: i32,
+  inH: i32,
+  inW: i32,
+): i32 {
   const image = index / imagePixels;
   const iy = firstY + ((index % imagePixels) / columns) * strideH;
   const ix = firstX + (index % columns) * strideW;
@@ -428,9 +536,24 @@ export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: 
     const columnLast = rangeEnd(groupOutC, TILE_COLUMNS, threadIndex, threadCount);
     if (columnFirst >= columnLast) return;
     for (let group = 0; group < groups; group++) {
-      const columnOffset = <usize>(group * groupOutC + columnFirst) << 2;
-      const groupInput = input + (<usize>(group * depth) << 2);
-      gemm(groupInput, 1, g.inC, dOut + columnOffset, outC, dFilter + columnOffset, outC, depth, columnLast - columnFirst, pixels, 0, depth, false, scratch);
+      const columnOffset = (<usize>(group * groupOutC + columnFirst)) << 2;
+      const groupInput = input + ((<usize>(group * depth)) << 2);
+      gemm(
+        groupInput,
+        1,
+        g.inC,
+        dOut + columnOffset,
+        outC,
+        dFilter + columnOffset,
+        outC,
+        depth,
+        columnLast - columnFirst,
+        pixels,
+        0,
+        depth,
+        false,
+        scratch,
+      );
     }
     return;
   }
@@ -438,13 +561,28 @@ export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: 
   const last = rangeEnd(depth, TILE_ROWS, threadIndex, threadCount);
   if (first >= last) return;
   const width = last - first;
-  const rows = dFilter + (<usize>first * <usize>outC << 2);
+  const rows = dFilter + ((<usize>first * <usize>outC) << 2);
   if (isPointwise) {
     // As above, threads taking rows of dFilter (its input channels).
     for (let group = 0; group < groups; group++) {
-      const columns = input + (<usize>(group * depth + first) << 2);
-      const columnOffset = <usize>(group * groupOutC) << 2;
-      gemm(columns, 1, g.inC, dOut + columnOffset, outC, rows + columnOffset, outC, width, groupOutC, pixels, 0, width, false, scratch);
+      const columns = input + ((<usize>(group * depth + first)) << 2);
+      const columnOffset = (<usize>(group * groupOutC)) << 2;
+      gemm(
+        columns,
+        1,
+        g.inC,
+        dOut + columnOffset,
+        outC,
+        rows + columnOffset,
+        outC,
+        width,
+        groupOutC,
+        pixels,
+        0,
+        width,
+        false,
+        scratch,
+      );
     }
     return;
   }
@@ -452,8 +590,23 @@ export function conv2dBackpropFilter(job: usize, threadIndex: i32, threadCount: 
     const count = min(panelRows, pixels - start);
     for (let group = 0; group < groups; group++) {
       im2col(g, input, start, count, panel, first, last, sliceOf(job, g, group, slice));
-      const columnOffset = <usize>(group * groupOutC) << 2;
-      gemm(panel, 1, width, dOut + (<usize>start * <usize>outC << 2) + columnOffset, outC, rows + columnOffset, outC, width, groupOutC, count, 0, width, start > 0, scratch);
+      const columnOffset = (<usize>(group * groupOutC)) << 2;
+      gemm(
+        panel,
+        1,
+        width,
+        dOut + ((<usize>start * <usize>outC) << 2) + columnOffset,
+        outC,
+        rows + columnOffset,
+        outC,
+        width,
+        groupOutC,
+        count,
+        0,
+        width,
+        start > 0,
+        scratch,
+      );
     }
   }
 }

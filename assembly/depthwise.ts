@@ -30,24 +30,28 @@
 import { activateVector, epilogueOf } from './epilogue';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 
-@inline function multiplyAdd(a: v128, b: v128, c: v128): v128 {
+@inline
+function multiplyAdd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
 
 /** The four floats at `pointer`, or (isWhole false) the float at `pointer` in lane 0. */
-@inline function loadLanes(pointer: usize, isWhole: bool): v128 {
+@inline
+function loadLanes(pointer: usize, isWhole: bool): v128 {
   return isWhole ? v128.load(pointer) : f32x4.splat(load<f32>(pointer));
 }
 
 /** Stores the four lanes of `value`, or (isWhole false) lane 0 only. */
-@inline function storeLanes(pointer: usize, value: v128, isWhole: bool): void {
+@inline
+function storeLanes(pointer: usize, value: v128, isWhole: bool): void {
   if (isWhole) v128.store(pointer, value);
   else store<f32>(pointer, f32x4.extract_lane(value, 0));
 }
 
 /** First tap index k of a window starting at `start` (may be negative) whose position start + k * step is >= 0. */
-@inline function firstInside(start: i32, step: i32): i32 {
+@inline
+function firstInside(start: i32, step: i32): i32 {
   return start >= 0 ? 0 : (-start + step - 1) / step;
 }
 
@@ -82,7 +86,7 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
   const strideW = g.strideW;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
-  const pixelBytes = <usize>channels << 2;
+  const pixelBytes = (<usize>channels) << 2;
   const tapBytes = <usize>dilationW * pixelBytes;
   // A flipped filter is walked backwards from its last tap (the steps wrap around as unsigned numbers).
   const weightStep = isFlipped ? 0 - pixelBytes : pixelBytes;
@@ -99,7 +103,7 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
     const kyEnd = max(kyStart, rowReach < 0 ? 0 : min(kH, rowReach / dilationH + 1));
     const rowBytes = <usize>(dilationH * inW) * pixelBytes;
     // Byte address of input row iyStart + kyStart * dilationH, the first one read.
-    const inputRows = input + <usize>(((image * inH + iyStart + kyStart * dilationH) * inW) * channels) * 4;
+    const inputRows = input + <usize>((image * inH + iyStart + kyStart * dilationH) * inW * channels) * 4;
     const taps = kyEnd - kyStart;
     for (let ox = 0; ox < outW; ox++) {
       // This pixel's taps inside the input: kernel rows [kyStart, kyEnd), columns [kxStart, kxEnd).
@@ -114,7 +118,7 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
       const at = <usize>(row * outW + ox) * pixelBytes;
       let c = 0;
       for (; c + 16 <= vectorEnd; c += 16) {
-        const channelBytes = <usize>c << 2;
+        const channelBytes = (<usize>c) << 2;
         const initial = bias != 0 ? bias + channelBytes : 0;
         let sum0 = initial != 0 ? v128.load(initial) : f32x4.splat(0);
         let sum1 = initial != 0 ? v128.load(initial, 16) : f32x4.splat(0);
@@ -139,10 +143,46 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
         finish(sum3, output, residual, to + 48, code, alpha, beta, true);
       }
       for (; c < vectorEnd; c += 4) {
-        pixelChannels(inputs, weights, taps, columns, rowBytes, weightRowStep, tapBytes, weightStep, bias, output, residual, at, code, alpha, beta, c, true);
+        pixelChannels(
+          inputs,
+          weights,
+          taps,
+          columns,
+          rowBytes,
+          weightRowStep,
+          tapBytes,
+          weightStep,
+          bias,
+          output,
+          residual,
+          at,
+          code,
+          alpha,
+          beta,
+          c,
+          true,
+        );
       }
       for (; c < channels; c++) {
-        pixelChannels(inputs, weights, taps, columns, rowBytes, weightRowStep, tapBytes, weightStep, bias, output, residual, at, code, alpha, beta, c, false);
+        pixelChannels(
+          inputs,
+          weights,
+          taps,
+          columns,
+          rowBytes,
+          weightRowStep,
+          tapBytes,
+          weightStep,
+          bias,
+          output,
+          residual,
+          at,
+          code,
+          alpha,
+          beta,
+          c,
+          false,
+        );
       }
     }
   }
@@ -153,11 +193,27 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
  * bias, then the taps of `rows` kernel rows of `columns` taps starting at `inputs` and `weights`, then
  * the output stage.
  */
-@inline function pixelChannels(
-  inputs: usize, weights: usize, rows: i32, columns: i32, rowBytes: usize, weightRowStep: usize, tapBytes: usize,
-  weightStep: usize, bias: usize, output: usize, residual: usize, at: usize, code: i32, alpha: v128, beta: v128, c: i32, isWhole: bool,
+@inline
+function pixelChannels(
+  inputs: usize,
+  weights: usize,
+  rows: i32,
+  columns: i32,
+  rowBytes: usize,
+  weightRowStep: usize,
+  tapBytes: usize,
+  weightStep: usize,
+  bias: usize,
+  output: usize,
+  residual: usize,
+  at: usize,
+  code: i32,
+  alpha: v128,
+  beta: v128,
+  c: i32,
+  isWhole: bool,
 ): void {
-  const channelBytes = <usize>c << 2;
+  const channelBytes = (<usize>c) << 2;
   let sum = bias != 0 ? loadLanes(bias + channelBytes, isWhole) : f32x4.splat(0);
   for (let ky = 0; ky < rows; ky++) {
     let tap = inputs + <usize>ky * rowBytes + channelBytes;
@@ -172,7 +228,17 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
 }
 
 /** The output stage of one vector of sums at byte `at` of the output: + residual, the activation, the store. */
-@inline function finish(sum: v128, output: usize, residual: usize, at: usize, code: i32, alpha: v128, beta: v128, isWhole: bool): void {
+@inline
+function finish(
+  sum: v128,
+  output: usize,
+  residual: usize,
+  at: usize,
+  code: i32,
+  alpha: v128,
+  beta: v128,
+  isWhole: bool,
+): void {
   let value = sum;
   if (residual != 0) value = f32x4.add(value, loadLanes(residual + at, isWhole));
   storeLanes(output + at, activateVector(code, value, alpha, beta), isWhole);
@@ -209,7 +275,7 @@ export function depthwiseConv2dBackpropInput(job: usize, threadIndex: i32, threa
   const strideW = g.strideW;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
-  const pixelBytes = <usize>channels << 2;
+  const pixelBytes = (<usize>channels) << 2;
   const vectorEnd = channels & ~3;
   const rows = g.batch * inH;
   const lastRow = rangeEnd(rows, 1, threadIndex, threadCount);
@@ -255,7 +321,7 @@ export function depthwiseConv2dBackpropInput(job: usize, threadIndex: i32, threa
       const destination = dInput + <usize>(row * inW + ix) * pixelBytes;
       let c = 0;
       for (; c + 16 <= vectorEnd; c += 16) {
-        const channelBytes = <usize>c << 2;
+        const channelBytes = (<usize>c) << 2;
         let sum0 = f32x4.splat(0);
         let sum1 = sum0;
         let sum2 = sum0;
@@ -280,8 +346,17 @@ export function depthwiseConv2dBackpropInput(job: usize, threadIndex: i32, threa
 }
 
 /** Channels [c, c + 4) (isWhole) or channel c alone of one dInput pixel: the sum down its tap list. */
-@inline function gatherChannels(dOut: usize, filter: usize, taps: usize, tapEnd: usize, destination: usize, c: i32, isWhole: bool): void {
-  const channelBytes = <usize>c << 2;
+@inline
+function gatherChannels(
+  dOut: usize,
+  filter: usize,
+  taps: usize,
+  tapEnd: usize,
+  destination: usize,
+  c: i32,
+  isWhole: bool,
+): void {
+  const channelBytes = (<usize>c) << 2;
   let sum = f32x4.splat(0);
   for (let tap = taps; tap < tapEnd; tap += 8) {
     const source = dOut + <usize>load<u32>(tap) + channelBytes;
@@ -323,9 +398,10 @@ export function depthwiseConv2dBackpropFilter(job: usize, threadIndex: i32, thre
   const last = rangeEnd(channels, 4, threadIndex, threadCount);
   if (first >= last) return;
   const vectorEnd = first + ((last - first) & ~3);
-  const pixelBytes = <usize>channels << 2;
+  const pixelBytes = (<usize>channels) << 2;
   const strideBytes = <usize>strideW * pixelBytes;
-  for (let tap = 0; tap < kH * kW; tap++) memory.fill(dFilter + <usize>(tap * channels + first) * 4, 0, <usize>(last - first) << 2);
+  for (let tap = 0; tap < kH * kW; tap++)
+    memory.fill(dFilter + <usize>(tap * channels + first) * 4, 0, (<usize>(last - first)) << 2);
   const rows = g.batch * outH;
   for (let row = 0; row < rows; row++) {
     const image = row / outH;
@@ -350,7 +426,7 @@ export function depthwiseConv2dBackpropFilter(job: usize, threadIndex: i32, thre
         const count = oxEnd - oxStart;
         let c = first;
         for (; c + 16 <= vectorEnd; c += 16) {
-          const at = <usize>c << 2;
+          const at = (<usize>c) << 2;
           let sum0 = v128.load(sums + at);
           let sum1 = v128.load(sums + at, 16);
           let sum2 = v128.load(sums + at, 32);
@@ -378,8 +454,18 @@ export function depthwiseConv2dBackpropFilter(job: usize, threadIndex: i32, thre
 }
 
 /** Channels [c, c + 4) (isWhole) or channel c alone of one tap's filter gradient: adds `count` pixels' products. */
-@inline function sumChannels(sums: usize, sources: usize, gradients: usize, count: i32, strideBytes: usize, pixelBytes: usize, c: i32, isWhole: bool): void {
-  const at = <usize>c << 2;
+@inline
+function sumChannels(
+  sums: usize,
+  sources: usize,
+  gradients: usize,
+  count: i32,
+  strideBytes: usize,
+  pixelBytes: usize,
+  c: i32,
+  isWhole: bool,
+): void {
+  const at = (<usize>c) << 2;
   let sum = loadLanes(sums + at, isWhole);
   let source = sources + at;
   let gradient = gradients + at;

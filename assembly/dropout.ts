@@ -9,7 +9,8 @@
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
 
 /** lowbias32 (Chris Wellons) of four u32 lanes. */
-@inline function lowbias32Vector(value: v128): v128 {
+@inline
+function lowbias32Vector(value: v128): v128 {
   let x = v128.xor(value, i32x4.shr_u(value, 16));
   x = i32x4.mul(x, i32x4.splat(0x7feb352d));
   x = v128.xor(x, i32x4.shr_u(x, 15));
@@ -31,7 +32,7 @@ export function dropout(job: usize, threadIndex: i32, threadCount: i32): void {
   const lanes = i32x4(0, 1, 2, 3);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   for (let index = rangeStart(size, 4, threadIndex, threadCount); index < last; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const hash = lowbias32Vector(v128.xor(i32x4.add(i32x4.splat(index), lanes), seedHash));
     const isKept = i32x4.ge_u(hash, threshold);
     const result = v128.and(f32x4.mul(v128.load(input + at), scale), isKept);

@@ -13,7 +13,8 @@
 //   Add, Multiply:                          0 a, 1 b, 2 output, 3 size
 //   BiasAdd:                                0 input, 1 bias, 2 output, 3 rows, 4 columns
 //   BiasAddGrad:                            0 dOut, 1 dBias, 2 rows, 3 columns
-//   ClipBiasAddGrad:                        0 dOut, 1 output, 2 dInput, 3 dBias, 4 rows, 5 columns, 6 min (f32), 7 max (f32)
+//   ClipBiasAddGrad:                        0 dOut, 1 output, 2 dInput, 3 dBias, 4 rows, 5 columns, 6 min (f32), 7 max
+//   (f32)
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
 
@@ -26,15 +27,15 @@ export function relu(job: usize, threadIndex: i32, threadCount: i32): void {
   const vectorEnd = first + ((last - first) & ~3);
   const zero = f32x4.splat(0);
   for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const value = v128.load(input + at);
     // max(x, 0) that keeps NaN, as the reference does: x > 0 ? x : (x is NaN ? x : 0).
     const keep = v128.or(f32x4.gt(value, zero), f32x4.ne(value, value));
     v128.store(output + at, v128.and(value, keep));
   }
   for (let index = vectorEnd; index < last; index++) {
-    const value = load<f32>(input + (<usize>index << 2));
-    store<f32>(output + (<usize>index << 2), value > 0 || value != value ? value : 0);
+    const value = load<f32>(input + ((<usize>index) << 2));
+    store<f32>(output + ((<usize>index) << 2), value > 0 || value != value ? value : 0);
   }
 }
 
@@ -48,11 +49,11 @@ export function reluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
   const vectorEnd = first + ((last - first) & ~3);
   const zero = f32x4.splat(0);
   for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     v128.store(dInput + at, v128.and(v128.load(dOut + at), f32x4.gt(v128.load(input + at), zero)));
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     store<f32>(dInput + at, load<f32>(input + at) > 0 ? load<f32>(dOut + at) : 0);
   }
 }
@@ -75,11 +76,11 @@ export function clip(job: usize, threadIndex: i32, threadCount: i32): void {
   const lowerVector = f32x4.splat(lower);
   const upperVector = f32x4.splat(upper);
   for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     v128.store(output + at, f32x4.pmin(f32x4.pmax(v128.load(input + at), lowerVector), upperVector));
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const value = load<f32>(input + at);
     store<f32>(output + at, value < lower ? lower : value > upper ? upper : value);
   }
@@ -99,13 +100,13 @@ export function clipGrad(job: usize, threadIndex: i32, threadCount: i32): void {
   const lowerVector = f32x4.splat(lower);
   const upperVector = f32x4.splat(upper);
   for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const value = v128.load(input + at);
     const isInside = v128.and(f32x4.gt(value, lowerVector), f32x4.lt(value, upperVector));
     v128.store(dInput + at, v128.and(v128.load(dOut + at), isInside));
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const value = load<f32>(input + at);
     store<f32>(dInput + at, lower < value && value < upper ? load<f32>(dOut + at) : 0);
   }
@@ -117,7 +118,7 @@ export function tanh(job: usize, threadIndex: i32, threadCount: i32): void {
   const size = intField(job, 2);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   for (let index = rangeStart(size, 4, threadIndex, threadCount); index < last; index++) {
-    store<f32>(output + (<usize>index << 2), Mathf.tanh(load<f32>(input + (<usize>index << 2))));
+    store<f32>(output + ((<usize>index) << 2), Mathf.tanh(load<f32>(input + ((<usize>index) << 2))));
   }
 }
 
@@ -132,13 +133,13 @@ function saturatingGrad(job: usize, threadIndex: i32, threadCount: i32, isTanh: 
   const vectorEnd = first + ((last - first) & ~3);
   const one = f32x4.splat(1);
   for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const s = v128.load(output + at);
     const slope = isTanh ? f32x4.sub(one, f32x4.mul(s, s)) : f32x4.mul(s, f32x4.sub(one, s));
     v128.store(dInput + at, f32x4.mul(v128.load(dOut + at), slope));
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const s = load<f32>(output + at);
     store<f32>(dInput + at, load<f32>(dOut + at) * (isTanh ? 1 - s * s : s * (1 - s)));
   }
@@ -161,7 +162,8 @@ export function multiply(job: usize, threadIndex: i32, threadCount: i32): void {
 }
 
 /** output = a + b, or a * b where `isProduct`, value by value (inlined: the flag folds away). */
-@inline function combine(job: usize, threadIndex: i32, threadCount: i32, isProduct: bool): void {
+@inline
+function combine(job: usize, threadIndex: i32, threadCount: i32, isProduct: bool): void {
   const a = pointerField(job, 0);
   const b = pointerField(job, 1);
   const output = pointerField(job, 2);
@@ -170,13 +172,13 @@ export function multiply(job: usize, threadIndex: i32, threadCount: i32): void {
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
   for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const left = v128.load(a + at);
     const right = v128.load(b + at);
     v128.store(output + at, isProduct ? f32x4.mul(left, right) : f32x4.add(left, right));
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const left = load<f32>(a + at);
     const right = load<f32>(b + at);
     store<f32>(output + at, isProduct ? left * right : left + right);
@@ -193,13 +195,13 @@ export function biasAdd(job: usize, threadIndex: i32, threadCount: i32): void {
   const vectorEnd = columns & ~3;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
-    const base = <usize>row * <usize>columns << 2;
+    const base = (<usize>row * <usize>columns) << 2;
     for (let column = 0; column < vectorEnd; column += 4) {
-      const at = <usize>column << 2;
+      const at = (<usize>column) << 2;
       v128.store(output + base + at, f32x4.add(v128.load(input + base + at), v128.load(bias + at)));
     }
     for (let column = vectorEnd; column < columns; column++) {
-      const at = <usize>column << 2;
+      const at = (<usize>column) << 2;
       store<f32>(output + base + at, load<f32>(input + base + at) + load<f32>(bias + at));
     }
   }
@@ -220,10 +222,10 @@ export function biasAddGrad(job: usize, threadIndex: i32, threadCount: i32): voi
   const last = rangeEnd(columns, 4, threadIndex, threadCount);
   if (first >= last) return;
   const vectorEnd = first + ((last - first) & ~3);
-  const sums = dBias + (<usize>first << 2);
-  memory.fill(sums, 0, <usize>(last - first) << 2);
-  const rowBytes = <usize>columns << 2;
-  let rowStart = dOut + (<usize>first << 2);
+  const sums = dBias + ((<usize>first) << 2);
+  memory.fill(sums, 0, (<usize>(last - first)) << 2);
+  const rowBytes = (<usize>columns) << 2;
+  let rowStart = dOut + ((<usize>first) << 2);
   for (let row = 0; row < rows; row++) {
     let at: usize = 0;
     for (let column = first; column < vectorEnd; column += 4) {
@@ -258,10 +260,10 @@ export function clipBiasAddGrad(job: usize, threadIndex: i32, threadCount: i32):
   const vectorEnd = first + ((last - first) & ~3);
   const lows = f32x4.splat(low);
   const highs = f32x4.splat(high);
-  const sums = dBias + (<usize>first << 2);
-  memory.fill(sums, 0, <usize>(last - first) << 2);
-  const rowBytes = <usize>columns << 2;
-  let rowStart = <usize>first << 2;
+  const sums = dBias + ((<usize>first) << 2);
+  memory.fill(sums, 0, (<usize>(last - first)) << 2);
+  const rowBytes = (<usize>columns) << 2;
+  let rowStart = (<usize>first) << 2;
   for (let row = 0; row < rows; row++) {
     let at: usize = 0;
     for (let column = first; column < vectorEnd; column += 4) {
@@ -292,13 +294,17 @@ export function copyColumns(job: usize, threadIndex: i32, threadCount: i32): voi
   const source = pointerField(job, 0);
   const destination = pointerField(job, 1);
   const rows = intField(job, 2);
-  const bytes = <usize>intField(job, 3) << 2;
+  const bytes = (<usize>intField(job, 3)) << 2;
   const sourceStride = intField(job, 4);
   const sourceOffset = intField(job, 5);
   const destinationStride = intField(job, 6);
   const destinationOffset = intField(job, 7);
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
-    memory.copy(destination + (<usize>(row * destinationStride + destinationOffset) << 2), source + (<usize>(row * sourceStride + sourceOffset) << 2), bytes);
+    memory.copy(
+      destination + ((<usize>(row * destinationStride + destinationOffset)) << 2),
+      source + ((<usize>(row * sourceStride + sourceOffset)) << 2),
+      bytes,
+    );
   }
 }

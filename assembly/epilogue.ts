@@ -20,19 +20,22 @@ export const ACTIVATION_HARD_SIGMOID: i32 = 6;
 export const ACTIVATION_HARD_SWISH: i32 = 7;
 
 /** The epilogue fields 25-28 of a job record, read in place (an unmanaged overlay). */
-@unmanaged export class Epilogue {
+@unmanaged
+export class Epilogue {
   residual: usize;
   activation: i32;
   alpha: f32;
   beta: f32;
 }
 
-@inline export function epilogueOf(job: usize): Epilogue {
+@inline
+export function epilogueOf(job: usize): Epilogue {
   return changetype<Epilogue>(job + 100);
 }
 
 /** Whether the epilogue does anything beyond the bias (which callers add with the sums). */
-@inline export function hasEpilogue(epilogue: Epilogue): bool {
+@inline
+export function hasEpilogue(epilogue: Epilogue): bool {
   return epilogue.residual != 0 || epilogue.activation != ACTIVATION_NONE;
 }
 
@@ -40,40 +43,64 @@ export const ACTIVATION_HARD_SWISH: i32 = 7;
  * The activation `code` of four values. ReLU is max(x, 0) as the convolution kernels always fused it
  * (NaN stays NaN); clip uses the reference's comparisons (NaN stays NaN).
  */
-@inline export function activateVector(code: i32, x: v128, alpha: v128, beta: v128): v128 {
+@inline
+export function activateVector(code: i32, x: v128, alpha: v128, beta: v128): v128 {
   // NOTE: a switch, not a chain of `if (code == ...) return`: Binaryen turns that chain into br_ifs
   // whose values are all computed before the test, so every vector paid for the sigmoid (an exp and
   // a division) twice whatever the code (seen in the compiled depthwise kernel).
   switch (code) {
-    case ACTIVATION_RELU: return f32x4.max(x, f32x4.splat(0));
-    case ACTIVATION_CLIP: return v128.bitselect(alpha, v128.bitselect(beta, x, f32x4.gt(x, beta)), f32x4.lt(x, alpha));
-    case ACTIVATION_SIGMOID: return sigmoidVector(x);
-    case ACTIVATION_SILU: return f32x4.mul(x, sigmoidVector(x));
-    case ACTIVATION_LEAKY_RELU: return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, f32x4.splat(0)));
-    case ACTIVATION_HARD_SIGMOID: return hardGateVector(x, alpha, beta);
-    case ACTIVATION_HARD_SWISH: return f32x4.mul(x, hardGateVector(x, alpha, beta));
-    default: return x;
+    case ACTIVATION_RELU:
+      return f32x4.max(x, f32x4.splat(0));
+    case ACTIVATION_CLIP:
+      return v128.bitselect(alpha, v128.bitselect(beta, x, f32x4.gt(x, beta)), f32x4.lt(x, alpha));
+    case ACTIVATION_SIGMOID:
+      return sigmoidVector(x);
+    case ACTIVATION_SILU:
+      return f32x4.mul(x, sigmoidVector(x));
+    case ACTIVATION_LEAKY_RELU:
+      return v128.bitselect(x, f32x4.mul(x, alpha), f32x4.gt(x, f32x4.splat(0)));
+    case ACTIVATION_HARD_SIGMOID:
+      return hardGateVector(x, alpha, beta);
+    case ACTIVATION_HARD_SWISH:
+      return f32x4.mul(x, hardGateVector(x, alpha, beta));
+    default:
+      return x;
   }
 }
 
-/** Whether an activation is a comparison or two (none, ReLU, clip): cheap enough for a GEMM to apply in its registers. */
-@inline export function isRegisterActivation(code: i32): bool {
+/**
+ * Whether an activation is a comparison or two (none, ReLU, clip): cheap enough for a GEMM to apply in its registers.
+ */
+@inline
+export function isRegisterActivation(code: i32): bool {
   return code == ACTIVATION_NONE || code == ACTIVATION_RELU || code == ACTIVATION_CLIP;
 }
 
 /** activateVector for the codes of isRegisterActivation (the same formulas). */
-@inline export function activateRegisterVector(code: i32, x: v128, alpha: v128, beta: v128): v128 {
+@inline
+export function activateRegisterVector(code: i32, x: v128, alpha: v128, beta: v128): v128 {
   switch (code) {
-    case ACTIVATION_RELU: return f32x4.max(x, f32x4.splat(0));
-    case ACTIVATION_CLIP: return v128.bitselect(alpha, v128.bitselect(beta, x, f32x4.gt(x, beta)), f32x4.lt(x, alpha));
-    default: return x;
+    case ACTIVATION_RELU:
+      return f32x4.max(x, f32x4.splat(0));
+    case ACTIVATION_CLIP:
+      return v128.bitselect(alpha, v128.bitselect(beta, x, f32x4.gt(x, beta)), f32x4.lt(x, alpha));
+    default:
+      return x;
   }
 }
 
 /** finishRow's whole vectors, channels [0, vectorEnd). */
-function finishRowVectors(row: usize, bias: usize, residualRow: usize, vectorEnd: i32, code: i32, alphas: v128, betas: v128): void {
+function finishRowVectors(
+  row: usize,
+  bias: usize,
+  residualRow: usize,
+  vectorEnd: i32,
+  code: i32,
+  alphas: v128,
+  betas: v128,
+): void {
   for (let c = 0; c < vectorEnd; c += 4) {
-    const at = <usize>c << 2;
+    const at = (<usize>c) << 2;
     let value = v128.load(row + at);
     if (bias != 0) value = f32x4.add(value, v128.load(bias + at));
     if (residualRow != 0) value = f32x4.add(value, v128.load(residualRow + at));
@@ -90,7 +117,7 @@ function finishRowVectors(row: usize, bias: usize, residualRow: usize, vectorEnd
 function finishRowSigmoid(row: usize, bias: usize, residualRow: usize, vectorEnd: i32, isSilu: bool): void {
   if (bias != 0 || residualRow != 0) {
     for (let c = 0; c < vectorEnd; c += 4) {
-      const at = <usize>c << 2;
+      const at = (<usize>c) << 2;
       let value = v128.load(row + at);
       if (bias != 0) value = f32x4.add(value, v128.load(bias + at));
       if (residualRow != 0) value = f32x4.add(value, v128.load(residualRow + at));
@@ -105,7 +132,15 @@ function finishRowSigmoid(row: usize, bias: usize, residualRow: usize, vectorEnd
  * Finishes `count` channels of one output row in place: row[c] = activation(row[c] + bias[c] +
  * residualRow[c]); bias and residualRow may be 0 (absent).
  */
-export function finishRow(row: usize, bias: usize, residualRow: usize, count: i32, code: i32, alpha: f32, beta: f32): void {
+export function finishRow(
+  row: usize,
+  bias: usize,
+  residualRow: usize,
+  count: i32,
+  code: i32,
+  alpha: f32,
+  beta: f32,
+): void {
   const alphas = f32x4.splat(alpha);
   const betas = f32x4.splat(beta);
   const vectorEnd = count & ~3;
@@ -115,7 +150,7 @@ export function finishRow(row: usize, bias: usize, residualRow: usize, count: i3
     finishRowVectors(row, bias, residualRow, vectorEnd, code, alphas, betas);
   }
   for (let c = vectorEnd; c < count; c++) {
-    const at = <usize>c << 2;
+    const at = (<usize>c) << 2;
     let value = f32x4.splat(load<f32>(row + at));
     if (bias != 0) value = f32x4.add(value, f32x4.splat(load<f32>(bias + at)));
     if (residualRow != 0) value = f32x4.add(value, f32x4.splat(load<f32>(residualRow + at)));
@@ -127,10 +162,18 @@ export function finishRow(row: usize, bias: usize, residualRow: usize, count: i3
 export function finishRows(job: usize, output: usize, bias: usize, firstRow: i32, rows: i32, channels: i32): void {
   const epilogue = epilogueOf(job);
   const code = epilogue.activation;
-  const rowBytes = <usize>channels << 2;
+  const rowBytes = (<usize>channels) << 2;
   for (let r = 0; r < rows; r++) {
     const offset = <usize>(firstRow + r) * rowBytes;
-    finishRow(output + offset, bias, epilogue.residual != 0 ? epilogue.residual + offset : 0, channels, code, epilogue.alpha, epilogue.beta);
+    finishRow(
+      output + offset,
+      bias,
+      epilogue.residual != 0 ? epilogue.residual + offset : 0,
+      channels,
+      code,
+      epilogue.alpha,
+      epilogue.beta,
+    );
   }
 }
 
@@ -139,14 +182,31 @@ export function finishRows(job: usize, output: usize, bias: usize, firstRow: i32
  * starting at output row `firstRow`. columnStart is a multiple of 4, so each value goes through the
  * same lanes as under finishRows (a thread that owns a column range finishes just its own).
  */
-export function finishColumns(job: usize, output: usize, bias: usize, firstRow: i32, rows: i32, channels: i32, columnStart: i32, columnEnd: i32): void {
+export function finishColumns(
+  job: usize,
+  output: usize,
+  bias: usize,
+  firstRow: i32,
+  rows: i32,
+  channels: i32,
+  columnStart: i32,
+  columnEnd: i32,
+): void {
   const epilogue = epilogueOf(job);
   const code = epilogue.activation;
-  const rowBytes = <usize>channels << 2;
-  const columnOffset = <usize>columnStart << 2;
+  const rowBytes = (<usize>channels) << 2;
+  const columnOffset = (<usize>columnStart) << 2;
   const columnBias = bias != 0 ? bias + columnOffset : 0;
   for (let r = 0; r < rows; r++) {
     const offset = <usize>(firstRow + r) * rowBytes + columnOffset;
-    finishRow(output + offset, columnBias, epilogue.residual != 0 ? epilogue.residual + offset : 0, columnEnd - columnStart, code, epilogue.alpha, epilogue.beta);
+    finishRow(
+      output + offset,
+      columnBias,
+      epilogue.residual != 0 ? epilogue.residual + offset : 0,
+      columnEnd - columnStart,
+      code,
+      epilogue.alpha,
+      epilogue.beta,
+    );
   }
 }

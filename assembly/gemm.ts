@@ -28,7 +28,8 @@ import { activateRegisterVector, epilogueOf, finishColumns, finishRow, isRegiste
  * Stores the 4x4 transpose of rows x0 .. x3 (four f32 each): column k of the rows goes to
  * destination + k * stride. Packing A, the Winograd input tiles and MatMul's transposed B share it.
  */
-@inline export function storeTransposed4x4(x0: v128, x1: v128, x2: v128, x3: v128, destination: usize, stride: usize): void {
+@inline
+export function storeTransposed4x4(x0: v128, x1: v128, x2: v128, x3: v128, destination: usize, stride: usize): void {
   const low01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
   const low23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
   const high01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
@@ -55,12 +56,17 @@ export const PACKED_DEPTH_BLOCK: i32 = 512;
  * strip of B, in L1, meets every row tile of the group).
  */
 export const PACKED_ROW_GROUP_FLOATS: i32 = 32768;
-/** Floats of C per row group in gemmPackedFinished (256 KB): the strips revisit each row of the group, so it stays in L2. */
+/**
+ * Floats of C per row group in gemmPackedFinished (256 KB): the strips revisit each row of the group, so it stays in
+ * L2.
+ */
 export const OUTPUT_GROUP_FLOATS: i32 = 65536;
 /** Bytes of per-thread scratch gemm needs: packed A and B blocks plus a 4x8 tile for partial stores. */
-export const GEMM_SCRATCH_BYTES: i32 = (DEPTH_BLOCK * TILE_ROWS + DEPTH_BLOCK * COLUMN_BLOCK + TILE_ROWS * TILE_COLUMNS) * 4;
+export const GEMM_SCRATCH_BYTES: i32 =
+  (DEPTH_BLOCK * TILE_ROWS + DEPTH_BLOCK * COLUMN_BLOCK + TILE_ROWS * TILE_COLUMNS) * 4;
 
-@inline function multiplyAdd(a: v128, b: v128, c: v128): v128 {
+@inline
+function multiplyAdd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }
@@ -69,22 +75,34 @@ export const GEMM_SCRATCH_BYTES: i32 = (DEPTH_BLOCK * TILE_ROWS + DEPTH_BLOCK * 
  * Packs rows [row, row + rows) and depths [depthStart, depthStart + depth) of A into `pack` as
  * pack[p * 4 + r] = A(row + r, depthStart + p), zero for r >= rows.
  */
-function packRows(a: usize, aRowStride: i32, aDepthStride: i32, row: i32, rows: i32, depthStart: i32, depth: i32, pack: usize): void {
+function packRows(
+  a: usize,
+  aRowStride: i32,
+  aDepthStride: i32,
+  row: i32,
+  rows: i32,
+  depthStart: i32,
+  depth: i32,
+  pack: usize,
+): void {
   if (rows == TILE_ROWS && aRowStride == 1) {
     // Transposed A: the 4 values of a depth step are contiguous.
     for (let p = 0; p < depth; p++) {
-      v128.store(pack + (<usize>p << 4), v128.load(a + ((<usize>row + <usize>(depthStart + p) * <usize>aDepthStride) << 2)));
+      v128.store(
+        pack + ((<usize>p) << 4),
+        v128.load(a + ((<usize>row + <usize>(depthStart + p) * <usize>aDepthStride) << 2)),
+      );
     }
     return;
   }
   if (rows == TILE_ROWS && aDepthStride == 1) {
     // Row-major A (an im2col panel): 4 depths of the 4 rows at a time, transposed in registers.
     const row0 = a + ((<usize>row * <usize>aRowStride + <usize>depthStart) << 2);
-    const rowBytes = <usize>aRowStride << 2;
+    const rowBytes = (<usize>aRowStride) << 2;
     const vectorDepth = depth & ~3;
     let destination = pack;
     for (let p = 0; p < vectorDepth; p += 4) {
-      const source = row0 + (<usize>p << 2);
+      const source = row0 + ((<usize>p) << 2);
       const x0 = v128.load(source);
       const x1 = v128.load(source + rowBytes);
       const x2 = v128.load(source + 2 * rowBytes);
@@ -94,16 +112,19 @@ function packRows(a: usize, aRowStride: i32, aDepthStride: i32, row: i32, rows: 
     }
     for (let p = vectorDepth; p < depth; p++) {
       for (let r = 0; r < TILE_ROWS; r++) {
-        store<f32>(pack + ((<usize>p * 4 + <usize>r) << 2), load<f32>(row0 + <usize>r * rowBytes + (<usize>p << 2)));
+        store<f32>(pack + ((<usize>p * 4 + <usize>r) << 2), load<f32>(row0 + <usize>r * rowBytes + ((<usize>p) << 2)));
       }
     }
     return;
   }
   for (let r = 0; r < TILE_ROWS; r++) {
     if (r < rows) {
-      const rowBase = a + (<usize>(row + r) * <usize>aRowStride << 2);
+      const rowBase = a + ((<usize>(row + r) * <usize>aRowStride) << 2);
       for (let p = 0; p < depth; p++) {
-        store<f32>(pack + ((<usize>p * 4 + <usize>r) << 2), load<f32>(rowBase + (<usize>(depthStart + p) * <usize>aDepthStride << 2)));
+        store<f32>(
+          pack + ((<usize>p * 4 + <usize>r) << 2),
+          load<f32>(rowBase + ((<usize>(depthStart + p) * <usize>aDepthStride) << 2)),
+        );
       }
     } else {
       for (let p = 0; p < depth; p++) store<f32>(pack + ((<usize>p * 4 + <usize>r) << 2), 0);
@@ -117,17 +138,27 @@ function packRows(a: usize, aRowStride: i32, aDepthStride: i32, row: i32, rows: 
  * past column n. The micro-kernel then reads B contiguously: rows of B a power-of-two apart (n = 1024)
  * would otherwise all fall in the same L1 cache set (measured: 23 instead of 40 GFLOP/s at n = 1024).
  */
-function packColumns(b: usize, bRowBytes: usize, n: i32, depthStart: i32, depth: i32, columnStart: i32, columnEnd: i32, pack: usize): void {
+function packColumns(
+  b: usize,
+  bRowBytes: usize,
+  n: i32,
+  depthStart: i32,
+  depth: i32,
+  columnStart: i32,
+  columnEnd: i32,
+  pack: usize,
+): void {
   let destination = pack;
   for (let column = columnStart; column < columnEnd; column += TILE_COLUMNS) {
     const columns = min(TILE_COLUMNS, n - column);
-    let source = b + <usize>depthStart * bRowBytes + (<usize>column << 2);
+    let source = b + <usize>depthStart * bRowBytes + ((<usize>column) << 2);
     for (let p = 0; p < depth; p++) {
       if (columns == TILE_COLUMNS) {
         v128.store(destination, v128.load(source));
         v128.store(destination, v128.load(source, 16), 16);
       } else {
-        for (let j = 0; j < TILE_COLUMNS; j++) store<f32>(destination + (<usize>j << 2), j < columns ? load<f32>(source + (<usize>j << 2)) : 0);
+        for (let j = 0; j < TILE_COLUMNS; j++)
+          store<f32>(destination + ((<usize>j) << 2), j < columns ? load<f32>(source + ((<usize>j) << 2)) : 0);
       }
       destination += 32;
       source += bRowBytes;
@@ -142,26 +173,64 @@ function packColumns(b: usize, bRowBytes: usize, n: i32, depthStart: i32, depth:
  * activateRegisterVector(finishCode): the operations of epilogue.ts's finishRow, in its order.
  * Callers without an output stage pass the constant -1, and the optimizer drops that code.
  */
-@inline function microKernel(
-  pack: usize, b: usize, c: usize, cRowBytes: usize, depth: i32, rows: i32, columns: i32, isAccumulating: bool, tile: usize,
-  finishCode: i32, finishBias: usize, finishResidual: usize, alphas: v128, betas: v128,
+@inline
+function microKernel(
+  pack: usize,
+  b: usize,
+  c: usize,
+  cRowBytes: usize,
+  depth: i32,
+  rows: i32,
+  columns: i32,
+  isAccumulating: bool,
+  tile: usize,
+  finishCode: i32,
+  finishBias: usize,
+  finishResidual: usize,
+  alphas: v128,
+  betas: v128,
 ): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  let c00 = f32x4.splat(0),
+    c01 = f32x4.splat(0),
+    c10 = f32x4.splat(0),
+    c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0),
+    c21 = f32x4.splat(0),
+    c30 = f32x4.splat(0),
+    c31 = f32x4.splat(0);
   if (isAccumulating) {
     if (columns == TILE_COLUMNS) {
-      c00 = v128.load(c); c01 = v128.load(c, 16);
-      if (rows > 1) { c10 = v128.load(c + cRowBytes); c11 = v128.load(c + cRowBytes, 16); }
-      if (rows > 2) { c20 = v128.load(c + 2 * cRowBytes); c21 = v128.load(c + 2 * cRowBytes, 16); }
-      if (rows > 3) { c30 = v128.load(c + 3 * cRowBytes); c31 = v128.load(c + 3 * cRowBytes, 16); }
+      c00 = v128.load(c);
+      c01 = v128.load(c, 16);
+      if (rows > 1) {
+        c10 = v128.load(c + cRowBytes);
+        c11 = v128.load(c + cRowBytes, 16);
+      }
+      if (rows > 2) {
+        c20 = v128.load(c + 2 * cRowBytes);
+        c21 = v128.load(c + 2 * cRowBytes, 16);
+      }
+      if (rows > 3) {
+        c30 = v128.load(c + 3 * cRowBytes);
+        c31 = v128.load(c + 3 * cRowBytes, 16);
+      }
     } else {
       for (let r = 0; r < TILE_ROWS; r++) {
         for (let j = 0; j < TILE_COLUMNS; j++) {
-          store<f32>(tile + ((<usize>r * 8 + <usize>j) << 2), r < rows && j < columns ? load<f32>(c + <usize>r * cRowBytes + (<usize>j << 2)) : 0);
+          store<f32>(
+            tile + ((<usize>r * 8 + <usize>j) << 2),
+            r < rows && j < columns ? load<f32>(c + <usize>r * cRowBytes + ((<usize>j) << 2)) : 0,
+          );
         }
       }
-      c00 = v128.load(tile); c01 = v128.load(tile, 16); c10 = v128.load(tile, 32); c11 = v128.load(tile, 48);
-      c20 = v128.load(tile, 64); c21 = v128.load(tile, 80); c30 = v128.load(tile, 96); c31 = v128.load(tile, 112);
+      c00 = v128.load(tile);
+      c01 = v128.load(tile, 16);
+      c10 = v128.load(tile, 32);
+      c11 = v128.load(tile, 48);
+      c20 = v128.load(tile, 64);
+      c21 = v128.load(tile, 80);
+      c30 = v128.load(tile, 96);
+      c31 = v128.load(tile, 112);
     }
   }
   let bRow = b;
@@ -174,10 +243,14 @@ function packColumns(b: usize, bRowBytes: usize, n: i32, depthStart: i32, depth:
     const a1 = v128.load32_splat(packed, 4);
     const a2 = v128.load32_splat(packed, 8);
     const a3 = v128.load32_splat(packed, 12);
-    c00 = multiplyAdd(a0, b0, c00); c01 = multiplyAdd(a0, b1, c01);
-    c10 = multiplyAdd(a1, b0, c10); c11 = multiplyAdd(a1, b1, c11);
-    c20 = multiplyAdd(a2, b0, c20); c21 = multiplyAdd(a2, b1, c21);
-    c30 = multiplyAdd(a3, b0, c30); c31 = multiplyAdd(a3, b1, c31);
+    c00 = multiplyAdd(a0, b0, c00);
+    c01 = multiplyAdd(a0, b1, c01);
+    c10 = multiplyAdd(a1, b0, c10);
+    c11 = multiplyAdd(a1, b1, c11);
+    c20 = multiplyAdd(a2, b0, c20);
+    c21 = multiplyAdd(a2, b1, c21);
+    c30 = multiplyAdd(a3, b0, c30);
+    c31 = multiplyAdd(a3, b1, c31);
     bRow += 32;
     packed += 16;
   }
@@ -185,33 +258,62 @@ function packColumns(b: usize, bRowBytes: usize, n: i32, depthStart: i32, depth:
     if (finishBias != 0) {
       const bias0 = v128.load(finishBias);
       const bias1 = v128.load(finishBias, 16);
-      c00 = f32x4.add(c00, bias0); c01 = f32x4.add(c01, bias1);
-      c10 = f32x4.add(c10, bias0); c11 = f32x4.add(c11, bias1);
-      c20 = f32x4.add(c20, bias0); c21 = f32x4.add(c21, bias1);
-      c30 = f32x4.add(c30, bias0); c31 = f32x4.add(c31, bias1);
+      c00 = f32x4.add(c00, bias0);
+      c01 = f32x4.add(c01, bias1);
+      c10 = f32x4.add(c10, bias0);
+      c11 = f32x4.add(c11, bias1);
+      c20 = f32x4.add(c20, bias0);
+      c21 = f32x4.add(c21, bias1);
+      c30 = f32x4.add(c30, bias0);
+      c31 = f32x4.add(c31, bias1);
     }
     if (finishResidual != 0) {
-      c00 = f32x4.add(c00, v128.load(finishResidual)); c01 = f32x4.add(c01, v128.load(finishResidual, 16));
-      c10 = f32x4.add(c10, v128.load(finishResidual + cRowBytes)); c11 = f32x4.add(c11, v128.load(finishResidual + cRowBytes, 16));
-      c20 = f32x4.add(c20, v128.load(finishResidual + 2 * cRowBytes)); c21 = f32x4.add(c21, v128.load(finishResidual + 2 * cRowBytes, 16));
-      c30 = f32x4.add(c30, v128.load(finishResidual + 3 * cRowBytes)); c31 = f32x4.add(c31, v128.load(finishResidual + 3 * cRowBytes, 16));
+      c00 = f32x4.add(c00, v128.load(finishResidual));
+      c01 = f32x4.add(c01, v128.load(finishResidual, 16));
+      c10 = f32x4.add(c10, v128.load(finishResidual + cRowBytes));
+      c11 = f32x4.add(c11, v128.load(finishResidual + cRowBytes, 16));
+      c20 = f32x4.add(c20, v128.load(finishResidual + 2 * cRowBytes));
+      c21 = f32x4.add(c21, v128.load(finishResidual + 2 * cRowBytes, 16));
+      c30 = f32x4.add(c30, v128.load(finishResidual + 3 * cRowBytes));
+      c31 = f32x4.add(c31, v128.load(finishResidual + 3 * cRowBytes, 16));
     }
-    c00 = activateRegisterVector(finishCode, c00, alphas, betas); c01 = activateRegisterVector(finishCode, c01, alphas, betas);
-    c10 = activateRegisterVector(finishCode, c10, alphas, betas); c11 = activateRegisterVector(finishCode, c11, alphas, betas);
-    c20 = activateRegisterVector(finishCode, c20, alphas, betas); c21 = activateRegisterVector(finishCode, c21, alphas, betas);
-    c30 = activateRegisterVector(finishCode, c30, alphas, betas); c31 = activateRegisterVector(finishCode, c31, alphas, betas);
+    c00 = activateRegisterVector(finishCode, c00, alphas, betas);
+    c01 = activateRegisterVector(finishCode, c01, alphas, betas);
+    c10 = activateRegisterVector(finishCode, c10, alphas, betas);
+    c11 = activateRegisterVector(finishCode, c11, alphas, betas);
+    c20 = activateRegisterVector(finishCode, c20, alphas, betas);
+    c21 = activateRegisterVector(finishCode, c21, alphas, betas);
+    c30 = activateRegisterVector(finishCode, c30, alphas, betas);
+    c31 = activateRegisterVector(finishCode, c31, alphas, betas);
   }
   if (columns == TILE_COLUMNS) {
-    v128.store(c, c00); v128.store(c, c01, 16);
-    if (rows > 1) { v128.store(c + cRowBytes, c10); v128.store(c + cRowBytes, c11, 16); }
-    if (rows > 2) { v128.store(c + 2 * cRowBytes, c20); v128.store(c + 2 * cRowBytes, c21, 16); }
-    if (rows > 3) { v128.store(c + 3 * cRowBytes, c30); v128.store(c + 3 * cRowBytes, c31, 16); }
+    v128.store(c, c00);
+    v128.store(c, c01, 16);
+    if (rows > 1) {
+      v128.store(c + cRowBytes, c10);
+      v128.store(c + cRowBytes, c11, 16);
+    }
+    if (rows > 2) {
+      v128.store(c + 2 * cRowBytes, c20);
+      v128.store(c + 2 * cRowBytes, c21, 16);
+    }
+    if (rows > 3) {
+      v128.store(c + 3 * cRowBytes, c30);
+      v128.store(c + 3 * cRowBytes, c31, 16);
+    }
     return;
   }
-  v128.store(tile, c00); v128.store(tile, c01, 16); v128.store(tile, c10, 32); v128.store(tile, c11, 48);
-  v128.store(tile, c20, 64); v128.store(tile, c21, 80); v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+  v128.store(tile, c00);
+  v128.store(tile, c01, 16);
+  v128.store(tile, c10, 32);
+  v128.store(tile, c11, 48);
+  v128.store(tile, c20, 64);
+  v128.store(tile, c21, 80);
+  v128.store(tile, c30, 96);
+  v128.store(tile, c31, 112);
   for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < columns; j++) store<f32>(c + <usize>r * cRowBytes + (<usize>j << 2), load<f32>(tile + ((<usize>r * 8 + <usize>j) << 2)));
+    for (let j = 0; j < columns; j++)
+      store<f32>(c + <usize>r * cRowBytes + ((<usize>j) << 2), load<f32>(tile + ((<usize>r * 8 + <usize>j) << 2)));
   }
 }
 
@@ -222,12 +324,25 @@ function packColumns(b: usize, bRowBytes: usize, n: i32, depthStart: i32, depth:
  * 49x960x160 and 49x320x1280; the row loop is bound by its 8 loads of B). Each element gets the same
  * multiply-adds in the same order as in microKernel.
  */
-@inline function microKernelRow(pack: usize, b: usize, stripBytes: usize, c: usize, depth: i32, isAccumulating: bool): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  let c4 = f32x4.splat(0), c5 = f32x4.splat(0), c6 = f32x4.splat(0), c7 = f32x4.splat(0);
+@inline
+function microKernelRow(pack: usize, b: usize, stripBytes: usize, c: usize, depth: i32, isAccumulating: bool): void {
+  let c0 = f32x4.splat(0),
+    c1 = f32x4.splat(0),
+    c2 = f32x4.splat(0),
+    c3 = f32x4.splat(0);
+  let c4 = f32x4.splat(0),
+    c5 = f32x4.splat(0),
+    c6 = f32x4.splat(0),
+    c7 = f32x4.splat(0);
   if (isAccumulating) {
-    c0 = v128.load(c); c1 = v128.load(c, 16); c2 = v128.load(c, 32); c3 = v128.load(c, 48);
-    c4 = v128.load(c, 64); c5 = v128.load(c, 80); c6 = v128.load(c, 96); c7 = v128.load(c, 112);
+    c0 = v128.load(c);
+    c1 = v128.load(c, 16);
+    c2 = v128.load(c, 32);
+    c3 = v128.load(c, 48);
+    c4 = v128.load(c, 64);
+    c5 = v128.load(c, 80);
+    c6 = v128.load(c, 96);
+    c7 = v128.load(c, 112);
   }
   let strip0 = b;
   const strip1 = stripBytes;
@@ -236,15 +351,25 @@ function packColumns(b: usize, bRowBytes: usize, n: i32, depthStart: i32, depth:
   let packed = pack;
   for (let p = 0; p < depth; p++) {
     const a = v128.load32_splat(packed);
-    c0 = multiplyAdd(a, v128.load(strip0), c0); c1 = multiplyAdd(a, v128.load(strip0, 16), c1);
-    c2 = multiplyAdd(a, v128.load(strip0 + strip1), c2); c3 = multiplyAdd(a, v128.load(strip0 + strip1, 16), c3);
-    c4 = multiplyAdd(a, v128.load(strip0 + strip2), c4); c5 = multiplyAdd(a, v128.load(strip0 + strip2, 16), c5);
-    c6 = multiplyAdd(a, v128.load(strip0 + strip3), c6); c7 = multiplyAdd(a, v128.load(strip0 + strip3, 16), c7);
+    c0 = multiplyAdd(a, v128.load(strip0), c0);
+    c1 = multiplyAdd(a, v128.load(strip0, 16), c1);
+    c2 = multiplyAdd(a, v128.load(strip0 + strip1), c2);
+    c3 = multiplyAdd(a, v128.load(strip0 + strip1, 16), c3);
+    c4 = multiplyAdd(a, v128.load(strip0 + strip2), c4);
+    c5 = multiplyAdd(a, v128.load(strip0 + strip2, 16), c5);
+    c6 = multiplyAdd(a, v128.load(strip0 + strip3), c6);
+    c7 = multiplyAdd(a, v128.load(strip0 + strip3, 16), c7);
     strip0 += 32;
     packed += 16;
   }
-  v128.store(c, c0); v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
-  v128.store(c, c4, 64); v128.store(c, c5, 80); v128.store(c, c6, 96); v128.store(c, c7, 112);
+  v128.store(c, c0);
+  v128.store(c, c1, 16);
+  v128.store(c, c2, 32);
+  v128.store(c, c3, 48);
+  v128.store(c, c4, 64);
+  v128.store(c, c5, 80);
+  v128.store(c, c6, 96);
+  v128.store(c, c7, 112);
 }
 
 /**
@@ -254,12 +379,24 @@ function packColumns(b: usize, bRowBytes: usize, n: i32, depthStart: i32, depth:
  * 8 floats. columnStart is a multiple of TILE_COLUMNS.
  */
 function multiplyBlock(
-  a: usize, aRowStride: i32, aDepthStride: i32,
-  strips: usize, stripBytes: usize,
-  c: usize, cRowBytes: usize,
-  m: i32, n: i32, depthStart: i32, depth: i32,
-  rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32,
-  loadsC: bool, pack: usize, tile: usize,
+  a: usize,
+  aRowStride: i32,
+  aDepthStride: i32,
+  strips: usize,
+  stripBytes: usize,
+  c: usize,
+  cRowBytes: usize,
+  m: i32,
+  n: i32,
+  depthStart: i32,
+  depth: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  columnStart: i32,
+  columnEnd: i32,
+  loadsC: bool,
+  pack: usize,
+  tile: usize,
 ): void {
   const none = f32x4.splat(0);
   for (let row = rowStart; row < rowEnd; row += TILE_ROWS) {
@@ -270,12 +407,27 @@ function multiplyBlock(
     let column = columnStart;
     if (rows == 1) {
       for (; column + 4 * TILE_COLUMNS <= min(columnEnd, n); column += 4 * TILE_COLUMNS) {
-        microKernelRow(pack, strip, stripBytes, cRow + (<usize>column << 2), depth, loadsC);
+        microKernelRow(pack, strip, stripBytes, cRow + ((<usize>column) << 2), depth, loadsC);
         strip += 4 * stripBytes;
       }
     }
     for (; column < columnEnd; column += TILE_COLUMNS) {
-      microKernel(pack, strip, cRow + (<usize>column << 2), cRowBytes, depth, rows, min(TILE_COLUMNS, n - column), loadsC, tile, -1, 0, 0, none, none);
+      microKernel(
+        pack,
+        strip,
+        cRow + ((<usize>column) << 2),
+        cRowBytes,
+        depth,
+        rows,
+        min(TILE_COLUMNS, n - column),
+        loadsC,
+        tile,
+        -1,
+        0,
+        0,
+        none,
+        none,
+      );
       strip += stripBytes;
     }
   }
@@ -289,11 +441,19 @@ function multiplyBlock(
  * of in a pass of its own over the map.
  */
 function packRowsScaled(
-  a: usize, aRowStride: i32, row: i32, rows: i32, depthStart: i32, depth: i32, pack: usize,
-  scale: usize, scaleFirstRow: i32, scalePixels: i32,
+  a: usize,
+  aRowStride: i32,
+  row: i32,
+  rows: i32,
+  depthStart: i32,
+  depth: i32,
+  pack: usize,
+  scale: usize,
+  scaleFirstRow: i32,
+  scalePixels: i32,
 ): void {
-  const rowBytes = <usize>aRowStride << 2;
-  const depthBytes = <usize>depthStart << 2;
+  const rowBytes = (<usize>aRowStride) << 2;
+  const depthBytes = (<usize>depthStart) << 2;
   const row0 = a + <usize>row * rowBytes + depthBytes;
   // A scale row holds A's k channels, like a row of A.
   const scaleRowBytes = rowBytes;
@@ -306,7 +466,7 @@ function packRowsScaled(
     const vectorDepth = depth & ~3;
     let destination = pack;
     for (let p = 0; p < vectorDepth; p += 4) {
-      const at = <usize>p << 2;
+      const at = (<usize>p) << 2;
       const source = row0 + at;
       const x0 = f32x4.mul(v128.load(source), v128.load(scale0 + at));
       const x1 = f32x4.mul(v128.load(source + rowBytes), v128.load(scale1 + at));
@@ -316,7 +476,7 @@ function packRowsScaled(
       destination += 64;
     }
     for (let p = vectorDepth; p < depth; p++) {
-      const at = <usize>p << 2;
+      const at = (<usize>p) << 2;
       store<f32>(pack + ((<usize>p * 4) << 2), load<f32>(row0 + at) * load<f32>(scale0 + at));
       store<f32>(pack + ((<usize>p * 4 + 1) << 2), load<f32>(row0 + rowBytes + at) * load<f32>(scale1 + at));
       store<f32>(pack + ((<usize>p * 4 + 2) << 2), load<f32>(row0 + 2 * rowBytes + at) * load<f32>(scale2 + at));
@@ -329,7 +489,7 @@ function packRowsScaled(
       const rowBase = row0 + <usize>r * rowBytes;
       const scaleBase = scale + <usize>((scaleFirstRow + row + r) / scalePixels) * scaleRowBytes + depthBytes;
       for (let p = 0; p < depth; p++) {
-        const at = <usize>p << 2;
+        const at = (<usize>p) << 2;
         store<f32>(pack + ((<usize>p * 4 + <usize>r) << 2), load<f32>(rowBase + at) * load<f32>(scaleBase + at));
       }
     } else {
@@ -344,13 +504,35 @@ function packRowsScaled(
  * row-major, its row stride the scale's row of channels).
  */
 function packRowGroup(
-  a: usize, aRowStride: i32, aDepthStride: i32, m: i32, rowStart: i32, rowEnd: i32, depthStart: i32, depth: i32, pack: usize,
-  scale: usize, scaleFirstRow: i32, scalePixels: i32,
+  a: usize,
+  aRowStride: i32,
+  aDepthStride: i32,
+  m: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  depthStart: i32,
+  depth: i32,
+  pack: usize,
+  scale: usize,
+  scaleFirstRow: i32,
+  scalePixels: i32,
 ): void {
-  const tileBytes = <usize>depth << 4;
+  const tileBytes = (<usize>depth) << 4;
   let destination = pack;
   for (let row = rowStart; row < rowEnd; row += TILE_ROWS) {
-    if (scale != 0) packRowsScaled(a, aRowStride, row, min(TILE_ROWS, m - row), depthStart, depth, destination, scale, scaleFirstRow, scalePixels);
+    if (scale != 0)
+      packRowsScaled(
+        a,
+        aRowStride,
+        row,
+        min(TILE_ROWS, m - row),
+        depthStart,
+        depth,
+        destination,
+        scale,
+        scaleFirstRow,
+        scalePixels,
+      );
     else packRows(a, aRowStride, aDepthStride, row, min(TILE_ROWS, m - row), depthStart, depth, destination);
     destination += tileBytes;
   }
@@ -363,14 +545,23 @@ function packRowGroup(
  * one row (49 pixels) runs after the strips, 4 strips at a time (microKernelRow).
  */
 function multiplyGroup(
-  pack: usize, strips: usize, stripBytes: usize,
-  c: usize, cRowBytes: usize,
-  m: i32, n: i32, depth: i32,
-  rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32,
-  loadsC: bool, tile: usize,
+  pack: usize,
+  strips: usize,
+  stripBytes: usize,
+  c: usize,
+  cRowBytes: usize,
+  m: i32,
+  n: i32,
+  depth: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  columnStart: i32,
+  columnEnd: i32,
+  loadsC: bool,
+  tile: usize,
 ): void {
   const none = f32x4.splat(0);
-  const tileBytes = <usize>depth << 4;
+  const tileBytes = (<usize>depth) << 4;
   const tileRowBytes = cRowBytes << 2;
   const hasSingleRowTail = rowEnd == m && (rowEnd - rowStart) % TILE_ROWS == 1;
   const tilesEnd = hasSingleRowTail ? rowEnd - 1 : rowEnd;
@@ -378,9 +569,24 @@ function multiplyGroup(
   for (let column = columnStart; column < columnEnd; column += TILE_COLUMNS) {
     const columns = min(TILE_COLUMNS, n - column);
     let packed = pack;
-    let cTile = c + <usize>rowStart * cRowBytes + (<usize>column << 2);
+    let cTile = c + <usize>rowStart * cRowBytes + ((<usize>column) << 2);
     for (let row = rowStart; row < tilesEnd; row += TILE_ROWS) {
-      microKernel(packed, strip, cTile, cRowBytes, depth, min(TILE_ROWS, m - row), columns, loadsC, tile, -1, 0, 0, none, none);
+      microKernel(
+        packed,
+        strip,
+        cTile,
+        cRowBytes,
+        depth,
+        min(TILE_ROWS, m - row),
+        columns,
+        loadsC,
+        tile,
+        -1,
+        0,
+        0,
+        none,
+        none,
+      );
       packed += tileBytes;
       cTile += tileRowBytes;
     }
@@ -392,11 +598,26 @@ function multiplyGroup(
   let column = columnStart;
   strip = strips;
   for (; column + 4 * TILE_COLUMNS <= min(columnEnd, n); column += 4 * TILE_COLUMNS) {
-    microKernelRow(packed, strip, stripBytes, cRow + (<usize>column << 2), depth, loadsC);
+    microKernelRow(packed, strip, stripBytes, cRow + ((<usize>column) << 2), depth, loadsC);
     strip += 4 * stripBytes;
   }
   for (; column < columnEnd; column += TILE_COLUMNS) {
-    microKernel(packed, strip, cRow + (<usize>column << 2), cRowBytes, depth, 1, min(TILE_COLUMNS, n - column), loadsC, tile, -1, 0, 0, none, none);
+    microKernel(
+      packed,
+      strip,
+      cRow + ((<usize>column) << 2),
+      cRowBytes,
+      depth,
+      1,
+      min(TILE_COLUMNS, n - column),
+      loadsC,
+      tile,
+      -1,
+      0,
+      0,
+      none,
+      none,
+    );
     strip += stripBytes;
   }
 }
@@ -409,12 +630,23 @@ function multiplyGroup(
  * rows once all its strips are done (the group's C is in L2).
  */
 function multiplyGroupFinished(
-  pack: usize, strips: usize, stripBytes: usize,
-  c: usize, cRowBytes: usize,
-  m: i32, n: i32, depth: i32,
-  rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32,
-  loadsC: bool, tile: usize,
-  finishJob: usize, finishBias: usize, finishFirstRow: i32,
+  pack: usize,
+  strips: usize,
+  stripBytes: usize,
+  c: usize,
+  cRowBytes: usize,
+  m: i32,
+  n: i32,
+  depth: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  columnStart: i32,
+  columnEnd: i32,
+  loadsC: bool,
+  tile: usize,
+  finishJob: usize,
+  finishBias: usize,
+  finishFirstRow: i32,
 ): void {
   const epilogue = epilogueOf(finishJob);
   const code = epilogue.activation;
@@ -424,12 +656,12 @@ function multiplyGroupFinished(
   const alphas = f32x4.splat(alpha);
   const betas = f32x4.splat(beta);
   const residual = epilogue.residual;
-  const tileBytes = <usize>depth << 4;
+  const tileBytes = (<usize>depth) << 4;
   const tileRowBytes = cRowBytes << 2;
   let strip = strips;
   for (let column = columnStart; column < columnEnd; column += TILE_COLUMNS) {
     const columns = min(TILE_COLUMNS, n - column);
-    const columnBytes = <usize>column << 2;
+    const columnBytes = (<usize>column) << 2;
     const tileBias = finishBias != 0 ? finishBias + columnBytes : 0;
     let packed = pack;
     let cTile = c + <usize>rowStart * cRowBytes + columnBytes;
@@ -438,11 +670,34 @@ function multiplyGroupFinished(
       const rows = min(TILE_ROWS, m - row);
       const isWholeTile = rows == TILE_ROWS && columns == TILE_COLUMNS;
       const finishCode = isInRegisters && isWholeTile ? code : -1;
-      microKernel(packed, strip, cTile, cRowBytes, depth, rows, columns, loadsC, tile, finishCode, tileBias, residualTile, alphas, betas);
+      microKernel(
+        packed,
+        strip,
+        cTile,
+        cRowBytes,
+        depth,
+        rows,
+        columns,
+        loadsC,
+        tile,
+        finishCode,
+        tileBias,
+        residualTile,
+        alphas,
+        betas,
+      );
       if (isInRegisters && !isWholeTile) {
         for (let r = 0; r < rows; r++) {
           const rowOffset = <usize>r * cRowBytes;
-          finishRow(cTile + rowOffset, tileBias, residualTile != 0 ? residualTile + rowOffset : 0, columns, code, alpha, beta);
+          finishRow(
+            cTile + rowOffset,
+            tileBias,
+            residualTile != 0 ? residualTile + rowOffset : 0,
+            columns,
+            code,
+            alpha,
+            beta,
+          );
         }
       }
       packed += tileBytes;
@@ -452,13 +707,23 @@ function multiplyGroupFinished(
     strip += stripBytes;
   }
   if (!isInRegisters) {
-    finishColumns(finishJob, c - <usize>finishFirstRow * cRowBytes, finishBias, finishFirstRow + rowStart, rowEnd - rowStart, <i32>(cRowBytes >> 2), columnStart, columnEnd);
+    finishColumns(
+      finishJob,
+      c - <usize>finishFirstRow * cRowBytes,
+      finishBias,
+      finishFirstRow + rowStart,
+      rowEnd - rowStart,
+      <i32>(cRowBytes >> 2),
+      columnStart,
+      columnEnd,
+    );
   }
 }
 
 /** Zero-fills C rows [rowStart, rowEnd), columns [columnStart, columnEnd) (a product with k = 0). */
 function clearRows(c: usize, cRowBytes: usize, rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32): void {
-  for (let row = rowStart; row < rowEnd; row++) memory.fill(c + <usize>row * cRowBytes + (<usize>columnStart << 2), 0, <usize>(columnEnd - columnStart) << 2);
+  for (let row = rowStart; row < rowEnd; row++)
+    memory.fill(c + <usize>row * cRowBytes + ((<usize>columnStart) << 2), 0, (<usize>(columnEnd - columnStart)) << 2);
 }
 
 /**
@@ -470,18 +735,26 @@ function clearRows(c: usize, cRowBytes: usize, rowStart: i32, rowEnd: i32, colum
  * rowStart must be a multiple of TILE_ROWS; rowEnd a multiple of it or m.
  */
 export function gemm(
-  a: usize, aRowStride: i32, aDepthStride: i32,
-  b: usize, bRowStride: i32,
-  c: usize, cRowStride: i32,
-  m: i32, n: i32, k: i32,
-  rowStart: i32, rowEnd: i32,
-  isAccumulating: bool, scratch: usize,
+  a: usize,
+  aRowStride: i32,
+  aDepthStride: i32,
+  b: usize,
+  bRowStride: i32,
+  c: usize,
+  cRowStride: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  isAccumulating: bool,
+  scratch: usize,
 ): void {
   const pack = scratch;
   const packedB = scratch + <usize>(DEPTH_BLOCK * TILE_ROWS * 4);
   const tile = packedB + <usize>(DEPTH_BLOCK * COLUMN_BLOCK * 4);
-  const bRowBytes = <usize>bRowStride << 2;
-  const cRowBytes = <usize>cRowStride << 2;
+  const bRowBytes = (<usize>bRowStride) << 2;
+  const cRowBytes = (<usize>cRowStride) << 2;
   if (k == 0) {
     if (!isAccumulating) clearRows(c, cRowBytes, rowStart, rowEnd, 0, n);
     return;
@@ -493,14 +766,33 @@ export function gemm(
     for (let columnStart = 0; columnStart < n; columnStart += COLUMN_BLOCK) {
       const columnEnd = min(n, columnStart + COLUMN_BLOCK);
       packColumns(b, bRowBytes, n, depthStart, depth, columnStart, columnEnd, packedB);
-      multiplyBlock(a, aRowStride, aDepthStride, packedB, <usize>depth << 5, c, cRowBytes, m, n, depthStart, depth, rowStart, rowEnd, columnStart, columnEnd, loadsC, pack, tile);
+      multiplyBlock(
+        a,
+        aRowStride,
+        aDepthStride,
+        packedB,
+        (<usize>depth) << 5,
+        c,
+        cRowBytes,
+        m,
+        n,
+        depthStart,
+        depth,
+        rowStart,
+        rowEnd,
+        columnStart,
+        columnEnd,
+        loadsC,
+        pack,
+        tile,
+      );
     }
   }
 }
 
 /** Floats of B [k, n] packed into strips by packStrips: n rounded up to whole strips of 8, times k. */
 export function packedStripsFloats(k: i32, n: i32): i32 {
-  return (n + TILE_COLUMNS - 1) / TILE_COLUMNS * TILE_COLUMNS * k;
+  return ((n + TILE_COLUMNS - 1) / TILE_COLUMNS) * TILE_COLUMNS * k;
 }
 
 /**
@@ -509,7 +801,7 @@ export function packedStripsFloats(k: i32, n: i32): i32 {
  * prepared constant filter keeps it between calls): packColumns' layout with one depth block of k.
  */
 export function packStrips(b: usize, bRowStride: i32, k: i32, n: i32, packed: usize): void {
-  packColumns(b, <usize>bRowStride << 2, n, 0, k, 0, n, packed);
+  packColumns(b, (<usize>bRowStride) << 2, n, 0, k, 0, n, packed);
 }
 
 /**
@@ -520,14 +812,44 @@ export function packStrips(b: usize, bRowStride: i32, k: i32, n: i32, packed: us
  * (scratch: only its packed-A and tile parts are used).
  */
 export function gemmPacked(
-  a: usize, aRowStride: i32, aDepthStride: i32,
+  a: usize,
+  aRowStride: i32,
+  aDepthStride: i32,
   packedB: usize,
-  c: usize, cRowStride: i32,
-  m: i32, n: i32, k: i32,
-  rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32,
-  isAccumulating: bool, scratch: usize,
+  c: usize,
+  cRowStride: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  columnStart: i32,
+  columnEnd: i32,
+  isAccumulating: bool,
+  scratch: usize,
 ): void {
-  gemmPackedFinished(a, aRowStride, aDepthStride, packedB, c, cRowStride, m, n, k, rowStart, rowEnd, columnStart, columnEnd, isAccumulating, scratch, 0, 0, 0, 0, 0);
+  gemmPackedFinished(
+    a,
+    aRowStride,
+    aDepthStride,
+    packedB,
+    c,
+    cRowStride,
+    m,
+    n,
+    k,
+    rowStart,
+    rowEnd,
+    columnStart,
+    columnEnd,
+    isAccumulating,
+    scratch,
+    0,
+    0,
+    0,
+    0,
+    0,
+  );
 }
 
 /**
@@ -543,39 +865,107 @@ export function gemmPacked(
  * (packRowsScaled; A row-major with k columns, the scale [images, k]).
  */
 export function gemmPackedFinished(
-  a: usize, aRowStride: i32, aDepthStride: i32,
+  a: usize,
+  aRowStride: i32,
+  aDepthStride: i32,
   packedB: usize,
-  c: usize, cRowStride: i32,
-  m: i32, n: i32, k: i32,
-  rowStart: i32, rowEnd: i32, columnStart: i32, columnEnd: i32,
-  isAccumulating: bool, scratch: usize,
-  finishJob: usize, finishBias: usize, finishFirstRow: i32,
-  inputScale: usize, inputScalePixels: i32,
+  c: usize,
+  cRowStride: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  columnStart: i32,
+  columnEnd: i32,
+  isAccumulating: bool,
+  scratch: usize,
+  finishJob: usize,
+  finishBias: usize,
+  finishFirstRow: i32,
+  inputScale: usize,
+  inputScalePixels: i32,
 ): void {
   const tile = scratch;
   const pack = scratch + <usize>(TILE_ROWS * TILE_COLUMNS * 4);
-  const cRowBytes = <usize>cRowStride << 2;
+  const cRowBytes = (<usize>cRowStride) << 2;
   if (k == 0) {
     if (!isAccumulating) clearRows(c, cRowBytes, rowStart, rowEnd, columnStart, columnEnd);
-    if (finishJob != 0) finishColumns(finishJob, c - <usize>finishFirstRow * cRowBytes, finishBias, finishFirstRow + rowStart, rowEnd - rowStart, cRowStride, columnStart, columnEnd);
+    if (finishJob != 0)
+      finishColumns(
+        finishJob,
+        c - <usize>finishFirstRow * cRowBytes,
+        finishBias,
+        finishFirstRow + rowStart,
+        rowEnd - rowStart,
+        cRowStride,
+        columnStart,
+        columnEnd,
+      );
     return;
   }
-  const stripBytes = <usize>k << 5;
+  const stripBytes = (<usize>k) << 5;
   for (let depthStart = 0; depthStart < k; depthStart += PACKED_DEPTH_BLOCK) {
     const depth = min(PACKED_DEPTH_BLOCK, k - depthStart);
     const loadsC = isAccumulating || depthStart > 0;
     const blockFinishJob = depthStart + depth == k ? finishJob : 0;
-    const groupRows = max(TILE_ROWS, min(PACKED_ROW_GROUP_FLOATS / depth, OUTPUT_GROUP_FLOATS / (columnEnd - columnStart)) / TILE_ROWS * TILE_ROWS);
-    const strips = packedB + (<usize>(columnStart / TILE_COLUMNS) * stripBytes) + (<usize>depthStart << 5);
+    const groupRows = max(
+      TILE_ROWS,
+      (min(PACKED_ROW_GROUP_FLOATS / depth, OUTPUT_GROUP_FLOATS / (columnEnd - columnStart)) / TILE_ROWS) * TILE_ROWS,
+    );
+    const strips = packedB + <usize>(columnStart / TILE_COLUMNS) * stripBytes + ((<usize>depthStart) << 5);
     for (let groupStart = rowStart; groupStart < rowEnd; groupStart += groupRows) {
       const groupEnd = min(rowEnd, groupStart + groupRows);
-      packRowGroup(a, aRowStride, aDepthStride, m, groupStart, groupEnd, depthStart, depth, pack, inputScale, finishFirstRow, inputScalePixels);
+      packRowGroup(
+        a,
+        aRowStride,
+        aDepthStride,
+        m,
+        groupStart,
+        groupEnd,
+        depthStart,
+        depth,
+        pack,
+        inputScale,
+        finishFirstRow,
+        inputScalePixels,
+      );
       if (blockFinishJob == 0) {
-        multiplyGroup(pack, strips, stripBytes, c, cRowBytes, m, n, depth, groupStart, groupEnd, columnStart, columnEnd, loadsC, tile);
+        multiplyGroup(
+          pack,
+          strips,
+          stripBytes,
+          c,
+          cRowBytes,
+          m,
+          n,
+          depth,
+          groupStart,
+          groupEnd,
+          columnStart,
+          columnEnd,
+          loadsC,
+          tile,
+        );
       } else {
         multiplyGroupFinished(
-          pack, strips, stripBytes, c, cRowBytes, m, n, depth, groupStart, groupEnd, columnStart, columnEnd, loadsC, tile,
-          blockFinishJob, finishBias, finishFirstRow,
+          pack,
+          strips,
+          stripBytes,
+          c,
+          cRowBytes,
+          m,
+          n,
+          depth,
+          groupStart,
+          groupEnd,
+          columnStart,
+          columnEnd,
+          loadsC,
+          tile,
+          blockFinishJob,
+          finishBias,
+          finishFirstRow,
         );
       }
     }
@@ -592,17 +982,28 @@ export function gemmPackedFinished(
  * c       [m, cRowStride] row-major
  * tile    TILE_ROWS x TILE_COLUMNS floats of scratch private to the calling thread (partial strips)
  */
-export function gemmPackedOperands(packedA: usize, packedB: usize, c: usize, cRowStride: i32, m: i32, n: i32, k: i32, stripStart: i32, stripEnd: i32, tile: usize): void {
+export function gemmPackedOperands(
+  packedA: usize,
+  packedB: usize,
+  c: usize,
+  cRowStride: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  stripStart: i32,
+  stripEnd: i32,
+  tile: usize,
+): void {
   const none = f32x4.splat(0);
-  const cRowBytes = <usize>cRowStride << 2;
-  const tileBytes = <usize>k * TILE_ROWS << 2;
-  const stripBytes = <usize>k * TILE_COLUMNS << 2;
+  const cRowBytes = (<usize>cRowStride) << 2;
+  const tileBytes = (<usize>k * TILE_ROWS) << 2;
+  const stripBytes = (<usize>k * TILE_COLUMNS) << 2;
   for (let strip = stripStart; strip < stripEnd; strip++) {
     const column = strip * TILE_COLUMNS;
     const columns = min(TILE_COLUMNS, n - column);
     const b = packedB + <usize>strip * stripBytes;
     let a = packedA;
-    let cTile = c + (<usize>column << 2);
+    let cTile = c + ((<usize>column) << 2);
     for (let row = 0; row < m; row += TILE_ROWS) {
       microKernel(a, b, cTile, cRowBytes, k, min(TILE_ROWS, m - row), columns, false, tile, -1, 0, 0, none, none);
       a += tileBytes;

@@ -4,7 +4,20 @@
 export { batchNorm, batchNormGrad, batchNormStats } from './batchNorm';
 export { conv2d, conv2dBackpropFilter, conv2dBackpropInput, packFilterStrips } from './conv2d';
 export { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise';
-export { add, biasAdd, biasAddGrad, clip, clipGrad, copyColumns, multiply, relu, reluGrad, sigmoidGrad, tanh, tanhGrad } from './elementwise';
+export {
+  add,
+  biasAdd,
+  biasAddGrad,
+  clip,
+  clipGrad,
+  copyColumns,
+  multiply,
+  relu,
+  reluGrad,
+  sigmoidGrad,
+  tanh,
+  tanhGrad,
+} from './elementwise';
 export { matMul } from './matMul';
 export { maxPool2d, maxPool2dBackprop } from './maxPool2d';
 export { adagradUpdate, adamUpdate, clipGradient, rmsPropUpdate, sgdUpdate, sumOfSquares } from './optimizerUpdates';
@@ -17,7 +30,21 @@ export function heapBase(): usize {
 }
 export { conv2dWinograd, conv2dWinogradFilter } from './winograd';
 export { conv2dWinograd4, conv2dWinogradFilter4, conv2dWinogradPrepare } from './winograd4';
-export { elu, eluGrad, gelu, geluGrad, hardSigmoid, hardSigmoidGrad, hardSwish, hardSwishGrad, leakyRelu, leakyReluGrad, sigmoid, silu, siluGrad } from './activations';
+export {
+  elu,
+  eluGrad,
+  gelu,
+  geluGrad,
+  hardSigmoid,
+  hardSigmoidGrad,
+  hardSwish,
+  hardSwishGrad,
+  leakyRelu,
+  leakyReluGrad,
+  sigmoid,
+  silu,
+  siluGrad,
+} from './activations';
 export { avgPool2d, avgPool2dBackprop } from './avgPool2d';
 export { dropout } from './dropout';
 export { zeroPad2d, zeroPad2dBackprop } from './zeroPad2d';

@@ -6,18 +6,21 @@
 // thread count: work is split over output rows or channels, never over a reduction.
 
 /** The pointer in field `index` of a job record. */
-@inline export function pointerField(job: usize, index: i32): usize {
-  return <usize>load<u32>(job + (<usize>index << 2));
+@inline
+export function pointerField(job: usize, index: i32): usize {
+  return <usize>load<u32>(job + ((<usize>index) << 2));
 }
 
 /** The integer in field `index` of a job record. */
-@inline export function intField(job: usize, index: i32): i32 {
-  return load<i32>(job + (<usize>index << 2));
+@inline
+export function intField(job: usize, index: i32): i32 {
+  return load<i32>(job + ((<usize>index) << 2));
 }
 
 /** The f32 number in field `index` of a job record. */
-@inline export function floatField(job: usize, index: i32): f32 {
-  return load<f32>(job + (<usize>index << 2));
+@inline
+export function floatField(job: usize, index: i32): f32 {
+  return load<f32>(job + ((<usize>index) << 2));
 }
 
 /**
@@ -41,13 +44,26 @@ export function rangeEnd(total: i32, granularity: i32, threadIndex: i32, threadC
  * The geometry fields 7-19 of a convolution job record (conv2d.ts, winograd.ts, winograd4.ts), read
  * in place: an unmanaged overlay, so reading it allocates nothing.
  */
-@unmanaged export class ConvGeometry {
-  batch: i32; inH: i32; inW: i32; inC: i32; outH: i32; outW: i32; outC: i32;
-  kH: i32; kW: i32; strideH: i32; strideW: i32; padTop: i32; padLeft: i32;
+@unmanaged
+export class ConvGeometry {
+  batch: i32;
+  inH: i32;
+  inW: i32;
+  inC: i32;
+  outH: i32;
+  outW: i32;
+  outC: i32;
+  kH: i32;
+  kW: i32;
+  strideH: i32;
+  strideW: i32;
+  padTop: i32;
+  padLeft: i32;
 }
 
 /** The convolution geometry of a job record. */
-@inline export function convGeometryOf(job: usize): ConvGeometry {
+@inline
+export function convGeometryOf(job: usize): ConvGeometry {
   return changetype<ConvGeometry>(job + 28);
 }
 
@@ -55,27 +71,42 @@ export function rangeEnd(total: i32, granularity: i32, threadIndex: i32, threadC
  * The geometry fields 3-14 of a pooling job record (maxPool2d.ts, avgPool2d.ts), read in place like
  * ConvGeometry.
  */
-@unmanaged export class PoolGeometry {
-  batch: i32; inH: i32; inW: i32; channels: i32; outH: i32; outW: i32;
-  kH: i32; kW: i32; strideH: i32; strideW: i32; padTop: i32; padLeft: i32;
+@unmanaged
+export class PoolGeometry {
+  batch: i32;
+  inH: i32;
+  inW: i32;
+  channels: i32;
+  outH: i32;
+  outW: i32;
+  kH: i32;
+  kW: i32;
+  strideH: i32;
+  strideW: i32;
+  padTop: i32;
+  padLeft: i32;
 }
 
 /** The pooling geometry of a job record. */
-@inline export function poolGeometryOf(job: usize): PoolGeometry {
+@inline
+export function poolGeometryOf(job: usize): PoolGeometry {
   return changetype<PoolGeometry>(job + 12);
 }
 
 /** This thread's private scratch area: job fields 4 (base) and 5 (bytes per thread) of the kernels that take one. */
-@inline export function scratchOf(job: usize, threadIndex: i32): usize {
+@inline
+export function scratchOf(job: usize, threadIndex: i32): usize {
   return pointerField(job, 4) + <usize>threadIndex * <usize>intField(job, 5);
 }
 
 /** First input row (or column) a pooling window of output `out` covers (padding excluded). */
-@inline export function spanStart(out: i32, stride: i32, padBefore: i32): i32 {
+@inline
+export function spanStart(out: i32, stride: i32, padBefore: i32): i32 {
   return max(0, out * stride - padBefore);
 }
 
 /** One past the last input row (or column) a pooling window of output `out` covers. */
-@inline export function spanEnd(out: i32, stride: i32, padBefore: i32, kSize: i32, inSize: i32): i32 {
+@inline
+export function spanEnd(out: i32, stride: i32, padBefore: i32, kSize: i32, inSize: i32): i32 {
   return min(inSize, out * stride - padBefore + kSize);
 }

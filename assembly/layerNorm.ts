@@ -14,12 +14,19 @@
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
 
-@inline function laneSum(vector: v128): f32 {
-  return f32x4.extract_lane(vector, 0) + f32x4.extract_lane(vector, 1) + f32x4.extract_lane(vector, 2) + f32x4.extract_lane(vector, 3);
+@inline
+function laneSum(vector: v128): f32 {
+  return (
+    f32x4.extract_lane(vector, 0) +
+    f32x4.extract_lane(vector, 1) +
+    f32x4.extract_lane(vector, 2) +
+    f32x4.extract_lane(vector, 3)
+  );
 }
 
-@inline function at(base: usize, index: i32): usize {
-  return base + (<usize>index << 2);
+@inline
+function at(base: usize, index: i32): usize {
+  return base + ((<usize>index) << 2);
 }
 
 export function layerNorm(job: usize, threadIndex: i32, threadCount: i32): void {
@@ -59,7 +66,10 @@ export function layerNorm(job: usize, threadIndex: i32, threadCount: i32): void 
     const invStdVector = f32x4.splat(rowInvStd);
     for (let column = 0; column < vectorEnd; column += 4) {
       const normalized = f32x4.mul(f32x4.sub(v128.load(at(from, column)), meanVector), invStdVector);
-      v128.store(at(to, column), f32x4.add(f32x4.mul(normalized, v128.load(at(gamma, column))), v128.load(at(beta, column))));
+      v128.store(
+        at(to, column),
+        f32x4.add(f32x4.mul(normalized, v128.load(at(gamma, column))), v128.load(at(beta, column))),
+      );
     }
     for (let column = vectorEnd; column < columns; column++) {
       const normalized = (load<f32>(at(from, column)) - rowMean) * rowInvStd;

@@ -38,13 +38,13 @@ export function matMul(job: usize, threadIndex: i32, threadCount: i32): void {
 function transpose(source: usize, rows: i32, columns: i32, destination: usize): void {
   const rowEnd = rows & ~3;
   const columnEnd = columns & ~3;
-  const sourceRowBytes = <usize>columns << 2;
-  const destinationRowBytes = <usize>rows << 2;
+  const sourceRowBytes = (<usize>columns) << 2;
+  const destinationRowBytes = (<usize>rows) << 2;
   for (let row = 0; row < rowEnd; row += 4) {
     const from = source + <usize>row * sourceRowBytes;
-    const to = destination + (<usize>row << 2);
+    const to = destination + ((<usize>row) << 2);
     for (let column = 0; column < columnEnd; column += 4) {
-      const at = from + (<usize>column << 2);
+      const at = from + ((<usize>column) << 2);
       const r0 = v128.load(at);
       const r1 = v128.load(at + sourceRowBytes);
       const r2 = v128.load(at + 2 * sourceRowBytes);
@@ -55,7 +55,10 @@ function transpose(source: usize, rows: i32, columns: i32, destination: usize): 
   for (let row = 0; row < rows; row++) {
     const start = row < rowEnd ? columnEnd : 0;
     for (let column = start; column < columns; column++) {
-      store<f32>(destination + ((<usize>column * <usize>rows + <usize>row) << 2), load<f32>(source + ((<usize>row * <usize>columns + <usize>column) << 2)));
+      store<f32>(
+        destination + ((<usize>column * <usize>rows + <usize>row) << 2),
+        load<f32>(source + ((<usize>row * <usize>columns + <usize>column) << 2)),
+      );
     }
   }
 }

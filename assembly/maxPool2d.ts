@@ -38,8 +38,8 @@ export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
   const pixels = g.batch * outH * outW;
   const imagePixels = outH * outW;
   const lanes = i32x4(0, 1, 2, 3);
-  const rowBytes = <usize>(inW * channels) << 2;
-  const pixelBytes = <usize>channels << 2;
+  const rowBytes = (<usize>(inW * channels)) << 2;
+  const pixelBytes = (<usize>channels) << 2;
   const last = rangeEnd(pixels, 1, threadIndex, threadCount);
   let pixel = rangeStart(pixels, 1, threadIndex, threadCount);
   let image = pixel / imagePixels;
@@ -57,48 +57,58 @@ export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
     if (argmax == 0 && isWhole2x2) {
       // Inference, a whole 2x2 window (W1's and W2's pools): the four taps unrolled instead of the
       // loops over taps below; with the stepped positions, one thread: 64x28x28x32 1.6x, 64x16x16x64 1.9x.
-      const top = input + (<usize>firstTap << 2);
+      const top = input + ((<usize>firstTap) << 2);
       const bottom = top + rowBytes;
       for (let c = 0; c < vectorEnd; c += 4) {
-        const offset = <usize>c << 2;
+        const offset = (<usize>c) << 2;
         const upper = f32x4.max(v128.load(top + offset), v128.load(top + pixelBytes + offset));
         const lower = f32x4.max(v128.load(bottom + offset), v128.load(bottom + pixelBytes + offset));
-        v128.store(output + (<usize>(outBase + c) << 2), f32x4.max(upper, lower));
+        v128.store(output + ((<usize>(outBase + c)) << 2), f32x4.max(upper, lower));
       }
     } else if (argmax == 0 && yEnd - yStart == 3 && xEnd - xStart == 3) {
       // Inference, a whole 3x3 window: unrolled as the 2x2 one (ResNet's stem pool, 1x112x112x64
       // stride 2: 2x, one thread).
-      const top = input + (<usize>firstTap << 2);
+      const top = input + ((<usize>firstTap) << 2);
       const middle = top + rowBytes;
       const bottom = middle + rowBytes;
       const twoPixels = pixelBytes << 1;
       for (let c = 0; c < vectorEnd; c += 4) {
-        const offset = <usize>c << 2;
-        const upper = f32x4.max(f32x4.max(v128.load(top + offset), v128.load(top + pixelBytes + offset)), v128.load(top + twoPixels + offset));
-        const center = f32x4.max(f32x4.max(v128.load(middle + offset), v128.load(middle + pixelBytes + offset)), v128.load(middle + twoPixels + offset));
-        const lower = f32x4.max(f32x4.max(v128.load(bottom + offset), v128.load(bottom + pixelBytes + offset)), v128.load(bottom + twoPixels + offset));
-        v128.store(output + (<usize>(outBase + c) << 2), f32x4.max(f32x4.max(upper, center), lower));
+        const offset = (<usize>c) << 2;
+        const upper = f32x4.max(
+          f32x4.max(v128.load(top + offset), v128.load(top + pixelBytes + offset)),
+          v128.load(top + twoPixels + offset),
+        );
+        const center = f32x4.max(
+          f32x4.max(v128.load(middle + offset), v128.load(middle + pixelBytes + offset)),
+          v128.load(middle + twoPixels + offset),
+        );
+        const lower = f32x4.max(
+          f32x4.max(v128.load(bottom + offset), v128.load(bottom + pixelBytes + offset)),
+          v128.load(bottom + twoPixels + offset),
+        );
+        v128.store(output + ((<usize>(outBase + c)) << 2), f32x4.max(f32x4.max(upper, center), lower));
       }
     } else if (argmax == 0) {
       // Inference: only the maxima (f32x4.max keeps NaN, as the reference kernel does).
       for (let c = 0; c < vectorEnd; c += 4) {
-        let best = v128.load(input + (<usize>(firstTap + c) << 2));
+        let best = v128.load(input + ((<usize>(firstTap + c)) << 2));
         for (let iy = yStart; iy < yEnd; iy++) {
-          const rowBase = input + (<usize>(((image * inH + iy) * inW) * channels + c) << 2);
-          for (let ix = xStart; ix < xEnd; ix++) best = f32x4.max(best, v128.load(rowBase + (<usize>(ix * channels) << 2)));
+          const rowBase = input + ((<usize>((image * inH + iy) * inW * channels + c)) << 2);
+          for (let ix = xStart; ix < xEnd; ix++)
+            best = f32x4.max(best, v128.load(rowBase + ((<usize>(ix * channels)) << 2)));
         }
-        v128.store(output + (<usize>(outBase + c) << 2), best);
+        v128.store(output + ((<usize>(outBase + c)) << 2), best);
       }
     }
     if (argmax != 0 && isWhole2x2) {
       // Training, a whole 2x2 window (W2's pools): the four taps unrolled in the loops' order, so the
       // same tap wins. In W2's training step, one thread, CPU time: 64x32x32x32 2.5 -> 2.0 ms,
       // 64x16x16x64 1.4 -> 1.0 ms.
-      const top = input + (<usize>firstTap << 2);
+      const top = input + ((<usize>firstTap) << 2);
       const bottom = top + rowBytes;
       const rowStride = inW * channels;
       for (let c = 0; c < vectorEnd; c += 4) {
-        const offset = <usize>c << 2;
+        const offset = (<usize>c) << 2;
         const index = i32x4.add(i32x4.splat(firstTap + c), lanes);
         let best = v128.load(top + offset);
         let bestIndex = index;
@@ -114,41 +124,41 @@ export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
         isLarger = v128.or(f32x4.gt(diagonal, best), f32x4.ne(diagonal, diagonal));
         best = v128.bitselect(diagonal, best, isLarger);
         bestIndex = v128.bitselect(i32x4.add(index, i32x4.splat(rowStride + channels)), bestIndex, isLarger);
-        v128.store(output + (<usize>(outBase + c) << 2), best);
-        v128.store(argmax + (<usize>(outBase + c) << 2), bestIndex);
+        v128.store(output + ((<usize>(outBase + c)) << 2), best);
+        v128.store(argmax + ((<usize>(outBase + c)) << 2), bestIndex);
       }
     }
     for (let c = 0; argmax != 0 && !isWhole2x2 && c < vectorEnd; c += 4) {
-      let best = v128.load(input + (<usize>(firstTap + c) << 2));
+      let best = v128.load(input + ((<usize>(firstTap + c)) << 2));
       let bestIndex = i32x4.add(i32x4.splat(firstTap + c), lanes);
       for (let iy = yStart; iy < yEnd; iy++) {
         for (let ix = xStart; ix < xEnd; ix++) {
           const index = ((image * inH + iy) * inW + ix) * channels + c;
-          const value = v128.load(input + (<usize>index << 2));
+          const value = v128.load(input + ((<usize>index) << 2));
           // A NaN wins too, so it propagates as in the reference kernel.
           const isLarger = v128.or(f32x4.gt(value, best), f32x4.ne(value, value));
           best = v128.bitselect(value, best, isLarger);
           bestIndex = v128.bitselect(i32x4.add(i32x4.splat(index), lanes), bestIndex, isLarger);
         }
       }
-      v128.store(output + (<usize>(outBase + c) << 2), best);
-      v128.store(argmax + (<usize>(outBase + c) << 2), bestIndex);
+      v128.store(output + ((<usize>(outBase + c)) << 2), best);
+      v128.store(argmax + ((<usize>(outBase + c)) << 2), bestIndex);
     }
     for (let c = vectorEnd; c < channels; c++) {
-      let best = load<f32>(input + (<usize>(firstTap + c) << 2));
+      let best = load<f32>(input + ((<usize>(firstTap + c)) << 2));
       let bestIndex = firstTap + c;
       for (let iy = yStart; iy < yEnd; iy++) {
         for (let ix = xStart; ix < xEnd; ix++) {
           const index = ((image * inH + iy) * inW + ix) * channels + c;
-          const value = load<f32>(input + (<usize>index << 2));
+          const value = load<f32>(input + ((<usize>index) << 2));
           if (value > best || value != value) {
             best = value;
             bestIndex = index;
           }
         }
       }
-      store<f32>(output + (<usize>(outBase + c) << 2), best);
-      if (argmax != 0) store<i32>(argmax + (<usize>(outBase + c) << 2), bestIndex);
+      store<f32>(output + ((<usize>(outBase + c)) << 2), best);
+      if (argmax != 0) store<i32>(argmax + ((<usize>(outBase + c)) << 2), bestIndex);
     }
     if (++ox == outW) {
       ox = 0;
@@ -174,12 +184,11 @@ export function maxPool2dBackprop(job: usize, threadIndex: i32, threadCount: i32
   const outputPerImage = g.outH * g.outW * g.channels;
   const last = rangeEnd(g.batch, 1, threadIndex, threadCount);
   for (let image = rangeStart(g.batch, 1, threadIndex, threadCount); image < last; image++) {
-    memory.fill(dInput + (<usize>(image * inputPerImage) << 2), 0, <usize>inputPerImage << 2);
+    memory.fill(dInput + ((<usize>(image * inputPerImage)) << 2), 0, (<usize>inputPerImage) << 2);
     const end = (image + 1) * outputPerImage;
     for (let index = image * outputPerImage; index < end; index++) {
-      const target = dInput + (<usize>load<i32>(argmax + (<usize>index << 2)) << 2);
-      store<f32>(target, load<f32>(target) + load<f32>(dOut + (<usize>index << 2)));
+      const target = dInput + ((<usize>load<i32>(argmax + ((<usize>index) << 2))) << 2);
+      store<f32>(target, load<f32>(target) + load<f32>(dOut + ((<usize>index) << 2)));
     }
   }
 }
-

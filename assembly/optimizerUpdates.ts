@@ -36,7 +36,7 @@ export function sgdUpdate(job: usize, threadIndex: i32, threadCount: i32): void 
   const decay = f32x4.splat(weightDecay);
   const keep = f32x4.splat(momentum);
   for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const w = v128.load(weights + at);
     const g = f32x4.add(v128.load(gradient + at), f32x4.mul(decay, w));
     if (momentum == 0) {
@@ -49,7 +49,7 @@ export function sgdUpdate(job: usize, threadIndex: i32, threadCount: i32): void 
     v128.store(weights + at, f32x4.sub(w, f32x4.mul(rate, step)));
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const w = load<f32>(weights + at);
     const g = load<f32>(gradient + at) + weightDecay * w;
     if (momentum == 0) {
@@ -91,7 +91,7 @@ export function adamUpdate(job: usize, threadIndex: i32, threadCount: i32): void
   const vDecay = f32x4.splat(weightDecay);
   const vShrink = f32x4.splat(shrink);
   for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const w = v128.load(weights + at);
     const g = f32x4.add(v128.load(gradient + at), f32x4.mul(vDecay, w));
     const m = f32x4.add(f32x4.mul(vBeta1, v128.load(firstMoment + at)), f32x4.mul(vComplement1, g));
@@ -99,17 +99,23 @@ export function adamUpdate(job: usize, threadIndex: i32, threadCount: i32): void
     v128.store(firstMoment + at, m);
     v128.store(secondMoment + at, v);
     const denominator = f32x4.add(f32x4.sqrt(f32x4.div(v, vCorrection2)), vEpsilon);
-    v128.store(weights + at, f32x4.sub(f32x4.mul(w, vShrink), f32x4.div(f32x4.mul(vRate, f32x4.div(m, vCorrection1)), denominator)));
+    v128.store(
+      weights + at,
+      f32x4.sub(f32x4.mul(w, vShrink), f32x4.div(f32x4.mul(vRate, f32x4.div(m, vCorrection1)), denominator)),
+    );
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const w = load<f32>(weights + at);
     const g = load<f32>(gradient + at) + weightDecay * w;
     const m = beta1 * load<f32>(firstMoment + at) + (1 - beta1) * g;
     const v = beta2 * load<f32>(secondMoment + at) + (1 - beta2) * (g * g);
     store<f32>(firstMoment + at, m);
     store<f32>(secondMoment + at, v);
-    store<f32>(weights + at, w * shrink - (learningRate * (m / firstCorrection)) / (Mathf.sqrt(v / secondCorrection) + epsilon));
+    store<f32>(
+      weights + at,
+      w * shrink - (learningRate * (m / firstCorrection)) / (Mathf.sqrt(v / secondCorrection) + epsilon),
+    );
   }
 }
 
@@ -136,7 +142,7 @@ export function rmsPropUpdate(job: usize, threadIndex: i32, threadCount: i32): v
   const vMomentum = f32x4.splat(momentum);
   const vDecay = f32x4.splat(weightDecay);
   for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const w = v128.load(weights + at);
     const g = f32x4.add(v128.load(gradient + at), f32x4.mul(vDecay, w));
     const s = f32x4.add(f32x4.mul(vRho, v128.load(squareAverage + at)), f32x4.mul(vComplement, f32x4.mul(g, g)));
@@ -157,7 +163,7 @@ export function rmsPropUpdate(job: usize, threadIndex: i32, threadCount: i32): v
     v128.store(weights + at, f32x4.sub(w, f32x4.mul(vRate, b)));
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const w = load<f32>(weights + at);
     const g = load<f32>(gradient + at) + weightDecay * w;
     const s = rho * load<f32>(squareAverage + at) + (1 - rho) * (g * g);
@@ -194,7 +200,7 @@ export function adagradUpdate(job: usize, threadIndex: i32, threadCount: i32): v
   const vEpsilon = f32x4.splat(epsilon);
   const vDecay = f32x4.splat(weightDecay);
   for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const w = v128.load(weights + at);
     const g = f32x4.add(v128.load(gradient + at), f32x4.mul(vDecay, w));
     const sum = f32x4.add(v128.load(accumulator + at), f32x4.mul(g, g));
@@ -202,7 +208,7 @@ export function adagradUpdate(job: usize, threadIndex: i32, threadCount: i32): v
     v128.store(weights + at, f32x4.sub(w, f32x4.div(f32x4.mul(vRate, g), f32x4.add(f32x4.sqrt(sum), vEpsilon))));
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     const w = load<f32>(weights + at);
     const g = load<f32>(gradient + at) + weightDecay * w;
     const sum = load<f32>(accumulator + at) + g * g;
@@ -224,15 +230,18 @@ export function sumOfSquares(job: usize, threadIndex: i32, threadCount: i32): vo
   let low = f64x2.splat(0);
   let high = f64x2.splat(0);
   for (let index = 0; index < vectorEnd; index += 4) {
-    const x = v128.load(input + (<usize>index << 2));
+    const x = v128.load(input + ((<usize>index) << 2));
     const xLow = f64x2.promote_low_f32x4(x);
     const xHigh = f64x2.promote_low_f32x4(v128.shuffle<f32>(x, x, 2, 3, 0, 1));
     low = f64x2.add(low, f64x2.mul(xLow, xLow));
     high = f64x2.add(high, f64x2.mul(xHigh, xHigh));
   }
-  let sum = f64x2.extract_lane(low, 0) + f64x2.extract_lane(low, 1) + (f64x2.extract_lane(high, 0) + f64x2.extract_lane(high, 1));
+  let sum =
+    f64x2.extract_lane(low, 0) +
+    f64x2.extract_lane(low, 1) +
+    (f64x2.extract_lane(high, 0) + f64x2.extract_lane(high, 1));
   for (let index = vectorEnd; index < size; index++) {
-    const value = <f64>load<f32>(input + (<usize>index << 2));
+    const value = <f64>load<f32>(input + ((<usize>index) << 2));
     sum += value * value;
   }
   store<f32>(output, <f32>sum);
@@ -251,11 +260,11 @@ export function clipGradient(job: usize, threadIndex: i32, threadCount: i32): vo
   const vUpper = f32x4.splat(clipValue);
   const vLower = f32x4.splat(-clipValue);
   for (let index = first; index < vectorEnd; index += 4) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     v128.store(output + at, f32x4.min(f32x4.max(f32x4.mul(v128.load(gradient + at), vScale), vLower), vUpper));
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     store<f32>(output + at, min<f32>(max<f32>(load<f32>(gradient + at) * scale, -clipValue), clipValue));
   }
 }

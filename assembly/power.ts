@@ -11,14 +11,16 @@
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
 
-@inline function powerOf(value: f32, exponent: f32): f32 {
+@inline
+function powerOf(value: f32, exponent: f32): f32 {
   if (exponent == 2) return value * value;
   if (exponent == 0.5) return Mathf.sqrt(value);
   if (exponent == 1) return value;
   return Mathf.pow(value, exponent);
 }
 
-@inline function slopeOf(value: f32, exponent: f32): f32 {
+@inline
+function slopeOf(value: f32, exponent: f32): f32 {
   if (exponent == 2) return value + value;
   if (exponent == 0.5) return <f32>0.5 / Mathf.sqrt(value);
   if (exponent == 1) return 1;
@@ -37,14 +39,14 @@ export function pow(job: usize, threadIndex: i32, threadCount: i32): void {
   if (exponent == 2 || exponent == 0.5 || exponent == 1) {
     vectorEnd = first + ((last - first) & ~3);
     for (let index = first; index < vectorEnd; index += 4) {
-      const at = <usize>index << 2;
+      const at = (<usize>index) << 2;
       const value = v128.load(input + at);
       const result = exponent == 2 ? f32x4.mul(value, value) : exponent == 0.5 ? f32x4.sqrt(value) : value;
       v128.store(output + at, result);
     }
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     store<f32>(output + at, powerOf(load<f32>(input + at), exponent));
   }
 }
@@ -62,14 +64,14 @@ export function powGrad(job: usize, threadIndex: i32, threadCount: i32): void {
     vectorEnd = first + ((last - first) & ~3);
     const half = f32x4.splat(0.5);
     for (let index = first; index < vectorEnd; index += 4) {
-      const at = <usize>index << 2;
+      const at = (<usize>index) << 2;
       const value = v128.load(input + at);
       const slope = exponent == 2 ? f32x4.add(value, value) : f32x4.div(half, f32x4.sqrt(value));
       v128.store(dInput + at, f32x4.mul(v128.load(dOut + at), slope));
     }
   }
   for (let index = vectorEnd; index < last; index++) {
-    const at = <usize>index << 2;
+    const at = (<usize>index) << 2;
     store<f32>(dInput + at, load<f32>(dOut + at) * slopeOf(load<f32>(input + at), exponent));
   }
 }

@@ -1,8 +1,8 @@
 // Resize of NHWC maps for the WebAssembly SIMD backend (reference, coordinate maps and the gradient's
 // derivation: src/kernels/js/resize2d.ts). Coordinates and weights are computed in f32 from the same
-// f32 scales, step by step as the reference (and onnxruntime) does, so both pick the same pixels; each output pixel then blends its (up to)
-// four taps over the channels, 4 per f32x4 (then the last 0-3 one by one; no alignment needed). The
-// column taps of the output width are computed once per thread into scratch (12 bytes per column).
+// f32 scales, step by step as the reference (and onnxruntime) does, so both pick the same pixels; each output pixel
+// then blends its (up to) four taps over the channels, 4 per f32x4 (then the last 0-3 one by one; no alignment needed).
+// The column taps of the output width are computed once per thread into scratch (12 bytes per column).
 // Forward splits output rows over threads; backward (a scatter-add) splits channels in blocks of 4, each
 // thread walking every output pixel for its own channels, so no two threads add into one value and the
 // sums' order does not depend on the thread count.
@@ -12,12 +12,14 @@
 //
 // Job record: 0 input or dOut, 1 output or dInput, 2 scratch base, 3 scratch bytes per thread,
 //   4 batch, 5 inH, 6 inW, 7 channels, 8 outH, 9 outW, 10 scaleH (f32), 11 scaleW (f32),
-//   12 mode (0 nearest, 1 bilinear), 13 coordinates (index in RESIZE_COORDINATES), 14 rounding (index in NEAREST_ROUNDINGS)
+//   12 mode (0 nearest, 1 bilinear), 13 coordinates (index in RESIZE_COORDINATES), 14 rounding (index in
+//   NEAREST_ROUNDINGS)
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
 
-@inline function at(base: usize, index: i32): usize {
-  return base + (<usize>index << 2);
+@inline
+function at(base: usize, index: i32): usize {
+  return base + ((<usize>index) << 2);
 }
 
 function sourceCoordinate(index: i32, inSize: i32, outSize: i32, scale: f32, coordinates: i32): f32 {
@@ -28,8 +30,20 @@ function sourceCoordinate(index: i32, inSize: i32, outSize: i32, scale: f32, coo
   return (<f32>index + 0.5) / scale;
 }
 
-/** Writes output index `index`'s taps along one axis to taps[0..2]: first pixel, second pixel (i32), second's weight (f32). */
-function axisTaps(taps: usize, index: i32, inSize: i32, outSize: i32, scale: f32, mode: i32, coordinates: i32, rounding: i32): void {
+/**
+ * Writes output index `index`'s taps along one axis to taps[0..2]: first pixel, second pixel (i32), second's weight
+ * (f32).
+ */
+function axisTaps(
+  taps: usize,
+  index: i32,
+  inSize: i32,
+  outSize: i32,
+  scale: f32,
+  mode: i32,
+  coordinates: i32,
+  rounding: i32,
+): void {
   const coordinate = sourceCoordinate(index, inSize, outSize, scale, coordinates);
   if (mode == 0) {
     let pixel: f32;
@@ -69,7 +83,8 @@ export function resize2d(job: usize, threadIndex: i32, threadCount: i32): void {
   const coordinates = intField(job, 13);
   const rounding = intField(job, 14);
   const vectorEnd = channels & ~3;
-  for (let outX = 0; outX < outW; outX++) axisTaps(columnTaps + <usize>outX * 12, outX, inW, outW, scaleW, mode, coordinates, rounding);
+  for (let outX = 0; outX < outW; outX++)
+    axisTaps(columnTaps + <usize>outX * 12, outX, inW, outW, scaleW, mode, coordinates, rounding);
   const rowTaps = columnTaps + <usize>outW * 12;
   const last = rangeEnd(intField(job, 4) * outH, 1, threadIndex, threadCount);
   for (let row = rangeStart(intField(job, 4) * outH, 1, threadIndex, threadCount); row < last; row++) {
@@ -104,19 +119,28 @@ export function resize2d(job: usize, threadIndex: i32, threadCount: i32): void {
         v128.store(at(to, channel), sum);
       }
       for (let channel = vectorEnd; channel < channels; channel++) {
-        store<f32>(at(to, channel), weight00 * load<f32>(at(from00, channel)) + weight01 * load<f32>(at(from01, channel))
-          + weight10 * load<f32>(at(from10, channel)) + weight11 * load<f32>(at(from11, channel)));
+        store<f32>(
+          at(to, channel),
+          weight00 * load<f32>(at(from00, channel)) +
+            weight01 * load<f32>(at(from01, channel)) +
+            weight10 * load<f32>(at(from10, channel)) +
+            weight11 * load<f32>(at(from11, channel)),
+        );
       }
     }
   }
 }
 
 /** Adds weight * dOut[channel] to dInput[channel] for this thread's channels [first, last). */
-@inline function scatter(dInput: usize, dOut: usize, weight: f32, first: i32, vectorEnd: i32, last: i32): void {
+@inline
+function scatter(dInput: usize, dOut: usize, weight: f32, first: i32, vectorEnd: i32, last: i32): void {
   if (weight == 0) return;
   const vector = f32x4.splat(weight);
   for (let channel = first; channel < vectorEnd; channel += 4) {
-    v128.store(at(dInput, channel), f32x4.add(v128.load(at(dInput, channel)), f32x4.mul(vector, v128.load(at(dOut, channel)))));
+    v128.store(
+      at(dInput, channel),
+      f32x4.add(v128.load(at(dInput, channel)), f32x4.mul(vector, v128.load(at(dOut, channel)))),
+    );
   }
   for (let channel = vectorEnd; channel < last; channel++) {
     store<f32>(at(dInput, channel), load<f32>(at(dInput, channel)) + weight * load<f32>(at(dOut, channel)));
@@ -147,8 +171,10 @@ export function resize2dBackprop(job: usize, threadIndex: i32, threadCount: i32)
   if (first >= last) return;
   const vectorEnd = first + ((last - first) & ~3);
   const pixels = batch * inH * inW;
-  for (let pixel = 0; pixel < pixels; pixel++) memory.fill(at(dInput, pixel * channels + first), 0, <usize>(last - first) << 2);
-  for (let outX = 0; outX < outW; outX++) axisTaps(columnTaps + <usize>outX * 12, outX, inW, outW, scaleW, mode, coordinates, rounding);
+  for (let pixel = 0; pixel < pixels; pixel++)
+    memory.fill(at(dInput, pixel * channels + first), 0, (<usize>(last - first)) << 2);
+  for (let outX = 0; outX < outW; outX++)
+    axisTaps(columnTaps + <usize>outX * 12, outX, inW, outW, scaleW, mode, coordinates, rounding);
   const rowTaps = columnTaps + <usize>outW * 12;
   for (let row = 0; row < batch * outH; row++) {
     const image = row / outH;
@@ -162,7 +188,14 @@ export function resize2dBackprop(job: usize, threadIndex: i32, threadCount: i32)
       const right = load<i32>(taps + 4);
       const weightX = load<f32>(taps + 8);
       const gradient = at(dOut, (row * outW + outX) * channels);
-      scatter(at(dInput, (top + left) * channels), gradient, (<f32>1 - weightY) * (<f32>1 - weightX), first, vectorEnd, last);
+      scatter(
+        at(dInput, (top + left) * channels),
+        gradient,
+        (<f32>1 - weightY) * (<f32>1 - weightX),
+        first,
+        vectorEnd,
+        last,
+      );
       scatter(at(dInput, (top + right) * channels), gradient, (<f32>1 - weightY) * weightX, first, vectorEnd, last);
       scatter(at(dInput, (bottom + left) * channels), gradient, weightY * (<f32>1 - weightX), first, vectorEnd, last);
       scatter(at(dInput, (bottom + right) * channels), gradient, weightY * weightX, first, vectorEnd, last);

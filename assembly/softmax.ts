@@ -12,8 +12,9 @@
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
 
-@inline function at(base: usize, index: i32): usize {
-  return base + (<usize>index << 2);
+@inline
+function at(base: usize, index: i32): usize {
+  return base + ((<usize>index) << 2);
 }
 
 export function softmax(job: usize, threadIndex: i32, threadCount: i32): void {
@@ -32,7 +33,8 @@ export function softmax(job: usize, threadIndex: i32, threadCount: i32): void {
       store<f32>(at(output, base + column), exponential);
       sum += exponential;
     }
-    for (let column = 0; column < columns; column++) store<f32>(at(output, base + column), load<f32>(at(output, base + column)) / sum);
+    for (let column = 0; column < columns; column++)
+      store<f32>(at(output, base + column), load<f32>(at(output, base + column)) / sum);
   }
 }
 
@@ -46,9 +48,13 @@ export function softmaxGrad(job: usize, threadIndex: i32, threadCount: i32): voi
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
     const base = row * columns;
     let dot: f32 = 0;
-    for (let column = 0; column < columns; column++) dot += load<f32>(at(dOut, base + column)) * load<f32>(at(output, base + column));
+    for (let column = 0; column < columns; column++)
+      dot += load<f32>(at(dOut, base + column)) * load<f32>(at(output, base + column));
     for (let column = 0; column < columns; column++) {
-      store<f32>(at(dInput, base + column), load<f32>(at(output, base + column)) * (load<f32>(at(dOut, base + column)) - dot));
+      store<f32>(
+        at(dInput, base + column),
+        load<f32>(at(output, base + column)) * (load<f32>(at(dOut, base + column)) - dot),
+      );
     }
   }
 }

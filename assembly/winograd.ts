@@ -34,11 +34,15 @@ import { activateVector, epilogueOf } from './epilogue';
 import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 
-/** Bytes of scratch the forward kernels keep before their buffers: the 4x8 tile gemmPackedOperands stores partial strips through. */
+/**
+ * Bytes of scratch the forward kernels keep before their buffers: the 4x8 tile gemmPackedOperands stores partial strips
+ * through.
+ */
 export const WINOGRAD_TILE_BYTES: usize = TILE_ROWS * TILE_COLUMNS * 4;
 
 /** Floats of one tile position's packed filter: strips of 8 output channels over every input channel. */
-@inline export function packedFilterFloats(inC: i32, outC: i32): usize {
+@inline
+export function packedFilterFloats(inC: i32, outC: i32): usize {
   return <usize>((outC + TILE_COLUMNS - 1) / TILE_COLUMNS) * <usize>inC * TILE_COLUMNS;
 }
 
@@ -48,7 +52,15 @@ export const WINOGRAD_TILE_BYTES: usize = TILE_ROWS * TILE_COLUMNS * 4;
  * packed[xi][strip][ic][j] (floats; gemmPackedOperands's B), zero past outC.
  * filter [3, 3, inC, outC] (or, for the input gradient, the forward filter: see filterTap)
  */
-export function packFilter2x2(filter: usize, packed: usize, inC: i32, outC: i32, stripStart: i32, stripEnd: i32, isBackpropInput: bool): void {
+export function packFilter2x2(
+  filter: usize,
+  packed: usize,
+  inC: i32,
+  outC: i32,
+  stripStart: i32,
+  stripEnd: i32,
+  isBackpropInput: bool,
+): void {
   const half = f32x4.splat(0.5);
   const plane = packedFilterFloats(inC, outC) << 2;
   const zero = f32x4.splat(0);
@@ -61,20 +73,28 @@ export function packFilter2x2(filter: usize, packed: usize, inC: i32, outC: i32,
           for (let xi = 0; xi < 16; xi++) v128.store(destination + <usize>xi * plane, zero);
           continue;
         }
-        const g00 = filterTap(filter, 0, 0, ic, oc, inC, outC, isBackpropInput), g01 = filterTap(filter, 0, 1, ic, oc, inC, outC, isBackpropInput);
-        const g02 = filterTap(filter, 0, 2, ic, oc, inC, outC, isBackpropInput), g10 = filterTap(filter, 1, 0, ic, oc, inC, outC, isBackpropInput);
-        const g11 = filterTap(filter, 1, 1, ic, oc, inC, outC, isBackpropInput), g12 = filterTap(filter, 1, 2, ic, oc, inC, outC, isBackpropInput);
-        const g20 = filterTap(filter, 2, 0, ic, oc, inC, outC, isBackpropInput), g21 = filterTap(filter, 2, 1, ic, oc, inC, outC, isBackpropInput);
+        const g00 = filterTap(filter, 0, 0, ic, oc, inC, outC, isBackpropInput),
+          g01 = filterTap(filter, 0, 1, ic, oc, inC, outC, isBackpropInput);
+        const g02 = filterTap(filter, 0, 2, ic, oc, inC, outC, isBackpropInput),
+          g10 = filterTap(filter, 1, 0, ic, oc, inC, outC, isBackpropInput);
+        const g11 = filterTap(filter, 1, 1, ic, oc, inC, outC, isBackpropInput),
+          g12 = filterTap(filter, 1, 2, ic, oc, inC, outC, isBackpropInput);
+        const g20 = filterTap(filter, 2, 0, ic, oc, inC, outC, isBackpropInput),
+          g21 = filterTap(filter, 2, 1, ic, oc, inC, outC, isBackpropInput);
         const g22 = filterTap(filter, 2, 2, ic, oc, inC, outC, isBackpropInput);
         // Rows: t = G g (4 x 3).
-        const t00 = g00, t01 = g01, t02 = g02;
+        const t00 = g00,
+          t01 = g01,
+          t02 = g02;
         const t10 = f32x4.mul(half, f32x4.add(f32x4.add(g00, g10), g20));
         const t11 = f32x4.mul(half, f32x4.add(f32x4.add(g01, g11), g21));
         const t12 = f32x4.mul(half, f32x4.add(f32x4.add(g02, g12), g22));
         const t20 = f32x4.mul(half, f32x4.add(f32x4.sub(g00, g10), g20));
         const t21 = f32x4.mul(half, f32x4.add(f32x4.sub(g01, g11), g21));
         const t22 = f32x4.mul(half, f32x4.add(f32x4.sub(g02, g12), g22));
-        const t30 = g20, t31 = g21, t32 = g22;
+        const t30 = g20,
+          t31 = g21,
+          t32 = g22;
         // Columns: U = t G^T (4 x 4).
         storeFilterRow(destination, 0, t00, t01, t02, plane, half);
         storeFilterRow(destination, 1, t10, t11, t12, plane, half);
@@ -90,10 +110,20 @@ export function packFilter2x2(filter: usize, packed: usize, inC: i32, outC: i32,
  * the forward one, [3, 3, outC (this pass), inC (this pass)], read flipped with its channels swapped:
  * g[ky][kx][ic][oc] = forward[2 - ky][2 - kx][oc][ic].
  */
-@inline export function filterTap(filter: usize, ky: i32, kx: i32, ic: i32, oc: i32, inC: i32, outC: i32, isBackpropInput: bool): v128 {
-  if (!isBackpropInput) return v128.load(filter + (<usize>(((ky * 3 + kx) * inC + ic) * outC + oc) << 2));
-  const base = filter + (<usize>((((2 - ky) * 3 + 2 - kx) * outC + oc) * inC + ic) << 2);
-  const stride = <usize>inC << 2;
+@inline
+export function filterTap(
+  filter: usize,
+  ky: i32,
+  kx: i32,
+  ic: i32,
+  oc: i32,
+  inC: i32,
+  outC: i32,
+  isBackpropInput: bool,
+): v128 {
+  if (!isBackpropInput) return v128.load(filter + ((<usize>(((ky * 3 + kx) * inC + ic) * outC + oc)) << 2));
+  const base = filter + ((<usize>((((2 - ky) * 3 + 2 - kx) * outC + oc) * inC + ic)) << 2);
+  const stride = (<usize>inC) << 2;
   let value = f32x4.splat(load<f32>(base));
   value = f32x4.replace_lane(value, 1, load<f32>(base + stride));
   value = f32x4.replace_lane(value, 2, load<f32>(base + 2 * stride));
@@ -101,7 +131,8 @@ export function packFilter2x2(filter: usize, packed: usize, inC: i32, outC: i32,
   return value;
 }
 
-@inline function storeFilterRow(at: usize, row: i32, t0: v128, t1: v128, t2: v128, plane: usize, half: v128): void {
+@inline
+function storeFilterRow(at: usize, row: i32, t0: v128, t1: v128, t2: v128, plane: usize, half: v128): void {
   const base = at + <usize>(row * 4) * plane;
   v128.store(base, t0);
   v128.store(base + plane, f32x4.mul(half, f32x4.add(f32x4.add(t0, t1), t2)));
@@ -113,12 +144,14 @@ export function packFilter2x2(filter: usize, packed: usize, inC: i32, outC: i32,
  * Where the forward kernels store the transformed input of tile t (of its chunk), channels ic .. ic + 3:
  * gemmPackedOperands's A, [chunk / 4][inC][4] per tile position, so lane j goes to the returned address + 16 j.
  */
-@inline export function packedInputAt(base: usize, t: i32, ic: i32, inC: i32): usize {
+@inline
+export function packedInputAt(base: usize, t: i32, ic: i32, inC: i32): usize {
   return base + (((<usize>(t >> 2) * <usize>inC + <usize>ic) * TILE_ROWS + <usize>(t & 3)) << 2);
 }
 
 /** The four lanes of `value` at `at`, `at` + 16, + 32, + 48: a column of a packed row tile. */
-@inline export function storeLanes(at: usize, value: v128): void {
+@inline
+export function storeLanes(at: usize, value: v128): void {
   store<f32>(at, f32x4.extract_lane(value, 0));
   store<f32>(at, f32x4.extract_lane(value, 1), 16);
   store<f32>(at, f32x4.extract_lane(value, 2), 32);
@@ -131,14 +164,22 @@ export function packFilter2x2(filter: usize, packed: usize, inC: i32, outC: i32,
  * or over strips (few tiles, as at batch 1 on 7x7 outputs: each thread then reads only its share of
  * the filter, and transforms every input tile itself). Both give the same sums (gemmPackedOperands).
  */
-@unmanaged export class WinogradShare {
+@unmanaged
+export class WinogradShare {
   tileStart: i32;
   tileEnd: i32;
   stripStart: i32;
   stripEnd: i32;
 }
 
-export function winogradShareOf(job: usize, tiles: i32, outC: i32, threadIndex: i32, threadCount: i32, share: WinogradShare): void {
+export function winogradShareOf(
+  job: usize,
+  tiles: i32,
+  outC: i32,
+  threadIndex: i32,
+  threadCount: i32,
+  share: WinogradShare,
+): void {
   const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
   if (intField(job, 30) != 0) {
     share.tileStart = 0;
@@ -153,8 +194,20 @@ export function winogradShareOf(job: usize, tiles: i32, outC: i32, threadIndex: 
   }
 }
 
-/** output[offset] = activation(value + residual[offset]) for 4 channels (value already holds the bias); residual may be 0. */
-@inline export function storeFinished(output: usize, residual: usize, offset: usize, value: v128, code: i32, alphas: v128, betas: v128): void {
+/**
+ * output[offset] = activation(value + residual[offset]) for 4 channels (value already holds the bias); residual may be
+ * 0.
+ */
+@inline
+export function storeFinished(
+  output: usize,
+  residual: usize,
+  offset: usize,
+  value: v128,
+  code: i32,
+  alphas: v128,
+  betas: v128,
+): void {
   const sum = residual != 0 ? f32x4.add(value, v128.load(residual + offset)) : value;
   v128.store(output + offset, activateVector(code, sum, alphas, betas));
 }
@@ -197,7 +250,8 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
   if (first >= last || stripStart >= stripEnd) return;
   const ocStart = stripStart * TILE_COLUMNS;
   const ocEnd = min(outC, stripEnd * TILE_COLUMNS);
-  // Scratch: tile | U [16][strips][inC][8] (unless prepared: field 1 holds it) | V [16][chunk / 4][inC][4] | M [16][chunk][outC]
+  // Scratch: tile | U [16][strips][inC][8] (unless prepared: field 1 holds it) | V [16][chunk / 4][inC][4] | M
+  // [16][chunk][outC]
   const tile = scratch;
   const filterPlane = packedFilterFloats(inC, outC) << 2;
   let transformedFilter = filter;
@@ -207,12 +261,12 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
     transformedInput += 16 * filterPlane;
     packFilter2x2(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput);
   }
-  const inputPlane = <usize>chunkTiles * <usize>inC << 2;
+  const inputPlane = (<usize>chunkTiles * <usize>inC) << 2;
   const products = transformedInput + 16 * inputPlane;
-  const productPlane = <usize>chunkTiles * <usize>outC << 2;
+  const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
   const zero = f32x4.splat(0);
-  const rowBytes = <usize>outW * <usize>outC << 2;
-  const pixelBytes = <usize>outC << 2;
+  const rowBytes = (<usize>outW * <usize>outC) << 2;
+  const pixelBytes = (<usize>outC) << 2;
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     // Input transform: V[xi][t][ic] = (B^T d B)[xi] for the 4x4 input block of tile t.
@@ -222,17 +276,38 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
       const y0 = ((tileIndex % imageTiles) / tilesW) * 2 - padTop;
       const x0 = (tileIndex % tilesW) * 2 - padLeft;
       for (let ic = 0; ic < inC; ic += 4) {
-        transformInputTile(input, image, y0, x0, ic, inH, inW, inC, packedInputAt(transformedInput, t, ic, inC), inputPlane, true);
+        transformInputTile(
+          input,
+          image,
+          y0,
+          x0,
+          ic,
+          inH,
+          inW,
+          inC,
+          packedInputAt(transformedInput, t, ic, inC),
+          inputPlane,
+          true,
+        );
       }
     }
     // M[xi] [count, outC] = V[xi] [count, inC] x U[xi] [inC, outC], this thread's strips.
     for (let xi = 0; xi < 16; xi++) {
       gemmPackedOperands(
-        transformedInput + <usize>xi * inputPlane, transformedFilter + <usize>xi * filterPlane,
-        products + <usize>xi * productPlane, outC, count, outC, inC, stripStart, stripEnd, tile,
+        transformedInput + <usize>xi * inputPlane,
+        transformedFilter + <usize>xi * filterPlane,
+        products + <usize>xi * productPlane,
+        outC,
+        count,
+        outC,
+        inC,
+        stripStart,
+        stripEnd,
+        tile,
       );
     }
-    // Output transform: Y = A^T M A, then the epilogue (bias, residual, activation), stored where the 2x2 block lies inside the output.
+    // Output transform: Y = A^T M A, then the epilogue (bias, residual, activation), stored where the 2x2 block lies
+    // inside the output.
     for (let t = 0; t < count; t++) {
       const tileIndex = start + t;
       const image = tileIndex / imageTiles;
@@ -240,30 +315,47 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
       const ox = (tileIndex % tilesW) * 2;
       const hasSecondRow = oy + 1 < outH;
       const hasSecondColumn = ox + 1 < outW;
-      const pixel0 = <usize>(((image * outH + oy) * outW + ox) * outC) << 2;
+      const pixel0 = (<usize>(((image * outH + oy) * outW + ox) * outC)) << 2;
       for (let oc = ocStart; oc < ocEnd; oc += 4) {
         const at = products + ((<usize>t * <usize>outC + <usize>oc) << 2);
-        const m00 = v128.load(at), m01 = v128.load(at + productPlane), m02 = v128.load(at + 2 * productPlane), m03 = v128.load(at + 3 * productPlane);
-        const m10 = v128.load(at + 4 * productPlane), m11 = v128.load(at + 5 * productPlane), m12 = v128.load(at + 6 * productPlane), m13 = v128.load(at + 7 * productPlane);
-        const m20 = v128.load(at + 8 * productPlane), m21 = v128.load(at + 9 * productPlane), m22 = v128.load(at + 10 * productPlane), m23 = v128.load(at + 11 * productPlane);
-        const m30 = v128.load(at + 12 * productPlane), m31 = v128.load(at + 13 * productPlane), m32 = v128.load(at + 14 * productPlane), m33 = v128.load(at + 15 * productPlane);
+        const m00 = v128.load(at),
+          m01 = v128.load(at + productPlane),
+          m02 = v128.load(at + 2 * productPlane),
+          m03 = v128.load(at + 3 * productPlane);
+        const m10 = v128.load(at + 4 * productPlane),
+          m11 = v128.load(at + 5 * productPlane),
+          m12 = v128.load(at + 6 * productPlane),
+          m13 = v128.load(at + 7 * productPlane);
+        const m20 = v128.load(at + 8 * productPlane),
+          m21 = v128.load(at + 9 * productPlane),
+          m22 = v128.load(at + 10 * productPlane),
+          m23 = v128.load(at + 11 * productPlane);
+        const m30 = v128.load(at + 12 * productPlane),
+          m31 = v128.load(at + 13 * productPlane),
+          m32 = v128.load(at + 14 * productPlane),
+          m33 = v128.load(at + 15 * productPlane);
         // Rows: s = A^T m (2 x 4).
-        const s00 = f32x4.add(f32x4.add(m00, m10), m20), s01 = f32x4.add(f32x4.add(m01, m11), m21);
-        const s02 = f32x4.add(f32x4.add(m02, m12), m22), s03 = f32x4.add(f32x4.add(m03, m13), m23);
-        const s10 = f32x4.sub(f32x4.sub(m10, m20), m30), s11 = f32x4.sub(f32x4.sub(m11, m21), m31);
-        const s12 = f32x4.sub(f32x4.sub(m12, m22), m32), s13 = f32x4.sub(f32x4.sub(m13, m23), m33);
-        const b = bias != 0 ? v128.load(bias + (<usize>oc << 2)) : zero;
+        const s00 = f32x4.add(f32x4.add(m00, m10), m20),
+          s01 = f32x4.add(f32x4.add(m01, m11), m21);
+        const s02 = f32x4.add(f32x4.add(m02, m12), m22),
+          s03 = f32x4.add(f32x4.add(m03, m13), m23);
+        const s10 = f32x4.sub(f32x4.sub(m10, m20), m30),
+          s11 = f32x4.sub(f32x4.sub(m11, m21), m31);
+        const s12 = f32x4.sub(f32x4.sub(m12, m22), m32),
+          s13 = f32x4.sub(f32x4.sub(m13, m23), m33);
+        const b = bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero;
         // Columns: y = s A (2 x 2).
         const y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), b);
         const y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), b);
         const y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), b);
         const y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), b);
-        const offset = pixel0 + (<usize>oc << 2);
+        const offset = pixel0 + ((<usize>oc) << 2);
         storeFinished(output, residual, offset, y00, code, alphas, betas);
         if (hasSecondColumn) storeFinished(output, residual, offset + pixelBytes, y01, code, alphas, betas);
         if (hasSecondRow) {
           storeFinished(output, residual, offset + rowBytes, y10, code, alphas, betas);
-          if (hasSecondColumn) storeFinished(output, residual, offset + rowBytes + pixelBytes, y11, code, alphas, betas);
+          if (hasSecondColumn)
+            storeFinished(output, residual, offset + rowBytes + pixelBytes, y11, code, alphas, betas);
         }
       }
     }
@@ -301,11 +393,11 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
   const imageTiles = tilesH * tilesW;
   const tiles = batch * imageTiles;
   const sums = scratch + <usize>GEMM_SCRATCH_BYTES;
-  const sumPlane = <usize>channels * <usize>outC << 2;
+  const sumPlane = (<usize>channels * <usize>outC) << 2;
   const transformedInput = sums + 16 * sumPlane;
-  const inputPlane = <usize>chunkTiles * <usize>channels << 2;
+  const inputPlane = (<usize>chunkTiles * <usize>channels) << 2;
   const transformedGradient = transformedInput + 16 * inputPlane;
-  const gradientPlane = <usize>chunkTiles * <usize>outC << 2;
+  const gradientPlane = (<usize>chunkTiles * <usize>outC) << 2;
   const zero = f32x4.splat(0);
   const half = f32x4.splat(0.5);
   for (let start = 0; start < tiles; start += chunkTiles) {
@@ -319,22 +411,36 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
       const x0 = ox - padLeft;
       // V = B^T d B for this thread's input channels.
       for (let ic = channelFirst; ic < channelLast; ic += 4) {
-        transformInputTile(input, image, y0, x0, ic, inH, inW, inC, transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2), inputPlane, false);
+        transformInputTile(
+          input,
+          image,
+          y0,
+          x0,
+          ic,
+          inH,
+          inW,
+          inC,
+          transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2),
+          inputPlane,
+          false,
+        );
       }
       // W = G' dOut G'^T for every output channel (zero where the 2x2 block leaves the output).
       const hasSecondRow = oy + 1 < outH;
       const hasSecondColumn = ox + 1 < outW;
-      const pixelBytes = <usize>outC << 2;
+      const pixelBytes = (<usize>outC) << 2;
       const rowBytes = <usize>outW * pixelBytes;
       for (let oc = 0; oc < outC; oc += 4) {
-        const origin = dOut + (<usize>(((image * outH + oy) * outW + ox) * outC + oc) << 2);
+        const origin = dOut + ((<usize>(((image * outH + oy) * outW + ox) * outC + oc)) << 2);
         const e00 = v128.load(origin);
         const e01 = hasSecondColumn ? v128.load(origin + pixelBytes) : zero;
         const e10 = hasSecondRow ? v128.load(origin + rowBytes) : zero;
         const e11 = hasSecondRow && hasSecondColumn ? v128.load(origin + rowBytes + pixelBytes) : zero;
         // Rows: u = G' e (4 x 2).
-        const u10 = f32x4.mul(half, f32x4.add(e00, e10)), u11 = f32x4.mul(half, f32x4.add(e01, e11));
-        const u20 = f32x4.mul(half, f32x4.sub(e00, e10)), u21 = f32x4.mul(half, f32x4.sub(e01, e11));
+        const u10 = f32x4.mul(half, f32x4.add(e00, e10)),
+          u11 = f32x4.mul(half, f32x4.add(e01, e11));
+        const u20 = f32x4.mul(half, f32x4.sub(e00, e10)),
+          u21 = f32x4.mul(half, f32x4.sub(e01, e11));
         const at = transformedGradient + ((<usize>t * <usize>outC + <usize>oc) << 2);
         storeGradientRow(at, 0, gradientPlane, e00, e01, half);
         storeGradientRow(at, 1, gradientPlane, u10, u11, half);
@@ -345,10 +451,20 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
     // M[xi] [channels, outC] += V[xi]^T [channels, count] x W[xi] [count, outC].
     for (let xi = 0; xi < 16; xi++) {
       gemm(
-        transformedInput + <usize>xi * inputPlane, 1, channels,
-        transformedGradient + <usize>xi * gradientPlane, outC,
-        sums + <usize>xi * sumPlane, outC,
-        channels, outC, count, 0, channels, start > 0, scratch,
+        transformedInput + <usize>xi * inputPlane,
+        1,
+        channels,
+        transformedGradient + <usize>xi * gradientPlane,
+        outC,
+        sums + <usize>xi * sumPlane,
+        outC,
+        channels,
+        outC,
+        count,
+        0,
+        channels,
+        start > 0,
+        scratch,
       );
     }
   }
@@ -356,16 +472,35 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
   for (let c = 0; c < channels; c++) {
     for (let oc = 0; oc < outC; oc += 4) {
       const at = sums + ((<usize>c * <usize>outC + <usize>oc) << 2);
-      const m00 = v128.load(at), m01 = v128.load(at + sumPlane), m02 = v128.load(at + 2 * sumPlane), m03 = v128.load(at + 3 * sumPlane);
-      const m10 = v128.load(at + 4 * sumPlane), m11 = v128.load(at + 5 * sumPlane), m12 = v128.load(at + 6 * sumPlane), m13 = v128.load(at + 7 * sumPlane);
-      const m20 = v128.load(at + 8 * sumPlane), m21 = v128.load(at + 9 * sumPlane), m22 = v128.load(at + 10 * sumPlane), m23 = v128.load(at + 11 * sumPlane);
-      const m30 = v128.load(at + 12 * sumPlane), m31 = v128.load(at + 13 * sumPlane), m32 = v128.load(at + 14 * sumPlane), m33 = v128.load(at + 15 * sumPlane);
+      const m00 = v128.load(at),
+        m01 = v128.load(at + sumPlane),
+        m02 = v128.load(at + 2 * sumPlane),
+        m03 = v128.load(at + 3 * sumPlane);
+      const m10 = v128.load(at + 4 * sumPlane),
+        m11 = v128.load(at + 5 * sumPlane),
+        m12 = v128.load(at + 6 * sumPlane),
+        m13 = v128.load(at + 7 * sumPlane);
+      const m20 = v128.load(at + 8 * sumPlane),
+        m21 = v128.load(at + 9 * sumPlane),
+        m22 = v128.load(at + 10 * sumPlane),
+        m23 = v128.load(at + 11 * sumPlane);
+      const m30 = v128.load(at + 12 * sumPlane),
+        m31 = v128.load(at + 13 * sumPlane),
+        m32 = v128.load(at + 14 * sumPlane),
+        m33 = v128.load(at + 15 * sumPlane);
       // Rows: s = A'^T m (3 x 4).
-      const s00 = f32x4.add(f32x4.add(m00, m10), m20), s01 = f32x4.add(f32x4.add(m01, m11), m21);
-      const s02 = f32x4.add(f32x4.add(m02, m12), m22), s03 = f32x4.add(f32x4.add(m03, m13), m23);
-      const s10 = f32x4.sub(m10, m20), s11 = f32x4.sub(m11, m21), s12 = f32x4.sub(m12, m22), s13 = f32x4.sub(m13, m23);
-      const s20 = f32x4.sub(f32x4.add(m10, m20), m30), s21 = f32x4.sub(f32x4.add(m11, m21), m31);
-      const s22 = f32x4.sub(f32x4.add(m12, m22), m32), s23 = f32x4.sub(f32x4.add(m13, m23), m33);
+      const s00 = f32x4.add(f32x4.add(m00, m10), m20),
+        s01 = f32x4.add(f32x4.add(m01, m11), m21);
+      const s02 = f32x4.add(f32x4.add(m02, m12), m22),
+        s03 = f32x4.add(f32x4.add(m03, m13), m23);
+      const s10 = f32x4.sub(m10, m20),
+        s11 = f32x4.sub(m11, m21),
+        s12 = f32x4.sub(m12, m22),
+        s13 = f32x4.sub(m13, m23);
+      const s20 = f32x4.sub(f32x4.add(m10, m20), m30),
+        s21 = f32x4.sub(f32x4.add(m11, m21), m31);
+      const s22 = f32x4.sub(f32x4.add(m12, m22), m32),
+        s23 = f32x4.sub(f32x4.add(m13, m23), m33);
       const ic = channelFirst + c;
       storeFilterGradientRow(dFilter, 0, s00, s01, s02, s03, ic, oc, inC, outC);
       storeFilterGradientRow(dFilter, 1, s10, s11, s12, s13, ic, oc, inC, outC);
@@ -375,7 +510,8 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
 }
 
 /** Columns of W = u G'^T: row `row` of the 4x4 transformed gradient, for 4 output channels. */
-@inline function storeGradientRow(at: usize, row: i32, plane: usize, u0: v128, u1: v128, half: v128): void {
+@inline
+function storeGradientRow(at: usize, row: i32, plane: usize, u0: v128, u1: v128, half: v128): void {
   const base = at + <usize>(row * 4) * plane;
   v128.store(base, u0);
   v128.store(base + plane, f32x4.mul(half, f32x4.add(u0, u1)));
@@ -384,8 +520,20 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
 }
 
 /** Columns of dW = s A': row ky of the 3x3 gradient, for 4 output channels. */
-@inline function storeFilterGradientRow(dFilter: usize, ky: i32, s0: v128, s1: v128, s2: v128, s3: v128, ic: i32, oc: i32, inC: i32, outC: i32): void {
-  const tap = <usize>inC * <usize>outC << 2;
+@inline
+function storeFilterGradientRow(
+  dFilter: usize,
+  ky: i32,
+  s0: v128,
+  s1: v128,
+  s2: v128,
+  s3: v128,
+  ic: i32,
+  oc: i32,
+  inC: i32,
+  outC: i32,
+): void {
+  const tap = (<usize>inC * <usize>outC) << 2;
   const base = dFilter + ((<usize>(ky * 3) * <usize>inC * <usize>outC + <usize>ic * <usize>outC + <usize>oc) << 2);
   v128.store(base, f32x4.add(f32x4.add(s0, s1), s2));
   v128.store(base + tap, f32x4.sub(s1, s2));
@@ -397,34 +545,80 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
  * image): V[4 * row + column] is stored at `at + (4 * row + column) * plane`, as one vector or, when
  * isPacked, lane by lane 16 bytes apart (packedInputAt).
  */
-function transformInputTile(input: usize, image: i32, y0: i32, x0: i32, ic: i32, inH: i32, inW: i32, inC: i32, at: usize, plane: usize, isPacked: bool): void {
+function transformInputTile(
+  input: usize,
+  image: i32,
+  y0: i32,
+  x0: i32,
+  ic: i32,
+  inH: i32,
+  inW: i32,
+  inC: i32,
+  at: usize,
+  plane: usize,
+  isPacked: bool,
+): void {
   let d00: v128, d01: v128, d02: v128, d03: v128, d10: v128, d11: v128, d12: v128, d13: v128;
   let d20: v128, d21: v128, d22: v128, d23: v128, d30: v128, d31: v128, d32: v128, d33: v128;
   if (y0 >= 0 && x0 >= 0 && y0 + 4 <= inH && x0 + 4 <= inW) {
     // Interior blocks (most of them) need no bounds checks.
-    const rowBytes = <usize>inW * <usize>inC << 2;
-    const pixelBytes = <usize>inC << 2;
-    const r0 = input + (<usize>(((image * inH + y0) * inW + x0) * inC + ic) << 2);
-    const r1 = r0 + rowBytes, r2 = r0 + 2 * rowBytes, r3 = r0 + 3 * rowBytes;
-    d00 = v128.load(r0); d01 = v128.load(r0 + pixelBytes); d02 = v128.load(r0 + 2 * pixelBytes); d03 = v128.load(r0 + 3 * pixelBytes);
-    d10 = v128.load(r1); d11 = v128.load(r1 + pixelBytes); d12 = v128.load(r1 + 2 * pixelBytes); d13 = v128.load(r1 + 3 * pixelBytes);
-    d20 = v128.load(r2); d21 = v128.load(r2 + pixelBytes); d22 = v128.load(r2 + 2 * pixelBytes); d23 = v128.load(r2 + 3 * pixelBytes);
-    d30 = v128.load(r3); d31 = v128.load(r3 + pixelBytes); d32 = v128.load(r3 + 2 * pixelBytes); d33 = v128.load(r3 + 3 * pixelBytes);
+    const rowBytes = (<usize>inW * <usize>inC) << 2;
+    const pixelBytes = (<usize>inC) << 2;
+    const r0 = input + ((<usize>(((image * inH + y0) * inW + x0) * inC + ic)) << 2);
+    const r1 = r0 + rowBytes,
+      r2 = r0 + 2 * rowBytes,
+      r3 = r0 + 3 * rowBytes;
+    d00 = v128.load(r0);
+    d01 = v128.load(r0 + pixelBytes);
+    d02 = v128.load(r0 + 2 * pixelBytes);
+    d03 = v128.load(r0 + 3 * pixelBytes);
+    d10 = v128.load(r1);
+    d11 = v128.load(r1 + pixelBytes);
+    d12 = v128.load(r1 + 2 * pixelBytes);
+    d13 = v128.load(r1 + 3 * pixelBytes);
+    d20 = v128.load(r2);
+    d21 = v128.load(r2 + pixelBytes);
+    d22 = v128.load(r2 + 2 * pixelBytes);
+    d23 = v128.load(r2 + 3 * pixelBytes);
+    d30 = v128.load(r3);
+    d31 = v128.load(r3 + pixelBytes);
+    d32 = v128.load(r3 + 2 * pixelBytes);
+    d33 = v128.load(r3 + 3 * pixelBytes);
   } else {
-    d00 = loadPixel(input, image, y0, x0, ic, inH, inW, inC); d01 = loadPixel(input, image, y0, x0 + 1, ic, inH, inW, inC);
-    d02 = loadPixel(input, image, y0, x0 + 2, ic, inH, inW, inC); d03 = loadPixel(input, image, y0, x0 + 3, ic, inH, inW, inC);
-    d10 = loadPixel(input, image, y0 + 1, x0, ic, inH, inW, inC); d11 = loadPixel(input, image, y0 + 1, x0 + 1, ic, inH, inW, inC);
-    d12 = loadPixel(input, image, y0 + 1, x0 + 2, ic, inH, inW, inC); d13 = loadPixel(input, image, y0 + 1, x0 + 3, ic, inH, inW, inC);
-    d20 = loadPixel(input, image, y0 + 2, x0, ic, inH, inW, inC); d21 = loadPixel(input, image, y0 + 2, x0 + 1, ic, inH, inW, inC);
-    d22 = loadPixel(input, image, y0 + 2, x0 + 2, ic, inH, inW, inC); d23 = loadPixel(input, image, y0 + 2, x0 + 3, ic, inH, inW, inC);
-    d30 = loadPixel(input, image, y0 + 3, x0, ic, inH, inW, inC); d31 = loadPixel(input, image, y0 + 3, x0 + 1, ic, inH, inW, inC);
-    d32 = loadPixel(input, image, y0 + 3, x0 + 2, ic, inH, inW, inC); d33 = loadPixel(input, image, y0 + 3, x0 + 3, ic, inH, inW, inC);
+    d00 = loadPixel(input, image, y0, x0, ic, inH, inW, inC);
+    d01 = loadPixel(input, image, y0, x0 + 1, ic, inH, inW, inC);
+    d02 = loadPixel(input, image, y0, x0 + 2, ic, inH, inW, inC);
+    d03 = loadPixel(input, image, y0, x0 + 3, ic, inH, inW, inC);
+    d10 = loadPixel(input, image, y0 + 1, x0, ic, inH, inW, inC);
+    d11 = loadPixel(input, image, y0 + 1, x0 + 1, ic, inH, inW, inC);
+    d12 = loadPixel(input, image, y0 + 1, x0 + 2, ic, inH, inW, inC);
+    d13 = loadPixel(input, image, y0 + 1, x0 + 3, ic, inH, inW, inC);
+    d20 = loadPixel(input, image, y0 + 2, x0, ic, inH, inW, inC);
+    d21 = loadPixel(input, image, y0 + 2, x0 + 1, ic, inH, inW, inC);
+    d22 = loadPixel(input, image, y0 + 2, x0 + 2, ic, inH, inW, inC);
+    d23 = loadPixel(input, image, y0 + 2, x0 + 3, ic, inH, inW, inC);
+    d30 = loadPixel(input, image, y0 + 3, x0, ic, inH, inW, inC);
+    d31 = loadPixel(input, image, y0 + 3, x0 + 1, ic, inH, inW, inC);
+    d32 = loadPixel(input, image, y0 + 3, x0 + 2, ic, inH, inW, inC);
+    d33 = loadPixel(input, image, y0 + 3, x0 + 3, ic, inH, inW, inC);
   }
   // Rows: t = B^T d.
-  const t00 = f32x4.sub(d00, d20), t01 = f32x4.sub(d01, d21), t02 = f32x4.sub(d02, d22), t03 = f32x4.sub(d03, d23);
-  const t10 = f32x4.add(d10, d20), t11 = f32x4.add(d11, d21), t12 = f32x4.add(d12, d22), t13 = f32x4.add(d13, d23);
-  const t20 = f32x4.sub(d20, d10), t21 = f32x4.sub(d21, d11), t22 = f32x4.sub(d22, d12), t23 = f32x4.sub(d23, d13);
-  const t30 = f32x4.sub(d10, d30), t31 = f32x4.sub(d11, d31), t32 = f32x4.sub(d12, d32), t33 = f32x4.sub(d13, d33);
+  const t00 = f32x4.sub(d00, d20),
+    t01 = f32x4.sub(d01, d21),
+    t02 = f32x4.sub(d02, d22),
+    t03 = f32x4.sub(d03, d23);
+  const t10 = f32x4.add(d10, d20),
+    t11 = f32x4.add(d11, d21),
+    t12 = f32x4.add(d12, d22),
+    t13 = f32x4.add(d13, d23);
+  const t20 = f32x4.sub(d20, d10),
+    t21 = f32x4.sub(d21, d11),
+    t22 = f32x4.sub(d22, d12),
+    t23 = f32x4.sub(d23, d13);
+  const t30 = f32x4.sub(d10, d30),
+    t31 = f32x4.sub(d11, d31),
+    t32 = f32x4.sub(d12, d32),
+    t33 = f32x4.sub(d13, d33);
   // Columns: V = t B.
   storeInputRow(at, 0, plane, t00, t01, t02, t03, isPacked);
   storeInputRow(at, 1, plane, t10, t11, t12, t13, isPacked);
@@ -432,12 +626,23 @@ function transformInputTile(input: usize, image: i32, y0: i32, x0: i32, ic: i32,
   storeInputRow(at, 3, plane, t30, t31, t32, t33, isPacked);
 }
 
-@inline function loadPixel(input: usize, image: i32, y: i32, x: i32, ic: i32, inH: i32, inW: i32, inC: i32): v128 {
+@inline
+function loadPixel(input: usize, image: i32, y: i32, x: i32, ic: i32, inH: i32, inW: i32, inC: i32): v128 {
   if (y < 0 || y >= inH || x < 0 || x >= inW) return f32x4.splat(0);
-  return v128.load(input + (<usize>(((image * inH + y) * inW + x) * inC + ic) << 2));
+  return v128.load(input + ((<usize>(((image * inH + y) * inW + x) * inC + ic)) << 2));
 }
 
-@inline function storeInputRow(at: usize, row: i32, plane: usize, t0: v128, t1: v128, t2: v128, t3: v128, isPacked: bool): void {
+@inline
+function storeInputRow(
+  at: usize,
+  row: i32,
+  plane: usize,
+  t0: v128,
+  t1: v128,
+  t2: v128,
+  t3: v128,
+  isPacked: bool,
+): void {
   const base = at + <usize>(row * 4) * plane;
   storeInputValue(base, f32x4.sub(t0, t2), isPacked);
   storeInputValue(base + plane, f32x4.add(t1, t2), isPacked);
@@ -445,7 +650,8 @@ function transformInputTile(input: usize, image: i32, y0: i32, x0: i32, ic: i32,
   storeInputValue(base + 3 * plane, f32x4.sub(t1, t3), isPacked);
 }
 
-@inline function storeInputValue(at: usize, value: v128, isPacked: bool): void {
+@inline
+function storeInputValue(at: usize, value: v128, isPacked: bool): void {
   if (isPacked) storeLanes(at, value);
   else v128.store(at, value);
 }

@@ -16,18 +16,32 @@ import { epilogueOf } from './epilogue';
 import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands, storeTransposed4x4 } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import {
-  WINOGRAD_TILE_BYTES, filterTap, packFilter2x2, packedFilterFloats, packedInputAt, storeFinished, winogradShareOf, WinogradShare,
+  WINOGRAD_TILE_BYTES,
+  filterTap,
+  packFilter2x2,
+  packedFilterFloats,
+  packedInputAt,
+  storeFinished,
+  winogradShareOf,
+  WinogradShare,
 } from './winograd';
 
 const BLOCK_BYTES: usize = 36 * 16;
 
-@inline function at(block: usize, row: i32, column: i32): usize {
-  return block + (<usize>(row * 6 + column) << 4);
+@inline
+function at(block: usize, row: i32, column: i32): usize {
+  return block + ((<usize>(row * 6 + column)) << 4);
 }
 
-/** x -> B^T x for one line of six vectors, stored at `base` + k `step` (all six are loaded first, so the line may be rewritten in place). */
-@inline function inputLine(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, base: usize, step: usize): void {
-  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+/**
+ * x -> B^T x for one line of six vectors, stored at `base` + k `step` (all six are loaded first, so the line may be
+ * rewritten in place).
+ */
+@inline
+function inputLine(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, base: usize, step: usize): void {
+  const four = f32x4.splat(4),
+    five = f32x4.splat(5),
+    two = f32x4.splat(2);
   const x1x2 = f32x4.add(x1, x2);
   v128.store(base, f32x4.add(f32x4.sub(f32x4.mul(four, x0), f32x4.mul(five, x2)), x4));
   v128.store(base + step, f32x4.sub(f32x4.add(x3, x4), f32x4.mul(four, x1x2)));
@@ -42,30 +56,58 @@ const BLOCK_BYTES: usize = 36 * 16;
  * image), into `block` in place: columns go straight from the input into `block`, then each row of
  * `block` is transformed where it lies. V[xi] is the vector at block + 16 xi.
  */
-function transformInputBlock(input: usize, image: i32, y0: i32, x0: i32, ic: i32, inH: i32, inW: i32, inC: i32, block: usize): void {
+function transformInputBlock(
+  input: usize,
+  image: i32,
+  y0: i32,
+  x0: i32,
+  ic: i32,
+  inH: i32,
+  inW: i32,
+  inC: i32,
+  block: usize,
+): void {
   const isInterior = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW;
-  const rowBytes = <usize>inW * <usize>inC << 2;
+  const rowBytes = (<usize>inW * <usize>inC) << 2;
   for (let c = 0; c < 6; c++) {
     const x = x0 + c;
     if (isInterior) {
-      const top = input + (<usize>(((image * inH + y0) * inW + x) * inC + ic) << 2);
+      const top = input + ((<usize>(((image * inH + y0) * inW + x) * inC + ic)) << 2);
       inputLine(
-        v128.load(top), v128.load(top + rowBytes), v128.load(top + 2 * rowBytes),
-        v128.load(top + 3 * rowBytes), v128.load(top + 4 * rowBytes), v128.load(top + 5 * rowBytes),
-        at(block, 0, c), 96,
+        v128.load(top),
+        v128.load(top + rowBytes),
+        v128.load(top + 2 * rowBytes),
+        v128.load(top + 3 * rowBytes),
+        v128.load(top + 4 * rowBytes),
+        v128.load(top + 5 * rowBytes),
+        at(block, 0, c),
+        96,
       );
     } else {
       inputLine(
-        loadPixel(input, image, y0, x, ic, inH, inW, inC), loadPixel(input, image, y0 + 1, x, ic, inH, inW, inC),
-        loadPixel(input, image, y0 + 2, x, ic, inH, inW, inC), loadPixel(input, image, y0 + 3, x, ic, inH, inW, inC),
-        loadPixel(input, image, y0 + 4, x, ic, inH, inW, inC), loadPixel(input, image, y0 + 5, x, ic, inH, inW, inC),
-        at(block, 0, c), 96,
+        loadPixel(input, image, y0, x, ic, inH, inW, inC),
+        loadPixel(input, image, y0 + 1, x, ic, inH, inW, inC),
+        loadPixel(input, image, y0 + 2, x, ic, inH, inW, inC),
+        loadPixel(input, image, y0 + 3, x, ic, inH, inW, inC),
+        loadPixel(input, image, y0 + 4, x, ic, inH, inW, inC),
+        loadPixel(input, image, y0 + 5, x, ic, inH, inW, inC),
+        at(block, 0, c),
+        96,
       );
     }
   }
   for (let r = 0; r < 6; r++) {
     const row = at(block, r, 0);
-    inputLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80), row, 16);
+    inputLine(
+      v128.load(row),
+      v128.load(row, 16),
+      v128.load(row, 32),
+      v128.load(row, 48),
+      v128.load(row, 64),
+      v128.load(row, 80),
+      row,
+      16,
+    );
   }
 }
 
@@ -78,8 +120,20 @@ function transformInputBlock(input: usize, image: i32, y0: i32, x0: i32, ic: i32
  * whole-model CPU time 341-352 -> 335-339 ms, the 56x56x64 layers within noise).
  */
 function transformInputTiles(
-  input: usize, t0: i32, count: i32, imageTiles: i32, tilesW: i32, padTop: i32, padLeft: i32,
-  ic: i32, inH: i32, inW: i32, inC: i32, blocks: usize, destination: usize, plane: usize,
+  input: usize,
+  t0: i32,
+  count: i32,
+  imageTiles: i32,
+  tilesW: i32,
+  padTop: i32,
+  padLeft: i32,
+  ic: i32,
+  inH: i32,
+  inW: i32,
+  inC: i32,
+  blocks: usize,
+  destination: usize,
+  plane: usize,
 ): void {
   for (let u = 0; u < TILE_ROWS; u++) {
     const block = blocks + <usize>u * BLOCK_BYTES;
@@ -94,7 +148,7 @@ function transformInputTiles(
     transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block);
   }
   for (let xi = 0; xi < 36; xi++) {
-    const offset = <usize>xi << 4;
+    const offset = (<usize>xi) << 4;
     const tile0 = v128.load(blocks + offset);
     const tile1 = v128.load(blocks + BLOCK_BYTES + offset);
     const tile2 = v128.load(blocks + 2 * BLOCK_BYTES + offset);
@@ -103,21 +157,27 @@ function transformInputTiles(
   }
 }
 
-@inline function loadPixel(input: usize, image: i32, y: i32, x: i32, ic: i32, inH: i32, inW: i32, inC: i32): v128 {
+@inline
+function loadPixel(input: usize, image: i32, y: i32, x: i32, ic: i32, inH: i32, inW: i32, inC: i32): v128 {
   if (y < 0 || y >= inH || x < 0 || x >= inW) return f32x4.splat(0);
-  return v128.load(input + (<usize>(((image * inH + y) * inW + x) * inC + ic) << 2));
+  return v128.load(input + ((<usize>(((image * inH + y) * inW + x) * inC + ic)) << 2));
 }
 
 /** U = G g G^T for 4 output channels: g is 3x3 (in `block` rows 0-2, columns 0-2), U fills the 6x6 block. */
 function filterTransform(block: usize): void {
-  const quarter = f32x4.splat(0.25), sixth = f32x4.splat(1.0 / 6.0), twelfth = f32x4.splat(1.0 / 12.0), twentyFourth = f32x4.splat(1.0 / 24.0);
+  const quarter = f32x4.splat(0.25),
+    sixth = f32x4.splat(1.0 / 6.0),
+    twelfth = f32x4.splat(1.0 / 12.0),
+    twentyFourth = f32x4.splat(1.0 / 24.0);
   // Columns first (3 -> 6 rows) for the 3 filter columns, then rows (3 -> 6 columns) for all 6 rows.
   for (let pass = 0; pass < 2; pass++) {
     const lines = pass == 0 ? 3 : 6;
     for (let line = 0; line < lines; line++) {
       const step: usize = pass == 0 ? 96 : 16;
-      const base = pass == 0 ? block + (<usize>line << 4) : block + <usize>line * 96;
-      const g0 = v128.load(base), g1 = v128.load(base + step), g2 = v128.load(base + 2 * step);
+      const base = pass == 0 ? block + ((<usize>line) << 4) : block + <usize>line * 96;
+      const g0 = v128.load(base),
+        g1 = v128.load(base + step),
+        g2 = v128.load(base + 2 * step);
       const sum = f32x4.add(g0, g2);
       v128.store(base, f32x4.mul(quarter, g0));
       v128.store(base + step, f32x4.neg(f32x4.mul(sixth, f32x4.add(sum, g1))));
@@ -131,10 +191,15 @@ function filterTransform(block: usize): void {
 }
 
 /** m -> A^T m for one line of six vectors: the four results at `base` + k `step`. */
-@inline function outputLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, base: usize, step: usize): void {
-  const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
-  const sum12 = f32x4.add(m1, m2), difference12 = f32x4.sub(m1, m2);
-  const sum34 = f32x4.add(m3, m4), difference34 = f32x4.sub(m3, m4);
+@inline
+function outputLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, base: usize, step: usize): void {
+  const two = f32x4.splat(2),
+    four = f32x4.splat(4),
+    eight = f32x4.splat(8);
+  const sum12 = f32x4.add(m1, m2),
+    difference12 = f32x4.sub(m1, m2);
+  const sum34 = f32x4.add(m3, m4),
+    difference34 = f32x4.sub(m3, m4);
   v128.store(base, f32x4.add(f32x4.add(m0, sum12), sum34));
   v128.store(base + step, f32x4.add(difference12, f32x4.mul(two, difference34)));
   v128.store(base + 2 * step, f32x4.add(sum12, f32x4.mul(four, sum34)));
@@ -150,9 +215,14 @@ function outputColumns(source: usize, plane: usize, block: usize): void {
     const top = source + <usize>c * plane;
     const rowStep = 6 * plane;
     outputLine(
-      v128.load(top), v128.load(top + rowStep), v128.load(top + 2 * rowStep),
-      v128.load(top + 3 * rowStep), v128.load(top + 4 * rowStep), v128.load(top + 5 * rowStep),
-      at(block, 0, c), 96,
+      v128.load(top),
+      v128.load(top + rowStep),
+      v128.load(top + 2 * rowStep),
+      v128.load(top + 3 * rowStep),
+      v128.load(top + 4 * rowStep),
+      v128.load(top + 5 * rowStep),
+      at(block, 0, c),
+      96,
     );
   }
 }
@@ -166,22 +236,64 @@ function outputColumns(source: usize, plane: usize, block: usize): void {
  * before transformInputTiles too (that one measured neutral alone): 56x56x64 18.5 -> 17.9 ms,
  * 28x28x128 14.6 -> 13.7 ms.
  */
-@inline function finishOutputRow(
-  block: usize, r: i32, columns: i32, output: usize, residual: usize, rowOffset: usize, pixelBytes: usize,
-  bias: v128, code: i32, alphas: v128, betas: v128,
+@inline
+function finishOutputRow(
+  block: usize,
+  r: i32,
+  columns: i32,
+  output: usize,
+  residual: usize,
+  rowOffset: usize,
+  pixelBytes: usize,
+  bias: v128,
+  code: i32,
+  alphas: v128,
+  betas: v128,
 ): void {
   const row = at(block, r, 0);
-  const m0 = v128.load(row), m1 = v128.load(row, 16), m2 = v128.load(row, 32);
-  const m3 = v128.load(row, 48), m4 = v128.load(row, 64), m5 = v128.load(row, 80);
-  const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
-  const sum12 = f32x4.add(m1, m2), difference12 = f32x4.sub(m1, m2);
-  const sum34 = f32x4.add(m3, m4), difference34 = f32x4.sub(m3, m4);
-  storeFinished(output, residual, rowOffset, f32x4.add(f32x4.add(f32x4.add(m0, sum12), sum34), bias), code, alphas, betas);
+  const m0 = v128.load(row),
+    m1 = v128.load(row, 16),
+    m2 = v128.load(row, 32);
+  const m3 = v128.load(row, 48),
+    m4 = v128.load(row, 64),
+    m5 = v128.load(row, 80);
+  const two = f32x4.splat(2),
+    four = f32x4.splat(4),
+    eight = f32x4.splat(8);
+  const sum12 = f32x4.add(m1, m2),
+    difference12 = f32x4.sub(m1, m2);
+  const sum34 = f32x4.add(m3, m4),
+    difference34 = f32x4.sub(m3, m4);
+  storeFinished(
+    output,
+    residual,
+    rowOffset,
+    f32x4.add(f32x4.add(f32x4.add(m0, sum12), sum34), bias),
+    code,
+    alphas,
+    betas,
+  );
   if (columns > 1) {
-    storeFinished(output, residual, rowOffset + pixelBytes, f32x4.add(f32x4.add(difference12, f32x4.mul(two, difference34)), bias), code, alphas, betas);
+    storeFinished(
+      output,
+      residual,
+      rowOffset + pixelBytes,
+      f32x4.add(f32x4.add(difference12, f32x4.mul(two, difference34)), bias),
+      code,
+      alphas,
+      betas,
+    );
   }
   if (columns > 2) {
-    storeFinished(output, residual, rowOffset + 2 * pixelBytes, f32x4.add(f32x4.add(sum12, f32x4.mul(four, sum34)), bias), code, alphas, betas);
+    storeFinished(
+      output,
+      residual,
+      rowOffset + 2 * pixelBytes,
+      f32x4.add(f32x4.add(sum12, f32x4.mul(four, sum34)), bias),
+      code,
+      alphas,
+      betas,
+    );
   }
   if (columns > 3) {
     const y3 = f32x4.add(f32x4.add(difference12, f32x4.mul(eight, difference34)), m5);
@@ -194,7 +306,16 @@ function outputColumns(source: usize, plane: usize, block: usize): void {
  * channel 8 * strip + j at packed[xi][strip][ic][j], zero past outC; strips [stripStart, stripEnd) only.
  * block: BLOCK_BYTES of scratch.
  */
-export function packFilter4x4(filter: usize, packed: usize, inC: i32, outC: i32, stripStart: i32, stripEnd: i32, isBackpropInput: bool, block: usize): void {
+export function packFilter4x4(
+  filter: usize,
+  packed: usize,
+  inC: i32,
+  outC: i32,
+  stripStart: i32,
+  stripEnd: i32,
+  isBackpropInput: bool,
+  block: usize,
+): void {
   const plane = packedFilterFloats(inC, outC) << 2;
   const zero = f32x4.splat(0);
   for (let strip = stripStart; strip < stripEnd; strip++) {
@@ -207,10 +328,12 @@ export function packFilter4x4(filter: usize, packed: usize, inC: i32, outC: i32,
           continue;
         }
         for (let ky = 0; ky < 3; ky++) {
-          for (let kx = 0; kx < 3; kx++) v128.store(at(block, ky, kx), filterTap(filter, ky, kx, ic, oc, inC, outC, isBackpropInput));
+          for (let kx = 0; kx < 3; kx++)
+            v128.store(at(block, ky, kx), filterTap(filter, ky, kx, ic, oc, inC, outC, isBackpropInput));
         }
         filterTransform(block);
-        for (let xi = 0; xi < 36; xi++) v128.store(destination + <usize>xi * plane, v128.load(block + (<usize>xi << 4)));
+        for (let xi = 0; xi < 36; xi++)
+          v128.store(destination + <usize>xi * plane, v128.load(block + ((<usize>xi) << 4)));
       }
     }
   }
@@ -231,7 +354,8 @@ export function conv2dWinogradPrepare(job: usize, threadIndex: i32, threadCount:
   const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
   const stripStart = rangeStart(strips, 1, threadIndex, threadCount);
   const stripEnd = rangeEnd(strips, 1, threadIndex, threadCount);
-  if (intField(job, 6) == 36) packFilter4x4(filter, packed, inC, outC, stripStart, stripEnd, false, scratchOf(job, threadIndex));
+  if (intField(job, 6) == 36)
+    packFilter4x4(filter, packed, inC, outC, stripStart, stripEnd, false, scratchOf(job, threadIndex));
   else packFilter2x2(filter, packed, inC, outC, stripStart, stripEnd, false);
 }
 
@@ -272,7 +396,8 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   if (first >= last || stripStart >= stripEnd) return;
   const ocStart = stripStart * TILE_COLUMNS;
   const ocEnd = min(outC, stripEnd * TILE_COLUMNS);
-  // Scratch: tile | 4 6x6 blocks (transformInputTiles; the output transform uses the first) | U [36][strips][inC][8] (unless prepared) | V [36][chunk / 4][inC][4] | M [36][chunk][outC]
+  // Scratch: tile | 4 6x6 blocks (transformInputTiles; the output transform uses the first) | U [36][strips][inC][8]
+  // (unless prepared) | V [36][chunk / 4][inC][4] | M [36][chunk][outC]
   const tile = scratch;
   const block = scratch + WINOGRAD_TILE_BYTES;
   const filterPlane = packedFilterFloats(inC, outC) << 2;
@@ -283,23 +408,44 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
     transformedInput += 36 * filterPlane;
     packFilter4x4(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput, block);
   }
-  const inputPlane = <usize>chunkTiles * <usize>inC << 2;
+  const inputPlane = (<usize>chunkTiles * <usize>inC) << 2;
   const products = transformedInput + 36 * inputPlane;
-  const productPlane = <usize>chunkTiles * <usize>outC << 2;
+  const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
   const zero = f32x4.splat(0);
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     for (let t = 0; t < count; t += TILE_ROWS) {
       for (let ic = 0; ic < inC; ic += 4) {
         transformInputTiles(
-          input, start + t, count - t, imageTiles, tilesW, padTop, padLeft, ic, inH, inW, inC, block, packedInputAt(transformedInput, t, ic, inC), inputPlane,
+          input,
+          start + t,
+          count - t,
+          imageTiles,
+          tilesW,
+          padTop,
+          padLeft,
+          ic,
+          inH,
+          inW,
+          inC,
+          block,
+          packedInputAt(transformedInput, t, ic, inC),
+          inputPlane,
         );
       }
     }
     for (let xi = 0; xi < 36; xi++) {
       gemmPackedOperands(
-        transformedInput + <usize>xi * inputPlane, transformedFilter + <usize>xi * filterPlane,
-        products + <usize>xi * productPlane, outC, count, outC, inC, stripStart, stripEnd, tile,
+        transformedInput + <usize>xi * inputPlane,
+        transformedFilter + <usize>xi * filterPlane,
+        products + <usize>xi * productPlane,
+        outC,
+        count,
+        outC,
+        inC,
+        stripStart,
+        stripEnd,
+        tile,
       );
     }
     for (let t = 0; t < count; t++) {
@@ -311,10 +457,10 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
       const columns = min(4, outW - ox);
       for (let oc = ocStart; oc < ocEnd; oc += 4) {
         outputColumns(products + ((<usize>t * <usize>outC + <usize>oc) << 2), productPlane, block);
-        const b = bias != 0 ? v128.load(bias + (<usize>oc << 2)) : zero;
+        const b = bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero;
         for (let r = 0; r < rows; r++) {
-          const rowOffset = <usize>(((image * outH + oy + r) * outW + ox) * outC + oc) << 2;
-          finishOutputRow(block, r, columns, output, residual, rowOffset, <usize>outC << 2, b, code, alphas, betas);
+          const rowOffset = (<usize>(((image * outH + oy + r) * outW + ox) * outC + oc)) << 2;
+          finishOutputRow(block, r, columns, output, residual, rowOffset, (<usize>outC) << 2, b, code, alphas, betas);
         }
       }
     }
@@ -322,10 +468,15 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
 }
 
 /** e -> A e for one line of four vectors (A = (A^T)^T, 6x4): the six results at `base` + k `step`. */
-@inline function gradientLine(e0: v128, e1: v128, e2: v128, e3: v128, base: usize, step: usize): void {
-  const two = f32x4.splat(2), four = f32x4.splat(4), eight = f32x4.splat(8);
-  const even = f32x4.add(e0, f32x4.mul(four, e2)), odd = f32x4.add(f32x4.mul(two, e1), f32x4.mul(eight, e3));
-  const sum02 = f32x4.add(e0, e2), sum13 = f32x4.add(e1, e3);
+@inline
+function gradientLine(e0: v128, e1: v128, e2: v128, e3: v128, base: usize, step: usize): void {
+  const two = f32x4.splat(2),
+    four = f32x4.splat(4),
+    eight = f32x4.splat(8);
+  const even = f32x4.add(e0, f32x4.mul(four, e2)),
+    odd = f32x4.add(f32x4.mul(two, e1), f32x4.mul(eight, e3));
+  const sum02 = f32x4.add(e0, e2),
+    sum13 = f32x4.add(e1, e3);
   v128.store(base, e0);
   v128.store(base + step, f32x4.add(sum02, sum13));
   v128.store(base + 2 * step, f32x4.sub(sum02, sum13));
@@ -335,10 +486,27 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
 }
 
 /** m -> G^T m for one line of six vectors (G^T is 3x6): the three results at `base` + k `step`. */
-@inline function filterGradientLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, base: usize, step: usize): void {
-  const quarter = f32x4.splat(0.25), sixth = f32x4.splat(1.0 / 6.0), twelfth = f32x4.splat(1.0 / 12.0), twentyFourth = f32x4.splat(1.0 / 24.0);
-  const sum12 = f32x4.add(m1, m2), sum34 = f32x4.add(m3, m4);
-  v128.store(base, f32x4.add(f32x4.sub(f32x4.mul(quarter, m0), f32x4.mul(sixth, sum12)), f32x4.mul(twentyFourth, sum34)));
+@inline
+function filterGradientLine(
+  m0: v128,
+  m1: v128,
+  m2: v128,
+  m3: v128,
+  m4: v128,
+  m5: v128,
+  base: usize,
+  step: usize,
+): void {
+  const quarter = f32x4.splat(0.25),
+    sixth = f32x4.splat(1.0 / 6.0),
+    twelfth = f32x4.splat(1.0 / 12.0),
+    twentyFourth = f32x4.splat(1.0 / 24.0);
+  const sum12 = f32x4.add(m1, m2),
+    sum34 = f32x4.add(m3, m4);
+  v128.store(
+    base,
+    f32x4.add(f32x4.sub(f32x4.mul(quarter, m0), f32x4.mul(sixth, sum12)), f32x4.mul(twentyFourth, sum34)),
+  );
   v128.store(base + step, f32x4.add(f32x4.mul(sixth, f32x4.sub(m2, m1)), f32x4.mul(twelfth, f32x4.sub(m3, m4))));
   v128.store(base + 2 * step, f32x4.add(f32x4.mul(sixth, f32x4.sub(sum34, sum12)), m5));
 }
@@ -379,13 +547,13 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
   const tiles = batch * imageTiles;
   const block = scratch + <usize>GEMM_SCRATCH_BYTES;
   const sums = block + BLOCK_BYTES;
-  const sumPlane = <usize>channels * <usize>outC << 2;
+  const sumPlane = (<usize>channels * <usize>outC) << 2;
   const transformedInput = sums + 36 * sumPlane;
-  const inputPlane = <usize>chunkTiles * <usize>channels << 2;
+  const inputPlane = (<usize>chunkTiles * <usize>channels) << 2;
   const transformedGradient = transformedInput + 36 * inputPlane;
-  const gradientPlane = <usize>chunkTiles * <usize>outC << 2;
+  const gradientPlane = (<usize>chunkTiles * <usize>outC) << 2;
   const zero = f32x4.splat(0);
-  const pixelBytes = <usize>outC << 2;
+  const pixelBytes = (<usize>outC) << 2;
   for (let start = 0; start < tiles; start += chunkTiles) {
     const count = min(chunkTiles, tiles - start);
     for (let t = 0; t < count; t++) {
@@ -397,14 +565,15 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
       for (let ic = channelFirst; ic < channelLast; ic += 4) {
         transformInputBlock(input, image, oy - padTop, ox - padLeft, ic, inH, inW, inC, block);
         const destination = transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2);
-        for (let xi = 0; xi < 36; xi++) v128.store(destination + <usize>xi * inputPlane, v128.load(block + (<usize>xi << 4)));
+        for (let xi = 0; xi < 36; xi++)
+          v128.store(destination + <usize>xi * inputPlane, v128.load(block + ((<usize>xi) << 4)));
       }
       // W = A E A^T for every output channel: down E's columns into the block, then along its rows.
       const rows = min(4, outH - oy);
       const columns = min(4, outW - ox);
       for (let oc = 0; oc < outC; oc += 4) {
         for (let c = 0; c < 4; c++) {
-          const top = dOut + (<usize>(((image * outH + oy) * outW + ox + c) * outC + oc) << 2);
+          const top = dOut + ((<usize>(((image * outH + oy) * outW + ox + c) * outC + oc)) << 2);
           const rowBytes = <usize>outW * pixelBytes;
           const isColumn = c < columns;
           gradientLine(
@@ -412,28 +581,46 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
             isColumn && rows > 1 ? v128.load(top + rowBytes) : zero,
             isColumn && rows > 2 ? v128.load(top + 2 * rowBytes) : zero,
             isColumn && rows > 3 ? v128.load(top + 3 * rowBytes) : zero,
-            at(block, 0, c), 96,
+            at(block, 0, c),
+            96,
           );
         }
         const destination = transformedGradient + ((<usize>t * <usize>outC + <usize>oc) << 2);
         for (let r = 0; r < 6; r++) {
           const row = at(block, r, 0);
-          gradientLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), destination + <usize>(r * 6) * gradientPlane, gradientPlane);
+          gradientLine(
+            v128.load(row),
+            v128.load(row, 16),
+            v128.load(row, 32),
+            v128.load(row, 48),
+            destination + <usize>(r * 6) * gradientPlane,
+            gradientPlane,
+          );
         }
       }
     }
     // M[xi] [channels, outC] += V[xi]^T [channels, count] x W[xi] [count, outC].
     for (let xi = 0; xi < 36; xi++) {
       gemm(
-        transformedInput + <usize>xi * inputPlane, 1, channels,
-        transformedGradient + <usize>xi * gradientPlane, outC,
-        sums + <usize>xi * sumPlane, outC,
-        channels, outC, count, 0, channels, start > 0, scratch,
+        transformedInput + <usize>xi * inputPlane,
+        1,
+        channels,
+        transformedGradient + <usize>xi * gradientPlane,
+        outC,
+        sums + <usize>xi * sumPlane,
+        outC,
+        channels,
+        outC,
+        count,
+        0,
+        channels,
+        start > 0,
+        scratch,
       );
     }
   }
   // dW = G^T M G: down M's 6 columns into block rows 0-2, then along those rows.
-  const tap = <usize>inC * <usize>outC << 2;
+  const tap = (<usize>inC * <usize>outC) << 2;
   for (let c = 0; c < channels; c++) {
     for (let oc = 0; oc < outC; oc += 4) {
       const source = sums + ((<usize>c * <usize>outC + <usize>oc) << 2);
@@ -441,17 +628,28 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
         const top = source + <usize>q * sumPlane;
         const rowStep = 6 * sumPlane;
         filterGradientLine(
-          v128.load(top), v128.load(top + rowStep), v128.load(top + 2 * rowStep),
-          v128.load(top + 3 * rowStep), v128.load(top + 4 * rowStep), v128.load(top + 5 * rowStep),
-          at(block, 0, q), 96,
+          v128.load(top),
+          v128.load(top + rowStep),
+          v128.load(top + 2 * rowStep),
+          v128.load(top + 3 * rowStep),
+          v128.load(top + 4 * rowStep),
+          v128.load(top + 5 * rowStep),
+          at(block, 0, q),
+          96,
         );
       }
       const target = dFilter + ((<usize>(channelFirst + c) * <usize>outC + <usize>oc) << 2);
       for (let ky = 0; ky < 3; ky++) {
         const row = at(block, ky, 0);
         filterGradientLine(
-          v128.load(row), v128.load(row, 16), v128.load(row, 32), v128.load(row, 48), v128.load(row, 64), v128.load(row, 80),
-          target + <usize>(ky * 3) * tap, tap,
+          v128.load(row),
+          v128.load(row, 16),
+          v128.load(row, 32),
+          v128.load(row, 48),
+          v128.load(row, 64),
+          v128.load(row, 80),
+          target + <usize>(ky * 3) * tap,
+          tap,
         );
       }
     }

@@ -22,13 +22,13 @@ export function zeroPad2d(job: usize, threadIndex: i32, threadCount: i32): void 
   const outW = intField(job, 7);
   const padTop = intField(job, 8);
   const padLeft = intField(job, 9);
-  const outRowBytes = <usize>(outW * channels) << 2;
-  const inRowBytes = <usize>(inW * channels) << 2;
-  const leftBytes = <usize>(padLeft * channels) << 2;
+  const outRowBytes = (<usize>(outW * channels)) << 2;
+  const inRowBytes = (<usize>(inW * channels)) << 2;
+  const leftBytes = (<usize>(padLeft * channels)) << 2;
   const last = rangeEnd(batch * outH, 1, threadIndex, threadCount);
   for (let row = rangeStart(batch * outH, 1, threadIndex, threadCount); row < last; row++) {
     const image = row / outH;
-    const iy = row % outH - padTop;
+    const iy = (row % outH) - padTop;
     const outRow = output + <usize>row * outRowBytes;
     if (iy < 0 || iy >= inH) {
       memory.fill(outRow, 0, outRowBytes);
@@ -55,13 +55,13 @@ export function zeroPad2dBackprop(job: usize, threadIndex: i32, threadCount: i32
   const outW = intField(job, 7);
   const padTop = intField(job, 8);
   const padLeft = intField(job, 9);
-  const outRowBytes = <usize>(outW * channels) << 2;
-  const inRowBytes = <usize>(inW * channels) << 2;
-  const leftBytes = <usize>(padLeft * channels) << 2;
+  const outRowBytes = (<usize>(outW * channels)) << 2;
+  const inRowBytes = (<usize>(inW * channels)) << 2;
+  const leftBytes = (<usize>(padLeft * channels)) << 2;
   const last = rangeEnd(batch * inH, 1, threadIndex, threadCount);
   for (let row = rangeStart(batch * inH, 1, threadIndex, threadCount); row < last; row++) {
     const image = row / inH;
-    const source = dOut + <usize>(image * outH + row % inH + padTop) * outRowBytes + leftBytes;
+    const source = dOut + <usize>(image * outH + (row % inH) + padTop) * outRowBytes + leftBytes;
     memory.copy(dInput + <usize>row * inRowBytes, source, inRowBytes);
   }
 }

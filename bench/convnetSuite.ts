@@ -5,8 +5,26 @@
 
 import * as convnet from 'convnet-ts';
 import { SuiteRecorder, errorMessage, progress, type GemmResult, type Measured, type SuiteOutput } from './results.js';
-import { FAST_PLANS, SLOW_PLANS, describeTiming, imagesPerSecond, timeRepeated, type RepetitionPlan, type Timing } from './timing.js';
-import { BATCH, KERNEL_SIZE, LEARNING_RATE, MOMENTUM, POOL_SIZE, WORKLOADS, makeExamples, type LayerSpec, type Workload } from './workloads.js';
+import {
+  FAST_PLANS,
+  SLOW_PLANS,
+  describeTiming,
+  imagesPerSecond,
+  timeRepeated,
+  type RepetitionPlan,
+  type Timing,
+} from './timing.js';
+import {
+  BATCH,
+  KERNEL_SIZE,
+  LEARNING_RATE,
+  MOMENTUM,
+  POOL_SIZE,
+  WORKLOADS,
+  makeExamples,
+  type LayerSpec,
+  type Workload,
+} from './workloads.js';
 
 /**
  * The fast backend's part of the public API, declared optional so that this file compiles and runs with
@@ -106,9 +124,13 @@ async function measureWorkload(run: BackendRun, workload: Workload): Promise<voi
       return null;
     }
     const optimizer = new convnet.SGD({ learningRate: LEARNING_RATE, momentum: MOMENTUM });
-    const step = (): unknown => model.fit(batch.x, batch.labels, { epochs: 1, batchSize: BATCH, shuffle: false, optimizer });
+    const step = (): unknown =>
+      model.fit(batch.x, batch.labels, { epochs: 1, batchSize: BATCH, shuffle: false, optimizer });
     const timing = await timeRepeated(step, run.plans.train);
-    return { value: imagesPerSecond(BATCH, timing.medianMilliseconds), note: describe(run, timing, 'training steps of 64 (forward, backward, SGD momentum update)') };
+    return {
+      value: imagesPerSecond(BATCH, timing.medianMilliseconds),
+      note: describe(run, timing, 'training steps of 64 (forward, backward, SGD momentum update)'),
+    };
   });
 }
 
@@ -130,13 +152,17 @@ async function measureGemm(output: SuiteOutput, threads: number): Promise<void> 
       output.gemm.push(entry);
       progress(`ConvNet.ts GEMM n=${n}, ${threads} thread(s): ${gflops.toFixed(1)} GFLOP/s`);
     } catch (error) {
-      output.failures.push({ library: 'ConvNet.ts GEMM', reason: `n=${n}, threads=${threads}: ${errorMessage(error)}` });
+      output.failures.push({
+        library: 'ConvNet.ts GEMM',
+        reason: `n=${n}, threads=${threads}: ${errorMessage(error)}`,
+      });
     }
   }
 }
 
 function describeWasm(info: WasmInfo, threads: number): string {
-  const relaxed = info.features?.relaxedSimd === undefined ? '' : `, relaxed SIMD ${info.features.relaxedSimd ? 'on' : 'off'}`;
+  const relaxed =
+    info.features?.relaxedSimd === undefined ? '' : `, relaxed SIMD ${info.features.relaxedSimd ? 'on' : 'off'}`;
   return `backend wasm (build ${info.build ?? '?'}, ${info.threads ?? threads} thread(s)${relaxed})`;
 }
 
@@ -165,7 +191,13 @@ export async function runConvnetWasm(): Promise<SuiteOutput> {
     const actualThreads = typeof info.threads === 'number' ? info.threads : threads;
     const backendNote = describeWasm(info, threads);
     progress(`ConvNet.ts: ${backendNote}`);
-    const run: BackendRun = { recorder, threads: actualThreads, plans: FAST_PLANS, trainStepLimitSeconds: null, backendNote };
+    const run: BackendRun = {
+      recorder,
+      threads: actualThreads,
+      plans: FAST_PLANS,
+      trainStepLimitSeconds: null,
+      backendNote,
+    };
     for (const workload of WORKLOADS) await measureWorkload(run, workload);
     await measureGemm(recorder.output, actualThreads);
   }
@@ -181,7 +213,11 @@ export async function runConvnetReference(): Promise<SuiteOutput> {
   const recorder = new SuiteRecorder('ConvNet.ts (reference)');
   convnet.setBackend('reference');
   const run: BackendRun = {
-    recorder, threads: 1, plans: SLOW_PLANS, trainStepLimitSeconds: REFERENCE_TRAIN_STEP_LIMIT_SECONDS, backendNote: 'backend reference (plain TypeScript)',
+    recorder,
+    threads: 1,
+    plans: SLOW_PLANS,
+    trainStepLimitSeconds: REFERENCE_TRAIN_STEP_LIMIT_SECONDS,
+    backendNote: 'backend reference (plain TypeScript)',
   };
   for (const workload of WORKLOADS) await measureWorkload(run, workload);
   return recorder.output;

@@ -12,12 +12,30 @@ import { timeRepeated } from './timing.js';
 
 /** [size, channels, kernel, stride]: the depthwise layers of MobileNetV2 (3x3) and EfficientNet-B0 (5x5). */
 const DEPTHWISE_SHAPES: readonly [number, number, number, number][] = [
-  [112, 32, 3, 1], [112, 96, 3, 2], [56, 144, 3, 1], [56, 144, 3, 2], [28, 192, 3, 1], [28, 192, 3, 2],
-  [14, 384, 3, 1], [14, 576, 3, 1], [14, 576, 3, 2], [7, 960, 3, 1],
-  [28, 240, 5, 2], [14, 480, 5, 1], [14, 672, 5, 1], [14, 672, 5, 2], [7, 1152, 5, 1],
+  [112, 32, 3, 1],
+  [112, 96, 3, 2],
+  [56, 144, 3, 1],
+  [56, 144, 3, 2],
+  [28, 192, 3, 1],
+  [28, 192, 3, 2],
+  [14, 384, 3, 1],
+  [14, 576, 3, 1],
+  [14, 576, 3, 2],
+  [7, 960, 3, 1],
+  [28, 240, 5, 2],
+  [14, 480, 5, 1],
+  [14, 672, 5, 1],
+  [14, 672, 5, 2],
+  [7, 1152, 5, 1],
 ];
 /** [size, channels]: EfficientNet-B0's squeeze-and-excitation inputs. */
-const GATE_SHAPES: readonly [number, number][] = [[112, 32], [56, 96], [28, 240], [14, 672], [7, 1152]];
+const GATE_SHAPES: readonly [number, number][] = [
+  [112, 32],
+  [56, 96],
+  [28, 240],
+  [14, 672],
+  [7, 1152],
+];
 type Conv2DParams = Parameters<convnet.KernelSignatures['Conv2D']>[4];
 type Pool2DParams = Parameters<convnet.KernelSignatures['AvgPool2D']>[2];
 type BroadcastParams = Parameters<convnet.KernelSignatures['BroadcastArithmetic']>[3];
@@ -48,8 +66,22 @@ for (const [size, channels, kernel, stride] of DEPTHWISE_SHAPES) {
   const pad = (kernel - 1) / 2;
   const outSize = Math.floor((size + 2 * pad - kernel) / stride) + 1;
   const params: Conv2DParams = {
-    batch: 1, inH: size, inW: size, inC: channels, outH: outSize, outW: outSize, outC: channels, kH: kernel, kW: kernel,
-    strideH: stride, strideW: stride, padTop: pad, padBottom: pad, padLeft: pad, padRight: pad, groups: channels,
+    batch: 1,
+    inH: size,
+    inW: size,
+    inC: channels,
+    outH: outSize,
+    outW: outSize,
+    outC: channels,
+    kH: kernel,
+    kW: kernel,
+    strideH: stride,
+    strideW: stride,
+    padTop: pad,
+    padBottom: pad,
+    padLeft: pad,
+    padRight: pad,
+    groups: channels,
   };
   const input = randomArray(size * size * channels);
   const filter = randomArray(kernel * kernel * channels);
@@ -71,11 +103,26 @@ for (const [size, channels] of GATE_SHAPES) {
   const pooled = randomArray(channels);
   const label = `${size}x${size}x${channels}`;
   const pool: Pool2DParams = {
-    batch: 1, inH: size, inW: size, inC: channels, outH: 1, outW: 1, kH: size, kW: size, strideH: size, strideW: size,
-    padTop: 0, padBottom: 0, padLeft: 0, padRight: 0,
+    batch: 1,
+    inH: size,
+    inW: size,
+    inC: channels,
+    outH: 1,
+    outW: 1,
+    kH: size,
+    kW: size,
+    strideH: size,
+    strideW: size,
+    padTop: 0,
+    padBottom: 0,
+    padLeft: 0,
+    padRight: 0,
   };
   const gateParams: BroadcastParams = {
-    operation: 'multiply', shape: [1, 1, 1, 1, size * size, channels], aStrides: [0, 0, 0, 0, channels, 1], bStrides: [0, 0, 0, 0, 0, 1],
+    operation: 'multiply',
+    shape: [1, 1, 1, 1, size * size, channels],
+    aStrides: [0, 0, 0, 0, channels, 1],
+    bStrides: [0, 0, 0, 0, 0, 1],
   };
   await report(`sigmoid ${label}`, () => kernels.Sigmoid(map, output, { size: map.length }));
   await report(`global average pooling ${label}`, () => kernels.AvgPool2D(map, pooled, pool));

@@ -8,10 +8,29 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatImagenetTable, formatMemoryTable, ratiosOf, summarize, CONVNET, type ImagenetFailure, type ImagenetFigure, type MemoryFigure } from './imagenetReport.js';
 import {
-  DEFAULT_CACHE_FOLDER, IMAGENET_MODELS, IMAGENET_MODES, PYTHON, REPOSITORY_ROOT, THROUGHPUT_BATCH, batchOf, ensureOnnxFiles, hasTorchvision, writeInputFile,
-  type ImagenetMode, type ImagenetModelId,
+  formatImagenetTable,
+  formatMemoryTable,
+  ratiosOf,
+  summarize,
+  CONVNET,
+  type ImagenetFailure,
+  type ImagenetFigure,
+  type MemoryFigure,
+} from './imagenetReport.js';
+import {
+  DEFAULT_CACHE_FOLDER,
+  IMAGENET_MODELS,
+  IMAGENET_MODES,
+  PYTHON,
+  REPOSITORY_ROOT,
+  THROUGHPUT_BATCH,
+  batchOf,
+  ensureOnnxFiles,
+  hasTorchvision,
+  writeInputFile,
+  type ImagenetMode,
+  type ImagenetModelId,
 } from './imagenetModels.js';
 import type { WorkerLibrary } from './imagenetProtocol.js';
 import { describeMachine, formatMachine, sampleOtherBusyCores } from './machine.js';
@@ -72,7 +91,9 @@ interface Options {
 
 function listOption<T extends string>(value: string, allowed: readonly T[], name: string): T[] {
   const items = value.split(',').filter((item) => item !== '');
-  for (const item of items) if (!allowed.includes(item as T)) throw new Error(`bench:imagenet: unknown ${name} '${item}'; choose from ${allowed.join(', ')}\n${USAGE}`);
+  for (const item of items)
+    if (!allowed.includes(item as T))
+      throw new Error(`bench:imagenet: unknown ${name} '${item}'; choose from ${allowed.join(', ')}\n${USAGE}`);
   return items as T[];
 }
 
@@ -107,8 +128,10 @@ function parseImagenetArguments(argv: readonly string[]): Options {
     else if (argument === '--out') options.outputFile = path.resolve(value);
     else throw new Error(`bench:imagenet: unknown argument '${argument}'\n${USAGE}`);
   }
-  if (!options.threads.every((threads) => Number.isInteger(threads) && threads >= 1)) throw new Error(`bench:imagenet: --threads must list positive integers\n${USAGE}`);
-  if (!(Number.isInteger(options.rounds) && options.rounds >= 1)) throw new Error(`bench:imagenet: --rounds must be a positive integer\n${USAGE}`);
+  if (!options.threads.every((threads) => Number.isInteger(threads) && threads >= 1))
+    throw new Error(`bench:imagenet: --threads must list positive integers\n${USAGE}`);
+  if (!(Number.isInteger(options.rounds) && options.rounds >= 1))
+    throw new Error(`bench:imagenet: --rounds must be a positive integer\n${USAGE}`);
   return options;
 }
 
@@ -130,9 +153,20 @@ function startProcess(id: LibraryId, threads: number): WorkerProcess {
   const label = `${id} ${threads}t`;
   if (id === 'pytorch') {
     const environment = { ...process.env, OMP_WAIT_POLICY: TORCH_OMP_WAIT_POLICY };
-    return new WorkerProcess(label, PYTHON, [path.join(REPOSITORY_ROOT, 'bench', 'torchImagenet.py'), String(threads)], log, environment);
+    return new WorkerProcess(
+      label,
+      PYTHON,
+      [path.join(REPOSITORY_ROOT, 'bench', 'torchImagenet.py'), String(threads)],
+      log,
+      environment,
+    );
   }
-  return new WorkerProcess(label, process.execPath, ['--expose-gc', path.join(HERE, 'imagenetWorker.js'), id, String(threads)], log);
+  return new WorkerProcess(
+    label,
+    process.execPath,
+    ['--expose-gc', path.join(HERE, 'imagenetWorker.js'), id, String(threads)],
+    log,
+  );
 }
 
 const LIBRARY_NAMES: Record<LibraryId, string> = {
@@ -143,16 +177,30 @@ const LIBRARY_NAMES: Record<LibraryId, string> = {
   'tfjs-wasm': 'TF.js wasm',
 };
 
-async function startParticipant(id: LibraryId, threads: number, failures: ImagenetFailure[]): Promise<Participant | null> {
+async function startParticipant(
+  id: LibraryId,
+  threads: number,
+  failures: ImagenetFailure[],
+): Promise<Participant | null> {
   const library = LIBRARY_NAMES[id];
   if (id === 'pytorch' && !hasTorchvision()) {
-    failures.push({ library, threads, reason: `not found: ${PYTHON} cannot import torch and torchvision (Debian's python3-torch and python3-torchvision; the bench installs nothing)`, isUnsupported: false });
+    failures.push({
+      library,
+      threads,
+      reason: `not found: ${PYTHON} cannot import torch and torchvision (Debian's python3-torch and python3-torchvision; the bench installs nothing)`,
+      isUnsupported: false,
+    });
     return null;
   }
   const workerProcess = startProcess(id, threads);
   const hello = await workerProcess.start(START_TIMEOUT_SECONDS);
   if (hello === null) {
-    failures.push({ library, threads, reason: `did not start: ${workerProcess.failure ?? 'no hello line'}`, isUnsupported: false });
+    failures.push({
+      library,
+      threads,
+      reason: `did not start: ${workerProcess.failure ?? 'no hello line'}`,
+      isUnsupported: false,
+    });
     log(`  ${library} ${threads}t: did not start: ${workerProcess.failure}`);
     return null;
   }
@@ -171,20 +219,39 @@ function participantsWanted(options: Options): { id: LibraryId; threads: number 
 }
 
 /** Measures one memory figure: `id` in a fresh process, ResNet-50 loaded, batch 8 predicted a few times. */
-async function measureMemory(id: LibraryId, threads: number, onnxFile: string, inputFile: string, failures: ImagenetFailure[]): Promise<MemoryFigure | null> {
+async function measureMemory(
+  id: LibraryId,
+  threads: number,
+  onnxFile: string,
+  inputFile: string,
+  failures: ImagenetFailure[],
+): Promise<MemoryFigure | null> {
   const library = LIBRARY_NAMES[id];
   const workerProcess = startProcess(id, threads);
   try {
-    if ((await workerProcess.start(START_TIMEOUT_SECONDS)) === null) throw new Error(`did not start: ${workerProcess.failure}`);
-    const loaded = await workerProcess.request({ command: 'load', model: MEMORY_MODEL, onnxFile, inputFile }, REQUEST_TIMEOUT_SECONDS);
+    if ((await workerProcess.start(START_TIMEOUT_SECONDS)) === null)
+      throw new Error(`did not start: ${workerProcess.failure}`);
+    const loaded = await workerProcess.request(
+      { command: 'load', model: MEMORY_MODEL, onnxFile, inputFile },
+      REQUEST_TIMEOUT_SECONDS,
+    );
     if (!loaded.ok) throw new Error(loaded.error);
-    const measured = await workerProcess.request({ command: 'measure', model: MEMORY_MODEL, mode: 'throughput', warmup: 0, repetitions: MEMORY_RUNS }, REQUEST_TIMEOUT_SECONDS);
+    const measured = await workerProcess.request(
+      { command: 'measure', model: MEMORY_MODEL, mode: 'throughput', warmup: 0, repetitions: MEMORY_RUNS },
+      REQUEST_TIMEOUT_SECONDS,
+    );
     if (!measured.ok) throw new Error(measured.error);
     const reply = await workerProcess.request({ command: 'memory' }, REQUEST_TIMEOUT_SECONDS);
     if (!reply.ok || reply.memory === undefined) throw new Error(reply.ok ? 'no memory report' : reply.error);
     return { library, model: MEMORY_MODEL, batch: THROUGHPUT_BATCH, threads, ...reply.memory };
   } catch (error) {
-    failures.push({ library, threads, model: MEMORY_MODEL, reason: `memory: ${(error as Error).message}`, isUnsupported: false });
+    failures.push({
+      library,
+      threads,
+      model: MEMORY_MODEL,
+      reason: `memory: ${(error as Error).message}`,
+      isUnsupported: false,
+    });
     return null;
   } finally {
     await workerProcess.stop();
@@ -221,22 +288,36 @@ async function main(): Promise<void> {
   const topThreads = Math.max(...options.threads);
   /** Per (model, mode, participant): one figure per round. */
   const samples = new Map<string, (number | null)[]>();
-  const keyOf = (model: ImagenetModelId, mode: ImagenetMode, participant: Participant): string => `${model}|${mode}|${participant.library}|${participant.threads}`;
+  const keyOf = (model: ImagenetModelId, mode: ImagenetMode, participant: Participant): string =>
+    `${model}|${mode}|${participant.library}|${participant.threads}`;
   const otherBusyCoresBeforeModel: Record<string, number | null> = {};
 
   for (const model of models) {
     otherBusyCoresBeforeModel[model] = await sampleOtherBusyCores();
-    log(`\n[${model}] loading in ${participants.length} processes (other processes busy on ${otherBusyCoresBeforeModel[model] ?? '?'} cores)`);
+    log(
+      `\n[${model}] loading in ${participants.length} processes (other processes busy on ${otherBusyCoresBeforeModel[model] ?? '?'} cores)`,
+    );
     const ready: Participant[] = [];
     for (const participant of participants) {
-      const reply = await participant.process.request({ command: 'load', model, onnxFile: files.get(model)!, inputFile }, REQUEST_TIMEOUT_SECONDS);
+      const reply = await participant.process.request(
+        { command: 'load', model, onnxFile: files.get(model)!, inputFile },
+        REQUEST_TIMEOUT_SECONDS,
+      );
       if (reply.ok) {
         ready.push(participant);
         if (reply.note !== undefined) participant.note = reply.note;
         continue;
       }
-      failures.push({ library: participant.library, threads: participant.threads, model, reason: reply.error, isUnsupported: reply.isUnsupported === true });
-      log(`  ${participant.library} ${participant.threads}t: ${reply.isUnsupported === true ? 'n/a' : 'failed'}: ${reply.error}`);
+      failures.push({
+        library: participant.library,
+        threads: participant.threads,
+        model,
+        reason: reply.error,
+        isUnsupported: reply.isUnsupported === true,
+      });
+      log(
+        `  ${participant.library} ${participant.threads}t: ${reply.isUnsupported === true ? 'n/a' : 'failed'}: ${reply.error}`,
+      );
     }
     const isWarm = new Set<string>();
     const isUnsupported = new Set<string>();
@@ -252,7 +333,13 @@ async function main(): Promise<void> {
           const plan = PLANS[mode];
           await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_TURNS_MS));
           const reply = await participant.process.request(
-            { command: 'measure', model, mode, warmup: isWarm.has(key) ? 0 : plan.warmup, repetitions: plan.repetitions },
+            {
+              command: 'measure',
+              model,
+              mode,
+              warmup: isWarm.has(key) ? 0 : plan.warmup,
+              repetitions: plan.repetitions,
+            },
             REQUEST_TIMEOUT_SECONDS,
           );
           const figures = samples.get(key) ?? Array.from({ length: options.rounds }, () => null);
@@ -265,30 +352,55 @@ async function main(): Promise<void> {
           const error = reply.ok ? 'no timings' : reply.error;
           const unsupported = !reply.ok && reply.isUnsupported === true;
           if (unsupported) isUnsupported.add(key);
-          if (!unsupported) log(`  ${participant.library} ${participant.threads}t ${mode}, round ${round + 1}: failed: ${error}`);
+          if (!unsupported)
+            log(`  ${participant.library} ${participant.threads}t ${mode}, round ${round + 1}: failed: ${error}`);
           // One failure per cell is listed; a later round's figure may still fill it.
-          if (!failures.some((failure) => failure.library === participant.library && failure.threads === participant.threads && failure.model === model && failure.mode === mode)) {
-            failures.push({ library: participant.library, threads: participant.threads, model, mode, reason: error, isUnsupported: unsupported });
+          if (
+            !failures.some(
+              (failure) =>
+                failure.library === participant.library &&
+                failure.threads === participant.threads &&
+                failure.model === model &&
+                failure.mode === mode,
+            )
+          ) {
+            failures.push({
+              library: participant.library,
+              threads: participant.threads,
+              model,
+              mode,
+              reason: error,
+              isUnsupported: unsupported,
+            });
           }
         }
       }
       const convnetLine = options.modes
         .map((mode) => {
-          const convnet = participants.find((participant) => participant.library === CONVNET && participant.threads === topThreads);
+          const convnet = participants.find(
+            (participant) => participant.library === CONVNET && participant.threads === topThreads,
+          );
           const value = convnet === undefined ? null : samples.get(keyOf(model, mode, convnet))?.[round];
-          return value === null || value === undefined ? null : `${mode} ${value.toFixed(1)} ${mode === 'latency' ? 'ms' : 'img/s'}`;
+          return value === null || value === undefined
+            ? null
+            : `${mode} ${value.toFixed(1)} ${mode === 'latency' ? 'ms' : 'img/s'}`;
         })
         .filter((part) => part !== null)
         .join(', ');
-      log(`  round ${round + 1}/${options.rounds} in ${((performance.now() - roundStarted) / 1000).toFixed(0)} s; ConvNet.ts ${topThreads}t: ${convnetLine}`);
+      log(
+        `  round ${round + 1}/${options.rounds} in ${((performance.now() - roundStarted) / 1000).toFixed(0)} s; ConvNet.ts ${topThreads}t: ${convnetLine}`,
+      );
     }
-    for (const participant of ready) await participant.process.request({ command: 'unload', model }, REQUEST_TIMEOUT_SECONDS);
+    for (const participant of ready)
+      await participant.process.request({ command: 'unload', model }, REQUEST_TIMEOUT_SECONDS);
   }
   for (const participant of participants) await participant.process.stop();
 
   const memory: MemoryFigure[] = [];
   // Measured whichever models were timed: ResNet-50 is the largest, where memory matters most.
-  const memoryFile = options.isMemoryMeasured ? (files.get(MEMORY_MODEL) ?? ensureOnnxFiles([MEMORY_MODEL], options.onnxFolder, log).files.get(MEMORY_MODEL)) : undefined;
+  const memoryFile = options.isMemoryMeasured
+    ? (files.get(MEMORY_MODEL) ?? ensureOnnxFiles([MEMORY_MODEL], options.onnxFolder, log).files.get(MEMORY_MODEL))
+    : undefined;
   if (memoryFile !== undefined) {
     log(`\n[memory] ${MEMORY_MODEL}, batch ${THROUGHPUT_BATCH}, each library in a fresh process`);
     for (const id of ['convnet', 'onnxruntime-web'] as const) {
@@ -305,26 +417,58 @@ async function main(): Promise<void> {
       for (const participant of participants) {
         const rounds = samples.get(keyOf(model, mode, participant));
         if (rounds === undefined || rounds.every((value) => value === null)) continue;
-        figures.push(summarize({ model, mode, library: participant.library, threads: participant.threads, batch: batchOf(mode), unit: mode === 'latency' ? 'ms' : 'img/s', rounds }));
+        figures.push(
+          summarize({
+            model,
+            mode,
+            library: participant.library,
+            threads: participant.threads,
+            batch: batchOf(mode),
+            unit: mode === 'latency' ? 'ms' : 'img/s',
+            rounds,
+          }),
+        );
       }
     }
   }
   const ratios = ratiosOf(figures);
   const runSeconds = Math.round((performance.now() - started) / 1000);
   log(`\n${formatImagenetTable(figures, ratios, failures, { models, modes: options.modes, peers: PEER_LIBRARIES })}`);
-  if (memory.length > 0) log(`\nMemory, ${MEMORY_MODEL} at batch ${THROUGHPUT_BATCH} (growth: over the process before the model was loaded):\n${formatMemoryTable(memory)}`);
+  if (memory.length > 0)
+    log(
+      `\nMemory, ${MEMORY_MODEL} at batch ${THROUGHPUT_BATCH} (growth: over the process before the model was loaded):\n${formatMemoryTable(memory)}`,
+    );
   const reported = failures.filter((failure) => !failure.isUnsupported);
   if (reported.length > 0) {
     log('\nNot measured:');
-    for (const failure of reported) log(`- ${failure.library}${failure.threads === undefined ? '' : ` ${failure.threads}t`} ${[failure.model, failure.mode].filter(Boolean).join(' ')}: ${failure.reason}`);
+    for (const failure of reported)
+      log(
+        `- ${failure.library}${failure.threads === undefined ? '' : ` ${failure.threads}t`} ${[failure.model, failure.mode].filter(Boolean).join(' ')}: ${failure.reason}`,
+      );
   }
   log(`\nmachine: ${formatMachine(machine)}`);
-  const participantsRecord = participants.map((participant) => ({ library: participant.library, threads: participant.threads, note: participant.note }));
+  const participantsRecord = participants.map((participant) => ({
+    library: participant.library,
+    threads: participant.threads,
+    note: participant.note,
+  }));
   // The folders are left out: they name places on this machine, not what was measured.
   const { onnxFolder: _onnxFolder, outputFile: _outputFile, ...measuredOptions } = options;
   const record = {
-    options: { ...measuredOptions, plans: PLANS, pauseBetweenTurnsMs: PAUSE_BETWEEN_TURNS_MS, torchOmpWaitPolicy: TORCH_OMP_WAIT_POLICY },
-    participants: participantsRecord, figures, ratios, memory, failures, machine, otherBusyCoresBeforeModel, runSeconds,
+    options: {
+      ...measuredOptions,
+      plans: PLANS,
+      pauseBetweenTurnsMs: PAUSE_BETWEEN_TURNS_MS,
+      torchOmpWaitPolicy: TORCH_OMP_WAIT_POLICY,
+    },
+    participants: participantsRecord,
+    figures,
+    ratios,
+    memory,
+    failures,
+    machine,
+    otherBusyCoresBeforeModel,
+    runSeconds,
   };
   writeFileSync(options.outputFile, `${JSON.stringify(record, null, 2)}\n`);
   log(`\nwrote ${path.relative(process.cwd(), options.outputFile)} in ${runSeconds} s`);

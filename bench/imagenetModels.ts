@@ -11,7 +11,10 @@ import { SeededRandom } from './seededRandom.js';
 
 export type ImagenetModelId = 'resnet18' | 'mobilenet_v2' | 'efficientnet_b0' | 'resnet50';
 
-/** latency: one image, ms; throughput: a batch of THROUGHPUT_BATCH, img/s; train: one fine-tuning step of TRAIN_BATCH, img/s. */
+/**
+ * latency: one image, ms; throughput: a batch of THROUGHPUT_BATCH, img/s; train: one fine-tuning step of TRAIN_BATCH,
+ * img/s.
+ */
 export type ImagenetMode = 'latency' | 'throughput' | 'train';
 
 export const IMAGENET_MODELS: readonly ImagenetModelId[] = ['resnet18', 'mobilenet_v2', 'efficientnet_b0', 'resnet50'];
@@ -65,21 +68,34 @@ export function hasTorchvision(): boolean {
  * The ONNX files of `models` in `folder`, exporting those that are missing in one Python process
  * (starting torch takes seconds). Never throws: a model that cannot be made is listed in `missing`.
  */
-export function ensureOnnxFiles(models: readonly ImagenetModelId[], folder: string, log: (line: string) => void): ModelFiles {
+export function ensureOnnxFiles(
+  models: readonly ImagenetModelId[],
+  folder: string,
+  log: (line: string) => void,
+): ModelFiles {
   const files = new Map<ImagenetModelId, string>();
   const missing = new Map<ImagenetModelId, string>();
   const toExport = models.filter((model) => !existsSync(onnxFileOf(folder, model)));
   for (const model of models) if (!toExport.includes(model)) files.set(model, onnxFileOf(folder, model));
   if (toExport.length === 0) return { files, missing };
   if (!hasTorchvision()) {
-    for (const model of toExport) missing.set(model, `skipped: needs python3-torchvision (${PYTHON} cannot import torch and torchvision to export ${model}, and ${onnxFileOf(folder, model)} is not there)`);
+    for (const model of toExport)
+      missing.set(
+        model,
+        `skipped: needs python3-torchvision (${PYTHON} cannot import torch and torchvision to export ${model}, and ${onnxFileOf(folder, model)} is not there)`,
+      );
     return { files, missing };
   }
   mkdirSync(folder, { recursive: true });
-  log(`exporting ${toExport.join(', ')} to ONNX (tools/exportTorchvision.py, once; kept in ${path.relative(process.cwd(), folder) || folder})`);
+  log(
+    `exporting ${toExport.join(', ')} to ONNX (tools/exportTorchvision.py, once; kept in ${path.relative(process.cwd(), folder) || folder})`,
+  );
   const script = path.join(REPOSITORY_ROOT, 'tools', 'exportTorchvision.py');
   const entries = toExport.map((model) => `${model}:${IMAGE_SIZE}`);
-  const run = spawnSync(PYTHON, [script, '--opset', String(OPSET), '--out', folder, '--batch', '1', ...entries], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const run = spawnSync(PYTHON, [script, '--opset', String(OPSET), '--out', folder, '--batch', '1', ...entries], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const reported = new Map<string, { error?: string; onnx?: string }>();
   for (const line of run.stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -92,7 +108,9 @@ export function ensureOnnxFiles(models: readonly ImagenetModelId[], folder: stri
       files.set(model, file);
       continue;
     }
-    const error = reported.get(model)?.error ?? `exportTorchvision.py exited with ${run.status}: ${run.stderr.trim().split('\n').pop() ?? ''}`;
+    const error =
+      reported.get(model)?.error ??
+      `exportTorchvision.py exited with ${run.status}: ${run.stderr.trim().split('\n').pop() ?? ''}`;
     missing.set(model, `export failed: ${error}`);
   }
   return { files, missing };
@@ -119,6 +137,9 @@ export function writeInputFile(file: string): void {
 export function readInputBytes(bytes: Uint8Array, batch: number): { pixels: Float32Array; labels: Int32Array } {
   const imageValues = CHANNELS * IMAGE_SIZE * IMAGE_SIZE;
   const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + TRAIN_BATCH * imageValues * 4));
-  const labelBytes = bytes.buffer.slice(bytes.byteOffset + all.byteLength, bytes.byteOffset + all.byteLength + TRAIN_BATCH * 4);
+  const labelBytes = bytes.buffer.slice(
+    bytes.byteOffset + all.byteLength,
+    bytes.byteOffset + all.byteLength + TRAIN_BATCH * 4,
+  );
   return { pixels: all.slice(0, batch * imageValues), labels: new Int32Array(labelBytes).slice(0, batch) };
 }

@@ -59,25 +59,48 @@ export function summarize(figure: Omit<ImagenetFigure, 'summary'>): ImagenetFigu
   return { ...figure, summary: spreadOf(figure.rounds.filter((value): value is number => value !== null)) };
 }
 
-/** Each peer figure against ConvNet.ts's figure of the same model and mode, at its thread count or the nearest below. */
+/**
+ * Each peer figure against ConvNet.ts's figure of the same model and mode, at its thread count or the nearest below.
+ */
 export function ratiosOf(figures: readonly ImagenetFigure[]): ImagenetRatio[] {
   const ratios: ImagenetRatio[] = [];
   for (const peer of figures) {
     if (peer.library === CONVNET) continue;
     const candidates = figures
-      .filter((figure) => figure.library === CONVNET && figure.model === peer.model && figure.mode === peer.mode && figure.threads <= peer.threads)
+      .filter(
+        (figure) =>
+          figure.library === CONVNET &&
+          figure.model === peer.model &&
+          figure.mode === peer.mode &&
+          figure.threads <= peer.threads,
+      )
       .sort((left, right) => right.threads - left.threads);
     const convnet = candidates[0];
     if (convnet === undefined) continue;
     const rounds = roundRatios(convnet.rounds, peer.rounds, directionOf(peer.mode));
-    ratios.push({ model: peer.model, mode: peer.mode, peer: peer.library, threads: peer.threads, convnetThreads: convnet.threads, rounds, summary: spreadOf(rounds) });
+    ratios.push({
+      model: peer.model,
+      mode: peer.mode,
+      peer: peer.library,
+      threads: peer.threads,
+      convnetThreads: convnet.threads,
+      rounds,
+      summary: spreadOf(rounds),
+    });
   }
   return ratios;
 }
 
 function pad(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function ratioCell(ratio: ImagenetRatio | undefined): string {
@@ -86,11 +109,24 @@ function ratioCell(ratio: ImagenetRatio | undefined): string {
   return count > 1 ? ` ${formatValue(median)}x [${formatValue(min)}-${formatValue(max)}]` : ` ${formatValue(median)}x`;
 }
 
-function missingCell(failures: readonly ImagenetFailure[], library: string, threads: number, model: ImagenetModelId, mode: ImagenetMode): string {
-  const failure = failures.find((entry) => entry.library === library && (entry.threads ?? threads) === threads && (entry.model ?? model) === model && (entry.mode ?? mode) === mode);
+function missingCell(
+  failures: readonly ImagenetFailure[],
+  library: string,
+  threads: number,
+  model: ImagenetModelId,
+  mode: ImagenetMode,
+): string {
+  const failure = failures.find(
+    (entry) =>
+      entry.library === library &&
+      (entry.threads ?? threads) === threads &&
+      (entry.model ?? model) === model &&
+      (entry.mode ?? mode) === mode,
+  );
   if (failure === undefined) return '-';
   if (failure.isUnsupported) return 'n/a';
-  if (failure.reason.startsWith('skipped') || failure.reason.startsWith('not found')) return failure.reason.split(':')[0]!;
+  if (failure.reason.startsWith('skipped') || failure.reason.startsWith('not found'))
+    return failure.reason.split(':')[0]!;
   return 'failed';
 }
 
@@ -108,17 +144,34 @@ export function formatImagenetTable(
   const rows: string[][] = [header];
   for (const model of options.models) {
     for (const mode of options.modes) {
-      const threadCounts = [...new Set(figures.filter((figure) => figure.model === model && figure.mode === mode).map((figure) => figure.threads))].sort();
+      const threadCounts = [
+        ...new Set(
+          figures.filter((figure) => figure.model === model && figure.mode === mode).map((figure) => figure.threads),
+        ),
+      ].sort();
       for (const threads of threadCounts) {
-        const at = (library: string): ImagenetFigure | undefined => figures.find((figure) => figure.model === model && figure.mode === mode && figure.library === library && figure.threads === threads);
+        const at = (library: string): ImagenetFigure | undefined =>
+          figures.find(
+            (figure) =>
+              figure.model === model &&
+              figure.mode === mode &&
+              figure.library === library &&
+              figure.threads === threads,
+          );
         const convnet = at(CONVNET);
-        const batch = convnet?.batch ?? figures.find((figure) => figure.model === model && figure.mode === mode)?.batch ?? 0;
+        const batch =
+          convnet?.batch ?? figures.find((figure) => figure.model === model && figure.mode === mode)?.batch ?? 0;
         const row = [model, mode, String(batch), String(threads), mode === 'latency' ? 'ms' : 'img/s'];
-        row.push(convnet?.summary ? formatValue(convnet.summary.median) : missingCell(failures, CONVNET, threads, model, mode));
+        row.push(
+          convnet?.summary ? formatValue(convnet.summary.median) : missingCell(failures, CONVNET, threads, model, mode),
+        );
         for (const peer of options.peers) {
           const figure = at(peer);
           if (figure?.summary) {
-            const ratio = ratios.find((entry) => entry.model === model && entry.mode === mode && entry.peer === peer && entry.threads === threads);
+            const ratio = ratios.find(
+              (entry) =>
+                entry.model === model && entry.mode === mode && entry.peer === peer && entry.threads === threads,
+            );
             row.push(`${formatValue(figure.summary.median)}${ratioCell(ratio)}`);
           } else {
             row.push(missingCell(failures, peer, threads, model, mode));
@@ -141,11 +194,30 @@ function megabytes(bytes: number | null): string {
 }
 
 export function formatMemoryTable(memory: readonly MemoryFigure[]): string {
-  const rows = [['library', 'model', 'batch', 'threads', 'wasm memory MB', 'wasm peak in use MB', 'JS heap+buffers growth MB', 'RSS growth MB', 'peak RSS growth MB']];
+  const rows = [
+    [
+      'library',
+      'model',
+      'batch',
+      'threads',
+      'wasm memory MB',
+      'wasm peak in use MB',
+      'JS heap+buffers growth MB',
+      'RSS growth MB',
+      'peak RSS growth MB',
+    ],
+  ];
   for (const entry of memory) {
     rows.push([
-      entry.library, entry.model, String(entry.batch), String(entry.threads), megabytes(entry.wasmMemoryBytes), megabytes(entry.wasmPeakInUseBytes),
-      megabytes(entry.javascriptGrowthBytes), megabytes(entry.residentGrowthBytes), megabytes(entry.peakResidentGrowthBytes),
+      entry.library,
+      entry.model,
+      String(entry.batch),
+      String(entry.threads),
+      megabytes(entry.wasmMemoryBytes),
+      megabytes(entry.wasmPeakInUseBytes),
+      megabytes(entry.javascriptGrowthBytes),
+      megabytes(entry.residentGrowthBytes),
+      megabytes(entry.peakResidentGrowthBytes),
     ]);
   }
   return pad(rows);

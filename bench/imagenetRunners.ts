@@ -69,7 +69,13 @@ export async function createConvnetRunner(threads: number): Promise<ImagenetRunn
       const imported = convnet.importOnnx(onnxBytes, `${model}.onnx`);
       const inputs = new Map<ImagenetMode, import('convnet-ts').Tensor>();
       for (const mode of ['latency', 'throughput', 'train'] as const) {
-        inputs.set(mode, convnet.importedInput(convnet.Tensor.fromArray(input.pixels(mode), channelsFirstShape(mode)), imported.inputLayout));
+        inputs.set(
+          mode,
+          convnet.importedInput(
+            convnet.Tensor.fromArray(input.pixels(mode), channelsFirstShape(mode)),
+            imported.inputLayout,
+          ),
+        );
       }
       const optimizer = new convnet.SGD({ learningRate: LEARNING_RATE, momentum: MOMENTUM });
       models.set(model, { model: imported.model, inputs, labels: input.labels('train'), optimizer });
@@ -78,7 +84,12 @@ export async function createConvnetRunner(threads: number): Promise<ImagenetRunn
       const entry = loaded(models, model);
       const x = entry.inputs.get(mode)!;
       if (mode === 'train') {
-        entry.model.fit(x, entry.labels, { epochs: 1, batchSize: batchOf(mode), shuffle: false, optimizer: entry.optimizer });
+        entry.model.fit(x, entry.labels, {
+          epochs: 1,
+          batchSize: batchOf(mode),
+          shuffle: false,
+          optimizer: entry.optimizer,
+        });
         return;
       }
       entry.model.predict(x, { batchSize: batchOf(mode) });
@@ -111,7 +122,13 @@ interface OrtLoaded {
   inputs: Map<ImagenetMode, OrtTensor>;
 }
 
-function ortRunner(library: string, threads: number, note: string, ort: OrtModule, sessionOptions: Record<string, unknown>): ImagenetRunner {
+function ortRunner(
+  library: string,
+  threads: number,
+  note: string,
+  ort: OrtModule,
+  sessionOptions: Record<string, unknown>,
+): ImagenetRunner {
   const models = new Map<ImagenetModelId, OrtLoaded>();
   return {
     library,
@@ -120,7 +137,8 @@ function ortRunner(library: string, threads: number, note: string, ort: OrtModul
     async load(model, onnxBytes, input) {
       const session = await ort.InferenceSession.create(onnxBytes, sessionOptions);
       const inputs = new Map<ImagenetMode, OrtTensor>();
-      for (const mode of ['latency', 'throughput'] as const) inputs.set(mode, new ort.Tensor('float32', input.pixels(mode), channelsFirstShape(mode)));
+      for (const mode of ['latency', 'throughput'] as const)
+        inputs.set(mode, new ort.Tensor('float32', input.pixels(mode), channelsFirstShape(mode)));
       models.set(model, { session, inputs });
     },
     async run(model, mode) {
@@ -128,7 +146,8 @@ function ortRunner(library: string, threads: number, note: string, ort: OrtModul
       const entry = loaded(models, model);
       const outputs = await entry.session.run({ [entry.session.inputNames[0]!]: entry.inputs.get(mode)! });
       const output = outputs[entry.session.outputNames[0]!];
-      if (output === undefined || output.dims[0] !== batchOf(mode)) throw new Error(`${library} ${model}: unexpected output dims ${output?.dims.join('x')}`);
+      if (output === undefined || output.dims[0] !== batchOf(mode))
+        throw new Error(`${library} ${model}: unexpected output dims ${output?.dims.join('x')}`);
     },
     async unload(model) {
       await models.get(model)?.session.release();
@@ -163,8 +182,10 @@ export async function createOnnxruntimeWebRunner(threads: number): Promise<Image
 
 /** onnxruntime-node, native CPU EP (MLAS, AVX-512 where the CPU has it), intraOpNumThreads = `threads`. */
 export async function createOnnxruntimeNodeRunner(threads: number): Promise<ImagenetRunner> {
-  const ort = (await import('onnxruntime-node')).default as unknown as OrtModule & { env: { versions: Record<string, string> } };
-  const note = `onnxruntime-node ${ort.env.versions['node'] ?? '?'}, cpu EP (native MLAS), intraOpNumThreads ${threads}`;
+  const ort = (await import('onnxruntime-node')).default as unknown as OrtModule & {
+    env: { versions: Record<string, string> };
+  };
+  const note = `onnxruntime-node ${ort.env.versions.node ?? '?'}, cpu EP (native MLAS), intraOpNumThreads ${threads}`;
   return ortRunner('onnxruntime-node', threads, note, ort, {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',

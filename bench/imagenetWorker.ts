@@ -8,7 +8,14 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { ImagenetMode } from './imagenetModels.js';
 import { batchOf, readInputBytes } from './imagenetModels.js';
-import { WORKER_LIBRARIES, type MemoryReport, type WorkerHello, type WorkerLibrary, type WorkerReply, type WorkerRequest } from './imagenetProtocol.js';
+import {
+  WORKER_LIBRARIES,
+  type MemoryReport,
+  type WorkerHello,
+  type WorkerLibrary,
+  type WorkerReply,
+  type WorkerRequest,
+} from './imagenetProtocol.js';
 import { UnsupportedError, type ImagenetRunner, type InputBatches } from './imagenetRunners.js';
 
 const memories = new Set<WebAssembly.Memory>();
@@ -29,7 +36,8 @@ function watchWasmMemories(): void {
   const originalInstantiate = WebAssembly.instantiate.bind(WebAssembly) as (...parts: unknown[]) => Promise<unknown>;
   WebAssembly.instantiate = (async (...parts: unknown[]) => {
     const result = await originalInstantiate(...parts);
-    const instance = result instanceof WebAssembly.Instance ? result : (result as { instance: WebAssembly.Instance }).instance;
+    const instance =
+      result instanceof WebAssembly.Instance ? result : (result as { instance: WebAssembly.Instance }).instance;
     recordExports(instance);
     return result;
   }) as typeof WebAssembly.instantiate;
@@ -153,7 +161,12 @@ async function main(): Promise<void> {
     try {
       reply = await answer(runner, request, base);
     } catch (error) {
-      reply = { id: request.id, ok: false, error: errorText(error), ...(error instanceof UnsupportedError ? { isUnsupported: true } : {}) };
+      reply = {
+        id: request.id,
+        ok: false,
+        error: errorText(error),
+        ...(error instanceof UnsupportedError ? { isUnsupported: true } : {}),
+      };
     }
     writeReply(`${JSON.stringify(reply)}\n`);
     if (request.command === 'exit') break;

@@ -3,7 +3,8 @@
 // WebAssembly backend starts, synchronously), then a second one. Prints the median of N samples.
 // Entries given with --entry (several: interleaved sample by sample, so a busy machine slows all alike):
 // a file, or a package name such as convnet-ts, resolved from here as an app would (the package's exports).
-// Run: npm run build && tsc -p bench/tsconfig.json && node dist/bench/importTime.js [--samples 9] [--entry path/to/index.js ...]
+// Run: npm run build && tsc -p bench/tsconfig.json && node dist/bench/importTime.js [--samples 9] [--entry
+// path/to/index.js ...]
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -57,7 +58,9 @@ function argumentValues(name: string): string[] {
 
 const samples = Number(argumentValues('--samples')[0] ?? DEFAULT_SAMPLES);
 const ownEntry = fileURLToPath(import.meta.resolve('convnet-ts'));
-const entries = argumentValues('--entry').map((entry) => existsSync(entry) ? resolve(entry) : fileURLToPath(import.meta.resolve(entry)));
+const entries = argumentValues('--entry').map((entry) =>
+  existsSync(entry) ? resolve(entry) : fileURLToPath(import.meta.resolve(entry)),
+);
 if (entries.length === 0) entries.push(ownEntry);
 
 // A script file, not `node -e`: worker threads inherit the flags of `-e` and fail to start.
@@ -79,7 +82,9 @@ try {
       return `${median(values).toFixed(1)} (${Math.min(...values).toFixed(1)}-${Math.max(...values).toFixed(1)})`;
     };
     console.log(entry);
-    console.log(`  import ${figure((sample) => sample.importMs)} (CPU ${figure((sample) => sample.importCpuMs)}); first conv2d ${figure((sample) => sample.firstOpMs)}; second ${figure((sample) => sample.secondOpMs)}; backend ${list[0]!.active}`);
+    console.log(
+      `  import ${figure((sample) => sample.importMs)} (CPU ${figure((sample) => sample.importCpuMs)}); first conv2d ${figure((sample) => sample.firstOpMs)}; second ${figure((sample) => sample.secondOpMs)}; backend ${list[0]!.active}`,
+    );
   }
 } finally {
   rmSync(folder, { recursive: true, force: true });

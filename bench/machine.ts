@@ -30,11 +30,19 @@ export interface MachineInfo {
 }
 
 // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
-const SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11];
+const SIMD_PROBE = [
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+];
 // (module (func (result v128) i32.const 1 i8x16.splat i32.const 2 i8x16.splat i8x16.relaxed_swizzle))
-const RELAXED_SIMD_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11];
+const RELAXED_SIMD_PROBE = [
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15,
+  253, 128, 2, 11,
+];
 // (module (memory 1 1 shared) (func i32.const 0 i32.atomic.load drop))
-const THREADS_PROBE = [0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0, 26, 11];
+const THREADS_PROBE = [
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 4, 1, 3, 1, 1, 10, 11, 1, 9, 0, 65, 0, 254, 16, 2, 0,
+  26, 11,
+];
 
 function validates(bytes: readonly number[]): boolean {
   try {
@@ -57,7 +65,9 @@ function relaxedSimdWithFlag(): boolean {
 
 function cpuVectorFlags(): string[] {
   try {
-    const flagsLine = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((line) => line.startsWith('flags'));
+    const flagsLine = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith('flags'));
     const flags = new Set((flagsLine ?? '').split(':')[1]?.trim().split(/\s+/) ?? []);
     return ['avx2', 'fma', 'avx512f', 'avx512_vnni', 'avx512_bf16'].filter((flag) => flags.has(flag));
   } catch {

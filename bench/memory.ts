@@ -23,12 +23,23 @@ function megabytes(bytes: number): number {
 }
 
 const info = await convnet.initWasmBackend();
-const model = new convnet.Sequential([
-  new convnet.Input({ shape: [28, 28, 1] }),
-  new convnet.Conv2D({ filters: 32, kernelSize: 3, padding: 'same' }), new convnet.ReLU(), new convnet.MaxPool2D({ poolSize: 2 }),
-  new convnet.Conv2D({ filters: 64, kernelSize: 3, padding: 'same' }), new convnet.ReLU(), new convnet.MaxPool2D({ poolSize: 2 }),
-  new convnet.Flatten(), new convnet.Dense({ units: 128 }), new convnet.ReLU(), new convnet.Dense({ units: 10 }), new convnet.Softmax(),
-], { seed: 1 });
+const model = new convnet.Sequential(
+  [
+    new convnet.Input({ shape: [28, 28, 1] }),
+    new convnet.Conv2D({ filters: 32, kernelSize: 3, padding: 'same' }),
+    new convnet.ReLU(),
+    new convnet.MaxPool2D({ poolSize: 2 }),
+    new convnet.Conv2D({ filters: 64, kernelSize: 3, padding: 'same' }),
+    new convnet.ReLU(),
+    new convnet.MaxPool2D({ poolSize: 2 }),
+    new convnet.Flatten(),
+    new convnet.Dense({ units: 128 }),
+    new convnet.ReLU(),
+    new convnet.Dense({ units: 10 }),
+    new convnet.Softmax(),
+  ],
+  { seed: 1 },
+);
 const random = new convnet.Random(7);
 const examples = BATCH * POOL_BATCHES;
 const images = convnet.Tensor.zeros([examples, 28, 28, 1]);
@@ -44,7 +55,12 @@ const collectGarbage = (globalThis as { gc?: () => void }).gc;
 const sample = () => {
   collectGarbage?.();
   const usage = process.memoryUsage();
-  samples.push({ step, residentMegabytes: megabytes(usage.rss), heapMegabytes: megabytes(usage.heapUsed), arenaPeakMegabytes: megabytes(convnet.backendInfo().wasmArenaPeakBytes ?? 0) });
+  samples.push({
+    step,
+    residentMegabytes: megabytes(usage.rss),
+    heapMegabytes: megabytes(usage.heapUsed),
+    arenaPeakMegabytes: megabytes(convnet.backendInfo().wasmArenaPeakBytes ?? 0),
+  });
 };
 const epochs = Math.ceil(steps / POOL_BATCHES);
 model.fit(images, labels, {
@@ -62,8 +78,12 @@ model.fit(images, labels, {
   },
 });
 const seconds = (performance.now() - started) / 1000;
-console.log(`W1 training, batch ${BATCH}, ${step} steps in ${seconds.toFixed(0)} s on ${info.build} with ${info.threads} threads${collectGarbage === undefined ? '' : ', garbage collected before each sample'}`);
+console.log(
+  `W1 training, batch ${BATCH}, ${step} steps in ${seconds.toFixed(0)} s on ${info.build} with ${info.threads} threads${collectGarbage === undefined ? '' : ', garbage collected before each sample'}`,
+);
 console.log('step    resident MB  JS heap MB  arena peak MB');
 for (const entry of samples) {
-  console.log(`${String(entry.step).padStart(6)}  ${String(entry.residentMegabytes).padStart(11)}  ${String(entry.heapMegabytes).padStart(10)}  ${String(entry.arenaPeakMegabytes).padStart(13)}`);
+  console.log(
+    `${String(entry.step).padStart(6)}  ${String(entry.residentMegabytes).padStart(11)}  ${String(entry.heapMegabytes).padStart(10)}  ${String(entry.arenaPeakMegabytes).padStart(13)}`,
+  );
 }

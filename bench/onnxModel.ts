@@ -20,7 +20,9 @@ const WEIGHT_SEED = 1;
 type Dimension = number | string;
 
 function valueInfo(name: string, dimensions: readonly Dimension[]): Onnx.IValueInfoProto {
-  const dim = dimensions.map((dimension) => (typeof dimension === 'string' ? { dimParam: dimension } : { dimValue: dimension }));
+  const dim = dimensions.map((dimension) =>
+    typeof dimension === 'string' ? { dimParam: dimension } : { dimValue: dimension },
+  );
   return { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim } } } };
 }
 
@@ -58,12 +60,20 @@ export function buildOnnxModel(workload: Workload): Uint8Array {
   for (const spec of workload.layers) {
     switch (spec.kind) {
       case 'conv': {
-        const weight = heNormalTensor(next('conv_weight'), [spec.filters, channels, KERNEL_SIZE, KERNEL_SIZE], channels * KERNEL_SIZE * KERNEL_SIZE, random);
+        const weight = heNormalTensor(
+          next('conv_weight'),
+          [spec.filters, channels, KERNEL_SIZE, KERNEL_SIZE],
+          channels * KERNEL_SIZE * KERNEL_SIZE,
+          random,
+        );
         const bias = zerosTensor(next('conv_bias'), spec.filters);
         initializers.push(weight, bias);
         const output = next('conv');
         nodes.push({
-          opType: 'Conv', input: [current, weight.name!, bias.name!], output: [output], name: output,
+          opType: 'Conv',
+          input: [current, weight.name!, bias.name!],
+          output: [output],
+          name: output,
           attribute: [
             intsAttribute('kernel_shape', [KERNEL_SIZE, KERNEL_SIZE]),
             intsAttribute('pads', [padding, padding, padding, padding]),
@@ -83,8 +93,14 @@ export function buildOnnxModel(workload: Workload): Uint8Array {
       case 'maxPool': {
         const output = next('max_pool');
         nodes.push({
-          opType: 'MaxPool', input: [current], output: [output], name: output,
-          attribute: [intsAttribute('kernel_shape', [POOL_SIZE, POOL_SIZE]), intsAttribute('strides', [POOL_SIZE, POOL_SIZE])],
+          opType: 'MaxPool',
+          input: [current],
+          output: [output],
+          name: output,
+          attribute: [
+            intsAttribute('kernel_shape', [POOL_SIZE, POOL_SIZE]),
+            intsAttribute('strides', [POOL_SIZE, POOL_SIZE]),
+          ],
         });
         current = output;
         height = Math.floor(height / POOL_SIZE);
@@ -93,7 +109,13 @@ export function buildOnnxModel(workload: Workload): Uint8Array {
       }
       case 'flatten': {
         const output = next('flatten');
-        nodes.push({ opType: 'Flatten', input: [current], output: [output], name: output, attribute: [intAttribute('axis', 1)] });
+        nodes.push({
+          opType: 'Flatten',
+          input: [current],
+          output: [output],
+          name: output,
+          attribute: [intAttribute('axis', 1)],
+        });
         current = output;
         features = channels * height * width;
         break;
@@ -104,7 +126,10 @@ export function buildOnnxModel(workload: Workload): Uint8Array {
         initializers.push(weight, bias);
         const output = next('gemm');
         nodes.push({
-          opType: 'Gemm', input: [current, weight.name!, bias.name!], output: [output], name: output,
+          opType: 'Gemm',
+          input: [current, weight.name!, bias.name!],
+          output: [output],
+          name: output,
           attribute: [intAttribute('transB', 1)],
         });
         current = output;
@@ -113,7 +138,13 @@ export function buildOnnxModel(workload: Workload): Uint8Array {
       }
     }
   }
-  nodes.push({ opType: 'Softmax', input: [current], output: [OUTPUT_NAME], name: 'softmax', attribute: [intAttribute('axis', 1)] });
+  nodes.push({
+    opType: 'Softmax',
+    input: [current],
+    output: [OUTPUT_NAME],
+    name: 'softmax',
+    attribute: [intAttribute('axis', 1)],
+  });
 
   const [inH, inW, inC] = workload.inputShape;
   const model = onnx.ModelProto.create({

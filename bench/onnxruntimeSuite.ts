@@ -24,19 +24,35 @@ interface OrtModule {
 function channelsFirstTensor(ort: OrtModule, workload: Workload, batch: number): OrtTensor {
   const examples = makeExamples(workload, batch);
   const [inH, inW, inC] = workload.inputShape;
-  return new ort.Tensor('float32', toChannelsFirst(examples.pixels, batch, workload.inputShape), [batch, inC, inH, inW]);
+  return new ort.Tensor('float32', toChannelsFirst(examples.pixels, batch, workload.inputShape), [
+    batch,
+    inC,
+    inH,
+    inW,
+  ]);
 }
 
-async function measureSession(recorder: SuiteRecorder, ort: OrtModule, session: OrtSession, workload: Workload, threads: number, backendNote: string): Promise<void> {
+async function measureSession(
+  recorder: SuiteRecorder,
+  ort: OrtModule,
+  session: OrtSession,
+  workload: Workload,
+  threads: number,
+  backendNote: string,
+): Promise<void> {
   const batch = channelsFirstTensor(ort, workload, BATCH);
   const single = channelsFirstTensor(ort, workload, 1);
   const check = await session.run({ [INPUT_NAME]: batch });
   const dims = check[OUTPUT_NAME]?.dims.join('x');
-  if (dims !== `${BATCH}x${workload.classes}`) throw new Error(`${workload.id}: the model returned ${dims}, expected ${BATCH}x${workload.classes}`);
+  if (dims !== `${BATCH}x${workload.classes}`)
+    throw new Error(`${workload.id}: the model returned ${dims}, expected ${BATCH}x${workload.classes}`);
 
   await recorder.record(workload.id, 'infer', threads, async (): Promise<Measured> => {
     const timing = await timeRepeated(() => session.run({ [INPUT_NAME]: batch }), FAST_PLANS.infer);
-    return { value: imagesPerSecond(BATCH, timing.medianMilliseconds), note: `${describeTiming(timing, 'batches of 64')}; ${backendNote}` };
+    return {
+      value: imagesPerSecond(BATCH, timing.medianMilliseconds),
+      note: `${describeTiming(timing, 'batches of 64')}; ${backendNote}`,
+    };
   });
   await recorder.record(workload.id, 'latency', threads, async (): Promise<Measured> => {
     const timing = await timeRepeated(() => session.run({ [INPUT_NAME]: single }), FAST_PLANS.latency);
@@ -60,13 +76,24 @@ export async function runOnnxruntimeWeb(): Promise<SuiteOutput> {
   };
   for (const workload of WORKLOADS) {
     try {
-      const session = await ort.InferenceSession.create(buildOnnxModel(workload), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+      const session = await ort.InferenceSession.create(buildOnnxModel(workload), {
+        executionProviders: ['wasm'],
+        graphOptimizationLevel: 'all',
+      });
       // initializeWebAssembly writes the thread count it settled on back into env.wasm.numThreads.
       const threads = ort.env.wasm.numThreads ?? 1;
       let backendNote = `onnxruntime-web ${ort.env.versions.web ?? '?'}, wasm EP, SIMD on, numThreads ${WEB_THREADS} -> ${threads}`;
-      if (threads < WEB_THREADS) backendNote += `; ${WEB_THREADS} threads could not be used: ${warnings.find((line) => line.includes('thread')) ?? 'no reason given'}`;
+      if (threads < WEB_THREADS)
+        backendNote += `; ${WEB_THREADS} threads could not be used: ${warnings.find((line) => line.includes('thread')) ?? 'no reason given'}`;
       if (workload === WORKLOADS[0]) progress(backendNote);
-      await measureSession(recorder, ort as unknown as OrtModule, session as unknown as OrtSession, workload, threads, backendNote);
+      await measureSession(
+        recorder,
+        ort as unknown as OrtModule,
+        session as unknown as OrtSession,
+        workload,
+        threads,
+        backendNote,
+      );
       await session.release();
     } catch (error) {
       recorder.fail(errorMessage(error), workload.id);
@@ -81,7 +108,9 @@ const NODE_THREAD_COUNTS = [1, 2];
 
 export async function runOnnxruntimeNode(): Promise<SuiteOutput> {
   const recorder = new SuiteRecorder('onnxruntime-node (cpu)');
-  const ort = (await import('onnxruntime-node')).default as unknown as OrtModule & { env: { versions: Record<string, string> } };
+  const ort = (await import('onnxruntime-node')).default as unknown as OrtModule & {
+    env: { versions: Record<string, string> };
+  };
   for (const workload of WORKLOADS) {
     for (const threads of NODE_THREAD_COUNTS) {
       try {
@@ -92,7 +121,7 @@ export async function runOnnxruntimeNode(): Promise<SuiteOutput> {
           intraOpNumThreads: threads,
           interOpNumThreads: 1,
         });
-        const backendNote = `onnxruntime-node ${ort.env.versions['node'] ?? '?'}, cpu EP (native MLAS), intraOpNumThreads ${threads}`;
+        const backendNote = `onnxruntime-node ${ort.env.versions.node ?? '?'}, cpu EP (native MLAS), intraOpNumThreads ${threads}`;
         await measureSession(recorder, ort, session, workload, threads, backendNote);
         await session.release();
       } catch (error) {

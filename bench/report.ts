@@ -17,9 +17,15 @@ export const PEER_COLUMNS: readonly { title: string; libraries: readonly string[
   { title: 'PyTorch', libraries: ['PyTorch'], isInferenceOnly: false },
 ];
 
-const isBetter = (mode: Mode, candidate: number, current: number): boolean => (mode === 'latency' ? candidate < current : candidate > current);
+const isBetter = (mode: Mode, candidate: number, current: number): boolean =>
+  mode === 'latency' ? candidate < current : candidate > current;
 
-function best(results: readonly BenchResult[], workload: WorkloadId, mode: Mode, accepts: (library: string) => boolean): BenchResult | null {
+function best(
+  results: readonly BenchResult[],
+  workload: WorkloadId,
+  mode: Mode,
+  accepts: (library: string) => boolean,
+): BenchResult | null {
   let found: BenchResult | null = null;
   for (const result of results) {
     if (result.workload !== workload || result.mode !== mode || !accepts(result.library)) continue;
@@ -32,8 +38,18 @@ export function speedRatio(convnet: BenchResult, peer: BenchResult): number {
   return convnet.mode === 'latency' ? peer.value / convnet.value : convnet.value / peer.value;
 }
 
-function failureFor(failures: readonly Failure[], libraries: readonly string[], workload: WorkloadId, mode: Mode): Failure | null {
-  const matches = failures.filter((failure) => libraries.includes(failure.library) && (failure.workload ?? workload) === workload && (failure.mode ?? mode) === mode);
+function failureFor(
+  failures: readonly Failure[],
+  libraries: readonly string[],
+  workload: WorkloadId,
+  mode: Mode,
+): Failure | null {
+  const matches = failures.filter(
+    (failure) =>
+      libraries.includes(failure.library) &&
+      (failure.workload ?? workload) === workload &&
+      (failure.mode ?? mode) === mode,
+  );
   return matches[0] ?? null;
 }
 
@@ -41,7 +57,12 @@ function failureFor(failures: readonly Failure[], libraries: readonly string[], 
 function missingCell(failure: Failure | null): string {
   if (failure === null) return '-';
   const reason = failure.reason;
-  if (reason.startsWith('skipped') || reason.startsWith('not found') || reason.startsWith('not built') || reason.startsWith('cannot train')) {
+  if (
+    reason.startsWith('skipped') ||
+    reason.startsWith('not found') ||
+    reason.startsWith('not built') ||
+    reason.startsWith('cannot train')
+  ) {
     return reason.split(':')[0]!;
   }
   return `failed: ${reason.length > 24 ? `${reason.slice(0, 23)}~` : reason}`;
@@ -59,7 +80,14 @@ function peerCell(result: BenchResult, convnet: BenchResult | null): string {
 
 function pad(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export function formatTable(results: readonly BenchResult[], failures: readonly Failure[]): string {
@@ -68,12 +96,16 @@ export function formatTable(results: readonly BenchResult[], failures: readonly 
   for (const workload of WORKLOADS) {
     for (const mode of MODES) {
       const convnet = best(results, workload.id, mode, (library) => library.startsWith(CONVNET_PREFIX));
-      const convnetLibraries = [...new Set(failures.map((failure) => failure.library).filter((library) => library.startsWith(CONVNET_PREFIX)))];
+      const convnetLibraries = [
+        ...new Set(failures.map((failure) => failure.library).filter((library) => library.startsWith(CONVNET_PREFIX))),
+      ];
       const row = [
         `${workload.id} ${workload.name}`,
         mode,
         mode === 'latency' ? 'ms' : 'img/s',
-        convnet === null ? missingCell(failureFor(failures, convnetLibraries, workload.id, mode)) : convnetCell(convnet),
+        convnet === null
+          ? missingCell(failureFor(failures, convnetLibraries, workload.id, mode))
+          : convnetCell(convnet),
       ];
       for (const column of PEER_COLUMNS) {
         const peer = best(results, workload.id, mode, (library) => column.libraries.includes(library));
@@ -84,14 +116,22 @@ export function formatTable(results: readonly BenchResult[], failures: readonly 
       rows.push(row);
     }
   }
-  const legend = 'Cells: value, threads (t), ratio = ConvNet.ts speed / peer speed (latency: peer ms / ConvNet.ts ms; above 1 means ConvNet.ts is faster).';
+  const legend =
+    'Cells: value, threads (t), ratio = ConvNet.ts speed / peer speed (latency: peer ms / ConvNet.ts ms; above 1 means ConvNet.ts is faster).';
   return `${pad(rows)}\n${legend}`;
 }
 
 export function formatResultList(results: readonly BenchResult[]): string {
   const rows = [['library', 'workload', 'mode', 'threads', 'value', 'note']];
   for (const result of results) {
-    rows.push([result.library, result.workload, result.mode, String(result.threads), `${formatValue(result.value)} ${result.unit}`, result.note ?? '']);
+    rows.push([
+      result.library,
+      result.workload,
+      result.mode,
+      String(result.threads),
+      `${formatValue(result.value)} ${result.unit}`,
+      result.note ?? '',
+    ]);
   }
   return pad(rows);
 }

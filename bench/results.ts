@@ -82,12 +82,24 @@ export class SuiteRecorder {
 
   constructor(readonly library: string) {}
 
-  async record(workload: WorkloadId, mode: Mode, threads: number, measure: () => Promise<Measured | null>): Promise<void> {
+  async record(
+    workload: WorkloadId,
+    mode: Mode,
+    threads: number,
+    measure: () => Promise<Measured | null>,
+  ): Promise<void> {
     const label = `${this.library} ${workload} ${mode} (${threads} thread${threads === 1 ? '' : 's'})`;
     try {
       const measured = await measure();
       if (measured === null) return;
-      const result: BenchResult = { library: this.library, workload, mode, threads, value: measured.value, unit: unitOf(mode) };
+      const result: BenchResult = {
+        library: this.library,
+        workload,
+        mode,
+        threads,
+        value: measured.value,
+        unit: unitOf(mode),
+      };
       if (measured.note !== undefined) result.note = measured.note;
       this.output.results.push(result);
       writeCheckpoint(this.output);

@@ -67,7 +67,11 @@ export function spreadOf(values: readonly number[]): Spread | null {
  * Per-round ratios of a peer to ConvNet.ts, from the two libraries' per-round figures (index = round;
  * null where that round has no figure). A round where either is missing gives no ratio.
  */
-export function roundRatios(convnetRounds: readonly (number | null)[], peerRounds: readonly (number | null)[], direction: Direction): number[] {
+export function roundRatios(
+  convnetRounds: readonly (number | null)[],
+  peerRounds: readonly (number | null)[],
+  direction: Direction,
+): number[] {
   const ratios: number[] = [];
   const rounds = Math.min(convnetRounds.length, peerRounds.length);
   for (let round = 0; round < rounds; round++) {

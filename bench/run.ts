@@ -50,7 +50,9 @@ function parseArguments(argv: readonly string[]): { only: Set<string> | null; ou
       outputFile = path.resolve(value);
       index++;
     } else {
-      throw new Error(`bench: unknown argument '${argument}'; use --only <${SUITES.map((suite) => suite.id).join(',')}> or --out <file>`);
+      throw new Error(
+        `bench: unknown argument '${argument}'; use --only <${SUITES.map((suite) => suite.id).join(',')}> or --out <file>`,
+      );
     }
   }
   return { only, outputFile };
@@ -59,7 +61,9 @@ function parseArguments(argv: readonly string[]): { only: Set<string> | null; ou
 /** Runs one suite in a child Node process, echoing its progress lines; never throws. */
 async function runSuiteProcess(suite: Suite, folder: string): Promise<SuiteOutput> {
   const outputFile = path.join(folder, `${suite.id}.json`);
-  const child = spawn(process.execPath, [path.join(HERE, 'runSuite.js'), suite.id, outputFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(HERE, 'runSuite.js'), suite.id, outputFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const otherLines: string[] = [];
   const onLine = (line: string): void => {
     if (line.startsWith(PROGRESS_PREFIX)) {
@@ -89,7 +93,9 @@ async function runSuiteProcess(suite: Suite, folder: string): Promise<SuiteOutpu
     if (isComplete) output.failures.push({ library: suite.library, reason: 'the suite wrote no results' });
   }
   if (!isComplete) {
-    const reason = isTimedOut ? `timed out after ${suite.timeoutSeconds} s` : `the suite process exited with ${exitCode}`;
+    const reason = isTimedOut
+      ? `timed out after ${suite.timeoutSeconds} s`
+      : `the suite process exited with ${exitCode}`;
     const detail = otherLines.length > 0 && !isTimedOut ? `: ${otherLines[otherLines.length - 1]!.trim()}` : '';
     console.log(`  ${suite.library}: failed: ${reason}${detail}`);
     for (const line of otherLines) console.log(`    | ${line}`);
@@ -129,11 +135,22 @@ async function main(): Promise<void> {
   console.log(`\n${formatTable(results, failures)}`);
   if (results.length > 0) console.log(`\nAll results:\n${formatResultList(results)}`);
   if (failures.length > 0) console.log(`\nNot measured:\n${formatFailures(failures)}`);
-  const gemmLine = gemm === null ? `null (${gemmNote ?? 'no fast backend'})` : gemm.map((entry) => `n=${entry.n} ${entry.threads}t ${entry.gflops.toFixed(1)} GFLOP/s`).join(', ');
+  const gemmLine =
+    gemm === null
+      ? `null (${gemmNote ?? 'no fast backend'})`
+      : gemm.map((entry) => `n=${entry.n} ${entry.threads}t ${entry.gflops.toFixed(1)} GFLOP/s`).join(', ');
   console.log(`\nGEMM: ${gemmLine}`);
   console.log(`machine: ${formatMachine(machine)}`);
 
-  const file: ResultsFile = { results, gemm, ...(gemmNote === undefined ? {} : { gemmNote }), machine, failures, otherBusyCoresBeforeSuite, runSeconds };
+  const file: ResultsFile = {
+    results,
+    gemm,
+    ...(gemmNote === undefined ? {} : { gemmNote }),
+    machine,
+    failures,
+    otherBusyCoresBeforeSuite,
+    runSeconds,
+  };
   writeFileSync(outputFile, `${JSON.stringify(file, null, 2)}\n`);
   console.log(`\nwrote ${path.relative(process.cwd(), outputFile)} in ${runSeconds} s`);
 }

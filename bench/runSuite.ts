@@ -10,7 +10,9 @@ import { SUITES } from './suites.js';
 const [suiteId, outputFile] = process.argv.slice(2);
 const suite = SUITES.find((candidate) => candidate.id === suiteId);
 if (suite === undefined || outputFile === undefined) {
-  process.stderr.write(`usage: node dist/bench/runSuite.js <${SUITES.map((each) => each.id).join('|')}> <output.json>\n`);
+  process.stderr.write(
+    `usage: node dist/bench/runSuite.js <${SUITES.map((each) => each.id).join('|')}> <output.json>\n`,
+  );
   process.exit(2);
 }
 

@@ -15,8 +15,17 @@ type Tf = typeof import('@tensorflow/tfjs');
 type SymbolicTensor = import('@tensorflow/tfjs').SymbolicTensor;
 type Activation = 'relu' | 'relu6' | 'linear';
 
-function conv(tf: Tf, x: SymbolicTensor, filters: number, kernelSize: number, strides: number, activation: Activation): SymbolicTensor {
-  return tf.layers.conv2d({ filters, kernelSize, strides, padding: 'same', useBias: true, activation }).apply(x) as SymbolicTensor;
+function conv(
+  tf: Tf,
+  x: SymbolicTensor,
+  filters: number,
+  kernelSize: number,
+  strides: number,
+  activation: Activation,
+): SymbolicTensor {
+  return tf.layers
+    .conv2d({ filters, kernelSize, strides, padding: 'same', useBias: true, activation })
+    .apply(x) as SymbolicTensor;
 }
 
 /** torchvision's BasicBlock: two 3x3 convolutions, a 1x1 stride-2 projection where the shape changes. */
@@ -32,7 +41,12 @@ function resnet18(tf: Tf): import('@tensorflow/tfjs').LayersModel {
   const input = tf.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, CHANNELS] });
   let x = conv(tf, input, 64, 7, 2, 'relu');
   x = tf.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(x) as SymbolicTensor;
-  for (const [filters, strides] of [[64, 1], [128, 2], [256, 2], [512, 2]] as const) {
+  for (const [filters, strides] of [
+    [64, 1],
+    [128, 2],
+    [256, 2],
+    [512, 2],
+  ] as const) {
     x = basicBlock(tf, x, filters, strides);
     x = basicBlock(tf, x, filters, 1);
   }
@@ -42,22 +56,39 @@ function resnet18(tf: Tf): import('@tensorflow/tfjs').LayersModel {
 }
 
 /** torchvision's InvertedResidual: 1x1 expansion (unless t = 1), 3x3 depthwise, linear 1x1 projection. */
-function invertedResidual(tf: Tf, x: SymbolicTensor, filters: number, strides: number, expansion: number): SymbolicTensor {
+function invertedResidual(
+  tf: Tf,
+  x: SymbolicTensor,
+  filters: number,
+  strides: number,
+  expansion: number,
+): SymbolicTensor {
   const inputChannels = x.shape[3]!;
   let branch = expansion === 1 ? x : conv(tf, x, inputChannels * expansion, 1, 1, 'relu6');
-  branch = tf.layers.depthwiseConv2d({ kernelSize: 3, strides, padding: 'same', useBias: true, activation: 'relu6' }).apply(branch) as SymbolicTensor;
+  branch = tf.layers
+    .depthwiseConv2d({ kernelSize: 3, strides, padding: 'same', useBias: true, activation: 'relu6' })
+    .apply(branch) as SymbolicTensor;
   branch = conv(tf, branch, filters, 1, 1, 'linear');
   return strides === 1 && inputChannels === filters ? (tf.layers.add().apply([x, branch]) as SymbolicTensor) : branch;
 }
 
 /** (expansion t, channels c, repeats n, first stride s), torchvision's inverted_residual_setting. */
-const MOBILENET_V2_SETTING = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]] as const;
+const MOBILENET_V2_SETTING = [
+  [1, 16, 1, 1],
+  [6, 24, 2, 2],
+  [6, 32, 3, 2],
+  [6, 64, 4, 2],
+  [6, 96, 3, 1],
+  [6, 160, 3, 2],
+  [6, 320, 1, 1],
+] as const;
 
 function mobilenetV2(tf: Tf): import('@tensorflow/tfjs').LayersModel {
   const input = tf.input({ shape: [IMAGE_SIZE, IMAGE_SIZE, CHANNELS] });
   let x = conv(tf, input, 32, 3, 2, 'relu6');
   for (const [expansion, filters, repeats, firstStride] of MOBILENET_V2_SETTING) {
-    for (let repeat = 0; repeat < repeats; repeat++) x = invertedResidual(tf, x, filters, repeat === 0 ? firstStride : 1, expansion);
+    for (let repeat = 0; repeat < repeats; repeat++)
+      x = invertedResidual(tf, x, filters, repeat === 0 ? firstStride : 1, expansion);
   }
   x = conv(tf, x, 1280, 1, 1, 'relu6');
   x = tf.layers.globalAveragePooling2d({}).apply(x) as SymbolicTensor;
@@ -65,7 +96,10 @@ function mobilenetV2(tf: Tf): import('@tensorflow/tfjs').LayersModel {
   return tf.model({ inputs: input, outputs: logits });
 }
 
-const BUILDERS: Partial<Record<ImagenetModelId, (tf: Tf) => import('@tensorflow/tfjs').LayersModel>> = { resnet18, mobilenet_v2: mobilenetV2 };
+const BUILDERS: Partial<Record<ImagenetModelId, (tf: Tf) => import('@tensorflow/tfjs').LayersModel>> = {
+  resnet18,
+  mobilenet_v2: mobilenetV2,
+};
 
 /** NCHW -> NHWC copy of `batch` images. */
 function toChannelsLast(pixels: Float32Array, batch: number): Float32Array {
@@ -74,7 +108,8 @@ function toChannelsLast(pixels: Float32Array, batch: number): Float32Array {
   for (let image = 0; image < batch; image++) {
     for (let channel = 0; channel < CHANNELS; channel++) {
       const source = (image * CHANNELS + channel) * plane;
-      for (let position = 0; position < plane; position++) result[(image * plane + position) * CHANNELS + channel] = pixels[source + position]!;
+      for (let position = 0; position < plane; position++)
+        result[(image * plane + position) * CHANNELS + channel] = pixels[source + position]!;
     }
   }
   return result;
@@ -108,19 +143,26 @@ export async function createTfjsWasmRunner(threads: number): Promise<ImagenetRun
     note,
     async load(model, _onnxBytes, input) {
       const builder = BUILDERS[model];
-      if (builder === undefined) throw new UnsupportedError(`${model} is not written in TF.js here (only ResNet-18 and MobileNetV2)`);
+      if (builder === undefined)
+        throw new UnsupportedError(`${model} is not written in TF.js here (only ResNet-18 and MobileNetV2)`);
       const inputs = new Map<ImagenetMode, import('@tensorflow/tfjs').Tensor>();
       for (const mode of ['latency', 'throughput'] as const) {
         const batch = batchOf(mode);
-        inputs.set(mode, tf.tensor4d(toChannelsLast(input.pixels(mode), batch), [batch, IMAGE_SIZE, IMAGE_SIZE, CHANNELS]));
+        inputs.set(
+          mode,
+          tf.tensor4d(toChannelsLast(input.pixels(mode), batch), [batch, IMAGE_SIZE, IMAGE_SIZE, CHANNELS]),
+        );
       }
       models.set(model, { model: builder(tf), inputs });
     },
     async run(model, mode) {
-      if (mode === 'train') throw new UnsupportedError('TF.js wasm cannot train: Conv2DBackpropFilter is not registered for that backend');
+      if (mode === 'train')
+        throw new UnsupportedError('TF.js wasm cannot train: Conv2DBackpropFilter is not registered for that backend');
       const entry = models.get(model);
       if (entry === undefined) throw new Error(`${model} is not loaded`);
-      const output = entry.model.predict(entry.inputs.get(mode)!, { batchSize: batchOf(mode) }) as import('@tensorflow/tfjs').Tensor;
+      const output = entry.model.predict(entry.inputs.get(mode)!, {
+        batchSize: batchOf(mode),
+      }) as import('@tensorflow/tfjs').Tensor;
       output.dataSync();
       output.dispose();
     },

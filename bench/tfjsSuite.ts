@@ -10,8 +10,25 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SuiteRecorder, errorMessage, progress, type Measured, type SuiteOutput } from './results.js';
 import { enableNodeWorkerThreads } from './tfjsWasmThreads.js';
-import { FAST_PLANS, SLOW_PLANS, describeTiming, imagesPerSecond, timeRepeated, type RepetitionPlan, type Timing } from './timing.js';
-import { BATCH, KERNEL_SIZE, LEARNING_RATE, MOMENTUM, POOL_SIZE, WORKLOADS, makeExamples, type Workload } from './workloads.js';
+import {
+  FAST_PLANS,
+  SLOW_PLANS,
+  describeTiming,
+  imagesPerSecond,
+  timeRepeated,
+  type RepetitionPlan,
+  type Timing,
+} from './timing.js';
+import {
+  BATCH,
+  KERNEL_SIZE,
+  LEARNING_RATE,
+  MOMENTUM,
+  POOL_SIZE,
+  WORKLOADS,
+  makeExamples,
+  type Workload,
+} from './workloads.js';
 
 /** TF.js cpu: one timed training step after a batch-1 warm-up step (which runs every kernel once). */
 const CPU_PLANS = {
@@ -91,7 +108,10 @@ async function measureWorkload(run: TfjsRun, workload: Workload): Promise<void> 
     const step = (): Promise<unknown> => model.trainOnBatch(batch.x, batch.y);
     const warmupStep = (): Promise<unknown> => model.trainOnBatch(single.x, single.y);
     const timing = await timeRepeated(step, run.plans.train, warmupStep);
-    return { value: imagesPerSecond(BATCH, timing.medianMilliseconds), note: note(timing, 'training steps of 64 after a batch-1 warm-up step') };
+    return {
+      value: imagesPerSecond(BATCH, timing.medianMilliseconds),
+      note: note(timing, 'training steps of 64 after a batch-1 warm-up step'),
+    };
   });
 }
 
@@ -99,7 +119,13 @@ export async function runTfjsCpu(): Promise<SuiteOutput> {
   const recorder = new SuiteRecorder('TF.js (cpu)');
   await tf.setBackend('cpu');
   await tf.ready();
-  const run: TfjsRun = { recorder, threads: 1, plans: CPU_PLANS, backendNote: `tfjs ${tf.version.tfjs} cpu backend (plain JS)`, isTrainable: true };
+  const run: TfjsRun = {
+    recorder,
+    threads: 1,
+    plans: CPU_PLANS,
+    backendNote: `tfjs ${tf.version.tfjs} cpu backend (plain JS)`,
+    isTrainable: true,
+  };
   for (const workload of WORKLOADS) await measureWorkload(run, workload);
   return recorder.output;
 }
@@ -133,7 +159,9 @@ export async function runTfjsWasm(useWorkerShim: boolean): Promise<SuiteOutput> 
   let backendNote = `tfjs-backend-wasm ${tfWasm.version_wasm}, ${build} build, SIMD ${hasSimd ? 'on' : 'off'}, setThreadsCount(${threads}) -> ${actualThreads} thread(s)`;
   if (useWorkerShim) backendNote += ', threads through the Node worker shim (bench/tfjsWasmThreads.ts)';
   if (actualThreads < threads) {
-    const why = hasThreadedBuild ? 'its pool capped the count' : 'TF.js reports no thread support in Node and loads its single-threaded build';
+    const why = hasThreadedBuild
+      ? 'its pool capped the count'
+      : 'TF.js reports no thread support in Node and loads its single-threaded build';
     backendNote += `; ${threads} threads could not be used (${why})`;
   }
   progress(`TF.js wasm: ${backendNote}`);
@@ -153,7 +181,10 @@ async function tryTraining(recorder: SuiteRecorder, threads: number): Promise<vo
     await model.trainOnBatch(batch.x, batch.y);
     await recorder.record(workload.id, 'train', threads, async (): Promise<Measured> => {
       const timing = await timeRepeated(() => model.trainOnBatch(batch.x, batch.y), FAST_PLANS.train);
-      return { value: imagesPerSecond(BATCH, timing.medianMilliseconds), note: describeTiming(timing, 'training steps of 64') };
+      return {
+        value: imagesPerSecond(BATCH, timing.medianMilliseconds),
+        note: describeTiming(timing, 'training steps of 64'),
+      };
     });
   } catch (error) {
     const reason = `cannot train: ${errorMessage(error)}`;

@@ -11,7 +11,8 @@ import path from 'node:path';
 /** The threaded Emscripten factory, serialised by TF.js into a Blob that every pthread worker evaluates. */
 const MAIN_SCRIPT_MARK = 'var WasmBackendModuleThreadedSimd';
 /** The factory's source refers to modules by the names rollup gave them in tf-backend-wasm.node.js. */
-const BUNDLE_ALIASES = 'var require$$0 = require("fs"), require$$1 = require("path"), require$$3 = require("perf_hooks"), require$$4 = require("os"), commonjsGlobal = globalThis;\n';
+const BUNDLE_ALIASES =
+  'var require$$0 = require("fs"), require$$1 = require("path"), require$$3 = require("perf_hooks"), require$$4 = require("os"), commonjsGlobal = globalThis;\n';
 
 /**
  * Writes TF.js's worker and main-script blobs to temporary files and gives Node's Worker their paths,

@@ -36,8 +36,19 @@ export async function runTorch(): Promise<SuiteOutput> {
   const { interpreter, probe } = found;
   progress(`PyTorch ${probe.stdout.trim()} found (${interpreter}); running ${path.relative(process.cwd(), SCRIPT)}`);
   // The script reads the networks from here, so that there is one definition of each workload.
-  const config = { workloads: WORKLOADS, batch: BATCH, kernelSize: KERNEL_SIZE, poolSize: POOL_SIZE, learningRate: LEARNING_RATE, momentum: MOMENTUM, seed: DATA_SEED };
-  const run = spawnSync(interpreter, [SCRIPT, JSON.stringify(config)], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  const config = {
+    workloads: WORKLOADS,
+    batch: BATCH,
+    kernelSize: KERNEL_SIZE,
+    poolSize: POOL_SIZE,
+    learningRate: LEARNING_RATE,
+    momentum: MOMENTUM,
+    seed: DATA_SEED,
+  };
+  const run = spawnSync(interpreter, [SCRIPT, JSON.stringify(config)], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const lastLine = run.stdout.trim().split('\n').pop() ?? '';
   if (run.status !== 0 || !lastLine.startsWith('{')) {
     recorder.fail(`torchBench.py exited with ${run.status}: ${run.stderr.trim().split('\n').pop() ?? ''}`);
@@ -46,7 +57,9 @@ export async function runTorch(): Promise<SuiteOutput> {
   const parsed = JSON.parse(lastLine) as { results: BenchResult[] };
   for (const result of parsed.results) {
     recorder.output.results.push({ ...result, library: LIBRARY });
-    progress(`${LIBRARY} ${result.workload} ${result.mode} (${result.threads} threads): ${result.value.toFixed(2)} ${result.unit}`);
+    progress(
+      `${LIBRARY} ${result.workload} ${result.mode} (${result.threads} threads): ${result.value.toFixed(2)} ${result.unit}`,
+    );
   }
   return recorder.output;
 }

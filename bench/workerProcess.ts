@@ -10,7 +10,11 @@ import type { WorkerHello, WorkerReply, WorkerRequest } from './imagenetProtocol
 /** Lines of the process's stderr kept to explain a crash. */
 const KEPT_ERROR_LINES = 8;
 
-type RequestBody = WorkerRequest extends infer Request ? (Request extends WorkerRequest ? Omit<Request, 'id'> : never) : never;
+type RequestBody = WorkerRequest extends infer Request
+  ? Request extends WorkerRequest
+    ? Omit<Request, 'id'>
+    : never
+  : never;
 
 export class WorkerProcess {
   private readonly child: ChildProcess;

@@ -51,10 +51,23 @@ export const WORKLOADS: readonly Workload[] = [
     name: 'cifar-cnn',
     inputShape: [32, 32, 3],
     layers: [
-      conv(32), relu, conv(32), relu, maxPool,
-      conv(64), relu, conv(64), relu, maxPool,
-      conv(128), relu, maxPool,
-      flatten, dense(256), relu, dense(10),
+      conv(32),
+      relu,
+      conv(32),
+      relu,
+      maxPool,
+      conv(64),
+      relu,
+      conv(64),
+      relu,
+      maxPool,
+      conv(128),
+      relu,
+      maxPool,
+      flatten,
+      dense(256),
+      relu,
+      dense(10),
     ],
     classes: 10,
   },
@@ -80,7 +93,11 @@ export function makeExamples(workload: Workload, batch: number, seed = DATA_SEED
 }
 
 /** NHWC -> NCHW copy, for the ONNX models (built channels first, as PyTorch exports them). */
-export function toChannelsFirst(pixels: Float32Array, batch: number, shape: readonly [number, number, number]): Float32Array {
+export function toChannelsFirst(
+  pixels: Float32Array,
+  batch: number,
+  shape: readonly [number, number, number],
+): Float32Array {
   const [inH, inW, inC] = shape;
   const result = new Float32Array(pixels.length);
   for (let example = 0; example < batch; example++) {

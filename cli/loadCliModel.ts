@@ -6,8 +6,26 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  BUNDLED_MODEL_NAMES, bundledModelDirectory, fileSystemError, isBundledModelName, IMAGENET_CLASS_NAMES, importOnnx, preprocessingPreset, readImageFileSize, readLabelsFile, resizedSize, importTfjsModel, isTfjsModelJson, loadModel, MAX_MANIFEST_BYTES, MAX_ONNX_FILE_BYTES, readRegularFile, readRegularTextFile,
-  type ImportedOnnx, type Input, type Model,
+  BUNDLED_MODEL_NAMES,
+  bundledModelDirectory,
+  fileSystemError,
+  isBundledModelName,
+  IMAGENET_CLASS_NAMES,
+  importOnnx,
+  preprocessingPreset,
+  readImageFileSize,
+  readLabelsFile,
+  resizedSize,
+  importTfjsModel,
+  isTfjsModelJson,
+  loadModel,
+  MAX_MANIFEST_BYTES,
+  MAX_ONNX_FILE_BYTES,
+  readRegularFile,
+  readRegularTextFile,
+  type ImportedOnnx,
+  type Input,
+  type Model,
 } from '../src/index.js';
 import { UsageError } from './usageError.js';
 
@@ -34,7 +52,11 @@ export function tfjsModelJsonOf(path: string): string | null {
     return null;
   }
   try {
-    return isTfjsModelJson(JSON.parse(readRegularTextFile(candidate, { maxBytes: MAX_MANIFEST_BYTES, what: 'a model.json' }))) ? candidate : null;
+    return isTfjsModelJson(
+      JSON.parse(readRegularTextFile(candidate, { maxBytes: MAX_MANIFEST_BYTES, what: 'a model.json' })),
+    )
+      ? candidate
+      : null;
   } catch {
     return null;
   }
@@ -74,7 +96,9 @@ export function loadAnyModel(argument: string): LoadedCliModel {
   }
   // A bare name that names nothing: perhaps a bundled model was meant.
   if (!existsSync(path) && !/[\\/]/.test(path)) {
-    throw new UsageError(`${path}: is not a model directory, nor a bundled model (the bundled models are ${BUNDLED_MODEL_NAMES.join(', ')})`);
+    throw new UsageError(
+      `${path}: is not a model directory, nor a bundled model (the bundled models are ${BUNDLED_MODEL_NAMES.join(', ')})`,
+    );
   }
   let loaded: ReturnType<typeof loadModel>;
   try {
@@ -84,7 +108,11 @@ export function loadAnyModel(argument: string): LoadedCliModel {
     throw fileSystemError(error, path, 'read the model');
   }
   const { model } = loaded;
-  return { model, inputLayout: model.inputShape.length === 3 ? 'NHWC' : 'features', ...(model.classNames === undefined ? {} : { classNames: model.classNames }) };
+  return {
+    model,
+    inputLayout: model.inputShape.length === 3 ? 'NHWC' : 'features',
+    ...(model.classNames === undefined ? {} : { classNames: model.classNames }),
+  };
 }
 
 export interface CliModel {
@@ -112,15 +140,21 @@ export interface ModelOverrides {
 export function applyOverrides(model: Model, path: string, overrides: ModelOverrides): void {
   if (overrides.preprocess !== undefined) {
     const input = model.layers[0] as Input;
-    if (input.colorModel === null) throw new UsageError(`--preprocess: model ${path} takes feature vectors, not images`);
+    if (input.colorModel === null)
+      throw new UsageError(`--preprocess: model ${path} takes feature vectors, not images`);
     const preprocessing = preprocessingPreset(overrides.preprocess);
     if (preprocessing !== undefined && preprocessing.mean.length !== input.shape[2]) {
-      throw new UsageError(`--preprocess ${overrides.preprocess} is for 3-channel (RGB) inputs, but model ${path} takes ${input.shape[2]} channels (${input.colorModel})`);
+      throw new UsageError(
+        `--preprocess ${overrides.preprocess} is for 3-channel (RGB) inputs, but model ${path} takes ${input.shape[2]} channels (${input.colorModel})`,
+      );
     }
     model.setPreprocessing(preprocessing);
   }
   if (overrides.labels === 'imagenet') {
-    if (model.classes !== IMAGENET_CLASS_NAMES.length) throw new UsageError(`--labels imagenet names ${IMAGENET_CLASS_NAMES.length} classes, but model ${path} has ${model.classes}`);
+    if (model.classes !== IMAGENET_CLASS_NAMES.length)
+      throw new UsageError(
+        `--labels imagenet names ${IMAGENET_CLASS_NAMES.length} classes, but model ${path} has ${model.classes}`,
+      );
     model.setClassNames(IMAGENET_CLASS_NAMES);
   } else if (overrides.labels !== undefined) {
     model.setClassNames(readLabelsFile(overrides.labels, model.classes));
@@ -133,7 +167,11 @@ export function loadCliModel(path: string, overrides: ModelOverrides = {}): CliM
   applyOverrides(loaded.model, path, overrides);
   const { model, inputLayout } = loaded;
   const classNames = model.classNames;
-  return { model, inputLayout, classNames: Array.from({ length: model.classes }, (_, index) => classNames?.[index] ?? String(index)) };
+  return {
+    model,
+    inputLayout,
+    classNames: Array.from({ length: model.classes }, (_, index) => classNames?.[index] ?? String(index)),
+  };
 }
 
 /**
@@ -141,7 +179,12 @@ export function loadCliModel(path: string, overrides: ModelOverrides = {}): CliM
  * 'crop' preprocessing, the size whose center is cut out (undefined, decoded whole, when the file's
  * header does not say its size: fitting it to the input would stretch it before the crop).
  */
-export function decodeSizeFor(file: string, model: Model, width: number, height: number): { width: number; height: number } | undefined {
+export function decodeSizeFor(
+  file: string,
+  model: Model,
+  width: number,
+  height: number,
+): { width: number; height: number } | undefined {
   if (model.preprocessing?.resize !== 'crop') return { width, height };
   const size = readImageFileSize(file);
   return size === null ? undefined : resizedSize(size.width, size.height, width, height, model.preprocessing);

@@ -3,7 +3,16 @@
 
 import { availableParallelism } from 'node:os';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BUNDLED_MODEL_NAMES, ConvNetError, DOWNLOADABLE_DATASETS, MAX_WASM_THREADS, PRESETS, initWasmBackend, ready, setBackend } from '../src/index.js';
+import {
+  BUNDLED_MODEL_NAMES,
+  ConvNetError,
+  DOWNLOADABLE_DATASETS,
+  MAX_WASM_THREADS,
+  PRESETS,
+  initWasmBackend,
+  ready,
+  setBackend,
+} from '../src/index.js';
 import { download } from './commands/download.js';
 import { evaluate } from './commands/evaluate.js';
 import { exportModel } from './commands/export.js';
@@ -22,13 +31,15 @@ import { EXIT_USAGE, UsageError } from './usageError.js';
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer.');
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < 1)
+    throw new InvalidArgumentError('must be a positive integer.');
   return parsed;
 }
 
 function nonNegativeInteger(value: string): number {
   const parsed = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) throw new InvalidArgumentError('must be a non-negative integer.');
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed))
+    throw new InvalidArgumentError('must be a non-negative integer.');
   return parsed;
 }
 
@@ -40,30 +51,41 @@ function portNumber(value: string): number {
 
 function positiveNumber(value: string): number {
   const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('must be a positive number.');
+  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0)
+    throw new InvalidArgumentError('must be a positive number.');
   return parsed;
 }
 
 /** --preprocess: how images become the model's input, instead of the model's own. */
 function preprocessOption(): Option {
-  return new Option('--preprocess <name>', 'how images become the input (default: the model\'s own): imagenet (torchvision: shorter side to 256, center crop 224, scaled to the input; mean/std), inception (same crop, values -1..1), none (stretched, 0..1)').choices(PREPROCESS_CHOICES);
+  return new Option(
+    '--preprocess <name>',
+    "how images become the input (default: the model's own): imagenet (torchvision: shorter side to 256, center crop 224, scaled to the input; mean/std), inception (same crop, values -1..1), none (stretched, 0..1)",
+  ).choices(PREPROCESS_CHOICES);
 }
 
-const labelsHelp = 'class names: a text file with one name per line, or imagenet for the 1,000 ImageNet names that ship with ConvNet.ts (default: the model\'s own)';
+const labelsHelp =
+  "class names: a text file with one name per line, or imagenet for the 1,000 ImageNet names that ship with ConvNet.ts (default: the model's own)";
 
 /** --backend and --threads, taken by every command that computes (read by selectBackend). */
 function backendOption(): Option {
-  return new Option('--backend <name>', 'compute backend (default: wasm where WebAssembly SIMD exists)').choices(['wasm', 'reference']);
+  return new Option('--backend <name>', 'compute backend (default: wasm where WebAssembly SIMD exists)').choices([
+    'wasm',
+    'reference',
+  ]);
 }
 
 function threadsOption(): Option {
-  return new Option('--threads <n>', 'threads for the wasm backend (default and most: the cores of the machine)').argParser(positiveInteger);
+  return new Option(
+    '--threads <n>',
+    'threads for the wasm backend (default and most: the cores of the machine)',
+  ).argParser(positiveInteger);
 }
 
 function buildProgram(): Command {
   const program = new Command('convnet')
     .description('ConvNet.ts: build, train and inspect convolutional neural networks')
-    .version(process.env['npm_package_version'] ?? '0.1.0')
+    .version(process.env.npm_package_version ?? '0.1.0')
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
@@ -73,19 +95,58 @@ function buildProgram(): Command {
 
   program
     .command('train')
-    .description('train a CNN on a dataset (the recipe measured for it, one chosen from an image folder\'s pictures, or with --from a trained network taught its classes), evaluate it on the test split and save it')
-    .option('--dataset <name|dir>', 'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder (class sub-folders, optionally under train/ and test/)', parseDatasetArgument, 'mnist-sample')
-    .option('--data-dir <dir>', 'folder with the dataset files (default for mnist, fashion-mnist and cifar10: where `convnet download` put them)')
-    .option('--cache-dir <dir>', 'where `convnet download` put datasets (default: $CONVNET_CACHE_DIR or ~/.cache/convnet-ts); decoded image folders are cached there too')
-    .addOption(new Option('--model <preset>', 'the network (default: the dataset\'s, see the README)').choices(Object.keys(PRESETS)))
-    .option('--epochs <n>', 'passes over the training set (default: the dataset\'s recipe)', positiveInteger)
-    .option('--batch-size <n>', 'examples per gradient step (default: the dataset\'s recipe)', positiveInteger)
-    .option('--lr <x>', 'learning rate: the starting one (halved each epoch) or the one-cycle peak, as the dataset\'s recipe schedules it', positiveNumber)
-    .addOption(new Option('--optimizer <name>', 'optimizer: Adam, or SGD with Nesterov momentum 0.9 and weight decay 5e-4 (default: the dataset\'s recipe)').choices(['sgd', 'adam']))
-    .addOption(new Option('--augment <name>', 'augmentation of training batches (default: the dataset\'s recipe)').choices(AUGMENTATIONS))
-    .option('--from <model>', `transfer learning: teach a trained network (a model folder, a .onnx file, a TF.js model or a bundled model: ${BUNDLED_MODEL_NAMES.join(', ')}) the image folder's classes: a new head first, then a short fine-tune of the top`)
-    .option('--freeze <layer|backbone>', 'with --from: the last layer kept frozen in the fine-tune, or backbone for no fine-tune (default: the top two weighted layers are fine-tuned)')
-    .option('--head <layer>', 'with --from: the layer the new head reads (default: the one the model\'s classifier reads)')
+    .description(
+      "train a CNN on a dataset (the recipe measured for it, one chosen from an image folder's pictures, or with --from a trained network taught its classes), evaluate it on the test split and save it",
+    )
+    .option(
+      '--dataset <name|dir>',
+      'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder (class sub-folders, optionally under train/ and test/)',
+      parseDatasetArgument,
+      'mnist-sample',
+    )
+    .option(
+      '--data-dir <dir>',
+      'folder with the dataset files (default for mnist, fashion-mnist and cifar10: where `convnet download` put them)',
+    )
+    .option(
+      '--cache-dir <dir>',
+      'where `convnet download` put datasets (default: $CONVNET_CACHE_DIR or ~/.cache/convnet-ts); decoded image folders are cached there too',
+    )
+    .addOption(
+      new Option('--model <preset>', "the network (default: the dataset's, see the README)").choices(
+        Object.keys(PRESETS),
+      ),
+    )
+    .option('--epochs <n>', "passes over the training set (default: the dataset's recipe)", positiveInteger)
+    .option('--batch-size <n>', "examples per gradient step (default: the dataset's recipe)", positiveInteger)
+    .option(
+      '--lr <x>',
+      "learning rate: the starting one (halved each epoch) or the one-cycle peak, as the dataset's recipe schedules it",
+      positiveNumber,
+    )
+    .addOption(
+      new Option(
+        '--optimizer <name>',
+        "optimizer: Adam, or SGD with Nesterov momentum 0.9 and weight decay 5e-4 (default: the dataset's recipe)",
+      ).choices(['sgd', 'adam']),
+    )
+    .addOption(
+      new Option('--augment <name>', "augmentation of training batches (default: the dataset's recipe)").choices(
+        AUGMENTATIONS,
+      ),
+    )
+    .option(
+      '--from <model>',
+      `transfer learning: teach a trained network (a model folder, a .onnx file, a TF.js model or a bundled model: ${BUNDLED_MODEL_NAMES.join(', ')}) the image folder's classes: a new head first, then a short fine-tune of the top`,
+    )
+    .option(
+      '--freeze <layer|backbone>',
+      'with --from: the last layer kept frozen in the fine-tune, or backbone for no fine-tune (default: the top two weighted layers are fine-tuned)',
+    )
+    .option(
+      '--head <layer>',
+      "with --from: the layer the new head reads (default: the one the model's classifier reads)",
+    )
     .option('--seed <n>', 'random seed for weights and shuffling', nonNegativeInteger, 1)
     .option('--out <dir>', 'where to save the model, and a checkpoint after every epoch (default: runs/<dataset>)')
     .option('--resume', 'continue from the last checkpoint in --out, with the settings saved there', false)
@@ -100,13 +161,21 @@ function buildProgram(): Command {
 
   program
     .command('predict')
-    .description('classify PNG or JPEG files (or folders of them), or a tensor batch in a .npy file, with a saved model')
+    .description(
+      'classify PNG or JPEG files (or folders of them), or a tensor batch in a .npy file, with a saved model',
+    )
     .argument('[images...]', 'image files or folders')
-    .requiredOption('--model <dir|name>', `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`)
+    .requiredOption(
+      '--model <dir|name>',
+      `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`,
+    )
     .option('--top <k>', 'how many classes to show per image', positiveInteger, 3)
     .addOption(preprocessOption())
     .option('--labels <file|imagenet>', labelsHelp)
-    .option('--input <x.npy>', 'a batch [n, ...input shape] in the model\'s layout (NHWC; float32/float64, or uint8 divided by 255) instead of images')
+    .option(
+      '--input <x.npy>',
+      "a batch [n, ...input shape] in the model's layout (NHWC; float32/float64, or uint8 divided by 255) instead of images",
+    )
     .option('--output <y.npy>', 'with --input: where to write the probabilities [n, classes] (float32)')
     .option('--json', 'print one JSON object with every prediction on the last line of stdout', false)
     .addOption(backendOption())
@@ -115,7 +184,8 @@ function buildProgram(): Command {
       await selectBackend(options);
       if (options.input !== undefined || options.output !== undefined) {
         if (images.length > 0) throw new UsageError('give images or --input, not both');
-        if (options.input === undefined || options.output === undefined) throw new UsageError('--input and --output go together');
+        if (options.input === undefined || options.output === undefined)
+          throw new UsageError('--input and --output go together');
         predictTensor(options);
         return;
       }
@@ -127,10 +197,17 @@ function buildProgram(): Command {
     .command('visualize')
     .description('write PNG pictures of a model on one image: kernels, feature maps, Grad-CAM, softmax output')
     .argument('<image>', 'a PNG or JPEG file')
-    .requiredOption('--model <dir|name>', `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`)
+    .requiredOption(
+      '--model <dir|name>',
+      `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`,
+    )
     .requiredOption('--out <dir>', 'folder to write the pictures to (created if missing)')
     .option('--class <k>', 'the class Grad-CAM explains (default: the predicted one)', nonNegativeInteger)
-    .option('--scale <n>', 'pixels per value in kernel and feature-map pictures (default: tiles of at least 48 pixels)', positiveInteger)
+    .option(
+      '--scale <n>',
+      'pixels per value in kernel and feature-map pictures (default: tiles of at least 48 pixels)',
+      positiveInteger,
+    )
     .addOption(preprocessOption())
     .option('--labels <file|imagenet>', labelsHelp)
     .option('--json', 'print the list of pictures as one JSON object on the last line of stdout', false)
@@ -143,9 +220,19 @@ function buildProgram(): Command {
 
   program
     .command('evaluate')
-    .description('accuracy, per-class precision and recall, and the confusion matrix of a saved model on a dataset\'s test split')
-    .requiredOption('--model <dir|name>', `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`)
-    .option('--dataset <name|dir>', 'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder', parseDatasetArgument, 'mnist-sample')
+    .description(
+      "accuracy, per-class precision and recall, and the confusion matrix of a saved model on a dataset's test split",
+    )
+    .requiredOption(
+      '--model <dir|name>',
+      `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`,
+    )
+    .option(
+      '--dataset <name|dir>',
+      'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder',
+      parseDatasetArgument,
+      'mnist-sample',
+    )
     .option('--data-dir <dir>', 'folder with the dataset files (as for train)')
     .option('--json', 'print the report as one JSON object on the last line of stdout', false)
     .addOption(backendOption())
@@ -158,13 +245,18 @@ function buildProgram(): Command {
   program
     .command('export')
     .description('write a saved model as an ONNX file (opset 13; input NCHW) for ONNX Runtime and other engines')
-    .requiredOption('--model <dir|name>', `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`)
+    .requiredOption(
+      '--model <dir|name>',
+      `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`,
+    )
     .requiredOption('--out <file.onnx>', 'the ONNX file to write')
     .action((options) => exportModel(options));
 
   program
     .command('import')
-    .description('save an ONNX file or a TF.js Layers model as a native model folder, with its class names and preprocessing')
+    .description(
+      'save an ONNX file or a TF.js Layers model as a native model folder, with its class names and preprocessing',
+    )
     .argument('<model>', 'a .onnx file, or a TF.js model.json (or its folder)')
     .requiredOption('--out <dir>', 'the model folder to write (created if missing)')
     .addOption(preprocessOption())
@@ -174,8 +266,13 @@ function buildProgram(): Command {
 
   program
     .command('inspect')
-    .description('list a model as imported: each ONNX node (or TF.js layer), what it became and its output shape; or every operator that cannot be imported')
-    .argument('<model>', `a .onnx file, a TF.js model.json (or its folder), a model folder, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`)
+    .description(
+      'list a model as imported: each ONNX node (or TF.js layer), what it became and its output shape; or every operator that cannot be imported',
+    )
+    .argument(
+      '<model>',
+      `a .onnx file, a TF.js model.json (or its folder), a model folder, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`,
+    )
     .option('--json', 'print one JSON object on the last line of stdout', false)
     .action((model: string, options) => {
       exitCode = inspect(model, options);
@@ -183,10 +280,18 @@ function buildProgram(): Command {
 
   program
     .command('download')
-    .description('download the official files of a dataset into the cache folder, verifying their SHA-256 (interrupted downloads resume)')
+    .description(
+      'download the official files of a dataset into the cache folder, verifying their SHA-256 (interrupted downloads resume)',
+    )
     .addArgument(new Argument('<name>', 'dataset').choices(DOWNLOADABLE_DATASETS))
-    .option('--cache-dir <dir>', 'cache folder (default: $CONVNET_CACHE_DIR, else $XDG_CACHE_HOME/convnet-ts, else ~/.cache/convnet-ts)')
-    .option('--mirror <url>', 'fetch <url>/<name>/<file> instead of the official URLs (default: $CONVNET_DATASETS_MIRROR)')
+    .option(
+      '--cache-dir <dir>',
+      'cache folder (default: $CONVNET_CACHE_DIR, else $XDG_CACHE_HOME/convnet-ts, else ~/.cache/convnet-ts)',
+    )
+    .option(
+      '--mirror <url>',
+      'fetch <url>/<name>/<file> instead of the official URLs (default: $CONVNET_DATASETS_MIRROR)',
+    )
     .action(async (name: (typeof DOWNLOADABLE_DATASETS)[number], options) => {
       await download(name, options);
     });
@@ -194,12 +299,17 @@ function buildProgram(): Command {
   program
     .command('summary')
     .description('print the layers, output shapes, parameters and multiply-adds of a model')
-    .option('--model <dir|name>', `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')}) (default: the default CNN)`)
+    .option(
+      '--model <dir|name>',
+      `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')}) (default: the default CNN)`,
+    )
     .action((options) => summary(options));
 
   program
     .command('serve')
-    .description('serve the visual explorer (convolution, activations, pooling, color models, live training, drawing) in a web browser')
+    .description(
+      'serve the visual explorer (convolution, activations, pooling, color models, live training, drawing) in a web browser',
+    )
     .option('--port <n>', 'port to listen on (0: any free one)', portNumber, 8080)
     .option('--host <address>', 'address to listen on; the default serves this machine only', '127.0.0.1')
     .option('--no-isolation', 'leave out the cross-origin isolation headers (the page then computes on one thread)')
@@ -207,7 +317,8 @@ function buildProgram(): Command {
       await serve(options);
     });
 
-  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+  for (const command of program.commands)
+    command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
   return program;
 }
 
@@ -220,7 +331,10 @@ function threadsToUse(threads: number): number {
   const cores = availableParallelism();
   const most = Math.min(cores, MAX_WASM_THREADS);
   if (threads <= most) return threads;
-  const why = most === cores ? `the ${cores} cores of this machine` : `the ${MAX_WASM_THREADS} threads the wasm backend runs at most`;
+  const why =
+    most === cores
+      ? `the ${cores} cores of this machine`
+      : `the ${MAX_WASM_THREADS} threads the wasm backend runs at most`;
   process.stderr.write(`convnet: --threads ${threads} is more than ${why}; using ${most}\n`);
   return most;
 }

@@ -42,7 +42,10 @@ export function progressReporter(stream: NodeJS.WriteStream): TrainingCallbacks 
     onEpochEnd(logs: EpochLogs) {
       bar?.stop();
       bar = null;
-      const validation = logs.valAccuracy === undefined ? '' : ` | val loss ${logs.valLoss!.toFixed(4)} | val acc ${formatPercent(logs.valAccuracy)}`;
+      const validation =
+        logs.valAccuracy === undefined
+          ? ''
+          : ` | val loss ${logs.valLoss!.toFixed(4)} | val acc ${formatPercent(logs.valAccuracy)}`;
       stream.write(
         `epoch ${logs.epoch}/${totalEpochs}: loss ${logs.loss.toFixed(4)} | acc ${formatPercent(logs.accuracy)}${validation} | ` +
           `${logs.imagesPerSecond.toFixed(0)} img/s | ${formatDuration(logs.seconds)}\n`,

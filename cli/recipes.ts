@@ -36,10 +36,46 @@ export interface ChosenRecipe {
 }
 
 export const DATASET_RECIPES: Record<Exclude<DatasetKind, 'folder'>, Recipe> = {
-  'mnist-sample': { model: 'digits-cnn', epochs: 4, batchSize: 32, optimizer: 'adam', learningRate: { adam: 0.003, sgd: 0.05 }, schedule: 'halve', augment: 'none', labelSmoothing: 0 },
-  mnist: { model: 'mnist-cnn', epochs: 6, batchSize: 64, optimizer: 'adam', learningRate: { adam: 0.002, sgd: 0.05 }, schedule: 'one-cycle', augment: 'shift', labelSmoothing: 0 },
-  'fashion-mnist': { model: 'mnist-cnn', epochs: 10, batchSize: 64, optimizer: 'adam', learningRate: { adam: 0.002, sgd: 0.05 }, schedule: 'one-cycle', augment: 'flip-shift', labelSmoothing: 0 },
-  cifar10: { model: 'resnet', epochs: 24, batchSize: 64, optimizer: 'sgd', learningRate: { adam: 0.002, sgd: 0.1 }, schedule: 'one-cycle', augment: 'crop-flip', labelSmoothing: 0.1 },
+  'mnist-sample': {
+    model: 'digits-cnn',
+    epochs: 4,
+    batchSize: 32,
+    optimizer: 'adam',
+    learningRate: { adam: 0.003, sgd: 0.05 },
+    schedule: 'halve',
+    augment: 'none',
+    labelSmoothing: 0,
+  },
+  mnist: {
+    model: 'mnist-cnn',
+    epochs: 6,
+    batchSize: 64,
+    optimizer: 'adam',
+    learningRate: { adam: 0.002, sgd: 0.05 },
+    schedule: 'one-cycle',
+    augment: 'shift',
+    labelSmoothing: 0,
+  },
+  'fashion-mnist': {
+    model: 'mnist-cnn',
+    epochs: 10,
+    batchSize: 64,
+    optimizer: 'adam',
+    learningRate: { adam: 0.002, sgd: 0.05 },
+    schedule: 'one-cycle',
+    augment: 'flip-shift',
+    labelSmoothing: 0,
+  },
+  cifar10: {
+    model: 'resnet',
+    epochs: 24,
+    batchSize: 64,
+    optimizer: 'sgd',
+    learningRate: { adam: 0.002, sgd: 0.1 },
+    schedule: 'one-cycle',
+    augment: 'crop-flip',
+    labelSmoothing: 0.1,
+  },
 };
 
 /** What a recipe is chosen from: the training split of an image folder. */
@@ -88,7 +124,9 @@ export function chooseFolderRecipe(facts: PictureFacts): ChosenRecipe {
     model = 'resnet';
     optimizer = 'sgd';
     labelSmoothing = 0.1;
-    reasons.push(`${facts.count} color pictures: the residual network with SGD's one-cycle and label smoothing 0.1 (the cifar10 recipe)`);
+    reasons.push(
+      `${facts.count} color pictures: the residual network with SGD's one-cycle and label smoothing 0.1 (the cifar10 recipe)`,
+    );
   } else {
     model = isColor ? 'cifar-cnn' : 'mnist-cnn';
     reasons.push(`${facts.count} ${isColor ? 'color' : 'gray'} pictures: ${model}`);
@@ -105,14 +143,29 @@ export function chooseFolderRecipe(facts: PictureFacts): ChosenRecipe {
     augment = 'shift';
     reasons.push(`gray ${size} pictures: shifts of up to 2 pixels, no flips (a mirrored glyph is another one)`);
   }
-  if (Math.max(facts.height, facts.width) > 64) reasons.push(`NOTE: ${size} pictures are large for ${model}; resized copies (e.g. 64x64) train much faster`);
+  if (Math.max(facts.height, facts.width) > 64)
+    reasons.push(`NOTE: ${size} pictures are large for ${model}; resized copies (e.g. 64x64) train much faster`);
   const batchSize = facts.count < FEW_PICTURES ? 32 : 64;
   const batches = Math.ceil(facts.count / batchSize);
   const epochs = Math.min(MAX_EPOCHS, Math.max(MIN_EPOCHS, Math.round(TARGET_STEPS / batches)));
-  reasons.push(`${epochs} epochs of ${batches} batches of ${batchSize} (about ${TARGET_STEPS} steps, between ${MIN_EPOCHS} and ${MAX_EPOCHS} epochs)`);
-  if (facts.classes > 1 && facts.count < facts.classes * FEW_PER_CLASS) reasons.push(`NOTE: ${facts.count} pictures for ${facts.classes} classes is few; --from MODEL (transfer learning) starts from a trained network's features instead`);
+  reasons.push(
+    `${epochs} epochs of ${batches} batches of ${batchSize} (about ${TARGET_STEPS} steps, between ${MIN_EPOCHS} and ${MAX_EPOCHS} epochs)`,
+  );
+  if (facts.classes > 1 && facts.count < facts.classes * FEW_PER_CLASS)
+    reasons.push(
+      `NOTE: ${facts.count} pictures for ${facts.classes} classes is few; --from MODEL (transfer learning) starts from a trained network's features instead`,
+    );
   return {
-    recipe: { model, epochs, batchSize, optimizer, learningRate: { adam: 0.002, sgd: optimizer === 'sgd' ? 0.1 : 0.05 }, schedule: 'one-cycle', augment, labelSmoothing },
+    recipe: {
+      model,
+      epochs,
+      batchSize,
+      optimizer,
+      learningRate: { adam: 0.002, sgd: optimizer === 'sgd' ? 0.1 : 0.05 },
+      schedule: 'one-cycle',
+      augment,
+      labelSmoothing,
+    },
     reasons,
   };
 }
@@ -128,7 +181,10 @@ export interface TransferRecipe {
   fineTuneAugment: AugmentationName;
 }
 
-/** The fine-tune's rate against the head's: small steps keep what the network learned (Keras's guide uses 1/100 with a large model; 1/10 suits these small ones). */
+/**
+ * The fine-tune's rate against the head's: small steps keep what the network learned (Keras's guide uses 1/100 with a
+ * large model; 1/10 suits these small ones).
+ */
 export const FINE_TUNE_RATE_FACTOR = 0.1;
 
 /**
@@ -142,7 +198,8 @@ export function chooseTransferRecipe(facts: PictureFacts): { transfer: TransferR
   const headEpochs = Math.min(50, Math.max(10, Math.round(300 / batches)));
   const fineTuneEpochs = Math.min(10, Math.max(2, Math.round(headEpochs / 5)));
   const isColor = facts.channels >= 3;
-  const fineTuneAugment: AugmentationName = Math.min(facts.height, facts.width) < 16 ? 'none' : isColor ? 'flip-shift' : 'shift';
+  const fineTuneAugment: AugmentationName =
+    Math.min(facts.height, facts.width) < 16 ? 'none' : isColor ? 'flip-shift' : 'shift';
   const reasons = [
     `${facts.count} pictures of ${facts.classes} classes, batch ${batchSize}`,
     `head: ${headEpochs} epochs on the frozen network's features, computed once (about 300 steps, Adam 0.001)`,

@@ -26,7 +26,16 @@ setModelSaver(saveModel);
 
 export { loadMnist, loadMnistSample, type MnistSplits } from './data/mnist.js';
 export { parseIdx, readIdxFile } from './data/idx.js';
-export { CIFAR10_ARCHIVE, CIFAR10_RECORD_BYTES, CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, loadCifar10, parseCifar10, readCifar10Files, type Cifar10Options } from './data/cifar10.js';
+export {
+  CIFAR10_ARCHIVE,
+  CIFAR10_RECORD_BYTES,
+  CIFAR10_TEST_FILES,
+  CIFAR10_TRAIN_FILES,
+  loadCifar10,
+  parseCifar10,
+  readCifar10Files,
+  type Cifar10Options,
+} from './data/cifar10.js';
 export { DEBIAN_FASHION_MNIST_DIRECTORY, findFashionMnist, loadFashionMnist } from './data/mnist.js';
 export { loadImageFolder, type ImageFolderOptions, type ImageFolderSplits } from './data/imageFolder.js';
 export {
@@ -50,12 +59,35 @@ export {
 } from './data/download.js';
 export { writeFileAtomicStreaming } from './io/atomicWrite.js';
 export { openNpyRows, type NpyRowReader } from './io/npyFile.js';
-export { IMAGE_FILE_EXTENSIONS, listImageFiles, readImageFile, readImageFileSize, readImageFiles, type ImageFile, type ImageFiles } from './image/imageFiles.js';
 export {
-  checkpointCallback, loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointCallbackOptions, type SaveCheckpointOptions,
+  IMAGE_FILE_EXTENSIONS,
+  listImageFiles,
+  readImageFile,
+  readImageFileSize,
+  readImageFiles,
+  type ImageFile,
+  type ImageFiles,
+} from './image/imageFiles.js';
+export {
+  checkpointCallback,
+  loadCheckpoint,
+  saveCheckpoint,
+  type Checkpoint,
+  type CheckpointCallbackOptions,
+  type SaveCheckpointOptions,
 } from './io/checkpoint.js';
 export { writeFileAtomic } from './io/atomicWrite.js';
-export { checkOutputFile, createFolders, fileSystemError, prepareOutputFolder, readRegularFile, readRegularTextFile, requireRegularFile, type OutputCheck, type ReadOptions } from './io/files.js';
+export {
+  checkOutputFile,
+  createFolders,
+  fileSystemError,
+  prepareOutputFolder,
+  readRegularFile,
+  readRegularTextFile,
+  requireRegularFile,
+  type OutputCheck,
+  type ReadOptions,
+} from './io/files.js';
 export { loadModel, saveModel } from './io/modelFile.js';
 export { bundledModelDirectory, bundledSampleFiles, loadBundledModel } from './io/bundledModelFile.js';
 export { readLabelsFile } from './io/labelsFile.js';

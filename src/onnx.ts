@@ -9,4 +9,12 @@ export { importOnnx, type ImportedOnnx } from './io/onnx/importOnnx.js';
 export { importedInput, type OnnxLayout } from './io/onnx/layout.js';
 export { ONNX_IMPORT_OPERATORS } from './io/onnx/operators.js';
 export { UnsupportedOperatorsError, type OnnxNodeTrace, type UnsupportedOnnxOperator } from './io/onnx/importOnnx.js';
-export { exportOnnx, ONNX_CLASS_NAMES_KEY, ONNX_INPUT_NAME, ONNX_OPSET, ONNX_OUTPUT_NAME, ONNX_PREPROCESSING_KEY, type OnnxExportOptions } from './io/onnxExport.js';
+export {
+  exportOnnx,
+  ONNX_CLASS_NAMES_KEY,
+  ONNX_INPUT_NAME,
+  ONNX_OPSET,
+  ONNX_OUTPUT_NAME,
+  ONNX_PREPROCESSING_KEY,
+  type OnnxExportOptions,
+} from './io/onnxExport.js';

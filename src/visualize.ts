@@ -7,13 +7,55 @@ import 'convnet-ts';
 
 export { divergingMap, grayMap, heatMap, type ColorMap } from './visualize/colorMaps.js';
 export { drawGrid, gridSize, largestGridScale, type GridLayout } from './visualize/grid.js';
-export { eachFeatureMapPicture, featureMapPictures, kernelPicture, largestPictureScale, type LayerPicture, type PictureOptions } from './visualize/layerPictures.js';
-export { layerOutputs, type LayerOutput, type LayerOutputs, type LayerOutputsOptions } from './visualize/layerOutputs.js';
 export {
-  EXPLAINED_LAYERS, explainProbability, explainValue, type BatchNormalizationExplanation, type ConvolutionExplanation, type CopyExplanation, type DenseExplanation,
-  type ElementwiseExplanation, type ExplanationBase, type FollowingActivation, type LayerNormalizationExplanation, type MergeExplanation, type PoolingExplanation,
-  type ResizeExplanation, type SoftmaxExplanation, type TransposedConvolutionExplanation, type ValueExplanation,
+  eachFeatureMapPicture,
+  featureMapPictures,
+  kernelPicture,
+  largestPictureScale,
+  type LayerPicture,
+  type PictureOptions,
+} from './visualize/layerPictures.js';
+export {
+  layerOutputs,
+  type LayerOutput,
+  type LayerOutputs,
+  type LayerOutputsOptions,
+} from './visualize/layerOutputs.js';
+export {
+  EXPLAINED_LAYERS,
+  explainProbability,
+  explainValue,
+  type BatchNormalizationExplanation,
+  type ConvolutionExplanation,
+  type CopyExplanation,
+  type DenseExplanation,
+  type ElementwiseExplanation,
+  type ExplanationBase,
+  type FollowingActivation,
+  type LayerNormalizationExplanation,
+  type MergeExplanation,
+  type PoolingExplanation,
+  type ResizeExplanation,
+  type SoftmaxExplanation,
+  type TransposedConvolutionExplanation,
+  type ValueExplanation,
 } from './visualize/explainValue.js';
-export { gradCam, gradCamLayers, overlayHeat, type GradCamLayer, type GradCamOptions, type GradCamResult } from './visualize/gradCam.js';
+export {
+  gradCam,
+  gradCamLayers,
+  overlayHeat,
+  type GradCamLayer,
+  type GradCamOptions,
+  type GradCamResult,
+} from './visualize/gradCam.js';
 export { recordTrainingCurves } from './visualize/trainingRecorder.js';
-export { DEFAULT_PROBABILITY_CHART_CLASSES, probabilityChart, setCanvasFactory, trainingChart, type CanvasFactory, type ChartOptions, type ProbabilityChartOptions, type TrainingCurves } from './visualize/charts.js';
+export {
+  DEFAULT_PROBABILITY_CHART_CLASSES,
+  probabilityChart,
+  setCanvasFactory,
+  trainingChart,
+  type CanvasFactory,
+  type ChartOptions,
+  type ProbabilityChartOptions,
+  type TrainingCurves,
+} from './visualize/charts.js';

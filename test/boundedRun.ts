@@ -41,10 +41,18 @@ function residentBytes(pid: number): number {
 }
 
 /** Runs `command args` under the limits. */
-export function runBounded(command: string, args: readonly string[], limits: BoundedRunLimits): Promise<BoundedRunResult> {
+export function runBounded(
+  command: string,
+  args: readonly string[],
+  limits: BoundedRunLimits,
+): Promise<BoundedRunResult> {
   const started = performance.now();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, [...args], { cwd: limits.cwd ?? repoRoot, env: limits.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, [...args], {
+      cwd: limits.cwd ?? repoRoot,
+      env: limits.env ?? process.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let peakRssBytes = 0;
@@ -72,7 +80,15 @@ export function runBounded(command: string, args: readonly string[], limits: Bou
     child.on('close', (status, signal) => {
       clearInterval(sampler);
       clearTimeout(timer);
-      resolvePromise({ status, signal, stdout, stderr, peakRssBytes, killedFor, elapsedMs: performance.now() - started });
+      resolvePromise({
+        status,
+        signal,
+        stdout,
+        stderr,
+        peakRssBytes,
+        killedFor,
+        elapsedMs: performance.now() - started,
+      });
     });
   });
 }

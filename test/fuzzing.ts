@@ -19,7 +19,8 @@ export function check(label: string, run: () => unknown): void {
   try {
     run();
   } catch (error) {
-    if (!(error instanceof ConvNetError)) assert.fail(`${label}: ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
+    if (!(error instanceof ConvNetError))
+      assert.fail(`${label}: ${(error as Error)?.constructor?.name}: ${(error as Error)?.message}`);
   }
   const elapsed = performance.now() - started;
   assert.ok(elapsed < CASE_MILLISECONDS, `${label}: took ${elapsed.toFixed(0)} ms`);
@@ -34,7 +35,8 @@ export function mutateBytes(bytes: Uint8Array, random: Random): Uint8Array {
   const copy = Uint8Array.prototype.slice.call(bytes);
   switch (random.integer(5)) {
     case 0: {
-      for (let flips = 1 + random.integer(8); flips > 0; flips--) copy[random.integer(copy.length)] ^= 1 << random.integer(8);
+      for (let flips = 1 + random.integer(8); flips > 0; flips--)
+        copy[random.integer(copy.length)] ^= 1 << random.integer(8);
       return copy;
     }
     case 1: {
@@ -65,19 +67,47 @@ export function mutateBytes(bytes: Uint8Array, random: Random): Uint8Array {
   }
 }
 
-export const HOSTILE_VALUES: unknown[] = [-1, 0, 1.5, 1e9, 2 ** 31, 2 ** 53, -1e308, 1e308, null, true, 'x', '', [], {}, [1e9, 1e9], [-3, 2], [[[[[]]]]], { length: 1e12 }];
+export const HOSTILE_VALUES: unknown[] = [
+  -1,
+  0,
+  1.5,
+  1e9,
+  2 ** 31,
+  2 ** 53,
+  -1e308,
+  1e308,
+  null,
+  true,
+  'x',
+  '',
+  [],
+  {},
+  [1e9, 1e9],
+  [-3, 2],
+  [[[[[]]]]],
+  { length: 1e12 },
+];
 
 /** JSON-level damage: one value anywhere in the manifest replaced by a hostile one, or removed. */
 export function mutateJson(text: string, random: Random): string {
   const value = JSON.parse(text) as unknown;
   const containers: [Record<string, unknown> | unknown[], string | number][] = [];
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach((child, index) => { containers.push([node, index]); walk(child); });
-    else if (typeof node === 'object' && node !== null) for (const [key, child] of Object.entries(node)) { containers.push([node as Record<string, unknown>, key]); walk(child); }
+    if (Array.isArray(node))
+      node.forEach((child, index) => {
+        containers.push([node, index]);
+        walk(child);
+      });
+    else if (typeof node === 'object' && node !== null)
+      for (const [key, child] of Object.entries(node)) {
+        containers.push([node as Record<string, unknown>, key]);
+        walk(child);
+      }
   };
   walk(value);
   const [container, key] = containers[random.integer(containers.length)]!;
-  if (random.integer(6) === 0 && !Array.isArray(container)) delete (container as Record<string, unknown>)[key as string];
+  if (random.integer(6) === 0 && !Array.isArray(container))
+    delete (container as Record<string, unknown>)[key as string];
   else (container as Record<string | number, unknown>)[key] = HOSTILE_VALUES[random.integer(HOSTILE_VALUES.length)];
   return JSON.stringify(value);
 }

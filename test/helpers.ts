@@ -67,10 +67,15 @@ export function barImages(count: number, seed: number): { x: Tensor; labels: num
 }
 
 /** Asserts that `action` throws an instance of `kind` whose message contains every fragment. */
-export function assertThrowsWith(action: () => unknown, kind: new (...args: never[]) => Error, ...fragments: string[]): void {
+export function assertThrowsWith(
+  action: () => unknown,
+  kind: new (...args: never[]) => Error,
+  ...fragments: string[]
+): void {
   assert.throws(action, (error: unknown) => {
     assert.ok(error instanceof kind, `expected ${kind.name}, got ${String(error)}`);
-    for (const fragment of fragments) assert.ok(error.message.includes(fragment), `message lacks "${fragment}": ${error.message}`);
+    for (const fragment of fragments)
+      assert.ok(error.message.includes(fragment), `message lacks "${fragment}": ${error.message}`);
     return true;
   });
 }
@@ -94,7 +99,10 @@ export function lastJson(stdout: string): Record<string, unknown> {
 export function uniformTensor(shape: readonly number[], seed: number): Tensor {
   const random = new Random(seed);
   const size = shape.reduce((product, length) => product * length, 1);
-  return Tensor.fromArray(Float32Array.from({ length: size }, () => random.uniform() * 2 - 1), [...shape]);
+  return Tensor.fromArray(
+    Float32Array.from({ length: size }, () => random.uniform() * 2 - 1),
+    [...shape],
+  );
 }
 
 /**

@@ -14,15 +14,20 @@ const builds = [
 for (const build of builds) {
   const { error, stderr } = await asc.main([
     'assembly/index.ts',
-    '--outFile', `dist/wasm/${build.name}.wasm`,
-    '--enable', build.features.join(','),
-    '--runtime', 'stub',
+    '--outFile',
+    `dist/wasm/${build.name}.wasm`,
+    '--enable',
+    build.features.join(','),
+    '--runtime',
+    'stub',
     '-O3',
     '--noAssert',
     '--importMemory',
     ...(build.isShared ? ['--sharedMemory'] : []),
-    '--initialMemory', '2',
-    '--maximumMemory', '65536',
+    '--initialMemory',
+    '2',
+    '--maximumMemory',
+    '65536',
   ]);
   if (error) {
     console.error(stderr.toString());

@@ -12,8 +12,19 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  bundledModelDirectory, bundledModelInfo, datasetToTensor, encodePng, imageFromPixels, loadBundledModel, loadMnist, loadModel, readImageFile, saveModel,
-  type Image, type Model, type ModelManifest,
+  bundledModelDirectory,
+  bundledModelInfo,
+  datasetToTensor,
+  encodePng,
+  imageFromPixels,
+  loadBundledModel,
+  loadMnist,
+  loadModel,
+  readImageFile,
+  saveModel,
+  type Image,
+  type Model,
+  type ModelManifest,
 } from '../src/index.js';
 
 interface Sample {
@@ -38,17 +49,27 @@ const EVALUATION_BATCH = 250;
 function cifar10Samples(testFolder: string, classNames: readonly string[]): TestPictures {
   const labelled: { path: string; label: number }[] = [];
   const samples = classNames.map((className, label) => {
-    const files = readdirSync(join(testFolder, className)).filter((file) => file.endsWith('.jpg')).sort();
+    const files = readdirSync(join(testFolder, className))
+      .filter((file) => file.endsWith('.jpg'))
+      .sort();
     labelled.push(...files.map((file) => ({ path: join(testFolder, className, file), label })));
     if (files[0] === undefined) throw new Error(`bundleModel: no .jpg in ${join(testFolder, className)}`);
     const { image } = readImageFile(join(testFolder, className, files[0]));
-    return { file: `${className}.png`, label, source: `CIFAR-10 test split (JPEG copy), ${className}/${files[0]}`, image };
+    return {
+      file: `${className}.png`,
+      label,
+      source: `CIFAR-10 test split (JPEG copy), ${className}/${files[0]}`,
+      image,
+    };
   });
   const accuracyOf = (model: Model): number => {
     let right = 0;
     for (let start = 0; start < labelled.length; start += EVALUATION_BATCH) {
       const batch = labelled.slice(start, start + EVALUATION_BATCH);
-      const results = model.classify(batch.map(({ path }) => readImageFile(path).image), { topK: 1 });
+      const results = model.classify(
+        batch.map(({ path }) => readImageFile(path).image),
+        { topK: 1 },
+      );
       right += results.filter((top, row) => top[0]!.index === batch[row]!.label).length;
     }
     return right / labelled.length;
@@ -62,7 +83,12 @@ function mnistSamples(mnistFolder: string): TestPictures {
   const pixels = test.height * test.width;
   const samples = test.classNames.map((className, label) => {
     const index = test.labels.indexOf(label);
-    const image = imageFromPixels(test.images.subarray(index * pixels, (index + 1) * pixels), test.width, test.height, 'gray');
+    const image = imageFromPixels(
+      test.images.subarray(index * pixels, (index + 1) * pixels),
+      test.width,
+      test.height,
+      'gray',
+    );
     return { file: `digit-${className}.png`, label, source: `MNIST test split, image ${index}`, image };
   });
   const accuracyOf = (model: Model): number => model.evaluate(datasetToTensor(test), test.labels).accuracy;
@@ -70,24 +96,34 @@ function mnistSamples(mnistFolder: string): TestPictures {
 }
 
 /** The training record of a finished run, or one made for a checkpoint of an unfinished run. */
-function trainingRecord(trainedFolder: string, manifest: ModelManifest, model: Model, pictures: TestPictures): Record<string, unknown> {
+function trainingRecord(
+  trainedFolder: string,
+  manifest: ModelManifest,
+  model: Model,
+  pictures: TestPictures,
+): Record<string, unknown> {
   if (manifest.training !== undefined) {
     const { out: _runFolder, ...training } = manifest.training;
     return training;
   }
-  const state = JSON.parse(readFileSync(join(trainedFolder, 'state.json'), 'utf8')) as { fit: { epoch: number }; settings: Record<string, unknown> };
+  const state = JSON.parse(readFileSync(join(trainedFolder, 'state.json'), 'utf8')) as {
+    fit: { epoch: number };
+    settings: Record<string, unknown>;
+  };
   const { dataDir: _dataFolder, ...settings } = state.settings;
   return {
     ...settings,
     epochs: state.fit.epoch,
-    stage: `checkpoint after epoch ${state.fit.epoch} of ${String(settings['epochs'])}`,
+    stage: `checkpoint after epoch ${state.fit.epoch} of ${String(settings.epochs)}`,
     testAccuracy: pictures.accuracyOf(model),
   };
 }
 
 const [name, trainedFolder, testPictures, command] = process.argv.slice(2);
 if (name === undefined || trainedFolder === undefined || testPictures === undefined || command === undefined) {
-  throw new Error('usage: node dist/tools/bundleModel.js <cifar10|mnist> <trained model folder> <test pictures> <command>');
+  throw new Error(
+    'usage: node dist/tools/bundleModel.js <cifar10|mnist> <trained model folder> <test pictures> <command>',
+  );
 }
 const info = bundledModelInfo(name);
 const { model, manifest } = loadModel(trainedFolder);
@@ -115,29 +151,39 @@ const predicted = samples.map(({ file }) => {
 
 /** A TypeScript literal of a string or number, as src/ writes them (single quotes, 1_000 groups). */
 function literal(value: unknown): string {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 10_000 ? value.toLocaleString('en-US').replaceAll(',', '_') : String(value);
+  if (typeof value === 'number')
+    return Number.isInteger(value) && value >= 10_000
+      ? value.toLocaleString('en-US').replaceAll(',', '_')
+      : String(value);
   return `'${String(value).replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
 const trainingFields: [string, unknown][] = [
   ['command', command],
-  ['preset', training['model']],
-  ['seed', training['seed']],
-  ['epochs', training['epochs']],
-  ['testAccuracy', training['testAccuracy']],
+  ['preset', training.model],
+  ['seed', training.seed],
+  ['epochs', training.epochs],
+  ['testAccuracy', training.testAccuracy],
   ['testImages', testImages],
-  ...(training['stage'] === undefined ? [] : [['stage', training['stage']] as [string, unknown]]),
+  ...(training.stage === undefined ? [] : [['stage', training.stage] as [string, unknown]]),
 ];
-const sampleLines = samples.map(({ file, label, source }, index) => `      { file: ${literal(file)}, label: ${label}, predicted: ${predicted[index]}, source: ${literal(source)} },`);
-console.log([
-  `    // The record of BUNDLED_MODELS' entry '${name}' in src/io/bundledModels.ts (the tests check it against the folder):`,
-  `    parameters: ${literal(bundled.model.summaryData().totalParameters)},`,
-  `    weightsBytes: ${literal(statSync(join(folder, 'weights.safetensors')).size)},`,
-  '    training: {',
-  ...trainingFields.map(([key, value]) => `      ${key}: ${literal(value)},`),
-  '    },',
-  '    samples: [',
-  ...sampleLines,
-  '    ],',
-].join('\n'));
-console.error(`bundleModel: ${samples.filter(({ label }, index) => predicted[index] === label).length} of ${samples.length} samples right`);
+const sampleLines = samples.map(
+  ({ file, label, source }, index) =>
+    `      { file: ${literal(file)}, label: ${label}, predicted: ${predicted[index]}, source: ${literal(source)} },`,
+);
+console.log(
+  [
+    `    // The record of BUNDLED_MODELS' entry '${name}' in src/io/bundledModels.ts (the tests check it against the folder):`,
+    `    parameters: ${literal(bundled.model.summaryData().totalParameters)},`,
+    `    weightsBytes: ${literal(statSync(join(folder, 'weights.safetensors')).size)},`,
+    '    training: {',
+    ...trainingFields.map(([key, value]) => `      ${key}: ${literal(value)},`),
+    '    },',
+    '    samples: [',
+    ...sampleLines,
+    '    ],',
+  ].join('\n'),
+);
+console.error(
+  `bundleModel: ${samples.filter(({ label }, index) => predicted[index] === label).length} of ${samples.length} samples right`,
+);

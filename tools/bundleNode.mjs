@@ -33,7 +33,11 @@ const moduleUrlPlugin = {
       if (!contents.includes('import.meta.url')) return undefined;
       const fromBundle = relative(resolve(OUT_DIRECTORY), args.path).split(sep).join('/');
       const moduleUrl = `new URL(${JSON.stringify(fromBundle)}, import.meta.url).href`;
-      return { contents: contents.replaceAll('import.meta.url', moduleUrl), loader: 'js', resolveDir: dirname(args.path) };
+      return {
+        contents: contents.replaceAll('import.meta.url', moduleUrl),
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      };
     });
   },
 };
@@ -70,6 +74,11 @@ const result = await build({
 
 const outputs = Object.keys(result.metafile.outputs);
 const misplaced = outputs.filter((output) => dirname(output) !== OUT_DIRECTORY);
-if (misplaced.length > 0) throw new Error(`bundleNode: outputs outside ${OUT_DIRECTORY} would compute wrong module URLs: ${misplaced.join(', ')}`);
+if (misplaced.length > 0)
+  throw new Error(
+    `bundleNode: outputs outside ${OUT_DIRECTORY} would compute wrong module URLs: ${misplaced.join(', ')}`,
+  );
 const bundled = Object.keys(result.metafile.inputs).length;
-console.log(`bundleNode: ${bundled} modules into ${outputs.filter((output) => output.endsWith('.js')).length} files in ${OUT_DIRECTORY}/`);
+console.log(
+  `bundleNode: ${bundled} modules into ${outputs.filter((output) => output.endsWith('.js')).length} files in ${OUT_DIRECTORY}/`,
+);

@@ -16,7 +16,12 @@ const { test } = loadMnistSample();
 const pixels = test.height * test.width;
 for (const label of DIGIT_LABELS) {
   const index = test.labels.indexOf(label);
-  const image = imageFromPixels(test.images.subarray(index * pixels, (index + 1) * pixels), test.width, test.height, 'gray');
+  const image = imageFromPixels(
+    test.images.subarray(index * pixels, (index + 1) * pixels),
+    test.width,
+    test.height,
+    'gray',
+  );
   const file = join(outDirectory, `digit-${label}.png`);
   writeFileSync(file, encodePng(image));
   console.log(`${file}: MNIST test example ${index} (label ${label})`);
@@ -25,5 +30,6 @@ for (const label of DIGIT_LABELS) {
 // -strip drops the time stamps, so the file is the same on every run.
 const rose = join(outDirectory, 'rose.png');
 const result = spawnSync('convert', ['rose:', '-strip', `png24:${rose}`], { stdio: 'inherit' });
-if (result.status !== 0) throw new Error(`convert rose: failed (${result.error?.message ?? `exit ${result.status}`}); install ImageMagick`);
+if (result.status !== 0)
+  throw new Error(`convert rose: failed (${result.error?.message ?? `exit ${result.status}`}); install ImageMagick`);
 console.log(`${rose}: ImageMagick's built-in rose: image`);

@@ -4,7 +4,8 @@
 // nothing on the same pictures (`convnet train --model`). Both are scored on every test picture of
 // the new classes. Each step is the CLI with its default recipe; only the network is named.
 // Usage (hours on 2 cores at full size: the source network trains on 30,000 pictures):
-//   node dist/tools/transferExperiment.js --data <CIFAR-10 JPEG folder> --work <scratch folder> [--shots 50] [--model resnet] [--source-epochs N] [--seed 1]
+//   node dist/tools/transferExperiment.js --data <CIFAR-10 JPEG folder> --work <scratch folder> [--shots 50] [--model
+//   resnet] [--source-epochs N] [--seed 1]
 // The folder needs train/<class>/ and test/<class>/; the pictures are copied, never changed.
 
 import { spawnSync } from 'node:child_process';
@@ -51,16 +52,22 @@ export interface TransferExperimentResult {
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'convnet.js');
 
-/** Copies `count` (all when undefined) pictures of each class, first in name order, from data/split/class to out/split/class; returns how many. */
+/**
+ * Copies `count` (all when undefined) pictures of each class, first in name order, from data/split/class to
+ * out/split/class; returns how many.
+ */
 function copyPictures(data: string, out: string, split: string, classes: readonly string[], count?: number): number {
   let copied = 0;
   for (const className of classes) {
     const from = join(data, split, className);
     const to = join(out, split, className);
     mkdirSync(to, { recursive: true });
-    const files = readdirSync(from).filter((name) => /\.(png|jpe?g)$/i.test(name)).sort();
+    const files = readdirSync(from)
+      .filter((name) => /\.(png|jpe?g)$/i.test(name))
+      .sort();
     const chosen = count === undefined ? files : files.slice(0, count);
-    if (count !== undefined && chosen.length < count) throw new Error(`transferExperiment: ${from} has ${files.length} pictures, fewer than ${count}`);
+    if (count !== undefined && chosen.length < count)
+      throw new Error(`transferExperiment: ${from} has ${files.length} pictures, fewer than ${count}`);
     for (const file of chosen) copyFileSync(join(from, file), join(to, file));
     copied += chosen.length;
   }
@@ -72,8 +79,14 @@ function convnet(args: readonly string[], commands: string[], log?: (line: strin
   const printed = `convnet ${args.join(' ')}`;
   commands.push(printed);
   log?.(printed);
-  const result = spawnSync(process.execPath, [CLI, ...args, '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`transferExperiment: ${printed} failed (${String(result.status)}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const result = spawnSync(process.execPath, [CLI, ...args, '--json'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (result.status !== 0)
+    throw new Error(
+      `transferExperiment: ${printed} failed (${String(result.status)}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   const lines = result.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
 }
@@ -92,13 +105,58 @@ export function transferExperiment(options: TransferExperimentOptions): Transfer
   const epochs = (value: number | undefined) => (value === undefined ? [] : ['--epochs', String(value)]);
 
   const sourceModel = join(options.work, 'source-model');
-  const source = convnet(['train', '--dataset', sourceFolder, '--model', options.model, ...epochs(options.sourceEpochs), ...seed, '--out', sourceModel, ...extra], commands, options.log);
-  const transfer = convnet(['train', '--dataset', targetFolder, '--from', sourceModel, ...epochs(options.targetEpochs), ...seed, '--out', join(options.work, 'transfer-model'), ...extra], commands, options.log);
-  const scratch = convnet(['train', '--dataset', targetFolder, '--model', options.model, ...epochs(options.targetEpochs), ...seed, '--out', join(options.work, 'scratch-model'), ...extra], commands, options.log);
+  const source = convnet(
+    [
+      'train',
+      '--dataset',
+      sourceFolder,
+      '--model',
+      options.model,
+      ...epochs(options.sourceEpochs),
+      ...seed,
+      '--out',
+      sourceModel,
+      ...extra,
+    ],
+    commands,
+    options.log,
+  );
+  const transfer = convnet(
+    [
+      'train',
+      '--dataset',
+      targetFolder,
+      '--from',
+      sourceModel,
+      ...epochs(options.targetEpochs),
+      ...seed,
+      '--out',
+      join(options.work, 'transfer-model'),
+      ...extra,
+    ],
+    commands,
+    options.log,
+  );
+  const scratch = convnet(
+    [
+      'train',
+      '--dataset',
+      targetFolder,
+      '--model',
+      options.model,
+      ...epochs(options.targetEpochs),
+      ...seed,
+      '--out',
+      join(options.work, 'scratch-model'),
+      ...extra,
+    ],
+    commands,
+    options.log,
+  );
   return {
-    sourceAccuracy: source['testAccuracy'] as number,
-    transferAccuracy: transfer['testAccuracy'] as number,
-    scratchAccuracy: scratch['testAccuracy'] as number,
+    sourceAccuracy: source.testAccuracy as number,
+    transferAccuracy: transfer.testAccuracy as number,
+    scratchAccuracy: scratch.testAccuracy as number,
     targetTrainPictures,
     targetTestPictures,
     commands,
@@ -112,7 +170,10 @@ function main(args: readonly string[]): void {
   };
   const data = option('data');
   const work = option('work');
-  if (data === undefined || work === undefined) throw new Error('usage: node dist/tools/transferExperiment.js --data <CIFAR-10 JPEG folder> --work <scratch folder> [--shots 50] [--model resnet] [--source-epochs N] [--target-epochs N] [--seed 1]');
+  if (data === undefined || work === undefined)
+    throw new Error(
+      'usage: node dist/tools/transferExperiment.js --data <CIFAR-10 JPEG folder> --work <scratch folder> [--shots 50] [--model resnet] [--source-epochs N] [--target-epochs N] [--seed 1]',
+    );
   const number = (name: string): number | undefined => (option(name) === undefined ? undefined : Number(option(name)));
   const result = transferExperiment({
     data: resolve(data),
@@ -128,7 +189,10 @@ function main(args: readonly string[]): void {
   });
   const percent = (value: number) => `${(100 * value).toFixed(2)}%`;
   console.log(`source network on ${CIFAR10_ANIMALS.length} animal classes: ${percent(result.sourceAccuracy)}`);
-  console.log(`${result.targetTrainPictures} vehicle pictures, scored on ${result.targetTestPictures}: transfer ${percent(result.transferAccuracy)}, from nothing ${percent(result.scratchAccuracy)}`);
+  console.log(
+    `${result.targetTrainPictures} vehicle pictures, scored on ${result.targetTestPictures}: transfer ${percent(result.transferAccuracy)}, from nothing ${percent(result.scratchAccuracy)}`,
+  );
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) main(process.argv.slice(2));
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href)
+  main(process.argv.slice(2));

@@ -11,9 +11,7 @@ export default defineConfig({
   publicDir: false,
   logLevel: 'warn',
   resolve: {
-    alias: [
-      { find: 'convnet-ts', replacement: fileURLToPath(new URL('../dist/src/browser.js', import.meta.url)) },
-    ],
+    alias: [{ find: 'convnet-ts', replacement: fileURLToPath(new URL('../dist/src/browser.js', import.meta.url)) }],
   },
   // The page awaits ready() (the library's backend start) at its top level.
   build: {

@@ -29,7 +29,12 @@ export async function download(name: DownloadableDataset, options: DownloadOptio
       if (result === null) {
         if (!isInteractive) return;
         bar = new cliProgress.SingleBar(
-          { stream: process.stderr, format: `${file.name} [{bar}] {percentage}% | {done} of {size} | ETA {eta_formatted}`, hideCursor: true, clearOnComplete: true },
+          {
+            stream: process.stderr,
+            format: `${file.name} [{bar}] {percentage}% | {done} of {size} | ETA {eta_formatted}`,
+            hideCursor: true,
+            clearOnComplete: true,
+          },
           cliProgress.Presets.legacy,
         );
         bar.start(file.bytes, 0, { done: megabytes(0), size: megabytes(file.bytes) });

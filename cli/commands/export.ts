@@ -12,11 +12,14 @@ export interface ExportOptions {
 
 /** The files --model names: an .onnx file, or a model folder's manifest and weights. */
 function modelFiles(model: string): string[] {
-  return model.toLowerCase().endsWith('.onnx') ? [model] : [model, join(model, 'model.json'), join(model, 'weights.safetensors')];
+  return model.toLowerCase().endsWith('.onnx')
+    ? [model]
+    : [model, join(model, 'model.json'), join(model, 'weights.safetensors')];
 }
 
 export function exportModel(options: ExportOptions): void {
-  // Before the model is read: --out must be a writable regular file (or nothing yet) in an existing folder, and not the model.
+  // Before the model is read: --out must be a writable regular file (or nothing yet) in an existing folder, and not the
+  // model.
   checkOutputFile(options.out, { inputs: modelFiles(options.model), flag: '--out' });
   const { model, classNames } = loadAnyModel(options.model);
   const description = classNames === undefined ? undefined : `classes: ${classNames.join(', ')}`;
@@ -24,6 +27,11 @@ export function exportModel(options: ExportOptions): void {
   const out = resolve(options.out);
   writeFileAtomic(out, bytes);
   const [height, width, channels] = model.inputShape;
-  const input = model.inputShape.length === 3 ? `[batch, ${channels}, ${height}, ${width}] (NCHW)` : `[batch, ${model.inputShape[0]}]`;
-  process.stdout.write(`Wrote ${terminalText(out)} (ONNX opset ${ONNX_OPSET}, ${bytes.length} bytes): input 'input' ${input}, output 'output' [batch, ${model.classes}]\n`);
+  const input =
+    model.inputShape.length === 3
+      ? `[batch, ${channels}, ${height}, ${width}] (NCHW)`
+      : `[batch, ${model.inputShape[0]}]`;
+  process.stdout.write(
+    `Wrote ${terminalText(out)} (ONNX opset ${ONNX_OPSET}, ${bytes.length} bytes): input 'input' ${input}, output 'output' [batch, ${model.classes}]\n`,
+  );
 }

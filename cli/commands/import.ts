@@ -22,7 +22,10 @@ function inputFiles(model: string): string[] {
 
 export function importModel(path: string, options: ImportOptions): void {
   const isOnnx = path.toLowerCase().endsWith('.onnx');
-  if (!isOnnx && tfjsModelJsonOf(path) === null) throw new UsageError(`${path} is neither a .onnx file nor a TF.js Layers model (model.json or its folder); a native model folder needs no import`);
+  if (!isOnnx && tfjsModelJsonOf(path) === null)
+    throw new UsageError(
+      `${path} is neither a .onnx file nor a TF.js Layers model (model.json or its folder); a native model folder needs no import`,
+    );
   // Before the model is read: --out must be a folder (or nothing yet) that takes new files, and not the model.
   prepareOutput(options.out, { inputs: inputFiles(path), flag: '--out' });
   const { model } = loadAnyModel(path);
@@ -44,12 +47,20 @@ export function importModel(path: string, options: ImportOptions): void {
     return;
   }
   const names = model.classNames === undefined ? 'no class names (give --labels)' : 'class names';
-  const preprocessing = model.preprocessing === undefined ? 'no preprocessing (images stretched, 0..1; give --preprocess)' : `preprocessing ${describePreprocessing(model.preprocessing)}`;
-  process.stdout.write(`Imported ${terminalText(path)} to ${terminalText(options.out)}: ${model.layers.length} layers, input [${model.inputShape.join(', ')}] (NHWC), ${model.classes} classes; ${names}; ${preprocessing}\n`);
+  const preprocessing =
+    model.preprocessing === undefined
+      ? 'no preprocessing (images stretched, 0..1; give --preprocess)'
+      : `preprocessing ${describePreprocessing(model.preprocessing)}`;
+  process.stdout.write(
+    `Imported ${terminalText(path)} to ${terminalText(options.out)}: ${model.layers.length} layers, input [${model.inputShape.join(', ')}] (NHWC), ${model.classes} classes; ${names}; ${preprocessing}\n`,
+  );
 }
 
 /** One line of a preprocessing: "crop 0.875, 0..1, mean [...], std [...], rgb". */
-export function describePreprocessing(preprocessing: NonNullable<ReturnType<typeof loadAnyModel>['model']['preprocessing']>): string {
-  const resize = preprocessing.resize === 'crop' ? `shorter side resized, center crop ${preprocessing.cropFraction}` : 'stretched';
+export function describePreprocessing(
+  preprocessing: NonNullable<ReturnType<typeof loadAnyModel>['model']['preprocessing']>,
+): string {
+  const resize =
+    preprocessing.resize === 'crop' ? `shorter side resized, center crop ${preprocessing.cropFraction}` : 'stretched';
   return `${resize}, 0..${preprocessing.scale}, ${preprocessing.channelOrder ?? 'rgb'}, mean [${preprocessing.mean.join(', ')}], std [${preprocessing.std.join(', ')}]`;
 }

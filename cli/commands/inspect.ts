@@ -6,8 +6,15 @@
 // and preprocessing the model carries. Names come from the file: every one is escaped (terminalText).
 
 import {
-  importOnnx, importTfjsModel, MAX_ONNX_FILE_BYTES, readRegularFile, UnsupportedOperatorsError,
-  type Model, type OnnxNodeTrace, type TfjsLayerTrace, type UnsupportedOnnxOperator,
+  importOnnx,
+  importTfjsModel,
+  MAX_ONNX_FILE_BYTES,
+  readRegularFile,
+  UnsupportedOperatorsError,
+  type Model,
+  type OnnxNodeTrace,
+  type TfjsLayerTrace,
+  type UnsupportedOnnxOperator,
 } from '../../src/index.js';
 import { describePreprocessing } from './import.js';
 import { summaryText } from './summary.js';
@@ -31,13 +38,26 @@ function layersText(layers: readonly { name: string; className: string }[]): str
 }
 
 function onnxRow(node: OnnxNodeTrace): Row {
-  const became = node.became === 'layers' ? layersText(node.layers) : node.became === 'fused' ? `fused into ${layersText(node.layers)}` : node.became;
-  return { source: `${node.opType} ${node.name === '' ? '(unnamed)' : node.name}`, became, shape: `[${node.outputShape.join(', ')}]` };
+  const became =
+    node.became === 'layers'
+      ? layersText(node.layers)
+      : node.became === 'fused'
+        ? `fused into ${layersText(node.layers)}`
+        : node.became;
+  return {
+    source: `${node.opType} ${node.name === '' ? '(unnamed)' : node.name}`,
+    became,
+    shape: `[${node.outputShape.join(', ')}]`,
+  };
 }
 
 function tfjsRow(layer: TfjsLayerTrace): Row {
   const became = layer.layers.length === 0 ? 'passed through' : layersText(layer.layers);
-  return { source: `${layer.className} ${layer.name}`, became: layer.isInModel ? became : `${became} (off the path to the output: left out)`, shape: `[${layer.outputShape.join(', ')}]` };
+  return {
+    source: `${layer.className} ${layer.name}`,
+    became: layer.isInModel ? became : `${became} (off the path to the output: left out)`,
+    shape: `[${layer.outputShape.join(', ')}]`,
+  };
 }
 
 /** Rows as aligned columns (widths capped so one long name does not push every line far right). */
@@ -45,19 +65,37 @@ function table(header: Row, rows: readonly Row[]): string {
   const width = (key: keyof Row) => Math.min(48, Math.max(...[header, ...rows].map((row) => row[key].length)));
   const sourceWidth = width('source');
   const becameWidth = width('became');
-  return [header, ...rows].map((row) => `${terminalText(row.source).padEnd(sourceWidth)}  ${terminalText(row.became).padEnd(becameWidth)}  ${row.shape}`).join('\n');
+  return [header, ...rows]
+    .map(
+      (row) =>
+        `${terminalText(row.source).padEnd(sourceWidth)}  ${terminalText(row.became).padEnd(becameWidth)}  ${row.shape}`,
+    )
+    .join('\n');
 }
 
 /** The model's input, classes and preprocessing, as lines. */
 function carried(model: Model): string {
   const names = model.classNames;
-  const shown = names === undefined ? 'no class names' : `names ${names.slice(0, 5).map((name) => terminalText(name)).join(', ')}${names.length > 5 ? ', ...' : ''}`;
-  const preprocessing = model.preprocessing === undefined ? 'none (images stretched to the input, values 0..1)' : describePreprocessing(model.preprocessing);
+  const shown =
+    names === undefined
+      ? 'no class names'
+      : `names ${names
+          .slice(0, 5)
+          .map((name) => terminalText(name))
+          .join(', ')}${names.length > 5 ? ', ...' : ''}`;
+  const preprocessing =
+    model.preprocessing === undefined
+      ? 'none (images stretched to the input, values 0..1)'
+      : describePreprocessing(model.preprocessing);
   return `Input [${model.inputShape.join(', ')}] (NHWC), output ${model.output}, ${model.classes} classes (${shown})\nPreprocessing: ${preprocessing}\n`;
 }
 
 function unsupportedText(operators: readonly UnsupportedOnnxOperator[]): string {
-  const rows = operators.map((operator) => ({ source: operator.opType, became: `${operator.count} node${operator.count === 1 ? '' : 's'}`, shape: `first ${terminalText(operator.firstNode)}` }));
+  const rows = operators.map((operator) => ({
+    source: operator.opType,
+    became: `${operator.count} node${operator.count === 1 ? '' : 's'}`,
+    shape: `first ${terminalText(operator.firstNode)}`,
+  }));
   return table({ source: 'operator', became: 'count', shape: 'first node' }, rows);
 }
 
@@ -71,17 +109,27 @@ export function inspect(path: string, options: InspectOptions): number {
     } catch (error) {
       if (!(error instanceof UnsupportedOperatorsError)) throw error;
       const count = error.operators.length;
-      process.stderr.write(`convnet: error: ${terminalText(path)} cannot be imported: ${count} unsupported operator${count === 1 ? '' : 's'}\n`);
-      process.stdout.write(options.json ? jsonLine({ model: path, kind: 'onnx', unsupported: error.operators }) : `Unsupported operators in ${terminalText(path)}:\n${unsupportedText(error.operators)}\n`);
+      process.stderr.write(
+        `convnet: error: ${terminalText(path)} cannot be imported: ${count} unsupported operator${count === 1 ? '' : 's'}\n`,
+      );
+      process.stdout.write(
+        options.json
+          ? jsonLine({ model: path, kind: 'onnx', unsupported: error.operators })
+          : `Unsupported operators in ${terminalText(path)}:\n${unsupportedText(error.operators)}\n`,
+      );
       return EXIT_USAGE;
     }
     const { model, nodes, inputLayout, onnxInputShape } = imported;
     if (options.json) {
-      process.stdout.write(jsonLine({ model: path, kind: 'onnx', inputLayout, onnxInputShape, nodes, ...carriedJson(model) }));
+      process.stdout.write(
+        jsonLine({ model: path, kind: 'onnx', inputLayout, onnxInputShape, nodes, ...carriedJson(model) }),
+      );
       return 0;
     }
     const header = `ONNX model ${terminalText(path)}: input ${inputLayout} [${onnxInputShape.join(', ')}], ${nodes.length} nodes, ${model.layers.length} layers\n`;
-    process.stdout.write(`${header}${table({ source: 'node', became: 'became', shape: 'output (NHWC, no batch)' }, nodes.map(onnxRow))}\n${carried(model)}`);
+    process.stdout.write(
+      `${header}${table({ source: 'node', became: 'became', shape: 'output (NHWC, no batch)' }, nodes.map(onnxRow))}\n${carried(model)}`,
+    );
     return 0;
   }
   const tfjsModelJson = tfjsModelJsonOf(path);
@@ -93,12 +141,16 @@ export function inspect(path: string, options: InspectOptions): number {
       return 0;
     }
     const header = `TF.js model ${terminalText(path)}: ${trace.length} layers, ${model.layers.length} after import\n`;
-    process.stdout.write(`${header}${table({ source: 'TF.js layer', became: 'became', shape: 'output' }, trace.map(tfjsRow))}\n${carried(model)}`);
+    process.stdout.write(
+      `${header}${table({ source: 'TF.js layer', became: 'became', shape: 'output' }, trace.map(tfjsRow))}\n${carried(model)}`,
+    );
     return 0;
   }
   const { model } = loadAnyModel(path);
   if (options.json) {
-    process.stdout.write(jsonLine({ model: path, kind: 'native', summary: model.summaryData(), ...carriedJson(model) }));
+    process.stdout.write(
+      jsonLine({ model: path, kind: 'native', summary: model.summaryData(), ...carriedJson(model) }),
+    );
     return 0;
   }
   process.stdout.write(`Model ${terminalText(path)}\n${summaryText(model)}\n${carried(model)}`);
@@ -106,5 +158,11 @@ export function inspect(path: string, options: InspectOptions): number {
 }
 
 function carriedJson(model: Model): Record<string, unknown> {
-  return { inputShape: [...model.inputShape], output: model.output, classes: model.classes, classNames: model.classNames ?? null, preprocessing: model.preprocessing ?? null };
+  return {
+    inputShape: [...model.inputShape],
+    output: model.output,
+    classes: model.classes,
+    classNames: model.classNames ?? null,
+    preprocessing: model.preprocessing ?? null,
+  };
 }

@@ -3,8 +3,8 @@
 // size (a large picture is never held whole in float32; with a 'crop' preprocessing, to the size its
 // center is cut from), then converted to the model's color model and normalized as its preprocessing
 // (or --preprocess) says; the fitted pictures are classified in batches, a logits model's scores turned
-// into probabilities by softmax. Classes are named by the model's names, or --labels. Files that cannot be read or decoded, and pictures
-// the model gives non-finite probabilities, are reported and the rest go on.
+// into probabilities by softmax. Classes are named by the model's names, or --labels. Files that cannot be read or
+// decoded, and pictures the model gives non-finite probabilities, are reported and the rest go on.
 
 import {
   checkOutputFile,
@@ -26,7 +26,10 @@ import { decodeSizeFor, imageInputOf, loadCliModel, softmaxRow, type ModelOverri
 import { jsonLine, terminalText } from '../terminalText.js';
 import { UsageError } from '../usageError.js';
 
-/** Fitted pictures classified together; each file is decoded and fitted alone, so memory holds one decode and this batch. */
+/**
+ * Fitted pictures classified together; each file is decoded and fitted alone, so memory holds one decode and this
+ * batch.
+ */
 const FILES_PER_BATCH = 64;
 
 export interface PredictOptions extends ModelOverrides {
@@ -67,13 +70,25 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
   let batch: ImageFile[] = [];
   const classify = (): void => {
     if (batch.length === 0) return;
-    const outputs = withScope(() => Array.from(model.predict(imagesToInput(model, batch.map(({ image }) => image))).data));
+    const outputs = withScope(() =>
+      Array.from(
+        model.predict(
+          imagesToInput(
+            model,
+            batch.map(({ image }) => image),
+          ),
+        ).data,
+      ),
+    );
     batch.forEach(({ file, sourceWidth, sourceHeight }, row) => {
       const rowOutputs = outputs.slice(row * model.classes, (row + 1) * model.classes);
       // A logits model (an imported classifier ending in Gemm): probabilities are their softmax.
       const scores = isLogits ? softmaxRow(rowOutputs) : rowOutputs;
       if (!scores.every(Number.isFinite)) {
-        fail(file, `${file}: the model's probabilities are not finite (${scores.find((score) => !Number.isFinite(score))}); its weights or this picture hold NaN or infinite values`);
+        fail(
+          file,
+          `${file}: the model's probabilities are not finite (${scores.find((score) => !Number.isFinite(score))}); its weights or this picture hold NaN or infinite values`,
+        );
         return;
       }
       const ranked = scores
@@ -86,7 +101,9 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
       if (!options.json) {
         const resized = prediction.resizedFrom === undefined ? '' : ` (resized from ${prediction.resizedFrom})`;
         // Names from files, escaped: a class name or file name cannot forge output lines.
-        process.stdout.write(`${terminalText(file)}: ${ranked.map((entry) => `${terminalText(entry.name)} ${(entry.probability * 100).toFixed(1)}%`).join(', ')}${resized}\n`);
+        process.stdout.write(
+          `${terminalText(file)}: ${ranked.map((entry) => `${terminalText(entry.name)} ${(entry.probability * 100).toFixed(1)}%`).join(', ')}${resized}\n`,
+        );
       }
     });
     batch = [];
@@ -126,14 +143,24 @@ export function predictTensor(options: PredictTensorOptions): void {
   const reader = openNpyRows(options.input);
   try {
     const { header, rows } = reader;
-    if (header.dtype === 'int64') throw new FileFormatError(options.input, 'holds int64 values; the model takes float32, float64 or uint8 (divided by 255)');
+    if (header.dtype === 'int64')
+      throw new FileFormatError(
+        options.input,
+        'holds int64 values; the model takes float32, float64 or uint8 (divided by 255)',
+      );
     const { model, inputLayout } = loadCliModel(options.model);
     // An imported ONNX model takes its batches as its file declares (PyTorch's NCHW); a native one channels last.
     const [h, w, c] = model.inputShape;
     const perExample = inputLayout === 'NCHW' ? [c!, h!, w!] : [...model.inputShape];
     const layout = inputLayout === 'features' ? '' : ` (${inputLayout})`;
-    if (header.shape.length !== perExample.length + 1 || perExample.some((extent, axis) => header.shape[axis + 1] !== extent) || rows === 0) {
-      throw new UsageError(`${options.input} has shape (${header.shape.join(', ')}) but model ${options.model} takes [n, ${perExample.join(', ')}]${layout}`);
+    if (
+      header.shape.length !== perExample.length + 1 ||
+      perExample.some((extent, axis) => header.shape[axis + 1] !== extent) ||
+      rows === 0
+    ) {
+      throw new UsageError(
+        `${options.input} has shape (${header.shape.join(', ')}) but model ${options.model} takes [n, ${perExample.join(', ')}]${layout}`,
+      );
     }
     const outputShape = [rows, ...model.outputShape];
     const outputValues = model.outputShape.reduce((product, extent) => product * extent, 1);
@@ -152,20 +179,34 @@ export function predictTensor(options: PredictTensorOptions): void {
           if (probabilities.subarray(row * outputValues, (row + 1) * outputValues).every(Number.isFinite)) continue;
           if (nonFinite.rows === 0) nonFinite.first = start + row;
           nonFinite.rows += 1;
-          if (!values.subarray(row * reader.rowValues, (row + 1) * reader.rowValues).every(Number.isFinite)) nonFinite.inputRows += 1;
+          if (!values.subarray(row * reader.rowValues, (row + 1) * reader.rowValues).every(Number.isFinite))
+            nonFinite.inputRows += 1;
         }
         write(new Uint8Array(probabilities.buffer, probabilities.byteOffset, probabilities.byteLength));
       }
       if (nonFinite.rows > 0) {
-        const inputs = nonFinite.inputRows === 0 ? 'the input rows are finite, so the model\'s weights' : `${nonFinite.inputRows} of those rows hold NaN or infinite inputs; the input or the model's weights`;
+        const inputs =
+          nonFinite.inputRows === 0
+            ? "the input rows are finite, so the model's weights"
+            : `${nonFinite.inputRows} of those rows hold NaN or infinite inputs; the input or the model's weights`;
         throw new ValueError(
           `model ${options.model} gave probabilities that are not finite (NaN or infinite) for ${nonFinite.rows} of ${rows} rows of ${options.input}` +
             ` (the first: row ${nonFinite.first}); ${inputs} hold NaN or infinite values. Nothing was written to ${options.output}`,
         );
       }
     });
-    const summary = { model: options.model, input: options.input, output: options.output, examples: rows, classes: model.classes };
-    process.stdout.write(options.json ? jsonLine(summary) : `Wrote probabilities [${rows}, ${model.classes}] to ${terminalText(options.output)}\n`);
+    const summary = {
+      model: options.model,
+      input: options.input,
+      output: options.output,
+      examples: rows,
+      classes: model.classes,
+    };
+    process.stdout.write(
+      options.json
+        ? jsonLine(summary)
+        : `Wrote probabilities [${rows}, ${model.classes}] to ${terminalText(options.output)}\n`,
+    );
   } finally {
     reader.close();
   }
@@ -176,7 +217,8 @@ function toFloat32(values: Float32Array | Float64Array | Uint8Array | BigInt64Ar
   if (values instanceof Float32Array) return values;
   if (values instanceof BigInt64Array) throw new ValueError('predict: int64 values are not model inputs');
   const result = new Float32Array(values.length);
-  if (values instanceof Uint8Array) for (let index = 0; index < values.length; index++) result[index] = values[index]! / 255;
+  if (values instanceof Uint8Array)
+    for (let index = 0; index < values.length; index++) result[index] = values[index]! / 255;
   else result.set(values);
   return result;
 }

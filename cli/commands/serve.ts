@@ -67,7 +67,10 @@ function resolveFile(directory: string, requestTarget: string): string | null {
   return isInside(directory, file) ? file : null;
 }
 
-/** The real path of the regular file `file` names, or null where it is missing or, links followed, not inside `realDirectory`. */
+/**
+ * The real path of the regular file `file` names, or null where it is missing or, links followed, not inside
+ * `realDirectory`.
+ */
 async function servableFile(realDirectory: string, file: string | null): Promise<string | null> {
   if (file === null) return null;
   try {
@@ -105,7 +108,11 @@ export async function startExplorerServer(options: ExplorerServerOptions = {}): 
     try {
       if (file === null) throw new Error('not a file');
       const body = await readFile(file);
-      response.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': String(body.length) });
+      response.writeHead(200, {
+        ...headers,
+        'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+        'content-length': String(body.length),
+      });
       response.end(request.method === 'HEAD' ? undefined : body);
     } catch {
       response.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
@@ -113,7 +120,13 @@ export async function startExplorerServer(options: ExplorerServerOptions = {}): 
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new UsageError(`port ${options.port} on ${host} is in use; choose another with --port`) : error.code === 'EADDRNOTAVAIL' ? new UsageError(`cannot listen on ${host}: no such address here`) : error);
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new UsageError(`port ${options.port} on ${host} is in use; choose another with --port`)
+          : error.code === 'EADDRNOTAVAIL'
+            ? new UsageError(`cannot listen on ${host}: no such address here`)
+            : error,
+      );
     });
     server.listen(options.port ?? 8080, host, () => resolve());
   });
@@ -122,10 +135,11 @@ export async function startExplorerServer(options: ExplorerServerOptions = {}): 
   return {
     url: `http://${shownHost}:${port}/`,
     server,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -133,8 +147,13 @@ export async function startExplorerServer(options: ExplorerServerOptions = {}): 
 export async function serve(options: { port: number; host: string; isolation: boolean }): Promise<void> {
   const explorer = await startExplorerServer(options);
   console.log(`ConvNet.ts explorer: ${explorer.url}`);
-  console.log(options.isolation ? 'cross-origin isolated: the WebAssembly backend runs on all cores' : 'served without cross-origin isolation: the WebAssembly backend runs on one thread');
-  if (options.host !== '127.0.0.1' && options.host !== 'localhost' && options.host !== '::1') console.log(`listening on ${options.host}: other machines can reach it`);
+  console.log(
+    options.isolation
+      ? 'cross-origin isolated: the WebAssembly backend runs on all cores'
+      : 'served without cross-origin isolation: the WebAssembly backend runs on one thread',
+  );
+  if (options.host !== '127.0.0.1' && options.host !== 'localhost' && options.host !== '::1')
+    console.log(`listening on ${options.host}: other machines can reach it`);
   console.log('Ctrl+C stops it');
   await new Promise<void>((resolve) => {
     const stop = () => {

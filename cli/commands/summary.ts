@@ -17,6 +17,9 @@ export function summaryText(model: Model): string {
 
 export function summary(options: { model?: string }): void {
   const model = options.model === undefined ? digitsCnn() : loadAnyModel(options.model).model;
-  const title = options.model === undefined ? 'Default model (digitsCnn, 28x28x1 -> 10 classes)' : `Model ${terminalText(options.model)}`;
+  const title =
+    options.model === undefined
+      ? 'Default model (digitsCnn, 28x28x1 -> 10 classes)'
+      : `Model ${terminalText(options.model)}`;
   process.stdout.write(`${title}\n${summaryText(model)}\n`);
 }

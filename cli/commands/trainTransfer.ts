@@ -39,17 +39,27 @@ export function defaultHeadInput(model: Model): string {
   while (index > 0 && model.layers[index]!.className === 'Softmax') index--;
   if (model.layers[index]!.className !== 'Dense') return model.layers[model.layers.length - 1]!.name;
   const inputs = model.nodes[index]!.inputs;
-  if (inputs.length !== 1 || inputs[0] === 0) throw new UsageError(`--from: model's classifier '${model.layers[index]!.name}' reads its input directly; name the layer the new head reads with --head`);
+  if (inputs.length !== 1 || inputs[0] === 0)
+    throw new UsageError(
+      `--from: model's classifier '${model.layers[index]!.name}' reads its input directly; name the layer the new head reads with --head`,
+    );
   return model.layers[inputs[0]!]!.name;
 }
 
-/** A usage error for a layer name the model lacks, listing the names it has (the last ones, nearest the output, first). */
+/**
+ * A usage error for a layer name the model lacks, listing the names it has (the last ones, nearest the output, first).
+ */
 function checkLayerName(model: Model, name: string, flag: string, what: string): number {
   const index = model.layers.findIndex((layer) => layer.name === name);
   if (index > 0) return index;
-  const names = model.layers.slice(1).map((layer) => layer.name).reverse();
+  const names = model.layers
+    .slice(1)
+    .map((layer) => layer.name)
+    .reverse();
   const shown = names.slice(0, 24).join(', ');
-  throw new UsageError(`${flag} ${name}: ${index === 0 ? 'is the input layer' : `${what} has no layer of that name`}; its layers, from the output down, are ${shown}${names.length > 24 ? ', ...' : ''}`);
+  throw new UsageError(
+    `${flag} ${name}: ${index === 0 ? 'is the input layer' : `${what} has no layer of that name`}; its layers, from the output down, are ${shown}${names.length > 24 ? ', ...' : ''}`,
+  );
 }
 
 /**
@@ -67,11 +77,15 @@ function fineTuneStart(backbone: Model, freeze: string | undefined): string | nu
   return weighted.length === 0 ? null : weighted[Math.max(0, weighted.length - FINE_TUNED_WEIGHTED_LAYERS)]!.name;
 }
 
-/** The split as a tensor, its values made as the model's preprocessing makes them (the pictures already have the input's size). */
+/**
+ * The split as a tensor, its values made as the model's preprocessing makes them (the pictures already have the input's
+ * size).
+ */
 function inputsOf(set: ImageDataset, model: Model, from: string): Tensor {
   const x = datasetToTensor(set);
   const preprocessing = model.preprocessing;
-  if (preprocessing !== undefined) x.data.set(normalizeForInput(x.data as Float32Array, imageInputOf(model, from).colorModel!, preprocessing));
+  if (preprocessing !== undefined)
+    x.data.set(normalizeForInput(x.data as Float32Array, imageInputOf(model, from).colorModel!, preprocessing));
   return x;
 }
 
@@ -83,12 +97,25 @@ function inputsOf(set: ImageDataset, model: Model, from: string): Tensor {
  */
 export function trainFromModel(options: TrainOptions & { from: string }): void {
   const log = options.json ? process.stderr : process.stdout;
-  if (datasetKind(options.dataset) !== 'folder') throw new UsageError(`--from teaches a model the classes of an image folder; --dataset ${options.dataset} is a named dataset (give its image folder)`);
-  const unused = [['--model', options.model], ['--optimizer', options.optimizer], ['--resume', options.resume ? true : undefined], ['--plot', options.plot]] as const;
+  if (datasetKind(options.dataset) !== 'folder')
+    throw new UsageError(
+      `--from teaches a model the classes of an image folder; --dataset ${options.dataset} is a named dataset (give its image folder)`,
+    );
+  const unused = [
+    ['--model', options.model],
+    ['--optimizer', options.optimizer],
+    ['--resume', options.resume ? true : undefined],
+    ['--plot', options.plot],
+  ] as const;
   for (const [flag, value] of unused) {
-    if (value !== undefined) throw new UsageError(`${flag} is not used with --from (the model is ${options.from}; its training is the transfer recipe: head, then fine-tune, with Adam)`);
+    if (value !== undefined)
+      throw new UsageError(
+        `${flag} is not used with --from (the model is ${options.from}; its training is the transfer recipe: head, then fine-tune, with Adam)`,
+      );
   }
-  const outDirectory = resolve(options.out ?? `runs/${datasetLabel(options.dataset)}-from-${basename(options.from).replace(/\.onnx$/i, '')}`);
+  const outDirectory = resolve(
+    options.out ?? `runs/${datasetLabel(options.dataset)}-from-${basename(options.from).replace(/\.onnx$/i, '')}`,
+  );
   prepareOutput(outDirectory, { inputs: [options.dataset], flag: '--out' });
 
   const { model: source } = loadAnyModel(options.from);
@@ -100,28 +127,55 @@ export function trainFromModel(options: TrainOptions & { from: string }): void {
   const backbone = source.featureExtractor(headInput);
   const fineTuneFrom = fineTuneStart(backbone, options.freeze);
 
-  const data = loadNamedDataset(options.dataset, undefined, { log, folder: { size: [height, width], colorModel: input.colorModel! }, ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }) });
+  const data = loadNamedDataset(options.dataset, undefined, {
+    log,
+    folder: { size: [height, width], colorModel: input.colorModel! },
+    ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+  });
   const { train: trainSet, test: testSet } = data;
   const classes = trainSet.classNames.length;
-  if (classes < 2) throw new UsageError(`--dataset ${options.dataset}: a classifier needs at least 2 class folders, found ${classes} (${trainSet.classNames.join(', ')})`);
-  log.write(`Dataset ${terminalText(data.name)}: ${trainSet.count} training and ${testSet.count} test pictures of ${classes} classes, read at the model's input ${height}x${width} ${input.colorModel}\n`);
+  if (classes < 2)
+    throw new UsageError(
+      `--dataset ${options.dataset}: a classifier needs at least 2 class folders, found ${classes} (${trainSet.classNames.join(', ')})`,
+    );
+  log.write(
+    `Dataset ${terminalText(data.name)}: ${trainSet.count} training and ${testSet.count} test pictures of ${classes} classes, read at the model's input ${height}x${width} ${input.colorModel}\n`,
+  );
 
-  const { transfer, reasons } = chooseTransferRecipe({ height, width, channels: input.shape[2]!, count: trainSet.count, classes });
+  const { transfer, reasons } = chooseTransferRecipe({
+    height,
+    width,
+    channels: input.shape[2]!,
+    count: trainSet.count,
+    classes,
+  });
   const headEpochs = options.epochs ?? transfer.headEpochs;
   const batchSize = options.batchSize ?? transfer.batchSize;
   const learningRate = options.lr ?? transfer.learningRate;
   const augmentName = options.augment ?? transfer.fineTuneAugment;
   const fineTuneEpochs = fineTuneFrom === null ? 0 : transfer.fineTuneEpochs;
-  log.write(`Transfer recipe from ${terminalText(options.from)}:\n${reasons.map((reason) => `  - ${reason}\n`).join('')}`);
-  log.write(`  - the new head reads '${headInput}' (${backbone.outputShape.join('x')})${fineTuneFrom === null ? '; no fine-tune (--freeze)' : `; the fine-tune trains from '${fineTuneFrom}' up`}\n`);
+  log.write(
+    `Transfer recipe from ${terminalText(options.from)}:\n${reasons.map((reason) => `  - ${reason}\n`).join('')}`,
+  );
+  log.write(
+    `  - the new head reads '${headInput}' (${backbone.outputShape.join('x')})${fineTuneFrom === null ? '; no fine-tune (--freeze)' : `; the fine-tune trains from '${fineTuneFrom}' up`}\n`,
+  );
 
   const model = addClassifierHead(backbone, { classes, classNames: trainSet.classNames, seed: options.seed });
   const x = inputsOf(trainSet, model, options.from);
   const testX = inputsOf(testSet, model, options.from);
   const reporter = progressReporter(log);
   const started = performance.now();
-  log.write(`Head: ${headEpochs} epochs, batch ${batchSize}, Adam ${learningRate}, seed ${options.seed}, backend ${describeBackend()}\n`);
-  const headHistory = model.fit(x, trainSet.labels, { epochs: headEpochs, batchSize, optimizer: new Adam({ learningRate }), seed: options.seed, callbacks: [reporter] });
+  log.write(
+    `Head: ${headEpochs} epochs, batch ${batchSize}, Adam ${learningRate}, seed ${options.seed}, backend ${describeBackend()}\n`,
+  );
+  const headHistory = model.fit(x, trainSet.labels, {
+    epochs: headEpochs,
+    batchSize,
+    optimizer: new Adam({ learningRate }),
+    seed: options.seed,
+    callbacks: [reporter],
+  });
   const afterHead = model.evaluate(testX, testSet.labels);
   log.write(`After the head: test accuracy ${formatPercent(afterHead.accuracy)}\n`);
   if (fineTuneFrom !== null && fineTuneEpochs > 0) {
@@ -131,8 +185,17 @@ export function trainFromModel(options: TrainOptions & { from: string }): void {
     for (const layer of model.layers) if (layer.className === 'BatchNormalization') layer.trainable = false;
     const augment = augmentation(augmentName);
     const fineTuneRate = learningRate * FINE_TUNE_RATE_FACTOR;
-    log.write(`Fine-tune from '${fineTuneFrom}': ${fineTuneEpochs} epochs, Adam ${fineTuneRate}${augment === undefined ? '' : `, augmentation ${augmentName}`}\n`);
-    model.fit(x, trainSet.labels, { epochs: fineTuneEpochs, batchSize, optimizer: new Adam({ learningRate: fineTuneRate }), seed: options.seed + 1, callbacks: [reporter], ...(augment === undefined ? {} : { augment }) });
+    log.write(
+      `Fine-tune from '${fineTuneFrom}': ${fineTuneEpochs} epochs, Adam ${fineTuneRate}${augment === undefined ? '' : `, augmentation ${augmentName}`}\n`,
+    );
+    model.fit(x, trainSet.labels, {
+      epochs: fineTuneEpochs,
+      batchSize,
+      optimizer: new Adam({ learningRate: fineTuneRate }),
+      seed: options.seed + 1,
+      callbacks: [reporter],
+      ...(augment === undefined ? {} : { augment }),
+    });
   }
   const seconds = (performance.now() - started) / 1000;
   const test = model.evaluate(testX, testSet.labels);
@@ -156,7 +219,9 @@ export function trainFromModel(options: TrainOptions & { from: string }): void {
     out: outDirectory,
   };
   saveModel(model, outDirectory, { classNames: trainSet.classNames, training: result });
-  log.write(`Test accuracy ${formatPercent(test.accuracy)}, test loss ${test.loss.toFixed(4)} on ${testSet.count} pictures; trained in ${formatDuration(seconds)}\n`);
+  log.write(
+    `Test accuracy ${formatPercent(test.accuracy)}, test loss ${test.loss.toFixed(4)} on ${testSet.count} pictures; trained in ${formatDuration(seconds)}\n`,
+  );
   log.write(`Saved the model to ${terminalText(outDirectory)}\n`);
   if (options.json) process.stdout.write(jsonLine(result));
 }

@@ -16,7 +16,6 @@ import {
   kernelPicture,
   largestPictureScale,
   MAX_PICTURE_PIXELS,
- 
   probabilityChart,
   readImageFile,
   resizeImage,
@@ -70,19 +69,33 @@ function featureMapFile(index: number, name: string): string {
 
 /** Every file the command writes for `model`, relative to --out. */
 function plannedFiles(model: Model): string[] {
-  const kernels = model.layers.flatMap((layer, index) => (layer instanceof Conv2D ? [kernelsFile(index, layer.name)] : []));
+  const kernels = model.layers.flatMap((layer, index) =>
+    layer instanceof Conv2D ? [kernelsFile(index, layer.name)] : [],
+  );
   const featureMaps = model.layers.map((layer, index) => featureMapFile(index, layer.name));
-  return ['input.png', ...kernels, ...featureMaps, 'grad-cam.png', 'grad-cam-heat.png', 'probabilities.png', 'index.json'];
+  return [
+    'input.png',
+    ...kernels,
+    ...featureMaps,
+    'grad-cam.png',
+    'grad-cam-heat.png',
+    'probabilities.png',
+    'index.json',
+  ];
 }
 
 /** Refuses a --scale that would make a picture larger than MAX_PICTURE_PIXELS, naming the largest that fits. */
 function checkScale(model: Model, modelPath: string, scale: number | undefined): void {
   const largest = largestPictureScale(model);
   if (largest === 0) {
-    throw new UsageError(`model ${modelPath}: a layer's picture is larger than ${MAX_PICTURE_PIXELS} pixels (MAX_PICTURE_PIXELS) even at scale 1`);
+    throw new UsageError(
+      `model ${modelPath}: a layer's picture is larger than ${MAX_PICTURE_PIXELS} pixels (MAX_PICTURE_PIXELS) even at scale 1`,
+    );
   }
   if (scale !== undefined && scale > largest) {
-    throw new UsageError(`--scale ${scale}: the pictures of model ${modelPath} would pass ${MAX_PICTURE_PIXELS} pixels (MAX_PICTURE_PIXELS); the largest scale that fits is ${largest}`);
+    throw new UsageError(
+      `--scale ${scale}: the pictures of model ${modelPath} would pass ${MAX_PICTURE_PIXELS} pixels (MAX_PICTURE_PIXELS); the largest scale that fits is ${largest}`,
+    );
   }
 }
 
@@ -93,7 +106,8 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
     throw new UsageError(`--class ${options.class}: the model has ${model.classes} classes (0-${model.classes - 1})`);
   }
   checkScale(model, options.model, options.scale);
-  // Before any work: --out is (or becomes) a writable folder, and no file the command writes there is the image or anything but a regular file.
+  // Before any work: --out is (or becomes) a writable folder, and no file the command writes there is the image or
+  // anything but a regular file.
   prepareOutput(options.out, { flag: '--out' });
   for (const relative of plannedFiles(model)) {
     const path = join(options.out, relative);
@@ -115,7 +129,12 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
     written.push({ file: relative, width: picture.width, height: picture.height, ...details });
   };
   const describe = (picture: LayerPicture) => ({
-    layer: picture.layerName, className: picture.className, shape: [...picture.shape], scale: picture.layout.scale, columns: picture.layout.columns, range: picture.range,
+    layer: picture.layerName,
+    className: picture.className,
+    shape: [...picture.shape],
+    scale: picture.layout.scale,
+    columns: picture.layout.columns,
+    range: picture.range,
   });
   const pictureOptions = options.scale === undefined ? {} : { scale: options.scale };
   const enlarge = Math.max(1, Math.ceil(DISPLAY_PIXELS / Math.max(width, height)));
@@ -129,18 +148,33 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
   });
   const x = imagesToInput(model, [decoded]);
   // One picture at a time, each written as soon as it is drawn: memory for one, however deep the model.
-  eachFeatureMapPicture(model, x, (picture) => {
-    write(featureMapFile(picture.layerIndex, picture.layerName), picture.picture, { kind: 'feature-map', ...describe(picture) });
-  }, pictureOptions);
+  eachFeatureMapPicture(
+    model,
+    x,
+    (picture) => {
+      write(featureMapFile(picture.layerIndex, picture.layerName), picture.picture, {
+        kind: 'feature-map',
+        ...describe(picture),
+      });
+    },
+    pictureOptions,
+  );
   // A logits model (an imported classifier ending in Gemm): probabilities are their softmax.
   const outputs = withScope(() => Array.from(model.predict(x).data));
   const probabilities = model.output === 'logits' ? softmaxRow(outputs) : outputs;
   const cam = gradCam(model, x, display, options.class === undefined ? {} : { classIndex: options.class });
   write('grad-cam.png', cam.overlay, { kind: 'grad-cam', layer: cam.layerName, scale: enlarge });
   const heatScale = Math.max(1, Math.ceil(DISPLAY_PIXELS / Math.max(cam.heat.width, cam.heat.height)));
-  write('grad-cam-heat.png', resizeImage(cam.heat, cam.heat.width * heatScale, cam.heat.height * heatScale, 'bilinear'), {
-    kind: 'grad-cam-heat', layer: cam.layerName, shape: [cam.heat.height, cam.heat.width], scale: heatScale,
-  });
+  write(
+    'grad-cam-heat.png',
+    resizeImage(cam.heat, cam.heat.width * heatScale, cam.heat.height * heatScale, 'bilinear'),
+    {
+      kind: 'grad-cam-heat',
+      layer: cam.layerName,
+      shape: [cam.heat.height, cam.heat.width],
+      scale: heatScale,
+    },
+  );
   write('probabilities.png', probabilityChart(probabilities, classNames), { kind: 'probabilities' });
 
   const predicted = probabilities.indexOf(Math.max(...probabilities));
@@ -158,9 +192,14 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
   }
   const predictedName = terminalText(classNames[predicted]!);
   const camName = terminalText(classNames[cam.classIndex]!);
-  process.stdout.write(`${terminalText(imagePath)}: ${predictedName} ${(probabilities[predicted]! * 100).toFixed(1)}%; Grad-CAM of '${camName}' on layer ${terminalText(cam.layerName)}\n`);
+  process.stdout.write(
+    `${terminalText(imagePath)}: ${predictedName} ${(probabilities[predicted]! * 100).toFixed(1)}%; Grad-CAM of '${camName}' on layer ${terminalText(cam.layerName)}\n`,
+  );
   for (const file of written) {
-    const what = file.layer === undefined ? '' : ` (${terminalText(file.layer)}${file.shape === undefined ? '' : ` ${file.shape.join('x')}`})`;
+    const what =
+      file.layer === undefined
+        ? ''
+        : ` (${terminalText(file.layer)}${file.shape === undefined ? '' : ` ${file.shape.join('x')}`})`;
     process.stdout.write(`  ${terminalText(join(options.out, file.file))}  ${file.width}x${file.height}${what}\n`);
   }
   process.stdout.write(`  ${terminalText(join(options.out, 'index.json'))}\n`);

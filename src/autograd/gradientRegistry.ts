@@ -8,7 +8,11 @@ import type { OperationId, TapeEntry } from './recorder.js';
  * Returns one gradient per entry input, in order; null where an input takes no gradient.
  * `isNeeded[i]` says whether input i needs one: a rule may skip the work (and return null) if not.
  */
-export type GradientRule<Saved = unknown> = (entry: TapeEntry<Saved>, dOut: Tensor, isNeeded: readonly boolean[]) => (Tensor | null)[];
+export type GradientRule<Saved = unknown> = (
+  entry: TapeEntry<Saved>,
+  dOut: Tensor,
+  isNeeded: readonly boolean[],
+) => (Tensor | null)[];
 
 const rules = new Map<OperationId, GradientRule>();
 

@@ -14,7 +14,7 @@ import { ValueError } from './errors.js';
 export interface Dependencies {
   'chart.js': typeof ChartJs;
   'fast-png': typeof FastPng;
-  'fflate': typeof Fflate;
+  fflate: typeof Fflate;
   'jpeg-js': typeof Jpeg;
   'onnx-proto': typeof OnnxProto;
 }
@@ -37,13 +37,16 @@ export function dependency<Name extends DependencyName>(name: Name): Dependencie
   let module = loaded.get(name);
   if (module === undefined) {
     const load = loader ?? nodeRequire();
-    if (load === null) throw new ValueError(`${name} is not loaded: import the library through its entry point ('convnet-ts')`);
+    if (load === null)
+      throw new ValueError(`${name} is not loaded: import the library through its entry point ('convnet-ts')`);
     try {
       module = load(name);
     } catch (error) {
       // NOTE: fast-png is an ES module: require() loads it from Node 20.19 on (require(esm)).
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      throw new ValueError(`${name} could not be loaded (${reason}); the ES module packages load from Node 20.19 or later`);
+      throw new ValueError(
+        `${name} could not be loaded (${reason}); the ES module packages load from Node 20.19 or later`,
+      );
     }
     loaded.set(name, module);
   }
@@ -55,8 +58,12 @@ export function dependency<Name extends DependencyName>(name: Name): Dependencie
  * for modules imported past the entry point (tests); null elsewhere.
  */
 function nodeRequire(): DependencyLoader | null {
-  const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: ((id: string) => unknown) | undefined } | undefined }).process?.getBuiltinModule;
+  const getBuiltinModule = (
+    globalThis as { process?: { getBuiltinModule?: ((id: string) => unknown) | undefined } | undefined }
+  ).process?.getBuiltinModule;
   if (getBuiltinModule === undefined) return null;
-  const { createRequire } = getBuiltinModule('node:module') as { createRequire(path: string | URL): (id: string) => unknown };
+  const { createRequire } = getBuiltinModule('node:module') as {
+    createRequire(path: string | URL): (id: string) => unknown;
+  };
   return createRequire(import.meta.url);
 }

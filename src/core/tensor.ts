@@ -134,14 +134,16 @@ export class Tensor {
    */
   float32View(): Float32Array {
     const data = this.data;
-    if (!(data instanceof Float32Array)) throw new ValueError(`float32View: ${this.toString()} holds float64 values; take clone('float32').float32View()`);
+    if (!(data instanceof Float32Array))
+      throw new ValueError(`float32View: ${this.toString()} holds float64 values; take clone('float32').float32View()`);
     return data;
   }
 
   /** The values as a Float64Array (the storage itself); throws ValueError for a float32 tensor. See float32View. */
   float64View(): Float64Array {
     const data = this.data;
-    if (!(data instanceof Float64Array)) throw new ValueError(`float64View: ${this.toString()} holds float32 values; take clone('float64').float64View()`);
+    if (!(data instanceof Float64Array))
+      throw new ValueError(`float64View: ${this.toString()} holds float32 values; take clone('float64').float64View()`);
     return data;
   }
 

@@ -21,7 +21,9 @@ export type ShiftFill = 'zero' | 'edge';
 /** The sizes of an NHWC batch; ShapeError naming `what` unless it is rank 4. */
 function batchDimensions(batch: Tensor, what: string): [number, number, number, number] {
   if (batch.rank !== 4) {
-    throw new ShapeError(`${what}: expected an NHWC batch [batch, height, width, channels], got shape ${formatShape(batch.shape)}`);
+    throw new ShapeError(
+      `${what}: expected an NHWC batch [batch, height, width, channels], got shape ${formatShape(batch.shape)}`,
+    );
   }
   return batch.shape as unknown as [number, number, number, number];
 }
@@ -78,7 +80,8 @@ function imageScratch(): (batch: Tensor, size: number) => Tensor['data'] {
 }
 
 function checkNonNegativeInteger(value: number, what: string): void {
-  if (!Number.isInteger(value) || value < 0) throw new ValueError(`${what} must be a non-negative integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ValueError(`${what} must be a non-negative integer, got ${value}`);
 }
 
 /**
@@ -102,7 +105,17 @@ export function randomCrop(options: { padding: number }): Augmentation {
     for (let example = 0; example < batchSize; example++) {
       const offsetY = random.integer(2 * padding + 1);
       const offsetX = random.integer(2 * padding + 1);
-      shiftImage(batch.data, example * inH * inW * inC, inH, inW, inC, padding - offsetY, padding - offsetX, 'zero', image);
+      shiftImage(
+        batch.data,
+        example * inH * inW * inC,
+        inH,
+        inW,
+        inC,
+        padding - offsetY,
+        padding - offsetX,
+        'zero',
+        image,
+      );
     }
   };
 }
@@ -119,12 +132,17 @@ export function randomCrop(options: { padding: number }): Augmentation {
  * augment(batch, new Random(1));
  * randomTranslation({ maxShift: [0, 3], fill: 'edge' });        // horizontal only, edge fill
  */
-export function randomTranslation(options: { maxShift: number | readonly [number, number]; fill?: ShiftFill | undefined }): Augmentation {
-  const [maxShiftY, maxShiftX] = typeof options.maxShift === 'number' ? [options.maxShift, options.maxShift] : options.maxShift;
+export function randomTranslation(options: {
+  maxShift: number | readonly [number, number];
+  fill?: ShiftFill | undefined;
+}): Augmentation {
+  const [maxShiftY, maxShiftX] =
+    typeof options.maxShift === 'number' ? [options.maxShift, options.maxShift] : options.maxShift;
   checkNonNegativeInteger(maxShiftY, 'randomTranslation: maxShift (rows)');
   checkNonNegativeInteger(maxShiftX, 'randomTranslation: maxShift (columns)');
   const fill = options.fill ?? 'zero';
-  if (fill !== 'zero' && fill !== 'edge') throw new ValueError(`randomTranslation: fill must be 'zero' or 'edge', got '${String(fill)}'`);
+  if (fill !== 'zero' && fill !== 'edge')
+    throw new ValueError(`randomTranslation: fill must be 'zero' or 'edge', got '${String(fill)}'`);
   const scratch = imageScratch();
   return (batch, random) => {
     const [batchSize, inH, inW, inC] = batchDimensions(batch, 'randomTranslation');
@@ -148,7 +166,8 @@ export function randomTranslation(options: { maxShift: number | readonly [number
  */
 export function horizontalFlip(options: { probability?: number | undefined } = {}): Augmentation {
   const probability = options.probability ?? 0.5;
-  if (!(probability >= 0 && probability <= 1)) throw new ValueError(`horizontalFlip: probability must be in [0, 1], got ${probability}`);
+  if (!(probability >= 0 && probability <= 1))
+    throw new ValueError(`horizontalFlip: probability must be in [0, 1], got ${probability}`);
   return (batch, random) => {
     const [batchSize, inH, inW, inC] = batchDimensions(batch, 'horizontalFlip');
     const data = batch.data;

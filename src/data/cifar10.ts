@@ -24,7 +24,9 @@ const IMAGE_BYTES = CIFAR10_HEIGHT * CIFAR10_WIDTH * CIFAR10_CHANNELS;
 export const CIFAR10_RECORD_BYTES = 1 + IMAGE_BYTES;
 
 /** The official file names, in the order their records are concatenated. */
-export const CIFAR10_TRAIN_FILES: readonly string[] = Object.freeze([1, 2, 3, 4, 5].map((batch) => `data_batch_${batch}.bin`));
+export const CIFAR10_TRAIN_FILES: readonly string[] = Object.freeze(
+  [1, 2, 3, 4, 5].map((batch) => `data_batch_${batch}.bin`),
+);
 /** The official test batch's file name. */
 export const CIFAR10_TEST_FILES: readonly string[] = Object.freeze(['test_batch.bin']);
 /** The official archive, and the folder it unpacks to. */
@@ -54,7 +56,13 @@ function recordCount(length: number, file: string): number {
  * Copies the records of `bytes` into `images` (HWC) and `labels` from example `firstExample` on:
  * record byte 1 + c * 1024 + y * 32 + x (planes) goes to image byte (y * 32 + x) * 3 + c (interleaved).
  */
-function decodeRecords(bytes: Uint8Array, file: string, images: Uint8Array, labels: Uint8Array, firstExample: number): void {
+function decodeRecords(
+  bytes: Uint8Array,
+  file: string,
+  images: Uint8Array,
+  labels: Uint8Array,
+  firstExample: number,
+): void {
   const count = bytes.length / CIFAR10_RECORD_BYTES;
   const planeBytes = CIFAR10_HEIGHT * CIFAR10_WIDTH;
   for (let record = 0; record < count; record++) {
@@ -122,7 +130,8 @@ export function parseCifar10(bytes: Uint8Array, file: string, options: Cifar10Op
  */
 function fileSize(file: string, maxBytes: number): number {
   const { size } = requireRegularFile(file);
-  if (size > maxBytes) throw new FileFormatError(file, `is ${size} bytes, more than the ${maxBytes} a CIFAR-10 file may have (maxBytes)`);
+  if (size > maxBytes)
+    throw new FileFormatError(file, `is ${size} bytes, more than the ${maxBytes} a CIFAR-10 file may have (maxBytes)`);
   return size;
 }
 
@@ -147,7 +156,9 @@ export function readCifar10Files(files: readonly string[], options: Cifar10Optio
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_IDX_BYTES;
   const sources = files.map((file) => {
     const size = fileSize(file, maxBytes);
-    const decompressed = startsWithGzip(file) ? gunzipBounded(readRegularFile(file, { maxBytes, what: 'a CIFAR-10 file' }), file, maxBytes) : null;
+    const decompressed = startsWithGzip(file)
+      ? gunzipBounded(readRegularFile(file, { maxBytes, what: 'a CIFAR-10 file' }), file, maxBytes)
+      : null;
     return { file, size, decompressed, count: recordCount(decompressed?.length ?? size, file) };
   });
   const dataset = emptyDataset(sources.reduce((sum, source) => sum + source.count, 0));

@@ -49,10 +49,26 @@ export const DATASET_SOURCES: Readonly<Record<DownloadableDataset, DatasetSource
       'http://yann.lecun.com/exdb/mnist/',
     ],
     files: [
-      { name: 'train-images-idx3-ubyte.gz', bytes: 9912422, sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609' },
-      { name: 'train-labels-idx1-ubyte.gz', bytes: 28881, sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c' },
-      { name: 't10k-images-idx3-ubyte.gz', bytes: 1648877, sha256: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6' },
-      { name: 't10k-labels-idx1-ubyte.gz', bytes: 4542, sha256: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6' },
+      {
+        name: 'train-images-idx3-ubyte.gz',
+        bytes: 9912422,
+        sha256: '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609',
+      },
+      {
+        name: 'train-labels-idx1-ubyte.gz',
+        bytes: 28881,
+        sha256: '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c',
+      },
+      {
+        name: 't10k-images-idx3-ubyte.gz',
+        bytes: 1648877,
+        sha256: '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6',
+      },
+      {
+        name: 't10k-labels-idx1-ubyte.gz',
+        bytes: 4542,
+        sha256: 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6',
+      },
     ],
     credit: 'MNIST: Yann LeCun, Corinna Cortes and Christopher J. C. Burges (CC BY-SA 3.0)',
   },
@@ -62,19 +78,40 @@ export const DATASET_SOURCES: Readonly<Record<DownloadableDataset, DatasetSource
       'https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/',
     ],
     files: [
-      { name: 'train-images-idx3-ubyte.gz', bytes: 26421880, sha256: '3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84' },
-      { name: 'train-labels-idx1-ubyte.gz', bytes: 29515, sha256: 'a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845' },
-      { name: 't10k-images-idx3-ubyte.gz', bytes: 4422102, sha256: '346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073' },
-      { name: 't10k-labels-idx1-ubyte.gz', bytes: 5148, sha256: '67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5' },
+      {
+        name: 'train-images-idx3-ubyte.gz',
+        bytes: 26421880,
+        sha256: '3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84',
+      },
+      {
+        name: 'train-labels-idx1-ubyte.gz',
+        bytes: 29515,
+        sha256: 'a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845',
+      },
+      {
+        name: 't10k-images-idx3-ubyte.gz',
+        bytes: 4422102,
+        sha256: '346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073',
+      },
+      {
+        name: 't10k-labels-idx1-ubyte.gz',
+        bytes: 5148,
+        sha256: '67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5',
+      },
     ],
     credit: 'Fashion-MNIST: Zalando Research (MIT license)',
   },
   cifar10: {
     urls: ['https://www.cs.toronto.edu/~kriz/'],
     files: [
-      { name: 'cifar-10-binary.tar.gz', bytes: 170052171, sha256: 'c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd' },
+      {
+        name: 'cifar-10-binary.tar.gz',
+        bytes: 170052171,
+        sha256: 'c4a38c50a1bc5f3a1c5537f2155ab9d68f9f25eb1ed8d9ddda3db29a59bca1dd',
+      },
     ],
-    credit: 'CIFAR-10: Alex Krizhevsky, Vinod Nair and Geoffrey Hinton; cite "Learning Multiple Layers of Features from Tiny Images", A. Krizhevsky, 2009',
+    credit:
+      'CIFAR-10: Alex Krizhevsky, Vinod Nair and Geoffrey Hinton; cite "Learning Multiple Layers of Features from Tiny Images", A. Krizhevsky, 2009',
   },
 });
 
@@ -101,19 +138,26 @@ export class DownloadError extends ConvNetError {
  * @example
  * defaultCacheDirectory(); // '/home/ada/.cache/convnet-ts'
  */
-export function defaultCacheDirectory(environment: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  const explicit = environment['CONVNET_CACHE_DIR'];
+export function defaultCacheDirectory(
+  environment: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
+  const explicit = environment.CONVNET_CACHE_DIR;
   if (explicit !== undefined && explicit !== '') return explicit;
-  const xdg = environment['XDG_CACHE_HOME'];
+  const xdg = environment.XDG_CACHE_HOME;
   if (xdg !== undefined && xdg !== '') return join(xdg, 'convnet-ts');
   if (platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'convnet-ts');
-  const localAppData = environment['LOCALAPPDATA'];
-  if (platform === 'win32' && localAppData !== undefined && localAppData !== '') return join(localAppData, 'convnet-ts', 'Cache');
+  const localAppData = environment.LOCALAPPDATA;
+  if (platform === 'win32' && localAppData !== undefined && localAppData !== '')
+    return join(localAppData, 'convnet-ts', 'Cache');
   return join(homedir(), '.cache', 'convnet-ts');
 }
 
 /** The folder of one dataset in a cache folder: `<cacheDirectory>/<name>`. */
-export function datasetCacheDirectory(name: DownloadableDataset, cacheDirectory: string = defaultCacheDirectory()): string {
+export function datasetCacheDirectory(
+  name: DownloadableDataset,
+  cacheDirectory: string = defaultCacheDirectory(),
+): string {
   return join(cacheDirectory, name);
 }
 
@@ -121,7 +165,10 @@ export function datasetCacheDirectory(name: DownloadableDataset, cacheDirectory:
  * The cache folder of a dataset if every one of its files has been downloaded (and so verified,
  * since a file only gets its final name after its checksum matched), else null.
  */
-export function findDownloadedDataset(name: DownloadableDataset, cacheDirectory: string = defaultCacheDirectory()): string | null {
+export function findDownloadedDataset(
+  name: DownloadableDataset,
+  cacheDirectory: string = defaultCacheDirectory(),
+): string | null {
   const directory = datasetCacheDirectory(name, cacheDirectory);
   return DATASET_SOURCES[name].files.every((file) => existsSync(join(directory, file.name))) ? directory : null;
 }
@@ -207,7 +254,7 @@ async function fetchInto(url: string, part: string, options: DownloadFileOptions
       // NOTE: identity encoding, or fetch would undo a server's gzip Content-Encoding of a .gz file and
       // byte ranges would count compressed bytes.
       const headers: Record<string, string> = { 'accept-encoding': 'identity' };
-      if (start > 0) headers['range'] = `bytes=${start}-`;
+      if (start > 0) headers.range = `bytes=${start}-`;
       response = await fetch(url, { headers, signal: controller.signal, redirect: 'follow' });
     } catch (error) {
       const reason = controller.signal.aborted ? `no response for ${idleTimeoutMs / 1000} s` : describeError(error);
@@ -222,14 +269,19 @@ async function fetchInto(url: string, part: string, options: DownloadFileOptions
       await response.body?.cancel();
       throw new DownloadError(url, 'http', `HTTP ${response.status} ${response.statusText}`.trim());
     }
-    const contentLength = response.headers.get('content-length') === null ? null : Number(response.headers.get('content-length'));
+    const contentLength =
+      response.headers.get('content-length') === null ? null : Number(response.headers.get('content-length'));
     let isAppending = false;
     let total = contentLength;
     if (response.status === 206) {
       const range = parseContentRange(response.headers.get('content-range'));
       if (range === null || range.start !== start) {
         await response.body.cancel();
-        throw new DownloadError(url, 'http', `asked for bytes from ${start} on, got Content-Range '${response.headers.get('content-range')}'`);
+        throw new DownloadError(
+          url,
+          'http',
+          `asked for bytes from ${start} on, got Content-Range '${response.headers.get('content-range')}'`,
+        );
       }
       isAppending = true;
       total = range.total ?? (contentLength === null ? null : start + contentLength);
@@ -259,13 +311,21 @@ async function fetchInto(url: string, part: string, options: DownloadFileOptions
       // A full disk is not a broken transfer: no other source would do better.
       if (error instanceof DownloadError || error instanceof FileSystemError) throw error;
       const reason = controller.signal.aborted ? `no data for ${idleTimeoutMs / 1000} s` : describeError(error);
-      throw new DownloadError(url, 'truncated', `transfer broke off after ${received}${total === null ? '' : ` of ${total}`} bytes (${reason}); run again to resume from ${part}`);
+      throw new DownloadError(
+        url,
+        'truncated',
+        `transfer broke off after ${received}${total === null ? '' : ` of ${total}`} bytes (${reason}); run again to resume from ${part}`,
+      );
     } finally {
       await handle.close();
     }
     const expected = options.bytes ?? total;
     if (expected !== null && received < expected) {
-      throw new DownloadError(url, 'truncated', `transfer ended after ${received} of ${expected} bytes; run again to resume from ${part}`);
+      throw new DownloadError(
+        url,
+        'truncated',
+        `transfer ended after ${received} of ${expected} bytes; run again to resume from ${part}`,
+      );
     }
     return isAppending;
   } finally {
@@ -296,13 +356,19 @@ function describeError(error: unknown): string {
  * @example
  * await downloadFile('https://example.org/data.bin', 'cache/data.bin', { sha256: 'ab12...' });
  */
-export async function downloadFile(urls: string | readonly string[], destination: string, options: DownloadFileOptions): Promise<DownloadResult> {
+export async function downloadFile(
+  urls: string | readonly string[],
+  destination: string,
+  options: DownloadFileOptions,
+): Promise<DownloadResult> {
   const candidates = typeof urls === 'string' ? [urls] : urls;
   if (candidates.length === 0) throw new ValueError('downloadFile: no URL given');
-  if (!/^[0-9a-f]{64}$/.test(options.sha256)) throw new ValueError(`downloadFile: sha256 must be 64 lowercase hex digits, got '${options.sha256}'`);
+  if (!/^[0-9a-f]{64}$/.test(options.sha256))
+    throw new ValueError(`downloadFile: sha256 must be 64 lowercase hex digits, got '${options.sha256}'`);
   if (existsSync(destination)) {
     requireRegularFile(destination);
-    if ((await sha256OfFile(destination)) === options.sha256) return { path: destination, status: 'present', url: null };
+    if ((await sha256OfFile(destination)) === options.sha256)
+      return { path: destination, status: 'present', url: null };
     onFileSystem(destination, 'remove', () => rmSync(destination));
   }
   createFolders(dirname(destination));
@@ -321,14 +387,22 @@ export async function downloadFile(urls: string | readonly string[], destination
     const actual = await sha256OfFile(part);
     if (actual !== options.sha256) {
       onFileSystem(part, 'remove', () => rmSync(part, { force: true }));
-      throw new DownloadError(url, 'checksum', `SHA-256 of the downloaded ${file} is ${actual}, expected ${options.sha256}; the file was deleted`);
+      throw new DownloadError(
+        url,
+        'checksum',
+        `SHA-256 of the downloaded ${file} is ${actual}, expected ${options.sha256}; the file was deleted`,
+      );
     }
     onFileSystem(destination, 'write', () => renameSync(part, destination));
     return { path: destination, status: isResumed ? 'resumed' : 'downloaded', url };
   }
   if (failures.length === 1) throw failures[0]!;
   const last = failures[failures.length - 1]!;
-  throw new DownloadError(last.url, last.reason, `every source failed: ${failures.map((failure) => failure.message).join('; ')}`);
+  throw new DownloadError(
+    last.url,
+    last.reason,
+    `every source failed: ${failures.map((failure) => failure.message).join('; ')}`,
+  );
 }
 
 /** Options of {@link downloadDataset}. */
@@ -357,10 +431,14 @@ export interface DownloadDatasetOptions {
  * const directory = await downloadDataset('fashion-mnist');
  * const { train } = loadMnist(directory, FASHION_MNIST_CLASS_NAMES);
  */
-export async function downloadDataset(name: DownloadableDataset, options: DownloadDatasetOptions = {}): Promise<string> {
+export async function downloadDataset(
+  name: DownloadableDataset,
+  options: DownloadDatasetOptions = {},
+): Promise<string> {
   const source = DATASET_SOURCES[name];
-  if (source === undefined) throw new ValueError(`downloadDataset: unknown dataset '${name}'; use one of ${DOWNLOADABLE_DATASETS.join(', ')}`);
-  const mirror = options.mirror ?? (process.env['CONVNET_DATASETS_MIRROR'] || undefined);
+  if (source === undefined)
+    throw new ValueError(`downloadDataset: unknown dataset '${name}'; use one of ${DOWNLOADABLE_DATASETS.join(', ')}`);
+  const mirror = options.mirror ?? (process.env.CONVNET_DATASETS_MIRROR || undefined);
   if (mirror !== undefined && !/^https?:\/\/[^/]/.test(mirror)) {
     throw new ValueError(`downloadDataset: mirror must be an http:// or https:// URL, got '${mirror}'`);
   }
@@ -369,12 +447,16 @@ export async function downloadDataset(name: DownloadableDataset, options: Downlo
   createFolders(directory);
   for (const file of source.files) {
     options.onFile?.(file, null);
-    const result = await downloadFile(baseUrls.map((base) => `${base}${file.name}`), join(directory, file.name), {
-      sha256: file.sha256,
-      bytes: file.bytes,
-      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-      ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
-    });
+    const result = await downloadFile(
+      baseUrls.map((base) => `${base}${file.name}`),
+      join(directory, file.name),
+      {
+        sha256: file.sha256,
+        bytes: file.bytes,
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+      },
+    );
     options.onFile?.(file, result);
   }
   return directory;

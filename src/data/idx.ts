@@ -7,7 +7,14 @@
 import { gunzipSync } from 'node:zlib';
 import { FileFormatError } from '../core/errors.js';
 import { readRegularFile } from '../io/files.js';
-import { checkMaxBytes, DEFAULT_MAX_IDX_BYTES, isGzip, parseRawIdx, type IdxContents, type ParseIdxOptions } from './idxFormat.js';
+import {
+  checkMaxBytes,
+  DEFAULT_MAX_IDX_BYTES,
+  isGzip,
+  parseRawIdx,
+  type IdxContents,
+  type ParseIdxOptions,
+} from './idxFormat.js';
 
 /** Decompresses gzip input, mapping zlib failures (corrupt stream, output over `maxBytes`) to FileFormatError. */
 export function gunzipBounded(bytes: Uint8Array, file: string, maxBytes: number): Uint8Array {

@@ -169,7 +169,9 @@ export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array
   const view = new DataView(output.buffer);
   output[2] = UNSIGNED_BYTE_TYPE;
   output[3] = dims.length;
-  dims.forEach((dimension, axis) => view.setUint32(4 + 4 * axis, dimension, false));
+  dims.forEach((dimension, axis) => {
+    view.setUint32(4 + 4 * axis, dimension, false);
+  });
   output.set(data, headerLength);
   return output;
 }
@@ -193,7 +195,12 @@ export interface IdxPairFiles {
  *   { images: 'images', labels: 'labels' }, MNIST_CLASS_NAMES);
  * test.count; // 2000 for the bundled sample's test part
  */
-export function imageDatasetFromIdx(images: IdxContents, labels: IdxContents, files: IdxPairFiles, classNames: readonly string[]): ImageDataset {
+export function imageDatasetFromIdx(
+  images: IdxContents,
+  labels: IdxContents,
+  files: IdxPairFiles,
+  classNames: readonly string[],
+): ImageDataset {
   if (images.dims.length !== 3) {
     throw new FileFormatError(
       files.images,
@@ -236,7 +243,11 @@ export function imageDatasetFromIdx(images: IdxContents, labels: IdxContents, fi
  * const bytes = new Uint8Array(await (await fetch('t10k-labels-idx1-ubyte.gz')).arrayBuffer());
  * const labels = parseRawIdx(await decompressGzip(bytes, 't10k-labels-idx1-ubyte.gz'), 't10k-labels-idx1-ubyte.gz');
  */
-export async function decompressGzip(bytes: Uint8Array, file: string, options: ParseIdxOptions = {}): Promise<Uint8Array> {
+export async function decompressGzip(
+  bytes: Uint8Array,
+  file: string,
+  options: ParseIdxOptions = {},
+): Promise<Uint8Array> {
   const maxBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_IDX_BYTES;
   checkMaxBytes(maxBytes, 'decompressGzip');
   const source = new ReadableStream<BufferSource>({

@@ -49,7 +49,11 @@ export function checkImageDataset(dataset: ImageDataset, context: string): void 
   if (!Number.isInteger(count) || count < 0) {
     throw new ValueError(`${context}: count must be a non-negative integer, got ${count}`);
   }
-  for (const [name, value] of [['height', height], ['width', width], ['channels', channels]] as const) {
+  for (const [name, value] of [
+    ['height', height],
+    ['width', width],
+    ['channels', channels],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1) {
       throw new ValueError(`${context}: ${name} must be a positive integer, got ${value}`);
     }
@@ -98,9 +102,7 @@ export function datasetToTensor(dataset: ImageDataset, options: DatasetToTensorO
   for (let position = 0; position < selectedCount; position++) {
     const example = options.indices === undefined ? position : options.indices[position]!;
     if (!Number.isInteger(example) || example < 0 || example >= count) {
-      throw new ValueError(
-        `datasetToTensor: indices[${position}] is ${example}, not an integer in [0, ${count})`,
-      );
+      throw new ValueError(`datasetToTensor: indices[${position}] is ${example}, not an integer in [0, ${count})`);
     }
     const sourceStart = example * exampleSize;
     const targetStart = position * exampleSize;

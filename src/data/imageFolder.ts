@@ -85,14 +85,22 @@ function labelledFiles(directory: string, classNames: readonly string[]): Labell
   return subfolders(directory).flatMap((name) => {
     const label = classNames.indexOf(name);
     if (label === -1) {
-      throw new FileFormatError(join(directory, name), `is not one of the ${classNames.length} classes (${classNames.join(', ')})`);
+      throw new FileFormatError(
+        join(directory, name),
+        `is not one of the ${classNames.length} classes (${classNames.join(', ')})`,
+      );
     }
     return listImageFiles([join(directory, name)]).map((file) => ({ file, label }));
   });
 }
 
 /** Holds out round(n * fraction) files of each class, chosen by a seeded shuffle; both parts keep file order. */
-function splitByFraction(files: readonly LabelledFile[], classCount: number, fraction: number, seed: number): [LabelledFile[], LabelledFile[]] {
+function splitByFraction(
+  files: readonly LabelledFile[],
+  classCount: number,
+  fraction: number,
+  seed: number,
+): [LabelledFile[], LabelledFile[]] {
   const random = new Random(seed);
   const isHeldOut = new Array<boolean>(files.length).fill(false);
   for (let label = 0; label < classCount; label++) {
@@ -193,7 +201,8 @@ function decodeSplits(
       if (!(error instanceof ConvNetError) || error instanceof ValueError) throw error;
       failures.push({ file, error });
     }
-    if ((position + 1) % PROGRESS_FILES === 0 || position + 1 === files.length) options.onProgress?.(position + 1, files.length);
+    if ((position + 1) % PROGRESS_FILES === 0 || position + 1 === files.length)
+      options.onProgress?.(position + 1, files.length);
   });
   if (images === null || colorModel === undefined) {
     throw new FileFormatError(
@@ -211,13 +220,32 @@ function decodeSplits(
     channels: channelsOf(colorModel!),
     classNames,
   });
-  return { train: makeSplit(0, trainCount), test: makeSplit(trainCount, decodedCount - trainCount), colorModel, failures };
+  return {
+    train: makeSplit(0, trainCount),
+    test: makeSplit(trainCount, decodedCount - trainCount),
+    colorModel,
+    failures,
+  };
 }
 
 /** The cache file's key: everything that changes the decoded bytes. */
-function cacheKey(directory: string, files: readonly LabelledFile[], testStart: number, classNames: readonly string[], options: ImageFolderOptions): string {
+function cacheKey(
+  directory: string,
+  files: readonly LabelledFile[],
+  testStart: number,
+  classNames: readonly string[],
+  options: ImageFolderOptions,
+): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ magic: CACHE_MAGIC, size: options.size ?? null, colorModel: options.colorModel ?? null, classNames, testStart }));
+  hash.update(
+    JSON.stringify({
+      magic: CACHE_MAGIC,
+      size: options.size ?? null,
+      colorModel: options.colorModel ?? null,
+      classNames,
+      testStart,
+    }),
+  );
   for (const { file, label } of files) {
     const stats = statSync(file);
     hash.update(`${relative(directory, file)}\0${label}\0${stats.size}\0${stats.mtimeMs}\n`);
@@ -291,7 +319,10 @@ function readCache(path: string, classNames: readonly string[]): DecodedSplits |
       train: makeSplit(0, header.trainCount),
       test: makeSplit(header.trainCount, header.testCount),
       colorModel,
-      failures: header.failures.map(({ file, message }) => ({ file, error: new FileFormatError(file, message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message) })),
+      failures: header.failures.map(({ file, message }) => ({
+        file,
+        error: new FileFormatError(file, message.startsWith(`${file}: `) ? message.slice(file.length + 2) : message),
+      })),
     };
   } catch {
     return null;
@@ -302,7 +333,9 @@ function checkOptions(options: ImageFolderOptions): void {
   if (options.size !== undefined) {
     const [height, width] = options.size;
     if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
-      throw new ValueError(`loadImageFolder: size must be two positive integers [height, width], got [${options.size.join(', ')}]`);
+      throw new ValueError(
+        `loadImageFolder: size must be two positive integers [height, width], got [${options.size.join(', ')}]`,
+      );
     }
   }
   if (options.colorModel !== undefined) checkColorModel(options.colorModel, 'loadImageFolder');
@@ -311,7 +344,9 @@ function checkOptions(options: ImageFolderOptions): void {
     throw new ValueError(`loadImageFolder: validationFraction must be in [0, 1), got ${fraction}`);
   }
   if (options.classNames !== undefined && (options.classNames.length < 1 || options.classNames.length > 256)) {
-    throw new ValueError(`loadImageFolder: classNames must have 1 to 256 entries (labels are bytes), got ${options.classNames.length}`);
+    throw new ValueError(
+      `loadImageFolder: classNames must have 1 to 256 entries (labels are bytes), got ${options.classNames.length}`,
+    );
   }
 }
 
@@ -324,8 +359,8 @@ function checkOptions(options: ImageFolderOptions): void {
  * files and hidden folders are ignored. Every image is resized to `size` (by default the most common
  * size, at most 512 x 512 pixels) as it is decoded, converted to `colorModel` (by default the first
  * decoded image's) and stored as bytes, NHWC. Files that cannot be read (a FIFO or device is refused
- * by name) or decoded (over the decoding budget, damaged) are skipped and listed in `failures`. With `cacheDirectory`, the bytes are saved there and reused
- * while the file list, file sizes, modification times and options stay the same.
+ * by name) or decoded (over the decoding budget, damaged) are skipped and listed in `failures`. With `cacheDirectory`,
+ * the bytes are saved there and reused while the file list, file sizes, modification times and options stay the same.
  * Throws FileFormatError if `directory` is missing or has no class folders, a class folder is not in
  * `classNames`, or no image decodes; ValueError for bad options or more than 4 GiB of bytes.
  *
@@ -343,18 +378,26 @@ export function loadImageFolder(directory: string, options: ImageFolderOptions =
   const layout = hasTrainFolder && isDirectory(testDirectory) ? 'train-test-folders' : 'validation-split';
   const classRoot = hasTrainFolder ? trainDirectory : directory;
   const classNames = options.classNames ?? subfolders(classRoot);
-  if (classNames.length === 0) throw new FileFormatError(classRoot, 'has no class sub-folders (one folder of images per class)');
-  if (classNames.length > 256) throw new FileFormatError(classRoot, `has ${classNames.length} class folders; at most 256 are supported`);
+  if (classNames.length === 0)
+    throw new FileFormatError(classRoot, 'has no class sub-folders (one folder of images per class)');
+  if (classNames.length > 256)
+    throw new FileFormatError(classRoot, `has ${classNames.length} class folders; at most 256 are supported`);
 
   const trainFiles = labelledFiles(classRoot, classNames);
-  const parts: [LabelledFile[], LabelledFile[]] = layout === 'train-test-folders'
-    ? [trainFiles, labelledFiles(testDirectory, classNames)]
-    : splitByFraction(trainFiles, classNames.length, options.validationFraction ?? 0.2, options.seed ?? 0);
-  if (parts[0].length + parts[1].length === 0) throw new FileFormatError(classRoot, 'has no PNG or JPEG files in its class folders');
+  const parts: [LabelledFile[], LabelledFile[]] =
+    layout === 'train-test-folders'
+      ? [trainFiles, labelledFiles(testDirectory, classNames)]
+      : splitByFraction(trainFiles, classNames.length, options.validationFraction ?? 0.2, options.seed ?? 0);
+  if (parts[0].length + parts[1].length === 0)
+    throw new FileFormatError(classRoot, 'has no PNG or JPEG files in its class folders');
 
-  const cachePath = options.cacheDirectory === undefined
-    ? null
-    : join(options.cacheDirectory, `imageFolder-${cacheKey(directory, [...parts[0], ...parts[1]], parts[0].length, classNames, options)}.bin`);
+  const cachePath =
+    options.cacheDirectory === undefined
+      ? null
+      : join(
+          options.cacheDirectory,
+          `imageFolder-${cacheKey(directory, [...parts[0], ...parts[1]], parts[0].length, classNames, options)}.bin`,
+        );
   const cached = cachePath === null ? null : readCache(cachePath, classNames);
   if (cached !== null) return { ...cached, layout, isFromCache: true };
   const decoded = decodeSplits(parts, classNames, options);

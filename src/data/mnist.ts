@@ -49,7 +49,12 @@ function loadSplit(
 ): ImageDataset {
   const imagesPath = findFile(directory, imagesBaseName, `${splitName} images`);
   const labelsPath = findFile(directory, labelsBaseName, `${splitName} labels`);
-  return imageDatasetFromIdx(readIdxFile(imagesPath), readIdxFile(labelsPath), { images: imagesPath, labels: labelsPath }, classNames);
+  return imageDatasetFromIdx(
+    readIdxFile(imagesPath),
+    readIdxFile(labelsPath),
+    { images: imagesPath, labels: labelsPath },
+    classNames,
+  );
 }
 
 /**
@@ -60,8 +65,9 @@ function loadSplit(
  * Pass {@link FASHION_MNIST_CLASS_NAMES} as `classNames` for Fashion-MNIST; default MNIST_CLASS_NAMES.
  * Throws FileFormatError if the directory or a file is missing (the message lists the names looked
  * for); FileSystemError if `directory` is not a folder or a file is not a regular one (a FIFO or a
- * device is refused by name, not read) or cannot be read; FileFormatError if a file is not valid IDX, if images are not 3-D or labels not 1-D, if the counts differ,
- * or if a label is not below `classNames.length`; ValueError if `classNames` is empty or over 256.
+ * device is refused by name, not read) or cannot be read; FileFormatError if a file is not valid IDX, if images are not
+ * 3-D or labels not 1-D, if the counts differ, or if a label is not below `classNames.length`; ValueError if
+ * `classNames` is empty or over 256.
  *
  * @example
  * const { train, test } = loadMnist('datasets/mnist');
@@ -75,13 +81,14 @@ export function loadMnist(directory: string, classNames: readonly string[] = MNI
     );
   }
   if (existsSync(directory)) {
-    let stats;
+    let stats: ReturnType<typeof statSync>;
     try {
       stats = statSync(directory);
     } catch (error) {
       throw fileSystemError(error, directory, 'read');
     }
-    if (!stats.isDirectory()) throw new FileSystemError(directory, `is a ${fileKind(stats)}, not a folder of MNIST files`, 'ENOTDIR');
+    if (!stats.isDirectory())
+      throw new FileSystemError(directory, `is a ${fileKind(stats)}, not a folder of MNIST files`, 'ENOTDIR');
   } else {
     const expected = [
       'train-images-idx3-ubyte',
@@ -127,7 +134,8 @@ export const DEBIAN_FASHION_MNIST_DIRECTORY = '/usr/share/datasets/fashion-mnist
  * in `cacheDirectory`, default defaultCacheDirectory()); null if neither has it.
  */
 export function findFashionMnist(cacheDirectory?: string): string | null {
-  if (existsSync(join(DEBIAN_FASHION_MNIST_DIRECTORY, 'train-images-idx3-ubyte.gz'))) return DEBIAN_FASHION_MNIST_DIRECTORY;
+  if (existsSync(join(DEBIAN_FASHION_MNIST_DIRECTORY, 'train-images-idx3-ubyte.gz')))
+    return DEBIAN_FASHION_MNIST_DIRECTORY;
   return findDownloadedDataset('fashion-mnist', cacheDirectory);
 }
 

@@ -69,7 +69,8 @@ function paxPath(data: Uint8Array, file: string, dataStart: number): string | nu
       length = length * 10 + (data[cursor]! - DIGIT_ZERO);
       cursor++;
       // Stop at once: a longer run of digits could only name a length that does not fit either.
-      if (start + length > data.length) fail(`its length ${length}... runs past the end of the pax header (${data.length - start} bytes left)`);
+      if (start + length > data.length)
+        fail(`its length ${length}... runs past the end of the pax header (${data.length - start} bytes left)`);
     }
     if (cursor === start || data[cursor] !== SPACE) fail('it does not start with "<length> "');
     const end = start + length;
@@ -129,7 +130,10 @@ export function parseTar(bytes: Uint8Array, file: string): TarEntry[] {
     const type = String.fromCharCode(header[156]!);
     const metadataKind = METADATA_KINDS[type];
     if (metadataKind !== undefined && size > TAR_MAX_METADATA_BYTES) {
-      throw new FileFormatError(file, `the ${metadataKind} at byte ${offset} is ${size} bytes, more than the ${TAR_MAX_METADATA_BYTES} bytes a tar metadata entry may have`);
+      throw new FileFormatError(
+        file,
+        `the ${metadataKind} at byte ${offset} is ${size} bytes, more than the ${TAR_MAX_METADATA_BYTES} bytes a tar metadata entry may have`,
+      );
     }
     if (type === 'L') {
       pendingName = fieldText(data, 0, data.length);

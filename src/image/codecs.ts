@@ -12,7 +12,14 @@ import { MAX_DECODE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCAN_BLOCKS, MAX_JPEG_SCAN
 import { channelsOf, convertPixels, type ColorModel } from './colorModels.js';
 import type { Image, ImageRows } from './image.js';
 import { jpegBlocks, readJpegStructure, type JpegStructure } from './jpegStructure.js';
-import { checkPngDataSize, pngColorModel, pngRows, pngWorkingBytes, readPngHeader, readPngStructure } from './pngDecoder.js';
+import {
+  checkPngDataSize,
+  pngColorModel,
+  pngRows,
+  pngWorkingBytes,
+  readPngHeader,
+  readPngStructure,
+} from './pngDecoder.js';
 import { fitImage, resizeRowsArea } from './preprocess.js';
 
 export { MAX_IMAGE_PIXELS } from '../core/limits.js';
@@ -79,7 +86,10 @@ export function readImageSize(bytes: Uint8Array): { width: number; height: numbe
 function checkDimensions(width: number, height: number, file: string): void {
   if (width < 1 || height < 1) throw new FileFormatError(file, `declares an empty image (${width}x${height})`);
   if (width * height > MAX_IMAGE_PIXELS) {
-    throw new FileFormatError(file, `declares ${width}x${height} pixels, more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels this decoder accepts`);
+    throw new FileFormatError(
+      file,
+      `declares ${width}x${height} pixels, more than the ${MAX_IMAGE_PIXELS / 1e6} megapixels this decoder accepts`,
+    );
   }
 }
 
@@ -99,14 +109,22 @@ function checkBudget(estimate: number, maxBytes: number, file: string, what: str
 }
 
 /** Whether fitting width x height to `fit` shrinks both sides (area averaging, which can stream rows). */
-function isStreamedShrink(width: number, height: number, fit: DecodeOptions['fit']): fit is { width: number; height: number } {
-  return fit !== undefined && (fit.width !== width || fit.height !== height) && width >= fit.width && height >= fit.height;
+function isStreamedShrink(
+  width: number,
+  height: number,
+  fit: DecodeOptions['fit'],
+): fit is { width: number; height: number } {
+  return (
+    fit !== undefined && (fit.width !== width || fit.height !== height) && width >= fit.width && height >= fit.height
+  );
 }
 
 /** The bytes of our own output: the float32 picture, or the fitted one and the rows and sums that make it. */
 function outputBytes(width: number, height: number, channels: number, fit: DecodeOptions['fit']): number {
-  if (isStreamedShrink(width, height, fit)) return (fit.width * fit.height * channels + width * channels) * 4 + 2 * fit.width * (channels + 1) * 8;
-  const fitted = fit === undefined || (fit.width === width && fit.height === height) ? 0 : fit.width * fit.height * channels * 4;
+  if (isStreamedShrink(width, height, fit))
+    return (fit.width * fit.height * channels + width * channels) * 4 + 2 * fit.width * (channels + 1) * 8;
+  const fitted =
+    fit === undefined || (fit.width === width && fit.height === height) ? 0 : fit.width * fit.height * channels * 4;
   return width * height * channels * 4 + fitted;
 }
 
@@ -137,7 +155,10 @@ function assemble(rows: ImageRows, fit: DecodeOptions['fit']): Image {
  */
 export function decodeImage(bytes: Uint8Array, file = 'image', options: DecodeOptions = {}): Image {
   const { fit } = options;
-  if (fit !== undefined && !(Number.isInteger(fit.width) && Number.isInteger(fit.height) && fit.width >= 1 && fit.height >= 1)) {
+  if (
+    fit !== undefined &&
+    !(Number.isInteger(fit.width) && Number.isInteger(fit.height) && fit.width >= 1 && fit.height >= 1)
+  ) {
     throw new ValueError(`decodeImage: fit must be two positive integers, got ${fit.width}x${fit.height}`);
   }
   const maxBytes = options.maxBytes ?? MAX_DECODE_BYTES;
@@ -159,7 +180,10 @@ function decodePng(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], m
   const { width, height, depth, isInterlaced } = readPngHeader(bytes, file);
   checkDimensions(width, height, file);
   if (isInterlaced && depth < 8) {
-    throw new FileFormatError(file, `is an interlaced (Adam7) PNG of ${depth} bits per sample, which this decoder does not support; save it non-interlaced`);
+    throw new FileFormatError(
+      file,
+      `is an interlaced (Adam7) PNG of ${depth} bits per sample, which this decoder does not support; save it non-interlaced`,
+    );
   }
   const structure = readPngStructure(bytes, file);
   const colorModel = pngColorModel(structure);
@@ -175,7 +199,11 @@ function decodePng(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], m
  * object per 8x8 block of every component, the component lines, the interleaved samples and the RGB
  * output; then our output. Also what jpeg-js itself counts against its maxMemoryUsageInMB.
  */
-function estimateJpegBytes(structure: JpegStructure, fileBytes: number, output: number): { total: number; counted: number } {
+function estimateJpegBytes(
+  structure: JpegStructure,
+  fileBytes: number,
+  output: number,
+): { total: number; counted: number } {
   const pixels = structure.width * structure.height;
   let blockBytes = 0;
   let lineBytes = 0;
@@ -195,7 +223,10 @@ function decodeJpeg(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], 
   const { width, height, components, scans } = structure;
   checkDimensions(width, height, file);
   if (scans > MAX_JPEG_SCANS) {
-    throw new FileFormatError(file, `has ${scans} scans, more than the ${MAX_JPEG_SCANS} this decoder accepts (MAX_JPEG_SCANS; a progressive JPEG has about 10)`);
+    throw new FileFormatError(
+      file,
+      `has ${scans} scans, more than the ${MAX_JPEG_SCANS} this decoder accepts (MAX_JPEG_SCANS; a progressive JPEG has about 10)`,
+    );
   }
   const layout = jpegBlocks(structure);
   const blocks = layout.reduce((sum, component) => sum + component.allocated, 0);
@@ -214,7 +245,10 @@ function decodeJpeg(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], 
   // header that lies about the size, refused before jpeg-js allocates its blocks.
   const codedBlocks = layout.reduce((sum, component) => sum + component.perLine * component.perColumn, 0);
   if (bytes.length * 8 < codedBlocks) {
-    throw new FileFormatError(file, `cannot be decoded as JPEG: its ${bytes.length} bytes cannot code the ${codedBlocks} blocks of 8x8 pixels of a ${width}x${height} frame (at least one bit each)`);
+    throw new FileFormatError(
+      file,
+      `cannot be decoded as JPEG: its ${bytes.length} bytes cannot code the ${codedBlocks} blocks of 8x8 pixels of a ${width}x${height} frame (at least one bit each)`,
+    );
   }
   const decoded = jpegJs().decode(bytes, {
     useTArray: true,
@@ -228,14 +262,19 @@ function decodeJpeg(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], 
     ...(structure.isRgbCoded ? { colorTransform: false } : {}),
   });
   if (decoded.width !== width || decoded.height !== height) {
-    throw new FileFormatError(file, `declares ${width}x${height} pixels in its first frame header but decodes to ${decoded.width}x${decoded.height}`);
+    throw new FileFormatError(
+      file,
+      `declares ${width}x${height} pixels in its first frame header but decodes to ${decoded.width}x${decoded.height}`,
+    );
   }
   // jpeg-js always returns RGB (gray repeated three times, CMYK converted); keep a one-component
   // (grayscale) JPEG gray, as libjpeg does, by taking every third value.
   const samples = decoded.data;
   const row = new Float32Array(width * (isGray ? 1 : 3));
   const rows: ImageRows = {
-    width, height, colorModel,
+    width,
+    height,
+    colorModel,
     forEachRow: (onRow) => {
       for (let y = 0; y < height; y++) {
         const first = y * width * 3;
@@ -253,7 +292,8 @@ function toBytes(image: Image): { bytes: Uint8Array; colorModel: 'gray' | 'rgb' 
   const colorModel = image.colorModel === 'gray' || image.colorModel === 'rgba' ? image.colorModel : 'rgb';
   const values = colorModel === image.colorModel ? image.data : convertPixels(image.data, image.colorModel, colorModel);
   const bytes = new Uint8Array(values.length);
-  for (let index = 0; index < values.length; index++) bytes[index] = Math.round(Math.min(Math.max(values[index]!, 0), 1) * 255);
+  for (let index = 0; index < values.length; index++)
+    bytes[index] = Math.round(Math.min(Math.max(values[index]!, 0), 1) * 255);
   return { bytes, colorModel };
 }
 
@@ -269,10 +309,13 @@ export function encodeJpeg(image: Image, quality = 90): Uint8Array {
   const rgba = convertPixels(image.data, image.colorModel, 'rgb');
   const data = new Uint8Array(image.width * image.height * 4);
   for (let pixel = 0; pixel < image.width * image.height; pixel++) {
-    for (let channel = 0; channel < 3; channel++) data[pixel * 4 + channel] = Math.round(Math.min(Math.max(rgba[pixel * 3 + channel]!, 0), 1) * 255);
+    for (let channel = 0; channel < 3; channel++)
+      data[pixel * 4 + channel] = Math.round(Math.min(Math.max(rgba[pixel * 3 + channel]!, 0), 1) * 255);
     data[pixel * 4 + 3] = 255;
   }
-  return withBufferFrom(() => new Uint8Array(jpegJs().encode({ width: image.width, height: image.height, data }, quality).data));
+  return withBufferFrom(
+    () => new Uint8Array(jpegJs().encode({ width: image.width, height: image.height, data }, quality).data),
+  );
 }
 
 /**

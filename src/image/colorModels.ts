@@ -55,10 +55,17 @@ export interface ConvertOptions {
  * @example
  * const gray = convertPixels(rgbPixels, 'rgb', 'gray'); // 3 values per pixel -> 1
  */
-export function convertPixels(pixels: Float32Array, from: ColorModel, to: ColorModel, options: ConvertOptions = {}): Float32Array {
+export function convertPixels(
+  pixels: Float32Array,
+  from: ColorModel,
+  to: ColorModel,
+  options: ConvertOptions = {},
+): Float32Array {
   const fromChannels = CHANNELS[from];
   if (pixels.length % fromChannels !== 0) {
-    throw new ValueError(`convertPixels: ${pixels.length} values are not whole ${from} pixels of ${fromChannels} channels`);
+    throw new ValueError(
+      `convertPixels: ${pixels.length} values are not whole ${from} pixels of ${fromChannels} channels`,
+    );
   }
   const count = pixels.length / fromChannels;
   const output = new Float32Array(count * CHANNELS[to]);
@@ -98,7 +105,14 @@ function toRgb(pixels: Float32Array, offset: number, model: ColorModel, rgb: num
   }
 }
 
-function fromRgb(rgb: number[], alpha: number, output: Float32Array, offset: number, model: ColorModel, background: readonly number[]): void {
+function fromRgb(
+  rgb: number[],
+  alpha: number,
+  output: Float32Array,
+  offset: number,
+  model: ColorModel,
+  background: readonly number[],
+): void {
   if (model === 'rgba') {
     output[offset] = rgb[0]!;
     output[offset + 1] = rgb[1]!;
@@ -106,7 +120,8 @@ function fromRgb(rgb: number[], alpha: number, output: Float32Array, offset: num
     output[offset + 3] = alpha;
     return;
   }
-  const [red, green, blue] = alpha === 1 ? rgb : rgb.map((value, channel) => alpha * value + (1 - alpha) * background[channel]!);
+  const [red, green, blue] =
+    alpha === 1 ? rgb : rgb.map((value, channel) => alpha * value + (1 - alpha) * background[channel]!);
   switch (model) {
     case 'gray':
       output[offset] = LUMA[0] * red! + LUMA[1] * green! + LUMA[2] * blue!;
@@ -144,15 +159,19 @@ function fromRgb(rgb: number[], alpha: number, output: Float32Array, offset: num
 
 /** HSV (hue as a fraction of a turn) to RGB, by the six 60-degree sectors of the hue circle. */
 function hsvToRgb(hue: number, saturation: number, value: number, rgb: number[]): void {
-  const sector = ((hue % 1) + 1) % 1 * 6;
+  const sector = (((hue % 1) + 1) % 1) * 6;
   const index = Math.floor(sector);
   const fraction = sector - index;
   const low = value * (1 - saturation);
   const falling = value * (1 - saturation * fraction);
   const rising = value * (1 - saturation * (1 - fraction));
   const table: [number, number, number][] = [
-    [value, rising, low], [falling, value, low], [low, value, rising],
-    [low, falling, value], [rising, low, value], [value, low, falling],
+    [value, rising, low],
+    [falling, value, low],
+    [low, value, rising],
+    [low, falling, value],
+    [rising, low, value],
+    [value, low, falling],
   ];
   const [red, green, blue] = table[index % 6]!;
   rgb[0] = red;

@@ -43,7 +43,12 @@ export function imageRows(image: Image): ImageRows {
 export type PixelArray = Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array;
 
 /** The value of full intensity for each kind of pixel buffer; float samples are already in [0, 1]. */
-const FULL_SCALE: Record<string, number> = { Uint8Array: 255, Uint8ClampedArray: 255, Uint16Array: 65535, Float32Array: 1 };
+const FULL_SCALE: Record<string, number> = {
+  Uint8Array: 255,
+  Uint8ClampedArray: 255,
+  Uint16Array: 65535,
+  Float32Array: 1,
+};
 
 /**
  * An Image from a raw pixel buffer in HWC order (row by row, channels interleaved): 8-bit samples
@@ -64,12 +69,16 @@ export function imageFromPixels(pixels: PixelArray, width: number, height: numbe
   const type = Object.prototype.toString.call(pixels).slice(8, -1);
   const fullScale = FULL_SCALE[type];
   if (fullScale === undefined) {
-    throw new ValueError(`imageFromPixels: pixels must be a Uint8Array, Uint8ClampedArray, Uint16Array or Float32Array, got ${type}`);
+    throw new ValueError(
+      `imageFromPixels: pixels must be a Uint8Array, Uint8ClampedArray, Uint16Array or Float32Array, got ${type}`,
+    );
   }
   const channels = channelsOf(colorModel);
   const expected = width * height * channels;
   if (pixels.length !== expected) {
-    throw new ValueError(`imageFromPixels: a ${width}x${height} ${colorModel} image has ${expected} values (${channels} per pixel), got ${pixels.length}`);
+    throw new ValueError(
+      `imageFromPixels: a ${width}x${height} ${colorModel} image has ${expected} values (${channels} per pixel), got ${pixels.length}`,
+    );
   }
   const data = new Float32Array(expected);
   for (let index = 0; index < expected; index++) data[index] = pixels[index]! / fullScale;
@@ -78,7 +87,12 @@ export function imageFromPixels(pixels: PixelArray, width: number, height: numbe
 
 /** The same image in another color model (see colorModels.ts for the formulas and alpha). */
 export function convertImage(image: Image, colorModel: ColorModel, options: ConvertOptions = {}): Image {
-  return { width: image.width, height: image.height, colorModel, data: convertPixels(image.data, image.colorModel, colorModel, options) };
+  return {
+    width: image.width,
+    height: image.height,
+    colorModel,
+    data: convertPixels(image.data, image.colorModel, colorModel, options),
+  };
 }
 
 /** Stacks images of one size and color model into an NHWC batch [n, height, width, channels]. */
@@ -89,7 +103,9 @@ export function imagesToTensor(images: readonly Image[]): Tensor {
   const batch = Tensor.zeros([images.length, first.height, first.width, channels]);
   images.forEach((image, index) => {
     if (image.width !== first.width || image.height !== first.height || image.colorModel !== first.colorModel) {
-      throw new ShapeError(`imagesToTensor: image ${index} is ${image.height}x${image.width} ${image.colorModel} but image 0 is ${first.height}x${first.width} ${first.colorModel}`);
+      throw new ShapeError(
+        `imagesToTensor: image ${index} is ${image.height}x${image.width} ${image.colorModel} but image 0 is ${first.height}x${first.width} ${first.colorModel}`,
+      );
     }
     batch.data.set(image.data, index * image.data.length);
   });

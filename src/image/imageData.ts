@@ -30,7 +30,9 @@ export interface ImageDataLike {
 export function imageFromImageData(imageData: ImageDataLike): Image {
   const { width, height, data } = imageData;
   if (data.length !== width * height * 4) {
-    throw new ValueError(`imageFromImageData: ${width}x${height} RGBA ImageData has ${width * height * 4} values, got ${data.length}`);
+    throw new ValueError(
+      `imageFromImageData: ${width}x${height} RGBA ImageData has ${width * height * 4} values, got ${data.length}`,
+    );
   }
   return imageFromPixels(data, width, height, 'rgba');
 }
@@ -46,15 +48,20 @@ export function imageFromImageData(imageData: ImageDataLike): Image {
  * const context = canvas.getContext('2d')!;
  * context.putImageData(imageToImageData(image), 0, 0);
  */
-export function imageToImageData(image: Image): ImageDataLike & { readonly data: Uint8ClampedArray<ArrayBuffer>; readonly colorSpace: 'srgb' } {
+export function imageToImageData(
+  image: Image,
+): ImageDataLike & { readonly data: Uint8ClampedArray<ArrayBuffer>; readonly colorSpace: 'srgb' } {
   const { width, height, colorModel } = image;
   const expected = width * height * channelsOf(colorModel);
   if (image.data.length !== expected) {
-    throw new ValueError(`imageToImageData: a ${width}x${height} ${colorModel} image has ${expected} values, got ${image.data.length}`);
+    throw new ValueError(
+      `imageToImageData: a ${width}x${height} ${colorModel} image has ${expected} values, got ${image.data.length}`,
+    );
   }
   const rgba = colorModel === 'rgba' ? image.data : convertPixels(image.data, colorModel, 'rgba');
   const data = new Uint8ClampedArray(rgba.length);
-  for (let index = 0; index < rgba.length; index++) data[index] = Math.round(Math.min(Math.max(rgba[index]!, 0), 1) * 255);
+  for (let index = 0; index < rgba.length; index++)
+    data[index] = Math.round(Math.min(Math.max(rgba[index]!, 0), 1) * 255);
   if (typeof ImageData === 'function') {
     // The default color space of a new ImageData is sRGB; the cast narrows PredefinedColorSpace to it.
     return new ImageData(data, width, height) as ImageData & { readonly colorSpace: 'srgb' };

@@ -15,7 +15,10 @@ import type { Image } from './image.js';
 /** File name endings read as pictures (compared in lower case). */
 export const IMAGE_FILE_EXTENSIONS: readonly string[] = Object.freeze(['.png', '.jpg', '.jpeg']);
 
-/** Prefix lengths tried for a header: a PNG's is in the first 33 bytes; a JPEG's may follow 64 KiB segments of EXIF and ICC data. */
+/**
+ * Prefix lengths tried for a header: a PNG's is in the first 33 bytes; a JPEG's may follow 64 KiB segments of EXIF and
+ * ICC data.
+ */
 const HEADER_PREFIX_BYTES = [4096, 256 * 1024, 1024 * 1024];
 
 /**

@@ -76,20 +76,29 @@ export function readJpegStructure(bytes: Uint8Array, file: string): JpegStructur
     if (marker === 0xee && tag === 'Adobe' && data.length >= 12) adobeTransform = data[11]!;
     if (isFrameMarker(marker) && frame === null) {
       if (!DECODED_FRAMES.has(marker)) {
-        throw new FileFormatError(file, `is a JPEG of frame type SOF${marker - 0xc0} (lossless, hierarchical or arithmetic-coded), which this decoder does not support`);
+        throw new FileFormatError(
+          file,
+          `is a JPEG of frame type SOF${marker - 0xc0} (lossless, hierarchical or arithmetic-coded), which this decoder does not support`,
+        );
       }
       // Precision (1), height (2), width (2), component count (1), then id, sampling, table per component.
       if (data.length < 6) throw new FileFormatError(file, `is truncated: its frame header has ${data.length} bytes`);
       const count = data[5]!;
-      if (count < 1 || count > 4) throw new FileFormatError(file, `has ${count} color components; this decoder takes 1 to 4`);
-      if (data.length < 6 + 3 * count) throw new FileFormatError(file, `is truncated: its frame header has ${data.length} bytes for ${count} components`);
+      if (count < 1 || count > 4)
+        throw new FileFormatError(file, `has ${count} color components; this decoder takes 1 to 4`);
+      if (data.length < 6 + 3 * count)
+        throw new FileFormatError(
+          file,
+          `is truncated: its frame header has ${data.length} bytes for ${count} components`,
+        );
       const components = Array.from({ length: count }, (_, index) => ({
         id: data[6 + 3 * index]!,
         h: data[7 + 3 * index]! >> 4,
         v: data[7 + 3 * index]! & 15,
       }));
       for (const { id, h, v } of components) {
-        if (h < 1 || h > 4 || v < 1 || v > 4) throw new FileFormatError(file, `has sampling factors ${h}x${v} on component ${id}; JPEG allows 1 to 4`);
+        if (h < 1 || h > 4 || v < 1 || v > 4)
+          throw new FileFormatError(file, `has sampling factors ${h}x${v} on component ${id}; JPEG allows 1 to 4`);
       }
       frame = {
         width: (data[3]! << 8) | data[4]!,
@@ -100,7 +109,11 @@ export function readJpegStructure(bytes: Uint8Array, file: string): JpegStructur
     }
     offset += 2 + length;
   }
-  if (frame === null && !isAtScan) throw new FileFormatError(file, `cannot be decoded as JPEG: it is truncated (${bytes.length} bytes, before its frame header)`);
+  if (frame === null && !isAtScan)
+    throw new FileFormatError(
+      file,
+      `cannot be decoded as JPEG: it is truncated (${bytes.length} bytes, before its frame header)`,
+    );
   if (frame === null) throw new FileFormatError(file, 'has no frame header (SOF marker) before its first scan');
   // A JFIF marker means YCbCr; otherwise an Adobe marker with transform 0 means RGB; otherwise ids 'R', 'G', 'B' do.
   const ids = frame.components.map((component) => component.id);
@@ -110,7 +123,9 @@ export function readJpegStructure(bytes: Uint8Array, file: string): JpegStructur
 }
 
 /** How jpeg-js lays out a frame's 8x8 blocks (its prepareComponents), per component. */
-export function jpegBlocks(structure: Pick<JpegStructure, 'width' | 'height' | 'components'>): { allocated: number; perLine: number; perColumn: number }[] {
+export function jpegBlocks(
+  structure: Pick<JpegStructure, 'width' | 'height' | 'components'>,
+): { allocated: number; perLine: number; perColumn: number }[] {
   const maxH = Math.max(...structure.components.map((component) => component.h));
   const maxV = Math.max(...structure.components.map((component) => component.v));
   const mcusPerLine = Math.ceil(structure.width / 8 / maxH);

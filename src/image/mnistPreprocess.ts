@@ -45,10 +45,17 @@ export interface PreprocessedDigit {
 export function mnistPreprocess(drawing: Image, options: MnistPreprocessOptions = {}): PreprocessedDigit | null {
   const width = options.width ?? 28;
   const height = options.height ?? 28;
-  for (const [name, value] of [['width', width], ['height', height]] as const) {
-    if (!(Number.isInteger(value) && value >= 1)) throw new ValueError(`mnistPreprocess: ${name} must be a positive integer, got ${value}`);
+  for (const [name, value] of [
+    ['width', width],
+    ['height', height],
+  ] as const) {
+    if (!(Number.isInteger(value) && value >= 1))
+      throw new ValueError(`mnistPreprocess: ${name} must be a positive integer, got ${value}`);
   }
-  if (width * height > MAX_IMAGE_PIXELS) throw new ValueError(`mnistPreprocess: ${width}x${height} is more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} pixels an image may have`);
+  if (width * height > MAX_IMAGE_PIXELS)
+    throw new ValueError(
+      `mnistPreprocess: ${width}x${height} is more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} pixels an image may have`,
+    );
   const ink = drawing.colorModel === 'gray' ? drawing : convertImage(drawing, 'gray');
   let top = ink.height;
   let bottom = -1;
@@ -68,7 +75,8 @@ export function mnistPreprocess(drawing: Image, options: MnistPreprocessOptions 
   const boxWidth = right - left + 1;
   const boxHeight = bottom - top + 1;
   const cropped = new Float32Array(boxWidth * boxHeight);
-  for (let y = 0; y < boxHeight; y++) cropped.set(ink.data.subarray((top + y) * ink.width + left, (top + y) * ink.width + right + 1), y * boxWidth);
+  for (let y = 0; y < boxHeight; y++)
+    cropped.set(ink.data.subarray((top + y) * ink.width + left, (top + y) * ink.width + right + 1), y * boxWidth);
 
   // The longer side becomes 20 pixels (of 28); the other keeps the aspect ratio, at least 1 pixel.
   const fitSide = Math.max(1, Math.round(BOX_FRACTION * Math.min(height, width)));

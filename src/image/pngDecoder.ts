@@ -46,7 +46,13 @@ const COLOR_TYPES: Record<number, { channels: number; depths: readonly number[] 
 };
 /** The Adam7 passes: first column, first row, column step and row step of each (PNG spec, 8.2). */
 const ADAM7 = [
-  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
 ] as const;
 /**
  * Compressed bytes handed to the inflater at a time. Deflate expands at most 1032:1, so one step
@@ -78,7 +84,8 @@ export type PngHeader = Pick<PngStructure, 'width' | 'height' | 'depth' | 'color
  */
 export function readPngHeader(bytes: Uint8Array, file: string): PngHeader {
   if (!SIGNATURE.every((value, index) => bytes[index] === value)) throw new FileFormatError(file, 'is not a PNG file');
-  if (bytes.length < 33) throw new FileFormatError(file, `is truncated (${bytes.length} bytes, less than a PNG header)`);
+  if (bytes.length < 33)
+    throw new FileFormatError(file, `is truncated (${bytes.length} bytes, less than a PNG header)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR' || view.getUint32(8) !== 13) {
     throw new FileFormatError(file, 'does not start with a 13-byte IHDR chunk');
@@ -88,11 +95,25 @@ export function readPngHeader(bytes: Uint8Array, file: string): PngHeader {
   const kind = COLOR_TYPES[colorType];
   if (kind === undefined) throw new FileFormatError(file, `has color type ${colorType}; PNG defines 0, 2, 3, 4 and 6`);
   if (!kind.depths.includes(depth)) {
-    throw new FileFormatError(file, `has ${depth} bits per sample for color type ${colorType}, which allows ${kind.depths.join(', ')}`);
+    throw new FileFormatError(
+      file,
+      `has ${depth} bits per sample for color type ${colorType}, which allows ${kind.depths.join(', ')}`,
+    );
   }
-  if (bytes[26] !== 0 || bytes[27] !== 0) throw new FileFormatError(file, `has compression method ${bytes[26]} and filter method ${bytes[27]}; PNG defines only 0`);
+  if (bytes[26] !== 0 || bytes[27] !== 0)
+    throw new FileFormatError(
+      file,
+      `has compression method ${bytes[26]} and filter method ${bytes[27]}; PNG defines only 0`,
+    );
   if (bytes[28]! > 1) throw new FileFormatError(file, `has interlace method ${bytes[28]}; PNG defines 0 and 1`);
-  return { width: view.getUint32(16), height: view.getUint32(20), depth, colorType, channels: kind.channels, isInterlaced: bytes[28] === 1 };
+  return {
+    width: view.getUint32(16),
+    height: view.getUint32(20),
+    depth,
+    colorType,
+    channels: kind.channels,
+    isInterlaced: bytes[28] === 1,
+  };
 }
 
 /**
@@ -102,23 +123,41 @@ export function readPngHeader(bytes: Uint8Array, file: string): PngHeader {
  * size, a bad CRC, a chunk cut short, or no image data.
  */
 export function readPngStructure(bytes: Uint8Array, file: string): PngStructure {
-  const structure: PngStructure = { ...readPngHeader(bytes, file), palette: new Uint8Array(0), paletteAlpha: null, transparentColor: null, imageData: [] };
+  const structure: PngStructure = {
+    ...readPngHeader(bytes, file),
+    palette: new Uint8Array(0),
+    paletteAlpha: null,
+    transparentColor: null,
+    imageData: [],
+  };
   const { colorType } = structure;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // A damaged type is shown in hexadecimal: its bytes could be anything, terminal controls included.
   const typeAt = (offset: number): string => {
     const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
-    return /^[A-Za-z]{4}$/.test(type) ? type : `0x${Array.from(bytes.subarray(offset + 4, offset + 8), (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
+    return /^[A-Za-z]{4}$/.test(type)
+      ? type
+      : `0x${Array.from(bytes.subarray(offset + 4, offset + 8), (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
   };
   for (let offset = 8; ; ) {
-    if (offset + 12 > bytes.length) throw new FileFormatError(file, `cannot be decoded as PNG: it is truncated (${bytes.length} bytes, no IEND chunk)`);
+    if (offset + 12 > bytes.length)
+      throw new FileFormatError(
+        file,
+        `cannot be decoded as PNG: it is truncated (${bytes.length} bytes, no IEND chunk)`,
+      );
     const length = view.getUint32(offset);
     const type = typeAt(offset);
     if (offset + 12 + length > bytes.length) {
-      throw new FileFormatError(file, `cannot be decoded as PNG: it is truncated (its ${type} chunk at byte ${offset} declares ${length} bytes, ${bytes.length - offset - 12} remain)`);
+      throw new FileFormatError(
+        file,
+        `cannot be decoded as PNG: it is truncated (its ${type} chunk at byte ${offset} declares ${length} bytes, ${bytes.length - offset - 12} remain)`,
+      );
     }
     if (crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== view.getUint32(offset + 8 + length)) {
-      throw new FileFormatError(file, `cannot be decoded as PNG: the CRC of its ${type} chunk at byte ${offset} does not match (the file is damaged)`);
+      throw new FileFormatError(
+        file,
+        `cannot be decoded as PNG: the CRC of its ${type} chunk at byte ${offset} does not match (the file is damaged)`,
+      );
     }
     const data = bytes.subarray(offset + 8, offset + 8 + length);
     if (type === 'IEND') break;
@@ -127,24 +166,36 @@ export function readPngStructure(bytes: Uint8Array, file: string): PngStructure 
     // A palette on a true-color image only suggests colors (PNG spec 11.2.3); it is not used here.
     if (type === 'PLTE' && colorType === 3) {
       if (length % 3 !== 0 || length > 768 || length === 0) {
-        throw new FileFormatError(file, `has a palette (PLTE) of ${length} bytes; it must be 3 bytes per entry, 1 to 256 entries`);
+        throw new FileFormatError(
+          file,
+          `has a palette (PLTE) of ${length} bytes; it must be 3 bytes per entry, 1 to 256 entries`,
+        );
       }
       structure.palette = data;
     }
     if (type === 'tRNS') {
       const entries = structure.palette.length / 3;
-      const allowed = colorType === 0 ? length === 2 : colorType === 2 ? length === 6 : colorType === 3 ? length <= entries : false;
-      if (!allowed) throw new FileFormatError(file, `has a transparency chunk (tRNS) of ${length} bytes, which color type ${colorType} does not allow here`);
+      const allowed =
+        colorType === 0 ? length === 2 : colorType === 2 ? length === 6 : colorType === 3 ? length <= entries : false;
+      if (!allowed)
+        throw new FileFormatError(
+          file,
+          `has a transparency chunk (tRNS) of ${length} bytes, which color type ${colorType} does not allow here`,
+        );
       if (colorType === 3) {
         structure.paletteAlpha = new Uint8Array(entries).fill(255);
         structure.paletteAlpha.set(data);
       } else {
-        structure.transparentColor = Array.from({ length: length / 2 }, (_, index) => (data[2 * index]! << 8) | data[2 * index + 1]!);
+        structure.transparentColor = Array.from(
+          { length: length / 2 },
+          (_, index) => (data[2 * index]! << 8) | data[2 * index + 1]!,
+        );
       }
     }
     offset += 12 + length;
   }
-  if (colorType === 3 && structure.palette.length === 0) throw new FileFormatError(file, 'is a palette PNG without a palette (PLTE chunk)');
+  if (colorType === 3 && structure.palette.length === 0)
+    throw new FileFormatError(file, 'is a palette PNG without a palette (PLTE chunk)');
   if (structure.imageData.length === 0) throw new FileFormatError(file, 'has no image data (IDAT chunk)');
   return structure;
 }
@@ -156,7 +207,10 @@ export function pngColorModel(structure: PngStructure): ColorModel {
   return structure.channels === 1 ? 'gray' : structure.channels === 3 ? 'rgb' : 'rgba';
 }
 
-/** The bytes the image data must inflate to: per row of each Adam7 pass (or of the picture), a filter byte and the packed samples. */
+/**
+ * The bytes the image data must inflate to: per row of each Adam7 pass (or of the picture), a filter byte and the
+ * packed samples.
+ */
 export function pngInflatedBytes(structure: PngHeader): number {
   const { width, height, channels, depth } = structure;
   const rowBytes = (columns: number): number => 1 + Math.ceil((columns * channels * depth) / 8);
@@ -178,7 +232,9 @@ export function checkPngDataSize(structure: PngStructure): void {
   const compressed = structure.imageData.reduce((sum, part) => sum + part.length, 0);
   const needed = pngInflatedBytes(structure);
   if (compressed * MAX_DEFLATE_RATIO < needed) {
-    throw new Error(`its ${compressed} bytes of image data inflate to at most ${compressed * MAX_DEFLATE_RATIO}, and ${structure.width}x${structure.height} pixels need ${needed}`);
+    throw new Error(
+      `its ${compressed} bytes of image data inflate to at most ${compressed * MAX_DEFLATE_RATIO}, and ${structure.width}x${structure.height} pixels need ${needed}`,
+    );
   }
 }
 
@@ -200,7 +256,10 @@ export function pngWorkingBytes(structure: PngStructure): number {
   return inflating + (structure.isInterlaced ? structure.width * structure.height * pixelBytes : 0);
 }
 
-/** Reverses a row's filter in place (PNG spec, chapter 9): `row` and `previous` are the row's bytes without the filter byte. */
+/**
+ * Reverses a row's filter in place (PNG spec, chapter 9): `row` and `previous` are the row's bytes without the filter
+ * byte.
+ */
 function unfilter(type: number, row: Uint8Array, previous: Uint8Array, pixelBytes: number): void {
   const length = row.length;
   if (type === 0) return;
@@ -238,7 +297,13 @@ function inflateRows(structure: PngStructure, onRow: (bytes: Uint8Array, pass: n
   const { width, height, channels, depth } = structure;
   const pixelBytes = Math.ceil((channels * depth) / 8);
   const passes = structure.isInterlaced
-    ? ADAM7.map(([column, row, columnStep, rowStep]) => [Math.max(0, Math.ceil((width - column) / columnStep)), Math.max(0, Math.ceil((height - row) / rowStep))] as const)
+    ? ADAM7.map(
+        ([column, row, columnStep, rowStep]) =>
+          [
+            Math.max(0, Math.ceil((width - column) / columnStep)),
+            Math.max(0, Math.ceil((height - row) / rowStep)),
+          ] as const,
+      )
     : [[width, height] as const];
   let pass = -1;
   let row = 0;
@@ -290,7 +355,8 @@ function inflateRows(structure: PngStructure, onRow: (bytes: Uint8Array, pass: n
   }
   if (pass < passes.length) {
     push(new Uint8Array(0), true);
-    if (pass < passes.length) throw new Error(`its image data ends in row ${row} of pass ${pass + 1} (of ${passes.length})`);
+    if (pass < passes.length)
+      throw new Error(`its image data ends in row ${row} of pass ${pass + 1} (of ${passes.length})`);
   }
 }
 
@@ -311,7 +377,8 @@ export function pngRows(structure: PngStructure): ImageRows {
   /** Row bytes to samples. */
   const unpack = (bytes: Uint8Array): void => {
     if (depth === 8) samples.set(bytes.subarray(0, perRow));
-    else if (depth === 16) for (let index = 0; index < perRow; index++) samples[index] = (bytes[2 * index]! << 8) | bytes[2 * index + 1]!;
+    else if (depth === 16)
+      for (let index = 0; index < perRow; index++) samples[index] = (bytes[2 * index]! << 8) | bytes[2 * index + 1]!;
     else {
       // Samples of 1, 2 or 4 bits, packed from the high bits of each byte.
       for (let index = 0; index < perRow; index++) {
@@ -325,14 +392,17 @@ export function pngRows(structure: PngStructure): ImageRows {
     const entries = structure.palette.length / 3;
     const table = new Float32Array(entries * outChannels);
     for (let entry = 0; entry < entries; entry++) {
-      for (let channel = 0; channel < 3; channel++) table[entry * outChannels + channel] = structure.palette[entry * 3 + channel]! / 255;
+      for (let channel = 0; channel < 3; channel++)
+        table[entry * outChannels + channel] = structure.palette[entry * 3 + channel]! / 255;
       if (outChannels === 4) table[entry * 4 + 3] = structure.paletteAlpha![entry]! / 255;
     }
     convert = (y) => {
       for (let x = 0; x < width; x++) {
         const entry = samples[x]!;
-        if (entry >= entries) throw new Error(`pixel (${x}, ${y}) has palette index ${entry} but the palette has ${entries} entries`);
-        for (let channel = 0; channel < outChannels; channel++) values[x * outChannels + channel] = table[entry * outChannels + channel]!;
+        if (entry >= entries)
+          throw new Error(`pixel (${x}, ${y}) has palette index ${entry} but the palette has ${entries} entries`);
+        for (let channel = 0; channel < outChannels; channel++)
+          values[x * outChannels + channel] = table[entry * outChannels + channel]!;
       }
     };
   } else if (colorModel === 'rgba' && channels !== 4) {
@@ -342,7 +412,8 @@ export function pngRows(structure: PngStructure): ImageRows {
     convert = () => {
       for (let x = 0; x < width; x++) {
         const first = x * channels;
-        for (let channel = 0; channel < 3; channel++) values[x * 4 + channel] = samples[first + (channels === 3 ? channel : 0)]! / maximum;
+        for (let channel = 0; channel < 3; channel++)
+          values[x * 4 + channel] = samples[first + (channels === 3 ? channel : 0)]! / maximum;
         if (key === null) values[x * 4 + 3] = samples[first + 1]! / maximum;
         else {
           let isKey = true;

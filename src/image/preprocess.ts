@@ -166,14 +166,19 @@ export function centerCrop(image: Image, width: number, height: number): Image {
 }
 
 /** Adds a border of `value` (per channel, or one value for all) around the image. */
-export function padImage(image: Image, padding: { top: number; bottom: number; left: number; right: number }, value: number | readonly number[] = 0): Image {
+export function padImage(
+  image: Image,
+  padding: { top: number; bottom: number; left: number; right: number },
+  value: number | readonly number[] = 0,
+): Image {
   const { top, bottom, left, right } = padding;
   if (![top, bottom, left, right].every((amount) => Number.isInteger(amount) && amount >= 0)) {
     throw new ValueError(`padImage: padding must be non-negative integers, got ${JSON.stringify(padding)}`);
   }
   const channels = channelsOf(image.colorModel);
   const fill = typeof value === 'number' ? new Array<number>(channels).fill(value) : [...value];
-  if (fill.length !== channels) throw new ValueError(`padImage: ${fill.length} fill values for a ${channels}-channel image`);
+  if (fill.length !== channels)
+    throw new ValueError(`padImage: ${fill.length} fill values for a ${channels}-channel image`);
   const width = image.width + left + right;
   const height = image.height + top + bottom;
   const data = new Float32Array(width * height * channels);
@@ -189,9 +194,12 @@ export function padImage(image: Image, padding: { top: number; bottom: number; l
 export function normalizeImage(image: Image, mean: readonly number[], std: readonly number[]): Image {
   const channels = channelsOf(image.colorModel);
   if (mean.length !== channels || std.length !== channels) {
-    throw new ValueError(`normalizeImage: a ${channels}-channel image needs ${channels} means and standard deviations, got ${mean.length} and ${std.length}`);
+    throw new ValueError(
+      `normalizeImage: a ${channels}-channel image needs ${channels} means and standard deviations, got ${mean.length} and ${std.length}`,
+    );
   }
-  if (!std.every((deviation) => deviation > 0)) throw new ValueError(`normalizeImage: standard deviations must be positive, got [${std.join(', ')}]`);
+  if (!std.every((deviation) => deviation > 0))
+    throw new ValueError(`normalizeImage: standard deviations must be positive, got [${std.join(', ')}]`);
   const data = new Float32Array(image.data.length);
   for (let index = 0; index < data.length; index++) {
     const channel = index % channels;
@@ -213,10 +221,17 @@ export function toChannelsLast(data: Float32Array, height: number, width: number
   return transposeImages(data, height * width, channels, false);
 }
 
-function transposeImages(data: Float32Array, pixels: number, channels: number, isToChannelsFirst: boolean): Float32Array {
+function transposeImages(
+  data: Float32Array,
+  pixels: number,
+  channels: number,
+  isToChannelsFirst: boolean,
+): Float32Array {
   const imageSize = pixels * channels;
   if (imageSize === 0 || data.length % imageSize !== 0) {
-    throw new ShapeError(`${isToChannelsFirst ? 'toChannelsFirst' : 'toChannelsLast'}: ${data.length} values are not whole images of ${pixels} pixels x ${channels} channels`);
+    throw new ShapeError(
+      `${isToChannelsFirst ? 'toChannelsFirst' : 'toChannelsLast'}: ${data.length} values are not whole images of ${pixels} pixels x ${channels} channels`,
+    );
   }
   const result = new Float32Array(data.length);
   for (let start = 0; start < data.length; start += imageSize) {

@@ -42,18 +42,36 @@ export const IMAGENET_STD: readonly number[] = Object.freeze([0.229, 0.224, 0.22
  * model's input size; 0..1 RGB; ImageNet mean and std), 'inception' (the same crop, values to -1..1, as
  * Keras's Inception and MobileNet take them) and 'none' (stretched, 0..1, no normalization: undefined).
  */
-export const PREPROCESSING_PRESETS: Readonly<Record<'imagenet' | 'inception' | 'none', Preprocessing | undefined>> = Object.freeze({
-  imagenet: { resize: 'crop', cropFraction: 0.875, scale: 1, mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD], channelOrder: 'rgb' },
-  inception: { resize: 'crop', cropFraction: 0.875, scale: 1, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5], channelOrder: 'rgb' },
-  none: undefined,
-});
+export const PREPROCESSING_PRESETS: Readonly<Record<'imagenet' | 'inception' | 'none', Preprocessing | undefined>> =
+  Object.freeze({
+    imagenet: {
+      resize: 'crop',
+      cropFraction: 0.875,
+      scale: 1,
+      mean: [...IMAGENET_MEAN],
+      std: [...IMAGENET_STD],
+      channelOrder: 'rgb',
+    },
+    inception: {
+      resize: 'crop',
+      cropFraction: 0.875,
+      scale: 1,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+      channelOrder: 'rgb',
+    },
+    none: undefined,
+  });
 
 /** The name of a preprocessing preset (see PREPROCESSING_PRESETS). */
 export type PreprocessingPreset = keyof typeof PREPROCESSING_PRESETS;
 
 /** The preset named `name`, or ValueError listing the names. */
 export function preprocessingPreset(name: string): Preprocessing | undefined {
-  if (!Object.hasOwn(PREPROCESSING_PRESETS, name)) throw new ValueError(`preprocessing: unknown preset '${name}'; the presets are ${Object.keys(PREPROCESSING_PRESETS).join(', ')}`);
+  if (!Object.hasOwn(PREPROCESSING_PRESETS, name))
+    throw new ValueError(
+      `preprocessing: unknown preset '${name}'; the presets are ${Object.keys(PREPROCESSING_PRESETS).join(', ')}`,
+    );
   const preset = PREPROCESSING_PRESETS[name as PreprocessingPreset];
   return preset === undefined ? undefined : { ...preset, mean: [...preset.mean], std: [...preset.std] };
 }
@@ -64,22 +82,33 @@ export function preprocessingPreset(name: string): Preprocessing | undefined {
  */
 export function checkPreprocessing(value: unknown, channels: number): Preprocessing {
   const what = 'preprocessing';
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValueError(`${what} must be an object {resize, scale, mean, std, ...}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ValueError(`${what} must be an object {resize, scale, mean, std, ...}`);
   const record = value as Record<string, unknown>;
   const known = new Set(['resize', 'cropFraction', 'scale', 'mean', 'std', 'channelOrder', 'layout']);
   const unknown = Object.keys(record).find((key) => !known.has(key));
   if (unknown !== undefined) throw new ValueError(`${what}: unknown field '${unknown.slice(0, 100)}'`);
-  if (record.resize !== 'stretch' && record.resize !== 'crop') throw new ValueError(`${what}.resize must be 'stretch' or 'crop'`);
+  if (record.resize !== 'stretch' && record.resize !== 'crop')
+    throw new ValueError(`${what}.resize must be 'stretch' or 'crop'`);
   const cropFraction = record.cropFraction ?? 0.875;
-  if (typeof cropFraction !== 'number' || !(cropFraction > 0 && cropFraction <= 1)) throw new ValueError(`${what}.cropFraction must be a number in (0, 1]`);
+  if (typeof cropFraction !== 'number' || !(cropFraction > 0 && cropFraction <= 1))
+    throw new ValueError(`${what}.cropFraction must be a number in (0, 1]`);
   if (record.scale !== 1 && record.scale !== 255) throw new ValueError(`${what}.scale must be 1 or 255`);
-  const isNumbers = (list: unknown): list is number[] => Array.isArray(list) && list.length === channels && list.every((item) => typeof item === 'number' && Number.isFinite(item));
-  if (!isNumbers(record.mean)) throw new ValueError(`${what}.mean must be ${channels} finite numbers, one per input channel`);
-  if (!isNumbers(record.std) || !record.std.every((deviation) => deviation > 0)) throw new ValueError(`${what}.std must be ${channels} positive numbers, one per input channel`);
+  const isNumbers = (list: unknown): list is number[] =>
+    Array.isArray(list) &&
+    list.length === channels &&
+    list.every((item) => typeof item === 'number' && Number.isFinite(item));
+  if (!isNumbers(record.mean))
+    throw new ValueError(`${what}.mean must be ${channels} finite numbers, one per input channel`);
+  if (!isNumbers(record.std) || !record.std.every((deviation) => deviation > 0))
+    throw new ValueError(`${what}.std must be ${channels} positive numbers, one per input channel`);
   const channelOrder = record.channelOrder ?? 'rgb';
-  if (channelOrder !== 'rgb' && channelOrder !== 'bgr') throw new ValueError(`${what}.channelOrder must be 'rgb' or 'bgr'`);
-  if (channelOrder === 'bgr' && channels !== 3) throw new ValueError(`${what}.channelOrder 'bgr' needs 3 input channels, the input has ${channels}`);
-  if (record.layout !== undefined && record.layout !== 'NCHW' && record.layout !== 'NHWC') throw new ValueError(`${what}.layout must be 'NCHW' or 'NHWC'`);
+  if (channelOrder !== 'rgb' && channelOrder !== 'bgr')
+    throw new ValueError(`${what}.channelOrder must be 'rgb' or 'bgr'`);
+  if (channelOrder === 'bgr' && channels !== 3)
+    throw new ValueError(`${what}.channelOrder 'bgr' needs 3 input channels, the input has ${channels}`);
+  if (record.layout !== undefined && record.layout !== 'NCHW' && record.layout !== 'NHWC')
+    throw new ValueError(`${what}.layout must be 'NCHW' or 'NHWC'`);
   return {
     resize: record.resize,
     ...(record.resize === 'crop' ? { cropFraction } : {}),
@@ -97,18 +126,35 @@ export function checkPreprocessing(value: unknown, channels: number): Preprocess
  * round(side / cropFraction) of the input's shorter side, the other keeping the aspect ratio
  * (torchvision's Resize(int) truncates the long side likewise).
  */
-export function resizedSize(sourceWidth: number, sourceHeight: number, width: number, height: number, preprocessing: Preprocessing | undefined): { width: number; height: number } {
+export function resizedSize(
+  sourceWidth: number,
+  sourceHeight: number,
+  width: number,
+  height: number,
+  preprocessing: Preprocessing | undefined,
+): { width: number; height: number } {
   if (preprocessing === undefined || preprocessing.resize === 'stretch') return { width, height };
   const fraction = preprocessing.cropFraction ?? 0.875;
   const shorter = Math.max(width, height, Math.round(Math.min(width, height) / fraction));
   if (sourceWidth <= sourceHeight) {
-    return { width: Math.max(width, shorter), height: Math.max(height, Math.floor((shorter * sourceHeight) / sourceWidth)) };
+    return {
+      width: Math.max(width, shorter),
+      height: Math.max(height, Math.floor((shorter * sourceHeight) / sourceWidth)),
+    };
   }
-  return { width: Math.max(width, Math.floor((shorter * sourceWidth) / sourceHeight)), height: Math.max(height, shorter) };
+  return {
+    width: Math.max(width, Math.floor((shorter * sourceWidth) / sourceHeight)),
+    height: Math.max(height, shorter),
+  };
 }
 
 /** `image` resized (and, with 'crop', center-cropped) to `width` x `height` as `preprocessing` says. */
-export function resizeForInput(image: Image, width: number, height: number, preprocessing: Preprocessing | undefined): Image {
+export function resizeForInput(
+  image: Image,
+  width: number,
+  height: number,
+  preprocessing: Preprocessing | undefined,
+): Image {
   const size = resizedSize(image.width, image.height, width, height, preprocessing);
   const resized = fitImage(image, size.width, size.height);
   return resized.width === width && resized.height === height ? resized : centerCrop(resized, width, height);
@@ -118,7 +164,11 @@ export function resizeForInput(image: Image, width: number, height: number, prep
  * The values of an image already at the input's size and color model, as the model takes them:
  * channels reordered (bgr), scaled, then (value - mean) / std per channel. A new array.
  */
-export function normalizeForInput(data: Float32Array, colorModel: ColorModel, preprocessing: Preprocessing): Float32Array {
+export function normalizeForInput(
+  data: Float32Array,
+  colorModel: ColorModel,
+  preprocessing: Preprocessing,
+): Float32Array {
   const channels = channelsOf(colorModel);
   const { scale, mean, std } = preprocessing;
   const isBgr = preprocessing.channelOrder === 'bgr';

@@ -12,7 +12,8 @@ import { fileKind, fileSystemError } from './files.js';
  * or read-only, the disk is full, or `path` is something other than a regular file.
  */
 export function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[]): void {
-  const pieces = typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
+  const pieces =
+    typeof data === 'string' ? [new TextEncoder().encode(data)] : data instanceof Uint8Array ? [data] : data;
   // Piece by piece: large files (a decoded dataset) are never joined into one more copy.
   writeFileAtomicStreaming(path, (write) => pieces.forEach(write));
 }
@@ -33,7 +34,8 @@ export function writeFileAtomicStreaming(path: string, produce: (write: (bytes: 
   } catch {
     // nothing there yet (or unreadable: the rename below says why)
   }
-  if (existing !== null && !existing.isFile()) throw new FileSystemError(path, `is a ${fileKind(existing)}; only a regular file is replaced by an output`);
+  if (existing !== null && !existing.isFile())
+    throw new FileSystemError(path, `is a ${fileKind(existing)}; only a regular file is replaced by an output`);
   const temporary = `${path}.tmp-${process.pid}-${Date.now()}`;
   try {
     const descriptor = openSync(temporary, 'wx');

@@ -91,15 +91,17 @@ function freezeInfo(info: BundledModelInfo): BundledModelInfo {
  * @example
  * import weightsUrl from 'convnet-ts/models/cifar10/weights.safetensors?url';   // Vite
  * import manifestUrl from 'convnet-ts/models/cifar10/model.json?url';
- * const { model } = parseModel(await (await fetch(manifestUrl)).text(), new Uint8Array(await (await fetch(weightsUrl)).arrayBuffer()));
+ * const { model } = parseModel(await (await fetch(manifestUrl)).text(), new Uint8Array(await (await
+ * fetch(weightsUrl)).arrayBuffer()));
  */
 export const BUNDLED_MODELS: readonly BundledModelInfo[] = Object.freeze([
   freezeInfo({
     name: 'cifar10',
     title: 'CIFAR-10 photos (ResNet)',
-    description: 'Tells ten kinds of things apart in small colour photos: airplane, automobile, bird, cat, deer, dog, frog, horse, ship and truck. '
-      + 'A small residual network (the resnet preset) trained on the 50,000 CIFAR-10 training pictures. It takes 32x32 RGB pictures, '
-      + 'values 0..1; a larger photo is stretched to 32x32, so a subject filling the picture works best.',
+    description:
+      'Tells ten kinds of things apart in small colour photos: airplane, automobile, bird, cat, deer, dog, frog, horse, ship and truck. ' +
+      'A small residual network (the resnet preset) trained on the 50,000 CIFAR-10 training pictures. It takes 32x32 RGB pictures, ' +
+      'values 0..1; a larger photo is stretched to 32x32, so a subject filling the picture works best.',
     folder: 'data/models/cifar10',
     inputShape: [32, 32, 3],
     classNames: CIFAR10_CLASS_NAMES,
@@ -115,7 +117,12 @@ export const BUNDLED_MODELS: readonly BundledModelInfo[] = Object.freeze([
     },
     samples: [
       { file: 'airplane.png', label: 0, predicted: 8, source: 'CIFAR-10 test split (JPEG copy), airplane/0000.jpg' },
-      { file: 'automobile.png', label: 1, predicted: 1, source: 'CIFAR-10 test split (JPEG copy), automobile/0000.jpg' },
+      {
+        file: 'automobile.png',
+        label: 1,
+        predicted: 1,
+        source: 'CIFAR-10 test split (JPEG copy), automobile/0000.jpg',
+      },
       { file: 'bird.png', label: 2, predicted: 2, source: 'CIFAR-10 test split (JPEG copy), bird/0000.jpg' },
       { file: 'cat.png', label: 3, predicted: 3, source: 'CIFAR-10 test split (JPEG copy), cat/0000.jpg' },
       { file: 'deer.png', label: 4, predicted: 4, source: 'CIFAR-10 test split (JPEG copy), deer/0000.jpg' },
@@ -129,9 +136,10 @@ export const BUNDLED_MODELS: readonly BundledModelInfo[] = Object.freeze([
   freezeInfo({
     name: 'mnist',
     title: 'MNIST handwritten digits (CNN)',
-    description: 'Reads one handwritten digit, 0 to 9. Two convolutions with max pooling and two dense layers (the mnist-cnn preset), '
-      + 'trained on the 60,000 MNIST training digits. It takes 28x28 gray pictures, values 0..1, '
-      + 'a light digit on a dark ground as in MNIST; a dark digit on white paper must be inverted first.',
+    description:
+      'Reads one handwritten digit, 0 to 9. Two convolutions with max pooling and two dense layers (the mnist-cnn preset), ' +
+      'trained on the 60,000 MNIST training digits. It takes 28x28 gray pictures, values 0..1, ' +
+      'a light digit on a dark ground as in MNIST; a dark digit on white paper must be inverted first.',
     folder: 'data/models/mnist',
     inputShape: [28, 28, 1],
     classNames: MNIST_CLASS_NAMES,

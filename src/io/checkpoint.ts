@@ -1,17 +1,22 @@
 // Training checkpoints: after each epoch, everything a fit needs to go on as if it had not stopped:
 // the model (model.json + weights.safetensors), the optimizer's buffers (optimizer.safetensors), and
 // state.json (the fit's generators, example order and logs, the optimizer's class, settings and step
-// counts, and the caller's settings), so loadCheckpoint gives back a ready optimizer. Each checkpoint goes into a folder of its own, epoch-NNNN; latest.json, written
-// last and atomically, names the newest complete one, so a process killed while saving leaves the
-// previous checkpoint in force. Older folders are removed once latest.json points past them. Loading
-// checks every field of latest.json and state.json (checkpointState.ts) and bounds every file's size
+// counts, and the caller's settings), so loadCheckpoint gives back a ready optimizer. Each checkpoint goes into a
+// folder of its own, epoch-NNNN; latest.json, written last and atomically, names the newest complete one, so a process
+// killed while saving leaves the previous checkpoint in force. Older folders are removed once latest.json points past
+// them. Loading checks every field of latest.json and state.json (checkpointState.ts) and bounds every file's size
 // before reading it, since a checkpoint folder is as open to tampering as any model file.
 
 import { checkJsonDepth } from './jsonDepth.js';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileFormatError, ValueError } from '../core/errors.js';
-import { CHECKPOINT_MAX_BUFFERS_PER_WEIGHT, CHECKPOINT_MAX_LATEST_BYTES, CHECKPOINT_MAX_STATE_BYTES, CHECKPOINT_OPTIMIZER_HEADER_BYTES } from '../core/limits.js';
+import {
+  CHECKPOINT_MAX_BUFFERS_PER_WEIGHT,
+  CHECKPOINT_MAX_LATEST_BYTES,
+  CHECKPOINT_MAX_STATE_BYTES,
+  CHECKPOINT_OPTIMIZER_HEADER_BYTES,
+} from '../core/limits.js';
 import { Tensor } from '../core/tensor.js';
 import type { FitState, TrainingCallbacks } from '../model/callbacks.js';
 import type { Model } from '../model/model.js';
@@ -34,7 +39,13 @@ const CHECKPOINT_FORMAT = 'convnet-ts-checkpoint';
 interface CheckpointState {
   format: typeof CHECKPOINT_FORMAT;
   fit: FitState;
-  optimizer: { className: string; config: OptimizerConfig; iterations: number; steps: (number | null)[]; buffers: string[][] };
+  optimizer: {
+    className: string;
+    config: OptimizerConfig;
+    iterations: number;
+    steps: (number | null)[];
+    buffers: string[][];
+  };
   settings: Record<string, unknown>;
 }
 
@@ -82,7 +93,8 @@ export interface SaveCheckpointOptions {
  * optimizer's settings and state, the fit's state. checkpointCallback does this after every epoch.
  *
  * @example
- * model.fit(x, y, { optimizer, callbacks: { onEpochEnd: (_, fit) => saveCheckpoint('runs/a/checkpoint', { model, optimizer, fit }) } });
+ * model.fit(x, y, { optimizer, callbacks: { onEpochEnd: (_, fit) => saveCheckpoint('runs/a/checkpoint', { model,
+ * optimizer, fit }) } });
  */
 export function saveCheckpoint(directory: string, options: SaveCheckpointOptions): void {
   const { model, optimizer, fit, settings = {}, saveOptions = {} } = options;
@@ -94,20 +106,31 @@ export function saveCheckpoint(directory: string, options: SaveCheckpointOptions
   const optimizerState = optimizer.getState(model.trainableWeights());
   const buffers = optimizerState.weights.map((weight) => (weight === null ? [] : Object.keys(weight.buffers).sort()));
   const tensors = optimizerState.weights.flatMap((weight, index) =>
-    weight === null ? [] : buffers[index]!.map((buffer) => ({ name: `${index}/${buffer}`, tensor: new Tensor(weight.buffers[buffer]!, [weight.buffers[buffer]!.length]) })),
+    weight === null
+      ? []
+      : buffers[index]!.map((buffer) => ({
+          name: `${index}/${buffer}`,
+          tensor: new Tensor(weight.buffers[buffer]!, [weight.buffers[buffer]!.length]),
+        })),
   );
   writeFileAtomic(join(folder, OPTIMIZER_FILE), encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT }));
   const state: CheckpointState = {
     format: CHECKPOINT_FORMAT,
     fit,
     optimizer: {
-      className: optimizer.className, config: optimizer.getConfig(), iterations: optimizerState.iterations,
-      steps: optimizerState.weights.map((weight) => weight?.step ?? null), buffers,
+      className: optimizer.className,
+      config: optimizer.getConfig(),
+      iterations: optimizerState.iterations,
+      steps: optimizerState.weights.map((weight) => weight?.step ?? null),
+      buffers,
     },
     settings,
   };
   writeFileAtomic(join(folder, STATE_FILE), JSON.stringify(state));
-  writeFileAtomic(join(directory, LATEST_FILE), `${JSON.stringify({ format: CHECKPOINT_FORMAT, epoch: fit.epoch, folder: name })}\n`);
+  writeFileAtomic(
+    join(directory, LATEST_FILE),
+    `${JSON.stringify({ format: CHECKPOINT_FORMAT, epoch: fit.epoch, folder: name })}\n`,
+  );
   for (const entry of readdirSync(directory)) {
     if (entry !== name && /^epoch-\d+$/.test(entry)) rmSync(join(directory, entry), { recursive: true, force: true });
   }
@@ -131,16 +154,30 @@ export interface CheckpointCallbackOptions {
  * const c = loadCheckpoint('runs/a/checkpoint')!;
  * c.model.fit(x, y, { optimizer: c.optimizer!, resume: c.fit });
  */
-export function checkpointCallback(directory: string, optimizer: Optimizer, options: CheckpointCallbackOptions = {}): TrainingCallbacks {
+export function checkpointCallback(
+  directory: string,
+  optimizer: Optimizer,
+  options: CheckpointCallbackOptions = {},
+): TrainingCallbacks {
   let model: Model | null = null;
   return {
     onTrainBegin: (info) => {
-      if (info.optimizer !== optimizer) throw new ValueError('checkpointCallback: fit trains with another optimizer than the one given to checkpointCallback; pass the same one to both');
+      if (info.optimizer !== optimizer)
+        throw new ValueError(
+          'checkpointCallback: fit trains with another optimizer than the one given to checkpointCallback; pass the same one to both',
+        );
       model = info.model;
     },
     onEpochEnd: (_logs, fit) => {
-      if (model === null) throw new ValueError('checkpointCallback: onEpochEnd ran before onTrainBegin; use it as fit\'s callbacks');
-      saveCheckpoint(directory, { model, optimizer, fit, settings: options.settings, saveOptions: options.saveOptions });
+      if (model === null)
+        throw new ValueError("checkpointCallback: onEpochEnd ran before onTrainBegin; use it as fit's callbacks");
+      saveCheckpoint(directory, {
+        model,
+        optimizer,
+        fit,
+        settings: options.settings,
+        saveOptions: options.saveOptions,
+      });
     },
   };
 }
@@ -156,43 +193,73 @@ export function loadCheckpoint(directory: string): Checkpoint | null {
   if (!existsSync(latestPath)) return null;
   const latest = parseJson(latestPath, CHECKPOINT_MAX_LATEST_BYTES);
   const latestFailure = fieldFailure(latestPath);
-  if (latest['format'] !== CHECKPOINT_FORMAT) latestFailure('format', `must be '${CHECKPOINT_FORMAT}', got ${describeValue(latest['format'])}`);
-  const folderName = latest['folder'];
-  if (typeof folderName !== 'string' || !/^epoch-\d{1,9}$/.test(folderName)) latestFailure('folder', `must name an epoch-NNNN checkpoint folder, got ${describeValue(folderName)}`);
+  if (latest.format !== CHECKPOINT_FORMAT)
+    latestFailure('format', `must be '${CHECKPOINT_FORMAT}', got ${describeValue(latest.format)}`);
+  const folderName = latest.folder;
+  if (typeof folderName !== 'string' || !/^epoch-\d{1,9}$/.test(folderName))
+    latestFailure('folder', `must name an epoch-NNNN checkpoint folder, got ${describeValue(folderName)}`);
   const epoch = Number((folderName as string).slice('epoch-'.length));
-  if (latest['epoch'] !== epoch) latestFailure('epoch', `must be ${epoch}, the epoch of folder ${folderName as string}, got ${describeValue(latest['epoch'])}`);
+  if (latest.epoch !== epoch)
+    latestFailure(
+      'epoch',
+      `must be ${epoch}, the epoch of folder ${folderName as string}, got ${describeValue(latest.epoch)}`,
+    );
   const folder = join(directory, folderName as string);
   const { model, manifest } = loadModel(folder);
   const statePath = join(folder, STATE_FILE);
   const state = parseJson(statePath, CHECKPOINT_MAX_STATE_BYTES);
   const fail = fieldFailure(statePath);
-  if (state['format'] !== CHECKPOINT_FORMAT) fail('format', `must be '${CHECKPOINT_FORMAT}', got ${describeValue(state['format'])}`);
-  const fit = checkFitState(state['fit'], 'fit', fail);
+  if (state.format !== CHECKPOINT_FORMAT)
+    fail('format', `must be '${CHECKPOINT_FORMAT}', got ${describeValue(state.format)}`);
+  const fit = checkFitState(state.fit, 'fit', fail);
   if (fit.epoch !== epoch) fail('fit.epoch', `must be ${epoch}, the epoch latest.json names, got ${fit.epoch}`);
   const weights = model.trainableWeights();
-  const optimizer = checkOptimizerRecord(state['optimizer'], 'optimizer', weights.length, CHECKPOINT_MAX_BUFFERS_PER_WEIGHT, fail);
-  const rebuilt = checkOptimizerConfig((state['optimizer'] as Record<string, unknown>)['config'], optimizer.className, 'optimizer.config', fail);
-  const settings = state['settings'] === undefined ? {} : checkRecord(state['settings'], 'settings', fail);
+  const optimizer = checkOptimizerRecord(
+    state.optimizer,
+    'optimizer',
+    weights.length,
+    CHECKPOINT_MAX_BUFFERS_PER_WEIGHT,
+    fail,
+  );
+  const rebuilt = checkOptimizerConfig(
+    (state.optimizer as Record<string, unknown>).config,
+    optimizer.className,
+    'optimizer.config',
+    fail,
+  );
+  const settings = state.settings === undefined ? {} : checkRecord(state.settings, 'settings', fail);
 
   const optimizerPath = join(folder, OPTIMIZER_FILE);
   const bufferValues = optimizer.buffers.reduce((sum, names, index) => sum + names.length * weights[index]!.size, 0);
   const { tensors } = decodeSafetensors(
-    readRegularFile(optimizerPath, { maxBytes: CHECKPOINT_OPTIMIZER_HEADER_BYTES + 8 * bufferValues, what: 'the optimizer buffers state.json names' }),
+    readRegularFile(optimizerPath, {
+      maxBytes: CHECKPOINT_OPTIMIZER_HEADER_BYTES + 8 * bufferValues,
+      what: 'the optimizer buffers state.json names',
+    }),
     optimizerPath,
   );
   const optimizerState: OptimizerState = {
     iterations: optimizer.iterations,
     weights: optimizer.steps.map((step, index) => {
       if (step === null) return null;
-      const named = Object.fromEntries(optimizer.buffers[index]!.map((buffer) => {
-        const tensor = tensors.get(`${index}/${buffer}`);
-        if (tensor === undefined || tensor.size !== weights[index]!.size) {
-          throw new FileFormatError(optimizerPath, `buffer '${index}/${buffer}' is missing or not the size of weight ${index} (${weights[index]!.size})`);
-        }
-        const at = tensor.data.findIndex((value) => !Number.isFinite(value));
-        if (at !== -1) throw new FileFormatError(optimizerPath, `buffer '${index}/${buffer}' holds ${tensor.data[at]} at index ${at}; optimizer buffers must be finite`);
-        return [buffer, tensor.data];
-      }));
+      const named = Object.fromEntries(
+        optimizer.buffers[index]!.map((buffer) => {
+          const tensor = tensors.get(`${index}/${buffer}`);
+          if (tensor === undefined || tensor.size !== weights[index]!.size) {
+            throw new FileFormatError(
+              optimizerPath,
+              `buffer '${index}/${buffer}' is missing or not the size of weight ${index} (${weights[index]!.size})`,
+            );
+          }
+          const at = tensor.data.findIndex((value) => !Number.isFinite(value));
+          if (at !== -1)
+            throw new FileFormatError(
+              optimizerPath,
+              `buffer '${index}/${buffer}' holds ${tensor.data[at]} at index ${at}; optimizer buffers must be finite`,
+            );
+          return [buffer, tensor.data];
+        }),
+      );
       return { step, buffers: named };
     }),
   };
@@ -227,6 +294,7 @@ function parseJson(path: string, maxBytes: number): Record<string, unknown> {
   } catch (error) {
     throw new FileFormatError(path, `is not valid JSON (${(error as Error).message})`);
   }
-  if (!isRecord(value)) throw new FileFormatError(path, `is not valid JSON (not an object but ${describeValue(value)})`);
+  if (!isRecord(value))
+    throw new FileFormatError(path, `is not valid JSON (not an object but ${describeValue(value)})`);
   return value;
 }

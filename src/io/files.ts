@@ -3,7 +3,19 @@
 // any work starts, and is never one of the inputs; every failure is one FileSystemError line naming
 // the path and the reason, never a stack trace.
 
-import { accessSync, closeSync, constants, fstatSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { FileFormatError, FileSystemError } from '../core/errors.js';
 
@@ -120,7 +132,10 @@ export function readRegularFile(path: string, options: ReadOptions): Uint8Array 
   const { descriptor, stats } = openRegularFile(path);
   try {
     if (stats.size > options.maxBytes) {
-      throw new FileFormatError(path, `is ${stats.size} bytes, more than the ${options.maxBytes} ${options.what ?? 'this file'} may have`);
+      throw new FileFormatError(
+        path,
+        `is ${stats.size} bytes, more than the ${options.maxBytes} ${options.what ?? 'this file'} may have`,
+      );
     }
     const bytes = new Uint8Array(stats.size);
     const read = readAt(descriptor, bytes, 0, path);
@@ -147,7 +162,8 @@ export function readRegularFileStart(path: string, length: number): Uint8Array {
  */
 export function readExactly(descriptor: number, bytes: Uint8Array, position: number, path: string): void {
   const read = readAt(descriptor, bytes, position, path);
-  if (read < bytes.length) throw new FileFormatError(path, `ended at byte ${position + read} while being read: it changed or shrank`);
+  if (read < bytes.length)
+    throw new FileFormatError(path, `ended at byte ${position + read} while being read: it changed or shrank`);
 }
 
 /** The text of a regular UTF-8 file, as readRegularFile. */
@@ -173,7 +189,10 @@ function refuseInputs(path: string, stats: Stats, inputs: readonly string[], fla
   for (const input of inputs) {
     const inputStats = existingStats(input);
     if (inputStats !== null && sameFile(stats, inputStats)) {
-      throw new FileSystemError(path, `${flag === '' ? 'the output' : flag} is the input ${input}; writing it would replace the input`);
+      throw new FileSystemError(
+        path,
+        `${flag === '' ? 'the output' : flag} is the input ${input}; writing it would replace the input`,
+      );
     }
   }
 }
@@ -182,7 +201,11 @@ function refuseInputs(path: string, stats: Stats, inputs: readonly string[], fla
 function probeWritable(folder: string): void {
   const probe = resolve(folder, `.convnet-write-test-${process.pid}-${Date.now()}`);
   try {
-    const descriptor = openSync(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NONBLOCK, 0o600);
+    const descriptor = openSync(
+      probe,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NONBLOCK,
+      0o600,
+    );
     try {
       writeSync(descriptor, new Uint8Array(1));
     } finally {
@@ -210,7 +233,8 @@ export interface OutputCheck {
 export function checkOutputFile(path: string, check: OutputCheck = {}): void {
   const stats = existingStats(path);
   if (stats !== null) {
-    if (!stats.isFile()) throw new FileSystemError(path, `is a ${fileKind(stats)}; only a regular file is replaced by an output`);
+    if (!stats.isFile())
+      throw new FileSystemError(path, `is a ${fileKind(stats)}; only a regular file is replaced by an output`);
     refuseInputs(path, stats, check.inputs ?? [], check.flag ?? '');
     try {
       accessSync(path, constants.W_OK);
@@ -220,8 +244,14 @@ export function checkOutputFile(path: string, check: OutputCheck = {}): void {
   }
   const folder = dirname(resolve(path));
   const folderStats = existingStats(folder);
-  if (folderStats === null) throw new FileSystemError(path, `cannot write: the folder ${dirname(path)} does not exist`, 'ENOENT');
-  if (!folderStats.isDirectory()) throw new FileSystemError(path, `cannot write: ${dirname(path)} is a ${fileKind(folderStats)}, not a folder`, 'ENOTDIR');
+  if (folderStats === null)
+    throw new FileSystemError(path, `cannot write: the folder ${dirname(path)} does not exist`, 'ENOENT');
+  if (!folderStats.isDirectory())
+    throw new FileSystemError(
+      path,
+      `cannot write: ${dirname(path)} is a ${fileKind(folderStats)}, not a folder`,
+      'ENOTDIR',
+    );
   probeWritable(folder);
 }
 
@@ -240,7 +270,12 @@ export function createFolders(path: string): string[] {
     folder = dirname(folder);
     stats = existingStats(folder);
   }
-  if (stats !== null && !stats.isDirectory()) throw new FileSystemError(path, `cannot create the folder: ${folder} is a ${fileKind(stats)}, not a folder`, 'ENOTDIR');
+  if (stats !== null && !stats.isDirectory())
+    throw new FileSystemError(
+      path,
+      `cannot create the folder: ${folder} is a ${fileKind(stats)}, not a folder`,
+      'ENOTDIR',
+    );
   const created: string[] = [];
   for (const part of missing.reverse()) {
     try {
@@ -250,7 +285,12 @@ export function createFolders(path: string): string[] {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && existingStats(part)?.isDirectory() === true) continue; // made meanwhile
       // The parent exists, so ENOENT here means a file system that takes no new folders (/proc).
-      if (code === 'ENOENT') throw new FileSystemError(path, `cannot create the folder ${part}: the file system there takes no new folders (ENOENT)`, code);
+      if (code === 'ENOENT')
+        throw new FileSystemError(
+          path,
+          `cannot create the folder ${part}: the file system there takes no new folders (ENOENT)`,
+          code,
+        );
       throw fileSystemError(error, path, 'create the folder');
     }
   }

@@ -11,7 +11,12 @@ export interface FilterSize {
 }
 
 /** Copies every filter value from `from` to `to`, HWIO to OIHW or OIHW to HWIO. */
-export function convertFilterLayout(from: ArrayLike<number>, to: { [index: number]: number }, size: FilterSize, direction: 'HWIO->OIHW' | 'OIHW->HWIO'): void {
+export function convertFilterLayout(
+  from: ArrayLike<number>,
+  to: { [index: number]: number },
+  size: FilterSize,
+  direction: 'HWIO->OIHW' | 'OIHW->HWIO',
+): void {
   const { kH, kW, inC, outC } = size;
   for (let ky = 0; ky < kH; ky++) {
     for (let kx = 0; kx < kW; kx++) {

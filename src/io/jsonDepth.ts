@@ -12,7 +12,10 @@ const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
-/** Throws FileFormatError naming `file` where `text` nests deeper than MAX_JSON_DEPTH; well-formedness is JSON.parse's job. */
+/**
+ * Throws FileFormatError naming `file` where `text` nests deeper than MAX_JSON_DEPTH; well-formedness is JSON.parse's
+ * job.
+ */
 export function checkJsonDepth(text: string, file: string): void {
   let depth = 0;
   let isInString = false;
@@ -24,7 +27,8 @@ export function checkJsonDepth(text: string, file: string): void {
     } else if (code === QUOTE) {
       isInString = true;
     } else if (code === OPEN_BRACKET || code === OPEN_BRACE) {
-      if (++depth > MAX_JSON_DEPTH) throw new FileFormatError(file, `nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep`);
+      if (++depth > MAX_JSON_DEPTH)
+        throw new FileFormatError(file, `nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep`);
     } else if (code === CLOSE_BRACKET || code === CLOSE_BRACE) {
       depth--;
     }

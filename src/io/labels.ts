@@ -17,7 +17,8 @@ export function parseLabels(text: string, file: string, classes?: number): strin
   const body = text.replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
   const names = body === '' ? [] : body.split(/\r?\n/).map((line) => line.trim());
   const empty = names.indexOf('');
-  if (empty >= 0) throw new FileFormatError(file, `line ${empty + 1} is empty; a labels file has one class name on each line`);
+  if (empty >= 0)
+    throw new FileFormatError(file, `line ${empty + 1} is empty; a labels file has one class name on each line`);
   if (classes !== undefined && names.length !== classes) {
     throw new FileFormatError(file, `names ${names.length} classes (one per line) but the model has ${classes}`);
   }

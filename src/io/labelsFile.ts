@@ -13,5 +13,9 @@ import { parseLabels } from './labels.js';
  * model.setClassNames(readLabelsFile('imagenet_classes.txt', model.classes));
  */
 export function readLabelsFile(path: string, classes?: number): string[] {
-  return parseLabels(readRegularTextFile(path, { maxBytes: MAX_LABELS_FILE_BYTES, what: 'a labels file' }), path, classes);
+  return parseLabels(
+    readRegularTextFile(path, { maxBytes: MAX_LABELS_FILE_BYTES, what: 'a labels file' }),
+    path,
+    classes,
+  );
 }

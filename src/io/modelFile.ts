@@ -8,7 +8,14 @@ import { MAX_MANIFEST_BYTES, MAX_WEIGHTS_FILE_BYTES } from '../core/limits.js';
 import type { Model } from '../model/model.js';
 import { writeFileAtomic } from './atomicWrite.js';
 import { createFolders, fileSystemError, readRegularFile, readRegularTextFile } from './files.js';
-import { MANIFEST_FILE, parseModel, serializeModel, WEIGHTS_FILE, type LoadedModel, type SaveOptions } from './modelFormat.js';
+import {
+  MANIFEST_FILE,
+  parseModel,
+  serializeModel,
+  WEIGHTS_FILE,
+  type LoadedModel,
+  type SaveOptions,
+} from './modelFormat.js';
 
 /**
  * Saves a model to `directory` (created if needed) as model.json + weights.safetensors; the class
@@ -34,12 +41,18 @@ export function loadModel(directory: string): LoadedModel {
   try {
     isDirectory = statSync(directory).isDirectory();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw fileSystemError(error, directory, 'read');
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR')
+      throw fileSystemError(error, directory, 'read');
   }
-  if (!isDirectory) throw new FileFormatError(directory, `is not a model directory (expected a folder with ${MANIFEST_FILE} and ${WEIGHTS_FILE})`);
+  if (!isDirectory)
+    throw new FileFormatError(
+      directory,
+      `is not a model directory (expected a folder with ${MANIFEST_FILE} and ${WEIGHTS_FILE})`,
+    );
   const manifestPath = join(directory, MANIFEST_FILE);
   const weightsPath = join(directory, WEIGHTS_FILE);
-  for (const path of [manifestPath, weightsPath]) if (!existsSync(path)) throw new FileFormatError(path, 'does not exist');
+  for (const path of [manifestPath, weightsPath])
+    if (!existsSync(path)) throw new FileFormatError(path, 'does not exist');
   const manifest = readRegularTextFile(manifestPath, { maxBytes: MAX_MANIFEST_BYTES, what: 'a model manifest' });
   const weights = readRegularFile(weightsPath, { maxBytes: MAX_WEIGHTS_FILE_BYTES, what: 'a weights file' });
   return parseModel(manifest, weights, { manifest: manifestPath, weights: weightsPath });

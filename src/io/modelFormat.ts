@@ -36,7 +36,9 @@ export interface ModelManifest {
   formatVersion: number;
   dtype: 'float32' | 'float64';
   seed: number;
-  /** In order; `inputs` (indices of earlier layers) only in graph models: without it each layer reads the one before. */
+  /**
+   * In order; `inputs` (indices of earlier layers) only in graph models: without it each layer reads the one before.
+   */
   layers: { className: string; config: LayerConfig; inputs?: number[] | undefined; trainable?: false | undefined }[];
   weights: { name: string; shape: number[] }[];
   classNames?: string[] | undefined;
@@ -76,7 +78,8 @@ export interface LoadedModel {
  */
 export function serializeModel(model: Model, options: SaveOptions = {}): { manifest: string; weights: Uint8Array } {
   const weights = model.namedWeights();
-  const hasNamedOutputs = model.outputNodes.length > 1 || model.outputNames[0] !== model.layers[model.layers.length - 1]!.name;
+  const hasNamedOutputs =
+    model.outputNodes.length > 1 || model.outputNames[0] !== model.layers[model.layers.length - 1]!.name;
   const isChain = model.isChain && !hasNamedOutputs;
   const manifest: ModelManifest = {
     format: MODEL_FORMAT,
@@ -96,18 +99,28 @@ export function serializeModel(model: Model, options: SaveOptions = {}): { manif
   const preprocessing = options.preprocessing ?? model.preprocessing;
   if (preprocessing !== undefined) manifest.preprocessing = checkedPreprocessing(model, preprocessing);
   if (options.training !== undefined) manifest.training = options.training;
-  if (hasNamedOutputs) manifest.outputs = model.outputNodes.map((layer, index) => ({ name: model.outputNames[index]!, layer }));
-  return { manifest: `${JSON.stringify(manifest, null, 2)}\n`, weights: encodeSafetensors(weights, { format: MODEL_FORMAT }) };
+  if (hasNamedOutputs)
+    manifest.outputs = model.outputNodes.map((layer, index) => ({ name: model.outputNames[index]!, layer }));
+  return {
+    manifest: `${JSON.stringify(manifest, null, 2)}\n`,
+    weights: encodeSafetensors(weights, { format: MODEL_FORMAT }),
+  };
 }
 
 /**
  * A model from the text of model.json and the bytes of weights.safetensors (as fetched in a browser
- * or read from a folder), its classNames set from the manifest's. Throws FileFormatError naming the file (`files` gives their names) and field.
+ * or read from a folder), its classNames set from the manifest's. Throws FileFormatError naming the file (`files` gives
+ * their names) and field.
  *
  * @example
- * const { model } = parseModel(await (await fetch('model.json')).text(), new Uint8Array(await (await fetch('weights.safetensors')).arrayBuffer()));
+ * const { model } = parseModel(await (await fetch('model.json')).text(), new Uint8Array(await (await
+ * fetch('weights.safetensors')).arrayBuffer()));
  */
-export function parseModel(manifestText: string, weightsBytes: Uint8Array, files: { manifest?: string | undefined; weights?: string | undefined } = {}): LoadedModel {
+export function parseModel(
+  manifestText: string,
+  weightsBytes: Uint8Array,
+  files: { manifest?: string | undefined; weights?: string | undefined } = {},
+): LoadedModel {
   const manifestPath = files.manifest ?? MANIFEST_FILE;
   const weightsPath = files.weights ?? WEIGHTS_FILE;
   const manifest = parseManifest(manifestText, manifestPath);
@@ -115,17 +128,31 @@ export function parseModel(manifestText: string, weightsBytes: Uint8Array, files
   let model: Model;
   try {
     const layers = manifest.layers.map((layer) => layerFromConfig(layer.className, layer.config));
-    layers.forEach((layer, index) => (layer.trainable = manifest.layers[index]!.trainable !== false));
+    layers.forEach((layer, index) => {
+      layer.trainable = manifest.layers[index]!.trainable !== false;
+    });
     const outputs = manifest.outputs;
-    const options = { seed: manifest.seed, dtype: manifest.dtype, ...(outputs === undefined ? {} : { outputNames: outputs.map((output) => output.name) }) };
+    const options = {
+      seed: manifest.seed,
+      dtype: manifest.dtype,
+      ...(outputs === undefined ? {} : { outputNames: outputs.map((output) => output.name) }),
+    };
     // Every weight comes from the file: layers that would create more values than it holds are refused.
     const budget = [...tensors.values()].reduce((sum, tensor) => sum + tensor.size, 0);
-    model = withWeightBudget(budget, () => (manifest.layers.some((layer) => layer.inputs !== undefined) || outputs !== undefined
-      ? new Model({
-        nodes: layers.map((layer, index) => ({ layer, inputs: manifest.layers[index]!.inputs ?? (index === 0 ? [] : [index - 1]) })),
-        ...(outputs === undefined ? {} : { outputs: outputs.map((output) => output.layer) }),
-      }, options)
-      : new Sequential(layers, options)));
+    model = withWeightBudget(budget, () =>
+      manifest.layers.some((layer) => layer.inputs !== undefined) || outputs !== undefined
+        ? new Model(
+            {
+              nodes: layers.map((layer, index) => ({
+                layer,
+                inputs: manifest.layers[index]!.inputs ?? (index === 0 ? [] : [index - 1]),
+              })),
+              ...(outputs === undefined ? {} : { outputs: outputs.map((output) => output.layer) }),
+            },
+            options,
+          )
+        : new Sequential(layers, options),
+    );
   } catch (error) {
     if (error instanceof ConvNetError) throw new FileFormatError(manifestPath, `layers: ${error.message}`);
     throw error;
@@ -134,14 +161,20 @@ export function parseModel(manifestText: string, weightsBytes: Uint8Array, files
     const stored = tensors.get(weight.name);
     if (stored === undefined) throw new FileFormatError(weightsPath, `weight '${weight.name}' is missing`);
     if (!shapesEqual(stored.shape, weight.tensor.shape)) {
-      throw new FileFormatError(weightsPath, `weight '${weight.name}' has shape ${formatShape(stored.shape)} but the model needs ${formatShape(weight.tensor.shape)}`);
+      throw new FileFormatError(
+        weightsPath,
+        `weight '${weight.name}' has shape ${formatShape(stored.shape)} but the model needs ${formatShape(weight.tensor.shape)}`,
+      );
     }
     weight.tensor.data.set(stored.data);
   }
   checkFiniteWeights(model, weightsPath);
   if (manifest.classNames !== undefined) {
     if (manifest.classNames.length !== model.classes) {
-      throw new FileFormatError(manifestPath, `field 'classNames' names ${manifest.classNames.length} classes but the model has ${model.classes}`);
+      throw new FileFormatError(
+        manifestPath,
+        `field 'classNames' names ${manifest.classNames.length} classes but the model has ${model.classes}`,
+      );
     }
     model.setClassNames(manifest.classNames);
   }
@@ -149,7 +182,8 @@ export function parseModel(manifestText: string, weightsBytes: Uint8Array, files
     try {
       model.setPreprocessing(manifest.preprocessing);
     } catch (error) {
-      if (error instanceof ValueError) throw new FileFormatError(manifestPath, `field 'preprocessing': ${error.message}`);
+      if (error instanceof ValueError)
+        throw new FileFormatError(manifestPath, `field 'preprocessing': ${error.message}`);
       throw error;
     }
   }
@@ -159,7 +193,9 @@ export function parseModel(manifestText: string, weightsBytes: Uint8Array, files
 /** `names` as save options give them: ValueError unless one string per class. */
 function checkedClassNames(model: Model, names: readonly string[]): readonly string[] {
   if (!Array.isArray(names) || names.length !== model.classes || !names.every((name) => typeof name === 'string')) {
-    throw new ValueError(`serializeModel: classNames must be ${model.classes} strings, one per class, got ${Array.isArray(names) ? `${names.length} entries` : typeof names}`);
+    throw new ValueError(
+      `serializeModel: classNames must be ${model.classes} strings, one per class, got ${Array.isArray(names) ? `${names.length} entries` : typeof names}`,
+    );
   }
   return names;
 }
@@ -167,7 +203,10 @@ function checkedClassNames(model: Model, names: readonly string[]): readonly str
 /** `preprocessing` as save options give it, checked against the model's input: ValueError otherwise. */
 function checkedPreprocessing(model: Model, preprocessing: Preprocessing): Preprocessing {
   const input = model.layers[0] as Input;
-  if (input.colorModel === null) throw new ValueError(`serializeModel: preprocessing applies to images, but input '${input.name}' takes feature vectors`);
+  if (input.colorModel === null)
+    throw new ValueError(
+      `serializeModel: preprocessing applies to images, but input '${input.name}' takes feature vectors`,
+    );
   return checkPreprocessing(preprocessing, input.shape[2]!);
 }
 
@@ -184,29 +223,71 @@ function parseManifest(text: string, path: string): ModelManifest {
   if (typeof record !== 'object' || record === null || record.format !== MODEL_FORMAT) {
     throw new FileFormatError(path, `field 'format' must be "${MODEL_FORMAT}"`);
   }
-  if (typeof record.formatVersion !== 'number' || record.formatVersion > MODEL_FORMAT_VERSION || record.formatVersion < 1) {
-    throw new FileFormatError(path, `field 'formatVersion' is ${record.formatVersion}; this version of ConvNet.ts reads versions 1 to ${MODEL_FORMAT_VERSION} (upgrade convnet-ts to read newer files)`);
+  if (
+    typeof record.formatVersion !== 'number' ||
+    record.formatVersion > MODEL_FORMAT_VERSION ||
+    record.formatVersion < 1
+  ) {
+    throw new FileFormatError(
+      path,
+      `field 'formatVersion' is ${record.formatVersion}; this version of ConvNet.ts reads versions 1 to ${MODEL_FORMAT_VERSION} (upgrade convnet-ts to read newer files)`,
+    );
   }
-  if (record.dtype !== 'float32' && record.dtype !== 'float64') throw new FileFormatError(path, `field 'dtype' must be "float32" or "float64"`);
+  if (record.dtype !== 'float32' && record.dtype !== 'float64')
+    throw new FileFormatError(path, `field 'dtype' must be "float32" or "float64"`);
   if (typeof record.seed !== 'number') throw new FileFormatError(path, `field 'seed' must be a number`);
-  if (!Array.isArray(record.layers) || !record.layers.every((layer) => typeof layer?.className === 'string' && typeof layer.config === 'object' && layer.config !== null)) {
+  if (
+    !Array.isArray(record.layers) ||
+    !record.layers.every(
+      (layer) => typeof layer?.className === 'string' && typeof layer.config === 'object' && layer.config !== null,
+    )
+  ) {
     throw new FileFormatError(path, `field 'layers' must be a list of {className, config}`);
   }
   // Before any layer is made: 500,000 layers fit in the manifest's size limit.
   if (record.layers.length > MAX_MODEL_LAYERS) {
-    throw new FileFormatError(path, `field 'layers' lists ${record.layers.length.toLocaleString('en-US')} layers, more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} a model may have`);
+    throw new FileFormatError(
+      path,
+      `field 'layers' lists ${record.layers.length.toLocaleString('en-US')} layers, more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} a model may have`,
+    );
   }
-  const badInputs = record.layers.findIndex((layer, index) => layer.inputs !== undefined && !(Array.isArray(layer.inputs) && layer.inputs.every((input) => Number.isInteger(input) && input >= 0 && input < index)));
-  if (badInputs >= 0) throw new FileFormatError(path, `field 'layers[${badInputs}].inputs' must list indices of earlier layers`);
+  const badInputs = record.layers.findIndex(
+    (layer, index) =>
+      layer.inputs !== undefined &&
+      !(
+        Array.isArray(layer.inputs) &&
+        layer.inputs.every((input) => Number.isInteger(input) && input >= 0 && input < index)
+      ),
+  );
+  if (badInputs >= 0)
+    throw new FileFormatError(path, `field 'layers[${badInputs}].inputs' must list indices of earlier layers`);
   const badTrainable = record.layers.findIndex((layer) => layer.trainable !== undefined && layer.trainable !== false);
-  if (badTrainable >= 0) throw new FileFormatError(path, `field 'layers[${badTrainable}].trainable' must be false or absent`);
-  if (record.classNames !== undefined && (!Array.isArray(record.classNames) || !record.classNames.every((name) => typeof name === 'string'))) {
+  if (badTrainable >= 0)
+    throw new FileFormatError(path, `field 'layers[${badTrainable}].trainable' must be false or absent`);
+  if (
+    record.classNames !== undefined &&
+    (!Array.isArray(record.classNames) || !record.classNames.every((name) => typeof name === 'string'))
+  ) {
     throw new FileFormatError(path, `field 'classNames' must be a list of strings`);
   }
   const outputs = record.outputs;
-  if (outputs !== undefined && (!Array.isArray(outputs) || outputs.length === 0 || outputs.length > MAX_MODEL_LAYERS
-    || !outputs.every((output) => typeof output === 'object' && output !== null && typeof output.name === 'string' && Number.isInteger(output.layer)))) {
-    throw new FileFormatError(path, `field 'outputs' must be a list of { name, layer } records (a string and a layer index)`);
+  if (
+    outputs !== undefined &&
+    (!Array.isArray(outputs) ||
+      outputs.length === 0 ||
+      outputs.length > MAX_MODEL_LAYERS ||
+      !outputs.every(
+        (output) =>
+          typeof output === 'object' &&
+          output !== null &&
+          typeof output.name === 'string' &&
+          Number.isInteger(output.layer),
+      ))
+  ) {
+    throw new FileFormatError(
+      path,
+      `field 'outputs' must be a list of { name, layer } records (a string and a layer index)`,
+    );
   }
   return record as ModelManifest;
 }

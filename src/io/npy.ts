@@ -54,39 +54,69 @@ export function decodeNpyHeader(bytes: Uint8Array, file = 'array.npy', fileBytes
     throw new FileFormatError(file, 'is not a .npy file (it does not start with "\\x93NUMPY")');
   }
   const major = bytes[6]!;
-  if (major < 1 || major > 3) throw new FileFormatError(file, `has .npy format version ${major}.${bytes[7]}; versions 1.0 to 3.0 are read`);
+  if (major < 1 || major > 3)
+    throw new FileFormatError(file, `has .npy format version ${major}.${bytes[7]}; versions 1.0 to 3.0 are read`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lengthBytes = major === 1 ? 2 : 4;
   if (bytes.length < 8 + lengthBytes) throw new FileFormatError(file, 'is truncated inside its header');
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataOffset = 8 + lengthBytes + headerLength;
   if (headerLength > NPY_MAX_HEADER_BYTES || dataOffset > fileBytes || dataOffset > bytes.length) {
-    throw new FileFormatError(file, `header length ${headerLength} exceeds the file (${fileBytes} bytes) or the ${NPY_MAX_HEADER_BYTES}-byte limit`);
+    throw new FileFormatError(
+      file,
+      `header length ${headerLength} exceeds the file (${fileBytes} bytes) or the ${NPY_MAX_HEADER_BYTES}-byte limit`,
+    );
   }
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + lengthBytes, dataOffset));
   const descr = /'descr'\s*:\s*'([<>|=])([a-z])(\d+)'/.exec(header);
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header);
   const shapeMatch = /'shape'\s*:\s*\(([^)]*)\)/.exec(header);
-  if (descr === null) throw new FileFormatError(file, `header field 'descr' is missing or not a simple dtype: ${header.trim()}`);
+  if (descr === null)
+    throw new FileFormatError(file, `header field 'descr' is missing or not a simple dtype: ${header.trim()}`);
   if (fortran === null) throw new FileFormatError(file, `header field 'fortran_order' is missing`);
   if (shapeMatch === null) throw new FileFormatError(file, `header field 'shape' is missing`);
   const [, byteOrder, kind, size] = descr as unknown as [string, string, string, string];
   const type = DESCRIPTORS[`${kind}${size}`];
-  if (type === undefined) throw new FileFormatError(file, `header field 'descr' is '${byteOrder}${kind}${size}'; float32, float64, uint8 and int64 are read`);
-  if (fortran[1] === 'True') throw new FileFormatError(file, `header field 'fortran_order' is True; save the array in C order (numpy.ascontiguousarray)`);
-  const parts = shapeMatch[1]!.split(',').map((part) => part.trim()).filter((part) => part !== '');
-  if (!parts.every((part) => /^\d+$/.test(part))) throw new FileFormatError(file, `header field 'shape' is not a tuple of sizes: (${shapeMatch[1]})`);
+  if (type === undefined)
+    throw new FileFormatError(
+      file,
+      `header field 'descr' is '${byteOrder}${kind}${size}'; float32, float64, uint8 and int64 are read`,
+    );
+  if (fortran[1] === 'True')
+    throw new FileFormatError(
+      file,
+      `header field 'fortran_order' is True; save the array in C order (numpy.ascontiguousarray)`,
+    );
+  const parts = shapeMatch[1]!
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  if (!parts.every((part) => /^\d+$/.test(part)))
+    throw new FileFormatError(file, `header field 'shape' is not a tuple of sizes: (${shapeMatch[1]})`);
   const shape = parts.map(Number);
   const count = sizeOf(shape);
   const dataBytes = fileBytes - dataOffset;
   if (!Number.isSafeInteger(count) || count * type.bytes !== dataBytes) {
-    throw new FileFormatError(file, `header field 'shape' (${shape.join(', ')}) needs ${count * type.bytes} bytes of ${type.dtype} but the file has ${dataBytes}`);
+    throw new FileFormatError(
+      file,
+      `header field 'shape' (${shape.join(', ')}) needs ${count * type.bytes} bytes of ${type.dtype} but the file has ${dataBytes}`,
+    );
   }
-  return { dtype: type.dtype, shape, count, bytesPerValue: type.bytes, isBigEndian: byteOrder === '>' && type.bytes > 1, dataOffset };
+  return {
+    dtype: type.dtype,
+    shape,
+    count,
+    bytesPerValue: type.bytes,
+    isBigEndian: byteOrder === '>' && type.bytes > 1,
+    dataOffset,
+  };
 }
 
 /** The values held in `data` (raw .npy data bytes, a whole number of values) as the header's dtype, in host order. */
-export function decodeNpyValues(data: Uint8Array, header: Pick<NpyHeader, 'dtype' | 'bytesPerValue' | 'isBigEndian'>): NpyArray['data'] {
+export function decodeNpyValues(
+  data: Uint8Array,
+  header: Pick<NpyHeader, 'dtype' | 'bytesPerValue' | 'isBigEndian'>,
+): NpyArray['data'] {
   const count = Math.floor(data.length / header.bytesPerValue);
   const values = allocate(header.dtype, count);
   const source = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -127,7 +157,12 @@ function allocate(dtype: NpyDtype, count: number): NpyArray['data'] {
   }
 }
 
-const DTYPE_OF_ARRAY = new Map<unknown, NpyDtype>([[Float32Array, 'float32'], [Float64Array, 'float64'], [Uint8Array, 'uint8'], [BigInt64Array, 'int64']]);
+const DTYPE_OF_ARRAY = new Map<unknown, NpyDtype>([
+  [Float32Array, 'float32'],
+  [Float64Array, 'float64'],
+  [Uint8Array, 'uint8'],
+  [BigInt64Array, 'int64'],
+]);
 
 /**
  * The header of a version 1.0 .npy file of little-endian, C-order `dtype` values of `shape`, padded
@@ -143,7 +178,7 @@ export function encodeNpyHeader(dtype: NpyDtype, shape: readonly number[]): Uint
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${DESCRIPTOR_OF[dtype]}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   // Spaces and a newline pad the header so the data starts on a 64-byte boundary, as NumPy writes it.
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+  header += `${' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64)}\n`;
   const headerBytes = new TextEncoder().encode(header);
   const bytes = new Uint8Array(10 + headerBytes.length);
   bytes.set(MAGIC, 0);
@@ -162,10 +197,13 @@ export function encodeNpyHeader(dtype: NpyDtype, shape: readonly number[]): Uint
  */
 export function encodeNpy(array: { shape: readonly number[]; data: NpyArray['data'] }): Uint8Array {
   const dtype = DTYPE_OF_ARRAY.get(array.data.constructor);
-  if (dtype === undefined) throw new ValueError('encodeNpy: data must be a Float32Array, Float64Array, Uint8Array or BigInt64Array');
+  if (dtype === undefined)
+    throw new ValueError('encodeNpy: data must be a Float32Array, Float64Array, Uint8Array or BigInt64Array');
   const count = sizeOf(array.shape);
   if (!array.shape.every((extent) => Number.isInteger(extent) && extent >= 0) || count !== array.data.length) {
-    throw new ValueError(`encodeNpy: shape (${array.shape.join(', ')}) holds ${count} values but data has ${array.data.length}`);
+    throw new ValueError(
+      `encodeNpy: shape (${array.shape.join(', ')}) holds ${count} values but data has ${array.data.length}`,
+    );
   }
   const header = encodeNpyHeader(dtype, array.shape);
   const bytes = new Uint8Array(header.length + array.data.byteLength);

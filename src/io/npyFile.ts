@@ -44,9 +44,13 @@ export function openNpyRows(path: string): NpyRowReader {
     const header = decodeNpyHeader(start, path, stats.size);
     if (header.shape.length === 0) throw new FileFormatError(path, `header field 'shape' is (): a scalar has no rows`);
     const rows = header.shape[0]!;
-    const rowValues = rows === 0 ? header.shape.slice(1).reduce((product, extent) => product * extent, 1) : header.count / rows;
+    const rowValues =
+      rows === 0 ? header.shape.slice(1).reduce((product, extent) => product * extent, 1) : header.count / rows;
     const rowBytes = rowValues * header.bytesPerValue;
-    const rowsPerRead = Math.max(1, Math.min(NPY_STREAM_ROWS, Math.floor(NPY_STREAM_BYTES / (rowValues * Math.max(4, header.bytesPerValue)))));
+    const rowsPerRead = Math.max(
+      1,
+      Math.min(NPY_STREAM_ROWS, Math.floor(NPY_STREAM_BYTES / (rowValues * Math.max(4, header.bytesPerValue)))),
+    );
     return {
       path,
       header,
@@ -54,15 +58,23 @@ export function openNpyRows(path: string): NpyRowReader {
       rowValues,
       rowsPerRead,
       readRows(first: number, count: number): NpyArray['data'] {
-        if (!(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 0 && first + count <= rows)) {
-          throw new ValueError(`readRows: rows [${first}, ${first + count}) are not within the ${rows} rows of ${path}`);
+        if (
+          !(Number.isInteger(first) && Number.isInteger(count) && first >= 0 && count >= 0 && first + count <= rows)
+        ) {
+          throw new ValueError(
+            `readRows: rows [${first}, ${first + count}) are not within the ${rows} rows of ${path}`,
+          );
         }
         const bytes = new Uint8Array(count * rowBytes);
         readExactly(descriptor, bytes, header.dataOffset + first * rowBytes, path);
         // Little-endian values (every host that runs this) are viewed in place, not copied.
         if (header.dtype === 'uint8') return bytes;
         if (header.isBigEndian) return decodeNpyValues(bytes, header);
-        return header.dtype === 'float32' ? new Float32Array(bytes.buffer) : header.dtype === 'float64' ? new Float64Array(bytes.buffer) : new BigInt64Array(bytes.buffer);
+        return header.dtype === 'float32'
+          ? new Float32Array(bytes.buffer)
+          : header.dtype === 'float64'
+            ? new Float64Array(bytes.buffer)
+            : new BigInt64Array(bytes.buffer);
       },
       close(): void {
         closeSync(descriptor);

@@ -66,20 +66,46 @@ class GraphBuilder {
   }
 
   floats(name: string, dims: number[], values: ArrayLike<number>): string {
-    this.initializers.push({ name, dims, dataType: onnx().TensorProto.DataType.FLOAT, rawData: new Uint8Array(Float32Array.from(values).buffer) });
+    this.initializers.push({
+      name,
+      dims,
+      dataType: onnx().TensorProto.DataType.FLOAT,
+      rawData: new Uint8Array(Float32Array.from(values).buffer),
+    });
     return name;
   }
 
   int64s(name: string, values: number[]): string {
-    this.initializers.push({ name, dims: [values.length], dataType: onnx().TensorProto.DataType.INT64, rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) });
+    this.initializers.push({
+      name,
+      dims: [values.length],
+      dataType: onnx().TensorProto.DataType.INT64,
+      rawData: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer),
+    });
     return name;
   }
 }
 
-const ints = (name: string, values: number[]): Onnx.IAttributeProto => ({ name, type: onnx().AttributeProto.AttributeType.INTS, ints: values });
-const int = (name: string, value: number): Onnx.IAttributeProto => ({ name, type: onnx().AttributeProto.AttributeType.INT, i: value });
-const float = (name: string, value: number): Onnx.IAttributeProto => ({ name, type: onnx().AttributeProto.AttributeType.FLOAT, f: value });
-const text = (name: string, value: string): Onnx.IAttributeProto => ({ name, type: onnx().AttributeProto.AttributeType.STRING, s: new TextEncoder().encode(value) });
+const ints = (name: string, values: number[]): Onnx.IAttributeProto => ({
+  name,
+  type: onnx().AttributeProto.AttributeType.INTS,
+  ints: values,
+});
+const int = (name: string, value: number): Onnx.IAttributeProto => ({
+  name,
+  type: onnx().AttributeProto.AttributeType.INT,
+  i: value,
+});
+const float = (name: string, value: number): Onnx.IAttributeProto => ({
+  name,
+  type: onnx().AttributeProto.AttributeType.FLOAT,
+  f: value,
+});
+const text = (name: string, value: string): Onnx.IAttributeProto => ({
+  name,
+  type: onnx().AttributeProto.AttributeType.STRING,
+  s: new TextEncoder().encode(value),
+});
 
 /** A [kH, kW, inC, outC] filter as ONNX's [outC, inC, kH, kW]. */
 function filterToOihw(kernel: Tensor): Float32Array {
@@ -90,7 +116,13 @@ function filterToOihw(kernel: Tensor): Float32Array {
 }
 
 /** The ONNX nodes of one layer, reading `inputs`; returns the name of its output. */
-function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputShape: Shape, outputName: string): string {
+function exportLayer(
+  graph: GraphBuilder,
+  layer: Layer,
+  inputs: string[],
+  inputShape: Shape,
+  outputName: string,
+): string {
   const [input] = inputs as [string];
   const prefix = layer.name;
   switch (layer.className) {
@@ -99,45 +131,94 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       const [inH, inW] = inputShape as [number, number, number];
       const [kH, kW] = conv.kernelSize;
       const [dilationH, dilationW] = conv.dilationRate;
-      const pads = resolvePadding(conv.padding, inH, inW, effectiveKernelSize(kH, dilationH), effectiveKernelSize(kW, dilationW), conv.strides[0], conv.strides[1]);
-      const weight = graph.floats(`${prefix}/kernel`, [conv.filters, conv.kernel!.shape[2]!, kH, kW], filterToOihw(conv.kernel!));
-      const convInputs = [weight, ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.data)])];
+      const pads = resolvePadding(
+        conv.padding,
+        inH,
+        inW,
+        effectiveKernelSize(kH, dilationH),
+        effectiveKernelSize(kW, dilationW),
+        conv.strides[0],
+        conv.strides[1],
+      );
+      const weight = graph.floats(
+        `${prefix}/kernel`,
+        [conv.filters, conv.kernel!.shape[2]!, kH, kW],
+        filterToOihw(conv.kernel!),
+      );
+      const convInputs = [
+        weight,
+        ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.data)]),
+      ];
       return graph.node('Conv', [input, ...convInputs], outputName, [
-        ints('kernel_shape', [kH, kW]), ints('strides', [...conv.strides]), ints('dilations', [dilationH, dilationW]),
-        ints('pads', [pads.padTop, pads.padLeft, pads.padBottom, pads.padRight]), int('group', conv.groups),
+        ints('kernel_shape', [kH, kW]),
+        ints('strides', [...conv.strides]),
+        ints('dilations', [dilationH, dilationW]),
+        ints('pads', [pads.padTop, pads.padLeft, pads.padBottom, pads.padRight]),
+        int('group', conv.groups),
       ]);
     }
     case 'Conv2DTranspose': {
       // Our [kH, kW, outC / groups, inC] read as HWIO is, as OIHW, ONNX's [inC, outC / group, kH, kW].
       const conv = layer as Conv2DTranspose;
       const params = conv.convolutionParams(inputShape);
-      const weight = graph.floats(`${prefix}/kernel`, [conv.kernel!.shape[3]!, conv.kernel!.shape[2]!, ...conv.kernelSize], filterToOihw(conv.kernel!));
-      const convInputs = [weight, ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.data)])];
+      const weight = graph.floats(
+        `${prefix}/kernel`,
+        [conv.kernel!.shape[3]!, conv.kernel!.shape[2]!, ...conv.kernelSize],
+        filterToOihw(conv.kernel!),
+      );
+      const convInputs = [
+        weight,
+        ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.data)]),
+      ];
       return graph.node('ConvTranspose', [input, ...convInputs], outputName, [
-        ints('kernel_shape', [...conv.kernelSize]), ints('strides', [...conv.strides]), ints('dilations', [...conv.dilationRate]),
-        ints('pads', [params.padTop, params.padLeft, params.padBottom, params.padRight]), ints('output_padding', [...conv.outputPadding]), int('group', conv.groups),
+        ints('kernel_shape', [...conv.kernelSize]),
+        ints('strides', [...conv.strides]),
+        ints('dilations', [...conv.dilationRate]),
+        ints('pads', [params.padTop, params.padLeft, params.padBottom, params.padRight]),
+        ints('output_padding', [...conv.outputPadding]),
+        int('group', conv.groups),
       ]);
     }
     case 'MaxPool2D':
     case 'AvgPool2D': {
       const pool = layer as Pool2DLayer;
       const [inH, inW] = inputShape as [number, number, number];
-      const pads = resolvePadding(pool.padding, inH, inW, pool.poolSize[0], pool.poolSize[1], pool.strides[0], pool.strides[1]);
-      const attributes = [ints('kernel_shape', [...pool.poolSize]), ints('strides', [...pool.strides]), ints('pads', [pads.padTop, pads.padLeft, pads.padBottom, pads.padRight])];
+      const pads = resolvePadding(
+        pool.padding,
+        inH,
+        inW,
+        pool.poolSize[0],
+        pool.poolSize[1],
+        pool.strides[0],
+        pool.strides[1],
+      );
+      const attributes = [
+        ints('kernel_shape', [...pool.poolSize]),
+        ints('strides', [...pool.strides]),
+        ints('pads', [pads.padTop, pads.padLeft, pads.padBottom, pads.padRight]),
+      ];
       // Averages over the values a window covers, as AvgPool2D does ('same' edges are not pulled to 0),
       // unless the layer counts the padding too; ceil mode has ONNX's (and PyTorch's) rules.
-      if (layer.className === 'AvgPool2D') attributes.push(int('count_include_pad', (layer as AvgPool2D).countIncludePad ? 1 : 0));
+      if (layer.className === 'AvgPool2D')
+        attributes.push(int('count_include_pad', (layer as AvgPool2D).countIncludePad ? 1 : 0));
       if (pool.ceilMode) attributes.push(int('ceil_mode', 1));
       return graph.node(layer.className === 'MaxPool2D' ? 'MaxPool' : 'AveragePool', [input], outputName, attributes);
     }
     case 'GlobalAveragePooling2D':
       // keepDims: ONNX's [c, 1, 1] is already the 1x1 maps it makes.
       if ((layer as GlobalAveragePooling2D).keepDims) return graph.node('GlobalAveragePool', [input], outputName);
-      return graph.node('Flatten', [graph.node('GlobalAveragePool', [input], `${prefix}/pool`)], outputName, [int('axis', 1)]);
+      return graph.node('Flatten', [graph.node('GlobalAveragePool', [input], `${prefix}/pool`)], outputName, [
+        int('axis', 1),
+      ]);
     case 'Flatten':
       if (inputShape.length !== 3) return graph.node('Identity', [input], outputName);
       // Back to channels last before flattening: the order the Dense weights after it were trained on.
-      return graph.node('Flatten', [graph.node('Transpose', [input], `${prefix}/nhwc`, [ints('perm', [0, 2, 3, 1])])], outputName, [int('axis', 1)]);
+      return graph.node(
+        'Flatten',
+        [graph.node('Transpose', [input], `${prefix}/nhwc`, [ints('perm', [0, 2, 3, 1])])],
+        outputName,
+        [int('axis', 1)],
+      );
     case 'Dense': {
       const dense = layer as Dense;
       const weight = graph.floats(`${prefix}/kernel`, [...dense.kernel!.shape], dense.kernel!.data);
@@ -147,11 +228,20 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
     case 'BatchNormalization': {
       const norm = layer as BatchNormalization;
       const tensors = [norm.gamma!, norm.beta!, norm.movingMean!, norm.movingVariance!].map((tensor, index) =>
-        graph.floats(`${prefix}/${['gamma', 'beta', 'moving_mean', 'moving_variance'][index]}`, [tensor.size], tensor.data));
+        graph.floats(
+          `${prefix}/${['gamma', 'beta', 'moving_mean', 'moving_variance'][index]}`,
+          [tensor.size],
+          tensor.data,
+        ),
+      );
       return graph.node('BatchNormalization', [input, ...tensors], outputName, [float('epsilon', norm.epsilon)]);
     }
     case 'ZeroPadding2D': {
-      const { padTop, padBottom, padLeft, padRight } = zeroPadParams([1, ...inputShape], (layer as ZeroPadding2D).padding, prefix);
+      const { padTop, padBottom, padLeft, padRight } = zeroPadParams(
+        [1, ...inputShape],
+        (layer as ZeroPadding2D).padding,
+        prefix,
+      );
       const pads = graph.int64s(`${prefix}/pads`, [0, 0, padTop, padLeft, 0, 0, padBottom, padRight]);
       return graph.node('Pad', [input, pads], outputName, []);
     }
@@ -162,14 +252,24 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       let sizing: string[];
       if (resize.size !== undefined) {
         const shape = graph.node('Shape', [input], `${prefix}/shape`);
-        const leading = graph.node('Slice', [shape, graph.int64s(`${prefix}/zero`, [0]), graph.int64s(`${prefix}/two`, [2])], `${prefix}/batch_channels`);
-        sizing = ['', graph.node('Concat', [leading, graph.int64s(`${prefix}/size`, [...resize.size])], `${prefix}/sizes`, [int('axis', 0)])];
+        const leading = graph.node(
+          'Slice',
+          [shape, graph.int64s(`${prefix}/zero`, [0]), graph.int64s(`${prefix}/two`, [2])],
+          `${prefix}/batch_channels`,
+        );
+        sizing = [
+          '',
+          graph.node('Concat', [leading, graph.int64s(`${prefix}/size`, [...resize.size])], `${prefix}/sizes`, [
+            int('axis', 0),
+          ]),
+        ];
       } else {
         const [scaleH, scaleW] = typeof resize.scale === 'number' ? [resize.scale, resize.scale] : resize.scale!;
         sizing = [graph.floats(`${prefix}/scales`, [4], [1, 1, scaleH, scaleW])];
       }
       return graph.node('Resize', [input, '', ...sizing], outputName, [
-        text('mode', resize.mode === 'nearest' ? 'nearest' : 'linear'), text('coordinate_transformation_mode', resize.coordinates),
+        text('mode', resize.mode === 'nearest' ? 'nearest' : 'linear'),
+        text('coordinate_transformation_mode', resize.coordinates),
         text('nearest_mode', resize.nearestRounding),
       ]);
     }
@@ -210,16 +310,33 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
     }
     case 'HardSwish':
       // Opset 13 has no HardSwish (it came in 14): x * HardSigmoid(x) with alpha 1/6, beta 0.5.
-      return graph.node('Mul', [input, graph.node('HardSigmoid', [input], `${prefix}/gate`, [float('alpha', 1 / 6), float('beta', 0.5)])], outputName);
+      return graph.node(
+        'Mul',
+        [input, graph.node('HardSigmoid', [input], `${prefix}/gate`, [float('alpha', 1 / 6), float('beta', 0.5)])],
+        outputName,
+      );
     case 'ChannelSlice': {
       const { start, end } = layer as ChannelSlice;
-      return graph.node('Slice', [input, graph.int64s(`${prefix}/starts`, [start]), graph.int64s(`${prefix}/ends`, [end]), graph.int64s(`${prefix}/axes`, [1])], outputName);
+      return graph.node(
+        'Slice',
+        [
+          input,
+          graph.int64s(`${prefix}/starts`, [start]),
+          graph.int64s(`${prefix}/ends`, [end]),
+          graph.int64s(`${prefix}/axes`, [1]),
+        ],
+        outputName,
+      );
     }
     case 'ChannelShuffle': {
       // ShuffleNet's own form: [N, groups, C / groups, H, W], swap axes 1 and 2, back to [N, C, H, W].
       const { groups } = layer as ChannelShuffle;
       const [inH, inW, channels] = inputShape as [number, number, number];
-      const grouped = graph.node('Reshape', [input, graph.int64s(`${prefix}/grouped`, [0, groups, channels / groups, inH, inW])], `${prefix}/grouped_maps`);
+      const grouped = graph.node(
+        'Reshape',
+        [input, graph.int64s(`${prefix}/grouped`, [0, groups, channels / groups, inH, inW])],
+        `${prefix}/grouped_maps`,
+      );
       const swapped = graph.node('Transpose', [grouped], `${prefix}/swapped`, [ints('perm', [0, 2, 1, 3, 4])]);
       return graph.node('Reshape', [swapped, graph.int64s(`${prefix}/shape`, [0, channels, inH, inW])], outputName);
     }
@@ -233,9 +350,21 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
       const centred = graph.node('Sub', [input, mean], `${prefix}/centred`);
       const squared = graph.node('Pow', [centred, graph.floats(`${prefix}/two`, [], [2])], `${prefix}/squared`);
       const variance = graph.node('ReduceMean', [squared], `${prefix}/variance`, [ints('axes', [1])]);
-      const padded = graph.node('Add', [variance, graph.floats(`${prefix}/epsilon`, [], [norm.epsilon])], `${prefix}/padded`);
-      const normalized = graph.node('Div', [centred, graph.node('Sqrt', [padded], `${prefix}/deviation`)], `${prefix}/normalized`);
-      const scaled = graph.node('Mul', [normalized, graph.floats(`${prefix}/gamma`, perChannel, norm.gamma!.data)], `${prefix}/scaled`);
+      const padded = graph.node(
+        'Add',
+        [variance, graph.floats(`${prefix}/epsilon`, [], [norm.epsilon])],
+        `${prefix}/padded`,
+      );
+      const normalized = graph.node(
+        'Div',
+        [centred, graph.node('Sqrt', [padded], `${prefix}/deviation`)],
+        `${prefix}/normalized`,
+      );
+      const scaled = graph.node(
+        'Mul',
+        [normalized, graph.floats(`${prefix}/gamma`, perChannel, norm.gamma!.data)],
+        `${prefix}/scaled`,
+      );
       return graph.node('Add', [scaled, graph.floats(`${prefix}/beta`, perChannel, norm.beta!.data)], outputName);
     }
     case 'Subtract':
@@ -249,14 +378,27 @@ function exportLayer(graph: GraphBuilder, layer: Layer, inputs: string[], inputS
     case 'Add':
       return graph.node('Sum', inputs, outputName);
     case 'Power':
-      return graph.node('Pow', [input, graph.floats(`${prefix}/exponent`, [], [(layer as Power).exponent])], outputName);
+      return graph.node(
+        'Pow',
+        [input, graph.floats(`${prefix}/exponent`, [], [(layer as Power).exponent])],
+        outputName,
+      );
     case 'Maximum':
     case 'Minimum':
       return graph.node(layer.className === 'Maximum' ? 'Max' : 'Min', inputs, outputName);
     case 'Multiply':
       // Mul takes two inputs (there is no variadic product): a chain, the last step named as the layer.
-      return inputs.slice(1).reduce((product, factor, index) =>
-        graph.node('Mul', [product, factor], index === inputs.length - 2 ? outputName : `${prefix}/product_${index + 1}`), inputs[0]!);
+      return inputs
+        .slice(1)
+        .reduce(
+          (product, factor, index) =>
+            graph.node(
+              'Mul',
+              [product, factor],
+              index === inputs.length - 2 ? outputName : `${prefix}/product_${index + 1}`,
+            ),
+          inputs[0]!,
+        );
     case 'Concatenate':
       // Channels are axis 1 both of NCHW maps and of [batch, features] vectors.
       return graph.node('Concat', inputs, outputName, [int('axis', 1)]);
@@ -287,31 +429,51 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8
     }
     const isLast = index === model.nodes.length - 1;
     const outputName = isLast ? ONNX_OUTPUT_NAME : layer.name;
-    names.push(exportLayer(graph, layer, inputs.map((from) => names[from]!), model.layerInputShapes[index]!, outputName));
+    names.push(
+      exportLayer(
+        graph,
+        layer,
+        inputs.map((from) => names[from]!),
+        model.layerInputShapes[index]!,
+        outputName,
+      ),
+    );
   });
   const inputShape = model.inputShape;
   const inputDims = inputShape.length === 3 ? [inputShape[2]!, inputShape[0]!, inputShape[1]!] : [...inputShape];
-  const dims = (extents: number[]) => ({ dim: [{ dimParam: 'batch' }, ...extents.map((extent) => ({ dimValue: extent }))] });
+  const dims = (extents: number[]) => ({
+    dim: [{ dimParam: 'batch' }, ...extents.map((extent) => ({ dimValue: extent }))],
+  });
   const channelsFirst = (shape: Shape) => (shape.length === 3 ? [shape[2]!, shape[0]!, shape[1]!] : [...shape]);
   const outputDims = channelsFirst(model.outputShape);
-  const floatType = (extents: number[]) => ({ tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(extents) } });
+  const floatType = (extents: number[]) => ({
+    tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(extents) },
+  });
   const outputs = [{ name: ONNX_OUTPUT_NAME, type: floatType(outputDims) }];
   model.outputNodes.slice(1).forEach((node, index) => {
     const name = model.outputNames[index + 1]!;
     if (name !== names[node] && (names.includes(name) || name === ONNX_OUTPUT_NAME)) {
-      throw new ValueError(`exportOnnx: output name '${name}' is the name of another value of the graph; rename the output (Model outputNames)`);
+      throw new ValueError(
+        `exportOnnx: output name '${name}' is the name of another value of the graph; rename the output (Model outputNames)`,
+      );
     }
     if (name !== names[node]) graph.node('Identity', [names[node]!], name);
     outputs.push({ name, type: floatType(channelsFirst(model.layerOutputShapes[node]!)) });
   });
   const classNames = options.classNames ?? model.classNames;
-  if (classNames !== undefined && (!Array.isArray(classNames) || classNames.length !== model.classes || !classNames.every((name) => typeof name === 'string'))) {
+  if (
+    classNames !== undefined &&
+    (!Array.isArray(classNames) ||
+      classNames.length !== model.classes ||
+      !classNames.every((name) => typeof name === 'string'))
+  ) {
     throw new ValueError(`exportOnnx: classNames must be ${model.classes} strings, one per class`);
   }
   const metadata: { key: string; value: string }[] = [];
   if (classNames !== undefined) metadata.push({ key: ONNX_CLASS_NAMES_KEY, value: JSON.stringify(classNames) });
   // The exported graph takes NCHW: the preprocessing says so for engines that read it.
-  if (model.preprocessing !== undefined) metadata.push({ key: ONNX_PREPROCESSING_KEY, value: JSON.stringify({ ...model.preprocessing, layout: 'NCHW' }) });
+  if (model.preprocessing !== undefined)
+    metadata.push({ key: ONNX_PREPROCESSING_KEY, value: JSON.stringify({ ...model.preprocessing, layout: 'NCHW' }) });
   const proto = onnx().ModelProto.create({
     irVersion: ONNX_IR_VERSION,
     producerName: 'convnet-ts',
@@ -322,7 +484,12 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8
       name: options.name ?? 'convnet-ts',
       node: graph.nodes,
       initializer: graph.initializers,
-      input: [{ name: ONNX_INPUT_NAME, type: { tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(inputDims) } } }],
+      input: [
+        {
+          name: ONNX_INPUT_NAME,
+          type: { tensorType: { elemType: onnx().TensorProto.DataType.FLOAT, shape: dims(inputDims) } },
+        },
+      ],
       output: outputs,
     },
   });

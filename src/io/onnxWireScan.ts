@@ -13,43 +13,128 @@ import { MAX_ONNX_DECODED_HEAP_BYTES, MAX_ONNX_MESSAGE_DEPTH, MAX_ONNX_NODES } f
  * numbers, packed when the wire type is 2 ('int32s', 'floats', 'doubles', 'int64s'); a length-prefixed
  * 'string' or 'bytes'; or a nested message, named. '[]' marks the other repeated fields.
  */
-type FieldType = 'int32' | 'float' | 'int64' | 'int32s' | 'floats' | 'doubles' | 'int64s' | Repeatable | `${Repeatable}[]`;
+type FieldType =
+  | 'int32'
+  | 'float'
+  | 'int64'
+  | 'int32s'
+  | 'floats'
+  | 'doubles'
+  | 'int64s'
+  | Repeatable
+  | `${Repeatable}[]`;
 
 type Repeatable = 'string' | 'bytes' | MessageName;
 
 type MessageName =
-  | 'ModelProto' | 'GraphProto' | 'NodeProto' | 'AttributeProto' | 'ValueInfoProto' | 'TensorProto' | 'Segment'
-  | 'SparseTensorProto' | 'TensorShapeProto' | 'Dimension' | 'TypeProto' | 'TypeTensor' | 'TypeSequence' | 'TypeMap'
-  | 'TypeOptional' | 'TypeSparseTensor' | 'OperatorSetIdProto' | 'StringStringEntryProto' | 'TensorAnnotation'
-  | 'TrainingInfoProto' | 'FunctionProto';
+  | 'ModelProto'
+  | 'GraphProto'
+  | 'NodeProto'
+  | 'AttributeProto'
+  | 'ValueInfoProto'
+  | 'TensorProto'
+  | 'Segment'
+  | 'SparseTensorProto'
+  | 'TensorShapeProto'
+  | 'Dimension'
+  | 'TypeProto'
+  | 'TypeTensor'
+  | 'TypeSequence'
+  | 'TypeMap'
+  | 'TypeOptional'
+  | 'TypeSparseTensor'
+  | 'OperatorSetIdProto'
+  | 'StringStringEntryProto'
+  | 'TensorAnnotation'
+  | 'TrainingInfoProto'
+  | 'FunctionProto';
 
 // Copied from the decode functions of node_modules/onnx-proto/dist/onnx.js; the field numbers agree
 // with onnx.proto. uint64_data (TensorProto 11) is read as int64_data is. Fields onnx-proto does not
 // know (later ONNX versions') are skipped by the decoder and by this scan alike.
 const SCHEMA: Record<MessageName, Record<number, FieldType>> = {
   ModelProto: {
-    1: 'int64', 2: 'string', 3: 'string', 4: 'string', 5: 'int64', 6: 'string', 7: 'GraphProto', 8: 'OperatorSetIdProto[]',
-    14: 'StringStringEntryProto[]', 20: 'TrainingInfoProto[]', 25: 'FunctionProto[]',
+    1: 'int64',
+    2: 'string',
+    3: 'string',
+    4: 'string',
+    5: 'int64',
+    6: 'string',
+    7: 'GraphProto',
+    8: 'OperatorSetIdProto[]',
+    14: 'StringStringEntryProto[]',
+    20: 'TrainingInfoProto[]',
+    25: 'FunctionProto[]',
   },
   GraphProto: {
-    1: 'NodeProto[]', 2: 'string', 5: 'TensorProto[]', 10: 'string', 11: 'ValueInfoProto[]', 12: 'ValueInfoProto[]', 13: 'ValueInfoProto[]',
-    14: 'TensorAnnotation[]', 15: 'SparseTensorProto[]',
+    1: 'NodeProto[]',
+    2: 'string',
+    5: 'TensorProto[]',
+    10: 'string',
+    11: 'ValueInfoProto[]',
+    12: 'ValueInfoProto[]',
+    13: 'ValueInfoProto[]',
+    14: 'TensorAnnotation[]',
+    15: 'SparseTensorProto[]',
   },
-  NodeProto: { 1: 'string[]', 2: 'string[]', 3: 'string', 4: 'string', 5: 'AttributeProto[]', 6: 'string', 7: 'string' },
+  NodeProto: {
+    1: 'string[]',
+    2: 'string[]',
+    3: 'string',
+    4: 'string',
+    5: 'AttributeProto[]',
+    6: 'string',
+    7: 'string',
+  },
   AttributeProto: {
-    1: 'string', 2: 'float', 3: 'int64', 4: 'bytes', 5: 'TensorProto', 6: 'GraphProto', 7: 'floats', 8: 'int64s', 9: 'bytes[]', 10: 'TensorProto[]',
-    11: 'GraphProto[]', 13: 'string', 14: 'TypeProto', 15: 'TypeProto[]', 20: 'int32', 21: 'string', 22: 'SparseTensorProto', 23: 'SparseTensorProto[]',
+    1: 'string',
+    2: 'float',
+    3: 'int64',
+    4: 'bytes',
+    5: 'TensorProto',
+    6: 'GraphProto',
+    7: 'floats',
+    8: 'int64s',
+    9: 'bytes[]',
+    10: 'TensorProto[]',
+    11: 'GraphProto[]',
+    13: 'string',
+    14: 'TypeProto',
+    15: 'TypeProto[]',
+    20: 'int32',
+    21: 'string',
+    22: 'SparseTensorProto',
+    23: 'SparseTensorProto[]',
   },
   ValueInfoProto: { 1: 'string', 2: 'TypeProto', 3: 'string' },
   TensorProto: {
-    1: 'int64s', 2: 'int32', 3: 'Segment', 4: 'floats', 5: 'int32s', 6: 'bytes[]', 7: 'int64s', 8: 'string', 9: 'bytes', 10: 'doubles', 11: 'int64s',
-    12: 'string', 13: 'StringStringEntryProto[]', 14: 'int32',
+    1: 'int64s',
+    2: 'int32',
+    3: 'Segment',
+    4: 'floats',
+    5: 'int32s',
+    6: 'bytes[]',
+    7: 'int64s',
+    8: 'string',
+    9: 'bytes',
+    10: 'doubles',
+    11: 'int64s',
+    12: 'string',
+    13: 'StringStringEntryProto[]',
+    14: 'int32',
   },
   Segment: { 1: 'int64', 2: 'int64' },
   SparseTensorProto: { 1: 'TensorProto', 2: 'TensorProto', 3: 'int64s' },
   TensorShapeProto: { 1: 'Dimension[]' },
   Dimension: { 1: 'int64', 2: 'string', 3: 'string' },
-  TypeProto: { 1: 'TypeTensor', 4: 'TypeSequence', 5: 'TypeMap', 6: 'string', 8: 'TypeSparseTensor', 9: 'TypeOptional' },
+  TypeProto: {
+    1: 'TypeTensor',
+    4: 'TypeSequence',
+    5: 'TypeMap',
+    6: 'string',
+    8: 'TypeSparseTensor',
+    9: 'TypeOptional',
+  },
   TypeTensor: { 1: 'int32', 2: 'TensorShapeProto' },
   TypeSequence: { 1: 'TypeProto' },
   TypeMap: { 1: 'int32', 2: 'TypeProto' },
@@ -59,7 +144,16 @@ const SCHEMA: Record<MessageName, Record<number, FieldType>> = {
   StringStringEntryProto: { 1: 'string', 2: 'string' },
   TensorAnnotation: { 1: 'string', 2: 'StringStringEntryProto[]' },
   TrainingInfoProto: { 1: 'GraphProto', 2: 'GraphProto', 3: 'StringStringEntryProto[]', 4: 'StringStringEntryProto[]' },
-  FunctionProto: { 1: 'string', 4: 'string[]', 5: 'string[]', 6: 'string[]', 7: 'NodeProto[]', 8: 'string', 9: 'OperatorSetIdProto[]', 10: 'string' },
+  FunctionProto: {
+    1: 'string',
+    4: 'string[]',
+    5: 'string[]',
+    6: 'string[]',
+    7: 'NodeProto[]',
+    8: 'string',
+    9: 'OperatorSetIdProto[]',
+    10: 'string',
+  },
 };
 
 // What decoding keeps on the heap per item, in bytes: measured on Node 20 (x64) by decoding a
@@ -110,7 +204,9 @@ class WireError extends Error {}
 // Field codes: the message types are numbered from 0 in SCHEMA's order; the kinds of value follow.
 const MESSAGE_NAMES = Object.keys(SCHEMA) as MessageName[];
 const VALUE_KINDS = ['int32', 'float', 'int64', 'int32s', 'floats', 'doubles', 'int64s', 'string', 'bytes'] as const;
-const [INT32, , INT64, INT32S, FLOATS, DOUBLES, INT64S, STRING, BYTES] = VALUE_KINDS.map((_, index) => MESSAGE_NAMES.length + index) as number[];
+const [INT32, , INT64, INT32S, FLOATS, DOUBLES, INT64S, STRING, BYTES] = VALUE_KINDS.map(
+  (_, index) => MESSAGE_NAMES.length + index,
+) as number[];
 const UNKNOWN = -1;
 /** In the scan's stack: a group being skipped (wire types 3 and 4), which protobufjs skips recursively. */
 const GROUP = -2;
@@ -127,10 +223,14 @@ const FIELD_CODES: number[][] = MESSAGE_NAMES.map((name) => {
   return codes;
 });
 /** Per message type, a bit (1 << field number) for each repeated field. */
-const REPEATED_FIELDS: number[] = MESSAGE_NAMES.map((name) => Object.entries(SCHEMA[name])
-  .filter(([, type]) => type.endsWith('[]') || ['int32s', 'floats', 'doubles', 'int64s'].includes(type))
-  .reduce((bits, [field]) => bits | (1 << Number(field)), 0));
-const MESSAGE_HEAP_BYTES = MESSAGE_NAMES.map((_, type) => MESSAGE_BYTES + ARRAY_BYTES * bitCount(REPEATED_FIELDS[type]!));
+const REPEATED_FIELDS: number[] = MESSAGE_NAMES.map((name) =>
+  Object.entries(SCHEMA[name])
+    .filter(([, type]) => type.endsWith('[]') || ['int32s', 'floats', 'doubles', 'int64s'].includes(type))
+    .reduce((bits, [field]) => bits | (1 << Number(field)), 0),
+);
+const MESSAGE_HEAP_BYTES = MESSAGE_NAMES.map(
+  (_, type) => MESSAGE_BYTES + ARRAY_BYTES * bitCount(REPEATED_FIELDS[type]!),
+);
 
 function bitCount(bits: number): number {
   let count = 0;
@@ -222,7 +322,9 @@ class WireCursor {
   }
 
   pastEnd(): WireError {
-    return new WireError(`a value at byte ${Math.min(this.position, this.length)} runs past the end of the file's ${this.length} bytes`);
+    return new WireError(
+      `a value at byte ${Math.min(this.position, this.length)} runs past the end of the file's ${this.length} bytes`,
+    );
   }
 }
 
@@ -249,7 +351,10 @@ export function scanOnnxWire(bytes: Uint8Array, file: string, maxHeapBytes = Inf
   const filled: number[] = [0];
   const enter = (type: number, end: number, at: number): void => {
     if (types.length >= MAX_ONNX_MESSAGE_DEPTH) {
-      throw new FileFormatError(file, `has messages nested more than ${MAX_ONNX_MESSAGE_DEPTH} deep (at byte ${at.toLocaleString('en-US')}), more than an ONNX file may nest (MAX_ONNX_MESSAGE_DEPTH)`);
+      throw new FileFormatError(
+        file,
+        `has messages nested more than ${MAX_ONNX_MESSAGE_DEPTH} deep (at byte ${at.toLocaleString('en-US')}), more than an ONNX file may nest (MAX_ONNX_MESSAGE_DEPTH)`,
+      );
     }
     types.push(type);
     ends.push(end);
@@ -340,7 +445,17 @@ export function scanOnnxWire(bytes: Uint8Array, file: string, maxHeapBytes = Inf
     if (error instanceof WireError) throw new FileFormatError(file, `is not an ONNX model (${error.message})`);
     throw error;
   }
-  return { nodes, messages, int64Values, numbers, strings, stringBytes, byteStrings, decodedHeapBytes: heapBytes, scannedBytes: Math.min(cursor.position, bytes.length) };
+  return {
+    nodes,
+    messages,
+    int64Values,
+    numbers,
+    strings,
+    stringBytes,
+    byteStrings,
+    decodedHeapBytes: heapBytes,
+    scannedBytes: Math.min(cursor.position, bytes.length),
+  };
 }
 
 /**
@@ -359,17 +474,22 @@ export function checkOnnxWire(bytes: Uint8Array, file: string): OnnxWireCounts {
       [counts.byteStrings, 'byte string'],
       [counts.messages, 'message'],
     ] as const;
-    const what = items.filter(([count]) => count > 0).map(([count, name]) => `${format(count)} ${name}${count === 1 ? '' : 's'}`);
+    const what = items
+      .filter(([count]) => count > 0)
+      .map(([count, name]) => `${format(count)} ${name}${count === 1 ? '' : 's'}`);
     const listed = what.length === 1 ? what[0] : `${what.slice(0, -1).join(', ')} and ${what.at(-1)}`;
     throw new FileFormatError(
       file,
-      `decoding it would take more than the ${format(MAX_ONNX_DECODED_HEAP_BYTES / 2 ** 20)} MiB of memory an ONNX file may take (MAX_ONNX_DECODED_HEAP_BYTES): `
-        + `its first ${format(counts.scannedBytes)} bytes already hold ${listed}; `
-        + 'tensors whose values are raw_data bytes take almost none',
+      `decoding it would take more than the ${format(MAX_ONNX_DECODED_HEAP_BYTES / 2 ** 20)} MiB of memory an ONNX file may take (MAX_ONNX_DECODED_HEAP_BYTES): ` +
+        `its first ${format(counts.scannedBytes)} bytes already hold ${listed}; ` +
+        'tensors whose values are raw_data bytes take almost none',
     );
   }
   if (counts.nodes > MAX_ONNX_NODES) {
-    throw new FileFormatError(file, `has ${format(counts.nodes)} nodes, more than the ${format(MAX_ONNX_NODES)} an imported graph may have`);
+    throw new FileFormatError(
+      file,
+      `has ${format(counts.nodes)} nodes, more than the ${format(MAX_ONNX_NODES)} an imported graph may have`,
+    );
   }
   return counts;
 }

@@ -20,11 +20,15 @@ export interface NamedTensor {
 /** Encodes tensors (and optional string metadata) as a safetensors file. */
 export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
   const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) header['__metadata__'] = metadata;
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const { name, tensor } of tensors) {
     const byteLength = tensor.data.byteLength;
-    header[name] = { dtype: DTYPE_CODES[tensor.dtype], shape: [...tensor.shape], data_offsets: [offset, offset + byteLength] };
+    header[name] = {
+      dtype: DTYPE_CODES[tensor.dtype],
+      shape: [...tensor.shape],
+      data_offsets: [offset, offset + byteLength],
+    };
     offset += byteLength;
   }
   const encoder = new TextEncoder();
@@ -54,7 +58,10 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): DecodedSafet
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const declared = view.getBigUint64(0, true);
   if (declared > BigInt(Math.min(SAFETENSORS_MAX_HEADER_BYTES, bytes.length - 8))) {
-    throw new FileFormatError(file, `header length ${declared} exceeds the file (${bytes.length} bytes) or the ${SAFETENSORS_MAX_HEADER_BYTES}-byte limit`);
+    throw new FileFormatError(
+      file,
+      `header length ${declared} exceeds the file (${bytes.length} bytes) or the ${SAFETENSORS_MAX_HEADER_BYTES}-byte limit`,
+    );
   }
   const headerLength = Number(declared);
   let header: unknown;
@@ -63,7 +70,8 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): DecodedSafet
   } catch (error) {
     throw new FileFormatError(file, `header is not valid UTF-8 JSON (${(error as Error).message})`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new FileFormatError(file, 'header is not a JSON object');
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw new FileFormatError(file, 'header is not a JSON object');
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const tensors = new Map<string, Tensor>();
@@ -76,9 +84,16 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): DecodedSafet
     }
     const { dtype, shape, begin, end } = checkEntry(name, entry, file);
     const elementBytes = BYTES_PER_ELEMENT[dtype]!;
-    if (end > dataLength) throw new FileFormatError(file, `tensor '${name}': data_offsets end ${end} is past the end of the data (${dataLength} bytes)`);
-    if ((end - begin) !== sizeOf(shape) * elementBytes) {
-      throw new FileFormatError(file, `tensor '${name}': shape [${shape.join(', ')}] of ${dtype} needs ${sizeOf(shape) * elementBytes} bytes but data_offsets span ${end - begin}`);
+    if (end > dataLength)
+      throw new FileFormatError(
+        file,
+        `tensor '${name}': data_offsets end ${end} is past the end of the data (${dataLength} bytes)`,
+      );
+    if (end - begin !== sizeOf(shape) * elementBytes) {
+      throw new FileFormatError(
+        file,
+        `tensor '${name}': shape [${shape.join(', ')}] of ${dtype} needs ${sizeOf(shape) * elementBytes} bytes but data_offsets span ${end - begin}`,
+      );
     }
     ranges.push([begin, end, name]);
     // Copy rather than view: the file's offsets need not be aligned for a typed-array view. (Not
@@ -97,24 +112,50 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): DecodedSafet
   return { tensors, metadata };
 }
 
-function checkEntry(name: string, entry: unknown, file: string): { dtype: string; shape: number[]; begin: number; end: number } {
-  if (typeof entry !== 'object' || entry === null) throw new FileFormatError(file, `tensor '${name}': entry is not an object`);
+function checkEntry(
+  name: string,
+  entry: unknown,
+  file: string,
+): { dtype: string; shape: number[]; begin: number; end: number } {
+  if (typeof entry !== 'object' || entry === null)
+    throw new FileFormatError(file, `tensor '${name}': entry is not an object`);
   const { dtype, shape, data_offsets: offsets } = entry as Record<string, unknown>;
   if (typeof dtype !== 'string' || !(dtype in BYTES_PER_ELEMENT)) {
     throw new FileFormatError(file, `tensor '${name}': dtype ${JSON.stringify(dtype)} is not supported (F32 or F64)`);
   }
-  if (!Array.isArray(shape) || shape.length > 8 || !shape.every((dimension) => Number.isSafeInteger(dimension) && dimension >= 1)) {
-    throw new FileFormatError(file, `tensor '${name}': shape ${JSON.stringify(shape)} is not a list of at most 8 positive integers`);
+  if (
+    !Array.isArray(shape) ||
+    shape.length > 8 ||
+    !shape.every((dimension) => Number.isSafeInteger(dimension) && dimension >= 1)
+  ) {
+    throw new FileFormatError(
+      file,
+      `tensor '${name}': shape ${JSON.stringify(shape)} is not a list of at most 8 positive integers`,
+    );
   }
-  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((offset) => Number.isSafeInteger(offset) && offset >= 0) || offsets[0] > offsets[1]) {
-    throw new FileFormatError(file, `tensor '${name}': data_offsets ${JSON.stringify(offsets)} is not [begin, end] with 0 <= begin <= end`);
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((offset) => Number.isSafeInteger(offset) && offset >= 0) ||
+    offsets[0] > offsets[1]
+  ) {
+    throw new FileFormatError(
+      file,
+      `tensor '${name}': data_offsets ${JSON.stringify(offsets)} is not [begin, end] with 0 <= begin <= end`,
+    );
   }
-  if (!Number.isSafeInteger(sizeOf(shape))) throw new FileFormatError(file, `tensor '${name}': shape ${JSON.stringify(shape)} is too large`);
+  if (!Number.isSafeInteger(sizeOf(shape)))
+    throw new FileFormatError(file, `tensor '${name}': shape ${JSON.stringify(shape)} is too large`);
   return { dtype, shape: shape as number[], begin: offsets[0] as number, end: offsets[1] as number };
 }
 
 function checkMetadata(entry: unknown, file: string): Record<string, string> {
-  if (typeof entry !== 'object' || entry === null || Array.isArray(entry) || !Object.values(entry).every((value) => typeof value === 'string')) {
+  if (
+    typeof entry !== 'object' ||
+    entry === null ||
+    Array.isArray(entry) ||
+    !Object.values(entry).every((value) => typeof value === 'string')
+  ) {
     throw new FileFormatError(file, '__metadata__ must map names to strings');
   }
   return entry as Record<string, string>;

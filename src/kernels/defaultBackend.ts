@@ -6,8 +6,22 @@
 
 import { BackendError } from '../core/errors.js';
 import { referenceBackend } from './js/referenceBackend.js';
-import { activeBackendName, adoptDefaultBackend, isBackendChosen, registerBackend, setBackend, setFirstUseStart } from './registry.js';
-import { checkWasmBackendOptions, createWasmBackend, createWasmBackendSync, type WasmBackend, type WasmBackendInfo, type WasmBackendOptions } from './wasm/wasmBackend.js';
+import {
+  activeBackendName,
+  adoptDefaultBackend,
+  isBackendChosen,
+  registerBackend,
+  setBackend,
+  setFirstUseStart,
+} from './registry.js';
+import {
+  checkWasmBackendOptions,
+  createWasmBackend,
+  createWasmBackendSync,
+  type WasmBackend,
+  type WasmBackendInfo,
+  type WasmBackendOptions,
+} from './wasm/wasmBackend.js';
 import { wasmPlatform } from './wasm/platform.js';
 
 /**
@@ -60,8 +74,8 @@ export async function initWasmBackend(options: WasmBackendOptions = {}): Promise
  * WebAssembly one where it starts, otherwise the reference kernels (backendInfo().wasmUnavailableReason
  * says why; a build or worker that did not load is also said once with console.warn). Safe to call
  * any number of times, also at once: every call shares one start, and `options` (as initWasmBackend's;
- * invalid ones reject with ValueError) count on the first call only. Starts nothing where a backend was chosen already (setBackend,
- * initWasmBackend). In a page, `await ready()` before the first op to get the fast kernels from the
+ * invalid ones reject with ValueError) count on the first call only. Starts nothing where a backend was chosen already
+ * (setBackend, initWasmBackend). In a page, `await ready()` before the first op to get the fast kernels from the
  * first call (without it the first ops run on the reference kernels while the fast ones start).
  *
  * @example
@@ -89,8 +103,12 @@ export function ready(options: WasmBackendOptions = {}): Promise<BackendInfo> {
  */
 export function backendInfo(): BackendInfo {
   return {
-    active: activeBackendName() ?? 'none', wasm: wasmBackend?.info ?? null, wasmState, wasmUnavailableReason,
-    wasmArenaPeakBytes: wasmBackend?.peakBytes() ?? null, wasmArenaBytesInUse: wasmBackend?.bytesInUse() ?? null,
+    active: activeBackendName() ?? 'none',
+    wasm: wasmBackend?.info ?? null,
+    wasmState,
+    wasmUnavailableReason,
+    wasmArenaPeakBytes: wasmBackend?.peakBytes() ?? null,
+    wasmArenaBytesInUse: wasmBackend?.bytesInUse() ?? null,
   };
 }
 
@@ -106,7 +124,8 @@ function noteFailure(error: unknown): void {
   wasmUnavailableReason = error instanceof Error ? error.message : String(error);
   // A missing SIMD is a fact of the engine and stays quiet; a build or worker that SIMD could run but
   // that did not load is a deployment mistake, said once (the page still runs, on the slow kernels).
-  if (error instanceof BackendError) console.warn(`${wasmUnavailableReason} (running on the reference kernels, several times slower)`);
+  if (error instanceof BackendError)
+    console.warn(`${wasmUnavailableReason} (running on the reference kernels, several times slower)`);
 }
 
 /** The default start, asynchronous: ready(), and the first op in a page. */

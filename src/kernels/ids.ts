@@ -1,7 +1,9 @@
 // Kernel identifiers. One PascalCase id names a kernel everywhere: in the registry, the backward
 // rules, the WebAssembly exports, the benchmarks and the test titles.
 
-/** Every kernel id: the same string names the kernel in the registry, its backward rule, its Wasm export and its tests. */
+/**
+ * Every kernel id: the same string names the kernel in the registry, its backward rule, its Wasm export and its tests.
+ */
 export const KERNEL_IDS = [
   'Conv2D',
   'Conv2DBackpropInput',

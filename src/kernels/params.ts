@@ -94,7 +94,13 @@ export interface Pool2DParams extends WindowParams {
  * padAfter - k) / stride) + 1, less one where the last window would start past the input and the
  * before-padding (PyTorch's rule, which keeps an input value in every window).
  */
-export function ceilWindowOutputSize(inSize: number, kSize: number, stride: number, padBefore: number, padAfter: number): number {
+export function ceilWindowOutputSize(
+  inSize: number,
+  kSize: number,
+  stride: number,
+  padBefore: number,
+  padAfter: number,
+): number {
   let size = Math.ceil((inSize + padBefore + padAfter - kSize) / stride) + 1;
   if ((size - 1) * stride >= inSize + padBefore) size--;
   return size;
@@ -164,7 +170,15 @@ export interface PowParams extends ElementwiseParams {
  * share of d max(a, b) that goes to a: 1 where a > b, 1/2 where a = b, 0 where a < b (ties split
  * equally, as torch.maximum's gradient does); the backward rules of maximum and minimum use it.
  */
-export const ARITHMETIC_OPERATIONS = ['add', 'subtract', 'multiply', 'divide', 'minimum', 'maximum', 'selectionWeight'] as const;
+export const ARITHMETIC_OPERATIONS = [
+  'add',
+  'subtract',
+  'multiply',
+  'divide',
+  'minimum',
+  'maximum',
+  'selectionWeight',
+] as const;
 export type ArithmeticOperation = (typeof ARITHMETIC_OPERATIONS)[number];
 
 /** The number of axes of a broadcast params record: shapes of fewer axes are padded with leading 1s. */
@@ -257,12 +271,28 @@ export type ResizeMode = 'nearest' | 'bilinear';
  * bilinear align_corners=False), 'pytorch_half_pixel' (the same, 0 for an output of one pixel),
  * 'align_corners', 'asymmetric' (PyTorch's nearest), 'tf_half_pixel_for_nn'.
  */
-export type ResizeCoordinates = 'half_pixel' | 'pytorch_half_pixel' | 'align_corners' | 'asymmetric' | 'tf_half_pixel_for_nn';
-export const RESIZE_COORDINATES: readonly ResizeCoordinates[] = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn'];
+export type ResizeCoordinates =
+  | 'half_pixel'
+  | 'pytorch_half_pixel'
+  | 'align_corners'
+  | 'asymmetric'
+  | 'tf_half_pixel_for_nn';
+export const RESIZE_COORDINATES: readonly ResizeCoordinates[] = [
+  'half_pixel',
+  'pytorch_half_pixel',
+  'align_corners',
+  'asymmetric',
+  'tf_half_pixel_for_nn',
+];
 
 /** How 'nearest' rounds a source coordinate to a pixel (ONNX Resize's nearest_mode; PyTorch's nearest: 'floor'). */
 export type NearestRounding = 'round_prefer_floor' | 'round_prefer_ceil' | 'floor' | 'ceil';
-export const NEAREST_ROUNDINGS: readonly NearestRounding[] = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'];
+export const NEAREST_ROUNDINGS: readonly NearestRounding[] = [
+  'round_prefer_floor',
+  'round_prefer_ceil',
+  'floor',
+  'ceil',
+];
 
 /**
  * Resize of NHWC maps: input [batch, inH, inW, inC], output [batch, outH, outW, inC]. scaleH and scaleW
@@ -370,10 +400,14 @@ export function resolvePadding(
     const padLeft = Math.floor(totalW / 2);
     return { padTop, padBottom: totalH - padTop, padLeft, padRight: totalW - padLeft };
   }
-  const amounts = typeof padding === 'number' ? [padding, padding, padding, padding]
-    : padding.length === 2 ? [padding[0], padding[0], padding[1], padding[1]]
-    : padding.length === 4 ? [...padding]
-    : null;
+  const amounts =
+    typeof padding === 'number'
+      ? [padding, padding, padding, padding]
+      : padding.length === 2
+        ? [padding[0], padding[0], padding[1], padding[1]]
+        : padding.length === 4
+          ? [...padding]
+          : null;
   if (amounts === null || !amounts.every((amount) => Number.isInteger(amount) && amount >= 0)) {
     throw new ValueError(
       `padding must be 'valid', 'same', a non-negative integer, [padH, padW] or [top, bottom, left, right]; got ${JSON.stringify(padding)}`,
@@ -384,7 +418,13 @@ export function resolvePadding(
 }
 
 /** Output size along one axis: floor((inSize - kSize + padBefore + padAfter) / stride) + 1. */
-export function windowOutputSize(inSize: number, kSize: number, stride: number, padBefore: number, padAfter: number): number {
+export function windowOutputSize(
+  inSize: number,
+  kSize: number,
+  stride: number,
+  padBefore: number,
+  padAfter: number,
+): number {
   return Math.floor((inSize - kSize + padBefore + padAfter) / stride) + 1;
 }
 
@@ -392,7 +432,13 @@ export function windowOutputSize(inSize: number, kSize: number, stride: number, 
  * The output-size formula written out with numbers, e.g. "(28 - 5 + 2*2) / 1 + 1 = 28", as errors and
  * summaries show it. Uneven padding is written as the sum of both sides.
  */
-export function describeWindowOutputSize(inSize: number, kSize: number, stride: number, padBefore: number, padAfter: number): string {
+export function describeWindowOutputSize(
+  inSize: number,
+  kSize: number,
+  stride: number,
+  padBefore: number,
+  padAfter: number,
+): string {
   const pad = padBefore === padAfter ? `2*${padBefore}` : `${padBefore}+${padAfter}`;
   const numerator = inSize - kSize + padBefore + padAfter;
   const exact = numerator / stride + 1;
@@ -438,10 +484,12 @@ export function windowParams(
   const outH = windowOutputSize(inH, spanH, strideH, pads.padTop, pads.padBottom);
   const outW = windowOutputSize(inW, spanW, strideW, pads.padLeft, pads.padRight);
   if (outH < 1 || outW < 1) {
-    const axis = outH < 1
-      ? `height: ${describeWindowOutputSize(inH, spanH, strideH, pads.padTop, pads.padBottom)}`
-      : `width: ${describeWindowOutputSize(inW, spanW, strideW, pads.padLeft, pads.padRight)}`;
-    const dilated = dilationH === 1 && dilationW === 1 ? '' : ` dilated by ${dilationH}x${dilationW} (spanning ${spanH}x${spanW})`;
+    const axis =
+      outH < 1
+        ? `height: ${describeWindowOutputSize(inH, spanH, strideH, pads.padTop, pads.padBottom)}`
+        : `width: ${describeWindowOutputSize(inW, spanW, strideW, pads.padLeft, pads.padRight)}`;
+    const dilated =
+      dilationH === 1 && dilationW === 1 ? '' : ` dilated by ${dilationH}x${dilationW} (spanning ${spanH}x${spanW})`;
     throw new ShapeError(
       `${layerName}: a ${kH}x${kW} window${dilated} with stride ${strideH}x${strideW} does not fit a ${inH}x${inW} input; ` +
         `output size (W - K + 2P) / S + 1 along ${axis}. Use padding 'same', a smaller kernel, or fewer pooling layers before it`,

@@ -5,7 +5,14 @@
 
 import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
-import { beginTensorScope, endTensorScope, setStorageFreer, storageOf, Tensor, type TensorStorage } from '../core/tensor.js';
+import {
+  beginTensorScope,
+  endTensorScope,
+  setStorageFreer,
+  storageOf,
+  Tensor,
+  type TensorStorage,
+} from '../core/tensor.js';
 import type { KernelId } from './ids.js';
 import type {
   AdagradUpdateParams,
@@ -46,7 +53,15 @@ export interface KernelSignatures {
    * outC] or absent; inputScale [batch, inC] (a factor per image and input channel: a squeeze-and-
    * excitation gate) or absent.
    */
-  Conv2D(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams, residual?: FloatArray | null, inputScale?: FloatArray | null): void;
+  Conv2D(
+    input: FloatArray,
+    filter: FloatArray,
+    bias: FloatArray | null,
+    output: FloatArray,
+    params: Conv2DParams,
+    residual?: FloatArray | null,
+    inputScale?: FloatArray | null,
+  ): void;
   Conv2DBackpropInput(dOut: FloatArray, filter: FloatArray, dInput: FloatArray, params: Conv2DParams): void;
   Conv2DBackpropFilter(input: FloatArray, dOut: FloatArray, dFilter: FloatArray, params: Conv2DParams): void;
   MaxPool2D(input: FloatArray, output: FloatArray, argmax: Int32Array | null, params: Pool2DParams): void;
@@ -59,7 +74,13 @@ export interface KernelSignatures {
   BiasAdd(input: FloatArray, bias: FloatArray, output: FloatArray, params: RowsParams): void;
   BiasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsParams): void;
   /** ClipGrad (masked by the activation's output) and BiasAddGrad of the result in one pass over dOut. */
-  ClipBiasAddGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, dBias: FloatArray, params: ClipBiasAddGradParams): void;
+  ClipBiasAddGrad(
+    dOut: FloatArray,
+    output: FloatArray,
+    dInput: FloatArray,
+    dBias: FloatArray,
+    params: ClipBiasAddGradParams,
+  ): void;
   Relu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
   ReluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
   Sigmoid(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
@@ -84,8 +105,19 @@ export interface KernelSignatures {
   PowGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: PowParams): void;
   Softmax(logits: FloatArray, output: FloatArray, params: RowsParams): void;
   SoftmaxGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: RowsParams): void;
-  SoftmaxCrossEntropy(logits: FloatArray, targets: FloatArray, probabilities: FloatArray, losses: FloatArray, params: SoftmaxCrossEntropyParams): void;
-  SoftmaxCrossEntropyGrad(probabilities: FloatArray, targets: FloatArray, dLogits: FloatArray, params: SoftmaxCrossEntropyGradParams): void;
+  SoftmaxCrossEntropy(
+    logits: FloatArray,
+    targets: FloatArray,
+    probabilities: FloatArray,
+    losses: FloatArray,
+    params: SoftmaxCrossEntropyParams,
+  ): void;
+  SoftmaxCrossEntropyGrad(
+    probabilities: FloatArray,
+    targets: FloatArray,
+    dLogits: FloatArray,
+    params: SoftmaxCrossEntropyGradParams,
+  ): void;
   Add(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
   Multiply(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
   BroadcastArithmetic(a: FloatArray, b: FloatArray, output: FloatArray, params: BroadcastParams): void;
@@ -96,21 +128,53 @@ export interface KernelSignatures {
   BatchNormStats(input: FloatArray, mean: FloatArray, variance: FloatArray, params: RowsParams): void;
   BatchNorm(input: FloatArray, scale: FloatArray, shift: FloatArray, output: FloatArray, params: RowsParams): void;
   BatchNormGrad(
-    dOut: FloatArray, input: FloatArray, mean: FloatArray, variance: FloatArray, gamma: FloatArray,
-    dInput: FloatArray, dGamma: FloatArray, dBeta: FloatArray, params: BatchNormGradParams,
+    dOut: FloatArray,
+    input: FloatArray,
+    mean: FloatArray,
+    variance: FloatArray,
+    gamma: FloatArray,
+    dInput: FloatArray,
+    dGamma: FloatArray,
+    dBeta: FloatArray,
+    params: BatchNormGradParams,
   ): void;
-  LayerNorm(input: FloatArray, gamma: FloatArray, beta: FloatArray, output: FloatArray, mean: FloatArray, invStd: FloatArray, params: LayerNormParams): void;
+  LayerNorm(
+    input: FloatArray,
+    gamma: FloatArray,
+    beta: FloatArray,
+    output: FloatArray,
+    mean: FloatArray,
+    invStd: FloatArray,
+    params: LayerNormParams,
+  ): void;
   LayerNormGrad(
-    dOut: FloatArray, input: FloatArray, gamma: FloatArray, mean: FloatArray, invStd: FloatArray,
-    dInput: FloatArray, dGamma: FloatArray, dBeta: FloatArray, params: LayerNormParams,
+    dOut: FloatArray,
+    input: FloatArray,
+    gamma: FloatArray,
+    mean: FloatArray,
+    invStd: FloatArray,
+    dInput: FloatArray,
+    dGamma: FloatArray,
+    dBeta: FloatArray,
+    params: LayerNormParams,
   ): void;
   Resize2D(input: FloatArray, output: FloatArray, params: Resize2DParams): void;
   Resize2DBackprop(dOut: FloatArray, dInput: FloatArray, params: Resize2DParams): void;
   SgdUpdate(weights: FloatArray, gradient: FloatArray, velocity: FloatArray, params: SgdUpdateParams): void;
-  AdamUpdate(weights: FloatArray, gradient: FloatArray, firstMoment: FloatArray, secondMoment: FloatArray, params: AdamUpdateParams): void;
+  AdamUpdate(
+    weights: FloatArray,
+    gradient: FloatArray,
+    firstMoment: FloatArray,
+    secondMoment: FloatArray,
+    params: AdamUpdateParams,
+  ): void;
   RmsPropUpdate(
-    weights: FloatArray, gradient: FloatArray, squareAverage: FloatArray, momentumBuffer: FloatArray | null,
-    gradientAverage: FloatArray | null, params: RmsPropUpdateParams,
+    weights: FloatArray,
+    gradient: FloatArray,
+    squareAverage: FloatArray,
+    momentumBuffer: FloatArray | null,
+    gradientAverage: FloatArray | null,
+    params: RmsPropUpdateParams,
   ): void;
   AdagradUpdate(weights: FloatArray, gradient: FloatArray, accumulator: FloatArray, params: AdagradUpdateParams): void;
   SumOfSquares(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
@@ -180,7 +244,10 @@ export function setBackend(name: string): void {
   const backend = backends.get(name);
   if (backend === undefined) {
     // The WebAssembly backend is registered once started: say how, rather than only that it is missing.
-    const hint = name === 'wasm' ? ' (the WebAssembly backend registers itself once started: await ready() or initWasmBackend() first)' : '';
+    const hint =
+      name === 'wasm'
+        ? ' (the WebAssembly backend registers itself once started: await ready() or initWasmBackend() first)'
+        : '';
     throw new ValueError(`unknown backend '${name}'; available: ${[...backends.keys()].join(', ')}${hint}`);
   }
   active = backend;
@@ -213,7 +280,9 @@ export function activeBackendName(): string | null {
   return active?.name ?? null;
 }
 
-/** Installs the start run at the first dispatch (the entry does, at import); ignored once a backend is chosen. @internal */
+/**
+ * Installs the start run at the first dispatch (the entry does, at import); ignored once a backend is chosen. @internal
+ */
 export function setFirstUseStart(start: (() => void) | null): void {
   firstUseStart = isChosen ? null : start;
 }
@@ -251,7 +320,9 @@ export function getKernel<Id extends KernelId>(id: Id): KernelSignatures[Id] {
 /** Storage that outlives scopes (weights, optimizer state) on the active backend. */
 export function allocatePersistent(dtype: DType, size: number): FloatArray {
   const backend = getBackend();
-  return backend.allocatePersistent === undefined ? backend.allocate(dtype, size) : backend.allocatePersistent(dtype, size);
+  return backend.allocatePersistent === undefined
+    ? backend.allocate(dtype, size)
+    : backend.allocatePersistent(dtype, size);
 }
 
 setStorageFreer((data) => active?.free?.(data));
@@ -324,7 +395,8 @@ function returnedStorages(value: unknown, isTemporary: (data: FloatArray) => boo
       for (const element of item) visit(element);
     } else {
       const prototype = Object.getPrototypeOf(item);
-      if (prototype === Object.prototype || prototype === null) for (const key of Object.keys(item)) visit((item as Record<string, unknown>)[key]);
+      if (prototype === Object.prototype || prototype === null)
+        for (const key of Object.keys(item)) visit((item as Record<string, unknown>)[key]);
     }
   };
   visit(value);

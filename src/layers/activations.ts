@@ -6,7 +6,19 @@
 
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { clip, elu, gelu, hardSigmoid, hardSwish, leakyRelu, pow, relu, sigmoid, silu, tanh } from '../ops/activations.js';
+import {
+  clip,
+  elu,
+  gelu,
+  hardSigmoid,
+  hardSwish,
+  leakyRelu,
+  pow,
+  relu,
+  sigmoid,
+  silu,
+  tanh,
+} from '../ops/activations.js';
 import { checkBounds, checkFiniteNumber } from '../ops/checks.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
 

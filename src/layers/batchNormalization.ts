@@ -8,7 +8,14 @@ import type { Tensor } from '../core/tensor.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { batchNormalization } from '../ops/batchNorm.js';
 import { initializeWeights } from './initializers.js';
-import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
+import {
+  Layer,
+  type BuildContext,
+  type CallContext,
+  type LayerConfig,
+  type LayerOptions,
+  type NamedWeight,
+} from './layer.js';
 
 /** Options of the BatchNormalization layer. */
 export interface BatchNormalizationOptions extends LayerOptions {
@@ -42,13 +49,17 @@ export class BatchNormalization extends Layer {
     super(options);
     this.momentum = options.momentum ?? 0.99;
     this.epsilon = options.epsilon ?? 0.001;
-    if (!(this.momentum >= 0 && this.momentum < 1)) throw new ValueError(`BatchNormalization momentum must be in [0, 1), got ${options.momentum}`);
-    if (!(this.epsilon > 0)) throw new ValueError(`BatchNormalization epsilon must be positive, got ${options.epsilon}`);
+    if (!(this.momentum >= 0 && this.momentum < 1))
+      throw new ValueError(`BatchNormalization momentum must be in [0, 1), got ${options.momentum}`);
+    if (!(this.epsilon > 0))
+      throw new ValueError(`BatchNormalization epsilon must be positive, got ${options.epsilon}`);
   }
 
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 3 && inputShape.length !== 1) {
-      throw new ShapeError(`${this.label()}: takes [height, width, channels] or [features], got ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `${this.label()}: takes [height, width, channels] or [features], got ${formatShape(inputShape)}`,
+      );
     }
     return inputShape;
   }
@@ -73,22 +84,39 @@ export class BatchNormalization extends Layer {
     }
     // A frozen layer normalizes as at inference and keeps its moving statistics (as Keras does).
     if (!context.isTraining || !this.trainable) {
-      return batchNormalization(input, this.gamma, this.beta, { mean: this.movingMean, variance: this.movingVariance }, this.epsilon, this.label()).output;
+      return batchNormalization(
+        input,
+        this.gamma,
+        this.beta,
+        { mean: this.movingMean, variance: this.movingVariance },
+        this.epsilon,
+        this.label(),
+      ).output;
     }
-    const { output, mean, variance } = batchNormalization(input, this.gamma, this.beta, null, this.epsilon, this.label());
+    const { output, mean, variance } = batchNormalization(
+      input,
+      this.gamma,
+      this.beta,
+      null,
+      this.epsilon,
+      this.label(),
+    );
     const count = input.size / channels;
     const unbiased = count > 1 ? count / (count - 1) : 1;
     // The moving averages change: inference plans fold them into the convolution before.
     noteWeightsChanged([this.movingMean, this.movingVariance]);
     for (let channel = 0; channel < channels; channel++) {
-      this.movingMean.data[channel] = this.momentum * this.movingMean.data[channel]! + (1 - this.momentum) * mean.data[channel]!;
-      this.movingVariance.data[channel] = this.momentum * this.movingVariance.data[channel]! + (1 - this.momentum) * variance.data[channel]! * unbiased;
+      this.movingMean.data[channel] =
+        this.momentum * this.movingMean.data[channel]! + (1 - this.momentum) * mean.data[channel]!;
+      this.movingVariance.data[channel] =
+        this.momentum * this.movingVariance.data[channel]! + (1 - this.momentum) * variance.data[channel]! * unbiased;
     }
     return output;
   }
 
   override weights(): NamedWeight[] {
-    if (this.gamma === null || this.beta === null || this.movingMean === null || this.movingVariance === null) return [];
+    if (this.gamma === null || this.beta === null || this.movingMean === null || this.movingVariance === null)
+      return [];
     return [
       { name: 'gamma', tensor: this.gamma },
       { name: 'beta', tensor: this.beta },

@@ -35,7 +35,9 @@ export class ChannelShuffle extends Layer {
   computeOutputShape(inputShape: Shape): Shape {
     const channels = inputShape[inputShape.length - 1] ?? 0;
     if (channels % this.groups !== 0) {
-      throw new ShapeError(`ChannelShuffle '${this.name}': ${this.groups} groups do not divide the ${channels} channels of ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `ChannelShuffle '${this.name}': ${this.groups} groups do not divide the ${channels} channels of ${formatShape(inputShape)}`,
+      );
     }
     return inputShape;
   }

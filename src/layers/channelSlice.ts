@@ -38,7 +38,9 @@ export class ChannelSlice extends Layer {
   computeOutputShape(inputShape: Shape): Shape {
     const channels = inputShape[inputShape.length - 1] ?? 0;
     if (this.end > channels) {
-      throw new ShapeError(`ChannelSlice '${this.name}': channels [${this.start}, ${this.end}) do not fit the ${channels} channels of ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `ChannelSlice '${this.name}': channels [${this.start}, ${this.end}) do not fit the ${channels} channels of ${formatShape(inputShape)}`,
+      );
     }
     return [...inputShape.slice(0, -1), this.end - this.start];
   }

@@ -4,11 +4,24 @@
 import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
-import { describeWindowOutputSize, effectiveKernelSize, windowParams, type FusedActivation, type Padding } from '../kernels/params.js';
+import {
+  describeWindowOutputSize,
+  effectiveKernelSize,
+  windowParams,
+  type FusedActivation,
+  type Padding,
+} from '../kernels/params.js';
 import { conv2d } from '../ops/conv2d.js';
 import { checkPositiveInteger } from '../ops/checks.js';
 import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
-import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
+import {
+  Layer,
+  type BuildContext,
+  type CallContext,
+  type LayerConfig,
+  type LayerOptions,
+  type NamedWeight,
+} from './layer.js';
 
 /** Options of the Conv2D layer. */
 export interface Conv2DOptions extends LayerOptions {
@@ -63,7 +76,8 @@ export class Conv2D extends Layer {
     this.dilationRate = pair(options.dilationRate ?? 1, 'Conv2D dilationRate');
     this.groups = options.groups ?? 1;
     checkPositiveInteger(this.groups, 'Conv2D groups');
-    if (this.filters % this.groups !== 0) throw new ShapeError(`Conv2D: ${this.groups} groups must divide the ${this.filters} filters`);
+    if (this.filters % this.groups !== 0)
+      throw new ShapeError(`Conv2D: ${this.groups} groups must divide the ${this.filters} filters`);
     this.useBias = options.useBias ?? true;
     this.kernelInitializer = checkInitializer(options.kernelInitializer ?? 'heNormal', 'Conv2D kernelInitializer');
   }
@@ -71,7 +85,9 @@ export class Conv2D extends Layer {
   computeOutputShape(inputShape: Shape): Shape {
     const [inH, inW, inC] = this.checkInput(inputShape);
     if (inC % this.groups !== 0) {
-      throw new ShapeError(`${this.label()}: ${this.groups} groups must divide the input channels, but the input is ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `${this.label()}: ${this.groups} groups must divide the input channels, but the input is ${formatShape(inputShape)}`,
+      );
     }
     const window = windowParams(this.label(), 1, inH, inW, inC, this.geometry());
     return [window.outH, window.outW, this.filters];
@@ -82,7 +98,14 @@ export class Conv2D extends Layer {
     const [kH, kW] = this.kernelSize;
     const groupInC = inputShape[2]! / this.groups;
     const fanOut = kH * kW * (this.filters / this.groups);
-    this.kernel = initializeWeights(this.kernelInitializer, [kH, kW, groupInC, this.filters], kH * kW * groupInC, fanOut, context.random, context.dtype);
+    this.kernel = initializeWeights(
+      this.kernelInitializer,
+      [kH, kW, groupInC, this.filters],
+      kH * kW * groupInC,
+      fanOut,
+      context.random,
+      context.dtype,
+    );
     this.bias = this.useBias ? initializeWeights('zeros', [this.filters], 1, 1, context.random, context.dtype) : null;
     return outputShape;
   }
@@ -91,11 +114,18 @@ export class Conv2D extends Layer {
     return this.callFused(input, undefined);
   }
 
-  /** The forward pass with a following ReLU or Clip applied in the same pass (the model fuses Conv2D + ReLU or Clip). */
+  /**
+   * The forward pass with a following ReLU or Clip applied in the same pass (the model fuses Conv2D + ReLU or Clip).
+   */
   callFused(input: Tensor, activation: 'relu' | Extract<FusedActivation, { kind: 'clip' }> | undefined): Tensor {
     if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
     return conv2d(input, this.kernel, this.bias, {
-      strides: this.strides, padding: this.padding, dilations: this.dilationRate, groups: this.groups, name: this.label(), activation,
+      strides: this.strides,
+      padding: this.padding,
+      dilations: this.dilationRate,
+      groups: this.groups,
+      name: this.label(),
+      activation,
     });
   }
 
@@ -131,8 +161,13 @@ export class Conv2D extends Layer {
 
   private geometry() {
     return {
-      kH: this.kernelSize[0], kW: this.kernelSize[1], strideH: this.strides[0], strideW: this.strides[1], padding: this.padding,
-      dilationH: this.dilationRate[0], dilationW: this.dilationRate[1],
+      kH: this.kernelSize[0],
+      kW: this.kernelSize[1],
+      strideH: this.strides[0],
+      strideW: this.strides[1],
+      padding: this.padding,
+      dilationH: this.dilationRate[0],
+      dilationW: this.dilationRate[1],
     };
   }
 
@@ -142,7 +177,9 @@ export class Conv2D extends Layer {
 
   private checkInput(inputShape: Shape): [number, number, number] {
     if (inputShape.length !== 3) {
-      throw new ShapeError(`${this.label()}: expects images of height x width x channels but got ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `${this.label()}: expects images of height x width x channels but got ${formatShape(inputShape)}`,
+      );
     }
     return inputShape as unknown as [number, number, number];
   }
@@ -167,7 +204,13 @@ export function describeWindow(label: string, inputShape: Shape, geometry: Param
   const spanH = effectiveKernelSize(window.kH, window.dilationH);
   const spanW = effectiveKernelSize(window.kW, window.dilationW);
   const height = describeWindowOutputSize(inH, spanH, window.strideH, window.padTop, window.padBottom);
-  if (inH === inW && spanH === spanW && window.strideH === window.strideW && window.padTop === window.padLeft && window.padBottom === window.padRight) {
+  if (
+    inH === inW &&
+    spanH === spanW &&
+    window.strideH === window.strideW &&
+    window.padTop === window.padLeft &&
+    window.padBottom === window.padRight
+  ) {
     return height;
   }
   return `H: ${height}; W: ${describeWindowOutputSize(inW, spanW, window.strideW, window.padLeft, window.padRight)}`;

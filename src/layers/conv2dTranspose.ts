@@ -10,7 +10,14 @@ import { conv2dTranspose, conv2dTransposeParams } from '../ops/conv2dTranspose.j
 import { checkPositiveInteger } from '../ops/checks.js';
 import { pair } from './conv2d.js';
 import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
-import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
+import {
+  Layer,
+  type BuildContext,
+  type CallContext,
+  type LayerConfig,
+  type LayerOptions,
+  type NamedWeight,
+} from './layer.js';
 
 /** Options of the Conv2DTranspose layer. */
 export interface Conv2DTransposeOptions extends LayerOptions {
@@ -20,7 +27,10 @@ export interface Conv2DTransposeOptions extends LayerOptions {
   kernelSize: number | readonly [number, number];
   /** The upsampling factor; default 1. */
   strides?: number | readonly [number, number] | undefined;
-  /** 'valid' (default: output (in - 1) * stride + kernel), 'same' (output in * stride) or explicit pads cropped from the output. */
+  /**
+   * 'valid' (default: output (in - 1) * stride + kernel), 'same' (output in * stride) or explicit pads cropped from the
+   * output.
+   */
   padding?: Padding | undefined;
   /** Rows and columns added at the bottom and right of the output, smaller than the stride; default 0. */
   outputPadding?: number | readonly [number, number] | undefined;
@@ -62,28 +72,40 @@ export class Conv2DTranspose extends Layer {
     this.strides = pair(options.strides ?? 1, 'Conv2DTranspose strides');
     this.padding = options.padding ?? 'valid';
     const outputPadding = options.outputPadding ?? 0;
-    this.outputPadding = typeof outputPadding === 'number' ? [outputPadding, outputPadding] : [outputPadding[0], outputPadding[1]];
+    this.outputPadding =
+      typeof outputPadding === 'number' ? [outputPadding, outputPadding] : [outputPadding[0], outputPadding[1]];
     this.dilationRate = pair(options.dilationRate ?? 1, 'Conv2DTranspose dilationRate');
     this.groups = options.groups ?? 1;
     checkPositiveInteger(this.groups, 'Conv2DTranspose groups');
-    if (this.filters % this.groups !== 0) throw new ShapeError(`Conv2DTranspose: ${this.groups} groups must divide the ${this.filters} filters`);
+    if (this.filters % this.groups !== 0)
+      throw new ShapeError(`Conv2DTranspose: ${this.groups} groups must divide the ${this.filters} filters`);
     this.useBias = options.useBias ?? true;
-    this.kernelInitializer = checkInitializer(options.kernelInitializer ?? 'heNormal', 'Conv2DTranspose kernelInitializer');
+    this.kernelInitializer = checkInitializer(
+      options.kernelInitializer ?? 'heNormal',
+      'Conv2DTranspose kernelInitializer',
+    );
   }
 
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 3) {
-      throw new ShapeError(`${this.label()}: expects images of height x width x channels but got ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `${this.label()}: expects images of height x width x channels but got ${formatShape(inputShape)}`,
+      );
     }
     const inC = inputShape[2]!;
     if (inC % this.groups !== 0) {
-      throw new ShapeError(`${this.label()}: ${this.groups} groups must divide the input channels, but the input is ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `${this.label()}: ${this.groups} groups must divide the input channels, but the input is ${formatShape(inputShape)}`,
+      );
     }
     const params = this.convolutionParams(inputShape);
     return [params.inH, params.inW, this.filters];
   }
 
-  /** The Conv2DParams (one image) of the convolution this layer is the adjoint of: its resolved pads, its output size as inH x inW. */
+  /**
+   * The Conv2DParams (one image) of the convolution this layer is the adjoint of: its resolved pads, its output size as
+   * inH x inW.
+   */
   convolutionParams(inputShape: Shape): Conv2DParams {
     const [inH, inW, inC] = inputShape as [number, number, number];
     return conv2dTransposeParams(this.label(), 1, this.geometry(inH, inW, inC));
@@ -96,7 +118,14 @@ export class Conv2DTranspose extends Layer {
     const groupOutC = this.filters / this.groups;
     // Each output value sums kH * kW * inC / groups / stride^2 products on average: He's fan for the upsampling.
     const fanIn = Math.max(1, (kH * kW * (inC / this.groups)) / (this.strides[0] * this.strides[1]));
-    this.kernel = initializeWeights(this.kernelInitializer, [kH, kW, groupOutC, inC], fanIn, kH * kW * groupOutC, context.random, context.dtype);
+    this.kernel = initializeWeights(
+      this.kernelInitializer,
+      [kH, kW, groupOutC, inC],
+      fanIn,
+      kH * kW * groupOutC,
+      context.random,
+      context.dtype,
+    );
     this.bias = this.useBias ? initializeWeights('zeros', [this.filters], 1, 1, context.random, context.dtype) : null;
     return outputShape;
   }
@@ -104,7 +133,12 @@ export class Conv2DTranspose extends Layer {
   call(input: Tensor, _context: CallContext): Tensor {
     if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
     return conv2dTranspose(input, this.kernel, this.bias, {
-      strides: this.strides, padding: this.padding, outputPadding: this.outputPadding, dilations: this.dilationRate, groups: this.groups, name: this.label(),
+      strides: this.strides,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilations: this.dilationRate,
+      groups: this.groups,
+      name: this.label(),
     });
   }
 
@@ -116,7 +150,14 @@ export class Conv2DTranspose extends Layer {
   }
 
   override multiplyAdds(inputShape: Shape): number {
-    return inputShape[0]! * inputShape[1]! * inputShape[2]! * this.kernelSize[0] * this.kernelSize[1] * (this.filters / this.groups);
+    return (
+      inputShape[0]! *
+      inputShape[1]! *
+      inputShape[2]! *
+      this.kernelSize[0] *
+      this.kernelSize[1] *
+      (this.filters / this.groups)
+    );
   }
 
   getConfig(): LayerConfig {
@@ -136,9 +177,20 @@ export class Conv2DTranspose extends Layer {
 
   private geometry(inH: number, inW: number, inC: number) {
     return {
-      inH, inW, inC, outC: this.filters, kH: this.kernelSize[0], kW: this.kernelSize[1], strideH: this.strides[0], strideW: this.strides[1],
-      padding: this.padding, outputPaddingH: this.outputPadding[0], outputPaddingW: this.outputPadding[1],
-      dilationH: this.dilationRate[0], dilationW: this.dilationRate[1], groups: this.groups,
+      inH,
+      inW,
+      inC,
+      outC: this.filters,
+      kH: this.kernelSize[0],
+      kW: this.kernelSize[1],
+      strideH: this.strides[0],
+      strideW: this.strides[1],
+      padding: this.padding,
+      outputPaddingH: this.outputPadding[0],
+      outputPaddingW: this.outputPadding[1],
+      dilationH: this.dilationRate[0],
+      dilationW: this.dilationRate[1],
+      groups: this.groups,
     };
   }
 

@@ -7,7 +7,14 @@ import { biasAdd } from '../ops/biasAdd.js';
 import { checkPositiveInteger } from '../ops/checks.js';
 import { matMul } from '../ops/matMul.js';
 import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
-import { Layer, type BuildContext, type CallContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
+import {
+  Layer,
+  type BuildContext,
+  type CallContext,
+  type LayerConfig,
+  type LayerOptions,
+  type NamedWeight,
+} from './layer.js';
 
 /** Options of the Dense layer. */
 export interface DenseOptions extends LayerOptions {
@@ -68,7 +75,14 @@ export class Dense extends Layer {
     const outputShape = this.computeOutputShape(inputShape);
     const inputSize = inputShape[0]!;
     this.inputSize = inputSize;
-    this.kernel = initializeWeights(this.kernelInitializer, [inputSize, this.units], inputSize, this.units, context.random, context.dtype);
+    this.kernel = initializeWeights(
+      this.kernelInitializer,
+      [inputSize, this.units],
+      inputSize,
+      this.units,
+      context.random,
+      context.dtype,
+    );
     this.bias = this.useBias ? initializeWeights('zeros', [this.units], 1, 1, context.random, context.dtype) : null;
     return outputShape;
   }
@@ -76,7 +90,9 @@ export class Dense extends Layer {
   call(input: Tensor, _context: CallContext): Tensor {
     if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
     if (input.rank !== 2 || input.shape[1] !== this.kernel.shape[0]) {
-      throw new ShapeError(`${this.label()}: expects input [batch, ${this.kernel.shape[0]}] but got ${formatShape(input.shape)}`);
+      throw new ShapeError(
+        `${this.label()}: expects input [batch, ${this.kernel.shape[0]}] but got ${formatShape(input.shape)}`,
+      );
     }
     const product = matMul(input, this.kernel, { name: this.label() });
     return this.bias === null ? product : biasAdd(product, this.bias, this.label());
@@ -94,8 +110,13 @@ export class Dense extends Layer {
   }
 
   getConfig(): LayerConfig {
-    const config: LayerConfig = { name: this.name, units: this.units, useBias: this.useBias, kernelInitializer: this.kernelInitializer };
-    if (this.inputSize !== null) config['inputSize'] = this.inputSize;
+    const config: LayerConfig = {
+      name: this.name,
+      units: this.units,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+    };
+    if (this.inputSize !== null) config.inputSize = this.inputSize;
     return config;
   }
 

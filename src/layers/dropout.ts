@@ -30,7 +30,8 @@ export class Dropout extends Layer {
 
   constructor(options: DropoutOptions) {
     super(options);
-    if (!(options.rate >= 0 && options.rate < 1)) throw new ValueError(`Dropout rate must be in [0, 1), got ${options.rate}`);
+    if (!(options.rate >= 0 && options.rate < 1))
+      throw new ValueError(`Dropout rate must be in [0, 1), got ${options.rate}`);
     this.rate = options.rate;
   }
 
@@ -46,7 +47,10 @@ export class Dropout extends Layer {
   call(input: Tensor, context: CallContext): Tensor {
     if (!context.isTraining || this.rate === 0) return input;
     const random = context.random ?? this.random;
-    if (random === null) throw new ValueError(`Dropout '${this.name}': call in training before build, with no random source in the call context`);
+    if (random === null)
+      throw new ValueError(
+        `Dropout '${this.name}': call in training before build, with no random source in the call context`,
+      );
     return dropout(input, { rate: this.rate, seed: random.nextUint32() });
   }
 

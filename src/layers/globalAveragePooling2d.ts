@@ -31,7 +31,9 @@ export class GlobalAveragePooling2D extends Layer {
 
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 3) {
-      throw new ShapeError(`${this.label()}: expects feature maps of height x width x channels but got ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `${this.label()}: expects feature maps of height x width x channels but got ${formatShape(inputShape)}`,
+      );
     }
     return this.keepDims ? [1, 1, inputShape[2]!] : [inputShape[2]!];
   }

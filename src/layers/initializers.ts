@@ -49,7 +49,10 @@ export function initializeWeights(
 ): Tensor {
   const size = sizeOf(shape);
   if (weightBudget !== null) {
-    if (!(size <= weightBudget)) throw new ValueError(`the layers need more weights than the weights file holds (a weight of ${formatShape(shape)})`);
+    if (!(size <= weightBudget))
+      throw new ValueError(
+        `the layers need more weights than the weights file holds (a weight of ${formatShape(shape)})`,
+      );
     weightBudget -= size;
   }
   // Weights live as long as their layer: on the WebAssembly backend, outside any scope.

@@ -28,7 +28,8 @@ export class Input extends Layer {
 
   constructor(options: InputOptions) {
     super(options);
-    if (!Array.isArray(options.shape)) throw new ShapeError(`Input: shape must be a list of sizes, got ${JSON.stringify(options.shape)}`);
+    if (!Array.isArray(options.shape))
+      throw new ShapeError(`Input: shape must be a list of sizes, got ${JSON.stringify(options.shape)}`);
     const shape = [...options.shape];
     checkShape(shape, 'Input');
     if (shape.length === 3 && ![1, 3, 4].includes(shape[2]!)) {
@@ -39,10 +40,12 @@ export class Input extends Layer {
     if (options.colorModel !== undefined) {
       const colorModel = checkColorModel(options.colorModel, 'Input colorModel');
       if (shape.length !== 3 || channelsOf(colorModel) !== shape[2]) {
-        throw new ShapeError(`Input: color model ${colorModel} has ${channelsOf(colorModel)} channels but the shape is ${formatShape(shape)}`);
+        throw new ShapeError(
+          `Input: color model ${colorModel} has ${channelsOf(colorModel)} channels but the shape is ${formatShape(shape)}`,
+        );
       }
     }
-    this.colorModel = shape.length === 3 ? options.colorModel ?? defaultColorModel(shape[2]!) : null;
+    this.colorModel = shape.length === 3 ? (options.colorModel ?? defaultColorModel(shape[2]!)) : null;
     if (shape.length !== 3 && shape.length !== 1) {
       throw new ShapeError(`Input: shape must be [height, width, channels] or [features], got [${shape.join(', ')}]`);
     }
@@ -71,7 +74,10 @@ export class Input extends Layer {
 
   call(input: Tensor): Tensor {
     const perExample = input.shape.slice(1);
-    if (perExample.length !== this.shape.length || perExample.some((dimension, axis) => dimension !== this.shape[axis])) {
+    if (
+      perExample.length !== this.shape.length ||
+      perExample.some((dimension, axis) => dimension !== this.shape[axis])
+    ) {
       throw new ShapeError(
         `Input '${this.name}': the model takes batches of ${formatShape(this.shape)} examples ` +
           `([batch, ${this.shape.join(', ')}]) but got ${formatShape(input.shape)}`,
@@ -81,6 +87,8 @@ export class Input extends Layer {
   }
 
   getConfig(): LayerConfig {
-    return this.colorModel === null ? { name: this.name, shape: [...this.shape] } : { name: this.name, shape: [...this.shape], colorModel: this.colorModel };
+    return this.colorModel === null
+      ? { name: this.name, shape: [...this.shape] }
+      : { name: this.name, shape: [...this.shape], colorModel: this.colorModel };
   }
 }

@@ -107,7 +107,10 @@ export abstract class Layer {
    */
   apply(inputs: SymbolicTensor | readonly SymbolicTensor[]): SymbolicTensor {
     const list: readonly SymbolicTensor[] = inputs instanceof SymbolicTensor ? [inputs] : inputs;
-    if (this.appliedTo !== null) throw new ValueError(`${this.className} '${this.name || 'unnamed'}' is already applied; make another layer for another place in the graph`);
+    if (this.appliedTo !== null)
+      throw new ValueError(
+        `${this.className} '${this.name || 'unnamed'}' is already applied; make another layer for another place in the graph`,
+      );
     const shape = this.outputShapeOf(list.map((input) => input.shape));
     this.appliedTo = list;
     return new SymbolicTensor(shape, this, list);
@@ -123,13 +126,15 @@ export abstract class Layer {
 
   /** The output shape for the shapes of all inputs (one for most layers). */
   outputShapeOf(inputShapes: readonly Shape[]): Shape {
-    if (inputShapes.length !== 1) throw new ShapeError(`${this.className} '${this.name}' takes one input, got ${inputShapes.length}`);
+    if (inputShapes.length !== 1)
+      throw new ShapeError(`${this.className} '${this.name}' takes one input, got ${inputShapes.length}`);
     return this.computeOutputShape(inputShapes[0]!);
   }
 
   /** build() for the shapes of all inputs. */
   buildWith(inputShapes: readonly Shape[], context: BuildContext): Shape {
-    if (inputShapes.length !== 1) throw new ShapeError(`${this.className} '${this.name}' takes one input, got ${inputShapes.length}`);
+    if (inputShapes.length !== 1)
+      throw new ShapeError(`${this.className} '${this.name}' takes one input, got ${inputShapes.length}`);
     return this.build(inputShapes[0]!, context);
   }
 

@@ -31,12 +31,15 @@ export class LayerNormalization extends Layer {
   constructor(options: LayerNormalizationOptions = {}) {
     super(options);
     this.epsilon = options.epsilon ?? 1e-5;
-    if (!(this.epsilon > 0)) throw new ValueError(`LayerNormalization epsilon must be positive, got ${options.epsilon}`);
+    if (!(this.epsilon > 0))
+      throw new ValueError(`LayerNormalization epsilon must be positive, got ${options.epsilon}`);
   }
 
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 3 && inputShape.length !== 1) {
-      throw new ShapeError(`LayerNormalization '${this.name}': takes [height, width, channels] or [features], got ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `LayerNormalization '${this.name}': takes [height, width, channels] or [features], got ${formatShape(inputShape)}`,
+      );
     }
     return inputShape;
   }
@@ -50,12 +53,18 @@ export class LayerNormalization extends Layer {
   }
 
   call(input: Tensor): Tensor {
-    if (this.gamma === null || this.beta === null) throw new ShapeError(`LayerNormalization '${this.name}': call before build`);
+    if (this.gamma === null || this.beta === null)
+      throw new ShapeError(`LayerNormalization '${this.name}': call before build`);
     return layerNormalization(input, this.gamma, this.beta, this.epsilon, `LayerNormalization '${this.name}'`);
   }
 
   override weights(): NamedWeight[] {
-    return this.gamma === null || this.beta === null ? [] : [{ name: 'gamma', tensor: this.gamma }, { name: 'beta', tensor: this.beta }];
+    return this.gamma === null || this.beta === null
+      ? []
+      : [
+          { name: 'gamma', tensor: this.gamma },
+          { name: 'beta', tensor: this.beta },
+        ];
   }
 
   override multiplyAdds(inputShape: Shape): number {

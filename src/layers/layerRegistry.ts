@@ -3,8 +3,22 @@
 
 import { ValueError } from '../core/errors.js';
 import {
-  Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, Power, ReLU, Sigmoid, SiLU, Tanh,
-  type ClipOptions, type ELUOptions, type HardSigmoidOptions, type LeakyReLUOptions, type PowerOptions,
+  Clip,
+  ELU,
+  GELU,
+  HardSigmoid,
+  HardSwish,
+  LeakyReLU,
+  Power,
+  ReLU,
+  Sigmoid,
+  SiLU,
+  Tanh,
+  type ClipOptions,
+  type ELUOptions,
+  type HardSigmoidOptions,
+  type LeakyReLUOptions,
+  type PowerOptions,
 } from './activations.js';
 import { AvgPool2D, type AvgPool2DOptions } from './avgPool2d.js';
 import { BatchNormalization, type BatchNormalizationOptions } from './batchNormalization.js';

@@ -1,9 +1,10 @@
 // Merge layers join branches of a graph model: Add sums tensors (the residual connection of
 // ResNets), Multiply takes their product (gates: x * sigmoid(g), attention masks), Subtract and
 // Divide take two, Maximum and Minimum take the elementwise extreme of two or more (gradient to the
-// selected input, ties split equally at each pairwise step, as torch.maximum), Concatenate joins them along the channels (Inception, DenseNet). The arithmetic
-// ones broadcast in numpy's sense between inputs of one rank: a per-channel gate [1, 1, C] scales a
-// map [H, W, C] (squeeze-and-excitation), and the gradient sums over the broadcast axes.
+// selected input, ties split equally at each pairwise step, as torch.maximum), Concatenate joins them along the
+// channels (Inception, DenseNet). The arithmetic ones broadcast in numpy's sense between inputs of one rank: a
+// per-channel gate [1, 1, C] scales a map [H, W, C] (squeeze-and-excitation), and the gradient sums over the broadcast
+// axes.
 
 import { ShapeError } from '../core/errors.js';
 import { formatShape, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
@@ -27,7 +28,8 @@ abstract class MergeLayer extends Layer {
   }
 
   override outputShapeOf(inputShapes: readonly Shape[]): Shape {
-    if (inputShapes.length < 2) throw new ShapeError(`${this.label()}: merges at least 2 inputs, got ${inputShapes.length}`);
+    if (inputShapes.length < 2)
+      throw new ShapeError(`${this.label()}: merges at least 2 inputs, got ${inputShapes.length}`);
     return this.mergedShape(inputShapes);
   }
 
@@ -36,7 +38,9 @@ abstract class MergeLayer extends Layer {
   }
 
   call(input: Tensor): Tensor {
-    throw new ShapeError(`${this.label()}: merges several inputs; it runs inside a graph Model (got one tensor ${formatShape(input.shape)})`);
+    throw new ShapeError(
+      `${this.label()}: merges several inputs; it runs inside a graph Model (got one tensor ${formatShape(input.shape)})`,
+    );
   }
 
   getConfig(): LayerConfig {
@@ -58,12 +62,16 @@ function commonShape(label: string, inputShapes: readonly Shape[], verb: string)
   const first = inputShapes[0]!;
   const describe = () => inputShapes.map(formatShape).join(' and ');
   if (inputShapes.some((shape) => shape.length !== first.length)) {
-    throw new ShapeError(`${label}: inputs must have one rank to be ${verb} (extents may be 1 to broadcast), got ${describe()}`);
+    throw new ShapeError(
+      `${label}: inputs must have one rank to be ${verb} (extents may be 1 to broadcast), got ${describe()}`,
+    );
   }
   try {
     return inputShapes.reduce((shape, next) => broadcastShape(shape, next, label), first);
   } catch {
-    throw new ShapeError(`${label}: inputs must have one shape to be ${verb}, got ${describe()} (an extent of 1 broadcasts)`);
+    throw new ShapeError(
+      `${label}: inputs must have one shape to be ${verb}, got ${describe()} (an extent of 1 broadcasts)`,
+    );
   }
 }
 
@@ -216,9 +224,13 @@ export class Concatenate extends MergeLayer {
   protected mergedShape(inputShapes: readonly Shape[]): Shape {
     const first = inputShapes[0]!;
     const leading = first.slice(0, -1);
-    const other = inputShapes.find((shape) => shape.length !== first.length || !shapesEqual(shape.slice(0, -1), leading));
+    const other = inputShapes.find(
+      (shape) => shape.length !== first.length || !shapesEqual(shape.slice(0, -1), leading),
+    );
     if (other !== undefined) {
-      throw new ShapeError(`${this.label()}: inputs must agree on every axis but the channels, got ${inputShapes.map(formatShape).join(' and ')}`);
+      throw new ShapeError(
+        `${this.label()}: inputs must agree on every axis but the channels, got ${inputShapes.map(formatShape).join(' and ')}`,
+      );
     }
     return [...leading, inputShapes.reduce((sum, shape) => sum + shape[shape.length - 1]!, 0)];
   }

@@ -49,7 +49,9 @@ export abstract class Pool2DLayer extends Layer {
 
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 3) {
-      throw new ShapeError(`${this.label()}: expects feature maps of height x width x channels but got ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `${this.label()}: expects feature maps of height x width x channels but got ${formatShape(inputShape)}`,
+      );
     }
     const params = poolParams([1, ...inputShape], this.options());
     return [params.outH, params.outW, inputShape[2]!];
@@ -66,7 +68,11 @@ export abstract class Pool2DLayer extends Layer {
       return `ceil mode: ${outH}x${outW}`;
     }
     return describeWindow(this.label(), inputShape, {
-      kH: this.poolSize[0], kW: this.poolSize[1], strideH: this.strides[0], strideW: this.strides[1], padding: this.padding,
+      kH: this.poolSize[0],
+      kW: this.poolSize[1],
+      strideH: this.strides[0],
+      strideW: this.strides[1],
+      padding: this.padding,
     });
   }
 
@@ -83,7 +89,13 @@ export abstract class Pool2DLayer extends Layer {
 
   /** The options of the pooling op; subclasses add their own (AvgPool2D's countIncludePad). */
   protected options(): Pool2DOptions {
-    return { poolSize: this.poolSize, strides: this.strides, padding: this.padding, ceilMode: this.ceilMode, name: this.label() };
+    return {
+      poolSize: this.poolSize,
+      strides: this.strides,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      name: this.label(),
+    };
   }
 
   protected label(): string {

@@ -38,9 +38,14 @@ export class Rescaling extends Layer {
 
   computeOutputShape(inputShape: Shape): Shape {
     const channels = inputShape[inputShape.length - 1]!;
-    for (const [what, value] of [['scale', this.scale], ['offset', this.offset]] as const) {
+    for (const [what, value] of [
+      ['scale', this.scale],
+      ['offset', this.offset],
+    ] as const) {
       if (typeof value !== 'number' && value.length !== channels) {
-        throw new ValueError(`Rescaling '${this.name}': ${what} has ${value.length} values but the input [${inputShape.join(', ')}] has ${channels} channels`);
+        throw new ValueError(
+          `Rescaling '${this.name}': ${what} has ${value.length} values but the input [${inputShape.join(', ')}] has ${channels} channels`,
+        );
       }
     }
     return inputShape;
@@ -48,22 +53,33 @@ export class Rescaling extends Layer {
 
   call(input: Tensor): Tensor {
     const channels = input.shape[input.rank - 1]!;
-    const perChannel = (value: number | readonly number[]) => (typeof value === 'number' ? new Array<number>(channels).fill(value) : value);
+    const perChannel = (value: number | readonly number[]) =>
+      typeof value === 'number' ? new Array<number>(channels).fill(value) : value;
     const scale = perChannel(this.scale);
     const factors = allocateTensor(input.shape, input.dtype);
     for (let index = 0; index < factors.size; index++) factors.data[index] = scale[index % channels]!;
-    return biasAdd(multiply(input, factors), Tensor.fromArray(perChannel(this.offset), [channels], input.dtype), `Rescaling '${this.name}'`);
+    return biasAdd(
+      multiply(input, factors),
+      Tensor.fromArray(perChannel(this.offset), [channels], input.dtype),
+      `Rescaling '${this.name}'`,
+    );
   }
 
   getConfig(): LayerConfig {
-    return { name: this.name, scale: typeof this.scale === 'number' ? this.scale : [...this.scale], offset: typeof this.offset === 'number' ? this.offset : [...this.offset] };
+    return {
+      name: this.name,
+      scale: typeof this.scale === 'number' ? this.scale : [...this.scale],
+      offset: typeof this.offset === 'number' ? this.offset : [...this.offset],
+    };
   }
 }
 
 function constants(value: number | readonly number[], what: string): number | readonly number[] {
   const values = typeof value === 'number' ? [value] : Array.isArray(value) ? value : [Number.NaN];
   if (values.length === 0 || !values.every((entry) => typeof entry === 'number' && Number.isFinite(entry))) {
-    throw new ValueError(`Rescaling ${what} must be a finite number or a list of them, got ${typeof value === 'number' ? value : Array.isArray(value) ? `a list of ${value.length}` : typeof value}`);
+    throw new ValueError(
+      `Rescaling ${what} must be a finite number or a list of them, got ${typeof value === 'number' ? value : Array.isArray(value) ? `a list of ${value.length}` : typeof value}`,
+    );
   }
   return typeof value === 'number' ? value : Object.freeze([...values]);
 }

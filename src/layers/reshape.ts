@@ -28,18 +28,28 @@ export class Reshape extends Layer {
   constructor(options: ReshapeOptions) {
     super(options);
     const target = options.targetShape;
-    const isValid = Array.isArray(target) && (target.length === 1 || target.length === 3) &&
-      target.every((size) => Number.isSafeInteger(size) && (size > 0 || size === -1)) && target.filter((size) => size === -1).length <= 1;
-    if (!isValid) throw new ShapeError(`Reshape: targetShape must be [features] or [height, width, channels] of positive sizes (one may be -1), got ${describe(target)}`);
+    const isValid =
+      Array.isArray(target) &&
+      (target.length === 1 || target.length === 3) &&
+      target.every((size) => Number.isSafeInteger(size) && (size > 0 || size === -1)) &&
+      target.filter((size) => size === -1).length <= 1;
+    if (!isValid)
+      throw new ShapeError(
+        `Reshape: targetShape must be [features] or [height, width, channels] of positive sizes (one may be -1), got ${describe(target)}`,
+      );
     this.targetShape = Object.freeze([...target]);
   }
 
   computeOutputShape(inputShape: Shape): Shape {
     const size = sizeOf(inputShape);
-    const known = this.targetShape.filter((dimension) => dimension !== -1).reduce((product, dimension) => product * dimension, 1);
+    const known = this.targetShape
+      .filter((dimension) => dimension !== -1)
+      .reduce((product, dimension) => product * dimension, 1);
     const shape = this.targetShape.map((dimension) => (dimension === -1 ? size / known : dimension));
     if (!shape.every((dimension) => Number.isSafeInteger(dimension) && dimension > 0) || sizeOf(shape) !== size) {
-      throw new ShapeError(`Reshape '${this.name}': cannot view ${formatShape(inputShape)} (${size} values) as ${formatShape(this.targetShape)}`);
+      throw new ShapeError(
+        `Reshape '${this.name}': cannot view ${formatShape(inputShape)} (${size} values) as ${formatShape(this.targetShape)}`,
+      );
     }
     return shape;
   }
@@ -55,5 +65,7 @@ export class Reshape extends Layer {
 
 /** A short description of a value that may be anything (it came from a file). */
 function describe(value: unknown): string {
-  return Array.isArray(value) && value.length <= 16 && value.every((entry) => typeof entry === 'number') ? `[${value.join(', ')}]` : `a ${Array.isArray(value) ? `list of ${value.length}` : typeof value}`;
+  return Array.isArray(value) && value.length <= 16 && value.every((entry) => typeof entry === 'number')
+    ? `[${value.join(', ')}]`
+    : `a ${Array.isArray(value) ? `list of ${value.length}` : typeof value}`;
 }

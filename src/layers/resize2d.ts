@@ -18,8 +18,9 @@ export interface Resize2DOptions extends LayerOptions, ResizeOptions {}
  * options (ops/resize2d.ts), ShapeError for inputs that are not maps.
  *
  * @example
- * new Resize2D({ mode: 'bilinear', size: [64, 64] }) // F.interpolate(x, size=(64, 64), mode='bilinear', align_corners=False)
- * new Resize2D({ scale: 2 })                         // nn.Upsample(scale_factor=2): 16x16x8 -> 32x32x8
+ * new Resize2D({ mode: 'bilinear', size: [64, 64] }) // F.interpolate(x, size=(64, 64), mode='bilinear',
+ * align_corners=False) new Resize2D({ scale: 2 })                         // nn.Upsample(scale_factor=2): 16x16x8 ->
+ * 32x32x8
  */
 export class Resize2D extends Layer {
   readonly className = 'Resize2D';
@@ -33,7 +34,10 @@ export class Resize2D extends Layer {
     super(options);
     this.mode = options.mode ?? 'nearest';
     this.size = options.size === undefined ? undefined : [options.size[0], options.size[1]];
-    this.scale = options.scale === undefined || typeof options.scale === 'number' ? options.scale : [options.scale[0], options.scale[1]];
+    this.scale =
+      options.scale === undefined || typeof options.scale === 'number'
+        ? options.scale
+        : [options.scale[0], options.scale[1]];
     this.coordinates = options.coordinates ?? (this.mode === 'bilinear' ? 'half_pixel' : 'asymmetric');
     this.nearestRounding = options.nearestRounding ?? 'floor';
     checkResizeOptions(this.options(), this.label());
@@ -59,19 +63,32 @@ export class Resize2D extends Layer {
   }
 
   getConfig(): LayerConfig {
-    const config: LayerConfig = { name: this.name, mode: this.mode, coordinates: this.coordinates, nearestRounding: this.nearestRounding };
-    if (this.size !== undefined) config['size'] = [...this.size];
-    if (this.scale !== undefined) config['scale'] = typeof this.scale === 'number' ? this.scale : [...this.scale];
+    const config: LayerConfig = {
+      name: this.name,
+      mode: this.mode,
+      coordinates: this.coordinates,
+      nearestRounding: this.nearestRounding,
+    };
+    if (this.size !== undefined) config.size = [...this.size];
+    if (this.scale !== undefined) config.scale = typeof this.scale === 'number' ? this.scale : [...this.scale];
     return config;
   }
 
   private options(): ResizeOptions {
-    return { mode: this.mode, size: this.size, scale: this.scale, coordinates: this.coordinates, nearestRounding: this.nearestRounding };
+    return {
+      mode: this.mode,
+      size: this.size,
+      scale: this.scale,
+      coordinates: this.coordinates,
+      nearestRounding: this.nearestRounding,
+    };
   }
 
   private params(inputShape: Shape) {
     if (inputShape.length !== 3) {
-      throw new ShapeError(`${this.label()}: expects maps of height x width x channels but got ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `${this.label()}: expects maps of height x width x channels but got ${formatShape(inputShape)}`,
+      );
     }
     return resize2dParams([1, ...inputShape], this.options(), this.label());
   }

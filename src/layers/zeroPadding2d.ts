@@ -53,7 +53,9 @@ export class ZeroPadding2D extends Layer {
 
   private params(inputShape: Shape) {
     if (inputShape.length !== 3) {
-      throw new ShapeError(`${this.label()}: expects images of height x width x channels but got ${formatShape(inputShape)}`);
+      throw new ShapeError(
+        `${this.label()}: expects images of height x width x channels but got ${formatShape(inputShape)}`,
+      );
     }
     return zeroPadParams([1, ...inputShape], this.padding, this.label());
   }

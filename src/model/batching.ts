@@ -9,7 +9,13 @@ import { allocateTensor, zerosTensor } from '../ops/allocate.js';
 export type Labels = ArrayLike<number> | Tensor;
 
 /** Copies the examples at `indices[start .. start + count)` of `x` into a new batch tensor of `dtype`. */
-export function gatherExamples(x: Tensor, indices: ArrayLike<number>, start: number, count: number, dtype: Tensor['dtype'] = x.dtype): Tensor {
+export function gatherExamples(
+  x: Tensor,
+  indices: ArrayLike<number>,
+  start: number,
+  count: number,
+  dtype: Tensor['dtype'] = x.dtype,
+): Tensor {
   const exampleSize = sizeOf(x.shape.slice(1));
   const batch = allocateTensor([count, ...x.shape.slice(1)], dtype);
   for (let row = 0; row < count; row++) {
@@ -20,7 +26,14 @@ export function gatherExamples(x: Tensor, indices: ArrayLike<number>, start: num
 }
 
 /** Target rows [count, classes] for the examples at `indices[start .. start + count)`. */
-export function gatherTargets(labels: Labels, classes: number, indices: ArrayLike<number>, start: number, count: number, dtype: Tensor['dtype']): Tensor {
+export function gatherTargets(
+  labels: Labels,
+  classes: number,
+  indices: ArrayLike<number>,
+  start: number,
+  count: number,
+  dtype: Tensor['dtype'],
+): Tensor {
   // Only the batch's rows are converted (typed-array copies convert), never the whole label set.
   if (labels instanceof Tensor) return gatherExamples(labels, indices, start, count, dtype);
   const targets = zerosTensor([count, classes], dtype);
@@ -32,7 +45,9 @@ export function gatherTargets(labels: Labels, classes: number, indices: ArrayLik
 export function checkLabels(labels: Labels, examples: number, classes: number, what: string): void {
   if (labels instanceof Tensor) {
     if (labels.rank !== 2 || labels.shape[0] !== examples || labels.shape[1] !== classes) {
-      throw new ShapeError(`${what}: target probabilities must be [${examples}, ${classes}] but got ${formatShape(labels.shape)}`);
+      throw new ShapeError(
+        `${what}: target probabilities must be [${examples}, ${classes}] but got ${formatShape(labels.shape)}`,
+      );
     }
     return;
   }

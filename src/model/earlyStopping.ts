@@ -15,7 +15,9 @@ export type MonitoredFigure = 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy';
 export interface EarlyStoppingOptions {
   /** Default 'valLoss' (needs validation data). */
   monitor?: MonitoredFigure | undefined;
-  /** Epochs in a row without improvement that stop training; default 0, which stops at the first such epoch (as 1 does). */
+  /**
+   * Epochs in a row without improvement that stop training; default 0, which stops at the first such epoch (as 1 does).
+   */
   patience?: number | undefined;
   /** The least change that counts as an improvement; default 0. */
   minDelta?: number | undefined;
@@ -44,18 +46,24 @@ export class EarlyStopping implements TrainingCallbacks {
   constructor(options: EarlyStoppingOptions = {}) {
     this.monitor = options.monitor ?? 'valLoss';
     if (!['valLoss', 'valAccuracy', 'loss', 'accuracy'].includes(this.monitor)) {
-      throw new ValueError(`earlyStopping: monitor must be 'valLoss', 'valAccuracy', 'loss' or 'accuracy', got '${this.monitor}'`);
+      throw new ValueError(
+        `earlyStopping: monitor must be 'valLoss', 'valAccuracy', 'loss' or 'accuracy', got '${this.monitor}'`,
+      );
     }
     this.patience = options.patience ?? 0;
-    if (!(Number.isInteger(this.patience) && this.patience >= 0)) throw new ValueError(`earlyStopping: patience must be an integer >= 0, got ${this.patience}`);
+    if (!(Number.isInteger(this.patience) && this.patience >= 0))
+      throw new ValueError(`earlyStopping: patience must be an integer >= 0, got ${this.patience}`);
     this.minDelta = options.minDelta ?? 0;
-    if (!(Number.isFinite(this.minDelta) && this.minDelta >= 0)) throw new ValueError(`earlyStopping: minDelta must be a finite number >= 0, got ${this.minDelta}`);
+    if (!(Number.isFinite(this.minDelta) && this.minDelta >= 0))
+      throw new ValueError(`earlyStopping: minDelta must be a finite number >= 0, got ${this.minDelta}`);
     this.restoreBestWeights = options.restoreBestWeights ?? false;
   }
 
   onTrainBegin(info: TrainBeginInfo): void {
     if (this.monitor.startsWith('val') && info.validationExamples === 0) {
-      throw new ValueError(`earlyStopping: monitor '${this.monitor}' needs validation data; pass validationData or validationSplit to fit, or monitor 'loss'`);
+      throw new ValueError(
+        `earlyStopping: monitor '${this.monitor}' needs validation data; pass validationData or validationSplit to fit, or monitor 'loss'`,
+      );
     }
     this.bestValue = null;
     this.bestEpoch = null;
@@ -75,7 +83,10 @@ export class EarlyStopping implements TrainingCallbacks {
       if (this.restoreBestWeights) {
         // Copies kept from the first improvement on, refilled at each later one.
         if (this.bestWeights === null) this.bestWeights = this.weights.map((weight) => weight.data.slice());
-        else this.bestWeights.forEach((copy, index) => copy.set(this.weights[index]!.data));
+        else
+          this.bestWeights.forEach((copy, index) => {
+            copy.set(this.weights[index]!.data);
+          });
       }
       return true;
     }
@@ -87,7 +98,9 @@ export class EarlyStopping implements TrainingCallbacks {
 
   onTrainEnd(): void {
     if (this.bestWeights === null) return;
-    this.weights.forEach((weight, index) => weight.data.set(this.bestWeights![index]!));
+    this.weights.forEach((weight, index) => {
+      weight.data.set(this.bestWeights![index]!);
+    });
     noteWeightsChanged(this.weights);
   }
 

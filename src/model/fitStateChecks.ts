@@ -25,7 +25,13 @@ export function checkRecord(value: unknown, field: string, fail: Fail): Record<s
   return value as Record<string, unknown>;
 }
 
-export function checkWholeNumber(value: unknown, field: string, fail: Fail, minimum = 0, maximum = Number.MAX_SAFE_INTEGER): number {
+export function checkWholeNumber(
+  value: unknown,
+  field: string,
+  fail: Fail,
+  minimum = 0,
+  maximum = Number.MAX_SAFE_INTEGER,
+): number {
   if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= minimum && value <= maximum)) {
     fail(field, `must be a whole number from ${minimum} to ${maximum}, got ${describeValue(value)}`);
   }
@@ -33,7 +39,8 @@ export function checkWholeNumber(value: unknown, field: string, fail: Fail, mini
 }
 
 function checkFinite(value: unknown, field: string, fail: Fail): number {
-  if (!(typeof value === 'number' && Number.isFinite(value))) fail(field, `must be a finite number, got ${describeValue(value)}`);
+  if (!(typeof value === 'number' && Number.isFinite(value)))
+    fail(field, `must be a finite number, got ${describeValue(value)}`);
   return value as number;
 }
 
@@ -53,8 +60,11 @@ function checkGeneratorState(value: unknown, field: string, fail: Fail): number[
   const shape = 'a generator state: 4 whole numbers from 0 to 4294967295 and a spare normal (a number or null)';
   if (!Array.isArray(value) || value.length !== 5) fail(field, `must be ${shape}, got ${describeValue(value)}`);
   const state = value as unknown[];
-  const words = state.slice(0, 4).map((word, index) => checkWholeNumber(word, `${field}[${index}]`, fail, 0, UINT32_MAX));
-  if (words.every((word) => word === 0)) fail(field, 'is all zeros, a state no generator reaches (it would only give zeros)');
+  const words = state
+    .slice(0, 4)
+    .map((word, index) => checkWholeNumber(word, `${field}[${index}]`, fail, 0, UINT32_MAX));
+  if (words.every((word) => word === 0))
+    fail(field, 'is all zeros, a state no generator reaches (it would only give zeros)');
   return [...words, checkNumberOrNull(state[4], `${field}[4]`, fail)];
 }
 
@@ -65,9 +75,13 @@ function checkOrder(value: unknown, field: string, fail: Fail): number[] {
   const seen = new Uint8Array(order.length);
   order.forEach((index, position) => {
     if (!(typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < order.length)) {
-      fail(`${field}[${position}]`, `must be an example index from 0 to ${order.length - 1}, got ${describeValue(index)}`);
+      fail(
+        `${field}[${position}]`,
+        `must be an example index from 0 to ${order.length - 1}, got ${describeValue(index)}`,
+      );
     }
-    if (seen[index as number] === 1) fail(`${field}[${position}]`, `repeats example ${index as number}; an order lists each example once`);
+    if (seen[index as number] === 1)
+      fail(`${field}[${position}]`, `repeats example ${index as number}; an order lists each example once`);
     seen[index as number] = 1;
   });
   return order as number[];
@@ -76,13 +90,17 @@ function checkOrder(value: unknown, field: string, fail: Fail): number[] {
 /** The logs of one finished epoch, copied field by field (unknown fields dropped). */
 function checkEpochLogs(value: unknown, field: string, epoch: number, fail: Fail): EpochLogs {
   const record = checkRecord(value, field, fail);
-  if (record['epoch'] !== epoch) fail(`${field}.epoch`, `must be ${epoch} (the logs list epochs 1, 2, ... in order), got ${describeValue(record['epoch'])}`);
+  if (record.epoch !== epoch)
+    fail(
+      `${field}.epoch`,
+      `must be ${epoch} (the logs list epochs 1, 2, ... in order), got ${describeValue(record.epoch)}`,
+    );
   const logs: EpochLogs = {
     epoch,
-    loss: checkFinite(record['loss'], `${field}.loss`, fail),
-    accuracy: checkFinite(record['accuracy'], `${field}.accuracy`, fail),
-    seconds: checkFinite(record['seconds'], `${field}.seconds`, fail),
-    imagesPerSecond: checkFinite(record['imagesPerSecond'], `${field}.imagesPerSecond`, fail),
+    loss: checkFinite(record.loss, `${field}.loss`, fail),
+    accuracy: checkFinite(record.accuracy, `${field}.accuracy`, fail),
+    seconds: checkFinite(record.seconds, `${field}.seconds`, fail),
+    imagesPerSecond: checkFinite(record.imagesPerSecond, `${field}.imagesPerSecond`, fail),
   };
   for (const key of ['valLoss', 'valAccuracy', 'learningRate'] as const) {
     if (record[key] !== undefined) logs[key] = checkNumberOrNull(record[key], `${field}.${key}`, fail);
@@ -97,19 +115,29 @@ function checkEpochLogs(value: unknown, field: string, epoch: number, fail: Fail
  */
 export function checkFitState(value: unknown, field: string, fail: Fail): FitState {
   const record = checkRecord(value, field, fail);
-  const epoch = checkWholeNumber(record['epoch'], `${field}.epoch`, fail);
-  const random = checkRecord(record['random'], `${field}.random`, fail);
-  const history = record['history'];
-  if (!Array.isArray(history)) fail(`${field}.history`, `must be an array of the logs of the ${epoch} finished epochs, got ${describeValue(history)}`);
-  if ((history as unknown[]).length !== epoch) fail(`${field}.history`, `must hold the logs of the ${epoch} finished epochs, got ${(history as unknown[]).length}`);
+  const epoch = checkWholeNumber(record.epoch, `${field}.epoch`, fail);
+  const random = checkRecord(record.random, `${field}.random`, fail);
+  const history = record.history;
+  if (!Array.isArray(history))
+    fail(
+      `${field}.history`,
+      `must be an array of the logs of the ${epoch} finished epochs, got ${describeValue(history)}`,
+    );
+  if ((history as unknown[]).length !== epoch)
+    fail(
+      `${field}.history`,
+      `must hold the logs of the ${epoch} finished epochs, got ${(history as unknown[]).length}`,
+    );
   return {
     epoch,
     random: {
-      shuffle: checkGeneratorState(random['shuffle'], `${field}.random.shuffle`, fail),
-      augment: checkGeneratorState(random['augment'], `${field}.random.augment`, fail),
-      layers: checkGeneratorState(random['layers'], `${field}.random.layers`, fail),
+      shuffle: checkGeneratorState(random.shuffle, `${field}.random.shuffle`, fail),
+      augment: checkGeneratorState(random.augment, `${field}.random.augment`, fail),
+      layers: checkGeneratorState(random.layers, `${field}.random.layers`, fail),
     },
-    order: checkOrder(record['order'], `${field}.order`, fail),
-    history: (history as unknown[]).map((logs, index) => checkEpochLogs(logs, `${field}.history[${index}]`, index + 1, fail)),
+    order: checkOrder(record.order, `${field}.order`, fail),
+    history: (history as unknown[]).map((logs, index) =>
+      checkEpochLogs(logs, `${field}.history[${index}]`, index + 1, fail),
+    ),
   };
 }

@@ -1,10 +1,15 @@
 // The resource policy's bounds on a model graph (values and reasons: core/limits.ts), checked while
 // the graph is built, before any layer's output is allocated: the layer count, each feature map's
-// values per example, all of them together, and the multiply-adds of one forward pass. Model applies them to every model; the ONNX importer
-// applies them node by node too, so its error names the node.
+// values per example, all of them together, and the multiply-adds of one forward pass. Model applies them to every
+// model; the ONNX importer applies them node by node too, so its error names the node.
 
 import { ShapeError, ValueError } from '../core/errors.js';
-import { MAX_EXAMPLE_ACTIVATION_ELEMENTS, MAX_EXAMPLE_MULTIPLY_ADDS, MAX_FEATURE_MAP_ELEMENTS, MAX_MODEL_LAYERS } from '../core/limits.js';
+import {
+  MAX_EXAMPLE_ACTIVATION_ELEMENTS,
+  MAX_EXAMPLE_MULTIPLY_ADDS,
+  MAX_FEATURE_MAP_ELEMENTS,
+  MAX_MODEL_LAYERS,
+} from '../core/limits.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import type { Layer } from '../layers/layer.js';
 import { Pool2DLayer } from '../layers/pool2d.js';
@@ -12,7 +17,9 @@ import { Pool2DLayer } from '../layers/pool2d.js';
 /** Throws ValueError when `count` layers are more than a model may have. */
 export function checkLayerCount(count: number, what: string): void {
   if (count > MAX_MODEL_LAYERS) {
-    throw new ValueError(`${what}: ${count.toLocaleString('en-US')} layers, more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} a model may have`);
+    throw new ValueError(
+      `${what}: ${count.toLocaleString('en-US')} layers, more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} a model may have`,
+    );
   }
 }
 

@@ -66,7 +66,10 @@ export interface MemoryLayout {
   readonly blockSize: number;
 }
 
-/** Slots start on 64-byte boundaries with 64 spare bytes after them, as the wasm arena's blocks do (SIMD reads past a row's end). */
+/**
+ * Slots start on 64-byte boundaries with 64 spare bytes after them, as the wasm arena's blocks do (SIMD reads past a
+ * row's end).
+ */
 const SLOT_ALIGNMENT = 16;
 
 export class InferencePlan {
@@ -83,7 +86,10 @@ export class InferencePlan {
   /** The step index after which each step's output is no longer read (steps.length for outputs). */
   private readonly lastUses: readonly number[];
 
-  constructor(private readonly graph: PlannedGraph, outputs: readonly number[]) {
+  constructor(
+    private readonly graph: PlannedGraph,
+    outputs: readonly number[],
+  ) {
     this.outputs = [...outputs];
     this.builtAt = weightsClock();
     this.weightTensors = weightTensorsOf(graph);
@@ -125,7 +131,11 @@ export class InferencePlan {
     let index = 0;
     for (const node of this.graph.nodes) {
       for (const weight of node.layer.weights()) {
-        if (weight.tensor !== this.weightTensors[index++] || (mayHaveChanged && hasChangedSince(weight.tensor, this.builtAt))) return false;
+        if (
+          weight.tensor !== this.weightTensors[index++] ||
+          (mayHaveChanged && hasChangedSince(weight.tensor, this.builtAt))
+        )
+          return false;
       }
     }
     return index === this.weightTensors.length;
@@ -153,7 +163,8 @@ export class InferencePlan {
     const tensors = new Array<Tensor | undefined>(this.graph.nodes.length);
     values[0] = input.data;
     tensors[0] = input;
-    const tensorOf = (node: number): Tensor => (tensors[node] ??= new Tensor(values[node]!, [batch, ...this.graph.layerOutputShapes[node]!]));
+    const tensorOf = (node: number): Tensor =>
+      (tensors[node] ??= new Tensor(values[node]!, [batch, ...this.graph.layerOutputShapes[node]!]));
     for (let index = 0; index < this.steps.length; index++) {
       const step = this.steps[index]!;
       const offset = layout.offsets[index]!;
@@ -164,7 +175,10 @@ export class InferencePlan {
         calls[index] = call;
       }
       if (call !== null) {
-        call(step.inputs.map((node) => values[node]!), slot);
+        call(
+          step.inputs.map((node) => values[node]!),
+          slot,
+        );
       } else {
         const inputs = step.inputs.map(tensorOf);
         // A scope per step frees what an op allocates besides its output (a layer's intermediates).
@@ -211,7 +225,10 @@ class FreeGaps {
   /** Free gaps [offset, offset + size) below `end`, sorted by offset, never touching each other. */
   private readonly gaps: { offset: number; size: number }[] = [];
 
-  /** The offset of `size` values: the smallest gap that holds them, else the last gap (when it reaches the end) or the end, grown. */
+  /**
+   * The offset of `size` values: the smallest gap that holds them, else the last gap (when it reaches the end) or the
+   * end, grown.
+   */
   take(size: number): number {
     let best = -1;
     this.gaps.forEach((gap, index) => {
@@ -266,8 +283,8 @@ function weightTensorsOf(graph: PlannedGraph): Tensor[] {
  * The steps that compute `outputs`, in the graph's order, each group of fused layers as one step at
  * its last layer's place (every input of the group is computed by then; nothing outside the group
  * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup); a
- * Dense with a Flatten before it and what its output stage computes (denseGroup); a BatchNormalization elsewhere, with its activation,
- * as a 1x1 depthwise convolution (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the
+ * Dense with a Flatten before it and what its output stage computes (denseGroup); a BatchNormalization elsewhere, with
+ * its activation, as a 1x1 depthwise convolution (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the
  * way PyTorch exports SiLU and HardSwish, as one op (selfGateGroup). Every other layer runs as it is.
  */
 function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] {
@@ -280,20 +297,23 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
   });
   const isOutput = new Set(outputs);
   /** The one layer that reads `node`, when it has exactly one and is not an output itself. */
-  const soleReader = (node: number): number | null => (readers[node]!.length === 1 && !isOutput.has(node) ? readers[node]![0]! : null);
+  const soleReader = (node: number): number | null =>
+    readers[node]!.length === 1 && !isOutput.has(node) ? readers[node]![0]! : null;
   const isFused = new Array<boolean>(nodes.length).fill(false);
   const steps: PlanStep[] = [];
   const stepAt = new Map<number, PlanStep>();
   for (let index = 1; index < nodes.length; index++) {
     if (!isNeeded[index] || isFused[index]) continue;
-    // The Dense reading it takes it in (denseGroup); the 1x1 convolution reading a gate takes the gate's Multiply in (convGroup).
+    // The Dense reading it takes it in (denseGroup); the 1x1 convolution reading a gate takes the gate's Multiply in
+    // (convGroup).
     if (isFlattenIntoDense(graph, index, soleReader) || channelGate(graph, index, soleReader) !== null) continue;
     const layer = nodes[index]!.layer;
     let group: PlanStep | null = null;
     if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, isFused);
     else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
     else if (layer instanceof BatchNormalization) group = normalizationGroup(graph, index, soleReader);
-    else if (layer instanceof Sigmoid || layer instanceof HardSigmoid) group = selfGateGroup(graph, index, soleReader, readers, isOutput);
+    else if (layer instanceof Sigmoid || layer instanceof HardSigmoid)
+      group = selfGateGroup(graph, index, soleReader, readers, isOutput);
     if (group === null) {
       stepAt.set(index, layerStep(graph, index));
       continue;
@@ -322,7 +342,12 @@ function neededNodes(graph: PlannedGraph, outputs: readonly number[]): boolean[]
 function layerStep(graph: PlannedGraph, node: number): PlanStep {
   const { layer, inputs } = graph.nodes[node]!;
   return {
-    node, nodes: [node], inputs, label: layer.className, run: (values) => layer.callWith(values, { isTraining: false }), prepareCall: (values) => layerCall(layer, values),
+    node,
+    nodes: [node],
+    inputs,
+    label: layer.className,
+    run: (values) => layer.callWith(values, { isTraining: false }),
+    prepareCall: (values) => layerCall(layer, values),
   };
 }
 
@@ -335,7 +360,10 @@ function layerCall(layer: Layer, inputs: readonly Tensor[]): KernelCall | null {
   const [first, second] = inputs;
   if (layer instanceof GlobalAveragePooling2D && inputs.length === 1 && first!.rank === 4) {
     const [, height, width] = first!.shape as [number, number, number, number];
-    const params = poolParams(first!.shape, { poolSize: [height, width], name: `GlobalAveragePooling2D '${layer.name}'` });
+    const params = poolParams(first!.shape, {
+      poolSize: [height, width],
+      name: `GlobalAveragePooling2D '${layer.name}'`,
+    });
     return (values, output) => getKernel('AvgPool2D')(values[0]!, output, params);
   }
   if (layer instanceof Multiply && inputs.length === 2 && first!.dtype === second!.dtype) {
@@ -355,8 +383,12 @@ function layerCall(layer: Layer, inputs: readonly Tensor[]): KernelCall | null {
  * activation; each taken only when the layer before it has no other reader.
  */
 function convGroup(
-  graph: PlannedGraph, convNode: number, soleReader: (node: number) => number | null,
-  readers: readonly number[][], isOutput: ReadonlySet<number>, isFused: readonly boolean[],
+  graph: PlannedGraph,
+  convNode: number,
+  soleReader: (node: number) => number | null,
+  readers: readonly number[][],
+  isOutput: ReadonlySet<number>,
+  isFused: readonly boolean[],
 ): PlanStep {
   const conv = graph.nodes[convNode]!.layer as Conv2D;
   const labels = ['Conv2D'];
@@ -381,7 +413,11 @@ function convGroup(
   if (adder !== null && !isFused[adder]) {
     const { layer, inputs } = graph.nodes[adder]!;
     const other = inputs[0] === tail ? inputs[1] : inputs[0];
-    const isResidual = layer instanceof Add && inputs.length === 2 && other !== undefined && other !== tail &&
+    const isResidual =
+      layer instanceof Add &&
+      inputs.length === 2 &&
+      other !== undefined &&
+      other !== tail &&
       sameShape(graph.layerOutputShapes[other]!, graph.layerOutputShapes[tail]!);
     if (isResidual) {
       residualNode = other!;
@@ -409,14 +445,22 @@ function convGroup(
   }
   // Without a normalization to fold, the layer's own weights serve (an imported network with batch
   // normalization folded already: ResNet-50's copy was 102 MB of the memory, beside their prepared forms).
-  const folded = normalization === null ? { kernel: conv.kernel!, bias: conv.bias } : foldNormalization(conv.kernel!, conv.bias, graph.nodes[normalization]!.layer as BatchNormalization);
+  const folded =
+    normalization === null
+      ? { kernel: conv.kernel!, bias: conv.bias }
+      : foldNormalization(conv.kernel!, conv.bias, graph.nodes[normalization]!.layer as BatchNormalization);
   const isBorrowed = normalization === null;
   const weights = folded.bias === null ? [folded.kernel] : [folded.kernel, folded.bias];
   // Inputs: the map, then the gate (if any), then the residual (if any).
   const inputs = [inputNode, ...(gate === null ? [] : [gate.gate]), ...(residualNode === null ? [] : [residualNode])];
   const options = {
-    strides: conv.strides, padding: conv.padding, dilations: conv.dilationRate, groups: conv.groups,
-    name: `Conv2D '${conv.name}'`, activation, isConstantFilter: true,
+    strides: conv.strides,
+    padding: conv.padding,
+    dilations: conv.dilationRate,
+    groups: conv.groups,
+    name: `Conv2D '${conv.name}'`,
+    activation,
+    isConstantFilter: true,
   };
   const optionsFor = (values: readonly Tensor[]): Conv2DOptions => {
     const inputScale = gate === null ? undefined : values[1]!;
@@ -441,17 +485,31 @@ function convGroup(
  * two-input Multiply of a map [H, W, C] and a gate [1, 1, C]. EfficientNet-B0 has 16; each gate
  * Multiply was a pass over its map of its own (4% of the model's time on one thread).
  */
-function channelGate(graph: PlannedGraph, node: number, soleReader: (node: number) => number | null): { map: number; gate: number } | null {
+function channelGate(
+  graph: PlannedGraph,
+  node: number,
+  soleReader: (node: number) => number | null,
+): { map: number; gate: number } | null {
   const { layer, inputs } = graph.nodes[node]!;
   if (!(layer instanceof Multiply) || inputs.length !== 2) return null;
   const reader = soleReader(node);
   const conv = reader === null ? null : graph.nodes[reader]!.layer;
-  if (!(conv instanceof Conv2D) || !isPointwiseLayer(conv, graph.layerOutputShapes[node]!, graph.layerOutputShapes[reader!]!)) return null;
+  if (
+    !(conv instanceof Conv2D) ||
+    !isPointwiseLayer(conv, graph.layerOutputShapes[node]!, graph.layerOutputShapes[reader!]!)
+  )
+    return null;
   const [first, second] = inputs as [number, number];
   const mapShape = graph.layerOutputShapes[node]!;
   const isGateOf = (gate: number, map: number) => {
     const gateShape = graph.layerOutputShapes[gate]!;
-    return sameShape(graph.layerOutputShapes[map]!, mapShape) && gateShape.length === 3 && gateShape[0] === 1 && gateShape[1] === 1 && gateShape[2] === mapShape[2];
+    return (
+      sameShape(graph.layerOutputShapes[map]!, mapShape) &&
+      gateShape.length === 3 &&
+      gateShape[0] === 1 &&
+      gateShape[1] === 1 &&
+      gateShape[2] === mapShape[2]
+    );
   };
   if (isGateOf(second, first)) return { map: first, gate: second };
   if (isGateOf(first, second)) return { map: second, gate: first };
@@ -462,8 +520,16 @@ function channelGate(graph: PlannedGraph, node: number, soleReader: (node: numbe
 function isPointwiseLayer(conv: Conv2D, inputShape: Shape, outputShape: Shape): boolean {
   const [kH, kW] = conv.kernel!.shape as [number, number];
   const isUnit = (pair: readonly [number, number]) => pair[0] === 1 && pair[1] === 1;
-  return kH === 1 && kW === 1 && isUnit(conv.strides) && isUnit(conv.dilationRate) && conv.groups === 1 &&
-    inputShape.length === 3 && outputShape[0] === inputShape[0] && outputShape[1] === inputShape[1];
+  return (
+    kH === 1 &&
+    kW === 1 &&
+    isUnit(conv.strides) &&
+    isUnit(conv.dilationRate) &&
+    conv.groups === 1 &&
+    inputShape.length === 3 &&
+    outputShape[0] === inputShape[0] &&
+    outputShape[1] === inputShape[1]
+  );
 }
 
 /**
@@ -471,12 +537,21 @@ function isPointwiseLayer(conv: Conv2D, inputShape: Shape, outputShape: Shape): 
  * call's inputs are the map, then the input scale where hasInputScale, then the residual. conv2d's
  * checks run here, once.
  */
-function convolutionCall(input: Tensor, filter: Tensor, bias: Tensor | null, options: Conv2DOptions, hasInputScale = false): KernelCall {
+function convolutionCall(
+  input: Tensor,
+  filter: Tensor,
+  bias: Tensor | null,
+  options: Conv2DOptions,
+  hasInputScale = false,
+): KernelCall {
   const { params } = conv2dParams(input, filter, bias, options);
   const filterValues = filter.data;
   const biasValues = bias === null ? null : bias.data;
-  if (hasInputScale) return (inputs, output) => getKernel('Conv2D')(inputs[0]!, filterValues, biasValues, output, params, inputs[2] ?? null, inputs[1]!);
-  return (inputs, output) => getKernel('Conv2D')(inputs[0]!, filterValues, biasValues, output, params, inputs[1] ?? null);
+  if (hasInputScale)
+    return (inputs, output) =>
+      getKernel('Conv2D')(inputs[0]!, filterValues, biasValues, output, params, inputs[2] ?? null, inputs[1]!);
+  return (inputs, output) =>
+    getKernel('Conv2D')(inputs[0]!, filterValues, biasValues, output, params, inputs[1] ?? null);
 }
 
 /**
@@ -514,7 +589,10 @@ function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: n
   // A view of the layer's kernel as a [1, 1, in, units] filter: without a normalization to fold, the
   // layer's own values serve (as in convGroup), and the backend's prepared form is keyed by them.
   const filter = new Tensor(dense.kernel!.data, [1, 1, inputSize, units]);
-  const folded = normalization === null ? { kernel: filter, bias: dense.bias } : foldNormalization(filter, dense.bias, graph.nodes[normalization]!.layer as BatchNormalization);
+  const folded =
+    normalization === null
+      ? { kernel: filter, bias: dense.bias }
+      : foldNormalization(filter, dense.bias, graph.nodes[normalization]!.layer as BatchNormalization);
   const isBorrowed = normalization === null;
   const weights = folded.bias === null ? [folded.kernel] : [folded.kernel, folded.bias];
   const options = { name: `Dense '${dense.name}'`, activation, isConstantFilter: true };
@@ -530,7 +608,13 @@ function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: n
       const output = conv2d(new Tensor(input!.data, [batch, 1, 1, inputSize]), folded.kernel, folded.bias, options);
       return new Tensor(output.data, [batch, units]);
     },
-    prepareCall: ([input]) => convolutionCall(new Tensor(input!.data, [input!.shape[0]!, 1, 1, inputSize]), folded.kernel, folded.bias, options),
+    prepareCall: ([input]) =>
+      convolutionCall(
+        new Tensor(input!.data, [input!.shape[0]!, 1, 1, inputSize]),
+        folded.kernel,
+        folded.bias,
+        options,
+      ),
   };
 }
 
@@ -548,7 +632,11 @@ function isFlattenIntoDense(graph: PlannedGraph, node: number, soleReader: (node
  * instead of two, and the depthwise kernel ran 9x faster than the BatchNormalization one
  * ([8, 16, 16, 256], 2 threads). Null for a normalization of vectors.
  */
-function normalizationGroup(graph: PlannedGraph, normalizationNode: number, soleReader: (node: number) => number | null): PlanStep | null {
+function normalizationGroup(
+  graph: PlannedGraph,
+  normalizationNode: number,
+  soleReader: (node: number) => number | null,
+): PlanStep | null {
   const shape = graph.layerOutputShapes[normalizationNode]!;
   if (shape.length !== 3) return null;
   const reader = soleReader(normalizationNode);
@@ -559,12 +647,18 @@ function normalizationGroup(graph: PlannedGraph, normalizationNode: number, sole
   const normalization = graph.nodes[normalizationNode]!.layer as BatchNormalization;
   const identity = new Tensor(new Float64Array(channels).fill(1), [1, 1, 1, channels]);
   const folded = foldNormalization(identity, null, normalization, graph.dtype);
-  const options = { groups: channels, name: `BatchNormalization '${normalization.name}'`, activation, isConstantFilter: true };
+  const options = {
+    groups: channels,
+    name: `BatchNormalization '${normalization.name}'`,
+    activation,
+    isConstantFilter: true,
+  };
   return {
     node: tail,
     nodes: tail === normalizationNode ? [tail] : [normalizationNode, tail],
     inputs: graph.nodes[normalizationNode]!.inputs,
-    label: tail === normalizationNode ? 'BatchNormalization' : `BatchNormalization+${graph.nodes[tail]!.layer.className}`,
+    label:
+      tail === normalizationNode ? 'BatchNormalization' : `BatchNormalization+${graph.nodes[tail]!.layer.className}`,
     constants: [folded.kernel, folded.bias],
     run: ([input]) => conv2d(input!, folded.kernel, folded.bias, options),
     prepareCall: ([input]) => convolutionCall(input!, folded.kernel, folded.bias, options),
@@ -576,18 +670,26 @@ function normalizationGroup(graph: PlannedGraph, normalizationNode: number, sole
  * HardSwish op (a HardSigmoid only with HardSwish's slope and offset, 1/6 and 0.5); null otherwise.
  */
 function selfGateGroup(
-  graph: PlannedGraph, gateNode: number, soleReader: (node: number) => number | null,
-  readers: readonly number[][], isOutput: ReadonlySet<number>,
+  graph: PlannedGraph,
+  gateNode: number,
+  soleReader: (node: number) => number | null,
+  readers: readonly number[][],
+  isOutput: ReadonlySet<number>,
 ): PlanStep | null {
   const from = graph.nodes[gateNode]!.inputs[0]!;
   const gate = selfGatePattern(graph, from, soleReader, readers, isOutput, true);
   if (gate === null || gate.gate !== gateNode) return null;
   const activation = gate.activation;
-  const isHardSwish = activation.kind === 'hardSwish' && Math.fround(activation.alpha) === Math.fround(1 / 6) && activation.beta === 0.5;
+  const isHardSwish =
+    activation.kind === 'hardSwish' && Math.fround(activation.alpha) === Math.fround(1 / 6) && activation.beta === 0.5;
   if (activation.kind !== 'silu' && !isHardSwish) return null;
   const label = `${graph.nodes[gateNode]!.layer.className}+Multiply`;
   return {
-    node: gate.multiply, nodes: [gate.gate, gate.multiply], inputs: [from], label, run: ([input]) => (isHardSwish ? hardSwish(input!) : silu(input!)),
+    node: gate.multiply,
+    nodes: [gate.gate, gate.multiply],
+    inputs: [from],
+    label,
+    run: ([input]) => (isHardSwish ? hardSwish(input!) : silu(input!)),
   };
 }
 
@@ -599,21 +701,30 @@ function selfGateGroup(
  * needed apart).
  */
 function selfGatePattern(
-  graph: PlannedGraph, from: number, soleReader: (node: number) => number | null,
-  readers: readonly number[][], isOutput: ReadonlySet<number>, mayHaveOtherReaders = false,
+  graph: PlannedGraph,
+  from: number,
+  soleReader: (node: number) => number | null,
+  readers: readonly number[][],
+  isOutput: ReadonlySet<number>,
+  mayHaveOtherReaders = false,
 ): { gate: number; multiply: number; activation: FusedActivation } | null {
   const fromReaders = readers[from]!;
   if (!mayHaveOtherReaders && (fromReaders.length !== 2 || isOutput.has(from))) return null;
   for (const gate of fromReaders) {
     const gateLayer = graph.nodes[gate]!.layer;
-    const activation: FusedActivation | null = gateLayer instanceof Sigmoid ? { kind: 'silu' }
-      : gateLayer instanceof HardSigmoid ? { kind: 'hardSwish', alpha: gateLayer.alpha, beta: gateLayer.beta }
-        : null;
+    const activation: FusedActivation | null =
+      gateLayer instanceof Sigmoid
+        ? { kind: 'silu' }
+        : gateLayer instanceof HardSigmoid
+          ? { kind: 'hardSwish', alpha: gateLayer.alpha, beta: gateLayer.beta }
+          : null;
     if (activation === null) continue;
     const multiply = soleReader(gate);
     if (multiply === null) continue;
     const { layer, inputs } = graph.nodes[multiply]!;
-    const isProduct = layer instanceof Multiply && inputs.length === 2 &&
+    const isProduct =
+      layer instanceof Multiply &&
+      inputs.length === 2 &&
       ((inputs[0] === from && inputs[1] === gate) || (inputs[0] === gate && inputs[1] === from));
     if (isProduct && fromReaders.includes(multiply)) return { gate, multiply, activation };
   }
@@ -621,7 +732,11 @@ function selfGatePattern(
 }
 
 /** The BatchNormalization that alone reads `node`, when there is one. */
-function followingNormalization(graph: PlannedGraph, node: number, soleReader: (node: number) => number | null): number | null {
+function followingNormalization(
+  graph: PlannedGraph,
+  node: number,
+  soleReader: (node: number) => number | null,
+): number | null {
   const reader = soleReader(node);
   return reader !== null && graph.nodes[reader]!.layer instanceof BatchNormalization ? reader : null;
 }
@@ -660,7 +775,12 @@ function constantTensor(values: ArrayLike<number>, shape: Shape, dtype: DType): 
  * scales by s_c = gamma_c / sqrt(variance_c + epsilon) and its bias becomes (b_c - mean_c) s_c +
  * beta_c. Computed in float64, rounded once.
  */
-function foldNormalization(kernel: Tensor, bias: Tensor | null, normalization: BatchNormalization, dtype: DType = kernel.dtype): { kernel: Tensor; bias: Tensor } {
+function foldNormalization(
+  kernel: Tensor,
+  bias: Tensor | null,
+  normalization: BatchNormalization,
+  dtype: DType = kernel.dtype,
+): { kernel: Tensor; bias: Tensor } {
   const channels = kernel.shape[kernel.rank - 1]!;
   const gamma = normalization.gamma!.data;
   const beta = normalization.beta!.data;
@@ -676,5 +796,8 @@ function foldNormalization(kernel: Tensor, bias: Tensor | null, normalization: B
   const source = kernel.data;
   const foldedKernel = new Float64Array(source.length);
   for (let index = 0; index < source.length; index++) foldedKernel[index] = source[index]! * scales[index % channels]!;
-  return { kernel: constantTensor(foldedKernel, kernel.shape, dtype), bias: constantTensor(foldedBias, [channels], dtype) };
+  return {
+    kernel: constantTensor(foldedKernel, kernel.shape, dtype),
+    bias: constantTensor(foldedBias, [channels], dtype),
+  };
 }

@@ -34,17 +34,24 @@ export interface ClassificationReport {
  * const report = classificationReport(model.predict(x).data, labels, MNIST_CLASS_NAMES);
  * report.confusion[3][5]; // threes taken for fives
  */
-export function classificationReport(probabilities: ArrayLike<number>, labels: ArrayLike<number>, classNames: readonly string[]): ClassificationReport {
+export function classificationReport(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  classNames: readonly string[],
+): ClassificationReport {
   const classes = classNames.length;
   const examples = labels.length;
   if (classes < 1 || probabilities.length !== examples * classes) {
-    throw new ValueError(`classificationReport: ${probabilities.length} probabilities for ${examples} labels and ${classes} classes`);
+    throw new ValueError(
+      `classificationReport: ${probabilities.length} probabilities for ${examples} labels and ${classes} classes`,
+    );
   }
   const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   let correct = 0;
   for (let example = 0; example < examples; example++) {
     const label = labels[example]!;
-    if (!Number.isInteger(label) || label < 0 || label >= classes) throw new ValueError(`classificationReport: label ${example} is ${label}, not a class in [0, ${classes - 1}]`);
+    if (!Number.isInteger(label) || label < 0 || label >= classes)
+      throw new ValueError(`classificationReport: label ${example} is ${label}, not a class in [0, ${classes - 1}]`);
     const predicted = argmaxRow(probabilities, example * classes, classes);
     confusion[label]![predicted]!++;
     if (predicted === label) correct++;
@@ -59,12 +66,17 @@ export function classificationReport(probabilities: ArrayLike<number>, labels: A
     return { name, precision, recall, f1, support, predictedCount };
   });
   const counted = perClass.filter((entry) => entry.support > 0 || entry.predictedCount > 0);
-  const mean = (pick: (entry: (typeof perClass)[number]) => number) => (counted.length === 0 ? 0 : counted.reduce((sum, entry) => sum + pick(entry), 0) / counted.length);
+  const mean = (pick: (entry: (typeof perClass)[number]) => number) =>
+    counted.length === 0 ? 0 : counted.reduce((sum, entry) => sum + pick(entry), 0) / counted.length;
   return {
     examples,
     accuracy: examples === 0 ? 0 : correct / examples,
     confusion,
     classes: perClass.map(({ name, precision, recall, f1, support }) => ({ name, precision, recall, f1, support })),
-    macro: { precision: mean((entry) => entry.precision), recall: mean((entry) => entry.recall), f1: mean((entry) => entry.f1) },
+    macro: {
+      precision: mean((entry) => entry.precision),
+      recall: mean((entry) => entry.recall),
+      f1: mean((entry) => entry.f1),
+    },
   };
 }

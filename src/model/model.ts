@@ -153,7 +153,10 @@ export interface FitAsyncOptions extends Omit<FitOptions, 'callbacks'> {
   callbacks?: AsyncTrainingCallbacks | readonly AsyncTrainingCallbacks[] | undefined;
   /** Stops the fit after the current batch; the promise rejects with the signal's reason. */
   signal?: AbortSignal | undefined;
-  /** Yield to the event loop between batches once this many milliseconds have passed since the last yield (0: after every batch); default DEFAULT_FIT_YIELD_EVERY_MS (16). */
+  /**
+   * Yield to the event loop between batches once this many milliseconds have passed since the last yield (0: after
+   * every batch); default DEFAULT_FIT_YIELD_EVERY_MS (16).
+   */
   yieldEveryMs?: number | undefined;
 }
 
@@ -246,35 +249,68 @@ export class Model {
   private plan: InferencePlan | null = null;
 
   constructor(
-    graph: { inputs: SymbolicTensor; outputs: SymbolicTensor | readonly SymbolicTensor[] } | { nodes: readonly ModelNode[]; outputs?: readonly number[] | undefined },
+    graph:
+      | { inputs: SymbolicTensor; outputs: SymbolicTensor | readonly SymbolicTensor[] }
+      | { nodes: readonly ModelNode[]; outputs?: readonly number[] | undefined },
     options: ModelOptions = {},
   ) {
-    const outputTensors = 'nodes' in graph ? [] : Array.isArray(graph.outputs) ? graph.outputs as readonly SymbolicTensor[] : [graph.outputs as SymbolicTensor];
-    const { nodes, outputs } = 'nodes' in graph ? { nodes: [...graph.nodes], outputs: graph.outputs ?? [graph.nodes.length - 1] } : nodesOf(graph.inputs, outputTensors);
+    const outputTensors =
+      'nodes' in graph
+        ? []
+        : Array.isArray(graph.outputs)
+          ? (graph.outputs as readonly SymbolicTensor[])
+          : [graph.outputs as SymbolicTensor];
+    const { nodes, outputs } =
+      'nodes' in graph
+        ? { nodes: [...graph.nodes], outputs: graph.outputs ?? [graph.nodes.length - 1] }
+        : nodesOf(graph.inputs, outputTensors);
     checkLayerCount(nodes.length, 'Model');
     if (!(nodes[0]?.layer instanceof Input) || nodes[0].inputs.length !== 0) {
-      throw new ValueError('Model: the first layer must be an Input declaring the example shape, e.g. new Input({ shape: [28, 28, 1] })');
+      throw new ValueError(
+        'Model: the first layer must be an Input declaring the example shape, e.g. new Input({ shape: [28, 28, 1] })',
+      );
     }
     nodes.forEach((node, index) => {
-      if (index > 0 && (node.inputs.length === 0 || node.inputs.some((input) => !Number.isInteger(input) || input < 0 || input >= index))) {
-        throw new ValueError(`Model: layer ${index} (${node.layer.className}) must read earlier layers, got inputs [${node.inputs.join(', ')}]`);
+      if (
+        index > 0 &&
+        (node.inputs.length === 0 ||
+          node.inputs.some((input) => !Number.isInteger(input) || input < 0 || input >= index))
+      ) {
+        throw new ValueError(
+          `Model: layer ${index} (${node.layer.className}) must read earlier layers, got inputs [${node.inputs.join(', ')}]`,
+        );
       }
-      if (index > 0 && node.layer instanceof Input) throw new ValueError('Model: a model has one Input, the first layer');
+      if (index > 0 && node.layer instanceof Input)
+        throw new ValueError('Model: a model has one Input, the first layer');
     });
     this.nodes = nodes;
     this.layers = nodes.map((node) => node.layer);
-    if (new Set(this.layers).size !== this.layers.length) throw new ValueError('Model: a layer appears twice; make another layer for each place in the graph');
-    if (outputs.length === 0 || outputs[0] !== nodes.length - 1 || outputs.some((node) => !Number.isInteger(node) || node < 0 || node >= nodes.length)) {
-      throw new ValueError(`Model: outputs must be node indices, the first the last node (${nodes.length - 1}); got [${outputs.join(', ')}]`);
+    if (new Set(this.layers).size !== this.layers.length)
+      throw new ValueError('Model: a layer appears twice; make another layer for each place in the graph');
+    if (
+      outputs.length === 0 ||
+      outputs[0] !== nodes.length - 1 ||
+      outputs.some((node) => !Number.isInteger(node) || node < 0 || node >= nodes.length)
+    ) {
+      throw new ValueError(
+        `Model: outputs must be node indices, the first the last node (${nodes.length - 1}); got [${outputs.join(', ')}]`,
+      );
     }
-    if (new Set(outputs).size !== outputs.length) throw new ValueError(`Model: an output is listed twice: [${outputs.join(', ')}]`);
+    if (new Set(outputs).size !== outputs.length)
+      throw new ValueError(`Model: an output is listed twice: [${outputs.join(', ')}]`);
     this.outputNodes = [...outputs];
     this.seed = options.seed ?? 0;
     this.dtype = options.dtype ?? 'float32';
     nameLayers(this.layers);
     const outputNames = options.outputNames ?? outputs.map((node) => this.layers[node]!.name);
-    if (outputNames.length !== outputs.length || outputNames.some((name) => typeof name !== 'string' || name === '') || new Set(outputNames).size !== outputNames.length) {
-      throw new ValueError(`Model: outputNames must be ${outputs.length} unique non-empty strings, got ${JSON.stringify(outputNames)}`);
+    if (
+      outputNames.length !== outputs.length ||
+      outputNames.some((name) => typeof name !== 'string' || name === '') ||
+      new Set(outputNames).size !== outputNames.length
+    ) {
+      throw new ValueError(
+        `Model: outputNames must be ${outputs.length} unique non-empty strings, got ${JSON.stringify(outputNames)}`,
+      );
     }
     this.outputNames = [...outputNames];
     const random = new Random(this.seed);
@@ -282,7 +318,8 @@ export class Model {
     const outputShapes: Shape[] = [];
     const tally = new GraphTally();
     for (const node of nodes) {
-      const shapes = node.layer instanceof Input ? [node.layer.shape] : node.inputs.map((input) => outputShapes[input]!);
+      const shapes =
+        node.layer instanceof Input ? [node.layer.shape] : node.inputs.map((input) => outputShapes[input]!);
       inputShapes.push(shapes[0]!);
       try {
         outputShapes.push(buildOrReuse(node.layer, shapes, { random, dtype: this.dtype }));
@@ -291,10 +328,19 @@ export class Model {
         // Show how the shape got here, layer by layer: the fix is usually upstream. The last few
         // layers only: a model of many layers would otherwise print them all on one line.
         const first = Math.max(0, outputShapes.length - SHAPE_TRACE_LAYERS);
-        const trace = outputShapes.slice(first).map((shape, index) => `${this.layers[first + index]!.name} ${formatShape(shape)}`);
-        throw new ShapeError(`${error.message}. Shapes so far: ${first > 0 ? `(${first} layers before) -> ` : ''}${trace.join(' -> ')}`);
+        const trace = outputShapes
+          .slice(first)
+          .map((shape, index) => `${this.layers[first + index]!.name} ${formatShape(shape)}`);
+        throw new ShapeError(
+          `${error.message}. Shapes so far: ${first > 0 ? `(${first} layers before) -> ` : ''}${trace.join(' -> ')}`,
+        );
       }
-      tally.add(node.layer, shapes[0]!, outputShapes[outputShapes.length - 1]!, `Model: layer ${node.layer.name} (${node.layer.className}) output `);
+      tally.add(
+        node.layer,
+        shapes[0]!,
+        outputShapes[outputShapes.length - 1]!,
+        `Model: layer ${node.layer.name} (${node.layer.className}) output `,
+      );
     }
     this.activationElements = tally.elements;
     this.layerInputShapes = inputShapes;
@@ -333,9 +379,14 @@ export class Model {
       return this;
     }
     const input = this.layers[0] as Input;
-    if (input.colorModel === null) throw new ValueError(`Model: preprocessing applies to images, but input '${input.name}' takes feature vectors`);
+    if (input.colorModel === null)
+      throw new ValueError(`Model: preprocessing applies to images, but input '${input.name}' takes feature vectors`);
     const checked = checkPreprocessing(preprocessing, input.shape[2]!);
-    this.inputPreprocessing = Object.freeze({ ...checked, mean: Object.freeze(checked.mean), std: Object.freeze(checked.std) });
+    this.inputPreprocessing = Object.freeze({
+      ...checked,
+      mean: Object.freeze(checked.mean),
+      std: Object.freeze(checked.std),
+    });
     return this;
   }
 
@@ -361,7 +412,10 @@ export class Model {
       return this;
     }
     if (!Array.isArray(names)) throw new ValueError(`Model: classNames must be a list of ${this.classes} strings`);
-    if (names.length !== this.classes) throw new ValueError(`Model: classNames must name each of the ${this.classes} classes, got ${names.length} names`);
+    if (names.length !== this.classes)
+      throw new ValueError(
+        `Model: classNames must name each of the ${this.classes} classes, got ${names.length} names`,
+      );
     const bad = names.findIndex((name) => typeof name !== 'string');
     if (bad >= 0) throw new ValueError(`Model: classNames[${bad}] must be a string, got ${typeof names[bad]}`);
     this.names = Object.freeze([...names]);
@@ -398,7 +452,11 @@ export class Model {
   /** All weights and saved state, layer by layer, with names "<layer>/<weight>" (what a model file holds). */
   namedWeights(): { name: string; tensor: Tensor; isTrainable: boolean }[] {
     return this.layers.flatMap((layer) =>
-      layer.weights().map((weight) => ({ name: `${layer.name}/${weight.name}`, tensor: weight.tensor, isTrainable: weight.isTrainable ?? true })),
+      layer.weights().map((weight) => ({
+        name: `${layer.name}/${weight.name}`,
+        tensor: weight.tensor,
+        isTrainable: weight.isTrainable ?? true,
+      })),
     );
   }
 
@@ -419,9 +477,19 @@ export class Model {
     return this;
   }
 
-  /** The weights that training changes: not batch normalization's moving averages, nor any weight of a frozen layer (Layer.trainable). */
+  /**
+   * The weights that training changes: not batch normalization's moving averages, nor any weight of a frozen layer
+   * (Layer.trainable).
+   */
   trainableWeights(): Tensor[] {
-    return this.layers.filter((layer) => layer.trainable).flatMap((layer) => layer.weights().filter((weight) => weight.isTrainable ?? true).map((weight) => weight.tensor));
+    return this.layers
+      .filter((layer) => layer.trainable)
+      .flatMap((layer) =>
+        layer
+          .weights()
+          .filter((weight) => weight.isTrainable ?? true)
+          .map((weight) => weight.tensor),
+      );
   }
 
   /**
@@ -481,7 +549,10 @@ export class Model {
     kept.forEach((isKept, index) => {
       if (!isKept) return;
       newIndex.set(index, nodes.length);
-      nodes.push({ layer: this.layers[index]!, inputs: this.nodes[index]!.inputs.map((input) => newIndex.get(input)!) });
+      nodes.push({
+        layer: this.layers[index]!,
+        inputs: this.nodes[index]!.inputs.map((input) => newIndex.get(input)!),
+      });
     });
     return new Model({ nodes }, { seed: this.seed, dtype: this.dtype, preprocessing: this.preprocessing });
   }
@@ -491,14 +562,18 @@ export class Model {
     const index = this.layers.findIndex((layer) => layer.name === name);
     if (index < 0) {
       const names = this.layers.map((layer) => layer.name);
-      throw new ValueError(`${what}: the model has no layer named '${name}'; its layers are ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}`);
+      throw new ValueError(
+        `${what}: the model has no layer named '${name}'; its layers are ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}`,
+      );
     }
     return index;
   }
 
   /** Per-layer output shapes, parameter counts and multiply-adds (and, for a graph, each layer's inputs). */
   summaryData(): ModelSummary {
-    const inputs = this.isChain ? undefined : this.nodes.map((node) => node.inputs.map((input) => this.layers[input]!.name));
+    const inputs = this.isChain
+      ? undefined
+      : this.nodes.map((node) => node.inputs.map((input) => this.layers[input]!.name));
     return summarize(this.layers, this.layerInputShapes, this.layerOutputShapes, inputs);
   }
 
@@ -516,7 +591,10 @@ export class Model {
    * model.save('runs/digits', { classNames: MNIST_CLASS_NAMES });
    */
   save(directory: string, options: SaveOptions = {}): void {
-    if (folderSaver === null) throw new ValueError('model.save writes files, which only the Node entry point can do; in a browser, serializeModel(model) gives the files\' contents');
+    if (folderSaver === null)
+      throw new ValueError(
+        "model.save writes files, which only the Node entry point can do; in a browser, serializeModel(model) gives the files' contents",
+      );
     folderSaver(this, directory, options);
   }
 
@@ -560,7 +638,9 @@ export class Model {
       const size = Math.min(batchSize, count - start);
       withScope(() => {
         const outputs = this.infer(gatherExamples(x, order, start, size));
-        this.outputNodes.forEach((node, index) => results[index]!.data.set(outputs.get(node)!.data, start * sizeOf(shapes[index]!)));
+        this.outputNodes.forEach((node, index) => {
+          results[index]!.data.set(outputs.get(node)!.data, start * sizeOf(shapes[index]!));
+        });
       });
     }
     return Object.fromEntries(this.outputNames.map((name, index) => [name, results[index]!]));
@@ -572,8 +652,12 @@ export class Model {
    * run (no later node may read an earlier one: see cacheableCut); the slots before it stay empty.
    */
   private forwardNodes(input: Tensor, options: ForwardOptions, end: number, start = 0): Tensor[] {
-    if (input.dtype !== this.dtype) throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
-    const context = { isTraining: options.isTraining ?? false, ...(options.random === undefined ? {} : { random: options.random }) };
+    if (input.dtype !== this.dtype)
+      throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
+    const context = {
+      isTraining: options.isTraining ?? false,
+      ...(options.random === undefined ? {} : { random: options.random }),
+    };
     const outputs: Tensor[] = [];
     if (start > 0) {
       outputs.length = start;
@@ -583,16 +667,29 @@ export class Model {
       const { layer, inputs } = this.nodes[index]!;
       const next = this.nodes[index + 1];
       const isActivation = next !== undefined && (next.layer instanceof ReLU || next.layer instanceof Clip);
-      const isFusable = options.onOutput === undefined && layer instanceof Conv2D && index + 1 < end && isActivation && next.inputs[0] === index && this.consumers[index] === 1;
+      const isFusable =
+        options.onOutput === undefined &&
+        layer instanceof Conv2D &&
+        index + 1 < end &&
+        isActivation &&
+        next.inputs[0] === index &&
+        this.consumers[index] === 1;
       if (isFusable) {
         // A Clip (ReLU6) fuses too: the kernel applies it and the gradient masks by the output (grads/conv2d.ts).
-        const activation = next.layer instanceof Clip ? { kind: 'clip' as const, min: next.layer.min, max: next.layer.max } : 'relu';
+        const activation =
+          next.layer instanceof Clip ? { kind: 'clip' as const, min: next.layer.min, max: next.layer.max } : 'relu';
         const fused = layer.callFused(outputs[inputs[0]!]!, activation);
         outputs.push(fused, fused);
         index++;
         continue;
       }
-      const output = index === 0 ? layer.call(input, context) : layer.callWith(inputs.map((from) => outputs[from]!), context);
+      const output =
+        index === 0
+          ? layer.call(input, context)
+          : layer.callWith(
+              inputs.map((from) => outputs[from]!),
+              context,
+            );
       outputs.push(output);
       options.onOutput?.(index, output);
     }
@@ -607,7 +704,8 @@ export class Model {
    * scope's memory.
    */
   private infer(input: Tensor): ReadonlyMap<number, Tensor> {
-    if (input.dtype !== this.dtype) throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
+    if (input.dtype !== this.dtype)
+      throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
     if (isRecording()) {
       // A tape records (predict inside tape.run): the plan's fused ops have no gradient, the layers do.
       const logits = this.logitsEnd() - 1;
@@ -625,7 +723,10 @@ export class Model {
     if (this.plan === null || !this.plan.isCurrent()) {
       this.plan?.dispose();
       const logits = this.logitsEnd() - 1;
-      this.plan = new InferencePlan(this, this.outputNodes.includes(logits) ? this.outputNodes : [...this.outputNodes, logits]);
+      this.plan = new InferencePlan(
+        this,
+        this.outputNodes.includes(logits) ? this.outputNodes : [...this.outputNodes, logits],
+      );
     }
     return this.plan;
   }
@@ -652,7 +753,12 @@ export class Model {
     const order = identity(count);
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
-      withScope(() => result.data.set(this.infer(gatherExamples(x, order, start, size)).get(this.layers.length - 1)!.data, start * outputSize));
+      withScope(() =>
+        result.data.set(
+          this.infer(gatherExamples(x, order, start, size)).get(this.layers.length - 1)!.data,
+          start * outputSize,
+        ),
+      );
     }
     return result;
   }
@@ -677,21 +783,29 @@ export class Model {
     const isLogits = this.output === 'logits';
     const results: Classification[][] = [];
     for (let start = 0; start < images.length; start += batchSize) {
-      const scores = withScope(() => Array.from(this.predict(imagesToInput(this, images.slice(start, start + batchSize))).data));
+      const scores = withScope(() =>
+        Array.from(this.predict(imagesToInput(this, images.slice(start, start + batchSize))).data),
+      );
       for (let row = 0; row * classes < scores.length; row++) {
         const rowScores = scores.slice(row * classes, (row + 1) * classes);
         const probabilities = isLogits ? softmaxRow(rowScores) : rowScores;
-        results.push(probabilities
-          .map((probability, index) => ({ index, name: this.names?.[index] ?? String(index), probability }))
-          .sort((a, b) => b.probability - a.probability || a.index - b.index)
-          .slice(0, topK));
+        results.push(
+          probabilities
+            .map((probability, index) => ({ index, name: this.names?.[index] ?? String(index), probability }))
+            .sort((a, b) => b.probability - a.probability || a.index - b.index)
+            .slice(0, topK),
+        );
       }
     }
     return results;
   }
 
   /** Mean cross-entropy loss and accuracy over examples and labels. */
-  evaluate(x: Tensor, labels: Labels, options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined } = {}): Evaluation {
+  evaluate(
+    x: Tensor,
+    labels: Labels,
+    options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined } = {},
+  ): Evaluation {
     this.checkExamples(x, 'evaluate');
     const count = x.shape[0]!;
     checkLabels(labels, count, this.classes, 'evaluate');
@@ -727,7 +841,8 @@ export class Model {
    *
    * @example
    * const schedule = linearWarmup(cosineDecay({ initialLearningRate: 1e-3, decaySteps: 5000 }), { warmupSteps: 200 });
-   * model.fit(x, labels, { epochs: 20, optimizer: new AdamW({ clipNorm: 1 }), learningRateSchedule: schedule, labelSmoothing: 0.1,
+   * model.fit(x, labels, { epochs: 20, optimizer: new AdamW({ clipNorm: 1 }), learningRateSchedule: schedule,
+   * labelSmoothing: 0.1,
    *   validationSplit: 0.1, callbacks: [earlyStopping({ patience: 3, restoreBestWeights: true })] });
    */
   fit(x: Tensor, labels: Labels, options: FitOptions = {}): History {
@@ -760,7 +875,8 @@ export class Model {
    */
   async fitAsync(x: Tensor, labels: Labels, options: FitAsyncOptions = {}): Promise<History> {
     const yieldEveryMs = options.yieldEveryMs ?? DEFAULT_FIT_YIELD_EVERY_MS;
-    if (!(yieldEveryMs >= 0 && yieldEveryMs <= Number.MAX_SAFE_INTEGER)) throw new ValueError(`fitAsync: yieldEveryMs must be a number of milliseconds >= 0, got ${yieldEveryMs}`);
+    if (!(yieldEveryMs >= 0 && yieldEveryMs <= Number.MAX_SAFE_INTEGER))
+      throw new ValueError(`fitAsync: yieldEveryMs must be a number of milliseconds >= 0, got ${yieldEveryMs}`);
     const signal = options.signal;
     const callbacks = callbackList(options.callbacks);
     signal?.throwIfAborted();
@@ -791,14 +907,19 @@ export class Model {
    * The fit loop, shared by fit and fitAsync: it runs the steps and yields a round of callback calls
    * whenever the callbacks are due, receiving back what each callback returned (in order).
    */
-  private *fitSteps(x: Tensor, labels: Labels, options: Omit<FitOptions, 'callbacks'>): Generator<CallbackRound, History, readonly unknown[]> {
+  private *fitSteps(
+    x: Tensor,
+    labels: Labels,
+    options: Omit<FitOptions, 'callbacks'>,
+  ): Generator<CallbackRound, History, readonly unknown[]> {
     this.checkExamples(x, 'fit');
     checkLabels(labels, x.shape[0]!, this.classes, 'fit');
     const epochs = positiveInteger(options.epochs ?? 1, 'fit epochs');
     const batchSize = positiveInteger(options.batchSize ?? 32, 'fit batchSize');
     const optimizer = options.optimizer ?? new Adam();
     const labelSmoothing = options.labelSmoothing ?? 0;
-    if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) throw new ValueError(`fit: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
+    if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
+      throw new ValueError(`fit: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
     const seed = options.seed ?? this.seed;
     const random = new Random(seed);
     const augmentRandom = new Random((seed ^ AUGMENT_SEED_MIX) >>> 0);
@@ -808,17 +929,31 @@ export class Model {
     const weights = this.trainableWeights();
     // State the forward pass itself updates (moving averages): kept from before each step, to put
     // back if the step's loss is not finite. A few values per channel, so copying costs nothing.
-    const updatedState = this.namedWeights().filter((weight) => !weight.isTrainable).map((weight) => weight.tensor.data);
+    const updatedState = this.namedWeights()
+      .filter((weight) => !weight.isTrainable)
+      .map((weight) => weight.tensor.data);
     const stateBeforeStep = updatedState.map((data) => data.slice());
     const order = identity(trainCount);
-    const cut = options.augment === undefined && (options.cacheFrozenFeatures ?? true) ? this.cacheableCut(trainCount) : 0;
+    const cut =
+      options.augment === undefined && (options.cacheFrozenFeatures ?? true) ? this.cacheableCut(trainCount) : 0;
     // The frozen prefix's output per example, computed once; steps then start from node `cut`.
     const trainInput = cut === 0 ? x : this.prefixOutputs(x, trainCount, cut, batchSize);
     const batches = Math.ceil(trainCount / batchSize);
     const history: History = { epochs: [] };
-    const firstEpoch = options.resume === undefined ? 1 : this.resumeFrom(options.resume, { order, random, augmentRandom, layerRandom, history, epochs });
+    const firstEpoch =
+      options.resume === undefined
+        ? 1
+        : this.resumeFrom(options.resume, { order, random, augmentRandom, layerRandom, history, epochs });
     const validationExamples = validation === null ? 0 : validation[0].shape[0]!;
-    const info = { epochs, batchesPerEpoch: batches, examples: trainCount, validationExamples, model: this, optimizer, ...(cut === 0 ? {} : { cachedFeaturesOf: this.layers[cut]!.name }) };
+    const info = {
+      epochs,
+      batchesPerEpoch: batches,
+      examples: trainCount,
+      validationExamples,
+      model: this,
+      optimizer,
+      ...(cut === 0 ? {} : { cachedFeaturesOf: this.layers[cut]!.name }),
+    };
     yield { call: (callback) => callback.onTrainBegin?.(info) };
     for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
       yield { call: (callback) => callback.onEpochBegin?.(epoch) };
@@ -830,8 +965,11 @@ export class Model {
       for (let batch = 0; batch < batches; batch++) {
         const start = batch * batchSize;
         const size = Math.min(batchSize, trainCount - start);
-        if (options.learningRateSchedule !== undefined) optimizer.learningRate = scheduledRate(options.learningRateSchedule, optimizer.iterations);
-        updatedState.forEach((data, index) => stateBeforeStep[index]!.set(data));
+        if (options.learningRateSchedule !== undefined)
+          optimizer.learningRate = scheduledRate(options.learningRateSchedule, optimizer.iterations);
+        updatedState.forEach((data, index) => {
+          stateBeforeStep[index]!.set(data);
+        });
         // One memory scope per step: the step's activations and gradients are freed together.
         const { lossValue, batchCorrect } = withScope(() => {
           const input = gatherExamples(trainInput, order, start, size);
@@ -843,27 +981,47 @@ export class Model {
           const { loss, probabilities } = tape.run(() => softmaxCrossEntropy(logits(), targets, { labelSmoothing }));
           const value = loss.data[0]!;
           if (!Number.isFinite(value)) {
-            updatedState.forEach((data, index) => data.set(stateBeforeStep[index]!));
-            throw new NonFiniteLossError(epoch, batch + 1, value,
+            updatedState.forEach((data, index) => {
+              data.set(stateBeforeStep[index]!);
+            });
+            throw new NonFiniteLossError(
+              epoch,
+              batch + 1,
+              value,
               `fit: the loss became ${value} at epoch ${epoch}, batch ${batch + 1}; the step was not applied, so the weights are those of the step before. ` +
-              `Lower the learning rate (now ${optimizer.learningRate}), clip the gradients (clipNorm), or check the examples for NaN or infinite values`);
+                `Lower the learning rate (now ${optimizer.learningRate}), clip the gradients (clipNorm), or check the examples for NaN or infinite values`,
+            );
           }
           optimizer.applyGradients(weights, tape.gradient(loss, weights));
-          return { lossValue: value, batchCorrect: countCorrect(probabilities, labels, this.classes, order, start, size) };
+          return {
+            lossValue: value,
+            batchCorrect: countCorrect(probabilities, labels, this.classes, order, start, size),
+          };
         });
         lossSum += lossValue * size;
         correct += batchCorrect;
         seen += size;
         const seconds = (performance.now() - started) / 1000;
         const progress = {
-          epoch, epochs, batch: batch + 1, batches, loss: lossSum / seen, accuracy: correct / seen, seen,
+          epoch,
+          epochs,
+          batch: batch + 1,
+          batches,
+          loss: lossSum / seen,
+          accuracy: correct / seen,
+          seen,
           imagesPerSecond: seen / Math.max(seconds, 1e-9),
         };
         yield { call: (callback) => callback.onBatchEnd?.(progress), batchEnded: true };
       }
       const seconds = (performance.now() - started) / 1000;
       const logs: EpochLogs = {
-        epoch, loss: lossSum / seen, accuracy: correct / seen, seconds, imagesPerSecond: seen / Math.max(seconds, 1e-9), learningRate: optimizer.learningRate,
+        epoch,
+        loss: lossSum / seen,
+        accuracy: correct / seen,
+        seconds,
+        imagesPerSecond: seen / Math.max(seconds, 1e-9),
+        learningRate: optimizer.learningRate,
       };
       if (validation !== null) {
         const result = this.evaluate(validation[0], validation[1]);
@@ -901,7 +1059,9 @@ export class Model {
     let cut = 0;
     for (let index = 1; index < end; index++) {
       const layer = this.layers[index]!;
-      const isFixed = !(layer instanceof Dropout) && (!layer.trainable || layer.weights().every((weight) => weight.isTrainable === false));
+      const isFixed =
+        !(layer instanceof Dropout) &&
+        (!layer.trainable || layer.weights().every((weight) => weight.isTrainable === false));
       if (!isFixed) break;
       if (earliestReadAfter[index]! >= index) cut = index;
     }
@@ -909,14 +1069,22 @@ export class Model {
     return cut;
   }
 
-  /** Node `cut`'s output for the first `count` examples of x, computed batchSize at a time, in training mode (which a frozen prefix runs as inference). */
+  /**
+   * Node `cut`'s output for the first `count` examples of x, computed batchSize at a time, in training mode (which a
+   * frozen prefix runs as inference).
+   */
   private prefixOutputs(x: Tensor, count: number, cut: number, batchSize: number): Tensor {
     const shape = this.layerOutputShapes[cut]!;
     const result = Tensor.zeros([count, ...shape], this.dtype);
     const order = identity(count);
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
-      withScope(() => result.data.set(this.forwardNodes(gatherExamples(x, order, start, size), { isTraining: true }, cut + 1)[cut]!.data, start * sizeOf(shape)));
+      withScope(() =>
+        result.data.set(
+          this.forwardNodes(gatherExamples(x, order, start, size), { isTraining: true }, cut + 1)[cut]!.data,
+          start * sizeOf(shape),
+        ),
+      );
     }
     return result;
   }
@@ -924,16 +1092,28 @@ export class Model {
   /** Puts a fit back where `state` left it; returns the first epoch still to run. */
   private resumeFrom(
     state: FitState,
-    into: { order: Int32Array; random: Random; augmentRandom: Random; layerRandom: Random; history: History; epochs: number },
+    into: {
+      order: Int32Array;
+      random: Random;
+      augmentRandom: Random;
+      layerRandom: Random;
+      history: History;
+      epochs: number;
+    },
   ): number {
     const { order } = into;
     // Field by field, as a checkpoint file is: a hand-made or damaged state is a ValueError naming the field.
     const checked = checkFitState(state, 'resume', (field, detail) => {
       throw new ValueError(`fit: ${field} ${detail}`);
     });
-    if (checked.order.length !== order.length) throw new ValueError(`fit: resume.order must be an order of the ${order.length} training examples, got ${checked.order.length}`);
+    if (checked.order.length !== order.length)
+      throw new ValueError(
+        `fit: resume.order must be an order of the ${order.length} training examples, got ${checked.order.length}`,
+      );
     if (checked.epoch > into.epochs) {
-      throw new ValueError(`fit: resume.epoch is ${checked.epoch}; it must be a whole number of finished epochs, at most epochs (${into.epochs})`);
+      throw new ValueError(
+        `fit: resume.epoch is ${checked.epoch}; it must be a whole number of finished epochs, at most epochs (${into.epochs})`,
+      );
     }
     order.set(checked.order);
     into.random.setState(checked.random.shuffle);
@@ -943,7 +1123,11 @@ export class Model {
     return checked.epoch + 1;
   }
 
-  private splitValidation(x: Tensor, labels: Labels, options: Omit<FitOptions, 'callbacks'>): { trainCount: number; validation: readonly [Tensor, Labels] | null } {
+  private splitValidation(
+    x: Tensor,
+    labels: Labels,
+    options: Omit<FitOptions, 'callbacks'>,
+  ): { trainCount: number; validation: readonly [Tensor, Labels] | null } {
     const count = x.shape[0]!;
     if (options.validationData !== undefined) {
       const [validationX, validationLabels] = options.validationData;
@@ -952,13 +1136,15 @@ export class Model {
       return { trainCount: count, validation: options.validationData };
     }
     const fraction = options.validationSplit ?? 0;
-    if (!(fraction >= 0 && fraction < 1)) throw new ValueError(`fit: validationSplit must be in [0, 1), got ${fraction}`);
+    if (!(fraction >= 0 && fraction < 1))
+      throw new ValueError(`fit: validationSplit must be in [0, 1), got ${fraction}`);
     const validationCount = Math.floor(count * fraction);
     if (validationCount === 0) return { trainCount: count, validation: null };
     const trainCount = count - validationCount;
     const rest = Array.from({ length: validationCount }, (_, index) => trainCount + index);
     const validationX = gatherExamples(x, rest, 0, validationCount);
-    const validationLabels = labels instanceof Tensor ? gatherExamples(labels, rest, 0, validationCount) : rest.map((index) => labels[index]!);
+    const validationLabels =
+      labels instanceof Tensor ? gatherExamples(labels, rest, 0, validationCount) : rest.map((index) => labels[index]!);
     return { trainCount, validation: [validationX, validationLabels] };
   }
 
@@ -976,22 +1162,37 @@ export class Model {
 
   private checkExamples(x: Tensor, what: string): void {
     const perExample = x.shape.slice(1);
-    if (x.rank !== this.inputShape.length + 1 || perExample.some((dimension, axis) => dimension !== this.inputShape[axis])) {
-      throw new ShapeError(`${what}: the model takes examples of ${formatShape(this.inputShape)} ([batch, ${this.inputShape.join(', ')}]) but got ${formatShape(x.shape)}`);
+    if (
+      x.rank !== this.inputShape.length + 1 ||
+      perExample.some((dimension, axis) => dimension !== this.inputShape[axis])
+    ) {
+      throw new ShapeError(
+        `${what}: the model takes examples of ${formatShape(this.inputShape)} ([batch, ${this.inputShape.join(', ')}]) but got ${formatShape(x.shape)}`,
+      );
     }
     if (x.shape[0]! < 1) throw new ShapeError(`${what}: no examples`);
   }
 }
 
-function countCorrect(probabilities: Tensor, labels: Labels, classes: number, order: ArrayLike<number>, start: number, size: number): number {
+function countCorrect(
+  probabilities: Tensor,
+  labels: Labels,
+  classes: number,
+  order: ArrayLike<number>,
+  start: number,
+  size: number,
+): number {
   let correct = 0;
   for (let row = 0; row < size; row++) {
-    if (argmaxRow(probabilities.data, row * classes, classes) === classOf(labels, classes, order[start + row]!)) correct++;
+    if (argmaxRow(probabilities.data, row * classes, classes) === classOf(labels, classes, order[start + row]!))
+      correct++;
   }
   return correct;
 }
 
-/** Gives unnamed layers names from their type and position among layers of that type: conv2d_1, maxpool2d_1, dense_2. */
+/**
+ * Gives unnamed layers names from their type and position among layers of that type: conv2d_1, maxpool2d_1, dense_2.
+ */
 function nameLayers(layers: readonly Layer[]): void {
   const counts = new Map<string, number>();
   const used = new Set(layers.map((layer) => layer.name).filter((name) => name !== ''));
@@ -1039,13 +1240,16 @@ function nodesOf(input: SymbolicTensor, outputs: readonly SymbolicTensor[]): { n
       const top = stack[stack.length - 1]!;
       const [tensor, next] = top;
       if (next === 0 && tensor.inputs.length === 0 && tensor !== input) {
-        throw new ValueError(`Model: the output depends on ${tensor.layer.className} '${tensor.layer.name}', which is not the model's input`);
+        throw new ValueError(
+          `Model: the output depends on ${tensor.layer.className} '${tensor.layer.name}', which is not the model's input`,
+        );
       }
       if (next < tensor.inputs.length) {
         top[1] = next + 1;
         const from = tensor.inputs[next]!;
         if (indices.has(from)) continue;
-        if (visiting.has(from)) throw new ValueError(`Model: the graph has a cycle through ${from.layer.className} '${from.layer.name}'`);
+        if (visiting.has(from))
+          throw new ValueError(`Model: the graph has a cycle through ${from.layer.className} '${from.layer.name}'`);
         visiting.add(from);
         stack.push([from, 0]);
         continue;
@@ -1059,7 +1263,9 @@ function nodesOf(input: SymbolicTensor, outputs: readonly SymbolicTensor[]): { n
   if (!indices.has(input)) throw new ValueError('Model: the output does not depend on the input');
   const first = outputs[0]!;
   if (indices.get(first) !== order.length - 1) {
-    throw new ValueError(`Model: the first output (${first.layer.className} '${first.layer.name}') feeds another output; it must be computed last`);
+    throw new ValueError(
+      `Model: the first output (${first.layer.className} '${first.layer.name}') feeds another output; it must be computed last`,
+    );
   }
   return {
     nodes: order.map((tensor) => ({ layer: tensor.layer, inputs: tensor.inputs.map((from) => indices.get(from)!) })),
@@ -1081,10 +1287,15 @@ function buildOrReuse(layer: Layer, shapes: readonly Shape[], context: BuildCont
     return outputShape;
   }
   if (built.length !== shapes.length || built.some((shape, index) => !shapesEqual(shape, shapes[index]!))) {
-    throw new ShapeError(`${layer.className} '${layer.name}' was built for ${built.map(formatShape).join(', ')} and keeps its weights; it cannot take ${shapes.map(formatShape).join(', ')}`);
+    throw new ShapeError(
+      `${layer.className} '${layer.name}' was built for ${built.map(formatShape).join(', ')} and keeps its weights; it cannot take ${shapes.map(formatShape).join(', ')}`,
+    );
   }
   const otherDtype = layer.weights().find((weight) => weight.tensor.dtype !== context.dtype);
-  if (otherDtype !== undefined) throw new ValueError(`${layer.className} '${layer.name}' holds ${otherDtype.tensor.dtype} weights; it cannot join a ${context.dtype} model`);
+  if (otherDtype !== undefined)
+    throw new ValueError(
+      `${layer.className} '${layer.name}' holds ${otherDtype.tensor.dtype} weights; it cannot join a ${context.dtype} model`,
+    );
   return layer.outputShapeOf(shapes);
 }
 
@@ -1099,7 +1310,10 @@ const LAYER_SEED_MIX = 0x6c8e9cf5;
 /** The learning rate `schedule` gives for `step`; ValueError unless it is a finite number >= 0. */
 function scheduledRate(schedule: LearningRateSchedule, step: number): number {
   const rate = schedule(step);
-  if (!(Number.isFinite(rate) && rate >= 0)) throw new ValueError(`fit: learningRateSchedule gave ${rate} at step ${step}; a learning rate must be a finite number >= 0`);
+  if (!(Number.isFinite(rate) && rate >= 0))
+    throw new ValueError(
+      `fit: learningRateSchedule gave ${rate} at step ${step}; a learning rate must be a finite number >= 0`,
+    );
   return rate;
 }
 

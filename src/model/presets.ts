@@ -51,7 +51,12 @@ export function mnistCnn(options: PresetOptions = {}): Sequential {
 }
 
 /** Two 3x3 'same' convolutions, each with ReLU and 2x2 max pooling, then a hidden Dense + ReLU and the classes. */
-function twoConvCnn(firstFilters: number, secondFilters: number, hiddenUnits: number, options: PresetOptions): Sequential {
+function twoConvCnn(
+  firstFilters: number,
+  secondFilters: number,
+  hiddenUnits: number,
+  options: PresetOptions,
+): Sequential {
   return new Sequential(
     [
       new Input({ shape: options.inputShape ?? [28, 28, 1] }),
@@ -114,9 +119,14 @@ export function cifarCnn(options: PresetOptions = {}): Sequential {
   return new Sequential(
     [
       new Input({ shape: options.inputShape ?? [32, 32, 3] }),
-      ...conv(32), ...conv(32), new MaxPool2D({ poolSize: 2 }),
-      ...conv(64), ...conv(64), new MaxPool2D({ poolSize: 2 }),
-      ...conv(128), new MaxPool2D({ poolSize: 2 }),
+      ...conv(32),
+      ...conv(32),
+      new MaxPool2D({ poolSize: 2 }),
+      ...conv(64),
+      ...conv(64),
+      new MaxPool2D({ poolSize: 2 }),
+      ...conv(128),
+      new MaxPool2D({ poolSize: 2 }),
       new Flatten(),
       new Dense({ units: 256 }),
       new ReLU(),
@@ -145,13 +155,17 @@ export function residualCnn(options: PresetOptions & { width?: number | undefine
     const conv = new Conv2D({ filters, kernelSize: 3, padding: 'same', useBias: false }).apply(x);
     return new ReLU().apply(new BatchNormalization({ momentum: 0.9 }).apply(conv));
   };
-  const residual = (x: SymbolicTensor, filters: number): SymbolicTensor => new Add().apply([convBnRelu(convBnRelu(x, filters), filters), x]);
-  const stage = (x: SymbolicTensor, filters: number): SymbolicTensor => new MaxPool2D({ poolSize: 2 }).apply(convBnRelu(x, filters));
+  const residual = (x: SymbolicTensor, filters: number): SymbolicTensor =>
+    new Add().apply([convBnRelu(convBnRelu(x, filters), filters), x]);
+  const stage = (x: SymbolicTensor, filters: number): SymbolicTensor =>
+    new MaxPool2D({ poolSize: 2 }).apply(convBnRelu(x, filters));
   let x = convBnRelu(input.output, width);
   x = residual(stage(x, 2 * width), 2 * width);
   x = stage(x, 4 * width);
   x = residual(stage(x, 8 * width), 8 * width);
-  const logits = new Dense({ units: options.classes ?? 10, kernelInitializer: 'glorotUniform' }).apply(new GlobalAveragePooling2D().apply(x));
+  const logits = new Dense({ units: options.classes ?? 10, kernelInitializer: 'glorotUniform' }).apply(
+    new GlobalAveragePooling2D().apply(x),
+  );
   return new Model({ inputs: input.output, outputs: new Softmax().apply(logits) }, { seed: options.seed ?? 0 });
 }
 

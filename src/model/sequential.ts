@@ -13,17 +13,23 @@ export type SequentialOptions = ModelOptions;
  * A model made of layers applied one after the other. The first layer must be an Input.
  *
  * @example
- * const model = new Sequential([new Input({ shape: [28, 28, 1] }), new Conv2D({ filters: 8, kernelSize: 3 }), new ReLU(),
+ * const model = new Sequential([new Input({ shape: [28, 28, 1] }), new Conv2D({ filters: 8, kernelSize: 3 }), new
+ * ReLU(),
  *   new MaxPool2D(), new Flatten(), new Dense({ units: 10 }), new Softmax()]);
  * model.fit(images, labels, { epochs: 2 });
  */
 export class Sequential extends Model {
   constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
     if (!(layers[0] instanceof Input)) {
-      throw new ValueError('Sequential: the first layer must be an Input declaring the example shape, e.g. new Input({ shape: [28, 28, 1] })');
+      throw new ValueError(
+        'Sequential: the first layer must be an Input declaring the example shape, e.g. new Input({ shape: [28, 28, 1] })',
+      );
     }
     const merge = layers.find((layer) => layer.isMerge);
-    if (merge !== undefined) throw new ValueError(`Sequential: ${merge.className} joins branches; build a graph Model with Layer.apply instead`);
+    if (merge !== undefined)
+      throw new ValueError(
+        `Sequential: ${merge.className} joins branches; build a graph Model with Layer.apply instead`,
+      );
     super({ nodes: layers.map((layer, index) => ({ layer, inputs: index === 0 ? [] : [index - 1] })) }, options);
   }
 }

@@ -11,7 +11,9 @@ export interface SummaryRow {
   className: string;
   outputShape: Shape;
   parameters: number;
-  /** Of `parameters`, those training does not change (batch normalization's moving averages, all of a frozen layer's). */
+  /**
+   * Of `parameters`, those training does not change (batch normalization's moving averages, all of a frozen layer's).
+   */
   nonTrainableParameters: number;
   multiplyAdds: number;
   /** How the output size follows from the input, e.g. "(28 - 3 + 2*1) / 1 + 1 = 28". */
@@ -31,7 +33,12 @@ export interface ModelSummary {
 }
 
 /** Summarises layers given the input shape of each. */
-export function summarize(layers: readonly Layer[], inputShapes: readonly Shape[], outputShapes: readonly Shape[], inputs?: readonly string[][]): ModelSummary {
+export function summarize(
+  layers: readonly Layer[],
+  inputShapes: readonly Shape[],
+  outputShapes: readonly Shape[],
+  inputs?: readonly string[][],
+): ModelSummary {
   const rows = layers.map((layer, index): SummaryRow => {
     const inputShape = inputShapes[index]!;
     return {
@@ -40,7 +47,12 @@ export function summarize(layers: readonly Layer[], inputShapes: readonly Shape[
       className: layer.className,
       outputShape: outputShapes[index]!,
       parameters: layer.weights().reduce((sum, weight) => sum + sizeOf(weight.tensor.shape), 0),
-      nonTrainableParameters: layer.weights().reduce((sum, weight) => sum + (weight.isTrainable === false || !layer.trainable ? sizeOf(weight.tensor.shape) : 0), 0),
+      nonTrainableParameters: layer
+        .weights()
+        .reduce(
+          (sum, weight) => sum + (weight.isTrainable === false || !layer.trainable ? sizeOf(weight.tensor.shape) : 0),
+          0,
+        ),
       ...(layer.trainable ? {} : { isFrozen: true }),
       multiplyAdds: layer.multiplyAdds(inputShape),
       shapeNote: layer.describeShape(inputShape),
@@ -57,7 +69,14 @@ export function summarize(layers: readonly Layer[], inputShapes: readonly Shape[
 /** Renders a summary as a fixed-width text table. */
 export function formatSummary(summary: ModelSummary): string {
   const isGraph = summary.rows.some((row) => row.inputs !== undefined);
-  const header = ['Layer (type)', 'Output shape', 'Params', 'Mult-adds', ...(isGraph ? ['Input from'] : []), 'Output size (W - K + 2P) / S + 1'];
+  const header = [
+    'Layer (type)',
+    'Output shape',
+    'Params',
+    'Mult-adds',
+    ...(isGraph ? ['Input from'] : []),
+    'Output size (W - K + 2P) / S + 1',
+  ];
   const body = summary.rows.map((row) => [
     `${row.name} (${row.className})${row.isFrozen === true ? ' (frozen)' : ''}`,
     formatShape(row.outputShape),
@@ -68,9 +87,17 @@ export function formatSummary(summary: ModelSummary): string {
   ]);
   // A loop, not Math.max(...cells): spreading one argument per row overflows the stack past ~100k rows.
   const widths = header.map((title) => title.length);
-  for (const cells of body) cells.forEach((cell, column) => (widths[column] = Math.max(widths[column]!, cell.length)));
+  for (const cells of body)
+    cells.forEach((cell, column) => {
+      widths[column] = Math.max(widths[column]!, cell.length);
+    });
   const line = (cells: string[]) =>
-    cells.map((cell, column) => (column === 2 || column === 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+    cells
+      .map((cell, column) =>
+        column === 2 || column === 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!),
+      )
+      .join('  ')
+      .trimEnd();
   const rule = '-'.repeat(widths.reduce((sum, width) => sum + width + 2, -2));
   return [
     line(header),
@@ -79,7 +106,10 @@ export function formatSummary(summary: ModelSummary): string {
     rule,
     `Total params: ${formatCount(summary.totalParameters)}`,
     ...(summary.nonTrainableParameters > 0
-      ? [`Trainable params: ${formatCount(summary.totalParameters - summary.nonTrainableParameters)}`, `Non-trainable params: ${formatCount(summary.nonTrainableParameters)}`]
+      ? [
+          `Trainable params: ${formatCount(summary.totalParameters - summary.nonTrainableParameters)}`,
+          `Non-trainable params: ${formatCount(summary.nonTrainableParameters)}`,
+        ]
       : []),
     `Multiply-adds per image: ${formatCount(summary.totalMultiplyAdds)}`,
   ].join('\n');

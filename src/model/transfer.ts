@@ -40,29 +40,36 @@ export interface HeadOptions {
  * not a positive integer, or a dropout outside [0, 1).
  *
  * @example
- * const model = addClassifierHead(trained.featureExtractor('conv2d_4'), { classes: 4, classNames: ['car', 'ship', 'truck', 'plane'] });
- * model.fit(x, labels, { epochs: 5 });                                   // the head alone, on cached features
- * model.unfreeze('conv2d_4').fit(x, labels, { epochs: 2, optimizer: new Adam({ learningRate: 1e-4 }) }); // then fine-tune the top
+ * const model = addClassifierHead(trained.featureExtractor('conv2d_4'), { classes: 4, classNames: ['car', 'ship',
+ * 'truck', 'plane'] }); model.fit(x, labels, { epochs: 5 });                                   // the head alone, on
+ * cached features model.unfreeze('conv2d_4').fit(x, labels, { epochs: 2, optimizer: new Adam({ learningRate: 1e-4 })
+ * }); // then fine-tune the top
  */
 export function addClassifierHead(backbone: Model, options: HeadOptions): Model {
   const { classes } = options;
-  if (!Number.isInteger(classes) || classes < 1) throw new ValueError(`addClassifierHead: classes must be a positive integer, got ${classes}`);
+  if (!Number.isInteger(classes) || classes < 1)
+    throw new ValueError(`addClassifierHead: classes must be a positive integer, got ${classes}`);
   const rate = options.dropout ?? 0;
   if (!(rate >= 0 && rate < 1)) throw new ValueError(`addClassifierHead: dropout must be in [0, 1), got ${rate}`);
   const pooling = options.pooling ?? 'average';
-  if (pooling !== 'average' && pooling !== 'flatten') throw new ValueError(`addClassifierHead: pooling must be 'average' or 'flatten', got ${String(pooling)}`);
+  if (pooling !== 'average' && pooling !== 'flatten')
+    throw new ValueError(`addClassifierHead: pooling must be 'average' or 'flatten', got ${String(pooling)}`);
   if (options.freezeBackbone ?? true) backbone.freeze();
   const head: Layer[] = [];
-  if (backbone.outputShape.length !== 1) head.push(pooling === 'average' ? new GlobalAveragePooling2D() : new Flatten());
+  if (backbone.outputShape.length !== 1)
+    head.push(pooling === 'average' ? new GlobalAveragePooling2D() : new Flatten());
   if (rate > 0) head.push(new Dropout({ rate }));
   head.push(new Dense({ units: classes }), new Softmax());
   // The backbone's nodes as they are; the head reads its output (its last node) and then each other.
   const nodes: ModelNode[] = [...backbone.nodes];
   for (const layer of head) nodes.push({ layer, inputs: [nodes.length - 1] });
-  return new Model({ nodes }, {
-    seed: options.seed ?? backbone.seed,
-    dtype: backbone.dtype,
-    preprocessing: backbone.preprocessing,
-    classNames: options.classNames,
-  });
+  return new Model(
+    { nodes },
+    {
+      seed: options.seed ?? backbone.seed,
+      dtype: backbone.dtype,
+      preprocessing: backbone.preprocessing,
+      classNames: options.classNames,
+    },
+  );
 }

@@ -12,7 +12,10 @@ const waiting: (() => void)[] = [];
 
 /** Resolves after the host's event loop has had a turn (timers, I/O, messages, a page's input). */
 export function yieldToEventLoop(): Promise<void> {
-  const host = globalThis as { setImmediate?: ((callback: () => void) => unknown) | undefined; scheduler?: Partial<SchedulerWithYield> | undefined };
+  const host = globalThis as {
+    setImmediate?: ((callback: () => void) => unknown) | undefined;
+    scheduler?: Partial<SchedulerWithYield> | undefined;
+  };
   if (typeof host.setImmediate === 'function') {
     const setImmediate = host.setImmediate;
     return new Promise((resolve) => setImmediate(resolve));

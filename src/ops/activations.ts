@@ -96,7 +96,11 @@ export function silu(input: Tensor): Tensor {
 export function clip(input: Tensor, min: number, max: number): Tensor {
   checkBounds(min, max, 'clip');
   const isFloat32 = input.dtype === 'float32';
-  const params: ClipParams = { size: input.size, min: isFloat32 ? Math.fround(min) : min, max: isFloat32 ? Math.fround(max) : max };
+  const params: ClipParams = {
+    size: input.size,
+    min: isFloat32 ? Math.fround(min) : min,
+    max: isFloat32 ? Math.fround(max) : max,
+  };
   const output = allocateTensor(input.shape, input.dtype);
   getKernel('Clip')(input.data, output.data, params);
   record<ClipParams>({ id: 'Clip', inputs: [input], output, saved: params });
@@ -104,11 +108,21 @@ export function clip(input: Tensor, min: number, max: number): Tensor {
 }
 
 /** Hard sigmoid and hard swish: alpha and beta saved for the backward pass. */
-function activateHard(id: 'HardSigmoid' | 'HardSwish', input: Tensor, alpha: number, beta: number, name: string): Tensor {
+function activateHard(
+  id: 'HardSigmoid' | 'HardSwish',
+  input: Tensor,
+  alpha: number,
+  beta: number,
+  name: string,
+): Tensor {
   checkFiniteNumber(alpha, `${name}: alpha`);
   checkFiniteNumber(beta, `${name}: beta`);
   const isFloat32 = input.dtype === 'float32';
-  const params: HardSigmoidParams = { size: input.size, alpha: isFloat32 ? Math.fround(alpha) : alpha, beta: isFloat32 ? Math.fround(beta) : beta };
+  const params: HardSigmoidParams = {
+    size: input.size,
+    alpha: isFloat32 ? Math.fround(alpha) : alpha,
+    beta: isFloat32 ? Math.fround(beta) : beta,
+  };
   const output = allocateTensor(input.shape, input.dtype);
   getKernel(id)(input.data, output.data, params);
   record<HardSigmoidParams>({ id, inputs: [input], output, saved: params });
@@ -140,7 +154,12 @@ export function hardSwish(input: Tensor): Tensor {
 }
 
 /** The gradient of hard sigmoid or hard swish from dOut, the forward input and the forward params. */
-export function hardActivationGrad(id: 'HardSigmoidGrad' | 'HardSwishGrad', dOut: Tensor, input: Tensor, params: HardSigmoidParams): Tensor {
+export function hardActivationGrad(
+  id: 'HardSigmoidGrad' | 'HardSwishGrad',
+  dOut: Tensor,
+  input: Tensor,
+  params: HardSigmoidParams,
+): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
   getKernel(id)(dOut.data, input.data, dInput.data, params);
   return dInput;
@@ -150,14 +169,23 @@ export function hardActivationGrad(id: 'HardSigmoidGrad' | 'HardSwishGrad', dOut
  * The gradient of an activation given dOut and the tensor its derivative is written in: the forward
  * input for ReLU, GELU and SiLU, the forward output for sigmoid and tanh (see kernels/js/activations.ts).
  */
-export function activationGrad(id: 'ReluGrad' | 'SigmoidGrad' | 'TanhGrad' | 'GeluGrad' | 'SiluGrad', dOut: Tensor, forwardValue: Tensor): Tensor {
+export function activationGrad(
+  id: 'ReluGrad' | 'SigmoidGrad' | 'TanhGrad' | 'GeluGrad' | 'SiluGrad',
+  dOut: Tensor,
+  forwardValue: Tensor,
+): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
   getKernel(id)(dOut.data, forwardValue.data, dInput.data, { size: dOut.size });
   return dInput;
 }
 
 /** The gradient of leaky ReLU or ELU from dOut, the forward input and the forward params (alpha). */
-export function alphaActivationGrad(id: 'LeakyReluGrad' | 'EluGrad', dOut: Tensor, input: Tensor, params: AlphaActivationParams): Tensor {
+export function alphaActivationGrad(
+  id: 'LeakyReluGrad' | 'EluGrad',
+  dOut: Tensor,
+  input: Tensor,
+  params: AlphaActivationParams,
+): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
   getKernel(id)(dOut.data, input.data, dInput.data, params);
   return dInput;
@@ -180,14 +208,19 @@ export function clipGrad(dOut: Tensor, input: Tensor, params: ClipParams): Tenso
  */
 export function pow(input: Tensor, exponent: number): Tensor {
   checkFiniteNumber(exponent, 'pow: exponent');
-  const params: PowParams = { size: input.size, exponent: input.dtype === 'float32' ? Math.fround(exponent) : exponent };
+  const params: PowParams = {
+    size: input.size,
+    exponent: input.dtype === 'float32' ? Math.fround(exponent) : exponent,
+  };
   const output = allocateTensor(input.shape, input.dtype);
   getKernel('Pow')(input.data, output.data, params);
   record<PowParams>({ id: 'Pow', inputs: [input], output, saved: params });
   return output;
 }
 
-/** The square root elementwise: pow(input, 0.5) (NaN below 0; the gradient at 0 is +Infinity). @example sqrt(variance) */
+/**
+ * The square root elementwise: pow(input, 0.5) (NaN below 0; the gradient at 0 is +Infinity). @example sqrt(variance)
+ */
 export function sqrt(input: Tensor): Tensor {
   return pow(input, 0.5);
 }

@@ -18,10 +18,12 @@ import { getBackend } from '../kernels/registry.js';
 export function allocateTensor(shape: Shape, dtype: DType, what = 'allocate'): Tensor {
   const size = sizeOf(shape);
   if (!(size <= MAX_TENSOR_ELEMENTS)) {
-    throw new ShapeError(`${what}: an output of ${formatShape(shape)} would hold ${size.toLocaleString('en-US')} values, more than the ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} one tensor may hold`);
+    throw new ShapeError(
+      `${what}: an output of ${formatShape(shape)} would hold ${size.toLocaleString('en-US')} values, more than the ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} one tensor may hold`,
+    );
   }
   const offered = offeredStorage;
-  if (offered !== null && offered.length === size && (offered instanceof Float64Array) === (dtype === 'float64')) {
+  if (offered !== null && offered.length === size && offered instanceof Float64Array === (dtype === 'float64')) {
     offeredStorage = null;
     return new Tensor(offered, shape);
   }

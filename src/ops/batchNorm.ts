@@ -35,13 +35,25 @@ export interface BatchNormResult {
  * otherwise the given ones are used (inference).
  */
 export function batchNormalization(
-  input: Tensor, gamma: Tensor, beta: Tensor, statistics: { mean: Tensor; variance: Tensor } | null, epsilon: number, name = 'batchNormalization',
+  input: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  statistics: { mean: Tensor; variance: Tensor } | null,
+  epsilon: number,
+  name = 'batchNormalization',
 ): BatchNormResult {
   checkSameDtype(name, input, gamma, beta);
   const columns = input.shape[input.rank - 1]!;
-  for (const [what, tensor] of [['gamma', gamma], ['beta', beta], ['mean', statistics?.mean], ['variance', statistics?.variance]] as const) {
+  for (const [what, tensor] of [
+    ['gamma', gamma],
+    ['beta', beta],
+    ['mean', statistics?.mean],
+    ['variance', statistics?.variance],
+  ] as const) {
     if (tensor !== undefined && (tensor.rank !== 1 || tensor.shape[0] !== columns)) {
-      throw new ShapeError(`${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} has ${columns} channels`);
+      throw new ShapeError(
+        `${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} has ${columns} channels`,
+      );
     }
   }
   if (!(epsilon > 0)) throw new ValueError(`${name}: epsilon must be positive, got ${epsilon}`);
@@ -64,17 +76,39 @@ export function batchNormalization(
   }
   const output = allocateTensor(input.shape, input.dtype);
   getKernel('BatchNorm')(input.data, scale.data, shift.data, output.data, params);
-  record<BatchNormSaved>({ id: 'BatchNorm', inputs: [input, gamma, beta], output, saved: { params, mean, variance, epsilon, isThroughStatistics: statistics === null } });
+  record<BatchNormSaved>({
+    id: 'BatchNorm',
+    inputs: [input, gamma, beta],
+    output,
+    saved: { params, mean, variance, epsilon, isThroughStatistics: statistics === null },
+  });
   return { output, mean, variance };
 }
 
 /** dInput, dGamma, dBeta for dOut, given what the forward pass saved. */
-export function batchNormalizationGrad(dOut: Tensor, input: Tensor, gamma: Tensor, saved: BatchNormSaved): [Tensor, Tensor, Tensor] {
+export function batchNormalizationGrad(
+  dOut: Tensor,
+  input: Tensor,
+  gamma: Tensor,
+  saved: BatchNormSaved,
+): [Tensor, Tensor, Tensor] {
   const dInput = allocateTensor(input.shape, input.dtype);
   const dGamma = allocateTensor(gamma.shape, gamma.dtype);
   const dBeta = allocateTensor(gamma.shape, gamma.dtype);
-  getKernel('BatchNormGrad')(dOut.data, input.data, saved.mean.data, saved.variance.data, gamma.data, dInput.data, dGamma.data, dBeta.data, {
-    ...saved.params, epsilon: saved.epsilon, isThroughStatistics: saved.isThroughStatistics,
-  });
+  getKernel('BatchNormGrad')(
+    dOut.data,
+    input.data,
+    saved.mean.data,
+    saved.variance.data,
+    gamma.data,
+    dInput.data,
+    dGamma.data,
+    dBeta.data,
+    {
+      ...saved.params,
+      epsilon: saved.epsilon,
+      isThroughStatistics: saved.isThroughStatistics,
+    },
+  );
   return [dInput, dGamma, dBeta];
 }

@@ -14,7 +14,9 @@ export function biasAdd(input: Tensor, bias: Tensor, name = 'biasAdd'): Tensor {
   checkSameDtype(name, input, bias);
   const columns = input.shape[input.rank - 1]!;
   if (bias.rank !== 1 || bias.shape[0] !== columns) {
-    throw new ShapeError(`${name}: bias has shape ${formatShape(bias.shape)} but the input ${formatShape(input.shape)} has ${columns} channels`);
+    throw new ShapeError(
+      `${name}: bias has shape ${formatShape(bias.shape)} but the input ${formatShape(input.shape)} has ${columns} channels`,
+    );
   }
   const params: RowsParams = { rows: input.size / columns, columns };
   const output = allocateTensor(input.shape, input.dtype);
@@ -33,7 +35,12 @@ export function clipBiasAddGrad(dOut: Tensor, output: Tensor, min: number, max: 
   const columns = dOut.shape[dOut.rank - 1]!;
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
   const dBias = allocateTensor([columns], dOut.dtype);
-  getKernel('ClipBiasAddGrad')(dOut.data, output.data, dInput.data, dBias.data, { rows: dOut.size / columns, columns, min, max });
+  getKernel('ClipBiasAddGrad')(dOut.data, output.data, dInput.data, dBias.data, {
+    rows: dOut.size / columns,
+    columns,
+    min,
+    max,
+  });
   return [dInput, dBias];
 }
 

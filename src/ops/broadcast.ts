@@ -9,7 +9,12 @@ import { ShapeError } from '../core/errors.js';
 import { formatShape, shapesEqual, type Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
-import { BROADCAST_RANK, type ArithmeticOperation, type BroadcastParams, type ReduceSumToParams } from '../kernels/params.js';
+import {
+  BROADCAST_RANK,
+  type ArithmeticOperation,
+  type BroadcastParams,
+  type ReduceSumToParams,
+} from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
 import { checkSameDtype } from './checks.js';
@@ -33,14 +38,19 @@ export function broadcastShape(a: Shape, b: Shape, name = 'broadcast'): Shape {
     const aExtent = a[a.length - rank + axis] ?? 1;
     const bExtent = b[b.length - rank + axis] ?? 1;
     if (aExtent !== bExtent && aExtent !== 1 && bExtent !== 1) {
-      throw new ShapeError(`${name}: shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast (axis ${axis} from the left of the longer: ${aExtent} against ${bExtent})`);
+      throw new ShapeError(
+        `${name}: shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast (axis ${axis} from the left of the longer: ${aExtent} against ${bExtent})`,
+      );
     }
     shape.push(aExtent === 1 ? bExtent : aExtent);
   }
   return shape;
 }
 
-/** Row-major strides of `shape` right-aligned in `rank` axes, 0 where the extent is 1 (broadcast or not, it is never stepped). */
+/**
+ * Row-major strides of `shape` right-aligned in `rank` axes, 0 where the extent is 1 (broadcast or not, it is never
+ * stepped).
+ */
 function broadcastStrides(shape: Shape, rank: number): number[] {
   const strides = new Array<number>(rank).fill(0);
   let stride = 1;
@@ -67,29 +77,47 @@ function foldAxes(outShape: Shape, operands: readonly Shape[], name: string): { 
     const extent = outShape[axis]!;
     if (extent === 1) continue;
     const last = shape.length - 1;
-    const isMergeable = last >= 0 && allStrides.every((operandStrides, operand) => strides[operand]![last] === operandStrides[axis]! * extent);
+    const isMergeable =
+      last >= 0 &&
+      allStrides.every((operandStrides, operand) => strides[operand]![last] === operandStrides[axis]! * extent);
     if (isMergeable) {
       shape[last] = shape[last]! * extent;
-      allStrides.forEach((operandStrides, operand) => (strides[operand]![last] = operandStrides[axis]!));
+      allStrides.forEach((operandStrides, operand) => {
+        strides[operand]![last] = operandStrides[axis]!;
+      });
     } else {
       shape.push(extent);
-      allStrides.forEach((operandStrides, operand) => strides[operand]!.push(operandStrides[axis]!));
+      allStrides.forEach((operandStrides, operand) => {
+        strides[operand]!.push(operandStrides[axis]!);
+      });
     }
   }
   if (shape.length > BROADCAST_RANK) {
-    throw new ShapeError(`${name}: broadcasting ${operands.map(formatShape).join(' and ')} needs ${shape.length} axes after folding; at most ${BROADCAST_RANK} are supported`);
+    throw new ShapeError(
+      `${name}: broadcasting ${operands.map(formatShape).join(' and ')} needs ${shape.length} axes after folding; at most ${BROADCAST_RANK} are supported`,
+    );
   }
   const padding = BROADCAST_RANK - shape.length;
-  return { shape: [...new Array<number>(padding).fill(1), ...shape], strides: strides.map((operandStrides) => [...new Array<number>(padding).fill(0), ...operandStrides]) };
+  return {
+    shape: [...new Array<number>(padding).fill(1), ...shape],
+    strides: strides.map((operandStrides) => [...new Array<number>(padding).fill(0), ...operandStrides]),
+  };
 }
 
 /** The BroadcastArithmetic params record of a (op) b for shapes that broadcast (checked by the caller). */
-export function broadcastParams(operation: ArithmeticOperation, aShape: Shape, bShape: Shape, name = 'broadcast'): BroadcastParams {
+export function broadcastParams(
+  operation: ArithmeticOperation,
+  aShape: Shape,
+  bShape: Shape,
+  name = 'broadcast',
+): BroadcastParams {
   const folded = foldAxes(broadcastShape(aShape, bShape, name), [aShape, bShape], name);
   return { operation, shape: folded.shape, aStrides: folded.strides[0]!, bStrides: folded.strides[1]! };
 }
 
-/** The ReduceSumTo params record of a sum of `inputShape` onto `shape`, which broadcasts to it (checked by the caller). */
+/**
+ * The ReduceSumTo params record of a sum of `inputShape` onto `shape`, which broadcasts to it (checked by the caller).
+ */
 export function reduceSumToParams(inputShape: Shape, shape: Shape, name = 'reduceSumTo'): ReduceSumToParams {
   const folded = foldAxes(inputShape, [inputShape, shape], name);
   return { shape: folded.shape, outStrides: folded.strides[1]! };
@@ -102,7 +130,12 @@ export function reduceSumToParams(inputShape: Shape, shape: Shape, name = 'reduc
  * @example
  * broadcastArithmetic('multiply', map, gate); // [8, 7, 7, 32] * [8, 1, 1, 32] -> [8, 7, 7, 32]
  */
-export function broadcastArithmetic(operation: ArithmeticOperation, a: Tensor, b: Tensor, name: string = operation): Tensor {
+export function broadcastArithmetic(
+  operation: ArithmeticOperation,
+  a: Tensor,
+  b: Tensor,
+  name: string = operation,
+): Tensor {
   checkSameDtype(name, a, b);
   const shape = broadcastShape(a.shape, b.shape, name);
   if (shapesEqual(a.shape, b.shape) && (operation === 'add' || operation === 'multiply')) {
@@ -140,5 +173,9 @@ export function reduceSumTo(input: Tensor, shape: Shape, name = 'reduceSumTo'): 
 
 /** A tensor of one value with `like`'s rank and dtype (every extent 1), for scaling a gradient. */
 export function scalarLike(value: number, like: Tensor): Tensor {
-  return Tensor.fromArray([value], like.shape.map(() => 1), like.dtype);
+  return Tensor.fromArray(
+    [value],
+    like.shape.map(() => 1),
+    like.dtype,
+  );
 }

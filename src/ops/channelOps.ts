@@ -29,7 +29,14 @@ export function sliceChannels(input: Tensor, start: number, end: number, name = 
   const width = end - start;
   const rows = input.size / Math.max(1, channels);
   const output = allocateTensor([...input.shape.slice(0, -1), width], input.dtype, name);
-  getKernel('CopyColumns')(input.data, output.data, { rows, columns: width, sourceStride: channels, sourceOffset: start, destinationStride: width, destinationOffset: 0 });
+  getKernel('CopyColumns')(input.data, output.data, {
+    rows,
+    columns: width,
+    sourceStride: channels,
+    sourceOffset: start,
+    destinationStride: width,
+    destinationOffset: 0,
+  });
   record<SliceChannelsSaved>({ id: 'SliceChannels', inputs: [input], output, saved: { start } });
   return output;
 }
@@ -40,7 +47,12 @@ export function sliceChannelsGrad(dOut: Tensor, input: Tensor, saved: SliceChann
   const width = dOut.shape[dOut.rank - 1]!;
   const dInput = zerosTensor(input.shape, dOut.dtype);
   getKernel('CopyColumns')(dOut.data, dInput.data, {
-    rows: sizeOf(input.shape.slice(0, -1)), columns: width, sourceStride: width, sourceOffset: 0, destinationStride: channels, destinationOffset: saved.start,
+    rows: sizeOf(input.shape.slice(0, -1)),
+    columns: width,
+    sourceStride: width,
+    sourceOffset: 0,
+    destinationStride: channels,
+    destinationOffset: saved.start,
   });
   return dInput;
 }
@@ -62,10 +74,18 @@ export function checkChannelRange(start: number, end: number, channels: number, 
  * channelShuffle(x, 2); // channels [a0 a1 a2 b0 b1 b2] -> [a0 b0 a1 b1 a2 b2]
  */
 export function channelShuffle(input: Tensor, groups: number, name = 'channelShuffle'): Tensor {
-  if (!Number.isInteger(groups) || groups < 1) throw new ValueError(`${name}: groups must be a positive whole number, got ${groups}`);
+  if (!Number.isInteger(groups) || groups < 1)
+    throw new ValueError(`${name}: groups must be a positive whole number, got ${groups}`);
   const channels = input.shape[input.rank - 1] ?? 0;
-  if (channels % groups !== 0) throw new ShapeError(`${name}: ${groups} groups do not divide the ${channels} channels of ${formatShape(input.shape)}`);
-  const params: ChannelShuffleParams = { rows: input.size / Math.max(1, channels), groups, groupSize: channels / groups };
+  if (channels % groups !== 0)
+    throw new ShapeError(
+      `${name}: ${groups} groups do not divide the ${channels} channels of ${formatShape(input.shape)}`,
+    );
+  const params: ChannelShuffleParams = {
+    rows: input.size / Math.max(1, channels),
+    groups,
+    groupSize: channels / groups,
+  };
   const output = allocateTensor(input.shape, input.dtype, name);
   getKernel('ChannelShuffle')(input.data, output.data, params);
   record<ChannelShuffleParams>({ id: 'ChannelShuffle', inputs: [input], output, saved: params });
@@ -75,6 +95,10 @@ export function channelShuffle(input: Tensor, groups: number, name = 'channelShu
 /** The gradient of channelShuffle: the inverse shuffle (groups and group size swapped). */
 export function channelShuffleGrad(dOut: Tensor, params: ChannelShuffleParams): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
-  getKernel('ChannelShuffle')(dOut.data, dInput.data, { rows: params.rows, groups: params.groupSize, groupSize: params.groups });
+  getKernel('ChannelShuffle')(dOut.data, dInput.data, {
+    rows: params.rows,
+    groups: params.groupSize,
+    groupSize: params.groups,
+  });
   return dInput;
 }

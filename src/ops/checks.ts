@@ -6,7 +6,9 @@ import type { Tensor } from '../core/tensor.js';
 
 export function checkRank(tensor: Tensor, rank: number, what: string, layout: string): void {
   if (tensor.rank !== rank) {
-    throw new ShapeError(`${what}: expected a rank-${rank} tensor ${layout} but got shape ${formatShape(tensor.shape)}`);
+    throw new ShapeError(
+      `${what}: expected a rank-${rank} tensor ${layout} but got shape ${formatShape(tensor.shape)}`,
+    );
   }
 }
 
@@ -29,7 +31,8 @@ export function checkPositiveInteger(value: number, what: string): void {
 }
 
 export function checkFiniteNumber(value: number, what: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ValueError(`${what} must be a finite number, got ${value}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ValueError(`${what} must be a finite number, got ${value}`);
 }
 
 /**
@@ -37,7 +40,9 @@ export function checkFiniteNumber(value: number, what: string): void {
  * (either side may be unbounded), neither NaN, and min <= max.
  */
 export function checkBounds(min: number, max: number, what: string): void {
-  if (typeof min !== 'number' || Number.isNaN(min) || min === Infinity) throw new ValueError(`${what}: min must be a finite number or -Infinity, got ${min}`);
-  if (typeof max !== 'number' || Number.isNaN(max) || max === -Infinity) throw new ValueError(`${what}: max must be a finite number or Infinity, got ${max}`);
+  if (typeof min !== 'number' || Number.isNaN(min) || min === Infinity)
+    throw new ValueError(`${what}: min must be a finite number or -Infinity, got ${min}`);
+  if (typeof max !== 'number' || Number.isNaN(max) || max === -Infinity)
+    throw new ValueError(`${what}: max must be a finite number or Infinity, got ${max}`);
   if (min > max) throw new ValueError(`${what}: min ${min} is greater than max ${max}`);
 }

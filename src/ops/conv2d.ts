@@ -5,7 +5,13 @@ import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../autograd/recorder.js';
-import { fusedActivationOf, windowParams, type Conv2DParams, type FusedActivation, type Padding } from '../kernels/params.js';
+import {
+  fusedActivationOf,
+  windowParams,
+  type Conv2DParams,
+  type FusedActivation,
+  type Padding,
+} from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
 import { checkPositiveInteger, checkRank, checkSameDtype } from './checks.js';
@@ -35,7 +41,9 @@ export interface Conv2DOptions {
    * input). Inference only, like `residual`.
    */
   inputScale?: Tensor | undefined;
-  /** The filter and bias values never change while they live, so the backend may keep them prepared (see Conv2DParams). */
+  /**
+   * The filter and bias values never change while they live, so the backend may keep them prepared (see Conv2DParams).
+   */
   isConstantFilter?: boolean | undefined;
   /** Names the caller (a layer) in error messages. */
   name?: string | undefined;
@@ -46,14 +54,23 @@ export interface Conv2DOptions {
  * Throws ShapeError naming `options.name` when channels disagree or the window does not fit.
  *
  * @example
- * const y = conv2d(x, filter, bias, { strides: 1, padding: 'same' }); // x [8,28,28,1], filter [3,3,1,16] -> y [8,28,28,16]
+ * const y = conv2d(x, filter, bias, { strides: 1, padding: 'same' }); // x [8,28,28,1], filter [3,3,1,16] -> y
+ * [8,28,28,16]
  */
 export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, options: Conv2DOptions = {}): Tensor {
   const { params, outputShape, isDifferentiable } = conv2dParams(input, filter, bias, options);
   const residual = options.residual ?? null;
   const inputScale = options.inputScale ?? null;
   const output = allocateTensor(outputShape, input.dtype, options.name ?? 'conv2d');
-  getKernel('Conv2D')(input.data, filter.data, bias === null ? null : bias.data, output.data, params, residual === null ? null : residual.data, inputScale === null ? null : inputScale.data);
+  getKernel('Conv2D')(
+    input.data,
+    filter.data,
+    bias === null ? null : bias.data,
+    output.data,
+    params,
+    residual === null ? null : residual.data,
+    inputScale === null ? null : inputScale.data,
+  );
   if (isDifferentiable) record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
   return output;
 }
@@ -63,7 +80,12 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
  * inference plan (model/inferencePlan.ts) calls the kernel itself on every later batch of the same
  * shapes. Throws as conv2d does. @internal
  */
-export function conv2dParams(input: Tensor, filter: Tensor, bias: Tensor | null, options: Conv2DOptions = {}): { params: Conv2DParams; outputShape: number[]; isDifferentiable: boolean } {
+export function conv2dParams(
+  input: Tensor,
+  filter: Tensor,
+  bias: Tensor | null,
+  options: Conv2DOptions = {},
+): { params: Conv2DParams; outputShape: number[]; isDifferentiable: boolean } {
   const name = options.name ?? 'conv2d';
   checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
   checkRank(filter, 4, `${name}: filter`, '[kH, kW, inC / groups, outC]');
@@ -73,40 +95,74 @@ export function conv2dParams(input: Tensor, filter: Tensor, bias: Tensor | null,
   const groups = options.groups ?? 1;
   checkPositiveInteger(groups, `${name}: groups`);
   if (inC % groups !== 0 || outC % groups !== 0) {
-    throw new ShapeError(`${name}: ${groups} groups must divide the input channels (${inC}) and the output channels (${outC})`);
+    throw new ShapeError(
+      `${name}: ${groups} groups must divide the input channels (${inC}) and the output channels (${outC})`,
+    );
   }
   if (filterInC * groups !== inC) {
     const expected = groups === 1 ? `${filterInC}` : `${filterInC} per group, ${filterInC * groups} in all`;
-    throw new ShapeError(`${name}: input has ${inC} channels (shape ${formatShape(input.shape)}) but the filter expects ${expected} (filter ${formatShape(filter.shape)})`);
+    throw new ShapeError(
+      `${name}: input has ${inC} channels (shape ${formatShape(input.shape)}) but the filter expects ${expected} (filter ${formatShape(filter.shape)})`,
+    );
   }
   if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== outC)) {
-    throw new ShapeError(`${name}: bias has shape ${formatShape(bias.shape)} but the filter has ${outC} output channels`);
+    throw new ShapeError(
+      `${name}: bias has shape ${formatShape(bias.shape)} but the filter has ${outC} output channels`,
+    );
   }
-  const [strideH, strideW] = typeof options.strides === 'number' || options.strides === undefined
-    ? [options.strides ?? 1, options.strides ?? 1]
-    : options.strides;
+  const [strideH, strideW] =
+    typeof options.strides === 'number' || options.strides === undefined
+      ? [options.strides ?? 1, options.strides ?? 1]
+      : options.strides;
   checkPositiveInteger(strideH, `${name}: strides`);
   checkPositiveInteger(strideW, `${name}: strides`);
-  const [dilationH, dilationW] = typeof options.dilations === 'number' || options.dilations === undefined
-    ? [options.dilations ?? 1, options.dilations ?? 1]
-    : options.dilations;
+  const [dilationH, dilationW] =
+    typeof options.dilations === 'number' || options.dilations === undefined
+      ? [options.dilations ?? 1, options.dilations ?? 1]
+      : options.dilations;
   checkPositiveInteger(dilationH, `${name}: dilations`);
   checkPositiveInteger(dilationW, `${name}: dilations`);
-  const window = windowParams(name, batch, inH, inW, inC, { kH, kW, strideH, strideW, padding: options.padding ?? 'valid', dilationH, dilationW });
+  const window = windowParams(name, batch, inH, inW, inC, {
+    kH,
+    kW,
+    strideH,
+    strideW,
+    padding: options.padding ?? 'valid',
+    dilationH,
+    dilationW,
+  });
   // Every field named in one literal of one shape: a spread copy of the window, and fields added to
   // it afterwards, cost as much as the rest of this op together (a CPU profile of W1 at batch 1).
   const params: Conv2DParams = {
-    batch, inH, inW, inC, outH: window.outH, outW: window.outW, kH, kW, strideH, strideW,
-    padTop: window.padTop, padBottom: window.padBottom, padLeft: window.padLeft, padRight: window.padRight,
-    dilationH: window.dilationH, dilationW: window.dilationW, outC,
-    groups: groups === 1 ? undefined : groups, activation: options.activation, isConstantFilter: options.isConstantFilter === true ? true : undefined,
+    batch,
+    inH,
+    inW,
+    inC,
+    outH: window.outH,
+    outW: window.outW,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    padTop: window.padTop,
+    padBottom: window.padBottom,
+    padLeft: window.padLeft,
+    padRight: window.padRight,
+    dilationH: window.dilationH,
+    dilationW: window.dilationW,
+    outC,
+    groups: groups === 1 ? undefined : groups,
+    activation: options.activation,
+    isConstantFilter: options.isConstantFilter === true ? true : undefined,
   };
   const outputShape = [batch, params.outH, params.outW, outC];
   const residual = options.residual ?? null;
   if (residual !== null) {
     checkSameDtype(name, input, residual);
     if (residual.shape.length !== 4 || residual.shape.some((size, axis) => size !== outputShape[axis])) {
-      throw new ShapeError(`${name}: residual has shape ${formatShape(residual.shape)} but the output has shape ${formatShape(outputShape)}`);
+      throw new ShapeError(
+        `${name}: residual has shape ${formatShape(residual.shape)} but the output has shape ${formatShape(outputShape)}`,
+      );
     }
   }
   const inputScale = options.inputScale ?? null;
@@ -114,14 +170,22 @@ export function conv2dParams(input: Tensor, filter: Tensor, bias: Tensor | null,
     checkSameDtype(name, input, inputScale);
     const expected = [batch, 1, 1, inC];
     if (inputScale.shape.length !== 4 || inputScale.shape.some((size, axis) => size !== expected[axis])) {
-      throw new ShapeError(`${name}: inputScale has shape ${formatShape(inputScale.shape)} but the input needs ${formatShape(expected)}`);
+      throw new ShapeError(
+        `${name}: inputScale has shape ${formatShape(inputScale.shape)} but the input needs ${formatShape(expected)}`,
+      );
     }
   }
   const activationKind = fusedActivationOf(params.activation)?.kind;
-  const isDifferentiable = residual === null && inputScale === null && (activationKind === undefined || activationKind === 'relu' || activationKind === 'clip');
+  const isDifferentiable =
+    residual === null &&
+    inputScale === null &&
+    (activationKind === undefined || activationKind === 'relu' || activationKind === 'clip');
   if (!isDifferentiable && isRecording()) {
-    const fused = inputScale !== null ? 'an input scale' : residual !== null ? 'a residual' : `a '${activationKind}' activation`;
-    throw new ValueError(`${name}: a fused ${fused} is for inference only; it has no gradient (use separate ops while a tape records)`);
+    const fused =
+      inputScale !== null ? 'an input scale' : residual !== null ? 'a residual' : `a '${activationKind}' activation`;
+    throw new ValueError(
+      `${name}: a fused ${fused} is for inference only; it has no gradient (use separate ops while a tape records)`,
+    );
   }
   return { params, outputShape, isDifferentiable };
 }

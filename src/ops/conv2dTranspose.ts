@@ -20,7 +20,13 @@ import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
-import { effectiveKernelSize, resolvePadding, windowOutputSize, type Conv2DParams, type Padding } from '../kernels/params.js';
+import {
+  effectiveKernelSize,
+  resolvePadding,
+  windowOutputSize,
+  type Conv2DParams,
+  type Padding,
+} from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
 import { biasAdd } from './biasAdd.js';
@@ -67,19 +73,39 @@ function pairOf(value: number | readonly [number, number] | undefined, fallback:
  * are the transposed op's output size. Throws ShapeError naming `name` when the sizes do not fit.
  */
 export function conv2dTransposeParams(name: string, batch: number, geometry: Conv2DTransposeGeometry): Conv2DParams {
-  const { inH, inW, inC, outC, kH, kW, strideH, strideW, outputPaddingH, outputPaddingW, dilationH, dilationW, groups } = geometry;
+  const {
+    inH,
+    inW,
+    inC,
+    outC,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    outputPaddingH,
+    outputPaddingW,
+    dilationH,
+    dilationW,
+    groups,
+  } = geometry;
   const spanH = effectiveKernelSize(kH, dilationH);
   const spanW = effectiveKernelSize(kW, dilationW);
-  for (const [value, limit] of [[outputPaddingH, Math.max(strideH, dilationH)], [outputPaddingW, Math.max(strideW, dilationW)]] as const) {
+  for (const [value, limit] of [
+    [outputPaddingH, Math.max(strideH, dilationH)],
+    [outputPaddingW, Math.max(strideW, dilationW)],
+  ] as const) {
     if (!Number.isInteger(value) || value < 0 || value >= limit) {
-      throw new ValueError(`${name}: outputPadding ${outputPaddingH}x${outputPaddingW} must be non-negative integers smaller than the stride ${strideH}x${strideW} (or the dilation)`);
+      throw new ValueError(
+        `${name}: outputPadding ${outputPaddingH}x${outputPaddingW} must be non-negative integers smaller than the stride ${strideH}x${strideW} (or the dilation)`,
+      );
     }
   }
   let outH: number;
   let outW: number;
-  let pads;
+  let pads: ReturnType<typeof resolvePadding>;
   if (geometry.padding === 'same') {
-    if (outputPaddingH !== 0 || outputPaddingW !== 0) throw new ValueError(`${name}: outputPadding is not taken with padding 'same' (give explicit pads)`);
+    if (outputPaddingH !== 0 || outputPaddingW !== 0)
+      throw new ValueError(`${name}: outputPadding is not taken with padding 'same' (give explicit pads)`);
     outH = inH * strideH;
     outW = inW * strideW;
     pads = resolvePadding('same', outH, outW, spanH, spanW, strideH, strideW);
@@ -91,10 +117,23 @@ export function conv2dTransposeParams(name: string, batch: number, geometry: Con
   const convH = windowOutputSize(outH, spanH, strideH, pads.padTop, pads.padBottom);
   const convW = windowOutputSize(outW, spanW, strideW, pads.padLeft, pads.padRight);
   if (outH < 1 || outW < 1 || convH !== inH || convW !== inW) {
-    throw new ShapeError(`${name}: a ${kH}x${kW} kernel with stride ${strideH}x${strideW} and pads ${JSON.stringify(pads)} gives no output of at least 1x1 from a ${inH}x${inW} input (output ${outH}x${outW}); use smaller pads`);
+    throw new ShapeError(
+      `${name}: a ${kH}x${kW} kernel with stride ${strideH}x${strideW} and pads ${JSON.stringify(pads)} gives no output of at least 1x1 from a ${inH}x${inW} input (output ${outH}x${outW}); use smaller pads`,
+    );
   }
   const params: Conv2DParams = {
-    batch, inH: outH, inW: outW, inC: outC, outH: inH, outW: inW, outC: inC, kH, kW, strideH, strideW, ...pads,
+    batch,
+    inH: outH,
+    inW: outW,
+    inC: outC,
+    outH: inH,
+    outW: inW,
+    outC: inC,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    ...pads,
   };
   if (dilationH !== 1 || dilationW !== 1) Object.assign(params, { dilationH, dilationW });
   if (groups !== 1) params.groups = groups;
@@ -107,9 +146,15 @@ export function conv2dTransposeParams(name: string, batch: number, geometry: Con
  * ShapeError naming `options.name` when channels disagree or the output would be empty.
  *
  * @example
- * const y = conv2dTranspose(x, filter, bias, { strides: 2, padding: 'same' }); // x [1,8,8,16], filter [3,3,4,16] -> y [1,16,16,4]
+ * const y = conv2dTranspose(x, filter, bias, { strides: 2, padding: 'same' }); // x [1,8,8,16], filter [3,3,4,16] -> y
+ * [1,16,16,4]
  */
-export function conv2dTranspose(input: Tensor, filter: Tensor, bias: Tensor | null, options: Conv2DTransposeOptions = {}): Tensor {
+export function conv2dTranspose(
+  input: Tensor,
+  filter: Tensor,
+  bias: Tensor | null,
+  options: Conv2DTransposeOptions = {},
+): Tensor {
   const name = options.name ?? 'conv2dTranspose';
   checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
   checkRank(filter, 4, `${name}: filter`, '[kH, kW, outC / groups, inC]');
@@ -119,18 +164,36 @@ export function conv2dTranspose(input: Tensor, filter: Tensor, bias: Tensor | nu
   const groups = options.groups ?? 1;
   checkPositiveInteger(groups, `${name}: groups`);
   if (filterInC !== inC || inC % groups !== 0) {
-    throw new ShapeError(`${name}: input has ${inC} channels (shape ${formatShape(input.shape)}) but the filter ${formatShape(filter.shape)} takes ${filterInC} in ${groups} group(s)`);
+    throw new ShapeError(
+      `${name}: input has ${inC} channels (shape ${formatShape(input.shape)}) but the filter ${formatShape(filter.shape)} takes ${filterInC} in ${groups} group(s)`,
+    );
   }
   const outC = groupOutC * groups;
   if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== outC)) {
-    throw new ShapeError(`${name}: bias has shape ${formatShape(bias.shape)} but the filter makes ${outC} output channels`);
+    throw new ShapeError(
+      `${name}: bias has shape ${formatShape(bias.shape)} but the filter makes ${outC} output channels`,
+    );
   }
   const [strideH, strideW] = pairOf(options.strides, 1);
   const [dilationH, dilationW] = pairOf(options.dilations, 1);
   const [outputPaddingH, outputPaddingW] = pairOf(options.outputPadding, 0);
-  for (const value of [strideH, strideW, dilationH, dilationW]) checkPositiveInteger(value, `${name}: strides and dilations`);
+  for (const value of [strideH, strideW, dilationH, dilationW])
+    checkPositiveInteger(value, `${name}: strides and dilations`);
   const params = conv2dTransposeParams(name, batch, {
-    inH, inW, inC, outC, kH, kW, strideH, strideW, padding: options.padding ?? 'valid', outputPaddingH, outputPaddingW, dilationH, dilationW, groups,
+    inH,
+    inW,
+    inC,
+    outC,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    padding: options.padding ?? 'valid',
+    outputPaddingH,
+    outputPaddingW,
+    dilationH,
+    dilationW,
+    groups,
   });
   const output = allocateTensor([batch, params.inH, params.inW, outC], input.dtype, name);
   getKernel('Conv2DBackpropInput')(input.data, filter.data, output.data, params);

@@ -26,12 +26,23 @@ export interface LayerNormSaved {
  * @example
  * layerNormalization(x, gamma, beta, 1e-6); // x: [8, 14, 14, 96], gamma, beta: [96]
  */
-export function layerNormalization(input: Tensor, gamma: Tensor, beta: Tensor, epsilon = 1e-5, name = 'layerNormalization'): Tensor {
+export function layerNormalization(
+  input: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  epsilon = 1e-5,
+  name = 'layerNormalization',
+): Tensor {
   checkSameDtype(name, input, gamma, beta);
   const columns = input.shape[input.rank - 1] ?? 0;
-  for (const [what, tensor] of [['gamma', gamma], ['beta', beta]] as const) {
+  for (const [what, tensor] of [
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
     if (tensor.rank !== 1 || tensor.shape[0] !== columns) {
-      throw new ShapeError(`${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} has ${columns} channels`);
+      throw new ShapeError(
+        `${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} has ${columns} channels`,
+      );
     }
   }
   if (!(epsilon > 0)) throw new ValueError(`${name}: epsilon must be positive, got ${epsilon}`);
@@ -45,10 +56,25 @@ export function layerNormalization(input: Tensor, gamma: Tensor, beta: Tensor, e
 }
 
 /** dInput, dGamma and dBeta for dOut, from what the forward pass saved. */
-export function layerNormalizationGrad(dOut: Tensor, input: Tensor, gamma: Tensor, saved: LayerNormSaved): [Tensor, Tensor, Tensor] {
+export function layerNormalizationGrad(
+  dOut: Tensor,
+  input: Tensor,
+  gamma: Tensor,
+  saved: LayerNormSaved,
+): [Tensor, Tensor, Tensor] {
   const dInput = allocateTensor(input.shape, dOut.dtype);
   const dGamma = allocateTensor(gamma.shape, dOut.dtype);
   const dBeta = allocateTensor(gamma.shape, dOut.dtype);
-  getKernel('LayerNormGrad')(dOut.data, input.data, gamma.data, saved.mean.data, saved.invStd.data, dInput.data, dGamma.data, dBeta.data, saved.params);
+  getKernel('LayerNormGrad')(
+    dOut.data,
+    input.data,
+    gamma.data,
+    saved.mean.data,
+    saved.invStd.data,
+    dInput.data,
+    dGamma.data,
+    dBeta.data,
+    saved.params,
+  );
   return [dInput, dGamma, dBeta];
 }

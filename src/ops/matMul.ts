@@ -31,7 +31,9 @@ export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tenso
   const [m, k] = transposeA ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
   const [bRows, n] = transposeB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
   if (bRows !== k) {
-    throw new ShapeError(`${name}: inner dimensions differ: a is ${formatShape(a.shape)}${transposeA ? ' (transposed)' : ''}, b is ${formatShape(b.shape)}${transposeB ? ' (transposed)' : ''}`);
+    throw new ShapeError(
+      `${name}: inner dimensions differ: a is ${formatShape(a.shape)}${transposeA ? ' (transposed)' : ''}, b is ${formatShape(b.shape)}${transposeB ? ' (transposed)' : ''}`,
+    );
   }
   const params: MatMulParams = { m, k, n, transposeA, transposeB };
   const output = allocateTensor([m, n], a.dtype, name);

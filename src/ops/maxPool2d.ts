@@ -21,7 +21,10 @@ export interface Pool2DOptions {
    * padding, and the max ignores (the average leaves out) what it covers past the input. Default false.
    */
   ceilMode?: boolean | undefined;
-  /** Average pooling: padded zeros count in the divisor (PyTorch count_include_pad=True); default false. Ignored by max pooling. */
+  /**
+   * Average pooling: padded zeros count in the divisor (PyTorch count_include_pad=True); default false. Ignored by max
+   * pooling.
+   */
   countIncludePad?: boolean | undefined;
   name?: string | undefined;
 }
@@ -33,7 +36,10 @@ export interface MaxPool2DSaved {
   argmax: Int32Array;
 }
 
-/** Resolves pool options for an input of [batch, inH, inW, C] to window params, rejecting padding that could fill a whole window. */
+/**
+ * Resolves pool options for an input of [batch, inH, inW, C] to window params, rejecting padding that could fill a
+ * whole window.
+ */
 export function poolParams(inputShape: Shape, options: Pool2DOptions): Pool2DParams {
   const name = options.name ?? 'maxPool2d';
   const [kH, kW] = typeof options.poolSize === 'number' ? [options.poolSize, options.poolSize] : options.poolSize;
@@ -42,7 +48,13 @@ export function poolParams(inputShape: Shape, options: Pool2DOptions): Pool2DPar
   for (const size of [kH, kW]) checkPositiveInteger(size, `${name}: poolSize`);
   for (const stride of [strideH, strideW]) checkPositiveInteger(stride, `${name}: strides`);
   const [batch, inH, inW, inC] = inputShape as [number, number, number, number];
-  const params: Pool2DParams = windowParams(name, batch, inH, inW, inC, { kH, kW, strideH, strideW, padding: options.padding ?? 'valid' });
+  const params: Pool2DParams = windowParams(name, batch, inH, inW, inC, {
+    kH,
+    kW,
+    strideH,
+    strideW,
+    padding: options.padding ?? 'valid',
+  });
   if (Math.max(params.padTop, params.padBottom) >= kH || Math.max(params.padLeft, params.padRight) >= kW) {
     throw new ShapeError(
       `${name}: padding (${params.padTop}, ${params.padBottom}, ${params.padLeft}, ${params.padRight}) must be smaller than the ${kH}x${kW} pool window`,
@@ -74,10 +86,18 @@ export function maxPool2dWithArgmax(input: Tensor, options: Pool2DOptions): { ou
   return { output, argmax: argmax! };
 }
 
-function runMaxPool(input: Tensor, options: Pool2DOptions, isArgmaxWanted: boolean): { output: Tensor; argmax: Int32Array | null } {
+function runMaxPool(
+  input: Tensor,
+  options: Pool2DOptions,
+  isArgmaxWanted: boolean,
+): { output: Tensor; argmax: Int32Array | null } {
   checkRank(input, 4, `${options.name ?? 'maxPool2d'}: input`, '[batch, height, width, channels]');
   const params = poolParams(input.shape, options);
-  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, options.name ?? 'maxPool2d');
+  const output = allocateTensor(
+    [params.batch, params.outH, params.outW, params.inC],
+    input.dtype,
+    options.name ?? 'maxPool2d',
+  );
   const argmax = isArgmaxWanted ? allocateIndices(output.size) : null;
   getKernel('MaxPool2D')(input.data, output.data, argmax, params);
   if (argmax !== null) record<MaxPool2DSaved>({ id: 'MaxPool2D', inputs: [input], output, saved: { params, argmax } });

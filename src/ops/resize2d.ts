@@ -4,7 +4,14 @@
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
-import { NEAREST_ROUNDINGS, RESIZE_COORDINATES, type NearestRounding, type Resize2DParams, type ResizeCoordinates, type ResizeMode } from '../kernels/params.js';
+import {
+  NEAREST_ROUNDINGS,
+  RESIZE_COORDINATES,
+  type NearestRounding,
+  type Resize2DParams,
+  type ResizeCoordinates,
+  type ResizeMode,
+} from '../kernels/params.js';
 import { getKernel } from '../kernels/registry.js';
 import { allocateTensor } from './allocate.js';
 import { checkRank } from './checks.js';
@@ -29,14 +36,20 @@ export interface ResizeOptions {
  */
 export function checkResizeOptions(options: ResizeOptions, name = 'resize2d'): void {
   const mode = options.mode ?? 'nearest';
-  if (mode !== 'nearest' && mode !== 'bilinear') throw new ValueError(`${name}: mode must be 'nearest' or 'bilinear', got ${JSON.stringify(mode)}`);
+  if (mode !== 'nearest' && mode !== 'bilinear')
+    throw new ValueError(`${name}: mode must be 'nearest' or 'bilinear', got ${JSON.stringify(mode)}`);
   if (options.coordinates !== undefined && !RESIZE_COORDINATES.includes(options.coordinates)) {
-    throw new ValueError(`${name}: coordinates must be one of ${RESIZE_COORDINATES.join(', ')}; got ${JSON.stringify(options.coordinates)}`);
+    throw new ValueError(
+      `${name}: coordinates must be one of ${RESIZE_COORDINATES.join(', ')}; got ${JSON.stringify(options.coordinates)}`,
+    );
   }
   if (options.nearestRounding !== undefined && !NEAREST_ROUNDINGS.includes(options.nearestRounding)) {
-    throw new ValueError(`${name}: nearestRounding must be one of ${NEAREST_ROUNDINGS.join(', ')}; got ${JSON.stringify(options.nearestRounding)}`);
+    throw new ValueError(
+      `${name}: nearestRounding must be one of ${NEAREST_ROUNDINGS.join(', ')}; got ${JSON.stringify(options.nearestRounding)}`,
+    );
   }
-  if ((options.size === undefined) === (options.scale === undefined)) throw new ValueError(`${name}: give either size or scale`);
+  if ((options.size === undefined) === (options.scale === undefined))
+    throw new ValueError(`${name}: give either size or scale`);
   if (options.size !== undefined) {
     const [outH, outW] = options.size;
     if (!Number.isInteger(outH) || !Number.isInteger(outW) || outH < 1 || outW < 1) {
@@ -55,7 +68,11 @@ export function checkResizeOptions(options: ResizeOptions, name = 'resize2d'): v
  * Resolves options for an input of [batch, inH, inW, inC]. Throws ValueError for bad options
  * (checkResizeOptions) or a scale that leaves no pixels.
  */
-export function resize2dParams(inputShape: readonly number[], options: ResizeOptions, name = 'resize2d'): Resize2DParams {
+export function resize2dParams(
+  inputShape: readonly number[],
+  options: ResizeOptions,
+  name = 'resize2d',
+): Resize2DParams {
   checkResizeOptions(options, name);
   const [batch, inH, inW, inC] = inputShape as [number, number, number, number];
   const mode = options.mode ?? 'nearest';
@@ -64,12 +81,28 @@ export function resize2dParams(inputShape: readonly number[], options: ResizeOpt
   if (options.size !== undefined) {
     const [outH, outW] = options.size;
     // As onnxruntime derives them: the float32 quotient.
-    return { batch, inH, inW, inC, outH, outW, scaleH: Math.fround(outH / inH), scaleW: Math.fround(outW / inW), mode, coordinates, nearestRounding };
+    return {
+      batch,
+      inH,
+      inW,
+      inC,
+      outH,
+      outW,
+      scaleH: Math.fround(outH / inH),
+      scaleW: Math.fround(outW / inW),
+      mode,
+      coordinates,
+      nearestRounding,
+    };
   }
   const scale = options.scale!;
-  const [scaleH, scaleW] = (typeof scale === 'number' ? [scale, scale] : [scale[0], scale[1]]).map(Math.fround) as [number, number];
+  const [scaleH, scaleW] = (typeof scale === 'number' ? [scale, scale] : [scale[0], scale[1]]).map(Math.fround) as [
+    number,
+    number,
+  ];
   const [outH, outW] = [Math.floor(inH * scaleH), Math.floor(inW * scaleW)];
-  if (outH < 1 || outW < 1) throw new ValueError(`${name}: scale ${JSON.stringify(scale)} leaves no pixels of a ${inH}x${inW} input`);
+  if (outH < 1 || outW < 1)
+    throw new ValueError(`${name}: scale ${JSON.stringify(scale)} leaves no pixels of a ${inH}x${inW} input`);
   return { batch, inH, inW, inC, outH, outW, scaleH, scaleW, mode, coordinates, nearestRounding };
 }
 

@@ -13,7 +13,9 @@ import { checkSameDtype } from './checks.js';
 /** The same values with another shape of equal size (no copy). */
 export function reshape(input: Tensor, shape: Shape): Tensor {
   if (sizeOf(shape) !== input.size) {
-    throw new ShapeError(`reshape: cannot view ${formatShape(input.shape)} (${input.size} values) as ${formatShape(shape)} (${sizeOf(shape)} values)`);
+    throw new ShapeError(
+      `reshape: cannot view ${formatShape(input.shape)} (${input.size} values) as ${formatShape(shape)} (${sizeOf(shape)} values)`,
+    );
   }
   const output = input.reshape(shape);
   record({ id: 'Reshape', inputs: [input], output, saved: input.shape });
@@ -88,7 +90,9 @@ export function concatenate(inputs: readonly Tensor[], name = 'concatenate'): Te
   const leading = first.shape.slice(0, -1);
   for (const input of inputs) {
     if (input.rank !== first.rank || input.shape.slice(0, -1).some((extent, axis) => extent !== leading[axis])) {
-      throw new ShapeError(`${name}: inputs must agree on every axis but the last, got ${inputs.map((tensor) => formatShape(tensor.shape)).join(' and ')}`);
+      throw new ShapeError(
+        `${name}: inputs must agree on every axis but the last, got ${inputs.map((tensor) => formatShape(tensor.shape)).join(' and ')}`,
+      );
     }
   }
   const widths = inputs.map((input) => input.shape[input.rank - 1]!);
@@ -98,7 +102,12 @@ export function concatenate(inputs: readonly Tensor[], name = 'concatenate'): Te
   let offset = 0;
   inputs.forEach((input, index) => {
     getKernel('CopyColumns')(input.data, output.data, {
-      rows, columns: widths[index]!, sourceStride: widths[index]!, sourceOffset: 0, destinationStride: total, destinationOffset: offset,
+      rows,
+      columns: widths[index]!,
+      sourceStride: widths[index]!,
+      sourceOffset: 0,
+      destinationStride: total,
+      destinationOffset: offset,
     });
     offset += widths[index]!;
   });
@@ -113,7 +122,14 @@ export function concatenateGrad(dOut: Tensor, inputs: readonly Tensor[], saved: 
   return inputs.map((input, index) => {
     const width = saved.widths[index]!;
     const dInput = allocateTensor(input.shape, dOut.dtype);
-    getKernel('CopyColumns')(dOut.data, dInput.data, { rows: saved.rows, columns: width, sourceStride: total, sourceOffset: offset, destinationStride: width, destinationOffset: 0 });
+    getKernel('CopyColumns')(dOut.data, dInput.data, {
+      rows: saved.rows,
+      columns: width,
+      sourceStride: total,
+      sourceOffset: offset,
+      destinationStride: width,
+      destinationOffset: 0,
+    });
     offset += width;
     return dInput;
   });

@@ -66,7 +66,8 @@ export function softmaxCrossEntropy(
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new ValueError(`softmaxCrossEntropy: labelSmoothing must be in [0, 1], got ${labelSmoothing}`);
   }
-  const params: SoftmaxCrossEntropyParams = labelSmoothing === 0 ? rowsOf(logits) : { ...rowsOf(logits), labelSmoothing };
+  const params: SoftmaxCrossEntropyParams =
+    labelSmoothing === 0 ? rowsOf(logits) : { ...rowsOf(logits), labelSmoothing };
   const probabilities = allocateTensor(logits.shape, logits.dtype);
   const rowLosses = allocateTensor([params.rows], logits.dtype);
   getKernel('SoftmaxCrossEntropy')(logits.data, targets.data, probabilities.data, rowLosses.data, params);
@@ -74,7 +75,12 @@ export function softmaxCrossEntropy(
   for (let row = 0; row < params.rows; row++) sum += rowLosses.data[row]!;
   const loss = allocateTensor([], logits.dtype);
   loss.data[0] = sum / params.rows;
-  record<SoftmaxCrossEntropySaved>({ id: 'SoftmaxCrossEntropy', inputs: [logits, null], output: loss, saved: { params, probabilities, targets } });
+  record<SoftmaxCrossEntropySaved>({
+    id: 'SoftmaxCrossEntropy',
+    inputs: [logits, null],
+    output: loss,
+    saved: { params, probabilities, targets },
+  });
   return { loss, probabilities, rowLosses };
 }
 
@@ -82,6 +88,9 @@ export function softmaxCrossEntropy(
 export function softmaxCrossEntropyGrad(dLoss: Tensor, saved: SoftmaxCrossEntropySaved): Tensor {
   const dLogits = allocateTensor(saved.probabilities.shape, saved.probabilities.dtype);
   const scale = dLoss.data[0]! / saved.params.rows;
-  getKernel('SoftmaxCrossEntropyGrad')(saved.probabilities.data, saved.targets.data, dLogits.data, { ...saved.params, scale });
+  getKernel('SoftmaxCrossEntropyGrad')(saved.probabilities.data, saved.targets.data, dLogits.data, {
+    ...saved.params,
+    scale,
+  });
   return dLogits;
 }

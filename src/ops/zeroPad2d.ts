@@ -15,17 +15,38 @@ export type ZeroPadding = Exclude<Padding, 'valid' | 'same'>;
  * Resolves padding for an input of [batch, inH, inW, C]; throws ValueError for a padding that is not
  * a non-negative integer, a pair or a quadruple of them.
  */
-export function zeroPadParams(inputShape: readonly number[], padding: ZeroPadding, name = 'zeroPad2d'): ZeroPad2DParams {
-  const amounts = typeof padding === 'number' ? [padding, padding, padding, padding]
-    : Array.isArray(padding) && padding.length === 2 ? [padding[0], padding[0], padding[1], padding[1]]
-    : Array.isArray(padding) && padding.length === 4 ? [...padding]
-    : null;
+export function zeroPadParams(
+  inputShape: readonly number[],
+  padding: ZeroPadding,
+  name = 'zeroPad2d',
+): ZeroPad2DParams {
+  const amounts =
+    typeof padding === 'number'
+      ? [padding, padding, padding, padding]
+      : Array.isArray(padding) && padding.length === 2
+        ? [padding[0], padding[0], padding[1], padding[1]]
+        : Array.isArray(padding) && padding.length === 4
+          ? [...padding]
+          : null;
   if (amounts === null || !amounts.every((amount) => Number.isInteger(amount) && amount >= 0)) {
-    throw new ValueError(`${name}: padding must be a non-negative integer, [padH, padW] or [top, bottom, left, right]; got ${JSON.stringify(padding)}`);
+    throw new ValueError(
+      `${name}: padding must be a non-negative integer, [padH, padW] or [top, bottom, left, right]; got ${JSON.stringify(padding)}`,
+    );
   }
   const [padTop, padBottom, padLeft, padRight] = amounts as [number, number, number, number];
   const [batch, inH, inW, inC] = inputShape as [number, number, number, number];
-  return { batch, inH, inW, inC, outH: padTop + inH + padBottom, outW: padLeft + inW + padRight, padTop, padBottom, padLeft, padRight };
+  return {
+    batch,
+    inH,
+    inW,
+    inC,
+    outH: padTop + inH + padBottom,
+    outW: padLeft + inW + padRight,
+    padTop,
+    padBottom,
+    padLeft,
+    padRight,
+  };
 }
 
 /**

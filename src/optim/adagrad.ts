@@ -33,7 +33,10 @@ export class Adagrad extends SlotOptimizer {
   readonly weightDecay: number;
 
   constructor(options: AdagradOptions = {}) {
-    const initialAccumulatorValue = checkNonNegative(options.initialAccumulatorValue ?? 0, 'Adagrad initialAccumulatorValue');
+    const initialAccumulatorValue = checkNonNegative(
+      options.initialAccumulatorValue ?? 0,
+      'Adagrad initialAccumulatorValue',
+    );
     super(options, ['accumulator'], initialAccumulatorValue);
     this.initialAccumulatorValue = initialAccumulatorValue;
     this.learningRate = checkNonNegative(options.learningRate ?? 0.01, 'Adagrad learningRate');
@@ -48,7 +51,7 @@ export class Adagrad extends SlotOptimizer {
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
     const update = getKernel('AdagradUpdate');
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
-      update(weight.data, gradient, state.buffers['accumulator']!, {
+      update(weight.data, gradient, state.buffers.accumulator!, {
         size: weight.size,
         learningRate: this.learningRate,
         epsilon: this.epsilon,
@@ -59,8 +62,11 @@ export class Adagrad extends SlotOptimizer {
 
   getConfig(): Record<string, number | boolean> {
     return {
-      learningRate: this.learningRate, initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon,
-      weightDecay: this.weightDecay, ...clippingConfig(this),
+      learningRate: this.learningRate,
+      initialAccumulatorValue: this.initialAccumulatorValue,
+      epsilon: this.epsilon,
+      weightDecay: this.weightDecay,
+      ...clippingConfig(this),
     };
   }
 }

@@ -58,7 +58,7 @@ export class Adam extends SlotOptimizer {
     const update = getKernel('AdamUpdate');
     const isDecoupled = this.isWeightDecayDecoupled;
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
-      update(weight.data, gradient, state.buffers['firstMoment']!, state.buffers['secondMoment']!, {
+      update(weight.data, gradient, state.buffers.firstMoment!, state.buffers.secondMoment!, {
         size: weight.size,
         learningRate: this.learningRate,
         beta1: this.beta1,
@@ -72,6 +72,13 @@ export class Adam extends SlotOptimizer {
   }
 
   getConfig(): Record<string, number | boolean> {
-    return { learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, weightDecay: this.weightDecay, ...clippingConfig(this) };
+    return {
+      learningRate: this.learningRate,
+      beta1: this.beta1,
+      beta2: this.beta2,
+      epsilon: this.epsilon,
+      weightDecay: this.weightDecay,
+      ...clippingConfig(this),
+    };
   }
 }

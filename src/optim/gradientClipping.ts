@@ -27,7 +27,8 @@ export function checkClipping(options: GradientClipping, what: string): Gradient
   for (const key of ['clipNorm', 'clipValue'] as const) {
     const value = options[key];
     if (value === undefined) continue;
-    if (!(Number.isFinite(value) && value > 0)) throw new ValueError(`${what} ${key} must be a finite number > 0, got ${value}`);
+    if (!(Number.isFinite(value) && value > 0))
+      throw new ValueError(`${what} ${key} must be a finite number > 0, got ${value}`);
     clipping[key] = value;
   }
   return clipping;
@@ -48,7 +49,10 @@ export function gradientNorm(gradients: readonly Tensor[]): number {
   const outputs = new Map<string, Tensor>();
   for (const gradient of gradients) {
     let output = outputs.get(gradient.dtype);
-    if (output === undefined) outputs.set(gradient.dtype, (output = allocateTensor([1], gradient.dtype)));
+    if (output === undefined) {
+      output = allocateTensor([1], gradient.dtype);
+      outputs.set(gradient.dtype, output);
+    }
     sumOfSquares(gradient.data, output.data, { size: gradient.size });
     total += output.data[0]!;
   }
@@ -65,7 +69,9 @@ export function clipGradients(gradients: readonly Tensor[], clipping: GradientCl
   if (clipping.clipNorm !== undefined) {
     const norm = gradientNorm(gradients);
     if (!Number.isFinite(norm)) {
-      throw new ValueError(`${what}: the gradients' global norm is ${norm}, so clipNorm cannot scale them; the step was not applied (weights unchanged). Lower the learning rate`);
+      throw new ValueError(
+        `${what}: the gradients' global norm is ${norm}, so clipNorm cannot scale them; the step was not applied (weights unchanged). Lower the learning rate`,
+      );
     }
     scale = clipping.clipNorm / Math.max(norm, clipping.clipNorm);
   }
@@ -82,7 +88,7 @@ export function clipGradients(gradients: readonly Tensor[], clipping: GradientCl
 /** The clipping options that are set, for getConfig. */
 export function clippingConfig(clipping: GradientClipping): Record<string, number> {
   const config: Record<string, number> = {};
-  if (clipping.clipNorm !== undefined) config['clipNorm'] = clipping.clipNorm;
-  if (clipping.clipValue !== undefined) config['clipValue'] = clipping.clipValue;
+  if (clipping.clipNorm !== undefined) config.clipNorm = clipping.clipNorm;
+  if (clipping.clipValue !== undefined) config.clipValue = clipping.clipValue;
   return config;
 }

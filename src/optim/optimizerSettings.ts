@@ -20,10 +20,38 @@ const CLIPPING = { clipNorm: 'number', clipValue: 'number' } as const;
 /** Per built-in optimizer class: each constructor option getConfig writes, and its JSON type. */
 export const OPTIMIZER_OPTIONS: Readonly<Record<string, Readonly<Record<string, 'number' | 'boolean'>>>> = {
   SGD: { learningRate: 'number', momentum: 'number', nesterov: 'boolean', weightDecay: 'number', ...CLIPPING },
-  Adam: { learningRate: 'number', beta1: 'number', beta2: 'number', epsilon: 'number', weightDecay: 'number', ...CLIPPING },
-  AdamW: { learningRate: 'number', beta1: 'number', beta2: 'number', epsilon: 'number', weightDecay: 'number', ...CLIPPING },
-  RMSProp: { learningRate: 'number', rho: 'number', epsilon: 'number', momentum: 'number', centered: 'boolean', weightDecay: 'number', ...CLIPPING },
-  Adagrad: { learningRate: 'number', initialAccumulatorValue: 'number', epsilon: 'number', weightDecay: 'number', ...CLIPPING },
+  Adam: {
+    learningRate: 'number',
+    beta1: 'number',
+    beta2: 'number',
+    epsilon: 'number',
+    weightDecay: 'number',
+    ...CLIPPING,
+  },
+  AdamW: {
+    learningRate: 'number',
+    beta1: 'number',
+    beta2: 'number',
+    epsilon: 'number',
+    weightDecay: 'number',
+    ...CLIPPING,
+  },
+  RMSProp: {
+    learningRate: 'number',
+    rho: 'number',
+    epsilon: 'number',
+    momentum: 'number',
+    centered: 'boolean',
+    weightDecay: 'number',
+    ...CLIPPING,
+  },
+  Adagrad: {
+    learningRate: 'number',
+    initialAccumulatorValue: 'number',
+    epsilon: 'number',
+    weightDecay: 'number',
+    ...CLIPPING,
+  },
 };
 
 /**
@@ -37,11 +65,15 @@ export const OPTIMIZER_OPTIONS: Readonly<Record<string, Readonly<Record<string, 
 export function optimizerFromConfig(className: string, config: OptimizerConfig): Optimizer {
   const options = OPTIMIZER_OPTIONS[className];
   if (options === undefined || !Object.hasOwn(OPTIMIZER_OPTIONS, className)) {
-    throw new ValueError(`no built-in optimizer is called '${className}' (known: ${Object.keys(OPTIMIZER_OPTIONS).join(', ')})`);
+    throw new ValueError(
+      `no built-in optimizer is called '${className}' (known: ${Object.keys(OPTIMIZER_OPTIONS).join(', ')})`,
+    );
   }
   for (const [key, value] of Object.entries(config)) {
-    if (!Object.hasOwn(options, key)) throw new ValueError(`${className} has no option '${key}' (it takes ${Object.keys(options).join(', ')})`);
-    if (typeof value !== options[key]) throw new ValueError(`${className} ${key} must be a ${options[key]}, got ${String(value)}`);
+    if (!Object.hasOwn(options, key))
+      throw new ValueError(`${className} has no option '${key}' (it takes ${Object.keys(options).join(', ')})`);
+    if (typeof value !== options[key])
+      throw new ValueError(`${className} ${key} must be a ${options[key]}, got ${String(value)}`);
   }
   // Each key and type is checked above against the class's own options.
   const checked = config as SgdOptions & AdamOptions & RmsPropOptions & AdagradOptions;

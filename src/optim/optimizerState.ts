@@ -56,11 +56,14 @@ export class OptimizerSlots {
     update: (weight: Tensor, gradient: FloatArray, state: WeightState) => void,
   ): void {
     const what = `${this.optimizerName} applyGradients`;
-    if (weights.length !== gradients.length) throw new ValueError(`${what}: ${weights.length} weights but ${gradients.length} gradients`);
+    if (weights.length !== gradients.length)
+      throw new ValueError(`${what}: ${weights.length} weights but ${gradients.length} gradients`);
     weights.forEach((weight, index) => {
       const gradient = gradients[index]!;
       if (gradient.size !== weight.size || gradient.dtype !== weight.dtype) {
-        throw new ShapeError(`${what}: weight ${index} is ${weight.size} ${weight.dtype} values but its gradient ${gradient.size} ${gradient.dtype}`);
+        throw new ShapeError(
+          `${what}: weight ${index} is ${weight.size} ${weight.dtype} values but its gradient ${gradient.size} ${gradient.dtype}`,
+        );
       }
     });
     // Before the update: a model's inference plan holds folded copies of these weights.
@@ -93,19 +96,27 @@ export class OptimizerSlots {
   /** Restores a state from getState, copying its buffers into this optimizer's own storage. */
   setState(weights: readonly Tensor[], state: OptimizerState): void {
     const what = `${this.optimizerName} setState`;
-    if (!(Number.isInteger(state.iterations) && state.iterations >= 0)) throw new ValueError(`${what}: iterations must be an integer >= 0, got ${state.iterations}`);
-    if (state.weights.length !== weights.length) throw new ValueError(`${what}: the state has ${state.weights.length} weights but ${weights.length} were given`);
+    if (!(Number.isInteger(state.iterations) && state.iterations >= 0))
+      throw new ValueError(`${what}: iterations must be an integer >= 0, got ${state.iterations}`);
+    if (state.weights.length !== weights.length)
+      throw new ValueError(`${what}: the state has ${state.weights.length} weights but ${weights.length} were given`);
     state.weights.forEach((entry, index) => {
       if (entry === null) return;
       const names = Object.keys(entry.buffers).sort();
       if (names.join() !== [...this.bufferNames].sort().join()) {
-        throw new ValueError(`${what}: weight ${index} has buffers [${names.join(', ')}] but this optimizer keeps [${this.bufferNames.join(', ')}]`);
+        throw new ValueError(
+          `${what}: weight ${index} has buffers [${names.join(', ')}] but this optimizer keeps [${this.bufferNames.join(', ')}]`,
+        );
       }
       for (const name of names) {
         const length = entry.buffers[name]!.length;
-        if (length !== weights[index]!.size) throw new ValueError(`${what}: buffer '${name}' of weight ${index} has ${length} values, the weight ${weights[index]!.size}`);
+        if (length !== weights[index]!.size)
+          throw new ValueError(
+            `${what}: buffer '${name}' of weight ${index} has ${length} values, the weight ${weights[index]!.size}`,
+          );
       }
-      if (!(Number.isInteger(entry.step) && entry.step >= 0)) throw new ValueError(`${what}: step of weight ${index} must be an integer >= 0, got ${entry.step}`);
+      if (!(Number.isInteger(entry.step) && entry.step >= 0))
+        throw new ValueError(`${what}: step of weight ${index} must be an integer >= 0, got ${entry.step}`);
     });
     state.weights.forEach((entry, index) => {
       const weight = weights[index]!;

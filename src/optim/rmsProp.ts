@@ -43,7 +43,11 @@ export class RMSProp extends SlotOptimizer {
 
   constructor(options: RmsPropOptions = {}) {
     // Buffers as the options ask; the options are checked right after.
-    super(options, ['squareAverage', ...((options.momentum ?? 0) > 0 ? ['momentumBuffer'] : []), ...(options.centered === true ? ['gradientAverage'] : [])]);
+    super(options, [
+      'squareAverage',
+      ...((options.momentum ?? 0) > 0 ? ['momentumBuffer'] : []),
+      ...(options.centered === true ? ['gradientAverage'] : []),
+    ]);
     this.learningRate = checkNonNegative(options.learningRate ?? 0.01, 'RMSProp learningRate');
     this.rho = checkFraction(options.rho ?? 0.99, 'RMSProp rho');
     this.epsilon = checkNonNegative(options.epsilon ?? 1e-8, 'RMSProp epsilon');
@@ -74,8 +78,13 @@ export class RMSProp extends SlotOptimizer {
 
   getConfig(): Record<string, number | boolean> {
     return {
-      learningRate: this.learningRate, rho: this.rho, epsilon: this.epsilon, momentum: this.momentum, centered: this.centered,
-      weightDecay: this.weightDecay, ...clippingConfig(this),
+      learningRate: this.learningRate,
+      rho: this.rho,
+      epsilon: this.epsilon,
+      momentum: this.momentum,
+      centered: this.centered,
+      weightDecay: this.weightDecay,
+      ...clippingConfig(this),
     };
   }
 }

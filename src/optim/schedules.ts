@@ -39,14 +39,24 @@ export function stepDecay(options: StepDecayOptions): LearningRateSchedule {
   const steps = eitherName(options.decaySteps, options.stepSize, 'decaySteps', 'stepSize');
   if (steps === undefined) throw new ValueError('stepDecay needs decaySteps, the steps between two decays');
   const decaySteps = checkPositiveInteger(steps, 'stepDecay decaySteps');
-  const decayRate = checkRate(eitherName(options.decayRate, options.gamma, 'decayRate', 'gamma') ?? 0.1, 'stepDecay decayRate');
+  const decayRate = checkRate(
+    eitherName(options.decayRate, options.gamma, 'decayRate', 'gamma') ?? 0.1,
+    'stepDecay decayRate',
+  );
   return (step) => initial * decayRate ** Math.floor(step / decaySteps);
 }
 
 /** An option under its name or its deprecated alias; ValueError when both are given and differ. */
-function eitherName(value: number | undefined, alias: number | undefined, name: string, aliasName: string): number | undefined {
+function eitherName(
+  value: number | undefined,
+  alias: number | undefined,
+  name: string,
+  aliasName: string,
+): number | undefined {
   if (value !== undefined && alias !== undefined && value !== alias) {
-    throw new ValueError(`stepDecay: ${aliasName} is the old name of ${name}; give only ${name} (got ${name} ${value} and ${aliasName} ${alias})`);
+    throw new ValueError(
+      `stepDecay: ${aliasName} is the old name of ${name}; give only ${name} (got ${name} ${value} and ${aliasName} ${alias})`,
+    );
   }
   return value ?? alias;
 }
@@ -134,7 +144,8 @@ export function oneCycle(options: OneCycleOptions): LearningRateSchedule {
   const peak = checkRate(options.maxLearningRate, 'oneCycle maxLearningRate');
   const totalSteps = checkPositiveInteger(options.totalSteps, 'oneCycle totalSteps');
   const warmupFraction = options.warmupFraction ?? 0.3;
-  if (!(warmupFraction > 0 && warmupFraction < 1)) throw new ValueError(`oneCycle warmupFraction must be in (0, 1), got ${warmupFraction}`);
+  if (!(warmupFraction > 0 && warmupFraction < 1))
+    throw new ValueError(`oneCycle warmupFraction must be in (0, 1), got ${warmupFraction}`);
   const initialDivisor = checkPositive(options.initialDivisor ?? 25, 'oneCycle initialDivisor');
   const finalDivisor = checkPositive(options.finalDivisor ?? 1e4, 'oneCycle finalDivisor');
   const start = peak / initialDivisor;
@@ -142,9 +153,12 @@ export function oneCycle(options: OneCycleOptions): LearningRateSchedule {
   const peakStep = warmupFraction * totalSteps - 1;
   const lastStep = totalSteps - 1;
   if (!(peakStep > 0 && lastStep > peakStep)) {
-    throw new ValueError(`oneCycle: totalSteps ${totalSteps} with warmupFraction ${warmupFraction} leaves no room for both phases; use more steps`);
+    throw new ValueError(
+      `oneCycle: totalSteps ${totalSteps} with warmupFraction ${warmupFraction} leaves no room for both phases; use more steps`,
+    );
   }
-  const anneal = (from: number, to: number, fraction: number) => to + ((from - to) * (1 + Math.cos(Math.PI * fraction))) / 2;
+  const anneal = (from: number, to: number, fraction: number) =>
+    to + ((from - to) * (1 + Math.cos(Math.PI * fraction))) / 2;
   return (step) => {
     if (step <= peakStep) return anneal(start, peak, Math.max(step, 0) / peakStep);
     return anneal(peak, end, Math.min((step - peakStep) / (lastStep - peakStep), 1));
@@ -185,7 +199,8 @@ export function linearWarmup(schedule: LearningRateSchedule, options: LinearWarm
  *
  * @example
  * const batchesPerEpoch = Math.ceil(60000 / 64);
- * model.fit(x, labels, { batchSize: 64, learningRateSchedule: perEpoch(stepDecay({ initialLearningRate: 0.01, decaySteps: 1, decayRate: 0.5 }), batchesPerEpoch) });
+ * model.fit(x, labels, { batchSize: 64, learningRateSchedule: perEpoch(stepDecay({ initialLearningRate: 0.01,
+ * decaySteps: 1, decayRate: 0.5 }), batchesPerEpoch) });
  */
 export function perEpoch(schedule: LearningRateSchedule, batchesPerEpoch: number): LearningRateSchedule {
   checkPositiveInteger(batchesPerEpoch, 'perEpoch batchesPerEpoch');
@@ -193,7 +208,8 @@ export function perEpoch(schedule: LearningRateSchedule, batchesPerEpoch: number
 }
 
 function checkRate(value: number, what: string): number {
-  if (!(Number.isFinite(value) && value >= 0)) throw new ValueError(`${what} must be a finite number >= 0, got ${value}`);
+  if (!(Number.isFinite(value) && value >= 0))
+    throw new ValueError(`${what} must be a finite number >= 0, got ${value}`);
   return value;
 }
 

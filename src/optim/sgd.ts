@@ -38,7 +38,10 @@ export class SGD extends SlotOptimizer {
     this.momentum = checkNonNegative(options.momentum ?? 0, 'SGD momentum');
     this.nesterov = options.nesterov ?? false;
     this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'SGD weightDecay');
-    if (this.momentum >= 1) throw new ValueError(`SGD momentum must be below 1 (it would make the steps grow without bound), got ${this.momentum}`);
+    if (this.momentum >= 1)
+      throw new ValueError(
+        `SGD momentum must be below 1 (it would make the steps grow without bound), got ${this.momentum}`,
+      );
     if (this.nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs a momentum > 0');
   }
 
@@ -49,7 +52,7 @@ export class SGD extends SlotOptimizer {
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
     const update = getKernel('SgdUpdate');
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
-      update(weight.data, gradient, state.buffers['velocity']!, {
+      update(weight.data, gradient, state.buffers.velocity!, {
         size: weight.size,
         learningRate: this.learningRate,
         momentum: this.momentum,
@@ -60,6 +63,12 @@ export class SGD extends SlotOptimizer {
   }
 
   getConfig(): Record<string, number | boolean> {
-    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: this.weightDecay, ...clippingConfig(this) };
+    return {
+      learningRate: this.learningRate,
+      momentum: this.momentum,
+      nesterov: this.nesterov,
+      weightDecay: this.weightDecay,
+      ...clippingConfig(this),
+    };
   }
 }

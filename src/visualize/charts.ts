@@ -28,7 +28,9 @@ export function setCanvasFactory(factory: CanvasFactory): void {
 }
 
 function makeCanvas(width: number, height: number, factory: CanvasFactory | undefined): unknown {
-  if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && width * height <= 16_000_000)) {
+  if (
+    !(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0 && width * height <= 16_000_000)
+  ) {
     throw new ValueError(`chart size must be positive whole pixels, at most 16 megapixels, got ${width}x${height}`);
   }
   const chosen = factory ?? canvasFactory;
@@ -91,7 +93,10 @@ export const DEFAULT_PROBABILITY_CHART_CLASSES = 20;
 
 /** Options of probabilityChart. */
 export interface ProbabilityChartOptions extends ChartOptions {
-  /** Draw only the `topK` most probable classes, most probable first; default all up to DEFAULT_PROBABILITY_CHART_CLASSES (20), else the top 20. */
+  /**
+   * Draw only the `topK` most probable classes, most probable first; default all up to
+   * DEFAULT_PROBABILITY_CHART_CLASSES (20), else the top 20.
+   */
   topK?: number | undefined;
 }
 
@@ -103,12 +108,19 @@ export interface ProbabilityChartOptions extends ChartOptions {
  * @example
  * const chart = probabilityChart(model.predict(x).data, ['0', '1', ...]);
  */
-export function probabilityChart(probabilities: ArrayLike<number>, classNames: readonly string[], options: ProbabilityChartOptions = {}): Image {
+export function probabilityChart(
+  probabilities: ArrayLike<number>,
+  classNames: readonly string[],
+  options: ProbabilityChartOptions = {},
+): Image {
   if (probabilities.length === 0 || probabilities.length !== classNames.length) {
-    throw new ValueError(`probabilityChart: ${probabilities.length} probabilities for ${classNames.length} class names`);
+    throw new ValueError(
+      `probabilityChart: ${probabilities.length} probabilities for ${classNames.length} class names`,
+    );
   }
   const topK = options.topK ?? DEFAULT_PROBABILITY_CHART_CLASSES;
-  if (!Number.isSafeInteger(topK) || topK < 1) throw new ValueError(`probabilityChart: topK must be a positive integer, got ${topK}`);
+  if (!Number.isSafeInteger(topK) || topK < 1)
+    throw new ValueError(`probabilityChart: topK must be a positive integer, got ${topK}`);
   let indices = Array.from(probabilities, (_, index) => index);
   const isTop = indices.length > topK;
   if (isTop) indices = indices.sort((a, b) => probabilities[b]! - probabilities[a]! || a - b).slice(0, topK);
@@ -121,11 +133,20 @@ export function probabilityChart(probabilities: ArrayLike<number>, classNames: r
       type: 'bar',
       data: {
         labels,
-        datasets: [{ label: 'probability (%)', data: values, backgroundColor: values.map((_, index) => (index === best ? '#d62728' : '#1f77b4')) }],
+        datasets: [
+          {
+            label: 'probability (%)',
+            data: values,
+            backgroundColor: values.map((_, index) => (index === best ? '#d62728' : '#1f77b4')),
+          },
+        ],
       },
       options: {
         plugins: { legend: { display: false }, title: { display: true, text: options.title ?? title } },
-        scales: { y: { min: 0, max: 100, title: { display: true, text: 'probability (%)' } }, x: { title: { display: true, text: 'class' } } },
+        scales: {
+          y: { min: 0, max: 100, title: { display: true, text: 'probability (%)' } },
+          x: { title: { display: true, text: 'class' } },
+        },
       },
     },
     options,
@@ -148,7 +169,10 @@ export interface TrainingCurves {
  * const history = model.fit(x, y, { epochs: 4 });
  * writeFileSync('curves.png', encodePng(trainingChart(history)));
  */
-export function trainingChart(curves: TrainingCurves, options: ChartOptions & { validationLabel?: string | undefined } = {}): Image {
+export function trainingChart(
+  curves: TrainingCurves,
+  options: ChartOptions & { validationLabel?: string | undefined } = {},
+): Image {
   if (curves.epochs.length === 0) throw new ValueError('trainingChart: no epochs to draw');
   const points = (pick: (logs: EpochLogs) => number | undefined) =>
     curves.epochs.flatMap((logs) => {
@@ -156,20 +180,68 @@ export function trainingChart(curves: TrainingCurves, options: ChartOptions & { 
       return value === undefined ? [] : [{ x: logs.epoch, y: value }];
     });
   const hasValidation = curves.epochs.some((logs) => logs.valLoss !== undefined);
-  const line = (label: string, data: { x: number; y: number }[], color: string, axis: 'loss' | 'accuracy', dashed = false) => ({
-    label, data, borderColor: color, backgroundColor: color, yAxisID: axis, borderDash: dashed ? [6, 4] : [], pointRadius: 3, borderWidth: 2,
+  const line = (
+    label: string,
+    data: { x: number; y: number }[],
+    color: string,
+    axis: 'loss' | 'accuracy',
+    dashed = false,
+  ) => ({
+    label,
+    data,
+    borderColor: color,
+    backgroundColor: color,
+    yAxisID: axis,
+    borderDash: dashed ? [6, 4] : [],
+    pointRadius: 3,
+    borderWidth: 2,
   });
   const datasets = [
-    line('training loss', points((logs) => logs.loss), '#d62728', 'loss'),
-    line('training accuracy', points((logs) => logs.accuracy * 100), '#1f77b4', 'accuracy'),
+    line(
+      'training loss',
+      points((logs) => logs.loss),
+      '#d62728',
+      'loss',
+    ),
+    line(
+      'training accuracy',
+      points((logs) => logs.accuracy * 100),
+      '#1f77b4',
+      'accuracy',
+    ),
   ];
   if (hasValidation) {
     const held = options.validationLabel ?? 'validation';
-    datasets.push(line(`${held} loss`, points((logs) => logs.valLoss), '#ff9896', 'loss', true));
-    datasets.push(line(`${held} accuracy`, points((logs) => (logs.valAccuracy === undefined ? undefined : logs.valAccuracy * 100)), '#aec7e8', 'accuracy', true));
+    datasets.push(
+      line(
+        `${held} loss`,
+        points((logs) => logs.valLoss),
+        '#ff9896',
+        'loss',
+        true,
+      ),
+    );
+    datasets.push(
+      line(
+        `${held} accuracy`,
+        points((logs) => (logs.valAccuracy === undefined ? undefined : logs.valAccuracy * 100)),
+        '#aec7e8',
+        'accuracy',
+        true,
+      ),
+    );
   }
   if (curves.batches !== undefined && curves.batches.length > 0) {
-    datasets.push({ ...line('running loss (within epoch)', curves.batches.map((batch) => ({ x: batch.position, y: batch.loss })), 'rgba(214, 39, 40, 0.35)', 'loss'), pointRadius: 0, borderWidth: 1 });
+    datasets.push({
+      ...line(
+        'running loss (within epoch)',
+        curves.batches.map((batch) => ({ x: batch.position, y: batch.loss })),
+        'rgba(214, 39, 40, 0.35)',
+        'loss',
+      ),
+      pointRadius: 0,
+      borderWidth: 1,
+    });
   }
   const lastEpoch = curves.epochs[curves.epochs.length - 1]!.epoch;
   return render(
@@ -179,9 +251,21 @@ export function trainingChart(curves: TrainingCurves, options: ChartOptions & { 
       options: {
         plugins: { title: { display: true, text: options.title ?? 'Training: loss and accuracy' } },
         scales: {
-          x: { type: 'linear', min: curves.batches?.length ? 0 : 1, max: lastEpoch, title: { display: true, text: 'epoch' }, ticks: { stepSize: 1 } },
+          x: {
+            type: 'linear',
+            min: curves.batches?.length ? 0 : 1,
+            max: lastEpoch,
+            title: { display: true, text: 'epoch' },
+            ticks: { stepSize: 1 },
+          },
           loss: { type: 'linear', position: 'left', min: 0, title: { display: true, text: 'loss (cross-entropy)' } },
-          accuracy: { type: 'linear', position: 'right', max: 100, title: { display: true, text: 'accuracy (%)' }, grid: { drawOnChartArea: false } },
+          accuracy: {
+            type: 'linear',
+            position: 'right',
+            max: 100,
+            title: { display: true, text: 'accuracy (%)' },
+            grid: { drawOnChartArea: false },
+          },
         },
       },
     },

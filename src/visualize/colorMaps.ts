@@ -5,7 +5,7 @@
 export type ColorMap = (t: number, rgb: Float32Array, offset: number) => void;
 
 function clamp01(value: number): number {
-  return value < 0 ? 0 : value > 1 ? 1 : value;
+  return value < 0 ? 0 : Math.min(value, 1);
 }
 
 /** Black (0) to white (1): for values that cannot be negative (after ReLU, pooling, an image). */

@@ -14,7 +14,19 @@ import { normalCdf } from '../kernels/js/erf.js';
 import { axisTaps, sourceCoordinate } from '../kernels/js/resize2d.js';
 import { windowParams } from '../kernels/params.js';
 import { withScope } from '../kernels/registry.js';
-import { Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, Power, ReLU, Sigmoid, SiLU, Tanh } from '../layers/activations.js';
+import {
+  Clip,
+  ELU,
+  GELU,
+  HardSigmoid,
+  HardSwish,
+  LeakyReLU,
+  Power,
+  ReLU,
+  Sigmoid,
+  SiLU,
+  Tanh,
+} from '../layers/activations.js';
 import { AvgPool2D } from '../layers/avgPool2d.js';
 import { BatchNormalization } from '../layers/batchNormalization.js';
 import { ChannelShuffle } from '../layers/channelShuffle.js';
@@ -83,7 +95,10 @@ export interface ConvolutionExplanation extends ExplanationBase {
   dilationW: number;
   padTop: number;
   padLeft: number;
-  /** The input rows of the kH taps, top to bottom (row * strideH - padTop + tap * dilationH); outside [0, inH) is padding. */
+  /**
+   * The input rows of the kH taps, top to bottom (row * strideH - padTop + tap * dilationH); outside [0, inH) is
+   * padding.
+   */
   rows: Int32Array;
   /** The input columns of the kW taps, left to right; outside [0, inW) is padding. */
   columns: Int32Array;
@@ -191,13 +206,18 @@ export interface PoolingExplanation extends ExplanationBase {
   columns: Int32Array;
   /** The input values under the window, [kH, kW]; 0 where isPadding. */
   window: Float64Array;
-  /** Shape [kH, kW]: 1 where the tap lies outside the input (left out of the max; of the mean unless countIncludePad). */
+  /**
+   * Shape [kH, kW]: 1 where the tap lies outside the input (left out of the max; of the mean unless countIncludePad).
+   */
   isPadding: Uint8Array;
   /** Max: the tap (index into window) holding the maximum, the first of equal ones; -1 for averages. */
   winner: number;
   /** Averages: the values summed (0 for max). */
   sum: number;
-  /** Averages: the divisor (the input values covered, or with countIncludePad the window inside the padded input); 0 for max. */
+  /**
+   * Averages: the divisor (the input values covered, or with countIncludePad the window inside the padded input); 0 for
+   * max.
+   */
   count: number;
 }
 
@@ -273,7 +293,10 @@ export interface MergeExplanation extends ExplanationBase {
  */
 export interface CopyExplanation extends ExplanationBase {
   kind: 'copy';
-  /** The layer and position the value was copied from; null for the Input (the example's own value) and ZeroPadding2D's zeros. */
+  /**
+   * The layer and position the value was copied from; null for the Input (the example's own value) and ZeroPadding2D's
+   * zeros.
+   */
   source: { layerIndex: number; position: readonly number[] } | null;
 }
 
@@ -293,10 +316,42 @@ export type ValueExplanation =
 
 /** The layer classes explainValue explains (ValueExplanation's kinds cover them all). */
 export const EXPLAINED_LAYERS: readonly string[] = [
-  'Input', 'Conv2D', 'Conv2DTranspose', 'MaxPool2D', 'AvgPool2D', 'GlobalAveragePooling2D', 'Dense', 'Softmax', 'BatchNormalization', 'LayerNormalization',
-  'ReLU', 'Sigmoid', 'Tanh', 'LeakyReLU', 'ELU', 'GELU', 'SiLU', 'Clip', 'HardSigmoid', 'HardSwish', 'Power', 'Rescaling',
-  'Add', 'Subtract', 'Multiply', 'Divide', 'Maximum', 'Minimum', 'Concatenate',
-  'Flatten', 'Reshape', 'ChannelSlice', 'ChannelShuffle', 'ZeroPadding2D', 'Dropout', 'Resize2D',
+  'Input',
+  'Conv2D',
+  'Conv2DTranspose',
+  'MaxPool2D',
+  'AvgPool2D',
+  'GlobalAveragePooling2D',
+  'Dense',
+  'Softmax',
+  'BatchNormalization',
+  'LayerNormalization',
+  'ReLU',
+  'Sigmoid',
+  'Tanh',
+  'LeakyReLU',
+  'ELU',
+  'GELU',
+  'SiLU',
+  'Clip',
+  'HardSigmoid',
+  'HardSwish',
+  'Power',
+  'Rescaling',
+  'Add',
+  'Subtract',
+  'Multiply',
+  'Divide',
+  'Maximum',
+  'Minimum',
+  'Concatenate',
+  'Flatten',
+  'Reshape',
+  'ChannelSlice',
+  'ChannelShuffle',
+  'ZeroPadding2D',
+  'Dropout',
+  'Resize2D',
 ];
 
 /** The flat index of `position` in `shape` (row-major, channels last). */
@@ -317,25 +372,62 @@ function positionOf(shape: Shape, index: number): number[] {
 }
 
 /** What one activation layer computes from one value, with its constants; null for other layers. */
-function activationRule(layer: Layer): { apply: (x: number) => number; formula: string; parameters: Record<string, number> } | null {
-  if (layer instanceof ReLU) return { apply: (x) => (x > 0 || Number.isNaN(x) ? x : 0), formula: 'max(x, 0)', parameters: {} };
-  if (layer instanceof Sigmoid) return { apply: (x) => 1 / (1 + Math.exp(-x)), formula: '1 / (1 + e^-x)', parameters: {} };
+function activationRule(
+  layer: Layer,
+): { apply: (x: number) => number; formula: string; parameters: Record<string, number> } | null {
+  if (layer instanceof ReLU)
+    return { apply: (x) => (x > 0 || Number.isNaN(x) ? x : 0), formula: 'max(x, 0)', parameters: {} };
+  if (layer instanceof Sigmoid)
+    return { apply: (x) => 1 / (1 + Math.exp(-x)), formula: '1 / (1 + e^-x)', parameters: {} };
   if (layer instanceof Tanh) return { apply: Math.tanh, formula: 'tanh(x)', parameters: {} };
-  if (layer instanceof LeakyReLU) return { apply: (x) => (x > 0 ? x : layer.alpha * x), formula: 'x if x > 0, else alpha * x', parameters: { alpha: layer.alpha } };
-  if (layer instanceof ELU) return { apply: (x) => (x > 0 ? x : layer.alpha * Math.expm1(x)), formula: 'x if x > 0, else alpha * (e^x - 1)', parameters: { alpha: layer.alpha } };
-  if (layer instanceof GELU) return { apply: (x) => x * normalCdf(x), formula: 'x * Phi(x), Phi the standard normal distribution function', parameters: {} };
-  if (layer instanceof SiLU) return { apply: (x) => x / (1 + Math.exp(-x)), formula: 'x * sigmoid(x) = x / (1 + e^-x)', parameters: {} };
-  if (layer instanceof Clip) return { apply: (x) => Math.min(Math.max(x, layer.min), layer.max), formula: 'x clamped to [min, max]', parameters: { min: layer.min, max: layer.max } };
+  if (layer instanceof LeakyReLU)
+    return {
+      apply: (x) => (x > 0 ? x : layer.alpha * x),
+      formula: 'x if x > 0, else alpha * x',
+      parameters: { alpha: layer.alpha },
+    };
+  if (layer instanceof ELU)
+    return {
+      apply: (x) => (x > 0 ? x : layer.alpha * Math.expm1(x)),
+      formula: 'x if x > 0, else alpha * (e^x - 1)',
+      parameters: { alpha: layer.alpha },
+    };
+  if (layer instanceof GELU)
+    return {
+      apply: (x) => x * normalCdf(x),
+      formula: 'x * Phi(x), Phi the standard normal distribution function',
+      parameters: {},
+    };
+  if (layer instanceof SiLU)
+    return { apply: (x) => x / (1 + Math.exp(-x)), formula: 'x * sigmoid(x) = x / (1 + e^-x)', parameters: {} };
+  if (layer instanceof Clip)
+    return {
+      apply: (x) => Math.min(Math.max(x, layer.min), layer.max),
+      formula: 'x clamped to [min, max]',
+      parameters: { min: layer.min, max: layer.max },
+    };
   if (layer instanceof HardSigmoid) {
     const { alpha, beta } = layer;
-    return { apply: (x) => Math.min(Math.max(alpha * x + beta, 0), 1), formula: 'max(0, min(1, alpha * x + beta))', parameters: { alpha, beta } };
+    return {
+      apply: (x) => Math.min(Math.max(alpha * x + beta, 0), 1),
+      formula: 'max(0, min(1, alpha * x + beta))',
+      parameters: { alpha, beta },
+    };
   }
   if (layer instanceof HardSwish) {
-    return { apply: (x) => x * Math.min(Math.max(x / 6 + 0.5, 0), 1), formula: 'x * max(0, min(1, x / 6 + 1/2))', parameters: { alpha: 1 / 6, beta: 0.5 } };
+    return {
+      apply: (x) => x * Math.min(Math.max(x / 6 + 0.5, 0), 1),
+      formula: 'x * max(0, min(1, x / 6 + 1/2))',
+      parameters: { alpha: 1 / 6, beta: 0.5 },
+    };
   }
   if (layer instanceof Power) {
     const exponent = layer.exponent;
-    return { apply: (x) => (exponent === 0.5 ? Math.sqrt(x) : Math.pow(x, exponent)), formula: 'x ^ exponent', parameters: { exponent } };
+    return {
+      apply: (x) => (exponent === 0.5 ? Math.sqrt(x) : x ** exponent),
+      formula: 'x ^ exponent',
+      parameters: { exponent },
+    };
   }
   return null;
 }
@@ -355,11 +447,19 @@ function activationRule(layer: Layer): { apply: (x: number) => number; formula: 
 export function explainValue(outputs: LayerOutputs, layerIndex: number, position: readonly number[]): ValueExplanation {
   const model = checkOutputs(outputs, 'explainValue');
   if (!(Number.isInteger(layerIndex) && layerIndex >= 0 && layerIndex < model.layers.length)) {
-    throw new ValueError(`explainValue: layerIndex must be an integer in [0, ${model.layers.length - 1}], got ${layerIndex}`);
+    throw new ValueError(
+      `explainValue: layerIndex must be an integer in [0, ${model.layers.length - 1}], got ${layerIndex}`,
+    );
   }
   const shape = model.layerOutputShapes[layerIndex]!;
-  if (!Array.isArray(position) || position.length !== shape.length || position.some((coordinate, axis) => !(Number.isInteger(coordinate) && coordinate >= 0 && coordinate < shape[axis]!))) {
-    throw new ValueError(`explainValue: position must be ${shape.length} whole numbers inside ${formatShape(shape)} (layer ${layerIndex}, ${model.layers[layerIndex]!.name}), got ${JSON.stringify(position)}`);
+  if (
+    !Array.isArray(position) ||
+    position.length !== shape.length ||
+    position.some((coordinate, axis) => !(Number.isInteger(coordinate) && coordinate >= 0 && coordinate < shape[axis]!))
+  ) {
+    throw new ValueError(
+      `explainValue: position must be ${shape.length} whole numbers inside ${formatShape(shape)} (layer ${layerIndex}, ${model.layers[layerIndex]!.name}), got ${JSON.stringify(position)}`,
+    );
   }
   const layer = model.layers[layerIndex]!;
   const inputs = model.nodes[layerIndex]!.inputs;
@@ -372,7 +472,9 @@ export function explainValue(outputs: LayerOutputs, layerIndex: number, position
   };
   const explainer = EXPLAINERS.find(([type]) => layer instanceof type);
   if (explainer === undefined) {
-    throw new ValueError(`explainValue: layer ${layerIndex} (${layer.name}) is a ${layer.className}, which it does not explain; it explains ${EXPLAINED_LAYERS.join(', ')}`);
+    throw new ValueError(
+      `explainValue: layer ${layerIndex} (${layer.name}) is a ${layer.className}, which it does not explain; it explains ${EXPLAINED_LAYERS.join(', ')}`,
+    );
   }
   return explainer[1]({ outputs, layer, inputs, base });
 }
@@ -386,7 +488,10 @@ function checkOutputs(outputs: LayerOutputs, caller: string): LayerOutputs['mode
   return model;
 }
 
-/** What an explainer gets: the outputs, the layer, the layers it reads and the explanation's common fields but `rule` and `value`. */
+/**
+ * What an explainer gets: the outputs, the layer, the layers it reads and the explanation's common fields but `rule`
+ * and `value`.
+ */
 interface ExplainerArguments {
   outputs: LayerOutputs;
   layer: Layer;
@@ -409,22 +514,49 @@ const EXPLAINERS: readonly (readonly [LayerClass, (args: ExplainerArguments) => 
   [LayerNormalization, explainLayerNormalization],
   [Resize2D, explainResize],
   [Rescaling, explainRescaling],
-  [Add, explainMerge], [Subtract, explainMerge], [Multiply, explainMerge], [Divide, explainMerge], [Maximum, explainMerge], [Minimum, explainMerge],
+  [Add, explainMerge],
+  [Subtract, explainMerge],
+  [Multiply, explainMerge],
+  [Divide, explainMerge],
+  [Maximum, explainMerge],
+  [Minimum, explainMerge],
   [Concatenate, explainConcatenate],
-  [Input, explainCopy], [Flatten, explainCopy], [Reshape, explainCopy], [ChannelSlice, explainCopy], [ChannelShuffle, explainCopy],
-  [ZeroPadding2D, explainCopy], [Dropout, explainCopy],
-  ...[ReLU, Sigmoid, Tanh, LeakyReLU, ELU, GELU, SiLU, Clip, HardSigmoid, HardSwish, Power].map((type) => [type, explainActivation] as const),
+  [Input, explainCopy],
+  [Flatten, explainCopy],
+  [Reshape, explainCopy],
+  [ChannelSlice, explainCopy],
+  [ChannelShuffle, explainCopy],
+  [ZeroPadding2D, explainCopy],
+  [Dropout, explainCopy],
+  ...[ReLU, Sigmoid, Tanh, LeakyReLU, ELU, GELU, SiLU, Clip, HardSigmoid, HardSwish, Power].map(
+    (type) => [type, explainActivation] as const,
+  ),
 ];
 
-/** The activation layer reading only `layerIndex`, right after it, with its formula applied to `value`; null when none. */
-function followingActivation(outputs: LayerOutputs, layerIndex: number, flat: number, value: number): FollowingActivation | null {
+/**
+ * The activation layer reading only `layerIndex`, right after it, with its formula applied to `value`; null when none.
+ */
+function followingActivation(
+  outputs: LayerOutputs,
+  layerIndex: number,
+  flat: number,
+  value: number,
+): FollowingActivation | null {
   const { model } = outputs;
   const next = model.nodes[layerIndex + 1];
   if (next === undefined || next.inputs.length !== 1 || next.inputs[0] !== layerIndex) return null;
-  const readers = model.nodes.filter((node) => node.inputs.includes(layerIndex)).length + (model.outputNodes.includes(layerIndex) ? 1 : 0);
+  const readers =
+    model.nodes.filter((node) => node.inputs.includes(layerIndex)).length +
+    (model.outputNodes.includes(layerIndex) ? 1 : 0);
   const rule = activationRule(next.layer);
   if (readers !== 1 || rule === null) return null;
-  return { layerIndex: layerIndex + 1, layerName: next.layer.name, className: next.layer.className, value: rule.apply(value), output: outputs.layers[layerIndex + 1]!.values[flat]! };
+  return {
+    layerIndex: layerIndex + 1,
+    layerName: next.layer.name,
+    className: next.layer.className,
+    value: rule.apply(value),
+    output: outputs.layers[layerIndex + 1]!.values[flat]!,
+  };
 }
 
 function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments): ConvolutionExplanation {
@@ -433,8 +565,13 @@ function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments
   const inputLayer = inputs[0]!;
   const [inH, inW, inC] = model.layerOutputShapes[inputLayer] as [number, number, number];
   const { kH, kW, strideH, strideW, padTop, padLeft } = windowParams(`Conv2D '${conv.name}'`, 1, inH, inW, inC, {
-    kH: conv.kernelSize[0], kW: conv.kernelSize[1], strideH: conv.strides[0], strideW: conv.strides[1], padding: conv.padding,
-    dilationH: conv.dilationRate[0], dilationW: conv.dilationRate[1],
+    kH: conv.kernelSize[0],
+    kW: conv.kernelSize[1],
+    strideH: conv.strides[0],
+    strideW: conv.strides[1],
+    padding: conv.padding,
+    dilationH: conv.dilationRate[0],
+    dilationW: conv.dilationRate[1],
   });
   const [dilationH, dilationW] = conv.dilationRate;
   const [row, column, filter] = base.position as [number, number, number];
@@ -477,9 +614,30 @@ function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments
     kind: 'convolution',
     rule: `the ${kH}x${kW} window over ${channels} input channel${channels === 1 ? '' : 's'} times filter ${filter}'s weights, summed per channel, the channel sums added${hasBias ? ', plus the bias' : ''}`,
     value: preActivation,
-    inputLayer, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft, rows, columns,
-    group, groups, firstChannel, channels, window, isPadding, weights, products, channelSums,
-    sum, hasBias, bias, preActivation,
+    inputLayer,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    dilationH,
+    dilationW,
+    padTop,
+    padLeft,
+    rows,
+    columns,
+    group,
+    groups,
+    firstChannel,
+    channels,
+    window,
+    isPadding,
+    weights,
+    products,
+    channelSums,
+    sum,
+    hasBias,
+    bias,
+    preActivation,
     activation: followingActivation(outputs, base.layerIndex, flat, preActivation),
   };
 }
@@ -489,9 +647,20 @@ function explainPooling({ outputs, layer, inputs, base }: ExplainerArguments): P
   const { model } = outputs;
   const inputLayer = inputs[0]!;
   const [inH, inW, inC] = model.layerOutputShapes[inputLayer] as [number, number, number];
-  const { kH, kW, strideH, strideW, padTop, padBottom, padLeft, padRight } = windowParams(`${pool.className} '${pool.name}'`, 1, inH, inW, inC, {
-    kH: pool.poolSize[0], kW: pool.poolSize[1], strideH: pool.strides[0], strideW: pool.strides[1], padding: pool.padding,
-  });
+  const { kH, kW, strideH, strideW, padTop, padBottom, padLeft, padRight } = windowParams(
+    `${pool.className} '${pool.name}'`,
+    1,
+    inH,
+    inW,
+    inC,
+    {
+      kH: pool.poolSize[0],
+      kW: pool.poolSize[1],
+      strideH: pool.strides[0],
+      strideW: pool.strides[1],
+      padding: pool.padding,
+    },
+  );
   const [row, column, channel] = base.position as [number, number, number];
   const rows = Int32Array.from({ length: kH }, (_, tap) => row * strideH - padTop + tap);
   const columns = Int32Array.from({ length: kW }, (_, tap) => column * strideW - padLeft + tap);
@@ -518,18 +687,50 @@ function explainPooling({ outputs, layer, inputs, base }: ExplainerArguments): P
   }
   if (pool instanceof MaxPool2D) {
     return {
-      ...base, kind: 'pooling', operation: 'max', rule: 'the largest input value under the window (padding left out)',
-      value: window[winner]!, inputLayer, channel, kH, kW, rows, columns, window, isPadding, winner, sum: 0, count: 0,
+      ...base,
+      kind: 'pooling',
+      operation: 'max',
+      rule: 'the largest input value under the window (padding left out)',
+      value: window[winner]!,
+      inputLayer,
+      channel,
+      kH,
+      kW,
+      rows,
+      columns,
+      window,
+      isPadding,
+      winner,
+      sum: 0,
+      count: 0,
     };
   }
   // The divisor along each axis: the window's extent inside the padded input when padding counts
   // (a ceil-mode overhang past the far padding never does), else the input values covered.
-  const extent = (first: number, size: number, inSize: number, padAfter: number) => Math.min(first + size, inSize + padAfter) - first;
-  const count = pool.countIncludePad ? extent(rows[0]!, kH, inH, padBottom) * extent(columns[0]!, kW, inW, padRight) : covered;
+  const extent = (first: number, size: number, inSize: number, padAfter: number) =>
+    Math.min(first + size, inSize + padAfter) - first;
+  const count = pool.countIncludePad
+    ? extent(rows[0]!, kH, inH, padBottom) * extent(columns[0]!, kW, inW, padRight)
+    : covered;
   return {
-    ...base, kind: 'pooling', operation: 'average',
-    rule: pool.countIncludePad ? 'the sum of the input values under the window over the window size inside the padded input (padded zeros count)' : 'the mean of the input values under the window (padding left out)',
-    value: sum / count, inputLayer, channel, kH, kW, rows, columns, window, isPadding, winner: -1, sum, count,
+    ...base,
+    kind: 'pooling',
+    operation: 'average',
+    rule: pool.countIncludePad
+      ? 'the sum of the input values under the window over the window size inside the padded input (padded zeros count)'
+      : 'the mean of the input values under the window (padding left out)',
+    value: sum / count,
+    inputLayer,
+    channel,
+    kH,
+    kW,
+    rows,
+    columns,
+    window,
+    isPadding,
+    winner: -1,
+    sum,
+    count,
   };
 }
 
@@ -545,10 +746,22 @@ function explainGlobalPooling({ outputs, inputs, base }: ExplainerArguments): Po
     sum += window[pixel]!;
   }
   return {
-    ...base, kind: 'pooling', operation: 'globalAverage', rule: `the mean of channel ${channel}'s whole ${inH}x${inW} map`,
-    value: sum / (inH * inW), inputLayer, channel, kH: inH, kW: inW,
-    rows: Int32Array.from({ length: inH }, (_, index) => index), columns: Int32Array.from({ length: inW }, (_, index) => index),
-    window, isPadding: new Uint8Array(inH * inW), winner: -1, sum, count: inH * inW,
+    ...base,
+    kind: 'pooling',
+    operation: 'globalAverage',
+    rule: `the mean of channel ${channel}'s whole ${inH}x${inW} map`,
+    value: sum / (inH * inW),
+    inputLayer,
+    channel,
+    kH: inH,
+    kW: inW,
+    rows: Int32Array.from({ length: inH }, (_, index) => index),
+    columns: Int32Array.from({ length: inW }, (_, index) => index),
+    window,
+    isPadding: new Uint8Array(inH * inW),
+    winner: -1,
+    sum,
+    count: inH * inW,
   };
 }
 
@@ -568,14 +781,27 @@ function explainDense({ outputs, layer, inputs, base }: ExplainerArguments): Den
     products[index] = inputValues[index]! * weights[index]!;
     sum += products[index]!;
   }
-  const order = Int32Array.from({ length: size }, (_, index) => index).sort((a, b) => Math.abs(products[b]!) - Math.abs(products[a]!) || a - b);
+  const order = Int32Array.from({ length: size }, (_, index) => index).sort(
+    (a, b) => Math.abs(products[b]!) - Math.abs(products[a]!) || a - b,
+  );
   const hasBias = dense.bias !== null;
   const bias = hasBias ? dense.bias!.data[unit]! : 0;
   const preActivation = sum + bias;
   return {
-    ...base, kind: 'dense',
+    ...base,
+    kind: 'dense',
     rule: `each of the ${size} inputs times its weight to unit ${unit}, summed${hasBias ? ', plus the bias' : ''}`,
-    value: preActivation, inputLayer, unit, inputs: Float64Array.from(inputValues), weights, products, order, sum, hasBias, bias, preActivation,
+    value: preActivation,
+    inputLayer,
+    unit,
+    inputs: Float64Array.from(inputValues),
+    weights,
+    products,
+    order,
+    sum,
+    hasBias,
+    bias,
+    preActivation,
     activation: followingActivation(outputs, base.layerIndex, unit, preActivation),
   };
 }
@@ -586,7 +812,10 @@ function explainSoftmax({ outputs, inputs, base }: ExplainerArguments): SoftmaxE
 }
 
 /** The softmax of `logits` at `classIndex`, step by step. */
-function softmaxArithmetic(values: ArrayLike<number>, classIndex: number): Pick<SoftmaxExplanation, 'kind' | 'rule' | 'value' | 'classIndex' | 'logits' | 'max' | 'exponentials' | 'sum'> {
+function softmaxArithmetic(
+  values: ArrayLike<number>,
+  classIndex: number,
+): Pick<SoftmaxExplanation, 'kind' | 'rule' | 'value' | 'classIndex' | 'logits' | 'max' | 'exponentials' | 'sum'> {
   const logits = Float64Array.from(values);
   let max = -Infinity;
   for (const logit of logits) max = Math.max(max, logit);
@@ -595,7 +824,12 @@ function softmaxArithmetic(values: ArrayLike<number>, classIndex: number): Pick<
   return {
     kind: 'softmax',
     rule: `e^(logit - max) over the sum of them all: subtracting the largest logit (${max}) first changes nothing but keeps e^x from overflowing`,
-    value: exponentials[classIndex]! / sum, classIndex, logits, max, exponentials, sum,
+    value: exponentials[classIndex]! / sum,
+    classIndex,
+    logits,
+    max,
+    exponentials,
+    sum,
   };
 }
 
@@ -613,37 +847,68 @@ function softmaxArithmetic(values: ArrayLike<number>, classIndex: number): Pick<
 export function explainProbability(outputs: LayerOutputs, classIndex: number): SoftmaxExplanation {
   const model = checkOutputs(outputs, 'explainProbability');
   if (!(Number.isInteger(classIndex) && classIndex >= 0 && classIndex < model.classes)) {
-    throw new ValueError(`explainProbability: classIndex must be an integer in [0, ${model.classes - 1}], got ${classIndex}`);
+    throw new ValueError(
+      `explainProbability: classIndex must be an integer in [0, ${model.classes - 1}], got ${classIndex}`,
+    );
   }
   const last = model.layers.length - 1;
-  if (model.output === 'probabilities') return explainValue(outputs, last, positionOf(model.outputShape, classIndex)) as SoftmaxExplanation;
+  if (model.output === 'probabilities')
+    return explainValue(outputs, last, positionOf(model.outputShape, classIndex)) as SoftmaxExplanation;
   const logits = outputs.layers[last]!.values;
-  const probabilities = withScope(() => Array.from(softmax(Tensor.fromArray(logits, [1, logits.length], model.dtype)).data));
+  const probabilities = withScope(() =>
+    Array.from(softmax(Tensor.fromArray(logits, [1, logits.length], model.dtype)).data),
+  );
   const layer = model.layers[last]!;
   return {
     ...softmaxArithmetic(logits, classIndex),
-    layerIndex: last, layerName: layer.name, className: layer.className, position: positionOf(model.outputShape, classIndex),
-    output: probabilities[classIndex]!, inputLayer: last,
+    layerIndex: last,
+    layerName: layer.name,
+    className: layer.className,
+    position: positionOf(model.outputShape, classIndex),
+    output: probabilities[classIndex]!,
+    inputLayer: last,
   };
 }
 
-function explainBatchNormalization({ outputs, layer, inputs, base }: ExplainerArguments): BatchNormalizationExplanation {
+function explainBatchNormalization({
+  outputs,
+  layer,
+  inputs,
+  base,
+}: ExplainerArguments): BatchNormalizationExplanation {
   const norm = layer as BatchNormalization;
   const inputLayer = inputs[0]!;
   const channel = base.position[base.position.length - 1]!;
-  const input = outputs.layers[inputLayer]!.values[flatIndex(outputs.model.layerOutputShapes[inputLayer]!, base.position)]!;
+  const input =
+    outputs.layers[inputLayer]!.values[flatIndex(outputs.model.layerOutputShapes[inputLayer]!, base.position)]!;
   const mean = norm.movingMean!.data[channel]!;
   const variance = norm.movingVariance!.data[channel]!;
   const gamma = norm.gamma!.data[channel]!;
   const beta = norm.beta!.data[channel]!;
   const normalized = (input - mean) / Math.sqrt(variance + norm.epsilon);
   return {
-    ...base, kind: 'batchNormalization', rule: 'gamma * (x - mean) / sqrt(variance + epsilon) + beta, with the moving mean and variance of the channel',
-    value: gamma * normalized + beta, inputLayer, channel, input, mean, variance, epsilon: norm.epsilon, normalized, gamma, beta,
+    ...base,
+    kind: 'batchNormalization',
+    rule: 'gamma * (x - mean) / sqrt(variance + epsilon) + beta, with the moving mean and variance of the channel',
+    value: gamma * normalized + beta,
+    inputLayer,
+    channel,
+    input,
+    mean,
+    variance,
+    epsilon: norm.epsilon,
+    normalized,
+    gamma,
+    beta,
   };
 }
 
-function explainTransposedConvolution({ outputs, layer, inputs, base }: ExplainerArguments): TransposedConvolutionExplanation {
+function explainTransposedConvolution({
+  outputs,
+  layer,
+  inputs,
+  base,
+}: ExplainerArguments): TransposedConvolutionExplanation {
   const conv = layer as Conv2DTranspose;
   const inputLayer = inputs[0]!;
   const [inH, inW, inC] = outputs.model.layerOutputShapes[inputLayer] as [number, number, number];
@@ -651,8 +916,20 @@ function explainTransposedConvolution({ outputs, layer, inputs, base }: Explaine
   const [strideH, strideW] = conv.strides;
   const [dilationH, dilationW] = conv.dilationRate;
   const { padTop, padLeft } = conv2dTransposeParams(`Conv2DTranspose '${conv.name}'`, 1, {
-    inH, inW, inC, outC: conv.filters, kH, kW, strideH, strideW, padding: conv.padding,
-    outputPaddingH: conv.outputPadding[0], outputPaddingW: conv.outputPadding[1], dilationH, dilationW, groups: conv.groups,
+    inH,
+    inW,
+    inC,
+    outC: conv.filters,
+    kH,
+    kW,
+    strideH,
+    strideW,
+    padding: conv.padding,
+    outputPaddingH: conv.outputPadding[0],
+    outputPaddingW: conv.outputPadding[1],
+    dilationH,
+    dilationW,
+    groups: conv.groups,
   });
   const [row, column, filter] = base.position as [number, number, number];
   const groupOutC = conv.filters / conv.groups;
@@ -683,12 +960,18 @@ function explainTransposedConvolution({ outputs, layer, inputs, base }: Explaine
   let tap = 0;
   for (const [inputRow, kernelRow] of rowPairs) {
     for (const [inputColumn, kernelColumn] of columnPairs) {
-      [inputRows[tap], inputColumns[tap], kernelRows[tap], kernelColumns[tap]] = [inputRow, inputColumn, kernelRow, kernelColumn];
+      [inputRows[tap], inputColumns[tap], kernelRows[tap], kernelColumns[tap]] = [
+        inputRow,
+        inputColumn,
+        kernelRow,
+        kernelColumn,
+      ];
       for (let channel = 0; channel < channels; channel++) {
         const index = tap * channels + channel;
         window[index] = input[(inputRow * inW + inputColumn) * inC + firstChannel + channel]!;
         // The kernel is [kH, kW, outC / groups, inC].
-        weights[index] = kernel[((kernelRow * kW + kernelColumn) * groupOutC + (filter % groupOutC)) * inC + firstChannel + channel]!;
+        weights[index] =
+          kernel[((kernelRow * kW + kernelColumn) * groupOutC + (filter % groupOutC)) * inC + firstChannel + channel]!;
         products[index] = window[index]! * weights[index]!;
         channelSums[channel]! += products[index]!;
       }
@@ -699,14 +982,37 @@ function explainTransposedConvolution({ outputs, layer, inputs, base }: Explaine
   const hasBias = conv.bias !== null;
   const bias = hasBias ? conv.bias!.data[filter]! : 0;
   return {
-    ...base, kind: 'transposedConvolution',
+    ...base,
+    kind: 'transposedConvolution',
     rule: `the ${count} input pixel${count === 1 ? '' : 's'} whose scattered kernel lands here, each channel times the kernel tap's weight, summed${hasBias ? ', plus the bias' : ''}`,
-    value: sum + bias, inputLayer, strideH, strideW, padTop, padLeft, inputRows, inputColumns, kernelRows, kernelColumns,
-    firstChannel, channels, window, weights, products, channelSums, sum, hasBias, bias,
+    value: sum + bias,
+    inputLayer,
+    strideH,
+    strideW,
+    padTop,
+    padLeft,
+    inputRows,
+    inputColumns,
+    kernelRows,
+    kernelColumns,
+    firstChannel,
+    channels,
+    window,
+    weights,
+    products,
+    channelSums,
+    sum,
+    hasBias,
+    bias,
   };
 }
 
-function explainLayerNormalization({ outputs, layer, inputs, base }: ExplainerArguments): LayerNormalizationExplanation {
+function explainLayerNormalization({
+  outputs,
+  layer,
+  inputs,
+  base,
+}: ExplainerArguments): LayerNormalizationExplanation {
   const norm = layer as LayerNormalization;
   const inputLayer = inputs[0]!;
   const channelAxis = base.position.length - 1;
@@ -723,9 +1029,19 @@ function explainLayerNormalization({ outputs, layer, inputs, base }: ExplainerAr
   const gamma = norm.gamma!.data[channel]!;
   const beta = norm.beta!.data[channel]!;
   return {
-    ...base, kind: 'layerNormalization',
+    ...base,
+    kind: 'layerNormalization',
     rule: `gamma * (x - mean) / sqrt(variance + epsilon) + beta, with the mean and (biased) variance of this position's ${channels} channels`,
-    value: gamma * normalized + beta, inputLayer, channel, inputs: values, mean, variance, epsilon: norm.epsilon, normalized, gamma, beta,
+    value: gamma * normalized + beta,
+    inputLayer,
+    channel,
+    inputs: values,
+    mean,
+    variance,
+    epsilon: norm.epsilon,
+    normalized,
+    gamma,
+    beta,
   };
 }
 
@@ -733,18 +1049,36 @@ function explainResize({ outputs, layer, inputs, base }: ExplainerArguments): Re
   const resize = layer as Resize2D;
   const inputLayer = inputs[0]!;
   const [inH, inW, inC] = outputs.model.layerOutputShapes[inputLayer] as [number, number, number];
-  const params = resize2dParams([1, inH, inW, inC], {
-    mode: resize.mode, size: resize.size, scale: resize.scale, coordinates: resize.coordinates, nearestRounding: resize.nearestRounding,
-  }, `Resize2D '${resize.name}'`);
+  const params = resize2dParams(
+    [1, inH, inW, inC],
+    {
+      mode: resize.mode,
+      size: resize.size,
+      scale: resize.scale,
+      coordinates: resize.coordinates,
+      nearestRounding: resize.nearestRounding,
+    },
+    `Resize2D '${resize.name}'`,
+  );
   const [row, column, channel] = base.position as [number, number, number];
   // The kernel's own tap rule (kernels/js/resize2d.ts): the same rounding and clamping.
   const rowTaps = axisTaps(inH, params.outH, params.scaleH, params);
   const columnTaps = axisTaps(inW, params.outW, params.scaleW, params);
   const rows = Int32Array.of(rowTaps.first[row]!, rowTaps.first[row]!, rowTaps.second[row]!, rowTaps.second[row]!);
-  const columns = Int32Array.of(columnTaps.first[column]!, columnTaps.second[column]!, columnTaps.first[column]!, columnTaps.second[column]!);
+  const columns = Int32Array.of(
+    columnTaps.first[column]!,
+    columnTaps.second[column]!,
+    columnTaps.first[column]!,
+    columnTaps.second[column]!,
+  );
   const weightY = rowTaps.weight[row]!;
   const weightX = columnTaps.weight[column]!;
-  const weights = Float64Array.of((1 - weightY) * (1 - weightX), (1 - weightY) * weightX, weightY * (1 - weightX), weightY * weightX);
+  const weights = Float64Array.of(
+    (1 - weightY) * (1 - weightX),
+    (1 - weightY) * weightX,
+    weightY * (1 - weightX),
+    weightY * weightX,
+  );
   const input = outputs.layers[inputLayer]!.values;
   const window = new Float64Array(4);
   let value = 0;
@@ -753,37 +1087,73 @@ function explainResize({ outputs, layer, inputs, base }: ExplainerArguments): Re
     value += weights[tap]! * window[tap]!;
   }
   return {
-    ...base, kind: 'resize', mode: resize.mode,
-    rule: resize.mode === 'nearest' ? `the nearest source pixel (${resize.coordinates}, ${resize.nearestRounding})` : `the four source pixels around the source point, weighted by their nearness (${resize.coordinates})`,
-    value, inputLayer, channel,
+    ...base,
+    kind: 'resize',
+    mode: resize.mode,
+    rule:
+      resize.mode === 'nearest'
+        ? `the nearest source pixel (${resize.coordinates}, ${resize.nearestRounding})`
+        : `the four source pixels around the source point, weighted by their nearness (${resize.coordinates})`,
+    value,
+    inputLayer,
+    channel,
     sourceRow: sourceCoordinate(row, inH, params.outH, params.scaleH, resize.coordinates),
     sourceColumn: sourceCoordinate(column, inW, params.outW, params.scaleW, resize.coordinates),
-    rows, columns, window, weights,
+    rows,
+    columns,
+    window,
+    weights,
   };
 }
 
 function explainActivation({ outputs, layer, inputs, base }: ExplainerArguments): ElementwiseExplanation {
   const inputLayer = inputs[0]!;
-  const input = outputs.layers[inputLayer]!.values[flatIndex(outputs.model.layerOutputShapes[inputLayer]!, base.position)]!;
+  const input =
+    outputs.layers[inputLayer]!.values[flatIndex(outputs.model.layerOutputShapes[inputLayer]!, base.position)]!;
   const { apply, formula, parameters } = activationRule(layer)!;
-  return { ...base, kind: 'elementwise', rule: `${layer.className}: ${formula}`, value: apply(input), inputLayer, input, parameters };
+  return {
+    ...base,
+    kind: 'elementwise',
+    rule: `${layer.className}: ${formula}`,
+    value: apply(input),
+    inputLayer,
+    input,
+    parameters,
+  };
 }
 
 function explainRescaling({ outputs, layer, inputs, base }: ExplainerArguments): ElementwiseExplanation {
   const rescaling = layer as Rescaling;
   const inputLayer = inputs[0]!;
-  const input = outputs.layers[inputLayer]!.values[flatIndex(outputs.model.layerOutputShapes[inputLayer]!, base.position)]!;
+  const input =
+    outputs.layers[inputLayer]!.values[flatIndex(outputs.model.layerOutputShapes[inputLayer]!, base.position)]!;
   const channel = base.position[base.position.length - 1]!;
   const scale = typeof rescaling.scale === 'number' ? rescaling.scale : rescaling.scale[channel]!;
   const offset = typeof rescaling.offset === 'number' ? rescaling.offset : rescaling.offset[channel]!;
-  return { ...base, kind: 'elementwise', rule: 'x * scale + offset', value: input * scale + offset, inputLayer, input, parameters: { scale, offset } };
+  return {
+    ...base,
+    kind: 'elementwise',
+    rule: 'x * scale + offset',
+    value: input * scale + offset,
+    inputLayer,
+    input,
+    parameters: { scale, offset },
+  };
 }
 
 const MERGE_OPERATIONS = {
   Add: { operation: 'add', rule: 'the inputs added', combine: (a: number, b: number) => a + b },
-  Subtract: { operation: 'subtract', rule: 'the first input minus the second', combine: (a: number, b: number) => a - b },
+  Subtract: {
+    operation: 'subtract',
+    rule: 'the first input minus the second',
+    combine: (a: number, b: number) => a - b,
+  },
   Multiply: { operation: 'multiply', rule: 'the inputs multiplied', combine: (a: number, b: number) => a * b },
-  Divide: { operation: 'divide', rule: 'the first input divided by the second', combine: (a: number, b: number) => a / b },
+  Divide: {
+    operation: 'divide',
+    rule: 'the first input divided by the second',
+    combine: (a: number, b: number) => a / b,
+  },
   Maximum: { operation: 'maximum', rule: 'the largest of the inputs', combine: Math.max },
   Minimum: { operation: 'minimum', rule: 'the smallest of the inputs', combine: Math.min },
 } as const;
@@ -808,20 +1178,37 @@ function explainConcatenate({ outputs, inputs, base }: ExplainerArguments): Copy
     const shape = outputs.model.layerOutputShapes[inputLayer]!;
     if (channel < shape[channelAxis]!) {
       const position = [...base.position.slice(0, channelAxis), channel];
-      return copied(outputs, base, { layerIndex: inputLayer, position }, `channel ${base.position[channelAxis]} of the joined channels is channel ${channel} of input ${inputLayer}`);
+      return copied(
+        outputs,
+        base,
+        { layerIndex: inputLayer, position },
+        `channel ${base.position[channelAxis]} of the joined channels is channel ${channel} of input ${inputLayer}`,
+      );
     }
     channel -= shape[channelAxis]!;
   }
   throw new ShapeError(`explainValue: channel ${base.position[channelAxis]} lies past the inputs of ${base.layerName}`);
 }
 
-function copied(outputs: LayerOutputs, base: ExplainerArguments['base'], source: CopyExplanation['source'], rule: string): CopyExplanation {
-  const value = source === null ? (base.layerIndex === 0 ? base.output : 0) : outputs.layers[source.layerIndex]!.values[flatIndex(outputs.model.layerOutputShapes[source.layerIndex]!, source.position)]!;
+function copied(
+  outputs: LayerOutputs,
+  base: ExplainerArguments['base'],
+  source: CopyExplanation['source'],
+  rule: string,
+): CopyExplanation {
+  const value =
+    source === null
+      ? base.layerIndex === 0
+        ? base.output
+        : 0
+      : outputs.layers[source.layerIndex]!.values[
+          flatIndex(outputs.model.layerOutputShapes[source.layerIndex]!, source.position)
+        ]!;
   return { ...base, kind: 'copy', rule, value, source };
 }
 
 function explainCopy({ outputs, layer, inputs, base }: ExplainerArguments): CopyExplanation {
-  if (layer instanceof Input) return copied(outputs, base, null, 'the input example\'s own value');
+  if (layer instanceof Input) return copied(outputs, base, null, "the input example's own value");
   const inputLayer = inputs[0]!;
   const inputShape = outputs.model.layerOutputShapes[inputLayer]!;
   const position = base.position;
@@ -830,21 +1217,48 @@ function explainCopy({ outputs, layer, inputs, base }: ExplainerArguments): Copy
     const { padTop, padLeft, inH, inW } = zeroPadParams([1, ...inputShape], layer.padding);
     const [y, x, channel] = [position[0]! - padTop, position[1]! - padLeft, position[2]!];
     if (!(y >= 0 && y < inH && x >= 0 && x < inW)) return copied(outputs, base, null, 'a zero of the padding');
-    return copied(outputs, base, { layerIndex: inputLayer, position: [y, x, channel] }, `the input value ${padTop} rows up and ${padLeft} columns left`);
+    return copied(
+      outputs,
+      base,
+      { layerIndex: inputLayer, position: [y, x, channel] },
+      `the input value ${padTop} rows up and ${padLeft} columns left`,
+    );
   }
   if (layer instanceof ChannelSlice) {
-    return copied(outputs, base, { layerIndex: inputLayer, position: [...position.slice(0, channelAxis), position[channelAxis]! + layer.start] }, `channel ${position[channelAxis]! + layer.start} of the input (channels ${layer.start}..${layer.end - 1})`);
+    return copied(
+      outputs,
+      base,
+      { layerIndex: inputLayer, position: [...position.slice(0, channelAxis), position[channelAxis]! + layer.start] },
+      `channel ${position[channelAxis]! + layer.start} of the input (channels ${layer.start}..${layer.end - 1})`,
+    );
   }
   if (layer instanceof ChannelShuffle) {
     // Output channel j * groups + g is input channel g * groupSize + j (kernels/js/channelShuffle.ts).
     const channels = inputShape[channelAxis]!;
     const channel = position[channelAxis]!;
     const from = (channel % layer.groups) * (channels / layer.groups) + Math.floor(channel / layer.groups);
-    return copied(outputs, base, { layerIndex: inputLayer, position: [...position.slice(0, channelAxis), from] }, `channel ${from} of the input, moved by the shuffle of ${layer.groups} groups`);
+    return copied(
+      outputs,
+      base,
+      { layerIndex: inputLayer, position: [...position.slice(0, channelAxis), from] },
+      `channel ${from} of the input, moved by the shuffle of ${layer.groups} groups`,
+    );
   }
-  if (layer instanceof Dropout) return copied(outputs, base, { layerIndex: inputLayer, position }, 'the input value (dropout does nothing at inference)');
+  if (layer instanceof Dropout)
+    return copied(
+      outputs,
+      base,
+      { layerIndex: inputLayer, position },
+      'the input value (dropout does nothing at inference)',
+    );
   // Flatten and Reshape keep the values' order (channels last): the same flat index.
   const flat = flatIndex(outputs.model.layerOutputShapes[base.layerIndex]!, position);
-  if (sizeOf(inputShape) <= flat) throw new ShapeError(`explainValue: ${base.layerName} has more values than its input`);
-  return copied(outputs, base, { layerIndex: inputLayer, position: positionOf(inputShape, flat) }, `value ${flat} of the input in channels-last order, reshaped`);
+  if (sizeOf(inputShape) <= flat)
+    throw new ShapeError(`explainValue: ${base.layerName} has more values than its input`);
+  return copied(
+    outputs,
+    base,
+    { layerIndex: inputLayer, position: positionOf(inputShape, flat) },
+    `value ${flat} of the input in channels-last order, reshaped`,
+  );
 }

@@ -68,7 +68,12 @@ export function gradCamLayers(model: Model): GradCamLayer[] {
   for (let index = 1; index < logits; index++) {
     const shape = model.layerOutputShapes[index]!;
     if (isUpstream[index] === 1 && shape.length === 3 && shape[0]! * shape[1]! > 1) {
-      layers.push({ layerIndex: index, layerName: model.layers[index]!.name, className: model.layers[index]!.className, shape });
+      layers.push({
+        layerIndex: index,
+        layerName: model.layers[index]!.name,
+        className: model.layers[index]!.className,
+        shape,
+      });
     }
   }
   return layers;
@@ -79,20 +84,26 @@ function targetLayer(model: Model, layerName: string | undefined): number {
   if (layerName !== undefined) {
     const index = model.layers.findIndex((layer) => layer.name === layerName);
     if (index < 0) throw new ValueError(`gradCam: the model has no layer named '${layerName}'`);
-    if (model.layerOutputShapes[index]!.length !== 3) throw new ValueError(`gradCam: layer '${layerName}' outputs vectors, not feature maps`);
+    if (model.layerOutputShapes[index]!.length !== 3)
+      throw new ValueError(`gradCam: layer '${layerName}' outputs vectors, not feature maps`);
     if (!usable.some((layer) => layer.layerIndex === index)) {
-      throw new ValueError(`gradCam: layer '${layerName}' cannot be weighed: its maps are 1x1, it is the input, or the logits do not depend on it (gradCamLayers lists those that can)`);
+      throw new ValueError(
+        `gradCam: layer '${layerName}' cannot be weighed: its maps are 1x1, it is the input, or the logits do not depend on it (gradCamLayers lists those that can)`,
+      );
     }
     return index;
   }
   let lastConv = -1;
   for (const { layerIndex } of usable) if (model.layers[layerIndex] instanceof Conv2D) lastConv = layerIndex;
   if (lastConv < 0) {
-    if (usable.length === 0) throw new ValueError('gradCam: the model has no feature maps larger than 1x1 before its logits');
+    if (usable.length === 0)
+      throw new ValueError('gradCam: the model has no feature maps larger than 1x1 before its logits');
     return usable[usable.length - 1]!.layerIndex;
   }
   const next = model.layers[lastConv + 1];
-  return next !== undefined && ACTIVATIONS.has(next.className) && model.nodes[lastConv + 1]!.inputs[0] === lastConv ? lastConv + 1 : lastConv;
+  return next !== undefined && ACTIVATIONS.has(next.className) && model.nodes[lastConv + 1]!.inputs[0] === lastConv
+    ? lastConv + 1
+    : lastConv;
 }
 
 /**
@@ -109,7 +120,10 @@ export function gradCam(model: Model, input: Tensor, image: Image, options: Grad
   const target = targetLayer(model, options.layerName);
   const logitsEnd = model.logitsEnd();
   const classes = model.classes;
-  if (options.classIndex !== undefined && !(Number.isInteger(options.classIndex) && options.classIndex >= 0 && options.classIndex < classes)) {
+  if (
+    options.classIndex !== undefined &&
+    !(Number.isInteger(options.classIndex) && options.classIndex >= 0 && options.classIndex < classes)
+  ) {
     throw new ValueError(`gradCam: classIndex must be an integer in [0, ${classes - 1}], got ${options.classIndex}`);
   }
   const [height, width, channels] = model.layerOutputShapes[target] as [number, number, number];
@@ -117,14 +131,16 @@ export function gradCam(model: Model, input: Tensor, image: Image, options: Grad
     // The tape starts watching at the target layer's output: only what follows it is recorded.
     const tape = new GradientTape();
     let features: Tensor | null = null;
-    const logits = tape.run(() => model.forward(input, {
-      end: logitsEnd,
-      onOutput(layerIndex, output) {
-        if (layerIndex !== target) return;
-        features = output;
-        tape.watch(output);
-      },
-    }));
+    const logits = tape.run(() =>
+      model.forward(input, {
+        end: logitsEnd,
+        onOutput(layerIndex, output) {
+          if (layerIndex !== target) return;
+          features = output;
+          tape.watch(output);
+        },
+      }),
+    );
     if (features === null) throw new ValueError(`gradCam: layer ${target} does not run before the logits`);
     const watched: Tensor = features;
     const scores = Array.from(logits.data);
@@ -135,19 +151,26 @@ export function gradCam(model: Model, input: Tensor, image: Image, options: Grad
     // Each map's weight: its gradient averaged over the positions.
     const weights = new Float64Array(channels);
     for (let position = 0; position < height * width; position++) {
-      for (let channel = 0; channel < channels; channel++) weights[channel] += dFeatures!.data[position * channels + channel]!;
+      for (let channel = 0; channel < channels; channel++)
+        weights[channel] += dFeatures!.data[position * channels + channel]!;
     }
     const cam = new Float32Array(height * width);
     for (let position = 0; position < height * width; position++) {
       let sum = 0;
-      for (let channel = 0; channel < channels; channel++) sum += (weights[channel]! / (height * width)) * watched.data[position * channels + channel]!;
+      for (let channel = 0; channel < channels; channel++)
+        sum += (weights[channel]! / (height * width)) * watched.data[position * channels + channel]!;
       cam[position] = Math.max(sum, 0);
     }
     const peak = cam.reduce((largest, value) => Math.max(largest, value), 0);
     if (peak > 0) for (let position = 0; position < cam.length; position++) cam[position]! /= peak;
     return { classIndex: chosen, heat: { width, height, colorModel: 'gray' as const, data: cam } };
   });
-  return { classIndex, layerName: model.layers[target]!.name, heat, overlay: overlayHeat(image, heat, options.opacity ?? 0.5) };
+  return {
+    classIndex,
+    layerName: model.layers[target]!.name,
+    heat,
+    overlay: overlayHeat(image, heat, options.opacity ?? 0.5),
+  };
 }
 
 /** The heat map, resized to the image and colored, blended over the image (in RGB). */

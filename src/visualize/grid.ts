@@ -65,13 +65,17 @@ export function largestGridScale(layout: Omit<GridLayout, 'scale'>): number {
   return fits;
 }
 
-/** Throws ValueError, naming `what` and the largest scale that fits, if the layout's picture is over MAX_PICTURE_PIXELS. */
+/**
+ * Throws ValueError, naming `what` and the largest scale that fits, if the layout's picture is over MAX_PICTURE_PIXELS.
+ */
 export function checkGridSize(layout: GridLayout, what: string): void {
   const { width, height } = gridSize(layout);
   if (width * height <= MAX_PICTURE_PIXELS) return;
   const largest = largestGridScale(layout);
   const advice = largest === 0 ? 'not even scale 1 fits' : `the largest scale that fits is ${largest}`;
-  throw new ValueError(`${what}: scale ${layout.scale} makes a picture of ${width}x${height} pixels, more than the ${MAX_PICTURE_PIXELS} (MAX_PICTURE_PIXELS) a picture may have; ${advice}`);
+  throw new ValueError(
+    `${what}: scale ${layout.scale} makes a picture of ${width}x${height} pixels, more than the ${MAX_PICTURE_PIXELS} (MAX_PICTURE_PIXELS) a picture may have; ${advice}`,
+  );
 }
 
 /**
@@ -79,11 +83,18 @@ export function checkGridSize(layout: GridLayout, what: string): void {
  * background (cells past the end of a vector laid out as a rectangle). Throws ValueError for a
  * layout that is not whole positive numbers, or whose picture is over MAX_PICTURE_PIXELS.
  */
-export function drawGrid(layout: GridLayout, value: (tile: number, y: number, x: number) => number, colorMap: ColorMap, background = 0.85): Image {
+export function drawGrid(
+  layout: GridLayout,
+  value: (tile: number, y: number, x: number) => number,
+  colorMap: ColorMap,
+  background = 0.85,
+): Image {
   for (const key of ['tiles', 'tileHeight', 'tileWidth', 'columns', 'scale'] as const) {
-    if (!Number.isInteger(layout[key]) || layout[key] < 1) throw new ValueError(`drawGrid: ${key} must be a positive integer, got ${layout[key]}`);
+    if (!Number.isInteger(layout[key]) || layout[key] < 1)
+      throw new ValueError(`drawGrid: ${key} must be a positive integer, got ${layout[key]}`);
   }
-  if (!Number.isInteger(layout.gap) || layout.gap < 0) throw new ValueError(`drawGrid: gap must be a whole number >= 0, got ${layout.gap}`);
+  if (!Number.isInteger(layout.gap) || layout.gap < 0)
+    throw new ValueError(`drawGrid: gap must be a whole number >= 0, got ${layout.gap}`);
   checkGridSize(layout, 'drawGrid');
   const { width, height } = gridSize(layout);
   const data = new Float32Array(width * height * 3).fill(background);

@@ -22,7 +22,9 @@ export interface LayerOutput {
   readonly inputs: readonly number[];
   /** The output shape of one example: [height, width, channels] for feature maps, [size] for vectors. */
   readonly shape: Shape;
-  /** How the output size follows from the input, e.g. "(32 - 3 + 2*1) / 1 + 1 = 32"; '' where the size does not change. */
+  /**
+   * How the output size follows from the input, e.g. "(32 - 3 + 2*1) / 1 + 1 = 32"; '' where the size does not change.
+   */
   readonly sizeFormula: string;
   /** The output values, channels last (NHWC without the batch axis), in the model's dtype. */
   readonly values: FloatArray;
@@ -49,12 +51,15 @@ export interface LayerOutputsOptions {
  * ValueError for a batch of more than one example, ShapeError for an input of the wrong shape.
  *
  * @example
- * const outputs = layerOutputs(model, imagesToInput(model, [photo]), { onLayer: (layer) => postMessage(layer.layerIndex) });
- * for (const layer of outputs.layers) console.log(layer.layerName, formatShape(layer.shape), layer.inputs);
+ * const outputs = layerOutputs(model, imagesToInput(model, [photo]), { onLayer: (layer) =>
+ * postMessage(layer.layerIndex) }); for (const layer of outputs.layers) console.log(layer.layerName,
+ * formatShape(layer.shape), layer.inputs);
  */
 export function layerOutputs(model: Model, input: Tensor, options: LayerOutputsOptions = {}): LayerOutputs {
   if (input.shape[0] !== 1) {
-    throw new ValueError(`layerOutputs: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ${formatShape(input.shape)}`);
+    throw new ValueError(
+      `layerOutputs: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ${formatShape(input.shape)}`,
+    );
   }
   const layers: LayerOutput[] = [];
   withScope(() => {

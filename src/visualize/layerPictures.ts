@@ -46,7 +46,12 @@ export interface LayerPicture {
  * The layout at the scale asked for, checked against MAX_PICTURE_PIXELS (ValueError naming `what` and
  * the largest scale that fits), or without one at `preferredScale` lowered until the picture fits.
  */
-function scaledLayout(layout: Omit<GridLayout, 'scale'>, preferredScale: number, options: PictureOptions, what: string): GridLayout {
+function scaledLayout(
+  layout: Omit<GridLayout, 'scale'>,
+  preferredScale: number,
+  options: PictureOptions,
+  what: string,
+): GridLayout {
   const scale = options.scale ?? Math.max(1, Math.min(preferredScale, largestGridScale(layout)));
   const scaled = { ...layout, scale };
   // A scale that is not a positive whole number is drawGrid's to refuse.
@@ -55,11 +60,17 @@ function scaledLayout(layout: Omit<GridLayout, 'scale'>, preferredScale: number,
 }
 
 /** The kernels' layout: one row per filter, one column per input channel. */
-function kernelLayout(kernelShape: Shape, options: PictureOptions): { layout: Omit<GridLayout, 'scale'>; preferredScale: number } {
+function kernelLayout(
+  kernelShape: Shape,
+  options: PictureOptions,
+): { layout: Omit<GridLayout, 'scale'>; preferredScale: number } {
   const [kH, kW, inC, outC] = kernelShape as [number, number, number, number];
   // One input channel (a gray first layer): the filters fold into a near-square block instead of a column.
   const columns = inC === 1 ? Math.ceil(Math.sqrt(outC)) : inC;
-  return { layout: { tiles: outC * inC, tileHeight: kH, tileWidth: kW, columns, gap: options.gap ?? 1 }, preferredScale: Math.max(1, Math.ceil(24 / Math.max(kH, kW))) };
+  return {
+    layout: { tiles: outC * inC, tileHeight: kH, tileWidth: kW, columns, gap: options.gap ?? 1 },
+    preferredScale: Math.max(1, Math.ceil(24 / Math.max(kH, kW))),
+  };
 }
 
 function largestMagnitude(values: ArrayLike<number>): { range: number; isSigned: boolean } {
@@ -81,8 +92,8 @@ function normalizer(range: number, isSigned: boolean): (value: number) => number
 
 /**
  * The kernels of a Conv2D layer as a grid: one row per filter, one column per input channel (for a
- * single input channel, the filters in rows of ceil(sqrt(filters))), each tile kH x kW. Weights are drawn blue (negative) to red (positive), white at zero, on one scale for
- * the whole layer so tiles compare.
+ * single input channel, the filters in rows of ceil(sqrt(filters))), each tile kH x kW. Weights are drawn blue
+ * (negative) to red (positive), white at zero, on one scale for the whole layer so tiles compare.
  *
  * @example
  * const { picture } = kernelPicture(model, 1); // the conv layer at index 1
@@ -96,27 +107,54 @@ export function kernelPicture(model: Model, layerIndex: number, options: Picture
   const kernel = layer.kernel;
   const [, kW, inC, outC] = kernel.shape as [number, number, number, number];
   const { layout: unscaled, preferredScale } = kernelLayout(kernel.shape, options);
-  const layout = scaledLayout(unscaled, preferredScale, options, `kernelPicture: the kernels of layer ${layerIndex} (${layer.name})`);
+  const layout = scaledLayout(
+    unscaled,
+    preferredScale,
+    options,
+    `kernelPicture: the kernels of layer ${layerIndex} (${layer.name})`,
+  );
   const { range } = largestMagnitude(kernel.data);
   const toUnit = normalizer(range, true);
   // Tile `filter * inC + channel`; the kernel is stored [kH, kW, inC, outC].
-  const picture = drawGrid(layout, (tile, y, x) => toUnit(kernel.data[((y * kW + x) * inC + (tile % inC)) * outC + Math.floor(tile / inC)]!), divergingMap);
-  return { layerIndex, layerName: layer.name, className: layer.className, shape: kernel.shape, layout, isSigned: true, range, picture };
+  const picture = drawGrid(
+    layout,
+    (tile, y, x) => toUnit(kernel.data[((y * kW + x) * inC + (tile % inC)) * outC + Math.floor(tile / inC)]!),
+    divergingMap,
+  );
+  return {
+    layerIndex,
+    layerName: layer.name,
+    className: layer.className,
+    shape: kernel.shape,
+    layout,
+    isSigned: true,
+    range,
+    picture,
+  };
 }
 
 /** The layout of one example's output: a tile per channel for [h, w, c], one near-square tile for vectors. */
-function outputLayout(shape: Shape, options: PictureOptions): { layout: Omit<GridLayout, 'scale'>; preferredScale: number } {
+function outputLayout(
+  shape: Shape,
+  options: PictureOptions,
+): { layout: Omit<GridLayout, 'scale'>; preferredScale: number } {
   const gap = options.gap ?? 1;
   if (shape.length === 3) {
     const [height, width, channels] = shape as [number, number, number];
     const preferredScale = Math.max(1, Math.ceil(MIN_TILE_PIXELS / Math.max(height, width)));
-    return { layout: { tiles: channels, tileHeight: height, tileWidth: width, columns: Math.ceil(Math.sqrt(channels)), gap }, preferredScale };
+    return {
+      layout: { tiles: channels, tileHeight: height, tileWidth: width, columns: Math.ceil(Math.sqrt(channels)), gap },
+      preferredScale,
+    };
   }
   const size = sizeOf(shape);
   // Short vectors (class scores) read best as one strip; long ones fold into a near-square block.
   const columns = size <= 32 ? size : Math.ceil(Math.sqrt(size));
   const rows = Math.ceil(size / columns);
-  return { layout: { tiles: 1, tileHeight: rows, tileWidth: columns, columns: 1, gap }, preferredScale: Math.max(1, Math.ceil(MIN_TILE_PIXELS / Math.max(rows, columns / 4))) };
+  return {
+    layout: { tiles: 1, tileHeight: rows, tileWidth: columns, columns: 1, gap },
+    preferredScale: Math.max(1, Math.ceil(MIN_TILE_PIXELS / Math.max(rows, columns / 4))),
+  };
 }
 
 /**
@@ -129,12 +167,18 @@ function outputLayout(shape: Shape, options: PictureOptions): { layout: Omit<Gri
 export function largestPictureScale(model: Model, options: Omit<PictureOptions, 'scale'> = {}): number {
   const layouts = model.layerOutputShapes.map((shape) => outputLayout(shape, options).layout);
   for (const layer of model.layers) {
-    if (layer instanceof Conv2D && layer.kernel !== null) layouts.push(kernelLayout(layer.kernel.shape, options).layout);
+    if (layer instanceof Conv2D && layer.kernel !== null)
+      layouts.push(kernelLayout(layer.kernel.shape, options).layout);
   }
   return Math.min(...layouts.map(largestGridScale));
 }
 
-function outputPicture(values: Float32Array | Float64Array, shape: Shape, options: PictureOptions, what: string): Omit<LayerPicture, 'layerIndex' | 'layerName' | 'className'> {
+function outputPicture(
+  values: Float32Array | Float64Array,
+  shape: Shape,
+  options: PictureOptions,
+  what: string,
+): Omit<LayerPicture, 'layerIndex' | 'layerName' | 'className'> {
   const { layout: unscaled, preferredScale } = outputLayout(shape, options);
   const layout = scaledLayout(unscaled, preferredScale, options, what);
   const { range, isSigned } = largestMagnitude(values);
@@ -145,10 +189,14 @@ function outputPicture(values: Float32Array | Float64Array, shape: Shape, option
     const [, width, channels] = shape as [number, number, number];
     picture = drawGrid(layout, (channel, y, x) => toUnit(values[(y * width + x) * channels + channel]!), colorMap);
   } else {
-    picture = drawGrid(layout, (_tile, y, x) => {
-      const index = y * layout.tileWidth + x;
-      return index < values.length ? toUnit(values[index]!) : Number.NaN;
-    }, colorMap);
+    picture = drawGrid(
+      layout,
+      (_tile, y, x) => {
+        const index = y * layout.tileWidth + x;
+        return index < values.length ? toUnit(values[index]!) : Number.NaN;
+      },
+      colorMap,
+    );
   }
   return { shape, layout, isSigned, range, picture };
 }
@@ -176,14 +224,27 @@ export function featureMapPictures(model: Model, input: Tensor, options: Picture
  * @example
  * eachFeatureMapPicture(model, x, (map) => writeFileSync(`${map.layerName}.png`, encodePng(map.picture)));
  */
-export function eachFeatureMapPicture(model: Model, input: Tensor, onPicture: (picture: LayerPicture) => void, options: PictureOptions = {}): void {
-  if (input.shape[0] !== 1) throw new ValueError(`featureMapPictures: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ${formatShape(input.shape)}`);
+export function eachFeatureMapPicture(
+  model: Model,
+  input: Tensor,
+  onPicture: (picture: LayerPicture) => void,
+  options: PictureOptions = {},
+): void {
+  if (input.shape[0] !== 1)
+    throw new ValueError(
+      `featureMapPictures: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ${formatShape(input.shape)}`,
+    );
   withScope(() => {
     model.forward(input, {
       onOutput(layerIndex, output) {
         const layer = model.layers[layerIndex]!;
         const what = `featureMapPictures: the output of layer ${layerIndex} (${layer.name})`;
-        onPicture({ layerIndex, layerName: layer.name, className: layer.className, ...outputPicture(output.data, output.shape.slice(1), options, what) });
+        onPicture({
+          layerIndex,
+          layerName: layer.name,
+          className: layer.className,
+          ...outputPicture(output.data, output.shape.slice(1), options, what),
+        });
       },
     });
   });

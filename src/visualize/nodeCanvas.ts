@@ -18,7 +18,10 @@ export function canvasFactoryFromPackage(packageName: string): CanvasFactory {
       } catch (error) {
         const code = (error as { code?: string | undefined }).code;
         if (code !== 'MODULE_NOT_FOUND' && code !== 'ERR_MODULE_NOT_FOUND') throw error;
-        throw new MissingPackageError(packageName, `charts in Node draw on ${packageName}, which is not installed: npm install ${packageName}`);
+        throw new MissingPackageError(
+          packageName,
+          `charts in Node draw on ${packageName}, which is not installed: npm install ${packageName}`,
+        );
       }
     }
     return createCanvas(width, height);

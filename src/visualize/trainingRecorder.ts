@@ -21,7 +21,11 @@ export function recordTrainingCurves(): { callbacks: TrainingCallbacks; curves: 
     onBatchEnd(progress: BatchProgress) {
       const every = Math.max(1, Math.floor(progress.batches / POINTS_PER_EPOCH));
       if (progress.batch % every === 0 || progress.batch === progress.batches) {
-        batches.push({ position: progress.epoch - 1 + progress.batch / progress.batches, loss: progress.loss, accuracy: progress.accuracy });
+        batches.push({
+          position: progress.epoch - 1 + progress.batch / progress.batches,
+          loss: progress.loss,
+          accuracy: progress.accuracy,
+        });
       }
     },
     onEpochEnd(logs: EpochLogs) {

@@ -47,7 +47,14 @@ describe('per-round figures and ratios', () => {
 
 describe('spreadOf', () => {
   test('median, extremes and interpolated quartiles of 1, 2, 3, 4', () => {
-    assert.deepEqual(spreadOf([3, 1, 4, 2]), { median: 2.5, min: 1, max: 4, lowerQuartile: 1.75, upperQuartile: 3.25, count: 4 });
+    assert.deepEqual(spreadOf([3, 1, 4, 2]), {
+      median: 2.5,
+      min: 1,
+      max: 4,
+      lowerQuartile: 1.75,
+      upperQuartile: 3.25,
+      count: 4,
+    });
   });
 
   test('ignores values that are not finite; null when none is left', () => {
@@ -78,11 +85,15 @@ describe('ratiosOf', () => {
 
   test('a peer is paired with ConvNet.ts at its thread count, or the nearest count below', () => {
     const figures = [
-      figure('ConvNet.ts', 1, [20]), figure('ConvNet.ts', 2, [10]),
-      figure('PyTorch', 1, [40]), figure('PyTorch', 2, [30]), figure('onnxruntime-web', 4, [5]),
+      figure('ConvNet.ts', 1, [20]),
+      figure('ConvNet.ts', 2, [10]),
+      figure('PyTorch', 1, [40]),
+      figure('PyTorch', 2, [30]),
+      figure('onnxruntime-web', 4, [5]),
     ];
     const ratios = ratiosOf(figures);
-    const find = (peer: string, threads: number) => ratios.find((ratio) => ratio.peer === peer && ratio.threads === threads)!;
+    const find = (peer: string, threads: number) =>
+      ratios.find((ratio) => ratio.peer === peer && ratio.threads === threads)!;
     assert.equal(find('PyTorch', 1).convnetThreads, 1);
     assert.deepEqual(find('PyTorch', 1).rounds, [2]);
     assert.equal(find('PyTorch', 2).convnetThreads, 2);

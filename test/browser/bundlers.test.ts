@@ -1,12 +1,24 @@
 // Issue 13: a tiny app with 'convnet-ts' installed (a copy of this package's dist in node_modules) is
 // bundled by Vite, esbuild and webpack 5 with the README's recipes, and served by the Vite dev server;
 // each runs in headless Chromium, cross-origin isolated, on the threaded WebAssembly backend: it loads
-// a seeded digitsCnn written by serializeModel, predicts and trains two epochs the same as Node. Records each bundle's size; an inference-only esbuild bundle must stay
-// at most half the 431 KB the issue measured. Needs Debian's chromium for the page tests (skipped, and
-// said so, where it is missing); the size test runs without it.
+// a seeded digitsCnn written by serializeModel, predicts and trains two epochs the same as Node. Records each bundle's
+// size; an inference-only esbuild bundle must stay at most half the 431 KB the issue measured. Needs Debian's chromium
+// for the page tests (skipped, and said so, where it is missing); the size test runs without it.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +35,12 @@ import { assertClose, repoRoot, uniformTensor } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (Debian package chromium)`;
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+};
 /** The issue's figure for an inference-only esbuild bundle before the package declared sideEffects. */
 const ISSUE_INFERENCE_BYTES = 431_000;
 const INPUT_SHAPE = [3, 28, 28, 1] as const;
@@ -31,7 +48,6 @@ const TOLERANCE = { atol: 1e-5, rtol: 0 };
 const TRAINING_LABELS = [3, 1, 4];
 /** After two training steps (sums over a batch of gradients, then Adam's division by their root). */
 const TRAINED_TOLERANCE = { atol: 1e-4, rtol: 1e-4 };
-
 
 /** The app: load the model files, predict three fixed inputs on the threaded backend, report. */
 function appSource(backendOptions: string): string {
@@ -62,7 +78,8 @@ window.bundleResult = result;
 `;
 }
 
-const INDEX_HTML = (script: string) => `<!doctype html>\n<meta charset="utf-8">\n<title>ConvNet.ts bundler test</title>\n<script type="module" src="${script}"></script>\n`;
+const INDEX_HTML = (script: string) =>
+  `<!doctype html>\n<meta charset="utf-8">\n<title>ConvNet.ts bundler test</title>\n<script type="module" src="${script}"></script>\n`;
 
 /** The inference-only app of the size figures: fetch a model and an image, classify. */
 const INFERENCE_APP = `
@@ -97,15 +114,18 @@ interface PageResult {
 
 /** Every file under `folder`, as paths relative to it. */
 function listFiles(folder: string): string[] {
-  return readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((path) => statSync(join(folder, path)).isFile());
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((path) =>
+    statSync(join(folder, path)).isFile(),
+  );
 }
 
 function measure(bundler: string, folder: string, mainFile: string): BundleSize {
   const files = listFiles(folder);
-  const sum = (paths: string[], gzip: boolean) => paths.reduce((total, path) => {
-    const bytes = readFileSync(join(folder, path));
-    return total + (gzip ? gzipSync(bytes, { level: 9 }).length : bytes.length);
-  }, 0);
+  const sum = (paths: string[], gzip: boolean) =>
+    paths.reduce((total, path) => {
+      const bytes = readFileSync(join(folder, path));
+      return total + (gzip ? gzipSync(bytes, { level: 9 }).length : bytes.length);
+    }, 0);
   const js = files.filter((path) => path.endsWith('.js'));
   return {
     bundler,
@@ -113,7 +133,10 @@ function measure(bundler: string, folder: string, mainFile: string): BundleSize 
     mainGzipBytes: sum([mainFile], true),
     jsBytes: sum(js, false),
     jsGzipBytes: sum(js, true),
-    wasmBytes: sum(files.filter((path) => path.endsWith('.wasm')), false),
+    wasmBytes: sum(
+      files.filter((path) => path.endsWith('.wasm')),
+      false,
+    ),
   };
 }
 
@@ -127,9 +150,14 @@ function makeAppFolder(root: string): string {
   const installed = join(app, 'node_modules', 'convnet-ts');
   mkdirSync(installed, { recursive: true });
   copyFileSync(join(repoRoot, 'package.json'), join(installed, 'package.json'));
-  cpSync(join(repoRoot, 'dist', 'src'), join(installed, 'dist', 'src'), { recursive: true, filter: (path) => !/\.(d\.ts|map)$/.test(path) });
+  cpSync(join(repoRoot, 'dist', 'src'), join(installed, 'dist', 'src'), {
+    recursive: true,
+    filter: (path) => !/\.(d\.ts|map)$/.test(path),
+  });
   cpSync(join(repoRoot, 'dist', 'wasm'), join(installed, 'dist', 'wasm'), { recursive: true });
-  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
   for (const name of Object.keys(manifest.dependencies)) {
     mkdirSync(dirname(join(app, 'node_modules', name)), { recursive: true });
     symlinkSync(join(repoRoot, 'node_modules', name), join(app, 'node_modules', name), 'dir');
@@ -151,7 +179,12 @@ async function bundleWithVite(app: string, out: string): Promise<BundleSize> {
 
 /** esbuild: no import.meta.url rewriting, so the app names the copied .wasm folder and the worker entry. */
 async function bundleWithEsbuild(app: string, out: string): Promise<BundleSize> {
-  writeFileSync(join(app, 'src', 'esbuild.js'), appSource("{ threads: 2, wasmUrl: new URL('/wasm/', location.href), workerUrl: new URL('/worker.js', location.href) }"));
+  writeFileSync(
+    join(app, 'src', 'esbuild.js'),
+    appSource(
+      "{ threads: 2, wasmUrl: new URL('/wasm/', location.href), workerUrl: new URL('/worker.js', location.href) }",
+    ),
+  );
   await esbuild({
     entryPoints: { app: join(app, 'src', 'esbuild.js'), worker: 'convnet-ts/worker' },
     absWorkingDir: app,
@@ -164,7 +197,8 @@ async function bundleWithEsbuild(app: string, out: string): Promise<BundleSize> 
   });
   const wasmFolder = dirname(createRequire(join(app, 'package.json')).resolve('convnet-ts/wasm/convnet-simd.wasm'));
   mkdirSync(join(out, 'wasm'));
-  for (const file of readdirSync(wasmFolder).filter((name) => name.endsWith('.wasm'))) copyFileSync(join(wasmFolder, file), join(out, 'wasm', file));
+  for (const file of readdirSync(wasmFolder).filter((name) => name.endsWith('.wasm')))
+    copyFileSync(join(wasmFolder, file), join(out, 'wasm', file));
   writeFileSync(join(out, 'index.html'), INDEX_HTML('/app.js'));
   return measure('esbuild', out, 'app.js');
 }
@@ -196,7 +230,16 @@ window.bundleResult = result;
 
 async function bundleSubpathsWithEsbuild(app: string, out: string): Promise<BundleSize> {
   writeFileSync(join(app, 'src', 'subpaths.js'), SUBPATHS_APP);
-  await esbuild({ entryPoints: { app: join(app, 'src', 'subpaths.js') }, absWorkingDir: app, outdir: out, bundle: true, minify: true, format: 'esm', platform: 'browser', logLevel: 'silent' });
+  await esbuild({
+    entryPoints: { app: join(app, 'src', 'subpaths.js') },
+    absWorkingDir: app,
+    outdir: out,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    logLevel: 'silent',
+  });
   writeFileSync(join(out, 'index.html'), INDEX_HTML('/app.js'));
   return measure('esbuild, subpath entries', out, 'app.js');
 }
@@ -225,22 +268,26 @@ async function bundleWithWebpack(app: string, out: string): Promise<BundleSize> 
 function serve(bundle: string, data: string, isWasmHidden = false): Promise<Server> {
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const file = path.startsWith('/data/') ? join(data, normalize(path.slice('/data/'.length))) : join(bundle, normalize(path === '/' ? 'index.html' : path));
+    const file = path.startsWith('/data/')
+      ? join(data, normalize(path.slice('/data/'.length)))
+      : join(bundle, normalize(path === '/' ? 'index.html' : path));
     const isInside = file.startsWith(bundle) || file.startsWith(data);
     if (!isInside || !existsSync(file) || !statSync(file).isFile() || (isWasmHidden && file.endsWith('.wasm'))) {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
-    }).end(readFileSync(file));
+    response
+      .writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+      })
+      .end(readFileSync(file));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-test('an inference-only app bundled by esbuild leaves out Chart.js and onnx-proto: at most half the issue\'s 431 KB', async (context) => {
+test("an inference-only app bundled by esbuild leaves out Chart.js and onnx-proto: at most half the issue's 431 KB", async (context) => {
   const result = await esbuild({
     stdin: { contents: INFERENCE_APP, resolveDir: repoRoot, sourcefile: 'inference.js', loader: 'js' },
     absWorkingDir: repoRoot,
@@ -256,12 +303,20 @@ test('an inference-only app bundled by esbuild leaves out Chart.js and onnx-prot
   const gzipBytes = gzipSync(bytes, { level: 9 }).length;
   context.diagnostic(`inference-only esbuild bundle: ${bytes.length} bytes minified, ${gzipBytes} gzipped`);
   // The output's inputs, with the bytes each left in it (metafile.inputs lists tree-shaken files too).
-  const kept = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs).filter(([, part]) => part.bytesInOutput > 0).map(([input]) => input));
+  const kept = Object.values(result.metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([, part]) => part.bytesInOutput > 0)
+      .map(([input]) => input),
+  );
   const packages = kept.filter((input) => input.includes('node_modules/'));
   const bundled = [...new Set(packages.map((input) => input.split('node_modules/')[1]!.split('/')[0]!))];
   context.diagnostic(`packages bundled: ${bundled.join(', ')}`);
-  for (const left of ['chart.js', '@kurkle', 'onnx-proto', 'protobufjs', '@protobufjs']) assert.ok(!bundled.includes(left), `${left} is in the inference-only bundle`);
-  assert.ok(bytes.length <= ISSUE_INFERENCE_BYTES / 2, `${bytes.length} bytes minified, more than half of ${ISSUE_INFERENCE_BYTES}`);
+  for (const left of ['chart.js', '@kurkle', 'onnx-proto', 'protobufjs', '@protobufjs'])
+    assert.ok(!bundled.includes(left), `${left} is in the inference-only bundle`);
+  assert.ok(
+    bytes.length <= ISSUE_INFERENCE_BYTES / 2,
+    `${bytes.length} bytes minified, more than half of ${ISSUE_INFERENCE_BYTES}`,
+  );
 });
 
 describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium', { skip, timeout: 180_000 }, () => {
@@ -293,17 +348,39 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     writeFileSync(join(data, 'model.onnx'), onnxBytes);
     const pixels = Float32Array.from(input.data, (value) => (value + 1) / 2);
     writeFileSync(join(data, 'images.bin'), new Uint8Array(pixels.buffer));
-    const images = [0, 1, 2].map((index): Image => ({ width: 28, height: 28, colorModel: 'gray', data: pixels.slice(index * 784, (index + 1) * 784) }));
+    const images = [0, 1, 2].map(
+      (index): Image => ({
+        width: 28,
+        height: 28,
+        colorModel: 'gray',
+        data: pixels.slice(index * 784, (index + 1) * 784),
+      }),
+    );
     expectedClasses = importOnnx(onnxBytes, 'model.onnx').model.classify(images, { topK: 10 });
     expectedLosses = model.fit(x, TRAINING_LABELS, { epochs: 2, batchSize: 3 }).epochs.map((epoch) => epoch.loss);
     expectedTrained = model.predict(x).toArray();
-    const builders = { Vite: bundleWithVite, esbuild: bundleWithEsbuild, webpack: bundleWithWebpack, subpaths: bundleSubpathsWithEsbuild };
+    const builders = {
+      Vite: bundleWithVite,
+      esbuild: bundleWithEsbuild,
+      webpack: bundleWithWebpack,
+      subpaths: bundleSubpathsWithEsbuild,
+    };
     for (const name of Object.keys(builders)) outputs.set(name, join(root, `out-${name}`));
     // The three builds run at once; each writes only its own source file and output folder.
-    sizes.push(...await Promise.all(Object.entries(builders).map(([name, bundle]) => bundle(app, outputs.get(name)!))));
+    sizes.push(
+      ...(await Promise.all(Object.entries(builders).map(([name, bundle]) => bundle(app, outputs.get(name)!)))),
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   after(async () => {
@@ -316,13 +393,20 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     const errors: string[] = [];
     page.on('pageerror', (error) => errors.push(error.message));
     await page.goto(`${origin}/`);
-    await page.waitForFunction(() => (window as unknown as { bundleResult?: unknown }).bundleResult !== undefined, null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { bundleResult?: unknown }).bundleResult !== undefined,
+      null,
+      { timeout: 30_000 },
+    );
     const result = await page.evaluate(() => (window as unknown as { bundleResult: PageResult }).bundleResult);
     await page.close();
     return { result, origin, errors };
   }
 
-  async function open(bundler: string, isWasmHidden = false): Promise<{ result: PageResult; origin: string; errors: string[] }> {
+  async function open(
+    bundler: string,
+    isWasmHidden = false,
+  ): Promise<{ result: PageResult; origin: string; errors: string[] }> {
     const server = await serve(outputs.get(bundler)!, data, isWasmHidden);
     try {
       return await openPage(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -348,7 +432,9 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     test(`${bundler}: the page runs on 2 Web Workers, cross-origin isolated, and predicts and trains as Node does`, async (context) => {
       assertThreadedPrediction(await open(bundler), bundler);
       const size = sizes.find((entry) => entry.bundler === bundler)!;
-      context.diagnostic(`${bundler}: main chunk ${size.mainBytes} B (${size.mainGzipBytes} gzipped); all JS ${size.jsBytes} B (${size.jsGzipBytes} gzipped); .wasm ${size.wasmBytes} B; files: ${listFiles(outputs.get(bundler)!).join(', ')}`);
+      context.diagnostic(
+        `${bundler}: main chunk ${size.mainBytes} B (${size.mainGzipBytes} gzipped); all JS ${size.jsBytes} B (${size.jsGzipBytes} gzipped); .wasm ${size.wasmBytes} B; files: ${listFiles(outputs.get(bundler)!).join(', ')}`,
+      );
     });
   }
 
@@ -357,12 +443,22 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
       root: join(root, 'app'),
       configFile: false,
       logLevel: 'silent',
-      server: { host: '127.0.0.1', port: 0, headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } },
+      server: {
+        host: '127.0.0.1',
+        port: 0,
+        headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+      },
     });
     await server.listen();
     try {
-      assertThreadedPrediction(await openPage(`http://127.0.0.1:${(server.httpServer!.address() as AddressInfo).port}`), 'Vite dev server');
-      assert.ok(existsSync(join(root, 'app', 'node_modules', '.vite', 'deps', 'convnet-ts.js')), 'the dev server served the package pre-bundled');
+      assertThreadedPrediction(
+        await openPage(`http://127.0.0.1:${(server.httpServer!.address() as AddressInfo).port}`),
+        'Vite dev server',
+      );
+      assert.ok(
+        existsSync(join(root, 'app', 'node_modules', '.vite', 'deps', 'convnet-ts.js')),
+        'the dev server served the package pre-bundled',
+      );
     } finally {
       await server.close();
     }
@@ -374,22 +470,39 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     assert.equal(result.error, undefined, result.error);
     assert.equal(result.classes!.length, 3);
     for (let image = 0; image < 3; image++) {
-      assert.deepEqual(result.classes![image]!.map((entry) => entry.index), expectedClasses[image]!.map((entry) => entry.index), `image ${image}: classes in order`);
-      assertClose(result.classes![image]!.map((entry) => entry.probability), expectedClasses[image]!.map((entry) => entry.probability), TOLERANCE, `image ${image}: probabilities`);
+      assert.deepEqual(
+        result.classes![image]!.map((entry) => entry.index),
+        expectedClasses[image]!.map((entry) => entry.index),
+        `image ${image}: classes in order`,
+      );
+      assertClose(
+        result.classes![image]!.map((entry) => entry.probability),
+        expectedClasses[image]!.map((entry) => entry.probability),
+        TOLERANCE,
+        `image ${image}: probabilities`,
+      );
     }
     assert.deepEqual(result.chart, { width: 320, height: 200, colorModel: 'rgb' });
     const size = sizes.find((entry) => entry.bundler === 'esbuild, subpath entries')!;
-    context.diagnostic(`subpath entries (ONNX import + one chart), esbuild: ${size.mainBytes} B (${size.mainGzipBytes} gzipped)`);
+    context.diagnostic(
+      `subpath entries (ONNX import + one chart), esbuild: ${size.mainBytes} B (${size.mainGzipBytes} gzipped)`,
+    );
   });
 
   // Where each bundler puts the threaded builds: Vite names them, webpack hashes them.
-  const WASM_PATHS: Record<string, string> = { Vite: '/assets/convnet-[a-z]+-threads-[^/]+\\.wasm', webpack: '/[0-9a-f]{20}\\.wasm' };
+  const WASM_PATHS: Record<string, string> = {
+    Vite: '/assets/convnet-[a-z]+-threads-[^/]+\\.wasm',
+    webpack: '/[0-9a-f]{20}\\.wasm',
+  };
   for (const bundler of ['Vite', 'webpack']) {
     test(`${bundler}: a .wasm build the server does not have fails naming its URL`, async () => {
       const { result, origin } = await open(bundler, true);
       assert.equal(result.initError?.name, 'BackendError');
       assert.match(result.initError!.url, new RegExp(`^${origin}${WASM_PATHS[bundler]}$`));
-      assert.equal(result.initError!.message, `wasm backend: could not load ${result.initError!.url} (404 Not Found); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`);
+      assert.equal(
+        result.initError!.message,
+        `wasm backend: could not load ${result.initError!.url} (404 Not Found); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`,
+      );
       assert.equal(result.backend?.active, 'reference', 'the page goes on on the reference kernels');
     });
   }

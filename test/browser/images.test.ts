@@ -18,7 +18,12 @@ import { assertClose, repoRoot } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (Debian package chromium)`;
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.png': 'image/png', '.jpg': 'image/jpeg' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+};
 const EXACT = { atol: 0, rtol: 0 };
 
 /** The page: plain JavaScript, bundled with the library; its findings land in window.imagesResult. */
@@ -96,7 +101,9 @@ function serve(folder: string): Promise<Server> {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+    response
+      .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
+      .end(readFileSync(file));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
@@ -104,7 +111,12 @@ function serve(folder: string): Promise<Server> {
 /** An RGBA image on the 8-bit grid with every kind of alpha, so an 8-bit PNG holds it exactly. */
 function randomRgba(width: number, height: number, seed: number): Image {
   const random = new Random(seed);
-  return { width, height, colorModel: 'rgba', data: Float32Array.from({ length: width * height * 4 }, () => random.integer(256) / 255) };
+  return {
+    width,
+    height,
+    colorModel: 'rgba',
+    data: Float32Array.from({ length: width * height * 4 }, () => random.integer(256) / 255),
+  };
 }
 
 /** A smooth RGB gradient: what JPEG is for. */
@@ -118,7 +130,11 @@ function gradient(width: number, height: number): Image {
 
 function assertSameImage(actual: PlainImage | undefined, expected: Image, label: string): void {
   assert.ok(actual !== undefined, `${label}: missing from the page result`);
-  assert.deepEqual([actual.width, actual.height, actual.colorModel], [expected.width, expected.height, expected.colorModel], label);
+  assert.deepEqual(
+    [actual.width, actual.height, actual.colorModel],
+    [expected.width, expected.height, expected.colorModel],
+    label,
+  );
   assertClose(actual.data, expected.data, EXACT, label);
 }
 
@@ -132,9 +148,19 @@ test('the browser build bundles with esbuild without errors and reaches no Node 
     errors = (error as BuildFailure).errors;
   }
   for (const error of errors) context.diagnostic(`${error.location?.file}:${error.location?.line}: ${error.text}`);
-  assert.deepEqual(errors.map((error) => error.text), [], 'esbuild errors');
+  assert.deepEqual(
+    errors.map((error) => error.text),
+    [],
+    'esbuild errors',
+  );
   assert.ok(inputs.includes('dist/src/browser.js'), 'the browser entry is bundled');
-  assert.deepEqual(inputs.filter((input) => input.startsWith('node:') || input.includes('nodePlatform') || input.includes('nodeWorker')), [], 'Node-only modules in the browser bundle');
+  assert.deepEqual(
+    inputs.filter(
+      (input) => input.startsWith('node:') || input.includes('nodePlatform') || input.includes('nodeWorker'),
+    ),
+    [],
+    'Node-only modules in the browser bundle',
+  );
 });
 
 describe('images in headless Chromium', { skip }, () => {
@@ -151,15 +177,29 @@ describe('images in headless Chromium', { skip }, () => {
     folder = mkdtempSync(join(tmpdir(), 'convnet-images-'));
     const bundle = await build(bundleOptions({ outfile: join(folder, 'page.js'), metafile: true }));
     const inputs = Object.keys(bundle.metafile!.inputs);
-    assert.ok(inputs.includes('dist/src/browser.js'), `'convnet-ts' resolves to the browser build; bundled ${inputs.filter((input) => input.startsWith('dist/src/')).length} modules of dist/src`);
+    assert.ok(
+      inputs.includes('dist/src/browser.js'),
+      `'convnet-ts' resolves to the browser build; bundled ${inputs.filter((input) => input.startsWith('dist/src/')).length} modules of dist/src`,
+    );
     assert.ok(!inputs.includes('dist/src/index.js'), 'the Node entry stays out of the browser bundle');
-    writeFileSync(join(folder, 'index.html'), '<!doctype html>\n<meta charset="utf-8">\n<title>ConvNet.ts images</title>\n<script type="module" src="/page.js"></script>\n');
+    writeFileSync(
+      join(folder, 'index.html'),
+      '<!doctype html>\n<meta charset="utf-8">\n<title>ConvNet.ts images</title>\n<script type="module" src="/page.js"></script>\n',
+    );
     writeFileSync(join(folder, 'fixture.png'), encodePng(png));
     writeFileSync(join(folder, 'fixture.jpg'), jpegBytes);
     server = await serve(folder);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     const page = await browser.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -167,7 +207,11 @@ describe('images in headless Chromium', { skip }, () => {
       if (message.type() === 'warning') pageWarnings.push(message.text());
     });
     await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    await page.waitForFunction(() => (window as unknown as { imagesResult?: unknown }).imagesResult !== undefined, null, { timeout: 30_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { imagesResult?: unknown }).imagesResult !== undefined,
+      null,
+      { timeout: 30_000 },
+    );
     result = await page.evaluate(() => (window as unknown as { imagesResult: PageResult }).imagesResult);
   });
   after(async () => {
@@ -182,10 +226,17 @@ describe('images in headless Chromium', { skip }, () => {
     // NOTE: bundled, wasmBackend.ts resolves '../../../wasm/<build>.wasm' against the bundle's own URL
     // (/page.js), which URL resolution clamps to /wasm/ at the site root; nothing is served there.
     context.diagnostic(`wasm backend in the bundle: ${result.backend.wasmUnavailableReason}`);
-    assert.deepEqual([result.atImport.active, result.atImport.wasmState], ['reference', 'idle'], 'importing starts nothing');
+    assert.deepEqual(
+      [result.atImport.active, result.atImport.wasmState],
+      ['reference', 'idle'],
+      'importing starts nothing',
+    );
     assert.deepEqual([result.backend.active, result.backend.wasmState], ['reference', 'unavailable']);
     const reason = result.backend.wasmUnavailableReason ?? '';
-    assert.match(reason, /^wasm backend: could not load http:\/\/127\.0\.0\.1:\d+\/wasm\/convnet-[a-z-]+\.wasm \(404 Not Found\); pass initWasmBackend\(\{ wasmUrl \}\)/);
+    assert.match(
+      reason,
+      /^wasm backend: could not load http:\/\/127\.0\.0\.1:\d+\/wasm\/convnet-[a-z-]+\.wasm \(404 Not Found\); pass initWasmBackend\(\{ wasmUrl \}\)/,
+    );
     // Issue 13: the start (here by ready()) says so once, on the console, naming the URL.
     assert.deepEqual(pageWarnings, [`${reason} (running on the reference kernels, several times slower)`]);
   });

@@ -47,7 +47,15 @@ describe('wasm backend in headless Chromium', { skip }, () => {
   before(async () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   after(async () => browser?.close());
@@ -59,7 +67,11 @@ describe('wasm backend in headless Chromium', { skip }, () => {
       const errors: string[] = [];
       page.on('pageerror', (error) => errors.push(error.message));
       await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/?threads=2`);
-      await page.waitForFunction(() => (window as unknown as { parityResult?: unknown }).parityResult !== undefined, null, { timeout: 30_000 });
+      await page.waitForFunction(
+        () => (window as unknown as { parityResult?: unknown }).parityResult !== undefined,
+        null,
+        { timeout: 30_000 },
+      );
       const result = await page.evaluate(() => (window as unknown as { parityResult: ParityResult }).parityResult);
       assert.deepEqual(errors, [], 'no page errors');
       return result;
@@ -74,7 +86,10 @@ describe('wasm backend in headless Chromium', { skip }, () => {
     assert.equal(result.isolated, true);
     assert.equal(result.info!.threads, 2);
     assert.match(result.info!.build, /-threads\.wasm$/);
-    assert.ok(result.convDifference! < 1e-3, `conv largest difference ${result.convDifference} (tolerance 1e-3 for sums of 288 products)`);
+    assert.ok(
+      result.convDifference! < 1e-3,
+      `conv largest difference ${result.convDifference} (tolerance 1e-3 for sums of 288 products)`,
+    );
     assert.ok(result.matMulDifference! < 1e-3, `matMul largest difference ${result.matMulDifference} (tolerance 1e-3)`);
   });
 

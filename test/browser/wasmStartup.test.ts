@@ -27,42 +27,68 @@ interface Attempt {
 function serve(): Promise<Server> {
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const file = path === '/' ? join(repoRoot, 'test', 'browser', 'wasmStartupPage.html') : join(repoRoot, normalize(path));
+    const file =
+      path === '/' ? join(repoRoot, 'test', 'browser', 'wasmStartupPage.html') : join(repoRoot, normalize(path));
     if (!file.startsWith(repoRoot) || !existsSync(file)) {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
-    }).end(readFileSync(file));
+    response
+      .writeHead(200, {
+        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+      })
+      .end(readFileSync(file));
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-test('in Chromium a missing .wasm build and a missing worker script fail naming their URLs and the reason', { skip, timeout: 90_000 }, async () => {
+test('in Chromium a missing .wasm build and a missing worker script fail naming their URLs and the reason', {
+  skip,
+  timeout: 90_000,
+}, async () => {
   const server = await serve();
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   try {
     const page = await browser.newPage();
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     await page.goto(`${origin}/`);
-    await page.waitForFunction(() => (window as unknown as { startupResult?: unknown }).startupResult !== undefined, null, { timeout: 60_000 });
-    const result = await page.evaluate(() => (window as unknown as { startupResult: Record<string, Attempt> }).startupResult);
-    const missingWasm = result['missingWasm']!;
+    await page.waitForFunction(
+      () => (window as unknown as { startupResult?: unknown }).startupResult !== undefined,
+      null,
+      { timeout: 60_000 },
+    );
+    const result = await page.evaluate(
+      () => (window as unknown as { startupResult: Record<string, Attempt> }).startupResult,
+    );
+    const missingWasm = result.missingWasm!;
     assert.equal(missingWasm.name, 'BackendError');
     assert.match(missingWasm.url!, new RegExp(`^${origin}/missing/convnet-[a-z]+-threads\\.wasm$`));
-    assert.equal(missingWasm.message, `wasm backend: could not load ${missingWasm.url} (404 Not Found); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`);
-    const missingWorker = result['missingWorker']!;
+    assert.equal(
+      missingWasm.message,
+      `wasm backend: could not load ${missingWasm.url} (404 Not Found); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`,
+    );
+    const missingWorker = result.missingWorker!;
     assert.equal(missingWorker.name, 'BackendError');
     assert.equal(missingWorker.url, `${origin}/missing/worker.js`);
-    assert.equal(missingWorker.message, `wasm backend: worker 1 could not start from ${origin}/missing/worker.js (the script did not load (missing, wrong MIME type, or blocked)); pass initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`);
-    assert.equal(result['elsewhere']!.threads, 2);
-    assert.match(result['elsewhere']!.build!, /-threads\.wasm$/);
+    assert.equal(
+      missingWorker.message,
+      `wasm backend: worker 1 could not start from ${origin}/missing/worker.js (the script did not load (missing, wrong MIME type, or blocked)); pass initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`,
+    );
+    assert.equal(result.elsewhere!.threads, 2);
+    assert.match(result.elsewhere!.build!, /-threads\.wasm$/);
   } finally {
     await browser.close();
     server.close();

@@ -32,10 +32,17 @@ describe('convnet with a bundled model', () => {
       const json = cli(['predict', '--model', info.name, '--json', ...samples.map((sample) => sample.path)]);
       assert.equal(json.status, 0, json.stderr);
       const predictions = lastJson(json.stdout).predictions as Prediction[];
-      assert.deepEqual(predictions.map((prediction) => prediction.file), samples.map((sample) => sample.path));
+      assert.deepEqual(
+        predictions.map((prediction) => prediction.file),
+        samples.map((sample) => sample.path),
+      );
       predictions.forEach((prediction, index) => {
         const recorded = samples[index]!.predicted;
-        assert.deepEqual([prediction.top[0]!.class, prediction.top[0]!.name], [recorded, info.classNames[recorded]], prediction.file);
+        assert.deepEqual(
+          [prediction.top[0]!.class, prediction.top[0]!.name],
+          [recorded, info.classNames[recorded]],
+          prediction.file,
+        );
         assert.ok(prediction.top[0]!.probability > 0 && prediction.top[0]!.probability <= 1);
       });
 
@@ -44,7 +51,11 @@ describe('convnet with a bundled model', () => {
       const text = cli(['predict', '--model', info.name, first.path]);
       assert.equal(text.status, 0, text.stderr);
       assert.ok(text.stdout.startsWith(`${first.path}: ${info.classNames[first.predicted]} `), text.stdout);
-      assert.match(text.stdout.split('\n')[0]!, /: \S+ \d+\.\d%(, \S+ \d+\.\d%){2}$/, 'the top 3 classes with their probabilities');
+      assert.match(
+        text.stdout.split('\n')[0]!,
+        /: \S+ \d+\.\d%(, \S+ \d+\.\d%){2}$/,
+        'the top 3 classes with their probabilities',
+      );
     });
 
     test(`convnet summary and inspect take the name ${info.name}`, () => {
@@ -80,13 +91,21 @@ describe('convnet with a bundled model', () => {
     mkdirSync(join(folder, BUNDLED_MODEL_NAMES[0], 'train'), { recursive: true });
     const result = cli(['summary', '--model', BUNDLED_MODEL_NAMES[0]], folder);
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, new RegExp(`Total params: ${BUNDLED_MODELS[0]!.parameters.toLocaleString('en-US')}\\n`));
+    assert.match(
+      result.stdout,
+      new RegExp(`Total params: ${BUNDLED_MODELS[0]!.parameters.toLocaleString('en-US')}\\n`),
+    );
   });
 
   test('an unknown bare name is one error line listing the bundled models, exit code 2', () => {
     const result = cli(['predict', '--model', 'cifar100', bundledSampleFiles(BUNDLED_MODEL_NAMES[0])[0]!.path]);
     assert.equal(result.status, 2, result.stderr);
     assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
-    assert.match(result.stderr, new RegExp(`cifar100: is not a model directory, nor a bundled model \\(the bundled models are ${BUNDLED_MODEL_NAMES.join(', ')}\\)`));
+    assert.match(
+      result.stderr,
+      new RegExp(
+        `cifar100: is not a model directory, nor a bundled model \\(the bundled models are ${BUNDLED_MODEL_NAMES.join(', ')}\\)`,
+      ),
+    );
   });
 });

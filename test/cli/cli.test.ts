@@ -8,13 +8,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { datasetToTensor, decodeImage, decodeNpy, encodeJpeg, encodeNpy, encodePng, imageFromPixels, loadMnistSample, loadModel } from '../../src/index.js';
+import {
+  datasetToTensor,
+  decodeImage,
+  decodeNpy,
+  encodeJpeg,
+  encodeNpy,
+  encodePng,
+  imageFromPixels,
+  loadMnistSample,
+  loadModel,
+} from '../../src/index.js';
 import { assertClose, repoRoot } from '../helpers.js';
 
 function convnet(...args: string[]) {
   // An empty download cache: `--dataset mnist` without --data-dir must not find a developer's own download.
   const env = { ...process.env, CONVNET_CACHE_DIR: join(tmpdir(), 'convnet-cli-test-no-cache') };
-  const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'convnet.js'), ...args], { cwd: repoRoot, encoding: 'utf8', env });
+  const result = spawnSync(process.execPath, [join(repoRoot, 'bin', 'convnet.js'), ...args], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -25,11 +39,19 @@ describe('convnet usage errors', () => {
     ['zero batch size', ['train', '--batch-size', '0'], /--batch-size.*positive integer/],
     ['negative learning rate', ['train', '--lr', '-1'], /--lr.*positive number/],
     ['unknown dataset', ['train', '--dataset', 'cifar100'], /cifar100.*mnist-sample/],
-    ['unknown preset', ['train', '--model', 'vgg16'], /vgg16.*Allowed choices are digits-cnn, mnist-cnn, lenet5, cifar-cnn, resnet/],
+    [
+      'unknown preset',
+      ['train', '--model', 'vgg16'],
+      /vgg16.*Allowed choices are digits-cnn, mnist-cnn, lenet5, cifar-cnn, resnet/,
+    ],
     ['unknown augmentation', ['train', '--augment', 'mixup'], /mixup.*Allowed choices/],
     ['evaluate without --model', ['evaluate'], /--model/],
     ['mnist without data dir', ['train', '--dataset', 'mnist'], /--data-dir/],
-    ['missing data dir', ['train', '--dataset', 'mnist', '--data-dir', 'no/such/folder'], /no\/such\/folder: no such directory/],
+    [
+      'missing data dir',
+      ['train', '--dataset', 'mnist', '--data-dir', 'no/such/folder'],
+      /no\/such\/folder: no such directory/,
+    ],
     ['unknown command', ['fly'], /unknown command 'fly'/],
     ['missing model folder', ['summary', '--model', 'no/such/model'], /no\/such\/model.*not a model directory/],
     ['predict without --model', ['predict', 'x.png'], /--model/],
@@ -65,7 +87,7 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     for (const field of ['testAccuracy', 'testLoss', 'epochs', 'seconds', 'imagesPerSecond']) {
       assert.equal(typeof report[field], 'number', `JSON field ${field}`);
     }
-    assert.ok(report['testAccuracy']! >= 0.97, `test accuracy ${report['testAccuracy']} >= 0.97`);
+    assert.ok(report.testAccuracy! >= 0.97, `test accuracy ${report.testAccuracy} >= 0.97`);
     const curves = decodeImage(readFileSync(join(out, 'curves.png')), 'curves.png');
     assert.deepEqual([curves.width, curves.height], [800, 450], '--plot draws the training curves');
 
@@ -74,21 +96,36 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     const { test: testSet } = loadMnistSample();
     const reloaded = model.evaluate(datasetToTensor(testSet), testSet.labels);
     // The reloaded model computes exactly what the trained one reported (same weights, same kernels).
-    assert.equal(reloaded.accuracy, report['testAccuracy']);
-    assert.ok(Math.abs(reloaded.loss - report['testLoss']!) < 1e-12, `loss ${reloaded.loss} vs ${report['testLoss']}`);
+    assert.equal(reloaded.accuracy, report.testAccuracy);
+    assert.ok(Math.abs(reloaded.loss - report.testLoss!) < 1e-12, `loss ${reloaded.loss} vs ${report.testLoss}`);
 
     // convnet evaluate: the same accuracy, with per-class figures and a confusion matrix that add up.
     const evaluated = convnet('evaluate', '--model', out, '--json');
     assert.equal(evaluated.status, 0, evaluated.stderr);
     const evaluation = JSON.parse(evaluated.stdout.trim().split('\n').pop()!) as {
-      accuracy: number; examples: number; confusion: number[][]; classes: { name: string; precision: number; recall: number; support: number }[];
+      accuracy: number;
+      examples: number;
+      confusion: number[][];
+      classes: { name: string; precision: number; recall: number; support: number }[];
     };
-    assert.equal(evaluation.accuracy, report['testAccuracy']);
+    assert.equal(evaluation.accuracy, report.testAccuracy);
     assert.equal(evaluation.examples, 2000);
-    assert.equal(evaluation.confusion.flat().reduce((sum, count) => sum + count, 0), 2000);
-    assert.equal(evaluation.confusion.reduce((sum, row, index) => sum + row[index]!, 0), Math.round(report['testAccuracy']! * 2000));
-    assert.deepEqual(evaluation.classes.map((entry) => entry.support), evaluation.confusion.map((row) => row.reduce((sum, count) => sum + count, 0)));
-    assert.ok(evaluation.classes.every((entry) => entry.precision > 0.9 && entry.recall > 0.9), 'every digit above 90% precision and recall');
+    assert.equal(
+      evaluation.confusion.flat().reduce((sum, count) => sum + count, 0),
+      2000,
+    );
+    assert.equal(
+      evaluation.confusion.reduce((sum, row, index) => sum + row[index]!, 0),
+      Math.round(report.testAccuracy! * 2000),
+    );
+    assert.deepEqual(
+      evaluation.classes.map((entry) => entry.support),
+      evaluation.confusion.map((row) => row.reduce((sum, count) => sum + count, 0)),
+    );
+    assert.ok(
+      evaluation.classes.every((entry) => entry.precision > 0.9 && entry.recall > 0.9),
+      'every digit above 90% precision and recall',
+    );
     const table = convnet('evaluate', '--model', out);
     assert.match(table.stdout, /mnist-sample test split: 2000 images, accuracy \d+\.\d\d%/);
     assert.match(table.stdout, /Confusion matrix \(rows: actual, columns: predicted\)/);
@@ -103,7 +140,10 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     const count = 40;
     for (let index = 0; index < count; index++) {
       const pixels = testSet.images.subarray(index * 784, (index + 1) * 784);
-      writeFileSync(join(digits, `${String(index).padStart(2, '0')}.png`), encodePng(imageFromPixels(pixels, 28, 28, 'gray')));
+      writeFileSync(
+        join(digits, `${String(index).padStart(2, '0')}.png`),
+        encodePng(imageFromPixels(pixels, 28, 28, 'gray')),
+      );
     }
     // Hostile files among them: each is reported by name and the rest are classified.
     const png = encodePng(imageFromPixels(testSet.images.subarray(0, 784), 28, 28, 'gray'));
@@ -125,12 +165,19 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     const predicted = convnet('predict', '--model', out, digits, '--json', '--top', '2');
     assert.equal(predicted.status, 1, 'exit code 1: some files could not be classified');
     const predictLines = predicted.stdout.trim().split('\n');
-    const predictions = JSON.parse(predictLines[predictLines.length - 1]!) as { predictions: { file: string; top: { class: number }[] }[]; errors: { file: string; error: string }[] };
+    const predictions = JSON.parse(predictLines[predictLines.length - 1]!) as {
+      predictions: { file: string; top: { class: number }[] }[];
+      errors: { file: string; error: string }[];
+    };
     assert.equal(predictions.predictions.length, count);
     assert.equal(predictions.predictions[0]!.top.length, 2);
-    const correct = predictions.predictions.filter((prediction, index) => prediction.top[0]!.class === testSet.labels[index]).length;
+    const correct = predictions.predictions.filter(
+      (prediction, index) => prediction.top[0]!.class === testSet.labels[index],
+    ).length;
     assert.ok(correct >= count - 2, `${correct} of ${count} digit PNGs classified correctly through convnet predict`);
-    const errors = Object.fromEntries(predictions.errors.map(({ file, error }) => [file.slice(digits.length + 1), error]));
+    const errors = Object.fromEntries(
+      predictions.errors.map(({ file, error }) => [file.slice(digits.length + 1), error]),
+    );
     assert.deepEqual(Object.keys(errors).sort(), Object.keys(hostile).sort());
     assert.match(errors['broken.png']!, /broken\.png: is not a PNG or JPEG file/);
     assert.match(errors['empty.png']!, /empty\.png: is not a PNG or JPEG file \(it starts with nothing\)/);
@@ -148,14 +195,25 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     assert.deepEqual(y.shape, [5, 10]);
     const direct = model.predict(datasetToTensor(testSet, { indices: [0, 1, 2, 3, 4] }));
     assertClose(y.data as Float32Array, direct.data, { atol: 1e-6 }, 'probabilities from the .npy batch');
-    const wrongShape = convnet('predict', '--model', out, '--input', join(out, 'y.npy'), '--output', join(out, 'z.npy'));
+    const wrongShape = convnet(
+      'predict',
+      '--model',
+      out,
+      '--input',
+      join(out, 'y.npy'),
+      '--output',
+      join(out, 'z.npy'),
+    );
     assert.equal(wrongShape.status, 2);
     assert.match(wrongShape.stderr, /y\.npy has shape \(5, 10\) but model .* takes \[n, 28, 28, 1\] \(NHWC\)/);
 
     // convnet export: the ONNX file runs in onnxruntime-node with the same probabilities (1 channel: NCHW = NHWC).
     const exported = convnet('export', '--model', out, '--out', join(out, 'model.onnx'));
     assert.equal(exported.status, 0, exported.stderr);
-    assert.match(exported.stdout, /ONNX opset 13.*input 'input' \[batch, 1, 28, 28\] \(NCHW\), output 'output' \[batch, 10\]/);
+    assert.match(
+      exported.stdout,
+      /ONNX opset 13.*input 'input' \[batch, 1, 28, 28\] \(NCHW\), output 'output' \[batch, 10\]/,
+    );
     const session = await ort.InferenceSession.create(readFileSync(join(out, 'model.onnx')));
     const onnxInput = Float32Array.from(pixels, (value) => value / 255);
     const { output } = await session.run({ input: new ort.Tensor('float32', onnxInput, [5, 1, 28, 28]) });
@@ -169,7 +227,15 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     const index = JSON.parse(visualLines[visualLines.length - 1]!) as {
       predicted: { class: number };
       gradCam: { class: number; layer: string };
-      files: { file: string; kind: string; width: number; height: number; shape?: number[]; scale?: number; layer?: string }[];
+      files: {
+        file: string;
+        kind: string;
+        width: number;
+        height: number;
+        shape?: number[];
+        scale?: number;
+        layer?: string;
+      }[];
     };
     assert.deepEqual(JSON.parse(readFileSync(join(pictures, 'index.json'), 'utf8')), index);
     assert.equal(index.predicted.class, testSet.labels[0]);
@@ -179,7 +245,10 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
       return [columns * tileWidth * scale + columns + 1, rows * tileHeight * scale + rows + 1];
     };
     const featureMaps = index.files.filter((file) => file.kind === 'feature-map');
-    assert.deepEqual(featureMaps.map((file) => file.shape), model.layerOutputShapes.map((shape) => [...shape]));
+    assert.deepEqual(
+      featureMaps.map((file) => file.shape),
+      model.layerOutputShapes.map((shape) => [...shape]),
+    );
     for (const file of index.files) {
       const picture = decodeImage(readFileSync(join(pictures, file.file)), file.file);
       assert.deepEqual([picture.width, picture.height], [file.width, file.height], `${file.file} size as listed`);
@@ -193,9 +262,20 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
       } else if (file.kind === 'input' || file.kind === 'grad-cam') {
         expected = [28 * file.scale!, 28 * file.scale!];
       }
-      if (expected !== null) assert.deepEqual([picture.width, picture.height], expected, `${file.file}: size from the layer shape ${file.shape}`);
+      if (expected !== null)
+        assert.deepEqual(
+          [picture.width, picture.height],
+          expected,
+          `${file.file}: size from the layer shape ${file.shape}`,
+        );
     }
-    assert.deepEqual(index.files.filter((file) => file.kind === 'kernels').map((file) => file.shape), [[3, 3, 1, 16], [3, 3, 16, 32]]);
+    assert.deepEqual(
+      index.files.filter((file) => file.kind === 'kernels').map((file) => file.shape),
+      [
+        [3, 3, 1, 16],
+        [3, 3, 16, 32],
+      ],
+    );
     assert.ok(index.files.some((file) => file.kind === 'probabilities'));
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -24,7 +24,10 @@ before(() => {
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Runs the CLI without blocking this process (the test server must keep answering). */
-function convnet(args: string[], environment: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function convnet(
+  args: string[],
+  environment: Record<string, string> = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'convnet.js'), ...args], {
       cwd: repoRoot,
@@ -46,7 +49,14 @@ function writeCifarBatches(directory: string, perFile: number): void {
     batch.fill(record, record * 3073, (record + 1) * 3073);
     batch[record * 3073] = record % 10;
   }
-  for (const name of ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']) {
+  for (const name of [
+    'data_batch_1.bin',
+    'data_batch_2.bin',
+    'data_batch_3.bin',
+    'data_batch_4.bin',
+    'data_batch_5.bin',
+    'test_batch.bin',
+  ]) {
     writeFileSync(join(directory, name), batch);
   }
 }
@@ -56,9 +66,20 @@ describe('convnet train on other datasets', () => {
     const data = join(scratch, 'cifar-bin');
     writeCifarBatches(data, 20);
     const out = join(scratch, 'run-cifar');
-    const result = await convnet(['train', '--dataset', 'cifar10', '--data-dir', data, '--epochs', '1', '--out', out, '--json']);
+    const result = await convnet([
+      'train',
+      '--dataset',
+      'cifar10',
+      '--data-dir',
+      data,
+      '--epochs',
+      '1',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(lastJson(result.stdout)['dataset'], 'cifar10');
+    assert.equal(lastJson(result.stdout).dataset, 'cifar10');
     assert.match(result.stderr, /Dataset cifar10: 100 training and 20 test images of 32x32x3/);
     assert.deepEqual(loadModel(out).manifest.classNames, CIFAR10_CLASS_NAMES);
   });
@@ -76,8 +97,11 @@ describe('convnet train on other datasets', () => {
     const out = join(scratch, 'run-shapes');
     const result = await convnet(['train', '--dataset', folder, '--epochs', '1', '--out', out, '--json']);
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(lastJson(result.stdout)['dataset'], 'shapes');
-    assert.match(result.stderr, /Image folder .*shapes: decoded 20 images in [\d.]+ s \(test split: 20% of each class, seed 0\), rgb/);
+    assert.equal(lastJson(result.stdout).dataset, 'shapes');
+    assert.match(
+      result.stderr,
+      /Image folder .*shapes: decoded 20 images in [\d.]+ s \(test split: 20% of each class, seed 0\), rgb/,
+    );
     assert.match(result.stderr, /convnet: skipped .*broken\.png: is not a PNG or JPEG file/);
     // The split is drawn over the 21 files before decoding (2 of dark's 11 and 2 of light's 10 held
     // out); with seed 0 the broken file is among dark's held-out two, so the test split has 3 images.
@@ -86,19 +110,49 @@ describe('convnet train on other datasets', () => {
     // --cache-dir caches the decoded folder; the second run reads it.
     const cacheDir = join(scratch, 'cli-cache');
     for (const expected of [/decoded 20 images/, /read 20 decoded images from the cache/]) {
-      const cached = await convnet(['train', '--dataset', folder, '--epochs', '1', '--out', out, '--cache-dir', cacheDir]);
+      const cached = await convnet([
+        'train',
+        '--dataset',
+        folder,
+        '--epochs',
+        '1',
+        '--out',
+        out,
+        '--cache-dir',
+        cacheDir,
+      ]);
       assert.equal(cached.status, 0, cached.stderr);
       assert.match(cached.stdout, expected);
     }
   });
 
   const usageCases: [string, string[], RegExp][] = [
-    ['cifar10 without --data-dir or a download', ['train', '--dataset', 'cifar10'], /--dataset cifar10 needs --data-dir DIR.*convnet download cifar10/],
-    ['mnist without --data-dir or a download', ['train', '--dataset', 'mnist'], /--dataset mnist needs --data-dir DIR.*convnet download mnist/],
-    ['a folder with --data-dir', ['train', '--dataset', 'test', '--data-dir', 'test'], /--data-dir is not used with --dataset test/],
-    ['a file as --dataset', ['train', '--dataset', 'package.json'], /package\.json.*not a dataset name .*nor an existing image folder/],
+    [
+      'cifar10 without --data-dir or a download',
+      ['train', '--dataset', 'cifar10'],
+      /--dataset cifar10 needs --data-dir DIR.*convnet download cifar10/,
+    ],
+    [
+      'mnist without --data-dir or a download',
+      ['train', '--dataset', 'mnist'],
+      /--dataset mnist needs --data-dir DIR.*convnet download mnist/,
+    ],
+    [
+      'a folder with --data-dir',
+      ['train', '--dataset', 'test', '--data-dir', 'test'],
+      /--data-dir is not used with --dataset test/,
+    ],
+    [
+      'a file as --dataset',
+      ['train', '--dataset', 'package.json'],
+      /package\.json.*not a dataset name .*nor an existing image folder/,
+    ],
     ['an unknown download', ['download', 'cifar100'], /cifar100.*Allowed choices are mnist, fashion-mnist, cifar10/],
-    ['a mirror that is not a URL', ['download', 'mnist', '--mirror', 'ftp://x', '--cache-dir', 'no/such/cache'], /mirror must be an http/],
+    [
+      'a mirror that is not a URL',
+      ['download', 'mnist', '--mirror', 'ftp://x', '--cache-dir', 'no/such/cache'],
+      /mirror must be an http/,
+    ],
   ];
   for (const [title, args, pattern] of usageCases) {
     test(`usage error: ${title}`, async () => {
@@ -117,7 +171,10 @@ describe('convnet download from a local mirror', { skip: SKIP_NO_MNIST }, () => 
   let mirror = '';
   before(async () => {
     server = createServer((request, response) => {
-      const file = join(sharedDatasets, normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname)));
+      const file = join(
+        sharedDatasets,
+        normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname)),
+      );
       if (!file.startsWith(sharedDatasets) || !existsSync(file) || !statSync(file).isFile()) {
         response.writeHead(404).end();
         return;
@@ -136,9 +193,14 @@ describe('convnet download from a local mirror', { skip: SKIP_NO_MNIST }, () => 
     const cacheDir = join(scratch, 'downloads');
     const first = await convnet(['download', 'mnist', '--mirror', mirror, '--cache-dir', cacheDir]);
     assert.equal(first.status, 0, first.stderr);
-    assert.match(first.stdout, /train-images-idx3-ubyte\.gz: downloaded from http:\/\/127\.0\.0\.1:\d+\/mnist\/train-images-idx3-ubyte\.gz \(9\.9 MB, SHA-256 verified\)/);
+    assert.match(
+      first.stdout,
+      /train-images-idx3-ubyte\.gz: downloaded from http:\/\/127\.0\.0\.1:\d+\/mnist\/train-images-idx3-ubyte\.gz \(9\.9 MB, SHA-256 verified\)/,
+    );
     assert.match(first.stdout, /Train on it: convnet train --dataset mnist --cache-dir /);
-    const second = await convnet(['download', 'mnist', '--cache-dir', cacheDir], { CONVNET_DATASETS_MIRROR: 'http://127.0.0.1:1' });
+    const second = await convnet(['download', 'mnist', '--cache-dir', cacheDir], {
+      CONVNET_DATASETS_MIRROR: 'http://127.0.0.1:1',
+    });
     assert.equal(second.status, 0, second.stderr);
     assert.equal(second.stdout.match(/already there/g)?.length, 4);
     const found = loadNamedDataset('mnist', undefined, { cacheDir });
@@ -146,8 +208,18 @@ describe('convnet download from a local mirror', { skip: SKIP_NO_MNIST }, () => 
   });
 
   test('a dataset the mirror lacks fails with one line and exit code 2', async () => {
-    const result = await convnet(['download', 'cifar10', '--mirror', mirror, '--cache-dir', join(scratch, 'downloads')]);
+    const result = await convnet([
+      'download',
+      'cifar10',
+      '--mirror',
+      mirror,
+      '--cache-dir',
+      join(scratch, 'downloads'),
+    ]);
     assert.equal(result.status, 2);
-    assert.match(result.stderr, /^convnet: error: http:\/\/127\.0\.0\.1:\d+\/cifar10\/cifar-10-binary\.tar\.gz: HTTP 404 Not Found\n$/);
+    assert.match(
+      result.stderr,
+      /^convnet: error: http:\/\/127\.0\.0\.1:\d+\/cifar10\/cifar-10-binary\.tar\.gz: HTTP 404 Not Found\n$/,
+    );
   });
 });

@@ -6,11 +6,29 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { digitsCnn, encodeNpy, encodePng, exportOnnx, FileSystemError, imageFromPixels, saveModel } from '../../src/index.js';
+import {
+  digitsCnn,
+  encodeNpy,
+  encodePng,
+  exportOnnx,
+  FileSystemError,
+  imageFromPixels,
+  saveModel,
+} from '../../src/index.js';
 import { fileSystemError } from '../../src/io/files.js';
 import { jsonLine, terminalText } from '../../cli/terminalText.js';
 import { describeRun, runBounded, runCliBounded, type BoundedRunResult } from '../boundedRun.js';
@@ -25,7 +43,9 @@ let digit = '';
 before(() => {
   scratch = mkdtempSync(join(tmpdir(), 'convnet-file-safety-'));
   model = join(scratch, 'model');
-  saveModel(digitsCnn(), model, { classNames: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'] });
+  saveModel(digitsCnn(), model, {
+    classNames: ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'],
+  });
   digit = join(scratch, 'digit.png');
   writeFileSync(digit, encodePng(imageFromPixels(new Uint8Array(784).fill(128), 28, 28, 'gray')));
 });
@@ -92,7 +112,10 @@ describe('class 10: threads and picture sizes are bounded', () => {
     if (report.threads !== null) {
       const cores = availableParallelism();
       assert.equal(report.threads, cores, 'the wasm backend runs on every core, no more');
-      assert.equal(result.stderr, `convnet: --threads 1000 is more than the ${cores} cores of this machine; using ${cores}\n`);
+      assert.equal(
+        result.stderr,
+        `convnet: --threads 1000 is more than the ${cores} cores of this machine; using ${cores}\n`,
+      );
     }
   });
 
@@ -110,7 +133,9 @@ describe('class 10: threads and picture sizes are bounded', () => {
     const out = join(scratch, 'scale-36');
     const result = await convnet(['visualize', digit, '--model', model, '--out', out, '--scale', '36', '--json']);
     assert.equal(result.status, 0, describeRun(result));
-    const index = JSON.parse(result.stdout.trim().split('\n').pop()!) as { files: { file: string; width: number; height: number }[] };
+    const index = JSON.parse(result.stdout.trim().split('\n').pop()!) as {
+      files: { file: string; width: number; height: number }[];
+    };
     const largest = Math.max(...index.files.map((file) => file.width * file.height));
     assert.equal(largest, 4037 * 4037, 'conv2d_1 feature maps: 4 * 28 * 36 + 5 = 4037 pixels a side');
     // One picture held at a time: 192 MiB as float32 RGB at the limit, then its PNG encoding (590 MiB measured).
@@ -165,23 +190,51 @@ describe('class 12: train checks --out and --plot before the first epoch', () =>
     data = tinyImageFolder('train-data');
   });
   const cases: [string, () => string[], RegExp][] = [
-    ['--out an existing file', () => {
-      writeFileSync(join(scratch, 'out-file'), 'x');
-      return ['--out', join(scratch, 'out-file')];
-    }, /out-file: is a regular file, not a folder/],
-    ['--out under a file', () => {
-      writeFileSync(join(scratch, 'parent-file'), 'x');
-      return ['--out', join(scratch, 'parent-file', 'run')];
-    }, /parent-file.*a part of the path is not a folder|parent-file.*is a regular file, not a folder/],
-    ['--out under /proc (never writable)', () => ['--out', `/proc/convnet-test-${process.pid}/run`], /\/proc\/convnet-test-\d+/],
-    ['--out under /sys (never writable)', () => ['--out', `/sys/convnet-test-${process.pid}`], /\/sys\/convnet-test-\d+: cannot/],
+    [
+      '--out an existing file',
+      () => {
+        writeFileSync(join(scratch, 'out-file'), 'x');
+        return ['--out', join(scratch, 'out-file')];
+      },
+      /out-file: is a regular file, not a folder/,
+    ],
+    [
+      '--out under a file',
+      () => {
+        writeFileSync(join(scratch, 'parent-file'), 'x');
+        return ['--out', join(scratch, 'parent-file', 'run')];
+      },
+      /parent-file.*a part of the path is not a folder|parent-file.*is a regular file, not a folder/,
+    ],
+    [
+      '--out under /proc (never writable)',
+      () => ['--out', `/proc/convnet-test-${process.pid}/run`],
+      /\/proc\/convnet-test-\d+/,
+    ],
+    [
+      '--out under /sys (never writable)',
+      () => ['--out', `/sys/convnet-test-${process.pid}`],
+      /\/sys\/convnet-test-\d+: cannot/,
+    ],
     ['--out the dataset folder itself', () => ['--out', data], /--out is the input/],
-    ['--cache-dir (for the decoded image folder) under a file', () => {
-      writeFileSync(join(scratch, 'cache-parent-file'), 'x');
-      return ['--out', join(scratch, 'run-cache'), '--cache-dir', join(scratch, 'cache-parent-file', 'cache')];
-    }, /cache-parent-file.*a part of the path is not a folder/],
-    ['--plot onto a folder', () => ['--out', join(scratch, 'run-plot-folder'), '--plot', folder('plot-folder')], /plot-folder: is a folder; only a regular file is replaced/],
-    ['--plot into a missing folder', () => ['--out', join(scratch, 'run-plot-missing'), '--plot', join(scratch, 'no-such-folder', 'curves.png')], /curves\.png: cannot write: the folder .*no-such-folder does not exist/],
+    [
+      '--cache-dir (for the decoded image folder) under a file',
+      () => {
+        writeFileSync(join(scratch, 'cache-parent-file'), 'x');
+        return ['--out', join(scratch, 'run-cache'), '--cache-dir', join(scratch, 'cache-parent-file', 'cache')];
+      },
+      /cache-parent-file.*a part of the path is not a folder/,
+    ],
+    [
+      '--plot onto a folder',
+      () => ['--out', join(scratch, 'run-plot-folder'), '--plot', folder('plot-folder')],
+      /plot-folder: is a folder; only a regular file is replaced/,
+    ],
+    [
+      '--plot into a missing folder',
+      () => ['--out', join(scratch, 'run-plot-missing'), '--plot', join(scratch, 'no-such-folder', 'curves.png')],
+      /curves\.png: cannot write: the folder .*no-such-folder does not exist/,
+    ],
   ];
   for (const [title, flags, pattern] of cases) {
     test(`${title}: one line, exit code 2, no epoch run`, async () => {
@@ -197,7 +250,15 @@ describe('class 13: file-system errors are one line naming the path and the reas
     const directory = folder('predict-output');
     const input = join(directory, 'x.npy');
     writeFileSync(input, encodeNpy({ shape: [1, 28, 28, 1], data: new Float32Array(784) }));
-    const missing = await convnet(['predict', '--model', model, '--input', input, '--output', join(directory, 'nowhere', 'y.npy')]);
+    const missing = await convnet([
+      'predict',
+      '--model',
+      model,
+      '--input',
+      input,
+      '--output',
+      join(directory, 'nowhere', 'y.npy'),
+    ]);
     assertOneLineError(missing, /y\.npy: cannot write: the folder .*nowhere does not exist/);
     const onFolder = await convnet(['predict', '--model', model, '--input', input, '--output', directory]);
     assertOneLineError(onFolder, /predict-output: is a folder; only a regular file is replaced by an output/);
@@ -211,10 +272,16 @@ describe('class 13: file-system errors are one line naming the path and the reas
   test('visualize --out onto a file, and a picture path taken by a FIFO', async () => {
     const file = join(scratch, 'visualize-file');
     writeFileSync(file, 'x');
-    assertOneLineError(await convnet(['visualize', digit, '--model', model, '--out', file]), /visualize-file: is a regular file, not a folder/);
+    assertOneLineError(
+      await convnet(['visualize', digit, '--model', model, '--out', file]),
+      /visualize-file: is a regular file, not a folder/,
+    );
     const out = folder('visualize-fifo');
     mkfifo(join(out, 'input.png'));
-    assertOneLineError(await convnet(['visualize', digit, '--model', model, '--out', out]), /input\.png: is a FIFO \(named pipe\); only a regular file is replaced/);
+    assertOneLineError(
+      await convnet(['visualize', digit, '--model', model, '--out', out]),
+      /input\.png: is a FIFO \(named pipe\); only a regular file is replaced/,
+    );
   });
 
   test('download --cache-dir onto a file', async () => {
@@ -234,7 +301,11 @@ describe('class 13: file-system errors are one line naming the path and the reas
   });
 
   test('a full disk (ENOSPC) reads as one line naming the path', () => {
-    const error = fileSystemError(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }), '/data/y.npy', 'write');
+    const error = fileSystemError(
+      Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }),
+      '/data/y.npy',
+      'write',
+    );
     assert.ok(error instanceof FileSystemError);
     assert.equal(error.message, '/data/y.npy: cannot write: no space left on the device (ENOSPC)');
     assert.equal(error.code, 'ENOSPC');
@@ -245,19 +316,43 @@ describe('class 8: FIFOs among the inputs are refused by name, not read forever'
   test('train --dataset mnist --data-dir DIR with a FIFO for the training images', async () => {
     const directory = folder('mnist-fifo');
     mkfifo(join(directory, 'train-images-idx3-ubyte.gz'));
-    for (const name of ['train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz']) writeFileSync(join(directory, name), '');
-    const result = await convnet(['train', '--dataset', 'mnist', '--data-dir', directory, '--out', join(scratch, 'run-mnist-fifo')]);
+    for (const name of ['train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'])
+      writeFileSync(join(directory, name), '');
+    const result = await convnet([
+      'train',
+      '--dataset',
+      'mnist',
+      '--data-dir',
+      directory,
+      '--out',
+      join(scratch, 'run-mnist-fifo'),
+    ]);
     assertOneLineError(result, /train-images-idx3-ubyte\.gz: is a FIFO \(named pipe\), not a regular file/);
   });
 
   test('train --dataset cifar10 --data-dir DIR with a FIFO for a batch', async () => {
     const directory = folder('cifar-fifo');
-    for (const name of ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin']) {
+    for (const name of [
+      'data_batch_1.bin',
+      'data_batch_2.bin',
+      'data_batch_3.bin',
+      'data_batch_4.bin',
+      'data_batch_5.bin',
+      'test_batch.bin',
+    ]) {
       writeFileSync(join(directory, name), new Uint8Array(3073));
     }
     rmSync(join(directory, 'data_batch_3.bin'));
     mkfifo(join(directory, 'data_batch_3.bin'));
-    const result = await convnet(['train', '--dataset', 'cifar10', '--data-dir', directory, '--out', join(scratch, 'run-cifar-fifo')]);
+    const result = await convnet([
+      'train',
+      '--dataset',
+      'cifar10',
+      '--data-dir',
+      directory,
+      '--out',
+      join(scratch, 'run-cifar-fifo'),
+    ]);
     assertOneLineError(result, /data_batch_3\.bin: is a FIFO \(named pipe\), not a regular file/);
   });
 
@@ -277,13 +372,26 @@ describe('class 8: FIFOs among the inputs are refused by name, not read forever'
 });
 
 describe('class 15: names from files are escaped on the terminal', () => {
-  const HOSTILE_NAMES = ['\x1b[2J', 'one\nconvnet: forged line', 'carriage\rreturn', 'tab\there', 'del\x7f', 'csi\u009b31m', 'bidi\u202eevil', 'seven', 'eight', 'nine'];
+  const HOSTILE_NAMES = [
+    '\x1b[2J',
+    'one\nconvnet: forged line',
+    'carriage\rreturn',
+    'tab\there',
+    'del\x7f',
+    'csi\u009b31m',
+    'bidi\u202eevil',
+    'seven',
+    'eight',
+    'nine',
+  ];
   let hostileModel = '';
   before(() => {
     hostileModel = join(scratch, 'hostile-model');
     saveModel(digitsCnn(), hostileModel, { classNames: HOSTILE_NAMES });
     const manifestPath = join(hostileModel, 'model.json');
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { layers: { className: string; config: { name: string } }[] };
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+      layers: { className: string; config: { name: string } }[];
+    };
     // relu_1 has no weights, so it can be renamed without touching weights.safetensors.
     const relu = manifest.layers.find((layer) => layer.config.name === 'relu_1')!;
     relu.config.name = 'relu\x1b]0;title\x07\nTotal params: 0';
@@ -291,7 +399,10 @@ describe('class 15: names from files are escaped on the terminal', () => {
   });
 
   test('terminalText escapes C0, DEL, C1, separators and bidirectional controls; jsonLine stays JSON', () => {
-    assert.equal(terminalText('a\x1b[2Jb\nc\rd\te\x7ff\u009bg\u2028h\u202ei\u2066j'), 'a\\x1b[2Jb\\nc\\rd\\te\\x7ff\\x9bg\\u2028h\\u202ei\\u2066j');
+    assert.equal(
+      terminalText('a\x1b[2Jb\nc\rd\te\x7ff\u009bg\u2028h\u202ei\u2066j'),
+      'a\\x1b[2Jb\\nc\\rd\\te\\x7ff\\x9bg\\u2028h\\u202ei\\u2066j',
+    );
     assert.equal(terminalText('plain ASCII, accents é, CJK 猫'), 'plain ASCII, accents é, CJK 猫');
     const line = jsonLine({ name: 'x\x1b\u009b\u202ey' });
     assert.equal(line, '{"name":"x\\u001b\\u009b\\u202ey"}\n');
@@ -317,7 +428,10 @@ describe('class 15: names from files are escaped on the terminal', () => {
     assert.equal(json.status, 0, describeRun(json));
     assert.doesNotMatch(json.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]/);
     const report = JSON.parse(json.stdout.trim().split('\n').pop()!) as { classes: { name: string }[] };
-    assert.deepEqual(report.classes.map((entry) => entry.name), HOSTILE_NAMES);
+    assert.deepEqual(
+      report.classes.map((entry) => entry.name),
+      HOSTILE_NAMES,
+    );
   });
 
   test('visualize prints class and layer names escaped, one line per picture', async () => {
@@ -361,5 +475,9 @@ test('a command that fails after its output check removes the folders it created
     const result = await runCliBounded(args, { ...LIMITS, cwd, env });
     assert.equal(result.status, 2, describeRun(result));
   }
-  assert.deepEqual(readdirSync(cwd), ['existing-out'], 'folders made by the failed commands are gone; the one that was there stays');
+  assert.deepEqual(
+    readdirSync(cwd),
+    ['existing-out'],
+    'folders made by the failed commands are gone; the one that was there stays',
+  );
 });

@@ -17,7 +17,10 @@ describe('chooseFolderRecipe', () => {
     assert.equal(recipe.batchSize, 64);
     // 782 batches per epoch: round(6000 / 782) = 8.
     assert.equal(recipe.epochs, 8);
-    assert.ok(reasons.some((reason) => reason.includes('50000 color pictures')), reasons.join('; '));
+    assert.ok(
+      reasons.some((reason) => reason.includes('50000 color pictures')),
+      reasons.join('; '),
+    );
   });
 
   test('MNIST-like gray digits (60,000 of 28x28): mnist-cnn, shifts and no flips, 6 epochs', () => {
@@ -35,7 +38,10 @@ describe('chooseFolderRecipe', () => {
     assert.equal(recipe.batchSize, 32);
     assert.equal(recipe.epochs, 30);
     assert.equal(recipe.augment, 'crop-flip');
-    assert.ok(reasons.some((reason) => reason.includes('--from')), reasons.join('; '));
+    assert.ok(
+      reasons.some((reason) => reason.includes('--from')),
+      reasons.join('; '),
+    );
   });
 
   test('5,000 color pictures: cifar-cnn with Adam; large pictures get a note about their size', () => {
@@ -44,7 +50,10 @@ describe('chooseFolderRecipe', () => {
     assert.equal(recipe.optimizer, 'adam');
     // 79 batches of 64: round(6000 / 79) = 76, at most 30.
     assert.equal(recipe.epochs, 30);
-    assert.ok(reasons.some((reason) => reason.includes('128x96 pictures are large')), reasons.join('; '));
+    assert.ok(
+      reasons.some((reason) => reason.includes('128x96 pictures are large')),
+      reasons.join('; '),
+    );
   });
 
   test('tiny pictures: a network of two poolings, no augmentation, a one-cycle over 30 epochs', () => {
@@ -57,19 +66,40 @@ describe('chooseFolderRecipe', () => {
     const gray = chooseFolderRecipe({ height: 6, width: 6, channels: 1, count: 3_000, classes: 2 });
     assert.equal(gray.recipe.model, 'digits-cnn');
     assert.equal(gray.recipe.augment, 'none');
-    assert.ok(reasons.some((reason) => reason.includes('too small')), reasons.join('; '));
+    assert.ok(
+      reasons.some((reason) => reason.includes('too small')),
+      reasons.join('; '),
+    );
   });
 });
 
 describe('chooseTransferRecipe', () => {
   test('80 pictures: batch 16, 50 head epochs (5 batches, at most 50), 10 of fine-tune with flips for color', () => {
     const { transfer } = chooseTransferRecipe({ height: 32, width: 32, channels: 3, count: 80, classes: 2 });
-    assert.deepEqual(transfer, { headEpochs: 50, fineTuneEpochs: 10, batchSize: 16, learningRate: 0.001, fineTuneAugment: 'flip-shift' });
+    assert.deepEqual(transfer, {
+      headEpochs: 50,
+      fineTuneEpochs: 10,
+      batchSize: 16,
+      learningRate: 0.001,
+      fineTuneAugment: 'flip-shift',
+    });
   });
 
   test('2,000 gray pictures: batch 32, 10 head epochs (63 batches, at least 10), 2 of fine-tune with shifts', () => {
-    const { transfer, reasons } = chooseTransferRecipe({ height: 28, width: 28, channels: 1, count: 2_000, classes: 4 });
-    assert.deepEqual(transfer, { headEpochs: 10, fineTuneEpochs: 2, batchSize: 32, learningRate: 0.001, fineTuneAugment: 'shift' });
+    const { transfer, reasons } = chooseTransferRecipe({
+      height: 28,
+      width: 28,
+      channels: 1,
+      count: 2_000,
+      classes: 4,
+    });
+    assert.deepEqual(transfer, {
+      headEpochs: 10,
+      fineTuneEpochs: 2,
+      batchSize: 32,
+      learningRate: 0.001,
+      fineTuneAugment: 'shift',
+    });
     assert.equal(reasons.length, 3);
   });
 });

@@ -12,6 +12,9 @@ import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lastJson, repoRoot } from '../helpers.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests reach into parsed JSON at any depth to tamper with it
+type TamperedJson = Record<string, any>;
+
 const scratch = mkdtempSync(join(tmpdir(), 'convnet-resume-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 const CLI = join(repoRoot, 'bin', 'convnet.js');
@@ -30,12 +33,18 @@ function latestEpoch(out: string): number {
 
 test('a run killed mid-epoch and resumed ends with the same model as an uninterrupted run', async () => {
   const whole = join(scratch, 'whole');
-  const uninterrupted = spawnSync(process.execPath, [CLI, 'train', ...SETTINGS, '--out', whole, '--json'], { cwd: repoRoot, encoding: 'utf8' });
+  const uninterrupted = spawnSync(process.execPath, [CLI, 'train', ...SETTINGS, '--out', whole, '--json'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   assert.equal(uninterrupted.status, 0, uninterrupted.stderr);
   assert.equal(latestEpoch(whole), 3, 'a checkpoint after every epoch');
 
   const broken = join(scratch, 'broken');
-  const child = spawn(process.execPath, [CLI, 'train', ...SETTINGS, '--out', broken], { cwd: repoRoot, stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, 'train', ...SETTINGS, '--out', broken], {
+    cwd: repoRoot,
+    stdio: 'ignore',
+  });
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
   // Wait for the first checkpoint, then a little into the second epoch, and kill without warning.
   const deadline = Date.now() + 120_000;
@@ -46,49 +55,139 @@ test('a run killed mid-epoch and resumed ends with the same model as an uninterr
   const reached = latestEpoch(broken);
   assert.ok(reached >= 1 && reached < 3, `killed after the checkpoint of epoch ${reached}, before the end`);
 
-  const resumed = spawnSync(process.execPath, [CLI, 'train', '--out', broken, '--resume', '--json'], { cwd: repoRoot, encoding: 'utf8' });
+  const resumed = spawnSync(process.execPath, [CLI, 'train', '--out', broken, '--resume', '--json'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, new RegExp(`Resuming from the checkpoint after epoch ${reached} of 3`));
   const a = lastJson(uninterrupted.stdout);
   const b = lastJson(resumed.stdout);
-  assert.equal(b['testAccuracy'], a['testAccuracy']);
-  assert.equal(b['testLoss'], a['testLoss']);
-  assert.equal(b['epochs'], 3);
-  assert.deepEqual(readFileSync(join(broken, 'weights.safetensors')), readFileSync(join(whole, 'weights.safetensors')), 'identical weights');
+  assert.equal(b.testAccuracy, a.testAccuracy);
+  assert.equal(b.testLoss, a.testLoss);
+  assert.equal(b.epochs, 3);
+  assert.deepEqual(
+    readFileSync(join(broken, 'weights.safetensors')),
+    readFileSync(join(whole, 'weights.safetensors')),
+    'identical weights',
+  );
 
-  const conflicting = spawnSync(process.execPath, [CLI, 'train', '--out', broken, '--resume', '--epochs', '5'], { cwd: repoRoot, encoding: 'utf8' });
+  const conflicting = spawnSync(process.execPath, [CLI, 'train', '--out', broken, '--resume', '--epochs', '5'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   assert.equal(conflicting.status, 2);
-  assert.match(conflicting.stderr, /--resume continues with the checkpoint's settings; these differ: epochs 5 \(checkpoint: 3\)/);
-  const missing = spawnSync(process.execPath, [CLI, 'train', '--out', join(scratch, 'nothing'), '--resume'], { cwd: repoRoot, encoding: 'utf8' });
+  assert.match(
+    conflicting.stderr,
+    /--resume continues with the checkpoint's settings; these differ: epochs 5 \(checkpoint: 3\)/,
+  );
+  const missing = spawnSync(process.execPath, [CLI, 'train', '--out', join(scratch, 'nothing'), '--resume'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /--resume: no checkpoint in/);
 });
 
 test('a tampered state.json ends --resume with exit 2 and one line naming the field', () => {
   const out = join(scratch, 'tampered');
-  const first = spawnSync(process.execPath, [CLI, 'train', '--epochs', '2', '--seed', '7', '--threads', '1', '--out', out], { cwd: repoRoot, encoding: 'utf8' });
+  const first = spawnSync(
+    process.execPath,
+    [CLI, 'train', '--epochs', '2', '--seed', '7', '--threads', '1', '--out', out],
+    { cwd: repoRoot, encoding: 'utf8' },
+  );
   assert.equal(first.status, 0, first.stderr);
   const statePath = join(out, 'checkpoint', 'epoch-0002', 'state.json');
   const original = readFileSync(statePath, 'utf8');
-  const cases: [string, (state: Record<string, any>) => void, string][] = [
+  const cases: [string, (state: TamperedJson) => void, string][] = [
     // The four tamperings of the issue, then what the CLI itself reads.
-    ['a null generator state', (state) => { state['fit'].random.shuffle = null; }, "field 'fit.random.shuffle' must be a generator state"],
-    ['a shuffle order that is not an array', (state) => { state['fit'].order = 12; }, "field 'fit.order' must be an array of example indices, got 12"],
-    ['a string history', (state) => { state['fit'].history = 'lost'; }, "field 'fit.history' must be an array of the logs of the 2 finished epochs, got \"lost\""],
-    ['settings without a dataset', (state) => { delete state['settings'].dataset; }, "field 'settings.dataset' must be a non-empty string, got nothing"],
-    ['an unknown preset', (state) => { state['settings'].model = 'toString'; }, "field 'settings.model' must be one of"],
-    ['fewer epochs than finished', (state) => { state['settings'].epochs = 1; }, "field 'settings.epochs' must be a whole number >= 2 (the epochs the checkpoint has finished), got 1"],
-    ['a learning rate that is not a number', (state) => { state['settings'].lr = 'fast'; }, "field 'settings.lr' must be a positive number, got \"fast\""],
-    ['another optimizer', (state) => { state['settings'].optimizer = 'sgd'; state['settings'].lr = 0.05; }, "field 'optimizer.className' is Adam but the saved settings' optimizer sgd is SGD"],
-    ['an optimizer setting out of range', (state) => { state['optimizer'].config.beta1 = 1; }, "field 'optimizer.config.beta1' is refused: Adam beta1 must be in [0, 1), got 1"],
-    ['an optimizer setting of another optimizer', (state) => { state['optimizer'].config.momentum = 0.9; }, "field 'optimizer.config.momentum' is not an option of Adam"],
-    ['an order of another dataset', (state) => { state['fit'].order = [2, 0, 1]; }, "field 'fit.order' orders 3 examples but mnist-sample has 10000 training examples"],
+    [
+      'a null generator state',
+      (state) => {
+        state.fit.random.shuffle = null;
+      },
+      "field 'fit.random.shuffle' must be a generator state",
+    ],
+    [
+      'a shuffle order that is not an array',
+      (state) => {
+        state.fit.order = 12;
+      },
+      "field 'fit.order' must be an array of example indices, got 12",
+    ],
+    [
+      'a string history',
+      (state) => {
+        state.fit.history = 'lost';
+      },
+      'field \'fit.history\' must be an array of the logs of the 2 finished epochs, got "lost"',
+    ],
+    [
+      'settings without a dataset',
+      (state) => {
+        delete state.settings.dataset;
+      },
+      "field 'settings.dataset' must be a non-empty string, got nothing",
+    ],
+    [
+      'an unknown preset',
+      (state) => {
+        state.settings.model = 'toString';
+      },
+      "field 'settings.model' must be one of",
+    ],
+    [
+      'fewer epochs than finished',
+      (state) => {
+        state.settings.epochs = 1;
+      },
+      "field 'settings.epochs' must be a whole number >= 2 (the epochs the checkpoint has finished), got 1",
+    ],
+    [
+      'a learning rate that is not a number',
+      (state) => {
+        state.settings.lr = 'fast';
+      },
+      'field \'settings.lr\' must be a positive number, got "fast"',
+    ],
+    [
+      'another optimizer',
+      (state) => {
+        state.settings.optimizer = 'sgd';
+        state.settings.lr = 0.05;
+      },
+      "field 'optimizer.className' is Adam but the saved settings' optimizer sgd is SGD",
+    ],
+    [
+      'an optimizer setting out of range',
+      (state) => {
+        state.optimizer.config.beta1 = 1;
+      },
+      "field 'optimizer.config.beta1' is refused: Adam beta1 must be in [0, 1), got 1",
+    ],
+    [
+      'an optimizer setting of another optimizer',
+      (state) => {
+        state.optimizer.config.momentum = 0.9;
+      },
+      "field 'optimizer.config.momentum' is not an option of Adam",
+    ],
+    [
+      'an order of another dataset',
+      (state) => {
+        state.fit.order = [2, 0, 1];
+      },
+      "field 'fit.order' orders 3 examples but mnist-sample has 10000 training examples",
+    ],
   ];
   for (const [label, tamper, message] of cases) {
-    const state = JSON.parse(original) as Record<string, any>;
+    const state = JSON.parse(original) as TamperedJson;
     tamper(state);
     writeFileSync(statePath, JSON.stringify(state));
-    const resumed = spawnSync(process.execPath, [CLI, 'train', '--out', out, '--resume'], { cwd: repoRoot, encoding: 'utf8' });
+    const resumed = spawnSync(process.execPath, [CLI, 'train', '--out', out, '--resume'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
     assert.equal(resumed.status, 2, `${label}: ${resumed.stderr}`);
     const lines = resumed.stderr.trimEnd().split('\n');
     assert.equal(lines.length, 1, `${label}: one line, no stack trace: ${resumed.stderr}`);

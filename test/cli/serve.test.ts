@@ -28,10 +28,11 @@ function startServe(...args: string[]): Promise<{ url: string; stop(): Promise<n
         clearTimeout(timer);
         resolve({
           url,
-          stop: () => new Promise((done) => {
-            child.once('exit', (code) => done(code));
-            child.kill('SIGTERM');
-          }),
+          stop: () =>
+            new Promise((done) => {
+              child.once('exit', (code) => done(code));
+              child.kill('SIGTERM');
+            }),
         });
       }
     });
@@ -89,12 +90,22 @@ describe('convnet serve', () => {
       assert.equal((await fetch(server.url)).status, 200);
       // A link that stays inside the folder is served like its target.
       assert.equal(await (await fetch(new URL('alias.js', server.url))).text(), 'export {};');
-      for (const path of ['/secret.txt', '/parent/secret.txt', '/../secret.txt', '/%2e%2e/secret.txt', '/assets/../../secret.txt', '/assets', '/assets/']) {
+      for (const path of [
+        '/secret.txt',
+        '/parent/secret.txt',
+        '/../secret.txt',
+        '/%2e%2e/secret.txt',
+        '/assets/../../secret.txt',
+        '/assets',
+        '/assets/',
+      ]) {
         assert.equal((await fetch(new URL(path, server.url))).status, 404, path);
       }
       // A request target that is no URL: answered, and the server goes on.
       const reply = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.write('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+        const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () =>
+          socket.write('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+        );
         let text = '';
         socket.on('data', (chunk) => (text += chunk.toString()));
         socket.on('end', () => resolve(text));

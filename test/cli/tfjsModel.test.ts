@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { decodeNpy, encodeNpy } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
-import { randomizeWeights, relativeDifference, saveTfjs, tf, uniformValues, writeTfjsFolder } from '../io/tfjsModels.js';
+import {
+  randomizeWeights,
+  relativeDifference,
+  saveTfjs,
+  tf,
+  uniformValues,
+  writeTfjsFolder,
+} from '../io/tfjsModels.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'convnet-tfjs-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -20,7 +27,16 @@ function cli(...args: string[]): ReturnType<typeof spawnSync> {
 
 describe('convnet with a TF.js model', async () => {
   const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }));
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [8, 8, 3],
+      filters: 4,
+      kernelSize: 3,
+      strides: 2,
+      padding: 'same',
+      activation: 'relu',
+    }),
+  );
   model.add(tf.layers.batchNormalization());
   model.add(tf.layers.globalAveragePooling2d({}));
   model.add(tf.layers.dense({ units: 3, activation: 'softmax', name: 'scores' }));
@@ -31,7 +47,15 @@ describe('convnet with a TF.js model', async () => {
   test('predict --input x.npy --output y.npy gives the TF.js predictions', () => {
     const values = uniformValues(4 * 8 * 8 * 3, 6, 0, 1);
     writeFileSync(join(scratch, 'x.npy'), encodeNpy({ shape: [4, 8, 8, 3], data: values }));
-    const run = cli('predict', '--model', modelJson, '--input', join(scratch, 'x.npy'), '--output', join(scratch, 'y.npy'));
+    const run = cli(
+      'predict',
+      '--model',
+      modelJson,
+      '--input',
+      join(scratch, 'x.npy'),
+      '--output',
+      join(scratch, 'y.npy'),
+    );
     assert.equal(run.status, 0, String(run.stderr));
     const predicted = decodeNpy(readFileSync(join(scratch, 'y.npy')));
     assert.deepEqual(predicted.shape, [4, 3]);
@@ -50,7 +74,10 @@ describe('convnet with a TF.js model', async () => {
     const broken = join(scratch, 'broken');
     const json = JSON.parse(readFileSync(modelJson, 'utf8')) as { weightsManifest: { paths: string[] }[] };
     const paths = json.weightsManifest[0]!.paths;
-    writeTfjsFolder(broken, { modelJson: json as never, shards: paths.map((_, index) => new Uint8Array(index === paths.length - 1 ? 3 : 200)) });
+    writeTfjsFolder(broken, {
+      modelJson: json as never,
+      shards: paths.map((_, index) => new Uint8Array(index === paths.length - 1 ? 3 : 200)),
+    });
     const run = cli('summary', '--model', join(broken, 'model.json'));
     assert.notEqual(run.status, 0);
     assert.ok(String(run.stderr).includes(`'${paths.at(-1)}' (3 bytes)`), String(run.stderr));

@@ -94,8 +94,17 @@ describe('composeAugmentations and seeds', () => {
   });
 
   test('the same seed gives the same batch; float64 batches work too', () => {
-    const make = (dtype: 'float32' | 'float64'): Tensor => Tensor.fromArray(Array.from({ length: 4 * 5 * 6 * 3 }, (_, index) => index), [4, 5, 6, 3], dtype);
-    const augment = composeAugmentations(randomCrop({ padding: 2 }), horizontalFlip(), randomTranslation({ maxShift: 1, fill: 'edge' }));
+    const make = (dtype: 'float32' | 'float64'): Tensor =>
+      Tensor.fromArray(
+        Array.from({ length: 4 * 5 * 6 * 3 }, (_, index) => index),
+        [4, 5, 6, 3],
+        dtype,
+      );
+    const augment = composeAugmentations(
+      randomCrop({ padding: 2 }),
+      horizontalFlip(),
+      randomTranslation({ maxShift: 1, fill: 'edge' }),
+    );
     const first = make('float32');
     const second = make('float32');
     const wide = make('float64');
@@ -116,6 +125,10 @@ describe('composeAugmentations and seeds', () => {
     assert.throws(() => randomTranslation({ maxShift: [1, -1] }), ValueError);
     assert.throws(() => randomTranslation({ maxShift: 1, fill: 'mirror' as 'zero' }), ValueError);
     assert.throws(() => horizontalFlip({ probability: 2 }), ValueError);
-    assert.throws(() => randomCrop({ padding: 1 })(Tensor.zeros([3, 3]), new Random(0)), (error: unknown) => error instanceof ShapeError && /randomCrop: expected an NHWC batch .*got shape 3x3/.test(error.message));
+    assert.throws(
+      () => randomCrop({ padding: 1 })(Tensor.zeros([3, 3]), new Random(0)),
+      (error: unknown) =>
+        error instanceof ShapeError && /randomCrop: expected an NHWC batch .*got shape 3x3/.test(error.message),
+    );
   });
 });

@@ -12,13 +12,21 @@ import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { FileFormatError, FileSystemError } from '../../src/core/errors.js';
 import { CIFAR10_CLASS_NAMES } from '../../src/data/classNames.js';
-import { CIFAR10_TEST_FILES, CIFAR10_TRAIN_FILES, loadCifar10, parseCifar10, readCifar10Files } from '../../src/data/cifar10.js';
+import {
+  CIFAR10_TEST_FILES,
+  CIFAR10_TRAIN_FILES,
+  loadCifar10,
+  parseCifar10,
+  readCifar10Files,
+} from '../../src/data/cifar10.js';
 import type { ImageDataset } from '../../src/data/imageDataset.js';
 import { parseTar } from '../../src/data/tar.js';
 import { hasSharedDataset, sharedDatasets, withTemporaryDirectory } from '../helpers.js';
 
 const PARTIAL = resolve(sharedDatasets, 'cifar10-partial');
-const SKIP_NO_PARTIAL = hasSharedDataset('cifar10-partial') ? false : 'shared CIFAR-10 records not found (../shared/datasets/cifar10-partial)';
+const SKIP_NO_PARTIAL = hasSharedDataset('cifar10-partial')
+  ? false
+  : 'shared CIFAR-10 records not found (../shared/datasets/cifar10-partial)';
 const HAS_TAR = spawnSync('tar', ['--version'], { encoding: 'utf8' }).status === 0;
 
 /**
@@ -49,7 +57,10 @@ function writeBatches(directory: string, compress = false): void {
 
 function assertFileError(action: () => unknown, file: RegExp, detail: RegExp): void {
   assert.throws(action, (error: unknown) => {
-    assert.ok(error instanceof FileFormatError || error instanceof FileSystemError, `FileFormatError or FileSystemError, got ${String(error)}`);
+    assert.ok(
+      error instanceof FileFormatError || error instanceof FileSystemError,
+      `FileFormatError or FileSystemError, got ${String(error)}`,
+    );
     assert.match(error instanceof FileFormatError ? error.file : error.path, file);
     assert.match(error.message, detail);
     return true;
@@ -88,9 +99,17 @@ describe('CIFAR-10 records', () => {
   });
 
   test('a length that is not a whole number of records is a FileFormatError naming the file', () => {
-    assertFileError(() => parseCifar10(new Uint8Array(3073 * 2 + 10), 'odd.bin'), /^odd\.bin$/, /6156 bytes is not a whole number of 3073-byte.*2 records and 10 bytes left over/);
+    assertFileError(
+      () => parseCifar10(new Uint8Array(3073 * 2 + 10), 'odd.bin'),
+      /^odd\.bin$/,
+      /6156 bytes is not a whole number of 3073-byte.*2 records and 10 bytes left over/,
+    );
     assertFileError(() => parseCifar10(new Uint8Array(0), 'empty.bin'), /^empty\.bin$/, /is empty/);
-    assertFileError(() => parseCifar10(syntheticRecords([1, 10]), 'label.bin'), /^label\.bin$/, /record 1 has label 10/);
+    assertFileError(
+      () => parseCifar10(syntheticRecords([1, 10]), 'label.bin'),
+      /^label\.bin$/,
+      /record 1 has label 10/,
+    );
   });
 
   test('readCifar10Files checks sizes before reading, joins files in order and names bad files', () => {
@@ -107,9 +126,21 @@ describe('CIFAR-10 records', () => {
       // Example 2 is record 0 of the second file: red byte 0, green 100.
       assert.deepEqual(Array.from(joined.images.subarray(2 * 3072, 2 * 3072 + 2)), [0, 100]);
       assertFileError(() => readCifar10Files([first, bad]), /bad\.bin$/, /3072 bytes is not a whole number/);
-      assertFileError(() => readCifar10Files([join(directory, 'missing.bin')]), /missing\.bin$/, /no such file or folder \(ENOENT\)/);
-      assertFileError(() => readCifar10Files([first], { maxBytes: 3073 }), /a\.bin$/, /is 6146 bytes, more than the 3073 a CIFAR-10 file may have/);
-      assertFileError(() => readCifar10Files([second], { maxBytes: 3000 }), /b\.bin\.gz$/, /decompresses to more than 3000 bytes/);
+      assertFileError(
+        () => readCifar10Files([join(directory, 'missing.bin')]),
+        /missing\.bin$/,
+        /no such file or folder \(ENOENT\)/,
+      );
+      assertFileError(
+        () => readCifar10Files([first], { maxBytes: 3073 }),
+        /a\.bin$/,
+        /is 6146 bytes, more than the 3073 a CIFAR-10 file may have/,
+      );
+      assertFileError(
+        () => readCifar10Files([second], { maxBytes: 3000 }),
+        /b\.bin\.gz$/,
+        /decompresses to more than 3000 bytes/,
+      );
     });
   });
 });
@@ -131,12 +162,16 @@ describe('loadCifar10 finds the batches', () => {
     });
   });
 
-  test('in cifar-10-binary.tar.gz, made by the system tar, with long member names', { skip: HAS_TAR ? false : 'no tar command' }, () => {
+  test('in cifar-10-binary.tar.gz, made by the system tar, with long member names', {
+    skip: HAS_TAR ? false : 'no tar command',
+  }, () => {
     withTemporaryDirectory((directory) => {
       const longFolder = join('cifar-10-batches-bin', 'x'.repeat(120));
       writeBatches(join(directory, 'source', longFolder));
       const archive = join(directory, 'cifar-10-binary.tar.gz');
-      const result = spawnSync('tar', ['-czf', archive, '-C', join(directory, 'source'), 'cifar-10-batches-bin'], { encoding: 'utf8' });
+      const result = spawnSync('tar', ['-czf', archive, '-C', join(directory, 'source'), 'cifar-10-batches-bin'], {
+        encoding: 'utf8',
+      });
       assert.equal(result.status, 0, result.stderr);
       checkSplits(loadCifar10(archive));
       checkSplits(loadCifar10(directory));
@@ -146,7 +181,11 @@ describe('loadCifar10 finds the batches', () => {
   test('missing folders, missing batches and broken archives are errors naming the file', () => {
     withTemporaryDirectory((directory) => {
       assertFileError(() => loadCifar10(join(directory, 'nowhere')), /nowhere$/, /does not exist/);
-      assertFileError(() => loadCifar10(directory), new RegExp(basename(directory)), /no CIFAR-10 binary batches: looked for data_batch_1\.bin.*cifar-10-binary\.tar\.gz/);
+      assertFileError(
+        () => loadCifar10(directory),
+        new RegExp(basename(directory)),
+        /no CIFAR-10 binary batches: looked for data_batch_1\.bin.*cifar-10-binary\.tar\.gz/,
+      );
       writeBatches(directory);
       rmSync(join(directory, 'data_batch_4.bin'));
       assertFileError(() => loadCifar10(directory), /data_batch_4\.bin$/, /no such file or folder \(ENOENT\)/);
@@ -177,9 +216,15 @@ describe('parseTar', () => {
 
   test('reads a regular file and refuses an entry that runs past the end', () => {
     const entries = parseTar(tarOf('a/b.bin', new Uint8Array([1, 2, 3])), 'one.tar');
-    assert.deepEqual(entries.map((entry) => [entry.name, Array.from(entry.data)]), [['a/b.bin', [1, 2, 3]]]);
+    assert.deepEqual(
+      entries.map((entry) => [entry.name, Array.from(entry.data)]),
+      [['a/b.bin', [1, 2, 3]]],
+    );
     const truncated = tarOf('a/b.bin', new Uint8Array([1, 2, 3]), 5000);
-    assert.throws(() => parseTar(truncated, 'cut.tar'), /cut\.tar: truncated: the tar entry at byte 0 declares 5000 bytes/);
+    assert.throws(
+      () => parseTar(truncated, 'cut.tar'),
+      /cut\.tar: truncated: the tar entry at byte 0 declares 5000 bytes/,
+    );
   });
 });
 
@@ -211,10 +256,14 @@ describe('loadCifar10 on the exact records of the shared folder', () => {
   test('channel means match the README and the bytes hash to its raw SHA-256', { skip: SKIP_NO_PARTIAL }, () => {
     const training = train();
     const sums = [0, 0, 0];
-    training.images.forEach((value, index) => (sums[index % 3]! += value));
+    training.images.forEach((value, index) => {
+      sums[index % 3]! += value;
+    });
     // README: per-channel means over the 4,000 training images 125.4, 122.8, 113.4 (to 0.05).
     const means = sums.map((sum) => sum / (4000 * 1024));
-    [125.4, 122.8, 113.4].forEach((expected, channel) => assert.ok(Math.abs(means[channel]! - expected) < 0.05, `channel ${channel} mean ${means[channel]}`));
+    [125.4, 122.8, 113.4].forEach((expected, channel) => {
+      assert.ok(Math.abs(means[channel]! - expected) < 0.05, `channel ${channel} mean ${means[channel]}`);
+    });
     const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
     assert.equal(sha256(toRecords(training)), '0993cf8b8e43bc207603aef9787006995746513f5e3fa5a52e06d1b069926330');
     assert.equal(sha256(toRecords(testSplit())), '8314c96d7cd65618193bab23acdd5d4c4af15bf6dd00a1781d55beedf3be1ef5');

@@ -4,13 +4,30 @@
 // and the default cache folder.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DATASET_SOURCES, DownloadError, defaultCacheDirectory, downloadDataset, downloadFile, findDownloadedDataset, sha256OfFile } from '../../src/data/download.js';
+import {
+  DATASET_SOURCES,
+  DownloadError,
+  defaultCacheDirectory,
+  downloadDataset,
+  downloadFile,
+  findDownloadedDataset,
+  sha256OfFile,
+} from '../../src/data/download.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { hasSharedDataset, sharedDatasets } from '../helpers.js';
 
@@ -57,7 +74,11 @@ function startServer(root: string): Promise<TestServer & { server: Server }> {
       return;
     }
     const body = bytes.subarray(start);
-    const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream', 'content-length': body.length, 'accept-ranges': 'bytes' };
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/octet-stream',
+      'content-length': body.length,
+      'accept-ranges': 'bytes',
+    };
     if (range !== null) headers['content-range'] = `bytes ${start}-${bytes.length - 1}/${bytes.length}`;
     response.writeHead(range === null ? 200 : 206, headers);
     if (state.behaviour.isStalling) {
@@ -100,7 +121,11 @@ function freshCache(name: string): string {
   return join(scratch, name);
 }
 
-async function assertDownloadError(action: Promise<unknown>, reason: DownloadError['reason'], pattern: RegExp): Promise<void> {
+async function assertDownloadError(
+  action: Promise<unknown>,
+  reason: DownloadError['reason'],
+  pattern: RegExp,
+): Promise<void> {
   await assert.rejects(action, (error: unknown) => {
     assert.ok(error instanceof DownloadError, `DownloadError, got ${String(error)}`);
     assert.equal(error.reason, reason);
@@ -113,38 +138,66 @@ describe('downloadDataset from a local mirror', () => {
   test('downloads and verifies all four MNIST files; a second run keeps them', { skip: SKIP_NO_MNIST }, async () => {
     const cacheDirectory = freshCache('happy');
     const results: string[] = [];
-    const directory = await downloadDataset('mnist', { cacheDirectory, mirror: `${server.url}/`, onFile: (file, result) => result && results.push(`${file.name} ${result.status}`) });
+    const directory = await downloadDataset('mnist', {
+      cacheDirectory,
+      mirror: `${server.url}/`,
+      onFile: (file, result) => result && results.push(`${file.name} ${result.status}`),
+    });
     assert.equal(directory, join(cacheDirectory, 'mnist'));
-    assert.deepEqual(results, DATASET_SOURCES.mnist.files.map((file) => `${file.name} downloaded`));
-    assert.deepEqual(readdirSync(directory).sort(), DATASET_SOURCES.mnist.files.map((file) => file.name).sort(), 'no .part files left');
-    for (const file of DATASET_SOURCES.mnist.files) assert.equal(await sha256OfFile(join(directory, file.name)), file.sha256);
+    assert.deepEqual(
+      results,
+      DATASET_SOURCES.mnist.files.map((file) => `${file.name} downloaded`),
+    );
+    assert.deepEqual(
+      readdirSync(directory).sort(),
+      DATASET_SOURCES.mnist.files.map((file) => file.name).sort(),
+      'no .part files left',
+    );
+    for (const file of DATASET_SOURCES.mnist.files)
+      assert.equal(await sha256OfFile(join(directory, file.name)), file.sha256);
     assert.equal(findDownloadedDataset('mnist', cacheDirectory), directory);
     assert.equal(loadMnist(directory).train.count, 60000);
     const again: string[] = [];
     server.requests.length = 0;
-    await downloadDataset('mnist', { cacheDirectory, mirror: server.url, onFile: (_, result) => result && again.push(result.status) });
+    await downloadDataset('mnist', {
+      cacheDirectory,
+      mirror: server.url,
+      onFile: (_, result) => result && again.push(result.status),
+    });
     assert.deepEqual(again, ['present', 'present', 'present', 'present']);
     assert.equal(server.requests.length, 0, 'nothing fetched again');
   });
 
-  test('a transfer cut short fails, keeps the .part file, and the next run resumes it with Range', { skip: SKIP_NO_MNIST }, async () => {
+  test('a transfer cut short fails, keeps the .part file, and the next run resumes it with Range', {
+    skip: SKIP_NO_MNIST,
+  }, async () => {
     const cacheDirectory = freshCache('resume');
     const cutAfter = 3_000_000;
     server.behaviour.cutAfter = cutAfter;
     const target = join(cacheDirectory, 'mnist', 'train-images-idx3-ubyte.gz');
-    await assertDownloadError(downloadDataset('mnist', { cacheDirectory, mirror: server.url }), 'truncated', /train-images-idx3-ubyte\.gz: transfer broke off after \d+ of 9912422 bytes.*run again to resume/);
+    await assertDownloadError(
+      downloadDataset('mnist', { cacheDirectory, mirror: server.url }),
+      'truncated',
+      /train-images-idx3-ubyte\.gz: transfer broke off after \d+ of 9912422 bytes.*run again to resume/,
+    );
     assert.equal(existsSync(target), false, 'no final file');
     const kept = statSync(`${target}.part`).size;
     assert.ok(kept > 0 && kept <= cutAfter, `.part holds ${kept} bytes`);
     const statuses: string[] = [];
-    await downloadDataset('mnist', { cacheDirectory, mirror: server.url, onFile: (_, result) => result && statuses.push(result.status) });
+    await downloadDataset('mnist', {
+      cacheDirectory,
+      mirror: server.url,
+      onFile: (_, result) => result && statuses.push(result.status),
+    });
     assert.equal(statuses[0], 'resumed');
     assert.deepEqual(server.requests.map((request) => request.range).slice(0, 2), [null, `bytes=${kept}-`]);
     assert.equal(await sha256OfFile(target), DATASET_SOURCES.mnist.files[0]!.sha256);
     assert.equal(existsSync(`${target}.part`), false);
   });
 
-  test('a complete .part file (416 to its Range request) is verified and renamed; a wrong longer one is replaced', { skip: SKIP_NO_MNIST }, async () => {
+  test('a complete .part file (416 to its Range request) is verified and renamed; a wrong longer one is replaced', {
+    skip: SKIP_NO_MNIST,
+  }, async () => {
     const cacheDirectory = freshCache('complete-part');
     const file = DATASET_SOURCES.mnist.files[3]!;
     const url = `${server.url}/mnist/${file.name}`;
@@ -154,7 +207,10 @@ describe('downloadDataset from a local mirror', () => {
     writeFileSync(`${target}.part`, original);
     const result = await downloadFile(url, target, { sha256: file.sha256, bytes: file.bytes });
     assert.equal(result.status, 'resumed');
-    assert.deepEqual(server.requests.map((request) => request.range), [`bytes=${file.bytes}-`]);
+    assert.deepEqual(
+      server.requests.map((request) => request.range),
+      [`bytes=${file.bytes}-`],
+    );
     assert.equal(existsSync(`${target}.part`), false);
     rmSync(target);
     writeFileSync(`${target}.part`, new Uint8Array(file.bytes + 10));
@@ -165,19 +221,30 @@ describe('downloadDataset from a local mirror', () => {
   test('a wrong checksum fails and leaves neither a final nor a .part file', { skip: SKIP_NO_MNIST }, async () => {
     const cacheDirectory = freshCache('corrupt');
     server.behaviour.isCorrupting = true;
-    await assertDownloadError(downloadDataset('mnist', { cacheDirectory, mirror: server.url }), 'checksum', /SHA-256 of the downloaded train-images-idx3-ubyte\.gz is [0-9a-f]{64}, expected 440fcabf.*deleted/);
+    await assertDownloadError(
+      downloadDataset('mnist', { cacheDirectory, mirror: server.url }),
+      'checksum',
+      /SHA-256 of the downloaded train-images-idx3-ubyte\.gz is [0-9a-f]{64}, expected 440fcabf.*deleted/,
+    );
     assert.deepEqual(readdirSync(join(cacheDirectory, 'mnist')), []);
   });
 
   test('HTTP 404 fails cleanly; the next source is tried first', async () => {
     const cacheDirectory = freshCache('missing');
     // The shared folder holds no cifar10/cifar-10-binary.tar.gz.
-    await assertDownloadError(downloadDataset('cifar10', { cacheDirectory, mirror: server.url }), 'http', /cifar10\/cifar-10-binary\.tar\.gz: HTTP 404 Not Found/);
+    await assertDownloadError(
+      downloadDataset('cifar10', { cacheDirectory, mirror: server.url }),
+      'http',
+      /cifar10\/cifar-10-binary\.tar\.gz: HTTP 404 Not Found/,
+    );
     assert.deepEqual(readdirSync(join(cacheDirectory, 'cifar10')), []);
     if (SKIP_NO_MNIST) return;
     const target = join(cacheDirectory, 'labels.gz');
     const file = DATASET_SOURCES.mnist.files[3]!;
-    const result = await downloadFile([`${server.url}/nothing/here.gz`, `${server.url}/mnist/${file.name}`], target, { sha256: file.sha256, bytes: file.bytes });
+    const result = await downloadFile([`${server.url}/nothing/here.gz`, `${server.url}/mnist/${file.name}`], target, {
+      sha256: file.sha256,
+      bytes: file.bytes,
+    });
     assert.equal(result.status, 'downloaded');
     assert.equal(result.url, `${server.url}/mnist/${file.name}`);
   });
@@ -186,13 +253,25 @@ describe('downloadDataset from a local mirror', () => {
     const cacheDirectory = freshCache('stall');
     const file = DATASET_SOURCES.mnist.files[3]!;
     const url = `${server.url}/mnist/${file.name}`;
-    await assertDownloadError(downloadFile(url, join(cacheDirectory, 'a'), { sha256: file.sha256, bytes: file.bytes + 1 }), 'http', /sends a file of 4542 bytes; a has 4543/);
+    await assertDownloadError(
+      downloadFile(url, join(cacheDirectory, 'a'), { sha256: file.sha256, bytes: file.bytes + 1 }),
+      'http',
+      /sends a file of 4542 bytes; a has 4543/,
+    );
     server.behaviour.isStalling = true;
-    await assertDownloadError(downloadFile(url, join(cacheDirectory, 'b'), { sha256: file.sha256, idleTimeoutMs: 300 }), 'truncated', /no data for 0\.3 s/);
+    await assertDownloadError(
+      downloadFile(url, join(cacheDirectory, 'b'), { sha256: file.sha256, idleTimeoutMs: 300 }),
+      'truncated',
+      /no data for 0\.3 s/,
+    );
   });
 
   test('a connection refused is a network error', async () => {
-    await assertDownloadError(downloadFile('http://127.0.0.1:1/x', join(scratch, 'refused'), { sha256: '0'.repeat(64) }), 'network', /cannot connect/);
+    await assertDownloadError(
+      downloadFile('http://127.0.0.1:1/x', join(scratch, 'refused'), { sha256: '0'.repeat(64) }),
+      'network',
+      /cannot connect/,
+    );
   });
 });
 
@@ -201,5 +280,8 @@ test('defaultCacheDirectory follows CONVNET_CACHE_DIR, XDG_CACHE_HOME and the pl
   assert.equal(defaultCacheDirectory({ XDG_CACHE_HOME: '/x' }, 'linux'), join('/x', 'convnet-ts'));
   assert.match(defaultCacheDirectory({}, 'linux'), /\.cache[\\/]convnet-ts$/);
   assert.match(defaultCacheDirectory({}, 'darwin'), /Library[\\/]Caches[\\/]convnet-ts$/);
-  assert.equal(defaultCacheDirectory({ LOCALAPPDATA: 'C:\\Users\\a\\AppData\\Local' }, 'win32'), join('C:\\Users\\a\\AppData\\Local', 'convnet-ts', 'Cache'));
+  assert.equal(
+    defaultCacheDirectory({ LOCALAPPDATA: 'C:\\Users\\a\\AppData\\Local' }, 'win32'),
+    join('C:\\Users\\a\\AppData\\Local', 'convnet-ts', 'Cache'),
+  );
 });

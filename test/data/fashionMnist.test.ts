@@ -14,9 +14,13 @@ import { encodeIdx } from '../../src/data/idxFormat.js';
 import { DEBIAN_FASHION_MNIST_DIRECTORY, findFashionMnist, loadFashionMnist } from '../../src/data/mnist.js';
 
 const HAS_DEBIAN_PACKAGE = existsSync(join(DEBIAN_FASHION_MNIST_DIRECTORY, 'train-images-idx3-ubyte.gz'));
-const SKIP_NO_PACKAGE = HAS_DEBIAN_PACKAGE ? false : `Debian package dataset-fashion-mnist not installed (${DEBIAN_FASHION_MNIST_DIRECTORY})`;
+const SKIP_NO_PACKAGE = HAS_DEBIAN_PACKAGE
+  ? false
+  : `Debian package dataset-fashion-mnist not installed (${DEBIAN_FASHION_MNIST_DIRECTORY})`;
 
-test('loadFashionMnist finds Debian\'s files and reads 60,000 + 10,000 labelled images', { skip: SKIP_NO_PACKAGE }, () => {
+test("loadFashionMnist finds Debian's files and reads 60,000 + 10,000 labelled images", {
+  skip: SKIP_NO_PACKAGE,
+}, () => {
   assert.equal(findFashionMnist(), DEBIAN_FASHION_MNIST_DIRECTORY);
   const { train, test: testSplit } = loadFashionMnist();
   assert.equal(train.count, 60000);
@@ -28,7 +32,10 @@ test('loadFashionMnist finds Debian\'s files and reads 60,000 + 10,000 labelled 
   assert.deepEqual(Array.from(testSplit.labels.subarray(0, 10)), [9, 2, 1, 1, 6, 1, 4, 6, 5, 7]);
   assert.equal(train.classNames[train.labels[0]!], 'Ankle boot');
   // Every class has 6,000 training and 1,000 test images (Zalando's README).
-  for (const [split, perClass] of [[train, 6000], [testSplit, 1000]] as const) {
+  for (const [split, perClass] of [
+    [train, 6000],
+    [testSplit, 1000],
+  ] as const) {
     const counts = new Array<number>(10).fill(0);
     for (const label of split.labels) counts[label]!++;
     assert.deepEqual(counts, new Array<number>(10).fill(perClass));
@@ -39,16 +46,23 @@ test('loadFashionMnist finds Debian\'s files and reads 60,000 + 10,000 labelled 
   assert.equal(md5(encodeIdx([10000], testSplit.labels)), '15d484375f8d13e6eb1aabb0c3f46965');
 });
 
-test('loadFashionMnist without files says how to get them', { skip: HAS_DEBIAN_PACKAGE ? 'the Debian package is installed' : false }, () => {
+test('loadFashionMnist without files says how to get them', {
+  skip: HAS_DEBIAN_PACKAGE ? 'the Debian package is installed' : false,
+}, () => {
   const emptyCache = mkdtempSync(join(tmpdir(), 'convnet-fashion-'));
-  const saved = process.env['CONVNET_CACHE_DIR'];
-  process.env['CONVNET_CACHE_DIR'] = emptyCache;
+  const saved = process.env.CONVNET_CACHE_DIR;
+  process.env.CONVNET_CACHE_DIR = emptyCache;
   try {
     assert.equal(findFashionMnist(), null);
-    assert.throws(() => loadFashionMnist(), (error: unknown) => error instanceof FileFormatError && /apt-get install dataset-fashion-mnist.*convnet download fashion-mnist/.test(error.message));
+    assert.throws(
+      () => loadFashionMnist(),
+      (error: unknown) =>
+        error instanceof FileFormatError &&
+        /apt-get install dataset-fashion-mnist.*convnet download fashion-mnist/.test(error.message),
+    );
   } finally {
-    if (saved === undefined) delete process.env['CONVNET_CACHE_DIR'];
-    else process.env['CONVNET_CACHE_DIR'] = saved;
+    if (saved === undefined) delete process.env.CONVNET_CACHE_DIR;
+    else process.env.CONVNET_CACHE_DIR = saved;
     rmSync(emptyCache, { recursive: true, force: true });
   }
 });

@@ -33,7 +33,9 @@ function idxHeader(typeCode: number, dims: number[], dataLength = 0): Uint8Array
   const view = new DataView(bytes.buffer);
   bytes[2] = typeCode;
   bytes[3] = dims.length;
-  dims.forEach((dimension, axis) => view.setUint32(4 + 4 * axis, dimension, false));
+  dims.forEach((dimension, axis) => {
+    view.setUint32(4 + 4 * axis, dimension, false);
+  });
   return bytes;
 }
 
@@ -216,10 +218,23 @@ describe('readIdxFile', () => {
       }
       const missing = join(directory, 'absent.idx');
       // File-system problems are FileSystemErrors naming the path; a file too large to read, a FileFormatError.
-      assert.throws(() => readIdxFile(missing), (error) => error instanceof FileSystemError && error.message === `${missing}: cannot read: no such file or folder (ENOENT)`);
-      assert.throws(() => readIdxFile(directory), (error) => error instanceof FileSystemError && error.message === `${directory}: is a folder, not a regular file`);
+      assert.throws(
+        () => readIdxFile(missing),
+        (error) =>
+          error instanceof FileSystemError &&
+          error.message === `${missing}: cannot read: no such file or folder (ENOENT)`,
+      );
+      assert.throws(
+        () => readIdxFile(directory),
+        (error) =>
+          error instanceof FileSystemError && error.message === `${directory}: is a folder, not a regular file`,
+      );
       const tiny = join(directory, 'tiny.idx');
-      assertFileFormatError(() => readIdxFile(tiny, { maxDecompressedBytes: 8 }), tiny, 'is 18 bytes, more than the 8 an IDX file may have');
+      assertFileFormatError(
+        () => readIdxFile(tiny, { maxDecompressedBytes: 8 }),
+        tiny,
+        'is 18 bytes, more than the 8 an IDX file may have',
+      );
       writeFileSync(join(directory, 'bad.idx'), new Uint8Array([0, 0, 9, 1, 0, 0, 0, 1, 1]));
       assertFileFormatError(() => readIdxFile(join(directory, 'bad.idx')), join(directory, 'bad.idx'), 'signed byte');
     } finally {

@@ -35,7 +35,10 @@ describe('parseRawIdx', () => {
   });
 
   test('gzip bytes are refused with a hint to decompress them', () => {
-    assert.throws(() => parseRawIdx(gzipSync(RAW_2X3), 'tiny.gz'), /tiny\.gz: not an IDX file: .*found 1f 8b \(gzip data: decompress it first\)/);
+    assert.throws(
+      () => parseRawIdx(gzipSync(RAW_2X3), 'tiny.gz'),
+      /tiny\.gz: not an IDX file: .*found 1f 8b \(gzip data: decompress it first\)/,
+    );
   });
 });
 
@@ -57,13 +60,24 @@ describe('decompressGzip', () => {
   test('gzip bomb: output over maxDecompressedBytes is refused', async () => {
     const bomb = gzipSync(new Uint8Array(1024 * 1024));
     assert.ok(bomb.length < 4096);
-    await assertRejectsFileFormat(() => decompressGzip(bomb, 'bomb.gz', { maxDecompressedBytes: 64 * 1024 }), 'bomb.gz', 'more than 65536 bytes');
-    assert.equal((await decompressGzip(gzipSync(RAW_2X3), 'tiny.gz', { maxDecompressedBytes: RAW_2X3.length })).length, RAW_2X3.length);
+    await assertRejectsFileFormat(
+      () => decompressGzip(bomb, 'bomb.gz', { maxDecompressedBytes: 64 * 1024 }),
+      'bomb.gz',
+      'more than 65536 bytes',
+    );
+    assert.equal(
+      (await decompressGzip(gzipSync(RAW_2X3), 'tiny.gz', { maxDecompressedBytes: RAW_2X3.length })).length,
+      RAW_2X3.length,
+    );
   });
 
   test('truncated and corrupt streams, and a bad limit', async () => {
     const compressed = gzipSync(RAW_2X3);
-    await assertRejectsFileFormat(() => decompressGzip(compressed.subarray(0, compressed.length - 6), 'cut.gz'), 'cut.gz', 'corrupt gzip stream');
+    await assertRejectsFileFormat(
+      () => decompressGzip(compressed.subarray(0, compressed.length - 6), 'cut.gz'),
+      'cut.gz',
+      'corrupt gzip stream',
+    );
     const corrupt = compressed.slice();
     corrupt[12] = corrupt[12]! ^ 0xff;
     corrupt[13] = corrupt[13]! ^ 0xff;
@@ -74,7 +88,13 @@ describe('decompressGzip', () => {
 
 describe('imageDatasetFromIdx', () => {
   const files = { images: 'images', labels: 'labels' };
-  const images = parseRawIdx(encodeIdx([3, 2, 2], Uint8Array.from({ length: 12 }, (_, index) => index * 20)), 'images');
+  const images = parseRawIdx(
+    encodeIdx(
+      [3, 2, 2],
+      Uint8Array.from({ length: 12 }, (_, index) => index * 20),
+    ),
+    'images',
+  );
   const labels = parseRawIdx(encodeIdx([3], new Uint8Array([7, 0, 9])), 'labels');
 
   test('builds a [count, height, width, 1] dataset sharing the parsed bytes', () => {
@@ -86,8 +106,14 @@ describe('imageDatasetFromIdx', () => {
 
   test('the bundled sample gives what loadMnistSample gives', async () => {
     const directory = join(repoRoot, 'data', 'mnist-sample');
-    const read = async (name: string) => parseRawIdx(await decompressGzip(readFileSync(join(directory, name)), name), name);
-    const test = imageDatasetFromIdx(await read('t10k-images-idx3-ubyte.gz'), await read('t10k-labels-idx1-ubyte.gz'), files, MNIST_CLASS_NAMES);
+    const read = async (name: string) =>
+      parseRawIdx(await decompressGzip(readFileSync(join(directory, name)), name), name);
+    const test = imageDatasetFromIdx(
+      await read('t10k-images-idx3-ubyte.gz'),
+      await read('t10k-labels-idx1-ubyte.gz'),
+      files,
+      MNIST_CLASS_NAMES,
+    );
     const expected = loadMnistSample().test;
     assert.deepEqual([test.count, test.height, test.width], [2000, 28, 28]);
     assert.deepEqual(test.images, expected.images);
@@ -98,8 +124,14 @@ describe('imageDatasetFromIdx', () => {
     assert.throws(() => imageDatasetFromIdx(labels, labels, files, MNIST_CLASS_NAMES), /images: expected 3 dimensions/);
     assert.throws(() => imageDatasetFromIdx(images, images, files, MNIST_CLASS_NAMES), /labels: expected 1 dimension/);
     const twoLabels = parseRawIdx(encodeIdx([2], new Uint8Array([1, 2])), 'labels');
-    assert.throws(() => imageDatasetFromIdx(images, twoLabels, files, MNIST_CLASS_NAMES), /labels: holds 2 labels but images holds 3 images/);
-    assert.throws(() => imageDatasetFromIdx(images, labels, files, ['a', 'b']), /labels: label 7 of example 0 is not below the number of classes \(2\)/);
+    assert.throws(
+      () => imageDatasetFromIdx(images, twoLabels, files, MNIST_CLASS_NAMES),
+      /labels: holds 2 labels but images holds 3 images/,
+    );
+    assert.throws(
+      () => imageDatasetFromIdx(images, labels, files, ['a', 'b']),
+      /labels: label 7 of example 0 is not below the number of classes \(2\)/,
+    );
     const empty = parseRawIdx(encodeIdx([3, 0, 2], new Uint8Array(0)), 'images');
     assert.throws(() => imageDatasetFromIdx(empty, labels, files, MNIST_CLASS_NAMES), FileFormatError);
   });

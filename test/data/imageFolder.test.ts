@@ -1,7 +1,8 @@
 // Tests of image-folder datasets: train/ + test/ layouts and seeded, stratified validation splits on
 // synthetic PNG folders (exact bytes), resizing to the most common size (capped) and color conversion
-// to the first image's, skipped bad files, the optional decoded-bytes cache, and the CIFAR-10 JPEG copy of the shared datasets folder
-// (its test images against the exact records, within the JPEG error its README measured; skipped when absent).
+// to the first image's, skipped bad files, the optional decoded-bytes cache, and the CIFAR-10 JPEG copy of the shared
+// datasets folder (its test images against the exact records, within the JPEG error its README measured; skipped when
+// absent).
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -21,14 +22,18 @@ import { hasSharedDataset, sharedDatasets } from '../helpers.js';
 /** Writes a `width` x `height` PNG whose every value is `value` (gray or RGB). */
 function writePng(path: string, width: number, height: number, colorModel: 'gray' | 'rgb', value: number): void {
   const channels = colorModel === 'gray' ? 1 : 3;
-  writeFileSync(path, encodePng(imageFromPixels(new Uint8Array(width * height * channels).fill(value), width, height, colorModel)));
+  writeFileSync(
+    path,
+    encodePng(imageFromPixels(new Uint8Array(width * height * channels).fill(value), width, height, colorModel)),
+  );
 }
 
 /** A folder per class under `root`, holding `count` RGB 2x3 PNGs each; file k of class c has every value 10c + k. */
 function writeClasses(root: string, classes: readonly string[], count: number): void {
   classes.forEach((name, classIndex) => {
     mkdirSync(join(root, name), { recursive: true });
-    for (let index = 0; index < count; index++) writePng(join(root, name, `${index}.png`), 3, 2, 'rgb', 10 * classIndex + index);
+    for (let index = 0; index < count; index++)
+      writePng(join(root, name, `${index}.png`), 3, 2, 'rgb', 10 * classIndex + index);
   });
 }
 
@@ -58,7 +63,13 @@ describe('loadImageFolder layouts', () => {
     writeClasses(join(root, 'test'), ['dog'], 1);
     writeFileSync(join(root, 'train', 'cat', 'notes.txt'), 'not an image');
     const progress: string[] = [];
-    const { train, test: testSplit, colorModel, failures, layout } = loadImageFolder(root, { onProgress: (done, total) => progress.push(`${done}/${total}`) });
+    const {
+      train,
+      test: testSplit,
+      colorModel,
+      failures,
+      layout,
+    } = loadImageFolder(root, { onProgress: (done, total) => progress.push(`${done}/${total}`) });
     assert.deepEqual(progress, ['5/5']);
     assert.equal(layout, 'train-test-folders');
     assert.deepEqual(train.classNames, ['cat', 'dog']);
@@ -68,7 +79,10 @@ describe('loadImageFolder layouts', () => {
     // cat (label 0) holds files written as class index 1 (values 10, 11); dog (label 1) values 0, 1.
     assert.deepEqual(Array.from(train.labels), [0, 0, 1, 1]);
     assert.deepEqual(firstBytes(train.images, 4), [10, 11, 0, 1]);
-    assert.ok(train.images.subarray(0, 18).every((value) => value === 10), 'uniform first image');
+    assert.ok(
+      train.images.subarray(0, 18).every((value) => value === 10),
+      'uniform first image',
+    );
     assert.equal(testSplit.count, 1);
     assert.deepEqual(Array.from(testSplit.labels), [1]);
   });
@@ -80,15 +94,23 @@ describe('loadImageFolder layouts', () => {
     assert.equal(first.layout, 'validation-split');
     assert.equal(first.train.count, 21);
     assert.equal(first.test.count, 9);
-    const perClass = (labels: Uint8Array): number[] => [0, 1, 2].map((label) => labels.filter((value) => value === label).length);
+    const perClass = (labels: Uint8Array): number[] =>
+      [0, 1, 2].map((label) => labels.filter((value) => value === label).length);
     assert.deepEqual(perClass(first.test.labels), [3, 3, 3]);
     // Every file lands in exactly one split.
     const all = [...firstBytes(first.train.images, 21), ...firstBytes(first.test.images, 9)].sort((x, y) => x - y);
-    assert.deepEqual(all, Array.from({ length: 30 }, (_, index) => 10 * Math.floor(index / 10) + (index % 10)));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 30 }, (_, index) => 10 * Math.floor(index / 10) + (index % 10)),
+    );
     const again = loadImageFolder(root, { validationFraction: 0.3, seed: 7 });
     assert.deepEqual(firstBytes(again.test.images, 9), firstBytes(first.test.images, 9), 'same seed, same split');
     const other = loadImageFolder(root, { validationFraction: 0.3, seed: 8 });
-    assert.notDeepEqual(firstBytes(other.test.images, 9), firstBytes(first.test.images, 9), 'another seed, another split');
+    assert.notDeepEqual(
+      firstBytes(other.test.images, 9),
+      firstBytes(first.test.images, 9),
+      'another seed, another split',
+    );
     assert.equal(loadImageFolder(root).test.count, 6, 'default fraction 0.2');
     assert.equal(loadImageFolder(root, { validationFraction: 0 }).test.count, 0);
   });
@@ -105,7 +127,7 @@ describe('loadImageFolder layouts', () => {
 });
 
 describe('loadImageFolder conversions and failures', () => {
-  test('images take the first image\'s size and color model; bad files are reported and skipped', () => {
+  test("images take the first image's size and color model; bad files are reported and skipped", () => {
     const root = folder('mixed');
     mkdirSync(join(root, 'x'));
     writePng(join(root, 'x', '0.png'), 4, 4, 'gray', 200);
@@ -117,19 +139,28 @@ describe('loadImageFolder conversions and failures', () => {
     assert.deepEqual([train.count, train.height, train.width, train.channels], [2, 4, 4, 1]);
     assert.ok(train.images.subarray(0, 16).every((value) => value === 200));
     // A uniform RGB image stays uniform when shrunk; gray is the luma, 30 for equal R, G and B.
-    assert.ok(train.images.subarray(16).every((value) => value === 30), `converted image ${Array.from(train.images.subarray(16))}`);
-    assert.deepEqual(failures.map(({ file }) => file.split(/[\\/]/).pop()), ['2.png', '3.jpg']);
+    assert.ok(
+      train.images.subarray(16).every((value) => value === 30),
+      `converted image ${Array.from(train.images.subarray(16))}`,
+    );
+    assert.deepEqual(
+      failures.map(({ file }) => file.split(/[\\/]/).pop()),
+      ['2.png', '3.jpg'],
+    );
     assert.ok(failures.every(({ error }) => error instanceof FileFormatError));
   });
 
-  test('the default size is the most common one among the files, not the first file\'s, and is capped', () => {
+  test("the default size is the most common one among the files, not the first file's, and is capped", () => {
     const root = folder('vote');
     mkdirSync(join(root, 'x'));
     writePng(join(root, 'x', '0.png'), 8, 8, 'gray', 40);
     for (let index = 1; index <= 3; index++) writePng(join(root, 'x', `${index}.png`), 4, 6, 'gray', 40 + index);
     const voted = loadImageFolder(root, { validationFraction: 0 }).train;
     assert.deepEqual([voted.count, voted.height, voted.width], [4, 6, 4]);
-    assert.ok(voted.images.subarray(0, 24).every((value) => value === 40), 'the 8x8 picture shrunk to 6x4');
+    assert.ok(
+      voted.images.subarray(0, 24).every((value) => value === 40),
+      'the 8x8 picture shrunk to 6x4',
+    );
     // 1024x768 is over MAX_FOLDER_IMAGE_PIXELS (512 x 512): shrunk to 591x443, the same aspect.
     const large = folder('large');
     mkdirSync(join(large, 'y'));
@@ -151,13 +182,19 @@ describe('loadImageFolder conversions and failures', () => {
 
   test('bad folders and options are typed errors', () => {
     const empty = folder('empty');
-    assert.throws(() => loadImageFolder(join(scratch, 'missing')), (error: unknown) => error instanceof FileFormatError && /is not a folder/.test(error.message));
+    assert.throws(
+      () => loadImageFolder(join(scratch, 'missing')),
+      (error: unknown) => error instanceof FileFormatError && /is not a folder/.test(error.message),
+    );
     assert.throws(() => loadImageFolder(empty), /has no class sub-folders/);
     mkdirSync(join(empty, 'nothing'));
     assert.throws(() => loadImageFolder(empty), /has no PNG or JPEG files/);
     const root = folder('named');
     writeClasses(root, ['cat', 'emu'], 1);
-    assert.throws(() => loadImageFolder(root, { classNames: ['cat', 'dog'] }), /emu: is not one of the 2 classes \(cat, dog\)/);
+    assert.throws(
+      () => loadImageFolder(root, { classNames: ['cat', 'dog'] }),
+      /emu: is not one of the 2 classes \(cat, dog\)/,
+    );
     assert.throws(() => loadImageFolder(root, { validationFraction: 1 }), ValueError);
     assert.throws(() => loadImageFolder(root, { size: [0, 3] }), ValueError);
   });
@@ -179,26 +216,44 @@ describe('loadImageFolder cache', () => {
       assert.deepEqual(Array.from(cached[split].images), Array.from(decoded[split].images));
       assert.deepEqual(Array.from(cached[split].labels), Array.from(decoded[split].labels));
     }
-    assert.deepEqual(cached.failures.map(({ error }) => error.message), decoded.failures.map(({ error }) => error.message));
+    assert.deepEqual(
+      cached.failures.map(({ error }) => error.message),
+      decoded.failures.map(({ error }) => error.message),
+    );
     assert.ok(cached.failures[0]!.error instanceof FileFormatError);
     utimesSync(join(root, 'train', 'b', '0.png'), new Date(), new Date(Date.now() - 60_000));
     assert.equal(loadImageFolder(root, { cacheDirectory }).isFromCache, false);
-    assert.equal(loadImageFolder(root, { cacheDirectory, size: [4, 4] }).isFromCache, false, 'other options, other key');
+    assert.equal(
+      loadImageFolder(root, { cacheDirectory, size: [4, 4] }).isFromCache,
+      false,
+      'other options, other key',
+    );
     assert.deepEqual(readdirSync(root).sort(), ['test', 'train'], 'nothing written into the image folder');
   });
 });
 
-const SKIP_NO_JPEG = hasSharedDataset('cifar10-jpeg') && hasSharedDataset('cifar10-partial') ? false : 'shared CIFAR-10 JPEG tar or records not found';
+const SKIP_NO_JPEG =
+  hasSharedDataset('cifar10-jpeg') && hasSharedDataset('cifar10-partial')
+    ? false
+    : 'shared CIFAR-10 JPEG tar or records not found';
 const HAS_TAR = spawnSync('tar', ['--version'], { encoding: 'utf8' }).status === 0;
 
-test('CIFAR-10 JPEG test images match the exact records within the JPEG error', { skip: SKIP_NO_JPEG || (HAS_TAR ? false : 'no tar command') }, () => {
+test('CIFAR-10 JPEG test images match the exact records within the JPEG error', {
+  skip: SKIP_NO_JPEG || (HAS_TAR ? false : 'no tar command'),
+}, () => {
   const root = folder('cifar10-jpeg');
   // Only files 0000-0199 of each test class: the first 1,000 records reach at most file 0111 of a class,
   // and extracting all 10,000 files took 7 s of file-system time on the CI machine.
   const archive = resolve(sharedDatasets, 'cifar10-jpeg', 'cifar10-jpeg.tar');
-  const result = spawnSync('tar', ['-xf', archive, '-C', root, '--wildcards', 'test/*/00??.jpg', 'test/*/01??.jpg'], { encoding: 'utf8' });
+  const result = spawnSync('tar', ['-xf', archive, '-C', root, '--wildcards', 'test/*/00??.jpg', 'test/*/01??.jpg'], {
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 0, result.stderr);
-  const { train: images, failures, colorModel } = loadImageFolder(join(root, 'test'), { validationFraction: 0, classNames: CIFAR10_CLASS_NAMES });
+  const {
+    train: images,
+    failures,
+    colorModel,
+  } = loadImageFolder(join(root, 'test'), { validationFraction: 0, classNames: CIFAR10_CLASS_NAMES });
   assert.deepEqual(failures, []);
   assert.equal(colorModel, 'rgb');
   assert.deepEqual([images.count, images.height, images.width, images.channels], [2000, 32, 32, 3]);
@@ -213,7 +268,8 @@ test('CIFAR-10 JPEG test images match the exact records within the JPEG error', 
     const example = 200 * label + seen[label]!++;
     assert.equal(images.labels[example], label);
     let imageError = 0;
-    for (let offset = 0; offset < 3072; offset++) imageError += Math.abs(images.images[example * 3072 + offset]! - exact.images[record * 3072 + offset]!);
+    for (let offset = 0; offset < 3072; offset++)
+      imageError += Math.abs(images.images[example * 3072 + offset]! - exact.images[record * 3072 + offset]!);
     totalError += imageError;
     worstImageError = Math.max(worstImageError, imageError / 3072);
   }

@@ -142,7 +142,10 @@ describe('loadMnist on synthetic folders', () => {
 describe('loadMnist on the official files', () => {
   test('60,000 + 10,000 digits of 28x28x1', { skip: SKIP_NO_MNIST }, () => {
     const { train, test: testSplit } = loadOfficialMnist();
-    for (const [split, count] of [[train, 60000], [testSplit, 10000]] as const) {
+    for (const [split, count] of [
+      [train, 60000],
+      [testSplit, 10000],
+    ] as const) {
       assert.equal(split.count, count);
       assert.deepEqual([split.height, split.width, split.channels], [28, 28, 1]);
       assert.equal(split.images.length, count * 784);
@@ -160,7 +163,10 @@ describe('loadMnist on the official files', () => {
     // The first training digit (a 5): its 784 bytes sum to 27525, with 166 non-zero and a maximum of 255.
     // Computed once, independently of this library, with Python: sum(gzip.open(f).read()[16:16 + 784]).
     const firstImage = train.images.subarray(0, 784);
-    assert.equal(firstImage.reduce((sum, value) => sum + value, 0), 27525);
+    assert.equal(
+      firstImage.reduce((sum, value) => sum + value, 0),
+      27525,
+    );
     assert.equal(firstImage.filter((value) => value > 0).length, 166);
     assert.equal(Math.max(...firstImage), 255);
   });
@@ -174,7 +180,10 @@ describe('loadMnistSample', () => {
     assert.deepEqual([train.height, train.width, train.channels], [28, 28, 1]);
     assert.deepEqual(Array.from(train.labels.subarray(0, 10)), [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]);
     assert.deepEqual(Array.from(testSplit.labels.subarray(0, 10)), [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]);
-    assert.equal(classCounts(train).reduce((sum, value) => sum + value, 0), 10000);
+    assert.equal(
+      classCounts(train).reduce((sum, value) => sum + value, 0),
+      10000,
+    );
   });
 
   test('its bytes equal the first examples of the official files', { skip: SKIP_NO_MNIST }, () => {
@@ -204,7 +213,11 @@ describe('ImageDataset helpers', () => {
     const tensor = datasetToTensor(tiny);
     assert.deepEqual(tensor.shape, [3, 1, 2, 2]);
     assert.equal(tensor.dtype, 'float32');
-    assertClose(tensor.data, Array.from(tiny.images, (value) => value / 255), { atol: 1e-7, rtol: 0 });
+    assertClose(
+      tensor.data,
+      Array.from(tiny.images, (value) => value / 255),
+      { atol: 1e-7, rtol: 0 },
+    );
     assert.equal(tensor.data[11], 1);
   });
 

@@ -63,10 +63,16 @@ export function paxRecord(key: string, value: string): string {
 
 /** A GNU long name entry followed by the file it names. */
 export function gnuLongNameEntries(name: string, data: Uint8Array): Uint8Array[] {
-  return [tarEntry('././@LongLink', new TextEncoder().encode(`${name}\0`), { type: 'L', magic: 'gnu' }), tarEntry(name.slice(0, 99), data, { magic: 'gnu' })];
+  return [
+    tarEntry('././@LongLink', new TextEncoder().encode(`${name}\0`), { type: 'L', magic: 'gnu' }),
+    tarEntry(name.slice(0, 99), data, { magic: 'gnu' }),
+  ];
 }
 
 /** A pax extended header holding `records` followed by the file it describes. */
 export function paxEntries(records: string, name: string, data: Uint8Array): Uint8Array[] {
-  return [tarEntry(`PaxHeaders/${name.slice(0, 80)}`, new TextEncoder().encode(records), { type: 'x' }), tarEntry(name.slice(0, 99), data)];
+  return [
+    tarEntry(`PaxHeaders/${name.slice(0, 80)}`, new TextEncoder().encode(records), { type: 'x' }),
+    tarEntry(name.slice(0, 99), data),
+  ];
 }

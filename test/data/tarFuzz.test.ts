@@ -38,7 +38,11 @@ function smallSample(): Sample {
   const bytes = (count: number): Uint8Array => Uint8Array.from({ length: count }, (_, index) => index * 37);
   return sampleOf([
     tarEntry('pax_global_header', new TextEncoder().encode(paxRecord('comment', 'fuzz')), { type: 'g' }),
-    ...paxEntries(paxRecord('mtime', '1700000000.25') + paxRecord('path', `deep/${'p'.repeat(120)}/a.bin`), 'a.bin', bytes(3)),
+    ...paxEntries(
+      paxRecord('mtime', '1700000000.25') + paxRecord('path', `deep/${'p'.repeat(120)}/a.bin`),
+      'a.bin',
+      bytes(3),
+    ),
     ...gnuLongNameEntries(`long/${'l'.repeat(140)}/b.bin`, bytes(9)),
     tarEntry('c.bin', bytes(1), { prefix: `prefix/${'q'.repeat(90)}` }),
     tarEntry('folder/', new Uint8Array(0), { type: '5' }),
@@ -48,7 +52,8 @@ function smallSample(): Sample {
 
 /** The six CIFAR-10 batches of one record each, named in each of the ways a tar can name them. */
 function cifarSample(): Sample {
-  const record = (label: number): Uint8Array => Uint8Array.from({ length: 3073 }, (_, index) => (index === 0 ? label : (index * 13) & 255));
+  const record = (label: number): Uint8Array =>
+    Uint8Array.from({ length: 3073 }, (_, index) => (index === 0 ? label : (index * 13) & 255));
   const folder = 'cifar-10-batches-bin';
   return sampleOf([
     ...paxEntries(paxRecord('path', `${folder}/data_batch_1.bin`), 'x1', record(1)),
@@ -71,7 +76,8 @@ function mutateTar(sample: Sample, random: Random): Uint8Array {
   const span = random.integer(2) === 0 ? BLOCK_BYTES : 2 * BLOCK_BYTES;
   for (let changes = 1 + random.integer(6); changes > 0; changes--) {
     const at = header + random.integer(span);
-    if (at < copy.length) copy[at] = [0, 0x20, 0x30 + random.integer(10), 0x3d, 0x0a, 0xff, random.integer(256)][random.integer(7)]!;
+    if (at < copy.length)
+      copy[at] = [0, 0x20, 0x30 + random.integer(10), 0x3d, 0x0a, 0xff, random.integer(256)][random.integer(7)]!;
   }
   if (random.integer(2) === 0) fixChecksum(copy.subarray(header, header + BLOCK_BYTES));
   return copy;
@@ -103,7 +109,8 @@ describe('fuzzed tar archives raise typed errors, never crash, hang or allocate 
     const sample = cifarSample();
     const path = join(directory, 'fuzz.tar.gz');
     for (let index = 0; index < 500; index++) {
-      const damaged = random.integer(4) === 0 ? mutateBytes(gzipSync(sample.archive), random) : gzipSync(mutateTar(sample, random));
+      const damaged =
+        random.integer(4) === 0 ? mutateBytes(gzipSync(sample.archive), random) : gzipSync(mutateTar(sample, random));
       writeFileSync(path, damaged);
       check(`tar.gz case ${index}`, () => loadCifar10(path, { maxBytes: 1024 * 1024 }));
     }

@@ -23,7 +23,10 @@ function hasDocComment(reflection: DeclarationReflection): boolean {
 }
 
 test('API reference: TypeDoc builds it without warnings, and every export has a doc comment', async () => {
-  const app = await Application.bootstrapWithPlugins({ options: join(repoRoot, 'typedoc.json') }, [new TypeDocReader(), new TSConfigReader()]);
+  const app = await Application.bootstrapWithPlugins({ options: join(repoRoot, 'typedoc.json') }, [
+    new TypeDocReader(),
+    new TSConfigReader(),
+  ]);
   const logger = new CollectingLogger();
   app.logger = logger;
   const project = await app.convert();

@@ -1,7 +1,7 @@
 // Keeps the guides true: their relative links lead to files and headings that exist, every TypeScript
-// and JavaScript block in docs/*.md and CONTRIBUTING.md must parse, and every block marked `<!-- example: runs ... -->` runs against the built package
-// ('convnet-ts' resolves to this checkout) and exits cleanly; where the guide says "It prints:" with a
-// text block after it, the output must be exactly that. The other blocks are fragments of a larger
+// and JavaScript block in docs/*.md and CONTRIBUTING.md must parse, and every block marked `<!-- example: runs ... -->`
+// runs against the built package ('convnet-ts' resolves to this checkout) and exits cleanly; where the guide says "It
+// prints:" with a text block after it, the output must be exactly that. The other blocks are fragments of a larger
 // program (they use a `model` or `x` defined elsewhere), so only their syntax is checked.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -34,14 +34,24 @@ function codeBlocks(file: string): CodeBlock[] {
     const end = lines.indexOf('```', start + 1);
     assert.ok(end > start, `${file}:${start + 1}: a code block is never closed`);
     const isRunnable = (lines[start - 1] ?? '').startsWith(RUNS_MARKER);
-    blocks.push({ file, line: start + 1, language: fence[1] ?? '', code: lines.slice(start + 1, end).join('\n'), isRunnable, expectedOutput: undefined });
+    blocks.push({
+      file,
+      line: start + 1,
+      language: fence[1] ?? '',
+      code: lines.slice(start + 1, end).join('\n'),
+      isRunnable,
+      expectedOutput: undefined,
+    });
     index = end;
   }
   // "It prints:" after a runnable block introduces the text block that follows it as its output.
   for (const [position, block] of blocks.entries()) {
     const next = blocks[position + 1];
     if (!block.isRunnable || next === undefined || next.language !== 'text') continue;
-    const between = lines.slice(block.line + block.code.split('\n').length + 1, next.line - 1).join('\n').trim();
+    const between = lines
+      .slice(block.line + block.code.split('\n').length + 1, next.line - 1)
+      .join('\n')
+      .trim();
     if (between === 'It prints:') block.expectedOutput = next.code;
   }
   return blocks;
@@ -49,7 +59,11 @@ function codeBlocks(file: string): CodeBlock[] {
 
 /** GitHub's anchor of a heading: lower case, punctuation dropped, spaces made hyphens. */
 function headingAnchor(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
 }
 
 /** The relative links of a Markdown file that lead nowhere: a missing file, or a missing heading. */
@@ -63,14 +77,19 @@ function brokenLinks(file: string): string[] {
     if (!existsSync(join(repoRoot, linked))) {
       broken.push(`${file}: ${target} (no such file)`);
     } else if (anchor !== undefined && linked.endsWith('.md')) {
-      const headings = readFileSync(join(repoRoot, linked), 'utf8').split('\n').filter((line) => line.startsWith('#'));
-      if (!headings.some((line) => headingAnchor(line.replace(/^#+/, '')) === anchor)) broken.push(`${file}: ${target} (no such heading)`);
+      const headings = readFileSync(join(repoRoot, linked), 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('#'));
+      if (!headings.some((line) => headingAnchor(line.replace(/^#+/, '')) === anchor))
+        broken.push(`${file}: ${target} (no such heading)`);
     }
   }
   return broken;
 }
 
-const guides = readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`);
+const guides = readdirSync(join(repoRoot, 'docs'))
+  .filter((name) => name.endsWith('.md'))
+  .map((name) => `docs/${name}`);
 const blocks = [...guides, 'CONTRIBUTING.md'].flatMap(codeBlocks);
 const scripts = blocks.filter((block) => ['ts', 'js'].includes(block.language));
 
@@ -99,7 +118,11 @@ describe('guides: links and code examples', () => {
       mkdirSync(examplesFolder, { recursive: true });
       const script = join(examplesFolder, `${block.file.replace(/[/.]/g, '-')}-${block.line}.mjs`);
       writeFileSync(script, transformSync(block.code, { loader: 'ts', format: 'esm' }).code);
-      const result = spawnSync(process.execPath, [script], { cwd: repoRoot, encoding: 'utf8', timeout: EXAMPLE_TIMEOUT_MS });
+      const result = spawnSync(process.execPath, [script], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        timeout: EXAMPLE_TIMEOUT_MS,
+      });
       assert.equal(result.status, 0, `${block.file}:${block.line} failed:\n${result.stderr}`);
       if (block.expectedOutput !== undefined) assert.equal(result.stdout.trim(), block.expectedOutput.trim());
     });

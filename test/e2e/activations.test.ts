@@ -12,8 +12,34 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import {
-  convertImage, convertPixels, decodeImage, Dense, elu, encodePng, gelu, GradientTape, imageFromPixels, Input, leakyRelu, Random, relu,
-  ReLU, resizeImage, Sequential, sigmoid, Sigmoid, silu, softmaxCrossEntropy, tanh, Tanh, Tensor, withScope, type ColorModel, type Image, type Initializer, type Layer,
+  convertImage,
+  convertPixels,
+  decodeImage,
+  Dense,
+  elu,
+  encodePng,
+  gelu,
+  GradientTape,
+  imageFromPixels,
+  Input,
+  leakyRelu,
+  Random,
+  relu,
+  ReLU,
+  resizeImage,
+  Sequential,
+  sigmoid,
+  Sigmoid,
+  silu,
+  softmaxCrossEntropy,
+  tanh,
+  Tanh,
+  Tensor,
+  withScope,
+  type ColorModel,
+  type Image,
+  type Initializer,
+  type Layer,
 } from '../../src/index.js';
 import { assertClose, repoRoot } from '../helpers.js';
 import { exposed, screenshot, SCREENSHOTS, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
@@ -38,7 +64,15 @@ interface NetworkState {
 interface ActivationsState {
   x: number;
   functions: Record<string, FunctionState>;
-  vanishing: { depth: number; seed: number; runs: number; width: number; batch: number; classes: number; networks: Record<string, NetworkState> };
+  vanishing: {
+    depth: number;
+    seed: number;
+    runs: number;
+    width: number;
+    batch: number;
+    classes: number;
+    networks: Record<string, NetworkState>;
+  };
 }
 
 type SplitModel = 'rgb' | 'hsv' | 'cmyk' | 'gray';
@@ -88,15 +122,23 @@ function nodeGradients(state: ActivationsState['vanishing'], network: NetworkSta
   const layers: Layer[] = [new Input({ shape: [width] })];
   for (let index = 0; index < depth; index++) {
     layers.push(new Dense({ units: width, kernelInitializer: network.initializer }));
-    layers.push(network.activation === 'sigmoid' ? new Sigmoid() : network.activation === 'tanh' ? new Tanh() : new ReLU());
+    layers.push(
+      network.activation === 'sigmoid' ? new Sigmoid() : network.activation === 'tanh' ? new Tanh() : new ReLU(),
+    );
   }
   layers.push(new Dense({ units: classes, kernelInitializer: 'glorotUniform' }));
   const model = new Sequential(layers, { seed });
   const random = new Random(seed);
-  const inputs = Tensor.fromArray(Array.from({ length: batch * width }, () => random.normal()), [batch, width]);
+  const inputs = Tensor.fromArray(
+    Array.from({ length: batch * width }, () => random.normal()),
+    [batch, width],
+  );
   const targets = Tensor.zeros([batch, classes]);
   for (let row = 0; row < batch; row++) targets.data[row * classes + random.integer(classes)] = 1;
-  const kernels = model.layers.filter((layer): layer is Dense => layer instanceof Dense).slice(0, depth).map((layer) => layer.kernel!);
+  const kernels = model.layers
+    .filter((layer): layer is Dense => layer instanceof Dense)
+    .slice(0, depth)
+    .map((layer) => layer.kernel!);
   return withScope(() => {
     const tape = new GradientTape(model.trainableWeights());
     const { loss } = tape.run(() => softmaxCrossEntropy(model.forward(inputs), targets));
@@ -110,10 +152,13 @@ function nodeGradients(state: ActivationsState['vanishing'], network: NetworkSta
 
 /** Sets a range or number input and fires the event the page listens to. */
 async function setInput(page: Page, selector: string, value: number, event: 'input' | 'change'): Promise<void> {
-  await page.locator(selector).evaluate((input, [text, type]) => {
-    (input as HTMLInputElement).value = text!;
-    input.dispatchEvent(new Event(type!, { bubbles: true }));
-  }, [String(value), event]);
+  await page.locator(selector).evaluate(
+    (input, [text, type]) => {
+      (input as HTMLInputElement).value = text!;
+      input.dispatchEvent(new Event(type!, { bubbles: true }));
+    },
+    [String(value), event],
+  );
 }
 
 function firstOverLast(network: NetworkState): number {
@@ -131,7 +176,12 @@ function checkSamples(state: ColorState): void {
   for (const sample of state.samples) {
     for (const model of SPLIT_MODELS) {
       const expected = convertPixels(Float32Array.from(sample.source), state.sourceModel, model);
-      assertClose(sample[model], expected, { atol: 1e-6, rtol: 0 }, `${state.name} (${sample.x}, ${sample.y}) ${model}`);
+      assertClose(
+        sample[model],
+        expected,
+        { atol: 1e-6, rtol: 0 },
+        `${state.name} (${sample.x}, ${sample.y}) ${model}`,
+      );
     }
   }
 }
@@ -142,7 +192,13 @@ function checkAgainstNodeDecoding(state: ColorState, bytes: Uint8Array): void {
   assert.deepEqual(state.decoded, { width: image.width, height: image.height, colorModel: image.colorModel });
   assert.equal(state.width, image.width);
   assert.equal(state.height, image.height);
-  for (const sample of state.samples) assertClose(sample.source, pixelOf(image, sample.x, sample.y), { atol: 1e-7, rtol: 0 }, `${state.name} source (${sample.x}, ${sample.y})`);
+  for (const sample of state.samples)
+    assertClose(
+      sample.source,
+      pixelOf(image, sample.x, sample.y),
+      { atol: 1e-7, rtol: 0 },
+      `${state.name} source (${sample.x}, ${sample.y})`,
+    );
   for (const model of SPLIT_MODELS) {
     const converted = convertImage(image, model);
     const channels = converted.data.length / (image.width * image.height);
@@ -150,7 +206,12 @@ function checkAgainstNodeDecoding(state: ColorState, bytes: Uint8Array): void {
     converted.data.forEach((value, index) => {
       sums[index % channels]! += value;
     });
-    assertClose(state.channelMeans[model], sums.map((sum) => sum / (image.width * image.height)), { atol: 1e-6, rtol: 0 }, `${state.name} ${model} means`);
+    assertClose(
+      state.channelMeans[model],
+      sums.map((sum) => sum / (image.width * image.height)),
+      { atol: 1e-6, rtol: 0 },
+      `${state.name} ${model} means`,
+    );
   }
 }
 
@@ -161,7 +222,7 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
   });
   after(async () => explorer?.close());
 
-  test('activation curves and derivatives are the toolkit\'s; the x slider and hover read them', async () => {
+  test("activation curves and derivatives are the toolkit's; the x slider and hover read them", async () => {
     const { page, errors } = await explorer.open('activations');
     let state = await exposed<ActivationsState>(page, 'activations');
     assert.deepEqual(Object.keys(state.functions).sort(), Object.keys(OPS).sort());
@@ -172,12 +233,15 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     }
     // Calculus, independently of the toolkit: sigmoid' peaks at 0.25 at 0, tanh' at 1, ReLU' is a step.
     const at = (id: string, x: number) => state.functions[id]!.samples.x.indexOf(x);
-    assert.ok(Math.abs(state.functions['sigmoid']!.samples.derivative[at('sigmoid', 0)]! - 0.25) < 1e-7);
-    assert.ok(state.functions['sigmoid']!.maxDerivative <= 0.25 + 1e-7 && state.functions['sigmoid']!.maxDerivative > 0.2499);
-    assert.ok(Math.abs(state.functions['tanh']!.samples.derivative[at('tanh', 0)]! - 1) < 1e-7);
-    assert.equal(state.functions['relu']!.samples.derivative[at('relu', 1)], 1);
-    assert.equal(state.functions['relu']!.samples.derivative[at('relu', -1)], 0);
-    assert.ok(state.functions['gelu']!.minDerivative < -0.12, `GELU' dips below 0: ${state.functions['gelu']!.minDerivative}`);
+    assert.ok(Math.abs(state.functions.sigmoid!.samples.derivative[at('sigmoid', 0)]! - 0.25) < 1e-7);
+    assert.ok(state.functions.sigmoid!.maxDerivative <= 0.25 + 1e-7 && state.functions.sigmoid!.maxDerivative > 0.2499);
+    assert.ok(Math.abs(state.functions.tanh!.samples.derivative[at('tanh', 0)]! - 1) < 1e-7);
+    assert.equal(state.functions.relu!.samples.derivative[at('relu', 1)], 1);
+    assert.equal(state.functions.relu!.samples.derivative[at('relu', -1)], 0);
+    assert.ok(
+      state.functions.gelu!.minDerivative < -0.12,
+      `GELU' dips below 0: ${state.functions.gelu!.minDerivative}`,
+    );
 
     // The x slider: every card reads f and f' at the new x.
     await setInput(page, '#activation-x', -1.25, 'input');
@@ -185,14 +249,22 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     assert.equal(state.x, -1.25);
     for (const [id, shown] of Object.entries(state.functions)) {
       const expected = nodeActivation(id, [-1.25], shown.alpha ?? 0);
-      assertClose([shown.reading.value, shown.reading.derivative], [expected.value[0]!, expected.derivative[0]!], { atol: 1e-6, rtol: 0 }, `${id} at -1.25`);
+      assertClose(
+        [shown.reading.value, shown.reading.derivative],
+        [expected.value[0]!, expected.derivative[0]!],
+        { atol: 1e-6, rtol: 0 },
+        `${id} at -1.25`,
+      );
     }
-    assert.match(await page.locator('.activation-readout[data-activation="sigmoid"]').innerText(), /f\(-1\.25\) = 0\.22270\d/);
+    assert.match(
+      await page.locator('.activation-readout[data-activation="sigmoid"]').innerText(),
+      /f\(-1\.25\) = 0\.22270\d/,
+    );
 
     // The leaky ReLU slope: its derivative below 0 is the new alpha.
     await setInput(page, '#alpha-leakyRelu', 0.3, 'input');
     state = await exposed<ActivationsState>(page, 'activations');
-    const leaky = state.functions['leakyRelu']!;
+    const leaky = state.functions.leakyRelu!;
     assert.equal(leaky.alpha, 0.3);
     assertClose([leaky.samples.derivative[at('leakyRelu', -2)]!], [0.3], { atol: 1e-7, rtol: 0 }, 'leaky ReLU slope');
 
@@ -203,12 +275,12 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     await page.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
     state = await exposed<ActivationsState>(page, 'activations');
     assert.ok(state.x > 1 && state.x < 4, `hover set x = ${state.x}`);
-    assert.equal(state.functions['sigmoid']!.reading.x, state.x);
+    assert.equal(state.functions.sigmoid!.reading.x, state.x);
     assert.deepEqual(errors, []);
     await page.close();
   });
 
-  test('vanishing gradients: the sigmoid network\'s first layer gets orders of magnitude less gradient, ReLU\'s does not', async () => {
+  test("vanishing gradients: the sigmoid network's first layer gets orders of magnitude less gradient, ReLU's does not", async () => {
     const { page, errors } = await explorer.open('activations');
     let state = await exposed<ActivationsState>(page, 'activations');
     const check = (current: ActivationsState) => {
@@ -216,8 +288,16 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
       assert.ok(sigmoidNetwork !== undefined && reluNetwork !== undefined);
       for (const network of [sigmoidNetwork, reluNetwork]) {
         assert.equal(network.magnitudes.length, current.vanishing.depth);
-        assert.ok(network.magnitudes.every((value) => Number.isFinite(value) && value > 0), `${network.activation}: ${network.magnitudes}`);
-        assertClose(network.magnitudes, nodeGradients(current.vanishing, network), { atol: 0, rtol: 1e-3 }, `${network.activation} per-layer gradients`);
+        assert.ok(
+          network.magnitudes.every((value) => Number.isFinite(value) && value > 0),
+          `${network.activation}: ${network.magnitudes}`,
+        );
+        assertClose(
+          network.magnitudes,
+          nodeGradients(current.vanishing, network),
+          { atol: 0, rtol: 1e-3 },
+          `${network.activation} per-layer gradients`,
+        );
       }
       const sigmoidRatio = firstOverLast(sigmoidNetwork);
       const reluRatio = firstOverLast(reluNetwork);
@@ -228,11 +308,17 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
       // The sigmoid gradient shrinks layer after layer toward the input.
       const magnitudes = sigmoidNetwork.magnitudes;
       const shrinking = magnitudes.slice(1).filter((value, index) => magnitudes[index]! < value).length;
-      assert.ok(shrinking >= magnitudes.length - 2, `sigmoid gradients grow toward the output in ${shrinking} of ${magnitudes.length - 1} steps`);
+      assert.ok(
+        shrinking >= magnitudes.length - 2,
+        `sigmoid gradients grow toward the output in ${shrinking} of ${magnitudes.length - 1} steps`,
+      );
     };
     assert.equal(state.vanishing.depth, 12);
     check(state);
-    assert.match(await page.locator('.vanishing-summary [data-network="sigmoid"]').innerText(), /orders of magnitude smaller than layer 12/);
+    assert.match(
+      await page.locator('.vanishing-summary [data-network="sigmoid"]').innerText(),
+      /orders of magnitude smaller than layer 12/,
+    );
 
     // Deeper, a new seed and tanh as well: still computed live, still the same picture.
     await setInput(page, '#vanishing-depth', 16, 'input');
@@ -243,9 +329,17 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     assert.equal(state.vanishing.seed, 2);
     assert.ok(state.vanishing.runs >= 4);
     check(state);
-    const tanhNetwork = state.vanishing.networks['tanh']!;
-    assertClose(tanhNetwork.magnitudes, nodeGradients(state.vanishing, tanhNetwork), { atol: 0, rtol: 1e-3 }, 'tanh per-layer gradients');
-    assert.ok(firstOverLast(tanhNetwork) > firstOverLast(state.vanishing.networks['sigmoid']!) * 100, 'tanh vanishes far less than sigmoid');
+    const tanhNetwork = state.vanishing.networks.tanh!;
+    assertClose(
+      tanhNetwork.magnitudes,
+      nodeGradients(state.vanishing, tanhNetwork),
+      { atol: 0, rtol: 1e-3 },
+      'tanh per-layer gradients',
+    );
+    assert.ok(
+      firstOverLast(tanhNetwork) > firstOverLast(state.vanishing.networks.sigmoid!) * 100,
+      'tanh vanishes far less than sigmoid',
+    );
 
     await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, 'activations-vanishing');
@@ -253,37 +347,56 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     await page.close();
   });
 
-  test('vanishing gradients under Glorot: ReLU\'s layers are all small alike and the loss is at chance, and the summary says so', async () => {
+  test("vanishing gradients under Glorot: ReLU's layers are all small alike and the loss is at chance, and the summary says so", async () => {
     const { page, errors } = await explorer.open('activations');
     await page.locator('#vanishing-init').selectOption('glorotUniform');
     const state = await exposed<ActivationsState>(page, 'activations');
-    const reluNetwork = state.vanishing.networks['relu']!;
+    const reluNetwork = state.vanishing.networks.relu!;
     assert.equal(reluNetwork.initializer, 'glorotUniform');
-    assertClose(reluNetwork.magnitudes, nodeGradients(state.vanishing, reluNetwork), { atol: 0, rtol: 1e-3 }, 'ReLU under Glorot, per-layer gradients');
+    assertClose(
+      reluNetwork.magnitudes,
+      nodeGradients(state.vanishing, reluNetwork),
+      { atol: 0, rtol: 1e-3 },
+      'ReLU under Glorot, per-layer gradients',
+    );
     // What really happens (checked against the numbers the page computes): the ratio is near 1, but
     // every layer's gradient is about 100 times smaller than under He, the signal has faded and the loss is ln 10.
     const ratio = firstOverLast(reluNetwork);
     assert.ok(ratio > 0.1 && ratio < 10, `layer 1 / layer 12 = ${ratio}`);
-    assert.ok(Math.max(...reluNetwork.magnitudes) < 1e-3, `largest ReLU gradient under Glorot ${Math.max(...reluNetwork.magnitudes)}`);
+    assert.ok(
+      Math.max(...reluNetwork.magnitudes) < 1e-3,
+      `largest ReLU gradient under Glorot ${Math.max(...reluNetwork.magnitudes)}`,
+    );
     assert.ok(reluNetwork.hiddenRms < 0.05, `last hidden RMS ${reluNetwork.hiddenRms}`);
     assert.ok(Math.abs(reluNetwork.loss - Math.log(10)) < 0.01, `loss ${reluNetwork.loss}`);
     const summary = await page.locator('.vanishing-summary [data-network="relu"]').innerText();
     assert.match(summary, /about the same size as layer 12.*faded.*ln 10 = 2\.303.*evenly starved, not healthy/);
     assert.ok(summary.includes(reluNetwork.hiddenRms.toExponential(1)), summary);
-    await page.locator('section', { has: page.locator('.vanishing-summary') }).screenshot({ path: join(SCREENSHOTS, 'activations-vanishing-glorot.png') });
+    await page
+      .locator('section', { has: page.locator('.vanishing-summary') })
+      .screenshot({ path: join(SCREENSHOTS, 'activations-vanishing-glorot.png') });
 
-    // Under He (the recommended choice) the same network keeps its signal: every gradient over 10 times larger, no such warning.
+    // Under He (the recommended choice) the same network keeps its signal: every gradient over 10 times larger, no such
+    // warning.
     await page.locator('#vanishing-init').selectOption('recommended');
-    const he = (await exposed<ActivationsState>(page, 'activations')).vanishing.networks['relu']!;
+    const he = (await exposed<ActivationsState>(page, 'activations')).vanishing.networks.relu!;
     assert.equal(he.initializer, 'heNormal');
-    assert.ok(Math.min(...he.magnitudes) > 10 * Math.max(...reluNetwork.magnitudes), `He ${Math.min(...he.magnitudes)} vs Glorot ${Math.max(...reluNetwork.magnitudes)}`);
+    assert.ok(
+      Math.min(...he.magnitudes) > 10 * Math.max(...reluNetwork.magnitudes),
+      `He ${Math.min(...he.magnitudes)} vs Glorot ${Math.max(...reluNetwork.magnitudes)}`,
+    );
     assert.ok(he.hiddenRms > 0.3, `He: last hidden RMS ${he.hiddenRms}`);
     assert.doesNotMatch(await page.locator('.vanishing-summary [data-network="relu"]').innerText(), /faded/);
 
     // A seed that is not a whole number of 0 or more is refused with what is allowed; a good one clears the message.
     for (const bad of [-3, 2.5]) {
       await setInput(page, '#vanishing-seed', bad, 'change');
-      assert.match(await page.locator('#vanishing-seed-error').innerText(), new RegExp(`A seed is a whole number, 0 or more \\(not ${String(bad).replace('.', '\\.')}\\); the chart still uses seed 1\\.`));
+      assert.match(
+        await page.locator('#vanishing-seed-error').innerText(),
+        new RegExp(
+          `A seed is a whole number, 0 or more \\(not ${String(bad).replace('.', '\\.')}\\); the chart still uses seed 1\\.`,
+        ),
+      );
       assert.equal((await exposed<ActivationsState>(page, 'activations')).vanishing.seed, 1);
       assert.equal(await page.locator('#vanishing-seed').inputValue(), '1');
     }
@@ -298,7 +411,12 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     const { page, errors } = await explorer.open('color-models');
     const assets = join(repoRoot, 'web', 'src', 'assets', 'color-models');
     const waitForLoad = async (loads: number) => {
-      await page.waitForFunction((count) => ((window as unknown as { explorer?: Record<string, { loads: number }> }).explorer?.['color-models']?.loads ?? 0) >= count, loads);
+      await page.waitForFunction(
+        (count) =>
+          ((window as unknown as { explorer?: Record<string, { loads: number }> }).explorer?.['color-models']?.loads ??
+            0) >= count,
+        loads,
+      );
       return exposed<ColorState>(page, 'color-models');
     };
     let state = await waitForLoad(1);
@@ -307,7 +425,10 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     checkAgainstNodeDecoding(state, readFileSync(join(assets, 'rose.jpg')));
     assert.equal(await page.locator('.color-row canvas').count(), 3 + 3 + 4 + 1);
 
-    for (const [value, file, loads] of [['palette', 'palette.png', 2], ['wizard', 'wizard.jpg', 3]] as const) {
+    for (const [value, file, loads] of [
+      ['palette', 'palette.png', 2],
+      ['wizard', 'wizard.jpg', 3],
+    ] as const) {
       await page.locator('#color-image').selectOption(value);
       state = await waitForLoad(loads);
       assert.equal(state.name, file);
@@ -323,9 +444,15 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     const box = (await valueCanvas.boundingBox())!;
     const target = { x: 40, y: 100 };
     // The canvas has a 1-pixel border; screen positions are whole pixels, so the pixel hit may be a neighbour.
-    await page.mouse.move(box.x + 1 + ((target.x + 0.5) / state.width) * (box.width - 2), box.y + 1 + ((target.y + 0.5) / state.height) * (box.height - 2));
+    await page.mouse.move(
+      box.x + 1 + ((target.x + 0.5) / state.width) * (box.width - 2),
+      box.y + 1 + ((target.y + 0.5) / state.height) * (box.height - 2),
+    );
     state = await exposed<ColorState>(page, 'color-models');
-    assert.ok(Math.abs(state.hovered.x - target.x) <= 1 && Math.abs(state.hovered.y - target.y) <= 1, `hovered ${JSON.stringify(state.hovered)}`);
+    assert.ok(
+      Math.abs(state.hovered.x - target.x) <= 1 && Math.abs(state.hovered.y - target.y) <= 1,
+      `hovered ${JSON.stringify(state.hovered)}`,
+    );
     checkSamples(state);
     checkAgainstNodeDecoding(state, readFileSync(join(assets, 'palette.png')));
     const hoveredSample = state.samples[state.samples.length - 1]!;
@@ -333,10 +460,15 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     const readout = await page.locator('#color-readout').innerText();
     // Pixel positions are (row, column) on every page.
     assert.ok(readout.includes(`pixel (row ${state.hovered.y}, column ${state.hovered.x})`), readout);
-    assert.equal(await page.locator('.color-row[data-model="alpha"]').count(), 0, 'a picture without alpha has no alpha row');
+    assert.equal(
+      await page.locator('.color-row[data-model="alpha"]').count(),
+      0,
+      'a picture without alpha has no alpha row',
+    );
     for (const model of SPLIT_MODELS) {
       const row = await page.locator(`#color-readout tr[data-model="${model}"]`).innerText();
-      for (const value of hoveredSample[model]) assert.ok(row.includes(value.toFixed(3)), `${model} row "${row}" shows ${value.toFixed(3)}`);
+      for (const value of hoveredSample[model])
+        assert.ok(row.includes(value.toFixed(3)), `${model} row "${row}" shows ${value.toFixed(3)}`);
     }
     await page.locator('#color-display').selectOption('tinted');
     await page.evaluate(() => window.scrollTo(0, 0));
@@ -348,10 +480,13 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     const height = 40;
     const pixels = new Uint8Array(width * height * 4);
     for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) pixels.set([x % 256, (y * 6) % 256, 255 - (x % 256), x < 150 ? 255 : 64], (y * width + x) * 4);
+      for (let x = 0; x < width; x++)
+        pixels.set([x % 256, (y * 6) % 256, 255 - (x % 256), x < 150 ? 255 : 64], (y * width + x) * 4);
     }
     const png = encodePng(imageFromPixels(pixels, width, height, 'rgba'));
-    await page.locator('#color-file').setInputFiles({ name: 'gradient.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await page
+      .locator('#color-file')
+      .setInputFiles({ name: 'gradient.png', mimeType: 'image/png', buffer: Buffer.from(png) });
     state = await waitForLoad(5);
     assert.equal(state.name, 'gradient.png');
     assert.deepEqual(state.decoded, { width, height, colorModel: 'rgba' });
@@ -359,29 +494,59 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     assert.equal(state.sourceModel, 'rgba');
     checkSamples(state);
     const shrunk = resizeImage(decodeImage(png), 256, 34, 'area');
-    for (const sample of state.samples) assertClose(sample.source, pixelOf(shrunk, sample.x, sample.y), { atol: 1e-6, rtol: 0 }, `gradient.png (${sample.x}, ${sample.y})`);
+    for (const sample of state.samples)
+      assertClose(
+        sample.source,
+        pixelOf(shrunk, sample.x, sample.y),
+        { atol: 1e-6, rtol: 0 },
+        `gradient.png (${sample.x}, ${sample.y})`,
+      );
     const translucent = state.samples.find((sample) => sample.source[3]! < 0.5)!;
     const [red, green, blue, alpha] = translucent.source as [number, number, number, number];
-    assertClose(translucent.rgb, [red, green, blue].map((value) => alpha * value + (1 - alpha)), { atol: 1e-6, rtol: 0 }, 'composited over white');
+    assertClose(
+      translucent.rgb,
+      [red, green, blue].map((value) => alpha * value + (1 - alpha)),
+      { atol: 1e-6, rtol: 0 },
+      'composited over white',
+    );
     // Sizes are height × width on every page.
-    assert.match(await page.locator('#color-status').innerText(), /40 × 300, shrunk to 34 × 256 pixels \(height × width\).*alpha.*over white/);
+    assert.match(
+      await page.locator('#color-status').innerText(),
+      /40 × 300, shrunk to 34 × 256 pixels \(height × width\).*alpha.*over white/,
+    );
     // The alpha channel: its own row and picture, its values the source's fourth channel, and the readout's last row.
     assert.equal(await page.locator('.color-row[data-model="alpha"] canvas[data-channel="A"]').count(), 1);
-    for (const sample of state.samples) assert.ok(Math.abs(sample.alpha! - sample.source[3]!) <= 1e-6, `alpha at (${sample.x}, ${sample.y}): ${sample.alpha} vs ${sample.source[3]}`);
-    assert.ok(state.samples.some((sample) => sample.alpha! > 0.9) && state.samples.some((sample) => sample.alpha! < 0.3), 'both opaque and translucent samples');
+    for (const sample of state.samples)
+      assert.ok(
+        Math.abs(sample.alpha! - sample.source[3]!) <= 1e-6,
+        `alpha at (${sample.x}, ${sample.y}): ${sample.alpha} vs ${sample.source[3]}`,
+      );
+    assert.ok(
+      state.samples.some((sample) => sample.alpha! > 0.9) && state.samples.some((sample) => sample.alpha! < 0.3),
+      'both opaque and translucent samples',
+    );
     const hoveredAlpha = state.samples[state.samples.length - 1]!.alpha!;
-    assert.match(await page.locator('#color-readout tr[data-model="alpha"]').innerText(), new RegExp(`A ${hoveredAlpha.toFixed(3)}`));
+    assert.match(
+      await page.locator('#color-readout tr[data-model="alpha"]').innerText(),
+      new RegExp(`A ${hoveredAlpha.toFixed(3)}`),
+    );
     // The picture itself is drawn with its transparency, not composited: a translucent pixel keeps alpha 64 of 255.
     const originalAlpha = await page.locator('canvas.has-alpha').evaluate((canvas) => {
-      const image = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (canvas as HTMLCanvasElement).width, 1).data;
+      const image = (canvas as HTMLCanvasElement)
+        .getContext('2d')!
+        .getImageData(0, 0, (canvas as HTMLCanvasElement).width, 1).data;
       return [image[3], image[(image.length / 4 - 1) * 4 + 3]];
     });
     assert.deepEqual(originalAlpha, [255, 64]);
     await page.locator('.color-row[data-model="alpha"]').scrollIntoViewIfNeeded();
-    await page.locator('.color-row[data-model="alpha"]').screenshot({ path: join(SCREENSHOTS, 'color-models-alpha.png') });
+    await page
+      .locator('.color-row[data-model="alpha"]')
+      .screenshot({ path: join(SCREENSHOTS, 'color-models-alpha.png') });
 
     // A file that is not an image: the page says why, and keeps the last picture.
-    await page.locator('#color-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello, not a picture') });
+    await page
+      .locator('#color-file')
+      .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello, not a picture') });
     await page.waitForFunction(() => document.querySelector('#color-error')?.textContent !== '');
     assert.match(await page.locator('#color-error').innerText(), /notes\.txt.*not a PNG or JPEG/);
     state = await exposed<ColorState>(page, 'color-models');
@@ -393,12 +558,17 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
   test('color models: a 3000x2000 PNG decodes in a worker while the page keeps drawing frames; a later choice wins', async (t) => {
     const { page, errors } = await explorer.open('color-models');
     const loadsOf = () => exposed<ColorState>(page, 'color-models').then((state) => state?.loads ?? 0);
-    await page.waitForFunction(() => ((window as unknown as { explorer?: Record<string, { loads: number }> }).explorer?.['color-models']?.loads ?? 0) >= 1);
+    await page.waitForFunction(
+      () =>
+        ((window as unknown as { explorer?: Record<string, { loads: number }> }).explorer?.['color-models']?.loads ??
+          0) >= 1,
+    );
     const width = 3000;
     const height = 2000;
     const pixels = new Uint8Array(width * height * 3);
     for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) pixels.set([(x >> 3) & 255, (y >> 3) & 255, ((x + y) >> 4) & 255], (y * width + x) * 3);
+      for (let x = 0; x < width; x++)
+        pixels.set([(x >> 3) & 255, (y >> 3) & 255, ((x + y) >> 4) & 255], (y * width + x) * 3);
     }
     const png = encodePng(imageFromPixels(pixels, width, height, 'rgb'));
 
@@ -406,33 +576,54 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     await page.evaluate(() => {
       const record = { changedAt: 0, shownAt: 0, frames: [] as number[] };
       (window as unknown as { decodeTiming: typeof record }).decodeTiming = record;
-      const explorerState = () => (window as unknown as { explorer: Record<string, { loads: number }> }).explorer['color-models']!;
+      const explorerState = () =>
+        (window as unknown as { explorer: Record<string, { loads: number }> }).explorer['color-models']!;
       const loadsBefore = explorerState().loads;
-      document.querySelector('#color-file')!.addEventListener('change', () => {
-        record.changedAt = performance.now();
-        const frame = (time: number) => {
-          record.frames.push(time);
-          if (explorerState().loads > loadsBefore) record.shownAt = performance.now();
-          else requestAnimationFrame(frame);
-        };
-        requestAnimationFrame(frame);
-      }, { capture: true, once: true });
+      document.querySelector('#color-file')!.addEventListener(
+        'change',
+        () => {
+          record.changedAt = performance.now();
+          const frame = (time: number) => {
+            record.frames.push(time);
+            if (explorerState().loads > loadsBefore) record.shownAt = performance.now();
+            else requestAnimationFrame(frame);
+          };
+          requestAnimationFrame(frame);
+        },
+        { capture: true, once: true },
+      );
     });
     const loads = await loadsOf();
-    await page.locator('#color-file').setInputFiles({ name: 'large.png', mimeType: 'image/png', buffer: Buffer.from(png) });
-    await page.waitForFunction(() => (window as unknown as { decodeTiming: { shownAt: number } }).decodeTiming.shownAt > 0, undefined, { timeout: 60_000 });
-    const timing = await page.evaluate(() => (window as unknown as { decodeTiming: { changedAt: number; shownAt: number; frames: number[] } }).decodeTiming);
+    await page
+      .locator('#color-file')
+      .setInputFiles({ name: 'large.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await page.waitForFunction(
+      () => (window as unknown as { decodeTiming: { shownAt: number } }).decodeTiming.shownAt > 0,
+      undefined,
+      { timeout: 60_000 },
+    );
+    const timing = await page.evaluate(
+      () =>
+        (window as unknown as { decodeTiming: { changedAt: number; shownAt: number; frames: number[] } }).decodeTiming,
+    );
     const decodeMs = timing.shownAt - timing.changedAt;
     const times = [timing.changedAt, ...timing.frames];
     const longestGap = Math.max(...times.slice(1).map((time, index) => time - times[index]!));
-    console.log(`# color models: ${width}x${height} PNG (${(png.length / 1e6).toFixed(1)} MB) shown after ${decodeMs.toFixed(0)} ms; ${timing.frames.length} frames, longest gap ${longestGap.toFixed(0)} ms`);
+    console.log(
+      `# color models: ${width}x${height} PNG (${(png.length / 1e6).toFixed(1)} MB) shown after ${decodeMs.toFixed(0)} ms; ${timing.frames.length} frames, longest gap ${longestGap.toFixed(0)} ms`,
+    );
     // On the main thread the decode (fast-png, then the area shrink) held it for the whole time. A
     // machine that decodes in under 300 ms leaves too few frames to tell: the frame checks say so and
     // stand aside (no wall-clock figure is asserted for its own sake), the rest of the test runs.
     if (decodeMs <= 300) {
-      t.diagnostic(`the decode took only ${decodeMs.toFixed(0)} ms here: too fast to tell a blocked main thread; frame checks skipped`);
+      t.diagnostic(
+        `the decode took only ${decodeMs.toFixed(0)} ms here: too fast to tell a blocked main thread; frame checks skipped`,
+      );
     } else {
-      assert.ok(longestGap < decodeMs / 4, `the longest gap between frames (${longestGap.toFixed(0)} ms) is not well below the decode (${decodeMs.toFixed(0)} ms)`);
+      assert.ok(
+        longestGap < decodeMs / 4,
+        `the longest gap between frames (${longestGap.toFixed(0)} ms) is not well below the decode (${decodeMs.toFixed(0)} ms)`,
+      );
       assert.ok(timing.frames.length >= 10, `${timing.frames.length} frames during ${decodeMs.toFixed(0)} ms`);
     }
 
@@ -444,7 +635,13 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
     assert.deepEqual([state.width, state.height], [256, 171]);
     checkSamples(state);
     const shrunk = resizeImage(decodeImage(png), 256, 171, 'area');
-    for (const sample of state.samples) assertClose(sample.source, pixelOf(shrunk, sample.x, sample.y), { atol: 1e-6, rtol: 0 }, `large.png (${sample.x}, ${sample.y})`);
+    for (const sample of state.samples)
+      assertClose(
+        sample.source,
+        pixelOf(shrunk, sample.x, sample.y),
+        { atol: 1e-6, rtol: 0 },
+        `large.png (${sample.x}, ${sample.y})`,
+      );
     for (const model of SPLIT_MODELS) {
       const converted = convertImage(shrunk, model);
       const channels = converted.data.length / (256 * 171);
@@ -452,20 +649,38 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
       converted.data.forEach((value, index) => {
         sums[index % channels]! += value;
       });
-      assertClose(state.channelMeans[model], sums.map((sum) => sum / (256 * 171)), { atol: 1e-6, rtol: 0 }, `large.png ${model} means`);
+      assertClose(
+        state.channelMeans[model],
+        sums.map((sum) => sum / (256 * 171)),
+        { atol: 1e-6, rtol: 0 },
+        `large.png ${model} means`,
+      );
     }
-    const channelSizes = await page.$$eval('.color-row canvas', (canvases) => (canvases as HTMLCanvasElement[]).map((canvas) => [canvas.width, canvas.height]));
+    const channelSizes = await page.$$eval('.color-row canvas', (canvases) =>
+      (canvases as HTMLCanvasElement[]).map((canvas) => [canvas.width, canvas.height]),
+    );
     assert.deepEqual(channelSizes, new Array(11).fill([256, 171]));
-    assert.match(await page.locator('#color-status').innerText(), /large\.png: 2000 × 3000, shrunk to 171 × 256 pixels \(height × width\), decoded as rgb/);
+    assert.match(
+      await page.locator('#color-status').innerText(),
+      /large\.png: 2000 × 3000, shrunk to 171 × 256 pixels \(height × width\), decoded as rgb/,
+    );
 
     // The large file again, then at once a built-in picture: the picture chosen last is shown, and the
     // large one, still decoding when it was superseded, never replaces it.
-    await page.locator('#color-file').setInputFiles({ name: 'large-again.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+    await page
+      .locator('#color-file')
+      .setInputFiles({ name: 'large-again.png', mimeType: 'image/png', buffer: Buffer.from(png) });
     await page.waitForFunction(() => /large-again/.test(document.querySelector('#color-status')?.textContent ?? ''));
     const chosenAt = performance.now();
     await page.locator('#color-image').selectOption('palette');
-    await page.waitForFunction((count) => ((window as unknown as { explorer: Record<string, { loads: number }> }).explorer['color-models']!.loads) > count, loads + 1);
-    console.log(`# color models: the built-in picture chosen during the large decode shown after ${(performance.now() - chosenAt).toFixed(0)} ms (a fresh worker)`);
+    await page.waitForFunction(
+      (count) =>
+        (window as unknown as { explorer: Record<string, { loads: number }> }).explorer['color-models']!.loads > count,
+      loads + 1,
+    );
+    console.log(
+      `# color models: the built-in picture chosen during the large decode shown after ${(performance.now() - chosenAt).toFixed(0)} ms (a fresh worker)`,
+    );
     await page.waitForTimeout(Math.max(1000, 2 * decodeMs));
     state = await exposed<ColorState>(page, 'color-models');
     assert.equal(state.name, 'palette.png');

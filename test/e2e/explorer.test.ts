@@ -31,7 +31,10 @@ describe('explorer pages in headless Chromium', { skip: skipWithoutChromium }, (
       const { page, errors } = await explorer.open(route);
       const isolated = await page.evaluate(() => globalThis.crossOriginIsolated);
       assert.equal(isolated, true);
-      assert.match(await page.locator('#backend').innerText(), /WebAssembly SIMD.*2 threads|WebAssembly SIMD.*\d+ threads/);
+      assert.match(
+        await page.locator('#backend').innerText(),
+        /WebAssembly SIMD.*2 threads|WebAssembly SIMD.*\d+ threads/,
+      );
       await screenshot(page, route);
       assert.deepEqual(errors, []);
       await page.close();
@@ -43,7 +46,10 @@ describe('explorer pages in headless Chromium', { skip: skipWithoutChromium }, (
       const { page, errors } = await explorer.open(route, { viewport: { width: 360, height: 740 } });
       // The widest state of the convolution page: a 7x7 kernel (its weights and products tables).
       if (route === 'convolution') await page.selectOption('#conv-kernel-size', '7');
-      const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+      const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        clientWidth: document.documentElement.clientWidth,
+      }));
       assert.ok(scrollWidth <= clientWidth, `#/${route} is ${scrollWidth} px wide in a ${clientWidth} px window`);
       assert.deepEqual(errors, [], route);
       await page.close();

@@ -10,23 +10,39 @@ import { startExplorerServer, type ExplorerServer } from '../../cli/commands/ser
 import { repoRoot } from '../helpers.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const skipWithoutChromium: false | string = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (Debian package chromium)`;
+export const skipWithoutChromium: false | string = existsSync(CHROMIUM)
+  ? false
+  : `${CHROMIUM} is not installed (Debian package chromium)`;
 export const SCREENSHOTS = join(repoRoot, 'test-output', 'screenshots');
 
 export interface Explorer {
   browser: Browser;
   server: ExplorerServer;
   /** Opens #/<route> in a new page; `errors` collects console errors and uncaught exceptions. */
-  open(route: string, options?: { viewport?: { width: number; height: number } }): Promise<{ page: Page; errors: string[] }>;
+  open(
+    route: string,
+    options?: { viewport?: { width: number; height: number } },
+  ): Promise<{ page: Page; errors: string[] }>;
   close(): Promise<void>;
 }
 
-/** Starts the server (isolated unless told otherwise) and a headless Chromium (with `browserArgs` added to its flags). */
+/**
+ * Starts the server (isolated unless told otherwise) and a headless Chromium (with `browserArgs` added to its flags).
+ */
 export async function startExplorer(options: { isolation?: boolean; browserArgs?: string[] } = {}): Promise<Explorer> {
   const server = await startExplorerServer({ port: 0, isolation: options.isolation ?? true });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...(options.browserArgs ?? [])],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...(options.browserArgs ?? []),
+    ],
   });
   return {
     browser,
@@ -60,5 +76,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 
 /** What a page published under window.explorer[pageId]. */
 export async function exposed<T>(page: Page, pageId: string): Promise<T> {
-  return page.evaluate((id) => (window as unknown as { explorer?: Record<string, unknown> }).explorer?.[id], pageId) as Promise<T>;
+  return page.evaluate(
+    (id) => (window as unknown as { explorer?: Record<string, unknown> }).explorer?.[id],
+    pageId,
+  ) as Promise<T>;
 }

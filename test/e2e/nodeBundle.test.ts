@@ -37,14 +37,20 @@ test('the bundle is newer than the compiled modules it holds (tsc alone leaves i
 
 test("in Node, 'convnet-ts' and its subpaths resolve to the bundle, for import and for require", () => {
   const require = createRequire(join(app.path, 'app.js'));
-  for (const [subpath, file] of [['convnet-ts', 'index.js'], ['convnet-ts/onnx', 'onnx.js'], ['convnet-ts/visualize', 'visualize.js']] as const) {
+  for (const [subpath, file] of [
+    ['convnet-ts', 'index.js'],
+    ['convnet-ts/onnx', 'onnx.js'],
+    ['convnet-ts/visualize', 'visualize.js'],
+  ] as const) {
     assert.equal(require.resolve(subpath), join(BUNDLE, file), `require.resolve('${subpath}')`);
     assert.equal(fileURLToPath(import.meta.resolve(subpath)), join(BUNDLE, file), `import.meta.resolve('${subpath}')`);
   }
 });
 
 test("'convnet-ts/onnx' shares the main entry's library: the backend set through one runs the other's models, with the same classes", async () => {
-  const result = await runScript('shared.mjs', `import { readFileSync } from 'node:fs';
+  const result = await runScript(
+    'shared.mjs',
+    `import { readFileSync } from 'node:fs';
 import * as c from 'convnet-ts';
 import { importOnnx, importedInput } from 'convnet-ts/onnx';
 import * as visualize from 'convnet-ts/visualize';
@@ -68,18 +74,24 @@ console.log(JSON.stringify({
   probe: c.layerFromConfig('SharedProbe', {}).constructor.name,
   info: c.backendInfo(),
 }));
-`);
-  assert.ok((result['calls'] as number) > 5, `kernels run on the backend chosen through 'convnet-ts': ${result['calls']}`);
-  assert.equal(result['isMainModel'], true, "importOnnx's model is the main entry's Model");
-  assert.equal(result['isMainTensor'], true);
-  assert.deepEqual(result['layerClasses'], [], 'every imported layer is an instance of the main entry Layer');
-  assert.equal(result['isMainChart'], true);
-  assert.equal(result['probe'], 'ReLU');
-  assert.equal((result['info'] as { wasmState: string }).wasmState, 'idle', 'no second copy started its own backend');
+`,
+  );
+  assert.ok((result.calls as number) > 5, `kernels run on the backend chosen through 'convnet-ts': ${result.calls}`);
+  assert.equal(result.isMainModel, true, "importOnnx's model is the main entry's Model");
+  assert.equal(result.isMainTensor, true);
+  assert.deepEqual(result.layerClasses, [], 'every imported layer is an instance of the main entry Layer');
+  assert.equal(result.isMainChart, true);
+  assert.equal(result.probe, 'ReLU');
+  assert.equal((result.info as { wasmState: string }).wasmState, 'idle', 'no second copy started its own backend');
 });
 
-test('from the bundle, the wasm backend starts with 2 threads, the MNIST sample loads, a chart renders and an ONNX model imports', { skip: skipWasm, timeout: 120_000 }, async () => {
-  const result = await runScript('paths.mjs', `import { readFileSync } from 'node:fs';
+test('from the bundle, the wasm backend starts with 2 threads, the MNIST sample loads, a chart renders and an ONNX model imports', {
+  skip: skipWasm,
+  timeout: 120_000,
+}, async () => {
+  const result = await runScript(
+    'paths.mjs',
+    `import { readFileSync } from 'node:fs';
 import * as c from 'convnet-ts';
 const info = await c.initWasmBackend({ threads: 2 });
 const started = performance.now();
@@ -97,23 +109,32 @@ console.log(JSON.stringify({
   chart: [chart.width, chart.height, chart.colorModel], inked: chart.data.some((value) => value < 1),
   largestDifference,
 }));
-`);
-  assert.match(result['build'] as string, /^convnet-(simd|relaxed)-threads\.wasm$/);
-  assert.equal(result['threads'], 2);
-  assert.equal(result['activeThreads'], 2, 'both workers started from the worker script the bundle points at');
-  assert.equal(result['active'], 'wasm');
-  assert.deepEqual([result['trainCount'], result['testCount']], [10_000, 2_000]);
-  assert.deepEqual(result['chart'], [160, 120, 'rgb']);
-  assert.equal(result['inked'], true, 'the chart drew on its white background');
-  assert.ok((result['largestDifference'] as number) <= 1e-4, `plain.onnx against PyTorch: largest difference ${result['largestDifference']} (atol 1e-4)`);
+`,
+  );
+  assert.match(result.build as string, /^convnet-(simd|relaxed)-threads\.wasm$/);
+  assert.equal(result.threads, 2);
+  assert.equal(result.activeThreads, 2, 'both workers started from the worker script the bundle points at');
+  assert.equal(result.active, 'wasm');
+  assert.deepEqual([result.trainCount, result.testCount], [10_000, 2_000]);
+  assert.deepEqual(result.chart, [160, 120, 'rgb']);
+  assert.equal(result.inked, true, 'the chart drew on its white background');
+  assert.ok(
+    (result.largestDifference as number) <= 1e-4,
+    `plain.onnx against PyTorch: largest difference ${result.largestDifference} (atol 1e-4)`,
+  );
 });
 
-test("require('convnet-ts') and require('convnet-ts/onnx') load the bundle and share it", { timeout: 60_000 }, async () => {
-  const result = await runScript('require.cjs', `const c = require('convnet-ts');
+test("require('convnet-ts') and require('convnet-ts/onnx') load the bundle and share it", {
+  timeout: 60_000,
+}, async () => {
+  const result = await runScript(
+    'require.cjs',
+    `const c = require('convnet-ts');
 const onnx = require('convnet-ts/onnx');
 console.log(JSON.stringify({ isShared: onnx.importOnnx === c.importOnnx, fromBundle: require.resolve('convnet-ts'), sample: c.loadMnistSample().test.count }));
-`);
-  assert.equal(result['isShared'], true);
-  assert.equal(result['fromBundle'], join(BUNDLE, 'index.js'));
-  assert.equal(result['sample'], 2_000);
+`,
+  );
+  assert.equal(result.isShared, true);
+  assert.equal(result.fromBundle, join(BUNDLE, 'index.js'));
+  assert.equal(result.sample, 2_000);
 });

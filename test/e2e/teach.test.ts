@@ -43,13 +43,21 @@ interface TeachState {
 type TeachWindow = { explorer: { teach: TeachState } };
 
 function teachState(page: Page): Promise<TeachState> {
-  return page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as TeachWindow).explorer.teach)) as TeachState);
+  return page.evaluate(
+    () => JSON.parse(JSON.stringify((window as unknown as TeachWindow).explorer.teach)) as TeachState,
+  );
 }
 
 /** Waits until `predicate(state, argument)` holds in the page (it runs there: it may use only its arguments). */
-async function waitFor<A>(page: Page, predicate: (state: TeachState, argument: A) => boolean, argument?: A, timeout = 120_000): Promise<TeachState> {
+async function waitFor<A>(
+  page: Page,
+  predicate: (state: TeachState, argument: A) => boolean,
+  argument?: A,
+  timeout = 120_000,
+): Promise<TeachState> {
   await page.waitForFunction(
-    ({ source, value }) => (0, eval)(source)((window as unknown as TeachWindow).explorer.teach, value) === true,
+    ({ source, value }) =>
+      new Function(`return (${source})`)()((window as unknown as TeachWindow).explorer.teach, value) === true,
     { source: predicate.toString(), value: argument },
     { timeout },
   );
@@ -61,7 +69,10 @@ async function fillClassFromFiles(page: Page, index: number, name: string, files
   const card = page.locator('.teach-class').nth(index);
   await card.locator('.teach-class-name').fill(name);
   await card.locator('.teach-files').setInputFiles(files);
-  await waitFor(page, (state, wanted) => state.classes[wanted.index]?.pictures === wanted.count, { index, count: files.length });
+  await waitFor(page, (state, wanted) => state.classes[wanted.index]?.pictures === wanted.count, {
+    index,
+    count: files.length,
+  });
 }
 
 /** Starts the page's longest-main-thread-task probe (window.longestTask). */
@@ -106,7 +117,9 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
   let explorer: Explorer;
   let directory: string;
   before(async () => {
-    explorer = await startExplorer({ browserArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] });
+    explorer = await startExplorer({
+      browserArgs: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'],
+    });
     directory = mkdtempSync(join(tmpdir(), 'convnet-teach-page-'));
   });
   after(async () => {
@@ -127,7 +140,10 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     state = await waitFor(page, (current) => current.classes[0]!.pictures === 10, undefined, 60_000);
     await fillClassFromFiles(page, 1, 'pictures', [...ANIMALS, ...VEHICLES, ROSE, WIZARD]);
     state = await teachState(page);
-    assert.deepEqual(state.classes, [{ name: 'camera', pictures: 10 }, { name: 'pictures', pictures: 12 }]);
+    assert.deepEqual(state.classes, [
+      { name: 'camera', pictures: 10 },
+      { name: 'pictures', pictures: 12 },
+    ]);
     assert.equal(await page.locator('.teach-class').nth(0).locator('canvas.teach-thumb').count(), 10);
 
     await page.fill('#teach-epochs', '20');
@@ -136,10 +152,15 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     await page.click('#teach-train');
     state = await waitFor(page, (current) => current.phase === 'trained' || current.error !== null);
     const longestTask = await stopTaskProbe(page);
-    context.diagnostic(`22 pictures, 20 epochs of the head: ${Date.now() - started} ms from the click to trained; longest main-thread task ${longestTask.toFixed(0)} ms (machine shared and loaded)`);
+    context.diagnostic(
+      `22 pictures, 20 epochs of the head: ${Date.now() - started} ms from the click to trained; longest main-thread task ${longestTask.toFixed(0)} ms (machine shared and loaded)`,
+    );
     assert.equal(state.error, null);
     assert.equal(state.history.length, 20);
-    assert.deepEqual(state.history.map((figures) => figures.epoch), Array.from({ length: 20 }, (_, index) => index + 1));
+    assert.deepEqual(
+      state.history.map((figures) => figures.epoch),
+      Array.from({ length: 20 }, (_, index) => index + 1),
+    );
     assert.equal(state.cachedFeaturesOf, 'globalaveragepooling2d_1');
     const first = state.history[0]!;
     const last = state.history.at(-1)!;
@@ -172,7 +193,10 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     const [fromFiles] = model.classify([rose], { topK: 2 });
     for (const [rank, expected] of fromFiles!.entries()) {
       assert.equal(shown[rank]!.name, expected.name);
-      assert.ok(Math.abs(shown[rank]!.probability - expected.probability) < 1e-5, `model files, rank ${rank}: page ${shown[rank]!.probability}, Node ${expected.probability}`);
+      assert.ok(
+        Math.abs(shown[rank]!.probability - expected.probability) < 1e-5,
+        `model files, rank ${rank}: page ${shown[rank]!.probability}, Node ${expected.probability}`,
+      );
     }
 
     const onnxFolder = join(directory, 'onnx');
@@ -183,7 +207,10 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     imported.setPreprocessing(model.preprocessing);
     const [fromOnnx] = imported.classify([rose], { topK: 2 });
     assert.equal(fromOnnx![0]!.index, shown[0]!.index);
-    assert.ok(Math.abs(fromOnnx![0]!.probability - shown[0]!.probability) < 1e-4, `ONNX: page ${shown[0]!.probability}, Node ${fromOnnx![0]!.probability}`);
+    assert.ok(
+      Math.abs(fromOnnx![0]!.probability - shown[0]!.probability) < 1e-4,
+      `ONNX: page ${shown[0]!.probability}, Node ${fromOnnx![0]!.probability}`,
+    );
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -191,7 +218,11 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
   test('a file of no model and a class without pictures are refused in the page', async () => {
     const { page, errors } = await explorer.open('teach');
     await waitFor(page, (current) => current.backbone !== null);
-    await page.setInputFiles('#teach-model-files', { name: 'notes.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('this is not a model') });
+    await page.setInputFiles('#teach-model-files', {
+      name: 'notes.onnx',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('this is not a model'),
+    });
     await waitFor(page, (current) => current.error !== null);
     assert.match(await page.locator('#teach-error').innerText(), /could not be loaded.*notes\.onnx/s);
     assert.equal((await teachState(page)).backbone, null);
@@ -207,7 +238,8 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
   });
 
   test('an ONNX file as the network: cut before its classifier, a head trained on it, saved, and the saved model predicts as the page in Node', async () => {
-    // A residual CNN of the library's presets (random weights, seed 3), exported to ONNX: an imported graph, not a bundled model.
+    // A residual CNN of the library's presets (random weights, seed 3), exported to ONNX: an imported graph, not a
+    // bundled model.
     const onnxFile = join(directory, 'residual.onnx');
     writeFileSync(onnxFile, exportOnnx(residualCnn({ seed: 3, inputShape: [32, 32, 3] })));
     const network = importOnnx(readFileSync(onnxFile), 'residual.onnx').model;
@@ -221,7 +253,9 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     let state = await waitFor(page, (current) => current.backbone?.name === 'residual.onnx' || current.error !== null);
     assert.equal(state.error, null);
     assert.equal(state.backbone!.cutAt, cutAt);
-    assert.deepEqual(state.backbone!.featureShape, [...network.layerOutputShapes[network.nodes[classifier]!.inputs[0]!]!]);
+    assert.deepEqual(state.backbone!.featureShape, [
+      ...network.layerOutputShapes[network.nodes[classifier]!.inputs[0]!]!,
+    ]);
     await fillClassFromFiles(page, 0, 'animals', ANIMALS);
     await fillClassFromFiles(page, 1, 'vehicles', VEHICLES);
     await page.fill('#teach-epochs', '5');
@@ -234,10 +268,15 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     const modelFolder = join(directory, 'from-onnx');
     mkdirSync(modelFolder);
     assert.deepEqual(await downloads(page, '#teach-save-model', 2, modelFolder), ['model.json', 'weights.safetensors']);
-    const [expected] = loadModel(modelFolder).model.classify([decodeImage(readFileSync(WIZARD), 'wizard.jpg')], { topK: 2 });
+    const [expected] = loadModel(modelFolder).model.classify([decodeImage(readFileSync(WIZARD), 'wizard.jpg')], {
+      topK: 2,
+    });
     for (const [rank, candidate] of expected!.entries()) {
       assert.equal(state.prediction!.top[rank]!.name, candidate.name);
-      assert.ok(Math.abs(state.prediction!.top[rank]!.probability - candidate.probability) < 1e-5, `rank ${rank}: page ${state.prediction!.top[rank]!.probability}, Node ${candidate.probability}`);
+      assert.ok(
+        Math.abs(state.prediction!.top[rank]!.probability - candidate.probability) < 1e-5,
+        `rank ${rank}: page ${state.prediction!.top[rank]!.probability}, Node ${candidate.probability}`,
+      );
     }
     assert.deepEqual(errors, []);
     await page.close();
@@ -259,7 +298,10 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     await page.setInputFiles('#teach-try', WIZARD);
     state = await waitFor(page, (current) => current.prediction?.source === 'wizard.jpg');
     assert.deepEqual(state.prediction!.top.map((candidate) => candidate.name).sort(), ['animals', 'vehicles']);
-    const { scrollWidth, clientWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+    const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      clientWidth: document.documentElement.clientWidth,
+    }));
     assert.ok(scrollWidth <= clientWidth, `#/teach is ${scrollWidth} px wide in a ${clientWidth} px window`);
     await screenshot(page, 'teach-360');
     assert.deepEqual(errors, []);

@@ -11,12 +11,84 @@ import { gradcheck, uniformTensor } from './gradcheck.js';
 const RELATIVE_TOLERANCE = 1e-6;
 
 const CASES = [
-  { batch: 2, inH: 3, inW: 4, inC: 3, outC: 2, k: [3, 3], strides: [2, 2], padding: [1, 1, 1, 1], outputPadding: [1, 1], dilations: [1, 1], groups: 1 },
-  { batch: 1, inH: 2, inW: 3, inC: 4, outC: 6, k: [2, 3], strides: [1, 2], padding: [0, 1, 1, 0], outputPadding: [0, 1], dilations: [1, 1], groups: 2 },
-  { batch: 2, inH: 3, inW: 2, inC: 2, outC: 3, k: [4, 4], strides: [2, 2], padding: 'same', outputPadding: [0, 0], dilations: [1, 1], groups: 1 },
-  { batch: 1, inH: 3, inW: 3, inC: 2, outC: 3, k: [3, 3], strides: [1, 1], padding: 'valid', outputPadding: [0, 0], dilations: [2, 2], groups: 1 },
-  { batch: 2, inH: 3, inW: 2, inC: 3, outC: 3, k: [3, 3], strides: [2, 1], padding: [1, 0, 1, 1], outputPadding: [1, 0], dilations: [1, 1], groups: 3 },
-  { batch: 1, inH: 2, inW: 3, inC: 5, outC: 4, k: [1, 1], strides: [3, 2], padding: 'valid', outputPadding: [2, 1], dilations: [1, 1], groups: 1 },
+  {
+    batch: 2,
+    inH: 3,
+    inW: 4,
+    inC: 3,
+    outC: 2,
+    k: [3, 3],
+    strides: [2, 2],
+    padding: [1, 1, 1, 1],
+    outputPadding: [1, 1],
+    dilations: [1, 1],
+    groups: 1,
+  },
+  {
+    batch: 1,
+    inH: 2,
+    inW: 3,
+    inC: 4,
+    outC: 6,
+    k: [2, 3],
+    strides: [1, 2],
+    padding: [0, 1, 1, 0],
+    outputPadding: [0, 1],
+    dilations: [1, 1],
+    groups: 2,
+  },
+  {
+    batch: 2,
+    inH: 3,
+    inW: 2,
+    inC: 2,
+    outC: 3,
+    k: [4, 4],
+    strides: [2, 2],
+    padding: 'same',
+    outputPadding: [0, 0],
+    dilations: [1, 1],
+    groups: 1,
+  },
+  {
+    batch: 1,
+    inH: 3,
+    inW: 3,
+    inC: 2,
+    outC: 3,
+    k: [3, 3],
+    strides: [1, 1],
+    padding: 'valid',
+    outputPadding: [0, 0],
+    dilations: [2, 2],
+    groups: 1,
+  },
+  {
+    batch: 2,
+    inH: 3,
+    inW: 2,
+    inC: 3,
+    outC: 3,
+    k: [3, 3],
+    strides: [2, 1],
+    padding: [1, 0, 1, 1],
+    outputPadding: [1, 0],
+    dilations: [1, 1],
+    groups: 3,
+  },
+  {
+    batch: 1,
+    inH: 2,
+    inW: 3,
+    inC: 5,
+    outC: 4,
+    k: [1, 1],
+    strides: [3, 2],
+    padding: 'valid',
+    outputPadding: [2, 1],
+    dilations: [1, 1],
+    groups: 1,
+  },
 ] as const;
 
 describe('Conv2DTranspose gradients match central differences', () => {
@@ -27,28 +99,55 @@ describe('Conv2DTranspose gradients match central differences', () => {
       const x = uniformTensor(random, [c.batch, c.inH, c.inW, c.inC]);
       const w = uniformTensor(random, [c.k[0], c.k[1], c.outC / c.groups, c.inC]);
       const b = uniformTensor(random, [c.outC]);
-      const options = { strides: c.strides, padding: c.padding, outputPadding: c.outputPadding, dilations: c.dilations, groups: c.groups };
+      const options = {
+        strides: c.strides,
+        padding: c.padding,
+        outputPadding: c.outputPadding,
+        dilations: c.dilations,
+        groups: c.groups,
+      };
       gradcheck(([input, filter, bias]) => conv2dTranspose(input!, filter!, bias!, options), [x, w, b], {
-        names: ['input', 'filter', 'bias'], maxRelativeError: RELATIVE_TOLERANCE, label,
+        names: ['input', 'filter', 'bias'],
+        maxRelativeError: RELATIVE_TOLERANCE,
+        label,
       });
     });
   }
 
   test('a float64 encoder-decoder: Conv2D stride 2, ReLU, Conv2DTranspose stride 2 (output padding 1), 1x1 Conv2D; every weight and the input', () => {
     const input = new Input({ shape: [5, 6, 3] });
-    const down = new ReLU().apply(new Conv2D({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }).apply(input.output));
-    const up = new Conv2DTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 1, outputPadding: [0, 1] }).apply(down);
+    const down = new ReLU().apply(
+      new Conv2D({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }).apply(input.output),
+    );
+    const up = new Conv2DTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 1, outputPadding: [0, 1] }).apply(
+      down,
+    );
     const output = new Conv2D({ filters: 2, kernelSize: 1 }).apply(up);
     const model = new Model({ inputs: input.output, outputs: output }, { seed: 1950, dtype: 'float64' });
     const random = new Random(1951);
     for (const { name, tensor } of model.namedWeights()) {
-      if (name.endsWith('/bias')) for (let index = 0; index < tensor.size; index++) tensor.data[index] += 0.3 * (random.uniform() - 0.5);
+      if (name.endsWith('/bias'))
+        for (let index = 0; index < tensor.size; index++) tensor.data[index] += 0.3 * (random.uniform() - 0.5);
     }
     const x = uniformTensor(random, [2, 5, 6, 3]);
     // gradcheck weighs the output map with seeded random numbers: a linear loss on the whole map.
     const loss = (images: Tensor) => model.forward(images);
     const named = model.namedWeights();
-    gradcheck(() => loss(x), named.map((weight) => weight.tensor), { names: named.map((weight) => weight.name), maxRelativeError: RELATIVE_TOLERANCE, seed: 1952, label: 'encoder-decoder weights' });
-    gradcheck(([images]) => loss(images!), [x], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, seed: 1953, label: 'encoder-decoder input' });
+    gradcheck(
+      () => loss(x),
+      named.map((weight) => weight.tensor),
+      {
+        names: named.map((weight) => weight.name),
+        maxRelativeError: RELATIVE_TOLERANCE,
+        seed: 1952,
+        label: 'encoder-decoder weights',
+      },
+    );
+    gradcheck(([images]) => loss(images!), [x], {
+      names: ['input'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      seed: 1953,
+      label: 'encoder-decoder input',
+    });
   });
 });

@@ -40,9 +40,16 @@ describe('dilated and grouped Conv2D gradients match central differences', () =>
       const input = uniformTensor(random, [c.batch, c.inH, c.inW, c.inC]);
       const filter = uniformTensor(random, [c.kernel, c.kernel, c.inC / c.groups, c.outC]);
       const bias = uniformTensor(random, [c.outC]);
-      gradcheck(([x, w, b]) => conv2d(x!, w!, b!, { strides: c.strides, padding: c.padding, dilations: c.dilations, groups: c.groups }), [input, filter, bias], {
-        names: ['input', 'filter', 'bias'], maxRelativeError: 1e-6, label: describeCase(c),
-      });
+      gradcheck(
+        ([x, w, b]) =>
+          conv2d(x!, w!, b!, { strides: c.strides, padding: c.padding, dilations: c.dilations, groups: c.groups }),
+        [input, filter, bias],
+        {
+          names: ['input', 'filter', 'bias'],
+          maxRelativeError: 1e-6,
+          label: describeCase(c),
+        },
+      );
     });
   });
 
@@ -53,9 +60,15 @@ describe('dilated and grouped Conv2D gradients match central differences', () =>
     layer.build([8, 7, 3], { random, dtype: 'float64' });
     assert.deepEqual(layer.kernel!.shape, [3, 3, 1, 6]);
     for (let index = 0; index < 6; index++) layer.bias!.data[index] = random.uniform() - 0.5;
-    gradcheck(([x]) => layer.call(x!, { isTraining: true }), [uniformTensor(random, [2, 8, 7, 3]), layer.kernel!, layer.bias!], {
-      names: ['input', 'kernel', 'bias'], maxRelativeError: 1e-6, label: 'depthwise layer',
-    });
+    gradcheck(
+      ([x]) => layer.call(x!, { isTraining: true }),
+      [uniformTensor(random, [2, 8, 7, 3]), layer.kernel!, layer.bias!],
+      {
+        names: ['input', 'kernel', 'bias'],
+        maxRelativeError: 1e-6,
+        label: 'depthwise layer',
+      },
+    );
   });
 });
 
@@ -67,7 +80,8 @@ describe('dilation and groups mean what they say', () => {
     const inflated = Tensor.zeros([5, 4, 3, 4], 'float64'); // taps at rows 0, 2, 4 and columns 0, 3
     for (let ky = 0; ky < 3; ky++) {
       for (let kx = 0; kx < 2; kx++) {
-        for (let k = 0; k < 12; k++) inflated.data[((ky * 2) * 4 + kx * 3) * 12 + k] = filter.data[(ky * 2 + kx) * 12 + k]!;
+        for (let k = 0; k < 12; k++)
+          inflated.data[(ky * 2 * 4 + kx * 3) * 12 + k] = filter.data[(ky * 2 + kx) * 12 + k]!;
       }
     }
     const dilated = conv2d(input, filter, null, { dilations: [2, 3], padding: 'same', strides: [1, 2] });
@@ -83,21 +97,36 @@ describe('dilation and groups mean what they say', () => {
     const grouped = conv2d(input, filter, null, { groups: 2, padding: 'same' });
     for (let group = 0; group < 2; group++) {
       const slice = Tensor.zeros([1, 6, 6, 2], 'float64');
-      for (let pixel = 0; pixel < 36; pixel++) for (let c = 0; c < 2; c++) slice.data[pixel * 2 + c] = input.data[pixel * 4 + group * 2 + c]!;
+      for (let pixel = 0; pixel < 36; pixel++)
+        for (let c = 0; c < 2; c++) slice.data[pixel * 2 + c] = input.data[pixel * 4 + group * 2 + c]!;
       const groupFilter = Tensor.zeros([3, 3, 2, 3], 'float64');
-      for (let row = 0; row < 18; row++) for (let m = 0; m < 3; m++) groupFilter.data[row * 3 + m] = filter.data[row * 6 + group * 3 + m]!;
+      for (let row = 0; row < 18; row++)
+        for (let m = 0; m < 3; m++) groupFilter.data[row * 3 + m] = filter.data[row * 6 + group * 3 + m]!;
       const expected = conv2d(slice, groupFilter, null, { padding: 'same' });
-      const actual = Array.from({ length: 36 * 3 }, (_, index) => grouped.data[Math.floor(index / 3) * 6 + group * 3 + (index % 3)]!);
+      const actual = Array.from(
+        { length: 36 * 3 },
+        (_, index) => grouped.data[Math.floor(index / 3) * 6 + group * 3 + (index % 3)]!,
+      );
       assertClose(actual, expected.data, { atol: 1e-12 }, `group ${group}`);
     }
   });
 
   test('shapes, errors and the summary formula with a dilated kernel', () => {
-    const model = new Sequential([new Input({ shape: [28, 28, 3] }), new Conv2D({ filters: 6, kernelSize: 3, dilationRate: 2, groups: 3 })]);
+    const model = new Sequential([
+      new Input({ shape: [28, 28, 3] }),
+      new Conv2D({ filters: 6, kernelSize: 3, dilationRate: 2, groups: 3 }),
+    ]);
     assert.deepEqual(model.outputShape, [24, 24, 6]);
     // K = (3 - 1) * 2 + 1 = 5: (28 - 5 + 0) / 1 + 1 = 24.
     assert.match(model.summary(), /\(28 - 5 \+ 2\*0\) \/ 1 \+ 1 = 24/);
-    assert.throws(() => new Sequential([new Input({ shape: [8, 8, 3] }), new Conv2D({ filters: 4, kernelSize: 3, groups: 2 })]), /2 groups must divide the 4 filters|groups must divide the input channels/);
-    assert.throws(() => new Sequential([new Input({ shape: [4, 4, 1] }), new Conv2D({ filters: 2, kernelSize: 3, dilationRate: 2 })]), /dilated by 2x2 \(spanning 5x5\)/);
+    assert.throws(
+      () => new Sequential([new Input({ shape: [8, 8, 3] }), new Conv2D({ filters: 4, kernelSize: 3, groups: 2 })]),
+      /2 groups must divide the 4 filters|groups must divide the input channels/,
+    );
+    assert.throws(
+      () =>
+        new Sequential([new Input({ shape: [4, 4, 1] }), new Conv2D({ filters: 2, kernelSize: 3, dilationRate: 2 })]),
+      /dilated by 2x2 \(spanning 5x5\)/,
+    );
   });
 });

@@ -36,24 +36,36 @@ test('the correct tanh rule passes with a worst relative error far below 1e-6', 
 
 test('a tanh rule off by 1e-5 (relative) fails and the message names the worst element', () => {
   const input = uniformTensor(new Random(2), [3, 4], -2, 2);
-  withRule('Tanh', (original) => (entry, dOut, isNeeded) => original(entry, dOut, isNeeded).map((gradient) => scaled(gradient, 1 + 1e-5)), () => {
-    assert.throws(
-      () => gradcheck(([x]) => tanh(x!), [input], { names: ['x'], maxRelativeError: 1e-6, label: 'wrong tanh' }),
-      (error: Error) => /wrong tanh: 12 of 12 gradient elements exceed relative error 1e-6/.test(error.message) && /Worst: x\[\d,\d\]/.test(error.message),
-    );
-  });
+  withRule(
+    'Tanh',
+    (original) => (entry, dOut, isNeeded) =>
+      original(entry, dOut, isNeeded).map((gradient) => scaled(gradient, 1 + 1e-5)),
+    () => {
+      assert.throws(
+        () => gradcheck(([x]) => tanh(x!), [input], { names: ['x'], maxRelativeError: 1e-6, label: 'wrong tanh' }),
+        (error: Error) =>
+          /wrong tanh: 12 of 12 gradient elements exceed relative error 1e-6/.test(error.message) &&
+          /Worst: x\[\d,\d\]/.test(error.message),
+      );
+    },
+  );
 });
 
 test('a bias rule that returns no gradient fails (analytic 0 against numeric non-zero)', () => {
   const random = new Random(3);
   const input = uniformTensor(random, [2, 3]);
   const bias = uniformTensor(random, [3]);
-  withRule('BiasAdd', (original) => (entry, dOut, isNeeded) => [original(entry, dOut, isNeeded)[0]!, null], () => {
-    assert.throws(
-      () => gradcheck(([x, b]) => biasAdd(x!, b!), [input, bias], { names: ['input', 'bias'], maxRelativeError: 1e-6 }),
-      /bias\[\d\] analytic 0 numeric/,
-    );
-  });
+  withRule(
+    'BiasAdd',
+    (original) => (entry, dOut, isNeeded) => [original(entry, dOut, isNeeded)[0]!, null],
+    () => {
+      assert.throws(
+        () =>
+          gradcheck(([x, b]) => biasAdd(x!, b!), [input, bias], { names: ['input', 'bias'], maxRelativeError: 1e-6 }),
+        /bias\[\d\] analytic 0 numeric/,
+      );
+    },
+  );
 });
 
 test('an output that does not depend on an input is reported rather than passing as 0 = 0', () => {

@@ -58,7 +58,14 @@ export function awayFromZeroTensor(random: Random, shape: readonly number[], mar
  * Values uniform in [low, high) but none within `margin` of any of `points` (the bounds of a clip,
  * where the derivative jumps and central differences straddling a bound are wrong).
  */
-export function awayFromPointsTensor(random: Random, shape: readonly number[], points: readonly number[], low = -1, high = 1, margin = 0.05): Tensor {
+export function awayFromPointsTensor(
+  random: Random,
+  shape: readonly number[],
+  points: readonly number[],
+  low = -1,
+  high = 1,
+  margin = 0.05,
+): Tensor {
   const tensor = Tensor.zeros(shape, 'float64');
   for (let index = 0; index < tensor.size; index++) {
     let value: number;
@@ -82,7 +89,11 @@ export function distinctTensor(random: Random, shape: readonly number[]): Tensor
  * fails with the first mismatches and the worst element. Inputs must be float64; they are perturbed
  * in place one element at a time and restored exactly.
  */
-export function gradcheck(f: (inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckReport {
+export function gradcheck(
+  f: (inputs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckReport {
   const label = options.label ?? 'gradcheck';
   const step = options.step ?? 1e-6;
   const maxRelativeError = options.maxRelativeError ?? 1e-6;
@@ -90,7 +101,9 @@ export function gradcheck(f: (inputs: Tensor[]) => Tensor, inputs: Tensor[], opt
   const absoluteTolerance = options.absoluteTolerance ?? 1e-9;
   const random = new Random(options.seed ?? 1);
   const names = inputs.map((_, position) => options.names?.[position] ?? `input ${position}`);
-  inputs.forEach((input, position) => assert.equal(input.dtype, 'float64', `${label}: ${names[position]} must be float64`));
+  inputs.forEach((input, position) => {
+    assert.equal(input.dtype, 'float64', `${label}: ${names[position]} must be float64`);
+  });
 
   const probe = f(inputs);
   const weights = Tensor.zeros(probe.shape, 'float64');
@@ -125,7 +138,10 @@ export function gradcheck(f: (inputs: Tensor[]) => Tensor, inputs: Tensor[], opt
   if (mismatches.length > 0) {
     assert.fail(
       `${label}: ${mismatches.length} of ${checkedElements} gradient elements exceed relative error ${maxRelativeError.toExponential()} (and absolute ${absoluteTolerance.toExponential()}): ` +
-        `${mismatches.slice(0, 5).map((mismatch) => mismatch.text).join('; ')}. Worst: ${worst.text}`,
+        `${mismatches
+          .slice(0, 5)
+          .map((mismatch) => mismatch.text)
+          .join('; ')}. Worst: ${worst.text}`,
     );
   }
   return { worstRelativeError: worst.relativeError, worst: worst.text, checkedElements };
@@ -208,5 +224,7 @@ export function poolCaseLabel(c: PoolCase): string {
 
 /** The pooling op options of a case. */
 export function poolOptions(c: PoolCase): { poolSize: number | Pair; strides?: number | Pair; padding: Padding } {
-  return c.strides === undefined ? { poolSize: c.poolSize, padding: c.padding } : { poolSize: c.poolSize, strides: c.strides, padding: c.padding };
+  return c.strides === undefined
+    ? { poolSize: c.poolSize, padding: c.padding }
+    : { poolSize: c.poolSize, strides: c.strides, padding: c.padding };
 }

@@ -4,7 +4,17 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Dense, Input, Random, Sequential, Softmax, Tanh, Tensor, ValueError, softmaxCrossEntropy } from '../../src/index.js';
+import {
+  Dense,
+  Input,
+  Random,
+  Sequential,
+  Softmax,
+  Tanh,
+  Tensor,
+  ValueError,
+  softmaxCrossEntropy,
+} from '../../src/index.js';
 import { gradcheck, uniformTensor } from './gradcheck.js';
 
 const RELATIVE_TOLERANCE = 1e-6;
@@ -22,7 +32,9 @@ describe('softmaxCrossEntropy with label smoothing: gradients match central diff
       const logits = uniformTensor(random, [6, 5], -3, 3);
       const targets = oneHotTargets(random, 6, 5);
       gradcheck(([z]) => softmaxCrossEntropy(z!, targets, { labelSmoothing }).loss, [logits], {
-        names: ['logits'], maxRelativeError: RELATIVE_TOLERANCE, label: `label smoothing ${labelSmoothing} one-hot`,
+        names: ['logits'],
+        maxRelativeError: RELATIVE_TOLERANCE,
+        label: `label smoothing ${labelSmoothing} one-hot`,
       });
     });
   }
@@ -32,23 +44,38 @@ describe('softmaxCrossEntropy with label smoothing: gradients match central diff
     const logits = uniformTensor(random, [5, 4], -3, 3);
     const targets = uniformTensor(random, [5, 4], 0, 1);
     gradcheck(([z]) => softmaxCrossEntropy(z!, targets, { labelSmoothing: 0.2 }).loss, [logits], {
-      names: ['logits'], maxRelativeError: RELATIVE_TOLERANCE, label: 'label smoothing soft',
+      names: ['logits'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'label smoothing soft',
     });
   });
 
   test('through a tiny network: Dense 6 -> Tanh -> Dense 4, every weight, epsilon 0.15', () => {
-    const model = new Sequential([new Input({ shape: [3] }), new Dense({ units: 6 }), new Tanh(), new Dense({ units: 4 }), new Softmax()], { seed: 7, dtype: 'float64' });
+    const model = new Sequential(
+      [new Input({ shape: [3] }), new Dense({ units: 6 }), new Tanh(), new Dense({ units: 4 }), new Softmax()],
+      { seed: 7, dtype: 'float64' },
+    );
     const random = new Random(8);
     const x = uniformTensor(random, [5, 3]);
     const targets = oneHotTargets(random, 5, 4);
     const named = model.namedWeights();
-    gradcheck(() => softmaxCrossEntropy(model.forward(x, { end: 4 }), targets, { labelSmoothing: 0.15 }).loss, named.map((weight) => weight.tensor), {
-      names: named.map((weight) => weight.name), maxRelativeError: RELATIVE_TOLERANCE, label: 'network with label smoothing',
-    });
+    gradcheck(
+      () => softmaxCrossEntropy(model.forward(x, { end: 4 }), targets, { labelSmoothing: 0.15 }).loss,
+      named.map((weight) => weight.tensor),
+      {
+        names: named.map((weight) => weight.name),
+        maxRelativeError: RELATIVE_TOLERANCE,
+        label: 'network with label smoothing',
+      },
+    );
   });
 
   test('labelSmoothing outside [0, 1] throws ValueError', () => {
     const logits = Tensor.zeros([1, 2], 'float64');
-    assert.throws(() => softmaxCrossEntropy(logits, logits, { labelSmoothing: 1.5 }), (error: unknown) => error instanceof ValueError && /labelSmoothing must be in \[0, 1\], got 1.5/.test(error.message));
+    assert.throws(
+      () => softmaxCrossEntropy(logits, logits, { labelSmoothing: 1.5 }),
+      (error: unknown) =>
+        error instanceof ValueError && /labelSmoothing must be in \[0, 1\], got 1.5/.test(error.message),
+    );
   });
 });

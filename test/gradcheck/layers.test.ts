@@ -31,7 +31,15 @@ import {
   Tanh,
   Tensor,
 } from '../../src/index.js';
-import { awayFromZeroTensor, distinctTensor, gradcheck, POOL_CASES, poolCaseLabel, poolOptions, uniformTensor } from './gradcheck.js';
+import {
+  awayFromZeroTensor,
+  distinctTensor,
+  gradcheck,
+  POOL_CASES,
+  poolCaseLabel,
+  poolOptions,
+  uniformTensor,
+} from './gradcheck.js';
 
 const RELATIVE_TOLERANCE = 1e-6;
 
@@ -77,8 +85,10 @@ function pairOf(value: number | Pair): Pair {
 
 function describeConv(c: ConvCase): string {
   const [kH, kW] = pairOf(c.kernel);
-  return `batch ${c.batch}, ${c.inH}x${c.inW}x${c.inC} -> ${c.outC}, kernel ${kH}x${kW}, strides ${JSON.stringify(c.strides)}, ` +
-    `padding ${JSON.stringify(c.padding)}, ${c.hasBias ? 'with' : 'without'} bias`;
+  return (
+    `batch ${c.batch}, ${c.inH}x${c.inW}x${c.inC} -> ${c.outC}, kernel ${kH}x${kW}, strides ${JSON.stringify(c.strides)}, ` +
+    `padding ${JSON.stringify(c.padding)}, ${c.hasBias ? 'with' : 'without'} bias`
+  );
 }
 
 describe('Conv2D gradients (input, filter, bias) match central differences', () => {
@@ -92,11 +102,17 @@ describe('Conv2D gradients (input, filter, bias) match central differences', () 
       const options = { strides: c.strides, padding: c.padding };
       if (c.hasBias) {
         gradcheck(([x, w, b]) => conv2d(x!, w!, b!, options), [input, filter, bias], {
-          names: ['input', 'filter', 'bias'], maxRelativeError: RELATIVE_TOLERANCE, seed: caseIndex, label: describeConv(c),
+          names: ['input', 'filter', 'bias'],
+          maxRelativeError: RELATIVE_TOLERANCE,
+          seed: caseIndex,
+          label: describeConv(c),
         });
       } else {
         gradcheck(([x, w]) => conv2d(x!, w!, null, options), [input, filter], {
-          names: ['input', 'filter'], maxRelativeError: RELATIVE_TOLERANCE, seed: caseIndex, label: describeConv(c),
+          names: ['input', 'filter'],
+          maxRelativeError: RELATIVE_TOLERANCE,
+          seed: caseIndex,
+          label: describeConv(c),
         });
       }
     });
@@ -114,7 +130,10 @@ describe('Conv2D with a fused ReLU: gradients match central differences', () => 
       const bias = uniformTensor(random, [c.outC]);
       const options = { strides: c.strides, padding: c.padding, activation: 'relu' as const };
       gradcheck(([x, w, b]) => conv2d(x!, w!, b!, options), [input, filter, bias], {
-        names: ['input', 'filter', 'bias'], maxRelativeError: RELATIVE_TOLERANCE, seed: caseIndex, label: `${describeConv(c)}, fused ReLU`,
+        names: ['input', 'filter', 'bias'],
+        maxRelativeError: RELATIVE_TOLERANCE,
+        seed: caseIndex,
+        label: `${describeConv(c)}, fused ReLU`,
       });
     });
   });
@@ -130,9 +149,16 @@ describe('Conv2D with a fused clip (ReLU6 in training): gradients match central 
       const input = uniformTensor(random, [c.batch, c.inH, c.inW, c.inC]);
       const filter = uniformTensor(random, [kH, kW, c.inC, c.outC]);
       const bias = uniformTensor(random, [c.outC]);
-      const options = { strides: c.strides, padding: c.padding, activation: { kind: 'clip', min: -0.5, max: 0.75 } as const };
+      const options = {
+        strides: c.strides,
+        padding: c.padding,
+        activation: { kind: 'clip', min: -0.5, max: 0.75 } as const,
+      };
       gradcheck(([x, w, b]) => conv2d(x!, w!, b!, options), [input, filter, bias], {
-        names: ['input', 'filter', 'bias'], maxRelativeError: RELATIVE_TOLERANCE, seed: caseIndex, label: `${describeConv(c)}, fused clip`,
+        names: ['input', 'filter', 'bias'],
+        maxRelativeError: RELATIVE_TOLERANCE,
+        seed: caseIndex,
+        label: `${describeConv(c)}, fused clip`,
       });
     });
   });
@@ -144,7 +170,12 @@ describe('MaxPool2D gradients match central differences (distinct inputs, so no 
     test(label, () => {
       const random = new Random(200 + caseIndex);
       const input = distinctTensor(random, [c.batch, c.inH, c.inW, c.inC]);
-      gradcheck(([x]) => maxPool2d(x!, poolOptions(c)), [input], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, seed: caseIndex, label });
+      gradcheck(([x]) => maxPool2d(x!, poolOptions(c)), [input], {
+        names: ['input'],
+        maxRelativeError: RELATIVE_TOLERANCE,
+        seed: caseIndex,
+        label,
+      });
     });
   });
 });
@@ -157,7 +188,9 @@ describe('MatMul gradients match central differences', () => {
         const a = uniformTensor(random, transposeA ? [4, 3] : [3, 4]);
         const b = uniformTensor(random, transposeB ? [5, 4] : [4, 5]);
         gradcheck(([x, y]) => matMul(x!, y!, { transposeA, transposeB }), [a, b], {
-          names: ['a', 'b'], maxRelativeError: RELATIVE_TOLERANCE, label: `matMul ${transposeA} ${transposeB}`,
+          names: ['a', 'b'],
+          maxRelativeError: RELATIVE_TOLERANCE,
+          label: `matMul ${transposeA} ${transposeB}`,
         });
       });
     }
@@ -168,10 +201,14 @@ describe('elementwise, bias and shape op gradients match central differences', (
   test('biasAdd on [2, 3, 4, 5] with bias [5], and on [6, 3] with bias [3]', () => {
     const random = new Random(400);
     gradcheck(([x, b]) => biasAdd(x!, b!), [uniformTensor(random, [2, 3, 4, 5]), uniformTensor(random, [5])], {
-      names: ['input', 'bias'], maxRelativeError: RELATIVE_TOLERANCE, label: 'biasAdd 4-D',
+      names: ['input', 'bias'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'biasAdd 4-D',
     });
     gradcheck(([x, b]) => biasAdd(x!, b!), [uniformTensor(random, [6, 3]), uniformTensor(random, [3])], {
-      names: ['input', 'bias'], maxRelativeError: RELATIVE_TOLERANCE, label: 'biasAdd 2-D',
+      names: ['input', 'bias'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'biasAdd 2-D',
     });
   });
 
@@ -182,7 +219,11 @@ describe('elementwise, bias and shape op gradients match central differences', (
 
   test('sigmoid on [3, 4, 5], values in [-8, 8] (both branches of the stable formula)', () => {
     const input = uniformTensor(new Random(402), [3, 4, 5], -8, 8);
-    gradcheck(([x]) => sigmoid(x!), [input], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'sigmoid' });
+    gradcheck(([x]) => sigmoid(x!), [input], {
+      names: ['input'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'sigmoid',
+    });
   });
 
   test('tanh on [3, 4, 5], values in [-3, 3]', () => {
@@ -192,8 +233,16 @@ describe('elementwise, bias and shape op gradients match central differences', (
 
   test('softmax as an op (not fused) over the last axis of [4, 5] and [2, 3, 4]', () => {
     const random = new Random(404);
-    gradcheck(([x]) => softmax(x!), [uniformTensor(random, [4, 5], -3, 3)], { names: ['logits'], maxRelativeError: RELATIVE_TOLERANCE, label: 'softmax 2-D' });
-    gradcheck(([x]) => softmax(x!), [uniformTensor(random, [2, 3, 4], -3, 3)], { names: ['logits'], maxRelativeError: RELATIVE_TOLERANCE, label: 'softmax 3-D' });
+    gradcheck(([x]) => softmax(x!), [uniformTensor(random, [4, 5], -3, 3)], {
+      names: ['logits'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'softmax 2-D',
+    });
+    gradcheck(([x]) => softmax(x!), [uniformTensor(random, [2, 3, 4], -3, 3)], {
+      names: ['logits'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'softmax 3-D',
+    });
   });
 
   test('softmaxCrossEntropy with respect to the logits, one-hot targets', () => {
@@ -202,7 +251,9 @@ describe('elementwise, bias and shape op gradients match central differences', (
     const targets = Tensor.zeros([6, 4], 'float64');
     for (let row = 0; row < 6; row++) targets.data[row * 4 + random.integer(4)] = 1;
     gradcheck(([z]) => softmaxCrossEntropy(z!, targets).loss, [logits], {
-      names: ['logits'], maxRelativeError: RELATIVE_TOLERANCE, label: 'softmaxCrossEntropy one-hot',
+      names: ['logits'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'softmaxCrossEntropy one-hot',
     });
   });
 
@@ -215,27 +266,41 @@ describe('elementwise, bias and shape op gradients match central differences', (
       for (let column = 0; column < 3; column++) targets.data[row * 3 + column]! /= rowSum;
     }
     gradcheck(([z]) => softmaxCrossEntropy(z!, targets).loss, [logits], {
-      names: ['logits'], maxRelativeError: RELATIVE_TOLERANCE, label: 'softmaxCrossEntropy soft',
+      names: ['logits'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'softmaxCrossEntropy soft',
     });
   });
 
   test('reshape alone, and reshape feeding a matMul', () => {
     const random = new Random(407);
     gradcheck(([x]) => reshape(x!, [6, 4]), [uniformTensor(random, [2, 3, 4])], {
-      names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'reshape',
+      names: ['input'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'reshape',
     });
-    gradcheck(([x, w]) => matMul(reshape(x!, [2, 12]), w!), [uniformTensor(random, [2, 3, 4]), uniformTensor(random, [12, 3])], {
-      names: ['input', 'weights'], maxRelativeError: RELATIVE_TOLERANCE, label: 'reshape then matMul',
-    });
+    gradcheck(
+      ([x, w]) => matMul(reshape(x!, [2, 12]), w!),
+      [uniformTensor(random, [2, 3, 4]), uniformTensor(random, [12, 3])],
+      {
+        names: ['input', 'weights'],
+        maxRelativeError: RELATIVE_TOLERANCE,
+        label: 'reshape then matMul',
+      },
+    );
   });
 
   test('add, and a tensor used twice (gradients accumulate)', () => {
     const random = new Random(408);
     gradcheck(([a, b]) => add(a!, b!), [uniformTensor(random, [3, 4]), uniformTensor(random, [3, 4])], {
-      names: ['a', 'b'], maxRelativeError: RELATIVE_TOLERANCE, label: 'add',
+      names: ['a', 'b'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'add',
     });
     gradcheck(([x]) => add(tanh(x!), matMul(x!, x!)), [uniformTensor(random, [4, 4])], {
-      names: ['x'], maxRelativeError: RELATIVE_TOLERANCE, label: 'x used three times',
+      names: ['x'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'x used three times',
     });
   });
 });
@@ -244,7 +309,11 @@ describe('elementwise, bias and shape op gradients match central differences', (
 function checkLayer(layer: Layer, input: Tensor, label: string): void {
   const weights = layer.weights().map((weight) => weight.tensor);
   const names = ['input', ...layer.weights().map((weight) => weight.name)];
-  gradcheck(([x]) => layer.call(x!, { isTraining: true }), [input, ...weights], { names, maxRelativeError: RELATIVE_TOLERANCE, label });
+  gradcheck(([x]) => layer.call(x!, { isTraining: true }), [input, ...weights], {
+    names,
+    maxRelativeError: RELATIVE_TOLERANCE,
+    label,
+  });
 }
 
 /** Builds a layer in float64 for per-example `shape`; biases get random values so that they are not all 0. */
@@ -252,7 +321,8 @@ function buildLayer<L extends Layer>(layer: L, shape: readonly number[], random:
   layer.name = layer.className.toLowerCase();
   layer.build(shape, { random, dtype: 'float64' });
   for (const weight of layer.weights()) {
-    if (weight.name === 'bias') for (let index = 0; index < weight.tensor.size; index++) weight.tensor.data[index] = random.uniform() - 0.5;
+    if (weight.name === 'bias')
+      for (let index = 0; index < weight.tensor.size; index++) weight.tensor.data[index] = random.uniform() - 0.5;
   }
   return layer;
 }
@@ -266,20 +336,36 @@ describe('Layer classes: gradients of input and weights match central difference
 
   test('Conv2D 2x3, 3 filters, strides [2, 1], no bias, on 6x11x1', () => {
     const random = new Random(501);
-    const layer = buildLayer(new Conv2D({ filters: 3, kernelSize: [2, 3], strides: [2, 1], useBias: false }), [6, 11, 1], random);
+    const layer = buildLayer(
+      new Conv2D({ filters: 3, kernelSize: [2, 3], strides: [2, 1], useBias: false }),
+      [6, 11, 1],
+      random,
+    );
     checkLayer(layer, uniformTensor(random, [1, 6, 11, 1]), 'Conv2D no bias');
   });
 
   test('MaxPool2D pool 2 and pool 3 stride 2 same', () => {
     const random = new Random(502);
-    checkLayer(buildLayer(new MaxPool2D(), [6, 6, 2], random), distinctTensor(random, [2, 6, 6, 2]), 'MaxPool2D pool 2');
-    checkLayer(buildLayer(new MaxPool2D({ poolSize: 3, strides: 2, padding: 'same' }), [7, 5, 3], random), distinctTensor(random, [1, 7, 5, 3]), 'MaxPool2D pool 3');
+    checkLayer(
+      buildLayer(new MaxPool2D(), [6, 6, 2], random),
+      distinctTensor(random, [2, 6, 6, 2]),
+      'MaxPool2D pool 2',
+    );
+    checkLayer(
+      buildLayer(new MaxPool2D({ poolSize: 3, strides: 2, padding: 'same' }), [7, 5, 3], random),
+      distinctTensor(random, [1, 7, 5, 3]),
+      'MaxPool2D pool 3',
+    );
   });
 
   test('Dense 6 -> 4 with and without bias (batch 3)', () => {
     const random = new Random(503);
     checkLayer(buildLayer(new Dense({ units: 4 }), [6], random), uniformTensor(random, [3, 6]), 'Dense');
-    checkLayer(buildLayer(new Dense({ units: 4, useBias: false }), [6], random), uniformTensor(random, [3, 6]), 'Dense no bias');
+    checkLayer(
+      buildLayer(new Dense({ units: 4, useBias: false }), [6], random),
+      uniformTensor(random, [3, 6]),
+      'Dense no bias',
+    );
   });
 
   test('Flatten 3x2x2 -> 12', () => {
@@ -297,8 +383,17 @@ describe('Layer classes: gradients of input and weights match central difference
 });
 
 describe('a whole tiny float64 network: fused loss gradient with respect to every weight', () => {
-  function checkNetwork(layers: Layer[], inputShape: readonly number[], batch: number, seed: number, label: string): void {
-    const model = new Sequential([new Input({ shape: inputShape }), ...layers, new Softmax()], { seed, dtype: 'float64' });
+  function checkNetwork(
+    layers: Layer[],
+    inputShape: readonly number[],
+    batch: number,
+    seed: number,
+    label: string,
+  ): void {
+    const model = new Sequential([new Input({ shape: inputShape }), ...layers, new Softmax()], {
+      seed,
+      dtype: 'float64',
+    });
     const random = new Random(seed + 1);
     const x = uniformTensor(random, [batch, ...inputShape]);
     const classes = model.classes;
@@ -306,26 +401,52 @@ describe('a whole tiny float64 network: fused loss gradient with respect to ever
     for (let row = 0; row < batch; row++) targets.data[row * classes + (row % classes)] = 1;
     // Biases start at 0; random ones make their gradient check less special.
     for (const { name, tensor } of model.namedWeights()) {
-      if (name.endsWith('/bias')) for (let index = 0; index < tensor.size; index++) tensor.data[index] = 0.2 * (random.uniform() - 0.5);
+      if (name.endsWith('/bias'))
+        for (let index = 0; index < tensor.size; index++) tensor.data[index] = 0.2 * (random.uniform() - 0.5);
     }
     const named = model.namedWeights();
     const end = model.layers.length - 1;
-    gradcheck(() => softmaxCrossEntropy(model.forward(x, { end }), targets).loss, named.map((weight) => weight.tensor), {
-      names: named.map((weight) => weight.name), maxRelativeError: RELATIVE_TOLERANCE, seed, label,
-    });
+    gradcheck(
+      () => softmaxCrossEntropy(model.forward(x, { end }), targets).loss,
+      named.map((weight) => weight.tensor),
+      {
+        names: named.map((weight) => weight.name),
+        maxRelativeError: RELATIVE_TOLERANCE,
+        seed,
+        label,
+      },
+    );
   }
 
   test('Input 6x6x1 -> Conv2D 3x3 same (3) -> ReLU -> MaxPool2D 2 -> Flatten -> Dense 3 -> Softmax', () => {
     checkNetwork(
-      [new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }), new ReLU(), new MaxPool2D(), new Flatten(), new Dense({ units: 3 })],
-      [6, 6, 1], 4, 11, 'network 6x6x1 ReLU',
+      [
+        new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }),
+        new ReLU(),
+        new MaxPool2D(),
+        new Flatten(),
+        new Dense({ units: 3 }),
+      ],
+      [6, 6, 1],
+      4,
+      11,
+      'network 6x6x1 ReLU',
     );
   });
 
   test('Input 7x5x3 -> Conv2D 2x3 stride [1, 2] (4) -> Tanh -> MaxPool2D 2 same -> Flatten -> Dense 3 -> Softmax', () => {
     checkNetwork(
-      [new Conv2D({ filters: 4, kernelSize: [2, 3], strides: [1, 2], padding: 'same' }), new Tanh(), new MaxPool2D({ padding: 'same' }), new Flatten(), new Dense({ units: 3 })],
-      [7, 5, 3], 3, 12, 'network 7x5x3 Tanh',
+      [
+        new Conv2D({ filters: 4, kernelSize: [2, 3], strides: [1, 2], padding: 'same' }),
+        new Tanh(),
+        new MaxPool2D({ padding: 'same' }),
+        new Flatten(),
+        new Dense({ units: 3 }),
+      ],
+      [7, 5, 3],
+      3,
+      12,
+      'network 7x5x3 Tanh',
     );
   });
 });

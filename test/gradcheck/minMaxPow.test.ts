@@ -4,12 +4,28 @@
 // and of a small graph end to end (Conv2D branches, Maximum of three, Minimum, Power 2, Power 0.5).
 
 import { describe, test } from 'node:test';
-import { Conv2D, GlobalAveragePooling2D, Input, maximum, Maximum, minimum, Minimum, Model, pow, Power, Random, Tensor } from '../../src/index.js';
+import {
+  Conv2D,
+  GlobalAveragePooling2D,
+  Input,
+  maximum,
+  Maximum,
+  minimum,
+  Minimum,
+  Model,
+  pow,
+  Power,
+  Random,
+  Tensor,
+} from '../../src/index.js';
 import { gradcheck, uniformTensor } from './gradcheck.js';
 
 const RELATIVE_TOLERANCE = 1e-6;
 
-/** b with every value moved at least `margin` away from each value of a it meets (broadcast), so central differences never cross a tie. */
+/**
+ * b with every value moved at least `margin` away from each value of a it meets (broadcast), so central differences
+ * never cross a tie.
+ */
 function apart(a: Tensor, b: Tensor, margin = 0.05): Tensor {
   const result = Tensor.fromArray(b.data, b.shape, 'float64');
   const rank = Math.max(a.rank, b.rank);
@@ -33,7 +49,8 @@ function apart(a: Tensor, b: Tensor, margin = 0.05): Tensor {
         strideB *= shapeB[axis]!;
       }
       const difference = result.data[offsetB]! - a.data[offsetA]!;
-      if (Math.abs(difference) < margin) result.data[offsetB] = a.data[offsetA]! + (difference < 0 ? -margin - 0.01 : margin + 0.01);
+      if (Math.abs(difference) < margin)
+        result.data[offsetB] = a.data[offsetA]! + (difference < 0 ? -margin - 0.01 : margin + 0.01);
     }
   }
   return result;
@@ -53,8 +70,15 @@ describe('maximum, minimum and pow gradients match central differences', () => {
       const random = new Random(2400 + shapeA.length * 10 + shapeB.length);
       const a = uniformTensor(random, shapeA);
       const b = apart(a, uniformTensor(random, shapeB));
-      for (const [name, op] of [['maximum', maximum], ['minimum', minimum]] as const) {
-        gradcheck(([x, y]) => op(x!, y!), [a, b], { names: ['a', 'b'], maxRelativeError: RELATIVE_TOLERANCE, label: `${name} ${label}` });
+      for (const [name, op] of [
+        ['maximum', maximum],
+        ['minimum', minimum],
+      ] as const) {
+        gradcheck(([x, y]) => op(x!, y!), [a, b], {
+          names: ['a', 'b'],
+          maxRelativeError: RELATIVE_TOLERANCE,
+          label: `${name} ${label}`,
+        });
       }
     });
   }
@@ -62,13 +86,19 @@ describe('maximum, minimum and pow gradients match central differences', () => {
   test('pow with exponents 2, 3, 0.5, -1.5 and 1.7 on values in [0.2, 2]', () => {
     const random = new Random(2410);
     for (const exponent of [2, 3, 0.5, -1.5, 1.7]) {
-      gradcheck(([x]) => pow(x!, exponent), [uniformTensor(random, [2, 3, 4, 3], 0.2, 2)], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: `pow ${exponent}` });
+      gradcheck(([x]) => pow(x!, exponent), [uniformTensor(random, [2, 3, 4, 3], 0.2, 2)], {
+        names: ['input'],
+        maxRelativeError: RELATIVE_TOLERANCE,
+        label: `pow ${exponent}`,
+      });
     }
   });
 
   test('a float64 graph: Conv2D branches, Maximum of three, Minimum, Power 2, pooled, Power 0.5; every weight and the input', () => {
     const input = new Input({ shape: [4, 4, 3] });
-    const branches = [1, 2, 3].map(() => new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }).apply(input.output));
+    const branches = [1, 2, 3].map(() =>
+      new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }).apply(input.output),
+    );
     const upper = new Maximum().apply(branches);
     const lower = new Minimum().apply([upper, new Conv2D({ filters: 3, kernelSize: 1 }).apply(input.output)]);
     const pooled = new GlobalAveragePooling2D().apply(new Power({ exponent: 2 }).apply(lower));
@@ -77,7 +107,21 @@ describe('maximum, minimum and pow gradients match central differences', () => {
     const x = uniformTensor(new Random(2412), [2, 4, 4, 3]);
     const named = model.namedWeights();
     // Random weights make ties between branches measure-zero; the step 1e-6 rarely crosses a switch.
-    gradcheck(() => model.forward(x), named.map((weight) => weight.tensor), { names: named.map((weight) => weight.name), maxRelativeError: RELATIVE_TOLERANCE, seed: 2413, label: 'graph weights' });
-    gradcheck(([images]) => model.forward(images!), [x], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, seed: 2414, label: 'graph input' });
+    gradcheck(
+      () => model.forward(x),
+      named.map((weight) => weight.tensor),
+      {
+        names: named.map((weight) => weight.name),
+        maxRelativeError: RELATIVE_TOLERANCE,
+        seed: 2413,
+        label: 'graph weights',
+      },
+    );
+    gradcheck(([images]) => model.forward(images!), [x], {
+      names: ['input'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      seed: 2414,
+      label: 'graph input',
+    });
   });
 });

@@ -23,7 +23,11 @@ describe('resize2d gradients match central differences', () => {
   for (const [shape, options] of CASES) {
     test(`${JSON.stringify(options)} on ${shape.join('x')}`, () => {
       const x = uniformTensor(new Random(1460), shape, -1, 1);
-      gradcheck(([input]) => resize2d(input!, options), [x], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: JSON.stringify(options) });
+      gradcheck(([input]) => resize2d(input!, options), [x], {
+        names: ['input'],
+        maxRelativeError: RELATIVE_TOLERANCE,
+        label: JSON.stringify(options),
+      });
     });
   }
 
@@ -35,7 +39,19 @@ describe('resize2d gradients match central differences', () => {
     const model = new Model({ inputs: input.output, outputs: head }, { seed: 1461, dtype: 'float64' });
     const x = uniformTensor(new Random(1462), [2, 6, 5, 3]);
     const named = model.namedWeights();
-    gradcheck(() => model.forward(x), named.map((weight) => weight.tensor), { names: named.map((weight) => weight.name), maxRelativeError: RELATIVE_TOLERANCE, label: 'segmentation head weights' });
-    gradcheck(([value]) => model.forward(value!), [x], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'segmentation head input' });
+    gradcheck(
+      () => model.forward(x),
+      named.map((weight) => weight.tensor),
+      {
+        names: named.map((weight) => weight.name),
+        maxRelativeError: RELATIVE_TOLERANCE,
+        label: 'segmentation head weights',
+      },
+    );
+    gradcheck(([value]) => model.forward(value!), [x], {
+      names: ['input'],
+      maxRelativeError: RELATIVE_TOLERANCE,
+      label: 'segmentation head input',
+    });
   });
 });

@@ -53,7 +53,12 @@ test('nested tapes: the inner tape records, and its backward pass run inside the
   assertClose(inner.gradient(y, [x])[0]!.data, [2, 2, 2, 2], EXACT, 'inner');
   const z = outer.run(() => add(x, x));
   outer.run(() => inner.gradient(y, [x]));
-  assertClose(outer.gradient(z, [x])[0]!.data, [2, 2, 2, 2], EXACT, 'outer, after an inner backward pass ran inside it');
+  assertClose(
+    outer.gradient(z, [x])[0]!.data,
+    [2, 2, 2, 2],
+    EXACT,
+    'outer, after an inner backward pass ran inside it',
+  );
 });
 
 test('nested tapes: the outer tape also records ops run inside the inner tape', () => {

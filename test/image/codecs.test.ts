@@ -7,7 +7,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { encode as encodeRawPng } from 'fast-png';
-import { FileFormatError, Random, decodeImage, detectImageFormat, encodeJpeg, encodePng, type Image } from '../../src/index.js';
+import {
+  FileFormatError,
+  Random,
+  decodeImage,
+  detectImageFormat,
+  encodeJpeg,
+  encodePng,
+  type Image,
+} from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 function randomImage(width: number, height: number, colorModel: 'gray' | 'rgb' | 'rgba', seed: number): Image {
@@ -40,17 +48,40 @@ test('8-bit PNG round trips are exact for gray, RGB and RGBA', () => {
 });
 
 test('16-bit, palette, gray + alpha and 4-bit PNGs decode to the right values', () => {
-  const sixteen = decodeImage(encodeRawPng({ width: 2, height: 1, data: new Uint16Array([0, 16384]), depth: 16, channels: 1 }));
+  const sixteen = decodeImage(
+    encodeRawPng({ width: 2, height: 1, data: new Uint16Array([0, 16384]), depth: 16, channels: 1 }),
+  );
   assertClose(sixteen.data, [0, 16384 / 65535], { atol: 1e-7, rtol: 0 }, '16-bit gray');
-  const palette = decodeImage(encodeRawPng({ width: 2, height: 1, data: new Uint8Array([1, 0]), depth: 8, channels: 1, palette: [[255, 0, 0], [0, 0, 255]] }));
+  const palette = decodeImage(
+    encodeRawPng({
+      width: 2,
+      height: 1,
+      data: new Uint8Array([1, 0]),
+      depth: 8,
+      channels: 1,
+      palette: [
+        [255, 0, 0],
+        [0, 0, 255],
+      ],
+    }),
+  );
   assert.equal(palette.colorModel, 'rgb');
   assertClose(palette.data, [0, 0, 1, 1, 0, 0], { atol: 0, rtol: 0 }, 'palette PNG');
-  const grayAlpha = decodeImage(encodeRawPng({ width: 1, height: 1, data: new Uint8Array([51, 255]), depth: 8, channels: 2 }));
+  const grayAlpha = decodeImage(
+    encodeRawPng({ width: 1, height: 1, data: new Uint8Array([51, 255]), depth: 8, channels: 2 }),
+  );
   assert.equal(grayAlpha.colorModel, 'rgba');
   assertClose(grayAlpha.data, [0.2, 0.2, 0.2, 1], { atol: 1e-7, rtol: 0 }, 'gray + alpha PNG');
   // 4-bit gray, 3 pixels a row, rows padded to whole bytes: 0x05 0xa0 | 0xf1 0x20.
-  const fourBit = decodeImage(encodeRawPng({ width: 3, height: 2, data: new Uint8Array([0x05, 0xa0, 0xf1, 0x20]), depth: 4, channels: 1 }));
-  assertClose(fourBit.data, [0, 5, 10, 15, 1, 2].map((value) => value / 15), { atol: 1e-7, rtol: 0 }, '4-bit gray');
+  const fourBit = decodeImage(
+    encodeRawPng({ width: 3, height: 2, data: new Uint8Array([0x05, 0xa0, 0xf1, 0x20]), depth: 4, channels: 1 }),
+  );
+  assertClose(
+    fourBit.data,
+    [0, 5, 10, 15, 1, 2].map((value) => value / 15),
+    { atol: 1e-7, rtol: 0 },
+    '4-bit gray',
+  );
 });
 
 /** The PNG chunk CRC (PNG spec, annex D): CRC-32 over the type and data. */
@@ -69,21 +100,38 @@ function withTransparentColor(png: Uint8Array, key: number[]): Uint8Array {
   const view = new DataView(chunk.buffer);
   view.setUint32(0, key.length * 2);
   chunk.set(new TextEncoder().encode('tRNS'), 4);
-  key.forEach((sample, index) => view.setUint16(8 + index * 2, sample));
+  key.forEach((sample, index) => {
+    view.setUint16(8 + index * 2, sample);
+  });
   view.setUint32(chunk.length - 4, crc32(chunk.subarray(4, chunk.length - 4)));
   return new Uint8Array([...png.subarray(0, 33), ...chunk, ...png.subarray(33)]);
 }
 
 test('a transparent color (tRNS) on gray or RGB PNGs becomes an alpha channel', () => {
   // 4-bit gray, samples [0, 5, 10, 15, 1, 2] (as above), transparent color 5.
-  const fourBit = encodeRawPng({ width: 3, height: 2, data: new Uint8Array([0x05, 0xa0, 0xf1, 0x20]), depth: 4, channels: 1 });
+  const fourBit = encodeRawPng({
+    width: 3,
+    height: 2,
+    data: new Uint8Array([0x05, 0xa0, 0xf1, 0x20]),
+    depth: 4,
+    channels: 1,
+  });
   const gray = decodeImage(withTransparentColor(fourBit, [5]));
   assert.equal(gray.colorModel, 'rgba');
-  const grayExpected = [0, 5, 10, 15, 1, 2].flatMap((sample) => [sample / 15, sample / 15, sample / 15, sample === 5 ? 0 : 1]);
+  const grayExpected = [0, 5, 10, 15, 1, 2].flatMap((sample) => [
+    sample / 15,
+    sample / 15,
+    sample / 15,
+    sample === 5 ? 0 : 1,
+  ]);
   assertClose(gray.data, grayExpected, { atol: 1e-7, rtol: 0 }, '4-bit gray with tRNS');
   // 16-bit RGB: only pixels equal to the key in all three samples are transparent.
   // NOTE: fast-png 8.0.0 rejects an RGB tRNS chunk on images of fewer than 3 pixels (it counts key samples as pixels).
-  const pixels = [[1000, 2000, 3000], [1000, 2000, 3001], [1000, 2000, 3000]];
+  const pixels = [
+    [1000, 2000, 3000],
+    [1000, 2000, 3001],
+    [1000, 2000, 3000],
+  ];
   const sixteen = encodeRawPng({ width: 3, height: 1, data: new Uint16Array(pixels.flat()), depth: 16, channels: 3 });
   const rgb = decodeImage(withTransparentColor(sixteen, [1000, 2000, 3000]));
   assert.equal(rgb.colorModel, 'rgba');
@@ -122,11 +170,30 @@ test('a grayscale (one-component) JPEG decodes as gray', () => {
 test('an RGB-coded JPEG (Adobe marker, transform 0) is not converted from YCbCr', () => {
   // A uniform gray of 102 encodes as planes Y = 102, Cb = Cr = 128. Replacing the JFIF APP0 segment
   // (which implies YCbCr) by an Adobe APP14 one with transform 0 makes libjpeg read those planes as R, G, B.
-  const encoded = encodeJpeg({ width: 8, height: 8, colorModel: 'gray', data: new Float32Array(64).fill(102 / 255) }, 100);
+  const encoded = encodeJpeg(
+    { width: 8, height: 8, colorModel: 'gray', data: new Float32Array(64).fill(102 / 255) },
+    100,
+  );
   assert.equal(String.fromCharCode(...encoded.subarray(6, 10)), 'JFIF');
-  const adobe = [0xff, 0xee, 0x00, 0x0e, ...new TextEncoder().encode('Adobe'), 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00];
+  const adobe = [
+    0xff,
+    0xee,
+    0x00,
+    0x0e,
+    ...new TextEncoder().encode('Adobe'),
+    0x00,
+    0x64,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+    0x00,
+  ];
   const app0End = 4 + ((encoded[4]! << 8) | encoded[5]!);
-  const image = decodeImage(new Uint8Array([...encoded.subarray(0, 2), ...adobe, ...encoded.subarray(app0End)]), 'rgb.jpg');
+  const image = decodeImage(
+    new Uint8Array([...encoded.subarray(0, 2), ...adobe, ...encoded.subarray(app0End)]),
+    'rgb.jpg',
+  );
   assert.equal(image.colorModel, 'rgb');
   const expected = Array.from({ length: 64 }, () => [102 / 255, 128 / 255, 128 / 255]).flat();
   assertClose(image.data, expected, { atol: 1 / 255, rtol: 0 }, 'RGB-coded JPEG planes (1 level: IDCT rounding)');
@@ -134,7 +201,10 @@ test('an RGB-coded JPEG (Adobe marker, transform 0) is not converted from YCbCr'
 
 test('bad files raise FileFormatError naming the file, before allocating', () => {
   const valid = encodePng(randomImage(4, 4, 'rgb', 9));
-  assertFileError(() => decodeImage(new TextEncoder().encode('GIF89a...'), 'photo.png'), /not a PNG or JPEG file \(it starts with 47 49 46 38\)/);
+  assertFileError(
+    () => decodeImage(new TextEncoder().encode('GIF89a...'), 'photo.png'),
+    /not a PNG or JPEG file \(it starts with 47 49 46 38\)/,
+  );
   assertFileError(() => decodeImage(valid.subarray(0, 20), 'photo.png'), /truncated/);
   assertFileError(() => decodeImage(valid.subarray(0, valid.length - 20), 'photo.png'), /cannot be decoded as PNG/);
   const huge = valid.slice();
@@ -145,9 +215,19 @@ test('bad files raise FileFormatError naming the file, before allocating', () =>
   new DataView(empty.buffer).setUint32(16, 0);
   assertFileError(() => decodeImage(empty, 'photo.png'), /empty image/);
   // Adam7 (interlace method 1, IHDR byte 28) at 4 bits per sample, which fast-png cannot de-interlace.
-  const interlaced = encodeRawPng({ width: 3, height: 2, data: new Uint8Array([0x05, 0xa0, 0xf1, 0x20]), depth: 4, channels: 1 });
+  const interlaced = encodeRawPng({
+    width: 3,
+    height: 2,
+    data: new Uint8Array([0x05, 0xa0, 0xf1, 0x20]),
+    depth: 4,
+    channels: 1,
+  });
   interlaced[28] = 1;
   assertFileError(() => decodeImage(interlaced, 'photo.png'), /interlaced \(Adam7\) PNG of 4 bits per sample/);
   const jpegBytes = encodeJpeg(randomImage(8, 8, 'rgb', 3));
-  assert.throws(() => decodeImage(jpegBytes.subarray(0, 30), 'photo.jpg'), (error: unknown) => error instanceof FileFormatError && /^photo\.jpg: cannot be decoded as JPEG/.test(error.message));
+  assert.throws(
+    () => decodeImage(jpegBytes.subarray(0, 30), 'photo.jpg'),
+    (error: unknown) =>
+      error instanceof FileFormatError && /^photo\.jpg: cannot be decoded as JPEG/.test(error.message),
+  );
 });

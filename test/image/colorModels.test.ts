@@ -46,7 +46,8 @@ describe('known colors convert exactly', () => {
         // Gray is stored as float32: 0.299 and friends are a float32 rounding (under 6e-8) away.
         const gray = model === 'gray' ? { atol: 6e-8, rtol: 0 } : tolerance;
         assertClose(convert(rgb, 'rgb', model), expected[model], gray, `${name} rgb -> ${model}`);
-        if (model !== 'gray') assertClose(convert(expected[model], model, 'rgb'), rgb, tolerance, `${name} ${model} -> rgb`);
+        if (model !== 'gray')
+          assertClose(convert(expected[model], model, 'rgb'), rgb, tolerance, `${name} ${model} -> rgb`);
       }
     });
   }
@@ -68,7 +69,10 @@ test('every pair of color models converts, with the right number of channels', (
     for (const to of COLOR_MODELS) {
       const converted = convertPixels(pixels, from, to);
       assert.equal(converted.length, 10 * channelsOf(to), `${from} -> ${to}`);
-      assert.ok(converted.every((value) => value >= -1e-6 && value <= 1 + 1e-6), `${from} -> ${to} stays in [0, 1]`);
+      assert.ok(
+        converted.every((value) => value >= -1e-6 && value <= 1 + 1e-6),
+        `${from} -> ${to} stays in [0, 1]`,
+      );
     }
   }
 });
@@ -86,22 +90,51 @@ test('dropping alpha composites over the background (white unless given)', () =>
 });
 
 test('a gray digit model fed an RGBA image converts it; an image of another size is fitted to the input', () => {
-  const model = new Sequential([new Input({ shape: [4, 4, 1] }), new Conv2D({ filters: 2, kernelSize: 3 }), new Flatten(), new Dense({ units: 3 }), new Softmax()]);
+  const model = new Sequential([
+    new Input({ shape: [4, 4, 1] }),
+    new Conv2D({ filters: 2, kernelSize: 3 }),
+    new Flatten(),
+    new Dense({ units: 3 }),
+    new Softmax(),
+  ]);
   assert.equal((model.layers[0] as Input).colorModel, 'gray');
-  const rgba = imageFromPixels(Uint8Array.from({ length: 4 * 4 * 4 }, (_, index) => (index % 4 === 3 ? 255 : 255 * ((index >> 2) % 2))), 4, 4, 'rgba');
+  const rgba = imageFromPixels(
+    Uint8Array.from({ length: 4 * 4 * 4 }, (_, index) => (index % 4 === 3 ? 255 : 255 * ((index >> 2) % 2))),
+    4,
+    4,
+    'rgba',
+  );
   const batch = imagesToInput(model, [rgba]);
   assert.deepEqual(batch.shape, [1, 4, 4, 1]);
-  assertClose(Array.from(batch.data).slice(0, 4), [0, 1, 0, 1], { atol: 1e-6, rtol: 0 }, 'opaque black/white pixels keep their gray value');
+  assertClose(
+    Array.from(batch.data).slice(0, 4),
+    [0, 1, 0, 1],
+    { atol: 1e-6, rtol: 0 },
+    'opaque black/white pixels keep their gray value',
+  );
   assert.equal(model.predict(batch).shape[1], 3);
   // 8x8 RGB, white on the left half: area-averaged to 4x4 and made gray, [1, 1, 0, 0] on each row.
-  const larger = imageFromPixels(Uint8Array.from({ length: 8 * 8 * 3 }, (_, index) => (Math.floor(index / 3) % 8 < 4 ? 255 : 0)), 8, 8, 'rgb');
+  const larger = imageFromPixels(
+    Uint8Array.from({ length: 8 * 8 * 3 }, (_, index) => (Math.floor(index / 3) % 8 < 4 ? 255 : 0)),
+    8,
+    8,
+    'rgb',
+  );
   const fitted = imagesToInput(model, [larger]);
   assert.deepEqual(fitted.shape, [1, 4, 4, 1]);
-  assertClose(Array.from(fitted.data), Array.from({ length: 16 }, (_, index) => (index % 4 < 2 ? 1 : 0)), { atol: 1e-6, rtol: 0 }, 'fitted and converted');
+  assertClose(
+    Array.from(fitted.data),
+    Array.from({ length: 16 }, (_, index) => (index % 4 < 2 ? 1 : 0)),
+    { atol: 1e-6, rtol: 0 },
+    'fitted and converted',
+  );
 });
 
 test('the Input layer checks a declared color model against its channels', () => {
-  assert.equal(new Input({ shape: [8, 8, 3], colorModel: 'hsv' }).getConfig()['colorModel'], 'hsv');
+  assert.equal(new Input({ shape: [8, 8, 3], colorModel: 'hsv' }).getConfig().colorModel, 'hsv');
   assert.equal(new Input({ shape: [8, 8, 4], colorModel: 'cmyk' }).colorModel, 'cmyk');
-  assert.throws(() => new Input({ shape: [8, 8, 3], colorModel: 'cmyk' }), /cmyk has 4 channels but the shape is 8x8x3/);
+  assert.throws(
+    () => new Input({ shape: [8, 8, 3], colorModel: 'cmyk' }),
+    /cmyk has 4 channels but the shape is 8x8x3/,
+  );
 });

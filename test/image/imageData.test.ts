@@ -54,7 +54,12 @@ test('imageFromPixels: a Node Buffer counts as 8-bit', () => {
 });
 
 test('imageFromPixels: errors name the function and both numbers', () => {
-  assertValueError(() => imageFromPixels(new Uint8Array(11), 2, 2, 'rgb'), /^imageFromPixels: /, /2x2 rgb image has 12 values/, /got 11/);
+  assertValueError(
+    () => imageFromPixels(new Uint8Array(11), 2, 2, 'rgb'),
+    /^imageFromPixels: /,
+    /2x2 rgb image has 12 values/,
+    /got 11/,
+  );
   assertValueError(() => imageFromPixels(new Uint16Array(8), 2, 2, 'rgba'), /has 16 values \(4 per pixel\), got 8/);
   assertValueError(() => imageFromPixels(new Uint8Array(0), 0, 3, 'gray'), /size must be positive integers, got 0x3/);
   assertValueError(() => imageFromPixels(new Uint8Array(3), 1.5, 2, 'gray'), /got 1.5x2/);
@@ -65,8 +70,17 @@ test('imageFromPixels: errors name the function and both numbers', () => {
 test('imageFromImageData: RGBA bytes become an rgba image; a wrong length names both numbers', () => {
   const image = imageFromImageData({ width: 8, height: 8, data: allBytes() });
   assert.deepEqual([image.width, image.height, image.colorModel], [8, 8, 'rgba']);
-  assertClose(image.data, Float32Array.from({ length: 256 }, (_, index) => index / 255), EXACT, 'bytes / 255');
-  assertValueError(() => imageFromImageData({ width: 3, height: 2, data: new Uint8ClampedArray(20) }), /^imageFromImageData: /, /3x2 RGBA ImageData has 24 values, got 20/);
+  assertClose(
+    image.data,
+    Float32Array.from({ length: 256 }, (_, index) => index / 255),
+    EXACT,
+    'bytes / 255',
+  );
+  assertValueError(
+    () => imageFromImageData({ width: 3, height: 2, data: new Uint8ClampedArray(20) }),
+    /^imageFromImageData: /,
+    /3x2 RGBA ImageData has 24 values, got 20/,
+  );
 });
 
 test('imageToImageData then imageFromImageData is exact for every 8-bit value', () => {
@@ -74,7 +88,12 @@ test('imageToImageData then imageFromImageData is exact for every 8-bit value', 
   const imageData = imageToImageData(imageFromImageData({ width: 8, height: 8, data }));
   assert.deepEqual(Array.from(imageData.data), Array.from(data));
   const random = new Random(7);
-  const image: Image = { width: 5, height: 3, colorModel: 'rgba', data: Float32Array.from({ length: 60 }, () => random.integer(256) / 255) };
+  const image: Image = {
+    width: 5,
+    height: 3,
+    colorModel: 'rgba',
+    data: Float32Array.from({ length: 60 }, () => random.integer(256) / 255),
+  };
   assertClose(imageFromImageData(imageToImageData(image)).data, image.data, EXACT, 'random rgba image');
 });
 
@@ -92,13 +111,27 @@ test('imageToImageData: every color model reaches 8-bit RGBA, with alpha 255 whe
     assert.deepEqual(Array.from(imageData.data), expected, colorModel);
   }
   const rgb: Image = { width: 2, height: 1, colorModel: 'rgb', data: Float32Array.from([0, 0.2, 0.4, 0.6, 0.8, 1]) };
-  assertClose(imageFromImageData(imageToImageData(rgb)).data, convertImage(rgb, 'rgba').data, EXACT, 'rgb through ImageData equals rgb converted to rgba');
+  assertClose(
+    imageFromImageData(imageToImageData(rgb)).data,
+    convertImage(rgb, 'rgba').data,
+    EXACT,
+    'rgb through ImageData equals rgb converted to rgba',
+  );
 });
 
 test('imageToImageData: values outside [0, 1] are clamped; a wrong data length names both numbers', () => {
-  const imageData = imageToImageData({ width: 1, height: 1, colorModel: 'rgba', data: Float32Array.from([-0.5, 1.5, 0.5, 2]) });
+  const imageData = imageToImageData({
+    width: 1,
+    height: 1,
+    colorModel: 'rgba',
+    data: Float32Array.from([-0.5, 1.5, 0.5, 2]),
+  });
   assert.deepEqual(Array.from(imageData.data), [0, 255, 128, 255]);
-  assertValueError(() => imageToImageData({ width: 2, height: 2, colorModel: 'rgb', data: new Float32Array(9) }), /^imageToImageData: /, /2x2 rgb image has 12 values, got 9/);
+  assertValueError(
+    () => imageToImageData({ width: 2, height: 2, colorModel: 'rgb', data: new Float32Array(9) }),
+    /^imageToImageData: /,
+    /2x2 rgb image has 12 values, got 9/,
+  );
 });
 
 test('imageToImageData: a plain sRGB object in Node, the real ImageData where the constructor exists', () => {

@@ -47,7 +47,10 @@ function uniform(value: number): Image {
 
 /** A saved 8x8 RGB classifier of two classes; `kernelValue` replaces every dense weight when given. */
 function saveTinyModel(name: string, kernelValue?: number): string {
-  const model = new Sequential([new Input({ shape: [8, 8, 3] }), new Flatten(), new Dense({ units: 2 }), new Softmax()], { seed: 1 });
+  const model = new Sequential(
+    [new Input({ shape: [8, 8, 3] }), new Flatten(), new Dense({ units: 2 }), new Softmax()],
+    { seed: 1 },
+  );
   if (kernelValue !== undefined) model.layers[2]!.weights()[0]!.tensor.data.fill(kernelValue);
   const directory = join(scratch, name);
   saveModel(model, directory, { classNames: ['dark', 'light'] });
@@ -67,7 +70,10 @@ describe('only regular files are read as images', () => {
     const script = `import { listImageFiles, readImageFiles } from ${JSON.stringify(join(repoRoot, 'dist', 'src', 'index.js'))};
       const { images, failures } = readImageFiles(listImageFiles([process.argv[1]]));
       console.log(JSON.stringify({ images: images.map(({ file }) => file), failures: failures.map(({ error }) => error.constructor.name + ' ' + error.message) }));`;
-    const run = await runBounded(process.execPath, ['--input-type=module', '-e', script, directory], { timeoutMs: 20_000, memoryBytes: 512 * MIB });
+    const run = await runBounded(process.execPath, ['--input-type=module', '-e', script, directory], {
+      timeoutMs: 20_000,
+      memoryBytes: 512 * MIB,
+    });
     assert.equal(run.killedFor, null, describeRun(run));
     const result = JSON.parse(run.stdout) as { images: string[]; failures: string[] };
     assert.deepEqual(result.images, [join(directory, 'good.png')]);
@@ -83,15 +89,27 @@ describe('only regular files are read as images', () => {
     writeFileSync(join(directory, 'good.png'), encodePng(uniform(0.75)));
     mkfifo(join(directory, 'fifo.png'));
     symlinkSync('/dev/zero', join(directory, 'zero.png'));
-    const run = await runCliBounded(['predict', '--model', model, directory, '--json'], { timeoutMs: 30_000, memoryBytes: 768 * MIB });
+    const run = await runCliBounded(['predict', '--model', model, directory, '--json'], {
+      timeoutMs: 30_000,
+      memoryBytes: 768 * MIB,
+    });
     assert.equal(run.killedFor, null, describeRun(run));
     assert.equal(run.status, 1, describeRun(run));
-    const result = JSON.parse(run.stdout) as { predictions: { file: string }[]; errors: { file: string; error: string }[] };
-    assert.deepEqual(result.predictions.map(({ file }) => file), [join(directory, 'good.png')]);
-    assert.deepEqual(result.errors.map(({ error }) => error), [
-      `${join(directory, 'fifo.png')}: is a FIFO (named pipe), not a regular file`,
-      `${join(directory, 'zero.png')}: is a character device, not a regular file`,
-    ]);
+    const result = JSON.parse(run.stdout) as {
+      predictions: { file: string }[];
+      errors: { file: string; error: string }[];
+    };
+    assert.deepEqual(
+      result.predictions.map(({ file }) => file),
+      [join(directory, 'good.png')],
+    );
+    assert.deepEqual(
+      result.errors.map(({ error }) => error),
+      [
+        `${join(directory, 'fifo.png')}: is a FIFO (named pipe), not a regular file`,
+        `${join(directory, 'zero.png')}: is a character device, not a regular file`,
+      ],
+    );
     assert.match(run.stderr, /convnet: skipped .*fifo\.png: is a FIFO \(named pipe\), not a regular file\n/);
   });
 
@@ -99,7 +117,10 @@ describe('only regular files are read as images', () => {
     const model = saveTinyModel('model-visualize');
     const fifo = join(folder('visualize-special'), 'x.png');
     mkfifo(fifo);
-    const run = await runCliBounded(['visualize', '--model', model, fifo, '--out', join(scratch, 'pictures')], { timeoutMs: 30_000, memoryBytes: 768 * MIB });
+    const run = await runCliBounded(['visualize', '--model', model, fifo, '--out', join(scratch, 'pictures')], {
+      timeoutMs: 30_000,
+      memoryBytes: 768 * MIB,
+    });
     assert.equal(run.killedFor, null, describeRun(run));
     assert.equal(run.status, 2, describeRun(run));
     assert.equal(run.stderr, `convnet: error: ${fifo}: is a FIFO (named pipe), not a regular file\n`);
@@ -107,28 +128,51 @@ describe('only regular files are read as images', () => {
 
   test('loadImageFolder and convnet train --dataset DIR skip a FIFO in a class folder (child processes)', async () => {
     const root = folder('folder-special');
-    for (const [name, value] of [['dark', 0.1], ['light', 0.9]] as const) {
+    for (const [name, value] of [
+      ['dark', 0.1],
+      ['light', 0.9],
+    ] as const) {
       mkdirSync(join(root, name));
-      for (let index = 0; index < 4; index++) writeFileSync(join(root, name, `${index}.png`), encodePng(uniform(value)));
+      for (let index = 0; index < 4; index++)
+        writeFileSync(join(root, name, `${index}.png`), encodePng(uniform(value)));
     }
     mkfifo(join(root, 'dark', 'fifo.png'));
     symlinkSync('/dev/zero', join(root, 'light', 'zero.png'));
     const script = `import { loadImageFolder } from ${JSON.stringify(join(repoRoot, 'dist', 'src', 'index.js'))};
       const { train, test, failures } = loadImageFolder(process.argv[1], { validationFraction: 0 });
       console.log(JSON.stringify({ count: train.count + test.count, failures: failures.map(({ error }) => error.message) }));`;
-    const loaded = await runBounded(process.execPath, ['--input-type=module', '-e', script, root], { timeoutMs: 20_000, memoryBytes: 512 * MIB });
+    const loaded = await runBounded(process.execPath, ['--input-type=module', '-e', script, root], {
+      timeoutMs: 20_000,
+      memoryBytes: 512 * MIB,
+    });
     assert.equal(loaded.killedFor, null, describeRun(loaded));
     assert.deepEqual(JSON.parse(loaded.stdout), {
       count: 8,
-      failures: [`${join(root, 'dark', 'fifo.png')}: is a FIFO (named pipe), not a regular file`, `${join(root, 'light', 'zero.png')}: is a character device, not a regular file`],
+      failures: [
+        `${join(root, 'dark', 'fifo.png')}: is a FIFO (named pipe), not a regular file`,
+        `${join(root, 'light', 'zero.png')}: is a character device, not a regular file`,
+      ],
     });
     const trained = await runCliBounded(
-      ['train', '--dataset', root, '--epochs', '1', '--out', join(scratch, 'run-special'), '--cache-dir', join(scratch, 'cache-special')],
+      [
+        'train',
+        '--dataset',
+        root,
+        '--epochs',
+        '1',
+        '--out',
+        join(scratch, 'run-special'),
+        '--cache-dir',
+        join(scratch, 'cache-special'),
+      ],
       { timeoutMs: 60_000, memoryBytes: 1024 * MIB },
     );
     assert.equal(trained.killedFor, null, describeRun(trained));
     assert.equal(trained.status, 0, describeRun(trained));
-    assert.match(trained.stdout + trained.stderr, /convnet: skipped .*fifo\.png: is a FIFO \(named pipe\), not a regular file/);
+    assert.match(
+      trained.stdout + trained.stderr,
+      /convnet: skipped .*fifo\.png: is a FIFO \(named pipe\), not a regular file/,
+    );
   });
 });
 
@@ -137,9 +181,13 @@ describe('one picture at a time', () => {
     const model = saveTinyModel('model-large');
     const directory = folder('predict-large');
     const png = await constantPng({ width: 2000, height: 2000, depth: 8, colorType: 2 }, 200);
-    for (let index = 0; index < 64; index++) writeFileSync(join(directory, `${String(index).padStart(2, '0')}.png`), png);
+    for (let index = 0; index < 64; index++)
+      writeFileSync(join(directory, `${String(index).padStart(2, '0')}.png`), png);
     // Decoded whole, each is 48 MB of float32: the 64 of a batch were 3 GB before they were fitted.
-    const run = await runCliBounded(['predict', '--model', model, directory, '--json'], { timeoutMs: 120_000, memoryBytes: 1024 * MIB });
+    const run = await runCliBounded(['predict', '--model', model, directory, '--json'], {
+      timeoutMs: 120_000,
+      memoryBytes: 1024 * MIB,
+    });
     assert.equal(run.killedFor, null, describeRun(run));
     assert.equal(run.status, 0, describeRun(run));
     const result = JSON.parse(run.stdout) as { predictions: { resizedFrom: string }[] };
@@ -148,26 +196,51 @@ describe('one picture at a time', () => {
     assert.ok(run.peakRssBytes < 400 * MIB, describeRun(run));
   });
 
-  test('an image folder whose first picture is 6000x6000 takes the small pictures\' size and trains (child process)', async () => {
+  test("an image folder whose first picture is 6000x6000 takes the small pictures' size and trains (child process)", async () => {
     const root = folder('folder-huge-first');
     const random = new Random(4);
     for (const name of ['a', 'b']) {
       mkdirSync(join(root, name));
       for (let index = 0; index < 6; index++) {
-        writeFileSync(join(root, name, `${index}.png`), encodePng({ width: 8, height: 6, colorModel: 'rgb', data: Float32Array.from({ length: 144 }, () => random.uniform()) }));
+        writeFileSync(
+          join(root, name, `${index}.png`),
+          encodePng({
+            width: 8,
+            height: 6,
+            colorModel: 'rgb',
+            data: Float32Array.from({ length: 144 }, () => random.uniform()),
+          }),
+        );
       }
     }
     // Sorted first: before, every picture was resized up to it (3 GB, no output in 60 s).
-    writeFileSync(join(root, 'a', '0-huge.png'), await constantPng({ width: 6000, height: 6000, depth: 8, colorType: 2 }, 90));
+    writeFileSync(
+      join(root, 'a', '0-huge.png'),
+      await constantPng({ width: 6000, height: 6000, depth: 8, colorType: 2 }, 90),
+    );
     const script = `import { loadImageFolder } from ${JSON.stringify(join(repoRoot, 'dist', 'src', 'index.js'))};
       const { train, failures } = loadImageFolder(process.argv[1], { validationFraction: 0 });
       console.log(JSON.stringify({ shape: [train.count, train.height, train.width, train.channels], failures: failures.length }));`;
-    const loaded = await runBounded(process.execPath, ['--input-type=module', '-e', script, root], { timeoutMs: 60_000, memoryBytes: 768 * MIB });
+    const loaded = await runBounded(process.execPath, ['--input-type=module', '-e', script, root], {
+      timeoutMs: 60_000,
+      memoryBytes: 768 * MIB,
+    });
     assert.equal(loaded.killedFor, null, describeRun(loaded));
     assert.deepEqual(JSON.parse(loaded.stdout), { shape: [13, 6, 8, 3], failures: 0 });
     assert.ok(loaded.peakRssBytes < 512 * MIB, describeRun(loaded));
     const trained = await runCliBounded(
-      ['train', '--dataset', root, '--epochs', '1', '--out', join(scratch, 'run-huge'), '--cache-dir', join(scratch, 'cache-huge'), '--json'],
+      [
+        'train',
+        '--dataset',
+        root,
+        '--epochs',
+        '1',
+        '--out',
+        join(scratch, 'run-huge'),
+        '--cache-dir',
+        join(scratch, 'cache-huge'),
+        '--json',
+      ],
       { timeoutMs: 60_000, memoryBytes: 1024 * MIB },
     );
     assert.equal(trained.killedFor, null, describeRun(trained));
@@ -180,19 +253,31 @@ test('convnet predict reports a picture whose probabilities are not finite as an
   const model = saveTinyModel('model-overflow', 3e38);
   const directory = folder('predict-nan');
   writeFileSync(join(directory, 'x.png'), encodePng(uniform(1)));
-  const run = await runCliBounded(['predict', '--model', model, join(directory, 'x.png')], { timeoutMs: 30_000, memoryBytes: 768 * MIB });
+  const run = await runCliBounded(['predict', '--model', model, join(directory, 'x.png')], {
+    timeoutMs: 30_000,
+    memoryBytes: 768 * MIB,
+  });
   assert.equal(run.killedFor, null, describeRun(run));
   assert.equal(run.status, 1, describeRun(run));
   assert.equal(run.stdout, '');
   assert.doesNotMatch(run.stderr + run.stdout, /NaN%/);
-  assert.match(run.stderr, /^convnet: skipped .*x\.png: the model's probabilities are not finite \(NaN\); its weights or this picture hold NaN or infinite values\n$/);
+  assert.match(
+    run.stderr,
+    /^convnet: skipped .*x\.png: the model's probabilities are not finite \(NaN\); its weights or this picture hold NaN or infinite values\n$/,
+  );
 });
 
 test('readImageFiles fits each picture as it decodes it and reports the size in the file', () => {
   const directory = folder('fit');
-  writeFileSync(join(directory, 'a.png'), encodePng({ width: 12, height: 9, colorModel: 'gray', data: new Float32Array(108).fill(0.5) }));
+  writeFileSync(
+    join(directory, 'a.png'),
+    encodePng({ width: 12, height: 9, colorModel: 'gray', data: new Float32Array(108).fill(0.5) }),
+  );
   const { images, failures } = readImageFiles([join(directory, 'a.png')], { fit: { width: 4, height: 3 } });
   assert.deepEqual(failures, []);
-  assert.deepEqual([images[0]!.image.width, images[0]!.image.height, images[0]!.sourceWidth, images[0]!.sourceHeight], [4, 3, 12, 9]);
+  assert.deepEqual(
+    [images[0]!.image.width, images[0]!.image.height, images[0]!.sourceWidth, images[0]!.sourceHeight],
+    [4, 3, 12, 9],
+  );
   assert.ok(images[0]!.image.data.every((value) => Math.abs(value - 128 / 255) < 1e-6));
 });

@@ -9,7 +9,15 @@ import type { Random } from '../../src/index.js';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
-const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
 
 export function crc32(bytes: Uint8Array): number {
   let crc = 0xffffffff;
@@ -68,7 +76,11 @@ export function withRepairedCrcs(bytes: Uint8Array): Uint8Array {
 export function assemblePng(header: PngHeaderFields, chunks: readonly Uint8Array[]): Uint8Array {
   const parts = [Uint8Array.from(SIGNATURE), ihdr(header), ...chunks, pngChunk('IEND')];
   const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  parts.reduce((at, part) => (bytes.set(part, at), at + part.length), 0);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
   return bytes;
 }
 
@@ -119,18 +131,27 @@ function filteredData(png: TestPng, random: Random): Uint8Array {
   const rows: Uint8Array[] = [];
   const passes = png.isInterlaced ? ADAM7 : [[0, 0, 1, 1] as const];
   for (const [column, firstRow, columnStep, rowStep] of passes) {
-    const columns = Array.from({ length: Math.max(0, Math.ceil((png.width - column) / columnStep)) }, (_, index) => column + index * columnStep);
+    const columns = Array.from(
+      { length: Math.max(0, Math.ceil((png.width - column) / columnStep)) },
+      (_, index) => column + index * columnStep,
+    );
     if (columns.length === 0) continue;
     let previous: Uint8Array = new Uint8Array(0);
     for (let y = firstRow; y < png.height; y += rowStep) {
-      const samples = columns.flatMap((x) => Array.from({ length: channels }, (_, channel) => png.samples[(y * png.width + x) * channels + channel]!));
+      const samples = columns.flatMap((x) =>
+        Array.from({ length: channels }, (_, channel) => png.samples[(y * png.width + x) * channels + channel]!),
+      );
       const raw = packRow(samples, 0, samples.length, png.depth);
       rows.push(filterRow(raw, previous, random.integer(5), pixelBytes));
       previous = raw;
     }
   }
   const data = new Uint8Array(rows.reduce((sum, row) => sum + row.length, 0));
-  rows.reduce((at, row) => (data.set(row, at), at + row.length), 0);
+  let at = 0;
+  for (const row of rows) {
+    data.set(row, at);
+    at += row.length;
+  }
   return data;
 }
 
@@ -144,10 +165,13 @@ export function encodeTestPng(png: TestPng, random: Random, idatBytes = 1 << 20)
   if (png.palette !== undefined) chunks.push(pngChunk('PLTE', Uint8Array.from(png.palette.flat())));
   if (png.transparency !== undefined) {
     const isPalette = png.colorType === 3;
-    const data = isPalette ? Uint8Array.from(png.transparency) : packRow(png.transparency, 0, png.transparency.length, 16);
+    const data = isPalette
+      ? Uint8Array.from(png.transparency)
+      : packRow(png.transparency, 0, png.transparency.length, 16);
     chunks.push(pngChunk('tRNS', data));
   }
-  for (let start = 0; start < compressed.length; start += idatBytes) chunks.push(pngChunk('IDAT', compressed.subarray(start, start + idatBytes)));
+  for (let start = 0; start < compressed.length; start += idatBytes)
+    chunks.push(pngChunk('IDAT', compressed.subarray(start, start + idatBytes)));
   return assemblePng(png, chunks);
 }
 
@@ -177,6 +201,7 @@ export async function constantPng(header: PngHeaderFields, byte: number): Promis
   await done;
   const compressed = Buffer.concat(pieces);
   const chunks: Uint8Array[] = [];
-  for (let start = 0; start < compressed.length; start += 1 << 20) chunks.push(pngChunk('IDAT', compressed.subarray(start, start + (1 << 20))));
+  for (let start = 0; start < compressed.length; start += 1 << 20)
+    chunks.push(pngChunk('IDAT', compressed.subarray(start, start + (1 << 20))));
   return assemblePng(header, chunks);
 }

@@ -3,7 +3,17 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Random, ValueError, centerCrop, normalizeImage, padImage, resizeImage, toChannelsFirst, toChannelsLast, type Image } from '../../src/index.js';
+import {
+  Random,
+  ValueError,
+  centerCrop,
+  normalizeImage,
+  padImage,
+  resizeImage,
+  toChannelsFirst,
+  toChannelsLast,
+  type Image,
+} from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 const CLOSE = { atol: 1e-6, rtol: 0 };
@@ -19,7 +29,12 @@ test('area resize 4x4 -> 2x2 averages each 2x2 block', () => {
 
 test('area resize 3x1 -> 2x1 weights the pixel each output cell covers half of', () => {
   // Each output cell covers 1.5 input pixels: [a, b/2] and [b/2, c].
-  assertClose(resizeImage(gray(3, 1, [0, 3, 6]), 2, 1, 'area').data, [(0 + 1.5) / 1.5, (1.5 + 6) / 1.5], CLOSE, 'fractional coverage');
+  assertClose(
+    resizeImage(gray(3, 1, [0, 3, 6]), 2, 1, 'area').data,
+    [(0 + 1.5) / 1.5, (1.5 + 6) / 1.5],
+    CLOSE,
+    'fractional coverage',
+  );
 });
 
 test('bilinear resize 2x1 -> 4x1 with half-pixel centers', () => {
@@ -29,7 +44,12 @@ test('bilinear resize 2x1 -> 4x1 with half-pixel centers', () => {
 
 test('resizing to the same size returns the image unchanged, for both methods and all channels', () => {
   const random = new Random(5);
-  const image: Image = { width: 5, height: 3, colorModel: 'rgb', data: Float32Array.from({ length: 45 }, () => random.uniform()) };
+  const image: Image = {
+    width: 5,
+    height: 3,
+    colorModel: 'rgb',
+    data: Float32Array.from({ length: 45 }, () => random.uniform()),
+  };
   assertClose(resizeImage(image, 5, 3, 'bilinear').data, image.data, CLOSE, 'bilinear identity');
   assertClose(resizeImage(image, 5, 3, 'area').data, image.data, CLOSE, 'area identity');
 });
@@ -41,7 +61,12 @@ test('center crop, pad and normalise', () => {
   assert.deepEqual([padded.width, padded.height], [3, 2]);
   assert.deepEqual(Array.from(padded.data), [9, 9, 9, 9, 1, 2]);
   const rgb: Image = { width: 1, height: 1, colorModel: 'rgb', data: Float32Array.from([0.5, 0.5, 0.5]) };
-  assertClose(normalizeImage(rgb, [0.5, 0.25, 0], [0.5, 0.25, 0.5]).data, [0, 1, 1], CLOSE, 'per-channel (x - mean) / std');
+  assertClose(
+    normalizeImage(rgb, [0.5, 0.25, 0], [0.5, 0.25, 0.5]).data,
+    [0, 1, 1],
+    CLOSE,
+    'per-channel (x - mean) / std',
+  );
   assert.throws(() => centerCrop(image, 5, 1), ValueError);
   assert.throws(() => normalizeImage(rgb, [0], [1]), /needs 3 means/);
 });
@@ -53,7 +78,13 @@ test('HWC -> CHW -> HWC is the identity and puts each channel in one plane', () 
   assert.deepEqual(Array.from(toChannelsLast(chw, 2, 3, 4)), Array.from(hwc));
   // A batch of two images: each transposed on its own.
   const batch = Float32Array.from([...hwc, ...hwc.map((value) => value + 100)]);
-  assert.deepEqual(Array.from(toChannelsFirst(batch, 2, 3, 4)), [...Array.from(chw), ...Array.from(chw, (value) => value + 100)]);
+  assert.deepEqual(Array.from(toChannelsFirst(batch, 2, 3, 4)), [
+    ...Array.from(chw),
+    ...Array.from(chw, (value) => value + 100),
+  ]);
   assert.deepEqual(Array.from(toChannelsLast(toChannelsFirst(batch, 2, 3, 4), 2, 3, 4)), Array.from(batch));
-  assert.throws(() => toChannelsFirst(new Float32Array(5), 2, 3, 4), /5 values are not whole images of 6 pixels x 4 channels/);
+  assert.throws(
+    () => toChannelsFirst(new Float32Array(5), 2, 3, 4),
+    /5 values are not whole images of 6 pixels x 4 channels/,
+  );
 });

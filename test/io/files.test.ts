@@ -7,7 +7,15 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkOutputFile, createFolders, FileFormatError, FileSystemError, prepareOutputFolder, readRegularFile, writeFileAtomic } from '../../src/index.js';
+import {
+  checkOutputFile,
+  createFolders,
+  FileFormatError,
+  FileSystemError,
+  prepareOutputFolder,
+  readRegularFile,
+  writeFileAtomic,
+} from '../../src/index.js';
 import { fileSystemError } from '../../src/io/files.js';
 import { assertThrowsWith, withTemporaryDirectory } from '../helpers.js';
 
@@ -29,12 +37,30 @@ test('readRegularFile refuses FIFOs, devices, folders and missing files by name,
   withTemporaryDirectory((directory) => {
     const fifo = join(directory, 'x.png');
     makeFifo(fifo);
-    assertThrowsWith(() => readRegularFile(fifo, { maxBytes: 1e6 }), FileSystemError, fifo, 'is a FIFO (named pipe), not a regular file');
+    assertThrowsWith(
+      () => readRegularFile(fifo, { maxBytes: 1e6 }),
+      FileSystemError,
+      fifo,
+      'is a FIFO (named pipe), not a regular file',
+    );
     const device = join(directory, 'zero.png');
     symlinkSync('/dev/zero', device);
-    assertThrowsWith(() => readRegularFile(device, { maxBytes: 1e6 }), FileSystemError, device, 'is a character device, not a regular file');
-    assertThrowsWith(() => readRegularFile(directory, { maxBytes: 1e6 }), FileSystemError, 'is a folder, not a regular file');
-    assertThrowsWith(() => readRegularFile(join(directory, 'none'), { maxBytes: 1e6 }), FileSystemError, 'no such file or folder (ENOENT)');
+    assertThrowsWith(
+      () => readRegularFile(device, { maxBytes: 1e6 }),
+      FileSystemError,
+      device,
+      'is a character device, not a regular file',
+    );
+    assertThrowsWith(
+      () => readRegularFile(directory, { maxBytes: 1e6 }),
+      FileSystemError,
+      'is a folder, not a regular file',
+    );
+    assertThrowsWith(
+      () => readRegularFile(join(directory, 'none'), { maxBytes: 1e6 }),
+      FileSystemError,
+      'no such file or folder (ENOENT)',
+    );
   });
 });
 
@@ -42,7 +68,11 @@ test('readRegularFile refuses a file over its bound before reading it', () => {
   withTemporaryDirectory((directory) => {
     const file = join(directory, 'big.json');
     writeFileSync(file, 'x'.repeat(101));
-    assertThrowsWith(() => readRegularFile(file, { maxBytes: 100, what: 'a manifest' }), FileFormatError, 'is 101 bytes, more than the 100 a manifest may have');
+    assertThrowsWith(
+      () => readRegularFile(file, { maxBytes: 100, what: 'a manifest' }),
+      FileFormatError,
+      'is 101 bytes, more than the 100 a manifest may have',
+    );
   });
 });
 
@@ -53,16 +83,37 @@ test('checkOutputFile: a new or regular file in a writable folder passes; anythi
     checkOutputFile(join(directory, 'y.npy'), { inputs: [input] });
     writeFileSync(join(directory, 'old.npy'), 'old');
     checkOutputFile(join(directory, 'old.npy'), { inputs: [input] });
-    assertThrowsWith(() => checkOutputFile(join(directory, 'missing', 'y.npy')), FileSystemError, 'the folder', 'does not exist');
+    assertThrowsWith(
+      () => checkOutputFile(join(directory, 'missing', 'y.npy')),
+      FileSystemError,
+      'the folder',
+      'does not exist',
+    );
     assertThrowsWith(() => checkOutputFile(directory), FileSystemError, 'is a folder; only a regular file is replaced');
     const fifo = join(directory, 'pipe.onnx');
     makeFifo(fifo);
-    assertThrowsWith(() => checkOutputFile(fifo), FileSystemError, 'is a FIFO (named pipe); only a regular file is replaced');
-    assertThrowsWith(() => checkOutputFile(join(input, 'y.npy')), FileSystemError, 'a part of the path is not a folder');
+    assertThrowsWith(
+      () => checkOutputFile(fifo),
+      FileSystemError,
+      'is a FIFO (named pipe); only a regular file is replaced',
+    );
+    assertThrowsWith(
+      () => checkOutputFile(join(input, 'y.npy')),
+      FileSystemError,
+      'a part of the path is not a folder',
+    );
     // The input itself, by another spelling and through a link.
-    assertThrowsWith(() => checkOutputFile(join(directory, '.', 'x.npy'), { inputs: [input], flag: '--output' }), FileSystemError, '--output is the input');
+    assertThrowsWith(
+      () => checkOutputFile(join(directory, '.', 'x.npy'), { inputs: [input], flag: '--output' }),
+      FileSystemError,
+      '--output is the input',
+    );
     symlinkSync(input, join(directory, 'alias.npy'));
-    assertThrowsWith(() => checkOutputFile(join(directory, 'alias.npy'), { inputs: [input], flag: '--output' }), FileSystemError, '--output is the input');
+    assertThrowsWith(
+      () => checkOutputFile(join(directory, 'alias.npy'), { inputs: [input], flag: '--output' }),
+      FileSystemError,
+      '--output is the input',
+    );
     assert.equal(readFileSync(input, 'utf8'), 'input');
   });
 });
@@ -83,7 +134,11 @@ test('prepareOutputFolder creates the folder, refuses a file or the input', () =
     assertThrowsWith(() => prepareOutputFolder(file), FileSystemError, 'is a regular file, not a folder');
     assertThrowsWith(() => prepareOutputFolder(join(file, 'sub')), FileSystemError, file);
     mkdirSync(join(directory, 'model'));
-    assertThrowsWith(() => prepareOutputFolder(join(directory, 'model'), { inputs: [join(directory, 'model')], flag: '--out' }), FileSystemError, '--out is the input');
+    assertThrowsWith(
+      () => prepareOutputFolder(join(directory, 'model'), { inputs: [join(directory, 'model')], flag: '--out' }),
+      FileSystemError,
+      '--out is the input',
+    );
   });
 });
 
@@ -91,10 +146,18 @@ test('writeFileAtomic never replaces a FIFO or a folder, and says so in one line
   withTemporaryDirectory((directory) => {
     const fifo = join(directory, 'model.onnx');
     makeFifo(fifo);
-    assertThrowsWith(() => writeFileAtomic(fifo, 'x'), FileSystemError, 'is a FIFO (named pipe); only a regular file is replaced');
+    assertThrowsWith(
+      () => writeFileAtomic(fifo, 'x'),
+      FileSystemError,
+      'is a FIFO (named pipe); only a regular file is replaced',
+    );
     assert.ok(lstatSync(fifo).isFIFO(), 'the FIFO is still there');
     assertThrowsWith(() => writeFileAtomic(directory, 'x'), FileSystemError, 'is a folder');
-    assertThrowsWith(() => writeFileAtomic(join(directory, 'no', 'such', 'f'), 'x'), FileSystemError, 'cannot write: no such file or folder (ENOENT)');
+    assertThrowsWith(
+      () => writeFileAtomic(join(directory, 'no', 'such', 'f'), 'x'),
+      FileSystemError,
+      'cannot write: no such file or folder (ENOENT)',
+    );
     writeFileAtomic(join(directory, 'f'), 'new');
     assert.equal(readFileSync(join(directory, 'f'), 'utf8'), 'new');
   });
@@ -110,6 +173,11 @@ test('fileSystemError names the path and the reason in words', () => {
   assert.equal(fileSystemError(bug, 'p'), bug, 'an error that is not a system error stays as it is');
 });
 
-test('createFolders under /proc fails at once (Node\'s recursive mkdir loops forever there)', () => {
-  assertThrowsWith(() => createFolders('/proc/convnet-a/b'), FileSystemError, '/proc/convnet-a/b', 'cannot create the folder');
+test("createFolders under /proc fails at once (Node's recursive mkdir loops forever there)", () => {
+  assertThrowsWith(
+    () => createFolders('/proc/convnet-a/b'),
+    FileSystemError,
+    '/proc/convnet-a/b',
+    'cannot create the folder',
+  );
 });

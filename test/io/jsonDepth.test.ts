@@ -9,7 +9,9 @@ import { checkJsonDepth } from '../../src/io/jsonDepth.js';
 
 const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const isDepthError = (file: string) => (error: unknown) =>
-  error instanceof FileFormatError && error.message.includes(file) && error.message.includes(`nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep`);
+  error instanceof FileFormatError &&
+  error.message.includes(file) &&
+  error.message.includes(`nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep`);
 
 test('nesting up to MAX_JSON_DEPTH passes, one level more is refused naming the file', () => {
   checkJsonDepth(nested(MAX_JSON_DEPTH), 'a.json');
@@ -26,6 +28,10 @@ test('brackets inside strings do not count, escaped quotes included', () => {
 
 test('a million levels are refused by the model readers before JSON.parse', () => {
   const deep = nested(1_000_000);
-  assert.throws(() => parseTfjsModel(`{"format":"layers-model","modelTopology":${deep},"weightsManifest":[]}`, [], 'tfjs/model.json'), isDepthError('tfjs/model.json'));
+  assert.throws(
+    () =>
+      parseTfjsModel(`{"format":"layers-model","modelTopology":${deep},"weightsManifest":[]}`, [], 'tfjs/model.json'),
+    isDepthError('tfjs/model.json'),
+  );
   assert.throws(() => parseModel(`{"format":${deep}}`, new Uint8Array(0)), isDepthError('model.json'));
 });

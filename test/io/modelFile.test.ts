@@ -60,23 +60,45 @@ describe('safetensors', () => {
   };
   const corrupt: [string, Uint8Array, RegExp][] = [
     ['too short', valid.subarray(0, 5), /too short/],
-    ['header length claims 100 GB', (() => { const bytes = valid.slice(); new DataView(bytes.buffer).setBigUint64(0, 100n * 1024n ** 3n, true); return bytes; })(), /header length/],
+    [
+      'header length claims 100 GB',
+      (() => {
+        const bytes = valid.slice();
+        new DataView(bytes.buffer).setBigUint64(0, 100n * 1024n ** 3n, true);
+        return bytes;
+      })(),
+      /header length/,
+    ],
     ['header not JSON', header('{"w": '), /not valid UTF-8 JSON/],
     ['header is an array', header('[1, 2]'), /not a JSON object/],
     ['unsupported dtype', header('{"w":{"dtype":"I8","shape":[1],"data_offsets":[0,1]}}', 1), /dtype "I8"/],
     ['offsets past the end', header('{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}', 8), /past the end/],
-    ['shape and offsets disagree', header('{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}', 8), /needs 12 bytes/],
+    [
+      'shape and offsets disagree',
+      header('{"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}', 8),
+      /needs 12 bytes/,
+    ],
     ['negative dimension', header('{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}', 4), /shape/],
-    ['overlapping tensors', header('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}', 12), /overlap/],
+    [
+      'overlapping tensors',
+      header(
+        '{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}',
+        12,
+      ),
+      /overlap/,
+    ],
   ];
   for (const [title, bytes, pattern] of corrupt) {
     test(`rejects ${title}`, () => {
-      assert.throws(() => decodeSafetensors(bytes, 'bad.safetensors'), (error: unknown) => {
-        assert.ok(error instanceof FileFormatError, `FileFormatError, got ${String(error)}`);
-        assert.match(error.message, /^bad\.safetensors: /);
-        assert.match(error.message, pattern);
-        return true;
-      });
+      assert.throws(
+        () => decodeSafetensors(bytes, 'bad.safetensors'),
+        (error: unknown) => {
+          assert.ok(error instanceof FileFormatError, `FileFormatError, got ${String(error)}`);
+          assert.match(error.message, /^bad\.safetensors: /);
+          assert.match(error.message, pattern);
+          return true;
+        },
+      );
     });
   }
 });
@@ -85,11 +107,17 @@ describe('model directories', () => {
   test('save then load is the identity (weights, layers, predictions)', () => {
     const model = digitsCnn({ seed: 7 });
     const directory = join(scratch, 'roundtrip');
-    saveModel(model, directory, { classNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'], training: { epochs: 0 } });
+    saveModel(model, directory, {
+      classNames: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'],
+      training: { epochs: 0 },
+    });
     assert.deepEqual(readdirSync(directory).sort(), ['model.json', 'weights.safetensors'], 'no temporary files left');
     const { model: loaded, manifest } = loadModel(directory);
     assert.equal(manifest.classNames![9], 'j');
-    assert.deepEqual(loaded.layers.map((layer) => layer.getConfig()), model.layers.map((layer) => layer.getConfig()));
+    assert.deepEqual(
+      loaded.layers.map((layer) => layer.getConfig()),
+      model.layers.map((layer) => layer.getConfig()),
+    );
     const original = model.namedWeights();
     loaded.namedWeights().forEach((weight, index) => {
       assert.equal(weight.name, original[index]!.name);
@@ -105,7 +133,8 @@ describe('model directories', () => {
     const viaFunction = join(scratch, 'function');
     model.save(viaMethod, { classNames: MNIST_CLASS_NAMES });
     saveModel(model, viaFunction, { classNames: MNIST_CLASS_NAMES });
-    for (const file of ['model.json', 'weights.safetensors']) assert.deepEqual(readFileSync(join(viaMethod, file)), readFileSync(join(viaFunction, file)), file);
+    for (const file of ['model.json', 'weights.safetensors'])
+      assert.deepEqual(readFileSync(join(viaMethod, file)), readFileSync(join(viaFunction, file)), file);
     const input = randomTensor([2, 28, 28, 1], 10);
     assert.deepEqual(Array.from(loadModel(viaMethod).model.predict(input).data), Array.from(model.predict(input).data));
   });
@@ -116,9 +145,15 @@ describe('model directories', () => {
     const script = `import { Dense, Input, Sequential, ValueError } from '${browserEntry}';
       try { new Sequential([new Input({ shape: [2] }), new Dense({ units: 1 })]).save('unused'); console.log('saved'); }
       catch (error) { console.log(error instanceof ValueError, error.message); }`;
-    const result = spawnSync(process.execPath, ['--input-type=module', '--eval', script], { cwd: scratch, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['--input-type=module', '--eval', script], {
+      cwd: scratch,
+      encoding: 'utf8',
+    });
     assert.equal(result.status, 0, result.stderr);
-    assert.match(result.stdout, /^true model\.save writes files, which only the Node entry point can do; .*serializeModel/);
+    assert.match(
+      result.stdout,
+      /^true model\.save writes files, which only the Node entry point can do; .*serializeModel/,
+    );
   });
 
   test('bad manifests name the file and the field', () => {
@@ -129,16 +164,23 @@ describe('model directories', () => {
     const cases: [string, unknown, RegExp][] = [
       ['newer version', { ...good, formatVersion: 99 }, /formatVersion.*99/],
       ['wrong format', { ...good, format: 'keras' }, /format/],
-      ['unknown layer type', { ...good, layers: [...good.layers, { className: 'Lambda', config: {} }] }, /unknown layer type 'Lambda'/],
+      [
+        'unknown layer type',
+        { ...good, layers: [...good.layers, { className: 'Lambda', config: {} }] },
+        /unknown layer type 'Lambda'/,
+      ],
     ];
     for (const [title, manifest, pattern] of cases) {
       writeFileSync(manifestPath, JSON.stringify(manifest));
-      assert.throws(() => loadModel(directory), (error: unknown) => {
-        assert.ok(error instanceof FileFormatError, `${title}: FileFormatError`);
-        assert.match(error.message, /model\.json/);
-        assert.match(error.message, pattern);
-        return true;
-      });
+      assert.throws(
+        () => loadModel(directory),
+        (error: unknown) => {
+          assert.ok(error instanceof FileFormatError, `${title}: FileFormatError`);
+          assert.match(error.message, /model\.json/);
+          assert.match(error.message, pattern);
+          return true;
+        },
+      );
     }
     writeFileSync(manifestPath, '{ not json');
     assert.throws(() => loadModel(directory), /model\.json: is not valid JSON/);
@@ -149,7 +191,10 @@ describe('model directories', () => {
     saveModel(digitsCnn(), directory);
     const weightsPath = join(directory, 'weights.safetensors');
     const { tensors } = decodeSafetensors(readFileSync(weightsPath), weightsPath);
-    const named = [...tensors].map(([name, tensor]) => ({ name, tensor: name === 'dense_1/kernel' ? Tensor.zeros([3136, 64]) : tensor }));
+    const named = [...tensors].map(([name, tensor]) => ({
+      name,
+      tensor: name === 'dense_1/kernel' ? Tensor.zeros([3136, 64]) : tensor,
+    }));
     writeFileSync(weightsPath, encodeSafetensors(named));
     assert.throws(() => loadModel(directory), /dense_1\/kernel' has shape 3136x64 but the model needs 1568x64/);
   });

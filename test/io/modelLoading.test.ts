@@ -13,8 +13,20 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import {
-  BatchNormalization, Dense, encodeNpy, exportOnnx, FileFormatError, FileSystemError, importOnnx, Input, loadModel, parseModel, saveModel, Sequential,
-  serializeModel, Softmax,
+  BatchNormalization,
+  Dense,
+  encodeNpy,
+  exportOnnx,
+  FileFormatError,
+  FileSystemError,
+  importOnnx,
+  Input,
+  loadModel,
+  parseModel,
+  saveModel,
+  Sequential,
+  serializeModel,
+  Softmax,
 } from '../../src/index.js';
 import { describeRun, runCliBounded, type BoundedRunResult } from '../boundedRun.js';
 import { assertThrowsWith } from '../helpers.js';
@@ -24,7 +36,9 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Input [4] -> BatchNormalization -> Dense(3) -> Softmax, seeded. */
 function smallModel(): Sequential {
-  return new Sequential([new Input({ shape: [4] }), new BatchNormalization(), new Dense({ units: 3 }), new Softmax()], { seed: 2 });
+  return new Sequential([new Input({ shape: [4] }), new BatchNormalization(), new Dense({ units: 3 }), new Softmax()], {
+    seed: 2,
+  });
 }
 
 const LIMITS = { timeoutMs: 20_000, memoryBytes: 2 ** 30 };
@@ -51,13 +65,19 @@ describe('class 16: non-finite weights are refused at load', () => {
     dense.kernel!.data[5] = Number.NaN;
     dense.kernel!.data[7] = Number.NaN;
     const { manifest, weights } = serializeModel(model);
-    assertThrowsWith(() => parseModel(manifest, weights), FileFormatError,
-      "weights.safetensors: weight 'dense_1/kernel' holds 2 non-finite values (NaN or infinite) of 12, the first NaN at index 5; a model with them predicts NaN");
+    assertThrowsWith(
+      () => parseModel(manifest, weights),
+      FileFormatError,
+      "weights.safetensors: weight 'dense_1/kernel' holds 2 non-finite values (NaN or infinite) of 12, the first NaN at index 5; a model with them predicts NaN",
+    );
     const normalized = smallModel();
     (normalized.layers[1] as BatchNormalization).movingVariance!.data[3] = Number.POSITIVE_INFINITY;
     const files = serializeModel(normalized);
-    assertThrowsWith(() => parseModel(files.manifest, files.weights), FileFormatError,
-      "weight 'batchnormalization_1/moving_variance' holds 1 non-finite value (NaN or infinite) of 4, the first Infinity at index 3");
+    assertThrowsWith(
+      () => parseModel(files.manifest, files.weights),
+      FileFormatError,
+      "weight 'batchnormalization_1/moving_variance' holds 1 non-finite value (NaN or infinite) of 4, the first Infinity at index 3",
+    );
   });
 
   test('an ONNX file with a NaN weight is refused, naming the weight', () => {
@@ -67,11 +87,17 @@ describe('class 16: non-finite weights are refused at load', () => {
     const raw = kernel.rawData!;
     new DataView(raw.buffer, raw.byteOffset, raw.byteLength).setFloat32(0, Number.NEGATIVE_INFINITY, true);
     const damaged = onnxProto.onnx.ModelProto.encode(proto).finish();
-    assert.throws(() => importOnnx(damaged, 'nan.onnx'), (error: unknown) => {
-      assert.ok(error instanceof FileFormatError, String(error));
-      assert.match(error.message, /^nan\.onnx: weight '[^']+\/kernel' holds 1 non-finite value \(NaN or infinite\) of 12, the first -Infinity at index \d+/);
-      return true;
-    });
+    assert.throws(
+      () => importOnnx(damaged, 'nan.onnx'),
+      (error: unknown) => {
+        assert.ok(error instanceof FileFormatError, String(error));
+        assert.match(
+          error.message,
+          /^nan\.onnx: weight '[^']+\/kernel' holds 1 non-finite value \(NaN or infinite\) of 12, the first -Infinity at index \d+/,
+        );
+        return true;
+      },
+    );
   });
 
   test('convnet summary and predict on a model saved with NaN weights end with exit 2 and one line naming the weight', async () => {
@@ -83,7 +109,13 @@ describe('class 16: non-finite weights are refused at load', () => {
     assertOneLine(await runCliBounded(['summary', '--model', directory], LIMITS), expected);
     const input = join(scratch, 'x.npy');
     writeFileSync(input, encodeNpy({ shape: [2, 4], data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8) }));
-    assertOneLine(await runCliBounded(['predict', '--model', directory, '--input', input, '--output', join(scratch, 'y.npy')], LIMITS), expected);
+    assertOneLine(
+      await runCliBounded(
+        ['predict', '--model', directory, '--input', input, '--output', join(scratch, 'y.npy')],
+        LIMITS,
+      ),
+      expected,
+    );
   });
 });
 
@@ -93,24 +125,33 @@ describe('model files are read only when they are regular files', () => {
     saveModel(smallModel(), directory);
     rmSync(join(directory, 'model.json'));
     mkfifo(join(directory, 'model.json'));
-    assertOneLine(await runCliBounded(['summary', '--model', directory], LIMITS),
-      `convnet: error: ${join(directory, 'model.json')}: is a FIFO (named pipe), not a regular file`);
+    assertOneLine(
+      await runCliBounded(['summary', '--model', directory], LIMITS),
+      `convnet: error: ${join(directory, 'model.json')}: is a FIFO (named pipe), not a regular file`,
+    );
     const weights = join(scratch, 'fifo-weights');
     saveModel(smallModel(), weights);
     rmSync(join(weights, 'weights.safetensors'));
     mkfifo(join(weights, 'weights.safetensors'));
-    assertOneLine(await runCliBounded(['summary', '--model', weights], LIMITS),
-      `convnet: error: ${join(weights, 'weights.safetensors')}: is a FIFO (named pipe), not a regular file`);
+    assertOneLine(
+      await runCliBounded(['summary', '--model', weights], LIMITS),
+      `convnet: error: ${join(weights, 'weights.safetensors')}: is a FIFO (named pipe), not a regular file`,
+    );
     // A link to a device: the size check sees 0, and reading /dev/zero never ends.
     const device = join(scratch, 'device-weights');
     saveModel(smallModel(), device);
     rmSync(join(device, 'weights.safetensors'));
     symlinkSync('/dev/zero', join(device, 'weights.safetensors'));
-    assertOneLine(await runCliBounded(['summary', '--model', device], LIMITS),
-      `convnet: error: ${join(device, 'weights.safetensors')}: is a character device, not a regular file`);
+    assertOneLine(
+      await runCliBounded(['summary', '--model', device], LIMITS),
+      `convnet: error: ${join(device, 'weights.safetensors')}: is a character device, not a regular file`,
+    );
     const onnxFile = join(scratch, 'x.onnx');
     mkfifo(onnxFile);
-    assertOneLine(await runCliBounded(['summary', '--model', onnxFile], LIMITS), `convnet: error: ${onnxFile}: is a FIFO (named pipe), not a regular file`);
+    assertOneLine(
+      await runCliBounded(['summary', '--model', onnxFile], LIMITS),
+      `convnet: error: ${onnxFile}: is a FIFO (named pipe), not a regular file`,
+    );
   });
 
   test('a folder named model.json, and a missing .onnx file, are one line (the first was a stack trace)', async () => {
@@ -118,10 +159,20 @@ describe('model files are read only when they are regular files', () => {
     saveModel(smallModel(), directory);
     rmSync(join(directory, 'model.json'));
     mkdirSync(join(directory, 'model.json'));
-    assertThrowsWith(() => loadModel(directory), FileSystemError, `${join(directory, 'model.json')}: is a folder, not a regular file`);
-    assertOneLine(await runCliBounded(['summary', '--model', directory], LIMITS), `convnet: error: ${join(directory, 'model.json')}: is a folder, not a regular file`);
+    assertThrowsWith(
+      () => loadModel(directory),
+      FileSystemError,
+      `${join(directory, 'model.json')}: is a folder, not a regular file`,
+    );
+    assertOneLine(
+      await runCliBounded(['summary', '--model', directory], LIMITS),
+      `convnet: error: ${join(directory, 'model.json')}: is a folder, not a regular file`,
+    );
     const missing = join(scratch, 'missing.onnx');
-    assertOneLine(await runCliBounded(['summary', '--model', missing], LIMITS), `convnet: error: ${missing}: cannot read: no such file or folder (ENOENT)`);
+    assertOneLine(
+      await runCliBounded(['summary', '--model', missing], LIMITS),
+      `convnet: error: ${missing}: cannot read: no such file or folder (ENOENT)`,
+    );
   });
 
   test('a model folder that loads still loads', () => {

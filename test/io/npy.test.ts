@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { NPY_MAX_HEADER_BYTES, NPY_STREAM_BYTES } from '../../src/core/limits.js';
-import { decodeNpy, encodeNpy, encodeNpyHeader, FileFormatError, FileSystemError, openNpyRows, ValueError } from '../../src/index.js';
+import {
+  decodeNpy,
+  encodeNpy,
+  encodeNpyHeader,
+  FileFormatError,
+  FileSystemError,
+  openNpyRows,
+  ValueError,
+} from '../../src/index.js';
 import { assertThrowsWith } from '../helpers.js';
 
 const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
@@ -47,7 +55,10 @@ describe('.npy', () => {
       assert.equal((10 + new DataView(bytes.buffer).getUint16(8, true)) % 64, 0, 'aligned data');
       const decoded = decodeNpy(bytes, 'x.npy');
       assert.deepEqual(decoded.shape, array.shape);
-      assert.deepEqual(Array.from(decoded.data as ArrayLike<number | bigint>), Array.from(array.data as ArrayLike<number | bigint>));
+      assert.deepEqual(
+        Array.from(decoded.data as ArrayLike<number | bigint>),
+        Array.from(array.data as ArrayLike<number | bigint>),
+      );
     }
     const text = new TextDecoder().decode(encodeNpy({ shape: [2, 3], data: new Float32Array(6) }).subarray(10, 70));
     assert.match(text, /^\{'descr': '<f4', 'fortran_order': False, 'shape': \(2, 3\), \}/);
@@ -55,9 +66,15 @@ describe('.npy', () => {
   });
 
   test('reads big-endian values and format version 2.0 headers', () => {
-    const bigEndian = withData(header("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }"), Uint8Array.of(0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0));
+    const bigEndian = withData(
+      header("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }"),
+      Uint8Array.of(0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0),
+    );
     assert.deepEqual(Array.from(decodeNpy(bigEndian).data as Float32Array), [1, -2]);
-    const version2 = withData(header("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", 2), Uint8Array.of(5, 0, 0, 0, 0, 0, 0, 0));
+    const version2 = withData(
+      header("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", 2),
+      Uint8Array.of(5, 0, 0, 0, 0, 0, 0, 0),
+    );
     assert.deepEqual(Array.from(decodeNpy(version2).data as BigInt64Array), [5n]);
   });
 
@@ -66,19 +83,77 @@ describe('.npy', () => {
       ['not npy', new TextEncoder().encode('PK\u0003\u0004 zip file'), /bad\.npy: is not a \.npy file/],
       ['empty', new Uint8Array(0), /is not a \.npy file/],
       ['version 9', Uint8Array.of(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 9, 0, 0, 0), /format version 9\.0/],
-      ['header past the end', (() => { const bytes = header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }"); new DataView(bytes.buffer).setUint16(8, 60000, true); return bytes; })(), /header length 60000 exceeds the file/],
-      ['huge version 2 header', (() => { const bytes = header('{}', 2); new DataView(bytes.buffer).setUint32(8, 0xffffffff, true); return bytes; })(), /header length 4294967295 exceeds/],
-      ['shape larger than the data', withData(header("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000, 1000000000), }"), new Uint8Array(16)), /'shape' \(1000000000, 1000000000\) needs .* bytes of float64 but the file has 16/],
-      ['shape smaller than the data', withData(header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }"), new Uint8Array(8)), /needs 4 bytes of float32 but the file has 8/],
-      ['object array', withData(header("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"), new Uint8Array(8)), /'descr' is missing or not a simple dtype/],
-      ['complex', withData(header("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }"), new Uint8Array(8)), /'descr' is '<c8'; float32, float64, uint8 and int64 are read/],
-      ['Fortran order', withData(header("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }"), new Uint8Array(16)), /'fortran_order' is True/],
-      ['negative shape', withData(header("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }"), new Uint8Array(4)), /'shape' is not a tuple of sizes/],
-      ['no shape', withData(header("{'descr': '<f4', 'fortran_order': False}"), new Uint8Array(4)), /'shape' is missing/],
-      ['code in the header', withData(header("{'descr': __import__('os').system('ls'), 'fortran_order': False, 'shape': (1,), }"), new Uint8Array(4)), /'descr' is missing or not a simple dtype/],
+      [
+        'header past the end',
+        (() => {
+          const bytes = header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }");
+          new DataView(bytes.buffer).setUint16(8, 60000, true);
+          return bytes;
+        })(),
+        /header length 60000 exceeds the file/,
+      ],
+      [
+        'huge version 2 header',
+        (() => {
+          const bytes = header('{}', 2);
+          new DataView(bytes.buffer).setUint32(8, 0xffffffff, true);
+          return bytes;
+        })(),
+        /header length 4294967295 exceeds/,
+      ],
+      [
+        'shape larger than the data',
+        withData(
+          header("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000, 1000000000), }"),
+          new Uint8Array(16),
+        ),
+        /'shape' \(1000000000, 1000000000\) needs .* bytes of float64 but the file has 16/,
+      ],
+      [
+        'shape smaller than the data',
+        withData(header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }"), new Uint8Array(8)),
+        /needs 4 bytes of float32 but the file has 8/,
+      ],
+      [
+        'object array',
+        withData(header("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }"), new Uint8Array(8)),
+        /'descr' is missing or not a simple dtype/,
+      ],
+      [
+        'complex',
+        withData(header("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }"), new Uint8Array(8)),
+        /'descr' is '<c8'; float32, float64, uint8 and int64 are read/,
+      ],
+      [
+        'Fortran order',
+        withData(header("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }"), new Uint8Array(16)),
+        /'fortran_order' is True/,
+      ],
+      [
+        'negative shape',
+        withData(header("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }"), new Uint8Array(4)),
+        /'shape' is not a tuple of sizes/,
+      ],
+      [
+        'no shape',
+        withData(header("{'descr': '<f4', 'fortran_order': False}"), new Uint8Array(4)),
+        /'shape' is missing/,
+      ],
+      [
+        'code in the header',
+        withData(
+          header("{'descr': __import__('os').system('ls'), 'fortran_order': False, 'shape': (1,), }"),
+          new Uint8Array(4),
+        ),
+        /'descr' is missing or not a simple dtype/,
+      ],
     ];
     for (const [label, bytes, message] of cases) {
-      assert.throws(() => decodeNpy(bytes, 'bad.npy'), (error: unknown) => error instanceof FileFormatError && message.test(error.message), label);
+      assert.throws(
+        () => decodeNpy(bytes, 'bad.npy'),
+        (error: unknown) => error instanceof FileFormatError && message.test(error.message),
+        label,
+      );
     }
   });
 });
@@ -93,7 +168,13 @@ describe('.npy files read in rows (openNpyRows)', () => {
       ['u1.npy', encodeNpy({ shape: [4, 3], data: Uint8Array.from({ length: 12 }, (_, index) => index * 21) })],
       ['f8.npy', encodeNpy({ shape: [3, 1], data: Float64Array.of(1e300, -5e-324, Math.PI) })],
       ['i8.npy', encodeNpy({ shape: [2], data: BigInt64Array.of(-(2n ** 63n), 7n) })],
-      ['f4be.npy', withData(header("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 1), }"), Uint8Array.of(0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0))],
+      [
+        'f4be.npy',
+        withData(
+          header("{'descr': '>f4', 'fortran_order': False, 'shape': (2, 1), }"),
+          Uint8Array.of(0x3f, 0x80, 0, 0, 0xc0, 0, 0, 0),
+        ),
+      ],
     ];
     for (const [name, bytes] of arrays) {
       const path = join(directory, name);
@@ -101,12 +182,32 @@ describe('.npy files read in rows (openNpyRows)', () => {
       const whole = decodeNpy(bytes, name);
       const reader = openNpyRows(path);
       try {
-        assert.deepEqual([reader.rows, reader.rowValues, reader.rowsPerRead, reader.header.dtype], [whole.shape[0], whole.data.length / whole.shape[0]!, 64, whole.dtype], name);
-        for (const [start, count] of [[0, reader.rows], [1, reader.rows - 1], [reader.rows - 1, 1], [0, 0]] as const) {
-          const expected = Array.from(whole.data as ArrayLike<number | bigint>).slice(start * reader.rowValues, (start + count) * reader.rowValues);
-          assert.deepEqual(Array.from(reader.readRows(start, count) as ArrayLike<number | bigint>), expected, `${name} rows ${start} + ${count}`);
+        assert.deepEqual(
+          [reader.rows, reader.rowValues, reader.rowsPerRead, reader.header.dtype],
+          [whole.shape[0], whole.data.length / whole.shape[0]!, 64, whole.dtype],
+          name,
+        );
+        for (const [start, count] of [
+          [0, reader.rows],
+          [1, reader.rows - 1],
+          [reader.rows - 1, 1],
+          [0, 0],
+        ] as const) {
+          const expected = Array.from(whole.data as ArrayLike<number | bigint>).slice(
+            start * reader.rowValues,
+            (start + count) * reader.rowValues,
+          );
+          assert.deepEqual(
+            Array.from(reader.readRows(start, count) as ArrayLike<number | bigint>),
+            expected,
+            `${name} rows ${start} + ${count}`,
+          );
         }
-        assertThrowsWith(() => reader.readRows(reader.rows, 1), ValueError, `rows [${reader.rows}, ${reader.rows + 1}) are not within the ${reader.rows} rows`);
+        assertThrowsWith(
+          () => reader.readRows(reader.rows, 1),
+          ValueError,
+          `rows [${reader.rows}, ${reader.rows + 1}) are not within the ${reader.rows} rows`,
+        );
       } finally {
         reader.close();
       }
@@ -130,20 +231,41 @@ describe('.npy files read in rows (openNpyRows)', () => {
 
   test('the header is checked against the file size before any data is read; FIFOs and scalars are refused', () => {
     const lying = join(directory, 'lying.npy');
-    writeFileSync(lying, withData(header("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000, 1000000000), }"), new Uint8Array(16)));
-    assertThrowsWith(() => openNpyRows(lying), FileFormatError, `${lying}: header field 'shape' (1000000000, 1000000000) needs`, 'but the file has 16');
+    writeFileSync(
+      lying,
+      withData(
+        header("{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000, 1000000000), }"),
+        new Uint8Array(16),
+      ),
+    );
+    assertThrowsWith(
+      () => openNpyRows(lying),
+      FileFormatError,
+      `${lying}: header field 'shape' (1000000000, 1000000000) needs`,
+      'but the file has 16',
+    );
     const longHeader = join(directory, 'long-header.npy');
     const bytes = header('{}', 2);
     new DataView(bytes.buffer).setUint32(8, NPY_MAX_HEADER_BYTES + 1, true);
     writeFileSync(longHeader, withData(bytes, new Uint8Array(NPY_MAX_HEADER_BYTES + 8)));
-    assertThrowsWith(() => openNpyRows(longHeader), FileFormatError, `header length ${NPY_MAX_HEADER_BYTES + 1} exceeds the file`, `the ${NPY_MAX_HEADER_BYTES}-byte limit`);
+    assertThrowsWith(
+      () => openNpyRows(longHeader),
+      FileFormatError,
+      `header length ${NPY_MAX_HEADER_BYTES + 1} exceeds the file`,
+      `the ${NPY_MAX_HEADER_BYTES}-byte limit`,
+    );
     const scalar = join(directory, 'scalar.npy');
     writeFileSync(scalar, encodeNpy({ shape: [], data: Float32Array.of(1) }));
     assertThrowsWith(() => openNpyRows(scalar), FileFormatError, "header field 'shape' is (): a scalar has no rows");
-    assertThrowsWith(() => openNpyRows(join(directory, 'missing.npy')), FileSystemError, 'no such file or folder (ENOENT)');
+    assertThrowsWith(
+      () => openNpyRows(join(directory, 'missing.npy')),
+      FileSystemError,
+      'no such file or folder (ENOENT)',
+    );
     assertThrowsWith(() => openNpyRows(directory), FileSystemError, 'is a folder, not a regular file');
     const fifo = join(directory, 'pipe.npy');
-    if (spawnSync('mkfifo', [fifo]).status === 0) assertThrowsWith(() => openNpyRows(fifo), FileSystemError, `${fifo}: is a FIFO (named pipe), not a regular file`);
+    if (spawnSync('mkfifo', [fifo]).status === 0)
+      assertThrowsWith(() => openNpyRows(fifo), FileSystemError, `${fifo}: is a FIFO (named pipe), not a regular file`);
   });
 });
 
@@ -172,15 +294,31 @@ print(json.dumps({name: [list(a.shape), [float(v) if a.dtype.kind == 'f' else in
     for (const [name, [shape, values]] of Object.entries(expected)) {
       const decoded = decodeNpy(readFileSync(join(directory, `${name}.npy`)), `${name}.npy`);
       assert.deepEqual(decoded.shape, shape, name);
-      const actual = Array.from(decoded.data as ArrayLike<number | bigint>, (value) => (typeof value === 'bigint' ? Number(value) : value));
-      actual.forEach((value, index) => assert.ok(Math.abs(value - values[index]!) <= Math.abs(values[index]!) * 1e-7, `${name}[${index}] ${value} vs ${values[index]}`));
+      const actual = Array.from(decoded.data as ArrayLike<number | bigint>, (value) =>
+        typeof value === 'bigint' ? Number(value) : value,
+      );
+      actual.forEach((value, index) => {
+        assert.ok(
+          Math.abs(value - values[index]!) <= Math.abs(values[index]!) * 1e-7,
+          `${name}[${index}] ${value} vs ${values[index]}`,
+        );
+      });
     }
-    assert.deepEqual(Array.from(decodeNpy(readFileSync(join(directory, 'v2.npy'))).data as Float32Array), [1, 1, 1, 1, 1, 1]);
+    assert.deepEqual(
+      Array.from(decodeNpy(readFileSync(join(directory, 'v2.npy'))).data as Float32Array),
+      [1, 1, 1, 1, 1, 1],
+    );
   });
 
   test('files written here load in NumPy with their dtype, shape and values', () => {
-    writeFileSync(join(directory, 'ours-f4.npy'), encodeNpy({ shape: [2, 3], data: Float32Array.of(0.5, 1, 2, 3, 4, -5) }));
-    writeFileSync(join(directory, 'ours-i8.npy'), encodeNpy({ shape: [2], data: BigInt64Array.of(-7n, 9007199254740993n) }));
+    writeFileSync(
+      join(directory, 'ours-f4.npy'),
+      encodeNpy({ shape: [2, 3], data: Float32Array.of(0.5, 1, 2, 3, 4, -5) }),
+    );
+    writeFileSync(
+      join(directory, 'ours-i8.npy'),
+      encodeNpy({ shape: [2], data: BigInt64Array.of(-7n, 9007199254740993n) }),
+    );
     writeFileSync(join(directory, 'ours-u1.npy'), encodeNpy({ shape: [3], data: Uint8Array.of(0, 128, 255) }));
     const script = `
 import numpy as np, sys

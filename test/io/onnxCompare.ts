@@ -4,7 +4,11 @@
 /**
  * Largest |ours - theirs| over an NCHW output of onnxruntime and our NHWC one, with the range of theirs.
  */
-export function compareChannelsLast(ours: ArrayLike<number>, theirs: ArrayLike<number>, dims: readonly number[]): { largest: number; range: number; worst: string } {
+export function compareChannelsLast(
+  ours: ArrayLike<number>,
+  theirs: ArrayLike<number>,
+  dims: readonly number[],
+): { largest: number; range: number; worst: string } {
   const [batch, channels, height, width] = dims as [number, number, number, number];
   let largest = 0;
   let worst = '';

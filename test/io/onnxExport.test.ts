@@ -6,9 +6,37 @@ import { describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import {
-  Add, AvgPool2D, BatchNormalization, Clip, Concatenate, Conv2D, Dense, Dropout, ELU, exportOnnx, Flatten, GELU, GlobalAveragePooling2D,
-  Input, LeakyReLU, MaxPool2D, Model, Multiply, PRESETS, Random, ReLU, Sequential, Sigmoid, SiLU, Softmax, Tanh, Tensor, toChannelsFirst,
-  ValueError, ZeroPadding2D, type Layer,
+  Add,
+  AvgPool2D,
+  BatchNormalization,
+  Clip,
+  Concatenate,
+  Conv2D,
+  Dense,
+  Dropout,
+  ELU,
+  exportOnnx,
+  Flatten,
+  GELU,
+  GlobalAveragePooling2D,
+  Input,
+  LeakyReLU,
+  MaxPool2D,
+  Model,
+  Multiply,
+  PRESETS,
+  Random,
+  ReLU,
+  Sequential,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  Tanh,
+  Tensor,
+  toChannelsFirst,
+  ValueError,
+  ZeroPadding2D,
+  type Layer,
 } from '../../src/index.js';
 
 const { onnx } = onnxProto;
@@ -16,16 +44,23 @@ const { onnx } = onnxProto;
 async function compare(model: Model, label: string, batch = 3): Promise<void> {
   const random = new Random(17);
   const shape = [batch, ...model.inputShape];
-  const x = Tensor.fromArray(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform()), shape);
+  const x = Tensor.fromArray(
+    Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform()),
+    shape,
+  );
   const expected = model.predict(x).data;
   const session = await ort.InferenceSession.create(exportOnnx(model));
-  const input = shape.length === 4 ? toChannelsFirst(x.data as Float32Array, shape[1]!, shape[2]!, shape[3]!) : (x.data as Float32Array);
+  const input =
+    shape.length === 4
+      ? toChannelsFirst(x.data as Float32Array, shape[1]!, shape[2]!, shape[3]!)
+      : (x.data as Float32Array);
   const dims = shape.length === 4 ? [shape[0]!, shape[3]!, shape[1]!, shape[2]!] : shape;
   const { output } = await session.run({ input: new ort.Tensor('float32', input, dims) });
   const actual = output!.data as Float32Array;
   assert.equal(actual.length, expected.length, `${label}: output size`);
   let largest = 0;
-  for (let index = 0; index < actual.length; index++) largest = Math.max(largest, Math.abs(actual[index]! - expected[index]!));
+  for (let index = 0; index < actual.length; index++)
+    largest = Math.max(largest, Math.abs(actual[index]! - expected[index]!));
   assert.ok(largest < 1e-4, `${label}: largest difference ${largest}`);
 }
 
@@ -35,7 +70,8 @@ function perturbNormalization(model: Model): void {
   for (const layer of model.layers) {
     if (!(layer instanceof BatchNormalization)) continue;
     for (const tensor of [layer.gamma!, layer.beta!, layer.movingMean!, layer.movingVariance!]) {
-      for (let index = 0; index < tensor.size; index++) tensor.data[index] = tensor === layer.movingVariance ? 0.5 + random.uniform() : random.uniform() - 0.5;
+      for (let index = 0; index < tensor.size; index++)
+        tensor.data[index] = tensor === layer.movingVariance ? 0.5 + random.uniform() : random.uniform() - 0.5;
     }
   }
 }
@@ -50,25 +86,75 @@ describe('ONNX export runs in onnxruntime-node with the same outputs', () => {
   }
 
   const chains: [string, number[], Layer[]][] = [
-    ['Conv2D valid/same/explicit pads, strides, no bias; MaxPool2D same; AvgPool2D same', [13, 11, 3], [
-      new Conv2D({ filters: 5, kernelSize: [3, 2], strides: [2, 1], padding: 'same' }), new Conv2D({ filters: 4, kernelSize: 3, padding: [1, 0, 2, 1], useBias: false }),
-      new MaxPool2D({ poolSize: 3, strides: 2, padding: 'same' }), new AvgPool2D({ poolSize: 2, padding: 'same' }), new Flatten(), new Dense({ units: 4 }), new Softmax(),
-    ]],
-    ['dilated, grouped and depthwise Conv2D; ZeroPadding2D', [12, 12, 4], [
-      new Conv2D({ filters: 8, kernelSize: 3, dilationRate: 2, padding: 'same' }), new ZeroPadding2D({ padding: [1, 2, 0, 3] }),
-      new Conv2D({ filters: 8, kernelSize: 3, groups: 4 }), new Conv2D({ filters: 8, kernelSize: 3, groups: 8, padding: 'same' }),
-      new GlobalAveragePooling2D(), new Dense({ units: 3, useBias: false }), new Softmax(),
-    ]],
-    ['every activation, BatchNormalization on maps and vectors, Dropout', [8, 8, 1], [
-      new Conv2D({ filters: 4, kernelSize: 3 }), new BatchNormalization(), new LeakyReLU({ alpha: 0.2 }), new Conv2D({ filters: 4, kernelSize: 3 }), new ELU({ alpha: 0.7 }),
-      new Conv2D({ filters: 4, kernelSize: 1 }), new GELU(), new Conv2D({ filters: 4, kernelSize: 1 }), new SiLU(), new Flatten(), new Dense({ units: 6 }),
-      new BatchNormalization(), new Tanh(), new Dropout({ rate: 0.5 }), new Dense({ units: 5 }), new Sigmoid(), new Dense({ units: 3 }), new Softmax(),
-    ]],
-    ['Clip with both bounds (ReLU6, Hardtanh-like), with one and with none, on maps and vectors', [8, 8, 3], [
-      new Conv2D({ filters: 4, kernelSize: 3 }), new Clip({ min: -0.2, max: 0.3 }), new Conv2D({ filters: 4, kernelSize: 3 }), new Clip({ max: 0.1 }),
-      new Conv2D({ filters: 4, kernelSize: 1 }), new Clip({ min: -0.05 }), new Flatten(), new Dense({ units: 6 }), new Clip(),
-      new Dense({ units: 5 }), new Clip({ min: 0, max: 6 }), new Dense({ units: 3 }), new Softmax(),
-    ]],
+    [
+      'Conv2D valid/same/explicit pads, strides, no bias; MaxPool2D same; AvgPool2D same',
+      [13, 11, 3],
+      [
+        new Conv2D({ filters: 5, kernelSize: [3, 2], strides: [2, 1], padding: 'same' }),
+        new Conv2D({ filters: 4, kernelSize: 3, padding: [1, 0, 2, 1], useBias: false }),
+        new MaxPool2D({ poolSize: 3, strides: 2, padding: 'same' }),
+        new AvgPool2D({ poolSize: 2, padding: 'same' }),
+        new Flatten(),
+        new Dense({ units: 4 }),
+        new Softmax(),
+      ],
+    ],
+    [
+      'dilated, grouped and depthwise Conv2D; ZeroPadding2D',
+      [12, 12, 4],
+      [
+        new Conv2D({ filters: 8, kernelSize: 3, dilationRate: 2, padding: 'same' }),
+        new ZeroPadding2D({ padding: [1, 2, 0, 3] }),
+        new Conv2D({ filters: 8, kernelSize: 3, groups: 4 }),
+        new Conv2D({ filters: 8, kernelSize: 3, groups: 8, padding: 'same' }),
+        new GlobalAveragePooling2D(),
+        new Dense({ units: 3, useBias: false }),
+        new Softmax(),
+      ],
+    ],
+    [
+      'every activation, BatchNormalization on maps and vectors, Dropout',
+      [8, 8, 1],
+      [
+        new Conv2D({ filters: 4, kernelSize: 3 }),
+        new BatchNormalization(),
+        new LeakyReLU({ alpha: 0.2 }),
+        new Conv2D({ filters: 4, kernelSize: 3 }),
+        new ELU({ alpha: 0.7 }),
+        new Conv2D({ filters: 4, kernelSize: 1 }),
+        new GELU(),
+        new Conv2D({ filters: 4, kernelSize: 1 }),
+        new SiLU(),
+        new Flatten(),
+        new Dense({ units: 6 }),
+        new BatchNormalization(),
+        new Tanh(),
+        new Dropout({ rate: 0.5 }),
+        new Dense({ units: 5 }),
+        new Sigmoid(),
+        new Dense({ units: 3 }),
+        new Softmax(),
+      ],
+    ],
+    [
+      'Clip with both bounds (ReLU6, Hardtanh-like), with one and with none, on maps and vectors',
+      [8, 8, 3],
+      [
+        new Conv2D({ filters: 4, kernelSize: 3 }),
+        new Clip({ min: -0.2, max: 0.3 }),
+        new Conv2D({ filters: 4, kernelSize: 3 }),
+        new Clip({ max: 0.1 }),
+        new Conv2D({ filters: 4, kernelSize: 1 }),
+        new Clip({ min: -0.05 }),
+        new Flatten(),
+        new Dense({ units: 6 }),
+        new Clip(),
+        new Dense({ units: 5 }),
+        new Clip({ min: 0, max: 6 }),
+        new Dense({ units: 3 }),
+        new Softmax(),
+      ],
+    ],
     ['vectors only', [7], [new Dense({ units: 5 }), new ReLU(), new Dense({ units: 2 }), new Softmax()]],
   ];
   for (const [label, shape, layers] of chains) {
@@ -113,7 +199,10 @@ describe('ONNX export runs in onnxruntime-node with the same outputs', () => {
   test('an infinite Clip bound is left out of the node: an empty name, or none at the end', () => {
     const model = new Sequential([new Input({ shape: [3] }), new Clip({ max: 1 }), new Clip({ min: -1 }), new Clip()]);
     const nodes = onnx.ModelProto.decode(exportOnnx(model)).graph!.node!;
-    assert.deepEqual(nodes.map((node) => node.input!.map((name) => name.replace(/^clip_\d+\//, ''))), [['input', '', 'max'], ['clip_1', 'min'], ['clip_2']]);
+    assert.deepEqual(
+      nodes.map((node) => node.input!.map((name) => name.replace(/^clip_\d+\//, ''))),
+      [['input', '', 'max'], ['clip_1', 'min'], ['clip_2']],
+    );
   });
 
   test('a layer without an export is named', () => {
@@ -121,6 +210,10 @@ describe('ONNX export runs in onnxruntime-node with the same outputs', () => {
       override readonly className = 'Custom' as 'Dense';
     }
     const model = new Sequential([new Input({ shape: [3] }), new Custom({ units: 2 })]);
-    assert.throws(() => exportOnnx(model), (error: unknown) => error instanceof ValueError && /layer 'custom_1' is a Custom, which has no ONNX export/.test(error.message));
+    assert.throws(
+      () => exportOnnx(model),
+      (error: unknown) =>
+        error instanceof ValueError && /layer 'custom_1' is a Custom, which has no ONNX export/.test(error.message),
+    );
   });
 });

@@ -18,8 +18,11 @@ import { repoRoot } from '../helpers.js';
 import { wasmSkip } from '../parity/harness.js';
 
 const PYTHON = '/usr/bin/python3';
-const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
-const skip = !hasTorch ? `${PYTHON} has no torch, torchvision and onnx (Debian's python3-torch, python3-torchvision, python3-onnx)` : wasmSkip;
+const hasTorch =
+  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
+const skip = !hasTorch
+  ? `${PYTHON} has no torch, torchvision and onnx (Debian's python3-torch, python3-torchvision, python3-onnx)`
+  : wasmSkip;
 
 const MODELS = ['shufflenet_v2_x0_5', 'efficientnet_b0', 'mobilenet_v3_small', 'regnet_y_400mf', 'convnext_tiny'];
 const SIZE = 64;
@@ -33,8 +36,18 @@ describe('imported torchvision mobile networks fine-tune', { skip }, () => {
 
   test(`${MODELS.join(', ')}: three epochs lower the loss`, { timeout: 300_000 }, async (context) => {
     const script = join(repoRoot, 'tools', 'exportTorchvision.py');
-    const lines = execFileSync(PYTHON, [script, '--opset', '17', '--out', folder, ...MODELS.map((name) => `${name}:${SIZE}`)], { encoding: 'utf8', timeout: 240_000 });
-    const exported = new Map(lines.trim().split('\n').map((line) => JSON.parse(line) as { model: string; onnx?: string; error?: string }).map((entry) => [entry.model, entry]));
+    const lines = execFileSync(
+      PYTHON,
+      [script, '--opset', '17', '--out', folder, ...MODELS.map((name) => `${name}:${SIZE}`)],
+      { encoding: 'utf8', timeout: 240_000 },
+    );
+    const exported = new Map(
+      lines
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { model: string; onnx?: string; error?: string })
+        .map((entry) => [entry.model, entry]),
+    );
     await initWasmBackend({ threads: 2 });
     for (const name of MODELS) {
       const entry = exported.get(name);
@@ -42,10 +55,18 @@ describe('imported torchvision mobile networks fine-tune', { skip }, () => {
       const { model } = importOnnx(readFileSync(entry.onnx), `${name}.onnx`);
       const random = new Random(5);
       const count = 8;
-      const x = Tensor.fromArray(Float32Array.from({ length: count * SIZE * SIZE * 3 }, () => random.uniform() * 2 - 1), [count, SIZE, SIZE, 3]);
+      const x = Tensor.fromArray(
+        Float32Array.from({ length: count * SIZE * SIZE * 3 }, () => random.uniform() * 2 - 1),
+        [count, SIZE, SIZE, 3],
+      );
       const labels = Array.from({ length: count }, (_, index) => index % 4);
       const before = model.evaluate(x, labels).loss;
-      model.fit(x, labels, { epochs: 3, batchSize: count, optimizer: new SGD({ learningRate: 0.01, momentum: 0.9 }), shuffle: false });
+      model.fit(x, labels, {
+        epochs: 3,
+        batchSize: count,
+        optimizer: new SGD({ learningRate: 0.01, momentum: 0.9 }),
+        shuffle: false,
+      });
       const afterFit = model.evaluate(x, labels).loss;
       context.diagnostic(`${name}: loss ${before.toFixed(4)} -> ${afterFit.toFixed(4)}`);
       assert.ok(afterFit < before - 0.01, `${name}: the loss went from ${before} to ${afterFit}`);

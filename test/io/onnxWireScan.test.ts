@@ -26,7 +26,7 @@ function decodedCounts(model: object): Counted {
     counts.messages++;
     if (message instanceof onnx.NodeProto) counts.nodes++;
     for (const value of Object.values(message)) {
-      for (const item of Array.isArray(value) ? value as unknown[] : [value]) {
+      for (const item of Array.isArray(value) ? (value as unknown[]) : [value]) {
         if (typeof item === 'number') {
           counts.numbers++;
         } else if (typeof item === 'string') {
@@ -56,8 +56,20 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 function everyField(): Uint8Array {
   const entry = { key: 'k', value: 'v' };
   const tensor = (name: string) => ({
-    dims: [2, 3], dataType: 1, segment: { begin: 1, end: 2 }, floatData: [1.5, 2], int32Data: [3, -4], stringData: [utf8('s'), utf8('')],
-    int64Data: [5, -6], name, docString: 'd', rawData: Uint8Array.of(1, 2, 3, 4), externalData: [entry], dataLocation: 1, doubleData: [7.25], uint64Data: [8],
+    dims: [2, 3],
+    dataType: 1,
+    segment: { begin: 1, end: 2 },
+    floatData: [1.5, 2],
+    int32Data: [3, -4],
+    stringData: [utf8('s'), utf8('')],
+    int64Data: [5, -6],
+    name,
+    docString: 'd',
+    rawData: Uint8Array.of(1, 2, 3, 4),
+    externalData: [entry],
+    dataLocation: 1,
+    doubleData: [7.25],
+    uint64Data: [8],
   });
   const shape = { dim: [{ dimValue: 3 }, { dimParam: 'batch', denotation: 'DATA_BATCH' }] };
   const types = [
@@ -72,27 +84,76 @@ function everyField(): Uint8Array {
   const plainNode = { input: ['a', ''], output: ['b'], name: 'n', opType: 'Relu', domain: 'ai.onnx', docString: 'd' };
   const innerGraph = { node: [plainNode], name: 'inner', input: [valueInfo], output: [valueInfo] };
   const attribute = {
-    name: 'a', refAttrName: 'r', docString: 'd', type: 1, f: 0.5, i: 9, s: utf8('s'), t: tensor('t'), g: innerGraph, sparseTensor: sparse, tp: types[1],
-    floats: [1, 2], ints: [3, 4], strings: [utf8('x')], tensors: [tensor('t1')], graphs: [innerGraph, innerGraph], sparseTensors: [sparse], typeProtos: types,
+    name: 'a',
+    refAttrName: 'r',
+    docString: 'd',
+    type: 1,
+    f: 0.5,
+    i: 9,
+    s: utf8('s'),
+    t: tensor('t'),
+    g: innerGraph,
+    sparseTensor: sparse,
+    tp: types[1],
+    floats: [1, 2],
+    ints: [3, 4],
+    strings: [utf8('x')],
+    tensors: [tensor('t1')],
+    graphs: [innerGraph, innerGraph],
+    sparseTensors: [sparse],
+    typeProtos: types,
   };
   const node = { ...plainNode, attribute: [attribute, { name: 'b', i: 1 }] };
   const graph = {
-    node: [node, plainNode], name: 'main', initializer: [tensor('w')], sparseInitializer: [sparse], docString: 'd', input: [valueInfo], output: [valueInfo],
-    valueInfo: [valueInfo, valueInfo], quantizationAnnotation: [{ tensorName: 'q', quantParameterTensorNames: [entry] }],
+    node: [node, plainNode],
+    name: 'main',
+    initializer: [tensor('w')],
+    sparseInitializer: [sparse],
+    docString: 'd',
+    input: [valueInfo],
+    output: [valueInfo],
+    valueInfo: [valueInfo, valueInfo],
+    quantizationAnnotation: [{ tensorName: 'q', quantParameterTensorNames: [entry] }],
   };
   const opset = { domain: '', version: 13 };
   return onnx.ModelProto.encode({
-    irVersion: 8, opsetImport: [opset], producerName: 'p', producerVersion: 'v', domain: 'd', modelVersion: 2, docString: 'é€', graph,
-    metadataProps: [entry], trainingInfo: [{ initialization: innerGraph, algorithm: innerGraph, initializationBinding: [entry], updateBinding: [entry] }],
-    functions: [{ name: 'f', input: ['x'], output: ['y'], attribute: ['alpha'], node: [plainNode], docString: 'd', opsetImport: [opset], domain: 'custom' }],
+    irVersion: 8,
+    opsetImport: [opset],
+    producerName: 'p',
+    producerVersion: 'v',
+    domain: 'd',
+    modelVersion: 2,
+    docString: 'é€',
+    graph,
+    metadataProps: [entry],
+    trainingInfo: [
+      { initialization: innerGraph, algorithm: innerGraph, initializationBinding: [entry], updateBinding: [entry] },
+    ],
+    functions: [
+      {
+        name: 'f',
+        input: ['x'],
+        output: ['y'],
+        attribute: ['alpha'],
+        node: [plainNode],
+        docString: 'd',
+        opsetImport: [opset],
+        domain: 'custom',
+      },
+    ],
   }).finish();
 }
 
-const fixtures = ['plain', 'branches', 'gates', 'keras-style'].map((name) => readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', `${name}.onnx`)));
+const fixtures = ['plain', 'branches', 'gates', 'keras-style'].map((name) =>
+  readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', `${name}.onnx`)),
+);
 
 describe('the wire scan reads a file as onnx-proto decodes it', () => {
   test('it counts exactly what decoding makes: every field of every message type, and the four PyTorch fixtures', () => {
-    for (const [label, bytes] of [['every field', everyField()], ...fixtures.map((bytes, index) => [`fixture ${index}`, bytes] as const)] as const) {
+    for (const [label, bytes] of [
+      ['every field', everyField()],
+      ...fixtures.map((bytes, index) => [`fixture ${index}`, bytes] as const),
+    ] as const) {
       const decoded = decodedCounts(onnx.ModelProto.decode(bytes));
       assert.deepEqual(counted(scanOnnxWire(bytes, 'x.onnx')), decoded, label);
       // The same from a Uint8Array, which protobufjs reads with its own UTF-8 decoder instead of Node's.
@@ -110,7 +171,10 @@ describe('the wire scan reads a file as onnx-proto decodes it', () => {
       try {
         counts = scanOnnxWire(damaged, 'x.onnx');
       } catch (error) {
-        assert.ok(error instanceof FileFormatError && /is not an ONNX model/.test(error.message), `case ${index}: ${String(error)}`);
+        assert.ok(
+          error instanceof FileFormatError && /is not an ONNX model/.test(error.message),
+          `case ${index}: ${String(error)}`,
+        );
         refused++;
       }
       let decoded: Counted | null = null;
@@ -124,7 +188,10 @@ describe('the wire scan reads a file as onnx-proto decodes it', () => {
       } else if (decoded !== null) {
         // Strings whose bytes were damaged decode to U+FFFD, longer in UTF-8: their count is compared, not their bytes.
         for (const key of ['nodes', 'messages', 'int64Values', 'numbers', 'strings', 'byteStrings'] as const) {
-          assert.ok(counts[key] >= decoded[key], `case ${index}: ${key} ${counts[key]} counted, ${decoded[key]} decoded`);
+          assert.ok(
+            counts[key] >= decoded[key],
+            `case ${index}: ${key} ${counts[key]} counted, ${decoded[key]} decoded`,
+          );
         }
       }
     }
@@ -135,16 +202,42 @@ describe('the wire scan reads a file as onnx-proto decodes it', () => {
     // Each node a Conv with five int-list attributes and path-like names, its output declared in
     // value_info with a shape; each weight in raw_data (its size is the file's, not the heap's).
     const nodes = Array.from({ length: 3000 }, (_, index) => ({
-      name: `/layer${index % 4}/layer${index % 4}.${index}/conv/Conv`, opType: 'Conv',
-      input: [index === 0 ? 'input' : `/layer/conv_${index - 1}_output_0`, `layer.${index}.conv.weight`, `layer.${index}.conv.bias`],
+      name: `/layer${index % 4}/layer${index % 4}.${index}/conv/Conv`,
+      opType: 'Conv',
+      input: [
+        index === 0 ? 'input' : `/layer/conv_${index - 1}_output_0`,
+        `layer.${index}.conv.weight`,
+        `layer.${index}.conv.bias`,
+      ],
       output: [`/layer/conv_${index}_output_0`],
-      attribute: ['dilations', 'group', 'kernel_shape', 'pads', 'strides'].map((name) => ({ name, type: 7, ints: name === 'pads' ? [1, 1, 1, 1] : [3, 3] })),
+      attribute: ['dilations', 'group', 'kernel_shape', 'pads', 'strides'].map((name) => ({
+        name,
+        type: 7,
+        ints: name === 'pads' ? [1, 1, 1, 1] : [3, 3],
+      })),
     }));
-    const initializers = nodes.flatMap((node) => [node.input[1]!, node.input[2]!]).map((name) => ({ name, dims: [64, 64, 3, 3], dataType: 1, rawData: new Uint8Array(64) }));
-    const valueInfo = nodes.map((node) => ({ name: node.output[0], type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'batch' }, { dimValue: 64 }, { dimValue: 56 }, { dimValue: 56 }] } } } }));
-    const bytes = onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'torch_jit', node: nodes, initializer: initializers, valueInfo } }).finish();
+    const initializers = nodes
+      .flatMap((node) => [node.input[1]!, node.input[2]!])
+      .map((name) => ({ name, dims: [64, 64, 3, 3], dataType: 1, rawData: new Uint8Array(64) }));
+    const valueInfo = nodes.map((node) => ({
+      name: node.output[0],
+      type: {
+        tensorType: {
+          elemType: 1,
+          shape: { dim: [{ dimParam: 'batch' }, { dimValue: 64 }, { dimValue: 56 }, { dimValue: 56 }] },
+        },
+      },
+    }));
+    const bytes = onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'torch_jit', node: nodes, initializer: initializers, valueInfo },
+    }).finish();
     const counts = scanOnnxWire(bytes, 'exported.onnx');
     assert.equal(counts.nodes, 3000);
-    assert.ok(counts.decodedHeapBytes < 0.05 * MAX_ONNX_DECODED_HEAP_BYTES, `${counts.decodedHeapBytes} bytes estimated`);
+    assert.ok(
+      counts.decodedHeapBytes < 0.05 * MAX_ONNX_DECODED_HEAP_BYTES,
+      `${counts.decodedHeapBytes} bytes estimated`,
+    );
   });
 });

@@ -14,9 +14,14 @@ export { tf };
 /** What TF.js's file handler writes: model.json's content and the shard files' bytes. */
 export interface SavedTfjs {
   modelJson: {
-    format: string; generatedBy: string; convertedBy: string | null;
+    format: string;
+    generatedBy: string;
+    convertedBy: string | null;
     modelTopology: Record<string, unknown>;
-    weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string; quantization?: unknown }[] }[];
+    weightsManifest: {
+      paths: string[];
+      weights: { name: string; shape: number[]; dtype: string; quantization?: unknown }[];
+    }[];
   };
   shards: Uint8Array[];
 }
@@ -24,21 +29,30 @@ export interface SavedTfjs {
 /** Saves `model` in memory, its weights split into shards of `shardBytes` (TF.js writes 4 MiB ones). */
 export async function saveTfjs(model: tf.LayersModel, shardBytes = 4 * 1024 * 1024): Promise<SavedTfjs> {
   let saved: SavedTfjs | null = null;
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const data = artifacts.weightData instanceof ArrayBuffer ? new Uint8Array(artifacts.weightData) : new Uint8Array(tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer[]));
-    const shards: Uint8Array[] = [];
-    for (let start = 0; start < data.length; start += shardBytes) shards.push(data.slice(start, start + shardBytes));
-    const paths = shards.map((_, index) => `group1-shard${index + 1}of${shards.length}.bin`);
-    saved = {
-      modelJson: {
-        format: artifacts.format ?? 'layers-model', generatedBy: artifacts.generatedBy ?? '', convertedBy: artifacts.convertedBy ?? null,
-        modelTopology: artifacts.modelTopology as Record<string, unknown>,
-        weightsManifest: [{ paths, weights: artifacts.weightSpecs as SavedTfjs['modelJson']['weightsManifest'][0]['weights'] }],
-      },
-      shards,
-    };
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const data =
+        artifacts.weightData instanceof ArrayBuffer
+          ? new Uint8Array(artifacts.weightData)
+          : new Uint8Array(tf.io.concatenateArrayBuffers(artifacts.weightData as ArrayBuffer[]));
+      const shards: Uint8Array[] = [];
+      for (let start = 0; start < data.length; start += shardBytes) shards.push(data.slice(start, start + shardBytes));
+      const paths = shards.map((_, index) => `group1-shard${index + 1}of${shards.length}.bin`);
+      saved = {
+        modelJson: {
+          format: artifacts.format ?? 'layers-model',
+          generatedBy: artifacts.generatedBy ?? '',
+          convertedBy: artifacts.convertedBy ?? null,
+          modelTopology: artifacts.modelTopology as Record<string, unknown>,
+          weightsManifest: [
+            { paths, weights: artifacts.weightSpecs as SavedTfjs['modelJson']['weightsManifest'][0]['weights'] },
+          ],
+        },
+        shards,
+      };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
   return saved!;
 }
 
@@ -46,7 +60,9 @@ export async function saveTfjs(model: tf.LayersModel, shardBytes = 4 * 1024 * 10
 export function writeTfjsFolder(folder: string, saved: SavedTfjs): string {
   mkdirSync(folder, { recursive: true });
   const paths = saved.modelJson.weightsManifest.flatMap((group) => group.paths);
-  paths.forEach((path, index) => writeFileSync(join(folder, path), saved.shards[index]!));
+  paths.forEach((path, index) => {
+    writeFileSync(join(folder, path), saved.shards[index]!);
+  });
   writeFileSync(join(folder, 'model.json'), JSON.stringify(saved.modelJson));
   return join(folder, 'model.json');
 }
@@ -62,7 +78,12 @@ export function randomizeWeights(model: tf.LayersModel, seed: number): void {
   const weights = model.weights.map((weight, index) => {
     const isVariance = weight.name.includes('moving_variance');
     const shape = weight.shape as number[];
-    const values = uniformValues(shape.reduce((a, b) => a * b, 1), seed + index, isVariance ? 0.5 : -0.5, isVariance ? 1.5 : 0.5);
+    const values = uniformValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed + index,
+      isVariance ? 0.5 : -0.5,
+      isVariance ? 1.5 : 0.5,
+    );
     return tf.tensor(values, shape);
   });
   model.setWeights(weights);
@@ -70,7 +91,10 @@ export function randomizeWeights(model: tf.LayersModel, seed: number): void {
 
 /** The same batch for TF.js and for ConvNet.ts. */
 export function inputBatch(shape: readonly number[], seed: number): { tfInput: tf.Tensor; input: Tensor } {
-  const values = uniformValues(shape.reduce((a, b) => a * b, 1), seed);
+  const values = uniformValues(
+    shape.reduce((a, b) => a * b, 1),
+    seed,
+  );
   return { tfInput: tf.tensor(values, [...shape]), input: Tensor.fromArray(values, shape) };
 }
 

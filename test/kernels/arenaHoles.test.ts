@@ -52,7 +52,7 @@ test('the last hole grows past the top instead of leaving the top to grow alone'
   assert.ok(below < last);
 });
 
-test('a hole below the innermost scope\'s mark is not handed out; once that scope is released, it is', () => {
+test("a hole below the innermost scope's mark is not handed out; once that scope is released, it is", () => {
   const memory = arena();
   const outer = memory.mark();
   const outerBlock = memory.allocateReusing(64 * KB, outer);

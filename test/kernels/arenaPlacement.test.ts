@@ -71,7 +71,8 @@ test('placement matches the plain first-fit rule over random allocate / free / r
       assert.equal(arena.mark(), model.top, `seed ${seed} step ${step}: stack top`);
     }
     const sorted = [...model.blocks].sort((a, b) => a.start - b.start);
-    for (let index = 1; index < sorted.length; index++) assert.ok(sorted[index]!.start >= sorted[index - 1]!.end + PADDING, `seed ${seed}: blocks overlap`);
+    for (let index = 1; index < sorted.length; index++)
+      assert.ok(sorted[index]!.start >= sorted[index - 1]!.end + PADDING, `seed ${seed}: blocks overlap`);
     assert.equal(arena.persistentUse().blocks, model.blocks.length);
     for (const block of model.blocks) assert.ok(arena.isPersistent(block.start) && arena.isPersistent(block.end - 1));
   }

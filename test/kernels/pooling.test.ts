@@ -4,7 +4,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { avgPool2d as avgPool2dOp, globalAveragePool2d, Random, ShapeError, Tensor, ValueError, zeroPad2d as zeroPad2dOp } from '../../src/index.js';
+import {
+  avgPool2d as avgPool2dOp,
+  globalAveragePool2d,
+  Random,
+  ShapeError,
+  Tensor,
+  ValueError,
+  zeroPad2d as zeroPad2dOp,
+} from '../../src/index.js';
 import { avgPool2d, avgPool2dBackprop } from '../../src/kernels/js/avgPool2d.js';
 import { zeroPad2d, zeroPad2dBackprop } from '../../src/kernels/js/zeroPad2d.js';
 import { windowParams, type Padding, type Pool2DParams } from '../../src/kernels/params.js';
@@ -13,7 +21,15 @@ import { assertClose } from '../helpers.js';
 
 const EXACT = { atol: 0, rtol: 0 };
 
-function poolParams(batch: number, inH: number, inW: number, inC: number, k: number, stride: number, padding: Padding): Pool2DParams {
+function poolParams(
+  batch: number,
+  inH: number,
+  inW: number,
+  inC: number,
+  k: number,
+  stride: number,
+  padding: Padding,
+): Pool2DParams {
   return windowParams('test', batch, inH, inW, inC, { kH: k, kW: k, strideH: stride, strideW: stride, padding });
 }
 
@@ -48,7 +64,8 @@ describe('AvgPool2D and AvgPool2DBackprop reference kernels, by hand', () => {
   });
 
   test("backprop, 'same' stride 2: each gradient is split over the valid values of its window", () => {
-    // dOut 1 2 / 3 4 -> dIn: window (0,0) gives 1/4 to 1 2 4 5; (0,1) gives 2/2 to 3 6; (1,0) gives 3/2 to 7 8; (1,1) 4 to 9.
+    // dOut 1 2 / 3 4 -> dIn: window (0,0) gives 1/4 to 1 2 4 5; (0,1) gives 2/2 to 3 6; (1,0) gives 3/2 to 7 8; (1,1) 4
+    // to 9.
     const dInput = new Float64Array(9);
     avgPool2dBackprop(Float64Array.from([1, 2, 3, 4]), dInput, poolParams(1, 3, 3, 1, 2, 2, 'same'));
     assertClose(dInput, [0.25, 0.25, 1, 0.25, 0.25, 1, 1.5, 1.5, 4], EXACT, 'same backprop');
@@ -66,12 +83,21 @@ describe('AvgPool2D and AvgPool2DBackprop reference kernels, by hand', () => {
       const k = 1 + random.integer(3);
       const stride = 1 + random.integer(3);
       const [inH, inW, inC] = [k + random.integer(6), k + random.integer(6), 1 + random.integer(5)];
-      const params = windowParams('test', 2, inH, inW, inC, { kH: k, kW: k, strideH: stride, strideW: stride, padding: trial % 2 === 0 ? 'same' : 'valid' });
+      const params = windowParams('test', 2, inH, inW, inC, {
+        kH: k,
+        kW: k,
+        strideH: stride,
+        strideW: stride,
+        padding: trial % 2 === 0 ? 'same' : 'valid',
+      });
       const input = Float64Array.from({ length: 2 * inH * inW * inC }, () => random.normal());
       const output = new Float64Array(2 * params.outH * params.outW * inC);
       avgPool2d(input, output, params);
       const [low, high] = [Math.min(...input), Math.max(...input)];
-      assert.ok(output.every((value) => value >= low - 1e-12 && value <= high + 1e-12), `trial ${trial}: an average left [${low}, ${high}]`);
+      assert.ok(
+        output.every((value) => value >= low - 1e-12 && value <= high + 1e-12),
+        `trial ${trial}: an average left [${low}, ${high}]`,
+      );
     }
   });
 });
@@ -110,20 +136,37 @@ describe('global average pooling and zero padding, by hand', () => {
 
 describe('pooling and padding ops check their arguments', () => {
   test('avgPool2d of a rank-3 tensor names the op and the shape', () => {
-    assert.throws(() => avgPool2dOp(Tensor.zeros([4, 4, 1]), { poolSize: 2 }), (error: unknown) => error instanceof ShapeError && /avgPool2d: input/.test(error.message) && /4x4x1/.test(error.message));
+    assert.throws(
+      () => avgPool2dOp(Tensor.zeros([4, 4, 1]), { poolSize: 2 }),
+      (error: unknown) =>
+        error instanceof ShapeError && /avgPool2d: input/.test(error.message) && /4x4x1/.test(error.message),
+    );
   });
 
   test('avgPool2d with a window larger than the image shows the size formula', () => {
-    assert.throws(() => avgPool2dOp(Tensor.zeros([1, 2, 2, 1]), { poolSize: 3 }), (error: unknown) => error instanceof ShapeError && /avgPool2d/.test(error.message) && /\(2 - 3 \+ 2\*0\) \/ 3 \+ 1/.test(error.message));
+    assert.throws(
+      () => avgPool2dOp(Tensor.zeros([1, 2, 2, 1]), { poolSize: 3 }),
+      (error: unknown) =>
+        error instanceof ShapeError &&
+        /avgPool2d/.test(error.message) &&
+        /\(2 - 3 \+ 2\*0\) \/ 3 \+ 1/.test(error.message),
+    );
   });
 
   test("zeroPad2d rejects 'same', negative and fractional padding, naming the op", () => {
     for (const padding of ['same', -1, [1, 0.5], [1, 2, 3]] as const) {
-      assert.throws(() => zeroPad2dOp(Tensor.zeros([1, 2, 2, 1]), padding as never), (error: unknown) => error instanceof ValueError && /zeroPad2d: padding/.test(error.message), JSON.stringify(padding));
+      assert.throws(
+        () => zeroPad2dOp(Tensor.zeros([1, 2, 2, 1]), padding as never),
+        (error: unknown) => error instanceof ValueError && /zeroPad2d: padding/.test(error.message),
+        JSON.stringify(padding),
+      );
     }
   });
 
   test('globalAveragePool2d of a [batch, features] tensor names the op', () => {
-    assert.throws(() => globalAveragePool2d(Tensor.zeros([2, 8])), (error: unknown) => error instanceof ShapeError && /globalAveragePool2d: input/.test(error.message));
+    assert.throws(
+      () => globalAveragePool2d(Tensor.zeros([2, 8])),
+      (error: unknown) => error instanceof ShapeError && /globalAveragePool2d: input/.test(error.message),
+    );
   });
 });

@@ -12,7 +12,12 @@ import { add, biasAdd, biasAddGrad, clipBiasAddGrad, multiply } from '../../src/
 import { matMul } from '../../src/kernels/js/matMul.js';
 import { maxPool2d, maxPool2dBackprop } from '../../src/kernels/js/maxPool2d.js';
 import { adamUpdate, sgdUpdate } from '../../src/kernels/js/optimizerUpdates.js';
-import { softmax as softmaxKernel, softmaxCrossEntropy, softmaxCrossEntropyGrad, softmaxGrad } from '../../src/kernels/js/softmax.js';
+import {
+  softmax as softmaxKernel,
+  softmaxCrossEntropy,
+  softmaxCrossEntropyGrad,
+  softmaxGrad,
+} from '../../src/kernels/js/softmax.js';
 import { resolvePadding, windowParams, type Conv2DParams, type Pool2DParams } from '../../src/kernels/params.js';
 import { assertClose } from '../helpers.js';
 
@@ -24,7 +29,17 @@ function f64(values: number[]): Float64Array {
   return Float64Array.from(values);
 }
 
-function convParams(batch: number, inH: number, inW: number, inC: number, kH: number, kW: number, outC: number, stride: number, padding: Padding): Conv2DParams {
+function convParams(
+  batch: number,
+  inH: number,
+  inW: number,
+  inC: number,
+  kH: number,
+  kW: number,
+  outC: number,
+  stride: number,
+  padding: Padding,
+): Conv2DParams {
   return { ...windowParams('test', batch, inH, inW, inC, { kH, kW, strideH: stride, strideW: stride, padding }), outC };
 }
 
@@ -77,7 +92,13 @@ describe('Conv2D reference kernel, by hand', () => {
     filter[4] = 1;
     filter[11] = 10;
     const output = new Float64Array(2);
-    conv2dKernel(f64([1, 2, 3, 4, 5, 6, 7, 8]), filter, f64([0.5, -1]), output, convParams(1, 2, 2, 2, 2, 2, 2, 1, 'valid'));
+    conv2dKernel(
+      f64([1, 2, 3, 4, 5, 6, 7, 8]),
+      filter,
+      f64([0.5, -1]),
+      output,
+      convParams(1, 2, 2, 2, 2, 2, 2, 1, 'valid'),
+    );
     assertClose(output, [3.5, 59], EXACT, 'layout');
   });
 
@@ -85,7 +106,13 @@ describe('Conv2D reference kernel, by hand', () => {
     // Image 0 is all 1, image 1 all 2; 3x3 all-ones filter, padding 1, on 2x2 images: every output
     // window covers the whole 2x2 image, so image 0 gives 4 and image 1 gives 8 at all 4 positions.
     const output = new Float64Array(8);
-    conv2dKernel(f64([1, 1, 1, 1, 2, 2, 2, 2]), new Float64Array(9).fill(1), null, output, convParams(2, 2, 2, 1, 3, 3, 1, 1, 1));
+    conv2dKernel(
+      f64([1, 1, 1, 1, 2, 2, 2, 2]),
+      new Float64Array(9).fill(1),
+      null,
+      output,
+      convParams(2, 2, 2, 1, 3, 3, 1, 1, 1),
+    );
     assertClose(output, [4, 4, 4, 4, 8, 8, 8, 8], EXACT, 'batch 2');
   });
 });
@@ -105,7 +132,8 @@ describe('Conv2DBackpropInput and Conv2DBackpropFilter reference kernels, by han
   });
 
   test("Conv2DBackpropFilter, 'valid' stride 1: dW[ky,kx] = sum in[oy+ky, ox+kx] * dOut[oy,ox]", () => {
-    // dW[0,0] = 1*1 + 2*2 + 4*3 + 5*4 = 37; dW[0,1] = 2 + 6 + 15 + 24 = 47; dW[1,0] = 4 + 10 + 21 + 32 = 67; dW[1,1] = 5 + 12 + 24 + 36 = 77
+    // dW[0,0] = 1*1 + 2*2 + 4*3 + 5*4 = 37; dW[0,1] = 2 + 6 + 15 + 24 = 47; dW[1,0] = 4 + 10 + 21 + 32 = 67; dW[1,1] =
+    // 5 + 12 + 24 + 36 = 77
     const dFilter = new Float64Array(4).fill(99);
     conv2dBackpropFilter(IMAGE_3X3, D_OUT, dFilter, convParams(1, 3, 3, 1, 2, 2, 1, 1, 'valid'));
     assertClose(dFilter, [37, 47, 67, 77], EXACT, 'dFilter valid');
@@ -113,8 +141,8 @@ describe('Conv2DBackpropInput and Conv2DBackpropFilter reference kernels, by han
 
   test("both, 'same' stride 2 (padding bottom/right 1): padded taps contribute nothing", () => {
     // Windows: out(0,0) rows 0-1 cols 0-1; out(0,1) rows 0-1 col 2; out(1,0) row 2 cols 0-1; out(1,1) pixel (2,2).
-    // dIn: (0,0) 1*1=1 (0,1) 1*2=2 (0,2) 2*1=2 / (1,0) 1*3=3 (1,1) 1*4=4 (1,2) 2*3=6 / (2,0) 3*1=3 (2,1) 3*2=6 (2,2) 4*1=4
-    // dW[0,0] = 1*1 + 3*2 + 7*3 + 9*4 = 64; dW[0,1] = 2*1 + 8*3 = 26; dW[1,0] = 4*1 + 6*2 = 16; dW[1,1] = 5*1 = 5
+    // dIn: (0,0) 1*1=1 (0,1) 1*2=2 (0,2) 2*1=2 / (1,0) 1*3=3 (1,1) 1*4=4 (1,2) 2*3=6 / (2,0) 3*1=3 (2,1) 3*2=6 (2,2)
+    // 4*1=4 dW[0,0] = 1*1 + 3*2 + 7*3 + 9*4 = 64; dW[0,1] = 2*1 + 8*3 = 26; dW[1,0] = 4*1 + 6*2 = 16; dW[1,1] = 5*1 = 5
     const params = convParams(1, 3, 3, 1, 2, 2, 1, 2, 'same');
     const dInput = new Float64Array(9);
     conv2dBackpropInput(D_OUT, FILTER_2X2, dInput, params);
@@ -145,7 +173,12 @@ describe('MaxPool2D and MaxPool2DBackprop reference kernels, by hand', () => {
     //  6 1 | 3 9
     const output = new Float64Array(4);
     const argmax = new Int32Array(4);
-    maxPool2d(f64([1, 5, 2, 0, 3, 4, 8, 7, 0, 2, 1, 1, 6, 1, 3, 9]), output, argmax, poolParams(4, 4, 1, 2, 2, 'valid'));
+    maxPool2d(
+      f64([1, 5, 2, 0, 3, 4, 8, 7, 0, 2, 1, 1, 6, 1, 3, 9]),
+      output,
+      argmax,
+      poolParams(4, 4, 1, 2, 2, 'valid'),
+    );
     assertClose(output, [5, 8, 6, 9], EXACT, 'pooled values');
     assert.deepEqual(Array.from(argmax), [1, 6, 12, 15]);
   });
@@ -216,14 +249,21 @@ describe('MatMul reference kernel, by hand', () => {
     for (const transposeB of [false, true]) {
       test(`2x3 by 3x2, transposeA ${transposeA}, transposeB ${transposeB}`, () => {
         const output = new Float64Array(4).fill(99);
-        matMul(transposeA ? A_TRANSPOSED : A, transposeB ? B_TRANSPOSED : B, output, { m: 2, k: 3, n: 2, transposeA, transposeB });
+        matMul(transposeA ? A_TRANSPOSED : A, transposeB ? B_TRANSPOSED : B, output, {
+          m: 2,
+          k: 3,
+          n: 2,
+          transposeA,
+          transposeB,
+        });
         assertClose(output, [58, 64, 139, 154], EXACT, 'A B');
       });
     }
   }
 
   test('3x2 by 2x3 (B A) gives a 3x3 result', () => {
-    // B A row 0 = 7*[1,2,3] + 8*[4,5,6] = [39, 54, 69]; row 1 = 9*[1,2,3] + 10*[4,5,6] = [49, 68, 87]; row 2 = [59, 82, 105]
+    // B A row 0 = 7*[1,2,3] + 8*[4,5,6] = [39, 54, 69]; row 1 = 9*[1,2,3] + 10*[4,5,6] = [49, 68, 87]; row 2 = [59, 82,
+    // 105]
     const output = new Float64Array(9);
     matMul(B, A, output, { m: 3, k: 2, n: 3, transposeA: false, transposeB: false });
     assertClose(output, [39, 54, 69, 49, 68, 87, 59, 82, 105], EXACT, 'B A');
@@ -247,7 +287,12 @@ describe('elementwise, bias and activation reference kernels, by hand', () => {
     const dInput = new Float64Array(6).fill(99);
     const dBias = new Float64Array(3).fill(99);
     // ReLU6's output: 0 and 6 are clipped (no gradient), 0.5, 3, 5.5 and 6 - 1e-9 pass.
-    clipBiasAddGrad(f64([1, 2, 3, 4, 5, 6]), f64([0, 0.5, 6, 3, 5.5, 6 - 1e-9]), dInput, dBias, { rows: 2, columns: 3, min: 0, max: 6 });
+    clipBiasAddGrad(f64([1, 2, 3, 4, 5, 6]), f64([0, 0.5, 6, 3, 5.5, 6 - 1e-9]), dInput, dBias, {
+      rows: 2,
+      columns: 3,
+      min: 0,
+      max: 6,
+    });
     assertClose(dInput, [0, 2, 0, 4, 5, 6], EXACT, 'clipBiasAddGrad dInput');
     assertClose(dBias, [4, 7, 6], EXACT, 'clipBiasAddGrad dBias');
   });
@@ -286,7 +331,12 @@ describe('elementwise, bias and activation reference kernels, by hand', () => {
   test('Tanh and TanhGrad', () => {
     const output = new Float64Array(3);
     tanh(f64([0, 0.5, -3]), output, { size: 3 });
-    assertClose(output, [0, (Math.exp(1) - 1) / (Math.exp(1) + 1), -(Math.exp(6) - 1) / (Math.exp(6) + 1)], FLOAT64, 'tanh');
+    assertClose(
+      output,
+      [0, (Math.exp(1) - 1) / (Math.exp(1) + 1), -(Math.exp(6) - 1) / (Math.exp(6) + 1)],
+      FLOAT64,
+      'tanh',
+    );
     const dInput = new Float64Array(2);
     tanhGrad(f64([2, 3]), f64([0.5, -0.25]), dInput, { size: 2 });
     assertClose(dInput, [2 * 0.75, 3 * (1 - 0.0625)], EXACT, 'tanhGrad = dOut * (1 - t^2)');
@@ -317,8 +367,14 @@ describe('Softmax and SoftmaxCrossEntropy reference kernels, by hand', () => {
     const probabilities = new Float64Array(5);
     const losses = new Float64Array(2);
     // Two rows of different meaning cannot share one [rows, columns] call, so call twice.
-    softmaxCrossEntropy(f64([1, 2, 3]), f64([0, 0, 1]), probabilities.subarray(0, 3), losses.subarray(0, 1), { rows: 1, columns: 3 });
-    softmaxCrossEntropy(f64([0, 0]), f64([0.5, 0.5]), probabilities.subarray(3), losses.subarray(1), { rows: 1, columns: 2 });
+    softmaxCrossEntropy(f64([1, 2, 3]), f64([0, 0, 1]), probabilities.subarray(0, 3), losses.subarray(0, 1), {
+      rows: 1,
+      columns: 3,
+    });
+    softmaxCrossEntropy(f64([0, 0]), f64([0.5, 0.5]), probabilities.subarray(3), losses.subarray(1), {
+      rows: 1,
+      columns: 2,
+    });
     assertClose(losses, [Math.log(1 + Math.exp(-1) + Math.exp(-2)), Math.LN2], FLOAT64, 'losses');
     assertClose(probabilities, [E1 / SUM, E2 / SUM, E3 / SUM, 0.5, 0.5], FLOAT64, 'probabilities');
   });
@@ -333,7 +389,11 @@ describe('Softmax and SoftmaxCrossEntropy reference kernels, by hand', () => {
     // one-hot row: ([0.2, 0.3, 0.5] - [0, 0, 1]) * 0.5 = [0.1, 0.15, -0.25]
     // a row whose targets sum to 2: (2 [0.25, 0.25, 0.5] - [1, 0, 1]) * 0.5 = [-0.25, 0.25, 0]
     const dLogits = new Float64Array(6);
-    softmaxCrossEntropyGrad(f64([0.2, 0.3, 0.5, 0.25, 0.25, 0.5]), f64([0, 0, 1, 1, 0, 1]), dLogits, { rows: 2, columns: 3, scale: 0.5 });
+    softmaxCrossEntropyGrad(f64([0.2, 0.3, 0.5, 0.25, 0.25, 0.5]), f64([0, 0, 1, 1, 0, 1]), dLogits, {
+      rows: 2,
+      columns: 3,
+      scale: 0.5,
+    });
     assertClose(dLogits, [0.1, 0.15, -0.25, -0.25, 0.25, 0], FLOAT64, 'dLogits');
   });
 });
@@ -363,7 +423,8 @@ describe('SgdUpdate and AdamUpdate reference kernels against the formulas, after
   });
 
   test('SGD with momentum 0.9: v = 0.9 v + g, w -= lr * v', () => {
-    // v1 = g1 = [0.5, 0.25], w1 = [0.95, -2.025]; v2 = 0.9 v1 + g2 = [-0.55, 2.225], w2 = w1 - 0.1 v2 = [1.005, -2.2475]
+    // v1 = g1 = [0.5, 0.25], w1 = [0.95, -2.025]; v2 = 0.9 v1 + g2 = [-0.55, 2.225], w2 = w1 - 0.1 v2 = [1.005,
+    // -2.2475]
     const [first, second] = sgdSteps(0.9, false, 0);
     assertClose(first!, [0.95, -2.025], FLOAT64, 'step 1');
     assertClose(second!, [1.005, -2.2475], FLOAT64, 'step 2');
@@ -400,7 +461,7 @@ describe('SgdUpdate and AdamUpdate reference kernels against the formulas, after
         v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
         const mHat = m[i]! / (1 - beta1 ** t);
         const vHat = v[i]! / (1 - beta2 ** t);
-        weights[i] = weights[i]! - learningRate * mHat / (Math.sqrt(vHat) + epsilon);
+        weights[i] = weights[i]! - (learningRate * mHat) / (Math.sqrt(vHat) + epsilon);
       }
       after.push([...weights]);
     });
@@ -415,7 +476,13 @@ describe('SgdUpdate and AdamUpdate reference kernels against the formulas, after
       const after: number[][] = [];
       [G1, G2].forEach((gradient, index) => {
         adamUpdate(weights, f64(gradient), firstMoment, secondMoment, {
-          size: 2, learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: index + 1, weightDecay,
+          size: 2,
+          learningRate: 0.1,
+          beta1: 0.9,
+          beta2: 0.999,
+          epsilon: 1e-8,
+          step: index + 1,
+          weightDecay,
         });
         after.push(Array.from(weights));
       });
@@ -424,7 +491,12 @@ describe('SgdUpdate and AdamUpdate reference kernels against the formulas, after
       assertClose(after[1]!, expected[1]!, FLOAT64, 'step 2');
       if (weightDecay === 0) {
         // Step 1 with bias correction moves each weight by lr * g / (|g| + eps), i.e. about lr against the sign of g.
-        assertClose(after[0]!, [1 - 0.1 * 0.5 / (0.5 + 1e-8), -2 - 0.1 * 0.25 / (0.25 + 1e-8)], FLOAT64, 'step 1 closed form');
+        assertClose(
+          after[0]!,
+          [1 - (0.1 * 0.5) / (0.5 + 1e-8), -2 - (0.1 * 0.25) / (0.25 + 1e-8)],
+          FLOAT64,
+          'step 1 closed form',
+        );
       }
     });
   }
@@ -466,8 +538,17 @@ describe('properties on seeded random inputs', () => {
       const sums = rowSums(probabilities.data, rows, columns);
       assertClose(sums, new Array<number>(rows).fill(1), { atol: 1e-12, rtol: 0 }, `row sums, trial ${trial}`);
       const shift = 100 * (2 * random.uniform() - 1);
-      const shifted = Tensor.fromArray(Array.from(logits.data, (value) => value + shift), logits.shape, 'float64');
-      assertClose(softmax(shifted).data, probabilities.data, { atol: 1e-12, rtol: 0 }, `shift by ${shift}, trial ${trial}`);
+      const shifted = Tensor.fromArray(
+        Array.from(logits.data, (value) => value + shift),
+        logits.shape,
+        'float64',
+      );
+      assertClose(
+        softmax(shifted).data,
+        probabilities.data,
+        { atol: 1e-12, rtol: 0 },
+        `shift by ${shift}, trial ${trial}`,
+      );
     }
   });
 
@@ -489,14 +570,25 @@ describe('properties on seeded random inputs', () => {
         centre3x3.data[((1 * 3 + 1) * channels + channel) * channels + channel] = 1;
       }
       assertClose(conv2d(input, identity1x1, null).data, input.data, EXACT, `1x1 identity, ${channels} channels`);
-      assertClose(conv2d(input, centre3x3, null, { padding: 'same' }).data, input.data, EXACT, `3x3 centre, ${channels} channels`);
+      assertClose(
+        conv2d(input, centre3x3, null, { padding: 'same' }).data,
+        input.data,
+        EXACT,
+        `3x3 centre, ${channels} channels`,
+      );
     }
   });
 
   test('max pooling never exceeds the input maximum, and each output is the input value at its argmax', () => {
     const random = new Random(13);
     for (let trial = 0; trial < 30; trial++) {
-      const [inH, inW, channels, pool, stride] = [2 + random.integer(8), 2 + random.integer(8), 1 + random.integer(4), 2 + random.integer(2), 1 + random.integer(3)];
+      const [inH, inW, channels, pool, stride] = [
+        2 + random.integer(8),
+        2 + random.integer(8),
+        1 + random.integer(4),
+        2 + random.integer(2),
+        1 + random.integer(3),
+      ];
       if (pool > Math.min(inH, inW)) continue;
       const padding: Padding = (['valid', 'same', 1] as const)[random.integer(3)]!;
       const input = randomTensor(random, [1 + random.integer(3), inH, inW, channels], 5);
@@ -513,12 +605,27 @@ describe('properties on seeded random inputs', () => {
     const random = new Random(14);
     let checked = 0;
     while (checked < 60) {
-      const [inH, inW, kH, kW, strideH, strideW, pad] = [1 + random.integer(12), 1 + random.integer(12), 1 + random.integer(5), 1 + random.integer(5), 1 + random.integer(3), 1 + random.integer(3), random.integer(3)];
+      const [inH, inW, kH, kW, strideH, strideW, pad] = [
+        1 + random.integer(12),
+        1 + random.integer(12),
+        1 + random.integer(5),
+        1 + random.integer(5),
+        1 + random.integer(3),
+        1 + random.integer(3),
+        random.integer(3),
+      ];
       const expectedH = Math.floor((inH - kH + 2 * pad) / strideH) + 1;
       const expectedW = Math.floor((inW - kW + 2 * pad) / strideW) + 1;
       if (expectedH < 1 || expectedW < 1) continue;
-      const output = conv2d(Tensor.zeros([1, inH, inW, 2], 'float64'), Tensor.zeros([kH, kW, 2, 3], 'float64'), null, { strides: [strideH, strideW], padding: pad });
-      assert.deepEqual(output.shape, [1, expectedH, expectedW, 3], `in ${inH}x${inW}, kernel ${kH}x${kW}, strides ${strideH}x${strideW}, padding ${pad}`);
+      const output = conv2d(Tensor.zeros([1, inH, inW, 2], 'float64'), Tensor.zeros([kH, kW, 2, 3], 'float64'), null, {
+        strides: [strideH, strideW],
+        padding: pad,
+      });
+      assert.deepEqual(
+        output.shape,
+        [1, expectedH, expectedW, 3],
+        `in ${inH}x${inW}, kernel ${kH}x${kW}, strides ${strideH}x${strideW}, padding ${pad}`,
+      );
       checked++;
     }
   });
@@ -526,15 +633,35 @@ describe('properties on seeded random inputs', () => {
   test("'same' padding gives ceil(in / stride) for random sizes, kernels and strides (conv and pooling)", () => {
     const random = new Random(15);
     for (let trial = 0; trial < 60; trial++) {
-      const [inH, inW, k, strideH, strideW] = [1 + random.integer(15), 1 + random.integer(15), 1 + random.integer(5), 1 + random.integer(4), 1 + random.integer(4)];
-      const output = conv2d(Tensor.zeros([1, inH, inW, 1], 'float64'), Tensor.zeros([k, k, 1, 1], 'float64'), null, { strides: [strideH, strideW], padding: 'same' });
+      const [inH, inW, k, strideH, strideW] = [
+        1 + random.integer(15),
+        1 + random.integer(15),
+        1 + random.integer(5),
+        1 + random.integer(4),
+        1 + random.integer(4),
+      ];
+      const output = conv2d(Tensor.zeros([1, inH, inW, 1], 'float64'), Tensor.zeros([k, k, 1, 1], 'float64'), null, {
+        strides: [strideH, strideW],
+        padding: 'same',
+      });
       const expected = [1, Math.ceil(inH / strideH), Math.ceil(inW / strideW), 1];
       assert.deepEqual(output.shape, expected, `conv in ${inH}x${inW}, kernel ${k}, strides ${strideH}x${strideW}`);
       const pads = resolvePadding('same', inH, inW, k, k, strideH, strideW);
-      assert.ok(pads.padBottom - pads.padTop === 0 || pads.padBottom - pads.padTop === 1, `odd pixel goes to the bottom: ${JSON.stringify(pads)}`);
+      assert.ok(
+        pads.padBottom - pads.padTop === 0 || pads.padBottom - pads.padTop === 1,
+        `odd pixel goes to the bottom: ${JSON.stringify(pads)}`,
+      );
       if (k >= 2 && k <= Math.min(inH, inW)) {
-        const pooled = maxPool2dWithArgmax(Tensor.zeros([1, inH, inW, 1], 'float64'), { poolSize: k, strides: [strideH, strideW], padding: 'same' });
-        assert.deepEqual(pooled.output.shape, expected, `pool in ${inH}x${inW}, pool ${k}, strides ${strideH}x${strideW}`);
+        const pooled = maxPool2dWithArgmax(Tensor.zeros([1, inH, inW, 1], 'float64'), {
+          poolSize: k,
+          strides: [strideH, strideW],
+          padding: 'same',
+        });
+        assert.deepEqual(
+          pooled.output.shape,
+          expected,
+          `pool in ${inH}x${inW}, pool ${k}, strides ${strideH}x${strideW}`,
+        );
       }
     }
   });
@@ -542,8 +669,20 @@ describe('properties on seeded random inputs', () => {
   test('explicit padding equals a valid convolution of a zero-padded copy of the input (within 1e-12)', () => {
     const random = new Random(16);
     for (let trial = 0; trial < 10; trial++) {
-      const [inH, inW, inC, outC, k, stride] = [2 + random.integer(6), 2 + random.integer(6), 1 + random.integer(3), 1 + random.integer(3), 1 + random.integer(3), 1 + random.integer(2)];
-      const pads: [number, number, number, number] = [random.integer(3), random.integer(3), random.integer(3), random.integer(3)];
+      const [inH, inW, inC, outC, k, stride] = [
+        2 + random.integer(6),
+        2 + random.integer(6),
+        1 + random.integer(3),
+        1 + random.integer(3),
+        1 + random.integer(3),
+        1 + random.integer(2),
+      ];
+      const pads: [number, number, number, number] = [
+        random.integer(3),
+        random.integer(3),
+        random.integer(3),
+        random.integer(3),
+      ];
       const [top, bottom, left, right] = pads;
       const input = randomTensor(random, [1, inH, inW, inC]);
       const filter = randomTensor(random, [k, k, inC, outC]);
@@ -553,7 +692,8 @@ describe('properties on seeded random inputs', () => {
       const padded = Tensor.zeros([1, paddedH, paddedW, inC], 'float64');
       for (let y = 0; y < inH; y++) {
         for (let x = 0; x < inW; x++) {
-          for (let c = 0; c < inC; c++) padded.data[((y + top) * paddedW + x + left) * inC + c] = input.data[(y * inW + x) * inC + c]!;
+          for (let c = 0; c < inC; c++)
+            padded.data[((y + top) * paddedW + x + left) * inC + c] = input.data[(y * inW + x) * inC + c]!;
         }
       }
       const direct = conv2d(input, filter, null, { strides: stride, padding: pads });

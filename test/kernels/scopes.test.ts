@@ -5,7 +5,16 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { backendInfo, ready, conv2d, initWasmBackend, setBackend, Tensor, ValueError, withScope } from '../../src/index.js';
+import {
+  backendInfo,
+  ready,
+  conv2d,
+  initWasmBackend,
+  setBackend,
+  type Tensor,
+  ValueError,
+  withScope,
+} from '../../src/index.js';
 import { relu } from '../../src/ops/activations.js';
 import { uniformTensor } from '../helpers.js';
 
@@ -20,7 +29,8 @@ const otherX = uniformTensor([4, 16, 16, 3], 3);
 const otherFilter = uniformTensor([3, 3, 3, 8], 4);
 
 const sum = (values: ArrayLike<number>) => Array.from(values).reduce((total, value) => total + value, 0);
-const isFreedError = (error: unknown) => error instanceof ValueError && /^tensor was freed: Tensor\(/.test(error.message);
+const isFreedError = (error: unknown) =>
+  error instanceof ValueError && /^tensor was freed: Tensor\(/.test(error.message);
 
 /** Selects the backend a case runs on. */
 async function use(backend: 'reference' | 'wasm-1' | 'wasm-2'): Promise<void> {
@@ -37,11 +47,16 @@ after(async () => {
 });
 
 for (const backend of ['wasm-1', 'wasm-2', 'reference'] as const) {
-  describe(`scopes on the ${backend} backend`, { skip: backend !== 'reference' && !hasWasm ? 'no WebAssembly SIMD here' : false }, () => {
+  describe(`scopes on the ${backend} backend`, {
+    skip: backend !== 'reference' && !hasWasm ? 'no WebAssembly SIMD here' : false,
+  }, () => {
     test('a tensor returned from withScope keeps exactly its values after other scopes run', async () => {
       await use(backend);
       const kept = withScope(() => relu(conv2d(x, filter, null, { padding: 'same' })));
-      const { nested: [inArray], alsoKept } = withScope(() => ({ nested: [relu(x)], alsoKept: conv2d(x, filter, null) }));
+      const {
+        nested: [inArray],
+        alsoKept,
+      } = withScope(() => ({ nested: [relu(x)], alsoKept: conv2d(x, filter, null) }));
       const values = Array.from(kept.data);
       const arrayValues = Array.from(inArray!.data);
       const alsoValues = Array.from(alsoKept.data);
@@ -54,10 +69,19 @@ for (const backend of ['wasm-1', 'wasm-2', 'reference'] as const) {
       assert.deepEqual(Array.from(inArray!.data), arrayValues, 'a tensor returned inside an array is kept');
       assert.deepEqual(Array.from(alsoKept.data), alsoValues, 'a tensor returned inside an object is kept');
       // The kept values are the op's: computed again, bit for bit the same.
-      assert.deepEqual(withScope(() => Array.from(relu(conv2d(x, filter, null, { padding: 'same' })).data)), values);
-      assert.deepEqual(arrayValues, Array.from(x.data, (value) => Math.max(value, 0)));
+      assert.deepEqual(
+        withScope(() => Array.from(relu(conv2d(x, filter, null, { padding: 'same' })).data)),
+        values,
+      );
+      assert.deepEqual(
+        arrayValues,
+        Array.from(x.data, (value) => Math.max(value, 0)),
+      );
       // A kept tensor is an ordinary input to later ops, in and out of scopes.
-      assert.deepEqual(withScope(() => Array.from(relu(kept).data)), values);
+      assert.deepEqual(
+        withScope(() => Array.from(relu(kept).data)),
+        values,
+      );
       assert.equal(kept.reshape([values.length]).data[5], values[5]);
     });
 
@@ -80,39 +104,45 @@ for (const backend of ['wasm-1', 'wasm-2', 'reference'] as const) {
 
 // The reference backend frees them too (its memory is the collector's), so such code fails on every backend.
 for (const backend of ['wasm-2', 'reference'] as const) {
-describe(`scopes free what they do not return, on the ${backend} backend`, { skip: backend !== 'reference' && !hasWasm ? 'no WebAssembly SIMD here' : false }, () => {
-  test('a tensor made in a scope and read after it throws instead of reading reused memory', async () => {
-    await use(backend);
-    let leaked: Tensor | null = null;
-    const kept = withScope(() => {
-      leaked = relu(conv2d(x, filter, null));
-      return relu(leaked);
+  describe(`scopes free what they do not return, on the ${backend} backend`, {
+    skip: backend !== 'reference' && !hasWasm ? 'no WebAssembly SIMD here' : false,
+  }, () => {
+    test('a tensor made in a scope and read after it throws instead of reading reused memory', async () => {
+      await use(backend);
+      let leaked: Tensor | null = null;
+      const kept = withScope(() => {
+        leaked = relu(conv2d(x, filter, null));
+        return relu(leaked);
+      });
+      withScope(() => relu(conv2d(otherX, otherFilter, null)));
+      assert.throws(() => leaked!.data, isFreedError);
+      assert.throws(() => relu(leaked!), isFreedError);
+      assert.equal(leaked!.isFreed, true);
+      assert.equal(kept.isFreed, false);
+      assert.ok(kept.data.every((value) => value >= 0));
+      // A body that throws frees everything it made.
+      let made: Tensor | null = null;
+      assert.throws(
+        () =>
+          withScope(() => {
+            made = relu(x);
+            throw new Error('boom');
+          }),
+        /boom/,
+      );
+      assert.throws(() => made!.data, isFreedError);
     });
-    withScope(() => relu(conv2d(otherX, otherFilter, null)));
-    assert.throws(() => leaked!.data, isFreedError);
-    assert.throws(() => relu(leaked!), isFreedError);
-    assert.equal(leaked!.isFreed, true);
-    assert.equal(kept.isFreed, false);
-    assert.ok(kept.data.every((value) => value >= 0));
-    // A body that throws frees everything it made.
-    let made: Tensor | null = null;
-    assert.throws(() => withScope(() => {
-      made = relu(x);
-      throw new Error('boom');
-    }), /boom/);
-    assert.throws(() => made!.data, isFreedError);
-  });
 
-  test('tensors made outside the scope, and weights, are left alone', async () => {
-    await use(backend);
-    const outside = relu(x);
-    const values = Array.from(outside.data);
-    withScope(() => {
-      relu(outside);
-      return outside;
+    test('tensors made outside the scope, and weights, are left alone', async () => {
+      await use(backend);
+      const outside = relu(x);
+      const values = Array.from(outside.data);
+      withScope(() => {
+        relu(outside);
+        return outside;
+      });
+      assert.deepEqual(Array.from(outside.data), values);
+      assert.deepEqual(Array.from(filter.data), Array.from(uniformTensor([3, 3, 3, 8], 2).data));
     });
-    assert.deepEqual(Array.from(outside.data), values);
-    assert.deepEqual(Array.from(filter.data), Array.from(uniformTensor([3, 3, 3, 8], 2).data));
   });
-});
 }

@@ -59,7 +59,14 @@ describe('AdamUpdate with decoupled weight decay (AdamW)', () => {
     const second = new Float64Array(2);
     const after = [G1, G2].map((gradient, index) => {
       adamUpdate(weights, f64(gradient), first, second, {
-        size: 2, learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: index + 1, weightDecay: 0, decoupledWeightDecay: 0.01,
+        size: 2,
+        learningRate: 0.1,
+        beta1: 0.9,
+        beta2: 0.999,
+        epsilon: 1e-8,
+        step: index + 1,
+        weightDecay: 0,
+        decoupledWeightDecay: 0.01,
       });
       return Array.from(weights);
     });
@@ -80,7 +87,12 @@ describe('AdamUpdate with decoupled weight decay (AdamW)', () => {
 });
 
 describe('RmsPropUpdate', () => {
-  interface RmsPropCase { rho: number; momentum: number; isCentered: boolean; weightDecay: number }
+  interface RmsPropCase {
+    rho: number;
+    momentum: number;
+    isCentered: boolean;
+    weightDecay: number;
+  }
 
   /** torch.optim.RMSprop's algorithm (alpha is rho). */
   function rmsPropByHand(learningRate: number, options: RmsPropCase): number[][] {
@@ -116,20 +128,39 @@ describe('RmsPropUpdate', () => {
     const gradientAverage = options.isCentered ? new Float64Array(2) : null;
     return [G1, G2].map((gradient) => {
       rmsPropUpdate(weights, f64(gradient), squareAverage, momentumBuffer, gradientAverage, {
-        size: 2, learningRate, rho: options.rho, epsilon: 1e-8, momentum: options.momentum, isCentered: options.isCentered, weightDecay: options.weightDecay,
+        size: 2,
+        learningRate,
+        rho: options.rho,
+        epsilon: 1e-8,
+        momentum: options.momentum,
+        isCentered: options.isCentered,
+        weightDecay: options.weightDecay,
       });
       return Array.from(weights);
     });
   }
 
   const cases: [string, RmsPropCase, number[] | null][] = [
-    // s = (1 - 0.9) g^2, so step = g / (sqrt(0.1) |g|) = sign(g) / sqrt(0.1) = 3.16227766 sign(g): w1 = w0 - 0.0316227766 sign(g)
-    ['plain, rho 0.9', { rho: 0.9, momentum: 0, isCentered: false, weightDecay: 0 }, [1 - 0.01 / Math.sqrt(0.1), -2 - 0.01 / Math.sqrt(0.1)]],
+    // s = (1 - 0.9) g^2, so step = g / (sqrt(0.1) |g|) = sign(g) / sqrt(0.1) = 3.16227766 sign(g): w1 = w0 -
+    // 0.0316227766 sign(g)
+    [
+      'plain, rho 0.9',
+      { rho: 0.9, momentum: 0, isCentered: false, weightDecay: 0 },
+      [1 - 0.01 / Math.sqrt(0.1), -2 - 0.01 / Math.sqrt(0.1)],
+    ],
     // step 1 as plain (the buffer starts at 0); step 2 adds 0.5 of it
-    ['momentum 0.5', { rho: 0.9, momentum: 0.5, isCentered: false, weightDecay: 0 }, [1 - 0.01 / Math.sqrt(0.1), -2 - 0.01 / Math.sqrt(0.1)]],
+    [
+      'momentum 0.5',
+      { rho: 0.9, momentum: 0.5, isCentered: false, weightDecay: 0 },
+      [1 - 0.01 / Math.sqrt(0.1), -2 - 0.01 / Math.sqrt(0.1)],
+    ],
     // a = 0.1 g, s - a^2 = 0.1 g^2 - 0.01 g^2 = 0.09 g^2, step = sign(g) / 0.3: w1 = w0 - 0.01 / 0.3 sign(g)
     ['centered', { rho: 0.9, momentum: 0, isCentered: true, weightDecay: 0 }, [1 - 0.01 / 0.3, -2 - 0.01 / 0.3]],
-    ['centered with momentum 0.9 and weight decay 0.1', { rho: 0.99, momentum: 0.9, isCentered: true, weightDecay: 0.1 }, null],
+    [
+      'centered with momentum 0.9 and weight decay 0.1',
+      { rho: 0.99, momentum: 0.9, isCentered: true, weightDecay: 0.1 },
+      null,
+    ],
   ];
   for (const [name, options, firstStep] of cases) {
     test(`${name}: steps 1 and 2 as PyTorch's RMSprop`, () => {
@@ -148,7 +179,13 @@ describe('RmsPropUpdate', () => {
     const gradientAverage = new Float64Array(1);
     for (let step = 0; step < 5000; step++) {
       rmsPropUpdate(weights, f64([0.1]), squareAverage, null, gradientAverage, {
-        size: 1, learningRate: 1e-6, rho: 0.9, epsilon: 1e-8, momentum: 0, isCentered: true, weightDecay: 0,
+        size: 1,
+        learningRate: 1e-6,
+        rho: 0.9,
+        epsilon: 1e-8,
+        momentum: 0,
+        isCentered: true,
+        weightDecay: 0,
       });
     }
     assert.ok(Number.isFinite(weights[0]!), `weight ${weights[0]}`);
@@ -218,17 +255,30 @@ describe('SoftmaxCrossEntropy with label smoothing, by hand', () => {
     // t' = 0.7 [0, 0, 1] + 0.3 / 3 = [0.1, 0.1, 0.8]; loss = sum t'_j (LSE - j) = LSE - (0.1 + 0.2 + 2.4) = LSE - 2.7
     const probabilities = new Float64Array(3);
     const losses = new Float64Array(1);
-    softmaxCrossEntropy(f64([1, 2, 3]), f64([0, 0, 1]), probabilities, losses, { rows: 1, columns: 3, labelSmoothing: 0.3 });
+    softmaxCrossEntropy(f64([1, 2, 3]), f64([0, 0, 1]), probabilities, losses, {
+      rows: 1,
+      columns: 3,
+      labelSmoothing: 0.3,
+    });
     assertClose(losses, [LSE - 2.7], FLOAT64, 'loss');
     assertClose(probabilities, P, FLOAT64, 'probabilities are not smoothed');
     const dLogits = new Float64Array(3);
-    softmaxCrossEntropyGrad(probabilities, f64([0, 0, 1]), dLogits, { rows: 1, columns: 3, scale: 0.5, labelSmoothing: 0.3 });
+    softmaxCrossEntropyGrad(probabilities, f64([0, 0, 1]), dLogits, {
+      rows: 1,
+      columns: 3,
+      scale: 0.5,
+      labelSmoothing: 0.3,
+    });
     assertClose(dLogits, [(P[0]! - 0.1) * 0.5, (P[1]! - 0.1) * 0.5, (P[2]! - 0.8) * 0.5], FLOAT64, 'dLogits');
   });
 
   test('PyTorch form: (1 - epsilon) * CE(one-hot) + epsilon / K * sum_j -log p_j', () => {
     const losses = new Float64Array(1);
-    softmaxCrossEntropy(f64([1, 2, 3]), f64([0, 1, 0]), new Float64Array(3), losses, { rows: 1, columns: 3, labelSmoothing: 0.1 });
+    softmaxCrossEntropy(f64([1, 2, 3]), f64([0, 1, 0]), new Float64Array(3), losses, {
+      rows: 1,
+      columns: 3,
+      labelSmoothing: 0.1,
+    });
     const expected = 0.9 * (LSE - 2) + (0.1 / 3) * (3 * LSE - 6);
     assertClose(losses, [expected], FLOAT64, 'loss');
   });
@@ -236,10 +286,19 @@ describe('SoftmaxCrossEntropy with label smoothing, by hand', () => {
   test('a target row summing to 2 keeps its sum: [1, 0, 1] with epsilon 0.3 counts as [0.9, 0.2, 0.9]', () => {
     const probabilities = new Float64Array(3);
     const losses = new Float64Array(1);
-    softmaxCrossEntropy(f64([1, 2, 3]), f64([1, 0, 1]), probabilities, losses, { rows: 1, columns: 3, labelSmoothing: 0.3 });
+    softmaxCrossEntropy(f64([1, 2, 3]), f64([1, 0, 1]), probabilities, losses, {
+      rows: 1,
+      columns: 3,
+      labelSmoothing: 0.3,
+    });
     assertClose(losses, [0.9 * (LSE - 1) + 0.2 * (LSE - 2) + 0.9 * (LSE - 3)], FLOAT64, 'loss');
     const dLogits = new Float64Array(3);
-    softmaxCrossEntropyGrad(probabilities, f64([1, 0, 1]), dLogits, { rows: 1, columns: 3, scale: 1, labelSmoothing: 0.3 });
+    softmaxCrossEntropyGrad(probabilities, f64([1, 0, 1]), dLogits, {
+      rows: 1,
+      columns: 3,
+      scale: 1,
+      labelSmoothing: 0.3,
+    });
     assertClose(dLogits, [2 * P[0]! - 0.9, 2 * P[1]! - 0.2, 2 * P[2]! - 0.9], FLOAT64, 'dLogits');
   });
 });

@@ -28,11 +28,21 @@ describe('wasm backend memory', () => {
         await collectGarbage();
       }
       // Five more rounds of 40 MB each, without the freeing, would add 200 MB.
-      assert.ok(backend.peakBytes() <= peakAfterOne + 1_100_000, `peak ${backend.peakBytes()} after six rounds, ${peakAfterOne} after one`);
-      assert.ok(kept.every((value) => value === 7), 'a buffer still in use keeps its values');
+      assert.ok(
+        backend.peakBytes() <= peakAfterOne + 1_100_000,
+        `peak ${backend.peakBytes()} after six rounds, ${peakAfterOne} after one`,
+      );
+      assert.ok(
+        kept.every((value) => value === 7),
+        'a buffer still in use keeps its values',
+      );
       const fresh = backend.allocatePersistent!('float32', 100_000) as Float32Array;
-      assert.ok(fresh.every((value) => value === 0), 'reused memory is handed out zero-filled');
-      const overlaps = fresh.byteOffset < kept.byteOffset + kept.byteLength && kept.byteOffset < fresh.byteOffset + fresh.byteLength;
+      assert.ok(
+        fresh.every((value) => value === 0),
+        'reused memory is handed out zero-filled',
+      );
+      const overlaps =
+        fresh.byteOffset < kept.byteOffset + kept.byteLength && kept.byteOffset < fresh.byteOffset + fresh.byteLength;
       assert.equal(overlaps, false);
     } finally {
       backend.dispose();
@@ -44,7 +54,8 @@ describe('wasm backend memory', () => {
     const x = Tensor.fromArray(new Float32Array(8 * 28 * 28), [8, 28, 28, 1]);
     const labels = Uint8Array.from({ length: 8 }, (_, index) => index);
     const build = () => {
-      for (let index = 0; index < 10; index++) digitsCnn({ seed: index }).fit(x, labels, { epochs: 1, batchSize: 8, optimizer: new Adam() });
+      for (let index = 0; index < 10; index++)
+        digitsCnn({ seed: index }).fit(x, labels, { epochs: 1, batchSize: 8, optimizer: new Adam() });
     };
     build();
     await collectGarbage();
@@ -54,6 +65,9 @@ describe('wasm backend memory', () => {
       await collectGarbage();
     }
     // Each digits-cnn with Adam holds about 1.3 MB; forty more kept would add over 50 MB.
-    assert.ok(backendInfo().wasmArenaPeakBytes! <= peakAfterOne + 4_000_000, `peak ${backendInfo().wasmArenaPeakBytes} after five rounds, ${peakAfterOne} after one`);
+    assert.ok(
+      backendInfo().wasmArenaPeakBytes! <= peakAfterOne + 4_000_000,
+      `peak ${backendInfo().wasmArenaPeakBytes} after five rounds, ${peakAfterOne} after one`,
+    );
   });
 });

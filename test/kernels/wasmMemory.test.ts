@@ -27,7 +27,9 @@ after(async () => {
 });
 
 for (const threads of [1, 2]) {
-  describe(`wasm backend memory outside scopes, ${threads} thread(s)`, { skip: backendInfo().wasm === null ? 'no WebAssembly SIMD here' : false }, () => {
+  describe(`wasm backend memory outside scopes, ${threads} thread(s)`, {
+    skip: backendInfo().wasm === null ? 'no WebAssembly SIMD here' : false,
+  }, () => {
     test('200 conv2d + relu calls outside a scope keep the WebAssembly memory flat', async () => {
       await initWasmBackend({ threads });
       setBackend('wasm');
@@ -46,12 +48,15 @@ for (const threads of [1, 2]) {
       assert.equal(inUse(), startInUse, 'nothing held after the loop');
       await collectGarbage();
       const heapGrowth = process.memoryUsage().arrayBuffers - heapBefore;
-      assert.ok(heapGrowth <= 4 * OUTPUT_BYTES, `the outputs on the JavaScript heap are collected: ${heapGrowth} bytes left`);
+      assert.ok(
+        heapGrowth <= 4 * OUTPUT_BYTES,
+        `the outputs on the JavaScript heap are collected: ${heapGrowth} bytes left`,
+      );
       assert.deepEqual(Array.from(last.data), expected, 'the last output, still referenced, holds its values');
       assert.deepEqual(Array.from(first.data), expected, 'the first output, still referenced, holds its values');
     });
 
-    test('dispose() frees at once: a weight block\'s bytes in use drop by its size; scopes give back all they held', async () => {
+    test("dispose() frees at once: a weight block's bytes in use drop by its size; scopes give back all they held", async () => {
       await initWasmBackend({ threads });
       setBackend('wasm');
       const before = inUse();

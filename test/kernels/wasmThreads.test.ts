@@ -6,7 +6,17 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backendInfo, getBackend, ready, initWasmBackend, MAX_WASM_THREADS, Random, Tensor, ValueError, withScope } from '../../src/index.js';
+import {
+  backendInfo,
+  getBackend,
+  ready,
+  initWasmBackend,
+  MAX_WASM_THREADS,
+  Random,
+  Tensor,
+  ValueError,
+  withScope,
+} from '../../src/index.js';
 import { windowParams, type Conv2DParams } from '../../src/kernels/params.js';
 import type { KernelTable } from '../../src/kernels/registry.js';
 import { wasmPlatform, setWasmPlatform, type StartedWorker } from '../../src/kernels/wasm/platform.js';
@@ -16,13 +26,18 @@ import { relu } from '../../src/ops/activations.js';
 // Importing starts nothing: the default WebAssembly backend starts here, as an app would start it.
 await ready();
 
-test('initWasmBackend refuses threads outside 1 to MAX_WASM_THREADS and leaves the running backend as it was', { skip: backendInfo().wasm === null ? 'no WebAssembly SIMD here' : false }, async () => {
+test('initWasmBackend refuses threads outside 1 to MAX_WASM_THREADS and leaves the running backend as it was', {
+  skip: backendInfo().wasm === null ? 'no WebAssembly SIMD here' : false,
+}, async () => {
   assert.equal(MAX_WASM_THREADS, 64);
   const before = backendInfo().wasm!;
   for (const threads of [1000, MAX_WASM_THREADS + 1, 0, -1, 1.5, Number.NaN]) {
     await assert.rejects(initWasmBackend({ threads }), (error: unknown) => {
       assert.ok(error instanceof ValueError, String(error));
-      assert.equal(error.message, `wasm backend: threads must be a whole number from 1 to 64 (MAX_WASM_THREADS), got ${threads}`);
+      assert.equal(
+        error.message,
+        `wasm backend: threads must be a whole number from 1 to 64 (MAX_WASM_THREADS), got ${threads}`,
+      );
       return true;
     });
     await assert.rejects(createWasmBackend({ threads }), ValueError);
@@ -33,21 +48,37 @@ test('initWasmBackend refuses threads outside 1 to MAX_WASM_THREADS and leaves t
   assert.deepEqual(values, [0, 2], 'the backend still computes');
 });
 
-test('shares claimed by any thread: 200 jobs in a row on 4 threads match one thread bit for bit', { skip: backendInfo().wasm === null ? 'no WebAssembly SIMD here' : false }, async () => {
+test('shares claimed by any thread: 200 jobs in a row on 4 threads match one thread bit for bit', {
+  skip: backendInfo().wasm === null ? 'no WebAssembly SIMD here' : false,
+}, async () => {
   const random = new Random(7);
   // Two prepared 1x1 convolutions above the threading threshold (1M multiply-adds), one split over
   // output pixels, one over output channels (49 pixels).
-  const shapes = [[28, 96, 160], [7, 320, 1280]].map(([size, inC, outC]) => {
-    const params: Conv2DParams = { ...windowParams('case', 1, size!, size!, inC!, { kH: 1, kW: 1, strideH: 1, strideW: 1, padding: 'valid' }), outC: outC!, isConstantFilter: true };
+  const shapes = [
+    [28, 96, 160],
+    [7, 320, 1280],
+  ].map(([size, inC, outC]) => {
+    const params: Conv2DParams = {
+      ...windowParams('case', 1, size!, size!, inC!, { kH: 1, kW: 1, strideH: 1, strideW: 1, padding: 'valid' }),
+      outC: outC!,
+      isConstantFilter: true,
+    };
     const values = (count: number) => Float32Array.from({ length: count }, () => random.uniform() - 0.5);
-    return { params, input: values(size! * size! * inC!), filter: values(inC! * outC!), bias: values(outC!), outputSize: size! * size! * outC! };
+    return {
+      params,
+      input: values(size! * size! * inC!),
+      filter: values(inC! * outC!),
+      bias: values(outC!),
+      outputSize: size! * size! * outC!,
+    };
   });
-  const runAll = (): Float32Array[] => Array.from({ length: 200 }, (_, index) => {
-    const shape = shapes[index % 2]!;
-    const output = new Float32Array(shape.outputSize);
-    getBackend().kernels.Conv2D(shape.input, shape.filter, shape.bias, output, shape.params, null);
-    return output;
-  });
+  const runAll = (): Float32Array[] =>
+    Array.from({ length: 200 }, (_, index) => {
+      const shape = shapes[index % 2]!;
+      const output = new Float32Array(shape.outputSize);
+      getBackend().kernels.Conv2D(shape.input, shape.filter, shape.bias, output, shape.params, null);
+      return output;
+    });
   await initWasmBackend({ threads: 1 });
   const single = runAll();
   await initWasmBackend({ threads: 4 });
@@ -55,16 +86,27 @@ test('shares claimed by any thread: 200 jobs in a row on 4 threads match one thr
   assert.equal(backendInfo().wasm!.threads, 4, 'all 4 threads up');
   const many = runAll();
   await initWasmBackend();
-  many.forEach((output, index) => assert.deepEqual(output, single[index], `job ${index}`));
+  many.forEach((output, index) => {
+    assert.deepEqual(output, single[index], `job ${index}`);
+  });
 });
 
-test('shares no worker claims run on the caller: workers stopped mid-life leave one thread\'s results bit for bit', { skip: backendInfo().wasm === null ? 'no WebAssembly SIMD here' : false }, async () => {
+test("shares no worker claims run on the caller: workers stopped mid-life leave one thread's results bit for bit", {
+  skip: backendInfo().wasm === null ? 'no WebAssembly SIMD here' : false,
+}, async () => {
   // The platform's workers are recorded so that the test can stop some of them: a stopped worker never
   // claims again, so the caller must run its shares (ThreadPool.run), as it does for a worker the system
   // has not scheduled.
   const workers: StartedWorker[] = [];
   const platform = wasmPlatform();
-  setWasmPlatform({ ...platform, startWorker: (setup, url) => { const worker = platform.startWorker(setup, url); workers.push(worker); return worker; } });
+  setWasmPlatform({
+    ...platform,
+    startWorker: (setup, url) => {
+      const worker = platform.startWorker(setup, url);
+      workers.push(worker);
+      return worker;
+    },
+  });
   let single: WasmBackend | null = null;
   let many: WasmBackend | null = null;
   try {
@@ -77,10 +119,13 @@ test('shares no worker claims run on the caller: workers stopped mid-life leave 
     assert.equal(workers.length, 2, 'a 3-thread pool starts 2 workers');
     const jobs = trainingJobs(new Random(11));
     const expected = jobs.map((job) => job(single!.kernels));
-    const compare = (what: string) => jobs.forEach((job, index) => {
-      const outputs = job(many!.kernels);
-      outputs.forEach((output, position) => assert.deepEqual(output, expected[index]![position], `${what}: job ${index}, output ${position}`));
-    });
+    const compare = (what: string) =>
+      jobs.forEach((job, index) => {
+        const outputs = job(many!.kernels);
+        outputs.forEach((output, position) => {
+          assert.deepEqual(output, expected[index]![position], `${what}: job ${index}, output ${position}`);
+        });
+      });
     compare('3 threads');
     // Worker 2 stopped: each job's 3 shares go to the caller and worker 1, whichever claims first.
     await workers[1]!.terminate();
@@ -103,7 +148,10 @@ test('shares no worker claims run on the caller: workers stopped mid-life leave 
 function trainingJobs(random: Random): ((kernels: KernelTable) => Float32Array[])[] {
   const values = (count: number) => Float32Array.from({ length: count }, () => random.uniform() - 0.5);
   const convolution = (batch: number, size: number, inC: number, outC: number, stride: number) => {
-    const params: Conv2DParams = { ...windowParams('case', batch, size, size, inC, { kH: 3, kW: 3, strideH: stride, strideW: stride, padding: 1 }), outC };
+    const params: Conv2DParams = {
+      ...windowParams('case', batch, size, size, inC, { kH: 3, kW: 3, strideH: stride, strideW: stride, padding: 1 }),
+      outC,
+    };
     const input = values(batch * size * size * inC);
     const filter = values(9 * inC * outC);
     const bias = values(outC);

@@ -6,7 +6,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  Conv2DTranspose, conv2d, conv2dTranspose, Input, layerFromConfig, Model, parseModel, Random, serializeModel, Sequential, ShapeError, Tensor, ValueError,
+  Conv2DTranspose,
+  conv2d,
+  conv2dTranspose,
+  Input,
+  layerFromConfig,
+  type Model,
+  parseModel,
+  Random,
+  serializeModel,
+  Sequential,
+  ShapeError,
+  Tensor,
+  ValueError,
 } from '../../src/index.js';
 import { assertClose, assertThrowsWith } from '../helpers.js';
 
@@ -28,12 +40,10 @@ describe('Conv2DTranspose', () => {
     const w = Tensor.fromArray([1, 10, 100, 1000], [2, 2, 1, 1]);
     const y = conv2dTranspose(x, w, Tensor.fromArray([0.5], [1]), { strides: 2 });
     assert.deepEqual(y.shape, [1, 4, 4, 1]);
-    assert.deepEqual([...y.data], [
-      1, 10, 2, 20,
-      100, 1000, 200, 2000,
-      3, 30, 4, 40,
-      300, 3000, 400, 4000,
-    ].map((value) => value + 0.5));
+    assert.deepEqual(
+      [...y.data],
+      [1, 10, 2, 20, 100, 1000, 200, 2000, 3, 30, 4, 40, 300, 3000, 400, 4000].map((value) => value + 0.5),
+    );
   });
 
   test('hand-worked: stride 1 is the full convolution (3x3), explicit pads crop it (top 1, left 1: 2x2)', () => {
@@ -56,28 +66,98 @@ describe('Conv2DTranspose', () => {
   test('is the adjoint of conv2d: <conv2dTranspose(x, w), y> = <x, conv2d(y, w)> (float64, 1e-12)', () => {
     const random = new Random(1801);
     const cases = [
-      { inH: 3, inW: 4, inC: 2, outC: 3, k: [3, 3], strides: [2, 2], padding: [1, 1, 1, 1], outputPadding: [1, 1], dilations: [1, 1], groups: 1 },
-      { inH: 2, inW: 3, inC: 4, outC: 6, k: [2, 3], strides: [1, 2], padding: [0, 1, 1, 0], outputPadding: [0, 1], dilations: [1, 1], groups: 2 },
-      { inH: 4, inW: 3, inC: 3, outC: 2, k: [3, 2], strides: [2, 3], padding: 'same', outputPadding: [0, 0], dilations: [1, 1], groups: 1 },
-      { inH: 3, inW: 3, inC: 2, outC: 5, k: [3, 3], strides: [1, 1], padding: 'valid', outputPadding: [0, 0], dilations: [2, 2], groups: 1 },
-      { inH: 5, inW: 2, inC: 4, outC: 4, k: [3, 3], strides: [2, 1], padding: [1, 2, 1, 1], outputPadding: [1, 0], dilations: [1, 1], groups: 4 },
+      {
+        inH: 3,
+        inW: 4,
+        inC: 2,
+        outC: 3,
+        k: [3, 3],
+        strides: [2, 2],
+        padding: [1, 1, 1, 1],
+        outputPadding: [1, 1],
+        dilations: [1, 1],
+        groups: 1,
+      },
+      {
+        inH: 2,
+        inW: 3,
+        inC: 4,
+        outC: 6,
+        k: [2, 3],
+        strides: [1, 2],
+        padding: [0, 1, 1, 0],
+        outputPadding: [0, 1],
+        dilations: [1, 1],
+        groups: 2,
+      },
+      {
+        inH: 4,
+        inW: 3,
+        inC: 3,
+        outC: 2,
+        k: [3, 2],
+        strides: [2, 3],
+        padding: 'same',
+        outputPadding: [0, 0],
+        dilations: [1, 1],
+        groups: 1,
+      },
+      {
+        inH: 3,
+        inW: 3,
+        inC: 2,
+        outC: 5,
+        k: [3, 3],
+        strides: [1, 1],
+        padding: 'valid',
+        outputPadding: [0, 0],
+        dilations: [2, 2],
+        groups: 1,
+      },
+      {
+        inH: 5,
+        inW: 2,
+        inC: 4,
+        outC: 4,
+        k: [3, 3],
+        strides: [2, 1],
+        padding: [1, 2, 1, 1],
+        outputPadding: [1, 0],
+        dilations: [1, 1],
+        groups: 4,
+      },
     ] as const;
     for (const c of cases) {
       const x = randomTensor(random, [2, c.inH, c.inW, c.inC]);
       const w = randomTensor(random, [c.k[0], c.k[1], c.outC / c.groups, c.inC]);
-      const options = { strides: c.strides, padding: c.padding, outputPadding: c.outputPadding, dilations: c.dilations, groups: c.groups };
+      const options = {
+        strides: c.strides,
+        padding: c.padding,
+        outputPadding: c.outputPadding,
+        dilations: c.dilations,
+        groups: c.groups,
+      };
       const up = conv2dTranspose(x, w, null, options);
       const y = randomTensor(random, [...up.shape]);
-      const down = conv2d(y, w, null, { strides: c.strides, padding: c.padding === 'same' ? 'same' : c.padding, dilations: c.dilations, groups: c.groups });
+      const down = conv2d(y, w, null, {
+        strides: c.strides,
+        padding: c.padding === 'same' ? 'same' : c.padding,
+        dilations: c.dilations,
+        groups: c.groups,
+      });
       assert.deepEqual(down.shape, x.shape, JSON.stringify(c));
       const left = dot(up, y);
       const right = dot(x, down);
-      assert.ok(Math.abs(left - right) <= 1e-12 * Math.max(1, Math.abs(left)), `${JSON.stringify(c)}: ${left} vs ${right}`);
+      assert.ok(
+        Math.abs(left - right) <= 1e-12 * Math.max(1, Math.abs(left)),
+        `${JSON.stringify(c)}: ${left} vs ${right}`,
+      );
     }
   });
 
   test('output sizes: (in - 1) * stride + kernel - pads + output padding; same: in * stride', () => {
-    const layer = (options: Partial<ConstructorParameters<typeof Conv2DTranspose>[0]>) => new Conv2DTranspose({ filters: 4, kernelSize: 3, ...options });
+    const layer = (options: Partial<ConstructorParameters<typeof Conv2DTranspose>[0]>) =>
+      new Conv2DTranspose({ filters: 4, kernelSize: 3, ...options });
     assert.deepEqual(layer({}).computeOutputShape([5, 6, 2]), [7, 8, 4]);
     assert.deepEqual(layer({ strides: 2 }).computeOutputShape([5, 6, 2]), [11, 13, 4]);
     assert.deepEqual(layer({ strides: 2, padding: 1, outputPadding: 1 }).computeOutputShape([5, 6, 2]), [10, 12, 4]);
@@ -87,10 +167,26 @@ describe('Conv2DTranspose', () => {
   });
 
   test('config and model file round trips keep the predictions', () => {
-    const layer = new Conv2DTranspose({ name: 'up', filters: 6, kernelSize: [3, 2], strides: 2, padding: [1, 0, 0, 1], outputPadding: [1, 0], groups: 2, useBias: false });
+    const layer = new Conv2DTranspose({
+      name: 'up',
+      filters: 6,
+      kernelSize: [3, 2],
+      strides: 2,
+      padding: [1, 0, 0, 1],
+      outputPadding: [1, 0],
+      groups: 2,
+      useBias: false,
+    });
     const config = JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown>;
     assert.deepEqual(layerFromConfig('Conv2DTranspose', config).getConfig(), layer.getConfig());
-    const model = new Sequential([new Input({ shape: [4, 5, 4] }), new Conv2DTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }), layer], { seed: 1802 });
+    const model = new Sequential(
+      [
+        new Input({ shape: [4, 5, 4] }),
+        new Conv2DTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }),
+        layer,
+      ],
+      { seed: 1802 },
+    );
     const x = randomTensor(new Random(1803), [2, 4, 5, 4], 'float32');
     const { manifest, weights } = serializeModel(model);
     const loaded = parseModel(manifest, weights).model as Model;
@@ -100,11 +196,39 @@ describe('Conv2DTranspose', () => {
 
   test('errors name the op or layer and the values', () => {
     const x = Tensor.zeros([1, 3, 3, 4]);
-    assertThrowsWith(() => conv2dTranspose(x, Tensor.zeros([3, 3, 2, 5]), null), ShapeError, 'input has 4 channels', '3x3x2x5');
-    assertThrowsWith(() => conv2dTranspose(x, Tensor.zeros([3, 3, 2, 4]), Tensor.zeros([3])), ShapeError, 'bias has shape 3 ', '2 output channels');
-    assertThrowsWith(() => conv2dTranspose(x, Tensor.zeros([3, 3, 2, 4]), null, { strides: 2, outputPadding: 2 }), ValueError, 'outputPadding 2x2', 'stride 2x2');
-    assertThrowsWith(() => conv2dTranspose(x, Tensor.zeros([1, 1, 2, 4]), null, { padding: 2 }), ShapeError, 'output -1x-1');
-    assertThrowsWith(() => new Conv2DTranspose({ name: 'up', filters: 2, kernelSize: 3 }).computeOutputShape([3, 3]), ShapeError, "Conv2DTranspose 'up'", '3x3');
-    assertThrowsWith(() => new Conv2DTranspose({ filters: 3, kernelSize: 3, groups: 2 }), ShapeError, '2 groups must divide the 3 filters');
+    assertThrowsWith(
+      () => conv2dTranspose(x, Tensor.zeros([3, 3, 2, 5]), null),
+      ShapeError,
+      'input has 4 channels',
+      '3x3x2x5',
+    );
+    assertThrowsWith(
+      () => conv2dTranspose(x, Tensor.zeros([3, 3, 2, 4]), Tensor.zeros([3])),
+      ShapeError,
+      'bias has shape 3 ',
+      '2 output channels',
+    );
+    assertThrowsWith(
+      () => conv2dTranspose(x, Tensor.zeros([3, 3, 2, 4]), null, { strides: 2, outputPadding: 2 }),
+      ValueError,
+      'outputPadding 2x2',
+      'stride 2x2',
+    );
+    assertThrowsWith(
+      () => conv2dTranspose(x, Tensor.zeros([1, 1, 2, 4]), null, { padding: 2 }),
+      ShapeError,
+      'output -1x-1',
+    );
+    assertThrowsWith(
+      () => new Conv2DTranspose({ name: 'up', filters: 2, kernelSize: 3 }).computeOutputShape([3, 3]),
+      ShapeError,
+      "Conv2DTranspose 'up'",
+      '3x3',
+    );
+    assertThrowsWith(
+      () => new Conv2DTranspose({ filters: 3, kernelSize: 3, groups: 2 }),
+      ShapeError,
+      '2 groups must divide the 3 filters',
+    );
   });
 });

@@ -5,7 +5,24 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  Conv2D, GradientTape, Input, layerFromConfig, maximum, Maximum, minimum, Minimum, Model, parseModel, pow, Power, Random, serializeModel, ShapeError, sqrt, Tensor, ValueError,
+  Conv2D,
+  GradientTape,
+  Input,
+  layerFromConfig,
+  maximum,
+  Maximum,
+  minimum,
+  Minimum,
+  Model,
+  parseModel,
+  pow,
+  Power,
+  Random,
+  serializeModel,
+  ShapeError,
+  sqrt,
+  Tensor,
+  ValueError,
 } from '../../src/index.js';
 import { assertClose, assertThrowsWith } from '../helpers.js';
 
@@ -40,12 +57,24 @@ describe('maximum and minimum', () => {
     const output = new Minimum({ name: 'lower' }).apply([upper, branches[0]!]);
     const model = new Model({ inputs: input.output, outputs: output }, { seed: 2301 });
     const random = new Random(2302);
-    const x = Tensor.fromArray(Float32Array.from({ length: 72 }, () => random.uniform() - 0.5), [2, 3, 4, 3]);
+    const x = Tensor.fromArray(
+      Float32Array.from({ length: 72 }, () => random.uniform() - 0.5),
+      [2, 3, 4, 3],
+    );
     const { manifest, weights } = serializeModel(model);
-    assertClose(parseModel(manifest, weights).model.predict(x).data, model.predict(x).data, { atol: 0, rtol: 0 }, 'loaded');
+    assertClose(
+      parseModel(manifest, weights).model.predict(x).data,
+      model.predict(x).data,
+      { atol: 0, rtol: 0 },
+      'loaded',
+    );
     assert.deepEqual(layerFromConfig('Maximum', { name: 'm' }).getConfig(), { name: 'm' });
     const other = new Input({ shape: [3, 5, 3] });
-    assertThrowsWith(() => new Maximum({ name: 'bad' }).apply([input.output, other.output]), ShapeError, "Maximum 'bad'");
+    assertThrowsWith(
+      () => new Maximum({ name: 'bad' }).apply([input.output, other.output]),
+      ShapeError,
+      "Maximum 'bad'",
+    );
   });
 });
 
@@ -62,7 +91,13 @@ describe('Power', () => {
   });
 
   test('config round trip and a non-finite exponent refused', () => {
-    assert.deepEqual(layerFromConfig('Power', JSON.parse(JSON.stringify(new Power({ name: 'p', exponent: 0.5 }).getConfig())) as Record<string, unknown>).getConfig(), { name: 'p', exponent: 0.5 });
+    assert.deepEqual(
+      layerFromConfig(
+        'Power',
+        JSON.parse(JSON.stringify(new Power({ name: 'p', exponent: 0.5 }).getConfig())) as Record<string, unknown>,
+      ).getConfig(),
+      { name: 'p', exponent: 0.5 },
+    );
     assertThrowsWith(() => new Power({ exponent: NaN }), ValueError, 'Power exponent');
     assertThrowsWith(() => pow(Tensor.zeros([2]), Infinity), ValueError, 'pow: exponent');
   });

@@ -48,7 +48,10 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 function randomImages(count: number, shape: readonly number[], seed: number): Tensor {
   const random = new Random(seed);
   const size = count * shape.reduce((product, dimension) => product * dimension, 1);
-  return Tensor.fromArray(Float32Array.from({ length: size }, () => random.uniform()), [count, ...shape]);
+  return Tensor.fromArray(
+    Float32Array.from({ length: size }, () => random.uniform()),
+    [count, ...shape],
+  );
 }
 
 /** A small graph with Multiply: a conv map gated by a sigmoid of another, times a third branch. */
@@ -65,34 +68,49 @@ function gatedModel(seed: number): Model {
 
 /** A small CNN that uses every new layer. */
 function everyLayerModel(seed: number): Sequential {
-  return new Sequential([
-    new Input({ shape: [9, 8, 1] }),
-    new ZeroPadding2D({ padding: [1, 0, 2, 1] }),
-    new Conv2D({ filters: 4, kernelSize: 3 }),
-    new LeakyReLU({ alpha: 0.2 }),
-    new AvgPool2D({ poolSize: 2, padding: 'same' }),
-    new Conv2D({ filters: 6, kernelSize: 3, padding: 'same' }),
-    new GELU(),
-    new Conv2D({ filters: 6, kernelSize: 1 }),
-    new ELU({ alpha: 0.5 }),
-    new Conv2D({ filters: 6, kernelSize: 1 }),
-    new SiLU(),
-    new Clip({ min: -0.2, max: 0.25 }),
-    new GlobalAveragePooling2D(),
-    new Dropout({ rate: 0.25 }),
-    new Dense({ units: 3 }),
-    new Softmax(),
-  ], { seed });
+  return new Sequential(
+    [
+      new Input({ shape: [9, 8, 1] }),
+      new ZeroPadding2D({ padding: [1, 0, 2, 1] }),
+      new Conv2D({ filters: 4, kernelSize: 3 }),
+      new LeakyReLU({ alpha: 0.2 }),
+      new AvgPool2D({ poolSize: 2, padding: 'same' }),
+      new Conv2D({ filters: 6, kernelSize: 3, padding: 'same' }),
+      new GELU(),
+      new Conv2D({ filters: 6, kernelSize: 1 }),
+      new ELU({ alpha: 0.5 }),
+      new Conv2D({ filters: 6, kernelSize: 1 }),
+      new SiLU(),
+      new Clip({ min: -0.2, max: 0.25 }),
+      new GlobalAveragePooling2D(),
+      new Dropout({ rate: 0.25 }),
+      new Dense({ units: 3 }),
+      new Softmax(),
+    ],
+    { seed },
+  );
 }
 
 describe('configs and model files', () => {
   test('each new layer is made again from its class name and config, with the same config', () => {
     const layers: Layer[] = [
-      new LeakyReLU({ alpha: 0.2, name: 'leaky' }), new LeakyReLU(), new ELU({ alpha: 0.5 }), new GELU(), new SiLU(),
-      new AvgPool2D({ poolSize: [3, 2], strides: [1, 2], padding: [1, 0] }), new GlobalAveragePooling2D(), new GlobalAveragePooling2D({ keepDims: true }),
-      new ZeroPadding2D({ padding: [1, 2, 3, 4] }), new ZeroPadding2D(), new Dropout({ rate: 0.3 }),
-      new Clip({ min: 0, max: 6, name: 'relu6' }), new Clip({ max: 0.5 }), new Clip({ min: -1 }), new Clip(),
-      new Multiply({ name: 'gate' }), new Multiply(),
+      new LeakyReLU({ alpha: 0.2, name: 'leaky' }),
+      new LeakyReLU(),
+      new ELU({ alpha: 0.5 }),
+      new GELU(),
+      new SiLU(),
+      new AvgPool2D({ poolSize: [3, 2], strides: [1, 2], padding: [1, 0] }),
+      new GlobalAveragePooling2D(),
+      new GlobalAveragePooling2D({ keepDims: true }),
+      new ZeroPadding2D({ padding: [1, 2, 3, 4] }),
+      new ZeroPadding2D(),
+      new Dropout({ rate: 0.3 }),
+      new Clip({ min: 0, max: 6, name: 'relu6' }),
+      new Clip({ max: 0.5 }),
+      new Clip({ min: -1 }),
+      new Clip(),
+      new Multiply({ name: 'gate' }),
+      new Multiply(),
     ];
     for (const layer of layers) {
       const config = JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown>;
@@ -113,11 +131,17 @@ describe('configs and model files', () => {
     const input = new Input({ shape: [2, 2, 3] });
     const pooled = new GlobalAveragePooling2D({ keepDims: true, name: 'squeeze' }).apply(input.output);
     assert.deepEqual(pooled.shape, [1, 1, 3]);
-    const model = new Model({ inputs: input.output, outputs: new Flatten().apply(new Conv2D({ filters: 1, kernelSize: 1, useBias: false }).apply(pooled)) });
+    const model = new Model({
+      inputs: input.output,
+      outputs: new Flatten().apply(new Conv2D({ filters: 1, kernelSize: 1, useBias: false }).apply(pooled)),
+    });
     const conv = model.layers.find((layer) => layer instanceof Conv2D) as Conv2D;
     conv.kernel!.data.set([1, 10, 100]);
     // Value `index` at channel index % 3: the means are 4.5, 5.5 and 6.5.
-    const x = Tensor.fromArray(Float32Array.from({ length: 12 }, (_, index) => index), [1, 2, 2, 3]);
+    const x = Tensor.fromArray(
+      Float32Array.from({ length: 12 }, (_, index) => index),
+      [1, 2, 2, 3],
+    );
     assertClose(model.predict(x).data, [4.5 + 55 + 650], { atol: 1e-4 }, 'conv of the means');
     assert.deepEqual(new GlobalAveragePooling2D({ keepDims: true }).computeOutputShape([4, 5, 6]), [1, 1, 6]);
   });
@@ -128,8 +152,14 @@ describe('configs and model files', () => {
     const directory = join(scratch, 'gated');
     saveModel(model, directory);
     const { model: loaded, manifest } = loadModel(directory);
-    assert.deepEqual(manifest.layers.map((layer) => layer.inputs), model.nodes.map((node) => [...node.inputs]));
-    assert.deepEqual(loaded.layers.map((layer) => layer.getConfig()), model.layers.map((layer) => layer.getConfig()));
+    assert.deepEqual(
+      manifest.layers.map((layer) => layer.inputs),
+      model.nodes.map((node) => [...node.inputs]),
+    );
+    assert.deepEqual(
+      loaded.layers.map((layer) => layer.getConfig()),
+      model.layers.map((layer) => layer.getConfig()),
+    );
     assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
   });
 
@@ -138,12 +168,26 @@ describe('configs and model files', () => {
     const x = randomImages(2, [6, 6, 3], 8);
     const outputs: Tensor[] = [];
     model.nodes.forEach(({ layer, inputs }, index) => {
-      outputs.push(index === 0 ? x : layer.callWith(inputs.map((input) => outputs[input]!), { isTraining: false }));
+      outputs.push(
+        index === 0
+          ? x
+          : layer.callWith(
+              inputs.map((input) => outputs[input]!),
+              { isTraining: false },
+            ),
+      );
     });
     const product = model.layers.findIndex((layer) => layer.name === 'product');
-    const [first, second, third] = model.nodes[product]!.inputs.map((input) => outputs[input]!) as [Tensor, Tensor, Tensor];
+    const [first, second, third] = model.nodes[product]!.inputs.map((input) => outputs[input]!) as [
+      Tensor,
+      Tensor,
+      Tensor,
+    ];
     assert.deepEqual(Array.from(outputs[product]!.data), Array.from(multiply(multiply(first, second), third).data));
-    assert.ok(Array.from(outputs[product]!.data).some((value) => value !== 0), 'a non-trivial product');
+    assert.ok(
+      Array.from(outputs[product]!.data).some((value) => value !== 0),
+      'a non-trivial product',
+    );
   });
 
   test('save then load a model with every new layer: the same predictions, bit for bit', () => {
@@ -152,7 +196,10 @@ describe('configs and model files', () => {
     const directory = join(scratch, 'every-layer');
     saveModel(model, directory);
     const loaded = loadModel(directory).model;
-    assert.deepEqual(loaded.layers.map((layer) => layer.className), model.layers.map((layer) => layer.className));
+    assert.deepEqual(
+      loaded.layers.map((layer) => layer.className),
+      model.layers.map((layer) => layer.className),
+    );
     assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
   });
 });
@@ -198,24 +245,60 @@ describe('errors name the layer', () => {
   test('AvgPool2D larger than the map shows the output-size formula', () => {
     assertThrowsWith(
       () => new Sequential([new Input({ shape: [3, 3, 1] }), new AvgPool2D({ poolSize: 4, name: 'wide' })]),
-      ShapeError, "AvgPool2D 'wide'", '4x4', '3x3', '(3 - 4 + 2*0) / 4 + 1',
+      ShapeError,
+      "AvgPool2D 'wide'",
+      '4x4',
+      '3x3',
+      '(3 - 4 + 2*0) / 4 + 1',
     );
   });
 
   test('GlobalAveragePooling2D and ZeroPadding2D after Flatten reject the vector, naming its shape', () => {
-    assertThrowsWith(() => new Sequential([new Input({ shape: [4, 4, 1] }), new Flatten(), new GlobalAveragePooling2D({ name: 'gap' })]), ShapeError, "GlobalAveragePooling2D 'gap'", '16');
-    assertThrowsWith(() => new Sequential([new Input({ shape: [4, 4, 1] }), new Flatten(), new ZeroPadding2D({ name: 'pad' })]), ShapeError, "ZeroPadding2D 'pad'", '16');
+    assertThrowsWith(
+      () =>
+        new Sequential([new Input({ shape: [4, 4, 1] }), new Flatten(), new GlobalAveragePooling2D({ name: 'gap' })]),
+      ShapeError,
+      "GlobalAveragePooling2D 'gap'",
+      '16',
+    );
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [4, 4, 1] }), new Flatten(), new ZeroPadding2D({ name: 'pad' })]),
+      ShapeError,
+      "ZeroPadding2D 'pad'",
+      '16',
+    );
   });
 
   test('Multiply of different shapes is a ShapeError naming the layer and both shapes; so is the op', () => {
     const input = new Input({ shape: [6, 6, 3] });
     const smaller = new Conv2D({ filters: 3, kernelSize: 3 }).apply(input.output);
-    assertThrowsWith(() => new Multiply({ name: 'gate' }).apply([smaller, input.output]), ShapeError, "Multiply 'gate'", 'one shape to be multiplied', '4x4x3 and 6x6x3');
+    assertThrowsWith(
+      () => new Multiply({ name: 'gate' }).apply([smaller, input.output]),
+      ShapeError,
+      "Multiply 'gate'",
+      'one shape to be multiplied',
+      '4x4x3 and 6x6x3',
+    );
     const wider = new Conv2D({ filters: 5, kernelSize: 1 }).apply(input.output);
-    assertThrowsWith(() => new Multiply({ name: 'three' }).apply([input.output, input.output, wider]), ShapeError, "Multiply 'three'", '6x6x3 and 6x6x3 and 6x6x5');
-    assertThrowsWith(() => new Multiply({ name: 'one' }).apply([input.output]), ShapeError, "Multiply 'one'", 'at least 2 inputs');
+    assertThrowsWith(
+      () => new Multiply({ name: 'three' }).apply([input.output, input.output, wider]),
+      ShapeError,
+      "Multiply 'three'",
+      '6x6x3 and 6x6x3 and 6x6x5',
+    );
+    assertThrowsWith(
+      () => new Multiply({ name: 'one' }).apply([input.output]),
+      ShapeError,
+      "Multiply 'one'",
+      'at least 2 inputs',
+    );
     assertThrowsWith(() => multiply(Tensor.zeros([2, 3]), Tensor.zeros([3, 2])), ShapeError, 'multiply', '2x3 and 3x2');
-    assertThrowsWith(() => new Sequential([new Input({ shape: [4] }), new Multiply()]), ValueError, 'Multiply', 'graph Model');
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [4] }), new Multiply()]),
+      ValueError,
+      'Multiply',
+      'graph Model',
+    );
   });
 
   test('bad options: negative padding, rate 1, non-finite alpha, zero pool size', () => {
@@ -250,7 +333,8 @@ describe('Dropout', () => {
     const first = Array.from(layer.call(x, { isTraining: true }).data);
     const second = Array.from(layer.call(x, { isTraining: true }).data);
     assert.notDeepEqual(first, second);
-    const fromContext = (seed: number) => Array.from(layer.call(x, { isTraining: true, random: new Random(seed) }).data);
+    const fromContext = (seed: number) =>
+      Array.from(layer.call(x, { isTraining: true, random: new Random(seed) }).data);
     assert.deepEqual(fromContext(9), fromContext(9));
     assert.notDeepEqual(fromContext(9), fromContext(10));
   });
@@ -265,12 +349,23 @@ describe('Dropout', () => {
     const x = randomImages(24, [6, 6, 1], 3);
     const labels = Array.from({ length: 24 }, (_, index) => index % 3);
     const train = (rate: number) => {
-      const model = new Sequential([
-        new Input({ shape: [6, 6, 1] }), new Conv2D({ filters: 4, kernelSize: 3 }), new GELU(),
-        new Flatten(), new Dropout({ rate }), new Dense({ units: 3 }), new Softmax(),
-      ], { seed: 5 });
+      const model = new Sequential(
+        [
+          new Input({ shape: [6, 6, 1] }),
+          new Conv2D({ filters: 4, kernelSize: 3 }),
+          new GELU(),
+          new Flatten(),
+          new Dropout({ rate }),
+          new Dense({ units: 3 }),
+          new Softmax(),
+        ],
+        { seed: 5 },
+      );
       const history = model.fit(x, labels, { epochs: 2, batchSize: 8, optimizer: new SGD({ learningRate: 0.1 }) });
-      return { losses: history.epochs.map((epoch) => epoch.loss), weights: model.trainableWeights().flatMap((weight) => Array.from(weight.data)) };
+      return {
+        losses: history.epochs.map((epoch) => epoch.loss),
+        weights: model.trainableWeights().flatMap((weight) => Array.from(weight.data)),
+      };
     };
     const first = train(0.5);
     assert.deepEqual(train(0.5), first);
@@ -284,18 +379,36 @@ describe('model behaviour with the new layers', () => {
     const x = randomImages(30, [9, 8, 1], 6);
     const labels = Array.from({ length: 30 }, (_, index) => (x.data[index * 72]! > 0.5 ? 1 : index % 3 === 0 ? 0 : 2));
     const probabilities = model.predict(x);
-    for (let row = 0; row < 30; row++) assertClose([probabilities.data[row * 3]! + probabilities.data[row * 3 + 1]! + probabilities.data[row * 3 + 2]!], [1], { atol: 1e-5, rtol: 0 }, `row ${row}`);
+    for (let row = 0; row < 30; row++)
+      assertClose(
+        [probabilities.data[row * 3]! + probabilities.data[row * 3 + 1]! + probabilities.data[row * 3 + 2]!],
+        [1],
+        { atol: 1e-5, rtol: 0 },
+        `row ${row}`,
+      );
     const before = model.evaluate(x, labels).loss;
-    model.fit(x, labels, { epochs: 8, batchSize: 10, optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }), shuffle: false });
+    model.fit(x, labels, {
+      epochs: 8,
+      batchSize: 10,
+      optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }),
+      shuffle: false,
+    });
     const afterTraining = model.evaluate(x, labels).loss;
     assert.ok(afterTraining < before, `loss ${before} -> ${afterTraining}`);
   });
 
   test('Grad-CAM takes the GELU after the last convolution as its layer', () => {
-    const model = new Sequential([
-      new Input({ shape: [8, 8, 1] }), new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }), new GELU({ name: 'gelu' }),
-      new GlobalAveragePooling2D(), new Dense({ units: 2 }), new Softmax(),
-    ], { seed: 3 });
+    const model = new Sequential(
+      [
+        new Input({ shape: [8, 8, 1] }),
+        new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }),
+        new GELU({ name: 'gelu' }),
+        new GlobalAveragePooling2D(),
+        new Dense({ units: 2 }),
+        new Softmax(),
+      ],
+      { seed: 3 },
+    );
     const input = randomImages(1, [8, 8, 1], 8);
     const image = { width: 8, height: 8, colorModel: 'gray' as const, data: Float32Array.from(input.data) };
     assert.equal(gradCam(model, input, image).layerName, 'gelu');

@@ -8,7 +8,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { Conv2D, GradientTape, Input, layerFromConfig, loadModel, Random, Resize2D, resize2d, saveModel, Sequential, ShapeError, Tensor, ValueError } from '../../src/index.js';
+import {
+  Conv2D,
+  GradientTape,
+  Input,
+  layerFromConfig,
+  loadModel,
+  Random,
+  Resize2D,
+  resize2d,
+  saveModel,
+  Sequential,
+  ShapeError,
+  Tensor,
+  ValueError,
+} from '../../src/index.js';
 import { assertClose, assertThrowsWith } from '../helpers.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'convnet-resize-'));
@@ -37,9 +51,17 @@ describe('resize2d: hand-worked values', () => {
   });
 
   test('nearest half_pixel round_prefer_floor 1x4 -> 1x2 (ONNX default): coordinates 0.5 and 2.5 round down', () => {
-    const y = resize2d(Tensor.fromArray([0, 1, 2, 3], [1, 1, 4, 1], 'float64'), { size: [1, 2], coordinates: 'half_pixel', nearestRounding: 'round_prefer_floor' });
+    const y = resize2d(Tensor.fromArray([0, 1, 2, 3], [1, 1, 4, 1], 'float64'), {
+      size: [1, 2],
+      coordinates: 'half_pixel',
+      nearestRounding: 'round_prefer_floor',
+    });
     assertClose(y.data, [0, 2], EXACT, 'round_prefer_floor');
-    const ceil = resize2d(Tensor.fromArray([0, 1, 2, 3], [1, 1, 4, 1], 'float64'), { size: [1, 2], coordinates: 'half_pixel', nearestRounding: 'round_prefer_ceil' });
+    const ceil = resize2d(Tensor.fromArray([0, 1, 2, 3], [1, 1, 4, 1], 'float64'), {
+      size: [1, 2],
+      coordinates: 'half_pixel',
+      nearestRounding: 'round_prefer_ceil',
+    });
     assertClose(ceil.data, [1, 3], EXACT, 'round_prefer_ceil');
   });
 
@@ -63,8 +85,14 @@ describe('resize2d: hand-worked values', () => {
 });
 
 describe('Resize2D layer', () => {
-  test('configs round trip through the layer table; defaults are PyTorch\'s', () => {
-    assert.deepEqual(new Resize2D({ name: 'up', scale: 2 }).getConfig(), { name: 'up', mode: 'nearest', coordinates: 'asymmetric', nearestRounding: 'floor', scale: 2 });
+  test("configs round trip through the layer table; defaults are PyTorch's", () => {
+    assert.deepEqual(new Resize2D({ name: 'up', scale: 2 }).getConfig(), {
+      name: 'up',
+      mode: 'nearest',
+      coordinates: 'asymmetric',
+      nearestRounding: 'floor',
+      scale: 2,
+    });
     assert.equal(new Resize2D({ mode: 'bilinear', size: [8, 6] }).coordinates, 'half_pixel');
     for (const layer of [
       new Resize2D({ scale: [2, 3] }),
@@ -77,12 +105,20 @@ describe('Resize2D layer', () => {
   });
 
   test('a model with it saves, loads to the same predictions, and its summary shows the sizes', () => {
-    const model = new Sequential([
-      new Input({ shape: [5, 7, 3] }), new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }),
-      new Resize2D({ mode: 'bilinear', size: [9, 4] }), new Resize2D({ scale: 2 }),
-    ], { seed: 1450 });
+    const model = new Sequential(
+      [
+        new Input({ shape: [5, 7, 3] }),
+        new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }),
+        new Resize2D({ mode: 'bilinear', size: [9, 4] }),
+        new Resize2D({ scale: 2 }),
+      ],
+      { seed: 1450 },
+    );
     const random = new Random(1451);
-    const x = Tensor.fromArray(Array.from({ length: 2 * 5 * 7 * 3 }, () => random.uniform()), [2, 5, 7, 3]);
+    const x = Tensor.fromArray(
+      Array.from({ length: 2 * 5 * 7 * 3 }, () => random.uniform()),
+      [2, 5, 7, 3],
+    );
     const y = model.predict(x);
     assert.deepEqual(y.shape, [2, 18, 8, 4]);
     const summary = model.summary();
@@ -99,8 +135,16 @@ describe('Resize2D layer', () => {
     assertThrowsWith(() => new Resize2D({ size: [2, 2], scale: 2 }), ValueError, 'either size or scale');
     assertThrowsWith(() => new Resize2D({ size: [0, 2] }), ValueError, 'size must be two positive integers');
     assertThrowsWith(() => new Resize2D({ scale: -1 }), ValueError, 'scale must be positive');
-    assertThrowsWith(() => new Resize2D({ scale: 2, mode: 'cubic' as 'nearest' }), ValueError, "mode must be 'nearest' or 'bilinear'");
-    assertThrowsWith(() => new Resize2D({ scale: 2, coordinates: 'tf_crop_and_resize' as 'half_pixel' }), ValueError, 'coordinates must be one of');
+    assertThrowsWith(
+      () => new Resize2D({ scale: 2, mode: 'cubic' as 'nearest' }),
+      ValueError,
+      "mode must be 'nearest' or 'bilinear'",
+    );
+    assertThrowsWith(
+      () => new Resize2D({ scale: 2, coordinates: 'tf_crop_and_resize' as 'half_pixel' }),
+      ValueError,
+      'coordinates must be one of',
+    );
     assertThrowsWith(() => resize2d(Tensor.zeros([1, 2, 2, 1]), { scale: 0.1 }), ValueError, 'leaves no pixels');
     assertThrowsWith(() => new Resize2D({ scale: 2 }).computeOutputShape([4]), ShapeError, "Resize2D '");
   });

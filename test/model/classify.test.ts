@@ -10,20 +10,52 @@ import { before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
 import {
-  Adam, convertImage, datasetToTensor, Dense, digitsCnn, exportOnnx, FileFormatError, fitImage, Flatten, imageFromPixels, imagesToInput, importOnnx,
-  Input, loadMnistSample, loadModel, MNIST_CLASS_NAMES, mnistPreprocess, parseModel, saveModel, Sequential, serializeModel, Softmax, takeExamples,
-  Tensor, toChannelsFirst, ValueError, type Image, type Model, type PreprocessedDigit,
+  Adam,
+  convertImage,
+  datasetToTensor,
+  Dense,
+  digitsCnn,
+  exportOnnx,
+  FileFormatError,
+  fitImage,
+  Flatten,
+  imageFromPixels,
+  imagesToInput,
+  importOnnx,
+  Input,
+  loadMnistSample,
+  loadModel,
+  MNIST_CLASS_NAMES,
+  mnistPreprocess,
+  parseModel,
+  saveModel,
+  Sequential,
+  serializeModel,
+  Softmax,
+  takeExamples,
+  Tensor,
+  toChannelsFirst,
+  ValueError,
+  type Image,
+  type Model,
+  type PreprocessedDigit,
 } from '../../src/index.js';
 import { assertThrowsWith, withTemporaryDirectory } from '../helpers.js';
 
 const { onnx } = onnxProto;
 
 /** What predict + manual sorting gives: every class, most probable first. */
-function rankedByHand(model: Model, images: readonly Image[]): { index: number; name: string; probability: number }[][] {
+function rankedByHand(
+  model: Model,
+  images: readonly Image[],
+): { index: number; name: string; probability: number }[][] {
   const scores = Array.from(model.predict(imagesToInput(model, images)).data);
-  return images.map((_, row) => scores.slice(row * model.classes, (row + 1) * model.classes)
-    .map((probability, index) => ({ index, name: model.classNames?.[index] ?? String(index), probability }))
-    .sort((a, b) => b.probability - a.probability));
+  return images.map((_, row) =>
+    scores
+      .slice(row * model.classes, (row + 1) * model.classes)
+      .map((probability, index) => ({ index, name: model.classNames?.[index] ?? String(index), probability }))
+      .sort((a, b) => b.probability - a.probability),
+  );
 }
 
 describe('classify on the digits preset trained briefly on the MNIST sample', () => {
@@ -34,13 +66,19 @@ describe('classify on the digits preset trained briefly on the MNIST sample', ()
     const { train, test: testSet } = loadMnistSample();
     const training = takeExamples(train, 0, 2000);
     model = digitsCnn({ seed: 1 });
-    model.fit(datasetToTensor(training), Array.from(training.labels), { epochs: 1, batchSize: 32, optimizer: new Adam({ learningRate: 0.003 }) });
+    model.fit(datasetToTensor(training), Array.from(training.labels), {
+      epochs: 1,
+      batchSize: 32,
+      optimizer: new Adam({ learningRate: 0.003 }),
+    });
     model.setClassNames(MNIST_CLASS_NAMES.map((name) => `digit ${name}`));
-    images = Array.from({ length: 40 }, (_, index) => imageFromPixels(testSet.images.subarray(index * 784, (index + 1) * 784), 28, 28, 'gray'));
+    images = Array.from({ length: 40 }, (_, index) =>
+      imageFromPixels(testSet.images.subarray(index * 784, (index + 1) * 784), 28, 28, 'gray'),
+    );
     labels = Array.from(testSet.labels.subarray(0, 40));
   });
 
-  test('gives predict\'s top classes and probabilities, sorted, with names, 5 by default', () => {
+  test("gives predict's top classes and probabilities, sorted, with names, 5 by default", () => {
     const classified = model.classify(images, { batchSize: 7 });
     const byHand = rankedByHand(model, images);
     assert.equal(classified.length, images.length);
@@ -58,8 +96,11 @@ describe('classify on the digits preset trained briefly on the MNIST sample', ()
     const [all] = model.classify(images.slice(0, 1), { topK: 50 });
     assert.equal(all!.length, 10);
     assert.ok(Math.abs(all!.reduce((sum, entry) => sum + entry.probability, 0) - 1) < 1e-5);
-    assert.deepEqual(model.classify(images.slice(0, 1), { topK: 1 })[0], [rankedByHand(model, images.slice(0, 1))[0]![0]]);
-    for (const topK of [0, -1, 1.5, Number.NaN]) assertThrowsWith(() => model.classify(images, { topK }), ValueError, 'topK');
+    assert.deepEqual(model.classify(images.slice(0, 1), { topK: 1 })[0], [
+      rankedByHand(model, images.slice(0, 1))[0]![0],
+    ]);
+    for (const topK of [0, -1, 1.5, Number.NaN])
+      assertThrowsWith(() => model.classify(images, { topK }), ValueError, 'topK');
   });
 
   test('images of another size and color model are fitted as fitImage does', () => {
@@ -72,7 +113,9 @@ describe('classify on the digits preset trained briefly on the MNIST sample', ()
   test('class names survive saveModel / loadModel and serializeModel / parseModel', () => {
     withTemporaryDirectory((directory) => {
       saveModel(model, join(directory, 'model'));
-      const manifest = JSON.parse(readFileSync(join(directory, 'model', 'model.json'), 'utf8')) as { classNames: string[] };
+      const manifest = JSON.parse(readFileSync(join(directory, 'model', 'model.json'), 'utf8')) as {
+        classNames: string[];
+      };
       assert.deepEqual(manifest.classNames, model.classNames);
       const { model: loaded } = loadModel(join(directory, 'model'));
       assert.deepEqual(loaded.classNames, model.classNames);
@@ -83,30 +126,51 @@ describe('classify on the digits preset trained briefly on the MNIST sample', ()
     assert.deepEqual(parseModel(manifest, weights).model.classNames, names, 'options give other names');
     assertThrowsWith(() => serializeModel(model, { classNames: ['a', 'b'] }), ValueError, '10 strings');
     const wrongCount = manifest.replace(/"classNames": \[[^\]]*\]/, '"classNames": ["a", "b"]');
-    assertThrowsWith(() => parseModel(wrongCount, weights), FileFormatError, 'classNames', 'names 2 classes but the model has 10');
+    assertThrowsWith(
+      () => parseModel(wrongCount, weights),
+      FileFormatError,
+      'classNames',
+      'names 2 classes but the model has 10',
+    );
   });
 
   test('class names go into the ONNX export, which onnxruntime-node runs unchanged, and come back from importOnnx', async () => {
     const bytes = exportOnnx(model);
     const proto = onnx.ModelProto.decode(bytes);
-    assert.deepEqual(proto.metadataProps.map((entry) => [entry.key, JSON.parse(entry.value ?? '')]), [['classNames', [...model.classNames!]]]);
+    assert.deepEqual(
+      proto.metadataProps.map((entry) => [entry.key, JSON.parse(entry.value ?? '')]),
+      [['classNames', [...model.classNames!]]],
+    );
     const session = await ort.InferenceSession.create(bytes);
     const batch = imagesToInput(model, images.slice(0, 2));
-    const { output } = await session.run({ input: new ort.Tensor('float32', toChannelsFirst(batch.data as Float32Array, 28, 28, 1), [2, 1, 28, 28]) });
+    const { output } = await session.run({
+      input: new ort.Tensor('float32', toChannelsFirst(batch.data as Float32Array, 28, 28, 1), [2, 1, 28, 28]),
+    });
     const expected = model.predict(batch).data;
-    (output!.data as Float32Array).forEach((value, index) => assert.ok(Math.abs(value - expected[index]!) < 1e-4));
+    (output!.data as Float32Array).forEach((value, index) => {
+      assert.ok(Math.abs(value - expected[index]!) < 1e-4);
+    });
     const imported = importOnnx(bytes).model;
     assert.deepEqual(imported.classNames, model.classNames);
     assert.equal(imported.output, 'probabilities');
-    assert.deepEqual(imported.classify(images.slice(0, 2)).map((top) => top.map((entry) => entry.name)), model.classify(images.slice(0, 2)).map((top) => top.map((entry) => entry.name)));
+    assert.deepEqual(
+      imported.classify(images.slice(0, 2)).map((top) => top.map((entry) => entry.name)),
+      model.classify(images.slice(0, 2)).map((top) => top.map((entry) => entry.name)),
+    );
     // A metadata entry that is not one name per class is a bad file, named as such.
     proto.metadataProps[0]!.value = '["only one"]';
-    assertThrowsWith(() => importOnnx(onnx.ModelProto.encode(proto).finish(), 'named.onnx'), FileFormatError, 'named.onnx', "metadata 'classNames'");
+    assertThrowsWith(
+      () => importOnnx(onnx.ModelProto.encode(proto).finish(), 'named.onnx'),
+      FileFormatError,
+      'named.onnx',
+      "metadata 'classNames'",
+    );
   });
 });
 
 describe('class names on the model', () => {
-  const tiny = (options = {}) => new Sequential([new Input({ shape: [2] }), new Dense({ units: 3 }), new Softmax()], options);
+  const tiny = (options = {}) =>
+    new Sequential([new Input({ shape: [2] }), new Dense({ units: 3 }), new Softmax()], options);
 
   test('default none (classify names classes by index); set by the constructor or setClassNames, checked', () => {
     const model = tiny();
@@ -116,7 +180,11 @@ describe('class names on the model', () => {
     assert.equal(model.setClassNames(['x', 'y', 'z']), model);
     assert.deepEqual(model.classNames, ['x', 'y', 'z']);
     assertThrowsWith(() => model.setClassNames(['x', 'y']), ValueError, 'each of the 3 classes, got 2');
-    assertThrowsWith(() => model.setClassNames(['x', 'y', 3 as unknown as string]), ValueError, 'classNames[2] must be a string');
+    assertThrowsWith(
+      () => model.setClassNames(['x', 'y', 3 as unknown as string]),
+      ValueError,
+      'classNames[2] must be a string',
+    );
     assertThrowsWith(() => tiny({ classNames: ['a'] }), ValueError, '3 classes');
     assert.deepEqual(model.classNames, ['x', 'y', 'z'], 'a refused list leaves the names as they were');
     model.setClassNames(undefined);
@@ -124,7 +192,11 @@ describe('class names on the model', () => {
   });
 
   test('a model of feature vectors is refused by classify with a ValueError', () => {
-    assertThrowsWith(() => tiny().classify([imageFromPixels(new Float32Array(4), 2, 2, 'gray')]), ValueError, 'feature vectors');
+    assertThrowsWith(
+      () => tiny().classify([imageFromPixels(new Float32Array(4), 2, 2, 'gray')]),
+      ValueError,
+      'feature vectors',
+    );
   });
 });
 
@@ -142,11 +214,22 @@ describe('a logits model', () => {
   test('says so; predict returns the logits, classify their softmax (summing to 1)', () => {
     const model = logitsModel();
     assert.equal(model.output, 'logits');
-    assert.deepEqual(Array.from(model.predict(Tensor.fromArray(Float32Array.from([1, 2]), [1, 1, 2, 1])).data), [1, 2, 4]);
+    assert.deepEqual(
+      Array.from(model.predict(Tensor.fromArray(Float32Array.from([1, 2]), [1, 1, 2, 1])).data),
+      [1, 2, 4],
+    );
     const [top] = model.classify([image], { topK: 3 });
     const total = Math.exp(1) + Math.exp(2) + Math.exp(4);
-    assert.deepEqual(top!.map((entry) => entry.index), [2, 1, 0]);
-    top!.forEach((entry) => assert.ok(Math.abs(entry.probability - Math.exp([1, 2, 4][entry.index]!) / total) < 1e-7, `class ${entry.index}: ${entry.probability}`));
+    assert.deepEqual(
+      top!.map((entry) => entry.index),
+      [2, 1, 0],
+    );
+    top!.forEach((entry) => {
+      assert.ok(
+        Math.abs(entry.probability - Math.exp([1, 2, 4][entry.index]!) / total) < 1e-7,
+        `class ${entry.index}: ${entry.probability}`,
+      );
+    });
     assert.ok(Math.abs(top!.reduce((sum, entry) => sum + entry.probability, 0) - 1) < 1e-12);
   });
 
@@ -169,7 +252,12 @@ describe('imagesToInput fits images to the model input', () => {
     assert.deepEqual(Array.from(direct.data), Array.from(imagesToInput(model, [fitted]).data));
     // Area averaging: each value is the mean of a 2x2 block.
     assert.ok(Math.abs(direct.data[0]! - (pixels[0]! + pixels[1]! + pixels[56]! + pixels[57]!) / 4) < 1e-6);
-    const small = imageFromPixels(Float32Array.from({ length: 28 * 28 }, (_, index) => (index % 5) / 4), 28, 28, 'gray');
+    const small = imageFromPixels(
+      Float32Array.from({ length: 28 * 28 }, (_, index) => (index % 5) / 4),
+      28,
+      28,
+      'gray',
+    );
     assert.deepEqual(Array.from(imagesToInput(model, [small]).data), Array.from(small.data));
   });
 });
@@ -197,7 +285,8 @@ function pagePreprocessDigit(ink: Image, height: number, width: number): Preproc
   const boxWidth = right - left + 1;
   const boxHeight = bottom - top + 1;
   const cropped = new Float32Array(boxWidth * boxHeight);
-  for (let y = 0; y < boxHeight; y++) cropped.set(ink.data.subarray((top + y) * ink.width + left, (top + y) * ink.width + right + 1), y * boxWidth);
+  for (let y = 0; y < boxHeight; y++)
+    cropped.set(ink.data.subarray((top + y) * ink.width + left, (top + y) * ink.width + right + 1), y * boxWidth);
 
   // The longer side becomes 20 pixels (of 28); the other keeps the aspect ratio, at least 1 pixel.
   const fitSide = Math.max(1, Math.round(BOX_FRACTION * Math.min(height, width)));
@@ -253,7 +342,8 @@ function drawnSeven(): Image {
           const distance = Math.hypot(dx, dy);
           const px = Math.round(x + dx);
           const py = Math.round(y + dy);
-          if (distance <= 9 && px >= 0 && py >= 0 && px < size && py < size) data[py * size + px] = Math.max(data[py * size + px]!, Math.min(1, 9.5 - distance));
+          if (distance <= 9 && px >= 0 && py >= 0 && px < size && py < size)
+            data[py * size + px] = Math.max(data[py * size + px]!, Math.min(1, 9.5 - distance));
         }
       }
     }
@@ -274,9 +364,14 @@ describe('mnistPreprocess', () => {
     // The MNIST recipe: the longer side of the ink's box becomes 20 pixels, the centre of mass sits at the middle.
     assert.deepEqual(digit.box, { left: 51, top: 41, width: 159, height: 209 });
     assert.equal(digit.image.width, 28);
-    const rows = Array.from({ length: 28 }, (_, y) => digit.image.data.subarray(y * 28, (y + 1) * 28).some((value) => value > 0));
+    const rows = Array.from({ length: 28 }, (_, y) =>
+      digit.image.data.subarray(y * 28, (y + 1) * 28).some((value) => value > 0),
+    );
     assert.equal(rows.lastIndexOf(true) - rows.indexOf(true) + 1, 20);
-    assert.ok(Math.abs(digit.centerOfMass.x - 14) <= 0.5 && Math.abs(digit.centerOfMass.y - 14) <= 0.5, JSON.stringify(digit.centerOfMass));
+    assert.ok(
+      Math.abs(digit.centerOfMass.x - 14) <= 0.5 && Math.abs(digit.centerOfMass.y - 14) <= 0.5,
+      JSON.stringify(digit.centerOfMass),
+    );
     const other = mnistPreprocess(drawing, { width: 32, height: 40 })!;
     assert.deepEqual(Array.from(other.image.data), Array.from(pagePreprocessDigit(drawing, 40, 32)!.image.data));
     // An RGBA drawing is made gray first, as the page did.

@@ -18,22 +18,41 @@ import {
 } from '../../src/index.js';
 import { barImages } from '../helpers.js';
 
-
 function denseModel(seed: number): Sequential {
-  return new Sequential([new Input({ shape: [8, 8, 1] }), new Flatten(), new Dense({ units: 3 }), new Softmax()], { seed });
+  return new Sequential([new Input({ shape: [8, 8, 1] }), new Flatten(), new Dense({ units: 3 }), new Softmax()], {
+    seed,
+  });
 }
 
 const TRAIN = barImages(120, 1);
 
 /** Feeds `values` of the monitored figure as epochs 1, 2, ...; returns the epochs the callback let run. */
-function epochsRun(options: EarlyStoppingOptions, values: number[]): { epochs: number; stopper: ReturnType<typeof earlyStopping> } {
+function epochsRun(
+  options: EarlyStoppingOptions,
+  values: number[],
+): { epochs: number; stopper: ReturnType<typeof earlyStopping> } {
   const stopper = earlyStopping(options);
   const model = denseModel(1);
-  stopper.onTrainBegin({ epochs: values.length, batchesPerEpoch: 1, examples: 1, validationExamples: 1, model, optimizer: new SGD() });
+  stopper.onTrainBegin({
+    epochs: values.length,
+    batchesPerEpoch: 1,
+    examples: 1,
+    validationExamples: 1,
+    model,
+    optimizer: new SGD(),
+  });
   let epochs = 0;
   for (const [index, value] of values.entries()) {
     epochs++;
-    const logs: EpochLogs = { epoch: index + 1, loss: value, accuracy: value, valLoss: value, valAccuracy: value, seconds: 1, imagesPerSecond: 1 };
+    const logs: EpochLogs = {
+      epoch: index + 1,
+      loss: value,
+      accuracy: value,
+      valLoss: value,
+      valAccuracy: value,
+      seconds: 1,
+      imagesPerSecond: 1,
+    };
     if (!stopper.onEpochEnd(logs)) break;
   }
   return { epochs, stopper };
@@ -73,7 +92,13 @@ describe('the stopping rule on hand-made logs', () => {
 describe('earlyStopping inside fit', () => {
   test('a loss that never moves (learning rate 0) stops fit after 1 + patience epochs', () => {
     const stopper = earlyStopping({ monitor: 'loss', patience: 2 });
-    const history = denseModel(2).fit(TRAIN.x, TRAIN.labels, { epochs: 10, batchSize: 40, shuffle: false, optimizer: new SGD({ learningRate: 0 }), callbacks: [stopper] });
+    const history = denseModel(2).fit(TRAIN.x, TRAIN.labels, {
+      epochs: 10,
+      batchSize: 40,
+      shuffle: false,
+      optimizer: new SGD({ learningRate: 0 }),
+      callbacks: [stopper],
+    });
     assert.equal(history.epochs.length, 3);
     assert.deepEqual([stopper.bestEpoch, stopper.stoppedEpoch], [1, 3]);
   });
@@ -89,13 +114,17 @@ describe('earlyStopping inside fit', () => {
       let flipped: number[][] = [];
       const stopper = earlyStopping({ monitor: 'valLoss', patience: 2, restoreBestWeights });
       const history = model.fit(TRAIN.x, TRAIN.labels, {
-        epochs: 10, batchSize: 20, optimizer, validationData: [TRAIN.x, TRAIN.labels],
+        epochs: 10,
+        batchSize: 20,
+        optimizer,
+        validationData: [TRAIN.x, TRAIN.labels],
         callbacks: [
           {
             onEpochBegin: (epoch) => {
               if (epoch !== 2) return;
               optimizer.learningRate = 0;
-              for (const tensor of [dense.kernel!, dense.bias!]) for (let index = 0; index < tensor.size; index++) tensor.data[index] = -tensor.data[index]!;
+              for (const tensor of [dense.kernel!, dense.bias!])
+                for (let index = 0; index < tensor.size; index++) tensor.data[index] = -tensor.data[index]!;
               flipped = model.trainableWeights().map((weight) => Array.from(weight.data));
             },
             onEpochEnd: (logs) => {
@@ -105,15 +134,24 @@ describe('earlyStopping inside fit', () => {
           stopper,
         ],
       });
-      return { history, stopper, afterEpoch1, flipped, final: model.trainableWeights().map((weight) => Array.from(weight.data)) };
+      return {
+        history,
+        stopper,
+        afterEpoch1,
+        flipped,
+        final: model.trainableWeights().map((weight) => Array.from(weight.data)),
+      };
     };
     const restored = run(true);
     assert.equal(restored.history.epochs.length, 3);
-    assert.ok(restored.history.epochs[1]!.valLoss! > restored.history.epochs[0]!.valLoss!, 'the flip makes the validation loss worse');
+    assert.ok(
+      restored.history.epochs[1]!.valLoss! > restored.history.epochs[0]!.valLoss!,
+      'the flip makes the validation loss worse',
+    );
     assert.deepEqual([restored.stopper.bestEpoch, restored.stopper.stoppedEpoch], [1, 3]);
     assert.deepEqual(restored.final, restored.afterEpoch1, 'weights of epoch 1');
     const kept = run(false);
-    assert.deepEqual(kept.final, kept.flipped, 'the last epoch\'s weights stay');
+    assert.deepEqual(kept.final, kept.flipped, "the last epoch's weights stay");
     assert.notDeepEqual(kept.final, kept.afterEpoch1);
   });
 
@@ -122,14 +160,24 @@ describe('earlyStopping inside fit', () => {
     const before = model.trainableWeights().map((weight) => Array.from(weight.data));
     assert.throws(
       () => model.fit(TRAIN.x, TRAIN.labels, { epochs: 2, callbacks: [earlyStopping()] }),
-      (error: unknown) => error instanceof ValueError && error.message.includes("earlyStopping: monitor 'valLoss' needs validation data"),
+      (error: unknown) =>
+        error instanceof ValueError && error.message.includes("earlyStopping: monitor 'valLoss' needs validation data"),
     );
-    assert.deepEqual(model.trainableWeights().map((weight) => Array.from(weight.data)), before);
+    assert.deepEqual(
+      model.trainableWeights().map((weight) => Array.from(weight.data)),
+      before,
+    );
   });
 
   test('bad options throw ValueError naming the option', () => {
     assert.throws(() => earlyStopping({ patience: -1 }), /earlyStopping: patience must be an integer >= 0, got -1/);
-    assert.throws(() => earlyStopping({ minDelta: Number.NaN }), /earlyStopping: minDelta must be a finite number >= 0, got NaN/);
-    assert.throws(() => earlyStopping({ monitor: 'val_loss' as 'valLoss' }), /monitor must be 'valLoss', 'valAccuracy', 'loss' or 'accuracy', got 'val_loss'/);
+    assert.throws(
+      () => earlyStopping({ minDelta: Number.NaN }),
+      /earlyStopping: minDelta must be a finite number >= 0, got NaN/,
+    );
+    assert.throws(
+      () => earlyStopping({ monitor: 'val_loss' as 'valLoss' }),
+      /monitor must be 'valLoss', 'valAccuracy', 'loss' or 'accuracy', got 'val_loss'/,
+    );
   });
 });

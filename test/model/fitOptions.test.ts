@@ -24,10 +24,17 @@ import {
 } from '../../src/index.js';
 import { assertClose, barImages } from '../helpers.js';
 
-
 function barModel(seed: number): Sequential {
   return new Sequential(
-    [new Input({ shape: [8, 8, 1] }), new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }), new ReLU(), new MaxPool2D(), new Flatten(), new Dense({ units: 3 }), new Softmax()],
+    [
+      new Input({ shape: [8, 8, 1] }),
+      new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }),
+      new ReLU(),
+      new MaxPool2D(),
+      new Flatten(),
+      new Dense({ units: 3 }),
+      new Softmax(),
+    ],
     { seed },
   );
 }
@@ -49,11 +56,25 @@ describe('learningRateSchedule: set before every step from optimizer.iterations'
     };
     const model = barModel(3);
     const history = model.fit(TRAIN.x, TRAIN.labels, {
-      epochs: 2, batchSize: 50, optimizer, learningRateSchedule: schedule, callbacks: { onBatchEnd: () => ratesUsed.push(optimizer.learningRate) },
+      epochs: 2,
+      batchSize: 50,
+      optimizer,
+      learningRateSchedule: schedule,
+      callbacks: { onBatchEnd: () => ratesUsed.push(optimizer.learningRate) },
     });
     assert.deepEqual(steps, [0, 1, 2, 3, 4, 5, 6, 7]);
-    assertClose(ratesUsed, [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08], { atol: 1e-15, rtol: 0 }, 'rate of each step');
-    assertClose(history.epochs.map((logs) => logs.learningRate!), [0.04, 0.08], { atol: 1e-15, rtol: 0 }, 'EpochLogs.learningRate');
+    assertClose(
+      ratesUsed,
+      [0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08],
+      { atol: 1e-15, rtol: 0 },
+      'rate of each step',
+    );
+    assertClose(
+      history.epochs.map((logs) => logs.learningRate!),
+      [0.04, 0.08],
+      { atol: 1e-15, rtol: 0 },
+      'EpochLogs.learningRate',
+    );
     model.fit(TRAIN.x, TRAIN.labels, { epochs: 1, batchSize: 50, optimizer, learningRateSchedule: schedule });
     assert.deepEqual(steps.slice(8), [8, 9, 10, 11]);
     assert.equal(optimizer.iterations, 12);
@@ -62,21 +83,46 @@ describe('learningRateSchedule: set before every step from optimizer.iterations'
   test('the schedule is what the optimizer uses: a schedule of 0 leaves the weights, and stepDecay matches setting the rate by hand', () => {
     const frozen = barModel(3);
     const before = copyWeights(frozen);
-    frozen.fit(TRAIN.x, TRAIN.labels, { epochs: 1, batchSize: 50, optimizer: new SGD({ learningRate: 0.05 }), learningRateSchedule: () => 0 });
+    frozen.fit(TRAIN.x, TRAIN.labels, {
+      epochs: 1,
+      batchSize: 50,
+      optimizer: new SGD({ learningRate: 0.05 }),
+      learningRateSchedule: () => 0,
+    });
     assert.deepEqual(copyWeights(frozen), before);
 
     const scheduled = barModel(3);
-    scheduled.fit(TRAIN.x, TRAIN.labels, { epochs: 2, batchSize: 50, optimizer: new SGD({ learningRate: 1 }), learningRateSchedule: stepDecay({ initialLearningRate: 0.05, decaySteps: 4, decayRate: 0.5 }) });
+    scheduled.fit(TRAIN.x, TRAIN.labels, {
+      epochs: 2,
+      batchSize: 50,
+      optimizer: new SGD({ learningRate: 1 }),
+      learningRateSchedule: stepDecay({ initialLearningRate: 0.05, decaySteps: 4, decayRate: 0.5 }),
+    });
     const byHand = barModel(3);
     const optimizer = new SGD({ learningRate: 0.05 });
-    byHand.fit(TRAIN.x, TRAIN.labels, { epochs: 2, batchSize: 50, optimizer, callbacks: { onEpochBegin: (epoch) => { optimizer.learningRate = 0.05 * 0.5 ** (epoch - 1); } } });
+    byHand.fit(TRAIN.x, TRAIN.labels, {
+      epochs: 2,
+      batchSize: 50,
+      optimizer,
+      callbacks: {
+        onEpochBegin: (epoch) => {
+          optimizer.learningRate = 0.05 * 0.5 ** (epoch - 1);
+        },
+      },
+    });
     assert.deepEqual(copyWeights(scheduled), copyWeights(byHand));
   });
 
   test('a schedule giving a negative or NaN rate throws ValueError naming the step', () => {
     assert.throws(
-      () => barModel(3).fit(TRAIN.x, TRAIN.labels, { epochs: 1, batchSize: 50, learningRateSchedule: (step) => (step < 2 ? 0.01 : Number.NaN) }),
-      (error: unknown) => error instanceof ValueError && error.message.includes('fit: learningRateSchedule gave NaN at step 2'),
+      () =>
+        barModel(3).fit(TRAIN.x, TRAIN.labels, {
+          epochs: 1,
+          batchSize: 50,
+          learningRateSchedule: (step) => (step < 2 ? 0.01 : Number.NaN),
+        }),
+      (error: unknown) =>
+        error instanceof ValueError && error.message.includes('fit: learningRateSchedule gave NaN at step 2'),
     );
   });
 });
@@ -96,17 +142,29 @@ describe('labelSmoothing', () => {
     }
     expected /= 200;
     const history = model.fit(TRAIN.x, TRAIN.labels, {
-      epochs: 1, batchSize: 32, labelSmoothing: smoothing, optimizer: new SGD({ learningRate: 0 }), validationData: [TRAIN.x, TRAIN.labels],
+      epochs: 1,
+      batchSize: 32,
+      labelSmoothing: smoothing,
+      optimizer: new SGD({ learningRate: 0 }),
+      validationData: [TRAIN.x, TRAIN.labels],
     });
     const logs = history.epochs[0]!;
     // float32 logits and log-probabilities: about 1e-7 relative each.
     assertClose([logs.loss], [expected], { atol: 1e-5, rtol: 1e-5 }, 'smoothed training loss');
-    assertClose([logs.valLoss!], [model.evaluate(TRAIN.x, TRAIN.labels).loss], { atol: 0, rtol: 0 }, 'plain validation loss');
+    assertClose(
+      [logs.valLoss!],
+      [model.evaluate(TRAIN.x, TRAIN.labels).loss],
+      { atol: 0, rtol: 0 },
+      'plain validation loss',
+    );
     assert.ok(logs.loss > logs.valLoss!, `smoothing adds to the loss: ${logs.loss} vs ${logs.valLoss}`);
   });
 
   test('labelSmoothing outside [0, 1] throws ValueError', () => {
-    assert.throws(() => barModel(3).fit(TRAIN.x, TRAIN.labels, { labelSmoothing: -0.1 }), /fit: labelSmoothing must be in \[0, 1\], got -0.1/);
+    assert.throws(
+      () => barModel(3).fit(TRAIN.x, TRAIN.labels, { labelSmoothing: -0.1 }),
+      /fit: labelSmoothing must be in \[0, 1\], got -0.1/,
+    );
   });
 });
 
@@ -114,7 +172,10 @@ describe('the augment hook', () => {
   test('called once per training batch with the NHWC batch; validation batches are not augmented', () => {
     const shapes: string[] = [];
     barModel(3).fit(TRAIN.x, TRAIN.labels, {
-      epochs: 2, batchSize: 64, validationSplit: 0.2, augment: (batch) => shapes.push(batch.shape.join('x')),
+      epochs: 2,
+      batchSize: 64,
+      validationSplit: 0.2,
+      augment: (batch) => shapes.push(batch.shape.join('x')),
     });
     // 160 training examples in batches of 64: 64, 64, 32, twice
     assert.deepEqual(shapes, ['64x8x8x1', '64x8x8x1', '32x8x8x1', '64x8x8x1', '64x8x8x1', '32x8x8x1']);
@@ -123,7 +184,10 @@ describe('the augment hook', () => {
   test('changes in place reach the forward pass: zeroed batches give the loss of all-zero images', () => {
     const model = barModel(5);
     const history = model.fit(TRAIN.x, TRAIN.labels, {
-      epochs: 1, batchSize: 40, optimizer: new SGD({ learningRate: 0 }), augment: (batch) => batch.data.fill(0),
+      epochs: 1,
+      batchSize: 40,
+      optimizer: new SGD({ learningRate: 0 }),
+      augment: (batch) => batch.data.fill(0),
     });
     const zeros = model.evaluate(Tensor.zeros([200, 8, 8, 1]), TRAIN.labels);
     assertClose([history.epochs[0]!.loss], [zeros.loss], { atol: 1e-6, rtol: 1e-6 }, 'loss of zero images');
@@ -135,7 +199,10 @@ describe('the augment hook', () => {
       const firstPixels: number[] = [];
       const model = barModel(3);
       model.fit(TRAIN.x, TRAIN.labels, {
-        epochs: 2, batchSize: 50, seed, optimizer: new SGD({ learningRate: 0.05 }),
+        epochs: 2,
+        batchSize: 50,
+        seed,
+        optimizer: new SGD({ learningRate: 0.05 }),
         augment: (batch, random) => {
           firstPixels.push(batch.data[0]!);
           for (let draw = 0; draw < drawsPerBatch; draw++) draws.push(random.uniform());
@@ -160,31 +227,66 @@ describe('the NaN / Infinity guard', () => {
     let error: unknown = null;
     try {
       model.fit(TRAIN.x, TRAIN.labels, {
-        epochs: 3, batchSize: 20, optimizer: new SGD({ learningRate: 1e6 }), callbacks: { onBatchEnd: () => { weightsAfterLastStep = copyWeights(model); } },
+        epochs: 3,
+        batchSize: 20,
+        optimizer: new SGD({ learningRate: 1e6 }),
+        callbacks: {
+          onBatchEnd: () => {
+            weightsAfterLastStep = copyWeights(model);
+          },
+        },
       });
     } catch (caught) {
       error = caught;
     }
     assert.ok(error instanceof NonFiniteLossError && error instanceof ValueError, `threw ${String(error)}`);
     assert.ok(!Number.isFinite(error.loss));
-    assert.match(error.message, new RegExp(`^fit: the loss became ${error.loss} at epoch ${error.epoch}, batch ${error.batch}; the step was not applied`));
+    assert.match(
+      error.message,
+      new RegExp(
+        `^fit: the loss became ${error.loss} at epoch ${error.epoch}, batch ${error.batch}; the step was not applied`,
+      ),
+    );
     assert.ok(error.message.includes('Lower the learning rate (now 1000000)'), error.message);
     assert.deepEqual(copyWeights(model), weightsAfterLastStep, 'weights as the last applied step left them');
   });
 
   test('a NaN in the second batch: moving averages updated by its forward pass are put back too', () => {
-    const model = new Sequential([
-      new Input({ shape: [8, 8, 1] }), new Conv2D({ filters: 4, kernelSize: 3 }), new BatchNormalization(), new ReLU(), new Flatten(), new Dense({ units: 3 }), new Softmax(),
-    ], { seed: 3 });
+    const model = new Sequential(
+      [
+        new Input({ shape: [8, 8, 1] }),
+        new Conv2D({ filters: 4, kernelSize: 3 }),
+        new BatchNormalization(),
+        new ReLU(),
+        new Flatten(),
+        new Dense({ units: 3 }),
+        new Softmax(),
+      ],
+      { seed: 3 },
+    );
     const x = TRAIN.x.clone();
     x.data[25 * 64 + 10] = Number.NaN;
     const everything = () => model.namedWeights().map((weight) => Array.from(weight.tensor.data));
     let afterBatch1: number[][] = [];
     assert.throws(
-      () => model.fit(x, TRAIN.labels, { epochs: 1, batchSize: 20, shuffle: false, optimizer: new SGD({ learningRate: 0.01 }), callbacks: { onBatchEnd: () => { afterBatch1 = everything(); } } }),
+      () =>
+        model.fit(x, TRAIN.labels, {
+          epochs: 1,
+          batchSize: 20,
+          shuffle: false,
+          optimizer: new SGD({ learningRate: 0.01 }),
+          callbacks: {
+            onBatchEnd: () => {
+              afterBatch1 = everything();
+            },
+          },
+        }),
       (error: unknown) => error instanceof NonFiniteLossError && error.epoch === 1 && error.batch === 2,
     );
-    assert.ok(model.namedWeights().some((weight) => !weight.isTrainable), 'the model has moving averages');
+    assert.ok(
+      model.namedWeights().some((weight) => !weight.isTrainable),
+      'the model has moving averages',
+    );
     assert.deepEqual(everything(), afterBatch1, 'weights and moving averages as batch 1 left them');
   });
 });
@@ -196,10 +298,28 @@ describe('callbacks', () => {
     const optimizer = new SGD({ learningRate: 0.05 });
     const model = barModel(3);
     const history = model.fit(TRAIN.x, TRAIN.labels, {
-      epochs: 5, batchSize: 100, optimizer, validationSplit: 0.25,
+      epochs: 5,
+      batchSize: 100,
+      optimizer,
+      validationSplit: 0.25,
       callbacks: [
-        { onTrainBegin: (begin) => { info = begin; calls.push('a begin'); }, onEpochEnd: (logs) => { calls.push(`a ${logs.epoch}`); return logs.epoch < 2; }, onTrainEnd: () => calls.push('a end') },
-        { onEpochEnd: (logs) => { calls.push(`b ${logs.epoch}`); }, onTrainEnd: () => calls.push('b end') },
+        {
+          onTrainBegin: (begin) => {
+            info = begin;
+            calls.push('a begin');
+          },
+          onEpochEnd: (logs) => {
+            calls.push(`a ${logs.epoch}`);
+            return logs.epoch < 2;
+          },
+          onTrainEnd: () => calls.push('a end'),
+        },
+        {
+          onEpochEnd: (logs) => {
+            calls.push(`b ${logs.epoch}`);
+          },
+          onTrainEnd: () => calls.push('b end'),
+        },
       ],
     });
     assert.deepEqual(calls, ['a begin', 'a 1', 'b 1', 'a 2', 'b 2', 'a end', 'b end']);

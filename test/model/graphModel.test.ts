@@ -35,25 +35,36 @@ import {
 import { gradcheck, uniformTensor } from '../gradcheck/gradcheck.js';
 import { assertClose } from '../helpers.js';
 
-/** A small residual network: conv stem, one residual block (conv-BN-ReLU-conv-BN + skip), a concat branch, classifier. */
+/**
+ * A small residual network: conv stem, one residual block (conv-BN-ReLU-conv-BN + skip), a concat branch, classifier.
+ */
 function residualNetwork(options: { dtype?: 'float32' | 'float64'; seed?: number; classes?: number } = {}): Model {
   const input = new Input({ shape: [8, 8, 3] });
   const stem = new ReLU().apply(new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output));
   let branch: SymbolicTensor = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }).apply(stem);
   branch = new ReLU().apply(new BatchNormalization({ momentum: 0.9 }).apply(branch));
-  branch = new BatchNormalization({ momentum: 0.9 }).apply(new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }).apply(branch));
+  branch = new BatchNormalization({ momentum: 0.9 }).apply(
+    new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }).apply(branch),
+  );
   const block = new ReLU().apply(new Add().apply([branch, stem]));
   const side = new Conv2D({ filters: 2, kernelSize: 1 }).apply(stem);
   const joined = new Concatenate().apply([block, side]);
   const pooled = new GlobalAveragePooling2D().apply(new MaxPool2D().apply(joined));
   const output = new Softmax().apply(new Dense({ units: options.classes ?? 3 }).apply(pooled));
-  return new Model({ inputs: input.output, outputs: output }, { seed: options.seed ?? 4, dtype: options.dtype ?? 'float32' });
+  return new Model(
+    { inputs: input.output, outputs: output },
+    { seed: options.seed ?? 4, dtype: options.dtype ?? 'float32' },
+  );
 }
 
 describe('graph models', () => {
   test('layers come in an order where each follows its inputs, the Softmax last', () => {
     const model = residualNetwork();
-    model.nodes.forEach((node, index) => node.inputs.forEach((input) => assert.ok(input < index, `${node.layer.name} reads ${input}`)));
+    model.nodes.forEach((node, index) => {
+      node.inputs.forEach((input) => {
+        assert.ok(input < index, `${node.layer.name} reads ${input}`);
+      });
+    });
     assert.equal(model.layers[0]!.className, 'Input');
     assert.equal(model.layers[model.layers.length - 1]!.className, 'Softmax');
     assert.equal(model.isChain, false);
@@ -68,31 +79,53 @@ describe('graph models', () => {
 
   test('forward equals the layers run by hand, the skip connection and concatenation included', () => {
     const model = residualNetwork();
-    const x = Tensor.fromArray(Array.from({ length: 2 * 8 * 8 * 3 }, (_, index) => Math.sin(index * 0.37)), [2, 8, 8, 3]);
+    const x = Tensor.fromArray(
+      Array.from({ length: 2 * 8 * 8 * 3 }, (_, index) => Math.sin(index * 0.37)),
+      [2, 8, 8, 3],
+    );
     const byHand: Tensor[] = [];
     model.nodes.forEach(({ layer, inputs }, index) => {
-      byHand.push(index === 0 ? x : layer.callWith(inputs.map((input) => byHand[input]!), { isTraining: false }));
+      byHand.push(
+        index === 0
+          ? x
+          : layer.callWith(
+              inputs.map((input) => byHand[input]!),
+              { isTraining: false },
+            ),
+      );
     });
     // forward fuses the stem's Conv2D + ReLU (the conv has one reader); results agree to rounding.
     assertClose(model.forward(x).data, byHand[byHand.length - 1]!.data, { atol: 1e-6 }, 'probabilities');
     const concat = model.layers.findIndex((layer) => layer.className === 'Concatenate');
     const [blockIndex, sideIndex] = model.nodes[concat]!.inputs as [number, number];
-    assertClose(byHand[concat]!.data, concatenate([byHand[blockIndex]!, byHand[sideIndex]!]).data, { atol: 0 }, 'concatenation');
+    assertClose(
+      byHand[concat]!.data,
+      concatenate([byHand[blockIndex]!, byHand[sideIndex]!]).data,
+      { atol: 0 },
+      'concatenation',
+    );
   });
 
   test('gradients of every weight through the residual network match central differences (float64, training mode)', () => {
     const model = residualNetwork({ dtype: 'float64', seed: 9 });
     const random = new Random(10);
     for (const { name, tensor } of model.namedWeights()) {
-      if (name.endsWith('/bias') || name.endsWith('/beta')) for (let index = 0; index < tensor.size; index++) tensor.data[index] = 0.2 * (random.uniform() - 0.5);
+      if (name.endsWith('/bias') || name.endsWith('/beta'))
+        for (let index = 0; index < tensor.size; index++) tensor.data[index] = 0.2 * (random.uniform() - 0.5);
     }
     const x = uniformTensor(random, [3, 8, 8, 3]);
     const targets = Tensor.zeros([3, 3], 'float64');
     for (let row = 0; row < 3; row++) targets.data[row * 3 + row] = 1;
     const trainable = model.namedWeights().filter((weight) => weight.isTrainable);
-    gradcheck(() => softmaxCrossEntropy(model.forward(x, { isTraining: true, end: model.logitsEnd() }), targets).loss, trainable.map((weight) => weight.tensor), {
-      names: trainable.map((weight) => weight.name), maxRelativeError: 1e-6, label: 'residual network',
-    });
+    gradcheck(
+      () => softmaxCrossEntropy(model.forward(x, { isTraining: true, end: model.logitsEnd() }), targets).loss,
+      trainable.map((weight) => weight.tensor),
+      {
+        names: trainable.map((weight) => weight.name),
+        maxRelativeError: 1e-6,
+        label: 'residual network',
+      },
+    );
   });
 
   test('trains, saves with its connections, and loads to the same predictions', () => {
@@ -105,18 +138,26 @@ describe('graph models', () => {
     for (let example = 0; example < count; example++) {
       for (let pixel = 0; pixel < 64; pixel++) {
         const isLeft = pixel % 8 < 4;
-        for (let channel = 0; channel < 3; channel++) x.data[(example * 64 + pixel) * 3 + channel] = random.uniform() * 0.5 + (labels[example] === 1 && isLeft ? 0.5 : 0);
+        for (let channel = 0; channel < 3; channel++)
+          x.data[(example * 64 + pixel) * 3 + channel] =
+            random.uniform() * 0.5 + (labels[example] === 1 && isLeft ? 0.5 : 0);
       }
     }
     const history = model.fit(x, labels, { epochs: 8, batchSize: 16 });
-    assert.ok(history.epochs[7]!.loss < history.epochs[0]!.loss, `loss ${history.epochs[0]!.loss} -> ${history.epochs[7]!.loss}`);
+    assert.ok(
+      history.epochs[7]!.loss < history.epochs[0]!.loss,
+      `loss ${history.epochs[0]!.loss} -> ${history.epochs[7]!.loss}`,
+    );
     assert.ok(model.evaluate(x, labels).accuracy >= 0.9, `accuracy ${model.evaluate(x, labels).accuracy}`);
     const directory = mkdtempSync(join(tmpdir(), 'convnet-graph-'));
     try {
       saveModel(model, directory);
       const { model: loaded, manifest } = loadModel(directory);
       assert.ok(!(loaded instanceof Sequential), 'a graph loads as a graph');
-      assert.deepEqual(manifest.layers.map((layer) => layer.inputs), model.nodes.map((node) => [...node.inputs]));
+      assert.deepEqual(
+        manifest.layers.map((layer) => layer.inputs),
+        model.nodes.map((node) => [...node.inputs]),
+      );
       assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
     } finally {
       rmSync(directory, { recursive: true, force: true });
@@ -124,18 +165,33 @@ describe('graph models', () => {
     // Pictures of a graph: one per layer; Grad-CAM on the last conv layer.
     const one = Tensor.fromArray(x.data.slice(0, 192), [1, 8, 8, 3]);
     assert.equal(featureMapPictures(model, one).length, model.layers.length);
-    const cam = gradCam(model, one, { width: 8, height: 8, colorModel: 'rgb', data: Float32Array.from(x.data.slice(0, 192)) });
+    const cam = gradCam(model, one, {
+      width: 8,
+      height: 8,
+      colorModel: 'rgb',
+      data: Float32Array.from(x.data.slice(0, 192)),
+    });
     assert.equal(cam.layerName, model.layers.filter((layer) => layer.className === 'Conv2D').pop()!.name);
   });
 
   test('a chain saved by Sequential loads as a Sequential', () => {
-    const model = new Sequential([new Input({ shape: [4, 4, 1] }), new Conv2D({ filters: 2, kernelSize: 3 }), new ReLU(), new Flatten(), new Dense({ units: 2 }), new Softmax()]);
+    const model = new Sequential([
+      new Input({ shape: [4, 4, 1] }),
+      new Conv2D({ filters: 2, kernelSize: 3 }),
+      new ReLU(),
+      new Flatten(),
+      new Dense({ units: 2 }),
+      new Softmax(),
+    ]);
     const directory = mkdtempSync(join(tmpdir(), 'convnet-chain-'));
     try {
       saveModel(model, directory);
       const { model: loaded, manifest } = loadModel(directory);
       assert.ok(loaded instanceof Sequential);
-      assert.ok(manifest.layers.every((layer) => layer.inputs === undefined), 'no inputs written for a chain');
+      assert.ok(
+        manifest.layers.every((layer) => layer.inputs === undefined),
+        'no inputs written for a chain',
+      );
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

@@ -76,7 +76,13 @@ function randomizeState(model: Model, seed: number): void {
 function patternNetwork(seed = 3): Model {
   const on = (layer: Layer, from: SymbolicTensor | SymbolicTensor[]) => layer.apply(from);
   const conv = (filters: number, options: { kernelSize?: number; strides?: number; groups?: number } = {}) =>
-    new Conv2D({ filters, kernelSize: options.kernelSize ?? 3, strides: options.strides ?? 1, groups: options.groups ?? 1, padding: 'same' });
+    new Conv2D({
+      filters,
+      kernelSize: options.kernelSize ?? 3,
+      strides: options.strides ?? 1,
+      groups: options.groups ?? 1,
+      padding: 'same',
+    });
   const input = new Input({ shape: [9, 10, 3] });
   const a = on(new ReLU(), on(new BatchNormalization(), on(conv(8), input.output))); // Conv2D+BatchNormalization+ReLU
   const b = on(new ReLU(), on(new Add(), [on(new BatchNormalization(), on(conv(8), a)), a])); // Conv2D+BatchNormalization+Add+ReLU
@@ -116,10 +122,15 @@ function patternNetwork(seed = 3): Model {
  */
 function classifierNetwork(seed = 7, isHiddenOutput = false): Model {
   const input = new Input({ shape: [16, 16, 3] });
-  const pooled = new MaxPool2D({ poolSize: 2 }).apply(new ReLU().apply(new Conv2D({ filters: 64, kernelSize: 3, padding: 'same' }).apply(input.output)));
+  const pooled = new MaxPool2D({ poolSize: 2 }).apply(
+    new ReLU().apply(new Conv2D({ filters: 64, kernelSize: 3, padding: 'same' }).apply(input.output)),
+  );
   const hidden = new ReLU().apply(new Dense({ units: 1000 }).apply(new Flatten().apply(pooled)));
   const probabilities = new Softmax().apply(new Dense({ units: CLASSES }).apply(hidden));
-  const model = new Model({ inputs: input.output, outputs: isHiddenOutput ? [probabilities, hidden] : probabilities }, { seed });
+  const model = new Model(
+    { inputs: input.output, outputs: isHiddenOutput ? [probabilities, hidden] : probabilities },
+    { seed },
+  );
   randomizeState(model, seed + 100);
   return model;
 }
@@ -142,7 +153,9 @@ function excitationNetwork(seed = 11): Model {
   const projected = new Conv2D({ filters: 6, kernelSize: 1 }).apply(new Multiply().apply([map, gateOf(map, 13)]));
   const shortcut = new Conv2D({ filters: 6, kernelSize: 1 }).apply(input.output);
   const block = new Add().apply([projected, shortcut]);
-  const spread = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(new Multiply().apply([gateOf(block, 6), block]));
+  const spread = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(
+    new Multiply().apply([gateOf(block, 6), block]),
+  );
   const product = new Multiply().apply([spread, new Conv2D({ filters: 4, kernelSize: 1 }).apply(input.output)]);
   const output = new Dense({ units: CLASSES }).apply(new GlobalAveragePooling2D().apply(product));
   const model = new Model({ inputs: input.output, outputs: output }, { seed });
@@ -153,7 +166,10 @@ function excitationNetwork(seed = 11): Model {
 function batchOf(model: Model, batch: number, seed: number): Tensor {
   const random = new Random(seed);
   const shape = [batch, ...model.inputShape];
-  const values = Float32Array.from({ length: shape.reduce((product, extent) => product * extent, 1) }, () => random.uniform() * 2 - 1);
+  const values = Float32Array.from(
+    { length: shape.reduce((product, extent) => product * extent, 1) },
+    () => random.uniform() * 2 - 1,
+  );
   return Tensor.fromArray(values, shape);
 }
 
@@ -162,9 +178,15 @@ function unplanned(model: Model, x: Tensor, end?: number): Float32Array {
   return withScope(() => Float32Array.from(model.forward(x, end === undefined ? {} : { end }).data));
 }
 
-/** The mean cross-entropy of the layer-by-layer pass's logits: evaluate's loss, unplanned (it shows a change of the logits that saturated probabilities hide). */
+/**
+ * The mean cross-entropy of the layer-by-layer pass's logits: evaluate's loss, unplanned (it shows a change of the
+ * logits that saturated probabilities hide).
+ */
 function unplannedLoss(model: Model, x: Tensor, labels: readonly number[]): number {
-  const targets = Tensor.fromArray(labels.flatMap((label) => Array.from({ length: CLASSES }, (_, index) => (index === label ? 1 : 0))), [labels.length, CLASSES]);
+  const targets = Tensor.fromArray(
+    labels.flatMap((label) => Array.from({ length: CLASSES }, (_, index) => (index === label ? 1 : 0))),
+    [labels.length, CLASSES],
+  );
   return withScope(() => softmaxCrossEntropy(model.forward(x, { end: model.logitsEnd() }), targets).loss.data[0]!);
 }
 
@@ -209,17 +231,39 @@ describe('inference plan: which layers fuse', () => {
   });
 
   test('a Dense takes in the Flatten before it and the activation after it', () => {
-    assert.deepEqual(planLabels(classifierNetwork()), ['Conv2D+ReLU', 'MaxPool2D', 'Flatten+Dense+ReLU', 'Dense', 'Softmax']);
+    assert.deepEqual(planLabels(classifierNetwork()), [
+      'Conv2D+ReLU',
+      'MaxPool2D',
+      'Flatten+Dense+ReLU',
+      'Dense',
+      'Softmax',
+    ]);
   });
 
   test('an output read by predictOutputs ends its step: the layers after it do not fuse into it', () => {
     const model = patternNetwork();
     // Node 2 is the first BatchNormalization, node 3 the ReLU after it.
-    assert.deepEqual(new InferencePlan(model, [model.layers.length - 1]).steps[0]!.nodes, [1, 2, 3], 'the first step computes Conv2D, BatchNormalization and ReLU');
+    assert.deepEqual(
+      new InferencePlan(model, [model.layers.length - 1]).steps[0]!.nodes,
+      [1, 2, 3],
+      'the first step computes Conv2D, BatchNormalization and ReLU',
+    );
     const plan = new InferencePlan(model, [model.layers.length - 1, 2]);
-    assert.deepEqual(plan.steps.slice(0, 2).map((step) => [step.node, step.label]), [[2, 'Conv2D+BatchNormalization'], [3, 'ReLU']]);
+    assert.deepEqual(
+      plan.steps.slice(0, 2).map((step) => [step.node, step.label]),
+      [
+        [2, 'Conv2D+BatchNormalization'],
+        [3, 'ReLU'],
+      ],
+    );
     const convOutput = new InferencePlan(model, [model.layers.length - 1, 1]);
-    assert.deepEqual(convOutput.steps.slice(0, 2).map((step) => [step.node, step.label]), [[1, 'Conv2D'], [3, 'BatchNormalization+ReLU']]);
+    assert.deepEqual(
+      convOutput.steps.slice(0, 2).map((step) => [step.node, step.label]),
+      [
+        [1, 'Conv2D'],
+        [3, 'BatchNormalization+ReLU'],
+      ],
+    );
   });
 });
 
@@ -240,12 +284,20 @@ describe('inference plan: memory layout', () => {
         assert.equal(layout.offsets[a]! % 16, 0, `step ${a} starts on a 64-byte boundary`);
         assert.ok(layout.offsets[a]! + layout.sizes[a]! <= layout.blockSize, `step ${a} lies in the block`);
         for (let b = a + 1; b <= lastUse[a]! && b < plan.steps.length; b++) {
-          const isApart = layout.offsets[a]! + layout.sizes[a]! <= layout.offsets[b]! || layout.offsets[b]! + layout.sizes[b]! <= layout.offsets[a]!;
-          assert.ok(isApart, `batch ${batch}: step ${a} (${plan.steps[a]!.label}) is alive at step ${b} (${plan.steps[b]!.label}) but they overlap`);
+          const isApart =
+            layout.offsets[a]! + layout.sizes[a]! <= layout.offsets[b]! ||
+            layout.offsets[b]! + layout.sizes[b]! <= layout.offsets[a]!;
+          assert.ok(
+            isApart,
+            `batch ${batch}: step ${a} (${plan.steps[a]!.label}) is alive at step ${b} (${plan.steps[b]!.label}) but they overlap`,
+          );
         }
       }
       const total = layout.sizes.reduce((sum, size) => sum + size, 0);
-      assert.ok(layout.blockSize < total / 3, `batch ${batch}: block of ${layout.blockSize} values for ${total} values of outputs`);
+      assert.ok(
+        layout.blockSize < total / 3,
+        `batch ${batch}: block of ${layout.blockSize} values for ${total} values of outputs`,
+      );
     }
   });
 });
@@ -275,15 +327,33 @@ for (const backend of ['reference', 'wasm'] as const) {
       for (const batch of [1, 5]) {
         const x = batchOf(model, batch, 30 + batch);
         assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
-        assertClose(model.predictOutputs(x)[model.outputNames[0]!]!.data, unplanned(model, x), TOLERANCE, `predictOutputs, batch ${batch}`);
+        assertClose(
+          model.predictOutputs(x)[model.outputNames[0]!]!.data,
+          unplanned(model, x),
+          TOLERANCE,
+          `predictOutputs, batch ${batch}`,
+        );
       }
     });
 
     test('squeeze-and-excitation blocks (the gate taken into the 1x1 convolution reading it; pooling and gates as kernel calls prepared per batch size) equal the forward pass', () => {
       const model = excitationNetwork();
       assert.deepEqual(planLabels(model), [
-        'Conv2D+SiLU', 'GlobalAveragePooling2D', 'Conv2D+ReLU', 'Conv2D+Sigmoid', 'Conv2D', 'Multiply+Conv2D+Add',
-        'GlobalAveragePooling2D', 'Conv2D+ReLU', 'Conv2D+Sigmoid', 'Multiply', 'Conv2D', 'Conv2D', 'Multiply', 'GlobalAveragePooling2D', 'Dense',
+        'Conv2D+SiLU',
+        'GlobalAveragePooling2D',
+        'Conv2D+ReLU',
+        'Conv2D+Sigmoid',
+        'Conv2D',
+        'Multiply+Conv2D+Add',
+        'GlobalAveragePooling2D',
+        'Conv2D+ReLU',
+        'Conv2D+Sigmoid',
+        'Multiply',
+        'Conv2D',
+        'Conv2D',
+        'Multiply',
+        'GlobalAveragePooling2D',
+        'Dense',
       ]);
       // Batch 1 again after 3: the calls prepared for batch 1 serve, with the block laid out anew.
       for (const batch of [1, 3, 1]) {
@@ -301,22 +371,27 @@ for (const backend of ['reference', 'wasm'] as const) {
 
     test('predictOutputs of two outputs, one inside a fusable chain', () => {
       const input = new Input({ shape: [6, 6, 3] });
-      const normalized = new BatchNormalization().apply(new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output));
+      const normalized = new BatchNormalization().apply(
+        new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output),
+      );
       const activated = new ReLU().apply(normalized);
       const output = new Dense({ units: 3 }).apply(new GlobalAveragePooling2D().apply(activated));
-      const model = new Model({ inputs: input.output, outputs: [output, normalized] }, { seed: 5, outputNames: ['scores', 'features'] });
+      const model = new Model(
+        { inputs: input.output, outputs: [output, normalized] },
+        { seed: 5, outputNames: ['scores', 'features'] },
+      );
       randomizeState(model, 6);
       const x = batchOf(model, 2, 7);
       const outputs = model.predictOutputs(x);
       const expected = withScope(() => {
         const all = model.forwardOutputs(x);
-        return { scores: Float32Array.from(all['scores']!.data), features: Float32Array.from(all['features']!.data) };
+        return { scores: Float32Array.from(all.scores!.data), features: Float32Array.from(all.features!.data) };
       });
-      assertClose(outputs['scores']!.data, expected.scores, TOLERANCE, 'scores');
-      assertClose(outputs['features']!.data, expected.features, TOLERANCE, 'features');
+      assertClose(outputs.scores!.data, expected.scores, TOLERANCE, 'scores');
+      assertClose(outputs.features!.data, expected.features, TOLERANCE, 'features');
     });
 
-    test('fit, an optimizer step of a custom loop and early stopping\'s restore rebuild the plan', () => {
+    test("fit, an optimizer step of a custom loop and early stopping's restore rebuild the plan", () => {
       const model = patternNetwork(8);
       const x = batchOf(model, 4, 30);
       const labels = [0, 1, 2, 3];
@@ -330,21 +405,48 @@ for (const backend of ['reference', 'wasm'] as const) {
 
       const weights = model.trainableWeights();
       // Example i is of class i: row i of the one-hot targets has its 1 at column i.
-      const targets = Tensor.fromArray(Array.from({ length: 4 * CLASSES }, (_, index) => (index % (CLASSES + 1) === 0 ? 1 : 0)), [4, CLASSES]);
+      const targets = Tensor.fromArray(
+        Array.from({ length: 4 * CLASSES }, (_, index) => (index % (CLASSES + 1) === 0 ? 1 : 0)),
+        [4, CLASSES],
+      );
       withScope(() => {
         const tape = new GradientTape(weights);
         const loss = tape.run(() => softmaxCrossEntropy(model.forward(x, { end: model.logitsEnd() }), targets).loss);
         new SGD({ learningRate: 0.01 }).applyGradients(weights, tape.gradient(loss, weights));
       });
       assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, 'predict after a custom optimizer step');
-      assertClose([model.evaluate(x, labels).loss], [unplannedLoss(model, x, labels)], TOLERANCE, 'evaluate after a custom optimizer step');
+      assertClose(
+        [model.evaluate(x, labels).loss],
+        [unplannedLoss(model, x, labels)],
+        TOLERANCE,
+        'evaluate after a custom optimizer step',
+      );
 
       // The validation pass after the last step builds a plan that the restore, after it, must replace.
       const stopper = earlyStopping({ monitor: 'valLoss', patience: 1, restoreBestWeights: true });
-      model.fit(x, labels, { epochs: 4, batchSize: 4, optimizer: new SGD({ learningRate: 5 }), callbacks: stopper, validationData: [x, labels] });
-      assert.ok((stopper.stoppedEpoch ?? 0) > 0, 'early stopping stopped the fit and restored the best epoch\'s weights');
-      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, 'predict after early stopping restored the best weights');
-      assertClose([model.evaluate(x, labels).loss], [unplannedLoss(model, x, labels)], TOLERANCE, 'evaluate after early stopping restored the best weights');
+      model.fit(x, labels, {
+        epochs: 4,
+        batchSize: 4,
+        optimizer: new SGD({ learningRate: 5 }),
+        callbacks: stopper,
+        validationData: [x, labels],
+      });
+      assert.ok(
+        (stopper.stoppedEpoch ?? 0) > 0,
+        "early stopping stopped the fit and restored the best epoch's weights",
+      );
+      assertClose(
+        model.predict(x).data,
+        unplanned(model, x),
+        TOLERANCE,
+        'predict after early stopping restored the best weights',
+      );
+      assertClose(
+        [model.evaluate(x, labels).loss],
+        [unplannedLoss(model, x, labels)],
+        TOLERANCE,
+        'evaluate after early stopping restored the best weights',
+      );
     });
 
     test('an in-place edit shows after markWeightsChanged; a replaced weight tensor shows at once', () => {
@@ -352,11 +454,23 @@ for (const backend of ['reference', 'wasm'] as const) {
       const x = batchOf(model, 2, 40);
       model.predict(x);
       const conv = model.layers.find((layer): layer is Conv2D => layer instanceof Conv2D)!;
-      conv.kernel!.data.forEach((value, index, data) => { data[index] = value * -0.5; });
+      conv.kernel!.data.forEach((value, index, data) => {
+        data[index] = value * -0.5;
+      });
       model.markWeightsChanged();
-      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, 'after an in-place edit and markWeightsChanged');
-      const normalization = model.layers.find((layer): layer is BatchNormalization => layer instanceof BatchNormalization)!;
-      normalization.movingMean = Tensor.fromArray(Array.from({ length: normalization.movingMean!.size }, (_, index) => index / 4), normalization.movingMean!.shape);
+      assertClose(
+        model.predict(x).data,
+        unplanned(model, x),
+        TOLERANCE,
+        'after an in-place edit and markWeightsChanged',
+      );
+      const normalization = model.layers.find(
+        (layer): layer is BatchNormalization => layer instanceof BatchNormalization,
+      )!;
+      normalization.movingMean = Tensor.fromArray(
+        Array.from({ length: normalization.movingMean!.size }, (_, index) => index / 4),
+        normalization.movingMean!.shape,
+      );
       assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, 'after replacing a moving mean');
     });
 
@@ -373,7 +487,10 @@ for (const backend of ['reference', 'wasm'] as const) {
       // A view of a weight (reshape) shares its values: a change noted through it counts.
       const conv = teacher.layers.find((layer): layer is Conv2D => layer instanceof Conv2D)!;
       const size = conv.kernel!.size;
-      new SGD({ learningRate: 0.01 }).applyGradients([conv.kernel!.reshape([size])], [Tensor.fromArray(new Float32Array(size).fill(1), [size])]);
+      new SGD({ learningRate: 0.01 }).applyGradients(
+        [conv.kernel!.reshape([size])],
+        [Tensor.fromArray(new Float32Array(size).fill(1), [size])],
+      );
       assertClose(teacher.predict(x).data, unplanned(teacher, x), TOLERANCE, 'after a step through a reshaped view');
       assert.notEqual(Reflect.get(teacher, 'plan'), plan);
     });
@@ -393,10 +510,15 @@ function deepChain(): Model {
   const input = new Input({ shape: [32, 32, 3] });
   let x: SymbolicTensor = new Conv2D({ filters: 16, kernelSize: 3, padding: 'same' }).apply(input.output);
   for (let layer = 0; layer < 24; layer++) {
-    const normalized = new BatchNormalization().apply(new Conv2D({ filters: 16, kernelSize: 3, padding: 'same', useBias: false }).apply(x));
+    const normalized = new BatchNormalization().apply(
+      new Conv2D({ filters: 16, kernelSize: 3, padding: 'same', useBias: false }).apply(x),
+    );
     x = new ReLU().apply(layer % 2 === 1 ? new Add().apply([normalized, x]) : normalized);
   }
-  const model = new Model({ inputs: input.output, outputs: new Dense({ units: 4 }).apply(new GlobalAveragePooling2D().apply(x)) }, { seed: 2 });
+  const model = new Model(
+    { inputs: input.output, outputs: new Dense({ units: 4 }).apply(new GlobalAveragePooling2D().apply(x)) },
+    { seed: 2 },
+  );
   randomizeState(model, 3);
   return model;
 }
@@ -418,7 +540,9 @@ describe('inference plan: a Dense with a constant filter on 1 and 2 threads', { 
     const batches = [1, 9].map((batch) => batchOf(model, batch, 90 + batch));
     const predictions = async (threads: number) => {
       await initWasmBackend({ threads });
-      return batches.flatMap((x) => Object.values(model.predictOutputs(x)).map((output) => Float32Array.from(output.data)));
+      return batches.flatMap((x) =>
+        Object.values(model.predictOutputs(x)).map((output) => Float32Array.from(output.data)),
+      );
     };
     const single = await predictions(1);
     assert.deepEqual(await predictions(2), single);
@@ -430,18 +554,21 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
   function unnormalizedChain(kernelSize: number, seed: number): Model {
     const input = new Input({ shape: [16, 16, 3] });
     let x = input.output;
-    for (let index = 0; index < 4; index++) x = new ReLU().apply(new Conv2D({ filters: 32, kernelSize, padding: 'same' }).apply(x));
+    for (let index = 0; index < 4; index++)
+      x = new ReLU().apply(new Conv2D({ filters: 32, kernelSize, padding: 'same' }).apply(x));
     const model = new Model({ inputs: input.output, outputs: x }, { seed });
     randomizeState(model, seed + 1);
     return model;
   }
 
-  test('a plan with nothing to fold passes the layers\' own weights: its memory holds no copy of them, only their prepared forms', async () => {
+  test("a plan with nothing to fold passes the layers' own weights: its memory holds no copy of them, only their prepared forms", async () => {
     await initWasmBackend({ threads: 1 });
     // 1x1 filters of 32 x 32: their prepared form (packed strips of 8 columns) is their own size.
     const model = unnormalizedChain(1, 60);
     const x = batchOf(model, 2, 61);
-    const weightBytes = model.layers.filter((layer) => layer instanceof Conv2D).reduce((bytes, layer) => bytes + 4 * (layer as Conv2D).kernel!.size, 0);
+    const weightBytes = model.layers
+      .filter((layer) => layer instanceof Conv2D)
+      .reduce((bytes, layer) => bytes + 4 * (layer as Conv2D).kernel!.size, 0);
     const before = backendInfo().wasmArenaBytesInUse!;
     model.predict(x);
     const growth = backendInfo().wasmArenaBytesInUse! - before;
@@ -459,16 +586,25 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
       const inUse = backendInfo().wasmArenaBytesInUse!;
       for (const layer of model.layers) {
         if (!(layer instanceof Conv2D)) continue;
-        layer.kernel!.data.forEach((value, index, data) => { data[index] = value * -0.5; });
-        layer.bias!.data.forEach((value, index, data) => { data[index] = value + 0.1; });
+        layer.kernel!.data.forEach((value, index, data) => {
+          data[index] = value * -0.5;
+        });
+        layer.bias!.data.forEach((value, index, data) => {
+          data[index] = value + 0.1;
+        });
       }
       model.markWeightsChanged();
-      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `${kernelSize}x${kernelSize} after an in-place edit and markWeightsChanged`);
-      assert.equal(backendInfo().wasmArenaBytesInUse, inUse, 'the replaced plan\'s prepared forms were freed');
+      assertClose(
+        model.predict(x).data,
+        unplanned(model, x),
+        TOLERANCE,
+        `${kernelSize}x${kernelSize} after an in-place edit and markWeightsChanged`,
+      );
+      assert.equal(backendInfo().wasmArenaBytesInUse, inUse, "the replaced plan's prepared forms were freed");
     }
   });
 
-  test('a deep chain at batch 4 peaks far below a forward pass that holds every layer\'s output', async (context) => {
+  test("a deep chain at batch 4 peaks far below a forward pass that holds every layer's output", async (context) => {
     await initWasmBackend({ threads: 1 });
     const model = deepChain();
     const batch = batchOf(model, 4, 60);
@@ -485,8 +621,13 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
     // 0.9, the backend's prepared Winograd forms of them 3.4 (36 positions of 16 x 16 for each of 24),
     // and a convolution's own scratch the rest: 8.4 when measured.
     const featureMapBytes = 4 * 32 * 32 * 16 * 4;
-    context.diagnostic(`peak above the weights: plan ${(planPeak / featureMapBytes).toFixed(1)} feature maps, forward pass ${(forwardPeak / featureMapBytes).toFixed(1)}`);
-    assert.ok(planPeak < 10 * featureMapBytes, `the plan peaked at ${planPeak} bytes above the weights, ${(planPeak / featureMapBytes).toFixed(1)} feature maps`);
+    context.diagnostic(
+      `peak above the weights: plan ${(planPeak / featureMapBytes).toFixed(1)} feature maps, forward pass ${(forwardPeak / featureMapBytes).toFixed(1)}`,
+    );
+    assert.ok(
+      planPeak < 10 * featureMapBytes,
+      `the plan peaked at ${planPeak} bytes above the weights, ${(planPeak / featureMapBytes).toFixed(1)} feature maps`,
+    );
     assert.ok(forwardPeak > 8 * planPeak, `the forward pass peaked at ${forwardPeak} bytes, the plan at ${planPeak}`);
   });
 

@@ -10,8 +10,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import {
-  Add, Conv2D, conv2d, Dense, encodeSafetensors, GlobalAveragePooling2D, Input, Layer, matMul, MaxPool2D, maxPool2d, Model, ReLU, Sequential, ShapeError,
-  Softmax, Tensor, ValueError, ZeroPadding2D, zeroPad2d, type LayerConfig, type SymbolicTensor,
+  Add,
+  Conv2D,
+  conv2d,
+  Dense,
+  encodeSafetensors,
+  GlobalAveragePooling2D,
+  Input,
+  Layer,
+  matMul,
+  MaxPool2D,
+  maxPool2d,
+  Model,
+  ReLU,
+  Sequential,
+  ShapeError,
+  Softmax,
+  Tensor,
+  ValueError,
+  ZeroPadding2D,
+  zeroPad2d,
+  type LayerConfig,
+  type SymbolicTensor,
 } from '../../src/index.js';
 import { MAX_BATCH_ACTIVATION_ELEMENTS, MAX_MODEL_LAYERS } from '../../src/core/limits.js';
 import type { Shape } from '../../src/core/shape.js';
@@ -21,8 +41,14 @@ import { assertClose, assertThrowsWith } from '../helpers.js';
 /** Writes a model folder of an Input of [4] and `relus` ReLU layers (a chain: no `inputs` lists). */
 function writeReluModel(directory: string, relus: number): void {
   mkdirSync(directory, { recursive: true });
-  const layers = [{ className: 'Input', config: { shape: [4] } }, ...Array.from({ length: relus }, () => ({ className: 'ReLU', config: {} }))];
-  writeFileSync(join(directory, 'model.json'), JSON.stringify({ format: 'convnet-ts-model', formatVersion: 2, dtype: 'float32', seed: 0, layers, weights: [] }));
+  const layers = [
+    { className: 'Input', config: { shape: [4] } },
+    ...Array.from({ length: relus }, () => ({ className: 'ReLU', config: {} })),
+  ];
+  writeFileSync(
+    join(directory, 'model.json'),
+    JSON.stringify({ format: 'convnet-ts-model', formatVersion: 2, dtype: 'float32', seed: 0, layers, weights: [] }),
+  );
   writeFileSync(join(directory, 'weights.safetensors'), encodeSafetensors([]));
 }
 
@@ -36,7 +62,10 @@ describe('class 1: building a model is linear in its layers, and their count is 
       const result = await runCliBounded(['summary', '--model', directory], LIMITS);
       assert.equal(result.killedFor, null, describeRun(result));
       assert.equal(result.status, 2, describeRun(result));
-      assert.equal(result.stderr, `convnet: error: ${join(directory, 'model.json')}: field 'layers' lists 500,001 layers, more than the 100,000 a model may have\n`);
+      assert.equal(
+        result.stderr,
+        `convnet: error: ${join(directory, 'model.json')}: field 'layers' lists 500,001 layers, more than the 100,000 a model may have\n`,
+      );
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
@@ -58,7 +87,11 @@ describe('class 1: building a model is linear in its layers, and their count is 
 
   test('a Sequential of one layer more than the limit is refused by count', () => {
     const layers = [new Input({ shape: [4] }), ...Array.from({ length: MAX_MODEL_LAYERS }, () => new ReLU())];
-    assertThrowsWith(() => new Sequential(layers), ValueError, 'Model: 100,001 layers, more than the 100,000 a model may have');
+    assertThrowsWith(
+      () => new Sequential(layers),
+      ValueError,
+      'Model: 100,001 layers, more than the 100,000 a model may have',
+    );
   });
 
   test('a graph of 50,000 layers built with apply is ordered without recursion (it overflowed the call stack)', () => {
@@ -72,47 +105,85 @@ describe('class 1: building a model is linear in its layers, and their count is 
   });
 
   test('a shape error deep in a long model shows the last layers, not all of them', () => {
-    const layers = [new Input({ shape: [4] }), ...Array.from({ length: 20_000 }, () => new ReLU()), new MaxPoolOfVector()];
-    assert.throws(() => new Sequential(layers), (error: unknown) => {
-      assert.ok(error instanceof ShapeError);
-      assert.match(error.message, /Shapes so far: \(19989 layers before\) -> relu_19989 4 -> .* -> relu_20000 4$/);
-      assert.ok(error.message.length < 600, `${error.message.length} characters`);
-      return true;
-    });
+    const layers = [
+      new Input({ shape: [4] }),
+      ...Array.from({ length: 20_000 }, () => new ReLU()),
+      new MaxPoolOfVector(),
+    ];
+    assert.throws(
+      () => new Sequential(layers),
+      (error: unknown) => {
+        assert.ok(error instanceof ShapeError);
+        assert.match(error.message, /Shapes so far: \(19989 layers before\) -> relu_19989 4 -> .* -> relu_20000 4$/);
+        assert.ok(error.message.length < 600, `${error.message.length} characters`);
+        return true;
+      },
+    );
   });
 });
 
 describe('class 4: feature maps and tensors are bounded before anything is allocated', () => {
   test('a layer whose output map passes the limit is refused, naming it and the figures', () => {
-    assertThrowsWith(() => new Sequential([new Input({ shape: [8, 8, 1] }), new ZeroPadding2D({ padding: 10_000 })]), ShapeError,
-      'Model: layer zeropadding2d_1 (ZeroPadding2D) output 20008x20008x1 has 400,320,064 values per example, more than the 67,108,864 a feature map may have');
-    assertThrowsWith(() => new Sequential([new Input({ shape: [100_000, 100_000, 3] })]), ShapeError,
-      'Model: layer input_1 (Input) output 100000x100000x3 has 30,000,000,000 values per example');
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [8, 8, 1] }), new ZeroPadding2D({ padding: 10_000 })]),
+      ShapeError,
+      'Model: layer zeropadding2d_1 (ZeroPadding2D) output 20008x20008x1 has 400,320,064 values per example, more than the 67,108,864 a feature map may have',
+    );
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [100_000, 100_000, 3] })]),
+      ShapeError,
+      'Model: layer input_1 (Input) output 100000x100000x3 has 30,000,000,000 values per example',
+    );
   });
 
-  test('maps each within the limit but together past one forward pass\'s bound are refused at the layer that passes it', () => {
+  test("maps each within the limit but together past one forward pass's bound are refused at the layer that passes it", () => {
     // 2^24 values a map: the Input and 15 ReLUs make 2^28, the 16th ReLU passes it.
     const layers = [new Input({ shape: [2048, 2048, 4] }), ...Array.from({ length: 20 }, () => new ReLU())];
-    assertThrowsWith(() => new Sequential(layers), ShapeError,
-      'Model: layer relu_16 (ReLU) output 2048x2048x4 brings the feature maps to 285,212,672 values per example, more than the 268,435,456 one forward pass may hold');
+    assertThrowsWith(
+      () => new Sequential(layers),
+      ShapeError,
+      'Model: layer relu_16 (ReLU) output 2048x2048x4 brings the feature maps to 285,212,672 values per example, more than the 268,435,456 one forward pass may hold',
+    );
   });
 
-  test('layers whose work passes one forward pass\'s bound are refused, pooling windows counted', () => {
-    assertThrowsWith(() => new Sequential([new Input({ shape: [4096, 4096, 1] }), new MaxPool2D({ poolSize: 4000, strides: 1 })]), ShapeError,
-      'Model: layer maxpool2d_1 (MaxPool2D) output 97x97x1 takes 150,544,000,000 multiply-adds per example');
+  test("layers whose work passes one forward pass's bound are refused, pooling windows counted", () => {
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [4096, 4096, 1] }), new MaxPool2D({ poolSize: 4000, strides: 1 })]),
+      ShapeError,
+      'Model: layer maxpool2d_1 (MaxPool2D) output 97x97x1 takes 150,544,000,000 multiply-adds per example',
+    );
     // 1024x1024x4 through 63x63x4x4 filters: 66.6 billion multiply-adds a layer, so the second passes 2^36.
     const convolution = () => new Conv2D({ filters: 4, kernelSize: 63, padding: 'same' });
-    assertThrowsWith(() => new Sequential([new Input({ shape: [1024, 1024, 4] }), convolution(), convolution()]), ShapeError,
-      'Model: layer conv2d_2 (Conv2D) output 1024x1024x4 takes 66,588,770,304 multiply-adds per example (a pooling window\'s values counted as one each), ' +
-        'bringing the model to 133,177,540,608, more than the 68,719,476,736 one forward pass may take');
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [1024, 1024, 4] }), convolution(), convolution()]),
+      ShapeError,
+      "Model: layer conv2d_2 (Conv2D) output 1024x1024x4 takes 66,588,770,304 multiply-adds per example (a pooling window's values counted as one each), " +
+        'bringing the model to 133,177,540,608, more than the 68,719,476,736 one forward pass may take',
+    );
   });
 
   test('ops refuse an output past the tensor limit by name, before allocating (a RangeError, or a 25 GB request to the wasm memory)', () => {
     const pixel = Tensor.zeros([1, 1, 1, 1]);
-    assertThrowsWith(() => zeroPad2d(pixel, 40_000), ShapeError, 'zeroPad2d: an output of 1x80001x80001x1 would hold 6,400,160,001 values, more than the 268,435,456 one tensor may hold');
-    assertThrowsWith(() => conv2d(pixel, Tensor.zeros([1, 1, 1, 1]), null, { padding: 40_000 }), ShapeError, 'conv2d: an output of 1x80001x80001x1');
-    assertThrowsWith(() => maxPool2d(pixel, { poolSize: 80_000, strides: 1, padding: 79_999 }), ShapeError, 'maxPool2d: an output of 1x80000x80000x1');
-    assertThrowsWith(() => matMul(Tensor.zeros([100_000, 1]), Tensor.zeros([1, 100_000])), ShapeError, 'matMul: an output of 100000x100000 would hold 10,000,000,000 values');
+    assertThrowsWith(
+      () => zeroPad2d(pixel, 40_000),
+      ShapeError,
+      'zeroPad2d: an output of 1x80001x80001x1 would hold 6,400,160,001 values, more than the 268,435,456 one tensor may hold',
+    );
+    assertThrowsWith(
+      () => conv2d(pixel, Tensor.zeros([1, 1, 1, 1]), null, { padding: 40_000 }),
+      ShapeError,
+      'conv2d: an output of 1x80001x80001x1',
+    );
+    assertThrowsWith(
+      () => maxPool2d(pixel, { poolSize: 80_000, strides: 1, padding: 79_999 }),
+      ShapeError,
+      'maxPool2d: an output of 1x80000x80000x1',
+    );
+    assertThrowsWith(
+      () => matMul(Tensor.zeros([100_000, 1]), Tensor.zeros([1, 100_000])),
+      ShapeError,
+      'matMul: an output of 100000x100000 would hold 10,000,000,000 values',
+    );
   });
 
   test('predict and evaluate run a batch whose maps would pass their bound in smaller batches, with the same results', () => {
@@ -133,15 +204,23 @@ describe('class 4: feature maps and tensors are bounded before anything is alloc
     const expected = Math.floor(MAX_BATCH_ACTIVATION_ELEMENTS / (7 * (2 ** 21 + 16)));
     assert.equal(expected, 9);
     const x = Tensor.zeros([10, 1024, 512, 4]);
-    for (let example = 0; example < 10; example++) x.data.fill(example / 10, example * 2 ** 21, (example + 1) * 2 ** 21);
+    for (let example = 0; example < 10; example++)
+      x.data.fill(example / 10, example * 2 ** 21, (example + 1) * 2 ** 21);
     const probabilities = model.predict(x);
-    assert.deepEqual(seen.filter((_, index) => index % 6 === 0), [9, 1]);
+    assert.deepEqual(
+      seen.filter((_, index) => index % 6 === 0),
+      [9, 1],
+    );
     seen.length = 0;
     const one = model.predict(x, { batchSize: 1 });
     assertClose(probabilities.data, one.data, { atol: 1e-6 }, 'batches of 9 and of 1');
     seen.length = 0;
     model.evaluate(x, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], { batchSize: 4 });
-    assert.deepEqual(seen.filter((_, index) => index % 6 === 0), [4, 4, 2], 'a batch size under the bound is kept');
+    assert.deepEqual(
+      seen.filter((_, index) => index % 6 === 0),
+      [4, 4, 2],
+      'a batch size under the bound is kept',
+    );
   });
 });
 
@@ -171,12 +250,14 @@ class BatchSizeSpy extends Layer {
 class MaxPoolOfVector extends Layer {
   readonly className = 'MaxPoolOfVector';
 
+  // biome-ignore lint/complexity/noUselessConstructor: makes Layer's protected constructor public
   constructor() {
     super();
   }
 
   computeOutputShape(inputShape: Shape): Shape {
-    if (inputShape.length !== 3) throw new ShapeError(`MaxPoolOfVector: needs feature maps, got ${inputShape.join('x')}`);
+    if (inputShape.length !== 3)
+      throw new ShapeError(`MaxPoolOfVector: needs feature maps, got ${inputShape.join('x')}`);
     return inputShape;
   }
 

@@ -19,7 +19,6 @@ import {
 } from '../../src/index.js';
 import { assertClose, barImages } from '../helpers.js';
 
-
 function barModel(seed: number): Sequential {
   return new Sequential(
     [
@@ -42,10 +41,16 @@ describe('training smoke test on 200 seeded 8x8 bar images', () => {
   test('20 steps of SGD with momentum lower the loss by more than half and reach 90% accuracy, also on unseen images', () => {
     const model = barModel(3);
     const before = model.evaluate(TRAIN.x, TRAIN.labels);
-    const history = model.fit(TRAIN.x, TRAIN.labels, { ...FIT_OPTIONS, optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }) });
+    const history = model.fit(TRAIN.x, TRAIN.labels, {
+      ...FIT_OPTIONS,
+      optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+    });
     const after = model.evaluate(TRAIN.x, TRAIN.labels);
     assert.equal(history.epochs.length, 2);
-    assert.ok(history.epochs[1]!.loss < history.epochs[0]!.loss, `epoch losses ${history.epochs.map((logs) => logs.loss)}`);
+    assert.ok(
+      history.epochs[1]!.loss < history.epochs[0]!.loss,
+      `epoch losses ${history.epochs.map((logs) => logs.loss)}`,
+    );
     assert.ok(after.loss < 0.5 * before.loss, `loss ${before.loss} -> ${after.loss}, expected below half`);
     assert.ok(after.accuracy >= 0.9, `training accuracy ${after.accuracy} < 0.9 (was ${before.accuracy})`);
     const unseen = barImages(90, 2);
@@ -56,8 +61,14 @@ describe('training smoke test on 200 seeded 8x8 bar images', () => {
   test('two fits from the same seed give bit-identical losses and weights; another seed differs', () => {
     const fit = (seed: number) => {
       const model = barModel(seed);
-      const history = model.fit(TRAIN.x, TRAIN.labels, { ...FIT_OPTIONS, optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }) });
-      return { losses: history.epochs.map((logs) => logs.loss), weights: model.trainableWeights().map((weight) => Array.from(weight.data)) };
+      const history = model.fit(TRAIN.x, TRAIN.labels, {
+        ...FIT_OPTIONS,
+        optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+      });
+      return {
+        losses: history.epochs.map((logs) => logs.loss),
+        weights: model.trainableWeights().map((weight) => Array.from(weight.data)),
+      };
     };
     const first = fit(5);
     const second = fit(5);
@@ -78,13 +89,21 @@ describe('training smoke test on 200 seeded 8x8 bar images', () => {
     assert.deepEqual(seenCounts, [160]);
     for (const logs of history.epochs) {
       assert.ok(Number.isFinite(logs.valLoss), `valLoss ${logs.valLoss}`);
-      assert.ok(logs.valAccuracy !== undefined && logs.valAccuracy >= 0 && logs.valAccuracy <= 1, `valAccuracy ${logs.valAccuracy}`);
+      assert.ok(
+        logs.valAccuracy !== undefined && logs.valAccuracy >= 0 && logs.valAccuracy <= 1,
+        `valAccuracy ${logs.valAccuracy}`,
+      );
     }
     // The last epoch's validation figures are those of evaluate on the held-out examples after training.
     const heldOut = Tensor.fromArray(TRAIN.x.data.subarray(160 * 64), [40, 8, 8, 1]);
     const expected = model.evaluate(heldOut, TRAIN.labels.slice(160));
     const last = history.epochs[history.epochs.length - 1]!;
-    assertClose([last.valLoss!, last.valAccuracy!], [expected.loss, expected.accuracy], { atol: 0, rtol: 0 }, 'validation figures');
+    assertClose(
+      [last.valLoss!, last.valAccuracy!],
+      [expected.loss, expected.accuracy],
+      { atol: 0, rtol: 0 },
+      'validation figures',
+    );
   });
 
   test('fit without validation data reports no valLoss', () => {
@@ -97,7 +116,10 @@ describe('training smoke test on 200 seeded 8x8 bar images', () => {
     const model = barModel(3);
     const probabilities = model.predict(TRAIN.x, { batchSize: 64 });
     assert.deepEqual(probabilities.shape, [200, 3]);
-    const sums = Array.from({ length: 200 }, (_, row) => probabilities.data[row * 3]! + probabilities.data[row * 3 + 1]! + probabilities.data[row * 3 + 2]!);
+    const sums = Array.from(
+      { length: 200 },
+      (_, row) => probabilities.data[row * 3]! + probabilities.data[row * 3 + 1]! + probabilities.data[row * 3 + 2]!,
+    );
     assertClose(sums, new Array<number>(200).fill(1), { atol: 1e-6, rtol: 0 }, 'row sums');
     assertClose(model.predict(TRAIN.x).data, probabilities.data, { atol: 0, rtol: 0 }, 'batch size does not matter');
   });
@@ -107,7 +129,10 @@ describe('the loss guard: fit throws a clear ValueError when the loss becomes Na
   test('a huge learning rate', () => {
     assert.throws(
       () => barModel(3).fit(TRAIN.x, TRAIN.labels, { ...FIT_OPTIONS, optimizer: new SGD({ learningRate: 1e6 }) }),
-      (error: unknown) => error instanceof ValueError && /fit: the loss became (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/.test(error.message) && error.message.includes('1000000'),
+      (error: unknown) =>
+        error instanceof ValueError &&
+        /fit: the loss became (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/.test(error.message) &&
+        error.message.includes('1000000'),
     );
   });
 
@@ -116,7 +141,8 @@ describe('the loss guard: fit throws a clear ValueError when the loss becomes Na
     x.data[5] = Number.NaN;
     assert.throws(
       () => barModel(3).fit(x, TRAIN.labels, { epochs: 1, batchSize: 20, shuffle: false }),
-      (error: unknown) => error instanceof ValueError && error.message.includes('the loss became NaN at epoch 1, batch 1'),
+      (error: unknown) =>
+        error instanceof ValueError && error.message.includes('the loss became NaN at epoch 1, batch 1'),
     );
   });
 });
@@ -124,7 +150,9 @@ describe('the loss guard: fit throws a clear ValueError when the loss becomes Na
 describe('evaluate on known predictions', () => {
   // Input [2] -> Dense 2 with identity kernel and zero bias -> Softmax, so the logits are the inputs.
   function identityModel(): Sequential {
-    const model = new Sequential([new Input({ shape: [2] }), new Dense({ units: 2 }), new Softmax()], { dtype: 'float64' });
+    const model = new Sequential([new Input({ shape: [2] }), new Dense({ units: 2 }), new Softmax()], {
+      dtype: 'float64',
+    });
     const dense = model.layers[1] as Dense;
     dense.kernel!.data.set([1, 0, 0, 1]);
     dense.bias!.data.fill(0);
@@ -132,18 +160,29 @@ describe('evaluate on known predictions', () => {
   }
 
   test('loss is the mean of -log softmax at the label, accuracy the share of argmax hits', () => {
-    // rows (logits, label): ([2, 0], 0) -> log(1 + e^-2), right; ([0, 1], 0) -> log(1 + e^1), wrong; ([1, 3], 1) -> log(1 + e^-2), right
+    // rows (logits, label): ([2, 0], 0) -> log(1 + e^-2), right; ([0, 1], 0) -> log(1 + e^1), wrong; ([1, 3], 1) ->
+    // log(1 + e^-2), right
     const x = Tensor.fromArray([2, 0, 0, 1, 1, 3], [3, 2], 'float64');
     const result = identityModel().evaluate(x, [0, 0, 1], { batchSize: 2 });
     const expectedLoss = (2 * Math.log(1 + Math.exp(-2)) + Math.log(1 + Math.E)) / 3;
-    assertClose([result.loss, result.accuracy], [expectedLoss, 2 / 3], { atol: 1e-14, rtol: 1e-12 }, 'loss and accuracy');
+    assertClose(
+      [result.loss, result.accuracy],
+      [expectedLoss, 2 / 3],
+      { atol: 1e-14, rtol: 1e-12 },
+      'loss and accuracy',
+    );
   });
 
   test('target probabilities as labels: cross-entropy with soft targets, accuracy by their argmax', () => {
     // row 0 logits [2, 0], targets [0.75, 0.25]: loss = -0.75 log p0 - 0.25 log p1 = log(1 + e^-2) + 0.25 * 2
     const x = Tensor.fromArray([2, 0], [1, 2], 'float64');
     const result = identityModel().evaluate(x, Tensor.fromArray([0.75, 0.25], [1, 2], 'float64'));
-    assertClose([result.loss, result.accuracy], [Math.log(1 + Math.exp(-2)) + 0.5, 1], { atol: 1e-14, rtol: 1e-12 }, 'soft targets');
+    assertClose(
+      [result.loss, result.accuracy],
+      [Math.log(1 + Math.exp(-2)) + 0.5, 1],
+      { atol: 1e-14, rtol: 1e-12 },
+      'soft targets',
+    );
   });
 
   test('predict of the identity model is softmax of the inputs', () => {
@@ -192,19 +231,42 @@ describe('summary()', () => {
   test('the printed table lists every layer with its shape, counts and the formula column', () => {
     const text = model.summary();
     assert.ok(text.includes('(W - K + 2P) / S + 1'), text);
-    for (const fragment of ['image (Input)', 'conv5 (Conv2D)', '28x28x8', '208', '156,800', 'pool (MaxPool2D)', '14x14x8',
-      'flat (Flatten)', '784', 'logits (Dense)', '7,850', 'probabilities (Softmax)', 'Total params: 8,094', '170,912',
-      '(28 - 5 + 2*2) / 1 + 1 = 28']) {
+    for (const fragment of [
+      'image (Input)',
+      'conv5 (Conv2D)',
+      '28x28x8',
+      '208',
+      '156,800',
+      'pool (MaxPool2D)',
+      '14x14x8',
+      'flat (Flatten)',
+      '784',
+      'logits (Dense)',
+      '7,850',
+      'probabilities (Softmax)',
+      'Total params: 8,094',
+      '170,912',
+      '(28 - 5 + 2*2) / 1 + 1 = 28',
+    ]) {
       assert.ok(text.includes(fragment), `summary lacks "${fragment}":\n${text}`);
     }
     const conv5Line = text.split('\n').find((line) => line.startsWith('conv5 (Conv2D)'));
-    assert.ok(conv5Line !== undefined && /28x28x8\s+208\s+156,800\s+\(28 - 5/.test(conv5Line), `conv5 row: ${conv5Line}`);
+    assert.ok(
+      conv5Line !== undefined && /28x28x8\s+208\s+156,800\s+\(28 - 5/.test(conv5Line),
+      `conv5 row: ${conv5Line}`,
+    );
   });
 
   test('a rectangular, strided layer shows the formula per axis', () => {
-    const strided = new Sequential([new Input({ shape: [7, 5, 3] }), new Conv2D({ filters: 2, kernelSize: [3, 2], strides: [2, 1], name: 'c' })]);
+    const strided = new Sequential([
+      new Input({ shape: [7, 5, 3] }),
+      new Conv2D({ filters: 2, kernelSize: [3, 2], strides: [2, 1], name: 'c' }),
+    ]);
     // H: (7 - 3 + 0) / 2 + 1 = 3; W: (5 - 2 + 0) / 1 + 1 = 4
-    assert.equal(strided.summaryData().rows[1]!.shapeNote, 'H: (7 - 3 + 2*0) / 2 + 1 = 3; W: (5 - 2 + 2*0) / 1 + 1 = 4');
+    assert.equal(
+      strided.summaryData().rows[1]!.shapeNote,
+      'H: (7 - 3 + 2*0) / 2 + 1 = 3; W: (5 - 2 + 2*0) / 1 + 1 = 4',
+    );
     assert.deepEqual(strided.outputShape, [3, 4, 2]);
   });
 });

@@ -7,27 +7,55 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  Adam, Add, addClassifierHead, BatchNormalization, Conv2D, Dense, Dropout, exportOnnx, Flatten, GlobalAveragePooling2D, GradientTape, importedInput,
-  importOnnx, Input, MaxPool2D, Model, parseModel, parseTfjsModel, ReLU, Sequential, serializeModel, SGD, Softmax, softmaxCrossEntropy, Tensor,
-  ShapeError, ValueError, withScope,
+  Adam,
+  Add,
+  addClassifierHead,
+  BatchNormalization,
+  Conv2D,
+  Dense,
+  Dropout,
+  exportOnnx,
+  Flatten,
+  GlobalAveragePooling2D,
+  GradientTape,
+  importedInput,
+  importOnnx,
+  Input,
+  MaxPool2D,
+  Model,
+  parseModel,
+  parseTfjsModel,
+  ReLU,
+  Sequential,
+  serializeModel,
+  SGD,
+  Softmax,
+  softmaxCrossEntropy,
+  Tensor,
+  ShapeError,
+  ValueError,
+  withScope,
 } from '../../src/index.js';
 import { assertClose, assertThrowsWith, barImages } from '../helpers.js';
 import { randomizeWeights, saveTfjs, tf } from '../io/tfjsModels.js';
 
 /** conv -> bn -> relu -> pool -> conv -> relu -> GAP -> dense -> softmax on 8x8x1 bars; names fixed for freeze(). */
 function backboneModel(seed = 3): Sequential {
-  return new Sequential([
-    new Input({ shape: [8, 8, 1] }),
-    new Conv2D({ name: 'conv_a', filters: 4, kernelSize: 3, padding: 'same' }),
-    new BatchNormalization({ name: 'bn_a' }),
-    new ReLU({ name: 'relu_a' }),
-    new MaxPool2D({ name: 'pool_a' }),
-    new Conv2D({ name: 'conv_b', filters: 6, kernelSize: 3, padding: 'same' }),
-    new ReLU({ name: 'relu_b' }),
-    new GlobalAveragePooling2D({ name: 'gap' }),
-    new Dense({ name: 'dense', units: 3 }),
-    new Softmax({ name: 'softmax' }),
-  ], { seed });
+  return new Sequential(
+    [
+      new Input({ shape: [8, 8, 1] }),
+      new Conv2D({ name: 'conv_a', filters: 4, kernelSize: 3, padding: 'same' }),
+      new BatchNormalization({ name: 'bn_a' }),
+      new ReLU({ name: 'relu_a' }),
+      new MaxPool2D({ name: 'pool_a' }),
+      new Conv2D({ name: 'conv_b', filters: 6, kernelSize: 3, padding: 'same' }),
+      new ReLU({ name: 'relu_b' }),
+      new GlobalAveragePooling2D({ name: 'gap' }),
+      new Dense({ name: 'dense', units: 3 }),
+      new Softmax({ name: 'softmax' }),
+    ],
+    { seed },
+  );
 }
 
 const TRAIN = barImages(64, 5);
@@ -50,12 +78,20 @@ describe('frozen layers', () => {
   test('freeze(upTo) keeps weights and batch normalization statistics byte-identical through fit; the rest trains', () => {
     const model = trainedBackbone().freeze('relu_b');
     const before = snapshot(model);
-    model.fit(TRAIN.x, TRAIN.labels, { epochs: 2, batchSize: 16, optimizer: new SGD({ learningRate: 0.1, momentum: 0.9, weightDecay: 0.01 }), cacheFrozenFeatures: false });
+    model.fit(TRAIN.x, TRAIN.labels, {
+      epochs: 2,
+      batchSize: 16,
+      optimizer: new SGD({ learningRate: 0.1, momentum: 0.9, weightDecay: 0.01 }),
+      cacheFrozenFeatures: false,
+    });
     for (const [name, values] of snapshot(model)) {
       if (name.startsWith('dense/')) assert.notDeepEqual(values, before.get(name), `${name} trained`);
       else assert.deepEqual(values, before.get(name), `${name} is byte-identical`);
     }
-    assert.deepEqual(model.layers.map((layer) => layer.trainable), [false, false, false, false, false, false, false, true, true, true]);
+    assert.deepEqual(
+      model.layers.map((layer) => layer.trainable),
+      [false, false, false, false, false, false, false, true, true, true],
+    );
   });
 
   test('a frozen BatchNormalization normalizes with its moving statistics in training', () => {
@@ -69,11 +105,17 @@ describe('frozen layers', () => {
 
   test('the tape records nothing for a frozen prefix (counted)', () => {
     const model = trainedBackbone();
-    const record = () => withScope(() => {
-      const tape = new GradientTape(model.trainableWeights());
-      tape.run(() => softmaxCrossEntropy(model.forward(TRAIN.x, { isTraining: true, end: model.logitsEnd() }), Tensor.fromArray(new Array<number>(64 * 3).fill(1 / 3), [64, 3])));
-      return tape.recordedOperations();
-    });
+    const record = () =>
+      withScope(() => {
+        const tape = new GradientTape(model.trainableWeights());
+        tape.run(() =>
+          softmaxCrossEntropy(
+            model.forward(TRAIN.x, { isTraining: true, end: model.logitsEnd() }),
+            Tensor.fromArray(new Array<number>(64 * 3).fill(1 / 3), [64, 3]),
+          ),
+        );
+        return tape.recordedOperations();
+      });
     const all = record();
     model.freeze('gap');
     const head = record();
@@ -95,7 +137,11 @@ describe('frozen layers', () => {
     const after = snapshot(model);
     assert.deepEqual(after.get('conv_b/kernel'), before.get('conv_b/kernel'));
     assert.deepEqual(after.get('conv_b/bias'), before.get('conv_b/bias'));
-    assert.notDeepEqual(after.get('conv_a/kernel'), before.get('conv_a/kernel'), 'conv_a trains through the frozen conv_b');
+    assert.notDeepEqual(
+      after.get('conv_a/kernel'),
+      before.get('conv_a/kernel'),
+      'conv_a trains through the frozen conv_b',
+    );
     assert.equal(optimizer.getState(model.trainableWeights()).weights.length, 6);
     const decayed = new SGD({ learningRate: 0.1, weightDecay: 0.5 });
     model.freeze();
@@ -120,15 +166,31 @@ describe('frozen layers', () => {
     const { manifest, weights } = serializeModel(model);
     const parsed = JSON.parse(manifest) as { formatVersion: number; layers: { trainable?: boolean }[] };
     assert.equal(parsed.formatVersion, 4);
-    assert.deepEqual(parsed.layers.map((layer) => layer.trainable), [false, false, false, false, false, undefined, undefined, undefined, undefined, undefined]);
+    assert.deepEqual(
+      parsed.layers.map((layer) => layer.trainable),
+      [false, false, false, false, false, undefined, undefined, undefined, undefined, undefined],
+    );
     const loaded = parseModel(manifest, weights).model;
-    assert.deepEqual(loaded.layers.map((layer) => layer.trainable), model.layers.map((layer) => layer.trainable));
+    assert.deepEqual(
+      loaded.layers.map((layer) => layer.trainable),
+      model.layers.map((layer) => layer.trainable),
+    );
     assert.deepEqual(snapshot(loaded), snapshot(model));
-    const older = { ...parsed, formatVersion: 3, layers: parsed.layers.map(({ trainable: _trainable, ...rest }) => rest) };
+    const older = {
+      ...parsed,
+      formatVersion: 3,
+      layers: parsed.layers.map(({ trainable: _trainable, ...rest }) => rest),
+    };
     assert.ok(parseModel(JSON.stringify(older), weights).model.layers.every((layer) => layer.trainable));
     assert.equal((JSON.parse(serializeModel(model.unfreeze()).manifest) as { formatVersion: number }).formatVersion, 3);
-    const hostile = { ...parsed, layers: parsed.layers.map((layer, index) => (index === 1 ? { ...layer, trainable: 'no' } : layer)) };
-    assert.throws(() => parseModel(JSON.stringify(hostile), weights), /layers\[1\]\.trainable' must be false or absent/);
+    const hostile = {
+      ...parsed,
+      layers: parsed.layers.map((layer, index) => (index === 1 ? { ...layer, trainable: 'no' } : layer)),
+    };
+    assert.throws(
+      () => parseModel(JSON.stringify(hostile), weights),
+      /layers\[1\]\.trainable' must be false or absent/,
+    );
   });
 });
 
@@ -145,8 +207,17 @@ describe('featureExtractor and addClassifierHead', () => {
     (model.layers[5] as Conv2D).kernel!.data.fill(0);
     (model.layers[5] as Conv2D).bias!.data.fill(0);
     model.markWeightsChanged();
-    assertClose(cut.predict(TRAIN.x).data, new Float32Array(64 * 6).fill(0), { atol: 1e-6 }, 'a zeroed conv_b gives zeros');
-    assertThrowsWith(() => model.featureExtractor('missing'), ValueError, "featureExtractor: the model has no layer named 'missing'");
+    assertClose(
+      cut.predict(TRAIN.x).data,
+      new Float32Array(64 * 6).fill(0),
+      { atol: 1e-6 },
+      'a zeroed conv_b gives zeros',
+    );
+    assertThrowsWith(
+      () => model.featureExtractor('missing'),
+      ValueError,
+      "featureExtractor: the model has no layer named 'missing'",
+    );
   });
 
   test('featureExtractor on a graph keeps only what the cut depends on', () => {
@@ -158,13 +229,18 @@ describe('featureExtractor and addClassifierHead', () => {
     const output = new Softmax().apply(new Dense({ units: 2 }).apply(new Flatten().apply(joined)));
     const model = new Model({ inputs: input.output, outputs: [output, leftPooled] }, { seed: 2 });
     const cut = model.featureExtractor('gap');
-    assert.deepEqual(cut.layers.map((layer) => layer.name), ['input_1', 'right', 'relu', 'gap']);
+    assert.deepEqual(
+      cut.layers.map((layer) => layer.name),
+      ['input_1', 'right', 'relu', 'gap'],
+    );
   });
 
   test('a Model built from an inner symbolic output shares the weights; a built layer refuses other shapes and dtypes', () => {
     const input = new Input({ shape: [8, 8, 1] });
     const conv = new Conv2D({ name: 'conv', filters: 2, kernelSize: 3, padding: 'same' });
-    const features = new GlobalAveragePooling2D({ name: 'gap' }).apply(new ReLU({ name: 'relu' }).apply(conv.apply(input.output)));
+    const features = new GlobalAveragePooling2D({ name: 'gap' }).apply(
+      new ReLU({ name: 'relu' }).apply(conv.apply(input.output)),
+    );
     const output = new Softmax().apply(new Dense({ name: 'dense', units: 3 }).apply(features));
     const model = new Model({ inputs: input.output, outputs: output }, { seed: 1 });
     const kernel = conv.kernel!;
@@ -172,16 +248,32 @@ describe('featureExtractor and addClassifierHead', () => {
     const inner = new Model({ inputs: input.output, outputs: features }, { seed: 99 });
     assert.equal(conv.kernel, kernel, 'the same tensor');
     assert.deepEqual(conv.kernel!.data, values, 'not initialised again from the other seed');
-    assertClose(inner.predict(TRAIN.x).data, withScope(() => model.forward(TRAIN.x, { end: 4 }).data.slice()), { atol: 1e-6 }, 'inner output');
-    assertThrowsWith(() => new Sequential([new Input({ shape: [6, 6, 1] }), conv]), ShapeError, "Conv2D 'conv' was built for 8x8x1 and keeps its weights; it cannot take 6x6x1");
-    assertThrowsWith(() => new Sequential([new Input({ shape: [8, 8, 1] }), conv], { dtype: 'float64' }), ValueError, "Conv2D 'conv' holds float32 weights; it cannot join a float64 model");
+    assertClose(
+      inner.predict(TRAIN.x).data,
+      withScope(() => model.forward(TRAIN.x, { end: 4 }).data.slice()),
+      { atol: 1e-6 },
+      'inner output',
+    );
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [6, 6, 1] }), conv]),
+      ShapeError,
+      "Conv2D 'conv' was built for 8x8x1 and keeps its weights; it cannot take 6x6x1",
+    );
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [8, 8, 1] }), conv], { dtype: 'float64' }),
+      ValueError,
+      "Conv2D 'conv' holds float32 weights; it cannot join a float64 model",
+    );
   });
 
   test('addClassifierHead: a frozen backbone, a new head; saves, loads and exports to ONNX as one model', () => {
     const base = trainedBackbone();
     const backboneWeights = snapshot(base);
     const model = addClassifierHead(base.featureExtractor('relu_b'), { classes: 2, classNames: ['a', 'b'], seed: 9 });
-    assert.deepEqual(model.layers.slice(-3).map((layer) => layer.className), ['GlobalAveragePooling2D', 'Dense', 'Softmax']);
+    assert.deepEqual(
+      model.layers.slice(-3).map((layer) => layer.className),
+      ['GlobalAveragePooling2D', 'Dense', 'Softmax'],
+    );
     assert.deepEqual(model.outputShape, [2]);
     assert.ok(model.layers.slice(0, 7).every((layer, index) => layer === base.layers[index] && !layer.trainable));
     const labels = TRAIN.labels.map((label) => (label === 0 ? 0 : 1));
@@ -194,21 +286,37 @@ describe('featureExtractor and addClassifierHead', () => {
     assert.deepEqual(loaded.classNames, ['a', 'b']);
     assertClose(loaded.predict(TRAIN.x).data, model.predict(TRAIN.x).data, { atol: 1e-6 }, 'loaded');
     const imported = importOnnx(exportOnnx(model));
-    assertClose(imported.model.predict(importedInput(NCHW_X, imported.inputLayout)).data, model.predict(TRAIN.x).data, { atol: 1e-5 }, 'ONNX round trip');
+    assertClose(
+      imported.model.predict(importedInput(NCHW_X, imported.inputLayout)).data,
+      model.predict(TRAIN.x).data,
+      { atol: 1e-5 },
+      'ONNX round trip',
+    );
     assertThrowsWith(() => addClassifierHead(base, { classes: 0 }), ValueError, 'classes must be a positive integer');
   });
 
   test('two stages: the head on cached features, then the top block unfrozen with a lower learning rate', () => {
     const base = trainedBackbone();
     const model = addClassifierHead(base.featureExtractor('relu_b'), { classes: 3, seed: 4 });
-    const first = model.fit(TRAIN.x, TRAIN.labels, { epochs: 4, batchSize: 16, optimizer: new Adam({ learningRate: 0.02 }) });
+    const first = model.fit(TRAIN.x, TRAIN.labels, {
+      epochs: 4,
+      batchSize: 16,
+      optimizer: new Adam({ learningRate: 0.02 }),
+    });
     const convA = Float32Array.from((model.layers[1] as Conv2D).kernel!.data);
     const convB = Float32Array.from((model.layers[5] as Conv2D).kernel!.data);
     model.unfreeze('conv_b');
-    const second = model.fit(TRAIN.x, TRAIN.labels, { epochs: 2, batchSize: 16, optimizer: new Adam({ learningRate: 0.002 }) });
+    const second = model.fit(TRAIN.x, TRAIN.labels, {
+      epochs: 2,
+      batchSize: 16,
+      optimizer: new Adam({ learningRate: 0.002 }),
+    });
     assert.deepEqual((model.layers[1] as Conv2D).kernel!.data, convA, 'conv_a stays frozen');
     assert.notDeepEqual((model.layers[5] as Conv2D).kernel!.data, convB, 'conv_b fine-tunes');
-    assert.ok(second.epochs.at(-1)!.loss < first.epochs[0]!.loss, `loss ${first.epochs[0]!.loss} -> ${second.epochs.at(-1)!.loss}`);
+    assert.ok(
+      second.epochs.at(-1)!.loss < first.epochs[0]!.loss,
+      `loss ${first.epochs[0]!.loss} -> ${second.epochs.at(-1)!.loss}`,
+    );
   });
 });
 
@@ -219,16 +327,25 @@ describe('fit on cached features of a frozen prefix', () => {
         const model = trainedBackbone().freeze('relu_b');
         let cachedFeaturesOf: string | undefined;
         const history = model.fit(TRAIN.x, TRAIN.labels, {
-          epochs: 2, batchSize: 8, seed: 11, optimizer: new Adam({ learningRate: 0.01 }), cacheFrozenFeatures: cache,
+          epochs: 2,
+          batchSize: 8,
+          seed: 11,
+          optimizer: new Adam({ learningRate: 0.01 }),
+          cacheFrozenFeatures: cache,
           callbacks: { onTrainBegin: (info) => (cachedFeaturesOf = info.cachedFeaturesOf) },
           ...(withValidation ? { validationSplit: 0.25 } : {}),
         });
-        assert.equal(cachedFeaturesOf, cache ? 'gap' : undefined, 'the cache starts after the last frozen layer without weights');
+        assert.equal(
+          cachedFeaturesOf,
+          cache ? 'gap' : undefined,
+          'the cache starts after the last frozen layer without weights',
+        );
         return { weights: snapshot(model), history };
       };
       const cached = run(true);
       const full = run(false);
-      for (const [name, values] of full.weights) assertClose(cached.weights.get(name)!, values, { atol: 1e-6, rtol: 1e-5 }, name);
+      for (const [name, values] of full.weights)
+        assertClose(cached.weights.get(name)!, values, { atol: 1e-6, rtol: 1e-5 }, name);
       cached.history.epochs.forEach((epoch, index) => {
         assert.ok(Math.abs(epoch.loss - full.history.epochs[index]!.loss) < 1e-5, `epoch ${index + 1} loss`);
         assert.equal(epoch.accuracy, full.history.epochs[index]!.accuracy);
@@ -238,9 +355,17 @@ describe('fit on cached features of a frozen prefix', () => {
 });
 
 describe('when fit does not cache', () => {
-  const cachedLayer = (model: Model, options: { augment?: (batch: Tensor) => void; cacheFrozenFeatures?: boolean } = {}) => {
+  const cachedLayer = (
+    model: Model,
+    options: { augment?: (batch: Tensor) => void; cacheFrozenFeatures?: boolean } = {},
+  ) => {
     let name: string | undefined;
-    model.fit(TRAIN.x, TRAIN.labels, { epochs: 1, batchSize: 32, ...options, callbacks: { onTrainBegin: (info) => (name = info.cachedFeaturesOf) } });
+    model.fit(TRAIN.x, TRAIN.labels, {
+      epochs: 1,
+      batchSize: 32,
+      ...options,
+      callbacks: { onTrainBegin: (info) => (name = info.cachedFeaturesOf) },
+    });
     return name;
   };
 
@@ -252,40 +377,63 @@ describe('when fit does not cache', () => {
   });
 
   test('not past a Dropout (it draws numbers in training) nor where a later layer reads before the cut', () => {
-    const model = new Sequential([
-      new Input({ shape: [8, 8, 1] }),
-      new Conv2D({ name: 'conv', filters: 2, kernelSize: 3, padding: 'same' }),
-      new Dropout({ name: 'drop', rate: 0.5 }),
-      new Flatten({ name: 'flat' }),
-      new Dense({ name: 'dense', units: 3 }),
-      new Softmax(),
-    ], { seed: 1 }).freeze('flat');
+    const model = new Sequential(
+      [
+        new Input({ shape: [8, 8, 1] }),
+        new Conv2D({ name: 'conv', filters: 2, kernelSize: 3, padding: 'same' }),
+        new Dropout({ name: 'drop', rate: 0.5 }),
+        new Flatten({ name: 'flat' }),
+        new Dense({ name: 'dense', units: 3 }),
+        new Softmax(),
+      ],
+      { seed: 1 },
+    ).freeze('flat');
     assert.equal(cachedLayer(model), 'conv');
     const input = new Input({ shape: [8, 8, 1] });
     const conv = new Conv2D({ name: 'conv', filters: 1, kernelSize: 3, padding: 'same' }).apply(input.output);
     const relu = new ReLU({ name: 'relu' }).apply(conv);
     const joined = new Add({ name: 'add' }).apply([relu, conv]);
-    const output = new Softmax().apply(new Dense({ name: 'dense', units: 3 }).apply(new Flatten({ name: 'flat' }).apply(joined)));
+    const output = new Softmax().apply(
+      new Dense({ name: 'dense', units: 3 }).apply(new Flatten({ name: 'flat' }).apply(joined)),
+    );
     const graph = new Model({ inputs: input.output, outputs: output }, { seed: 1 }).freeze('add');
-    assert.deepEqual(graph.layers.map((layer) => layer.name), ['input_1', 'conv', 'relu', 'add', 'flat', 'dense', 'softmax_1']);
+    assert.deepEqual(
+      graph.layers.map((layer) => layer.name),
+      ['input_1', 'conv', 'relu', 'add', 'flat', 'dense', 'softmax_1'],
+    );
     assert.equal(cachedLayer(graph), 'flat', 'add reads conv, so the cut cannot be at relu; after add it can');
   });
 });
 
 describe('featureExtractor on imported models', () => {
-  test('ONNX: a cut of the imported graph gives the native cut\'s features', () => {
+  test("ONNX: a cut of the imported graph gives the native cut's features", () => {
     const model = trainedBackbone();
     const imported = importOnnx(exportOnnx(model));
-    const name = imported.model.layers.find((layer, index) => layer.className === 'GlobalAveragePooling2D' || imported.model.layerOutputShapes[index]!.length === 1)!.name;
+    const name = imported.model.layers.find(
+      (layer, index) =>
+        layer.className === 'GlobalAveragePooling2D' || imported.model.layerOutputShapes[index]!.length === 1,
+    )!.name;
     const cut = imported.model.featureExtractor(name);
     assert.ok(cut.layers.every((layer, index) => layer === imported.model.layers[index]));
-    assertClose(cut.predict(importedInput(NCHW_X, imported.inputLayout)).data, model.featureExtractor('gap').predict(TRAIN.x).data, { atol: 1e-5 }, 'ONNX cut');
+    assertClose(
+      cut.predict(importedInput(NCHW_X, imported.inputLayout)).data,
+      model.featureExtractor('gap').predict(TRAIN.x).data,
+      { atol: 1e-5 },
+      'ONNX cut',
+    );
   });
 
   test('TF.js: a cut of the imported model, with a new head, trains the head only', async () => {
     const tfModel = tf.sequential({
       layers: [
-        tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'tconv' }),
+        tf.layers.conv2d({
+          inputShape: [8, 8, 1],
+          filters: 4,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+          name: 'tconv',
+        }),
         tf.layers.globalAveragePooling2d({ name: 'tgap' }),
         tf.layers.dense({ units: 3, activation: 'softmax', name: 'tdense' }),
       ],
@@ -295,11 +443,23 @@ describe('featureExtractor on imported models', () => {
     const model = parseTfjsModel(JSON.stringify(saved.modelJson), saved.shards);
     const gap = model.layers.find((layer) => layer.className === 'GlobalAveragePooling2D')!;
     const cut = model.featureExtractor(gap.name);
-    const expected = tf.tidy(() => Array.from((tf.model({ inputs: tfModel.inputs, outputs: tfModel.getLayer('tgap').output as tf.SymbolicTensor }).predict(tf.tensor(TRAIN.x.data, [64, 8, 8, 1])) as tf.Tensor).dataSync()));
+    const expected = tf.tidy(() =>
+      Array.from(
+        (
+          tf
+            .model({ inputs: tfModel.inputs, outputs: tfModel.getLayer('tgap').output as tf.SymbolicTensor })
+            .predict(tf.tensor(TRAIN.x.data, [64, 8, 8, 1])) as tf.Tensor
+        ).dataSync(),
+      ),
+    );
     assertClose(cut.predict(TRAIN.x).data, expected, { atol: 1e-5, rtol: 1e-4 }, 'TF.js cut');
     const headed = addClassifierHead(cut, { classes: 2 });
     const before = snapshot(cut);
-    headed.fit(TRAIN.x, TRAIN.labels.map((label) => label % 2), { epochs: 1, batchSize: 16 });
+    headed.fit(
+      TRAIN.x,
+      TRAIN.labels.map((label) => label % 2),
+      { epochs: 1, batchSize: 16 },
+    );
     assert.deepEqual(snapshot(cut), before);
   });
 });

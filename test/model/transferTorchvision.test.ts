@@ -9,21 +9,49 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { addClassifierHead, decodeNpy, exportOnnx, importedInput, importOnnx, SGD, Tensor, withScope, type Model } from '../../src/index.js';
+import {
+  addClassifierHead,
+  decodeNpy,
+  exportOnnx,
+  importedInput,
+  importOnnx,
+  SGD,
+  Tensor,
+  withScope,
+  type Model,
+} from '../../src/index.js';
 import { assertClose, repoRoot } from '../helpers.js';
 
 /** Debian's python3, by absolute path: another python3 earlier on PATH may lack Debian's torch. */
 const PYTHON = '/usr/bin/python3';
-const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch =
+  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
 
-describe('transfer learning on torchvision ResNet-18 (ONNX)', { skip: hasTorch ? false : `${PYTHON} has no torch, torchvision and onnx (Debian's python3-torch, python3-torchvision, python3-onnx)` }, () => {
+describe('transfer learning on torchvision ResNet-18 (ONNX)', {
+  skip: hasTorch
+    ? false
+    : `${PYTHON} has no torch, torchvision and onnx (Debian's python3-torch, python3-torchvision, python3-onnx)`,
+}, () => {
   let folder = '';
   let model: Model;
   let x: Tensor;
 
   before(() => {
     folder = mkdtempSync(join(tmpdir(), 'convnet-transfer-'));
-    const stdout = execFileSync(PYTHON, [join(repoRoot, 'tools', 'exportTorchvision.py'), '--opset', '13', '--batch', '4', '--out', folder, 'resnet18:32'], { encoding: 'utf8', timeout: 300_000 });
+    const stdout = execFileSync(
+      PYTHON,
+      [
+        join(repoRoot, 'tools', 'exportTorchvision.py'),
+        '--opset',
+        '13',
+        '--batch',
+        '4',
+        '--out',
+        folder,
+        'resnet18:32',
+      ],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
     const result = JSON.parse(stdout.trim().split('\n')[0]!) as { onnx?: string; input?: string; error?: string };
     assert.ok(result.onnx !== undefined && result.input !== undefined, `resnet18 was not exported: ${result.error}`);
     const imported = importOnnx(readFileSync(result.onnx), 'resnet18.onnx');
@@ -46,11 +74,26 @@ describe('transfer learning on torchvision ResNet-18 (ONNX)', { skip: hasTorch ?
     const headed = addClassifierHead(backbone, { classes: 2, seed: 1 });
     const before = backbone.namedWeights().map((weight) => Float32Array.from(weight.tensor.data));
     let cachedFeaturesOf: string | undefined;
-    headed.fit(x, [0, 1, 0, 1], { epochs: 2, batchSize: 2, optimizer: new SGD({ learningRate: 0.1 }), callbacks: { onTrainBegin: (info) => (cachedFeaturesOf = info.cachedFeaturesOf) } });
+    headed.fit(x, [0, 1, 0, 1], {
+      epochs: 2,
+      batchSize: 2,
+      optimizer: new SGD({ learningRate: 0.1 }),
+      callbacks: { onTrainBegin: (info) => (cachedFeaturesOf = info.cachedFeaturesOf) },
+    });
     assert.equal(cachedFeaturesOf, model.layers[cutIndex]!.name);
-    backbone.namedWeights().forEach((weight, index) => assert.deepEqual(weight.tensor.data, before[index], `${weight.name} unchanged`));
+    backbone.namedWeights().forEach((weight, index) => {
+      assert.deepEqual(weight.tensor.data, before[index], `${weight.name} unchanged`);
+    });
     const again = importOnnx(exportOnnx(headed));
-    const nchw = Tensor.fromArray(decodeNpy(readFileSync(join(folder, 'resnet18-32-input.npy'))).data as Float32Array, [4, 3, 32, 32]);
-    assertClose(again.model.predict(importedInput(nchw, again.inputLayout)).data, headed.predict(x).data, { atol: 1e-4 }, 'ONNX round trip');
+    const nchw = Tensor.fromArray(
+      decodeNpy(readFileSync(join(folder, 'resnet18-32-input.npy'))).data as Float32Array,
+      [4, 3, 32, 32],
+    );
+    assertClose(
+      again.model.predict(importedInput(nchw, again.inputLayout)).data,
+      headed.predict(x).data,
+      { atol: 1e-4 },
+      'ONNX round trip',
+    );
   });
 });

@@ -65,9 +65,14 @@ describe('each optimizer class takes the step of its kernel, with its state kept
     const weight = f64Tensor(W0);
     const optimizer = new Adagrad({ learningRate: 0.1, initialAccumulatorValue: 0.1 });
     optimizer.applyGradients([weight], [f64Tensor(G1)]);
-    assertClose(weight.data, [1 - 0.05 / Math.sqrt(0.35), -2 - 0.025 / Math.sqrt(0.1625)], { atol: 1e-9, rtol: 0 }, 'step 1');
+    assertClose(
+      weight.data,
+      [1 - 0.05 / Math.sqrt(0.35), -2 - 0.025 / Math.sqrt(0.1625)],
+      { atol: 1e-9, rtol: 0 },
+      'step 1',
+    );
     const state = optimizer.getState([weight]);
-    assertClose(state.weights[0]!.buffers['accumulator']!, [0.35, 0.1625], FLOAT64, 'accumulator');
+    assertClose(state.weights[0]!.buffers.accumulator!, [0.35, 0.1625], FLOAT64, 'accumulator');
   });
 });
 
@@ -76,14 +81,21 @@ describe('optimizer state: listing and restoring it continues training exactly',
     ['SGD', () => new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true }), ['velocity']],
     ['Adam', () => new Adam({ learningRate: 0.1 }), ['firstMoment', 'secondMoment']],
     ['AdamW', () => new AdamW({ learningRate: 0.1 }), ['firstMoment', 'secondMoment']],
-    ['RMSProp', () => new RMSProp({ momentum: 0.9, centered: true }), ['gradientAverage', 'momentumBuffer', 'squareAverage']],
+    [
+      'RMSProp',
+      () => new RMSProp({ momentum: 0.9, centered: true }),
+      ['gradientAverage', 'momentumBuffer', 'squareAverage'],
+    ],
     ['RMSProp plain', () => new RMSProp(), ['squareAverage']],
     ['Adagrad', () => new Adagrad({ initialAccumulatorValue: 0.1 }), ['accumulator']],
   ];
   for (const [name, make, bufferNames] of makers) {
     test(`${name}: getState lists ${bufferNames.join(', ')} and the steps; setState on a new optimizer gives the same third step`, () => {
       const weights = [f64Tensor(W0), f64Tensor([0.5, 0.25, -0.125])];
-      const gradientsAt = (step: number) => [f64Tensor([G1[0]! * step, G2[1]! - step]), f64Tensor([0.1 * step, -0.2, 0.3])];
+      const gradientsAt = (step: number) => [
+        f64Tensor([G1[0]! * step, G2[1]! - step]),
+        f64Tensor([0.1 * step, -0.2, 0.3]),
+      ];
       const original = make();
       const unused = f64Tensor([7]);
       assert.deepEqual(original.getState([weights[0]!]), { iterations: 0, weights: [null] });
@@ -103,7 +115,9 @@ describe('optimizer state: listing and restoring it continues training exactly',
       assert.equal(restored.iterations, 2);
       original.applyGradients(weights, gradientsAt(3));
       restored.applyGradients(copies, gradientsAt(3));
-      weights.forEach((weight, index) => assertClose(copies[index]!.data, weight.data, { atol: 0, rtol: 0 }, `weight ${index} after step 3`));
+      weights.forEach((weight, index) => {
+        assertClose(copies[index]!.data, weight.data, { atol: 0, rtol: 0 }, `weight ${index} after step 3`);
+      });
       // getState hands out copies: changing them leaves the optimizer alone.
       state.weights[0]!.buffers[bufferNames[0]!]!.fill(123);
       assert.notEqual(original.getState(weights).weights[0]!.buffers[bufferNames[0]!]![0], 123);
@@ -115,14 +129,27 @@ describe('optimizer state: listing and restoring it continues training exactly',
     const adam = new Adam();
     adam.applyGradients([weight], [f64Tensor(G1)]);
     const state = adam.getState([weight]);
-    assert.throws(() => new SGD().setState([weight], state), (error: unknown) => error instanceof ValueError && /SGD setState: weight 0 has buffers \[firstMoment, secondMoment\] but this optimizer keeps \[velocity\]/.test(error.message));
-    assert.throws(() => new Adam().setState([f64Tensor([1, 2, 3])], state), /Adam setState: buffer 'firstMoment' of weight 0 has 2 values, the weight 3/);
+    assert.throws(
+      () => new SGD().setState([weight], state),
+      (error: unknown) =>
+        error instanceof ValueError &&
+        /SGD setState: weight 0 has buffers \[firstMoment, secondMoment\] but this optimizer keeps \[velocity\]/.test(
+          error.message,
+        ),
+    );
+    assert.throws(
+      () => new Adam().setState([f64Tensor([1, 2, 3])], state),
+      /Adam setState: buffer 'firstMoment' of weight 0 has 2 values, the weight 3/,
+    );
     assert.throws(() => new Adam().setState([weight, weight], state), /the state has 1 weights but 2 were given/);
   });
 
   test('applyGradients checks that weights and gradients pair up', () => {
     assert.throws(() => new SGD().applyGradients([f64Tensor(W0)], []), /SGD applyGradients: 1 weights but 0 gradients/);
-    assert.throws(() => new RMSProp().applyGradients([f64Tensor(W0)], [f64Tensor([1])]), /RMSProp applyGradients: weight 0 is 2 float64 values but its gradient 1 float64/);
+    assert.throws(
+      () => new RMSProp().applyGradients([f64Tensor(W0)], [f64Tensor([1])]),
+      /RMSProp applyGradients: weight 0 is 2 float64 values but its gradient 1 float64/,
+    );
   });
 });
 
@@ -165,7 +192,10 @@ describe('gradient clipping (optimizer options clipNorm and clipValue)', () => {
     const optimizer = new AdamW({ clipNorm: 1 });
     assert.throws(
       () => optimizer.applyGradients([weight], [f64Tensor([Number.NaN, 1])]),
-      (error: unknown) => error instanceof ValueError && error.message.includes("AdamW applyGradients: the gradients' global norm is NaN") && error.message.includes('weights unchanged'),
+      (error: unknown) =>
+        error instanceof ValueError &&
+        error.message.includes("AdamW applyGradients: the gradients' global norm is NaN") &&
+        error.message.includes('weights unchanged'),
     );
     assertClose(weight.data, W0, { atol: 0, rtol: 0 }, 'weights unchanged');
     assert.equal(optimizer.iterations, 0);
@@ -173,18 +203,49 @@ describe('gradient clipping (optimizer options clipNorm and clipValue)', () => {
   });
 
   test('getConfig records clipping; bad bounds throw ValueError naming the option', () => {
-    assert.deepEqual(new SGD({ clipNorm: 1 }).getConfig(), { learningRate: 0.01, momentum: 0, nesterov: false, weightDecay: 0, clipNorm: 1 });
-    assert.deepEqual(new Adagrad({ clipValue: 2 }).getConfig(), { learningRate: 0.01, initialAccumulatorValue: 0, epsilon: 1e-10, weightDecay: 0, clipValue: 2 });
+    assert.deepEqual(new SGD({ clipNorm: 1 }).getConfig(), {
+      learningRate: 0.01,
+      momentum: 0,
+      nesterov: false,
+      weightDecay: 0,
+      clipNorm: 1,
+    });
+    assert.deepEqual(new Adagrad({ clipValue: 2 }).getConfig(), {
+      learningRate: 0.01,
+      initialAccumulatorValue: 0,
+      epsilon: 1e-10,
+      weightDecay: 0,
+      clipValue: 2,
+    });
     assert.throws(() => new Adam({ clipNorm: 0 }), /Adam clipNorm must be a finite number > 0, got 0/);
-    assert.throws(() => new RMSProp({ clipValue: Number.NaN }), /RMSProp clipValue must be a finite number > 0, got NaN/);
+    assert.throws(
+      () => new RMSProp({ clipValue: Number.NaN }),
+      /RMSProp clipValue must be a finite number > 0, got NaN/,
+    );
   });
 });
 
 test('option errors name the optimizer, the option and the value', () => {
   assert.throws(() => new RMSProp({ rho: 1 }), /RMSProp rho must be in \[0, 1\), got 1/);
   assert.throws(() => new RMSProp({ momentum: -0.1 }), /RMSProp momentum must be in \[0, 1\), got -0.1/);
-  assert.throws(() => new Adagrad({ initialAccumulatorValue: -1 }), /Adagrad initialAccumulatorValue must be a finite number >= 0, got -1/);
+  assert.throws(
+    () => new Adagrad({ initialAccumulatorValue: -1 }),
+    /Adagrad initialAccumulatorValue must be a finite number >= 0, got -1/,
+  );
   assert.throws(() => new AdamW({ beta2: 1.5 }), /AdamW beta2 must be in \[0, 1\), got 1.5/);
-  assert.deepEqual(new AdamW().getConfig(), { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 });
-  assert.deepEqual(new RMSProp().getConfig(), { learningRate: 0.01, rho: 0.99, epsilon: 1e-8, momentum: 0, centered: false, weightDecay: 0 });
+  assert.deepEqual(new AdamW().getConfig(), {
+    learningRate: 0.001,
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-8,
+    weightDecay: 0.01,
+  });
+  assert.deepEqual(new RMSProp().getConfig(), {
+    learningRate: 0.01,
+    rho: 0.99,
+    epsilon: 1e-8,
+    momentum: 0,
+    centered: false,
+    weightDecay: 0,
+  });
 });

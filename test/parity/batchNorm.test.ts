@@ -33,7 +33,12 @@ function makeCases(): ParityCase[] {
         const dInput = new Float32Array(rows * columns);
         const dGamma = new Float32Array(columns);
         const dBeta = new Float32Array(columns);
-        kernels.BatchNormGrad(dOut, input, mean, variance, gamma, dInput, dGamma, dBeta, { rows, columns, epsilon, isThroughStatistics });
+        kernels.BatchNormGrad(dOut, input, mean, variance, gamma, dInput, dGamma, dBeta, {
+          rows,
+          columns,
+          epsilon,
+          isThroughStatistics,
+        });
         return [mean, variance, output, dInput, dGamma, dBeta];
       },
     });

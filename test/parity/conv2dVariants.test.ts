@@ -18,12 +18,23 @@ function randomParams(random: Random, index: number): Conv2DParams {
     const stride = 1 + random.integer(2);
     const inH = 3 + random.integer(12);
     const inW = 3 + random.integer(12);
-    const paddings: Padding[] = ['valid', 'same', random.integer(3), [random.integer(3), random.integer(3), random.integer(3), random.integer(3)]];
+    const paddings: Padding[] = [
+      'valid',
+      'same',
+      random.integer(3),
+      [random.integer(3), random.integer(3), random.integer(3), random.integer(3)],
+    ];
     try {
       const batch = index < 2 ? 16 : 1 + random.integer(4);
       const size = index < 2 ? 24 : inH;
       const window = windowParams('case', batch, size, index < 2 ? 24 : inW, inC, {
-        kH: kernel, kW: kernel, strideH: stride, strideW: stride, padding: paddings[random.integer(4)]!, dilationH: dilation, dilationW: 1 + random.integer(3),
+        kH: kernel,
+        kW: kernel,
+        strideH: stride,
+        strideW: stride,
+        padding: paddings[random.integer(4)]!,
+        dilationH: dilation,
+        dilationW: 1 + random.integer(3),
       });
       const params: Conv2DParams = { ...window, outC, groups: actualGroups };
       if (random.uniform() < 0.3) params.activation = 'relu';

@@ -50,7 +50,13 @@ const SHAPES: GradientShape[] = [
 function paramsOf(shape: GradientShape): Conv2DParams {
   const dilation = shape.dilation ?? 1;
   const window = windowParams('case', shape.batch, shape.size[0], shape.size[1], shape.inC, {
-    kH: shape.kernel, kW: shape.kernel, strideH: shape.stride, strideW: shape.stride, padding: shape.padding, dilationH: dilation, dilationW: dilation,
+    kH: shape.kernel,
+    kW: shape.kernel,
+    strideH: shape.stride,
+    strideW: shape.stride,
+    padding: shape.padding,
+    dilationH: dilation,
+    dilationW: dilation,
   });
   return { ...window, outC: shape.outC, groups: shape.groups ?? 1 };
 }
@@ -84,9 +90,13 @@ function gradientCases(): ParityCase[] {
   });
   // A ReLU's and a ReLU6's gradient with the bias gradient (ClipBiasAddGrad): outputs on the bounds
   // included, a tail of 1 column, and 505,101 values (2 threads).
-  for (const [rows, columns, min, max] of [[7, 5, 0, Infinity], [5001, 101, 0, 6], [40, 9, -0.25, 0.5]] as const) {
+  for (const [rows, columns, min, max] of [
+    [7, 5, 0, Infinity],
+    [5001, 101, 0, 6],
+    [40, 9, -0.25, 0.5],
+  ] as const) {
     const dOut = randomArray(random, rows * columns);
-    const output = randomArray(random, rows * columns, 4, 2).map((value) => (value < min ? min : value > max ? max : value));
+    const output = randomArray(random, rows * columns, 4, 2).map((value) => (value < min ? min : Math.min(value, max)));
     cases.push({
       name: `ClipBiasAddGrad ${rows}x${columns} (${min}, ${max})`,
       tolerance: { atol: 2e-6 * rows, rtol: 1e-5 },
@@ -99,7 +109,12 @@ function gradientCases(): ParityCase[] {
     });
   }
   // Bias gradients: a tail of 1 column, fewer columns than threads' blocks, and 505,101 values (2 threads).
-  for (const [rows, columns] of [[7, 5], [33, 3], [5001, 101], [1000, 1]] as const) {
+  for (const [rows, columns] of [
+    [7, 5],
+    [33, 3],
+    [5001, 101],
+    [1000, 1],
+  ] as const) {
     const dOut = randomArray(random, rows * columns);
     cases.push({
       name: `BiasAddGrad ${rows}x${columns}`,

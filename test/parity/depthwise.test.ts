@@ -7,7 +7,13 @@
 
 import { Random, type Padding } from '../../src/index.js';
 import { windowParams, type Conv2DParams } from '../../src/kernels/params.js';
-import { describeBuildParity, describeThreadDeterminism, FUSED_ACTIVATIONS, randomArray, type ParityCase } from './harness.js';
+import {
+  describeBuildParity,
+  describeThreadDeterminism,
+  FUSED_ACTIVATIONS,
+  randomArray,
+  type ParityCase,
+} from './harness.js';
 
 interface Geometry {
   batch: number;
@@ -44,7 +50,12 @@ const LARGE_GEOMETRIES: readonly Geometry[] = [
 
 function randomGeometry(random: Random): Geometry {
   const kernel = 1 + random.integer(7);
-  const paddings: Padding[] = ['valid', 'same', random.integer(kernel), [random.integer(kernel), random.integer(kernel), random.integer(kernel), random.integer(kernel)]];
+  const paddings: Padding[] = [
+    'valid',
+    'same',
+    random.integer(kernel),
+    [random.integer(kernel), random.integer(kernel), random.integer(kernel), random.integer(kernel)],
+  ];
   return {
     batch: 1 + random.integer(3),
     inH: 1 + random.integer(20),
@@ -60,7 +71,15 @@ function randomGeometry(random: Random): Geometry {
 function paramsOf(geometry: Geometry): Conv2DParams | null {
   const { batch, inH, inW, channels, kernel, stride, padding, dilation = 1 } = geometry;
   try {
-    const window = windowParams('case', batch, inH, inW, channels, { kH: kernel, kW: kernel, strideH: stride, strideW: stride, padding, dilationH: dilation, dilationW: dilation });
+    const window = windowParams('case', batch, inH, inW, channels, {
+      kH: kernel,
+      kW: kernel,
+      strideH: stride,
+      strideW: stride,
+      padding,
+      dilationH: dilation,
+      dilationW: dilation,
+    });
     return { ...window, outC: channels, groups: channels };
   } catch {
     return null;
@@ -69,14 +88,20 @@ function paramsOf(geometry: Geometry): Conv2DParams | null {
 
 function describeParams(params: Conv2DParams): string {
   const pads = [params.padTop, params.padBottom, params.padLeft, params.padRight].join(',');
-  return `${params.batch}x${params.inH}x${params.inW}x${params.inC} ${params.kH}x${params.kW} stride ${params.strideH}` +
-    `${(params.dilationH ?? 1) > 1 ? ` dilation ${params.dilationH}` : ''} pads ${pads}`;
+  return (
+    `${params.batch}x${params.inH}x${params.inW}x${params.inC} ${params.kH}x${params.kW} stride ${params.strideH}` +
+    `${(params.dilationH ?? 1) > 1 ? ` dilation ${params.dilationH}` : ''} pads ${pads}`
+  );
 }
 
 function makeCases(): ParityCase[] {
   const random = new Random(1515);
   const cases: ParityCase[] = [];
-  const geometries = [...NETWORK_GEOMETRIES, ...LARGE_GEOMETRIES, ...Array.from({ length: 40 }, () => randomGeometry(random))];
+  const geometries = [
+    ...NETWORK_GEOMETRIES,
+    ...LARGE_GEOMETRIES,
+    ...Array.from({ length: 40 }, () => randomGeometry(random)),
+  ];
   geometries.forEach((geometry, index) => {
     const base = paramsOf(geometry);
     if (base === null) return;

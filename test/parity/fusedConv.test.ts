@@ -21,7 +21,14 @@ import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { windowParams, type Conv2DParams, type FusedActivation } from '../../src/kernels/params.js';
 import { broadcastParams } from '../../src/ops/broadcast.js';
 import { assertClose } from '../helpers.js';
-import { describeBuildParity, describeThreadDeterminism, FUSED_ACTIVATIONS, randomArray, wasmSkip, type ParityCase } from './harness.js';
+import {
+  describeBuildParity,
+  describeThreadDeterminism,
+  FUSED_ACTIVATIONS,
+  randomArray,
+  wasmSkip,
+  type ParityCase,
+} from './harness.js';
 
 interface Geometry {
   batch: number;
@@ -67,10 +74,20 @@ function randomGeometry(random: Random): Geometry {
   };
 }
 
-function paramsOf(geometry: Geometry, activation: FusedActivation | undefined, isConstantFilter: boolean): Conv2DParams | null {
+function paramsOf(
+  geometry: Geometry,
+  activation: FusedActivation | undefined,
+  isConstantFilter: boolean,
+): Conv2DParams | null {
   const { batch, size, inC, outC, kernel, stride, padding, groups } = geometry;
   try {
-    const window = windowParams('case', batch, size, size, inC, { kH: kernel, kW: kernel, strideH: stride, strideW: stride, padding });
+    const window = windowParams('case', batch, size, size, inC, {
+      kH: kernel,
+      kW: kernel,
+      strideH: stride,
+      strideW: stride,
+      padding,
+    });
     const params: Conv2DParams = { ...window, outC };
     if (groups !== undefined && groups !== 1) params.groups = groups;
     if (activation !== undefined) params.activation = activation;
@@ -95,19 +112,25 @@ function makeCases(): ParityCase[] {
     const groupInC = params.inC / (params.groups ?? 1);
     const outputSize = params.batch * params.outH * params.outW * params.outC;
     const inputs = [0, 1].map(() => randomArray(random, params.batch * params.inH * params.inW * params.inC));
-    const filter = randomArray(random, params.kH * params.kW * groupInC * params.outC, 1 / Math.sqrt(params.kH * params.kW * groupInC));
+    const filter = randomArray(
+      random,
+      params.kH * params.kW * groupInC * params.outC,
+      1 / Math.sqrt(params.kH * params.kW * groupInC),
+    );
     const bias = hasBias ? randomArray(random, params.outC) : null;
     const residual = hasResidual ? randomArray(random, outputSize, 2) : null;
-    const name = `${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}` +
+    const name =
+      `${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}` +
       `${(params.groups ?? 1) > 1 ? `, ${params.groups} groups` : ''}, ${activation?.kind ?? 'no activation'}${hasResidual ? ', residual' : ''}${hasBias ? '' : ', no bias'}${isConstantFilter ? ', constant filter' : ''}`;
     cases.push({
       name,
       // The same filter array on both calls (each backend keeps its own prepared form), different inputs.
-      run: (kernels) => inputs.map((input) => {
-        const output = new Float32Array(outputSize);
-        kernels.Conv2D(input, filter, bias, output, params, residual);
-        return output;
-      }),
+      run: (kernels) =>
+        inputs.map((input) => {
+          const output = new Float32Array(outputSize);
+          kernels.Conv2D(input, filter, bias, output, params, residual);
+          return output;
+        }),
       tolerance: { atol: 2e-4, rtol: 2e-4 },
     });
   });
@@ -145,9 +168,17 @@ const PREPARED_GEOMETRIES: readonly Geometry[] = [
  * residual where the case has one: the even ones), the others per row tile.
  */
 const PREPARED_ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
-  { kind: 'relu' }, { kind: 'silu' }, { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 }, { kind: 'clip', min: 0, max: 6 },
-  { kind: 'leakyRelu', alpha: 0.1 }, undefined, { kind: 'sigmoid' }, undefined, { kind: 'clip', min: -0.5, max: 0.5 },
-  { kind: 'silu' }, { kind: 'clip', min: 0, max: 6 },
+  { kind: 'relu' },
+  { kind: 'silu' },
+  { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 },
+  { kind: 'clip', min: 0, max: 6 },
+  { kind: 'leakyRelu', alpha: 0.1 },
+  undefined,
+  { kind: 'sigmoid' },
+  undefined,
+  { kind: 'clip', min: -0.5, max: 0.5 },
+  { kind: 'silu' },
+  { kind: 'clip', min: 0, max: 6 },
 ];
 
 function makePreparedCases(): ParityCase[] {
@@ -163,13 +194,15 @@ function makePreparedCases(): ParityCase[] {
     const biases = [randomArray(random, params.outC), randomArray(random, params.outC)];
     const residual = index % 2 === 0 ? randomArray(random, outputSize) : null;
     cases.push({
-      name: `prepared filter: ${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}, ` +
+      name:
+        `prepared filter: ${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}, ` +
         `${activation?.kind ?? 'no activation'}${residual === null ? '' : ', residual'}, called 3 times (the last with a new bias)`,
-      run: (kernels) => inputs.map((input, call) => {
-        const output = new Float32Array(outputSize);
-        kernels.Conv2D(input, filter, biases[call === 2 ? 1 : 0]!, output, params, residual);
-        return output;
-      }),
+      run: (kernels) =>
+        inputs.map((input, call) => {
+          const output = new Float32Array(outputSize);
+          kernels.Conv2D(input, filter, biases[call === 2 ? 1 : 0]!, output, params, residual);
+          return output;
+        }),
       tolerance: { atol: 5e-4, rtol: 5e-4 },
     });
   });
@@ -181,8 +214,22 @@ function makeOneSidedPaddingCases(): ParityCase[] {
   const random = new Random(11);
   return [false, true].map((isConstantFilter) => {
     const params: Conv2DParams = {
-      batch: 1, inH: 6, inW: 5, inC: 8, outH: 7, outW: 6, kH: 1, kW: 1, strideH: 1, strideW: 1,
-      padTop: 0, padBottom: 1, padLeft: 0, padRight: 1, outC: 16, ...(isConstantFilter ? { isConstantFilter } : {}),
+      batch: 1,
+      inH: 6,
+      inW: 5,
+      inC: 8,
+      outH: 7,
+      outW: 6,
+      kH: 1,
+      kW: 1,
+      strideH: 1,
+      strideW: 1,
+      padTop: 0,
+      padBottom: 1,
+      padLeft: 0,
+      padRight: 1,
+      outC: 16,
+      ...(isConstantFilter ? { isConstantFilter } : {}),
     };
     const input = randomArray(random, 6 * 5 * 8);
     const filter = randomArray(random, 8 * 16, 0.3);
@@ -206,13 +253,68 @@ function makeOneSidedPaddingCases(): ParityCase[] {
  * one (a scaled copy). Each run returns the fused convolution's output and, for the bit-for-bit
  * check, that of the BroadcastArithmetic multiply followed by the same convolution.
  */
-const INPUT_SCALE_GEOMETRIES: readonly (Geometry & { isConstantFilter: boolean; activation?: FusedActivation; hasResidual?: boolean })[] = [
-  { batch: 3, size: 7, inC: 37, outC: 20, kernel: 1, stride: 1, padding: 'valid', isConstantFilter: true, activation: { kind: 'silu' } },
-  { batch: 2, size: 14, inC: 120, outC: 48, kernel: 1, stride: 1, padding: 'valid', isConstantFilter: true, hasResidual: true },
-  { batch: 1, size: 7, inC: 320, outC: 84, kernel: 1, stride: 1, padding: 'same', isConstantFilter: true, activation: { kind: 'clip', min: 0, max: 6 } },
-  { batch: 5, size: 5, inC: 24, outC: 16, kernel: 1, stride: 1, padding: 'valid', isConstantFilter: true, hasResidual: true, activation: { kind: 'relu' } },
+const INPUT_SCALE_GEOMETRIES: readonly (Geometry & {
+  isConstantFilter: boolean;
+  activation?: FusedActivation;
+  hasResidual?: boolean;
+})[] = [
+  {
+    batch: 3,
+    size: 7,
+    inC: 37,
+    outC: 20,
+    kernel: 1,
+    stride: 1,
+    padding: 'valid',
+    isConstantFilter: true,
+    activation: { kind: 'silu' },
+  },
+  {
+    batch: 2,
+    size: 14,
+    inC: 120,
+    outC: 48,
+    kernel: 1,
+    stride: 1,
+    padding: 'valid',
+    isConstantFilter: true,
+    hasResidual: true,
+  },
+  {
+    batch: 1,
+    size: 7,
+    inC: 320,
+    outC: 84,
+    kernel: 1,
+    stride: 1,
+    padding: 'same',
+    isConstantFilter: true,
+    activation: { kind: 'clip', min: 0, max: 6 },
+  },
+  {
+    batch: 5,
+    size: 5,
+    inC: 24,
+    outC: 16,
+    kernel: 1,
+    stride: 1,
+    padding: 'valid',
+    isConstantFilter: true,
+    hasResidual: true,
+    activation: { kind: 'relu' },
+  },
   { batch: 2, size: 6, inC: 21, outC: 10, kernel: 1, stride: 1, padding: 'valid', isConstantFilter: false },
-  { batch: 2, size: 9, inC: 12, outC: 8, kernel: 3, stride: 2, padding: 'same', isConstantFilter: true, activation: { kind: 'silu' } },
+  {
+    batch: 2,
+    size: 9,
+    inC: 12,
+    outC: 8,
+    kernel: 3,
+    stride: 2,
+    padding: 'same',
+    isConstantFilter: true,
+    activation: { kind: 'silu' },
+  },
   { batch: 2, size: 8, inC: 18, outC: 18, kernel: 3, stride: 1, padding: 1, groups: 18, isConstantFilter: true },
 ];
 
@@ -225,12 +327,17 @@ function makeInputScaleCases(): ParityCase[] {
     const outputSize = params.batch * params.outH * params.outW * params.outC;
     const input = randomArray(random, params.batch * params.inH * params.inW * params.inC);
     const scale = randomArray(random, params.batch * params.inC, 2);
-    const filter = randomArray(random, params.kH * params.kW * groupInC * params.outC, 1 / Math.sqrt(params.kH * params.kW * groupInC));
+    const filter = randomArray(
+      random,
+      params.kH * params.kW * groupInC * params.outC,
+      1 / Math.sqrt(params.kH * params.kW * groupInC),
+    );
     const bias = randomArray(random, params.outC);
     const residual = geometry.hasResidual === true ? randomArray(random, outputSize) : null;
     const gate = broadcastParams('multiply', inputShape, [params.batch, 1, 1, params.inC]);
     return {
-      name: `input scale: ${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}` +
+      name:
+        `input scale: ${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}` +
         `${(params.groups ?? 1) > 1 ? ', depthwise' : ''}, ${geometry.activation?.kind ?? 'no activation'}${residual === null ? '' : ', residual'}${geometry.isConstantFilter ? ', constant filter' : ''}`,
       run: (kernels) => {
         const fused = new Float32Array(outputSize);
@@ -248,12 +355,15 @@ function makeInputScaleCases(): ParityCase[] {
 
 const inputScaleCases = makeInputScaleCases();
 const cases = [...makeCases(), ...makePreparedCases(), ...makeOneSidedPaddingCases(), ...inputScaleCases];
-describeBuildParity('fused convolutions (bias, residual, activation, input scale; constant filters called twice)', cases);
+describeBuildParity(
+  'fused convolutions (bias, residual, activation, input scale; constant filters called twice)',
+  cases,
+);
 describeThreadDeterminism('a fused convolution', cases);
 
 describe('wasm backend: a convolution with an input scale', { skip: wasmSkip }, () => {
   after(() => setBackend('reference'));
-  test('gives the bits of the gate\'s Multiply followed by the convolution', async () => {
+  test("gives the bits of the gate's Multiply followed by the convolution", async () => {
     await initWasmBackend({ threads: 2 });
     for (const parityCase of inputScaleCases) {
       const [fused, unfused] = parityCase.run(getBackend().kernels);
@@ -269,7 +379,11 @@ function collectGarbage(): void {
 }
 
 describe('wasm backend: prepared constant filters follow their filter array', { skip: wasmSkip }, () => {
-  const params = paramsOf({ batch: 1, size: 7, inC: 128, outC: 96, kernel: 3, stride: 1, padding: 1 }, { kind: 'relu' }, true)!;
+  const params = paramsOf(
+    { batch: 1, size: 7, inC: 128, outC: 96, kernel: 3, stride: 1, padding: 1 },
+    { kind: 'relu' },
+    true,
+  )!;
   const depth = params.kH * params.kW * params.inC;
   const random = new Random(7);
   const input = randomArray(random, params.batch * params.inH * params.inW * params.inC);

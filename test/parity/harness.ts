@@ -4,7 +4,14 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { getBackend, initWasmBackend, Random, setBackend, type Backend, type KernelSignatures } from '../../src/index.js';
+import {
+  getBackend,
+  initWasmBackend,
+  type Random,
+  setBackend,
+  type Backend,
+  type KernelSignatures,
+} from '../../src/index.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import type { FusedActivation } from '../../src/kernels/params.js';
 import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
@@ -20,7 +27,9 @@ export interface ParityCase {
 const features = await probeWasmFeatures();
 
 /** node:test's skip option: a reason where the engine cannot run the wasm backend. */
-export const wasmSkip: string | false = features.simd ? false : 'this engine has no WebAssembly SIMD: the wasm backend cannot run (reported, not ignored)';
+export const wasmSkip: string | false = features.simd
+  ? false
+  : 'this engine has no WebAssembly SIMD: the wasm backend cannot run (reported, not ignored)';
 
 /** No activation, then every kind of FusedActivation with the parameters the networks use. */
 export const FUSED_ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
@@ -43,7 +52,10 @@ export function randomArray(random: Random, size: number, scale = 1, offset = 0)
 
 /** One test per case and build: the wasm outputs match the reference within the case's tolerance. */
 export function describeBuildParity(title: string, cases: readonly ParityCase[]): void {
-  for (const build of [{ name: 'relaxed SIMD', disableRelaxedSimd: false }, { name: 'plain SIMD', disableRelaxedSimd: true }]) {
+  for (const build of [
+    { name: 'relaxed SIMD', disableRelaxedSimd: false },
+    { name: 'plain SIMD', disableRelaxedSimd: true },
+  ]) {
     describe(`wasm backend (${build.name}): ${title} match the reference kernels`, { skip: wasmSkip }, () => {
       let wasm: Backend;
       before(async () => {
@@ -55,7 +67,9 @@ export function describeBuildParity(title: string, cases: readonly ParityCase[])
         test(parityCase.name, () => {
           const expected = parityCase.run(referenceBackend.kernels);
           const actual = parityCase.run(wasm.kernels);
-          actual.forEach((values, index) => assertClose(values, expected[index]!, parityCase.tolerance, `${parityCase.name} output ${index}`));
+          actual.forEach((values, index) => {
+            assertClose(values, expected[index]!, parityCase.tolerance, `${parityCase.name} output ${index}`);
+          });
         });
       }
     });
@@ -72,7 +86,13 @@ export function describeThreadDeterminism(title: string, cases: readonly ParityC
       await initWasmBackend({ threads: 2 });
       const double = cases.map((parityCase) => parityCase.run(getBackend().kernels));
       cases.forEach((parityCase, index) => {
-        single[index]!.forEach((values, output) => assert.deepEqual(Array.from(double[index]![output]!), Array.from(values), `${parityCase.name} output ${output}`));
+        single[index]!.forEach((values, output) => {
+          assert.deepEqual(
+            Array.from(double[index]![output]!),
+            Array.from(values),
+            `${parityCase.name} output ${output}`,
+          );
+        });
       });
     });
   });

@@ -17,39 +17,44 @@ function comparisonCases(random: Random, aShape: number[], bShape: number[]): Pa
   const params = broadcastParams('maximum', aShape, bShape);
   const outSize = size(broadcastShape(aShape, bShape));
   // Values on a grid of quarters, so that many pairs tie exactly; one NaN in a.
-  const grid = (count: number) => Float32Array.from(randomArray(random, count, 2), (value) => Math.round(value * 4) / 4);
+  const grid = (count: number) =>
+    Float32Array.from(randomArray(random, count, 2), (value) => Math.round(value * 4) / 4);
   const a = grid(size(aShape));
   const b = grid(size(bShape));
   a[Math.floor(a.length / 2)] = NaN;
   const label = `${aShape.join('x')} (op) ${bShape.join('x')}`;
-  return (['maximum', 'minimum', 'selectionWeight'] as const).map((operation): ParityCase => ({
-    name: `BroadcastArithmetic ${operation} ${label}`,
-    tolerance: { atol: 0, rtol: 0 },
-    run: (k: KernelSignatures) => {
-      const output = new Float32Array(outSize);
-      k.BroadcastArithmetic(a, b, output, { ...params, operation });
-      // assertClose counts NaN as a mismatch: both backends must give NaN at the same places, marked 999.
-      return [output.map((value) => (Number.isNaN(value) ? 999 : value))];
-    },
-  }));
+  return (['maximum', 'minimum', 'selectionWeight'] as const).map(
+    (operation): ParityCase => ({
+      name: `BroadcastArithmetic ${operation} ${label}`,
+      tolerance: { atol: 0, rtol: 0 },
+      run: (k: KernelSignatures) => {
+        const output = new Float32Array(outSize);
+        k.BroadcastArithmetic(a, b, output, { ...params, operation });
+        // assertClose counts NaN as a mismatch: both backends must give NaN at the same places, marked 999.
+        return [output.map((value) => (Number.isNaN(value) ? 999 : value))];
+      },
+    }),
+  );
 }
 
 function powerCases(random: Random, count: number): ParityCase[] {
   const input = randomArray(random, count, 0.9, 1.1);
   const dOut = randomArray(random, count);
-  return [2, 0.5, 1, 3, -1.5, 1.7].map((exponent): ParityCase => ({
-    name: `Pow + PowGrad exponent ${exponent}, ${count} values in [0.2, 2]`,
-    // Exponents 2, 0.5 and 1 agree bit for bit in the forward pass; Mathf.pow and the f32 gradient within a few ulps.
-    tolerance: { atol: 1e-6, rtol: 2e-6 },
-    run: (k: KernelSignatures) => {
-      const params = { size: count, exponent: Math.fround(exponent) };
-      const output = new Float32Array(count);
-      const dInput = new Float32Array(count);
-      k.Pow(input, output, params);
-      k.PowGrad(dOut, input, dInput, params);
-      return [output, dInput];
-    },
-  }));
+  return [2, 0.5, 1, 3, -1.5, 1.7].map(
+    (exponent): ParityCase => ({
+      name: `Pow + PowGrad exponent ${exponent}, ${count} values in [0.2, 2]`,
+      // Exponents 2, 0.5 and 1 agree bit for bit in the forward pass; Mathf.pow and the f32 gradient within a few ulps.
+      tolerance: { atol: 1e-6, rtol: 2e-6 },
+      run: (k: KernelSignatures) => {
+        const params = { size: count, exponent: Math.fround(exponent) };
+        const output = new Float32Array(count);
+        const dInput = new Float32Array(count);
+        k.Pow(input, output, params);
+        k.PowGrad(dOut, input, dInput, params);
+        return [output, dInput];
+      },
+    }),
+  );
 }
 
 const random = new Random(2501);

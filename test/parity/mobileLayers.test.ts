@@ -12,8 +12,31 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import {
-  AvgPool2D, ChannelShuffle, ChannelSlice, Concatenate, Conv2D, Dense, Divide, getBackend, GlobalAveragePooling2D, GradientTape, HardSigmoid, HardSwish,
-  initWasmBackend, Input, LayerNormalization, MaxPool2D, Model, Multiply, Random, setBackend, softmaxCrossEntropy, Subtract, Tensor, withScope, type KernelSignatures,
+  AvgPool2D,
+  ChannelShuffle,
+  ChannelSlice,
+  Concatenate,
+  Conv2D,
+  Dense,
+  Divide,
+  getBackend,
+  GlobalAveragePooling2D,
+  GradientTape,
+  HardSigmoid,
+  HardSwish,
+  initWasmBackend,
+  Input,
+  LayerNormalization,
+  MaxPool2D,
+  Model,
+  Multiply,
+  Random,
+  setBackend,
+  softmaxCrossEntropy,
+  Subtract,
+  Tensor,
+  withScope,
+  type KernelSignatures,
 } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 import { broadcastParams, broadcastShape, reduceSumToParams } from '../../src/ops/broadcast.js';
@@ -46,8 +69,16 @@ function hardCases(random: Random, size: number): ParityCase[] {
     return [output, dInput];
   };
   return [
-    { name: `HardSigmoid + HardSigmoidGrad (alpha 0.2, beta 0.5) ${label}`, tolerance: HARD_TOLERANCE, run: run('HardSigmoid', 0.2, 0.5) },
-    { name: `HardSigmoid + HardSigmoidGrad (alpha 1/6, beta 0.5) ${label}`, tolerance: HARD_TOLERANCE, run: run('HardSigmoid', 1 / 6, 0.5) },
+    {
+      name: `HardSigmoid + HardSigmoidGrad (alpha 0.2, beta 0.5) ${label}`,
+      tolerance: HARD_TOLERANCE,
+      run: run('HardSigmoid', 0.2, 0.5),
+    },
+    {
+      name: `HardSigmoid + HardSigmoidGrad (alpha 1/6, beta 0.5) ${label}`,
+      tolerance: HARD_TOLERANCE,
+      run: run('HardSigmoid', 1 / 6, 0.5),
+    },
     { name: `HardSwish + HardSwishGrad ${label}`, tolerance: HARD_TOLERANCE, run: run('HardSwish', 1 / 6, 0.5) },
   ];
 }
@@ -66,42 +97,72 @@ function broadcastCases(random: Random, aShape: number[], bShape: number[]): Par
   const dOut = randomArray(random, outSize);
   const label = `${aShape.join('x')} (op) ${bShape.join('x')}`;
   return [
-    ...(['add', 'subtract', 'multiply', 'divide'] as const).map((operation): ParityCase => ({
-      name: `BroadcastArithmetic ${operation} ${label}`,
-      tolerance: { atol: 0, rtol: 0 },
-      run: (k) => {
-        const output = new Float32Array(outSize);
-        k.BroadcastArithmetic(a, b, output, { ...forward, operation });
-        return [output];
-      },
-    })),
-    ...sums.map((params, index): ParityCase => ({
-      name: `ReduceSumTo ${label} onto ${index === 0 ? aShape.join('x') : bShape.join('x')}`,
-      tolerance: { atol: 0, rtol: 0 },
-      run: (k) => {
-        const output = new Float32Array(size(index === 0 ? aShape : bShape));
-        k.ReduceSumTo(dOut, output, params);
-        return [output];
-      },
-    })),
+    ...(['add', 'subtract', 'multiply', 'divide'] as const).map(
+      (operation): ParityCase => ({
+        name: `BroadcastArithmetic ${operation} ${label}`,
+        tolerance: { atol: 0, rtol: 0 },
+        run: (k) => {
+          const output = new Float32Array(outSize);
+          k.BroadcastArithmetic(a, b, output, { ...forward, operation });
+          return [output];
+        },
+      }),
+    ),
+    ...sums.map(
+      (params, index): ParityCase => ({
+        name: `ReduceSumTo ${label} onto ${index === 0 ? aShape.join('x') : bShape.join('x')}`,
+        tolerance: { atol: 0, rtol: 0 },
+        run: (k) => {
+          const output = new Float32Array(size(index === 0 ? aShape : bShape));
+          k.ReduceSumTo(dOut, output, params);
+          return [output];
+        },
+      }),
+    ),
   ];
 }
 
 /** Shape pairs: gates, per-channel constants, scalars, spatial masks, batch broadcasts, same shapes. */
 const BROADCAST_SHAPES: [number[], number[]][] = [
-  [[2, 5, 7, 16], [2, 1, 1, 16]],
-  [[1, 6, 6, 3], [1, 1, 1, 3]],
+  [
+    [2, 5, 7, 16],
+    [2, 1, 1, 16],
+  ],
+  [
+    [1, 6, 6, 3],
+    [1, 1, 1, 3],
+  ],
   [[3, 4, 5, 70], [70]],
-  [[2, 3, 3, 5], [1, 1, 5]],
+  [
+    [2, 3, 3, 5],
+    [1, 1, 5],
+  ],
   [[2, 4, 4, 5], [1]],
-  [[2, 4, 6, 7], [2, 4, 6, 1]],
-  [[1, 1, 1, 9], [2, 3, 4, 9]],
-  [[4, 3, 5, 6], [1, 3, 5, 6]],
-  [[2, 5, 5, 3], [2, 5, 5, 3]],
-  [[3, 1, 4, 1], [1, 5, 1, 6]],
+  [
+    [2, 4, 6, 7],
+    [2, 4, 6, 1],
+  ],
+  [
+    [1, 1, 1, 9],
+    [2, 3, 4, 9],
+  ],
+  [
+    [4, 3, 5, 6],
+    [1, 3, 5, 6],
+  ],
+  [
+    [2, 5, 5, 3],
+    [2, 5, 5, 3],
+  ],
+  [
+    [3, 1, 4, 1],
+    [1, 5, 1, 6],
+  ],
 ];
 
-/** A random ceil-mode and/or count_include_pad pooling case (the op's params), max and average, forward and backward. */
+/**
+ * A random ceil-mode and/or count_include_pad pooling case (the op's params), max and average, forward and backward.
+ */
 function ceilPoolCase(random: Random): ParityCase {
   const kH = 1 + random.integer(4);
   const kW = 1 + random.integer(4);
@@ -180,39 +241,85 @@ function shuffleCase(random: Random, rows: number, groups: number, groupSize: nu
 
 describe('mobile-network kernels', () => {
   const normRandom = new Random(1405);
-  describeBuildParity('layer normalization', [[1, 1], [7, 3], [12, 4], [5, 5], [33, 16], [300, 70], [49, 96]].map(([rows, columns]) => layerNormCase(normRandom, rows!, columns!)));
+  describeBuildParity(
+    'layer normalization',
+    [
+      [1, 1],
+      [7, 3],
+      [12, 4],
+      [5, 5],
+      [33, 16],
+      [300, 70],
+      [49, 96],
+    ].map(([rows, columns]) => layerNormCase(normRandom, rows!, columns!)),
+  );
   describeThreadDeterminism('layer normalization', [layerNormCase(new Random(1406), 20000, 96)]);
   const poolRandom = new Random(1404);
-  describeBuildParity('ceil-mode and count_include_pad pooling', Array.from({ length: 40 }, () => ceilPoolCase(poolRandom)));
+  describeBuildParity(
+    'ceil-mode and count_include_pad pooling',
+    Array.from({ length: 40 }, () => ceilPoolCase(poolRandom)),
+  );
   const broadcastRandom = new Random(1402);
-  describeBuildParity('broadcasting arithmetic and its sum', BROADCAST_SHAPES.flatMap(([a, b]) => broadcastCases(broadcastRandom, a, b)));
-  describeThreadDeterminism('broadcasting arithmetic', broadcastCases(new Random(1403), [64, 32, 32, 40], [64, 1, 1, 40]).slice(0, 4));
+  describeBuildParity(
+    'broadcasting arithmetic and its sum',
+    BROADCAST_SHAPES.flatMap(([a, b]) => broadcastCases(broadcastRandom, a, b)),
+  );
+  describeThreadDeterminism(
+    'broadcasting arithmetic',
+    broadcastCases(new Random(1403), [64, 32, 32, 40], [64, 1, 1, 40]).slice(0, 4),
+  );
   const shuffleRandom = new Random(1407);
   // 2 groups take the SIMD interleave (groupSize 4, 8 and a tail of 1 to 3), others the scalar loop.
-  describeBuildParity('channel shuffle', [[1, 2, 1], [3, 2, 4], [5, 2, 7], [9, 2, 58], [4, 3, 5], [6, 4, 8], [2, 8, 3], [7, 5, 1]].map(([rows, groups, groupSize]) => shuffleCase(shuffleRandom, rows!, groups!, groupSize!)));
+  describeBuildParity(
+    'channel shuffle',
+    [
+      [1, 2, 1],
+      [3, 2, 4],
+      [5, 2, 7],
+      [9, 2, 58],
+      [4, 3, 5],
+      [6, 4, 8],
+      [2, 8, 3],
+      [7, 5, 1],
+    ].map(([rows, groups, groupSize]) => shuffleCase(shuffleRandom, rows!, groups!, groupSize!)),
+  );
   describeThreadDeterminism('channel shuffle', [shuffleCase(new Random(1408), 20000, 2, 58)]);
   const random = new Random(1400);
-  describeBuildParity('hard sigmoid and hard swish', [1, 3, 4, 7, 33, 1000].flatMap((size) => hardCases(random, size)));
+  describeBuildParity(
+    'hard sigmoid and hard swish',
+    [1, 3, 4, 7, 33, 1000].flatMap((size) => hardCases(random, size)),
+  );
   describeThreadDeterminism('hard sigmoid and hard swish', hardCases(new Random(1401), 600_000));
 });
 
 /** A float32 graph with every new layer (pooling modes, gates, Subtract, Divide, slices, a shuffle, layer norms). */
 function everyNewLayer(): Model {
   const input = new Input({ shape: [11, 10, 3] });
-  const stem = new MaxPool2D({ poolSize: 2, ceilMode: true }).apply(new Conv2D({ filters: 12, kernelSize: 3, padding: 'same' }).apply(input.output));
+  const stem = new MaxPool2D({ poolSize: 2, ceilMode: true }).apply(
+    new Conv2D({ filters: 12, kernelSize: 3, padding: 'same' }).apply(input.output),
+  );
   const squeezed = new AvgPool2D({ poolSize: [6, 5] }).apply(stem);
   const gate = new HardSigmoid({ alpha: 1 / 6 }).apply(new Conv2D({ filters: 12, kernelSize: 1 }).apply(squeezed));
   const gated = new Subtract().apply([new Multiply().apply([stem, gate]), gate]);
-  const divided = new Divide().apply([gated, new HardSigmoid({ beta: 0.8 }).apply(new Conv2D({ filters: 1, kernelSize: 1 }).apply(stem))]);
+  const divided = new Divide().apply([
+    gated,
+    new HardSigmoid({ beta: 0.8 }).apply(new Conv2D({ filters: 1, kernelSize: 1 }).apply(stem)),
+  ]);
   const left = new ChannelSlice({ start: 0, end: 5 }).apply(divided);
-  const right = new HardSwish().apply(new LayerNormalization().apply(new ChannelSlice({ start: 5, end: 12 }).apply(divided)));
+  const right = new HardSwish().apply(
+    new LayerNormalization().apply(new ChannelSlice({ start: 5, end: 12 }).apply(divided)),
+  );
   const joined = new ChannelShuffle({ groups: 3 }).apply(new Concatenate().apply([right, left]));
-  const pooled = new AvgPool2D({ poolSize: 3, strides: 2, padding: 1, ceilMode: true, countIncludePad: true }).apply(joined);
+  const pooled = new AvgPool2D({ poolSize: 3, strides: 2, padding: 1, ceilMode: true, countIncludePad: true }).apply(
+    joined,
+  );
   const output = new Dense({ units: 5 }).apply(new GlobalAveragePooling2D().apply(pooled));
   return new Model({ inputs: input.output, outputs: output }, { seed: 1540 });
 }
 
-describe('a graph with every new layer: the wasm backend gives the reference loss and gradients', { skip: wasmSkip }, () => {
+describe('a graph with every new layer: the wasm backend gives the reference loss and gradients', {
+  skip: wasmSkip,
+}, () => {
   after(() => setBackend('reference'));
   test('loss and the gradients of every weight and of the input, batch 6, 2 threads', async () => {
     const model = everyNewLayer();
@@ -220,18 +327,24 @@ describe('a graph with every new layer: the wasm backend gives the reference los
     const x = Tensor.fromArray(randomArray(random, 6 * 11 * 10 * 3), [6, 11, 10, 3]);
     const targets = Tensor.zeros([6, 5]);
     for (let row = 0; row < 6; row++) targets.data[row * 5 + (row % 5)] = 1;
-    const run = () => withScope(() => {
-      const sources = [x, ...model.trainableWeights()];
-      const tape = new GradientTape(sources);
-      const loss = tape.run(() => softmaxCrossEntropy(model.forward(x), targets).loss);
-      return [Float32Array.from(loss.data), ...tape.gradient(loss, sources).map((gradient) => Float32Array.from(gradient.data))];
-    });
+    const run = () =>
+      withScope(() => {
+        const sources = [x, ...model.trainableWeights()];
+        const tape = new GradientTape(sources);
+        const loss = tape.run(() => softmaxCrossEntropy(model.forward(x), targets).loss);
+        return [
+          Float32Array.from(loss.data),
+          ...tape.gradient(loss, sources).map((gradient) => Float32Array.from(gradient.data)),
+        ];
+      });
     setBackend('reference');
     const expected = run();
     await initWasmBackend({ threads: 2 });
     assert.equal(getBackend().name, 'wasm');
     const actual = run();
     // float32 sums in other orders (convolutions, layer norm, pooling) through a dozen layers.
-    actual.forEach((values, index) => assertClose(values, expected[index]!, { atol: 2e-5, rtol: 1e-3 }, index === 0 ? 'loss' : `gradient ${index - 1}`));
+    actual.forEach((values, index) => {
+      assertClose(values, expected[index]!, { atol: 2e-5, rtol: 1e-3 }, index === 0 ? 'loss' : `gradient ${index - 1}`);
+    });
   });
 });

@@ -8,14 +8,19 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { Random, getBackend, initWasmBackend, setBackend, type KernelSignatures, type Padding } from '../../src/index.js';
+import {
+  Random,
+  getBackend,
+  initWasmBackend,
+  setBackend,
+  type KernelSignatures,
+  type Padding,
+} from '../../src/index.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { resolvePadding, windowOutputSize, type Pool2DParams, type ZeroPad2DParams } from '../../src/kernels/params.js';
 import { describeBuildParity, describeThreadDeterminism, randomArray, wasmSkip, type ParityCase } from './harness.js';
 
-
 type Case = ParityCase;
-
 
 /**
  * Tolerances against the float64-accurate reference, measured on 200,000 points in [-15, 15]: leaky
@@ -30,19 +35,52 @@ function activationCases(random: Random, size: number, scale: number): Case[] {
   const dOut = randomArray(random, size);
   const alpha = 0.01 + random.uniform();
   const label = `${size} values in [-${scale}, ${scale}]`;
-  const run = (forward: (k: KernelSignatures, output: Float32Array) => void, backward: (k: KernelSignatures, dInput: Float32Array) => void) => (k: KernelSignatures) => {
-    const output = new Float32Array(size);
-    forward(k, output);
-    const dInput = new Float32Array(size);
-    backward(k, dInput);
-    return [output, dInput];
-  };
+  const run =
+    (
+      forward: (k: KernelSignatures, output: Float32Array) => void,
+      backward: (k: KernelSignatures, dInput: Float32Array) => void,
+    ) =>
+    (k: KernelSignatures) => {
+      const output = new Float32Array(size);
+      forward(k, output);
+      const dInput = new Float32Array(size);
+      backward(k, dInput);
+      return [output, dInput];
+    };
   const tolerance = ACTIVATION_TOLERANCE;
   return [
-    { name: `LeakyRelu + LeakyReluGrad (alpha ${alpha.toFixed(3)}) ${label}`, tolerance, run: run((k, o) => k.LeakyRelu(input, o, { size, alpha }), (k, d) => k.LeakyReluGrad(dOut, input, d, { size, alpha })) },
-    { name: `Elu + EluGrad (alpha ${alpha.toFixed(3)}) ${label}`, tolerance, run: run((k, o) => k.Elu(input, o, { size, alpha }), (k, d) => k.EluGrad(dOut, input, d, { size, alpha })) },
-    { name: `Gelu + GeluGrad ${label}`, tolerance, run: run((k, o) => k.Gelu(input, o, { size }), (k, d) => k.GeluGrad(dOut, input, d, { size })) },
-    { name: `Silu + SiluGrad ${label}`, tolerance, run: run((k, o) => k.Silu(input, o, { size }), (k, d) => k.SiluGrad(dOut, input, d, { size })) },
+    {
+      name: `LeakyRelu + LeakyReluGrad (alpha ${alpha.toFixed(3)}) ${label}`,
+      tolerance,
+      run: run(
+        (k, o) => k.LeakyRelu(input, o, { size, alpha }),
+        (k, d) => k.LeakyReluGrad(dOut, input, d, { size, alpha }),
+      ),
+    },
+    {
+      name: `Elu + EluGrad (alpha ${alpha.toFixed(3)}) ${label}`,
+      tolerance,
+      run: run(
+        (k, o) => k.Elu(input, o, { size, alpha }),
+        (k, d) => k.EluGrad(dOut, input, d, { size, alpha }),
+      ),
+    },
+    {
+      name: `Gelu + GeluGrad ${label}`,
+      tolerance,
+      run: run(
+        (k, o) => k.Gelu(input, o, { size }),
+        (k, d) => k.GeluGrad(dOut, input, d, { size }),
+      ),
+    },
+    {
+      name: `Silu + SiluGrad ${label}`,
+      tolerance,
+      run: run(
+        (k, o) => k.Silu(input, o, { size }),
+        (k, d) => k.SiluGrad(dOut, input, d, { size }),
+      ),
+    },
   ];
 }
 
@@ -100,8 +138,26 @@ function randomPool(random: Random): Pool2DParams {
     const pads = resolvePadding(padding, inH, inW, kH, kW, strideH, strideW);
     const outH = windowOutputSize(inH, kH, strideH, pads.padTop, pads.padBottom);
     const outW = windowOutputSize(inW, kW, strideW, pads.padLeft, pads.padRight);
-    if (outH < 1 || outW < 1 || Math.max(pads.padTop, pads.padBottom) >= kH || Math.max(pads.padLeft, pads.padRight) >= kW) continue;
-    return { batch: 1 + random.integer(9), inH, inW, inC: 1 + random.integer(70), outH, outW, kH, kW, strideH, strideW, ...pads };
+    if (
+      outH < 1 ||
+      outW < 1 ||
+      Math.max(pads.padTop, pads.padBottom) >= kH ||
+      Math.max(pads.padLeft, pads.padRight) >= kW
+    )
+      continue;
+    return {
+      batch: 1 + random.integer(9),
+      inH,
+      inW,
+      inC: 1 + random.integer(70),
+      outH,
+      outW,
+      kH,
+      kW,
+      strideH,
+      strideW,
+      ...pads,
+    };
   }
 }
 
@@ -125,8 +181,24 @@ function poolCase(random: Random, params: Pool2DParams): Case {
 }
 
 function padCase(random: Random, batch: number, inH: number, inW: number, inC: number): Case {
-  const [padTop, padBottom, padLeft, padRight] = [random.integer(4), random.integer(4), random.integer(4), random.integer(4)];
-  const params: ZeroPad2DParams = { batch, inH, inW, inC, outH: padTop + inH + padBottom, outW: padLeft + inW + padRight, padTop, padBottom, padLeft, padRight };
+  const [padTop, padBottom, padLeft, padRight] = [
+    random.integer(4),
+    random.integer(4),
+    random.integer(4),
+    random.integer(4),
+  ];
+  const params: ZeroPad2DParams = {
+    batch,
+    inH,
+    inW,
+    inC,
+    outH: padTop + inH + padBottom,
+    outW: padLeft + inW + padRight,
+    padTop,
+    padBottom,
+    padLeft,
+    padRight,
+  };
   const input = randomArray(random, batch * inH * inW * inC);
   const dOut = randomArray(random, batch * params.outH * params.outW * inC);
   return {
@@ -162,15 +234,49 @@ function dropoutCase(random: Random, size: number, rate: number): Case {
 function makeCases(random: Random): Case[] {
   const cases: Case[] = [];
   for (const size of [1, 2, 3, 4, 5, 7, 1001, 4096]) cases.push(...activationCases(random, size, size < 1000 ? 3 : 15));
-  for (const size of [1, 2, 3, 4, 5, 6, 7, 9, 1001, 4096]) cases.push(...clipAndMultiplyCases(random, size, size < 1000 ? 3 : 15));
-  for (let index = 0; index < 4; index++) cases.push(...clipAndMultiplyCases(random, 1 + random.integer(3000), 1 + random.integer(10)));
+  for (const size of [1, 2, 3, 4, 5, 6, 7, 9, 1001, 4096])
+    cases.push(...clipAndMultiplyCases(random, size, size < 1000 ? 3 : 15));
+  for (let index = 0; index < 4; index++)
+    cases.push(...clipAndMultiplyCases(random, 1 + random.integer(3000), 1 + random.integer(10)));
   for (let index = 0; index < 30; index++) cases.push(poolCase(random, randomPool(random)));
   // Global average pooling: the window is the whole map.
-  for (const [batch, inH, inW, inC] of [[1, 7, 7, 64], [3, 5, 9, 13], [2, 1, 1, 5]] as const) {
-    cases.push(poolCase(random, { batch, inH, inW, inC, outH: 1, outW: 1, kH: inH, kW: inW, strideH: inH, strideW: inW, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 }));
+  for (const [batch, inH, inW, inC] of [
+    [1, 7, 7, 64],
+    [3, 5, 9, 13],
+    [2, 1, 1, 5],
+  ] as const) {
+    cases.push(
+      poolCase(random, {
+        batch,
+        inH,
+        inW,
+        inC,
+        outH: 1,
+        outW: 1,
+        kH: inH,
+        kW: inW,
+        strideH: inH,
+        strideW: inW,
+        padTop: 0,
+        padBottom: 0,
+        padLeft: 0,
+        padRight: 0,
+      }),
+    );
   }
-  for (let index = 0; index < 12; index++) cases.push(padCase(random, 1 + random.integer(9), 1 + random.integer(12), 1 + random.integer(12), 1 + random.integer(70)));
-  for (const [size, rate] of [[1, 0.5], [3, 0.5], [1001, 0.1], [4096, 0.5], [777, 0.9], [64, 0]] as const) cases.push(dropoutCase(random, size, rate));
+  for (let index = 0; index < 12; index++)
+    cases.push(
+      padCase(random, 1 + random.integer(9), 1 + random.integer(12), 1 + random.integer(12), 1 + random.integer(70)),
+    );
+  for (const [size, rate] of [
+    [1, 0.5],
+    [3, 0.5],
+    [1001, 0.1],
+    [4096, 0.5],
+    [777, 0.9],
+    [64, 0],
+  ] as const)
+    cases.push(dropoutCase(random, size, rate));
   return cases;
 }
 
@@ -180,8 +286,38 @@ function largeCases(random: Random): Case[] {
   return [
     ...activationCases(random, size, 15),
     ...clipAndMultiplyCases(random, size, 15),
-    poolCase(random, { batch: 8, inH: 64, inW: 63, inC: 20, outH: 32, outW: 32, kH: 2, kW: 2, strideH: 2, strideW: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 1 }),
-    poolCase(random, { batch: 8, inH: 32, inW: 32, inC: 33, outH: 32, outW: 32, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 }),
+    poolCase(random, {
+      batch: 8,
+      inH: 64,
+      inW: 63,
+      inC: 20,
+      outH: 32,
+      outW: 32,
+      kH: 2,
+      kW: 2,
+      strideH: 2,
+      strideW: 2,
+      padTop: 0,
+      padBottom: 0,
+      padLeft: 0,
+      padRight: 1,
+    }),
+    poolCase(random, {
+      batch: 8,
+      inH: 32,
+      inW: 32,
+      inC: 33,
+      outH: 32,
+      outW: 32,
+      kH: 3,
+      kW: 3,
+      strideH: 1,
+      strideW: 1,
+      padTop: 1,
+      padBottom: 1,
+      padLeft: 1,
+      padRight: 1,
+    }),
     padCase(random, 8, 64, 64, 20),
     dropoutCase(random, size, 0.3),
   ];
@@ -204,7 +340,12 @@ describe('wasm backend: special values in the new activations', { skip: wasmSkip
       referenceBackend.kernels[id](input, expected, { size, alpha: 0.5 });
       assert.ok(Number.isNaN(actual[0]!), `${id}(NaN) = ${actual[0]}`);
       // === so that 0 and -0 count as equal (ELU(-0) is -0 in the reference, 0 in the series of the wasm expm1).
-      actual.subarray(1).forEach((value, index) => assert.ok(value === expected[index + 1], `${id}(${input[index + 1]}) = ${value}, reference ${expected[index + 1]}`));
+      actual.subarray(1).forEach((value, index) => {
+        assert.ok(
+          value === expected[index + 1],
+          `${id}(${input[index + 1]}) = ${value}, reference ${expected[index + 1]}`,
+        );
+      });
     }
   });
 });
@@ -226,9 +367,22 @@ describe('wasm backend: special values in clip and multiply', { skip: wasmSkip }
       assert.deepEqual(Array.from(dInput), [0, 0, 0, 0, 0, 0, 0, 0, 0]);
       const product = new Float32Array(size);
       kernels.Multiply(input, Float32Array.from([1, 1, -1, 0, 1, -1, 2, -1, 0.5]), product, { size });
-      assert.deepEqual(Array.from(product), [Number.NaN, -0, -Infinity, Number.NaN, Number.NaN, 0, Infinity, Infinity, 3]);
+      assert.deepEqual(Array.from(product), [
+        Number.NaN,
+        -0,
+        -Infinity,
+        Number.NaN,
+        Number.NaN,
+        0,
+        Infinity,
+        Infinity,
+        3,
+      ]);
     }
   });
 });
 
-describeThreadDeterminism('a new layer kernel (small and above-threshold cases)', [...cases, ...largeCases(new Random(2026))]);
+describeThreadDeterminism('a new layer kernel (small and above-threshold cases)', [
+  ...cases,
+  ...largeCases(new Random(2026)),
+]);

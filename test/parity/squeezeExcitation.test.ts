@@ -29,8 +29,20 @@ function sigmoidCase(random: Random, size: number, scale: number): ParityCase {
 
 function globalPoolCase(random: Random, batch: number, height: number, width: number, channels: number): ParityCase {
   const params: Pool2DParams = {
-    batch, inH: height, inW: width, inC: channels, outH: 1, outW: 1, kH: height, kW: width,
-    strideH: height, strideW: width, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0,
+    batch,
+    inH: height,
+    inW: width,
+    inC: channels,
+    outH: 1,
+    outW: 1,
+    kH: height,
+    kW: width,
+    strideH: height,
+    strideW: width,
+    padTop: 0,
+    padBottom: 0,
+    padLeft: 0,
+    padRight: 0,
   };
   const input = randomArray(random, batch * height * width * channels);
   return {

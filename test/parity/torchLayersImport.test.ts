@@ -17,7 +17,8 @@ import { repoRoot } from '../helpers.js';
 
 /** Debian's python3, by absolute path: another python3 earlier on PATH may lack Debian's torch. */
 const PYTHON = '/usr/bin/python3';
-const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch =
+  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status === 0;
 const RELATIVE_TOLERANCE = 1e-5;
 const OPSETS = [11, 17] as const;
 const NETWORKS = ['upsample', 'elementwise', 'twoheads'] as const;
@@ -38,13 +39,18 @@ function exportNetworks(opset: number, folder: string): Promise<Map<string, Expo
         reject(new Error(`exportTorchLayers.py at opset ${opset} failed: ${error.message}\n${stderr.slice(-2000)}`));
         return;
       }
-      const results = stdout.trim().split('\n').map((line) => JSON.parse(line) as Exported);
+      const results = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Exported);
       resolve(new Map(results.map((result) => [result.model, result])));
     });
   });
 }
 
-describe('PyTorch ConvTranspose, Min/Max/Pow/Sqrt and two-output networks import and match onnxruntime-node', { skip: hasTorch ? false : `${PYTHON} has no torch and onnx (Debian's python3-torch, python3-onnx)` }, () => {
+describe('PyTorch ConvTranspose, Min/Max/Pow/Sqrt and two-output networks import and match onnxruntime-node', {
+  skip: hasTorch ? false : `${PYTHON} has no torch and onnx (Debian's python3-torch, python3-onnx)`,
+}, () => {
   const folders = new Map<number, string>();
   const exports = new Map<number, Map<string, Exported>>();
 
@@ -64,23 +70,43 @@ describe('PyTorch ConvTranspose, Min/Max/Pow/Sqrt and two-output networks import
     for (const opset of OPSETS) {
       test(`${name}, opset ${opset}: every output within ${RELATIVE_TOLERANCE} of its range of onnxruntime-node's`, async (context) => {
         const result = exports.get(opset)?.get(name);
-        assert.ok(result?.onnx !== undefined && result.outputs !== undefined, `${name} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`);
+        assert.ok(
+          result?.onnx !== undefined && result.outputs !== undefined,
+          `${name} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`,
+        );
         const bytes = readFileSync(result.onnx);
         const input = decodeNpy(readFileSync(join(folders.get(opset)!, 'input.npy')));
         const { model, inputLayout, outputLayouts } = importOnnx(bytes, `${name}.onnx`);
         assert.deepEqual(model.outputNames, result.outputs);
-        const ours = model.forwardOutputs(importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout));
-        const expected = await (await ort.InferenceSession.create(bytes)).run({ input: new ort.Tensor('float32', input.data as Float32Array, input.shape) });
+        const ours = model.forwardOutputs(
+          importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout),
+        );
+        const expected = await (await ort.InferenceSession.create(bytes)).run({
+          input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
+        });
         for (const output of result.outputs) {
           const actual = ours[output]!;
           const wanted = expected[output]!.data as Float32Array;
-          const values = actual.rank === 4 && outputLayouts[output] === 'NCHW' ? toChannelsFirst(actual.data as Float32Array, actual.shape[1]!, actual.shape[2]!, actual.shape[3]!) : actual.data;
+          const values =
+            actual.rank === 4 && outputLayouts[output] === 'NCHW'
+              ? toChannelsFirst(actual.data as Float32Array, actual.shape[1]!, actual.shape[2]!, actual.shape[3]!)
+              : actual.data;
           assert.equal(values.length, wanted.length, `${name} ${output}: size`);
           let largest = 0;
-          for (let index = 0; index < wanted.length; index++) largest = Math.max(largest, Math.abs(values[index]! - wanted[index]!) || 0, Number.isNaN(values[index]!) ? Infinity : 0);
+          for (let index = 0; index < wanted.length; index++)
+            largest = Math.max(
+              largest,
+              Math.abs(values[index]! - wanted[index]!) || 0,
+              Number.isNaN(values[index]!) ? Infinity : 0,
+            );
           const range = Math.max(...wanted) - Math.min(...wanted);
-          context.diagnostic(`${name} opset ${opset} '${output}': max |ours - onnxruntime| ${largest.toExponential(2)}, range ${range.toPrecision(4)}`);
-          assert.ok(largest <= RELATIVE_TOLERANCE * range, `${name} opset ${opset} '${output}': ${largest} > ${RELATIVE_TOLERANCE} x ${range}`);
+          context.diagnostic(
+            `${name} opset ${opset} '${output}': max |ours - onnxruntime| ${largest.toExponential(2)}, range ${range.toPrecision(4)}`,
+          );
+          assert.ok(
+            largest <= RELATIVE_TOLERANCE * range,
+            `${name} opset ${opset} '${output}': ${largest} > ${RELATIVE_TOLERANCE} x ${range}`,
+          );
         }
       });
     }

@@ -52,7 +52,8 @@ import { repoRoot } from '../helpers.js';
 
 /** Debian's python3, by absolute path: another python3 earlier on PATH may lack Debian's torch. */
 const PYTHON = '/usr/bin/python3';
-const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch =
+  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
 
 /** |ours - onnxruntime| may be this fraction of the range (max - min) of onnxruntime's logits. */
 const RELATIVE_TOLERANCE = 1e-4;
@@ -61,7 +62,9 @@ const OPSETS = [11, 17] as const;
 
 interface Case {
   name: string;
-  /** Square input size: small where the architecture allows (AlexNet and VGG pool adaptively to 6x6 and 7x7 from 224). */
+  /**
+   * Square input size: small where the architecture allows (AlexNet and VGG pool adaptively to 6x6 and 7x7 from 224).
+   */
   size: number;
 }
 
@@ -96,8 +99,7 @@ const MATCHING: Case[] = [
 ];
 
 /** Models refused today, at the opset given, with what refuses them (the operators still to map). */
-const NOT_YET: (Case & { opset: number; refusal: RegExp })[] = [
-];
+const NOT_YET: (Case & { opset: number; refusal: RegExp })[] = [];
 
 /** What the export script reports for one model at one opset. */
 interface Exported {
@@ -109,34 +111,60 @@ interface Exported {
   error?: string;
 }
 
-/** Runs tools/exportTorchvision.py for `cases` at `opset` into `folder`: one python process, its JSON lines by model. */
+/**
+ * Runs tools/exportTorchvision.py for `cases` at `opset` into `folder`: one python process, its JSON lines by model.
+ */
 function exportModels(cases: Case[], opset: number, folder: string): Promise<Map<string, Exported>> {
   const script = join(repoRoot, 'tools', 'exportTorchvision.py');
-  const args = [script, '--opset', String(opset), '--out', folder, '--slim-classifier', ...cases.map(({ name, size }) => `${name}:${size}`)];
+  const args = [
+    script,
+    '--opset',
+    String(opset),
+    '--out',
+    folder,
+    '--slim-classifier',
+    ...cases.map(({ name, size }) => `${name}:${size}`),
+  ];
   return new Promise((resolve, reject) => {
-    execFile(PYTHON, args, { encoding: 'utf8', timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error !== null) {
-        reject(new Error(`exportTorchvision.py at opset ${opset} failed: ${error.message}\n${stderr.slice(-2000)}`));
-        return;
-      }
-      const results = stdout.trim().split('\n').map((line) => JSON.parse(line) as Exported);
-      resolve(new Map(results.map((result) => [result.model, result])));
-    });
+    execFile(
+      PYTHON,
+      args,
+      { encoding: 'utf8', timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error !== null) {
+          reject(new Error(`exportTorchvision.py at opset ${opset} failed: ${error.message}\n${stderr.slice(-2000)}`));
+          return;
+        }
+        const results = stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Exported);
+        resolve(new Map(results.map((result) => [result.model, result])));
+      },
+    );
   });
 }
 
-describe('torchvision classifiers exported by PyTorch import and match onnxruntime-node', { skip: hasTorch ? false : `${PYTHON} has no torch, torchvision and onnx (Debian's python3-torch, python3-torchvision, python3-onnx)` }, () => {
+describe('torchvision classifiers exported by PyTorch import and match onnxruntime-node', {
+  skip: hasTorch
+    ? false
+    : `${PYTHON} has no torch, torchvision and onnx (Debian's python3-torch, python3-torchvision, python3-onnx)`,
+}, () => {
   let folder = '';
   const exports = new Map<number, Map<string, Exported>>();
 
   before(async () => {
     folder = mkdtempSync(join(tmpdir(), 'convnet-torchvision-'));
     // One process per opset (torch takes seconds to start), the opsets side by side.
-    const results = await Promise.all(OPSETS.map((opset) => {
-      const cases = [...MATCHING, ...NOT_YET.filter((entry) => entry.opset === opset)];
-      return exportModels(cases, opset, folder);
-    }));
-    OPSETS.forEach((opset, index) => exports.set(opset, results[index]!));
+    const results = await Promise.all(
+      OPSETS.map((opset) => {
+        const cases = [...MATCHING, ...NOT_YET.filter((entry) => entry.opset === opset)];
+        return exportModels(cases, opset, folder);
+      }),
+    );
+    OPSETS.forEach((opset, index) => {
+      exports.set(opset, results[index]!);
+    });
   });
 
   after(() => {
@@ -146,7 +174,10 @@ describe('torchvision classifiers exported by PyTorch import and match onnxrunti
   /** The exported files of `name` at `opset`, asserting that the export worked. */
   const exported = (name: string, opset: number): { bytes: Uint8Array; input: ReturnType<typeof decodeNpy> } => {
     const result = exports.get(opset)?.get(name);
-    assert.ok(result?.onnx !== undefined && result.input !== undefined, `${name} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`);
+    assert.ok(
+      result?.onnx !== undefined && result.input !== undefined,
+      `${name} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`,
+    );
     return { bytes: readFileSync(result.onnx), input: decodeNpy(readFileSync(result.input)) };
   };
 
@@ -156,9 +187,13 @@ describe('torchvision classifiers exported by PyTorch import and match onnxrunti
         const { bytes, input } = exported(name, opset);
         const { model, inputLayout, onnxInputShape } = importOnnx(bytes, `${name}.onnx`);
         assert.deepEqual(onnxInputShape, [3, size, size]);
-        const ours = model.predict(importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout)).data;
+        const ours = model.predict(
+          importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout),
+        ).data;
         const session = await ort.InferenceSession.create(bytes);
-        const { output } = await session.run({ input: new ort.Tensor('float32', input.data as Float32Array, input.shape) });
+        const { output } = await session.run({
+          input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
+        });
         const expected = output!.data as Float32Array;
         assert.deepEqual(output!.dims, [2, 1000]);
         assert.equal(ours.length, expected.length);
@@ -169,8 +204,13 @@ describe('torchvision classifiers exported by PyTorch import and match onnxrunti
           if (!(difference <= largest)) [largest, worst] = [Number.isNaN(difference) ? Infinity : difference, index];
         }
         const range = Math.max(...expected) - Math.min(...expected);
-        context.diagnostic(`${name} opset ${opset}: max |ours - onnxruntime| ${largest.toExponential(2)} = ${(largest / range).toExponential(2)} of the logits' range ${range.toPrecision(4)}`);
-        assert.ok(largest <= RELATIVE_TOLERANCE * range, `${name} opset ${opset}: logit [${worst}] is ${ours[worst]} here, ${expected[worst]} in onnxruntime: ${(largest / range).toExponential(2)} of the range ${range}`);
+        context.diagnostic(
+          `${name} opset ${opset}: max |ours - onnxruntime| ${largest.toExponential(2)} = ${(largest / range).toExponential(2)} of the logits' range ${range.toPrecision(4)}`,
+        );
+        assert.ok(
+          largest <= RELATIVE_TOLERANCE * range,
+          `${name} opset ${opset}: logit [${worst}] is ${ours[worst]} here, ${expected[worst]} in onnxruntime: ${(largest / range).toExponential(2)} of the range ${range}`,
+        );
       });
     }
   }
@@ -178,7 +218,11 @@ describe('torchvision classifiers exported by PyTorch import and match onnxrunti
   for (const { name, size, opset, refusal } of NOT_YET) {
     test(`${name} (${size}x${size}), opset ${opset}: not yet imported, refused naming what it needs`, () => {
       const { bytes } = exported(name, opset);
-      assert.throws(() => importOnnx(bytes, `${name}.onnx`), (error: unknown) => error instanceof FileFormatError && refusal.test(error.message), String(refusal));
+      assert.throws(
+        () => importOnnx(bytes, `${name}.onnx`),
+        (error: unknown) => error instanceof FileFormatError && refusal.test(error.message),
+        String(refusal),
+      );
     });
   }
 });

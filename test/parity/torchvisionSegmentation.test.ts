@@ -15,13 +15,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { decodeNpy, GradientTape, importedInput, importOnnx, initWasmBackend, Random, reshape, setBackend, SGD, softmaxCrossEntropy, Tensor, withScope } from '../../src/index.js';
+import {
+  decodeNpy,
+  GradientTape,
+  importedInput,
+  importOnnx,
+  initWasmBackend,
+  Random,
+  reshape,
+  setBackend,
+  SGD,
+  softmaxCrossEntropy,
+  Tensor,
+  withScope,
+} from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
 import { compareChannelsLast } from '../io/onnxCompare.js';
 import { wasmSkip } from './harness.js';
 
 const PYTHON = '/usr/bin/python3';
-const hasTorch = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch =
+  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
 
 const RELATIVE_TOLERANCE = 1e-4;
 const OPSETS = [11, 17] as const;
@@ -36,27 +50,48 @@ interface Exported {
 }
 
 function exportModels(opset: number, folder: string): Promise<Map<string, Exported>> {
-  const args = [join(repoRoot, 'tools', 'exportTorchvision.py'), '--opset', String(opset), '--out', folder, ...MODELS.map((name) => `${name}:${SIZE}`)];
+  const args = [
+    join(repoRoot, 'tools', 'exportTorchvision.py'),
+    '--opset',
+    String(opset),
+    '--out',
+    folder,
+    ...MODELS.map((name) => `${name}:${SIZE}`),
+  ];
   return new Promise((resolve, reject) => {
-    execFile(PYTHON, args, { encoding: 'utf8', timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error !== null) {
-        reject(new Error(`exportTorchvision.py at opset ${opset} failed: ${error.message}\n${stderr.slice(-2000)}`));
-        return;
-      }
-      const results = stdout.trim().split('\n').map((line) => JSON.parse(line) as Exported);
-      resolve(new Map(results.map((result) => [result.model, result])));
-    });
+    execFile(
+      PYTHON,
+      args,
+      { encoding: 'utf8', timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error !== null) {
+          reject(new Error(`exportTorchvision.py at opset ${opset} failed: ${error.message}\n${stderr.slice(-2000)}`));
+          return;
+        }
+        const results = stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Exported);
+        resolve(new Map(results.map((result) => [result.model, result])));
+      },
+    );
   });
 }
 
-describe('torchvision segmentation models exported by PyTorch import and match onnxruntime-node', { skip: hasTorch ? false : `${PYTHON} has no torch, torchvision and onnx (Debian's python3-torch, python3-torchvision, python3-onnx)` }, () => {
+describe('torchvision segmentation models exported by PyTorch import and match onnxruntime-node', {
+  skip: hasTorch
+    ? false
+    : `${PYTHON} has no torch, torchvision and onnx (Debian's python3-torch, python3-torchvision, python3-onnx)`,
+}, () => {
   let folder = '';
   const exports = new Map<number, Map<string, Exported>>();
 
   before(async () => {
     folder = mkdtempSync(join(tmpdir(), 'convnet-segmentation-'));
     const results = await Promise.all(OPSETS.map((opset) => exportModels(opset, folder)));
-    OPSETS.forEach((opset, index) => exports.set(opset, results[index]!));
+    OPSETS.forEach((opset, index) => {
+      exports.set(opset, results[index]!);
+    });
   });
 
   after(() => {
@@ -68,24 +103,38 @@ describe('torchvision segmentation models exported by PyTorch import and match o
     for (const opset of OPSETS) {
       test(`${name} (${SIZE}x${SIZE}), opset ${opset}: the 21-class map within ${RELATIVE_TOLERANCE} of its range of onnxruntime-node's`, async (context) => {
         const result = exports.get(opset)?.get(name);
-        assert.ok(result?.onnx !== undefined && result.input !== undefined, `${name} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`);
+        assert.ok(
+          result?.onnx !== undefined && result.input !== undefined,
+          `${name} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`,
+        );
         const bytes = readFileSync(result.onnx);
         const input = decodeNpy(readFileSync(result.input));
         const { model, inputLayout, onnxInputShape } = importOnnx(bytes, `${name}.onnx`);
         assert.deepEqual(onnxInputShape, [3, SIZE, SIZE]);
-        const ours = model.predict(importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout));
+        const ours = model.predict(
+          importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout),
+        );
         assert.deepEqual(ours.shape, [2, SIZE, SIZE, 21]);
         const session = await ort.InferenceSession.create(bytes);
-        const { output } = await session.run({ input: new ort.Tensor('float32', input.data as Float32Array, input.shape) });
+        const { output } = await session.run({
+          input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
+        });
         assert.deepEqual(output!.dims, [2, 21, SIZE, SIZE]);
         const { largest, range, worst } = compareChannelsLast(ours.data, output!.data as Float32Array, output!.dims);
-        context.diagnostic(`${name} opset ${opset}: max |ours - onnxruntime| ${largest.toExponential(2)} = ${(largest / range).toExponential(2)} of the range ${range.toPrecision(4)}`);
-        assert.ok(largest <= RELATIVE_TOLERANCE * range, `${name} opset ${opset}: ${worst}: ${(largest / range).toExponential(2)} of the range ${range}`);
+        context.diagnostic(
+          `${name} opset ${opset}: max |ours - onnxruntime| ${largest.toExponential(2)} = ${(largest / range).toExponential(2)} of the range ${range.toPrecision(4)}`,
+        );
+        assert.ok(
+          largest <= RELATIVE_TOLERANCE * range,
+          `${name} opset ${opset}: ${worst}: ${(largest / range).toExponential(2)} of the range ${range}`,
+        );
       });
     }
   }
 
-  test('lraspp_mobilenet_v3_large (opset 17) fine-tunes: three SGD steps of per-pixel cross-entropy lower the loss', { skip: wasmSkip }, async (context) => {
+  test('lraspp_mobilenet_v3_large (opset 17) fine-tunes: three SGD steps of per-pixel cross-entropy lower the loss', {
+    skip: wasmSkip,
+  }, async (context) => {
     const result = exports.get(17)?.get('lraspp_mobilenet_v3_large');
     assert.ok(result?.onnx !== undefined, `not exported: ${result?.error ?? 'no result'}`);
     await initWasmBackend({ threads: 2 });
@@ -93,19 +142,26 @@ describe('torchvision segmentation models exported by PyTorch import and match o
     const random = new Random(1490);
     const count = 2;
     const pixels = count * SIZE * SIZE;
-    const x = Tensor.fromArray(Float32Array.from({ length: pixels * 3 }, () => random.uniform() * 2 - 1), [count, SIZE, SIZE, 3]);
+    const x = Tensor.fromArray(
+      Float32Array.from({ length: pixels * 3 }, () => random.uniform() * 2 - 1),
+      [count, SIZE, SIZE, 3],
+    );
     const targets = Tensor.zeros([pixels, 21]);
     for (let pixel = 0; pixel < pixels; pixel++) targets.data[pixel * 21 + (pixel % 64 < 32 ? 3 : 7)] = 1;
     const weights = model.trainableWeights();
     const optimizer = new SGD({ learningRate: 0.05, momentum: 0.9 });
     const losses: number[] = [];
     for (let step = 0; step < 4; step++) {
-      losses.push(withScope(() => {
-        const tape = new GradientTape(weights);
-        const { loss } = tape.run(() => softmaxCrossEntropy(reshape(model.forward(x, { isTraining: true }), [pixels, 21]), targets));
-        if (step < 3) optimizer.applyGradients(weights, tape.gradient(loss, weights));
-        return loss.data[0]!;
-      }));
+      losses.push(
+        withScope(() => {
+          const tape = new GradientTape(weights);
+          const { loss } = tape.run(() =>
+            softmaxCrossEntropy(reshape(model.forward(x, { isTraining: true }), [pixels, 21]), targets),
+          );
+          if (step < 3) optimizer.applyGradients(weights, tape.gradient(loss, weights));
+          return loss.data[0]!;
+        }),
+      );
     }
     context.diagnostic(`lraspp per-pixel loss: ${losses.map((loss) => loss.toFixed(4)).join(' -> ')}`);
     assert.ok(losses[3]! < losses[0]! - 0.01, `the loss went ${losses.join(' -> ')}`);

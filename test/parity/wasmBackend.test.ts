@@ -25,12 +25,14 @@ import {
 } from '../../src/index.js';
 import { resolvePadding, windowOutputSize, type Conv2DParams, type Pool2DParams } from '../../src/kernels/params.js';
 import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
-import { convolutionAlgorithm, WINOGRAD_4X4_MIN_TILES, WINOGRAD_MIN_PIXELS } from '../../src/kernels/wasm/wasmBackend.js';
+import {
+  convolutionAlgorithm,
+  WINOGRAD_4X4_MIN_TILES,
+  WINOGRAD_MIN_PIXELS,
+} from '../../src/kernels/wasm/wasmBackend.js';
 
 const features = await probeWasmFeatures();
 import { describeBuildParity, describeThreadDeterminism, randomArray, wasmSkip, type ParityCase } from './harness.js';
-
-
 
 /** A random window geometry, drawn from the ranges the issue names. */
 function randomWindow(random: Random, isPool: boolean): Pool2DParams {
@@ -39,16 +41,27 @@ function randomWindow(random: Random, isPool: boolean): Pool2DParams {
   const strideW = 1 + random.integer(3);
   const inH = kernel + random.integer(12);
   const inW = kernel + random.integer(12);
-  const modes: Padding[] = ['valid', 'same', random.integer(kernel), [random.integer(kernel), random.integer(kernel)], [random.integer(kernel), random.integer(kernel), random.integer(kernel), random.integer(kernel)]];
+  const modes: Padding[] = [
+    'valid',
+    'same',
+    random.integer(kernel),
+    [random.integer(kernel), random.integer(kernel)],
+    [random.integer(kernel), random.integer(kernel), random.integer(kernel), random.integer(kernel)],
+  ];
   const padding = modes[random.integer(modes.length)]!;
   const pads = resolvePadding(padding, inH, inW, kernel, kernel, strideH, strideW);
   return {
     batch: 1 + random.integer(9),
-    inH, inW,
+    inH,
+    inW,
     inC: 1 + random.integer(70),
     outH: windowOutputSize(inH, kernel, strideH, pads.padTop, pads.padBottom),
     outW: windowOutputSize(inW, kernel, strideW, pads.padLeft, pads.padRight),
-    kH: kernel, kW: kernel, strideH, strideW, ...pads,
+    kH: kernel,
+    kW: kernel,
+    strideH,
+    strideW,
+    ...pads,
   };
 }
 
@@ -77,9 +90,33 @@ function convCases(random: Random, count: number): Case[] {
     // float32 sums of `depth` products of values in [-1, 1]: rounding grows like sqrt(depth) * 2^-24 * depth.
     const tolerance = { atol: 2e-6 * depth, rtol: 1e-4 };
     cases.push(
-      { name: `Conv2D ${label}`, tolerance, run: (k) => { const out = new Float32Array(batch * outH * outW * outC); k.Conv2D(input, filter, bias, out, params); return [out]; } },
-      { name: `Conv2DBackpropInput ${label}`, tolerance, run: (k) => { const out = new Float32Array(input.length); k.Conv2DBackpropInput(dOut, filter, out, params); return [out]; } },
-      { name: `Conv2DBackpropFilter ${label}`, tolerance: { atol: 2e-6 * batch * outH * outW, rtol: 1e-4 }, run: (k) => { const out = new Float32Array(filter.length); k.Conv2DBackpropFilter(input, dOut, out, params); return [out]; } },
+      {
+        name: `Conv2D ${label}`,
+        tolerance,
+        run: (k) => {
+          const out = new Float32Array(batch * outH * outW * outC);
+          k.Conv2D(input, filter, bias, out, params);
+          return [out];
+        },
+      },
+      {
+        name: `Conv2DBackpropInput ${label}`,
+        tolerance,
+        run: (k) => {
+          const out = new Float32Array(input.length);
+          k.Conv2DBackpropInput(dOut, filter, out, params);
+          return [out];
+        },
+      },
+      {
+        name: `Conv2DBackpropFilter ${label}`,
+        tolerance: { atol: 2e-6 * batch * outH * outW, rtol: 1e-4 },
+        run: (k) => {
+          const out = new Float32Array(filter.length);
+          k.Conv2DBackpropFilter(input, dOut, out, params);
+          return [out];
+        },
+      },
     );
   }
   return cases;
@@ -92,9 +129,18 @@ function convCases(random: Random, count: number): Case[] {
  */
 function winogradCases(random: Random): Case[] {
   const shapes: [number, number, number, number, number, Padding][] = [
-    [1, 4, 4, 16, 4, 'same'], [2, 7, 5, 16, 8, 'same'], [3, 9, 9, 32, 20, 'valid'], [9, 6, 11, 36, 16, 2],
-    [4, 14, 14, 32, 64, 'same'], [2, 8, 8, 64, 128, 'same'], [5, 5, 8, 20, 16, [0, 2, 1, 0]], [1, 3, 3, 16, 16, 'same'],
-    [3, 16, 12, 16, 32, 'same'], [2, 10, 6, 32, 8, 'valid'], [1, 4, 8, 16, 16, [2, 0, 1, 1]], [7, 4, 4, 64, 32, 'same'],
+    [1, 4, 4, 16, 4, 'same'],
+    [2, 7, 5, 16, 8, 'same'],
+    [3, 9, 9, 32, 20, 'valid'],
+    [9, 6, 11, 36, 16, 2],
+    [4, 14, 14, 32, 64, 'same'],
+    [2, 8, 8, 64, 128, 'same'],
+    [5, 5, 8, 20, 16, [0, 2, 1, 0]],
+    [1, 3, 3, 16, 16, 'same'],
+    [3, 16, 12, 16, 32, 'same'],
+    [2, 10, 6, 32, 8, 'valid'],
+    [1, 4, 8, 16, 16, [2, 0, 1, 1]],
+    [7, 4, 4, 64, 32, 'same'],
     // Padded F(4x4) tiles with many channels (ResNet's 7x7 layers in fine-tuning).
     [16, 7, 7, 128, 128, 'same'],
     // A transformed filter larger than L2 (F(4x4), 36 x 96 x 100 floats): chunks of 96 tiles, the last one partial.
@@ -102,11 +148,31 @@ function winogradCases(random: Random): Case[] {
   ];
   return shapes.flatMap(([smallestBatch, inH, inW, inC, outC, padding], index) => {
     const pads = resolvePadding(padding, inH, inW, 3, 3, 1, 1);
-    const [outH, outW] = [windowOutputSize(inH, 3, 1, pads.padTop, pads.padBottom), windowOutputSize(inW, 3, 1, pads.padLeft, pads.padRight)];
+    const [outH, outW] = [
+      windowOutputSize(inH, 3, 1, pads.padTop, pads.padBottom),
+      windowOutputSize(inW, 3, 1, pads.padLeft, pads.padRight),
+    ];
     const minimumPixels = outH % 4 === 0 && outW % 4 === 0 ? WINOGRAD_4X4_MIN_TILES * 16 : WINOGRAD_MIN_PIXELS;
     // Both sides of the gradient pass too: its output is the input.
-    const batch = Math.max(smallestBatch, Math.ceil(minimumPixels / (outH * outW)), Math.ceil(WINOGRAD_MIN_PIXELS / (inH * inW)));
-    const params: Conv2DParams = { batch, inH, inW, inC, outC, kH: 3, kW: 3, strideH: 1, strideW: 1, ...pads, outH, outW };
+    const batch = Math.max(
+      smallestBatch,
+      Math.ceil(minimumPixels / (outH * outW)),
+      Math.ceil(WINOGRAD_MIN_PIXELS / (inH * inW)),
+    );
+    const params: Conv2DParams = {
+      batch,
+      inH,
+      inW,
+      inC,
+      outC,
+      kH: 3,
+      kW: 3,
+      strideH: 1,
+      strideW: 1,
+      ...pads,
+      outH,
+      outW,
+    };
     if (index % 2 === 1) params.activation = 'relu';
     const input = randomArray(random, batch * inH * inW * inC);
     const filter = randomArray(random, 9 * inC * outC, 0.5);
@@ -117,9 +183,33 @@ function winogradCases(random: Random): Case[] {
     const algorithms = `${convolutionAlgorithm(params, 'forward')}/${convolutionAlgorithm(params, 'backpropInput')}/${convolutionAlgorithm(params, 'backpropFilter')}`;
     assert.ok(convolutionAlgorithm(params, 'forward').startsWith('winograd'), `${label} takes the Winograd path`);
     return [
-      { name: `Conv2DBackpropFilter (${algorithms}) ${label}`, tolerance: { atol: 2e-6 * batch * params.outH * params.outW * 4, rtol: 1e-4 }, run: (k: KernelSignatures) => { const out = new Float32Array(filter.length); k.Conv2DBackpropFilter(input, dOut, out, params); return [out]; } },
-      { name: `Conv2D (${algorithms}) ${label}`, tolerance, run: (k: KernelSignatures) => { const out = new Float32Array(batch * params.outH * params.outW * outC); k.Conv2D(input, filter, bias, out, params); return [out]; } },
-      { name: `Conv2DBackpropInput (${algorithms}) ${label}`, tolerance, run: (k: KernelSignatures) => { const out = new Float32Array(input.length); k.Conv2DBackpropInput(dOut, filter, out, params); return [out]; } },
+      {
+        name: `Conv2DBackpropFilter (${algorithms}) ${label}`,
+        tolerance: { atol: 2e-6 * batch * params.outH * params.outW * 4, rtol: 1e-4 },
+        run: (k: KernelSignatures) => {
+          const out = new Float32Array(filter.length);
+          k.Conv2DBackpropFilter(input, dOut, out, params);
+          return [out];
+        },
+      },
+      {
+        name: `Conv2D (${algorithms}) ${label}`,
+        tolerance,
+        run: (k: KernelSignatures) => {
+          const out = new Float32Array(batch * params.outH * params.outW * outC);
+          k.Conv2D(input, filter, bias, out, params);
+          return [out];
+        },
+      },
+      {
+        name: `Conv2DBackpropInput (${algorithms}) ${label}`,
+        tolerance,
+        run: (k: KernelSignatures) => {
+          const out = new Float32Array(input.length);
+          k.Conv2DBackpropInput(dOut, filter, out, params);
+          return [out];
+        },
+      },
     ];
   });
 }
@@ -130,18 +220,41 @@ function winogradCases(random: Random): Case[] {
  * training unrolls whole 2x2 windows (W2's pool, odd sizes that leave a row and a column out).
  */
 const UNROLLED_POOL_WINDOWS: readonly Pool2DParams[] = [
-  [3, 28, 28, 32, 2, 2, 0], [2, 9, 7, 6, 2, 2, 0], [4, 16, 16, 64, 2, 2, 0], [2, 9, 7, 8, 2, 2, 0], [2, 9, 9, 5, 2, 1, 0], [1, 15, 15, 20, 3, 2, 1], [2, 13, 11, 7, 3, 2, 1], [1, 8, 9, 4, 3, 1, 0],
+  [3, 28, 28, 32, 2, 2, 0],
+  [2, 9, 7, 6, 2, 2, 0],
+  [4, 16, 16, 64, 2, 2, 0],
+  [2, 9, 7, 8, 2, 2, 0],
+  [2, 9, 9, 5, 2, 1, 0],
+  [1, 15, 15, 20, 3, 2, 1],
+  [2, 13, 11, 7, 3, 2, 1],
+  [1, 8, 9, 4, 3, 1, 0],
 ].map(([batch, inH, inW, inC, kernel, stride, pad]) => ({
-  batch: batch!, inH: inH!, inW: inW!, inC: inC!, kH: kernel!, kW: kernel!, strideH: stride!, strideW: stride!,
-  padTop: pad!, padBottom: pad!, padLeft: pad!, padRight: pad!,
-  outH: windowOutputSize(inH!, kernel!, stride!, pad!, pad!), outW: windowOutputSize(inW!, kernel!, stride!, pad!, pad!),
+  batch: batch!,
+  inH: inH!,
+  inW: inW!,
+  inC: inC!,
+  kH: kernel!,
+  kW: kernel!,
+  strideH: stride!,
+  strideW: stride!,
+  padTop: pad!,
+  padBottom: pad!,
+  padLeft: pad!,
+  padRight: pad!,
+  outH: windowOutputSize(inH!, kernel!, stride!, pad!, pad!),
+  outW: windowOutputSize(inW!, kernel!, stride!, pad!, pad!),
 }));
 
 function poolCases(random: Random, count: number): Case[] {
   const cases: Case[] = [];
   for (let index = 0; index < count + UNROLLED_POOL_WINDOWS.length; index++) {
     let params = index < count ? randomWindow(random, true) : UNROLLED_POOL_WINDOWS[index - count]!;
-    while (params.outH < 1 || params.outW < 1 || Math.max(params.padTop, params.padBottom, params.padLeft, params.padRight) >= params.kH) params = randomWindow(random, true);
+    while (
+      params.outH < 1 ||
+      params.outW < 1 ||
+      Math.max(params.padTop, params.padBottom, params.padLeft, params.padRight) >= params.kH
+    )
+      params = randomWindow(random, true);
     const { batch, inH, inW, inC, outH, outW } = params;
     const input = randomArray(random, batch * inH * inW * inC);
     const dOut = randomArray(random, batch * outH * outW * inC);
@@ -163,7 +276,22 @@ function poolCases(random: Random, count: number): Case[] {
   }
   // Ties in every 2x2 window (values from {0, 1}): the unrolled training window must pick the tap the
   // loops over taps pick, the first largest, and its gradient must land there.
-  const ties: Pool2DParams = { batch: 2, inH: 8, inW: 6, inC: 8, kH: 2, kW: 2, strideH: 2, strideW: 2, padTop: 0, padBottom: 0, padLeft: 0, padRight: 0, outH: 4, outW: 3 };
+  const ties: Pool2DParams = {
+    batch: 2,
+    inH: 8,
+    inW: 6,
+    inC: 8,
+    kH: 2,
+    kW: 2,
+    strideH: 2,
+    strideW: 2,
+    padTop: 0,
+    padBottom: 0,
+    padLeft: 0,
+    padRight: 0,
+    outH: 4,
+    outW: 3,
+  };
   const tiedInput = randomArray(random, 2 * 8 * 6 * 8).map((value) => (value > 0.2 ? 1 : 0));
   const tiedDOut = randomArray(random, 2 * 4 * 3 * 8);
   cases.push({
@@ -183,7 +311,15 @@ function poolCases(random: Random, count: number): Case[] {
 
 function denseCases(random: Random): Case[] {
   const cases: Case[] = [];
-  for (const [m, k, n] of [[1, 1, 1], [3, 5, 7], [64, 3136, 128], [9, 70, 10], [17, 33, 65], [64, 128, 10], [5, 300, 257]] as const) {
+  for (const [m, k, n] of [
+    [1, 1, 1],
+    [3, 5, 7],
+    [64, 3136, 128],
+    [9, 70, 10],
+    [17, 33, 65],
+    [64, 128, 10],
+    [5, 300, 257],
+  ] as const) {
     for (const transposeA of [false, true]) {
       for (const transposeB of [false, true]) {
         const a = randomArray(random, m * k);
@@ -191,7 +327,11 @@ function denseCases(random: Random): Case[] {
         cases.push({
           name: `MatMul ${m}x${k}x${n}${transposeA ? ' A^T' : ''}${transposeB ? ' B^T' : ''}`,
           tolerance: { atol: 2e-6 * k, rtol: 1e-4 },
-          run: (kernels) => { const out = new Float32Array(m * n); kernels.MatMul(a, b, out, { m, k, n, transposeA, transposeB }); return [out]; },
+          run: (kernels) => {
+            const out = new Float32Array(m * n);
+            kernels.MatMul(a, b, out, { m, k, n, transposeA, transposeB });
+            return [out];
+          },
         });
       }
     }
@@ -207,14 +347,73 @@ function denseCases(random: Random): Case[] {
   const close = { atol: 1e-6, rtol: 1e-5 };
   const size = values.length;
   cases.push(
-    { name: 'BiasAdd + BiasAddGrad', tolerance: { atol: 1e-5, rtol: 1e-5 }, run: (k) => { const out = new Float32Array(rows * columns); k.BiasAdd(logits, values.subarray(0, columns), out, { rows, columns }); const dBias = new Float32Array(columns); k.BiasAddGrad(logits, dBias, { rows, columns }); return [out, dBias]; } },
-    { name: 'Relu + ReluGrad', tolerance: { atol: 0, rtol: 0 }, run: (k) => { const out = new Float32Array(size); k.Relu(values, out, { size }); const dIn = new Float32Array(size); k.ReluGrad(other, values, dIn, { size }); return [out, dIn]; } },
-    { name: 'Sigmoid + SigmoidGrad', tolerance: close, run: (k) => { const out = new Float32Array(size); k.Sigmoid(values, out, { size }); const dIn = new Float32Array(size); k.SigmoidGrad(other, positive, dIn, { size }); return [out, dIn]; } },
-    { name: 'Tanh + TanhGrad', tolerance: close, run: (k) => { const out = new Float32Array(size); k.Tanh(values, out, { size }); const dIn = new Float32Array(size); k.TanhGrad(other, positive, dIn, { size }); return [out, dIn]; } },
-    { name: 'Add', tolerance: { atol: 0, rtol: 0 }, run: (k) => { const out = new Float32Array(size); k.Add(values, other, out, { size }); return [out]; } },
-    { name: 'Softmax + SoftmaxGrad', tolerance: close, run: (k) => { const out = new Float32Array(rows * columns); k.Softmax(logits, out, { rows, columns }); const dIn = new Float32Array(rows * columns); k.SoftmaxGrad(logits, out, dIn, { rows, columns }); return [out, dIn]; } },
     {
-      name: 'SoftmaxCrossEntropy + SoftmaxCrossEntropyGrad', tolerance: { atol: 1e-5, rtol: 1e-5 },
+      name: 'BiasAdd + BiasAddGrad',
+      tolerance: { atol: 1e-5, rtol: 1e-5 },
+      run: (k) => {
+        const out = new Float32Array(rows * columns);
+        k.BiasAdd(logits, values.subarray(0, columns), out, { rows, columns });
+        const dBias = new Float32Array(columns);
+        k.BiasAddGrad(logits, dBias, { rows, columns });
+        return [out, dBias];
+      },
+    },
+    {
+      name: 'Relu + ReluGrad',
+      tolerance: { atol: 0, rtol: 0 },
+      run: (k) => {
+        const out = new Float32Array(size);
+        k.Relu(values, out, { size });
+        const dIn = new Float32Array(size);
+        k.ReluGrad(other, values, dIn, { size });
+        return [out, dIn];
+      },
+    },
+    {
+      name: 'Sigmoid + SigmoidGrad',
+      tolerance: close,
+      run: (k) => {
+        const out = new Float32Array(size);
+        k.Sigmoid(values, out, { size });
+        const dIn = new Float32Array(size);
+        k.SigmoidGrad(other, positive, dIn, { size });
+        return [out, dIn];
+      },
+    },
+    {
+      name: 'Tanh + TanhGrad',
+      tolerance: close,
+      run: (k) => {
+        const out = new Float32Array(size);
+        k.Tanh(values, out, { size });
+        const dIn = new Float32Array(size);
+        k.TanhGrad(other, positive, dIn, { size });
+        return [out, dIn];
+      },
+    },
+    {
+      name: 'Add',
+      tolerance: { atol: 0, rtol: 0 },
+      run: (k) => {
+        const out = new Float32Array(size);
+        k.Add(values, other, out, { size });
+        return [out];
+      },
+    },
+    {
+      name: 'Softmax + SoftmaxGrad',
+      tolerance: close,
+      run: (k) => {
+        const out = new Float32Array(rows * columns);
+        k.Softmax(logits, out, { rows, columns });
+        const dIn = new Float32Array(rows * columns);
+        k.SoftmaxGrad(logits, out, dIn, { rows, columns });
+        return [out, dIn];
+      },
+    },
+    {
+      name: 'SoftmaxCrossEntropy + SoftmaxCrossEntropyGrad',
+      tolerance: { atol: 1e-5, rtol: 1e-5 },
       run: (k) => {
         const probabilities = new Float32Array(rows * columns);
         const losses = new Float32Array(rows);
@@ -225,23 +424,45 @@ function denseCases(random: Random): Case[] {
       },
     },
     {
-      name: 'SgdUpdate (momentum, Nesterov, weight decay)', tolerance: { atol: 1e-6, rtol: 1e-5 },
+      name: 'SgdUpdate (momentum, Nesterov, weight decay)',
+      tolerance: { atol: 1e-6, rtol: 1e-5 },
       run: (k) => {
         const weights = values.slice();
         const velocity = other.slice();
-        k.SgdUpdate(weights, other, velocity, { size, learningRate: 0.1, momentum: 0.9, isNesterov: true, weightDecay: 1e-3 });
+        k.SgdUpdate(weights, other, velocity, {
+          size,
+          learningRate: 0.1,
+          momentum: 0.9,
+          isNesterov: true,
+          weightDecay: 1e-3,
+        });
         const plain = values.slice();
-        k.SgdUpdate(plain, other, new Float32Array(size), { size, learningRate: 1, momentum: 0, isNesterov: false, weightDecay: 0 });
+        k.SgdUpdate(plain, other, new Float32Array(size), {
+          size,
+          learningRate: 1,
+          momentum: 0,
+          isNesterov: false,
+          weightDecay: 0,
+        });
         return [weights, velocity, plain];
       },
     },
     {
-      name: 'AdamUpdate', tolerance: { atol: 1e-6, rtol: 1e-4 },
+      name: 'AdamUpdate',
+      tolerance: { atol: 1e-6, rtol: 1e-4 },
       run: (k) => {
         const weights = values.slice();
         const first = other.slice();
         const second = positive.slice();
-        k.AdamUpdate(weights, other, first, second, { size, learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, step: 3, weightDecay: 0 });
+        k.AdamUpdate(weights, other, first, second, {
+          size,
+          learningRate: 0.01,
+          beta1: 0.9,
+          beta2: 0.999,
+          epsilon: 1e-8,
+          step: 3,
+          weightDecay: 0,
+        });
         return [weights, first, second];
       },
     },
@@ -255,25 +476,52 @@ const cases = [...convCases(random, 40), ...winogradCases(random), ...poolCases(
 describeBuildParity('convolution, pooling, dense and update kernels', cases);
 
 test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in multiples of 4 and outputs large enough', () => {
-  const base = { batch: 16, inH: 8, inW: 8, outH: 8, outW: 8, kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 1, padBottom: 1, padLeft: 1, padRight: 1 };
+  const base = {
+    batch: 16,
+    inH: 8,
+    inW: 8,
+    outH: 8,
+    outW: 8,
+    kH: 3,
+    kW: 3,
+    strideH: 1,
+    strideW: 1,
+    padTop: 1,
+    padBottom: 1,
+    padLeft: 1,
+    padRight: 1,
+  };
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'forward'), 'winograd4x4');
   // The filter gradient takes the dual of the forward choice: F(3x3, 4x4) or F(3x3, 2x2).
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd4x4');
-  assert.equal(convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'forward'), 'winograd');
-  assert.equal(convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd');
+  assert.equal(
+    convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'forward'),
+    'winograd',
+  );
+  assert.equal(
+    convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'backpropFilter'),
+    'winograd',
+  );
   assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'backpropInput'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64, strideH: 2, strideW: 2 }, 'forward'), 'im2col');
   // One image: too few tiles to repay transforming every filter (W2's layers at batch 1).
   assert.equal(convolutionAlgorithm({ ...base, batch: 1, inC: 64, outC: 128 }, 'forward'), 'im2col');
-  assert.equal(convolutionAlgorithm({ ...base, batch: 1, inH: 16, inW: 16, outH: 16, outW: 16, inC: 32, outC: 64 }, 'forward'), 'winograd');
-  assert.equal(convolutionAlgorithm({ ...base, batch: 1, inH: 32, inW: 32, outH: 32, outW: 32, inC: 32, outC: 32 }, 'forward'), 'winograd4x4');
+  assert.equal(
+    convolutionAlgorithm({ ...base, batch: 1, inH: 16, inW: 16, outH: 16, outW: 16, inC: 32, outC: 64 }, 'forward'),
+    'winograd',
+  );
+  assert.equal(
+    convolutionAlgorithm({ ...base, batch: 1, inH: 32, inW: 32, outH: 32, outW: 32, inC: 32, outC: 32 }, 'forward'),
+    'winograd4x4',
+  );
   // Padded F(4x4) tiles where channels are many (ResNet's 7x7 layers at batch 16).
   const resnet7x7 = { ...base, inH: 7, inW: 7, outH: 7, outW: 7, inC: 512, outC: 512 };
   assert.equal(convolutionAlgorithm(resnet7x7, 'forward'), 'winograd4x4');
   assert.equal(convolutionAlgorithm(resnet7x7, 'backpropInput'), 'winograd4x4');
   assert.equal(convolutionAlgorithm(resnet7x7, 'backpropFilter'), 'winograd4x4');
-  // A constant filter is transformed once: Winograd pays at batch 1 too, F(2x2) where one F(4x4) tile would be most of the output.
+  // A constant filter is transformed once: Winograd pays at batch 1 too, F(2x2) where one F(4x4) tile would be most of
+  // the output.
   assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1, isConstantFilter: true }, 'forward'), 'winograd4x4');
   assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1 }, 'forward'), 'im2col');
   const tiny = { ...base, batch: 1, inH: 4, inW: 4, outH: 4, outW: 4, inC: 256, outC: 256, isConstantFilter: true };
@@ -289,24 +537,42 @@ describe('wasm backend: threads and builds', { skip: wasmSkip }, () => {
   test('the info reports the build, features and threads it chose', async () => {
     const info = await initWasmBackend({ threads: 2 });
     assert.equal(info.threads, features.threads ? 2 : 1);
-    assert.equal(info.build, `convnet-${features.relaxedSimd ? 'relaxed' : 'simd'}${features.threads ? '-threads' : ''}.wasm`);
+    assert.equal(
+      info.build,
+      `convnet-${features.relaxedSimd ? 'relaxed' : 'simd'}${features.threads ? '-threads' : ''}.wasm`,
+    );
     assert.equal(getBackend().name, 'wasm');
   });
 
   test('training on 1 and 2 threads gives bit-identical losses and weights', async () => {
     const train = async (threads: number) => {
       await initWasmBackend({ threads });
-      const model = new Sequential([
-        new Input({ shape: [12, 10, 3] }),
-        new Conv2D({ filters: 8, kernelSize: 3, padding: 'same' }), new ReLU(), new MaxPool2D(),
-        new Conv2D({ filters: 12, kernelSize: 3, strides: 2, padding: 'same' }), new Tanh(),
-        new Flatten(), new Dense({ units: 5 }), new Softmax(),
-      ], { seed: 3 });
+      const model = new Sequential(
+        [
+          new Input({ shape: [12, 10, 3] }),
+          new Conv2D({ filters: 8, kernelSize: 3, padding: 'same' }),
+          new ReLU(),
+          new MaxPool2D(),
+          new Conv2D({ filters: 12, kernelSize: 3, strides: 2, padding: 'same' }),
+          new Tanh(),
+          new Flatten(),
+          new Dense({ units: 5 }),
+          new Softmax(),
+        ],
+        { seed: 3 },
+      );
       const examples = 48;
       const input = Tensor.fromArray(randomArray(new Random(5), examples * 12 * 10 * 3), [examples, 12, 10, 3]);
       const labels = Array.from({ length: examples }, (_, index) => index % 5);
-      const history = model.fit(input, labels, { epochs: 2, batchSize: 16, optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }) });
-      return { losses: history.epochs.map((epoch) => epoch.loss), weights: model.trainableWeights().flatMap((weight) => Array.from(weight.data)) };
+      const history = model.fit(input, labels, {
+        epochs: 2,
+        batchSize: 16,
+        optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+      });
+      return {
+        losses: history.epochs.map((epoch) => epoch.loss),
+        weights: model.trainableWeights().flatMap((weight) => Array.from(weight.data)),
+      };
     };
     const single = await train(1);
     const double = await train(2);

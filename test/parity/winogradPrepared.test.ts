@@ -13,7 +13,14 @@ import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { windowParams, type Conv2DParams, type FusedActivation } from '../../src/kernels/params.js';
 import { convolutionAlgorithm, isWinogradSplitByColumns } from '../../src/kernels/wasm/wasmBackend.js';
 import { assertClose } from '../helpers.js';
-import { describeBuildParity, describeThreadDeterminism, FUSED_ACTIVATIONS, randomArray, wasmSkip, type ParityCase } from './harness.js';
+import {
+  describeBuildParity,
+  describeThreadDeterminism,
+  FUSED_ACTIVATIONS,
+  randomArray,
+  wasmSkip,
+  type ParityCase,
+} from './harness.js';
 
 interface Geometry {
   batch: number;
@@ -67,27 +74,31 @@ function makeCases(): ParityCase[] {
   const random = new Random(1515);
   const cases: ParityCase[] = [];
   GEOMETRIES.forEach((geometry, geometryIndex) => {
-    FUSED_ACTIVATIONS.slice(0, geometry.activations ?? FUSED_ACTIVATIONS.length).forEach((activation, activationIndex) => {
-      const params = paramsOf(geometry, activation);
-      const index = geometryIndex * FUSED_ACTIVATIONS.length + activationIndex;
-      const hasResidual = index % 2 === 0;
-      const hasBias = index % 3 !== 2;
-      const outputSize = params.batch * params.outH * params.outW * params.outC;
-      const inputs = [0, 1].map(() => randomArray(random, params.batch * params.inH * params.inW * params.inC));
-      const filter = randomArray(random, 9 * params.inC * params.outC, 1 / Math.sqrt(9 * params.inC));
-      const bias = hasBias ? randomArray(random, params.outC) : null;
-      const residual = hasResidual ? randomArray(random, outputSize, 2) : null;
-      cases.push({
-        name: `${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, pad ${params.padTop}, ${geometry.expected}, ` +
-          `${activation?.kind ?? 'no activation'}${hasResidual ? ', residual' : ''}${hasBias ? '' : ', no bias'}`,
-        run: (kernels) => inputs.map((input) => {
-          const output = new Float32Array(outputSize);
-          kernels.Conv2D(input, filter, bias, output, params, residual);
-          return output;
-        }),
-        tolerance: { atol: 2e-4, rtol: 2e-4 },
-      });
-    });
+    FUSED_ACTIVATIONS.slice(0, geometry.activations ?? FUSED_ACTIVATIONS.length).forEach(
+      (activation, activationIndex) => {
+        const params = paramsOf(geometry, activation);
+        const index = geometryIndex * FUSED_ACTIVATIONS.length + activationIndex;
+        const hasResidual = index % 2 === 0;
+        const hasBias = index % 3 !== 2;
+        const outputSize = params.batch * params.outH * params.outW * params.outC;
+        const inputs = [0, 1].map(() => randomArray(random, params.batch * params.inH * params.inW * params.inC));
+        const filter = randomArray(random, 9 * params.inC * params.outC, 1 / Math.sqrt(9 * params.inC));
+        const bias = hasBias ? randomArray(random, params.outC) : null;
+        const residual = hasResidual ? randomArray(random, outputSize, 2) : null;
+        cases.push({
+          name:
+            `${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, pad ${params.padTop}, ${geometry.expected}, ` +
+            `${activation?.kind ?? 'no activation'}${hasResidual ? ', residual' : ''}${hasBias ? '' : ', no bias'}`,
+          run: (kernels) =>
+            inputs.map((input) => {
+              const output = new Float32Array(outputSize);
+              kernels.Conv2D(input, filter, bias, output, params, residual);
+              return output;
+            }),
+          tolerance: { atol: 2e-4, rtol: 2e-4 },
+        });
+      },
+    );
   });
   return cases;
 }

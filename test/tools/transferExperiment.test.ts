@@ -24,7 +24,10 @@ function writeDigits(folder: string, perClass: { train: number; test: number }):
       if (written[digit]! >= perClass[split]) continue;
       const directory = join(folder, split, `digit-${digit}`);
       mkdirSync(directory, { recursive: true });
-      writeFileSync(join(directory, `${String(index).padStart(5, '0')}.png`), encodePng(imageFromPixels(set.images.subarray(index * 784, (index + 1) * 784), 28, 28, 'gray')));
+      writeFileSync(
+        join(directory, `${String(index).padStart(5, '0')}.png`),
+        encodePng(imageFromPixels(set.images.subarray(index * 784, (index + 1) * 784), 28, 28, 'gray')),
+      );
       written[digit]!++;
     }
   }

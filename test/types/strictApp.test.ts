@@ -88,7 +88,10 @@ function compile(moduleResolution: ts.ModuleResolutionKind, module: ts.ModuleKin
   };
   const program = ts.createProgram([join(folder, 'app.ts')], options);
   return ts.getPreEmitDiagnostics(program).map((diagnostic) => {
-    const where = diagnostic.file === undefined ? '' : `${diagnostic.file.fileName.replace(folder, '')}:${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1}: `;
+    const where =
+      diagnostic.file === undefined
+        ? ''
+        : `${diagnostic.file.fileName.replace(folder, '')}:${diagnostic.file.getLineAndCharacterOfPosition(diagnostic.start ?? 0).line + 1}: `;
     return where + ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n');
   });
 }
@@ -109,7 +112,11 @@ test('float32View is the storage itself; float64 tensors and freed ones are refu
   assert.deepEqual(x.toArray(), [1, 5, 3]);
   const wide = Tensor.fromArray([1, 2], [2], 'float64');
   assert.equal(wide.float64View(), wide.data);
-  assert.throws(() => wide.float32View(), (error: unknown) => error instanceof ValueError && /float32View: Tensor\(2, float64\) holds float64 values/.test(error.message));
+  assert.throws(
+    () => wide.float32View(),
+    (error: unknown) =>
+      error instanceof ValueError && /float32View: Tensor\(2, float64\) holds float64 values/.test(error.message),
+  );
   assert.throws(() => x.float64View(), ValueError);
   x.dispose();
   assert.throws(() => x.float32View(), /tensor was freed/);

@@ -27,7 +27,9 @@ export function tolerance(explanation: ValueExplanation): number {
     case 'resize':
       return 1e-6 * sumOfMagnitudes(explanation.window) + 1e-7;
     case 'pooling':
-      return explanation.operation === 'max' ? 0 : 1e-5 * sumOfMagnitudes(explanation.window) / Math.max(1, explanation.count) + 1e-7;
+      return explanation.operation === 'max'
+        ? 0
+        : (1e-5 * sumOfMagnitudes(explanation.window)) / Math.max(1, explanation.count) + 1e-7;
     case 'copy':
       return 0;
     default:
@@ -53,30 +55,47 @@ export function checkParts(explanation: ValueExplanation, outputs: LayerOutputs)
         const isInside = y >= 0 && y < inH && x >= 0 && x < inW;
         assert.equal(isPadding[tap], isInside ? 0 : 1, `${label}: padding mark of tap ${tap}`);
         const index = tap * channels + channel;
-        assert.equal(window[index], isInside ? input[(y * inW + x) * inC + explanation.firstChannel + channel] : 0, `${label}: window value ${index}`);
+        assert.equal(
+          window[index],
+          isInside ? input[(y * inW + x) * inC + explanation.firstChannel + channel] : 0,
+          `${label}: window value ${index}`,
+        );
         assert.equal(products[index], window[index]! * weights[index]!, `${label}: product ${index}`);
         channelSum += products[index]!;
       }
-      assert.ok(Math.abs(channelSums[channel]! - channelSum) <= 1e-12 * (1 + Math.abs(channelSum)), `${label}: sum of channel ${channel}`);
+      assert.ok(
+        Math.abs(channelSums[channel]! - channelSum) <= 1e-12 * (1 + Math.abs(channelSum)),
+        `${label}: sum of channel ${channel}`,
+      );
       sum += channelSum;
     }
     assert.ok(Math.abs(explanation.sum - sum) <= 1e-12 * (1 + Math.abs(sum)), `${label}: sum`);
     assert.equal(explanation.preActivation, explanation.sum + explanation.bias);
     assert.equal(explanation.value, explanation.preActivation);
     if (explanation.activation !== null) {
-      assert.ok(Math.abs(explanation.activation.value - explanation.activation.output) <= 1e-5 * (1 + Math.abs(explanation.activation.output)), `${label}: the activation after it`);
+      assert.ok(
+        Math.abs(explanation.activation.value - explanation.activation.output) <=
+          1e-5 * (1 + Math.abs(explanation.activation.output)),
+        `${label}: the activation after it`,
+      );
     }
   } else if (explanation.kind === 'dense') {
     const { inputs, weights, products, order } = explanation;
     assert.deepEqual(Array.from(inputs), Array.from(outputs.layers[explanation.inputLayer]!.values));
     for (let index = 0; index < inputs.length; index++) assert.equal(products[index], inputs[index]! * weights[index]!);
-    for (let rank = 1; rank < order.length; rank++) assert.ok(Math.abs(products[order[rank - 1]!]!) >= Math.abs(products[order[rank]!]!), `${label}: order`);
-    assert.deepEqual(Array.from(order).sort((a, b) => a - b), Array.from({ length: inputs.length }, (_, index) => index));
+    for (let rank = 1; rank < order.length; rank++)
+      assert.ok(Math.abs(products[order[rank - 1]!]!) >= Math.abs(products[order[rank]!]!), `${label}: order`);
+    assert.deepEqual(
+      Array.from(order).sort((a, b) => a - b),
+      Array.from({ length: inputs.length }, (_, index) => index),
+    );
     assert.equal(explanation.value, explanation.sum + explanation.bias);
   } else if (explanation.kind === 'softmax') {
     const { logits, max, exponentials, sum, classIndex } = explanation;
     assert.equal(max, Math.max(...logits));
-    logits.forEach((logit, index) => assert.equal(exponentials[index], Math.exp(logit - max)));
+    logits.forEach((logit, index) => {
+      assert.equal(exponentials[index], Math.exp(logit - max));
+    });
     assert.ok(Math.abs(sum - exponentials.reduce((total, exponential) => total + exponential, 0)) <= 1e-12);
     assert.equal(explanation.value, exponentials[classIndex]! / sum);
   } else if (explanation.kind === 'pooling') {
@@ -86,12 +105,16 @@ export function checkParts(explanation: ValueExplanation, outputs: LayerOutputs)
       assert.equal(window[winner], Math.max(...values), `${label}: the winner holds the maximum`);
       assert.equal(isPadding[winner], 0);
     } else {
-      assert.ok(Math.abs(explanation.sum - values.reduce((total, value) => total + value, 0)) <= 1e-12 * (1 + Math.abs(explanation.sum)));
+      assert.ok(
+        Math.abs(explanation.sum - values.reduce((total, value) => total + value, 0)) <=
+          1e-12 * (1 + Math.abs(explanation.sum)),
+      );
       assert.equal(explanation.value, explanation.sum / explanation.count);
     }
   } else if (explanation.kind === 'transposedConvolution') {
     const { window, weights, products, channelSums, channels } = explanation;
-    for (let index = 0; index < products.length; index++) assert.equal(products[index], window[index]! * weights[index]!);
+    for (let index = 0; index < products.length; index++)
+      assert.equal(products[index], window[index]! * weights[index]!);
     let sum = 0;
     for (let channel = 0; channel < channels; channel++) {
       let channelSum = 0;
@@ -106,7 +129,10 @@ export function checkParts(explanation: ValueExplanation, outputs: LayerOutputs)
     assert.ok(Math.abs(explanation.mean - mean) <= 1e-9 * (1 + Math.abs(mean)));
     assert.equal(explanation.value, explanation.gamma * explanation.normalized + explanation.beta);
   } else if (explanation.kind === 'resize') {
-    assert.ok(Math.abs(explanation.weights.reduce((total, weight) => total + weight, 0) - 1) <= 1e-12, `${label}: the weights sum to 1`);
+    assert.ok(
+      Math.abs(explanation.weights.reduce((total, weight) => total + weight, 0) - 1) <= 1e-12,
+      `${label}: the weights sum to 1`,
+    );
   } else if (explanation.kind === 'merge') {
     for (const operand of explanation.operands) assert.ok(operand.layerIndex < explanation.layerIndex);
   } else if (explanation.kind === 'copy' && explanation.source !== null) {
@@ -123,9 +149,15 @@ export function checkEveryLayer(outputs: LayerOutputs, random: Random, count: nu
       const position = shape.map((size) => random.integer(size));
       const explanation = explainValue(outputs, layerIndex, position);
       const difference = Math.abs(explanation.value - explanation.output);
-      assert.ok(difference <= tolerance(explanation), `${explanation.className} ${explanation.layerName} at [${position.join(', ')}]: explained ${explanation.value}, the layer output ${explanation.output} (difference ${difference}, tolerance ${tolerance(explanation)})`);
+      assert.ok(
+        difference <= tolerance(explanation),
+        `${explanation.className} ${explanation.layerName} at [${position.join(', ')}]: explained ${explanation.value}, the layer output ${explanation.output} (difference ${difference}, tolerance ${tolerance(explanation)})`,
+      );
       checkParts(explanation, outputs);
-      worst.set(explanation.className, Math.max(worst.get(explanation.className) ?? 0, difference / (tolerance(explanation) || 1)));
+      worst.set(
+        explanation.className,
+        Math.max(worst.get(explanation.className) ?? 0, difference / (tolerance(explanation) || 1)),
+      );
     }
   });
   return worst;

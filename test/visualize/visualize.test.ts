@@ -38,23 +38,43 @@ function pixel(image: Image, x: number, y: number): number[] {
 
 describe('grid pictures', () => {
   test('size is columns * tileWidth * scale + (columns + 1) * gap, likewise for rows', () => {
-    assert.deepEqual(gridSize({ tiles: 5, tileHeight: 3, tileWidth: 4, columns: 2, scale: 2, gap: 1 }), { width: 2 * 8 + 3, height: 3 * 6 + 4 });
-    assert.deepEqual(gridSize({ tiles: 1, tileHeight: 7, tileWidth: 7, columns: 1, scale: 1, gap: 0 }), { width: 7, height: 7 });
+    assert.deepEqual(gridSize({ tiles: 5, tileHeight: 3, tileWidth: 4, columns: 2, scale: 2, gap: 1 }), {
+      width: 2 * 8 + 3,
+      height: 3 * 6 + 4,
+    });
+    assert.deepEqual(gridSize({ tiles: 1, tileHeight: 7, tileWidth: 7, columns: 1, scale: 1, gap: 0 }), {
+      width: 7,
+      height: 7,
+    });
   });
 
   test('each value fills a scale x scale square at its tile position; gaps keep the background', () => {
     // Two 1x2 tiles side by side: values 0, 1 then 0.5, 0.25.
-    const values = [[0, 1], [0.5, 0.25]];
-    const image = drawGrid({ tiles: 2, tileHeight: 1, tileWidth: 2, columns: 2, scale: 2, gap: 1 }, (tile, _y, x) => values[tile]![x]!, grayMap, 0.85);
+    const values = [
+      [0, 1],
+      [0.5, 0.25],
+    ];
+    const image = drawGrid(
+      { tiles: 2, tileHeight: 1, tileWidth: 2, columns: 2, scale: 2, gap: 1 },
+      (tile, _y, x) => values[tile]![x]!,
+      grayMap,
+      0.85,
+    );
     assert.equal(image.width, 2 * 4 + 3);
     assert.equal(image.height, 2 + 2);
-    assert.deepEqual(pixel(image, 0, 0).map((v) => Math.round(v * 100) / 100), [0.85, 0.85, 0.85]);
+    assert.deepEqual(
+      pixel(image, 0, 0).map((v) => Math.round(v * 100) / 100),
+      [0.85, 0.85, 0.85],
+    );
     assert.deepEqual(pixel(image, 1, 1), [0, 0, 0]);
     assert.deepEqual(pixel(image, 2, 2), [0, 0, 0]);
     assert.deepEqual(pixel(image, 3, 1), [1, 1, 1]);
     assert.deepEqual(pixel(image, 6, 1), [0.5, 0.5, 0.5]);
     assert.deepEqual(pixel(image, 8, 2), [0.25, 0.25, 0.25]);
-    assert.throws(() => drawGrid({ tiles: 0, tileHeight: 1, tileWidth: 1, columns: 1, scale: 1, gap: 0 }, () => 0, grayMap), ValueError);
+    assert.throws(
+      () => drawGrid({ tiles: 0, tileHeight: 1, tileWidth: 1, columns: 1, scale: 1, gap: 0 }, () => 0, grayMap),
+      ValueError,
+    );
   });
 });
 
@@ -82,8 +102,14 @@ describe('layer pictures', () => {
       kernel.data[(1 * 3 + 2) * 16 + 5] = -2; // y 1, x 2, filter 5: the most negative
       const picture = kernelPicture(model, 1, { scale: 1, gap: 1 });
       // Filter 5 is row 1, column 1 of the 4-column block: its tile starts at (1 + 1 * 4, 1 + 1 * 4).
-      assert.deepEqual(pixel(picture.picture, 5, 5).map((v) => Math.round(v * 100) / 100), [0.8, 0.1, 0.1]);
-      assert.deepEqual(pixel(picture.picture, 7, 6).map((v) => Math.round(v * 100) / 100), [0.13, 0.4, 0.8]);
+      assert.deepEqual(
+        pixel(picture.picture, 5, 5).map((v) => Math.round(v * 100) / 100),
+        [0.8, 0.1, 0.1],
+      );
+      assert.deepEqual(
+        pixel(picture.picture, 7, 6).map((v) => Math.round(v * 100) / 100),
+        [0.13, 0.4, 0.8],
+      );
       assert.deepEqual(pixel(picture.picture, 6, 5), [1, 1, 1]);
       assert.equal(picture.range, 2);
     } finally {
@@ -93,7 +119,12 @@ describe('layer pictures', () => {
   });
 
   test('feature maps: one picture per layer, shaped by the layer outputs; ReLU outputs unsigned', () => {
-    const digit: Image = { width: 28, height: 28, colorModel: 'gray', data: Float32Array.from({ length: 784 }, (_, index) => ((index * 37) % 101) / 100) };
+    const digit: Image = {
+      width: 28,
+      height: 28,
+      colorModel: 'gray',
+      data: Float32Array.from({ length: 784 }, (_, index) => ((index * 37) % 101) / 100),
+    };
     const pictures = featureMapPictures(model, imagesToInput(model, [digit]));
     assert.equal(pictures.length, model.layers.length);
     pictures.forEach((picture, index) => {
@@ -107,7 +138,8 @@ describe('layer pictures', () => {
         assert.equal(picture.layout.tileWidth, width);
         assert.ok(height! * picture.layout.scale >= 48, 'small maps are enlarged');
       }
-      if (picture.className === 'ReLU' || picture.className === 'MaxPool2D' || picture.className === 'Softmax') assert.equal(picture.isSigned, false, picture.layerName);
+      if (picture.className === 'ReLU' || picture.className === 'MaxPool2D' || picture.className === 'Softmax')
+        assert.equal(picture.isSigned, false, picture.layerName);
     });
     assert.equal(pictures[1]!.className, 'Conv2D');
     assert.equal(pictures[1]!.isSigned, true, 'conv outputs before ReLU have negative values');
@@ -136,8 +168,10 @@ describe('Grad-CAM', () => {
   for (let position = 0; position < 36; position++) dense.kernel!.data.set([1, 0, 0, 1], position * 4);
   dense.bias!.data.fill(0);
   const input = Tensor.zeros([1, 6, 6, 3]);
-  const brightness = (y: number, x: number, channel: number) => (channel === 0 ? (y < 3 && x < 3 ? 1 + y + x : 0) : (y >= 3 && x >= 3 ? 2 : 0));
-  for (let y = 0; y < 6; y++) for (let x = 0; x < 6; x++) for (let c = 0; c < 2; c++) input.data[(y * 6 + x) * 3 + c] = brightness(y, x, c);
+  const brightness = (y: number, x: number, channel: number) =>
+    channel === 0 ? (y < 3 && x < 3 ? 1 + y + x : 0) : y >= 3 && x >= 3 ? 2 : 0;
+  for (let y = 0; y < 6; y++)
+    for (let x = 0; x < 6; x++) for (let c = 0; c < 2; c++) input.data[(y * 6 + x) * 3 + c] = brightness(y, x, c);
   const image: Image = { width: 6, height: 6, colorModel: 'gray', data: new Float32Array(36).fill(0.5) };
 
   test('the heat map is the weighted feature maps of the class, normalized, on the chosen layer', () => {
@@ -149,7 +183,10 @@ describe('Grad-CAM', () => {
       const peak = classIndex === 0 ? 5 : 2;
       for (let y = 0; y < 6; y++) {
         for (let x = 0; x < 6; x++) {
-          assert.ok(Math.abs(result.heat.data[y * 6 + x]! - brightness(y, x, classIndex) / peak) < 1e-6, `class ${classIndex} at ${y},${x}`);
+          assert.ok(
+            Math.abs(result.heat.data[y * 6 + x]! - brightness(y, x, classIndex) / peak) < 1e-6,
+            `class ${classIndex} at ${y},${x}`,
+          );
         }
       }
       assert.deepEqual([result.overlay.width, result.overlay.height, result.overlay.colorModel], [6, 6, 'rgb']);
@@ -161,8 +198,24 @@ describe('Grad-CAM', () => {
   });
 
   test('defaults to the last conv layer after its activation in a CNN with pooling', () => {
-    const cnn = new Sequential([new Input({ shape: [8, 8, 1] }), new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }), new ReLU(), new MaxPool2D({ poolSize: 2 }), new Flatten(), new Dense({ units: 3 }), new Softmax()], { seed: 2 });
-    const picture: Image = { width: 8, height: 8, colorModel: 'gray', data: Float32Array.from({ length: 64 }, (_, index) => (index % 7) / 7) };
+    const cnn = new Sequential(
+      [
+        new Input({ shape: [8, 8, 1] }),
+        new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }),
+        new ReLU(),
+        new MaxPool2D({ poolSize: 2 }),
+        new Flatten(),
+        new Dense({ units: 3 }),
+        new Softmax(),
+      ],
+      { seed: 2 },
+    );
+    const picture: Image = {
+      width: 8,
+      height: 8,
+      colorModel: 'gray',
+      data: Float32Array.from({ length: 64 }, (_, index) => (index % 7) / 7),
+    };
     const result = gradCam(cnn, imagesToInput(cnn, [picture]), picture);
     assert.equal(result.layerName, 'relu_1');
     assert.ok(result.heat.data.every((value) => value >= 0 && value <= 1));
@@ -178,7 +231,9 @@ describe('charts', () => {
     assert.deepEqual(pixel(chart, 0, 0), [1, 1, 1]);
     let red = 0;
     for (let index = 0; index < chart.width * chart.height; index++) {
-      const [r, g, b] = [chart.data[index * 3]!, chart.data[index * 3 + 1]!, chart.data[index * 3 + 2]!].map((v) => Math.round(v * 255));
+      const [r, g, b] = [chart.data[index * 3]!, chart.data[index * 3 + 1]!, chart.data[index * 3 + 2]!].map((v) =>
+        Math.round(v * 255),
+      );
       if (r === 0xd6 && g === 0x27 && b === 0x28) red++;
     }
     assert.ok(red > 2000, `${red} pixels of the highlighted bar`);
@@ -206,16 +261,39 @@ describe('charts', () => {
     assert.ok(error instanceof MissingPackageError, String(error));
     assert.equal(error.name, 'MissingPackageError');
     assert.equal(error.packageName, '@convnet-ts/no-such-canvas');
-    assert.equal(error.message, 'charts in Node draw on @convnet-ts/no-such-canvas, which is not installed: npm install @convnet-ts/no-such-canvas');
+    assert.equal(
+      error.message,
+      'charts in Node draw on @convnet-ts/no-such-canvas, which is not installed: npm install @convnet-ts/no-such-canvas',
+    );
   });
 
   test('training curves from recorded callbacks', () => {
     const recorder = recordTrainingCurves();
     for (let epoch = 1; epoch <= 2; epoch++) {
       for (let batch = 1; batch <= 200; batch++) {
-        recorder.callbacks.onBatchEnd!({ epoch, epochs: 2, batch, batches: 200, loss: 1 / (epoch + batch / 200), accuracy: 0.5, seen: batch * 10, imagesPerSecond: 100 });
+        recorder.callbacks.onBatchEnd!({
+          epoch,
+          epochs: 2,
+          batch,
+          batches: 200,
+          loss: 1 / (epoch + batch / 200),
+          accuracy: 0.5,
+          seen: batch * 10,
+          imagesPerSecond: 100,
+        });
       }
-      recorder.callbacks.onEpochEnd!({ epoch, loss: 1 / epoch, accuracy: 0.8, valLoss: 1.1 / epoch, valAccuracy: 0.75, seconds: 1, imagesPerSecond: 100 }, { epoch, random: { shuffle: [], augment: [], layers: [] }, order: [], history: [] });
+      recorder.callbacks.onEpochEnd!(
+        {
+          epoch,
+          loss: 1 / epoch,
+          accuracy: 0.8,
+          valLoss: 1.1 / epoch,
+          valAccuracy: 0.75,
+          seconds: 1,
+          imagesPerSecond: 100,
+        },
+        { epoch, random: { shuffle: [], augment: [], layers: [] }, order: [], history: [] },
+      );
     }
     assert.equal(recorder.curves.epochs.length, 2);
     // 200 batches, one point every 4: 50 per epoch.

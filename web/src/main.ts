@@ -14,7 +14,16 @@ import { poolingPage } from './pages/pooling.js';
 import { teachPage } from './pages/teach.js';
 import { trainPage } from './pages/train.js';
 
-const PAGES: readonly Page[] = [convolutionPage, activationsPage, poolingPage, colorModelsPage, trainPage, drawPage, modelPage, teachPage];
+const PAGES: readonly Page[] = [
+  convolutionPage,
+  activationsPage,
+  poolingPage,
+  colorModelsPage,
+  trainPage,
+  drawPage,
+  modelPage,
+  teachPage,
+];
 
 const nav = document.getElementById('nav')!;
 const root = document.getElementById('page')!;
@@ -24,15 +33,16 @@ for (const page of PAGES) {
   const link = document.createElement('a');
   link.href = `#/${page.id}`;
   link.textContent = page.title;
-  link.dataset['page'] = page.id;
+  link.dataset.page = page.id;
   nav.append(link);
 }
 
 // The fast kernels from the first op on: the page starts the backend before any page draws.
 const info = await ready();
-document.getElementById('backend')!.textContent = info.wasm === null
-  ? `reference backend (${info.wasmUnavailableReason ?? 'no WebAssembly SIMD'})`
-  : `WebAssembly SIMD${info.wasm.features.relaxedSimd ? ' (relaxed)' : ''}, ${info.wasm.threads} thread${info.wasm.threads === 1 ? '' : 's'}${globalThis.crossOriginIsolated ? '' : ' (no cross-origin isolation)'}`;
+document.getElementById('backend')!.textContent =
+  info.wasm === null
+    ? `reference backend (${info.wasmUnavailableReason ?? 'no WebAssembly SIMD'})`
+    : `WebAssembly SIMD${info.wasm.features.relaxedSimd ? ' (relaxed)' : ''}, ${info.wasm.threads} thread${info.wasm.threads === 1 ? '' : 's'}${globalThis.crossOriginIsolated ? '' : ' (no cross-origin isolation)'}`;
 
 // The backend's figures (its memory's high-water mark among them), for tests and the curious.
 expose('backend', { info: backendInfo });
@@ -42,9 +52,9 @@ function show(): void {
   const page = PAGES.find((candidate) => candidate.id === id) ?? PAGES[0]!;
   if (unmount) unmount();
   root.replaceChildren();
-  root.dataset['page'] = page.id;
-  delete root.dataset['ready'];
-  for (const link of nav.querySelectorAll('a')) link.classList.toggle('active', link.dataset['page'] === page.id);
+  root.dataset.page = page.id;
+  delete root.dataset.ready;
+  for (const link of nav.querySelectorAll('a')) link.classList.toggle('active', link.dataset.page === page.id);
   document.title = `${page.title} · ConvNet.ts explorer`;
   unmount = page.mount(root);
 }

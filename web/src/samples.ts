@@ -46,7 +46,8 @@ async function fetchImage(url: string, name: string): Promise<Image> {
 function coverage(x: number, y: number, isInside: (x: number, y: number) => boolean): number {
   let count = 0;
   for (let sampleY = 0; sampleY < 4; sampleY++) {
-    for (let sampleX = 0; sampleX < 4; sampleX++) if (isInside(x + (sampleX + 0.5) / 4, y + (sampleY + 0.5) / 4)) count++;
+    for (let sampleX = 0; sampleX < 4; sampleX++)
+      if (isInside(x + (sampleX + 0.5) / 4, y + (sampleY + 0.5) / 4)) count++;
   }
   return count / 16;
 }
@@ -97,9 +98,23 @@ export function prepareImage(image: Image): { image: Image; note: string } {
  * A drop zone with a file input for PNG and JPEG images. `onImage` gets the decoded image and the file
  * name; decoding errors go to `onError` (shown in the page, not the console).
  */
-export function imageDropZone(id: string, onImage: (image: Image, name: string) => void, onError: (message: string) => void): HTMLElement {
-  const fileInput = element('input', { type: 'file', accept: 'image/png,image/jpeg', id: `${id}-file`, 'aria-label': 'Your own image (PNG or JPEG)' });
-  const zone = element('div', { class: 'drop-zone', id: `${id}-drop` }, 'Your own image: drop a PNG or JPEG here, or ', fileInput);
+export function imageDropZone(
+  id: string,
+  onImage: (image: Image, name: string) => void,
+  onError: (message: string) => void,
+): HTMLElement {
+  const fileInput = element('input', {
+    type: 'file',
+    accept: 'image/png,image/jpeg',
+    id: `${id}-file`,
+    'aria-label': 'Your own image (PNG or JPEG)',
+  });
+  const zone = element(
+    'div',
+    { class: 'drop-zone', id: `${id}-drop` },
+    'Your own image: drop a PNG or JPEG here, or ',
+    fileInput,
+  );
   async function read(file: File): Promise<void> {
     try {
       onImage(decodeImage(new Uint8Array(await file.arrayBuffer()), file.name), file.name);

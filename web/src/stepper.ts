@@ -27,7 +27,10 @@ export interface Stepper {
 }
 
 /** A stepper over `count` positions that calls `onChange(index)` whenever the position changes. */
-export function createStepper(onChange: (index: number) => void, options: { idPrefix: string; speed?: number }): Stepper {
+export function createStepper(
+  onChange: (index: number) => void,
+  options: { idPrefix: string; speed?: number },
+): Stepper {
   let index = 0;
   let count = 1;
   let emptyText = '';
@@ -37,12 +40,35 @@ export function createStepper(onChange: (index: number) => void, options: { idPr
   let carry = 0;
   let speedIndex = Math.max(0, SPEEDS.indexOf(options.speed ?? 10));
 
-  const restart = element('button', { class: 'secondary', id: `${options.idPrefix}-restart`, title: 'Back to the first position' }, '|\u25c0 Start');
-  const back = element('button', { class: 'secondary', id: `${options.idPrefix}-back`, title: 'One position back' }, '\u25c0 Back');
+  const restart = element(
+    'button',
+    { class: 'secondary', id: `${options.idPrefix}-restart`, title: 'Back to the first position' },
+    '|\u25c0 Start',
+  );
+  const back = element(
+    'button',
+    { class: 'secondary', id: `${options.idPrefix}-back`, title: 'One position back' },
+    '\u25c0 Back',
+  );
   const playButton = element('button', { id: `${options.idPrefix}-play` }, '\u25b6 Play');
-  const step = element('button', { class: 'secondary', id: `${options.idPrefix}-step`, title: 'One position forward' }, 'Step \u25b6');
-  const end = element('button', { class: 'secondary', id: `${options.idPrefix}-end`, title: 'Show the whole output' }, 'Jump to end \u25b6|');
-  const speedInput = element('input', { type: 'range', min: '0', max: String(SPEEDS.length - 1), step: '1', value: String(speedIndex), id: `${options.idPrefix}-speed` });
+  const step = element(
+    'button',
+    { class: 'secondary', id: `${options.idPrefix}-step`, title: 'One position forward' },
+    'Step \u25b6',
+  );
+  const end = element(
+    'button',
+    { class: 'secondary', id: `${options.idPrefix}-end`, title: 'Show the whole output' },
+    'Jump to end \u25b6|',
+  );
+  const speedInput = element('input', {
+    type: 'range',
+    min: '0',
+    max: String(SPEEDS.length - 1),
+    step: '1',
+    value: String(speedIndex),
+    id: `${options.idPrefix}-speed`,
+  });
   const speedShown = element('output', {}, `${SPEEDS[speedIndex]}/s`);
   const positionShown = element('span', { class: 'stepper-position', id: `${options.idPrefix}-position` });
   const root = element(

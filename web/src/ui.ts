@@ -6,7 +6,11 @@ import { imageToImageData, type Image } from 'convnet-ts';
 type Child = Node | string;
 
 /** An element with attributes (class, title, data-*, ...) and children. */
-export function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
   node.append(...children);
@@ -23,7 +27,13 @@ export function slider(
   onInput: (value: number) => void,
 ): { root: HTMLLabelElement; input: HTMLInputElement; set(value: number): void } {
   const format = options.format ?? String;
-  const input = element('input', { type: 'range', min: String(options.min), max: String(options.max), step: String(options.step ?? 1), value: String(options.value) });
+  const input = element('input', {
+    type: 'range',
+    min: String(options.min),
+    max: String(options.max),
+    step: String(options.step ?? 1),
+    value: String(options.value),
+  });
   if (options.id !== undefined) input.id = options.id;
   const shown = element('output', {}, format(options.value));
   input.addEventListener('input', () => {
@@ -41,7 +51,13 @@ export function slider(
 }
 
 /** A labelled select; `onChange` gets the chosen value. */
-export function choice(label: string, options: readonly { value: string; text: string }[], value: string, onChange: (value: string) => void, id?: string): { root: HTMLLabelElement; select: HTMLSelectElement } {
+export function choice(
+  label: string,
+  options: readonly { value: string; text: string }[],
+  value: string,
+  onChange: (value: string) => void,
+  id?: string,
+): { root: HTMLLabelElement; select: HTMLSelectElement } {
   const select = element('select');
   if (id !== undefined) select.id = id;
   for (const option of options) select.append(element('option', { value: option.value }, option.text));
@@ -92,7 +108,13 @@ export function drawImage(canvas: HTMLCanvasElement, image: Image, scale = 1): v
 
 /** A section with a heading and a short explanation. */
 export function section(title: string, explanation: string, ...children: Child[]): HTMLElement {
-  return element('section', { class: 'card' }, element('h2', {}, title), element('p', { class: 'explain' }, explanation), ...children);
+  return element(
+    'section',
+    { class: 'card' },
+    element('h2', {}, title),
+    element('p', { class: 'explain' }, explanation),
+    ...children,
+  );
 }
 
 declare global {
@@ -110,5 +132,5 @@ export function expose(pageId: string, state: unknown): void {
 
 /** Marks the page as rendered (data-ready on #page), for tests and screenshots. */
 export function markReady(root: HTMLElement): void {
-  root.dataset['ready'] = 'true';
+  root.dataset.ready = 'true';
 }

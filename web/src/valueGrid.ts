@@ -44,7 +44,12 @@ export interface GridOverlay {
 }
 
 /** RGBA bytes of `values` (one channel, row-major) through `map`, with t = (value - low) / (high - low). */
-export function mapValues(values: ArrayLike<number>, map: ColorMap, low: number, high: number): Uint8ClampedArray<ArrayBuffer> {
+export function mapValues(
+  values: ArrayLike<number>,
+  map: ColorMap,
+  low: number,
+  high: number,
+): Uint8ClampedArray<ArrayBuffer> {
   const rgba = new Uint8ClampedArray(values.length * 4);
   const rgb = new Float32Array(3);
   const range = high - low || 1;
@@ -63,7 +68,8 @@ export function rgbValues(values: ArrayLike<number>): Uint8ClampedArray<ArrayBuf
   const count = values.length / 3;
   const rgba = new Uint8ClampedArray(count * 4);
   for (let index = 0; index < count; index++) {
-    for (let channel = 0; channel < 3; channel++) rgba[index * 4 + channel] = Math.round(Math.min(Math.max(values[index * 3 + channel]!, 0), 1) * 255);
+    for (let channel = 0; channel < 3; channel++)
+      rgba[index * 4 + channel] = Math.round(Math.min(Math.max(values[index * 3 + channel]!, 0), 1) * 255);
     rgba[index * 4 + 3] = 255;
   }
   return rgba;
@@ -104,7 +110,12 @@ export function fillNumberTable(
     for (let column = 0; column < columns; column++) {
       const index = row * columns + column;
       const text = formatValue(values[index]!, 4).replace('\u2212', '-');
-      const input = element('input', { type: 'text', inputmode: 'decimal', value: text, 'aria-label': describe(row, column) });
+      const input = element('input', {
+        type: 'text',
+        inputmode: 'decimal',
+        value: text,
+        'aria-label': describe(row, column),
+      });
       input.addEventListener('input', () => {
         const value = Number(input.value.replace('\u2212', '-'));
         const isValid = input.value.trim() !== '' && Number.isFinite(value);
@@ -191,8 +202,10 @@ export class ValueGrid {
     context.fillStyle = '#f1f3f7';
     context.fillRect(x0, y0, content.width * cell, content.height * cell);
     context.imageSmoothingEnabled = false;
-    if (fullRows > 0) context.drawImage(this.bitmap, 0, 0, content.width, fullRows, x0, y0, content.width * cell, fullRows * cell);
-    if (partial > 0) context.drawImage(this.bitmap, 0, fullRows, partial, 1, x0, y0 + fullRows * cell, partial * cell, cell);
+    if (fullRows > 0)
+      context.drawImage(this.bitmap, 0, 0, content.width, fullRows, x0, y0, content.width * cell, fullRows * cell);
+    if (partial > 0)
+      context.drawImage(this.bitmap, 0, fullRows, partial, 1, x0, y0 + fullRows * cell, partial * cell, cell);
 
     if (cell >= LINES_MIN_CELL) this.drawLines(context);
     if (cell >= LABEL_MIN_CELL && content.label !== undefined) this.drawLabels(context, content, padding, revealed);
@@ -251,7 +264,12 @@ export class ValueGrid {
     context.stroke();
   }
 
-  private drawLabels(context: CanvasRenderingContext2D, content: GridContent, padding: GridPadding, revealed: number): void {
+  private drawLabels(
+    context: CanvasRenderingContext2D,
+    content: GridContent,
+    padding: GridPadding,
+    revealed: number,
+  ): void {
     const cell = this.cell;
     context.font = `${Math.max(9, Math.floor(cell * 0.34))}px ui-monospace, Menlo, monospace`;
     context.textAlign = 'center';
@@ -266,7 +284,10 @@ export class ValueGrid {
           const index = imageRow * content.width + imageColumn;
           if (index >= revealed) continue;
           text = content.label!(imageRow, imageColumn);
-          const luma = 0.299 * content.rgba[index * 4]! + 0.587 * content.rgba[index * 4 + 1]! + 0.114 * content.rgba[index * 4 + 2]!;
+          const luma =
+            0.299 * content.rgba[index * 4]! +
+            0.587 * content.rgba[index * 4 + 1]! +
+            0.114 * content.rgba[index * 4 + 2]!;
           context.fillStyle = luma > 140 ? '#1d2330' : '#ffffff';
         } else {
           if (content.paddingKind === 'ignored') continue;

@@ -22,20 +22,29 @@ registerGradient<BroadcastSaved>('BroadcastArithmetic', (entry, dOut, isNeeded) 
   if (operation === 'selectionWeight') return [null, null];
   if (operation === 'maximum' || operation === 'minimum') {
     const [larger, smaller] = operation === 'maximum' ? [a, b] : [b, a];
-    const share = (first: Tensor, second: Tensor) => broadcastArithmetic('multiply', dOut, broadcastArithmetic('selectionWeight', first, second, name), name);
+    const share = (first: Tensor, second: Tensor) =>
+      broadcastArithmetic('multiply', dOut, broadcastArithmetic('selectionWeight', first, second, name), name);
     if (isNeeded[0]) dA = reduceSumTo(share(larger, smaller), a.shape, name);
     if (isNeeded[1]) dB = reduceSumTo(share(smaller, larger), b.shape, name);
     return [dA, dB];
   }
   if (isNeeded[0]) {
-    const local = operation === 'multiply' ? broadcastArithmetic('multiply', dOut, b, name) : operation === 'divide' ? broadcastArithmetic('divide', dOut, b, name) : dOut;
+    const local =
+      operation === 'multiply'
+        ? broadcastArithmetic('multiply', dOut, b, name)
+        : operation === 'divide'
+          ? broadcastArithmetic('divide', dOut, b, name)
+          : dOut;
     dA = reduceSumTo(local, a.shape, name);
   }
   if (isNeeded[1]) {
     if (operation === 'add') dB = reduceSumTo(dOut, b.shape, name);
     else if (operation === 'multiply') dB = reduceSumTo(broadcastArithmetic('multiply', dOut, a, name), b.shape, name);
     else {
-      const local = operation === 'subtract' ? dOut : broadcastArithmetic('divide', broadcastArithmetic('multiply', dOut, entry.output, name), b, name);
+      const local =
+        operation === 'subtract'
+          ? dOut
+          : broadcastArithmetic('divide', broadcastArithmetic('multiply', dOut, entry.output, name), b, name);
       const summed = reduceSumTo(local, b.shape, name);
       dB = broadcastArithmetic('multiply', summed, scalarLike(-1, summed), name);
     }

@@ -6,5 +6,7 @@ import type { ChannelShuffleParams } from '../../kernels/params.js';
 import { channelShuffleGrad, sliceChannelsGrad, type SliceChannelsSaved } from '../../ops/channelOps.js';
 import { registerGradient } from '../gradientRegistry.js';
 
-registerGradient<SliceChannelsSaved>('SliceChannels', (entry, dOut) => [sliceChannelsGrad(dOut, entry.inputs[0] as Tensor, entry.saved)]);
+registerGradient<SliceChannelsSaved>('SliceChannels', (entry, dOut) => [
+  sliceChannelsGrad(dOut, entry.inputs[0] as Tensor, entry.saved),
+]);
 registerGradient<ChannelShuffleParams>('ChannelShuffle', (entry, dOut) => [channelShuffleGrad(dOut, entry.saved)]);

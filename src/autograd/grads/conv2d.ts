@@ -15,7 +15,12 @@ registerGradient<Conv2DParams>('Conv2D', (entry, dOutput, isNeeded) => {
   // interval), with the bounds rounded as the float32 kernels round them.
   const activation = fusedActivationOf(entry.saved.activation);
   const round = dOutput.dtype === 'float32' ? Math.fround : (value: number) => value;
-  const mask = activation?.kind === 'relu' ? { min: 0, max: Infinity } : activation?.kind === 'clip' ? { min: round(activation.min), max: round(activation.max) } : null;
+  const mask =
+    activation?.kind === 'relu'
+      ? { min: 0, max: Infinity }
+      : activation?.kind === 'clip'
+        ? { min: round(activation.min), max: round(activation.max) }
+        : null;
   let dOut = dOutput;
   let dBias: Tensor | null = null;
   if (mask !== null && bias !== null && isNeeded[2]) {

@@ -6,7 +6,8 @@ import type { onnx as Onnx } from 'onnx-proto';
 /** A protobufjs number or Long as a number. */
 export function toNumber(value: unknown): number {
   if (typeof value === 'number') return value;
-  if (value !== null && typeof value === 'object' && 'toNumber' in value) return (value as { toNumber(): number }).toNumber();
+  if (value !== null && typeof value === 'object' && 'toNumber' in value)
+    return (value as { toNumber(): number }).toNumber();
   return Number(value);
 }
 
@@ -18,7 +19,9 @@ export function attributesOf(node: Onnx.INodeProto): Attributes {
 
 export function intsOf(attributes: Attributes, name: string, fallback: number[]): number[] {
   const attribute = attributes.get(name);
-  return attribute?.ints === undefined || attribute.ints === null || attribute.ints.length === 0 ? fallback : attribute.ints.map(toNumber);
+  return attribute?.ints === undefined || attribute.ints === null || attribute.ints.length === 0
+    ? fallback
+    : attribute.ints.map(toNumber);
 }
 
 export function intOf(attributes: Attributes, name: string, fallback: number): number {
@@ -28,7 +31,9 @@ export function intOf(attributes: Attributes, name: string, fallback: number): n
 
 export function floatsOf(attributes: Attributes, name: string, fallback: number[]): number[] {
   const attribute = attributes.get(name);
-  return attribute?.floats === undefined || attribute.floats === null || attribute.floats.length === 0 ? fallback : [...attribute.floats];
+  return attribute?.floats === undefined || attribute.floats === null || attribute.floats.length === 0
+    ? fallback
+    : [...attribute.floats];
 }
 
 export function floatOf(attributes: Attributes, name: string, fallback: number): number {

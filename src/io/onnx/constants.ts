@@ -14,7 +14,15 @@ import { attributesOf, intOf, intsOf, toNumber } from './attributes.js';
 const onnx = () => onnxProto().onnx;
 
 /** The inputs a folded operator cannot do without (1 where not listed). */
-const REQUIRED_INPUTS: Readonly<Record<string, number>> = { Reshape: 2, Gather: 2, Add: 2, Sub: 2, Mul: 2, Div: 2, Slice: 3 };
+const REQUIRED_INPUTS: Readonly<Record<string, number>> = {
+  Reshape: 2,
+  Gather: 2,
+  Add: 2,
+  Sub: 2,
+  Mul: 2,
+  Div: 2,
+  Slice: 3,
+};
 
 /** ONNX's integer data types (int8 to uint64, and bool), for Cast. */
 const INTEGER_TYPES: ReadonlySet<number> = new Set([2, 3, 4, 5, 6, 7, 9, 12, 13]);
@@ -24,7 +32,20 @@ const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Shape-arithmetic operators evaluated at import when every input is a constant (see foldConstant). */
 export const FOLDED_OPERATORS: ReadonlySet<string> = new Set([
-  'ConstantOfShape', 'Concat', 'Reshape', 'Slice', 'Transpose', 'Cast', 'Unsqueeze', 'Squeeze', 'Identity', 'Gather', 'Add', 'Sub', 'Mul', 'Div',
+  'ConstantOfShape',
+  'Concat',
+  'Reshape',
+  'Slice',
+  'Transpose',
+  'Cast',
+  'Unsqueeze',
+  'Squeeze',
+  'Identity',
+  'Gather',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
 ]);
 
 /**
@@ -34,7 +55,9 @@ export const FOLDED_OPERATORS: ReadonlySet<string> = new Set([
  */
 export const SYMBOLIC_BATCH = Number.NaN;
 
-/** A constant's dims and values (float32, float64 and int64 all as float64: enough for shape arithmetic and weights). */
+/**
+ * A constant's dims and values (float32, float64 and int64 all as float64: enough for shape arithmetic and weights).
+ */
 export interface ConstantValue {
   dims: number[];
   values: Float64Array;
@@ -46,35 +69,65 @@ export interface ConstantValue {
 export function constantOf(tensor: Onnx.ITensorProto, file: string): ConstantValue {
   const dims = (tensor.dims ?? []).map(toNumber);
   const count = sizeOf(dims);
-  if (!Number.isSafeInteger(count) || count < 0) throw new FileFormatError(file, `initializer '${tensor.name}' has dims [${dims.join(', ')}]`);
+  if (!Number.isSafeInteger(count) || count < 0)
+    throw new FileFormatError(file, `initializer '${tensor.name}' has dims [${dims.join(', ')}]`);
   const type = tensor.dataType ?? 0;
   const raw = tensor.rawData;
   const fromRaw = (bytesPerValue: number, read: (view: DataView, offset: number) => number) => {
     if (raw === null || raw === undefined || raw.length !== count * bytesPerValue) {
-      throw new FileFormatError(file, `initializer '${tensor.name}' holds ${raw?.length ?? 0} bytes, not ${count * bytesPerValue} for dims [${dims.join(', ')}]`);
+      throw new FileFormatError(
+        file,
+        `initializer '${tensor.name}' holds ${raw?.length ?? 0} bytes, not ${count * bytesPerValue} for dims [${dims.join(', ')}]`,
+      );
     }
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     return Float64Array.from({ length: count }, (_, index) => read(view, index * bytesPerValue));
   };
   let values: Float64Array;
-  if (type === onnx().TensorProto.DataType.FLOAT && raw !== null && raw !== undefined && raw.length > 0 && IS_LITTLE_ENDIAN) {
+  if (
+    type === onnx().TensorProto.DataType.FLOAT &&
+    raw !== null &&
+    raw !== undefined &&
+    raw.length > 0 &&
+    IS_LITTLE_ENDIAN
+  ) {
     // Through a Float32Array view (of a copy where the bytes are not 4-aligned): a DataView read per
     // value took 7 s for the 68 million weights of wide_resnet50_2, this takes a fraction of one.
-    if (raw.length !== count * 4) throw new FileFormatError(file, `initializer '${tensor.name}' holds ${raw.length} bytes, not ${count * 4} for dims [${dims.join(', ')}]`);
+    if (raw.length !== count * 4)
+      throw new FileFormatError(
+        file,
+        `initializer '${tensor.name}' holds ${raw.length} bytes, not ${count * 4} for dims [${dims.join(', ')}]`,
+      );
     const aligned = raw.byteOffset % 4 === 0 ? raw : new Uint8Array(raw);
     values = Float64Array.from(new Float32Array(aligned.buffer, aligned.byteOffset, count));
   } else if (type === onnx().TensorProto.DataType.FLOAT) {
-    values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(4, (view, offset) => view.getFloat32(offset, true)) : Float64Array.from(tensor.floatData ?? []);
+    values =
+      raw !== null && raw !== undefined && raw.length > 0
+        ? fromRaw(4, (view, offset) => view.getFloat32(offset, true))
+        : Float64Array.from(tensor.floatData ?? []);
   } else if (type === onnx().TensorProto.DataType.DOUBLE) {
-    values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(8, (view, offset) => view.getFloat64(offset, true)) : Float64Array.from(tensor.doubleData ?? []);
+    values =
+      raw !== null && raw !== undefined && raw.length > 0
+        ? fromRaw(8, (view, offset) => view.getFloat64(offset, true))
+        : Float64Array.from(tensor.doubleData ?? []);
   } else if (type === onnx().TensorProto.DataType.INT64) {
-    values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(8, (view, offset) => Number(view.getBigInt64(offset, true))) : Float64Array.from((tensor.int64Data ?? []).map(toNumber));
+    values =
+      raw !== null && raw !== undefined && raw.length > 0
+        ? fromRaw(8, (view, offset) => Number(view.getBigInt64(offset, true)))
+        : Float64Array.from((tensor.int64Data ?? []).map(toNumber));
   } else if (type === onnx().TensorProto.DataType.INT32) {
-    values = raw !== null && raw !== undefined && raw.length > 0 ? fromRaw(4, (view, offset) => view.getInt32(offset, true)) : Float64Array.from(tensor.int32Data ?? []);
+    values =
+      raw !== null && raw !== undefined && raw.length > 0
+        ? fromRaw(4, (view, offset) => view.getInt32(offset, true))
+        : Float64Array.from(tensor.int32Data ?? []);
   } else {
-    throw new FileFormatError(file, `initializer '${tensor.name}' has data type ${type}; float, double, int64 and int32 constants are read`);
+    throw new FileFormatError(
+      file,
+      `initializer '${tensor.name}' has data type ${type}; float, double, int64 and int32 constants are read`,
+    );
   }
-  if (values.length !== count) throw new FileFormatError(file, `initializer '${tensor.name}' holds ${values.length} values, not ${count}`);
+  if (values.length !== count)
+    throw new FileFormatError(file, `initializer '${tensor.name}' holds ${values.length} values, not ${count}`);
   const isInteger = type === onnx().TensorProto.DataType.INT64 || type === onnx().TensorProto.DataType.INT32;
   return isInteger ? { dims, values, isInteger } : { dims, values };
 }
@@ -128,7 +181,10 @@ export class Constants {
     return value;
   }
 
-  /** Counts `values` new float64 values against the folding budget, or throws FileFormatError naming `label` and the limit. */
+  /**
+   * Counts `values` new float64 values against the folding budget, or throws FileFormatError naming `label` and the
+   * limit.
+   */
   reserve(values: number, label: string): void {
     const bytes = values * Float64Array.BYTES_PER_ELEMENT;
     if (!(Number.isSafeInteger(values) && values >= 0 && this.foldedBytes + bytes <= this.budget)) {
@@ -155,7 +211,12 @@ export function isFoldable(node: Onnx.INodeProto, isConstant: (name: string) => 
  * a node that reads a computed value. Every new value is reserved against the folding budget before
  * it is allocated; Reshape, Unsqueeze, Squeeze and Identity share their input's values.
  */
-export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: string, label: string): ConstantValue | null {
+export function foldConstant(
+  node: Onnx.INodeProto,
+  constants: Constants,
+  file: string,
+  label: string,
+): ConstantValue | null {
   if (!isFoldable(node, (name) => constants.has(name))) return null;
   const op = node.opType ?? '';
   const names = (node.input ?? []).filter((name) => name !== '');
@@ -163,53 +224,80 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
   if (op === 'Concat') {
     // Sized from the dims before any input is decoded: the inputs may be one constant named 2,000 times.
     const inputDims = names.map((name) => constants.dimsOf(name));
-    if (!inputDims.every((dims) => dims.length <= 1)) throw new FileFormatError(file, `${label}: only 1-D constants are concatenated`);
+    if (!inputDims.every((dims) => dims.length <= 1))
+      throw new FileFormatError(file, `${label}: only 1-D constants are concatenated`);
     const total = inputDims.reduce((sum, dims) => sum + sizeOf(dims), 0);
     constants.reserve(total, label);
     const values = new Float64Array(total);
     let offset = 0;
     for (const name of names) {
       const input = constants.get(name)!;
-      if (offset + input.values.length > total) throw new FileFormatError(file, `${label}: input '${name}' holds more values than its dims say`);
+      if (offset + input.values.length > total)
+        throw new FileFormatError(file, `${label}: input '${name}' holds more values than its dims say`);
       values.set(input.values, offset);
       offset += input.values.length;
     }
-    return { dims: [total], values, ...(names.every((name) => constants.get(name)!.isInteger === true) ? { isInteger: true } : {}) };
+    return {
+      dims: [total],
+      values,
+      ...(names.every((name) => constants.get(name)!.isInteger === true) ? { isInteger: true } : {}),
+    };
   }
   // By position: an optional input left out ('') stays undefined, so later ones keep their index.
   const inputs = (node.input ?? []).map((name) => (name === '' ? undefined : constants.get(name)!));
   const required = REQUIRED_INPUTS[op] ?? 1;
   if (inputs.slice(0, required).some((input) => input === undefined) || inputs.length < required) {
-    throw new FileFormatError(file, `${label}: ${op} takes ${required} input${required === 1 ? '' : 's'}, got [${(node.input ?? []).map((name) => `'${name}'`).join(', ')}]`);
+    throw new FileFormatError(
+      file,
+      `${label}: ${op} takes ${required} input${required === 1 ? '' : 's'}, got [${(node.input ?? []).map((name) => `'${name}'`).join(', ')}]`,
+    );
   }
   const first = inputs[0]!;
-  const integer = (value: ConstantValue, isInteger: boolean | undefined): ConstantValue => (isInteger === true ? { ...value, isInteger } : value);
+  const integer = (value: ConstantValue, isInteger: boolean | undefined): ConstantValue =>
+    isInteger === true ? { ...value, isInteger } : value;
   switch (op) {
     case 'ConstantOfShape': {
       const dims = Array.from(first.values);
-      if (!dims.every((extent) => Number.isSafeInteger(extent) && extent >= 0)) throw new FileFormatError(file, `${label}: shape [${dims.join(', ')}] is not a list of sizes`);
+      if (!dims.every((extent) => Number.isSafeInteger(extent) && extent >= 0))
+        throw new FileFormatError(file, `${label}: shape [${dims.join(', ')}] is not a list of sizes`);
       constants.reserve(sizeOf(dims), label);
       const fill = attributes.get('value')?.t;
-      const fillValue = fill === null || fill === undefined ? { dims: [], values: new Float64Array(1) } : constantOf(fill, file);
-      return integer({ dims, values: new Float64Array(sizeOf(dims)).fill(fillValue.values[0] ?? 0) }, fillValue.isInteger);
+      const fillValue =
+        fill === null || fill === undefined ? { dims: [], values: new Float64Array(1) } : constantOf(fill, file);
+      return integer(
+        { dims, values: new Float64Array(sizeOf(dims)).fill(fillValue.values[0] ?? 0) },
+        fillValue.isInteger,
+      );
     }
     case 'Reshape': {
       const shape = Array.from(inputs[1]!.values);
       const known = shape.filter((extent) => extent !== -1).reduce((product, extent) => product * extent, 1);
       const dims = shape.map((extent) => (extent === -1 ? first.values.length / known : extent));
-      if (sizeOf(dims) !== first.values.length) throw new FileFormatError(file, `${label}: cannot reshape ${first.values.length} values to [${shape.join(', ')}]`);
+      if (sizeOf(dims) !== first.values.length)
+        throw new FileFormatError(
+          file,
+          `${label}: cannot reshape ${first.values.length} values to [${shape.join(', ')}]`,
+        );
       return integer({ dims, values: first.values }, first.isInteger);
     }
     case 'Slice': {
       // One axis of a 1-D or 2-D constant (what shape arithmetic slices).
-      const [starts, ends, axes, steps] = [1, 2, 3, 4].map((index) => (inputs[index] === undefined ? null : Array.from(inputs[index]!.values)));
-      if (starts === null || ends === null || starts.length !== 1 || first.dims.length > 2) throw new FileFormatError(file, `${label}: only a slice of one axis of a small constant is folded`);
+      const [starts, ends, axes, steps] = [1, 2, 3, 4].map((index) =>
+        inputs[index] === undefined ? null : Array.from(inputs[index]!.values),
+      );
+      if (starts === null || ends === null || starts.length !== 1 || first.dims.length > 2)
+        throw new FileFormatError(file, `${label}: only a slice of one axis of a small constant is folded`);
       const axis = ((axes?.[0] ?? 0) + first.dims.length) % first.dims.length;
       const step = steps?.[0] ?? 1;
-      if (!Number.isInteger(step) || step === 0) throw new FileFormatError(file, `${label}: slice step ${step} is not a non-zero integer`);
+      if (!Number.isInteger(step) || step === 0)
+        throw new FileFormatError(file, `${label}: slice step ${step} is not a non-zero integer`);
       const extent = first.dims[axis]!;
       const clamp = (value: number, low: number, high: number) => Math.min(Math.max(value, low), high);
-      const start = clamp(starts[0]! < 0 ? starts[0]! + extent : starts[0]!, step > 0 ? 0 : -1, step > 0 ? extent : extent - 1);
+      const start = clamp(
+        starts[0]! < 0 ? starts[0]! + extent : starts[0]!,
+        step > 0 ? 0 : -1,
+        step > 0 ? extent : extent - 1,
+      );
       const end = clamp(ends[0]! < 0 ? ends[0]! + extent : ends[0]!, step > 0 ? 0 : -1, step > 0 ? extent : extent - 1);
       const count = Math.max(0, Math.ceil((end - start) / step));
       const [rows, columns] = first.dims.length === 2 ? (first.dims as [number, number]) : [first.dims[0]!, 1];
@@ -217,8 +305,12 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
       const indices: number[] = [];
       for (let index = start; step > 0 ? index < end : index > end; index += step) indices.push(index);
       const values: number[] = [];
-      if (axis === 0) for (const row of indices) for (let column = 0; column < columns; column++) values.push(first.values[row * columns + column]!);
-      else for (let row = 0; row < rows; row++) for (const column of indices) values.push(first.values[row * columns + column]!);
+      if (axis === 0)
+        for (const row of indices)
+          for (let column = 0; column < columns; column++) values.push(first.values[row * columns + column]!);
+      else
+        for (let row = 0; row < rows; row++)
+          for (const column of indices) values.push(first.values[row * columns + column]!);
       const dims = [...first.dims];
       dims[axis] = indices.length;
       return integer({ dims, values: Float64Array.from(values) }, first.isInteger);
@@ -227,17 +319,22 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
       if (first.dims.length !== 2) throw new FileFormatError(file, `${label}: only 2-D constants are transposed`);
       const [rows, columns] = first.dims as [number, number];
       constants.reserve(rows * columns, label);
-      const values = Float64Array.from({ length: rows * columns }, (_, index) => first.values[(index % rows) * columns + Math.floor(index / rows)]!);
+      const values = Float64Array.from(
+        { length: rows * columns },
+        (_, index) => first.values[(index % rows) * columns + Math.floor(index / rows)]!,
+      );
       return integer({ dims: [columns, rows], values }, first.isInteger);
     }
     case 'Gather': {
       // Entries of a 1-D constant (a shape), picked by a scalar or a list of indices.
       const indices = inputs[1]!;
-      if (first.dims.length !== 1 || intOf(attributes, 'axis', 0) !== 0) throw new FileFormatError(file, `${label}: only entries of a 1-D constant are gathered at import`);
+      if (first.dims.length !== 1 || intOf(attributes, 'axis', 0) !== 0)
+        throw new FileFormatError(file, `${label}: only entries of a 1-D constant are gathered at import`);
       const extent = first.dims[0]!;
       constants.reserve(indices.values.length, label);
       const values = Float64Array.from(indices.values, (index) => {
-        if (!(Number.isInteger(index) && index >= -extent && index < extent)) throw new FileFormatError(file, `${label}: index ${index} is outside the ${extent} entries of '${names[0]}'`);
+        if (!(Number.isInteger(index) && index >= -extent && index < extent))
+          throw new FileFormatError(file, `${label}: index ${index} is outside the ${extent} entries of '${names[0]}'`);
         return first.values[index < 0 ? index + extent : index]!;
       });
       return integer({ dims: indices.dims, values }, first.isInteger);
@@ -250,11 +347,19 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
       const second = inputs[1]!;
       const [long, short] = first.values.length >= second.values.length ? [first, second] : [second, first];
       if (short.values.length !== 1 && short.values.length !== long.values.length) {
-        throw new FileFormatError(file, `${label}: constants of dims [${first.dims.join(', ')}] and [${second.dims.join(', ')}] are combined at import only when one is a single value or both have as many`);
+        throw new FileFormatError(
+          file,
+          `${label}: constants of dims [${first.dims.join(', ')}] and [${second.dims.join(', ')}] are combined at import only when one is a single value or both have as many`,
+        );
       }
       constants.reserve(long.values.length, label);
       const isInteger = first.isInteger === true && second.isInteger === true;
-      const combine = { Add: (a: number, b: number) => a + b, Sub: (a: number, b: number) => a - b, Mul: (a: number, b: number) => a * b, Div: (a: number, b: number) => (isInteger ? Math.trunc(a / b) : a / b) }[op];
+      const combine = {
+        Add: (a: number, b: number) => a + b,
+        Sub: (a: number, b: number) => a - b,
+        Mul: (a: number, b: number) => a * b,
+        Div: (a: number, b: number) => (isInteger ? Math.trunc(a / b) : a / b),
+      }[op];
       const values = Float64Array.from({ length: long.values.length }, (_, index) => {
         const a = first.values[first.values.length === 1 ? 0 : index]!;
         const b = second.values[second.values.length === 1 ? 0 : index]!;
@@ -280,7 +385,7 @@ export function foldConstant(node: Onnx.INodeProto, constants: Constants, file: 
         const rank = first.dims.length + axes.length;
         const inserted = new Set(axes.map((axis) => (axis < 0 ? axis + rank : axis)));
         const rest = [...first.dims];
-        dims = Array.from({ length: rank }, (_, axis) => (inserted.has(axis) ? 1 : rest.shift() ?? 1));
+        dims = Array.from({ length: rank }, (_, axis) => (inserted.has(axis) ? 1 : (rest.shift() ?? 1)));
       } else {
         const removed = new Set(axes.map((axis) => (axis < 0 ? axis + first.dims.length : axis)));
         dims = first.dims.filter((extent, axis) => (removed.size === 0 ? extent !== 1 : !removed.has(axis)));

@@ -26,7 +26,8 @@ export function graphReaders(graph: Onnx.IGraphProto): GraphReaders {
     }
     // In node order, as the importer meets them: a Constant may come after the Gemm its value is added to.
     // Shape's value is known at import (mappers/shape.ts), so the arithmetic on it folds.
-    if (node.opType === 'Constant' || node.opType === 'Shape' || isFoldable(node, (name) => constants.has(name))) constants.add((node.output ?? [])[0] ?? '');
+    if (node.opType === 'Constant' || node.opType === 'Shape' || isFoldable(node, (name) => constants.has(name)))
+      constants.add((node.output ?? [])[0] ?? '');
   }
   const outputs = new Set((graph.output ?? []).map((output) => output.name ?? ''));
   return {
@@ -43,10 +44,11 @@ export function graphReaders(graph: Onnx.IGraphProto): GraphReaders {
 export function addsConstantAfter(name: string, readers: GraphReaders): boolean {
   // A hostile file may write a value its own reader reads: `seen` ends such a cycle.
   const seen = new Set<string>();
-  for (let current = name; !seen.has(current);) {
+  for (let current = name; !seen.has(current); ) {
     seen.add(current);
     const node = readers.nodesOf(current)[0];
-    if (readers.count(current) !== 1 || node === undefined || !['Add', 'Sum', 'Mul'].includes(node.opType ?? '')) return false;
+    if (readers.count(current) !== 1 || node === undefined || !['Add', 'Sum', 'Mul'].includes(node.opType ?? ''))
+      return false;
     const inputs = node.input ?? [];
     if (inputs.length !== 2 || !inputs.some((input) => input !== current && readers.isConstant(input))) return false;
     if (node.opType !== 'Mul') return true;

@@ -7,7 +7,12 @@
 import { onnxProto } from '#dependency/onnxProto';
 import type { onnx as Onnx } from 'onnx-proto';
 import { ConvNetError, FileFormatError, ValueError } from '../../core/errors.js';
-import { MAX_FEATURE_MAP_ELEMENTS, MAX_FOLDED_CONSTANT_BYTES, MAX_MODEL_LAYERS, MAX_ONNX_OUTPUTS } from '../../core/limits.js';
+import {
+  MAX_FEATURE_MAP_ELEMENTS,
+  MAX_FOLDED_CONSTANT_BYTES,
+  MAX_MODEL_LAYERS,
+  MAX_ONNX_OUTPUTS,
+} from '../../core/limits.js';
 import { sizeOf } from '../../core/shape.js';
 import { Input } from '../../layers/input.js';
 import type { Layer } from '../../layers/layer.js';
@@ -82,8 +87,8 @@ export class UnsupportedOperatorsError extends FileFormatError {
 }
 
 /**
- * Imports an ONNX CNN (float32, one input, one or more outputs: see outputLayouts; an NCHW input as PyTorch writes it, or an NHWC
- * one transposed to NCHW as tf2onnx writes Keras models): see ONNX_IMPORT_OPERATORS. Throws
+ * Imports an ONNX CNN (float32, one input, one or more outputs: see outputLayouts; an NCHW input as PyTorch writes it,
+ * or an NHWC one transposed to NCHW as tf2onnx writes Keras models): see ONNX_IMPORT_OPERATORS. Throws
  * FileFormatError naming every unsupported operator with its count and first node, or anything it
  * cannot read; also for a file past the resource limits (core/limits.ts: memory to decode it, nesting,
  * nodes, layers, bytes made by constant folding, a declared input or any layer's output too large, too
@@ -93,7 +98,8 @@ export class UnsupportedOperatorsError extends FileFormatError {
  *
  * @example
  * const { model, inputLayout } = importOnnx(readFileSync('resnet.onnx'), 'resnet.onnx');
- * const scores = model.predict(importedInput(batch, inputLayout)); // logits unless the graph ends in Softmax: see model.output
+ * const scores = model.predict(importedInput(batch, inputLayout)); // logits unless the graph ends in Softmax: see
+ * model.output
  */
 export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx {
   // Scanned in the bytes first: decoding can take a hundred times the file's size, and recurses.
@@ -112,31 +118,55 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   const inputs = (graph.input ?? []).filter((input) => !constants.has(input.name ?? ''));
   const outputCount = (graph.output ?? []).length;
   if (inputs.length !== 1 || outputCount < 1 || outputCount > MAX_ONNX_OUTPUTS) {
-    throw new FileFormatError(file, `has ${inputs.length} inputs and ${outputCount} outputs; one input and 1 to ${MAX_ONNX_OUTPUTS} outputs are imported`);
+    throw new FileFormatError(
+      file,
+      `has ${inputs.length} inputs and ${outputCount} outputs; one input and 1 to ${MAX_ONNX_OUTPUTS} outputs are imported`,
+    );
   }
   const inputDims = (inputs[0]!.type?.tensorType?.shape?.dim ?? []).slice(1).map((dim) => toNumber(dim.dimValue ?? 0));
-  if (!((inputDims.length === 3 || inputDims.length === 1) && inputDims.every((extent) => Number.isInteger(extent) && extent > 0))) {
-    throw new FileFormatError(file, `input '${inputs[0]!.name}' must be [batch, C, H, W] or [batch, features] with fixed sizes, got [batch, ${inputDims.join(', ')}]`);
+  if (
+    !(
+      (inputDims.length === 3 || inputDims.length === 1) &&
+      inputDims.every((extent) => Number.isInteger(extent) && extent > 0)
+    )
+  ) {
+    throw new FileFormatError(
+      file,
+      `input '${inputs[0]!.name}' must be [batch, C, H, W] or [batch, features] with fixed sizes, got [batch, ${inputDims.join(', ')}]`,
+    );
   }
   // Before anything is sized from them: a 100000x100000 input would be allocated by the first image fitted to it.
   if (!(sizeOf(inputDims) <= MAX_FEATURE_MAP_ELEMENTS)) {
-    throw new FileFormatError(file, `input '${inputs[0]!.name}' declares [batch, ${inputDims.join(', ')}]: ${sizeOf(inputDims).toLocaleString('en-US')} values per example, more than the ${MAX_FEATURE_MAP_ELEMENTS.toLocaleString('en-US')} one feature map may have`);
+    throw new FileFormatError(
+      file,
+      `input '${inputs[0]!.name}' declares [batch, ${inputDims.join(', ')}]: ${sizeOf(inputDims).toLocaleString('en-US')} values per example, more than the ${MAX_FEATURE_MAP_ELEMENTS.toLocaleString('en-US')} one feature map may have`,
+    );
   }
   // Who reads each value: the readers of the graph input reveal its layout (isChannelsLastInput), and a
   // constant Add or Mul folds into a Dense only when that Dense's output has no other reader.
   const readers = graphReaders(graph);
   const inputName = inputs[0]!.name ?? '';
   const keepsLayout = (op: string) => OPERATORS.get(op)?.keepsLayout === true;
-  const inputLayout: OnnxInputLayout = inputDims.length === 1 ? 'features' : isChannelsLastInput(inputName, readers, keepsLayout) ? 'NHWC' : 'NCHW';
+  const inputLayout: OnnxInputLayout =
+    inputDims.length === 1 ? 'features' : isChannelsLastInput(inputName, readers, keepsLayout) ? 'NHWC' : 'NCHW';
   let input: Input;
   try {
     input = new Input({ shape: inputLayout === 'NCHW' ? [inputDims[1]!, inputDims[2]!, inputDims[0]!] : inputDims });
   } catch (error) {
-    if (error instanceof ConvNetError) throw new FileFormatError(file, `input '${inputName}' (${inputLayout}): ${error.message}`);
+    if (error instanceof ConvNetError)
+      throw new FileFormatError(file, `input '${inputName}' (${inputLayout}): ${error.message}`);
     throw error;
   }
   refuseUnsupportedOperators(graph, readers, file);
-  const values = new Map<string, Value>([[inputName, { tensor: input.output, ...(inputDims.length === 3 ? { kind: 'maps', layout: inputLayout as OnnxLayout } : { kind: 'vector' }) }]]);
+  const values = new Map<string, Value>([
+    [
+      inputName,
+      {
+        tensor: input.output,
+        ...(inputDims.length === 3 ? { kind: 'maps', layout: inputLayout as OnnxLayout } : { kind: 'vector' }),
+      },
+    ],
+  ]);
   // Writers of the imported weights: they run once the Model has built (allocated) every layer's weights.
   const fills: (() => void)[] = [];
   // The graph's bounds, checked as each layer is applied, so the error names the node (Model checks them again).
@@ -165,42 +195,64 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     if (op === 'Constant') {
       // A constant made by a node (PyTorch writes Reshape shapes and Pad amounts so): an initializer.
       const value = attributes.get('value')?.t;
-      if (value === null || value === undefined) throw new FileFormatError(file, `${label}: only a tensor 'value' is read`);
+      if (value === null || value === undefined)
+        throw new FileFormatError(file, `${label}: only a tensor 'value' is read`);
       constants.setStored(output, { ...value, name: output });
       trace.set(node, { ...traced, became: 'constant', layers: [], outputShape: (value.dims ?? []).map(toNumber) });
       continue;
     }
     const operator = OPERATORS.get(op);
-    if (operator === undefined) throw new FileFormatError(file, `${label}: operator ${op} is not supported; imported operators: ${ONNX_IMPORT_OPERATORS.join(', ')}, and shape arithmetic on constants`);
+    if (operator === undefined)
+      throw new FileFormatError(
+        file,
+        `${label}: operator ${op} is not supported; imported operators: ${ONNX_IMPORT_OPERATORS.join(', ')}, and shape arithmetic on constants`,
+      );
     const inputNames = node.input ?? [];
     const constant = (name: string) => {
       const value = constants.get(name);
-      if (value === undefined) throw new FileFormatError(file, `${label}: input '${name}' must be a constant (initializer)`);
+      if (value === undefined)
+        throw new FileFormatError(file, `${label}: input '${name}' must be a constant (initializer)`);
       return value;
     };
     const read = (index: number): Value => {
       const value = values.get(inputNames[index] ?? '');
-      if (value === undefined) throw new FileFormatError(file, `${label}: input '${inputNames[index]}' is not computed before it`);
+      if (value === undefined)
+        throw new FileFormatError(file, `${label}: input '${inputNames[index]}' is not computed before it`);
       return value;
     };
     const context: OnnxNodeContext = {
-      node, op, label, file, attributes, output, readers,
+      node,
+      op,
+      label,
+      file,
+      attributes,
+      output,
+      readers,
       inputCount: inputNames.length,
       inputName: (index) => inputNames[index] ?? '',
       read,
       nchw: (index) => {
         const value = read(index);
-        if (value.kind === 'maps' && value.layout === 'NHWC') throw new FileFormatError(file, `${label}: reads '${inputNames[index]}' channels last (NHWC), but ONNX's ${op} takes NCHW`);
+        if (value.kind === 'maps' && value.layout === 'NHWC')
+          throw new FileFormatError(
+            file,
+            `${label}: reads '${inputNames[index]}' channels last (NHWC), but ONNX's ${op} takes NCHW`,
+          );
         return value;
       },
       isConstant: (name) => constants.has(name),
       constant,
       scalarOf: (name) => {
         const { dims, values: scalar } = constant(name);
-        if (scalar.length !== 1) throw new FileFormatError(file, `${label}: input '${name}' of dims [${dims.join(', ')}] must be one value`);
+        if (scalar.length !== 1)
+          throw new FileFormatError(file, `${label}: input '${name}' of dims [${dims.join(', ')}] must be one value`);
         return scalar[0]!;
       },
-      apply: (layer: Layer, from: Value | Value[], kind: Value['kind'] = Array.isArray(from) ? from[0]!.kind : from.kind): Value => {
+      apply: (
+        layer: Layer,
+        from: Value | Value[],
+        kind: Value['kind'] = Array.isArray(from) ? from[0]!.kind : from.kind,
+      ): Value => {
         // Named after the node; a second layer of the same node (a padding before a pooling) gets a suffix.
         const base = (node.name || output).replace(/[^A-Za-z0-9_.-]/g, '_');
         let name = base;
@@ -209,25 +261,45 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
         layer.name = name;
         nodeLayers.push(layer);
         const first = Array.isArray(from) ? from[0]! : from;
-        if (++layerCount > MAX_MODEL_LAYERS) throw new ValueError(`the graph makes more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} layers a model may have`);
+        if (++layerCount > MAX_MODEL_LAYERS)
+          throw new ValueError(
+            `the graph makes more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} layers a model may have`,
+          );
         const tensor = layer.apply(Array.isArray(from) ? from.map((value) => value.tensor) : from.tensor);
         tally.add(layer, first.tensor.shape, tensor.shape, 'output ');
         // Elementwise layers keep the layout the graph sees (the channels-first operators require NCHW, see
         // nchw) and the order of a vector flattened channels first (Gemm and Flatten set their own).
         if (kind === 'maps') return { tensor, kind, ...(first.layout !== undefined ? { layout: first.layout } : {}) };
-        return { tensor, kind, ...(first.kind === 'vector' && first.flattenedFrom !== undefined ? { flattenedFrom: first.flattenedFrom } : {}) };
+        return {
+          tensor,
+          kind,
+          ...(first.kind === 'vector' && first.flattenedFrom !== undefined
+            ? { flattenedFrom: first.flattenedFrom }
+            : {}),
+        };
       },
       afterBuild: (fill) => fills.push(fill),
     };
     try {
       const result = operator.map(context);
       if ('constant' in result) constants.setFolded(output, result.constant);
-      else if ('outputs' in result) result.outputs.forEach((value, index) => values.set(node.output![index] ?? '', value));
+      else if ('outputs' in result)
+        result.outputs.forEach((value, index) => {
+          values.set(node.output![index] ?? '', value);
+        });
       else values.set(output, result);
       // A node that made no layer but read float constants merged them into the layer before it.
-      const readsWeights = op !== 'Dropout' && inputNames.some((name) => name !== '' && constants.has(name) && constants.get(name)!.isInteger !== true);
+      const readsWeights =
+        op !== 'Dropout' &&
+        inputNames.some((name) => name !== '' && constants.has(name) && constants.get(name)!.isInteger !== true);
       trace.set(node, traceOf(traced, result, nodeLayers, readsWeights));
-      if (!('constant' in result) && !('outputs' in result) && nodeLayers.length === 0 && (isPendingGelu(result) || isPendingLayerNorm(result))) pendingNodes.add(node);
+      if (
+        !('constant' in result) &&
+        !('outputs' in result) &&
+        nodeLayers.length === 0 &&
+        (isPendingGelu(result) || isPendingLayerNorm(result))
+      )
+        pendingNodes.add(node);
     } catch (error) {
       if (error instanceof FileFormatError) throw error;
       if (error instanceof ConvNetError) throw new FileFormatError(file, `${label}: ${error.message}`);
@@ -240,7 +312,8 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     if (value === undefined) throw new FileFormatError(file, `output '${outputName}' is not computed by any node`);
     return value;
   });
-  if (new Set(outputValues.map((value) => value.tensor)).size !== outputValues.length) throw new FileFormatError(file, `outputs [${outputNames.join(', ')}] are not all different values`);
+  if (new Set(outputValues.map((value) => value.tensor)).size !== outputValues.length)
+    throw new FileFormatError(file, `outputs [${outputNames.join(', ')}] are not all different values`);
   let model: Model;
   try {
     model = new Model({ inputs: input.output, outputs: outputValues.map((value) => value.tensor) }, { outputNames });
@@ -252,8 +325,18 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   checkFiniteWeights(model, file);
   setImportedClassNames(model, proto, file);
   setImportedPreprocessing(model, proto, file);
-  const outputLayouts = Object.fromEntries(outputValues.map((value, index) => [outputNames[index]!, value.kind === 'maps' ? value.layout ?? 'NCHW' : 'vector'] as const));
-  return { model, onnxInputShape: inputDims, inputLayout, outputLayouts, nodes: resolvePatterns(graph, readers, trace, pendingNodes) };
+  const outputLayouts = Object.fromEntries(
+    outputValues.map(
+      (value, index) => [outputNames[index]!, value.kind === 'maps' ? (value.layout ?? 'NCHW') : 'vector'] as const,
+    ),
+  );
+  return {
+    model,
+    onnxInputShape: inputDims,
+    inputLayout,
+    outputLayouts,
+    nodes: resolvePatterns(graph, readers, trace, pendingNodes),
+  };
 }
 
 /**
@@ -261,7 +344,12 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
  * an Erf-form GELU, the seven of a decomposed layer normalization: `pending`) listed as fused into the
  * layers of the node that completed it, found by following its output's readers.
  */
-function resolvePatterns(graph: Onnx.IGraphProto, readers: GraphReaders, trace: ReadonlyMap<Onnx.INodeProto, OnnxNodeTrace>, pending: ReadonlySet<Onnx.INodeProto>): OnnxNodeTrace[] {
+function resolvePatterns(
+  graph: Onnx.IGraphProto,
+  readers: GraphReaders,
+  trace: ReadonlyMap<Onnx.INodeProto, OnnxNodeTrace>,
+  pending: ReadonlySet<Onnx.INodeProto>,
+): OnnxNodeTrace[] {
   const completedBy = (start: Onnx.INodeProto): OnnxNodeTrace | undefined => {
     const seen = new Set<Onnx.INodeProto>();
     const queue = [start];
@@ -283,7 +371,12 @@ function resolvePatterns(graph: Onnx.IGraphProto, readers: GraphReaders, trace: 
 }
 
 /** The trace record of a node a mapper handled: its layers, or where its value came from. */
-function traceOf(traced: { name: string; opType: string }, result: MapperResult, layers: readonly Layer[], readsWeights: boolean): OnnxNodeTrace {
+function traceOf(
+  traced: { name: string; opType: string },
+  result: MapperResult,
+  layers: readonly Layer[],
+  readsWeights: boolean,
+): OnnxNodeTrace {
   const describe = (layer: Layer) => ({ name: layer.name, className: layer.className });
   if ('constant' in result) return { ...traced, became: 'folded', layers: [], outputShape: [...result.constant.dims] };
   const value = 'outputs' in result ? result.outputs[0] : result;
@@ -309,8 +402,15 @@ function refuseUnsupportedOperators(graph: Onnx.IGraphProto, readers: GraphReade
   }
   if (unsupported.size === 0) return;
   const [[firstOp, { first }]] = unsupported;
-  const operators = [...unsupported].map(([opType, { count, first: node }]) => ({ opType, count, firstNode: node.name || (node.output ?? [])[0] || '' }));
-  const list = [...unsupported].map(([op, { count, first: node }]) => `${op} (${count} node${count === 1 ? '' : 's'}, first ${nodeLabel(node).replace(/ \(.*\)$/, '')})`);
+  const operators = [...unsupported].map(([opType, { count, first: node }]) => ({
+    opType,
+    count,
+    firstNode: node.name || (node.output ?? [])[0] || '',
+  }));
+  const list = [...unsupported].map(
+    ([op, { count, first: node }]) =>
+      `${op} (${count} node${count === 1 ? '' : 's'}, first ${nodeLabel(node).replace(/ \(.*\)$/, '')})`,
+  );
   throw new UnsupportedOperatorsError(
     file,
     `${nodeLabel(first)}: operator ${firstOp} is not supported; unsupported operators in this graph: ${list.join(', ')}; ` +
@@ -333,7 +433,10 @@ function setImportedClassNames(model: Model, proto: Onnx.ModelProto, file: strin
     names = undefined;
   }
   if (!Array.isArray(names) || names.length !== model.classes || !names.every((name) => typeof name === 'string')) {
-    throw new FileFormatError(file, `metadata '${ONNX_CLASS_NAMES_KEY}' must be a JSON list of ${model.classes} strings, one per class`);
+    throw new FileFormatError(
+      file,
+      `metadata '${ONNX_CLASS_NAMES_KEY}' must be a JSON list of ${model.classes} strings, one per class`,
+    );
   }
   model.setClassNames(names as string[]);
 }
@@ -356,7 +459,8 @@ function setImportedPreprocessing(model: Model, proto: Onnx.ModelProto, file: st
     }
     model.setPreprocessing(checkPreprocessing(record, input.shape[2]!));
   } catch (error) {
-    if (error instanceof ValueError) throw new FileFormatError(file, `metadata '${ONNX_PREPROCESSING_KEY}': ${error.message}`);
+    if (error instanceof ValueError)
+      throw new FileFormatError(file, `metadata '${ONNX_PREPROCESSING_KEY}': ${error.message}`);
     throw error;
   }
 }

@@ -76,7 +76,11 @@ export function layoutOf(value: Value): string {
  * (`keepsLayout`, from the operator table); any other reader (Conv, pooling, a transpose to NHWC) means
  * NCHW, PyTorch's layout, as does a graph with none.
  */
-export function isChannelsLastInput(name: string, readers: GraphReaders, keepsLayout: (op: string) => boolean): boolean {
+export function isChannelsLastInput(
+  name: string,
+  readers: GraphReaders,
+  keepsLayout: (op: string) => boolean,
+): boolean {
   let isTransposedToNchw = false;
   const pending = [name];
   const seen = new Set(pending);
@@ -103,16 +107,27 @@ export function isChannelsLastInput(name: string, readers: GraphReaders, keepsLa
  * ones), or one value per channel laid out to broadcast over the channels ([c, 1, 1] for NCHW maps, [c]
  * for NHWC maps and vectors). A constant of higher rank than `from` would add axes, so it is refused.
  */
-export function perChannelConstant(operand: { dims: number[]; values: Float64Array }, from: Value, label: string, file: string): Float64Array {
+export function perChannelConstant(
+  operand: { dims: number[]; values: Float64Array },
+  from: Value,
+  label: string,
+  file: string,
+): Float64Array {
   const { dims, values } = operand;
   const rank = from.kind === 'maps' ? 4 : 2;
   const channels = from.tensor.shape.at(-1)!;
   const significant = dims.filter((extent) => extent !== 1);
-  const isPerChannel = values.length === channels && significant.length <= 1 && (from.kind === 'maps' && (from.layout ?? 'NCHW') === 'NCHW'
-    ? dims.length >= 3 && dims.slice(-2).every((extent) => extent === 1) && dims.at(-3) === channels
-    : dims.at(-1) === channels);
+  const isPerChannel =
+    values.length === channels &&
+    significant.length <= 1 &&
+    (from.kind === 'maps' && (from.layout ?? 'NCHW') === 'NCHW'
+      ? dims.length >= 3 && dims.slice(-2).every((extent) => extent === 1) && dims.at(-3) === channels
+      : dims.at(-1) === channels);
   if (dims.length > rank || !(values.length === 1 || isPerChannel)) {
-    throw new FileFormatError(file, `${label}: a constant of dims [${dims.join(', ')}] is not a scalar or one value per channel (${channels}) of a rank-${rank} value`);
+    throw new FileFormatError(
+      file,
+      `${label}: a constant of dims [${dims.join(', ')}] is not a scalar or one value per channel (${channels}) of a rank-${rank} value`,
+    );
   }
   return Float64Array.from({ length: channels }, (_, index) => values[values.length === 1 ? 0 : index]!);
 }

@@ -29,15 +29,24 @@ export function importTfjsModel(modelJsonPath: string, trace?: TfjsLayerTrace[])
   } catch (error) {
     throw fileSystemError(error, folder, 'read');
   }
-  return parseTfjsModel(text, (name, maxBytes) => {
-    const path = join(folder, name);
-    let real: string;
-    try {
-      real = realpathSync(path);
-    } catch (error) {
-      throw fileSystemError(error, path, 'read the weight shard');
-    }
-    if (!real.startsWith(realFolder + sep)) throw new FileFormatError(path, `is a link that leads out of the model's folder, to ${real}`);
-    return readRegularFile(path, { maxBytes, what: 'this weight shard (what its group\'s weights in the manifest still take)' });
-  }, modelJsonPath, trace);
+  return parseTfjsModel(
+    text,
+    (name, maxBytes) => {
+      const path = join(folder, name);
+      let real: string;
+      try {
+        real = realpathSync(path);
+      } catch (error) {
+        throw fileSystemError(error, path, 'read the weight shard');
+      }
+      if (!real.startsWith(realFolder + sep))
+        throw new FileFormatError(path, `is a link that leads out of the model's folder, to ${real}`);
+      return readRegularFile(path, {
+        maxBytes,
+        what: "this weight shard (what its group's weights in the manifest still take)",
+      });
+    },
+    modelJsonPath,
+    trace,
+  );
 }

@@ -39,7 +39,11 @@ export interface TfjsLayerTrace {
 export function readTfjsModelJson(modelJson: unknown, file: string): Record<string, unknown> {
   let root = modelJson;
   if (typeof modelJson === 'string') {
-    if (modelJson.length > MAX_MANIFEST_BYTES) throw new FileFormatError(file, `is ${modelJson.length} characters, more than the ${MAX_MANIFEST_BYTES} a model.json may have`);
+    if (modelJson.length > MAX_MANIFEST_BYTES)
+      throw new FileFormatError(
+        file,
+        `is ${modelJson.length} characters, more than the ${MAX_MANIFEST_BYTES} a model.json may have`,
+      );
     checkJsonDepth(modelJson, file);
     try {
       root = JSON.parse(modelJson);
@@ -47,10 +51,20 @@ export function readTfjsModelJson(modelJson: unknown, file: string): Record<stri
       throw new FileFormatError(file, `is not JSON: ${(error as Error).message}`);
     }
   }
-  if (!isObject(root)) throw new FileFormatError(file, 'a TF.js model.json is an object with modelTopology and weightsManifest');
-  if (root.format === 'graph-model') throw new FileFormatError(file, "is a TF.js graph model (format 'graph-model'); Layers models ('layers-model') are imported");
-  if (root.format !== undefined && root.format !== 'layers-model') throw new FileFormatError(file, `has format ${preview(root.format, 100)}; TF.js Layers models ('layers-model') are imported`);
-  if (!isObject(root.modelTopology) || !Array.isArray(root.weightsManifest)) throw new FileFormatError(file, 'a TF.js model.json has modelTopology and weightsManifest');
+  if (!isObject(root))
+    throw new FileFormatError(file, 'a TF.js model.json is an object with modelTopology and weightsManifest');
+  if (root.format === 'graph-model')
+    throw new FileFormatError(
+      file,
+      "is a TF.js graph model (format 'graph-model'); Layers models ('layers-model') are imported",
+    );
+  if (root.format !== undefined && root.format !== 'layers-model')
+    throw new FileFormatError(
+      file,
+      `has format ${preview(root.format, 100)}; TF.js Layers models ('layers-model') are imported`,
+    );
+  if (!isObject(root.modelTopology) || !Array.isArray(root.weightsManifest))
+    throw new FileFormatError(file, 'a TF.js model.json has modelTopology and weightsManifest');
   return root;
 }
 
@@ -62,12 +76,21 @@ export function isTfjsModelJson(json: unknown): boolean {
 /** FileFormatError listing every layer class not imported, with its count. */
 function checkClasses(layers: readonly TfjsLayerSpec[], file: string): void {
   const unknown = new Map<string, number>();
-  for (const layer of layers) if (mapperOf(layer.className) === undefined) unknown.set(layer.className, (unknown.get(layer.className) ?? 0) + 1);
+  for (const layer of layers)
+    if (mapperOf(layer.className) === undefined) unknown.set(layer.className, (unknown.get(layer.className) ?? 0) + 1);
   if (unknown.size === 0) return;
-  const shown = [...unknown].slice(0, 50).map(([name, count]) => `${name} (${count})`).join(', ');
+  const shown = [...unknown]
+    .slice(0, 50)
+    .map(([name, count]) => `${name} (${count})`)
+    .join(', ');
   const more = unknown.size > 50 ? ` and ${unknown.size - 50} more` : '';
-  const nested = ['Sequential', 'Model', 'Functional'].some((name) => unknown.has(name)) ? ' (a model inside a model is not imported)' : '';
-  throw new FileFormatError(file, `layer classes not imported: ${shown}${more}${nested}. These are: InputLayer, ${TFJS_IMPORT_LAYERS.join(', ')}`);
+  const nested = ['Sequential', 'Model', 'Functional'].some((name) => unknown.has(name))
+    ? ' (a model inside a model is not imported)'
+    : '';
+  throw new FileFormatError(
+    file,
+    `layer classes not imported: ${shown}${more}${nested}. These are: InputLayer, ${TFJS_IMPORT_LAYERS.join(', ')}`,
+  );
 }
 
 /**
@@ -110,10 +133,18 @@ class WeightTable {
  * const shards = [new Uint8Array(await (await fetch('model/group1-shard1of1.bin')).arrayBuffer())];
  * const model = parseTfjsModel(json, shards);
  */
-export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'model.json', trace?: TfjsLayerTrace[]): Model {
+export function parseTfjsModel(
+  modelJson: unknown,
+  shards: TfjsShards,
+  file = 'model.json',
+  trace?: TfjsLayerTrace[],
+): Model {
   const root = readTfjsModelJson(modelJson, file);
   const topology = readTopology(root.modelTopology, file);
-  const kerasVersion = isObject(root.modelTopology) && typeof root.modelTopology.keras_version === 'string' ? root.modelTopology.keras_version : undefined;
+  const kerasVersion =
+    isObject(root.modelTopology) && typeof root.modelTopology.keras_version === 'string'
+      ? root.modelTopology.keras_version
+      : undefined;
   checkClasses(topology.layers, file);
   const groups = readWeightsManifest(root.weightsManifest, file);
   const weights = new WeightTable(decodeWeights(groups, shards, file));
@@ -122,7 +153,8 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
   try {
     input = new Input({ name: safeName(topology.inputName), shape: topology.inputShape });
   } catch (error) {
-    if (error instanceof ConvNetError) throw new FileFormatError(file, `input '${topology.inputName}': ${error.message}`);
+    if (error instanceof ConvNetError)
+      throw new FileFormatError(file, `input '${topology.inputName}': ${error.message}`);
     throw error;
   }
   const outputs = new Map<string, SymbolicTensor>([[topology.inputName, input.output]]);
@@ -137,7 +169,8 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
     const label = `layer '${spec.name}' (${spec.className})`;
     const inputs = spec.inbound.map((name) => {
       const tensor = outputs.get(name);
-      if (tensor === undefined) throw new FileFormatError(file, `${label} reads '${name.slice(0, 200)}', which no layer before it computes`);
+      if (tensor === undefined)
+        throw new FileFormatError(file, `${label} reads '${name.slice(0, 200)}', which no layer before it computes`);
       return tensor;
     });
     if (outputs.has(spec.name)) throw new FileFormatError(file, `${label}: the name is used twice`);
@@ -155,8 +188,14 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
       },
       weight(name: string, shape: Shape) {
         const found = weights.find(spec.name, name);
-        if (found === undefined) throw new TfjsConfigError(`weight '${spec.name}/${name}' of shape [${shape.join(', ')}] is not in the weights manifest`);
-        if (!shapesEqual(found.shape, shape)) throw new TfjsConfigError(`weight '${name}' has shape [${found.shape.join(', ')}] in the manifest, but the layer needs [${shape.join(', ')}]`);
+        if (found === undefined)
+          throw new TfjsConfigError(
+            `weight '${spec.name}/${name}' of shape [${shape.join(', ')}] is not in the weights manifest`,
+          );
+        if (!shapesEqual(found.shape, shape))
+          throw new TfjsConfigError(
+            `weight '${name}' has shape [${found.shape.join(', ')}] in the manifest, but the layer needs [${shape.join(', ')}]`,
+          );
         return found.values;
       },
       weightShape(name: string) {
@@ -171,12 +210,14 @@ export function parseTfjsModel(modelJson: unknown, shards: TfjsShards, file = 'm
       outputs.set(spec.name, output);
       traced.push({ spec, layers: specLayers, output });
     } catch (error) {
-      if (error instanceof TfjsConfigError || error instanceof ConvNetError) throw new FileFormatError(file, `${label}: ${error.message}`);
+      if (error instanceof TfjsConfigError || error instanceof ConvNetError)
+        throw new FileFormatError(file, `${label}: ${error.message}`);
       throw error;
     }
   }
   const output = outputs.get(topology.outputName);
-  if (output === undefined) throw new FileFormatError(file, `the output '${topology.outputName.slice(0, 200)}' is computed by no layer`);
+  if (output === undefined)
+    throw new FileFormatError(file, `the output '${topology.outputName.slice(0, 200)}' is computed by no layer`);
   let model: Model;
   try {
     model = new Model({ inputs: input.output, outputs: output });

@@ -4,10 +4,22 @@
 // TF.js's Conv2D kernel is [kH, kW, inC, outC] like ours; its depthwise kernel [kH, kW, inC, multiplier]
 // is, in memory, our grouped kernel [kH, kW, 1, inC * multiplier] (output channel c * multiplier + m,
 // the order of groups = inC); its Conv2DTranspose kernel [kH, kW, filters, inC] is ours too. 'same'
-// padding follows TensorFlow's rule here too (more at the bottom and right). Reference: tfjs-layers src/layers/*.ts (configs) and Keras's layer docs.
+// padding follows TensorFlow's rule here too (more at the bottom and right). Reference: tfjs-layers src/layers/*.ts
+// (configs) and Keras's layer docs.
 
 import type { Shape } from '../../core/shape.js';
-import { Clip, ELU, GELU, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh } from '../../layers/activations.js';
+import {
+  Clip,
+  ELU,
+  GELU,
+  HardSigmoid,
+  HardSwish,
+  LeakyReLU,
+  ReLU,
+  Sigmoid,
+  SiLU,
+  Tanh,
+} from '../../layers/activations.js';
 import { AvgPool2D } from '../../layers/avgPool2d.js';
 import { BatchNormalization } from '../../layers/batchNormalization.js';
 import { Conv2D } from '../../layers/conv2d.js';
@@ -31,7 +43,10 @@ import type { TfjsLayerSpec } from './tfjsTopology.js';
 export interface TfjsMapContext {
   spec: TfjsLayerSpec;
   inputs: readonly SymbolicTensor[];
-  /** modelTopology's keras_version ('tfjs-layers 4.22.0', '2.15.0', '3.3.3'), where hard_sigmoid's definition depends on it. */
+  /**
+   * modelTopology's keras_version ('tfjs-layers 4.22.0', '2.15.0', '3.3.3'), where hard_sigmoid's definition depends on
+   * it.
+   */
   kerasVersion: string | undefined;
   /** Applies `layer`, named after the TF.js layer (plus `suffix` for the second and later layers it makes). */
   apply(layer: Layer, from: SymbolicTensor | readonly SymbolicTensor[], suffix?: string): SymbolicTensor;
@@ -39,7 +54,10 @@ export interface TfjsMapContext {
   weight(name: string, shape: Shape): Float32Array;
   /** The shape the manifest gives this layer's weight `name`, or undefined where it has none. */
   weightShape(name: string): readonly number[] | undefined;
-  /** Queues a write of imported values into `layer`'s weights (run once the model has built them, if it is in the model). */
+  /**
+   * Queues a write of imported values into `layer`'s weights (run once the model has built them, if it is in the
+   * model).
+   */
   fill(layer: Layer, write: () => void): void;
 }
 
@@ -52,16 +70,17 @@ function fail(detail: string): never {
   throw new TfjsConfigError(detail);
 }
 
-
 function positiveInteger(config: Record<string, unknown>, key: string, fallback?: number): number {
   const value = config[key] ?? fallback;
-  if (!Number.isSafeInteger(value) || (value as number) <= 0) fail(`${key} must be a positive integer, got ${preview(config[key])}`);
+  if (!Number.isSafeInteger(value) || (value as number) <= 0)
+    fail(`${key} must be a positive integer, got ${preview(config[key])}`);
   return value as number;
 }
 
 function finiteNumber(config: Record<string, unknown>, key: string, fallback: number): number {
   const value = config[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(`${key} must be a number, got ${preview(config[key])}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    fail(`${key} must be a number, got ${preview(config[key])}`);
   return value;
 }
 
@@ -75,19 +94,22 @@ function flag(config: Record<string, unknown>, key: string, fallback: boolean): 
 function pairOf(config: Record<string, unknown>, key: string, fallback: number | null): [number, number] {
   const value = config[key] ?? fallback;
   const pair = Array.isArray(value) ? value : [value, value];
-  if (pair.length !== 2 || !pair.every((size) => Number.isSafeInteger(size) && size > 0)) fail(`${key} must be a positive integer or two, got ${preview(config[key])}`);
+  if (pair.length !== 2 || !pair.every((size) => Number.isSafeInteger(size) && size > 0))
+    fail(`${key} must be a positive integer or two, got ${preview(config[key])}`);
   return pair as [number, number];
 }
 
 function paddingOf(config: Record<string, unknown>): 'valid' | 'same' {
   const padding = config.padding ?? 'valid';
-  if (padding !== 'valid' && padding !== 'same') fail(`padding ${preview(config.padding)} is not imported; 'valid' and 'same' are`);
+  if (padding !== 'valid' && padding !== 'same')
+    fail(`padding ${preview(config.padding)} is not imported; 'valid' and 'same' are`);
   return padding;
 }
 
 function checkChannelsLast(config: Record<string, unknown>): void {
   const format = config.data_format ?? 'channels_last';
-  if (format !== 'channels_last') fail(`data_format ${preview(config.data_format)} is not imported; save the model channels_last`);
+  if (format !== 'channels_last')
+    fail(`data_format ${preview(config.data_format)} is not imported; save the model channels_last`);
 }
 
 /** The one input of a layer that takes one. */
@@ -106,7 +128,12 @@ function maps(context: TfjsMapContext): SymbolicTensor & { shape: readonly [numb
 /** The activation name of a config value: 'relu', or Keras 3's {class_name: 'function', config: 'relu'}. */
 function activationName(value: unknown): string {
   if (value === undefined || value === null) return 'linear';
-  const name = typeof value === 'string' ? value : typeof value === 'object' && value !== null && 'config' in value && typeof value.config === 'string' ? value.config : null;
+  const name =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'object' && value !== null && 'config' in value && typeof value.config === 'string'
+        ? value.config
+        : null;
   if (name === null) fail(`activation ${preview(value)} is not a name`);
   // TF.js writes camelCase names in places ('hardSigmoid'), Keras snake_case.
   return name.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
@@ -119,10 +146,15 @@ function activationName(value: unknown): string {
 function hardSigmoidSlope(kerasVersion: string | undefined): number {
   if (kerasVersion !== undefined && /^(tfjs-layers |2\.)/.test(kerasVersion)) return 0.2;
   if (kerasVersion !== undefined && /^3\./.test(kerasVersion)) return 1 / 6;
-  fail(`activation 'hard_sigmoid' is 0.2 x + 0.5 in TF.js and Keras 2 but x / 6 + 0.5 in Keras 3, and modelTopology.keras_version (${preview(kerasVersion)}) does not say which wrote this file`);
+  fail(
+    `activation 'hard_sigmoid' is 0.2 x + 0.5 in TF.js and Keras 2 but x / 6 + 0.5 in Keras 3, and modelTopology.keras_version (${preview(kerasVersion)}) does not say which wrote this file`,
+  );
 }
 
-const ACTIVATIONS: ReadonlyMap<string, (kerasVersion: string | undefined) => Layer> = new Map<string, (kerasVersion: string | undefined) => Layer>([
+const ACTIVATIONS: ReadonlyMap<string, (kerasVersion: string | undefined) => Layer> = new Map<
+  string,
+  (kerasVersion: string | undefined) => Layer
+>([
   ['hard_sigmoid', (kerasVersion) => new HardSigmoid({ alpha: hardSigmoidSlope(kerasVersion), beta: 0.5 })],
   // Keras 3 only: x * relu6(x + 3) / 6.
   ['hard_silu', () => new HardSwish()],
@@ -146,7 +178,8 @@ function activate(context: TfjsMapContext, value: unknown, from: SymbolicTensor)
   const name = activationName(value);
   if (name === 'linear') return from;
   const make = ACTIVATIONS.get(name);
-  if (make === undefined) fail(`activation '${name.slice(0, 50)}' is not imported; these are: ${TFJS_IMPORT_ACTIVATIONS.join(', ')}`);
+  if (make === undefined)
+    fail(`activation '${name.slice(0, 50)}' is not imported; these are: ${TFJS_IMPORT_ACTIVATIONS.join(', ')}`);
   if (name === 'softmax') return softmax(context, from, `_${name}`);
   return context.apply(make(context.kerasVersion), from, `_${name}`);
 }
@@ -175,7 +208,15 @@ function conv2d(context: TfjsMapContext): SymbolicTensor {
   const filters = positiveInteger(config, 'filters');
   const groups = positiveInteger(config, 'groups', 1);
   const useBias = flag(config, 'use_bias', true);
-  const conv = new Conv2D({ filters, kernelSize: [kH, kW], strides: pairOf(config, 'strides', 1), padding: paddingOf(config), dilationRate: pairOf(config, 'dilation_rate', 1), groups, useBias });
+  const conv = new Conv2D({
+    filters,
+    kernelSize: [kH, kW],
+    strides: pairOf(config, 'strides', 1),
+    padding: paddingOf(config),
+    dilationRate: pairOf(config, 'dilation_rate', 1),
+    groups,
+    useBias,
+  });
   const output = context.apply(conv, input);
   const kernel = context.weight('kernel', [kH, kW, inC / groups, filters]);
   const bias = useBias ? context.weight('bias', [filters]) : null;
@@ -199,12 +240,14 @@ function conv2dTranspose(context: TfjsMapContext): SymbolicTensor {
   const [kH, kW] = pairOf(config, 'kernel_size', null);
   const strides = pairOf(config, 'strides', 1);
   const dilations = pairOf(config, 'dilation_rate', 1);
-  if (dilations[0] !== 1 || dilations[1] !== 1) fail(`dilation_rate ${preview(config.dilation_rate)} is not imported in a Conv2DTranspose`);
+  if (dilations[0] !== 1 || dilations[1] !== 1)
+    fail(`dilation_rate ${preview(config.dilation_rate)} is not imported in a Conv2DTranspose`);
   if (config.output_padding !== undefined && config.output_padding !== null) fail('output_padding is not imported');
   const filters = positiveInteger(config, 'filters');
   const useBias = flag(config, 'use_bias', true);
   const padding = paddingOf(config);
-  const outputPadding: [number, number] = padding === 'valid' ? [Math.max(strides[0] - kH, 0), Math.max(strides[1] - kW, 0)] : [0, 0];
+  const outputPadding: [number, number] =
+    padding === 'valid' ? [Math.max(strides[0] - kH, 0), Math.max(strides[1] - kW, 0)] : [0, 0];
   const conv = new Conv2DTranspose({ filters, kernelSize: [kH, kW], strides, padding, outputPadding, useBias });
   const output = context.apply(conv, input);
   const kernel = context.weight('kernel', [kH, kW, filters, inC]);
@@ -217,7 +260,12 @@ function conv2dTranspose(context: TfjsMapContext): SymbolicTensor {
 }
 
 /** A depthwise convolution as a Conv2D with one group per input channel (see the header for the kernel layout). */
-function depthwise(context: TfjsMapContext, input: SymbolicTensor & { shape: readonly [number, number, number] }, useBias: boolean, suffix?: string): SymbolicTensor {
+function depthwise(
+  context: TfjsMapContext,
+  input: SymbolicTensor & { shape: readonly [number, number, number] },
+  useBias: boolean,
+  suffix?: string,
+): SymbolicTensor {
   const { config } = context.spec;
   const inC = input.shape[2];
   const [kH, kW] = pairOf(config, 'kernel_size', null);
@@ -225,7 +273,13 @@ function depthwise(context: TfjsMapContext, input: SymbolicTensor & { shape: rea
   // getConfig); the depthwise kernel's last axis holds it then.
   const multiplier = positiveInteger(config, 'depth_multiplier', context.weightShape('depthwise_kernel')?.[3] ?? 1);
   const conv = new Conv2D({
-    filters: inC * multiplier, kernelSize: [kH, kW], strides: pairOf(config, 'strides', 1), padding: paddingOf(config), dilationRate: pairOf(config, 'dilation_rate', 1), groups: inC, useBias,
+    filters: inC * multiplier,
+    kernelSize: [kH, kW],
+    strides: pairOf(config, 'strides', 1),
+    padding: paddingOf(config),
+    dilationRate: pairOf(config, 'dilation_rate', 1),
+    groups: inC,
+    useBias,
   });
   const output = context.apply(conv, input, suffix);
   const kernel = context.weight('depthwise_kernel', [kH, kW, inC, multiplier]);
@@ -262,14 +316,18 @@ function separableConv2d(context: TfjsMapContext): SymbolicTensor {
   return activate(context, config.activation, output);
 }
 
-/** Dense on vectors; on feature maps (Keras applies it to the last axis) a 1x1 convolution, whose kernel is the same numbers. */
+/**
+ * Dense on vectors; on feature maps (Keras applies it to the last axis) a 1x1 convolution, whose kernel is the same
+ * numbers.
+ */
 function dense(context: TfjsMapContext): SymbolicTensor {
   const { config } = context.spec;
   const input = single(context);
   const units = positiveInteger(config, 'units');
   const useBias = flag(config, 'use_bias', true);
   const inputSize = input.shape[input.shape.length - 1]!;
-  const layer = input.shape.length === 1 ? new Dense({ units, useBias }) : new Conv2D({ filters: units, kernelSize: 1, useBias });
+  const layer =
+    input.shape.length === 1 ? new Dense({ units, useBias }) : new Conv2D({ filters: units, kernelSize: 1, useBias });
   const output = context.apply(layer, input);
   const kernel = context.weight('kernel', [inputSize, units]);
   const bias = useBias ? context.weight('bias', [units]) : null;
@@ -285,8 +343,12 @@ function batchNormalization(context: TfjsMapContext): SymbolicTensor {
   const input = single(context);
   const rank = input.shape.length + 1;
   const axes = Array.isArray(config.axis) ? config.axis : [config.axis ?? -1];
-  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== rank - 1)) fail(`axis ${preview(config.axis)} is not imported; only the last axis (channels, -1) is`);
-  const norm = new BatchNormalization({ epsilon: finiteNumber(config, 'epsilon', 0.001), momentum: finiteNumber(config, 'momentum', 0.99) });
+  if (axes.length !== 1 || (axes[0] !== -1 && axes[0] !== rank - 1))
+    fail(`axis ${preview(config.axis)} is not imported; only the last axis (channels, -1) is`);
+  const norm = new BatchNormalization({
+    epsilon: finiteNumber(config, 'epsilon', 0.001),
+    momentum: finiteNumber(config, 'momentum', 0.99),
+  });
   const output = context.apply(norm, input);
   const channels = input.shape[input.shape.length - 1]!;
   // NOTE: center=false / scale=false layers get a beta of 0 / gamma of 1, which fine-tuning may then train.
@@ -309,7 +371,8 @@ function reluLayer(context: TfjsMapContext): SymbolicTensor {
   const maxValue = config.max_value ?? null;
   const slope = finiteNumber(config, 'negative_slope', 0);
   if (finiteNumber(config, 'threshold', 0) !== 0) fail('a threshold other than 0 is not imported');
-  if (maxValue !== null && (typeof maxValue !== 'number' || !(maxValue >= 0))) fail(`max_value must be a non-negative number, got ${preview(maxValue)}`);
+  if (maxValue !== null && (typeof maxValue !== 'number' || !(maxValue >= 0)))
+    fail(`max_value must be a non-negative number, got ${preview(maxValue)}`);
   if (slope !== 0) {
     if (maxValue !== null) fail('negative_slope together with max_value is not imported');
     return context.apply(new LeakyReLU({ alpha: slope }), input);
@@ -322,7 +385,11 @@ function pooling(kind: 'max' | 'average'): Mapper {
     const { config } = context.spec;
     checkChannelsLast(config);
     const poolSize = pairOf(config, 'pool_size', 2);
-    const options = { poolSize, strides: config.strides === null || config.strides === undefined ? poolSize : pairOf(config, 'strides', null), padding: paddingOf(config) };
+    const options = {
+      poolSize,
+      strides: config.strides === null || config.strides === undefined ? poolSize : pairOf(config, 'strides', null),
+      padding: paddingOf(config),
+    };
     return context.apply(kind === 'max' ? new MaxPool2D(options) : new AvgPool2D(options), maps(context));
   };
 }
@@ -334,8 +401,13 @@ function zeroPadding2d(context: TfjsMapContext): SymbolicTensor {
   const isCount = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
   let amounts: [number, number, number, number];
   if (isCount(padding)) amounts = [padding as number, padding as number, padding as number, padding as number];
-  else if (Array.isArray(padding) && padding.length === 2 && padding.every(isCount)) amounts = [padding[0], padding[0], padding[1], padding[1]];
-  else if (Array.isArray(padding) && padding.length === 2 && padding.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isCount))) {
+  else if (Array.isArray(padding) && padding.length === 2 && padding.every(isCount))
+    amounts = [padding[0], padding[0], padding[1], padding[1]];
+  else if (
+    Array.isArray(padding) &&
+    padding.length === 2 &&
+    padding.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isCount))
+  ) {
     amounts = [padding[0][0], padding[0][1], padding[1][0], padding[1][1]];
   } else fail(`padding ${preview(padding)} must be n, [h, w] or [[top, bottom], [left, right]]`);
   return context.apply(new ZeroPadding2D({ padding: amounts }), maps(context));
@@ -352,10 +424,18 @@ function upSampling2d(context: TfjsMapContext): SymbolicTensor {
   checkChannelsLast(config);
   const scale = pairOf(config, 'size', 2);
   const interpolation = config.interpolation ?? 'nearest';
-  if (interpolation === 'nearest') return context.apply(new Resize2D({ scale, mode: 'nearest', coordinates: 'asymmetric', nearestRounding: 'floor' }), maps(context));
-  if (interpolation !== 'bilinear') fail(`interpolation ${preview(interpolation)} is not imported; 'nearest' and 'bilinear' are`);
+  if (interpolation === 'nearest')
+    return context.apply(
+      new Resize2D({ scale, mode: 'nearest', coordinates: 'asymmetric', nearestRounding: 'floor' }),
+      maps(context),
+    );
+  if (interpolation !== 'bilinear')
+    fail(`interpolation ${preview(interpolation)} is not imported; 'nearest' and 'bilinear' are`);
   const isTfjs = context.kerasVersion === undefined || context.kerasVersion.startsWith('tfjs-layers ');
-  return context.apply(new Resize2D({ scale, mode: 'bilinear', coordinates: isTfjs ? 'asymmetric' : 'half_pixel' }), maps(context));
+  return context.apply(
+    new Resize2D({ scale, mode: 'bilinear', coordinates: isTfjs ? 'asymmetric' : 'half_pixel' }),
+    maps(context),
+  );
 }
 
 function merge(make: () => Layer): Mapper {
@@ -365,13 +445,15 @@ function merge(make: () => Layer): Mapper {
 function concatenate(context: TfjsMapContext): SymbolicTensor {
   const axis = context.spec.config.axis ?? -1;
   const rank = (context.inputs[0]?.shape.length ?? 0) + 1;
-  if (axis !== -1 && axis !== rank - 1) fail(`axis ${preview(axis)} is not imported; only the last axis (channels, -1) is`);
+  if (axis !== -1 && axis !== rank - 1)
+    fail(`axis ${preview(axis)} is not imported; only the last axis (channels, -1) is`);
   return context.apply(new Concatenate(), context.inputs);
 }
 
 function numbersOf(value: unknown, key: string): number | number[] {
   if (typeof value === 'number') return value;
-  if (Array.isArray(value) && value.length <= 1_000_000 && value.every((entry) => typeof entry === 'number')) return value as number[];
+  if (Array.isArray(value) && value.length <= 1_000_000 && value.every((entry) => typeof entry === 'number'))
+    return value as number[];
   fail(`${key} must be a number or a list of them, got ${preview(value)}`);
 }
 
@@ -384,30 +466,56 @@ const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   ['BatchNormalization', batchNormalization],
   ['Activation', (context) => activate(context, context.spec.config.activation, single(context))],
   ['ReLU', reluLayer],
-  ['LeakyReLU', (context) => context.apply(new LeakyReLU({ alpha: finiteNumber(context.spec.config, 'alpha', finiteNumber(context.spec.config, 'negative_slope', 0.3)) }), single(context))],
-  ['ELU', (context) => context.apply(new ELU({ alpha: finiteNumber(context.spec.config, 'alpha', 1) }), single(context))],
-  ['Softmax', (context) => {
-    const input = single(context);
-    const raw = context.spec.config.axis ?? -1;
-    const axis = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
-    if (axis !== -1 && axis !== input.shape.length) fail(`axis ${preview(raw)} is not imported; only the last (-1) is`);
-    return softmax(context, input);
-  }],
+  [
+    'LeakyReLU',
+    (context) =>
+      context.apply(
+        new LeakyReLU({
+          alpha: finiteNumber(context.spec.config, 'alpha', finiteNumber(context.spec.config, 'negative_slope', 0.3)),
+        }),
+        single(context),
+      ),
+  ],
+  [
+    'ELU',
+    (context) => context.apply(new ELU({ alpha: finiteNumber(context.spec.config, 'alpha', 1) }), single(context)),
+  ],
+  [
+    'Softmax',
+    (context) => {
+      const input = single(context);
+      const raw = context.spec.config.axis ?? -1;
+      const axis = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
+      if (axis !== -1 && axis !== input.shape.length)
+        fail(`axis ${preview(raw)} is not imported; only the last (-1) is`);
+      return softmax(context, input);
+    },
+  ],
   ['MaxPooling2D', pooling('max')],
   ['AveragePooling2D', pooling('average')],
-  ['GlobalAveragePooling2D', (context) => {
-    checkChannelsLast(context.spec.config);
-    if (flag(context.spec.config, 'keepdims', false)) fail('keepdims=true is not imported');
-    return context.apply(new GlobalAveragePooling2D(), maps(context));
-  }],
-  ['Flatten', (context) => {
-    checkChannelsLast(context.spec.config);
-    return context.apply(new Flatten(), single(context));
-  }],
-  ['Dropout', (context) => {
-    if (context.spec.config.noise_shape !== undefined && context.spec.config.noise_shape !== null) fail('noise_shape is not imported');
-    return context.apply(new Dropout({ rate: finiteNumber(context.spec.config, 'rate', 0) }), single(context));
-  }],
+  [
+    'GlobalAveragePooling2D',
+    (context) => {
+      checkChannelsLast(context.spec.config);
+      if (flag(context.spec.config, 'keepdims', false)) fail('keepdims=true is not imported');
+      return context.apply(new GlobalAveragePooling2D(), maps(context));
+    },
+  ],
+  [
+    'Flatten',
+    (context) => {
+      checkChannelsLast(context.spec.config);
+      return context.apply(new Flatten(), single(context));
+    },
+  ],
+  [
+    'Dropout',
+    (context) => {
+      if (context.spec.config.noise_shape !== undefined && context.spec.config.noise_shape !== null)
+        fail('noise_shape is not imported');
+      return context.apply(new Dropout({ rate: finiteNumber(context.spec.config, 'rate', 0) }), single(context));
+    },
+  ],
   ['Add', merge(() => new Add())],
   ['Multiply', merge(() => new Multiply())],
   ['Maximum', merge(() => new Maximum())],
@@ -415,15 +523,28 @@ const MAPPERS: ReadonlyMap<string, Mapper> = new Map<string, Mapper>([
   ['Concatenate', concatenate],
   ['ZeroPadding2D', zeroPadding2d],
   ['UpSampling2D', upSampling2d],
-  ['Reshape', (context) => {
-    const target = context.spec.config.target_shape;
-    if (!Array.isArray(target) || target.length > 8 || !target.every((size) => typeof size === 'number')) fail(`target_shape must be a list of sizes, got ${preview(target)}`);
-    return context.apply(new Reshape({ targetShape: target as number[] }), single(context));
-  }],
-  ['Rescaling', (context) => {
-    const { config } = context.spec;
-    return context.apply(new Rescaling({ scale: numbersOf(config.scale ?? 1, 'scale'), offset: numbersOf(config.offset ?? 0, 'offset') }), single(context));
-  }],
+  [
+    'Reshape',
+    (context) => {
+      const target = context.spec.config.target_shape;
+      if (!Array.isArray(target) || target.length > 8 || !target.every((size) => typeof size === 'number'))
+        fail(`target_shape must be a list of sizes, got ${preview(target)}`);
+      return context.apply(new Reshape({ targetShape: target as number[] }), single(context));
+    },
+  ],
+  [
+    'Rescaling',
+    (context) => {
+      const { config } = context.spec;
+      return context.apply(
+        new Rescaling({
+          scale: numbersOf(config.scale ?? 1, 'scale'),
+          offset: numbersOf(config.offset ?? 0, 'offset'),
+        }),
+        single(context),
+      );
+    },
+  ],
 ]);
 
 /** The TF.js layer classes the importer maps (InputLayer besides). */

@@ -46,22 +46,32 @@ export type TfjsShards = readonly Uint8Array[] | ((path: string, maxBytes: numbe
 
 const BYTES_PER_VALUE = { float32: 4, uint8: 1, uint16: 2, float16: 2 } as const;
 
-
 /**
  * A shard path is a plain file name beside the model.json (TF.js writes 'group1-shard1of2.bin'): no
  * folders, no '..', nothing absolute, so a manifest cannot make the reader open files elsewhere.
  */
 export function checkShardPath(path: unknown, file: string): string {
   const name = typeof path === 'string' && path.startsWith('./') ? path.slice(2) : path;
-  if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || name.length > 255 || /[/\\\0:]/.test(name)) {
-    throw new FileFormatError(file, `weight shard path ${preview(path, 300)} must be a plain file name in the model's folder`);
+  if (
+    typeof name !== 'string' ||
+    name === '' ||
+    name === '.' ||
+    name === '..' ||
+    name.length > 255 ||
+    /[/\\\0:]/.test(name)
+  ) {
+    throw new FileFormatError(
+      file,
+      `weight shard path ${preview(path, 300)} must be a plain file name in the model's folder`,
+    );
   }
   return name;
 }
 
 /** The manifest read and checked (structure, shard names, counts, sizes); nothing is allocated. */
 export function readWeightsManifest(manifest: unknown, file: string): TfjsWeightGroup[] {
-  if (!Array.isArray(manifest)) throw new FileFormatError(file, 'weightsManifest must be a list of {paths, weights} groups');
+  if (!Array.isArray(manifest))
+    throw new FileFormatError(file, 'weightsManifest must be a list of {paths, weights} groups');
   let shardCount = 0;
   let weightCount = 0;
   let totalBytes = 0;
@@ -72,38 +82,57 @@ export function readWeightsManifest(manifest: unknown, file: string): TfjsWeight
     }
     shardCount += group.paths.length;
     weightCount += group.weights.length;
-    if (shardCount > MAX_TFJS_SHARDS) throw new FileFormatError(file, `weightsManifest names more than the ${MAX_TFJS_SHARDS} shards a model may have`);
-    if (weightCount > MAX_TFJS_WEIGHTS) throw new FileFormatError(file, `weightsManifest lists more than the ${MAX_TFJS_WEIGHTS.toLocaleString('en-US')} weights a model may have`);
+    if (shardCount > MAX_TFJS_SHARDS)
+      throw new FileFormatError(file, `weightsManifest names more than the ${MAX_TFJS_SHARDS} shards a model may have`);
+    if (weightCount > MAX_TFJS_WEIGHTS)
+      throw new FileFormatError(
+        file,
+        `weightsManifest lists more than the ${MAX_TFJS_WEIGHTS.toLocaleString('en-US')} weights a model may have`,
+      );
     const paths = group.paths.map((path) => checkShardPath(path, file));
     let bytes = 0;
     const weights = group.weights.map((spec): TfjsWeightSpec => {
       const weight = readWeightSpec(spec, file, groupIndex);
-      if (names.has(weight.name)) throw new FileFormatError(file, `weight '${weight.name}' is listed twice in weightsManifest`);
+      if (names.has(weight.name))
+        throw new FileFormatError(file, `weight '${weight.name}' is listed twice in weightsManifest`);
       names.add(weight.name);
       bytes += weight.bytes;
       totalBytes += weight.bytes;
       if (totalBytes > MAX_WEIGHTS_FILE_BYTES) {
-        throw new FileFormatError(file, `weightsManifest declares more than the ${MAX_WEIGHTS_FILE_BYTES.toLocaleString('en-US')} bytes of weights a model may have (at '${weight.name}')`);
+        throw new FileFormatError(
+          file,
+          `weightsManifest declares more than the ${MAX_WEIGHTS_FILE_BYTES.toLocaleString('en-US')} bytes of weights a model may have (at '${weight.name}')`,
+        );
       }
       return weight;
     });
-    if (paths.length === 0 && bytes > 0) throw new FileFormatError(file, `weightsManifest[${groupIndex}] lists weights but no shard files`);
+    if (paths.length === 0 && bytes > 0)
+      throw new FileFormatError(file, `weightsManifest[${groupIndex}] lists weights but no shard files`);
     return { paths, weights, bytes };
   });
 }
 
 function readWeightSpec(spec: unknown, file: string, groupIndex: number): TfjsWeightSpec {
   if (!isObject(spec) || typeof spec.name !== 'string' || !Array.isArray(spec.shape)) {
-    throw new FileFormatError(file, `weightsManifest[${groupIndex}] has a weight that is not {name, shape, dtype}: ${preview(spec)}`);
+    throw new FileFormatError(
+      file,
+      `weightsManifest[${groupIndex}] has a weight that is not {name, shape, dtype}: ${preview(spec)}`,
+    );
   }
   const name = spec.name.slice(0, 500);
   const shape = spec.shape as unknown[];
   if (shape.length > 8 || !shape.every((size): size is number => Number.isSafeInteger(size) && (size as number) >= 0)) {
-    throw new FileFormatError(file, `weight '${name}' has shape ${preview(shape)}; sizes must be non-negative integers`);
+    throw new FileFormatError(
+      file,
+      `weight '${name}' has shape ${preview(shape)}; sizes must be non-negative integers`,
+    );
   }
   const size = shape.reduce((product: number, dimension: number) => product * dimension, 1);
   if (size > MAX_TENSOR_ELEMENTS) {
-    throw new FileFormatError(file, `weight '${name}' of shape [${shape.join(', ')}] has ${size.toLocaleString('en-US')} values, more than the ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} a tensor may have`);
+    throw new FileFormatError(
+      file,
+      `weight '${name}' of shape [${shape.join(', ')}] has ${size.toLocaleString('en-US')} values, more than the ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} a tensor may have`,
+    );
   }
   let storedAs: TfjsWeightSpec['storedAs'] = 'float32';
   let scale = 1;
@@ -112,20 +141,35 @@ function readWeightSpec(spec: unknown, file: string, groupIndex: number): TfjsWe
     const quantization = spec.quantization;
     const dtype = isObject(quantization) ? quantization.dtype : undefined;
     if (dtype !== 'uint8' && dtype !== 'uint16' && dtype !== 'float16') {
-      throw new FileFormatError(file, `weight '${name}' is quantized as ${preview(dtype)}; uint8, uint16 and float16 are read`);
+      throw new FileFormatError(
+        file,
+        `weight '${name}' is quantized as ${preview(dtype)}; uint8, uint16 and float16 are read`,
+      );
     }
     storedAs = dtype;
     if (dtype !== 'float16') {
       const { scale: quantScale, min: quantMin } = quantization as { scale?: unknown; min?: unknown };
-      if (typeof quantScale !== 'number' || !Number.isFinite(quantScale) || typeof quantMin !== 'number' || !Number.isFinite(quantMin)) {
+      if (
+        typeof quantScale !== 'number' ||
+        !Number.isFinite(quantScale) ||
+        typeof quantMin !== 'number' ||
+        !Number.isFinite(quantMin)
+      ) {
         throw new FileFormatError(file, `weight '${name}' is quantized as ${dtype} without a finite scale and min`);
       }
       scale = quantScale;
       min = quantMin;
     }
-    if (spec.dtype !== 'float32' && spec.dtype !== undefined) throw new FileFormatError(file, `weight '${name}' is a quantized ${preview(spec.dtype)}; only float32 weights are read`);
+    if (spec.dtype !== 'float32' && spec.dtype !== undefined)
+      throw new FileFormatError(
+        file,
+        `weight '${name}' is a quantized ${preview(spec.dtype)}; only float32 weights are read`,
+      );
   } else if (spec.dtype !== 'float32') {
-    throw new FileFormatError(file, `weight '${name}' has dtype ${preview(spec.dtype)}; only float32 weights (and quantized uint8, uint16, float16 ones) are read`);
+    throw new FileFormatError(
+      file,
+      `weight '${name}' has dtype ${preview(spec.dtype)}; only float32 weights (and quantized uint8, uint16, float16 ones) are read`,
+    );
   }
   return { name, shape: shape as number[], storedAs, scale, min, size, bytes: size * BYTES_PER_VALUE[storedAs] };
 }
@@ -134,10 +178,17 @@ function readWeightSpec(spec: unknown, file: string, groupIndex: number): TfjsWe
  * Every group's shards joined and its weights decoded, by weight name. Throws FileFormatError naming
  * the shards when their bytes are not exactly what the group's weights take.
  */
-export function decodeWeights(groups: readonly TfjsWeightGroup[], shards: TfjsShards, file: string): Map<string, TfjsWeight> {
+export function decodeWeights(
+  groups: readonly TfjsWeightGroup[],
+  shards: TfjsShards,
+  file: string,
+): Map<string, TfjsWeight> {
   const shardCount = groups.reduce((count, group) => count + group.paths.length, 0);
   if (Array.isArray(shards) && shards.length !== shardCount) {
-    throw new FileFormatError(file, `weightsManifest names ${shardCount} shard file(s) but ${shards.length} were given`);
+    throw new FileFormatError(
+      file,
+      `weightsManifest names ${shardCount} shard file(s) but ${shards.length} were given`,
+    );
   }
   const weights = new Map<string, TfjsWeight>();
   let shardIndex = 0;
@@ -146,7 +197,10 @@ export function decodeWeights(groups: readonly TfjsWeightGroup[], shards: TfjsSh
     // file 4,096 times reads it once, not 4,096 times over.
     let held = 0;
     const parts = group.paths.map((path) => {
-      const part = typeof shards === 'function' ? shards(path, Math.max(0, group.bytes - held)) : (shards as readonly Uint8Array[])[shardIndex]!;
+      const part =
+        typeof shards === 'function'
+          ? shards(path, Math.max(0, group.bytes - held))
+          : (shards as readonly Uint8Array[])[shardIndex]!;
       shardIndex++;
       if (!(part instanceof Uint8Array)) throw new FileFormatError(file, `shard '${path}' is not bytes (a Uint8Array)`);
       held += part.length;
@@ -154,8 +208,16 @@ export function decodeWeights(groups: readonly TfjsWeightGroup[], shards: TfjsSh
     });
     if (held !== group.bytes) {
       const listed = group.paths.map((path, index) => `'${path}' (${parts[index]!.length} bytes)`).join(', ');
-      throw new FileFormatError(file, `shard${parts.length === 1 ? '' : 's'} ${listed} hold${parts.length === 1 ? 's' : ''} ${held} bytes, ` +
-        `but the manifest's weights ${group.weights.map((weight) => `'${weight.name}'`).slice(0, 5).join(', ')}${group.weights.length > 5 ? ', ...' : ''} take ${group.bytes}: ${held < group.bytes ? 'a shard is short' : 'a shard is too long'}`);
+      throw new FileFormatError(
+        file,
+        `shard${parts.length === 1 ? '' : 's'} ${listed} hold${parts.length === 1 ? 's' : ''} ${held} bytes, ` +
+          `but the manifest's weights ${group.weights
+            .map((weight) => `'${weight.name}'`)
+            .slice(0, 5)
+            .join(
+              ', ',
+            )}${group.weights.length > 5 ? ', ...' : ''} take ${group.bytes}: ${held < group.bytes ? 'a shard is short' : 'a shard is too long'}`,
+      );
     }
     const data = parts.length === 1 ? parts[0]! : concatenate(parts, held);
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
@@ -182,10 +244,18 @@ function decodeWeight(spec: TfjsWeightSpec, view: DataView, offset: number): Flo
   const values = new Float32Array(spec.size);
   for (let index = 0; index < spec.size; index++) {
     switch (spec.storedAs) {
-      case 'float32': values[index] = view.getFloat32(offset + index * 4, true); break;
-      case 'uint8': values[index] = spec.min + spec.scale * view.getUint8(offset + index); break;
-      case 'uint16': values[index] = spec.min + spec.scale * view.getUint16(offset + index * 2, true); break;
-      case 'float16': values[index] = halfToFloat(view.getUint16(offset + index * 2, true)); break;
+      case 'float32':
+        values[index] = view.getFloat32(offset + index * 4, true);
+        break;
+      case 'uint8':
+        values[index] = spec.min + spec.scale * view.getUint8(offset + index);
+        break;
+      case 'uint16':
+        values[index] = spec.min + spec.scale * view.getUint16(offset + index * 2, true);
+        break;
+      case 'float16':
+        values[index] = halfToFloat(view.getUint16(offset + index * 2, true));
+        break;
     }
   }
   return values;

@@ -7,14 +7,20 @@
 //   input; written beside each kernel)
 
 import type { FloatArray } from '../../core/dtype.js';
-import type { AlphaActivationParams, ClipParams, ElementwiseParams, FusedActivation, HardSigmoidParams } from '../params.js';
+import type {
+  AlphaActivationParams,
+  ClipParams,
+  ElementwiseParams,
+  FusedActivation,
+  HardSigmoidParams,
+} from '../params.js';
 import { normalCdf } from './erf.js';
 
 /** input [size], output [size] (overwritten) */
 export function relu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void {
   for (let index = 0; index < params.size; index++) {
     const value = input[index]!;
-    output[index] = value > 0 ? value : value === value ? 0 : value;
+    output[index] = value > 0 || Number.isNaN(value) ? value : 0;
   }
 }
 
@@ -70,7 +76,12 @@ export function leakyRelu(input: FloatArray, output: FloatArray, params: AlphaAc
 }
 
 /** dOut [size], input [size] (the forward input), dInput [size] (overwritten) */
-export function leakyReluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: AlphaActivationParams): void {
+export function leakyReluGrad(
+  dOut: FloatArray,
+  input: FloatArray,
+  dInput: FloatArray,
+  params: AlphaActivationParams,
+): void {
   const { size, alpha } = params;
   for (let index = 0; index < size; index++) dInput[index] = input[index]! > 0 ? dOut[index]! : alpha * dOut[index]!;
 }
@@ -128,7 +139,9 @@ export function silu(input: FloatArray, output: FloatArray, params: ElementwiseP
   }
 }
 
-/** dOut [size], input [size] (the forward input), dInput [size] (overwritten): silu'(x) = s(x) * (1 + x * (1 - s(x))). */
+/**
+ * dOut [size], input [size] (the forward input), dInput [size] (overwritten): silu'(x) = s(x) * (1 + x * (1 - s(x))).
+ */
 export function siluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void {
   for (let index = 0; index < params.size; index++) {
     const value = input[index]!;
@@ -145,7 +158,7 @@ export function clip(input: FloatArray, output: FloatArray, params: ClipParams):
   const { size, min, max } = params;
   for (let index = 0; index < size; index++) {
     const value = input[index]!;
-    output[index] = value < min ? min : value > max ? max : value;
+    output[index] = value < min ? min : Math.min(value, max);
   }
 }
 
@@ -177,7 +190,12 @@ export function hardSigmoid(input: FloatArray, output: FloatArray, params: HardS
  * 0 < alpha * x + beta < 1, else 0. At the two kinks the derivative is taken as 0 (strictly inside
  * only, as for clip), which is also PyTorch's hardsigmoid_backward.
  */
-export function hardSigmoidGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void {
+export function hardSigmoidGrad(
+  dOut: FloatArray,
+  input: FloatArray,
+  dInput: FloatArray,
+  params: HardSigmoidParams,
+): void {
   const { size, alpha, beta } = params;
   for (let index = 0; index < size; index++) {
     const linear = alpha * input[index]! + beta;
@@ -203,7 +221,12 @@ export function hardSwish(input: FloatArray, output: FloatArray, params: HardSig
  * alpha x^2 + beta x). At x = 3 (PyTorch's bounds) PyTorch takes the middle formula (1.5) where this
  * takes 1; both are one-sided derivatives, and the kink is never hit by a gradient check.
  */
-export function hardSwishGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void {
+export function hardSwishGrad(
+  dOut: FloatArray,
+  input: FloatArray,
+  dInput: FloatArray,
+  params: HardSigmoidParams,
+): void {
   const { size, alpha, beta } = params;
   for (let index = 0; index < size; index++) {
     const value = input[index]!;
@@ -216,7 +239,7 @@ export function hardSwishGrad(dOut: FloatArray, input: FloatArray, dInput: Float
 /** max(0, min(1, alpha * x + beta)) with NaN kept (both comparisons are false for it). */
 function hardGate(value: number, alpha: number, beta: number): number {
   const linear = alpha * value + beta;
-  return linear < 0 ? 0 : linear > 1 ? 1 : linear;
+  return linear < 0 ? 0 : Math.min(linear, 1);
 }
 
 /** The sigmoid 1 / (1 + e^-x), written as in `sigmoid` so that e^x never overflows. */
@@ -229,12 +252,19 @@ function logistic(value: number): number {
 /** One value through a fused activation, with the formula of its standalone kernel above. */
 export function applyFusedActivation(value: number, activation: FusedActivation): number {
   switch (activation.kind) {
-    case 'relu': return value > 0 || Number.isNaN(value) ? value : 0;
-    case 'sigmoid': return logistic(value);
-    case 'silu': return value * logistic(value);
-    case 'clip': return value < activation.min ? activation.min : value > activation.max ? activation.max : value;
-    case 'leakyRelu': return value > 0 ? value : activation.alpha * value;
-    case 'hardSigmoid': return hardGate(value, activation.alpha, activation.beta);
-    case 'hardSwish': return value * hardGate(value, activation.alpha, activation.beta);
+    case 'relu':
+      return value > 0 || Number.isNaN(value) ? value : 0;
+    case 'sigmoid':
+      return logistic(value);
+    case 'silu':
+      return value * logistic(value);
+    case 'clip':
+      return value < activation.min ? activation.min : Math.min(value, activation.max);
+    case 'leakyRelu':
+      return value > 0 ? value : activation.alpha * value;
+    case 'hardSigmoid':
+      return hardGate(value, activation.alpha, activation.beta);
+    case 'hardSwish':
+      return value * hardGate(value, activation.alpha, activation.beta);
   }
 }

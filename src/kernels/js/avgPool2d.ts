@@ -16,7 +16,15 @@ function windowSpan(out: number, stride: number, padBefore: number, kSize: numbe
 }
 
 /** The divisor of a window along one axis: its input span, or with countIncludePad its span inside the padded input. */
-function divisorSpan(out: number, stride: number, padBefore: number, padAfter: number, kSize: number, inSize: number, countIncludePad: boolean): number {
+function divisorSpan(
+  out: number,
+  stride: number,
+  padBefore: number,
+  padAfter: number,
+  kSize: number,
+  inSize: number,
+  countIncludePad: boolean,
+): number {
   const first = out * stride - padBefore;
   if (countIncludePad) return Math.min(first + kSize, inSize + padAfter) - first;
   return Math.min(inSize, first + kSize) - Math.max(0, first);
@@ -35,7 +43,9 @@ export function avgPool2d(input: FloatArray, output: FloatArray, params: Pool2DP
       const [yStart, yEnd] = windowSpan(oy, strideH, padTop, kH, inH);
       for (let ox = 0; ox < outW; ox++) {
         const [xStart, xEnd] = windowSpan(ox, strideW, padLeft, kW, inW);
-        const count = divisorSpan(oy, strideH, padTop, padBottom, kH, inH, countIncludePad) * divisorSpan(ox, strideW, padLeft, padRight, kW, inW, countIncludePad);
+        const count =
+          divisorSpan(oy, strideH, padTop, padBottom, kH, inH, countIncludePad) *
+          divisorSpan(ox, strideW, padLeft, padRight, kW, inW, countIncludePad);
         for (let channel = 0; channel < inC; channel++, outIndex++) {
           let sum = 0;
           for (let iy = yStart; iy < yEnd; iy++) {
@@ -63,7 +73,9 @@ export function avgPool2dBackprop(dOut: FloatArray, dInput: FloatArray, params: 
       const [yStart, yEnd] = windowSpan(oy, strideH, padTop, kH, inH);
       for (let ox = 0; ox < outW; ox++) {
         const [xStart, xEnd] = windowSpan(ox, strideW, padLeft, kW, inW);
-        const count = divisorSpan(oy, strideH, padTop, padBottom, kH, inH, countIncludePad) * divisorSpan(ox, strideW, padLeft, padRight, kW, inW, countIncludePad);
+        const count =
+          divisorSpan(oy, strideH, padTop, padBottom, kH, inH, countIncludePad) *
+          divisorSpan(ox, strideW, padLeft, padRight, kW, inW, countIncludePad);
         for (let channel = 0; channel < inC; channel++, outIndex++) {
           const share = dOut[outIndex]! / count;
           for (let iy = yStart; iy < yEnd; iy++) {

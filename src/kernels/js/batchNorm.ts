@@ -22,11 +22,18 @@ export function batchNormStats(input: FloatArray, mean: FloatArray, variance: Fl
 }
 
 /** output = input * scale + shift, per column (scale = gamma / sqrt(variance + epsilon)). */
-export function batchNorm(input: FloatArray, scale: FloatArray, shift: FloatArray, output: FloatArray, params: RowsParams): void {
+export function batchNorm(
+  input: FloatArray,
+  scale: FloatArray,
+  shift: FloatArray,
+  output: FloatArray,
+  params: RowsParams,
+): void {
   const { rows, columns } = params;
   for (let row = 0; row < rows; row++) {
     const base = row * columns;
-    for (let column = 0; column < columns; column++) output[base + column] = input[base + column]! * scale[column]! + shift[column]!;
+    for (let column = 0; column < columns; column++)
+      output[base + column] = input[base + column]! * scale[column]! + shift[column]!;
   }
 }
 
@@ -37,8 +44,15 @@ export function batchNorm(input: FloatArray, scale: FloatArray, shift: FloatArra
  * are the batch's own (training), or gamma / sqrt(variance + epsilon) * dy when they are constants.
  */
 export function batchNormGrad(
-  dOut: FloatArray, input: FloatArray, mean: FloatArray, variance: FloatArray, gamma: FloatArray,
-  dInput: FloatArray, dGamma: FloatArray, dBeta: FloatArray, params: BatchNormGradParams,
+  dOut: FloatArray,
+  input: FloatArray,
+  mean: FloatArray,
+  variance: FloatArray,
+  gamma: FloatArray,
+  dInput: FloatArray,
+  dGamma: FloatArray,
+  dBeta: FloatArray,
+  params: BatchNormGradParams,
 ): void {
   const { rows, columns, epsilon, isThroughStatistics } = params;
   for (let column = 0; column < columns; column++) {

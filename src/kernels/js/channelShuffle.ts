@@ -15,7 +15,8 @@ export function channelShuffle(input: FloatArray, output: FloatArray, params: Ch
   for (let row = 0; row < rows; row++) {
     const base = row * channels;
     for (let group = 0; group < groups; group++) {
-      for (let index = 0; index < groupSize; index++) output[base + index * groups + group] = input[base + group * groupSize + index]!;
+      for (let index = 0; index < groupSize; index++)
+        output[base + index * groups + group] = input[base + group * groupSize + index]!;
     }
   }
 }

@@ -2,7 +2,8 @@
 // Slow on purpose and obvious; the oracle that every fast convolution is tested against.
 //
 // Derivation of the backward pass (referred to by every other conv kernel). Forward, for one image:
-//   out[oy, ox, oc] = bias[oc] + sum over ky, kx, ic of in[oy*strideH - padTop + ky, ox*strideW - padLeft + kx, ic] * w[ky, kx, ic, oc]
+//   out[oy, ox, oc] = bias[oc] + sum over ky, kx, ic of in[oy*strideH - padTop + ky, ox*strideW - padLeft + kx, ic] *
+//   w[ky, kx, ic, oc]
 // Each input pixel in[iy, ix, ic] meets weight w[ky, kx, ic, oc] in exactly the outputs with
 // iy = oy*strideH - padTop + ky (and likewise for x), so by the chain rule
 //   dIn[iy, ix, ic] = sum over (oy, ox, ky, kx) with that relation, and oc, of dOut[oy, ox, oc] * w[ky, kx, ic, oc]
@@ -21,7 +22,13 @@ import { applyFusedActivation } from './activations.js';
 /** The settings every loop below needs, with the defaults of the optional fields. */
 function layout(params: Conv2DParams) {
   const groups = params.groups ?? 1;
-  return { dilationH: params.dilationH ?? 1, dilationW: params.dilationW ?? 1, groups, groupInC: params.inC / groups, groupOutC: params.outC / groups };
+  return {
+    dilationH: params.dilationH ?? 1,
+    dilationW: params.dilationW ?? 1,
+    groups,
+    groupInC: params.inC / groups,
+    groupOutC: params.outC / groups,
+  };
 }
 
 /**
@@ -32,7 +39,15 @@ function layout(params: Conv2DParams) {
  * params.activation (see FusedActivation) applied
  * inputScale [batch, inC] or null: each input value is read times the factor of its image and channel
  */
-export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray | null, output: FloatArray, params: Conv2DParams, residual: FloatArray | null = null, inputScale: FloatArray | null = null): void {
+export function conv2d(
+  input: FloatArray,
+  filter: FloatArray,
+  bias: FloatArray | null,
+  output: FloatArray,
+  params: Conv2DParams,
+  residual: FloatArray | null = null,
+  inputScale: FloatArray | null = null,
+): void {
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
   const { dilationH, dilationW, groups, groupInC, groupOutC } = layout(params);
   const activation = fusedActivationOf(params.activation);
@@ -52,7 +67,10 @@ export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray |
             for (let group = 0; group < groups; group++) {
               for (let i = 0; i < groupInC; i++) {
                 const channel = group * groupInC + i;
-                const value = inputScale === null ? input[inBase + channel]! : input[inBase + channel]! * inputScale[image * inC + channel]!;
+                const value =
+                  inputScale === null
+                    ? input[inBase + channel]!
+                    : input[inBase + channel]! * inputScale[image * inC + channel]!;
                 const weightBase = filterBase + i * outC + group * groupOutC;
                 const outBase = group * groupOutC;
                 for (let m = 0; m < groupOutC; m++) accumulator[outBase + m] += value * filter[weightBase + m]!;
@@ -78,7 +96,12 @@ export function conv2d(input: FloatArray, filter: FloatArray, bias: FloatArray |
  * filter [kH, kW, inC / groups, outC]
  * dInput [batch, inH, inW, inC] (overwritten)
  */
-export function conv2dBackpropInput(dOut: FloatArray, filter: FloatArray, dInput: FloatArray, params: Conv2DParams): void {
+export function conv2dBackpropInput(
+  dOut: FloatArray,
+  filter: FloatArray,
+  dInput: FloatArray,
+  params: Conv2DParams,
+): void {
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
   const { dilationH, dilationW, groups, groupInC, groupOutC } = layout(params);
   dInput.fill(0);
@@ -115,7 +138,12 @@ export function conv2dBackpropInput(dOut: FloatArray, filter: FloatArray, dInput
  * dOut    [batch, outH, outW, outC]
  * dFilter [kH, kW, inC / groups, outC] (overwritten)
  */
-export function conv2dBackpropFilter(input: FloatArray, dOut: FloatArray, dFilter: FloatArray, params: Conv2DParams): void {
+export function conv2dBackpropFilter(
+  input: FloatArray,
+  dOut: FloatArray,
+  dFilter: FloatArray,
+  params: Conv2DParams,
+): void {
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
   const { dilationH, dilationW, groups, groupInC, groupOutC } = layout(params);
   // Sums run over batch * outH * outW terms: accumulate in float64, round once.

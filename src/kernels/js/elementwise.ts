@@ -39,7 +39,13 @@ export function biasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsPar
  * Infinity) read from the activation's output, exact because the open interval holds the output
  * exactly where it holds the input (see autograd/grads/conv2d.ts). dBias = column sums of dInput.
  */
-export function clipBiasAddGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, dBias: FloatArray, params: ClipBiasAddGradParams): void {
+export function clipBiasAddGrad(
+  dOut: FloatArray,
+  output: FloatArray,
+  dInput: FloatArray,
+  dBias: FloatArray,
+  params: ClipBiasAddGradParams,
+): void {
   const { rows, columns, min, max } = params;
   const accumulator = new Float64Array(columns);
   for (let row = 0; row < rows; row++) {
@@ -63,7 +69,8 @@ export function copyColumns(source: FloatArray, destination: FloatArray, params:
   const { rows, columns, sourceStride, sourceOffset, destinationStride, destinationOffset } = params;
   for (let row = 0; row < rows; row++) {
     for (let column = 0; column < columns; column++) {
-      destination[row * destinationStride + destinationOffset + column] = source[row * sourceStride + sourceOffset + column]!;
+      destination[row * destinationStride + destinationOffset + column] =
+        source[row * sourceStride + sourceOffset + column]!;
     }
   }
 }

@@ -15,7 +15,15 @@ import type { LayerNormParams } from '../params.js';
  * output [rows, columns] (overwritten)
  * mean   [rows] (overwritten), invStd [rows] (overwritten): 1 / sqrt(variance + epsilon), for the backward pass
  */
-export function layerNorm(input: FloatArray, gamma: FloatArray, beta: FloatArray, output: FloatArray, mean: FloatArray, invStd: FloatArray, params: LayerNormParams): void {
+export function layerNorm(
+  input: FloatArray,
+  gamma: FloatArray,
+  beta: FloatArray,
+  output: FloatArray,
+  mean: FloatArray,
+  invStd: FloatArray,
+  params: LayerNormParams,
+): void {
   const { rows, columns, epsilon } = params;
   for (let row = 0; row < rows; row++) {
     const base = row * columns;
@@ -41,8 +49,15 @@ export function layerNorm(input: FloatArray, gamma: FloatArray, beta: FloatArray
  * dInput [rows, columns] (overwritten); dGamma [columns], dBeta [columns] (overwritten)
  */
 export function layerNormGrad(
-  dOut: FloatArray, input: FloatArray, gamma: FloatArray, mean: FloatArray, invStd: FloatArray,
-  dInput: FloatArray, dGamma: FloatArray, dBeta: FloatArray, params: LayerNormParams,
+  dOut: FloatArray,
+  input: FloatArray,
+  gamma: FloatArray,
+  mean: FloatArray,
+  invStd: FloatArray,
+  dInput: FloatArray,
+  dGamma: FloatArray,
+  dBeta: FloatArray,
+  params: LayerNormParams,
 ): void {
   const { rows, columns } = params;
   dGamma.fill(0);
@@ -65,7 +80,8 @@ export function layerNormGrad(
     const projectionMean = projection / columns;
     for (let column = 0; column < columns; column++) {
       const normalized = (input[base + column]! - rowMean) * rowInvStd;
-      dInput[base + column] = rowInvStd * (dOut[base + column]! * gamma[column]! - gradientMean - normalized * projectionMean);
+      dInput[base + column] =
+        rowInvStd * (dOut[base + column]! * gamma[column]! - gradientMean - normalized * projectionMean);
     }
   }
 }

@@ -10,7 +10,12 @@ import type { Pool2DParams } from '../params.js';
  * argmax [batch, outH, outW, inC] flat index into input of each maximum (overwritten), or null when not wanted
  * Padded positions never win: they are skipped, not treated as zeros. NaN wins, so it propagates.
  */
-export function maxPool2d(input: FloatArray, output: FloatArray, argmax: Int32Array | null, params: Pool2DParams): void {
+export function maxPool2d(
+  input: FloatArray,
+  output: FloatArray,
+  argmax: Int32Array | null,
+  params: Pool2DParams,
+): void {
   const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = params;
   let outIndex = 0;
   for (let image = 0; image < batch; image++) {
@@ -47,7 +52,12 @@ export function maxPool2d(input: FloatArray, output: FloatArray, argmax: Int32Ar
  * argmax [batch, outH, outW, inC] from maxPool2d
  * dInput [batch, inH, inW, inC] (overwritten); overlapping windows add up.
  */
-export function maxPool2dBackprop(dOut: FloatArray, argmax: Int32Array, dInput: FloatArray, _params: Pool2DParams): void {
+export function maxPool2dBackprop(
+  dOut: FloatArray,
+  argmax: Int32Array,
+  dInput: FloatArray,
+  _params: Pool2DParams,
+): void {
   dInput.fill(0);
   for (let outIndex = 0; outIndex < dOut.length; outIndex++) dInput[argmax[outIndex]!] += dOut[outIndex]!;
 }

@@ -19,7 +19,12 @@ import type {
  * velocity [size] momentum buffer (updated in place; unused when momentum is 0)
  * g = gradient + weightDecay * w; v = momentum * v + g; step = nesterov ? g + momentum * v : v; w -= lr * step
  */
-export function sgdUpdate(weights: FloatArray, gradient: FloatArray, velocity: FloatArray, params: SgdUpdateParams): void {
+export function sgdUpdate(
+  weights: FloatArray,
+  gradient: FloatArray,
+  velocity: FloatArray,
+  params: SgdUpdateParams,
+): void {
   const { size, learningRate, momentum, isNesterov, weightDecay } = params;
   for (let index = 0; index < size; index++) {
     const g = gradient[index]! + weightDecay * weights[index]!;
@@ -58,7 +63,8 @@ export function adamUpdate(
     const v = beta2 * secondMoment[index]! + (1 - beta2) * g * g;
     firstMoment[index] = m;
     secondMoment[index] = v;
-    weights[index] = weights[index]! * shrink - (learningRate * (m / firstCorrection)) / (Math.sqrt(v / secondCorrection) + epsilon);
+    weights[index] =
+      weights[index]! * shrink - (learningRate * (m / firstCorrection)) / (Math.sqrt(v / secondCorrection) + epsilon);
   }
 }
 
@@ -68,10 +74,10 @@ export function adamUpdate(
  * squareAverage   [size] running mean of squared gradients (updated in place)
  * momentumBuffer  [size] (updated in place) when momentum > 0, else unused (may be null)
  * gradientAverage [size] running mean of gradients (updated in place) when centered, else unused (may be null)
- * RMSProp (Tieleman and Hinton, 2012) as PyTorch writes it: s = rho s + (1 - rho) g^2; centered: a = rho a + (1 - rho) g,
- * s' = s - a^2, else s' = s; step = g / (sqrt(s') + epsilon); with momentum b = momentum b + step, w -= lr * b; else w -= lr * step.
- * NOTE: s - a^2 >= 0 in exact arithmetic (Cauchy-Schwarz) but can round below 0 when the gradient barely varies;
- * it is clamped at 0, where PyTorch would take the square root of a negative number and give NaN.
+ * RMSProp (Tieleman and Hinton, 2012) as PyTorch writes it: s = rho s + (1 - rho) g^2; centered: a = rho a + (1 - rho)
+ * g, s' = s - a^2, else s' = s; step = g / (sqrt(s') + epsilon); with momentum b = momentum b + step, w -= lr * b; else
+ * w -= lr * step. NOTE: s - a^2 >= 0 in exact arithmetic (Cauchy-Schwarz) but can round below 0 when the gradient
+ * barely varies; it is clamped at 0, where PyTorch would take the square root of a negative number and give NaN.
  */
 export function rmsPropUpdate(
   weights: FloatArray,
@@ -109,7 +115,12 @@ export function rmsPropUpdate(
  * accumulator [size] sum of squared gradients so far (updated in place; starts at the initial accumulator value)
  * Adagrad (Duchi et al., 2011): g = gradient + weightDecay * w; acc += g^2; w -= lr * g / (sqrt(acc) + epsilon).
  */
-export function adagradUpdate(weights: FloatArray, gradient: FloatArray, accumulator: FloatArray, params: AdagradUpdateParams): void {
+export function adagradUpdate(
+  weights: FloatArray,
+  gradient: FloatArray,
+  accumulator: FloatArray,
+  params: AdagradUpdateParams,
+): void {
   const { size, learningRate, epsilon, weightDecay } = params;
   for (let index = 0; index < size; index++) {
     const g = gradient[index]! + weightDecay * weights[index]!;
@@ -136,5 +147,6 @@ export function sumOfSquares(input: FloatArray, output: FloatArray, params: Elem
  */
 export function clipGradient(gradient: FloatArray, output: FloatArray, params: ClipGradientParams): void {
   const { size, scale, clipValue } = params;
-  for (let index = 0; index < size; index++) output[index] = Math.min(Math.max(gradient[index]! * scale, -clipValue), clipValue);
+  for (let index = 0; index < size; index++)
+    output[index] = Math.min(Math.max(gradient[index]! * scale, -clipValue), clipValue);
 }

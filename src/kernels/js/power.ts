@@ -10,7 +10,7 @@ import type { PowParams } from '../params.js';
 function powerOf(value: number, exponent: number): number {
   if (exponent === 2) return value * value;
   if (exponent === 0.5) return Math.sqrt(value);
-  return Math.pow(value, exponent);
+  return value ** exponent;
 }
 
 function slopeOf(value: number, exponent: number): number {
@@ -18,7 +18,7 @@ function slopeOf(value: number, exponent: number): number {
   if (exponent === 0.5) return 0.5 / Math.sqrt(value);
   if (exponent === 1) return 1;
   if (exponent === 0) return 0;
-  return exponent * Math.pow(value, exponent - 1);
+  return exponent * value ** (exponent - 1);
 }
 
 /** input [size], output [size] (overwritten): input^exponent. */
@@ -27,7 +27,9 @@ export function pow(input: FloatArray, output: FloatArray, params: PowParams): v
   for (let index = 0; index < size; index++) output[index] = powerOf(input[index]!, exponent);
 }
 
-/** dOut [size], input [size] (the forward input), dInput [size] (overwritten): dOut * exponent * input^(exponent - 1). */
+/**
+ * dOut [size], input [size] (the forward input), dInput [size] (overwritten): dOut * exponent * input^(exponent - 1).
+ */
 export function powGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: PowParams): void {
   const { size, exponent } = params;
   for (let index = 0; index < size; index++) dInput[index] = dOut[index]! * slopeOf(input[index]!, exponent);

@@ -4,8 +4,26 @@ import type { Backend } from '../registry.js';
 import { allocateInHeapScope, closeHeapScope, isHeapScopeTemporary, openHeapScope } from './heapScopes.js';
 import { batchNorm, batchNormGrad, batchNormStats } from './batchNorm.js';
 import {
-  clip, clipGrad, elu, eluGrad, gelu, geluGrad, hardSigmoid, hardSigmoidGrad, hardSwish, hardSwishGrad, leakyRelu, leakyReluGrad, relu, reluGrad,
-  sigmoid, sigmoidGrad, silu, siluGrad, tanh, tanhGrad,
+  clip,
+  clipGrad,
+  elu,
+  eluGrad,
+  gelu,
+  geluGrad,
+  hardSigmoid,
+  hardSigmoidGrad,
+  hardSwish,
+  hardSwishGrad,
+  leakyRelu,
+  leakyReluGrad,
+  relu,
+  reluGrad,
+  sigmoid,
+  sigmoidGrad,
+  silu,
+  siluGrad,
+  tanh,
+  tanhGrad,
 } from './activations.js';
 import { avgPool2d, avgPool2dBackprop } from './avgPool2d.js';
 import { broadcastArithmetic, reduceSumTo } from './broadcast.js';

@@ -26,29 +26,48 @@ export interface AxisTaps {
  * The source coordinate of output index `index` along an axis (see the file header), in float32 step by
  * step as onnxruntime computes it: at a tie (nearest at x.5) float64 would round the other way.
  */
-export function sourceCoordinate(index: number, inSize: number, outSize: number, scale: number, coordinates: ResizeCoordinates): number {
+export function sourceCoordinate(
+  index: number,
+  inSize: number,
+  outSize: number,
+  scale: number,
+  coordinates: ResizeCoordinates,
+): number {
   const f = Math.fround;
   switch (coordinates) {
-    case 'half_pixel': return f(f(f(index + 0.5) / scale) - 0.5);
-    case 'pytorch_half_pixel': return outSize > 1 ? f(f(f(index + 0.5) / scale) - 0.5) : 0;
-    case 'align_corners': return outSize > 1 ? f(f(index * (inSize - 1)) / (outSize - 1)) : 0;
-    case 'asymmetric': return f(index / scale);
-    case 'tf_half_pixel_for_nn': return f(f(index + 0.5) / scale);
+    case 'half_pixel':
+      return f(f(f(index + 0.5) / scale) - 0.5);
+    case 'pytorch_half_pixel':
+      return outSize > 1 ? f(f(f(index + 0.5) / scale) - 0.5) : 0;
+    case 'align_corners':
+      return outSize > 1 ? f(f(index * (inSize - 1)) / (outSize - 1)) : 0;
+    case 'asymmetric':
+      return f(index / scale);
+    case 'tf_half_pixel_for_nn':
+      return f(f(index + 0.5) / scale);
   }
 }
 
 function roundNearest(coordinate: number, rounding: NearestRounding): number {
   switch (rounding) {
-    case 'floor': return Math.floor(coordinate);
-    case 'ceil': return Math.ceil(coordinate);
-    case 'round_prefer_floor': return Math.ceil(coordinate - 0.5);
-    case 'round_prefer_ceil': return Math.floor(coordinate + 0.5);
+    case 'floor':
+      return Math.floor(coordinate);
+    case 'ceil':
+      return Math.ceil(coordinate);
+    case 'round_prefer_floor':
+      return Math.ceil(coordinate - 0.5);
+    case 'round_prefer_ceil':
+      return Math.floor(coordinate + 0.5);
   }
 }
 
 /** The taps of every output index along one axis. */
 export function axisTaps(inSize: number, outSize: number, scale: number, params: Resize2DParams): AxisTaps {
-  const taps: AxisTaps = { first: new Int32Array(outSize), second: new Int32Array(outSize), weight: new Float64Array(outSize) };
+  const taps: AxisTaps = {
+    first: new Int32Array(outSize),
+    second: new Int32Array(outSize),
+    weight: new Float64Array(outSize),
+  };
   for (let index = 0; index < outSize; index++) {
     const coordinate = sourceCoordinate(index, inSize, outSize, scale, params.coordinates);
     if (params.mode === 'nearest') {
@@ -81,8 +100,18 @@ export function resize2d(input: FloatArray, output: FloatArray, params: Resize2D
       const weightY = rows.weight[outY]!;
       for (let outX = 0; outX < outW; outX++) {
         const weightX = columns.weight[outX]!;
-        const weights = [(1 - weightY) * (1 - weightX), (1 - weightY) * weightX, weightY * (1 - weightX), weightY * weightX];
-        const taps = [top + columns.first[outX]!, top + columns.second[outX]!, bottom + columns.first[outX]!, bottom + columns.second[outX]!];
+        const weights = [
+          (1 - weightY) * (1 - weightX),
+          (1 - weightY) * weightX,
+          weightY * (1 - weightX),
+          weightY * weightX,
+        ];
+        const taps = [
+          top + columns.first[outX]!,
+          top + columns.second[outX]!,
+          bottom + columns.first[outX]!,
+          bottom + columns.second[outX]!,
+        ];
         const to = ((image * outH + outY) * outW + outX) * inC;
         for (let channel = 0; channel < inC; channel++) {
           let sum = 0;
@@ -110,13 +139,24 @@ export function resize2dBackprop(dOut: FloatArray, dInput: FloatArray, params: R
       const weightY = rows.weight[outY]!;
       for (let outX = 0; outX < outW; outX++) {
         const weightX = columns.weight[outX]!;
-        const weights = [(1 - weightY) * (1 - weightX), (1 - weightY) * weightX, weightY * (1 - weightX), weightY * weightX];
-        const taps = [top + columns.first[outX]!, top + columns.second[outX]!, bottom + columns.first[outX]!, bottom + columns.second[outX]!];
+        const weights = [
+          (1 - weightY) * (1 - weightX),
+          (1 - weightY) * weightX,
+          weightY * (1 - weightX),
+          weightY * weightX,
+        ];
+        const taps = [
+          top + columns.first[outX]!,
+          top + columns.second[outX]!,
+          bottom + columns.first[outX]!,
+          bottom + columns.second[outX]!,
+        ];
         const from = ((image * outH + outY) * outW + outX) * inC;
         for (let tap = 0; tap < 4; tap++) {
           const weight = weights[tap]!;
           if (weight === 0) continue;
-          for (let channel = 0; channel < inC; channel++) dInput[taps[tap]! * inC + channel] += weight * dOut[from + channel]!;
+          for (let channel = 0; channel < inC; channel++)
+            dInput[taps[tap]! * inC + channel] += weight * dOut[from + channel]!;
         }
       }
     }

@@ -28,7 +28,8 @@ export function softmax(logits: FloatArray, output: FloatArray, params: RowsPara
 /**
  * dOut   [rows, columns]
  * output [rows, columns] the forward softmax
- * dInput [rows, columns] (overwritten): dInput_j = p_j * (dOut_j - sum_i dOut_i * p_i), the softmax Jacobian applied to dOut
+ * dInput [rows, columns] (overwritten): dInput_j = p_j * (dOut_j - sum_i dOut_i * p_i), the softmax Jacobian applied to
+ * dOut
  */
 export function softmaxGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: RowsParams): void {
   const { rows, columns } = params;

@@ -175,7 +175,10 @@ export class Arena {
 
   /** Persistent blocks in use, and their bytes (for memory reports and tests). */
   persistentUse(): { blocks: number; bytes: number } {
-    return { blocks: this.persistent.length, bytes: this.persistent.reduce((sum, block) => sum + block.end - block.start, 0) };
+    return {
+      blocks: this.persistent.length,
+      bytes: this.persistent.reduce((sum, block) => sum + block.end - block.start, 0),
+    };
   }
 
   /** Whether byte `offset` lies in a persistent block in use. */
@@ -220,7 +223,9 @@ export class Arena {
     const size = this.memory.buffer.byteLength;
     if (end <= size) return;
     if (end > this.maximumBytes) {
-      throw new ValueError(`wasm backend: out of memory: needs ${end} bytes, the memory is limited to ${this.maximumBytes}; pass a larger memoryBytes to initWasmBackend`);
+      throw new ValueError(
+        `wasm backend: out of memory: needs ${end} bytes, the memory is limited to ${this.maximumBytes}; pass a larger memoryBytes to initWasmBackend`,
+      );
     }
     this.memory.grow(Math.ceil((end - size) / PAGE_BYTES));
     this.buffers.add(this.memory.buffer);

@@ -6,8 +6,13 @@
 import { wasmPlatform } from './platform.js';
 
 /** The smallest valid modules using one SIMD and one relaxed-SIMD instruction (as wasm-feature-detect probes). */
-const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
-const RELAXED_SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15, 253, 128, 2, 11]);
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+const RELAXED_SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 15, 1, 13, 0, 65, 1, 253, 15, 65, 2, 253, 15,
+  253, 128, 2, 11,
+]);
 
 /** What the engine offers the WebAssembly backend, probed once. */
 export interface WasmFeatures {
@@ -31,7 +36,9 @@ export function probeWasmFeatures(): WasmFeatures {
   }
   let threads = false;
   try {
-    threads = hasWebAssembly && typeof SharedArrayBuffer === 'function' &&
+    threads =
+      hasWebAssembly &&
+      typeof SharedArrayBuffer === 'function' &&
       new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer &&
       (isNode() || (globalThis as { crossOriginIsolated?: boolean | undefined }).crossOriginIsolated === true);
   } catch {

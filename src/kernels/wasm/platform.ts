@@ -19,7 +19,10 @@ export interface WasmPlatform {
   canBlock(): boolean;
   /** Cores to run kernels on. */
   availableCores(): number;
-  /** A user's string that is not an absolute URL, as a URL: a file path in Node, an address relative to the page in a browser; null where it is neither. */
+  /**
+   * A user's string that is not an absolute URL, as a URL: a file path in Node, an address relative to the page in a
+   * browser; null where it is neither.
+   */
   urlOfPath(path: string): URL | null;
   /** Reads a `file:` URL (Node); null where files are fetched like any URL. */
   readonly readFile: ((url: URL) => Promise<Uint8Array<ArrayBuffer>>) | null;
@@ -36,7 +39,10 @@ export interface WasmPlatform {
   defaultWorkerUrl(): URL;
 }
 
-/** The kernel worker script's name next to this module: a name, not a literal URL, so that bundlers leave error messages alone. */
+/**
+ * The kernel worker script's name next to this module: a name, not a literal URL, so that bundlers leave error messages
+ * alone.
+ */
 const WORKER_FILE = './worker.js';
 // NOTE: webpack reads `new URL(<a name>, import.meta.url)` as a request for a module context, which
 // throws "Cannot find module './worker.js'" in its bundle; import.meta.url through a name keeps it away.
@@ -46,7 +52,8 @@ export const browserPlatform: WasmPlatform = {
   name: 'browser',
   canBlock: () => typeof (globalThis as { document?: unknown }).document === 'undefined',
   availableCores: () => {
-    const cores = (globalThis as { navigator?: { hardwareConcurrency?: number | undefined } | undefined }).navigator?.hardwareConcurrency;
+    const cores = (globalThis as { navigator?: { hardwareConcurrency?: number | undefined } | undefined }).navigator
+      ?.hardwareConcurrency;
     return typeof cores === 'number' ? cores : 1;
   },
   urlOfPath: (path) => {
@@ -59,11 +66,17 @@ export const browserPlatform: WasmPlatform = {
   startWorker: (setup, workerUrl) => {
     // Written in the one form bundlers recognise, so that they bundle the worker with its imports;
     // the module and the shared memory travel by postMessage.
-    const worker = workerUrl === undefined ? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' }) : new Worker(workerUrl, { type: 'module' });
+    const worker =
+      workerUrl === undefined
+        ? new Worker(new URL('./worker.js', import.meta.url), { type: 'module' })
+        : new Worker(workerUrl, { type: 'module' });
     const ready = new Promise<void>((resolve, reject) => {
       worker.onmessage = () => resolve();
       worker.onerror = (event) => {
-        const message = typeof event.message === 'string' && event.message !== '' ? event.message : 'the script did not load (missing, wrong MIME type, or blocked)';
+        const message =
+          typeof event.message === 'string' && event.message !== ''
+            ? event.message
+            : 'the script did not load (missing, wrong MIME type, or blocked)';
         reject(new Error(message));
       };
     });

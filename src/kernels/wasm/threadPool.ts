@@ -1,7 +1,7 @@
 // Runs one kernel on several threads that share the WebAssembly memory. The calling thread is
 // thread 0; workers (worker_threads in Node, module Web Workers in a browser) are threads 1..n-1,
-// each with its own instance of the same module over the same memory. A job is announced through a small shared control block:
-// the caller bumps a generation counter and wakes the workers. A job has one share per thread;
+// each with its own instance of the same module over the same memory. A job is announced through a small shared control
+// block: the caller bumps a generation counter and wakes the workers. A job has one share per thread;
 // every thread, the caller included, claims shares until none is left (claimShare), so a worker that
 // the system has not scheduled yet leaves its share to the caller instead of stalling the job (on a
 // machine busy with other processes, 2 threads otherwise ran MobileNetV2 10x slower than one). A
@@ -43,7 +43,10 @@ export interface WorkerSetup {
 }
 
 function workerError(threadIndex: number, url: URL, reason: string): BackendError {
-  return new BackendError(url.href, `wasm backend: worker ${threadIndex} could not start from ${url.href} (${reason}); pass initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`);
+  return new BackendError(
+    url.href,
+    `wasm backend: worker ${threadIndex} could not start from ${url.href} (${reason}); pass initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`,
+  );
 }
 
 function reasonOf(error: unknown): string {
@@ -72,12 +75,22 @@ export class ThreadPool {
    * instantiated the module. `workerUrl` replaces the package's own worker script. Throws BackendError
    * naming the worker's URL and the reason where one does not start (the others are stopped).
    */
-  static async start(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[], workerUrl?: URL): Promise<ThreadPool> {
+  static async start(
+    threads: number,
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    exportNames: string[],
+    workerUrl?: URL,
+  ): Promise<ThreadPool> {
     const pool = ThreadPool.launch(threads, module, memory, exportNames, workerUrl);
     try {
-      await Promise.all(pool.workers.map((worker, index) => worker.ready.catch((error: unknown) => {
-        throw workerError(index + 1, worker.url, reasonOf(error));
-      })));
+      await Promise.all(
+        pool.workers.map((worker, index) =>
+          worker.ready.catch((error: unknown) => {
+            throw workerError(index + 1, worker.url, reasonOf(error));
+          }),
+        ),
+      );
     } catch (error) {
       pool.stop();
       throw error;
@@ -92,7 +105,13 @@ export class ThreadPool {
    * bit-identical for any thread count). A worker that does not start leaves the pool on one thread
    * and is reported once through `onFailure` (BackendError naming its URL and the reason).
    */
-  static startInBackground(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[], onFailure: (error: BackendError) => void): ThreadPool {
+  static startInBackground(
+    threads: number,
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    exportNames: string[],
+    onFailure: (error: BackendError) => void,
+  ): ThreadPool {
     const pool = ThreadPool.launch(threads, module, memory, exportNames, undefined);
     pool.isReady = pool.workers.length === 0;
     pool.workers.forEach((worker, index) => {
@@ -107,7 +126,13 @@ export class ThreadPool {
   }
 
   /** Creates the pool and starts its workers, without waiting for them. */
-  private static launch(threads: number, module: WebAssembly.Module, memory: WebAssembly.Memory, exportNames: string[], workerUrl: URL | undefined): ThreadPool {
+  private static launch(
+    threads: number,
+    module: WebAssembly.Module,
+    memory: WebAssembly.Memory,
+    exportNames: string[],
+    workerUrl: URL | undefined,
+  ): ThreadPool {
     // One thread needs no control block; a page without cross-origin isolation has no SharedArrayBuffer.
     if (threads <= 1) return new ThreadPool(1, new ArrayBuffer(CONTROL_FIELDS * 4));
     const control = new SharedArrayBuffer(CONTROL_FIELDS * 4);
@@ -128,7 +153,8 @@ export class ThreadPool {
 
   /** The threads a job may use now: all of them, or 1 while the workers of a background start boot. */
   get activeThreads(): number {
-    if (!this.isReady && this.failure === null && Atomics.load(this.control, CONTROL_READY) === this.workers.length) this.isReady = true;
+    if (!this.isReady && this.failure === null && Atomics.load(this.control, CONTROL_READY) === this.workers.length)
+      this.isReady = true;
     return this.isReady ? this.threads : 1;
   }
 
@@ -157,7 +183,11 @@ export class ThreadPool {
     Atomics.notify(control, CONTROL_GENERATION);
     runShare(0);
     let ownShares = 1;
-    for (let share = claimShare(control, generation, shares); share >= 0; share = claimShare(control, generation, shares)) {
+    for (
+      let share = claimShare(control, generation, shares);
+      share >= 0;
+      share = claimShare(control, generation, shares)
+    ) {
       runShare(share);
       ownShares++;
     }

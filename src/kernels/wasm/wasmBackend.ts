@@ -12,7 +12,16 @@ import { MAX_WASM_THREADS } from '../../core/limits.js';
 import { allocateArray, type DType, type FloatArray } from '../../core/dtype.js';
 import { dropoutThreshold, lowbias32 } from '../js/dropout.js';
 import { referenceBackend } from '../js/referenceBackend.js';
-import { ARITHMETIC_OPERATIONS, NEAREST_ROUNDINGS, RESIZE_COORDINATES, fusedActivationOf, type Conv2DParams, type Resize2DParams, type Pool2DParams, type ZeroPad2DParams } from '../params.js';
+import {
+  ARITHMETIC_OPERATIONS,
+  NEAREST_ROUNDINGS,
+  RESIZE_COORDINATES,
+  fusedActivationOf,
+  type Conv2DParams,
+  type Resize2DParams,
+  type Pool2DParams,
+  type ZeroPad2DParams,
+} from '../params.js';
 import type { Backend, KernelTable } from '../registry.js';
 import { Arena } from './arena.js';
 import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js';
@@ -20,19 +29,73 @@ import { wasmPlatform } from './platform.js';
 import { ThreadPool } from './threadPool.js';
 
 const EXPORT_NAMES = [
-  'conv2d', 'conv2dBackpropInput', 'conv2dBackpropFilter', 'packFilterStrips', 'maxPool2d', 'maxPool2dBackprop', 'matMul',
-  'biasAdd', 'biasAddGrad', 'relu', 'reluGrad', 'sigmoid', 'sigmoidGrad', 'tanh', 'tanhGrad', 'softmax',
-  'softmaxGrad', 'softmaxCrossEntropy', 'softmaxCrossEntropyGrad', 'add', 'sgdUpdate', 'adamUpdate',
-  'rmsPropUpdate', 'adagradUpdate', 'sumOfSquares', 'clipGradient',
-  'conv2dWinograd', 'conv2dWinogradFilter', 'conv2dWinogradFilter4', 'conv2dWinograd4', 'conv2dWinogradPrepare',
-  'batchNormStats', 'batchNorm', 'batchNormGrad', 'copyColumns', 'channelShuffle',
-  'depthwiseConv2d', 'depthwiseConv2dBackpropInput', 'depthwiseConv2dBackpropFilter',
-  'leakyRelu', 'leakyReluGrad', 'elu', 'eluGrad', 'gelu', 'geluGrad', 'silu', 'siluGrad',
-  'avgPool2d', 'avgPool2dBackprop', 'zeroPad2d', 'zeroPad2dBackprop', 'dropout',
-  'clip', 'clipGrad', 'multiply', 'hardSigmoid', 'hardSigmoidGrad', 'hardSwish', 'hardSwishGrad',
-  'broadcastArithmetic', 'reduceSumTo', 'layerNorm', 'layerNormGrad',
-  'resize2d', 'resize2dBackprop',
-  'pow', 'powGrad',
+  'conv2d',
+  'conv2dBackpropInput',
+  'conv2dBackpropFilter',
+  'packFilterStrips',
+  'maxPool2d',
+  'maxPool2dBackprop',
+  'matMul',
+  'biasAdd',
+  'biasAddGrad',
+  'relu',
+  'reluGrad',
+  'sigmoid',
+  'sigmoidGrad',
+  'tanh',
+  'tanhGrad',
+  'softmax',
+  'softmaxGrad',
+  'softmaxCrossEntropy',
+  'softmaxCrossEntropyGrad',
+  'add',
+  'sgdUpdate',
+  'adamUpdate',
+  'rmsPropUpdate',
+  'adagradUpdate',
+  'sumOfSquares',
+  'clipGradient',
+  'conv2dWinograd',
+  'conv2dWinogradFilter',
+  'conv2dWinogradFilter4',
+  'conv2dWinograd4',
+  'conv2dWinogradPrepare',
+  'batchNormStats',
+  'batchNorm',
+  'batchNormGrad',
+  'copyColumns',
+  'channelShuffle',
+  'depthwiseConv2d',
+  'depthwiseConv2dBackpropInput',
+  'depthwiseConv2dBackpropFilter',
+  'leakyRelu',
+  'leakyReluGrad',
+  'elu',
+  'eluGrad',
+  'gelu',
+  'geluGrad',
+  'silu',
+  'siluGrad',
+  'avgPool2d',
+  'avgPool2dBackprop',
+  'zeroPad2d',
+  'zeroPad2dBackprop',
+  'dropout',
+  'clip',
+  'clipGrad',
+  'multiply',
+  'hardSigmoid',
+  'hardSigmoidGrad',
+  'hardSwish',
+  'hardSwishGrad',
+  'broadcastArithmetic',
+  'reduceSumTo',
+  'layerNorm',
+  'layerNormGrad',
+  'resize2d',
+  'resize2dBackprop',
+  'pow',
+  'powGrad',
   'clipBiasAddGrad',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
@@ -133,7 +196,10 @@ const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
  * (F(4x4): 6.7, its padded tiles waste 30%), 32x32x32->32 45 -> 24 -> 17.5 ms, 16x16x64->64 32 -> 17
  * -> 12.5 ms, 8x8x64->128 14 -> 7.4 -> 6.2 ms; the input gradient gains alike.
  */
-export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'backpropInput' | 'backpropFilter'): ConvolutionAlgorithm {
+export function convolutionAlgorithm(
+  params: Conv2DParams,
+  pass: 'forward' | 'backpropInput' | 'backpropFilter',
+): ConvolutionAlgorithm {
   const isPlain = (params.dilationH ?? 1) === 1 && (params.dilationW ?? 1) === 1 && (params.groups ?? 1) === 1;
   const isSmallWindow = isPlain && params.kH === 3 && params.kW === 3 && params.strideH === 1 && params.strideW === 1;
   // No arrays here: this runs on every convolution call (with them, 3% of W1's batch-1 predict in a CPU profile).
@@ -145,7 +211,8 @@ export function convolutionAlgorithm(params: Conv2DParams, pass: 'forward' | 'ba
   const outH = isInputGradient ? params.inH : params.outH;
   const outW = isInputGradient ? params.inW : params.outW;
   const pixels = params.batch * outH * outW;
-  if (isSupported && pass === 'forward' && params.isConstantFilter === true) return preparedConvolutionAlgorithm(params);
+  if (isSupported && pass === 'forward' && params.isConstantFilter === true)
+    return preparedConvolutionAlgorithm(params);
   if (!isSupported || pixels < WINOGRAD_MIN_PIXELS) return 'im2col';
   // F(4x4, 3x3) where its GEMMs have fewer rows than F(2x2)'s (see winogradRowCost), with enough tiles
   // to repay transforming 36 filter positions on every call, and either whole tiles or channels enough
@@ -236,7 +303,11 @@ export interface WasmBackend extends Backend {
 }
 
 /** The four WebAssembly builds: plain or relaxed SIMD, each with or without threads. */
-export type WasmBuild = 'convnet-simd.wasm' | 'convnet-simd-threads.wasm' | 'convnet-relaxed.wasm' | 'convnet-relaxed-threads.wasm';
+export type WasmBuild =
+  | 'convnet-simd.wasm'
+  | 'convnet-simd-threads.wasm'
+  | 'convnet-relaxed.wasm'
+  | 'convnet-relaxed-threads.wasm';
 
 /**
  * Where each build lies, written as literal `new URL(..., import.meta.url)` so that bundlers (Vite,
@@ -279,7 +350,10 @@ function buildUrl(build: WasmBuild, wasmUrl: WasmBackendOptions['wasmUrl']): URL
 }
 
 function loadError(url: URL, reason: string): BackendError {
-  return new BackendError(url.href, `wasm backend: could not load ${url.href} (${reason}); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`);
+  return new BackendError(
+    url.href,
+    `wasm backend: could not load ${url.href} (${reason}); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`,
+  );
 }
 
 function reasonOf(error: unknown): string {
@@ -306,7 +380,8 @@ async function readModuleBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   } catch (error) {
     throw loadError(url, reasonOf(error));
   }
-  if (!response.ok) throw loadError(url, `${response.status}${response.statusText === '' ? '' : ` ${response.statusText}`}`);
+  if (!response.ok)
+    throw loadError(url, `${response.status}${response.statusText === '' ? '' : ` ${response.statusText}`}`);
   try {
     return new Uint8Array(await response.arrayBuffer());
   } catch (error) {
@@ -350,7 +425,9 @@ export function checkWasmBackendOptions(options: WasmBackendOptions): void {
   const { threads } = options;
   if (threads === undefined) return;
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_WASM_THREADS) {
-    throw new ValueError(`wasm backend: threads must be a whole number from 1 to ${MAX_WASM_THREADS} (MAX_WASM_THREADS), got ${threads}`);
+    throw new ValueError(
+      `wasm backend: threads must be a whole number from 1 to ${MAX_WASM_THREADS} (MAX_WASM_THREADS), got ${threads}`,
+    );
   }
 }
 
@@ -367,7 +444,8 @@ interface StartPlan {
 function planStart(options: WasmBackendOptions): StartPlan {
   checkWasmBackendOptions(options);
   const features = probeWasmFeatures();
-  if (!features.simd) throw new ValueError('wasm backend: this JavaScript engine has no WebAssembly SIMD; use the reference backend');
+  if (!features.simd)
+    throw new ValueError('wasm backend: this JavaScript engine has no WebAssembly SIMD; use the reference backend');
   const cores = wasmPlatform().availableCores();
   const threads = features.threads ? (options.threads ?? Math.min(Math.max(1, cores), MAX_WASM_THREADS)) : 1;
   const isRelaxed = features.relaxedSimd && options.disableRelaxedSimd !== true;
@@ -379,13 +457,20 @@ function planStart(options: WasmBackendOptions): StartPlan {
 }
 
 function compileError(plan: StartPlan, error: unknown): BackendError {
-  return new BackendError(plan.url.href, `wasm backend: could not compile ${plan.url.href} (${reasonOf(error)}); is it the ${plan.build} of this version of ConvNet.ts?`);
+  return new BackendError(
+    plan.url.href,
+    `wasm backend: could not compile ${plan.url.href} (${reasonOf(error)}); is it the ${plan.build} of this version of ConvNet.ts?`,
+  );
 }
 
 function createMemory(plan: StartPlan): WebAssembly.Memory {
   const maximumPages = Math.ceil(plan.maximumBytes / 65536);
   // An unshared memory detaches its buffer (and every tensor view) when it grows: reserve it whole.
-  return new WebAssembly.Memory(plan.isShared ? { initial: 256, maximum: maximumPages, shared: true } : { initial: maximumPages, maximum: maximumPages });
+  return new WebAssembly.Memory(
+    plan.isShared
+      ? { initial: 256, maximum: maximumPages, shared: true }
+      : { initial: maximumPages, maximum: maximumPages },
+  );
 }
 
 /**
@@ -422,7 +507,10 @@ export function createWasmBackendSync(onWorkerFailure: (error: BackendError) => 
   const plan = planStart({});
   const { readFileSync } = wasmPlatform();
   if (readFileSync === null || plan.url.protocol !== 'file:') {
-    throw new BackendError(plan.url.href, `wasm backend: cannot start synchronously from ${plan.url.href} here; await ready() first`);
+    throw new BackendError(
+      plan.url.href,
+      `wasm backend: cannot start synchronously from ${plan.url.href} here; await ready() first`,
+    );
   }
   let bytes: Uint8Array<ArrayBuffer>;
   try {
@@ -442,11 +530,16 @@ export function createWasmBackendSync(onWorkerFailure: (error: BackendError) => 
   return assembleBackend(plan, instance, memory, pool);
 }
 
-function assembleBackend(plan: StartPlan, instance: WebAssembly.Instance, memory: WebAssembly.Memory, pool: ThreadPool): WasmBackend {
+function assembleBackend(
+  plan: StartPlan,
+  instance: WebAssembly.Instance,
+  memory: WebAssembly.Memory,
+  pool: ThreadPool,
+): WasmBackend {
   const exports = instance.exports as Record<string, unknown>;
   const kernels = EXPORT_NAMES.map((name) => exports[name] as Kernel);
-  const gemmScratchBytes = (exports['GEMM_SCRATCH_BYTES'] as WebAssembly.Global).value as number;
-  const arena = new Arena(memory, (exports['heapBase'] as () => number)(), plan.maximumBytes);
+  const gemmScratchBytes = (exports.GEMM_SCRATCH_BYTES as WebAssembly.Global).value as number;
+  const arena = new Arena(memory, (exports.heapBase as () => number)(), plan.maximumBytes);
   const runtime = new Runtime(arena, kernels, pool, gemmScratchBytes);
   const info: WasmBackendInfo = { features: plan.features, build: plan.build, threads: plan.threads };
   return {
@@ -458,7 +551,8 @@ function assembleBackend(plan: StartPlan, instance: WebAssembly.Instance, memory
     allocateIndices: (size) => runtime.allocateIndices(size),
     openScope: () => runtime.openScope(),
     closeScope: (mark) => runtime.closeScope(mark),
-    isScopeTemporary: (data, mark) => arena.contains(data) && data.byteOffset >= mark && !arena.isPersistent(data.byteOffset),
+    isScopeTemporary: (data, mark) =>
+      arena.contains(data) && data.byteOffset >= mark && !arena.isPersistent(data.byteOffset),
     free: (data) => runtime.free(data),
     releaseTemporary: (data) => runtime.releaseTemporary(data),
     releasePrepared: (data) => runtime.releasePrepared(data),
@@ -471,7 +565,9 @@ function assembleBackend(plan: StartPlan, instance: WebAssembly.Instance, memory
 
 type Buffer = FloatArray | Int32Array;
 
-/** A constant filter in the form the conv2d kernel reads without packing (assembly/gemm.ts packStrips), and its bias. */
+/**
+ * A constant filter in the form the conv2d kernel reads without packing (assembly/gemm.ts packStrips), and its bias.
+ */
 interface PreparedFilter {
   packed: Float32Array;
   bias: Float32Array | null;
@@ -632,7 +728,11 @@ class Runtime {
    * conv2dWinogradPrepare), made on first use and kept while the filter array lives: the caller promised
    * the array never changes, so each call skips the filter transform (and the copy of the filter).
    */
-  private preparedWinogradFilter(filter: FloatArray, params: Conv2DParams, algorithm: ConvolutionAlgorithm): Float32Array {
+  private preparedWinogradFilter(
+    filter: FloatArray,
+    params: Conv2DParams,
+    algorithm: ConvolutionAlgorithm,
+  ): Float32Array {
     const positions = winogradPositions(algorithm);
     let forms = this.winogradFilters.get(filter);
     if (forms === undefined) {
@@ -641,7 +741,11 @@ class Runtime {
     }
     let packed = forms.get(positions);
     if (packed === undefined) {
-      packed = this.allocate('float32', positions * packedWinogradFilterFloats(params.inC, params.outC), true) as Float32Array;
+      packed = this.allocate(
+        'float32',
+        positions * packedWinogradFilterFloats(params.inC, params.outC),
+        true,
+      ) as Float32Array;
       const geometry = [params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.outC];
       const work = positions * params.inC * params.outC * 4;
       this.invoke('conv2dWinogradPrepare', [filter, packed, null, null], [], [positions, ...geometry], work, 36 * 16);
@@ -650,7 +754,10 @@ class Runtime {
     return packed;
   }
 
-  /** `array` itself where it lives in the memory; otherwise a copy there, made once (the caller promised it never changes). */
+  /**
+   * `array` itself where it lives in the memory; otherwise a copy there, made once (the caller promised it never
+   * changes).
+   */
   private residentConstant(array: FloatArray): FloatArray {
     if (this.arena.contains(array)) return array;
     let copy = this.residentConstants.get(array);
@@ -666,7 +773,14 @@ class Runtime {
    * Runs `name` with `buffers` as the first job fields (copying in those outside the memory and
    * copying back those marked as outputs), then `fields` after them, on up to all threads.
    */
-  private invoke(name: ExportName, buffers: readonly (Buffer | null)[], outputs: readonly Buffer[], fields: readonly (number | FloatField | BufferField)[], work: number, scratchPerThread = 0): void {
+  private invoke(
+    name: ExportName,
+    buffers: readonly (Buffer | null)[],
+    outputs: readonly Buffer[],
+    fields: readonly (number | FloatField | BufferField)[],
+    work: number,
+    scratchPerThread = 0,
+  ): void {
     const mark = this.arena.mark();
     try {
       const ints = this.jobInts;
@@ -684,14 +798,21 @@ class Runtime {
       }
       for (const value of fields) {
         if (value instanceof FloatField) floats[field++] = value.value;
-        else if (value instanceof BufferField) ints[field++] = value.buffer === null ? 0 : this.pointerOf(value.buffer, null);
+        else if (value instanceof BufferField)
+          ints[field++] = value.buffer === null ? 0 : this.pointerOf(value.buffer, null);
         else ints[field++] = value;
       }
       const exportIndex = EXPORT_INDEX.get(name)!;
       const kernel = this.kernels[exportIndex]!;
       this.pool.run(exportIndex, this.jobPointer, threadCount, (share) => kernel(this.jobPointer, share, threadCount));
       for (const [original, offset] of copies) {
-        original.set(new (original.constructor as Float32ArrayConstructor)(this.arena.buffer, offset, original.length) as unknown as FloatArray & Int32Array);
+        original.set(
+          new (original.constructor as Float32ArrayConstructor)(
+            this.arena.buffer,
+            offset,
+            original.length,
+          ) as unknown as FloatArray & Int32Array,
+        );
       }
     } finally {
       this.arena.release(mark);
@@ -745,39 +866,84 @@ class Runtime {
     const reference = referenceBackend.kernels;
     const isFloat64 = (...arrays: (Buffer | null)[]) => arrays.some((array) => array instanceof Float64Array);
     const convFields = (params: Conv2DParams, panelRows: number) => [
-      panelRows, params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.outC,
-      params.kH, params.kW, params.strideH, params.strideW, params.padTop, params.padLeft,
+      panelRows,
+      params.batch,
+      params.inH,
+      params.inW,
+      params.inC,
+      params.outH,
+      params.outW,
+      params.outC,
+      params.kH,
+      params.kW,
+      params.strideH,
+      params.strideW,
+      params.padTop,
+      params.padLeft,
     ];
     // Fields 22-24 of the im2col kernels (conv2d.ts); 20 and 21 come before them.
     const sliceFields = (params: Conv2DParams) => [params.dilationH ?? 1, params.dilationW ?? 1, params.groups ?? 1];
     // The im2col kernels keep a 16-byte record of the channel slice before their panel.
     const sliceBytes = 16;
     const poolFields = (params: Pool2DParams) => [
-      params.batch, params.inH, params.inW, params.inC, params.outH, params.outW,
-      params.kH, params.kW, params.strideH, params.strideW, params.padTop, params.padLeft,
+      params.batch,
+      params.inH,
+      params.inW,
+      params.inC,
+      params.outH,
+      params.outW,
+      params.kH,
+      params.kW,
+      params.strideH,
+      params.strideW,
+      params.padTop,
+      params.padLeft,
     ];
-    const avgPoolFields = (params: Pool2DParams) => [...poolFields(params), params.countIncludePad === true ? 1 : 0, params.padBottom, params.padRight];
-    const panelRowsFor = (depth: number, panelFloats = PANEL_FLOATS) => Math.min(1024, Math.max(4, Math.floor(panelFloats / depth / 4) * 4));
+    const avgPoolFields = (params: Pool2DParams) => [
+      ...poolFields(params),
+      params.countIncludePad === true ? 1 : 0,
+      params.padBottom,
+      params.padRight,
+    ];
+    const panelRowsFor = (depth: number, panelFloats = PANEL_FLOATS) =>
+      Math.min(1024, Math.max(4, Math.floor(panelFloats / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
     // The forward kernels' scratch (assembly/winograd.ts): a 4x8 tile, four 6x6 blocks of vectors
     // (winograd4.ts transforms 4 tiles at a time), the packed filter unless prepared, and the
     // transformed inputs and products of one chunk of tiles.
-    const winogradScratch = (inC: number, outC: number, algorithm: ConvolutionAlgorithm, isPrepared: boolean, tiles: number, minimumChunkTiles = 4) => {
+    const winogradScratch = (
+      inC: number,
+      outC: number,
+      algorithm: ConvolutionAlgorithm,
+      isPrepared: boolean,
+      tiles: number,
+      minimumChunkTiles = 4,
+    ) => {
       const positions = winogradPositions(algorithm);
       const filterFloats = positions * packedWinogradFilterFloats(inC, outC);
-      const chunkTiles = isPrepared && filterFloats > WINOGRAD_STREAMED_FILTER_FLOATS
-        ? Math.max(4, Math.min(Math.ceil(tiles / 4), Math.floor(WINOGRAD_PREPARED_PANEL_FLOATS / inC / 4)) * 4)
-        : Math.max(minimumChunkTiles, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
+      const chunkTiles =
+        isPrepared && filterFloats > WINOGRAD_STREAMED_FILTER_FLOATS
+          ? Math.max(4, Math.min(Math.ceil(tiles / 4), Math.floor(WINOGRAD_PREPARED_PANEL_FLOATS / inC / 4)) * 4)
+          : Math.max(minimumChunkTiles, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
       const filterBytes = isPrepared ? 0 : filterFloats * 4;
       return { chunkTiles, bytes: 32 * 4 + 4 * 36 * 16 + filterBytes + positions * chunkTiles * (inC + outC) * 4 };
     };
-    const winogradExport = (algorithm: ConvolutionAlgorithm) => (algorithm === 'winograd4x4' ? 'conv2dWinograd4' : 'conv2dWinograd');
+    const winogradExport = (algorithm: ConvolutionAlgorithm) =>
+      algorithm === 'winograd4x4' ? 'conv2dWinograd4' : 'conv2dWinograd';
     const padFields = (params: ZeroPad2DParams) => [
-      params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.padTop, params.padLeft,
+      params.batch,
+      params.inH,
+      params.inW,
+      params.inC,
+      params.outH,
+      params.outW,
+      params.padTop,
+      params.padLeft,
     ];
     const table: KernelTable = {
       Conv2D: (input, filter, bias, output, params, residual = null, inputScale = null) => {
-        if (isFloat64(input, filter, bias, output, residual, inputScale)) return reference.Conv2D(input, filter, bias, output, params, residual, inputScale);
+        if (isFloat64(input, filter, bias, output, residual, inputScale))
+          return reference.Conv2D(input, filter, bias, output, params, residual, inputScale);
         // The input scale is applied as the GEMM packs the input of a prepared 1x1 convolution
         // (assembly/gemm.ts, packRowsScaled); any other convolution reads a scaled copy.
         if (inputScale !== null && !isScaledPointwise(params)) {
@@ -790,16 +956,47 @@ class Runtime {
           const packedFilter = isPrepared ? this.preparedWinogradFilter(filter, params, algorithm) : filter;
           const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
           const minimumChunkTiles = isPrepared ? 4 : streamedFilterChunkTiles(params.inC, params.outC, algorithm);
-          const { chunkTiles, bytes } = winogradScratch(params.inC, params.outC, algorithm, isPrepared, winogradTiles(params, algorithm), minimumChunkTiles);
+          const { chunkTiles, bytes } = winogradScratch(
+            params.inC,
+            params.outC,
+            algorithm,
+            isPrepared,
+            winogradTiles(params, algorithm),
+            minimumChunkTiles,
+          );
           const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
           const isSplitByColumns = isWinogradSplitByColumns(params, algorithm, this.pool.activeThreads) ? 1 : 0;
-          const fields = [...convFields(params, chunkTiles), 0, 0, 0, 0, 0, ...epilogueFields(params, residual), isPrepared ? 1 : 0, isSplitByColumns];
-          this.invoke(winogradExport(algorithm), [input, packedFilter, residentBias, output], [output], fields, work, bytes);
+          const fields = [
+            ...convFields(params, chunkTiles),
+            0,
+            0,
+            0,
+            0,
+            0,
+            ...epilogueFields(params, residual),
+            isPrepared ? 1 : 0,
+            isSplitByColumns,
+          ];
+          this.invoke(
+            winogradExport(algorithm),
+            [input, packedFilter, residentBias, output],
+            [output],
+            fields,
+            work,
+            bytes,
+          );
           return;
         }
         if (isDepthwise(params)) {
           const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.outC;
-          const fields = [...NO_SCRATCH, ...convFields(params, 0), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual)];
+          const fields = [
+            ...NO_SCRATCH,
+            ...convFields(params, 0),
+            0,
+            0,
+            ...sliceFields(params),
+            ...epilogueFields(params, residual),
+          ];
           this.invoke('depthwiseConv2d', [input, filter, bias, output], [output], fields, work);
           return;
         }
@@ -811,17 +1008,48 @@ class Runtime {
           const isPointwise = isPointwiseConvolution(params);
           const isL2ResidentFilter = !isPointwise && depth * params.outC <= L2_RESIDENT_FILTER_FLOATS;
           const panelRows = panelRowsFor(depth, isL2ResidentFilter ? PANEL_FLOATS : PREPARED_PANEL_FLOATS);
-          const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 1, new BufferField(inputScale)];
+          const fields = [
+            ...convFields(params, panelRows),
+            0,
+            0,
+            ...sliceFields(params),
+            ...epilogueFields(params, residual),
+            1,
+            new BufferField(inputScale),
+          ];
           const panelBytes = isPointwise ? 0 : panelRows * depth * 4;
           const preparedBias = bias === null ? null : prepared.bias;
-          this.invoke('conv2d', [input, prepared.packed, preparedBias, output], [output], fields, work, gemmScratch + sliceBytes + panelBytes);
+          this.invoke(
+            'conv2d',
+            [input, prepared.packed, preparedBias, output],
+            [output],
+            fields,
+            work,
+            gemmScratch + sliceBytes + panelBytes,
+          );
           return;
         }
         // GEMM packs the filter on every call: take rows enough per panel to repay that (see reuseRows).
-        // A panel of PANEL_FLOATS held 12 rows at 3x3x256, packing ResNet-18's stride-2 filters 65 times a call at batch 16.
+        // A panel of PANEL_FLOATS held 12 rows at 3x3x256, packing ResNet-18's stride-2 filters 65 times a call at
+        // batch 16.
         const panelRows = Math.max(reuseRows(depth, params.outC / (params.groups ?? 1)), panelRowsFor(depth));
-        const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params), ...epilogueFields(params, residual), 0, 0];
-        this.invoke('conv2d', [input, filter, bias, output], [output], fields, work, gemmScratch + sliceBytes + panelRows * depth * 4);
+        const fields = [
+          ...convFields(params, panelRows),
+          0,
+          0,
+          ...sliceFields(params),
+          ...epilogueFields(params, residual),
+          0,
+          0,
+        ];
+        this.invoke(
+          'conv2d',
+          [input, filter, bias, output],
+          [output],
+          fields,
+          work,
+          gemmScratch + sliceBytes + panelRows * depth * 4,
+        );
       },
       Conv2DBackpropInput: (dOut, filter, dInput, params) => {
         if (isFloat64(dOut, filter, dInput)) return reference.Conv2DBackpropInput(dOut, filter, dInput, params);
@@ -829,13 +1057,43 @@ class Runtime {
         if (algorithm !== 'im2col') {
           // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad.
           const minimumChunkTiles = streamedFilterChunkTiles(params.outC, params.inC, algorithm);
-          const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, false, 0, minimumChunkTiles);
+          const { chunkTiles, bytes } = winogradScratch(
+            params.outC,
+            params.inC,
+            algorithm,
+            false,
+            0,
+            minimumChunkTiles,
+          );
           const gradientPass: Conv2DParams = {
-            batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
-            kH: 3, kW: 3, strideH: 1, strideW: 1, padTop: 2 - params.padTop, padBottom: 2 - params.padBottom, padLeft: 2 - params.padLeft, padRight: 2 - params.padRight,
+            batch: params.batch,
+            inH: params.outH,
+            inW: params.outW,
+            inC: params.outC,
+            outH: params.inH,
+            outW: params.inW,
+            outC: params.inC,
+            kH: 3,
+            kW: 3,
+            strideH: 1,
+            strideW: 1,
+            padTop: 2 - params.padTop,
+            padBottom: 2 - params.padBottom,
+            padLeft: 2 - params.padLeft,
+            padRight: 2 - params.padRight,
           };
           const work = params.batch * params.inH * params.inW * 4 * params.inC * params.outC;
-          const fields = [...convFields(gradientPass, chunkTiles), 1, 0, 0, 0, 0, ...epilogueFields(gradientPass, null), 0, isWinogradSplitByColumns(gradientPass, algorithm, this.pool.activeThreads) ? 1 : 0];
+          const fields = [
+            ...convFields(gradientPass, chunkTiles),
+            1,
+            0,
+            0,
+            0,
+            0,
+            ...epilogueFields(gradientPass, null),
+            0,
+            isWinogradSplitByColumns(gradientPass, algorithm, this.pool.activeThreads) ? 1 : 0,
+          ];
           this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], fields, work, bytes);
           return;
         }
@@ -843,15 +1101,30 @@ class Runtime {
           const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.outC;
           const gradientPass = depthwiseGradientAsForward(params);
           if (gradientPass !== null) {
-            // dInput is the forward depthwise convolution of dOut with the flipped filter (see depthwiseGradientAsForward).
+            // dInput is the forward depthwise convolution of dOut with the flipped filter (see
+            // depthwiseGradientAsForward).
             const isFlipped = 1;
-            const fields = [...NO_SCRATCH, ...convFields(gradientPass, 0), isFlipped, 0, ...sliceFields(gradientPass), ...epilogueFields(gradientPass, null)];
+            const fields = [
+              ...NO_SCRATCH,
+              ...convFields(gradientPass, 0),
+              isFlipped,
+              0,
+              ...sliceFields(gradientPass),
+              ...epilogueFields(gradientPass, null),
+            ];
             this.invoke('depthwiseConv2d', [dOut, filter, null, dInput], [dInput], fields, work);
             return;
           }
           // Each thread lists one pixel's kernel rows, columns and taps at a time: 8 bytes each.
           const fields = [...convFields(params, 0), 0, 0, ...sliceFields(params)];
-          this.invoke('depthwiseConv2dBackpropInput', [dOut, filter, dInput, null], [dInput], fields, work, 8 * (params.kH * params.kW + params.kH + params.kW));
+          this.invoke(
+            'depthwiseConv2dBackpropInput',
+            [dOut, filter, dInput, null],
+            [dInput],
+            fields,
+            work,
+            8 * (params.kH * params.kW + params.kH + params.kW),
+          );
           return;
         }
         const groups = params.groups ?? 1;
@@ -859,10 +1132,22 @@ class Runtime {
         const depth = largestPhaseDepth(params);
         const panelRows = Math.max(GATHER_PANEL_MIN_ROWS, panelRowsFor(depth));
         // Multiply-adds of the phase GEMMs: about the forward convolution's.
-        const work = params.batch * params.outH * params.outW * params.kH * params.kW * (params.outC / groups) * params.inC;
+        const work =
+          params.batch * params.outH * params.outW * params.kH * params.kW * (params.outC / groups) * params.inC;
         // The rearranged filter (every group's block), one group's panel and its result block.
-        const scratch = gemmScratch + (params.kH * params.kW * params.outC * groupInC + 8) * 4 + (panelRows * depth + 8) * 4 + panelRows * groupInC * 4;
-        this.invoke('conv2dBackpropInput', [dOut, filter, dInput, null], [dInput], [...convFields(params, panelRows), 0, 0, ...sliceFields(params)], work, scratch);
+        const scratch =
+          gemmScratch +
+          (params.kH * params.kW * params.outC * groupInC + 8) * 4 +
+          (panelRows * depth + 8) * 4 +
+          panelRows * groupInC * 4;
+        this.invoke(
+          'conv2dBackpropInput',
+          [dOut, filter, dInput, null],
+          [dInput],
+          [...convFields(params, panelRows), 0, 0, ...sliceFields(params)],
+          work,
+          scratch,
+        );
       },
       Conv2DBackpropFilter: (input, dOut, dFilter, params) => {
         if (isFloat64(input, dOut, dFilter)) return reference.Conv2DBackpropFilter(input, dOut, dFilter, params);
@@ -874,17 +1159,34 @@ class Runtime {
           const tilePixels = filterAlgorithm === 'winograd4x4' ? 16 : 4;
           const work = (params.batch * params.outH * params.outW * positions * params.inC * params.outC) / tilePixels;
           const share = Math.ceil(params.inC / 4 / this.threadsFor(work)) * 4;
-          const chunkTiles = Math.max(reuseRows(share, params.outC), Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (share + params.outC)) / 4) * 4);
+          const chunkTiles = Math.max(
+            reuseRows(share, params.outC),
+            Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (share + params.outC)) / 4) * 4,
+          );
           // The 6x6 block of vectors F(3x3, 4x4) transforms through comes after the GEMM's scratch.
           const blockBytes = filterAlgorithm === 'winograd4x4' ? 36 * 16 : 0;
-          const bytes = gemmScratch + blockBytes + positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
+          const bytes =
+            gemmScratch + blockBytes + positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
           const name = filterAlgorithm === 'winograd4x4' ? 'conv2dWinogradFilter4' : 'conv2dWinogradFilter';
-          this.invoke(name, [input, dOut, dFilter, null], [dFilter], [...convFields(params, chunkTiles), 0], work, bytes);
+          this.invoke(
+            name,
+            [input, dOut, dFilter, null],
+            [dFilter],
+            [...convFields(params, chunkTiles), 0],
+            work,
+            bytes,
+          );
           return;
         }
         if (isDepthwise(params)) {
           const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.outC;
-          this.invoke('depthwiseConv2dBackpropFilter', [input, dOut, dFilter, null], [dFilter], [...NO_SCRATCH, ...convFields(params, 0), 0, 0, ...sliceFields(params)], work);
+          this.invoke(
+            'depthwiseConv2dBackpropFilter',
+            [input, dOut, dFilter, null],
+            [dFilter],
+            [...NO_SCRATCH, ...convFields(params, 0), 0, 0, ...sliceFields(params)],
+            work,
+          );
           return;
         }
         const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
@@ -894,24 +1196,55 @@ class Runtime {
         const width = Math.ceil(depth / 4 / this.threadsFor(work)) * 4;
         const panelRows = Math.max(reuseRows(width, params.outC / (params.groups ?? 1)), panelRowsFor(width));
         const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params)];
-        this.invoke('conv2dBackpropFilter', [input, dOut, dFilter, null], [dFilter], fields, work, gemmScratch + sliceBytes + panelRows * width * 4);
+        this.invoke(
+          'conv2dBackpropFilter',
+          [input, dOut, dFilter, null],
+          [dFilter],
+          fields,
+          work,
+          gemmScratch + sliceBytes + panelRows * width * 4,
+        );
       },
       MaxPool2D: (input, output, argmax, params) => {
         if (isFloat64(input, output)) return reference.MaxPool2D(input, output, argmax, params);
-        this.invoke('maxPool2d', [input, output, argmax], argmax === null ? [output] : [output, argmax], poolFields(params), output.length * params.kH * params.kW * ELEMENTWISE_WORK);
+        this.invoke(
+          'maxPool2d',
+          [input, output, argmax],
+          argmax === null ? [output] : [output, argmax],
+          poolFields(params),
+          output.length * params.kH * params.kW * ELEMENTWISE_WORK,
+        );
       },
       MaxPool2DBackprop: (dOut, argmax, dInput, params) => {
         if (isFloat64(dOut, dInput)) return reference.MaxPool2DBackprop(dOut, argmax, dInput, params);
-        this.invoke('maxPool2dBackprop', [dOut, argmax, dInput], [dInput], poolFields(params), dInput.length * ELEMENTWISE_WORK);
+        this.invoke(
+          'maxPool2dBackprop',
+          [dOut, argmax, dInput],
+          [dInput],
+          poolFields(params),
+          dInput.length * ELEMENTWISE_WORK,
+        );
       },
       AvgPool2D: (input, output, params) => {
         if (isFloat64(input, output)) return reference.AvgPool2D(input, output, params);
-        this.invoke('avgPool2d', [input, output, null], [output], avgPoolFields(params), output.length * params.kH * params.kW * ELEMENTWISE_WORK);
+        this.invoke(
+          'avgPool2d',
+          [input, output, null],
+          [output],
+          avgPoolFields(params),
+          output.length * params.kH * params.kW * ELEMENTWISE_WORK,
+        );
       },
       AvgPool2DBackprop: (dOut, dInput, params) => {
         if (isFloat64(dOut, dInput)) return reference.AvgPool2DBackprop(dOut, dInput, params);
         const overlap = Math.ceil(params.kH / params.strideH) * Math.ceil(params.kW / params.strideW);
-        this.invoke('avgPool2dBackprop', [dOut, dInput, null], [dInput], avgPoolFields(params), dInput.length * overlap * ELEMENTWISE_WORK);
+        this.invoke(
+          'avgPool2dBackprop',
+          [dOut, dInput, null],
+          [dInput],
+          avgPoolFields(params),
+          dInput.length * overlap * ELEMENTWISE_WORK,
+        );
       },
       ZeroPad2D: (input, output, params) => {
         if (isFloat64(input, output)) return reference.ZeroPad2D(input, output, params);
@@ -929,16 +1262,35 @@ class Runtime {
       },
       BiasAdd: (input, bias, output, params) => {
         if (isFloat64(input, bias, output)) return reference.BiasAdd(input, bias, output, params);
-        this.invoke('biasAdd', [input, bias, output], [output], [params.rows, params.columns], params.rows * params.columns * ELEMENTWISE_WORK);
+        this.invoke(
+          'biasAdd',
+          [input, bias, output],
+          [output],
+          [params.rows, params.columns],
+          params.rows * params.columns * ELEMENTWISE_WORK,
+        );
       },
       BiasAddGrad: (dOut, dBias, params) => {
         if (isFloat64(dOut, dBias)) return reference.BiasAddGrad(dOut, dBias, params);
-        this.invoke('biasAddGrad', [dOut, dBias], [dBias], [params.rows, params.columns], params.rows * params.columns * ELEMENTWISE_WORK);
+        this.invoke(
+          'biasAddGrad',
+          [dOut, dBias],
+          [dBias],
+          [params.rows, params.columns],
+          params.rows * params.columns * ELEMENTWISE_WORK,
+        );
       },
       ClipBiasAddGrad: (dOut, output, dInput, dBias, params) => {
-        if (isFloat64(dOut, output, dInput, dBias)) return reference.ClipBiasAddGrad(dOut, output, dInput, dBias, params);
+        if (isFloat64(dOut, output, dInput, dBias))
+          return reference.ClipBiasAddGrad(dOut, output, dInput, dBias, params);
         const fields = [params.rows, params.columns, floatField(params.min), floatField(params.max)];
-        this.invoke('clipBiasAddGrad', [dOut, output, dInput, dBias], [dInput, dBias], fields, params.rows * params.columns * 2 * ELEMENTWISE_WORK);
+        this.invoke(
+          'clipBiasAddGrad',
+          [dOut, output, dInput, dBias],
+          [dInput, dBias],
+          fields,
+          params.rows * params.columns * 2 * ELEMENTWISE_WORK,
+        );
       },
       Relu: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Relu(input, output, params);
@@ -967,19 +1319,43 @@ class Runtime {
       // Work per value in multiples of ReLU's, from the timings in assembly/activations.ts (ReLU 0.2 ns per value).
       LeakyRelu: (input, output, params) => {
         if (isFloat64(input, output)) return reference.LeakyRelu(input, output, params);
-        this.invoke('leakyRelu', [input, output], [output], [params.size, floatField(params.alpha)], params.size * ELEMENTWISE_WORK);
+        this.invoke(
+          'leakyRelu',
+          [input, output],
+          [output],
+          [params.size, floatField(params.alpha)],
+          params.size * ELEMENTWISE_WORK,
+        );
       },
       LeakyReluGrad: (dOut, input, dInput, params) => {
         if (isFloat64(dOut, input, dInput)) return reference.LeakyReluGrad(dOut, input, dInput, params);
-        this.invoke('leakyReluGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.alpha)], params.size * ELEMENTWISE_WORK);
+        this.invoke(
+          'leakyReluGrad',
+          [dOut, input, dInput],
+          [dInput],
+          [params.size, floatField(params.alpha)],
+          params.size * ELEMENTWISE_WORK,
+        );
       },
       Elu: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Elu(input, output, params);
-        this.invoke('elu', [input, output], [output], [params.size, floatField(params.alpha)], params.size * 8 * ELEMENTWISE_WORK);
+        this.invoke(
+          'elu',
+          [input, output],
+          [output],
+          [params.size, floatField(params.alpha)],
+          params.size * 8 * ELEMENTWISE_WORK,
+        );
       },
       EluGrad: (dOut, input, dInput, params) => {
         if (isFloat64(dOut, input, dInput)) return reference.EluGrad(dOut, input, dInput, params);
-        this.invoke('eluGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.alpha)], params.size * 8 * ELEMENTWISE_WORK);
+        this.invoke(
+          'eluGrad',
+          [dOut, input, dInput],
+          [dInput],
+          [params.size, floatField(params.alpha)],
+          params.size * 8 * ELEMENTWISE_WORK,
+        );
       },
       Gelu: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Gelu(input, output, params);
@@ -999,51 +1375,125 @@ class Runtime {
       },
       Clip: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Clip(input, output, params);
-        this.invoke('clip', [input, output], [output], [params.size, floatField(params.min), floatField(params.max)], params.size * ELEMENTWISE_WORK);
+        this.invoke(
+          'clip',
+          [input, output],
+          [output],
+          [params.size, floatField(params.min), floatField(params.max)],
+          params.size * ELEMENTWISE_WORK,
+        );
       },
       ClipGrad: (dOut, input, dInput, params) => {
         if (isFloat64(dOut, input, dInput)) return reference.ClipGrad(dOut, input, dInput, params);
-        this.invoke('clipGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.min), floatField(params.max)], params.size * ELEMENTWISE_WORK);
+        this.invoke(
+          'clipGrad',
+          [dOut, input, dInput],
+          [dInput],
+          [params.size, floatField(params.min), floatField(params.max)],
+          params.size * ELEMENTWISE_WORK,
+        );
       },
       HardSigmoid: (input, output, params) => {
         if (isFloat64(input, output)) return reference.HardSigmoid(input, output, params);
-        this.invoke('hardSigmoid', [input, output], [output], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+        this.invoke(
+          'hardSigmoid',
+          [input, output],
+          [output],
+          [params.size, floatField(params.alpha), floatField(params.beta)],
+          params.size * ELEMENTWISE_WORK,
+        );
       },
       HardSigmoidGrad: (dOut, input, dInput, params) => {
         if (isFloat64(dOut, input, dInput)) return reference.HardSigmoidGrad(dOut, input, dInput, params);
-        this.invoke('hardSigmoidGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+        this.invoke(
+          'hardSigmoidGrad',
+          [dOut, input, dInput],
+          [dInput],
+          [params.size, floatField(params.alpha), floatField(params.beta)],
+          params.size * ELEMENTWISE_WORK,
+        );
       },
       HardSwish: (input, output, params) => {
         if (isFloat64(input, output)) return reference.HardSwish(input, output, params);
-        this.invoke('hardSwish', [input, output], [output], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+        this.invoke(
+          'hardSwish',
+          [input, output],
+          [output],
+          [params.size, floatField(params.alpha), floatField(params.beta)],
+          params.size * ELEMENTWISE_WORK,
+        );
       },
       HardSwishGrad: (dOut, input, dInput, params) => {
         if (isFloat64(dOut, input, dInput)) return reference.HardSwishGrad(dOut, input, dInput, params);
-        this.invoke('hardSwishGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.alpha), floatField(params.beta)], params.size * ELEMENTWISE_WORK);
+        this.invoke(
+          'hardSwishGrad',
+          [dOut, input, dInput],
+          [dInput],
+          [params.size, floatField(params.alpha), floatField(params.beta)],
+          params.size * ELEMENTWISE_WORK,
+        );
       },
       Pow: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Pow(input, output, params);
-        this.invoke('pow', [input, output], [output], [params.size, floatField(params.exponent)], params.size * ELEMENTWISE_WORK);
+        this.invoke(
+          'pow',
+          [input, output],
+          [output],
+          [params.size, floatField(params.exponent)],
+          params.size * ELEMENTWISE_WORK,
+        );
       },
       PowGrad: (dOut, input, dInput, params) => {
         if (isFloat64(dOut, input, dInput)) return reference.PowGrad(dOut, input, dInput, params);
-        this.invoke('powGrad', [dOut, input, dInput], [dInput], [params.size, floatField(params.exponent)], params.size * ELEMENTWISE_WORK);
+        this.invoke(
+          'powGrad',
+          [dOut, input, dInput],
+          [dInput],
+          [params.size, floatField(params.exponent)],
+          params.size * ELEMENTWISE_WORK,
+        );
       },
       Softmax: (logits, output, params) => {
         if (isFloat64(logits, output)) return reference.Softmax(logits, output, params);
-        this.invoke('softmax', [logits, output], [output], [params.rows, params.columns], params.rows * params.columns * 16 * ELEMENTWISE_WORK);
+        this.invoke(
+          'softmax',
+          [logits, output],
+          [output],
+          [params.rows, params.columns],
+          params.rows * params.columns * 16 * ELEMENTWISE_WORK,
+        );
       },
       SoftmaxGrad: (dOut, output, dInput, params) => {
         if (isFloat64(dOut, output, dInput)) return reference.SoftmaxGrad(dOut, output, dInput, params);
-        this.invoke('softmaxGrad', [dOut, output, dInput], [dInput], [params.rows, params.columns], params.rows * params.columns * ELEMENTWISE_WORK);
+        this.invoke(
+          'softmaxGrad',
+          [dOut, output, dInput],
+          [dInput],
+          [params.rows, params.columns],
+          params.rows * params.columns * ELEMENTWISE_WORK,
+        );
       },
       SoftmaxCrossEntropy: (logits, targets, probabilities, losses, params) => {
-        if (isFloat64(logits, targets, probabilities, losses)) return reference.SoftmaxCrossEntropy(logits, targets, probabilities, losses, params);
-        this.invoke('softmaxCrossEntropy', [logits, targets, probabilities, losses], [probabilities, losses], [params.rows, params.columns, floatField(params.labelSmoothing ?? 0)], params.rows * params.columns * 16 * ELEMENTWISE_WORK);
+        if (isFloat64(logits, targets, probabilities, losses))
+          return reference.SoftmaxCrossEntropy(logits, targets, probabilities, losses, params);
+        this.invoke(
+          'softmaxCrossEntropy',
+          [logits, targets, probabilities, losses],
+          [probabilities, losses],
+          [params.rows, params.columns, floatField(params.labelSmoothing ?? 0)],
+          params.rows * params.columns * 16 * ELEMENTWISE_WORK,
+        );
       },
       SoftmaxCrossEntropyGrad: (probabilities, targets, dLogits, params) => {
-        if (isFloat64(probabilities, targets, dLogits)) return reference.SoftmaxCrossEntropyGrad(probabilities, targets, dLogits, params);
-        this.invoke('softmaxCrossEntropyGrad', [probabilities, targets, dLogits], [dLogits], [params.rows, params.columns, floatField(params.scale), floatField(params.labelSmoothing ?? 0)], params.rows * params.columns * ELEMENTWISE_WORK);
+        if (isFloat64(probabilities, targets, dLogits))
+          return reference.SoftmaxCrossEntropyGrad(probabilities, targets, dLogits, params);
+        this.invoke(
+          'softmaxCrossEntropyGrad',
+          [probabilities, targets, dLogits],
+          [dLogits],
+          [params.rows, params.columns, floatField(params.scale), floatField(params.labelSmoothing ?? 0)],
+          params.rows * params.columns * ELEMENTWISE_WORK,
+        );
       },
       Add: (a, b, output, params) => {
         if (isFloat64(a, b, output)) return reference.Add(a, b, output, params);
@@ -1055,92 +1505,221 @@ class Runtime {
       },
       BroadcastArithmetic: (a, b, output, params) => {
         if (isFloat64(a, b, output)) return reference.BroadcastArithmetic(a, b, output, params);
-        const fields = [ARITHMETIC_OPERATIONS.indexOf(params.operation), ...params.shape, ...params.aStrides, ...params.bStrides];
+        const fields = [
+          ARITHMETIC_OPERATIONS.indexOf(params.operation),
+          ...params.shape,
+          ...params.aStrides,
+          ...params.bStrides,
+        ];
         this.invoke('broadcastArithmetic', [a, b, output], [output], fields, output.length * ELEMENTWISE_WORK);
       },
       ReduceSumTo: (input, output, params) => {
         if (isFloat64(input, output)) return reference.ReduceSumTo(input, output, params);
         // Threads split the output's columns where rows add into rows (assembly/broadcast.ts).
-        this.invoke('reduceSumTo', [input, output], [output], [...params.shape, ...params.outStrides], input.length * ELEMENTWISE_WORK);
+        this.invoke(
+          'reduceSumTo',
+          [input, output],
+          [output],
+          [...params.shape, ...params.outStrides],
+          input.length * ELEMENTWISE_WORK,
+        );
       },
       Dropout: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Dropout(input, output, params);
-        const fields = [params.size, lowbias32(params.seed) | 0, dropoutThreshold(params.rate) | 0, floatField(1 / (1 - params.rate))];
+        const fields = [
+          params.size,
+          lowbias32(params.seed) | 0,
+          dropoutThreshold(params.rate) | 0,
+          floatField(1 / (1 - params.rate)),
+        ];
         this.invoke('dropout', [input, output], [output], fields, params.size * ELEMENTWISE_WORK);
       },
       CopyColumns: (source, destination, params) => {
         if (isFloat64(source, destination)) return reference.CopyColumns(source, destination, params);
-        const fields = [params.rows, params.columns, params.sourceStride, params.sourceOffset, params.destinationStride, params.destinationOffset];
-        this.invoke('copyColumns', [source, destination], [destination], fields, params.rows * params.columns * ELEMENTWISE_WORK);
+        const fields = [
+          params.rows,
+          params.columns,
+          params.sourceStride,
+          params.sourceOffset,
+          params.destinationStride,
+          params.destinationOffset,
+        ];
+        this.invoke(
+          'copyColumns',
+          [source, destination],
+          [destination],
+          fields,
+          params.rows * params.columns * ELEMENTWISE_WORK,
+        );
       },
       ChannelShuffle: (input, output, params) => {
         if (isFloat64(input, output)) return reference.ChannelShuffle(input, output, params);
         const fields = [params.rows, params.groups, params.groupSize];
-        this.invoke('channelShuffle', [input, output], [output], fields, params.rows * params.groups * params.groupSize * ELEMENTWISE_WORK);
+        this.invoke(
+          'channelShuffle',
+          [input, output],
+          [output],
+          fields,
+          params.rows * params.groups * params.groupSize * ELEMENTWISE_WORK,
+        );
       },
       BatchNormStats: (input, mean, variance, params) => {
         if (isFloat64(input, mean, variance)) return reference.BatchNormStats(input, mean, variance, params);
-        this.invoke('batchNormStats', [input, mean, variance], [mean, variance], [params.rows, params.columns], params.rows * params.columns * 2 * ELEMENTWISE_WORK);
+        this.invoke(
+          'batchNormStats',
+          [input, mean, variance],
+          [mean, variance],
+          [params.rows, params.columns],
+          params.rows * params.columns * 2 * ELEMENTWISE_WORK,
+        );
       },
       BatchNorm: (input, scale, shift, output, params) => {
         if (isFloat64(input, scale, shift, output)) return reference.BatchNorm(input, scale, shift, output, params);
-        this.invoke('batchNorm', [input, scale, shift, output], [output], [params.rows, params.columns], params.rows * params.columns * ELEMENTWISE_WORK);
+        this.invoke(
+          'batchNorm',
+          [input, scale, shift, output],
+          [output],
+          [params.rows, params.columns],
+          params.rows * params.columns * ELEMENTWISE_WORK,
+        );
       },
       BatchNormGrad: (dOut, input, mean, variance, gamma, dInput, dGamma, dBeta, params) => {
         if (isFloat64(dOut, input, mean, variance, gamma, dInput, dGamma, dBeta)) {
           return reference.BatchNormGrad(dOut, input, mean, variance, gamma, dInput, dGamma, dBeta, params);
         }
         const fields = [params.rows, params.columns, floatField(params.epsilon), params.isThroughStatistics ? 1 : 0];
-        this.invoke('batchNormGrad', [dOut, input, mean, variance, gamma, dInput, dGamma, dBeta], [dInput, dGamma, dBeta], fields, params.rows * params.columns * 4 * ELEMENTWISE_WORK);
+        this.invoke(
+          'batchNormGrad',
+          [dOut, input, mean, variance, gamma, dInput, dGamma, dBeta],
+          [dInput, dGamma, dBeta],
+          fields,
+          params.rows * params.columns * 4 * ELEMENTWISE_WORK,
+        );
       },
       LayerNorm: (input, gamma, beta, output, mean, invStd, params) => {
-        if (isFloat64(input, gamma, beta, output, mean, invStd)) return reference.LayerNorm(input, gamma, beta, output, mean, invStd, params);
+        if (isFloat64(input, gamma, beta, output, mean, invStd))
+          return reference.LayerNorm(input, gamma, beta, output, mean, invStd, params);
         const fields = [params.rows, params.columns, floatField(params.epsilon)];
-        this.invoke('layerNorm', [input, gamma, beta, output, mean, invStd], [output, mean, invStd], fields, params.rows * params.columns * 3 * ELEMENTWISE_WORK);
+        this.invoke(
+          'layerNorm',
+          [input, gamma, beta, output, mean, invStd],
+          [output, mean, invStd],
+          fields,
+          params.rows * params.columns * 3 * ELEMENTWISE_WORK,
+        );
       },
       LayerNormGrad: (dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta, params) => {
         if (isFloat64(dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta)) {
           return reference.LayerNormGrad(dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta, params);
         }
-        this.invoke('layerNormGrad', [dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta], [dInput, dGamma, dBeta], [params.rows, params.columns], params.rows * params.columns * 5 * ELEMENTWISE_WORK);
+        this.invoke(
+          'layerNormGrad',
+          [dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta],
+          [dInput, dGamma, dBeta],
+          [params.rows, params.columns],
+          params.rows * params.columns * 5 * ELEMENTWISE_WORK,
+        );
       },
       Resize2D: (input, output, params) => {
         if (isFloat64(input, output)) return reference.Resize2D(input, output, params);
-        this.invoke('resize2d', [input, output], [output], resizeFields(params), output.length * 4 * ELEMENTWISE_WORK, (params.outW + 1) * 12);
+        this.invoke(
+          'resize2d',
+          [input, output],
+          [output],
+          resizeFields(params),
+          output.length * 4 * ELEMENTWISE_WORK,
+          (params.outW + 1) * 12,
+        );
       },
       Resize2DBackprop: (dOut, dInput, params) => {
         if (isFloat64(dOut, dInput)) return reference.Resize2DBackprop(dOut, dInput, params);
-        this.invoke('resize2dBackprop', [dOut, dInput], [dInput], resizeFields(params), dOut.length * 4 * ELEMENTWISE_WORK, (params.outW + 1) * 12);
+        this.invoke(
+          'resize2dBackprop',
+          [dOut, dInput],
+          [dInput],
+          resizeFields(params),
+          dOut.length * 4 * ELEMENTWISE_WORK,
+          (params.outW + 1) * 12,
+        );
       },
       SgdUpdate: (weights, gradient, velocity, params) => {
         if (isFloat64(weights, gradient, velocity)) return reference.SgdUpdate(weights, gradient, velocity, params);
-        const fields = [params.size, floatField(params.learningRate), floatField(params.momentum), params.isNesterov ? 1 : 0, floatField(params.weightDecay)];
-        this.invoke('sgdUpdate', [weights, gradient, velocity], [weights, velocity], fields, params.size * 4 * ELEMENTWISE_WORK);
+        const fields = [
+          params.size,
+          floatField(params.learningRate),
+          floatField(params.momentum),
+          params.isNesterov ? 1 : 0,
+          floatField(params.weightDecay),
+        ];
+        this.invoke(
+          'sgdUpdate',
+          [weights, gradient, velocity],
+          [weights, velocity],
+          fields,
+          params.size * 4 * ELEMENTWISE_WORK,
+        );
       },
       AdamUpdate: (weights, gradient, firstMoment, secondMoment, params) => {
-        if (isFloat64(weights, gradient, firstMoment, secondMoment)) return reference.AdamUpdate(weights, gradient, firstMoment, secondMoment, params);
+        if (isFloat64(weights, gradient, firstMoment, secondMoment))
+          return reference.AdamUpdate(weights, gradient, firstMoment, secondMoment, params);
         const fields = [
-          params.size, params.learningRate, params.beta1, params.beta2, params.epsilon,
-          1 - params.beta1 ** params.step, 1 - params.beta2 ** params.step, params.weightDecay, params.decoupledWeightDecay ?? 0,
+          params.size,
+          params.learningRate,
+          params.beta1,
+          params.beta2,
+          params.epsilon,
+          1 - params.beta1 ** params.step,
+          1 - params.beta2 ** params.step,
+          params.weightDecay,
+          params.decoupledWeightDecay ?? 0,
         ].map((value, index) => (index === 0 ? value : floatField(value)));
-        this.invoke('adamUpdate', [weights, gradient, firstMoment, secondMoment], [weights, firstMoment, secondMoment], fields, params.size * 8 * ELEMENTWISE_WORK);
+        this.invoke(
+          'adamUpdate',
+          [weights, gradient, firstMoment, secondMoment],
+          [weights, firstMoment, secondMoment],
+          fields,
+          params.size * 8 * ELEMENTWISE_WORK,
+        );
       },
       RmsPropUpdate: (weights, gradient, squareAverage, momentumBuffer, gradientAverage, params) => {
         if (isFloat64(weights, gradient, squareAverage, momentumBuffer, gradientAverage)) {
           return reference.RmsPropUpdate(weights, gradient, squareAverage, momentumBuffer, gradientAverage, params);
         }
-        const buffers = [weights, gradient, squareAverage, params.momentum === 0 ? null : momentumBuffer, params.isCentered ? gradientAverage : null];
+        const buffers = [
+          weights,
+          gradient,
+          squareAverage,
+          params.momentum === 0 ? null : momentumBuffer,
+          params.isCentered ? gradientAverage : null,
+        ];
         const outputs = buffers.filter((buffer, index): buffer is FloatArray => index !== 1 && buffer !== null);
         const fields = [
-          params.size, floatField(params.learningRate), floatField(params.rho), floatField(params.epsilon), floatField(params.momentum),
-          params.isCentered ? 1 : 0, floatField(params.weightDecay),
+          params.size,
+          floatField(params.learningRate),
+          floatField(params.rho),
+          floatField(params.epsilon),
+          floatField(params.momentum),
+          params.isCentered ? 1 : 0,
+          floatField(params.weightDecay),
         ];
         this.invoke('rmsPropUpdate', buffers, outputs, fields, params.size * 8 * ELEMENTWISE_WORK);
       },
       AdagradUpdate: (weights, gradient, accumulator, params) => {
-        if (isFloat64(weights, gradient, accumulator)) return reference.AdagradUpdate(weights, gradient, accumulator, params);
-        const fields = [params.size, floatField(params.learningRate), floatField(params.epsilon), floatField(params.weightDecay)];
-        this.invoke('adagradUpdate', [weights, gradient, accumulator], [weights, accumulator], fields, params.size * 4 * ELEMENTWISE_WORK);
+        if (isFloat64(weights, gradient, accumulator))
+          return reference.AdagradUpdate(weights, gradient, accumulator, params);
+        const fields = [
+          params.size,
+          floatField(params.learningRate),
+          floatField(params.epsilon),
+          floatField(params.weightDecay),
+        ];
+        this.invoke(
+          'adagradUpdate',
+          [weights, gradient, accumulator],
+          [weights, accumulator],
+          fields,
+          params.size * 4 * ELEMENTWISE_WORK,
+        );
       },
       SumOfSquares: (input, output, params) => {
         if (isFloat64(input, output)) return reference.SumOfSquares(input, output, params);
@@ -1160,8 +1739,17 @@ class Runtime {
 /** Job fields 4-14 of the resize kernels (assembly/resize2d.ts). */
 function resizeFields(params: Resize2DParams): (number | FloatField)[] {
   return [
-    params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, floatField(params.scaleH), floatField(params.scaleW),
-    params.mode === 'nearest' ? 0 : 1, RESIZE_COORDINATES.indexOf(params.coordinates), NEAREST_ROUNDINGS.indexOf(params.nearestRounding),
+    params.batch,
+    params.inH,
+    params.inW,
+    params.inC,
+    params.outH,
+    params.outW,
+    floatField(params.scaleH),
+    floatField(params.scaleW),
+    params.mode === 'nearest' ? 0 : 1,
+    RESIZE_COORDINATES.indexOf(params.coordinates),
+    NEAREST_ROUNDINGS.indexOf(params.nearestRounding),
   ];
 }
 
@@ -1214,7 +1802,9 @@ function largestPhaseDepth(params: Conv2DParams): number {
   let largest = 0;
   for (let phaseY = 0; phaseY < params.strideH; phaseY++) {
     for (let phaseX = 0; phaseX < params.strideW; phaseX++) {
-      const taps = tapsOfPhase(params.kH, params.dilationH ?? 1, params.strideH, phaseY) * tapsOfPhase(params.kW, params.dilationW ?? 1, params.strideW, phaseX);
+      const taps =
+        tapsOfPhase(params.kH, params.dilationH ?? 1, params.strideH, phaseY) *
+        tapsOfPhase(params.kW, params.dilationW ?? 1, params.strideW, phaseX);
       largest = Math.max(largest, taps);
     }
   }
@@ -1226,8 +1816,16 @@ const NO_SCRATCH = [0, 0];
 
 /** A 1x1 stride-1 convolution whose output is its input's size (no padding): the input is its own im2col panel. */
 function isPointwiseConvolution(params: Conv2DParams): boolean {
-  return params.kH === 1 && params.kW === 1 && params.strideH === 1 && params.strideW === 1 && params.padTop === 0 && params.padLeft === 0 &&
-    params.outH === params.inH && params.outW === params.inW;
+  return (
+    params.kH === 1 &&
+    params.kW === 1 &&
+    params.strideH === 1 &&
+    params.strideW === 1 &&
+    params.padTop === 0 &&
+    params.padLeft === 0 &&
+    params.outH === params.inH &&
+    params.outW === params.inW
+  );
 }
 
 /** Whether conv2d.ts applies an input scale itself (field 30): a prepared 1x1 pointwise convolution of one group. */
@@ -1235,14 +1833,18 @@ function isScaledPointwise(params: Conv2DParams): boolean {
   return params.isConstantFilter === true && (params.groups ?? 1) === 1 && isPointwiseConvolution(params);
 }
 
-/** input [batch, inH, inW, inC] times inputScale [batch, inC], each product rounded once to f32 as the Multiply kernel rounds it. */
+/**
+ * input [batch, inH, inW, inC] times inputScale [batch, inC], each product rounded once to f32 as the Multiply kernel
+ * rounds it.
+ */
 function scaledInput(input: Buffer, inputScale: Buffer, params: Conv2DParams): Float32Array {
   const scaled = new Float32Array(input.length);
   const { inC } = params;
   const pixels = params.inH * params.inW;
   for (let pixel = 0; pixel < params.batch * pixels; pixel++) {
     const scaleRow = Math.floor(pixel / pixels) * inC;
-    for (let channel = 0; channel < inC; channel++) scaled[pixel * inC + channel] = input[pixel * inC + channel]! * inputScale[scaleRow + channel]!;
+    for (let channel = 0; channel < inC; channel++)
+      scaled[pixel * inC + channel] = input[pixel * inC + channel]! * inputScale[scaleRow + channel]!;
   }
   return scaled;
 }
@@ -1261,7 +1863,9 @@ function winogradPositions(algorithm: ConvolutionAlgorithm): number {
   return algorithm === 'winograd4x4' ? 36 : 16;
 }
 
-/** Floats of one tile position's packed filter (assembly/winograd.ts packedFilterFloats): strips of 8 output channels. */
+/**
+ * Floats of one tile position's packed filter (assembly/winograd.ts packedFilterFloats): strips of 8 output channels.
+ */
 function packedWinogradFilterFloats(inC: number, outC: number): number {
   return Math.ceil(outC / 8) * 8 * inC;
 }
@@ -1273,7 +1877,11 @@ function packedWinogradFilterFloats(inC: number, outC: number): number {
  * channels each reads its share and transforms every input tile itself, which costs little beside the
  * filter where channels are many. Both give the same sums (assembly/winograd.ts).
  */
-export function isWinogradSplitByColumns(params: Conv2DParams, algorithm: ConvolutionAlgorithm, threads: number): boolean {
+export function isWinogradSplitByColumns(
+  params: Conv2DParams,
+  algorithm: ConvolutionAlgorithm,
+  threads: number,
+): boolean {
   const tiles = winogradTiles(params, algorithm);
   if (tiles < WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD * threads) return true;
   // Tiles go to threads in blocks of 4 and strips one by one: the busiest thread's share of each.
@@ -1298,14 +1906,28 @@ function winogradTiles(params: Conv2DParams, algorithm: ConvolutionAlgorithm): n
  * dilation, or a padding as wide as the window).
  */
 function depthwiseGradientAsForward(params: Conv2DParams): Conv2DParams | null {
-  const isPlain = params.strideH === 1 && params.strideW === 1 && (params.dilationH ?? 1) === 1 && (params.dilationW ?? 1) === 1;
-  const isPaddingInside = [params.padTop, params.padBottom].every((pad) => pad < params.kH) && [params.padLeft, params.padRight].every((pad) => pad < params.kW);
+  const isPlain =
+    params.strideH === 1 && params.strideW === 1 && (params.dilationH ?? 1) === 1 && (params.dilationW ?? 1) === 1;
+  const isPaddingInside =
+    [params.padTop, params.padBottom].every((pad) => pad < params.kH) &&
+    [params.padLeft, params.padRight].every((pad) => pad < params.kW);
   if (!isPlain || !isPaddingInside) return null;
   return {
-    batch: params.batch, inH: params.outH, inW: params.outW, inC: params.outC, outH: params.inH, outW: params.inW, outC: params.inC,
-    kH: params.kH, kW: params.kW, strideH: 1, strideW: 1,
-    padTop: params.kH - 1 - params.padTop, padBottom: params.kH - 1 - params.padBottom,
-    padLeft: params.kW - 1 - params.padLeft, padRight: params.kW - 1 - params.padRight,
+    batch: params.batch,
+    inH: params.outH,
+    inW: params.outW,
+    inC: params.outC,
+    outH: params.inH,
+    outW: params.inW,
+    outC: params.inC,
+    kH: params.kH,
+    kW: params.kW,
+    strideH: 1,
+    strideW: 1,
+    padTop: params.kH - 1 - params.padTop,
+    padBottom: params.kH - 1 - params.padBottom,
+    padLeft: params.kW - 1 - params.padLeft,
+    padRight: params.kW - 1 - params.padRight,
     groups: params.groups,
   };
 }
@@ -1319,7 +1941,9 @@ function floatField(value: number): FloatField {
   return new FloatField(value);
 }
 
-/** A job field holding a buffer's pointer (0 for null), for buffers after the leading ones (the epilogue's residual). */
+/**
+ * A job field holding a buffer's pointer (0 for null), for buffers after the leading ones (the epilogue's residual).
+ */
 class BufferField {
   constructor(readonly buffer: Buffer | null) {}
 }
@@ -1336,10 +1960,14 @@ function epilogueFields(params: Conv2DParams, residual: Buffer | null): (number 
   if (activation === null) return [new BufferField(residual), 0, floatField(0), floatField(0)];
   const code = ACTIVATION_CODES[activation.kind];
   switch (activation.kind) {
-    case 'clip': return [new BufferField(residual), code, floatField(activation.min), floatField(activation.max)];
-    case 'leakyRelu': return [new BufferField(residual), code, floatField(activation.alpha), floatField(0)];
+    case 'clip':
+      return [new BufferField(residual), code, floatField(activation.min), floatField(activation.max)];
+    case 'leakyRelu':
+      return [new BufferField(residual), code, floatField(activation.alpha), floatField(0)];
     case 'hardSigmoid':
-    case 'hardSwish': return [new BufferField(residual), code, floatField(activation.alpha), floatField(activation.beta)];
-    default: return [new BufferField(residual), code, floatField(0), floatField(0)];
+    case 'hardSwish':
+      return [new BufferField(residual), code, floatField(activation.alpha), floatField(activation.beta)];
+    default:
+      return [new BufferField(residual), code, floatField(0), floatField(0)];
   }
 }

@@ -3,7 +3,10 @@
 
 import { serveKernels, type WorkerSetup } from './threadPool.js';
 
-const scope = globalThis as unknown as { onmessage: ((event: MessageEvent<WorkerSetup>) => void) | null; postMessage(message: unknown): void };
+const scope = globalThis as unknown as {
+  onmessage: ((event: MessageEvent<WorkerSetup>) => void) | null;
+  postMessage(message: unknown): void;
+};
 scope.onmessage = (event) => {
   scope.onmessage = null;
   serveKernels(event.data, () => scope.postMessage('ready'));

@@ -17,19 +17,28 @@ function decode({ id, name, bytes, maxSide }: DecodeRequest): void {
   try {
     const decoded = decodeImage(bytes, name);
     const scale = Math.min(1, maxSide / Math.max(decoded.width, decoded.height));
-    const source = scale < 1
-      ? resizeImage(decoded, Math.max(1, Math.round(decoded.width * scale)), Math.max(1, Math.round(decoded.height * scale)), 'area')
-      : decoded;
+    const source =
+      scale < 1
+        ? resizeImage(
+            decoded,
+            Math.max(1, Math.round(decoded.width * scale)),
+            Math.max(1, Math.round(decoded.height * scale)),
+            'area',
+          )
+        : decoded;
     const data = source.data as Float32Array<ArrayBuffer>;
-    scope.postMessage({
-      type: 'decoded',
-      id,
-      decoded: { width: decoded.width, height: decoded.height, colorModel: decoded.colorModel },
-      width: source.width,
-      height: source.height,
-      colorModel: source.colorModel,
-      data,
-    }, [data.buffer]);
+    scope.postMessage(
+      {
+        type: 'decoded',
+        id,
+        decoded: { width: decoded.width, height: decoded.height, colorModel: decoded.colorModel },
+        width: source.width,
+        height: source.height,
+        colorModel: source.colorModel,
+        data,
+      },
+      [data.buffer],
+    );
   } catch (error) {
     scope.postMessage({ type: 'failed', id, message: errorMessage(error) });
   }

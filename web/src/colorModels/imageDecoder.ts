@@ -70,7 +70,10 @@ export class ImageDecoder {
   }
 
   private start(): void {
-    const worker = new Worker(new URL('./decodeWorker.ts', import.meta.url), { type: 'module', name: 'convnet-decode' });
+    const worker = new Worker(new URL('./decodeWorker.ts', import.meta.url), {
+      type: 'module',
+      name: 'convnet-decode',
+    });
     worker.onmessage = (event: MessageEvent<DecodeReply>) => this.receive(event.data);
     worker.onerror = (event) => {
       event.preventDefault();

@@ -15,9 +15,21 @@ export interface BundledModel {
   samples: readonly { name: string; url: string; trueClass?: string | undefined }[];
 }
 
-const MANIFESTS = import.meta.glob<string>('../../../data/models/*/model.json', { query: '?url', import: 'default', eager: true });
-const WEIGHTS = import.meta.glob<string>('../../../data/models/*/weights.safetensors', { query: '?url', import: 'default', eager: true });
-const SAMPLES = import.meta.glob<string>('../../../data/models/*/samples/*.{png,jpg,jpeg}', { query: '?url', import: 'default', eager: true });
+const MANIFESTS = import.meta.glob<string>('../../../data/models/*/model.json', {
+  query: '?url',
+  import: 'default',
+  eager: true,
+});
+const WEIGHTS = import.meta.glob<string>('../../../data/models/*/weights.safetensors', {
+  query: '?url',
+  import: 'default',
+  eager: true,
+});
+const SAMPLES = import.meta.glob<string>('../../../data/models/*/samples/*.{png,jpg,jpeg}', {
+  query: '?url',
+  import: 'default',
+  eager: true,
+});
 
 /** The folder name after data/models/ in a glob key. */
 function modelName(path: string): string {
@@ -42,7 +54,14 @@ export const BUNDLED_MODELS: readonly BundledModel[] = Object.entries(MANIFESTS)
       .map(([samplePath, url]) => ({ name: fileName(samplePath), url, trueClass: trueClass(fileName(samplePath)) }))
       .sort((a, b) => a.name.localeCompare(b.name));
     if (weightsUrl === undefined) return null;
-    return { name, title: record?.title ?? name, description: record?.description ?? '', manifestUrl, weightsUrl, samples };
+    return {
+      name,
+      title: record?.title ?? name,
+      description: record?.description ?? '',
+      manifestUrl,
+      weightsUrl,
+      samples,
+    };
   })
   .filter((model) => model !== null)
   .sort((a, b) => a.name.localeCompare(b.name));

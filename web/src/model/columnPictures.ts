@@ -7,7 +7,10 @@
 import { divergingMap, grayMap } from 'convnet-ts';
 import { MAPS_PER_PAGE, VALUES_PER_PAGE, type ColumnPage } from './protocol.js';
 
-/** Pixels a map tile is drawn at at least (small maps scaled up by a whole number, so a gap stays a thin line on screen). */
+/**
+ * Pixels a map tile is drawn at at least (small maps scaled up by a whole number, so a gap stays a thin line on
+ * screen).
+ */
 const TILE_PIXELS = 84;
 /** Background pixels between tiles, at the tile's drawn size. */
 const MAP_GAP = 3;
@@ -40,7 +43,14 @@ export function pageCount(shape: readonly number[]): number {
  * Page `page` of the column of `values` (one example's output, shape `shape`, channels last), colored
  * over [-range, range] (isSigned) or [0, range].
  */
-export function drawColumnPage(layerIndex: number, values: Float32Array | Float64Array, shape: readonly number[], range: number, isSigned: boolean, page: number): ColumnPage {
+export function drawColumnPage(
+  layerIndex: number,
+  values: Float32Array | Float64Array,
+  shape: readonly number[],
+  range: number,
+  isSigned: boolean,
+  page: number,
+): ColumnPage {
   const pages = pageCount(shape);
   const current = Math.min(Math.max(0, Math.floor(page)), pages - 1);
   const fullColor = range > 0 ? range : 1;
@@ -60,7 +70,21 @@ export function drawColumnPage(layerIndex: number, values: Float32Array | Float6
     const tiles = Math.min(VALUES_PER_PAGE, values.length - first);
     const rgba = new Uint8ClampedArray(tiles * 4);
     for (let index = 0; index < tiles; index++) paint(rgba, index, values[first + index]!);
-    return { layerIndex, page: current, pageCount: pages, first, tiles, tileWidth: 1, tileHeight: 1, scale: 1, gap: 0, kind: 'values', width: 1, height: tiles, rgba };
+    return {
+      layerIndex,
+      page: current,
+      pageCount: pages,
+      first,
+      tiles,
+      tileWidth: 1,
+      tileHeight: 1,
+      scale: 1,
+      gap: 0,
+      kind: 'values',
+      width: 1,
+      height: tiles,
+      rgba,
+    };
   }
 
   const [height, width, channels] = shape as [number, number, number];
@@ -83,5 +107,19 @@ export function drawColumnPage(layerIndex: number, values: Float32Array | Float6
       }
     }
   }
-  return { layerIndex, page: current, pageCount: pages, first, tiles, tileWidth, tileHeight, scale, gap: MAP_GAP, kind: 'maps', width: tileWidth, height: pictureHeight, rgba };
+  return {
+    layerIndex,
+    page: current,
+    pageCount: pages,
+    first,
+    tiles,
+    tileWidth,
+    tileHeight,
+    scale,
+    gap: MAP_GAP,
+    kind: 'maps',
+    width: tileWidth,
+    height: pictureHeight,
+    rgba,
+  };
 }

@@ -48,14 +48,19 @@ export async function droppedFiles(transfer: DataTransfer): Promise<DroppedFile[
     .filter((item) => item.kind === 'file')
     .map((item) => (typeof item.webkitGetAsEntry === 'function' ? (item.webkitGetAsEntry() as Entry | null) : null));
   // Without the entry API (or a drop of plain files built by a script), the file list is all there is.
-  if (entries.length === 0 || entries.some((entry) => entry === null)) return [...transfer.files].map((file) => ({ path: file.name, file }));
+  if (entries.length === 0 || entries.some((entry) => entry === null))
+    return [...transfer.files].map((file) => ({ path: file.name, file }));
   const files: DroppedFile[] = [];
   for (const entry of entries) await readEntry(entry!, 0, files);
   return files;
 }
 
 /** Calls `onFiles` with the files of each drop on `zone`, folders read through (see droppedFiles). */
-export function acceptDroppedFolders(zone: HTMLElement, onFiles: (files: DroppedFile[]) => void, onError: (message: string) => void): void {
+export function acceptDroppedFolders(
+  zone: HTMLElement,
+  onFiles: (files: DroppedFile[]) => void,
+  onError: (message: string) => void,
+): void {
   zone.addEventListener('dragover', (event) => {
     event.preventDefault();
     zone.classList.add('is-over');
@@ -65,6 +70,8 @@ export function acceptDroppedFolders(zone: HTMLElement, onFiles: (files: Dropped
     event.preventDefault();
     zone.classList.remove('is-over');
     if (event.dataTransfer === null) return;
-    droppedFiles(event.dataTransfer).then(onFiles, (error: unknown) => onError(`The dropped folder could not be read: ${error instanceof Error ? error.message : String(error)}`));
+    droppedFiles(event.dataTransfer).then(onFiles, (error: unknown) =>
+      onError(`The dropped folder could not be read: ${error instanceof Error ? error.message : String(error)}`),
+    );
   });
 }

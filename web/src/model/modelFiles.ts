@@ -47,14 +47,20 @@ export function loadModelFiles(files: readonly NamedBytes[]): LoadedFiles {
   const manifest = files.find((file) => /\.json$/i.test(file.name));
   if (manifest === undefined) {
     const names = files.map((file) => baseName(file.name)).join(', ') || 'no files';
-    throw new FileFormatError(names, 'is not a model: choose an .onnx file, the model.json and weights.safetensors that `convnet train` saves, or a TF.js model.json with its weight files');
+    throw new FileFormatError(
+      names,
+      'is not a model: choose an .onnx file, the model.json and weights.safetensors that `convnet train` saves, or a TF.js model.json with its weight files',
+    );
   }
   let json: unknown;
   const text = decoder.decode(manifest.bytes);
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new FileFormatError(baseName(manifest.name), `is not JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new FileFormatError(
+      baseName(manifest.name),
+      `is not JSON (${error instanceof Error ? error.message : String(error)})`,
+    );
   }
   return isTfjsModelJson(json) ? fromTfjs(manifest, json, files) : fromConvnet(manifest, text, files);
 }
@@ -64,7 +70,7 @@ function fromOnnx(file: NamedBytes): LoadedFiles {
   const fromFile = model.preprocessing;
   // A torchvision export carries no preprocessing: 3 channels and 1,000 classes are almost always ImageNet's.
   const isImageNetLike = model.inputShape.length === 3 && model.inputShape[2] === 3;
-  const preprocessing = fromFile ?? (isImageNetLike ? preprocessingPreset('imagenet') ?? null : null);
+  const preprocessing = fromFile ?? (isImageNetLike ? (preprocessingPreset('imagenet') ?? null) : null);
   const names = model.classNames;
   const isImageNet = names === undefined && model.classes === IMAGENET_CLASS_NAMES.length;
   return {
@@ -74,14 +80,26 @@ function fromOnnx(file: NamedBytes): LoadedFiles {
     preprocessing,
     preprocessingSource: fromFile === undefined ? 'proposed' : 'file',
     classNames: names !== undefined ? [...names] : isImageNet ? [...IMAGENET_CLASS_NAMES] : indices(model.classes),
-    classNamesSource: names !== undefined ? 'the model file' : isImageNet ? 'ImageNet (proposed: 1,000 classes)' : 'class indices (give a labels file)',
+    classNamesSource:
+      names !== undefined
+        ? 'the model file'
+        : isImageNet
+          ? 'ImageNet (proposed: 1,000 classes)'
+          : 'class indices (give a labels file)',
   };
 }
 
 function fromConvnet(manifest: NamedBytes, text: string, files: readonly NamedBytes[]): LoadedFiles {
   const weights = files.find((file) => /\.safetensors$/i.test(file.name));
-  if (weights === undefined) throw new FileFormatError(baseName(manifest.name), 'needs its weights: choose weights.safetensors with it (or the whole folder `convnet train` saved)');
-  const { model } = parseModel(text, weights.bytes, { manifest: baseName(manifest.name), weights: baseName(weights.name) });
+  if (weights === undefined)
+    throw new FileFormatError(
+      baseName(manifest.name),
+      'needs its weights: choose weights.safetensors with it (or the whole folder `convnet train` saved)',
+    );
+  const { model } = parseModel(text, weights.bytes, {
+    manifest: baseName(manifest.name),
+    weights: baseName(weights.name),
+  });
   return described(model, baseName(manifest.name), 'convnet');
 }
 
@@ -91,7 +109,11 @@ function fromTfjs(manifest: NamedBytes, json: unknown, files: readonly NamedByte
   const paths = groups.flatMap((group) => (Array.isArray(group.paths) ? group.paths.map(String) : []));
   const shards = paths.map((path) => {
     const shard = files.find((file) => baseName(file.name) === baseName(path));
-    if (shard === undefined) throw new FileFormatError(baseName(manifest.name), `needs its weight file '${baseName(path)}': choose it with model.json`);
+    if (shard === undefined)
+      throw new FileFormatError(
+        baseName(manifest.name),
+        `needs its weight file '${baseName(path)}': choose it with model.json`,
+      );
     return shard.bytes;
   });
   return described(parseTfjsModel(json, shards, baseName(manifest.name)), baseName(manifest.name), 'tfjs');

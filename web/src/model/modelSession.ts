@@ -6,11 +6,18 @@ import type { FromModelWorker, ToModelWorker } from './protocol.js';
 
 type Reply = Exclude<FromModelWorker, { type: 'listening' | 'ready' | 'progress' }>;
 /** A request without its id: the session numbers it. */
-type Request = ToModelWorker extends infer Message ? (Message extends ToModelWorker ? Omit<Message, 'id'> : never) : never;
+type Request = ToModelWorker extends infer Message
+  ? Message extends ToModelWorker
+    ? Omit<Message, 'id'>
+    : never
+  : never;
 
 /** A request that failed in the worker: its message is the library's, ready to show in the page. */
 export class WorkerRequestError extends Error {
-  constructor(readonly during: string, message: string) {
+  constructor(
+    readonly during: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -30,7 +37,10 @@ export class ModelSession {
     this.worker.onmessage = (event: MessageEvent<FromModelWorker>) => this.receive(event.data);
     this.worker.onerror = (event) => {
       event.preventDefault();
-      const error = new WorkerRequestError('worker', `The model worker failed: ${event.message || 'it could not start'}`);
+      const error = new WorkerRequestError(
+        'worker',
+        `The model worker failed: ${event.message || 'it could not start'}`,
+      );
       for (const { reject } of this.waiting.values()) reject(error);
       this.waiting.clear();
     };

@@ -10,7 +10,7 @@ import {
   imageFromImageData,
   imagesToInput,
   imageToImageData,
-  Input,
+  type Input,
   parseLabels,
   ready,
   resizeForInput,
@@ -29,7 +29,15 @@ import { errorMessage } from '../ui.js';
 import { drawColumnPage, valueRange } from './columnPictures.js';
 import { describeLayers } from './layerInfo.js';
 import { loadModelFiles, type LoadedFiles, type NamedBytes } from './modelFiles.js';
-import type { FromModelWorker, LayerResult, ModelDescription, ModelFile, PictureSource, ToModelWorker, TopClass } from './protocol.js';
+import type {
+  FromModelWorker,
+  LayerResult,
+  ModelDescription,
+  ModelFile,
+  PictureSource,
+  ToModelWorker,
+  TopClass,
+} from './protocol.js';
 
 const TOP_CLASSES = 5;
 
@@ -72,15 +80,21 @@ function describe(current: LoadedFiles): ModelDescription {
     format: current.format,
     layers: describeLayers(model),
     parameterCount: model.namedWeights().reduce((sum, weight) => sum + weight.tensor.size, 0),
-    input: shape.length === 3
-      ? { height: shape[0]!, width: shape[1]!, channels: shape[2]!, colorModel: input.colorModel }
-      : { height: 1, width: 1, channels: shape[0] ?? 1, colorModel: null },
+    input:
+      shape.length === 3
+        ? { height: shape[0]!, width: shape[1]!, channels: shape[2]!, colorModel: input.colorModel }
+        : { height: 1, width: 1, channels: shape[0] ?? 1, colorModel: null },
     preprocessing: current.preprocessing,
     preprocessingSource: current.preprocessingSource,
     classNames: current.classNames,
     classNamesSource: current.classNamesSource,
     output: model.output,
-    gradCamLayers: gradCamLayers(model).map((layer) => ({ index: layer.layerIndex, name: layer.layerName, className: layer.className, shape: [...layer.shape] })),
+    gradCamLayers: gradCamLayers(model).map((layer) => ({
+      index: layer.layerIndex,
+      name: layer.layerName,
+      className: layer.className,
+      shape: [...layer.shape],
+    })),
   };
 }
 
@@ -117,19 +131,31 @@ function softmaxTop(scores: Float32Array | Float64Array, isLogits: boolean, name
 function run(id: number, picture: PictureSource): void {
   if (loaded === null || description === null) throw new Error('Choose a model first.');
   const { model } = loaded;
-  if (model.inputShape.length !== 3) throw new Error(`${loaded.name} takes vectors of ${model.inputShape[0]} values, not pictures.`);
+  if (model.inputShape.length !== 3)
+    throw new Error(`${loaded.name} takes vectors of ${model.inputShape[0]} values, not pictures.`);
   const image = pictureImage(picture);
   const total = model.layers.length;
   post({ type: 'progress', id, done: 0, total, text: 'fitting the picture' });
   const input = imagesToInput(model, [image]);
   const [height, width] = model.inputShape as [number, number, number];
   const fitted = resizeForInput(image, width, height, model.preprocessing);
-  const shown = imageToImageData(description.input.colorModel === null || fitted.colorModel === description.input.colorModel ? fitted : convertImage(fitted, description.input.colorModel));
+  const shown = imageToImageData(
+    description.input.colorModel === null || fitted.colorModel === description.input.colorModel
+      ? fitted
+      : convertImage(fitted, description.input.colorModel),
+  );
 
   const started = performance.now();
   // One report per layer as it finishes: the page's bar moves through the pass, not by stage only.
   const computed = layerOutputs(model, input, {
-    onLayer: (layer) => post({ type: 'progress', id, done: layer.layerIndex + 1, total, text: `layer ${layer.layerIndex + 1} of ${total}: ${layer.layerName}` }),
+    onLayer: (layer) =>
+      post({
+        type: 'progress',
+        id,
+        done: layer.layerIndex + 1,
+        total,
+        text: `layer ${layer.layerIndex + 1} of ${total}: ${layer.layerName}`,
+      }),
   });
   const values = computed.layers.map((layer) => layer.values);
   const forwardMs = performance.now() - started;
@@ -140,7 +166,14 @@ function run(id: number, picture: PictureSource): void {
   const layers: LayerResult[] = values.map((layerValues, layerIndex) => ({
     layerIndex,
     ...ranges[layerIndex]!,
-    column: drawColumnPage(layerIndex, layerValues, model.layerOutputShapes[layerIndex]!, ranges[layerIndex]!.range, ranges[layerIndex]!.isSigned, 0),
+    column: drawColumnPage(
+      layerIndex,
+      layerValues,
+      model.layerOutputShapes[layerIndex]!,
+      ranges[layerIndex]!.range,
+      ranges[layerIndex]!.isSigned,
+      0,
+    ),
   }));
   const drawMs = performance.now() - drawStarted;
   const top = softmaxTop(values[total - 1]!, model.output === 'logits', description.classNames);
@@ -154,7 +187,11 @@ function run(id: number, picture: PictureSource): void {
 function setLabels(id: number, name: string, text: string | null): void {
   if (loaded === null || description === null || ownClassNames === null) throw new Error('Choose a model first.');
   const names = text === null ? ownClassNames.names : parseLabels(text, name, loaded.model.classes);
-  description = { ...description, classNames: names, classNamesSource: text === null ? ownClassNames.source : `labels file ${name}` };
+  description = {
+    ...description,
+    classNames: names,
+    classNamesSource: text === null ? ownClassNames.source : `labels file ${name}`,
+  };
   post({ type: 'model', id, model: description });
 }
 
@@ -165,25 +202,41 @@ function setPreprocessing(id: number, preprocessing: ModelDescription['preproces
   post({ type: 'model', id, model: description });
 }
 
-/** Grad-CAM (the library's) for the last picture: the heat at the layer's resolution and its overlay on the fitted picture. */
+/**
+ * Grad-CAM (the library's) for the last picture: the heat at the layer's resolution and its overlay on the fitted
+ * picture.
+ */
 function explainClass(id: number, classIndex: number, layerName: string): void {
   if (loaded === null || outputs === null) throw new Error('Run a picture first.');
-  post({ type: 'progress', id, done: 0, total: 2, text: `Grad-CAM: the pass to the logits and the gradient back to ${layerName}` });
+  post({
+    type: 'progress',
+    id,
+    done: 0,
+    total: 2,
+    text: `Grad-CAM: the pass to the logits and the gradient back to ${layerName}`,
+  });
   const started = performance.now();
   const result = gradCam(loaded.model, outputs.input, outputs.fitted, { classIndex, layerName });
   post({ type: 'progress', id, done: 1, total: 2, text: 'Grad-CAM: drawing the heat map' });
   const heat = Float32Array.from(result.heat.data);
   const overlay = new Uint8ClampedArray(imageToImageData(result.overlay).data);
-  post({
-    type: 'gradCam', id, classIndex: result.classIndex, layerName: result.layerName,
-    heat: { width: result.heat.width, height: result.heat.height, values: heat },
-    overlay: { width: result.overlay.width, height: result.overlay.height, rgba: overlay },
-    ms: performance.now() - started,
-  }, [heat.buffer, overlay.buffer]);
+  post(
+    {
+      type: 'gradCam',
+      id,
+      classIndex: result.classIndex,
+      layerName: result.layerName,
+      heat: { width: result.heat.width, height: result.heat.height, values: heat },
+      overlay: { width: result.overlay.width, height: result.overlay.height, rgba: overlay },
+      ms: performance.now() - started,
+    },
+    [heat.buffer, overlay.buffer],
+  );
 }
 
 function layerOf(model: Model, layerIndex: number): number {
-  if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex >= model.layers.length) throw new RangeError(`no layer ${layerIndex}: the model has ${model.layers.length}`);
+  if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex >= model.layers.length)
+    throw new RangeError(`no layer ${layerIndex}: the model has ${model.layers.length}`);
   if (outputs === null) throw new Error('Run a picture first.');
   return layerIndex;
 }
@@ -192,7 +245,9 @@ function handle(message: ToModelWorker): void {
   const { id } = message;
   switch (message.type) {
     case 'loadModel':
-      loadModel(id, message.files).catch((error: unknown) => post({ type: 'error', id, during: 'model', message: errorMessage(error) }));
+      loadModel(id, message.files).catch((error: unknown) =>
+        post({ type: 'error', id, during: 'model', message: errorMessage(error) }),
+      );
       return;
     case 'setLabels':
       attempt(id, 'labels', () => setLabels(id, message.name, message.text));
@@ -207,7 +262,14 @@ function handle(message: ToModelWorker): void {
       attempt(id, 'page', () => {
         const layerIndex = layerOf(loaded!.model, message.layerIndex);
         const { range, isSigned } = outputs!.ranges[layerIndex]!;
-        const column = drawColumnPage(layerIndex, outputs!.layers.layers[layerIndex]!.values, loaded!.model.layerOutputShapes[layerIndex]!, range, isSigned, message.page);
+        const column = drawColumnPage(
+          layerIndex,
+          outputs!.layers.layers[layerIndex]!.values,
+          loaded!.model.layerOutputShapes[layerIndex]!,
+          range,
+          isSigned,
+          message.page,
+        );
         post({ type: 'page', id, column }, [column.rgba.buffer]);
       });
       return;
@@ -215,7 +277,9 @@ function handle(message: ToModelWorker): void {
       attempt(id, 'values', () => {
         const layerIndex = layerOf(loaded!.model, message.layerIndex);
         const values = Float32Array.from(outputs!.layers.layers[layerIndex]!.values);
-        post({ type: 'values', id, layerIndex, shape: [...loaded!.model.layerOutputShapes[layerIndex]!], values }, [values.buffer]);
+        post({ type: 'values', id, layerIndex, shape: [...loaded!.model.layerOutputShapes[layerIndex]!], values }, [
+          values.buffer,
+        ]);
       });
       return;
     case 'gradCam':
@@ -249,5 +313,12 @@ ready()
   .then(() => {
     const info = backendInfo();
     post({ type: 'listening' });
-    post({ type: 'ready', backend: { active: info.active, threads: info.wasm?.threads ?? 1, isIsolated: globalThis.crossOriginIsolated === true } });
+    post({
+      type: 'ready',
+      backend: {
+        active: info.active,
+        threads: info.wasm?.threads ?? 1,
+        isIsolated: globalThis.crossOriginIsolated === true,
+      },
+    });
   });

@@ -33,19 +33,40 @@ export function selectionAt(page: ColumnPage, x: number, y: number): ValueSelect
   const tile = Math.floor(pixelY / (page.tileHeight + page.gap));
   const row = pixelY - tile * (page.tileHeight + page.gap);
   if (row >= page.tileHeight || tile >= page.tiles) return null;
-  return { layerIndex: page.layerIndex, kind: 'maps', channel: page.first + tile, row: Math.floor(row / page.scale), column: Math.floor(pixelX / page.scale) };
+  return {
+    layerIndex: page.layerIndex,
+    kind: 'maps',
+    channel: page.first + tile,
+    row: Math.floor(row / page.scale),
+    column: Math.floor(pixelX / page.scale),
+  };
 }
 
-/** Outlines the selected value (one marker in the whole overview); `xScale` and `yScale` are screen pixels per canvas pixel. */
-function placeMarker(marker: HTMLElement, page: ColumnPage, selection: ValueSelection, xScale: number, yScale: number): void {
+/**
+ * Outlines the selected value (one marker in the whole overview); `xScale` and `yScale` are screen pixels per canvas
+ * pixel.
+ */
+function placeMarker(
+  marker: HTMLElement,
+  page: ColumnPage,
+  selection: ValueSelection,
+  xScale: number,
+  yScale: number,
+): void {
   for (const other of document.querySelectorAll<HTMLElement>('.model-marker')) other.hidden = true;
-  const top = selection.kind === 'maps'
-    ? (selection.channel - page.first) * (page.tileHeight + page.gap) + selection.row * page.scale
-    : selection.index - page.first;
+  const top =
+    selection.kind === 'maps'
+      ? (selection.channel - page.first) * (page.tileHeight + page.gap) + selection.row * page.scale
+      : selection.index - page.first;
   const left = selection.kind === 'maps' ? selection.column * page.scale : 0;
   const width = selection.kind === 'maps' ? page.scale : page.width;
   const height = selection.kind === 'maps' ? page.scale : 1;
-  Object.assign(marker.style, { left: `${left * xScale}px`, top: `${top * yScale}px`, width: `${width * xScale}px`, height: `${height * yScale}px` });
+  Object.assign(marker.style, {
+    left: `${left * xScale}px`,
+    top: `${top * yScale}px`,
+    width: `${width * xScale}px`,
+    height: `${height * yScale}px`,
+  });
   marker.hidden = false;
 }
 
@@ -53,7 +74,10 @@ function drawPage(canvas: HTMLCanvasElement, page: ColumnPage): void {
   canvas.width = page.width;
   canvas.height = page.height;
   const displayWidth = page.kind === 'maps' ? TILE_WIDTH : 26;
-  const valueHeight = Math.min(VALUE_HEIGHT_RANGE[1], Math.max(VALUE_HEIGHT_RANGE[0], Math.floor(STRIP_HEIGHT / page.height)));
+  const valueHeight = Math.min(
+    VALUE_HEIGHT_RANGE[1],
+    Math.max(VALUE_HEIGHT_RANGE[0], Math.floor(STRIP_HEIGHT / page.height)),
+  );
   const displayHeight = page.kind === 'maps' ? (page.height * TILE_WIDTH) / page.width : page.height * valueHeight;
   canvas.style.width = `${displayWidth}px`;
   canvas.style.height = `${Math.round(displayHeight)}px`;
@@ -61,7 +85,8 @@ function drawPage(canvas: HTMLCanvasElement, page: ColumnPage): void {
 }
 
 function pageLabel(layer: LayerInfo, page: ColumnPage): string {
-  const total = page.kind === 'maps' ? layer.outputShape[2]! : layer.outputShape.reduce((product, size) => product * size, 1);
+  const total =
+    page.kind === 'maps' ? layer.outputShape[2]! : layer.outputShape.reduce((product, size) => product * size, 1);
   return `${page.first + 1}\u2013${page.first + page.tiles} of ${total.toLocaleString('en')}`;
 }
 
@@ -72,14 +97,26 @@ function column(layer: LayerInfo, result: LayerResult, handlers: OverviewHandler
   const marker = element('div', { class: 'model-marker', hidden: '' });
   canvas.addEventListener('click', (event) => {
     const bounds = canvas.getBoundingClientRect();
-    const selection = selectionAt(page, (event.clientX - bounds.left) / bounds.width, (event.clientY - bounds.top) / bounds.height);
+    const selection = selectionAt(
+      page,
+      (event.clientX - bounds.left) / bounds.width,
+      (event.clientY - bounds.top) / bounds.height,
+    );
     if (selection === null) return;
     placeMarker(marker, page, selection, bounds.width / page.width, bounds.height / page.height);
     handlers.onValueClick(selection);
   });
   const label = element('span', { class: 'model-page-label' }, pageLabel(layer, page));
-  const previous = element('button', { class: 'secondary model-pager-button', 'aria-label': `previous page of ${layer.name}` }, '\u2039');
-  const next = element('button', { class: 'secondary model-pager-button', 'aria-label': `next page of ${layer.name}` }, '\u203a');
+  const previous = element(
+    'button',
+    { class: 'secondary model-pager-button', 'aria-label': `previous page of ${layer.name}` },
+    '\u2039',
+  );
+  const next = element(
+    'button',
+    { class: 'secondary model-pager-button', 'aria-label': `next page of ${layer.name}` },
+    '\u203a',
+  );
   const update = () => {
     previous.disabled = page.page === 0;
     next.disabled = page.page >= page.pageCount - 1;
@@ -101,17 +138,23 @@ function column(layer: LayerInfo, result: LayerResult, handlers: OverviewHandler
   previous.addEventListener('click', () => void turn(-1));
   next.addEventListener('click', () => void turn(1));
   update();
-  const pager = page.pageCount > 1 ? element('div', { class: 'model-pager' }, previous, label, next) : element('div', { class: 'model-pager' }, label);
+  const pager =
+    page.pageCount > 1
+      ? element('div', { class: 'model-pager' }, previous, label, next)
+      : element('div', { class: 'model-pager' }, label);
   const range = `${result.isSigned ? '\u00b1' : '0\u2013'}${result.range.toPrecision(3)}`;
   return element(
     'div',
     { class: 'model-column', 'data-layer': String(layer.index), title: `${layer.name} (${layer.className})` },
-    element('div', { class: 'model-column-head' },
+    element(
+      'div',
+      { class: 'model-column-head' },
       element('strong', {}, `${layer.index} ${layer.className}`),
       element('span', { class: 'model-detail' }, layer.detail === layer.className ? layer.name : layer.detail),
       element('span', { class: 'mono' }, formatShape(layer.outputShape)),
       ...(layer.formula === null ? [] : [element('span', { class: 'mono model-formula' }, layer.formula)]),
-      element('span', { class: 'model-range' }, `range ${range}`)),
+      element('span', { class: 'model-range' }, `range ${range}`),
+    ),
     pager,
     element('div', { class: 'model-maps-frame' }, canvas, marker),
   );
@@ -122,18 +165,36 @@ function classesColumn(top: readonly TopClass[], description: ModelDescription):
   for (const entry of top) {
     const bar = element('span', { class: 'model-bar' });
     bar.style.width = `${Math.max(1, entry.probability * 100)}%`;
-    list.append(element('li', {}, element('span', { class: 'model-class' }, entry.name), element('span', { class: 'mono' }, `${(entry.probability * 100).toFixed(1)}%`), bar));
+    list.append(
+      element(
+        'li',
+        {},
+        element('span', { class: 'model-class' }, entry.name),
+        element('span', { class: 'mono' }, `${(entry.probability * 100).toFixed(1)}%`),
+        bar,
+      ),
+    );
   }
   const how = description.output === 'logits' ? 'softmax of the last layer\u2019s logits' : 'the model\u2019s softmax';
-  return element('div', { class: 'model-column model-classes' },
-    element('div', { class: 'model-column-head' }, element('strong', {}, 'Top classes'), element('span', { class: 'model-detail' }, how), element('span', { class: 'model-detail' }, `names: ${description.classNamesSource}`)),
-    list);
+  return element(
+    'div',
+    { class: 'model-column model-classes' },
+    element(
+      'div',
+      { class: 'model-column-head' },
+      element('strong', {}, 'Top classes'),
+      element('span', { class: 'model-detail' }, how),
+      element('span', { class: 'model-detail' }, `names: ${description.classNamesSource}`),
+    ),
+    list,
+  );
 }
 
 /** Arcs from each input that is not the layer just before to the layer that joins it. */
 function drawJoins(track: HTMLElement, layers: readonly LayerInfo[]): void {
   const columns = new Map<number, HTMLElement>();
-  for (const node of track.querySelectorAll<HTMLElement>('.model-column[data-layer]')) columns.set(Number(node.dataset['layer']), node);
+  for (const node of track.querySelectorAll<HTMLElement>('.model-column[data-layer]'))
+    columns.set(Number(node.dataset.layer), node);
   const svgNamespace = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(svgNamespace, 'svg');
   svg.setAttribute('class', 'model-joins');
@@ -152,8 +213,8 @@ function drawJoins(track: HTMLElement, layers: readonly LayerInfo[]): void {
       const path = document.createElementNS(svgNamespace, 'path');
       path.setAttribute('d', `M ${x1} ${ARC_BAND} C ${x1} 2, ${x2} 2, ${x2} ${ARC_BAND}`);
       path.setAttribute('class', layer.className === 'Concatenate' ? 'model-join concat' : 'model-join');
-      path.dataset['from'] = String(input);
-      path.dataset['to'] = String(layer.index);
+      path.dataset.from = String(input);
+      path.dataset.to = String(layer.index);
       svg.append(path);
     }
   }
@@ -183,7 +244,8 @@ export async function renderOverview(
   const track = element('div', { class: 'model-track', id: 'model-track' });
   container.replaceChildren(track);
   for (let start = 0; start < results.length; start += COLUMNS_PER_FRAME) {
-    for (const result of results.slice(start, start + COLUMNS_PER_FRAME)) track.append(column(description.layers[result.layerIndex]!, result, handlers));
+    for (const result of results.slice(start, start + COLUMNS_PER_FRAME))
+      track.append(column(description.layers[result.layerIndex]!, result, handlers));
     await nextFrame();
     if (!isCurrent()) return;
   }

@@ -30,7 +30,10 @@ export type ToModelWorker =
   | { type: 'values'; id: number; layerIndex: number }
   /** How one value was computed (the library's explainValue): [row, column, channel] for maps, [index] for vectors. */
   | { type: 'explain'; id: number; layerIndex: number; position: number[] }
-  /** Grad-CAM (the library's gradCam) of class `classIndex` on layer `layerName` (one of the model's gradCamLayers), for the last picture. */
+  /**
+   * Grad-CAM (the library's gradCam) of class `classIndex` on layer `layerName` (one of the model's gradCamLayers), for
+   * the last picture.
+   */
   | { type: 'gradCam'; id: number; classIndex: number; layerName: string };
 
 /** One layer of the loaded model, as the overview lists it. */
@@ -45,7 +48,10 @@ export interface LayerInfo {
   outputShape: number[];
   /** What it computes in a few words: "3×3 conv, stride 2, 64 filters". */
   detail: string;
-  /** How the output size follows from the input's, with the numbers: "(224 + 2·3 − 7) / 2 + 1 = 112". Null where it is not a window. */
+  /**
+   * How the output size follows from the input's, with the numbers: "(224 + 2·3 − 7) / 2 + 1 = 112". Null where it is
+   * not a window.
+   */
   formula: string | null;
   parameterCount: number;
 }
@@ -97,7 +103,10 @@ export interface ColumnPage {
 /** One layer's output for the picture: its value range and the first page of its column. */
 export interface LayerResult {
   layerIndex: number;
-  /** The largest magnitude (drawn at full color) and whether any value is negative (blue-white-red then, black-white otherwise). */
+  /**
+   * The largest magnitude (drawn at full color) and whether any value is negative (blue-white-red then, black-white
+   * otherwise).
+   */
   range: number;
   isSigned: boolean;
   column: ColumnPage;
@@ -144,4 +153,9 @@ export type FromModelWorker =
       ms: number;
     }
   /** A request failed: the library's message (a wrong file, a picture it cannot decode). */
-  | { type: 'error'; id: number; during: 'model' | 'labels' | 'preprocessing' | 'picture' | 'page' | 'values' | 'explain' | 'gradCam'; message: string };
+  | {
+      type: 'error';
+      id: number;
+      during: 'model' | 'labels' | 'preprocessing' | 'picture' | 'page' | 'values' | 'explain' | 'gradCam';
+      message: string;
+    };

@@ -26,7 +26,8 @@ export function classFromText(text: string, names: readonly string[]): number {
   const wanted = text.trim();
   if (/^\d+$/.test(wanted)) {
     const index = Number(wanted);
-    if (index >= names.length) throw new RangeError(`there is no class ${index}: the model has ${names.length} (0\u2013${names.length - 1})`);
+    if (index >= names.length)
+      throw new RangeError(`there is no class ${index}: the model has ${names.length} (0\u2013${names.length - 1})`);
     return index;
   }
   const lower = wanted.toLowerCase();
@@ -36,7 +37,12 @@ export function classFromText(text: string, names: readonly string[]): number {
   const partial = names.flatMap((name, index) => (name.toLowerCase().includes(lower) ? [index] : []));
   if (partial.length === 1) return partial[0]!;
   if (partial.length === 0) throw new RangeError(`no class is named \u201c${wanted}\u201d`);
-  throw new RangeError(`\u201c${wanted}\u201d names ${partial.length} classes (${partial.slice(0, 4).map((index) => names[index]).join(', ')}\u2026): type more of the name, or its index`);
+  throw new RangeError(
+    `\u201c${wanted}\u201d names ${partial.length} classes (${partial
+      .slice(0, 4)
+      .map((index) => names[index])
+      .join(', ')}\u2026): type more of the name, or its index`,
+  );
 }
 
 export interface WhyThisClass {
@@ -53,7 +59,16 @@ export interface WhyThisClass {
 }
 
 export function whyThisClass(session: ModelSession): WhyThisClass {
-  const state: GradCamState = { phase: 'idle', classIndex: null, layerName: null, width: 0, height: 0, heat: [], ms: null, error: null };
+  const state: GradCamState = {
+    phase: 'idle',
+    classIndex: null,
+    layerName: null,
+    width: 0,
+    height: 0,
+    heat: [],
+    ms: null,
+    error: null,
+  };
   let model: ModelDescription | null = null;
   let token = 0;
   /** The worker requests of this panel not answered yet: their progress goes to the panel, not the page's bar. */
@@ -63,16 +78,31 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
 
   const topButtons = element('div', { class: 'controls model-cam-top', id: 'model-cam-top' });
   const names = element('datalist', { id: 'model-cam-names' });
-  const classInput = element('input', { type: 'text', id: 'model-cam-class', list: 'model-cam-names', size: '14', placeholder: 'name or index' });
+  const classInput = element('input', {
+    type: 'text',
+    id: 'model-cam-class',
+    list: 'model-cam-names',
+    size: '14',
+    placeholder: 'name or index',
+  });
   const showButton = element('button', { class: 'secondary', id: 'model-cam-show' }, 'Show');
   const layerSelect = element('select', { id: 'model-cam-layer' });
   const status = element('p', { class: 'model-cam-status', id: 'model-cam-status', role: 'status' });
-  const overlay = element('canvas', { class: 'pixels model-cam-overlay', id: 'model-cam-overlay', width: '1', height: '1' });
+  const overlay = element('canvas', {
+    class: 'pixels model-cam-overlay',
+    id: 'model-cam-overlay',
+    width: '1',
+    height: '1',
+  });
   const overlayCaption = element('figcaption', {}, 'over the picture as the model sees it');
   const heat = element('canvas', { class: 'pixels model-cam-heat', id: 'model-cam-heat', width: '1', height: '1' });
   const heatCaption = element('figcaption', {}, 'at the layer\u2019s resolution');
-  const pictures = element('div', { class: 'row model-cam-pictures', hidden: '' },
-    element('figure', {}, overlay, overlayCaption), element('figure', {}, heat, heatCaption));
+  const pictures = element(
+    'div',
+    { class: 'row model-cam-pictures', hidden: '' },
+    element('figure', {}, overlay, overlayCaption),
+    element('figure', {}, heat, heatCaption),
+  );
 
   const fromText = () => {
     if (model === null) return;
@@ -90,13 +120,26 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
     if (state.classIndex !== null) void show(state.classIndex);
   });
 
-  const root = element('div', { class: 'model-cam', id: 'model-cam' },
-    element('p', { class: 'explain' }, 'Grad-CAM: the gradient of the class\u2019s score (its logit) with respect to a layer\u2019s maps, averaged over each map, weighs that map; their weighted sum, negatives cut, is where the evidence lies. Red to white: more evidence.'),
+  const root = element(
+    'div',
+    { class: 'model-cam', id: 'model-cam' },
+    element(
+      'p',
+      { class: 'explain' },
+      'Grad-CAM: the gradient of the class\u2019s score (its logit) with respect to a layer\u2019s maps, averaged over each map, weighs that map; their weighted sum, negatives cut, is where the evidence lies. Red to white: more evidence.',
+    ),
     topButtons,
-    element('div', { class: 'controls' },
-      element('label', { class: 'control' }, 'Any class ', classInput), names, showButton,
-      element('label', { class: 'control' }, 'Layer ', layerSelect)),
-    status, pictures);
+    element(
+      'div',
+      { class: 'controls' },
+      element('label', { class: 'control' }, 'Any class ', classInput),
+      names,
+      showButton,
+      element('label', { class: 'control' }, 'Layer ', layerSelect),
+    ),
+    status,
+    pictures,
+  );
 
   function fail(message: string): void {
     state.phase = 'error';
@@ -108,26 +151,52 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
   function setModel(next: ModelDescription | null): void {
     model = next;
     token++;
-    Object.assign(state, { phase: 'idle', classIndex: null, layerName: null, width: 0, height: 0, heat: [], ms: null, error: null });
+    Object.assign(state, {
+      phase: 'idle',
+      classIndex: null,
+      layerName: null,
+      width: 0,
+      height: 0,
+      heat: [],
+      ms: null,
+      error: null,
+    });
     pictures.hidden = true;
     status.textContent = '';
     topButtons.replaceChildren();
-    names.replaceChildren(...(next?.classNames ?? []).map((name, index) => element('option', { value: name }, String(index))));
+    names.replaceChildren(
+      ...(next?.classNames ?? []).map((name, index) => element('option', { value: name }, String(index))),
+    );
     const layers = next?.gradCamLayers ?? [];
-    layerSelect.replaceChildren(...layers.map((layer) => element('option', { value: layer.name },
-      `${layer.index}: ${layer.name} (${layer.className}, ${layer.shape.join('\u00d7')})`)));
+    layerSelect.replaceChildren(
+      ...layers.map((layer) =>
+        element(
+          'option',
+          { value: layer.name },
+          `${layer.index}: ${layer.name} (${layer.className}, ${layer.shape.join('\u00d7')})`,
+        ),
+      ),
+    );
     // The last: the maps just before global pooling, after the last block's Add where it has one.
     layerSelect.value = layers[layers.length - 1]?.name ?? '';
     layerSelect.disabled = classInput.disabled = showButton.disabled = layers.length === 0;
-    if (next !== null && layers.length === 0) status.textContent = 'This model has no feature maps larger than 1\u00d71 before its classes: Grad-CAM has nothing to weigh.';
+    if (next !== null && layers.length === 0)
+      status.textContent =
+        'This model has no feature maps larger than 1\u00d71 before its classes: Grad-CAM has nothing to weigh.';
   }
 
   function setTop(top: readonly TopClass[]): void {
-    topButtons.replaceChildren(...top.map((entry, rank) => {
-      const button = element('button', { class: 'secondary', id: `model-cam-top-${rank}`, 'data-class': String(entry.index) }, `${entry.name} ${(entry.probability * 100).toFixed(1)}%`);
-      button.addEventListener('click', () => void show(entry.index));
-      return button;
-    }));
+    topButtons.replaceChildren(
+      ...top.map((entry, rank) => {
+        const button = element(
+          'button',
+          { class: 'secondary', id: `model-cam-top-${rank}`, 'data-class': String(entry.index) },
+          `${entry.name} ${(entry.probability * 100).toFixed(1)}%`,
+        );
+        button.addEventListener('click', () => void show(entry.index));
+        return button;
+      }),
+    );
     if (top[0] !== undefined && layerSelect.value !== '') void show(top[0].index);
   }
 
@@ -140,7 +209,8 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
     status.classList.remove('error');
     const className = model.classNames[classIndex] ?? String(classIndex);
     status.textContent = `Computing Grad-CAM of \u201c${className}\u201d on ${layer}\u2026`;
-    for (const button of topButtons.querySelectorAll<HTMLButtonElement>('button')) button.setAttribute('aria-pressed', String(button.dataset.class === String(classIndex)));
+    for (const button of topButtons.querySelectorAll<HTMLButtonElement>('button'))
+      button.setAttribute('aria-pressed', String(button.dataset.class === String(classIndex)));
     let reply: Extract<FromModelWorker, { type: 'gradCam' }>;
     try {
       const pending = session.request<'gradCam'>({ type: 'gradCam', classIndex, layerName: layer });
@@ -161,8 +231,13 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
     pictures.hidden = false;
     status.textContent = `Where the evidence for \u201c${className}\u201d (class ${reply.classIndex}) lies, weighed on ${reply.layerName}: ${reply.ms.toFixed(0)} ms.`;
     Object.assign(state, {
-      phase: 'done', classIndex: reply.classIndex, layerName: reply.layerName, width: reply.heat.width, height: reply.heat.height,
-      heat: Array.from(reply.heat.values), ms: reply.ms,
+      phase: 'done',
+      classIndex: reply.classIndex,
+      layerName: reply.layerName,
+      width: reply.heat.width,
+      height: reply.heat.height,
+      heat: Array.from(reply.heat.values),
+      ms: reply.ms,
     });
   }
 
@@ -181,7 +256,10 @@ function draw(canvas: HTMLCanvasElement, width: number, height: number, rgba: Ui
   canvas.getContext('2d')!.putImageData(new ImageData(rgba, width, height), 0, 0);
 }
 
-/** The heat in [0, 1] in the overlay's colors (black, red, yellow, white: the most evidence), one pixel per map position. */
+/**
+ * The heat in [0, 1] in the overlay's colors (black, red, yellow, white: the most evidence), one pixel per map
+ * position.
+ */
 function heatPixels(values: Float32Array): Uint8ClampedArray<ArrayBuffer> {
   const rgba = new Uint8ClampedArray(values.length * 4);
   const rgb = new Float32Array(3);

@@ -49,7 +49,8 @@ const MODELS: Record<SplitModel, { title: string; explain: string; channels: Cha
   },
   hsv: {
     title: 'HSV',
-    explain: 'Hue (which color, an angle: 0 and 1 are both red), saturation (how far from gray) and value (the largest of R, G, B). ' +
+    explain:
+      'Hue (which color, an angle: 0 and 1 are both red), saturation (how far from gray) and value (the largest of R, G, B). ' +
       'Where S is 0 the hue is undefined and the toolkit sets it to 0.',
     channels: [
       { label: 'H', name: 'hue', tint: (value) => [value, 1, 1] },
@@ -59,7 +60,8 @@ const MODELS: Record<SplitModel, { title: string; explain: string; channels: Cha
   },
   cmyk: {
     title: 'CMYK',
-    explain: 'Inks taken away from white paper, as a printer lays them down: K = 1 − max(R, G, B) is the black ink, and C, M, Y ' +
+    explain:
+      'Inks taken away from white paper, as a printer lays them down: K = 1 − max(R, G, B) is the black ink, and C, M, Y ' +
       'the cyan, magenta and yellow left to add, relative to 1 − K.',
     channels: [
       { label: 'C', name: 'cyan', tint: (value) => [value, 0, 0, 0] },
@@ -70,7 +72,8 @@ const MODELS: Record<SplitModel, { title: string; explain: string; channels: Cha
   },
   gray: {
     title: 'Gray',
-    explain: 'Luma, Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601, as JPEG): green counts most because the eye is most sensitive to it.',
+    explain:
+      'Luma, Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601, as JPEG): green counts most because the eye is most sensitive to it.',
     channels: [{ label: 'gray', name: 'luma', tint: (value) => [value] }],
   },
 };
@@ -109,10 +112,16 @@ function channelPicture(image: Image, model: SplitModel, channel: number, isTint
 
 /** The decoded (and shrunk) image converted to every model with the toolkit. */
 function split({ decoded, source }: DecodedImage, name: string): Split {
-  const models = Object.fromEntries(SPLIT_MODELS.map((model) => [model, convertImage(source, model)])) as Record<SplitModel, Image>;
-  const channelMeans = Object.fromEntries(SPLIT_MODELS.map((model) => [model, meansOf(models[model], MODELS[model].channels.length)])) as Record<SplitModel, number[]>;
+  const models = Object.fromEntries(SPLIT_MODELS.map((model) => [model, convertImage(source, model)])) as Record<
+    SplitModel,
+    Image
+  >;
+  const channelMeans = Object.fromEntries(
+    SPLIT_MODELS.map((model) => [model, meansOf(models[model], MODELS[model].channels.length)]),
+  ) as Record<SplitModel, number[]>;
   // The color models hold no opacity: the picture is composited over white for them, and its alpha kept here.
-  const alpha = source.colorModel === 'rgba' ? imageFromPixels(channelOf(source, 3, 4), source.width, source.height, 'gray') : null;
+  const alpha =
+    source.colorModel === 'rgba' ? imageFromPixels(channelOf(source, 3, 4), source.width, source.height, 'gray') : null;
   return { decoded, source, models, channelMeans, alpha, name };
 }
 
@@ -145,7 +154,8 @@ function humanValue(model: SplitModel, channel: number, value: number): string {
 function samplePositions(width: number, height: number): { x: number; y: number }[] {
   const positions: { x: number; y: number }[] = [];
   for (const fractionY of [1 / 6, 1 / 2, 5 / 6]) {
-    for (const fractionX of [1 / 6, 1 / 2, 5 / 6]) positions.push({ x: Math.floor(width * fractionX), y: Math.floor(height * fractionY) });
+    for (const fractionX of [1 / 6, 1 / 2, 5 / 6])
+      positions.push({ x: Math.floor(width * fractionX), y: Math.floor(height * fractionY) });
   }
   return positions;
 }
@@ -165,26 +175,52 @@ export const colorModelsPage: Page = {
 
     const status = element('p', { class: 'color-status', id: 'color-status' });
     const error = element('p', { class: 'error', id: 'color-error', role: 'alert' });
-    const fileInput = element('input', { type: 'file', accept: 'image/png,image/jpeg', id: 'color-file', 'aria-label': 'Your own image (PNG or JPEG)' });
-    const original = element('canvas', { class: 'pixels', role: 'img', 'aria-label': 'The image; the table beside it gives the pixel under the pointer in every model' });
-    const originalFigure = element('span', { class: 'color-pixel' }, original, element('span', { class: 'color-marker' }));
+    const fileInput = element('input', {
+      type: 'file',
+      accept: 'image/png,image/jpeg',
+      id: 'color-file',
+      'aria-label': 'Your own image (PNG or JPEG)',
+    });
+    const original = element('canvas', {
+      class: 'pixels',
+      role: 'img',
+      'aria-label': 'The image; the table beside it gives the pixel under the pointer in every model',
+    });
+    const originalFigure = element(
+      'span',
+      { class: 'color-pixel' },
+      original,
+      element('span', { class: 'color-marker' }),
+    );
     const swatch = element('span', { class: 'color-swatch' });
     const readout = element('table', { class: 'numbers color-readout', id: 'color-readout' });
     const rows = element('div', { class: 'color-rows' });
 
-    const builtIn = choice('image', BUILT_IN.map(({ value, text }) => ({ value, text })), BUILT_IN[0].value, (value) => {
-      const entry = BUILT_IN.find((candidate) => candidate.value === value)!;
-      void loadUrl(entry.url, entry.file);
-    }, 'color-image');
+    const builtIn = choice(
+      'image',
+      BUILT_IN.map(({ value, text }) => ({ value, text })),
+      BUILT_IN[0].value,
+      (value) => {
+        const entry = BUILT_IN.find((candidate) => candidate.value === value)!;
+        void loadUrl(entry.url, entry.file);
+      },
+      'color-image',
+    );
     // Shown while the user's own file is on the page; not a choice to pick.
     builtIn.select.append(element('option', { value: 'file', disabled: '' }, 'your file'));
-    const display = choice('show channels', [
-      { value: 'gray', text: 'as brightness (white = 1)' },
-      { value: 'tinted', text: 'tinted (what each one adds)' },
-    ], 'gray', (value) => {
-      isTinted = value === 'tinted';
-      render();
-    }, 'color-display');
+    const display = choice(
+      'show channels',
+      [
+        { value: 'gray', text: 'as brightness (white = 1)' },
+        { value: 'tinted', text: 'tinted (what each one adds)' },
+      ],
+      'gray',
+      (value) => {
+        isTinted = value === 'tinted';
+        render();
+      },
+      'color-display',
+    );
 
     /** The pixel under the pointer, from any of the pictures (they all show the same pixels). */
     function track(canvas: HTMLCanvasElement): void {
@@ -220,10 +256,19 @@ export const colorModelsPage: Page = {
         element('caption', {}, `pixel (row ${hovered.y}, column ${hovered.x})`),
         ...SPLIT_MODELS.map((model) => {
           const values = pixelOf(current!.models[model], hovered.x, hovered.y);
-          return element('tr', { 'data-model': model },
+          return element(
+            'tr',
+            { 'data-model': model },
             element('th', {}, MODELS[model].title),
-            ...MODELS[model].channels.map((info, channel) => element('td', { title: `${info.name}: ${values[channel]!.toFixed(6)}` },
-              `${info.label} ${values[channel]!.toFixed(3)}`, element('small', {}, ` ${humanValue(model, channel, values[channel]!)}`))));
+            ...MODELS[model].channels.map((info, channel) =>
+              element(
+                'td',
+                { title: `${info.name}: ${values[channel]!.toFixed(6)}` },
+                `${info.label} ${values[channel]!.toFixed(3)}`,
+                element('small', {}, ` ${humanValue(model, channel, values[channel]!)}`),
+              ),
+            ),
+          );
         }),
         ...(current.alpha === null ? [] : [alphaReadout(pixelOf(current.alpha, hovered.x, hovered.y)[0]!)]),
       );
@@ -231,23 +276,54 @@ export const colorModelsPage: Page = {
     }
 
     function alphaReadout(alpha: number): HTMLElement {
-      return element('tr', { 'data-model': 'alpha' },
+      return element(
+        'tr',
+        { 'data-model': 'alpha' },
         element('th', {}, 'Alpha'),
-        element('td', { title: `alpha: ${alpha.toFixed(6)}` }, `A ${alpha.toFixed(3)}`, element('small', {}, ` ${percent(alpha)} opaque`)));
+        element(
+          'td',
+          { title: `alpha: ${alpha.toFixed(6)}` },
+          `A ${alpha.toFixed(3)}`,
+          element('small', {}, ` ${percent(alpha)} opaque`),
+        ),
+      );
     }
 
     /** The alpha channel as its own row: white opaque, black fully transparent. */
     function alphaRow(alpha: Image, scale: number): HTMLElement {
-      const canvas = element('canvas', { class: 'pixels', 'data-channel': 'A', role: 'img', 'aria-label': 'Alpha channel (opacity)' });
+      const canvas = element('canvas', {
+        class: 'pixels',
+        'data-channel': 'A',
+        role: 'img',
+        'aria-label': 'Alpha channel (opacity)',
+      });
       drawImage(canvas, alpha, scale);
       track(canvas);
-      return element('div', { class: 'color-row', 'data-model': 'alpha' },
-        element('div', { class: 'color-row-head' }, element('h3', {}, 'Alpha'),
-          element('p', { class: 'explain' }, 'Opacity, a fourth number per pixel in a PNG: 1 opaque, 0 fully transparent. No color model above holds it: they show the picture composited over white, ' +
-            'as a CNN that takes RGB would get it. Kept here, its own channel, as a 4-channel (RGBA) input would keep it.')),
-        element('div', { class: 'color-figures' }, element('figure', {},
-          element('span', { class: 'color-pixel' }, canvas, element('span', { class: 'color-marker' })),
-          element('figcaption', {}, element('strong', {}, 'A'), ' alpha'))));
+      return element(
+        'div',
+        { class: 'color-row', 'data-model': 'alpha' },
+        element(
+          'div',
+          { class: 'color-row-head' },
+          element('h3', {}, 'Alpha'),
+          element(
+            'p',
+            { class: 'explain' },
+            'Opacity, a fourth number per pixel in a PNG: 1 opaque, 0 fully transparent. No color model above holds it: they show the picture composited over white, ' +
+              'as a CNN that takes RGB would get it. Kept here, its own channel, as a 4-channel (RGBA) input would keep it.',
+          ),
+        ),
+        element(
+          'div',
+          { class: 'color-figures' },
+          element(
+            'figure',
+            {},
+            element('span', { class: 'color-pixel' }, canvas, element('span', { class: 'color-marker' })),
+            element('figcaption', {}, element('strong', {}, 'A'), ' alpha'),
+          ),
+        ),
+      );
     }
 
     function render(): void {
@@ -256,22 +332,45 @@ export const colorModelsPage: Page = {
       // Never below 1: a channel pixel narrower than a screen pixel could not be hovered.
       const scale = Math.max(1, CHANNEL_SIDE / Math.max(source.width, source.height));
       // The picture itself with its transparency (over the checkerboard behind the canvas), not composited.
-      drawImage(original, source.colorModel === 'rgba' ? source : current.models.rgb, Math.max(1, ORIGINAL_SIDE / Math.max(source.width, source.height)));
+      drawImage(
+        original,
+        source.colorModel === 'rgba' ? source : current.models.rgb,
+        Math.max(1, ORIGINAL_SIDE / Math.max(source.width, source.height)),
+      );
       original.classList.toggle('has-alpha', source.colorModel === 'rgba');
-      rows.replaceChildren(...SPLIT_MODELS.map((model) => {
-        const image = current!.models[model];
-        const figures = MODELS[model].channels.map((info, channel) => {
-          const canvas = element('canvas', { class: 'pixels', 'data-channel': info.label, role: 'img', 'aria-label': `${MODELS[model].title} ${info.name} channel` });
-          drawImage(canvas, channelPicture(image, model, channel, isTinted), scale);
-          track(canvas);
-          return element('figure', {},
-            element('span', { class: 'color-pixel' }, canvas, element('span', { class: 'color-marker' })),
-            element('figcaption', {}, element('strong', {}, info.label), ` ${info.name}`));
-        });
-        return element('div', { class: 'color-row', 'data-model': model },
-          element('div', { class: 'color-row-head' }, element('h3', {}, MODELS[model].title), element('p', { class: 'explain' }, MODELS[model].explain)),
-          element('div', { class: 'color-figures' }, ...figures));
-      }), ...(current.alpha === null ? [] : [alphaRow(current.alpha, scale)]));
+      rows.replaceChildren(
+        ...SPLIT_MODELS.map((model) => {
+          const image = current!.models[model];
+          const figures = MODELS[model].channels.map((info, channel) => {
+            const canvas = element('canvas', {
+              class: 'pixels',
+              'data-channel': info.label,
+              role: 'img',
+              'aria-label': `${MODELS[model].title} ${info.name} channel`,
+            });
+            drawImage(canvas, channelPicture(image, model, channel, isTinted), scale);
+            track(canvas);
+            return element(
+              'figure',
+              {},
+              element('span', { class: 'color-pixel' }, canvas, element('span', { class: 'color-marker' })),
+              element('figcaption', {}, element('strong', {}, info.label), ` ${info.name}`),
+            );
+          });
+          return element(
+            'div',
+            { class: 'color-row', 'data-model': model },
+            element(
+              'div',
+              { class: 'color-row-head' },
+              element('h3', {}, MODELS[model].title),
+              element('p', { class: 'explain' }, MODELS[model].explain),
+            ),
+            element('div', { class: 'color-figures' }, ...figures),
+          );
+        }),
+        ...(current.alpha === null ? [] : [alphaRow(current.alpha, scale)]),
+      );
       showPixel();
     }
 
@@ -289,7 +388,8 @@ export const colorModelsPage: Page = {
         hovered,
         isTinted,
         samples: positions.map(({ x, y }) => ({
-          x, y,
+          x,
+          y,
           source: pixelOf(source, x, y),
           ...Object.fromEntries(SPLIT_MODELS.map((model) => [model, pixelOf(models[model], x, y)])),
           alpha: current!.alpha === null ? null : pixelOf(current!.alpha, x, y)[0]!,
@@ -327,10 +427,14 @@ export const colorModelsPage: Page = {
 
     function describe(shown: Split): string {
       const { decoded, source } = shown;
-      const size = decoded.width === source.width && decoded.height === source.height
-        ? `${source.height} × ${source.width}`
-        : `${decoded.height} × ${decoded.width}, shrunk to ${source.height} × ${source.width}`;
-      const alpha = source.colorModel === 'rgba' ? '; its alpha (opacity) is the last row, and the color models show it composited over white' : '';
+      const size =
+        decoded.width === source.width && decoded.height === source.height
+          ? `${source.height} × ${source.width}`
+          : `${decoded.height} × ${decoded.width}, shrunk to ${source.height} × ${source.width}`;
+      const alpha =
+        source.colorModel === 'rgba'
+          ? '; its alpha (opacity) is the last row, and the color models show it composited over white'
+          : '';
       return `${shown.name}: ${size} pixels (height × width), decoded as ${decoded.colorModel}${alpha}. Hover over any picture.`;
     }
 
@@ -361,26 +465,40 @@ export const colorModelsPage: Page = {
       // Choosing the same file again is a change too.
       fileInput.value = '';
     });
-    const dropZone = element('div', { class: 'color-drop', id: 'color-drop' }, 'or drop a PNG or JPEG here, or ', fileInput);
+    const dropZone = element(
+      'div',
+      { class: 'color-drop', id: 'color-drop' },
+      'or drop a PNG or JPEG here, or ',
+      fileInput,
+    );
     acceptDroppedFiles(dropZone, (files) => {
       if (files[0] !== undefined) void loadFile(files[0]);
     });
 
     root.append(
       element('h1', {}, 'Color models'),
-      element('p', { class: 'lead' },
+      element(
+        'p',
+        { class: 'lead' },
         'A color image is several numbers per pixel, and a color model says what they mean. A CNN sees each channel as one ' +
-        'input feature map, so the model chosen decides what its first layer can pick up easily: edges in brightness, a hue, an ink. ' +
-        'Every picture here is converted by the toolkit (decodeImage, convertImage; values from 0 to 1).'),
-      section('Image', 'Pick a built-in picture or use your own; it is decoded by the toolkit in the page, not uploaded anywhere.',
+          'input feature map, so the model chosen decides what its first layer can pick up easily: edges in brightness, a hue, an ink. ' +
+          'Every picture here is converted by the toolkit (decodeImage, convertImage; values from 0 to 1).',
+      ),
+      section(
+        'Image',
+        'Pick a built-in picture or use your own; it is decoded by the toolkit in the page, not uploaded anywhere.',
         element('div', { class: 'controls' }, builtIn.root, dropZone),
-        status, error,
-        element('div', { class: 'row' }, originalFigure, element('div', { class: 'color-hover' }, swatch, readout))),
-      section('Channels side by side',
+        status,
+        error,
+        element('div', { class: 'row' }, originalFigure, element('div', { class: 'color-hover' }, swatch, readout)),
+      ),
+      section(
+        'Channels side by side',
         'Each channel as its own picture. As brightness, white is 1 (full red, full saturation, full cyan ink) and black 0; tinted, ' +
-        'each shows what it adds on its own: a red light, cyan ink on white paper, the pure hue.',
+          'each shows what it adds on its own: a red light, cyan ink on white paper, the pure hue.',
         element('div', { class: 'controls' }, display.root),
-        rows),
+        rows,
+      ),
     );
 
     void loadUrl(BUILT_IN[0].url, BUILT_IN[0].file).then(() => {

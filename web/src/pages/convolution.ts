@@ -10,7 +10,15 @@ import { imageDropZone, prepareImage, SAMPLES } from '../samples.js';
 import { describePadding, outputSizeFormula, slidingWindow, windowAt, type SlidingWindow } from '../slidingWindow.js';
 import { createStepper } from '../stepper.js';
 import { choice, element, errorMessage, expose, markReady, section, slider } from '../ui.js';
-import { fillNumberTable, formatFixed, formatValue, mapValues, rgbValues, ValueGrid, type GridContent } from '../valueGrid.js';
+import {
+  fillNumberTable,
+  formatFixed,
+  formatValue,
+  mapValues,
+  rgbValues,
+  ValueGrid,
+  type GridContent,
+} from '../valueGrid.js';
 
 const KERNEL_SIZES = [3, 5, 7];
 const MAX_STRIDE = 5;
@@ -58,13 +66,15 @@ const PRESETS: readonly KernelPreset[] = [
   {
     id: 'edge',
     text: 'Edge (Laplacian)',
-    explain: (size) => `The centre weighs ${size * size - 1}, each neighbour \u22121: where the image is flat they cancel to 0, so only edges and thin strokes remain.`,
+    explain: (size) =>
+      `The centre weighs ${size * size - 1}, each neighbour \u22121: where the image is flat they cancel to 0, so only edges and thin strokes remain.`,
     make: (size) => delta(size).map((value) => value * size * size - 1),
   },
   {
     id: 'sobel-x',
     text: 'Vertical edges (Sobel x)',
-    explain: () => 'Right columns minus left columns, smoothed down the rows: positive where the image gets brighter to the right, negative where it gets darker.',
+    explain: () =>
+      'Right columns minus left columns, smoothed down the rows: positive where the image gets brighter to the right, negative where it gets darker.',
     make: (size) => outer(binomial(size), sobelDerivative(size)),
   },
   {
@@ -76,13 +86,15 @@ const PRESETS: readonly KernelPreset[] = [
   {
     id: 'box-blur',
     text: 'Blur (box)',
-    explain: (size) => `Every weight is 1/${size * size}: each output is the plain mean of its ${size}\u00d7${size} neighbourhood.`,
+    explain: (size) =>
+      `Every weight is 1/${size * size}: each output is the plain mean of its ${size}\u00d7${size} neighbourhood.`,
     make: (size) => new Array<number>(size * size).fill(1 / (size * size)),
   },
   {
     id: 'gaussian-blur',
     text: 'Blur (Gaussian)',
-    explain: () => 'Binomial weights, a close cousin of a Gaussian: nearer pixels count more, which blurs more smoothly than the box.',
+    explain: () =>
+      'Binomial weights, a close cousin of a Gaussian: nearer pixels count more, which blurs more smoothly than the box.',
     make: (size) => {
       const weights = binomial(size);
       const total = 4 ** (size - 1);
@@ -92,9 +104,10 @@ const PRESETS: readonly KernelPreset[] = [
   {
     id: 'sharpen',
     text: 'Sharpen',
-    explain: (size) => size === 3
-      ? 'The pixel times 5 minus its four neighbours: it is pushed away from its surroundings, so edges get crisper.'
-      : 'Twice the pixel minus a Gaussian blur (an unsharp mask): what the blur would remove is added once more.',
+    explain: (size) =>
+      size === 3
+        ? 'The pixel times 5 minus its four neighbours: it is pushed away from its surroundings, so edges get crisper.'
+        : 'Twice the pixel minus a Gaussian blur (an unsharp mask): what the blur would remove is added once more.',
     make: (size) => {
       if (size === 3) return [0, -1, 0, -1, 5, -1, 0, -1, 0];
       const weights = binomial(size);
@@ -119,7 +132,8 @@ const PRESETS: readonly KernelPreset[] = [
   {
     id: 'identity',
     text: 'Identity',
-    explain: () => 'A single 1 in the middle: every output equals the input pixel under the centre, so the image comes out unchanged (cropped by the padding choice).',
+    explain: () =>
+      'A single 1 in the middle: every output equals the input pixel under the centre, so the image comes out unchanged (cropped by the padding choice).',
     make: (size) => delta(size),
   },
   {
@@ -202,45 +216,87 @@ export const convolutionPage: Page = {
     const stepper = createStepper(() => showPosition(), { idPrefix: 'conv', speed: 10 });
 
     // ---- Input controls ----
-    const sampleChoice = choice('Input', SAMPLES.map((sample) => ({ value: sample.id, text: sample.text })), sourceId, (value) => void loadSample(value), 'conv-sample');
+    const sampleChoice = choice(
+      'Input',
+      SAMPLES.map((sample) => ({ value: sample.id, text: sample.text })),
+      sourceId,
+      (value) => void loadSample(value),
+      'conv-sample',
+    );
     const customOption = element('option', { value: 'custom' }, 'Your image');
     customOption.hidden = true;
     sampleChoice.select.append(customOption);
     const inputNote = element('p', { class: 'note', id: 'conv-input-note' });
     const inputError = element('p', { class: 'error', id: 'conv-input-error', role: 'alert' });
-    const dropZone = imageDropZone('conv', (image, name) => useImage(image, name), (message) => {
-      inputError.textContent = message;
-    });
-    const colorChoice = choice('Color image', [
-      { value: 'gray', text: 'convert to gray, then convolve' },
-      { value: 'channels', text: 'convolve R, G and B separately' },
-    ], colorMode, (value) => {
-      colorMode = value as ColorMode;
-      compute();
-    }, 'conv-color');
-    const channelChoice = choice('Show the sums of', CHANNEL_NAMES.map((name, index) => ({ value: String(index), text: name })), '0', (value) => {
-      shownChannel = Number(value);
-      showPosition();
-    }, 'conv-channel');
-    const colorExplain = element('p', { class: 'explain' },
+    const dropZone = imageDropZone(
+      'conv',
+      (image, name) => useImage(image, name),
+      (message) => {
+        inputError.textContent = message;
+      },
+    );
+    const colorChoice = choice(
+      'Color image',
+      [
+        { value: 'gray', text: 'convert to gray, then convolve' },
+        { value: 'channels', text: 'convolve R, G and B separately' },
+      ],
+      colorMode,
+      (value) => {
+        colorMode = value as ColorMode;
+        compute();
+      },
+      'conv-color',
+    );
+    const channelChoice = choice(
+      'Show the sums of',
+      CHANNEL_NAMES.map((name, index) => ({ value: String(index), text: name })),
+      '0',
+      (value) => {
+        shownChannel = Number(value);
+        showPosition();
+      },
+      'conv-channel',
+    );
+    const colorExplain = element(
+      'p',
+      { class: 'explain' },
       'A color image has three channels. "Convert to gray" mixes them first (luma: 0.299 R + 0.587 G + 0.114 B) and convolves that one channel. ' +
-      '"Separately" applies the same kernel to R, G and B on their own (a depthwise convolution: conv2d with groups = 3) and gives a color output. ' +
-      'A layer of a CNN does a third thing: its kernel has one K\u00d7K slice per input channel, and it sums over all of them into one number.');
-    const colorControls = element('div', { class: 'conv-color' }, element('div', { class: 'controls' }, colorChoice.root, channelChoice.root), colorExplain);
+        '"Separately" applies the same kernel to R, G and B on their own (a depthwise convolution: conv2d with groups = 3) and gives a color output. ' +
+        'A layer of a CNN does a third thing: its kernel has one K\u00d7K slice per input channel, and it sums over all of them into one number.',
+    );
+    const colorControls = element(
+      'div',
+      { class: 'conv-color' },
+      element('div', { class: 'controls' }, colorChoice.root, channelChoice.root),
+      colorExplain,
+    );
 
     // ---- Kernel controls ----
-    const presetChoice = choice('Kernel', PRESETS.map((preset) => ({ value: preset.id, text: preset.text })), presetId, (value) => {
-      presetId = value;
-      const preset = PRESETS.find((candidate) => candidate.id === value)!;
-      // "Typed in" starts from the weights already there, so switching to it changes nothing yet.
-      if (value !== 'custom') kernel = Float32Array.from(preset.make(kernelSize));
-      buildKernelEditor();
-      compute();
-    }, 'conv-preset');
-    const sizeChoice = choice('Size', KERNEL_SIZES.map((size) => ({ value: String(size), text: `${size}\u00d7${size}` })), String(kernelSize), (value) => {
-      setKernelSize(Number(value));
-      compute();
-    }, 'conv-kernel-size');
+    const presetChoice = choice(
+      'Kernel',
+      PRESETS.map((preset) => ({ value: preset.id, text: preset.text })),
+      presetId,
+      (value) => {
+        presetId = value;
+        const preset = PRESETS.find((candidate) => candidate.id === value)!;
+        // "Typed in" starts from the weights already there, so switching to it changes nothing yet.
+        if (value !== 'custom') kernel = Float32Array.from(preset.make(kernelSize));
+        buildKernelEditor();
+        compute();
+      },
+      'conv-preset',
+    );
+    const sizeChoice = choice(
+      'Size',
+      KERNEL_SIZES.map((size) => ({ value: String(size), text: `${size}\u00d7${size}` })),
+      String(kernelSize),
+      (value) => {
+        setKernelSize(Number(value));
+        compute();
+      },
+      'conv-kernel-size',
+    );
     const kernelEditor = element('table', { class: 'kernel-editor', id: 'conv-kernel' });
     const kernelExplain = element('p', { class: 'explain', id: 'conv-kernel-explain' });
     const kernelSum = element('p', { class: 'note', id: 'conv-kernel-sum' });
@@ -250,21 +306,37 @@ export const convolutionPage: Page = {
       stride = value;
       compute();
     });
-    const paddingChoice = choice('Padding', [
-      { value: 'valid', text: "'valid' (none)" },
-      { value: 'same', text: "'same' (output \u2248 input / S)" },
-      { value: 'explicit', text: 'P zeros on each side' },
-    ], paddingMode, (value) => {
-      paddingMode = value as PaddingMode;
-      compute();
-    }, 'conv-padding');
-    const paddingAmount = element('input', { type: 'number', min: '0', max: String(MAX_PADDING), step: '1', value: String(explicitPadding), id: 'conv-padding-amount', 'aria-label': 'Padding P' });
+    const paddingChoice = choice(
+      'Padding',
+      [
+        { value: 'valid', text: "'valid' (none)" },
+        { value: 'same', text: "'same' (output \u2248 input / S)" },
+        { value: 'explicit', text: 'P zeros on each side' },
+      ],
+      paddingMode,
+      (value) => {
+        paddingMode = value as PaddingMode;
+        compute();
+      },
+      'conv-padding',
+    );
+    const paddingAmount = element('input', {
+      type: 'number',
+      min: '0',
+      max: String(MAX_PADDING),
+      step: '1',
+      value: String(explicitPadding),
+      id: 'conv-padding-amount',
+      'aria-label': 'Padding P',
+    });
     paddingAmount.addEventListener('input', () => {
       const value = Number(paddingAmount.value);
       const isValid = paddingAmount.value !== '' && Number.isInteger(value) && value >= 0 && value <= MAX_PADDING;
       paddingAmount.classList.toggle('invalid', !isValid);
       // Say what is allowed, not only that this is not it.
-      paddingAmountError.textContent = isValid ? '' : `P is a whole number from 0 to ${MAX_PADDING}${paddingAmount.value === '' ? '' : ` (not ${paddingAmount.value})`}; the output still uses P = ${explicitPadding}.`;
+      paddingAmountError.textContent = isValid
+        ? ''
+        : `P is a whole number from 0 to ${MAX_PADDING}${paddingAmount.value === '' ? '' : ` (not ${paddingAmount.value})`}; the output still uses P = ${explicitPadding}.`;
       if (!isValid) return;
       explicitPadding = value;
       compute();
@@ -285,7 +357,13 @@ export const convolutionPage: Page = {
     const formulaHolder = element('div', { id: 'conv-formula' });
     // ---- The layer: several input channels and a bias ----
     const layerWeightInputs = CHANNEL_NAMES.map((name, channel) => {
-      const input = element('input', { type: 'number', step: '0.1', value: String(layerChannelWeights[channel]), id: `conv-layer-weight-${channel}`, 'aria-label': `Factor of the ${name} slice` });
+      const input = element('input', {
+        type: 'number',
+        step: '0.1',
+        value: String(layerChannelWeights[channel]),
+        id: `conv-layer-weight-${channel}`,
+        'aria-label': `Factor of the ${name} slice`,
+      });
       input.addEventListener('input', () => {
         const value = Number(input.value);
         const isValid = input.value.trim() !== '' && Number.isFinite(value);
@@ -296,7 +374,13 @@ export const convolutionPage: Page = {
       });
       return { input, label: element('label', { class: 'control' }, `${name} slice = kernel \u00d7 `, input) };
     });
-    const layerBiasInput = element('input', { type: 'number', step: '0.1', value: String(layerBias), id: 'conv-layer-bias', 'aria-label': 'Bias' });
+    const layerBiasInput = element('input', {
+      type: 'number',
+      step: '0.1',
+      value: String(layerBias),
+      id: 'conv-layer-bias',
+      'aria-label': 'Bias',
+    });
     layerBiasInput.addEventListener('input', () => {
       const value = Number(layerBiasInput.value);
       const isValid = layerBiasInput.value.trim() !== '' && Number.isFinite(value);
@@ -323,34 +407,83 @@ export const convolutionPage: Page = {
 
     root.append(
       element('h1', {}, 'Convolution'),
-      element('p', { class: 'lead' },
+      element(
+        'p',
+        { class: 'lead' },
         'A convolution slides a small grid of weights, the kernel, over an image. At each position it multiplies every weight by the pixel under it ' +
-        'and adds the products up: that sum is one pixel of the output, the feature map. The library\u2019s conv2d computes the whole map; ' +
-        'the animation below replays it one position at a time. (Strictly this is cross-correlation, the kernel is not flipped, as in every CNN library.)'),
-      section('Input and kernel', 'Choose an image and a kernel. Every control recomputes the output at once.',
-        element('div', { class: 'conv-setup' },
-          element('div', { class: 'conv-setup-input' }, element('div', { class: 'controls' }, sampleChoice.root), dropZone, inputNote, inputError, colorControls),
-          element('div', { class: 'conv-setup-kernel' }, element('div', { class: 'controls' }, presetChoice.root, sizeChoice.root), kernelEditor, kernelExplain, kernelSum),
-          element('div', { class: 'conv-setup-geometry' }, element('div', { class: 'controls' }, strideSlider.root), element('div', { class: 'controls' }, paddingChoice.root, paddingAmountLabel), paddingAmountError, paddingExplain),
-        )),
-      section('Sliding the window', 'The blue square is the window on the (padded) input; the table multiplies each of its pixels by the kernel weight over it and adds the products; the sum lands in the outlined output cell. Play, step, or click an output cell to jump there.',
+          'and adds the products up: that sum is one pixel of the output, the feature map. The library\u2019s conv2d computes the whole map; ' +
+          'the animation below replays it one position at a time. (Strictly this is cross-correlation, the kernel is not flipped, as in every CNN library.)',
+      ),
+      section(
+        'Input and kernel',
+        'Choose an image and a kernel. Every control recomputes the output at once.',
+        element(
+          'div',
+          { class: 'conv-setup' },
+          element(
+            'div',
+            { class: 'conv-setup-input' },
+            element('div', { class: 'controls' }, sampleChoice.root),
+            dropZone,
+            inputNote,
+            inputError,
+            colorControls,
+          ),
+          element(
+            'div',
+            { class: 'conv-setup-kernel' },
+            element('div', { class: 'controls' }, presetChoice.root, sizeChoice.root),
+            kernelEditor,
+            kernelExplain,
+            kernelSum,
+          ),
+          element(
+            'div',
+            { class: 'conv-setup-geometry' },
+            element('div', { class: 'controls' }, strideSlider.root),
+            element('div', { class: 'controls' }, paddingChoice.root, paddingAmountLabel),
+            paddingAmountError,
+            paddingExplain,
+          ),
+        ),
+      ),
+      section(
+        'Sliding the window',
+        'The blue square is the window on the (padded) input; the table multiplies each of its pixels by the kernel weight over it and adds the products; the sum lands in the outlined output cell. Play, step, or click an output cell to jump there.',
         stepper.root,
         computeErrorLine,
-        element('div', { class: 'row conv-stage' },
+        element(
+          'div',
+          { class: 'row conv-stage' },
           element('figure', {}, inputTitle, inputGrid.canvas, inputLegend),
           element('div', { class: 'conv-products' }, productsCaption, productsTable, sumLine),
           element('figure', {}, outputTitle, outputGrid.canvas, outputLegend),
-        )),
-      section('One layer: several input channels and a bias',
+        ),
+      ),
+      section(
+        'One layer: several input channels and a bias',
         'A convolution layer of a CNN reads every channel of its input at once. Its kernel for one output map has one K\u00d7K slice per input channel; ' +
-        'at each position it takes the window\u2019s products and their sum in every channel, as above, adds the channels\u2019 sums together, and adds one more number, the bias, ' +
-        'which the layer learns like a weight: it shifts the whole map up or down. Here each slice is the kernel above times a factor you choose; the output is the library\u2019s conv2d with a bias, at the same window position.',
-        element('div', { class: 'controls' }, ...layerWeightInputs.map((entry) => entry.label), element('label', { class: 'control' }, 'bias b = ', layerBiasInput)),
+          'at each position it takes the window\u2019s products and their sum in every channel, as above, adds the channels\u2019 sums together, and adds one more number, the bias, ' +
+          'which the layer learns like a weight: it shifts the whole map up or down. Here each slice is the kernel above times a factor you choose; the output is the library\u2019s conv2d with a bias, at the same window position.',
+        element(
+          'div',
+          { class: 'controls' },
+          ...layerWeightInputs.map((entry) => entry.label),
+          element('label', { class: 'control' }, 'bias b = ', layerBiasInput),
+        ),
         layerNote,
-        element('div', { class: 'row conv-stage' },
+        element(
+          'div',
+          { class: 'row conv-stage' },
           element('div', { class: 'conv-products' }, layerTable, layerSumLine),
-          element('figure', {}, layerTitle, layerGrid.canvas))),
-      section('Output size', 'How many positions the window takes along each axis: the padded input size minus the kernel size, divided by the stride, plus the first position.', formulaHolder),
+          element('figure', {}, layerTitle, layerGrid.canvas),
+        ),
+      ),
+      section(
+        'Output size',
+        'How many positions the window takes along each axis: the padded input size minus the kernel size, divided by the stride, plus the first position.',
+        formulaHolder,
+      ),
     );
 
     function setKernelSize(size: number): void {
@@ -363,12 +496,19 @@ export const convolutionPage: Page = {
 
     /** The grid of number inputs, one per weight; typing switches the preset to "Typed in". */
     function buildKernelEditor(): void {
-      fillNumberTable(kernelEditor, kernelSize, kernelSize, kernel, (row, column) => `weight row ${row + 1} column ${column + 1}`, (index, value) => {
-        kernel[index] = value;
-        presetId = 'custom';
-        presetChoice.select.value = 'custom';
-        compute();
-      });
+      fillNumberTable(
+        kernelEditor,
+        kernelSize,
+        kernelSize,
+        kernel,
+        (row, column) => `weight row ${row + 1} column ${column + 1}`,
+        (index, value) => {
+          kernel[index] = value;
+          presetId = 'custom';
+          presetChoice.select.value = 'custom';
+          compute();
+        },
+      );
     }
 
     function padding(): Padding {
@@ -387,33 +527,40 @@ export const convolutionPage: Page = {
       const preset = PRESETS.find((candidate) => candidate.id === presetId)!;
       kernelExplain.textContent = preset.explain(kernelSize);
       const total = kernel.reduce((sum, value) => sum + value, 0);
-      kernelSum.textContent = Math.abs(total - 1) < 1e-6
-        ? 'The weights sum to 1: a flat area keeps its brightness.'
-        : Math.abs(total) < 1e-6
-          ? 'The weights sum to 0: a flat area gives 0, only changes show.'
-          : `The weights sum to ${formatValue(total, 3)}: a flat area is multiplied by that.`;
+      kernelSum.textContent =
+        Math.abs(total - 1) < 1e-6
+          ? 'The weights sum to 1: a flat area keeps its brightness.'
+          : Math.abs(total) < 1e-6
+            ? 'The weights sum to 0: a flat area gives 0, only changes show.'
+            : `The weights sum to ${formatValue(total, 3)}: a flat area is multiplied by that.`;
 
       geometry = slidingWindow(input.height, input.width, kernelSize, stride, padding());
-      paddingExplain.textContent = paddingMode === 'valid'
-        ? 'No padding: the window stays inside the image, so the output is smaller by K \u2212 1 (before the stride).'
-        : paddingMode === 'same'
-          ? `'same' adds just enough zeros (${describePadding(geometry)}) for the output to be the input size divided by the stride, rounded up; an odd total puts the extra row or column at the bottom or right.`
-          : explicitPaddingText(explicitPadding, kernelSize);
+      paddingExplain.textContent =
+        paddingMode === 'valid'
+          ? 'No padding: the window stays inside the image, so the output is smaller by K \u2212 1 (before the stride).'
+          : paddingMode === 'same'
+            ? `'same' adds just enough zeros (${describePadding(geometry)}) for the output to be the input size divided by the stride, rounded up; an odd total puts the extra row or column at the bottom or right.`
+            : explicitPaddingText(explicitPadding, kernelSize);
       formulaHolder.replaceChildren(outputSizeFormula(geometry));
 
       output = null;
       computeError = null;
       try {
         const filterValues = new Float32Array(kernelSize * kernelSize * channels);
-        for (let index = 0; index < kernel.length; index++) filterValues.fill(kernel[index]!, index * channels, (index + 1) * channels);
+        for (let index = 0; index < kernel.length; index++)
+          filterValues.fill(kernel[index]!, index * channels, (index + 1) * channels);
         const image = input;
         // In a scope, copied out: op outputs live in the backend's memory, which the scope frees again.
-        output = withScope(() => Float32Array.from(conv2d(
-          new Tensor(image.data, [1, image.height, image.width, channels]),
-          new Tensor(filterValues, [kernelSize, kernelSize, 1, channels]),
-          null,
-          { strides: stride, padding: padding(), groups: channels },
-        ).data));
+        output = withScope(() =>
+          Float32Array.from(
+            conv2d(
+              new Tensor(image.data, [1, image.height, image.width, channels]),
+              new Tensor(filterValues, [kernelSize, kernelSize, 1, channels]),
+              null,
+              { strides: stride, padding: padding(), groups: channels },
+            ).data,
+          ),
+        );
       } catch (error) {
         computeError = errorMessage(error);
       }
@@ -424,7 +571,10 @@ export const convolutionPage: Page = {
       showPosition();
     }
 
-    /** The layer section's output: conv2d over every channel of the source, one filter (the kernel times each channel's factor), and the bias. */
+    /**
+     * The layer section's output: conv2d over every channel of the source, one filter (the kernel times each channel's
+     * factor), and the bias.
+     */
     function computeLayer(): void {
       layerOutput = null;
       if (source === null || output === null) return;
@@ -433,37 +583,49 @@ export const convolutionPage: Page = {
       for (const [channel, entry] of layerWeightInputs.entries()) entry.label.hidden = channel >= channels;
       const filterValues = new Float32Array(kernelSize * kernelSize * channels);
       for (let index = 0; index < kernel.length; index++) {
-        for (let channel = 0; channel < channels; channel++) filterValues[index * channels + channel] = kernel[index]! * layerChannelWeights[channel]!;
+        for (let channel = 0; channel < channels; channel++)
+          filterValues[index * channels + channel] = kernel[index]! * layerChannelWeights[channel]!;
       }
       try {
-        layerOutput = withScope(() => Float32Array.from(conv2d(
-          new Tensor(image.data, [1, image.height, image.width, channels]),
-          new Tensor(filterValues, [kernelSize, kernelSize, channels, 1]),
-          Tensor.fromArray([layerBias], [1]),
-          { strides: stride, padding: padding() },
-        ).data));
+        layerOutput = withScope(() =>
+          Float32Array.from(
+            conv2d(
+              new Tensor(image.data, [1, image.height, image.width, channels]),
+              new Tensor(filterValues, [kernelSize, kernelSize, channels, 1]),
+              Tensor.fromArray([layerBias], [1]),
+              { strides: stride, padding: padding() },
+            ).data,
+          ),
+        );
       } catch (error) {
         layerNote.textContent = errorMessage(error);
         return;
       }
-      layerNote.textContent = channels === 3
-        ? `The input, ${image.height}\u00d7${image.width}\u00d73, goes in with all three channels (before any conversion to gray); the filter is ${kernelSize}\u00d7${kernelSize}\u00d73, plus 1 bias: ${kernelSize * kernelSize * 3 + 1} numbers the layer learns.`
-        : `This input has one channel, so the layer has one slice (${kernelSize * kernelSize} weights) and a bias. Choose the color photo to see three channels added up.`;
+      layerNote.textContent =
+        channels === 3
+          ? `The input, ${image.height}\u00d7${image.width}\u00d73, goes in with all three channels (before any conversion to gray); the filter is ${kernelSize}\u00d7${kernelSize}\u00d73, plus 1 bias: ${kernelSize * kernelSize * 3 + 1} numbers the layer learns.`
+          : `This input has one channel, so the layer has one slice (${kernelSize * kernelSize} weights) and a bias. Choose the color photo to see three channels added up.`;
       const g = geometry!;
       let extent = 0;
       for (const value of layerOutput) extent = Math.max(extent, Math.abs(value));
       const values = layerOutput;
       const cell = Math.max(3, Math.min(40, Math.floor(GRID_SIDE / Math.max(g.outH, g.outW))));
-      layerGrid.setContent({
-        height: g.outH,
-        width: g.outW,
-        rgba: mapValues(values, divergingMap, -(extent || 1), extent || 1),
-        label: (row, column) => formatValue(values[row * g.outW + column]!),
-      }, cell);
+      layerGrid.setContent(
+        {
+          height: g.outH,
+          width: g.outW,
+          rgba: mapValues(values, divergingMap, -(extent || 1), extent || 1),
+          label: (row, column) => formatValue(values[row * g.outW + column]!),
+        },
+        cell,
+      );
       layerTitle.textContent = `Layer output ${g.outH}\u00d7${g.outW}\u00d71 (conv2d, ${channels} input channel${channels === 1 ? '' : 's'}, bias); blue negative, red positive (\u00b1${formatValue(extent, 3)})`;
     }
 
-    /** Each channel's window sum at `index` (its slice: the kernel times the channel's factor), the bias, and their total. */
+    /**
+     * Each channel's window sum at `index` (its slice: the kernel times the channel's factor), the bias, and their
+     * total.
+     */
     function layerSums(index: number): { channelSums: number[]; bias: number; total: number } {
       const g = geometry!;
       const image = source!;
@@ -476,7 +638,10 @@ export const convolutionPage: Page = {
           const x = left + column - g.padLeft;
           if (y < 0 || y >= image.height || x < 0 || x >= image.width) continue;
           for (let channel = 0; channel < channels; channel++) {
-            channelSums[channel]! += image.data[(y * image.width + x) * channels + channel]! * kernel[row * kernelSize + column]! * layerChannelWeights[channel]!;
+            channelSums[channel]! +=
+              image.data[(y * image.width + x) * channels + channel]! *
+              kernel[row * kernelSize + column]! *
+              layerChannelWeights[channel]!;
           }
         }
       }
@@ -496,15 +661,37 @@ export const convolutionPage: Page = {
       const { channelSums, bias, total } = layerSums(index);
       const names = channelSums.length === 3 ? CHANNEL_NAMES : ['gray'];
       layerTable.replaceChildren(
-        element('tr', {}, element('th', {}, 'channel'), element('th', {}, `window \u00b7 slice (${kernelSize * kernelSize} products)`), element('th', {}, 'sum')),
-        ...channelSums.map((sum, channel) => element('tr', { 'data-channel': String(channel) },
-          element('th', {}, names[channel]!),
-          element('td', {}, `kernel \u00d7 ${formatValue(layerChannelWeights[channel]!, 3)}`),
-          element('td', {}, formatFixed(sum)))),
-        element('tr', { class: 'layer-bias' }, element('th', {}, 'bias'), element('td', {}, '+ b'), element('td', {}, formatFixed(bias))),
+        element(
+          'tr',
+          {},
+          element('th', {}, 'channel'),
+          element('th', {}, `window \u00b7 slice (${kernelSize * kernelSize} products)`),
+          element('th', {}, 'sum'),
+        ),
+        ...channelSums.map((sum, channel) =>
+          element(
+            'tr',
+            { 'data-channel': String(channel) },
+            element('th', {}, names[channel]!),
+            element('td', {}, `kernel \u00d7 ${formatValue(layerChannelWeights[channel]!, 3)}`),
+            element('td', {}, formatFixed(sum)),
+          ),
+        ),
+        element(
+          'tr',
+          { class: 'layer-bias' },
+          element('th', {}, 'bias'),
+          element('td', {}, '+ b'),
+          element('td', {}, formatFixed(bias)),
+        ),
       );
       layerSumLine.replaceChildren(
-        `${[...channelSums, bias].map((term, position) => (position === 0 ? formatFixed(term) : `${term < 0 ? ' \u2212 ' : ' + '}${formatFixed(Math.abs(term))}`)).join('').replace(/^-/, '\u2212')} = `,
+        `${[...channelSums, bias]
+          .map((term, position) =>
+            position === 0 ? formatFixed(term) : `${term < 0 ? ' \u2212 ' : ' + '}${formatFixed(Math.abs(term))}`,
+          )
+          .join('')
+          .replace(/^-/, '\u2212')} = `,
         element('strong', { id: 'conv-layer-total' }, formatFixed(total)),
         ` \u2192 layer output row ${row}, column ${column}. conv2d computed `,
         element('strong', { id: 'conv-layer-value' }, formatFixed(layerOutput[row * geometry.outW + column]!)),
@@ -529,9 +716,8 @@ export const convolutionPage: Page = {
       };
       inputGrid.setContent(inputContent, cell);
       inputTitle.textContent = `Input ${image.height}\u00d7${image.width}${channels === 3 ? '\u00d73' : ''} (height \u00d7 width${channels === 3 ? ' \u00d7 channels' : ''})${rows === image.height && columns === image.width ? '' : `, padded to ${rows}\u00d7${columns}`}`;
-      inputLegend.textContent = channels === 3
-        ? 'Hatched: zero padding.'
-        : 'Pixel values 0 (black) to 1 (white). Hatched: zero padding.';
+      inputLegend.textContent =
+        channels === 3 ? 'Hatched: zero padding.' : 'Pixel values 0 (black) to 1 (white). Hatched: zero padding.';
       if (output === null) {
         outputGrid.setContent({ height: 1, width: 1, rgba: new Uint8ClampedArray([246, 247, 250, 255]) }, cell);
         outputTitle.textContent = 'No output';
@@ -542,7 +728,8 @@ export const convolutionPage: Page = {
       let rgba: Uint8ClampedArray;
       if (channels === 3) {
         rgba = rgbValues(values);
-        outputLegend.textContent = 'Each channel clipped to [0, 1] and shown as color, as an image editor would; the numbers are not clipped.';
+        outputLegend.textContent =
+          'Each channel clipped to [0, 1] and shown as color, as an image editor would; the numbers are not clipped.';
       } else {
         let low = Infinity;
         let high = -Infinity;
@@ -562,19 +749,26 @@ export const convolutionPage: Page = {
           outputLegend.textContent = `Blue negative, white 0, red positive (\u00b1${formatValue(extent, 3)}).`;
         }
       }
-      // An output cell spans the stride's worth of input cells, so output and input line up, unless that is too large to fit.
+      // An output cell spans the stride's worth of input cells, so output and input line up, unless that is too large
+      // to fit.
       const outputCell = Math.max(3, Math.min(40, cell * stride, Math.floor(GRID_SIDE / Math.max(g.outH, g.outW))));
-      outputGrid.setContent({
-        height: g.outH,
-        width: g.outW,
-        rgba,
-        label: channels === 1 ? (row, column) => formatValue(values[row * g.outW + column]!) : undefined,
-      }, outputCell);
+      outputGrid.setContent(
+        {
+          height: g.outH,
+          width: g.outW,
+          rgba,
+          label: channels === 1 ? (row, column) => formatValue(values[row * g.outW + column]!) : undefined,
+        },
+        outputCell,
+      );
       outputTitle.textContent = `Output ${g.outH}\u00d7${g.outW}${channels === 3 ? '\u00d73' : ''} (conv2d)`;
     }
 
     /** The products of the window at `index` for one channel: K x K input values, weights, products and their sum. */
-    function windowProducts(index: number, channel: number): { inputs: number[]; isPadding: boolean[]; products: number[]; sum: number } {
+    function windowProducts(
+      index: number,
+      channel: number,
+    ): { inputs: number[]; isPadding: boolean[]; products: number[]; sum: number } {
       const g = geometry!;
       const image = input!;
       const channels = image.colorModel === 'rgb' ? 3 : 1;
@@ -625,9 +819,18 @@ export const convolutionPage: Page = {
           const cell = windowRow * kernelSize + windowColumn;
           const product = products[cell]!;
           const tone = product > 0 ? 'positive' : product < 0 ? 'negative' : 'zero';
-          tableRow.append(element('td', { class: tone, title: `input ${inputs[cell]} \u00d7 weight ${kernel[cell]} = ${product}` },
-            element('span', { class: 'factors' }, `${isPadding[cell] ? '0\u1d56' : formatValue(inputs[cell]!)} \u00d7 ${formatValue(kernel[cell]!, 3)}`),
-            element('span', { class: 'product' }, formatValue(product, 3))));
+          tableRow.append(
+            element(
+              'td',
+              { class: tone, title: `input ${inputs[cell]} \u00d7 weight ${kernel[cell]} = ${product}` },
+              element(
+                'span',
+                { class: 'factors' },
+                `${isPadding[cell] ? '0\u1d56' : formatValue(inputs[cell]!)} \u00d7 ${formatValue(kernel[cell]!, 3)}`,
+              ),
+              element('span', { class: 'product' }, formatValue(product, 3)),
+            ),
+          );
         }
         productsTable.append(tableRow);
       }
@@ -675,11 +878,18 @@ export const convolutionPage: Page = {
         const { width, height, values } = settings.image;
         const channels = settings.image.channels ?? 1;
         loadToken++;
-        useImage({ width, height, colorModel: channels === 3 ? 'rgb' : 'gray', data: Float32Array.from(values) }, 'set from code');
+        useImage(
+          { width, height, colorModel: channels === 3 ? 'rgb' : 'gray', data: Float32Array.from(values) },
+          'set from code',
+        );
       }
       if (settings.layerChannelWeights !== undefined) {
-        layerChannelWeights = CHANNEL_NAMES.map((_, channel) => settings.layerChannelWeights![channel] ?? LAYER_CHANNEL_WEIGHTS[channel]!);
-        layerWeightInputs.forEach((entry, channel) => (entry.input.value = String(layerChannelWeights[channel])));
+        layerChannelWeights = CHANNEL_NAMES.map(
+          (_, channel) => settings.layerChannelWeights![channel] ?? LAYER_CHANNEL_WEIGHTS[channel]!,
+        );
+        layerWeightInputs.forEach((entry, channel) => {
+          entry.input.value = String(layerChannelWeights[channel]);
+        });
       }
       if (settings.layerBias !== undefined) {
         layerBias = settings.layerBias;
@@ -697,7 +907,8 @@ export const convolutionPage: Page = {
       }
       if (settings.kernel !== undefined) {
         const size = Math.round(Math.sqrt(settings.kernel.length));
-        if (size * size !== settings.kernel.length) throw new Error(`convolution.set: a kernel has K x K weights, got ${settings.kernel.length}`);
+        if (size * size !== settings.kernel.length)
+          throw new Error(`convolution.set: a kernel has K x K weights, got ${settings.kernel.length}`);
         kernelSize = size;
         if (!KERNEL_SIZES.includes(size) && sizeChoice.select.querySelector(`option[value="${size}"]`) === null) {
           sizeChoice.select.append(element('option', { value: String(size) }, `${size}\u00d7${size}`));
@@ -727,7 +938,14 @@ export const convolutionPage: Page = {
 
     expose('convolution', {
       get input() {
-        return input === null ? null : { width: input.width, height: input.height, channels: input.colorModel === 'rgb' ? 3 : 1, values: Array.from(input.data) };
+        return input === null
+          ? null
+          : {
+              width: input.width,
+              height: input.height,
+              channels: input.colorModel === 'rgb' ? 3 : 1,
+              values: Array.from(input.data),
+            };
       },
       get kernel() {
         return { size: kernelSize, preset: presetId, values: Array.from(kernel) };
@@ -736,11 +954,24 @@ export const convolutionPage: Page = {
         return stride;
       },
       get padding() {
-        return geometry === null ? null : { mode: paddingMode, top: geometry.padTop, bottom: geometry.padBottom, left: geometry.padLeft, right: geometry.padRight };
+        return geometry === null
+          ? null
+          : {
+              mode: paddingMode,
+              top: geometry.padTop,
+              bottom: geometry.padBottom,
+              left: geometry.padLeft,
+              right: geometry.padRight,
+            };
       },
       get output() {
         if (output === null || geometry === null || input === null) return null;
-        return { height: geometry.outH, width: geometry.outW, channels: input.colorModel === 'rgb' ? 3 : 1, values: Array.from(output) };
+        return {
+          height: geometry.outH,
+          width: geometry.outW,
+          channels: input.colorModel === 'rgb' ? 3 : 1,
+          values: Array.from(output),
+        };
       },
       get error() {
         return computeError;
@@ -751,24 +982,52 @@ export const convolutionPage: Page = {
         const channel = channels === 3 ? shownChannel : 0;
         const { row, column, top, left } = windowAt(geometry, stepper.index);
         const { inputs, products, sum } = windowProducts(stepper.index, channel);
-        return { index: stepper.index, count: stepper.count, row, column, top, left, channel, inputs, products, sum, outputValue: output[(row * geometry.outW + column) * channels + channel] };
+        return {
+          index: stepper.index,
+          count: stepper.count,
+          row,
+          column,
+          top,
+          left,
+          channel,
+          inputs,
+          products,
+          sum,
+          outputValue: output[(row * geometry.outW + column) * channels + channel],
+        };
       },
-      /** The layer section: its input (every channel of the source), factors, bias, output, and the sums at the position. */
+      /**
+       * The layer section: its input (every channel of the source), factors, bias, output, and the sums at the
+       * position.
+       */
       get layer() {
         if (layerOutput === null || geometry === null || source === null) return null;
         const { row, column } = windowAt(geometry, stepper.index);
         return {
-          input: { width: source.width, height: source.height, channels: source.colorModel === 'rgb' ? 3 : 1, values: Array.from(source.data) },
+          input: {
+            width: source.width,
+            height: source.height,
+            channels: source.colorModel === 'rgb' ? 3 : 1,
+            values: Array.from(source.data),
+          },
           channelWeights: [...layerChannelWeights],
           bias: layerBias,
           output: { height: geometry.outH, width: geometry.outW, values: Array.from(layerOutput) },
-          position: { row, column, ...layerSums(stepper.index), outputValue: layerOutput[row * geometry.outW + column] },
+          position: {
+            row,
+            column,
+            ...layerSums(stepper.index),
+            outputValue: layerOutput[row * geometry.outW + column],
+          },
         };
       },
       get isPlaying() {
         return stepper.isPlaying;
       },
-      /** Sets any of: image, kernel, preset, kernelSize, stride, padding, colorMode, layerChannelWeights, layerBias (see ConvolutionSettings). */
+      /**
+       * Sets any of: image, kernel, preset, kernelSize, stride, padding, colorMode, layerChannelWeights, layerBias (see
+       * ConvolutionSettings).
+       */
       set(settings: ConvolutionSettings) {
         apply(settings);
       },

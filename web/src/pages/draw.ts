@@ -8,13 +8,38 @@
 
 import { BarController, BarElement, CategoryScale, Chart, LinearScale, Tooltip } from 'chart.js';
 import {
-  ConvNetError, convertImage, featureMapPictures, FileFormatError, imageFromImageData, imagesToInput, importOnnx, Input, MAX_MANIFEST_BYTES, mnistPreprocess, MNIST_CLASS_NAMES,
-  parseModel, ShapeError, Softmax, ValueError, withScope, type Image, type Model,
+  ConvNetError,
+  convertImage,
+  featureMapPictures,
+  FileFormatError,
+  imageFromImageData,
+  imagesToInput,
+  importOnnx,
+  Input,
+  MAX_MANIFEST_BYTES,
+  mnistPreprocess,
+  MNIST_CLASS_NAMES,
+  parseModel,
+  ShapeError,
+  Softmax,
+  ValueError,
+  withScope,
+  type Image,
+  type Model,
 } from 'convnet-ts';
 import { currentModel, onModelChange, setCurrentModel, type CurrentModel } from '../appState.js';
 import { onHeap } from '../onHeap.js';
 import type { Page } from '../page.js';
-import { acceptDroppedFiles, drawImage, element, errorMessage, expose, imageCanvas, markReady, section } from '../ui.js';
+import {
+  acceptDroppedFiles,
+  drawImage,
+  element,
+  errorMessage,
+  expose,
+  imageCanvas,
+  markReady,
+  section,
+} from '../ui.js';
 import { formatFixed } from '../valueGrid.js';
 import { fillVectorCells } from '../vectorCells.js';
 
@@ -67,7 +92,10 @@ function formatPositive(value: number): string {
   return value !== 0 && (value < 1e-3 || value >= 1e5) ? value.toExponential(2) : String(Number(value.toPrecision(3)));
 }
 
-/** softmax(z)_i = e^(z_i - max z) / sum_j e^(z_j - max z): subtracting the largest changes nothing but keeps e^ from overflowing. */
+/**
+ * softmax(z)_i = e^(z_i - max z) / sum_j e^(z_j - max z): subtracting the largest changes nothing but keeps e^ from
+ * overflowing.
+ */
 function softmaxSteps(logits: readonly number[]): SoftmaxSteps {
   const largest = Math.max(...logits);
   const exponentials = logits.map((logit) => Math.exp(logit - largest));
@@ -79,13 +107,19 @@ function softmaxSteps(logits: readonly number[]): SoftmaxSteps {
 function logitsOf(model: Model, image: Image): number[] {
   return withScope(() => {
     const input = imagesToInput(model, [image]);
-    const end = model.layers[model.layers.length - 1] instanceof Softmax ? model.layers.length - 1 : model.layers.length;
+    const end =
+      model.layers[model.layers.length - 1] instanceof Softmax ? model.layers.length - 1 : model.layers.length;
     return Array.from(model.forward(input, { end }).data);
   });
 }
 
 /** The library's typed errors by class; not error.name, which the bundler's minifier shortens. */
-const ERROR_TYPES = [['FileFormatError', FileFormatError], ['ShapeError', ShapeError], ['ValueError', ValueError], ['ConvNetError', ConvNetError]] as const;
+const ERROR_TYPES = [
+  ['FileFormatError', FileFormatError],
+  ['ShapeError', ShapeError],
+  ['ValueError', ValueError],
+  ['ConvNetError', ConvNetError],
+] as const;
 
 function errorText(error: unknown): string {
   const type = ERROR_TYPES.find(([, errorClass]) => error instanceof errorClass);
@@ -97,7 +131,9 @@ function errorText(error: unknown): string {
 function pickFile(files: readonly File[], name: string, extension: string): File | undefined {
   const depth = (file: File) => (file.webkitRelativePath || file.name).split('/').length;
   const sorted = [...files].sort((first, second) => depth(first) - depth(second));
-  return sorted.find((file) => file.name === name) ?? sorted.find((file) => file.name.toLowerCase().endsWith(extension));
+  return (
+    sorted.find((file) => file.name === name) ?? sorted.find((file) => file.name.toLowerCase().endsWith(extension))
+  );
 }
 
 /** The model's input as [height, width] of an image, or a reason it cannot take a drawing. */
@@ -111,43 +147,98 @@ function imageInputOf(model: Model): { height: number; width: number } | string 
 
 function mount(root: HTMLElement): () => void {
   const status: DrawStatus = {
-    hasModel: false, modelSource: null, classNames: [], probabilities: null, topClass: null, topClassName: null, topProbability: null,
-    input: null, inputHeight: 28, inputWidth: 28, strokes: 0, predictions: 0, softmax: null, featureMaps: null, error: null,
+    hasModel: false,
+    modelSource: null,
+    classNames: [],
+    probabilities: null,
+    topClass: null,
+    topClassName: null,
+    topProbability: null,
+    input: null,
+    inputHeight: 28,
+    inputWidth: 28,
+    strokes: 0,
+    predictions: 0,
+    softmax: null,
+    featureMaps: null,
+    error: null,
   };
   expose('draw', status);
 
-  const canvas = element('canvas', { id: 'draw-canvas', class: 'draw-canvas', width: String(CANVAS_SIZE), height: String(CANVAS_SIZE), 'aria-label': 'Drawing area: draw a digit here' });
+  const canvas = element('canvas', {
+    id: 'draw-canvas',
+    class: 'draw-canvas',
+    width: String(CANVAS_SIZE),
+    height: String(CANVAS_SIZE),
+    'aria-label': 'Drawing area: draw a digit here',
+  });
   const context = canvas.getContext('2d', { willReadFrequently: true })!;
   const clearButton = element('button', { id: 'draw-clear', type: 'button', class: 'secondary' }, 'Clear');
-  const inputCanvas = element('canvas', { id: 'draw-input', class: 'pixels draw-input', role: 'img', 'aria-label': 'The drawing as the model sees it' });
+  const inputCanvas = element('canvas', {
+    id: 'draw-input',
+    class: 'pixels draw-input',
+    role: 'img',
+    'aria-label': 'The drawing as the model sees it',
+  });
   const boxLine = element('p', { class: 'explain mono', id: 'draw-box' });
   const topLine = element('p', { class: 'draw-top', id: 'draw-top' });
-  const chartCanvas = element('canvas', { id: 'draw-chart', role: 'img', 'aria-label': 'Bar chart of the class probabilities; the line above names the top class' });
+  const chartCanvas = element('canvas', {
+    id: 'draw-chart',
+    role: 'img',
+    'aria-label': 'Bar chart of the class probabilities; the line above names the top class',
+  });
   const sourceLine = element('p', { id: 'draw-model-source' });
   const errorLine = element('p', { class: 'error', id: 'draw-error', role: 'alert' });
-  const filesInput = element('input', { id: 'draw-files', type: 'file', multiple: '', accept: '.json,.safetensors,.onnx,application/json' });
+  const filesInput = element('input', {
+    id: 'draw-files',
+    type: 'file',
+    multiple: '',
+    accept: '.json,.safetensors,.onnx,application/json',
+  });
   const folderInput = element('input', { id: 'draw-folder', type: 'file', webkitdirectory: '' });
   const softmaxTable = element('table', { class: 'numbers softmax-steps', id: 'draw-softmax' });
   const softmaxWhy = element('p', { class: 'explain', id: 'draw-softmax-why' });
-  const softmaxCard = section('Softmax, step by step',
+  const softmaxCard = section(
+    'Softmax, step by step',
     'The last layer gives one score per class, a logit, any real number. Softmax turns them into probabilities in three steps: ' +
-    'e to the power of each logit (the largest is subtracted first, which changes no result and keeps e^ from overflowing), their sum, and each divided by that sum.',
-    softmaxTable, softmaxWhy);
+      'e to the power of each logit (the largest is subtracted first, which changes no result and keeps e^ from overflowing), their sum, and each divided by that sum.',
+    softmaxTable,
+    softmaxWhy,
+  );
   const featureMapsBox = element('div', { class: 'train-gallery', id: 'draw-feature-maps' });
   const featureMapsNote = element('p', { class: 'note', id: 'draw-feature-maps-note' });
-  const featureMapsCard = section('Feature maps of your drawing',
+  const featureMapsCard = section(
+    'Feature maps of your drawing',
     'What every layer of the model outputs for your drawing, redrawn as you draw: each convolution\u2019s maps (blue negative, red positive, white 0), ' +
-    'the ReLU keeping their positive part (black to white), pooling halving them, then the dense layers and the class probabilities.',
-    featureMapsNote, featureMapsBox);
-  const modelCard = section('Model', 'The model is the one trained on the Train page, or one the CLI saved or exported to ONNX. It must take images; the drawing is resized to its input.',
-  element('p', { class: 'explain' }, element('code', {}, 'convnet train --out DIR'), ' writes ', element('code', {}, 'DIR/model.json'), ' and ',
-    element('code', {}, 'DIR/weights.safetensors'), ': choose both files, or the folder, or drop the two files here. ',
-    'Or an ONNX file: ', element('code', {}, 'convnet export --model DIR --out model.onnx'), ' writes one, and so does PyTorch.'),
-  sourceLine,
-  element('div', { class: 'controls' },
-    element('label', { class: 'control' }, 'Files ', filesInput),
-    element('label', { class: 'control' }, 'Folder ', folderInput)),
-  errorLine);
+      'the ReLU keeping their positive part (black to white), pooling halving them, then the dense layers and the class probabilities.',
+    featureMapsNote,
+    featureMapsBox,
+  );
+  const modelCard = section(
+    'Model',
+    'The model is the one trained on the Train page, or one the CLI saved or exported to ONNX. It must take images; the drawing is resized to its input.',
+    element(
+      'p',
+      { class: 'explain' },
+      element('code', {}, 'convnet train --out DIR'),
+      ' writes ',
+      element('code', {}, 'DIR/model.json'),
+      ' and ',
+      element('code', {}, 'DIR/weights.safetensors'),
+      ': choose both files, or the folder, or drop the two files here. ',
+      'Or an ONNX file: ',
+      element('code', {}, 'convnet export --model DIR --out model.onnx'),
+      ' writes one, and so does PyTorch.',
+    ),
+    sourceLine,
+    element(
+      'div',
+      { class: 'controls' },
+      element('label', { class: 'control' }, 'Files ', filesInput),
+      element('label', { class: 'control' }, 'Folder ', folderInput),
+    ),
+    errorLine,
+  );
 
   const chart = new Chart<'bar', number[], string>(chartCanvas, {
     type: 'bar',
@@ -159,19 +250,33 @@ function mount(root: HTMLElement): () => void {
         y: { min: 0, max: 1, ticks: { callback: (value) => `${Math.round(Number(value) * 100)}%` } },
         x: { title: { display: true, text: 'class' } },
       },
-      plugins: { legend: { display: false }, tooltip: { callbacks: { label: (item) => `${(Number(item.raw) * 100).toFixed(1)}%` } } },
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: { label: (item) => `${(Number(item.raw) * 100).toFixed(1)}%` } },
+      },
     },
   });
 
   root.append(
     element('h1', {}, 'Draw'),
-    element('p', { class: 'lead' },
+    element(
+      'p',
+      { class: 'lead' },
       'Draw a digit and watch the network read it. Your drawing is first made to look like an MNIST digit, as MNIST’s own digits were: the ink’s bounding box is scaled to fit 20×20 pixels, ' +
-      'then placed in a 28×28 field with its centre of mass in the middle. Draw large and centred, one digit per canvas.'),
-    element('div', { class: 'draw-row' },
+        'then placed in a 28×28 field with its centre of mass in the middle. Draw large and centred, one digit per canvas.',
+    ),
+    element(
+      'div',
+      { class: 'draw-row' },
       section('Your digit', 'Mouse, pen or finger.', canvas, element('div', { class: 'controls' }, clearButton)),
       section('What the model sees', 'The model’s input, white on black in [0, 1].', inputCanvas, boxLine),
-      section('Probabilities', 'The softmax output: one probability per class, summing to 100%.', topLine, element('div', { class: 'draw-chart' }, chartCanvas))),
+      section(
+        'Probabilities',
+        'The softmax output: one probability per class, summing to 100%.',
+        topLine,
+        element('div', { class: 'draw-chart' }, chartCanvas),
+      ),
+    ),
     softmaxCard,
     featureMapsCard,
     modelCard,
@@ -205,9 +310,12 @@ function mount(root: HTMLElement): () => void {
     dataset.data = probabilities ?? names.map(() => 0);
     dataset.backgroundColor = names.map((_, index) => (index === status.topClass ? '#d9480f' : '#2f6fdf'));
     chart.update('none');
-    topLine.textContent = status.topClass === null
-      ? (model === null ? 'No model yet.' : 'Draw a digit.')
-      : `It is a ${status.topClassName}: ${(status.topProbability! * 100).toFixed(1)}% sure.`;
+    topLine.textContent =
+      status.topClass === null
+        ? model === null
+          ? 'No model yet.'
+          : 'Draw a digit.'
+        : `It is a ${status.topClassName}: ${(status.topProbability! * 100).toFixed(1)}% sure.`;
   }
 
   function predict(): void {
@@ -215,13 +323,19 @@ function mount(root: HTMLElement): () => void {
     const width = status.inputWidth;
     const drawing = convertImage(imageFromImageData(context.getImageData(0, 0, CANVAS_SIZE, CANVAS_SIZE)), 'gray');
     const digit = mnistPreprocess(drawing, { height, width });
-    const image = digit?.image ?? { width, height, colorModel: 'gray' as const, data: new Float32Array(width * height) };
+    const image = digit?.image ?? {
+      width,
+      height,
+      colorModel: 'gray' as const,
+      data: new Float32Array(width * height),
+    };
     drawImage(inputCanvas, image, Math.max(1, Math.round((INPUT_SCALE * 28) / Math.max(width, height))));
     status.input = digit === null ? null : Array.from(digit.image.data);
-    boxLine.textContent = digit === null
-      ? 'No ink yet.'
-      : `ink box ${digit.box.height}×${digit.box.width} px (height × width), top-left at (row ${digit.box.top}, column ${digit.box.left}); ` +
-        `centre of mass at (row ${digit.centerOfMass.y.toFixed(1)}, column ${digit.centerOfMass.x.toFixed(1)}) of ${height}×${width}`;
+    boxLine.textContent =
+      digit === null
+        ? 'No ink yet.'
+        : `ink box ${digit.box.height}×${digit.box.width} px (height × width), top-left at (row ${digit.box.top}, column ${digit.box.left}); ` +
+          `centre of mass at (row ${digit.centerOfMass.y.toFixed(1)}, column ${digit.centerOfMass.x.toFixed(1)}) of ${height}×${width}`;
     if (model === null || digit === null) {
       Object.assign(status, { probabilities: null, topClass: null, topClassName: null, topProbability: null });
     } else {
@@ -231,13 +345,24 @@ function mount(root: HTMLElement): () => void {
         const probabilities = new Array<number>(ranked.length);
         for (const { index, probability } of ranked) probabilities[index] = probability;
         const best = ranked[0]!.index;
-        Object.assign(status, { probabilities, topClass: best, topClassName: status.classNames[best] ?? String(best), topProbability: ranked[0]!.probability });
+        Object.assign(status, {
+          probabilities,
+          topClass: best,
+          topClassName: status.classNames[best] ?? String(best),
+          topProbability: ranked[0]!.probability,
+        });
         status.softmax = softmaxSteps(logitsOf(model.model, digit.image));
         showFeatureMaps(model.model, digit.image);
         status.predictions += 1;
       } catch (error) {
         showError(`The model failed on the drawing: ${errorText(error)}`);
-        Object.assign(status, { probabilities: null, topClass: null, topClassName: null, topProbability: null, softmax: null });
+        Object.assign(status, {
+          probabilities: null,
+          topClass: null,
+          topClassName: null,
+          topProbability: null,
+          softmax: null,
+        });
       }
     }
     if (status.probabilities === null) {
@@ -258,28 +383,49 @@ function mount(root: HTMLElement): () => void {
         const input = imagesToInput(shown, [image]);
         shown.forward(input, {
           onOutput(layerIndex, output) {
-            if (output.shape.length === 2 && output.size <= MAX_LABELLED_VALUES) vectors.set(layerIndex, Array.from(output.data));
+            if (output.shape.length === 2 && output.size <= MAX_LABELLED_VALUES)
+              vectors.set(layerIndex, Array.from(output.data));
           },
         });
         return featureMapPictures(shown, input);
       });
       status.featureMaps = pictures.map((picture) => {
         const values = vectors.get(picture.layerIndex);
-        return { layerName: picture.layerName, className: picture.className, shape: [...picture.shape], range: picture.range, ...(values === undefined ? {} : { values }) };
+        return {
+          layerName: picture.layerName,
+          className: picture.className,
+          shape: [...picture.shape],
+          range: picture.range,
+          ...(values === undefined ? {} : { values }),
+        };
       });
       featureMapsNote.textContent = `${pictures.length} layers; each picture has its own color scale, up to its largest magnitude. Dense layers and the classes: one labelled cell per unit.`;
-      featureMapsBox.replaceChildren(...pictures.map((picture) => {
-        const values = vectors.get(picture.layerIndex);
-        let shownValues: HTMLElement;
-        if (values === undefined) {
-          shownValues = imageCanvas(picture.picture, 1, { 'data-layer': picture.layerName });
-        } else {
-          shownValues = element('div', { class: 'vector-cells', 'data-layer': picture.layerName });
-          fillVectorCells(shownValues, values, { range: picture.range, isProbability: picture.className === 'Softmax', classNames: status.classNames });
-        }
-        return element('figure', {}, shownValues,
-          element('figcaption', {}, `${picture.layerName} (${picture.className}) ${picture.shape.join('\u00d7')}, up to ${formatFixed(picture.range, 3)}`));
-      }));
+      featureMapsBox.replaceChildren(
+        ...pictures.map((picture) => {
+          const values = vectors.get(picture.layerIndex);
+          let shownValues: HTMLElement;
+          if (values === undefined) {
+            shownValues = imageCanvas(picture.picture, 1, { 'data-layer': picture.layerName });
+          } else {
+            shownValues = element('div', { class: 'vector-cells', 'data-layer': picture.layerName });
+            fillVectorCells(shownValues, values, {
+              range: picture.range,
+              isProbability: picture.className === 'Softmax',
+              classNames: status.classNames,
+            });
+          }
+          return element(
+            'figure',
+            {},
+            shownValues,
+            element(
+              'figcaption',
+              {},
+              `${picture.layerName} (${picture.className}) ${picture.shape.join('\u00d7')}, up to ${formatFixed(picture.range, 3)}`,
+            ),
+          );
+        }),
+      );
     } catch (error) {
       status.featureMaps = null;
       featureMapsBox.replaceChildren();
@@ -296,29 +442,59 @@ function mount(root: HTMLElement): () => void {
       return;
     }
     const names = status.classNames;
-    const order = steps.probabilities.map((_, index) => index).sort((first, second) => steps.probabilities[second]! - steps.probabilities[first]!);
+    const order = steps.probabilities
+      .map((_, index) => index)
+      .sort((first, second) => steps.probabilities[second]! - steps.probabilities[first]!);
     softmaxTable.replaceChildren(
-      element('tr', {}, ...['class', 'logit z', `z \u2212 ${formatFixed(steps.largest, 3)}`, 'e^(z \u2212 max)', '\u00f7 sum', 'probability'].map((text) => element('th', {}, text))),
-      ...order.map((index) => element('tr', { 'data-class': String(index), class: index === order[0] ? 'is-top' : '' },
-        element('th', {}, names[index] ?? String(index)),
-        element('td', {}, formatFixed(steps.logits[index]!, 3)),
-        element('td', {}, formatFixed(steps.logits[index]! - steps.largest, 3)),
-        element('td', {}, formatPositive(steps.exponentials[index]!)),
-        element('td', {}, `/ ${formatPositive(steps.sum)}`),
-        element('td', {}, `${formatPositive(steps.probabilities[index]! * 100)}%`))),
-      element('tr', { class: 'softmax-total' }, element('th', {}, 'sum'), element('td'), element('td'),
-        element('td', {}, formatPositive(steps.sum)), element('td'), element('td', {}, `${(steps.probabilities.reduce((total, value) => total + value, 0) * 100).toFixed(1)}%`)),
+      element(
+        'tr',
+        {},
+        ...[
+          'class',
+          'logit z',
+          `z \u2212 ${formatFixed(steps.largest, 3)}`,
+          'e^(z \u2212 max)',
+          '\u00f7 sum',
+          'probability',
+        ].map((text) => element('th', {}, text)),
+      ),
+      ...order.map((index) =>
+        element(
+          'tr',
+          { 'data-class': String(index), class: index === order[0] ? 'is-top' : '' },
+          element('th', {}, names[index] ?? String(index)),
+          element('td', {}, formatFixed(steps.logits[index]!, 3)),
+          element('td', {}, formatFixed(steps.logits[index]! - steps.largest, 3)),
+          element('td', {}, formatPositive(steps.exponentials[index]!)),
+          element('td', {}, `/ ${formatPositive(steps.sum)}`),
+          element('td', {}, `${formatPositive(steps.probabilities[index]! * 100)}%`),
+        ),
+      ),
+      element(
+        'tr',
+        { class: 'softmax-total' },
+        element('th', {}, 'sum'),
+        element('td'),
+        element('td'),
+        element('td', {}, formatPositive(steps.sum)),
+        element('td'),
+        element('td', {}, `${(steps.probabilities.reduce((total, value) => total + value, 0) * 100).toFixed(1)}%`),
+      ),
     );
     const top = order[0]!;
     const second = order[1];
     const topName = names[top] ?? String(top);
     const lead = second === undefined ? 0 : steps.logits[top]! - steps.logits[second]!;
-    softmaxWhy.textContent = second === undefined ? '' :
-      `Why "a ${topName}, ${(steps.probabilities[top]! * 100).toFixed(1)}% sure": the ${topName}\u2019s logit is ${formatFixed(lead, 2)} above the next one (${names[second] ?? second}), ` +
-      `and e^${formatFixed(lead, 2)} = ${formatPositive(Math.exp(lead))}, so after the division it gets ${formatPositive(Math.exp(lead))} times the share of the runner-up. ` +
-      'The percentages always add up to 100%: softmax only shares certainty out among the classes it knows. It has no "none of these", ' +
-      'so a scribble that is no digit at all still gets a confident answer whenever one logit stands a few units above the rest. ' +
-      'The percentage says how much this class beats the other ' + `${names.length - 1}` + ', not how much the drawing looks like a digit.';
+    softmaxWhy.textContent =
+      second === undefined
+        ? ''
+        : `Why "a ${topName}, ${(steps.probabilities[top]! * 100).toFixed(1)}% sure": the ${topName}\u2019s logit is ${formatFixed(lead, 2)} above the next one (${names[second] ?? second}), ` +
+          `and e^${formatFixed(lead, 2)} = ${formatPositive(Math.exp(lead))}, so after the division it gets ${formatPositive(Math.exp(lead))} times the share of the runner-up. ` +
+          'The percentages always add up to 100%: softmax only shares certainty out among the classes it knows. It has no "none of these", ' +
+          'so a scribble that is no digit at all still gets a confident answer whenever one logit stands a few units above the rest. ' +
+          'The percentage says how much this class beats the other ' +
+          `${names.length - 1}` +
+          ', not how much the drawing looks like a digit.';
   }
 
   function showError(message: string | null): void {
@@ -335,13 +511,18 @@ function mount(root: HTMLElement): () => void {
     model = next;
     const size = input === null || typeof input === 'string' ? { height: 28, width: 28 } : input;
     Object.assign(status, {
-      hasModel: next !== null, modelSource: next?.source ?? null, classNames: next === null ? [] : [...next.classNames].slice(0, next.model.classes),
-      inputHeight: size.height, inputWidth: size.width,
+      hasModel: next !== null,
+      modelSource: next?.source ?? null,
+      classNames: next === null ? [] : [...next.classNames].slice(0, next.model.classes),
+      inputHeight: size.height,
+      inputWidth: size.width,
     });
-    while (status.classNames.length < (next?.model.classes ?? 0)) status.classNames.push(String(status.classNames.length));
-    sourceLine.textContent = next === null
-      ? 'No model yet: train one on the Train page, or load files saved by the CLI.'
-      : `Using the model ${next.source}: input ${size.height}×${size.width}, ${next.model.classes} classes (${status.classNames.join(', ')}).`;
+    while (status.classNames.length < (next?.model.classes ?? 0))
+      status.classNames.push(String(status.classNames.length));
+    sourceLine.textContent =
+      next === null
+        ? 'No model yet: train one on the Train page, or load files saved by the CLI.'
+        : `Using the model ${next.source}: input ${size.height}×${size.width}, ${next.model.classes} classes (${status.classNames.join(', ')}).`;
     schedulePrediction();
   }
 
@@ -356,19 +537,25 @@ function mount(root: HTMLElement): () => void {
       return;
     }
     if (manifestFile === undefined || weightsFile === undefined) {
-      showError(`Choose both files, model.json and weights.safetensors, or an ONNX file (got ${files.map((file) => file.name).join(', ') || 'none'}).`);
+      showError(
+        `Choose both files, model.json and weights.safetensors, or an ONNX file (got ${files.map((file) => file.name).join(', ') || 'none'}).`,
+      );
       return;
     }
     if (manifestFile.size > MAX_MANIFEST_BYTES || weightsFile.size > MAX_WEIGHTS_BYTES) {
-      showError(`${manifestFile.size > MAX_MANIFEST_BYTES ? manifestFile.name : weightsFile.name} is too large for a model file here.`);
+      showError(
+        `${manifestFile.size > MAX_MANIFEST_BYTES ? manifestFile.name : weightsFile.name} is too large for a model file here.`,
+      );
       return;
     }
     try {
       const manifestText = await manifestFile.text();
       const weightsBytes = new Uint8Array(await weightsFile.arrayBuffer());
       // On the heap: a model loaded over another (or refused below) leaves no weights behind.
-      const { model: loaded, manifest } = onHeap(() => parseModel(manifestText, weightsBytes, { manifest: manifestFile.name, weights: weightsFile.name }));
-      const accuracy = manifest.training?.['testAccuracy'];
+      const { model: loaded, manifest } = onHeap(() =>
+        parseModel(manifestText, weightsBytes, { manifest: manifestFile.name, weights: weightsFile.name }),
+      );
+      const accuracy = manifest.training?.testAccuracy;
       const facts = typeof accuracy === 'number' ? `, ${(accuracy * 100).toFixed(1)}% test accuracy when saved` : '';
       const folder = (manifestFile.webkitRelativePath || '').split('/').slice(0, -1).join('/');
       const next: CurrentModel = {
@@ -402,14 +589,19 @@ function mount(root: HTMLElement): () => void {
       const { model: loaded, inputLayout, onnxInputShape } = onHeap(() => importOnnx(bytes, file.name));
       const input = imageInputOf(loaded);
       if (inputLayout === 'features' || typeof input === 'string') {
-        showError(`${file.name}: this model takes inputs of shape [batch, ${onnxInputShape.join(', ')}], not images, so it cannot classify a drawing`);
+        showError(
+          `${file.name}: this model takes inputs of shape [batch, ${onnxInputShape.join(', ')}], not images, so it cannot classify a drawing`,
+        );
         return;
       }
       const folder = (file.webkitRelativePath || '').split('/').slice(0, -1).join('/');
       setCurrentModel({
         model: loaded,
         // ONNX files carry no class names: an MNIST model's are its digits, any other's their indices.
-        classNames: loaded.classes === 10 ? MNIST_CLASS_NAMES : Array.from({ length: loaded.classes }, (_, index) => String(index)),
+        classNames:
+          loaded.classes === 10
+            ? MNIST_CLASS_NAMES
+            : Array.from({ length: loaded.classes }, (_, index) => String(index)),
         source: `loaded from ${folder === '' ? '' : `${folder}/`}${file.name} (ONNX, input [batch, ${onnxInputShape.join(', ')}] ${inputLayout})`,
       });
     } catch (error) {
@@ -422,7 +614,10 @@ function mount(root: HTMLElement): () => void {
   let lastPoint: { x: number; y: number } | null = null;
   function pointOf(event: PointerEvent): { x: number; y: number } {
     const rect = canvas.getBoundingClientRect();
-    return { x: ((event.clientX - rect.left) * CANVAS_SIZE) / rect.width, y: ((event.clientY - rect.top) * CANVAS_SIZE) / rect.height };
+    return {
+      x: ((event.clientX - rect.left) * CANVAS_SIZE) / rect.width,
+      y: ((event.clientY - rect.top) * CANVAS_SIZE) / rect.height,
+    };
   }
   function strokeTo(point: { x: number; y: number }): void {
     context.strokeStyle = '#fff';

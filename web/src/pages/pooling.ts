@@ -4,13 +4,31 @@
 // maximum the library recorded outlined and the average written out, both outputs filling in, and
 // the output-size formula. Tests drive it through window.explorer.pooling.
 
-import { avgPool2d, conv2d, heatMap, maxPool2dWithArgmax, Random, relu, Tensor, withScope, type Image } from 'convnet-ts';
+import {
+  avgPool2d,
+  conv2d,
+  heatMap,
+  maxPool2dWithArgmax,
+  Random,
+  relu,
+  Tensor,
+  withScope,
+  type Image,
+} from 'convnet-ts';
 import type { Page } from '../page.js';
 import { DIGIT_SAMPLES } from '../samples.js';
 import { describePadding, outputSizeFormula, slidingWindow, windowAt, type SlidingWindow } from '../slidingWindow.js';
 import { createStepper } from '../stepper.js';
 import { choice, element, errorMessage, expose, imageCanvas, markReady, section, slider } from '../ui.js';
-import { fillNumberTable, formatFixed, formatValue, mapValues, NO_PADDING, ValueGrid, type GridContent } from '../valueGrid.js';
+import {
+  fillNumberTable,
+  formatFixed,
+  formatValue,
+  mapValues,
+  NO_PADDING,
+  ValueGrid,
+  type GridContent,
+} from '../valueGrid.js';
 
 const POOL_SIZES = [2, 3, 4];
 const MAX_STRIDE = 4;
@@ -21,8 +39,16 @@ const EDITABLE_SIZE = 6;
 
 /** The 3x3 Sobel kernels the digit is convolved with to make a feature map, and where they respond positively. */
 const EDGE_KERNELS: Record<string, { text: string; weights: number[]; response: string }> = {
-  'edges-x': { text: 'vertical edges (Sobel x)', weights: [-1, 0, 1, -2, 0, 2, -1, 0, 1], response: 'the image gets brighter to the right: the left edge of each white stroke' },
-  'edges-y': { text: 'horizontal edges (Sobel y)', weights: [-1, -2, -1, 0, 0, 0, 1, 2, 1], response: 'the image gets brighter downwards: the top edge of each white stroke' },
+  'edges-x': {
+    text: 'vertical edges (Sobel x)',
+    weights: [-1, 0, 1, -2, 0, 2, -1, 0, 1],
+    response: 'the image gets brighter to the right: the left edge of each white stroke',
+  },
+  'edges-y': {
+    text: 'horizontal edges (Sobel y)',
+    weights: [-1, -2, -1, 0, 0, 0, 1, 2, 1],
+    response: 'the image gets brighter downwards: the top edge of each white stroke',
+  },
 };
 
 type PoolPadding = 'valid' | 'same';
@@ -55,9 +81,11 @@ function windowsText(window: SlidingWindow): string {
   const { outH, outW, kH, strideH } = window;
   if (outH < 1 || outW < 1) return 'No window fits in the map. ';
   const count = `${outH * outW} window${outH * outW === 1 ? '' : 's'} (${outH}\u00d7${outW}, height \u00d7 width)`;
-  if (outH === 1 && outW === 1) return `${count}: one window, so nothing can overlap or fall between windows; values outside it (if any) are never looked at. `;
+  if (outH === 1 && outW === 1)
+    return `${count}: one window, so nothing can overlap or fall between windows; values outside it (if any) are never looked at. `;
   if (strideH === kH) return `${count}. Stride = pool size: the windows tile the map without overlapping. `;
-  if (strideH < kH) return `${count}. Stride < pool size: neighbouring windows overlap by ${kH - strideH} row${kH - strideH === 1 ? '' : 's'} or column${kH - strideH === 1 ? '' : 's'}, so a value can count in more than one window. `;
+  if (strideH < kH)
+    return `${count}. Stride < pool size: neighbouring windows overlap by ${kH - strideH} row${kH - strideH === 1 ? '' : 's'} or column${kH - strideH === 1 ? '' : 's'}, so a value can count in more than one window. `;
   return `${count}. Stride > pool size: ${strideH - kH} row${strideH - kH === 1 ? '' : 's'} or column${strideH - kH === 1 ? '' : 's'} between neighbouring windows are never looked at. `;
 }
 
@@ -88,22 +116,34 @@ export const poolingPage: Page = {
     const stepper = createStepper(() => showPosition(), { idPrefix: 'pool', speed: 5 });
 
     // ---- The feature map ----
-    const sourceChoice = choice('Feature map', [
-      { value: 'edges-x', text: 'digit \u2192 vertical edges \u2192 ReLU' },
-      { value: 'edges-y', text: 'digit \u2192 horizontal edges \u2192 ReLU' },
-      { value: 'grid', text: `${EDITABLE_SIZE}\u00d7${EDITABLE_SIZE} numbers you can edit` },
-    ], sourceKind, (value) => {
-      sourceKind = value;
-      void makeFeatureMap();
-    }, 'pool-source');
+    const sourceChoice = choice(
+      'Feature map',
+      [
+        { value: 'edges-x', text: 'digit \u2192 vertical edges \u2192 ReLU' },
+        { value: 'edges-y', text: 'digit \u2192 horizontal edges \u2192 ReLU' },
+        { value: 'grid', text: `${EDITABLE_SIZE}\u00d7${EDITABLE_SIZE} numbers you can edit` },
+      ],
+      sourceKind,
+      (value) => {
+        sourceKind = value;
+        void makeFeatureMap();
+      },
+      'pool-source',
+    );
     const customOption = element('option', { value: 'custom' }, 'Set from code');
     customOption.hidden = true;
     sourceChoice.select.append(customOption);
-    const digitChoice = choice('Digit', DIGIT_SAMPLES.map((sample) => ({ value: sample.id, text: sample.text })), digitId, (value) => {
-      digitId = value;
-      digit = null;
-      void makeFeatureMap();
-    }, 'pool-digit');
+    const digitChoice = choice(
+      'Digit',
+      DIGIT_SAMPLES.map((sample) => ({ value: sample.id, text: sample.text })),
+      digitId,
+      (value) => {
+        digitId = value;
+        digit = null;
+        void makeFeatureMap();
+      },
+      'pool-digit',
+    );
     const pipeline = element('div', { class: 'row pool-pipeline', id: 'pool-pipeline' });
     const gridEditor = element('table', { class: 'kernel-editor pool-editor', id: 'pool-editor' });
     const shuffle = element('button', { class: 'secondary', id: 'pool-shuffle' }, 'New random numbers');
@@ -116,23 +156,35 @@ export const poolingPage: Page = {
     const sourceError = element('p', { class: 'error', role: 'alert' });
 
     // ---- Pooling controls ----
-    const sizeChoice = choice('Pool size', POOL_SIZES.map((size) => ({ value: String(size), text: `${size}\u00d7${size}` })), String(poolSize), (value) => {
-      poolSize = Number(value);
-      // Pooling usually tiles the map: stride = pool size, so the windows neither overlap nor skip.
-      setStride(poolSize);
-      compute();
-    }, 'pool-size');
+    const sizeChoice = choice(
+      'Pool size',
+      POOL_SIZES.map((size) => ({ value: String(size), text: `${size}\u00d7${size}` })),
+      String(poolSize),
+      (value) => {
+        poolSize = Number(value);
+        // Pooling usually tiles the map: stride = pool size, so the windows neither overlap nor skip.
+        setStride(poolSize);
+        compute();
+      },
+      'pool-size',
+    );
     const strideSlider = slider('Stride S', { min: 1, max: MAX_STRIDE, value: stride, id: 'pool-stride' }, (value) => {
       stride = value;
       compute();
     });
-    const paddingChoice = choice('Padding', [
-      { value: 'valid', text: "'valid' (none)" },
-      { value: 'same', text: "'same' (output \u2248 input / S)" },
-    ], poolPadding, (value) => {
-      poolPadding = value as PoolPadding;
-      compute();
-    }, 'pool-padding');
+    const paddingChoice = choice(
+      'Padding',
+      [
+        { value: 'valid', text: "'valid' (none)" },
+        { value: 'same', text: "'same' (output \u2248 input / S)" },
+      ],
+      poolPadding,
+      (value) => {
+        poolPadding = value as PoolPadding;
+        compute();
+      },
+      'pool-padding',
+    );
     const geometryExplain = element('p', { class: 'explain', id: 'pool-geometry-explain' });
 
     // ---- The animation ----
@@ -156,29 +208,44 @@ export const poolingPage: Page = {
 
     root.append(
       element('h1', {}, 'Pooling'),
-      element('p', { class: 'lead' },
+      element(
+        'p',
+        { class: 'lead' },
         'Pooling shrinks a feature map by summarizing each window with one number. Max pooling keeps the strongest response in the window, ' +
-        'so a feature still counts if it shifts a little within the window; average pooling keeps the mean. There are no weights to learn. ' +
-        'The outputs below are the library\u2019s maxPool2d and avgPool2d, replayed one window at a time.'),
-      section('Feature map', 'Pooling works on what a convolution layer produces. Here: a digit convolved with an edge kernel, then ReLU (negatives become 0), or a grid of numbers to try by hand.',
+          'so a feature still counts if it shifts a little within the window; average pooling keeps the mean. There are no weights to learn. ' +
+          'The outputs below are the library\u2019s maxPool2d and avgPool2d, replayed one window at a time.',
+      ),
+      section(
+        'Feature map',
+        'Pooling works on what a convolution layer produces. Here: a digit convolved with an edge kernel, then ReLU (negatives become 0), or a grid of numbers to try by hand.',
         element('div', { class: 'controls' }, sourceChoice.root, digitChoice.root),
         sourceError,
         pipeline,
         editorBlock,
-        sourceExplain),
-      section('Pooling window by window', 'The blue square is the window; the table lists its values. Max pooling takes the outlined largest one (where the library recorded it), average pooling their mean. Both outputs fill in side by side; click an output cell to jump there.',
+        sourceExplain,
+      ),
+      section(
+        'Pooling window by window',
+        'The blue square is the window; the table lists its values. Max pooling takes the outlined largest one (where the library recorded it), average pooling their mean. Both outputs fill in side by side; click an output cell to jump there.',
         element('div', { class: 'controls' }, sizeChoice.root, strideSlider.root, paddingChoice.root),
         geometryExplain,
         stepper.root,
         computeErrorLine,
-        element('div', { class: 'row pool-stage' },
+        element(
+          'div',
+          { class: 'row pool-stage' },
           element('figure', {}, inputTitle, inputGrid.canvas),
           element('div', { class: 'pool-window-panel' }, windowCaption, windowTable, maxLine, averageLine),
           element('figure', {}, maxTitle, maxGrid.canvas),
           element('figure', {}, averageTitle, averageGrid.canvas),
         ),
-        legend),
-      section('Output size', 'The same formula as for a convolution, with K the pool size. With stride = pool size and no padding, it is simply the input size divided by K, rounded down.', formulaHolder),
+        legend,
+      ),
+      section(
+        'Output size',
+        'The same formula as for a convolution, with K the pool size. With stride = pool size and no padding, it is simply the input size divided by K, rounded down.',
+        formulaHolder,
+      ),
     );
 
     function setStride(value: number): void {
@@ -187,11 +254,18 @@ export const poolingPage: Page = {
     }
 
     function buildGridEditor(): void {
-      fillNumberTable(gridEditor, EDITABLE_SIZE, EDITABLE_SIZE, gridValues, (row, column) => `value row ${row + 1} column ${column + 1}`, (index, value) => {
-        gridValues[index] = value;
-        featureMap = { height: EDITABLE_SIZE, width: EDITABLE_SIZE, values: Float32Array.from(gridValues) };
-        compute();
-      });
+      fillNumberTable(
+        gridEditor,
+        EDITABLE_SIZE,
+        EDITABLE_SIZE,
+        gridValues,
+        (row, column) => `value row ${row + 1} column ${column + 1}`,
+        (index, value) => {
+          gridValues[index] = value;
+          featureMap = { height: EDITABLE_SIZE, width: EDITABLE_SIZE, values: Float32Array.from(gridValues) };
+          compute();
+        },
+      );
     }
 
     /** The feature map of the chosen source: the library's conv2d and relu on a digit, or the edited grid. */
@@ -229,12 +303,18 @@ export const poolingPage: Page = {
       const kernel = EDGE_KERNELS[sourceKind]!;
       // In a scope, copied out: op outputs live in the backend's memory, which the scope frees again.
       const source = digit;
-      const values = withScope(() => Float32Array.from(relu(conv2d(
-        new Tensor(source.data, [1, source.height, source.width, 1]),
-        Tensor.fromArray(kernel.weights, [3, 3, 1, 1]),
-        null,
-        { padding: 'same' },
-      )).data));
+      const values = withScope(() =>
+        Float32Array.from(
+          relu(
+            conv2d(
+              new Tensor(source.data, [1, source.height, source.width, 1]),
+              Tensor.fromArray(kernel.weights, [3, 3, 1, 1]),
+              null,
+              { padding: 'same' },
+            ),
+          ).data,
+        ),
+      );
       featureMap = { height: digit.height, width: digit.width, values };
       const high = Math.max(...featureMap.values);
       pipeline.replaceChildren(
@@ -242,7 +322,12 @@ export const poolingPage: Page = {
         element('span', { class: 'pipeline-arrow' }, '\u2192 conv2d'),
         element('figure', {}, kernelTable(kernel.weights), element('figcaption', {}, kernel.text)),
         element('span', { class: 'pipeline-arrow' }, '\u2192 ReLU \u2192'),
-        element('figure', {}, featurePicture(featureMap, high), element('figcaption', {}, `feature map ${featureMap.height}\u00d7${featureMap.width}`)),
+        element(
+          'figure',
+          {},
+          featurePicture(featureMap, high),
+          element('figcaption', {}, `feature map ${featureMap.height}\u00d7${featureMap.width}`),
+        ),
       );
       sourceExplain.textContent = `The ${kernel.text} kernel is positive where ${kernel.response}, negative on the opposite edge; ReLU keeps only the positive responses (0 to ${formatValue(high, 2)}).`;
       compute();
@@ -250,7 +335,14 @@ export const poolingPage: Page = {
 
     function kernelTable(weights: readonly number[]): HTMLTableElement {
       const table = element('table', { class: 'numbers small-kernel' });
-      for (let row = 0; row < 3; row++) table.append(element('tr', {}, ...weights.slice(row * 3, row * 3 + 3).map((weight) => element('td', {}, formatValue(weight)))));
+      for (let row = 0; row < 3; row++)
+        table.append(
+          element(
+            'tr',
+            {},
+            ...weights.slice(row * 3, row * 3 + 3).map((weight) => element('td', {}, formatValue(weight))),
+          ),
+        );
       return table;
     }
 
@@ -260,7 +352,9 @@ export const poolingPage: Page = {
       canvas.height = map.height;
       canvas.style.width = `${map.width * 3}px`;
       canvas.style.height = `${map.height * 3}px`;
-      canvas.getContext('2d')!.putImageData(new ImageData(mapValues(map.values, heatMap, 0, high || 1), map.width, map.height), 0, 0);
+      canvas
+        .getContext('2d')!
+        .putImageData(new ImageData(mapValues(map.values, heatMap, 0, high || 1), map.width, map.height), 0, 0);
       return canvas;
     }
 
@@ -271,8 +365,11 @@ export const poolingPage: Page = {
       const padding = poolPadding;
       geometry = slidingWindow(map.height, map.width, poolSize, stride, padding);
       formulaHolder.replaceChildren(outputSizeFormula(geometry));
-      geometryExplain.textContent = windowsText(geometry) +
-        (padding === 'same' ? `'same' pads ${describePadding(geometry)}; padded cells are ignored, not zeros: they count neither for the maximum nor in the average\u2019s divisor.` : '');
+      geometryExplain.textContent =
+        windowsText(geometry) +
+        (padding === 'same'
+          ? `'same' pads ${describePadding(geometry)}; padded cells are ignored, not zeros: they count neither for the maximum nor in the average\u2019s divisor.`
+          : '');
       maxOutput = null;
       averageOutput = null;
       argmax = null;
@@ -322,19 +419,25 @@ export const poolingPage: Page = {
       legend.textContent = `Colors: black ${formatValue(low)}, through red and yellow, to white ${formatValue(high)}, the same scale in all three maps.${g.padTop + g.padBottom + g.padLeft + g.padRight > 0 ? ' Hatched: padding, ignored by both.' : ''}`;
       // Outputs line up with the input (one cell per stride of input cells) where the two of them fit beside it.
       const outputCell = Math.max(3, Math.min(44, cell * stride, Math.floor(OUTPUT_SIDE / Math.max(g.outH, g.outW))));
-      for (const [grid, values, title, name] of [[maxGrid, maxOutput, maxTitle, 'Max'], [averageGrid, averageOutput, averageTitle, 'Average']] as const) {
+      for (const [grid, values, title, name] of [
+        [maxGrid, maxOutput, maxTitle, 'Max'],
+        [averageGrid, averageOutput, averageTitle, 'Average'],
+      ] as const) {
         if (values === null) {
           grid.setContent({ height: 1, width: 1, rgba: new Uint8ClampedArray([246, 247, 250, 255]) }, outputCell);
           title.textContent = `${name} pooling: no output`;
           continue;
         }
-        grid.setContent({
-          height: g.outH,
-          width: g.outW,
-          rgba: mapValues(values, heatMap, low, high),
-          padding: NO_PADDING,
-          label: (row, column) => formatValue(values[row * g.outW + column]!),
-        }, outputCell);
+        grid.setContent(
+          {
+            height: g.outH,
+            width: g.outW,
+            rgba: mapValues(values, heatMap, low, high),
+            padding: NO_PADDING,
+            label: (row, column) => formatValue(values[row * g.outW + column]!),
+          },
+          outputCell,
+        );
         title.textContent = `${name} pooling ${g.outH}\u00d7${g.outW}`;
       }
     }
@@ -383,7 +486,10 @@ export const poolingPage: Page = {
       const argmaxIndex = argmax[index]!;
       const maxRow = Math.floor(argmaxIndex / featureMap.width) + g.padTop;
       const maxColumn = (argmaxIndex % featureMap.width) + g.padLeft;
-      inputGrid.draw({ window: { top, left, height: poolSize, width: poolSize }, marked: [{ row: maxRow, column: maxColumn }] });
+      inputGrid.draw({
+        window: { top, left, height: poolSize, width: poolSize },
+        marked: [{ row: maxRow, column: maxColumn }],
+      });
       maxGrid.draw({ revealed: index + 1, marked: [{ row, column }] });
       averageGrid.draw({ revealed: index + 1, marked: [{ row, column }] });
 
@@ -394,16 +500,22 @@ export const poolingPage: Page = {
         for (let windowColumn = 0; windowColumn < poolSize; windowColumn++) {
           const cell = windowRow * poolSize + windowColumn;
           const value = values[cell];
-          tableRow.append(value === null
-            ? element('td', { class: 'padding', title: 'padding: ignored' }, '\u2014')
-            : element('td', { class: cell === maxCell ? 'is-max' : '' }, formatValue(value, 3)));
+          tableRow.append(
+            value === null
+              ? element('td', { class: 'padding', title: 'padding: ignored' }, '\u2014')
+              : element('td', { class: cell === maxCell ? 'is-max' : '' }, formatValue(value, 3)),
+          );
         }
         windowTable.append(tableRow);
       }
       windowCaption.textContent = `Window at row ${top}, column ${left}${g.padTop + g.padLeft > 0 ? ' of the padded map' : ''} (${count} value${count === 1 ? '' : 's'}${count < poolSize * poolSize ? ', \u2014 = padding' : ''})`;
       const maxValue = maxOutput[index]!;
       const averageValue = averageOutput[index]!;
-      maxLine.replaceChildren('max = ', element('strong', { id: 'pool-max' }, formatFixed(maxValue)), ` (outlined) \u2192 max output row ${row}, column ${column}`);
+      maxLine.replaceChildren(
+        'max = ',
+        element('strong', { id: 'pool-max' }, formatFixed(maxValue)),
+        ` (outlined) \u2192 max output row ${row}, column ${column}`,
+      );
       averageLine.replaceChildren(
         `average = ${formatValue(sum, 3)} / ${count} = `,
         element('strong', { id: 'pool-average' }, formatFixed(sum / count)),
@@ -414,14 +526,18 @@ export const poolingPage: Page = {
     function apply(settings: PoolingSettings): void {
       if (settings.featureMap !== undefined) {
         const { width, height, values } = settings.featureMap;
-        if (values.length !== width * height) throw new Error(`pooling.set: a ${height}x${width} feature map has ${width * height} values, got ${values.length}`);
+        if (values.length !== width * height)
+          throw new Error(
+            `pooling.set: a ${height}x${width} feature map has ${width * height} values, got ${values.length}`,
+          );
         sourceKind = 'custom';
         featureMap = { height, width, values: Float32Array.from(values) };
         void makeFeatureMap();
       }
       if (settings.poolSize !== undefined) {
         poolSize = settings.poolSize;
-        if (sizeChoice.select.querySelector(`option[value="${poolSize}"]`) === null) sizeChoice.select.append(element('option', { value: String(poolSize) }, `${poolSize}\u00d7${poolSize}`));
+        if (sizeChoice.select.querySelector(`option[value="${poolSize}"]`) === null)
+          sizeChoice.select.append(element('option', { value: String(poolSize) }, `${poolSize}\u00d7${poolSize}`));
         sizeChoice.select.value = String(poolSize);
         setStride(poolSize);
       }
@@ -435,7 +551,9 @@ export const poolingPage: Page = {
 
     expose('pooling', {
       get input() {
-        return featureMap === null ? null : { width: featureMap.width, height: featureMap.height, values: Array.from(featureMap.values) };
+        return featureMap === null
+          ? null
+          : { width: featureMap.width, height: featureMap.height, values: Array.from(featureMap.values) };
       },
       get poolSize() {
         return poolSize;
@@ -444,11 +562,24 @@ export const poolingPage: Page = {
         return stride;
       },
       get padding() {
-        return geometry === null ? null : { mode: poolPadding, top: geometry.padTop, bottom: geometry.padBottom, left: geometry.padLeft, right: geometry.padRight };
+        return geometry === null
+          ? null
+          : {
+              mode: poolPadding,
+              top: geometry.padTop,
+              bottom: geometry.padBottom,
+              left: geometry.padLeft,
+              right: geometry.padRight,
+            };
       },
       get max() {
         if (maxOutput === null || argmax === null || geometry === null) return null;
-        return { height: geometry.outH, width: geometry.outW, values: Array.from(maxOutput), argmax: Array.from(argmax) };
+        return {
+          height: geometry.outH,
+          width: geometry.outW,
+          values: Array.from(maxOutput),
+          argmax: Array.from(argmax),
+        };
       },
       get average() {
         if (averageOutput === null || geometry === null) return null;
@@ -461,7 +592,20 @@ export const poolingPage: Page = {
         if (maxOutput === null || averageOutput === null || geometry === null) return null;
         const { row, column, top, left } = windowAt(geometry, stepper.index);
         const { values, maxCell, sum, count } = windowValues(stepper.index);
-        return { index: stepper.index, count: stepper.count, row, column, top, left, values, maxCell, shownMax: values[maxCell], shownAverage: sum / count, max: maxOutput[stepper.index], average: averageOutput[stepper.index] };
+        return {
+          index: stepper.index,
+          count: stepper.count,
+          row,
+          column,
+          top,
+          left,
+          values,
+          maxCell,
+          shownMax: values[maxCell],
+          shownAverage: sum / count,
+          max: maxOutput[stepper.index],
+          average: averageOutput[stepper.index],
+        };
       },
       get isPlaying() {
         return stepper.isPlaying;

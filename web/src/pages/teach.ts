@@ -12,12 +12,18 @@ import { TeachSession } from '../teach/teachSession.js';
 import { drawTrainingChart } from '../teach/trainingChart.js';
 import '../teach/teach.css';
 
-/** Camera frames are kept at most this many pixels on their longer side: more than any bundled input, and small in memory. */
+/**
+ * Camera frames are kept at most this many pixels on their longer side: more than any bundled input, and small in
+ * memory.
+ */
 const FRAME_SIDE = 256;
 /** Pictures one press of "Take 10" takes, and the milliseconds between them (the subject may move). */
 const BURST_COUNT = 10;
 const BURST_GAP_MS = 120;
-/** Milliseconds between live predictions, after the last one came back: the camera is named a few times a second, the CPU stays mostly idle. */
+/**
+ * Milliseconds between live predictions, after the last one came back: the camera is named a few times a second, the
+ * CPU stays mostly idle.
+ */
 const LIVE_GAP_MS = 250;
 
 interface ClassCard {
@@ -46,7 +52,16 @@ export const teachPage: Page = {
   title: 'Teach',
   mount(root) {
     const session = new TeachSession();
-    const state: TeachState = { phase: 'loading', backbone: null, classes: [], history: [], cachedFeaturesOf: null, prediction: null, livePredictions: 0, error: null };
+    const state: TeachState = {
+      phase: 'loading',
+      backbone: null,
+      classes: [],
+      history: [],
+      cachedFeaturesOf: null,
+      prediction: null,
+      livePredictions: 0,
+      error: null,
+    };
     expose('teach', state);
     let stream: MediaStream | null = null;
     let isLive = false;
@@ -63,7 +78,11 @@ export const teachPage: Page = {
       state.error = null;
       error.hidden = true;
     };
-    const progressText = element('p', { class: 'teach-progress', id: 'teach-progress', 'aria-live': 'polite' }, 'Starting the worker\u2026');
+    const progressText = element(
+      'p',
+      { class: 'teach-progress', id: 'teach-progress', 'aria-live': 'polite' },
+      'Starting the worker\u2026',
+    );
     session.onProgress = (message) => (progressText.textContent = `${message.text}\u2026`);
 
     // 1. The network.
@@ -75,7 +94,10 @@ export const teachPage: Page = {
       invalidateTraining();
       backboneInfo.textContent = 'Loading\u2026';
       try {
-        const { backbone } = await session.request<'backbone'>({ type: 'loadBackbone', files, name }, files.flatMap((file) => ('bytes' in file ? [file.bytes.buffer] : [])));
+        const { backbone } = await session.request<'backbone'>(
+          { type: 'loadBackbone', files, name },
+          files.flatMap((file) => ('bytes' in file ? [file.bytes.buffer] : [])),
+        );
         state.backbone = backbone;
         state.phase = 'ready';
         backboneInfo.textContent = `${backbone.name}: ${backbone.layerCount} layers kept and frozen, up to ${backbone.cutAt} (features ${backbone.featureShape.join('×')}); pictures are fitted to ${backbone.inputShape.join('×')}. A new classifier is trained on top.`;
@@ -87,16 +109,31 @@ export const teachPage: Page = {
       }
     }
     const bundledOptions = BUNDLED_MODELS.map((model) => ({ value: model.name, text: model.title }));
-    const bundled = choice('Bundled', [...bundledOptions, { value: '', text: 'a model file\u2026' }], bundledOptions[0]?.value ?? '', (name) => {
-      const model = BUNDLED_MODELS.find((candidate) => candidate.name === name);
-      if (model !== undefined) void loadBackbone(bundledFiles(model), model.name);
-    }, 'teach-bundled');
-    const modelInput = element('input', { type: 'file', id: 'teach-model-files', multiple: '', accept: '.onnx,.json,.safetensors,.bin' });
+    const bundled = choice(
+      'Bundled',
+      [...bundledOptions, { value: '', text: 'a model file\u2026' }],
+      bundledOptions[0]?.value ?? '',
+      (name) => {
+        const model = BUNDLED_MODELS.find((candidate) => candidate.name === name);
+        if (model !== undefined) void loadBackbone(bundledFiles(model), model.name);
+      },
+      'teach-bundled',
+    );
+    const modelInput = element('input', {
+      type: 'file',
+      id: 'teach-model-files',
+      multiple: '',
+      accept: '.onnx,.json,.safetensors,.bin',
+    });
     modelInput.addEventListener('change', async () => {
       const files = [...(modelInput.files ?? [])];
       if (files.length === 0) return;
       bundled.select.value = '';
-      void loadBackbone(await Promise.all(files.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) }))));
+      void loadBackbone(
+        await Promise.all(
+          files.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })),
+        ),
+      );
     });
 
     // The camera, shared by the classes (to take pictures) and by the live predictions.
@@ -105,7 +142,10 @@ export const teachPage: Page = {
     async function startCamera(): Promise<boolean> {
       if (stream !== null) return true;
       try {
-        stream = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } }, audio: false });
+        stream = await navigator.mediaDevices.getUserMedia({
+          video: { width: { ideal: 640 }, height: { ideal: 480 } },
+          audio: false,
+        });
         video.srcObject = stream;
         video.hidden = false;
         await video.play();
@@ -144,13 +184,29 @@ export const teachPage: Page = {
       publishClasses();
     }
     function addClass(name: string): void {
-      const nameInput = element('input', { type: 'text', class: 'teach-class-name', value: name, 'aria-label': 'class name', maxlength: '40' });
+      const nameInput = element('input', {
+        type: 'text',
+        class: 'teach-class-name',
+        value: name,
+        'aria-label': 'class name',
+        maxlength: '40',
+      });
       const count = element('span', { class: 'teach-count' }, '0 pictures');
       const strip = element('div', { class: 'teach-strip' });
       const snap = element('button', { class: 'teach-snap secondary' }, 'Take a picture');
       const burst = element('button', { class: 'teach-burst secondary' }, `Take ${BURST_COUNT}`);
-      const fileInput = element('input', { type: 'file', class: 'teach-files', multiple: '', accept: 'image/png,image/jpeg', 'aria-label': 'pictures from files' });
-      const remove = element('button', { class: 'teach-remove secondary', 'aria-label': 'remove this class' }, 'Remove');
+      const fileInput = element('input', {
+        type: 'file',
+        class: 'teach-files',
+        multiple: '',
+        accept: 'image/png,image/jpeg',
+        'aria-label': 'pictures from files',
+      });
+      const remove = element(
+        'button',
+        { class: 'teach-remove secondary', 'aria-label': 'remove this class' },
+        'Remove',
+      );
       const card: ClassCard = { name, pictures: [], root: element('div', { class: 'teach-class' }), strip, count };
       nameInput.addEventListener('input', () => {
         card.name = nameInput.value.trim() || `class ${cards.indexOf(card) + 1}`;
@@ -174,7 +230,11 @@ export const teachPage: Page = {
       fileInput.addEventListener('change', async () => {
         for (const file of [...(fileInput.files ?? [])]) {
           const bytes = new Uint8Array(await file.arrayBuffer());
-          const thumb = element('img', { class: 'teach-thumb', alt: file.name, src: URL.createObjectURL(new Blob([bytes], { type: file.type || 'image/png' })) });
+          const thumb = element('img', {
+            class: 'teach-thumb',
+            alt: file.name,
+            src: URL.createObjectURL(new Blob([bytes], { type: file.type || 'image/png' })),
+          });
           addPicture(card, { kind: 'file', name: file.name, bytes }, thumb);
         }
         fileInput.value = '';
@@ -198,7 +258,13 @@ export const teachPage: Page = {
 
     // 3. Training.
     const epochsInput = element('input', { type: 'number', id: 'teach-epochs', min: '1', max: '200', value: '30' });
-    const rate = choice('Learning rate', ['0.03', '0.01', '0.003', '0.001'].map((value) => ({ value, text: value })), '0.01', () => undefined, 'teach-rate');
+    const rate = choice(
+      'Learning rate',
+      ['0.03', '0.01', '0.003', '0.001'].map((value) => ({ value, text: value })),
+      '0.01',
+      () => undefined,
+      'teach-rate',
+    );
     const trainButton = element('button', { id: 'teach-train' }, 'Train');
     const stopButton = element('button', { class: 'secondary', id: 'teach-stop', hidden: '' }, 'Stop');
     const chart = element('canvas', { class: 'teach-chart', id: 'teach-chart', width: '480', height: '160' });
@@ -240,7 +306,12 @@ export const teachPage: Page = {
       try {
         // Copies go to the worker (the page keeps its pictures for the next training).
         const classes = cards.map((card) => ({ name: card.name, pictures: card.pictures }));
-        const trained = await session.request<'trained'>({ type: 'train', classes, epochs, learningRate: Number(rate.select.value) });
+        const trained = await session.request<'trained'>({
+          type: 'train',
+          classes,
+          epochs,
+          learningRate: Number(rate.select.value),
+        });
         state.cachedFeaturesOf = trained.cachedFeaturesOf;
         state.phase = 'trained';
         const last = trained.history.at(-1);
@@ -268,12 +339,29 @@ export const teachPage: Page = {
       state.prediction = { source, top };
       const best = top[0]!;
       predictionView.replaceChildren(
-        element('p', { class: 'teach-top', id: 'teach-top' }, `${best.name} `, element('strong', {}, `${(100 * best.probability).toFixed(1)}%`), element('span', { class: 'teach-source' }, ` (${source})`)),
+        element(
+          'p',
+          { class: 'teach-top', id: 'teach-top' },
+          `${best.name} `,
+          element('strong', {}, `${(100 * best.probability).toFixed(1)}%`),
+          element('span', { class: 'teach-source' }, ` (${source})`),
+        ),
         ...top.map((candidate) =>
-          element('div', { class: 'teach-bar' },
+          element(
+            'div',
+            { class: 'teach-bar' },
             element('span', { class: 'teach-bar-name' }, candidate.name),
-            element('span', { class: 'teach-bar-track' }, element('span', { class: 'teach-bar-fill', style: `width: ${(100 * candidate.probability).toFixed(1)}%` })),
-            element('span', { class: 'teach-bar-value' }, `${(100 * candidate.probability).toFixed(1)}%`))),
+            element(
+              'span',
+              { class: 'teach-bar-track' },
+              element('span', {
+                class: 'teach-bar-fill',
+                style: `width: ${(100 * candidate.probability).toFixed(1)}%`,
+              }),
+            ),
+            element('span', { class: 'teach-bar-value' }, `${(100 * candidate.probability).toFixed(1)}%`),
+          ),
+        ),
       );
     }
     async function predict(source: string, picture: PictureSource): Promise<void> {
@@ -339,28 +427,71 @@ export const teachPage: Page = {
         showError(`Saving failed: ${errorMessage(caught)}`);
       }
     }
-    const saveModelButton = element('button', { class: 'secondary', id: 'teach-save-model', disabled: '' }, 'Save model files');
-    const saveOnnxButton = element('button', { class: 'secondary', id: 'teach-save-onnx', disabled: '' }, 'Save as ONNX');
+    const saveModelButton = element(
+      'button',
+      { class: 'secondary', id: 'teach-save-model', disabled: '' },
+      'Save model files',
+    );
+    const saveOnnxButton = element(
+      'button',
+      { class: 'secondary', id: 'teach-save-onnx', disabled: '' },
+      'Save as ONNX',
+    );
     saveModelButton.addEventListener('click', () => void save('convnet'));
     saveOnnxButton.addEventListener('click', () => void save('onnx'));
 
     root.append(
       element('h1', {}, 'Teach'),
-      element('p', { class: 'lead' }, 'Teach a trained network your own classes from a few pictures each: its layers keep what they learned (frozen), and only a new last layer learns your classes, in seconds.'),
-      section('1. Choose a network', 'A bundled network, or a model file (ONNX, the two files `convnet train` saves, or a TF.js model). Its classifier is cut off; what comes before it turns each picture into features.',
-        element('div', { class: 'controls' }, bundled.root, element('label', { class: 'control' }, 'Files ', modelInput)),
-        backboneInfo),
-      section('2. Make your classes', 'Name each class and give it pictures: from the camera (hold the thing in view and take ten) or from files. A dozen or more per class helps.',
+      element(
+        'p',
+        { class: 'lead' },
+        'Teach a trained network your own classes from a few pictures each: its layers keep what they learned (frozen), and only a new last layer learns your classes, in seconds.',
+      ),
+      section(
+        '1. Choose a network',
+        'A bundled network, or a model file (ONNX, the two files `convnet train` saves, or a TF.js model). Its classifier is cut off; what comes before it turns each picture into features.',
+        element(
+          'div',
+          { class: 'controls' },
+          bundled.root,
+          element('label', { class: 'control' }, 'Files ', modelInput),
+        ),
+        backboneInfo,
+      ),
+      section(
+        '2. Make your classes',
+        'Name each class and give it pictures: from the camera (hold the thing in view and take ten) or from files. A dozen or more per class helps.',
         element('div', { class: 'controls' }, cameraButton, addClassButton),
-        video, classList),
-      section('3. Train', 'The backbone\u2019s features of each picture are computed once; then only the new head trains, epoch after epoch, in a worker: the page stays free.',
-        element('div', { class: 'controls' }, element('label', { class: 'control' }, 'Epochs ', epochsInput), rate.root, trainButton, stopButton),
-        error, progressText, chart, figures),
-      section('4. Use it', 'The camera, named a few times a second, or a picture from a file.',
+        video,
+        classList,
+      ),
+      section(
+        '3. Train',
+        'The backbone\u2019s features of each picture are computed once; then only the new head trains, epoch after epoch, in a worker: the page stays free.',
+        element(
+          'div',
+          { class: 'controls' },
+          element('label', { class: 'control' }, 'Epochs ', epochsInput),
+          rate.root,
+          trainButton,
+          stopButton,
+        ),
+        error,
+        progressText,
+        chart,
+        figures,
+      ),
+      section(
+        '4. Use it',
+        'The camera, named a few times a second, or a picture from a file.',
         element('div', { class: 'controls' }, liveButton, element('label', { class: 'control' }, 'File ', tryInput)),
-        predictionView),
-      section('5. Save it', 'The whole network (backbone and new head): model.json and weights.safetensors for the toolkit (`convnet predict`), or one ONNX file.',
-        element('div', { class: 'controls' }, saveModelButton, saveOnnxButton)),
+        predictionView,
+      ),
+      section(
+        '5. Save it',
+        'The whole network (backbone and new head): model.json and weights.safetensors for the toolkit (`convnet predict`), or one ONNX file.',
+        element('div', { class: 'controls' }, saveModelButton, saveOnnxButton),
+      ),
     );
     addClass('class 1');
     addClass('class 2');
@@ -383,7 +514,10 @@ export const teachPage: Page = {
 };
 
 function bundledFiles(model: BundledModel): ModelFile[] {
-  return [{ name: 'model.json', url: model.manifestUrl }, { name: 'weights.safetensors', url: model.weightsUrl }];
+  return [
+    { name: 'model.json', url: model.manifestUrl },
+    { name: 'weights.safetensors', url: model.weightsUrl },
+  ];
 }
 
 function pause(milliseconds: number): Promise<void> {

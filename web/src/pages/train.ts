@@ -4,7 +4,18 @@
 // resume, reset, learning rate and network are the controls; each model the worker hands over after
 // a test evaluation becomes the app's current model, which the Draw page classifies with.
 
-import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, LogarithmicScale, PointElement, Tooltip, type ChartDataset } from 'chart.js';
+import {
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  LineController,
+  LineElement,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+  type ChartDataset,
+} from 'chart.js';
 import { imageFromPixels } from 'convnet-ts';
 import type { Page } from '../page.js';
 import { TRAINABLE_PRESETS, type PictureMessage, type TrainablePreset } from '../train/protocol.js';
@@ -13,7 +24,16 @@ import { choice, element, expose, imageCanvas, markReady, section } from '../ui.
 import { formatValue } from '../valueGrid.js';
 import { fillVectorCells } from '../vectorCells.js';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Tooltip);
+Chart.register(
+  LineController,
+  LineElement,
+  PointElement,
+  LinearScale,
+  LogarithmicScale,
+  CategoryScale,
+  Legend,
+  Tooltip,
+);
 
 const DEFAULT_PRESET: TrainablePreset = 'digits-cnn';
 /** Adam's rate in the CLI's digit recipe: reaches ~97% on this sample in a few epochs. */
@@ -55,11 +75,17 @@ function paint(canvas: HTMLCanvasElement, picture: PictureMessage): void {
  * cells), rebuilt only when the layers change (a new network), repainted in place otherwise so the
  * page does not jump while it learns.
  */
-function pictureGallery(container: HTMLElement, captionOf: (picture: PictureMessage) => string, classNamesOf: () => readonly string[] = () => []): (pictures: readonly PictureMessage[]) => void {
+function pictureGallery(
+  container: HTMLElement,
+  captionOf: (picture: PictureMessage) => string,
+  classNamesOf: () => readonly string[] = () => [],
+): (pictures: readonly PictureMessage[]) => void {
   let key = '';
   let figures: { canvas: HTMLCanvasElement; cells: HTMLElement; caption: HTMLElement }[] = [];
   return (pictures) => {
-    const nextKey = pictures.map((picture) => `${picture.layerIndex}:${picture.layerName}:${picture.shape.join('x')}`).join('|');
+    const nextKey = pictures
+      .map((picture) => `${picture.layerIndex}:${picture.layerName}:${picture.shape.join('x')}`)
+      .join('|');
     if (nextKey !== key) {
       key = nextKey;
       figures = pictures.map((picture) => ({
@@ -67,11 +93,20 @@ function pictureGallery(container: HTMLElement, captionOf: (picture: PictureMess
         cells: element('div', { class: 'vector-cells', 'data-layer': picture.layerName }),
         caption: element('figcaption'),
       }));
-      container.replaceChildren(...figures.map(({ canvas, cells, caption }, index) => element('figure', {}, pictures[index]!.values === undefined ? canvas : cells, caption)));
+      container.replaceChildren(
+        ...figures.map(({ canvas, cells, caption }, index) =>
+          element('figure', {}, pictures[index]!.values === undefined ? canvas : cells, caption),
+        ),
+      );
     }
     pictures.forEach((picture, index) => {
       if (picture.values === undefined) paint(figures[index]!.canvas, picture);
-      else fillVectorCells(figures[index]!.cells, picture.values, { range: picture.range, isProbability: picture.className === 'Softmax', classNames: classNamesOf() });
+      else
+        fillVectorCells(figures[index]!.cells, picture.values, {
+          range: picture.range,
+          isProbability: picture.className === 'Softmax',
+          classNames: classNamesOf(),
+        });
       figures[index]!.caption.textContent = captionOf(picture);
     });
   };
@@ -88,7 +123,11 @@ function featureMapCaption(picture: PictureMessage): string {
   return `${picture.layerName} (${picture.className}) ${shape}${channels}`;
 }
 
-function lineChart(canvas: HTMLCanvasElement, datasets: ChartDataset<'line', { x: number; y: number }[]>[], yAxis: { type: 'linear' | 'logarithmic'; title: string; min?: number; max?: number; isPercent?: boolean }): Chart<'line', { x: number; y: number }[]> {
+function lineChart(
+  canvas: HTMLCanvasElement,
+  datasets: ChartDataset<'line', { x: number; y: number }[]>[],
+  yAxis: { type: 'linear' | 'logarithmic'; title: string; min?: number; max?: number; isPercent?: boolean },
+): Chart<'line', { x: number; y: number }[]> {
   return new Chart<'line', { x: number; y: number }[]>(canvas, {
     type: 'line',
     data: { datasets },
@@ -105,7 +144,9 @@ function lineChart(canvas: HTMLCanvasElement, datasets: ChartDataset<'line', { x
           title: { display: true, text: yAxis.title },
           ...(yAxis.min === undefined ? {} : { min: yAxis.min }),
           ...(yAxis.max === undefined ? {} : { max: yAxis.max }),
-          ...(yAxis.isPercent === true ? { ticks: { callback: (value: string | number) => `${Math.round(Number(value) * 100)}%` } } : {}),
+          ...(yAxis.isPercent === true
+            ? { ticks: { callback: (value: string | number) => `${Math.round(Number(value) * 100)}%` } }
+            : {}),
         },
       },
       plugins: { legend: { position: 'bottom' } },
@@ -113,8 +154,20 @@ function lineChart(canvas: HTMLCanvasElement, datasets: ChartDataset<'line', { x
   });
 }
 
-function curve(label: string, color: string, options: Partial<ChartDataset<'line'>> = {}): ChartDataset<'line', { x: number; y: number }[]> {
-  return { label, data: [], borderColor: color, backgroundColor: color, borderWidth: 1.5, pointRadius: 0, ...options } as ChartDataset<'line', { x: number; y: number }[]>;
+function curve(
+  label: string,
+  color: string,
+  options: Partial<ChartDataset<'line'>> = {},
+): ChartDataset<'line', { x: number; y: number }[]> {
+  return {
+    label,
+    data: [],
+    borderColor: color,
+    backgroundColor: color,
+    borderWidth: 1.5,
+    pointRadius: 0,
+    ...options,
+  } as ChartDataset<'line', { x: number; y: number }[]>;
 }
 
 function mount(root: HTMLElement): () => void {
@@ -134,14 +187,25 @@ function mount(root: HTMLElement): () => void {
     resetCharts();
   });
 
-  const network = choice('Network', TRAINABLE_PRESETS.map((name) => ({ value: name, text: PRESET_TEXT[name] })), status.preset, (value) => {
-    session.reset(value as TrainablePreset);
-    resetCharts();
-  }, 'train-model');
+  const network = choice(
+    'Network',
+    TRAINABLE_PRESETS.map((name) => ({ value: name, text: PRESET_TEXT[name] })),
+    status.preset,
+    (value) => {
+      session.reset(value as TrainablePreset);
+      resetCharts();
+    },
+    'train-model',
+  );
 
   const rateInput = element('input', {
-    id: 'train-learning-rate', type: 'range', min: String(LEARNING_RATE_EXPONENTS.min), max: String(LEARNING_RATE_EXPONENTS.max),
-    step: String(LEARNING_RATE_EXPONENTS.step), value: String(Math.log10(status.learningRate)), 'aria-label': 'Learning rate (logarithmic)',
+    id: 'train-learning-rate',
+    type: 'range',
+    min: String(LEARNING_RATE_EXPONENTS.min),
+    max: String(LEARNING_RATE_EXPONENTS.max),
+    step: String(LEARNING_RATE_EXPONENTS.step),
+    value: String(Math.log10(status.learningRate)),
+    'aria-label': 'Learning rate (logarithmic)',
   });
   const rateShown = element('output', {}, formatRate(status.learningRate));
   rateInput.addEventListener('input', () => {
@@ -149,57 +213,129 @@ function mount(root: HTMLElement): () => void {
     rateShown.textContent = formatRate(rate);
     session.send({ type: 'setLearningRate', learningRate: rate });
   });
-  const rateControl = element('label', { class: 'control', title: 'Logarithmic: each notch of the slider multiplies the rate by the same factor' }, 'Learning rate ', rateInput, rateShown);
+  const rateControl = element(
+    'label',
+    { class: 'control', title: 'Logarithmic: each notch of the slider multiplies the rate by the same factor' },
+    'Learning rate ',
+    rateInput,
+    rateShown,
+  );
 
   const statusLine = element('p', { class: 'mono train-status', id: 'train-status' });
   const accuracyLine = element('p', { class: 'train-accuracy', id: 'train-accuracy' });
   const errorLine = element('p', { class: 'error', id: 'train-error', role: 'alert' });
 
-  const lossCanvas = element('canvas', { id: 'train-loss-chart', role: 'img', 'aria-label': 'Training and test loss per step; the status above gives the latest numbers' });
-  const accuracyCanvas = element('canvas', { id: 'train-accuracy-chart', role: 'img', 'aria-label': 'Training and test accuracy per step; the status above gives the latest test accuracy' });
-  const lossChart = lineChart(lossCanvas, [
-    curve('training loss (mean of 4 batches)', '#2f6fdf'),
-    curve('test loss (2,000 digits)', '#d9480f', { pointRadius: 2, borderWidth: 2 }),
-  ], { type: 'logarithmic', title: 'cross-entropy loss' });
-  const accuracyChart = lineChart(accuracyCanvas, [
-    curve('training accuracy (mean of 4 batches)', '#2f6fdf'),
-    curve('test accuracy (2,000 digits)', '#d9480f', { pointRadius: 2, borderWidth: 2 }),
-  ], { type: 'linear', title: 'accuracy', min: 0, max: 1, isPercent: true });
+  const lossCanvas = element('canvas', {
+    id: 'train-loss-chart',
+    role: 'img',
+    'aria-label': 'Training and test loss per step; the status above gives the latest numbers',
+  });
+  const accuracyCanvas = element('canvas', {
+    id: 'train-accuracy-chart',
+    role: 'img',
+    'aria-label': 'Training and test accuracy per step; the status above gives the latest test accuracy',
+  });
+  const lossChart = lineChart(
+    lossCanvas,
+    [
+      curve('training loss (mean of 4 batches)', '#2f6fdf'),
+      curve('test loss (2,000 digits)', '#d9480f', { pointRadius: 2, borderWidth: 2 }),
+    ],
+    { type: 'logarithmic', title: 'cross-entropy loss' },
+  );
+  const accuracyChart = lineChart(
+    accuracyCanvas,
+    [
+      curve('training accuracy (mean of 4 batches)', '#2f6fdf'),
+      curve('test accuracy (2,000 digits)', '#d9480f', { pointRadius: 2, borderWidth: 2 }),
+    ],
+    { type: 'linear', title: 'accuracy', min: 0, max: 1, isPercent: true },
+  );
 
   const kernelsBox = element('div', { class: 'train-gallery', id: 'train-kernels' });
   const featureMapsBox = element('div', { class: 'train-gallery', id: 'train-feature-maps' });
   const showKernels = pictureGallery(kernelsBox, kernelCaption);
   const showFeatureMaps = pictureGallery(featureMapsBox, featureMapCaption, () => status.classNames);
   const backpropBox = element('div', { class: 'train-gallery', id: 'train-backprop' });
-  const showBackpropPictures = pictureGallery(backpropBox, (picture) => picture.shape.length === 4
-    ? `\u2202L/\u2202W: the gradient of ${picture.layerName.replace(/ dWeight$/, '')}\u2019s ${picture.shape[3]} kernels, within \u00b1${picture.range.toExponential(1)}`
-    : `\u2202L/\u2202map: the gradient of its ${picture.shape[2]} feature maps ${picture.shape[0]}\u00d7${picture.shape[1]}, within \u00b1${picture.range.toExponential(1)}`);
+  const showBackpropPictures = pictureGallery(backpropBox, (picture) =>
+    picture.shape.length === 4
+      ? `\u2202L/\u2202W: the gradient of ${picture.layerName.replace(/ dWeight$/, '')}\u2019s ${picture.shape[3]} kernels, within \u00b1${picture.range.toExponential(1)}`
+      : `\u2202L/\u2202map: the gradient of its ${picture.shape[2]} feature maps ${picture.shape[0]}\u00d7${picture.shape[1]}, within \u00b1${picture.range.toExponential(1)}`,
+  );
   const backpropLine = element('p', { class: 'explain', id: 'train-backprop-line' });
   const backpropStepLine = element('p', { class: 'explain', id: 'train-backprop-step' });
-  const strip = element('div', { class: 'train-strip', id: 'train-digits', role: 'listbox', 'aria-label': 'Test digits' });
+  const strip = element('div', {
+    class: 'train-strip',
+    id: 'train-digits',
+    role: 'listbox',
+    'aria-label': 'Test digits',
+  });
   const predictionLine = element('p', { class: 'train-prediction', id: 'train-prediction' });
 
   root.append(
     element('h1', {}, 'Train'),
-    element('p', { class: 'lead' },
+    element(
+      'p',
+      { class: 'lead' },
       'A convolutional network learns to read handwritten digits, here in your browser. The 10,000 training digits of the bundled MNIST sample go through it in batches of 64; ' +
-      'after each batch (one step) the optimizer, Adam, moves every weight a little against the gradient of the loss. Every 50 steps the network is scored on 2,000 test digits it never trains on.'),
-    section('Training', 'Training runs in a Web Worker with the library’s WebAssembly backend, so the page stays responsive. It pauses when you leave this page; ' +
-      'after every test score the network becomes the current model of the Draw page. A learning rate too high makes the loss jump about, or stalls it for good when the ReLUs die (their maps turn black); too low, and it creeps. Changing the network starts over.',
-    element('div', { class: 'controls' }, startButton, pauseButton, resumeButton, resetButton, network.root, rateControl),
-    accuracyLine, statusLine, errorLine),
-    element('div', { class: 'train-charts' },
-      section('Loss', 'Cross-entropy of the true class (log scale): it falls as the network grows confident and right.', element('div', { class: 'train-chart' }, lossCanvas)),
-      section('Accuracy', 'The share of digits classified correctly: on the batches it trains on, and on the held-out test digits.', element('div', { class: 'train-chart' }, accuracyCanvas))),
-    section('Kernels', 'The filters of each convolution layer, one tile per filter and input channel: blue is negative, red positive, white zero. ' +
-      'They start as random noise and settle into edge and stroke detectors.', kernelsBox),
-    section('Feature maps', 'What every layer outputs for one test digit (pick another below): the input, each convolution’s maps (blue negative, red positive), ' +
-      'the ReLU keeping the positive part (black to white), pooling halving the size, then the dense layers (each cell a unit: its number over its value) and the ten class probabilities.', strip, predictionLine, featureMapsBox),
-    section('Backpropagation, one step', 'How the network learns from this digit. The loss is \u2212ln of the probability it gives the true class. Backpropagation ' +
-      'runs the layers backwards and gives, for every number in the network, how much the loss would change if that number grew a little: its gradient. ' +
-      'Below, the gradients at the first convolution (the library\u2019s GradientTape): of its output feature maps (\u2202L/\u2202map: red where a larger value would raise the loss, blue where it would lower it), ' +
-      'and of its kernels (\u2202L/\u2202W). Conv backward is itself a convolution: \u2202L/\u2202W[i, j] of a filter is the sum over its map of the input pixel under weight [i, j] times \u2202L/\u2202map there.',
-    backpropLine, backpropBox, backpropStepLine),
+        'after each batch (one step) the optimizer, Adam, moves every weight a little against the gradient of the loss. Every 50 steps the network is scored on 2,000 test digits it never trains on.',
+    ),
+    section(
+      'Training',
+      'Training runs in a Web Worker with the library’s WebAssembly backend, so the page stays responsive. It pauses when you leave this page; ' +
+        'after every test score the network becomes the current model of the Draw page. A learning rate too high makes the loss jump about, or stalls it for good when the ReLUs die (their maps turn black); too low, and it creeps. Changing the network starts over.',
+      element(
+        'div',
+        { class: 'controls' },
+        startButton,
+        pauseButton,
+        resumeButton,
+        resetButton,
+        network.root,
+        rateControl,
+      ),
+      accuracyLine,
+      statusLine,
+      errorLine,
+    ),
+    element(
+      'div',
+      { class: 'train-charts' },
+      section(
+        'Loss',
+        'Cross-entropy of the true class (log scale): it falls as the network grows confident and right.',
+        element('div', { class: 'train-chart' }, lossCanvas),
+      ),
+      section(
+        'Accuracy',
+        'The share of digits classified correctly: on the batches it trains on, and on the held-out test digits.',
+        element('div', { class: 'train-chart' }, accuracyCanvas),
+      ),
+    ),
+    section(
+      'Kernels',
+      'The filters of each convolution layer, one tile per filter and input channel: blue is negative, red positive, white zero. ' +
+        'They start as random noise and settle into edge and stroke detectors.',
+      kernelsBox,
+    ),
+    section(
+      'Feature maps',
+      'What every layer outputs for one test digit (pick another below): the input, each convolution’s maps (blue negative, red positive), ' +
+        'the ReLU keeping the positive part (black to white), pooling halving the size, then the dense layers (each cell a unit: its number over its value) and the ten class probabilities.',
+      strip,
+      predictionLine,
+      featureMapsBox,
+    ),
+    section(
+      'Backpropagation, one step',
+      'How the network learns from this digit. The loss is \u2212ln of the probability it gives the true class. Backpropagation ' +
+        'runs the layers backwards and gives, for every number in the network, how much the loss would change if that number grew a little: its gradient. ' +
+        'Below, the gradients at the first convolution (the library\u2019s GradientTape): of its output feature maps (\u2202L/\u2202map: red where a larger value would raise the loss, blue where it would lower it), ' +
+        'and of its kernels (\u2202L/\u2202W). Conv backward is itself a convolution: \u2202L/\u2202W[i, j] of a filter is the sum over its map of the input pixel under weight [i, j] times \u2202L/\u2202map there.',
+      backpropLine,
+      backpropBox,
+      backpropStepLine,
+    ),
   );
 
   let isChartUpdateDue = false;
@@ -246,15 +382,29 @@ function mount(root: HTMLElement): () => void {
       return;
     }
     const backend = status.backend;
-    const where = backend === null ? '' : backend.active === 'wasm'
-      ? `worker: WebAssembly SIMD, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.isIsolated ? '' : ' (no cross-origin isolation)'}`
-      : 'worker: reference JavaScript backend';
+    const where =
+      backend === null
+        ? ''
+        : backend.active === 'wasm'
+          ? `worker: WebAssembly SIMD, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.isIsolated ? '' : ' (no cross-origin isolation)'}`
+          : 'worker: reference JavaScript backend';
     // Only while it runs: a paused run trains no images, whatever speed it last had.
-    const speed = status.state === 'running' && status.imagesPerSecond > 0 ? `${Math.round(status.imagesPerSecond).toLocaleString('en-US')} img/s` : '— img/s';
-    statusLine.textContent = [`${status.state}`, `step ${status.step}`, `epoch ${status.epoch.toFixed(2)}`, speed, `lr ${formatRate(status.learningRate)}`, where].join(' · ');
-    accuracyLine.textContent = status.testAccuracy === null
-      ? `Test accuracy: not measured yet (${status.parameterCount.toLocaleString('en-US')} weights, random at first: about 10% right by chance)`
-      : `Test accuracy ${percent(status.testAccuracy)} on ${status.testCount.toLocaleString('en-US')} digits, at step ${status.testHistory.at(-1)?.step ?? 0}`;
+    const speed =
+      status.state === 'running' && status.imagesPerSecond > 0
+        ? `${Math.round(status.imagesPerSecond).toLocaleString('en-US')} img/s`
+        : '— img/s';
+    statusLine.textContent = [
+      `${status.state}`,
+      `step ${status.step}`,
+      `epoch ${status.epoch.toFixed(2)}`,
+      speed,
+      `lr ${formatRate(status.learningRate)}`,
+      where,
+    ].join(' · ');
+    accuracyLine.textContent =
+      status.testAccuracy === null
+        ? `Test accuracy: not measured yet (${status.parameterCount.toLocaleString('en-US')} weights, random at first: about 10% right by chance)`
+        : `Test accuracy ${percent(status.testAccuracy)} on ${status.testCount.toLocaleString('en-US')} digits, at step ${status.testHistory.at(-1)?.step ?? 0}`;
   }
 
   let stripKey = '';
@@ -265,30 +415,54 @@ function mount(root: HTMLElement): () => void {
     if (key !== stripKey) {
       stripKey = key;
       const size = digits.height * digits.width;
-      strip.replaceChildren(...digits.indices.map((index, position) => {
-        const image = imageFromPixels(digits.pixels.subarray(position * size, (position + 1) * size), digits.width, digits.height, 'gray');
-        const name = `Test digit #${index}, labelled ${digits.labels[position]}`;
-        const button = element('button', { type: 'button', class: 'train-digit', role: 'option', 'data-index': String(index), title: name, 'aria-label': name }, imageCanvas(image, 2));
-        button.addEventListener('click', () => session.send({ type: 'selectDigit', index }));
-        return button;
-      }));
+      strip.replaceChildren(
+        ...digits.indices.map((index, position) => {
+          const image = imageFromPixels(
+            digits.pixels.subarray(position * size, (position + 1) * size),
+            digits.width,
+            digits.height,
+            'gray',
+          );
+          const name = `Test digit #${index}, labelled ${digits.labels[position]}`;
+          const button = element(
+            'button',
+            {
+              type: 'button',
+              class: 'train-digit',
+              role: 'option',
+              'data-index': String(index),
+              title: name,
+              'aria-label': name,
+            },
+            imageCanvas(image, 2),
+          );
+          button.addEventListener('click', () => session.send({ type: 'selectDigit', index }));
+          return button;
+        }),
+      );
     }
     for (const button of strip.querySelectorAll<HTMLButtonElement>('button')) {
-      const isSelected = Number(button.dataset['index']) === status.digitIndex;
+      const isSelected = Number(button.dataset.index) === status.digitIndex;
       button.classList.toggle('selected', isSelected);
       button.setAttribute('aria-selected', String(isSelected));
     }
   }
 
-  /** The backpropagation section: the loss, both gradients, and what one step of gradient descent would do to the weight with the largest gradient. */
+  /**
+   * The backpropagation section: the loss, both gradients, and what one step of gradient descent would do to the weight
+   * with the largest gradient.
+   */
   function showBackprop(pictures: NonNullable<typeof session.pictures>): void {
     const backprop = pictures.backprop;
     showBackpropPictures([backprop.pictures.dWeight, backprop.pictures.dOut]);
     const names = status.classNames;
-    backpropLine.textContent = `Test digit #${pictures.digitIndex}, labelled ${names[backprop.label] ?? backprop.label}: the network gives that class ` +
+    backpropLine.textContent =
+      `Test digit #${pictures.digitIndex}, labelled ${names[backprop.label] ?? backprop.label}: the network gives that class ` +
       `${percent(pictures.probabilities[backprop.label] ?? 0)}, so the loss is \u2212ln ${formatValue(pictures.probabilities[backprop.label] ?? 0, 4)} = ${backprop.loss.toFixed(4)}.`;
     let largest = 0;
-    backprop.dWeight.values.forEach((value, index) => { if (Math.abs(value) > Math.abs(backprop.dWeight.values[largest]!)) largest = index; });
+    backprop.dWeight.values.forEach((value, index) => {
+      if (Math.abs(value) > Math.abs(backprop.dWeight.values[largest]!)) largest = index;
+    });
     const [, kW, inC, outC] = backprop.dWeight.shape as [number, number, number, number];
     const filter = largest % outC;
     const channel = Math.floor(largest / outC) % inC;
@@ -297,7 +471,8 @@ function mount(root: HTMLElement): () => void {
     const weight = backprop.kernel.values[largest]!;
     const gradient = backprop.dWeight.values[largest]!;
     const rate = status.learningRate;
-    backpropStepLine.textContent = `One step: gradient descent moves each weight against its gradient, w \u2190 w \u2212 learning rate \u00d7 \u2202L/\u2202w. ` +
+    backpropStepLine.textContent =
+      `One step: gradient descent moves each weight against its gradient, w \u2190 w \u2212 learning rate \u00d7 \u2202L/\u2202w. ` +
       `The weight with the largest gradient here, row ${row}, column ${column}${inC > 1 ? `, channel ${channel}` : ''} of filter ${filter}, is ${weight.toFixed(4)} with gradient ${gradient.toExponential(3)}: ` +
       `at learning rate ${formatRate(rate)} a plain step makes it ${(weight - rate * gradient).toFixed(4)}, a change of ${(-rate * gradient).toExponential(2)}. ` +
       'Adam, which trains here, divides each step by a running size of that weight\u2019s gradients, so its steps are about the learning rate whatever the gradient\u2019s scale; ' +
@@ -312,10 +487,13 @@ function mount(root: HTMLElement): () => void {
     showBackprop(pictures);
     const probabilities = pictures.probabilities;
     let best = 0;
-    probabilities.forEach((value, index) => { if (value > probabilities[best]!) best = index; });
+    probabilities.forEach((value, index) => {
+      if (value > probabilities[best]!) best = index;
+    });
     const names = status.classNames;
     const verdict = best === pictures.digitLabel ? 'right' : 'wrong';
-    predictionLine.textContent = `Test digit #${pictures.digitIndex}, labelled ${names[pictures.digitLabel] ?? pictures.digitLabel}: ` +
+    predictionLine.textContent =
+      `Test digit #${pictures.digitIndex}, labelled ${names[pictures.digitLabel] ?? pictures.digitLabel}: ` +
       `the network says ${names[best] ?? best} (${percent(probabilities[best] ?? 0)}), ${verdict}. Pictures from step ${pictures.step}.`;
   }
 

@@ -49,7 +49,14 @@ export type FromTeachWorker =
   | { type: 'backbone'; id: number; backbone: BackboneDescription }
   | { type: 'epoch'; id: number; figures: EpochFigures }
   /** Training ended (all epochs, or stopped): the figures of each epoch and where the features were cached. */
-  | { type: 'trained'; id: number; history: EpochFigures[]; isStopped: boolean; cachedFeaturesOf: string | null; classNames: string[] }
+  | {
+      type: 'trained';
+      id: number;
+      history: EpochFigures[];
+      isStopped: boolean;
+      cachedFeaturesOf: string | null;
+      classNames: string[];
+    }
   | { type: 'prediction'; id: number; top: TopClass[] }
   | { type: 'saved'; id: number; files: { name: string; bytes: Uint8Array<ArrayBuffer> }[] }
   | { type: 'error'; id: number; during: 'backbone' | 'train' | 'predict' | 'save'; message: string };

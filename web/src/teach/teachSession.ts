@@ -7,7 +7,11 @@ import type { FromTeachWorker, ToTeachWorker } from './protocol.js';
 
 type Reply = Exclude<FromTeachWorker, { type: 'listening' | 'progress' | 'epoch' }>;
 /** A request without its id: the session numbers it. */
-type Request = ToTeachWorker extends infer Message ? (Message extends ToTeachWorker ? Omit<Message, 'id'> : never) : never;
+type Request = ToTeachWorker extends infer Message
+  ? Message extends ToTeachWorker
+    ? Omit<Message, 'id'>
+    : never
+  : never;
 
 export class TeachSession {
   onProgress: (message: Extract<FromTeachWorker, { type: 'progress' }>) => void = () => undefined;
@@ -22,14 +26,23 @@ export class TeachSession {
     this.worker.onmessage = (event: MessageEvent<FromTeachWorker>) => this.receive(event.data);
     this.worker.onerror = (event) => {
       event.preventDefault();
-      const error = new WorkerRequestError('worker', `The teach worker failed: ${event.message || 'it could not start'}`);
+      const error = new WorkerRequestError(
+        'worker',
+        `The teach worker failed: ${event.message || 'it could not start'}`,
+      );
       for (const { reject } of this.waiting.values()) reject(error);
       this.waiting.clear();
     };
   }
 
-  /** Sends `message` (its buffers in `transfer` moved, not copied); resolves with the reply, rejects with WorkerRequestError. */
-  request<T extends Reply['type']>(message: Request, transfer: Transferable[] = []): Promise<Extract<Reply, { type: T }>> {
+  /**
+   * Sends `message` (its buffers in `transfer` moved, not copied); resolves with the reply, rejects with
+   * WorkerRequestError.
+   */
+  request<T extends Reply['type']>(
+    message: Request,
+    transfer: Transferable[] = [],
+  ): Promise<Extract<Reply, { type: T }>> {
     const id = this.nextId++;
     const full = { ...message, id } as ToTeachWorker;
     const reply = new Promise<Extract<Reply, { type: T }>>((resolve, reject) => {

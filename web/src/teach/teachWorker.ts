@@ -19,7 +19,15 @@ import {
 import { loadModelFiles, type NamedBytes } from '../model/modelFiles.js';
 import { onHeap } from '../onHeap.js';
 import { errorMessage } from '../ui.js';
-import type { BackboneDescription, EpochFigures, FromTeachWorker, ModelFile, PictureSource, TeachClass, ToTeachWorker } from './protocol.js';
+import type {
+  BackboneDescription,
+  EpochFigures,
+  FromTeachWorker,
+  ModelFile,
+  PictureSource,
+  TeachClass,
+  ToTeachWorker,
+} from './protocol.js';
 
 /** Pictures per training batch: a few dozen pictures make one to a few batches. */
 const BATCH_SIZE = 16;
@@ -61,7 +69,9 @@ function classifierInput(model: Model): string {
     if (input === undefined || input === 0) break;
     return model.layers[input]!.name;
   }
-  throw new Error(`${model.layers.length} layers and no classifier to replace: the network needs a layer with weights after its input`);
+  throw new Error(
+    `${model.layers.length} layers and no classifier to replace: the network needs a layer with weights after its input`,
+  );
 }
 
 async function loadBackbone(id: number, files: ModelFile[], name: string | undefined): Promise<void> {
@@ -70,7 +80,8 @@ async function loadBackbone(id: number, files: ModelFile[], name: string | undef
   post({ type: 'progress', id, text: 'building the network', done: 1, total: 2 });
   const loaded = onHeap(() => loadModelFiles(named));
   loaded.model.setPreprocessing(loaded.preprocessing ?? undefined);
-  if (loaded.model.inputShape.length !== 3) throw new Error(`${loaded.name} takes vectors of ${loaded.model.inputShape[0]} values, not pictures`);
+  if (loaded.model.inputShape.length !== 3)
+    throw new Error(`${loaded.name} takes vectors of ${loaded.model.inputShape[0]} values, not pictures`);
   const cutAt = classifierInput(loaded.model);
   backbone = loaded.model.featureExtractor(cutAt);
   backboneName = name ?? loaded.name;
@@ -87,17 +98,31 @@ async function loadBackbone(id: number, files: ModelFile[], name: string | undef
 
 async function train(id: number, classes: TeachClass[], epochs: number, learningRate: number): Promise<void> {
   if (backbone === null) throw new Error('Choose a network first.');
-  if (classes.length < 2) throw new Error(`Make at least two classes to tell apart (there ${classes.length === 1 ? 'is one' : 'are none'}).`);
+  if (classes.length < 2)
+    throw new Error(`Make at least two classes to tell apart (there ${classes.length === 1 ? 'is one' : 'are none'}).`);
   const empty = classes.find((taughtClass) => taughtClass.pictures.length === 0);
-  if (empty !== undefined) throw new Error(`The class '${empty.name}' has no pictures: take some with the camera or choose files.`);
+  if (empty !== undefined)
+    throw new Error(`The class '${empty.name}' has no pictures: take some with the camera or choose files.`);
   const total = classes.reduce((sum, taughtClass) => sum + taughtClass.pictures.length, 0);
-  post({ type: 'progress', id, text: `fitting ${total} pictures to ${backbone.inputShape.join('×')}`, done: 0, total: epochs });
+  post({
+    type: 'progress',
+    id,
+    text: `fitting ${total} pictures to ${backbone.inputShape.join('×')}`,
+    done: 0,
+    total: epochs,
+  });
   const images = classes.flatMap((taughtClass) => taughtClass.pictures.map(pictureImage));
   const labels = classes.flatMap((taughtClass, index) => taughtClass.pictures.map(() => index));
   const x = imagesToInput(backbone, images);
   const base = backbone;
   // A new head on the shared backbone each time: the backbone's weights stay those of the file.
-  const model = onHeap(() => addClassifierHead(base, { classes: classes.length, classNames: classes.map((taughtClass) => taughtClass.name), seed: 1 }));
+  const model = onHeap(() =>
+    addClassifierHead(base, {
+      classes: classes.length,
+      classNames: classes.map((taughtClass) => taughtClass.name),
+      seed: 1,
+    }),
+  );
   const history: EpochFigures[] = [];
   let cachedFeaturesOf: string | null = null;
   training = new AbortController();
@@ -126,7 +151,14 @@ async function train(id: number, classes: TeachClass[], epochs: number, learning
     training = null;
   }
   taught = model;
-  post({ type: 'trained', id, history, isStopped, cachedFeaturesOf, classNames: classes.map((taughtClass) => taughtClass.name) });
+  post({
+    type: 'trained',
+    id,
+    history,
+    isStopped,
+    cachedFeaturesOf,
+    classNames: classes.map((taughtClass) => taughtClass.name),
+  });
 }
 
 function predict(id: number, picture: PictureSource): void {
@@ -146,12 +178,23 @@ function save(id: number, format: 'convnet' | 'onnx'): void {
   const { manifest, weights } = serializeModel(taught);
   const manifestBytes = new TextEncoder().encode(manifest);
   const weightBytes = new Uint8Array(weights);
-  post({ type: 'saved', id, files: [{ name: 'model.json', bytes: manifestBytes }, { name: 'weights.safetensors', bytes: weightBytes }] }, [manifestBytes.buffer, weightBytes.buffer]);
+  post(
+    {
+      type: 'saved',
+      id,
+      files: [
+        { name: 'model.json', bytes: manifestBytes },
+        { name: 'weights.safetensors', bytes: weightBytes },
+      ],
+    },
+    [manifestBytes.buffer, weightBytes.buffer],
+  );
 }
 
 function handle(message: ToTeachWorker): void {
   const { id } = message;
-  const fail = (during: Extract<FromTeachWorker, { type: 'error' }>['during']) => (error: unknown) => post({ type: 'error', id, during, message: errorMessage(error) });
+  const fail = (during: Extract<FromTeachWorker, { type: 'error' }>['during']) => (error: unknown) =>
+    post({ type: 'error', id, during, message: errorMessage(error) });
   switch (message.type) {
     case 'loadBackbone':
       loadBackbone(id, message.files, message.name).catch(fail('backbone'));

@@ -3,7 +3,14 @@
 // gives their URLs; they are fetched, decompressed by the platform's DecompressionStream with a size
 // bound, and parsed and checked by the library.
 
-import { decompressGzip, imageDatasetFromIdx, isGzip, MNIST_CLASS_NAMES, parseRawIdx, type TrainTestSplits } from 'convnet-ts';
+import {
+  decompressGzip,
+  imageDatasetFromIdx,
+  isGzip,
+  MNIST_CLASS_NAMES,
+  parseRawIdx,
+  type TrainTestSplits,
+} from 'convnet-ts';
 import testImagesUrl from '../../../data/mnist-sample/t10k-images-idx3-ubyte.gz?url';
 import testLabelsUrl from '../../../data/mnist-sample/t10k-labels-idx1-ubyte.gz?url';
 import trainImagesUrl from '../../../data/mnist-sample/train-images-idx3-ubyte.gz?url';
@@ -30,7 +37,17 @@ export async function loadMnistSample(): Promise<TrainTestSplits> {
     fetchIdx(testLabelsUrl, 't10k-labels-idx1-ubyte.gz'),
   ]);
   return {
-    train: imageDatasetFromIdx(trainImages, trainLabels, { images: 'train-images-idx3-ubyte.gz', labels: 'train-labels-idx1-ubyte.gz' }, MNIST_CLASS_NAMES),
-    test: imageDatasetFromIdx(testImages, testLabels, { images: 't10k-images-idx3-ubyte.gz', labels: 't10k-labels-idx1-ubyte.gz' }, MNIST_CLASS_NAMES),
+    train: imageDatasetFromIdx(
+      trainImages,
+      trainLabels,
+      { images: 'train-images-idx3-ubyte.gz', labels: 'train-labels-idx1-ubyte.gz' },
+      MNIST_CLASS_NAMES,
+    ),
+    test: imageDatasetFromIdx(
+      testImages,
+      testLabels,
+      { images: 't10k-images-idx3-ubyte.gz', labels: 't10k-labels-idx1-ubyte.gz' },
+      MNIST_CLASS_NAMES,
+    ),
   };
 }

@@ -38,7 +38,10 @@ export interface PictureMessage {
   width: number;
   height: number;
   rgba: Uint8ClampedArray<ArrayBuffer>;
-  /** The values themselves, for a short vector (a dense layer's units, the class probabilities), so the page can label each cell. */
+  /**
+   * The values themselves, for a short vector (a dense layer's units, the class probabilities), so the page can label
+   * each cell.
+   */
   values?: number[];
 }
 
@@ -127,9 +130,25 @@ export type FromWorker =
       digits: DigitStrip;
       parameterCount: number;
     }
-  | { type: 'state'; run: number; state: TrainingState; step: number; learningRate: number; preset: TrainablePreset; parameterCount: number }
+  | {
+      type: 'state';
+      run: number;
+      state: TrainingState;
+      step: number;
+      learningRate: number;
+      preset: TrainablePreset;
+      parameterCount: number;
+    }
   | ProgressMessage
   | EvaluationMessage
   | PicturesMessage
-  | { type: 'model'; run: number; step: number; testAccuracy: number | null; preset: TrainablePreset; manifest: string; weights: Uint8Array<ArrayBuffer> }
+  | {
+      type: 'model';
+      run: number;
+      step: number;
+      testAccuracy: number | null;
+      preset: TrainablePreset;
+      manifest: string;
+      weights: Uint8Array<ArrayBuffer>;
+    }
   | { type: 'error'; message: string };

@@ -33,7 +33,16 @@ import {
 } from 'convnet-ts';
 import { errorMessage } from '../ui.js';
 import { loadMnistSample } from './mnistSample.js';
-import type { BackpropMessage, DigitStrip, FromWorker, PictureMessage, ProgressMessage, ToWorker, TrainablePreset, TrainingState } from './protocol.js';
+import type {
+  BackpropMessage,
+  DigitStrip,
+  FromWorker,
+  PictureMessage,
+  ProgressMessage,
+  ToWorker,
+  TrainablePreset,
+  TrainingState,
+} from './protocol.js';
 
 const BATCH_SIZE = 64;
 /** Batches per fit call: ~60 ms of work on two threads, so a pause lands within a blink. */
@@ -110,14 +119,32 @@ function newSession(preset: TrainablePreset, runNumber: number): Session {
   random.shuffle(order);
   run = runNumber;
   return {
-    preset, model, optimizer: new Adam({ learningRate }), random, order, cursor: 0, epochsDone: 0, step: 0,
-    run, lastTestAccuracy: null, lastEvaluationStep: 0, lastPicturesAt: 0,
+    preset,
+    model,
+    optimizer: new Adam({ learningRate }),
+    random,
+    order,
+    cursor: 0,
+    epochsDone: 0,
+    step: 0,
+    run,
+    lastTestAccuracy: null,
+    lastEvaluationStep: 0,
+    lastPicturesAt: 0,
   };
 }
 
 function postState(): void {
   if (session === null) return;
-  post({ type: 'state', run, state, step: session.step, learningRate, preset: session.preset, parameterCount: parameterCount(session.model) });
+  post({
+    type: 'state',
+    run,
+    state,
+    step: session.step,
+    learningRate,
+    preset: session.preset,
+    parameterCount: parameterCount(session.model),
+  });
 }
 
 /** One fit call over the next few batches of the epoch's order; the epoch wraps (and reshuffles) at its end. */
@@ -128,7 +155,12 @@ function trainChunk(current: Session): ProgressMessage {
   const labels = Uint8Array.from(indices, (index) => train.labels[index]!);
   current.optimizer.learningRate = learningRate;
   const started = performance.now();
-  const history = current.model.fit(input, labels, { epochs: 1, batchSize: BATCH_SIZE, shuffle: false, optimizer: current.optimizer });
+  const history = current.model.fit(input, labels, {
+    epochs: 1,
+    batchSize: BATCH_SIZE,
+    shuffle: false,
+    optimizer: current.optimizer,
+  });
   const seconds = (performance.now() - started) / 1000;
   const rate = size / Math.max(seconds, 1e-6);
   imagesPerSecond = imagesPerSecond === 0 ? rate : 0.8 * imagesPerSecond + 0.2 * rate;
@@ -141,8 +173,15 @@ function trainChunk(current: Session): ProgressMessage {
   }
   const logs = history.epochs[0]!;
   return {
-    type: 'progress', run: current.run, step: current.step, epoch: epochOf(current), batchSize: BATCH_SIZE, imagesPerSecond,
-    loss: logs.loss, accuracy: logs.accuracy, learningRate,
+    type: 'progress',
+    run: current.run,
+    step: current.step,
+    epoch: epochOf(current),
+    batchSize: BATCH_SIZE,
+    imagesPerSecond,
+    loss: logs.loss,
+    accuracy: logs.accuracy,
+    learningRate,
   };
 }
 
@@ -157,7 +196,12 @@ async function evaluateTest(current: Session): Promise<void> {
   const exampleSize = test.height * test.width * test.channels;
   for (let start = 0; start < test.count; start += EVALUATION_SLICE) {
     const count = Math.min(EVALUATION_SLICE, test.count - start);
-    const slice = new Tensor(testInput.data.subarray(start * exampleSize, (start + count) * exampleSize), [count, test.height, test.width, test.channels]);
+    const slice = new Tensor(testInput.data.subarray(start * exampleSize, (start + count) * exampleSize), [
+      count,
+      test.height,
+      test.width,
+      test.channels,
+    ]);
     const result = current.model.evaluate(slice, test.labels.subarray(start, start + count));
     lossSum += result.loss * count;
     correct += Math.round(result.accuracy * count);
@@ -166,25 +210,59 @@ async function evaluateTest(current: Session): Promise<void> {
   }
   current.lastTestAccuracy = correct / test.count;
   current.lastEvaluationStep = current.step;
-  post({ type: 'evaluation', run: current.run, step: current.step, epoch: epochOf(current), testLoss: lossSum / test.count, testAccuracy: current.lastTestAccuracy, testCount: test.count });
+  post({
+    type: 'evaluation',
+    run: current.run,
+    step: current.step,
+    epoch: epochOf(current),
+    testLoss: lossSum / test.count,
+    testAccuracy: current.lastTestAccuracy,
+    testCount: test.count,
+  });
   postModel(current);
 }
 
-/** The model's two files after every test evaluation, for the page to load as the current model (the Draw page classifies with it). */
+/**
+ * The model's two files after every test evaluation, for the page to load as the current model (the Draw page
+ * classifies with it).
+ */
 function postModel(current: Session): void {
   const { manifest, weights } = serializeModel(current.model, {
     classNames: MNIST_CLASS_NAMES,
-    training: { dataset: 'mnist-sample', preset: current.preset, steps: current.step, batchSize: BATCH_SIZE, testAccuracy: current.lastTestAccuracy },
+    training: {
+      dataset: 'mnist-sample',
+      preset: current.preset,
+      steps: current.step,
+      batchSize: BATCH_SIZE,
+      testAccuracy: current.lastTestAccuracy,
+    },
   });
   const bytes = weights.slice();
-  post({ type: 'model', run: current.run, step: current.step, testAccuracy: current.lastTestAccuracy, preset: current.preset, manifest, weights: bytes }, [bytes.buffer]);
+  post(
+    {
+      type: 'model',
+      run: current.run,
+      step: current.step,
+      testAccuracy: current.lastTestAccuracy,
+      preset: current.preset,
+      manifest,
+      weights: bytes,
+    },
+    [bytes.buffer],
+  );
 }
 
 function pictureMessage(picture: LayerPicture): PictureMessage {
   const { data, width, height } = imageToImageData(picture.picture);
   return {
-    layerIndex: picture.layerIndex, layerName: picture.layerName, className: picture.className, shape: [...picture.shape],
-    range: picture.range, width, height, rgba: data,
+    layerIndex: picture.layerIndex,
+    layerName: picture.layerName,
+    className: picture.className,
+    shape: [...picture.shape],
+    range: picture.range,
+    width,
+    height,
+    rgba: data,
   };
 }
 
@@ -202,13 +280,28 @@ function kernelPictureOptions(model: Model, layerIndex: number): PictureOptions 
 /** Vectors up to this long (a dense layer's units, the classes) are sent as numbers too, for labelled cells. */
 const MAX_LABELLED_VALUES = 128;
 
-/** A signed array as a grid picture: `tiles` tiles of tileHeight x tileWidth, value(tile, y, x), blue negative, red positive. */
-function signedPicture(name: string, shape: number[], tiles: number, tileHeight: number, tileWidth: number, scale: number, value: (tile: number, y: number, x: number) => number): PictureMessage {
+/**
+ * A signed array as a grid picture: `tiles` tiles of tileHeight x tileWidth, value(tile, y, x), blue negative, red
+ * positive.
+ */
+function signedPicture(
+  name: string,
+  shape: number[],
+  tiles: number,
+  tileHeight: number,
+  tileWidth: number,
+  scale: number,
+  value: (tile: number, y: number, x: number) => number,
+): PictureMessage {
   let range = 0;
-  for (let tile = 0; tile < tiles; tile++) for (let y = 0; y < tileHeight; y++) for (let x = 0; x < tileWidth; x++) range = Math.max(range, Math.abs(value(tile, y, x)));
+  for (let tile = 0; tile < tiles; tile++)
+    for (let y = 0; y < tileHeight; y++)
+      for (let x = 0; x < tileWidth; x++) range = Math.max(range, Math.abs(value(tile, y, x)));
   const unit = range > 0 ? range : 1;
   const layout = { tiles, tileHeight, tileWidth, columns: Math.ceil(Math.sqrt(tiles)), scale, gap: 2 };
-  const { data, width, height } = imageToImageData(drawGrid(layout, (tile, y, x) => 0.5 + value(tile, y, x) / (2 * unit), divergingMap));
+  const { data, width, height } = imageToImageData(
+    drawGrid(layout, (tile, y, x) => 0.5 + value(tile, y, x) / (2 * unit), divergingMap),
+  );
   return { layerIndex: -1, layerName: name, className: 'gradient', shape, range, width, height, rgba: data };
 }
 
@@ -227,13 +320,18 @@ function backpropStep(model: Model, input: Tensor, label: number): BackpropMessa
     targets.data[label] = 1;
     let convInput: Tensor | null = null;
     let featureMap: Tensor | null = null;
-    const { loss } = tape.run(() => softmaxCrossEntropy(model.forward(input, {
-      end,
-      onOutput(layerIndex, output) {
-        if (layerIndex === convIndex - 1) convInput = output;
-        if (layerIndex === convIndex) featureMap = output;
-      },
-    }), targets));
+    const { loss } = tape.run(() =>
+      softmaxCrossEntropy(
+        model.forward(input, {
+          end,
+          onOutput(layerIndex, output) {
+            if (layerIndex === convIndex - 1) convInput = output;
+            if (layerIndex === convIndex) featureMap = output;
+          },
+        }),
+        targets,
+      ),
+    );
     const kernel = conv.kernel!;
     const map = featureMap! as Tensor;
     const [dWeight, dOut] = tape.gradient(loss, [kernel, map]) as [Tensor, Tensor];
@@ -257,8 +355,24 @@ function backpropStep(model: Model, input: Tensor, label: number): BackpropMessa
       dBias,
       dOut: { shape: [outH, outW, outC], values: dOutValues },
       pictures: {
-        dWeight: signedPicture(`${conv.name} dWeight`, [...kernel.shape], inC * outC, kH, kW, 12, (tile, y, x) => dWeightValues[((y * kW + x) * inC + (tile % inC)) * outC + Math.floor(tile / inC)]!),
-        dOut: signedPicture(`${conv.name} dOut`, [outH, outW, outC], outC, outH, outW, 2, (tile, y, x) => dOutValues[(y * outW + x) * outC + tile]!),
+        dWeight: signedPicture(
+          `${conv.name} dWeight`,
+          [...kernel.shape],
+          inC * outC,
+          kH,
+          kW,
+          12,
+          (tile, y, x) => dWeightValues[((y * kW + x) * inC + (tile % inC)) * outC + Math.floor(tile / inC)]!,
+        ),
+        dOut: signedPicture(
+          `${conv.name} dOut`,
+          [outH, outW, outC],
+          outC,
+          outH,
+          outW,
+          2,
+          (tile, y, x) => dOutValues[(y * outW + x) * outC + tile]!,
+        ),
       },
     };
   });
@@ -270,7 +384,8 @@ function vectorValues(model: Model, input: Tensor): Map<number, number[]> {
   withScope(() => {
     model.forward(input, {
       onOutput(layerIndex, output) {
-        if (output.shape.length === 2 && output.size <= MAX_LABELLED_VALUES) values.set(layerIndex, Array.from(output.data));
+        if (output.shape.length === 2 && output.size <= MAX_LABELLED_VALUES)
+          values.set(layerIndex, Array.from(output.data));
       },
     });
   });
@@ -280,7 +395,9 @@ function vectorValues(model: Model, input: Tensor): Map<number, number[]> {
 /** Every conv layer's kernels and every layer's output for the chosen test digit, as RGBA bytes. */
 function postPictures(current: Session): void {
   const { model } = current;
-  const kernels = model.layers.flatMap((layer, index) => (layer instanceof Conv2D ? [pictureMessage(kernelPicture(model, index, kernelPictureOptions(model, index)))] : []));
+  const kernels = model.layers.flatMap((layer, index) =>
+    layer instanceof Conv2D ? [pictureMessage(kernelPicture(model, index, kernelPictureOptions(model, index)))] : [],
+  );
   const input = datasetToTensor(test, { indices: [digitIndex] });
   const vectors = vectorValues(model, input);
   const featureMaps = featureMapPictures(model, input).map((picture) => {
@@ -291,8 +408,23 @@ function postPictures(current: Session): void {
   const backprop = backpropStep(model, input, test.labels[digitIndex]!);
   const probabilities = Array.from(model.predict(input).data);
   current.lastPicturesAt = performance.now();
-  const transfer = [...kernels, ...featureMaps, backprop.pictures.dWeight, backprop.pictures.dOut].map((picture) => picture.rgba.buffer);
-  post({ type: 'pictures', run: current.run, step: current.step, digitIndex, digitLabel: test.labels[digitIndex]!, probabilities, kernels, featureMaps, backprop }, transfer);
+  const transfer = [...kernels, ...featureMaps, backprop.pictures.dWeight, backprop.pictures.dOut].map(
+    (picture) => picture.rgba.buffer,
+  );
+  post(
+    {
+      type: 'pictures',
+      run: current.run,
+      step: current.step,
+      digitIndex,
+      digitLabel: test.labels[digitIndex]!,
+      probabilities,
+      kernels,
+      featureMaps,
+      backprop,
+    },
+    transfer,
+  );
 }
 
 /** Trains while running; after a pause, reports once where it stopped. One loop at a time. */
@@ -352,8 +484,16 @@ function stripOfDigits(): DigitStrip {
   }
   const exampleSize = test.height * test.width;
   const pixels = new Uint8Array(indices.length * exampleSize);
-  indices.forEach((index, position) => pixels.set(test.images.subarray(index * exampleSize, (index + 1) * exampleSize), position * exampleSize));
-  return { indices, labels: indices.map((index) => test.labels[index]!), height: test.height, width: test.width, pixels };
+  indices.forEach((index, position) => {
+    pixels.set(test.images.subarray(index * exampleSize, (index + 1) * exampleSize), position * exampleSize);
+  });
+  return {
+    indices,
+    labels: indices.map((index) => test.labels[index]!),
+    height: test.height,
+    width: test.width,
+    pixels,
+  };
 }
 
 async function initialize(preset: TrainablePreset, rate: number): Promise<void> {
@@ -366,18 +506,32 @@ async function initialize(preset: TrainablePreset, rate: number): Promise<void> 
   const digits = stripOfDigits();
   digitIndex = digits.indices[0]!;
   const info = backendInfo();
-  post({
-    type: 'ready',
-    backend: { active: info.active, threads: info.wasm?.threads ?? 1, build: info.wasm?.build ?? null, isIsolated: globalThis.crossOriginIsolated === true },
-    trainCount: train.count, testCount: test.count, classNames: [...MNIST_CLASS_NAMES], digits, parameterCount: parameterCount(session.model),
-  }, [digits.pixels.buffer]);
+  post(
+    {
+      type: 'ready',
+      backend: {
+        active: info.active,
+        threads: info.wasm?.threads ?? 1,
+        build: info.wasm?.build ?? null,
+        isIsolated: globalThis.crossOriginIsolated === true,
+      },
+      trainCount: train.count,
+      testCount: test.count,
+      classNames: [...MNIST_CLASS_NAMES],
+      digits,
+      parameterCount: parameterCount(session.model),
+    },
+    [digits.pixels.buffer],
+  );
   postState();
   postPictures(session);
 }
 
 function handle(message: ToWorker): void {
   if (message.type === 'init') {
-    initialize(message.preset, message.learningRate).catch((error: unknown) => post({ type: 'error', message: `Loading the MNIST sample failed: ${errorMessage(error)}` }));
+    initialize(message.preset, message.learningRate).catch((error: unknown) =>
+      post({ type: 'error', message: `Loading the MNIST sample failed: ${errorMessage(error)}` }),
+    );
     return;
   }
   const current = session;

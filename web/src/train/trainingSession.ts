@@ -6,7 +6,15 @@ import { parseModel } from 'convnet-ts';
 import { setCurrentModel } from '../appState.js';
 import { onHeap } from '../onHeap.js';
 import { errorMessage } from '../ui.js';
-import type { BackpropMessage, DigitStrip, FromWorker, PicturesMessage, ToWorker, TrainablePreset, TrainingState } from './protocol.js';
+import type {
+  BackpropMessage,
+  DigitStrip,
+  FromWorker,
+  PicturesMessage,
+  ToWorker,
+  TrainablePreset,
+  TrainingState,
+} from './protocol.js';
 
 export interface CurvePoint {
   step: number;
@@ -44,7 +52,10 @@ export interface TrainingStatus {
   /** The test digit the feature maps show, and the step they were drawn at. */
   digitIndex: number;
   picturesStep: number;
-  /** One step of backpropagation for that digit (its numbers; the pictures stay in `pictures`), or null before the first. */
+  /**
+   * One step of backpropagation for that digit (its numbers; the pictures stay in `pictures`), or null before the
+   * first.
+   */
   backprop: Omit<BackpropMessage, 'pictures'> | null;
   /** The values of the short vector layers for that digit, by layer name (dense units, class probabilities). */
   vectorOutputs: Record<string, number[]>;
@@ -66,9 +77,29 @@ export class TrainingSession {
 
   constructor(preset: TrainablePreset, learningRate: number) {
     this.status = {
-      isReady: false, state: 'idle', preset, parameterCount: 0, step: 0, epoch: 0, batchSize: 0, imagesPerSecond: 0, learningRate,
-      lossHistory: [], testHistory: [], testAccuracy: null, testCount: 0, trainCount: 0, backend: null, classNames: [], digits: null,
-      digitIndex: 0, picturesStep: 0, backprop: null, vectorOutputs: {}, modelStep: null, error: null,
+      isReady: false,
+      state: 'idle',
+      preset,
+      parameterCount: 0,
+      step: 0,
+      epoch: 0,
+      batchSize: 0,
+      imagesPerSecond: 0,
+      learningRate,
+      lossHistory: [],
+      testHistory: [],
+      testAccuracy: null,
+      testCount: 0,
+      trainCount: 0,
+      backend: null,
+      classNames: [],
+      digits: null,
+      digitIndex: 0,
+      picturesStep: 0,
+      backprop: null,
+      vectorOutputs: {},
+      modelStep: null,
+      error: null,
     };
     this.worker = new Worker(new URL('./trainWorker.ts', import.meta.url), { type: 'module', name: 'convnet-train' });
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
@@ -86,7 +117,14 @@ export class TrainingSession {
   /** Starts over with a fresh `preset` model; what the old run still reports is dropped. */
   reset(preset: TrainablePreset): void {
     this.run += 1;
-    Object.assign(this.status, { lossHistory: [], testHistory: [], testAccuracy: null, epoch: 0, imagesPerSecond: 0, error: null });
+    Object.assign(this.status, {
+      lossHistory: [],
+      testHistory: [],
+      testAccuracy: null,
+      epoch: 0,
+      imagesPerSecond: 0,
+      error: null,
+    });
     this.post({ type: 'reset', preset, run: this.run });
   }
 
@@ -121,29 +159,61 @@ export class TrainingSession {
         break;
       case 'ready':
         Object.assign(status, {
-          isReady: true, backend: message.backend, trainCount: message.trainCount, testCount: message.testCount,
-          classNames: message.classNames, digits: message.digits, digitIndex: message.digits.indices[0] ?? 0, parameterCount: message.parameterCount,
+          isReady: true,
+          backend: message.backend,
+          trainCount: message.trainCount,
+          testCount: message.testCount,
+          classNames: message.classNames,
+          digits: message.digits,
+          digitIndex: message.digits.indices[0] ?? 0,
+          parameterCount: message.parameterCount,
         });
         break;
       case 'state':
-        Object.assign(status, { state: message.state, step: message.step, learningRate: message.learningRate, preset: message.preset, parameterCount: message.parameterCount });
+        Object.assign(status, {
+          state: message.state,
+          step: message.step,
+          learningRate: message.learningRate,
+          preset: message.preset,
+          parameterCount: message.parameterCount,
+        });
         // Stopped, it trains no images per second; the next progress report brings the speed back.
         if (message.state !== 'running') status.imagesPerSecond = 0;
         break;
       case 'progress':
-        Object.assign(status, { step: message.step, epoch: message.epoch, batchSize: message.batchSize, imagesPerSecond: message.imagesPerSecond, learningRate: message.learningRate });
-        status.lossHistory.push({ step: message.step, loss: message.loss, accuracy: message.accuracy, learningRate: message.learningRate });
+        Object.assign(status, {
+          step: message.step,
+          epoch: message.epoch,
+          batchSize: message.batchSize,
+          imagesPerSecond: message.imagesPerSecond,
+          learningRate: message.learningRate,
+        });
+        status.lossHistory.push({
+          step: message.step,
+          loss: message.loss,
+          accuracy: message.accuracy,
+          learningRate: message.learningRate,
+        });
         break;
       case 'evaluation':
         status.testAccuracy = message.testAccuracy;
-        status.testHistory.push({ step: message.step, epoch: message.epoch, loss: message.testLoss, accuracy: message.testAccuracy });
+        status.testHistory.push({
+          step: message.step,
+          epoch: message.epoch,
+          loss: message.testLoss,
+          accuracy: message.testAccuracy,
+        });
         break;
       case 'pictures':
         this.pictures = message;
         status.digitIndex = message.digitIndex;
         status.picturesStep = message.step;
         status.backprop = (({ pictures: _pictures, ...numbers }) => numbers)(message.backprop);
-        status.vectorOutputs = Object.fromEntries(message.featureMaps.flatMap((picture) => (picture.values === undefined ? [] : [[picture.layerName, picture.values]])));
+        status.vectorOutputs = Object.fromEntries(
+          message.featureMaps.flatMap((picture) =>
+            picture.values === undefined ? [] : [[picture.layerName, picture.values]],
+          ),
+        );
         break;
       case 'model':
         this.adoptModel(message);
@@ -158,9 +228,19 @@ export class TrainingSession {
   private adoptModel(message: Extract<FromWorker, { type: 'model' }>): void {
     try {
       // A new model arrives after every test evaluation: on the heap, each one it replaces goes with it.
-      const { model, manifest } = onHeap(() => parseModel(message.manifest, message.weights, { manifest: 'model.json (from the Train page)', weights: 'weights.safetensors (from the Train page)' }));
-      const accuracy = message.testAccuracy === null ? '' : `, ${(message.testAccuracy * 100).toFixed(1)}% test accuracy`;
-      setCurrentModel({ model, classNames: manifest.classNames ?? Array.from({ length: model.classes }, (_, index) => String(index)), source: `trained on the Train page (${message.preset}, step ${message.step}${accuracy})` });
+      const { model, manifest } = onHeap(() =>
+        parseModel(message.manifest, message.weights, {
+          manifest: 'model.json (from the Train page)',
+          weights: 'weights.safetensors (from the Train page)',
+        }),
+      );
+      const accuracy =
+        message.testAccuracy === null ? '' : `, ${(message.testAccuracy * 100).toFixed(1)}% test accuracy`;
+      setCurrentModel({
+        model,
+        classNames: manifest.classNames ?? Array.from({ length: model.classes }, (_, index) => String(index)),
+        source: `trained on the Train page (${message.preset}, step ${message.step}${accuracy})`,
+      });
       this.status.modelStep = message.step;
     } catch (error) {
       this.status.error = `The trained model could not be loaded: ${errorMessage(error)}`;

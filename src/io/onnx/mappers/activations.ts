@@ -17,7 +17,11 @@ export const tanh = (context: OnnxNodeContext): Value => context.apply(new Tanh(
 /** Gelu: ONNX's operator from opset 20 (PyTorch's Erf form before it: geluPattern.ts). */
 export function gelu(context: OnnxNodeContext): Value {
   const approximate = stringOf(context.attributes, 'approximate', 'none');
-  if (approximate !== 'none') throw new FileFormatError(context.file, `${context.label}: only the exact (Erf) GELU is imported, got approximate='${approximate}'`);
+  if (approximate !== 'none')
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: only the exact (Erf) GELU is imported, got approximate='${approximate}'`,
+    );
   return context.apply(new GELU(), context.read(0));
 }
 
@@ -41,7 +45,8 @@ export function clip(context: OnnxNodeContext): Value {
 
 export function softmax(context: OnnxNodeContext): Value {
   const from = context.read(0);
-  if (from.kind !== 'vector') throw new FileFormatError(context.file, `${context.label}: softmax over feature maps is not imported`);
+  if (from.kind !== 'vector')
+    throw new FileFormatError(context.file, `${context.label}: softmax over feature maps is not imported`);
   return context.apply(new Softmax(), from);
 }
 

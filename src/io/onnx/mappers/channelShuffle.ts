@@ -20,7 +20,9 @@ interface PendingShuffle {
 
 const pendingShuffles = new WeakMap<Value, PendingShuffle>();
 
-/** Whether `extent` may stand for the batch in a Reshape target: copied (0), inferred (-1), symbolic (NaN) or a number. */
+/**
+ * Whether `extent` may stand for the batch in a Reshape target: copied (0), inferred (-1), symbolic (NaN) or a number.
+ */
 const isBatchExtent = (extent: number) => Number.isNaN(extent) || extent === 0 || extent === -1 || extent >= 1;
 
 /** The one node that reads `name`, if it is of `op` (and nothing else reads it, nor is it a graph output). */
@@ -36,8 +38,17 @@ export function reshapeOrShuffle(context: OnnxNodeContext): Value {
   if (pending !== undefined) {
     const [h, w, c] = pending.source.tensor.shape as [number, number, number];
     const [, channels, height, width] = target;
-    if (target.length !== 4 || pending.stage !== 'transposed' || !(channels === c || channels === -1) || height !== h || width !== w) {
-      throw new FileFormatError(context.file, `${context.label}: a channel shuffle must reshape back to [batch, ${c}, ${h}, ${w}], got [${target.join(', ')}]`);
+    if (
+      target.length !== 4 ||
+      pending.stage !== 'transposed' ||
+      !(channels === c || channels === -1) ||
+      height !== h ||
+      width !== w
+    ) {
+      throw new FileFormatError(
+        context.file,
+        `${context.label}: a channel shuffle must reshape back to [batch, ${c}, ${h}, ${w}], got [${target.join(', ')}]`,
+      );
     }
     return context.apply(new ChannelShuffle({ groups: pending.groups }), pending.source);
   }
@@ -45,10 +56,21 @@ export function reshapeOrShuffle(context: OnnxNodeContext): Value {
   const [h, w, c] = from.tensor.shape as [number, number, number];
   const [batch, groups, size, height, width] = target as [number, number, number, number, number];
   const transposeNode = onlyReader(context, context.output, 'Transpose');
-  const backNode = transposeNode === undefined ? undefined : onlyReader(context, (transposeNode.output ?? [])[0] ?? '', 'Reshape');
-  const isShuffle = isBatchExtent(batch) && Number.isInteger(groups) && groups >= 1 && c % groups === 0 && (size === c / groups || size === -1) && height === h && width === w;
+  const backNode =
+    transposeNode === undefined ? undefined : onlyReader(context, (transposeNode.output ?? [])[0] ?? '', 'Reshape');
+  const isShuffle =
+    isBatchExtent(batch) &&
+    Number.isInteger(groups) &&
+    groups >= 1 &&
+    c % groups === 0 &&
+    (size === c / groups || size === -1) &&
+    height === h &&
+    width === w;
   if (!isShuffle || backNode === undefined) {
-    throw new FileFormatError(context.file, `${context.label}: a reshape of ${c}x${h}x${w} maps to 5 axes is imported only as a channel shuffle ([batch, groups, ${c} / groups, ${h}, ${w}], then Transpose [0, 2, 1, 3, 4], then Reshape back), got [${target.join(', ')}]`);
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: a reshape of ${c}x${h}x${w} maps to 5 axes is imported only as a channel shuffle ([batch, groups, ${c} / groups, ${h}, ${w}], then Transpose [0, 2, 1, 3, 4], then Reshape back), got [${target.join(', ')}]`,
+    );
   }
   const marked = { ...from };
   pendingShuffles.set(marked, { stage: 'reshaped', groups, source: from });
@@ -61,7 +83,10 @@ export function transposeOrShuffle(context: OnnxNodeContext): Value {
   if (pending === undefined) return transpose(context);
   const perm = intsOf(context.attributes, 'perm', []).join();
   if (pending.stage !== 'reshaped' || perm !== '0,2,1,3,4') {
-    throw new FileFormatError(context.file, `${context.label}: a channel shuffle transposes its 5 axes with perm [0, 2, 1, 3, 4], got [${perm}]`);
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: a channel shuffle transposes its 5 axes with perm [0, 2, 1, 3, 4], got [${perm}]`,
+    );
   }
   const marked = { ...from };
   pendingShuffles.set(marked, { ...pending, stage: 'transposed' });

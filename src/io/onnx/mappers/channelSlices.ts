@@ -22,8 +22,12 @@ function channelAxis(from: Value): number {
 function checkChannelAxis(context: OnnxNodeContext, from: Value, axis: number): void {
   const normalized = axis < 0 ? axis + 4 : axis;
   if (from.kind !== 'maps' || normalized !== channelAxis(from)) {
-    const what = from.kind === 'maps' ? `${mapsLayout(from)} feature maps (channels: axis ${channelAxis(from)})` : 'a vector';
-    throw new FileFormatError(context.file, `${context.label}: only ${context.op} along the channels of feature maps is imported, got axis ${axis} of ${what}`);
+    const what =
+      from.kind === 'maps' ? `${mapsLayout(from)} feature maps (channels: axis ${channelAxis(from)})` : 'a vector';
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: only ${context.op} along the channels of feature maps is imported, got axis ${axis} of ${what}`,
+    );
   }
 }
 
@@ -41,8 +45,15 @@ export function split(context: OnnxNodeContext): { outputs: Value[] } {
     const each = Math.ceil(channels / outputCount);
     sizes = Array.from({ length: outputCount }, (_, index) => Math.min(each, channels - index * each));
   }
-  if (sizes.length !== outputCount || sizes.some((size) => !Number.isInteger(size) || size < 1) || sizes.reduce((sum, size) => sum + size, 0) !== channels) {
-    throw new FileFormatError(context.file, `${context.label}: split sizes [${sizes.join(', ')}] do not cut the ${channels} channels into its ${outputCount} outputs`);
+  if (
+    sizes.length !== outputCount ||
+    sizes.some((size) => !Number.isInteger(size) || size < 1) ||
+    sizes.reduce((sum, size) => sum + size, 0) !== channels
+  ) {
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: split sizes [${sizes.join(', ')}] do not cut the ${channels} channels into its ${outputCount} outputs`,
+    );
   }
   let start = 0;
   const outputs = sizes.map((size, index) => {
@@ -65,10 +76,21 @@ export function channelSlice(context: OnnxNodeContext): Value {
   };
   const starts = listOf(1, 'starts', null) ?? [];
   const ends = listOf(2, 'ends', null) ?? [];
-  const axes = listOf(3, 'axes', starts.map((_, index) => index))!;
-  const steps = listOf(4, 'steps', starts.map(() => 1))!;
+  const axes = listOf(
+    3,
+    'axes',
+    starts.map((_, index) => index),
+  )!;
+  const steps = listOf(
+    4,
+    'steps',
+    starts.map(() => 1),
+  )!;
   if (starts.length !== 1 || ends.length !== 1 || axes.length !== 1 || steps[0] !== 1) {
-    throw new FileFormatError(context.file, `${context.label}: only a slice of one axis with step 1 is imported, got axes [${axes.join(', ')}] and steps [${steps.join(', ')}]`);
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: only a slice of one axis with step 1 is imported, got axes [${axes.join(', ')}] and steps [${steps.join(', ')}]`,
+    );
   }
   checkChannelAxis(context, from, axes[0]!);
   const channels = from.tensor.shape[2]!;
@@ -77,6 +99,10 @@ export function channelSlice(context: OnnxNodeContext): Value {
   const start = clamp(starts[0]!);
   const end = clamp(ends[0]!);
   if (start === 0 && end === channels) return from;
-  if (end <= start) throw new FileFormatError(context.file, `${context.label}: slice [${starts[0]}, ${ends[0]}) of ${channels} channels is empty`);
+  if (end <= start)
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: slice [${starts[0]}, ${ends[0]}) of ${channels} channels is empty`,
+    );
   return context.apply(new ChannelSlice({ start, end }), from);
 }

@@ -16,18 +16,28 @@ export function conv(context: OnnxNodeContext): Value {
   const groups = intOf(attributes, 'group', 1);
   const inC = from.kind === 'maps' ? from.tensor.shape[2]! : 0;
   if (weight.dims.length !== 4 || groupInC * groups !== inC) {
-    throw new FileFormatError(file, `${label}: weight of dims [${weight.dims.join(', ')}] in ${groups} group(s) does not take the ${inC} channels of '${context.inputName(0)}'`);
+    throw new FileFormatError(
+      file,
+      `${label}: weight of dims [${weight.dims.join(', ')}] in ${groups} group(s) does not take the ${inC} channels of '${context.inputName(0)}'`,
+    );
   }
   const [top, left, bottom, right] = intsOf(attributes, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
-  if (attributes.get('auto_pad')?.s?.length) throw new FileFormatError(file, `${label}: auto_pad is not read; export with explicit pads`);
+  if (attributes.get('auto_pad')?.s?.length)
+    throw new FileFormatError(file, `${label}: auto_pad is not read; export with explicit pads`);
   const hasBias = context.inputName(2) !== '';
   const layer = new Conv2D({
-    filters: outC, kernelSize: [kH, kW], strides: intsOf(attributes, 'strides', [1, 1]) as [number, number], padding: [top, bottom, left, right],
-    dilationRate: intsOf(attributes, 'dilations', [1, 1]) as [number, number], groups, useBias: hasBias,
+    filters: outC,
+    kernelSize: [kH, kW],
+    strides: intsOf(attributes, 'strides', [1, 1]) as [number, number],
+    padding: [top, bottom, left, right],
+    dilationRate: intsOf(attributes, 'dilations', [1, 1]) as [number, number],
+    groups,
+    useBias: hasBias,
   });
   const result = context.apply(layer, from);
   const bias = hasBias ? context.constant(context.inputName(2)).values : null;
-  if (bias !== null && bias.length !== outC) throw new FileFormatError(file, `${label}: bias of ${bias.length} values for ${outC} filters`);
+  if (bias !== null && bias.length !== outC)
+    throw new FileFormatError(file, `${label}: bias of ${bias.length} values for ${outC} filters`);
   context.afterBuild(() => {
     convertFilterLayout(weight.values, layer.kernel!.data, { kH, kW, inC: groupInC, outC }, 'OIHW->HWIO');
     if (bias !== null) layer.bias!.data.set(bias);

@@ -21,7 +21,10 @@ export function convTranspose(context: OnnxNodeContext): Value {
   const groups = intOf(attributes, 'group', 1);
   const mapsInC = from.kind === 'maps' ? from.tensor.shape[2]! : 0;
   if (weight.dims.length !== 4 || inC !== mapsInC || inC % groups !== 0) {
-    throw new FileFormatError(file, `${label}: weight of dims [${weight.dims.join(', ')}] in ${groups} group(s) does not take the ${mapsInC} channels of '${context.inputName(0)}'`);
+    throw new FileFormatError(
+      file,
+      `${label}: weight of dims [${weight.dims.join(', ')}] in ${groups} group(s) does not take the ${mapsInC} channels of '${context.inputName(0)}'`,
+    );
   }
   const outC = groupOutC * groups;
   const strides = intsOf(attributes, 'strides', [1, 1]) as [number, number];
@@ -33,10 +36,18 @@ export function convTranspose(context: OnnxNodeContext): Value {
   if (autoPad === 'VALID') [top, left, bottom, right] = [0, 0, 0, 0];
   else if (outputShape.length > 0 || autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
     const shape = from.kind === 'maps' ? from.tensor.shape : [0, 0];
-    const [wantH, wantW] = outputShape.length > 0 ? outputShape.slice(-2) as [number, number] : [shape[0]! * strides[0], shape[1]! * strides[1]];
+    const [wantH, wantW] =
+      outputShape.length > 0
+        ? (outputShape.slice(-2) as [number, number])
+        : [shape[0]! * strides[0], shape[1]! * strides[1]];
     const split = (axis: 0 | 1, want: number, kernel: number) => {
-      const total = strides[axis] * (shape[axis]! - 1) + outputPadding[axis] + effectiveKernelSize(kernel, dilations[axis]) - want;
-      if (total < 0) throw new FileFormatError(file, `${label}: output_shape [${outputShape.join(', ')}] is larger than the full output; not supported`);
+      const total =
+        strides[axis] * (shape[axis]! - 1) + outputPadding[axis] + effectiveKernelSize(kernel, dilations[axis]) - want;
+      if (total < 0)
+        throw new FileFormatError(
+          file,
+          `${label}: output_shape [${outputShape.join(', ')}] is larger than the full output; not supported`,
+        );
       const head = autoPad === 'SAME_UPPER' ? Math.floor(total / 2) : total - Math.floor(total / 2);
       return [head, total - head] as const;
     };
@@ -45,11 +56,19 @@ export function convTranspose(context: OnnxNodeContext): Value {
   }
   const hasBias = context.inputName(2) !== '';
   const layer = new Conv2DTranspose({
-    filters: outC, kernelSize: [kH, kW], strides, padding: [top, bottom, left, right], outputPadding, dilationRate: dilations, groups, useBias: hasBias,
+    filters: outC,
+    kernelSize: [kH, kW],
+    strides,
+    padding: [top, bottom, left, right],
+    outputPadding,
+    dilationRate: dilations,
+    groups,
+    useBias: hasBias,
   });
   const result = context.apply(layer, from);
   const bias = hasBias ? context.constant(context.inputName(2)).values : null;
-  if (bias !== null && bias.length !== outC) throw new FileFormatError(file, `${label}: bias of ${bias.length} values for ${outC} output channels`);
+  if (bias !== null && bias.length !== outC)
+    throw new FileFormatError(file, `${label}: bias of ${bias.length} values for ${outC} output channels`);
   context.afterBuild(() => {
     convertFilterLayout(weight.values, layer.kernel!.data, { kH, kW, inC: groupOutC, outC: inC }, 'OIHW->HWIO');
     if (bias !== null) layer.bias!.data.set(bias);

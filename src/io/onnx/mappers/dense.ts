@@ -17,7 +17,8 @@ export function gemm(context: OnnxNodeContext): Value {
   const from = context.read(0);
   const weight = context.constant(context.inputName(1));
   const isTransposed = op === 'Gemm' && intOf(attributes, 'transB', 0) === 1;
-  if (op === 'Gemm' && intOf(attributes, 'transA', 0) === 1) throw new FileFormatError(file, `${label}: transA=1 is not imported`);
+  if (op === 'Gemm' && intOf(attributes, 'transA', 0) === 1)
+    throw new FileFormatError(file, `${label}: transA=1 is not imported`);
   const [rows, columns] = weight.dims as [number, number];
   const [inputSize, units] = isTransposed ? [columns, rows] : [rows, columns];
   // Checked before the Dense exists: its kernel takes its size from the input, not from the file's weight.
@@ -25,21 +26,37 @@ export function gemm(context: OnnxNodeContext): Value {
   const isOverChannels = op === 'MatMul' && from.kind === 'maps' && from.layout === 'NHWC';
   const features = from.kind === 'vector' || isOverChannels ? from.tensor.shape.at(-1)! : 0;
   if (weight.dims.length !== 2 || inputSize !== features) {
-    const what = from.kind === 'vector' ? `${features} features` : isOverChannels ? `${features} channels` : `${mapsLayout(from)} feature maps`;
-    throw new FileFormatError(file, `${label}: weight of dims [${weight.dims.join(', ')}]${isTransposed ? ' (transB)' : ''} does not take '${context.inputName(0)}' (${what})`);
+    const what =
+      from.kind === 'vector'
+        ? `${features} features`
+        : isOverChannels
+          ? `${features} channels`
+          : `${mapsLayout(from)} feature maps`;
+    throw new FileFormatError(
+      file,
+      `${label}: weight of dims [${weight.dims.join(', ')}]${isTransposed ? ' (transB)' : ''} does not take '${context.inputName(0)}' (${what})`,
+    );
   }
   const alpha = op === 'Gemm' ? floatOf(attributes, 'alpha', 1) : 1;
   const beta = op === 'Gemm' ? floatOf(attributes, 'beta', 1) : 1;
   const hasBias = op === 'Gemm' && context.inputName(2) !== '';
   const bias = hasBias ? context.constant(context.inputName(2)) : null;
   // C broadcasts to [batch, units]: one value, or one per unit ([units] or [1, units]).
-  if (bias !== null && !(bias.values.length === 1 || (bias.values.length === units && bias.dims.at(-1) === units && bias.dims.length <= 2))) {
+  if (
+    bias !== null &&
+    !(bias.values.length === 1 || (bias.values.length === units && bias.dims.at(-1) === units && bias.dims.length <= 2))
+  ) {
     throw new FileFormatError(file, `${label}: bias of dims [${bias.dims.join(', ')}] for ${units} units`);
   }
   const useBias = hasBias || addsConstantAfter(output, context.readers);
   // The 1x1 kernel [1, 1, inC, outC] has the Dense kernel's [inC, outC] order: one fill serves both.
   const dense = isOverChannels ? new Conv2D({ filters: units, kernelSize: 1, useBias }) : new Dense({ units, useBias });
-  const folded: DenseFold = { layer: dense, output, scale: new Float64Array(units).fill(1), shift: new Float64Array(units) };
+  const folded: DenseFold = {
+    layer: dense,
+    output,
+    scale: new Float64Array(units).fill(1),
+    shift: new Float64Array(units),
+  };
   // The output's positions are the units: no flattenedFrom.
   const result: Value = isOverChannels
     ? { ...context.apply(dense, from, 'maps'), dense: folded }
@@ -55,7 +72,10 @@ export function gemm(context: OnnxNodeContext): Value {
         source = channel * h * w + position;
       }
       for (let unit = 0; unit < units; unit++) {
-        dense.kernel!.data[row * units + unit] = folded.scale[unit]! * alpha * weight.values[isTransposed ? unit * inputSize + source : source * units + unit]!;
+        dense.kernel!.data[row * units + unit] =
+          folded.scale[unit]! *
+          alpha *
+          weight.values[isTransposed ? unit * inputSize + source : source * units + unit]!;
       }
     }
     if (dense.useBias) {

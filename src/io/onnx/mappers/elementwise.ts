@@ -18,10 +18,15 @@ export function addOrMultiply(context: OnnxNodeContext): Value {
   if (constantIndex === -1) {
     const from = names.map((_, index) => context.read(index));
     const layouts = new Set(from.map(layoutOf));
-    if (layouts.size > 1) throw new FileFormatError(file, `${label}: its inputs are laid out differently (${[...layouts].join(', ')})`);
+    if (layouts.size > 1)
+      throw new FileFormatError(file, `${label}: its inputs are laid out differently (${[...layouts].join(', ')})`);
     return context.apply(op === 'Mul' ? new Multiply() : new Add(), from);
   }
-  if (names.length !== 2) throw new FileFormatError(file, `${label}: a constant is ${op === 'Mul' ? 'multiplied' : 'added'} only with one other input`);
+  if (names.length !== 2)
+    throw new FileFormatError(
+      file,
+      `${label}: a constant is ${op === 'Mul' ? 'multiplied' : 'added'} only with one other input`,
+    );
   const fromName = names[1 - constantIndex]!;
   const from = context.read(1 - constantIndex);
   const kind = op === 'Mul' ? 'scale' : 'shift';
@@ -30,15 +35,32 @@ export function addOrMultiply(context: OnnxNodeContext): Value {
     return { ...from, dense: foldIntoDense(from.dense, kind, perChannel, output, label, file) };
   }
   if (from.kind === 'vector') {
-    throw new FileFormatError(file, `${label}: a constant ${kind === 'scale' ? 'factor' : 'term'} on a vector is imported only right after the Gemm or MatMul that computes it, as its one reader`);
+    throw new FileFormatError(
+      file,
+      `${label}: a constant ${kind === 'scale' ? 'factor' : 'term'} on a vector is imported only right after the Gemm or MatMul that computes it, as its one reader`,
+    );
   }
-  return depthwiseAffine(kind, perChannel, from, (layer, value) => context.apply(layer, value), (fill) => context.afterBuild(fill));
+  return depthwiseAffine(
+    kind,
+    perChannel,
+    from,
+    (layer, value) => context.apply(layer, value),
+    (fill) => context.afterBuild(fill),
+  );
 }
 
 /** The Dense fold after one more constant factor (scale) or term (shift), now computing `output`. */
-function foldIntoDense(dense: DenseFold, kind: 'scale' | 'shift', perChannel: Float64Array, output: string, label: string, file: string): DenseFold {
+function foldIntoDense(
+  dense: DenseFold,
+  kind: 'scale' | 'shift',
+  perChannel: Float64Array,
+  output: string,
+  label: string,
+  file: string,
+): DenseFold {
   // Unreachable while addsConstantAfter agrees with addOrMultiply; a term must never be dropped.
-  if (kind === 'shift' && !dense.layer.useBias) throw new FileFormatError(file, `${label}: cannot fold the term into a Dense made without a bias`);
+  if (kind === 'shift' && !dense.layer.useBias)
+    throw new FileFormatError(file, `${label}: cannot fold the term into a Dense made without a bias`);
   for (let unit = 0; unit < perChannel.length; unit++) {
     if (kind === 'scale') {
       dense.scale[unit]! *= perChannel[unit]!;
@@ -51,7 +73,13 @@ function foldIntoDense(dense: DenseFold, kind: 'scale' | 'shift', perChannel: Fl
 }
 
 /** A constant scale or shift per channel of feature maps, as a depthwise 1x1 convolution (exact, and trainable). */
-export function depthwiseAffine(kind: 'scale' | 'shift', perChannel: Float64Array, from: Value, apply: (layer: Layer, from: Value) => Value, fillAfterBuild: (fill: () => void) => void): Value {
+export function depthwiseAffine(
+  kind: 'scale' | 'shift',
+  perChannel: Float64Array,
+  from: Value,
+  apply: (layer: Layer, from: Value) => Value,
+  fillAfterBuild: (fill: () => void) => void,
+): Value {
   const channels = perChannel.length;
   const conv = new Conv2D({ filters: channels, kernelSize: 1, groups: channels, useBias: kind === 'shift' });
   const result = apply(conv, from);

@@ -34,7 +34,8 @@ function onlyReader(context: OnnxNodeContext, name: string, op: string): Onnx.IN
 const outputOf = (node: Onnx.INodeProto) => (node.output ?? [])[0] ?? '';
 
 /** Whether `constant` is one value within 1e-6 of `expected` (float32 rounding of sqrt 2 included). */
-const isScalar = (constant: ConstantValue, expected: number) => constant.values.length === 1 && Math.abs(constant.values[0]! - expected) <= 1e-6 * Math.max(1, expected);
+const isScalar = (constant: ConstantValue, expected: number) =>
+  constant.values.length === 1 && Math.abs(constant.values[0]! - expected) <= 1e-6 * Math.max(1, expected);
 
 /**
  * For a Div of input 0 by the constant `divisor`: the marked start of a GELU chain when the divisor
@@ -47,8 +48,16 @@ export function startGelu(context: OnnxNodeContext, divisor: ConstantValue): Val
   const plusOne = erf && onlyReader(context, outputOf(erf), 'Add');
   const product = plusOne && onlyReader(context, outputOf(plusOne), 'Mul');
   const half = product && onlyReader(context, outputOf(product), 'Mul');
-  const hasConstant = (node: Onnx.INodeProto | undefined) => (node?.input ?? []).some((name) => context.readers.isConstant(name));
-  if (half === undefined || product === undefined || !hasConstant(plusOne) || !(product.input ?? []).includes(sourceName) || !hasConstant(half)) return null;
+  const hasConstant = (node: Onnx.INodeProto | undefined) =>
+    (node?.input ?? []).some((name) => context.readers.isConstant(name));
+  if (
+    half === undefined ||
+    product === undefined ||
+    !hasConstant(plusOne) ||
+    !(product.input ?? []).includes(sourceName) ||
+    !hasConstant(half)
+  )
+    return null;
   const source = context.read(0);
   const marked = { ...source };
   pendingGelus.set(marked, { stage: 'divided', source, sourceName });
@@ -56,9 +65,15 @@ export function startGelu(context: OnnxNodeContext, divisor: ConstantValue): Val
 }
 
 /** The computed inputs of the node with their pending GELU state, and its constant inputs. */
-function inputsOf(context: OnnxNodeContext): { states: (PendingGelu | undefined)[]; names: string[]; constants: ConstantValue[] } {
+function inputsOf(context: OnnxNodeContext): {
+  states: (PendingGelu | undefined)[];
+  names: string[];
+  constants: ConstantValue[];
+} {
   const names = Array.from({ length: context.inputCount }, (_, index) => context.inputName(index));
-  const states = names.map((name, index) => (context.isConstant(name) ? undefined : pendingGelus.get(context.read(index))));
+  const states = names.map((name, index) =>
+    context.isConstant(name) ? undefined : pendingGelus.get(context.read(index)),
+  );
   const constants = names.filter((name) => context.isConstant(name)).map((name) => context.constant(name));
   return { states, names, constants };
 }
@@ -75,18 +90,26 @@ function chainError(context: OnnxNodeContext, what: string): FileFormatError {
 
 export function erf(context: OnnxNodeContext): Value {
   const state = pendingGelus.get(context.read(0));
-  if (state?.stage !== 'divided') throw new FileFormatError(context.file, `${context.label}: Erf is imported only inside GELU, x * (1 + Erf(x / sqrt 2)) * 0.5`);
+  if (state?.stage !== 'divided')
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: Erf is imported only inside GELU, x * (1 + Erf(x / sqrt 2)) * 0.5`,
+    );
   return advance(state, 'erf');
 }
 
-/** Add: the "+ 1" of a GELU chain, the "+ epsilon" of a decomposed layer normalization, or an ordinary Add (elementwise.ts). */
+/**
+ * Add: the "+ 1" of a GELU chain, the "+ epsilon" of a decomposed layer normalization, or an ordinary Add
+ * (elementwise.ts).
+ */
 export function addOrGelu(context: OnnxNodeContext): Value {
   const normalization = continueLayerNorm(context);
   if (normalization !== null) return normalization;
   const { states, constants } = inputsOf(context);
   const state = states.find((entry) => entry?.stage === 'erf');
   if (state === undefined) return addOrMultiply(context);
-  if (constants.length !== 1 || !isScalar(constants[0]!, 1)) throw chainError(context, 'the Add after Erf must add the constant 1');
+  if (constants.length !== 1 || !isScalar(constants[0]!, 1))
+    throw chainError(context, 'the Add after Erf must add the constant 1');
   return advance(state, 'plusOne');
 }
 
@@ -95,11 +118,13 @@ export function multiplyOrGelu(context: OnnxNodeContext): Value {
   const { states, names, constants } = inputsOf(context);
   const plusOne = states.find((entry) => entry?.stage === 'plusOne');
   if (plusOne !== undefined) {
-    if (!names.includes(plusOne.sourceName)) throw chainError(context, `the Mul after 1 + Erf must take x ('${plusOne.sourceName}')`);
+    if (!names.includes(plusOne.sourceName))
+      throw chainError(context, `the Mul after 1 + Erf must take x ('${plusOne.sourceName}')`);
     return advance(plusOne, 'product');
   }
   const product = states.find((entry) => entry?.stage === 'product');
   if (product === undefined) return addOrMultiply(context);
-  if (constants.length !== 1 || !isScalar(constants[0]!, 0.5)) throw chainError(context, 'the last Mul must multiply by the constant 0.5');
+  if (constants.length !== 1 || !isScalar(constants[0]!, 0.5))
+    throw chainError(context, 'the last Mul must multiply by the constant 0.5');
   return context.apply(new GELU(), product.source);
 }

@@ -29,7 +29,10 @@ const outputOf = (node: Onnx.INodeProto) => (node.output ?? [])[0] ?? '';
 /** The readers of `name` if they are exactly the operators `ops` (in any order), else undefined. */
 function readersAre(context: OnnxNodeContext, name: string, ops: readonly string[]): Onnx.INodeProto[] | undefined {
   const readers = [...context.readers.nodesOf(name)];
-  const sorted = readers.map((node) => node.opType ?? '').sort().join();
+  const sorted = readers
+    .map((node) => node.opType ?? '')
+    .sort()
+    .join();
   return context.readers.count(name) === readers.length && sorted === [...ops].sort().join() ? readers : undefined;
 }
 
@@ -41,8 +44,14 @@ function mark(state: PendingLayerNorm, stage: PendingLayerNorm['stage'], epsilon
 
 /** Whether a ReduceMean node averages the last axis (channels of NHWC maps), keeping it. */
 function isChannelMean(context: OnnxNodeContext, node: Onnx.INodeProto): boolean {
-  const axes = node === context.node ? intsOf(context.attributes, 'axes', []) : (node.attribute ?? []).find((attribute) => attribute.name === 'axes')?.ints?.map(Number) ?? [];
-  const keepDims = node === context.node ? intOf(context.attributes, 'keepdims', 1) : Number((node.attribute ?? []).find((attribute) => attribute.name === 'keepdims')?.i ?? 1);
+  const axes =
+    node === context.node
+      ? intsOf(context.attributes, 'axes', [])
+      : ((node.attribute ?? []).find((attribute) => attribute.name === 'axes')?.ints?.map(Number) ?? []);
+  const keepDims =
+    node === context.node
+      ? intOf(context.attributes, 'keepdims', 1)
+      : Number((node.attribute ?? []).find((attribute) => attribute.name === 'keepdims')?.i ?? 1);
   return axes.length === 1 && (axes[0] === -1 || axes[0] === 3) && keepDims === 1;
 }
 
@@ -54,15 +63,22 @@ export function layerNormFromReduceMean(context: OnnxNodeContext): Value | null 
   const from = context.read(0);
   const state = pendingNorms.get(from);
   if (state !== undefined) {
-    if (state.stage !== 'squared' || !isChannelMean(context, context.node)) throw new FileFormatError(context.file, `${context.label}: in a layer normalization the variance is the ReduceMean of the squares over the channels`);
+    if (state.stage !== 'squared' || !isChannelMean(context, context.node))
+      throw new FileFormatError(
+        context.file,
+        `${context.label}: in a layer normalization the variance is the ReduceMean of the squares over the channels`,
+      );
     return mark(state, 'variance');
   }
   if (from.kind !== 'maps' || mapsLayout(from) !== 'NHWC' || !isChannelMean(context, context.node)) return null;
   const sub = readersAre(context, context.output, ['Sub'])?.[0];
   if (sub === undefined || (sub.input ?? [])[0] !== context.inputName(0)) return null;
-  const [pow, div] = ['Pow', 'Div'].map((op) => readersAre(context, outputOf(sub), ['Pow', 'Div'])?.find((node) => node.opType === op));
+  const [pow, div] = ['Pow', 'Div'].map((op) =>
+    readersAre(context, outputOf(sub), ['Pow', 'Div'])?.find((node) => node.opType === op),
+  );
   const variance = pow && readersAre(context, outputOf(pow), ['ReduceMean'])?.[0];
-  const plusEpsilon = variance && isChannelMean(context, variance) ? readersAre(context, outputOf(variance), ['Add'])?.[0] : undefined;
+  const plusEpsilon =
+    variance && isChannelMean(context, variance) ? readersAre(context, outputOf(variance), ['Add'])?.[0] : undefined;
   const sqrt = plusEpsilon && readersAre(context, outputOf(plusEpsilon), ['Sqrt'])?.[0];
   const last = sqrt && readersAre(context, outputOf(sqrt), ['Div'])?.[0];
   if (last === undefined || last !== div || (div.input ?? [])[0] !== outputOf(sub)) return null;
@@ -74,10 +90,16 @@ export function layerNormFromReduceMean(context: OnnxNodeContext): Value | null 
 /** For Sub, Add and Div: the next stage of a layer normalization under way, or null where none is. */
 export function continueLayerNorm(context: OnnxNodeContext): Value | null {
   const names = Array.from({ length: context.inputCount }, (_, index) => context.inputName(index));
-  const states = names.map((name, index) => (context.isConstant(name) ? undefined : pendingNorms.get(context.read(index))));
+  const states = names.map((name, index) =>
+    context.isConstant(name) ? undefined : pendingNorms.get(context.read(index)),
+  );
   const state = states.find((entry) => entry !== undefined);
   if (state === undefined) return null;
-  const refuse = (what: string) => new FileFormatError(context.file, `${context.label}: in a layer normalization (x - mean) / sqrt(variance + epsilon) ${what}`);
+  const refuse = (what: string) =>
+    new FileFormatError(
+      context.file,
+      `${context.label}: in a layer normalization (x - mean) / sqrt(variance + epsilon) ${what}`,
+    );
   if (context.op === 'Sub' && states[1]?.stage === 'mean' && states[0] === undefined) return mark(state, 'centred');
   if (context.op === 'Add' && state.stage === 'variance') {
     const epsilonName = names.find((name) => context.isConstant(name));
@@ -98,7 +120,11 @@ export function pow(context: OnnxNodeContext): Value | null {
   const state = pendingNorms.get(context.read(0));
   if (state === undefined) return null;
   const exponent = context.isConstant(context.inputName(1)) ? context.scalarOf(context.inputName(1)) : Number.NaN;
-  if (state?.stage !== 'centred' || exponent !== 2) throw new FileFormatError(context.file, `${context.label}: Pow is imported only as the square inside a layer normalization`);
+  if (state?.stage !== 'centred' || exponent !== 2)
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: Pow is imported only as the square inside a layer normalization`,
+    );
   return mark(state, 'squared');
 }
 
@@ -106,6 +132,10 @@ export function pow(context: OnnxNodeContext): Value | null {
 export function sqrt(context: OnnxNodeContext): Value | null {
   const state = pendingNorms.get(context.read(0));
   if (state === undefined) return null;
-  if (state.stage !== 'plusEpsilon') throw new FileFormatError(context.file, `${context.label}: Sqrt is imported only inside a layer normalization, sqrt(variance + epsilon)`);
+  if (state.stage !== 'plusEpsilon')
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: Sqrt is imported only inside a layer normalization, sqrt(variance + epsilon)`,
+    );
   return mark(state, 'deviation');
 }

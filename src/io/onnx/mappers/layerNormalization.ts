@@ -13,17 +13,22 @@ export function layerNormalization(context: OnnxNodeContext): Value {
   const { file, label } = context;
   const from = context.read(0);
   const axis = intOf(context.attributes, 'axis', -1);
-  const isChannels = from.kind === 'maps' ? mapsLayout(from) === 'NHWC' && (axis === -1 || axis === 3) : axis === -1 || axis === 1;
+  const isChannels =
+    from.kind === 'maps' ? mapsLayout(from) === 'NHWC' && (axis === -1 || axis === 3) : axis === -1 || axis === 1;
   if (!isChannels) {
     const what = from.kind === 'maps' ? `${mapsLayout(from)} feature maps` : 'a vector';
-    throw new FileFormatError(file, `${label}: only a layer normalization over the channels (the last axis, channels last) is imported, got axis ${axis} of ${what}`);
+    throw new FileFormatError(
+      file,
+      `${label}: only a layer normalization over the channels (the last axis, channels last) is imported, got axis ${axis} of ${what}`,
+    );
   }
   const channels = from.tensor.shape.at(-1)!;
   const read = (index: number, fallback: number): Float64Array => {
     const name = context.inputName(index);
     if (name === '') return new Float64Array(channels).fill(fallback);
     const values = context.constant(name).values;
-    if (values.length !== channels) throw new FileFormatError(file, `${label}: input '${name}' has ${values.length} values for ${channels} channels`);
+    if (values.length !== channels)
+      throw new FileFormatError(file, `${label}: input '${name}' has ${values.length} values for ${channels} channels`);
     return values;
   };
   const [scale, bias] = [read(1, 1), read(2, 0)];

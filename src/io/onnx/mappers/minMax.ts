@@ -20,10 +20,12 @@ export function minOrMax(context: OnnxNodeContext): Value {
     const from = names.map((_, index) => context.read(index));
     if (from.length === 1) return from[0]!;
     const layouts = new Set(from.map(layoutOf));
-    if (layouts.size > 1) throw new FileFormatError(file, `${label}: its inputs are laid out differently (${[...layouts].join(', ')})`);
+    if (layouts.size > 1)
+      throw new FileFormatError(file, `${label}: its inputs are laid out differently (${[...layouts].join(', ')})`);
     return context.apply(op === 'Max' ? new Maximum() : new Minimum(), from);
   }
-  if (constants.length > 1 || names.length !== 2) throw new FileFormatError(file, `${label}: a constant is compared only with one other input`);
+  if (constants.length > 1 || names.length !== 2)
+    throw new FileFormatError(file, `${label}: a constant is compared only with one other input`);
   const constantIndex = names.indexOf(constants[0]!);
   const from = context.read(1 - constantIndex);
   const constant = context.constant(constants[0]!);
@@ -31,12 +33,19 @@ export function minOrMax(context: OnnxNodeContext): Value {
     const bound = constant.values[0]!;
     return context.apply(new Clip(op === 'Max' ? { min: bound } : { max: bound }), from);
   }
-  if (from.kind !== 'maps') throw new FileFormatError(file, `${label}: a per-channel constant in ${op} is imported only on feature maps`);
+  if (from.kind !== 'maps')
+    throw new FileFormatError(file, `${label}: a per-channel constant in ${op} is imported only on feature maps`);
   const perChannel = perChannelConstant(constant, from, label, file);
   const apply = (layer: Parameters<OnnxNodeContext['apply']>[0], value: Value | Value[]) => context.apply(layer, value);
   const fill = (action: () => void) => context.afterBuild(action);
   // Every layer comes from one node, which names them: all but the last get a suffix.
-  const shifted = depthwiseAffine('shift', perChannel.map((value) => -value), from, apply, fill);
+  const shifted = depthwiseAffine(
+    'shift',
+    perChannel.map((value) => -value),
+    from,
+    apply,
+    fill,
+  );
   shifted.tensor.layer.name += '_shifted';
   const excess = apply(new ReLU(), shifted);
   excess.tensor.layer.name += '_excess';

@@ -14,7 +14,11 @@ export function batchNormalization(context: OnnxNodeContext): Value {
   const [scale, shift, mean, variance] = [1, 2, 3, 4].map((index) => {
     const name = context.inputName(index);
     const values = context.constant(name).values;
-    if (values.length !== channels) throw new FileFormatError(context.file, `${context.label}: input '${name}' has ${values.length} values for ${channels} channels`);
+    if (values.length !== channels)
+      throw new FileFormatError(
+        context.file,
+        `${context.label}: input '${name}' has ${values.length} values for ${channels} channels`,
+      );
     return values;
   });
   context.afterBuild(() => {

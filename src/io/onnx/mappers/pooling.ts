@@ -17,15 +17,21 @@ export function pool(context: OnnxNodeContext): Value {
   const [top, left, bottom, right] = intsOf(attributes, 'pads', [0, 0, 0, 0]) as [number, number, number, number];
   const kernel = intsOf(attributes, 'kernel_shape', []) as [number, number];
   const strides = intsOf(attributes, 'strides', [1, 1]) as [number, number];
-  if (stringOf(attributes, 'auto_pad', 'NOTSET') !== 'NOTSET') throw new FileFormatError(file, `${label}: auto_pad is not read; export with explicit pads`);
-  if (intsOf(attributes, 'dilations', [1, 1]).some((dilation) => dilation !== 1)) throw new FileFormatError(file, `${label}: dilated pooling is not imported`);
-  if (kernel.length !== 2 || strides.length !== 2) throw new FileFormatError(file, `${label}: only 2-D pooling is imported, got kernel_shape [${kernel.join(', ')}]`);
+  if (stringOf(attributes, 'auto_pad', 'NOTSET') !== 'NOTSET')
+    throw new FileFormatError(file, `${label}: auto_pad is not read; export with explicit pads`);
+  if (intsOf(attributes, 'dilations', [1, 1]).some((dilation) => dilation !== 1))
+    throw new FileFormatError(file, `${label}: dilated pooling is not imported`);
+  if (kernel.length !== 2 || strides.length !== 2)
+    throw new FileFormatError(file, `${label}: only 2-D pooling is imported, got kernel_shape [${kernel.join(', ')}]`);
   const from = context.nchw(0);
   // The layers' own ceilMode and countIncludePad have ONNX's (and PyTorch's) semantics (ops/maxPool2d.ts).
   const ceilMode = intOf(attributes, 'ceil_mode', 0) === 1;
   const options = { poolSize: kernel, strides, padding: [top, bottom, left, right] as const, ceilMode };
   if (op === 'MaxPool') return context.apply(new MaxPool2D(options), from);
-  return context.apply(new AvgPool2D({ ...options, countIncludePad: intOf(attributes, 'count_include_pad', 0) === 1 }), from);
+  return context.apply(
+    new AvgPool2D({ ...options, countIncludePad: intOf(attributes, 'count_include_pad', 0) === 1 }),
+    from,
+  );
 }
 
 /** Operators that read a pooled [c, 1, 1] as the vector [c]: after them, no reshape is needed. */
@@ -37,7 +43,7 @@ const FLATTENING_OPERATORS: ReadonlySet<string> = new Set(['Flatten', 'Reshape',
  */
 function spatialMean(context: OnnxNodeContext, from: Value, keepDims: boolean): Value {
   const readers = context.readers.nodesOf(context.output);
-  const isFlattened = !keepDims || (readers.every((node) => FLATTENING_OPERATORS.has(node.opType ?? '')));
+  const isFlattened = !keepDims || readers.every((node) => FLATTENING_OPERATORS.has(node.opType ?? ''));
   return isFlattened
     ? context.apply(new GlobalAveragePooling2D(), from, 'vector')
     : context.apply(new GlobalAveragePooling2D({ keepDims: true }), from, 'maps');
@@ -61,7 +67,10 @@ export function reduceMean(context: OnnxNodeContext): Value {
   const spatial = mapsLayout(from) === 'NCHW' ? [2, 3] : [1, 2];
   const normalized = axes.map((axis) => (axis < 0 ? axis + 4 : axis)).sort();
   if (from.kind !== 'maps' || normalized.join() !== spatial.join()) {
-    throw new FileFormatError(file, `${label}: only the mean over height and width of feature maps is imported, got axes [${axes.join(', ')}] of ${from.kind === 'maps' ? `${mapsLayout(from)} maps` : 'a vector'}`);
+    throw new FileFormatError(
+      file,
+      `${label}: only the mean over height and width of feature maps is imported, got axes [${axes.join(', ')}] of ${from.kind === 'maps' ? `${mapsLayout(from)} maps` : 'a vector'}`,
+    );
   }
   return spatialMean(context, from, keepDims);
 }

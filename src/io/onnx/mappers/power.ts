@@ -12,7 +12,11 @@ export function pow(context: OnnxNodeContext): Value {
   const square = layerNormSquare(context);
   if (square !== null) return square;
   const exponentName = context.inputName(1);
-  if (!context.isConstant(exponentName)) throw new FileFormatError(context.file, `${context.label}: Pow is imported with a constant exponent only; '${exponentName}' is computed`);
+  if (!context.isConstant(exponentName))
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: Pow is imported with a constant exponent only; '${exponentName}' is computed`,
+    );
   return context.apply(new Power({ exponent: context.scalarOf(exponentName) }), context.read(0));
 }
 

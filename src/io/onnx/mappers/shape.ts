@@ -20,13 +20,17 @@ export function transpose(context: OnnxNodeContext): Value {
   if ((from.kind === 'vector' && perm === '0,1') || (from.kind === 'maps' && perm === '0,1,2,3')) return from;
   if (from.kind === 'maps' && layout === 'NCHW' && perm === '0,2,3,1') return { ...from, layout: 'NHWC' };
   if (from.kind === 'maps' && layout === 'NHWC' && perm === '0,3,1,2') return { ...from, layout: 'NCHW' };
-  throw new FileFormatError(context.file, `${context.label}: only transposes between NCHW and NHWC are imported; got perm [${perm}] of ${from.kind === 'maps' ? `${layout} feature maps` : 'a vector'}`);
+  throw new FileFormatError(
+    context.file,
+    `${context.label}: only transposes between NCHW and NHWC are imported; got perm [${perm}] of ${from.kind === 'maps' ? `${layout} feature maps` : 'a vector'}`,
+  );
 }
 
 export function flatten(context: OnnxNodeContext): Value {
   const { file, label, op } = context;
   const from = context.read(0);
-  if (op === 'Flatten' && intOf(context.attributes, 'axis', 1) !== 1) throw new FileFormatError(file, `${label}: only axis 1 is imported`);
+  if (op === 'Flatten' && intOf(context.attributes, 'axis', 1) !== 1)
+    throw new FileFormatError(file, `${label}: only axis 1 is imported`);
   if (op === 'Reshape') {
     // [batch, -1] (the batch as exported, or any), or [batch, features] with the batch as 0 (copied),
     // -1 (inferred) or SYMBOLIC_BATCH (read by Shape).
@@ -34,14 +38,20 @@ export function flatten(context: OnnxNodeContext): Value {
     const features = sizeOf(onnxShapeOf(from));
     const isBatch = (extent: number) => extent === 0 || Number.isNaN(extent) || extent === -1;
     if (shape.length !== 2 || !(shape[1] === -1 || (isBatch(shape[0]!) && shape[1] === features))) {
-      throw new FileFormatError(file, `${label}: only a reshape to [batch, ${features}] is imported, got [${Array.from(shape, (extent) => (Number.isNaN(extent) ? 'batch' : extent)).join(', ')}]`);
+      throw new FileFormatError(
+        file,
+        `${label}: only a reshape to [batch, ${features}] is imported, got [${Array.from(shape, (extent) => (Number.isNaN(extent) ? 'batch' : extent)).join(', ')}]`,
+      );
     }
   }
   if (from.kind === 'vector') return from;
   const [h, w, c] = from.tensor.shape as [number, number, number];
   // NHWC maps, one channel or one position flatten in our order; only the rest need reordering.
   const isReordered = from.layout !== 'NHWC' && c > 1 && h * w > 1;
-  return { ...context.apply(new Flatten(), from, 'vector'), ...(isReordered ? { flattenedFrom: [c, h, w] as [number, number, number] } : {}) };
+  return {
+    ...context.apply(new Flatten(), from, 'vector'),
+    ...(isReordered ? { flattenedFrom: [c, h, w] as [number, number, number] } : {}),
+  };
 }
 
 export const identity = (context: OnnxNodeContext): Value => context.read(0);
@@ -58,7 +68,10 @@ export function squeeze(context: OnnxNodeContext): Value {
   const normalized = axes.map((axis) => (axis < 0 ? axis + 4 : axis)).sort();
   const [h, w] = from.tensor.shape as [number, number];
   if (from.kind !== 'maps' || h !== 1 || w !== 1 || !(axes.length === 0 || normalized.join() === spatial.join())) {
-    throw new FileFormatError(context.file, `${context.label}: only the squeeze of 1x1 feature maps to a vector is imported, got axes [${axes.join(', ')}] of ${from.kind === 'maps' ? `${h}x${w} maps` : 'a vector'}`);
+    throw new FileFormatError(
+      context.file,
+      `${context.label}: only the squeeze of 1x1 feature maps to a vector is imported, got axes [${axes.join(', ')}] of ${from.kind === 'maps' ? `${h}x${w} maps` : 'a vector'}`,
+    );
   }
   return context.apply(new Flatten(), from, 'vector');
 }

@@ -22,7 +22,11 @@ export function subtractOrDivide(context: OnnxNodeContext): Value {
     const normalization = continueLayerNorm(context);
     if (normalization !== null) return normalization;
     const from = [context.read(0), context.read(1)];
-    if (layoutOf(from[0]!) !== layoutOf(from[1]!)) throw new FileFormatError(file, `${label}: its inputs are laid out differently (${layoutOf(from[0]!)}, ${layoutOf(from[1]!)})`);
+    if (layoutOf(from[0]!) !== layoutOf(from[1]!))
+      throw new FileFormatError(
+        file,
+        `${label}: its inputs are laid out differently (${layoutOf(from[0]!)}, ${layoutOf(from[1]!)})`,
+      );
     return context.apply(op === 'Sub' ? new Subtract() : new Divide(), from);
   }
   if (op === 'Div' && constantIndex === 1) {
@@ -30,16 +34,37 @@ export function subtractOrDivide(context: OnnxNodeContext): Value {
     if (gelu !== null) return gelu;
   }
   const from = context.read(1 - constantIndex);
-  if (from.kind !== 'maps') throw new FileFormatError(file, `${label}: a constant in ${op} is imported only on feature maps`);
+  if (from.kind !== 'maps')
+    throw new FileFormatError(file, `${label}: a constant in ${op} is imported only on feature maps`);
   const perChannel = perChannelConstant(context.constant(names[constantIndex]!), from, label, file);
   const apply = (layer: Parameters<OnnxNodeContext['apply']>[0], value: Value) => context.apply(layer, value);
   const fill = (action: () => void) => context.afterBuild(action);
   if (op === 'Div') {
-    if (constantIndex === 0) throw new FileFormatError(file, `${label}: a constant divided by feature maps is not imported`);
-    return depthwiseAffine('scale', perChannel.map((value) => 1 / value), from, apply, fill);
+    if (constantIndex === 0)
+      throw new FileFormatError(file, `${label}: a constant divided by feature maps is not imported`);
+    return depthwiseAffine(
+      'scale',
+      perChannel.map((value) => 1 / value),
+      from,
+      apply,
+      fill,
+    );
   }
-  if (constantIndex === 1) return depthwiseAffine('shift', perChannel.map((value) => -value), from, apply, fill);
-  const negated = depthwiseAffine('scale', perChannel.map(() => -1), from, apply, fill);
+  if (constantIndex === 1)
+    return depthwiseAffine(
+      'shift',
+      perChannel.map((value) => -value),
+      from,
+      apply,
+      fill,
+    );
+  const negated = depthwiseAffine(
+    'scale',
+    perChannel.map(() => -1),
+    from,
+    apply,
+    fill,
+  );
   // Both layers come from one node, which names them: the first one gets a suffix.
   negated.tensor.layer.name += '_negated';
   return depthwiseAffine('shift', perChannel, negated, apply, fill);
