@@ -36,7 +36,7 @@ export function mutateBytes(bytes: Uint8Array, random: Random): Uint8Array {
   switch (random.integer(5)) {
     case 0: {
       for (let flips = 1 + random.integer(8); flips > 0; flips--)
-        copy[random.integer(copy.length)] ^= 1 << random.integer(8);
+        copy[random.integer(copy.length)]! ^= 1 << random.integer(8);
       return copy;
     }
     case 1: {

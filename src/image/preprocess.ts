@@ -113,9 +113,9 @@ function accumulateArea(rows: ImageRows, width: number, height: number, channels
           const columnWeight = columnWeights[at + index]!;
           const source = (start + index) * channels;
           for (let channel = 0; channel < channels; channel++) {
-            sums[x * channels + channel] += values[source + channel]! * rowWeight * columnWeight;
+            sums[x * channels + channel]! += values[source + channel]! * rowWeight * columnWeight;
           }
-          weights[x] += rowWeight * columnWeight;
+          weights[x]! += rowWeight * columnWeight;
         }
       }
     }

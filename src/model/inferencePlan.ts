@@ -420,7 +420,7 @@ function convGroup(
       other !== tail &&
       sameShape(graph.layerOutputShapes[other]!, graph.layerOutputShapes[tail]!);
     if (isResidual) {
-      residualNode = other!;
+      residualNode = other;
       tail = adder;
       members.push(tail);
       labels.push('Add');

@@ -599,8 +599,8 @@ function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments
         // The kernel is [kH, kW, inC / groups, outC].
         weights[index] = kernel[index * conv.filters + filter]!;
         window[index] = isInside ? input[(y * inW + x) * inC + firstChannel + channel]! : 0;
-        products[index] = window[index]! * weights[index]!;
-        channelSums[channel]! += products[index]!;
+        products[index] = window[index] * weights[index];
+        channelSums[channel]! += products[index];
       }
     }
   }
@@ -681,8 +681,8 @@ function explainPooling({ outputs, layer, inputs, base }: ExplainerArguments): P
       }
       window[tap] = input[(y * inW + x) * inC + channel]!;
       covered++;
-      sum += window[tap]!;
-      if (winner < 0 || window[tap]! > window[winner]!) winner = tap;
+      sum += window[tap];
+      if (winner < 0 || window[tap] > window[winner]!) winner = tap;
     }
   }
   if (pool instanceof MaxPool2D) {
@@ -972,8 +972,8 @@ function explainTransposedConvolution({
         // The kernel is [kH, kW, outC / groups, inC].
         weights[index] =
           kernel[((kernelRow * kW + kernelColumn) * groupOutC + (filter % groupOutC)) * inC + firstChannel + channel]!;
-        products[index] = window[index]! * weights[index]!;
-        channelSums[channel]! += products[index]!;
+        products[index] = window[index] * weights[index];
+        channelSums[channel]! += products[index];
       }
       tap++;
     }

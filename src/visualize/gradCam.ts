@@ -152,7 +152,7 @@ export function gradCam(model: Model, input: Tensor, image: Image, options: Grad
     const weights = new Float64Array(channels);
     for (let position = 0; position < height * width; position++) {
       for (let channel = 0; channel < channels; channel++)
-        weights[channel] += dFeatures!.data[position * channels + channel]!;
+        weights[channel]! += dFeatures!.data[position * channels + channel]!;
     }
     const cam = new Float32Array(height * width);
     for (let position = 0; position < height * width; position++) {

@@ -498,10 +498,10 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     test(`${bundler}: a .wasm build the server does not have fails naming its URL`, async () => {
       const { result, origin } = await open(bundler, true);
       assert.equal(result.initError?.name, 'BackendError');
-      assert.match(result.initError!.url, new RegExp(`^${origin}${WASM_PATHS[bundler]}$`));
+      assert.match(result.initError.url, new RegExp(`^${origin}${WASM_PATHS[bundler]}$`));
       assert.equal(
-        result.initError!.message,
-        `wasm backend: could not load ${result.initError!.url} (404 Not Found); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`,
+        result.initError.message,
+        `wasm backend: could not load ${result.initError.url} (404 Not Found); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`,
       );
       assert.equal(result.backend?.active, 'reference', 'the page goes on on the reference kernels');
     });

@@ -63,7 +63,7 @@ function startServer(root: string): Promise<TestServer & { server: Server }> {
       return;
     }
     const bytes = Buffer.from(readFileSync(file));
-    if (state.behaviour.isCorrupting) bytes[bytes.length >> 1] ^= 0xff;
+    if (state.behaviour.isCorrupting) bytes[bytes.length >> 1]! ^= 0xff;
     const start = range === null ? 0 : Number(/^bytes=(\d+)-$/.exec(range)?.[1] ?? Number.NaN);
     if (Number.isNaN(start)) {
       response.writeHead(400).end();

@@ -202,8 +202,8 @@ describe('Train page: live training in headless Chromium', { skip: skipWithoutCh
     assert.equal(initial.backend?.active, 'wasm');
     assert.equal(initial.backend?.isIsolated, true);
     assert.ok(
-      initial.backend!.threads >= 2,
-      `the worker's backend runs ${initial.backend!.threads} thread(s) in an isolated page`,
+      initial.backend.threads >= 2,
+      `the worker's backend runs ${initial.backend.threads} thread(s) in an isolated page`,
     );
     assert.equal(await page.locator('#train-kernels canvas').count(), 2, 'digits-cnn has two conv layers');
     // Input, conv, ReLU, pool, conv, ReLU, pool, flatten as pictures; dense, ReLU, dense, softmax as labelled cells.

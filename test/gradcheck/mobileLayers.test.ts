@@ -322,7 +322,7 @@ describe('layer normalization gradients match central differences', () => {
     const random = new Random(62);
     for (const { name, tensor } of model.namedWeights()) {
       if (name.endsWith('/beta') || name.endsWith('/gamma') || name.endsWith('/bias'))
-        for (let index = 0; index < tensor.size; index++) tensor.data[index] += 0.3 * (random.uniform() - 0.5);
+        for (let index = 0; index < tensor.size; index++) tensor.data[index]! += 0.3 * (random.uniform() - 0.5);
     }
     const x = uniformTensor(random, [2, 4, 4, 3]);
     const targets = Tensor.zeros([2, 3], 'float64');

@@ -91,7 +91,7 @@ function packRow(samples: ArrayLike<number>, first: number, count: number, depth
     const sample = samples[first + index]!;
     if (depth === 16) row.set([sample >> 8, sample & 0xff], index * 2);
     else if (depth === 8) row[index] = sample;
-    else row[(index * depth) >> 3] |= sample << (8 - depth - ((index * depth) & 7));
+    else row[(index * depth) >> 3]! |= sample << (8 - depth - ((index * depth) & 7));
   }
   return row;
 }

@@ -80,7 +80,7 @@ function everyField(): Uint8Array {
     { sparseTensorType: { elemType: 1, shape } },
   ];
   const sparse = { values: tensor('values'), indices: tensor('indices'), dims: [4, 4] };
-  const valueInfo = { name: 'v', type: types[0], docString: 'd' };
+  const valueInfo = { name: 'v', type: types[0]!, docString: 'd' };
   const plainNode = { input: ['a', ''], output: ['b'], name: 'n', opType: 'Relu', domain: 'ai.onnx', docString: 'd' };
   const innerGraph = { node: [plainNode], name: 'inner', input: [valueInfo], output: [valueInfo] };
   const attribute = {
@@ -94,7 +94,7 @@ function everyField(): Uint8Array {
     t: tensor('t'),
     g: innerGraph,
     sparseTensor: sparse,
-    tp: types[1],
+    tp: types[1]!,
     floats: [1, 2],
     ints: [3, 4],
     strings: [utf8('x')],
@@ -220,7 +220,7 @@ describe('the wire scan reads a file as onnx-proto decodes it', () => {
       .flatMap((node) => [node.input[1]!, node.input[2]!])
       .map((name) => ({ name, dims: [64, 64, 3, 3], dataType: 1, rawData: new Uint8Array(64) }));
     const valueInfo = nodes.map((node) => ({
-      name: node.output[0],
+      name: node.output[0]!,
       type: {
         tensorType: {
           elemType: 1,

@@ -58,7 +58,7 @@ for (const backend of ['wasm-1', 'wasm-2', 'reference'] as const) {
         alsoKept,
       } = withScope(() => ({ nested: [relu(x)], alsoKept: conv2d(x, filter, null) }));
       const values = Array.from(kept.data);
-      const arrayValues = Array.from(inArray!.data);
+      const arrayValues = Array.from(inArray.data);
       const alsoValues = Array.from(alsoKept.data);
       assert.ok(sum(values) > 100, `a real result: sum ${sum(values)}`);
       for (let round = 0; round < 3; round++) {
@@ -66,7 +66,7 @@ for (const backend of ['wasm-1', 'wasm-2', 'reference'] as const) {
         withScope(() => withScope(() => relu(conv2d(otherX, otherFilter, null, { padding: 'same' }))));
       }
       assert.deepEqual(Array.from(kept.data), values, 'unchanged after other scopes');
-      assert.deepEqual(Array.from(inArray!.data), arrayValues, 'a tensor returned inside an array is kept');
+      assert.deepEqual(Array.from(inArray.data), arrayValues, 'a tensor returned inside an array is kept');
       assert.deepEqual(Array.from(alsoKept.data), alsoValues, 'a tensor returned inside an object is kept');
       // The kept values are the op's: computed again, bit for bit the same.
       assert.deepEqual(

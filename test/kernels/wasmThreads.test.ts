@@ -118,10 +118,10 @@ test("shares no worker claims run on the caller: workers stopped mid-life leave 
   try {
     assert.equal(workers.length, 2, 'a 3-thread pool starts 2 workers');
     const jobs = trainingJobs(new Random(11));
-    const expected = jobs.map((job) => job(single!.kernels));
+    const expected = jobs.map((job) => job(single.kernels));
     const compare = (what: string) =>
       jobs.forEach((job, index) => {
-        const outputs = job(many!.kernels);
+        const outputs = job(many.kernels);
         outputs.forEach((output, position) => {
           assert.deepEqual(output, expected[index]![position], `${what}: job ${index}, output ${position}`);
         });

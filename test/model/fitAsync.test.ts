@@ -249,7 +249,7 @@ describe('fitAsync stops on an AbortSignal after the current batch', () => {
     const resumed = await model.fitAsync(TRAIN.x, TRAIN.labels, {
       ...options,
       optimizer: new SGD({ learningRate: 0.05 }),
-      resume: saved!.state,
+      resume: saved.state,
     });
     assert.deepEqual(copyWeights(model), copyWeights(straight));
     assert.deepEqual(figures(resumed.epochs), figures(straightHistory.epochs));

@@ -247,7 +247,7 @@ describe('featureExtractor and addClassifierHead', () => {
     const values = Float32Array.from(kernel.data);
     const inner = new Model({ inputs: input.output, outputs: features }, { seed: 99 });
     assert.equal(conv.kernel, kernel, 'the same tensor');
-    assert.deepEqual(conv.kernel!.data, values, 'not initialised again from the other seed');
+    assert.deepEqual(conv.kernel.data, values, 'not initialised again from the other seed');
     assertClose(
       inner.predict(TRAIN.x).data,
       withScope(() => model.forward(TRAIN.x, { end: 4 }).data.slice()),

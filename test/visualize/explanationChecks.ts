@@ -61,7 +61,7 @@ export function checkParts(explanation: ValueExplanation, outputs: LayerOutputs)
           `${label}: window value ${index}`,
         );
         assert.equal(products[index], window[index]! * weights[index]!, `${label}: product ${index}`);
-        channelSum += products[index]!;
+        channelSum += products[index];
       }
       assert.ok(
         Math.abs(channelSums[channel]! - channelSum) <= 1e-12 * (1 + Math.abs(channelSum)),

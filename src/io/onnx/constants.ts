@@ -283,9 +283,9 @@ export function foldConstant(
     case 'Slice': {
       // One axis of a 1-D or 2-D constant (what shape arithmetic slices).
       const [starts, ends, axes, steps] = [1, 2, 3, 4].map((index) =>
-        inputs[index] === undefined ? null : Array.from(inputs[index]!.values),
+        inputs[index] === undefined ? null : Array.from(inputs[index].values),
       );
-      if (starts === null || ends === null || starts.length !== 1 || first.dims.length > 2)
+      if (starts == null || ends == null || starts.length !== 1 || first.dims.length > 2)
         throw new FileFormatError(file, `${label}: only a slice of one axis of a small constant is folded`);
       const axis = ((axes?.[0] ?? 0) + first.dims.length) % first.dims.length;
       const step = steps?.[0] ?? 1;

@@ -401,7 +401,7 @@ function refuseUnsupportedOperators(graph: Onnx.IGraphProto, readers: GraphReade
     else entry.count++;
   }
   if (unsupported.size === 0) return;
-  const [[firstOp, { first }]] = unsupported;
+  const [firstOp, { first }] = [...unsupported][0]!;
   const operators = [...unsupported].map(([opType, { count, first: node }]) => ({
     opType,
     count,

@@ -79,7 +79,7 @@ export function avgPool2dBackprop(dOut: FloatArray, dInput: FloatArray, params: 
         for (let channel = 0; channel < inC; channel++, outIndex++) {
           const share = dOut[outIndex]! / count;
           for (let iy = yStart; iy < yEnd; iy++) {
-            for (let ix = xStart; ix < xEnd; ix++) dInput[((image * inH + iy) * inW + ix) * inC + channel] += share;
+            for (let ix = xStart; ix < xEnd; ix++) dInput[((image * inH + iy) * inW + ix) * inC + channel]! += share;
           }
         }
       }

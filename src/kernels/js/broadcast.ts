@@ -60,7 +60,7 @@ export function reduceSumTo(input: FloatArray, output: FloatArray, params: Reduc
   for (let inIndex = 0; inIndex < size; inIndex++) {
     let outOffset = 0;
     for (let axis = 0; axis < BROADCAST_RANK; axis++) outOffset += index[axis]! * outStrides[axis]!;
-    output[outOffset] += input[inIndex]!;
+    output[outOffset]! += input[inIndex]!;
     advance(index, shape);
   }
 }

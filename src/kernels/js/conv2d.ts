@@ -73,14 +73,14 @@ export function conv2d(
                     : input[inBase + channel]! * inputScale[image * inC + channel]!;
                 const weightBase = filterBase + i * outC + group * groupOutC;
                 const outBase = group * groupOutC;
-                for (let m = 0; m < groupOutC; m++) accumulator[outBase + m] += value * filter[weightBase + m]!;
+                for (let m = 0; m < groupOutC; m++) accumulator[outBase + m]! += value * filter[weightBase + m]!;
               }
             }
           }
         }
         const outBase = ((image * outH + oy) * outW + ox) * outC;
         if (residual !== null) {
-          for (let oc = 0; oc < outC; oc++) accumulator[oc] += residual[outBase + oc]!;
+          for (let oc = 0; oc < outC; oc++) accumulator[oc]! += residual[outBase + oc]!;
         }
         if (activation !== null) {
           for (let oc = 0; oc < outC; oc++) accumulator[oc] = applyFusedActivation(accumulator[oc]!, activation);
@@ -123,7 +123,7 @@ export function conv2dBackpropInput(
                 const outBase = dOutBase + group * groupOutC;
                 let sum = 0;
                 for (let m = 0; m < groupOutC; m++) sum += dOut[outBase + m]! * filter[weightBase + m]!;
-                dInput[inBase + group * groupInC + i] += sum;
+                dInput[inBase + group * groupInC + i]! += sum;
               }
             }
           }
@@ -165,7 +165,7 @@ export function conv2dBackpropFilter(
                 const value = input[inBase + group * groupInC + i]!;
                 const weightBase = filterBase + i * outC + group * groupOutC;
                 const outBase = dOutBase + group * groupOutC;
-                for (let m = 0; m < groupOutC; m++) accumulator[weightBase + m] += value * dOut[outBase + m]!;
+                for (let m = 0; m < groupOutC; m++) accumulator[weightBase + m]! += value * dOut[outBase + m]!;
               }
             }
           }

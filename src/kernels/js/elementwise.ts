@@ -28,7 +28,7 @@ export function biasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsPar
   const accumulator = new Float64Array(columns);
   for (let row = 0; row < rows; row++) {
     const base = row * columns;
-    for (let column = 0; column < columns; column++) accumulator[column] += dOut[base + column]!;
+    for (let column = 0; column < columns; column++) accumulator[column]! += dOut[base + column]!;
   }
   dBias.set(accumulator);
 }
@@ -54,7 +54,7 @@ export function clipBiasAddGrad(
       const value = output[base + column]!;
       const gradient = min < value && value < max ? dOut[base + column]! : 0;
       dInput[base + column] = gradient;
-      accumulator[column] += gradient;
+      accumulator[column]! += gradient;
     }
   }
   dBias.set(accumulator);

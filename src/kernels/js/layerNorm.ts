@@ -73,8 +73,8 @@ export function layerNormGrad(
       const scaled = dOut[base + column]! * gamma[column]!;
       gradientSum += scaled;
       projection += scaled * normalized;
-      dGamma[column] += dOut[base + column]! * normalized;
-      dBeta[column] += dOut[base + column]!;
+      dGamma[column]! += dOut[base + column]! * normalized;
+      dBeta[column]! += dOut[base + column]!;
     }
     const gradientMean = gradientSum / columns;
     const projectionMean = projection / columns;

@@ -21,7 +21,7 @@ export function matMul(a: FloatArray, b: FloatArray, output: FloatArray, params:
     for (let p = 0; p < k; p++) {
       const aValue = a[i * aRowStride + p * aDepthStride]!;
       const bBase = p * bDepthStride;
-      for (let j = 0; j < n; j++) row[j] += aValue * b[bBase + j * bColumnStride]!;
+      for (let j = 0; j < n; j++) row[j]! += aValue * b[bBase + j * bColumnStride]!;
     }
     output.set(row, i * n);
   }

@@ -59,5 +59,5 @@ export function maxPool2dBackprop(
   _params: Pool2DParams,
 ): void {
   dInput.fill(0);
-  for (let outIndex = 0; outIndex < dOut.length; outIndex++) dInput[argmax[outIndex]!] += dOut[outIndex]!;
+  for (let outIndex = 0; outIndex < dOut.length; outIndex++) dInput[argmax[outIndex]!]! += dOut[outIndex]!;
 }

@@ -29,12 +29,12 @@ export function sgdUpdate(
   for (let index = 0; index < size; index++) {
     const g = gradient[index]! + weightDecay * weights[index]!;
     if (momentum === 0) {
-      weights[index] -= learningRate * g;
+      weights[index]! -= learningRate * g;
       continue;
     }
     const v = momentum * velocity[index]! + g;
     velocity[index] = v;
-    weights[index] -= learningRate * (isNesterov ? g + momentum * v : v);
+    weights[index]! -= learningRate * (isNesterov ? g + momentum * v : v);
   }
 }
 
@@ -100,12 +100,12 @@ export function rmsPropUpdate(
     }
     const step = g / (Math.sqrt(meanSquare) + epsilon);
     if (momentum === 0) {
-      weights[index] -= learningRate * step;
+      weights[index]! -= learningRate * step;
       continue;
     }
     const b = momentum * momentumBuffer![index]! + step;
     momentumBuffer![index] = b;
-    weights[index] -= learningRate * b;
+    weights[index]! -= learningRate * b;
   }
 }
 
@@ -126,7 +126,7 @@ export function adagradUpdate(
     const g = gradient[index]! + weightDecay * weights[index]!;
     const sum = accumulator[index]! + g * g;
     accumulator[index] = sum;
-    weights[index] -= (learningRate * g) / (Math.sqrt(sum) + epsilon);
+    weights[index]! -= (learningRate * g) / (Math.sqrt(sum) + epsilon);
   }
 }
 

@@ -156,7 +156,7 @@ export function resize2dBackprop(dOut: FloatArray, dInput: FloatArray, params: R
           const weight = weights[tap]!;
           if (weight === 0) continue;
           for (let channel = 0; channel < inC; channel++)
-            dInput[taps[tap]! * inC + channel] += weight * dOut[from + channel]!;
+            dInput[taps[tap]! * inC + channel]! += weight * dOut[from + channel]!;
         }
       }
     }

@@ -21,7 +21,7 @@ export function softmax(logits: FloatArray, output: FloatArray, params: RowsPara
       output[base + column] = exponential;
       sum += exponential;
     }
-    for (let column = 0; column < columns; column++) output[base + column] /= sum;
+    for (let column = 0; column < columns; column++) output[base + column]! /= sum;
   }
 }
 

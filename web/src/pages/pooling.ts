@@ -499,7 +499,7 @@ export const poolingPage: Page = {
         const tableRow = element('tr');
         for (let windowColumn = 0; windowColumn < poolSize; windowColumn++) {
           const cell = windowRow * poolSize + windowColumn;
-          const value = values[cell];
+          const value = values[cell] ?? null;
           tableRow.append(
             value === null
               ? element('td', { class: 'padding', title: 'padding: ignored' }, '\u2014')
