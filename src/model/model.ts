@@ -871,7 +871,7 @@ export class Model {
    * what onEpochEnd handed out (its FitState, with the weights and the optimizer's state of that
    * moment, e.g. a checkpoint) and pass the state as `resume`. A signal already aborted rejects
    * before any batch. On the main thread of a page, each batch still blocks for its own duration:
-   * for a page that must stay smooth, train in a Worker (README, "Training without blocking").
+   * for a page that must stay smooth, train in a Worker (docs/layers-and-training.md, "Training without blocking").
    */
   async fitAsync(x: Tensor, labels: Labels, options: FitAsyncOptions = {}): Promise<History> {
     const yieldEveryMs = options.yieldEveryMs ?? DEFAULT_FIT_YIELD_EVERY_MS;

@@ -4,8 +4,8 @@
 // A schedule of epochs becomes one of steps through perEpoch. Formulas and defaults follow PyTorch's
 // torch.optim.lr_scheduler (StepLR, ExponentialLR, CosineAnnealingLR, OneCycleLR) and Keras' warm-up;
 // the one-cycle policy is Smith and Topin, "Super-Convergence", 2017. Option names are Keras' and
-// TF.js' (decaySteps, decayRate), the toolkit's users' first framework; the README maps them to
-// PyTorch's. stepDecay still takes PyTorch's stepSize and gamma as deprecated aliases.
+// TF.js' (decaySteps, decayRate), the toolkit's users' first framework; docs/layers-and-training.md maps
+// them to PyTorch's. stepDecay still takes PyTorch's stepSize and gamma as deprecated aliases.
 
 import { ValueError } from '../core/errors.js';
 
