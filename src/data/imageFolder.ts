@@ -44,6 +44,7 @@ export interface ImageFolderOptions {
 
 /** What {@link loadImageFolder} returns: the two splits, their color model and the files it skipped. */
 export interface ImageFolderSplits extends TrainTestSplits {
+  /** The color model every image was converted to (the first image's, or the `colorModel` option). */
   colorModel: ColorModel;
   /** Files that could not be read or decoded; every other file is in a split. */
   failures: { file: string; error: ConvNetError }[];

@@ -32,15 +32,21 @@ export { MAX_MANIFEST_BYTES } from '../core/limits.js';
 
 /** The parsed contents of model.json. */
 export interface ModelManifest {
+  /** Always MODEL_FORMAT, 'convnet-ts-model': tells a model.json of this library apart. */
   format: typeof MODEL_FORMAT;
+  /** The format version, 1 to MODEL_FORMAT_VERSION; newer files are refused. */
   formatVersion: number;
+  /** The weights' type. */
   dtype: 'float32' | 'float64';
+  /** The model's seed (weight initialisation, Dropout's random numbers). */
   seed: number;
   /**
    * In order; `inputs` (indices of earlier layers) only in graph models: without it each layer reads the one before.
    */
   layers: { className: string; config: LayerConfig; inputs?: number[] | undefined; trainable?: false | undefined }[];
+  /** Every weight in weights.safetensors, `<layer>/<weight>` by name, with its shape, in the model's order. */
   weights: { name: string; shape: number[] }[];
+  /** A name per class, by class index; absent when the model has none. */
   classNames?: string[] | undefined;
   /** How images become the model's input (since version 3); see Preprocessing. */
   preprocessing?: Preprocessing | undefined;
@@ -60,6 +66,7 @@ export interface SaveOptions {
   classNames?: readonly string[] | undefined;
   /** Written instead of model.preprocessing (default: the model's, if it has one). */
   preprocessing?: Preprocessing | undefined;
+  /** Free-form facts about how the model was trained, written to model.json's `training`. */
   training?: Record<string, unknown> | undefined;
 }
 
@@ -67,6 +74,7 @@ export interface SaveOptions {
 export interface LoadedModel {
   /** A Sequential for a chain of layers, a graph Model otherwise. */
   model: Model;
+  /** The model.json it was read from, checked. */
   manifest: ModelManifest;
 }
 

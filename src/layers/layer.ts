@@ -9,6 +9,7 @@ import type { Tensor } from '../core/tensor.js';
 
 /** Per-call state of the forward pass. */
 export interface CallContext {
+  /** True in fit (Dropout drops, BatchNormalization uses the batch's statistics); false in predict and evaluate. */
   isTraining: boolean;
   /**
    * Random numbers for layers that draw them per call in training (Dropout takes one 32-bit seed per
@@ -25,7 +26,9 @@ export interface BuildContext {
 
 /** A weight tensor with its name inside the layer ("kernel", "bias"). */
 export interface NamedWeight {
+  /** The weight's name inside the layer, e.g. 'kernel'; saved as `<layer>/<name>`. */
   readonly name: string;
+  /** The weight's values. */
   readonly tensor: Tensor;
   /** False for state that is saved but not trained (batch normalization's moving averages); default true. */
   readonly isTrainable?: boolean | undefined;

@@ -175,6 +175,7 @@ function callbackList<C>(callbacks: C | readonly C[] | undefined): readonly C[] 
 
 /** Options of model.forward. */
 export interface ForwardOptions {
+  /** Run as in training (Dropout active, batch statistics); default false. */
   isTraining?: boolean | undefined;
   /** Run layers [0, end); default all. */
   end?: number | undefined;
@@ -186,7 +187,9 @@ export interface ForwardOptions {
 
 /** What model.evaluate returns. */
 export interface Evaluation {
+  /** The mean softmax cross-entropy over the examples. */
   loss: number;
+  /** The share of examples whose most probable class is their label, 0 to 1. */
   accuracy: number;
   /** The class probabilities [examples, classes], when evaluate was asked to keep them. */
   probabilities?: Tensor | undefined;
@@ -202,7 +205,9 @@ export function setModelSaver(saver: (model: Model, directory: string, options: 
 
 /** One layer of a model and the layers its inputs come from (indices into Model.nodes, all earlier). */
 export interface ModelNode {
+  /** The layer. */
   readonly layer: Layer;
+  /** The nodes whose outputs it reads, in order (empty for the Input). */
   readonly inputs: readonly number[];
 }
 

@@ -14,6 +14,7 @@ export type LearningRateSchedule = (step: number) => number;
 
 /** Options of stepDecay. */
 export interface StepDecayOptions {
+  /** The rate at step 0. */
   initialLearningRate: number;
   /** Steps between two decays (PyTorch's step_size). */
   decaySteps?: number | undefined;
@@ -63,6 +64,7 @@ function eitherName(
 
 /** Options of exponentialDecay. */
 export interface ExponentialDecayOptions {
+  /** The rate at step 0. */
   initialLearningRate: number;
   /** Factor per decaySteps steps. */
   decayRate: number;
@@ -90,6 +92,7 @@ export function exponentialDecay(options: ExponentialDecayOptions): LearningRate
 
 /** Options of cosineDecay. */
 export interface CosineDecayOptions {
+  /** The rate at step 0. */
   initialLearningRate: number;
   /** Steps from the initial to the final learning rate; it stays final afterwards. */
   decaySteps: number;

@@ -1,11 +1,20 @@
 // The API reference (`npm run docs`, TypeDoc) stays buildable: TypeDoc converts the public entry
 // (src/index.ts) with typedoc.json's validation (links that resolve, doc comments on exported
-// declarations) and warns of nothing, and every name the package exports has a doc comment (TypeDoc's
-// own check would also demand one on every method of every interface). Converts without writing HTML.
+// declarations) and warns of nothing; every name the package exports has a doc comment, and so does every
+// member of an exported interface or object type (a field or method a user reads or implements; a member
+// an interface inherits is checked where it is declared). Converts without writing HTML.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Application, Logger, LogLevel, TSConfigReader, TypeDocReader, type DeclarationReflection } from 'typedoc';
+import {
+  Application,
+  type DeclarationReflection,
+  Logger,
+  LogLevel,
+  ReflectionKind,
+  TSConfigReader,
+  TypeDocReader,
+} from 'typedoc';
 import { repoRoot } from '../helpers.js';
 
 /** Keeps TypeDoc's messages for the failure report (and still counts them). */
@@ -19,10 +28,26 @@ class CollectingLogger extends Logger {
 }
 
 function hasDocComment(reflection: DeclarationReflection): boolean {
-  return reflection.hasComment() || (reflection.signatures ?? []).some((signature) => signature.hasComment());
+  return (
+    reflection.hasComment() ||
+    (reflection.signatures ?? []).some((signature) => signature.hasComment()) ||
+    (reflection.getSignature?.hasComment() ?? false)
+  );
 }
 
-test('API reference: TypeDoc builds it without warnings, and every export has a doc comment', async () => {
+/**
+ * The members an exported declaration declares itself: an interface's fields and methods, or those of
+ * a type alias of an object type. Members it inherits are checked where they are declared.
+ */
+function declaredMembers(reflection: DeclarationReflection): DeclarationReflection[] {
+  const isObjectAlias = reflection.kind === ReflectionKind.TypeAlias && reflection.type?.type === 'reflection';
+  if (reflection.kind !== ReflectionKind.Interface && !isObjectAlias) return [];
+  const members =
+    reflection.type?.type === 'reflection' ? (reflection.type.declaration.children ?? []) : (reflection.children ?? []);
+  return members.filter((member) => member.inheritedFrom === undefined);
+}
+
+test('API reference: TypeDoc builds it without warnings, and every export and interface member has a doc comment', async () => {
   const app = await Application.bootstrapWithPlugins({ options: join(repoRoot, 'typedoc.json') }, [
     new TypeDocReader(),
     new TSConfigReader(),
@@ -38,4 +63,13 @@ test('API reference: TypeDoc builds it without warnings, and every export has a 
   assert.ok(exported.length > 400, `the reference lists ${exported.length} exports; expected the whole public API`);
   const undocumented = exported.filter((reflection) => !hasDocComment(reflection)).map((reflection) => reflection.name);
   assert.deepEqual(undocumented, [], 'exported names without a doc comment');
+
+  const members = exported.flatMap((reflection) =>
+    declaredMembers(reflection).map((member) => ({ owner: reflection.name, member })),
+  );
+  assert.ok(members.length > 600, `${members.length} interface members checked; expected every exported interface's`);
+  const undocumentedMembers = members
+    .filter(({ member }) => !hasDocComment(member))
+    .map(({ owner, member }) => `${owner}.${member.name}`);
+  assert.deepEqual(undocumentedMembers, [], 'members of exported interfaces without a doc comment');
 });
