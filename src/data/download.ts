@@ -125,9 +125,12 @@ export type DownloadFailure = 'http' | 'network' | 'truncated' | 'checksum';
 
 /** A download that failed. The message names the URL; `reason` says what kind of failure it was. */
 export class DownloadError extends ConvNetError {
+  /** The error's class name: 'DownloadError'. */
   override name = 'DownloadError';
   constructor(
+    /** The URL that failed. */
     readonly url: string,
+    /** What kind of failure: 'http', 'network', 'truncated' or 'checksum'. */
     readonly reason: DownloadFailure,
     detail: string,
   ) {

@@ -74,9 +74,12 @@ export interface BundledModelInfo {
 
 /** A model name that is not one of BUNDLED_MODEL_NAMES; `known` lists those. */
 export class UnknownBundledModelError extends ValueError {
+  /** The error's class name: 'UnknownBundledModelError'. */
   override name = 'UnknownBundledModelError';
   constructor(
+    /** The name asked for. */
     readonly requested: string,
+    /** The bundled models' names. */
     readonly known: readonly string[] = BUNDLED_MODEL_NAMES,
   ) {
     super(`bundled model: unknown name '${requested}'; the bundled models are ${known.join(', ')}`);

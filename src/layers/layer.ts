@@ -49,6 +49,7 @@ export interface LayerOptions {
 export abstract class Layer {
   /** Stable type name used in model files and summaries ("Conv2D"). */
   abstract readonly className: string;
+  /** Unique inside the model, e.g. 'conv2d_1'; weights are saved as `<name>/<weight>`. */
   name: string;
   /**
    * Whether training changes this layer's weights; default true. A frozen layer (false) is left out
@@ -153,8 +154,11 @@ export abstract class Layer {
  */
 export class SymbolicTensor {
   constructor(
+    /** The shape of one example of this output, without the batch axis. */
     readonly shape: Shape,
+    /** The layer whose output this is. */
     readonly layer: Layer,
+    /** The symbolic tensors the layer was applied to (none for an Input's). */
     readonly inputs: readonly SymbolicTensor[],
   ) {}
 }

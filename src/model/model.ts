@@ -238,11 +238,15 @@ export class Model {
   readonly outputNames: readonly string[];
   /** The layers in an order where every layer comes after those it reads (node i holds layers[i]). */
   readonly layers: readonly Layer[];
+  /** One node per layer, in `layers` order, with the nodes it reads. */
   readonly nodes: readonly ModelNode[];
+  /** The seed the weights were drawn with, and fit's default seed (shuffling, Dropout). */
   readonly seed: number;
+  /** The weights' type. */
   readonly dtype: DType;
   /** Per-example input shape of each layer (a merge's first input; the first is the model's input shape). */
   readonly layerInputShapes: readonly Shape[];
+  /** Per-example output shape of each layer, in `layers` order. */
   readonly layerOutputShapes: readonly Shape[];
   /** How many later layers read each layer's output. */
   private readonly consumers: readonly number[];
@@ -436,10 +440,12 @@ export class Model {
     return this.layers[this.layers.length - 1] instanceof Softmax ? 'probabilities' : 'logits';
   }
 
+  /** The shape of one input example, without the batch axis, e.g. [28, 28, 1]. */
   get inputShape(): Shape {
     return this.layerInputShapes[0]!;
   }
 
+  /** The shape of one example of the model's output, e.g. [10]. */
   get outputShape(): Shape {
     return this.layerOutputShapes[this.layerOutputShapes.length - 1]!;
   }

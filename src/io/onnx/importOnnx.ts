@@ -86,6 +86,7 @@ export class UnsupportedOperatorsError extends FileFormatError {
   constructor(
     file: string,
     detail: string,
+    /** Each operator the importer does not map, with its count and first node, in graph order. */
     readonly operators: readonly UnsupportedOnnxOperator[],
   ) {
     super(file, detail);
