@@ -99,7 +99,12 @@ export interface ImageFiles {
   /** The pictures read, in the order of the files given. */
   images: ImageFile[];
   /** Files that could not be read or decoded, with the typed error saying why. */
-  failures: { file: string; error: ConvNetError }[];
+  failures: {
+    /** The path of the file. */
+    file: string;
+    /** Why it failed: a FileSystemError or FileFormatError naming the file. */
+    error: ConvNetError;
+  }[];
 }
 
 /**

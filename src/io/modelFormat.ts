@@ -43,9 +43,23 @@ export interface ModelManifest {
   /**
    * In order; `inputs` (indices of earlier layers) only in graph models: without it each layer reads the one before.
    */
-  layers: { className: string; config: LayerConfig; inputs?: number[] | undefined; trainable?: false | undefined }[];
+  layers: {
+    /** The layer's registered class name, e.g. 'Conv2D'. */
+    className: string;
+    /** What the layer's constructor takes back (Layer.getConfig). */
+    config: LayerConfig;
+    /** Indices of the earlier layers it reads (graph models only). */
+    inputs?: number[] | undefined;
+    /** Written (false) only for a frozen layer (since version 4). */
+    trainable?: false | undefined;
+  }[];
   /** Every weight in weights.safetensors, `<layer>/<weight>` by name, with its shape, in the model's order. */
-  weights: { name: string; shape: number[] }[];
+  weights: {
+    /** The weight's name in weights.safetensors, `<layer>/<weight>`. */
+    name: string;
+    /** The weight's shape. */
+    shape: number[];
+  }[];
   /** A name per class, by class index; absent when the model has none. */
   classNames?: string[] | undefined;
   /** How images become the model's input (since version 3); see Preprocessing. */
@@ -57,7 +71,14 @@ export interface ModelManifest {
    * written only when a model has several or names its output otherwise than its last layer. Files
    * without it have one output, named after the last layer.
    */
-  outputs?: { name: string; layer: number }[] | undefined;
+  outputs?:
+    | {
+        /** The output's name. */
+        name: string;
+        /** The index of the layer whose output it is. */
+        layer: number;
+      }[]
+    | undefined;
 }
 
 /** Options of serializeModel, saveModel and model.save. */

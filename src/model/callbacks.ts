@@ -113,7 +113,14 @@ export interface FitState {
   /** Epochs finished. */
   epoch: number;
   /** The generators' states: shuffling, augmentation, and layers' random numbers (Dropout). */
-  random: { shuffle: number[]; augment: number[]; layers: number[] };
+  random: {
+    /** The shuffling generator's state (Random.getState). */
+    shuffle: number[];
+    /** The augmentation generator's state. */
+    augment: number[];
+    /** The state of the generator of layers that draw random numbers (Dropout). */
+    layers: number[];
+  };
   /** The order of the training examples after the last shuffle (each epoch shuffles the previous order). */
   order: number[];
   /** The logs of the finished epochs. */

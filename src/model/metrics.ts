@@ -30,7 +30,14 @@ export interface ClassificationReport {
   /** One entry per class, by class index. */
   classes: ClassMetrics[];
   /** Unweighted means over the classes that have examples or predictions. */
-  macro: { precision: number; recall: number; f1: number };
+  macro: {
+    /** The mean of the classes' precisions. */
+    precision: number;
+    /** The mean of the classes' recalls. */
+    recall: number;
+    /** The mean of the classes' F1 scores. */
+    f1: number;
+  };
 }
 
 /**

@@ -162,7 +162,16 @@ export interface TrainingCurves {
   /** Each epoch's logs, as fit's History holds them. */
   epochs: readonly EpochLogs[];
   /** Running means within each epoch, at fractional epochs (epoch - 1 + batch / batches). */
-  batches?: readonly { position: number; loss: number; accuracy: number }[] | undefined;
+  batches?:
+    | readonly {
+        /** Where in training: epoch - 1 + batch / batches. */
+        position: number;
+        /** The epoch's running mean loss at that batch. */
+        loss: number;
+        /** The epoch's running accuracy at that batch, 0 to 1. */
+        accuracy: number;
+      }[]
+    | undefined;
 }
 
 /**

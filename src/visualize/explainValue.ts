@@ -365,7 +365,14 @@ export interface MergeExplanation extends ExplanationBase {
   /** How the operands combine (subtract and divide take two, in order). */
   operation: 'add' | 'subtract' | 'multiply' | 'divide' | 'maximum' | 'minimum';
   /** One per input, in order; a broadcast input's position has 0 on its size-1 axes. */
-  operands: { layerIndex: number; position: readonly number[]; value: number }[];
+  operands: {
+    /** The layer whose output the operand is. */
+    layerIndex: number;
+    /** The operand's position in that output. */
+    position: readonly number[];
+    /** The operand's value there. */
+    value: number;
+  }[];
 }
 
 /**
@@ -379,7 +386,12 @@ export interface CopyExplanation extends ExplanationBase {
    * The layer and position the value was copied from; null for the Input (the example's own value) and ZeroPadding2D's
    * zeros.
    */
-  source: { layerIndex: number; position: readonly number[] } | null;
+  source: {
+    /** The layer the value was copied from. */
+    layerIndex: number;
+    /** The value's position in that layer's output. */
+    position: readonly number[];
+  } | null;
 }
 
 /** explainValue's result, told apart by `kind`. */

@@ -2,7 +2,8 @@
 // (src/index.ts) with typedoc.json's validation (links that resolve, doc comments on exported
 // declarations) and warns of nothing; every name the package exports has a doc comment, and so does every
 // member of an exported class, interface or object type (a field, accessor or method a user reads, calls
-// or implements, inherited ones included). Converts without writing HTML.
+// or implements, inherited ones included, and the fields of object types a member's type spells out).
+// Converts without writing HTML.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,6 +13,7 @@ import {
   Logger,
   LogLevel,
   ReflectionKind,
+  type SomeType,
   TSConfigReader,
   TypeDocReader,
 } from 'typedoc';
@@ -49,6 +51,17 @@ function declaredMembers(reflection: DeclarationReflection): DeclarationReflecti
   return members.filter((member) => member.kind !== ReflectionKind.Constructor);
 }
 
+/** The fields of the object types a member's type spells out (`{ file: string; error: ... }[]`, `{ ... } | null`). */
+function objectFields(type: SomeType | undefined): DeclarationReflection[] {
+  if (type === undefined) return [];
+  if (type.type === 'array') return objectFields(type.elementType);
+  if (type.type === 'union') return type.types.flatMap(objectFields);
+  if (type.type === 'typeOperator') return objectFields(type.target);
+  if (type.type !== 'reflection') return [];
+  const fields = type.declaration.children ?? [];
+  return [...fields, ...fields.flatMap((field) => objectFields(field.type))];
+}
+
 test('API reference: no TypeDoc warning, and every export and its members have a doc comment', async () => {
   const app = await Application.bootstrapWithPlugins({ options: join(repoRoot, 'typedoc.json') }, [
     new TypeDocReader(),
@@ -67,7 +80,10 @@ test('API reference: no TypeDoc warning, and every export and its members have a
   assert.deepEqual(undocumented, [], 'exported names without a doc comment');
 
   const members = exported.flatMap((reflection) =>
-    declaredMembers(reflection).map((member) => ({ owner: reflection.name, member })),
+    declaredMembers(reflection).flatMap((member) => [
+      { owner: reflection.name, member },
+      ...objectFields(member.type).map((field) => ({ owner: `${reflection.name}.${member.name}`, member: field })),
+    ]),
   );
   assert.ok(members.length > 600, `${members.length} members checked; expected every exported class's and interface's`);
   const undocumentedMembers = members

@@ -66,7 +66,12 @@ export interface OnnxNodeTrace {
   /** What the import made of it (see above). */
   became: 'layers' | 'folded' | 'constant' | 'passed through' | 'fused';
   /** The layers made ('layers'), or the one it merged into ('fused'). */
-  layers: { name: string; className: string }[];
+  layers: {
+    /** The layer's name. */
+    name: string;
+    /** The layer's class name, e.g. 'Conv2D'. */
+    className: string;
+  }[];
   /** The output's shape without the batch, as this library holds it (maps [h, w, c]; a constant's dims). */
   outputShape: number[];
 }

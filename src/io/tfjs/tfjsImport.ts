@@ -33,7 +33,12 @@ export interface TfjsLayerTrace {
   /** The TF.js layer's class, e.g. 'Conv2D'. */
   className: string;
   /** The ConvNet.ts layers it became, in order; empty for a layer that passes its input on. */
-  layers: { name: string; className: string }[];
+  layers: {
+    /** The layer's name. */
+    name: string;
+    /** The layer's class name, e.g. 'Conv2D'. */
+    className: string;
+  }[];
   /** Its output's shape without the batch (maps [h, w, c]). */
   outputShape: number[];
   /** False for a layer off the path to the model's output (left out of the model). */
