@@ -113,7 +113,7 @@ function buildProgram(): Command {
       'where `convnet download` put datasets (default: $CONVNET_CACHE_DIR or ~/.cache/convnet-ts); decoded image folders are cached there too',
     )
     .addOption(
-      new Option('--model <preset>', "the network (default: the dataset's, see the README)").choices(
+      new Option('--model <preset>', "the network (default: the dataset's, see docs/cli.md)").choices(
         Object.keys(PRESETS),
       ),
     )

@@ -1,7 +1,8 @@
-// How `convnet train` trains: the recipe of each named dataset (measured for the README's Results
-// table), the one it chooses for an image folder from the pictures themselves (size, color, how many,
-// how many classes), and the two-stage transfer recipe of --from (head first on cached features, then
-// a short fine-tune of the top at a lower rate: Keras's fine-tuning guide, PyTorch's transfer tutorial).
+// How `convnet train` trains: the recipe of each named dataset (measured for the Results table of
+// docs/backends-and-performance.md), the one it chooses for an image folder from the pictures
+// themselves (size, color, how many, how many classes), and the two-stage transfer recipe of --from
+// (head first on cached features, then a short fine-tune of the top at a lower rate: Keras's
+// fine-tuning guide, PyTorch's transfer tutorial).
 
 import type { DatasetKind } from './datasets.js';
 

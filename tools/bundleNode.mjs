@@ -1,6 +1,7 @@
 // The single-file Node build: esbuild bundles the compiled entries (dist/src/index.js, onnx.js,
 // visualize.js and the CLI, dist/cli/main.js) into dist/node/, because Node loading ~150 ES modules one
-// by one was most of the import time (README "Import time", bench/importTime.ts). Run after tsc.
+// by one was most of the import time (docs/backends-and-performance.md, "Import time";
+// bench/importTime.ts). Run after tsc.
 // The entries share their code through chunks (esbuild code splitting), so 'convnet-ts/onnx' and
 // 'convnet-ts' hold one backend and one layer registry. Packages stay outside (loaded on first use).
 

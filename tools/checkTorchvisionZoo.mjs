@@ -1,6 +1,6 @@
 // Checks torchvision's whole classifier zoo against onnxruntime-node, outside the test suite (the
 // suite, test/parity/torchvisionImport.test.ts, holds one model per structural variant; this is the
-// recorded check behind "every CNN classifier"). Build first (README "Build"), then:
+// recorded check behind "every CNN classifier"). Build first (CONTRIBUTING.md, "Set up"), then:
 //
 //   node tools/checkTorchvisionZoo.mjs [--opsets 11,17] [--only resnet34,vgg13] [--skip regnet_y_128gf]
 //

@@ -1,4 +1,4 @@
-// The formatter and linter (Biome, configured in biome.json) over the whole tree, as `npm test` runs them.
+// The formatter and linter (Biome, configured in biome.jsonc) over the whole tree, as `npm test` runs them.
 // `node tools/style.mjs` checks and fails on any difference; `--write` applies the formatting and safe fixes.
 // AssemblyScript's `@inline` function decorators are not TypeScript, so Biome cannot parse assembly/: its
 // files are formatted through stdin with each `@inline` line masked as a comment, and not linted (the rules

@@ -46,7 +46,7 @@ export interface TransferExperimentResult {
   scratchAccuracy: number;
   targetTrainPictures: number;
   targetTestPictures: number;
-  /** The commands run, for the README. */
+  /** The commands run, for docs/cli.md. */
   commands: string[];
 }
 

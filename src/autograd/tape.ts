@@ -36,6 +36,7 @@ export class GradientTape implements Recorder {
     this.tracked.add(tensor);
   }
 
+  /** Keeps an op's entry when one of its inputs is watched (or computed from a watched tensor); ops call it. */
   record(entry: TapeEntry): void {
     if (!entry.inputs.some((input) => input !== null && this.tracked.has(input))) return;
     this.entries.push(entry);

@@ -13,11 +13,13 @@ export class ConvNetError extends Error {
 
 /** A tensor or layer received a shape it cannot take. The message names the layer and both shapes. */
 export class ShapeError extends ConvNetError {
+  /** The error's class name: 'ShapeError'. */
   override name = 'ShapeError';
 }
 
 /** An argument or configuration value is out of range or of the wrong kind. */
 export class ValueError extends ConvNetError {
+  /** The error's class name: 'ValueError' (or a subclass's). */
   override name = 'ValueError';
 }
 
@@ -26,10 +28,12 @@ export class ValueError extends ConvNetError {
  * a learning rate too high for the model or NaN / infinite values in the examples.
  */
 export class NonFiniteLossError extends ValueError {
+  /** The error's class name: 'NonFiniteLossError'. */
   override name = 'NonFiniteLossError';
   constructor(
     /** 1-based epoch and batch where it happened. */
     readonly epoch: number,
+    /** The 1-based batch, within the epoch, whose loss was not finite. */
     readonly batch: number,
     /** The loss: NaN, Infinity or -Infinity. */
     readonly loss: number,
@@ -41,8 +45,10 @@ export class NonFiniteLossError extends ValueError {
 
 /** A file (dataset, model, weights) is missing, truncated, corrupt or hostile. The message names the file. */
 export class FileFormatError extends ConvNetError {
+  /** The error's class name: 'FileFormatError' (or a subclass's). */
   override name = 'FileFormatError';
   constructor(
+    /** The file at fault, as given (a path or a name). */
     readonly file: string,
     detail: string,
   ) {
@@ -56,10 +62,13 @@ export class FileFormatError extends ConvNetError {
  * and the reason; `code` is the system's error code where there is one (ENOENT, EACCES, ENOSPC, ...).
  */
 export class FileSystemError extends ConvNetError {
+  /** The error's class name: 'FileSystemError'. */
   override name = 'FileSystemError';
   constructor(
+    /** The path that could not be read or written. */
     readonly path: string,
     reason: string,
+    /** The system's error code (ENOENT, EACCES, ENOSPC, ...), where there is one. */
     readonly code?: string,
   ) {
     super(`${path}: ${reason}`);
@@ -72,8 +81,10 @@ export class FileSystemError extends ConvNetError {
  * reason (HTTP status, system error, compile error) and says which option points elsewhere.
  */
 export class BackendError extends ConvNetError {
+  /** The error's class name: 'BackendError'. */
   override name = 'BackendError';
   constructor(
+    /** The address of the build or worker script it tried. */
     readonly url: string,
     message: string,
   ) {
@@ -86,8 +97,10 @@ export class BackendError extends ConvNetError {
  * in Node). `packageName` is the package; the message says what needs it and how to install it.
  */
 export class MissingPackageError extends ConvNetError {
+  /** The error's class name: 'MissingPackageError'. */
   override name = 'MissingPackageError';
   constructor(
+    /** The package to install, e.g. '@napi-rs/canvas'. */
     readonly packageName: string,
     message: string,
   ) {

@@ -72,6 +72,7 @@ export class Random {
     return [...this.state, this.spareNormal ?? Number.NaN];
   }
 
+  /** Restores a state getState returned, so the generator repeats the numbers it drew from there. */
   setState(state: readonly number[]): void {
     for (let index = 0; index < 4; index++) this.state[index] = state[index]! >>> 0;
     const spare = state[4];

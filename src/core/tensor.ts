@@ -74,6 +74,7 @@ function freedError(tensor: Tensor): ValueError {
  * x.shape; // [1, 2, 2, 1]
  */
 export class Tensor {
+  /** The sizes of the axes, e.g. [batch, height, width, channels] for an image batch. */
   readonly shape: Shape;
   /** The number of values (the product of the shape). */
   readonly size: number;
@@ -147,10 +148,12 @@ export class Tensor {
     return data;
   }
 
+  /** 'float32' or 'float64', from the storage. */
   get dtype(): DType {
     return dtypeOf(this.data);
   }
 
+  /** The number of axes. */
   get rank(): number {
     return this.shape.length;
   }
@@ -180,10 +183,12 @@ export class Tensor {
     return Tensor.fromArray(this.data, this.shape, dtype);
   }
 
+  /** The values as a plain array, row-major (a copy). */
   toArray(): number[] {
     return Array.from(this.data);
   }
 
+  /** A short description, shape and dtype: 'Tensor(1x2x2x1, float32)'; not the values. */
   toString(): string {
     return `Tensor(${formatShape(this.shape)}, ${dtypeOf(this.storage.data)})`;
   }

@@ -19,14 +19,19 @@ export type DownloadableDataset = (typeof DOWNLOADABLE_DATASETS)[number];
 
 /** One file of a dataset: its name on the server and in the cache, its size and SHA-256. */
 export interface DatasetFile {
+  /** The file's name, on the server and in the cache folder. */
   readonly name: string;
+  /** The file's size in bytes. */
   readonly bytes: number;
+  /** The file's SHA-256, lowercase hex. */
   readonly sha256: string;
 }
 
 /** Where a dataset's files come from: base URLs (tried in order, each ending in '/') and the files. */
 export interface DatasetSource {
+  /** Base URLs, tried in order, each ending in '/'. */
   readonly urls: readonly string[];
+  /** Every file of the dataset. */
   readonly files: readonly DatasetFile[];
   /** Who made the data, and its license, for the user to cite. */
   readonly credit: string;
@@ -120,9 +125,12 @@ export type DownloadFailure = 'http' | 'network' | 'truncated' | 'checksum';
 
 /** A download that failed. The message names the URL; `reason` says what kind of failure it was. */
 export class DownloadError extends ConvNetError {
+  /** The error's class name: 'DownloadError'. */
   override name = 'DownloadError';
   constructor(
+    /** The URL that failed. */
     readonly url: string,
+    /** What kind of failure: 'http', 'network', 'truncated' or 'checksum'. */
     readonly reason: DownloadFailure,
     detail: string,
   ) {
@@ -186,9 +194,13 @@ export async function sha256OfFile(path: string): Promise<string> {
 
 /** Progress of one file: bytes on disk so far (resumed ones included) and the full size if known. */
 export interface DownloadProgress {
+  /** The file's name (the destination's last path segment). */
   file: string;
+  /** The URL the bytes come from. */
   url: string;
+  /** Bytes on disk so far, a resumed .part file's included. */
   received: number;
+  /** The full size in bytes, or null when the server does not say it. */
   total: number | null;
 }
 
@@ -206,7 +218,9 @@ export interface DownloadFileOptions {
 
 /** What {@link downloadFile} did: found the file already there, downloaded it, or finished an earlier .part. */
 export interface DownloadResult {
+  /** The downloaded (or found) file's path. */
   path: string;
+  /** 'present': it was already there; 'downloaded': fetched whole; 'resumed': an earlier .part finished. */
   status: 'present' | 'downloaded' | 'resumed';
   /** The URL the bytes came from (null when the file was already there). */
   url: string | null;
@@ -416,7 +430,9 @@ export interface DownloadDatasetOptions {
   mirror?: string | undefined;
   /** Called before each file, with its result after. */
   onFile?: ((file: DatasetFile, result: DownloadResult | null) => void) | undefined;
+  /** Called as bytes arrive, for each file. */
   onProgress?: ((progress: DownloadProgress) => void) | undefined;
+  /** A transfer that receives nothing for this long is abandoned (the .part file is kept). Default 60,000 ms. */
   idleTimeoutMs?: number | undefined;
 }
 

@@ -12,18 +12,27 @@ import { Tensor } from '../core/tensor.js';
  * an index into `classNames`.
  */
 export interface ImageDataset {
+  /** count * height * width * channels bytes, NHWC (example, row, column, channel), 0-255. */
   readonly images: Uint8Array;
+  /** The class index of each example, [count], an index into classNames. */
   readonly labels: Uint8Array;
+  /** Examples in the set. */
   readonly count: number;
+  /** Each image's height in pixels. */
   readonly height: number;
+  /** Each image's width in pixels. */
   readonly width: number;
+  /** Channels per pixel: 1 for gray, 3 for RGB (an image folder's color model decides). */
   readonly channels: number;
+  /** The class names, by class index. */
   readonly classNames: readonly string[];
 }
 
 /** A dataset's training and test parts, as the loaders return them. */
 export interface TrainTestSplits {
+  /** The training part. */
   train: ImageDataset;
+  /** The test part. */
   test: ImageDataset;
 }
 

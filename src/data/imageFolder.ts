@@ -44,9 +44,15 @@ export interface ImageFolderOptions {
 
 /** What {@link loadImageFolder} returns: the two splits, their color model and the files it skipped. */
 export interface ImageFolderSplits extends TrainTestSplits {
+  /** The color model every image was converted to (the first image's, or the `colorModel` option). */
   colorModel: ColorModel;
   /** Files that could not be read or decoded; every other file is in a split. */
-  failures: { file: string; error: ConvNetError }[];
+  failures: {
+    /** The path of the file. */
+    file: string;
+    /** Why it failed: a FileSystemError or FileFormatError naming the file. */
+    error: ConvNetError;
+  }[];
   /** How the test split was made: the test/ folder, or held out from each class by validationFraction. */
   layout: 'train-test-folders' | 'validation-split';
   /** Whether the bytes came from `cacheDirectory` instead of decoding. */

@@ -16,7 +16,9 @@ import type { ImageDataset } from './imageDataset.js';
 
 /** The training and test parts of an MNIST-format dataset. */
 export interface MnistSplits {
+  /** The training images and labels (60,000 in the official files). */
   train: ImageDataset;
+  /** The test images and labels (10,000 in the official files). */
   test: ImageDataset;
 }
 

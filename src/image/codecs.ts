@@ -48,7 +48,14 @@ export interface DecodeOptions {
    * is area-averaged row by row straight from the decoder's samples: it is never held at full size
    * in float32, so larger pictures fit in the budget. Default: the file's size.
    */
-  fit?: { readonly width: number; readonly height: number } | undefined;
+  fit?:
+    | {
+        /** The width to fit to, in pixels. */
+        readonly width: number;
+        /** The height to fit to, in pixels. */
+        readonly height: number;
+      }
+    | undefined;
   /** The most bytes the decode may allocate, as estimated before decoding. Default MAX_DECODE_BYTES (1 GiB). */
   maxBytes?: number | undefined;
 }

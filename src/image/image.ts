@@ -8,9 +8,13 @@ import { channelsOf, convertPixels, type ColorModel, type ConvertOptions } from 
 
 /** Pixels in HWC order (row by row, channels interleaved), every value in [0, 1]. */
 export interface Image {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
+  /** The color model, which also gives the channel count. */
   readonly colorModel: ColorModel;
+  /** height * width * channels values in [0, 1], row by row, channels interleaved. */
   readonly data: Float32Array;
 }
 

@@ -13,8 +13,11 @@ import { imageFromPixels, type Image } from './image.js';
  * row. A browser's ImageData, @napi-rs/canvas's and a plain object all fit, without DOM types.
  */
 export interface ImageDataLike {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
+  /** width * height * 4 bytes, RGBA, row by row. */
   readonly data: Uint8ClampedArray;
 }
 

@@ -70,10 +70,13 @@ export function readImageFileSize(file: string): { width: number; height: number
 
 /** An image read from a file. */
 export interface ImageFile {
+  /** The path it was read from. */
   file: string;
+  /** The decoded picture (already fitted, where the options asked for it). */
   image: Image;
   /** The size the file declares, before any fit. */
   sourceWidth: number;
+  /** The height the file declares, before any fit. */
   sourceHeight: number;
 }
 
@@ -93,9 +96,15 @@ export function readImageFile(file: string, options: DecodeOptions = {}): ImageF
 
 /** What readImageFiles read: the decoded pictures, and the files it could not read. */
 export interface ImageFiles {
+  /** The pictures read, in the order of the files given. */
   images: ImageFile[];
   /** Files that could not be read or decoded, with the typed error saying why. */
-  failures: { file: string; error: ConvNetError }[];
+  failures: {
+    /** The path of the file. */
+    file: string;
+    /** Why it failed: a FileSystemError or FileFormatError naming the file. */
+    error: ConvNetError;
+  }[];
 }
 
 /**

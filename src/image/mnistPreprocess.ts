@@ -27,9 +27,23 @@ export interface PreprocessedDigit {
   /** `height` x `width`, gray, the digit white on black. */
   image: Image;
   /** The ink's bounding box in the drawing, in its pixels. */
-  box: { left: number; top: number; width: number; height: number };
+  box: {
+    /** The first column with ink. */
+    left: number;
+    /** The first row with ink. */
+    top: number;
+    /** Columns from the first to the last with ink. */
+    width: number;
+    /** Rows from the first to the last with ink. */
+    height: number;
+  };
   /** Where the centre of mass landed in `image` (the middle, up to rounding and clipping). */
-  centerOfMass: { x: number; y: number };
+  centerOfMass: {
+    /** Column, in pixels of `image`. */
+    x: number;
+    /** Row, in pixels of `image`. */
+    y: number;
+  };
 }
 
 /**

@@ -32,10 +32,13 @@ export interface BundledTraining {
   readonly command: string;
   /** The network preset (see PRESETS). */
   readonly preset: string;
+  /** The seed of the run (weights and shuffling). */
   readonly seed: number;
+  /** Epochs trained. */
   readonly epochs: number;
   /** Top-1 accuracy on the dataset's whole test split, 0..1. */
   readonly testAccuracy: number;
+  /** Pictures in the test split that testAccuracy was measured on. */
   readonly testImages: number;
   /** Only for a model taken from an unfinished run: which of its checkpoints ('checkpoint after epoch 3 of 24'). */
   readonly stage?: string;
@@ -43,6 +46,7 @@ export interface BundledTraining {
 
 /** What a bundled model is, without loading it. */
 export interface BundledModelInfo {
+  /** The name `loadBundledModel` and `--model` take. */
   readonly name: BundledModelName;
   /** One line for a menu. */
   readonly title: string;
@@ -56,19 +60,26 @@ export interface BundledModelInfo {
   readonly folder: string;
   /** [height, width, channels] of one input picture. */
   readonly inputShape: readonly [number, number, number];
+  /** The class names, by class index. */
   readonly classNames: readonly string[];
+  /** The network's parameter count, as its summary gives it. */
   readonly parameters: number;
   /** The size of weights.safetensors in bytes. */
   readonly weightsBytes: number;
+  /** How it was trained. */
   readonly training: BundledTraining;
+  /** The test pictures shipped with it, with their true classes. */
   readonly samples: readonly BundledSample[];
 }
 
 /** A model name that is not one of BUNDLED_MODEL_NAMES; `known` lists those. */
 export class UnknownBundledModelError extends ValueError {
+  /** The error's class name: 'UnknownBundledModelError'. */
   override name = 'UnknownBundledModelError';
   constructor(
+    /** The name asked for. */
     readonly requested: string,
+    /** The bundled models' names. */
     readonly known: readonly string[] = BUNDLED_MODEL_NAMES,
   ) {
     super(`bundled model: unknown name '${requested}'; the bundled models are ${known.join(', ')}`);

@@ -51,7 +51,9 @@ interface CheckpointState {
 
 /** A checkpoint read by loadCheckpoint: the model, the fit state to resume from and the optimizer. */
 export interface Checkpoint {
+  /** The model with the checkpoint's weights. */
   model: Model;
+  /** The fit's state after the saved epoch: pass it as FitOptions.resume. */
   fit: FitState;
   /**
    * The optimizer, made again from the settings state.json keeps (its class and constructor
@@ -67,16 +69,19 @@ export interface Checkpoint {
   optimizerConfig: OptimizerConfig | null;
   /** The optimizer's state for model.trainableWeights(), for Optimizer.setState. */
   optimizerState: OptimizerState;
+  /** The optimizer's class name as saved (e.g. 'Adam'). */
   optimizerClassName: string;
   /** What the caller saved with the checkpoint (the CLI: its training settings), checked only to be an object. */
   settings: Record<string, unknown>;
   /** The path of the state.json read, for errors about its fields found later (settings, the dataset's size). */
   stateFile: string;
+  /** The class names the model was saved with; absent when it has none. */
   classNames?: string[] | undefined;
 }
 
 /** What saveCheckpoint writes: the model, its optimizer and the fit state after an epoch. */
 export interface SaveCheckpointOptions {
+  /** The model being trained; its weights are saved. */
   model: Model;
   /** Its class and settings (getConfig) and its state for model.trainableWeights() are saved. */
   optimizer: Optimizer;

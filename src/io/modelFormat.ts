@@ -32,15 +32,35 @@ export { MAX_MANIFEST_BYTES } from '../core/limits.js';
 
 /** The parsed contents of model.json. */
 export interface ModelManifest {
+  /** Always MODEL_FORMAT, 'convnet-ts-model': tells a model.json of this library apart. */
   format: typeof MODEL_FORMAT;
+  /** The format version, 1 to MODEL_FORMAT_VERSION; newer files are refused. */
   formatVersion: number;
+  /** The weights' type. */
   dtype: 'float32' | 'float64';
+  /** The model's seed (weight initialisation, Dropout's random numbers). */
   seed: number;
   /**
    * In order; `inputs` (indices of earlier layers) only in graph models: without it each layer reads the one before.
    */
-  layers: { className: string; config: LayerConfig; inputs?: number[] | undefined; trainable?: false | undefined }[];
-  weights: { name: string; shape: number[] }[];
+  layers: {
+    /** The layer's registered class name, e.g. 'Conv2D'. */
+    className: string;
+    /** What the layer's constructor takes back (Layer.getConfig). */
+    config: LayerConfig;
+    /** Indices of the earlier layers it reads (graph models only). */
+    inputs?: number[] | undefined;
+    /** Written (false) only for a frozen layer (since version 4). */
+    trainable?: false | undefined;
+  }[];
+  /** Every weight in weights.safetensors, `<layer>/<weight>` by name, with its shape, in the model's order. */
+  weights: {
+    /** The weight's name in weights.safetensors, `<layer>/<weight>`. */
+    name: string;
+    /** The weight's shape. */
+    shape: number[];
+  }[];
+  /** A name per class, by class index; absent when the model has none. */
   classNames?: string[] | undefined;
   /** How images become the model's input (since version 3); see Preprocessing. */
   preprocessing?: Preprocessing | undefined;
@@ -51,7 +71,14 @@ export interface ModelManifest {
    * written only when a model has several or names its output otherwise than its last layer. Files
    * without it have one output, named after the last layer.
    */
-  outputs?: { name: string; layer: number }[] | undefined;
+  outputs?:
+    | {
+        /** The output's name. */
+        name: string;
+        /** The index of the layer whose output it is. */
+        layer: number;
+      }[]
+    | undefined;
 }
 
 /** Options of serializeModel, saveModel and model.save. */
@@ -60,6 +87,7 @@ export interface SaveOptions {
   classNames?: readonly string[] | undefined;
   /** Written instead of model.preprocessing (default: the model's, if it has one). */
   preprocessing?: Preprocessing | undefined;
+  /** Free-form facts about how the model was trained, written to model.json's `training`. */
   training?: Record<string, unknown> | undefined;
 }
 
@@ -67,6 +95,7 @@ export interface SaveOptions {
 export interface LoadedModel {
   /** A Sequential for a chain of layers, a graph Model otherwise. */
   model: Model;
+  /** The model.json it was read from, checked. */
   manifest: ModelManifest;
 }
 

@@ -14,18 +14,25 @@ export type NpyDtype = 'float32' | 'float64' | 'uint8' | 'int64';
 
 /** A decoded array: C-order values of its dtype (int64 as BigInt64Array). */
 export interface NpyArray {
+  /** The element type. */
   dtype: NpyDtype;
+  /** The array's shape (an empty array for a scalar). */
   shape: number[];
+  /** The values in C order, product(shape) of them. */
   data: Float32Array | Float64Array | Uint8Array | BigInt64Array;
 }
 
 /** The header of a .npy file: what its data hold and where they start. */
 export interface NpyHeader {
+  /** The element type. */
   dtype: NpyDtype;
+  /** The array's shape (an empty array for a scalar). */
   shape: number[];
   /** Values in the data: the product of the shape. */
   count: number;
+  /** Bytes per value: 1, 4 or 8. */
   bytesPerValue: number;
+  /** Whether the values are stored big-endian ('>' in the descr). */
   isBigEndian: boolean;
   /** Byte offset of the first value in the file. */
   dataOffset: number;

@@ -11,7 +11,9 @@ import { decodeNpyHeader, decodeNpyValues, type NpyArray, type NpyHeader } from 
 
 /** An open .npy file whose first axis is read in runs of rows. */
 export interface NpyRowReader {
+  /** The file's path. */
   readonly path: string;
+  /** The file's header: dtype, shape and where the data start. */
   readonly header: NpyHeader;
   /** The first axis's extent. */
   readonly rows: number;
@@ -24,6 +26,7 @@ export interface NpyRowReader {
   readonly rowsPerRead: number;
   /** Rows [start, start + count) decoded as the file's dtype (count * rowValues values). */
   readRows(start: number, count: number): NpyArray['data'];
+  /** Closes the file; call it once done. */
   close(): void;
 }
 

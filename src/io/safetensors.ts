@@ -13,7 +13,9 @@ const BYTES_PER_ELEMENT: Record<string, number> = { F32: 4, F64: 8 };
 
 /** A tensor and the name it is stored under in a safetensors file. */
 export interface NamedTensor {
+  /** The name it is stored under, e.g. 'conv2d_1/kernel'. */
   name: string;
+  /** The values, with their shape and dtype. */
   tensor: Tensor;
 }
 

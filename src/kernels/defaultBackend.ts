@@ -34,10 +34,18 @@ export type WasmState = 'idle' | 'starting' | 'running' | 'unavailable';
 export interface BackendInfo {
   /** The backend ops dispatch to now ('reference' until the WebAssembly one is up). */
   active: string;
+  /** What the WebAssembly backend chose (build, features, threads); null until it has started. */
   wasm: WasmBackendInfo | null;
+  /** Where the WebAssembly backend stands (see WasmState). */
   wasmState: WasmState;
+  /** Why the WebAssembly backend could not start, or null. */
   wasmUnavailableReason: string | null;
+  /** The WebAssembly memory's highest use so far, in bytes; null without the WebAssembly backend. */
   wasmArenaPeakBytes: number | null;
+  /**
+   * The WebAssembly memory in use now, in bytes (temporaries, weights, optimizer state); null without the WebAssembly
+   * backend.
+   */
   wasmArenaBytesInUse: number | null;
 }
 

@@ -14,22 +14,40 @@ export type Padding =
 
 /** A window op's geometry on one image: sizes, strides and resolved padding. */
 export interface WindowParams {
+  /** Images in the batch. */
   batch: number;
+  /** Input height. */
   inH: number;
+  /** Input width. */
   inW: number;
+  /** Input channels. */
   inC: number;
+  /**
+   * Output height: floor((inH + padTop + padBottom - (kH - 1) * dilationH - 1) / strideH) + 1 (pooling's
+   * ceil mode: one more).
+   */
   outH: number;
+  /** Output width, as outH. */
   outW: number;
+  /** Window (filter) height in taps. */
   kH: number;
+  /** Window (filter) width in taps. */
   kW: number;
+  /** Rows between one window and the next. */
   strideH: number;
+  /** Columns between one window and the next. */
   strideW: number;
+  /** Zero rows above the input. */
   padTop: number;
+  /** Zero rows below the input. */
   padBottom: number;
+  /** Zero columns left of the input. */
   padLeft: number;
+  /** Zero columns right of the input. */
   padRight: number;
   /** Spacing of the kernel taps (1: adjacent); a kH tap kernel then spans (kH - 1) * dilationH + 1 rows. Default 1. */
   dilationH?: number | undefined;
+  /** Columns between a window's taps; default 1. */
   dilationW?: number | undefined;
 }
 
@@ -373,9 +391,13 @@ export interface ClipGradientParams extends ElementwiseParams {
 
 /** Resolved padding along both axes. */
 export interface ResolvedPadding {
+  /** Rows added above. */
   padTop: number;
+  /** Rows added below. */
   padBottom: number;
+  /** Columns added on the left. */
   padLeft: number;
+  /** Columns added on the right. */
   padRight: number;
 }
 

@@ -62,16 +62,36 @@ export interface KernelSignatures {
     residual?: FloatArray | null,
     inputScale?: FloatArray | null,
   ): void;
+  /**
+   * dInput [batch, inH, inW, inC] (overwritten) from dOut [batch, outH, outW, outC] and filter [kH, kW, inC / groups,
+   * outC].
+   */
   Conv2DBackpropInput(dOut: FloatArray, filter: FloatArray, dInput: FloatArray, params: Conv2DParams): void;
+  /**
+   * dFilter [kH, kW, inC / groups, outC] (overwritten) from input [batch, inH, inW, inC] and dOut [batch, outH, outW,
+   * outC].
+   */
   Conv2DBackpropFilter(input: FloatArray, dOut: FloatArray, dFilter: FloatArray, params: Conv2DParams): void;
+  /**
+   * output [batch, outH, outW, inC]: each window's maximum; argmax (same shape, or null when not wanted) the flat input
+   * index of each.
+   */
   MaxPool2D(input: FloatArray, output: FloatArray, argmax: Int32Array | null, params: Pool2DParams): void;
+  /** dInput [batch, inH, inW, inC] (overwritten): each dOut value added at its argmax. */
   MaxPool2DBackprop(dOut: FloatArray, argmax: Int32Array, dInput: FloatArray, params: Pool2DParams): void;
+  /** output [batch, outH, outW, inC]: each window's mean over the values it covers (or with countIncludePad). */
   AvgPool2D(input: FloatArray, output: FloatArray, params: Pool2DParams): void;
+  /** dInput [batch, inH, inW, inC] (overwritten): each dOut value spread evenly over its window. */
   AvgPool2DBackprop(dOut: FloatArray, dInput: FloatArray, params: Pool2DParams): void;
+  /** output [batch, outH, outW, inC]: the input [batch, inH, inW, inC] framed by zeros. */
   ZeroPad2D(input: FloatArray, output: FloatArray, params: ZeroPad2DParams): void;
+  /** dInput [batch, inH, inW, inC] (overwritten): dOut without its padding. */
   ZeroPad2DBackprop(dOut: FloatArray, dInput: FloatArray, params: ZeroPad2DParams): void;
+  /** output [m, n] = op(a) [m, k] times op(b) [k, n], op transposing where params ask. */
   MatMul(a: FloatArray, b: FloatArray, output: FloatArray, params: MatMulParams): void;
+  /** output [rows, columns] = input + bias [columns] on every row (output may alias input). */
   BiasAdd(input: FloatArray, bias: FloatArray, output: FloatArray, params: RowsParams): void;
+  /** dBias [columns] (overwritten): the column sums of dOut [rows, columns]. */
   BiasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsParams): void;
   /** ClipGrad (masked by the activation's output) and BiasAddGrad of the result in one pass over dOut. */
   ClipBiasAddGrad(
@@ -81,30 +101,58 @@ export interface KernelSignatures {
     dBias: FloatArray,
     params: ClipBiasAddGradParams,
   ): void;
+  /** output [size] = max(input, 0). */
   Relu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  /** dInput [size] = dOut where input > 0, else 0. */
   ReluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
+  /** output [size] = 1 / (1 + exp(-input)). */
   Sigmoid(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  /** dInput [size] = dOut * output * (1 - output), from the forward output. */
   SigmoidGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
+  /** output [size] = tanh(input). */
   Tanh(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  /** dInput [size] = dOut * (1 - output^2), from the forward output. */
   TanhGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
+  /** output [size] = input where positive, else alpha * input. */
   LeakyRelu(input: FloatArray, output: FloatArray, params: AlphaActivationParams): void;
+  /** dInput [size] = dOut where input > 0, else alpha * dOut. */
   LeakyReluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: AlphaActivationParams): void;
+  /** output [size] = input where positive, else alpha * (exp(input) - 1). */
   Elu(input: FloatArray, output: FloatArray, params: AlphaActivationParams): void;
+  /** dInput [size]: the ELU's derivative at input times dOut. */
   EluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: AlphaActivationParams): void;
+  /** output [size] = input * Phi(input), the exact GELU through erf. */
   Gelu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  /** dInput [size]: the GELU's derivative at input times dOut. */
   GeluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
+  /** output [size] = input * sigmoid(input). */
   Silu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  /** dInput [size]: the SiLU's derivative at input times dOut. */
   SiluGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ElementwiseParams): void;
+  /** output [size] = input clamped to [min, max]. */
   Clip(input: FloatArray, output: FloatArray, params: ClipParams): void;
+  /** dInput [size] = dOut where min < input < max, else 0. */
   ClipGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: ClipParams): void;
+  /** output [size] = max(0, min(1, alpha * input + beta)). */
   HardSigmoid(input: FloatArray, output: FloatArray, params: HardSigmoidParams): void;
+  /** dInput [size] = alpha * dOut where the hard sigmoid is between its flat parts, else 0. */
   HardSigmoidGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void;
+  /** output [size] = input * hardSigmoid(input) with params' alpha and beta. */
   HardSwish(input: FloatArray, output: FloatArray, params: HardSigmoidParams): void;
+  /** dInput [size]: the hard swish's derivative at input times dOut (0 at the kinks). */
   HardSwishGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: HardSigmoidParams): void;
+  /** output [size] = input ^ exponent. */
   Pow(input: FloatArray, output: FloatArray, params: PowParams): void;
+  /** dInput [size] = dOut * exponent * input ^ (exponent - 1). */
   PowGrad(dOut: FloatArray, input: FloatArray, dInput: FloatArray, params: PowParams): void;
+  /** output [rows, columns]: the softmax of each row of logits (each row sums to 1). */
   Softmax(logits: FloatArray, output: FloatArray, params: RowsParams): void;
+  /** dInput [rows, columns]: the softmax Jacobian (from the forward output) applied to dOut. */
   SoftmaxGrad(dOut: FloatArray, output: FloatArray, dInput: FloatArray, params: RowsParams): void;
+  /**
+   * probabilities [rows, columns] (the logits' softmax, kept for the gradient) and losses [rows] (cross-entropy against
+   * targets, smoothed by labelSmoothing).
+   */
   SoftmaxCrossEntropy(
     logits: FloatArray,
     targets: FloatArray,
@@ -112,21 +160,37 @@ export interface KernelSignatures {
     losses: FloatArray,
     params: SoftmaxCrossEntropyParams,
   ): void;
+  /** dLogits [rows, columns] = (probabilities * sum(targets) - smoothed targets) * scale. */
   SoftmaxCrossEntropyGrad(
     probabilities: FloatArray,
     targets: FloatArray,
     dLogits: FloatArray,
     params: SoftmaxCrossEntropyGradParams,
   ): void;
+  /** output [size] = a + b (output may alias a or b). */
   Add(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  /** output [size] = a * b (output may alias a or b). */
   Multiply(a: FloatArray, b: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  /** output [params.shape] = a (operation) b, each operand read through its strides (numpy broadcasting). */
   BroadcastArithmetic(a: FloatArray, b: FloatArray, output: FloatArray, params: BroadcastParams): void;
+  /**
+   * output (read through params.outStrides): the sum of the input values [params.shape] that fall on each; a
+   * broadcast's gradient.
+   */
   ReduceSumTo(input: FloatArray, output: FloatArray, params: ReduceSumToParams): void;
+  /** output [size] = input / (1 - rate) where kept, 0 where dropped by the seeded hash; on dOut it gives dInput. */
   Dropout(input: FloatArray, output: FloatArray, params: DropoutParams): void;
+  /** Copies a block of columns from one row-major matrix into another, leaving the rest of destination alone. */
   CopyColumns(source: FloatArray, destination: FloatArray, params: CopyColumnsParams): void;
+  /** output [rows, groups * groupSize]: each row's channels seen as [groups, groupSize] and transposed. */
   ChannelShuffle(input: FloatArray, output: FloatArray, params: ChannelShuffleParams): void;
+  /** mean [columns] and variance [columns] (biased: divided by rows) of each column of input [rows, columns]. */
   BatchNormStats(input: FloatArray, mean: FloatArray, variance: FloatArray, params: RowsParams): void;
+  /** output [rows, columns] = input * scale + shift per column (scale = gamma / sqrt(variance + epsilon)). */
   BatchNorm(input: FloatArray, scale: FloatArray, shift: FloatArray, output: FloatArray, params: RowsParams): void;
+  /**
+   * dInput [rows, columns], dGamma and dBeta [columns] (overwritten); through the statistics when isThroughStatistics.
+   */
   BatchNormGrad(
     dOut: FloatArray,
     input: FloatArray,
@@ -138,6 +202,10 @@ export interface KernelSignatures {
     dBeta: FloatArray,
     params: BatchNormGradParams,
   ): void;
+  /**
+   * output [rows, columns]: each row normalized by its own mean and variance, times gamma plus beta; mean and invStd
+   * [rows] kept for the gradient.
+   */
   LayerNorm(
     input: FloatArray,
     gamma: FloatArray,
@@ -147,6 +215,7 @@ export interface KernelSignatures {
     invStd: FloatArray,
     params: LayerNormParams,
   ): void;
+  /** dInput [rows, columns], dGamma and dBeta [columns] (overwritten), from the forward mean and invStd. */
   LayerNormGrad(
     dOut: FloatArray,
     input: FloatArray,
@@ -158,9 +227,13 @@ export interface KernelSignatures {
     dBeta: FloatArray,
     params: LayerNormParams,
   ): void;
+  /** output [batch, outH, outW, inC]: the input [batch, inH, inW, inC] resized by mode and coordinates. */
   Resize2D(input: FloatArray, output: FloatArray, params: Resize2DParams): void;
+  /** dInput [batch, inH, inW, inC] (overwritten): dOut scattered back with the interpolation weights. */
   Resize2DBackprop(dOut: FloatArray, dInput: FloatArray, params: Resize2DParams): void;
+  /** SGD step on weights [size] in place, with its velocity [size] (momentum, Nesterov, weight decay). */
   SgdUpdate(weights: FloatArray, gradient: FloatArray, velocity: FloatArray, params: SgdUpdateParams): void;
+  /** Adam (or AdamW) step on weights [size] in place, with its first and second moments [size]. */
   AdamUpdate(
     weights: FloatArray,
     gradient: FloatArray,
@@ -168,6 +241,7 @@ export interface KernelSignatures {
     secondMoment: FloatArray,
     params: AdamUpdateParams,
   ): void;
+  /** RMSProp step on weights [size] in place; the momentum and gradient-average buffers may be null where unused. */
   RmsPropUpdate(
     weights: FloatArray,
     gradient: FloatArray,
@@ -176,8 +250,11 @@ export interface KernelSignatures {
     gradientAverage: FloatArray | null,
     params: RmsPropUpdateParams,
   ): void;
+  /** Adagrad step on weights [size] in place, with its accumulator of squared gradients [size]. */
   AdagradUpdate(weights: FloatArray, gradient: FloatArray, accumulator: FloatArray, params: AdagradUpdateParams): void;
+  /** output [1] = the sum of input [size] squared (gradient clipping's norm). */
   SumOfSquares(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;
+  /** output [size] = clamp(gradient * scale, -clipValue, clipValue) (output may be the gradient itself). */
   ClipGradient(gradient: FloatArray, output: FloatArray, params: ClipGradientParams): void;
 }
 
@@ -185,7 +262,9 @@ export type KernelTable = { [Id in KernelId]: KernelSignatures[Id] };
 
 /** A backend: a complete kernel table plus how it allocates tensor storage. */
 export interface Backend {
+  /** The name `setBackend` and `backendInfo` use, e.g. `'wasm'` or `'reference'`. */
   readonly name: string;
+  /** One implementation per kernel id (start from the reference backend's table). */
   readonly kernels: KernelTable;
   /**
    * Storage for a new tensor, with unspecified contents (kernels overwrite their outputs). A
@@ -199,6 +278,7 @@ export interface Backend {
   allocatePersistent?(dtype: DType, size: number): FloatArray;
   /** Opens a scope: temporaries allocated until the matching closeScope are freed together. */
   openScope?(): number;
+  /** Closes the scope `openScope` returned `mark` for, freeing its temporaries. */
   closeScope?(mark: number): void;
   /**
    * Whether `data` is a temporary that closing the scope opened at `mark` frees (the scope machinery

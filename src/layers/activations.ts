@@ -73,6 +73,7 @@ export interface LeakyReLUOptions extends LayerOptions {
 /** x if x > 0, else alpha * x (default alpha 0.01). @example new LeakyReLU({ alpha: 0.1 }) */
 export class LeakyReLU extends ActivationLayer {
   readonly className = 'LeakyReLU';
+  /** The slope for negative inputs. */
   readonly alpha: number;
 
   constructor(options: LeakyReLUOptions = {}) {
@@ -85,6 +86,7 @@ export class LeakyReLU extends ActivationLayer {
     return leakyRelu(input, this.alpha);
   }
 
+  /** The constructor's options: name and alpha. */
   override getConfig(): LayerConfig {
     return { name: this.name, alpha: this.alpha };
   }
@@ -99,6 +101,7 @@ export interface ELUOptions extends LayerOptions {
 /** x if x > 0, else alpha * (e^x - 1) (default alpha 1). @example new ELU() */
 export class ELU extends ActivationLayer {
   readonly className = 'ELU';
+  /** The scale of the negative part, which tends to -alpha. */
   readonly alpha: number;
 
   constructor(options: ELUOptions = {}) {
@@ -111,6 +114,7 @@ export class ELU extends ActivationLayer {
     return elu(input, this.alpha);
   }
 
+  /** The constructor's options: name and alpha. */
   override getConfig(): LayerConfig {
     return { name: this.name, alpha: this.alpha };
   }
@@ -155,7 +159,9 @@ export interface ClipOptions extends LayerOptions {
  */
 export class Clip extends ActivationLayer {
   readonly className = 'Clip';
+  /** The lower bound (-Infinity: none). */
   readonly min: number;
+  /** The upper bound (Infinity: none). */
   readonly max: number;
 
   constructor(options: ClipOptions = {}) {
@@ -169,6 +175,7 @@ export class Clip extends ActivationLayer {
     return clip(input, this.min, this.max);
   }
 
+  /** The constructor's options: name and the finite bounds (JSON cannot hold an infinite one). */
   override getConfig(): LayerConfig {
     const config: LayerConfig = { name: this.name };
     if (Number.isFinite(this.min)) config.min = this.min;
@@ -194,7 +201,9 @@ export interface HardSigmoidOptions extends LayerOptions {
  */
 export class HardSigmoid extends ActivationLayer {
   readonly className = 'HardSigmoid';
+  /** The slope. */
   readonly alpha: number;
+  /** The offset. */
   readonly beta: number;
 
   constructor(options: HardSigmoidOptions = {}) {
@@ -209,6 +218,7 @@ export class HardSigmoid extends ActivationLayer {
     return hardSigmoid(input, this.alpha, this.beta);
   }
 
+  /** The constructor's options: name, alpha and beta. */
   override getConfig(): LayerConfig {
     return { name: this.name, alpha: this.alpha, beta: this.beta };
   }
@@ -237,6 +247,7 @@ export interface PowerOptions extends LayerOptions {
  */
 export class Power extends ActivationLayer {
   readonly className = 'Power';
+  /** The constant exponent. */
   readonly exponent: number;
 
   constructor(options: PowerOptions) {
@@ -249,6 +260,7 @@ export class Power extends ActivationLayer {
     return pow(input, this.exponent);
   }
 
+  /** The constructor's options: name and exponent. */
   override getConfig(): LayerConfig {
     return { name: this.name, exponent: this.exponent };
   }

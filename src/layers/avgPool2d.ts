@@ -27,6 +27,10 @@ export interface AvgPool2DOptions extends Pool2DLayerOptions {
 export class AvgPool2D extends Pool2DLayer {
   readonly className = 'AvgPool2D';
 
+  /**
+   * Whether a window's mean divides by the padding it covers too (PyTorch's count_include_pad); false: only the input
+   * values.
+   */
   readonly countIncludePad: boolean;
 
   constructor(options: AvgPool2DOptions = {}) {
@@ -38,6 +42,7 @@ export class AvgPool2D extends Pool2DLayer {
     return { ...super.options(), countIncludePad: this.countIncludePad };
   }
 
+  /** The constructor's options (countIncludePad only when true). */
   override getConfig(): LayerConfig {
     return { ...super.getConfig(), ...(this.countIncludePad ? { countIncludePad: true } : {}) };
   }

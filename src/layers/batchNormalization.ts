@@ -38,11 +38,17 @@ export interface BatchNormalizationOptions extends LayerOptions {
  */
 export class BatchNormalization extends Layer {
   readonly className = 'BatchNormalization';
+  /** Weight of the old value in the moving averages. */
   readonly momentum: number;
+  /** Added to the variance before its square root. */
   readonly epsilon: number;
+  /** The scale per channel, [channels]; null until the layer is built. */
   gamma: Tensor | null = null;
+  /** The offset per channel, [channels]; null until the layer is built. */
   beta: Tensor | null = null;
+  /** The mean per channel used in predict, [channels]; saved, not trained; null until built. */
   movingMean: Tensor | null = null;
+  /** The variance per channel used in predict, [channels]; saved, not trained; null until built. */
   movingVariance: Tensor | null = null;
 
   constructor(options: BatchNormalizationOptions = {}) {

@@ -24,6 +24,7 @@ export interface ChannelShuffleOptions extends LayerOptions {
  */
 export class ChannelShuffle extends Layer {
   readonly className = 'ChannelShuffle';
+  /** Groups the channels are split into before the shuffle. */
   readonly groups: number;
 
   constructor(options: ChannelShuffleOptions) {

@@ -25,7 +25,9 @@ export interface ChannelSliceOptions extends LayerOptions {
  */
 export class ChannelSlice extends Layer {
   readonly className = 'ChannelSlice';
+  /** The first channel kept. */
   readonly start: number;
+  /** One past the last channel kept. */
   readonly end: number;
 
   constructor(options: ChannelSliceOptions) {

@@ -55,15 +55,25 @@ export interface Conv2DOptions extends LayerOptions {
  */
 export class Conv2D extends Layer {
   readonly className = 'Conv2D';
+  /** Output channels. */
   readonly filters: number;
+  /** [kH, kW]. */
   readonly kernelSize: readonly [number, number];
+  /** [strideH, strideW]. */
   readonly strides: readonly [number, number];
+  /** 'valid', 'same' or explicit amounts, as given. */
   readonly padding: Padding;
+  /** The spacing of the taps, [dilationH, dilationW]. */
   readonly dilationRate: readonly [number, number];
+  /** Channel groups (1: plain; the input channels: depthwise). */
   readonly groups: number;
+  /** Whether the layer adds a bias. */
   readonly useBias: boolean;
+  /** How build draws the kernel's first values. */
   readonly kernelInitializer: Initializer;
+  /** The filter, [kH, kW, inC / groups, filters]; null until the layer is built. */
   kernel: Tensor | null = null;
+  /** The bias, [filters]; null without one or until the layer is built. */
   bias: Tensor | null = null;
 
   constructor(options: Conv2DOptions) {

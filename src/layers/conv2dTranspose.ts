@@ -52,16 +52,27 @@ export interface Conv2DTransposeOptions extends LayerOptions {
  */
 export class Conv2DTranspose extends Layer {
   readonly className = 'Conv2DTranspose';
+  /** Output channels. */
   readonly filters: number;
+  /** [kH, kW]. */
   readonly kernelSize: readonly [number, number];
+  /** The strides, [strideH, strideW]: the output grows by this factor. */
   readonly strides: readonly [number, number];
+  /** 'valid', 'same' or explicit amounts, as given. */
   readonly padding: Padding;
+  /** [rows, columns] added at the bottom and right of the output. */
   readonly outputPadding: readonly [number, number];
+  /** The spacing of the taps, [dilationH, dilationW]. */
   readonly dilationRate: readonly [number, number];
+  /** Channel groups (1: plain). */
   readonly groups: number;
+  /** Whether the layer adds a bias. */
   readonly useBias: boolean;
+  /** How build draws the kernel's first values. */
   readonly kernelInitializer: Initializer;
+  /** The filter, [kH, kW, filters / groups, inC] (Keras's layout); null until the layer is built. */
   kernel: Tensor | null = null;
+  /** The bias, [filters]; null without one or until the layer is built. */
   bias: Tensor | null = null;
 
   constructor(options: Conv2DTransposeOptions) {

@@ -36,11 +36,17 @@ export interface DenseOptions extends LayerOptions {
  */
 export class Dense extends Layer {
   readonly className = 'Dense';
+  /** Output features. */
   readonly units: number;
+  /** Whether the layer adds a bias. */
   readonly useBias: boolean;
+  /** How build draws the kernel's first values. */
   readonly kernelInitializer: Initializer;
+  /** Input features: from the options, or set by build from the input; null until known. */
   inputSize: number | null;
+  /** The weights, [inputSize, units]; null until the layer is built. */
   kernel: Tensor | null = null;
+  /** The bias, [units]; null without one or until the layer is built. */
   bias: Tensor | null = null;
 
   constructor(options: DenseOptions) {

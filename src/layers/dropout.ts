@@ -25,6 +25,7 @@ export interface DropoutOptions extends LayerOptions {
  */
 export class Dropout extends Layer {
   readonly className = 'Dropout';
+  /** The probability that fit zeroes a value, in [0, 1). */
   readonly rate: number;
   private random: Random | null = null;
 

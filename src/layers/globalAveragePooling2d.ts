@@ -22,6 +22,7 @@ export interface GlobalAveragePooling2DOptions extends LayerOptions {
  */
 export class GlobalAveragePooling2D extends Layer {
   readonly className = 'GlobalAveragePooling2D';
+  /** Whether the output keeps the pooled axes: [1, 1, channels] instead of [channels]. */
   readonly keepDims: boolean;
 
   constructor(options: GlobalAveragePooling2DOptions = {}) {

@@ -22,6 +22,7 @@ export interface InputOptions extends LayerOptions {
  */
 export class Input extends Layer {
   readonly className = 'Input';
+  /** The shape of one example, without the batch axis, e.g. [28, 28, 1]. */
   readonly shape: Shape;
   /** The color model of the images this input takes (null for flat feature vectors). */
   readonly colorModel: ColorModel | null;

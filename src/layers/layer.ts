@@ -9,6 +9,7 @@ import type { Tensor } from '../core/tensor.js';
 
 /** Per-call state of the forward pass. */
 export interface CallContext {
+  /** True in fit (Dropout drops, BatchNormalization uses the batch's statistics); false in predict and evaluate. */
   isTraining: boolean;
   /**
    * Random numbers for layers that draw them per call in training (Dropout takes one 32-bit seed per
@@ -25,7 +26,9 @@ export interface BuildContext {
 
 /** A weight tensor with its name inside the layer ("kernel", "bias"). */
 export interface NamedWeight {
+  /** The weight's name inside the layer, e.g. 'kernel'; saved as `<layer>/<name>`. */
   readonly name: string;
+  /** The weight's values. */
   readonly tensor: Tensor;
   /** False for state that is saved but not trained (batch normalization's moving averages); default true. */
   readonly isTrainable?: boolean | undefined;
@@ -46,6 +49,7 @@ export interface LayerOptions {
 export abstract class Layer {
   /** Stable type name used in model files and summaries ("Conv2D"). */
   abstract readonly className: string;
+  /** Unique inside the model, e.g. 'conv2d_1'; weights are saved as `<name>/<weight>`. */
   name: string;
   /**
    * Whether training changes this layer's weights; default true. A frozen layer (false) is left out
@@ -150,8 +154,11 @@ export abstract class Layer {
  */
 export class SymbolicTensor {
   constructor(
+    /** The shape of one example of this output, without the batch axis. */
     readonly shape: Shape,
+    /** The layer whose output this is. */
     readonly layer: Layer,
+    /** The symbolic tensors the layer was applied to (none for an Input's). */
     readonly inputs: readonly SymbolicTensor[],
   ) {}
 }

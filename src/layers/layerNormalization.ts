@@ -24,8 +24,11 @@ export interface LayerNormalizationOptions extends LayerOptions {
  */
 export class LayerNormalization extends Layer {
   readonly className = 'LayerNormalization';
+  /** Added to the variance before its square root. */
   readonly epsilon: number;
+  /** The scale per channel, [channels]; null until the layer is built. */
   gamma: Tensor | null = null;
+  /** The offset per channel, [channels]; null until the layer is built. */
   beta: Tensor | null = null;
 
   constructor(options: LayerNormalizationOptions = {}) {

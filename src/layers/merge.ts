@@ -49,6 +49,7 @@ abstract class MergeLayer extends Layer {
 
   protected abstract mergedShape(inputShapes: readonly Shape[]): Shape;
 
+  /** The layer's class and name, as error messages start. */
   protected label(): string {
     return `${this.className} '${this.name}'`;
   }
@@ -89,6 +90,7 @@ function checkTwoInputs(label: string, inputShapes: readonly Shape[]): void {
 export class Add extends MergeLayer {
   readonly className = 'Add';
 
+  /** The inputs' shapes broadcast together. */
   protected mergedShape(inputShapes: readonly Shape[]): Shape {
     return commonShape(this.label(), inputShapes, 'added');
   }
@@ -113,6 +115,7 @@ export class Add extends MergeLayer {
 export class Multiply extends MergeLayer {
   readonly className = 'Multiply';
 
+  /** The inputs' shapes broadcast together. */
   protected mergedShape(inputShapes: readonly Shape[]): Shape {
     return commonShape(this.label(), inputShapes, 'multiplied');
   }
@@ -136,6 +139,7 @@ export class Multiply extends MergeLayer {
 export class Subtract extends MergeLayer {
   readonly className = 'Subtract';
 
+  /** The two inputs' shapes broadcast together. */
   protected mergedShape(inputShapes: readonly Shape[]): Shape {
     checkTwoInputs(this.label(), inputShapes);
     return commonShape(this.label(), inputShapes, 'subtracted');
@@ -160,6 +164,7 @@ export class Subtract extends MergeLayer {
 export class Divide extends MergeLayer {
   readonly className = 'Divide';
 
+  /** The two inputs' shapes broadcast together. */
   protected mergedShape(inputShapes: readonly Shape[]): Shape {
     checkTwoInputs(this.label(), inputShapes);
     return commonShape(this.label(), inputShapes, 'divided');
@@ -185,6 +190,7 @@ export class Divide extends MergeLayer {
 export class Maximum extends MergeLayer {
   readonly className = 'Maximum';
 
+  /** The inputs' shapes broadcast together. */
   protected mergedShape(inputShapes: readonly Shape[]): Shape {
     return commonShape(this.label(), inputShapes, 'compared');
   }
@@ -203,6 +209,7 @@ export class Maximum extends MergeLayer {
 export class Minimum extends MergeLayer {
   readonly className = 'Minimum';
 
+  /** The inputs' shapes broadcast together. */
   protected mergedShape(inputShapes: readonly Shape[]): Shape {
     return commonShape(this.label(), inputShapes, 'compared');
   }
@@ -221,6 +228,7 @@ export class Minimum extends MergeLayer {
 export class Concatenate extends MergeLayer {
   readonly className = 'Concatenate';
 
+  /** The inputs' shape with their channels summed; every other axis must agree. */
   protected mergedShape(inputShapes: readonly Shape[]): Shape {
     const first = inputShapes[0]!;
     const leading = first.slice(0, -1);

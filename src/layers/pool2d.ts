@@ -31,9 +31,13 @@ export function checkOptionalBoolean(value: unknown, what: string): boolean {
 }
 
 export abstract class Pool2DLayer extends Layer {
+  /** The window, [kH, kW]. */
   readonly poolSize: readonly [number, number];
+  /** [strideH, strideW]. */
   readonly strides: readonly [number, number];
+  /** 'valid', 'same' or explicit amounts, as given. */
   readonly padding: Padding;
+  /** Whether output sizes round up (PyTorch's and ONNX's ceil_mode). */
   readonly ceilMode: boolean;
 
   protected constructor(options: Pool2DLayerOptions, typeName: string) {
@@ -98,6 +102,7 @@ export abstract class Pool2DLayer extends Layer {
     };
   }
 
+  /** The layer's class and name, as error messages start. */
   protected label(): string {
     return `${this.className} '${this.name}'`;
   }

@@ -27,7 +27,9 @@ export interface RescalingOptions extends LayerOptions {
  */
 export class Rescaling extends Layer {
   readonly className = 'Rescaling';
+  /** One factor, or one per channel. */
   readonly scale: number | readonly number[];
+  /** Added after scaling: one value, or one per channel. */
   readonly offset: number | readonly number[];
 
   constructor(options: RescalingOptions) {

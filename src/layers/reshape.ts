@@ -23,6 +23,7 @@ export interface ReshapeOptions extends LayerOptions {
  */
 export class Reshape extends Layer {
   readonly className = 'Reshape';
+  /** The shape each example is viewed with. */
   readonly targetShape: readonly number[];
 
   constructor(options: ReshapeOptions) {

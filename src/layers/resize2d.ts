@@ -18,16 +18,20 @@ export interface Resize2DOptions extends LayerOptions, ResizeOptions {}
  * options (ops/resize2d.ts), ShapeError for inputs that are not maps.
  *
  * @example
- * new Resize2D({ mode: 'bilinear', size: [64, 64] }) // F.interpolate(x, size=(64, 64), mode='bilinear',
- * align_corners=False) new Resize2D({ scale: 2 })                         // nn.Upsample(scale_factor=2): 16x16x8 ->
- * 32x32x8
+ * new Resize2D({ mode: 'bilinear', size: [64, 64] }) // F.interpolate(x, size=(64, 64), mode='bilinear')
+ * new Resize2D({ scale: 2 }) // nn.Upsample(scale_factor=2): 16x16x8 -> 32x32x8
  */
 export class Resize2D extends Layer {
   readonly className = 'Resize2D';
+  /** 'nearest' or 'bilinear'. */
   readonly mode: ResizeMode;
+  /** The output's [outH, outW], when given as a size. */
   readonly size: readonly [number, number] | undefined;
+  /** The factor (or [height, width] factors), when given as a scale. */
   readonly scale: number | readonly [number, number] | undefined;
+  /** How an output pixel maps back to a source coordinate (ONNX's coordinate_transformation_mode). */
   readonly coordinates: ResizeCoordinates;
+  /** How 'nearest' rounds a source coordinate to a pixel (ONNX's nearest_mode). */
   readonly nearestRounding: NearestRounding;
 
   constructor(options: Resize2DOptions = {}) {

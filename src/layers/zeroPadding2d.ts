@@ -21,6 +21,7 @@ export interface ZeroPadding2DOptions extends LayerOptions {
  */
 export class ZeroPadding2D extends Layer {
   readonly className = 'ZeroPadding2D';
+  /** The padding as given: n, [padH, padW] or [top, bottom, left, right]. */
   readonly padding: ZeroPadding;
 
   constructor(options: ZeroPadding2DOptions = {}) {

@@ -30,12 +30,17 @@ export interface EarlyStoppingOptions {
 
 /** The callback earlyStopping makes; after fit it tells the best and the stopping epoch. */
 export class EarlyStopping implements TrainingCallbacks {
+  /** The figure watched: 'valLoss', 'valAccuracy', 'loss' or 'accuracy'. */
   readonly monitor: MonitoredFigure;
+  /** Epochs without improvement after which training stops. */
   readonly patience: number;
+  /** The least change that counts as an improvement. */
   readonly minDelta: number;
+  /** Whether the best epoch's weights are put back when training ends. */
   readonly restoreBestWeights: boolean;
   /** The best value of the watched figure so far, and its epoch (1-based); null before the first epoch. */
   bestValue: number | null = null;
+  /** The epoch (1-based) of bestValue; null before the first epoch. */
   bestEpoch: number | null = null;
   /** The epoch after which this callback stopped training; null if it did not. */
   stoppedEpoch: number | null = null;

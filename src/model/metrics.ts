@@ -7,9 +7,13 @@ import { argmaxRow } from './batching.js';
 
 /** Precision, recall and F1 of one class. */
 export interface ClassMetrics {
+  /** The class's name. */
   name: string;
+  /** Of the examples predicted as this class, the share that are (0 when none is predicted as it). */
   precision: number;
+  /** Of the examples of this class, the share predicted as it (0 when it has none). */
   recall: number;
+  /** The harmonic mean of precision and recall (0 when both are 0). */
   f1: number;
   /** Examples of this class. */
   support: number;
@@ -17,13 +21,23 @@ export interface ClassMetrics {
 
 /** What classificationReport returns: accuracy, the confusion matrix and per-class metrics. */
 export interface ClassificationReport {
+  /** Examples scored. */
   examples: number;
+  /** The share of examples whose most probable class is their label, 0 to 1. */
   accuracy: number;
   /** confusion[actual][predicted]: counts of examples of class `actual` predicted as `predicted`. */
   confusion: number[][];
+  /** One entry per class, by class index. */
   classes: ClassMetrics[];
   /** Unweighted means over the classes that have examples or predictions. */
-  macro: { precision: number; recall: number; f1: number };
+  macro: {
+    /** The mean of the classes' precisions. */
+    precision: number;
+    /** The mean of the classes' recalls. */
+    recall: number;
+    /** The mean of the classes' F1 scores. */
+    f1: number;
+  };
 }
 
 /**

@@ -175,6 +175,7 @@ function callbackList<C>(callbacks: C | readonly C[] | undefined): readonly C[] 
 
 /** Options of model.forward. */
 export interface ForwardOptions {
+  /** Run as in training (Dropout active, batch statistics); default false. */
   isTraining?: boolean | undefined;
   /** Run layers [0, end); default all. */
   end?: number | undefined;
@@ -186,7 +187,9 @@ export interface ForwardOptions {
 
 /** What model.evaluate returns. */
 export interface Evaluation {
+  /** The mean softmax cross-entropy over the examples. */
   loss: number;
+  /** The share of examples whose most probable class is their label, 0 to 1. */
   accuracy: number;
   /** The class probabilities [examples, classes], when evaluate was asked to keep them. */
   probabilities?: Tensor | undefined;
@@ -202,7 +205,9 @@ export function setModelSaver(saver: (model: Model, directory: string, options: 
 
 /** One layer of a model and the layers its inputs come from (indices into Model.nodes, all earlier). */
 export interface ModelNode {
+  /** The layer. */
   readonly layer: Layer;
+  /** The nodes whose outputs it reads, in order (empty for the Input). */
   readonly inputs: readonly number[];
 }
 
@@ -233,11 +238,15 @@ export class Model {
   readonly outputNames: readonly string[];
   /** The layers in an order where every layer comes after those it reads (node i holds layers[i]). */
   readonly layers: readonly Layer[];
+  /** One node per layer, in `layers` order, with the nodes it reads. */
   readonly nodes: readonly ModelNode[];
+  /** The seed the weights were drawn with, and fit's default seed (shuffling, Dropout). */
   readonly seed: number;
+  /** The weights' type. */
   readonly dtype: DType;
   /** Per-example input shape of each layer (a merge's first input; the first is the model's input shape). */
   readonly layerInputShapes: readonly Shape[];
+  /** Per-example output shape of each layer, in `layers` order. */
   readonly layerOutputShapes: readonly Shape[];
   /** How many later layers read each layer's output. */
   private readonly consumers: readonly number[];
@@ -431,10 +440,12 @@ export class Model {
     return this.layers[this.layers.length - 1] instanceof Softmax ? 'probabilities' : 'logits';
   }
 
+  /** The shape of one input example, without the batch axis, e.g. [28, 28, 1]. */
   get inputShape(): Shape {
     return this.layerInputShapes[0]!;
   }
 
+  /** The shape of one example of the model's output, e.g. [10]. */
   get outputShape(): Shape {
     return this.layerOutputShapes[this.layerOutputShapes.length - 1]!;
   }
@@ -871,7 +882,7 @@ export class Model {
    * what onEpochEnd handed out (its FitState, with the weights and the optimizer's state of that
    * moment, e.g. a checkpoint) and pass the state as `resume`. A signal already aborted rejects
    * before any batch. On the main thread of a page, each batch still blocks for its own duration:
-   * for a page that must stay smooth, train in a Worker (README, "Training without blocking").
+   * for a page that must stay smooth, train in a Worker (docs/layers-and-training.md, "Training without blocking").
    */
   async fitAsync(x: Tensor, labels: Labels, options: FitAsyncOptions = {}): Promise<History> {
     const yieldEveryMs = options.yieldEveryMs ?? DEFAULT_FIT_YIELD_EVERY_MS;

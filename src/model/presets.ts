@@ -18,6 +18,7 @@ import { Sequential } from './sequential.js';
 
 /** Options of the preset networks (PRESETS). */
 export interface PresetOptions {
+  /** Seeds the weights; the same seed gives the same network. Default 0. */
   seed?: number | undefined;
   /** One example, [height, width, channels]; each preset has its dataset's default. */
   inputShape?: readonly [number, number, number] | undefined;

@@ -7,14 +7,19 @@ import type { Layer } from '../layers/layer.js';
 
 /** One layer's row of a model summary. */
 export interface SummaryRow {
+  /** The layer's name. */
   name: string;
+  /** The layer's class name, e.g. `'Conv2D'`. */
   className: string;
+  /** The layer's output shape for one example, e.g. [28, 28, 8] (H x W x C). */
   outputShape: Shape;
+  /** Weights the layer holds (trainable or not). */
   parameters: number;
   /**
    * Of `parameters`, those training does not change (batch normalization's moving averages, all of a frozen layer's).
    */
   nonTrainableParameters: number;
+  /** Multiply-adds of the layer's forward pass for one example. */
   multiplyAdds: number;
   /** How the output size follows from the input, e.g. "(28 - 3 + 2*1) / 1 + 1 = 28". */
   shapeNote: string;
@@ -26,9 +31,13 @@ export interface SummaryRow {
 
 /** What model.summaryData returns: a row per layer and the totals. */
 export interface ModelSummary {
+  /** One row per layer, in the model's order. */
   rows: SummaryRow[];
+  /** Weights in the whole model. */
   totalParameters: number;
+  /** Of totalParameters, those training does not change. */
   nonTrainableParameters: number;
+  /** Multiply-adds of one example's forward pass through the whole model. */
   totalMultiplyAdds: number;
 }
 

@@ -40,10 +40,10 @@ export interface HeadOptions {
  * not a positive integer, or a dropout outside [0, 1).
  *
  * @example
- * const model = addClassifierHead(trained.featureExtractor('conv2d_4'), { classes: 4, classNames: ['car', 'ship',
- * 'truck', 'plane'] }); model.fit(x, labels, { epochs: 5 });                                   // the head alone, on
- * cached features model.unfreeze('conv2d_4').fit(x, labels, { epochs: 2, optimizer: new Adam({ learningRate: 1e-4 })
- * }); // then fine-tune the top
+ * const backbone = trained.featureExtractor('conv2d_4');
+ * const model = addClassifierHead(backbone, { classes: 4, classNames: ['car', 'ship', 'truck', 'plane'] });
+ * model.fit(x, labels, { epochs: 5 }); // the head alone, on cached features
+ * model.unfreeze('conv2d_4').fit(x, labels, { epochs: 2, optimizer: new Adam({ learningRate: 1e-4 }) }); // then the top
  */
 export function addClassifierHead(backbone: Model, options: HeadOptions): Model {
   const { classes } = options;

@@ -219,7 +219,10 @@ export function pow(input: Tensor, exponent: number): Tensor {
 }
 
 /**
- * The square root elementwise: pow(input, 0.5) (NaN below 0; the gradient at 0 is +Infinity). @example sqrt(variance)
+ * The square root elementwise: pow(input, 0.5) (NaN below 0; the gradient at 0 is +Infinity).
+ *
+ * @example
+ * sqrt(variance)
  */
 export function sqrt(input: Tensor): Tensor {
   return pow(input, 0.5);

@@ -27,9 +27,13 @@ export interface AdagradOptions extends GradientClipping {
  * model.fit(x, labels, { optimizer });
  */
 export class Adagrad extends SlotOptimizer {
+  /** The step size; fit's learningRateSchedule sets it before each step. Default 0.01. */
   learningRate: number;
+  /** The value each accumulator of squared gradients starts at. */
   readonly initialAccumulatorValue: number;
+  /** Added to the denominator's square root. */
   readonly epsilon: number;
+  /** L2 term added to the gradient: weightDecay * weight. */
   readonly weightDecay: number;
 
   constructor(options: AdagradOptions = {}) {
@@ -44,10 +48,12 @@ export class Adagrad extends SlotOptimizer {
     this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'Adagrad weightDecay');
   }
 
+  /** 'Adagrad', as saved in checkpoints. */
   get className(): string {
     return 'Adagrad';
   }
 
+  /** Updates `weights` in place from their `gradients` (same order and shapes), one kernel per weight. */
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
     const update = getKernel('AdagradUpdate');
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
@@ -60,6 +66,7 @@ export class Adagrad extends SlotOptimizer {
     });
   }
 
+  /** The constructor's options, as checkpoints save them. */
   getConfig(): Record<string, number | boolean> {
     return {
       learningRate: this.learningRate,

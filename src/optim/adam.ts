@@ -28,10 +28,15 @@ export interface AdamOptions extends GradientClipping {
  * const optimizer = new Adam({ learningRate: 1e-3 });
  */
 export class Adam extends SlotOptimizer {
+  /** The step size; fit's learningRateSchedule sets it before each step. Default 0.001. */
   learningRate: number;
+  /** Decay of the running mean of gradients. */
   readonly beta1: number;
+  /** Decay of the running mean of squared gradients. */
   readonly beta2: number;
+  /** Added to the denominator's square root. */
   readonly epsilon: number;
+  /** Adam: an L2 term added to the gradient; AdamW: each step first scales the weights by 1 - learningRate * weightDecay. */
   readonly weightDecay: number;
 
   constructor(options: AdamOptions = {}) {
@@ -54,6 +59,7 @@ export class Adam extends SlotOptimizer {
     return false;
   }
 
+  /** Updates `weights` in place from their `gradients` (same order and shapes), one kernel per weight. */
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
     const update = getKernel('AdamUpdate');
     const isDecoupled = this.isWeightDecayDecoupled;
@@ -71,6 +77,7 @@ export class Adam extends SlotOptimizer {
     });
   }
 
+  /** The constructor's options, as checkpoints save them. */
   getConfig(): Record<string, number | boolean> {
     return {
       learningRate: this.learningRate,

@@ -141,8 +141,11 @@ export class OptimizerSlots {
 export abstract class SlotOptimizer implements Optimizer {
   abstract get className(): string;
   abstract learningRate: number;
+  /** The most the global L2 norm of a step's gradients may be; undefined: no norm clipping. */
   readonly clipNorm: number | undefined;
+  /** The bound each gradient value is clamped to, after clipNorm; undefined: none. */
   readonly clipValue: number | undefined;
+  /** The per-weight buffers, step counts and iteration count. */
   protected readonly slots: OptimizerSlots;
 
   /**

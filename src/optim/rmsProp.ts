@@ -34,11 +34,17 @@ export interface RmsPropOptions extends GradientClipping {
  * model.fit(x, labels, { optimizer });
  */
 export class RMSProp extends SlotOptimizer {
+  /** The step size; fit's learningRateSchedule sets it before each step. Default 0.01. */
   learningRate: number;
+  /** Decay of the running mean of squared gradients. */
   readonly rho: number;
+  /** Added to the denominator's square root. */
   readonly epsilon: number;
+  /** Momentum of the step; 0: none. */
   readonly momentum: number;
+  /** Whether the squared gradients' mean is centered by the gradients' mean (a variance estimate). */
   readonly centered: boolean;
+  /** L2 term added to the gradient: weightDecay * weight. */
   readonly weightDecay: number;
 
   constructor(options: RmsPropOptions = {}) {
@@ -56,10 +62,12 @@ export class RMSProp extends SlotOptimizer {
     this.weightDecay = checkNonNegative(options.weightDecay ?? 0, 'RMSProp weightDecay');
   }
 
+  /** 'RMSProp', as saved in checkpoints. */
   get className(): string {
     return 'RMSProp';
   }
 
+  /** Updates `weights` in place from their `gradients` (same order and shapes), one kernel per weight. */
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
     const update = getKernel('RmsPropUpdate');
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
@@ -76,6 +84,7 @@ export class RMSProp extends SlotOptimizer {
     });
   }
 
+  /** The constructor's options, as checkpoints save them. */
   getConfig(): Record<string, number | boolean> {
     return {
       learningRate: this.learningRate,

@@ -4,8 +4,8 @@
 // A schedule of epochs becomes one of steps through perEpoch. Formulas and defaults follow PyTorch's
 // torch.optim.lr_scheduler (StepLR, ExponentialLR, CosineAnnealingLR, OneCycleLR) and Keras' warm-up;
 // the one-cycle policy is Smith and Topin, "Super-Convergence", 2017. Option names are Keras' and
-// TF.js' (decaySteps, decayRate), the toolkit's users' first framework; the README maps them to
-// PyTorch's. stepDecay still takes PyTorch's stepSize and gamma as deprecated aliases.
+// TF.js' (decaySteps, decayRate), the toolkit's users' first framework; docs/layers-and-training.md maps
+// them to PyTorch's. stepDecay still takes PyTorch's stepSize and gamma as deprecated aliases.
 
 import { ValueError } from '../core/errors.js';
 
@@ -14,6 +14,7 @@ export type LearningRateSchedule = (step: number) => number;
 
 /** Options of stepDecay. */
 export interface StepDecayOptions {
+  /** The rate at step 0. */
   initialLearningRate: number;
   /** Steps between two decays (PyTorch's step_size). */
   decaySteps?: number | undefined;
@@ -63,6 +64,7 @@ function eitherName(
 
 /** Options of exponentialDecay. */
 export interface ExponentialDecayOptions {
+  /** The rate at step 0. */
   initialLearningRate: number;
   /** Factor per decaySteps steps. */
   decayRate: number;
@@ -90,6 +92,7 @@ export function exponentialDecay(options: ExponentialDecayOptions): LearningRate
 
 /** Options of cosineDecay. */
 export interface CosineDecayOptions {
+  /** The rate at step 0. */
   initialLearningRate: number;
   /** Steps from the initial to the final learning rate; it stays final afterwards. */
   decaySteps: number;

@@ -27,9 +27,13 @@ export interface SgdOptions extends GradientClipping {
  * const optimizer = new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true });
  */
 export class SGD extends SlotOptimizer {
+  /** The step size; fit's learningRateSchedule sets it before each step. Default 0.01. */
   learningRate: number;
+  /** The velocity's decay; 0 (default): plain SGD. */
   readonly momentum: number;
+  /** Whether the step looks ahead along the velocity (Nesterov momentum). */
   readonly nesterov: boolean;
+  /** L2 term added to the gradient: weightDecay * weight. */
   readonly weightDecay: number;
 
   constructor(options: SgdOptions = {}) {
@@ -45,10 +49,12 @@ export class SGD extends SlotOptimizer {
     if (this.nesterov && this.momentum === 0) throw new ValueError('SGD: nesterov needs a momentum > 0');
   }
 
+  /** 'SGD', as saved in checkpoints. */
   get className(): string {
     return 'SGD';
   }
 
+  /** Updates `weights` in place from their `gradients` (same order and shapes), one kernel per weight. */
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
     const update = getKernel('SgdUpdate');
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
@@ -62,6 +68,7 @@ export class SGD extends SlotOptimizer {
     });
   }
 
+  /** The constructor's options, as checkpoints save them. */
   getConfig(): Record<string, number | boolean> {
     return {
       learningRate: this.learningRate,

@@ -41,8 +41,11 @@ function makeCanvas(width: number, height: number, factory: CanvasFactory | unde
 
 /** Options of the charts (probabilityChart, trainingChart). */
 export interface ChartOptions {
+  /** Width in pixels; default 480 (wider for many classes) for probabilityChart, 800 for trainingChart. */
   width?: number | undefined;
+  /** Height in pixels; default 360 for probabilityChart, 450 for trainingChart. */
   height?: number | undefined;
+  /** The title drawn above the chart; each chart has a default. */
   title?: string | undefined;
   /** Where to draw; default the one set with setCanvasFactory, or an OffscreenCanvas. */
   canvas?: CanvasFactory | undefined;
@@ -156,9 +159,19 @@ export function probabilityChart(
 
 /** Loss and accuracy during training: per epoch, and optionally the running values within epochs. */
 export interface TrainingCurves {
+  /** Each epoch's logs, as fit's History holds them. */
   epochs: readonly EpochLogs[];
   /** Running means within each epoch, at fractional epochs (epoch - 1 + batch / batches). */
-  batches?: readonly { position: number; loss: number; accuracy: number }[] | undefined;
+  batches?:
+    | readonly {
+        /** Where in training: epoch - 1 + batch / batches. */
+        position: number;
+        /** The epoch's running mean loss at that batch. */
+        loss: number;
+        /** The epoch's running accuracy at that batch, 0 to 1. */
+        accuracy: number;
+      }[]
+    | undefined;
 }
 
 /**

@@ -55,8 +55,11 @@ import type { LayerOutputs } from './layerOutputs.js';
 
 /** What every explanation holds. */
 export interface ExplanationBase {
+  /** The explained layer's index in `LayerOutputs.layers` (the model's layer order). */
   layerIndex: number;
+  /** The explained layer's name, e.g. `'conv2d_1'`. */
   layerName: string;
+  /** The explained layer's class name, e.g. `'Conv2D'`. */
   className: string;
   /** The position explained, in the layer's per-example output shape: [row, column, channel] or [index]. */
   position: readonly number[];
@@ -73,8 +76,11 @@ export interface ExplanationBase {
  * that layer (the convolution's output stage). explainValue of its own index explains it too.
  */
 export interface FollowingActivation {
+  /** The activation layer's index in `LayerOutputs.layers`. */
   layerIndex: number;
+  /** The activation layer's name. */
   layerName: string;
+  /** The activation layer's class name, e.g. `'ReLU'`. */
   className: string;
   /** The activation's formula applied to this layer's `value`. */
   value: number;
@@ -84,16 +90,25 @@ export interface FollowingActivation {
 
 /** Conv2D: one filter over one window of its group's input channels. */
 export interface ConvolutionExplanation extends ExplanationBase {
+  /** Tells this explanation apart in a `ValueExplanation`. */
   kind: 'convolution';
   /** The layer whose output is the convolution's input. */
   inputLayer: number;
+  /** Filter height (taps per column of the window). */
   kH: number;
+  /** Filter width (taps per row of the window). */
   kW: number;
+  /** Vertical stride. */
   strideH: number;
+  /** Horizontal stride. */
   strideW: number;
+  /** Vertical spacing of the taps (1: adjacent rows). */
   dilationH: number;
+  /** Horizontal spacing of the taps (1: adjacent columns). */
   dilationW: number;
+  /** Zero rows added above the input. */
   padTop: number;
+  /** Zero columns added left of the input. */
   padLeft: number;
   /**
    * The input rows of the kH taps, top to bottom (row * strideH - padTop + tap * dilationH); outside [0, inH) is
@@ -104,7 +119,9 @@ export interface ConvolutionExplanation extends ExplanationBase {
   columns: Int32Array;
   /** The filter's group (0 .. groups - 1): it reads input channels firstChannel .. firstChannel + channels - 1. */
   group: number;
+  /** The layer's channel groups (1: a plain convolution; inC: depthwise). */
   groups: number;
+  /** The first input channel of the filter's group. */
   firstChannel: number;
   /** Input channels in the window (the group's): inC / groups; 1 for a depthwise convolution. */
   channels: number;
@@ -120,11 +137,13 @@ export interface ConvolutionExplanation extends ExplanationBase {
   channelSums: Float64Array;
   /** All the products summed. */
   sum: number;
+  /** Whether the layer has a bias. */
   hasBias: boolean;
   /** The filter's bias (0 without one). */
   bias: number;
   /** sum + bias: the layer's value (a Conv2D has no activation of its own). */
   preActivation: number;
+  /** The activation layer right after it, which predict fuses into it; null when none. */
   activation: FollowingActivation | null;
 }
 
@@ -134,19 +153,29 @@ export interface ConvolutionExplanation extends ExplanationBase {
  * inputRow * strideH - padTop + kernelRow * dilationH (likewise for columns): the adjoint of a Conv2D.
  */
 export interface TransposedConvolutionExplanation extends ExplanationBase {
+  /** Tells this explanation apart in a `ValueExplanation`. */
   kind: 'transposedConvolution';
+  /** The layer whose output is the transposed convolution's input. */
   inputLayer: number;
+  /** Vertical stride (how far apart the input rows land in the output). */
   strideH: number;
+  /** Horizontal stride. */
   strideW: number;
+  /** Rows cut from the top of the full output. */
   padTop: number;
+  /** Columns cut from the left of the full output. */
   padLeft: number;
-  /** One entry per contributing (input pixel, kernel tap) pair: [taps] each. */
+  /** The input row of each contributing (input pixel, kernel tap) pair, [taps]. */
   inputRows: Int32Array;
+  /** The input column of each contributing pair, [taps]. */
   inputColumns: Int32Array;
+  /** The kernel row of each contributing pair, [taps]. */
   kernelRows: Int32Array;
+  /** The kernel column of each contributing pair, [taps]. */
   kernelColumns: Int32Array;
   /** The output channel's group reads input channels firstChannel .. firstChannel + channels - 1. */
   firstChannel: number;
+  /** Input channels of the group: inC / groups. */
   channels: number;
   /** The input values, [taps, channels]. */
   window: Float64Array;
@@ -154,55 +183,81 @@ export interface TransposedConvolutionExplanation extends ExplanationBase {
   weights: Float64Array;
   /** window x weights, [taps, channels]. */
   products: Float64Array;
+  /** The products summed per input channel, [channels]. */
   channelSums: Float64Array;
+  /** All the products summed. */
   sum: number;
+  /** Whether the layer has a bias. */
   hasBias: boolean;
+  /** The output channel's bias (0 without one); value = sum + bias. */
   bias: number;
 }
 
 /** LayerNormalization: the position's channels normalized by their own mean and (biased) variance. */
 export interface LayerNormalizationExplanation extends ExplanationBase {
+  /** Tells this explanation apart in a `ValueExplanation`. */
   kind: 'layerNormalization';
+  /** The layer whose output is normalized. */
   inputLayer: number;
+  /** The channel explained. */
   channel: number;
   /** The channels of the position, [channels]. */
   inputs: Float64Array;
+  /** The mean of `inputs`. */
   mean: number;
+  /** The biased variance of `inputs` (divided by the channel count). */
   variance: number;
+  /** The layer's epsilon, added to the variance. */
   epsilon: number;
   /** (inputs[channel] - mean) / sqrt(variance + epsilon). */
   normalized: number;
+  /** The channel's scale; value = normalized * gamma + beta. */
   gamma: number;
+  /** The channel's offset. */
   beta: number;
 }
 
 /** Resize2D: the source pixels blended (bilinear: four, nearest: one). */
 export interface ResizeExplanation extends ExplanationBase {
+  /** Tells this explanation apart in a `ValueExplanation`. */
   kind: 'resize';
+  /** The layer's interpolation. */
   mode: 'nearest' | 'bilinear';
+  /** The layer whose output is resized. */
   inputLayer: number;
+  /** The channel explained. */
   channel: number;
   /** The source coordinates the output pixel maps back to (before rounding or clamping). */
   sourceRow: number;
+  /** The source column the output pixel maps back to (before rounding or clamping). */
   sourceColumn: number;
-  /** The taps' input rows and columns: [top, top, bottom, bottom] and [left, right, left, right]. */
+  /** The taps' input rows, [4]: top, top, bottom, bottom. */
   rows: Int32Array;
+  /** The taps' input columns, [4]: left, right, left, right. */
   columns: Int32Array;
-  /** The taps' values and weights, [4]; nearest puts the whole weight on the first. */
+  /** The taps' values, [4]; nearest puts the whole weight on the first tap. */
   window: Float64Array;
+  /** The taps' weights, [4], summing to 1; value = sum of window x weights. */
   weights: Float64Array;
 }
 
 /** MaxPool2D, AvgPool2D, GlobalAveragePooling2D: one channel's window. */
 export interface PoolingExplanation extends ExplanationBase {
+  /** Tells this explanation apart in a `ValueExplanation`. */
   kind: 'pooling';
+  /** Which pooling: a window's maximum, a window's average, or the whole map's average. */
   operation: 'max' | 'average' | 'globalAverage';
+  /** The layer whose output is pooled. */
   inputLayer: number;
+  /** The channel explained (pooling keeps channels apart). */
   channel: number;
+  /** Window height (the map's height for globalAverage). */
   kH: number;
+  /** Window width (the map's width for globalAverage). */
   kW: number;
-  /** Input rows and columns of the window's taps; outside the input is padding (or a ceil-mode overhang). */
+  /** Input rows of the window's taps, [kH]; outside the input is padding (or a ceil-mode overhang). */
   rows: Int32Array;
+  /** Input columns of the window's taps, [kW]. */
   columns: Int32Array;
   /** The input values under the window, [kH, kW]; 0 where isPadding. */
   window: Float64Array;
@@ -223,8 +278,11 @@ export interface PoolingExplanation extends ExplanationBase {
 
 /** Dense: one unit, input x weight summed over the whole input vector. */
 export interface DenseExplanation extends ExplanationBase {
+  /** Tells this explanation apart in a `ValueExplanation`. */
   kind: 'dense';
+  /** The layer whose output is the Dense layer's input. */
   inputLayer: number;
+  /** The unit (output index) explained. */
   unit: number;
   /** The whole input vector, [inputSize]. */
   inputs: Float64Array;
@@ -234,18 +292,27 @@ export interface DenseExplanation extends ExplanationBase {
   products: Float64Array;
   /** Input indices by |product|, largest first: the top contributions are order[0], order[1], ... */
   order: Int32Array;
+  /** All the products summed. */
   sum: number;
+  /** Whether the layer has a bias. */
   hasBias: boolean;
+  /** The unit's bias (0 without one). */
   bias: number;
+  /** sum + bias: the value before the layer's own activation. */
   preActivation: number;
+  /** The activation layer right after it, which predict fuses into it; null when none. */
   activation: FollowingActivation | null;
 }
 
 /** Softmax: one class's probability from all the logits. */
 export interface SoftmaxExplanation extends ExplanationBase {
+  /** Tells this explanation apart in a `ValueExplanation`. */
   kind: 'softmax';
+  /** The layer whose output holds the logits. */
   inputLayer: number;
+  /** The class whose probability is explained. */
   classIndex: number;
+  /** The softmax's inputs, [classes]. */
   logits: Float64Array;
   /** The largest logit, subtracted from each before the exponential (same result, no overflow). */
   max: number;
@@ -257,23 +324,35 @@ export interface SoftmaxExplanation extends ExplanationBase {
 
 /** BatchNormalization at inference: the moving statistics of the value's channel. */
 export interface BatchNormalizationExplanation extends ExplanationBase {
+  /** Tells this explanation apart in a `ValueExplanation`. */
   kind: 'batchNormalization';
+  /** The layer whose output is normalized. */
   inputLayer: number;
+  /** The value's channel, whose statistics apply. */
   channel: number;
+  /** The input value at the same position. */
   input: number;
+  /** The channel's moving mean. */
   mean: number;
+  /** The channel's moving variance. */
   variance: number;
+  /** The layer's epsilon, added to the variance. */
   epsilon: number;
   /** (input - mean) / sqrt(variance + epsilon). */
   normalized: number;
+  /** The channel's scale; value = normalized * gamma + beta. */
   gamma: number;
+  /** The channel's offset. */
   beta: number;
 }
 
 /** An activation or Rescaling: a function of the one input value at the same position. */
 export interface ElementwiseExplanation extends ExplanationBase {
+  /** Tells this explanation apart in a `ValueExplanation`. */
   kind: 'elementwise';
+  /** The layer whose output the function reads. */
   inputLayer: number;
+  /** The input value at the same position. */
   input: number;
   /** The function's constants by name (alpha, beta, min, max, exponent, scale, offset); empty when none. */
   parameters: Readonly<Record<string, number>>;
@@ -281,10 +360,19 @@ export interface ElementwiseExplanation extends ExplanationBase {
 
 /** Add, Subtract, Multiply, Divide, Maximum, Minimum: the inputs' values at the (broadcast) position. */
 export interface MergeExplanation extends ExplanationBase {
+  /** Tells this explanation apart in a `ValueExplanation`. */
   kind: 'merge';
+  /** How the operands combine (subtract and divide take two, in order). */
   operation: 'add' | 'subtract' | 'multiply' | 'divide' | 'maximum' | 'minimum';
   /** One per input, in order; a broadcast input's position has 0 on its size-1 axes. */
-  operands: { layerIndex: number; position: readonly number[]; value: number }[];
+  operands: {
+    /** The layer whose output the operand is. */
+    layerIndex: number;
+    /** The operand's position in that output. */
+    position: readonly number[];
+    /** The operand's value there. */
+    value: number;
+  }[];
 }
 
 /**
@@ -292,12 +380,18 @@ export interface MergeExplanation extends ExplanationBase {
  * ChannelShuffle, ZeroPadding2D, Dropout at inference): where the value came from.
  */
 export interface CopyExplanation extends ExplanationBase {
+  /** Tells this explanation apart in a `ValueExplanation`. */
   kind: 'copy';
   /**
    * The layer and position the value was copied from; null for the Input (the example's own value) and ZeroPadding2D's
    * zeros.
    */
-  source: { layerIndex: number; position: readonly number[] } | null;
+  source: {
+    /** The layer the value was copied from. */
+    layerIndex: number;
+    /** The value's position in that layer's output. */
+    position: readonly number[];
+  } | null;
 }
 
 /** explainValue's result, told apart by `kind`. */

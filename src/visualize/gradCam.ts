@@ -30,7 +30,9 @@ export interface GradCamOptions {
 
 /** What gradCam returns: the class and layer explained, and the heat map. */
 export interface GradCamResult {
+  /** The class explained: the one asked for, or the most probable. */
   classIndex: number;
+  /** The layer whose feature maps were weighed. */
   layerName: string;
   /** The heat map at the layer's resolution, in [0, 1] (1 = the strongest evidence). */
   heat: Image;
@@ -40,8 +42,11 @@ export interface GradCamResult {
 
 /** A layer Grad-CAM can weigh (see gradCamLayers). */
 export interface GradCamLayer {
+  /** The layer's index in model.layers. */
   layerIndex: number;
+  /** The layer's name (what gradCam's `layerName` option takes). */
   layerName: string;
+  /** The layer's class name, e.g. 'Conv2D' or 'Add'. */
   className: string;
   /** Its feature maps: [height, width, channels], height x width > 1. */
   shape: Shape;

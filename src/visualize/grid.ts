@@ -9,9 +9,13 @@ import type { ColorMap } from './colorMaps.js';
 
 /** How tiles are laid out in a grid picture; gridSize gives its size in pixels. */
 export interface GridLayout {
+  /** Tiles in the grid (one per channel, or per filter and input channel). */
   tiles: number;
+  /** Values per tile, vertically (before scaling). */
   tileHeight: number;
+  /** Values per tile, horizontally (before scaling). */
   tileWidth: number;
+  /** Tiles per row of the grid. */
   columns: number;
   /** Pixels per value along each side. */
   scale: number;

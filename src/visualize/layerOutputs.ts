@@ -12,8 +12,11 @@ import type { Model } from '../model/model.js';
 
 /** One layer's output for one example. */
 export interface LayerOutput {
+  /** The layer's index in model.layers. */
   readonly layerIndex: number;
+  /** The layer's name. */
   readonly layerName: string;
+  /** The layer's class name, e.g. 'Conv2D'. */
   readonly className: string;
   /**
    * The layers whose outputs this one reads, by index (all earlier; empty for the Input). Several
@@ -32,7 +35,9 @@ export interface LayerOutput {
 
 /** Every layer's output for one example; `layers[i]` is model.layers[i]'s. */
 export interface LayerOutputs {
+  /** The model they were computed with. */
   readonly model: Model;
+  /** One entry per layer, in model.layers order. */
   readonly layers: readonly LayerOutput[];
 }
 

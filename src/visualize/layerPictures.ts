@@ -29,16 +29,21 @@ export interface PictureOptions {
 
 /** A picture with the layout that produced it and the value range its colors span. */
 export interface LayerPicture {
+  /** The layer's index in model.layers. */
   layerIndex: number;
+  /** The layer's name. */
   layerName: string;
+  /** The layer's class name, e.g. 'Conv2D'. */
   className: string;
   /** The values drawn, per example: [kH, kW, inC, outC] for kernels, the layer's output shape otherwise. */
   shape: Shape;
+  /** How the tiles are laid out in the picture. */
   layout: GridLayout;
   /** Signed values are drawn blue (negative), white (0), red (positive); others black (0) to white. */
   isSigned: boolean;
   /** The largest magnitude drawn at full color. */
   range: number;
+  /** The picture, RGB. */
   picture: Image;
 }
 

@@ -1,6 +1,7 @@
 // Issue 13: a tiny app with 'convnet-ts' installed (a copy of this package's dist in node_modules) is
-// bundled by Vite, esbuild and webpack 5 with the README's recipes, and served by the Vite dev server;
-// each runs in headless Chromium, cross-origin isolated, on the threaded WebAssembly backend: it loads
+// bundled by Vite, esbuild and webpack 5 with the recipes of docs/backends-and-performance.md, and
+// served by the Vite dev server; each runs in headless Chromium, cross-origin isolated, on the
+// threaded WebAssembly backend: it loads
 // a seeded digitsCnn written by serializeModel, predicts and trains two epochs the same as Node. Records each bundle's
 // size; an inference-only esbuild bundle must stay at most half the 431 KB the issue measured. Needs Debian's chromium
 // for the page tests (skipped, and said so, where it is missing); the size test runs without it.

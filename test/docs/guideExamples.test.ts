@@ -1,8 +1,9 @@
 // Keeps the guides true: their relative links lead to files and headings that exist, every TypeScript
-// and JavaScript block in docs/*.md and CONTRIBUTING.md must parse, and every block marked `<!-- example: runs ... -->`
-// runs against the built package ('convnet-ts' resolves to this checkout) and exits cleanly; where the guide says "It
-// prints:" with a text block after it, the output must be exactly that. The other blocks are fragments of a larger
-// program (they use a `model` or `x` defined elsewhere), so only their syntax is checked.
+// and JavaScript block in docs/*.md, CONTRIBUTING.md and README.md must parse, and every block marked
+// `<!-- example: runs ... -->` runs against the built package ('convnet-ts' resolves to this checkout)
+// and exits cleanly; where the guide says "It prints:" with a text block after it, the output must be
+// exactly that. The other blocks are fragments of a larger program (they use a `model` or `x` defined
+// elsewhere), so only their syntax is checked.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -90,7 +91,7 @@ function brokenLinks(file: string): string[] {
 const guides = readdirSync(join(repoRoot, 'docs'))
   .filter((name) => name.endsWith('.md'))
   .map((name) => `docs/${name}`);
-const blocks = [...guides, 'CONTRIBUTING.md'].flatMap(codeBlocks);
+const blocks = [...guides, 'CONTRIBUTING.md', 'README.md'].flatMap(codeBlocks);
 const scripts = blocks.filter((block) => ['ts', 'js'].includes(block.language));
 
 describe('guides: links and code examples', () => {

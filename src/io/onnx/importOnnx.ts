@@ -59,19 +59,30 @@ export interface ImportedOnnx {
  * into the one that computes its input, as a constant Add into the Dense before it).
  */
 export interface OnnxNodeTrace {
+  /** The node's name in the graph ('' where it has none). */
   name: string;
+  /** The node's operator, e.g. 'Conv'. */
   opType: string;
+  /** What the import made of it (see above). */
   became: 'layers' | 'folded' | 'constant' | 'passed through' | 'fused';
   /** The layers made ('layers'), or the one it merged into ('fused'). */
-  layers: { name: string; className: string }[];
+  layers: {
+    /** The layer's name. */
+    name: string;
+    /** The layer's class name, e.g. 'Conv2D'. */
+    className: string;
+  }[];
   /** The output's shape without the batch, as this library holds it (maps [h, w, c]; a constant's dims). */
   outputShape: number[];
 }
 
 /** One operator the importer has no mapper for: how many nodes use it, and the first of them. */
 export interface UnsupportedOnnxOperator {
+  /** The operator, e.g. 'LSTM'. */
   opType: string;
+  /** Nodes of the graph that use it. */
   count: number;
+  /** The name of the first such node, in graph order. */
   firstNode: string;
 }
 
@@ -80,6 +91,7 @@ export class UnsupportedOperatorsError extends FileFormatError {
   constructor(
     file: string,
     detail: string,
+    /** Each operator the importer does not map, with its count and first node, in graph order. */
     readonly operators: readonly UnsupportedOnnxOperator[],
   ) {
     super(file, detail);

@@ -28,10 +28,20 @@ export type { TfjsShards } from './tfjsWeights.js';
  * without the batch. A layer off the path to the output is listed with isInModel false.
  */
 export interface TfjsLayerTrace {
+  /** The TF.js layer's name. */
   name: string;
+  /** The TF.js layer's class, e.g. 'Conv2D'. */
   className: string;
-  layers: { name: string; className: string }[];
+  /** The ConvNet.ts layers it became, in order; empty for a layer that passes its input on. */
+  layers: {
+    /** The layer's name. */
+    name: string;
+    /** The layer's class name, e.g. 'Conv2D'. */
+    className: string;
+  }[];
+  /** Its output's shape without the batch (maps [h, w, c]). */
   outputShape: number[];
+  /** False for a layer off the path to the model's output (left out of the model). */
   isInModel: boolean;
 }
 

@@ -16,7 +16,9 @@ const RELAXED_SIMD_PROBE = new Uint8Array([
 
 /** What the engine offers the WebAssembly backend, probed once. */
 export interface WasmFeatures {
+  /** WebAssembly SIMD (128-bit vectors); the backend needs it. */
   simd: boolean;
+  /** Relaxed SIMD (fused multiply-add); the faster builds use it. */
   relaxedSimd: boolean;
   /** Shared WebAssembly memory and workers that can use it. */
   threads: boolean;

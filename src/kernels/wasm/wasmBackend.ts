@@ -283,7 +283,9 @@ export interface WasmBackendOptions {
 
 /** What the backend chose at start-up, readable at run time. */
 export interface WasmBackendInfo {
+  /** What the engine offers, as probed. */
   features: WasmFeatures;
+  /** The build loaded (a WasmBuild), e.g. 'convnet-relaxed-threads.wasm'. */
   build: string;
   /** Threads the kernels run on (after a start at the first op, from when its workers are all up; one until then). */
   threads: number;
