@@ -363,22 +363,26 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
 }
 
 /**
- * One tile's transform in a filter-gradient pass (winogradFilterGradient): channels [first, last) of the
- * input block (V) or dOut block (W) of the tile whose output block starts at (oy, ox) of `image`, 4 at a
- * time; channel c's vector at position xi goes to destination + ((c - first) << 2) + xi * plane. `block`
- * is the kernel's own scratch block (winogradFilterGradient's blockBytes).
+ * A tile of a filter-gradient pass (winogradFilterGradient), for its transforms: channels [first, last) of the
+ * input block (V) or dOut block (W) of the tile whose output block starts at (oy, ox) of `image`, 4 at a time;
+ * channel c's vector at position xi goes to destination + ((c - first) << 2) + xi * plane. `block` is the
+ * kernel's own scratch block. The record sits at the start of the thread's scratch: no GEMM runs while tiles are
+ * transformed (like WinogradShare's).
  */
-export type FilterTileTransform = (
-  job: usize,
-  block: usize,
-  image: i32,
-  oy: i32,
-  ox: i32,
-  first: i32,
-  last: i32,
-  destination: usize,
-  plane: usize,
-) => void;
+@unmanaged
+export class FilterTile {
+  block: usize;
+  image: i32;
+  oy: i32;
+  ox: i32;
+  first: i32;
+  last: i32;
+  destination: usize;
+  plane: usize;
+}
+
+/** One tile's transform in a filter-gradient pass: the input's (V) or dOut's (W). */
+export type FilterTileTransform = (job: usize, tile: FilterTile) => void;
 
 /**
  * The end of a filter-gradient pass: dFilter for input channels [first, last) from their sums
@@ -395,7 +399,7 @@ export type FilterGradientFinish = (job: usize, block: usize, sums: usize, plane
  * turns M into dFilter. Scratch: gemm | the kernel's block (blockBytes) | M | V | W, where channels = this
  * thread's input channels (the backend's Conv2DBackpropFilter sizes it).
  * NOTE: the transforms are called by reference (call_indirect), once per tile, never per vector: their loops
- * over channels are their own.
+ * over channels are their own. GEMMs overwrite the tile record; each tile writes it whole.
  */
 export function winogradFilterGradient(
   job: usize,
@@ -430,17 +434,25 @@ export function winogradFilterGradient(
   const inputPlane = (<usize>chunkTiles * <usize>channels) << 2;
   const transformedGradient = transformedInput + <usize>positions * inputPlane;
   const gradientPlane = (<usize>chunkTiles * <usize>outC) << 2;
+  const tile = changetype<FilterTile>(scratch);
   for (let start = 0; start < tiles; start += chunkTiles) {
     const count = min(chunkTiles, tiles - start);
     for (let t = 0; t < count; t++) {
-      const tile = start + t;
-      const image = tile / imageTiles;
-      const oy = ((tile % imageTiles) / tilesW) * tileSize;
-      const ox = (tile % tilesW) * tileSize;
-      const inputAt = transformedInput + ((<usize>t * <usize>channels) << 2);
-      transformInput(job, block, image, oy, ox, channelFirst, channelLast, inputAt, inputPlane);
-      const gradientAt = transformedGradient + ((<usize>t * <usize>outC) << 2);
-      transformGradient(job, block, image, oy, ox, 0, outC, gradientAt, gradientPlane);
+      const index = start + t;
+      tile.block = block;
+      tile.image = index / imageTiles;
+      tile.oy = ((index % imageTiles) / tilesW) * tileSize;
+      tile.ox = (index % tilesW) * tileSize;
+      tile.first = channelFirst;
+      tile.last = channelLast;
+      tile.destination = transformedInput + ((<usize>t * <usize>channels) << 2);
+      tile.plane = inputPlane;
+      transformInput(job, tile);
+      tile.first = 0;
+      tile.last = outC;
+      tile.destination = transformedGradient + ((<usize>t * <usize>outC) << 2);
+      tile.plane = gradientPlane;
+      transformGradient(job, tile);
     }
     for (let xi = 0; xi < positions; xi++) {
       gemm(
@@ -473,55 +485,41 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
 }
 
 /** V = B^T d B of one tile (a FilterTileTransform). */
-function filterInput2x2(
-  job: usize,
-  block: usize,
-  image: i32,
-  oy: i32,
-  ox: i32,
-  first: i32,
-  last: i32,
-  destination: usize,
-  plane: usize,
-): void {
+function filterInput2x2(job: usize, tile: FilterTile): void {
   const input = pointerField(job, 0);
   const g = convGeometryOf(job);
-  const inH = g.inH;
-  const inW = g.inW;
-  const inC = g.inC;
-  const y0 = oy - g.padTop;
-  const x0 = ox - g.padLeft;
+  const image = tile.image;
+  const y0 = tile.oy - g.padTop;
+  const x0 = tile.ox - g.padLeft;
+  const first = tile.first;
+  const last = tile.last;
+  const destination = tile.destination;
+  const plane = tile.plane;
   for (let ic = first; ic < last; ic += 4) {
     const at = destination + ((<usize>(ic - first)) << 2);
-    transformInputTile(input, image, y0, x0, ic, inH, inW, inC, at, plane, false);
+    transformInputTile(input, image, y0, x0, ic, g.inH, g.inW, g.inC, at, plane, false);
   }
 }
 
 /** W = G' e G'^T of one tile (a FilterTileTransform), zero where the 2x2 block leaves the output. */
-function filterDOut2x2(
-  job: usize,
-  block: usize,
-  image: i32,
-  oy: i32,
-  ox: i32,
-  first: i32,
-  last: i32,
-  destination: usize,
-  plane: usize,
-): void {
-  const dOut = pointerField(job, 1);
+function filterDOut2x2(job: usize, tile: FilterTile): void {
   const g = convGeometryOf(job);
-  const outH = g.outH;
-  const outW = g.outW;
   const outC = g.outC;
+  const oy = tile.oy;
+  const ox = tile.ox;
+  const first = tile.first;
+  const last = tile.last;
+  const destination = tile.destination;
+  const plane = tile.plane;
   const zero = f32x4.splat(0);
   const half = f32x4.splat(0.5);
-  const hasSecondRow = oy + 1 < outH;
-  const hasSecondColumn = ox + 1 < outW;
+  const hasSecondRow = oy + 1 < g.outH;
+  const hasSecondColumn = ox + 1 < g.outW;
   const pixelBytes = (<usize>outC) << 2;
-  const rowBytes = <usize>outW * pixelBytes;
+  const rowBytes = <usize>g.outW * pixelBytes;
+  const corner = pointerField(job, 1) + ((<usize>(((tile.image * g.outH + oy) * g.outW + ox) * outC)) << 2);
   for (let oc = first; oc < last; oc += 4) {
-    const origin = dOut + ((<usize>(((image * outH + oy) * outW + ox) * outC + oc)) << 2);
+    const origin = corner + ((<usize>oc) << 2);
     const e00 = v128.load(origin);
     const e01 = hasSecondColumn ? v128.load(origin + pixelBytes) : zero;
     const e10 = hasSecondRow ? v128.load(origin + rowBytes) : zero;

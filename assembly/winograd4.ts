@@ -24,6 +24,7 @@ import {
   storeFinished,
   winogradShareOf,
   WinogradShare,
+  FilterTile,
   winogradFilterGradient,
 } from './winograd';
 
@@ -527,26 +528,19 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
 }
 
 /** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block`. */
-function filterInput4x4(
-  job: usize,
-  block: usize,
-  image: i32,
-  oy: i32,
-  ox: i32,
-  first: i32,
-  last: i32,
-  destination: usize,
-  plane: usize,
-): void {
+function filterInput4x4(job: usize, tile: FilterTile): void {
   const input = pointerField(job, 0);
   const g = convGeometryOf(job);
-  const inH = g.inH;
-  const inW = g.inW;
-  const inC = g.inC;
-  const y0 = oy - g.padTop;
-  const x0 = ox - g.padLeft;
+  const block = tile.block;
+  const image = tile.image;
+  const y0 = tile.oy - g.padTop;
+  const x0 = tile.ox - g.padLeft;
+  const first = tile.first;
+  const last = tile.last;
+  const destination = tile.destination;
+  const plane = tile.plane;
   for (let ic = first; ic < last; ic += 4) {
-    transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block);
+    transformInputBlock(input, image, y0, x0, ic, g.inH, g.inW, g.inC, block);
     const at = destination + ((<usize>(ic - first)) << 2);
     for (let xi = 0; xi < 36; xi++) v128.store(at + <usize>xi * plane, v128.load(block + ((<usize>xi) << 4)));
   }
@@ -556,30 +550,23 @@ function filterInput4x4(
  * W = A E A^T of one tile (a FilterTileTransform), zero where the 4x4 block leaves the output: down E's
  * columns into `block`, then along its rows.
  */
-function filterDOut4x4(
-  job: usize,
-  block: usize,
-  image: i32,
-  oy: i32,
-  ox: i32,
-  first: i32,
-  last: i32,
-  destination: usize,
-  plane: usize,
-): void {
-  const dOut = pointerField(job, 1);
+function filterDOut4x4(job: usize, tile: FilterTile): void {
   const g = convGeometryOf(job);
-  const outH = g.outH;
-  const outW = g.outW;
   const outC = g.outC;
+  const block = tile.block;
+  const first = tile.first;
+  const last = tile.last;
+  const destination = tile.destination;
+  const plane = tile.plane;
   const zero = f32x4.splat(0);
   const pixelBytes = (<usize>outC) << 2;
-  const rows = min(4, outH - oy);
-  const columns = min(4, outW - ox);
+  const rowBytes = <usize>g.outW * pixelBytes;
+  const rows = min(4, g.outH - tile.oy);
+  const columns = min(4, g.outW - tile.ox);
+  const corner = pointerField(job, 1) + ((<usize>(((tile.image * g.outH + tile.oy) * g.outW + tile.ox) * outC)) << 2);
   for (let oc = first; oc < last; oc += 4) {
     for (let c = 0; c < 4; c++) {
-      const top = dOut + ((<usize>(((image * outH + oy) * outW + ox + c) * outC + oc)) << 2);
-      const rowBytes = <usize>outW * pixelBytes;
+      const top = corner + <usize>c * pixelBytes + ((<usize>oc) << 2);
       const isColumn = c < columns;
       gradientLine(
         isColumn ? v128.load(top) : zero,
