@@ -363,93 +363,98 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
 }
 
 /**
- * Conv2DBackpropFilter by F(3x3, 2x2). Same job record as conv2dWinograd, with
- * 0 input, 1 dOut, 2 dFilter [3, 3, inC, outC], 3 unused, and the forward geometry.
- * Scratch: gemm | M [16][channels][outC] | V [16][chunk][channels] | W [16][chunk][outC], where
- * channels = this thread's input channels.
+ * A tile of a filter-gradient pass (winogradFilterGradient), for its transforms: channels [first, last) of the
+ * input block (V) or dOut block (W) of the tile whose output block starts at (oy, ox) of `image`, 4 at a time;
+ * channel c's vector at position xi goes to destination + ((c - first) << 2) + xi * plane. `block` is the
+ * kernel's own scratch block. The record sits at the start of the thread's scratch: no GEMM runs while tiles are
+ * transformed (like WinogradShare's).
  */
-export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const dOut = pointerField(job, 1);
-  const dFilter = pointerField(job, 2);
+@unmanaged
+export class FilterTile {
+  block: usize;
+  image: i32;
+  oy: i32;
+  ox: i32;
+  first: i32;
+  last: i32;
+  destination: usize;
+  plane: usize;
+}
+
+/** One tile's transform in a filter-gradient pass: the input's (V) or dOut's (W). */
+export type FilterTileTransform = (job: usize, tile: FilterTile) => void;
+
+/**
+ * The end of a filter-gradient pass: dFilter for input channels [first, last) from their sums
+ * M [positions][last - first][outC], the positions `plane` bytes apart, at `sums`.
+ */
+export type FilterGradientFinish = (job: usize, block: usize, sums: usize, plane: usize, first: i32, last: i32) => void;
+
+/**
+ * The thread split and chunking of Conv2DBackpropFilter by F(3x3, m x m), m = tileSize (2: conv2dWinogradFilter;
+ * 4: conv2dWinogradFilter4 in winograd4.ts), positions = (m + 2)^2. The sum over tiles is a reduction, so
+ * threads split the input channels (in blocks of TILE_ROWS). Per chunk of `chunkTiles` tiles (job field 6),
+ * the kernel's transforms write V [positions][chunk][channels] and W [positions][chunk][outC], then
+ * M[xi] [channels, outC] += V[xi]^T [channels, chunk] x W[xi] [chunk, outC]; at the end the kernel's finish
+ * turns M into dFilter. Scratch: gemm | the kernel's block (blockBytes) | M | V | W, where channels = this
+ * thread's input channels (the backend's Conv2DBackpropFilter sizes it).
+ * NOTE: the transforms are called by reference (call_indirect), once per tile, never per vector: their loops
+ * over channels are their own. GEMMs overwrite the tile record; each tile writes it whole.
+ */
+export function winogradFilterGradient(
+  job: usize,
+  threadIndex: i32,
+  threadCount: i32,
+  tileSize: i32,
+  blockBytes: usize,
+  transformInput: FilterTileTransform,
+  transformGradient: FilterTileTransform,
+  finish: FilterGradientFinish,
+): void {
   const scratch = scratchOf(job, threadIndex);
   const chunkTiles = intField(job, 6);
   const g = convGeometryOf(job);
   const batch = g.batch;
-  const inH = g.inH;
-  const inW = g.inW;
-  const inC = g.inC;
   const outH = g.outH;
   const outW = g.outW;
   const outC = g.outC;
-  const padTop = g.padTop;
-  const padLeft = g.padLeft;
-  const channelFirst = rangeStart(inC, TILE_ROWS, threadIndex, threadCount);
-  const channelLast = rangeEnd(inC, TILE_ROWS, threadIndex, threadCount);
+  const channelFirst = rangeStart(g.inC, TILE_ROWS, threadIndex, threadCount);
+  const channelLast = rangeEnd(g.inC, TILE_ROWS, threadIndex, threadCount);
   if (channelFirst >= channelLast) return;
   const channels = channelLast - channelFirst;
-  const tilesH = (outH + 1) >> 1;
-  const tilesW = (outW + 1) >> 1;
+  const positions = (tileSize + 2) * (tileSize + 2);
+  const tilesH = (outH + tileSize - 1) / tileSize;
+  const tilesW = (outW + tileSize - 1) / tileSize;
   const imageTiles = tilesH * tilesW;
   const tiles = batch * imageTiles;
-  const sums = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const block = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const sums = block + blockBytes;
   const sumPlane = (<usize>channels * <usize>outC) << 2;
-  const transformedInput = sums + 16 * sumPlane;
+  const transformedInput = sums + <usize>positions * sumPlane;
   const inputPlane = (<usize>chunkTiles * <usize>channels) << 2;
-  const transformedGradient = transformedInput + 16 * inputPlane;
+  const transformedGradient = transformedInput + <usize>positions * inputPlane;
   const gradientPlane = (<usize>chunkTiles * <usize>outC) << 2;
-  const zero = f32x4.splat(0);
-  const half = f32x4.splat(0.5);
+  const tile = changetype<FilterTile>(scratch);
   for (let start = 0; start < tiles; start += chunkTiles) {
     const count = min(chunkTiles, tiles - start);
     for (let t = 0; t < count; t++) {
-      const tile = start + t;
-      const image = tile / imageTiles;
-      const oy = ((tile % imageTiles) / tilesW) * 2;
-      const ox = (tile % tilesW) * 2;
-      const y0 = oy - padTop;
-      const x0 = ox - padLeft;
-      // V = B^T d B for this thread's input channels.
-      for (let ic = channelFirst; ic < channelLast; ic += 4) {
-        transformInputTile(
-          input,
-          image,
-          y0,
-          x0,
-          ic,
-          inH,
-          inW,
-          inC,
-          transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2),
-          inputPlane,
-          false,
-        );
-      }
-      // W = G' dOut G'^T for every output channel (zero where the 2x2 block leaves the output).
-      const hasSecondRow = oy + 1 < outH;
-      const hasSecondColumn = ox + 1 < outW;
-      const pixelBytes = (<usize>outC) << 2;
-      const rowBytes = <usize>outW * pixelBytes;
-      for (let oc = 0; oc < outC; oc += 4) {
-        const origin = dOut + ((<usize>(((image * outH + oy) * outW + ox) * outC + oc)) << 2);
-        const e00 = v128.load(origin);
-        const e01 = hasSecondColumn ? v128.load(origin + pixelBytes) : zero;
-        const e10 = hasSecondRow ? v128.load(origin + rowBytes) : zero;
-        const e11 = hasSecondRow && hasSecondColumn ? v128.load(origin + rowBytes + pixelBytes) : zero;
-        // Rows: u = G' e (4 x 2).
-        const u10 = f32x4.mul(half, f32x4.add(e00, e10)),
-          u11 = f32x4.mul(half, f32x4.add(e01, e11));
-        const u20 = f32x4.mul(half, f32x4.sub(e00, e10)),
-          u21 = f32x4.mul(half, f32x4.sub(e01, e11));
-        const at = transformedGradient + ((<usize>t * <usize>outC + <usize>oc) << 2);
-        storeGradientRow(at, 0, gradientPlane, e00, e01, half);
-        storeGradientRow(at, 1, gradientPlane, u10, u11, half);
-        storeGradientRow(at, 2, gradientPlane, u20, u21, half);
-        storeGradientRow(at, 3, gradientPlane, e10, e11, half);
-      }
+      const index = start + t;
+      tile.block = block;
+      tile.image = index / imageTiles;
+      tile.oy = ((index % imageTiles) / tilesW) * tileSize;
+      tile.ox = (index % tilesW) * tileSize;
+      tile.first = channelFirst;
+      tile.last = channelLast;
+      tile.destination = transformedInput + ((<usize>t * <usize>channels) << 2);
+      tile.plane = inputPlane;
+      transformInput(job, tile);
+      tile.first = 0;
+      tile.last = outC;
+      tile.destination = transformedGradient + ((<usize>t * <usize>outC) << 2);
+      tile.plane = gradientPlane;
+      transformGradient(job, tile);
     }
-    // M[xi] [channels, outC] += V[xi]^T [channels, count] x W[xi] [count, outC].
-    for (let xi = 0; xi < 16; xi++) {
+    for (let xi = 0; xi < positions; xi++) {
       gemm(
         transformedInput + <usize>xi * inputPlane,
         1,
@@ -468,8 +473,77 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
       );
     }
   }
-  // dW[ky, kx, ic, oc] = (A'^T M A')[ky][kx].
-  for (let c = 0; c < channels; c++) {
+  finish(job, block, sums, sumPlane, channelFirst, channelLast);
+}
+
+/**
+ * Conv2DBackpropFilter by F(3x3, 2x2) (winogradFilterGradient, tileSize 2). Same job record as
+ * conv2dWinograd, with 0 input, 1 dOut, 2 dFilter [3, 3, inC, outC], 3 unused, and the forward geometry.
+ */
+export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: i32): void {
+  winogradFilterGradient(job, threadIndex, threadCount, 2, 0, filterInput2x2, filterDOut2x2, filterFinish2x2);
+}
+
+/** V = B^T d B of one tile (a FilterTileTransform). */
+function filterInput2x2(job: usize, tile: FilterTile): void {
+  const input = pointerField(job, 0);
+  const g = convGeometryOf(job);
+  const image = tile.image;
+  const y0 = tile.oy - g.padTop;
+  const x0 = tile.ox - g.padLeft;
+  const first = tile.first;
+  const last = tile.last;
+  const destination = tile.destination;
+  const plane = tile.plane;
+  for (let ic = first; ic < last; ic += 4) {
+    const at = destination + ((<usize>(ic - first)) << 2);
+    transformInputTile(input, image, y0, x0, ic, g.inH, g.inW, g.inC, at, plane, false);
+  }
+}
+
+/** W = G' e G'^T of one tile (a FilterTileTransform), zero where the 2x2 block leaves the output. */
+function filterDOut2x2(job: usize, tile: FilterTile): void {
+  const g = convGeometryOf(job);
+  const outC = g.outC;
+  const oy = tile.oy;
+  const ox = tile.ox;
+  const first = tile.first;
+  const last = tile.last;
+  const destination = tile.destination;
+  const plane = tile.plane;
+  const zero = f32x4.splat(0);
+  const half = f32x4.splat(0.5);
+  const hasSecondRow = oy + 1 < g.outH;
+  const hasSecondColumn = ox + 1 < g.outW;
+  const pixelBytes = (<usize>outC) << 2;
+  const rowBytes = <usize>g.outW * pixelBytes;
+  const corner = pointerField(job, 1) + ((<usize>(((tile.image * g.outH + oy) * g.outW + ox) * outC)) << 2);
+  for (let oc = first; oc < last; oc += 4) {
+    const origin = corner + ((<usize>oc) << 2);
+    const e00 = v128.load(origin);
+    const e01 = hasSecondColumn ? v128.load(origin + pixelBytes) : zero;
+    const e10 = hasSecondRow ? v128.load(origin + rowBytes) : zero;
+    const e11 = hasSecondRow && hasSecondColumn ? v128.load(origin + rowBytes + pixelBytes) : zero;
+    // Rows: u = G' e (4 x 2).
+    const u10 = f32x4.mul(half, f32x4.add(e00, e10)),
+      u11 = f32x4.mul(half, f32x4.add(e01, e11));
+    const u20 = f32x4.mul(half, f32x4.sub(e00, e10)),
+      u21 = f32x4.mul(half, f32x4.sub(e01, e11));
+    const at = destination + ((<usize>(oc - first)) << 2);
+    storeGradientRow(at, 0, plane, e00, e01, half);
+    storeGradientRow(at, 1, plane, u10, u11, half);
+    storeGradientRow(at, 2, plane, u20, u21, half);
+    storeGradientRow(at, 3, plane, e10, e11, half);
+  }
+}
+
+/** dW[ky, kx, ic, oc] = (A'^T M A')[ky][kx] (a FilterGradientFinish). */
+function filterFinish2x2(job: usize, block: usize, sums: usize, sumPlane: usize, first: i32, last: i32): void {
+  const dFilter = pointerField(job, 2);
+  const g = convGeometryOf(job);
+  const inC = g.inC;
+  const outC = g.outC;
+  for (let c = 0; c < last - first; c++) {
     for (let oc = 0; oc < outC; oc += 4) {
       const at = sums + ((<usize>c * <usize>outC + <usize>oc) << 2);
       const m00 = v128.load(at),
@@ -501,7 +575,7 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
         s21 = f32x4.sub(f32x4.add(m11, m21), m31);
       const s22 = f32x4.sub(f32x4.add(m12, m22), m32),
         s23 = f32x4.sub(f32x4.add(m13, m23), m33);
-      const ic = channelFirst + c;
+      const ic = first + c;
       storeFilterGradientRow(dFilter, 0, s00, s01, s02, s03, ic, oc, inC, outC);
       storeFilterGradientRow(dFilter, 1, s10, s11, s12, s13, ic, oc, inC, outC);
       storeFilterGradientRow(dFilter, 2, s20, s21, s22, s23, ic, oc, inC, outC);

@@ -24,6 +24,8 @@ import {
   storeFinished,
   winogradShareOf,
   WinogradShare,
+  FilterTile,
+  winogradFilterGradient,
 } from './winograd';
 
 const BLOCK_BYTES: usize = 36 * 16;
@@ -513,115 +515,90 @@ function filterGradientLine(
 
 /**
  * Conv2DBackpropFilter by F(3x3, 4x4), the dual of F(4x4, 3x3) (derived below): 36 multiplies per
- * 4x4 block of dOut and channel pair, 1.78x fewer than F(3x3, 2x2) (winograd.ts). Same job record,
- * thread split (input channels) and chunking as conv2dWinogradFilter. Scratch: gemm | a 6x6 block of
- * vectors | M [36][channels][outC] | V [36][chunk][channels] | W [36][chunk][outC].
+ * 4x4 block of dOut and channel pair, 1.78x fewer than F(3x3, 2x2) (winograd.ts). Same job record as
+ * conv2dWinogradFilter; thread split, chunking and scratch (its block: a 6x6 block of vectors) are
+ * winogradFilterGradient's (winograd.ts), with tileSize 4 and these transforms.
  * Derivation: the forward pass computes y_i = sum_j d_(i+j) g_j = A^T [(G g) . (B^T d)]; so
  * sum_i e_i y_i = sum_p (A e)_p (G g)_p (B^T d)_p for any e, and reading off the coefficient of g_j,
  * the filter gradient z_j = sum_i d_(i+j) e_i = G^T [(A e) . (B^T d)]. In 2D, per 6x6 input block D and
  * 4x4 dOut block E (zero past the output): dW = G^T [sum over blocks of (A E A^T) . (B^T D B)] G.
  */
 export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount: i32): void {
+  winogradFilterGradient(job, threadIndex, threadCount, 4, BLOCK_BYTES, filterInput4x4, filterDOut4x4, filterFinish4x4);
+}
+
+/** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block`. */
+function filterInput4x4(job: usize, tile: FilterTile): void {
   const input = pointerField(job, 0);
-  const dOut = pointerField(job, 1);
-  const dFilter = pointerField(job, 2);
-  const scratch = scratchOf(job, threadIndex);
-  const chunkTiles = intField(job, 6);
   const g = convGeometryOf(job);
-  const batch = g.batch;
-  const inH = g.inH;
-  const inW = g.inW;
-  const inC = g.inC;
-  const outH = g.outH;
-  const outW = g.outW;
+  const block = tile.block;
+  const image = tile.image;
+  const y0 = tile.oy - g.padTop;
+  const x0 = tile.ox - g.padLeft;
+  const first = tile.first;
+  const last = tile.last;
+  const destination = tile.destination;
+  const plane = tile.plane;
+  for (let ic = first; ic < last; ic += 4) {
+    transformInputBlock(input, image, y0, x0, ic, g.inH, g.inW, g.inC, block);
+    const at = destination + ((<usize>(ic - first)) << 2);
+    for (let xi = 0; xi < 36; xi++) v128.store(at + <usize>xi * plane, v128.load(block + ((<usize>xi) << 4)));
+  }
+}
+
+/**
+ * W = A E A^T of one tile (a FilterTileTransform), zero where the 4x4 block leaves the output: down E's
+ * columns into `block`, then along its rows.
+ */
+function filterDOut4x4(job: usize, tile: FilterTile): void {
+  const g = convGeometryOf(job);
   const outC = g.outC;
-  const padTop = g.padTop;
-  const padLeft = g.padLeft;
-  const channelFirst = rangeStart(inC, TILE_ROWS, threadIndex, threadCount);
-  const channelLast = rangeEnd(inC, TILE_ROWS, threadIndex, threadCount);
-  if (channelFirst >= channelLast) return;
-  const channels = channelLast - channelFirst;
-  const tilesH = (outH + 3) >> 2;
-  const tilesW = (outW + 3) >> 2;
-  const imageTiles = tilesH * tilesW;
-  const tiles = batch * imageTiles;
-  const block = scratch + <usize>GEMM_SCRATCH_BYTES;
-  const sums = block + BLOCK_BYTES;
-  const sumPlane = (<usize>channels * <usize>outC) << 2;
-  const transformedInput = sums + 36 * sumPlane;
-  const inputPlane = (<usize>chunkTiles * <usize>channels) << 2;
-  const transformedGradient = transformedInput + 36 * inputPlane;
-  const gradientPlane = (<usize>chunkTiles * <usize>outC) << 2;
+  const block = tile.block;
+  const first = tile.first;
+  const last = tile.last;
+  const destination = tile.destination;
+  const plane = tile.plane;
   const zero = f32x4.splat(0);
   const pixelBytes = (<usize>outC) << 2;
-  for (let start = 0; start < tiles; start += chunkTiles) {
-    const count = min(chunkTiles, tiles - start);
-    for (let t = 0; t < count; t++) {
-      const tile = start + t;
-      const image = tile / imageTiles;
-      const oy = ((tile % imageTiles) / tilesW) * 4;
-      const ox = (tile % tilesW) * 4;
-      // V = B^T D B for this thread's input channels.
-      for (let ic = channelFirst; ic < channelLast; ic += 4) {
-        transformInputBlock(input, image, oy - padTop, ox - padLeft, ic, inH, inW, inC, block);
-        const destination = transformedInput + ((<usize>t * <usize>channels + <usize>(ic - channelFirst)) << 2);
-        for (let xi = 0; xi < 36; xi++)
-          v128.store(destination + <usize>xi * inputPlane, v128.load(block + ((<usize>xi) << 4)));
-      }
-      // W = A E A^T for every output channel: down E's columns into the block, then along its rows.
-      const rows = min(4, outH - oy);
-      const columns = min(4, outW - ox);
-      for (let oc = 0; oc < outC; oc += 4) {
-        for (let c = 0; c < 4; c++) {
-          const top = dOut + ((<usize>(((image * outH + oy) * outW + ox + c) * outC + oc)) << 2);
-          const rowBytes = <usize>outW * pixelBytes;
-          const isColumn = c < columns;
-          gradientLine(
-            isColumn ? v128.load(top) : zero,
-            isColumn && rows > 1 ? v128.load(top + rowBytes) : zero,
-            isColumn && rows > 2 ? v128.load(top + 2 * rowBytes) : zero,
-            isColumn && rows > 3 ? v128.load(top + 3 * rowBytes) : zero,
-            at(block, 0, c),
-            96,
-          );
-        }
-        const destination = transformedGradient + ((<usize>t * <usize>outC + <usize>oc) << 2);
-        for (let r = 0; r < 6; r++) {
-          const row = at(block, r, 0);
-          gradientLine(
-            v128.load(row),
-            v128.load(row, 16),
-            v128.load(row, 32),
-            v128.load(row, 48),
-            destination + <usize>(r * 6) * gradientPlane,
-            gradientPlane,
-          );
-        }
-      }
+  const rowBytes = <usize>g.outW * pixelBytes;
+  const rows = min(4, g.outH - tile.oy);
+  const columns = min(4, g.outW - tile.ox);
+  const corner = pointerField(job, 1) + ((<usize>(((tile.image * g.outH + tile.oy) * g.outW + tile.ox) * outC)) << 2);
+  for (let oc = first; oc < last; oc += 4) {
+    for (let c = 0; c < 4; c++) {
+      const top = corner + <usize>c * pixelBytes + ((<usize>oc) << 2);
+      const isColumn = c < columns;
+      gradientLine(
+        isColumn ? v128.load(top) : zero,
+        isColumn && rows > 1 ? v128.load(top + rowBytes) : zero,
+        isColumn && rows > 2 ? v128.load(top + 2 * rowBytes) : zero,
+        isColumn && rows > 3 ? v128.load(top + 3 * rowBytes) : zero,
+        at(block, 0, c),
+        96,
+      );
     }
-    // M[xi] [channels, outC] += V[xi]^T [channels, count] x W[xi] [count, outC].
-    for (let xi = 0; xi < 36; xi++) {
-      gemm(
-        transformedInput + <usize>xi * inputPlane,
-        1,
-        channels,
-        transformedGradient + <usize>xi * gradientPlane,
-        outC,
-        sums + <usize>xi * sumPlane,
-        outC,
-        channels,
-        outC,
-        count,
-        0,
-        channels,
-        start > 0,
-        scratch,
+    const target = destination + ((<usize>(oc - first)) << 2);
+    for (let r = 0; r < 6; r++) {
+      const row = at(block, r, 0);
+      gradientLine(
+        v128.load(row),
+        v128.load(row, 16),
+        v128.load(row, 32),
+        v128.load(row, 48),
+        target + <usize>(r * 6) * plane,
+        plane,
       );
     }
   }
-  // dW = G^T M G: down M's 6 columns into block rows 0-2, then along those rows.
-  const tap = (<usize>inC * <usize>outC) << 2;
-  for (let c = 0; c < channels; c++) {
+}
+
+/** dW = G^T M G (a FilterGradientFinish): down M's 6 columns into block rows 0-2, then along those rows. */
+function filterFinish4x4(job: usize, block: usize, sums: usize, sumPlane: usize, first: i32, last: i32): void {
+  const dFilter = pointerField(job, 2);
+  const g = convGeometryOf(job);
+  const outC = g.outC;
+  const tap = (<usize>g.inC * <usize>outC) << 2;
+  for (let c = 0; c < last - first; c++) {
     for (let oc = 0; oc < outC; oc += 4) {
       const source = sums + ((<usize>c * <usize>outC + <usize>oc) << 2);
       for (let q = 0; q < 6; q++) {
@@ -638,7 +615,7 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
           96,
         );
       }
-      const target = dFilter + ((<usize>(channelFirst + c) * <usize>outC + <usize>oc) << 2);
+      const target = dFilter + ((<usize>(first + c) * <usize>outC + <usize>oc) << 2);
       for (let ky = 0; ky < 3; ky++) {
         const row = at(block, ky, 0);
         filterGradientLine(

@@ -13,11 +13,23 @@ import {
   type Model,
   type Preprocessing,
 } from 'convnet-ts';
-import type { ModelDescription } from './protocol.js';
+import type { ModelDescription, ModelFile } from './protocol.js';
 
 export interface NamedBytes {
   name: string;
   bytes: Uint8Array;
+}
+
+/** Each file's bytes: as the user chose them, or fetched from the page's URL (a bundled model). */
+export function fetchModelFiles(files: readonly ModelFile[]): Promise<NamedBytes[]> {
+  return Promise.all(
+    files.map(async (file) => {
+      if ('bytes' in file) return file;
+      const response = await fetch(file.url);
+      if (!response.ok) throw new Error(`${file.name}: the server answered ${response.status} ${response.statusText}`);
+      return { name: file.name, bytes: new Uint8Array(await response.arrayBuffer()) };
+    }),
+  );
 }
 
 export interface LoadedFiles {

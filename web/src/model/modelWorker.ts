@@ -6,8 +6,6 @@
 
 import {
   backendInfo,
-  decodeImage,
-  imageFromImageData,
   imagesToInput,
   imageToImageData,
   type Input,
@@ -25,10 +23,11 @@ import {
   type Tensor,
 } from 'convnet-ts';
 import { onHeap } from '../onHeap.js';
-import { errorMessage } from '../ui.js';
+import { workerPort } from '../workerSession.js';
 import { drawColumnPage, valueRange } from './columnPictures.js';
 import { describeLayers } from './layerInfo.js';
-import { loadModelFiles, type LoadedFiles, type NamedBytes } from './modelFiles.js';
+import { fetchModelFiles, loadModelFiles, type LoadedFiles } from './modelFiles.js';
+import { pictureImage } from './pictureImage.js';
 import type {
   FromModelWorker,
   LayerResult,
@@ -41,10 +40,7 @@ import type {
 
 const TOP_CLASSES = 5;
 
-const scope = globalThis as unknown as {
-  onmessage: ((event: MessageEvent<ToModelWorker>) => void) | null;
-  postMessage(message: FromModelWorker, transfer?: Transferable[]): void;
-};
+const { post, answer, listen } = workerPort<ToModelWorker, FromModelWorker>();
 
 interface Outputs {
   layers: LayerOutputs;
@@ -59,17 +55,6 @@ let description: ModelDescription | null = null;
 /** The model's own class names, for a labels file taken back. */
 let ownClassNames: { names: string[]; source: string } | null = null;
 let outputs: Outputs | null = null;
-
-function post(message: FromModelWorker, transfer: Transferable[] = []): void {
-  scope.postMessage(message, transfer);
-}
-
-async function bytesOf(file: ModelFile): Promise<NamedBytes> {
-  if ('bytes' in file) return file;
-  const response = await fetch(file.url);
-  if (!response.ok) throw new Error(`${file.name}: the server answered ${response.status} ${response.statusText}`);
-  return { name: file.name, bytes: new Uint8Array(await response.arrayBuffer()) };
-}
 
 function describe(current: LoadedFiles): ModelDescription {
   const { model } = current;
@@ -100,7 +85,7 @@ function describe(current: LoadedFiles): ModelDescription {
 
 async function loadModel(id: number, files: ModelFile[]): Promise<void> {
   post({ type: 'progress', id, done: 0, total: 2, text: 'reading the files' });
-  const named = await Promise.all(files.map(bytesOf));
+  const named = await fetchModelFiles(files);
   post({ type: 'progress', id, done: 1, total: 2, text: 'building the model' });
   // On the heap: a model replaced by the next one goes with it (see onHeap.ts).
   const next = onHeap(() => loadModelFiles(named));
@@ -110,11 +95,6 @@ async function loadModel(id: number, files: ModelFile[]): Promise<void> {
   ownClassNames = { names: next.classNames, source: next.classNamesSource };
   description = describe(next);
   post({ type: 'model', id, model: description });
-}
-
-function pictureImage(picture: PictureSource): Image {
-  if (picture.kind === 'file') return decodeImage(picture.bytes, picture.name);
-  return imageFromImageData({ width: picture.width, height: picture.height, data: picture.rgba });
 }
 
 function softmaxTop(scores: Float32Array | Float64Array, isLogits: boolean, names: readonly string[]): TopClass[] {
@@ -245,9 +225,7 @@ function handle(message: ToModelWorker): void {
   const { id } = message;
   switch (message.type) {
     case 'loadModel':
-      loadModel(id, message.files).catch((error: unknown) =>
-        post({ type: 'error', id, during: 'model', message: errorMessage(error) }),
-      );
+      answer(id, 'model', () => loadModel(id, message.files));
       return;
     case 'setLabels':
       attempt(id, 'labels', () => setLabels(id, message.name, message.text));
@@ -288,31 +266,28 @@ function handle(message: ToModelWorker): void {
     case 'explain':
       attempt(id, 'explain', () => {
         const layerIndex = layerOf(loaded!.model, message.layerIndex);
-        post({ type: 'explanation', id, explanation: explainValue(outputs!.layers, layerIndex, message.position) });
+        post({
+          type: 'explanation',
+          id,
+          explanation: explainValue(outputs!.layers, layerIndex, message.position),
+        });
       });
       return;
   }
 }
 
+/** Answers request `id` with `body`, or with an error while no model is loaded. */
 function attempt(id: number, during: Extract<FromModelWorker, { type: 'error' }>['during'], body: () => void): void {
-  if (loaded === null && during !== 'model') {
-    post({ type: 'error', id, during, message: 'Choose a model first.' });
-    return;
-  }
-  try {
-    body();
-  } catch (error) {
-    post({ type: 'error', id, during, message: errorMessage(error) });
-  }
+  if (loaded === null) post({ type: 'error', id, during, message: 'Choose a model first.' });
+  else answer(id, during, body);
 }
 
 // The worker's own copy of the library: its fast kernels start before the first message is taken.
-scope.onmessage = (event) => handle(event.data);
 ready()
   .catch(() => undefined)
   .then(() => {
     const info = backendInfo();
-    post({ type: 'listening' });
+    listen(handle);
     post({
       type: 'ready',
       backend: {

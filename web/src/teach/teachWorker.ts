@@ -4,21 +4,11 @@
 // backbone's features once per picture (FitOptions.cacheFrozenFeatures); then classifies camera frames
 // and saves the whole network as model files or ONNX. All of it off the page's main thread.
 
-import {
-  Adam,
-  addClassifierHead,
-  decodeImage,
-  exportOnnx,
-  imageFromImageData,
-  imagesToInput,
-  ready,
-  serializeModel,
-  type Image,
-  type Model,
-} from 'convnet-ts';
-import { loadModelFiles, type NamedBytes } from '../model/modelFiles.js';
+import { Adam, addClassifierHead, exportOnnx, imagesToInput, ready, serializeModel, type Model } from 'convnet-ts';
+import { fetchModelFiles, loadModelFiles } from '../model/modelFiles.js';
+import { pictureImage } from '../model/pictureImage.js';
 import { onHeap } from '../onHeap.js';
-import { errorMessage } from '../ui.js';
+import { workerPort } from '../workerSession.js';
 import type {
   BackboneDescription,
   EpochFigures,
@@ -32,31 +22,12 @@ import type {
 /** Pictures per training batch: a few dozen pictures make one to a few batches. */
 const BATCH_SIZE = 16;
 
-const scope = globalThis as unknown as {
-  onmessage: ((event: MessageEvent<ToTeachWorker>) => void) | null;
-  postMessage(message: FromTeachWorker, transfer?: Transferable[]): void;
-};
+const { post, answer, listen } = workerPort<ToTeachWorker, FromTeachWorker>();
 
 let backbone: Model | null = null;
 let backboneName = '';
 let taught: Model | null = null;
 let training: AbortController | null = null;
-
-function post(message: FromTeachWorker, transfer: Transferable[] = []): void {
-  scope.postMessage(message, transfer);
-}
-
-async function bytesOf(file: ModelFile): Promise<NamedBytes> {
-  if ('bytes' in file) return file;
-  const response = await fetch(file.url);
-  if (!response.ok) throw new Error(`${file.name}: the server answered ${response.status} ${response.statusText}`);
-  return { name: file.name, bytes: new Uint8Array(await response.arrayBuffer()) };
-}
-
-function pictureImage(picture: PictureSource): Image {
-  if (picture.kind === 'file') return decodeImage(picture.bytes, picture.name);
-  return imageFromImageData({ width: picture.width, height: picture.height, data: picture.rgba });
-}
 
 /**
  * Where the network's own classifier starts: the input of its last layer with weights (the final
@@ -76,7 +47,7 @@ function classifierInput(model: Model): string {
 
 async function loadBackbone(id: number, files: ModelFile[], name: string | undefined): Promise<void> {
   post({ type: 'progress', id, text: 'reading the files', done: 0, total: 2 });
-  const named = await Promise.all(files.map(bytesOf));
+  const named = await fetchModelFiles(files);
   post({ type: 'progress', id, text: 'building the network', done: 1, total: 2 });
   const loaded = onHeap(() => loadModelFiles(named));
   loaded.model.setPreprocessing(loaded.preprocessing ?? undefined);
@@ -193,37 +164,26 @@ function save(id: number, format: 'convnet' | 'onnx'): void {
 
 function handle(message: ToTeachWorker): void {
   const { id } = message;
-  const fail = (during: Extract<FromTeachWorker, { type: 'error' }>['during']) => (error: unknown) =>
-    post({ type: 'error', id, during, message: errorMessage(error) });
   switch (message.type) {
     case 'loadBackbone':
-      loadBackbone(id, message.files, message.name).catch(fail('backbone'));
+      answer(id, 'backbone', () => loadBackbone(id, message.files, message.name));
       return;
     case 'train':
-      train(id, message.classes, message.epochs, message.learningRate).catch(fail('train'));
+      answer(id, 'train', () => train(id, message.classes, message.epochs, message.learningRate));
       return;
     case 'stop':
       training?.abort();
       return;
     case 'predict':
-      try {
-        predict(id, message.picture);
-      } catch (error) {
-        fail('predict')(error);
-      }
+      answer(id, 'predict', () => predict(id, message.picture));
       return;
     case 'save':
-      try {
-        save(id, message.format);
-      } catch (error) {
-        fail('save')(error);
-      }
+      answer(id, 'save', () => save(id, message.format));
       return;
   }
 }
 
 // The worker's own copy of the library: its fast kernels start before the first message is taken.
-scope.onmessage = (event) => handle(event.data);
 ready()
   .catch(() => undefined)
-  .then(() => post({ type: 'listening' }));
+  .then(() => listen(handle));

@@ -32,6 +32,7 @@ import {
   type Model,
 } from 'convnet-ts';
 import { errorMessage } from '../ui.js';
+import { workerPort } from '../workerSession.js';
 import { loadMnistSample } from './mnistSample.js';
 import type {
   BackpropMessage,
@@ -75,10 +76,7 @@ interface Session {
   lastPicturesAt: number;
 }
 
-const scope = globalThis as unknown as {
-  onmessage: ((event: MessageEvent<ToWorker>) => void) | null;
-  postMessage(message: FromWorker, transfer?: Transferable[]): void;
-};
+const { post, listen } = workerPort<ToWorker, FromWorker>();
 
 let train: ImageDataset;
 let test: ImageDataset;
@@ -94,10 +92,6 @@ let run = 0;
 let isLoopActive = false;
 /** Set by a pause: the loop then draws the pictures and evaluates once more before it stops. */
 let isPauseReportDue = false;
-
-function post(message: FromWorker, transfer: Transferable[] = []): void {
-  scope.postMessage(message, transfer);
-}
 
 /** Waits for one turn of the event loop (a macrotask), so queued messages run; no 4 ms timer clamp. */
 function yieldToEventLoop(): Promise<void> {
@@ -572,5 +566,4 @@ function handle(message: ToWorker): void {
   }
 }
 
-scope.onmessage = (event) => handle(event.data);
-post({ type: 'listening' });
+listen(handle);

@@ -6,6 +6,7 @@ import { parseModel } from 'convnet-ts';
 import { setCurrentModel } from '../appState.js';
 import { onHeap } from '../onHeap.js';
 import { errorMessage } from '../ui.js';
+import { WorkerSession, type WorkerRequestError } from '../workerSession.js';
 import type {
   BackpropMessage,
   DigitStrip,
@@ -64,18 +65,23 @@ export interface TrainingStatus {
   error: string | null;
 }
 
-export class TrainingSession {
+/** Every message of the training worker but 'listening' is a notice: the page sends it no requests. */
+type Report = Exclude<FromWorker, { type: 'listening' }>;
+const REPORTS: readonly Report['type'][] = ['ready', 'state', 'progress', 'evaluation', 'pictures', 'model', 'error'];
+
+export class TrainingSession extends WorkerSession<ToWorker, FromWorker, Report['type']> {
   readonly status: TrainingStatus;
   /** The latest kernels and feature maps (their pixels); null until the worker sends them. */
   pictures: PicturesMessage | null = null;
-  private readonly worker: Worker;
   private readonly listeners = new Set<(message: FromWorker) => void>();
   /** The number of the current run: 0, then one more at every reset. */
   private run = 0;
-  /** Messages held until the worker listens (see 'listening' in protocol.ts); null once it does. */
-  private pending: ToWorker[] | null = [];
 
   constructor(preset: TrainablePreset, learningRate: number) {
+    super(new Worker(new URL('./trainWorker.ts', import.meta.url), { type: 'module', name: 'convnet-train' }), {
+      name: 'training worker',
+      notices: REPORTS,
+    });
     this.status = {
       isReady: false,
       state: 'idle',
@@ -101,12 +107,6 @@ export class TrainingSession {
       modelStep: null,
       error: null,
     };
-    this.worker = new Worker(new URL('./trainWorker.ts', import.meta.url), { type: 'module', name: 'convnet-train' });
-    this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
-    this.worker.onerror = (event) => {
-      event.preventDefault();
-      this.fail(`The training worker failed: ${event.message || 'it could not start'}`);
-    };
     this.post({ type: 'init', preset, learningRate });
   }
 
@@ -128,10 +128,9 @@ export class TrainingSession {
     this.post({ type: 'reset', preset, run: this.run });
   }
 
-  private post(message: ToWorker): void {
+  protected override post(message: ToWorker): void {
     if (message.type === 'start' || message.type === 'resume') this.status.error = null;
-    if (this.pending === null) this.worker.postMessage(message);
-    else this.pending.push(message);
+    super.post(message);
   }
 
   /** Calls `listener` with every message after the session has taken it in; returns the unsubscribe. */
@@ -140,23 +139,19 @@ export class TrainingSession {
     return () => this.listeners.delete(listener);
   }
 
-  private fail(message: string): void {
-    this.status.error = message;
-    this.notify({ type: 'error', message });
+  protected override failed(error: WorkerRequestError): void {
+    this.status.error = error.message;
+    this.notify({ type: 'error', message: error.message });
   }
 
   private notify(message: FromWorker): void {
     for (const listener of this.listeners) listener(message);
   }
 
-  private receive(message: FromWorker): void {
+  protected override notice(message: Report): void {
     if ('run' in message && message.run !== this.run) return;
     const status = this.status;
     switch (message.type) {
-      case 'listening':
-        for (const held of this.pending ?? []) this.worker.postMessage(held);
-        this.pending = null;
-        break;
       case 'ready':
         Object.assign(status, {
           isReady: true,
