@@ -335,7 +335,7 @@ describe('ONNX import of a ConvNeXt block matches onnxruntime-node', () => {
       model.layers.map((layer) => layer.className),
       ['Input', 'LayerNormalization', 'Conv2D', 'Conv2D'],
     );
-    // Outside a layer normalization Pow and Sqrt are Power layers (onnxMinMaxPow.test.ts); a computed exponent is
+    // Outside a layer normalization Pow and Sqrt are Power layers (onnx/minMaxPower.test.ts); a computed exponent is
     // refused.
     refused(
       graphModel([1, 3, 2, 2], [{ op: 'Pow', inputs: ['input', 'input'], outputs: ['output'] }], [], 11),

@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { dropout as dropoutOp, Tensor, ValueError } from '../../src/index.js';
-import { dropout, dropoutThreshold, lowbias32 } from '../../src/kernels/js/dropout.js';
+import { dropout as dropoutOp, Tensor, ValueError } from '../../../src/index.js';
+import { dropout, dropoutThreshold, lowbias32 } from '../../../src/kernels/js/dropout.js';
 
 function runDropout(size: number, rate: number, seed: number): Float64Array {
   const output = new Float64Array(size);

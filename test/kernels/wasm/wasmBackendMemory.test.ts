@@ -6,10 +6,10 @@
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { backendInfo, ready, conv2d, initWasmBackend, setBackend, Tensor, withScope } from '../../src/index.js';
-import { allocatePersistent } from '../../src/kernels/registry.js';
-import { relu } from '../../src/ops/activations.js';
-import { collectGarbage, uniformTensor } from '../helpers.js';
+import { backendInfo, ready, conv2d, initWasmBackend, setBackend, Tensor, withScope } from '../../../src/index.js';
+import { allocatePersistent } from '../../../src/kernels/registry.js';
+import { relu } from '../../../src/ops/activations.js';
+import { collectGarbage, uniformTensor } from '../../helpers.js';
 
 // Importing starts nothing: the default WebAssembly backend starts here, as an app would start it.
 await ready();

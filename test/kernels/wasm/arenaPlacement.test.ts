@@ -5,8 +5,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Random } from '../../src/index.js';
-import { Arena } from '../../src/kernels/wasm/arena.js';
+import { Random } from '../../../src/index.js';
+import { Arena } from '../../../src/kernels/wasm/arena.js';
 
 const ALIGNMENT = 64;
 const PADDING = 64;

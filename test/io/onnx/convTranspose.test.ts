@@ -26,8 +26,8 @@ import {
   subtract,
   Tensor,
   toChannelsFirst,
-} from '../../src/index.js';
-import { assertClose } from '../helpers.js';
+} from '../../../src/index.js';
+import { assertClose } from '../../helpers.js';
 
 interface ConvTransposeCase {
   name: string;

@@ -16,12 +16,12 @@ import {
   Tensor,
   ValueError,
   withScope,
-} from '../../src/index.js';
-import { windowParams, type Conv2DParams } from '../../src/kernels/params.js';
-import type { KernelTable } from '../../src/kernels/registry.js';
-import { wasmPlatform, setWasmPlatform, type StartedWorker } from '../../src/kernels/wasm/platform.js';
-import { createWasmBackend, type WasmBackend } from '../../src/kernels/wasm/wasmBackend.js';
-import { relu } from '../../src/ops/activations.js';
+} from '../../../src/index.js';
+import { windowParams, type Conv2DParams } from '../../../src/kernels/params.js';
+import type { KernelTable } from '../../../src/kernels/registry.js';
+import { wasmPlatform, setWasmPlatform, type StartedWorker } from '../../../src/kernels/wasm/platform.js';
+import { createWasmBackend, type WasmBackend } from '../../../src/kernels/wasm/wasmBackend.js';
+import { relu } from '../../../src/ops/activations.js';
 
 // Importing starts nothing: the default WebAssembly backend starts here, as an app would start it.
 await ready();

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { getBackend, importTfjsModel, parseTfjsModel, Random, setBackend } from '../../src/index.js';
-import { describeRun, runCliBounded } from '../boundedRun.js';
-import { check, mutateBytes, mutateJson } from '../fuzzing.js';
-import { withTemporaryDirectory } from '../helpers.js';
+import { getBackend, importTfjsModel, parseTfjsModel, Random, setBackend } from '../../../src/index.js';
+import { describeRun, runCliBounded } from '../../boundedRun.js';
+import { check, mutateBytes, mutateJson } from '../../fuzzing.js';
+import { withTemporaryDirectory } from '../../helpers.js';
 import { randomizeWeights, saveTfjs, tf, writeTfjsFolder, type SavedTfjs } from './tfjsModels.js';
 
 /** A graph touching most mapped classes, small enough for thousands of cases. */

@@ -22,8 +22,8 @@ import {
   setBackend,
   Tensor,
   withScope,
-} from '../../src/index.js';
-import { assertClose, repoRoot, uniformTensor } from '../helpers.js';
+} from '../../../src/index.js';
+import { assertClose, repoRoot, uniformTensor } from '../../helpers.js';
 
 // Importing starts nothing: the default WebAssembly backend starts here, as an app would start it.
 await ready();
@@ -158,7 +158,7 @@ test('initWasmBackend with a workerUrl that does not exist rejects naming the wo
   // The package's own Node worker, named explicitly, works (worker.js is the browser's).
   const info = await initWasmBackend({
     threads: 2,
-    workerUrl: new URL('../../src/kernels/wasm/nodeWorker.js', import.meta.url),
+    workerUrl: new URL('../../../src/kernels/wasm/nodeWorker.js', import.meta.url),
   });
   assert.equal(info.threads, 2);
   assert.deepEqual(reluValues(), [1, -2, 3, -4]);

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Arena } from '../../src/kernels/wasm/arena.js';
+import { Arena } from '../../../src/kernels/wasm/arena.js';
 
 const KB = 1024;
 

@@ -12,12 +12,12 @@ import {
   Tensor,
   ValueError,
   zeroPad2d as zeroPad2dOp,
-} from '../../src/index.js';
-import { avgPool2d, avgPool2dBackprop } from '../../src/kernels/js/avgPool2d.js';
-import { zeroPad2d, zeroPad2dBackprop } from '../../src/kernels/js/zeroPad2d.js';
-import { windowParams, type Padding, type Pool2DParams } from '../../src/kernels/params.js';
-import { zeroPadParams } from '../../src/ops/zeroPad2d.js';
-import { assertClose } from '../helpers.js';
+} from '../../../src/index.js';
+import { avgPool2d, avgPool2dBackprop } from '../../../src/kernels/js/avgPool2d.js';
+import { zeroPad2d, zeroPad2dBackprop } from '../../../src/kernels/js/zeroPad2d.js';
+import { windowParams, type Padding, type Pool2DParams } from '../../../src/kernels/params.js';
+import { zeroPadParams } from '../../../src/ops/zeroPad2d.js';
+import { assertClose } from '../../helpers.js';
 
 const EXACT = { atol: 0, rtol: 0 };
 

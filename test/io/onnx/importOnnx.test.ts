@@ -20,8 +20,8 @@ import {
   PRESETS,
   Random,
   Tensor,
-} from '../../src/index.js';
-import { assertClose, repoRoot } from '../helpers.js';
+} from '../../../src/index.js';
+import { assertClose, repoRoot } from '../../helpers.js';
 
 const FIXTURES = join(repoRoot, 'test', 'fixtures', 'onnx');
 
@@ -503,7 +503,7 @@ describe('layouts, constants and the cases the importer refuses by name', () => 
       /'mul_1' \(Mul\): a constant of dims \[1, 1, 3\] is not a scalar or one value per channel \(3\) of a rank-2 value/,
     );
     // The Dense's kernel would be [50000000, 3] floats: refused from the weight's dims instead (an input
-    // of 100,000,000 features is past the feature-map limit: onnxLimits.test.ts).
+    // of 100,000,000 features is past the feature-map limit: limits.test.ts).
     refused(
       tinyModel([1, 50_000_000], [{ op: 'MatMul', inputs: ['input', 'weight'] }], [WEIGHT]),
       /'matmul_0' \(MatMul\): weight of dims \[4, 3\] does not take 'input' \(50000000 features\)/,

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Random, Tensor } from '../../src/index.js';
+import { Random, Tensor } from '../../../src/index.js';
 
 await tf.setBackend('cpu');
 

@@ -12,9 +12,9 @@ import {
   clipGradient,
   rmsPropUpdate,
   sumOfSquares,
-} from '../../src/kernels/js/optimizerUpdates.js';
-import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from '../../src/kernels/js/softmax.js';
-import { assertClose } from '../helpers.js';
+} from '../../../src/kernels/js/optimizerUpdates.js';
+import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from '../../../src/kernels/js/softmax.js';
+import { assertClose } from '../../helpers.js';
 
 /** Float64 results of a few sqrt/exp/log evaluations. */
 const FLOAT64 = { atol: 1e-14, rtol: 1e-12 };
@@ -25,7 +25,7 @@ function f64(values: number[]): Float64Array {
   return Float64Array.from(values);
 }
 
-// The running example of test/kernels/reference.test.ts: w0 = [1, -2], g1 = [0.5, 0.25], g2 = [-1, 2].
+// The running example of test/kernels/js/referenceBackend.test.ts: w0 = [1, -2], g1 = [0.5, 0.25], g2 = [-1, 2].
 const W0 = [1, -2];
 const G1 = [0.5, 0.25];
 const G2 = [-1, 2];

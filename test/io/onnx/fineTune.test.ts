@@ -13,9 +13,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { importOnnx, initWasmBackend, Random, setBackend, SGD, Tensor } from '../../src/index.js';
-import { repoRoot } from '../helpers.js';
-import { wasmSkip } from '../parity/harness.js';
+import { importOnnx, initWasmBackend, Random, setBackend, SGD, Tensor } from '../../../src/index.js';
+import { repoRoot } from '../../helpers.js';
+import { wasmSkip } from '../../parity/harness.js';
 
 const PYTHON = '/usr/bin/python3';
 const hasTorch =

@@ -25,8 +25,8 @@ import {
   ReLU,
   Tensor,
   toChannelsFirst,
-} from '../../src/index.js';
-import { assertClose } from '../helpers.js';
+} from '../../../src/index.js';
+import { assertClose } from '../../helpers.js';
 
 interface GraphNode {
   op: string;

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { clip, elu, gelu, GradientTape, leakyRelu, relu, silu, Tensor, ValueError } from '../../src/index.js';
+import { clip, elu, gelu, GradientTape, leakyRelu, relu, silu, Tensor, ValueError } from '../../../src/index.js';
 import {
   clip as clipKernel,
   clipGrad,
@@ -16,9 +16,9 @@ import {
   leakyReluGrad,
   silu as siluKernel,
   siluGrad,
-} from '../../src/kernels/js/activations.js';
-import { erf, erfc, normalCdf } from '../../src/kernels/js/erf.js';
-import { assertClose } from '../helpers.js';
+} from '../../../src/kernels/js/activations.js';
+import { erf, erfc, normalCdf } from '../../../src/kernels/js/erf.js';
+import { assertClose } from '../../helpers.js';
 
 const EXACT = { atol: 0, rtol: 0 };
 /** A few float64 operations on exp and erf: within a few units in the last place. */

@@ -5,21 +5,21 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Adam, conv2d, maxPool2dWithArgmax, type Padding, Random, SGD, softmax, Tensor } from '../../src/index.js';
-import { relu, reluGrad, sigmoid, sigmoidGrad, tanh, tanhGrad } from '../../src/kernels/js/activations.js';
-import { conv2d as conv2dKernel, conv2dBackpropFilter, conv2dBackpropInput } from '../../src/kernels/js/conv2d.js';
-import { add, biasAdd, biasAddGrad, clipBiasAddGrad, multiply } from '../../src/kernels/js/elementwise.js';
-import { matMul } from '../../src/kernels/js/matMul.js';
-import { maxPool2d, maxPool2dBackprop } from '../../src/kernels/js/maxPool2d.js';
-import { adamUpdate, sgdUpdate } from '../../src/kernels/js/optimizerUpdates.js';
+import { Adam, conv2d, maxPool2dWithArgmax, type Padding, Random, SGD, softmax, Tensor } from '../../../src/index.js';
+import { relu, reluGrad, sigmoid, sigmoidGrad, tanh, tanhGrad } from '../../../src/kernels/js/activations.js';
+import { conv2d as conv2dKernel, conv2dBackpropFilter, conv2dBackpropInput } from '../../../src/kernels/js/conv2d.js';
+import { add, biasAdd, biasAddGrad, clipBiasAddGrad, multiply } from '../../../src/kernels/js/elementwise.js';
+import { matMul } from '../../../src/kernels/js/matMul.js';
+import { maxPool2d, maxPool2dBackprop } from '../../../src/kernels/js/maxPool2d.js';
+import { adamUpdate, sgdUpdate } from '../../../src/kernels/js/optimizerUpdates.js';
 import {
   softmax as softmaxKernel,
   softmaxCrossEntropy,
   softmaxCrossEntropyGrad,
   softmaxGrad,
-} from '../../src/kernels/js/softmax.js';
-import { resolvePadding, windowParams, type Conv2DParams, type Pool2DParams } from '../../src/kernels/params.js';
-import { assertClose } from '../helpers.js';
+} from '../../../src/kernels/js/softmax.js';
+import { resolvePadding, windowParams, type Conv2DParams, type Pool2DParams } from '../../../src/kernels/params.js';
+import { assertClose } from '../../helpers.js';
 
 const EXACT = { atol: 0, rtol: 0 };
 /** Float64 results of a few exp/log evaluations. */

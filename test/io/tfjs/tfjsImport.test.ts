@@ -21,8 +21,8 @@ import {
   Reshape,
   Tensor,
   TFJS_IMPORT_LAYERS,
-} from '../../src/index.js';
-import { assertThrowsWith, withTemporaryDirectory } from '../helpers.js';
+} from '../../../src/index.js';
+import { assertThrowsWith, withTemporaryDirectory } from '../../helpers.js';
 import {
   inputBatch,
   randomizeWeights,

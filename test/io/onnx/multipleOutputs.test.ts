@@ -27,8 +27,8 @@ import {
   Tensor,
   toChannelsFirst,
   ValueError,
-} from '../../src/index.js';
-import { assertClose, assertThrowsWith } from '../helpers.js';
+} from '../../../src/index.js';
+import { assertClose, assertThrowsWith } from '../../helpers.js';
 
 function values(count: number, seed: number): number[] {
   const random = new Random(seed);

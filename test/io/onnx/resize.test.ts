@@ -33,8 +33,8 @@ import {
   Tensor,
   toChannelsFirst,
   type Resize2DOptions,
-} from '../../src/index.js';
-import { repoRoot } from '../helpers.js';
+} from '../../../src/index.js';
+import { repoRoot } from '../../helpers.js';
 import { compareChannelsLast } from './onnxCompare.js';
 
 const PYTHON = '/usr/bin/python3';

@@ -15,8 +15,8 @@ import {
   Random,
   Tensor,
   type Image,
-} from '../../src/index.js';
-import { checkEveryLayer } from '../visualize/explanationChecks.js';
+} from '../../../src/index.js';
+import { checkEveryLayer } from '../../visualize/explanationChecks.js';
 import { inputBatch, randomizeWeights, relativeDifference, saveTfjs, tf } from './tfjsModels.js';
 
 function network(): tf.LayersModel {

@@ -12,14 +12,14 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
-import { FileFormatError, importOnnx } from '../../src/index.js';
+import { FileFormatError, importOnnx } from '../../../src/index.js';
 import {
   MAX_EXAMPLE_ACTIVATION_ELEMENTS,
   MAX_FEATURE_MAP_ELEMENTS,
   MAX_MODEL_LAYERS,
   MAX_ONNX_NODES,
-} from '../../src/core/limits.js';
-import { describeRun, runCliBounded, type BoundedRunResult } from '../boundedRun.js';
+} from '../../../src/core/limits.js';
+import { describeRun, runCliBounded, type BoundedRunResult } from '../../boundedRun.js';
 
 const { onnx } = onnxProto;
 const { INT, INTS, TENSOR } = onnx.AttributeProto.AttributeType;

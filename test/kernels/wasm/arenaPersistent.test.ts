@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { Adam, backendInfo, ready, digitsCnn, Tensor } from '../../src/index.js';
-import { createWasmBackend } from '../../src/kernels/wasm/wasmBackend.js';
-import { collectGarbage } from '../helpers.js';
+import { Adam, backendInfo, ready, digitsCnn, Tensor } from '../../../src/index.js';
+import { createWasmBackend } from '../../../src/kernels/wasm/wasmBackend.js';
+import { collectGarbage } from '../../helpers.js';
 
 // Importing starts nothing: the default WebAssembly backend starts here, as an app would start it.
 await ready();
