@@ -35,8 +35,8 @@ import {
   Subtract,
   Tensor,
   toChannelsFirst,
-} from '../../src/index.js';
-import { assertClose } from '../helpers.js';
+} from '../../../src/index.js';
+import { assertClose } from '../../helpers.js';
 
 interface Initializer {
   name: string;
