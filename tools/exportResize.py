@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Exports small PyTorch graphs that resize feature maps to ONNX for test/io/onnxResize.test.ts, with
+"""Exports small PyTorch graphs that resize feature maps to ONNX for test/io/onnx/resize.test.ts, with
 Debian's python3-torch and python3-onnx:
 
     /usr/bin/python3 tools/exportResize.py --opset 11 --out DIR

@@ -29,7 +29,7 @@ import {
   saveModel,
 } from '../../src/index.js';
 import { lastJson, repoRoot } from '../helpers.js';
-import { randomizeWeights, saveTfjs, tf, writeTfjsFolder } from '../io/tfjsModels.js';
+import { randomizeWeights, saveTfjs, tf, writeTfjsFolder } from '../io/tfjs/tfjsModels.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'convnet-model-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -16,7 +16,7 @@ import {
   tf,
   uniformValues,
   writeTfjsFolder,
-} from '../io/tfjsModels.js';
+} from '../io/tfjs/tfjsModels.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'convnet-tfjs-cli-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

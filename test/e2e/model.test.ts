@@ -35,7 +35,7 @@ import {
   type Model,
 } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
-import { randomizeWeights, saveTfjs, tf, writeTfjsFolder } from '../io/tfjsModels.js';
+import { randomizeWeights, saveTfjs, tf, writeTfjsFolder } from '../io/tfjs/tfjsModels.js';
 import { SCREENSHOTS, screenshot, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
 
 const PYTHON = '/usr/bin/python3';

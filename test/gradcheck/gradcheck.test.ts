@@ -1,5 +1,5 @@
 // Tests of the gradient checker itself: it must fail loudly on a subtly wrong backward rule, on a missing
-// gradient and on a view that aliases its input, or the green checks in layers.test.ts would mean nothing.
+// gradient and on a view that aliases its input, or the green checks of the other gradcheck files would mean nothing.
 // Wrong rules are swapped into the registry for one test and always restored.
 
 import assert from 'node:assert/strict';

@@ -37,7 +37,7 @@ import {
   withScope,
 } from '../../src/index.js';
 import { assertClose, assertThrowsWith, barImages } from '../helpers.js';
-import { randomizeWeights, saveTfjs, tf } from '../io/tfjsModels.js';
+import { randomizeWeights, saveTfjs, tf } from '../io/tfjs/tfjsModels.js';
 
 /** conv -> bn -> relu -> pool -> conv -> relu -> GAP -> dense -> softmax on 8x8x1 bars; names fixed for freeze(). */
 function backboneModel(seed = 3): Sequential {

@@ -1,20 +1,10 @@
 // The optimizer classes (src/optim): each one's step on known values, the state they list and restore
-// (getState / setState, for checkpoints), iterations, getConfig, option errors, and gradient clipping by
-// global norm and by value. Weights are float64, so the reference kernels run on any backend.
+// (getState / setState, for checkpoints), iterations, getConfig and option errors. Weights are float64,
+// so the reference kernels run on any backend.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import {
-  Adagrad,
-  Adam,
-  AdamW,
-  RMSProp,
-  SGD,
-  Tensor,
-  ValueError,
-  gradientNorm,
-  type Optimizer,
-} from '../../src/index.js';
+import { Adagrad, Adam, AdamW, RMSProp, SGD, Tensor, ValueError, type Optimizer } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 const FLOAT64 = { atol: 1e-14, rtol: 1e-12 };
@@ -149,78 +139,6 @@ describe('optimizer state: listing and restoring it continues training exactly',
     assert.throws(
       () => new RMSProp().applyGradients([f64Tensor(W0)], [f64Tensor([1])]),
       /RMSProp applyGradients: weight 0 is 2 float64 values but its gradient 1 float64/,
-    );
-  });
-});
-
-describe('gradient clipping (optimizer options clipNorm and clipValue)', () => {
-  test('gradientNorm is the L2 norm of all gradients together: |[3], [4]| = 5', () => {
-    assert.equal(gradientNorm([f64Tensor([3]), f64Tensor([4])]), 5);
-  });
-
-  test('clipNorm 1 scales the gradients [3] and [4] (global norm 5) to [0.6] and [0.8]', () => {
-    const weights = [f64Tensor([0]), f64Tensor([0])];
-    new SGD({ learningRate: 1, clipNorm: 1 }).applyGradients(weights, [f64Tensor([3]), f64Tensor([4])]);
-    assertClose([weights[0]!.data[0]!, weights[1]!.data[0]!], [-0.6, -0.8], FLOAT64, 'weights');
-  });
-
-  test('clipNorm above the norm changes nothing', () => {
-    const weights = [f64Tensor([0, 0])];
-    new SGD({ learningRate: 1, clipNorm: 5 }).applyGradients(weights, [f64Tensor([3, 4])]);
-    assertClose(weights[0]!.data, [-3, -4], { atol: 0, rtol: 0 }, 'weights');
-  });
-
-  test('clipValue 0.5 clamps each value; with clipNorm 2.5 the norm comes first: [3, -4] -> [1.5, -2] -> [0.5, -0.5]', () => {
-    const clamped = f64Tensor([0, 0, 0]);
-    new SGD({ learningRate: 1, clipValue: 0.5 }).applyGradients([clamped], [f64Tensor([3, -4, 0.25])]);
-    assertClose(clamped.data, [-0.5, 0.5, -0.25], { atol: 0, rtol: 0 }, 'clipValue');
-    const both = f64Tensor([0, 0]);
-    new SGD({ learningRate: 1, clipNorm: 2.5, clipValue: 1.6 }).applyGradients([both], [f64Tensor([3, -4])]);
-    assertClose(both.data, [-1.5, 1.6], FLOAT64, 'clipNorm then clipValue');
-  });
-
-  test('clipping works the same for every optimizer: Adam with clipValue sees the clamped gradient', () => {
-    const clipped = f64Tensor([0]);
-    const byHand = f64Tensor([0]);
-    new Adam({ learningRate: 0.1, clipValue: 0.5, beta1: 0.5 }).applyGradients([clipped], [f64Tensor([-3])]);
-    new Adam({ learningRate: 0.1, beta1: 0.5 }).applyGradients([byHand], [f64Tensor([-0.5])]);
-    assertClose(clipped.data, byHand.data, { atol: 0, rtol: 0 }, 'weights');
-  });
-
-  test('a NaN gradient with clipNorm throws ValueError and applies nothing', () => {
-    const weight = f64Tensor(W0);
-    const optimizer = new AdamW({ clipNorm: 1 });
-    assert.throws(
-      () => optimizer.applyGradients([weight], [f64Tensor([Number.NaN, 1])]),
-      (error: unknown) =>
-        error instanceof ValueError &&
-        error.message.includes("AdamW applyGradients: the gradients' global norm is NaN") &&
-        error.message.includes('weights unchanged'),
-    );
-    assertClose(weight.data, W0, { atol: 0, rtol: 0 }, 'weights unchanged');
-    assert.equal(optimizer.iterations, 0);
-    assert.deepEqual(optimizer.getState([weight]).weights, [null]);
-  });
-
-  test('getConfig records clipping; bad bounds throw ValueError naming the option', () => {
-    assert.deepEqual(new SGD({ clipNorm: 1 }).getConfig(), {
-      learningRate: 0.01,
-      momentum: 0,
-      nesterov: false,
-      weightDecay: 0,
-      clipNorm: 1,
-    });
-    assert.deepEqual(new Adagrad({ clipValue: 2 }).getConfig(), {
-      learningRate: 0.01,
-      initialAccumulatorValue: 0,
-      epsilon: 1e-10,
-      weightDecay: 0,
-      clipValue: 2,
-    });
-    assert.throws(() => new Adam({ clipNorm: 0 }), /Adam clipNorm must be a finite number > 0, got 0/);
-    assert.throws(
-      () => new RMSProp({ clipValue: Number.NaN }),
-      /RMSProp clipValue must be a finite number > 0, got NaN/,
     );
   });
 });

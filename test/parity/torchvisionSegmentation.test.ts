@@ -30,7 +30,7 @@ import {
   withScope,
 } from '../../src/index.js';
 import { repoRoot } from '../helpers.js';
-import { compareChannelsLast } from '../io/onnxCompare.js';
+import { compareChannelsLast } from '../io/onnx/onnxCompare.js';
 import { wasmSkip } from './harness.js';
 
 const PYTHON = '/usr/bin/python3';

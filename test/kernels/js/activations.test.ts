@@ -1,0 +1,276 @@
+// Hand-worked and known values of the reference kernels of leaky ReLU, ELU, GELU, SiLU and clip and of
+// erf, in float64. Expected numbers come from mpmath at 30 digits (erf, erfc, Phi, exp, expm1), written
+// beside each case; piecewise-linear cases are exact (tolerance 0).
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { clip, elu, gelu, GradientTape, leakyRelu, relu, silu, Tensor, ValueError } from '../../../src/index.js';
+import {
+  clip as clipKernel,
+  clipGrad,
+  elu as eluKernel,
+  eluGrad,
+  gelu as geluKernel,
+  geluGrad,
+  leakyRelu as leakyReluKernel,
+  leakyReluGrad,
+  silu as siluKernel,
+  siluGrad,
+} from '../../../src/kernels/js/activations.js';
+import { erf, erfc, normalCdf } from '../../../src/kernels/js/erf.js';
+import { assertClose } from '../../helpers.js';
+
+const EXACT = { atol: 0, rtol: 0 };
+/** A few float64 operations on exp and erf: within a few units in the last place. */
+const FLOAT64 = { atol: 1e-300, rtol: 5e-15 };
+
+function f64(values: number[]): Float64Array {
+  return Float64Array.from(values);
+}
+
+function forward(
+  kernel: (input: Float64Array, output: Float64Array, params: { size: number; alpha: number }) => void,
+  values: number[],
+  alpha = 0,
+): Float64Array {
+  const output = new Float64Array(values.length);
+  kernel(f64(values), output, { size: values.length, alpha });
+  return output;
+}
+
+function backward(
+  kernel: (
+    dOut: Float64Array,
+    input: Float64Array,
+    dInput: Float64Array,
+    params: { size: number; alpha: number },
+  ) => void,
+  dOut: number[],
+  values: number[],
+  alpha = 0,
+): Float64Array {
+  const dInput = new Float64Array(values.length);
+  kernel(f64(dOut), f64(values), dInput, { size: values.length, alpha });
+  return dInput;
+}
+
+describe('erf, erfc and Phi in float64 against mpmath', () => {
+  test('erf(0.5), erf(1), erf(3) and their complements; erfc(10) = 2.09e-45 keeps its precision', () => {
+    assertClose(
+      [erf(0.5), erf(1), erf(3)],
+      [0.5204998778130465, 0.8427007929497149, 0.9999779095030014],
+      FLOAT64,
+      'erf',
+    );
+    assertClose(
+      [erfc(0.5), erfc(1), erfc(3), erfc(10)],
+      [0.4795001221869535, 0.15729920705028513, 0.00002209049699858544, 2.088487583762545e-45],
+      FLOAT64,
+      'erfc',
+    );
+  });
+
+  test('symmetry, limits and NaN: erf(-x) = -erf(x), erfc(-x) = 2 - erfc(x), erf(inf) = 1, erfc(30) = 0', () => {
+    for (const x of [0.1, 0.9, 1, 1.7, 4]) {
+      assert.equal(erf(-x), -erf(x));
+      assert.equal(erfc(-x), 2 - erfc(x));
+    }
+    assert.deepEqual(
+      [erf(0), erf(Infinity), erf(-Infinity), erfc(Infinity), erfc(30), erfc(-Infinity)],
+      [0, 1, -1, 0, 0, 2],
+    );
+    assert.ok(Number.isNaN(erf(Number.NaN)) && Number.isNaN(erfc(Number.NaN)));
+  });
+
+  test('Phi(1) = 0.8413447460685429 and Phi(-1) = 0.15865525393145705', () => {
+    assertClose(
+      [normalCdf(1), normalCdf(-1), normalCdf(0)],
+      [0.8413447460685429, 0.15865525393145705, 0.5],
+      FLOAT64,
+      'Phi',
+    );
+  });
+});
+
+describe('LeakyRelu and LeakyReluGrad reference kernels, by hand', () => {
+  test('alpha 0.25: x for x > 0, x / 4 otherwise; the derivative at 0 is alpha; NaN stays NaN', () => {
+    assertClose(forward(leakyReluKernel, [-2, -0.5, 0, 3, 7], 0.25), [-0.5, -0.125, 0, 3, 7], EXACT, 'leaky relu');
+    assertClose(
+      backward(leakyReluGrad, [4, 4, 4, 4], [-2, 0, 1e-300, 3], 0.25),
+      [1, 1, 4, 4],
+      EXACT,
+      'leaky relu grad',
+    );
+    assert.ok(Number.isNaN(forward(leakyReluKernel, [Number.NaN], 0.25)[0]!));
+  });
+
+  test('the op defaults to alpha 0.01 and rejects a non-finite alpha, naming the op', () => {
+    assert.deepEqual(Array.from(leakyRelu(Tensor.fromArray([-100, 5], [2], 'float64')).data), [-1, 5]);
+    assert.throws(
+      () => leakyRelu(Tensor.zeros([2]), Number.NaN),
+      (error: unknown) => error instanceof ValueError && /leakyRelu: alpha/.test(error.message),
+    );
+  });
+});
+
+describe('Elu and EluGrad reference kernels, by hand', () => {
+  test('ELU(-1) = e^-1 - 1, ELU(2) = 2; alpha 0.5 halves the negative part; ELU(-1e-10) keeps its digits (expm1)', () => {
+    assertClose(
+      forward(eluKernel, [-1, 2, 0, -1e-10], 1),
+      [-0.6321205588285577, 2, 0, -9.999999999500001e-11],
+      FLOAT64,
+      'elu alpha 1',
+    );
+    assertClose(forward(eluKernel, [-1, 3], 0.5), [0.5 * -0.6321205588285577, 3], FLOAT64, 'elu alpha 0.5');
+  });
+
+  test('EluGrad: dOut for x > 0, dOut * alpha * e^x otherwise (e^-1 = 0.36787944117144233)', () => {
+    assertClose(
+      backward(eluGrad, [2, 2, 3], [-1, 0, 5], 1),
+      [2 * 0.36787944117144233, 2, 3],
+      FLOAT64,
+      'elu grad alpha 1',
+    );
+    assertClose(backward(eluGrad, [1], [-1], 2), [2 * 0.36787944117144233], FLOAT64, 'elu grad alpha 2');
+  });
+
+  test('the op takes alpha 1 by default', () => {
+    assertClose(elu(Tensor.fromArray([-1], [1], 'float64')).data, [-0.6321205588285577], FLOAT64, 'elu op');
+  });
+});
+
+describe('Gelu and GeluGrad reference kernels (exact erf form), against mpmath', () => {
+  test('GELU(1) = 0.8413447460685429, GELU(-1), GELU(2), GELU(-3), GELU(0.5), GELU(0) = 0', () => {
+    assertClose(
+      forward(geluKernel, [1, -1, 2, -3, 0.5, 0]),
+      [0.8413447460685429, -0.15865525393145705, 1.9544997361036416, -0.0040496940948902835, 0.34573123063700656, 0],
+      FLOAT64,
+      'gelu',
+    );
+    assertClose(gelu(Tensor.fromArray([1], [1], 'float64')).data, [0.8413447460685429], FLOAT64, 'gelu op');
+  });
+
+  test('GeluGrad = Phi(x) + x phi(x): 1.0833154705876864 at 1, -0.0833154705876863 at -1, -0.011945647204183927 at -3', () => {
+    assertClose(
+      backward(geluGrad, [1, 1, 1, 2], [1, -1, -3, 0]),
+      [1.0833154705876864, -0.08331547058768629, -0.011945647204183927, 1],
+      FLOAT64,
+      'gelu grad',
+    );
+  });
+
+  test('tails: GELU(-30) is a tiny negative number, not 0 or NaN; GELU(30) = 30; NaN stays NaN', () => {
+    const [low, high, nan] = forward(geluKernel, [-30, 30, Number.NaN]);
+    assert.ok(low! < 0 && low! > -1e-190, `GELU(-30) = ${low}`);
+    assert.equal(high, 30);
+    assert.ok(Number.isNaN(nan!));
+  });
+});
+
+describe('Silu and SiluGrad reference kernels, against mpmath', () => {
+  test('SiLU(1) = sigmoid(1) = 0.7310585786300049, SiLU(-1), SiLU(-20), SiLU(0) = 0; no overflow at +-1000', () => {
+    assertClose(
+      forward(siluKernel, [1, -1, -20, 0, 1000]),
+      [0.7310585786300049, -0.2689414213699951, -4.122307236380407e-8, 0, 1000],
+      FLOAT64,
+      'silu',
+    );
+    const [minusThousand] = forward(siluKernel, [-1000]);
+    assert.ok(minusThousand === 0 && Object.is(minusThousand, -0), `SiLU(-1000) = ${minusThousand}`);
+    assertClose(silu(Tensor.fromArray([1], [1], 'float64')).data, [0.7310585786300049], FLOAT64, 'silu op');
+  });
+
+  test('SiluGrad = s(x) (1 + x (1 - s(x))): 0.5 at 0, 0.9276705118714867 at 1, 0.0723294881285133 at -1, -3.9e-8 at -20', () => {
+    assertClose(
+      backward(siluGrad, [1, 1, 1, 1], [0, 1, -1, -20]),
+      [0.5, 0.9276705118714867, 0.07232948812851327, -3.9161918660646786e-8],
+      FLOAT64,
+      'silu grad',
+    );
+  });
+});
+
+describe('Clip and ClipGrad reference kernels, by hand', () => {
+  const clipped = (values: number[], min: number, max: number) => {
+    const output = new Float64Array(values.length);
+    clipKernel(f64(values), output, { size: values.length, min, max });
+    return output;
+  };
+  const clipGradient = (dOut: number[], values: number[], min: number, max: number) => {
+    const dInput = new Float64Array(values.length);
+    clipGrad(f64(dOut), f64(values), dInput, { size: values.length, min, max });
+    return dInput;
+  };
+
+  test('ReLU6 (min 0, max 6) and Hardtanh (min -1, max 1); one-sided and unbounded; NaN stays NaN', () => {
+    assertClose(clipped([-3, -0.5, 0, 2.5, 6, 9], 0, 6), [0, 0, 0, 2.5, 6, 6], EXACT, 'relu6');
+    assertClose(clipped([-3, -1, 0.25, 1, 1.5], -1, 1), [-1, -1, 0.25, 1, 1], EXACT, 'hardtanh');
+    assertClose(clipped([-1e300, 5, 1e300], -Infinity, 2), [-1e300, 2, 2], EXACT, 'max only');
+    assert.deepEqual(
+      Array.from(clipped([-Infinity, 3, Infinity], -Infinity, Infinity)),
+      [-Infinity, 3, Infinity],
+      'unbounded',
+    );
+    assertClose(clipped([-2, 0.5, 7], 0.5, 0.5), [0.5, 0.5, 0.5], EXACT, 'min = max');
+    assert.ok(Number.isNaN(clipped([Number.NaN], 0, 6)[0]!));
+  });
+
+  test('ClipGrad: dOut strictly inside (min, max), 0 at both bounds, outside them and for NaN', () => {
+    assertClose(
+      clipGradient([1, 2, 3, 4, 5, 6, 7], [-1, 0, 1e-300, 3, 6 - 1e-12, 6, 8], 0, 6),
+      [0, 0, 3, 4, 5, 0, 0],
+      EXACT,
+      'relu6 grad',
+    );
+    assertClose(
+      clipGradient([1, 2, 3], [-1e300, 5, Number.NaN], -Infinity, Infinity),
+      [1, 2, 0],
+      EXACT,
+      'unbounded grad',
+    );
+    assertClose(clipGradient([1, 2], [0.5, 0.5], 0.5, 0.5), [0, 0], EXACT, 'min = max grad');
+  });
+
+  test('clip with min 0 and no max is ReLU, forward and backward, even at 0', () => {
+    const x = Tensor.fromArray([-2, -0.5, 0, 0.5, 3], [5], 'float64');
+    const dOut = Tensor.fromArray([1, 2, 3, 4, 5], [5], 'float64');
+    const gradientOf = (f: (input: Tensor) => Tensor) => {
+      const tape = new GradientTape();
+      tape.watch(x);
+      const y = tape.run(() => f(x));
+      return Array.from(tape.gradient(y, [x], dOut)[0]!.data);
+    };
+    assert.deepEqual(Array.from(clip(x, 0, Infinity).data), Array.from(relu(x).data));
+    assert.deepEqual(
+      gradientOf((input) => clip(input, 0, Infinity)),
+      gradientOf(relu),
+    );
+    assert.deepEqual(
+      gradientOf((input) => clip(input, 0, Infinity)),
+      [0, 0, 0, 4, 5],
+    );
+  });
+
+  test('the op rounds the bounds to float32 on float32 tensors and keeps them on float64 ones', () => {
+    assert.deepEqual(Array.from(clip(Tensor.fromArray([0, 1], [2]), 0.1, 0.7).data), [
+      Math.fround(0.1),
+      Math.fround(0.7),
+    ]);
+    assert.deepEqual(Array.from(clip(Tensor.fromArray([0, 1], [2], 'float64'), 0.1, 0.7).data), [0.1, 0.7]);
+  });
+
+  test('the op rejects NaN bounds, min = Infinity, max = -Infinity and min > max, naming the op and the values', () => {
+    const x = Tensor.zeros([2]);
+    const rejects = (min: number, max: number, pattern: RegExp) =>
+      assert.throws(
+        () => clip(x, min, max),
+        (error: unknown) => error instanceof ValueError && pattern.test(error.message),
+        `clip(${min}, ${max})`,
+      );
+    rejects(Number.NaN, 1, /^clip: min must be a finite number or -Infinity, got NaN/);
+    rejects(Infinity, Infinity, /^clip: min must be .* got Infinity/);
+    rejects(0, Number.NaN, /^clip: max must be a finite number or Infinity, got NaN/);
+    rejects(-Infinity, -Infinity, /^clip: max must be .* got -Infinity/);
+    rejects(2, 1, /^clip: min 2 is greater than max 1/);
+  });
+});

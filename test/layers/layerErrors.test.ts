@@ -1,0 +1,96 @@
+// Option and shape errors of AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D, Multiply, Dropout, LeakyReLU
+// and ELU name the layer and the values (the output-size formula for a window larger than the map).
+
+import { describe, test } from 'node:test';
+import {
+  AvgPool2D,
+  Clip,
+  Conv2D,
+  Dropout,
+  ELU,
+  Flatten,
+  GlobalAveragePooling2D,
+  Input,
+  LeakyReLU,
+  multiply,
+  Multiply,
+  Sequential,
+  ShapeError,
+  Tensor,
+  ValueError,
+  ZeroPadding2D,
+} from '../../src/index.js';
+import { assertThrowsWith } from '../helpers.js';
+
+describe('errors name the layer', () => {
+  test('AvgPool2D larger than the map shows the output-size formula', () => {
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [3, 3, 1] }), new AvgPool2D({ poolSize: 4, name: 'wide' })]),
+      ShapeError,
+      "AvgPool2D 'wide'",
+      '4x4',
+      '3x3',
+      '(3 - 4 + 2*0) / 4 + 1',
+    );
+  });
+
+  test('GlobalAveragePooling2D and ZeroPadding2D after Flatten reject the vector, naming its shape', () => {
+    assertThrowsWith(
+      () =>
+        new Sequential([new Input({ shape: [4, 4, 1] }), new Flatten(), new GlobalAveragePooling2D({ name: 'gap' })]),
+      ShapeError,
+      "GlobalAveragePooling2D 'gap'",
+      '16',
+    );
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [4, 4, 1] }), new Flatten(), new ZeroPadding2D({ name: 'pad' })]),
+      ShapeError,
+      "ZeroPadding2D 'pad'",
+      '16',
+    );
+  });
+
+  test('Multiply of different shapes is a ShapeError naming the layer and both shapes; so is the op', () => {
+    const input = new Input({ shape: [6, 6, 3] });
+    const smaller = new Conv2D({ filters: 3, kernelSize: 3 }).apply(input.output);
+    assertThrowsWith(
+      () => new Multiply({ name: 'gate' }).apply([smaller, input.output]),
+      ShapeError,
+      "Multiply 'gate'",
+      'one shape to be multiplied',
+      '4x4x3 and 6x6x3',
+    );
+    const wider = new Conv2D({ filters: 5, kernelSize: 1 }).apply(input.output);
+    assertThrowsWith(
+      () => new Multiply({ name: 'three' }).apply([input.output, input.output, wider]),
+      ShapeError,
+      "Multiply 'three'",
+      '6x6x3 and 6x6x3 and 6x6x5',
+    );
+    assertThrowsWith(
+      () => new Multiply({ name: 'one' }).apply([input.output]),
+      ShapeError,
+      "Multiply 'one'",
+      'at least 2 inputs',
+    );
+    assertThrowsWith(() => multiply(Tensor.zeros([2, 3]), Tensor.zeros([3, 2])), ShapeError, 'multiply', '2x3 and 3x2');
+    assertThrowsWith(
+      () => new Sequential([new Input({ shape: [4] }), new Multiply()]),
+      ValueError,
+      'Multiply',
+      'graph Model',
+    );
+  });
+
+  test('bad options: negative padding, rate 1, non-finite alpha, zero pool size', () => {
+    assertThrowsWith(() => new ZeroPadding2D({ padding: -1 }), ValueError, 'ZeroPadding2D', '-1');
+    assertThrowsWith(() => new ZeroPadding2D({ padding: 'same' as never }), ValueError, 'ZeroPadding2D', 'same');
+    assertThrowsWith(() => new Dropout({ rate: 1 }), ValueError, 'Dropout rate', '1');
+    assertThrowsWith(() => new LeakyReLU({ alpha: Number.NaN }), ValueError, 'LeakyReLU alpha', 'NaN');
+    assertThrowsWith(() => new ELU({ alpha: Infinity }), ValueError, 'ELU alpha', 'Infinity');
+    assertThrowsWith(() => new AvgPool2D({ poolSize: 0 }), ValueError, 'AvgPool2D poolSize', '0');
+    assertThrowsWith(() => new Clip({ min: 6, max: 0 }), ValueError, 'Clip', 'min 6 is greater than max 0');
+    assertThrowsWith(() => new Clip({ max: Number.NaN }), ValueError, 'Clip', 'max', 'NaN');
+    assertThrowsWith(() => new Clip({ min: Infinity }), ValueError, 'Clip', 'min', 'Infinity');
+  });
+});

@@ -1,0 +1,75 @@
+// LayerNormalization (src/layers/layerNormalization.ts): hand-worked values over the channels, a model
+// file round trip, its config and its errors.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import {
+  LayerNormalization,
+  layerNormalization,
+  Conv2D,
+  ShapeError,
+  Input,
+  loadModel,
+  Random,
+  saveModel,
+  Sequential,
+  Tensor,
+  ValueError,
+} from '../../src/index.js';
+import { assertClose, assertThrowsWith } from '../helpers.js';
+
+const scratch = mkdtempSync(join(tmpdir(), 'convnet-mobile-layers-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+function randomImages(count: number, shape: readonly number[], seed: number): Tensor {
+  const random = new Random(seed);
+  const size = count * shape.reduce((product, dimension) => product * dimension, 1);
+  return Tensor.fromArray(
+    Float32Array.from({ length: size }, () => random.uniform() * 8 - 4),
+    [count, ...shape],
+  );
+}
+
+describe('LayerNormalization', () => {
+  test('hand-worked: the channels [1, 2, 3] and [4, 4, 4] of two pixels, gamma [1, 2, 3], beta [0, 1, 0]', () => {
+    const x = Tensor.fromArray([1, 2, 3, 4, 4, 4], [1, 1, 2, 3], 'float64');
+    const gamma = Tensor.fromArray([1, 2, 3], [3], 'float64');
+    const beta = Tensor.fromArray([0, 1, 0], [3], 'float64');
+    // Mean 2, variance 2/3: (x - 2) / sqrt(2/3 + 1e-5); a constant pixel normalizes to 0 (beta).
+    const scale = 1 / Math.sqrt(2 / 3 + 1e-5);
+    assertClose(
+      layerNormalization(x, gamma, beta).data,
+      [-scale, 1, 3 * scale, 0, 1, 0],
+      { atol: 1e-12, rtol: 0 },
+      'layer norm',
+    );
+  });
+
+  test('a model with it saves and loads to the same predictions; config; errors', () => {
+    const model = new Sequential(
+      [
+        new Input({ shape: [5, 4, 3] }),
+        new Conv2D({ filters: 6, kernelSize: 3 }),
+        new LayerNormalization({ epsilon: 1e-6, name: 'ln' }),
+      ],
+      { seed: 1510 },
+    );
+    const x = randomImages(2, [5, 4, 3], 1511);
+    const directory = join(scratch, 'layerNorm');
+    saveModel(model, directory);
+    const { model: loaded } = loadModel(directory);
+    assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
+    assert.deepEqual(loaded.layers[2]!.getConfig(), { name: 'ln', epsilon: 1e-6 });
+    assertThrowsWith(() => new LayerNormalization({ epsilon: 0 }), ValueError, 'LayerNormalization epsilon');
+    assertThrowsWith(
+      () => layerNormalization(Tensor.zeros([2, 3]), Tensor.zeros([4]), Tensor.zeros([3])),
+      ShapeError,
+      'gamma',
+      '4',
+      '2x3',
+    );
+  });
+});
