@@ -56,8 +56,9 @@ export function storageOf(tensor: Tensor): TensorStorage {
 /**
  * Lets go of a tensor's values until they are next read: `restore` gives them back (a copy made from
  * the form a backend keeps them in), and `data` calls it on the tensor's first read of them. An inference
- * plan hands a constant filter the backend holds exactly in its packed form (see Backend.detachPrepared),
- * so that inference keeps one copy of it. Views of the same storage (reshape) restore together. @internal
+ * plan offloads a constant filter the backend packed into the filter's own storage (see
+ * Backend.allowInPlacePreparation), so that inference keeps one copy of it. Views of the same storage
+ * (reshape) restore together. @internal
  */
 export function offloadStorage(tensor: Tensor, restore: () => FloatArray): void {
   const storage = storageOf(tensor);

@@ -642,7 +642,7 @@ function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: n
   const [inputSize, units] = dense.kernel!.shape as [number, number];
   // A view of the layer's kernel as a [1, 1, in, units] filter: without a normalization to fold, the
   // layer's own values serve (as in convGroup), and the backend's prepared form is keyed by them.
-  // A reshape shares the kernel's storage: offloading it (InferencePlan.detachFilters) offloads the layer's kernel.
+  // A reshape shares the kernel's storage: offloading it (InferencePlan.allowInPlacePreparation) offloads the kernel.
   const filter = dense.kernel!.reshape([1, 1, inputSize, units]);
   const folded =
     normalization === null
