@@ -11,6 +11,11 @@ import { checkShape, formatShape, sizeOf, type Shape } from './shape.js';
  */
 export class TensorStorage {
   freed = false;
+  /**
+   * Set while the values are held elsewhere (offloadStorage): `data` is then an empty array of the same
+   * dtype, and the first read of the tensor's `data` calls this for the values and drops it.
+   */
+  restore: (() => FloatArray) | null = null;
   constructor(public data: FloatArray) {}
 }
 
@@ -46,6 +51,25 @@ export function storagesSince(mark: number): readonly TensorStorage[] {
 /** The storage behind a tensor (for the scope machinery). @internal */
 export function storageOf(tensor: Tensor): TensorStorage {
   return (tensor as unknown as { storage: TensorStorage }).storage;
+}
+
+/**
+ * Lets go of a tensor's values until they are next read: `restore` gives them back (a copy made from
+ * the form a backend keeps them in), and `data` calls it on the tensor's first read of them. An inference
+ * plan offloads a constant filter the backend packed into the filter's own storage (see
+ * Backend.allowInPlacePreparation), so that inference keeps one copy of it. Views of the same storage
+ * (reshape) restore together. @internal
+ */
+export function offloadStorage(tensor: Tensor, restore: () => FloatArray): void {
+  const storage = storageOf(tensor);
+  if (storage.freed) return;
+  storage.restore = restore;
+  storage.data = storage.data instanceof Float64Array ? EMPTY_FLOAT64 : EMPTY_FLOAT32;
+}
+
+/** Whether a tensor's values are offloaded (offloadStorage) and not read since. @internal */
+export function isOffloaded(tensor: Tensor): boolean {
+  return storageOf(tensor).restore !== null;
 }
 
 /** Set by the registry: frees a tensor's storage on the active backend (see Tensor.dispose). @internal */
@@ -101,6 +125,10 @@ export class Tensor {
   get data(): FloatArray {
     const storage = this.storage;
     if (storage.freed) throw freedError(this);
+    if (storage.restore !== null) {
+      storage.data = storage.restore();
+      storage.restore = null;
+    }
     return storage.data;
   }
 
@@ -119,6 +147,7 @@ export class Tensor {
     const storage = this.storage;
     if (storage.freed) return;
     storage.freed = true;
+    storage.restore = null;
     freeStorage?.(storage.data);
     storage.data = storage.data instanceof Float64Array ? EMPTY_FLOAT64 : EMPTY_FLOAT32;
   }
@@ -150,7 +179,10 @@ export class Tensor {
 
   /** 'float32' or 'float64', from the storage. */
   get dtype(): DType {
-    return dtypeOf(this.data);
+    const storage = this.storage;
+    if (storage.freed) throw freedError(this);
+    // The storage's own array: an offloaded one (offloadStorage) is an empty array of the same dtype.
+    return dtypeOf(storage.data);
   }
 
   /** The number of axes. */

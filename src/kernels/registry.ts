@@ -297,6 +297,14 @@ export interface Backend {
    * transformed filters, resident copies), keeping the array: its owner is about to change its values.
    */
   releasePrepared?(data: FloatArray): void;
+  /**
+   * Lets the backend prepare a constant array in its own storage: a packed GEMM filter holds as many
+   * values as the filter, in another order, so it may take the filter's place instead of a second
+   * block. When it does, it calls `offload` at once with what unpacks a copy of the values (bit for bit);
+   * the array then holds the packed form and must be read by no one but this backend's kernels, as the
+   * constant filter it is (the owner reads the copy: see offloadStorage). Undone by releasePrepared.
+   */
+  allowInPlacePreparation?(data: FloatArray, offload: (restore: () => FloatArray) => void): void;
 }
 
 const backends = new Map<string, Backend>();

@@ -8,10 +8,10 @@
 
 import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
 import { sizeOf, type Shape } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
+import { isOffloaded, offloadStorage, Tensor } from '../core/tensor.js';
 import { hasChangedSince, weightsClock } from '../core/weightsVersion.js';
 import type { FusedActivation } from '../kernels/params.js';
-import { getBackend, getKernel, withScope } from '../kernels/registry.js';
+import { type Backend, getBackend, getKernel, withScope } from '../kernels/registry.js';
 import { Clip, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU } from '../layers/activations.js';
 import { BatchNormalization } from '../layers/batchNormalization.js';
 import { Conv2D } from '../layers/conv2d.js';
@@ -85,6 +85,13 @@ export class InferencePlan {
   private readonly kernelCalls = new Map<number, (KernelCall | null | undefined)[]>();
   /** The step index after which each step's output is no longer read (steps.length for outputs). */
   private readonly lastUses: readonly number[];
+  /**
+   * The borrowed filters the backend prepared in their own storage (see allowInPlacePreparation), each with
+   * its array: the prepared calls pass that array, the backend's key to the packed form.
+   */
+  private readonly detached: { tensor: Tensor; key: FloatArray }[] = [];
+  /** The backend that may prepare them so (null until a run allowed it), which alone may read those arrays. */
+  private detachedOn: Backend | null = null;
 
   constructor(
     private readonly graph: PlannedGraph,
@@ -117,10 +124,51 @@ export class InferencePlan {
    */
   dispose(): void {
     const backend = getBackend();
+    this.reattachFilters();
     for (const step of this.steps) {
       for (const constant of step.constants ?? []) constant.dispose();
       for (const weight of step.borrowed ?? []) if (!weight.isFreed) backend.releasePrepared?.(weight.data);
     }
+  }
+
+  /**
+   * Lets the backend prepare each borrowed filter in the filter's own storage where the prepared form holds
+   * every value (a packed GEMM filter: Backend.allowInPlacePreparation), so that inference keeps one copy
+   * of such weights: ResNet-50's 1x1, stride-2 and dense filters, 66 MB of its 97. The layer's tensor is
+   * offloaded then: its first read (training, explanations, saving) unpacks the values, bit for bit, and
+   * keeps them.
+   */
+  private allowInPlacePreparation(): void {
+    const backend = getBackend();
+    if (backend.allowInPlacePreparation === undefined || this.detachedOn !== null) return;
+    this.detachedOn = backend;
+    const detached = this.detached;
+    for (const step of this.steps) {
+      for (const weight of step.borrowed ?? []) {
+        if (weight.isFreed || isOffloaded(weight)) continue;
+        const key = weight.data;
+        backend.allowInPlacePreparation(key, (restore) => {
+          offloadStorage(weight, restore);
+          detached.push({ tensor: weight, key });
+        });
+      }
+    }
+  }
+
+  /**
+   * Has the backend that prepared filters in place drop what it prepared from every borrowed filter (an
+   * offloaded tensor gets its values unpacked first): the plan is disposed, or another backend runs it
+   * now, whose kernels would read the arrays the prepared calls hold.
+   */
+  private reattachFilters(): void {
+    const backend = this.detachedOn;
+    if (backend === null) return;
+    for (const { tensor } of this.detached) if (!tensor.isFreed) void tensor.data;
+    for (const { key } of this.detached) backend.releasePrepared?.(key);
+    for (const step of this.steps)
+      for (const weight of step.borrowed ?? []) if (!weight.isFreed) backend.releasePrepared?.(weight.data);
+    this.detached.length = 0;
+    this.detachedOn = null;
   }
 
   /** Whether the model's weights are still those the plan folded (the same tensors, none noted changed since). */
@@ -149,15 +197,21 @@ export class InferencePlan {
     const batch = input.shape[0]!;
     const layout = this.layoutFor(batch);
     const block = allocateTensor([layout.blockSize], this.graph.dtype, 'predict').data;
+    // Filters prepared in place are read by their backend alone: another one gets calls made afresh.
+    if (this.detachedOn !== null && getBackend() !== this.detachedOn) {
+      this.reattachFilters();
+      this.kernelCalls.clear();
+    }
     // Steps with a prepared kernel call read and write values alone: the op's checks, its output
     // tensor and a scope per step cost as much as the kernel on the small maps of a mobile network
     // (EfficientNet-B0: 115 steps at batch 1).
+    const hasCalls = input.dtype === this.graph.dtype;
+    if (hasCalls) this.allowInPlacePreparation();
     let calls = this.kernelCalls.get(batch);
     if (calls === undefined) {
       calls = new Array<KernelCall | null | undefined>(this.steps.length);
       this.kernelCalls.set(batch, calls);
     }
-    const hasCalls = input.dtype === this.graph.dtype;
     // Each node's values and, where a step or the caller needs one, its tensor (arrays: this runs on every predict).
     const values = new Array<FloatArray | undefined>(this.graph.nodes.length);
     const tensors = new Array<Tensor | undefined>(this.graph.nodes.length);
@@ -588,7 +642,8 @@ function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: n
   const [inputSize, units] = dense.kernel!.shape as [number, number];
   // A view of the layer's kernel as a [1, 1, in, units] filter: without a normalization to fold, the
   // layer's own values serve (as in convGroup), and the backend's prepared form is keyed by them.
-  const filter = new Tensor(dense.kernel!.data, [1, 1, inputSize, units]);
+  // A reshape shares the kernel's storage: offloading it (InferencePlan.allowInPlacePreparation) offloads the kernel.
+  const filter = dense.kernel!.reshape([1, 1, inputSize, units]);
   const folded =
     normalization === null
       ? { kernel: filter, bias: dense.bias }

@@ -577,6 +577,53 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
     assert.ok(growth < 1.5 * weightBytes, `predict kept ${growth} bytes for ${weightBytes} bytes of filters`);
   });
 
+  test('packed GEMM filters take their own storage: no second copy, and a read of the weights gets them back bit for bit', async () => {
+    await initWasmBackend({ threads: 2 });
+    // 1x1 filters of 32 x 32 and a Dense of 8 units: packed strips of 8 columns hold as many values as the filter.
+    const input = new Input({ shape: [16, 16, 3] });
+    let x = input.output;
+    for (let index = 0; index < 4; index++)
+      x = new ReLU().apply(new Conv2D({ filters: 32, kernelSize: 1, padding: 'same' }).apply(x));
+    const head = new Dense({ units: 8 }).apply(new Flatten().apply(new GlobalAveragePooling2D().apply(x)));
+    const model = new Model({ inputs: input.output, outputs: head }, { seed: 80 });
+    randomizeState(model, 81);
+    const images = batchOf(model, 3, 82);
+    const filters = model.layers
+      .filter((layer) => layer instanceof Conv2D || layer instanceof Dense)
+      .map((layer) => (layer as Conv2D | Dense).kernel!);
+    const originals = filters.map((filter) => Float32Array.from(filter.data));
+    const filterBytes = originals.reduce((bytes, values) => bytes + values.byteLength, 0);
+    const expected = unplanned(model, images);
+    const before = backendInfo().wasmArenaBytesInUse!;
+    const first = Float32Array.from(model.predict(images).data);
+    const growth = backendInfo().wasmArenaBytesInUse! - before;
+    // Resident biases and the arena's alignment only: a packed copy beside each filter would be 1.1 times them.
+    assert.ok(growth < 0.5 * filterBytes, `predict kept ${growth} bytes for ${filterBytes} bytes of filters`);
+    assertClose(first, expected, TOLERANCE, 'predict');
+    assert.deepEqual(Float32Array.from(model.predict(images).data), first, 'a second predict');
+    for (const [index, filter] of filters.entries())
+      assert.deepEqual(filter.data, originals[index], `filter ${index} read back`);
+    assert.deepEqual(Float32Array.from(model.predict(images).data), first, 'predict after the weights were read');
+    // Trained from the values read back, and predicted from the trained ones.
+    model.fit(images, [0, 1, 2], { epochs: 1, batchSize: 3, optimizer: new SGD({ learningRate: 0.01 }) });
+    assertClose(model.predict(images).data, unplanned(model, images), TOLERANCE, 'predict after fit');
+  });
+
+  test('filters packed in place on the wasm backend: the reference backend then predicts from their values', async () => {
+    await initWasmBackend({ threads: 1 });
+    const model = unnormalizedChain(1, 90);
+    const images = batchOf(model, 2, 91);
+    const planned = Float32Array.from(model.predict(images).data);
+    setBackend('reference');
+    try {
+      assertClose(model.predict(images).data, planned, TOLERANCE, 'reference backend after wasm');
+      assertClose(model.predict(images).data, unplanned(model, images), TOLERANCE, 'layer by layer');
+    } finally {
+      setBackend('wasm');
+    }
+    assert.deepEqual(Float32Array.from(model.predict(images).data), planned, 'wasm again');
+  });
+
   test('the prepared forms of borrowed weights are remade after an in-place edit (Winograd and packed GEMM filters)', async () => {
     await initWasmBackend({ threads: 1 });
     for (const kernelSize of [3, 1]) {

@@ -60,7 +60,7 @@ export const SYMBOLIC_BATCH = Number.NaN;
  */
 export interface ConstantValue {
   dims: number[];
-  values: Float64Array;
+  values: Float64Array | Float32Array;
   /** For integer tensors (int64 and int32 in the file, shapes, casts to them): Div truncates. */
   isInteger?: boolean | undefined;
 }
@@ -83,7 +83,7 @@ export function constantOf(tensor: Onnx.ITensorProto, file: string): ConstantVal
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     return Float64Array.from({ length: count }, (_, index) => read(view, index * bytesPerValue));
   };
-  let values: Float64Array;
+  let values: Float64Array | Float32Array;
   if (
     type === onnx().TensorProto.DataType.FLOAT &&
     raw !== null &&
@@ -98,8 +98,9 @@ export function constantOf(tensor: Onnx.ITensorProto, file: string): ConstantVal
         file,
         `initializer '${tensor.name}' holds ${raw.length} bytes, not ${count * 4} for dims [${dims.join(', ')}]`,
       );
+    // A view of the file's bytes, not a float64 copy (ResNet-50: 204 MB at import, beside the file's 102 MB).
     const aligned = raw.byteOffset % 4 === 0 ? raw : new Uint8Array(raw);
-    values = Float64Array.from(new Float32Array(aligned.buffer, aligned.byteOffset, count));
+    values = new Float32Array(aligned.buffer, aligned.byteOffset, count);
   } else if (type === onnx().TensorProto.DataType.FLOAT) {
     values =
       raw !== null && raw !== undefined && raw.length > 0

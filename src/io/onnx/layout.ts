@@ -108,7 +108,7 @@ export function isChannelsLastInput(
  * for NHWC maps and vectors). A constant of higher rank than `from` would add axes, so it is refused.
  */
 export function perChannelConstant(
-  operand: { dims: number[]; values: Float64Array },
+  operand: { dims: number[]; values: Float64Array | Float32Array },
   from: Value,
   label: string,
   file: string,

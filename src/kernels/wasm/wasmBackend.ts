@@ -558,6 +558,7 @@ function assembleBackend(
     free: (data) => runtime.free(data),
     releaseTemporary: (data) => runtime.releaseTemporary(data),
     releasePrepared: (data) => runtime.releasePrepared(data),
+    allowInPlacePreparation: (data, offload) => runtime.allowInPlacePreparation(data, offload),
     peakBytes: () => arena.peak,
     bytesInUse: () => arena.bytesInUse(),
     activeThreads: () => pool.activeThreads,
@@ -577,6 +578,31 @@ interface PreparedFilter {
   biasSource: FloatArray | null;
   depth: number;
   outC: number;
+}
+
+/**
+ * A constant filter packed into its own block (Runtime.allowInPlacePreparation): `prepared.packed` is a second
+ * view of the filter array's block, and `values` the copy unpacked from it once asked for (null until then).
+ */
+interface DetachedFilter {
+  /** The filter array (kept alive with its block while its owner may still unpack it). */
+  filter: Float32Array;
+  prepared: PreparedFilter;
+  values: Float32Array | null;
+}
+
+/**
+ * Unpacks gemm.ts's packStrips form: values[p * outC + c] = packed[(s * depth + p) * 8 + j] for c = 8s + j, the
+ * inverse of its packing, so the values come back bit for bit.
+ * packed  packStrips([depth, outC]), packedStripsFloats(depth, outC) floats
+ * values  [depth, outC] (the filter [kH, kW, inC, outC] flattened)
+ */
+function unpackStrips(packed: Float32Array, depth: number, outC: number, values: Float32Array): void {
+  for (let column = 0; column < outC; column++) {
+    const strip = column >> 3;
+    const lane = column & 7;
+    for (let row = 0; row < depth; row++) values[row * outC + column] = packed[(strip * depth + row) * 8 + lane]!;
+  }
 }
 
 /** Floats of gemm.ts's packStrips form of a [depth, outC] matrix: whole strips of 8 columns. */
@@ -614,6 +640,13 @@ class Runtime {
    * lives as long as its filter, and its persistent blocks are freed once the entry is collected.
    */
   private readonly preparedFilters = new WeakMap<FloatArray, PreparedFilter>();
+  /**
+   * Constant filters packed into their own blocks (allowInPlacePreparation), keyed by the filter array, which
+   * stays the key of its prepared forms; such an array given to a kernel is read from `values` (pointerOf).
+   */
+  private readonly detachedFilters = new WeakMap<ArrayBufferView, DetachedFilter>();
+  /** Constant filters whose owners allow packing them in place, with what to call when that is done. */
+  private readonly inPlaceOwners = new WeakMap<ArrayBufferView, (restore: () => FloatArray) => void>();
   /** Views of the job record, made once: shared memory never detaches, unshared memory never grows. */
   private readonly jobInts: Int32Array;
   private readonly jobFloats: Float32Array;
@@ -692,6 +725,11 @@ class Runtime {
   /** Frees a persistent block now, given the view handed out for it; anything else is left alone. */
   free(view: ArrayBufferView): void {
     this.releasePrepared(view);
+    this.freeBlock(view);
+  }
+
+  /** Frees the persistent block of a view the backend handed out, and nothing it prepared from it. */
+  private freeBlock(view: ArrayBufferView): void {
     const offset = this.persistentOffsets.get(view);
     if (offset === undefined) return;
     this.persistentOffsets.delete(view);
@@ -707,6 +745,13 @@ class Runtime {
    */
   releasePrepared(array: ArrayBufferView): void {
     const key = array as FloatArray;
+    this.inPlaceOwners.delete(key);
+    // A filter packed in place is unpacked before its block goes: its owner may not have read the values yet.
+    const detached = this.detachedFilters.get(key);
+    if (detached !== undefined) {
+      this.detachedValues(detached);
+      this.detachedFilters.delete(key);
+    }
     const prepared = this.preparedFilters.get(key);
     if (prepared !== undefined) {
       this.preparedFilters.delete(key);
@@ -723,6 +768,57 @@ class Runtime {
       this.residentConstants.delete(key);
       this.free(copy);
     }
+    // Packed in place: the array's own block held the packed form, gone now (its values were unpacked above).
+    if (detached !== undefined) this.freeBlock(key);
+  }
+
+  /**
+   * Records that the owner of a constant filter (a persistent block of this memory) lets preparedFilter pack it
+   * into its own block, so that inference keeps one copy of it (ResNet-50: 66 MB of its 97 MB of weights are
+   * 1x1, stride-2 and dense filters, which the GEMM reads packed). Arrays of other memory are left alone.
+   */
+  allowInPlacePreparation(array: FloatArray, offload: (restore: () => FloatArray) => void): void {
+    if (this.persistentOffsets.has(array) && !this.detachedFilters.has(array)) this.inPlaceOwners.set(array, offload);
+  }
+
+  /**
+   * Packs a constant filter [depth, outC] (outC a multiple of 8: the packed form is as long) into its own
+   * block, from a copy on the stack, and hands its owner what unpacks the values again (allowInPlacePreparation).
+   */
+  private packInPlace(
+    filter: Float32Array,
+    depth: number,
+    outC: number,
+    offload: (restore: () => FloatArray) => void,
+  ): PreparedFilter {
+    const mark = this.arena.mark();
+    try {
+      const offset = this.arena.allocate(filter.byteLength);
+      const copy = new Float32Array(this.arena.buffer, offset, filter.length);
+      copy.set(filter);
+      this.invoke('packFilterStrips', [copy, filter], [], [depth, outC], 0);
+    } finally {
+      this.arena.release(mark);
+    }
+    this.inPlaceOwners.delete(filter);
+    // A second view of the block: pointerOf reads the filter array itself from its unpacked values.
+    const packed = new Float32Array(filter.buffer, filter.byteOffset, filter.length);
+    const prepared: PreparedFilter = { packed, bias: null, biasSource: null, depth, outC };
+    const detached: DetachedFilter = { filter, prepared, values: null };
+    this.detachedFilters.set(filter, detached);
+    offload(() => this.detachedValues(detached));
+    return prepared;
+  }
+
+  /** A detached filter's values, unpacked from its packed form into a persistent block on first use. */
+  private detachedValues(detached: DetachedFilter): Float32Array {
+    if (detached.values === null) {
+      const { packed, depth, outC } = detached.prepared;
+      const values = this.allocate('float32', depth * outC, true) as Float32Array;
+      unpackStrips(packed, depth, outC, values);
+      detached.values = values;
+    }
+    return detached.values;
   }
 
   /**
@@ -829,14 +925,22 @@ class Runtime {
   private preparedFilter(filter: FloatArray, bias: FloatArray | null, depth: number, outC: number): PreparedFilter {
     let prepared = this.preparedFilters.get(filter);
     if (prepared !== undefined && (prepared.depth !== depth || prepared.outC !== outC)) {
-      this.free(prepared.packed);
+      const detached = this.detachedFilters.get(filter);
+      // Packed in place: the values are unpacked (they are read from there now) and the block stays, as the key's.
+      if (detached !== undefined) this.detachedValues(detached);
+      else this.free(prepared.packed);
       if (prepared.bias !== null) this.free(prepared.bias);
       prepared = undefined;
     }
     if (prepared === undefined) {
-      const packed = this.allocate('float32', packedStripsFloats(depth, outC), true) as Float32Array;
-      this.invoke('packFilterStrips', [filter, packed], [], [depth, outC], 0);
-      prepared = { packed, bias: null, biasSource: null, depth, outC };
+      const offload = this.inPlaceOwners.get(filter);
+      if (offload !== undefined && packedStripsFloats(depth, outC) === filter.length) {
+        prepared = this.packInPlace(filter as Float32Array, depth, outC, offload);
+      } else {
+        const packed = this.allocate('float32', packedStripsFloats(depth, outC), true) as Float32Array;
+        this.invoke('packFilterStrips', [filter, packed], [], [depth, outC], 0);
+        prepared = { packed, bias: null, biasSource: null, depth, outC };
+      }
       this.preparedFilters.set(filter, prepared);
     }
     if (prepared.biasSource !== bias) {
@@ -856,6 +960,8 @@ class Runtime {
 
   /** The byte offset of `buffer` in the memory, copying it in first when it lives elsewhere. */
   private pointerOf(buffer: Buffer, copies: [Buffer, number][] | null): number {
+    const detached = this.detachedFilters.get(buffer);
+    if (detached !== undefined) return this.detachedValues(detached).byteOffset;
     if (this.arena.contains(buffer)) return buffer.byteOffset;
     const offset = this.arena.allocate(buffer.byteLength);
     const staged = new (buffer.constructor as Float32ArrayConstructor)(this.arena.buffer, offset, buffer.length);

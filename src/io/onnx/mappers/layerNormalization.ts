@@ -29,7 +29,7 @@ export function layerNormalization(context: OnnxNodeContext): Value {
     const values = context.constant(name).values;
     if (values.length !== channels)
       throw new FileFormatError(file, `${label}: input '${name}' has ${values.length} values for ${channels} channels`);
-    return values;
+    return Float64Array.from(values);
   };
   const [scale, bias] = [read(1, 1), read(2, 0)];
   const layer = new LayerNormalization({ epsilon: floatOf(context.attributes, 'epsilon', 1e-5) });
