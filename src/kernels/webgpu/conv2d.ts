@@ -1,0 +1,276 @@
+// WGSL convolution kernels: forward (with bias, residual, input scale and fused activation, as the
+// reference takes them) and both gradients, on NHWC activations and [kH, kW, inC / groups, outC]
+// filters, with stride, padding, dilation and groups (depthwise included). The maths, and why dInput
+// is a convolution of dOut with the same filter, is derived in kernels/js/conv2d.ts. Here each
+// invocation gathers one value (no atomics): forward and dInput one per output, dFilter one workgroup
+// per filter value reducing over batch * outH * outW. Limits: direct loops, no im2col or Winograd yet.
+
+import { type Conv2DParams, fusedActivationOf } from '../params.js';
+import { fusedActivationShader } from './activations.js';
+import type { WebGpuContext } from './device.js';
+import type { GpuBuffer } from './gpuTypes.js';
+import {
+  encodeLinearPass,
+  encodeReductionPass,
+  type KernelEncoder,
+  linearShader,
+  pipelineFor,
+  REDUCTION_WORKGROUP,
+  reductionShader,
+  type StorageBinding,
+  type UniformField,
+} from './kernelEncoder.js';
+
+/** Buffers of a Conv2D call. */
+export interface Conv2DBuffers {
+  /** [batch, inH, inW, inC] */
+  input: GpuBuffer;
+  /** [kH, kW, inC / groups, outC] */
+  filter: GpuBuffer;
+  /** [outC] or null */
+  bias: GpuBuffer | null;
+  /** [batch, outH, outW, outC] (overwritten) */
+  output: GpuBuffer;
+  /** [batch, outH, outW, outC] added before the activation, or null */
+  residual?: GpuBuffer | null | undefined;
+  /** [batch, inC] factor of each image's input channel, or null */
+  inputScale?: GpuBuffer | null | undefined;
+}
+
+function geometryFields(params: Conv2DParams): UniformField[] {
+  const groups = params.groups ?? 1;
+  return [
+    ['batch', 'i32', params.batch],
+    ['inH', 'i32', params.inH],
+    ['inW', 'i32', params.inW],
+    ['inC', 'i32', params.inC],
+    ['outH', 'i32', params.outH],
+    ['outW', 'i32', params.outW],
+    ['outC', 'i32', params.outC],
+    ['kH', 'i32', params.kH],
+    ['kW', 'i32', params.kW],
+    ['strideH', 'i32', params.strideH],
+    ['strideW', 'i32', params.strideW],
+    ['padTop', 'i32', params.padTop],
+    ['padLeft', 'i32', params.padLeft],
+    ['dilationH', 'i32', params.dilationH ?? 1],
+    ['dilationW', 'i32', params.dilationW ?? 1],
+    ['groupInC', 'i32', params.inC / groups],
+    ['groupOutC', 'i32', params.outC / groups],
+  ];
+}
+
+/**
+ * Records Conv2D: output = activation(conv(input * inputScale, filter) + bias + residual), the
+ * reference's order of terms (kernels/js/conv2d.ts), one invocation per output value.
+ *
+ * @example
+ * encodeConv2D(context, encoder, { input, filter, bias, output }, params); // params: Conv2DParams
+ */
+export function encodeConv2D(
+  context: WebGpuContext,
+  encoder: KernelEncoder,
+  buffers: Conv2DBuffers,
+  params: Conv2DParams,
+): void {
+  const activation = fusedActivationShader(fusedActivationOf(params.activation));
+  const hasBias = buffers.bias !== null;
+  const residual = buffers.residual ?? null;
+  const inputScale = buffers.inputScale ?? null;
+  const fields: UniformField[] = [
+    ...geometryFields(params),
+    ['activationFirst', 'f32', activation.constants[0]],
+    ['activationSecond', 'f32', activation.constants[1]],
+  ];
+  const bindings: StorageBinding[] = [
+    ['inputs', 'read', 'f32'],
+    ['weights', 'read', 'f32'],
+  ];
+  const bound: GpuBuffer[] = [buffers.input, buffers.filter];
+  if (buffers.bias !== null) {
+    bindings.push(['bias', 'read', 'f32']);
+    bound.push(buffers.bias);
+  }
+  if (residual !== null) {
+    bindings.push(['residual', 'read', 'f32']);
+    bound.push(residual);
+  }
+  if (inputScale !== null) {
+    bindings.push(['inputScale', 'read', 'f32']);
+    bound.push(inputScale);
+  }
+  bindings.push(['outputs', 'read_write', 'f32']);
+  bound.push(buffers.output);
+  const key = `Conv2D:${hasBias}:${residual !== null}:${inputScale !== null}:${activation.key}`;
+  const count = params.batch * params.outH * params.outW * params.outC;
+  const body = `
+  let i = i32(index);
+  let oc = i % params.outC;
+  let ox = (i / params.outC) % params.outW;
+  let oy = (i / (params.outC * params.outW)) % params.outH;
+  let image = i / (params.outC * params.outW * params.outH);
+  let groupIndex = oc / params.groupOutC;
+  var sum = ${hasBias ? 'bias[oc]' : '0.0'};
+  for (var ky = 0; ky < params.kH; ky++) {
+    let iy = oy * params.strideH - params.padTop + ky * params.dilationH;
+    if (iy < 0 || iy >= params.inH) { continue; }
+    for (var kx = 0; kx < params.kW; kx++) {
+      let ix = ox * params.strideW - params.padLeft + kx * params.dilationW;
+      if (ix < 0 || ix >= params.inW) { continue; }
+      let channelBase = groupIndex * params.groupInC;
+      let inBase = ((image * params.inH + iy) * params.inW + ix) * params.inC + channelBase;
+      let weightBase = (ky * params.kW + kx) * params.groupInC * params.outC + oc;
+      for (var c = 0; c < params.groupInC; c++) {
+        ${
+          inputScale === null
+            ? 'let value = inputs[inBase + c];'
+            : 'let value = inputs[inBase + c] * inputScale[image * params.inC + channelBase + c];'
+        }
+        sum += value * weights[weightBase + c * params.outC];
+      }
+    }
+  }
+  ${residual === null ? '' : 'sum += residual[index];'}
+  outputs[index] = activate(sum);`;
+  const pipeline = pipelineFor(context, key, () =>
+    linearShader(
+      fields,
+      bindings,
+      'u32(params.batch * params.outH * params.outW * params.outC)',
+      body,
+      activation.source,
+    ),
+  );
+  encodeLinearPass(encoder, pipeline, fields, bound, count);
+}
+
+/** Buffers of a Conv2DBackpropInput call. */
+export interface Conv2DBackpropInputBuffers {
+  /** [batch, outH, outW, outC] */
+  dOut: GpuBuffer;
+  /** [kH, kW, inC / groups, outC] */
+  filter: GpuBuffer;
+  /** [batch, inH, inW, inC] (overwritten) */
+  dInput: GpuBuffer;
+}
+
+/**
+ * Records Conv2DBackpropInput: each dInput value gathers dOut * filter over the (output, tap) pairs
+ * that read it in the forward pass: oy = (iy + padTop - ky * dilationH) / strideH where that divides.
+ *
+ * @example
+ * encodeConv2DBackpropInput(context, encoder, { dOut, filter, dInput }, params);
+ */
+export function encodeConv2DBackpropInput(
+  context: WebGpuContext,
+  encoder: KernelEncoder,
+  buffers: Conv2DBackpropInputBuffers,
+  params: Conv2DParams,
+): void {
+  const fields = geometryFields(params);
+  const count = params.batch * params.inH * params.inW * params.inC;
+  const body = `
+  let i = i32(index);
+  let ic = i % params.inC;
+  let ix = (i / params.inC) % params.inW;
+  let iy = (i / (params.inC * params.inW)) % params.inH;
+  let image = i / (params.inC * params.inW * params.inH);
+  let groupIndex = ic / params.groupInC;
+  let channel = ic % params.groupInC;
+  var sum = 0.0;
+  for (var ky = 0; ky < params.kH; ky++) {
+    let rowOffset = iy + params.padTop - ky * params.dilationH;
+    if (rowOffset < 0 || rowOffset % params.strideH != 0) { continue; }
+    let oy = rowOffset / params.strideH;
+    if (oy >= params.outH) { continue; }
+    for (var kx = 0; kx < params.kW; kx++) {
+      let columnOffset = ix + params.padLeft - kx * params.dilationW;
+      if (columnOffset < 0 || columnOffset % params.strideW != 0) { continue; }
+      let ox = columnOffset / params.strideW;
+      if (ox >= params.outW) { continue; }
+      let dOutBase = ((image * params.outH + oy) * params.outW + ox) * params.outC + groupIndex * params.groupOutC;
+      let tap = (ky * params.kW + kx) * params.groupInC + channel;
+      let weightBase = tap * params.outC + groupIndex * params.groupOutC;
+      for (var m = 0; m < params.groupOutC; m++) {
+        sum += dOut[dOutBase + m] * weights[weightBase + m];
+      }
+    }
+  }
+  dInput[index] = sum;`;
+  const pipeline = pipelineFor(context, 'Conv2DBackpropInput', () =>
+    linearShader(
+      fields,
+      [
+        ['dOut', 'read', 'f32'],
+        ['weights', 'read', 'f32'],
+        ['dInput', 'read_write', 'f32'],
+      ],
+      'u32(params.batch * params.inH * params.inW * params.inC)',
+      body,
+    ),
+  );
+  encodeLinearPass(encoder, pipeline, fields, [buffers.dOut, buffers.filter, buffers.dInput], count);
+}
+
+/** Buffers of a Conv2DBackpropFilter call. */
+export interface Conv2DBackpropFilterBuffers {
+  /** [batch, inH, inW, inC] */
+  input: GpuBuffer;
+  /** [batch, outH, outW, outC] */
+  dOut: GpuBuffer;
+  /** [kH, kW, inC / groups, outC] (overwritten) */
+  dFilter: GpuBuffer;
+}
+
+/**
+ * Records Conv2DBackpropFilter: each filter value [ky, kx, c, oc] is the sum over images and output
+ * positions of input * dOut, one workgroup per value, its invocations striding over the positions.
+ *
+ * @example
+ * encodeConv2DBackpropFilter(context, encoder, { input, dOut, dFilter }, params);
+ */
+export function encodeConv2DBackpropFilter(
+  context: WebGpuContext,
+  encoder: KernelEncoder,
+  buffers: Conv2DBackpropFilterBuffers,
+  params: Conv2DParams,
+): void {
+  const fields = geometryFields(params);
+  const groups = params.groups ?? 1;
+  const count = params.kH * params.kW * (params.inC / groups) * params.outC;
+  const body = `
+  let s = i32(slot);
+  let oc = s % params.outC;
+  let channel = (s / params.outC) % params.groupInC;
+  let kx = (s / (params.outC * params.groupInC)) % params.kW;
+  let ky = s / (params.outC * params.groupInC * params.kW);
+  let inChannel = (oc / params.groupOutC) * params.groupInC + channel;
+  let positions = params.batch * params.outH * params.outW;
+  var sum = 0.0;
+  for (var position = i32(local); position < positions; position += ${REDUCTION_WORKGROUP}) {
+    let ox = position % params.outW;
+    let oy = (position / params.outW) % params.outH;
+    let image = position / (params.outW * params.outH);
+    let iy = oy * params.strideH - params.padTop + ky * params.dilationH;
+    let ix = ox * params.strideW - params.padLeft + kx * params.dilationW;
+    if (iy >= 0 && iy < params.inH && ix >= 0 && ix < params.inW) {
+      sum += inputs[((image * params.inH + iy) * params.inW + ix) * params.inC + inChannel] *
+        dOut[position * params.outC + oc];
+    }
+  }
+  let total = workgroupSum(local, sum);
+  if (local == 0u) { dFilter[slot] = total; }`;
+  const pipeline = pipelineFor(context, 'Conv2DBackpropFilter', () =>
+    reductionShader(
+      fields,
+      [
+        ['inputs', 'read', 'f32'],
+        ['dOut', 'read', 'f32'],
+        ['dFilter', 'read_write', 'f32'],
+      ],
+      'u32(params.kH * params.kW * params.groupInC * params.outC)',
+      body,
+    ),
+  );
+  encodeReductionPass(encoder, pipeline, fields, [buffers.input, buffers.dOut, buffers.dFilter], count);
+}

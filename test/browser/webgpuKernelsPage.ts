@@ -1,0 +1,730 @@
+// The page side of test/browser/webgpuKernels.test.ts: runs every WGSL kernel on seeded random shapes
+// and values against its reference kernel (kernels/js/) and leaves one record per case in
+// window.webgpuResult, or why WebGPU is unavailable. Each case states its tolerance: a value passes
+// when |gpu - reference| <= absolute + relative * |reference|, NaN matching NaN.
+
+import { avgPool2d, avgPool2dBackprop } from '../../src/kernels/js/avgPool2d.js';
+import { batchNorm, batchNormGrad, batchNormStats } from '../../src/kernels/js/batchNorm.js';
+import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from '../../src/kernels/js/conv2d.js';
+import * as referenceActivations from '../../src/kernels/js/activations.js';
+import { biasAdd, biasAddGrad, clipBiasAddGrad } from '../../src/kernels/js/elementwise.js';
+import { matMul } from '../../src/kernels/js/matMul.js';
+import { maxPool2d, maxPool2dBackprop } from '../../src/kernels/js/maxPool2d.js';
+import { adamUpdate, sgdUpdate } from '../../src/kernels/js/optimizerUpdates.js';
+import { softmax, softmaxCrossEntropy, softmaxCrossEntropyGrad, softmaxGrad } from '../../src/kernels/js/softmax.js';
+import {
+  type Conv2DParams,
+  ceilWindowOutputSize,
+  type FusedActivation,
+  type Pool2DParams,
+  windowOutputSize,
+} from '../../src/kernels/params.js';
+import {
+  ACTIVATION_GRAD_IDS,
+  ACTIVATION_IDS,
+  type ActivationGradId,
+  type ActivationId,
+  type ActivationParams,
+  encodeActivation,
+  encodeActivationGrad,
+} from '../../src/kernels/webgpu/activations.js';
+import { encodeAvgPool2D, encodeAvgPool2DBackprop } from '../../src/kernels/webgpu/avgPool2d.js';
+import { encodeBatchNorm, encodeBatchNormGrad, encodeBatchNormStats } from '../../src/kernels/webgpu/batchNorm.js';
+import { downloadArray, uploadArray } from '../../src/kernels/webgpu/bufferPool.js';
+import {
+  encodeConv2D,
+  encodeConv2DBackpropFilter,
+  encodeConv2DBackpropInput,
+} from '../../src/kernels/webgpu/conv2d.js';
+import { createWebGpuContext, type WebGpuContext, WebGpuUnavailableError } from '../../src/kernels/webgpu/device.js';
+import { encodeBiasAdd, encodeBiasAddGrad, encodeClipBiasAddGrad } from '../../src/kernels/webgpu/elementwise.js';
+import type { GpuBuffer } from '../../src/kernels/webgpu/gpuTypes.js';
+import { KernelEncoder } from '../../src/kernels/webgpu/kernelEncoder.js';
+import { encodeMatMul } from '../../src/kernels/webgpu/matMul.js';
+import { encodeMaxPool2D, encodeMaxPool2DBackprop } from '../../src/kernels/webgpu/maxPool2d.js';
+import { encodeAdamUpdate, encodeSgdUpdate } from '../../src/kernels/webgpu/optimizerUpdates.js';
+import {
+  encodeSoftmax,
+  encodeSoftmaxCrossEntropy,
+  encodeSoftmaxCrossEntropyGrad,
+  encodeSoftmaxGrad,
+} from '../../src/kernels/webgpu/softmax.js';
+
+/** One compared output of one case. */
+export interface CaseResult {
+  kernel: string;
+  label: string;
+  /** The largest |gpu - reference| / (absolute + relative * |reference|): the case passes at or below 1. */
+  worst: number;
+  largestDifference: number;
+  tolerance: { absolute: number; relative: number };
+  size: number;
+  /** The first few values out of tolerance: "index: gpu vs reference". */
+  mismatches: string[];
+}
+
+/** What the page leaves in window.webgpuResult. */
+export interface PageResult {
+  unavailable?: string;
+  error?: string;
+  adapterName?: string;
+  cases?: CaseResult[];
+  poolCounts?: { created: number; reused: number };
+}
+
+type TypedArray = Float32Array | Int32Array;
+
+let state = 20261207;
+/** Uniform in [-1, 1), seeded (a linear congruential generator, as test/browser/wasmPage.html). */
+function random(): number {
+  state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+  return (state / 4294967296) * 2 - 1;
+}
+function integer(low: number, high: number): number {
+  return low + Math.floor(((random() + 1) / 2) * (high - low + 1));
+}
+function randomArray(size: number, scale = 1): Float32Array {
+  return Float32Array.from({ length: size }, () => random() * scale);
+}
+function pick<T>(values: readonly T[]): T {
+  return values[integer(0, values.length - 1)]!;
+}
+
+const cases: CaseResult[] = [];
+
+function compare(
+  kernel: string,
+  label: string,
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  absolute: number,
+  relative: number,
+): void {
+  let worst = 0;
+  let largestDifference = 0;
+  const mismatches: string[] = [];
+  for (let index = 0; index < expected.length; index++) {
+    const a = actual[index]!;
+    const e = expected[index]!;
+    if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
+    const difference = Math.abs(a - e);
+    const ratio = Number.isNaN(difference) ? Infinity : difference / (absolute + relative * Math.abs(e));
+    if (!Number.isNaN(difference)) largestDifference = Math.max(largestDifference, difference);
+    worst = Math.max(worst, ratio);
+    if (ratio > 1 && mismatches.length < 5) mismatches.push(`${index}: ${a} vs ${e}`);
+  }
+  if (actual.length !== expected.length) mismatches.unshift(`length ${actual.length} vs ${expected.length}`);
+  cases.push({
+    kernel,
+    label,
+    worst: actual.length === expected.length ? worst : Infinity,
+    largestDifference,
+    tolerance: { absolute, relative },
+    size: expected.length,
+    mismatches,
+  });
+}
+
+/**
+ * Uploads `initial` (every buffer a kernel reads or writes: outputs start as NaN or -7 so that a value
+ * the kernel fails to write shows), records the kernel, submits, and reads back the `read` buffers.
+ */
+async function runOnGpu(
+  context: WebGpuContext,
+  initial: Record<string, TypedArray>,
+  read: readonly string[],
+  encode: (encoder: KernelEncoder, buffers: Record<string, GpuBuffer>) => void,
+): Promise<Record<string, TypedArray>> {
+  const buffers: Record<string, GpuBuffer> = {};
+  for (const [name, data] of Object.entries(initial)) buffers[name] = uploadArray(context, data);
+  const encoder = new KernelEncoder(context);
+  encode(encoder, buffers);
+  encoder.submit();
+  const results: Record<string, TypedArray> = {};
+  for (const name of read) {
+    const data = initial[name]!;
+    results[name] = await downloadArray(
+      context,
+      buffers[name]!,
+      data.length,
+      data instanceof Int32Array ? 'int32' : 'float32',
+    );
+  }
+  for (const buffer of Object.values(buffers)) context.pool.release(buffer);
+  return results;
+}
+
+function unset(size: number): Float32Array {
+  return new Float32Array(size).fill(Number.NaN);
+}
+
+async function matMulCases(context: WebGpuContext): Promise<void> {
+  const shapes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 5, 7],
+    [64, 16, 64],
+    [65, 17, 63],
+    [130, 300, 70],
+  ];
+  for (let draw = 0; draw < 4; draw++) shapes.push([integer(1, 90), integer(1, 90), integer(1, 90)]);
+  for (const [m, k, n] of shapes) {
+    for (const [transposeA, transposeB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const params = { m, k, n, transposeA, transposeB };
+      const a = randomArray(m * k);
+      const b = randomArray(k * n);
+      const expected = new Float32Array(m * n);
+      matMul(a, b, expected, params);
+      const { output } = await runOnGpu(context, { a, b, output: unset(m * n) }, ['output'], (encoder, buffers) =>
+        encodeMatMul(context, encoder, { a: buffers.a!, b: buffers.b!, output: buffers.output! }, params),
+      );
+      compare('MatMul', JSON.stringify(params), output!, expected, 1e-5 * Math.sqrt(k) * 4, 1e-5);
+    }
+  }
+}
+
+/** A random convolution geometry with outH, outW >= 1. */
+function convParams(isDepthwise: boolean): Conv2DParams {
+  for (;;) {
+    const batch = integer(1, 2);
+    const inH = integer(1, 9);
+    const inW = integer(1, 9);
+    const groups = isDepthwise ? integer(1, 6) : pick([1, 1, 2, 3]);
+    const inC = isDepthwise ? groups : groups * integer(1, 4);
+    const outC = isDepthwise ? groups * integer(1, 2) : groups * integer(1, 5);
+    const kH = integer(1, 3);
+    const kW = integer(1, 3);
+    const strideH = integer(1, 2);
+    const strideW = integer(1, 2);
+    const dilationH = integer(1, 2);
+    const dilationW = integer(1, 2);
+    const padTop = integer(0, 2);
+    const padBottom = integer(0, 2);
+    const padLeft = integer(0, 2);
+    const padRight = integer(0, 2);
+    const outH = windowOutputSize(inH, (kH - 1) * dilationH + 1, strideH, padTop, padBottom);
+    const outW = windowOutputSize(inW, (kW - 1) * dilationW + 1, strideW, padLeft, padRight);
+    if (outH < 1 || outW < 1) continue;
+    return {
+      batch,
+      inH,
+      inW,
+      inC,
+      outH,
+      outW,
+      outC,
+      kH,
+      kW,
+      strideH,
+      strideW,
+      padTop,
+      padBottom,
+      padLeft,
+      padRight,
+      dilationH,
+      dilationW,
+      groups,
+    };
+  }
+}
+
+const FUSED: (FusedActivation | undefined)[] = [
+  undefined,
+  { kind: 'relu' },
+  { kind: 'sigmoid' },
+  { kind: 'silu' },
+  { kind: 'clip', min: 0, max: 0.5 },
+  { kind: 'leakyRelu', alpha: 0.1 },
+  { kind: 'hardSigmoid', alpha: 1 / 6, beta: 0.5 },
+  { kind: 'hardSwish', alpha: 1 / 6, beta: 0.5 },
+];
+
+async function convCases(context: WebGpuContext): Promise<void> {
+  for (let draw = 0; draw < 16; draw++) {
+    const base = convParams(draw % 4 === 3);
+    const activation = FUSED[draw % FUSED.length];
+    const params: Conv2DParams = activation === undefined ? base : { ...base, activation };
+    const { batch, inH, inW, inC, outH, outW, outC, kH, kW } = params;
+    const groupInC = inC / (params.groups ?? 1);
+    const input = randomArray(batch * inH * inW * inC);
+    const filter = randomArray(kH * kW * groupInC * outC);
+    const hasBias = draw % 2 === 0;
+    const bias = hasBias ? randomArray(outC) : null;
+    const residual = draw % 3 === 1 ? randomArray(batch * outH * outW * outC) : null;
+    const inputScale = draw % 5 === 2 ? randomArray(batch * inC) : null;
+    const outSize = batch * outH * outW * outC;
+    const expected = new Float32Array(outSize);
+    conv2d(input, filter, bias, expected, params, residual, inputScale);
+    const initial: Record<string, TypedArray> = { input, filter, output: unset(outSize) };
+    if (bias !== null) initial.bias = bias;
+    if (residual !== null) initial.residual = residual;
+    if (inputScale !== null) initial.inputScale = inputScale;
+    const { output } = await runOnGpu(context, initial, ['output'], (encoder, buffers) =>
+      encodeConv2D(
+        context,
+        encoder,
+        {
+          input: buffers.input!,
+          filter: buffers.filter!,
+          bias: buffers.bias ?? null,
+          output: buffers.output!,
+          residual: buffers.residual ?? null,
+          inputScale: buffers.inputScale ?? null,
+        },
+        params,
+      ),
+    );
+    const flags = `bias ${hasBias} residual ${residual !== null} scale ${inputScale !== null}`;
+    const label = `${JSON.stringify(params)} ${flags}`;
+    compare('Conv2D', label, output!, expected, 2e-5, 1e-5);
+
+    const dOut = randomArray(outSize);
+    const expectedDInput = new Float32Array(input.length);
+    conv2dBackpropInput(dOut, filter, expectedDInput, params);
+    const gradients = await runOnGpu(
+      context,
+      { dOut, filter, dInput: unset(input.length), input, dFilter: unset(filter.length) },
+      ['dInput', 'dFilter'],
+      (encoder, buffers) => {
+        encodeConv2DBackpropInput(
+          context,
+          encoder,
+          { dOut: buffers.dOut!, filter: buffers.filter!, dInput: buffers.dInput! },
+          params,
+        );
+        encodeConv2DBackpropFilter(
+          context,
+          encoder,
+          { input: buffers.input!, dOut: buffers.dOut!, dFilter: buffers.dFilter! },
+          params,
+        );
+      },
+    );
+    compare('Conv2DBackpropInput', JSON.stringify(base), gradients.dInput!, expectedDInput, 2e-5, 1e-5);
+    const expectedDFilter = new Float32Array(filter.length);
+    conv2dBackpropFilter(input, dOut, expectedDFilter, params);
+    compare('Conv2DBackpropFilter', JSON.stringify(base), gradients.dFilter!, expectedDFilter, 5e-5, 1e-5);
+  }
+}
+
+function poolParams(): Pool2DParams {
+  for (;;) {
+    const kH = integer(1, 3);
+    const kW = integer(1, 3);
+    const strideH = integer(1, 3);
+    const strideW = integer(1, 3);
+    const inH = integer(1, 9);
+    const inW = integer(1, 9);
+    const padTop = integer(0, kH - 1);
+    const padBottom = integer(0, kH - 1);
+    const padLeft = integer(0, kW - 1);
+    const padRight = integer(0, kW - 1);
+    const isCeil = random() > 0.5;
+    const outSize = isCeil ? ceilWindowOutputSize : windowOutputSize;
+    const outH = outSize(inH, kH, strideH, padTop, padBottom);
+    const outW = outSize(inW, kW, strideW, padLeft, padRight);
+    if (outH < 1 || outW < 1) continue;
+    const common = { batch: integer(1, 2), inH, inW, inC: integer(1, 6), outH, outW, kH, kW, strideH, strideW };
+    return { ...common, padTop, padBottom, padLeft, padRight, countIncludePad: random() > 0.5 };
+  }
+}
+
+async function poolCases(context: WebGpuContext): Promise<void> {
+  for (let draw = 0; draw < 14; draw++) {
+    const params = poolParams();
+    const { batch, inH, inW, inC, outH, outW } = params;
+    const input = randomArray(batch * inH * inW * inC);
+    // Ties (values on a grid of halves) and NaN: the first maximum wins, NaN wins over everything.
+    if (draw % 3 === 1)
+      for (let index = 0; index < input.length; index++) input[index] = Math.round(input[index]! * 2) / 2;
+    if (draw % 4 === 2) input[integer(0, input.length - 1)] = Number.NaN;
+    const outSize = batch * outH * outW * inC;
+    const expected = new Float32Array(outSize);
+    const expectedArgmax = new Int32Array(outSize);
+    maxPool2d(input, expected, expectedArgmax, params);
+    const dOut = randomArray(outSize);
+    const expectedDInput = new Float32Array(input.length);
+    maxPool2dBackprop(dOut, expectedArgmax, expectedDInput, params);
+    const expectedAverage = new Float32Array(outSize);
+    avgPool2d(input, expectedAverage, params);
+    const expectedAverageDInput = new Float32Array(input.length);
+    avgPool2dBackprop(dOut, expectedAverageDInput, params);
+    const initial = {
+      input,
+      output: unset(outSize),
+      argmax: new Int32Array(outSize).fill(-7),
+      maxOnly: unset(outSize),
+      dOut,
+      referenceArgmax: expectedArgmax,
+      dInput: unset(input.length),
+      average: unset(outSize),
+      averageDInput: unset(input.length),
+    };
+    const results = await runOnGpu(
+      context,
+      initial,
+      ['output', 'argmax', 'maxOnly', 'dInput', 'average', 'averageDInput'],
+      (encoder, buffers) => {
+        const { output, argmax, maxOnly, referenceArgmax, dInput, average, averageDInput } = buffers;
+        encodeMaxPool2D(context, encoder, { input: buffers.input!, output: output!, argmax: argmax! }, params);
+        encodeMaxPool2D(context, encoder, { input: buffers.input!, output: maxOnly!, argmax: null }, params);
+        const backprop = { dOut: buffers.dOut!, argmax: referenceArgmax!, dInput: dInput! };
+        encodeMaxPool2DBackprop(context, encoder, backprop, params);
+        encodeAvgPool2D(context, encoder, { input: buffers.input!, output: average! }, params);
+        encodeAvgPool2DBackprop(context, encoder, { dOut: buffers.dOut!, dInput: averageDInput! }, params);
+      },
+    );
+    const label = JSON.stringify(params);
+    compare('MaxPool2D', `${label} output`, results.output!, expected, 0, 0);
+    compare('MaxPool2D', `${label} argmax`, results.argmax!, expectedArgmax, 0, 0);
+    compare('MaxPool2D', `${label} without argmax`, results.maxOnly!, expected, 0, 0);
+    compare('MaxPool2DBackprop', label, results.dInput!, expectedDInput, 1e-6, 1e-6);
+    compare('AvgPool2D', label, results.average!, expectedAverage, 1e-6, 1e-5);
+    compare('AvgPool2DBackprop', label, results.averageDInput!, expectedAverageDInput, 1e-6, 1e-5);
+  }
+}
+
+async function biasCases(context: WebGpuContext): Promise<void> {
+  for (const [rows, columns] of [
+    [1, 1],
+    [7, 3],
+    [300, 17],
+    [65, 64],
+  ] as const) {
+    const params = { rows, columns };
+    const input = randomArray(rows * columns);
+    const bias = randomArray(columns);
+    const output = randomArray(rows * columns, 2);
+    const expected = new Float32Array(rows * columns);
+    biasAdd(input, bias, expected, params);
+    const expectedDBias = new Float32Array(columns);
+    biasAddGrad(input, expectedDBias, params);
+    const clipParams = { rows, columns, min: 0, max: 1 };
+    const expectedDInput = new Float32Array(rows * columns);
+    const expectedClipDBias = new Float32Array(columns);
+    clipBiasAddGrad(input, output, expectedDInput, expectedClipDBias, clipParams);
+    const initial = {
+      input,
+      bias,
+      forward: output,
+      sum: unset(rows * columns),
+      dBias: unset(columns),
+      dInput: unset(rows * columns),
+      clipDBias: unset(columns),
+    };
+    const results = await runOnGpu(context, initial, ['sum', 'dBias', 'dInput', 'clipDBias'], (encoder, b) => {
+      encodeBiasAdd(context, encoder, { input: b.input!, bias: b.bias!, output: b.sum! }, params);
+      encodeBiasAddGrad(context, encoder, { dOut: b.input!, dBias: b.dBias! }, params);
+      const clipBuffers = { dOut: b.input!, output: b.forward!, dInput: b.dInput!, dBias: b.clipDBias! };
+      encodeClipBiasAddGrad(context, encoder, clipBuffers, clipParams);
+    });
+    const label = JSON.stringify(params);
+    compare('BiasAdd', label, results.sum!, expected, 0, 0);
+    compare('BiasAddGrad', label, results.dBias!, expectedDBias, 2e-5, 1e-5);
+    compare('ClipBiasAddGrad', `${label} dInput`, results.dInput!, expectedDInput, 0, 0);
+    compare('ClipBiasAddGrad', `${label} dBias`, results.clipDBias!, expectedClipDBias, 2e-5, 1e-5);
+  }
+}
+
+/** The params each activation is tested with: PyTorch's defaults and one other setting. */
+function activationParams(id: string, size: number, variant: number): ActivationParams {
+  const kind = id.replace(/Grad$/, '');
+  if (kind === 'LeakyRelu') return { size, alpha: variant === 0 ? 0.01 : 0.3 };
+  if (kind === 'Elu') return { size, alpha: variant === 0 ? 1 : 0.5 };
+  if (kind === 'Clip') return variant === 0 ? { size, min: 0, max: 6 } : { size, min: -0.5, max: Infinity };
+  if (kind === 'HardSigmoid' || kind === 'HardSwish') {
+    return variant === 0 ? { size, alpha: Math.fround(1 / 6), beta: 0.5 } : { size, alpha: 0.2, beta: 0.5 };
+  }
+  return { size };
+}
+
+type ReferenceForward = (input: Float32Array, output: Float32Array, params: never) => void;
+type ReferenceGradient = (dOut: Float32Array, x: Float32Array, dInput: Float32Array, params: never) => void;
+
+function lowerFirst(id: string): string {
+  return id[0]!.toLowerCase() + id.slice(1);
+}
+
+async function activationCases(context: WebGpuContext): Promise<void> {
+  const size = 4099;
+  // Values across [-12, 12], the kinks (0, +-3, the clip bounds) exactly, and NaN at the end.
+  const input = randomArray(size, 12);
+  for (const [index, value] of [0, 3, -3, 6, -0.5, 1e-3, -1e-3, 20, -20, Number.NaN].entries()) input[index] = value;
+  const dOut = randomArray(size);
+  const functions = referenceActivations as unknown as Record<string, ReferenceForward & ReferenceGradient>;
+  for (const variant of [0, 1]) {
+    for (const id of ACTIVATION_IDS) {
+      const params = activationParams(id, size, variant);
+      const expected = new Float32Array(size);
+      (functions[lowerFirst(id)] as ReferenceForward)(input, expected, params as never);
+      const gradId = `${id}Grad` as ActivationGradId;
+      const usesOutput = gradId === 'SigmoidGrad' || gradId === 'TanhGrad';
+      const forward = usesOutput ? expected : input;
+      const expectedGradient = new Float32Array(size);
+      (functions[lowerFirst(gradId)] as ReferenceGradient)(dOut, forward, expectedGradient, params as never);
+      const initial = { input, forward, dOut, output: unset(size), dInput: unset(size) };
+      const results = await runOnGpu(context, initial, ['output', 'dInput'], (encoder, b) => {
+        encodeActivation(context, encoder, id as ActivationId, { input: b.input!, output: b.output! }, params);
+        const gradientBuffers = { dOut: b.dOut!, x: b.forward!, dInput: b.dInput! };
+        encodeActivationGrad(context, encoder, gradId, gradientBuffers, params);
+      });
+      const label = JSON.stringify(params);
+      compare(id, label, results.output!, expected, 1e-6, 1e-5);
+      compare(gradId, label, results.dInput!, expectedGradient, 1e-6, 1e-5);
+    }
+  }
+  if (ACTIVATION_GRAD_IDS.length !== ACTIVATION_IDS.length) throw new Error('every activation has its gradient');
+  // More than 65,535 workgroups of 64: the dispatch takes a second grid axis.
+  const large = randomArray(65535 * 64 + 1000);
+  const expected = new Float32Array(large.length);
+  referenceActivations.relu(large, expected, { size: large.length });
+  const { output } = await runOnGpu(context, { large, output: unset(large.length) }, ['output'], (encoder, b) =>
+    encodeActivation(context, encoder, 'Relu', { input: b.large!, output: b.output! }, { size: large.length }),
+  );
+  compare('Relu', `size ${large.length} (two grid axes)`, output!, expected, 0, 0);
+}
+
+async function softmaxCases(context: WebGpuContext): Promise<void> {
+  for (const [rows, columns, smoothing] of [
+    [1, 1, 0],
+    [4, 10, 0],
+    [9, 37, 0.1],
+    [130, 5, 0.2],
+  ] as const) {
+    const params = { rows, columns };
+    const logits = randomArray(rows * columns, 8);
+    const dOut = randomArray(rows * columns);
+    // Targets: one-hot rows, then probability rows, then a row of zeros (sum 0).
+    const targets = new Float32Array(rows * columns);
+    for (let row = 0; row < rows; row++) {
+      if (row % 3 === 0) targets[row * columns + integer(0, columns - 1)] = 1;
+      else if (row % 3 === 1)
+        for (let column = 0; column < columns; column++) targets[row * columns + column] = (random() + 1) / 2 / columns;
+    }
+    const expected = new Float32Array(rows * columns);
+    softmax(logits, expected, params);
+    const expectedDInput = new Float32Array(rows * columns);
+    softmaxGrad(dOut, expected, expectedDInput, params);
+    const crossEntropyParams = { rows, columns, labelSmoothing: smoothing };
+    const expectedProbabilities = new Float32Array(rows * columns);
+    const expectedLosses = new Float32Array(rows);
+    softmaxCrossEntropy(logits, targets, expectedProbabilities, expectedLosses, crossEntropyParams);
+    const gradParams = { ...crossEntropyParams, scale: 1 / rows };
+    const expectedDLogits = new Float32Array(rows * columns);
+    softmaxCrossEntropyGrad(expectedProbabilities, targets, expectedDLogits, gradParams);
+    const initial = {
+      logits,
+      dOut,
+      targets,
+      softmaxOut: unset(rows * columns),
+      referenceSoftmax: expected,
+      dInput: unset(rows * columns),
+      probabilities: unset(rows * columns),
+      losses: unset(rows),
+      referenceProbabilities: expectedProbabilities,
+      dLogits: unset(rows * columns),
+    };
+    const results = await runOnGpu(
+      context,
+      initial,
+      ['softmaxOut', 'dInput', 'probabilities', 'losses', 'dLogits'],
+      (encoder, b) => {
+        encodeSoftmax(context, encoder, { logits: b.logits!, output: b.softmaxOut! }, params);
+        const gradBuffers = { dOut: b.dOut!, output: b.referenceSoftmax!, dInput: b.dInput! };
+        encodeSoftmaxGrad(context, encoder, gradBuffers, params);
+        const crossEntropyBuffers = {
+          logits: b.logits!,
+          targets: b.targets!,
+          probabilities: b.probabilities!,
+          losses: b.losses!,
+        };
+        encodeSoftmaxCrossEntropy(context, encoder, crossEntropyBuffers, crossEntropyParams);
+        const dLogitsBuffers = { probabilities: b.referenceProbabilities!, targets: b.targets!, dLogits: b.dLogits! };
+        encodeSoftmaxCrossEntropyGrad(context, encoder, dLogitsBuffers, gradParams);
+      },
+    );
+    const label = JSON.stringify(crossEntropyParams);
+    compare('Softmax', label, results.softmaxOut!, expected, 1e-7, 1e-5);
+    compare('SoftmaxGrad', label, results.dInput!, expectedDInput, 1e-7, 1e-5);
+    compare('SoftmaxCrossEntropy', `${label} probabilities`, results.probabilities!, expectedProbabilities, 1e-7, 1e-5);
+    compare('SoftmaxCrossEntropy', `${label} losses`, results.losses!, expectedLosses, 1e-5, 1e-5);
+    compare('SoftmaxCrossEntropyGrad', label, results.dLogits!, expectedDLogits, 1e-7, 1e-5);
+  }
+}
+
+async function batchNormCases(context: WebGpuContext): Promise<void> {
+  for (const [rows, columns] of [
+    [1, 1],
+    [8, 3],
+    [300, 17],
+    [2000, 5],
+  ] as const) {
+    const params = { rows, columns };
+    const input = Float32Array.from(randomArray(rows * columns), (value) => value * 3 + 1);
+    const dOut = randomArray(rows * columns);
+    const gamma = randomArray(columns);
+    const scale = randomArray(columns);
+    const shift = randomArray(columns);
+    const expectedMean = new Float32Array(columns);
+    const expectedVariance = new Float32Array(columns);
+    batchNormStats(input, expectedMean, expectedVariance, params);
+    const expectedOutput = new Float32Array(rows * columns);
+    batchNorm(input, scale, shift, expectedOutput, params);
+    const initial: Record<string, TypedArray> = {
+      input,
+      dOut,
+      gamma,
+      scale,
+      shift,
+      referenceMean: expectedMean,
+      referenceVariance: expectedVariance,
+      mean: unset(columns),
+      variance: unset(columns),
+      output: unset(rows * columns),
+    };
+    for (const isThroughStatistics of [true, false]) {
+      const name = `${isThroughStatistics}`;
+      initial[`dInput${name}`] = unset(rows * columns);
+      initial[`dGamma${name}`] = unset(columns);
+      initial[`dBeta${name}`] = unset(columns);
+    }
+    const read = [
+      'mean',
+      'variance',
+      'output',
+      'dInputtrue',
+      'dGammatrue',
+      'dBetatrue',
+      'dInputfalse',
+      'dGammafalse',
+      'dBetafalse',
+    ];
+    const results = await runOnGpu(context, initial, read, (encoder, b) => {
+      encodeBatchNormStats(context, encoder, { input: b.input!, mean: b.mean!, variance: b.variance! }, params);
+      const normBuffers = { input: b.input!, scale: b.scale!, shift: b.shift!, output: b.output! };
+      encodeBatchNorm(context, encoder, normBuffers, params);
+      for (const isThroughStatistics of [true, false]) {
+        const name = `${isThroughStatistics}`;
+        const gradBuffers = {
+          dOut: b.dOut!,
+          input: b.input!,
+          mean: b.referenceMean!,
+          variance: b.referenceVariance!,
+          gamma: b.gamma!,
+          dInput: b[`dInput${name}`]!,
+          dGamma: b[`dGamma${name}`]!,
+          dBeta: b[`dBeta${name}`]!,
+        };
+        encodeBatchNormGrad(context, encoder, gradBuffers, { ...params, epsilon: 1e-5, isThroughStatistics });
+      }
+    });
+    const label = JSON.stringify(params);
+    compare('BatchNormStats', `${label} mean`, results.mean!, expectedMean, 1e-5, 1e-5);
+    compare('BatchNormStats', `${label} variance`, results.variance!, expectedVariance, 1e-5, 1e-5);
+    compare('BatchNorm', label, results.output!, expectedOutput, 1e-6, 1e-6);
+    for (const isThroughStatistics of [true, false]) {
+      const gradParams = { ...params, epsilon: 1e-5, isThroughStatistics };
+      const dInput = new Float32Array(rows * columns);
+      const dGamma = new Float32Array(columns);
+      const dBeta = new Float32Array(columns);
+      batchNormGrad(dOut, input, expectedMean, expectedVariance, gamma, dInput, dGamma, dBeta, gradParams);
+      const name = `${isThroughStatistics}`;
+      const gradLabel = `${label} isThroughStatistics ${isThroughStatistics}`;
+      // dInput subtracts two sums of `rows` terms: its error grows with them.
+      compare('BatchNormGrad', `${gradLabel} dInput`, results[`dInput${name}`]!, dInput, 1e-5, 1e-4);
+      compare('BatchNormGrad', `${gradLabel} dGamma`, results[`dGamma${name}`]!, dGamma, 1e-4, 1e-5);
+      compare('BatchNormGrad', `${gradLabel} dBeta`, results[`dBeta${name}`]!, dBeta, 1e-4, 1e-5);
+    }
+  }
+}
+
+async function optimizerCases(context: WebGpuContext): Promise<void> {
+  const size = 1000;
+  for (const [momentum, isNesterov, weightDecay] of [
+    [0, false, 0],
+    [0.9, false, 1e-4],
+    [0.9, true, 0],
+  ] as const) {
+    const params = { size, learningRate: 0.05, momentum, isNesterov, weightDecay };
+    const weights = randomArray(size);
+    const gradient = randomArray(size);
+    const velocity = randomArray(size);
+    const expectedWeights = weights.slice();
+    const expectedVelocity = velocity.slice();
+    sgdUpdate(expectedWeights, gradient, expectedVelocity, params);
+    const results = await runOnGpu(context, { weights, gradient, velocity }, ['weights', 'velocity'], (encoder, b) =>
+      encodeSgdUpdate(context, encoder, { weights: b.weights!, gradient: b.gradient!, velocity: b.velocity! }, params),
+    );
+    compare('SgdUpdate', `${JSON.stringify(params)} weights`, results.weights!, expectedWeights, 1e-6, 1e-6);
+    compare('SgdUpdate', `${JSON.stringify(params)} velocity`, results.velocity!, expectedVelocity, 1e-6, 1e-6);
+  }
+  for (const [step, weightDecay, decoupledWeightDecay] of [
+    [1, 0, 0],
+    [10, 1e-4, 0],
+    [3, 0, 0.01],
+  ] as const) {
+    const params = {
+      size,
+      learningRate: 1e-3,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      step,
+      weightDecay,
+      decoupledWeightDecay,
+    };
+    const weights = randomArray(size);
+    const gradient = randomArray(size);
+    const firstMoment = randomArray(size, 0.1);
+    const secondMoment = Float32Array.from(randomArray(size, 0.01), Math.abs);
+    const expected = { weights: weights.slice(), firstMoment: firstMoment.slice(), secondMoment: secondMoment.slice() };
+    adamUpdate(expected.weights, gradient, expected.firstMoment, expected.secondMoment, params);
+    const read = ['weights', 'firstMoment', 'secondMoment'] as const;
+    const results = await runOnGpu(context, { weights, gradient, firstMoment, secondMoment }, read, (encoder, b) =>
+      encodeAdamUpdate(
+        context,
+        encoder,
+        { weights: b.weights!, gradient: b.gradient!, firstMoment: b.firstMoment!, secondMoment: b.secondMoment! },
+        params,
+      ),
+    );
+    for (const name of read)
+      compare('AdamUpdate', `${JSON.stringify(params)} ${name}`, results[name]!, expected[name], 1e-6, 1e-5);
+  }
+}
+
+async function main(): Promise<PageResult> {
+  let context: WebGpuContext;
+  try {
+    context = await createWebGpuContext();
+  } catch (error) {
+    if (error instanceof WebGpuUnavailableError) return { unavailable: error.message };
+    throw error;
+  }
+  context.device.pushErrorScope('validation');
+  await matMulCases(context);
+  await convCases(context);
+  await poolCases(context);
+  await biasCases(context);
+  await activationCases(context);
+  await softmaxCases(context);
+  await batchNormCases(context);
+  await optimizerCases(context);
+  const validation = await context.device.popErrorScope();
+  if (validation !== null) return { error: `WebGPU validation error: ${validation.message}` };
+  return { adapterName: context.adapterName, cases, poolCounts: { ...context.pool.counts } };
+}
+
+const page = window as unknown as { webgpuResult?: PageResult };
+main().then(
+  (result) => {
+    page.webgpuResult = result;
+  },
+  (error: unknown) => {
+    page.webgpuResult = { error: String((error as Error)?.stack ?? error) };
+  },
+);
