@@ -60,6 +60,23 @@ const KERNELS = [
   'BatchNormGrad',
   'SgdUpdate',
   'AdamUpdate',
+  'Add',
+  'Multiply',
+  'CopyColumns',
+  'ZeroPad2D',
+  'ZeroPad2DBackprop',
+  'ChannelShuffle',
+  'Dropout',
+  'Pow',
+  'PowGrad',
+  'BroadcastArithmetic',
+  'ReduceSumTo',
+  'LayerNorm',
+  'LayerNormGrad',
+  'RmsPropUpdate',
+  'AdagradUpdate',
+  'SumOfSquares',
+  'ClipGradient',
 ] as const;
 
 /** Serves the repository read-only on 127.0.0.1 (a secure context, which WebGPU needs). */

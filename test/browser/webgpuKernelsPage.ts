@@ -7,12 +7,27 @@ import { avgPool2d, avgPool2dBackprop } from '../../src/kernels/js/avgPool2d.js'
 import { batchNorm, batchNormGrad, batchNormStats } from '../../src/kernels/js/batchNorm.js';
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from '../../src/kernels/js/conv2d.js';
 import * as referenceActivations from '../../src/kernels/js/activations.js';
-import { biasAdd, biasAddGrad, clipBiasAddGrad } from '../../src/kernels/js/elementwise.js';
+import { broadcastArithmetic, reduceSumTo } from '../../src/kernels/js/broadcast.js';
+import { channelShuffle } from '../../src/kernels/js/channelShuffle.js';
+import { dropout } from '../../src/kernels/js/dropout.js';
+import { add, biasAdd, biasAddGrad, clipBiasAddGrad, copyColumns, multiply } from '../../src/kernels/js/elementwise.js';
+import { layerNorm, layerNormGrad } from '../../src/kernels/js/layerNorm.js';
+import { pow, powGrad } from '../../src/kernels/js/power.js';
+import { zeroPad2d, zeroPad2dBackprop } from '../../src/kernels/js/zeroPad2d.js';
 import { matMul } from '../../src/kernels/js/matMul.js';
 import { maxPool2d, maxPool2dBackprop } from '../../src/kernels/js/maxPool2d.js';
-import { adamUpdate, sgdUpdate } from '../../src/kernels/js/optimizerUpdates.js';
+import {
+  adagradUpdate,
+  adamUpdate,
+  clipGradient,
+  rmsPropUpdate,
+  sgdUpdate,
+  sumOfSquares,
+} from '../../src/kernels/js/optimizerUpdates.js';
 import { softmax, softmaxCrossEntropy, softmaxCrossEntropyGrad, softmaxGrad } from '../../src/kernels/js/softmax.js';
 import {
+  ARITHMETIC_OPERATIONS,
+  BROADCAST_RANK,
   type Conv2DParams,
   ceilWindowOutputSize,
   type FusedActivation,
@@ -37,12 +52,31 @@ import {
   encodeConv2DBackpropInput,
 } from '../../src/kernels/webgpu/conv2d.js';
 import { createWebGpuContext, type WebGpuContext, WebGpuUnavailableError } from '../../src/kernels/webgpu/device.js';
-import { encodeBiasAdd, encodeBiasAddGrad, encodeClipBiasAddGrad } from '../../src/kernels/webgpu/elementwise.js';
+import { encodeBroadcastArithmetic, encodeReduceSumTo } from '../../src/kernels/webgpu/broadcast.js';
+import { encodeChannelShuffle } from '../../src/kernels/webgpu/channelShuffle.js';
+import { encodeDropout } from '../../src/kernels/webgpu/dropout.js';
+import {
+  encodeArithmetic,
+  encodeBiasAdd,
+  encodeBiasAddGrad,
+  encodeClipBiasAddGrad,
+  encodeCopyColumns,
+} from '../../src/kernels/webgpu/elementwise.js';
+import { encodeLayerNorm, encodeLayerNormGrad } from '../../src/kernels/webgpu/layerNorm.js';
+import { encodePow, encodePowGrad } from '../../src/kernels/webgpu/power.js';
+import { encodeZeroPad2D, encodeZeroPad2DBackprop } from '../../src/kernels/webgpu/zeroPad2d.js';
 import type { GpuBuffer } from '../../src/kernels/webgpu/gpuTypes.js';
 import { KernelEncoder } from '../../src/kernels/webgpu/kernelEncoder.js';
 import { encodeMatMul } from '../../src/kernels/webgpu/matMul.js';
 import { encodeMaxPool2D, encodeMaxPool2DBackprop } from '../../src/kernels/webgpu/maxPool2d.js';
-import { encodeAdamUpdate, encodeSgdUpdate } from '../../src/kernels/webgpu/optimizerUpdates.js';
+import {
+  encodeAdagradUpdate,
+  encodeAdamUpdate,
+  encodeClipGradient,
+  encodeRmsPropUpdate,
+  encodeSgdUpdate,
+  encodeSumOfSquares,
+} from '../../src/kernels/webgpu/optimizerUpdates.js';
 import {
   encodeSoftmax,
   encodeSoftmaxCrossEntropy,
@@ -108,7 +142,9 @@ function compare(
     const e = expected[index]!;
     if (a === e || (Number.isNaN(a) && Number.isNaN(e))) continue;
     const difference = Math.abs(a - e);
-    const ratio = Number.isNaN(difference) ? Infinity : difference / (absolute + relative * Math.abs(e));
+    const bound = absolute + relative * Math.abs(e);
+    // NaN against a number, or an infinity against another value (whose bound is infinite too).
+    const ratio = Number.isNaN(difference) || difference === Infinity ? Infinity : difference / bound;
     if (!Number.isNaN(difference)) largestDifference = Math.max(largestDifference, difference);
     worst = Math.max(worst, ratio);
     if (ratio > 1 && mismatches.length < 5) mismatches.push(`${index}: ${a} vs ${e}`);
@@ -697,6 +733,319 @@ async function optimizerCases(context: WebGpuContext): Promise<void> {
   }
 }
 
+async function elementwiseCases(context: WebGpuContext): Promise<void> {
+  const size = 5000;
+  const a = randomArray(size);
+  const b = randomArray(size);
+  const source = randomArray(7 * 9);
+  const destination = randomArray(7 * 12);
+  const copyParams = {
+    rows: 7,
+    columns: 4,
+    sourceStride: 9,
+    sourceOffset: 3,
+    destinationStride: 12,
+    destinationOffset: 5,
+  };
+  const expected = { sum: new Float32Array(size), product: new Float32Array(size), copied: destination.slice() };
+  add(a, b, expected.sum, { size });
+  multiply(a, b, expected.product, { size });
+  copyColumns(source, expected.copied, copyParams);
+  const initial = { a, b, sum: unset(size), product: unset(size), source, copied: destination };
+  const results = await runOnGpu(context, initial, ['sum', 'product', 'copied'], (encoder, buffers) => {
+    encodeArithmetic(context, encoder, 'Add', { a: buffers.a!, b: buffers.b!, output: buffers.sum! }, { size });
+    encodeArithmetic(
+      context,
+      encoder,
+      'Multiply',
+      { a: buffers.a!, b: buffers.b!, output: buffers.product! },
+      { size },
+    );
+    encodeCopyColumns(context, encoder, { source: buffers.source!, destination: buffers.copied! }, copyParams);
+  });
+  compare('Add', `size ${size}`, results.sum!, expected.sum, 0, 0);
+  compare('Multiply', `size ${size}`, results.product!, expected.product, 0, 0);
+  compare('CopyColumns', JSON.stringify(copyParams), results.copied!, expected.copied, 0, 0);
+
+  for (let draw = 0; draw < 4; draw++) {
+    const batch = integer(1, 2);
+    const inH = integer(1, 6);
+    const inW = integer(1, 6);
+    const inC = integer(1, 5);
+    const padding = {
+      padTop: integer(0, 2),
+      padBottom: integer(0, 2),
+      padLeft: integer(0, 2),
+      padRight: integer(0, 2),
+    };
+    const outH = padding.padTop + inH + padding.padBottom;
+    const outW = padding.padLeft + inW + padding.padRight;
+    const params = { batch, inH, inW, inC, outH, outW, ...padding };
+    const input = randomArray(batch * inH * inW * inC);
+    const dOut = randomArray(batch * outH * outW * inC);
+    const padded = new Float32Array(dOut.length);
+    zeroPad2d(input, padded, params);
+    const cropped = new Float32Array(input.length);
+    zeroPad2dBackprop(dOut, cropped, params);
+    const shuffleParams = { rows: batch * inH * inW, groups: pick([1, 2, 3]), groupSize: integer(1, 4) };
+    const channels = randomArray(shuffleParams.rows * shuffleParams.groups * shuffleParams.groupSize);
+    const shuffled = new Float32Array(channels.length);
+    channelShuffle(channels, shuffled, shuffleParams);
+    const dropoutParams = { size: dOut.length, rate: pick([0, 0.1, 0.5, 0.9]), seed: integer(0, 1e9) };
+    const dropped = new Float32Array(dOut.length);
+    dropout(dOut, dropped, dropoutParams);
+    const gpuInitial = {
+      input,
+      dOut,
+      channels,
+      padded: unset(padded.length),
+      cropped: unset(cropped.length),
+      shuffled: unset(shuffled.length),
+      dropped: unset(dropped.length),
+    };
+    const read = ['padded', 'cropped', 'shuffled', 'dropped'];
+    const gpu = await runOnGpu(context, gpuInitial, read, (encoder, buffers) => {
+      encodeZeroPad2D(context, encoder, { input: buffers.input!, output: buffers.padded! }, params);
+      encodeZeroPad2DBackprop(context, encoder, { dOut: buffers.dOut!, dInput: buffers.cropped! }, params);
+      const shuffleBuffers = { input: buffers.channels!, output: buffers.shuffled! };
+      encodeChannelShuffle(context, encoder, shuffleBuffers, shuffleParams);
+      encodeDropout(context, encoder, { input: buffers.dOut!, output: buffers.dropped! }, dropoutParams);
+    });
+    compare('ZeroPad2D', JSON.stringify(params), gpu.padded!, padded, 0, 0);
+    compare('ZeroPad2DBackprop', JSON.stringify(params), gpu.cropped!, cropped, 0, 0);
+    compare('ChannelShuffle', JSON.stringify(shuffleParams), gpu.shuffled!, shuffled, 0, 0);
+    // The scale is rounded to float32 before the product (see webgpu/dropout.ts): one ulp apart at most.
+    compare('Dropout', JSON.stringify(dropoutParams), gpu.dropped!, dropped, 0, 1.2e-7);
+  }
+}
+
+async function powerCases(context: WebGpuContext): Promise<void> {
+  const size = 2000;
+  const input = randomArray(size, 4);
+  for (const [index, value] of [0, -0, 1, -1, 2, -2, 0.5, Number.NaN].entries()) input[index] = value;
+  const positive = Float32Array.from(input, Math.abs);
+  const dOut = randomArray(size);
+  for (const exponent of [2, 0.5, 3, -2, 1.5, Math.fround(1 / 3), 1, 0]) {
+    const data = Number.isInteger(exponent) ? input : positive;
+    const params = { size, exponent };
+    const expected = new Float32Array(size);
+    pow(data, expected, params);
+    const expectedGradient = new Float32Array(size);
+    powGrad(dOut, data, expectedGradient, params);
+    const initial = { data, dOut, output: unset(size), dInput: unset(size) };
+    const results = await runOnGpu(context, initial, ['output', 'dInput'], (encoder, buffers) => {
+      encodePow(context, encoder, { input: buffers.data!, output: buffers.output! }, params);
+      encodePowGrad(context, encoder, { dOut: buffers.dOut!, input: buffers.data!, dInput: buffers.dInput! }, params);
+    });
+    compare('Pow', JSON.stringify(params), results.output!, expected, 1e-6, 1e-5);
+    compare('PowGrad', JSON.stringify(params), results.dInput!, expectedGradient, 1e-6, 1e-5);
+  }
+}
+
+/** Row-major strides of a shape, 0 on the axes in `isBroadcast`. */
+function stridesOf(shape: readonly number[], isBroadcast: readonly boolean[]): number[] {
+  const strides = new Array<number>(shape.length).fill(0);
+  let stride = 1;
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    strides[axis] = isBroadcast[axis] ? 0 : stride;
+    if (!isBroadcast[axis]) stride *= shape[axis]!;
+  }
+  return strides;
+}
+
+async function broadcastCases(context: WebGpuContext): Promise<void> {
+  for (let draw = 0; draw < ARITHMETIC_OPERATIONS.length * 2; draw++) {
+    const operation = ARITHMETIC_OPERATIONS[draw % ARITHMETIC_OPERATIONS.length]!;
+    const shape = Array.from({ length: BROADCAST_RANK }, () => pick([1, 1, 2, 3, 5]));
+    const aBroadcast = shape.map((extent) => extent > 1 && random() > 0.6);
+    const bBroadcast = shape.map((extent, axis) => extent > 1 && !aBroadcast[axis] && random() > 0.5);
+    const aSize = shape.reduce((product, extent, axis) => product * (aBroadcast[axis] ? 1 : extent), 1);
+    const bSize = shape.reduce((product, extent, axis) => product * (bBroadcast[axis] ? 1 : extent), 1);
+    const params = { operation, shape, aStrides: stridesOf(shape, aBroadcast), bStrides: stridesOf(shape, bBroadcast) };
+    const a = randomArray(aSize);
+    const b = randomArray(bSize);
+    // Equal values (selectionWeight's ties) and NaN (minimum and maximum keep it).
+    b[0] = a[0]!;
+    if (draw >= ARITHMETIC_OPERATIONS.length) a[aSize - 1] = Number.NaN;
+    const size = shape.reduce((product, extent) => product * extent, 1);
+    const expected = new Float32Array(size);
+    broadcastArithmetic(a, b, expected, params);
+    const { output } = await runOnGpu(context, { a, b, output: unset(size) }, ['output'], (encoder, buffers) =>
+      encodeBroadcastArithmetic(context, encoder, { a: buffers.a!, b: buffers.b!, output: buffers.output! }, params),
+    );
+    compare('BroadcastArithmetic', JSON.stringify(params), output!, expected, 0, 1.2e-7);
+
+    const summed = shape.map((extent) => extent > 1 && random() > 0.5);
+    const outStrides = stridesOf(shape, summed);
+    const outSize = shape.reduce((product, extent, axis) => product * (summed[axis] ? 1 : extent), 1);
+    const input = randomArray(size);
+    const expectedSum = new Float32Array(outSize);
+    reduceSumTo(input, expectedSum, { shape, outStrides });
+    const reduced = await runOnGpu(context, { input, output: unset(outSize) }, ['output'], (encoder, buffers) =>
+      encodeReduceSumTo(context, encoder, { input: buffers.input!, output: buffers.output! }, { shape, outStrides }),
+    );
+    compare('ReduceSumTo', JSON.stringify({ shape, outStrides }), reduced.output!, expectedSum, 1e-6, 1e-6);
+  }
+}
+
+async function layerNormCases(context: WebGpuContext): Promise<void> {
+  for (const [rows, columns] of [
+    [1, 1],
+    [6, 7],
+    [300, 24],
+  ] as const) {
+    const params = { rows, columns, epsilon: 1e-5 };
+    const input = Float32Array.from(randomArray(rows * columns), (value) => value * 2 + 0.5);
+    const gamma = randomArray(columns);
+    const beta = randomArray(columns);
+    const dOut = randomArray(rows * columns);
+    const expected = {
+      output: new Float32Array(rows * columns),
+      mean: new Float32Array(rows),
+      invStd: new Float32Array(rows),
+      dInput: new Float32Array(rows * columns),
+      dGamma: new Float32Array(columns),
+      dBeta: new Float32Array(columns),
+    };
+    layerNorm(input, gamma, beta, expected.output, expected.mean, expected.invStd, params);
+    const { mean, invStd, dInput, dGamma, dBeta } = expected;
+    layerNormGrad(dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta, params);
+    const initial = {
+      input,
+      gamma,
+      beta,
+      dOut,
+      output: unset(rows * columns),
+      mean: unset(rows),
+      invStd: unset(rows),
+      referenceMean: mean,
+      referenceInvStd: invStd,
+      dInput: unset(rows * columns),
+      dGamma: unset(columns),
+      dBeta: unset(columns),
+    };
+    const read = ['output', 'mean', 'invStd', 'dInput', 'dGamma', 'dBeta'] as const;
+    const results = await runOnGpu(context, initial, read, (encoder, b) => {
+      const forward = {
+        input: b.input!,
+        gamma: b.gamma!,
+        beta: b.beta!,
+        output: b.output!,
+        mean: b.mean!,
+        invStd: b.invStd!,
+      };
+      encodeLayerNorm(context, encoder, forward, params);
+      const backward = {
+        dOut: b.dOut!,
+        input: b.input!,
+        gamma: b.gamma!,
+        mean: b.referenceMean!,
+        invStd: b.referenceInvStd!,
+        dInput: b.dInput!,
+        dGamma: b.dGamma!,
+        dBeta: b.dBeta!,
+      };
+      encodeLayerNormGrad(context, encoder, backward, params);
+    });
+    for (const name of ['output', 'mean', 'invStd'] as const) {
+      compare('LayerNorm', `${JSON.stringify(params)} ${name}`, results[name]!, expected[name], 1e-5, 1e-5);
+    }
+    for (const name of ['dInput', 'dGamma', 'dBeta'] as const) {
+      compare('LayerNormGrad', `${JSON.stringify(params)} ${name}`, results[name]!, expected[name], 2e-5, 1e-5);
+    }
+  }
+}
+
+async function moreOptimizerCases(context: WebGpuContext): Promise<void> {
+  const size = 1000;
+  for (const [momentum, isCentered] of [
+    [0, false],
+    [0.9, false],
+    [0, true],
+    [0.5, true],
+  ] as const) {
+    const params = { size, learningRate: 0.01, rho: 0.99, epsilon: 1e-8, momentum, isCentered, weightDecay: 1e-4 };
+    const state = {
+      weights: randomArray(size),
+      squareAverage: Float32Array.from(randomArray(size, 0.01), Math.abs),
+      momentumBuffer: randomArray(size, 0.1),
+      gradientAverage: randomArray(size, 0.01),
+    };
+    const gradient = randomArray(size);
+    const expected = {
+      weights: state.weights.slice(),
+      squareAverage: state.squareAverage.slice(),
+      momentumBuffer: state.momentumBuffer.slice(),
+      gradientAverage: state.gradientAverage.slice(),
+    };
+    rmsPropUpdate(
+      expected.weights,
+      gradient,
+      expected.squareAverage,
+      expected.momentumBuffer,
+      expected.gradientAverage,
+      params,
+    );
+    const read = ['weights', 'squareAverage', 'momentumBuffer', 'gradientAverage'] as const;
+    const results = await runOnGpu(context, { ...state, gradient }, read, (encoder, b) =>
+      encodeRmsPropUpdate(
+        context,
+        encoder,
+        {
+          weights: b.weights!,
+          gradient: b.gradient!,
+          squareAverage: b.squareAverage!,
+          momentumBuffer: momentum === 0 ? null : b.momentumBuffer!,
+          gradientAverage: isCentered ? b.gradientAverage! : null,
+        },
+        params,
+      ),
+    );
+    for (const name of read) {
+      compare('RmsPropUpdate', `${JSON.stringify(params)} ${name}`, results[name]!, expected[name], 1e-6, 1e-5);
+    }
+  }
+  const adagradParams = { size, learningRate: 0.01, epsilon: 1e-10, weightDecay: 1e-4 };
+  const weights = randomArray(size);
+  const gradient = randomArray(size);
+  const accumulator = Float32Array.from(randomArray(size), Math.abs);
+  const expected = { weights: weights.slice(), accumulator: accumulator.slice() };
+  adagradUpdate(expected.weights, gradient, expected.accumulator, adagradParams);
+  const clipParams = { size, scale: 0.7, clipValue: 0.5 };
+  const noClipParams = { size, scale: 0.25, clipValue: Infinity };
+  const gradientWithNaN = gradient.slice();
+  gradientWithNaN[3] = Number.NaN;
+  const clipped = new Float32Array(size);
+  clipGradient(gradientWithNaN, clipped, clipParams);
+  const scaled = gradientWithNaN.slice();
+  clipGradient(scaled, scaled, noClipParams);
+  const squares = new Float32Array(1);
+  sumOfSquares(gradient, squares, { size });
+  const initial = {
+    weights,
+    gradient,
+    accumulator,
+    gradientWithNaN,
+    clipped: unset(size),
+    inPlace: gradientWithNaN.slice(),
+    squares: unset(1),
+  };
+  const read = ['weights', 'accumulator', 'clipped', 'inPlace', 'squares'] as const;
+  const results = await runOnGpu(context, initial, read, (encoder, b) => {
+    const adagradBuffers = { weights: b.weights!, gradient: b.gradient!, accumulator: b.accumulator! };
+    encodeAdagradUpdate(context, encoder, adagradBuffers, adagradParams);
+    encodeClipGradient(context, encoder, { gradient: b.gradientWithNaN!, output: b.clipped! }, clipParams);
+    encodeClipGradient(context, encoder, { gradient: b.inPlace!, output: b.inPlace! }, noClipParams);
+    encodeSumOfSquares(context, encoder, { input: b.gradient!, output: b.squares! }, { size });
+  });
+  const label = JSON.stringify(adagradParams);
+  compare('AdagradUpdate', `${label} weights`, results.weights!, expected.weights, 1e-6, 1e-5);
+  compare('AdagradUpdate', `${label} accumulator`, results.accumulator!, expected.accumulator, 1e-6, 1e-5);
+  compare('ClipGradient', JSON.stringify(clipParams), results.clipped!, clipped, 0, 1.2e-7);
+  compare('ClipGradient', `${JSON.stringify(noClipParams)} in place`, results.inPlace!, scaled, 0, 1.2e-7);
+  compare('SumOfSquares', `size ${size}`, results.squares!, squares, 0, 1e-5);
+}
+
 async function main(): Promise<PageResult> {
   let context: WebGpuContext;
   try {
@@ -714,6 +1063,11 @@ async function main(): Promise<PageResult> {
   await softmaxCases(context);
   await batchNormCases(context);
   await optimizerCases(context);
+  await elementwiseCases(context);
+  await powerCases(context);
+  await broadcastCases(context);
+  await layerNormCases(context);
+  await moreOptimizerCases(context);
   const validation = await context.device.popErrorScope();
   if (validation !== null) return { error: `WebGPU validation error: ${validation.message}` };
   return { adapterName: context.adapterName, cases, poolCounts: { ...context.pool.counts } };

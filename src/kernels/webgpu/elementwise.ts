@@ -1,7 +1,8 @@
-// WGSL bias kernels over a [rows, columns] matrix (kernels/js/elementwise.ts): BiasAdd, one
-// invocation per value; BiasAddGrad and ClipBiasAddGrad, one workgroup per column summing its rows.
+// WGSL elementwise and bias kernels (kernels/js/elementwise.ts): Add, Multiply, CopyColumns and
+// BiasAdd, one invocation per value; BiasAddGrad and ClipBiasAddGrad over a [rows, columns] matrix,
+// one workgroup per column summing its rows.
 
-import type { ClipBiasAddGradParams, RowsParams } from '../params.js';
+import type { ClipBiasAddGradParams, CopyColumnsParams, ElementwiseParams, RowsParams } from '../params.js';
 import type { WebGpuContext } from './device.js';
 import type { GpuBuffer } from './gpuTypes.js';
 import {
@@ -124,4 +125,76 @@ export function encodeClipBiasAddGrad(
   );
   const bound = [buffers.dOut, buffers.output, buffers.dInput, buffers.dBias];
   encodeReductionPass(encoder, pipeline, fields, bound, params.columns);
+}
+
+/**
+ * Records Add or Multiply: a [size], b [size]; output [size] (overwritten) = a + b or a * b. Unlike
+ * the reference, output may not alias a or b (WebGPU forbids a written binding that aliases another).
+ *
+ * @example
+ * encodeArithmetic(context, encoder, 'Add', { a, b, output }, { size: 1024 });
+ */
+export function encodeArithmetic(
+  context: WebGpuContext,
+  encoder: KernelEncoder,
+  id: 'Add' | 'Multiply',
+  buffers: { a: GpuBuffer; b: GpuBuffer; output: GpuBuffer },
+  params: ElementwiseParams,
+): void {
+  const fields: UniformField[] = [['size', 'u32', params.size]];
+  const operator = id === 'Add' ? '+' : '*';
+  const pipeline = pipelineFor(context, id, () =>
+    linearShader(
+      fields,
+      [
+        ['a', 'read', 'f32'],
+        ['b', 'read', 'f32'],
+        ['outputs', 'read_write', 'f32'],
+      ],
+      'params.size',
+      `  outputs[index] = a[index] ${operator} b[index];`,
+    ),
+  );
+  encodeLinearPass(encoder, pipeline, fields, [buffers.a, buffers.b, buffers.output], params.size);
+}
+
+/**
+ * Records CopyColumns: source columns [sourceOffset, + columns) of rows of sourceStride values go to
+ * destination columns [destinationOffset, + columns) of rows of destinationStride values; the rest of
+ * destination is left alone (concatenation and its gradient).
+ *
+ * @example
+ * encodeCopyColumns(context, encoder, { source, destination }, copyParams);
+ */
+export function encodeCopyColumns(
+  context: WebGpuContext,
+  encoder: KernelEncoder,
+  buffers: { source: GpuBuffer; destination: GpuBuffer },
+  params: CopyColumnsParams,
+): void {
+  const fields: UniformField[] = [
+    ['rows', 'u32', params.rows],
+    ['columns', 'u32', params.columns],
+    ['sourceStride', 'u32', params.sourceStride],
+    ['sourceOffset', 'u32', params.sourceOffset],
+    ['destinationStride', 'u32', params.destinationStride],
+    ['destinationOffset', 'u32', params.destinationOffset],
+  ];
+  const body = `
+  let row = index / params.columns;
+  let column = index % params.columns;
+  destination[row * params.destinationStride + params.destinationOffset + column] =
+    source[row * params.sourceStride + params.sourceOffset + column];`;
+  const pipeline = pipelineFor(context, 'CopyColumns', () =>
+    linearShader(
+      fields,
+      [
+        ['source', 'read', 'f32'],
+        ['destination', 'read_write', 'f32'],
+      ],
+      'params.rows * params.columns',
+      body,
+    ),
+  );
+  encodeLinearPass(encoder, pipeline, fields, [buffers.source, buffers.destination], params.rows * params.columns);
 }
