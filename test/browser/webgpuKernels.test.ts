@@ -77,6 +77,8 @@ const KERNELS = [
   'AdagradUpdate',
   'SumOfSquares',
   'ClipGradient',
+  'Resize2D',
+  'Resize2DBackprop',
 ] as const;
 
 /** Serves the repository read-only on 127.0.0.1 (a secure context, which WebGPU needs). */

@@ -13,6 +13,7 @@ import { dropout } from '../../src/kernels/js/dropout.js';
 import { add, biasAdd, biasAddGrad, clipBiasAddGrad, copyColumns, multiply } from '../../src/kernels/js/elementwise.js';
 import { layerNorm, layerNormGrad } from '../../src/kernels/js/layerNorm.js';
 import { pow, powGrad } from '../../src/kernels/js/power.js';
+import { resize2d, resize2dBackprop } from '../../src/kernels/js/resize2d.js';
 import { zeroPad2d, zeroPad2dBackprop } from '../../src/kernels/js/zeroPad2d.js';
 import { matMul } from '../../src/kernels/js/matMul.js';
 import { maxPool2d, maxPool2dBackprop } from '../../src/kernels/js/maxPool2d.js';
@@ -31,7 +32,10 @@ import {
   type Conv2DParams,
   ceilWindowOutputSize,
   type FusedActivation,
+  NEAREST_ROUNDINGS,
   type Pool2DParams,
+  RESIZE_COORDINATES,
+  type Resize2DParams,
   windowOutputSize,
 } from '../../src/kernels/params.js';
 import {
@@ -64,6 +68,7 @@ import {
 } from '../../src/kernels/webgpu/elementwise.js';
 import { encodeLayerNorm, encodeLayerNormGrad } from '../../src/kernels/webgpu/layerNorm.js';
 import { encodePow, encodePowGrad } from '../../src/kernels/webgpu/power.js';
+import { encodeResize2D, encodeResize2DBackprop } from '../../src/kernels/webgpu/resize2d.js';
 import { encodeZeroPad2D, encodeZeroPad2DBackprop } from '../../src/kernels/webgpu/zeroPad2d.js';
 import type { GpuBuffer } from '../../src/kernels/webgpu/gpuTypes.js';
 import { KernelEncoder } from '../../src/kernels/webgpu/kernelEncoder.js';
@@ -1046,6 +1051,41 @@ async function moreOptimizerCases(context: WebGpuContext): Promise<void> {
   compare('SumOfSquares', `size ${size}`, results.squares!, squares, 0, 1e-5);
 }
 
+async function resizeCases(context: WebGpuContext): Promise<void> {
+  for (let draw = 0; draw < 12; draw++) {
+    const inH = integer(1, 6);
+    const inW = integer(1, 6);
+    const outH = draw % 3 === 0 ? inH * 2 : integer(1, 11);
+    const outW = draw % 3 === 0 ? inW * 2 : integer(1, 11);
+    const params: Resize2DParams = {
+      batch: integer(1, 2),
+      inH,
+      inW,
+      inC: integer(1, 4),
+      outH,
+      outW,
+      scaleH: Math.fround(outH / inH),
+      scaleW: Math.fround(outW / inW),
+      mode: draw % 2 === 0 ? 'bilinear' : 'nearest',
+      coordinates: RESIZE_COORDINATES[draw % RESIZE_COORDINATES.length]!,
+      nearestRounding: NEAREST_ROUNDINGS[draw % NEAREST_ROUNDINGS.length]!,
+    };
+    const input = randomArray(params.batch * inH * inW * params.inC);
+    const dOut = randomArray(params.batch * outH * outW * params.inC);
+    const expected = new Float32Array(dOut.length);
+    resize2d(input, expected, params);
+    const expectedDInput = new Float32Array(input.length);
+    resize2dBackprop(dOut, expectedDInput, params);
+    const initial = { input, dOut, output: unset(dOut.length), dInput: unset(input.length) };
+    const results = await runOnGpu(context, initial, ['output', 'dInput'], (encoder, buffers) => {
+      encodeResize2D(context, encoder, { input: buffers.input!, output: buffers.output! }, params);
+      encodeResize2DBackprop(context, encoder, { dOut: buffers.dOut!, dInput: buffers.dInput! }, params);
+    });
+    compare('Resize2D', JSON.stringify(params), results.output!, expected, 1e-6, 1e-6);
+    compare('Resize2DBackprop', JSON.stringify(params), results.dInput!, expectedDInput, 1e-6, 1e-5);
+  }
+}
+
 async function main(): Promise<PageResult> {
   let context: WebGpuContext;
   try {
@@ -1068,6 +1108,7 @@ async function main(): Promise<PageResult> {
   await broadcastCases(context);
   await layerNormCases(context);
   await moreOptimizerCases(context);
+  await resizeCases(context);
   const validation = await context.device.popErrorScope();
   if (validation !== null) return { error: `WebGPU validation error: ${validation.message}` };
   return { adapterName: context.adapterName, cases, poolCounts: { ...context.pool.counts } };

@@ -14,6 +14,7 @@ import type { GpuBuffer, GpuCommandEncoder, GpuComputePipeline } from './gpuType
  */
 export class KernelEncoder {
   readonly encoder: GpuCommandEncoder;
+  /** Uniforms and temporaries of this batch, back to the pool after submit. */
   private readonly uniforms: GpuBuffer[] = [];
   private isSubmitted = false;
 
@@ -25,6 +26,14 @@ export class KernelEncoder {
   uniform(data: ArrayBuffer): GpuBuffer {
     const buffer = this.context.pool.acquire(data.byteLength, 'uniform');
     this.context.device.queue.writeBuffer(buffer, 0, data);
+    this.uniforms.push(buffer);
+    return buffer;
+  }
+
+  /** A storage buffer holding `data` (a kernel's host-computed table), released after submit. */
+  temporary(data: Float32Array | Int32Array): GpuBuffer {
+    const buffer = this.context.pool.acquire(Math.max(data.byteLength, 4));
+    if (data.byteLength > 0) this.context.device.queue.writeBuffer(buffer, 0, data);
     this.uniforms.push(buffer);
     return buffer;
   }
