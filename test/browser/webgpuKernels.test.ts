@@ -18,7 +18,7 @@ const CHROMIUM = '/usr/bin/chromium';
 const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (Debian package chromium)`;
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
 
-/** The kernel ids the page covers, each asserted by one test below. */
+/** The kernel ids the page covers, each asserted by one test below, and the training run. */
 const KERNELS = [
   'MatMul',
   'Conv2D',
@@ -79,6 +79,8 @@ const KERNELS = [
   'ClipGradient',
   'Resize2D',
   'Resize2DBackprop',
+  // Not a kernel: five SGD steps of a small network, all kernels of a step in one command encoder.
+  'TrainingStep',
 ] as const;
 
 /** Serves the repository read-only on 127.0.0.1 (a secure context, which WebGPU needs). */

@@ -13,6 +13,7 @@ import { dropout } from '../../src/kernels/js/dropout.js';
 import { add, biasAdd, biasAddGrad, clipBiasAddGrad, copyColumns, multiply } from '../../src/kernels/js/elementwise.js';
 import { layerNorm, layerNormGrad } from '../../src/kernels/js/layerNorm.js';
 import { pow, powGrad } from '../../src/kernels/js/power.js';
+import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { resize2d, resize2dBackprop } from '../../src/kernels/js/resize2d.js';
 import { zeroPad2d, zeroPad2dBackprop } from '../../src/kernels/js/zeroPad2d.js';
 import { matMul } from '../../src/kernels/js/matMul.js';
@@ -56,6 +57,7 @@ import {
   encodeConv2DBackpropInput,
 } from '../../src/kernels/webgpu/conv2d.js';
 import { createWebGpuContext, type WebGpuContext, WebGpuUnavailableError } from '../../src/kernels/webgpu/device.js';
+import type { KernelId } from '../../src/kernels/ids.js';
 import { encodeBroadcastArithmetic, encodeReduceSumTo } from '../../src/kernels/webgpu/broadcast.js';
 import { encodeChannelShuffle } from '../../src/kernels/webgpu/channelShuffle.js';
 import { encodeDropout } from '../../src/kernels/webgpu/dropout.js';
@@ -69,6 +71,7 @@ import {
 import { encodeLayerNorm, encodeLayerNormGrad } from '../../src/kernels/webgpu/layerNorm.js';
 import { encodePow, encodePowGrad } from '../../src/kernels/webgpu/power.js';
 import { encodeResize2D, encodeResize2DBackprop } from '../../src/kernels/webgpu/resize2d.js';
+import { WEBGPU_KERNELS } from '../../src/kernels/webgpu/webgpuKernels.js';
 import { encodeZeroPad2D, encodeZeroPad2DBackprop } from '../../src/kernels/webgpu/zeroPad2d.js';
 import type { GpuBuffer } from '../../src/kernels/webgpu/gpuTypes.js';
 import { KernelEncoder } from '../../src/kernels/webgpu/kernelEncoder.js';
@@ -1086,6 +1089,123 @@ async function resizeCases(context: WebGpuContext): Promise<void> {
   }
 }
 
+/** Calls kernel `id` with named arguments (looked up in the step's storage) and a params record. */
+type KernelCall = (id: KernelId, names: readonly (string | null)[], params: object) => void;
+
+/**
+ * One SGD step of a tiny convolutional network, written once for both sides through `call`: conv 3x3
+ * (bias, fused ReLU) -> max pool 2x2 -> dense -> softmax cross-entropy, then the backward pass and the
+ * momentum updates of all four parameters. `step` names where this step's row losses go.
+ */
+function trainingStep(call: KernelCall, step: number): void {
+  const conv = {
+    batch: 4,
+    inH: 8,
+    inW: 8,
+    inC: 2,
+    outH: 8,
+    outW: 8,
+    outC: 4,
+    kH: 3,
+    kW: 3,
+    strideH: 1,
+    strideW: 1,
+    padTop: 1,
+    padBottom: 1,
+    padLeft: 1,
+    padRight: 1,
+  };
+  const pool = { ...conv, inC: 4, inH: 8, inW: 8, outH: 4, outW: 4, kH: 2, kW: 2, strideH: 2, strideW: 2 };
+  const noPadding = { padTop: 0, padBottom: 0, padLeft: 0, padRight: 0 };
+  const rows = { rows: 4, columns: 3 };
+  call('Conv2D', ['x', 'filter', 'convBias', 'activated'], { ...conv, activation: 'relu' });
+  call('MaxPool2D', ['activated', 'pooled', 'argmax'], { ...pool, ...noPadding });
+  call('MatMul', ['pooled', 'denseWeight', 'logits'], { m: 4, k: 64, n: 3, transposeA: false, transposeB: false });
+  call('BiasAdd', ['logits', 'denseBias', 'biased'], rows);
+  call('SoftmaxCrossEntropy', ['biased', 'targets', 'probabilities', `losses${step}`], rows);
+  call('SoftmaxCrossEntropyGrad', ['probabilities', 'targets', 'dLogits'], { ...rows, scale: 1 / 4 });
+  call('BiasAddGrad', ['dLogits', 'dDenseBias'], rows);
+  call('MatMul', ['pooled', 'dLogits', 'dDenseWeight'], { m: 64, k: 4, n: 3, transposeA: true, transposeB: false });
+  call('MatMul', ['dLogits', 'denseWeight', 'dPooled'], { m: 4, k: 3, n: 64, transposeA: false, transposeB: true });
+  call('MaxPool2DBackprop', ['dPooled', 'argmax', 'dActivated'], { ...pool, ...noPadding });
+  const clip = { rows: 4 * 8 * 8, columns: 4, min: 0, max: Infinity };
+  call('ClipBiasAddGrad', ['dActivated', 'activated', 'dConv', 'dConvBias'], clip);
+  call('Conv2DBackpropFilter', ['x', 'dConv', 'dFilter'], conv);
+  for (const [weight, size] of [
+    ['filter', 72],
+    ['convBias', 4],
+    ['denseWeight', 192],
+    ['denseBias', 3],
+  ] as const) {
+    const gradient = `d${weight[0]!.toUpperCase()}${weight.slice(1)}`;
+    const sgd = { size, learningRate: 0.1, momentum: 0.9, isNesterov: false, weightDecay: 1e-3 };
+    call('SgdUpdate', [weight, gradient, `${weight}Velocity`], sgd);
+  }
+}
+
+async function trainingCases(context: WebGpuContext): Promise<void> {
+  const steps = 5;
+  const storage: Record<string, TypedArray> = {
+    x: randomArray(4 * 8 * 8 * 2),
+    filter: randomArray(72, 0.5),
+    convBias: randomArray(4, 0.1),
+    denseWeight: randomArray(192, 0.3),
+    denseBias: new Float32Array(3),
+    targets: new Float32Array(12),
+    activated: new Float32Array(1024),
+    pooled: new Float32Array(64 * 4),
+    argmax: new Int32Array(64 * 4),
+    logits: new Float32Array(12),
+    biased: new Float32Array(12),
+    probabilities: new Float32Array(12),
+    dLogits: new Float32Array(12),
+    dDenseBias: new Float32Array(3),
+    dDenseWeight: new Float32Array(192),
+    dPooled: new Float32Array(256),
+    dActivated: new Float32Array(1024),
+    dConv: new Float32Array(1024),
+    dConvBias: new Float32Array(4),
+    dFilter: new Float32Array(72),
+    filterVelocity: new Float32Array(72),
+    convBiasVelocity: new Float32Array(4),
+    denseWeightVelocity: new Float32Array(192),
+    denseBiasVelocity: new Float32Array(3),
+  };
+  for (let row = 0; row < 4; row++) storage.targets![row * 3 + (row % 3)] = 1;
+  for (let step = 0; step < steps; step++) storage[`losses${step}`] = new Float32Array(4);
+  const gpu = Object.fromEntries(Object.entries(storage).map(([name, data]) => [name, uploadArray(context, data)]));
+  const cpu = Object.fromEntries(Object.entries(storage).map(([name, data]) => [name, data.slice()]));
+  const referenceKernels = referenceBackend.kernels as unknown as Record<KernelId, (...args: unknown[]) => void>;
+  const gpuKernels = WEBGPU_KERNELS as unknown as Record<KernelId, (...args: unknown[]) => void>;
+  for (let step = 0; step < steps; step++) {
+    trainingStep((id, names, params) => {
+      referenceKernels[id](...names.map((name) => (name === null ? null : cpu[name])), params);
+    }, step);
+    // One command encoder and one submit per step; nothing is read back until every step is queued.
+    const encoder = new KernelEncoder(context);
+    trainingStep((id, names, params) => {
+      gpuKernels[id](context, encoder, ...names.map((name) => (name === null ? null : gpu[name])), params);
+    }, step);
+    encoder.submit();
+  }
+  const read = [
+    ...Array.from({ length: steps }, (_, step) => `losses${step}`),
+    'filter',
+    'convBias',
+    'denseWeight',
+    'denseBias',
+  ];
+  for (const name of read) {
+    const data = await downloadArray(context, gpu[name]!, storage[name]!.length);
+    compare('TrainingStep', `${steps} SGD steps of conv-relu-pool-dense: ${name}`, data, cpu[name]!, 1e-5, 1e-4);
+  }
+  const totalLoss = (name: string) => Array.from(cpu[name]!).reduce((sum, value) => sum + value, 0);
+  const firstLoss = totalLoss('losses0');
+  const lastLoss = totalLoss(`losses${steps - 1}`);
+  compare('TrainingStep', 'the loss falls', [Math.min(lastLoss, firstLoss)], [lastLoss], 0, 0);
+  for (const buffer of Object.values(gpu)) context.pool.release(buffer);
+}
+
 async function main(): Promise<PageResult> {
   let context: WebGpuContext;
   try {
@@ -1109,6 +1229,7 @@ async function main(): Promise<PageResult> {
   await layerNormCases(context);
   await moreOptimizerCases(context);
   await resizeCases(context);
+  await trainingCases(context);
   const validation = await context.device.popErrorScope();
   if (validation !== null) return { error: `WebGPU validation error: ${validation.message}` };
   return { adapterName: context.adapterName, cases, poolCounts: { ...context.pool.counts } };

@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { KERNEL_IDS } from '../../src/kernels/ids.js';
 import { BufferPool, sizeClass } from '../../src/kernels/webgpu/bufferPool.js';
 import { createWebGpuContext, WebGpuUnavailableError } from '../../src/kernels/webgpu/device.js';
 import type { Gpu, GpuBuffer, GpuDevice } from '../../src/kernels/webgpu/gpuTypes.js';
@@ -15,6 +16,7 @@ import {
   uniformDeclaration,
   workgroupGrid,
 } from '../../src/kernels/webgpu/kernelEncoder.js';
+import { WEBGPU_KERNELS } from '../../src/kernels/webgpu/webgpuKernels.js';
 
 /** A device that records what it is asked to do and does nothing. */
 function fakeDevice() {
@@ -151,5 +153,9 @@ describe('WebGPU host side', () => {
     assert.throws(() => encoder.submit(), /submitted twice/);
     const reused = context.pool.acquire(16, 'uniform');
     assert.ok(reused === uniform || context.pool.counts.reused === 1, 'a uniform of the submitted batch is reused');
+  });
+
+  test('WEBGPU_KERNELS has one kernel for every kernel id, and nothing else', () => {
+    assert.deepEqual(Object.keys(WEBGPU_KERNELS).sort(), [...KERNEL_IDS].sort());
   });
 });
