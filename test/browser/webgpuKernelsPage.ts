@@ -52,6 +52,8 @@ import { encodeAvgPool2D, encodeAvgPool2DBackprop } from '../../src/kernels/webg
 import { encodeBatchNorm, encodeBatchNormGrad, encodeBatchNormStats } from '../../src/kernels/webgpu/batchNorm.js';
 import { downloadArray, uploadArray } from '../../src/kernels/webgpu/bufferPool.js';
 import {
+  type Conv2DAlgorithm,
+  conv2dAlgorithm,
   encodeConv2D,
   encodeConv2DBackpropFilter,
   encodeConv2DBackpropInput,
@@ -232,14 +234,15 @@ async function matMulCases(context: WebGpuContext): Promise<void> {
 }
 
 /** A random convolution geometry with outH, outW >= 1. */
-function convParams(isDepthwise: boolean): Conv2DParams {
+function convParams(kind: 'grouped' | 'depthwise' | 'wide'): Conv2DParams {
   for (;;) {
     const batch = integer(1, 2);
-    const inH = integer(1, 9);
-    const inW = integer(1, 9);
-    const groups = isDepthwise ? integer(1, 6) : pick([1, 1, 2, 3]);
-    const inC = isDepthwise ? groups : groups * integer(1, 4);
-    const outC = isDepthwise ? groups * integer(1, 2) : groups * integer(1, 5);
+    const inH = integer(1, kind === 'wide' ? 14 : 9);
+    const inW = integer(1, kind === 'wide' ? 14 : 9);
+    const groups = kind === 'depthwise' ? integer(1, 6) : kind === 'wide' ? 1 : pick([1, 1, 2, 3]);
+    const inC = kind === 'depthwise' ? groups : groups * integer(1, kind === 'wide' ? 9 : 4);
+    const outC =
+      kind === 'depthwise' ? groups * integer(1, 2) : kind === 'wide' ? integer(16, 70) : groups * integer(1, 5);
     const kH = integer(1, 3);
     const kW = integer(1, 3);
     const strideH = integer(1, 2);
@@ -288,8 +291,8 @@ const FUSED: (FusedActivation | undefined)[] = [
 ];
 
 async function convCases(context: WebGpuContext): Promise<void> {
-  for (let draw = 0; draw < 16; draw++) {
-    const base = convParams(draw % 4 === 3);
+  for (let draw = 0; draw < 24; draw++) {
+    const base = convParams(draw % 4 === 3 ? 'depthwise' : draw % 3 === 0 ? 'wide' : 'grouped');
     const activation = FUSED[draw % FUSED.length];
     const params: Conv2DParams = activation === undefined ? base : { ...base, activation };
     const { batch, inH, inW, inC, outH, outW, outC, kH, kW } = params;
@@ -307,24 +310,29 @@ async function convCases(context: WebGpuContext): Promise<void> {
     if (bias !== null) initial.bias = bias;
     if (residual !== null) initial.residual = residual;
     if (inputScale !== null) initial.inputScale = inputScale;
-    const { output } = await runOnGpu(context, initial, ['output'], (encoder, buffers) =>
-      encodeConv2D(
-        context,
-        encoder,
-        {
-          input: buffers.input!,
-          filter: buffers.filter!,
-          bias: buffers.bias ?? null,
-          output: buffers.output!,
-          residual: buffers.residual ?? null,
-          inputScale: buffers.inputScale ?? null,
-        },
-        params,
-      ),
-    );
-    const flags = `bias ${hasBias} residual ${residual !== null} scale ${inputScale !== null}`;
-    const label = `${JSON.stringify(params)} ${flags}`;
-    compare('Conv2D', label, output!, expected, 2e-5, 1e-5);
+    // Both algorithms where both apply (one group); the default choice first.
+    const algorithms: Conv2DAlgorithm[] = [conv2dAlgorithm(params)];
+    if ((params.groups ?? 1) === 1) algorithms.push(algorithms[0] === 'direct' ? 'implicitGemm' : 'direct');
+    for (const algorithm of algorithms) {
+      const { output } = await runOnGpu(context, initial, ['output'], (encoder, buffers) =>
+        encodeConv2D(
+          context,
+          encoder,
+          {
+            input: buffers.input!,
+            filter: buffers.filter!,
+            bias: buffers.bias ?? null,
+            output: buffers.output!,
+            residual: buffers.residual ?? null,
+            inputScale: buffers.inputScale ?? null,
+          },
+          params,
+          algorithm,
+        ),
+      );
+      const flags = `${algorithm} bias ${hasBias} residual ${residual !== null} scale ${inputScale !== null}`;
+      compare('Conv2D', `${JSON.stringify(params)} ${flags}`, output!, expected, 2e-5, 1e-5);
+    }
 
     const dOut = randomArray(outSize);
     const expectedDInput = new Float32Array(input.length);

@@ -2,8 +2,10 @@
 // reference takes them) and both gradients, on NHWC activations and [kH, kW, inC / groups, outC]
 // filters, with stride, padding, dilation and groups (depthwise included). The maths, and why dInput
 // is a convolution of dOut with the same filter, is derived in kernels/js/conv2d.ts. Here each
-// invocation gathers one value (no atomics): forward and dInput one per output, dFilter one workgroup
-// per filter value reducing over batch * outH * outW. Limits: direct loops, no im2col or Winograd yet.
+// invocation gathers one value (no atomics): forward (grouped, depthwise, narrow) and dInput one per
+// output, dFilter one workgroup per filter value reducing over batch * outH * outW; a forward pass of
+// one group and 16 or more output channels runs as an implicit GEMM (conv2dAlgorithm). Limits: the
+// gradients are direct loops; no Winograd.
 
 import { type Conv2DParams, fusedActivationOf } from '../params.js';
 import { fusedActivationShader } from './activations.js';
@@ -11,6 +13,7 @@ import type { WebGpuContext } from './device.js';
 import type { GpuBuffer } from './gpuTypes.js';
 import {
   encodeLinearPass,
+  encodePass,
   encodeReductionPass,
   type KernelEncoder,
   linearShader,
@@ -18,7 +21,10 @@ import {
   REDUCTION_WORKGROUP,
   reductionShader,
   type StorageBinding,
+  storageDeclarations,
   type UniformField,
+  uniformDeclaration,
+  WGSL_COMMON,
 } from './kernelEncoder.js';
 
 /** Buffers of a Conv2D call. */
@@ -62,7 +68,7 @@ function geometryFields(params: Conv2DParams): UniformField[] {
 
 /**
  * Records Conv2D: output = activation(conv(input * inputScale, filter) + bias + residual), the
- * reference's order of terms (kernels/js/conv2d.ts), one invocation per output value.
+ * reference's terms (kernels/js/conv2d.ts), by `algorithm` (default: conv2dAlgorithm's choice).
  *
  * @example
  * encodeConv2D(context, encoder, { input, filter, bias, output }, params); // params: Conv2DParams
@@ -72,6 +78,7 @@ export function encodeConv2D(
   encoder: KernelEncoder,
   buffers: Conv2DBuffers,
   params: Conv2DParams,
+  algorithm?: Conv2DAlgorithm,
 ): void {
   const activation = fusedActivationShader(fusedActivationOf(params.activation));
   const hasBias = buffers.bias !== null;
@@ -101,7 +108,21 @@ export function encodeConv2D(
   }
   bindings.push(['outputs', 'read_write', 'f32']);
   bound.push(buffers.output);
-  const key = `Conv2D:${hasBias}:${residual !== null}:${inputScale !== null}:${activation.key}`;
+  const variant = `${hasBias}:${residual !== null}:${inputScale !== null}:${activation.key}`;
+  const scaled = (value: string, channel: string) =>
+    inputScale === null ? value : `${value} * inputScale[image * params.inC + ${channel}]`;
+  if ((algorithm ?? conv2dAlgorithm(params)) === 'implicitGemm') {
+    const epilogue = `
+        var value = sums[i * 4 + j]${hasBias ? ' + bias[column]' : ''};
+        ${residual === null ? '' : 'value += residual[position * params.outC + column];'}
+        outputs[position * params.outC + column] = activate(value);`;
+    const source = () =>
+      implicitGemmShader(fields, bindings, scaled('inputs[inIndex]', 'channel'), epilogue, activation.source);
+    const pipeline = pipelineFor(context, `Conv2D:implicitGemm:${variant}`, source);
+    const positions = params.batch * params.outH * params.outW;
+    encodePass(encoder, pipeline, fields, bound, [Math.ceil(params.outC / BLOCK), Math.ceil(positions / BLOCK)]);
+    return;
+  }
   const count = params.batch * params.outH * params.outW * params.outC;
   const body = `
   let i = i32(index);
@@ -121,18 +142,14 @@ export function encodeConv2D(
       let inBase = ((image * params.inH + iy) * params.inW + ix) * params.inC + channelBase;
       let weightBase = (ky * params.kW + kx) * params.groupInC * params.outC + oc;
       for (var c = 0; c < params.groupInC; c++) {
-        ${
-          inputScale === null
-            ? 'let value = inputs[inBase + c];'
-            : 'let value = inputs[inBase + c] * inputScale[image * params.inC + channelBase + c];'
-        }
+        let value = ${scaled('inputs[inBase + c]', 'channelBase + c')};
         sum += value * weights[weightBase + c * params.outC];
       }
     }
   }
   ${residual === null ? '' : 'sum += residual[index];'}
   outputs[index] = activate(sum);`;
-  const pipeline = pipelineFor(context, key, () =>
+  const pipeline = pipelineFor(context, `Conv2D:direct:${variant}`, () =>
     linearShader(
       fields,
       bindings,
@@ -142,6 +159,101 @@ export function encodeConv2D(
     ),
   );
   encodeLinearPass(encoder, pipeline, fields, bound, count);
+}
+
+/** How Conv2D runs: one invocation per output value, or a tiled product of im2col(input) and the filter. */
+export type Conv2DAlgorithm = 'direct' | 'implicitGemm';
+
+const BLOCK = 64;
+const DEPTH = 16;
+
+/**
+ * The one place that picks Conv2D's algorithm. The implicit GEMM sees the convolution as the product
+ * of im2col(input) [batch * outH * outW, kH * kW * inC] and the filter [kH * kW * inC, outC], built
+ * tile by tile in workgroup memory and never stored (MatMul's 64 x 64 tiling, matMul.ts): each value
+ * is loaded from storage once per 64 outputs that use it, where the direct loop loads it once per
+ * output. It needs one group (a grouped filter is block-diagonal, mostly zeros as one product) and
+ * at least 16 output channels (a narrower filter would leave most of the 64-wide tile idle), and the
+ * positions must fit the grid's second axis.
+ */
+export function conv2dAlgorithm(params: Conv2DParams): Conv2DAlgorithm {
+  const positions = params.batch * params.outH * params.outW;
+  const isOneGroup = (params.groups ?? 1) === 1;
+  return isOneGroup && params.outC >= 16 && Math.ceil(positions / BLOCK) <= 65535 ? 'implicitGemm' : 'direct';
+}
+
+/**
+ * The implicit GEMM's source: rows are output positions, depth is (ky, kx, channel) in the filter's
+ * order, columns are output channels; `load` reads the input value at inIndex (of `channel`, image
+ * `image`), `epilogue` writes sums[i * 4 + j] of `position` and `column`.
+ */
+function implicitGemmShader(
+  fields: readonly UniformField[],
+  bindings: readonly StorageBinding[],
+  load: string,
+  epilogue: string,
+  helpers: string,
+): string {
+  return `${uniformDeclaration(fields)}${storageDeclarations(bindings)}${WGSL_COMMON}${helpers}
+var<workgroup> tileA: array<f32, ${BLOCK * DEPTH}>; // [position 0..63][depth 0..15]
+var<workgroup> tileB: array<f32, ${DEPTH * BLOCK}>; // [depth 0..15][channel 0..63]
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>,
+        @builtin(local_invocation_index) flat: u32) {
+  let positions = params.batch * params.outH * params.outW;
+  let depthTotal = params.kH * params.kW * params.inC;
+  let rowBase = i32(workgroup.y) * ${BLOCK};
+  let columnBase = i32(workgroup.x) * ${BLOCK};
+  var sums: array<f32, 16>;
+  for (var depthBase = 0; depthBase < depthTotal; depthBase += ${DEPTH}) {
+    for (var part = 0; part < 4; part++) {
+      let slot = i32(flat) + part * 256;
+      let position = rowBase + slot / ${DEPTH};
+      let depth = depthBase + slot % ${DEPTH};
+      var aValue = 0.0;
+      if (position < positions && depth < depthTotal) {
+        let ox = position % params.outW;
+        let oy = (position / params.outW) % params.outH;
+        let image = position / (params.outW * params.outH);
+        let channel = depth % params.inC;
+        let kx = (depth / params.inC) % params.kW;
+        let ky = depth / (params.inC * params.kW);
+        let iy = oy * params.strideH - params.padTop + ky * params.dilationH;
+        let ix = ox * params.strideW - params.padLeft + kx * params.dilationW;
+        if (iy >= 0 && iy < params.inH && ix >= 0 && ix < params.inW) {
+          let inIndex = ((image * params.inH + iy) * params.inW + ix) * params.inC + channel;
+          aValue = ${load};
+        }
+      }
+      tileA[slot] = aValue;
+      let column = columnBase + slot % ${BLOCK};
+      let depthB = depthBase + slot / ${BLOCK};
+      var bValue = 0.0;
+      if (column < params.outC && depthB < depthTotal) { bValue = weights[depthB * params.outC + column]; }
+      tileB[slot] = bValue;
+    }
+    workgroupBarrier();
+    for (var p = 0u; p < ${DEPTH}u; p++) {
+      var aColumn: array<f32, 4>;
+      for (var i = 0u; i < 4u; i++) { aColumn[i] = tileA[(local.y * 4u + i) * ${DEPTH}u + p]; }
+      for (var j = 0u; j < 4u; j++) {
+        let bValue = tileB[p * ${BLOCK}u + local.x * 4u + j];
+        for (var i = 0u; i < 4u; i++) { sums[i * 4u + j] += aColumn[i] * bValue; }
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0; i < 4; i++) {
+    let position = rowBase + i32(local.y) * 4 + i;
+    for (var j = 0; j < 4; j++) {
+      let column = columnBase + i32(local.x) * 4 + j;
+      if (position < positions && column < params.outC) {${epilogue}
+      }
+    }
+  }
+}
+`;
 }
 
 /** Buffers of a Conv2DBackpropInput call. */
