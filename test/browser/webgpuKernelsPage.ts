@@ -240,7 +240,8 @@ function convParams(kind: 'grouped' | 'depthwise' | 'wide'): Conv2DParams {
     const inH = integer(1, kind === 'wide' ? 14 : 9);
     const inW = integer(1, kind === 'wide' ? 14 : 9);
     const groups = kind === 'depthwise' ? integer(1, 6) : kind === 'wide' ? 1 : pick([1, 1, 2, 3]);
-    const inC = kind === 'depthwise' ? groups : groups * integer(1, kind === 'wide' ? 9 : 4);
+    const inC =
+      kind === 'depthwise' ? groups : kind === 'wide' ? pick([integer(1, 9), integer(16, 24)]) : groups * integer(1, 4);
     const outC =
       kind === 'depthwise' ? groups * integer(1, 2) : kind === 'wide' ? integer(16, 70) : groups * integer(1, 5);
     const kH = integer(1, 3);
@@ -337,17 +338,25 @@ async function convCases(context: WebGpuContext): Promise<void> {
     const dOut = randomArray(outSize);
     const expectedDInput = new Float32Array(input.length);
     conv2dBackpropInput(dOut, filter, expectedDInput, params);
+    const inputAlgorithms: Conv2DAlgorithm[] = [conv2dAlgorithm(params, 'backpropInput')];
+    if ((params.groups ?? 1) === 1) inputAlgorithms.push(inputAlgorithms[0] === 'direct' ? 'implicitGemm' : 'direct');
     const gradients = await runOnGpu(
       context,
-      { dOut, filter, dInput: unset(input.length), input, dFilter: unset(filter.length) },
-      ['dInput', 'dFilter'],
+      {
+        dOut,
+        filter,
+        dInput: unset(input.length),
+        otherDInput: unset(input.length),
+        input,
+        dFilter: unset(filter.length),
+      },
+      ['dInput', 'otherDInput', 'dFilter'],
       (encoder, buffers) => {
-        encodeConv2DBackpropInput(
-          context,
-          encoder,
-          { dOut: buffers.dOut!, filter: buffers.filter!, dInput: buffers.dInput! },
-          params,
-        );
+        inputAlgorithms.forEach((algorithm, index) => {
+          const dInput = index === 0 ? buffers.dInput! : buffers.otherDInput!;
+          const backpropBuffers = { dOut: buffers.dOut!, filter: buffers.filter!, dInput };
+          encodeConv2DBackpropInput(context, encoder, backpropBuffers, params, algorithm);
+        });
         encodeConv2DBackpropFilter(
           context,
           encoder,
@@ -356,7 +365,10 @@ async function convCases(context: WebGpuContext): Promise<void> {
         );
       },
     );
-    compare('Conv2DBackpropInput', JSON.stringify(base), gradients.dInput!, expectedDInput, 2e-5, 1e-5);
+    inputAlgorithms.forEach((algorithm, index) => {
+      const dInput = index === 0 ? gradients.dInput! : gradients.otherDInput!;
+      compare('Conv2DBackpropInput', `${JSON.stringify(base)} ${algorithm}`, dInput, expectedDInput, 2e-5, 1e-5);
+    });
     const expectedDFilter = new Float32Array(filter.length);
     conv2dBackpropFilter(input, dOut, expectedDFilter, params);
     compare('Conv2DBackpropFilter', JSON.stringify(base), gradients.dFilter!, expectedDFilter, 5e-5, 1e-5);

@@ -112,12 +112,31 @@ export function encodeConv2D(
   const scaled = (value: string, channel: string) =>
     inputScale === null ? value : `${value} * inputScale[image * params.inC + ${channel}]`;
   if ((algorithm ?? conv2dAlgorithm(params)) === 'implicitGemm') {
-    const epilogue = `
+    const gemm: ImplicitGemm = {
+      rows: 'params.batch * params.outH * params.outW',
+      depth: 'params.kH * params.kW * params.inC',
+      columns: 'params.outC',
+      // Depth runs over (ky, kx, channel) in the filter's order, so the b tile is the filter itself.
+      loadA: `
+          let ox = row % params.outW;
+          let oy = (row / params.outW) % params.outH;
+          let image = row / (params.outW * params.outH);
+          let channel = depth % params.inC;
+          let kx = (depth / params.inC) % params.kW;
+          let ky = depth / (params.inC * params.kW);
+          let iy = oy * params.strideH - params.padTop + ky * params.dilationH;
+          let ix = ox * params.strideW - params.padLeft + kx * params.dilationW;
+          if (iy >= 0 && iy < params.inH && ix >= 0 && ix < params.inW) {
+            let inIndex = ((image * params.inH + iy) * params.inW + ix) * params.inC + channel;
+            aValue = ${scaled('inputs[inIndex]', 'channel')};
+          }`,
+      loadB: 'weights[depth * params.outC + column]',
+      store: `
         var value = sums[i * 4 + j]${hasBias ? ' + bias[column]' : ''};
-        ${residual === null ? '' : 'value += residual[position * params.outC + column];'}
-        outputs[position * params.outC + column] = activate(value);`;
-    const source = () =>
-      implicitGemmShader(fields, bindings, scaled('inputs[inIndex]', 'channel'), epilogue, activation.source);
+        ${residual === null ? '' : 'value += residual[row * params.outC + column];'}
+        outputs[row * params.outC + column] = activate(value);`,
+    };
+    const source = () => implicitGemmShader(fields, bindings, gemm, activation.source);
     const pipeline = pipelineFor(context, `Conv2D:implicitGemm:${variant}`, source);
     const positions = params.batch * params.outH * params.outW;
     encodePass(encoder, pipeline, fields, bound, [Math.ceil(params.outC / BLOCK), Math.ceil(positions / BLOCK)]);
@@ -168,69 +187,78 @@ const BLOCK = 64;
 const DEPTH = 16;
 
 /**
- * The one place that picks Conv2D's algorithm. The implicit GEMM sees the convolution as the product
- * of im2col(input) [batch * outH * outW, kH * kW * inC] and the filter [kH * kW * inC, outC], built
- * tile by tile in workgroup memory and never stored (MatMul's 64 x 64 tiling, matMul.ts): each value
- * is loaded from storage once per 64 outputs that use it, where the direct loop loads it once per
- * output. It needs one group (a grouped filter is block-diagonal, mostly zeros as one product) and
- * at least 16 output channels (a narrower filter would leave most of the 64-wide tile idle), and the
- * positions must fit the grid's second axis.
+ * The one place that picks the algorithm of Conv2D and of Conv2DBackpropInput. The implicit GEMM
+ * sees the forward convolution as the product of im2col(input) [batch * outH * outW, kH * kW * inC]
+ * and the filter [kH * kW * inC, outC], and the input gradient as that of the gathered dOut
+ * [batch * inH * inW, kH * kW * outC] (zero where no output reads the pixel through that tap) and the
+ * filter's taps transposed [kH * kW * outC, inC]; built tile by tile in workgroup memory and never
+ * stored (MatMul's 64 x 64 tiling, matMul.ts), so each value is loaded from storage once per 64
+ * results that use it, where the direct loop loads it once per result. It needs one group (a
+ * grouped filter is block-diagonal, mostly zeros as one product), at least 16 result channels (a
+ * narrower product would leave most of the 64-wide tile idle), and positions that fit the grid.
  */
-export function conv2dAlgorithm(params: Conv2DParams): Conv2DAlgorithm {
-  const positions = params.batch * params.outH * params.outW;
+export function conv2dAlgorithm(params: Conv2DParams, pass: 'forward' | 'backpropInput' = 'forward'): Conv2DAlgorithm {
+  const isForward = pass === 'forward';
+  const positions = params.batch * (isForward ? params.outH * params.outW : params.inH * params.inW);
+  const columns = isForward ? params.outC : params.inC;
   const isOneGroup = (params.groups ?? 1) === 1;
-  return isOneGroup && params.outC >= 16 && Math.ceil(positions / BLOCK) <= 65535 ? 'implicitGemm' : 'direct';
+  return isOneGroup && columns >= 16 && Math.ceil(positions / BLOCK) <= 65535 ? 'implicitGemm' : 'direct';
+}
+
+/** The parts of an implicit GEMM (see conv2dAlgorithm): WGSL for the sizes, the two tile loads and the store. */
+interface ImplicitGemm {
+  /** Rows (i32 expression): output positions forward, input positions for the input gradient. */
+  rows: string;
+  /** Depth of the product (i32 expression), summed over. */
+  depth: string;
+  /** Columns (i32 expression): output channels forward, input channels for the input gradient. */
+  columns: string;
+  /** Statements setting `aValue` from `row` and `depth` (both in range), left 0 where the tap is padding. */
+  loadA: string;
+  /** An expression of `depth` and `column` (both in range). */
+  loadB: string;
+  /** Statements storing sums[i * 4 + j], the value at `row` and `column` (both in range). */
+  store: string;
 }
 
 /**
- * The implicit GEMM's source: rows are output positions, depth is (ky, kx, channel) in the filter's
- * order, columns are output channels; `load` reads the input value at inIndex (of `channel`, image
- * `image`), `epilogue` writes sums[i * 4 + j] of `position` and `column`.
+ * An implicit GEMM's source: MatMul's tiling (matMul.ts), with the a and b tiles gathered by the
+ * loaders instead of read from stored matrices.
  */
 function implicitGemmShader(
   fields: readonly UniformField[],
   bindings: readonly StorageBinding[],
-  load: string,
-  epilogue: string,
-  helpers: string,
+  gemm: ImplicitGemm,
+  helpers = '',
 ): string {
   return `${uniformDeclaration(fields)}${storageDeclarations(bindings)}${WGSL_COMMON}${helpers}
-var<workgroup> tileA: array<f32, ${BLOCK * DEPTH}>; // [position 0..63][depth 0..15]
-var<workgroup> tileB: array<f32, ${DEPTH * BLOCK}>; // [depth 0..15][channel 0..63]
+var<workgroup> tileA: array<f32, ${BLOCK * DEPTH}>; // [row 0..63][depth 0..15]
+var<workgroup> tileB: array<f32, ${DEPTH * BLOCK}>; // [depth 0..15][column 0..63]
 
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>,
         @builtin(local_invocation_index) flat: u32) {
-  let positions = params.batch * params.outH * params.outW;
-  let depthTotal = params.kH * params.kW * params.inC;
+  let rows = ${gemm.rows};
+  let depthTotal = ${gemm.depth};
+  let columns = ${gemm.columns};
   let rowBase = i32(workgroup.y) * ${BLOCK};
   let columnBase = i32(workgroup.x) * ${BLOCK};
   var sums: array<f32, 16>;
   for (var depthBase = 0; depthBase < depthTotal; depthBase += ${DEPTH}) {
     for (var part = 0; part < 4; part++) {
       let slot = i32(flat) + part * 256;
-      let position = rowBase + slot / ${DEPTH};
-      let depth = depthBase + slot % ${DEPTH};
       var aValue = 0.0;
-      if (position < positions && depth < depthTotal) {
-        let ox = position % params.outW;
-        let oy = (position / params.outW) % params.outH;
-        let image = position / (params.outW * params.outH);
-        let channel = depth % params.inC;
-        let kx = (depth / params.inC) % params.kW;
-        let ky = depth / (params.inC * params.kW);
-        let iy = oy * params.strideH - params.padTop + ky * params.dilationH;
-        let ix = ox * params.strideW - params.padLeft + kx * params.dilationW;
-        if (iy >= 0 && iy < params.inH && ix >= 0 && ix < params.inW) {
-          let inIndex = ((image * params.inH + iy) * params.inW + ix) * params.inC + channel;
-          aValue = ${load};
+      {
+        let row = rowBase + slot / ${DEPTH};
+        let depth = depthBase + slot % ${DEPTH};
+        if (row < rows && depth < depthTotal) {${gemm.loadA}
         }
       }
       tileA[slot] = aValue;
       let column = columnBase + slot % ${BLOCK};
-      let depthB = depthBase + slot / ${BLOCK};
+      let depth = depthBase + slot / ${BLOCK};
       var bValue = 0.0;
-      if (column < params.outC && depthB < depthTotal) { bValue = weights[depthB * params.outC + column]; }
+      if (column < columns && depth < depthTotal) { bValue = ${gemm.loadB}; }
       tileB[slot] = bValue;
     }
     workgroupBarrier();
@@ -245,10 +273,10 @@ fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_i
     workgroupBarrier();
   }
   for (var i = 0; i < 4; i++) {
-    let position = rowBase + i32(local.y) * 4 + i;
+    let row = rowBase + i32(local.y) * 4 + i;
     for (var j = 0; j < 4; j++) {
       let column = columnBase + i32(local.x) * 4 + j;
-      if (position < positions && column < params.outC) {${epilogue}
+      if (row < rows && column < columns) {${gemm.store}
       }
     }
   }
@@ -268,7 +296,8 @@ export interface Conv2DBackpropInputBuffers {
 
 /**
  * Records Conv2DBackpropInput: each dInput value gathers dOut * filter over the (output, tap) pairs
- * that read it in the forward pass: oy = (iy + padTop - ky * dilationH) / strideH where that divides.
+ * that read it in the forward pass: oy = (iy + padTop - ky * dilationH) / strideH where that divides;
+ * by `algorithm` (default: conv2dAlgorithm's choice for the input gradient).
  *
  * @example
  * encodeConv2DBackpropInput(context, encoder, { dOut, filter, dInput }, params);
@@ -278,8 +307,54 @@ export function encodeConv2DBackpropInput(
   encoder: KernelEncoder,
   buffers: Conv2DBackpropInputBuffers,
   params: Conv2DParams,
+  algorithm?: Conv2DAlgorithm,
 ): void {
   const fields = geometryFields(params);
+  const bindings: StorageBinding[] = [
+    ['dOut', 'read', 'f32'],
+    ['weights', 'read', 'f32'],
+    ['dInput', 'read_write', 'f32'],
+  ];
+  const bound = [buffers.dOut, buffers.filter, buffers.dInput];
+  if ((algorithm ?? conv2dAlgorithm(params, 'backpropInput')) === 'implicitGemm') {
+    const gemm: ImplicitGemm = {
+      rows: 'params.batch * params.inH * params.inW',
+      depth: 'params.kH * params.kW * params.outC',
+      columns: 'params.inC',
+      loadA: `
+          let ix = row % params.inW;
+          let iy = (row / params.inW) % params.inH;
+          let image = row / (params.inW * params.inH);
+          let m = depth % params.outC;
+          let kx = (depth / params.outC) % params.kW;
+          let ky = depth / (params.outC * params.kW);
+          let rowOffset = iy + params.padTop - ky * params.dilationH;
+          let columnOffset = ix + params.padLeft - kx * params.dilationW;
+          if (rowOffset >= 0 && columnOffset >= 0 && rowOffset % params.strideH == 0 &&
+              columnOffset % params.strideW == 0) {
+            let oy = rowOffset / params.strideH;
+            let ox = columnOffset / params.strideW;
+            if (oy < params.outH && ox < params.outW) {
+              aValue = dOut[((image * params.outH + oy) * params.outW + ox) * params.outC + m];
+            }
+          }`,
+      loadB: 'tapWeight(depth, column)',
+      store: `
+        dInput[row * params.inC + column] = sums[i * 4 + j];`,
+    };
+    const tapWeight = `
+fn tapWeight(depth: i32, column: i32) -> f32 {
+  let tap = depth / params.outC;
+  return weights[(tap * params.inC + column) * params.outC + depth % params.outC];
+}
+`;
+    const pipeline = pipelineFor(context, 'Conv2DBackpropInput:implicitGemm', () =>
+      implicitGemmShader(fields, bindings, gemm, tapWeight),
+    );
+    const positions = params.batch * params.inH * params.inW;
+    encodePass(encoder, pipeline, fields, bound, [Math.ceil(params.inC / BLOCK), Math.ceil(positions / BLOCK)]);
+    return;
+  }
   const count = params.batch * params.inH * params.inW * params.inC;
   const body = `
   let i = i32(index);
@@ -309,19 +384,10 @@ export function encodeConv2DBackpropInput(
     }
   }
   dInput[index] = sum;`;
-  const pipeline = pipelineFor(context, 'Conv2DBackpropInput', () =>
-    linearShader(
-      fields,
-      [
-        ['dOut', 'read', 'f32'],
-        ['weights', 'read', 'f32'],
-        ['dInput', 'read_write', 'f32'],
-      ],
-      'u32(params.batch * params.inH * params.inW * params.inC)',
-      body,
-    ),
+  const pipeline = pipelineFor(context, 'Conv2DBackpropInput:direct', () =>
+    linearShader(fields, bindings, 'u32(params.batch * params.inH * params.inW * params.inC)', body),
   );
-  encodeLinearPass(encoder, pipeline, fields, [buffers.dOut, buffers.filter, buffers.dInput], count);
+  encodeLinearPass(encoder, pipeline, fields, bound, count);
 }
 
 /** Buffers of a Conv2DBackpropFilter call. */
