@@ -127,7 +127,7 @@ describe('WebGPU kernels in headless Chromium (SwiftShader)', { skip }, () => {
       await page.waitForFunction(
         () => (window as unknown as { webgpuResult?: unknown }).webgpuResult !== undefined,
         null,
-        { timeout: 50_000 },
+        { timeout: 90_000 },
       );
       result = await page.evaluate(() => (window as unknown as { webgpuResult: PageResult }).webgpuResult);
       assert.deepEqual(errors, [], 'no page errors');

@@ -34,6 +34,7 @@ export interface GpuLimits {
   readonly maxComputeWorkgroupStorageSize: number;
 }
 
+/** GPUBuffer: storage on the device, mappable for readback where made with MAP_READ. */
 export interface GpuBuffer {
   readonly size: number;
   readonly usage: number;
@@ -43,20 +44,25 @@ export interface GpuBuffer {
   destroy(): void;
 }
 
+/** GPUShaderModule: compiled WGSL. */
 export interface GpuShaderModule {
   getCompilationInfo?(): Promise<{ messages: readonly { type: string; message: string; lineNum: number }[] }>;
 }
 
+/** GPUBindGroupLayout, here always a pipeline's 'auto' layout. */
 export interface GpuBindGroupLayout {
   readonly label?: string;
 }
 
+/** GPUComputePipeline. */
 export interface GpuComputePipeline {
   getBindGroupLayout(index: number): GpuBindGroupLayout;
 }
 
+/** GPUBindGroup: the buffers bound to one pass. */
 export type GpuBindGroup = object;
 
+/** GPUComputePassEncoder: one kernel call's pass. */
 export interface GpuComputePassEncoder {
   setPipeline(pipeline: GpuComputePipeline): void;
   setBindGroup(index: number, group: GpuBindGroup): void;
@@ -64,8 +70,10 @@ export interface GpuComputePassEncoder {
   end(): void;
 }
 
+/** GPUCommandBuffer: a finished encoder, ready to submit. */
 export type GpuCommandBuffer = object;
 
+/** GPUCommandEncoder: records passes and copies for one submit. */
 export interface GpuCommandEncoder {
   beginComputePass(descriptor?: { label?: string }): GpuComputePassEncoder;
   copyBufferToBuffer(
@@ -79,16 +87,19 @@ export interface GpuCommandEncoder {
   finish(): GpuCommandBuffer;
 }
 
+/** GPUQueue: submits, and writes that land before any later submit. */
 export interface GpuQueue {
   submit(commandBuffers: readonly GpuCommandBuffer[]): void;
   writeBuffer(buffer: GpuBuffer, offset: number, data: ArrayBufferView | ArrayBuffer): void;
   onSubmittedWorkDone(): Promise<void>;
 }
 
+/** GPUError, from popErrorScope. */
 export interface GpuError {
   readonly message: string;
 }
 
+/** GPUDevice: the open device every kernel records onto. */
 export interface GpuDevice {
   readonly limits: GpuLimits;
   readonly queue: GpuQueue;
