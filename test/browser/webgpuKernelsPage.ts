@@ -340,6 +340,8 @@ async function convCases(context: WebGpuContext): Promise<void> {
     conv2dBackpropInput(dOut, filter, expectedDInput, params);
     const inputAlgorithms: Conv2DAlgorithm[] = [conv2dAlgorithm(params, 'backpropInput')];
     if ((params.groups ?? 1) === 1) inputAlgorithms.push(inputAlgorithms[0] === 'direct' ? 'implicitGemm' : 'direct');
+    const filterAlgorithms: Conv2DAlgorithm[] = [conv2dAlgorithm(params, 'backpropFilter')];
+    if ((params.groups ?? 1) === 1) filterAlgorithms.push(filterAlgorithms[0] === 'direct' ? 'implicitGemm' : 'direct');
     const gradients = await runOnGpu(
       context,
       {
@@ -349,20 +351,20 @@ async function convCases(context: WebGpuContext): Promise<void> {
         otherDInput: unset(input.length),
         input,
         dFilter: unset(filter.length),
+        otherDFilter: unset(filter.length),
       },
-      ['dInput', 'otherDInput', 'dFilter'],
+      ['dInput', 'otherDInput', 'dFilter', 'otherDFilter'],
       (encoder, buffers) => {
         inputAlgorithms.forEach((algorithm, index) => {
           const dInput = index === 0 ? buffers.dInput! : buffers.otherDInput!;
           const backpropBuffers = { dOut: buffers.dOut!, filter: buffers.filter!, dInput };
           encodeConv2DBackpropInput(context, encoder, backpropBuffers, params, algorithm);
         });
-        encodeConv2DBackpropFilter(
-          context,
-          encoder,
-          { input: buffers.input!, dOut: buffers.dOut!, dFilter: buffers.dFilter! },
-          params,
-        );
+        filterAlgorithms.forEach((algorithm, index) => {
+          const dFilter = index === 0 ? buffers.dFilter! : buffers.otherDFilter!;
+          const backpropBuffers = { input: buffers.input!, dOut: buffers.dOut!, dFilter };
+          encodeConv2DBackpropFilter(context, encoder, backpropBuffers, params, algorithm);
+        });
       },
     );
     inputAlgorithms.forEach((algorithm, index) => {
@@ -371,8 +373,41 @@ async function convCases(context: WebGpuContext): Promise<void> {
     });
     const expectedDFilter = new Float32Array(filter.length);
     conv2dBackpropFilter(input, dOut, expectedDFilter, params);
-    compare('Conv2DBackpropFilter', JSON.stringify(base), gradients.dFilter!, expectedDFilter, 5e-5, 1e-5);
+    filterAlgorithms.forEach((algorithm, index) => {
+      const dFilter = index === 0 ? gradients.dFilter! : gradients.otherDFilter!;
+      compare('Conv2DBackpropFilter', `${JSON.stringify(base)} ${algorithm}`, dFilter, expectedDFilter, 5e-5, 1e-5);
+    });
   }
+}
+
+/** The filter gradient over 3,072 positions: the split-K GEMM sums 12 chunks of 256 in a second pass. */
+async function splitFilterGradientCase(context: WebGpuContext): Promise<void> {
+  const params: Conv2DParams = {
+    batch: 3,
+    inH: 32,
+    inW: 32,
+    inC: 8,
+    outH: 32,
+    outW: 32,
+    outC: 16,
+    kH: 3,
+    kW: 3,
+    strideH: 1,
+    strideW: 1,
+    padTop: 1,
+    padBottom: 1,
+    padLeft: 1,
+    padRight: 1,
+  };
+  const input = randomArray(3 * 32 * 32 * 8);
+  const dOut = randomArray(3 * 32 * 32 * 16);
+  const expected = new Float32Array(3 * 3 * 8 * 16);
+  conv2dBackpropFilter(input, dOut, expected, params);
+  const { dFilter } = await runOnGpu(context, { input, dOut, dFilter: unset(expected.length) }, ['dFilter'], (e, b) =>
+    encodeConv2DBackpropFilter(context, e, { input: b.input!, dOut: b.dOut!, dFilter: b.dFilter! }, params),
+  );
+  const label = `${JSON.stringify(params)} ${conv2dAlgorithm(params, 'backpropFilter')}, 12 splits`;
+  compare('Conv2DBackpropFilter', label, dFilter!, expected, 2e-4, 1e-5);
 }
 
 function poolParams(): Pool2DParams {
@@ -1237,6 +1272,7 @@ async function main(): Promise<PageResult> {
   context.device.pushErrorScope('validation');
   await matMulCases(context);
   await convCases(context);
+  await splitFilterGradientCase(context);
   await poolCases(context);
   await biasCases(context);
   await activationCases(context);

@@ -3,9 +3,9 @@
 // filters, with stride, padding, dilation and groups (depthwise included). The maths, and why dInput
 // is a convolution of dOut with the same filter, is derived in kernels/js/conv2d.ts. Here each
 // invocation gathers one value (no atomics): forward (grouped, depthwise, narrow) and dInput one per
-// output, dFilter one workgroup per filter value reducing over batch * outH * outW; a forward pass of
-// one group and 16 or more output channels runs as an implicit GEMM (conv2dAlgorithm). Limits: the
-// gradients are direct loops; no Winograd.
+// output, dFilter one workgroup per filter value reducing over batch * outH * outW; with one group and
+// 16 or more result channels all three run as implicit GEMMs instead (conv2dAlgorithm). Limits: no
+// Winograd; grouped and depthwise layers take the direct loops.
 
 import { type Conv2DParams, fusedActivationOf } from '../params.js';
 import { fusedActivationShader } from './activations.js';
@@ -187,20 +187,28 @@ const BLOCK = 64;
 const DEPTH = 16;
 
 /**
- * The one place that picks the algorithm of Conv2D and of Conv2DBackpropInput. The implicit GEMM
+ * The one place that picks the algorithm of Conv2D and its two gradients. The implicit GEMM
  * sees the forward convolution as the product of im2col(input) [batch * outH * outW, kH * kW * inC]
  * and the filter [kH * kW * inC, outC], and the input gradient as that of the gathered dOut
  * [batch * inH * inW, kH * kW * outC] (zero where no output reads the pixel through that tap) and the
- * filter's taps transposed [kH * kW * outC, inC]; built tile by tile in workgroup memory and never
+ * filter's taps transposed [kH * kW * outC, inC], and the filter gradient as im2col(input) transposed
+ * [kH * kW * inC, batch * outH * outW] times dOut [batch * outH * outW, outC], its long depth split
+ * over workgroups (split-K) and the splits summed by a second pass; built tile by tile in workgroup memory and never
  * stored (MatMul's 64 x 64 tiling, matMul.ts), so each value is loaded from storage once per 64
  * results that use it, where the direct loop loads it once per result. It needs one group (a
  * grouped filter is block-diagonal, mostly zeros as one product), at least 16 result channels (a
  * narrower product would leave most of the 64-wide tile idle), and positions that fit the grid.
  */
-export function conv2dAlgorithm(params: Conv2DParams, pass: 'forward' | 'backpropInput' = 'forward'): Conv2DAlgorithm {
-  const isForward = pass === 'forward';
-  const positions = params.batch * (isForward ? params.outH * params.outW : params.inH * params.inW);
-  const columns = isForward ? params.outC : params.inC;
+export function conv2dAlgorithm(
+  params: Conv2DParams,
+  pass: 'forward' | 'backpropInput' | 'backpropFilter' = 'forward',
+): Conv2DAlgorithm {
+  const isInput = pass === 'backpropInput';
+  const positions =
+    pass === 'backpropFilter'
+      ? params.kH * params.kW * params.inC
+      : params.batch * (isInput ? params.inH * params.inW : params.outH * params.outW);
+  const columns = isInput ? params.inC : params.outC;
   const isOneGroup = (params.groups ?? 1) === 1;
   return isOneGroup && columns >= 16 && Math.ceil(positions / BLOCK) <= 65535 ? 'implicitGemm' : 'direct';
 }
@@ -217,8 +225,10 @@ interface ImplicitGemm {
   loadA: string;
   /** An expression of `depth` and `column` (both in range). */
   loadB: string;
-  /** Statements storing sums[i * 4 + j], the value at `row` and `column` (both in range). */
+  /** Statements storing sums[i * 4 + j], the value at `row` and `column` (both in range) of split `split`. */
   store: string;
+  /** Split-K: the depth each workgroup.z sums (i32 expression, a multiple of 16); absent: all of it. */
+  chunk?: string;
 }
 
 /**
@@ -239,12 +249,14 @@ var<workgroup> tileB: array<f32, ${DEPTH * BLOCK}>; // [depth 0..15][column 0..6
 fn main(@builtin(workgroup_id) workgroup: vec3<u32>, @builtin(local_invocation_id) local: vec3<u32>,
         @builtin(local_invocation_index) flat: u32) {
   let rows = ${gemm.rows};
-  let depthTotal = ${gemm.depth};
   let columns = ${gemm.columns};
+  let split = i32(workgroup.z);
+  let depthBegin = ${gemm.chunk === undefined ? '0' : `split * ${gemm.chunk}`};
+  let depthTotal = ${gemm.chunk === undefined ? gemm.depth : `min(${gemm.depth}, depthBegin + ${gemm.chunk})`};
   let rowBase = i32(workgroup.y) * ${BLOCK};
   let columnBase = i32(workgroup.x) * ${BLOCK};
   var sums: array<f32, 16>;
-  for (var depthBase = 0; depthBase < depthTotal; depthBase += ${DEPTH}) {
+  for (var depthBase = depthBegin; depthBase < depthTotal; depthBase += ${DEPTH}) {
     for (var part = 0; part < 4; part++) {
       let slot = i32(flat) + part * 256;
       var aValue = 0.0;
@@ -412,10 +424,15 @@ export function encodeConv2DBackpropFilter(
   encoder: KernelEncoder,
   buffers: Conv2DBackpropFilterBuffers,
   params: Conv2DParams,
+  algorithm?: Conv2DAlgorithm,
 ): void {
-  const fields = geometryFields(params);
   const groups = params.groups ?? 1;
   const count = params.kH * params.kW * (params.inC / groups) * params.outC;
+  if ((algorithm ?? conv2dAlgorithm(params, 'backpropFilter')) === 'implicitGemm') {
+    encodeConv2DBackpropFilterGemm(context, encoder, buffers, params);
+    return;
+  }
+  const fields = geometryFields(params);
   const body = `
   let s = i32(slot);
   let oc = s % params.outC;
@@ -438,7 +455,7 @@ export function encodeConv2DBackpropFilter(
   }
   let total = workgroupSum(local, sum);
   if (local == 0u) { dFilter[slot] = total; }`;
-  const pipeline = pipelineFor(context, 'Conv2DBackpropFilter', () =>
+  const pipeline = pipelineFor(context, 'Conv2DBackpropFilter:direct', () =>
     reductionShader(
       fields,
       [
@@ -451,4 +468,74 @@ export function encodeConv2DBackpropFilter(
     ),
   );
   encodeReductionPass(encoder, pipeline, fields, [buffers.input, buffers.dOut, buffers.dFilter], count);
+}
+
+/**
+ * The filter gradient as a split-K implicit GEMM (see conv2dAlgorithm): rows are the filter's
+ * (ky, kx, channel), columns the output channels, depth the positions. Each of `splits` workgroup
+ * layers sums its chunk of positions into scratch [splits, rows, outC]; a second pass adds the splits
+ * in order. With one split the GEMM writes dFilter directly.
+ */
+function encodeConv2DBackpropFilterGemm(
+  context: WebGpuContext,
+  encoder: KernelEncoder,
+  buffers: Conv2DBackpropFilterBuffers,
+  params: Conv2DParams,
+): void {
+  const rows = params.kH * params.kW * params.inC;
+  const positions = params.batch * params.outH * params.outW;
+  const tiles = Math.ceil(rows / BLOCK) * Math.ceil(params.outC / BLOCK);
+  // Enough workgroups to fill a GPU (about 256), each summing at least 256 positions.
+  const splits = Math.max(1, Math.min(Math.ceil(positions / 256), Math.ceil(256 / tiles), 65535));
+  const chunk = Math.ceil(positions / splits / DEPTH) * DEPTH;
+  const fields: UniformField[] = [...geometryFields(params), ['chunk', 'i32', chunk], ['splits', 'i32', splits]];
+  const target = splits === 1 ? buffers.dFilter : encoder.scratch(splits * rows * params.outC * 4);
+  const gemm: ImplicitGemm = {
+    rows: 'params.kH * params.kW * params.inC',
+    depth: 'params.batch * params.outH * params.outW',
+    columns: 'params.outC',
+    chunk: 'params.chunk',
+    loadA: `
+          let channel = row % params.inC;
+          let kx = (row / params.inC) % params.kW;
+          let ky = row / (params.inC * params.kW);
+          let ox = depth % params.outW;
+          let oy = (depth / params.outW) % params.outH;
+          let image = depth / (params.outW * params.outH);
+          let iy = oy * params.strideH - params.padTop + ky * params.dilationH;
+          let ix = ox * params.strideW - params.padLeft + kx * params.dilationW;
+          if (iy >= 0 && iy < params.inH && ix >= 0 && ix < params.inW) {
+            aValue = inputs[((image * params.inH + iy) * params.inW + ix) * params.inC + channel];
+          }`,
+    loadB: 'dOut[depth * params.outC + column]',
+    store: `
+        partials[(split * rows + row) * params.outC + column] = sums[i * 4 + j];`,
+  };
+  const bindings: StorageBinding[] = [
+    ['inputs', 'read', 'f32'],
+    ['dOut', 'read', 'f32'],
+    ['partials', 'read_write', 'f32'],
+  ];
+  const pipeline = pipelineFor(context, 'Conv2DBackpropFilter:implicitGemm', () =>
+    implicitGemmShader(fields, bindings, gemm),
+  );
+  const grid = [Math.ceil(params.outC / BLOCK), Math.ceil(rows / BLOCK), splits] as const;
+  encodePass(encoder, pipeline, fields, [buffers.input, buffers.dOut, target], grid);
+  if (splits === 1) return;
+  const sumPipeline = pipelineFor(context, 'Conv2DBackpropFilter:splits', () =>
+    linearShader(
+      fields,
+      [
+        ['partials', 'read', 'f32'],
+        ['dFilter', 'read_write', 'f32'],
+      ],
+      'u32(params.kH * params.kW * params.inC * params.outC)',
+      `
+  let size = u32(params.kH * params.kW * params.inC * params.outC);
+  var sum = 0.0;
+  for (var split = 0u; split < u32(params.splits); split++) { sum += partials[split * size + index]; }
+  dFilter[index] = sum;`,
+    ),
+  );
+  encodeLinearPass(encoder, sumPipeline, fields, [target, buffers.dFilter], rows * params.outC);
 }

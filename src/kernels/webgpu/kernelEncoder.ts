@@ -38,6 +38,13 @@ export class KernelEncoder {
     return buffer;
   }
 
+  /** A storage buffer of at least `byteLength` bytes, contents unspecified, released after submit. */
+  scratch(byteLength: number): GpuBuffer {
+    const buffer = this.context.pool.acquire(Math.max(byteLength, 4));
+    this.uniforms.push(buffer);
+    return buffer;
+  }
+
   /** Submits every pass recorded so far; the encoder cannot be used after. */
   submit(): void {
     if (this.isSubmitted) throw new Error('KernelEncoder: submitted twice');
