@@ -1,9 +1,8 @@
 // WGSL activation kernels and their gradients, one 1-D pass each over `size` values, with the
-// reference's formulas and NaN rules (kernels/js/activations.ts), and the fused activations that a
-// convolution applies in its output stage. WGSL has no erf, expm1 or overflow-safe tanh: they are
-// written below in float32 (erfc from Numerical Recipes' erfcc, fractional error under 1.2e-7).
-// Limits: float32; exp, the only builtin used, is within 3 + 2|x| ulp as WGSL allows. NOTE: WGSL leaves
-// exp(NaN) to the implementation (SwiftShader gives Infinity), so expNan keeps a NaN where the reference does.
+// reference's formulas and NaN rules (kernels/js/activations.ts), and the convolution's fused
+// activations. WGSL has no erf, expm1 or overflow-safe tanh: they are written below in float32 (erfc
+// from Numerical Recipes' erfcc, fractional error under 1.2e-7). NOTE: WGSL leaves exp(NaN) to the
+// implementation (SwiftShader gives Infinity), so expNan keeps a NaN where the reference does.
 
 import type {
   AlphaActivationParams,

@@ -1,11 +1,8 @@
-// WGSL convolution kernels: forward (with bias, residual, input scale and fused activation, as the
-// reference takes them) and both gradients, on NHWC activations and [kH, kW, inC / groups, outC]
-// filters, with stride, padding, dilation and groups (depthwise included). The maths, and why dInput
-// is a convolution of dOut with the same filter, is derived in kernels/js/conv2d.ts. Here each
-// invocation gathers one value (no atomics): forward (grouped, depthwise, narrow) and dInput one per
-// output, dFilter one workgroup per filter value reducing over batch * outH * outW; with one group and
-// 16 or more result channels all three run as implicit GEMMs instead (conv2dAlgorithm). Limits: no
-// Winograd; grouped and depthwise layers take the direct loops.
+// WGSL convolution kernels, forward (bias, residual, input scale, fused activation) and both gradients,
+// NHWC with [kH, kW, inC / groups, outC] filters, stride, padding, dilation and groups (depthwise too);
+// the maths is derived in kernels/js/conv2d.ts. Every invocation gathers (no atomics): direct loops, or
+// with one group and 16 or more result channels implicit GEMMs (conv2dAlgorithm says which and why).
+// Limits: no Winograd; grouped and depthwise layers take the direct loops.
 
 import { type Conv2DParams, fusedActivationOf } from '../params.js';
 import { fusedActivationShader } from './activations.js';

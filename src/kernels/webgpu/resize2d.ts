@@ -1,9 +1,8 @@
-// WGSL resize of NHWC maps, nearest and bilinear (kernels/js/resize2d.ts). Each axis' taps (two input
-// pixels and the second one's weight per output index) are computed on the host by the reference's own
-// axisTaps, in its float32 steps, and uploaded as tables, so the coordinate modes cannot drift. The
-// gradient gathers: the outputs whose taps touch an input pixel form one run along each axis (the taps
-// never decrease), whose bounds the host also computes; the weight of output (oy, ox) at input (iy, ix)
-// is the product of the two axes' summed tap weights there.
+// WGSL resize of NHWC maps, nearest and bilinear (kernels/js/resize2d.ts). Each axis' taps come from
+// the reference's own axisTaps on the host, uploaded as tables, so the coordinate modes cannot drift.
+// The gradient gathers: the outputs whose taps touch an input pixel form one run along each axis (taps
+// never decrease), bounds computed on the host; the weight of output (oy, ox) at input (iy, ix) is the
+// product of the two axes' summed tap weights there.
 
 import { axisTaps } from '../js/resize2d.js';
 import type { Resize2DParams } from '../params.js';
