@@ -1,0 +1,179 @@
+// The WGSL kernels (src/kernels/webgpu/) against the reference kernels, in headless Chromium on its
+// software Vulkan (SwiftShader), so that no GPU is needed: test/browser/webgpuKernelsPage.ts runs
+// seeded random shapes, strides, paddings, dilations and groups, and each kernel id is asserted here.
+// Skipped, and said so, where Debian's chromium is missing or it offers no WebGPU adapter.
+// SwiftShader proves correctness only; its speed says nothing of a GPU's.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { repoRoot } from '../helpers.js';
+import type { CaseResult, PageResult } from './webgpuKernelsPage.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (Debian package chromium)`;
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
+
+/** The kernel ids the page covers, each asserted by one test below, and the training run. */
+const KERNELS = [
+  'MatMul',
+  'Conv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'MaxPool2D',
+  'MaxPool2DBackprop',
+  'AvgPool2D',
+  'AvgPool2DBackprop',
+  'BiasAdd',
+  'BiasAddGrad',
+  'ClipBiasAddGrad',
+  'Relu',
+  'ReluGrad',
+  'Sigmoid',
+  'SigmoidGrad',
+  'Tanh',
+  'TanhGrad',
+  'LeakyRelu',
+  'LeakyReluGrad',
+  'Elu',
+  'EluGrad',
+  'Gelu',
+  'GeluGrad',
+  'Silu',
+  'SiluGrad',
+  'Clip',
+  'ClipGrad',
+  'HardSigmoid',
+  'HardSigmoidGrad',
+  'HardSwish',
+  'HardSwishGrad',
+  'Softmax',
+  'SoftmaxGrad',
+  'SoftmaxCrossEntropy',
+  'SoftmaxCrossEntropyGrad',
+  'BatchNormStats',
+  'BatchNorm',
+  'BatchNormGrad',
+  'SgdUpdate',
+  'AdamUpdate',
+  'Add',
+  'Multiply',
+  'CopyColumns',
+  'ZeroPad2D',
+  'ZeroPad2DBackprop',
+  'ChannelShuffle',
+  'Dropout',
+  'Pow',
+  'PowGrad',
+  'BroadcastArithmetic',
+  'ReduceSumTo',
+  'LayerNorm',
+  'LayerNormGrad',
+  'RmsPropUpdate',
+  'AdagradUpdate',
+  'SumOfSquares',
+  'ClipGradient',
+  'Resize2D',
+  'Resize2DBackprop',
+  // Not a kernel: five SGD steps of a small network, all kernels of a step in one command encoder.
+  'TrainingStep',
+] as const;
+
+/** Serves the repository read-only on 127.0.0.1 (a secure context, which WebGPU needs). */
+function serve(): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const file =
+      path === '/' ? join(repoRoot, 'test', 'browser', 'webgpuKernelsPage.html') : join(repoRoot, normalize(path));
+    if (!file.startsWith(repoRoot) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response
+      .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
+      .end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+describe('WebGPU kernels in headless Chromium (SwiftShader)', { skip }, () => {
+  let browser: Browser;
+  let result: PageResult;
+  before(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--enable-unsafe-webgpu',
+        '--use-vulkan=swiftshader',
+        '--use-webgpu-adapter=swiftshader',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const server = await serve();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await page.waitForFunction(
+        () => (window as unknown as { webgpuResult?: unknown }).webgpuResult !== undefined,
+        null,
+        { timeout: 90_000 },
+      );
+      result = await page.evaluate(() => (window as unknown as { webgpuResult: PageResult }).webgpuResult);
+      assert.deepEqual(errors, [], 'no page errors');
+    } finally {
+      server.close();
+    }
+  });
+  after(async () => browser?.close());
+
+  test('the page ran: a WebGPU adapter, no validation error, buffers reused from the pool', (context) => {
+    if (result.unavailable !== undefined) {
+      context.skip(`no WebGPU adapter in this Chromium: ${result.unavailable}`);
+      return;
+    }
+    assert.equal(result.error, undefined, result.error);
+    assert.match(result.adapterName!, /\S/);
+    assert.ok(result.poolCounts!.reused > result.poolCounts!.created, JSON.stringify(result.poolCounts));
+    const covered = new Set(result.cases!.map((entry) => entry.kernel));
+    assert.deepEqual([...covered].sort(), [...KERNELS].sort());
+  });
+
+  for (const kernel of KERNELS) {
+    test(`${kernel} matches the reference kernel`, (context) => {
+      if (result.unavailable !== undefined) {
+        context.skip(`no WebGPU adapter: ${result.unavailable}`);
+        return;
+      }
+      assert.equal(result.error, undefined, result.error);
+      const kernelCases = result.cases!.filter((entry) => entry.kernel === kernel);
+      assert.ok(kernelCases.length > 0, `no case of ${kernel}`);
+      const worst = Math.max(...kernelCases.map((entry) => entry.worst));
+      context.diagnostic(`${kernelCases.length} cases; largest error ${worst.toPrecision(3)} of its tolerance`);
+      const failing = kernelCases.filter((entry) => !(entry.worst <= 1));
+      assert.deepEqual(
+        failing.map(describeFailure),
+        [],
+        `${failing.length} of ${kernelCases.length} cases out of tolerance`,
+      );
+    });
+  }
+});
+
+function describeFailure(entry: CaseResult): string {
+  const { absolute, relative } = entry.tolerance;
+  return (
+    `${entry.label}: largest difference ${entry.largestDifference} over ${entry.size} values ` +
+    `(tolerance ${absolute} + ${relative} * |reference|); first mismatches ${entry.mismatches.join('; ')}`
+  );
+}
