@@ -162,6 +162,16 @@ const WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD = 16;
  * thread transforms every input tile (the input transform is about 5% of a 128-channel layer).
  */
 const WINOGRAD_REPEATED_INPUT_SHARE = 0.05;
+/**
+ * Tiles per output channel up to which the threads of a Winograd pass with a filter transformed on every
+ * call split channels, not tiles: split over tiles, each thread reads the whole transformed filter (36 x inC x
+ * outC floats) once per chunk; split over channels, it reads its share and transforms every input tile (36 x
+ * tiles x inC). Measured at batch 16, 2 threads, process CPU time of one call (medians of 9, alternated in one
+ * process on the loaded machine; the same values either way), tiles -> channels: 7x7x512 (64 tiles) forward
+ * 49.4 -> 44.8 ms, input gradient 45.5 -> 40.5; 14x14x256 (256 tiles) 33.0 -> 34.5 and 33.5 -> 35.2; 28x28x128
+ * 25.8 -> 28.5; at 4x14x256 (64 tiles) and 32x7x512 (128) within 1 ms either way.
+ */
+const WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL = 0.25;
 
 /** How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts). */
 export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4';
@@ -763,7 +773,7 @@ class Runtime {
    * ResNet-18's 7x7x512 layers at batch 16 transformed 2 x 262,144 filters (and wrote 2 x 37.7 MB) a call.
    * The packed form is the one the pass makes itself, so its values do not change. Measured on ResNet-18's
    * fine-tuning step at batch 16, 2 threads, process CPU time (medians of 3 steps, two alternations with the
-   * build before, on the loaded machine): Winograd forward convolutions 686 -> 647 ms, input gradients 580 -> 546.
+   * build before, on the loaded machine): all Conv2D calls 686 -> 647 ms, all Conv2DBackpropInput 580 -> 546.
    */
   private withSharedWinogradFilter(
     filter: FloatArray,
@@ -1952,7 +1962,9 @@ const UNUSED_PREPARE_FIELDS = [0, 0, 0, 0, 0, 0];
  * the tiles: with few tiles (batch 1 on 7x7 and 14x14 outputs) a split over tiles leaves a thread idle
  * or makes both read the whole transformed filter, and some tile counts split unevenly; split over
  * channels each reads its share and transforms every input tile itself, which costs little beside the
- * filter where channels are many. Both give the same sums (assembly/winograd.ts).
+ * filter where channels are many. Both give the same sums (assembly/winograd.ts). A filter transformed on
+ * every call (training's forward pass and input gradient) splits by channels up to more tiles
+ * (WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL).
  */
 export function isWinogradSplitByColumns(
   params: Conv2DParams,
@@ -1961,6 +1973,9 @@ export function isWinogradSplitByColumns(
 ): boolean {
   const tiles = winogradTiles(params, algorithm);
   if (tiles < WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD * threads) return true;
+  const isStreamedFilter = params.isConstantFilter !== true;
+  if (threads > 1 && isStreamedFilter && tiles <= WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL * params.outC)
+    return true;
   // Tiles go to threads in blocks of 4 and strips one by one: the busiest thread's share of each.
   const largestTileShare = Math.min(tiles, Math.ceil(Math.ceil(tiles / 4) / threads) * 4) / tiles;
   const strips = Math.ceil(params.outC / 8);
