@@ -770,7 +770,7 @@ class Runtime {
    * `geometry` (the gradient pass's for an input gradient), transformed for this call by all threads at once
    * (conv2dWinogradPrepare) into a temporary block that is freed when `pass` returns. For passes whose threads
    * split the tiles: each thread of an unprepared pass transforms the whole filter itself, so on 2 threads
-   * ResNet-18's 7x7x512 layers at batch 16 transformed 2 x 262,144 filters (and wrote 2 x 37.7 MB) a call.
+   * ResNet-18's 14x14x256 layers at batch 16 transformed 2 x 65,536 filters (and wrote 2 x 9.4 MB) a call.
    * The packed form is the one the pass makes itself, so its values do not change. Measured on ResNet-18's
    * fine-tuning step at batch 16, 2 threads, process CPU time (medians of 3 steps, two alternations with the
    * build before, on the loaded machine): all Conv2D calls 686 -> 647 ms, all Conv2DBackpropInput 580 -> 546.
@@ -1021,8 +1021,8 @@ class Runtime {
           );
           const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
           const isSplitByColumns = isWinogradSplitByColumns(params, algorithm, this.pool.activeThreads);
-          const fieldsFor = (isPreparedFilter: boolean, chunk: number) => [
-            ...convFields(params, chunk),
+          const fieldsFor = (isPreparedFilter: boolean) => [
+            ...convFields(params, chunkTiles),
             0,
             0,
             0,
@@ -1035,7 +1035,7 @@ class Runtime {
           if (!isPrepared && !isSplitByColumns && this.threadsFor(work) > 1) {
             this.withSharedWinogradFilter(filter, params, algorithm, false, (shared) => {
               const sharedBytes = bytes - transformedFilterBytes(params.inC, params.outC, algorithm);
-              const fields = fieldsFor(true, chunkTiles);
+              const fields = fieldsFor(true);
               this.invoke(
                 winogradExport(algorithm),
                 [input, shared, bias, output],
@@ -1051,7 +1051,7 @@ class Runtime {
             winogradExport(algorithm),
             [input, packedFilter, residentBias, output],
             [output],
-            fieldsFor(isPrepared, chunkTiles),
+            fieldsFor(isPrepared),
             work,
             bytes,
           );
