@@ -26,7 +26,8 @@
 //   when 1 the filter is read as filter[2 - ky, 2 - kx, oc, ic] (the record's inC is the filter's outC),
 //   21-24 unused, 25-28 the epilogue (residual, activation code, alpha, beta: see epilogue.ts) applied in
 //   the output transform, 29 isPreparedFilter (0/1: field 1 holds the packed filter over all strips,
-//   packFilter2x2's layout, or packFilter4x4's in winograd4.ts), 30 isSplitByColumns (0/1, see
+//   packFilter2x2's layout, or packFilter4x4's in winograd4.ts, made by conv2dWinogradPrepare: once for
+//   a constant filter, or for this call where the threads split the tiles), 30 isSplitByColumns (0/1, see
 //   winogradShareOf).
 //   conv2dWinogradFilter reads fields 0-19 only.
 

@@ -342,10 +342,14 @@ export function packFilter4x4(
 }
 
 /**
- * Prepares a constant filter once (the backend keeps the result): packFilter2x2 or packFilter4x4
- * over every strip, threads splitting the strips. Job record: 0 filter [3, 3, inC, outC],
- * 1 packed (positions x packedFilterFloats(inC, outC)), 4 scratch base, 5 scratch bytes per thread
- * (BLOCK_BYTES), 6 positions (16: F(2x2), 36: F(4x4)), then the geometry of conv2d.ts (7 batch ... 19).
+ * Prepares a filter for conv2dWinograd or conv2dWinograd4 (field 29 set): packFilter2x2 or packFilter4x4
+ * over every strip, threads splitting the strips. A constant filter is prepared once (the backend keeps the
+ * result); a training filter once per call, shared by the threads, where they split the tiles (each would
+ * otherwise transform the whole filter itself). Job record: 0 filter [3, 3, inC, outC] (of the forward
+ * convolution), 1 packed (positions x packedFilterFloats(inC, outC)), 4 scratch base, 5 scratch bytes per
+ * thread (BLOCK_BYTES), 6 positions (16: F(2x2), 36: F(4x4)), then the geometry of conv2d.ts (7 batch ...
+ * 19; of the gradient pass for an input gradient) and 20 isBackpropInput (the filter is read flipped and
+ * transposed, as winograd.ts's filterTap does).
  */
 export function conv2dWinogradPrepare(job: usize, threadIndex: i32, threadCount: i32): void {
   const filter = pointerField(job, 0);
@@ -356,9 +360,10 @@ export function conv2dWinogradPrepare(job: usize, threadIndex: i32, threadCount:
   const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
   const stripStart = rangeStart(strips, 1, threadIndex, threadCount);
   const stripEnd = rangeEnd(strips, 1, threadIndex, threadCount);
+  const isBackpropInput = intField(job, 20) != 0;
   if (intField(job, 6) == 36)
-    packFilter4x4(filter, packed, inC, outC, stripStart, stripEnd, false, scratchOf(job, threadIndex));
-  else packFilter2x2(filter, packed, inC, outC, stripStart, stripEnd, false);
+    packFilter4x4(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput, scratchOf(job, threadIndex));
+  else packFilter2x2(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput);
 }
 
 export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32): void {

@@ -3,11 +3,14 @@
 // and 3, 1x1 stride 2 with its phases of no taps, dilation with stride, groups with stride, odd
 // sizes and channels that are not multiples of 4), filter gradients summed over several blocks of 256
 // pixels or Winograd tiles with a partial last one, the bias gradient, alone and with a ReLU's or a
-// clip's (ClipBiasAddGrad). Several cases are large enough to run on 2 threads.
+// clip's (ClipBiasAddGrad), and Winograd forward passes of a training filter. Several cases are large enough
+// to run on 2 threads.
 
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { Random } from '../../src/index.js';
 import { windowParams, type Conv2DParams } from '../../src/kernels/params.js';
-import { convolutionAlgorithm } from '../../src/kernels/wasm/wasmBackend.js';
+import { convolutionAlgorithm, isWinogradSplitByColumns } from '../../src/kernels/wasm/wasmBackend.js';
 import { describeBuildParity, describeThreadDeterminism, randomArray, type ParityCase } from './harness.js';
 
 interface GradientShape {
@@ -45,6 +48,21 @@ const SHAPES: GradientShape[] = [
   // Winograd filter gradients over more than one block of 256 tiles (640 and 300 tiles), the first on 2 threads.
   { batch: 10, size: [16, 16], inC: 32, outC: 32, kernel: 3, stride: 1, padding: 'same' },
   { batch: 3, size: [19, 19], inC: 16, outC: 20, kernel: 3, stride: 1, padding: 'same' },
+  // F(2x2, 3x3) input gradient (72 tiles) on 2 threads, the filter transformed once for both.
+  { batch: 8, size: [6, 6], inC: 32, outC: 32, kernel: 3, stride: 1, padding: 'same' },
+  // An F(4x4, 3x3) input gradient of 64 tiles onto 256 channels: 2 threads split the channels.
+  { batch: 16, size: [8, 8], inC: 256, outC: 16, kernel: 3, stride: 1, padding: 'same' },
+];
+
+/**
+ * The forward pass of training (a filter that changes between calls, so not prepared) by Winograd, on 2
+ * threads: split over tiles with F(4x4, 3x3) (160 tiles) and F(2x2, 3x3) (72), with a bias; split over
+ * output channels with F(4x4, 3x3), 64 tiles onto 256 channels.
+ */
+const FORWARD_SHAPES: GradientShape[] = [
+  { batch: 10, size: [16, 16], inC: 32, outC: 32, kernel: 3, stride: 1, padding: 'same' },
+  { batch: 8, size: [6, 6], inC: 32, outC: 32, kernel: 3, stride: 1, padding: 'same' },
+  { batch: 16, size: [8, 8], inC: 16, outC: 256, kernel: 3, stride: 1, padding: 'same' },
 ];
 
 function paramsOf(shape: GradientShape): Conv2DParams {
@@ -88,6 +106,22 @@ function gradientCases(): ParityCase[] {
       },
     };
   });
+  for (const shape of FORWARD_SHAPES) {
+    const params = paramsOf(shape);
+    const { batch, inH, inW, inC, outH, outW, outC } = params;
+    const input = randomArray(random, batch * inH * inW * inC);
+    const filter = randomArray(random, 9 * inC * outC, 0.5);
+    const bias = randomArray(random, outC);
+    cases.push({
+      name: `Conv2D ${batch}x${inH}x${inW}x${inC} -> ${outC} (${convolutionAlgorithm(params, 'forward')})`,
+      tolerance: { atol: 2e-6 * 9 * inC * 4, rtol: 1e-4 },
+      run(kernels) {
+        const output = new Float32Array(batch * outH * outW * outC).fill(Number.NaN);
+        kernels.Conv2D(input, filter, bias, output, params);
+        return [output];
+      },
+    });
+  }
   // A ReLU's and a ReLU6's gradient with the bias gradient (ClipBiasAddGrad): outputs on the bounds
   // included, a tail of 1 column, and 505,101 values (2 threads).
   for (const [rows, columns, min, max] of [
@@ -128,6 +162,16 @@ function gradientCases(): ParityCase[] {
   }
   return cases;
 }
+
+describe('Winograd passes of training on 2 threads', () => {
+  test('split the tiles, or the output channels where tiles are few beside them', () => {
+    const splits = FORWARD_SHAPES.map((shape) => {
+      const params = paramsOf(shape);
+      return isWinogradSplitByColumns(params, convolutionAlgorithm(params, 'forward'), 2);
+    });
+    assert.deepEqual(splits, [false, false, true]);
+  });
+});
 
 const cases = gradientCases();
 describeBuildParity('convolution and bias gradients of training', cases);

@@ -162,6 +162,16 @@ const WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD = 16;
  * thread transforms every input tile (the input transform is about 5% of a 128-channel layer).
  */
 const WINOGRAD_REPEATED_INPUT_SHARE = 0.05;
+/**
+ * Tiles per output channel up to which the threads of a Winograd pass with a filter transformed on every
+ * call split channels, not tiles: split over tiles, each thread reads the whole transformed filter (36 x inC x
+ * outC floats) once per chunk; split over channels, it reads its share and transforms every input tile (36 x
+ * tiles x inC). Measured at batch 16, 2 threads, process CPU time of one call (medians of 9, alternated in one
+ * process on the loaded machine; the same values either way), tiles -> channels: 7x7x512 (64 tiles) forward
+ * 49.4 -> 44.8 ms, input gradient 45.5 -> 40.5; 14x14x256 (256 tiles) 33.0 -> 34.5 and 33.5 -> 35.2; 28x28x128
+ * 25.8 -> 28.5; at 4x14x256 (64 tiles) and 32x7x512 (128) within 1 ms either way.
+ */
+const WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL = 0.25;
 
 /** How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts). */
 export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4';
@@ -846,10 +856,55 @@ class Runtime {
       ) as Float32Array;
       const geometry = [params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.outC];
       const work = positions * params.inC * params.outC * 4;
-      this.invoke('conv2dWinogradPrepare', [filter, packed, null, null], [], [positions, ...geometry], work, 36 * 16);
+      const fields = [positions, ...geometry, ...UNUSED_PREPARE_FIELDS, 0];
+      this.invoke('conv2dWinogradPrepare', [filter, packed, null, null], [], fields, work, 36 * 16);
       forms.set(positions, packed);
     }
     return packed;
+  }
+
+  /**
+   * Runs `pass` with `filter` [3, 3, inC, outC] (of the forward convolution) in the packed Winograd form of
+   * `geometry` (the gradient pass's for an input gradient), transformed for this call by all threads at once
+   * (conv2dWinogradPrepare) into a temporary block that is freed when `pass` returns. For passes whose threads
+   * split the tiles: each thread of an unprepared pass transforms the whole filter itself, so on 2 threads
+   * ResNet-18's 14x14x256 layers at batch 16 transformed 2 x 65,536 filters (and wrote 2 x 9.4 MB) a call.
+   * The packed form is the one the pass makes itself, so its values do not change. Measured on ResNet-18's
+   * fine-tuning step at batch 16, 2 threads, process CPU time (medians of 3 steps, two alternations with the
+   * build before, on the loaded machine): all Conv2D calls 686 -> 647 ms, all Conv2DBackpropInput 580 -> 546.
+   */
+  private withSharedWinogradFilter(
+    filter: FloatArray,
+    geometry: Conv2DParams,
+    algorithm: ConvolutionAlgorithm,
+    isBackpropInput: boolean,
+    pass: (shared: Float32Array) => void,
+  ): void {
+    const positions = winogradPositions(algorithm);
+    const floats = positions * packedWinogradFilterFloats(geometry.inC, geometry.outC);
+    const mark = this.arena.mark();
+    try {
+      // Allocate first: it may grow the memory, and only the buffer read after that covers the block.
+      const offset = this.arena.allocate(floats * 4);
+      const shared = new Float32Array(this.arena.buffer, offset, floats);
+      const fields = [
+        positions,
+        geometry.batch,
+        geometry.inH,
+        geometry.inW,
+        geometry.inC,
+        geometry.outH,
+        geometry.outW,
+        geometry.outC,
+        ...UNUSED_PREPARE_FIELDS,
+        isBackpropInput ? 1 : 0,
+      ];
+      const work = positions * geometry.inC * geometry.outC * 4;
+      this.invoke('conv2dWinogradPrepare', [filter, shared, null, null], [], fields, work, 36 * 16);
+      pass(shared);
+    } finally {
+      this.arena.release(mark);
+    }
   }
 
   /**
@@ -1073,8 +1128,8 @@ class Runtime {
             minimumChunkTiles,
           );
           const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
-          const isSplitByColumns = isWinogradSplitByColumns(params, algorithm, this.pool.activeThreads) ? 1 : 0;
-          const fields = [
+          const isSplitByColumns = isWinogradSplitByColumns(params, algorithm, this.pool.activeThreads);
+          const fieldsFor = (isPreparedFilter: boolean) => [
             ...convFields(params, chunkTiles),
             0,
             0,
@@ -1082,14 +1137,29 @@ class Runtime {
             0,
             0,
             ...epilogueFields(params, residual),
-            isPrepared ? 1 : 0,
-            isSplitByColumns,
+            isPreparedFilter ? 1 : 0,
+            isSplitByColumns ? 1 : 0,
           ];
+          if (!isPrepared && !isSplitByColumns && this.threadsFor(work) > 1) {
+            this.withSharedWinogradFilter(filter, params, algorithm, false, (shared) => {
+              const sharedBytes = bytes - transformedFilterBytes(params.inC, params.outC, algorithm);
+              const fields = fieldsFor(true);
+              this.invoke(
+                winogradExport(algorithm),
+                [input, shared, bias, output],
+                [output],
+                fields,
+                work,
+                sharedBytes,
+              );
+            });
+            return;
+          }
           this.invoke(
             winogradExport(algorithm),
             [input, packedFilter, residentBias, output],
             [output],
-            fields,
+            fieldsFor(isPrepared),
             work,
             bytes,
           );
@@ -1191,7 +1261,8 @@ class Runtime {
             padRight: 2 - params.padRight,
           };
           const work = params.batch * params.inH * params.inW * 4 * params.inC * params.outC;
-          const fields = [
+          const isSplitByColumns = isWinogradSplitByColumns(gradientPass, algorithm, this.pool.activeThreads);
+          const fieldsFor = (isPreparedFilter: boolean) => [
             ...convFields(gradientPass, chunkTiles),
             1,
             0,
@@ -1199,10 +1270,18 @@ class Runtime {
             0,
             0,
             ...epilogueFields(gradientPass, null),
-            0,
-            isWinogradSplitByColumns(gradientPass, algorithm, this.pool.activeThreads) ? 1 : 0,
+            isPreparedFilter ? 1 : 0,
+            isSplitByColumns ? 1 : 0,
           ];
-          this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], fields, work, bytes);
+          if (!isSplitByColumns && this.threadsFor(work) > 1) {
+            this.withSharedWinogradFilter(filter, gradientPass, algorithm, true, (shared) => {
+              const sharedBytes = bytes - transformedFilterBytes(params.outC, params.inC, algorithm);
+              const fields = fieldsFor(true);
+              this.invoke(winogradExport(algorithm), [dOut, shared, null, dInput], [dInput], fields, work, sharedBytes);
+            });
+            return;
+          }
+          this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], fieldsFor(false), work, bytes);
           return;
         }
         if (isDepthwise(params)) {
@@ -1978,12 +2057,22 @@ function packedWinogradFilterFloats(inC: number, outC: number): number {
   return Math.ceil(outC / 8) * 8 * inC;
 }
 
+/** Bytes of a pass's transformed filter (every position), which an unprepared pass keeps in its scratch. */
+function transformedFilterBytes(inC: number, outC: number, algorithm: ConvolutionAlgorithm): number {
+  return winogradPositions(algorithm) * packedWinogradFilterFloats(inC, outC) * 4;
+}
+
+/** Fields 14-19 of conv2dWinogradPrepare's record (kernel size, strides, padding), which it does not read. */
+const UNUSED_PREPARE_FIELDS = [0, 0, 0, 0, 0, 0];
+
 /**
  * Whether the threads of a Winograd convolution split the output channels (job field 30) rather than
  * the tiles: with few tiles (batch 1 on 7x7 and 14x14 outputs) a split over tiles leaves a thread idle
  * or makes both read the whole transformed filter, and some tile counts split unevenly; split over
  * channels each reads its share and transforms every input tile itself, which costs little beside the
- * filter where channels are many. Both give the same sums (assembly/winograd.ts).
+ * filter where channels are many. Both give the same sums (assembly/winograd.ts). A filter transformed on
+ * every call (training's forward pass and input gradient) splits by channels up to more tiles
+ * (WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL).
  */
 export function isWinogradSplitByColumns(
   params: Conv2DParams,
@@ -1992,6 +2081,9 @@ export function isWinogradSplitByColumns(
 ): boolean {
   const tiles = winogradTiles(params, algorithm);
   if (tiles < WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD * threads) return true;
+  const isStreamedFilter = params.isConstantFilter !== true;
+  if (threads > 1 && isStreamedFilter && tiles <= WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL * params.outC)
+    return true;
   // Tiles go to threads in blocks of 4 and strips one by one: the busiest thread's share of each.
   const largestTileShare = Math.min(tiles, Math.ceil(Math.ceil(tiles / 4) / threads) * 4) / tiles;
   const strips = Math.ceil(params.outC / 8);
