@@ -81,7 +81,7 @@ function buildLayer(spec: LayerSpec): convnet.Layer {
 function examplesTensor(workload: Workload, batch: number): { x: convnet.Tensor; labels: Int32Array } {
   const examples = makeExamples(workload, batch);
   const x = convnet.Tensor.zeros([batch, ...workload.inputShape]);
-  x.data.set(examples.pixels);
+  x.dataSync().set(examples.pixels);
   return { x, labels: examples.labels };
 }
 

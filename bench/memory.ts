@@ -43,7 +43,7 @@ const model = new convnet.Sequential(
 const random = new convnet.Random(7);
 const examples = BATCH * POOL_BATCHES;
 const images = convnet.Tensor.zeros([examples, 28, 28, 1]);
-for (let index = 0; index < images.size; index++) images.data[index] = random.uniform();
+for (let index = 0; index < images.size; index++) images.dataSync()[index] = random.uniform();
 const labels = Array.from({ length: examples }, () => random.integer(10));
 const optimizer = new convnet.SGD({ learningRate: 0.01, momentum: 0.9 });
 

@@ -13,12 +13,19 @@ export {
   MissingPackageError,
   NonFiniteLossError,
   ShapeError,
+  SyncReadError,
   ValueError,
 } from './core/errors.js';
 export type { DType, FloatArray } from './core/dtype.js';
 export { Random } from './core/random.js';
 export { formatShape, shapesEqual, sizeOf, type Shape } from './core/shape.js';
-export { Tensor } from './core/tensor.js';
+export {
+  resetTransferCounts,
+  Tensor,
+  transferCounts,
+  type DeviceStorage,
+  type TransferCounts,
+} from './core/tensor.js';
 
 export { KERNEL_IDS, type KernelId } from './kernels/ids.js';
 export type { FusedActivation, Padding } from './kernels/params.js';
@@ -30,7 +37,9 @@ export {
   setBackend,
   withScope,
   type Backend,
+  type DeviceKernelTable,
   type KernelSignatures,
+  type KernelTable,
 } from './kernels/registry.js';
 export type { WasmBackendInfo, WasmBackendOptions, WasmBuild } from './kernels/wasm/wasmBackend.js';
 export type { WasmFeatures } from './kernels/wasm/featureProbe.js';

@@ -36,13 +36,13 @@ export function evaluate(options: EvaluateOptions): void {
   // (scale, channel order, mean and std) apply, as they were when it was trained or imported.
   const preprocessing = model.preprocessing;
   if (preprocessing !== undefined)
-    x.data.set(
-      normalizeForInput(x.data as Float32Array, imageInputOf(model, options.model).colorModel!, preprocessing),
+    x.dataSync().set(
+      normalizeForInput(x.dataSync() as Float32Array, imageInputOf(model, options.model).colorModel!, preprocessing),
     );
   const started = performance.now();
   // One pass: the loss, and the probabilities the report counts from.
   const { loss, probabilities } = model.evaluate(x, test.labels, { keepProbabilities: true });
-  const report = classificationReport(probabilities!.data, test.labels, classNames);
+  const report = classificationReport(probabilities!.dataSync(), test.labels, classNames);
   const seconds = (performance.now() - started) / 1000;
   if (options.json) {
     process.stdout.write(jsonLine({ model: options.model, dataset: name, loss, seconds, ...report }));

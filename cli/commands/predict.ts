@@ -72,12 +72,14 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
     if (batch.length === 0) return;
     const outputs = withScope(() =>
       Array.from(
-        model.predict(
-          imagesToInput(
-            model,
-            batch.map(({ image }) => image),
-          ),
-        ).data,
+        model
+          .predict(
+            imagesToInput(
+              model,
+              batch.map(({ image }) => image),
+            ),
+          )
+          .dataSync(),
       ),
     );
     batch.forEach(({ file, sourceWidth, sourceHeight }, row) => {
@@ -173,7 +175,7 @@ export function predictTensor(options: PredictTensorOptions): void {
         // One memory scope per batch: its tensors are freed before the next is read.
         const probabilities = withScope(() => {
           const batch = importedInput(new Tensor(values, [count, ...header.shape.slice(1)]), inputLayout);
-          return Float32Array.from(model.predict(batch).data);
+          return Float32Array.from(model.predict(batch).dataSync());
         });
         for (let row = 0; row < count; row++) {
           if (probabilities.subarray(row * outputValues, (row + 1) * outputValues).every(Number.isFinite)) continue;

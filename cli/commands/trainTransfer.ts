@@ -85,7 +85,9 @@ function inputsOf(set: ImageDataset, model: Model, from: string): Tensor {
   const x = datasetToTensor(set);
   const preprocessing = model.preprocessing;
   if (preprocessing !== undefined)
-    x.data.set(normalizeForInput(x.data as Float32Array, imageInputOf(model, from).colorModel!, preprocessing));
+    x.dataSync().set(
+      normalizeForInput(x.dataSync() as Float32Array, imageInputOf(model, from).colorModel!, preprocessing),
+    );
   return x;
 }
 

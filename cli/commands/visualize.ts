@@ -160,7 +160,7 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
     pictureOptions,
   );
   // A logits model (an imported classifier ending in Gemm): probabilities are their softmax.
-  const outputs = withScope(() => Array.from(model.predict(x).data));
+  const outputs = withScope(() => Array.from(model.predict(x).dataSync()));
   const probabilities = model.output === 'logits' ? softmaxRow(outputs) : outputs;
   const cam = gradCam(model, x, display, options.class === undefined ? {} : { classIndex: options.class });
   write('grad-cam.png', cam.overlay, { kind: 'grad-cam', layer: cam.layerName, scale: enlarge });

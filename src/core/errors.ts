@@ -24,6 +24,15 @@ export class ValueError extends ConvNetError {
 }
 
 /**
+ * A tensor's values were read synchronously (`dataSync()`, or a kernel the backend lacks, which runs
+ * on the reference kernels) on a backend that can only read them back asynchronously (a device
+ * backend): read them with `await tensor.data()`. The message names the backend.
+ */
+export class SyncReadError extends ValueError {
+  override name = 'SyncReadError';
+}
+
+/**
  * Training stopped because the loss became NaN or infinite. A ValueError, since the usual cause is
  * a learning rate too high for the model or NaN / infinite values in the examples.
  */

@@ -15,7 +15,7 @@ const changedAt = new WeakMap<FloatArray, number>();
 /** Says that the values of `tensors` may have changed in place; inference plans that fold them are rebuilt. */
 export function noteWeightsChanged(tensors: Iterable<Tensor>): void {
   clock++;
-  for (const tensor of tensors) changedAt.set(tensor.data, clock);
+  for (const tensor of tensors) changedAt.set(tensor.dataSync(), clock);
 }
 
 /** The clock now: a plan built now is current while none of its weights changes after this. */
@@ -25,5 +25,5 @@ export function weightsClock(): number {
 
 /** Whether a change of `tensor` was noted after `time` (a weightsClock() value). */
 export function hasChangedSince(tensor: Tensor, time: number): boolean {
-  return (changedAt.get(tensor.data) ?? 0) > time;
+  return (changedAt.get(tensor.dataSync()) ?? 0) > time;
 }

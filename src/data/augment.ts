@@ -8,6 +8,7 @@ import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import type { Random } from '../core/random.js';
 import type { Tensor } from '../core/tensor.js';
+import type { FloatArray } from '../core/dtype.js';
 
 /**
  * A function that changes a batch of images in place, drawing what it needs from `random`.
@@ -34,7 +35,7 @@ function batchDimensions(batch: Tensor, what: string): [number, number, number, 
  * or the input at the nearest row and column inside ('edge'). `scratch` holds one image.
  */
 function shiftImage(
-  data: Tensor['data'],
+  data: FloatArray,
   start: number,
   inH: number,
   inW: number,
@@ -42,7 +43,7 @@ function shiftImage(
   shiftY: number,
   shiftX: number,
   fill: ShiftFill,
-  scratch: Tensor['data'],
+  scratch: FloatArray,
 ): void {
   if (shiftY === 0 && shiftX === 0) return;
   const imageSize = inH * inW * inC;
@@ -69,11 +70,11 @@ function shiftImage(
  * One image's worth of scratch for an augmentation, kept between batches (a training run calls it
  * every step) and made again only when the image size or the batch's float type changes.
  */
-function imageScratch(): (batch: Tensor, size: number) => Tensor['data'] {
-  let scratch: Tensor['data'] | null = null;
+function imageScratch(): (batch: Tensor, size: number) => FloatArray {
+  let scratch: FloatArray | null = null;
   return (batch, size) => {
-    if (scratch === null || scratch.length !== size || scratch.constructor !== batch.data.constructor) {
-      scratch = new (batch.data.constructor as Float32ArrayConstructor)(size);
+    if (scratch === null || scratch.length !== size || scratch.constructor !== batch.dataSync().constructor) {
+      scratch = new (batch.dataSync().constructor as Float32ArrayConstructor)(size);
     }
     return scratch;
   };
@@ -106,7 +107,7 @@ export function randomCrop(options: { padding: number }): Augmentation {
       const offsetY = random.integer(2 * padding + 1);
       const offsetX = random.integer(2 * padding + 1);
       shiftImage(
-        batch.data,
+        batch.dataSync(),
         example * inH * inW * inC,
         inH,
         inW,
@@ -150,7 +151,7 @@ export function randomTranslation(options: {
     for (let example = 0; example < batchSize; example++) {
       const shiftY = random.integer(2 * maxShiftY + 1) - maxShiftY;
       const shiftX = random.integer(2 * maxShiftX + 1) - maxShiftX;
-      shiftImage(batch.data, example * inH * inW * inC, inH, inW, inC, shiftY, shiftX, fill, image);
+      shiftImage(batch.dataSync(), example * inH * inW * inC, inH, inW, inC, shiftY, shiftX, fill, image);
     }
   };
 }
@@ -170,7 +171,7 @@ export function horizontalFlip(options: { probability?: number | undefined } = {
     throw new ValueError(`horizontalFlip: probability must be in [0, 1], got ${probability}`);
   return (batch, random) => {
     const [batchSize, inH, inW, inC] = batchDimensions(batch, 'horizontalFlip');
-    const data = batch.data;
+    const data = batch.dataSync();
     for (let example = 0; example < batchSize; example++) {
       if (!(random.uniform() < probability)) continue;
       for (let y = 0; y < inH; y++) {

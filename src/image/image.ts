@@ -111,7 +111,7 @@ export function imagesToTensor(images: readonly Image[]): Tensor {
         `imagesToTensor: image ${index} is ${image.height}x${image.width} ${image.colorModel} but image 0 is ${first.height}x${first.width} ${first.colorModel}`,
       );
     }
-    batch.data.set(image.data, index * image.data.length);
+    batch.dataSync().set(image.data, index * image.data.length);
   });
   return batch;
 }

@@ -256,13 +256,13 @@ export function loadCheckpoint(directory: string): Checkpoint | null {
               `buffer '${index}/${buffer}' is missing or not the size of weight ${index} (${weights[index]!.size})`,
             );
           }
-          const at = tensor.data.findIndex((value) => !Number.isFinite(value));
+          const at = tensor.dataSync().findIndex((value) => !Number.isFinite(value));
           if (at !== -1)
             throw new FileFormatError(
               optimizerPath,
-              `buffer '${index}/${buffer}' holds ${tensor.data[at]} at index ${at}; optimizer buffers must be finite`,
+              `buffer '${index}/${buffer}' holds ${tensor.dataSync()[at]} at index ${at}; optimizer buffers must be finite`,
             );
-          return [buffer, tensor.data];
+          return [buffer, tensor.dataSync()];
         }),
       );
       return { step, buffers: named };

@@ -195,7 +195,7 @@ export function parseModel(
         `weight '${weight.name}' has shape ${formatShape(stored.shape)} but the model needs ${formatShape(weight.tensor.shape)}`,
       );
     }
-    weight.tensor.data.set(stored.data);
+    weight.tensor.dataSync().set(stored.dataSync());
   }
   checkFiniteWeights(model, weightsPath);
   if (manifest.classNames !== undefined) {

@@ -111,7 +111,7 @@ const text = (name: string, value: string): Onnx.IAttributeProto => ({
 function filterToOihw(kernel: Tensor): Float32Array {
   const [kH, kW, inC, outC] = kernel.shape as [number, number, number, number];
   const values = new Float32Array(kernel.size);
-  convertFilterLayout(kernel.data, values, { kH, kW, inC, outC }, 'HWIO->OIHW');
+  convertFilterLayout(kernel.dataSync(), values, { kH, kW, inC, outC }, 'HWIO->OIHW');
   return values;
 }
 
@@ -147,7 +147,7 @@ function exportLayer(
       );
       const convInputs = [
         weight,
-        ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.data)]),
+        ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.dataSync())]),
       ];
       return graph.node('Conv', [input, ...convInputs], outputName, [
         ints('kernel_shape', [kH, kW]),
@@ -168,7 +168,7 @@ function exportLayer(
       );
       const convInputs = [
         weight,
-        ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.data)]),
+        ...(conv.bias === null ? [] : [graph.floats(`${prefix}/bias`, [conv.filters], conv.bias.dataSync())]),
       ];
       return graph.node('ConvTranspose', [input, ...convInputs], outputName, [
         ints('kernel_shape', [...conv.kernelSize]),
@@ -221,8 +221,8 @@ function exportLayer(
       );
     case 'Dense': {
       const dense = layer as Dense;
-      const weight = graph.floats(`${prefix}/kernel`, [...dense.kernel!.shape], dense.kernel!.data);
-      const bias = dense.bias === null ? [] : [graph.floats(`${prefix}/bias`, [dense.units], dense.bias.data)];
+      const weight = graph.floats(`${prefix}/kernel`, [...dense.kernel!.shape], dense.kernel!.dataSync());
+      const bias = dense.bias === null ? [] : [graph.floats(`${prefix}/bias`, [dense.units], dense.bias.dataSync())];
       return graph.node('Gemm', [input, weight, ...bias], outputName);
     }
     case 'BatchNormalization': {
@@ -231,7 +231,7 @@ function exportLayer(
         graph.floats(
           `${prefix}/${['gamma', 'beta', 'moving_mean', 'moving_variance'][index]}`,
           [tensor.size],
-          tensor.data,
+          tensor.dataSync(),
         ),
       );
       return graph.node('BatchNormalization', [input, ...tensors], outputName, [float('epsilon', norm.epsilon)]);
@@ -362,10 +362,10 @@ function exportLayer(
       );
       const scaled = graph.node(
         'Mul',
-        [normalized, graph.floats(`${prefix}/gamma`, perChannel, norm.gamma!.data)],
+        [normalized, graph.floats(`${prefix}/gamma`, perChannel, norm.gamma!.dataSync())],
         `${prefix}/scaled`,
       );
-      return graph.node('Add', [scaled, graph.floats(`${prefix}/beta`, perChannel, norm.beta!.data)], outputName);
+      return graph.node('Add', [scaled, graph.floats(`${prefix}/beta`, perChannel, norm.beta!.dataSync())], outputName);
     }
     case 'Subtract':
       return graph.node('Sub', inputs, outputName);

@@ -25,7 +25,7 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const { name, tensor } of tensors) {
-    const byteLength = tensor.data.byteLength;
+    const byteLength = tensor.dataSync().byteLength;
     header[name] = {
       dtype: DTYPE_CODES[tensor.dtype],
       shape: [...tensor.shape],
@@ -43,8 +43,11 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   bytes.set(headerBytes, 8);
   let position = 8 + headerBytes.length;
   for (const { tensor } of tensors) {
-    bytes.set(new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength), position);
-    position += tensor.data.byteLength;
+    bytes.set(
+      new Uint8Array(tensor.dataSync().buffer, tensor.dataSync().byteOffset, tensor.dataSync().byteLength),
+      position,
+    );
+    position += tensor.dataSync().byteLength;
   }
   return bytes;
 }

@@ -8,7 +8,7 @@ import type { Model } from '../model/model.js';
 /** Throws FileFormatError naming `file`, the first weight holding NaN or infinite values, and how many. */
 export function checkFiniteWeights(model: Model, file: string): void {
   for (const weight of model.namedWeights()) {
-    const data = weight.tensor.data;
+    const data = weight.tensor.dataSync();
     let nonFinite = 0;
     let firstIndex = -1;
     for (let index = 0; index < data.length; index++) {

@@ -11,8 +11,10 @@ import {
   setStorageFreer,
   storageOf,
   Tensor,
+  type DeviceStorage,
   type TensorStorage,
 } from '../core/tensor.js';
+import { referenceKernels } from './js/referenceBackend.js';
 import type { KernelId } from './ids.js';
 import type {
   AdagradUpdateParams,
@@ -260,21 +262,54 @@ export interface KernelSignatures {
 
 export type KernelTable = { [Id in KernelId]: KernelSignatures[Id] };
 
-/** A backend: a complete kernel table plus how it allocates tensor storage. */
-export interface Backend {
+/** `Type` with its float buffers (FloatArray, FloatArray | null) replaced by `Buffer`. */
+type SwapBuffer<Type, Buffer> = Type extends FloatArray ? Buffer : Type;
+
+/** A kernel's argument list with its float buffers replaced by `Buffer` (a device handle, or a Tensor). */
+export type KernelArgumentsOf<Id extends KernelId, Buffer> = SwapBuffers<Parameters<KernelSignatures[Id]>, Buffer>;
+
+/** A tuple with SwapBuffer applied to each element (a mapped type over a type parameter keeps tuples). */
+type SwapBuffers<Arguments extends readonly unknown[], Buffer> = {
+  [Position in keyof Arguments]: SwapBuffer<Arguments[Position], Buffer>;
+};
+
+/**
+ * A kernel table whose buffers are a backend's handles: `DeviceKernelTable<FloatArray>` is KernelTable,
+ * a device backend's kernels take its own handle objects (GPU buffers) in the same positions.
+ */
+export type DeviceKernelTable<Handle> = {
+  [Id in KernelId]: (...args: KernelArgumentsOf<Id, Handle>) => void;
+};
+
+/**
+ * A backend: kernels plus how it allocates tensor storage. `Handle` is what a tensor's storage holds
+ * on it: the typed array itself for the CPU backends, a backend object (a GPU buffer) for a device
+ * backend, which then says how to move values in and out (`device`). A backend may implement a subset
+ * of the kernels: the others run on the reference kernels, with their buffers copied out of and back
+ * into the backend's storage (src/kernels/dispatch.ts).
+ */
+export interface Backend<Handle = FloatArray> {
   /** The name `setBackend` and `backendInfo` use, e.g. `'wasm'` or `'reference'`. */
   readonly name: string;
-  /** One implementation per kernel id (start from the reference backend's table). */
-  readonly kernels: KernelTable;
+  /** The kernels it implements, over its handles (any subset: the reference kernels run the others). */
+  readonly kernels: Partial<DeviceKernelTable<Handle>>;
+  /**
+   * Present where handles are not host typed arrays: upload, read back (asynchronously, and
+   * synchronously where it can), free. Absent for the CPU backends.
+   */
+  readonly device?: DeviceStorage<Handle>;
   /**
    * Storage for a new tensor, with unspecified contents (kernels overwrite their outputs). A
    * WebAssembly backend returns views into its own memory inside a scope, freed when the innermost
    * scope closes, and ordinary arrays outside any scope.
    */
-  allocate(dtype: DType, size: number): FloatArray;
+  allocate(dtype: DType, size: number): Handle;
   /** Index storage (max-pool argmax), unspecified contents, freed with the scope like allocate. */
   allocateIndices?(size: number): Int32Array;
-  /** Zero-filled storage that outlives every scope (weights, optimizer state); defaults to allocate. */
+  /**
+   * Zero-filled host storage that outlives every scope (weights, optimizer state); defaults to
+   * allocate. A device backend's weights start on the host and move to it at their first kernel.
+   */
   allocatePersistent?(dtype: DType, size: number): FloatArray;
   /** Opens a scope: temporaries allocated until the matching closeScope are freed together. */
   openScope?(): number;
@@ -284,14 +319,14 @@ export interface Backend {
    * Whether `data` is a temporary that closing the scope opened at `mark` frees (the scope machinery
    * then moves returned tensors out of it and marks the others freed). Absent: nothing is ever freed.
    */
-  isScopeTemporary?(data: FloatArray, mark: number): boolean;
+  isScopeTemporary?(data: Handle, mark: number): boolean;
   /** Frees persistent storage (allocatePersistent) now; ignores anything else. */
   free?(data: FloatArray): void;
   /**
    * Frees a temporary of a scope still open (allocate) now, for later temporaries of that scope;
    * ignores anything else. Only the backward pass calls it, for storage it made and no longer needs.
    */
-  releaseTemporary?(data: FloatArray): void;
+  releaseTemporary?(data: Handle): void;
   /**
    * Drops what the backend derived from a constant array (Conv2DParams.isConstantFilter: packed and
    * transformed filters, resident copies), keeping the array: its owner is about to change its values.
@@ -307,19 +342,23 @@ export interface Backend {
   allowInPlacePreparation?(data: FloatArray, offload: (restore: () => FloatArray) => void): void;
 }
 
-const backends = new Map<string, Backend>();
-let active: Backend | null = null;
+/** A backend of any handle type, as the registry holds it. */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds backends of every handle type; dispatch passes their own handles back.
+export type AnyBackend = Backend<any>;
+
+const backends = new Map<string, AnyBackend>();
+let active: AnyBackend | null = null;
 /** Whether a backend was chosen (setBackend): the default start then never replaces it. */
 let isChosen = false;
 /** The default start, run once at the first dispatch while no backend is chosen; null once run. */
 let firstUseStart: (() => void) | null = null;
 /** A default backend started in the background, made active at the next dispatch outside every scope. */
-let pending: Backend | null = null;
+let pending: AnyBackend | null = null;
 /** withScope calls open now: a scope closes on the backend it opened on, so none switches inside one. */
 let scopeDepth = 0;
 
 /** Adds a backend to the table; the first one registered becomes active. */
-export function registerBackend(backend: Backend): void {
+export function registerBackend<Handle>(backend: Backend<Handle>): void {
   backends.set(backend.name, backend);
   active ??= backend;
 }
@@ -349,7 +388,7 @@ export function setBackend(name: string): void {
  * start: in Node the WebAssembly backend starts there, synchronously; in a page it starts in the
  * background and takes over at a later call made outside every withScope.
  */
-export function getBackend(): Backend {
+export function getBackend(): AnyBackend {
   if (firstUseStart !== null) {
     const start = firstUseStart;
     firstUseStart = null;
@@ -386,7 +425,7 @@ export function isBackendChosen(): boolean {
  * where a backend was chosen meanwhile. Tensors made before keep their storage (ordinary arrays, which
  * a WebAssembly backend copies in and out around each kernel). @internal
  */
-export function adoptDefaultBackend(backend: Backend): boolean {
+export function adoptDefaultBackend(backend: AnyBackend): boolean {
   if (isChosen) return false;
   backends.set(backend.name, backend);
   firstUseStart = null;
@@ -400,17 +439,38 @@ export function listBackends(): string[] {
   return [...backends.keys()];
 }
 
-/** The active backend's implementation of kernel `id`. */
+/**
+ * The active CPU backend's implementation of kernel `id`, over host typed arrays (the reference one
+ * where the backend lacks it). For code that owns raw host buffers (optimizer state, the inference
+ * plan); ops dispatch tensors with runKernel (src/kernels/dispatch.ts). Throws ValueError on a device
+ * backend, whose kernels take its own handles.
+ */
 export function getKernel<Id extends KernelId>(id: Id): KernelSignatures[Id] {
-  return getBackend().kernels[id];
+  const backend = getBackend();
+  if (backend.device !== undefined)
+    throw new ValueError(
+      `getKernel('${id}'): backend '${backend.name}' keeps its values on a device; dispatch tensors`,
+    );
+  return (backend.kernels[id] as KernelSignatures[Id] | undefined) ?? referenceKernels[id];
 }
 
-/** Storage that outlives scopes (weights, optimizer state) on the active backend. */
+/**
+ * The active CPU backend's kernels as a complete table over host typed arrays: its own, and the
+ * reference kernels where it lacks one (for tests and tools that call kernels directly). Throws
+ * ValueError on a device backend.
+ */
+export function cpuKernels(): KernelTable {
+  const backend = getBackend();
+  if (backend.device !== undefined)
+    throw new ValueError(`cpuKernels: backend '${backend.name}' keeps its values on a device; dispatch tensors`);
+  return { ...referenceKernels, ...(backend.kernels as Partial<KernelTable>) };
+}
+
+/** Host storage that outlives scopes (weights, optimizer state) on the active backend. */
 export function allocatePersistent(dtype: DType, size: number): FloatArray {
   const backend = getBackend();
-  return backend.allocatePersistent === undefined
-    ? backend.allocate(dtype, size)
-    : backend.allocatePersistent(dtype, size);
+  if (backend.allocatePersistent !== undefined) return backend.allocatePersistent(dtype, size);
+  return backend.device === undefined ? backend.allocate(dtype, size) : allocateArray(dtype, size);
 }
 
 setStorageFreer((data) => active?.free?.(data));
@@ -423,7 +483,7 @@ setStorageFreer((data) => active?.free?.(data));
 export function releaseStorage(storage: TensorStorage): void {
   if (storage.freed) return;
   storage.freed = true;
-  active?.releaseTemporary?.(storage.data);
+  active?.releaseTemporary?.(storage.handle);
 }
 
 /**
@@ -456,10 +516,10 @@ export function withScope<T>(body: () => T): T {
       const scopeMark = mark;
       try {
         if (backend.isScopeTemporary !== undefined) {
-          const isTemporary = (data: FloatArray) => backend.isScopeTemporary!(data, scopeMark);
+          const isTemporary = (handle: unknown) => backend.isScopeTemporary!(handle, scopeMark);
           // Marked freed first: if keeping runs out of memory, nothing is left pointing at the released stack.
           const kept = isReturned ? returnedStorages(result, isTemporary) : [];
-          for (const storage of storages) if (!storage.freed && isTemporary(storage.data)) storage.freed = true;
+          for (const storage of storages) if (!storage.freed && isTemporary(storage.handle)) storage.freed = true;
           for (const storage of kept) keep(storage);
         }
       } finally {
@@ -470,7 +530,7 @@ export function withScope<T>(body: () => T): T {
 }
 
 /** The storages of the scope temporaries behind the tensors in `value` (arrays and plain objects searched). */
-function returnedStorages(value: unknown, isTemporary: (data: FloatArray) => boolean): TensorStorage[] {
+function returnedStorages(value: unknown, isTemporary: (handle: unknown) => boolean): TensorStorage[] {
   const found: TensorStorage[] = [];
   const seen = new Set<object>();
   const visit = (item: unknown): void => {
@@ -478,7 +538,7 @@ function returnedStorages(value: unknown, isTemporary: (data: FloatArray) => boo
     seen.add(item);
     if (item instanceof Tensor) {
       const storage = storageOf(item);
-      if (!storage.freed && isTemporary(storage.data) && !found.includes(storage)) found.push(storage);
+      if (!storage.freed && isTemporary(storage.handle) && !found.includes(storage)) found.push(storage);
     } else if (Array.isArray(item)) {
       for (const element of item) visit(element);
     } else {
@@ -497,9 +557,11 @@ function returnedStorages(value: unknown, isTemporary: (data: FloatArray) => boo
  * the storage follows.
  */
 function keep(storage: TensorStorage): void {
-  const source = storage.data;
-  const kept = allocateArray(source instanceof Float64Array ? 'float64' : 'float32', source.length);
-  kept.set(source);
-  storage.data = kept;
   storage.freed = false;
+  // TODO(seam): a device backend with scopes needs a keep of its own (its closeScope frees the handle).
+  if (storage.device !== null) return;
+  const source = storage.hostArray;
+  const kept = allocateArray(storage.dtype, source.length);
+  kept.set(source);
+  storage.handle = kept;
 }

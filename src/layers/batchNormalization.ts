@@ -111,11 +111,15 @@ export class BatchNormalization extends Layer {
     const unbiased = count > 1 ? count / (count - 1) : 1;
     // The moving averages change: inference plans fold them into the convolution before.
     noteWeightsChanged([this.movingMean, this.movingVariance]);
+    // TODO(seam): an op of its own; on a device backend these host writes would miss the device's copy.
+    const movingMean = this.movingMean.dataSync();
+    const movingVariance = this.movingVariance.dataSync();
+    const meanValues = mean.dataSync();
+    const varianceValues = variance.dataSync();
     for (let channel = 0; channel < channels; channel++) {
-      this.movingMean.data[channel] =
-        this.momentum * this.movingMean.data[channel]! + (1 - this.momentum) * mean.data[channel]!;
-      this.movingVariance.data[channel] =
-        this.momentum * this.movingVariance.data[channel]! + (1 - this.momentum) * variance.data[channel]! * unbiased;
+      movingMean[channel] = this.momentum * movingMean[channel]! + (1 - this.momentum) * meanValues[channel]!;
+      movingVariance[channel] =
+        this.momentum * movingVariance[channel]! + (1 - this.momentum) * varianceValues[channel]! * unbiased;
     }
     return output;
   }

@@ -5,7 +5,7 @@
 import { ValueError } from '../core/errors.js';
 import type { Shape } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
-import { allocateTensor } from '../ops/allocate.js';
+import { tensorFromHost } from '../ops/allocate.js';
 import { biasAdd } from '../ops/biasAdd.js';
 import { multiply } from '../ops/shapeOps.js';
 import { Layer, type LayerConfig, type LayerOptions } from './layer.js';
@@ -58,8 +58,9 @@ export class Rescaling extends Layer {
     const perChannel = (value: number | readonly number[]) =>
       typeof value === 'number' ? new Array<number>(channels).fill(value) : value;
     const scale = perChannel(this.scale);
-    const factors = allocateTensor(input.shape, input.dtype);
-    for (let index = 0; index < factors.size; index++) factors.data[index] = scale[index % channels]!;
+    const factors = tensorFromHost(input.shape, input.dtype, (values) => {
+      for (let index = 0; index < values.length; index++) values[index] = scale[index % channels]!;
+    });
     return biasAdd(
       multiply(input, factors),
       Tensor.fromArray(perChannel(this.offset), [channels], input.dtype),

@@ -20,7 +20,7 @@ export function gatherExamples(
   const batch = allocateTensor([count, ...x.shape.slice(1)], dtype);
   for (let row = 0; row < count; row++) {
     const source = indices[start + row]! * exampleSize;
-    batch.data.set(x.data.subarray(source, source + exampleSize), row * exampleSize);
+    batch.dataSync().set(x.dataSync().subarray(source, source + exampleSize), row * exampleSize);
   }
   return batch;
 }
@@ -37,7 +37,7 @@ export function gatherTargets(
   // Only the batch's rows are converted (typed-array copies convert), never the whole label set.
   if (labels instanceof Tensor) return gatherExamples(labels, indices, start, count, dtype);
   const targets = zerosTensor([count, classes], dtype);
-  for (let row = 0; row < count; row++) targets.data[row * classes + labels[indices[start + row]!]!] = 1;
+  for (let row = 0; row < count; row++) targets.dataSync()[row * classes + labels[indices[start + row]!]!] = 1;
   return targets;
 }
 
@@ -63,7 +63,7 @@ export function checkLabels(labels: Labels, examples: number, classes: number, w
 /** The class of each example: its label, or the largest target probability. */
 export function classOf(labels: Labels, classes: number, index: number): number {
   if (!(labels instanceof Tensor)) return labels[index]!;
-  return argmaxRow(labels.data, index * classes, classes);
+  return argmaxRow(labels.dataSync(), index * classes, classes);
 }
 
 /** Index of the largest of `length` values starting at `offset`. */

@@ -87,10 +87,10 @@ export class EarlyStopping implements TrainingCallbacks {
       this.epochsWithoutImprovement = 0;
       if (this.restoreBestWeights) {
         // Copies kept from the first improvement on, refilled at each later one.
-        if (this.bestWeights === null) this.bestWeights = this.weights.map((weight) => weight.data.slice());
+        if (this.bestWeights === null) this.bestWeights = this.weights.map((weight) => weight.dataSync().slice());
         else
           this.bestWeights.forEach((copy, index) => {
-            copy.set(this.weights[index]!.data);
+            copy.set(this.weights[index]!.dataSync());
           });
       }
       return true;
@@ -104,7 +104,7 @@ export class EarlyStopping implements TrainingCallbacks {
   onTrainEnd(): void {
     if (this.bestWeights === null) return;
     this.weights.forEach((weight, index) => {
-      weight.data.set(this.bestWeights![index]!);
+      weight.dataSync().set(this.bestWeights![index]!);
     });
     noteWeightsChanged(this.weights);
   }

@@ -127,7 +127,7 @@ export class InferencePlan {
     this.reattachFilters();
     for (const step of this.steps) {
       for (const constant of step.constants ?? []) constant.dispose();
-      for (const weight of step.borrowed ?? []) if (!weight.isFreed) backend.releasePrepared?.(weight.data);
+      for (const weight of step.borrowed ?? []) if (!weight.isFreed) backend.releasePrepared?.(weight.dataSync());
     }
   }
 
@@ -146,7 +146,7 @@ export class InferencePlan {
     for (const step of this.steps) {
       for (const weight of step.borrowed ?? []) {
         if (weight.isFreed || isOffloaded(weight)) continue;
-        const key = weight.data;
+        const key = weight.dataSync();
         backend.allowInPlacePreparation(key, (restore) => {
           offloadStorage(weight, restore);
           detached.push({ tensor: weight, key });
@@ -163,10 +163,10 @@ export class InferencePlan {
   private reattachFilters(): void {
     const backend = this.detachedOn;
     if (backend === null) return;
-    for (const { tensor } of this.detached) if (!tensor.isFreed) void tensor.data;
+    for (const { tensor } of this.detached) if (!tensor.isFreed) void tensor.dataSync();
     for (const { key } of this.detached) backend.releasePrepared?.(key);
     for (const step of this.steps)
-      for (const weight of step.borrowed ?? []) if (!weight.isFreed) backend.releasePrepared?.(weight.data);
+      for (const weight of step.borrowed ?? []) if (!weight.isFreed) backend.releasePrepared?.(weight.dataSync());
     this.detached.length = 0;
     this.detachedOn = null;
   }
@@ -196,7 +196,7 @@ export class InferencePlan {
   run(input: Tensor): Tensor[] {
     const batch = input.shape[0]!;
     const layout = this.layoutFor(batch);
-    const block = allocateTensor([layout.blockSize], this.graph.dtype, 'predict').data;
+    const block = allocateTensor([layout.blockSize], this.graph.dtype, 'predict').dataSync();
     // Filters prepared in place are read by their backend alone: another one gets calls made afresh.
     if (this.detachedOn !== null && getBackend() !== this.detachedOn) {
       this.reattachFilters();
@@ -215,7 +215,7 @@ export class InferencePlan {
     // Each node's values and, where a step or the caller needs one, its tensor (arrays: this runs on every predict).
     const values = new Array<FloatArray | undefined>(this.graph.nodes.length);
     const tensors = new Array<Tensor | undefined>(this.graph.nodes.length);
-    values[0] = input.data;
+    values[0] = input.dataSync();
     tensors[0] = input;
     const tensorOf = (node: number): Tensor =>
       (tensors[node] ??= new Tensor(values[node]!, [batch, ...this.graph.layerOutputShapes[node]!]));
@@ -238,7 +238,7 @@ export class InferencePlan {
         // A scope per step frees what an op allocates besides its output (a layer's intermediates).
         withScope(() => {
           const output = withOutputStorage(slot, () => step.run(inputs));
-          if (output.data !== slot) slot.set(output.data);
+          if (output.dataSync() !== slot) slot.set(output.dataSync());
         });
       }
       values[step.node] = slot;
@@ -599,8 +599,8 @@ function convolutionCall(
   hasInputScale = false,
 ): KernelCall {
   const { params } = conv2dParams(input, filter, bias, options);
-  const filterValues = filter.data;
-  const biasValues = bias === null ? null : bias.data;
+  const filterValues = filter.dataSync();
+  const biasValues = bias === null ? null : bias.dataSync();
   if (hasInputScale)
     return (inputs, output) =>
       getKernel('Conv2D')(inputs[0]!, filterValues, biasValues, output, params, inputs[2] ?? null, inputs[1]!);
@@ -660,12 +660,17 @@ function denseGroup(graph: PlannedGraph, denseNode: number, soleReader: (node: n
     borrowed: isBorrowed ? weights : [],
     run: ([input]) => {
       const batch = input!.shape[0]!;
-      const output = conv2d(new Tensor(input!.data, [batch, 1, 1, inputSize]), folded.kernel, folded.bias, options);
-      return new Tensor(output.data, [batch, units]);
+      const output = conv2d(
+        new Tensor(input!.dataSync(), [batch, 1, 1, inputSize]),
+        folded.kernel,
+        folded.bias,
+        options,
+      );
+      return new Tensor(output.dataSync(), [batch, units]);
     },
     prepareCall: ([input]) =>
       convolutionCall(
-        new Tensor(input!.data, [input!.shape[0]!, 1, 1, inputSize]),
+        new Tensor(input!.dataSync(), [input!.shape[0]!, 1, 1, inputSize]),
         folded.kernel,
         folded.bias,
         options,
@@ -837,18 +842,18 @@ function foldNormalization(
   dtype: DType = kernel.dtype,
 ): { kernel: Tensor; bias: Tensor } {
   const channels = kernel.shape[kernel.rank - 1]!;
-  const gamma = normalization.gamma!.data;
-  const beta = normalization.beta!.data;
-  const mean = normalization.movingMean!.data;
-  const variance = normalization.movingVariance!.data;
+  const gamma = normalization.gamma!.dataSync();
+  const beta = normalization.beta!.dataSync();
+  const mean = normalization.movingMean!.dataSync();
+  const variance = normalization.movingVariance!.dataSync();
   const scales = new Float64Array(channels);
   const foldedBias = new Float64Array(channels);
   for (let channel = 0; channel < channels; channel++) {
     const scale = gamma[channel]! / Math.sqrt(variance[channel]! + normalization.epsilon);
     scales[channel] = scale;
-    foldedBias[channel] = ((bias === null ? 0 : bias.data[channel]!) - mean[channel]!) * scale + beta[channel]!;
+    foldedBias[channel] = ((bias === null ? 0 : bias.dataSync()[channel]!) - mean[channel]!) * scale + beta[channel]!;
   }
-  const source = kernel.data;
+  const source = kernel.dataSync();
   const foldedKernel = new Float64Array(source.length);
   for (let index = 0; index < source.length; index++) foldedKernel[index] = source[index]! * scales[index % channels]!;
   return {

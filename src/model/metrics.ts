@@ -45,7 +45,7 @@ export interface ClassificationReport {
  * predicted has precision 0 (no true positives); one without examples has recall 0.
  *
  * @example
- * const report = classificationReport(model.predict(x).data, labels, MNIST_CLASS_NAMES);
+ * const report = classificationReport(model.predict(x).dataSync(), labels, MNIST_CLASS_NAMES);
  * report.confusion[3][5]; // threes taken for fives
  */
 export function classificationReport(

@@ -14,7 +14,7 @@ import { Tensor } from '../core/tensor.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { isRecording } from '../autograd/recorder.js';
 import { GradientTape } from '../autograd/tape.js';
-import { withScope } from '../kernels/registry.js';
+import { getBackend, withScope } from '../kernels/registry.js';
 import { Clip, ReLU } from '../layers/activations.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dropout } from '../layers/dropout.js';
@@ -28,8 +28,9 @@ import { Adam } from '../optim/adam.js';
 import type { SaveOptions } from '../io/modelFormat.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../optim/schedules.js';
-import { argmaxRow, checkLabels, classOf, gatherExamples, gatherTargets, type Labels } from './batching.js';
+import { checkLabels, gatherExamples, gatherTargets, type Labels } from './batching.js';
 import type { AsyncTrainingCallbacks, EpochLogs, FitState, History, TrainingCallbacks } from './callbacks.js';
+import { countCorrect, RunningMetrics } from './runningMetrics.js';
 import { yieldToEventLoop } from './yieldToEventLoop.js';
 import { checkFitState } from './fitStateChecks.js';
 import { checkLayerCount, GraphTally } from './graphLimits.js';
@@ -472,7 +473,7 @@ export class Model {
   }
 
   /**
-   * Says that code has changed weight values in place (`layer.kernel.data[0] = 1`, a custom update
+   * Says that code has changed weight values in place (`layer.kernel.dataSync()[0] = 1`, a custom update
    * loop): predict, evaluate, predictOutputs and classify run an inference plan that holds folded
    * copies of the weights (batch normalization folded into the convolution before it) and has the
    * backend keep prepared forms of them (packed, Winograd-transformed), which this rebuilds at their
@@ -480,7 +481,7 @@ export class Model {
    * themselves; only direct writes need it. Returns the model.
    *
    * @example
-   * conv.kernel!.data.fill(0);
+   * conv.kernel!.dataSync().fill(0);
    * model.markWeightsChanged();
    */
   markWeightsChanged(): this {
@@ -650,7 +651,7 @@ export class Model {
       withScope(() => {
         const outputs = this.infer(gatherExamples(x, order, start, size));
         this.outputNodes.forEach((node, index) => {
-          results[index]!.data.set(outputs.get(node)!.data, start * sizeOf(shapes[index]!));
+          results[index]!.dataSync().set(outputs.get(node)!.dataSync(), start * sizeOf(shapes[index]!));
         });
       });
     }
@@ -765,8 +766,10 @@ export class Model {
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       withScope(() =>
-        result.data.set(
-          this.infer(gatherExamples(x, order, start, size)).get(this.layers.length - 1)!.data,
+        result.dataSync().set(
+          this.infer(gatherExamples(x, order, start, size))
+            .get(this.layers.length - 1)!
+            .dataSync(),
           start * outputSize,
         ),
       );
@@ -795,7 +798,7 @@ export class Model {
     const results: Classification[][] = [];
     for (let start = 0; start < images.length; start += batchSize) {
       const scores = withScope(() =>
-        Array.from(this.predict(imagesToInput(this, images.slice(start, start + batchSize))).data),
+        Array.from(this.predict(imagesToInput(this, images.slice(start, start + batchSize))).dataSync()),
       );
       for (let row = 0; row * classes < scores.length; row++) {
         const rowScores = scores.slice(row * classes, (row + 1) * classes);
@@ -831,9 +834,9 @@ export class Model {
         const logits = this.infer(gatherExamples(x, order, start, size)).get(this.logitsEnd() - 1)!;
         const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
         const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
-        lossSum += loss.data[0]! * size;
+        lossSum += loss.dataSync()[0]! * size;
         correct += countCorrect(probabilities, labels, this.classes, order, start, size);
-        kept?.data.set(probabilities.data, start * this.classes);
+        kept?.dataSync().set(probabilities.dataSync(), start * this.classes);
       });
     }
     return { loss: lossSum / count, accuracy: correct / count, ...(kept === null ? {} : { probabilities: kept }) };
@@ -942,7 +945,7 @@ export class Model {
     // back if the step's loss is not finite. A few values per channel, so copying costs nothing.
     const updatedState = this.namedWeights()
       .filter((weight) => !weight.isTrainable)
-      .map((weight) => weight.tensor.data);
+      .map((weight) => weight.tensor.dataSync());
     const stateBeforeStep = updatedState.map((data) => data.slice());
     const order = identity(trainCount);
     const cut =
@@ -970,8 +973,9 @@ export class Model {
       yield { call: (callback) => callback.onEpochBegin?.(epoch) };
       if (options.shuffle ?? true) random.shuffle(order);
       const started = performance.now();
-      let lossSum = 0;
-      let correct = 0;
+      // On a device backend the step's loss stays there: read when a callback or the epoch's end needs it.
+      const isReadFree = getBackend().device === undefined;
+      const metrics = new RunningMetrics(epoch, labels, this.classes, order);
       let seen = 0;
       for (let batch = 0; batch < batches; batch++) {
         const start = batch * batchSize;
@@ -982,7 +986,7 @@ export class Model {
           stateBeforeStep[index]!.set(data);
         });
         // One memory scope per step: the step's activations and gradients are freed together.
-        const { lossValue, batchCorrect } = withScope(() => {
+        const step = withScope(() => {
           const input = gatherExamples(trainInput, order, start, size);
           options.augment?.(input, augmentRandom);
           const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
@@ -990,7 +994,7 @@ export class Model {
           const end = this.logitsEnd();
           const logits = () => this.forwardNodes(input, { isTraining: true, random: layerRandom }, end, cut)[end - 1]!;
           const { loss, probabilities } = tape.run(() => softmaxCrossEntropy(logits(), targets, { labelSmoothing }));
-          const value = loss.data[0]!;
+          const value = isReadFree ? loss.dataSync()[0]! : 0;
           if (!Number.isFinite(value)) {
             updatedState.forEach((data, index) => {
               data.set(stateBeforeStep[index]!);
@@ -1004,13 +1008,13 @@ export class Model {
             );
           }
           optimizer.applyGradients(weights, tape.gradient(loss, weights));
-          return {
-            lossValue: value,
-            batchCorrect: countCorrect(probabilities, labels, this.classes, order, start, size),
-          };
+          if (isReadFree) {
+            metrics.addValues(value, countCorrect(probabilities, labels, this.classes, order, start, size), size);
+            return null;
+          }
+          return { loss, probabilities };
         });
-        lossSum += lossValue * size;
-        correct += batchCorrect;
+        if (step !== null) metrics.addTensors(step.loss, step.probabilities, start, size);
         seen += size;
         const seconds = (performance.now() - started) / 1000;
         const progress = {
@@ -1018,8 +1022,12 @@ export class Model {
           epochs,
           batch: batch + 1,
           batches,
-          loss: lossSum / seen,
-          accuracy: correct / seen,
+          get loss(): number {
+            return metrics.lossAfter(batch);
+          },
+          get accuracy(): number {
+            return metrics.accuracyAfter(batch);
+          },
           seen,
           imagesPerSecond: seen / Math.max(seconds, 1e-9),
         };
@@ -1028,8 +1036,8 @@ export class Model {
       const seconds = (performance.now() - started) / 1000;
       const logs: EpochLogs = {
         epoch,
-        loss: lossSum / seen,
-        accuracy: correct / seen,
+        loss: metrics.lossAfter(batches - 1),
+        accuracy: metrics.accuracyAfter(batches - 1),
         seconds,
         imagesPerSecond: seen / Math.max(seconds, 1e-9),
         learningRate: optimizer.learningRate,
@@ -1091,10 +1099,12 @@ export class Model {
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       withScope(() =>
-        result.data.set(
-          this.forwardNodes(gatherExamples(x, order, start, size), { isTraining: true }, cut + 1)[cut]!.data,
-          start * sizeOf(shape),
-        ),
+        result
+          .dataSync()
+          .set(
+            this.forwardNodes(gatherExamples(x, order, start, size), { isTraining: true }, cut + 1)[cut]!.dataSync(),
+            start * sizeOf(shape),
+          ),
       );
     }
     return result;
@@ -1183,22 +1193,6 @@ export class Model {
     }
     if (x.shape[0]! < 1) throw new ShapeError(`${what}: no examples`);
   }
-}
-
-function countCorrect(
-  probabilities: Tensor,
-  labels: Labels,
-  classes: number,
-  order: ArrayLike<number>,
-  start: number,
-  size: number,
-): number {
-  let correct = 0;
-  for (let row = 0; row < size; row++) {
-    if (argmaxRow(probabilities.data, row * classes, classes) === classOf(labels, classes, order[start + row]!))
-      correct++;
-  }
-  return correct;
 }
 
 /**

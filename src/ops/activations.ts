@@ -4,7 +4,7 @@
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { AlphaActivationParams, ClipParams, HardSigmoidParams, PowParams } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { checkBounds, checkFiniteNumber } from './checks.js';
 
@@ -12,7 +12,7 @@ type ActivationId = 'Relu' | 'Sigmoid' | 'Tanh' | 'Gelu' | 'Silu';
 
 function activate(id: ActivationId, input: Tensor): Tensor {
   const output = allocateTensor(input.shape, input.dtype);
-  getKernel(id)(input.data, output.data, { size: input.size });
+  runKernel(id, input, output, { size: input.size });
   record({ id, inputs: [input], output, saved: null });
   return output;
 }
@@ -22,7 +22,7 @@ function activateWithAlpha(id: 'LeakyRelu' | 'Elu', input: Tensor, alpha: number
   checkFiniteNumber(alpha, `${name}: alpha`);
   const params: AlphaActivationParams = { size: input.size, alpha };
   const output = allocateTensor(input.shape, input.dtype);
-  getKernel(id)(input.data, output.data, params);
+  runKernel(id, input, output, params);
   record<AlphaActivationParams>({ id, inputs: [input], output, saved: params });
   return output;
 }
@@ -102,7 +102,7 @@ export function clip(input: Tensor, min: number, max: number): Tensor {
     max: isFloat32 ? Math.fround(max) : max,
   };
   const output = allocateTensor(input.shape, input.dtype);
-  getKernel('Clip')(input.data, output.data, params);
+  runKernel('Clip', input, output, params);
   record<ClipParams>({ id: 'Clip', inputs: [input], output, saved: params });
   return output;
 }
@@ -124,7 +124,7 @@ function activateHard(
     beta: isFloat32 ? Math.fround(beta) : beta,
   };
   const output = allocateTensor(input.shape, input.dtype);
-  getKernel(id)(input.data, output.data, params);
+  runKernel(id, input, output, params);
   record<HardSigmoidParams>({ id, inputs: [input], output, saved: params });
   return output;
 }
@@ -161,7 +161,7 @@ export function hardActivationGrad(
   params: HardSigmoidParams,
 ): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
-  getKernel(id)(dOut.data, input.data, dInput.data, params);
+  runKernel(id, dOut, input, dInput, params);
   return dInput;
 }
 
@@ -175,7 +175,7 @@ export function activationGrad(
   forwardValue: Tensor,
 ): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
-  getKernel(id)(dOut.data, forwardValue.data, dInput.data, { size: dOut.size });
+  runKernel(id, dOut, forwardValue, dInput, { size: dOut.size });
   return dInput;
 }
 
@@ -187,14 +187,14 @@ export function alphaActivationGrad(
   params: AlphaActivationParams,
 ): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
-  getKernel(id)(dOut.data, input.data, dInput.data, params);
+  runKernel(id, dOut, input, dInput, params);
   return dInput;
 }
 
 /** The gradient of clip from dOut, the forward input and the forward params (the bounds). */
 export function clipGrad(dOut: Tensor, input: Tensor, params: ClipParams): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
-  getKernel('ClipGrad')(dOut.data, input.data, dInput.data, params);
+  runKernel('ClipGrad', dOut, input, dInput, params);
   return dInput;
 }
 
@@ -213,7 +213,7 @@ export function pow(input: Tensor, exponent: number): Tensor {
     exponent: input.dtype === 'float32' ? Math.fround(exponent) : exponent,
   };
   const output = allocateTensor(input.shape, input.dtype);
-  getKernel('Pow')(input.data, output.data, params);
+  runKernel('Pow', input, output, params);
   record<PowParams>({ id: 'Pow', inputs: [input], output, saved: params });
   return output;
 }
@@ -231,6 +231,6 @@ export function sqrt(input: Tensor): Tensor {
 /** The gradient of pow: dOut * exponent * input^(exponent - 1). */
 export function powGrad(dOut: Tensor, input: Tensor, params: PowParams): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
-  getKernel('PowGrad')(dOut.data, input.data, dInput.data, params);
+  runKernel('PowGrad', dOut, input, dInput, params);
   return dInput;
 }

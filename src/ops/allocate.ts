@@ -3,11 +3,11 @@
 // that saved writing every activation and gradient twice per step. withOutputStorage lets the
 // inference plan (model/inferencePlan.ts) place a layer's output in storage it planned.
 
-import type { DType, FloatArray } from '../core/dtype.js';
+import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
 import { ShapeError } from '../core/errors.js';
 import { MAX_TENSOR_ELEMENTS } from '../core/limits.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
+import { storageOf, Tensor, writeStorage } from '../core/tensor.js';
 import { getBackend } from '../kernels/registry.js';
 
 /**
@@ -27,7 +27,11 @@ export function allocateTensor(shape: Shape, dtype: DType, what = 'allocate'): T
     offeredStorage = null;
     return new Tensor(offered, shape);
   }
-  return new Tensor(getBackend().allocate(dtype, size), shape);
+  const backend = getBackend();
+  const handle = backend.allocate(dtype, size);
+  return backend.device === undefined
+    ? new Tensor(handle as FloatArray, shape)
+    : Tensor.fromDeviceHandle(handle, dtype, shape, backend.device);
 }
 
 /** Storage that the next allocateTensor of its size and dtype takes (see withOutputStorage). */
@@ -55,9 +59,25 @@ export function allocateIndices(size: number): Int32Array {
   return backend.allocateIndices === undefined ? new Int32Array(size) : backend.allocateIndices(size);
 }
 
+/**
+ * A new tensor whose values `fill` writes on the host: into the tensor's own storage on the CPU
+ * backends, into a host array then uploaded (one counted copy) on a device backend. For the few small
+ * values an op computes itself (batch norm's folded scale, a mean loss).
+ */
+export function tensorFromHost(shape: Shape, dtype: DType, fill: (values: FloatArray) => void): Tensor {
+  const tensor = allocateTensor(shape, dtype);
+  const storage = storageOf(tensor);
+  if (storage.device === null) {
+    fill(storage.hostArray);
+    return tensor;
+  }
+  const values = allocateArray(dtype, tensor.size);
+  fill(values);
+  writeStorage(storage, values);
+  return tensor;
+}
+
 /** A zero-filled tensor on the active backend. */
 export function zerosTensor(shape: Shape, dtype: DType): Tensor {
-  const tensor = allocateTensor(shape, dtype);
-  tensor.data.fill(0);
-  return tensor;
+  return tensorFromHost(shape, dtype, (values) => values.fill(0));
 }

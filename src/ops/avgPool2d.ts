@@ -5,7 +5,7 @@
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { Pool2DParams } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { checkRank } from './checks.js';
 import { poolParams, type Pool2DOptions } from './maxPool2d.js';
@@ -24,7 +24,7 @@ export function avgPool2d(input: Tensor, options: Pool2DOptions): Tensor {
   checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
   const params = poolParams(input.shape, { ...options, name });
   const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, name);
-  getKernel('AvgPool2D')(input.data, output.data, params);
+  runKernel('AvgPool2D', input, output, params);
   record<Pool2DParams>({ id: 'AvgPool2D', inputs: [input], output, saved: params });
   return output;
 }
@@ -32,7 +32,7 @@ export function avgPool2d(input: Tensor, options: Pool2DOptions): Tensor {
 /** Spreads each output's gradient evenly over the valid positions of its window. */
 export function avgPool2dBackprop(dOut: Tensor, params: Pool2DParams): Tensor {
   const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
-  getKernel('AvgPool2DBackprop')(dOut.data, dInput.data, params);
+  runKernel('AvgPool2DBackprop', dOut, dInput, params);
   return dInput;
 }
 

@@ -8,8 +8,8 @@ import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { RowsParams } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
-import { allocateTensor } from './allocate.js';
+import { runKernel } from '../kernels/dispatch.js';
+import { allocateTensor, tensorFromHost } from './allocate.js';
 import { checkSameDtype } from './checks.js';
 
 /** What the backward rule needs: the statistics used, and whether they were the batch's. */
@@ -63,19 +63,27 @@ export function batchNormalization(
   if (statistics === null) {
     mean = allocateTensor([columns], input.dtype);
     variance = allocateTensor([columns], input.dtype);
-    getKernel('BatchNormStats')(input.data, mean.data, variance.data, params);
+    runKernel('BatchNormStats', input, mean, variance, params);
   } else {
     ({ mean, variance } = statistics);
   }
   // The normalization folds into one multiply-add per value: scale = gamma / std, shift = beta - mean * scale.
-  const scale = allocateTensor([columns], input.dtype);
-  const shift = allocateTensor([columns], input.dtype);
-  for (let column = 0; column < columns; column++) {
-    scale.data[column] = gamma.data[column]! / Math.sqrt(variance.data[column]! + epsilon);
-    shift.data[column] = beta.data[column]! - mean.data[column]! * scale.data[column]!;
-  }
+  // NOTE: read on the host (a download each on a device backend); a kernel of its own would keep them there.
+  const gammaValues = gamma.dataSync();
+  const betaValues = beta.dataSync();
+  const meanValues = mean.dataSync();
+  const varianceValues = variance.dataSync();
+  const scale = tensorFromHost([columns], input.dtype, (values) => {
+    for (let column = 0; column < columns; column++)
+      values[column] = gammaValues[column]! / Math.sqrt(varianceValues[column]! + epsilon);
+  });
+  const scaleValues = scale.dataSync();
+  const shift = tensorFromHost([columns], input.dtype, (values) => {
+    for (let column = 0; column < columns; column++)
+      values[column] = betaValues[column]! - meanValues[column]! * scaleValues[column]!;
+  });
   const output = allocateTensor(input.shape, input.dtype);
-  getKernel('BatchNorm')(input.data, scale.data, shift.data, output.data, params);
+  runKernel('BatchNorm', input, scale, shift, output, params);
   record<BatchNormSaved>({
     id: 'BatchNorm',
     inputs: [input, gamma, beta],
@@ -95,20 +103,10 @@ export function batchNormalizationGrad(
   const dInput = allocateTensor(input.shape, input.dtype);
   const dGamma = allocateTensor(gamma.shape, gamma.dtype);
   const dBeta = allocateTensor(gamma.shape, gamma.dtype);
-  getKernel('BatchNormGrad')(
-    dOut.data,
-    input.data,
-    saved.mean.data,
-    saved.variance.data,
-    gamma.data,
-    dInput.data,
-    dGamma.data,
-    dBeta.data,
-    {
-      ...saved.params,
-      epsilon: saved.epsilon,
-      isThroughStatistics: saved.isThroughStatistics,
-    },
-  );
+  runKernel('BatchNormGrad', dOut, input, saved.mean, saved.variance, gamma, dInput, dGamma, dBeta, {
+    ...saved.params,
+    epsilon: saved.epsilon,
+    isThroughStatistics: saved.isThroughStatistics,
+  });
   return [dInput, dGamma, dBeta];
 }

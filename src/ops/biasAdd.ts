@@ -5,7 +5,7 @@ import { formatShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { RowsParams } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { checkSameDtype } from './checks.js';
 
@@ -20,7 +20,7 @@ export function biasAdd(input: Tensor, bias: Tensor, name = 'biasAdd'): Tensor {
   }
   const params: RowsParams = { rows: input.size / columns, columns };
   const output = allocateTensor(input.shape, input.dtype);
-  getKernel('BiasAdd')(input.data, bias.data, output.data, params);
+  runKernel('BiasAdd', input, bias, output, params);
   record({ id: 'BiasAdd', inputs: [input, bias], output, saved: params });
   return output;
 }
@@ -35,7 +35,7 @@ export function clipBiasAddGrad(dOut: Tensor, output: Tensor, min: number, max: 
   const columns = dOut.shape[dOut.rank - 1]!;
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
   const dBias = allocateTensor([columns], dOut.dtype);
-  getKernel('ClipBiasAddGrad')(dOut.data, output.data, dInput.data, dBias.data, {
+  runKernel('ClipBiasAddGrad', dOut, output, dInput, dBias, {
     rows: dOut.size / columns,
     columns,
     min,
@@ -48,6 +48,6 @@ export function clipBiasAddGrad(dOut: Tensor, output: Tensor, min: number, max: 
 export function biasAddGrad(dOut: Tensor): Tensor {
   const columns = dOut.shape[dOut.rank - 1]!;
   const dBias = allocateTensor([columns], dOut.dtype);
-  getKernel('BiasAddGrad')(dOut.data, dBias.data, { rows: dOut.size / columns, columns });
+  runKernel('BiasAddGrad', dOut, dBias, { rows: dOut.size / columns, columns });
   return dBias;
 }

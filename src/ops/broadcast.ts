@@ -15,7 +15,7 @@ import {
   type BroadcastParams,
   type ReduceSumToParams,
 } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { checkSameDtype } from './checks.js';
 
@@ -141,13 +141,13 @@ export function broadcastArithmetic(
   if (shapesEqual(a.shape, b.shape) && (operation === 'add' || operation === 'multiply')) {
     const id = operation === 'add' ? 'Add' : 'Multiply';
     const output = allocateTensor(shape, a.dtype, name);
-    getKernel(id)(a.data, b.data, output.data, { size: a.size });
+    runKernel(id, a, b, output, { size: a.size });
     record({ id, inputs: [a, b], output, saved: null });
     return output;
   }
   const params = broadcastParams(operation, a.shape, b.shape, name);
   const output = allocateTensor(shape, a.dtype, name);
-  getKernel('BroadcastArithmetic')(a.data, b.data, output.data, params);
+  runKernel('BroadcastArithmetic', a, b, output, params);
   record<BroadcastSaved>({ id: 'BroadcastArithmetic', inputs: [a, b], output, saved: { operation } });
   return output;
 }
@@ -167,7 +167,7 @@ export function reduceSumTo(input: Tensor, shape: Shape, name = 'reduceSumTo'): 
   }
   const params = reduceSumToParams(input.shape, shape, name);
   const output = allocateTensor(shape, input.dtype, name);
-  getKernel('ReduceSumTo')(input.data, output.data, params);
+  runKernel('ReduceSumTo', input, output, params);
   return output;
 }
 

@@ -8,7 +8,7 @@ import { formatShape, sizeOf } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { ChannelShuffleParams } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor, zerosTensor } from './allocate.js';
 
 /** What the backward rule of sliceChannels needs. */
@@ -29,7 +29,7 @@ export function sliceChannels(input: Tensor, start: number, end: number, name = 
   const width = end - start;
   const rows = input.size / Math.max(1, channels);
   const output = allocateTensor([...input.shape.slice(0, -1), width], input.dtype, name);
-  getKernel('CopyColumns')(input.data, output.data, {
+  runKernel('CopyColumns', input, output, {
     rows,
     columns: width,
     sourceStride: channels,
@@ -46,7 +46,7 @@ export function sliceChannelsGrad(dOut: Tensor, input: Tensor, saved: SliceChann
   const channels = input.shape[input.rank - 1]!;
   const width = dOut.shape[dOut.rank - 1]!;
   const dInput = zerosTensor(input.shape, dOut.dtype);
-  getKernel('CopyColumns')(dOut.data, dInput.data, {
+  runKernel('CopyColumns', dOut, dInput, {
     rows: sizeOf(input.shape.slice(0, -1)),
     columns: width,
     sourceStride: width,
@@ -87,7 +87,7 @@ export function channelShuffle(input: Tensor, groups: number, name = 'channelShu
     groupSize: channels / groups,
   };
   const output = allocateTensor(input.shape, input.dtype, name);
-  getKernel('ChannelShuffle')(input.data, output.data, params);
+  runKernel('ChannelShuffle', input, output, params);
   record<ChannelShuffleParams>({ id: 'ChannelShuffle', inputs: [input], output, saved: params });
   return output;
 }
@@ -95,7 +95,7 @@ export function channelShuffle(input: Tensor, groups: number, name = 'channelShu
 /** The gradient of channelShuffle: the inverse shuffle (groups and group size swapped). */
 export function channelShuffleGrad(dOut: Tensor, params: ChannelShuffleParams): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
-  getKernel('ChannelShuffle')(dOut.data, dInput.data, {
+  runKernel('ChannelShuffle', dOut, dInput, {
     rows: params.rows,
     groups: params.groupSize,
     groupSize: params.groups,

@@ -12,7 +12,7 @@ import {
   type FusedActivation,
   type Padding,
 } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { checkPositiveInteger, checkRank, checkSameDtype } from './checks.js';
 
@@ -62,14 +62,15 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
   const residual = options.residual ?? null;
   const inputScale = options.inputScale ?? null;
   const output = allocateTensor(outputShape, input.dtype, options.name ?? 'conv2d');
-  getKernel('Conv2D')(
-    input.data,
-    filter.data,
-    bias === null ? null : bias.data,
-    output.data,
+  runKernel(
+    'Conv2D',
+    input,
+    filter,
+    bias === null ? null : bias,
+    output,
     params,
-    residual === null ? null : residual.data,
-    inputScale === null ? null : inputScale.data,
+    residual === null ? null : residual,
+    inputScale === null ? null : inputScale,
   );
   if (isDifferentiable) record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
   return output;
@@ -193,13 +194,13 @@ export function conv2dParams(
 /** Gradient of conv2d with respect to its input: dOut [batch, outH, outW, outC] -> [batch, inH, inW, inC]. */
 export function conv2dBackpropInput(dOut: Tensor, filter: Tensor, params: Conv2DParams): Tensor {
   const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
-  getKernel('Conv2DBackpropInput')(dOut.data, filter.data, dInput.data, params);
+  runKernel('Conv2DBackpropInput', dOut, filter, dInput, params);
   return dInput;
 }
 
 /** Gradient of conv2d with respect to its filter: -> [kH, kW, inC / groups, outC]. */
 export function conv2dBackpropFilter(input: Tensor, dOut: Tensor, params: Conv2DParams): Tensor {
   const dFilter = allocateTensor([params.kH, params.kW, params.inC / (params.groups ?? 1), params.outC], dOut.dtype);
-  getKernel('Conv2DBackpropFilter')(input.data, dOut.data, dFilter.data, params);
+  runKernel('Conv2DBackpropFilter', input, dOut, dFilter, params);
   return dFilter;
 }

@@ -27,7 +27,7 @@ import {
   type Conv2DParams,
   type Padding,
 } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { biasAdd } from './biasAdd.js';
 import { checkPositiveInteger, checkRank, checkSameDtype } from './checks.js';
@@ -196,7 +196,7 @@ export function conv2dTranspose(
     groups,
   });
   const output = allocateTensor([batch, params.inH, params.inW, outC], input.dtype, name);
-  getKernel('Conv2DBackpropInput')(input.data, filter.data, output.data, params);
+  runKernel('Conv2DBackpropInput', input, filter, output, params);
   record({ id: 'Conv2DTranspose', inputs: [input, filter], output, saved: params });
   return bias === null ? output : biasAdd(output, bias, name);
 }
@@ -204,13 +204,13 @@ export function conv2dTranspose(
 /** Gradient of conv2dTranspose with respect to its input: a Conv2D of dOut (derivation in the header). */
 export function conv2dTransposeBackpropInput(dOut: Tensor, filter: Tensor, params: Conv2DParams): Tensor {
   const dInput = allocateTensor([params.batch, params.outH, params.outW, params.outC], dOut.dtype);
-  getKernel('Conv2D')(dOut.data, filter.data, null, dInput.data, params);
+  runKernel('Conv2D', dOut, filter, null, dInput, params);
   return dInput;
 }
 
 /** Gradient of conv2dTranspose with respect to its filter [kH, kW, outC / groups, inC]. */
 export function conv2dTransposeBackpropFilter(input: Tensor, dOut: Tensor, params: Conv2DParams): Tensor {
   const dFilter = allocateTensor([params.kH, params.kW, params.inC / (params.groups ?? 1), params.outC], dOut.dtype);
-  getKernel('Conv2DBackpropFilter')(dOut.data, input.data, dFilter.data, params);
+  runKernel('Conv2DBackpropFilter', dOut, input, dFilter, params);
   return dFilter;
 }

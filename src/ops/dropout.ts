@@ -5,7 +5,7 @@ import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { DropoutParams } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 
 export interface DropoutOptions {
@@ -41,7 +41,7 @@ export function dropoutBackprop(dOut: Tensor, params: DropoutParams): Tensor {
 
 function applyDropout(input: Tensor, params: DropoutParams, isRecorded: boolean): Tensor {
   const output = allocateTensor(input.shape, input.dtype);
-  getKernel('Dropout')(input.data, output.data, params);
+  runKernel('Dropout', input, output, params);
   if (isRecorded) record<DropoutParams>({ id: 'Dropout', inputs: [input], output, saved: params });
   return output;
 }

@@ -6,7 +6,7 @@ import { formatShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { LayerNormParams } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { checkSameDtype } from './checks.js';
 
@@ -50,7 +50,7 @@ export function layerNormalization(
   const output = allocateTensor(input.shape, input.dtype, name);
   const mean = allocateTensor([params.rows], input.dtype, name);
   const invStd = allocateTensor([params.rows], input.dtype, name);
-  getKernel('LayerNorm')(input.data, gamma.data, beta.data, output.data, mean.data, invStd.data, params);
+  runKernel('LayerNorm', input, gamma, beta, output, mean, invStd, params);
   record<LayerNormSaved>({ id: 'LayerNorm', inputs: [input, gamma, beta], output, saved: { params, mean, invStd } });
   return output;
 }
@@ -65,16 +65,6 @@ export function layerNormalizationGrad(
   const dInput = allocateTensor(input.shape, dOut.dtype);
   const dGamma = allocateTensor(gamma.shape, dOut.dtype);
   const dBeta = allocateTensor(gamma.shape, dOut.dtype);
-  getKernel('LayerNormGrad')(
-    dOut.data,
-    input.data,
-    gamma.data,
-    saved.mean.data,
-    saved.invStd.data,
-    dInput.data,
-    dGamma.data,
-    dBeta.data,
-    saved.params,
-  );
+  runKernel('LayerNormGrad', dOut, input, gamma, saved.mean, saved.invStd, dInput, dGamma, dBeta, saved.params);
   return [dInput, dGamma, dBeta];
 }

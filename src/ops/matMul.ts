@@ -5,7 +5,7 @@ import { formatShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { MatMulParams } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { checkRank, checkSameDtype } from './checks.js';
 
@@ -37,7 +37,7 @@ export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tenso
   }
   const params: MatMulParams = { m, k, n, transposeA, transposeB };
   const output = allocateTensor([m, n], a.dtype, name);
-  getKernel('MatMul')(a.data, b.data, output.data, params);
+  runKernel('MatMul', a, b, output, params);
   record({ id: 'MatMul', inputs: [a, b], output, saved: params });
   return output;
 }

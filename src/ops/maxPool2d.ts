@@ -6,7 +6,7 @@ import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../autograd/recorder.js';
 import { ceilWindowOutputSize, windowParams, type Padding, type Pool2DParams } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateIndices, allocateTensor } from './allocate.js';
 import { checkPositiveInteger, checkRank } from './checks.js';
 
@@ -99,7 +99,7 @@ function runMaxPool(
     options.name ?? 'maxPool2d',
   );
   const argmax = isArgmaxWanted ? allocateIndices(output.size) : null;
-  getKernel('MaxPool2D')(input.data, output.data, argmax, params);
+  runKernel('MaxPool2D', input, output, argmax, params);
   if (argmax !== null) record<MaxPool2DSaved>({ id: 'MaxPool2D', inputs: [input], output, saved: { params, argmax } });
   return { output, argmax };
 }
@@ -108,6 +108,6 @@ function runMaxPool(
 export function maxPool2dBackprop(dOut: Tensor, saved: MaxPool2DSaved): Tensor {
   const { params } = saved;
   const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
-  getKernel('MaxPool2DBackprop')(dOut.data, saved.argmax, dInput.data, params);
+  runKernel('MaxPool2DBackprop', dOut, saved.argmax, dInput, params);
   return dInput;
 }

@@ -12,7 +12,7 @@ import {
   type ResizeCoordinates,
   type ResizeMode,
 } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { checkRank } from './checks.js';
 
@@ -118,7 +118,7 @@ export function resize2d(input: Tensor, options: ResizeOptions, name = 'resize2d
   checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
   const params = resize2dParams(input.shape, options, name);
   const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, name);
-  getKernel('Resize2D')(input.data, output.data, params);
+  runKernel('Resize2D', input, output, params);
   record<Resize2DParams>({ id: 'Resize2D', inputs: [input], output, saved: params });
   return output;
 }
@@ -126,6 +126,6 @@ export function resize2d(input: Tensor, options: ResizeOptions, name = 'resize2d
 /** The gradient of resize2d: dOut scattered back to the input pixels with the interpolation weights. */
 export function resize2dBackprop(dOut: Tensor, params: Resize2DParams): Tensor {
   const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
-  getKernel('Resize2DBackprop')(dOut.data, dInput.data, params);
+  runKernel('Resize2DBackprop', dOut, dInput, params);
   return dInput;
 }

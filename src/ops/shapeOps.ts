@@ -5,7 +5,7 @@ import { ShapeError } from '../core/errors.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { broadcastArithmetic } from './broadcast.js';
 import { checkSameDtype } from './checks.js';
@@ -101,7 +101,7 @@ export function concatenate(inputs: readonly Tensor[], name = 'concatenate'): Te
   const output = allocateTensor([...leading, total], first.dtype, name);
   let offset = 0;
   inputs.forEach((input, index) => {
-    getKernel('CopyColumns')(input.data, output.data, {
+    runKernel('CopyColumns', input, output, {
       rows,
       columns: widths[index]!,
       sourceStride: widths[index]!,
@@ -122,7 +122,7 @@ export function concatenateGrad(dOut: Tensor, inputs: readonly Tensor[], saved: 
   return inputs.map((input, index) => {
     const width = saved.widths[index]!;
     const dInput = allocateTensor(input.shape, dOut.dtype);
-    getKernel('CopyColumns')(dOut.data, dInput.data, {
+    runKernel('CopyColumns', dOut, dInput, {
       rows: saved.rows,
       columns: width,
       sourceStride: total,

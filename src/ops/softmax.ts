@@ -4,8 +4,8 @@ import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { RowsParams, SoftmaxCrossEntropyParams } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
-import { allocateTensor } from './allocate.js';
+import { runKernel } from '../kernels/dispatch.js';
+import { allocateTensor, tensorFromHost } from './allocate.js';
 import { checkRank, checkSameDtype, checkSameShape } from './checks.js';
 
 function rowsOf(tensor: Tensor): RowsParams {
@@ -17,14 +17,14 @@ function rowsOf(tensor: Tensor): RowsParams {
 export function softmax(logits: Tensor): Tensor {
   const params = rowsOf(logits);
   const output = allocateTensor(logits.shape, logits.dtype);
-  getKernel('Softmax')(logits.data, output.data, params);
+  runKernel('Softmax', logits, output, params);
   record({ id: 'Softmax', inputs: [logits], output, saved: params });
   return output;
 }
 
 export function softmaxGrad(dOut: Tensor, output: Tensor): Tensor {
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
-  getKernel('SoftmaxGrad')(dOut.data, output.data, dInput.data, rowsOf(dOut));
+  runKernel('SoftmaxGrad', dOut, output, dInput, rowsOf(dOut));
   return dInput;
 }
 
@@ -52,7 +52,7 @@ export interface SoftmaxCrossEntropyOptions {
  *
  * @example
  * const { loss } = softmaxCrossEntropy(logits, oneHotTargets, { labelSmoothing: 0.1 });
- * loss.data[0]; // mean over the rows
+ * loss.dataSync()[0]; // mean over the rows
  */
 export function softmaxCrossEntropy(
   logits: Tensor,
@@ -70,11 +70,14 @@ export function softmaxCrossEntropy(
     labelSmoothing === 0 ? rowsOf(logits) : { ...rowsOf(logits), labelSmoothing };
   const probabilities = allocateTensor(logits.shape, logits.dtype);
   const rowLosses = allocateTensor([params.rows], logits.dtype);
-  getKernel('SoftmaxCrossEntropy')(logits.data, targets.data, probabilities.data, rowLosses.data, params);
+  runKernel('SoftmaxCrossEntropy', logits, targets, probabilities, rowLosses, params);
+  // NOTE: the mean is taken on the host (a download on a device backend).
+  const rowLossValues = rowLosses.dataSync();
   let sum = 0;
-  for (let row = 0; row < params.rows; row++) sum += rowLosses.data[row]!;
-  const loss = allocateTensor([], logits.dtype);
-  loss.data[0] = sum / params.rows;
+  for (let row = 0; row < params.rows; row++) sum += rowLossValues[row]!;
+  const loss = tensorFromHost([], logits.dtype, (values) => {
+    values[0] = sum / params.rows;
+  });
   record<SoftmaxCrossEntropySaved>({
     id: 'SoftmaxCrossEntropy',
     inputs: [logits, null],
@@ -87,8 +90,8 @@ export function softmaxCrossEntropy(
 /** Gradient of the mean loss with respect to the logits, scaled by the upstream gradient dLoss. */
 export function softmaxCrossEntropyGrad(dLoss: Tensor, saved: SoftmaxCrossEntropySaved): Tensor {
   const dLogits = allocateTensor(saved.probabilities.shape, saved.probabilities.dtype);
-  const scale = dLoss.data[0]! / saved.params.rows;
-  getKernel('SoftmaxCrossEntropyGrad')(saved.probabilities.data, saved.targets.data, dLogits.data, {
+  const scale = dLoss.dataSync()[0]! / saved.params.rows;
+  runKernel('SoftmaxCrossEntropyGrad', saved.probabilities, saved.targets, dLogits, {
     ...saved.params,
     scale,
   });

@@ -4,7 +4,7 @@ import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { Padding, ZeroPad2DParams } from '../kernels/params.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { checkRank } from './checks.js';
 
@@ -60,7 +60,7 @@ export function zeroPad2d(input: Tensor, padding: ZeroPadding, name = 'zeroPad2d
   checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
   const params = zeroPadParams(input.shape, padding, name);
   const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, name);
-  getKernel('ZeroPad2D')(input.data, output.data, params);
+  runKernel('ZeroPad2D', input, output, params);
   record<ZeroPad2DParams>({ id: 'ZeroPad2D', inputs: [input], output, saved: params });
   return output;
 }
@@ -68,6 +68,6 @@ export function zeroPad2d(input: Tensor, padding: ZeroPadding, name = 'zeroPad2d
 /** The gradient of zero padding: dOut without the padded border. */
 export function zeroPad2dBackprop(dOut: Tensor, params: ZeroPad2DParams): Tensor {
   const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
-  getKernel('ZeroPad2DBackprop')(dOut.data, dInput.data, params);
+  runKernel('ZeroPad2DBackprop', dOut, dInput, params);
   return dInput;
 }

@@ -57,7 +57,7 @@ export class Adagrad extends SlotOptimizer {
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
     const update = getKernel('AdagradUpdate');
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
-      update(weight.data, gradient, state.buffers.accumulator!, {
+      update(weight.dataSync(), gradient, state.buffers.accumulator!, {
         size: weight.size,
         learningRate: this.learningRate,
         epsilon: this.epsilon,

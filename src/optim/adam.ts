@@ -64,7 +64,7 @@ export class Adam extends SlotOptimizer {
     const update = getKernel('AdamUpdate');
     const isDecoupled = this.isWeightDecayDecoupled;
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
-      update(weight.data, gradient, state.buffers.firstMoment!, state.buffers.secondMoment!, {
+      update(weight.dataSync(), gradient, state.buffers.firstMoment!, state.buffers.secondMoment!, {
         size: weight.size,
         learningRate: this.learningRate,
         beta1: this.beta1,

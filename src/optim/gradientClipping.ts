@@ -53,8 +53,8 @@ export function gradientNorm(gradients: readonly Tensor[]): number {
       output = allocateTensor([1], gradient.dtype);
       outputs.set(gradient.dtype, output);
     }
-    sumOfSquares(gradient.data, output.data, { size: gradient.size });
-    total += output.data[0]!;
+    sumOfSquares(gradient.dataSync(), output.dataSync(), { size: gradient.size });
+    total += output.dataSync()[0]!;
   }
   return Math.sqrt(total);
 }
@@ -76,12 +76,12 @@ export function clipGradients(gradients: readonly Tensor[], clipping: GradientCl
     scale = clipping.clipNorm / Math.max(norm, clipping.clipNorm);
   }
   const clipValue = clipping.clipValue ?? Infinity;
-  if (scale === 1 && clipValue === Infinity) return gradients.map((gradient) => gradient.data);
+  if (scale === 1 && clipValue === Infinity) return gradients.map((gradient) => gradient.dataSync());
   const clip = getKernel('ClipGradient');
   return gradients.map((gradient) => {
     const output = allocateTensor(gradient.shape, gradient.dtype);
-    clip(gradient.data, output.data, { size: gradient.size, scale, clipValue });
-    return output.data;
+    clip(gradient.dataSync(), output.dataSync(), { size: gradient.size, scale, clipValue });
+    return output.dataSync();
   });
 }
 

@@ -72,7 +72,7 @@ export class RMSProp extends SlotOptimizer {
     const update = getKernel('RmsPropUpdate');
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
       const { squareAverage, momentumBuffer, gradientAverage } = state.buffers;
-      update(weight.data, gradient, squareAverage!, momentumBuffer ?? null, gradientAverage ?? null, {
+      update(weight.dataSync(), gradient, squareAverage!, momentumBuffer ?? null, gradientAverage ?? null, {
         size: weight.size,
         learningRate: this.learningRate,
         rho: this.rho,

@@ -58,7 +58,7 @@ export class SGD extends SlotOptimizer {
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
     const update = getKernel('SgdUpdate');
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
-      update(weight.data, gradient, state.buffers.velocity!, {
+      update(weight.dataSync(), gradient, state.buffers.velocity!, {
         size: weight.size,
         learningRate: this.learningRate,
         momentum: this.momentum,

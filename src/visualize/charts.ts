@@ -109,7 +109,7 @@ export interface ProbabilityChartOptions extends ChartOptions {
  * ImageNet's 1,000 made a chart 40,000 pixels wide.
  *
  * @example
- * const chart = probabilityChart(model.predict(x).data, ['0', '1', ...]);
+ * const chart = probabilityChart(model.predict(x).dataSync(), ['0', '1', ...]);
  */
 export function probabilityChart(
   probabilities: ArrayLike<number>,

@@ -676,7 +676,7 @@ function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments
   const rows = Int32Array.from({ length: kH }, (_, tap) => row * strideH - padTop + tap * dilationH);
   const columns = Int32Array.from({ length: kW }, (_, tap) => column * strideW - padLeft + tap * dilationW);
   const input = outputs.layers[inputLayer]!.values;
-  const kernel = conv.kernel!.data;
+  const kernel = conv.kernel!.dataSync();
   const window = new Float64Array(kH * kW * channels);
   const weights = new Float64Array(kH * kW * channels);
   const products = new Float64Array(kH * kW * channels);
@@ -700,7 +700,7 @@ function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments
   }
   const sum = channelSums.reduce((total, part) => total + part, 0);
   const hasBias = conv.bias !== null;
-  const bias = hasBias ? conv.bias!.data[filter]! : 0;
+  const bias = hasBias ? conv.bias!.dataSync()[filter]! : 0;
   const preActivation = sum + bias;
   const flat = flatIndex(model.layerOutputShapes[base.layerIndex]!, base.position);
   return {
@@ -865,7 +865,7 @@ function explainDense({ outputs, layer, inputs, base }: ExplainerArguments): Den
   const unit = base.position[0]!;
   const inputValues = outputs.layers[inputLayer]!.values;
   const size = inputValues.length;
-  const kernel = dense.kernel!.data;
+  const kernel = dense.kernel!.dataSync();
   const weights = new Float64Array(size);
   const products = new Float64Array(size);
   let sum = 0;
@@ -879,7 +879,7 @@ function explainDense({ outputs, layer, inputs, base }: ExplainerArguments): Den
     (a, b) => Math.abs(products[b]!) - Math.abs(products[a]!) || a - b,
   );
   const hasBias = dense.bias !== null;
-  const bias = hasBias ? dense.bias!.data[unit]! : 0;
+  const bias = hasBias ? dense.bias!.dataSync()[unit]! : 0;
   const preActivation = sum + bias;
   return {
     ...base,
@@ -950,7 +950,7 @@ export function explainProbability(outputs: LayerOutputs, classIndex: number): S
     return explainValue(outputs, last, positionOf(model.outputShape, classIndex)) as SoftmaxExplanation;
   const logits = outputs.layers[last]!.values;
   const probabilities = withScope(() =>
-    Array.from(softmax(Tensor.fromArray(logits, [1, logits.length], model.dtype)).data),
+    Array.from(softmax(Tensor.fromArray(logits, [1, logits.length], model.dtype)).dataSync()),
   );
   const layer = model.layers[last]!;
   return {
@@ -975,10 +975,10 @@ function explainBatchNormalization({
   const channel = base.position[base.position.length - 1]!;
   const input =
     outputs.layers[inputLayer]!.values[flatIndex(outputs.model.layerOutputShapes[inputLayer]!, base.position)]!;
-  const mean = norm.movingMean!.data[channel]!;
-  const variance = norm.movingVariance!.data[channel]!;
-  const gamma = norm.gamma!.data[channel]!;
-  const beta = norm.beta!.data[channel]!;
+  const mean = norm.movingMean!.dataSync()[channel]!;
+  const variance = norm.movingVariance!.dataSync()[channel]!;
+  const gamma = norm.gamma!.dataSync()[channel]!;
+  const beta = norm.beta!.dataSync()[channel]!;
   const normalized = (input - mean) / Math.sqrt(variance + norm.epsilon);
   return {
     ...base,
@@ -1042,7 +1042,7 @@ function explainTransposedConvolution({
   const columnPairs = pairs(column, kW, strideW, padLeft, dilationW, inW);
   const count = rowPairs.length * columnPairs.length;
   const input = outputs.layers[inputLayer]!.values;
-  const kernel = conv.kernel!.data;
+  const kernel = conv.kernel!.dataSync();
   const window = new Float64Array(count * channels);
   const weights = new Float64Array(count * channels);
   const products = new Float64Array(count * channels);
@@ -1074,7 +1074,7 @@ function explainTransposedConvolution({
   }
   const sum = channelSums.reduce((total, part) => total + part, 0);
   const hasBias = conv.bias !== null;
-  const bias = hasBias ? conv.bias!.data[filter]! : 0;
+  const bias = hasBias ? conv.bias!.dataSync()[filter]! : 0;
   return {
     ...base,
     kind: 'transposedConvolution',
@@ -1120,8 +1120,8 @@ function explainLayerNormalization({
   let variance = 0;
   for (const value of values) variance += (value - mean) ** 2 / channels;
   const normalized = (values[channel]! - mean) / Math.sqrt(variance + norm.epsilon);
-  const gamma = norm.gamma!.data[channel]!;
-  const beta = norm.beta!.data[channel]!;
+  const gamma = norm.gamma!.dataSync()[channel]!;
+  const beta = norm.beta!.dataSync()[channel]!;
   return {
     ...base,
     kind: 'layerNormalization',

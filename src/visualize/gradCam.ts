@@ -148,7 +148,7 @@ export function gradCam(model: Model, input: Tensor, image: Image, options: Grad
     );
     if (features === null) throw new ValueError(`gradCam: layer ${target} does not run before the logits`);
     const watched: Tensor = features;
-    const scores = Array.from(logits.data);
+    const scores = Array.from(logits.dataSync());
     const chosen = options.classIndex ?? scores.indexOf(Math.max(...scores));
     const seed = new Array<number>(classes).fill(0);
     seed[chosen] = 1;
@@ -157,13 +157,13 @@ export function gradCam(model: Model, input: Tensor, image: Image, options: Grad
     const weights = new Float64Array(channels);
     for (let position = 0; position < height * width; position++) {
       for (let channel = 0; channel < channels; channel++)
-        weights[channel]! += dFeatures!.data[position * channels + channel]!;
+        weights[channel]! += dFeatures!.dataSync()[position * channels + channel]!;
     }
     const cam = new Float32Array(height * width);
     for (let position = 0; position < height * width; position++) {
       let sum = 0;
       for (let channel = 0; channel < channels; channel++)
-        sum += (weights[channel]! / (height * width)) * watched.data[position * channels + channel]!;
+        sum += (weights[channel]! / (height * width)) * watched.dataSync()[position * channels + channel]!;
       cam[position] = Math.max(sum, 0);
     }
     const peak = cam.reduce((largest, value) => Math.max(largest, value), 0);

@@ -79,7 +79,7 @@ export function layerOutputs(model: Model, input: Tensor, options: LayerOutputsO
           shape: model.layerOutputShapes[layerIndex]!,
           sizeFormula: layerIndex === 0 ? '' : layer.describeShape(model.layerInputShapes[layerIndex]!),
           // A copy: the pass's tensors live in the scope's memory, freed when it ends.
-          values: output.data.slice(),
+          values: output.dataSync().slice(),
         };
         layers.push(kept);
         options.onLayer?.(kept);

@@ -118,12 +118,12 @@ export function kernelPicture(model: Model, layerIndex: number, options: Picture
     options,
     `kernelPicture: the kernels of layer ${layerIndex} (${layer.name})`,
   );
-  const { range } = largestMagnitude(kernel.data);
+  const { range } = largestMagnitude(kernel.dataSync());
   const toUnit = normalizer(range, true);
   // Tile `filter * inC + channel`; the kernel is stored [kH, kW, inC, outC].
   const picture = drawGrid(
     layout,
-    (tile, y, x) => toUnit(kernel.data[((y * kW + x) * inC + (tile % inC)) * outC + Math.floor(tile / inC)]!),
+    (tile, y, x) => toUnit(kernel.dataSync()[((y * kW + x) * inC + (tile % inC)) * outC + Math.floor(tile / inC)]!),
     divergingMap,
   );
   return {
@@ -248,7 +248,7 @@ export function eachFeatureMapPicture(
           layerIndex,
           layerName: layer.name,
           className: layer.className,
-          ...outputPicture(output.data, output.shape.slice(1), options, what),
+          ...outputPicture(output.dataSync(), output.shape.slice(1), options, what),
         });
       },
     });

@@ -139,6 +139,7 @@ export function perChannelConstant(
 export function importedInput(batch: Tensor, layout: OnnxInputLayout = 'NCHW'): Tensor {
   if (batch.rank !== 4 || layout !== 'NCHW') return batch;
   const [n, c, h, w] = batch.shape as [number, number, number, number];
-  const values = batch.data instanceof Float32Array ? batch.data : Float32Array.from(batch.data);
+  const data = batch.dataSync();
+  const values = data instanceof Float32Array ? data : Float32Array.from(data);
   return new Tensor(toChannelsLast(values, h, w, c), [n, h, w, c]);
 }

@@ -221,8 +221,8 @@ function conv2d(context: TfjsMapContext): SymbolicTensor {
   const kernel = context.weight('kernel', [kH, kW, inC / groups, filters]);
   const bias = useBias ? context.weight('bias', [filters]) : null;
   context.fill(conv, () => {
-    conv.kernel!.data.set(kernel);
-    if (bias !== null) conv.bias!.data.set(bias);
+    conv.kernel!.dataSync().set(kernel);
+    if (bias !== null) conv.bias!.dataSync().set(bias);
   });
   return activate(context, config.activation, output);
 }
@@ -253,8 +253,8 @@ function conv2dTranspose(context: TfjsMapContext): SymbolicTensor {
   const kernel = context.weight('kernel', [kH, kW, filters, inC]);
   const bias = useBias ? context.weight('bias', [filters]) : null;
   context.fill(conv, () => {
-    conv.kernel!.data.set(kernel);
-    if (bias !== null) conv.bias!.data.set(bias);
+    conv.kernel!.dataSync().set(kernel);
+    if (bias !== null) conv.bias!.dataSync().set(bias);
   });
   return activate(context, config.activation, output);
 }
@@ -285,8 +285,8 @@ function depthwise(
   const kernel = context.weight('depthwise_kernel', [kH, kW, inC, multiplier]);
   const bias = useBias ? context.weight('bias', [inC * multiplier]) : null;
   context.fill(conv, () => {
-    conv.kernel!.data.set(kernel);
-    if (bias !== null) conv.bias!.data.set(bias);
+    conv.kernel!.dataSync().set(kernel);
+    if (bias !== null) conv.bias!.dataSync().set(bias);
   });
   return output;
 }
@@ -310,8 +310,8 @@ function separableConv2d(context: TfjsMapContext): SymbolicTensor {
   const kernel = context.weight('pointwise_kernel', [1, 1, channels, filters]);
   const bias = useBias ? context.weight('bias', [filters]) : null;
   context.fill(pointwise, () => {
-    pointwise.kernel!.data.set(kernel);
-    if (bias !== null) pointwise.bias!.data.set(bias);
+    pointwise.kernel!.dataSync().set(kernel);
+    if (bias !== null) pointwise.bias!.dataSync().set(bias);
   });
   return activate(context, config.activation, output);
 }
@@ -332,8 +332,8 @@ function dense(context: TfjsMapContext): SymbolicTensor {
   const kernel = context.weight('kernel', [inputSize, units]);
   const bias = useBias ? context.weight('bias', [units]) : null;
   context.fill(layer, () => {
-    layer.kernel!.data.set(kernel);
-    if (bias !== null) layer.bias!.data.set(bias);
+    layer.kernel!.dataSync().set(kernel);
+    if (bias !== null) layer.bias!.dataSync().set(bias);
   });
   return activate(context, config.activation, output);
 }
@@ -357,10 +357,10 @@ function batchNormalization(context: TfjsMapContext): SymbolicTensor {
   const mean = context.weight('moving_mean', [channels]);
   const variance = context.weight('moving_variance', [channels]);
   context.fill(norm, () => {
-    if (gamma !== null) norm.gamma!.data.set(gamma);
-    if (beta !== null) norm.beta!.data.set(beta);
-    norm.movingMean!.data.set(mean);
-    norm.movingVariance!.data.set(variance);
+    if (gamma !== null) norm.gamma!.dataSync().set(gamma);
+    if (beta !== null) norm.beta!.dataSync().set(beta);
+    norm.movingMean!.dataSync().set(mean);
+    norm.movingVariance!.dataSync().set(variance);
   });
   return output;
 }

@@ -303,6 +303,7 @@ export interface WasmBackendInfo {
 
 /** A started WebAssembly backend: the Backend table plus its runtime facts. */
 export interface WasmBackend extends Backend {
+  readonly kernels: KernelTable;
   readonly info: WasmBackendInfo;
   /** Bytes of the backend's memory in use at the highest point so far. */
   peakBytes(): number;

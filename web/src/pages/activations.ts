@@ -121,7 +121,7 @@ function evaluate(activation: Activation, xs: ArrayLike<number>, alpha: number):
     const output = tape.run(() => activation.apply(input, alpha));
     const [dInput] = tape.gradient(output, [input]);
     // Copied out: on the WebAssembly backend the scope's tensors are freed when it closes.
-    return { values: Float32Array.from(output.data), derivatives: Float32Array.from(dInput!.data) };
+    return { values: Float32Array.from(output.dataSync()), derivatives: Float32Array.from(dInput!.dataSync()) };
   });
 }
 
@@ -260,7 +260,7 @@ function randomBatch(seed: number): { inputs: Tensor; targets: Tensor } {
     [BATCH, NETWORK_WIDTH],
   );
   const targets = Tensor.zeros([BATCH, CLASSES]);
-  for (let row = 0; row < BATCH; row++) targets.data[row * CLASSES + random.integer(CLASSES)] = 1;
+  for (let row = 0; row < BATCH; row++) targets.dataSync()[row * CLASSES + random.integer(CLASSES)] = 1;
   return { inputs, targets };
 }
 
@@ -299,7 +299,7 @@ function layerGradients(
         model.forward(batch.inputs, {
           onOutput(layerIndex, output) {
             if (layerIndex !== lastHidden) return;
-            for (const value of output.data) squares += value * value;
+            for (const value of output.dataSync()) squares += value * value;
             count = output.size;
           },
         }),
@@ -309,10 +309,10 @@ function layerGradients(
     const gradients = tape.gradient(loss, kernels);
     const magnitudes = gradients.map((gradient) => {
       let sum = 0;
-      for (const value of gradient.data) sum += Math.abs(value);
+      for (const value of gradient.dataSync()) sum += Math.abs(value);
       return sum / gradient.size;
     });
-    return { activation, initializer, magnitudes, loss: loss.data[0]!, hiddenRms: Math.sqrt(squares / count) };
+    return { activation, initializer, magnitudes, loss: loss.dataSync()[0]!, hiddenRms: Math.sqrt(squares / count) };
   });
 }
 

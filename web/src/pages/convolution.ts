@@ -558,7 +558,7 @@ export const convolutionPage: Page = {
               new Tensor(filterValues, [kernelSize, kernelSize, 1, channels]),
               null,
               { strides: stride, padding: padding(), groups: channels },
-            ).data,
+            ).dataSync(),
           ),
         );
       } catch (error) {
@@ -594,7 +594,7 @@ export const convolutionPage: Page = {
               new Tensor(filterValues, [kernelSize, kernelSize, channels, 1]),
               Tensor.fromArray([layerBias], [1]),
               { strides: stride, padding: padding() },
-            ).data,
+            ).dataSync(),
           ),
         );
       } catch (error) {

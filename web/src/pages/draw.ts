@@ -109,7 +109,7 @@ function logitsOf(model: Model, image: Image): number[] {
     const input = imagesToInput(model, [image]);
     const end =
       model.layers[model.layers.length - 1] instanceof Softmax ? model.layers.length - 1 : model.layers.length;
-    return Array.from(model.forward(input, { end }).data);
+    return Array.from(model.forward(input, { end }).dataSync());
   });
 }
 
@@ -384,7 +384,7 @@ function mount(root: HTMLElement): () => void {
         shown.forward(input, {
           onOutput(layerIndex, output) {
             if (output.shape.length === 2 && output.size <= MAX_LABELLED_VALUES)
-              vectors.set(layerIndex, Array.from(output.data));
+              vectors.set(layerIndex, Array.from(output.dataSync()));
           },
         });
         return featureMapPictures(shown, input);

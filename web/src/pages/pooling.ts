@@ -312,7 +312,7 @@ export const poolingPage: Page = {
               null,
               { padding: 'same' },
             ),
-          ).data,
+          ).dataSync(),
         ),
       );
       featureMap = { height: digit.height, width: digit.width, values };
@@ -379,9 +379,9 @@ export const poolingPage: Page = {
         const options = { poolSize, strides: stride, padding };
         withScope(() => {
           const max = maxPool2dWithArgmax(x, options);
-          maxOutput = Float32Array.from(max.output.data);
+          maxOutput = Float32Array.from(max.output.dataSync());
           argmax = Int32Array.from(max.argmax);
-          averageOutput = Float32Array.from(avgPool2d(x, options).data);
+          averageOutput = Float32Array.from(avgPool2d(x, options).dataSync());
         });
       } catch (error) {
         computeError = errorMessage(error);

@@ -190,7 +190,7 @@ async function evaluateTest(current: Session): Promise<void> {
   const exampleSize = test.height * test.width * test.channels;
   for (let start = 0; start < test.count; start += EVALUATION_SLICE) {
     const count = Math.min(EVALUATION_SLICE, test.count - start);
-    const slice = new Tensor(testInput.data.subarray(start * exampleSize, (start + count) * exampleSize), [
+    const slice = new Tensor(testInput.dataSync().subarray(start * exampleSize, (start + count) * exampleSize), [
       count,
       test.height,
       test.width,
@@ -311,7 +311,7 @@ function backpropStep(model: Model, input: Tensor, label: number): BackpropMessa
   return withScope(() => {
     const tape = new GradientTape(model.trainableWeights());
     const targets = Tensor.zeros([1, model.classes]);
-    targets.data[label] = 1;
+    targets.dataSync()[label] = 1;
     let convInput: Tensor | null = null;
     let featureMap: Tensor | null = null;
     const { loss } = tape.run(() =>
@@ -331,8 +331,8 @@ function backpropStep(model: Model, input: Tensor, label: number): BackpropMessa
     const [dWeight, dOut] = tape.gradient(loss, [kernel, map]) as [Tensor, Tensor];
     const [kH, kW, inC, outC] = kernel.shape as [number, number, number, number];
     const [, outH, outW] = map.shape as [number, number, number, number];
-    const dWeightValues = Array.from(dWeight.data);
-    const dOutValues = Array.from(dOut.data);
+    const dWeightValues = Array.from(dWeight.dataSync());
+    const dOutValues = Array.from(dOut.dataSync());
     const dBias = Array.from({ length: outC }, (_, filter) => {
       let sum = 0;
       for (let index = filter; index < dOutValues.length; index += outC) sum += dOutValues[index]!;
@@ -342,9 +342,9 @@ function backpropStep(model: Model, input: Tensor, label: number): BackpropMessa
     return {
       layerName: conv.name,
       label,
-      loss: loss.data[0]!,
-      input: { shape: inputTensor.shape.slice(1), values: Array.from(inputTensor.data) },
-      kernel: { shape: [...kernel.shape], values: Array.from(kernel.data) },
+      loss: loss.dataSync()[0]!,
+      input: { shape: inputTensor.shape.slice(1), values: Array.from(inputTensor.dataSync()) },
+      kernel: { shape: [...kernel.shape], values: Array.from(kernel.dataSync()) },
       dWeight: { shape: [...dWeight.shape], values: dWeightValues },
       dBias,
       dOut: { shape: [outH, outW, outC], values: dOutValues },
@@ -379,7 +379,7 @@ function vectorValues(model: Model, input: Tensor): Map<number, number[]> {
     model.forward(input, {
       onOutput(layerIndex, output) {
         if (output.shape.length === 2 && output.size <= MAX_LABELLED_VALUES)
-          values.set(layerIndex, Array.from(output.data));
+          values.set(layerIndex, Array.from(output.dataSync()));
       },
     });
   });
@@ -400,7 +400,7 @@ function postPictures(current: Session): void {
     return values === undefined ? message : { ...message, values };
   });
   const backprop = backpropStep(model, input, test.labels[digitIndex]!);
-  const probabilities = Array.from(model.predict(input).data);
+  const probabilities = Array.from(model.predict(input).dataSync());
   current.lastPicturesAt = performance.now();
   const transfer = [...kernels, ...featureMaps, backprop.pictures.dWeight, backprop.pictures.dOut].map(
     (picture) => picture.rgba.buffer,

@@ -39,8 +39,8 @@ export function conv(context: OnnxNodeContext): Value {
   if (bias !== null && bias.length !== outC)
     throw new FileFormatError(file, `${label}: bias of ${bias.length} values for ${outC} filters`);
   context.afterBuild(() => {
-    convertFilterLayout(weight.values, layer.kernel!.data, { kH, kW, inC: groupInC, outC }, 'OIHW->HWIO');
-    if (bias !== null) layer.bias!.data.set(bias);
+    convertFilterLayout(weight.values, layer.kernel!.dataSync(), { kH, kW, inC: groupInC, outC }, 'OIHW->HWIO');
+    if (bias !== null) layer.bias!.dataSync().set(bias);
   });
   return result;
 }

@@ -70,8 +70,8 @@ export function convTranspose(context: OnnxNodeContext): Value {
   if (bias !== null && bias.length !== outC)
     throw new FileFormatError(file, `${label}: bias of ${bias.length} values for ${outC} output channels`);
   context.afterBuild(() => {
-    convertFilterLayout(weight.values, layer.kernel!.data, { kH, kW, inC: groupOutC, outC: inC }, 'OIHW->HWIO');
-    if (bias !== null) layer.bias!.data.set(bias);
+    convertFilterLayout(weight.values, layer.kernel!.dataSync(), { kH, kW, inC: groupOutC, outC: inC }, 'OIHW->HWIO');
+    if (bias !== null) layer.bias!.dataSync().set(bias);
   });
   return result;
 }

@@ -72,7 +72,7 @@ export function gemm(context: OnnxNodeContext): Value {
         source = channel * h * w + position;
       }
       for (let unit = 0; unit < units; unit++) {
-        dense.kernel!.data[row * units + unit] =
+        dense.kernel!.dataSync()[row * units + unit] =
           folded.scale[unit]! *
           alpha *
           weight.values[isTransposed ? unit * inputSize + source : source * units + unit]!;
@@ -81,7 +81,7 @@ export function gemm(context: OnnxNodeContext): Value {
     if (dense.useBias) {
       for (let unit = 0; unit < units; unit++) {
         const onnxBias = bias === null ? 0 : beta * bias.values[bias.values.length === 1 ? 0 : unit]!;
-        dense.bias!.data[unit] = folded.scale[unit]! * onnxBias + folded.shift[unit]!;
+        dense.bias!.dataSync()[unit] = folded.scale[unit]! * onnxBias + folded.shift[unit]!;
       }
     }
   });

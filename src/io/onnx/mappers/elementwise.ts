@@ -85,8 +85,8 @@ export function depthwiseAffine(
   const result = apply(conv, from);
   fillAfterBuild(() => {
     // A depthwise 1x1 filter is [1, 1, 1, channels]: one factor per channel.
-    conv.kernel!.data.set(kind === 'scale' ? perChannel : new Float64Array(channels).fill(1));
-    if (kind === 'shift') conv.bias!.data.set(perChannel);
+    conv.kernel!.dataSync().set(kind === 'scale' ? perChannel : new Float64Array(channels).fill(1));
+    if (kind === 'shift') conv.bias!.dataSync().set(perChannel);
   });
   return result;
 }

@@ -35,8 +35,8 @@ export function layerNormalization(context: OnnxNodeContext): Value {
   const layer = new LayerNormalization({ epsilon: floatOf(context.attributes, 'epsilon', 1e-5) });
   const result = context.apply(layer, from);
   context.afterBuild(() => {
-    layer.gamma!.data.set(scale);
-    layer.beta!.data.set(bias);
+    layer.gamma!.dataSync().set(scale);
+    layer.beta!.dataSync().set(bias);
   });
   return result;
 }

@@ -22,10 +22,10 @@ export function batchNormalization(context: OnnxNodeContext): Value {
     return values;
   });
   context.afterBuild(() => {
-    layer.gamma!.data.set(scale!);
-    layer.beta!.data.set(shift!);
-    layer.movingMean!.data.set(mean!);
-    layer.movingVariance!.data.set(variance!);
+    layer.gamma!.dataSync().set(scale!);
+    layer.beta!.dataSync().set(shift!);
+    layer.movingMean!.dataSync().set(mean!);
+    layer.movingVariance!.dataSync().set(variance!);
   });
   return result;
 }
