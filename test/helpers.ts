@@ -59,7 +59,7 @@ export function barImages(count: number, seed: number): { x: Tensor; labels: num
     for (let y = 0; y < 8; y++) {
       for (let column = 0; column < 8; column++) {
         const isOn = label === 0 ? y === line : label === 1 ? column === line : y === column;
-        x.data[example * 64 + y * 8 + column] = (isOn ? 1 : 0) + 0.3 * random.normal();
+        x.dataSync()[example * 64 + y * 8 + column] = (isOn ? 1 : 0) + 0.3 * random.normal();
       }
     }
   }

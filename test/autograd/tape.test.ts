@@ -20,7 +20,7 @@ test('the seed defaults to ones: d(sum of x w)/dw = x^T 1', () => {
   const tape = new GradientTape([w]);
   const y = tape.run(() => matMul(x, w));
   const [dW] = tape.gradient(y, [w]);
-  assertClose(dW!.data, [4, 4, 6, 6], EXACT, 'dW');
+  assertClose(dW!.dataSync(), [4, 4, 6, 6], EXACT, 'dW');
 });
 
 test('a source the target does not depend on gets zeros of its shape; ops outside run() are not recorded', () => {
@@ -30,10 +30,10 @@ test('a source the target does not depend on gets zeros of its shape; ops outsid
   const outside = add(x, x);
   const y = tape.run(() => add(x, x));
   const [dX, dUnused, dOutside] = tape.gradient(y, [x, unused, outside]);
-  assertClose(dX!.data, [2, 2, 2, 2], EXACT, 'dX (x used twice)');
+  assertClose(dX!.dataSync(), [2, 2, 2, 2], EXACT, 'dX (x used twice)');
   assert.deepEqual(dUnused!.shape, [1, 3]);
-  assertClose(dUnused!.data, [0, 0, 0], EXACT, 'dUnused');
-  assertClose(dOutside!.data, [0, 0, 0, 0], EXACT, 'a tensor computed outside run() is not on the tape');
+  assertClose(dUnused!.dataSync(), [0, 0, 0], EXACT, 'dUnused');
+  assertClose(dOutside!.dataSync(), [0, 0, 0, 0], EXACT, 'a tensor computed outside run() is not on the tape');
 });
 
 test('gradient() can be called twice on one tape with the same result', () => {
@@ -42,7 +42,7 @@ test('gradient() can be called twice on one tape with the same result', () => {
   const y = tape.run(() => tanh(matMul(x, x)));
   const first = tape.gradient(y, [x])[0]!;
   const second = tape.gradient(y, [x])[0]!;
-  assertClose(second.data, first.data, EXACT, 'second call');
+  assertClose(second.dataSync(), first.dataSync(), EXACT, 'second call');
 });
 
 test('nested tapes: the inner tape records, and its backward pass run inside the outer tape adds nothing to it', () => {
@@ -50,11 +50,11 @@ test('nested tapes: the inner tape records, and its backward pass run inside the
   const outer = new GradientTape([x]);
   const inner = new GradientTape([x]);
   const y = outer.run(() => inner.run(() => add(x, x)));
-  assertClose(inner.gradient(y, [x])[0]!.data, [2, 2, 2, 2], EXACT, 'inner');
+  assertClose(inner.gradient(y, [x])[0]!.dataSync(), [2, 2, 2, 2], EXACT, 'inner');
   const z = outer.run(() => add(x, x));
   outer.run(() => inner.gradient(y, [x]));
   assertClose(
-    outer.gradient(z, [x])[0]!.data,
+    outer.gradient(z, [x])[0]!.dataSync(),
     [2, 2, 2, 2],
     EXACT,
     'outer, after an inner backward pass ran inside it',
@@ -66,14 +66,14 @@ test('nested tapes: the outer tape also records ops run inside the inner tape', 
   const outer = new GradientTape([x]);
   const inner = new GradientTape([x]);
   const y = outer.run(() => inner.run(() => add(x, x)));
-  assertClose(outer.gradient(y, [x])[0]!.data, [2, 2, 2, 2], EXACT, 'outer');
+  assertClose(outer.gradient(y, [x])[0]!.dataSync(), [2, 2, 2, 2], EXACT, 'outer');
 });
 
 test('an explicit seed dTarget scales the gradient', () => {
   const x = matrix([1, 2, 3, 4], 2, 2);
   const tape = new GradientTape([x]);
   const y = tape.run(() => add(x, x));
-  assertClose(tape.gradient(y, [x], matrix([1, -1, 0.5, 0], 2, 2))[0]!.data, [2, -2, 1, 0], EXACT, 'dX');
+  assertClose(tape.gradient(y, [x], matrix([1, -1, 0.5, 0], 2, 2))[0]!.dataSync(), [2, -2, 1, 0], EXACT, 'dX');
 });
 
 test('a seed dTarget whose shape differs from the target is rejected', () => {

@@ -46,20 +46,20 @@ test('a chain of 16 ReLU and Multiply ops: backward needs a few tensors of memor
       const [dX, dW] = tape.gradient(y, [x, w]);
       return {
         backwardBytes: backendInfo().wasmArenaPeakBytes! - before,
-        dX: Array.from(dX!.data),
-        dW: Array.from(dW!.data),
+        dX: Array.from(dX!.dataSync()),
+        dW: Array.from(dW!.dataSync()),
       };
     });
     // y = x w^16 (every value positive): dy/dx = w^16, dy/dw = 16 x w^15.
     assertClose(
       dX,
-      Array.from(w.data, (value) => value ** layers),
+      Array.from(w.dataSync(), (value) => value ** layers),
       { atol: 0, rtol: 2e-5 },
       'dX',
     );
     assertClose(
       dW,
-      Array.from(w.data, (value, index) => layers * x.data[index]! * value ** (layers - 1)),
+      Array.from(w.dataSync(), (value, index) => layers * x.dataSync()[index]! * value ** (layers - 1)),
       { atol: 0, rtol: 2e-5 },
       'dW',
     );

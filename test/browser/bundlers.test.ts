@@ -342,12 +342,12 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
     writeFileSync(join(data, 'model.json'), manifest);
     writeFileSync(join(data, 'weights.safetensors'), weights);
     const input = uniformTensor(INPUT_SHAPE, 3);
-    writeFileSync(join(data, 'input.bin'), new Uint8Array(Float32Array.from(input.data).buffer));
-    const x = new Tensor(Float32Array.from(input.data), INPUT_SHAPE);
+    writeFileSync(join(data, 'input.bin'), new Uint8Array(Float32Array.from(input.dataSync()).buffer));
+    const x = new Tensor(Float32Array.from(input.dataSync()), INPUT_SHAPE);
     expected = model.predict(x).toArray();
     const onnxBytes = exportOnnx(model);
     writeFileSync(join(data, 'model.onnx'), onnxBytes);
-    const pixels = Float32Array.from(input.data, (value) => (value + 1) / 2);
+    const pixels = Float32Array.from(input.dataSync(), (value) => (value + 1) / 2);
     writeFileSync(join(data, 'images.bin'), new Uint8Array(pixels.buffer));
     const images = [0, 1, 2].map(
       (index): Image => ({

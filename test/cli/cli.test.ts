@@ -194,7 +194,7 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     const y = decodeNpy(readFileSync(join(out, 'y.npy')), 'y.npy');
     assert.deepEqual(y.shape, [5, 10]);
     const direct = model.predict(datasetToTensor(testSet, { indices: [0, 1, 2, 3, 4] }));
-    assertClose(y.data as Float32Array, direct.data, { atol: 1e-6 }, 'probabilities from the .npy batch');
+    assertClose(y.data as Float32Array, direct.dataSync(), { atol: 1e-6 }, 'probabilities from the .npy batch');
     const wrongShape = convnet(
       'predict',
       '--model',
@@ -217,7 +217,12 @@ test('convnet train with defaults reaches >= 97% on the bundled sample, saves a 
     const session = await ort.InferenceSession.create(readFileSync(join(out, 'model.onnx')));
     const onnxInput = Float32Array.from(pixels, (value) => value / 255);
     const { output } = await session.run({ input: new ort.Tensor('float32', onnxInput, [5, 1, 28, 28]) });
-    assertClose(output!.data as Float32Array, direct.data, { atol: 1e-5 }, 'onnxruntime-node on the exported model');
+    assertClose(
+      output!.data as Float32Array,
+      direct.dataSync(),
+      { atol: 1e-5 },
+      'onnxruntime-node on the exported model',
+    );
 
     // convnet visualize: every picture is a valid PNG whose size follows from the layer it shows.
     const pictures = join(out, 'pictures');

@@ -210,7 +210,7 @@ describe('convnet predict --preprocess --labels, and convnet import', () => {
       [0.229, 0.224, 0.225],
     );
     const { model } = importOnnx(readFileSync(fixture), 'fixture.onnx');
-    const logits = Array.from(model.predict(imagesToTensor([input])).data);
+    const logits = Array.from(model.predict(imagesToTensor([input])).dataSync());
     const largest = Math.max(...logits);
     const sum = logits.reduce((total, logit) => total + Math.exp(logit - largest), 0);
     const expected = logits.map((logit) => Math.exp(logit - largest) / sum);
@@ -301,7 +301,8 @@ describe('convnet predict --preprocess --labels, and convnet import', () => {
     assert.equal(run.status, 0, String(run.stderr));
     const { test: split } = loadMnistSample();
     const x = datasetToTensor(split);
-    for (let index = 0; index < x.data.length; index++) x.data[index] = (x.data[index]! - 0.1307) / 0.3081;
+    for (let index = 0; index < x.dataSync().length; index++)
+      x.dataSync()[index] = (x.dataSync()[index]! - 0.1307) / 0.3081;
     const { loss } = model.evaluate(x, split.labels);
     assert.ok(
       Math.abs((lastJson(String(run.stdout)).loss as number) - loss) <= 1e-5 * Math.max(1, loss),

@@ -109,7 +109,7 @@ describe('convnet predict --input streams the batch', () => {
       );
       assertClose(
         (written.data as Float32Array).subarray(start * 10, (start + count) * 10),
-        expected.data,
+        expected.dataSync(),
         { atol: 1e-6, rtol: 1e-5 },
         `rows ${start} to ${start + count}`,
       );

@@ -62,7 +62,7 @@ function weightBytes(model: Model, name: string): Buffer[] {
   const layer = model.layers.find((candidate) => candidate.name === name);
   assert.ok(layer !== undefined, `no layer ${name}`);
   return layer.weights().map((weight) => {
-    const data = weight.tensor.data as Float32Array;
+    const data = weight.tensor.dataSync() as Float32Array;
     return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   });
 }

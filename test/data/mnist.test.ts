@@ -214,17 +214,17 @@ describe('ImageDataset helpers', () => {
     assert.deepEqual(tensor.shape, [3, 1, 2, 2]);
     assert.equal(tensor.dtype, 'float32');
     assertClose(
-      tensor.data,
+      tensor.dataSync(),
       Array.from(tiny.images, (value) => value / 255),
       { atol: 1e-7, rtol: 0 },
     );
-    assert.equal(tensor.data[11], 1);
+    assert.equal(tensor.dataSync()[11], 1);
   });
 
   test('datasetToTensor respects indices, their order, repeats and a custom scale', () => {
     const tensor = datasetToTensor(tiny, { indices: [2, 0, 2], scale: 2 });
     assert.deepEqual(tensor.shape, [3, 1, 2, 2]);
-    assert.deepEqual(Array.from(tensor.data), [40, 42, 44, 510, 0, 2, 4, 6, 40, 42, 44, 510]);
+    assert.deepEqual(Array.from(tensor.dataSync()), [40, 42, 44, 510, 0, 2, 4, 6, 40, 42, 44, 510]);
     assert.deepEqual(datasetToTensor(tiny, { indices: new Int32Array([1]), scale: 1 }).toArray(), [10, 11, 12, 13]);
   });
 

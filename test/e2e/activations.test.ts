@@ -108,7 +108,7 @@ function nodeActivation(id: string, xs: readonly number[], alpha: number): { val
     const tape = new GradientTape([input]);
     const output = tape.run(() => OPS[id]!(input, alpha));
     const [dInput] = tape.gradient(output, [input]);
-    return { value: Array.from(output.data), derivative: Array.from(dInput!.data) };
+    return { value: Array.from(output.dataSync()), derivative: Array.from(dInput!.dataSync()) };
   });
 }
 
@@ -134,7 +134,7 @@ function nodeGradients(state: ActivationsState['vanishing'], network: NetworkSta
     [batch, width],
   );
   const targets = Tensor.zeros([batch, classes]);
-  for (let row = 0; row < batch; row++) targets.data[row * classes + random.integer(classes)] = 1;
+  for (let row = 0; row < batch; row++) targets.dataSync()[row * classes + random.integer(classes)] = 1;
   const kernels = model.layers
     .filter((layer): layer is Dense => layer instanceof Dense)
     .slice(0, depth)
@@ -144,7 +144,7 @@ function nodeGradients(state: ActivationsState['vanishing'], network: NetworkSta
     const { loss } = tape.run(() => softmaxCrossEntropy(model.forward(inputs), targets));
     return tape.gradient(loss, kernels).map((gradient) => {
       let sum = 0;
-      for (const value of gradient.data) sum += Math.abs(value);
+      for (const value of gradient.dataSync()) sum += Math.abs(value);
       return sum / gradient.size;
     });
   });

@@ -124,10 +124,10 @@ describe('Convolution and Pooling pages in headless Chromium', { skip: skipWitho
       const expected = conv2d(input, Tensor.fromArray(kernel, [size, size, 1, 1]), null, { strides: stride, padding });
       const label = `kernel ${size}x${size}, stride ${stride}, padding ${padding}`;
       assert.equal(state.error, null, label);
-      assertClose(state.input!.values, input.data, { atol: 0, rtol: 0 }, `${label}: input`);
+      assertClose(state.input!.values, input.dataSync(), { atol: 0, rtol: 0 }, `${label}: input`);
       assertClose(state.kernel.values, Float32Array.from(kernel), { atol: 0, rtol: 0 }, `${label}: kernel`);
       assert.deepEqual([1, state.output!.height, state.output!.width, state.output!.channels], expected.shape, label);
-      assertClose(state.output!.values, expected.data, TOLERANCE, `${label}: output`);
+      assertClose(state.output!.values, expected.dataSync(), TOLERANCE, `${label}: output`);
       assert.match(await page.locator('#conv-formula').innerText(), formula, label);
       // The controls show the settings the test made.
       assert.equal(await page.locator('#conv-preset').inputValue(), 'custom');
@@ -209,7 +209,7 @@ describe('Convolution and Pooling pages in headless Chromium', { skip: skipWitho
       groups: 3,
     });
     assert.deepEqual([1, state.output!.height, state.output!.width, state.output!.channels], expected.shape);
-    assertClose(state.output!.values, expected.data, TOLERANCE, 'RGB output');
+    assertClose(state.output!.values, expected.dataSync(), TOLERANCE, 'RGB output');
     assert.deepEqual(errors, []);
     await page.close();
   });
@@ -306,20 +306,20 @@ describe('Convolution and Pooling pages in headless Chromium', { skip: skipWitho
       const expectedAverage = avgPool2d(input, { poolSize, strides: stride, padding });
       assert.equal(state.error, null, label);
       assert.deepEqual([1, state.max!.height, state.max!.width, 1], expectedMax.output.shape, label);
-      assertClose(state.max!.values, expectedMax.output.data, TOLERANCE, `${label}: max`);
+      assertClose(state.max!.values, expectedMax.output.dataSync(), TOLERANCE, `${label}: max`);
       assert.deepEqual(state.max!.argmax, Array.from(expectedMax.argmax), `${label}: argmax`);
-      assertClose(state.average!.values, expectedAverage.data, TOLERANCE, `${label}: average`);
+      assertClose(state.average!.values, expectedAverage.dataSync(), TOLERANCE, `${label}: average`);
       // Every window's shown maximum and mean are the outputs there.
       for (let index = 0; index < state.max!.values.length; index++) {
         await call(page, 'pooling', 'goTo', index);
         const position = (await exposed<PoolingState>(page, 'pooling')).position!;
         assert.equal(position.index, index);
         assert.ok(
-          Math.abs(position.shownMax - expectedMax.output.data[index]!) <= 1e-5,
+          Math.abs(position.shownMax - expectedMax.output.dataSync()[index]!) <= 1e-5,
           `${label}: window ${index} max`,
         );
         assert.ok(
-          Math.abs(position.shownAverage - expectedAverage.data[index]!) <= 1e-5,
+          Math.abs(position.shownAverage - expectedAverage.dataSync()[index]!) <= 1e-5,
           `${label}: window ${index} average`,
         );
       }
@@ -397,7 +397,7 @@ describe('Convolution and Pooling pages in headless Chromium', { skip: skipWitho
     assert.deepEqual([layer.output.height, layer.output.width], [expected.shape[1], expected.shape[2]]);
     assertClose(
       layer.output.values,
-      Array.from(expected.data),
+      Array.from(expected.dataSync()),
       TOLERANCE,
       'layer output (3 channels, bias) vs conv2d in Node',
     );

@@ -112,7 +112,7 @@ async function layerValues(page: Page, layerIndex: number): Promise<Float32Array
 function nodeOutputs(model: Model, pictureBytes: Uint8Array, name: string): Float32Array[] {
   const input = imagesToInput(model, [decodeImage(pictureBytes, name)]);
   const outputs: Float32Array[] = [];
-  model.forward(input, { onOutput: (index, output) => (outputs[index] = output.data.slice() as Float32Array) });
+  model.forward(input, { onOutput: (index, output) => (outputs[index] = output.dataSync().slice() as Float32Array) });
   return outputs;
 }
 

@@ -101,7 +101,7 @@ const chart = c.probabilityChart([0.2, 0.8], ['cat', 'dog'], { width: 160, heigh
 const input = c.decodeNpy(readFileSync(${JSON.stringify(join(FIXTURES, 'plain-input.npy'))}));
 const expected = c.decodeNpy(readFileSync(${JSON.stringify(join(FIXTURES, 'plain-output.npy'))}));
 const { model, inputLayout } = c.importOnnx(readFileSync(${JSON.stringify(join(FIXTURES, 'plain.onnx'))}), 'plain.onnx');
-const output = model.predict(c.importedInput(c.Tensor.fromArray(input.data, input.shape), inputLayout)).data;
+const output = model.predict(c.importedInput(c.Tensor.fromArray(input.data, input.shape), inputLayout)).dataSync();
 const largestDifference = Math.max(...Array.from(output, (value, index) => Math.abs(value - expected.data[index])));
 console.log(JSON.stringify({
   build: info.build, threads: info.threads, activeThreads: c.getBackend().activeThreads(), active: c.backendInfo().active,

@@ -524,7 +524,7 @@ describe('Draw page: a model saved by the CLI reads a drawn digit', { skip: skip
     const saved = loadModel(modelDirectory).model;
     const image = { width: 28, height: 28, colorModel: 'gray' as const, data: Float32Array.from(one.input!) };
     const nodeLogits = withScope(() =>
-      Array.from(saved.forward(imagesToInput(saved, [image]), { end: saved.layers.length - 1 }).data),
+      Array.from(saved.forward(imagesToInput(saved, [image]), { end: saved.layers.length - 1 }).dataSync()),
     );
     const steps = one.softmax!;
     assertClose(steps.logits, nodeLogits, { atol: 1e-4, rtol: 0 }, 'logits against the model in Node');

@@ -27,7 +27,7 @@ describe('activation gradients match central differences', () => {
   test('elu, alpha 1 and 0.7, values in +-[0.05, 3)', () => {
     const random = new Random(601);
     const input = awayFromZeroTensor(random, [3, 5, 4]);
-    for (let index = 0; index < input.size; index++) input.data[index]! *= 3;
+    for (let index = 0; index < input.size; index++) input.dataSync()[index]! *= 3;
     gradcheck(([x]) => elu(x!), [input], { names: ['input'], maxRelativeError: RELATIVE_TOLERANCE, label: 'elu 1' });
     gradcheck(([x]) => elu(x!, 0.7), [input], {
       names: ['input'],

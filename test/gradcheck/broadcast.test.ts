@@ -106,12 +106,12 @@ describe('a float64 squeeze-and-excitation graph: gradients of every weight and 
     const random = new Random(42);
     for (const { name, tensor } of model.namedWeights()) {
       if (name.endsWith('/bias'))
-        for (let index = 0; index < tensor.size; index++) tensor.data[index] = 0.2 * (random.uniform() - 0.5);
+        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 0.2 * (random.uniform() - 0.5);
     }
     const batch = 2;
     const x = uniformTensor(random, [batch, 5, 4, 3]);
     const targets = Tensor.zeros([batch, 3], 'float64');
-    for (let row = 0; row < batch; row++) targets.data[row * 3 + row] = 1;
+    for (let row = 0; row < batch; row++) targets.dataSync()[row * 3 + row] = 1;
     const named = model.namedWeights();
     const loss = (input: Tensor) =>
       softmaxCrossEntropy(model.forward(input, { end: model.layers.length - 1 }), targets).loss;

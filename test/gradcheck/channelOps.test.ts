@@ -65,8 +65,8 @@ describe('channel slice and channel shuffle gradients match central differences'
     const random = new Random(52);
     const x = uniformTensor(random, [2, 4, 4, 3]);
     const targets = Tensor.zeros([2, 3], 'float64');
-    targets.data[0] = 1;
-    targets.data[4] = 1;
+    targets.dataSync()[0] = 1;
+    targets.dataSync()[4] = 1;
     const named = model.namedWeights().filter((weight) => weight.isTrainable);
     const loss = (images: Tensor) =>
       softmaxCrossEntropy(model.forward(images, { end: model.layers.length - 1 }), targets).loss;

@@ -127,7 +127,7 @@ describe('Conv2DTranspose gradients match central differences', () => {
     const random = new Random(1951);
     for (const { name, tensor } of model.namedWeights()) {
       if (name.endsWith('/bias'))
-        for (let index = 0; index < tensor.size; index++) tensor.data[index]! += 0.3 * (random.uniform() - 0.5);
+        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index]! += 0.3 * (random.uniform() - 0.5);
     }
     const x = uniformTensor(random, [2, 5, 6, 3]);
     // gradcheck weighs the output map with seeded random numbers: a linear loss on the whole map.

@@ -59,7 +59,7 @@ describe('dilated and grouped Conv2D gradients match central differences', () =>
     layer.name = 'depthwise';
     layer.build([8, 7, 3], { random, dtype: 'float64' });
     assert.deepEqual(layer.kernel!.shape, [3, 3, 1, 6]);
-    for (let index = 0; index < 6; index++) layer.bias!.data[index] = random.uniform() - 0.5;
+    for (let index = 0; index < 6; index++) layer.bias!.dataSync()[index] = random.uniform() - 0.5;
     gradcheck(
       ([x]) => layer.call(x!, { isTraining: true }),
       [uniformTensor(random, [2, 8, 7, 3]), layer.kernel!, layer.bias!],
@@ -81,13 +81,13 @@ describe('dilation and groups mean what they say', () => {
     for (let ky = 0; ky < 3; ky++) {
       for (let kx = 0; kx < 2; kx++) {
         for (let k = 0; k < 12; k++)
-          inflated.data[(ky * 2 * 4 + kx * 3) * 12 + k] = filter.data[(ky * 2 + kx) * 12 + k]!;
+          inflated.dataSync()[(ky * 2 * 4 + kx * 3) * 12 + k] = filter.dataSync()[(ky * 2 + kx) * 12 + k]!;
       }
     }
     const dilated = conv2d(input, filter, null, { dilations: [2, 3], padding: 'same', strides: [1, 2] });
     const plain = conv2d(input, inflated, null, { padding: 'same', strides: [1, 2] });
     assert.deepEqual(dilated.shape, plain.shape);
-    assertClose(dilated.data, plain.data, { atol: 1e-12 }, 'dilated vs inflated');
+    assertClose(dilated.dataSync(), plain.dataSync(), { atol: 1e-12 }, 'dilated vs inflated');
   });
 
   test('each group convolves its own channels with its own filters', () => {
@@ -98,16 +98,16 @@ describe('dilation and groups mean what they say', () => {
     for (let group = 0; group < 2; group++) {
       const slice = Tensor.zeros([1, 6, 6, 2], 'float64');
       for (let pixel = 0; pixel < 36; pixel++)
-        for (let c = 0; c < 2; c++) slice.data[pixel * 2 + c] = input.data[pixel * 4 + group * 2 + c]!;
+        for (let c = 0; c < 2; c++) slice.dataSync()[pixel * 2 + c] = input.dataSync()[pixel * 4 + group * 2 + c]!;
       const groupFilter = Tensor.zeros([3, 3, 2, 3], 'float64');
       for (let row = 0; row < 18; row++)
-        for (let m = 0; m < 3; m++) groupFilter.data[row * 3 + m] = filter.data[row * 6 + group * 3 + m]!;
+        for (let m = 0; m < 3; m++) groupFilter.dataSync()[row * 3 + m] = filter.dataSync()[row * 6 + group * 3 + m]!;
       const expected = conv2d(slice, groupFilter, null, { padding: 'same' });
       const actual = Array.from(
         { length: 36 * 3 },
-        (_, index) => grouped.data[Math.floor(index / 3) * 6 + group * 3 + (index % 3)]!,
+        (_, index) => grouped.dataSync()[Math.floor(index / 3) * 6 + group * 3 + (index % 3)]!,
       );
-      assertClose(actual, expected.data, { atol: 1e-12 }, `group ${group}`);
+      assertClose(actual, expected.dataSync(), { atol: 1e-12 }, `group ${group}`);
     }
   });
 

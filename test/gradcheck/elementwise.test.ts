@@ -72,7 +72,7 @@ describe('elementwise, bias and shape op gradients match central differences', (
     const random = new Random(405);
     const logits = uniformTensor(random, [6, 4], -3, 3);
     const targets = Tensor.zeros([6, 4], 'float64');
-    for (let row = 0; row < 6; row++) targets.data[row * 4 + random.integer(4)] = 1;
+    for (let row = 0; row < 6; row++) targets.dataSync()[row * 4 + random.integer(4)] = 1;
     gradcheck(([z]) => softmaxCrossEntropy(z!, targets).loss, [logits], {
       names: ['logits'],
       maxRelativeError: RELATIVE_TOLERANCE,
@@ -85,8 +85,8 @@ describe('elementwise, bias and shape op gradients match central differences', (
     const logits = uniformTensor(random, [5, 3], -3, 3);
     const targets = uniformTensor(random, [5, 3], 0.1, 1);
     for (let row = 0; row < 5; row++) {
-      const rowSum = targets.data[row * 3]! + targets.data[row * 3 + 1]! + targets.data[row * 3 + 2]!;
-      for (let column = 0; column < 3; column++) targets.data[row * 3 + column]! /= rowSum;
+      const rowSum = targets.dataSync()[row * 3]! + targets.dataSync()[row * 3 + 1]! + targets.dataSync()[row * 3 + 2]!;
+      for (let column = 0; column < 3; column++) targets.dataSync()[row * 3 + column]! /= rowSum;
     }
     gradcheck(([z]) => softmaxCrossEntropy(z!, targets).loss, [logits], {
       names: ['logits'],

@@ -23,7 +23,7 @@ function withRule(id: OperationId, makeRule: (original: GradientRule) => Gradien
 function scaled(gradient: Tensor | null, factor: number): Tensor | null {
   if (gradient === null) return null;
   const copy = gradient.clone();
-  for (let index = 0; index < copy.size; index++) copy.data[index]! *= factor;
+  for (let index = 0; index < copy.size; index++) copy.dataSync()[index]! *= factor;
   return copy;
 }
 

@@ -40,7 +40,7 @@ interface Mismatch {
 /** Draws a float64 tensor with values uniform in [low, high). */
 export function uniformTensor(random: Random, shape: readonly number[], low = -1, high = 1): Tensor {
   const tensor = Tensor.zeros(shape, 'float64');
-  for (let index = 0; index < tensor.size; index++) tensor.data[index] = low + (high - low) * random.uniform();
+  for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = low + (high - low) * random.uniform();
   return tensor;
 }
 
@@ -49,7 +49,7 @@ export function awayFromZeroTensor(random: Random, shape: readonly number[], mar
   const tensor = Tensor.zeros(shape, 'float64');
   for (let index = 0; index < tensor.size; index++) {
     const magnitude = margin + (1 - margin) * random.uniform();
-    tensor.data[index] = random.uniform() < 0.5 ? -magnitude : magnitude;
+    tensor.dataSync()[index] = random.uniform() < 0.5 ? -magnitude : magnitude;
   }
   return tensor;
 }
@@ -71,7 +71,7 @@ export function awayFromPointsTensor(
     let value: number;
     do value = low + (high - low) * random.uniform();
     while (points.some((point) => Math.abs(value - point) < margin));
-    tensor.data[index] = value;
+    tensor.dataSync()[index] = value;
   }
   return tensor;
 }
@@ -80,7 +80,7 @@ export function awayFromPointsTensor(
 export function distinctTensor(random: Random, shape: readonly number[]): Tensor {
   const tensor = Tensor.zeros(shape, 'float64');
   const order = random.shuffle(Int32Array.from({ length: tensor.size }, (_, index) => index));
-  for (let index = 0; index < tensor.size; index++) tensor.data[index] = -1 + (2 * order[index]!) / tensor.size;
+  for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = -1 + (2 * order[index]!) / tensor.size;
   return tensor;
 }
 
@@ -107,7 +107,7 @@ export function gradcheck(
 
   const probe = f(inputs);
   const weights = Tensor.zeros(probe.shape, 'float64');
-  for (let index = 0; index < weights.size; index++) weights.data[index] = random.normal();
+  for (let index = 0; index < weights.size; index++) weights.dataSync()[index] = random.normal();
 
   // Analytic: the tape's backward pass seeded with dL/df = R.
   const tape = new GradientTape(inputs);
@@ -122,8 +122,8 @@ export function gradcheck(
     assert.deepEqual(gradient.shape, input.shape, `${label}: gradient of ${names[position]} has the wrong shape`);
     let largestNumeric = 0;
     for (const index of chooseElements(input.size, maxElements, random)) {
-      const numeric = centralDifference(f, inputs, input, index, step, weights.data);
-      const value = gradient.data[index]!;
+      const numeric = centralDifference(f, inputs, input, index, step, weights.dataSync());
+      const value = gradient.dataSync()[index]!;
       const relativeError = Math.abs(value - numeric) / Math.max(1e-8, Math.abs(value) + Math.abs(numeric));
       largestNumeric = Math.max(largestNumeric, Math.abs(numeric));
       checkedElements++;
@@ -159,15 +159,15 @@ function centralDifference(
   step: number,
   weights: ArrayLike<number>,
 ): number {
-  const original = input.data[index]!;
+  const original = input.dataSync()[index]!;
   const up = original + step;
   const down = original - step;
-  input.data[index] = up;
+  input.dataSync()[index] = up;
   // Copied: f may return a view (reshape) of the very data perturbed next.
-  const plus = Float64Array.from(f(inputs).data);
-  input.data[index] = down;
-  const minus = Float64Array.from(f(inputs).data);
-  input.data[index] = original;
+  const plus = Float64Array.from(f(inputs).dataSync());
+  input.dataSync()[index] = down;
+  const minus = Float64Array.from(f(inputs).dataSync());
+  input.dataSync()[index] = original;
   let sum = 0;
   for (let element = 0; element < plus.length; element++) sum += (plus[element]! - minus[element]!) * weights[element]!;
   return sum / (up - down);

@@ -21,7 +21,7 @@ const RELATIVE_TOLERANCE = 1e-6;
 
 function oneHotTargets(random: Random, rows: number, columns: number): Tensor {
   const targets = Tensor.zeros([rows, columns], 'float64');
-  for (let row = 0; row < rows; row++) targets.data[row * columns + random.integer(columns)] = 1;
+  for (let row = 0; row < rows; row++) targets.dataSync()[row * columns + random.integer(columns)] = 1;
   return targets;
 }
 

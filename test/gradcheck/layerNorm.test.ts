@@ -56,12 +56,12 @@ describe('layer normalization gradients match central differences', () => {
     const random = new Random(62);
     for (const { name, tensor } of model.namedWeights()) {
       if (name.endsWith('/beta') || name.endsWith('/gamma') || name.endsWith('/bias'))
-        for (let index = 0; index < tensor.size; index++) tensor.data[index]! += 0.3 * (random.uniform() - 0.5);
+        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index]! += 0.3 * (random.uniform() - 0.5);
     }
     const x = uniformTensor(random, [2, 4, 4, 3]);
     const targets = Tensor.zeros([2, 3], 'float64');
-    targets.data[1] = 1;
-    targets.data[5] = 1;
+    targets.dataSync()[1] = 1;
+    targets.dataSync()[5] = 1;
     const named = model.namedWeights();
     const loss = (images: Tensor) =>
       softmaxCrossEntropy(model.forward(images, { end: model.layers.length - 1 }), targets).loss;

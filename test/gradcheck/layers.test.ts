@@ -40,7 +40,7 @@ function buildLayer<L extends Layer>(layer: L, shape: readonly number[], random:
   layer.build(shape, { random, dtype: 'float64' });
   for (const weight of layer.weights()) {
     if (weight.name === 'bias')
-      for (let index = 0; index < weight.tensor.size; index++) weight.tensor.data[index] = random.uniform() - 0.5;
+      for (let index = 0; index < weight.tensor.size; index++) weight.tensor.dataSync()[index] = random.uniform() - 0.5;
   }
   return layer;
 }
@@ -116,11 +116,11 @@ describe('a whole tiny float64 network: fused loss gradient with respect to ever
     const x = uniformTensor(random, [batch, ...inputShape]);
     const classes = model.classes;
     const targets = Tensor.zeros([batch, classes], 'float64');
-    for (let row = 0; row < batch; row++) targets.data[row * classes + (row % classes)] = 1;
+    for (let row = 0; row < batch; row++) targets.dataSync()[row * classes + (row % classes)] = 1;
     // Biases start at 0; random ones make their gradient check less special.
     for (const { name, tensor } of model.namedWeights()) {
       if (name.endsWith('/bias'))
-        for (let index = 0; index < tensor.size; index++) tensor.data[index] = 0.2 * (random.uniform() - 0.5);
+        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 0.2 * (random.uniform() - 0.5);
     }
     const named = model.namedWeights();
     const end = model.layers.length - 1;

@@ -134,10 +134,10 @@ describe('a whole tiny float64 network with the new layers: fused loss gradient 
     const random = new Random(22);
     const x = uniformTensor(random, [batch, ...inputShape]);
     const targets = Tensor.zeros([batch, 3], 'float64');
-    for (let row = 0; row < batch; row++) targets.data[row * 3 + (row % 3)] = 1;
+    for (let row = 0; row < batch; row++) targets.dataSync()[row * 3 + (row % 3)] = 1;
     for (const { name, tensor } of model.namedWeights()) {
       if (name.endsWith('/bias'))
-        for (let index = 0; index < tensor.size; index++) tensor.data[index] = 0.2 * (random.uniform() - 0.5);
+        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 0.2 * (random.uniform() - 0.5);
     }
     const named = model.namedWeights();
     // Inference mode: Dropout is the identity (its training gradient is checked above with a fixed mask).
@@ -173,12 +173,12 @@ describe('a float64 graph with Multiply of 2 and 3 inputs: gradients of every we
     const random = new Random(32);
     for (const { name, tensor } of model.namedWeights()) {
       if (name.endsWith('/bias'))
-        for (let index = 0; index < tensor.size; index++) tensor.data[index] = 0.2 * (random.uniform() - 0.5);
+        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 0.2 * (random.uniform() - 0.5);
     }
     const batch = 2;
     const x = uniformTensor(random, [batch, 6, 5, 3]);
     const targets = Tensor.zeros([batch, 3], 'float64');
-    for (let row = 0; row < batch; row++) targets.data[row * 3 + row] = 1;
+    for (let row = 0; row < batch; row++) targets.dataSync()[row * 3 + row] = 1;
     const loss = (input: Tensor) => softmaxCrossEntropy(model.forward(input, { end: model.logitsEnd() }), targets).loss;
     const named = model.namedWeights();
     gradcheck(

@@ -27,7 +27,7 @@ const RELATIVE_TOLERANCE = 1e-6;
  * never cross a tie.
  */
 function apart(a: Tensor, b: Tensor, margin = 0.05): Tensor {
-  const result = Tensor.fromArray(b.data, b.shape, 'float64');
+  const result = Tensor.fromArray(b.dataSync(), b.shape, 'float64');
   const rank = Math.max(a.rank, b.rank);
   const shapeA = [...new Array<number>(rank - a.rank).fill(1), ...a.shape];
   const shapeB = [...new Array<number>(rank - b.rank).fill(1), ...b.shape];
@@ -48,9 +48,9 @@ function apart(a: Tensor, b: Tensor, margin = 0.05): Tensor {
         strideA *= shapeA[axis]!;
         strideB *= shapeB[axis]!;
       }
-      const difference = result.data[offsetB]! - a.data[offsetA]!;
+      const difference = result.dataSync()[offsetB]! - a.dataSync()[offsetA]!;
       if (Math.abs(difference) < margin)
-        result.data[offsetB] = a.data[offsetA]! + (difference < 0 ? -margin - 0.01 : margin + 0.01);
+        result.dataSync()[offsetB] = a.dataSync()[offsetA]! + (difference < 0 ? -margin - 0.01 : margin + 0.01);
     }
   }
   return result;

@@ -107,7 +107,7 @@ test('a gray digit model fed an RGBA image converts it; an image of another size
   const batch = imagesToInput(model, [rgba]);
   assert.deepEqual(batch.shape, [1, 4, 4, 1]);
   assertClose(
-    Array.from(batch.data).slice(0, 4),
+    Array.from(batch.dataSync()).slice(0, 4),
     [0, 1, 0, 1],
     { atol: 1e-6, rtol: 0 },
     'opaque black/white pixels keep their gray value',
@@ -123,7 +123,7 @@ test('a gray digit model fed an RGBA image converts it; an image of another size
   const fitted = imagesToInput(model, [larger]);
   assert.deepEqual(fitted.shape, [1, 4, 4, 1]);
   assertClose(
-    Array.from(fitted.data),
+    Array.from(fitted.dataSync()),
     Array.from({ length: 16 }, (_, index) => (index % 4 < 2 ? 1 : 0)),
     { atol: 1e-6, rtol: 0 },
     'fitted and converted',

@@ -51,7 +51,7 @@ function saveTinyModel(name: string, kernelValue?: number): string {
     [new Input({ shape: [8, 8, 3] }), new Flatten(), new Dense({ units: 2 }), new Softmax()],
     { seed: 1 },
   );
-  if (kernelValue !== undefined) model.layers[2]!.weights()[0]!.tensor.data.fill(kernelValue);
+  if (kernelValue !== undefined) model.layers[2]!.weights()[0]!.tensor.dataSync().fill(kernelValue);
   const directory = join(scratch, name);
   saveModel(model, directory, { classNames: ['dark', 'light'] });
   return directory;

@@ -71,7 +71,7 @@ describe('preprocessing', () => {
       [0.229, 0.224, 0.225],
     );
     model.setPreprocessing(preprocessingPreset('imagenet'));
-    assertClose(imagesToInput(model, [photo]).data, imagesToTensor([hand]).data, { atol: 1e-6 }, 'imagenet input');
+    assertClose(imagesToInput(model, [photo]).dataSync(), imagesToTensor([hand]).dataSync(), { atol: 1e-6 }, 'imagenet input');
     // A bgr, 0..255 preprocessing (Caffe's): channels reversed, then (255 v - mean) / std.
     model.setPreprocessing({
       resize: 'stretch',
@@ -81,7 +81,7 @@ describe('preprocessing', () => {
       channelOrder: 'bgr',
     });
     const fitted = fitImage(photo, 32, 32);
-    const first = imagesToInput(model, [photo]).data;
+    const first = imagesToInput(model, [photo]).dataSync();
     assert.ok(Math.abs(first[0]! - (fitted.data[2]! * 255 - 104)) < 1e-3);
     assert.ok(Math.abs(first[2]! - (fitted.data[0]! * 255 - 123)) < 1e-3);
   });

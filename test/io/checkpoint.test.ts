@@ -69,7 +69,7 @@ const fitOptions = {
   batchSize: 8,
   seed: 3,
   augment: (batch: Tensor, r: Random) => {
-    for (let index = 0; index < batch.size; index += 97) batch.data[index] = r.uniform();
+    for (let index = 0; index < batch.size; index += 97) batch.dataSync()[index] = r.uniform();
   },
 };
 
@@ -106,7 +106,7 @@ test('saved after epoch 1 and resumed, a fit ends exactly where an uninterrupted
   );
   const expected = whole.namedWeights();
   checkpoint.model.namedWeights().forEach((weight, index) => {
-    assert.deepEqual(Array.from(weight.tensor.data), Array.from(expected[index]!.tensor.data), weight.name);
+    assert.deepEqual(Array.from(weight.tensor.dataSync()), Array.from(expected[index]!.tensor.dataSync()), weight.name);
   });
   assert.equal(loadCheckpoint(join(scratch, 'none')), null);
 });
@@ -166,7 +166,11 @@ describe("checkpointCallback and loadCheckpoint's own optimizer: stopped after e
       );
       const expected = whole.namedWeights();
       checkpoint.model.namedWeights().forEach((weight, index) => {
-        assert.deepEqual(Array.from(weight.tensor.data), Array.from(expected[index]!.tensor.data), weight.name);
+        assert.deepEqual(
+          Array.from(weight.tensor.dataSync()),
+          Array.from(expected[index]!.tensor.dataSync()),
+          weight.name,
+        );
       });
     });
   }
@@ -437,7 +441,7 @@ describe('a tampered checkpoint is a FileFormatError naming the file and the fie
       tensor:
         name === '1/velocity'
           ? Tensor.fromArray(
-              Array.from(tensor.data, (value, index) => (index === 2 ? Number.NaN : value)),
+              Array.from(tensor.dataSync(), (value, index) => (index === 2 ? Number.NaN : value)),
               [tensor.size],
             )
           : tensor,

@@ -27,7 +27,7 @@ after(() => rmSync(scratch, { recursive: true, force: true }));
 function randomTensor(shape: number[], seed: number, dtype: 'float32' | 'float64' = 'float32'): Tensor {
   const random = new Random(seed);
   const tensor = Tensor.zeros(shape, dtype);
-  for (let index = 0; index < tensor.size; index++) tensor.data[index] = random.normal();
+  for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = random.normal();
   return tensor;
 }
 
@@ -46,7 +46,7 @@ describe('safetensors', () => {
       const back = decoded.tensors.get(name)!;
       assert.deepEqual(back.shape, tensor.shape);
       assert.equal(back.dtype, tensor.dtype);
-      assert.deepEqual(Array.from(back.data), Array.from(tensor.data));
+      assert.deepEqual(Array.from(back.dataSync()), Array.from(tensor.dataSync()));
     }
   });
 
@@ -121,10 +121,10 @@ describe('model directories', () => {
     const original = model.namedWeights();
     loaded.namedWeights().forEach((weight, index) => {
       assert.equal(weight.name, original[index]!.name);
-      assert.deepEqual(Array.from(weight.tensor.data), Array.from(original[index]!.tensor.data));
+      assert.deepEqual(Array.from(weight.tensor.dataSync()), Array.from(original[index]!.tensor.dataSync()));
     });
     const input = randomTensor([2, 28, 28, 1], 9);
-    assert.deepEqual(Array.from(loaded.predict(input).data), Array.from(model.predict(input).data));
+    assert.deepEqual(Array.from(loaded.predict(input).dataSync()), Array.from(model.predict(input).dataSync()));
   });
 
   test('model.save writes the same folder as saveModel, and loadModel reads it back', () => {
@@ -136,7 +136,10 @@ describe('model directories', () => {
     for (const file of ['model.json', 'weights.safetensors'])
       assert.deepEqual(readFileSync(join(viaMethod, file)), readFileSync(join(viaFunction, file)), file);
     const input = randomTensor([2, 28, 28, 1], 10);
-    assert.deepEqual(Array.from(loadModel(viaMethod).model.predict(input).data), Array.from(model.predict(input).data));
+    assert.deepEqual(
+      Array.from(loadModel(viaMethod).model.predict(input).dataSync()),
+      Array.from(model.predict(input).dataSync()),
+    );
   });
 
   test('model.save through the browser entry point (no node:fs) is a ValueError pointing to serializeModel', () => {

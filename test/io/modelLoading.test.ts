@@ -62,8 +62,8 @@ describe('class 16: non-finite weights are refused at load', () => {
   test('a NaN in a kernel and an infinity in a moving variance are named with their count (they predicted "NaN%")', () => {
     const model = smallModel();
     const dense = model.layers[2] as Dense;
-    dense.kernel!.data[5] = Number.NaN;
-    dense.kernel!.data[7] = Number.NaN;
+    dense.kernel!.dataSync()[5] = Number.NaN;
+    dense.kernel!.dataSync()[7] = Number.NaN;
     const { manifest, weights } = serializeModel(model);
     assertThrowsWith(
       () => parseModel(manifest, weights),
@@ -71,7 +71,7 @@ describe('class 16: non-finite weights are refused at load', () => {
       "weights.safetensors: weight 'dense_1/kernel' holds 2 non-finite values (NaN or infinite) of 12, the first NaN at index 5; a model with them predicts NaN",
     );
     const normalized = smallModel();
-    (normalized.layers[1] as BatchNormalization).movingVariance!.data[3] = Number.POSITIVE_INFINITY;
+    (normalized.layers[1] as BatchNormalization).movingVariance!.dataSync()[3] = Number.POSITIVE_INFINITY;
     const files = serializeModel(normalized);
     assertThrowsWith(
       () => parseModel(files.manifest, files.weights),
@@ -102,7 +102,7 @@ describe('class 16: non-finite weights are refused at load', () => {
 
   test('convnet summary and predict on a model saved with NaN weights end with exit 2 and one line naming the weight', async () => {
     const model = smallModel();
-    (model.layers[2] as Dense).bias!.data.fill(Number.NaN);
+    (model.layers[2] as Dense).bias!.dataSync().fill(Number.NaN);
     const directory = join(scratch, 'nan-model');
     saveModel(model, directory);
     const expected = `convnet: error: ${join(directory, 'weights.safetensors')}: weight 'dense_1/bias' holds 3 non-finite values (NaN or infinite) of 3, the first NaN at index 0; a model with them predicts NaN`;

@@ -48,12 +48,12 @@ async function compare(model: Model, label: string, batch = 3): Promise<void> {
     Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform()),
     shape,
   );
-  const expected = model.predict(x).data;
+  const expected = model.predict(x).dataSync();
   const session = await ort.InferenceSession.create(exportOnnx(model));
   const input =
     shape.length === 4
-      ? toChannelsFirst(x.data as Float32Array, shape[1]!, shape[2]!, shape[3]!)
-      : (x.data as Float32Array);
+      ? toChannelsFirst(x.dataSync() as Float32Array, shape[1]!, shape[2]!, shape[3]!)
+      : (x.dataSync() as Float32Array);
   const dims = shape.length === 4 ? [shape[0]!, shape[3]!, shape[1]!, shape[2]!] : shape;
   const { output } = await session.run({ input: new ort.Tensor('float32', input, dims) });
   const actual = output!.data as Float32Array;
@@ -71,7 +71,7 @@ function perturbNormalization(model: Model): void {
     if (!(layer instanceof BatchNormalization)) continue;
     for (const tensor of [layer.gamma!, layer.beta!, layer.movingMean!, layer.movingVariance!]) {
       for (let index = 0; index < tensor.size; index++)
-        tensor.data[index] = tensor === layer.movingVariance ? 0.5 + random.uniform() : random.uniform() - 0.5;
+        tensor.dataSync()[index] = tensor === layer.movingVariance ? 0.5 + random.uniform() : random.uniform() - 0.5;
     }
   }
 }

@@ -134,12 +134,12 @@ const bigFilter = new c.Tensor(Float32Array.from({ length: 3 * 3 * 64 * 64 }, (_
 const results = [];
 const started = performance.now();
 do {
-  results.push(Array.from(c.conv2d(big, bigFilter, null, { padding: 'same' }).data.subarray(0, 4096)));
+  results.push(Array.from(c.conv2d(big, bigFilter, null, { padding: 'same' }).dataSync().subarray(0, 4096)));
   await new Promise((resolve) => setTimeout(resolve, 20));
 } while (performance.now() - started < 3000);
 const threads = c.backendInfo().wasm.threads;
 c.setBackend('reference');
-const reference = Array.from(c.conv2d(big, bigFilter, null, { padding: 'same' }).data.subarray(0, 4096));
+const reference = Array.from(c.conv2d(big, bigFilter, null, { padding: 'same' }).dataSync().subarray(0, 4096));
 console.log(JSON.stringify({ threads, first: results[0], last: results.at(-1), reference }));
 `,
     );
@@ -310,7 +310,7 @@ test('where the platform cannot start synchronously (a page), the first ops run 
     assert.deepEqual([info.active, info.wasmState], ['wasm', 'running']);
     // A tensor made on the reference backend (an ordinary array) goes through the wasm kernels.
     const second = conv2d(x, filter, null);
-    assertClose(second.data, first.data, TOLERANCE, 'conv2d after the switch');
+    assertClose(second.dataSync(), first.dataSync(), TOLERANCE, 'conv2d after the switch');
   } finally {
     setWasmPlatform(node);
     setBackend('reference');

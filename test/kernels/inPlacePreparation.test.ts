@@ -15,7 +15,7 @@ const inUse = () => backendInfo().wasmArenaBytesInUse!;
 
 /** A [1, 1, inC, outC] filter in persistent storage (as a model's weights are), with seeded values. */
 function persistentFilter(inC: number, outC: number, seed: number): Tensor {
-  const values = uniformTensor([1, 1, inC, outC], seed).data;
+  const values = uniformTensor([1, 1, inC, outC], seed).dataSync();
   const data = allocatePersistent('float32', values.length);
   data.set(values);
   return new Tensor(data, [1, 1, inC, outC]);
@@ -30,14 +30,14 @@ describe('constant filters packed in place', { skip: wasmSkip }, () => {
       const x = uniformTensor([2, 9, 7, 24], 1);
       const filter = persistentFilter(24, 40, 2);
       const bias = uniformTensor([40], 3);
-      const original = Float32Array.from(filter.data);
-      const expected = Float32Array.from(conv2d(x, filter, bias).data);
+      const original = Float32Array.from(filter.dataSync());
+      const expected = Float32Array.from(conv2d(x, filter, bias).dataSync());
       let restore: (() => FloatArray) | null = null;
-      getBackend().allowInPlacePreparation!(filter.data, (given) => {
+      getBackend().allowInPlacePreparation!(filter.dataSync(), (given) => {
         restore = given;
       });
       const before = inUse();
-      const first = Float32Array.from(conv2d(x, filter, bias, { isConstantFilter: true }).data);
+      const first = Float32Array.from(conv2d(x, filter, bias, { isConstantFilter: true }).dataSync());
       const growth = inUse() - before;
       assert.deepEqual(first, expected, 'packed in place against the unprepared path');
       assert.ok(restore !== null, 'the owner was handed what unpacks the values');
@@ -46,18 +46,18 @@ describe('constant filters packed in place', { skip: wasmSkip }, () => {
         growth < original.byteLength / 2,
         `preparing kept ${growth} bytes for a ${original.byteLength}-byte filter`,
       );
-      const second = Float32Array.from(conv2d(x, filter, bias, { isConstantFilter: true }).data);
+      const second = Float32Array.from(conv2d(x, filter, bias, { isConstantFilter: true }).dataSync());
       assert.deepEqual(second, expected, 'a second call');
       const unpacked = (restore as () => FloatArray)();
       assert.deepEqual(Float32Array.from(unpacked), original, 'unpacked bit for bit');
       assert.equal((restore as () => FloatArray)(), unpacked, 'unpacked once');
       // The filter array is still the key of its packed form; a kernel handed it unprepared reads the values.
-      assert.deepEqual(Float32Array.from(conv2d(x, filter, bias).data), expected, 'the unprepared path');
+      assert.deepEqual(Float32Array.from(conv2d(x, filter, bias).dataSync()), expected, 'the unprepared path');
       const held = inUse();
-      getBackend().releasePrepared!(filter.data);
+      getBackend().releasePrepared!(filter.dataSync());
       assert.ok(held - inUse() >= original.byteLength, 'releasePrepared gave back the packed block');
       assert.deepEqual(
-        Float32Array.from(conv2d(x, new Tensor(unpacked, filter.shape), bias, { isConstantFilter: true }).data),
+        Float32Array.from(conv2d(x, new Tensor(unpacked, filter.shape), bias, { isConstantFilter: true }).dataSync()),
         expected,
         'from the unpacked values',
       );
@@ -68,15 +68,15 @@ describe('constant filters packed in place', { skip: wasmSkip }, () => {
     await initWasmBackend({ threads: 1 });
     const x = uniformTensor([1, 5, 5, 16], 4);
     const filter = persistentFilter(16, 36, 5);
-    const original = Float32Array.from(filter.data);
-    const expected = Float32Array.from(conv2d(x, filter, null).data);
+    const original = Float32Array.from(filter.dataSync());
+    const expected = Float32Array.from(conv2d(x, filter, null).dataSync());
     let isOffloaded = false;
-    getBackend().allowInPlacePreparation!(filter.data, () => {
+    getBackend().allowInPlacePreparation!(filter.dataSync(), () => {
       isOffloaded = true;
     });
-    assert.deepEqual(Float32Array.from(conv2d(x, filter, null, { isConstantFilter: true }).data), expected);
+    assert.deepEqual(Float32Array.from(conv2d(x, filter, null, { isConstantFilter: true }).dataSync()), expected);
     assert.equal(isOffloaded, false);
-    assert.deepEqual(filter.data, original, 'the filter keeps its values');
-    getBackend().releasePrepared!(filter.data);
+    assert.deepEqual(filter.dataSync(), original, 'the filter keeps its values');
+    getBackend().releasePrepared!(filter.dataSync());
   });
 });

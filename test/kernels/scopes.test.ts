@@ -57,32 +57,32 @@ for (const backend of ['wasm-1', 'wasm-2', 'reference'] as const) {
         nested: [inArray],
         alsoKept,
       } = withScope(() => ({ nested: [relu(x)], alsoKept: conv2d(x, filter, null) }));
-      const values = Array.from(kept.data);
-      const arrayValues = Array.from(inArray.data);
-      const alsoValues = Array.from(alsoKept.data);
+      const values = Array.from(kept.dataSync());
+      const arrayValues = Array.from(inArray.dataSync());
+      const alsoValues = Array.from(alsoKept.dataSync());
       assert.ok(sum(values) > 100, `a real result: sum ${sum(values)}`);
       for (let round = 0; round < 3; round++) {
-        withScope(() => relu(conv2d(otherX, otherFilter, null, { padding: 'same' })).data[0]);
+        withScope(() => relu(conv2d(otherX, otherFilter, null, { padding: 'same' })).dataSync()[0]);
         withScope(() => withScope(() => relu(conv2d(otherX, otherFilter, null, { padding: 'same' }))));
       }
-      assert.deepEqual(Array.from(kept.data), values, 'unchanged after other scopes');
-      assert.deepEqual(Array.from(inArray.data), arrayValues, 'a tensor returned inside an array is kept');
-      assert.deepEqual(Array.from(alsoKept.data), alsoValues, 'a tensor returned inside an object is kept');
+      assert.deepEqual(Array.from(kept.dataSync()), values, 'unchanged after other scopes');
+      assert.deepEqual(Array.from(inArray.dataSync()), arrayValues, 'a tensor returned inside an array is kept');
+      assert.deepEqual(Array.from(alsoKept.dataSync()), alsoValues, 'a tensor returned inside an object is kept');
       // The kept values are the op's: computed again, bit for bit the same.
       assert.deepEqual(
-        withScope(() => Array.from(relu(conv2d(x, filter, null, { padding: 'same' })).data)),
+        withScope(() => Array.from(relu(conv2d(x, filter, null, { padding: 'same' })).dataSync())),
         values,
       );
       assert.deepEqual(
         arrayValues,
-        Array.from(x.data, (value) => Math.max(value, 0)),
+        Array.from(x.dataSync(), (value) => Math.max(value, 0)),
       );
       // A kept tensor is an ordinary input to later ops, in and out of scopes.
       assert.deepEqual(
-        withScope(() => Array.from(relu(kept).data)),
+        withScope(() => Array.from(relu(kept).dataSync())),
         values,
       );
-      assert.equal(kept.reshape([values.length]).data[5], values[5]);
+      assert.equal(kept.reshape([values.length]).dataSync()[5], values[5]);
     });
 
     test('reading a disposed tensor throws, and so does every view of its storage', async () => {
@@ -93,8 +93,8 @@ for (const backend of ['wasm-1', 'wasm-2', 'reference'] as const) {
       y.dispose();
       y.dispose();
       assert.equal(y.isFreed, true);
-      assert.throws(() => y.data, isFreedError);
-      assert.throws(() => flat.data, isFreedError);
+      assert.throws(() => y.dataSync(), isFreedError);
+      assert.throws(() => flat.dataSync(), isFreedError);
       assert.throws(() => relu(y), isFreedError, 'an op given a freed tensor throws');
       assert.throws(() => withScope(() => conv2d(y, filter, null)), isFreedError);
       assert.deepEqual(y.shape, [4, 14, 14, 8], 'the shape is still known');
@@ -115,11 +115,11 @@ for (const backend of ['wasm-2', 'reference'] as const) {
         return relu(leaked);
       });
       withScope(() => relu(conv2d(otherX, otherFilter, null)));
-      assert.throws(() => leaked!.data, isFreedError);
+      assert.throws(() => leaked!.dataSync(), isFreedError);
       assert.throws(() => relu(leaked!), isFreedError);
       assert.equal(leaked!.isFreed, true);
       assert.equal(kept.isFreed, false);
-      assert.ok(kept.data.every((value) => value >= 0));
+      assert.ok(kept.dataSync().every((value) => value >= 0));
       // A body that throws frees everything it made.
       let made: Tensor | null = null;
       assert.throws(
@@ -130,19 +130,19 @@ for (const backend of ['wasm-2', 'reference'] as const) {
           }),
         /boom/,
       );
-      assert.throws(() => made!.data, isFreedError);
+      assert.throws(() => made!.dataSync(), isFreedError);
     });
 
     test('tensors made outside the scope, and weights, are left alone', async () => {
       await use(backend);
       const outside = relu(x);
-      const values = Array.from(outside.data);
+      const values = Array.from(outside.dataSync());
       withScope(() => {
         relu(outside);
         return outside;
       });
-      assert.deepEqual(Array.from(outside.data), values);
-      assert.deepEqual(Array.from(filter.data), Array.from(uniformTensor([3, 3, 3, 8], 2).data));
+      assert.deepEqual(Array.from(outside.dataSync()), values);
+      assert.deepEqual(Array.from(filter.dataSync()), Array.from(uniformTensor([3, 3, 3, 8], 2).dataSync()));
     });
   });
 }

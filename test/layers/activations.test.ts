@@ -42,18 +42,18 @@ describe('HardSigmoid and HardSwish', () => {
     const expectedOnnx = [0, 0, 0, 0.3, 0.5, 0.7, 1, 1, 1];
     const expectedTorch = [0, 0, 1 / 12, 1 / 3, 0.5, 2 / 3, 11 / 12, 1, 1];
     const expectedSwish = [-0, -0, -2.5 / 12, -1 / 3, 0, 2 / 3, (2.5 * 11) / 12, 3, 4];
-    assertClose(hardSigmoid(x).data, expectedOnnx, { atol: 1e-15, rtol: 0 }, 'hardSigmoid 0.2');
-    assertClose(hardSigmoid(x, 1 / 6, 0.5).data, expectedTorch, { atol: 1e-15, rtol: 0 }, 'hardSigmoid 1/6');
-    assertClose(hardSwish(x).data, expectedSwish, { atol: 1e-15, rtol: 0 }, 'hardSwish');
-    assert.ok(Number.isNaN(hardSwish(Tensor.fromArray([NaN], [1])).data[0]!), 'NaN stays NaN');
-    assert.ok(Number.isNaN(hardSigmoid(Tensor.fromArray([NaN], [1])).data[0]!), 'NaN stays NaN');
+    assertClose(hardSigmoid(x).dataSync(), expectedOnnx, { atol: 1e-15, rtol: 0 }, 'hardSigmoid 0.2');
+    assertClose(hardSigmoid(x, 1 / 6, 0.5).dataSync(), expectedTorch, { atol: 1e-15, rtol: 0 }, 'hardSigmoid 1/6');
+    assertClose(hardSwish(x).dataSync(), expectedSwish, { atol: 1e-15, rtol: 0 }, 'hardSwish');
+    assert.ok(Number.isNaN(hardSwish(Tensor.fromArray([NaN], [1])).dataSync()[0]!), 'NaN stays NaN');
+    assert.ok(Number.isNaN(hardSigmoid(Tensor.fromArray([NaN], [1])).dataSync()[0]!), 'NaN stays NaN');
   });
 
   test('float32 values match float64 within 1e-6', () => {
     const x = randomImages(2, [3, 3, 5], 1420);
-    const x64 = Tensor.fromArray(Float64Array.from(x.data), x.shape);
-    assertClose(hardSwish(x).data, hardSwish(x64).data, { atol: 1e-6, rtol: 1e-6 }, 'hardSwish float32');
-    assertClose(hardSigmoid(x).data, hardSigmoid(x64).data, { atol: 1e-6, rtol: 1e-6 }, 'hardSigmoid float32');
+    const x64 = Tensor.fromArray(Float64Array.from(x.dataSync()), x.shape);
+    assertClose(hardSwish(x).dataSync(), hardSwish(x64).dataSync(), { atol: 1e-6, rtol: 1e-6 }, 'hardSwish float32');
+    assertClose(hardSigmoid(x).dataSync(), hardSigmoid(x64).dataSync(), { atol: 1e-6, rtol: 1e-6 }, 'hardSigmoid float32');
   });
 
   test('config round trips and defaults', () => {
@@ -84,7 +84,7 @@ describe('HardSigmoid and HardSwish', () => {
     const directory = join(scratch, 'hard');
     saveModel(model, directory);
     const { model: loaded } = loadModel(directory);
-    assertClose(loaded.predict(x).data, model.predict(x).data, { atol: 0, rtol: 0 }, 'loaded predictions');
+    assertClose(loaded.predict(x).dataSync(), model.predict(x).dataSync(), { atol: 0, rtol: 0 }, 'loaded predictions');
   });
 
   test('non-finite alpha or beta is a ValueError naming the argument', () => {

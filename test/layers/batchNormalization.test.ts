@@ -78,7 +78,7 @@ function buildLayer(layer: Layer, shape: readonly number[], random: Random): Lay
   // Gamma and beta away from 1 and 0, and moving statistics away from 0 and 1, so no term vanishes.
   for (const { name, tensor } of layer.weights()) {
     for (let index = 0; index < tensor.size; index++)
-      tensor.data[index] =
+      tensor.dataSync()[index] =
         name === 'moving_variance' || name === 'gamma' ? 0.5 + random.uniform() : random.uniform() - 0.5;
   }
   return layer;
@@ -124,7 +124,7 @@ describe('BatchNormalization gradients match central differences', () => {
     const random = new Random(6);
     const x = uniformTensor(random, [4, 6, 5, 3]);
     const targets = Tensor.zeros([4, 3], 'float64');
-    for (let row = 0; row < 4; row++) targets.data[row * 3 + (row % 3)] = 1;
+    for (let row = 0; row < 4; row++) targets.dataSync()[row * 3 + (row % 3)] = 1;
     const trainable = model.namedWeights().filter((weight) => weight.isTrainable);
     gradcheck(
       () => softmaxCrossEntropy(model.forward(x, { isTraining: true, end: model.layers.length - 1 }), targets).loss,
@@ -150,13 +150,13 @@ describe('BatchNormalization layer', () => {
       const [mean, variance] = index % 2 === 0 ? [3, 8 / 3] : [20, 200 / 3];
       return (value - mean) / Math.sqrt(variance + 1e-3);
     });
-    assertClose(y.data, expected, { atol: 1e-12 }, 'training output');
+    assertClose(y.dataSync(), expected, { atol: 1e-12 }, 'training output');
     // Moving averages from 0 and 1: 0.9 * old + 0.1 * batch, the variance unbiased (n - 1 = 2).
-    assertClose(layer.movingMean!.data, [0.3, 2], { atol: 1e-12 }, 'moving mean');
-    assertClose(layer.movingVariance!.data, [0.9 + 0.1 * 4, 0.9 + 0.1 * 100], { atol: 1e-12 }, 'moving variance');
+    assertClose(layer.movingMean!.dataSync(), [0.3, 2], { atol: 1e-12 }, 'moving mean');
+    assertClose(layer.movingVariance!.dataSync(), [0.9 + 0.1 * 4, 0.9 + 0.1 * 100], { atol: 1e-12 }, 'moving variance');
     const inference = layer.call(Tensor.fromArray([0.3, 2], [1, 2], 'float64'), { isTraining: false });
-    assertClose(inference.data, [0, 0], { atol: 1e-12 }, 'the moving mean maps to beta (0)');
-    assert.deepEqual(layer.movingMean!.data.length, 2);
+    assertClose(inference.dataSync(), [0, 0], { atol: 1e-12 }, 'the moving mean maps to beta (0)');
+    assert.deepEqual(layer.movingMean!.dataSync().length, 2);
     assert.throws(() => new BatchNormalization({ momentum: 1 }), ValueError);
     assert.throws(
       () => layer.call(Tensor.zeros([2, 3], 'float64'), { isTraining: false }),
@@ -202,14 +202,18 @@ describe('BatchNormalization layer', () => {
       const { model: loaded } = loadModel(directory);
       const original = model.namedWeights();
       loaded.namedWeights().forEach((weight, index) => {
-        assert.deepEqual(Array.from(weight.tensor.data), Array.from(original[index]!.tensor.data), weight.name);
+        assert.deepEqual(
+          Array.from(weight.tensor.dataSync()),
+          Array.from(original[index]!.tensor.dataSync()),
+          weight.name,
+        );
       });
       assert.notDeepEqual(
-        Array.from(loaded.namedWeights()[4]!.tensor.data),
+        Array.from(loaded.namedWeights()[4]!.tensor.dataSync()),
         [0, 0],
         'the moving mean moved during training',
       );
-      assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
+      assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(model.predict(x).dataSync()));
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

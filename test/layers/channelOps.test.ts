@@ -41,12 +41,12 @@ function randomImages(count: number, shape: readonly number[], seed: number): Te
 describe('ChannelSlice and ChannelShuffle', () => {
   test('hand-worked values: a slice of channels, a shuffle of 2 groups of 3, and its inverse (3 groups of 2)', () => {
     const x = Tensor.fromArray([0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15], [1, 2, 1, 6]);
-    assert.deepEqual(Array.from(sliceChannels(x, 1, 4).data), [1, 2, 3, 11, 12, 13]);
+    assert.deepEqual(Array.from(sliceChannels(x, 1, 4).dataSync()), [1, 2, 3, 11, 12, 13]);
     assert.deepEqual(sliceChannels(x, 1, 4).shape, [1, 2, 1, 3]);
     const shuffled = channelShuffle(x, 2);
-    assert.deepEqual(Array.from(shuffled.data), [0, 3, 1, 4, 2, 5, 10, 13, 11, 14, 12, 15]);
-    assert.deepEqual(Array.from(channelShuffle(shuffled, 3).data), Array.from(x.data));
-    assert.deepEqual(Array.from(channelShuffle(x, 1).data), Array.from(x.data));
+    assert.deepEqual(Array.from(shuffled.dataSync()), [0, 3, 1, 4, 2, 5, 10, 13, 11, 14, 12, 15]);
+    assert.deepEqual(Array.from(channelShuffle(shuffled, 3).dataSync()), Array.from(x.dataSync()));
+    assert.deepEqual(Array.from(channelShuffle(x, 1).dataSync()), Array.from(x.dataSync()));
   });
 
   test('a ShuffleNetV2 unit saves and loads to the same predictions, bit for bit; configs round-trip', () => {
@@ -65,7 +65,7 @@ describe('ChannelSlice and ChannelShuffle', () => {
     const { model: loaded } = loadModel(directory);
     const expected = model.predict(x);
     assert.deepEqual(expected.shape, [2, 6, 6, 8]);
-    assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(expected.data));
+    assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(expected.dataSync()));
     for (const layer of [
       new ChannelSlice({ start: 2, end: 5, name: 's' }),
       new ChannelShuffle({ groups: 3, name: 'c' }),

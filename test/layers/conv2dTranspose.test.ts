@@ -24,13 +24,13 @@ import { assertClose, assertThrowsWith } from '../helpers.js';
 
 function randomTensor(random: Random, shape: number[], dtype: 'float32' | 'float64' = 'float64'): Tensor {
   const tensor = Tensor.zeros(shape, dtype);
-  for (let index = 0; index < tensor.size; index++) tensor.data[index] = 2 * random.uniform() - 1;
+  for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 2 * random.uniform() - 1;
   return tensor;
 }
 
 function dot(a: Tensor, b: Tensor): number {
   let sum = 0;
-  for (let index = 0; index < a.size; index++) sum += a.data[index]! * b.data[index]!;
+  for (let index = 0; index < a.size; index++) sum += a.dataSync()[index]! * b.dataSync()[index]!;
   return sum;
 }
 
@@ -41,7 +41,7 @@ describe('Conv2DTranspose', () => {
     const y = conv2dTranspose(x, w, Tensor.fromArray([0.5], [1]), { strides: 2 });
     assert.deepEqual(y.shape, [1, 4, 4, 1]);
     assert.deepEqual(
-      [...y.data],
+      [...y.dataSync()],
       [1, 10, 2, 20, 100, 1000, 200, 2000, 3, 30, 4, 40, 300, 3000, 400, 4000].map((value) => value + 0.5),
     );
   });
@@ -49,10 +49,10 @@ describe('Conv2DTranspose', () => {
   test('hand-worked: stride 1 is the full convolution (3x3), explicit pads crop it (top 1, left 1: 2x2)', () => {
     const x = Tensor.fromArray([1, 2, 3, 4], [1, 2, 2, 1]);
     const w = Tensor.fromArray([1, 2, 3, 4], [2, 2, 1, 1]);
-    assert.deepEqual([...conv2dTranspose(x, w, null).data], [1, 4, 4, 6, 20, 16, 9, 24, 16]);
+    assert.deepEqual([...conv2dTranspose(x, w, null).dataSync()], [1, 4, 4, 6, 20, 16, 9, 24, 16]);
     const cropped = conv2dTranspose(x, w, null, { padding: [1, 0, 1, 0] });
     assert.deepEqual(cropped.shape, [1, 2, 2, 1]);
-    assert.deepEqual([...cropped.data], [20, 16, 24, 16]);
+    assert.deepEqual([...cropped.dataSync()], [20, 16, 24, 16]);
   });
 
   test('hand-worked: output padding adds a last row and column that only the bias reaches', () => {
@@ -60,7 +60,7 @@ describe('Conv2DTranspose', () => {
     const w = Tensor.fromArray([3], [1, 1, 1, 1]);
     const y = conv2dTranspose(x, w, Tensor.fromArray([1], [1]), { strides: 2, outputPadding: 1 });
     assert.deepEqual(y.shape, [1, 2, 4, 1]);
-    assert.deepEqual([...y.data], [4, 1, 7, 1, 1, 1, 1, 1]);
+    assert.deepEqual([...y.dataSync()], [4, 1, 7, 1, 1, 1, 1, 1]);
   });
 
   test('is the adjoint of conv2d: <conv2dTranspose(x, w), y> = <x, conv2d(y, w)> (float64, 1e-12)', () => {
@@ -191,7 +191,7 @@ describe('Conv2DTranspose', () => {
     const { manifest, weights } = serializeModel(model);
     const loaded = parseModel(manifest, weights).model as Model;
     assert.deepEqual(model.predict(x).shape, [2, 17, 19, 6]);
-    assertClose(loaded.predict(x).data, model.predict(x).data, { atol: 0, rtol: 0 }, 'loaded predictions');
+    assertClose(loaded.predict(x).dataSync(), model.predict(x).dataSync(), { atol: 0, rtol: 0 }, 'loaded predictions');
   });
 
   test('errors name the op or layer and the values', () => {

@@ -36,20 +36,20 @@ describe('Dropout', () => {
     const x = Tensor.fromArray(new Float32Array(4000).fill(2), [4, 1000]);
     assert.equal(layer.call(x, { isTraining: false }), x);
     const y = layer.call(x, { isTraining: true });
-    const dropped = Array.from(y.data).filter((value) => value === 0).length;
+    const dropped = Array.from(y.dataSync()).filter((value) => value === 0).length;
     assert.ok(Math.abs(dropped - 1000) < 4 * Math.sqrt(4000 * 0.25 * 0.75), `${dropped} of 4000 dropped`);
-    assert.ok(Array.from(y.data).every((value) => value === 0 || Math.abs(value - 2 / 0.75) < 1e-6));
+    assert.ok(Array.from(y.dataSync()).every((value) => value === 0 || Math.abs(value - 2 / 0.75) < 1e-6));
   });
 
   test('each training call draws a new mask; a random source in the call context decides it', () => {
     const layer = new Dropout({ rate: 0.5, name: 'drop' });
     layer.build([256], { random: new Random(1), dtype: 'float32' });
     const x = Tensor.fromArray(new Float32Array(256).fill(1), [1, 256]);
-    const first = Array.from(layer.call(x, { isTraining: true }).data);
-    const second = Array.from(layer.call(x, { isTraining: true }).data);
+    const first = Array.from(layer.call(x, { isTraining: true }).dataSync());
+    const second = Array.from(layer.call(x, { isTraining: true }).dataSync());
     assert.notDeepEqual(first, second);
     const fromContext = (seed: number) =>
-      Array.from(layer.call(x, { isTraining: true, random: new Random(seed) }).data);
+      Array.from(layer.call(x, { isTraining: true, random: new Random(seed) }).dataSync());
     assert.deepEqual(fromContext(9), fromContext(9));
     assert.notDeepEqual(fromContext(9), fromContext(10));
   });
@@ -79,7 +79,7 @@ describe('Dropout', () => {
       const history = model.fit(x, labels, { epochs: 2, batchSize: 8, optimizer: new SGD({ learningRate: 0.1 }) });
       return {
         losses: history.epochs.map((epoch) => epoch.loss),
-        weights: model.trainableWeights().flatMap((weight) => Array.from(weight.data)),
+        weights: model.trainableWeights().flatMap((weight) => Array.from(weight.dataSync())),
       };
     };
     const first = train(0.5);

@@ -41,7 +41,7 @@ describe('LayerNormalization', () => {
     // Mean 2, variance 2/3: (x - 2) / sqrt(2/3 + 1e-5); a constant pixel normalizes to 0 (beta).
     const scale = 1 / Math.sqrt(2 / 3 + 1e-5);
     assertClose(
-      layerNormalization(x, gamma, beta).data,
+      layerNormalization(x, gamma, beta).dataSync(),
       [-scale, 1, 3 * scale, 0, 1, 0],
       { atol: 1e-12, rtol: 0 },
       'layer norm',
@@ -61,7 +61,7 @@ describe('LayerNormalization', () => {
     const directory = join(scratch, 'layerNorm');
     saveModel(model, directory);
     const { model: loaded } = loadModel(directory);
-    assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
+    assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(model.predict(x).dataSync()));
     assert.deepEqual(loaded.layers[2]!.getConfig(), { name: 'ln', epsilon: 1e-6 });
     assertThrowsWith(() => new LayerNormalization({ epsilon: 0 }), ValueError, 'LayerNormalization epsilon');
     assertThrowsWith(

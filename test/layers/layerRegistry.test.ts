@@ -133,13 +133,13 @@ describe('configs and model files', () => {
       outputs: new Flatten().apply(new Conv2D({ filters: 1, kernelSize: 1, useBias: false }).apply(pooled)),
     });
     const conv = model.layers.find((layer) => layer instanceof Conv2D) as Conv2D;
-    conv.kernel!.data.set([1, 10, 100]);
+    conv.kernel!.dataSync().set([1, 10, 100]);
     // Value `index` at channel index % 3: the means are 4.5, 5.5 and 6.5.
     const x = Tensor.fromArray(
       Float32Array.from({ length: 12 }, (_, index) => index),
       [1, 2, 2, 3],
     );
-    assertClose(model.predict(x).data, [4.5 + 55 + 650], { atol: 1e-4 }, 'conv of the means');
+    assertClose(model.predict(x).dataSync(), [4.5 + 55 + 650], { atol: 1e-4 }, 'conv of the means');
     assert.deepEqual(new GlobalAveragePooling2D({ keepDims: true }).computeOutputShape([4, 5, 6]), [1, 1, 6]);
   });
 
@@ -157,7 +157,7 @@ describe('configs and model files', () => {
       loaded.layers.map((layer) => layer.getConfig()),
       model.layers.map((layer) => layer.getConfig()),
     );
-    assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
+    assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(model.predict(x).dataSync()));
   });
 
   test('Multiply multiplies its inputs value by value, as the multiply op does', () => {
@@ -180,9 +180,9 @@ describe('configs and model files', () => {
       Tensor,
       Tensor,
     ];
-    assert.deepEqual(Array.from(outputs[product]!.data), Array.from(multiply(multiply(first, second), third).data));
+    assert.deepEqual(Array.from(outputs[product]!.dataSync()), Array.from(multiply(multiply(first, second), third).dataSync()));
     assert.ok(
-      Array.from(outputs[product]!.data).some((value) => value !== 0),
+      Array.from(outputs[product]!.dataSync()).some((value) => value !== 0),
       'a non-trivial product',
     );
   });
@@ -197,7 +197,7 @@ describe('configs and model files', () => {
       loaded.layers.map((layer) => layer.className),
       model.layers.map((layer) => layer.className),
     );
-    assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
+    assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(model.predict(x).dataSync()));
   });
 });
 
@@ -205,11 +205,11 @@ describe('model behaviour with the new layers', () => {
   test('predictions of the every-layer model are probabilities, and a few SGD steps lower the loss', () => {
     const model = everyLayerModel(2);
     const x = randomImages(30, [9, 8, 1], 6);
-    const labels = Array.from({ length: 30 }, (_, index) => (x.data[index * 72]! > 0.5 ? 1 : index % 3 === 0 ? 0 : 2));
+    const labels = Array.from({ length: 30 }, (_, index) => (x.dataSync()[index * 72]! > 0.5 ? 1 : index % 3 === 0 ? 0 : 2));
     const probabilities = model.predict(x);
     for (let row = 0; row < 30; row++)
       assertClose(
-        [probabilities.data[row * 3]! + probabilities.data[row * 3 + 1]! + probabilities.data[row * 3 + 2]!],
+        [probabilities.dataSync()[row * 3]! + probabilities.dataSync()[row * 3 + 1]! + probabilities.dataSync()[row * 3 + 2]!],
         [1],
         { atol: 1e-5, rtol: 0 },
         `row ${row}`,
@@ -238,7 +238,7 @@ describe('model behaviour with the new layers', () => {
       { seed: 3 },
     );
     const input = randomImages(1, [8, 8, 1], 8);
-    const image = { width: 8, height: 8, colorModel: 'gray' as const, data: Float32Array.from(input.data) };
+    const image = { width: 8, height: 8, colorModel: 'gray' as const, data: Float32Array.from(input.dataSync()) };
     assert.equal(gradCam(model, input, image).layerName, 'gelu');
   });
 });

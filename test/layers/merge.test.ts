@@ -48,11 +48,11 @@ describe('broadcasting arithmetic', () => {
   test('hand-worked values: a gate [2, 1, 1, 2] on [2, 1, 2, 2], a per-channel [2] term, a scalar divisor', () => {
     const map = Tensor.fromArray([1, 2, 3, 4, 5, 6, 7, 8], [2, 1, 2, 2]);
     const gate = Tensor.fromArray([10, 100, -1, 0.5], [2, 1, 1, 2]);
-    assert.deepEqual(Array.from(multiply(map, gate).data), [10, 200, 30, 400, -5, 3, -7, 4]);
-    assert.deepEqual(Array.from(add(map, Tensor.fromArray([1, -1], [2])).data), [2, 1, 4, 3, 6, 5, 8, 7]);
-    assert.deepEqual(Array.from(subtract(Tensor.fromArray([1, -1], [2]), map).data), [0, -3, -2, -5, -4, -7, -6, -9]);
+    assert.deepEqual(Array.from(multiply(map, gate).dataSync()), [10, 200, 30, 400, -5, 3, -7, 4]);
+    assert.deepEqual(Array.from(add(map, Tensor.fromArray([1, -1], [2])).dataSync()), [2, 1, 4, 3, 6, 5, 8, 7]);
+    assert.deepEqual(Array.from(subtract(Tensor.fromArray([1, -1], [2]), map).dataSync()), [0, -3, -2, -5, -4, -7, -6, -9]);
     assert.deepEqual(
-      Array.from(divide(map, Tensor.fromArray([4], [1])).data),
+      Array.from(divide(map, Tensor.fromArray([4], [1])).dataSync()),
       [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2],
     );
     assert.deepEqual(multiply(Tensor.zeros([3, 1, 4, 1]), Tensor.zeros([1, 5, 1, 6])).shape, [3, 5, 4, 6]);
@@ -109,7 +109,7 @@ describe('broadcasting arithmetic', () => {
     const { model: loaded } = loadModel(directory);
     const expected = model.predict(x);
     assert.deepEqual(expected.shape, [3, 6, 5, 4]);
-    assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(expected.data));
+    assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(expected.dataSync()));
     for (const layer of [new Subtract({ name: 'a' }), new Divide({ name: 'b' })]) {
       assert.deepEqual(layerFromConfig(layer.className, layer.getConfig()).getConfig(), layer.getConfig());
     }

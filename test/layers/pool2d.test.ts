@@ -52,11 +52,11 @@ describe('pooling: ceilMode and countIncludePad (PyTorch and ONNX semantics)', (
   test('max pooling: hand-worked ceil-mode outputs', () => {
     assert.deepEqual(maxPool2d(fiveByFive, { poolSize: 2 }).shape, [1, 2, 2, 1]);
     assert.deepEqual(
-      Array.from(maxPool2d(fiveByFive, { poolSize: 2, ceilMode: true }).data),
+      Array.from(maxPool2d(fiveByFive, { poolSize: 2, ceilMode: true }).dataSync()),
       [7, 9, 10, 17, 19, 20, 22, 24, 25],
     );
     assert.deepEqual(
-      Array.from(maxPool2d(fourByFour, { poolSize: 3, strides: 2, padding: 1, ceilMode: true }).data),
+      Array.from(maxPool2d(fourByFour, { poolSize: 3, strides: 2, padding: 1, ceilMode: true }).dataSync()),
       [6, 8, 8, 14, 16, 16, 14, 16, 16],
     );
   });
@@ -65,7 +65,7 @@ describe('pooling: ceilMode and countIncludePad (PyTorch and ONNX semantics)', (
     // No padding: both divisors leave out the overhang past the input, [0][2] = (5 + 10) / 2.
     for (const countIncludePad of [false, true]) {
       assertClose(
-        avgPool2d(fiveByFive, { poolSize: 2, ceilMode: true, countIncludePad }).data,
+        avgPool2d(fiveByFive, { poolSize: 2, ceilMode: true, countIncludePad }).dataSync(),
         [4, 6, 7.5, 14, 16, 17.5, 21.5, 23.5, 25],
         { atol: 1e-12, rtol: 0 },
         `5x5 countIncludePad ${countIncludePad}`,
@@ -76,16 +76,16 @@ describe('pooling: ceilMode and countIncludePad (PyTorch and ONNX semantics)', (
     const options = { poolSize: 3, strides: 2, padding: 1, ceilMode: true } as const;
     const excluded = [14 / 4, 30 / 6, 12 / 2, 57 / 6, 99 / 9, 36 / 3, 27 / 2, 45 / 3, 16];
     const included = [14 / 9, 30 / 9, 12 / 6, 57 / 9, 99 / 9, 36 / 6, 27 / 6, 45 / 6, 16 / 4];
-    assertClose(avgPool2d(fourByFour, options).data, excluded, { atol: 1e-12, rtol: 0 }, '4x4 excluding padding');
+    assertClose(avgPool2d(fourByFour, options).dataSync(), excluded, { atol: 1e-12, rtol: 0 }, '4x4 excluding padding');
     assertClose(
-      avgPool2d(fourByFour, { ...options, countIncludePad: true }).data,
+      avgPool2d(fourByFour, { ...options, countIncludePad: true }).dataSync(),
       included,
       { atol: 1e-12, rtol: 0 },
       '4x4 counting padding',
     );
     // Floor mode with countIncludePad: every divisor is the whole 3x3 window.
     assertClose(
-      avgPool2d(fourByFour, { poolSize: 3, strides: 2, padding: 1, countIncludePad: true }).data,
+      avgPool2d(fourByFour, { poolSize: 3, strides: 2, padding: 1, countIncludePad: true }).dataSync(),
       [14 / 9, 30 / 9, 57 / 9, 99 / 9],
       { atol: 1e-12, rtol: 0 },
       '4x4 floor',
@@ -153,6 +153,6 @@ describe('pooling: ceilMode and countIncludePad (PyTorch and ONNX semantics)', (
     const { model: loaded } = loadModel(directory);
     const expected = model.predict(x);
     assert.deepEqual(expected.shape, [2, 3, 3, 3]);
-    assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(expected.data));
+    assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(expected.dataSync()));
   });
 });

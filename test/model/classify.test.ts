@@ -49,7 +49,7 @@ function rankedByHand(
   model: Model,
   images: readonly Image[],
 ): { index: number; name: string; probability: number }[][] {
-  const scores = Array.from(model.predict(imagesToInput(model, images)).data);
+  const scores = Array.from(model.predict(imagesToInput(model, images)).dataSync());
   return images.map((_, row) =>
     scores
       .slice(row * model.classes, (row + 1) * model.classes)
@@ -144,9 +144,9 @@ describe('classify on the digits preset trained briefly on the MNIST sample', ()
     const session = await ort.InferenceSession.create(bytes);
     const batch = imagesToInput(model, images.slice(0, 2));
     const { output } = await session.run({
-      input: new ort.Tensor('float32', toChannelsFirst(batch.data as Float32Array, 28, 28, 1), [2, 1, 28, 28]),
+      input: new ort.Tensor('float32', toChannelsFirst(batch.dataSync() as Float32Array, 28, 28, 1), [2, 1, 28, 28]),
     });
-    const expected = model.predict(batch).data;
+    const expected = model.predict(batch).dataSync();
     (output!.data as Float32Array).forEach((value, index) => {
       assert.ok(Math.abs(value - expected[index]!) < 1e-4);
     });
@@ -205,8 +205,8 @@ describe('a logits model', () => {
   function logitsModel(): Sequential {
     const model = new Sequential([new Input({ shape: [1, 2, 1] }), new Flatten(), new Dense({ units: 3 })]);
     const [kernel, bias] = model.trainableWeights();
-    kernel!.data.set([1, 0, 1, 0, 1, 1]);
-    bias!.data.set([0, 0, 1]);
+    kernel!.dataSync().set([1, 0, 1, 0, 1, 1]);
+    bias!.dataSync().set([0, 0, 1]);
     return model;
   }
   const image = imageFromPixels(Float32Array.from([1, 2]), 2, 1, 'gray');
@@ -215,7 +215,7 @@ describe('a logits model', () => {
     const model = logitsModel();
     assert.equal(model.output, 'logits');
     assert.deepEqual(
-      Array.from(model.predict(Tensor.fromArray(Float32Array.from([1, 2]), [1, 1, 2, 1])).data),
+      Array.from(model.predict(Tensor.fromArray(Float32Array.from([1, 2]), [1, 1, 2, 1])).dataSync()),
       [1, 2, 4],
     );
     const [top] = model.classify([image], { topK: 3 });
@@ -249,16 +249,16 @@ describe('imagesToInput fits images to the model input', () => {
     const large = imageFromPixels(pixels, 56, 56, 'gray');
     const direct = imagesToInput(model, [large]);
     const fitted = fitImage(large, 28, 28);
-    assert.deepEqual(Array.from(direct.data), Array.from(imagesToInput(model, [fitted]).data));
+    assert.deepEqual(Array.from(direct.dataSync()), Array.from(imagesToInput(model, [fitted]).dataSync()));
     // Area averaging: each value is the mean of a 2x2 block.
-    assert.ok(Math.abs(direct.data[0]! - (pixels[0]! + pixels[1]! + pixels[56]! + pixels[57]!) / 4) < 1e-6);
+    assert.ok(Math.abs(direct.dataSync()[0]! - (pixels[0]! + pixels[1]! + pixels[56]! + pixels[57]!) / 4) < 1e-6);
     const small = imageFromPixels(
       Float32Array.from({ length: 28 * 28 }, (_, index) => (index % 5) / 4),
       28,
       28,
       'gray',
     );
-    assert.deepEqual(Array.from(imagesToInput(model, [small]).data), Array.from(small.data));
+    assert.deepEqual(Array.from(imagesToInput(model, [small]).dataSync()), Array.from(small.data));
   });
 });
 

@@ -124,11 +124,12 @@ describe('earlyStopping inside fit', () => {
               if (epoch !== 2) return;
               optimizer.learningRate = 0;
               for (const tensor of [dense.kernel!, dense.bias!])
-                for (let index = 0; index < tensor.size; index++) tensor.data[index] = -tensor.data[index]!;
-              flipped = model.trainableWeights().map((weight) => Array.from(weight.data));
+                for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = -tensor.dataSync()[index]!;
+              flipped = model.trainableWeights().map((weight) => Array.from(weight.dataSync()));
             },
             onEpochEnd: (logs) => {
-              if (logs.epoch === 1) afterEpoch1 = model.trainableWeights().map((weight) => Array.from(weight.data));
+              if (logs.epoch === 1)
+                afterEpoch1 = model.trainableWeights().map((weight) => Array.from(weight.dataSync()));
             },
           },
           stopper,
@@ -139,7 +140,7 @@ describe('earlyStopping inside fit', () => {
         stopper,
         afterEpoch1,
         flipped,
-        final: model.trainableWeights().map((weight) => Array.from(weight.data)),
+        final: model.trainableWeights().map((weight) => Array.from(weight.dataSync())),
       };
     };
     const restored = run(true);
@@ -157,14 +158,14 @@ describe('earlyStopping inside fit', () => {
 
   test("monitoring 'valLoss' without validation data throws ValueError before any training", () => {
     const model = denseModel(4);
-    const before = model.trainableWeights().map((weight) => Array.from(weight.data));
+    const before = model.trainableWeights().map((weight) => Array.from(weight.dataSync()));
     assert.throws(
       () => model.fit(TRAIN.x, TRAIN.labels, { epochs: 2, callbacks: [earlyStopping()] }),
       (error: unknown) =>
         error instanceof ValueError && error.message.includes("earlyStopping: monitor 'valLoss' needs validation data"),
     );
     assert.deepEqual(
-      model.trainableWeights().map((weight) => Array.from(weight.data)),
+      model.trainableWeights().map((weight) => Array.from(weight.dataSync())),
       before,
     );
   });

@@ -42,7 +42,7 @@ function barModel(seed: number): Sequential {
 }
 
 function copyWeights(model: Sequential): number[][] {
-  return model.trainableWeights().map((weight) => Array.from(weight.data));
+  return model.trainableWeights().map((weight) => Array.from(weight.dataSync()));
 }
 
 /** History without the timings (seconds, imagesPerSecond), which differ from run to run. */
@@ -244,7 +244,7 @@ describe('fitAsync stops on an AbortSignal after the current batch', () => {
     );
     assert.equal(saved?.state.epoch, 1);
     model.trainableWeights().forEach((weight, index) => {
-      weight.data.set(saved!.weights[index]!);
+      weight.dataSync().set(saved!.weights[index]!);
     });
     const resumed = await model.fitAsync(TRAIN.x, TRAIN.labels, {
       ...options,

@@ -40,7 +40,7 @@ function barModel(seed: number): Sequential {
 }
 
 function copyWeights(model: Sequential): number[][] {
-  return model.trainableWeights().map((weight) => Array.from(weight.data));
+  return model.trainableWeights().map((weight) => Array.from(weight.dataSync()));
 }
 
 const TRAIN = barImages(200, 1);
@@ -132,7 +132,7 @@ describe('labelSmoothing', () => {
     // Learning rate 0: the weights never move, so the epoch's loss is the smoothed loss of predict's probabilities.
     const model = barModel(4);
     const smoothing = 0.2;
-    const probabilities = model.predict(TRAIN.x).data;
+    const probabilities = model.predict(TRAIN.x).dataSync();
     let expected = 0;
     for (let example = 0; example < 200; example++) {
       for (let column = 0; column < 3; column++) {
@@ -187,7 +187,7 @@ describe('the augment hook', () => {
       epochs: 1,
       batchSize: 40,
       optimizer: new SGD({ learningRate: 0 }),
-      augment: (batch) => batch.data.fill(0),
+      augment: (batch) => batch.dataSync().fill(0),
     });
     const zeros = model.evaluate(Tensor.zeros([200, 8, 8, 1]), TRAIN.labels);
     assertClose([history.epochs[0]!.loss], [zeros.loss], { atol: 1e-6, rtol: 1e-6 }, 'loss of zero images');
@@ -204,9 +204,9 @@ describe('the augment hook', () => {
         seed,
         optimizer: new SGD({ learningRate: 0.05 }),
         augment: (batch, random) => {
-          firstPixels.push(batch.data[0]!);
+          firstPixels.push(batch.dataSync()[0]!);
           for (let draw = 0; draw < drawsPerBatch; draw++) draws.push(random.uniform());
-          if (drawsPerBatch > 0) batch.data[0] = draws[draws.length - 1]!;
+          if (drawsPerBatch > 0) batch.dataSync()[0] = draws[draws.length - 1]!;
         },
       });
       return { draws, firstPixels, weights: copyWeights(model) };
@@ -265,8 +265,8 @@ describe('the NaN / Infinity guard', () => {
       { seed: 3 },
     );
     const x = TRAIN.x.clone();
-    x.data[25 * 64 + 10] = Number.NaN;
-    const everything = () => model.namedWeights().map((weight) => Array.from(weight.tensor.data));
+    x.dataSync()[25 * 64 + 10] = Number.NaN;
+    const everything = () => model.namedWeights().map((weight) => Array.from(weight.tensor.dataSync()));
     let afterBatch1: number[][] = [];
     assert.throws(
       () =>

@@ -101,7 +101,7 @@ describe('class 1: building a model is linear in its layers, and their count is 
     const model = new Model({ inputs: input.output, outputs: tensor });
     assert.equal(model.layers.length, 50_001);
     assert.deepEqual(model.nodes[50_000]!.inputs, [49_999]);
-    assert.deepEqual(Array.from(model.predict(Tensor.fromArray([-1, 2, -3, 4], [1, 4])).data), [0, 2, 0, 4]);
+    assert.deepEqual(Array.from(model.predict(Tensor.fromArray([-1, 2, -3, 4], [1, 4])).dataSync()), [0, 2, 0, 4]);
   });
 
   test('a shape error deep in a long model shows the last layers, not all of them', () => {
@@ -205,7 +205,7 @@ describe('class 4: feature maps and tensors are bounded before anything is alloc
     assert.equal(expected, 9);
     const x = Tensor.zeros([10, 1024, 512, 4]);
     for (let example = 0; example < 10; example++)
-      x.data.fill(example / 10, example * 2 ** 21, (example + 1) * 2 ** 21);
+      x.dataSync().fill(example / 10, example * 2 ** 21, (example + 1) * 2 ** 21);
     const probabilities = model.predict(x);
     assert.deepEqual(
       seen.filter((_, index) => index % 6 === 0),
@@ -213,7 +213,7 @@ describe('class 4: feature maps and tensors are bounded before anything is alloc
     );
     seen.length = 0;
     const one = model.predict(x, { batchSize: 1 });
-    assertClose(probabilities.data, one.data, { atol: 1e-6 }, 'batches of 9 and of 1');
+    assertClose(probabilities.dataSync(), one.dataSync(), { atol: 1e-6 }, 'batches of 9 and of 1');
     seen.length = 0;
     model.evaluate(x, [0, 1, 0, 1, 0, 1, 0, 1, 0, 1], { batchSize: 4 });
     assert.deepEqual(

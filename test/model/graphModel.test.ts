@@ -95,12 +95,12 @@ describe('graph models', () => {
       );
     });
     // forward fuses the stem's Conv2D + ReLU (the conv has one reader); results agree to rounding.
-    assertClose(model.forward(x).data, byHand[byHand.length - 1]!.data, { atol: 1e-6 }, 'probabilities');
+    assertClose(model.forward(x).dataSync(), byHand[byHand.length - 1]!.dataSync(), { atol: 1e-6 }, 'probabilities');
     const concat = model.layers.findIndex((layer) => layer.className === 'Concatenate');
     const [blockIndex, sideIndex] = model.nodes[concat]!.inputs as [number, number];
     assertClose(
-      byHand[concat]!.data,
-      concatenate([byHand[blockIndex]!, byHand[sideIndex]!]).data,
+      byHand[concat]!.dataSync(),
+      concatenate([byHand[blockIndex]!, byHand[sideIndex]!]).dataSync(),
       { atol: 0 },
       'concatenation',
     );
@@ -111,11 +111,11 @@ describe('graph models', () => {
     const random = new Random(10);
     for (const { name, tensor } of model.namedWeights()) {
       if (name.endsWith('/bias') || name.endsWith('/beta'))
-        for (let index = 0; index < tensor.size; index++) tensor.data[index] = 0.2 * (random.uniform() - 0.5);
+        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 0.2 * (random.uniform() - 0.5);
     }
     const x = uniformTensor(random, [3, 8, 8, 3]);
     const targets = Tensor.zeros([3, 3], 'float64');
-    for (let row = 0; row < 3; row++) targets.data[row * 3 + row] = 1;
+    for (let row = 0; row < 3; row++) targets.dataSync()[row * 3 + row] = 1;
     const trainable = model.namedWeights().filter((weight) => weight.isTrainable);
     gradcheck(
       () => softmaxCrossEntropy(model.forward(x, { isTraining: true, end: model.logitsEnd() }), targets).loss,
@@ -139,7 +139,7 @@ describe('graph models', () => {
       for (let pixel = 0; pixel < 64; pixel++) {
         const isLeft = pixel % 8 < 4;
         for (let channel = 0; channel < 3; channel++)
-          x.data[(example * 64 + pixel) * 3 + channel] =
+          x.dataSync()[(example * 64 + pixel) * 3 + channel] =
             random.uniform() * 0.5 + (labels[example] === 1 && isLeft ? 0.5 : 0);
       }
     }
@@ -158,18 +158,18 @@ describe('graph models', () => {
         manifest.layers.map((layer) => layer.inputs),
         model.nodes.map((node) => [...node.inputs]),
       );
-      assert.deepEqual(Array.from(loaded.predict(x).data), Array.from(model.predict(x).data));
+      assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(model.predict(x).dataSync()));
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }
     // Pictures of a graph: one per layer; Grad-CAM on the last conv layer.
-    const one = Tensor.fromArray(x.data.slice(0, 192), [1, 8, 8, 3]);
+    const one = Tensor.fromArray(x.dataSync().slice(0, 192), [1, 8, 8, 3]);
     assert.equal(featureMapPictures(model, one).length, model.layers.length);
     const cam = gradCam(model, one, {
       width: 8,
       height: 8,
       colorModel: 'rgb',
-      data: Float32Array.from(x.data.slice(0, 192)),
+      data: Float32Array.from(x.dataSync().slice(0, 192)),
     });
     assert.equal(cam.layerName, model.layers.filter((layer) => layer.className === 'Conv2D').pop()!.name);
   });

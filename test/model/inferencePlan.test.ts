@@ -55,7 +55,7 @@ function randomizeState(model: Model, seed: number): void {
   const random = new Random(seed);
   const fill = (tensor: Tensor | null, low: number, high: number) => {
     if (tensor === null) return;
-    for (let index = 0; index < tensor.size; index++) tensor.data[index] = low + random.uniform() * (high - low);
+    for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = low + random.uniform() * (high - low);
   };
   for (const layer of model.layers) {
     if (layer instanceof BatchNormalization) {
@@ -175,7 +175,7 @@ function batchOf(model: Model, batch: number, seed: number): Tensor {
 
 /** The layer-by-layer forward pass (no plan), copied out of its scope. */
 function unplanned(model: Model, x: Tensor, end?: number): Float32Array {
-  return withScope(() => Float32Array.from(model.forward(x, end === undefined ? {} : { end }).data));
+  return withScope(() => Float32Array.from(model.forward(x, end === undefined ? {} : { end }).dataSync()));
 }
 
 /**
@@ -187,7 +187,9 @@ function unplannedLoss(model: Model, x: Tensor, labels: readonly number[]): numb
     labels.flatMap((label) => Array.from({ length: CLASSES }, (_, index) => (index === label ? 1 : 0))),
     [labels.length, CLASSES],
   );
-  return withScope(() => softmaxCrossEntropy(model.forward(x, { end: model.logitsEnd() }), targets).loss.data[0]!);
+  return withScope(
+    () => softmaxCrossEntropy(model.forward(x, { end: model.logitsEnd() }), targets).loss.dataSync()[0]!,
+  );
 }
 
 function planLabels(model: Model): string[] {
@@ -313,22 +315,27 @@ for (const backend of ['reference', 'wasm'] as const) {
       const model = patternNetwork();
       for (const batch of [1, 3]) {
         const x = batchOf(model, batch, 10 + batch);
-        assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
+        assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
       }
       const x = batchOf(model, 5, 20);
       const labels = [0, 1, 2, 3, 4];
       assertClose([model.evaluate(x, labels).loss], [unplannedLoss(model, x, labels)], TOLERANCE, 'evaluate loss');
       // A batch size that splits the examples: the plan lays out memory for each batch size it meets.
-      assertClose(model.predict(x, { batchSize: 2 }).data, unplanned(model, x), TOLERANCE, 'predict in batches of 2');
+      assertClose(
+        model.predict(x, { batchSize: 2 }).dataSync(),
+        unplanned(model, x),
+        TOLERANCE,
+        'predict in batches of 2',
+      );
     });
 
     test('a classifier head (Flatten, Dense as a 1x1 convolution with a constant filter) equals the forward pass', () => {
       const model = classifierNetwork();
       for (const batch of [1, 5]) {
         const x = batchOf(model, batch, 30 + batch);
-        assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
+        assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
         assertClose(
-          model.predictOutputs(x)[model.outputNames[0]!]!.data,
+          model.predictOutputs(x)[model.outputNames[0]!]!.dataSync(),
           unplanned(model, x),
           TOLERANCE,
           `predictOutputs, batch ${batch}`,
@@ -358,15 +365,17 @@ for (const backend of ['reference', 'wasm'] as const) {
       // Batch 1 again after 3: the calls prepared for batch 1 serve, with the block laid out anew.
       for (const batch of [1, 3, 1]) {
         const x = batchOf(model, batch, 40 + batch);
-        assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
+        assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
       }
     });
 
     test('predict inside a recording tape runs the layers one by one (the fused ops have no gradient)', () => {
       const model = patternNetwork(15);
       const x = batchOf(model, 2, 95);
-      const recorded = new GradientTape(model.trainableWeights()).run(() => Float32Array.from(model.predict(x).data));
-      assertClose(recorded, model.predict(x).data, TOLERANCE, 'predict while a tape records');
+      const recorded = new GradientTape(model.trainableWeights()).run(() =>
+        Float32Array.from(model.predict(x).dataSync()),
+      );
+      assertClose(recorded, model.predict(x).dataSync(), TOLERANCE, 'predict while a tape records');
     });
 
     test('predictOutputs of two outputs, one inside a fusable chain', () => {
@@ -385,10 +394,13 @@ for (const backend of ['reference', 'wasm'] as const) {
       const outputs = model.predictOutputs(x);
       const expected = withScope(() => {
         const all = model.forwardOutputs(x);
-        return { scores: Float32Array.from(all.scores!.data), features: Float32Array.from(all.features!.data) };
+        return {
+          scores: Float32Array.from(all.scores!.dataSync()),
+          features: Float32Array.from(all.features!.dataSync()),
+        };
       });
-      assertClose(outputs.scores!.data, expected.scores, TOLERANCE, 'scores');
-      assertClose(outputs.features!.data, expected.features, TOLERANCE, 'features');
+      assertClose(outputs.scores!.dataSync(), expected.scores, TOLERANCE, 'scores');
+      assertClose(outputs.features!.dataSync(), expected.features, TOLERANCE, 'features');
     });
 
     test("fit, an optimizer step of a custom loop and early stopping's restore rebuild the plan", () => {
@@ -399,7 +411,7 @@ for (const backend of ['reference', 'wasm'] as const) {
       const lossBefore = model.evaluate(x, labels).loss;
       model.fit(x, labels, { epochs: 1, batchSize: 4, optimizer: new SGD({ learningRate: 0.01 }) });
       assert.notEqual(model.evaluate(x, labels).loss, lossBefore, 'fit changed the loss');
-      const afterFit = model.predict(x).data;
+      const afterFit = model.predict(x).dataSync();
       assertClose(afterFit, unplanned(model, x), TOLERANCE, 'predict after fit');
       assertClose([model.evaluate(x, labels).loss], [unplannedLoss(model, x, labels)], TOLERANCE, 'evaluate after fit');
 
@@ -414,7 +426,7 @@ for (const backend of ['reference', 'wasm'] as const) {
         const loss = tape.run(() => softmaxCrossEntropy(model.forward(x, { end: model.logitsEnd() }), targets).loss);
         new SGD({ learningRate: 0.01 }).applyGradients(weights, tape.gradient(loss, weights));
       });
-      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, 'predict after a custom optimizer step');
+      assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, 'predict after a custom optimizer step');
       assertClose(
         [model.evaluate(x, labels).loss],
         [unplannedLoss(model, x, labels)],
@@ -436,7 +448,7 @@ for (const backend of ['reference', 'wasm'] as const) {
         "early stopping stopped the fit and restored the best epoch's weights",
       );
       assertClose(
-        model.predict(x).data,
+        model.predict(x).dataSync(),
         unplanned(model, x),
         TOLERANCE,
         'predict after early stopping restored the best weights',
@@ -454,12 +466,12 @@ for (const backend of ['reference', 'wasm'] as const) {
       const x = batchOf(model, 2, 40);
       model.predict(x);
       const conv = model.layers.find((layer): layer is Conv2D => layer instanceof Conv2D)!;
-      conv.kernel!.data.forEach((value, index, data) => {
+      conv.kernel!.dataSync().forEach((value, index, data) => {
         data[index] = value * -0.5;
       });
       model.markWeightsChanged();
       assertClose(
-        model.predict(x).data,
+        model.predict(x).dataSync(),
         unplanned(model, x),
         TOLERANCE,
         'after an in-place edit and markWeightsChanged',
@@ -471,7 +483,7 @@ for (const backend of ['reference', 'wasm'] as const) {
         Array.from({ length: normalization.movingMean!.size }, (_, index) => index / 4),
         normalization.movingMean!.shape,
       );
-      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, 'after replacing a moving mean');
+      assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, 'after replacing a moving mean');
     });
 
     test('training one model leaves the plan of another as it is (a teacher predicting while a student trains)', () => {
@@ -491,7 +503,12 @@ for (const backend of ['reference', 'wasm'] as const) {
         [conv.kernel!.reshape([size])],
         [Tensor.fromArray(new Float32Array(size).fill(1), [size])],
       );
-      assertClose(teacher.predict(x).data, unplanned(teacher, x), TOLERANCE, 'after a step through a reshaped view');
+      assertClose(
+        teacher.predict(x).dataSync(),
+        unplanned(teacher, x),
+        TOLERANCE,
+        'after a step through a reshaped view',
+      );
       assert.notEqual(Reflect.get(teacher, 'plan'), plan);
     });
 
@@ -500,7 +517,7 @@ for (const backend of ['reference', 'wasm'] as const) {
       const x = batchOf(model, 2, 50);
       const { manifest, weights } = serializeModel(model);
       const { model: loaded } = parseModel(manifest, weights);
-      assertClose(loaded.predict(x).data, model.predict(x).data, { atol: 0, rtol: 0 }, 'loaded model');
+      assertClose(loaded.predict(x).dataSync(), model.predict(x).dataSync(), { atol: 0, rtol: 0 }, 'loaded model');
     });
   });
 }
@@ -528,9 +545,9 @@ describe('inference plan: the thread count never changes predict', { skip: wasmS
     const model = deepChain();
     const x = batchOf(model, 4, 80);
     await initWasmBackend({ threads: 1 });
-    const single = Float32Array.from(model.predict(x).data);
+    const single = Float32Array.from(model.predict(x).dataSync());
     await initWasmBackend({ threads: 2 });
-    assert.deepEqual(Float32Array.from(model.predict(x).data), single);
+    assert.deepEqual(Float32Array.from(model.predict(x).dataSync()), single);
   });
 });
 
@@ -541,7 +558,7 @@ describe('inference plan: a Dense with a constant filter on 1 and 2 threads', { 
     const predictions = async (threads: number) => {
       await initWasmBackend({ threads });
       return batches.flatMap((x) =>
-        Object.values(model.predictOutputs(x)).map((output) => Float32Array.from(output.data)),
+        Object.values(model.predictOutputs(x)).map((output) => Float32Array.from(output.dataSync())),
       );
     };
     const single = await predictions(1);
@@ -591,37 +608,37 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
     const filters = model.layers
       .filter((layer) => layer instanceof Conv2D || layer instanceof Dense)
       .map((layer) => (layer as Conv2D | Dense).kernel!);
-    const originals = filters.map((filter) => Float32Array.from(filter.data));
+    const originals = filters.map((filter) => Float32Array.from(filter.dataSync()));
     const filterBytes = originals.reduce((bytes, values) => bytes + values.byteLength, 0);
     const expected = unplanned(model, images);
     const before = backendInfo().wasmArenaBytesInUse!;
-    const first = Float32Array.from(model.predict(images).data);
+    const first = Float32Array.from(model.predict(images).dataSync());
     const growth = backendInfo().wasmArenaBytesInUse! - before;
     // Resident biases and the arena's alignment only: a packed copy beside each filter would be 1.1 times them.
     assert.ok(growth < 0.5 * filterBytes, `predict kept ${growth} bytes for ${filterBytes} bytes of filters`);
     assertClose(first, expected, TOLERANCE, 'predict');
-    assert.deepEqual(Float32Array.from(model.predict(images).data), first, 'a second predict');
+    assert.deepEqual(Float32Array.from(model.predict(images).dataSync()), first, 'a second predict');
     for (const [index, filter] of filters.entries())
-      assert.deepEqual(filter.data, originals[index], `filter ${index} read back`);
-    assert.deepEqual(Float32Array.from(model.predict(images).data), first, 'predict after the weights were read');
+      assert.deepEqual(filter.dataSync(), originals[index], `filter ${index} read back`);
+    assert.deepEqual(Float32Array.from(model.predict(images).dataSync()), first, 'predict after the weights were read');
     // Trained from the values read back, and predicted from the trained ones.
     model.fit(images, [0, 1, 2], { epochs: 1, batchSize: 3, optimizer: new SGD({ learningRate: 0.01 }) });
-    assertClose(model.predict(images).data, unplanned(model, images), TOLERANCE, 'predict after fit');
+    assertClose(model.predict(images).dataSync(), unplanned(model, images), TOLERANCE, 'predict after fit');
   });
 
   test('filters packed in place on the wasm backend: the reference backend then predicts from their values', async () => {
     await initWasmBackend({ threads: 1 });
     const model = unnormalizedChain(1, 90);
     const images = batchOf(model, 2, 91);
-    const planned = Float32Array.from(model.predict(images).data);
+    const planned = Float32Array.from(model.predict(images).dataSync());
     setBackend('reference');
     try {
-      assertClose(model.predict(images).data, planned, TOLERANCE, 'reference backend after wasm');
-      assertClose(model.predict(images).data, unplanned(model, images), TOLERANCE, 'layer by layer');
+      assertClose(model.predict(images).dataSync(), planned, TOLERANCE, 'reference backend after wasm');
+      assertClose(model.predict(images).dataSync(), unplanned(model, images), TOLERANCE, 'layer by layer');
     } finally {
       setBackend('wasm');
     }
-    assert.deepEqual(Float32Array.from(model.predict(images).data), planned, 'wasm again');
+    assert.deepEqual(Float32Array.from(model.predict(images).dataSync()), planned, 'wasm again');
   });
 
   test('the prepared forms of borrowed weights are remade after an in-place edit (Winograd and packed GEMM filters)', async () => {
@@ -629,20 +646,25 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
     for (const kernelSize of [3, 1]) {
       const model = unnormalizedChain(kernelSize, 70 + kernelSize);
       const x = batchOf(model, 2, 72);
-      assertClose(model.predict(x).data, unplanned(model, x), TOLERANCE, `${kernelSize}x${kernelSize} before the edit`);
+      assertClose(
+        model.predict(x).dataSync(),
+        unplanned(model, x),
+        TOLERANCE,
+        `${kernelSize}x${kernelSize} before the edit`,
+      );
       const inUse = backendInfo().wasmArenaBytesInUse!;
       for (const layer of model.layers) {
         if (!(layer instanceof Conv2D)) continue;
-        layer.kernel!.data.forEach((value, index, data) => {
+        layer.kernel!.dataSync().forEach((value, index, data) => {
           data[index] = value * -0.5;
         });
-        layer.bias!.data.forEach((value, index, data) => {
+        layer.bias!.dataSync().forEach((value, index, data) => {
           data[index] = value + 0.1;
         });
       }
       model.markWeightsChanged();
       assertClose(
-        model.predict(x).data,
+        model.predict(x).dataSync(),
         unplanned(model, x),
         TOLERANCE,
         `${kernelSize}x${kernelSize} after an in-place edit and markWeightsChanged`,
@@ -659,9 +681,9 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
     // The plan first: the arena's peak only grows, so the forward pass's peak is read second.
     const planned = model.predict(batch);
     const planPeak = backendInfo().wasmArenaPeakBytes! - base;
-    const expected = withScope(() => Float32Array.from(model.forward(batch).data));
+    const expected = withScope(() => Float32Array.from(model.forward(batch).dataSync()));
     const forwardPeak = backendInfo().wasmArenaPeakBytes! - base;
-    assertClose(planned.data, expected, TOLERANCE, 'deep chain');
+    assertClose(planned.dataSync(), expected, TOLERANCE, 'deep chain');
     // One feature map at batch 4 is 256 KiB. The forward pass holds about four per block (the
     // convolution's, the normalization's, the Add's, the ReLU's): 86 maps when measured. The plan's
     // block holds 2 (a step's input, which is also the residual, and its output), its folded filters

@@ -67,7 +67,7 @@ describe('training smoke test on 200 seeded 8x8 bar images', () => {
       });
       return {
         losses: history.epochs.map((logs) => logs.loss),
-        weights: model.trainableWeights().map((weight) => Array.from(weight.data)),
+        weights: model.trainableWeights().map((weight) => Array.from(weight.dataSync())),
       };
     };
     const first = fit(5);
@@ -95,7 +95,7 @@ describe('training smoke test on 200 seeded 8x8 bar images', () => {
       );
     }
     // The last epoch's validation figures are those of evaluate on the held-out examples after training.
-    const heldOut = Tensor.fromArray(TRAIN.x.data.subarray(160 * 64), [40, 8, 8, 1]);
+    const heldOut = Tensor.fromArray(TRAIN.x.dataSync().subarray(160 * 64), [40, 8, 8, 1]);
     const expected = model.evaluate(heldOut, TRAIN.labels.slice(160));
     const last = history.epochs[history.epochs.length - 1]!;
     assertClose(
@@ -118,10 +118,18 @@ describe('training smoke test on 200 seeded 8x8 bar images', () => {
     assert.deepEqual(probabilities.shape, [200, 3]);
     const sums = Array.from(
       { length: 200 },
-      (_, row) => probabilities.data[row * 3]! + probabilities.data[row * 3 + 1]! + probabilities.data[row * 3 + 2]!,
+      (_, row) =>
+        probabilities.dataSync()[row * 3]! +
+        probabilities.dataSync()[row * 3 + 1]! +
+        probabilities.dataSync()[row * 3 + 2]!,
     );
     assertClose(sums, new Array<number>(200).fill(1), { atol: 1e-6, rtol: 0 }, 'row sums');
-    assertClose(model.predict(TRAIN.x).data, probabilities.data, { atol: 0, rtol: 0 }, 'batch size does not matter');
+    assertClose(
+      model.predict(TRAIN.x).dataSync(),
+      probabilities.dataSync(),
+      { atol: 0, rtol: 0 },
+      'batch size does not matter',
+    );
   });
 });
 
@@ -138,7 +146,7 @@ describe('the loss guard: fit throws a clear ValueError when the loss becomes Na
 
   test('an input containing NaN stops at the first batch', () => {
     const x = TRAIN.x.clone();
-    x.data[5] = Number.NaN;
+    x.dataSync()[5] = Number.NaN;
     assert.throws(
       () => barModel(3).fit(x, TRAIN.labels, { epochs: 1, batchSize: 20, shuffle: false }),
       (error: unknown) =>
@@ -154,8 +162,8 @@ describe('evaluate on known predictions', () => {
       dtype: 'float64',
     });
     const dense = model.layers[1] as Dense;
-    dense.kernel!.data.set([1, 0, 0, 1]);
-    dense.bias!.data.fill(0);
+    dense.kernel!.dataSync().set([1, 0, 0, 1]);
+    dense.bias!.dataSync().fill(0);
     return model;
   }
 
@@ -187,7 +195,7 @@ describe('evaluate on known predictions', () => {
 
   test('predict of the identity model is softmax of the inputs', () => {
     const probabilities = identityModel().predict(Tensor.fromArray([0, 0, 0, Math.LN2], [2, 2], 'float64'));
-    assertClose(probabilities.data, [0.5, 0.5, 1 / 3, 2 / 3], { atol: 1e-15, rtol: 1e-12 }, 'softmax rows');
+    assertClose(probabilities.dataSync(), [0.5, 0.5, 1 / 3, 2 / 3], { atol: 1e-15, rtol: 1e-12 }, 'softmax rows');
   });
 });
 

@@ -60,11 +60,11 @@ function backboneModel(seed = 3): Sequential {
 
 const TRAIN = barImages(64, 5);
 /** The bars as an exported ONNX graph takes them (NCHW; one channel, so the same values). */
-const NCHW_X = new Tensor(TRAIN.x.data, [64, 1, 8, 8]);
+const NCHW_X = new Tensor(TRAIN.x.dataSync(), [64, 1, 8, 8]);
 
 /** Every weight's bytes, by name. */
 function snapshot(model: Model): Map<string, Float32Array> {
-  return new Map(model.namedWeights().map((weight) => [weight.name, Float32Array.from(weight.tensor.data)]));
+  return new Map(model.namedWeights().map((weight) => [weight.name, Float32Array.from(weight.tensor.dataSync())]));
 }
 
 /** A backbone trained a little, so that its batch normalization statistics are not the initial ones. */
@@ -98,8 +98,8 @@ describe('frozen layers', () => {
     const model = trainedBackbone();
     const bn = model.layers[2] as BatchNormalization;
     bn.trainable = false;
-    const batch = withScope(() => model.forward(TRAIN.x, { end: 3 }).data.slice());
-    const trainingBatch = withScope(() => model.forward(TRAIN.x, { end: 3, isTraining: true }).data.slice());
+    const batch = withScope(() => model.forward(TRAIN.x, { end: 3 }).dataSync().slice());
+    const trainingBatch = withScope(() => model.forward(TRAIN.x, { end: 3, isTraining: true }).dataSync().slice());
     assert.deepEqual(trainingBatch, batch, 'training-mode output equals inference output');
   });
 
@@ -201,14 +201,14 @@ describe('featureExtractor and addClassifierHead', () => {
     assert.deepEqual(cut.outputShape, [6]);
     assert.equal(cut.layers.length, 8);
     assert.ok(cut.layers.every((layer, index) => layer === model.layers[index]));
-    const expected = withScope(() => model.forward(TRAIN.x, { end: 8 }).data.slice());
-    assertClose(cut.predict(TRAIN.x).data, expected, { atol: 1e-5, rtol: 1e-5 }, 'cut output');
+    const expected = withScope(() => model.forward(TRAIN.x, { end: 8 }).dataSync().slice());
+    assertClose(cut.predict(TRAIN.x).dataSync(), expected, { atol: 1e-5, rtol: 1e-5 }, 'cut output');
     // Shared: a change through one model shows in the other.
-    (model.layers[5] as Conv2D).kernel!.data.fill(0);
-    (model.layers[5] as Conv2D).bias!.data.fill(0);
+    (model.layers[5] as Conv2D).kernel!.dataSync().fill(0);
+    (model.layers[5] as Conv2D).bias!.dataSync().fill(0);
     model.markWeightsChanged();
     assertClose(
-      cut.predict(TRAIN.x).data,
+      cut.predict(TRAIN.x).dataSync(),
       new Float32Array(64 * 6).fill(0),
       { atol: 1e-6 },
       'a zeroed conv_b gives zeros',
@@ -244,13 +244,13 @@ describe('featureExtractor and addClassifierHead', () => {
     const output = new Softmax().apply(new Dense({ name: 'dense', units: 3 }).apply(features));
     const model = new Model({ inputs: input.output, outputs: output }, { seed: 1 });
     const kernel = conv.kernel!;
-    const values = Float32Array.from(kernel.data);
+    const values = Float32Array.from(kernel.dataSync());
     const inner = new Model({ inputs: input.output, outputs: features }, { seed: 99 });
     assert.equal(conv.kernel, kernel, 'the same tensor');
-    assert.deepEqual(conv.kernel.data, values, 'not initialised again from the other seed');
+    assert.deepEqual(conv.kernel.dataSync(), values, 'not initialised again from the other seed');
     assertClose(
-      inner.predict(TRAIN.x).data,
-      withScope(() => model.forward(TRAIN.x, { end: 4 }).data.slice()),
+      inner.predict(TRAIN.x).dataSync(),
+      withScope(() => model.forward(TRAIN.x, { end: 4 }).dataSync().slice()),
       { atol: 1e-6 },
       'inner output',
     );
@@ -284,11 +284,11 @@ describe('featureExtractor and addClassifierHead', () => {
     const { manifest, weights } = serializeModel(model);
     const loaded = parseModel(manifest, weights).model;
     assert.deepEqual(loaded.classNames, ['a', 'b']);
-    assertClose(loaded.predict(TRAIN.x).data, model.predict(TRAIN.x).data, { atol: 1e-6 }, 'loaded');
+    assertClose(loaded.predict(TRAIN.x).dataSync(), model.predict(TRAIN.x).dataSync(), { atol: 1e-6 }, 'loaded');
     const imported = importOnnx(exportOnnx(model));
     assertClose(
-      imported.model.predict(importedInput(NCHW_X, imported.inputLayout)).data,
-      model.predict(TRAIN.x).data,
+      imported.model.predict(importedInput(NCHW_X, imported.inputLayout)).dataSync(),
+      model.predict(TRAIN.x).dataSync(),
       { atol: 1e-5 },
       'ONNX round trip',
     );
@@ -303,16 +303,16 @@ describe('featureExtractor and addClassifierHead', () => {
       batchSize: 16,
       optimizer: new Adam({ learningRate: 0.02 }),
     });
-    const convA = Float32Array.from((model.layers[1] as Conv2D).kernel!.data);
-    const convB = Float32Array.from((model.layers[5] as Conv2D).kernel!.data);
+    const convA = Float32Array.from((model.layers[1] as Conv2D).kernel!.dataSync());
+    const convB = Float32Array.from((model.layers[5] as Conv2D).kernel!.dataSync());
     model.unfreeze('conv_b');
     const second = model.fit(TRAIN.x, TRAIN.labels, {
       epochs: 2,
       batchSize: 16,
       optimizer: new Adam({ learningRate: 0.002 }),
     });
-    assert.deepEqual((model.layers[1] as Conv2D).kernel!.data, convA, 'conv_a stays frozen');
-    assert.notDeepEqual((model.layers[5] as Conv2D).kernel!.data, convB, 'conv_b fine-tunes');
+    assert.deepEqual((model.layers[1] as Conv2D).kernel!.dataSync(), convA, 'conv_a stays frozen');
+    assert.notDeepEqual((model.layers[5] as Conv2D).kernel!.dataSync(), convB, 'conv_b fine-tunes');
     assert.ok(
       second.epochs.at(-1)!.loss < first.epochs[0]!.loss,
       `loss ${first.epochs[0]!.loss} -> ${second.epochs.at(-1)!.loss}`,
@@ -416,8 +416,8 @@ describe('featureExtractor on imported models', () => {
     const cut = imported.model.featureExtractor(name);
     assert.ok(cut.layers.every((layer, index) => layer === imported.model.layers[index]));
     assertClose(
-      cut.predict(importedInput(NCHW_X, imported.inputLayout)).data,
-      model.featureExtractor('gap').predict(TRAIN.x).data,
+      cut.predict(importedInput(NCHW_X, imported.inputLayout)).dataSync(),
+      model.featureExtractor('gap').predict(TRAIN.x).dataSync(),
       { atol: 1e-5 },
       'ONNX cut',
     );
@@ -448,11 +448,11 @@ describe('featureExtractor on imported models', () => {
         (
           tf
             .model({ inputs: tfModel.inputs, outputs: tfModel.getLayer('tgap').output as tf.SymbolicTensor })
-            .predict(tf.tensor(TRAIN.x.data, [64, 8, 8, 1])) as tf.Tensor
+            .predict(tf.tensor(TRAIN.x.dataSync(), [64, 8, 8, 1])) as tf.Tensor
         ).dataSync(),
       ),
     );
-    assertClose(cut.predict(TRAIN.x).data, expected, { atol: 1e-5, rtol: 1e-4 }, 'TF.js cut');
+    assertClose(cut.predict(TRAIN.x).dataSync(), expected, { atol: 1e-5, rtol: 1e-4 }, 'TF.js cut');
     const headed = addClassifierHead(cut, { classes: 2 });
     const before = snapshot(cut);
     headed.fit(

@@ -69,10 +69,15 @@ describe('transfer learning on torchvision ResNet-18 (ONNX)', {
     const cutIndex = last.inputs[0]!;
     const backbone = model.featureExtractor(model.layers[cutIndex]!.name);
     assert.deepEqual(backbone.outputShape, [512]);
-    const expected = withScope(() => model.forward(x, { end: cutIndex + 1 }).data.slice());
-    assertClose(backbone.predict(x).data, expected, { atol: 1e-4, rtol: 1e-4 }, 'cut features');
+    const expected = withScope(() =>
+      model
+        .forward(x, { end: cutIndex + 1 })
+        .dataSync()
+        .slice(),
+    );
+    assertClose(backbone.predict(x).dataSync(), expected, { atol: 1e-4, rtol: 1e-4 }, 'cut features');
     const headed = addClassifierHead(backbone, { classes: 2, seed: 1 });
-    const before = backbone.namedWeights().map((weight) => Float32Array.from(weight.tensor.data));
+    const before = backbone.namedWeights().map((weight) => Float32Array.from(weight.tensor.dataSync()));
     let cachedFeaturesOf: string | undefined;
     headed.fit(x, [0, 1, 0, 1], {
       epochs: 2,
@@ -82,7 +87,7 @@ describe('transfer learning on torchvision ResNet-18 (ONNX)', {
     });
     assert.equal(cachedFeaturesOf, model.layers[cutIndex]!.name);
     backbone.namedWeights().forEach((weight, index) => {
-      assert.deepEqual(weight.tensor.data, before[index], `${weight.name} unchanged`);
+      assert.deepEqual(weight.tensor.dataSync(), before[index], `${weight.name} unchanged`);
     });
     const again = importOnnx(exportOnnx(headed));
     const nchw = Tensor.fromArray(
@@ -90,8 +95,8 @@ describe('transfer learning on torchvision ResNet-18 (ONNX)', {
       [4, 3, 32, 32],
     );
     assertClose(
-      again.model.predict(importedInput(nchw, again.inputLayout)).data,
-      headed.predict(x).data,
+      again.model.predict(importedInput(nchw, again.inputLayout)).dataSync(),
+      headed.predict(x).dataSync(),
       { atol: 1e-4 },
       'ONNX round trip',
     );

@@ -23,22 +23,22 @@ describe('gradient clipping (optimizer options clipNorm and clipValue)', () => {
   test('clipNorm 1 scales the gradients [3] and [4] (global norm 5) to [0.6] and [0.8]', () => {
     const weights = [f64Tensor([0]), f64Tensor([0])];
     new SGD({ learningRate: 1, clipNorm: 1 }).applyGradients(weights, [f64Tensor([3]), f64Tensor([4])]);
-    assertClose([weights[0]!.data[0]!, weights[1]!.data[0]!], [-0.6, -0.8], FLOAT64, 'weights');
+    assertClose([weights[0]!.dataSync()[0]!, weights[1]!.dataSync()[0]!], [-0.6, -0.8], FLOAT64, 'weights');
   });
 
   test('clipNorm above the norm changes nothing', () => {
     const weights = [f64Tensor([0, 0])];
     new SGD({ learningRate: 1, clipNorm: 5 }).applyGradients(weights, [f64Tensor([3, 4])]);
-    assertClose(weights[0]!.data, [-3, -4], { atol: 0, rtol: 0 }, 'weights');
+    assertClose(weights[0]!.dataSync(), [-3, -4], { atol: 0, rtol: 0 }, 'weights');
   });
 
   test('clipValue 0.5 clamps each value; with clipNorm 2.5 the norm comes first: [3, -4] -> [1.5, -2] -> [0.5, -0.5]', () => {
     const clamped = f64Tensor([0, 0, 0]);
     new SGD({ learningRate: 1, clipValue: 0.5 }).applyGradients([clamped], [f64Tensor([3, -4, 0.25])]);
-    assertClose(clamped.data, [-0.5, 0.5, -0.25], { atol: 0, rtol: 0 }, 'clipValue');
+    assertClose(clamped.dataSync(), [-0.5, 0.5, -0.25], { atol: 0, rtol: 0 }, 'clipValue');
     const both = f64Tensor([0, 0]);
     new SGD({ learningRate: 1, clipNorm: 2.5, clipValue: 1.6 }).applyGradients([both], [f64Tensor([3, -4])]);
-    assertClose(both.data, [-1.5, 1.6], FLOAT64, 'clipNorm then clipValue');
+    assertClose(both.dataSync(), [-1.5, 1.6], FLOAT64, 'clipNorm then clipValue');
   });
 
   test('clipping works the same for every optimizer: Adam with clipValue sees the clamped gradient', () => {
@@ -46,7 +46,7 @@ describe('gradient clipping (optimizer options clipNorm and clipValue)', () => {
     const byHand = f64Tensor([0]);
     new Adam({ learningRate: 0.1, clipValue: 0.5, beta1: 0.5 }).applyGradients([clipped], [f64Tensor([-3])]);
     new Adam({ learningRate: 0.1, beta1: 0.5 }).applyGradients([byHand], [f64Tensor([-0.5])]);
-    assertClose(clipped.data, byHand.data, { atol: 0, rtol: 0 }, 'weights');
+    assertClose(clipped.dataSync(), byHand.dataSync(), { atol: 0, rtol: 0 }, 'weights');
   });
 
   test('a NaN gradient with clipNorm throws ValueError and applies nothing', () => {
@@ -59,7 +59,7 @@ describe('gradient clipping (optimizer options clipNorm and clipValue)', () => {
         error.message.includes("AdamW applyGradients: the gradients' global norm is NaN") &&
         error.message.includes('weights unchanged'),
     );
-    assertClose(weight.data, W0, { atol: 0, rtol: 0 }, 'weights unchanged');
+    assertClose(weight.dataSync(), W0, { atol: 0, rtol: 0 }, 'weights unchanged');
     assert.equal(optimizer.iterations, 0);
     assert.deepEqual(optimizer.getState([weight]).weights, [null]);
   });

@@ -23,7 +23,7 @@ describe('each optimizer class takes the step of its kernel, with its state kept
     const optimizer = new AdamW({ learningRate: 0.1 });
     optimizer.applyGradients([weight], [f64Tensor(G1)]);
     // [1 * 0.999 - 0.1, -2 * 0.999 - 0.1], within the epsilon 1e-8 the closed form drops
-    assertClose(weight.data, [0.899, -2.098], { atol: 1e-7, rtol: 0 }, 'AdamW step 1');
+    assertClose(weight.dataSync(), [0.899, -2.098], { atol: 1e-7, rtol: 0 }, 'AdamW step 1');
     assert.equal(optimizer.className, 'AdamW');
     assert.equal(optimizer.weightDecay, 0.01);
   });
@@ -34,9 +34,9 @@ describe('each optimizer class takes the step of its kernel, with its state kept
     new Adam({ learningRate: 0.1, weightDecay: 0.5 }).applyGradients([adamWeight], [f64Tensor(G1)]);
     new AdamW({ learningRate: 0.1, weightDecay: 0.5 }).applyGradients([adamWWeight], [f64Tensor(G1)]);
     // Adam: g' = g + 0.5 w = [1, -0.75], step 1 moves 0.1 against its sign: [0.9, -1.9]
-    assertClose(adamWeight.data, [0.9, -1.9], { atol: 1e-7, rtol: 0 }, 'Adam L2');
+    assertClose(adamWeight.dataSync(), [0.9, -1.9], { atol: 1e-7, rtol: 0 }, 'Adam L2');
     // AdamW: w (1 - 0.05) - 0.1 sign(g) = [0.85, -2.0]
-    assertClose(adamWWeight.data, [0.85, -2.0], { atol: 1e-7, rtol: 0 }, 'AdamW decoupled');
+    assertClose(adamWWeight.dataSync(), [0.85, -2.0], { atol: 1e-7, rtol: 0 }, 'AdamW decoupled');
   });
 
   test('RMSProp: step 1 is w - lr sign(g) / sqrt(1 - rho); with momentum step 2 adds momentum times step 1', () => {
@@ -45,10 +45,10 @@ describe('each optimizer class takes the step of its kernel, with its state kept
     optimizer.applyGradients([weight], [f64Tensor(G1)]);
     // within the epsilon 1e-8 the closed form drops: 1e-8 / (sqrt(0.1) * 0.25) of the step, about 4e-9
     const step = 0.01 / Math.sqrt(0.1);
-    assertClose(weight.data, [1 - step, -2 - step], { atol: 1e-8, rtol: 0 }, 'step 1');
+    assertClose(weight.dataSync(), [1 - step, -2 - step], { atol: 1e-8, rtol: 0 }, 'step 1');
     // Step 2 with g = 0 leaves s at 0.9 s and a plain step of 0: only the momentum 0.5 * b1 moves the weight.
     optimizer.applyGradients([weight], [f64Tensor([0, 0])]);
-    assertClose(weight.data, [1 - 1.5 * step, -2 - 1.5 * step], { atol: 1e-8, rtol: 0 }, 'step 2');
+    assertClose(weight.dataSync(), [1 - 1.5 * step, -2 - 1.5 * step], { atol: 1e-8, rtol: 0 }, 'step 2');
   });
 
   test('Adagrad: the initial accumulator value fills every buffer', () => {
@@ -56,7 +56,7 @@ describe('each optimizer class takes the step of its kernel, with its state kept
     const optimizer = new Adagrad({ learningRate: 0.1, initialAccumulatorValue: 0.1 });
     optimizer.applyGradients([weight], [f64Tensor(G1)]);
     assertClose(
-      weight.data,
+      weight.dataSync(),
       [1 - 0.05 / Math.sqrt(0.35), -2 - 0.025 / Math.sqrt(0.1625)],
       { atol: 1e-9, rtol: 0 },
       'step 1',
@@ -106,7 +106,7 @@ describe('optimizer state: listing and restoring it continues training exactly',
       original.applyGradients(weights, gradientsAt(3));
       restored.applyGradients(copies, gradientsAt(3));
       weights.forEach((weight, index) => {
-        assertClose(copies[index]!.data, weight.data, { atol: 0, rtol: 0 }, `weight ${index} after step 3`);
+        assertClose(copies[index]!.dataSync(), weight.dataSync(), { atol: 0, rtol: 0 }, `weight ${index} after step 3`);
       });
       // getState hands out copies: changing them leaves the optimizer alone.
       state.weights[0]!.buffers[bufferNames[0]!]!.fill(123);

@@ -16,8 +16,10 @@ import assert from 'node:assert/strict';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { after, before, describe, test } from 'node:test';
-import { getBackend, initWasmBackend, Random, setBackend, type Backend, type Padding } from '../../src/index.js';
+import { getBackend, initWasmBackend, Random, setBackend, type Padding } from '../../src/index.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
+import { cpuKernels } from '../../src/kernels/registry.js';
+import type { WasmBackend } from '../../src/kernels/wasm/wasmBackend.js';
 import { windowParams, type Conv2DParams, type FusedActivation } from '../../src/kernels/params.js';
 import { broadcastParams } from '../../src/ops/broadcast.js';
 import { assertClose } from '../helpers.js';
@@ -366,7 +368,7 @@ describe('wasm backend: a convolution with an input scale', { skip: wasmSkip }, 
   test("gives the bits of the gate's Multiply followed by the convolution", async () => {
     await initWasmBackend({ threads: 2 });
     for (const parityCase of inputScaleCases) {
-      const [fused, unfused] = parityCase.run(getBackend().kernels);
+      const [fused, unfused] = parityCase.run(cpuKernels());
       assert.deepEqual(Array.from(fused!), Array.from(unfused!), parityCase.name);
     }
   });
@@ -388,10 +390,10 @@ describe('wasm backend: prepared constant filters follow their filter array', { 
   const random = new Random(7);
   const input = randomArray(random, params.batch * params.inH * params.inW * params.inC);
   const bias = randomArray(random, params.outC);
-  let wasm: Backend;
+  let wasm: WasmBackend;
   before(async () => {
     await initWasmBackend({ threads: 2 });
-    wasm = getBackend();
+    wasm = getBackend() as WasmBackend;
     setBackend('reference');
   });
   after(() => setBackend('reference'));

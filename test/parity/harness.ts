@@ -4,15 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import {
-  getBackend,
-  initWasmBackend,
-  type Random,
-  setBackend,
-  type Backend,
-  type KernelSignatures,
-} from '../../src/index.js';
+import { initWasmBackend, type Random, setBackend, type KernelSignatures } from '../../src/index.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
+import { cpuKernels, type KernelTable } from '../../src/kernels/registry.js';
 import type { FusedActivation } from '../../src/kernels/params.js';
 import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
 import { assertClose } from '../helpers.js';
@@ -57,16 +51,16 @@ export function describeBuildParity(title: string, cases: readonly ParityCase[])
     { name: 'plain SIMD', disableRelaxedSimd: true },
   ]) {
     describe(`wasm backend (${build.name}): ${title} match the reference kernels`, { skip: wasmSkip }, () => {
-      let wasm: Backend;
+      let wasm: KernelTable;
       before(async () => {
         await initWasmBackend({ threads: 2, disableRelaxedSimd: build.disableRelaxedSimd });
-        wasm = getBackend();
+        wasm = cpuKernels();
         setBackend('reference');
       });
       for (const parityCase of cases) {
         test(parityCase.name, () => {
           const expected = parityCase.run(referenceBackend.kernels);
-          const actual = parityCase.run(wasm.kernels);
+          const actual = parityCase.run(wasm);
           actual.forEach((values, index) => {
             assertClose(values, expected[index]!, parityCase.tolerance, `${parityCase.name} output ${index}`);
           });
@@ -82,9 +76,9 @@ export function describeThreadDeterminism(title: string, cases: readonly ParityC
     after(() => setBackend('reference'));
     test('bit-identical outputs on 1 and 2 threads', async () => {
       await initWasmBackend({ threads: 1 });
-      const single = cases.map((parityCase) => parityCase.run(getBackend().kernels));
+      const single = cases.map((parityCase) => parityCase.run(cpuKernels()));
       await initWasmBackend({ threads: 2 });
-      const double = cases.map((parityCase) => parityCase.run(getBackend().kernels));
+      const double = cases.map((parityCase) => parityCase.run(cpuKernels()));
       cases.forEach((parityCase, index) => {
         single[index]!.forEach((values, output) => {
           assert.deepEqual(

@@ -326,15 +326,15 @@ describe('a graph with every new layer: the wasm backend gives the reference los
     const random = new Random(1541);
     const x = Tensor.fromArray(randomArray(random, 6 * 11 * 10 * 3), [6, 11, 10, 3]);
     const targets = Tensor.zeros([6, 5]);
-    for (let row = 0; row < 6; row++) targets.data[row * 5 + (row % 5)] = 1;
+    for (let row = 0; row < 6; row++) targets.dataSync()[row * 5 + (row % 5)] = 1;
     const run = () =>
       withScope(() => {
         const sources = [x, ...model.trainableWeights()];
         const tape = new GradientTape(sources);
         const loss = tape.run(() => softmaxCrossEntropy(model.forward(x), targets).loss);
         return [
-          Float32Array.from(loss.data),
-          ...tape.gradient(loss, sources).map((gradient) => Float32Array.from(gradient.data)),
+          Float32Array.from(loss.dataSync()),
+          ...tape.gradient(loss, sources).map((gradient) => Float32Array.from(gradient.dataSync())),
         ];
       });
     setBackend('reference');

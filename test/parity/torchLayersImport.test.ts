@@ -89,8 +89,8 @@ describe('PyTorch ConvTranspose, Min/Max/Pow/Sqrt and two-output networks import
           const wanted = expected[output]!.data as Float32Array;
           const values =
             actual.rank === 4 && outputLayouts[output] === 'NCHW'
-              ? toChannelsFirst(actual.data as Float32Array, actual.shape[1]!, actual.shape[2]!, actual.shape[3]!)
-              : actual.data;
+              ? toChannelsFirst(actual.dataSync() as Float32Array, actual.shape[1]!, actual.shape[2]!, actual.shape[3]!)
+              : actual.dataSync();
           assert.equal(values.length, wanted.length, `${name} ${output}: size`);
           let largest = 0;
           for (let index = 0; index < wanted.length; index++)

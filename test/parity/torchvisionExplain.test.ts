@@ -92,7 +92,7 @@ describe('explanations and Grad-CAM on torchvision models imported from ONNX', {
       const { model, input } = load(name);
       const outputs = layerOutputs(model, input);
       const logits = outputs.layers[outputs.layers.length - 1]!.values;
-      const predicted = model.predict(input).data;
+      const predicted = model.predict(input).dataSync();
       const range = Math.max(...predicted) - Math.min(...predicted);
       predicted.forEach((value, index) => {
         assert.ok(
@@ -140,7 +140,7 @@ describe('explanations and Grad-CAM on torchvision models imported from ONNX', {
         for (let position = 0; position < height * width; position++) {
           for (let channel = 0; channel < channels; channel++)
             cam[position]! +=
-              (dense.kernel!.data[channel * dense.units + classIndex]! / (height * width)) *
+              (dense.kernel!.dataSync()[channel * dense.units + classIndex]! / (height * width)) *
               maps[position * channels + channel]!;
         }
         const expected = normalized(cam);

@@ -187,9 +187,9 @@ describe('torchvision classifiers exported by PyTorch import and match onnxrunti
         const { bytes, input } = exported(name, opset);
         const { model, inputLayout, onnxInputShape } = importOnnx(bytes, `${name}.onnx`);
         assert.deepEqual(onnxInputShape, [3, size, size]);
-        const ours = model.predict(
-          importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout),
-        ).data;
+        const ours = model
+          .predict(importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout))
+          .dataSync();
         const session = await ort.InferenceSession.create(bytes);
         const { output } = await session.run({
           input: new ort.Tensor('float32', input.data as Float32Array, input.shape),

@@ -120,7 +120,11 @@ describe('torchvision segmentation models exported by PyTorch import and match o
           input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
         });
         assert.deepEqual(output!.dims, [2, 21, SIZE, SIZE]);
-        const { largest, range, worst } = compareChannelsLast(ours.data, output!.data as Float32Array, output!.dims);
+        const { largest, range, worst } = compareChannelsLast(
+          ours.dataSync(),
+          output!.data as Float32Array,
+          output!.dims,
+        );
         context.diagnostic(
           `${name} opset ${opset}: max |ours - onnxruntime| ${largest.toExponential(2)} = ${(largest / range).toExponential(2)} of the range ${range.toPrecision(4)}`,
         );
@@ -147,7 +151,7 @@ describe('torchvision segmentation models exported by PyTorch import and match o
       [count, SIZE, SIZE, 3],
     );
     const targets = Tensor.zeros([pixels, 21]);
-    for (let pixel = 0; pixel < pixels; pixel++) targets.data[pixel * 21 + (pixel % 64 < 32 ? 3 : 7)] = 1;
+    for (let pixel = 0; pixel < pixels; pixel++) targets.dataSync()[pixel * 21 + (pixel % 64 < 32 ? 3 : 7)] = 1;
     const weights = model.trainableWeights();
     const optimizer = new SGD({ learningRate: 0.05, momentum: 0.9 });
     const losses: number[] = [];
@@ -159,7 +163,7 @@ describe('torchvision segmentation models exported by PyTorch import and match o
             softmaxCrossEntropy(reshape(model.forward(x, { isTraining: true }), [pixels, 21]), targets),
           );
           if (step < 3) optimizer.applyGradients(weights, tape.gradient(loss, weights));
-          return loss.data[0]!;
+          return loss.dataSync()[0]!;
         }),
       );
     }

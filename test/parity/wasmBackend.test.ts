@@ -571,7 +571,7 @@ describe('wasm backend: threads and builds', { skip: wasmSkip }, () => {
       });
       return {
         losses: history.epochs.map((epoch) => epoch.loss),
-        weights: model.trainableWeights().flatMap((weight) => Array.from(weight.data)),
+        weights: model.trainableWeights().flatMap((weight) => Array.from(weight.dataSync())),
       };
     };
     const single = await train(1);

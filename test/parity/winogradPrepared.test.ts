@@ -11,7 +11,11 @@ import { after, describe, test } from 'node:test';
 import { getBackend, initWasmBackend, Random, setBackend, type Padding } from '../../src/index.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { windowParams, type Conv2DParams, type FusedActivation } from '../../src/kernels/params.js';
-import { convolutionAlgorithm, isWinogradSplitByColumns } from '../../src/kernels/wasm/wasmBackend.js';
+import {
+  convolutionAlgorithm,
+  isWinogradSplitByColumns,
+  type WasmBackend,
+} from '../../src/kernels/wasm/wasmBackend.js';
 import { assertClose } from '../helpers.js';
 import {
   describeBuildParity,
@@ -120,7 +124,7 @@ describe('wasm backend: a constant filter replaced by a new array in the same me
   for (const geometry of [GEOMETRIES[0]!, GEOMETRIES[6]!]) {
     test(`gets its own packed form (${geometry.expected})`, async () => {
       await initWasmBackend({ threads: 2 });
-      const backend = getBackend();
+      const backend = getBackend() as WasmBackend;
       const random = new Random(7);
       const params = paramsOf(geometry, { kind: 'relu' });
       const input = randomArray(random, params.batch * params.inH * params.inW * params.inC);

@@ -107,11 +107,11 @@ test('a strict app compiles against the package types, Bundler resolution', () =
 test('float32View is the storage itself; float64 tensors and freed ones are refused by name', () => {
   const x = Tensor.fromArray([1, 2, 3], [3]);
   const view = x.float32View();
-  assert.equal(view, x.data);
+  assert.equal(view, x.dataSync());
   view[1] = 5;
   assert.deepEqual(x.toArray(), [1, 5, 3]);
   const wide = Tensor.fromArray([1, 2], [2], 'float64');
-  assert.equal(wide.float64View(), wide.data);
+  assert.equal(wide.float64View(), wide.dataSync());
   assert.throws(
     () => wide.float32View(),
     (error: unknown) =>

@@ -72,7 +72,7 @@ class Halving extends Layer {
 }
 
 function randomValues(tensor: Tensor, random: Random, low = -1, high = 1): void {
-  for (let index = 0; index < tensor.size; index++) tensor.data[index] = low + (high - low) * random.uniform();
+  for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = low + (high - low) * random.uniform();
 }
 
 /** A random graph model exercising every explained layer class, with random biases and statistics. */
@@ -156,8 +156,8 @@ describe('explainValue', () => {
     const input = new Input({ shape: [2, 3, 1] });
     const conv = new Conv2D({ filters: 1, kernelSize: 2, padding: 1 });
     const model = new Model({ inputs: input.output, outputs: new ReLU().apply(conv.apply(input.output)) });
-    conv.kernel!.data.set([1, 2, 3, 4]);
-    conv.bias!.data.set([-10]);
+    conv.kernel!.dataSync().set([1, 2, 3, 4]);
+    conv.bias!.dataSync().set([-10]);
     model.markWeightsChanged();
     const seen: number[] = [];
     const outputs = layerOutputs(model, Tensor.fromArray([1, 2, 3, 4, 5, 6], [1, 2, 3, 1]), {
@@ -248,7 +248,7 @@ describe('explainValue', () => {
         );
       });
       // The last layer's output is predict's.
-      const predicted = model.predict(randomInput(model, seed + 100)).data;
+      const predicted = model.predict(randomInput(model, seed + 100)).dataSync();
       const last = outputs.layers[outputs.layers.length - 1]!.values;
       predicted.forEach((value, index) => {
         assert.ok(Math.abs(value - last[index]!) <= 1e-5);
@@ -312,7 +312,7 @@ describe('explainValue', () => {
     const input = new Input({ shape: [2, 2, 1] });
     const transposed = new Conv2DTranspose({ filters: 1, kernelSize: 3, strides: 2 });
     const model = new Model({ inputs: input.output, outputs: transposed.apply(input.output) });
-    transposed.kernel!.data.set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    transposed.kernel!.dataSync().set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     model.markWeightsChanged();
     const outputs = layerOutputs(model, Tensor.fromArray([1, 10, 100, 1000], [1, 2, 2, 1]));
     // Output (2, 2) gets tap (0, 0) of input (1, 1), tap (0, 2) of (1, 0), (2, 0) of (0, 1) and (2, 2) of (0, 0).

@@ -53,7 +53,7 @@ function graphModel(): Model {
   const random = new Random(11);
   for (const { name, tensor } of model.namedWeights()) {
     if (name.endsWith('/bias'))
-      for (let index = 0; index < tensor.size; index++) tensor.data[index] = random.normal() * 0.3;
+      for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = random.normal() * 0.3;
   }
   model.markWeightsChanged();
   return model;
@@ -66,13 +66,15 @@ function referenceCam(model: Model, input: Tensor, layerIndex: number, classInde
   const logitWith = (index: number, delta: number) =>
     withScope(
       () =>
-        model.forward(input, {
-          end: model.logitsEnd(),
-          onOutput(layer, output) {
-            // The nudge lands in the tensor the later layers read.
-            if (layer === layerIndex) output.data[index]! += delta;
-          },
-        }).data[classIndex]!,
+        model
+          .forward(input, {
+            end: model.logitsEnd(),
+            onOutput(layer, output) {
+              // The nudge lands in the tensor the later layers read.
+              if (layer === layerIndex) output.dataSync()[index]! += delta;
+            },
+          })
+          .dataSync()[classIndex]!,
     );
   const step = 1e-6;
   const weights = new Float64Array(channels);
@@ -94,8 +96,8 @@ describe('Grad-CAM on graph models', () => {
   const model = graphModel();
   const random = new Random(3);
   const input = Tensor.zeros([1, 8, 8, 3], 'float64');
-  for (let index = 0; index < input.size; index++) input.data[index] = random.uniform();
-  const image: Image = { width: 8, height: 8, colorModel: 'rgb', data: Float32Array.from(input.data) };
+  for (let index = 0; index < input.size; index++) input.dataSync()[index] = random.uniform();
+  const image: Image = { width: 8, height: 8, colorModel: 'rgb', data: Float32Array.from(input.dataSync()) };
 
   test('gradCamLayers: maps larger than 1x1 that the logits depend on, not the input or an auxiliary head', () => {
     const names = gradCamLayers(model).map((layer) => layer.layerName);

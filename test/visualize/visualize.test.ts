@@ -95,11 +95,11 @@ describe('layer pictures', () => {
 
     const conv = model.layers[1] as Conv2D;
     const kernel = conv.kernel!;
-    const saved = Float32Array.from(kernel.data);
+    const saved = Float32Array.from(kernel.dataSync());
     try {
-      kernel.data.fill(0);
-      kernel.data[0 * 16 + 5] = 2; // y 0, x 0, filter 5: the largest weight
-      kernel.data[(1 * 3 + 2) * 16 + 5] = -2; // y 1, x 2, filter 5: the most negative
+      kernel.dataSync().fill(0);
+      kernel.dataSync()[0 * 16 + 5] = 2; // y 0, x 0, filter 5: the largest weight
+      kernel.dataSync()[(1 * 3 + 2) * 16 + 5] = -2; // y 1, x 2, filter 5: the most negative
       const picture = kernelPicture(model, 1, { scale: 1, gap: 1 });
       // Filter 5 is row 1, column 1 of the 4-column block: its tile starts at (1 + 1 * 4, 1 + 1 * 4).
       assert.deepEqual(
@@ -113,7 +113,7 @@ describe('layer pictures', () => {
       assert.deepEqual(pixel(picture.picture, 6, 5), [1, 1, 1]);
       assert.equal(picture.range, 2);
     } finally {
-      kernel.data.set(saved);
+      kernel.dataSync().set(saved);
     }
     assert.throws(() => kernelPicture(model, 2), /layer 2 \(relu_1\) is not a built Conv2D layer/);
   });
@@ -162,16 +162,16 @@ describe('Grad-CAM', () => {
     new Softmax(),
   ]);
   const conv = model.layers[1] as Conv2D;
-  conv.kernel!.data.set([1, 0, 0, 1, 0, 0]); // [1, 1, 3, 2]: channel c to filter c, channel 2 unused
-  conv.bias!.data.fill(0);
+  conv.kernel!.dataSync().set([1, 0, 0, 1, 0, 0]); // [1, 1, 3, 2]: channel c to filter c, channel 2 unused
+  conv.bias!.dataSync().fill(0);
   const dense = model.layers[4] as Dense;
-  for (let position = 0; position < 36; position++) dense.kernel!.data.set([1, 0, 0, 1], position * 4);
-  dense.bias!.data.fill(0);
+  for (let position = 0; position < 36; position++) dense.kernel!.dataSync().set([1, 0, 0, 1], position * 4);
+  dense.bias!.dataSync().fill(0);
   const input = Tensor.zeros([1, 6, 6, 3]);
   const brightness = (y: number, x: number, channel: number) =>
     channel === 0 ? (y < 3 && x < 3 ? 1 + y + x : 0) : y >= 3 && x >= 3 ? 2 : 0;
   for (let y = 0; y < 6; y++)
-    for (let x = 0; x < 6; x++) for (let c = 0; c < 2; c++) input.data[(y * 6 + x) * 3 + c] = brightness(y, x, c);
+    for (let x = 0; x < 6; x++) for (let c = 0; c < 2; c++) input.dataSync()[(y * 6 + x) * 3 + c] = brightness(y, x, c);
   const image: Image = { width: 6, height: 6, colorModel: 'gray', data: new Float32Array(36).fill(0.5) };
 
   test('the heat map is the weighted feature maps of the class, normalized, on the chosen layer', () => {

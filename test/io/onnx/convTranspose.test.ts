@@ -176,7 +176,7 @@ describe('ONNX ConvTranspose import matches onnxruntime-node', () => {
       const { output } = await session.run({ input: new ort.Tensor('float32', x, c.inputDims) });
       assert.deepEqual(actual.shape, output!.dims, `${c.name}: output shape`);
       assertClose(
-        actual.data,
+        actual.dataSync(),
         output!.data as Float32Array,
         { atol: 1e-5, rtol: 0 },
         `${c.name}: ConvNet.ts vs onnxruntime-node`,
@@ -253,11 +253,11 @@ describe('an imported ConvTranspose fine-tunes', () => {
         return multiply(difference, difference);
       });
       let loss = 0;
-      for (const value of squares.data) loss += value;
+      for (const value of squares.dataSync()) loss += value;
       losses.push(loss);
       tape.gradient(squares, weights).forEach((gradient, index) => {
-        const data = weights[index]!.data;
-        for (let at = 0; at < data.length; at++) data[at]! -= 0.002 * gradient.data[at]!;
+        const data = weights[index]!.dataSync();
+        for (let at = 0; at < data.length; at++) data[at]! -= 0.002 * gradient.dataSync()[at]!;
       });
     }
     assert.ok(losses.at(-1)! < 0.25 * losses[0]!, `squared error ${losses[0]} -> ${losses.at(-1)}`);
@@ -286,7 +286,7 @@ describe('ONNX export of Conv2DTranspose runs in onnxruntime-node as the model p
     );
     for (const weight of model.namedWeights())
       if (weight.name.endsWith('/bias'))
-        weight.tensor.data.forEach((_, index, data) => {
+        weight.tensor.dataSync().forEach((_, index, data) => {
           data[index] = 0.1 * index - 0.2;
         });
     const random = new Random(2105);
@@ -295,20 +295,22 @@ describe('ONNX export of Conv2DTranspose runs in onnxruntime-node as the model p
       Float32Array.from({ length: 180 }, () => random.uniform()),
       shape,
     );
-    const expected = model.predict(x).data;
+    const expected = model.predict(x).dataSync();
     const session = await ort.InferenceSession.create(exportOnnx(model));
     const { output } = await session.run({
-      input: new ort.Tensor('float32', toChannelsFirst(x.data as Float32Array, 5, 6, 3), [2, 3, 5, 6]),
+      input: new ort.Tensor('float32', toChannelsFirst(x.dataSync() as Float32Array, 5, 6, 3), [2, 3, 5, 6]),
     });
     assertClose(output!.data as Float32Array, expected, { atol: 1e-5, rtol: 1e-5 }, 'exported Conv2DTranspose');
     const back = importOnnx(exportOnnx(model), 'exported.onnx');
     assertClose(
-      back.model.predict(
-        importedInput(
-          Tensor.fromArray(toChannelsFirst(x.data as Float32Array, 5, 6, 3), [2, 3, 5, 6]),
-          back.inputLayout,
-        ),
-      ).data,
+      back.model
+        .predict(
+          importedInput(
+            Tensor.fromArray(toChannelsFirst(x.dataSync() as Float32Array, 5, 6, 3), [2, 3, 5, 6]),
+            back.inputLayout,
+          ),
+        )
+        .dataSync(),
       expected,
       { atol: 1e-5, rtol: 1e-5 },
       'exported then imported',

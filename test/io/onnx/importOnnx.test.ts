@@ -94,7 +94,7 @@ describe('ONNX models exported by PyTorch', () => {
       assert.deepEqual(onnxInputShape, input.shape.slice(1));
       assert.equal(inputLayout, layout);
       const batch = Tensor.fromArray(input.data as Float32Array, input.shape);
-      const actual = model.predict(importedInput(batch, inputLayout)).data;
+      const actual = model.predict(importedInput(batch, inputLayout)).dataSync();
       assertClose(actual, expected.data as Float32Array, { atol: 1e-4 }, `${name}: ConvNet.ts vs PyTorch`);
       const session = await ort.InferenceSession.create(bytes);
       const { output } = await session.run({
@@ -126,7 +126,7 @@ describe('export then import', () => {
         Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniform()),
         shape,
       );
-      assertClose(model.predict(x).data, original.predict(x).data, { atol: 1e-5 }, name);
+      assertClose(model.predict(x).dataSync(), original.predict(x).dataSync(), { atol: 1e-5 }, name);
     });
   }
 });
@@ -266,7 +266,7 @@ async function assertRunsAsOnnxRuntime(bytes: Uint8Array, inputDims: number[], l
     () => 4 * random.uniform() - 2,
   );
   const { model, inputLayout } = importOnnx(bytes, `${label}.onnx`);
-  const actual = model.predict(importedInput(Tensor.fromArray(x, inputDims), inputLayout)).data;
+  const actual = model.predict(importedInput(Tensor.fromArray(x, inputDims), inputLayout)).dataSync();
   const session = await ort.InferenceSession.create(bytes);
   const { output } = await session.run({ input: new ort.Tensor('float32', x, inputDims) });
   assert.equal(actual.length, output!.data.length, `${label}: output size`);
@@ -329,7 +329,7 @@ describe('layouts, constants and the cases the importer refuses by name', () => 
     const { model, inputLayout } = importOnnx(bytes, 'affine.onnx');
     assert.equal(inputLayout, 'NCHW');
     const x = Float32Array.from({ length: 12 }, (_, index) => index - 5);
-    const actual = model.predict(importedInput(Tensor.fromArray(x, [1, 3, 2, 2]))).data;
+    const actual = model.predict(importedInput(Tensor.fromArray(x, [1, 3, 2, 2]))).dataSync();
     const session = await ort.InferenceSession.create(bytes);
     const { output } = await session.run({ input: new ort.Tensor('float32', x, [1, 3, 2, 2]) });
     // Ours is NHWC: compare with onnxruntime's NCHW output transposed.

@@ -89,7 +89,7 @@ async function assertRunsAsOnnxRuntime(
   const session = await ort.InferenceSession.create(bytes);
   const { output } = await session.run({ input: new ort.Tensor('float32', x, inputDims) });
   assert.deepEqual(actual.shape, output!.dims, `${label}: output shape`);
-  assertClose(actual.data, output!.data as Float32Array, tolerance, `${label}: ConvNet.ts vs onnxruntime-node`);
+  assertClose(actual.dataSync(), output!.data as Float32Array, tolerance, `${label}: ConvNet.ts vs onnxruntime-node`);
 }
 
 const DIMS = [2, 3, 4, 5];
@@ -199,10 +199,10 @@ describe('ONNX export of Maximum, Minimum and Power runs in onnxruntime-node as 
       Float32Array.from({ length: 2 * 60 }, () => 2 * random.uniform() - 1),
       [2, 4, 5, 3],
     );
-    const expected = model.predict(x).data;
+    const expected = model.predict(x).dataSync();
     const session = await ort.InferenceSession.create(exportOnnx(model));
     const { output: actual } = await session.run({
-      input: new ort.Tensor('float32', toChannelsFirst(x.data as Float32Array, 4, 5, 3), [2, 3, 4, 5]),
+      input: new ort.Tensor('float32', toChannelsFirst(x.dataSync() as Float32Array, 4, 5, 3), [2, 3, 4, 5]),
     });
     assertClose(actual!.data as Float32Array, expected, { atol: 1e-5, rtol: 1e-5 }, 'exported Maximum, Minimum, Power');
   });

@@ -104,7 +104,7 @@ async function assertRunsAsOnnxRuntime(bytes: Uint8Array, inputDims: number[], l
     () => 8 * random.uniform() - 4,
   );
   const { model, inputLayout } = importOnnx(bytes, `${label}.onnx`);
-  const actual = model.predict(importedInput(Tensor.fromArray(x, inputDims), inputLayout)).data;
+  const actual = model.predict(importedInput(Tensor.fromArray(x, inputDims), inputLayout)).dataSync();
   const session = await ort.InferenceSession.create(bytes);
   const { output } = await session.run({ input: new ort.Tensor('float32', x, inputDims) });
   assert.equal(actual.length, output!.data.length, `${label}: output size`);
@@ -457,7 +457,7 @@ describe('exportOnnx writes the mobile-network layers; onnxruntime-node gives th
       if (withLayerNorm) {
         const gammaBeta = model.layers.find((layer) => layer.className === 'LayerNormalization')!.weights();
         gammaBeta.forEach(({ tensor }, index) => {
-          tensor.data.set(values(tensor.size, 1530 + index, 0.5).map((value) => value + (index === 0 ? 1 : 0)));
+          tensor.dataSync().set(values(tensor.size, 1530 + index, 0.5).map((value) => value + (index === 0 ? 1 : 0)));
         });
       }
       const random = new Random(1521);
@@ -465,18 +465,18 @@ describe('exportOnnx writes the mobile-network layers; onnxruntime-node gives th
         Float32Array.from({ length: 2 * 9 * 8 * 3 }, () => random.uniform()),
         [2, 9, 8, 3],
       );
-      const expected = model.predict(x).data;
+      const expected = model.predict(x).dataSync();
       const bytes = exportOnnx(model);
       const session = await ort.InferenceSession.create(bytes);
       const { output } = await session.run({
-        input: new ort.Tensor('float32', toChannelsFirst(x.data as Float32Array, 9, 8, 3), [2, 3, 9, 8]),
+        input: new ort.Tensor('float32', toChannelsFirst(x.dataSync() as Float32Array, 9, 8, 3), [2, 3, 9, 8]),
       });
       assertClose(output!.data as Float32Array, expected, { atol: 1e-5 }, 'onnxruntime-node vs ConvNet.ts');
       if (!withLayerNorm) {
         const { model: imported, inputLayout } = importOnnx(bytes, 'mobile.onnx');
-        const batch = Tensor.fromArray(toChannelsFirst(x.data as Float32Array, 9, 8, 3), [2, 3, 9, 8]);
+        const batch = Tensor.fromArray(toChannelsFirst(x.dataSync() as Float32Array, 9, 8, 3), [2, 3, 9, 8]);
         assertClose(
-          imported.predict(importedInput(batch, inputLayout)).data,
+          imported.predict(importedInput(batch, inputLayout)).dataSync(),
           expected,
           { atol: 1e-5 },
           'imported back',

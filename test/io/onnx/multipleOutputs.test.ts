@@ -130,8 +130,8 @@ describe('ONNX graphs with several outputs', () => {
       const wanted = expected[name]!;
       const channelsFirst =
         actual.rank === 4
-          ? toChannelsFirst(actual.data as Float32Array, actual.shape[1]!, actual.shape[2]!, actual.shape[3]!)
-          : actual.data;
+          ? toChannelsFirst(actual.dataSync() as Float32Array, actual.shape[1]!, actual.shape[2]!, actual.shape[3]!)
+          : actual.dataSync();
       assert.equal(actual.size, wanted.data.length, `${name}: size`);
       assertClose(
         channelsFirst,
@@ -141,10 +141,15 @@ describe('ONNX graphs with several outputs', () => {
       );
     }
     assert.deepEqual(ours.out!.shape, [2, 10, 12, 2]);
-    assertClose(model.predict(batch).data, ours.out!.data, { atol: 0, rtol: 0 }, 'predict is the first output');
+    assertClose(
+      model.predict(batch).dataSync(),
+      ours.out!.dataSync(),
+      { atol: 0, rtol: 0 },
+      'predict is the first output',
+    );
     const batched = model.predictOutputs(batch, { batchSize: 1 });
     for (const name of model.outputNames)
-      assertClose(batched[name]!.data, ours[name]!.data, { atol: 0, rtol: 0 }, `predictOutputs ${name}`);
+      assertClose(batched[name]!.dataSync(), ours[name]!.dataSync(), { atol: 0, rtol: 0 }, `predictOutputs ${name}`);
   });
 
   test('saving and loading keeps the output names; a file without them (older format) loads with one output', () => {
@@ -156,14 +161,14 @@ describe('ONNX graphs with several outputs', () => {
     const x = Tensor.fromArray(values(180, 2608), [2, 5, 6, 3]);
     const [before, after] = [model.forwardOutputs(x), loaded.forwardOutputs(x)];
     for (const name of model.outputNames)
-      assertClose(after[name]!.data, before[name]!.data, { atol: 0, rtol: 0 }, `loaded ${name}`);
+      assertClose(after[name]!.dataSync(), before[name]!.dataSync(), { atol: 0, rtol: 0 }, `loaded ${name}`);
     const older = JSON.parse(manifest) as Record<string, unknown>;
     delete older.outputs;
     const single = parseModel(JSON.stringify(older), weights).model;
     assert.deepEqual(single.outputNames, [single.layers[single.layers.length - 1]!.name]);
     assertClose(
-      single.predict(x).data,
-      before.out!.data,
+      single.predict(x).dataSync(),
+      before.out!.dataSync(),
       { atol: 0, rtol: 0 },
       'older format predicts the first output',
     );
@@ -200,10 +205,10 @@ describe('Model with several outputs', () => {
     const outputs = model.forwardOutputs(x);
     // The Conv2D's output is an output itself: it is returned before the ReLU, not fused with it.
     assert.ok(
-      [...outputs.features!.data].some((value) => value < 0),
+      [...outputs.features!.dataSync()].some((value) => value < 0),
       'features keep their negative values',
     );
-    assertClose(outputs.logits!.data, model.predict(x).data, { atol: 0, rtol: 0 }, 'first output');
+    assertClose(outputs.logits!.dataSync(), model.predict(x).dataSync(), { atol: 0, rtol: 0 }, 'first output');
     const named = new Model({ inputs: input.output, outputs: [logits, features] }, { outputNames: ['scores', 'maps'] });
     assert.deepEqual(Object.keys(named.forwardOutputs(x)), ['scores', 'maps']);
   });
@@ -222,18 +227,23 @@ describe('Model with several outputs', () => {
     const session = await ort.InferenceSession.create(bytes);
     assert.deepEqual(session.outputNames, ['output', 'maps']);
     const theirs = await session.run({
-      input: new ort.Tensor('float32', toChannelsFirst(x.data as Float32Array, 4, 4, 3), [2, 3, 4, 4]),
+      input: new ort.Tensor('float32', toChannelsFirst(x.dataSync() as Float32Array, 4, 4, 3), [2, 3, 4, 4]),
     });
-    assertClose(theirs.output!.data as Float32Array, ours.scores!.data, { atol: 1e-5, rtol: 0 }, 'first output');
+    assertClose(theirs.output!.data as Float32Array, ours.scores!.dataSync(), { atol: 1e-5, rtol: 0 }, 'first output');
     assertClose(
       theirs.maps!.data as Float32Array,
-      toChannelsFirst(ours.maps!.data as Float32Array, 4, 4, 4),
+      toChannelsFirst(ours.maps!.dataSync() as Float32Array, 4, 4, 4),
       { atol: 1e-5, rtol: 0 },
       'maps, NCHW',
     );
     const back = importOnnx(bytes, 'exported.onnx');
     assert.deepEqual(back.model.outputNames, ['output', 'maps']);
-    assertClose(back.model.forwardOutputs(x).maps!.data, ours.maps!.data, { atol: 1e-5, rtol: 0 }, 'imported back');
+    assertClose(
+      back.model.forwardOutputs(x).maps!.dataSync(),
+      ours.maps!.dataSync(),
+      { atol: 1e-5, rtol: 0 },
+      'imported back',
+    );
   });
 
   test('errors: the first output feeding another, repeated or mismatched names', () => {

@@ -116,7 +116,7 @@ describe('F.interpolate exported by PyTorch imports as Resize2D and matches onnx
         });
         const dims = output!.dims;
         assert.deepEqual(ours.shape, [dims[0], dims[2], dims[3], dims[1]]);
-        const { largest, range, worst } = compareChannelsLast(ours.data, output!.data as Float32Array, dims);
+        const { largest, range, worst } = compareChannelsLast(ours.dataSync(), output!.data as Float32Array, dims);
         context.diagnostic(
           `${variant} opset ${opset}: ${dims.join('x')}, max difference ${(largest / range).toExponential(2)} of the range`,
         );
@@ -168,20 +168,20 @@ describe('Resize2D exports as ONNX Resize (opset 13) that onnxruntime-node runs 
       const bytes = exportOnnx(model);
       const session = await ort.InferenceSession.create(bytes);
       const { output } = await session.run({
-        input: new ort.Tensor('float32', toChannelsFirst(x.data as Float32Array, 6, 7, 3), [2, 3, 6, 7]),
+        input: new ort.Tensor('float32', toChannelsFirst(x.dataSync() as Float32Array, 6, 7, 3), [2, 3, 6, 7]),
       });
       const dims = output!.dims;
       assert.deepEqual(ours.shape, [dims[0], dims[2], dims[3], dims[1]]);
-      const { largest, worst } = compareChannelsLast(ours.data, output!.data as Float32Array, dims);
+      const { largest, worst } = compareChannelsLast(ours.dataSync(), output!.data as Float32Array, dims);
       assert.ok(largest <= 1e-5, `onnxruntime: ${worst}`);
       const imported = importOnnx(bytes, 'resize.onnx');
       const again = imported.model.predict(
         importedInput(
-          Tensor.fromArray(toChannelsFirst(x.data as Float32Array, 6, 7, 3), [2, 3, 6, 7]),
+          Tensor.fromArray(toChannelsFirst(x.dataSync() as Float32Array, 6, 7, 3), [2, 3, 6, 7]),
           imported.inputLayout,
         ),
       );
-      assert.deepEqual(Array.from(again.data), Array.from(ours.data), 'imported back');
+      assert.deepEqual(Array.from(again.dataSync()), Array.from(ours.dataSync()), 'imported back');
     });
   }
 });
@@ -347,7 +347,7 @@ describe('Resize nodes of every coordinate mode and nearest rounding match onnxr
           const session = await ort.InferenceSession.create(bytes);
           const { output } = await session.run({ input: new ort.Tensor('float32', data, [2, 3, 13, 11]) });
           assert.deepEqual(ours.shape, [output!.dims[0], output!.dims[2], output!.dims[3], output!.dims[1]], label);
-          const { largest, worst } = compareChannelsLast(ours.data, output!.data as Float32Array, output!.dims);
+          const { largest, worst } = compareChannelsLast(ours.dataSync(), output!.data as Float32Array, output!.dims);
           // Nearest copies pixels: exact. Linear blends in another order: float32 rounding.
           assert.ok(largest <= (attributes.mode === 'nearest' ? 0 : 1e-6), `${label}: ${worst}`);
         }

@@ -62,11 +62,11 @@ test("a TF.js import: explanations reproduce every layer, the output is TF.js's,
   const explained = explainValue(outputs, softmax, [2]);
   assert.equal(explained.kind, 'softmax');
   assert.ok(Math.abs(explained.value - expected[2]!) <= 1e-6);
-  const image: Image = { width: 9, height: 9, colorModel: 'rgb', data: Float32Array.from(input.data) };
+  const image: Image = { width: 9, height: 9, colorModel: 'rgb', data: Float32Array.from(input.dataSync()) };
   const usable = gradCamLayers(model);
   assert.ok(usable.length >= 6, `usable layers: ${usable.map((layer) => layer.className).join(', ')}`);
   for (const layer of usable) {
-    const { heat } = gradCam(model, Tensor.fromArray(input.data, [1, 9, 9, 3]), image, {
+    const { heat } = gradCam(model, Tensor.fromArray(input.dataSync(), [1, 9, 9, 3]), image, {
       layerName: layer.layerName,
       classIndex: 1,
     });

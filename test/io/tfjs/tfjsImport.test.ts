@@ -49,7 +49,7 @@ async function checkSameOutputs(model: tf.LayersModel, seed: number, shardBytes 
   withTemporaryDirectory((folder) => {
     imported = importTfjsModel(writeTfjsFolder(folder, saved));
   });
-  const actual = imported!.predict(input).data;
+  const actual = imported!.predict(input).dataSync();
   const difference = relativeDifference(actual, expected);
   assert.ok(
     difference <= TOLERANCE,
@@ -57,8 +57,10 @@ async function checkSameOutputs(model: tf.LayersModel, seed: number, shardBytes 
   );
   // The same from memory (the browser's way), the shards given as bytes.
   assert.ok(
-    relativeDifference(parseTfjsModel(JSON.stringify(saved.modelJson), saved.shards).predict(input).data, expected) <=
-      TOLERANCE,
+    relativeDifference(
+      parseTfjsModel(JSON.stringify(saved.modelJson), saved.shards).predict(input).dataSync(),
+      expected,
+    ) <= TOLERANCE,
   );
   return difference;
 }
@@ -333,7 +335,8 @@ describe('TF.js models give TF.js outputs', () => {
     );
     const { tfInput, input } = inputBatch([2, 5], 61);
     assert.ok(
-      relativeDifference(imported.predict(input).data, (model.predict(tfInput) as tf.Tensor).dataSync()) <= TOLERANCE,
+      relativeDifference(imported.predict(input).dataSync(), (model.predict(tfInput) as tf.Tensor).dataSync()) <=
+        TOLERANCE,
     );
     // The converter's several weight groups, each with its own shards.
     const [specs, data] = [saved.modelJson.weightsManifest[0]!.weights, saved.shards[0]!];
@@ -351,8 +354,8 @@ describe('TF.js models give TF.js outputs', () => {
       data.subarray(firstBytes + 8),
     ];
     assert.deepEqual(
-      Array.from(parseTfjsModel(grouped, groupShards).predict(input).data),
-      Array.from(imported.predict(input).data),
+      Array.from(parseTfjsModel(grouped, groupShards).predict(input).dataSync()),
+      Array.from(imported.predict(input).dataSync()),
     );
     assert.equal(isTfjsModelJson(saved.modelJson), true);
     assert.equal(isTfjsModelJson({ format: 'convnet.ts-model' }), false);
@@ -424,8 +427,8 @@ describe('TF.js models give TF.js outputs', () => {
     withTemporaryDirectory((folder) => {
       imported.save(join(folder, 'native'));
       assert.deepEqual(
-        Array.from(loadModel(join(folder, 'native')).model.predict(batch).data),
-        Array.from(imported.predict(batch).data),
+        Array.from(loadModel(join(folder, 'native')).model.predict(batch).dataSync()),
+        Array.from(imported.predict(batch).dataSync()),
       );
     });
   });
@@ -440,7 +443,7 @@ describe('imported TF.js models fine-tune', () => {
     const before = imported.namedWeights().map((weight) => ({
       name: weight.name,
       isTrainable: weight.isTrainable,
-      values: Float64Array.from(weight.tensor.data),
+      values: Float64Array.from(weight.tensor.dataSync()),
     }));
     const x = Tensor.fromArray(uniformValues(24 * 16 * 16 * 3, 81), [24, 16, 16, 3]);
     const labels = Array.from({ length: 24 }, (_, index) => index % 5);
@@ -457,7 +460,7 @@ describe('imported TF.js models fine-tune', () => {
     const after = imported.namedWeights();
     const unchanged = before.filter(
       (weight, index) =>
-        weight.isTrainable && weight.values.every((value, at) => value === after[index]!.tensor.data[at]),
+        weight.isTrainable && weight.values.every((value, at) => value === after[index]!.tensor.dataSync()[at]),
     );
     assert.deepEqual(
       unchanged.map((weight) => weight.name),
@@ -495,10 +498,10 @@ describe('TF.js weights and forms', () => {
       const imported = parseTfjsModel(json, [new Uint8Array([...kernelBytes, ...biasBytes])]);
       const dense = imported.layers[1] as unknown as { kernel: Tensor; bias: Tensor };
       assert.deepEqual(
-        Array.from(dense.kernel.data),
+        Array.from(dense.kernel.dataSync()),
         Array.from(kernelBytes, (value) => -1 + 0.5 * value),
       );
-      Array.from(dense.bias.data).forEach((value, index) => {
+      Array.from(dense.bias.dataSync()).forEach((value, index) => {
         assert.ok(Math.abs(value - expectedBias[index]!) < 1e-5, `bias ${value} vs ${expectedBias[index]}`);
       });
     }
@@ -521,7 +524,7 @@ describe('TF.js weights and forms', () => {
         .model({ inputs: model.inputs, outputs: model.getLayer(stem).output as tf.SymbolicTensor })
         .predict(tfInput) as tf.Tensor
     ).dataSync();
-    assert.ok(relativeDifference(imported.predict(input).data, expected) <= TOLERANCE);
+    assert.ok(relativeDifference(imported.predict(input).dataSync(), expected) <= TOLERANCE);
   });
 
   test('a Keras 3 functional model (inbound_nodes as {args}) is read', () => {
@@ -581,7 +584,7 @@ describe('TF.js weights and forms', () => {
     };
     const identity = new Float32Array([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
     const model = parseTfjsModel(modelJson, [new Uint8Array(identity.buffer)]);
-    assert.deepEqual(Array.from(model.predict(Tensor.fromArray([1, -2, 3, -4], [1, 4])).data), [2, -2, 6, -4]);
+    assert.deepEqual(Array.from(model.predict(Tensor.fromArray([1, -2, 3, -4], [1, 4])).dataSync()), [2, -2, 6, -4]);
   });
 });
 

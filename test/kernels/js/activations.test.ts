@@ -105,7 +105,7 @@ describe('LeakyRelu and LeakyReluGrad reference kernels, by hand', () => {
   });
 
   test('the op defaults to alpha 0.01 and rejects a non-finite alpha, naming the op', () => {
-    assert.deepEqual(Array.from(leakyRelu(Tensor.fromArray([-100, 5], [2], 'float64')).data), [-1, 5]);
+    assert.deepEqual(Array.from(leakyRelu(Tensor.fromArray([-100, 5], [2], 'float64')).dataSync()), [-1, 5]);
     assert.throws(
       () => leakyRelu(Tensor.zeros([2]), Number.NaN),
       (error: unknown) => error instanceof ValueError && /leakyRelu: alpha/.test(error.message),
@@ -135,7 +135,7 @@ describe('Elu and EluGrad reference kernels, by hand', () => {
   });
 
   test('the op takes alpha 1 by default', () => {
-    assertClose(elu(Tensor.fromArray([-1], [1], 'float64')).data, [-0.6321205588285577], FLOAT64, 'elu op');
+    assertClose(elu(Tensor.fromArray([-1], [1], 'float64')).dataSync(), [-0.6321205588285577], FLOAT64, 'elu op');
   });
 });
 
@@ -147,7 +147,7 @@ describe('Gelu and GeluGrad reference kernels (exact erf form), against mpmath',
       FLOAT64,
       'gelu',
     );
-    assertClose(gelu(Tensor.fromArray([1], [1], 'float64')).data, [0.8413447460685429], FLOAT64, 'gelu op');
+    assertClose(gelu(Tensor.fromArray([1], [1], 'float64')).dataSync(), [0.8413447460685429], FLOAT64, 'gelu op');
   });
 
   test('GeluGrad = Phi(x) + x phi(x): 1.0833154705876864 at 1, -0.0833154705876863 at -1, -0.011945647204183927 at -3', () => {
@@ -177,7 +177,7 @@ describe('Silu and SiluGrad reference kernels, against mpmath', () => {
     );
     const [minusThousand] = forward(siluKernel, [-1000]);
     assert.ok(minusThousand === 0 && Object.is(minusThousand, -0), `SiLU(-1000) = ${minusThousand}`);
-    assertClose(silu(Tensor.fromArray([1], [1], 'float64')).data, [0.7310585786300049], FLOAT64, 'silu op');
+    assertClose(silu(Tensor.fromArray([1], [1], 'float64')).dataSync(), [0.7310585786300049], FLOAT64, 'silu op');
   });
 
   test('SiluGrad = s(x) (1 + x (1 - s(x))): 0.5 at 0, 0.9276705118714867 at 1, 0.0723294881285133 at -1, -3.9e-8 at -20', () => {
@@ -238,9 +238,9 @@ describe('Clip and ClipGrad reference kernels, by hand', () => {
       const tape = new GradientTape();
       tape.watch(x);
       const y = tape.run(() => f(x));
-      return Array.from(tape.gradient(y, [x], dOut)[0]!.data);
+      return Array.from(tape.gradient(y, [x], dOut)[0]!.dataSync());
     };
-    assert.deepEqual(Array.from(clip(x, 0, Infinity).data), Array.from(relu(x).data));
+    assert.deepEqual(Array.from(clip(x, 0, Infinity).dataSync()), Array.from(relu(x).dataSync()));
     assert.deepEqual(
       gradientOf((input) => clip(input, 0, Infinity)),
       gradientOf(relu),
@@ -252,11 +252,11 @@ describe('Clip and ClipGrad reference kernels, by hand', () => {
   });
 
   test('the op rounds the bounds to float32 on float32 tensors and keeps them on float64 ones', () => {
-    assert.deepEqual(Array.from(clip(Tensor.fromArray([0, 1], [2]), 0.1, 0.7).data), [
+    assert.deepEqual(Array.from(clip(Tensor.fromArray([0, 1], [2]), 0.1, 0.7).dataSync()), [
       Math.fround(0.1),
       Math.fround(0.7),
     ]);
-    assert.deepEqual(Array.from(clip(Tensor.fromArray([0, 1], [2], 'float64'), 0.1, 0.7).data), [0.1, 0.7]);
+    assert.deepEqual(Array.from(clip(Tensor.fromArray([0, 1], [2], 'float64'), 0.1, 0.7).dataSync()), [0.1, 0.7]);
   });
 
   test('the op rejects NaN bounds, min = Infinity, max = -Infinity and min > max, naming the op and the values', () => {

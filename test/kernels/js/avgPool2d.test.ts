@@ -99,7 +99,7 @@ describe('global average pooling and zero padding, by hand', () => {
     const input = Tensor.fromArray([1, 10, 2, 20, 3, 30, 6, 60], [1, 2, 2, 2], 'float64');
     const output = globalAveragePool2d(input);
     assert.deepEqual(output.shape, [1, 2]);
-    assertClose(output.data, [3, 30], EXACT, 'global average');
+    assertClose(output.dataSync(), [3, 30], EXACT, 'global average');
   });
 
   test('ZeroPad2D [top 1, bottom 0, left 0, right 2] of a 2x2 image gives 3x4; backprop crops it again', () => {

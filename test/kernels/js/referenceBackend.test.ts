@@ -510,15 +510,15 @@ describe('SgdUpdate and AdamUpdate reference kernels against the formulas, after
       sgd.applyGradients([sgdWeight], [Tensor.fromArray(gradient, [2], 'float64')]);
       adam.applyGradients([adamWeight], [Tensor.fromArray(gradient, [2], 'float64')]);
     }
-    assertClose(sgdWeight.data, [1.0545, -2.44775], FLOAT64, 'SGD nesterov class');
-    assertClose(adamWeight.data, adamByHand(0.1, 0)[1]!, FLOAT64, 'Adam class');
+    assertClose(sgdWeight.dataSync(), [1.0545, -2.44775], FLOAT64, 'SGD nesterov class');
+    assertClose(adamWeight.dataSync(), adamByHand(0.1, 0)[1]!, FLOAT64, 'Adam class');
   });
 });
 
 describe('properties on seeded random inputs', () => {
   function randomTensor(random: Random, shape: readonly number[], scale = 1): Tensor {
     const tensor = Tensor.zeros(shape, 'float64');
-    for (let index = 0; index < tensor.size; index++) tensor.data[index] = scale * (2 * random.uniform() - 1);
+    for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = scale * (2 * random.uniform() - 1);
     return tensor;
   }
 
@@ -535,17 +535,17 @@ describe('properties on seeded random inputs', () => {
       const columns = 1 + random.integer(9);
       const logits = randomTensor(random, [rows, columns], 10);
       const probabilities = softmax(logits);
-      const sums = rowSums(probabilities.data, rows, columns);
+      const sums = rowSums(probabilities.dataSync(), rows, columns);
       assertClose(sums, new Array<number>(rows).fill(1), { atol: 1e-12, rtol: 0 }, `row sums, trial ${trial}`);
       const shift = 100 * (2 * random.uniform() - 1);
       const shifted = Tensor.fromArray(
-        Array.from(logits.data, (value) => value + shift),
+        Array.from(logits.dataSync(), (value) => value + shift),
         logits.shape,
         'float64',
       );
       assertClose(
-        softmax(shifted).data,
-        probabilities.data,
+        softmax(shifted).dataSync(),
+        probabilities.dataSync(),
         { atol: 1e-12, rtol: 0 },
         `shift by ${shift}, trial ${trial}`,
       );
@@ -555,7 +555,7 @@ describe('properties on seeded random inputs', () => {
   test('softmax in float32 rows sum to 1 within 1e-6', () => {
     const logits = randomTensor(new Random(11), [8, 10], 20).clone('float32');
     const probabilities = softmax(logits);
-    const sums = rowSums(probabilities.data, 8, 10);
+    const sums = rowSums(probabilities.dataSync(), 8, 10);
     assertClose(sums, new Array<number>(8).fill(1), { atol: 1e-6, rtol: 0 }, 'float32 row sums');
   });
 
@@ -566,13 +566,18 @@ describe('properties on seeded random inputs', () => {
       const identity1x1 = Tensor.zeros([1, 1, channels, channels], 'float64');
       const centre3x3 = Tensor.zeros([3, 3, channels, channels], 'float64');
       for (let channel = 0; channel < channels; channel++) {
-        identity1x1.data[channel * channels + channel] = 1;
-        centre3x3.data[((1 * 3 + 1) * channels + channel) * channels + channel] = 1;
+        identity1x1.dataSync()[channel * channels + channel] = 1;
+        centre3x3.dataSync()[((1 * 3 + 1) * channels + channel) * channels + channel] = 1;
       }
-      assertClose(conv2d(input, identity1x1, null).data, input.data, EXACT, `1x1 identity, ${channels} channels`);
       assertClose(
-        conv2d(input, centre3x3, null, { padding: 'same' }).data,
-        input.data,
+        conv2d(input, identity1x1, null).dataSync(),
+        input.dataSync(),
+        EXACT,
+        `1x1 identity, ${channels} channels`,
+      );
+      assertClose(
+        conv2d(input, centre3x3, null, { padding: 'same' }).dataSync(),
+        input.dataSync(),
         EXACT,
         `3x3 centre, ${channels} channels`,
       );
@@ -592,11 +597,11 @@ describe('properties on seeded random inputs', () => {
       if (pool > Math.min(inH, inW)) continue;
       const padding: Padding = (['valid', 'same', 1] as const)[random.integer(3)]!;
       const input = randomTensor(random, [1 + random.integer(3), inH, inW, channels], 5);
-      const inputMax = Math.max(...input.data);
+      const inputMax = Math.max(...input.dataSync());
       const { output, argmax } = maxPool2dWithArgmax(input, { poolSize: pool, strides: stride, padding });
-      output.data.forEach((value, index) => {
+      output.dataSync().forEach((value, index) => {
         assert.ok(value <= inputMax, `trial ${trial}: output ${value} exceeds input max ${inputMax}`);
-        assert.equal(value, input.data[argmax[index]!], `trial ${trial}: output ${index} is not input[argmax]`);
+        assert.equal(value, input.dataSync()[argmax[index]!], `trial ${trial}: output ${index} is not input[argmax]`);
       });
     }
   });
@@ -693,13 +698,13 @@ describe('properties on seeded random inputs', () => {
       for (let y = 0; y < inH; y++) {
         for (let x = 0; x < inW; x++) {
           for (let c = 0; c < inC; c++)
-            padded.data[((y + top) * paddedW + x + left) * inC + c] = input.data[(y * inW + x) * inC + c]!;
+            padded.dataSync()[((y + top) * paddedW + x + left) * inC + c] = input.dataSync()[(y * inW + x) * inC + c]!;
         }
       }
       const direct = conv2d(input, filter, null, { strides: stride, padding: pads });
       const viaCopy = conv2d(padded, filter, null, { strides: stride, padding: 'valid' });
       assert.deepEqual(direct.shape, viaCopy.shape);
-      assertClose(direct.data, viaCopy.data, { atol: 1e-12, rtol: 0 }, `trial ${trial}, padding ${pads}`);
+      assertClose(direct.dataSync(), viaCopy.dataSync(), { atol: 1e-12, rtol: 0 }, `trial ${trial}, padding ${pads}`);
     }
   });
 });

@@ -34,7 +34,7 @@ for (const threads of [1, 2]) {
       await initWasmBackend({ threads });
       setBackend('wasm');
       const first = relu(conv2d(x, filter, null));
-      const expected = Array.from(first.data);
+      const expected = Array.from(first.dataSync());
       await collectGarbage();
       const startInUse = inUse();
       const startPeak = backendInfo().wasmArenaPeakBytes!;
@@ -52,8 +52,8 @@ for (const threads of [1, 2]) {
         heapGrowth <= 4 * OUTPUT_BYTES,
         `the outputs on the JavaScript heap are collected: ${heapGrowth} bytes left`,
       );
-      assert.deepEqual(Array.from(last.data), expected, 'the last output, still referenced, holds its values');
-      assert.deepEqual(Array.from(first.data), expected, 'the first output, still referenced, holds its values');
+      assert.deepEqual(Array.from(last.dataSync()), expected, 'the last output, still referenced, holds its values');
+      assert.deepEqual(Array.from(first.dataSync()), expected, 'the first output, still referenced, holds its values');
     });
 
     test("dispose() frees at once: a weight block's bytes in use drop by its size; scopes give back all they held", async () => {
@@ -64,7 +64,7 @@ for (const threads of [1, 2]) {
       assert.equal(inUse(), before + 4000, 'a persistent block is held');
       weights.dispose();
       assert.equal(inUse(), before, 'and given back by dispose()');
-      assert.throws(() => weights.data, /tensor was freed/);
+      assert.throws(() => weights.dataSync(), /tensor was freed/);
       // Outputs outside a scope and kept scope results hold nothing in the WebAssembly memory.
       const y = conv2d(x, filter, null);
       const kept = withScope(() => relu(conv2d(x, filter, null)));
@@ -72,7 +72,7 @@ for (const threads of [1, 2]) {
       assert.equal(kept.size, OUTPUT_BYTES / 4);
       y.dispose();
       kept.dispose();
-      assert.throws(() => kept.data, /tensor was freed/);
+      assert.throws(() => kept.dataSync(), /tensor was freed/);
       assert.equal(kept.size, OUTPUT_BYTES / 4, 'a freed tensor still tells its size');
       // Inside a scope the temporaries are held until it ends, then given back.
       withScope(() => {

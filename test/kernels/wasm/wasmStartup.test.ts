@@ -52,7 +52,7 @@ function reluValues(): number[] {
         new Tensor(new Float32Array([1, -2, 3, -4]), [1, 2, 2, 1]),
         new Tensor(new Float32Array([1]), [1, 1, 1, 1]),
         null,
-      ).data,
+      ).dataSync(),
     ),
   );
 }
@@ -128,9 +128,9 @@ test('a wasmUrl folder holding a copy of the builds starts the backend, which co
       assert.equal(info.threads, 2);
       const input = uniformTensor([2, 12, 12, 16], 1);
       const filter = uniformTensor([3, 3, 16, 32], 2);
-      const fast = withScope(() => Array.from(conv2d(input, filter, null, { padding: 'same' }).data));
+      const fast = withScope(() => Array.from(conv2d(input, filter, null, { padding: 'same' }).dataSync()));
       setBackend('reference');
-      const reference = Array.from(conv2d(input, filter, null, { padding: 'same' }).data);
+      const reference = Array.from(conv2d(input, filter, null, { padding: 'same' }).dataSync());
       setBackend('wasm');
       assertClose(fast, reference, { atol: 1e-4, rtol: 1e-4 }, 'conv2d');
     }
