@@ -113,15 +113,20 @@ export function moveStorage(storage: TensorStorage, device: DeviceStorage | null
   transfers.uploads++;
 }
 
-/** Writes host `values` into `storage` as its new contents, on its device (an upload, counted). @internal */
+/**
+ * Writes host `values` into `storage` as its new contents (converted to its dtype), on its device (an
+ * upload, counted). @internal
+ */
 export function writeStorage(storage: TensorStorage, values: FloatArray): void {
   const device = storage.device;
   if (device === null) {
     if (values !== storage.handle) storage.hostArray.set(values);
     return;
   }
+  const converted = dtypeOf(values) === storage.dtype ? values : allocateArray(storage.dtype, values.length);
+  if (converted !== values) converted.set(values);
   device.free?.(storage.handle);
-  storage.handle = device.upload(values);
+  storage.handle = device.upload(converted);
   transfers.uploads++;
 }
 

@@ -260,6 +260,7 @@ export interface KernelSignatures {
   ClipGradient(gradient: FloatArray, output: FloatArray, params: ClipGradientParams): void;
 }
 
+/** A complete kernel table over host typed arrays: one function per kernel id (the CPU backends). */
 export type KernelTable = { [Id in KernelId]: KernelSignatures[Id] };
 
 /** `Type` with its float buffers (FloatArray, FloatArray | null) replaced by `Buffer`. */
@@ -307,8 +308,8 @@ export interface Backend<Handle = FloatArray> {
   /** Index storage (max-pool argmax), unspecified contents, freed with the scope like allocate. */
   allocateIndices?(size: number): Int32Array;
   /**
-   * Zero-filled host storage that outlives every scope (weights, optimizer state); defaults to
-   * allocate. A device backend's weights start on the host and move to it at their first kernel.
+   * Zero-filled host storage that outlives every scope (weights, optimizer state); defaults to an
+   * ordinary array. A device backend's weights start on the host and move to it at their first kernel.
    */
   allocatePersistent?(dtype: DType, size: number): FloatArray;
   /** Opens a scope: temporaries allocated until the matching closeScope are freed together. */
@@ -469,8 +470,9 @@ export function cpuKernels(): KernelTable {
 /** Host storage that outlives scopes (weights, optimizer state) on the active backend. */
 export function allocatePersistent(dtype: DType, size: number): FloatArray {
   const backend = getBackend();
-  if (backend.allocatePersistent !== undefined) return backend.allocatePersistent(dtype, size);
-  return backend.device === undefined ? backend.allocate(dtype, size) : allocateArray(dtype, size);
+  return backend.allocatePersistent === undefined
+    ? allocateArray(dtype, size)
+    : backend.allocatePersistent(dtype, size);
 }
 
 setStorageFreer((data) => active?.free?.(data));

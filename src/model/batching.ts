@@ -3,7 +3,7 @@
 import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, sizeOf } from '../core/shape.js';
 import { Tensor } from '../core/tensor.js';
-import { allocateTensor, zerosTensor } from '../ops/allocate.js';
+import { tensorFromHost } from '../ops/allocate.js';
 
 /** Class indices (one per example), or target probabilities [examples, classes]. */
 export type Labels = ArrayLike<number> | Tensor;
@@ -17,12 +17,13 @@ export function gatherExamples(
   dtype: Tensor['dtype'] = x.dtype,
 ): Tensor {
   const exampleSize = sizeOf(x.shape.slice(1));
-  const batch = allocateTensor([count, ...x.shape.slice(1)], dtype);
-  for (let row = 0; row < count; row++) {
-    const source = indices[start + row]! * exampleSize;
-    batch.dataSync().set(x.dataSync().subarray(source, source + exampleSize), row * exampleSize);
-  }
-  return batch;
+  const examples = x.dataSync();
+  return tensorFromHost([count, ...x.shape.slice(1)], dtype, (values) => {
+    for (let row = 0; row < count; row++) {
+      const source = indices[start + row]! * exampleSize;
+      values.set(examples.subarray(source, source + exampleSize), row * exampleSize);
+    }
+  });
 }
 
 /** Target rows [count, classes] for the examples at `indices[start .. start + count)`. */
@@ -36,9 +37,10 @@ export function gatherTargets(
 ): Tensor {
   // Only the batch's rows are converted (typed-array copies convert), never the whole label set.
   if (labels instanceof Tensor) return gatherExamples(labels, indices, start, count, dtype);
-  const targets = zerosTensor([count, classes], dtype);
-  for (let row = 0; row < count; row++) targets.dataSync()[row * classes + labels[indices[start + row]!]!] = 1;
-  return targets;
+  return tensorFromHost([count, classes], dtype, (values) => {
+    values.fill(0);
+    for (let row = 0; row < count; row++) values[row * classes + labels[indices[start + row]!]!] = 1;
+  });
 }
 
 /** Checks that labels fit `examples` examples of `classes` classes. */

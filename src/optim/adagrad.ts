@@ -3,7 +3,7 @@
 // torch.optim.Adagrad, without its lr_decay (a learning-rate schedule does that here).
 
 import type { Tensor } from '../core/tensor.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { clippingConfig, type GradientClipping } from './gradientClipping.js';
 import { SlotOptimizer } from './optimizerState.js';
 import { checkNonNegative } from './optionChecks.js';
@@ -55,9 +55,8 @@ export class Adagrad extends SlotOptimizer {
 
   /** Updates `weights` in place from their `gradients` (same order and shapes), one kernel per weight. */
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
-    const update = getKernel('AdagradUpdate');
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
-      update(weight.dataSync(), gradient, state.buffers.accumulator!, {
+      runKernel('AdagradUpdate', weight, gradient, state.buffers.accumulator!, {
         size: weight.size,
         learningRate: this.learningRate,
         epsilon: this.epsilon,

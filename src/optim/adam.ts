@@ -2,7 +2,7 @@
 // square, with bias correction for the first steps. AdamW (adamW.ts) runs the same kernel.
 
 import type { Tensor } from '../core/tensor.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { clippingConfig, type GradientClipping } from './gradientClipping.js';
 import { SlotOptimizer } from './optimizerState.js';
 import { checkFraction, checkNonNegative } from './optionChecks.js';
@@ -61,10 +61,9 @@ export class Adam extends SlotOptimizer {
 
   /** Updates `weights` in place from their `gradients` (same order and shapes), one kernel per weight. */
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
-    const update = getKernel('AdamUpdate');
     const isDecoupled = this.isWeightDecayDecoupled;
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
-      update(weight.dataSync(), gradient, state.buffers.firstMoment!, state.buffers.secondMoment!, {
+      runKernel('AdamUpdate', weight, gradient, state.buffers.firstMoment!, state.buffers.secondMoment!, {
         size: weight.size,
         learningRate: this.learningRate,
         beta1: this.beta1,

@@ -4,10 +4,9 @@
 // that calls applyGradients gets it, and getConfig records it with the other hyper-parameters.
 // Kernels: SumOfSquares for the norm, ClipGradient for the scaled and clamped copy.
 
-import type { FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from '../ops/allocate.js';
 
 /** The clipping options every optimizer takes. */
@@ -43,7 +42,6 @@ export function checkClipping(options: GradientClipping, what: string): Gradient
  * const norm = gradientNorm(tape.gradient(loss, weights));
  */
 export function gradientNorm(gradients: readonly Tensor[]): number {
-  const sumOfSquares = getKernel('SumOfSquares');
   let total = 0;
   // One result cell per dtype, reused for every gradient.
   const outputs = new Map<string, Tensor>();
@@ -53,18 +51,22 @@ export function gradientNorm(gradients: readonly Tensor[]): number {
       output = allocateTensor([1], gradient.dtype);
       outputs.set(gradient.dtype, output);
     }
-    sumOfSquares(gradient.dataSync(), output.dataSync(), { size: gradient.size });
+    runKernel('SumOfSquares', gradient, output, { size: gradient.size });
     total += output.dataSync()[0]!;
   }
   return Math.sqrt(total);
 }
 
 /**
- * The gradients' values after clipping: new temporaries of the current scope, or the gradients'
- * own arrays when nothing is to be clipped. Throws ValueError naming `what` when clipNorm is set and
+ * The gradients after clipping: new temporaries of the current scope, or the gradients
+ * themselves when nothing is to be clipped. Throws ValueError naming `what` when clipNorm is set and
  * the global norm is NaN or infinite: no scale can repair that, and the caller applies nothing.
  */
-export function clipGradients(gradients: readonly Tensor[], clipping: GradientClipping, what: string): FloatArray[] {
+export function clipGradients(
+  gradients: readonly Tensor[],
+  clipping: GradientClipping,
+  what: string,
+): readonly Tensor[] {
   let scale = 1;
   if (clipping.clipNorm !== undefined) {
     const norm = gradientNorm(gradients);
@@ -76,12 +78,11 @@ export function clipGradients(gradients: readonly Tensor[], clipping: GradientCl
     scale = clipping.clipNorm / Math.max(norm, clipping.clipNorm);
   }
   const clipValue = clipping.clipValue ?? Infinity;
-  if (scale === 1 && clipValue === Infinity) return gradients.map((gradient) => gradient.dataSync());
-  const clip = getKernel('ClipGradient');
+  if (scale === 1 && clipValue === Infinity) return gradients;
   return gradients.map((gradient) => {
     const output = allocateTensor(gradient.shape, gradient.dtype);
-    clip(gradient.dataSync(), output.dataSync(), { size: gradient.size, scale, clipValue });
-    return output.dataSync();
+    runKernel('ClipGradient', gradient, output, { size: gradient.size, scale, clipValue });
+    return output;
   });
 }
 

@@ -6,16 +6,25 @@
 
 import type { FloatArray } from '../core/dtype.js';
 import { ShapeError, ValueError } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
+import { storageOf, Tensor, writeStorage } from '../core/tensor.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { allocatePersistent, withScope } from '../kernels/registry.js';
 import { checkClipping, clipGradients, type GradientClipping } from './gradientClipping.js';
-import type { Optimizer, OptimizerState, WeightState } from './optimizer.js';
+import type { Optimizer, OptimizerState } from './optimizer.js';
+
+/**
+ * One weight's state as the optimizer keeps it: its buffers are tensors, so the update kernels reach
+ * them through dispatch on any backend (getState copies them out as WeightState's arrays).
+ */
+export interface SlotState {
+  step: number;
+  buffers: Record<string, Tensor>;
+}
 
 export class OptimizerSlots {
   /** Calls of apply so far. */
   iterations = 0;
-  private readonly states = new Map<Tensor, WeightState>();
+  private readonly states = new Map<Tensor, SlotState>();
 
   /**
    * @param optimizerName names the optimizer in errors
@@ -29,14 +38,14 @@ export class OptimizerSlots {
   ) {}
 
   /** The state of `weight`, made with fresh buffers on first use. */
-  stateOf(weight: Tensor): WeightState {
+  stateOf(weight: Tensor): SlotState {
     let state = this.states.get(weight);
     if (state === undefined) {
-      const buffers: Record<string, FloatArray> = {};
+      const buffers: Record<string, Tensor> = {};
       for (const name of this.bufferNames) {
         const buffer = allocatePersistent(weight.dtype, weight.size);
         if (this.initialValue !== 0) buffer.fill(this.initialValue);
-        buffers[name] = buffer;
+        buffers[name] = new Tensor(buffer, [weight.size]);
       }
       state = { step: 0, buffers };
       this.states.set(weight, state);
@@ -53,7 +62,7 @@ export class OptimizerSlots {
     weights: readonly Tensor[],
     gradients: readonly Tensor[],
     clipping: GradientClipping,
-    update: (weight: Tensor, gradient: FloatArray, state: WeightState) => void,
+    update: (weight: Tensor, gradient: Tensor, state: SlotState) => void,
   ): void {
     const what = `${this.optimizerName} applyGradients`;
     if (weights.length !== gradients.length)
@@ -87,7 +96,7 @@ export class OptimizerSlots {
         const state = this.states.get(weight);
         if (state === undefined) return null;
         const buffers: Record<string, FloatArray> = {};
-        for (const name of this.bufferNames) buffers[name] = state.buffers[name]!.slice();
+        for (const name of this.bufferNames) buffers[name] = state.buffers[name]!.dataSync().slice();
         return { step: state.step, buffers };
       }),
     };
@@ -126,7 +135,7 @@ export class OptimizerSlots {
       }
       const own = this.stateOf(weight);
       own.step = entry.step;
-      for (const name of this.bufferNames) own.buffers[name]!.set(entry.buffers[name]!);
+      for (const name of this.bufferNames) writeStorage(storageOf(own.buffers[name]!), entry.buffers[name]!);
     });
     this.iterations = state.iterations;
   }

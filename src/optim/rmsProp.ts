@@ -5,7 +5,7 @@
 // inside), with its defaults; rho is PyTorch's alpha.
 
 import type { Tensor } from '../core/tensor.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { clippingConfig, type GradientClipping } from './gradientClipping.js';
 import { SlotOptimizer } from './optimizerState.js';
 import { checkFraction, checkNonNegative } from './optionChecks.js';
@@ -69,10 +69,9 @@ export class RMSProp extends SlotOptimizer {
 
   /** Updates `weights` in place from their `gradients` (same order and shapes), one kernel per weight. */
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
-    const update = getKernel('RmsPropUpdate');
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
       const { squareAverage, momentumBuffer, gradientAverage } = state.buffers;
-      update(weight.dataSync(), gradient, squareAverage!, momentumBuffer ?? null, gradientAverage ?? null, {
+      runKernel('RmsPropUpdate', weight, gradient, squareAverage!, momentumBuffer ?? null, gradientAverage ?? null, {
         size: weight.size,
         learningRate: this.learningRate,
         rho: this.rho,

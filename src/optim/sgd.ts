@@ -3,7 +3,7 @@
 
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
-import { getKernel } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
 import { clippingConfig, type GradientClipping } from './gradientClipping.js';
 import { SlotOptimizer } from './optimizerState.js';
 import { checkNonNegative } from './optionChecks.js';
@@ -56,9 +56,8 @@ export class SGD extends SlotOptimizer {
 
   /** Updates `weights` in place from their `gradients` (same order and shapes), one kernel per weight. */
   applyGradients(weights: readonly Tensor[], gradients: readonly Tensor[]): void {
-    const update = getKernel('SgdUpdate');
     this.slots.apply(weights, gradients, this, (weight, gradient, state) => {
-      update(weight.dataSync(), gradient, state.buffers.velocity!, {
+      runKernel('SgdUpdate', weight, gradient, state.buffers.velocity!, {
         size: weight.size,
         learningRate: this.learningRate,
         momentum: this.momentum,

@@ -7,12 +7,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
   conv2d,
+  Dense,
   GradientTape,
+  Input,
   matMul,
   registerBackend,
   relu,
+  ReLU,
   resetTransferCounts,
+  Sequential,
   setBackend,
+  SGD,
+  Softmax,
   softmaxCrossEntropy,
   SyncReadError,
   Tensor,
@@ -79,6 +85,37 @@ function denseStep(): { loss: number; gradients: FloatArray[] } {
   return { loss: loss.dataSync()[0]!, gradients };
 }
 
+/** Two epochs of fit (SGD with momentum, clipNorm) on the active backend: the history and the weights after. */
+function fitRun(): { history: number[][]; progress: number[]; weights: number[][] } {
+  const model = new Sequential(
+    [new Input({ shape: [4] }), new Dense({ units: 3 }), new ReLU(), new Dense({ units: 2 }), new Softmax()],
+    {
+      seed: 3,
+    },
+  );
+  const x = Tensor.fromArray(
+    [
+      0.1, 0.5, -0.3, 0.8, 1, -1, 0.2, 0.4, -0.6, 0.3, 0.9, -0.2, 0.7, 0.1, -0.5, 0.6, 0.2, -0.4, 0.3, 0.5, -0.1, 0.8,
+      0.6, -0.7,
+    ],
+    [6, 4],
+  );
+  const labels = new Int32Array([0, 1, 1, 0, 1, 0]);
+  const progress: number[] = [];
+  const history = model.fit(x, labels, {
+    epochs: 2,
+    batchSize: 2,
+    seed: 5,
+    optimizer: new SGD({ learningRate: 0.1, momentum: 0.9, clipNorm: 1 }),
+    callbacks: [{ onBatchEnd: (batch) => void progress.push(batch.loss, batch.accuracy) }],
+  });
+  return {
+    history: history.epochs.map((epoch) => [epoch.loss, epoch.accuracy]),
+    progress,
+    weights: model.trainableWeights().map((weight) => Array.from(weight.dataSync())),
+  };
+}
+
 describe('dispatch: a backend with its own handles and a subset of the kernels', () => {
   before(() => {
     registerBackend(boxed.backend);
@@ -125,6 +162,14 @@ describe('dispatch: a backend with its own handles and a subset of the kernels',
     actual.gradients.forEach((gradient, index) => {
       assertClose(gradient, expected.gradients[index]!, EXACT, `gradient ${index}`);
     });
+  });
+
+  test('fit gives the reference history, progress and weights exactly; its optimizer runs on the backend', () => {
+    setBackend('reference');
+    const expected = fitRun();
+    setBackend('boxed');
+    const actual = fitRun();
+    assert.deepEqual(actual, expected);
   });
 
   test('the CPU backends copy nothing', () => {
