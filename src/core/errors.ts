@@ -29,6 +29,7 @@ export class ValueError extends ConvNetError {
  * backend): read them with `await tensor.data()`. The message names the backend.
  */
 export class SyncReadError extends ValueError {
+  /** The error's class name: 'SyncReadError'. */
   override name = 'SyncReadError';
 }
 

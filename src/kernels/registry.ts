@@ -442,8 +442,8 @@ export function listBackends(): string[] {
 
 /**
  * The active CPU backend's implementation of kernel `id`, over host typed arrays (the reference one
- * where the backend lacks it). For code that owns raw host buffers (optimizer state, the inference
- * plan); ops dispatch tensors with runKernel (src/kernels/dispatch.ts). Throws ValueError on a device
+ * where the backend lacks it). For code that owns raw host buffers (the inference plan, benchmarks);
+ * ops dispatch tensors with runKernel (src/kernels/dispatch.ts). Throws ValueError on a device
  * backend, whose kernels take its own handles.
  */
 export function getKernel<Id extends KernelId>(id: Id): KernelSignatures[Id] {
