@@ -71,7 +71,12 @@ describe('preprocessing', () => {
       [0.229, 0.224, 0.225],
     );
     model.setPreprocessing(preprocessingPreset('imagenet'));
-    assertClose(imagesToInput(model, [photo]).dataSync(), imagesToTensor([hand]).dataSync(), { atol: 1e-6 }, 'imagenet input');
+    assertClose(
+      imagesToInput(model, [photo]).dataSync(),
+      imagesToTensor([hand]).dataSync(),
+      { atol: 1e-6 },
+      'imagenet input',
+    );
     // A bgr, 0..255 preprocessing (Caffe's): channels reversed, then (255 v - mean) / std.
     model.setPreprocessing({
       resize: 'stretch',

@@ -53,7 +53,12 @@ describe('HardSigmoid and HardSwish', () => {
     const x = randomImages(2, [3, 3, 5], 1420);
     const x64 = Tensor.fromArray(Float64Array.from(x.dataSync()), x.shape);
     assertClose(hardSwish(x).dataSync(), hardSwish(x64).dataSync(), { atol: 1e-6, rtol: 1e-6 }, 'hardSwish float32');
-    assertClose(hardSigmoid(x).dataSync(), hardSigmoid(x64).dataSync(), { atol: 1e-6, rtol: 1e-6 }, 'hardSigmoid float32');
+    assertClose(
+      hardSigmoid(x).dataSync(),
+      hardSigmoid(x64).dataSync(),
+      { atol: 1e-6, rtol: 1e-6 },
+      'hardSigmoid float32',
+    );
   });
 
   test('config round trips and defaults', () => {

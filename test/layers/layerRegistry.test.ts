@@ -180,7 +180,10 @@ describe('configs and model files', () => {
       Tensor,
       Tensor,
     ];
-    assert.deepEqual(Array.from(outputs[product]!.dataSync()), Array.from(multiply(multiply(first, second), third).dataSync()));
+    assert.deepEqual(
+      Array.from(outputs[product]!.dataSync()),
+      Array.from(multiply(multiply(first, second), third).dataSync()),
+    );
     assert.ok(
       Array.from(outputs[product]!.dataSync()).some((value) => value !== 0),
       'a non-trivial product',
@@ -205,11 +208,17 @@ describe('model behaviour with the new layers', () => {
   test('predictions of the every-layer model are probabilities, and a few SGD steps lower the loss', () => {
     const model = everyLayerModel(2);
     const x = randomImages(30, [9, 8, 1], 6);
-    const labels = Array.from({ length: 30 }, (_, index) => (x.dataSync()[index * 72]! > 0.5 ? 1 : index % 3 === 0 ? 0 : 2));
+    const labels = Array.from({ length: 30 }, (_, index) =>
+      x.dataSync()[index * 72]! > 0.5 ? 1 : index % 3 === 0 ? 0 : 2,
+    );
     const probabilities = model.predict(x);
     for (let row = 0; row < 30; row++)
       assertClose(
-        [probabilities.dataSync()[row * 3]! + probabilities.dataSync()[row * 3 + 1]! + probabilities.dataSync()[row * 3 + 2]!],
+        [
+          probabilities.dataSync()[row * 3]! +
+            probabilities.dataSync()[row * 3 + 1]! +
+            probabilities.dataSync()[row * 3 + 2]!,
+        ],
         [1],
         { atol: 1e-5, rtol: 0 },
         `row ${row}`,

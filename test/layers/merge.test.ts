@@ -50,7 +50,10 @@ describe('broadcasting arithmetic', () => {
     const gate = Tensor.fromArray([10, 100, -1, 0.5], [2, 1, 1, 2]);
     assert.deepEqual(Array.from(multiply(map, gate).dataSync()), [10, 200, 30, 400, -5, 3, -7, 4]);
     assert.deepEqual(Array.from(add(map, Tensor.fromArray([1, -1], [2])).dataSync()), [2, 1, 4, 3, 6, 5, 8, 7]);
-    assert.deepEqual(Array.from(subtract(Tensor.fromArray([1, -1], [2]), map).dataSync()), [0, -3, -2, -5, -4, -7, -6, -9]);
+    assert.deepEqual(
+      Array.from(subtract(Tensor.fromArray([1, -1], [2]), map).dataSync()),
+      [0, -3, -2, -5, -4, -7, -6, -9],
+    );
     assert.deepEqual(
       Array.from(divide(map, Tensor.fromArray([4], [1])).dataSync()),
       [0.25, 0.5, 0.75, 1, 1.25, 1.5, 1.75, 2],
