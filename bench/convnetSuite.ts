@@ -118,7 +118,9 @@ async function measureWorkload(run: BackendRun, workload: Workload): Promise<voi
   await run.recorder.record(workload.id, 'train', run.threads, async (): Promise<Measured | null> => {
     const estimatedSeconds = (TRAIN_TO_FORWARD_COST * forwardMilliseconds) / 1000;
     if (run.trainStepLimitSeconds !== null && estimatedSeconds > run.trainStepLimitSeconds) {
-      const reason = `skipped: one step would take about ${estimatedSeconds.toFixed(0)} s (${TRAIN_TO_FORWARD_COST}x the forward pass), over the ${run.trainStepLimitSeconds} s limit`;
+      const reason =
+        `skipped: one step would take about ${estimatedSeconds.toFixed(0)} s ` +
+        `(${TRAIN_TO_FORWARD_COST}x the forward pass), over the ${run.trainStepLimitSeconds} s limit`;
       run.recorder.fail(reason, workload.id, 'train');
       progress(`${run.recorder.library} ${workload.id} train: ${reason}`);
       return null;

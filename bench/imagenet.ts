@@ -187,7 +187,9 @@ async function startParticipant(
     failures.push({
       library,
       threads,
-      reason: `not found: ${PYTHON} cannot import torch and torchvision (Debian's python3-torch and python3-torchvision; the bench installs nothing)`,
+      reason:
+        `not found: ${PYTHON} cannot import torch and torchvision (Debian's python3-torch and ` +
+        `python3-torchvision; the bench installs nothing)`,
       isUnsupported: false,
     });
     return null;
@@ -295,7 +297,8 @@ async function main(): Promise<void> {
   for (const model of models) {
     otherBusyCoresBeforeModel[model] = await sampleOtherBusyCores();
     log(
-      `\n[${model}] loading in ${participants.length} processes (other processes busy on ${otherBusyCoresBeforeModel[model] ?? '?'} cores)`,
+      `\n[${model}] loading in ${participants.length} processes (other processes busy on ` +
+        `${otherBusyCoresBeforeModel[model] ?? '?'} cores)`,
     );
     const ready: Participant[] = [];
     for (const participant of participants) {
@@ -316,7 +319,8 @@ async function main(): Promise<void> {
         isUnsupported: reply.isUnsupported === true,
       });
       log(
-        `  ${participant.library} ${participant.threads}t: ${reply.isUnsupported === true ? 'n/a' : 'failed'}: ${reply.error}`,
+        `  ${participant.library} ${participant.threads}t: ` +
+          `${reply.isUnsupported === true ? 'n/a' : 'failed'}: ${reply.error}`,
       );
     }
     const isWarm = new Set<string>();
@@ -388,7 +392,8 @@ async function main(): Promise<void> {
         .filter((part) => part !== null)
         .join(', ');
       log(
-        `  round ${round + 1}/${options.rounds} in ${((performance.now() - roundStarted) / 1000).toFixed(0)} s; ConvNet.ts ${topThreads}t: ${convnetLine}`,
+        `  round ${round + 1}/${options.rounds} in ` +
+          `${((performance.now() - roundStarted) / 1000).toFixed(0)} s; ConvNet.ts ${topThreads}t: ${convnetLine}`,
       );
     }
     for (const participant of ready)
@@ -436,14 +441,16 @@ async function main(): Promise<void> {
   log(`\n${formatImagenetTable(figures, ratios, failures, { models, modes: options.modes, peers: PEER_LIBRARIES })}`);
   if (memory.length > 0)
     log(
-      `\nMemory, ${MEMORY_MODEL} at batch ${THROUGHPUT_BATCH} (growth: over the process before the model was loaded):\n${formatMemoryTable(memory)}`,
+      `\nMemory, ${MEMORY_MODEL} at batch ${THROUGHPUT_BATCH} (growth: over the process before the model ` +
+        `was loaded):\n${formatMemoryTable(memory)}`,
     );
   const reported = failures.filter((failure) => !failure.isUnsupported);
   if (reported.length > 0) {
     log('\nNot measured:');
     for (const failure of reported)
       log(
-        `- ${failure.library}${failure.threads === undefined ? '' : ` ${failure.threads}t`} ${[failure.model, failure.mode].filter(Boolean).join(' ')}: ${failure.reason}`,
+        `- ${failure.library}${failure.threads === undefined ? '' : ` ${failure.threads}t`} ` +
+          `${[failure.model, failure.mode].filter(Boolean).join(' ')}: ${failure.reason}`,
       );
   }
   log(`\nmachine: ${formatMachine(machine)}`);

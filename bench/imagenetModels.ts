@@ -82,13 +82,15 @@ export function ensureOnnxFiles(
     for (const model of toExport)
       missing.set(
         model,
-        `skipped: needs python3-torchvision (${PYTHON} cannot import torch and torchvision to export ${model}, and ${onnxFileOf(folder, model)} is not there)`,
+        `skipped: needs python3-torchvision (${PYTHON} cannot import torch and torchvision to export ` +
+          `${model}, and ${onnxFileOf(folder, model)} is not there)`,
       );
     return { files, missing };
   }
   mkdirSync(folder, { recursive: true });
   log(
-    `exporting ${toExport.join(', ')} to ONNX (tools/exportTorchvision.py, once; kept in ${path.relative(process.cwd(), folder) || folder})`,
+    `exporting ${toExport.join(', ')} to ONNX (tools/exportTorchvision.py, once; kept in ` +
+      `${path.relative(process.cwd(), folder) || folder})`,
   );
   const script = path.join(REPOSITORY_ROOT, 'tools', 'exportTorchvision.py');
   const entries = toExport.map((model) => `${model}:${IMAGE_SIZE}`);

@@ -59,7 +59,9 @@ export async function createConvnetRunner(threads: number): Promise<ImagenetRunn
   const convnet: Convnet = await import('convnet-ts');
   const info = await convnet.initWasmBackend({ threads, memoryBytes: CONVNET_MEMORY_BYTES });
   const relaxed = info.features.relaxedSimd ? 'relaxed SIMD on' : 'relaxed SIMD off';
-  const note = `ConvNet.ts wasm backend, build ${info.build}, ${info.threads} thread(s), ${relaxed}; ONNX imported with importOnnx (batch norm folded into the convolutions)`;
+  const note =
+    `ConvNet.ts wasm backend, build ${info.build}, ${info.threads} thread(s), ${relaxed}; ONNX ` +
+    `imported with importOnnx (batch norm folded into the convolutions)`;
   const models = new Map<ImagenetModelId, ConvnetLoaded>();
   return {
     library: 'ConvNet.ts',
@@ -175,7 +177,9 @@ export async function createOnnxruntimeWebRunner(threads: number): Promise<Image
     async load(model, onnxBytes, input) {
       await load(model, onnxBytes, input);
       // initializeWebAssembly writes the thread count it settled on back into env.wasm.numThreads.
-      settledNote = `onnxruntime-web ${ort.env.versions.web ?? '?'}, wasm EP, SIMD on, numThreads ${threads} -> ${ort.env.wasm.numThreads ?? '?'}`;
+      settledNote =
+        `onnxruntime-web ${ort.env.versions.web ?? '?'}, wasm EP, SIMD on, numThreads ` +
+        `${threads} -> ${ort.env.wasm.numThreads ?? '?'}`;
     },
   };
 }

@@ -83,7 +83,9 @@ try {
     };
     console.log(entry);
     console.log(
-      `  import ${figure((sample) => sample.importMs)} (CPU ${figure((sample) => sample.importCpuMs)}); first conv2d ${figure((sample) => sample.firstOpMs)}; second ${figure((sample) => sample.secondOpMs)}; backend ${list[0]!.active}`,
+      `  import ${figure((sample) => sample.importMs)} (CPU ${figure((sample) => sample.importCpuMs)}); ` +
+        `first conv2d ${figure((sample) => sample.firstOpMs)}; second ` +
+        `${figure((sample) => sample.secondOpMs)}; backend ${list[0]!.active}`,
     );
   }
 } finally {

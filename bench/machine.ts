@@ -126,7 +126,10 @@ export function formatMachine(machine: MachineInfo): string {
   return [
     `${machine.cpuModel}, ${machine.cores} cores (${machine.cpuVectorFlags.join(' ') || 'no AVX flags read'})`,
     `Node ${machine.nodeVersion} (V8 ${machine.v8Version}), ${machine.os}`,
-    `wasm SIMD ${yesNo(machine.wasmSimd)}, relaxed SIMD ${machine.wasmRelaxedSimd ? 'yes' : machine.wasmRelaxedSimdWithV8Flag ? 'behind a V8 flag' : 'no'}, threads ${yesNo(machine.wasmThreads)}`,
-    `other processes busy on ${machine.otherBusyCoresAtStart ?? '?'} cores at start (load average ${machine.loadAverageAtStart}), ${machine.date}`,
+    `wasm SIMD ${yesNo(machine.wasmSimd)}, relaxed SIMD ` +
+      `${machine.wasmRelaxedSimd ? 'yes' : machine.wasmRelaxedSimdWithV8Flag ? 'behind a V8 flag' : 'no'}, ` +
+      `threads ${yesNo(machine.wasmThreads)}`,
+    `other processes busy on ${machine.otherBusyCoresAtStart ?? '?'} cores at start (load average ` +
+      `${machine.loadAverageAtStart}), ${machine.date}`,
   ].join('; ');
 }

@@ -79,11 +79,13 @@ model.fit(images, labels, {
 });
 const seconds = (performance.now() - started) / 1000;
 console.log(
-  `W1 training, batch ${BATCH}, ${step} steps in ${seconds.toFixed(0)} s on ${info.build} with ${info.threads} threads${collectGarbage === undefined ? '' : ', garbage collected before each sample'}`,
+  `W1 training, batch ${BATCH}, ${step} steps in ${seconds.toFixed(0)} s on ${info.build} with ` +
+    `${info.threads} threads${collectGarbage === undefined ? '' : ', garbage collected before each sample'}`,
 );
 console.log('step    resident MB  JS heap MB  arena peak MB');
 for (const entry of samples) {
   console.log(
-    `${String(entry.step).padStart(6)}  ${String(entry.residentMegabytes).padStart(11)}  ${String(entry.heapMegabytes).padStart(10)}  ${String(entry.arenaPeakMegabytes).padStart(13)}`,
+    `${String(entry.step).padStart(6)}  ${String(entry.residentMegabytes).padStart(11)}  ` +
+      `${String(entry.heapMegabytes).padStart(10)}  ${String(entry.arenaPeakMegabytes).padStart(13)}`,
   );
 }

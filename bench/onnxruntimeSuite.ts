@@ -82,9 +82,13 @@ export async function runOnnxruntimeWeb(): Promise<SuiteOutput> {
       });
       // initializeWebAssembly writes the thread count it settled on back into env.wasm.numThreads.
       const threads = ort.env.wasm.numThreads ?? 1;
-      let backendNote = `onnxruntime-web ${ort.env.versions.web ?? '?'}, wasm EP, SIMD on, numThreads ${WEB_THREADS} -> ${threads}`;
+      let backendNote =
+        `onnxruntime-web ${ort.env.versions.web ?? '?'}, wasm EP, SIMD on, numThreads ` +
+        `${WEB_THREADS} -> ${threads}`;
       if (threads < WEB_THREADS)
-        backendNote += `; ${WEB_THREADS} threads could not be used: ${warnings.find((line) => line.includes('thread')) ?? 'no reason given'}`;
+        backendNote +=
+          `; ${WEB_THREADS} threads could not be used: ` +
+          `${warnings.find((line) => line.includes('thread')) ?? 'no reason given'}`;
       if (workload === WORKLOADS[0]) progress(backendNote);
       await measureSession(
         recorder,
@@ -121,7 +125,8 @@ export async function runOnnxruntimeNode(): Promise<SuiteOutput> {
           intraOpNumThreads: threads,
           interOpNumThreads: 1,
         });
-        const backendNote = `onnxruntime-node ${ort.env.versions.node ?? '?'}, cpu EP (native MLAS), intraOpNumThreads ${threads}`;
+        const backendNote =
+          `onnxruntime-node ${ort.env.versions.node ?? '?'}, cpu EP (native MLAS), ` + `intraOpNumThreads ${threads}`;
         await measureSession(recorder, ort, session, workload, threads, backendNote);
         await session.release();
       } catch (error) {

@@ -117,7 +117,8 @@ export function formatTable(results: readonly BenchResult[], failures: readonly 
     }
   }
   const legend =
-    'Cells: value, threads (t), ratio = ConvNet.ts speed / peer speed (latency: peer ms / ConvNet.ts ms; above 1 means ConvNet.ts is faster).';
+    'Cells: value, threads (t), ratio = ConvNet.ts speed / peer speed (latency: peer ms / ConvNet.ts ms; ' +
+    'above 1 means ConvNet.ts is faster).';
   return `${pad(rows)}\n${legend}`;
 }
 

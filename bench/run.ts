@@ -34,7 +34,10 @@ const BUSY_CORES_WARNING = 0.25;
 
 function busyNote(busyCores: number | null): string {
   if (busyCores === null || busyCores <= BUSY_CORES_WARNING) return '';
-  return ` NOTE: other processes were busy on ${busyCores} cores just before; its figures will be low, above all with 2 threads.`;
+  return (
+    ` NOTE: other processes were busy on ${busyCores} cores just before; its figures will be low, ` +
+    `above all with 2 threads.`
+  );
 }
 
 function parseArguments(argv: readonly string[]): { only: Set<string> | null; outputFile: string } {
@@ -51,7 +54,8 @@ function parseArguments(argv: readonly string[]): { only: Set<string> | null; ou
       index++;
     } else {
       throw new Error(
-        `bench: unknown argument '${argument}'; use --only <${SUITES.map((suite) => suite.id).join(',')}> or --out <file>`,
+        `bench: unknown argument '${argument}'; use --only <${SUITES.map((suite) => suite.id).join(',')}> ` +
+          `or --out <file>`,
       );
     }
   }

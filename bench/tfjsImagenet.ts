@@ -135,7 +135,10 @@ export async function createTfjsWasmRunner(threads: number): Promise<ImagenetRun
   restoreCpus();
   if (!isReady) throw new Error('the TF.js wasm backend did not initialise');
   const actualThreads = tfWasm.getThreadsCount();
-  const note = `tfjs-backend-wasm ${tfWasm.version_wasm}, setThreadsCount(${threads}) -> ${actualThreads}${useWorkerShim ? ' through the Node worker shim (bench/tfjsWasmThreads.ts)' : ''}; layers-API network, random weights, batch norm folded`;
+  const note =
+    `tfjs-backend-wasm ${tfWasm.version_wasm}, setThreadsCount(${threads}) -> ` +
+    `${actualThreads}${useWorkerShim ? ' through the Node worker shim (bench/tfjsWasmThreads.ts)' : ''}; ` +
+    `layers-API network, random weights, batch norm folded`;
   const models = new Map<ImagenetModelId, TfjsLoaded>();
   return {
     library: 'TF.js wasm',

@@ -156,7 +156,9 @@ export async function runTfjsWasm(useWorkerShim: boolean): Promise<SuiteOutput> 
   const hasSimd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const hasThreadedBuild = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
   const build = hasThreadedBuild ? 'threaded-simd' : hasSimd ? 'simd' : 'plain';
-  let backendNote = `tfjs-backend-wasm ${tfWasm.version_wasm}, ${build} build, SIMD ${hasSimd ? 'on' : 'off'}, setThreadsCount(${threads}) -> ${actualThreads} thread(s)`;
+  let backendNote =
+    `tfjs-backend-wasm ${tfWasm.version_wasm}, ${build} build, SIMD ` +
+    `${hasSimd ? 'on' : 'off'}, setThreadsCount(${threads}) -> ${actualThreads} thread(s)`;
   if (useWorkerShim) backendNote += ', threads through the Node worker shim (bench/tfjsWasmThreads.ts)';
   if (actualThreads < threads) {
     const why = hasThreadedBuild

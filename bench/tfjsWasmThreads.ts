@@ -12,7 +12,8 @@ import path from 'node:path';
 const MAIN_SCRIPT_MARK = 'var WasmBackendModuleThreadedSimd';
 /** The factory's source refers to modules by the names rollup gave them in tf-backend-wasm.node.js. */
 const BUNDLE_ALIASES =
-  'var require$$0 = require("fs"), require$$1 = require("path"), require$$3 = require("perf_hooks"), require$$4 = require("os"), commonjsGlobal = globalThis;\n';
+  'var require$$0 = require("fs"), require$$1 = require("path"), require$$3 = require("perf_hooks"), ' +
+  'require$$4 = require("os"), commonjsGlobal = globalThis;\n';
 
 /**
  * Writes TF.js's worker and main-script blobs to temporary files and gives Node's Worker their paths,
@@ -44,7 +45,8 @@ export function enableNodeWorkerThreads(threads: number): () => void {
     const text = blobTexts.get(blob);
     if (text === undefined) return originalCreateObjectUrl(blob);
     // Inside the worker, the main script arrives as a Blob again: point its own createObjectURL at the file.
-    const workerPrelude = `URL.createObjectURL = () => ${JSON.stringify(mainScriptFile)}; URL.revokeObjectURL = () => {};\n`;
+    const workerPrelude =
+      `URL.createObjectURL = () => ${JSON.stringify(mainScriptFile)}; ` + `URL.revokeObjectURL = () => {};\n`;
     writeFileSync(workerFile, workerPrelude + text);
     return workerFile;
   };

@@ -28,7 +28,9 @@ export async function runTorch(): Promise<SuiteOutput> {
     }
   }
   if (found === undefined) {
-    const reason = `not found: none of ${INTERPRETERS.join(', ')} can import torch (Debian python3-torch is not installed; the bench does not install it)`;
+    const reason =
+      `not found: none of ${INTERPRETERS.join(', ')} can import torch (Debian python3-torch is ` +
+      `not installed; the bench does not install it)`;
     recorder.fail(reason);
     progress(`PyTorch was not found (${INTERPRETERS.join(', ')}: "import torch" failed); skipped`);
     return recorder.output;
@@ -58,7 +60,8 @@ export async function runTorch(): Promise<SuiteOutput> {
   for (const result of parsed.results) {
     recorder.output.results.push({ ...result, library: LIBRARY });
     progress(
-      `${LIBRARY} ${result.workload} ${result.mode} (${result.threads} threads): ${result.value.toFixed(2)} ${result.unit}`,
+      `${LIBRARY} ${result.workload} ${result.mode} (${result.threads} threads): ${result.value.toFixed(2)} ` +
+        `${result.unit}`,
     );
   }
   return recorder.output;

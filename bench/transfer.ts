@@ -71,7 +71,8 @@ console.log(formatMachine(await describeMachine()));
 epochSpeed('cached', data);
 // After a first fit: the WebAssembly backend starts on first use.
 console.log(
-  `transfer bench: cifarCnn backbone, ${IMAGES} images 32x32x3, batch ${BATCH}, ${ROUNDS} rounds; backend ${backendInfo().active}`,
+  `transfer bench: cifarCnn backbone, ${IMAGES} images 32x32x3, batch ${BATCH}, ${ROUNDS} rounds; backend ` +
+    `${backendInfo().active}`,
 );
 const results = new Map<Mode, { epochImagesPerSecond: number; fitSeconds: number }[]>(MODES.map((mode) => [mode, []]));
 for (let round = 0; round < ROUNDS; round++) {
@@ -90,9 +91,11 @@ const epochMedian = (mode: Mode) => median(results.get(mode)!.map((result) => re
 for (const mode of MODES) {
   const fit = median(results.get(mode)!.map((result) => result.fitSeconds));
   console.log(
-    `${LABELS[mode]}: epoch ${epochMedian(mode).toFixed(0).padStart(6)} img/s; one-epoch fit ${fit.toFixed(2)} s (medians)`,
+    `${LABELS[mode]}: epoch ${epochMedian(mode).toFixed(0).padStart(6)} img/s; one-epoch fit ` +
+      `${fit.toFixed(2)} s (medians)`,
   );
 }
 console.log(
-  `epoch ratio, cached / full: ${(epochMedian('cached') / epochMedian('full')).toFixed(1)}x; cached / frozen without cache: ${(epochMedian('cached') / epochMedian('frozen')).toFixed(1)}x`,
+  `epoch ratio, cached / full: ${(epochMedian('cached') / epochMedian('full')).toFixed(1)}x; cached / ` +
+    `frozen without cache: ${(epochMedian('cached') / epochMedian('frozen')).toFixed(1)}x`,
 );

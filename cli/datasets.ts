@@ -128,7 +128,8 @@ export function loadNamedDataset(
   if (kind === 'mnist-sample' || kind === 'folder') {
     if (dataDirectory !== undefined)
       throw new UsageError(
-        `--data-dir is not used with --dataset ${value} (${kind === 'folder' ? 'the folder is the data' : 'the sample ships with convnet-ts'})`,
+        `--data-dir is not used with --dataset ${value} ` +
+          `(${kind === 'folder' ? 'the folder is the data' : 'the sample ships with convnet-ts'})`,
       );
     if (kind === 'mnist-sample') return { name, ...loadMnistSample() };
     return { name, ...readImageFolder(value, options, options.folder ?? {}) };
@@ -138,7 +139,8 @@ export function loadNamedDataset(
       kind,
       dataDirectory,
       findDownloadedDataset('mnist', cacheDirectory),
-      'a folder with train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz',
+      'a folder with train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and ' +
+        't10k-labels-idx1-ubyte.gz',
     );
     return { name, ...loadMnist(directory) };
   }
@@ -147,7 +149,8 @@ export function loadNamedDataset(
       kind,
       dataDirectory,
       findFashionMnist(cacheDirectory),
-      'a folder with the four Fashion-MNIST IDX files (`apt-get install dataset-fashion-mnist` puts them in /usr/share/datasets/fashion-mnist)',
+      'a folder with the four Fashion-MNIST IDX files (`apt-get install dataset-fashion-mnist` puts them in ' +
+        '/usr/share/datasets/fashion-mnist)',
     );
     return { name, ...loadMnist(directory, FASHION_MNIST_CLASS_NAMES) };
   }
@@ -155,7 +158,8 @@ export function loadNamedDataset(
     kind,
     dataDirectory,
     findDownloadedDataset('cifar10', cacheDirectory),
-    'the binary batches (data_batch_1.bin ... test_batch.bin, or cifar-10-binary.tar.gz) or an extracted JPEG image folder (train/ and test/ class folders)',
+    'the binary batches (data_batch_1.bin ... test_batch.bin, or cifar-10-binary.tar.gz) or an extracted ' +
+      'JPEG image folder (train/ and test/ class folders)',
   );
   if (isDirectory(directory) && isImageFolderLayout(directory)) {
     return {

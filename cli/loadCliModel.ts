@@ -97,7 +97,8 @@ export function loadAnyModel(argument: string): LoadedCliModel {
   // A bare name that names nothing: perhaps a bundled model was meant.
   if (!existsSync(path) && !/[\\/]/.test(path)) {
     throw new UsageError(
-      `${path}: is not a model directory, nor a bundled model (the bundled models are ${BUNDLED_MODEL_NAMES.join(', ')})`,
+      `${path}: is not a model directory, nor a bundled model (the bundled models are ` +
+        `${BUNDLED_MODEL_NAMES.join(', ')})`,
     );
   }
   let loaded: ReturnType<typeof loadModel>;
@@ -145,7 +146,8 @@ export function applyOverrides(model: Model, path: string, overrides: ModelOverr
     const preprocessing = preprocessingPreset(overrides.preprocess);
     if (preprocessing !== undefined && preprocessing.mean.length !== input.shape[2]) {
       throw new UsageError(
-        `--preprocess ${overrides.preprocess} is for 3-channel (RGB) inputs, but model ${path} takes ${input.shape[2]} channels (${input.colorModel})`,
+        `--preprocess ${overrides.preprocess} is for 3-channel (RGB) inputs, but model ${path} takes ` +
+          `${input.shape[2]} channels (${input.colorModel})`,
       );
     }
     model.setPreprocessing(preprocessing);

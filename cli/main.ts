@@ -60,12 +60,14 @@ function positiveNumber(value: string): number {
 function preprocessOption(): Option {
   return new Option(
     '--preprocess <name>',
-    "how images become the input (default: the model's own): imagenet (torchvision: shorter side to 256, center crop 224, scaled to the input; mean/std), inception (same crop, values -1..1), none (stretched, 0..1)",
+    "how images become the input (default: the model's own): imagenet (torchvision: shorter side to 256, " +
+      'center crop 224, scaled to the input; mean/std), inception (same crop, values -1..1), none (stretched, 0..1)',
   ).choices(PREPROCESS_CHOICES);
 }
 
 const labelsHelp =
-  "class names: a text file with one name per line, or imagenet for the 1,000 ImageNet names that ship with ConvNet.ts (default: the model's own)";
+  'class names: a text file with one name per line, or imagenet for the 1,000 ImageNet names that ship with ' +
+  "ConvNet.ts (default: the model's own)";
 
 /** --backend and --threads, taken by every command that computes (read by selectBackend). */
 function backendOption(): Option {
@@ -96,11 +98,13 @@ function buildProgram(): Command {
   program
     .command('train')
     .description(
-      "train a CNN on a dataset (the recipe measured for it, one chosen from an image folder's pictures, or with --from a trained network taught its classes), evaluate it on the test split and save it",
+      "train a CNN on a dataset (the recipe measured for it, one chosen from an image folder's pictures, or " +
+        'with --from a trained network taught its classes), evaluate it on the test split and save it',
     )
     .option(
       '--dataset <name|dir>',
-      'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder (class sub-folders, optionally under train/ and test/)',
+      'mnist-sample, mnist, fashion-mnist, cifar10, or an image folder (class sub-folders, optionally under ' +
+        'train/ and test/)',
       parseDatasetArgument,
       'mnist-sample',
     )
@@ -110,7 +114,8 @@ function buildProgram(): Command {
     )
     .option(
       '--cache-dir <dir>',
-      'where `convnet download` put datasets (default: $CONVNET_CACHE_DIR or ~/.cache/convnet-ts); decoded image folders are cached there too',
+      'where `convnet download` put datasets (default: $CONVNET_CACHE_DIR or ~/.cache/convnet-ts); decoded ' +
+        'image folders are cached there too',
     )
     .addOption(
       new Option('--model <preset>', "the network (default: the dataset's, see docs/cli.md)").choices(
@@ -137,11 +142,14 @@ function buildProgram(): Command {
     )
     .option(
       '--from <model>',
-      `transfer learning: teach a trained network (a model folder, a .onnx file, a TF.js model or a bundled model: ${BUNDLED_MODEL_NAMES.join(', ')}) the image folder's classes: a new head first, then a short fine-tune of the top`,
+      `transfer learning: teach a trained network (a model folder, a .onnx file, a TF.js model or a bundled ` +
+        `model: ${BUNDLED_MODEL_NAMES.join(', ')}) the image folder's classes: a new head first, then a ` +
+        `short fine-tune of the top`,
     )
     .option(
       '--freeze <layer|backbone>',
-      'with --from: the last layer kept frozen in the fine-tune, or backbone for no fine-tune (default: the top two weighted layers are fine-tuned)',
+      'with --from: the last layer kept frozen in the fine-tune, or backbone for no fine-tune (default: the ' +
+        'top two weighted layers are fine-tuned)',
     )
     .option(
       '--head <layer>',
@@ -174,7 +182,8 @@ function buildProgram(): Command {
     .option('--labels <file|imagenet>', labelsHelp)
     .option(
       '--input <x.npy>',
-      "a batch [n, ...input shape] in the model's layout (NHWC; float32/float64, or uint8 divided by 255) instead of images",
+      "a batch [n, ...input shape] in the model's layout (NHWC; float32/float64, or uint8 divided by 255) " +
+        'instead of images',
     )
     .option('--output <y.npy>', 'with --input: where to write the probabilities [n, classes] (float32)')
     .option('--json', 'print one JSON object with every prediction on the last line of stdout', false)
@@ -267,11 +276,13 @@ function buildProgram(): Command {
   program
     .command('inspect')
     .description(
-      'list a model as imported: each ONNX node (or TF.js layer), what it became and its output shape; or every operator that cannot be imported',
+      'list a model as imported: each ONNX node (or TF.js layer), what it became and its output shape; or ' +
+        'every operator that cannot be imported',
     )
     .argument(
       '<model>',
-      `a .onnx file, a TF.js model.json (or its folder), a model folder, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')})`,
+      `a .onnx file, a TF.js model.json (or its folder), a model folder, or a bundled model ` +
+        `(${BUNDLED_MODEL_NAMES.join(', ')})`,
     )
     .option('--json', 'print one JSON object on the last line of stdout', false)
     .action((model: string, options) => {
@@ -281,7 +292,8 @@ function buildProgram(): Command {
   program
     .command('download')
     .description(
-      'download the official files of a dataset into the cache folder, verifying their SHA-256 (interrupted downloads resume)',
+      'download the official files of a dataset into the cache folder, verifying their SHA-256 (interrupted ' +
+        'downloads resume)',
     )
     .addArgument(new Argument('<name>', 'dataset').choices(DOWNLOADABLE_DATASETS))
     .option(
@@ -301,14 +313,16 @@ function buildProgram(): Command {
     .description('print the layers, output shapes, parameters and multiply-adds of a model')
     .option(
       '--model <dir|name>',
-      `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model (${BUNDLED_MODEL_NAMES.join(', ')}) (default: the default CNN)`,
+      `a model folder saved by \`convnet train\`, a .onnx file, or a bundled model ` +
+        `(${BUNDLED_MODEL_NAMES.join(', ')}) (default: the default CNN)`,
     )
     .action((options) => summary(options));
 
   program
     .command('serve')
     .description(
-      'serve the visual explorer (convolution, activations, pooling, color models, live training, drawing) in a web browser',
+      'serve the visual explorer (convolution, activations, pooling, color models, live training, drawing) ' +
+        'in a web browser',
     )
     .option('--port <n>', 'port to listen on (0: any free one)', portNumber, 8080)
     .option('--host <address>', 'address to listen on; the default serves this machine only', '127.0.0.1')

@@ -19,7 +19,9 @@ export function progressReporter(stream: NodeJS.WriteStream): TrainingCallbacks 
       bar = new cliProgress.SingleBar(
         {
           stream,
-          format: `epoch ${epoch}/${totalEpochs} [{bar}] {percentage}% | loss {loss} | acc {accuracy} | {speed} img/s | ETA {remaining}`,
+          format:
+            `epoch ${epoch}/${totalEpochs} [{bar}] {percentage}% | loss {loss} | acc {accuracy} | ` +
+            `{speed} img/s | ETA {remaining}`,
           barCompleteChar: '=',
           barIncompleteChar: ' ',
           hideCursor: true,
@@ -47,7 +49,8 @@ export function progressReporter(stream: NodeJS.WriteStream): TrainingCallbacks 
           ? ''
           : ` | val loss ${logs.valLoss!.toFixed(4)} | val acc ${formatPercent(logs.valAccuracy)}`;
       stream.write(
-        `epoch ${logs.epoch}/${totalEpochs}: loss ${logs.loss.toFixed(4)} | acc ${formatPercent(logs.accuracy)}${validation} | ` +
+        `epoch ${logs.epoch}/${totalEpochs}: loss ${logs.loss.toFixed(4)} | acc ` +
+          `${formatPercent(logs.accuracy)}${validation} | ` +
           `${logs.imagesPerSecond.toFixed(0)} img/s | ${formatDuration(logs.seconds)}\n`,
       );
     },

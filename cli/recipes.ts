@@ -126,7 +126,8 @@ export function chooseFolderRecipe(facts: PictureFacts): ChosenRecipe {
     optimizer = 'sgd';
     labelSmoothing = 0.1;
     reasons.push(
-      `${facts.count} color pictures: the residual network with SGD's one-cycle and label smoothing 0.1 (the cifar10 recipe)`,
+      `${facts.count} color pictures: the residual network with SGD's one-cycle and label smoothing 0.1 ` +
+        `(the cifar10 recipe)`,
     );
   } else {
     model = isColor ? 'cifar-cnn' : 'mnist-cnn';
@@ -150,11 +151,13 @@ export function chooseFolderRecipe(facts: PictureFacts): ChosenRecipe {
   const batches = Math.ceil(facts.count / batchSize);
   const epochs = Math.min(MAX_EPOCHS, Math.max(MIN_EPOCHS, Math.round(TARGET_STEPS / batches)));
   reasons.push(
-    `${epochs} epochs of ${batches} batches of ${batchSize} (about ${TARGET_STEPS} steps, between ${MIN_EPOCHS} and ${MAX_EPOCHS} epochs)`,
+    `${epochs} epochs of ${batches} batches of ${batchSize} (about ${TARGET_STEPS} steps, between ` +
+      `${MIN_EPOCHS} and ${MAX_EPOCHS} epochs)`,
   );
   if (facts.classes > 1 && facts.count < facts.classes * FEW_PER_CLASS)
     reasons.push(
-      `NOTE: ${facts.count} pictures for ${facts.classes} classes is few; --from MODEL (transfer learning) starts from a trained network's features instead`,
+      `NOTE: ${facts.count} pictures for ${facts.classes} classes is few; --from MODEL (transfer learning) ` +
+        `starts from a trained network's features instead`,
     );
   return {
     recipe: {
@@ -204,7 +207,8 @@ export function chooseTransferRecipe(facts: PictureFacts): { transfer: TransferR
   const reasons = [
     `${facts.count} pictures of ${facts.classes} classes, batch ${batchSize}`,
     `head: ${headEpochs} epochs on the frozen network's features, computed once (about 300 steps, Adam 0.001)`,
-    `fine-tune: ${fineTuneEpochs} epochs of the top at a tenth of the rate${fineTuneAugment === 'none' ? '' : `, augmentation ${fineTuneAugment}`}`,
+    `fine-tune: ${fineTuneEpochs} epochs of the top at a tenth of the ` +
+      `rate${fineTuneAugment === 'none' ? '' : `, augmentation ${fineTuneAugment}`}`,
   ];
   return {
     transfer: { headEpochs, fineTuneEpochs, batchSize, learningRate: 0.001, fineTuneAugment },

@@ -101,5 +101,8 @@ export function runCliBounded(args: readonly string[], limits: BoundedRunLimits)
 /** A one-line summary of a run for assertion messages. */
 export function describeRun(result: BoundedRunResult): string {
   const peak = (result.peakRssBytes / 2 ** 20).toFixed(0);
-  return `status ${result.status}, signal ${result.signal}, killed for ${result.killedFor ?? 'nothing'}, peak ${peak} MiB, ${result.elapsedMs.toFixed(0)} ms; stderr: ${result.stderr.slice(0, 600)}`;
+  return (
+    `status ${result.status}, signal ${result.signal}, killed for ${result.killedFor ?? 'nothing'}, ` +
+    `peak ${peak} MiB, ${result.elapsedMs.toFixed(0)} ms; stderr: ${result.stderr.slice(0, 600)}`
+  );
 }

@@ -173,7 +173,8 @@ const sampleLines = samples.map(
 );
 console.log(
   [
-    `    // The record of BUNDLED_MODELS' entry '${name}' in src/io/bundledModels.ts (the tests check it against the folder):`,
+    `    // The record of BUNDLED_MODELS' entry '${name}' in src/io/bundledModels.ts (the tests check it ` +
+      `against the folder):`,
     `    parameters: ${literal(bundled.model.summaryData().totalParameters)},`,
     `    weightsBytes: ${literal(statSync(join(folder, 'weights.safetensors')).size)},`,
     '    training: {',
@@ -185,5 +186,6 @@ console.log(
   ].join('\n'),
 );
 console.error(
-  `bundleModel: ${samples.filter(({ label }, index) => predicted[index] === label).length} of ${samples.length} samples right`,
+  `bundleModel: ${samples.filter(({ label }, index) => predicted[index] === label).length} of ` +
+    `${samples.length} samples right`,
 );

@@ -81,5 +81,6 @@ if (misplaced.length > 0)
   );
 const bundled = Object.keys(result.metafile.inputs).length;
 console.log(
-  `bundleNode: ${bundled} modules into ${outputs.filter((output) => output.endsWith('.js')).length} files in ${OUT_DIRECTORY}/`,
+  `bundleNode: ${bundled} modules into ${outputs.filter((output) => output.endsWith('.js')).length} files ` +
+    `in ${OUT_DIRECTORY}/`,
 );

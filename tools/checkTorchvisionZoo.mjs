@@ -184,6 +184,7 @@ for (const [name, size] of models) {
 const failed = results.filter((result) => !result.pass);
 const worst = Math.max(...results.filter((result) => result.error !== undefined).map((result) => result.error));
 console.log(
-  `${results.length - failed.length} of ${results.length} match; worst ${worst.toExponential(2)} of the range${failed.length > 0 ? `; failed: ${failed.map((result) => `${result.name}@${result.opset}`).join(', ')}` : ''}`,
+  `${results.length - failed.length} of ${results.length} match; worst ${worst.toExponential(2)} of the ` +
+    `range${failed.length > 0 ? `; failed: ${failed.map((result) => `${result.name}@${result.opset}`).join(', ')}` : ''}`,
 );
 process.exitCode = failed.length === 0 ? 0 : 1;

@@ -85,7 +85,8 @@ function convnet(args: readonly string[], commands: string[], log?: (line: strin
   });
   if (result.status !== 0)
     throw new Error(
-      `transferExperiment: ${printed} failed (${String(result.status)}): ${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      `transferExperiment: ${printed} failed (${String(result.status)}): ` +
+        `${result.stderr.trim().split('\n').slice(-3).join(' | ')}`,
     );
   const lines = result.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
@@ -172,7 +173,8 @@ function main(args: readonly string[]): void {
   const work = option('work');
   if (data === undefined || work === undefined)
     throw new Error(
-      'usage: node dist/tools/transferExperiment.js --data <CIFAR-10 JPEG folder> --work <scratch folder> [--shots 50] [--model resnet] [--source-epochs N] [--target-epochs N] [--seed 1]',
+      'usage: node dist/tools/transferExperiment.js --data <CIFAR-10 JPEG folder> --work <scratch folder> ' +
+        '[--shots 50] [--model resnet] [--source-epochs N] [--target-epochs N] [--seed 1]',
     );
   const number = (name: string): number | undefined => (option(name) === undefined ? undefined : Number(option(name)));
   const result = transferExperiment({
@@ -190,7 +192,8 @@ function main(args: readonly string[]): void {
   const percent = (value: number) => `${(100 * value).toFixed(2)}%`;
   console.log(`source network on ${CIFAR10_ANIMALS.length} animal classes: ${percent(result.sourceAccuracy)}`);
   console.log(
-    `${result.targetTrainPictures} vehicle pictures, scored on ${result.targetTestPictures}: transfer ${percent(result.transferAccuracy)}, from nothing ${percent(result.scratchAccuracy)}`,
+    `${result.targetTrainPictures} vehicle pictures, scored on ${result.targetTestPictures}: transfer ` +
+      `${percent(result.transferAccuracy)}, from nothing ${percent(result.scratchAccuracy)}`,
   );
 }
 

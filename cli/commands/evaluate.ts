@@ -22,7 +22,8 @@ export function evaluate(options: EvaluateOptions): void {
   const exampleShape = [test.height, test.width, test.channels];
   if (!shapesEqual(exampleShape, model.inputShape)) {
     throw new UsageError(
-      `model ${options.model} takes ${formatShape(model.inputShape)} examples but ${name} has ${formatShape(exampleShape)} images`,
+      `model ${options.model} takes ${formatShape(model.inputShape)} examples but ${name} has ` +
+        `${formatShape(exampleShape)} images`,
     );
   }
   if (test.classNames.length !== model.classes) {
@@ -52,17 +53,21 @@ export function evaluate(options: EvaluateOptions): void {
   // Class names come from the model file or the image folder's names: escaped, each on its one line.
   const printedNames = classNames.map(terminalText);
   out.write(
-    `${terminalText(name)} test split: ${report.examples} images, accuracy ${formatPercent(report.accuracy)}, loss ${loss.toFixed(4)} (${seconds.toFixed(1)} s)\n\n`,
+    `${terminalText(name)} test split: ${report.examples} images, accuracy ` +
+      `${formatPercent(report.accuracy)}, loss ${loss.toFixed(4)} (${seconds.toFixed(1)} s)\n\n`,
   );
   const nameWidth = Math.max(5, ...printedNames.map((className) => className.length));
   out.write(`${'class'.padEnd(nameWidth)}  precision  recall     F1  support\n`);
   for (const [index, entry] of report.classes.entries()) {
     out.write(
-      `${printedNames[index]!.padEnd(nameWidth)}  ${formatPercent(entry.precision).padStart(9)}  ${formatPercent(entry.recall).padStart(7)}  ${entry.f1.toFixed(3).padStart(5)}  ${String(entry.support).padStart(7)}\n`,
+      `${printedNames[index]!.padEnd(nameWidth)}  ${formatPercent(entry.precision).padStart(9)}  ` +
+        `${formatPercent(entry.recall).padStart(7)}  ${entry.f1.toFixed(3).padStart(5)}  ` +
+        `${String(entry.support).padStart(7)}\n`,
     );
   }
   out.write(
-    `${'macro'.padEnd(nameWidth)}  ${formatPercent(report.macro.precision).padStart(9)}  ${formatPercent(report.macro.recall).padStart(7)}  ${report.macro.f1.toFixed(3).padStart(5)}\n\n`,
+    `${'macro'.padEnd(nameWidth)}  ${formatPercent(report.macro.precision).padStart(9)}  ` +
+      `${formatPercent(report.macro.recall).padStart(7)}  ${report.macro.f1.toFixed(3).padStart(5)}\n\n`,
   );
   // Rows: the actual class; columns: the predicted one (column headers are class indices, as names can be long).
   const cellWidth = Math.max(4, String(Math.max(...report.confusion.flat())).length + 1);

@@ -32,6 +32,7 @@ export function exportModel(options: ExportOptions): void {
       ? `[batch, ${channels}, ${height}, ${width}] (NCHW)`
       : `[batch, ${model.inputShape[0]}]`;
   process.stdout.write(
-    `Wrote ${terminalText(out)} (ONNX opset ${ONNX_OPSET}, ${bytes.length} bytes): input 'input' ${input}, output 'output' [batch, ${model.classes}]\n`,
+    `Wrote ${terminalText(out)} (ONNX opset ${ONNX_OPSET}, ${bytes.length} bytes): input 'input' ${input}, ` +
+      `output 'output' [batch, ${model.classes}]\n`,
   );
 }

@@ -24,7 +24,8 @@ export function importModel(path: string, options: ImportOptions): void {
   const isOnnx = path.toLowerCase().endsWith('.onnx');
   if (!isOnnx && tfjsModelJsonOf(path) === null)
     throw new UsageError(
-      `${path} is neither a .onnx file nor a TF.js Layers model (model.json or its folder); a native model folder needs no import`,
+      `${path} is neither a .onnx file nor a TF.js Layers model (model.json or its folder); a native model ` +
+        `folder needs no import`,
     );
   // Before the model is read: --out must be a folder (or nothing yet) that takes new files, and not the model.
   prepareOutput(options.out, { inputs: inputFiles(path), flag: '--out' });
@@ -52,7 +53,8 @@ export function importModel(path: string, options: ImportOptions): void {
       ? 'no preprocessing (images stretched, 0..1; give --preprocess)'
       : `preprocessing ${describePreprocessing(model.preprocessing)}`;
   process.stdout.write(
-    `Imported ${terminalText(path)} to ${terminalText(options.out)}: ${model.layers.length} layers, input [${model.inputShape.join(', ')}] (NHWC), ${model.classes} classes; ${names}; ${preprocessing}\n`,
+    `Imported ${terminalText(path)} to ${terminalText(options.out)}: ${model.layers.length} layers, input ` +
+      `[${model.inputShape.join(', ')}] (NHWC), ${model.classes} classes; ${names}; ${preprocessing}\n`,
   );
 }
 
@@ -62,5 +64,8 @@ export function describePreprocessing(
 ): string {
   const resize =
     preprocessing.resize === 'crop' ? `shorter side resized, center crop ${preprocessing.cropFraction}` : 'stretched';
-  return `${resize}, 0..${preprocessing.scale}, ${preprocessing.channelOrder ?? 'rgb'}, mean [${preprocessing.mean.join(', ')}], std [${preprocessing.std.join(', ')}]`;
+  return (
+    `${resize}, 0..${preprocessing.scale}, ${preprocessing.channelOrder ?? 'rgb'}, mean ` +
+    `[${preprocessing.mean.join(', ')}], std [${preprocessing.std.join(', ')}]`
+  );
 }

@@ -68,7 +68,8 @@ function table(header: Row, rows: readonly Row[]): string {
   return [header, ...rows]
     .map(
       (row) =>
-        `${terminalText(row.source).padEnd(sourceWidth)}  ${terminalText(row.became).padEnd(becameWidth)}  ${row.shape}`,
+        `${terminalText(row.source).padEnd(sourceWidth)}  ` +
+        `${terminalText(row.became).padEnd(becameWidth)}  ${row.shape}`,
     )
     .join('\n');
 }
@@ -87,7 +88,10 @@ function carried(model: Model): string {
     model.preprocessing === undefined
       ? 'none (images stretched to the input, values 0..1)'
       : describePreprocessing(model.preprocessing);
-  return `Input [${model.inputShape.join(', ')}] (NHWC), output ${model.output}, ${model.classes} classes (${shown})\nPreprocessing: ${preprocessing}\n`;
+  return (
+    `Input [${model.inputShape.join(', ')}] (NHWC), output ${model.output}, ${model.classes} classes ` +
+    `(${shown})\nPreprocessing: ${preprocessing}\n`
+  );
 }
 
 function unsupportedText(operators: readonly UnsupportedOnnxOperator[]): string {
@@ -110,7 +114,8 @@ export function inspect(path: string, options: InspectOptions): number {
       if (!(error instanceof UnsupportedOperatorsError)) throw error;
       const count = error.operators.length;
       process.stderr.write(
-        `convnet: error: ${terminalText(path)} cannot be imported: ${count} unsupported operator${count === 1 ? '' : 's'}\n`,
+        `convnet: error: ${terminalText(path)} cannot be imported: ${count} unsupported ` +
+          `operator${count === 1 ? '' : 's'}\n`,
       );
       process.stdout.write(
         options.json
@@ -126,7 +131,9 @@ export function inspect(path: string, options: InspectOptions): number {
       );
       return 0;
     }
-    const header = `ONNX model ${terminalText(path)}: input ${inputLayout} [${onnxInputShape.join(', ')}], ${nodes.length} nodes, ${model.layers.length} layers\n`;
+    const header =
+      `ONNX model ${terminalText(path)}: input ${inputLayout} [${onnxInputShape.join(', ')}], ` +
+      `${nodes.length} nodes, ${model.layers.length} layers\n`;
     process.stdout.write(
       `${header}${table({ source: 'node', became: 'became', shape: 'output (NHWC, no batch)' }, nodes.map(onnxRow))}\n${carried(model)}`,
     );

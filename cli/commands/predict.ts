@@ -89,7 +89,9 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
       if (!scores.every(Number.isFinite)) {
         fail(
           file,
-          `${file}: the model's probabilities are not finite (${scores.find((score) => !Number.isFinite(score))}); its weights or this picture hold NaN or infinite values`,
+          `${file}: the model's probabilities are not finite ` +
+            `(${scores.find((score) => !Number.isFinite(score))}); its weights or this picture hold NaN or ` +
+            `infinite values`,
         );
         return;
       }
@@ -104,7 +106,8 @@ export function predict(paths: readonly string[], options: PredictOptions): numb
         const resized = prediction.resizedFrom === undefined ? '' : ` (resized from ${prediction.resizedFrom})`;
         // Names from files, escaped: a class name or file name cannot forge output lines.
         process.stdout.write(
-          `${terminalText(file)}: ${ranked.map((entry) => `${terminalText(entry.name)} ${(entry.probability * 100).toFixed(1)}%`).join(', ')}${resized}\n`,
+          `${terminalText(file)}: ` +
+            `${ranked.map((entry) => `${terminalText(entry.name)} ` + `${(entry.probability * 100).toFixed(1)}%`).join(', ')}${resized}\n`,
         );
       }
     });
@@ -161,7 +164,8 @@ export function predictTensor(options: PredictTensorOptions): void {
       rows === 0
     ) {
       throw new UsageError(
-        `${options.input} has shape (${header.shape.join(', ')}) but model ${options.model} takes [n, ${perExample.join(', ')}]${layout}`,
+        `${options.input} has shape (${header.shape.join(', ')}) but model ${options.model} takes [n, ` +
+          `${perExample.join(', ')}]${layout}`,
       );
     }
     const outputShape = [rows, ...model.outputShape];
@@ -192,8 +196,10 @@ export function predictTensor(options: PredictTensorOptions): void {
             ? "the input rows are finite, so the model's weights"
             : `${nonFinite.inputRows} of those rows hold NaN or infinite inputs; the input or the model's weights`;
         throw new ValueError(
-          `model ${options.model} gave probabilities that are not finite (NaN or infinite) for ${nonFinite.rows} of ${rows} rows of ${options.input}` +
-            ` (the first: row ${nonFinite.first}); ${inputs} hold NaN or infinite values. Nothing was written to ${options.output}`,
+          `model ${options.model} gave probabilities that are not finite (NaN or infinite) for ` +
+            `${nonFinite.rows} of ${rows} rows of ${options.input}` +
+            ` (the first: row ${nonFinite.first}); ${inputs} hold NaN or infinite values. Nothing was ` +
+            `written to ${options.output}`,
         );
       }
     });

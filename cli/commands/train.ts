@@ -208,7 +208,8 @@ function restoreOptimizer(optimizer: Optimizer, optimizerName: string, model: Mo
   if (checkpoint.optimizerClassName !== expected) {
     throw new FileFormatError(
       checkpoint.stateFile,
-      `field 'optimizer.className' is ${checkpoint.optimizerClassName} but the saved settings' optimizer ${optimizerName} is ${expected}`,
+      `field 'optimizer.className' is ${checkpoint.optimizerClassName} but the saved settings' optimizer ` +
+        `${optimizerName} is ${expected}`,
     );
   }
   if (checkpoint.optimizer === optimizer) return;
@@ -286,11 +287,13 @@ export function train(options: TrainOptions): void {
   if (checkpoint !== null && checkpoint.fit.order.length !== trainSet.count) {
     throw new FileFormatError(
       checkpoint.stateFile,
-      `field 'fit.order' orders ${checkpoint.fit.order.length} examples but ${data.name} has ${trainSet.count} training examples`,
+      `field 'fit.order' orders ${checkpoint.fit.order.length} examples but ${data.name} has ` +
+        `${trainSet.count} training examples`,
     );
   }
   log.write(
-    `Dataset ${terminalText(data.name)}: ${trainSet.count} training and ${testSet.count} test images of ${trainSet.height}x${trainSet.width}x${trainSet.channels}\n`,
+    `Dataset ${terminalText(data.name)}: ${trainSet.count} training and ${testSet.count} test images of ` +
+      `${trainSet.height}x${trainSet.width}x${trainSet.channels}\n`,
   );
 
   const model =
@@ -313,7 +316,8 @@ export function train(options: TrainOptions): void {
   if (checkpoint !== null) {
     restoreOptimizer(optimizer, optimizerName, model, checkpoint);
     log.write(
-      `Resuming from the checkpoint after epoch ${checkpoint.fit.epoch} of ${epochs} in ${terminalText(checkpointDirectory)}\n`,
+      `Resuming from the checkpoint after epoch ${checkpoint.fit.epoch} of ${epochs} in ` +
+        `${terminalText(checkpointDirectory)}\n`,
     );
   }
   const augment = augmentation(augmentName);
@@ -340,7 +344,8 @@ export function train(options: TrainOptions): void {
     .filter(Boolean)
     .join(', ');
   log.write(
-    `Training ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, ${optimizer.className} ${scheduleText}${extras === '' ? '' : `, ${extras}`}, seed ${seed}, backend ${describeBackend()}\n`,
+    `Training ${epochs} epoch${epochs === 1 ? '' : 's'}, batch ${batchSize}, ${optimizer.className} ` +
+      `${scheduleText}${extras === '' ? '' : `, ${extras}`}, seed ${seed}, backend ${describeBackend()}\n`,
   );
 
   const reporter = progressReporter(log);
@@ -395,7 +400,8 @@ export function train(options: TrainOptions): void {
   };
   saveModel(model, outDirectory, { classNames: trainSet.classNames, training: result });
   log.write(
-    `Test accuracy ${formatPercent(test.accuracy)}, test loss ${test.loss.toFixed(4)} on ${testSet.count} images; trained in ${formatDuration(trainingSeconds)} (${imagesPerSecond.toFixed(0)} img/s)\n`,
+    `Test accuracy ${formatPercent(test.accuracy)}, test loss ${test.loss.toFixed(4)} on ${testSet.count} ` +
+      `images; trained in ${formatDuration(trainingSeconds)} (${imagesPerSecond.toFixed(0)} img/s)\n`,
   );
   log.write(`Saved the model to ${terminalText(outDirectory)}\n`);
   if (recorder !== null) {

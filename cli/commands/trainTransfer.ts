@@ -41,7 +41,8 @@ export function defaultHeadInput(model: Model): string {
   const inputs = model.nodes[index]!.inputs;
   if (inputs.length !== 1 || inputs[0] === 0)
     throw new UsageError(
-      `--from: model's classifier '${model.layers[index]!.name}' reads its input directly; name the layer the new head reads with --head`,
+      `--from: model's classifier '${model.layers[index]!.name}' reads its input directly; name the layer ` +
+        `the new head reads with --head`,
     );
   return model.layers[inputs[0]!]!.name;
 }
@@ -58,7 +59,8 @@ function checkLayerName(model: Model, name: string, flag: string, what: string):
     .reverse();
   const shown = names.slice(0, 24).join(', ');
   throw new UsageError(
-    `${flag} ${name}: ${index === 0 ? 'is the input layer' : `${what} has no layer of that name`}; its layers, from the output down, are ${shown}${names.length > 24 ? ', ...' : ''}`,
+    `${flag} ${name}: ${index === 0 ? 'is the input layer' : `${what} has no layer of that name`}; its ` +
+      `layers, from the output down, are ${shown}${names.length > 24 ? ', ...' : ''}`,
   );
 }
 
@@ -101,7 +103,8 @@ export function trainFromModel(options: TrainOptions & { from: string }): void {
   const log = options.json ? process.stderr : process.stdout;
   if (datasetKind(options.dataset) !== 'folder')
     throw new UsageError(
-      `--from teaches a model the classes of an image folder; --dataset ${options.dataset} is a named dataset (give its image folder)`,
+      `--from teaches a model the classes of an image folder; --dataset ${options.dataset} is a named ` +
+        `dataset (give its image folder)`,
     );
   const unused = [
     ['--model', options.model],
@@ -112,7 +115,8 @@ export function trainFromModel(options: TrainOptions & { from: string }): void {
   for (const [flag, value] of unused) {
     if (value !== undefined)
       throw new UsageError(
-        `${flag} is not used with --from (the model is ${options.from}; its training is the transfer recipe: head, then fine-tune, with Adam)`,
+        `${flag} is not used with --from (the model is ${options.from}; its training is the transfer ` +
+          `recipe: head, then fine-tune, with Adam)`,
       );
   }
   const outDirectory = resolve(
@@ -138,10 +142,12 @@ export function trainFromModel(options: TrainOptions & { from: string }): void {
   const classes = trainSet.classNames.length;
   if (classes < 2)
     throw new UsageError(
-      `--dataset ${options.dataset}: a classifier needs at least 2 class folders, found ${classes} (${trainSet.classNames.join(', ')})`,
+      `--dataset ${options.dataset}: a classifier needs at least 2 class folders, found ${classes} ` +
+        `(${trainSet.classNames.join(', ')})`,
     );
   log.write(
-    `Dataset ${terminalText(data.name)}: ${trainSet.count} training and ${testSet.count} test pictures of ${classes} classes, read at the model's input ${height}x${width} ${input.colorModel}\n`,
+    `Dataset ${terminalText(data.name)}: ${trainSet.count} training and ${testSet.count} test pictures of ` +
+      `${classes} classes, read at the model's input ${height}x${width} ${input.colorModel}\n`,
   );
 
   const { transfer, reasons } = chooseTransferRecipe({
@@ -160,7 +166,8 @@ export function trainFromModel(options: TrainOptions & { from: string }): void {
     `Transfer recipe from ${terminalText(options.from)}:\n${reasons.map((reason) => `  - ${reason}\n`).join('')}`,
   );
   log.write(
-    `  - the new head reads '${headInput}' (${backbone.outputShape.join('x')})${fineTuneFrom === null ? '; no fine-tune (--freeze)' : `; the fine-tune trains from '${fineTuneFrom}' up`}\n`,
+    `  - the new head reads '${headInput}' ` +
+      `(${backbone.outputShape.join('x')})${fineTuneFrom === null ? '; no fine-tune (--freeze)' : `; the fine-tune trains from '${fineTuneFrom}' up`}\n`,
   );
 
   const model = addClassifierHead(backbone, { classes, classNames: trainSet.classNames, seed: options.seed });
@@ -169,7 +176,8 @@ export function trainFromModel(options: TrainOptions & { from: string }): void {
   const reporter = progressReporter(log);
   const started = performance.now();
   log.write(
-    `Head: ${headEpochs} epochs, batch ${batchSize}, Adam ${learningRate}, seed ${options.seed}, backend ${describeBackend()}\n`,
+    `Head: ${headEpochs} epochs, batch ${batchSize}, Adam ${learningRate}, seed ${options.seed}, backend ` +
+      `${describeBackend()}\n`,
   );
   const headHistory = model.fit(x, trainSet.labels, {
     epochs: headEpochs,
@@ -188,7 +196,8 @@ export function trainFromModel(options: TrainOptions & { from: string }): void {
     const augment = augmentation(augmentName);
     const fineTuneRate = learningRate * FINE_TUNE_RATE_FACTOR;
     log.write(
-      `Fine-tune from '${fineTuneFrom}': ${fineTuneEpochs} epochs, Adam ${fineTuneRate}${augment === undefined ? '' : `, augmentation ${augmentName}`}\n`,
+      `Fine-tune from '${fineTuneFrom}': ${fineTuneEpochs} epochs, Adam ` +
+        `${fineTuneRate}${augment === undefined ? '' : `, augmentation ${augmentName}`}\n`,
     );
     model.fit(x, trainSet.labels, {
       epochs: fineTuneEpochs,
@@ -222,7 +231,8 @@ export function trainFromModel(options: TrainOptions & { from: string }): void {
   };
   saveModel(model, outDirectory, { classNames: trainSet.classNames, training: result });
   log.write(
-    `Test accuracy ${formatPercent(test.accuracy)}, test loss ${test.loss.toFixed(4)} on ${testSet.count} pictures; trained in ${formatDuration(seconds)}\n`,
+    `Test accuracy ${formatPercent(test.accuracy)}, test loss ${test.loss.toFixed(4)} on ${testSet.count} ` +
+      `pictures; trained in ${formatDuration(seconds)}\n`,
   );
   log.write(`Saved the model to ${terminalText(outDirectory)}\n`);
   if (options.json) process.stdout.write(jsonLine(result));

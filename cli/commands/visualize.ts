@@ -89,12 +89,14 @@ function checkScale(model: Model, modelPath: string, scale: number | undefined):
   const largest = largestPictureScale(model);
   if (largest === 0) {
     throw new UsageError(
-      `model ${modelPath}: a layer's picture is larger than ${MAX_PICTURE_PIXELS} pixels (MAX_PICTURE_PIXELS) even at scale 1`,
+      `model ${modelPath}: a layer's picture is larger than ${MAX_PICTURE_PIXELS} pixels ` +
+        `(MAX_PICTURE_PIXELS) even at scale 1`,
     );
   }
   if (scale !== undefined && scale > largest) {
     throw new UsageError(
-      `--scale ${scale}: the pictures of model ${modelPath} would pass ${MAX_PICTURE_PIXELS} pixels (MAX_PICTURE_PIXELS); the largest scale that fits is ${largest}`,
+      `--scale ${scale}: the pictures of model ${modelPath} would pass ${MAX_PICTURE_PIXELS} pixels ` +
+        `(MAX_PICTURE_PIXELS); the largest scale that fits is ${largest}`,
     );
   }
 }
@@ -193,7 +195,8 @@ export function visualize(imagePath: string, options: VisualizeOptions): void {
   const predictedName = terminalText(classNames[predicted]!);
   const camName = terminalText(classNames[cam.classIndex]!);
   process.stdout.write(
-    `${terminalText(imagePath)}: ${predictedName} ${(probabilities[predicted]! * 100).toFixed(1)}%; Grad-CAM of '${camName}' on layer ${terminalText(cam.layerName)}\n`,
+    `${terminalText(imagePath)}: ${predictedName} ${(probabilities[predicted]! * 100).toFixed(1)}%; ` +
+      `Grad-CAM of '${camName}' on layer ${terminalText(cam.layerName)}\n`,
   );
   for (const file of written) {
     const what =

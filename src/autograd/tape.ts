@@ -63,7 +63,8 @@ export class GradientTape implements Recorder {
   gradient(target: Tensor, sources: readonly Tensor[], dTarget?: Tensor): Tensor[] {
     if (dTarget !== undefined && !shapesEqual(dTarget.shape, target.shape)) {
       throw new ShapeError(
-        `GradientTape.gradient: dTarget has shape ${formatShape(dTarget.shape)} but the target has ${formatShape(target.shape)}`,
+        `GradientTape.gradient: dTarget has shape ${formatShape(dTarget.shape)} but the target has ` +
+          `${formatShape(target.shape)}`,
       );
     }
     const gradients = new Map<Tensor, Tensor>();

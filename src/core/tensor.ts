@@ -196,7 +196,8 @@ const EMPTY_FLOAT64 = new Float64Array(0);
 function freedError(tensor: Tensor): ValueError {
   return new ValueError(
     `tensor was freed: ${tensor.toString()} was released by dispose() or by the end of the withScope that made it; ` +
-      'return it from withScope (as a value, or inside an array or object) to keep it, or read it before the scope ends',
+      'return it from withScope (as a value, or inside an array or object) to keep it, or read it before ' +
+      'the scope ends',
   );
 }
 

@@ -116,7 +116,8 @@ export const DATASET_SOURCES: Readonly<Record<DownloadableDataset, DatasetSource
       },
     ],
     credit:
-      'CIFAR-10: Alex Krizhevsky, Vinod Nair and Geoffrey Hinton; cite "Learning Multiple Layers of Features from Tiny Images", A. Krizhevsky, 2009',
+      'CIFAR-10: Alex Krizhevsky, Vinod Nair and Geoffrey Hinton; cite "Learning Multiple Layers of ' +
+      'Features from Tiny Images", A. Krizhevsky, 2009',
   },
 });
 
@@ -328,7 +329,8 @@ async function fetchInto(url: string, part: string, options: DownloadFileOptions
       throw new DownloadError(
         url,
         'truncated',
-        `transfer broke off after ${received}${total === null ? '' : ` of ${total}`} bytes (${reason}); run again to resume from ${part}`,
+        `transfer broke off after ${received}${total === null ? '' : ` of ${total}`} bytes (${reason}); run ` +
+          `again to resume from ${part}`,
       );
     } finally {
       await handle.close();

@@ -85,7 +85,8 @@ export function parseRawIdx(content: Uint8Array, file: string): IdxContents {
     const hint = isGzip(content) ? ' (gzip data: decompress it first)' : '';
     throw new FileFormatError(
       file,
-      `not an IDX file: expected magic bytes 00 00 at the start, found ${hexByte(content[0]!)} ${hexByte(content[1]!)}${hint}`,
+      `not an IDX file: expected magic bytes 00 00 at the start, found ${hexByte(content[0]!)} ` +
+        `${hexByte(content[1]!)}${hint}`,
     );
   }
   const typeCode = content[2]!;

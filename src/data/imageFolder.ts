@@ -191,7 +191,8 @@ function decodeSplits(
         const totalBytes = files.length * height * width * channelsOf(colorModel);
         if (totalBytes > MAX_DATASET_BYTES) {
           throw new ValueError(
-            `loadImageFolder: ${files.length} images of ${height}x${width}x${channelsOf(colorModel)} need ${totalBytes} bytes,` +
+            `loadImageFolder: ${files.length} images of ${height}x${width}x${channelsOf(colorModel)} need ` +
+              `${totalBytes} bytes,` +
               ` more than one array holds (${MAX_DATASET_BYTES}); pass a smaller size`,
           );
         }
@@ -213,7 +214,8 @@ function decodeSplits(
   if (images === null || colorModel === undefined) {
     throw new FileFormatError(
       files[0]?.file ?? '(no files)',
-      `no image could be decoded (${failures.length} failed${failures[0] ? `; first: ${failures[0].error.message}` : ''})`,
+      `no image could be decoded (${failures.length} ` +
+        `failed${failures[0] ? `; first: ${failures[0].error.message}` : ''})`,
     );
   }
   const exampleBytes = height * width * channelsOf(colorModel);

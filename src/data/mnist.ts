@@ -156,7 +156,8 @@ export function loadFashionMnist(directory?: string): MnistSplits {
   if (found === null) {
     throw new FileFormatError(
       DEBIAN_FASHION_MNIST_DIRECTORY,
-      'no Fashion-MNIST files here or in the download cache; install them with `apt-get install dataset-fashion-mnist`' +
+      'no Fashion-MNIST files here or in the download cache; install them with `apt-get install ' +
+        'dataset-fashion-mnist`' +
         ' or `convnet download fashion-mnist`, or give the folder that holds them',
     );
   }

@@ -132,7 +132,8 @@ export function parseTar(bytes: Uint8Array, file: string): TarEntry[] {
     if (metadataKind !== undefined && size > TAR_MAX_METADATA_BYTES) {
       throw new FileFormatError(
         file,
-        `the ${metadataKind} at byte ${offset} is ${size} bytes, more than the ${TAR_MAX_METADATA_BYTES} bytes a tar metadata entry may have`,
+        `the ${metadataKind} at byte ${offset} is ${size} bytes, more than the ${TAR_MAX_METADATA_BYTES} ` +
+          `bytes a tar metadata entry may have`,
       );
     }
     if (type === 'L') {

@@ -109,7 +109,8 @@ function checkBudget(estimate: number, maxBytes: number, file: string, what: str
   if (estimate > maxBytes) {
     throw new FileFormatError(
       file,
-      `${what}: decoding it would take about ${inWords(estimate, Math.ceil)}, more than the ${inWords(maxBytes, Math.floor)}` +
+      `${what}: decoding it would take about ${inWords(estimate, Math.ceil)}, more than the ` +
+        `${inWords(maxBytes, Math.floor)}` +
         ' a decode may use (MAX_DECODE_BYTES); use a smaller picture',
     );
   }
@@ -189,7 +190,8 @@ function decodePng(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], m
   if (isInterlaced && depth < 8) {
     throw new FileFormatError(
       file,
-      `is an interlaced (Adam7) PNG of ${depth} bits per sample, which this decoder does not support; save it non-interlaced`,
+      `is an interlaced (Adam7) PNG of ${depth} bits per sample, which this decoder does not support; save ` +
+        `it non-interlaced`,
     );
   }
   const structure = readPngStructure(bytes, file);
@@ -232,7 +234,8 @@ function decodeJpeg(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], 
   if (scans > MAX_JPEG_SCANS) {
     throw new FileFormatError(
       file,
-      `has ${scans} scans, more than the ${MAX_JPEG_SCANS} this decoder accepts (MAX_JPEG_SCANS; a progressive JPEG has about 10)`,
+      `has ${scans} scans, more than the ${MAX_JPEG_SCANS} this decoder accepts (MAX_JPEG_SCANS; a ` +
+        `progressive JPEG has about 10)`,
     );
   }
   const layout = jpegBlocks(structure);
@@ -240,7 +243,8 @@ function decodeJpeg(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], 
   if (scans * blocks > MAX_JPEG_SCAN_BLOCKS) {
     throw new FileFormatError(
       file,
-      `has ${scans} scans over ${blocks} blocks of 8x8 pixels: ${scans * blocks} block decodes, more than the ${MAX_JPEG_SCAN_BLOCKS} allowed (MAX_JPEG_SCAN_BLOCKS)`,
+      `has ${scans} scans over ${blocks} blocks of 8x8 pixels: ${scans * blocks} block decodes, more than ` +
+        `the ${MAX_JPEG_SCAN_BLOCKS} allowed (MAX_JPEG_SCAN_BLOCKS)`,
     );
   }
   const isGray = components.length === 1;
@@ -254,7 +258,8 @@ function decodeJpeg(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], 
   if (bytes.length * 8 < codedBlocks) {
     throw new FileFormatError(
       file,
-      `cannot be decoded as JPEG: its ${bytes.length} bytes cannot code the ${codedBlocks} blocks of 8x8 pixels of a ${width}x${height} frame (at least one bit each)`,
+      `cannot be decoded as JPEG: its ${bytes.length} bytes cannot code the ${codedBlocks} blocks of 8x8 ` +
+        `pixels of a ${width}x${height} frame (at least one bit each)`,
     );
   }
   const decoded = jpegJs().decode(bytes, {

@@ -81,7 +81,8 @@ export function imageFromPixels(pixels: PixelArray, width: number, height: numbe
   const expected = width * height * channels;
   if (pixels.length !== expected) {
     throw new ValueError(
-      `imageFromPixels: a ${width}x${height} ${colorModel} image has ${expected} values (${channels} per pixel), got ${pixels.length}`,
+      `imageFromPixels: a ${width}x${height} ${colorModel} image has ${expected} values (${channels} per ` +
+        `pixel), got ${pixels.length}`,
     );
   }
   const data = new Float32Array(expected);
@@ -108,7 +109,8 @@ export function imagesToTensor(images: readonly Image[]): Tensor {
   images.forEach((image, index) => {
     if (image.width !== first.width || image.height !== first.height || image.colorModel !== first.colorModel) {
       throw new ShapeError(
-        `imagesToTensor: image ${index} is ${image.height}x${image.width} ${image.colorModel} but image 0 is ${first.height}x${first.width} ${first.colorModel}`,
+        `imagesToTensor: image ${index} is ${image.height}x${image.width} ${image.colorModel} but image 0 ` +
+          `is ${first.height}x${first.width} ${first.colorModel}`,
       );
     }
     batch.dataSync().set(image.data, index * image.data.length);

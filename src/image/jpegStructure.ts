@@ -78,7 +78,8 @@ export function readJpegStructure(bytes: Uint8Array, file: string): JpegStructur
       if (!DECODED_FRAMES.has(marker)) {
         throw new FileFormatError(
           file,
-          `is a JPEG of frame type SOF${marker - 0xc0} (lossless, hierarchical or arithmetic-coded), which this decoder does not support`,
+          `is a JPEG of frame type SOF${marker - 0xc0} (lossless, hierarchical or arithmetic-coded), which ` +
+            `this decoder does not support`,
         );
       }
       // Precision (1), height (2), width (2), component count (1), then id, sampling, table per component.

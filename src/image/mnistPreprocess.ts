@@ -68,7 +68,8 @@ export function mnistPreprocess(drawing: Image, options: MnistPreprocessOptions 
   }
   if (width * height > MAX_IMAGE_PIXELS)
     throw new ValueError(
-      `mnistPreprocess: ${width}x${height} is more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} pixels an image may have`,
+      `mnistPreprocess: ${width}x${height} is more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} ` +
+        `pixels an image may have`,
     );
   const ink = drawing.colorModel === 'gray' ? drawing : convertImage(drawing, 'gray');
   let top = ink.height;

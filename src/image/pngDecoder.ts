@@ -150,7 +150,8 @@ export function readPngStructure(bytes: Uint8Array, file: string): PngStructure 
     if (offset + 12 + length > bytes.length) {
       throw new FileFormatError(
         file,
-        `cannot be decoded as PNG: it is truncated (its ${type} chunk at byte ${offset} declares ${length} bytes, ${bytes.length - offset - 12} remain)`,
+        `cannot be decoded as PNG: it is truncated (its ${type} chunk at byte ${offset} declares ${length} ` +
+          `bytes, ${bytes.length - offset - 12} remain)`,
       );
     }
     if (crc32(bytes.subarray(offset + 4, offset + 8 + length)) !== view.getUint32(offset + 8 + length)) {
@@ -233,7 +234,8 @@ export function checkPngDataSize(structure: PngStructure): void {
   const needed = pngInflatedBytes(structure);
   if (compressed * MAX_DEFLATE_RATIO < needed) {
     throw new Error(
-      `its ${compressed} bytes of image data inflate to at most ${compressed * MAX_DEFLATE_RATIO}, and ${structure.width}x${structure.height} pixels need ${needed}`,
+      `its ${compressed} bytes of image data inflate to at most ${compressed * MAX_DEFLATE_RATIO}, and ` +
+        `${structure.width}x${structure.height} pixels need ${needed}`,
     );
   }
 }

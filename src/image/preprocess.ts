@@ -195,7 +195,8 @@ export function normalizeImage(image: Image, mean: readonly number[], std: reado
   const channels = channelsOf(image.colorModel);
   if (mean.length !== channels || std.length !== channels) {
     throw new ValueError(
-      `normalizeImage: a ${channels}-channel image needs ${channels} means and standard deviations, got ${mean.length} and ${std.length}`,
+      `normalizeImage: a ${channels}-channel image needs ${channels} means and standard deviations, got ` +
+        `${mean.length} and ${std.length}`,
     );
   }
   if (!std.every((deviation) => deviation > 0))
@@ -230,7 +231,8 @@ function transposeImages(
   const imageSize = pixels * channels;
   if (imageSize === 0 || data.length % imageSize !== 0) {
     throw new ShapeError(
-      `${isToChannelsFirst ? 'toChannelsFirst' : 'toChannelsLast'}: ${data.length} values are not whole images of ${pixels} pixels x ${channels} channels`,
+      `${isToChannelsFirst ? 'toChannelsFirst' : 'toChannelsLast'}: ${data.length} values are not whole ` +
+        `images of ${pixels} pixels x ${channels} channels`,
     );
   }
   const result = new Float32Array(data.length);

@@ -110,8 +110,10 @@ export const BUNDLED_MODELS: readonly BundledModelInfo[] = Object.freeze([
     name: 'cifar10',
     title: 'CIFAR-10 photos (ResNet)',
     description:
-      'Tells ten kinds of things apart in small colour photos: airplane, automobile, bird, cat, deer, dog, frog, horse, ship and truck. ' +
-      'A small residual network (the resnet preset) trained on the 50,000 CIFAR-10 training pictures. It takes 32x32 RGB pictures, ' +
+      'Tells ten kinds of things apart in small colour photos: airplane, automobile, bird, cat, deer, dog, ' +
+      'frog, horse, ship and truck. ' +
+      'A small residual network (the resnet preset) trained on the 50,000 CIFAR-10 training pictures. It ' +
+      'takes 32x32 RGB pictures, ' +
       'values 0..1; a larger photo is stretched to 32x32, so a subject filling the picture works best.',
     folder: 'data/models/cifar10',
     inputShape: [32, 32, 3],
@@ -148,7 +150,8 @@ export const BUNDLED_MODELS: readonly BundledModelInfo[] = Object.freeze([
     name: 'mnist',
     title: 'MNIST handwritten digits (CNN)',
     description:
-      'Reads one handwritten digit, 0 to 9. Two convolutions with max pooling and two dense layers (the mnist-cnn preset), ' +
+      'Reads one handwritten digit, 0 to 9. Two convolutions with max pooling and two dense layers (the ' +
+      'mnist-cnn preset), ' +
       'trained on the 60,000 MNIST training digits. It takes 28x28 gray pictures, values 0..1, ' +
       'a light digit on a dark ground as in MNIST; a dark digit on white paper must be inverted first.',
     folder: 'data/models/mnist',

@@ -169,7 +169,8 @@ export function checkpointCallback(
     onTrainBegin: (info) => {
       if (info.optimizer !== optimizer)
         throw new ValueError(
-          'checkpointCallback: fit trains with another optimizer than the one given to checkpointCallback; pass the same one to both',
+          'checkpointCallback: fit trains with another optimizer than the one given to checkpointCallback; ' +
+            'pass the same one to both',
         );
       model = info.model;
     },
@@ -260,7 +261,8 @@ export function loadCheckpoint(directory: string): Checkpoint | null {
           if (at !== -1)
             throw new FileFormatError(
               optimizerPath,
-              `buffer '${index}/${buffer}' holds ${tensor.dataSync()[at]} at index ${at}; optimizer buffers must be finite`,
+              `buffer '${index}/${buffer}' holds ${tensor.dataSync()[at]} at index ${at}; optimizer buffers ` +
+                `must be finite`,
             );
           return [buffer, tensor.dataSync()];
         }),

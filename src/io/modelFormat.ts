@@ -192,7 +192,8 @@ export function parseModel(
     if (!shapesEqual(stored.shape, weight.tensor.shape)) {
       throw new FileFormatError(
         weightsPath,
-        `weight '${weight.name}' has shape ${formatShape(stored.shape)} but the model needs ${formatShape(weight.tensor.shape)}`,
+        `weight '${weight.name}' has shape ${formatShape(stored.shape)} but the model needs ` +
+          `${formatShape(weight.tensor.shape)}`,
       );
     }
     weight.tensor.dataSync().set(stored.dataSync());
@@ -223,7 +224,8 @@ export function parseModel(
 function checkedClassNames(model: Model, names: readonly string[]): readonly string[] {
   if (!Array.isArray(names) || names.length !== model.classes || !names.every((name) => typeof name === 'string')) {
     throw new ValueError(
-      `serializeModel: classNames must be ${model.classes} strings, one per class, got ${Array.isArray(names) ? `${names.length} entries` : typeof names}`,
+      `serializeModel: classNames must be ${model.classes} strings, one per class, got ` +
+        `${Array.isArray(names) ? `${names.length} entries` : typeof names}`,
     );
   }
   return names;
@@ -259,7 +261,8 @@ function parseManifest(text: string, path: string): ModelManifest {
   ) {
     throw new FileFormatError(
       path,
-      `field 'formatVersion' is ${record.formatVersion}; this version of ConvNet.ts reads versions 1 to ${MODEL_FORMAT_VERSION} (upgrade convnet-ts to read newer files)`,
+      `field 'formatVersion' is ${record.formatVersion}; this version of ConvNet.ts reads versions 1 to ` +
+        `${MODEL_FORMAT_VERSION} (upgrade convnet-ts to read newer files)`,
     );
   }
   if (record.dtype !== 'float32' && record.dtype !== 'float64')
@@ -277,7 +280,8 @@ function parseManifest(text: string, path: string): ModelManifest {
   if (record.layers.length > MAX_MODEL_LAYERS) {
     throw new FileFormatError(
       path,
-      `field 'layers' lists ${record.layers.length.toLocaleString('en-US')} layers, more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} a model may have`,
+      `field 'layers' lists ${record.layers.length.toLocaleString('en-US')} layers, more than the ` +
+        `${MAX_MODEL_LAYERS.toLocaleString('en-US')} a model may have`,
     );
   }
   const badInputs = record.layers.findIndex(

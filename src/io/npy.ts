@@ -106,7 +106,8 @@ export function decodeNpyHeader(bytes: Uint8Array, file = 'array.npy', fileBytes
   if (!Number.isSafeInteger(count) || count * type.bytes !== dataBytes) {
     throw new FileFormatError(
       file,
-      `header field 'shape' (${shape.join(', ')}) needs ${count * type.bytes} bytes of ${type.dtype} but the file has ${dataBytes}`,
+      `header field 'shape' (${shape.join(', ')}) needs ${count * type.bytes} bytes of ${type.dtype} but ` +
+        `the file has ${dataBytes}`,
     );
   }
   return {

@@ -454,7 +454,8 @@ export function exportOnnx(model: Model, options: OnnxExportOptions = {}): Uint8
     const name = model.outputNames[index + 1]!;
     if (name !== names[node] && (names.includes(name) || name === ONNX_OUTPUT_NAME)) {
       throw new ValueError(
-        `exportOnnx: output name '${name}' is the name of another value of the graph; rename the output (Model outputNames)`,
+        `exportOnnx: output name '${name}' is the name of another value of the graph; rename the output ` +
+          `(Model outputNames)`,
       );
     }
     if (name !== names[node]) graph.node('Identity', [names[node]!], name);

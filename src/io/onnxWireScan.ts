@@ -353,7 +353,8 @@ export function scanOnnxWire(bytes: Uint8Array, file: string, maxHeapBytes = Inf
     if (types.length >= MAX_ONNX_MESSAGE_DEPTH) {
       throw new FileFormatError(
         file,
-        `has messages nested more than ${MAX_ONNX_MESSAGE_DEPTH} deep (at byte ${at.toLocaleString('en-US')}), more than an ONNX file may nest (MAX_ONNX_MESSAGE_DEPTH)`,
+        `has messages nested more than ${MAX_ONNX_MESSAGE_DEPTH} deep (at byte ` +
+          `${at.toLocaleString('en-US')}), more than an ONNX file may nest (MAX_ONNX_MESSAGE_DEPTH)`,
       );
     }
     types.push(type);
@@ -480,7 +481,8 @@ export function checkOnnxWire(bytes: Uint8Array, file: string): OnnxWireCounts {
     const listed = what.length === 1 ? what[0] : `${what.slice(0, -1).join(', ')} and ${what.at(-1)}`;
     throw new FileFormatError(
       file,
-      `decoding it would take more than the ${format(MAX_ONNX_DECODED_HEAP_BYTES / 2 ** 20)} MiB of memory an ONNX file may take (MAX_ONNX_DECODED_HEAP_BYTES): ` +
+      `decoding it would take more than the ${format(MAX_ONNX_DECODED_HEAP_BYTES / 2 ** 20)} MiB of memory ` +
+        `an ONNX file may take (MAX_ONNX_DECODED_HEAP_BYTES): ` +
         `its first ${format(counts.scannedBytes)} bytes already hold ${listed}; ` +
         'tensors whose values are raw_data bytes take almost none',
     );

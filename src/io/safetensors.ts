@@ -65,7 +65,8 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): DecodedSafet
   if (declared > BigInt(Math.min(SAFETENSORS_MAX_HEADER_BYTES, bytes.length - 8))) {
     throw new FileFormatError(
       file,
-      `header length ${declared} exceeds the file (${bytes.length} bytes) or the ${SAFETENSORS_MAX_HEADER_BYTES}-byte limit`,
+      `header length ${declared} exceeds the file (${bytes.length} bytes) or the ` +
+        `${SAFETENSORS_MAX_HEADER_BYTES}-byte limit`,
     );
   }
   const headerLength = Number(declared);
@@ -97,7 +98,8 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): DecodedSafet
     if (end - begin !== sizeOf(shape) * elementBytes) {
       throw new FileFormatError(
         file,
-        `tensor '${name}': shape [${shape.join(', ')}] of ${dtype} needs ${sizeOf(shape) * elementBytes} bytes but data_offsets span ${end - begin}`,
+        `tensor '${name}': shape [${shape.join(', ')}] of ${dtype} needs ${sizeOf(shape) * elementBytes} ` +
+          `bytes but data_offsets span ${end - begin}`,
       );
     }
     ranges.push([begin, end, name]);

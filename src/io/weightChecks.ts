@@ -20,8 +20,10 @@ export function checkFiniteWeights(model: Model, file: string): void {
     if (nonFinite > 0) {
       throw new FileFormatError(
         file,
-        `weight '${weight.name}' holds ${nonFinite.toLocaleString('en-US')} non-finite value${nonFinite === 1 ? '' : 's'} (NaN or infinite) ` +
-          `of ${data.length.toLocaleString('en-US')}, the first ${data[firstIndex]} at index ${firstIndex}; a model with them predicts NaN`,
+        `weight '${weight.name}' holds ${nonFinite.toLocaleString('en-US')} non-finite ` +
+          `value${nonFinite === 1 ? '' : 's'} (NaN or infinite) ` +
+          `of ${data.length.toLocaleString('en-US')}, the first ${data[firstIndex]} at index ${firstIndex}; ` +
+          `a model with them predicts NaN`,
       );
     }
   }

@@ -432,7 +432,8 @@ export function resolvePadding(
           : null;
   if (amounts === null || !amounts.every((amount) => Number.isInteger(amount) && amount >= 0)) {
     throw new ValueError(
-      `padding must be 'valid', 'same', a non-negative integer, [padH, padW] or [top, bottom, left, right]; got ${JSON.stringify(padding)}`,
+      `padding must be 'valid', 'same', a non-negative integer, [padH, padW] or [top, bottom, left, right]; ` +
+        `got ${JSON.stringify(padding)}`,
     );
   }
   const [padTop, padBottom, padLeft, padRight] = amounts as [number, number, number, number];
@@ -513,8 +514,10 @@ export function windowParams(
     const dilated =
       dilationH === 1 && dilationW === 1 ? '' : ` dilated by ${dilationH}x${dilationW} (spanning ${spanH}x${spanW})`;
     throw new ShapeError(
-      `${layerName}: a ${kH}x${kW} window${dilated} with stride ${strideH}x${strideW} does not fit a ${inH}x${inW} input; ` +
-        `output size (W - K + 2P) / S + 1 along ${axis}. Use padding 'same', a smaller kernel, or fewer pooling layers before it`,
+      `${layerName}: a ${kH}x${kW} window${dilated} with stride ${strideH}x${strideW} does not fit a ` +
+        `${inH}x${inW} input; ` +
+        `output size (W - K + 2P) / S + 1 along ${axis}. Use padding 'same', a smaller kernel, or fewer ` +
+        `pooling layers before it`,
     );
   }
   const window: WindowParams = { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, ...pads };

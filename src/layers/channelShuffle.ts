@@ -37,7 +37,8 @@ export class ChannelShuffle extends Layer {
     const channels = inputShape[inputShape.length - 1] ?? 0;
     if (channels % this.groups !== 0) {
       throw new ShapeError(
-        `ChannelShuffle '${this.name}': ${this.groups} groups do not divide the ${channels} channels of ${formatShape(inputShape)}`,
+        `ChannelShuffle '${this.name}': ${this.groups} groups do not divide the ${channels} channels of ` +
+          `${formatShape(inputShape)}`,
       );
     }
     return inputShape;

@@ -41,7 +41,8 @@ export class ChannelSlice extends Layer {
     const channels = inputShape[inputShape.length - 1] ?? 0;
     if (this.end > channels) {
       throw new ShapeError(
-        `ChannelSlice '${this.name}': channels [${this.start}, ${this.end}) do not fit the ${channels} channels of ${formatShape(inputShape)}`,
+        `ChannelSlice '${this.name}': channels [${this.start}, ${this.end}) do not fit the ${channels} ` +
+          `channels of ${formatShape(inputShape)}`,
       );
     }
     return [...inputShape.slice(0, -1), this.end - this.start];

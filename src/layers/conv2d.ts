@@ -96,7 +96,8 @@ export class Conv2D extends Layer {
     const [inH, inW, inC] = this.checkInput(inputShape);
     if (inC % this.groups !== 0) {
       throw new ShapeError(
-        `${this.label()}: ${this.groups} groups must divide the input channels, but the input is ${formatShape(inputShape)}`,
+        `${this.label()}: ${this.groups} groups must divide the input channels, but the input is ` +
+          `${formatShape(inputShape)}`,
       );
     }
     const window = windowParams(this.label(), 1, inH, inW, inC, this.geometry());

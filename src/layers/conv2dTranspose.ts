@@ -106,7 +106,8 @@ export class Conv2DTranspose extends Layer {
     const inC = inputShape[2]!;
     if (inC % this.groups !== 0) {
       throw new ShapeError(
-        `${this.label()}: ${this.groups} groups must divide the input channels, but the input is ${formatShape(inputShape)}`,
+        `${this.label()}: ${this.groups} groups must divide the input channels, but the input is ` +
+          `${formatShape(inputShape)}`,
       );
     }
     const params = this.convolutionParams(inputShape);

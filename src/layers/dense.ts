@@ -69,8 +69,10 @@ export class Dense extends Layer {
     const given = inputShape[0]!;
     if (this.inputSize !== null && given !== this.inputSize) {
       throw new ShapeError(
-        `${this.label()}: expects ${this.inputSize} input values but gets ${given}. A Flatten gives H*W*C values of the map ` +
-          `before it, and every pooling or strided layer shrinks H and W ((W - K + 2P) / S + 1): add or remove a pooling ` +
+        `${this.label()}: expects ${this.inputSize} input values but gets ${given}. A Flatten gives H*W*C ` +
+          `values of the map ` +
+          `before it, and every pooling or strided layer shrinks H and W ((W - K + 2P) / S + 1): add or ` +
+          `remove a pooling ` +
           `layer, change a stride or padding, or drop inputSize to take ${given}`,
       );
     }

@@ -35,14 +35,16 @@ export class Input extends Layer {
     checkShape(shape, 'Input');
     if (shape.length === 3 && ![1, 3, 4].includes(shape[2]!)) {
       throw new ShapeError(
-        `Input: images have 1 (gray), 3 (RGB, HSV) or 4 (RGBA, CMYK) channels, got ${formatShape(shape)} (${shape[2]} channels)`,
+        `Input: images have 1 (gray), 3 (RGB, HSV) or 4 (RGBA, CMYK) channels, got ${formatShape(shape)} ` +
+          `(${shape[2]} channels)`,
       );
     }
     if (options.colorModel !== undefined) {
       const colorModel = checkColorModel(options.colorModel, 'Input colorModel');
       if (shape.length !== 3 || channelsOf(colorModel) !== shape[2]) {
         throw new ShapeError(
-          `Input: color model ${colorModel} has ${channelsOf(colorModel)} channels but the shape is ${formatShape(shape)}`,
+          `Input: color model ${colorModel} has ${channelsOf(colorModel)} channels but the shape is ` +
+            `${formatShape(shape)}`,
         );
       }
     }

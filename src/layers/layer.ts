@@ -113,7 +113,8 @@ export abstract class Layer {
     const list: readonly SymbolicTensor[] = inputs instanceof SymbolicTensor ? [inputs] : inputs;
     if (this.appliedTo !== null)
       throw new ValueError(
-        `${this.className} '${this.name || 'unnamed'}' is already applied; make another layer for another place in the graph`,
+        `${this.className} '${this.name || 'unnamed'}' is already applied; make another layer for another ` +
+          `place in the graph`,
       );
     const shape = this.outputShapeOf(list.map((input) => input.shape));
     this.appliedTo = list;

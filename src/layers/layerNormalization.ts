@@ -41,7 +41,8 @@ export class LayerNormalization extends Layer {
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 3 && inputShape.length !== 1) {
       throw new ShapeError(
-        `LayerNormalization '${this.name}': takes [height, width, channels] or [features], got ${formatShape(inputShape)}`,
+        `LayerNormalization '${this.name}': takes [height, width, channels] or [features], got ` +
+          `${formatShape(inputShape)}`,
       );
     }
     return inputShape;

@@ -39,7 +39,8 @@ abstract class MergeLayer extends Layer {
 
   call(input: Tensor): Tensor {
     throw new ShapeError(
-      `${this.label()}: merges several inputs; it runs inside a graph Model (got one tensor ${formatShape(input.shape)})`,
+      `${this.label()}: merges several inputs; it runs inside a graph Model (got one tensor ` +
+        `${formatShape(input.shape)})`,
     );
   }
 
@@ -237,7 +238,8 @@ export class Concatenate extends MergeLayer {
     );
     if (other !== undefined) {
       throw new ShapeError(
-        `${this.label()}: inputs must agree on every axis but the channels, got ${inputShapes.map(formatShape).join(' and ')}`,
+        `${this.label()}: inputs must agree on every axis but the channels, got ` +
+          `${inputShapes.map(formatShape).join(' and ')}`,
       );
     }
     return [...leading, inputShapes.reduce((sum, shape) => sum + shape[shape.length - 1]!, 0)];

@@ -46,7 +46,8 @@ export class Rescaling extends Layer {
     ] as const) {
       if (typeof value !== 'number' && value.length !== channels) {
         throw new ValueError(
-          `Rescaling '${this.name}': ${what} has ${value.length} values but the input [${inputShape.join(', ')}] has ${channels} channels`,
+          `Rescaling '${this.name}': ${what} has ${value.length} values but the input ` +
+            `[${inputShape.join(', ')}] has ${channels} channels`,
         );
       }
     }
@@ -81,7 +82,8 @@ function constants(value: number | readonly number[], what: string): number | re
   const values = typeof value === 'number' ? [value] : Array.isArray(value) ? value : [Number.NaN];
   if (values.length === 0 || !values.every((entry) => typeof entry === 'number' && Number.isFinite(entry))) {
     throw new ValueError(
-      `Rescaling ${what} must be a finite number or a list of them, got ${typeof value === 'number' ? value : Array.isArray(value) ? `a list of ${value.length}` : typeof value}`,
+      `Rescaling ${what} must be a finite number or a list of them, got ` +
+        `${typeof value === 'number' ? value : Array.isArray(value) ? `a list of ${value.length}` : typeof value}`,
     );
   }
   return typeof value === 'number' ? value : Object.freeze([...values]);

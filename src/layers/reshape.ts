@@ -36,7 +36,8 @@ export class Reshape extends Layer {
       target.filter((size) => size === -1).length <= 1;
     if (!isValid)
       throw new ShapeError(
-        `Reshape: targetShape must be [features] or [height, width, channels] of positive sizes (one may be -1), got ${describe(target)}`,
+        `Reshape: targetShape must be [features] or [height, width, channels] of positive sizes (one may be ` +
+          `-1), got ${describe(target)}`,
       );
     this.targetShape = Object.freeze([...target]);
   }
@@ -49,7 +50,8 @@ export class Reshape extends Layer {
     const shape = this.targetShape.map((dimension) => (dimension === -1 ? size / known : dimension));
     if (!shape.every((dimension) => Number.isSafeInteger(dimension) && dimension > 0) || sizeOf(shape) !== size) {
       throw new ShapeError(
-        `Reshape '${this.name}': cannot view ${formatShape(inputShape)} (${size} values) as ${formatShape(this.targetShape)}`,
+        `Reshape '${this.name}': cannot view ${formatShape(inputShape)} (${size} values) as ` +
+          `${formatShape(this.targetShape)}`,
       );
     }
     return shape;

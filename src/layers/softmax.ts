@@ -18,7 +18,8 @@ export class Softmax extends Layer {
   computeOutputShape(inputShape: Shape): Shape {
     if (inputShape.length !== 1) {
       throw new ShapeError(
-        `Softmax '${this.name}': expects a vector of class scores but got ${formatShape(inputShape)}; add Flatten and Dense layers before it`,
+        `Softmax '${this.name}': expects a vector of class scores but got ${formatShape(inputShape)}; add ` +
+          `Flatten and Dense layers before it`,
       );
     }
     return inputShape;

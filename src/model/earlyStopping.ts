@@ -67,7 +67,8 @@ export class EarlyStopping implements TrainingCallbacks {
   onTrainBegin(info: TrainBeginInfo): void {
     if (this.monitor.startsWith('val') && info.validationExamples === 0) {
       throw new ValueError(
-        `earlyStopping: monitor '${this.monitor}' needs validation data; pass validationData or validationSplit to fit, or monitor 'loss'`,
+        `earlyStopping: monitor '${this.monitor}' needs validation data; pass validationData or ` +
+          `validationSplit to fit, or monitor 'loss'`,
       );
     }
     this.bestValue = null;

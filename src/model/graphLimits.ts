@@ -18,7 +18,8 @@ import { Pool2DLayer } from '../layers/pool2d.js';
 export function checkLayerCount(count: number, what: string): void {
   if (count > MAX_MODEL_LAYERS) {
     throw new ValueError(
-      `${what}: ${count.toLocaleString('en-US')} layers, more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} a model may have`,
+      `${what}: ${count.toLocaleString('en-US')} layers, more than the ` +
+        `${MAX_MODEL_LAYERS.toLocaleString('en-US')} a model may have`,
     );
   }
 }
@@ -62,8 +63,10 @@ export class GraphTally {
     this.multiplyAdds += work;
     if (!(this.multiplyAdds <= MAX_EXAMPLE_MULTIPLY_ADDS)) {
       throw new ShapeError(
-        `${where}${shape} takes ${work.toLocaleString('en-US')} multiply-adds per example (a pooling window's values counted as one each), ` +
-          `bringing the model to ${this.multiplyAdds.toLocaleString('en-US')}, more than the ${MAX_EXAMPLE_MULTIPLY_ADDS.toLocaleString('en-US')} one forward pass may take`,
+        `${where}${shape} takes ${work.toLocaleString('en-US')} multiply-adds per example (a pooling ` +
+          `window's values counted as one each), ` +
+          `bringing the model to ${this.multiplyAdds.toLocaleString('en-US')}, more than the ` +
+          `${MAX_EXAMPLE_MULTIPLY_ADDS.toLocaleString('en-US')} one forward pass may take`,
       );
     }
   }

@@ -287,7 +287,8 @@ export class Model {
           node.inputs.some((input) => !Number.isInteger(input) || input < 0 || input >= index))
       ) {
         throw new ValueError(
-          `Model: layer ${index} (${node.layer.className}) must read earlier layers, got inputs [${node.inputs.join(', ')}]`,
+          `Model: layer ${index} (${node.layer.className}) must read earlier layers, got inputs ` +
+            `[${node.inputs.join(', ')}]`,
         );
       }
       if (index > 0 && node.layer instanceof Input)
@@ -303,7 +304,8 @@ export class Model {
       outputs.some((node) => !Number.isInteger(node) || node < 0 || node >= nodes.length)
     ) {
       throw new ValueError(
-        `Model: outputs must be node indices, the first the last node (${nodes.length - 1}); got [${outputs.join(', ')}]`,
+        `Model: outputs must be node indices, the first the last node (${nodes.length - 1}); got ` +
+          `[${outputs.join(', ')}]`,
       );
     }
     if (new Set(outputs).size !== outputs.length)
@@ -575,7 +577,8 @@ export class Model {
     if (index < 0) {
       const names = this.layers.map((layer) => layer.name);
       throw new ValueError(
-        `${what}: the model has no layer named '${name}'; its layers are ${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}`,
+        `${what}: the model has no layer named '${name}'; its layers are ` +
+          `${names.slice(0, 20).join(', ')}${names.length > 20 ? ', ...' : ''}`,
       );
     }
     return index;
@@ -605,7 +608,8 @@ export class Model {
   save(directory: string, options: SaveOptions = {}): void {
     if (folderSaver === null)
       throw new ValueError(
-        "model.save writes files, which only the Node entry point can do; in a browser, serializeModel(model) gives the files' contents",
+        'model.save writes files, which only the Node entry point can do; in a browser, ' +
+          "serializeModel(model) gives the files' contents",
       );
     folderSaver(this, directory, options);
   }
@@ -1003,8 +1007,10 @@ export class Model {
               epoch,
               batch + 1,
               value,
-              `fit: the loss became ${value} at epoch ${epoch}, batch ${batch + 1}; the step was not applied, so the weights are those of the step before. ` +
-                `Lower the learning rate (now ${optimizer.learningRate}), clip the gradients (clipNorm), or check the examples for NaN or infinite values`,
+              `fit: the loss became ${value} at epoch ${epoch}, batch ${batch + 1}; the step was not ` +
+                `applied, so the weights are those of the step before. ` +
+                `Lower the learning rate (now ${optimizer.learningRate}), clip the gradients (clipNorm), or ` +
+                `check the examples for NaN or infinite values`,
             );
           }
           optimizer.applyGradients(weights, tape.gradient(loss, weights));
@@ -1133,7 +1139,8 @@ export class Model {
       );
     if (checked.epoch > into.epochs) {
       throw new ValueError(
-        `fit: resume.epoch is ${checked.epoch}; it must be a whole number of finished epochs, at most epochs (${into.epochs})`,
+        `fit: resume.epoch is ${checked.epoch}; it must be a whole number of finished epochs, at most ` +
+          `epochs (${into.epochs})`,
       );
     }
     order.set(checked.order);
@@ -1188,7 +1195,8 @@ export class Model {
       perExample.some((dimension, axis) => dimension !== this.inputShape[axis])
     ) {
       throw new ShapeError(
-        `${what}: the model takes examples of ${formatShape(this.inputShape)} ([batch, ${this.inputShape.join(', ')}]) but got ${formatShape(x.shape)}`,
+        `${what}: the model takes examples of ${formatShape(this.inputShape)} ([batch, ` +
+          `${this.inputShape.join(', ')}]) but got ${formatShape(x.shape)}`,
       );
     }
     if (x.shape[0]! < 1) throw new ShapeError(`${what}: no examples`);
@@ -1246,7 +1254,8 @@ function nodesOf(input: SymbolicTensor, outputs: readonly SymbolicTensor[]): { n
       const [tensor, next] = top;
       if (next === 0 && tensor.inputs.length === 0 && tensor !== input) {
         throw new ValueError(
-          `Model: the output depends on ${tensor.layer.className} '${tensor.layer.name}', which is not the model's input`,
+          `Model: the output depends on ${tensor.layer.className} '${tensor.layer.name}', which is not ` +
+            `the model's input`,
         );
       }
       if (next < tensor.inputs.length) {
@@ -1269,7 +1278,8 @@ function nodesOf(input: SymbolicTensor, outputs: readonly SymbolicTensor[]): { n
   const first = outputs[0]!;
   if (indices.get(first) !== order.length - 1) {
     throw new ValueError(
-      `Model: the first output (${first.layer.className} '${first.layer.name}') feeds another output; it must be computed last`,
+      `Model: the first output (${first.layer.className} '${first.layer.name}') feeds another output; it ` +
+        `must be computed last`,
     );
   }
   return {
@@ -1293,13 +1303,15 @@ function buildOrReuse(layer: Layer, shapes: readonly Shape[], context: BuildCont
   }
   if (built.length !== shapes.length || built.some((shape, index) => !shapesEqual(shape, shapes[index]!))) {
     throw new ShapeError(
-      `${layer.className} '${layer.name}' was built for ${built.map(formatShape).join(', ')} and keeps its weights; it cannot take ${shapes.map(formatShape).join(', ')}`,
+      `${layer.className} '${layer.name}' was built for ${built.map(formatShape).join(', ')} and keeps its ` +
+        `weights; it cannot take ${shapes.map(formatShape).join(', ')}`,
     );
   }
   const otherDtype = layer.weights().find((weight) => weight.tensor.dtype !== context.dtype);
   if (otherDtype !== undefined)
     throw new ValueError(
-      `${layer.className} '${layer.name}' holds ${otherDtype.tensor.dtype} weights; it cannot join a ${context.dtype} model`,
+      `${layer.className} '${layer.name}' holds ${otherDtype.tensor.dtype} weights; it cannot join a ` +
+        `${context.dtype} model`,
     );
   return layer.outputShapeOf(shapes);
 }

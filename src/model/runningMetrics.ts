@@ -76,7 +76,8 @@ export class RunningMetrics {
           this.epoch,
           step.batch + 1,
           value,
-          `fit: the loss became ${value} at epoch ${this.epoch}, batch ${step.batch + 1}; read back later on this backend, so that step and the ones after it were applied. ` +
+          `fit: the loss became ${value} at epoch ${this.epoch}, batch ${step.batch + 1}; read back later ` +
+            `on this backend, so that step and the ones after it were applied. ` +
             'Lower the learning rate, clip the gradients (clipNorm), or check the examples for NaN or infinite values',
         );
       }

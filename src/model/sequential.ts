@@ -22,7 +22,8 @@ export class Sequential extends Model {
   constructor(layers: readonly Layer[], options: SequentialOptions = {}) {
     if (!(layers[0] instanceof Input)) {
       throw new ValueError(
-        'Sequential: the first layer must be an Input declaring the example shape, e.g. new Input({ shape: [28, 28, 1] })',
+        'Sequential: the first layer must be an Input declaring the example shape, e.g. new Input({ shape: ' +
+          '[28, 28, 1] })',
       );
     }
     const merge = layers.find((layer) => layer.isMerge);

@@ -19,7 +19,8 @@ export function allocateTensor(shape: Shape, dtype: DType, what = 'allocate'): T
   const size = sizeOf(shape);
   if (!(size <= MAX_TENSOR_ELEMENTS)) {
     throw new ShapeError(
-      `${what}: an output of ${formatShape(shape)} would hold ${size.toLocaleString('en-US')} values, more than the ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} one tensor may hold`,
+      `${what}: an output of ${formatShape(shape)} would hold ${size.toLocaleString('en-US')} values, more ` +
+        `than the ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} one tensor may hold`,
     );
   }
   const offered = offeredStorage;

@@ -52,7 +52,8 @@ export function batchNormalization(
   ] as const) {
     if (tensor !== undefined && (tensor.rank !== 1 || tensor.shape[0] !== columns)) {
       throw new ShapeError(
-        `${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} has ${columns} channels`,
+        `${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} ` +
+          `has ${columns} channels`,
       );
     }
   }

@@ -15,7 +15,8 @@ export function biasAdd(input: Tensor, bias: Tensor, name = 'biasAdd'): Tensor {
   const columns = input.shape[input.rank - 1]!;
   if (bias.rank !== 1 || bias.shape[0] !== columns) {
     throw new ShapeError(
-      `${name}: bias has shape ${formatShape(bias.shape)} but the input ${formatShape(input.shape)} has ${columns} channels`,
+      `${name}: bias has shape ${formatShape(bias.shape)} but the input ${formatShape(input.shape)} has ` +
+        `${columns} channels`,
     );
   }
   const params: RowsParams = { rows: input.size / columns, columns };

@@ -39,7 +39,8 @@ export function broadcastShape(a: Shape, b: Shape, name = 'broadcast'): Shape {
     const bExtent = b[b.length - rank + axis] ?? 1;
     if (aExtent !== bExtent && aExtent !== 1 && bExtent !== 1) {
       throw new ShapeError(
-        `${name}: shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast (axis ${axis} from the left of the longer: ${aExtent} against ${bExtent})`,
+        `${name}: shapes ${formatShape(a)} and ${formatShape(b)} do not broadcast (axis ${axis} from the ` +
+          `left of the longer: ${aExtent} against ${bExtent})`,
       );
     }
     shape.push(aExtent === 1 ? bExtent : aExtent);
@@ -94,7 +95,8 @@ function foldAxes(outShape: Shape, operands: readonly Shape[], name: string): { 
   }
   if (shape.length > BROADCAST_RANK) {
     throw new ShapeError(
-      `${name}: broadcasting ${operands.map(formatShape).join(' and ')} needs ${shape.length} axes after folding; at most ${BROADCAST_RANK} are supported`,
+      `${name}: broadcasting ${operands.map(formatShape).join(' and ')} needs ${shape.length} axes after ` +
+        `folding; at most ${BROADCAST_RANK} are supported`,
     );
   }
   const padding = BROADCAST_RANK - shape.length;

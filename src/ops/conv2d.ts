@@ -103,7 +103,8 @@ export function conv2dParams(
   if (filterInC * groups !== inC) {
     const expected = groups === 1 ? `${filterInC}` : `${filterInC} per group, ${filterInC * groups} in all`;
     throw new ShapeError(
-      `${name}: input has ${inC} channels (shape ${formatShape(input.shape)}) but the filter expects ${expected} (filter ${formatShape(filter.shape)})`,
+      `${name}: input has ${inC} channels (shape ${formatShape(input.shape)}) but the filter expects ` +
+        `${expected} (filter ${formatShape(filter.shape)})`,
     );
   }
   if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== outC)) {
@@ -162,7 +163,8 @@ export function conv2dParams(
     checkSameDtype(name, input, residual);
     if (residual.shape.length !== 4 || residual.shape.some((size, axis) => size !== outputShape[axis])) {
       throw new ShapeError(
-        `${name}: residual has shape ${formatShape(residual.shape)} but the output has shape ${formatShape(outputShape)}`,
+        `${name}: residual has shape ${formatShape(residual.shape)} but the output has shape ` +
+          `${formatShape(outputShape)}`,
       );
     }
   }

@@ -96,7 +96,8 @@ export function conv2dTransposeParams(name: string, batch: number, geometry: Con
   ] as const) {
     if (!Number.isInteger(value) || value < 0 || value >= limit) {
       throw new ValueError(
-        `${name}: outputPadding ${outputPaddingH}x${outputPaddingW} must be non-negative integers smaller than the stride ${strideH}x${strideW} (or the dilation)`,
+        `${name}: outputPadding ${outputPaddingH}x${outputPaddingW} must be non-negative integers smaller ` +
+          `than the stride ${strideH}x${strideW} (or the dilation)`,
       );
     }
   }
@@ -118,7 +119,8 @@ export function conv2dTransposeParams(name: string, batch: number, geometry: Con
   const convW = windowOutputSize(outW, spanW, strideW, pads.padLeft, pads.padRight);
   if (outH < 1 || outW < 1 || convH !== inH || convW !== inW) {
     throw new ShapeError(
-      `${name}: a ${kH}x${kW} kernel with stride ${strideH}x${strideW} and pads ${JSON.stringify(pads)} gives no output of at least 1x1 from a ${inH}x${inW} input (output ${outH}x${outW}); use smaller pads`,
+      `${name}: a ${kH}x${kW} kernel with stride ${strideH}x${strideW} and pads ${JSON.stringify(pads)} ` +
+        `gives no output of at least 1x1 from a ${inH}x${inW} input (output ${outH}x${outW}); use smaller pads`,
     );
   }
   const params: Conv2DParams = {
@@ -165,7 +167,8 @@ export function conv2dTranspose(
   checkPositiveInteger(groups, `${name}: groups`);
   if (filterInC !== inC || inC % groups !== 0) {
     throw new ShapeError(
-      `${name}: input has ${inC} channels (shape ${formatShape(input.shape)}) but the filter ${formatShape(filter.shape)} takes ${filterInC} in ${groups} group(s)`,
+      `${name}: input has ${inC} channels (shape ${formatShape(input.shape)}) but the filter ` +
+        `${formatShape(filter.shape)} takes ${filterInC} in ${groups} group(s)`,
     );
   }
   const outC = groupOutC * groups;

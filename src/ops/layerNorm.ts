@@ -41,7 +41,8 @@ export function layerNormalization(
   ] as const) {
     if (tensor.rank !== 1 || tensor.shape[0] !== columns) {
       throw new ShapeError(
-        `${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} has ${columns} channels`,
+        `${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} ` +
+          `has ${columns} channels`,
       );
     }
   }

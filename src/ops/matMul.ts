@@ -32,7 +32,8 @@ export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tenso
   const [bRows, n] = transposeB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
   if (bRows !== k) {
     throw new ShapeError(
-      `${name}: inner dimensions differ: a is ${formatShape(a.shape)}${transposeA ? ' (transposed)' : ''}, b is ${formatShape(b.shape)}${transposeB ? ' (transposed)' : ''}`,
+      `${name}: inner dimensions differ: a is ${formatShape(a.shape)}${transposeA ? ' (transposed)' : ''}, ` +
+        `b is ${formatShape(b.shape)}${transposeB ? ' (transposed)' : ''}`,
     );
   }
   const params: MatMulParams = { m, k, n, transposeA, transposeB };

@@ -57,7 +57,8 @@ export function poolParams(inputShape: Shape, options: Pool2DOptions): Pool2DPar
   });
   if (Math.max(params.padTop, params.padBottom) >= kH || Math.max(params.padLeft, params.padRight) >= kW) {
     throw new ShapeError(
-      `${name}: padding (${params.padTop}, ${params.padBottom}, ${params.padLeft}, ${params.padRight}) must be smaller than the ${kH}x${kW} pool window`,
+      `${name}: padding (${params.padTop}, ${params.padBottom}, ${params.padLeft}, ${params.padRight}) must ` +
+        `be smaller than the ${kH}x${kW} pool window`,
     );
   }
   if (options.ceilMode === true) {

@@ -40,12 +40,14 @@ export function checkResizeOptions(options: ResizeOptions, name = 'resize2d'): v
     throw new ValueError(`${name}: mode must be 'nearest' or 'bilinear', got ${JSON.stringify(mode)}`);
   if (options.coordinates !== undefined && !RESIZE_COORDINATES.includes(options.coordinates)) {
     throw new ValueError(
-      `${name}: coordinates must be one of ${RESIZE_COORDINATES.join(', ')}; got ${JSON.stringify(options.coordinates)}`,
+      `${name}: coordinates must be one of ${RESIZE_COORDINATES.join(', ')}; got ` +
+        `${JSON.stringify(options.coordinates)}`,
     );
   }
   if (options.nearestRounding !== undefined && !NEAREST_ROUNDINGS.includes(options.nearestRounding)) {
     throw new ValueError(
-      `${name}: nearestRounding must be one of ${NEAREST_ROUNDINGS.join(', ')}; got ${JSON.stringify(options.nearestRounding)}`,
+      `${name}: nearestRounding must be one of ${NEAREST_ROUNDINGS.join(', ')}; got ` +
+        `${JSON.stringify(options.nearestRounding)}`,
     );
   }
   if ((options.size === undefined) === (options.scale === undefined))

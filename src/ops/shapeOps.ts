@@ -14,7 +14,8 @@ import { checkSameDtype } from './checks.js';
 export function reshape(input: Tensor, shape: Shape): Tensor {
   if (sizeOf(shape) !== input.size) {
     throw new ShapeError(
-      `reshape: cannot view ${formatShape(input.shape)} (${input.size} values) as ${formatShape(shape)} (${sizeOf(shape)} values)`,
+      `reshape: cannot view ${formatShape(input.shape)} (${input.size} values) as ${formatShape(shape)} ` +
+        `(${sizeOf(shape)} values)`,
     );
   }
   const output = input.reshape(shape);
@@ -91,7 +92,8 @@ export function concatenate(inputs: readonly Tensor[], name = 'concatenate'): Te
   for (const input of inputs) {
     if (input.rank !== first.rank || input.shape.slice(0, -1).some((extent, axis) => extent !== leading[axis])) {
       throw new ShapeError(
-        `${name}: inputs must agree on every axis but the last, got ${inputs.map((tensor) => formatShape(tensor.shape)).join(' and ')}`,
+        `${name}: inputs must agree on every axis but the last, got ` +
+          `${inputs.map((tensor) => formatShape(tensor.shape)).join(' and ')}`,
       );
     }
   }

@@ -30,7 +30,8 @@ export function zeroPadParams(
           : null;
   if (amounts === null || !amounts.every((amount) => Number.isInteger(amount) && amount >= 0)) {
     throw new ValueError(
-      `${name}: padding must be a non-negative integer, [padH, padW] or [top, bottom, left, right]; got ${JSON.stringify(padding)}`,
+      `${name}: padding must be a non-negative integer, [padH, padW] or [top, bottom, left, right]; got ` +
+        `${JSON.stringify(padding)}`,
     );
   }
   const [padTop, padBottom, padLeft, padRight] = amounts as [number, number, number, number];

@@ -72,7 +72,8 @@ export function clipGradients(
     const norm = gradientNorm(gradients);
     if (!Number.isFinite(norm)) {
       throw new ValueError(
-        `${what}: the gradients' global norm is ${norm}, so clipNorm cannot scale them; the step was not applied (weights unchanged). Lower the learning rate`,
+        `${what}: the gradients' global norm is ${norm}, so clipNorm cannot scale them; the step was not ` +
+          `applied (weights unchanged). Lower the learning rate`,
       );
     }
     scale = clipping.clipNorm / Math.max(norm, clipping.clipNorm);

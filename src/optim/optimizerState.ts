@@ -71,7 +71,8 @@ export class OptimizerSlots {
       const gradient = gradients[index]!;
       if (gradient.size !== weight.size || gradient.dtype !== weight.dtype) {
         throw new ShapeError(
-          `${what}: weight ${index} is ${weight.size} ${weight.dtype} values but its gradient ${gradient.size} ${gradient.dtype}`,
+          `${what}: weight ${index} is ${weight.size} ${weight.dtype} values but its gradient ` +
+            `${gradient.size} ${gradient.dtype}`,
         );
       }
     });
@@ -114,7 +115,8 @@ export class OptimizerSlots {
       const names = Object.keys(entry.buffers).sort();
       if (names.join() !== [...this.bufferNames].sort().join()) {
         throw new ValueError(
-          `${what}: weight ${index} has buffers [${names.join(', ')}] but this optimizer keeps [${this.bufferNames.join(', ')}]`,
+          `${what}: weight ${index} has buffers [${names.join(', ')}] but this optimizer keeps ` +
+            `[${this.bufferNames.join(', ')}]`,
         );
       }
       for (const name of names) {

@@ -56,7 +56,8 @@ function eitherName(
 ): number | undefined {
   if (value !== undefined && alias !== undefined && value !== alias) {
     throw new ValueError(
-      `stepDecay: ${aliasName} is the old name of ${name}; give only ${name} (got ${name} ${value} and ${aliasName} ${alias})`,
+      `stepDecay: ${aliasName} is the old name of ${name}; give only ${name} (got ${name} ${value} and ` +
+        `${aliasName} ${alias})`,
     );
   }
   return value ?? alias;
@@ -157,7 +158,8 @@ export function oneCycle(options: OneCycleOptions): LearningRateSchedule {
   const lastStep = totalSteps - 1;
   if (!(peakStep > 0 && lastStep > peakStep)) {
     throw new ValueError(
-      `oneCycle: totalSteps ${totalSteps} with warmupFraction ${warmupFraction} leaves no room for both phases; use more steps`,
+      `oneCycle: totalSteps ${totalSteps} with warmupFraction ${warmupFraction} leaves no room for both ` +
+        `phases; use more steps`,
     );
   }
   const anneal = (from: number, to: number, fraction: number) =>

@@ -130,7 +130,9 @@ export function probabilityChart(
   const values = indices.map((index) => probabilities[index]! * 100);
   const labels = indices.map((index) => classNames[index]!);
   const best = values.indexOf(Math.max(...values));
-  const title = `Softmax output: ${labels[best]} (${values[best]!.toFixed(1)}%)${isTop ? `; the ${topK} most probable of ${classNames.length} classes` : ''}`;
+  const title =
+    `Softmax output: ${labels[best]} ` +
+    `(${values[best]!.toFixed(1)}%)${isTop ? `; the ${topK} most probable of ${classNames.length} classes` : ''}`;
   return render(
     {
       type: 'bar',

@@ -552,7 +552,8 @@ export function explainValue(outputs: LayerOutputs, layerIndex: number, position
     position.some((coordinate, axis) => !(Number.isInteger(coordinate) && coordinate >= 0 && coordinate < shape[axis]!))
   ) {
     throw new ValueError(
-      `explainValue: position must be ${shape.length} whole numbers inside ${formatShape(shape)} (layer ${layerIndex}, ${model.layers[layerIndex]!.name}), got ${JSON.stringify(position)}`,
+      `explainValue: position must be ${shape.length} whole numbers inside ${formatShape(shape)} (layer ` +
+        `${layerIndex}, ${model.layers[layerIndex]!.name}), got ${JSON.stringify(position)}`,
     );
   }
   const layer = model.layers[layerIndex]!;
@@ -567,7 +568,8 @@ export function explainValue(outputs: LayerOutputs, layerIndex: number, position
   const explainer = EXPLAINERS.find(([type]) => layer instanceof type);
   if (explainer === undefined) {
     throw new ValueError(
-      `explainValue: layer ${layerIndex} (${layer.name}) is a ${layer.className}, which it does not explain; it explains ${EXPLAINED_LAYERS.join(', ')}`,
+      `explainValue: layer ${layerIndex} (${layer.name}) is a ${layer.className}, which it does not ` +
+        `explain; it explains ${EXPLAINED_LAYERS.join(', ')}`,
     );
   }
   return explainer[1]({ outputs, layer, inputs, base });
@@ -706,7 +708,9 @@ function explainConvolution({ outputs, layer, inputs, base }: ExplainerArguments
   return {
     ...base,
     kind: 'convolution',
-    rule: `the ${kH}x${kW} window over ${channels} input channel${channels === 1 ? '' : 's'} times filter ${filter}'s weights, summed per channel, the channel sums added${hasBias ? ', plus the bias' : ''}`,
+    rule:
+      `the ${kH}x${kW} window over ${channels} input channel${channels === 1 ? '' : 's'} times filter ` +
+      `${filter}'s weights, summed per channel, the channel sums added${hasBias ? ', plus the bias' : ''}`,
     value: preActivation,
     inputLayer,
     kH,
@@ -917,7 +921,9 @@ function softmaxArithmetic(
   const sum = exponentials.reduce((total, exponential) => total + exponential, 0);
   return {
     kind: 'softmax',
-    rule: `e^(logit - max) over the sum of them all: subtracting the largest logit (${max}) first changes nothing but keeps e^x from overflowing`,
+    rule:
+      `e^(logit - max) over the sum of them all: subtracting the largest logit (${max}) first changes ` +
+      `nothing but keeps e^x from overflowing`,
     value: exponentials[classIndex]! / sum,
     classIndex,
     logits,
@@ -1078,7 +1084,9 @@ function explainTransposedConvolution({
   return {
     ...base,
     kind: 'transposedConvolution',
-    rule: `the ${count} input pixel${count === 1 ? '' : 's'} whose scattered kernel lands here, each channel times the kernel tap's weight, summed${hasBias ? ', plus the bias' : ''}`,
+    rule:
+      `the ${count} input pixel${count === 1 ? '' : 's'} whose scattered kernel lands here, each ` +
+      `channel times the kernel tap's weight, summed${hasBias ? ', plus the bias' : ''}`,
     value: sum + bias,
     inputLayer,
     strideH,
@@ -1125,7 +1133,9 @@ function explainLayerNormalization({
   return {
     ...base,
     kind: 'layerNormalization',
-    rule: `gamma * (x - mean) / sqrt(variance + epsilon) + beta, with the mean and (biased) variance of this position's ${channels} channels`,
+    rule:
+      `gamma * (x - mean) / sqrt(variance + epsilon) + beta, with the mean and (biased) variance of ` +
+      `this position's ${channels} channels`,
     value: gamma * normalized + beta,
     inputLayer,
     channel,

@@ -93,7 +93,8 @@ function targetLayer(model: Model, layerName: string | undefined): number {
       throw new ValueError(`gradCam: layer '${layerName}' outputs vectors, not feature maps`);
     if (!usable.some((layer) => layer.layerIndex === index)) {
       throw new ValueError(
-        `gradCam: layer '${layerName}' cannot be weighed: its maps are 1x1, it is the input, or the logits do not depend on it (gradCamLayers lists those that can)`,
+        `gradCam: layer '${layerName}' cannot be weighed: its maps are 1x1, it is the input, or the logits ` +
+          `do not depend on it (gradCamLayers lists those that can)`,
       );
     }
     return index;

@@ -78,7 +78,8 @@ export function checkGridSize(layout: GridLayout, what: string): void {
   const largest = largestGridScale(layout);
   const advice = largest === 0 ? 'not even scale 1 fits' : `the largest scale that fits is ${largest}`;
   throw new ValueError(
-    `${what}: scale ${layout.scale} makes a picture of ${width}x${height} pixels, more than the ${MAX_PICTURE_PIXELS} (MAX_PICTURE_PIXELS) a picture may have; ${advice}`,
+    `${what}: scale ${layout.scale} makes a picture of ${width}x${height} pixels, more than the ` +
+      `${MAX_PICTURE_PIXELS} (MAX_PICTURE_PIXELS) a picture may have; ${advice}`,
   );
 }
 

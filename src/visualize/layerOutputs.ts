@@ -63,7 +63,8 @@ export interface LayerOutputsOptions {
 export function layerOutputs(model: Model, input: Tensor, options: LayerOutputsOptions = {}): LayerOutputs {
   if (input.shape[0] !== 1) {
     throw new ValueError(
-      `layerOutputs: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ${formatShape(input.shape)}`,
+      `layerOutputs: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ` +
+        `${formatShape(input.shape)}`,
     );
   }
   const layers: LayerOutput[] = [];

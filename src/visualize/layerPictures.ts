@@ -237,7 +237,8 @@ export function eachFeatureMapPicture(
 ): void {
   if (input.shape[0] !== 1)
     throw new ValueError(
-      `featureMapPictures: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ${formatShape(input.shape)}`,
+      `featureMapPictures: takes one example [1, ${formatShape(model.inputShape).slice(1, -1)}], got ` +
+        `${formatShape(input.shape)}`,
     );
   withScope(() => {
     model.forward(input, {

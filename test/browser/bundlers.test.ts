@@ -80,7 +80,8 @@ window.bundleResult = result;
 }
 
 const INDEX_HTML = (script: string) =>
-  `<!doctype html>\n<meta charset="utf-8">\n<title>ConvNet.ts bundler test</title>\n<script type="module" src="${script}"></script>\n`;
+  `<!doctype html>\n<meta charset="utf-8">\n<title>ConvNet.ts bundler test</title>\n<script type="module" ` +
+  `src="${script}"></script>\n`;
 
 /** The inference-only app of the size figures: fetch a model and an image, classify. */
 const INFERENCE_APP = `
@@ -288,37 +289,40 @@ function serve(bundle: string, data: string, isWasmHidden = false): Promise<Serv
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-test("an inference-only app bundled by esbuild leaves out Chart.js and onnx-proto: at most half the issue's 431 KB", async (context) => {
-  const result = await esbuild({
-    stdin: { contents: INFERENCE_APP, resolveDir: repoRoot, sourcefile: 'inference.js', loader: 'js' },
-    absWorkingDir: repoRoot,
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const bytes = result.outputFiles[0]!.contents;
-  const gzipBytes = gzipSync(bytes, { level: 9 }).length;
-  context.diagnostic(`inference-only esbuild bundle: ${bytes.length} bytes minified, ${gzipBytes} gzipped`);
-  // The output's inputs, with the bytes each left in it (metafile.inputs lists tree-shaken files too).
-  const kept = Object.values(result.metafile.outputs).flatMap((output) =>
-    Object.entries(output.inputs)
-      .filter(([, part]) => part.bytesInOutput > 0)
-      .map(([input]) => input),
-  );
-  const packages = kept.filter((input) => input.includes('node_modules/'));
-  const bundled = [...new Set(packages.map((input) => input.split('node_modules/')[1]!.split('/')[0]!))];
-  context.diagnostic(`packages bundled: ${bundled.join(', ')}`);
-  for (const left of ['chart.js', '@kurkle', 'onnx-proto', 'protobufjs', '@protobufjs'])
-    assert.ok(!bundled.includes(left), `${left} is in the inference-only bundle`);
-  assert.ok(
-    bytes.length <= ISSUE_INFERENCE_BYTES / 2,
-    `${bytes.length} bytes minified, more than half of ${ISSUE_INFERENCE_BYTES}`,
-  );
-});
+test(
+  'an inference-only app bundled by esbuild leaves out Chart.js and onnx-proto: at most half the ' + "issue's 431 KB",
+  async (context) => {
+    const result = await esbuild({
+      stdin: { contents: INFERENCE_APP, resolveDir: repoRoot, sourcefile: 'inference.js', loader: 'js' },
+      absWorkingDir: repoRoot,
+      bundle: true,
+      minify: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const bytes = result.outputFiles[0]!.contents;
+    const gzipBytes = gzipSync(bytes, { level: 9 }).length;
+    context.diagnostic(`inference-only esbuild bundle: ${bytes.length} bytes minified, ${gzipBytes} gzipped`);
+    // The output's inputs, with the bytes each left in it (metafile.inputs lists tree-shaken files too).
+    const kept = Object.values(result.metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs)
+        .filter(([, part]) => part.bytesInOutput > 0)
+        .map(([input]) => input),
+    );
+    const packages = kept.filter((input) => input.includes('node_modules/'));
+    const bundled = [...new Set(packages.map((input) => input.split('node_modules/')[1]!.split('/')[0]!))];
+    context.diagnostic(`packages bundled: ${bundled.join(', ')}`);
+    for (const left of ['chart.js', '@kurkle', 'onnx-proto', 'protobufjs', '@protobufjs'])
+      assert.ok(!bundled.includes(left), `${left} is in the inference-only bundle`);
+    assert.ok(
+      bytes.length <= ISSUE_INFERENCE_BYTES / 2,
+      `${bytes.length} bytes minified, more than half of ${ISSUE_INFERENCE_BYTES}`,
+    );
+  },
+);
 
 describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium', { skip, timeout: 180_000 }, () => {
   let root: string;
@@ -430,65 +434,77 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
   }
 
   for (const bundler of ['Vite', 'esbuild', 'webpack']) {
-    test(`${bundler}: the page runs on 2 Web Workers, cross-origin isolated, and predicts and trains as Node does`, async (context) => {
-      assertThreadedPrediction(await open(bundler), bundler);
-      const size = sizes.find((entry) => entry.bundler === bundler)!;
-      context.diagnostic(
-        `${bundler}: main chunk ${size.mainBytes} B (${size.mainGzipBytes} gzipped); all JS ${size.jsBytes} B (${size.jsGzipBytes} gzipped); .wasm ${size.wasmBytes} B; files: ${listFiles(outputs.get(bundler)!).join(', ')}`,
-      );
-    });
+    test(
+      `${bundler}: the page runs on 2 Web Workers, cross-origin isolated, and predicts and ` + `trains as Node does`,
+      async (context) => {
+        assertThreadedPrediction(await open(bundler), bundler);
+        const size = sizes.find((entry) => entry.bundler === bundler)!;
+        context.diagnostic(
+          `${bundler}: main chunk ${size.mainBytes} B (${size.mainGzipBytes} gzipped); all JS ${size.jsBytes} ` +
+            `B (${size.jsGzipBytes} gzipped); .wasm ${size.wasmBytes} B; files: ` +
+            `${listFiles(outputs.get(bundler)!).join(', ')}`,
+        );
+      },
+    );
   }
 
-  test('Vite dev server (dependency pre-bundling, no options beyond the isolation headers): the same page, the same numbers', async () => {
-    const server = await createViteServer({
-      root: join(root, 'app'),
-      configFile: false,
-      logLevel: 'silent',
-      server: {
-        host: '127.0.0.1',
-        port: 0,
-        headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
-      },
-    });
-    await server.listen();
-    try {
-      assertThreadedPrediction(
-        await openPage(`http://127.0.0.1:${(server.httpServer!.address() as AddressInfo).port}`),
-        'Vite dev server',
-      );
-      assert.ok(
-        existsSync(join(root, 'app', 'node_modules', '.vite', 'deps', 'convnet-ts.js')),
-        'the dev server served the package pre-bundled',
-      );
-    } finally {
-      await server.close();
-    }
-  });
+  test(
+    'Vite dev server (dependency pre-bundling, no options beyond the isolation headers): the same page, ' +
+      'the same numbers',
+    async () => {
+      const server = await createViteServer({
+        root: join(root, 'app'),
+        configFile: false,
+        logLevel: 'silent',
+        server: {
+          host: '127.0.0.1',
+          port: 0,
+          headers: { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' },
+        },
+      });
+      await server.listen();
+      try {
+        assertThreadedPrediction(
+          await openPage(`http://127.0.0.1:${(server.httpServer!.address() as AddressInfo).port}`),
+          'Vite dev server',
+        );
+        assert.ok(
+          existsSync(join(root, 'app', 'node_modules', '.vite', 'deps', 'convnet-ts.js')),
+          'the dev server served the package pre-bundled',
+        );
+      } finally {
+        await server.close();
+      }
+    },
+  );
 
-  test('esbuild, subpath entries only: an ONNX model imported in the page classifies as in Node, and a chart draws', async (context) => {
-    const { result, errors } = await open('subpaths');
-    assert.deepEqual(errors, [], 'no page errors');
-    assert.equal(result.error, undefined, result.error);
-    assert.equal(result.classes!.length, 3);
-    for (let image = 0; image < 3; image++) {
-      assert.deepEqual(
-        result.classes![image]!.map((entry) => entry.index),
-        expectedClasses[image]!.map((entry) => entry.index),
-        `image ${image}: classes in order`,
+  test(
+    'esbuild, subpath entries only: an ONNX model imported in the page classifies as in Node, ' + 'and a chart draws',
+    async (context) => {
+      const { result, errors } = await open('subpaths');
+      assert.deepEqual(errors, [], 'no page errors');
+      assert.equal(result.error, undefined, result.error);
+      assert.equal(result.classes!.length, 3);
+      for (let image = 0; image < 3; image++) {
+        assert.deepEqual(
+          result.classes![image]!.map((entry) => entry.index),
+          expectedClasses[image]!.map((entry) => entry.index),
+          `image ${image}: classes in order`,
+        );
+        assertClose(
+          result.classes![image]!.map((entry) => entry.probability),
+          expectedClasses[image]!.map((entry) => entry.probability),
+          TOLERANCE,
+          `image ${image}: probabilities`,
+        );
+      }
+      assert.deepEqual(result.chart, { width: 320, height: 200, colorModel: 'rgb' });
+      const size = sizes.find((entry) => entry.bundler === 'esbuild, subpath entries')!;
+      context.diagnostic(
+        `subpath entries (ONNX import + one chart), esbuild: ${size.mainBytes} B (${size.mainGzipBytes} gzipped)`,
       );
-      assertClose(
-        result.classes![image]!.map((entry) => entry.probability),
-        expectedClasses[image]!.map((entry) => entry.probability),
-        TOLERANCE,
-        `image ${image}: probabilities`,
-      );
-    }
-    assert.deepEqual(result.chart, { width: 320, height: 200, colorModel: 'rgb' });
-    const size = sizes.find((entry) => entry.bundler === 'esbuild, subpath entries')!;
-    context.diagnostic(
-      `subpath entries (ONNX import + one chart), esbuild: ${size.mainBytes} B (${size.mainGzipBytes} gzipped)`,
-    );
-  });
+    },
+  );
 
   // Where each bundler puts the threaded builds: Vite names them, webpack hashes them.
   const WASM_PATHS: Record<string, string> = {
@@ -502,7 +518,8 @@ describe('a tiny app bundled by Vite, esbuild and webpack in headless Chromium',
       assert.match(result.initError.url, new RegExp(`^${origin}${WASM_PATHS[bundler]}$`));
       assert.equal(
         result.initError.message,
-        `wasm backend: could not load ${result.initError.url} (404 Not Found); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`,
+        `wasm backend: could not load ${result.initError.url} (404 Not Found); pass initWasmBackend({ ` +
+          `wasmUrl }) where your bundler puts the .wasm files`,
       );
       assert.equal(result.backend?.active, 'reference', 'the page goes on on the reference kernels');
     });

@@ -179,12 +179,14 @@ describe('images in headless Chromium', { skip }, () => {
     const inputs = Object.keys(bundle.metafile!.inputs);
     assert.ok(
       inputs.includes('dist/src/browser.js'),
-      `'convnet-ts' resolves to the browser build; bundled ${inputs.filter((input) => input.startsWith('dist/src/')).length} modules of dist/src`,
+      `'convnet-ts' resolves to the browser build; bundled ` +
+        `${inputs.filter((input) => input.startsWith('dist/src/')).length} modules of dist/src`,
     );
     assert.ok(!inputs.includes('dist/src/index.js'), 'the Node entry stays out of the browser bundle');
     writeFileSync(
       join(folder, 'index.html'),
-      '<!doctype html>\n<meta charset="utf-8">\n<title>ConvNet.ts images</title>\n<script type="module" src="/page.js"></script>\n',
+      '<!doctype html>\n<meta charset="utf-8">\n<title>ConvNet.ts images</title>\n<script type="module" ' +
+        'src="/page.js"></script>\n',
     );
     writeFileSync(join(folder, 'fixture.png'), encodePng(png));
     writeFileSync(join(folder, 'fixture.jpg'), jpegBytes);

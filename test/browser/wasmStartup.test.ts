@@ -78,14 +78,17 @@ test('in Chromium a missing .wasm build and a missing worker script fail naming 
     assert.match(missingWasm.url!, new RegExp(`^${origin}/missing/convnet-[a-z]+-threads\\.wasm$`));
     assert.equal(
       missingWasm.message,
-      `wasm backend: could not load ${missingWasm.url} (404 Not Found); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`,
+      `wasm backend: could not load ${missingWasm.url} (404 Not Found); pass initWasmBackend({ wasmUrl }) ` +
+        `where your bundler puts the .wasm files`,
     );
     const missingWorker = result.missingWorker!;
     assert.equal(missingWorker.name, 'BackendError');
     assert.equal(missingWorker.url, `${origin}/missing/worker.js`);
     assert.equal(
       missingWorker.message,
-      `wasm backend: worker 1 could not start from ${origin}/missing/worker.js (the script did not load (missing, wrong MIME type, or blocked)); pass initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`,
+      `wasm backend: worker 1 could not start from ${origin}/missing/worker.js (the script did not load ` +
+        `(missing, wrong MIME type, or blocked)); pass initWasmBackend({ workerUrl }) where your bundler ` +
+        `puts the kernel worker`,
     );
     assert.equal(result.elsewhere!.threads, 2);
     assert.match(result.elsewhere!.build!, /-threads\.wasm$/);

@@ -70,13 +70,17 @@ describe('convnet with a bundled model', () => {
     });
   }
 
-  test("convnet evaluate --model mnist on the bundled sample's 2,000 test digits (the first of the split it was measured on): at least 98%", () => {
-    const result = cli(['evaluate', '--model', 'mnist', '--dataset', 'mnist-sample', '--json']);
-    assert.equal(result.status, 0, result.stderr);
-    const report = lastJson(result.stdout) as { accuracy: number; examples: number };
-    assert.equal(report.examples, 2000);
-    assert.ok(report.accuracy >= 0.98, `accuracy ${report.accuracy}`);
-  });
+  test(
+    "convnet evaluate --model mnist on the bundled sample's 2,000 test digits (the first of the split it " +
+      'was measured on): at least 98%',
+    () => {
+      const result = cli(['evaluate', '--model', 'mnist', '--dataset', 'mnist-sample', '--json']);
+      assert.equal(result.status, 0, result.stderr);
+      const report = lastJson(result.stdout) as { accuracy: number; examples: number };
+      assert.equal(report.examples, 2000);
+      assert.ok(report.accuracy >= 0.98, `accuracy ${report.accuracy}`);
+    },
+  );
 
   test('a folder in the working folder named like a bundled model is that folder, not the bundled model', () => {
     const name = BUNDLED_MODEL_NAMES[0];
@@ -86,16 +90,19 @@ describe('convnet with a bundled model', () => {
     assert.match(result.stdout, /Total params: 105,866\n/, 'the digits-cnn saved there');
   });
 
-  test('a folder named like a bundled model that holds no model (a dataset folder) does not hide the bundled model', () => {
-    const folder = join(scratch, 'pictures');
-    mkdirSync(join(folder, BUNDLED_MODEL_NAMES[0], 'train'), { recursive: true });
-    const result = cli(['summary', '--model', BUNDLED_MODEL_NAMES[0]], folder);
-    assert.equal(result.status, 0, result.stderr);
-    assert.match(
-      result.stdout,
-      new RegExp(`Total params: ${BUNDLED_MODELS[0]!.parameters.toLocaleString('en-US')}\\n`),
-    );
-  });
+  test(
+    'a folder named like a bundled model that holds no model (a dataset folder) does not hide ' + 'the bundled model',
+    () => {
+      const folder = join(scratch, 'pictures');
+      mkdirSync(join(folder, BUNDLED_MODEL_NAMES[0], 'train'), { recursive: true });
+      const result = cli(['summary', '--model', BUNDLED_MODEL_NAMES[0]], folder);
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(
+        result.stdout,
+        new RegExp(`Total params: ${BUNDLED_MODELS[0]!.parameters.toLocaleString('en-US')}\\n`),
+      );
+    },
+  );
 
   test('an unknown bare name is one error line listing the bundled models, exit code 2', () => {
     const result = cli(['predict', '--model', 'cifar100', bundledSampleFiles(BUNDLED_MODEL_NAMES[0])[0]!.path]);
@@ -104,7 +111,8 @@ describe('convnet with a bundled model', () => {
     assert.match(
       result.stderr,
       new RegExp(
-        `cifar100: is not a model directory, nor a bundled model \\(the bundled models are ${BUNDLED_MODEL_NAMES.join(', ')}\\)`,
+        `cifar100: is not a model directory, nor a bundled model \\(the bundled models are ` +
+          `${BUNDLED_MODEL_NAMES.join(', ')}\\)`,
       ),
     );
   });

@@ -84,47 +84,50 @@ describe('convnet train on other datasets', () => {
     assert.deepEqual(loadModel(out).manifest.classNames, CIFAR10_CLASS_NAMES);
   });
 
-  test('--dataset DIR: an image folder, split 80/20, bad files reported and skipped; saved under runs/<folder name>', async () => {
-    const folder = join(scratch, 'shapes');
-    for (const [label, name] of ['dark', 'light'].entries()) {
-      mkdirSync(join(folder, name), { recursive: true });
-      for (let index = 0; index < 10; index++) {
-        const pixels = new Uint8Array(6 * 6 * 3).fill(label * 200 + index);
-        writeFileSync(join(folder, name, `${index}.png`), encodePng(imageFromPixels(pixels, 6, 6, 'rgb')));
+  test(
+    '--dataset DIR: an image folder, split 80/20, bad files reported and skipped; saved under ' + 'runs/<folder name>',
+    async () => {
+      const folder = join(scratch, 'shapes');
+      for (const [label, name] of ['dark', 'light'].entries()) {
+        mkdirSync(join(folder, name), { recursive: true });
+        for (let index = 0; index < 10; index++) {
+          const pixels = new Uint8Array(6 * 6 * 3).fill(label * 200 + index);
+          writeFileSync(join(folder, name, `${index}.png`), encodePng(imageFromPixels(pixels, 6, 6, 'rgb')));
+        }
       }
-    }
-    writeFileSync(join(folder, 'dark', 'broken.png'), 'not a png');
-    const out = join(scratch, 'run-shapes');
-    const result = await convnet(['train', '--dataset', folder, '--epochs', '1', '--out', out, '--json']);
-    assert.equal(result.status, 0, result.stderr);
-    assert.equal(lastJson(result.stdout).dataset, 'shapes');
-    assert.match(
-      result.stderr,
-      /Image folder .*shapes: decoded 20 images in [\d.]+ s \(test split: 20% of each class, seed 0\), rgb/,
-    );
-    assert.match(result.stderr, /convnet: skipped .*broken\.png: is not a PNG or JPEG file/);
-    // The split is drawn over the 21 files before decoding (2 of dark's 11 and 2 of light's 10 held
-    // out); with seed 0 the broken file is among dark's held-out two, so the test split has 3 images.
-    assert.match(result.stderr, /Dataset shapes: 17 training and 3 test images of 6x6x3/);
-    assert.deepEqual(loadModel(out).manifest.classNames, ['dark', 'light']);
-    // --cache-dir caches the decoded folder; the second run reads it.
-    const cacheDir = join(scratch, 'cli-cache');
-    for (const expected of [/decoded 20 images/, /read 20 decoded images from the cache/]) {
-      const cached = await convnet([
-        'train',
-        '--dataset',
-        folder,
-        '--epochs',
-        '1',
-        '--out',
-        out,
-        '--cache-dir',
-        cacheDir,
-      ]);
-      assert.equal(cached.status, 0, cached.stderr);
-      assert.match(cached.stdout, expected);
-    }
-  });
+      writeFileSync(join(folder, 'dark', 'broken.png'), 'not a png');
+      const out = join(scratch, 'run-shapes');
+      const result = await convnet(['train', '--dataset', folder, '--epochs', '1', '--out', out, '--json']);
+      assert.equal(result.status, 0, result.stderr);
+      assert.equal(lastJson(result.stdout).dataset, 'shapes');
+      assert.match(
+        result.stderr,
+        /Image folder .*shapes: decoded 20 images in [\d.]+ s \(test split: 20% of each class, seed 0\), rgb/,
+      );
+      assert.match(result.stderr, /convnet: skipped .*broken\.png: is not a PNG or JPEG file/);
+      // The split is drawn over the 21 files before decoding (2 of dark's 11 and 2 of light's 10 held
+      // out); with seed 0 the broken file is among dark's held-out two, so the test split has 3 images.
+      assert.match(result.stderr, /Dataset shapes: 17 training and 3 test images of 6x6x3/);
+      assert.deepEqual(loadModel(out).manifest.classNames, ['dark', 'light']);
+      // --cache-dir caches the decoded folder; the second run reads it.
+      const cacheDir = join(scratch, 'cli-cache');
+      for (const expected of [/decoded 20 images/, /read 20 decoded images from the cache/]) {
+        const cached = await convnet([
+          'train',
+          '--dataset',
+          folder,
+          '--epochs',
+          '1',
+          '--out',
+          out,
+          '--cache-dir',
+          cacheDir,
+        ]);
+        assert.equal(cached.status, 0, cached.stderr);
+        assert.match(cached.stdout, expected);
+      }
+    },
+  );
 
   const usageCases: [string, string[], RegExp][] = [
     [

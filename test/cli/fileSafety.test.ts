@@ -169,19 +169,22 @@ describe('class 11: outputs never replace a device, a folder or an input', () =>
     assert.equal(JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')).format, 'convnet-ts-model');
   });
 
-  test('predict --output the --input file is refused before any work, also through a link or another spelling', async () => {
-    const directory = folder('predict-self');
-    const input = join(directory, 'x.npy');
-    const bytes = encodeNpy({ shape: [1, 28, 28, 1], data: new Float32Array(784) });
-    writeFileSync(input, bytes);
-    symlinkSync(input, join(directory, 'link.npy'));
-    for (const output of [input, join(directory, '.', 'x.npy'), join(directory, 'link.npy')]) {
-      const result = await convnet(['predict', '--model', model, '--input', input, '--output', output]);
-      assertOneLineError(result, /--output is the input .*x\.npy; writing it would replace the input/);
-      assert.equal(result.stdout, '');
-    }
-    assert.deepEqual(readFileSync(input), Buffer.from(bytes), 'the input is unchanged');
-  });
+  test(
+    'predict --output the --input file is refused before any work, also through a link or ' + 'another spelling',
+    async () => {
+      const directory = folder('predict-self');
+      const input = join(directory, 'x.npy');
+      const bytes = encodeNpy({ shape: [1, 28, 28, 1], data: new Float32Array(784) });
+      writeFileSync(input, bytes);
+      symlinkSync(input, join(directory, 'link.npy'));
+      for (const output of [input, join(directory, '.', 'x.npy'), join(directory, 'link.npy')]) {
+        const result = await convnet(['predict', '--model', model, '--input', input, '--output', output]);
+        assertOneLineError(result, /--output is the input .*x\.npy; writing it would replace the input/);
+        assert.equal(result.stdout, '');
+      }
+      assert.deepEqual(readFileSync(input), Buffer.from(bytes), 'the input is unchanged');
+    },
+  );
 });
 
 describe('class 12: train checks --out and --plot before the first epoch', () => {

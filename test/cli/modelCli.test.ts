@@ -125,31 +125,35 @@ describe('convnet inspect', () => {
     assert.equal(report.inputLayout, 'NCHW');
   });
 
-  test('a model that cannot be imported: every unsupported operator with its count and first node, exit 2; names escaped', () => {
-    const file = join(scratch, 'unsupported.onnx');
-    writeFileSync(
-      file,
-      chainModel(
-        ['Relu', 'Selu', 'Sin', 'Selu', 'Celu'],
-        ['relu', 'evil\u001b[2J', 'sin_2', 'selu_3', 'celu\nfake line'],
-      ),
-    );
-    const run = cli('inspect', file);
-    assert.equal(run.status, 2, String(run.stderr));
-    assert.match(String(run.stderr), /unsupported\.onnx cannot be imported: 3 unsupported operators/);
-    const stdout = String(run.stdout);
-    assert.ok(!/[\u001b]/.test(stdout), 'no raw escape character');
-    assert.match(stdout, /^Selu +2 nodes +first evil\\x1b\[2J$/m);
-    assert.match(stdout, /^Sin +1 node +first sin_2$/m);
-    assert.match(stdout, /^Celu +1 node +first celu\\nfake line$/m);
-    const json = cli('inspect', file, '--json');
-    assert.equal(json.status, 2);
-    assert.deepEqual(lastJson(String(json.stdout)).unsupported, [
-      { opType: 'Selu', count: 2, firstNode: 'evil\u001b[2J' },
-      { opType: 'Sin', count: 1, firstNode: 'sin_2' },
-      { opType: 'Celu', count: 1, firstNode: 'celu\nfake line' },
-    ]);
-  });
+  test(
+    'a model that cannot be imported: every unsupported operator with its count and first node, exit ' +
+      '2; names escaped',
+    () => {
+      const file = join(scratch, 'unsupported.onnx');
+      writeFileSync(
+        file,
+        chainModel(
+          ['Relu', 'Selu', 'Sin', 'Selu', 'Celu'],
+          ['relu', 'evil\u001b[2J', 'sin_2', 'selu_3', 'celu\nfake line'],
+        ),
+      );
+      const run = cli('inspect', file);
+      assert.equal(run.status, 2, String(run.stderr));
+      assert.match(String(run.stderr), /unsupported\.onnx cannot be imported: 3 unsupported operators/);
+      const stdout = String(run.stdout);
+      assert.ok(!/[\u001b]/.test(stdout), 'no raw escape character');
+      assert.match(stdout, /^Selu +2 nodes +first evil\\x1b\[2J$/m);
+      assert.match(stdout, /^Sin +1 node +first sin_2$/m);
+      assert.match(stdout, /^Celu +1 node +first celu\\nfake line$/m);
+      const json = cli('inspect', file, '--json');
+      assert.equal(json.status, 2);
+      assert.deepEqual(lastJson(String(json.stdout)).unsupported, [
+        { opType: 'Selu', count: 2, firstNode: 'evil\u001b[2J' },
+        { opType: 'Sin', count: 1, firstNode: 'sin_2' },
+        { opType: 'Celu', count: 1, firstNode: 'celu\nfake line' },
+      ]);
+    },
+  );
 
   test('a TF.js model: one line per TF.js layer and the layers it became', async () => {
     const model = tf.sequential();
@@ -228,52 +232,56 @@ describe('convnet predict --preprocess --labels, and convnet import', () => {
     );
   });
 
-  test('import --preprocess --labels, then predict with no flags: the same classes, by name, as classify on the imported model', () => {
-    const out = join(scratch, 'imported');
-    const run = cli('import', fixture, '--out', out, '--preprocess', 'imagenet', '--labels', labelsFile);
-    assert.equal(run.status, 0, String(run.stderr));
-    assert.match(
-      String(run.stdout),
-      /Imported .* 5 classes; class names; preprocessing shorter side resized, center crop 0\.875/,
-    );
-    const { model, manifest } = loadModel(out);
-    assert.equal(manifest.formatVersion, 3);
-    assert.deepEqual(model.classNames, LABELS);
-    assert.deepEqual(model.preprocessing?.mean, [0.485, 0.456, 0.406]);
-    const predicted = cli('predict', '--model', out, '--top', '3', '--json', photo);
-    assert.equal(predicted.status, 0, String(predicted.stderr));
-    const top = topOf(String(predicted.stdout));
-    const [classified] = model.classify([decodeImage(readFileSync(photo))], { topK: 3 });
-    assert.deepEqual(
-      top.map((entry) => entry.name),
-      classified!.map((entry) => entry.name),
-    );
-    top.forEach((entry, index) => {
-      assert.ok(Math.abs(entry.probability - classified![index]!.probability) <= 1e-5);
-    });
-    // The same as predicting the ONNX file with the flags.
-    const direct = topOf(
-      String(
-        cli(
-          'predict',
-          '--model',
-          fixture,
-          '--preprocess',
-          'imagenet',
-          '--labels',
-          labelsFile,
-          '--top',
-          '3',
-          '--json',
-          photo,
-        ).stdout,
-      ),
-    );
-    assert.deepEqual(
-      direct.map((entry) => entry.name),
-      top.map((entry) => entry.name),
-    );
-  });
+  test(
+    'import --preprocess --labels, then predict with no flags: the same classes, by name, as classify on ' +
+      'the imported model',
+    () => {
+      const out = join(scratch, 'imported');
+      const run = cli('import', fixture, '--out', out, '--preprocess', 'imagenet', '--labels', labelsFile);
+      assert.equal(run.status, 0, String(run.stderr));
+      assert.match(
+        String(run.stdout),
+        /Imported .* 5 classes; class names; preprocessing shorter side resized, center crop 0\.875/,
+      );
+      const { model, manifest } = loadModel(out);
+      assert.equal(manifest.formatVersion, 3);
+      assert.deepEqual(model.classNames, LABELS);
+      assert.deepEqual(model.preprocessing?.mean, [0.485, 0.456, 0.406]);
+      const predicted = cli('predict', '--model', out, '--top', '3', '--json', photo);
+      assert.equal(predicted.status, 0, String(predicted.stderr));
+      const top = topOf(String(predicted.stdout));
+      const [classified] = model.classify([decodeImage(readFileSync(photo))], { topK: 3 });
+      assert.deepEqual(
+        top.map((entry) => entry.name),
+        classified!.map((entry) => entry.name),
+      );
+      top.forEach((entry, index) => {
+        assert.ok(Math.abs(entry.probability - classified![index]!.probability) <= 1e-5);
+      });
+      // The same as predicting the ONNX file with the flags.
+      const direct = topOf(
+        String(
+          cli(
+            'predict',
+            '--model',
+            fixture,
+            '--preprocess',
+            'imagenet',
+            '--labels',
+            labelsFile,
+            '--top',
+            '3',
+            '--json',
+            photo,
+          ).stdout,
+        ),
+      );
+      assert.deepEqual(
+        direct.map((entry) => entry.name),
+        top.map((entry) => entry.name),
+      );
+    },
+  );
 
   test('visualize --preprocess --labels shows the class predict gives, its probability a softmax of the logits', () => {
     const flags = ['--preprocess', 'imagenet', '--labels', labelsFile];

@@ -77,44 +77,47 @@ function predictCli(...args: string[]): ReturnType<typeof spawnSync> {
 }
 
 describe('convnet predict --input streams the batch', () => {
-  test('a 160 MB uint8 batch predicts under a 400 MiB memory ceiling, equal to predicting its rows through the API', async () => {
-    const input = join(scratch, 'large.npy');
-    const output = join(scratch, 'large-probabilities.npy');
-    // Written in pieces of 1,024 rows: the test never holds the batch either.
-    const descriptor = openSync(input, 'w');
-    try {
-      writeSync(descriptor, encodeNpyHeader('uint8', [ROWS, HEIGHT, WIDTH, CHANNELS]));
-      for (let start = 0; start < ROWS; start += 1024)
-        writeSync(descriptor, pixels(start, Math.min(1024, ROWS - start)));
-    } finally {
-      closeSync(descriptor);
-    }
-    const result = await runCliBounded(
-      ['predict', '--model', modelDirectory, '--input', input, '--output', output, '--json'],
-      { timeoutMs: 60_000, memoryBytes: MEMORY_CEILING },
-    );
-    assert.equal(result.killedFor, null, describeRun(result));
-    assert.equal(result.status, 0, describeRun(result));
-    assert.deepEqual(lastJson(result.stdout), { model: modelDirectory, input, output, examples: ROWS, classes: 10 });
-    const written = decodeNpy(readFileSync(output), output);
-    assert.deepEqual(written.shape, [ROWS, 10]);
-    rmSync(input);
-    for (let start = 0; start < ROWS; start += 4096) {
-      const count = Math.min(4096, ROWS - start);
-      const expected = model.predict(
-        new Tensor(
-          Float32Array.from(pixels(start, count), (value) => value / 255),
-          [count, HEIGHT, WIDTH, CHANNELS],
-        ),
+  test(
+    'a 160 MB uint8 batch predicts under a 400 MiB memory ceiling, equal to predicting its rows ' + 'through the API',
+    async () => {
+      const input = join(scratch, 'large.npy');
+      const output = join(scratch, 'large-probabilities.npy');
+      // Written in pieces of 1,024 rows: the test never holds the batch either.
+      const descriptor = openSync(input, 'w');
+      try {
+        writeSync(descriptor, encodeNpyHeader('uint8', [ROWS, HEIGHT, WIDTH, CHANNELS]));
+        for (let start = 0; start < ROWS; start += 1024)
+          writeSync(descriptor, pixels(start, Math.min(1024, ROWS - start)));
+      } finally {
+        closeSync(descriptor);
+      }
+      const result = await runCliBounded(
+        ['predict', '--model', modelDirectory, '--input', input, '--output', output, '--json'],
+        { timeoutMs: 60_000, memoryBytes: MEMORY_CEILING },
       );
-      assertClose(
-        (written.data as Float32Array).subarray(start * 10, (start + count) * 10),
-        expected.dataSync(),
-        { atol: 1e-6, rtol: 1e-5 },
-        `rows ${start} to ${start + count}`,
-      );
-    }
-  });
+      assert.equal(result.killedFor, null, describeRun(result));
+      assert.equal(result.status, 0, describeRun(result));
+      assert.deepEqual(lastJson(result.stdout), { model: modelDirectory, input, output, examples: ROWS, classes: 10 });
+      const written = decodeNpy(readFileSync(output), output);
+      assert.deepEqual(written.shape, [ROWS, 10]);
+      rmSync(input);
+      for (let start = 0; start < ROWS; start += 4096) {
+        const count = Math.min(4096, ROWS - start);
+        const expected = model.predict(
+          new Tensor(
+            Float32Array.from(pixels(start, count), (value) => value / 255),
+            [count, HEIGHT, WIDTH, CHANNELS],
+          ),
+        );
+        assertClose(
+          (written.data as Float32Array).subarray(start * 10, (start + count) * 10),
+          expected.dataSync(),
+          { atol: 1e-6, rtol: 1e-5 },
+          `rows ${start} to ${start + count}`,
+        );
+      }
+    },
+  );
 
   test('--output equal to --input, or a FIFO as --input, is refused before any work with one line', async () => {
     const input = join(scratch, 'small.npy');
@@ -149,8 +152,10 @@ describe('convnet predict --input streams the batch', () => {
     assert.equal(result.status, 2, String(result.stderr));
     assert.equal(
       result.stderr,
-      `convnet: error: model ${modelDirectory} gave probabilities that are not finite (NaN or infinite) for 3 of 10 rows of ${input} (the first: row 2);` +
-        ` 3 of those rows hold NaN or infinite inputs; the input or the model's weights hold NaN or infinite values. Nothing was written to ${output}\n`,
+      `convnet: error: model ${modelDirectory} gave probabilities that are not finite (NaN or infinite) for ` +
+        `3 of 10 rows of ${input} (the first: row 2);` +
+        ` 3 of those rows hold NaN or infinite inputs; the input or the model's weights hold NaN or ` +
+        `infinite values. Nothing was written to ${output}\n`,
     );
     assert.equal(existsSync(output), false);
     assert.deepEqual(

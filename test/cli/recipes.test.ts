@@ -6,22 +6,31 @@ import { describe, test } from 'node:test';
 import { chooseFolderRecipe, chooseTransferRecipe, DATASET_RECIPES } from '../../cli/recipes.js';
 
 describe('chooseFolderRecipe', () => {
-  test('CIFAR-10 as a JPEG folder (50,000 color 32x32 pictures): the cifar10 network, crops and flips, 8 epochs', () => {
-    const { recipe, reasons } = chooseFolderRecipe({ height: 32, width: 32, channels: 3, count: 50_000, classes: 10 });
-    assert.equal(recipe.model, DATASET_RECIPES.cifar10.model);
-    assert.equal(recipe.optimizer, 'sgd');
-    assert.equal(recipe.learningRate.sgd, 0.1);
-    assert.equal(recipe.labelSmoothing, 0.1);
-    assert.equal(recipe.augment, 'crop-flip');
-    assert.equal(recipe.schedule, 'one-cycle');
-    assert.equal(recipe.batchSize, 64);
-    // 782 batches per epoch: round(6000 / 782) = 8.
-    assert.equal(recipe.epochs, 8);
-    assert.ok(
-      reasons.some((reason) => reason.includes('50000 color pictures')),
-      reasons.join('; '),
-    );
-  });
+  test(
+    'CIFAR-10 as a JPEG folder (50,000 color 32x32 pictures): the cifar10 network, crops and ' + 'flips, 8 epochs',
+    () => {
+      const { recipe, reasons } = chooseFolderRecipe({
+        height: 32,
+        width: 32,
+        channels: 3,
+        count: 50_000,
+        classes: 10,
+      });
+      assert.equal(recipe.model, DATASET_RECIPES.cifar10.model);
+      assert.equal(recipe.optimizer, 'sgd');
+      assert.equal(recipe.learningRate.sgd, 0.1);
+      assert.equal(recipe.labelSmoothing, 0.1);
+      assert.equal(recipe.augment, 'crop-flip');
+      assert.equal(recipe.schedule, 'one-cycle');
+      assert.equal(recipe.batchSize, 64);
+      // 782 batches per epoch: round(6000 / 782) = 8.
+      assert.equal(recipe.epochs, 8);
+      assert.ok(
+        reasons.some((reason) => reason.includes('50000 color pictures')),
+        reasons.join('; '),
+      );
+    },
+  );
 
   test('MNIST-like gray digits (60,000 of 28x28): mnist-cnn, shifts and no flips, 6 epochs', () => {
     const { recipe } = chooseFolderRecipe({ height: 28, width: 28, channels: 1, count: 60_000, classes: 10 });

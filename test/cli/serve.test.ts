@@ -75,49 +75,53 @@ describe('convnet serve', () => {
     }
   });
 
-  test('only regular files inside the folder are served: links and paths out of it are 404, a bad target does not stop it', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'convnet-serve-'));
-    const site = join(root, 'site');
-    mkdirSync(join(site, 'assets'), { recursive: true });
-    writeFileSync(join(site, 'index.html'), '<!doctype html><title>explorer</title>');
-    writeFileSync(join(site, 'assets', 'app.js'), 'export {};');
-    writeFileSync(join(root, 'secret.txt'), 'outside the served folder');
-    symlinkSync(join(root, 'secret.txt'), join(site, 'secret.txt'));
-    symlinkSync(root, join(site, 'parent'));
-    symlinkSync(join(site, 'assets', 'app.js'), join(site, 'alias.js'));
-    const server = await startExplorerServer({ port: 0, directory: site });
-    try {
-      assert.equal((await fetch(server.url)).status, 200);
-      // A link that stays inside the folder is served like its target.
-      assert.equal(await (await fetch(new URL('alias.js', server.url))).text(), 'export {};');
-      for (const path of [
-        '/secret.txt',
-        '/parent/secret.txt',
-        '/../secret.txt',
-        '/%2e%2e/secret.txt',
-        '/assets/../../secret.txt',
-        '/assets',
-        '/assets/',
-      ]) {
-        assert.equal((await fetch(new URL(path, server.url))).status, 404, path);
+  test(
+    'only regular files inside the folder are served: links and paths out of it are 404, a bad target ' +
+      'does not stop it',
+    async () => {
+      const root = mkdtempSync(join(tmpdir(), 'convnet-serve-'));
+      const site = join(root, 'site');
+      mkdirSync(join(site, 'assets'), { recursive: true });
+      writeFileSync(join(site, 'index.html'), '<!doctype html><title>explorer</title>');
+      writeFileSync(join(site, 'assets', 'app.js'), 'export {};');
+      writeFileSync(join(root, 'secret.txt'), 'outside the served folder');
+      symlinkSync(join(root, 'secret.txt'), join(site, 'secret.txt'));
+      symlinkSync(root, join(site, 'parent'));
+      symlinkSync(join(site, 'assets', 'app.js'), join(site, 'alias.js'));
+      const server = await startExplorerServer({ port: 0, directory: site });
+      try {
+        assert.equal((await fetch(server.url)).status, 200);
+        // A link that stays inside the folder is served like its target.
+        assert.equal(await (await fetch(new URL('alias.js', server.url))).text(), 'export {};');
+        for (const path of [
+          '/secret.txt',
+          '/parent/secret.txt',
+          '/../secret.txt',
+          '/%2e%2e/secret.txt',
+          '/assets/../../secret.txt',
+          '/assets',
+          '/assets/',
+        ]) {
+          assert.equal((await fetch(new URL(path, server.url))).status, 404, path);
+        }
+        // A request target that is no URL: answered, and the server goes on.
+        const reply = await new Promise<string>((resolve, reject) => {
+          const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () =>
+            socket.write('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
+          );
+          let text = '';
+          socket.on('data', (chunk) => (text += chunk.toString()));
+          socket.on('end', () => resolve(text));
+          socket.on('error', reject);
+        });
+        assert.match(reply, /^HTTP\/1\.1 404 /);
+        assert.equal((await fetch(server.url)).status, 200);
+      } finally {
+        await server.close();
+        rmSync(root, { recursive: true, force: true });
       }
-      // A request target that is no URL: answered, and the server goes on.
-      const reply = await new Promise<string>((resolve, reject) => {
-        const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () =>
-          socket.write('GET http://[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'),
-        );
-        let text = '';
-        socket.on('data', (chunk) => (text += chunk.toString()));
-        socket.on('end', () => resolve(text));
-        socket.on('error', reject);
-      });
-      assert.match(reply, /^HTTP\/1\.1 404 /);
-      assert.equal((await fetch(server.url)).status, 200);
-    } finally {
-      await server.close();
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
   test('a bad port is a usage error', () => {
     const result = spawnSync(process.execPath, [CLI, 'serve', '--port', '70000'], { cwd: repoRoot, encoding: 'utf8' });

@@ -73,83 +73,91 @@ const bundled = loadBundledModel('mnist').model;
 const BACKBONE_WEIGHTED = ['conv2d_1', 'conv2d_2', 'dense_1'];
 
 describe('convnet train --from', () => {
-  test('--freeze backbone: only the head trains; every backbone weight byte-identical in the saved model, which predict and evaluate read', () => {
-    const out = join(scratch, 'frozen');
-    const result = cli(
-      'train',
-      '--dataset',
-      folder,
-      '--from',
-      'mnist',
-      '--freeze',
-      'backbone',
-      '--out',
-      out,
-      '--json',
-      '--threads',
-      '1',
-    );
-    assert.equal(result.status, 0, String(result.stderr));
-    assert.match(String(result.stderr), /Transfer recipe from mnist:/);
-    assert.match(String(result.stderr), /the new head reads 'relu_3' \(128\); no fine-tune/);
-    const summary = lastJson(String(result.stdout));
-    assert.equal(summary.headInput, 'relu_3');
-    assert.equal(summary.fineTuneFrom, null);
-    // The recipe: 36 pictures, 3 batches of 16; about 300 steps is 100 epochs, at most 50.
-    assert.equal(summary.headEpochs, 50);
-    assert.equal(summary.fineTuneEpochs, 0);
-    const saved = loadModel(out);
-    assert.deepEqual(saved.manifest.classNames, ['digit-0', 'digit-1', 'digit-7']);
-    assert.equal(saved.model.classes, 3);
-    assert.deepEqual(saved.model.inputShape, [28, 28, 1]);
-    // Saved as an ordinary network: every layer trainable again.
-    assert.ok(saved.model.layers.every((layer) => layer.trainable));
-    for (const name of BACKBONE_WEIGHTED)
-      assert.deepEqual(weightBytes(saved.model, name), weightBytes(bundled, name), name);
-    // The three digits are told apart well by the trained features, even from 36 pictures: 30 test pictures, above
-    // chance (1/3) by far.
-    assert.ok((summary.testAccuracy as number) >= 0.8, `test accuracy ${String(summary.testAccuracy)}`);
+  test(
+    '--freeze backbone: only the head trains; every backbone weight byte-identical in the saved model, ' +
+      'which predict and evaluate read',
+    () => {
+      const out = join(scratch, 'frozen');
+      const result = cli(
+        'train',
+        '--dataset',
+        folder,
+        '--from',
+        'mnist',
+        '--freeze',
+        'backbone',
+        '--out',
+        out,
+        '--json',
+        '--threads',
+        '1',
+      );
+      assert.equal(result.status, 0, String(result.stderr));
+      assert.match(String(result.stderr), /Transfer recipe from mnist:/);
+      assert.match(String(result.stderr), /the new head reads 'relu_3' \(128\); no fine-tune/);
+      const summary = lastJson(String(result.stdout));
+      assert.equal(summary.headInput, 'relu_3');
+      assert.equal(summary.fineTuneFrom, null);
+      // The recipe: 36 pictures, 3 batches of 16; about 300 steps is 100 epochs, at most 50.
+      assert.equal(summary.headEpochs, 50);
+      assert.equal(summary.fineTuneEpochs, 0);
+      const saved = loadModel(out);
+      assert.deepEqual(saved.manifest.classNames, ['digit-0', 'digit-1', 'digit-7']);
+      assert.equal(saved.model.classes, 3);
+      assert.deepEqual(saved.model.inputShape, [28, 28, 1]);
+      // Saved as an ordinary network: every layer trainable again.
+      assert.ok(saved.model.layers.every((layer) => layer.trainable));
+      for (const name of BACKBONE_WEIGHTED)
+        assert.deepEqual(weightBytes(saved.model, name), weightBytes(bundled, name), name);
+      // The three digits are told apart well by the trained features, even from 36 pictures: 30 test pictures, above
+      // chance (1/3) by far.
+      assert.ok((summary.testAccuracy as number) >= 0.8, `test accuracy ${String(summary.testAccuracy)}`);
 
-    const evaluated = cli('evaluate', '--model', out, '--dataset', folder, '--json');
-    assert.equal(evaluated.status, 0, String(evaluated.stderr));
-    assert.equal(lastJson(String(evaluated.stdout)).accuracy, summary.testAccuracy);
-    const predicted = cli('predict', '--model', out, join(folder, 'test', 'digit-7'), '--json');
-    assert.equal(predicted.status, 0, String(predicted.stderr));
-    const predictions = lastJson(String(predicted.stdout)).predictions as { top: { name: string }[] }[];
-    assert.equal(predictions.length, 10);
-    assert.ok(predictions.every((prediction) => ['digit-0', 'digit-1', 'digit-7'].includes(prediction.top[0]!.name)));
-    const onnx = join(scratch, 'frozen.onnx');
-    const exported = cli('export', '--model', out, '--out', onnx);
-    assert.equal(exported.status, 0, String(exported.stderr));
-  });
+      const evaluated = cli('evaluate', '--model', out, '--dataset', folder, '--json');
+      assert.equal(evaluated.status, 0, String(evaluated.stderr));
+      assert.equal(lastJson(String(evaluated.stdout)).accuracy, summary.testAccuracy);
+      const predicted = cli('predict', '--model', out, join(folder, 'test', 'digit-7'), '--json');
+      assert.equal(predicted.status, 0, String(predicted.stderr));
+      const predictions = lastJson(String(predicted.stdout)).predictions as { top: { name: string }[] }[];
+      assert.equal(predictions.length, 10);
+      assert.ok(predictions.every((prediction) => ['digit-0', 'digit-1', 'digit-7'].includes(prediction.top[0]!.name)));
+      const onnx = join(scratch, 'frozen.onnx');
+      const exported = cli('export', '--model', out, '--out', onnx);
+      assert.equal(exported.status, 0, String(exported.stderr));
+    },
+  );
 
-  test('the default recipe: head, then a fine-tune of the top two weighted layers; the layers below them byte-identical', () => {
-    const out = join(scratch, 'fine-tuned');
-    const result = cli(
-      'train',
-      '--dataset',
-      folder,
-      '--from',
-      'mnist',
-      '--epochs',
-      '2',
-      '--out',
-      out,
-      '--json',
-      '--threads',
-      '1',
-    );
-    assert.equal(result.status, 0, String(result.stderr));
-    const summary = lastJson(String(result.stdout));
-    // Weighted layers below the head: conv2d_1, conv2d_2, dense_1; the top two are fine-tuned.
-    assert.equal(summary.fineTuneFrom, 'conv2d_2');
-    assert.ok((summary.fineTuneEpochs as number) >= 2);
-    assert.match(String(result.stderr), /Fine-tune from 'conv2d_2': \d+ epochs, Adam 0\.0001, augmentation shift/);
-    const saved = loadModel(out).model;
-    assert.deepEqual(weightBytes(saved, 'conv2d_1'), weightBytes(bundled, 'conv2d_1'));
-    for (const name of ['conv2d_2', 'dense_1'])
-      assert.notDeepEqual(weightBytes(saved, name), weightBytes(bundled, name), `${name} was fine-tuned`);
-  });
+  test(
+    'the default recipe: head, then a fine-tune of the top two weighted layers; the layers below them ' +
+      'byte-identical',
+    () => {
+      const out = join(scratch, 'fine-tuned');
+      const result = cli(
+        'train',
+        '--dataset',
+        folder,
+        '--from',
+        'mnist',
+        '--epochs',
+        '2',
+        '--out',
+        out,
+        '--json',
+        '--threads',
+        '1',
+      );
+      assert.equal(result.status, 0, String(result.stderr));
+      const summary = lastJson(String(result.stdout));
+      // Weighted layers below the head: conv2d_1, conv2d_2, dense_1; the top two are fine-tuned.
+      assert.equal(summary.fineTuneFrom, 'conv2d_2');
+      assert.ok((summary.fineTuneEpochs as number) >= 2);
+      assert.match(String(result.stderr), /Fine-tune from 'conv2d_2': \d+ epochs, Adam 0\.0001, augmentation shift/);
+      const saved = loadModel(out).model;
+      assert.deepEqual(weightBytes(saved, 'conv2d_1'), weightBytes(bundled, 'conv2d_1'));
+      for (const name of ['conv2d_2', 'dense_1'])
+        assert.notDeepEqual(weightBytes(saved, name), weightBytes(bundled, name), `${name} was fine-tuned`);
+    },
+  );
 
   test('--freeze LAYER keeps it and everything below frozen; --head LAYER cuts the network there', () => {
     const out = join(scratch, 'cut');

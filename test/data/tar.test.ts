@@ -102,7 +102,8 @@ describe('tar: pax records and long names', () => {
     assertThrowsWith(
       () => parseTar(tenMegabytes, 'big.tar'),
       FileFormatError,
-      'big.tar: the pax extended header at byte 0 is 10000000 bytes, more than the 1048576 bytes a tar metadata entry may have',
+      'big.tar: the pax extended header at byte 0 is 10000000 bytes, more than the 1048576 bytes a tar ' +
+        'metadata entry may have',
     );
     const longName = tarArchive(gnuLongNameEntries('n'.repeat(2 * 1024 * 1024), Uint8Array.of(1)));
     assertThrowsWith(
@@ -118,33 +119,37 @@ describe('tar: pax records and long names', () => {
     assert.equal(parseTar(tarArchive(paxEntries(records, 'a.bin', Uint8Array.of(1))), 'many.tar')[0]!.name, 'last.bin');
   });
 
-  test('a .tar.gz of about 1 KB with a 1 MiB pax record without "=" ends in a FileFormatError at once (child process, hang guard)', async () => {
-    const length = TAR_MAX_METADATA_BYTES - 1;
-    const archive = gzipSync(
-      tarArchive(paxEntries(recordWithoutEquals(length), 'data_batch_1.bin', Uint8Array.of(1))),
-      { level: 9 },
-    );
-    assert.ok(archive.length < 2048, `the hostile archive is ${archive.length} bytes`);
-    const directory = mkdtempSync(join(tmpdir(), 'convnet-tar-'));
-    try {
-      const path = join(directory, 'cifar-10-binary.tar.gz');
-      writeFileSync(path, archive);
-      const cifar10 = pathToFileURL(join(repoRoot, 'dist', 'src', 'data', 'cifar10.js')).href;
-      const script = `import { loadCifar10 } from '${cifar10}';
-        try { loadCifar10(process.argv[1]); console.log('loaded'); } catch (error) { console.log(error.constructor.name + ': ' + error.message); }`;
-      // The old pattern search took hours on this record: 30 s only guards against a hang.
-      const result = await runBounded(process.execPath, ['--input-type=module', '-e', script, path], {
-        timeoutMs: 30_000,
-        memoryBytes: 1024 * 1024 * 1024,
-      });
-      assert.equal(result.killedFor, null, describeRun(result));
-      assert.equal(result.status, 0, describeRun(result));
-      assert.equal(
-        result.stdout.trim(),
-        `FileFormatError: ${path}: malformed pax record at byte 512: it has no '=' between its key and its value`,
+  test(
+    'a .tar.gz of about 1 KB with a 1 MiB pax record without "=" ends in a FileFormatError at once ' +
+      '(child process, hang guard)',
+    async () => {
+      const length = TAR_MAX_METADATA_BYTES - 1;
+      const archive = gzipSync(
+        tarArchive(paxEntries(recordWithoutEquals(length), 'data_batch_1.bin', Uint8Array.of(1))),
+        { level: 9 },
       );
-    } finally {
-      rmSync(directory, { recursive: true, force: true });
-    }
-  });
+      assert.ok(archive.length < 2048, `the hostile archive is ${archive.length} bytes`);
+      const directory = mkdtempSync(join(tmpdir(), 'convnet-tar-'));
+      try {
+        const path = join(directory, 'cifar-10-binary.tar.gz');
+        writeFileSync(path, archive);
+        const cifar10 = pathToFileURL(join(repoRoot, 'dist', 'src', 'data', 'cifar10.js')).href;
+        const script = `import { loadCifar10 } from '${cifar10}';
+        try { loadCifar10(process.argv[1]); console.log('loaded'); } catch (error) { console.log(error.constructor.name + ': ' + error.message); }`;
+        // The old pattern search took hours on this record: 30 s only guards against a hang.
+        const result = await runBounded(process.execPath, ['--input-type=module', '-e', script, path], {
+          timeoutMs: 30_000,
+          memoryBytes: 1024 * 1024 * 1024,
+        });
+        assert.equal(result.killedFor, null, describeRun(result));
+        assert.equal(result.status, 0, describeRun(result));
+        assert.equal(
+          result.stdout.trim(),
+          `FileFormatError: ${path}: malformed pax record at byte 512: it has no '=' between its key and its value`,
+        );
+      } finally {
+        rmSync(directory, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -363,176 +363,189 @@ describe('Convolution and Pooling pages in headless Chromium', { skip: skipWitho
     await page.close();
   });
 
-  test('a layer of three input channels and a bias: the sum over channels plus the bias equals conv2d with a bias', async () => {
-    const { page, errors } = await explorer.open('convolution');
-    await call(page, 'convolution', 'pause');
-    await call(page, 'convolution', 'loadSample', 'rose');
-    await page.waitForFunction(
-      () =>
-        (window as unknown as { explorer: { convolution: ConvolutionState } }).explorer.convolution.input?.width === 70,
-    );
-    await call(page, 'convolution', 'set', {
-      preset: 'sobel-x',
-      stride: 2,
-      padding: 1,
-      layerChannelWeights: [0.5, 1, -0.5],
-      layerBias: 0.25,
-    });
-    let state = await exposed<ConvolutionState>(page, 'convolution');
-    const layer = state.layer!;
-    // The layer reads all three channels of the photo, whatever the gray conversion above does.
-    assert.equal(layer.input.channels, 3);
-    const { width, height, values } = layer.input;
-    const sobel = state.kernel.values;
-    const filter = new Float32Array(9 * 3);
-    for (let index = 0; index < 9; index++)
-      for (let channel = 0; channel < 3; channel++)
-        filter[index * 3 + channel] = sobel[index]! * layer.channelWeights[channel]!;
-    const expected = conv2d(
-      new Tensor(Float32Array.from(values), [1, height, width, 3]),
-      new Tensor(filter, [3, 3, 3, 1]),
-      Tensor.fromArray([0.25], [1]),
-      { strides: 2, padding: 1 },
-    );
-    assert.deepEqual([layer.output.height, layer.output.width], [expected.shape[1], expected.shape[2]]);
-    assertClose(
-      layer.output.values,
-      Array.from(expected.dataSync()),
-      TOLERANCE,
-      'layer output (3 channels, bias) vs conv2d in Node',
-    );
-
-    // At the position where the channels add up to the most: each channel's window sum, worked out here, and their
-    // total with the bias.
-    const strongest = layer.output.values.map((value) => Math.abs(value - 0.25));
-    const index = strongest.indexOf(Math.max(...strongest));
-    await call(page, 'convolution', 'goTo', index);
-    state = await exposed<ConvolutionState>(page, 'convolution');
-    const position = state.layer!.position;
-    const top = position.row * 2 - 1;
-    const left = position.column * 2 - 1;
-    const sums = [0, 0, 0];
-    for (let row = 0; row < 3; row++) {
-      for (let column = 0; column < 3; column++) {
-        const y = top + row;
-        const x = left + column;
-        if (y < 0 || y >= height || x < 0 || x >= width) continue;
+  test(
+    'a layer of three input channels and a bias: the sum over channels plus the bias equals ' + 'conv2d with a bias',
+    async () => {
+      const { page, errors } = await explorer.open('convolution');
+      await call(page, 'convolution', 'pause');
+      await call(page, 'convolution', 'loadSample', 'rose');
+      await page.waitForFunction(
+        () =>
+          (window as unknown as { explorer: { convolution: ConvolutionState } }).explorer.convolution.input?.width ===
+          70,
+      );
+      await call(page, 'convolution', 'set', {
+        preset: 'sobel-x',
+        stride: 2,
+        padding: 1,
+        layerChannelWeights: [0.5, 1, -0.5],
+        layerBias: 0.25,
+      });
+      let state = await exposed<ConvolutionState>(page, 'convolution');
+      const layer = state.layer!;
+      // The layer reads all three channels of the photo, whatever the gray conversion above does.
+      assert.equal(layer.input.channels, 3);
+      const { width, height, values } = layer.input;
+      const sobel = state.kernel.values;
+      const filter = new Float32Array(9 * 3);
+      for (let index = 0; index < 9; index++)
         for (let channel = 0; channel < 3; channel++)
-          sums[channel]! +=
-            values[(y * width + x) * 3 + channel]! * sobel[row * 3 + column]! * layer.channelWeights[channel]!;
+          filter[index * 3 + channel] = sobel[index]! * layer.channelWeights[channel]!;
+      const expected = conv2d(
+        new Tensor(Float32Array.from(values), [1, height, width, 3]),
+        new Tensor(filter, [3, 3, 3, 1]),
+        Tensor.fromArray([0.25], [1]),
+        { strides: 2, padding: 1 },
+      );
+      assert.deepEqual([layer.output.height, layer.output.width], [expected.shape[1], expected.shape[2]]);
+      assertClose(
+        layer.output.values,
+        Array.from(expected.dataSync()),
+        TOLERANCE,
+        'layer output (3 channels, bias) vs conv2d in Node',
+      );
+
+      // At the position where the channels add up to the most: each channel's window sum, worked out here, and their
+      // total with the bias.
+      const strongest = layer.output.values.map((value) => Math.abs(value - 0.25));
+      const index = strongest.indexOf(Math.max(...strongest));
+      await call(page, 'convolution', 'goTo', index);
+      state = await exposed<ConvolutionState>(page, 'convolution');
+      const position = state.layer!.position;
+      const top = position.row * 2 - 1;
+      const left = position.column * 2 - 1;
+      const sums = [0, 0, 0];
+      for (let row = 0; row < 3; row++) {
+        for (let column = 0; column < 3; column++) {
+          const y = top + row;
+          const x = left + column;
+          if (y < 0 || y >= height || x < 0 || x >= width) continue;
+          for (let channel = 0; channel < 3; channel++)
+            sums[channel]! +=
+              values[(y * width + x) * 3 + channel]! * sobel[row * 3 + column]! * layer.channelWeights[channel]!;
+        }
       }
-    }
-    assertClose(position.channelSums, sums, TOLERANCE, 'channel sums');
-    assert.ok(
-      position.channelSums.filter((sum) => Math.abs(sum) > 1e-3).length >= 2,
-      `the channels add something: ${position.channelSums}`,
-    );
-    assert.equal(position.bias, 0.25);
-    assert.ok(Math.abs(position.total - (sums[0]! + sums[1]! + sums[2]! + 0.25)) <= 1e-6);
-    assert.ok(
-      Math.abs(position.total - position.outputValue) <= 1e-5,
-      `total ${position.total} vs conv2d ${position.outputValue}`,
-    );
-    assert.equal(
-      await page.locator('#conv-layer-total').innerText(),
-      await page.locator('#conv-layer-value').innerText(),
-    );
-    assert.equal(await page.locator('#conv-layer-sums tr').count(), 1 + 3 + 1, 'a header, three channels and the bias');
-    await page
-      .locator('section', { has: page.locator('#conv-layer-sums') })
-      .screenshot({ path: join(SCREENSHOTS, 'convolution-layer-bias.png') });
-
-    // Editing a factor in the page recomputes: the blue slice switched off.
-    await page.locator('#conv-layer-weight-2').fill('0');
-    state = await exposed<ConvolutionState>(page, 'convolution');
-    assert.deepEqual(state.layer!.channelWeights, [0.5, 1, 0]);
-    assert.equal(state.layer!.position.channelSums[2], 0);
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
-
-  test('the mends of the learner\u2019s trial: no \u22120.0000, P\u2019s range, Play off when nothing fits, one pooling window', async () => {
-    const { page, errors } = await explorer.open('convolution');
-    await call(page, 'convolution', 'pause');
-    // Tiny square, Edge 3x3, row 2 column 3: the sum and conv2d's value are both 0.0000, not one of them -0.0000.
-    await call(page, 'convolution', 'loadSample', 'tiny');
-    await page.waitForFunction(
-      () =>
-        (window as unknown as { explorer: { convolution: ConvolutionState } }).explorer.convolution.input?.width === 8,
-    );
-    await call(page, 'convolution', 'set', { preset: 'edge', kernelSize: 3, padding: 'valid', stride: 1 });
-    await call(page, 'convolution', 'goTo', 2 * 6 + 3);
-    const position = (await exposed<ConvolutionState>(page, 'convolution')).position!;
-    assert.deepEqual([position.row, position.column], [2, 3]);
-    assert.ok(
-      Math.abs(position.sum) < 5e-5 && Math.abs(position.outputValue) < 5e-5,
-      `${position.sum} and ${position.outputValue}`,
-    );
-    assert.equal(await page.locator('#conv-sum').innerText(), '0.0000');
-    assert.equal(await page.locator('#conv-output-value').innerText(), '0.0000');
-
-    // P outside 0-6 says what is allowed, and the output keeps the last good P.
-    await call(page, 'convolution', 'set', { padding: 1 });
-    for (const bad of ['7', '-1']) {
-      await page.locator('#conv-padding-amount').fill(bad);
-      assert.match(
-        await page.locator('#conv-padding-error').innerText(),
-        new RegExp(`P is a whole number from 0 to 6 \\(not ${bad}\\); the output still uses P = 1\\.`),
+      assertClose(position.channelSums, sums, TOLERANCE, 'channel sums');
+      assert.ok(
+        position.channelSums.filter((sum) => Math.abs(sum) > 1e-3).length >= 2,
+        `the channels add something: ${position.channelSums}`,
       );
-      assert.equal((await exposed<ConvolutionState>(page, 'convolution')).padding!.top, 1);
-    }
-    await page.locator('#conv-padding-amount').fill('2');
-    assert.equal(await page.locator('#conv-padding-error').innerText(), '');
-    assert.equal((await exposed<ConvolutionState>(page, 'convolution')).padding!.top, 2);
-
-    // A 7x7 kernel on a 5x5 image without padding: no window fits, so there is nothing to play.
-    await call(page, 'convolution', 'set', {
-      image: { width: 5, height: 5, values: uniformValues(25, 3) },
-      kernelSize: 7,
-      padding: 'valid',
-    });
-    assert.equal((await exposed<ConvolutionState>(page, 'convolution')).output, null);
-    for (const button of ['play', 'step', 'end', 'back', 'restart'])
+      assert.equal(position.bias, 0.25);
+      assert.ok(Math.abs(position.total - (sums[0]! + sums[1]! + sums[2]! + 0.25)) <= 1e-6);
+      assert.ok(
+        Math.abs(position.total - position.outputValue) <= 1e-5,
+        `total ${position.total} vs conv2d ${position.outputValue}`,
+      );
       assert.equal(
-        await page.locator(`#conv-${button}`).isDisabled(),
-        true,
-        `#conv-${button} is enabled with no window`,
+        await page.locator('#conv-layer-total').innerText(),
+        await page.locator('#conv-layer-value').innerText(),
       );
-    assert.match(await page.locator('#conv-position').innerText(), /no window fits/);
-    await call(page, 'convolution', 'set', { padding: 'same' });
-    assert.equal(await page.locator('#conv-play').isDisabled(), false);
-    assert.match(await page.locator('#conv-position').innerText(), /position 1 of 25/);
+      assert.equal(
+        await page.locator('#conv-layer-sums tr').count(),
+        1 + 3 + 1,
+        'a header, three channels and the bias',
+      );
+      await page
+        .locator('section', { has: page.locator('#conv-layer-sums') })
+        .screenshot({ path: join(SCREENSHOTS, 'convolution-layer-bias.png') });
 
-    // Pooling 6x6, pool 4x4, stride 3: one window, which overlaps nothing.
-    const pooling = await explorer.open('pooling');
-    await call(pooling.page, 'pooling', 'pause');
-    await call(pooling.page, 'pooling', 'set', {
-      featureMap: { width: 6, height: 6, values: uniformValues(36, 4) },
-      poolSize: 4,
-      stride: 3,
-    });
-    const pooled = await exposed<PoolingState>(pooling.page, 'pooling');
-    assert.deepEqual([pooled.max!.height, pooled.max!.width], [1, 1]);
-    const explain = await pooling.page.locator('#pool-geometry-explain').innerText();
-    assert.match(explain, /^1 window \(1×1, height × width\): one window, so nothing can overlap/);
-    assert.doesNotMatch(explain, /windows overlap/);
-    // With stride 2 there are 2x2 windows, and they do overlap, by 2.
-    await call(pooling.page, 'pooling', 'set', { stride: 2 });
-    assert.match(
-      await pooling.page.locator('#pool-geometry-explain').innerText(),
-      /^4 windows \(2×2, height × width\)\. Stride < pool size: neighbouring windows overlap by 2 rows or columns/,
-    );
-    // A 3x3 map and a 4x4 pool: nothing fits, Play is off.
-    await call(pooling.page, 'pooling', 'set', {
-      featureMap: { width: 3, height: 3, values: uniformValues(9, 5) },
-      poolSize: 4,
-    });
-    assert.equal(await pooling.page.locator('#pool-play').isDisabled(), true);
-    assert.deepEqual(pooling.errors, []);
-    await pooling.page.close();
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
+      // Editing a factor in the page recomputes: the blue slice switched off.
+      await page.locator('#conv-layer-weight-2').fill('0');
+      state = await exposed<ConvolutionState>(page, 'convolution');
+      assert.deepEqual(state.layer!.channelWeights, [0.5, 1, 0]);
+      assert.equal(state.layer!.position.channelSums[2], 0);
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
+
+  test(
+    'the mends of the learner\u2019s trial: no \u22120.0000, P\u2019s range, Play off when nothing fits, ' +
+      'one pooling window',
+    async () => {
+      const { page, errors } = await explorer.open('convolution');
+      await call(page, 'convolution', 'pause');
+      // Tiny square, Edge 3x3, row 2 column 3: the sum and conv2d's value are both 0.0000, not one of them -0.0000.
+      await call(page, 'convolution', 'loadSample', 'tiny');
+      await page.waitForFunction(
+        () =>
+          (window as unknown as { explorer: { convolution: ConvolutionState } }).explorer.convolution.input?.width ===
+          8,
+      );
+      await call(page, 'convolution', 'set', { preset: 'edge', kernelSize: 3, padding: 'valid', stride: 1 });
+      await call(page, 'convolution', 'goTo', 2 * 6 + 3);
+      const position = (await exposed<ConvolutionState>(page, 'convolution')).position!;
+      assert.deepEqual([position.row, position.column], [2, 3]);
+      assert.ok(
+        Math.abs(position.sum) < 5e-5 && Math.abs(position.outputValue) < 5e-5,
+        `${position.sum} and ${position.outputValue}`,
+      );
+      assert.equal(await page.locator('#conv-sum').innerText(), '0.0000');
+      assert.equal(await page.locator('#conv-output-value').innerText(), '0.0000');
+
+      // P outside 0-6 says what is allowed, and the output keeps the last good P.
+      await call(page, 'convolution', 'set', { padding: 1 });
+      for (const bad of ['7', '-1']) {
+        await page.locator('#conv-padding-amount').fill(bad);
+        assert.match(
+          await page.locator('#conv-padding-error').innerText(),
+          new RegExp(`P is a whole number from 0 to 6 \\(not ${bad}\\); the output still uses P = 1\\.`),
+        );
+        assert.equal((await exposed<ConvolutionState>(page, 'convolution')).padding!.top, 1);
+      }
+      await page.locator('#conv-padding-amount').fill('2');
+      assert.equal(await page.locator('#conv-padding-error').innerText(), '');
+      assert.equal((await exposed<ConvolutionState>(page, 'convolution')).padding!.top, 2);
+
+      // A 7x7 kernel on a 5x5 image without padding: no window fits, so there is nothing to play.
+      await call(page, 'convolution', 'set', {
+        image: { width: 5, height: 5, values: uniformValues(25, 3) },
+        kernelSize: 7,
+        padding: 'valid',
+      });
+      assert.equal((await exposed<ConvolutionState>(page, 'convolution')).output, null);
+      for (const button of ['play', 'step', 'end', 'back', 'restart'])
+        assert.equal(
+          await page.locator(`#conv-${button}`).isDisabled(),
+          true,
+          `#conv-${button} is enabled with no window`,
+        );
+      assert.match(await page.locator('#conv-position').innerText(), /no window fits/);
+      await call(page, 'convolution', 'set', { padding: 'same' });
+      assert.equal(await page.locator('#conv-play').isDisabled(), false);
+      assert.match(await page.locator('#conv-position').innerText(), /position 1 of 25/);
+
+      // Pooling 6x6, pool 4x4, stride 3: one window, which overlaps nothing.
+      const pooling = await explorer.open('pooling');
+      await call(pooling.page, 'pooling', 'pause');
+      await call(pooling.page, 'pooling', 'set', {
+        featureMap: { width: 6, height: 6, values: uniformValues(36, 4) },
+        poolSize: 4,
+        stride: 3,
+      });
+      const pooled = await exposed<PoolingState>(pooling.page, 'pooling');
+      assert.deepEqual([pooled.max!.height, pooled.max!.width], [1, 1]);
+      const explain = await pooling.page.locator('#pool-geometry-explain').innerText();
+      assert.match(explain, /^1 window \(1×1, height × width\): one window, so nothing can overlap/);
+      assert.doesNotMatch(explain, /windows overlap/);
+      // With stride 2 there are 2x2 windows, and they do overlap, by 2.
+      await call(pooling.page, 'pooling', 'set', { stride: 2 });
+      assert.match(
+        await pooling.page.locator('#pool-geometry-explain').innerText(),
+        /^4 windows \(2×2, height × width\)\. Stride < pool size: neighbouring windows overlap by 2 rows or columns/,
+      );
+      // A 3x3 map and a 4x4 pool: nothing fits, Play is off.
+      await call(pooling.page, 'pooling', 'set', {
+        featureMap: { width: 3, height: 3, values: uniformValues(9, 5) },
+        poolSize: 4,
+      });
+      assert.equal(await pooling.page.locator('#pool-play').isDisabled(), true);
+      assert.deepEqual(pooling.errors, []);
+      await pooling.page.close();
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
 
   test('at 360 px a 7x7 kernel\u2019s weights and products fit: no column hides in a scroll box', async () => {
     const { page, errors } = await explorer.open('convolution', { viewport: { width: 360, height: 780 } });

@@ -230,7 +230,8 @@ async function clickValue(
     )
     .catch(async (error: unknown) => {
       throw new Error(
-        `the click on layer ${layerIndex} at ${position} opened no explanation (selection ${JSON.stringify((await pageState(page)).selection)}): ${String(error)}`,
+        `the click on layer ${layerIndex} at ${position} opened no explanation (selection ` +
+          `${JSON.stringify((await pageState(page)).selection)}): ${String(error)}`,
       );
     });
   assert.equal(
@@ -347,264 +348,280 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
     if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
   });
 
-  test('a saved model and a sample picture give the overview: every layer, the joins, the classes by name, the library\u2019s maps', async () => {
-    const { page, errors } = await explorer.open('model');
-    const { state } = await loadAndRun(
-      page,
-      [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')],
-      'rose.jpg',
-    );
-    assert.equal(state.error, null);
-    assert.equal(state.phase, 'done');
-    assert.equal(state.model!.format, 'convnet');
-    assert.equal(state.picture, 'rose.jpg');
-    const { model } = loadModel(modelDirectory);
-    assert.equal(state.model!.layers.length, model.layers.length);
-    assert.equal(await page.locator('.model-column[data-layer]').count(), model.layers.length);
-    // One arc per input that is not the layer just before: the residual Adds' skips.
-    const skips = model.nodes.reduce(
-      (count, node, index) => count + node.inputs.filter((input) => input !== index - 1).length,
-      0,
-    );
-    assert.ok(skips > 0);
-    assert.equal(await page.locator('path.model-join').count(), skips);
-
-    const expected = nodeOutputs(model, readFileSync(ROSE), 'rose.jpg');
-    for (let layerIndex = 0; layerIndex < model.layers.length; layerIndex++) {
-      const values = await layerValues(page, layerIndex);
-      assertMapsClose(
-        values,
-        expected[layerIndex]!,
-        1e-5,
-        `layer ${layerIndex} (${model.layers[layerIndex]!.className})`,
+  test(
+    'a saved model and a sample picture give the overview: every layer, the joins, the classes by name, ' +
+      'the library\u2019s maps',
+    async () => {
+      const { page, errors } = await explorer.open('model');
+      const { state } = await loadAndRun(
+        page,
+        [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')],
+        'rose.jpg',
       );
-    }
-    const probabilities = expected[expected.length - 1]!;
-    const best = probabilities.indexOf(Math.max(...probabilities));
-    assert.equal(state.top[0]!.index, best);
-    assert.equal(state.top[0]!.name, CIFAR10_CLASS_NAMES[best]);
-    assert.ok(Math.abs(state.top[0]!.probability - probabilities[best]!) < 1e-5);
-    assert.match(await page.locator('#model-top').innerText(), new RegExp(CIFAR10_CLASS_NAMES[best]!));
-    await screenshot(page, 'model-overview');
+      assert.equal(state.error, null);
+      assert.equal(state.phase, 'done');
+      assert.equal(state.model!.format, 'convnet');
+      assert.equal(state.picture, 'rose.jpg');
+      const { model } = loadModel(modelDirectory);
+      assert.equal(state.model!.layers.length, model.layers.length);
+      assert.equal(await page.locator('.model-column[data-layer]').count(), model.layers.length);
+      // One arc per input that is not the layer just before: the residual Adds' skips.
+      const skips = model.nodes.reduce(
+        (count, node, index) => count + node.inputs.filter((input) => input !== index - 1).length,
+        0,
+      );
+      assert.ok(skips > 0);
+      assert.equal(await page.locator('path.model-join').count(), skips);
 
-    // The drill-down's hook: a click on map 0, row 2, column 5 of the first conv layer's column.
-    const convIndex = model.layers.findIndex((layer) => layer.className === 'Conv2D');
-    const canvas = page.locator(`canvas.model-maps[data-layer="${convIndex}"]`);
-    await canvas.scrollIntoViewIfNeeded();
-    const box = (await canvas.boundingBox())!;
-    // Screen pixels per map value: the column is drawn TILE_WIDTH wide whatever the map's width.
-    const [, outW, outC] = model.layerOutputShapes[convIndex] as [number, number, number];
-    const pixelsPerValue = box.width / outW;
-    await page.mouse.click(box.x + (5 + 0.5) * pixelsPerValue, box.y + (2 + 0.5) * pixelsPerValue);
-    await page.waitForFunction(() => /value = /.test(document.getElementById('model-drill-value')?.textContent ?? ''));
-    const selection = (await pageState(page)).selection as {
-      layerIndex: number;
-      channel: number;
-      row: number;
-      column: number;
-    };
-    assert.deepEqual(selection, { layerIndex: convIndex, kind: 'maps', channel: 0, row: 2, column: 5 });
-    const shown = Number((await page.locator('#model-drill-value').innerText()).replace('value = ', ''));
-    const atClick = expected[convIndex]![(2 * outW + 5) * outC]!;
-    assert.ok(Math.abs(shown - atClick) < 1e-5 * (1 + Math.abs(atClick)));
-    // The library's explanation (explainValue): the window, kernel and products summed over channels plus the bias give
-    // the value.
-    await page.waitForSelector('#model-drill-result');
-    const { explanation } = (await pageState(page)) as unknown as {
-      explanation: { kind: string; value: number; output: number };
-    };
-    assert.equal(explanation.kind, 'convolution');
-    assert.ok(
-      Math.abs(explanation.output - atClick) < 1e-5 * (1 + Math.abs(atClick)),
-      `output ${explanation.output}, Node ${atClick}`,
-    );
-    assert.ok(
-      Math.abs(explanation.value - atClick) < 1e-4 * (1 + Math.abs(atClick)),
-      `explained ${explanation.value}, Node ${atClick}`,
-    );
-    assert.equal(await page.locator('#model-drill-how table.model-drill-grid').count(), 3);
-    // The clicked value is outlined on its map, one value wide.
-    const marker = page.locator('.model-marker:not([hidden])');
-    assert.equal(await marker.count(), 1);
-    const markerBox = (await marker.boundingBox())!;
-    assert.ok(
-      Math.abs(markerBox.width - pixelsPerValue) < 1.5 && Math.abs(markerBox.x - (box.x + 5 * pixelsPerValue)) < 1.5,
-      JSON.stringify(markerBox),
-    );
-    await page.locator('#model-drill').scrollIntoViewIfNeeded();
-    await screenshot(page, 'model-drill');
+      const expected = nodeOutputs(model, readFileSync(ROSE), 'rose.jpg');
+      for (let layerIndex = 0; layerIndex < model.layers.length; layerIndex++) {
+        const values = await layerValues(page, layerIndex);
+        assertMapsClose(
+          values,
+          expected[layerIndex]!,
+          1e-5,
+          `layer ${layerIndex} (${model.layers[layerIndex]!.className})`,
+        );
+      }
+      const probabilities = expected[expected.length - 1]!;
+      const best = probabilities.indexOf(Math.max(...probabilities));
+      assert.equal(state.top[0]!.index, best);
+      assert.equal(state.top[0]!.name, CIFAR10_CLASS_NAMES[best]);
+      assert.ok(Math.abs(state.top[0]!.probability - probabilities[best]!) < 1e-5);
+      assert.match(await page.locator('#model-top').innerText(), new RegExp(CIFAR10_CLASS_NAMES[best]!));
+      await screenshot(page, 'model-overview');
 
-    // Paging: the second page of a 16-map layer shows maps 9-16.
-    const next = page.locator(`.model-column[data-layer="${convIndex}"] button[aria-label^="next page"]`);
-    await next.click();
-    await page.waitForFunction(
-      (index) =>
-        /9\u201316 of 16/.test(
-          document.querySelector(`.model-column[data-layer="${index}"] .model-page-label`)?.textContent ?? '',
-        ),
-      convIndex,
-    );
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
-
-  test('why this class: the page\u2019s Grad-CAM equals the library\u2019s for the top class, a class by name and a class by index, on the layers chosen', async () => {
-    const { page, errors } = await explorer.open('model');
-    const { state } = await loadAndRun(
-      page,
-      [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')],
-      'rose.jpg',
-    );
-    assert.equal(state.error, null);
-    const { model } = loadModel(modelDirectory);
-    const rose = readFileSync(ROSE);
-    // Progress came layer by layer: at least one report per layer of the forward pass.
-    assert.ok(
-      state.progressReports >= model.layers.length,
-      `${state.progressReports} progress reports for ${model.layers.length} layers`,
-    );
-    const usable = gradCamLayers(model);
-    const last = usable[usable.length - 1]!;
-    // The default layer is the last one with maps: the residual block's Add output here, not the conv before it.
-    assert.equal(last.className, 'Add');
-    assert.deepEqual(
-      await page.locator('#model-cam-layer option').allTextContents(),
-      usable.map(
-        (layer) => `${layer.layerIndex}: ${layer.layerName} (${layer.className}, ${layer.shape.join('\u00d7')})`,
-      ),
-    );
-    await assertPageGradCam(page, model, rose, 'rose.jpg', state.top[0]!.index, last.layerName);
-    // Grad-CAM's progress goes to its own panel: the page's bar still tells of the forward pass.
-    assert.equal(await page.locator('#model-progress-text').innerText(), 'Done.');
-    assert.match(await page.locator('#model-cam-status').innerText(), /Where the evidence for .* lies, weighed on /);
-
-    // Any class by name, on an earlier layer (a convolution's output before the last pooling).
-    const other = state.top[3]!.index;
-    const earlier = usable.find((layer) => layer.className === 'Conv2D' && layer.shape[0] === 8)!;
-    await page.selectOption('#model-cam-layer', earlier.layerName);
-    await page.fill('#model-cam-class', CIFAR10_CLASS_NAMES[other]!.toUpperCase());
-    await page.click('#model-cam-show');
-    await assertPageGradCam(page, model, rose, 'rose.jpg', other, earlier.layerName);
-    // By index, and one of the top buttons.
-    await page.fill('#model-cam-class', '9');
-    await page.press('#model-cam-class', 'Enter');
-    await assertPageGradCam(page, model, rose, 'rose.jpg', 9, earlier.layerName);
-    await page.click('#model-cam-top-1');
-    await assertPageGradCam(page, model, rose, 'rose.jpg', state.top[1]!.index, earlier.layerName);
-    // The heat at the layer's resolution, and over the picture at the model's input size.
-    assert.deepEqual(
-      await page.evaluate(() => [
-        (document.getElementById('model-cam-heat') as HTMLCanvasElement).width,
-        (document.getElementById('model-cam-overlay') as HTMLCanvasElement).width,
-      ]),
-      [earlier.shape[1], 32],
-    );
-    // A class that is not there is refused in the panel.
-    await page.fill('#model-cam-class', 'unicorn');
-    await page.click('#model-cam-show');
-    await page.waitForFunction(() =>
-      /no class is named/.test(document.getElementById('model-cam-status')?.textContent ?? ''),
-    );
-    await page.fill('#model-cam-class', '10');
-    await page.click('#model-cam-show');
-    await page.waitForFunction(() =>
-      /there is no class 10/.test(document.getElementById('model-cam-status')?.textContent ?? ''),
-    );
-    await page.click('#model-cam-top-0');
-    await page.waitForFunction(() => (window as unknown as ModelWindow).explorer.model.gradCam.phase === 'done');
-    await page.locator('#model-cam').scrollIntoViewIfNeeded();
-    await screenshot(page, 'model-gradcam');
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
-
-  test('the drill-down explains pooling, batch norm, Add, dense and softmax values, each equal to the layer\u2019s output there', async () => {
-    const { page, errors } = await explorer.open('model');
-    await loadAndRun(
-      page,
-      [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')],
-      'rose.jpg',
-    );
-    const { model } = loadModel(modelDirectory);
-    const expected = nodeOutputs(model, readFileSync(ROSE), 'rose.jpg');
-    const indexOf = (className: string) => model.layers.findIndex((layer) => layer.className === className);
-    // The max pooling's largest value on map 0 (a zero one, left by the ReLU before it, would prove little).
-    const pool = indexOf('MaxPool2D');
-    const [, poolW, poolC] = model.layerOutputShapes[pool] as [number, number, number];
-    let peak = 0;
-    for (let offset = 0; offset < expected[pool]!.length; offset += poolC)
-      if (expected[pool]![offset]! > expected[pool]![peak]!) peak = offset;
-    const [peakRow, peakColumn] = [Math.floor(peak / poolC / poolW), (peak / poolC) % poolW];
-    assert.ok(expected[pool]![peak]! > 0);
-    const cases: { className: string; position: number[]; kind: string; text: RegExp }[] = [
-      {
-        className: 'MaxPool2D',
-        position: [peakRow, peakColumn],
-        kind: 'pooling',
-        text: new RegExp(
-          `The 2\u00d72 window on channel 0 of layer \\d+, rows ${2 * peakRow}\u2013${2 * peakRow + 1}, columns ${2 * peakColumn}\u2013${2 * peakColumn + 1}[\\s\\S]*the largest of the 4 values \\(\u2605`,
-        ),
-      },
-      {
-        className: 'BatchNormalization',
-        position: [1, 2],
-        kind: 'batchNormalization',
-        text: /moving mean[\s\S]*moving variance[\s\S]*\u00d7 gamma \+ beta/,
-      },
-      { className: 'Add', position: [0, 1], kind: 'merge', text: /add of its 2 inputs[\s\S]*add = / },
-      {
-        className: 'GlobalAveragePooling2D',
-        position: [5],
-        kind: 'pooling',
-        text: /The 4\u00d74 window on channel 5[\s\S]*sum of the values .* \/ 16 = /,
-      },
-      {
-        className: 'Dense',
-        position: [2],
-        kind: 'dense',
-        text: /Unit 2: the 8 largest of its 128 contributions[\s\S]*120 more[\s\S]*sum of the 128 products/,
-      },
-      {
-        className: 'Softmax',
-        position: [7],
-        kind: 'softmax',
-        text: /1\. logit[\s\S]*3\. sum of the 10 exponentials[\s\S]*4\. horse: .* \/ .* = /,
-      },
-    ];
-    for (const { className, position, kind, text } of cases) {
-      const layerIndex = indexOf(className);
-      const shape = model.layerOutputShapes[layerIndex]!;
-      const offset = shape.length === 3 ? (position[0]! * shape[1]! + position[1]!) * shape[2]! : position[0]!;
-      const atClick = expected[layerIndex]![offset]!;
-      const explanation = await clickValue(page, model, layerIndex, position);
-      assert.equal(explanation.kind, kind, className);
+      // The drill-down's hook: a click on map 0, row 2, column 5 of the first conv layer's column.
+      const convIndex = model.layers.findIndex((layer) => layer.className === 'Conv2D');
+      const canvas = page.locator(`canvas.model-maps[data-layer="${convIndex}"]`);
+      await canvas.scrollIntoViewIfNeeded();
+      const box = (await canvas.boundingBox())!;
+      // Screen pixels per map value: the column is drawn TILE_WIDTH wide whatever the map's width.
+      const [, outW, outC] = model.layerOutputShapes[convIndex] as [number, number, number];
+      const pixelsPerValue = box.width / outW;
+      await page.mouse.click(box.x + (5 + 0.5) * pixelsPerValue, box.y + (2 + 0.5) * pixelsPerValue);
+      await page.waitForFunction(() =>
+        /value = /.test(document.getElementById('model-drill-value')?.textContent ?? ''),
+      );
+      const selection = (await pageState(page)).selection as {
+        layerIndex: number;
+        channel: number;
+        row: number;
+        column: number;
+      };
+      assert.deepEqual(selection, { layerIndex: convIndex, kind: 'maps', channel: 0, row: 2, column: 5 });
+      const shown = Number((await page.locator('#model-drill-value').innerText()).replace('value = ', ''));
+      const atClick = expected[convIndex]![(2 * outW + 5) * outC]!;
+      assert.ok(Math.abs(shown - atClick) < 1e-5 * (1 + Math.abs(atClick)));
+      // The library's explanation (explainValue): the window, kernel and products summed over channels plus the bias give
+      // the value.
+      await page.waitForSelector('#model-drill-result');
+      const { explanation } = (await pageState(page)) as unknown as {
+        explanation: { kind: string; value: number; output: number };
+      };
+      assert.equal(explanation.kind, 'convolution');
       assert.ok(
         Math.abs(explanation.output - atClick) < 1e-5 * (1 + Math.abs(atClick)),
-        `${className}: output ${explanation.output}, Node ${atClick}`,
+        `output ${explanation.output}, Node ${atClick}`,
       );
       assert.ok(
         Math.abs(explanation.value - atClick) < 1e-4 * (1 + Math.abs(atClick)),
-        `${className}: explained ${explanation.value}, Node ${atClick}`,
+        `explained ${explanation.value}, Node ${atClick}`,
       );
-      const shown = await page.locator('#model-drill').innerText();
-      assert.match(shown, text, `${className}'s panel`);
-      assert.match(
-        shown,
-        new RegExp(
-          `the layer\u2019s output: ${Number(atClick.toPrecision(4))}|the layer\u2019s output: ${atClick.toPrecision(4)}`,
-        ),
-        `${className}'s panel shows the output`,
-      );
+      assert.equal(await page.locator('#model-drill-how table.model-drill-grid').count(), 3);
+      // The clicked value is outlined on its map, one value wide.
+      const marker = page.locator('.model-marker:not([hidden])');
+      assert.equal(await marker.count(), 1);
+      const markerBox = (await marker.boundingBox())!;
       assert.ok(
-        (await page.locator('#model-drill .model-drill-label').count()) >= 1,
-        `${className}'s panel is labelled`,
+        Math.abs(markerBox.width - pixelsPerValue) < 1.5 && Math.abs(markerBox.x - (box.x + 5 * pixelsPerValue)) < 1.5,
+        JSON.stringify(markerBox),
       );
-      await page.locator('#model-drill').screenshot({ path: join(SCREENSHOTS, `model-drill-${className}.png`) });
-      if (className === 'Softmax') await screenshot(page, 'model-drill-softmax');
-    }
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
+      await page.locator('#model-drill').scrollIntoViewIfNeeded();
+      await screenshot(page, 'model-drill');
+
+      // Paging: the second page of a 16-map layer shows maps 9-16.
+      const next = page.locator(`.model-column[data-layer="${convIndex}"] button[aria-label^="next page"]`);
+      await next.click();
+      await page.waitForFunction(
+        (index) =>
+          /9\u201316 of 16/.test(
+            document.querySelector(`.model-column[data-layer="${index}"] .model-page-label`)?.textContent ?? '',
+          ),
+        convIndex,
+      );
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
+
+  test(
+    'why this class: the page\u2019s Grad-CAM equals the library\u2019s for the top class, a class by ' +
+      'name and a class by index, on the layers chosen',
+    async () => {
+      const { page, errors } = await explorer.open('model');
+      const { state } = await loadAndRun(
+        page,
+        [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')],
+        'rose.jpg',
+      );
+      assert.equal(state.error, null);
+      const { model } = loadModel(modelDirectory);
+      const rose = readFileSync(ROSE);
+      // Progress came layer by layer: at least one report per layer of the forward pass.
+      assert.ok(
+        state.progressReports >= model.layers.length,
+        `${state.progressReports} progress reports for ${model.layers.length} layers`,
+      );
+      const usable = gradCamLayers(model);
+      const last = usable[usable.length - 1]!;
+      // The default layer is the last one with maps: the residual block's Add output here, not the conv before it.
+      assert.equal(last.className, 'Add');
+      assert.deepEqual(
+        await page.locator('#model-cam-layer option').allTextContents(),
+        usable.map(
+          (layer) => `${layer.layerIndex}: ${layer.layerName} (${layer.className}, ${layer.shape.join('\u00d7')})`,
+        ),
+      );
+      await assertPageGradCam(page, model, rose, 'rose.jpg', state.top[0]!.index, last.layerName);
+      // Grad-CAM's progress goes to its own panel: the page's bar still tells of the forward pass.
+      assert.equal(await page.locator('#model-progress-text').innerText(), 'Done.');
+      assert.match(await page.locator('#model-cam-status').innerText(), /Where the evidence for .* lies, weighed on /);
+
+      // Any class by name, on an earlier layer (a convolution's output before the last pooling).
+      const other = state.top[3]!.index;
+      const earlier = usable.find((layer) => layer.className === 'Conv2D' && layer.shape[0] === 8)!;
+      await page.selectOption('#model-cam-layer', earlier.layerName);
+      await page.fill('#model-cam-class', CIFAR10_CLASS_NAMES[other]!.toUpperCase());
+      await page.click('#model-cam-show');
+      await assertPageGradCam(page, model, rose, 'rose.jpg', other, earlier.layerName);
+      // By index, and one of the top buttons.
+      await page.fill('#model-cam-class', '9');
+      await page.press('#model-cam-class', 'Enter');
+      await assertPageGradCam(page, model, rose, 'rose.jpg', 9, earlier.layerName);
+      await page.click('#model-cam-top-1');
+      await assertPageGradCam(page, model, rose, 'rose.jpg', state.top[1]!.index, earlier.layerName);
+      // The heat at the layer's resolution, and over the picture at the model's input size.
+      assert.deepEqual(
+        await page.evaluate(() => [
+          (document.getElementById('model-cam-heat') as HTMLCanvasElement).width,
+          (document.getElementById('model-cam-overlay') as HTMLCanvasElement).width,
+        ]),
+        [earlier.shape[1], 32],
+      );
+      // A class that is not there is refused in the panel.
+      await page.fill('#model-cam-class', 'unicorn');
+      await page.click('#model-cam-show');
+      await page.waitForFunction(() =>
+        /no class is named/.test(document.getElementById('model-cam-status')?.textContent ?? ''),
+      );
+      await page.fill('#model-cam-class', '10');
+      await page.click('#model-cam-show');
+      await page.waitForFunction(() =>
+        /there is no class 10/.test(document.getElementById('model-cam-status')?.textContent ?? ''),
+      );
+      await page.click('#model-cam-top-0');
+      await page.waitForFunction(() => (window as unknown as ModelWindow).explorer.model.gradCam.phase === 'done');
+      await page.locator('#model-cam').scrollIntoViewIfNeeded();
+      await screenshot(page, 'model-gradcam');
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
+
+  test(
+    'the drill-down explains pooling, batch norm, Add, dense and softmax values, each equal to the ' +
+      'layer\u2019s output there',
+    async () => {
+      const { page, errors } = await explorer.open('model');
+      await loadAndRun(
+        page,
+        [join(modelDirectory, 'model.json'), join(modelDirectory, 'weights.safetensors')],
+        'rose.jpg',
+      );
+      const { model } = loadModel(modelDirectory);
+      const expected = nodeOutputs(model, readFileSync(ROSE), 'rose.jpg');
+      const indexOf = (className: string) => model.layers.findIndex((layer) => layer.className === className);
+      // The max pooling's largest value on map 0 (a zero one, left by the ReLU before it, would prove little).
+      const pool = indexOf('MaxPool2D');
+      const [, poolW, poolC] = model.layerOutputShapes[pool] as [number, number, number];
+      let peak = 0;
+      for (let offset = 0; offset < expected[pool]!.length; offset += poolC)
+        if (expected[pool]![offset]! > expected[pool]![peak]!) peak = offset;
+      const [peakRow, peakColumn] = [Math.floor(peak / poolC / poolW), (peak / poolC) % poolW];
+      assert.ok(expected[pool]![peak]! > 0);
+      const cases: { className: string; position: number[]; kind: string; text: RegExp }[] = [
+        {
+          className: 'MaxPool2D',
+          position: [peakRow, peakColumn],
+          kind: 'pooling',
+          text: new RegExp(
+            `The 2\u00d72 window on channel 0 of layer \\d+, rows ${2 * peakRow}\u2013${2 * peakRow + 1}, ` +
+              `columns ${2 * peakColumn}\u2013${2 * peakColumn + 1}[\\s\\S]*the largest of the 4 values \\(\u2605`,
+          ),
+        },
+        {
+          className: 'BatchNormalization',
+          position: [1, 2],
+          kind: 'batchNormalization',
+          text: /moving mean[\s\S]*moving variance[\s\S]*\u00d7 gamma \+ beta/,
+        },
+        { className: 'Add', position: [0, 1], kind: 'merge', text: /add of its 2 inputs[\s\S]*add = / },
+        {
+          className: 'GlobalAveragePooling2D',
+          position: [5],
+          kind: 'pooling',
+          text: /The 4\u00d74 window on channel 5[\s\S]*sum of the values .* \/ 16 = /,
+        },
+        {
+          className: 'Dense',
+          position: [2],
+          kind: 'dense',
+          text: /Unit 2: the 8 largest of its 128 contributions[\s\S]*120 more[\s\S]*sum of the 128 products/,
+        },
+        {
+          className: 'Softmax',
+          position: [7],
+          kind: 'softmax',
+          text: /1\. logit[\s\S]*3\. sum of the 10 exponentials[\s\S]*4\. horse: .* \/ .* = /,
+        },
+      ];
+      for (const { className, position, kind, text } of cases) {
+        const layerIndex = indexOf(className);
+        const shape = model.layerOutputShapes[layerIndex]!;
+        const offset = shape.length === 3 ? (position[0]! * shape[1]! + position[1]!) * shape[2]! : position[0]!;
+        const atClick = expected[layerIndex]![offset]!;
+        const explanation = await clickValue(page, model, layerIndex, position);
+        assert.equal(explanation.kind, kind, className);
+        assert.ok(
+          Math.abs(explanation.output - atClick) < 1e-5 * (1 + Math.abs(atClick)),
+          `${className}: output ${explanation.output}, Node ${atClick}`,
+        );
+        assert.ok(
+          Math.abs(explanation.value - atClick) < 1e-4 * (1 + Math.abs(atClick)),
+          `${className}: explained ${explanation.value}, Node ${atClick}`,
+        );
+        const shown = await page.locator('#model-drill').innerText();
+        assert.match(shown, text, `${className}'s panel`);
+        assert.match(
+          shown,
+          new RegExp(
+            `the layer\u2019s output: ${Number(atClick.toPrecision(4))}|the layer\u2019s output: ` +
+              `${atClick.toPrecision(4)}`,
+          ),
+          `${className}'s panel shows the output`,
+        );
+        assert.ok(
+          (await page.locator('#model-drill .model-drill-label').count()) >= 1,
+          `${className}'s panel is labelled`,
+        );
+        await page.locator('#model-drill').screenshot({ path: join(SCREENSHOTS, `model-drill-${className}.png`) });
+        if (className === 'Softmax') await screenshot(page, 'model-drill-softmax');
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
 
   test('a model folder dropped on the drop area is read through, as the folder input reads it', async () => {
     const { page, errors } = await explorer.open('model');
@@ -656,88 +673,94 @@ describe('the Model page in headless Chromium', { skip: skipWithoutChromium }, (
     await page.close();
   });
 
-  test('a TF.js model (model.json and its shards) gives the library\u2019s maps, its Concatenate drawn as a join', async () => {
-    const input = tf.input({ shape: [20, 20, 3] });
-    const stem = tf.layers
-      .conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' })
-      .apply(input) as tf.SymbolicTensor;
-    const side = tf.layers.conv2d({ filters: 4, kernelSize: 1 }).apply(stem) as tf.SymbolicTensor;
-    const joined = tf.layers.concatenate().apply([stem, side]) as tf.SymbolicTensor;
-    const pooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(joined) as tf.SymbolicTensor;
-    const features = tf.layers.flatten().apply(pooled) as tf.SymbolicTensor;
-    const output = tf.layers.dense({ units: 5, activation: 'softmax' }).apply(features) as tf.SymbolicTensor;
-    const tfModel = tf.model({ inputs: input, outputs: output, name: 'concat' });
-    randomizeWeights(tfModel, 7);
-    const folder = join(directory, 'tfjs');
-    writeTfjsFolder(folder, await saveTfjs(tfModel, 2000));
-    const files = readdirSync(folder).map((name) => join(folder, name));
-    assert.ok(files.length > 2, 'model.json and several shards');
+  test(
+    'a TF.js model (model.json and its shards) gives the library\u2019s maps, its Concatenate ' + 'drawn as a join',
+    async () => {
+      const input = tf.input({ shape: [20, 20, 3] });
+      const stem = tf.layers
+        .conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' })
+        .apply(input) as tf.SymbolicTensor;
+      const side = tf.layers.conv2d({ filters: 4, kernelSize: 1 }).apply(stem) as tf.SymbolicTensor;
+      const joined = tf.layers.concatenate().apply([stem, side]) as tf.SymbolicTensor;
+      const pooled = tf.layers.maxPooling2d({ poolSize: 2 }).apply(joined) as tf.SymbolicTensor;
+      const features = tf.layers.flatten().apply(pooled) as tf.SymbolicTensor;
+      const output = tf.layers.dense({ units: 5, activation: 'softmax' }).apply(features) as tf.SymbolicTensor;
+      const tfModel = tf.model({ inputs: input, outputs: output, name: 'concat' });
+      randomizeWeights(tfModel, 7);
+      const folder = join(directory, 'tfjs');
+      writeTfjsFolder(folder, await saveTfjs(tfModel, 2000));
+      const files = readdirSync(folder).map((name) => join(folder, name));
+      assert.ok(files.length > 2, 'model.json and several shards');
 
-    const { page, errors } = await explorer.open('model');
-    const { state } = await loadAndRun(page, files, 'wizard.jpg');
-    assert.equal(state.error, null);
-    assert.equal(state.model!.format, 'tfjs');
-    const model = importTfjsModel(join(folder, 'model.json'));
-    const expected = nodeOutputs(model, readFileSync(WIZARD), 'wizard.jpg');
-    for (let layerIndex = 0; layerIndex < model.layers.length; layerIndex++) {
-      assertMapsClose(
-        await layerValues(page, layerIndex),
-        expected[layerIndex]!,
-        1e-5,
-        `layer ${layerIndex} (${model.layers[layerIndex]!.className})`,
-      );
-    }
-    assert.equal(await page.locator('path.model-join.concat').count(), 1);
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
-
-  test('each bundled model (data/models/) classifies its sample pictures as the library does in Node', async (context) => {
-    const root = join(repoRoot, 'data', 'models');
-    const names = existsSync(root)
-      ? readdirSync(root).filter(
-          (name) => existsSync(join(root, name, 'model.json')) && existsSync(join(root, name, 'samples')),
-        )
-      : [];
-    if (names.length === 0) {
-      context.skip('no bundled models in data/models/');
-      return;
-    }
-    const { page, errors } = await explorer.open('model');
-    for (const name of names) {
-      await page.selectOption('#model-bundled', name);
-      await page.waitForFunction(
-        (wanted) => (window as unknown as ModelWindow).explorer.model.modelSource === `bundled ${wanted}`,
-        name,
-      );
-      const { model } = loadModel(join(root, name));
-      for (const sample of readdirSync(join(root, name, 'samples'))
-        .filter((file) => /\.(png|jpe?g)$/i.test(file))
-        .sort()) {
-        await page.selectOption('#model-sample', { label: sample });
-        await page.waitForFunction((wanted) => {
-          const state = (window as unknown as ModelWindow).explorer.model;
-          return state.picture === wanted && (state.phase === 'done' || state.phase === 'error');
-        }, sample);
-        const state = await pageState(page);
-        assert.equal(state.error, null, `${name}/${sample}`);
-        const [expected] = model.classify([decodeImage(readFileSync(join(root, name, 'samples', sample)), sample)], {
-          topK: 1,
-        });
-        assert.equal(
-          state.top[0]!.index,
-          expected![0]!.index,
-          `${name}/${sample}: the page says ${state.top[0]!.name}, Node ${expected![0]!.name}`,
-        );
-        assert.ok(
-          Math.abs(state.top[0]!.probability - expected![0]!.probability) < 1e-5,
-          `${name}/${sample}: probability`,
+      const { page, errors } = await explorer.open('model');
+      const { state } = await loadAndRun(page, files, 'wizard.jpg');
+      assert.equal(state.error, null);
+      assert.equal(state.model!.format, 'tfjs');
+      const model = importTfjsModel(join(folder, 'model.json'));
+      const expected = nodeOutputs(model, readFileSync(WIZARD), 'wizard.jpg');
+      for (let layerIndex = 0; layerIndex < model.layers.length; layerIndex++) {
+        assertMapsClose(
+          await layerValues(page, layerIndex),
+          expected[layerIndex]!,
+          1e-5,
+          `layer ${layerIndex} (${model.layers[layerIndex]!.className})`,
         );
       }
-    }
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
+      assert.equal(await page.locator('path.model-join.concat').count(), 1);
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
+
+  test(
+    'each bundled model (data/models/) classifies its sample pictures as the ' + 'library does in Node',
+    async (context) => {
+      const root = join(repoRoot, 'data', 'models');
+      const names = existsSync(root)
+        ? readdirSync(root).filter(
+            (name) => existsSync(join(root, name, 'model.json')) && existsSync(join(root, name, 'samples')),
+          )
+        : [];
+      if (names.length === 0) {
+        context.skip('no bundled models in data/models/');
+        return;
+      }
+      const { page, errors } = await explorer.open('model');
+      for (const name of names) {
+        await page.selectOption('#model-bundled', name);
+        await page.waitForFunction(
+          (wanted) => (window as unknown as ModelWindow).explorer.model.modelSource === `bundled ${wanted}`,
+          name,
+        );
+        const { model } = loadModel(join(root, name));
+        for (const sample of readdirSync(join(root, name, 'samples'))
+          .filter((file) => /\.(png|jpe?g)$/i.test(file))
+          .sort()) {
+          await page.selectOption('#model-sample', { label: sample });
+          await page.waitForFunction((wanted) => {
+            const state = (window as unknown as ModelWindow).explorer.model;
+            return state.picture === wanted && (state.phase === 'done' || state.phase === 'error');
+          }, sample);
+          const state = await pageState(page);
+          assert.equal(state.error, null, `${name}/${sample}`);
+          const [expected] = model.classify([decodeImage(readFileSync(join(root, name, 'samples', sample)), sample)], {
+            topK: 1,
+          });
+          assert.equal(
+            state.top[0]!.index,
+            expected![0]!.index,
+            `${name}/${sample}: the page says ${state.top[0]!.name}, Node ${expected![0]!.name}`,
+          );
+          assert.ok(
+            Math.abs(state.top[0]!.probability - expected![0]!.probability) < 1e-5,
+            `${name}/${sample}: probability`,
+          );
+        }
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
 
   test('a labels file names the classes; one with the wrong count is refused in the page', async () => {
     const { page, errors } = await explorer.open('model');
@@ -892,14 +915,17 @@ async function exportResnet18(directory: string): Promise<string | { skip: strin
     );
   } catch (error) {
     return {
-      skip: `the torchvision export failed (torch and torchvision needed): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      skip:
+        `the torchvision export failed (torch and torchvision needed): ` +
+        `${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
     };
   }
   return join(directory, 'resnet18-opset13.onnx');
 }
 
 for (const isolation of [true, false]) {
-  describe(`the Model page runs a torchvision ResNet-18 (${isolation ? 'threads' : 'one thread, no cross-origin isolation'})`, {
+  describe(`the Model page runs a torchvision ResNet-18 ` +
+    `(${isolation ? 'threads' : 'one thread, no cross-origin isolation'})`, {
     skip: skipWithoutChromium,
   }, () => {
     let explorer: Explorer;
@@ -931,8 +957,13 @@ for (const isolation of [true, false]) {
       assert.equal(state.backend!.isIsolated, isolation);
       const { forwardMs, drawMs, totalMs } = state.timings!;
       context.diagnostic(
-        `ResNet-18 224x224, ${state.backend!.threads} thread(s): model file chosen to model described ${modelWallMs} ms (page ${state.modelMs!.toFixed(0)} ms), longest frame gap ${modelGaps.frameGap.toFixed(0)} ms, longest main-thread task ${modelGaps.longTask.toFixed(0)} ms; ` +
-          `picture chosen to full overview ${pictureWallMs} ms (page ${totalMs.toFixed(0)} ms: every layer's forward pass ${forwardMs.toFixed(0)} ms, first pages drawn ${drawMs.toFixed(0)} ms), longest frame gap ${pictureGaps.frameGap.toFixed(0)} ms, longest main-thread task ${pictureGaps.longTask.toFixed(0)} ms`,
+        `ResNet-18 224x224, ${state.backend!.threads} thread(s): model file chosen to model described ` +
+          `${modelWallMs} ms (page ${state.modelMs!.toFixed(0)} ms), longest frame gap ` +
+          `${modelGaps.frameGap.toFixed(0)} ms, longest main-thread task ${modelGaps.longTask.toFixed(0)} ms; ` +
+          `picture chosen to full overview ${pictureWallMs} ms (page ${totalMs.toFixed(0)} ms: every ` +
+          `layer's forward pass ${forwardMs.toFixed(0)} ms, first pages drawn ${drawMs.toFixed(0)} ms), ` +
+          `longest frame gap ${pictureGaps.frameGap.toFixed(0)} ms, longest main-thread task ` +
+          `${pictureGaps.longTask.toFixed(0)} ms`,
       );
       // The page proposes torchvision's ImageNet preprocessing for an ONNX file without any: Node does the same.
       const { model } = importOnnx(readFileSync(onnxFile), 'resnet18-opset13.onnx');

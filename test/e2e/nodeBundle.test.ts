@@ -28,12 +28,16 @@ function newestJs(directory: string): number {
     .reduce((newest, entry) => Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs), 0);
 }
 
-test('the bundle is newer than the compiled modules it holds (tsc alone leaves it stale: run node tools/bundleNode.mjs)', () => {
-  const bundled = statSync(join(BUNDLE, 'index.js')).mtimeMs;
-  for (const compiled of [join(repoRoot, 'dist', 'src'), join(repoRoot, 'dist', 'cli')]) {
-    assert.ok(bundled >= newestJs(compiled), `dist/node/ is older than ${compiled}: run node tools/bundleNode.mjs`);
-  }
-});
+test(
+  'the bundle is newer than the compiled modules it holds (tsc alone leaves it stale: run node ' +
+    'tools/bundleNode.mjs)',
+  () => {
+    const bundled = statSync(join(BUNDLE, 'index.js')).mtimeMs;
+    for (const compiled of [join(repoRoot, 'dist', 'src'), join(repoRoot, 'dist', 'cli')]) {
+      assert.ok(bundled >= newestJs(compiled), `dist/node/ is older than ${compiled}: run node tools/bundleNode.mjs`);
+    }
+  },
+);
 
 test("in Node, 'convnet-ts' and its subpaths resolve to the bundle, for import and for require", () => {
   const require = createRequire(join(app.path, 'app.js'));
@@ -47,10 +51,13 @@ test("in Node, 'convnet-ts' and its subpaths resolve to the bundle, for import a
   }
 });
 
-test("'convnet-ts/onnx' shares the main entry's library: the backend set through one runs the other's models, with the same classes", async () => {
-  const result = await runScript(
-    'shared.mjs',
-    `import { readFileSync } from 'node:fs';
+test(
+  "'convnet-ts/onnx' shares the main entry's library: the backend set through one runs the other's " +
+    'models, with the same classes',
+  async () => {
+    const result = await runScript(
+      'shared.mjs',
+      `import { readFileSync } from 'node:fs';
 import * as c from 'convnet-ts';
 import { importOnnx, importedInput } from 'convnet-ts/onnx';
 import * as visualize from 'convnet-ts/visualize';
@@ -75,17 +82,19 @@ console.log(JSON.stringify({
   info: c.backendInfo(),
 }));
 `,
-  );
-  assert.ok((result.calls as number) > 5, `kernels run on the backend chosen through 'convnet-ts': ${result.calls}`);
-  assert.equal(result.isMainModel, true, "importOnnx's model is the main entry's Model");
-  assert.equal(result.isMainTensor, true);
-  assert.deepEqual(result.layerClasses, [], 'every imported layer is an instance of the main entry Layer');
-  assert.equal(result.isMainChart, true);
-  assert.equal(result.probe, 'ReLU');
-  assert.equal((result.info as { wasmState: string }).wasmState, 'idle', 'no second copy started its own backend');
-});
+    );
+    assert.ok((result.calls as number) > 5, `kernels run on the backend chosen through 'convnet-ts': ${result.calls}`);
+    assert.equal(result.isMainModel, true, "importOnnx's model is the main entry's Model");
+    assert.equal(result.isMainTensor, true);
+    assert.deepEqual(result.layerClasses, [], 'every imported layer is an instance of the main entry Layer');
+    assert.equal(result.isMainChart, true);
+    assert.equal(result.probe, 'ReLU');
+    assert.equal((result.info as { wasmState: string }).wasmState, 'idle', 'no second copy started its own backend');
+  },
+);
 
-test('from the bundle, the wasm backend starts with 2 threads, the MNIST sample loads, a chart renders and an ONNX model imports', {
+test('from the bundle, the wasm backend starts with 2 threads, the MNIST sample loads, a chart renders and ' +
+  'an ONNX model imports', {
   skip: skipWasm,
   timeout: 120_000,
 }, async () => {

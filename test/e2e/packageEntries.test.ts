@@ -52,7 +52,8 @@ test('TypeScript resolves the typed entries under moduleResolution node16, noden
         "import { Tensor, parseModel, type LoadedModel } from 'convnet-ts';",
         "import { importOnnx, type ImportedOnnx } from 'convnet-ts/onnx';",
         "import { probabilityChart, type ChartOptions } from 'convnet-ts/visualize';",
-        'export const parts: [typeof Tensor, typeof parseModel, typeof importOnnx, typeof probabilityChart] = [Tensor, parseModel, importOnnx, probabilityChart];',
+        'export const parts: [typeof Tensor, typeof parseModel, typeof importOnnx, typeof probabilityChart] ' +
+          '= [Tensor, parseModel, importOnnx, probabilityChart];',
         'export type Parts = [LoadedModel, ImportedOnnx, ChartOptions];',
         '',
       ].join('\n'),
@@ -85,42 +86,47 @@ test('TypeScript resolves the typed entries under moduleResolution node16, noden
   }
 });
 
-test('in Node, importing the library loads none of Chart.js, onnx-proto and the codecs; the first chart requires Chart.js', async () => {
-  // Statically: the Node entry's module graph (as esbuild reads it, packages left outside) imports none of them.
-  const LAZY = ['chart.js', 'onnx-proto', 'jpeg-js', 'fflate', 'fast-png'];
-  const graph = await build({
-    entryPoints: [join(repoRoot, 'dist', 'src', 'index.js')],
-    absWorkingDir: repoRoot,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    metafile: true,
-    write: false,
-    logLevel: 'silent',
-  });
-  const imported = Object.entries(graph.metafile.inputs).flatMap(([file, input]) =>
-    input.imports.filter((entry) => LAZY.includes(entry.path)).map((entry) => `${file} imports ${entry.path}`),
-  );
-  assert.deepEqual(imported, []);
-  // At run time, in a fresh process: nothing is in Node's require cache after the import; the chart requires Chart.js.
-  const script = [
-    "const m = await import('convnet-ts');",
-    "const { createRequire } = await import('node:module');",
-    'const cache = createRequire(import.meta.url).cache;',
-    `const loaded = () => ${JSON.stringify(LAZY)}.filter((name) => Object.keys(cache).some((path) => path.includes('/node_modules/' + name + '/')));`,
-    'const atImport = loaded();',
-    "m.probabilityChart([0.3, 0.7], ['a', 'b'], { width: 120, height: 90 });",
-    'console.log(JSON.stringify({ atImport, afterChart: loaded() }));',
-  ].join('\n');
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: repoRoot,
-    timeout: 60_000,
-  });
-  const { atImport, afterChart } = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
-    atImport: string[];
-    afterChart: string[];
-  };
-  assert.deepEqual(atImport, []);
-  assert.deepEqual(afterChart, ['chart.js']);
-});
+test(
+  'in Node, importing the library loads none of Chart.js, onnx-proto and the codecs; the first chart ' +
+    'requires Chart.js',
+  async () => {
+    // Statically: the Node entry's module graph (as esbuild reads it, packages left outside) imports none of them.
+    const LAZY = ['chart.js', 'onnx-proto', 'jpeg-js', 'fflate', 'fast-png'];
+    const graph = await build({
+      entryPoints: [join(repoRoot, 'dist', 'src', 'index.js')],
+      absWorkingDir: repoRoot,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      metafile: true,
+      write: false,
+      logLevel: 'silent',
+    });
+    const imported = Object.entries(graph.metafile.inputs).flatMap(([file, input]) =>
+      input.imports.filter((entry) => LAZY.includes(entry.path)).map((entry) => `${file} imports ${entry.path}`),
+    );
+    assert.deepEqual(imported, []);
+    // At run time, in a fresh process: nothing is in Node's require cache after the import; the chart requires Chart.js.
+    const script = [
+      "const m = await import('convnet-ts');",
+      "const { createRequire } = await import('node:module');",
+      'const cache = createRequire(import.meta.url).cache;',
+      `const loaded = () => ${JSON.stringify(LAZY)}.filter((name) => Object.keys(cache).some((path) => ` +
+        `path.includes('/node_modules/' + name + '/')));`,
+      'const atImport = loaded();',
+      "m.probabilityChart([0.3, 0.7], ['a', 'b'], { width: 120, height: 90 });",
+      'console.log(JSON.stringify({ atImport, afterChart: loaded() }));',
+    ].join('\n');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: repoRoot,
+      timeout: 60_000,
+    });
+    const { atImport, afterChart } = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      atImport: string[];
+      afterChart: string[];
+    };
+    assert.deepEqual(atImport, []);
+    assert.deepEqual(afterChart, ['chart.js']);
+  },
+);

@@ -127,93 +127,104 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
   });
 
-  test('a class from the fake camera and one from files: trained, named live, saved, and the saved model predicts as the page in Node', async (context) => {
-    const { page, errors } = await explorer.open('teach');
-    let state = await waitFor(page, (current) => current.backbone !== null);
-    assert.equal(state.backbone!.name, 'cifar10');
-    assert.equal(state.backbone!.cutAt, 'globalaveragepooling2d_1');
-    assert.deepEqual(state.backbone!.featureShape, [128]);
+  test(
+    'a class from the fake camera and one from files: trained, named live, saved, and the saved model ' +
+      'predicts as the page in Node',
+    async (context) => {
+      const { page, errors } = await explorer.open('teach');
+      let state = await waitFor(page, (current) => current.backbone !== null);
+      assert.equal(state.backbone!.name, 'cifar10');
+      assert.equal(state.backbone!.cutAt, 'globalaveragepooling2d_1');
+      assert.deepEqual(state.backbone!.featureShape, [128]);
 
-    const cameraClass = page.locator('.teach-class').nth(0);
-    await cameraClass.locator('.teach-class-name').fill('camera');
-    await cameraClass.locator('.teach-burst').click();
-    state = await waitFor(page, (current) => current.classes[0]!.pictures === 10, undefined, 60_000);
-    await fillClassFromFiles(page, 1, 'pictures', [...ANIMALS, ...VEHICLES, ROSE, WIZARD]);
-    state = await teachState(page);
-    assert.deepEqual(state.classes, [
-      { name: 'camera', pictures: 10 },
-      { name: 'pictures', pictures: 12 },
-    ]);
-    assert.equal(await page.locator('.teach-class').nth(0).locator('canvas.teach-thumb').count(), 10);
+      const cameraClass = page.locator('.teach-class').nth(0);
+      await cameraClass.locator('.teach-class-name').fill('camera');
+      await cameraClass.locator('.teach-burst').click();
+      state = await waitFor(page, (current) => current.classes[0]!.pictures === 10, undefined, 60_000);
+      await fillClassFromFiles(page, 1, 'pictures', [...ANIMALS, ...VEHICLES, ROSE, WIZARD]);
+      state = await teachState(page);
+      assert.deepEqual(state.classes, [
+        { name: 'camera', pictures: 10 },
+        { name: 'pictures', pictures: 12 },
+      ]);
+      assert.equal(await page.locator('.teach-class').nth(0).locator('canvas.teach-thumb').count(), 10);
 
-    await page.fill('#teach-epochs', '20');
-    await startTaskProbe(page);
-    const started = Date.now();
-    await page.click('#teach-train');
-    state = await waitFor(page, (current) => current.phase === 'trained' || current.error !== null);
-    const longestTask = await stopTaskProbe(page);
-    context.diagnostic(
-      `22 pictures, 20 epochs of the head: ${Date.now() - started} ms from the click to trained; longest main-thread task ${longestTask.toFixed(0)} ms (machine shared and loaded)`,
-    );
-    assert.equal(state.error, null);
-    assert.equal(state.history.length, 20);
-    assert.deepEqual(
-      state.history.map((figures) => figures.epoch),
-      Array.from({ length: 20 }, (_, index) => index + 1),
-    );
-    assert.equal(state.cachedFeaturesOf, 'globalaveragepooling2d_1');
-    const first = state.history[0]!;
-    const last = state.history.at(-1)!;
-    assert.ok(last.loss < first.loss, `loss ${first.loss} -> ${last.loss}`);
-    assert.equal(last.accuracy, 1, `the camera's frames and the pictures apart: accuracy ${last.accuracy}`);
-    assert.match(await page.locator('#teach-figures').innerText(), /epoch 20 of 20: loss \d\.\d{4}, accuracy 100\.0%/);
-
-    // Live: the fake camera's frames are named as the class taught from it.
-    await page.click('#teach-live');
-    state = await waitFor(page, (current) => current.livePredictions >= 2, undefined, 60_000);
-    assert.equal(state.prediction!.source, 'camera');
-    assert.equal(state.prediction!.top[0]!.name, 'camera');
-    assert.ok(state.prediction!.top[0]!.probability > 0.5);
-    assert.match(await page.locator('#teach-top').innerText(), /^camera \d+\.\d%/);
-    await page.click('#teach-live');
-    await screenshot(page, 'teach-trained');
-
-    // A file, then the saved model in Node: the same classes and probabilities.
-    await page.setInputFiles('#teach-try', ROSE);
-    state = await waitFor(page, (current) => current.prediction?.source === 'rose.jpg');
-    const shown = state.prediction!.top;
-    assert.equal(shown.length, 2);
-    const rose = decodeImage(readFileSync(ROSE), 'rose.jpg');
-
-    const modelFolder = join(directory, 'model');
-    mkdirSync(modelFolder);
-    assert.deepEqual(await downloads(page, '#teach-save-model', 2, modelFolder), ['model.json', 'weights.safetensors']);
-    const { model } = loadModel(modelFolder);
-    assert.deepEqual(model.classNames, ['camera', 'pictures']);
-    const [fromFiles] = model.classify([rose], { topK: 2 });
-    for (const [rank, expected] of fromFiles!.entries()) {
-      assert.equal(shown[rank]!.name, expected.name);
-      assert.ok(
-        Math.abs(shown[rank]!.probability - expected.probability) < 1e-5,
-        `model files, rank ${rank}: page ${shown[rank]!.probability}, Node ${expected.probability}`,
+      await page.fill('#teach-epochs', '20');
+      await startTaskProbe(page);
+      const started = Date.now();
+      await page.click('#teach-train');
+      state = await waitFor(page, (current) => current.phase === 'trained' || current.error !== null);
+      const longestTask = await stopTaskProbe(page);
+      context.diagnostic(
+        `22 pictures, 20 epochs of the head: ${Date.now() - started} ms from the click to trained; longest ` +
+          `main-thread task ${longestTask.toFixed(0)} ms (machine shared and loaded)`,
       );
-    }
+      assert.equal(state.error, null);
+      assert.equal(state.history.length, 20);
+      assert.deepEqual(
+        state.history.map((figures) => figures.epoch),
+        Array.from({ length: 20 }, (_, index) => index + 1),
+      );
+      assert.equal(state.cachedFeaturesOf, 'globalaveragepooling2d_1');
+      const first = state.history[0]!;
+      const last = state.history.at(-1)!;
+      assert.ok(last.loss < first.loss, `loss ${first.loss} -> ${last.loss}`);
+      assert.equal(last.accuracy, 1, `the camera's frames and the pictures apart: accuracy ${last.accuracy}`);
+      assert.match(
+        await page.locator('#teach-figures').innerText(),
+        /epoch 20 of 20: loss \d\.\d{4}, accuracy 100\.0%/,
+      );
 
-    const onnxFolder = join(directory, 'onnx');
-    mkdirSync(onnxFolder);
-    const [onnxName] = await downloads(page, '#teach-save-onnx', 1, onnxFolder);
-    assert.match(onnxName!, /\.onnx$/);
-    const { model: imported } = importOnnx(readFileSync(join(onnxFolder, onnxName!)), onnxName!);
-    imported.setPreprocessing(model.preprocessing);
-    const [fromOnnx] = imported.classify([rose], { topK: 2 });
-    assert.equal(fromOnnx![0]!.index, shown[0]!.index);
-    assert.ok(
-      Math.abs(fromOnnx![0]!.probability - shown[0]!.probability) < 1e-4,
-      `ONNX: page ${shown[0]!.probability}, Node ${fromOnnx![0]!.probability}`,
-    );
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
+      // Live: the fake camera's frames are named as the class taught from it.
+      await page.click('#teach-live');
+      state = await waitFor(page, (current) => current.livePredictions >= 2, undefined, 60_000);
+      assert.equal(state.prediction!.source, 'camera');
+      assert.equal(state.prediction!.top[0]!.name, 'camera');
+      assert.ok(state.prediction!.top[0]!.probability > 0.5);
+      assert.match(await page.locator('#teach-top').innerText(), /^camera \d+\.\d%/);
+      await page.click('#teach-live');
+      await screenshot(page, 'teach-trained');
+
+      // A file, then the saved model in Node: the same classes and probabilities.
+      await page.setInputFiles('#teach-try', ROSE);
+      state = await waitFor(page, (current) => current.prediction?.source === 'rose.jpg');
+      const shown = state.prediction!.top;
+      assert.equal(shown.length, 2);
+      const rose = decodeImage(readFileSync(ROSE), 'rose.jpg');
+
+      const modelFolder = join(directory, 'model');
+      mkdirSync(modelFolder);
+      assert.deepEqual(await downloads(page, '#teach-save-model', 2, modelFolder), [
+        'model.json',
+        'weights.safetensors',
+      ]);
+      const { model } = loadModel(modelFolder);
+      assert.deepEqual(model.classNames, ['camera', 'pictures']);
+      const [fromFiles] = model.classify([rose], { topK: 2 });
+      for (const [rank, expected] of fromFiles!.entries()) {
+        assert.equal(shown[rank]!.name, expected.name);
+        assert.ok(
+          Math.abs(shown[rank]!.probability - expected.probability) < 1e-5,
+          `model files, rank ${rank}: page ${shown[rank]!.probability}, Node ${expected.probability}`,
+        );
+      }
+
+      const onnxFolder = join(directory, 'onnx');
+      mkdirSync(onnxFolder);
+      const [onnxName] = await downloads(page, '#teach-save-onnx', 1, onnxFolder);
+      assert.match(onnxName!, /\.onnx$/);
+      const { model: imported } = importOnnx(readFileSync(join(onnxFolder, onnxName!)), onnxName!);
+      imported.setPreprocessing(model.preprocessing);
+      const [fromOnnx] = imported.classify([rose], { topK: 2 });
+      assert.equal(fromOnnx![0]!.index, shown[0]!.index);
+      assert.ok(
+        Math.abs(fromOnnx![0]!.probability - shown[0]!.probability) < 1e-4,
+        `ONNX: page ${shown[0]!.probability}, Node ${fromOnnx![0]!.probability}`,
+      );
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
 
   test('a file of no model and a class without pictures are refused in the page', async () => {
     const { page, errors } = await explorer.open('teach');
@@ -237,74 +248,88 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
     await page.close();
   });
 
-  test('an ONNX file as the network: cut before its classifier, a head trained on it, saved, and the saved model predicts as the page in Node', async () => {
-    // A residual CNN of the library's presets (random weights, seed 3), exported to ONNX: an imported graph, not a
-    // bundled model.
-    const onnxFile = join(directory, 'residual.onnx');
-    writeFileSync(onnxFile, exportOnnx(residualCnn({ seed: 3, inputShape: [32, 32, 3] })));
-    const network = importOnnx(readFileSync(onnxFile), 'residual.onnx').model;
-    let classifier = network.layers.length - 1;
-    while (network.layers[classifier]!.weights().length === 0) classifier--;
-    const cutAt = network.layers[network.nodes[classifier]!.inputs[0]!]!.name;
+  test(
+    'an ONNX file as the network: cut before its classifier, a head trained on it, saved, and the saved ' +
+      'model predicts as the page in Node',
+    async () => {
+      // A residual CNN of the library's presets (random weights, seed 3), exported to ONNX: an imported graph, not a
+      // bundled model.
+      const onnxFile = join(directory, 'residual.onnx');
+      writeFileSync(onnxFile, exportOnnx(residualCnn({ seed: 3, inputShape: [32, 32, 3] })));
+      const network = importOnnx(readFileSync(onnxFile), 'residual.onnx').model;
+      let classifier = network.layers.length - 1;
+      while (network.layers[classifier]!.weights().length === 0) classifier--;
+      const cutAt = network.layers[network.nodes[classifier]!.inputs[0]!]!.name;
 
-    const { page, errors } = await explorer.open('teach');
-    await waitFor(page, (current) => current.backbone?.name === 'cifar10');
-    await page.setInputFiles('#teach-model-files', onnxFile);
-    let state = await waitFor(page, (current) => current.backbone?.name === 'residual.onnx' || current.error !== null);
-    assert.equal(state.error, null);
-    assert.equal(state.backbone!.cutAt, cutAt);
-    assert.deepEqual(state.backbone!.featureShape, [
-      ...network.layerOutputShapes[network.nodes[classifier]!.inputs[0]!]!,
-    ]);
-    await fillClassFromFiles(page, 0, 'animals', ANIMALS);
-    await fillClassFromFiles(page, 1, 'vehicles', VEHICLES);
-    await page.fill('#teach-epochs', '5');
-    await page.click('#teach-train');
-    state = await waitFor(page, (current) => current.phase === 'trained' || current.error !== null);
-    assert.equal(state.error, null);
-    assert.equal(state.history.length, 5);
-    await page.setInputFiles('#teach-try', WIZARD);
-    state = await waitFor(page, (current) => current.prediction?.source === 'wizard.jpg');
-    const modelFolder = join(directory, 'from-onnx');
-    mkdirSync(modelFolder);
-    assert.deepEqual(await downloads(page, '#teach-save-model', 2, modelFolder), ['model.json', 'weights.safetensors']);
-    const [expected] = loadModel(modelFolder).model.classify([decodeImage(readFileSync(WIZARD), 'wizard.jpg')], {
-      topK: 2,
-    });
-    for (const [rank, candidate] of expected!.entries()) {
-      assert.equal(state.prediction!.top[rank]!.name, candidate.name);
-      assert.ok(
-        Math.abs(state.prediction!.top[rank]!.probability - candidate.probability) < 1e-5,
-        `rank ${rank}: page ${state.prediction!.top[rank]!.probability}, Node ${candidate.probability}`,
+      const { page, errors } = await explorer.open('teach');
+      await waitFor(page, (current) => current.backbone?.name === 'cifar10');
+      await page.setInputFiles('#teach-model-files', onnxFile);
+      let state = await waitFor(
+        page,
+        (current) => current.backbone?.name === 'residual.onnx' || current.error !== null,
       );
-    }
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
+      assert.equal(state.error, null);
+      assert.equal(state.backbone!.cutAt, cutAt);
+      assert.deepEqual(state.backbone!.featureShape, [
+        ...network.layerOutputShapes[network.nodes[classifier]!.inputs[0]!]!,
+      ]);
+      await fillClassFromFiles(page, 0, 'animals', ANIMALS);
+      await fillClassFromFiles(page, 1, 'vehicles', VEHICLES);
+      await page.fill('#teach-epochs', '5');
+      await page.click('#teach-train');
+      state = await waitFor(page, (current) => current.phase === 'trained' || current.error !== null);
+      assert.equal(state.error, null);
+      assert.equal(state.history.length, 5);
+      await page.setInputFiles('#teach-try', WIZARD);
+      state = await waitFor(page, (current) => current.prediction?.source === 'wizard.jpg');
+      const modelFolder = join(directory, 'from-onnx');
+      mkdirSync(modelFolder);
+      assert.deepEqual(await downloads(page, '#teach-save-model', 2, modelFolder), [
+        'model.json',
+        'weights.safetensors',
+      ]);
+      const [expected] = loadModel(modelFolder).model.classify([decodeImage(readFileSync(WIZARD), 'wizard.jpg')], {
+        topK: 2,
+      });
+      for (const [rank, candidate] of expected!.entries()) {
+        assert.equal(state.prediction!.top[rank]!.name, candidate.name);
+        assert.ok(
+          Math.abs(state.prediction!.top[rank]!.probability - candidate.probability) < 1e-5,
+          `rank ${rank}: page ${state.prediction!.top[rank]!.probability}, Node ${candidate.probability}`,
+        );
+      }
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
 
-  test('classes from files alone on the bundled MNIST network (gray 28x28), trained and tried, in a 360 px wide window', async () => {
-    const { page, errors } = await explorer.open('teach', { viewport: { width: 360, height: 740 } });
-    await waitFor(page, (current) => current.backbone?.name === 'cifar10');
-    await page.selectOption('#teach-bundled', 'mnist');
-    const state0 = await waitFor(page, (current) => current.backbone?.name === 'mnist');
-    assert.equal(state0.backbone!.cutAt, 'relu_3');
-    await fillClassFromFiles(page, 0, 'animals', ANIMALS);
-    await fillClassFromFiles(page, 1, 'vehicles', VEHICLES);
-    await page.fill('#teach-epochs', '10');
-    await page.click('#teach-train');
-    let state = await waitFor(page, (current) => current.phase === 'trained' || current.error !== null);
-    assert.equal(state.error, null);
-    assert.equal(state.history.length, 10);
-    await page.setInputFiles('#teach-try', WIZARD);
-    state = await waitFor(page, (current) => current.prediction?.source === 'wizard.jpg');
-    assert.deepEqual(state.prediction!.top.map((candidate) => candidate.name).sort(), ['animals', 'vehicles']);
-    const { scrollWidth, clientWidth } = await page.evaluate(() => ({
-      scrollWidth: document.documentElement.scrollWidth,
-      clientWidth: document.documentElement.clientWidth,
-    }));
-    assert.ok(scrollWidth <= clientWidth, `#/teach is ${scrollWidth} px wide in a ${clientWidth} px window`);
-    await screenshot(page, 'teach-360');
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
+  test(
+    'classes from files alone on the bundled MNIST network (gray 28x28), trained and tried, in a 360 ' +
+      'px wide window',
+    async () => {
+      const { page, errors } = await explorer.open('teach', { viewport: { width: 360, height: 740 } });
+      await waitFor(page, (current) => current.backbone?.name === 'cifar10');
+      await page.selectOption('#teach-bundled', 'mnist');
+      const state0 = await waitFor(page, (current) => current.backbone?.name === 'mnist');
+      assert.equal(state0.backbone!.cutAt, 'relu_3');
+      await fillClassFromFiles(page, 0, 'animals', ANIMALS);
+      await fillClassFromFiles(page, 1, 'vehicles', VEHICLES);
+      await page.fill('#teach-epochs', '10');
+      await page.click('#teach-train');
+      let state = await waitFor(page, (current) => current.phase === 'trained' || current.error !== null);
+      assert.equal(state.error, null);
+      assert.equal(state.history.length, 10);
+      await page.setInputFiles('#teach-try', WIZARD);
+      state = await waitFor(page, (current) => current.prediction?.source === 'wizard.jpg');
+      assert.deepEqual(state.prediction!.top.map((candidate) => candidate.name).sort(), ['animals', 'vehicles']);
+      const { scrollWidth, clientWidth } = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        clientWidth: document.documentElement.clientWidth,
+      }));
+      assert.ok(scrollWidth <= clientWidth, `#/teach is ${scrollWidth} px wide in a ${clientWidth} px window`);
+      await screenshot(page, 'teach-360');
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
 });

@@ -188,209 +188,214 @@ describe('Train page: live training in headless Chromium', { skip: skipWithoutCh
   });
   after(async () => explorer?.close());
 
-  test('test accuracy passes 90% within 600 steps; pause, resume and learning rate; the model reaches the Draw page', async () => {
-    const { page, errors } = await explorer.open('train');
-    await page.waitForFunction(
-      () => (window as unknown as ExplorerWindow).explorer?.train?.isReady === true,
-      undefined,
-      { timeout: 60_000 },
-    );
-    const initial = await trainStatus(page);
-    assert.equal(initial.state, 'idle');
-    assert.equal(initial.step, 0);
-    assert.equal(initial.testAccuracy, null);
-    assert.equal(initial.backend?.active, 'wasm');
-    assert.equal(initial.backend?.isIsolated, true);
-    assert.ok(
-      initial.backend.threads >= 2,
-      `the worker's backend runs ${initial.backend.threads} thread(s) in an isolated page`,
-    );
-    assert.equal(await page.locator('#train-kernels canvas').count(), 2, 'digits-cnn has two conv layers');
-    // Input, conv, ReLU, pool, conv, ReLU, pool, flatten as pictures; dense, ReLU, dense, softmax as labelled cells.
-    assert.equal(await page.locator('#train-feature-maps canvas').count(), 8);
-    assert.deepEqual(
-      await page
-        .locator('#train-feature-maps .vector-cells')
-        .evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-layer'), row.children.length])),
-      [
-        ['dense_1', 64],
-        ['relu_3', 64],
-        ['dense_2', 10],
-        ['softmax_1', 10],
-      ],
-    );
-    await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.train.backprop !== null);
-    const atStart = await trainStatus(page);
-    const probabilities = atStart.vectorOutputs.softmax_1!;
-    assert.ok(Math.abs(probabilities.reduce((total, value) => total + value, 0) - 1) < 1e-5);
-    const softmaxCells = await page
-      .locator('#train-feature-maps .vector-cells[data-layer="softmax_1"] .vector-cell')
-      .evaluateAll((cells) => cells.map((cell) => cell.textContent));
-    assert.deepEqual(
-      softmaxCells,
-      probabilities.map((value, index) => `${index}${Math.round(value * 100)}%`),
-      'each class cell: its name over its probability',
-    );
-    const denseLabels = await page
-      .locator('#train-feature-maps .vector-cells[data-layer="dense_1"] .vector-cell small')
-      .evaluateAll((labels) => labels.map((label) => label.textContent));
-    assert.deepEqual(
-      denseLabels,
-      Array.from({ length: 64 }, (_, index) => String(index)),
-    );
-    checkBackprop(atStart);
-    assert.equal(await page.locator('#train-backprop canvas').count(), 2);
-    assert.match(
-      await page.locator('#train-backprop-line').innerText(),
-      new RegExp(`the loss is −ln 0\\.\\d+ = ${atStart.backprop!.loss.toFixed(4)}`),
-    );
-    const untrainedKernels = await canvasPixels(page, '#train-kernels canvas');
-    const pagePeakBytes = () =>
-      page.evaluate(
-        () =>
-          (
-            window as unknown as { explorer: { backend: { info(): { wasmArenaPeakBytes: number | null } } } }
-          ).explorer.backend.info().wasmArenaPeakBytes,
+  test(
+    'test accuracy passes 90% within 600 steps; pause, resume and learning rate; the model ' + 'reaches the Draw page',
+    async () => {
+      const { page, errors } = await explorer.open('train');
+      await page.waitForFunction(
+        () => (window as unknown as ExplorerWindow).explorer?.train?.isReady === true,
+        undefined,
+        { timeout: 60_000 },
       );
-    const peakBeforeTraining = await pagePeakBytes();
-
-    const started = performance.now();
-    await page.click('#train-start');
-    await page.waitForFunction(
-      (maxSteps) => {
-        const train = (window as unknown as ExplorerWindow).explorer.train;
-        return (
-          (train.testAccuracy !== null && train.testAccuracy > 0.9) || train.step > maxSteps || train.error !== null
+      const initial = await trainStatus(page);
+      assert.equal(initial.state, 'idle');
+      assert.equal(initial.step, 0);
+      assert.equal(initial.testAccuracy, null);
+      assert.equal(initial.backend?.active, 'wasm');
+      assert.equal(initial.backend?.isIsolated, true);
+      assert.ok(
+        initial.backend.threads >= 2,
+        `the worker's backend runs ${initial.backend.threads} thread(s) in an isolated page`,
+      );
+      assert.equal(await page.locator('#train-kernels canvas').count(), 2, 'digits-cnn has two conv layers');
+      // Input, conv, ReLU, pool, conv, ReLU, pool, flatten as pictures; dense, ReLU, dense, softmax as labelled cells.
+      assert.equal(await page.locator('#train-feature-maps canvas').count(), 8);
+      assert.deepEqual(
+        await page
+          .locator('#train-feature-maps .vector-cells')
+          .evaluateAll((rows) => rows.map((row) => [row.getAttribute('data-layer'), row.children.length])),
+        [
+          ['dense_1', 64],
+          ['relu_3', 64],
+          ['dense_2', 10],
+          ['softmax_1', 10],
+        ],
+      );
+      await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.train.backprop !== null);
+      const atStart = await trainStatus(page);
+      const probabilities = atStart.vectorOutputs.softmax_1!;
+      assert.ok(Math.abs(probabilities.reduce((total, value) => total + value, 0) - 1) < 1e-5);
+      const softmaxCells = await page
+        .locator('#train-feature-maps .vector-cells[data-layer="softmax_1"] .vector-cell')
+        .evaluateAll((cells) => cells.map((cell) => cell.textContent));
+      assert.deepEqual(
+        softmaxCells,
+        probabilities.map((value, index) => `${index}${Math.round(value * 100)}%`),
+        'each class cell: its name over its probability',
+      );
+      const denseLabels = await page
+        .locator('#train-feature-maps .vector-cells[data-layer="dense_1"] .vector-cell small')
+        .evaluateAll((labels) => labels.map((label) => label.textContent));
+      assert.deepEqual(
+        denseLabels,
+        Array.from({ length: 64 }, (_, index) => String(index)),
+      );
+      checkBackprop(atStart);
+      assert.equal(await page.locator('#train-backprop canvas').count(), 2);
+      assert.match(
+        await page.locator('#train-backprop-line').innerText(),
+        new RegExp(`the loss is −ln 0\\.\\d+ = ${atStart.backprop!.loss.toFixed(4)}`),
+      );
+      const untrainedKernels = await canvasPixels(page, '#train-kernels canvas');
+      const pagePeakBytes = () =>
+        page.evaluate(
+          () =>
+            (
+              window as unknown as { explorer: { backend: { info(): { wasmArenaPeakBytes: number | null } } } }
+            ).explorer.backend.info().wasmArenaPeakBytes,
         );
-      },
-      MAX_STEPS_TO_90,
-      { timeout: 120_000, polling: 100 },
-    );
-    const trained = await trainStatus(page);
-    const seconds = (performance.now() - started) / 1000;
-    assert.equal(trained.error, null);
-    const firstAbove90 = trained.testHistory.find((point) => point.accuracy > 0.9);
-    assert.ok(
-      firstAbove90 !== undefined,
-      `test accuracy stayed at or below 90% for ${trained.step} steps: ${JSON.stringify(trained.testHistory)}`,
-    );
-    assert.ok(firstAbove90.step <= MAX_STEPS_TO_90, `90% took ${firstAbove90.step} steps`);
-    assert.equal(trained.batchSize, 64);
-    const lossAtStart = trained.lossHistory.slice(0, 3).reduce((sum, point) => sum + point.loss, 0) / 3;
-    const lossNow = trained.lossHistory.slice(-3).reduce((sum, point) => sum + point.loss, 0) / 3;
-    assert.ok(lossAtStart > 1.5 && lossNow < lossAtStart / 3, `training loss went from ${lossAtStart} to ${lossNow}`);
-    assert.ok(trained.imagesPerSecond > 0);
-    console.log(
-      `# trainDraw: test accuracy ${firstAbove90.accuracy} at step ${firstAbove90.step}, ${seconds.toFixed(1)} s, ${Math.round(trained.imagesPerSecond)} img/s on ${trained.backend!.threads} threads`,
-    );
+      const peakBeforeTraining = await pagePeakBytes();
 
-    // Pause: the steps stop (after the chunk in flight) and stay put.
-    await page.click('#train-pause');
-    await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.train.state === 'paused');
-    const paused = (await trainStatus(page)).step;
-    await page.waitForTimeout(1000);
-    assert.equal((await trainStatus(page)).step, paused, 'steps were taken while paused');
+      const started = performance.now();
+      await page.click('#train-start');
+      await page.waitForFunction(
+        (maxSteps) => {
+          const train = (window as unknown as ExplorerWindow).explorer.train;
+          return (
+            (train.testAccuracy !== null && train.testAccuracy > 0.9) || train.step > maxSteps || train.error !== null
+          );
+        },
+        MAX_STEPS_TO_90,
+        { timeout: 120_000, polling: 100 },
+      );
+      const trained = await trainStatus(page);
+      const seconds = (performance.now() - started) / 1000;
+      assert.equal(trained.error, null);
+      const firstAbove90 = trained.testHistory.find((point) => point.accuracy > 0.9);
+      assert.ok(
+        firstAbove90 !== undefined,
+        `test accuracy stayed at or below 90% for ${trained.step} steps: ${JSON.stringify(trained.testHistory)}`,
+      );
+      assert.ok(firstAbove90.step <= MAX_STEPS_TO_90, `90% took ${firstAbove90.step} steps`);
+      assert.equal(trained.batchSize, 64);
+      const lossAtStart = trained.lossHistory.slice(0, 3).reduce((sum, point) => sum + point.loss, 0) / 3;
+      const lossNow = trained.lossHistory.slice(-3).reduce((sum, point) => sum + point.loss, 0) / 3;
+      assert.ok(lossAtStart > 1.5 && lossNow < lossAtStart / 3, `training loss went from ${lossAtStart} to ${lossNow}`);
+      assert.ok(trained.imagesPerSecond > 0);
+      console.log(
+        `# trainDraw: test accuracy ${firstAbove90.accuracy} at step ${firstAbove90.step}, ` +
+          `${seconds.toFixed(1)} s, ${Math.round(trained.imagesPerSecond)} img/s on ` +
+          `${trained.backend!.threads} threads`,
+      );
 
-    // A new learning rate while paused: the worker confirms it, and the steps after resuming run with it.
-    await page.locator('#train-learning-rate').fill('-3.5');
-    await page.waitForFunction(
-      () => Math.abs((window as unknown as ExplorerWindow).explorer.train.learningRate - 0.00032) < 1e-12,
-    );
-    await page.click('#train-resume');
-    await page.waitForFunction(
-      (from) => (window as unknown as ExplorerWindow).explorer.train.step >= from + 16,
-      paused,
-      { timeout: 30_000 },
-    );
-    await page.click('#train-pause');
-    await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.train.state === 'paused');
-    const resumed = await trainStatus(page);
-    const before = resumed.lossHistory.filter((point) => point.step <= paused);
-    const afterResume = resumed.lossHistory.filter((point) => point.step > paused);
-    assert.ok(afterResume.length >= 4);
-    assert.ok(
-      before.every((point) => point.learningRate === 0.003),
-      'the steps before ran at 0.003',
-    );
-    assert.ok(
-      afterResume.every((point) => point.learningRate === 0.00032),
-      'the steps after resuming ran at 0.00032',
-    );
+      // Pause: the steps stop (after the chunk in flight) and stay put.
+      await page.click('#train-pause');
+      await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.train.state === 'paused');
+      const paused = (await trainStatus(page)).step;
+      await page.waitForTimeout(1000);
+      assert.equal((await trainStatus(page)).step, paused, 'steps were taken while paused');
 
-    // Another test digit: the feature maps are redrawn for it.
-    const digit = page.locator('#train-digits button').nth(7);
-    const digitIndex = Number(await digit.getAttribute('data-index'));
-    await digit.click();
-    await page.waitForFunction(
-      (index) => (window as unknown as ExplorerWindow).explorer.train.digitIndex === index,
-      digitIndex,
-    );
-    await page.waitForFunction(() => {
-      const train = (window as unknown as ExplorerWindow).explorer.train;
-      return train.picturesStep === train.step && train.modelStep === train.step;
-    });
-    assert.match(
-      await page.locator('#train-prediction').innerText(),
-      new RegExp(`Test digit #${digitIndex}, labelled \\d: the network says \\d`),
-    );
-    // Every test evaluation handed the page a model (digits-cnn: 106k weights); none of them took the page's backend
-    // memory.
-    assert.ok(resumed.testHistory.length >= 2);
-    assert.equal(
-      await pagePeakBytes(),
-      peakBeforeTraining,
-      "the models the worker handed over stay out of the page's backend memory",
-    );
-    const trainedKernels = await canvasPixels(page, '#train-kernels canvas');
-    assert.equal(trainedKernels.length, 2);
-    trainedKernels.forEach((pixels, index) => {
-      assert.notEqual(pixels, untrainedKernels[index], `kernels of conv layer ${index + 1} did not change`);
-    });
-    // Paused, it trains no images: no speed is shown (the last one would be stale).
-    assert.match(
-      await page.locator('#train-status').innerText(),
-      /paused · step \d+ · epoch \d\.\d\d · — img\/s · lr 3\.2e-4 · worker: WebAssembly SIMD, \d+ threads/,
-    );
-    // Backpropagation for the trained network and the digit picked: still the loss of its softmax, and the chain rule.
-    const trainedStatus = await trainStatus(page);
-    checkBackprop(trainedStatus);
-    await page
-      .locator('section', { has: page.locator('#train-backprop') })
-      .screenshot({ path: join(SCREENSHOTS, 'train-backprop.png') });
-    await page
-      .locator('section', { has: page.locator('#train-feature-maps') })
-      .screenshot({ path: join(SCREENSHOTS, 'train-feature-maps.png') });
-    // The labelled cells and the gradients still fit a phone.
-    await page.setViewportSize({ width: 360, height: 780 });
-    // Chart.js resizes its canvases on the next frames after the viewport changes: give it a moment.
-    await page
-      .waitForFunction(() => document.documentElement.scrollWidth <= 360, undefined, { timeout: 5_000 })
-      .catch(() => undefined);
-    assert.equal(
-      await page.evaluate(() => document.documentElement.scrollWidth),
-      360,
-      'the Train page scrolls sideways at 360 px',
-    );
-    await page.setViewportSize({ width: 1280, height: 900 });
-    // Back to the top, so the sticky header sits at the top of the full-page screenshot.
-    await page.evaluate(() => window.scrollTo(0, 0));
-    await page.waitForTimeout(100);
-    await screenshot(page, 'train-trained');
+      // A new learning rate while paused: the worker confirms it, and the steps after resuming run with it.
+      await page.locator('#train-learning-rate').fill('-3.5');
+      await page.waitForFunction(
+        () => Math.abs((window as unknown as ExplorerWindow).explorer.train.learningRate - 0.00032) < 1e-12,
+      );
+      await page.click('#train-resume');
+      await page.waitForFunction(
+        (from) => (window as unknown as ExplorerWindow).explorer.train.step >= from + 16,
+        paused,
+        { timeout: 30_000 },
+      );
+      await page.click('#train-pause');
+      await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.train.state === 'paused');
+      const resumed = await trainStatus(page);
+      const before = resumed.lossHistory.filter((point) => point.step <= paused);
+      const afterResume = resumed.lossHistory.filter((point) => point.step > paused);
+      assert.ok(afterResume.length >= 4);
+      assert.ok(
+        before.every((point) => point.learningRate === 0.003),
+        'the steps before ran at 0.003',
+      );
+      assert.ok(
+        afterResume.every((point) => point.learningRate === 0.00032),
+        'the steps after resuming ran at 0.00032',
+      );
 
-    // The model trained here is the Draw page's current model.
-    await page.evaluate(() => {
-      location.hash = '#/draw';
-    });
-    await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer?.draw?.hasModel === true);
-    const draw = await drawStatus(page);
-    assert.match(
-      draw.modelSource ?? '',
-      new RegExp(`trained on the Train page \\(digits-cnn, step ${resumed.step}, \\d+\\.\\d% test accuracy\\)`),
-    );
-    assert.deepEqual(draw.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
+      // Another test digit: the feature maps are redrawn for it.
+      const digit = page.locator('#train-digits button').nth(7);
+      const digitIndex = Number(await digit.getAttribute('data-index'));
+      await digit.click();
+      await page.waitForFunction(
+        (index) => (window as unknown as ExplorerWindow).explorer.train.digitIndex === index,
+        digitIndex,
+      );
+      await page.waitForFunction(() => {
+        const train = (window as unknown as ExplorerWindow).explorer.train;
+        return train.picturesStep === train.step && train.modelStep === train.step;
+      });
+      assert.match(
+        await page.locator('#train-prediction').innerText(),
+        new RegExp(`Test digit #${digitIndex}, labelled \\d: the network says \\d`),
+      );
+      // Every test evaluation handed the page a model (digits-cnn: 106k weights); none of them took the page's backend
+      // memory.
+      assert.ok(resumed.testHistory.length >= 2);
+      assert.equal(
+        await pagePeakBytes(),
+        peakBeforeTraining,
+        "the models the worker handed over stay out of the page's backend memory",
+      );
+      const trainedKernels = await canvasPixels(page, '#train-kernels canvas');
+      assert.equal(trainedKernels.length, 2);
+      trainedKernels.forEach((pixels, index) => {
+        assert.notEqual(pixels, untrainedKernels[index], `kernels of conv layer ${index + 1} did not change`);
+      });
+      // Paused, it trains no images: no speed is shown (the last one would be stale).
+      assert.match(
+        await page.locator('#train-status').innerText(),
+        /paused · step \d+ · epoch \d\.\d\d · — img\/s · lr 3\.2e-4 · worker: WebAssembly SIMD, \d+ threads/,
+      );
+      // Backpropagation for the trained network and the digit picked: still the loss of its softmax, and the chain rule.
+      const trainedStatus = await trainStatus(page);
+      checkBackprop(trainedStatus);
+      await page
+        .locator('section', { has: page.locator('#train-backprop') })
+        .screenshot({ path: join(SCREENSHOTS, 'train-backprop.png') });
+      await page
+        .locator('section', { has: page.locator('#train-feature-maps') })
+        .screenshot({ path: join(SCREENSHOTS, 'train-feature-maps.png') });
+      // The labelled cells and the gradients still fit a phone.
+      await page.setViewportSize({ width: 360, height: 780 });
+      // Chart.js resizes its canvases on the next frames after the viewport changes: give it a moment.
+      await page
+        .waitForFunction(() => document.documentElement.scrollWidth <= 360, undefined, { timeout: 5_000 })
+        .catch(() => undefined);
+      assert.equal(
+        await page.evaluate(() => document.documentElement.scrollWidth),
+        360,
+        'the Train page scrolls sideways at 360 px',
+      );
+      await page.setViewportSize({ width: 1280, height: 900 });
+      // Back to the top, so the sticky header sits at the top of the full-page screenshot.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.waitForTimeout(100);
+      await screenshot(page, 'train-trained');
+
+      // The model trained here is the Draw page's current model.
+      await page.evaluate(() => {
+        location.hash = '#/draw';
+      });
+      await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer?.draw?.hasModel === true);
+      const draw = await drawStatus(page);
+      assert.match(
+        draw.modelSource ?? '',
+        new RegExp(`trained on the Train page \\(digits-cnn, step ${resumed.step}, \\d+\\.\\d% test accuracy\\)`),
+      );
+      assert.deepEqual(draw.classNames, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
 
   test('without cross-origin isolation the worker trains on one thread', async () => {
     const unisolated = await startExplorer({ isolation: false });
@@ -632,7 +637,9 @@ describe('Draw page: a model saved by the CLI reads a drawn digit', { skip: skip
     await page.waitForTimeout(100);
     const zero = await drawStatus(page);
     console.log(
-      `# trainDraw: "1" stroke ${JSON.stringify(one.probabilities!.map((value) => Number(value.toFixed(3))))}, circle ${JSON.stringify(zero.probabilities!.map((value) => Number(value.toFixed(3))))}`,
+      `# trainDraw: "1" stroke ` +
+        `${JSON.stringify(one.probabilities!.map((value) => Number(value.toFixed(3))))}, circle ` +
+        `${JSON.stringify(zero.probabilities!.map((value) => Number(value.toFixed(3))))}`,
     );
     assert.equal(
       zero.topClassName,
@@ -660,12 +667,14 @@ describe('Draw page: a model saved by the CLI reads a drawn digit', { skip: skip
     const scribbleWhy = await page.locator('#draw-softmax-why').innerText();
     assert.ok(
       scribbleWhy.startsWith(
-        `Why "a ${scribble.topClassName}, ${(scribble.topProbability! * 100).toFixed(1)}% sure": the ${scribble.topClassName}’s logit is ${lead.toFixed(2)} above the next one (${ranked[1]})`,
+        `Why "a ${scribble.topClassName}, ${(scribble.topProbability! * 100).toFixed(1)}% sure": the ` +
+          `${scribble.topClassName}’s logit is ${lead.toFixed(2)} above the next one (${ranked[1]})`,
       ),
       scribbleWhy,
     );
     console.log(
-      `# trainDraw: a zigzag scribble is read as "a ${scribble.topClassName}, ${(scribble.topProbability! * 100).toFixed(1)}% sure" (logit lead ${lead.toFixed(2)})`,
+      `# trainDraw: a zigzag scribble is read as "a ${scribble.topClassName}, ` +
+        `${(scribble.topProbability! * 100).toFixed(1)}% sure" (logit lead ${lead.toFixed(2)})`,
     );
 
     // An ONNX model that takes vectors, not images: refused with the reason, the loaded model kept.

@@ -25,29 +25,32 @@ import { gradcheck, uniformTensor } from './gradcheck.js';
 const RELATIVE_TOLERANCE = 1e-6;
 
 describe('channel slice and channel shuffle gradients match central differences', () => {
-  test('sliceChannels [1, 3), [0, 5), [4, 5) of [2, 3, 2, 5]; channelShuffle with 2, 3 and 6 groups of 6 channels', () => {
-    const random = new Random(1460);
-    const x = uniformTensor(random, [2, 3, 2, 5]);
-    for (const [start, end] of [
-      [1, 3],
-      [0, 5],
-      [4, 5],
-    ] as const) {
-      gradcheck(([input]) => sliceChannels(input!, start, end), [x], {
-        names: ['input'],
-        maxRelativeError: RELATIVE_TOLERANCE,
-        label: `slice [${start}, ${end})`,
-      });
-    }
-    const y = uniformTensor(random, [2, 2, 3, 6]);
-    for (const groups of [2, 3, 6]) {
-      gradcheck(([input]) => channelShuffle(input!, groups), [y], {
-        names: ['input'],
-        maxRelativeError: RELATIVE_TOLERANCE,
-        label: `shuffle ${groups}`,
-      });
-    }
-  });
+  test(
+    'sliceChannels [1, 3), [0, 5), [4, 5) of [2, 3, 2, 5]; channelShuffle with 2, 3 and 6 ' + 'groups of 6 channels',
+    () => {
+      const random = new Random(1460);
+      const x = uniformTensor(random, [2, 3, 2, 5]);
+      for (const [start, end] of [
+        [1, 3],
+        [0, 5],
+        [4, 5],
+      ] as const) {
+        gradcheck(([input]) => sliceChannels(input!, start, end), [x], {
+          names: ['input'],
+          maxRelativeError: RELATIVE_TOLERANCE,
+          label: `slice [${start}, ${end})`,
+        });
+      }
+      const y = uniformTensor(random, [2, 2, 3, 6]);
+      for (const groups of [2, 3, 6]) {
+        gradcheck(([input]) => channelShuffle(input!, groups), [y], {
+          names: ['input'],
+          maxRelativeError: RELATIVE_TOLERANCE,
+          label: `shuffle ${groups}`,
+        });
+      }
+    },
+  );
 
   test('a float64 ShuffleNetV2 unit: split, a conv branch, concatenate, shuffle; every weight and the input', () => {
     const input = new Input({ shape: [4, 4, 3] });

@@ -51,7 +51,8 @@ function pairOf(value: number | Pair): Pair {
 function describeConv(c: ConvCase): string {
   const [kH, kW] = pairOf(c.kernel);
   return (
-    `batch ${c.batch}, ${c.inH}x${c.inW}x${c.inC} -> ${c.outC}, kernel ${kH}x${kW}, strides ${JSON.stringify(c.strides)}, ` +
+    `batch ${c.batch}, ${c.inH}x${c.inW}x${c.inC} -> ${c.outC}, kernel ${kH}x${kW}, strides ` +
+    `${JSON.stringify(c.strides)}, ` +
     `padding ${JSON.stringify(c.padding)}, ${c.hasBias ? 'with' : 'without'} bias`
   );
 }

@@ -93,7 +93,10 @@ const CASES = [
 
 describe('Conv2DTranspose gradients match central differences', () => {
   for (const c of CASES) {
-    const label = `${c.batch}x${c.inH}x${c.inW}x${c.inC} -> ${c.outC}, kernel ${c.k.join('x')}, strides ${c.strides.join('x')}, padding ${JSON.stringify(c.padding)}, output padding ${c.outputPadding.join('x')}, dilation ${c.dilations.join('x')}, groups ${c.groups}`;
+    const label =
+      `${c.batch}x${c.inH}x${c.inW}x${c.inC} -> ${c.outC}, kernel ${c.k.join('x')}, strides ` +
+      `${c.strides.join('x')}, padding ${JSON.stringify(c.padding)}, output padding ` +
+      `${c.outputPadding.join('x')}, dilation ${c.dilations.join('x')}, groups ${c.groups}`;
     test(label, () => {
       const random = new Random(1900 + c.inC * 10 + c.outC);
       const x = uniformTensor(random, [c.batch, c.inH, c.inW, c.inC]);
@@ -114,40 +117,48 @@ describe('Conv2DTranspose gradients match central differences', () => {
     });
   }
 
-  test('a float64 encoder-decoder: Conv2D stride 2, ReLU, Conv2DTranspose stride 2 (output padding 1), 1x1 Conv2D; every weight and the input', () => {
-    const input = new Input({ shape: [5, 6, 3] });
-    const down = new ReLU().apply(
-      new Conv2D({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }).apply(input.output),
-    );
-    const up = new Conv2DTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 1, outputPadding: [0, 1] }).apply(
-      down,
-    );
-    const output = new Conv2D({ filters: 2, kernelSize: 1 }).apply(up);
-    const model = new Model({ inputs: input.output, outputs: output }, { seed: 1950, dtype: 'float64' });
-    const random = new Random(1951);
-    for (const { name, tensor } of model.namedWeights()) {
-      if (name.endsWith('/bias'))
-        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index]! += 0.3 * (random.uniform() - 0.5);
-    }
-    const x = uniformTensor(random, [2, 5, 6, 3]);
-    // gradcheck weighs the output map with seeded random numbers: a linear loss on the whole map.
-    const loss = (images: Tensor) => model.forward(images);
-    const named = model.namedWeights();
-    gradcheck(
-      () => loss(x),
-      named.map((weight) => weight.tensor),
-      {
-        names: named.map((weight) => weight.name),
+  test(
+    'a float64 encoder-decoder: Conv2D stride 2, ReLU, Conv2DTranspose stride 2 (output padding 1), 1x1 ' +
+      'Conv2D; every weight and the input',
+    () => {
+      const input = new Input({ shape: [5, 6, 3] });
+      const down = new ReLU().apply(
+        new Conv2D({ filters: 4, kernelSize: 3, strides: 2, padding: 'same' }).apply(input.output),
+      );
+      const up = new Conv2DTranspose({
+        filters: 3,
+        kernelSize: 3,
+        strides: 2,
+        padding: 1,
+        outputPadding: [0, 1],
+      }).apply(down);
+      const output = new Conv2D({ filters: 2, kernelSize: 1 }).apply(up);
+      const model = new Model({ inputs: input.output, outputs: output }, { seed: 1950, dtype: 'float64' });
+      const random = new Random(1951);
+      for (const { name, tensor } of model.namedWeights()) {
+        if (name.endsWith('/bias'))
+          for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index]! += 0.3 * (random.uniform() - 0.5);
+      }
+      const x = uniformTensor(random, [2, 5, 6, 3]);
+      // gradcheck weighs the output map with seeded random numbers: a linear loss on the whole map.
+      const loss = (images: Tensor) => model.forward(images);
+      const named = model.namedWeights();
+      gradcheck(
+        () => loss(x),
+        named.map((weight) => weight.tensor),
+        {
+          names: named.map((weight) => weight.name),
+          maxRelativeError: RELATIVE_TOLERANCE,
+          seed: 1952,
+          label: 'encoder-decoder weights',
+        },
+      );
+      gradcheck(([images]) => loss(images!), [x], {
+        names: ['input'],
         maxRelativeError: RELATIVE_TOLERANCE,
-        seed: 1952,
-        label: 'encoder-decoder weights',
-      },
-    );
-    gradcheck(([images]) => loss(images!), [x], {
-      names: ['input'],
-      maxRelativeError: RELATIVE_TOLERANCE,
-      seed: 1953,
-      label: 'encoder-decoder input',
-    });
-  });
+        seed: 1953,
+        label: 'encoder-decoder input',
+      });
+    },
+  );
 });

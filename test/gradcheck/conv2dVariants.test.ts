@@ -31,7 +31,8 @@ const CASES: VariantCase[] = [
 ];
 
 const describeCase = (c: VariantCase) =>
-  `${c.inH}x${c.inW}x${c.inC} k${c.kernel} -> ${c.outC}, strides ${c.strides}, dilation ${c.dilations}, groups ${c.groups}, padding ${JSON.stringify(c.padding)}, batch ${c.batch}`;
+  `${c.inH}x${c.inW}x${c.inC} k${c.kernel} -> ${c.outC}, strides ${c.strides}, dilation ${c.dilations}, ` +
+  `groups ${c.groups}, padding ${JSON.stringify(c.padding)}, batch ${c.batch}`;
 
 describe('dilated and grouped Conv2D gradients match central differences', () => {
   CASES.forEach((c, index) => {

@@ -127,7 +127,9 @@ export function gradcheck(
       const relativeError = Math.abs(value - numeric) / Math.max(1e-8, Math.abs(value) + Math.abs(numeric));
       largestNumeric = Math.max(largestNumeric, Math.abs(numeric));
       checkedElements++;
-      const text = `${names[position]}[${unravel(index, input.shape).join(',')}] analytic ${value} numeric ${numeric} relative error ${relativeError.toExponential(2)}`;
+      const text =
+        `${names[position]}[${unravel(index, input.shape).join(',')}] analytic ${value} numeric ` +
+        `${numeric} relative error ${relativeError.toExponential(2)}`;
       const isClose = relativeError <= maxRelativeError || Math.abs(value - numeric) <= absoluteTolerance;
       if (!isClose) mismatches.push({ relativeError, text });
       if (!(relativeError <= worst.relativeError)) worst = { relativeError, text };
@@ -137,7 +139,8 @@ export function gradcheck(
   });
   if (mismatches.length > 0) {
     assert.fail(
-      `${label}: ${mismatches.length} of ${checkedElements} gradient elements exceed relative error ${maxRelativeError.toExponential()} (and absolute ${absoluteTolerance.toExponential()}): ` +
+      `${label}: ${mismatches.length} of ${checkedElements} gradient elements exceed relative error ` +
+        `${maxRelativeError.toExponential()} (and absolute ${absoluteTolerance.toExponential()}): ` +
         `${mismatches
           .slice(0, 5)
           .map((mismatch) => mismatch.text)
@@ -219,7 +222,10 @@ export const POOL_CASES: readonly PoolCase[] = [
 
 /** A readable test title for a pooling case. */
 export function poolCaseLabel(c: PoolCase): string {
-  return `batch ${c.batch}, ${c.inH}x${c.inW}x${c.inC}, pool ${JSON.stringify(c.poolSize)}, strides ${JSON.stringify(c.strides ?? 'pool size')}, padding ${JSON.stringify(c.padding)}`;
+  return (
+    `batch ${c.batch}, ${c.inH}x${c.inW}x${c.inC}, pool ${JSON.stringify(c.poolSize)}, strides ` +
+    `${JSON.stringify(c.strides ?? 'pool size')}, padding ${JSON.stringify(c.padding)}`
+  );
 }
 
 /** The pooling op options of a case. */

@@ -152,19 +152,22 @@ describe('a whole tiny float64 network: fused loss gradient with respect to ever
     );
   });
 
-  test('Input 7x5x3 -> Conv2D 2x3 stride [1, 2] (4) -> Tanh -> MaxPool2D 2 same -> Flatten -> Dense 3 -> Softmax', () => {
-    checkNetwork(
-      [
-        new Conv2D({ filters: 4, kernelSize: [2, 3], strides: [1, 2], padding: 'same' }),
-        new Tanh(),
-        new MaxPool2D({ padding: 'same' }),
-        new Flatten(),
-        new Dense({ units: 3 }),
-      ],
-      [7, 5, 3],
-      3,
-      12,
-      'network 7x5x3 Tanh',
-    );
-  });
+  test(
+    'Input 7x5x3 -> Conv2D 2x3 stride [1, 2] (4) -> Tanh -> MaxPool2D 2 same -> Flatten -> ' + 'Dense 3 -> Softmax',
+    () => {
+      checkNetwork(
+        [
+          new Conv2D({ filters: 4, kernelSize: [2, 3], strides: [1, 2], padding: 'same' }),
+          new Tanh(),
+          new MaxPool2D({ padding: 'same' }),
+          new Flatten(),
+          new Dense({ units: 3 }),
+        ],
+        [7, 5, 3],
+        3,
+        12,
+        'network 7x5x3 Tanh',
+      );
+    },
+  );
 });

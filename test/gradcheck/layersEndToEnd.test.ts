@@ -109,49 +109,53 @@ describe('new Layer classes: input gradients match central differences', () => {
 });
 
 describe('a whole tiny float64 network with the new layers: fused loss gradient with respect to every weight', () => {
-  test('Input 7x6x3 -> ZeroPadding2D 1 -> Conv2D 3x3 (3) -> GELU -> AvgPool2D 2 same -> Conv2D 2x2 (4) -> ELU -> Conv2D 1x1 (4) -> SiLU -> LeakyReLU -> GlobalAveragePooling2D -> Dropout -> Dense 3 -> Softmax', () => {
-    const inputShape = [7, 6, 3];
-    const model = new Sequential(
-      [
-        new Input({ shape: inputShape }),
-        new ZeroPadding2D({ padding: 1 }),
-        new Conv2D({ filters: 3, kernelSize: 3 }),
-        new GELU(),
-        new AvgPool2D({ padding: 'same' }),
-        new Conv2D({ filters: 4, kernelSize: 2 }),
-        new ELU(),
-        new Conv2D({ filters: 4, kernelSize: 1 }),
-        new SiLU(),
-        new LeakyReLU({ alpha: 0.1 }),
-        new GlobalAveragePooling2D(),
-        new Dropout({ rate: 0.5 }),
-        new Dense({ units: 3 }),
-        new Softmax(),
-      ],
-      { seed: 21, dtype: 'float64' },
-    );
-    const batch = 3;
-    const random = new Random(22);
-    const x = uniformTensor(random, [batch, ...inputShape]);
-    const targets = Tensor.zeros([batch, 3], 'float64');
-    for (let row = 0; row < batch; row++) targets.dataSync()[row * 3 + (row % 3)] = 1;
-    for (const { name, tensor } of model.namedWeights()) {
-      if (name.endsWith('/bias'))
-        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 0.2 * (random.uniform() - 0.5);
-    }
-    const named = model.namedWeights();
-    // Inference mode: Dropout is the identity (its training gradient is checked above with a fixed mask).
-    gradcheck(
-      () => softmaxCrossEntropy(model.forward(x, { end: model.layers.length - 1 }), targets).loss,
-      named.map((weight) => weight.tensor),
-      {
-        names: named.map((weight) => weight.name),
-        maxRelativeError: RELATIVE_TOLERANCE,
-        seed: 21,
-        label: 'network with new layers',
-      },
-    );
-  });
+  test(
+    'Input 7x6x3 -> ZeroPadding2D 1 -> Conv2D 3x3 (3) -> GELU -> AvgPool2D 2 same -> Conv2D 2x2 (4) -> ' +
+      'ELU -> Conv2D 1x1 (4) -> SiLU -> LeakyReLU -> GlobalAveragePooling2D -> Dropout -> Dense 3 -> Softmax',
+    () => {
+      const inputShape = [7, 6, 3];
+      const model = new Sequential(
+        [
+          new Input({ shape: inputShape }),
+          new ZeroPadding2D({ padding: 1 }),
+          new Conv2D({ filters: 3, kernelSize: 3 }),
+          new GELU(),
+          new AvgPool2D({ padding: 'same' }),
+          new Conv2D({ filters: 4, kernelSize: 2 }),
+          new ELU(),
+          new Conv2D({ filters: 4, kernelSize: 1 }),
+          new SiLU(),
+          new LeakyReLU({ alpha: 0.1 }),
+          new GlobalAveragePooling2D(),
+          new Dropout({ rate: 0.5 }),
+          new Dense({ units: 3 }),
+          new Softmax(),
+        ],
+        { seed: 21, dtype: 'float64' },
+      );
+      const batch = 3;
+      const random = new Random(22);
+      const x = uniformTensor(random, [batch, ...inputShape]);
+      const targets = Tensor.zeros([batch, 3], 'float64');
+      for (let row = 0; row < batch; row++) targets.dataSync()[row * 3 + (row % 3)] = 1;
+      for (const { name, tensor } of model.namedWeights()) {
+        if (name.endsWith('/bias'))
+          for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 0.2 * (random.uniform() - 0.5);
+      }
+      const named = model.namedWeights();
+      // Inference mode: Dropout is the identity (its training gradient is checked above with a fixed mask).
+      gradcheck(
+        () => softmaxCrossEntropy(model.forward(x, { end: model.layers.length - 1 }), targets).loss,
+        named.map((weight) => weight.tensor),
+        {
+          names: named.map((weight) => weight.name),
+          maxRelativeError: RELATIVE_TOLERANCE,
+          seed: 21,
+          label: 'network with new layers',
+        },
+      );
+    },
+  );
 });
 
 describe('a float64 graph with Multiply of 2 and 3 inputs: gradients of every weight and of the input', () => {

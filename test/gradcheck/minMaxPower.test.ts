@@ -94,34 +94,38 @@ describe('maximum, minimum and pow gradients match central differences', () => {
     }
   });
 
-  test('a float64 graph: Conv2D branches, Maximum of three, Minimum, Power 2, pooled, Power 0.5; every weight and the input', () => {
-    const input = new Input({ shape: [4, 4, 3] });
-    const branches = [1, 2, 3].map(() =>
-      new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }).apply(input.output),
-    );
-    const upper = new Maximum().apply(branches);
-    const lower = new Minimum().apply([upper, new Conv2D({ filters: 3, kernelSize: 1 }).apply(input.output)]);
-    const pooled = new GlobalAveragePooling2D().apply(new Power({ exponent: 2 }).apply(lower));
-    const output = new Power({ exponent: 0.5 }).apply(pooled);
-    const model = new Model({ inputs: input.output, outputs: output }, { seed: 2411, dtype: 'float64' });
-    const x = uniformTensor(new Random(2412), [2, 4, 4, 3]);
-    const named = model.namedWeights();
-    // Random weights make ties between branches measure-zero; the step 1e-6 rarely crosses a switch.
-    gradcheck(
-      () => model.forward(x),
-      named.map((weight) => weight.tensor),
-      {
-        names: named.map((weight) => weight.name),
+  test(
+    'a float64 graph: Conv2D branches, Maximum of three, Minimum, Power 2, pooled, Power 0.5; every ' +
+      'weight and the input',
+    () => {
+      const input = new Input({ shape: [4, 4, 3] });
+      const branches = [1, 2, 3].map(() =>
+        new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }).apply(input.output),
+      );
+      const upper = new Maximum().apply(branches);
+      const lower = new Minimum().apply([upper, new Conv2D({ filters: 3, kernelSize: 1 }).apply(input.output)]);
+      const pooled = new GlobalAveragePooling2D().apply(new Power({ exponent: 2 }).apply(lower));
+      const output = new Power({ exponent: 0.5 }).apply(pooled);
+      const model = new Model({ inputs: input.output, outputs: output }, { seed: 2411, dtype: 'float64' });
+      const x = uniformTensor(new Random(2412), [2, 4, 4, 3]);
+      const named = model.namedWeights();
+      // Random weights make ties between branches measure-zero; the step 1e-6 rarely crosses a switch.
+      gradcheck(
+        () => model.forward(x),
+        named.map((weight) => weight.tensor),
+        {
+          names: named.map((weight) => weight.name),
+          maxRelativeError: RELATIVE_TOLERANCE,
+          seed: 2413,
+          label: 'graph weights',
+        },
+      );
+      gradcheck(([images]) => model.forward(images!), [x], {
+        names: ['input'],
         maxRelativeError: RELATIVE_TOLERANCE,
-        seed: 2413,
-        label: 'graph weights',
-      },
-    );
-    gradcheck(([images]) => model.forward(images!), [x], {
-      names: ['input'],
-      maxRelativeError: RELATIVE_TOLERANCE,
-      seed: 2414,
-      label: 'graph input',
-    });
-  });
+        seed: 2414,
+        label: 'graph input',
+      });
+    },
+  );
 });

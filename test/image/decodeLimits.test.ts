@@ -380,22 +380,26 @@ describe('the decoding budget (MAX_DECODE_BYTES)', () => {
 
   // Before the budget, this 400 KB PNG took over 1.5 GiB (3 GB measured: fast-png's samples, then two
   // float32 copies) and a 618-byte JPEG declaring 10000x10000 over 1.5 GiB in jpeg-js's blocks.
-  test('a 100-megapixel 16-bit gray + alpha PNG is refused whole, and decodes fitted to 28x28, in bounded memory (child processes)', async () => {
-    const path = join(scratch, 'big.png');
-    writeFileSync(path, await constantPng({ width: 10_000, height: 10_000, depth: 16, colorType: 4 }, 0x80));
-    const whole = await decodeInChild(path, null, 512 * MIB);
-    assert.equal(whole.killedFor, null, describeRun(whole));
-    assert.match(
-      whole.stdout,
-      /a 10000x10000 PNG of 16-bit rgba pixels: decoding it would take about \d+ MiB, more than the 1024 MiB/,
-      describeRun(whole),
-    );
-    assert.ok(whole.peakRssBytes < 200 * MIB, describeRun(whole));
-    const fitted = await decodeInChild(path, 28, 512 * MIB);
-    assert.equal(fitted.killedFor, null, describeRun(fitted));
-    assert.equal(fitted.stdout.trim(), '28 28 rgba', describeRun(fitted));
-    assert.ok(fitted.peakRssBytes < 400 * MIB, describeRun(fitted));
-  });
+  test(
+    'a 100-megapixel 16-bit gray + alpha PNG is refused whole, and decodes fitted to 28x28, in bounded ' +
+      'memory (child processes)',
+    async () => {
+      const path = join(scratch, 'big.png');
+      writeFileSync(path, await constantPng({ width: 10_000, height: 10_000, depth: 16, colorType: 4 }, 0x80));
+      const whole = await decodeInChild(path, null, 512 * MIB);
+      assert.equal(whole.killedFor, null, describeRun(whole));
+      assert.match(
+        whole.stdout,
+        /a 10000x10000 PNG of 16-bit rgba pixels: decoding it would take about \d+ MiB, more than the 1024 MiB/,
+        describeRun(whole),
+      );
+      assert.ok(whole.peakRssBytes < 200 * MIB, describeRun(whole));
+      const fitted = await decodeInChild(path, 28, 512 * MIB);
+      assert.equal(fitted.killedFor, null, describeRun(fitted));
+      assert.equal(fitted.stdout.trim(), '28 28 rgba', describeRun(fitted));
+      assert.ok(fitted.peakRssBytes < 400 * MIB, describeRun(fitted));
+    },
+  );
 
   test('a JPEG declaring 10000x10000 pixels is refused in bounded memory (child process)', async () => {
     const path = join(scratch, 'lying.jpg');
@@ -410,28 +414,31 @@ describe('the decoding budget (MAX_DECODE_BYTES)', () => {
     assert.ok(run.peakRssBytes < 200 * MIB, describeRun(run));
   });
 
-  test('a deflate bomb (a 1x1 PNG whose data inflates to 256 MB) stops inflating after its row (child process)', async () => {
-    const deflate = createDeflate({ level: 9 });
-    const pieces: Buffer[] = [];
-    deflate.on('data', (piece: Buffer) => pieces.push(piece));
-    const done = new Promise((resolve) => deflate.on('end', resolve));
-    const zeros = new Uint8Array(1 << 20);
-    for (let written = 0; written < 256; written++) {
-      if (!deflate.write(zeros)) await new Promise((resolve) => deflate.once('drain', resolve));
-    }
-    deflate.end();
-    await done;
-    const path = join(scratch, 'bomb.png');
-    writeFileSync(
-      path,
-      assemblePng({ width: 1, height: 1, depth: 8, colorType: 0 }, [pngChunk('IDAT', Buffer.concat(pieces))]),
-    );
-    // Before, fast-png inflated all of it, twice over: 825 MiB at the peak.
-    const run = await decodeInChild(path, null, 400 * MIB);
-    assert.equal(run.killedFor, null, describeRun(run));
-    assert.equal(run.stdout.trim(), '1 1 gray', describeRun(run));
-    assert.ok(run.peakRssBytes < 256 * MIB, describeRun(run));
-  });
+  test(
+    'a deflate bomb (a 1x1 PNG whose data inflates to 256 MB) stops inflating after its row ' + '(child process)',
+    async () => {
+      const deflate = createDeflate({ level: 9 });
+      const pieces: Buffer[] = [];
+      deflate.on('data', (piece: Buffer) => pieces.push(piece));
+      const done = new Promise((resolve) => deflate.on('end', resolve));
+      const zeros = new Uint8Array(1 << 20);
+      for (let written = 0; written < 256; written++) {
+        if (!deflate.write(zeros)) await new Promise((resolve) => deflate.once('drain', resolve));
+      }
+      deflate.end();
+      await done;
+      const path = join(scratch, 'bomb.png');
+      writeFileSync(
+        path,
+        assemblePng({ width: 1, height: 1, depth: 8, colorType: 0 }, [pngChunk('IDAT', Buffer.concat(pieces))]),
+      );
+      // Before, fast-png inflated all of it, twice over: 825 MiB at the peak.
+      const run = await decodeInChild(path, null, 400 * MIB);
+      assert.equal(run.killedFor, null, describeRun(run));
+      assert.equal(run.stdout.trim(), '1 1 gray', describeRun(run));
+      assert.ok(run.peakRssBytes < 256 * MIB, describeRun(run));
+    },
+  );
 });
 
 describe('JPEG scans', () => {
@@ -445,18 +452,22 @@ describe('JPEG scans', () => {
     90,
   );
 
-  test(`${MAX_JPEG_SCANS} scans decode (to the picture one scan gives); ${MAX_JPEG_SCANS + 1} and 4,000 are refused by count`, () => {
-    const once = decodeImage(base, 'once.jpg');
-    const repeated = decodeImage(withScans(base, MAX_JPEG_SCANS), 'many.jpg');
-    assert.deepEqual(Array.from(repeated.data), Array.from(once.data));
-    for (const count of [MAX_JPEG_SCANS + 1, 4000]) {
-      assertThrowsWith(
-        () => decodeImage(withScans(base, count), 'scans.jpg'),
-        FileFormatError,
-        `scans.jpg: has ${count} scans, more than the ${MAX_JPEG_SCANS} this decoder accepts (MAX_JPEG_SCANS`,
-      );
-    }
-  });
+  test(
+    `${MAX_JPEG_SCANS} scans decode (to the picture one scan gives); ${MAX_JPEG_SCANS + 1} and 4,000 are ` +
+      `refused by count`,
+    () => {
+      const once = decodeImage(base, 'once.jpg');
+      const repeated = decodeImage(withScans(base, MAX_JPEG_SCANS), 'many.jpg');
+      assert.deepEqual(Array.from(repeated.data), Array.from(once.data));
+      for (const count of [MAX_JPEG_SCANS + 1, 4000]) {
+        assertThrowsWith(
+          () => decodeImage(withScans(base, count), 'scans.jpg'),
+          FileFormatError,
+          `scans.jpg: has ${count} scans, more than the ${MAX_JPEG_SCANS} this decoder accepts (MAX_JPEG_SCANS`,
+        );
+      }
+    },
+  );
 
   test('scans times blocks is bounded: a large frame with few scans is refused by its block count', () => {
     // 4000x4000, three components at full resolution: 500 x 500 x 3 = 750,000 blocks per scan.
@@ -464,7 +475,8 @@ describe('JPEG scans', () => {
     assertThrowsWith(
       () => decodeImage(withScans(lyingJpeg(4000, 4000), scans), 'wide.jpg'),
       FileFormatError,
-      `wide.jpg: has ${scans} scans over 750000 blocks of 8x8 pixels: ${scans * 750_000} block decodes, more than the ${MAX_JPEG_SCAN_BLOCKS} allowed`,
+      `wide.jpg: has ${scans} scans over 750000 blocks of 8x8 pixels: ${scans * 750_000} block decodes, ` +
+        `more than the ${MAX_JPEG_SCAN_BLOCKS} allowed`,
     );
   });
 
@@ -475,7 +487,8 @@ describe('JPEG scans', () => {
     assertThrowsWith(
       () => decodeImage(bytes, 'short.jpg'),
       FileFormatError,
-      `short.jpg: cannot be decoded as JPEG: its ${bytes.length} bytes cannot code the 141000 blocks of 8x8 pixels of a 2000x1500 frame`,
+      `short.jpg: cannot be decoded as JPEG: its ${bytes.length} bytes cannot code the 141000 blocks of 8x8 ` +
+        `pixels of a 2000x1500 frame`,
     );
   });
 

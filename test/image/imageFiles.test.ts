@@ -83,35 +83,38 @@ describe('only regular files are read as images', () => {
     ]);
   });
 
-  test('convnet predict reports a FIFO and a link to /dev/zero, classifies the rest and exits 1 (child process)', async () => {
-    const model = saveTinyModel('model-fifo');
-    const directory = folder('predict-special');
-    writeFileSync(join(directory, 'good.png'), encodePng(uniform(0.75)));
-    mkfifo(join(directory, 'fifo.png'));
-    symlinkSync('/dev/zero', join(directory, 'zero.png'));
-    const run = await runCliBounded(['predict', '--model', model, directory, '--json'], {
-      timeoutMs: 30_000,
-      memoryBytes: 768 * MIB,
-    });
-    assert.equal(run.killedFor, null, describeRun(run));
-    assert.equal(run.status, 1, describeRun(run));
-    const result = JSON.parse(run.stdout) as {
-      predictions: { file: string }[];
-      errors: { file: string; error: string }[];
-    };
-    assert.deepEqual(
-      result.predictions.map(({ file }) => file),
-      [join(directory, 'good.png')],
-    );
-    assert.deepEqual(
-      result.errors.map(({ error }) => error),
-      [
-        `${join(directory, 'fifo.png')}: is a FIFO (named pipe), not a regular file`,
-        `${join(directory, 'zero.png')}: is a character device, not a regular file`,
-      ],
-    );
-    assert.match(run.stderr, /convnet: skipped .*fifo\.png: is a FIFO \(named pipe\), not a regular file\n/);
-  });
+  test(
+    'convnet predict reports a FIFO and a link to /dev/zero, classifies the rest and exits 1 ' + '(child process)',
+    async () => {
+      const model = saveTinyModel('model-fifo');
+      const directory = folder('predict-special');
+      writeFileSync(join(directory, 'good.png'), encodePng(uniform(0.75)));
+      mkfifo(join(directory, 'fifo.png'));
+      symlinkSync('/dev/zero', join(directory, 'zero.png'));
+      const run = await runCliBounded(['predict', '--model', model, directory, '--json'], {
+        timeoutMs: 30_000,
+        memoryBytes: 768 * MIB,
+      });
+      assert.equal(run.killedFor, null, describeRun(run));
+      assert.equal(run.status, 1, describeRun(run));
+      const result = JSON.parse(run.stdout) as {
+        predictions: { file: string }[];
+        errors: { file: string; error: string }[];
+      };
+      assert.deepEqual(
+        result.predictions.map(({ file }) => file),
+        [join(directory, 'good.png')],
+      );
+      assert.deepEqual(
+        result.errors.map(({ error }) => error),
+        [
+          `${join(directory, 'fifo.png')}: is a FIFO (named pipe), not a regular file`,
+          `${join(directory, 'zero.png')}: is a character device, not a regular file`,
+        ],
+      );
+      assert.match(run.stderr, /convnet: skipped .*fifo\.png: is a FIFO \(named pipe\), not a regular file\n/);
+    },
+  );
 
   test('convnet visualize of a FIFO is one line naming it, exit 2 (child process)', async () => {
     const model = saveTinyModel('model-visualize');
@@ -196,76 +199,83 @@ describe('one picture at a time', () => {
     assert.ok(run.peakRssBytes < 400 * MIB, describeRun(run));
   });
 
-  test("an image folder whose first picture is 6000x6000 takes the small pictures' size and trains (child process)", async () => {
-    const root = folder('folder-huge-first');
-    const random = new Random(4);
-    for (const name of ['a', 'b']) {
-      mkdirSync(join(root, name));
-      for (let index = 0; index < 6; index++) {
-        writeFileSync(
-          join(root, name, `${index}.png`),
-          encodePng({
-            width: 8,
-            height: 6,
-            colorModel: 'rgb',
-            data: Float32Array.from({ length: 144 }, () => random.uniform()),
-          }),
-        );
+  test(
+    "an image folder whose first picture is 6000x6000 takes the small pictures' size and trains " + '(child process)',
+    async () => {
+      const root = folder('folder-huge-first');
+      const random = new Random(4);
+      for (const name of ['a', 'b']) {
+        mkdirSync(join(root, name));
+        for (let index = 0; index < 6; index++) {
+          writeFileSync(
+            join(root, name, `${index}.png`),
+            encodePng({
+              width: 8,
+              height: 6,
+              colorModel: 'rgb',
+              data: Float32Array.from({ length: 144 }, () => random.uniform()),
+            }),
+          );
+        }
       }
-    }
-    // Sorted first: before, every picture was resized up to it (3 GB, no output in 60 s).
-    writeFileSync(
-      join(root, 'a', '0-huge.png'),
-      await constantPng({ width: 6000, height: 6000, depth: 8, colorType: 2 }, 90),
-    );
-    const script = `import { loadImageFolder } from ${JSON.stringify(join(repoRoot, 'dist', 'src', 'index.js'))};
+      // Sorted first: before, every picture was resized up to it (3 GB, no output in 60 s).
+      writeFileSync(
+        join(root, 'a', '0-huge.png'),
+        await constantPng({ width: 6000, height: 6000, depth: 8, colorType: 2 }, 90),
+      );
+      const script = `import { loadImageFolder } from ${JSON.stringify(join(repoRoot, 'dist', 'src', 'index.js'))};
       const { train, failures } = loadImageFolder(process.argv[1], { validationFraction: 0 });
       console.log(JSON.stringify({ shape: [train.count, train.height, train.width, train.channels], failures: failures.length }));`;
-    const loaded = await runBounded(process.execPath, ['--input-type=module', '-e', script, root], {
-      timeoutMs: 60_000,
-      memoryBytes: 768 * MIB,
-    });
-    assert.equal(loaded.killedFor, null, describeRun(loaded));
-    assert.deepEqual(JSON.parse(loaded.stdout), { shape: [13, 6, 8, 3], failures: 0 });
-    assert.ok(loaded.peakRssBytes < 512 * MIB, describeRun(loaded));
-    const trained = await runCliBounded(
-      [
-        'train',
-        '--dataset',
-        root,
-        '--epochs',
-        '1',
-        '--out',
-        join(scratch, 'run-huge'),
-        '--cache-dir',
-        join(scratch, 'cache-huge'),
-        '--json',
-      ],
-      { timeoutMs: 60_000, memoryBytes: 1024 * MIB },
-    );
-    assert.equal(trained.killedFor, null, describeRun(trained));
-    assert.equal(trained.status, 0, describeRun(trained));
-  });
-});
-
-test('convnet predict reports a picture whose probabilities are not finite as an error for that file, exit 1 (child process)', async () => {
-  // Finite weights so large that the logits overflow to infinity (192 x 3e38): softmax gives NaN.
-  const model = saveTinyModel('model-overflow', 3e38);
-  const directory = folder('predict-nan');
-  writeFileSync(join(directory, 'x.png'), encodePng(uniform(1)));
-  const run = await runCliBounded(['predict', '--model', model, join(directory, 'x.png')], {
-    timeoutMs: 30_000,
-    memoryBytes: 768 * MIB,
-  });
-  assert.equal(run.killedFor, null, describeRun(run));
-  assert.equal(run.status, 1, describeRun(run));
-  assert.equal(run.stdout, '');
-  assert.doesNotMatch(run.stderr + run.stdout, /NaN%/);
-  assert.match(
-    run.stderr,
-    /^convnet: skipped .*x\.png: the model's probabilities are not finite \(NaN\); its weights or this picture hold NaN or infinite values\n$/,
+      const loaded = await runBounded(process.execPath, ['--input-type=module', '-e', script, root], {
+        timeoutMs: 60_000,
+        memoryBytes: 768 * MIB,
+      });
+      assert.equal(loaded.killedFor, null, describeRun(loaded));
+      assert.deepEqual(JSON.parse(loaded.stdout), { shape: [13, 6, 8, 3], failures: 0 });
+      assert.ok(loaded.peakRssBytes < 512 * MIB, describeRun(loaded));
+      const trained = await runCliBounded(
+        [
+          'train',
+          '--dataset',
+          root,
+          '--epochs',
+          '1',
+          '--out',
+          join(scratch, 'run-huge'),
+          '--cache-dir',
+          join(scratch, 'cache-huge'),
+          '--json',
+        ],
+        { timeoutMs: 60_000, memoryBytes: 1024 * MIB },
+      );
+      assert.equal(trained.killedFor, null, describeRun(trained));
+      assert.equal(trained.status, 0, describeRun(trained));
+    },
   );
 });
+
+test(
+  'convnet predict reports a picture whose probabilities are not finite as an error for that file, exit ' +
+    '1 (child process)',
+  async () => {
+    // Finite weights so large that the logits overflow to infinity (192 x 3e38): softmax gives NaN.
+    const model = saveTinyModel('model-overflow', 3e38);
+    const directory = folder('predict-nan');
+    writeFileSync(join(directory, 'x.png'), encodePng(uniform(1)));
+    const run = await runCliBounded(['predict', '--model', model, join(directory, 'x.png')], {
+      timeoutMs: 30_000,
+      memoryBytes: 768 * MIB,
+    });
+    assert.equal(run.killedFor, null, describeRun(run));
+    assert.equal(run.status, 1, describeRun(run));
+    assert.equal(run.stdout, '');
+    assert.doesNotMatch(run.stderr + run.stdout, /NaN%/);
+    assert.match(
+      run.stderr,
+      /^convnet: skipped .*x\.png: the model's probabilities are not finite \(NaN\); its weights or this picture hold NaN or infinite values\n$/,
+    );
+  },
+);
 
 test('readImageFiles fits each picture as it decodes it and reports the size in the file', () => {
   const directory = folder('fit');

@@ -508,7 +508,8 @@ describe(`reference decoding against ImageMagick (${version ?? 'not installed'})
       const replicated = reference8(['-define', 'jpeg:fancy-upsampling=off', file, ...toSrgb], fixture.colorModel);
       const strict = differences(image.data, replicated);
       context.diagnostic(
-        `${fixture.name}: largest ${strict.largest}/255, mean ${strict.mean.toFixed(3)}/255 against libjpeg-turbo without fancy upsampling`,
+        `${fixture.name}: largest ${strict.largest}/255, mean ${strict.mean.toFixed(3)}/255 against ` +
+          `libjpeg-turbo without fancy upsampling`,
       );
       // The IDCTs (jpeg-js's from pdf.js, libjpeg's integer ISLOW) and the YCbCr to RGB conversions (float
       // against fixed point) each round differently by about a level. Measured with ImageMagick
@@ -521,7 +522,8 @@ describe(`reference decoding against ImageMagick (${version ?? 'not installed'})
         const interpolated = reference8([file], fixture.colorModel);
         const loose = differences(image.data, interpolated);
         context.diagnostic(
-          `${fixture.name}: largest ${loose.largest}/255, mean ${loose.mean.toFixed(3)}/255 against libjpeg-turbo's fancy upsampling`,
+          `${fixture.name}: largest ${loose.largest}/255, mean ${loose.mean.toFixed(3)}/255 against ` +
+            `libjpeg-turbo's fancy upsampling`,
         );
         // Interpolated and replicated chroma part most where chroma changes fast. Measured: largest 20
         // (4:2:0 plasma) and 15 (4:2:2 gradient), mean up to 3.5 levels; bounds 24 and 5.

@@ -106,7 +106,8 @@ describe('bundled models', () => {
           assert.equal(
             top!.index,
             sample.predicted,
-            `${sample.file} (a ${info.classNames[sample.label]}) is read as ${top!.name}, recorded ${info.classNames[sample.predicted]}`,
+            `${sample.file} (a ${info.classNames[sample.label]}) is read as ${top!.name}, recorded ` +
+              `${info.classNames[sample.predicted]}`,
           );
           if (top!.index === sample.label) right++;
         }
@@ -168,56 +169,59 @@ describe('bundled models', () => {
     }
   });
 
-  test("an app's bundler reaches the files as 'convnet-ts/models/<name>/<file>': Vite emits them unchanged", async () => {
-    const info = BUNDLED_MODELS[0]!;
-    const files = ['model.json', 'weights.safetensors', `samples/${info.samples[0]!.file}`];
-    for (const file of files) {
-      assert.equal(
-        fileURLToPath(import.meta.resolve(`convnet-ts/models/${info.name}/${file}`)),
-        join(repoRoot, info.folder, file),
-      );
-    }
-    const app = mkdtempSync(join(tmpdir(), 'convnet-bundled-vite-'));
-    try {
-      mkdirSync(join(app, 'node_modules'));
-      symlinkSync(repoRoot, join(app, 'node_modules', 'convnet-ts'), 'dir');
-      writeFileSync(join(app, 'package.json'), '{ "type": "module" }\n');
-      writeFileSync(join(app, 'index.html'), '<script type="module" src="./main.js"></script>\n');
-      writeFileSync(
-        join(app, 'main.js'),
-        [
-          ...files.map((file, index) => `import url${index} from 'convnet-ts/models/${info.name}/${file}?url';`),
-          `document.body.dataset.urls = JSON.stringify([${files.map((_, index) => `url${index}`).join(', ')}]);`,
-          '',
-        ].join('\n'),
-      );
-      const outDir = join(app, 'dist');
-      await viteBuild({
-        root: app,
-        configFile: false,
-        logLevel: 'silent',
-        base: './',
-        build: { outDir, assetsInlineLimit: 0 },
-      });
-      const scripts = readFileSync(join(outDir, 'index.html'), 'utf8').match(/src="\.\/(assets\/[^"]+\.js)"/);
-      assert.ok(scripts !== null, 'the page script');
-      const bundle = readFileSync(join(outDir, scripts[1]!), 'utf8');
+  test(
+    "an app's bundler reaches the files as 'convnet-ts/models/<name>/<file>': Vite emits " + 'them unchanged',
+    async () => {
+      const info = BUNDLED_MODELS[0]!;
+      const files = ['model.json', 'weights.safetensors', `samples/${info.samples[0]!.file}`];
       for (const file of files) {
-        const base = file
-          .split('/')
-          .pop()!
-          .replace(/\.[a-z]+$/, '');
-        // With base './', an asset's address is relative to the script, both in assets/.
-        const emitted = bundle.match(new RegExp(`${base}-[A-Za-z0-9_-]+\\.[a-z]+`));
-        assert.ok(emitted !== null, `${file} is emitted and referenced`);
-        assert.deepEqual(
-          readFileSync(join(outDir, 'assets', emitted[0])),
-          readFileSync(join(repoRoot, info.folder, file)),
-          `${file} unchanged`,
+        assert.equal(
+          fileURLToPath(import.meta.resolve(`convnet-ts/models/${info.name}/${file}`)),
+          join(repoRoot, info.folder, file),
         );
       }
-    } finally {
-      rmSync(app, { recursive: true, force: true });
-    }
-  });
+      const app = mkdtempSync(join(tmpdir(), 'convnet-bundled-vite-'));
+      try {
+        mkdirSync(join(app, 'node_modules'));
+        symlinkSync(repoRoot, join(app, 'node_modules', 'convnet-ts'), 'dir');
+        writeFileSync(join(app, 'package.json'), '{ "type": "module" }\n');
+        writeFileSync(join(app, 'index.html'), '<script type="module" src="./main.js"></script>\n');
+        writeFileSync(
+          join(app, 'main.js'),
+          [
+            ...files.map((file, index) => `import url${index} from 'convnet-ts/models/${info.name}/${file}?url';`),
+            `document.body.dataset.urls = JSON.stringify([${files.map((_, index) => `url${index}`).join(', ')}]);`,
+            '',
+          ].join('\n'),
+        );
+        const outDir = join(app, 'dist');
+        await viteBuild({
+          root: app,
+          configFile: false,
+          logLevel: 'silent',
+          base: './',
+          build: { outDir, assetsInlineLimit: 0 },
+        });
+        const scripts = readFileSync(join(outDir, 'index.html'), 'utf8').match(/src="\.\/(assets\/[^"]+\.js)"/);
+        assert.ok(scripts !== null, 'the page script');
+        const bundle = readFileSync(join(outDir, scripts[1]!), 'utf8');
+        for (const file of files) {
+          const base = file
+            .split('/')
+            .pop()!
+            .replace(/\.[a-z]+$/, '');
+          // With base './', an asset's address is relative to the script, both in assets/.
+          const emitted = bundle.match(new RegExp(`${base}-[A-Za-z0-9_-]+\\.[a-z]+`));
+          assert.ok(emitted !== null, `${file} is emitted and referenced`);
+          assert.deepEqual(
+            readFileSync(join(outDir, 'assets', emitted[0])),
+            readFileSync(join(repoRoot, info.folder, file)),
+            `${file} unchanged`,
+          );
+        }
+      } finally {
+        rmSync(app, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -111,85 +111,89 @@ test('saved after epoch 1 and resumed, a fit ends exactly where an uninterrupted
   assert.equal(loadCheckpoint(join(scratch, 'none')), null);
 });
 
-describe("checkpointCallback and loadCheckpoint's own optimizer: stopped after epoch 1, resumed with nothing rebuilt by hand", () => {
-  // Options away from the defaults, so that a resume that fell back to a default would differ.
-  const cases: [string, () => Optimizer, Record<string, number | boolean>][] = [
-    [
-      'SGD with momentum and Nesterov',
-      () => new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3, clipNorm: 2 }),
-      { learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3, clipNorm: 2 },
-    ],
-    [
-      'Adam',
-      () => new Adam({ learningRate: 0.02, beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }),
-      { learningRate: 0.02, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0 },
-    ],
-    [
-      'RMSProp, centered, with momentum',
-      () => new RMSProp({ learningRate: 0.005, rho: 0.9, momentum: 0.5, centered: true, clipValue: 0.5 }),
-      { learningRate: 0.005, rho: 0.9, epsilon: 1e-8, momentum: 0.5, centered: true, weightDecay: 0, clipValue: 0.5 },
-    ],
-  ];
-  for (const [title, make, config] of cases) {
-    test(`${title}: bit-identical to an uninterrupted fit`, () => {
-      const whole = network();
-      whole.fit(x, labels, { ...fitOptions, optimizer: make() });
+describe(
+  "checkpointCallback and loadCheckpoint's own optimizer: stopped after epoch 1, resumed with " +
+    'nothing rebuilt by hand',
+  () => {
+    // Options away from the defaults, so that a resume that fell back to a default would differ.
+    const cases: [string, () => Optimizer, Record<string, number | boolean>][] = [
+      [
+        'SGD with momentum and Nesterov',
+        () => new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3, clipNorm: 2 }),
+        { learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-3, clipNorm: 2 },
+      ],
+      [
+        'Adam',
+        () => new Adam({ learningRate: 0.02, beta1: 0.8, beta2: 0.99, epsilon: 1e-6 }),
+        { learningRate: 0.02, beta1: 0.8, beta2: 0.99, epsilon: 1e-6, weightDecay: 0 },
+      ],
+      [
+        'RMSProp, centered, with momentum',
+        () => new RMSProp({ learningRate: 0.005, rho: 0.9, momentum: 0.5, centered: true, clipValue: 0.5 }),
+        { learningRate: 0.005, rho: 0.9, epsilon: 1e-8, momentum: 0.5, centered: true, weightDecay: 0, clipValue: 0.5 },
+      ],
+    ];
+    for (const [title, make, config] of cases) {
+      test(`${title}: bit-identical to an uninterrupted fit`, () => {
+        const whole = network();
+        whole.fit(x, labels, { ...fitOptions, optimizer: make() });
 
-      const first = network();
-      const optimizer = make();
-      const directory = join(scratch, `callback-${optimizer.className}`);
-      first.fit(x, labels, {
-        ...fitOptions,
-        optimizer,
-        callbacks: [
-          checkpointCallback(directory, optimizer, { settings: { note: title } }),
-          { onEpochEnd: (_logs, state) => state.epoch < 1 },
-        ],
-      });
-      const checkpoint = loadCheckpoint(directory)!;
-      assert.deepEqual(
-        [checkpoint.fit.epoch, checkpoint.settings, checkpoint.optimizerConfig],
-        [1, { note: title }, config],
-      );
-      assert.equal(checkpoint.optimizer!.className, optimizer.className);
-      assert.equal(checkpoint.optimizer!.iterations, 5);
-      assert.deepEqual(checkpoint.optimizer!.getConfig(), optimizer.getConfig());
-
-      const history = checkpoint.model.fit(x, labels, {
-        ...fitOptions,
-        optimizer: checkpoint.optimizer!,
-        resume: checkpoint.fit,
-      });
-      assert.deepEqual(
-        history.epochs.map((epoch) => epoch.epoch),
-        [1, 2, 3],
-      );
-      const expected = whole.namedWeights();
-      checkpoint.model.namedWeights().forEach((weight, index) => {
+        const first = network();
+        const optimizer = make();
+        const directory = join(scratch, `callback-${optimizer.className}`);
+        first.fit(x, labels, {
+          ...fitOptions,
+          optimizer,
+          callbacks: [
+            checkpointCallback(directory, optimizer, { settings: { note: title } }),
+            { onEpochEnd: (_logs, state) => state.epoch < 1 },
+          ],
+        });
+        const checkpoint = loadCheckpoint(directory)!;
         assert.deepEqual(
-          Array.from(weight.tensor.dataSync()),
-          Array.from(expected[index]!.tensor.dataSync()),
-          weight.name,
+          [checkpoint.fit.epoch, checkpoint.settings, checkpoint.optimizerConfig],
+          [1, { note: title }, config],
         );
-      });
-    });
-  }
+        assert.equal(checkpoint.optimizer!.className, optimizer.className);
+        assert.equal(checkpoint.optimizer!.iterations, 5);
+        assert.deepEqual(checkpoint.optimizer!.getConfig(), optimizer.getConfig());
 
-  test('the callback refuses a fit that trains with another optimizer', () => {
-    const optimizer = new SGD({ learningRate: 0.05 });
-    assertThrowsWith(
-      () =>
-        network().fit(x, labels, {
-          epochs: 1,
-          batchSize: 8,
-          optimizer: new SGD(),
-          callbacks: checkpointCallback(join(scratch, 'other'), optimizer),
-        }),
-      ValueError,
-      'checkpointCallback: fit trains with another optimizer',
-    );
-  });
-});
+        const history = checkpoint.model.fit(x, labels, {
+          ...fitOptions,
+          optimizer: checkpoint.optimizer!,
+          resume: checkpoint.fit,
+        });
+        assert.deepEqual(
+          history.epochs.map((epoch) => epoch.epoch),
+          [1, 2, 3],
+        );
+        const expected = whole.namedWeights();
+        checkpoint.model.namedWeights().forEach((weight, index) => {
+          assert.deepEqual(
+            Array.from(weight.tensor.dataSync()),
+            Array.from(expected[index]!.tensor.dataSync()),
+            weight.name,
+          );
+        });
+      });
+    }
+
+    test('the callback refuses a fit that trains with another optimizer', () => {
+      const optimizer = new SGD({ learningRate: 0.05 });
+      assertThrowsWith(
+        () =>
+          network().fit(x, labels, {
+            epochs: 1,
+            batchSize: 8,
+            optimizer: new SGD(),
+            callbacks: checkpointCallback(join(scratch, 'other'), optimizer),
+          }),
+        ValueError,
+        'checkpointCallback: fit trains with another optimizer',
+      );
+    });
+  },
+);
 
 /** A checkpoint after one epoch of a fresh fit, in `directory`. */
 function saveOneEpoch(directory: string): void {
@@ -282,7 +286,8 @@ describe('a tampered checkpoint is a FileFormatError naming the file and the fie
   test("fit: the generators, the order, the logs and the epoch (the issue's tamperings first)", () => {
     expectStateError((value) => {
       value.fit.random.shuffle = null;
-    }, "field 'fit.random.shuffle' must be a generator state: 4 whole numbers from 0 to 4294967295 and a spare normal (a number or null), got null");
+    }, "field 'fit.random.shuffle' must be a generator state: 4 whole numbers from 0 to 4294967295 and a " +
+      'spare normal (a number or null), got null');
     expectStateError((value) => {
       value.fit.order = { 0: 1 };
     }, 'field \'fit.order\' must be an array of example indices, got {"0":1}');
@@ -383,7 +388,8 @@ describe('a tampered checkpoint is a FileFormatError naming the file and the fie
     }, "field 'optimizer.config.nesterov' is refused: SGD: nesterov needs a momentum > 0");
     expectStateError((value) => {
       value.optimizer.config.beta1 = 0.9;
-    }, "field 'optimizer.config.beta1' is not an option of SGD (it takes learningRate, momentum, nesterov, weightDecay, clipNorm, clipValue)");
+    }, "field 'optimizer.config.beta1' is not an option of SGD (it takes learningRate, momentum, nesterov, " +
+      'weightDecay, clipNorm, clipValue)');
     expectStateError((value) => {
       value.optimizer.config.clipNorm = 0;
     }, "field 'optimizer.config.clipNorm' is refused: SGD clipNorm must be a finite number > 0, got 0");
@@ -479,75 +485,78 @@ describe('a tampered checkpoint is a FileFormatError naming the file and the fie
   });
 });
 
-test('fit({ resume }) checks a hand-made state field by field: a ValueError naming the field, never a TypeError', () => {
-  let saved: FitState | null = null;
-  const model = network();
-  model.fit(x, labels, {
-    epochs: 1,
-    batchSize: 8,
-    optimizer: new SGD({ learningRate: 0.05 }),
-    callbacks: {
-      onEpochEnd: (_logs, state) => {
-        saved = state;
+test(
+  'fit({ resume }) checks a hand-made state field by field: a ValueError naming the field, ' + 'never a TypeError',
+  () => {
+    let saved: FitState | null = null;
+    const model = network();
+    model.fit(x, labels, {
+      epochs: 1,
+      batchSize: 8,
+      optimizer: new SGD({ learningRate: 0.05 }),
+      callbacks: {
+        onEpochEnd: (_logs, state) => {
+          saved = state;
+        },
       },
-    },
-  });
-  const state = JSON.parse(JSON.stringify(saved)) as TamperedJson;
-  const cases: [string, (copy: TamperedJson) => void, string][] = [
-    [
-      'a null generator state',
-      (copy) => {
-        copy.random.shuffle = null;
-      },
-      'resume.random.shuffle must be a generator state',
-    ],
-    [
-      'an order that is not an array',
-      (copy) => {
-        copy.order = 'abc';
-      },
-      'resume.order must be an array of example indices',
-    ],
-    [
-      'a history that is a string',
-      (copy) => {
-        copy.history = 'x';
-      },
-      'resume.history must be an array',
-    ],
-    [
-      'an order of other examples',
-      (copy) => {
-        copy.order = [0, 1, 2];
-      },
-      'resume.order must be an order of the 40 training examples, got 3',
-    ],
-    [
-      'an epoch past the fit',
-      (copy) => {
-        copy.epoch = 9;
-        copy.history = Array.from({ length: 9 }, (_, index) => ({
-          ...(copy.history as object[])[0],
-          epoch: index + 1,
-        }));
-      },
-      'resume.epoch is 9',
-    ],
-  ];
-  for (const [title, tamper, message] of cases) {
-    const copy = structuredClone(state);
-    tamper(copy);
-    assertThrowsWith(
-      () =>
-        network().fit(x, labels, {
-          epochs: 2,
-          batchSize: 8,
-          optimizer: new SGD({ learningRate: 0.05 }),
-          resume: copy as unknown as FitState,
-        }),
-      ValueError,
-      `fit: ${message}`,
-    );
-    assert.ok(title);
-  }
-});
+    });
+    const state = JSON.parse(JSON.stringify(saved)) as TamperedJson;
+    const cases: [string, (copy: TamperedJson) => void, string][] = [
+      [
+        'a null generator state',
+        (copy) => {
+          copy.random.shuffle = null;
+        },
+        'resume.random.shuffle must be a generator state',
+      ],
+      [
+        'an order that is not an array',
+        (copy) => {
+          copy.order = 'abc';
+        },
+        'resume.order must be an array of example indices',
+      ],
+      [
+        'a history that is a string',
+        (copy) => {
+          copy.history = 'x';
+        },
+        'resume.history must be an array',
+      ],
+      [
+        'an order of other examples',
+        (copy) => {
+          copy.order = [0, 1, 2];
+        },
+        'resume.order must be an order of the 40 training examples, got 3',
+      ],
+      [
+        'an epoch past the fit',
+        (copy) => {
+          copy.epoch = 9;
+          copy.history = Array.from({ length: 9 }, (_, index) => ({
+            ...(copy.history as object[])[0],
+            epoch: index + 1,
+          }));
+        },
+        'resume.epoch is 9',
+      ],
+    ];
+    for (const [title, tamper, message] of cases) {
+      const copy = structuredClone(state);
+      tamper(copy);
+      assertThrowsWith(
+        () =>
+          network().fit(x, labels, {
+            epochs: 2,
+            batchSize: 8,
+            optimizer: new SGD({ learningRate: 0.05 }),
+            resume: copy as unknown as FitState,
+          }),
+        ValueError,
+        `fit: ${message}`,
+      );
+      assert.ok(title);
+    }
+  },
+);

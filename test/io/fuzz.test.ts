@@ -143,19 +143,23 @@ describe('fuzzed files raise typed errors, never crash, hang or allocate without
     }
   });
 
-  test('the ONNX fixtures hold every operator the importer maps but Gelu (opset 20), Sum and Squeeze, which PyTorch 1.13 does not write for these CNNs', () => {
-    const operators = new Set(
-      ONNX_FIXTURES.flatMap((name) =>
-        onnxProto.onnx.ModelProto.decode(
-          readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', `${name}.onnx`)),
-        ).graph!.node!.map((node) => node.opType),
-      ),
-    );
-    assert.deepEqual(
-      ONNX_IMPORT_OPERATORS.filter((operator) => !operators.has(operator)),
-      ['Gelu', 'Sum', 'Squeeze'],
-    );
-  });
+  test(
+    'the ONNX fixtures hold every operator the importer maps but Gelu (opset 20), Sum and Squeeze, which ' +
+      'PyTorch 1.13 does not write for these CNNs',
+    () => {
+      const operators = new Set(
+        ONNX_FIXTURES.flatMap((name) =>
+          onnxProto.onnx.ModelProto.decode(
+            readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', `${name}.onnx`)),
+          ).graph!.node!.map((node) => node.opType),
+        ),
+      );
+      assert.deepEqual(
+        ONNX_IMPORT_OPERATORS.filter((operator) => !operators.has(operator)),
+        ['Gelu', 'Sum', 'Squeeze'],
+      );
+    },
+  );
 
   test('3,000 mutations of ONNX files (ten exported by PyTorch, with every operator mapped, one by ConvNet.ts)', () => {
     const random = new Random(104);
@@ -171,77 +175,81 @@ describe('fuzzed files raise typed errors, never crash, hang or allocate without
 });
 
 describe('ONNX files whose declared sizes are hostile raise typed errors within the same bounds', () => {
-  test('2,000 structural mutations: a pad, window, stride, axis, input size, initializer dim or shape value set to a hostile size; what imports is within the graph limits and runs', () => {
-    const { onnx } = onnxProto;
-    const INT64 = onnx.TensorProto.DataType.INT64;
-    const hostile = [-1, 0, 3, 65_536, 100_000, 1e9, 2 ** 31, 2 ** 53];
-    const input = new Input({ shape: [8, 8, 3] });
-    const padded = new MaxPool2D({ padding: 'same' }).apply(
-      new ZeroPadding2D({ padding: 1 }).apply(
-        new Conv2D({ filters: 4, kernelSize: 3, strides: 2 }).apply(input.output),
-      ),
-    );
-    const exported = exportOnnx(
-      new Model({
-        inputs: input.output,
-        outputs: new Softmax().apply(new Dense({ units: 3 }).apply(new Flatten().apply(padded))),
-      }),
-    );
-    const files = [
-      ...ONNX_FIXTURES.map((name) => readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', `${name}.onnx`))),
-      exported,
-    ];
-    const random = new Random(105);
-    for (let index = 0; index < 2000; index++) {
-      const proto = onnx.ModelProto.decode(files[index % files.length]!);
-      const graph = proto.graph!;
-      // Every place a file declares a size, as a setter.
-      const slots: ((value: number) => void)[] = [];
-      for (const node of graph.node ?? []) {
-        for (const attribute of node.attribute ?? []) {
-          const ints = attribute.ints ?? [];
-          ints.forEach((_, at) => {
-            slots.push((value) => (ints[at] = value));
+  test(
+    '2,000 structural mutations: a pad, window, stride, axis, input size, initializer dim or shape value ' +
+      'set to a hostile size; what imports is within the graph limits and runs',
+    () => {
+      const { onnx } = onnxProto;
+      const INT64 = onnx.TensorProto.DataType.INT64;
+      const hostile = [-1, 0, 3, 65_536, 100_000, 1e9, 2 ** 31, 2 ** 53];
+      const input = new Input({ shape: [8, 8, 3] });
+      const padded = new MaxPool2D({ padding: 'same' }).apply(
+        new ZeroPadding2D({ padding: 1 }).apply(
+          new Conv2D({ filters: 4, kernelSize: 3, strides: 2 }).apply(input.output),
+        ),
+      );
+      const exported = exportOnnx(
+        new Model({
+          inputs: input.output,
+          outputs: new Softmax().apply(new Dense({ units: 3 }).apply(new Flatten().apply(padded))),
+        }),
+      );
+      const files = [
+        ...ONNX_FIXTURES.map((name) => readFileSync(join(repoRoot, 'test', 'fixtures', 'onnx', `${name}.onnx`))),
+        exported,
+      ];
+      const random = new Random(105);
+      for (let index = 0; index < 2000; index++) {
+        const proto = onnx.ModelProto.decode(files[index % files.length]!);
+        const graph = proto.graph!;
+        // Every place a file declares a size, as a setter.
+        const slots: ((value: number) => void)[] = [];
+        for (const node of graph.node ?? []) {
+          for (const attribute of node.attribute ?? []) {
+            const ints = attribute.ints ?? [];
+            ints.forEach((_, at) => {
+              slots.push((value) => (ints[at] = value));
+            });
+            if (attribute.type === onnx.AttributeProto.AttributeType.INT) slots.push((value) => (attribute.i = value));
+          }
+        }
+        for (const value of graph.input ?? [])
+          for (const dim of value.type?.tensorType?.shape?.dim ?? []) slots.push((size) => (dim.dimValue = size));
+        for (const tensor of graph.initializer ?? []) {
+          const dims = tensor.dims ?? [];
+          dims.forEach((_, at) => {
+            slots.push((value) => (dims[at] = value));
           });
-          if (attribute.type === onnx.AttributeProto.AttributeType.INT) slots.push((value) => (attribute.i = value));
+          if (tensor.dataType !== INT64) continue;
+          const int64s = tensor.int64Data ?? [];
+          int64s.forEach((_, at) => {
+            slots.push((value) => (int64s[at] = value));
+          });
+          const raw = tensor.rawData;
+          if (raw !== null && raw !== undefined) {
+            const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+            for (let at = 0; at + 8 <= raw.byteLength; at += 8)
+              slots.push((value) => view.setBigInt64(at, BigInt(value), true));
+          }
         }
-      }
-      for (const value of graph.input ?? [])
-        for (const dim of value.type?.tensorType?.shape?.dim ?? []) slots.push((size) => (dim.dimValue = size));
-      for (const tensor of graph.initializer ?? []) {
-        const dims = tensor.dims ?? [];
-        dims.forEach((_, at) => {
-          slots.push((value) => (dims[at] = value));
+        const value = hostile[random.integer(hostile.length)]!;
+        slots[random.integer(slots.length)]!(value);
+        const damaged = onnx.ModelProto.encode(proto).finish();
+        // What imports must be within the graph limits, and run where it is small (a model within the
+        // limits may take minutes: the fuzzing bounds of 1 s and 512 MiB are tighter than the policy's).
+        check(`onnx structure case ${index} (file ${index % files.length}, value ${value})`, () => {
+          const { model } = importOnnx(damaged, 'fuzz.onnx');
+          const maps = model.layerOutputShapes.map((shape) => shape.reduce((product, extent) => product * extent, 1));
+          assert.ok(
+            maps.every((size) => size <= MAX_FEATURE_MAP_ELEMENTS),
+            `a feature map past the limit: ${maps.join(', ')}`,
+          );
+          const total = maps.reduce((sum, size) => sum + size, 0);
+          assert.ok(total <= MAX_EXAMPLE_ACTIVATION_ELEMENTS, `feature maps of ${total} values in all`);
+          if (total <= 2 ** 20 && model.summaryData().totalMultiplyAdds <= 2 ** 26)
+            model.predict(Tensor.zeros([1, ...model.inputShape]));
         });
-        if (tensor.dataType !== INT64) continue;
-        const int64s = tensor.int64Data ?? [];
-        int64s.forEach((_, at) => {
-          slots.push((value) => (int64s[at] = value));
-        });
-        const raw = tensor.rawData;
-        if (raw !== null && raw !== undefined) {
-          const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-          for (let at = 0; at + 8 <= raw.byteLength; at += 8)
-            slots.push((value) => view.setBigInt64(at, BigInt(value), true));
-        }
       }
-      const value = hostile[random.integer(hostile.length)]!;
-      slots[random.integer(slots.length)]!(value);
-      const damaged = onnx.ModelProto.encode(proto).finish();
-      // What imports must be within the graph limits, and run where it is small (a model within the
-      // limits may take minutes: the fuzzing bounds of 1 s and 512 MiB are tighter than the policy's).
-      check(`onnx structure case ${index} (file ${index % files.length}, value ${value})`, () => {
-        const { model } = importOnnx(damaged, 'fuzz.onnx');
-        const maps = model.layerOutputShapes.map((shape) => shape.reduce((product, extent) => product * extent, 1));
-        assert.ok(
-          maps.every((size) => size <= MAX_FEATURE_MAP_ELEMENTS),
-          `a feature map past the limit: ${maps.join(', ')}`,
-        );
-        const total = maps.reduce((sum, size) => sum + size, 0);
-        assert.ok(total <= MAX_EXAMPLE_ACTIVATION_ELEMENTS, `feature maps of ${total} values in all`);
-        if (total <= 2 ** 20 && model.summaryData().totalMultiplyAdds <= 2 ** 26)
-          model.predict(Tensor.zeros([1, ...model.inputShape]));
-      });
-    }
-  });
+    },
+  );
 });

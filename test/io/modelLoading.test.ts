@@ -59,26 +59,31 @@ function mkfifo(path: string): void {
 }
 
 describe('class 16: non-finite weights are refused at load', () => {
-  test('a NaN in a kernel and an infinity in a moving variance are named with their count (they predicted "NaN%")', () => {
-    const model = smallModel();
-    const dense = model.layers[2] as Dense;
-    dense.kernel!.dataSync()[5] = Number.NaN;
-    dense.kernel!.dataSync()[7] = Number.NaN;
-    const { manifest, weights } = serializeModel(model);
-    assertThrowsWith(
-      () => parseModel(manifest, weights),
-      FileFormatError,
-      "weights.safetensors: weight 'dense_1/kernel' holds 2 non-finite values (NaN or infinite) of 12, the first NaN at index 5; a model with them predicts NaN",
-    );
-    const normalized = smallModel();
-    (normalized.layers[1] as BatchNormalization).movingVariance!.dataSync()[3] = Number.POSITIVE_INFINITY;
-    const files = serializeModel(normalized);
-    assertThrowsWith(
-      () => parseModel(files.manifest, files.weights),
-      FileFormatError,
-      "weight 'batchnormalization_1/moving_variance' holds 1 non-finite value (NaN or infinite) of 4, the first Infinity at index 3",
-    );
-  });
+  test(
+    'a NaN in a kernel and an infinity in a moving variance are named with their count (they ' + 'predicted "NaN%")',
+    () => {
+      const model = smallModel();
+      const dense = model.layers[2] as Dense;
+      dense.kernel!.dataSync()[5] = Number.NaN;
+      dense.kernel!.dataSync()[7] = Number.NaN;
+      const { manifest, weights } = serializeModel(model);
+      assertThrowsWith(
+        () => parseModel(manifest, weights),
+        FileFormatError,
+        "weights.safetensors: weight 'dense_1/kernel' holds 2 non-finite values (NaN or infinite) of 12, the " +
+          'first NaN at index 5; a model with them predicts NaN',
+      );
+      const normalized = smallModel();
+      (normalized.layers[1] as BatchNormalization).movingVariance!.dataSync()[3] = Number.POSITIVE_INFINITY;
+      const files = serializeModel(normalized);
+      assertThrowsWith(
+        () => parseModel(files.manifest, files.weights),
+        FileFormatError,
+        "weight 'batchnormalization_1/moving_variance' holds 1 non-finite value (NaN or infinite) of 4, the " +
+          'first Infinity at index 3',
+      );
+    },
+  );
 
   test('an ONNX file with a NaN weight is refused, naming the weight', () => {
     const bytes = exportOnnx(smallModel());
@@ -100,59 +105,68 @@ describe('class 16: non-finite weights are refused at load', () => {
     );
   });
 
-  test('convnet summary and predict on a model saved with NaN weights end with exit 2 and one line naming the weight', async () => {
-    const model = smallModel();
-    (model.layers[2] as Dense).bias!.dataSync().fill(Number.NaN);
-    const directory = join(scratch, 'nan-model');
-    saveModel(model, directory);
-    const expected = `convnet: error: ${join(directory, 'weights.safetensors')}: weight 'dense_1/bias' holds 3 non-finite values (NaN or infinite) of 3, the first NaN at index 0; a model with them predicts NaN`;
-    assertOneLine(await runCliBounded(['summary', '--model', directory], LIMITS), expected);
-    const input = join(scratch, 'x.npy');
-    writeFileSync(input, encodeNpy({ shape: [2, 4], data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8) }));
-    assertOneLine(
-      await runCliBounded(
-        ['predict', '--model', directory, '--input', input, '--output', join(scratch, 'y.npy')],
-        LIMITS,
-      ),
-      expected,
-    );
-  });
+  test(
+    'convnet summary and predict on a model saved with NaN weights end with exit 2 and one line ' + 'naming the weight',
+    async () => {
+      const model = smallModel();
+      (model.layers[2] as Dense).bias!.dataSync().fill(Number.NaN);
+      const directory = join(scratch, 'nan-model');
+      saveModel(model, directory);
+      const expected =
+        `convnet: error: ${join(directory, 'weights.safetensors')}: weight 'dense_1/bias' ` +
+        `holds 3 non-finite values (NaN or infinite) of 3, the first NaN at index 0; a model with them predicts NaN`;
+      assertOneLine(await runCliBounded(['summary', '--model', directory], LIMITS), expected);
+      const input = join(scratch, 'x.npy');
+      writeFileSync(input, encodeNpy({ shape: [2, 4], data: Float32Array.of(1, 2, 3, 4, 5, 6, 7, 8) }));
+      assertOneLine(
+        await runCliBounded(
+          ['predict', '--model', directory, '--input', input, '--output', join(scratch, 'y.npy')],
+          LIMITS,
+        ),
+        expected,
+      );
+    },
+  );
 });
 
 describe('model files are read only when they are regular files', () => {
-  test('a FIFO named model.json, weights.safetensors or x.onnx, or a link to a device, is refused by name, not read (they hung)', async () => {
-    const directory = join(scratch, 'fifo-model');
-    saveModel(smallModel(), directory);
-    rmSync(join(directory, 'model.json'));
-    mkfifo(join(directory, 'model.json'));
-    assertOneLine(
-      await runCliBounded(['summary', '--model', directory], LIMITS),
-      `convnet: error: ${join(directory, 'model.json')}: is a FIFO (named pipe), not a regular file`,
-    );
-    const weights = join(scratch, 'fifo-weights');
-    saveModel(smallModel(), weights);
-    rmSync(join(weights, 'weights.safetensors'));
-    mkfifo(join(weights, 'weights.safetensors'));
-    assertOneLine(
-      await runCliBounded(['summary', '--model', weights], LIMITS),
-      `convnet: error: ${join(weights, 'weights.safetensors')}: is a FIFO (named pipe), not a regular file`,
-    );
-    // A link to a device: the size check sees 0, and reading /dev/zero never ends.
-    const device = join(scratch, 'device-weights');
-    saveModel(smallModel(), device);
-    rmSync(join(device, 'weights.safetensors'));
-    symlinkSync('/dev/zero', join(device, 'weights.safetensors'));
-    assertOneLine(
-      await runCliBounded(['summary', '--model', device], LIMITS),
-      `convnet: error: ${join(device, 'weights.safetensors')}: is a character device, not a regular file`,
-    );
-    const onnxFile = join(scratch, 'x.onnx');
-    mkfifo(onnxFile);
-    assertOneLine(
-      await runCliBounded(['summary', '--model', onnxFile], LIMITS),
-      `convnet: error: ${onnxFile}: is a FIFO (named pipe), not a regular file`,
-    );
-  });
+  test(
+    'a FIFO named model.json, weights.safetensors or x.onnx, or a link to a device, is refused by name, ' +
+      'not read (they hung)',
+    async () => {
+      const directory = join(scratch, 'fifo-model');
+      saveModel(smallModel(), directory);
+      rmSync(join(directory, 'model.json'));
+      mkfifo(join(directory, 'model.json'));
+      assertOneLine(
+        await runCliBounded(['summary', '--model', directory], LIMITS),
+        `convnet: error: ${join(directory, 'model.json')}: is a FIFO (named pipe), not a regular file`,
+      );
+      const weights = join(scratch, 'fifo-weights');
+      saveModel(smallModel(), weights);
+      rmSync(join(weights, 'weights.safetensors'));
+      mkfifo(join(weights, 'weights.safetensors'));
+      assertOneLine(
+        await runCliBounded(['summary', '--model', weights], LIMITS),
+        `convnet: error: ${join(weights, 'weights.safetensors')}: is a FIFO (named pipe), not a regular file`,
+      );
+      // A link to a device: the size check sees 0, and reading /dev/zero never ends.
+      const device = join(scratch, 'device-weights');
+      saveModel(smallModel(), device);
+      rmSync(join(device, 'weights.safetensors'));
+      symlinkSync('/dev/zero', join(device, 'weights.safetensors'));
+      assertOneLine(
+        await runCliBounded(['summary', '--model', device], LIMITS),
+        `convnet: error: ${join(device, 'weights.safetensors')}: is a character device, not a regular file`,
+      );
+      const onnxFile = join(scratch, 'x.onnx');
+      mkfifo(onnxFile);
+      assertOneLine(
+        await runCliBounded(['summary', '--model', onnxFile], LIMITS),
+        `convnet: error: ${onnxFile}: is a FIFO (named pipe), not a regular file`,
+      );
+    },
+  );
 
   test('a folder named model.json, and a missing .onnx file, are one line (the first was a stack trace)', async () => {
     const directory = join(scratch, 'folder-manifest');

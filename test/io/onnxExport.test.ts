@@ -178,23 +178,26 @@ describe('ONNX export runs in onnxruntime-node with the same outputs', () => {
     await compare(new Model({ inputs: input.output, outputs: output }, { seed: 6 }), 'graph');
   });
 
-  test('a graph with Multiply (two and three inputs: a sigmoid gate, then a chain of Mul) on maps and on vectors', async () => {
-    const input = new Input({ shape: [7, 6, 3] });
-    const features = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
-    const gate = new Sigmoid().apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(input.output));
-    const gated = new Multiply().apply([features, gate]);
-    const third = new Clip({ min: -0.5, max: 0.5 }).apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(gated));
-    const product = new Multiply().apply([gated, third, features]);
-    const vector = new GlobalAveragePooling2D().apply(product);
-    const scaled = new Multiply().apply([vector, new Tanh().apply(new Dense({ units: 4 }).apply(vector))]);
-    const output = new Softmax().apply(new Dense({ units: 3 }).apply(scaled));
-    const model = new Model({ inputs: input.output, outputs: output }, { seed: 8 });
-    await compare(model, 'multiply graph');
-    const nodes = onnx.ModelProto.decode(exportOnnx(model)).graph!.node!;
-    assert.equal(nodes.filter((node) => node.opType === 'Mul').length, 1 + 2 + 1, 'one Mul per pair of factors');
-    const clip = nodes.find((node) => node.opType === 'Clip')!;
-    assert.equal(clip.input!.length, 3, 'Clip reads its input, min and max');
-  });
+  test(
+    'a graph with Multiply (two and three inputs: a sigmoid gate, then a chain of Mul) on maps ' + 'and on vectors',
+    async () => {
+      const input = new Input({ shape: [7, 6, 3] });
+      const features = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
+      const gate = new Sigmoid().apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(input.output));
+      const gated = new Multiply().apply([features, gate]);
+      const third = new Clip({ min: -0.5, max: 0.5 }).apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(gated));
+      const product = new Multiply().apply([gated, third, features]);
+      const vector = new GlobalAveragePooling2D().apply(product);
+      const scaled = new Multiply().apply([vector, new Tanh().apply(new Dense({ units: 4 }).apply(vector))]);
+      const output = new Softmax().apply(new Dense({ units: 3 }).apply(scaled));
+      const model = new Model({ inputs: input.output, outputs: output }, { seed: 8 });
+      await compare(model, 'multiply graph');
+      const nodes = onnx.ModelProto.decode(exportOnnx(model)).graph!.node!;
+      assert.equal(nodes.filter((node) => node.opType === 'Mul').length, 1 + 2 + 1, 'one Mul per pair of factors');
+      const clip = nodes.find((node) => node.opType === 'Clip')!;
+      assert.equal(clip.input!.length, 3, 'Clip reads its input, min and max');
+    },
+  );
 
   test('an infinite Clip bound is left out of the node: an empty name, or none at the end', () => {
     const model = new Sequential([new Input({ shape: [3] }), new Clip({ max: 1 }), new Clip({ min: -1 }), new Clip()]);

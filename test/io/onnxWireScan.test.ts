@@ -149,54 +149,61 @@ const fixtures = ['plain', 'branches', 'gates', 'keras-style'].map((name) =>
 );
 
 describe('the wire scan reads a file as onnx-proto decodes it', () => {
-  test('it counts exactly what decoding makes: every field of every message type, and the four PyTorch fixtures', () => {
-    for (const [label, bytes] of [
-      ['every field', everyField()],
-      ...fixtures.map((bytes, index) => [`fixture ${index}`, bytes] as const),
-    ] as const) {
-      const decoded = decodedCounts(onnx.ModelProto.decode(bytes));
-      assert.deepEqual(counted(scanOnnxWire(bytes, 'x.onnx')), decoded, label);
-      // The same from a Uint8Array, which protobufjs reads with its own UTF-8 decoder instead of Node's.
-      assert.deepEqual(decodedCounts(onnx.ModelProto.decode(new Uint8Array(bytes))), decoded, label);
-    }
-  });
+  test(
+    'it counts exactly what decoding makes: every field of every message type, and the four ' + 'PyTorch fixtures',
+    () => {
+      for (const [label, bytes] of [
+        ['every field', everyField()],
+        ...fixtures.map((bytes, index) => [`fixture ${index}`, bytes] as const),
+      ] as const) {
+        const decoded = decodedCounts(onnx.ModelProto.decode(bytes));
+        assert.deepEqual(counted(scanOnnxWire(bytes, 'x.onnx')), decoded, label);
+        // The same from a Uint8Array, which protobufjs reads with its own UTF-8 decoder instead of Node's.
+        assert.deepEqual(decodedCounts(onnx.ModelProto.decode(new Uint8Array(bytes))), decoded, label);
+      }
+    },
+  );
 
-  test('on 3,000 damaged files it never counts less than decoding makes, and where it finds no protobuf the decoder throws', () => {
-    const random = new Random(7);
-    const files = [everyField(), ...fixtures];
-    let refused = 0;
-    for (let index = 0; index < 3000; index++) {
-      const damaged = mutateBytes(files[index % files.length]!, random);
-      let counts: OnnxWireCounts | null = null;
-      try {
-        counts = scanOnnxWire(damaged, 'x.onnx');
-      } catch (error) {
-        assert.ok(
-          error instanceof FileFormatError && /is not an ONNX model/.test(error.message),
-          `case ${index}: ${String(error)}`,
-        );
-        refused++;
-      }
-      let decoded: Counted | null = null;
-      try {
-        decoded = decodedCounts(onnx.ModelProto.decode(damaged));
-      } catch {
-        // The decoder refuses it too (or, for a string cut short in a Uint8Array, where the scan does not).
-      }
-      if (counts === null) {
-        assert.equal(decoded, null, `case ${index}: the scan refused a file that decodes`);
-      } else if (decoded !== null) {
-        // Strings whose bytes were damaged decode to U+FFFD, longer in UTF-8: their count is compared, not their bytes.
-        for (const key of ['nodes', 'messages', 'int64Values', 'numbers', 'strings', 'byteStrings'] as const) {
+  test(
+    'on 3,000 damaged files it never counts less than decoding makes, and where it finds no protobuf the ' +
+      'decoder throws',
+    () => {
+      const random = new Random(7);
+      const files = [everyField(), ...fixtures];
+      let refused = 0;
+      for (let index = 0; index < 3000; index++) {
+        const damaged = mutateBytes(files[index % files.length]!, random);
+        let counts: OnnxWireCounts | null = null;
+        try {
+          counts = scanOnnxWire(damaged, 'x.onnx');
+        } catch (error) {
           assert.ok(
-            counts[key] >= decoded[key],
-            `case ${index}: ${key} ${counts[key]} counted, ${decoded[key]} decoded`,
+            error instanceof FileFormatError && /is not an ONNX model/.test(error.message),
+            `case ${index}: ${String(error)}`,
           );
+          refused++;
+        }
+        let decoded: Counted | null = null;
+        try {
+          decoded = decodedCounts(onnx.ModelProto.decode(damaged));
+        } catch {
+          // The decoder refuses it too (or, for a string cut short in a Uint8Array, where the scan does not).
+        }
+        if (counts === null) {
+          assert.equal(decoded, null, `case ${index}: the scan refused a file that decodes`);
+        } else if (decoded !== null) {
+          // Strings whose bytes were damaged decode to U+FFFD, longer in UTF-8: their count is compared, not their bytes.
+          for (const key of ['nodes', 'messages', 'int64Values', 'numbers', 'strings', 'byteStrings'] as const) {
+            assert.ok(
+              counts[key] >= decoded[key],
+              `case ${index}: ${key} ${counts[key]} counted, ${decoded[key]} decoded`,
+            );
+          }
         }
       }
-    }
-    assert.ok(refused > 100, `${refused} damaged files refused`);
-  });
+      assert.ok(refused > 100, `${refused} damaged files refused`);
+    },
+  );
 
   test('a 3,000-node graph laid out as exporters write one is estimated under 5% of the budget', () => {
     // Each node a Conv with five int-list attributes and path-like names, its output declared in

@@ -100,7 +100,8 @@ console.log(JSON.stringify({ info, workers, fast: Array.from(fast.data), referen
   assertClose(result.fast as number[], result.reference as number[], TOLERANCE, 'conv2d on wasm against the reference');
 });
 
-test('after the first op the workers join once they are up; a worker that cannot start leaves one thread and one warning', {
+test('after the first op the workers join once they are up; a worker that cannot start leaves one thread ' +
+  'and one warning', {
   skip,
   timeout: 120_000,
 }, async () => {
@@ -293,7 +294,8 @@ console.log(JSON.stringify({ during, fromReady, info: c.backendInfo() }));
   );
 });
 
-test('where the platform cannot start synchronously (a page), the first ops run on the reference kernels and the WebAssembly backend takes over once started', {
+test('where the platform cannot start synchronously (a page), the first ops run on the reference kernels ' +
+  'and the WebAssembly backend takes over once started', {
   skip,
   timeout: 60_000,
 }, async () => {

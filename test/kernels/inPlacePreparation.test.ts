@@ -25,58 +25,65 @@ after(() => setBackend('wasm'));
 
 describe('constant filters packed in place', { skip: wasmSkip }, () => {
   for (const threads of [1, 2]) {
-    test(`a 1x1 filter of 40 output channels: the same outputs, no second copy, its values back bit for bit (${threads} thread(s))`, async () => {
-      await initWasmBackend({ threads });
-      const x = uniformTensor([2, 9, 7, 24], 1);
-      const filter = persistentFilter(24, 40, 2);
-      const bias = uniformTensor([40], 3);
-      const original = Float32Array.from(filter.dataSync());
-      const expected = Float32Array.from(conv2d(x, filter, bias).dataSync());
-      let restore: (() => FloatArray) | null = null;
-      getBackend().allowInPlacePreparation!(filter.dataSync(), (given) => {
-        restore = given;
-      });
-      const before = inUse();
-      const first = Float32Array.from(conv2d(x, filter, bias, { isConstantFilter: true }).dataSync());
-      const growth = inUse() - before;
-      assert.deepEqual(first, expected, 'packed in place against the unprepared path');
-      assert.ok(restore !== null, 'the owner was handed what unpacks the values');
-      // The resident bias (160 bytes) and the arena's alignment; a packed copy would be 3,840 bytes more.
-      assert.ok(
-        growth < original.byteLength / 2,
-        `preparing kept ${growth} bytes for a ${original.byteLength}-byte filter`,
-      );
-      const second = Float32Array.from(conv2d(x, filter, bias, { isConstantFilter: true }).dataSync());
-      assert.deepEqual(second, expected, 'a second call');
-      const unpacked = (restore as () => FloatArray)();
-      assert.deepEqual(Float32Array.from(unpacked), original, 'unpacked bit for bit');
-      assert.equal((restore as () => FloatArray)(), unpacked, 'unpacked once');
-      // The filter array is still the key of its packed form; a kernel handed it unprepared reads the values.
-      assert.deepEqual(Float32Array.from(conv2d(x, filter, bias).dataSync()), expected, 'the unprepared path');
-      const held = inUse();
-      getBackend().releasePrepared!(filter.dataSync());
-      assert.ok(held - inUse() >= original.byteLength, 'releasePrepared gave back the packed block');
-      assert.deepEqual(
-        Float32Array.from(conv2d(x, new Tensor(unpacked, filter.shape), bias, { isConstantFilter: true }).dataSync()),
-        expected,
-        'from the unpacked values',
-      );
-    });
+    test(
+      `a 1x1 filter of 40 output channels: the same outputs, no second copy, its values back bit for bit ` +
+        `(${threads} thread(s))`,
+      async () => {
+        await initWasmBackend({ threads });
+        const x = uniformTensor([2, 9, 7, 24], 1);
+        const filter = persistentFilter(24, 40, 2);
+        const bias = uniformTensor([40], 3);
+        const original = Float32Array.from(filter.dataSync());
+        const expected = Float32Array.from(conv2d(x, filter, bias).dataSync());
+        let restore: (() => FloatArray) | null = null;
+        getBackend().allowInPlacePreparation!(filter.dataSync(), (given) => {
+          restore = given;
+        });
+        const before = inUse();
+        const first = Float32Array.from(conv2d(x, filter, bias, { isConstantFilter: true }).dataSync());
+        const growth = inUse() - before;
+        assert.deepEqual(first, expected, 'packed in place against the unprepared path');
+        assert.ok(restore !== null, 'the owner was handed what unpacks the values');
+        // The resident bias (160 bytes) and the arena's alignment; a packed copy would be 3,840 bytes more.
+        assert.ok(
+          growth < original.byteLength / 2,
+          `preparing kept ${growth} bytes for a ${original.byteLength}-byte filter`,
+        );
+        const second = Float32Array.from(conv2d(x, filter, bias, { isConstantFilter: true }).dataSync());
+        assert.deepEqual(second, expected, 'a second call');
+        const unpacked = (restore as () => FloatArray)();
+        assert.deepEqual(Float32Array.from(unpacked), original, 'unpacked bit for bit');
+        assert.equal((restore as () => FloatArray)(), unpacked, 'unpacked once');
+        // The filter array is still the key of its packed form; a kernel handed it unprepared reads the values.
+        assert.deepEqual(Float32Array.from(conv2d(x, filter, bias).dataSync()), expected, 'the unprepared path');
+        const held = inUse();
+        getBackend().releasePrepared!(filter.dataSync());
+        assert.ok(held - inUse() >= original.byteLength, 'releasePrepared gave back the packed block');
+        assert.deepEqual(
+          Float32Array.from(conv2d(x, new Tensor(unpacked, filter.shape), bias, { isConstantFilter: true }).dataSync()),
+          expected,
+          'from the unpacked values',
+        );
+      },
+    );
   }
 
-  test('a filter of 36 output channels (a packed form of 40 columns) is packed beside it, its owner left alone', async () => {
-    await initWasmBackend({ threads: 1 });
-    const x = uniformTensor([1, 5, 5, 16], 4);
-    const filter = persistentFilter(16, 36, 5);
-    const original = Float32Array.from(filter.dataSync());
-    const expected = Float32Array.from(conv2d(x, filter, null).dataSync());
-    let isOffloaded = false;
-    getBackend().allowInPlacePreparation!(filter.dataSync(), () => {
-      isOffloaded = true;
-    });
-    assert.deepEqual(Float32Array.from(conv2d(x, filter, null, { isConstantFilter: true }).dataSync()), expected);
-    assert.equal(isOffloaded, false);
-    assert.deepEqual(filter.dataSync(), original, 'the filter keeps its values');
-    getBackend().releasePrepared!(filter.dataSync());
-  });
+  test(
+    'a filter of 36 output channels (a packed form of 40 columns) is packed beside it, its ' + 'owner left alone',
+    async () => {
+      await initWasmBackend({ threads: 1 });
+      const x = uniformTensor([1, 5, 5, 16], 4);
+      const filter = persistentFilter(16, 36, 5);
+      const original = Float32Array.from(filter.dataSync());
+      const expected = Float32Array.from(conv2d(x, filter, null).dataSync());
+      let isOffloaded = false;
+      getBackend().allowInPlacePreparation!(filter.dataSync(), () => {
+        isOffloaded = true;
+      });
+      assert.deepEqual(Float32Array.from(conv2d(x, filter, null, { isConstantFilter: true }).dataSync()), expected);
+      assert.equal(isOffloaded, false);
+      assert.deepEqual(filter.dataSync(), original, 'the filter keeps its values');
+      getBackend().releasePrepared!(filter.dataSync());
+    },
+  );
 });

@@ -91,7 +91,7 @@ describe('BatchNormalization gradients match central differences', () => {
     ['features 6', [6], 5],
   ] as const) {
     for (const isTraining of [true, false]) {
-      test(`${label}, ${isTraining ? 'training (through the batch statistics)' : 'inference (moving statistics)'}`, () => {
+      test(`${label}, ${isTraining ? 'training (through the ' + 'batch statistics)' : 'inference (moving statistics)'}`, () => {
         const random = new Random(900 + batch);
         const layer = buildLayer(new BatchNormalization({ epsilon: 0.01 }), shape, random);
         const trainable = layer.weights().filter((weight) => weight.isTrainable !== false);

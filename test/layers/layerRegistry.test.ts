@@ -143,22 +143,26 @@ describe('configs and model files', () => {
     assert.deepEqual(new GlobalAveragePooling2D({ keepDims: true }).computeOutputShape([4, 5, 6]), [1, 1, 6]);
   });
 
-  test('save then load a gated graph with Multiply (2 and 3 inputs) and Clip: the connections and the same predictions, bit for bit', () => {
-    const model = gatedModel(3);
-    const x = randomImages(4, [6, 6, 3], 7);
-    const directory = join(scratch, 'gated');
-    saveModel(model, directory);
-    const { model: loaded, manifest } = loadModel(directory);
-    assert.deepEqual(
-      manifest.layers.map((layer) => layer.inputs),
-      model.nodes.map((node) => [...node.inputs]),
-    );
-    assert.deepEqual(
-      loaded.layers.map((layer) => layer.getConfig()),
-      model.layers.map((layer) => layer.getConfig()),
-    );
-    assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(model.predict(x).dataSync()));
-  });
+  test(
+    'save then load a gated graph with Multiply (2 and 3 inputs) and Clip: the connections and the same ' +
+      'predictions, bit for bit',
+    () => {
+      const model = gatedModel(3);
+      const x = randomImages(4, [6, 6, 3], 7);
+      const directory = join(scratch, 'gated');
+      saveModel(model, directory);
+      const { model: loaded, manifest } = loadModel(directory);
+      assert.deepEqual(
+        manifest.layers.map((layer) => layer.inputs),
+        model.nodes.map((node) => [...node.inputs]),
+      );
+      assert.deepEqual(
+        loaded.layers.map((layer) => layer.getConfig()),
+        model.layers.map((layer) => layer.getConfig()),
+      );
+      assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(model.predict(x).dataSync()));
+    },
+  );
 
   test('Multiply multiplies its inputs value by value, as the multiply op does', () => {
     const model = gatedModel(5);

@@ -93,28 +93,31 @@ describe('broadcasting arithmetic', () => {
     assert.deepEqual(pooled.shape, [3]);
   });
 
-  test('a squeeze-and-excitation graph with Subtract and Divide saves and loads to the same predictions, bit for bit', () => {
-    const input = new Input({ shape: [6, 5, 3] });
-    const map = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
-    const squeezed = new AvgPool2D({ poolSize: [6, 5] }).apply(map);
-    const gate = new HardSigmoid({ alpha: 1 / 6 }).apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(squeezed));
-    const gated = new Multiply({ name: 'excite' }).apply([map, gate]);
-    const centred = new Subtract().apply([gated, gate]);
-    const scaled = new Divide().apply([
-      centred,
-      new HardSigmoid({ beta: 0.7 }).apply(new Conv2D({ filters: 1, kernelSize: 1 }).apply(input.output)),
-    ]);
-    const model = new Model({ inputs: input.output, outputs: new HardSwish().apply(scaled) }, { seed: 1450 });
-    assert.deepEqual(model.layers.find((layer) => layer.name === 'excite') === undefined, false);
-    const x = randomImages(3, [6, 5, 3], 1451);
-    const directory = join(scratch, 'squeeze');
-    saveModel(model, directory);
-    const { model: loaded } = loadModel(directory);
-    const expected = model.predict(x);
-    assert.deepEqual(expected.shape, [3, 6, 5, 4]);
-    assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(expected.dataSync()));
-    for (const layer of [new Subtract({ name: 'a' }), new Divide({ name: 'b' })]) {
-      assert.deepEqual(layerFromConfig(layer.className, layer.getConfig()).getConfig(), layer.getConfig());
-    }
-  });
+  test(
+    'a squeeze-and-excitation graph with Subtract and Divide saves and loads to the same ' + 'predictions, bit for bit',
+    () => {
+      const input = new Input({ shape: [6, 5, 3] });
+      const map = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
+      const squeezed = new AvgPool2D({ poolSize: [6, 5] }).apply(map);
+      const gate = new HardSigmoid({ alpha: 1 / 6 }).apply(new Conv2D({ filters: 4, kernelSize: 1 }).apply(squeezed));
+      const gated = new Multiply({ name: 'excite' }).apply([map, gate]);
+      const centred = new Subtract().apply([gated, gate]);
+      const scaled = new Divide().apply([
+        centred,
+        new HardSigmoid({ beta: 0.7 }).apply(new Conv2D({ filters: 1, kernelSize: 1 }).apply(input.output)),
+      ]);
+      const model = new Model({ inputs: input.output, outputs: new HardSwish().apply(scaled) }, { seed: 1450 });
+      assert.deepEqual(model.layers.find((layer) => layer.name === 'excite') === undefined, false);
+      const x = randomImages(3, [6, 5, 3], 1451);
+      const directory = join(scratch, 'squeeze');
+      saveModel(model, directory);
+      const { model: loaded } = loadModel(directory);
+      const expected = model.predict(x);
+      assert.deepEqual(expected.shape, [3, 6, 5, 4]);
+      assert.deepEqual(Array.from(loaded.predict(x).dataSync()), Array.from(expected.dataSync()));
+      for (const layer of [new Subtract({ name: 'a' }), new Divide({ name: 'b' })]) {
+        assert.deepEqual(layerFromConfig(layer.className, layer.getConfig()).getConfig(), layer.getConfig());
+      }
+    },
+  );
 });

@@ -34,21 +34,24 @@ describe('maximum and minimum', () => {
     assert.deepEqual([...minimum(a, b).dataSync()], [0, -2, 3, 0, NaN, 3]);
   });
 
-  test('the gradient goes to the selected input, ties split equally (torch.maximum), summed over broadcast axes', () => {
-    const a = Tensor.fromArray([1, 5, 2, 2], [2, 2], 'float64');
-    const b = Tensor.fromArray([2, 2], [2], 'float64');
-    const dOut = Tensor.fromArray([1, 10, 100, 1000], [2, 2], 'float64');
-    for (const [op, dA, dB] of [
-      [maximum, [0, 10, 50, 500], [1 + 50, 500]],
-      [minimum, [1, 0, 50, 500], [50, 10 + 500]],
-    ] as const) {
-      const tape = new GradientTape([a, b]);
-      const output = tape.run(() => op(a, b));
-      const [gradientA, gradientB] = tape.gradient(output, [a, b], dOut);
-      assert.deepEqual([...gradientA!.dataSync()], dA, `${op.name} dA`);
-      assert.deepEqual([...gradientB!.dataSync()], dB, `${op.name} dB`);
-    }
-  });
+  test(
+    'the gradient goes to the selected input, ties split equally (torch.maximum), summed over ' + 'broadcast axes',
+    () => {
+      const a = Tensor.fromArray([1, 5, 2, 2], [2, 2], 'float64');
+      const b = Tensor.fromArray([2, 2], [2], 'float64');
+      const dOut = Tensor.fromArray([1, 10, 100, 1000], [2, 2], 'float64');
+      for (const [op, dA, dB] of [
+        [maximum, [0, 10, 50, 500], [1 + 50, 500]],
+        [minimum, [1, 0, 50, 500], [50, 10 + 500]],
+      ] as const) {
+        const tape = new GradientTape([a, b]);
+        const output = tape.run(() => op(a, b));
+        const [gradientA, gradientB] = tape.gradient(output, [a, b], dOut);
+        assert.deepEqual([...gradientA!.dataSync()], dA, `${op.name} dA`);
+        assert.deepEqual([...gradientB!.dataSync()], dB, `${op.name} dB`);
+      }
+    },
+  );
 
   test('layers of three inputs, config and model file round trips, shape errors', () => {
     const input = new Input({ shape: [3, 4, 3] });

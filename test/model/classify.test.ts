@@ -134,38 +134,41 @@ describe('classify on the digits preset trained briefly on the MNIST sample', ()
     );
   });
 
-  test('class names go into the ONNX export, which onnxruntime-node runs unchanged, and come back from importOnnx', async () => {
-    const bytes = exportOnnx(model);
-    const proto = onnx.ModelProto.decode(bytes);
-    assert.deepEqual(
-      proto.metadataProps.map((entry) => [entry.key, JSON.parse(entry.value ?? '')]),
-      [['classNames', [...model.classNames!]]],
-    );
-    const session = await ort.InferenceSession.create(bytes);
-    const batch = imagesToInput(model, images.slice(0, 2));
-    const { output } = await session.run({
-      input: new ort.Tensor('float32', toChannelsFirst(batch.dataSync() as Float32Array, 28, 28, 1), [2, 1, 28, 28]),
-    });
-    const expected = model.predict(batch).dataSync();
-    (output!.data as Float32Array).forEach((value, index) => {
-      assert.ok(Math.abs(value - expected[index]!) < 1e-4);
-    });
-    const imported = importOnnx(bytes).model;
-    assert.deepEqual(imported.classNames, model.classNames);
-    assert.equal(imported.output, 'probabilities');
-    assert.deepEqual(
-      imported.classify(images.slice(0, 2)).map((top) => top.map((entry) => entry.name)),
-      model.classify(images.slice(0, 2)).map((top) => top.map((entry) => entry.name)),
-    );
-    // A metadata entry that is not one name per class is a bad file, named as such.
-    proto.metadataProps[0]!.value = '["only one"]';
-    assertThrowsWith(
-      () => importOnnx(onnx.ModelProto.encode(proto).finish(), 'named.onnx'),
-      FileFormatError,
-      'named.onnx',
-      "metadata 'classNames'",
-    );
-  });
+  test(
+    'class names go into the ONNX export, which onnxruntime-node runs unchanged, and come back ' + 'from importOnnx',
+    async () => {
+      const bytes = exportOnnx(model);
+      const proto = onnx.ModelProto.decode(bytes);
+      assert.deepEqual(
+        proto.metadataProps.map((entry) => [entry.key, JSON.parse(entry.value ?? '')]),
+        [['classNames', [...model.classNames!]]],
+      );
+      const session = await ort.InferenceSession.create(bytes);
+      const batch = imagesToInput(model, images.slice(0, 2));
+      const { output } = await session.run({
+        input: new ort.Tensor('float32', toChannelsFirst(batch.dataSync() as Float32Array, 28, 28, 1), [2, 1, 28, 28]),
+      });
+      const expected = model.predict(batch).dataSync();
+      (output!.data as Float32Array).forEach((value, index) => {
+        assert.ok(Math.abs(value - expected[index]!) < 1e-4);
+      });
+      const imported = importOnnx(bytes).model;
+      assert.deepEqual(imported.classNames, model.classNames);
+      assert.equal(imported.output, 'probabilities');
+      assert.deepEqual(
+        imported.classify(images.slice(0, 2)).map((top) => top.map((entry) => entry.name)),
+        model.classify(images.slice(0, 2)).map((top) => top.map((entry) => entry.name)),
+      );
+      // A metadata entry that is not one name per class is a bad file, named as such.
+      proto.metadataProps[0]!.value = '["only one"]';
+      assertThrowsWith(
+        () => importOnnx(onnx.ModelProto.encode(proto).finish(), 'named.onnx'),
+        FileFormatError,
+        'named.onnx',
+        "metadata 'classNames'",
+      );
+    },
+  );
 });
 
 describe('class names on the model', () => {

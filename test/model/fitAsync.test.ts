@@ -106,24 +106,27 @@ describe('fitAsync yields to the event loop', () => {
 });
 
 describe('fitAsync runs the steps of fit', () => {
-  test("weights and history equal fit's bit for bit (shuffle, Dropout, validation split, yielding after every batch)", async () => {
-    const options = { epochs: 3, batchSize: 16, validationSplit: 0.2, seed: 7 };
-    const synchronous = barModel(2);
-    const syncHistory = synchronous.fit(TRAIN.x, TRAIN.labels, {
-      ...options,
-      optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
-    });
-    const asynchronous = barModel(2);
-    const asyncHistory = await asynchronous.fitAsync(TRAIN.x, TRAIN.labels, {
-      ...options,
-      optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
-      yieldEveryMs: 0,
-    });
-    assert.deepEqual(copyWeights(asynchronous), copyWeights(synchronous));
-    assert.notDeepEqual(copyWeights(asynchronous), copyWeights(barModel(2)));
-    assert.deepEqual(figures(asyncHistory.epochs), figures(syncHistory.epochs));
-    assert.equal(asyncHistory.epochs.length, 3);
-  });
+  test(
+    "weights and history equal fit's bit for bit (shuffle, Dropout, validation split, yielding " + 'after every batch)',
+    async () => {
+      const options = { epochs: 3, batchSize: 16, validationSplit: 0.2, seed: 7 };
+      const synchronous = barModel(2);
+      const syncHistory = synchronous.fit(TRAIN.x, TRAIN.labels, {
+        ...options,
+        optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+      });
+      const asynchronous = barModel(2);
+      const asyncHistory = await asynchronous.fitAsync(TRAIN.x, TRAIN.labels, {
+        ...options,
+        optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+        yieldEveryMs: 0,
+      });
+      assert.deepEqual(copyWeights(asynchronous), copyWeights(synchronous));
+      assert.notDeepEqual(copyWeights(asynchronous), copyWeights(barModel(2)));
+      assert.deepEqual(figures(asyncHistory.epochs), figures(syncHistory.epochs));
+      assert.equal(asyncHistory.epochs.length, 3);
+    },
+  );
 
   test('errors of fit reject the promise (bad options)', async () => {
     await assert.rejects(barModel(1).fitAsync(TRAIN.x, TRAIN.labels, { batchSize: 0 }), ValueError);
@@ -131,179 +134,199 @@ describe('fitAsync runs the steps of fit', () => {
 });
 
 describe('fitAsync stops on an AbortSignal after the current batch', () => {
-  test('abort in onBatchEnd of batch 5: rejects with AbortError, exactly 5 batches ran, their weights kept', async () => {
-    const controller = new AbortController();
-    const model = barModel(3);
-    let batches = 0;
-    let trainEnded = false;
-    await assert.rejects(
-      model.fitAsync(TRAIN.x, TRAIN.labels, {
-        epochs: 2,
-        batchSize: 16,
-        optimizer: new SGD({ learningRate: 0.05 }),
-        signal: controller.signal,
-        callbacks: {
-          onBatchEnd: () => {
-            if (++batches === 5) controller.abort();
-          },
-          onTrainEnd: () => {
-            trainEnded = true;
-          },
-        },
-      }),
-      (error: unknown) => error instanceof Error && error.name === 'AbortError',
-    );
-    assert.equal(batches, 5);
-    assert.equal(trainEnded, false);
-    // The weights are those of a sync fit stopped after 5 batches (by a throwing callback).
-    const reference = barModel(3);
-    assert.throws(
-      () =>
-        reference.fit(TRAIN.x, TRAIN.labels, {
+  test(
+    'abort in onBatchEnd of batch 5: rejects with AbortError, exactly 5 batches ran, ' + 'their weights kept',
+    async () => {
+      const controller = new AbortController();
+      const model = barModel(3);
+      let batches = 0;
+      let trainEnded = false;
+      await assert.rejects(
+        model.fitAsync(TRAIN.x, TRAIN.labels, {
           epochs: 2,
           batchSize: 16,
           optimizer: new SGD({ learningRate: 0.05 }),
+          signal: controller.signal,
           callbacks: {
-            onBatchEnd: (progress) => {
-              if (progress.batch === 5) throw new Error('stop');
+            onBatchEnd: () => {
+              if (++batches === 5) controller.abort();
+            },
+            onTrainEnd: () => {
+              trainEnded = true;
             },
           },
         }),
-      /stop/,
-    );
-    assert.deepEqual(copyWeights(model), copyWeights(reference));
-  });
+        (error: unknown) => error instanceof Error && error.name === 'AbortError',
+      );
+      assert.equal(batches, 5);
+      assert.equal(trainEnded, false);
+      // The weights are those of a sync fit stopped after 5 batches (by a throwing callback).
+      const reference = barModel(3);
+      assert.throws(
+        () =>
+          reference.fit(TRAIN.x, TRAIN.labels, {
+            epochs: 2,
+            batchSize: 16,
+            optimizer: new SGD({ learningRate: 0.05 }),
+            callbacks: {
+              onBatchEnd: (progress) => {
+                if (progress.batch === 5) throw new Error('stop');
+              },
+            },
+          }),
+        /stop/,
+      );
+      assert.deepEqual(copyWeights(model), copyWeights(reference));
+    },
+  );
 
-  test('an abort from elsewhere (a timer) stops within a batch: the batch count is the one at the abort, plus at most 1', async () => {
-    const controller = new AbortController();
-    let batches = 0;
-    let batchesAtAbort = -1;
-    const pending = barModel(3).fitAsync(TRAIN.x, TRAIN.labels, {
-      epochs: 200,
-      batchSize: 4,
-      yieldEveryMs: 0,
-      signal: controller.signal,
-      callbacks: { onBatchEnd: () => void batches++ },
-    });
-    setTimeout(() => {
-      batchesAtAbort = batches;
-      controller.abort();
-    }, 30);
-    await assert.rejects(pending, { name: 'AbortError' });
-    assert.ok(batchesAtAbort >= 1 && batchesAtAbort < 200 * 60);
-    assert.ok(
-      batches === batchesAtAbort || batches === batchesAtAbort + 1,
-      `${batches} batches, ${batchesAtAbort} at the abort`,
-    );
-  });
-
-  test("the signal's reason is the rejection; a signal aborted before the fit runs no batch and changes no weight", async () => {
-    const reason = new Error('user cancelled');
-    const controller = new AbortController();
-    controller.abort(reason);
-    const model = barModel(4);
-    const before = copyWeights(model);
-    let batches = 0;
-    await assert.rejects(
-      model.fitAsync(TRAIN.x, TRAIN.labels, {
+  test(
+    'an abort from elsewhere (a timer) stops within a batch: the batch count is the one at the abort, ' +
+      'plus at most 1',
+    async () => {
+      const controller = new AbortController();
+      let batches = 0;
+      let batchesAtAbort = -1;
+      const pending = barModel(3).fitAsync(TRAIN.x, TRAIN.labels, {
+        epochs: 200,
+        batchSize: 4,
+        yieldEveryMs: 0,
         signal: controller.signal,
         callbacks: { onBatchEnd: () => void batches++ },
-      }),
-      (error: unknown) => error === reason,
-    );
-    assert.equal(batches, 0);
-    assert.deepEqual(copyWeights(model), before);
-  });
+      });
+      setTimeout(() => {
+        batchesAtAbort = batches;
+        controller.abort();
+      }, 30);
+      await assert.rejects(pending, { name: 'AbortError' });
+      assert.ok(batchesAtAbort >= 1 && batchesAtAbort < 200 * 60);
+      assert.ok(
+        batches === batchesAtAbort || batches === batchesAtAbort + 1,
+        `${batches} batches, ${batchesAtAbort} at the abort`,
+      );
+    },
+  );
 
-  test('an aborted fit resumes from the FitState and weights of its last onEpochEnd, as if it had not stopped', async () => {
-    const options = { epochs: 3, batchSize: 16, seed: 5 };
-    const straight = barModel(6);
-    const straightHistory = straight.fit(TRAIN.x, TRAIN.labels, {
-      ...options,
-      optimizer: new SGD({ learningRate: 0.05 }),
-    });
+  test(
+    "the signal's reason is the rejection; a signal aborted before the fit runs no batch and " + 'changes no weight',
+    async () => {
+      const reason = new Error('user cancelled');
+      const controller = new AbortController();
+      controller.abort(reason);
+      const model = barModel(4);
+      const before = copyWeights(model);
+      let batches = 0;
+      await assert.rejects(
+        model.fitAsync(TRAIN.x, TRAIN.labels, {
+          signal: controller.signal,
+          callbacks: { onBatchEnd: () => void batches++ },
+        }),
+        (error: unknown) => error === reason,
+      );
+      assert.equal(batches, 0);
+      assert.deepEqual(copyWeights(model), before);
+    },
+  );
 
-    const model = barModel(6);
-    const controller = new AbortController();
-    let saved: { state: FitState; weights: number[][] } | undefined;
-    await assert.rejects(
-      model.fitAsync(TRAIN.x, TRAIN.labels, {
+  test(
+    'an aborted fit resumes from the FitState and weights of its last onEpochEnd, as if it ' + 'had not stopped',
+    async () => {
+      const options = { epochs: 3, batchSize: 16, seed: 5 };
+      const straight = barModel(6);
+      const straightHistory = straight.fit(TRAIN.x, TRAIN.labels, {
         ...options,
         optimizer: new SGD({ learningRate: 0.05 }),
-        signal: controller.signal,
-        callbacks: {
-          onEpochEnd: (_logs, state) => {
-            saved = { state, weights: copyWeights(model) };
+      });
+
+      const model = barModel(6);
+      const controller = new AbortController();
+      let saved: { state: FitState; weights: number[][] } | undefined;
+      await assert.rejects(
+        model.fitAsync(TRAIN.x, TRAIN.labels, {
+          ...options,
+          optimizer: new SGD({ learningRate: 0.05 }),
+          signal: controller.signal,
+          callbacks: {
+            onEpochEnd: (_logs, state) => {
+              saved = { state, weights: copyWeights(model) };
+            },
+            onBatchEnd: (progress) => {
+              if (progress.epoch === 2 && progress.batch === 7) controller.abort();
+            },
           },
-          onBatchEnd: (progress) => {
-            if (progress.epoch === 2 && progress.batch === 7) controller.abort();
-          },
-        },
-      }),
-      { name: 'AbortError' },
-    );
-    assert.equal(saved?.state.epoch, 1);
-    model.trainableWeights().forEach((weight, index) => {
-      weight.dataSync().set(saved!.weights[index]!);
-    });
-    const resumed = await model.fitAsync(TRAIN.x, TRAIN.labels, {
-      ...options,
-      optimizer: new SGD({ learningRate: 0.05 }),
-      resume: saved.state,
-    });
-    assert.deepEqual(copyWeights(model), copyWeights(straight));
-    assert.deepEqual(figures(resumed.epochs), figures(straightHistory.epochs));
-  });
+        }),
+        { name: 'AbortError' },
+      );
+      assert.equal(saved?.state.epoch, 1);
+      model.trainableWeights().forEach((weight, index) => {
+        weight.dataSync().set(saved!.weights[index]!);
+      });
+      const resumed = await model.fitAsync(TRAIN.x, TRAIN.labels, {
+        ...options,
+        optimizer: new SGD({ learningRate: 0.05 }),
+        resume: saved.state,
+      });
+      assert.deepEqual(copyWeights(model), copyWeights(straight));
+      assert.deepEqual(figures(resumed.epochs), figures(straightHistory.epochs));
+    },
+  );
 });
 
 describe('fitAsync awaits async callbacks', () => {
-  test("each callback's promise is awaited before the next callback and the next batch, in the order given", async () => {
-    const events: string[] = [];
-    const logger = (name: string) => ({
-      onEpochBegin: async (epoch: number) => {
-        events.push(`${name} begin ${epoch}`);
-        await nextTurn();
-        events.push(`${name} begun ${epoch}`);
-      },
-      onBatchEnd: async (progress: { epoch: number; batch: number }) => {
-        events.push(`${name} start ${progress.epoch}.${progress.batch}`);
-        await sleep(1);
-        events.push(`${name} end ${progress.epoch}.${progress.batch}`);
-      },
-    });
-    await barModel(1).fitAsync(TRAIN.x, TRAIN.labels, {
-      epochs: 2,
-      batchSize: 80,
-      callbacks: [logger('a'), logger('b')],
-    });
-    const expected: string[] = [];
-    for (const epoch of [1, 2]) {
-      expected.push(`a begin ${epoch}`, `a begun ${epoch}`, `b begin ${epoch}`, `b begun ${epoch}`);
-      for (const batch of [1, 2, 3]) {
-        for (const name of ['a', 'b'])
-          expected.push(`${name} start ${epoch}.${batch}`, `${name} end ${epoch}.${batch}`);
+  test(
+    "each callback's promise is awaited before the next callback and the next batch, in " + 'the order given',
+    async () => {
+      const events: string[] = [];
+      const logger = (name: string) => ({
+        onEpochBegin: async (epoch: number) => {
+          events.push(`${name} begin ${epoch}`);
+          await nextTurn();
+          events.push(`${name} begun ${epoch}`);
+        },
+        onBatchEnd: async (progress: { epoch: number; batch: number }) => {
+          events.push(`${name} start ${progress.epoch}.${progress.batch}`);
+          await sleep(1);
+          events.push(`${name} end ${progress.epoch}.${progress.batch}`);
+        },
+      });
+      await barModel(1).fitAsync(TRAIN.x, TRAIN.labels, {
+        epochs: 2,
+        batchSize: 80,
+        callbacks: [logger('a'), logger('b')],
+      });
+      const expected: string[] = [];
+      for (const epoch of [1, 2]) {
+        expected.push(`a begin ${epoch}`, `a begun ${epoch}`, `b begin ${epoch}`, `b begun ${epoch}`);
+        for (const batch of [1, 2, 3]) {
+          for (const name of ['a', 'b'])
+            expected.push(`${name} start ${epoch}.${batch}`, `${name} end ${epoch}.${batch}`);
+        }
       }
-    }
-    assert.deepEqual(events, expected);
-  });
+      assert.deepEqual(events, expected);
+    },
+  );
 
-  test('an async onEpochEnd resolving to false stops after that epoch; onTrainEnd is awaited before the promise resolves', async () => {
-    let trainEnded = false;
-    const history = await barModel(1).fitAsync(TRAIN.x, TRAIN.labels, {
-      epochs: 5,
-      batchSize: 80,
-      callbacks: {
-        onEpochEnd: async (logs) => {
-          await sleep(1);
-          return logs.epoch < 2;
+  test(
+    'an async onEpochEnd resolving to false stops after that epoch; onTrainEnd is awaited before the ' +
+      'promise resolves',
+    async () => {
+      let trainEnded = false;
+      const history = await barModel(1).fitAsync(TRAIN.x, TRAIN.labels, {
+        epochs: 5,
+        batchSize: 80,
+        callbacks: {
+          onEpochEnd: async (logs) => {
+            await sleep(1);
+            return logs.epoch < 2;
+          },
+          onTrainEnd: async () => {
+            await sleep(1);
+            trainEnded = true;
+          },
         },
-        onTrainEnd: async () => {
-          await sleep(1);
-          trainEnded = true;
-        },
-      },
-    });
-    assert.equal(history.epochs.length, 2);
-    assert.equal(trainEnded, true);
-  });
+      });
+      assert.equal(history.epochs.length, 2);
+      assert.equal(trainEnded, true);
+    },
+  );
 });

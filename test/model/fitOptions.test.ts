@@ -80,38 +80,42 @@ describe('learningRateSchedule: set before every step from optimizer.iterations'
     assert.equal(optimizer.iterations, 12);
   });
 
-  test('the schedule is what the optimizer uses: a schedule of 0 leaves the weights, and stepDecay matches setting the rate by hand', () => {
-    const frozen = barModel(3);
-    const before = copyWeights(frozen);
-    frozen.fit(TRAIN.x, TRAIN.labels, {
-      epochs: 1,
-      batchSize: 50,
-      optimizer: new SGD({ learningRate: 0.05 }),
-      learningRateSchedule: () => 0,
-    });
-    assert.deepEqual(copyWeights(frozen), before);
+  test(
+    'the schedule is what the optimizer uses: a schedule of 0 leaves the weights, and stepDecay matches ' +
+      'setting the rate by hand',
+    () => {
+      const frozen = barModel(3);
+      const before = copyWeights(frozen);
+      frozen.fit(TRAIN.x, TRAIN.labels, {
+        epochs: 1,
+        batchSize: 50,
+        optimizer: new SGD({ learningRate: 0.05 }),
+        learningRateSchedule: () => 0,
+      });
+      assert.deepEqual(copyWeights(frozen), before);
 
-    const scheduled = barModel(3);
-    scheduled.fit(TRAIN.x, TRAIN.labels, {
-      epochs: 2,
-      batchSize: 50,
-      optimizer: new SGD({ learningRate: 1 }),
-      learningRateSchedule: stepDecay({ initialLearningRate: 0.05, decaySteps: 4, decayRate: 0.5 }),
-    });
-    const byHand = barModel(3);
-    const optimizer = new SGD({ learningRate: 0.05 });
-    byHand.fit(TRAIN.x, TRAIN.labels, {
-      epochs: 2,
-      batchSize: 50,
-      optimizer,
-      callbacks: {
-        onEpochBegin: (epoch) => {
-          optimizer.learningRate = 0.05 * 0.5 ** (epoch - 1);
+      const scheduled = barModel(3);
+      scheduled.fit(TRAIN.x, TRAIN.labels, {
+        epochs: 2,
+        batchSize: 50,
+        optimizer: new SGD({ learningRate: 1 }),
+        learningRateSchedule: stepDecay({ initialLearningRate: 0.05, decaySteps: 4, decayRate: 0.5 }),
+      });
+      const byHand = barModel(3);
+      const optimizer = new SGD({ learningRate: 0.05 });
+      byHand.fit(TRAIN.x, TRAIN.labels, {
+        epochs: 2,
+        batchSize: 50,
+        optimizer,
+        callbacks: {
+          onEpochBegin: (epoch) => {
+            optimizer.learningRate = 0.05 * 0.5 ** (epoch - 1);
+          },
         },
-      },
-    });
-    assert.deepEqual(copyWeights(scheduled), copyWeights(byHand));
-  });
+      });
+      assert.deepEqual(copyWeights(scheduled), copyWeights(byHand));
+    },
+  );
 
   test('a schedule giving a negative or NaN rate throws ValueError naming the step', () => {
     assert.throws(
@@ -221,35 +225,38 @@ describe('the augment hook', () => {
 });
 
 describe('the NaN / Infinity guard', () => {
-  test('a huge learning rate: NonFiniteLossError names the epoch and batch, and the failing step is not applied', () => {
-    const model = barModel(3);
-    let weightsAfterLastStep = copyWeights(model);
-    let error: unknown = null;
-    try {
-      model.fit(TRAIN.x, TRAIN.labels, {
-        epochs: 3,
-        batchSize: 20,
-        optimizer: new SGD({ learningRate: 1e6 }),
-        callbacks: {
-          onBatchEnd: () => {
-            weightsAfterLastStep = copyWeights(model);
+  test(
+    'a huge learning rate: NonFiniteLossError names the epoch and batch, and the failing step ' + 'is not applied',
+    () => {
+      const model = barModel(3);
+      let weightsAfterLastStep = copyWeights(model);
+      let error: unknown = null;
+      try {
+        model.fit(TRAIN.x, TRAIN.labels, {
+          epochs: 3,
+          batchSize: 20,
+          optimizer: new SGD({ learningRate: 1e6 }),
+          callbacks: {
+            onBatchEnd: () => {
+              weightsAfterLastStep = copyWeights(model);
+            },
           },
-        },
-      });
-    } catch (caught) {
-      error = caught;
-    }
-    assert.ok(error instanceof NonFiniteLossError && error instanceof ValueError, `threw ${String(error)}`);
-    assert.ok(!Number.isFinite(error.loss));
-    assert.match(
-      error.message,
-      new RegExp(
-        `^fit: the loss became ${error.loss} at epoch ${error.epoch}, batch ${error.batch}; the step was not applied`,
-      ),
-    );
-    assert.ok(error.message.includes('Lower the learning rate (now 1000000)'), error.message);
-    assert.deepEqual(copyWeights(model), weightsAfterLastStep, 'weights as the last applied step left them');
-  });
+        });
+      } catch (caught) {
+        error = caught;
+      }
+      assert.ok(error instanceof NonFiniteLossError && error instanceof ValueError, `threw ${String(error)}`);
+      assert.ok(!Number.isFinite(error.loss));
+      assert.match(
+        error.message,
+        new RegExp(
+          `^fit: the loss became ${error.loss} at epoch ${error.epoch}, batch ${error.batch}; the step was not applied`,
+        ),
+      );
+      assert.ok(error.message.includes('Lower the learning rate (now 1000000)'), error.message);
+      assert.deepEqual(copyWeights(model), weightsAfterLastStep, 'weights as the last applied step left them');
+    },
+  );
 
   test('a NaN in the second batch: moving averages updated by its forward pass are put back too', () => {
     const model = new Sequential(
@@ -292,40 +299,47 @@ describe('the NaN / Infinity guard', () => {
 });
 
 describe('callbacks', () => {
-  test('several callback objects are called in order; one returning false stops after the epoch, the others still see it', () => {
-    const calls: string[] = [];
-    let info: TrainBeginInfo | null = null;
-    const optimizer = new SGD({ learningRate: 0.05 });
-    const model = barModel(3);
-    const history = model.fit(TRAIN.x, TRAIN.labels, {
-      epochs: 5,
-      batchSize: 100,
-      optimizer,
-      validationSplit: 0.25,
-      callbacks: [
-        {
-          onTrainBegin: (begin) => {
-            info = begin;
-            calls.push('a begin');
+  test(
+    'several callback objects are called in order; one returning false stops after the epoch, the ' +
+      'others still see it',
+    () => {
+      const calls: string[] = [];
+      let info: TrainBeginInfo | null = null;
+      const optimizer = new SGD({ learningRate: 0.05 });
+      const model = barModel(3);
+      const history = model.fit(TRAIN.x, TRAIN.labels, {
+        epochs: 5,
+        batchSize: 100,
+        optimizer,
+        validationSplit: 0.25,
+        callbacks: [
+          {
+            onTrainBegin: (begin) => {
+              info = begin;
+              calls.push('a begin');
+            },
+            onEpochEnd: (logs) => {
+              calls.push(`a ${logs.epoch}`);
+              return logs.epoch < 2;
+            },
+            onTrainEnd: () => calls.push('a end'),
           },
-          onEpochEnd: (logs) => {
-            calls.push(`a ${logs.epoch}`);
-            return logs.epoch < 2;
+          {
+            onEpochEnd: (logs) => {
+              calls.push(`b ${logs.epoch}`);
+            },
+            onTrainEnd: () => calls.push('b end'),
           },
-          onTrainEnd: () => calls.push('a end'),
-        },
-        {
-          onEpochEnd: (logs) => {
-            calls.push(`b ${logs.epoch}`);
-          },
-          onTrainEnd: () => calls.push('b end'),
-        },
-      ],
-    });
-    assert.deepEqual(calls, ['a begin', 'a 1', 'b 1', 'a 2', 'b 2', 'a end', 'b end']);
-    assert.equal(history.epochs.length, 2);
-    const begin = info as TrainBeginInfo | null;
-    assert.ok(begin !== null && begin.model === model && begin.optimizer === optimizer);
-    assert.deepEqual([begin.examples, begin.validationExamples, begin.batchesPerEpoch, begin.epochs], [150, 50, 2, 5]);
-  });
+        ],
+      });
+      assert.deepEqual(calls, ['a begin', 'a 1', 'b 1', 'a 2', 'b 2', 'a end', 'b end']);
+      assert.equal(history.epochs.length, 2);
+      const begin = info as TrainBeginInfo | null;
+      assert.ok(begin !== null && begin.model === model && begin.optimizer === optimizer);
+      assert.deepEqual(
+        [begin.examples, begin.validationExamples, begin.batchesPerEpoch, begin.epochs],
+        [150, 50, 2, 5],
+      );
+    },
+  );
 });

@@ -106,27 +106,30 @@ describe('graph models', () => {
     );
   });
 
-  test('gradients of every weight through the residual network match central differences (float64, training mode)', () => {
-    const model = residualNetwork({ dtype: 'float64', seed: 9 });
-    const random = new Random(10);
-    for (const { name, tensor } of model.namedWeights()) {
-      if (name.endsWith('/bias') || name.endsWith('/beta'))
-        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 0.2 * (random.uniform() - 0.5);
-    }
-    const x = uniformTensor(random, [3, 8, 8, 3]);
-    const targets = Tensor.zeros([3, 3], 'float64');
-    for (let row = 0; row < 3; row++) targets.dataSync()[row * 3 + row] = 1;
-    const trainable = model.namedWeights().filter((weight) => weight.isTrainable);
-    gradcheck(
-      () => softmaxCrossEntropy(model.forward(x, { isTraining: true, end: model.logitsEnd() }), targets).loss,
-      trainable.map((weight) => weight.tensor),
-      {
-        names: trainable.map((weight) => weight.name),
-        maxRelativeError: 1e-6,
-        label: 'residual network',
-      },
-    );
-  });
+  test(
+    'gradients of every weight through the residual network match central differences (float64, ' + 'training mode)',
+    () => {
+      const model = residualNetwork({ dtype: 'float64', seed: 9 });
+      const random = new Random(10);
+      for (const { name, tensor } of model.namedWeights()) {
+        if (name.endsWith('/bias') || name.endsWith('/beta'))
+          for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 0.2 * (random.uniform() - 0.5);
+      }
+      const x = uniformTensor(random, [3, 8, 8, 3]);
+      const targets = Tensor.zeros([3, 3], 'float64');
+      for (let row = 0; row < 3; row++) targets.dataSync()[row * 3 + row] = 1;
+      const trainable = model.namedWeights().filter((weight) => weight.isTrainable);
+      gradcheck(
+        () => softmaxCrossEntropy(model.forward(x, { isTraining: true, end: model.logitsEnd() }), targets).loss,
+        trainable.map((weight) => weight.tensor),
+        {
+          names: trainable.map((weight) => weight.name),
+          maxRelativeError: 1e-6,
+          label: 'residual network',
+        },
+      );
+    },
+  );
 
   test('trains, saves with its connections, and loads to the same predictions', () => {
     const model = residualNetwork({ classes: 2 });

@@ -270,38 +270,42 @@ describe('inference plan: which layers fuse', () => {
 });
 
 describe('inference plan: memory layout', () => {
-  test('outputs alive at the same time never share memory, and the block is far smaller than all outputs together', () => {
-    const model = patternNetwork();
-    const plan = new InferencePlan(model, [model.layers.length - 1]);
-    for (const batch of [1, 3]) {
-      const layout = plan.layoutFor(batch);
-      const stepOf = new Map(plan.steps.map((step, index) => [step.node, index]));
-      // Step i's output is alive from step i to its last reader (the end for the model's output).
-      const lastUse = plan.steps.map((_, index) => index);
-      plan.steps.forEach((step, index) => {
-        for (const input of step.inputs) if (stepOf.has(input)) lastUse[stepOf.get(input)!] = index;
-      });
-      lastUse[plan.steps.length - 1] = plan.steps.length;
-      for (let a = 0; a < plan.steps.length; a++) {
-        assert.equal(layout.offsets[a]! % 16, 0, `step ${a} starts on a 64-byte boundary`);
-        assert.ok(layout.offsets[a]! + layout.sizes[a]! <= layout.blockSize, `step ${a} lies in the block`);
-        for (let b = a + 1; b <= lastUse[a]! && b < plan.steps.length; b++) {
-          const isApart =
-            layout.offsets[a]! + layout.sizes[a]! <= layout.offsets[b]! ||
-            layout.offsets[b]! + layout.sizes[b]! <= layout.offsets[a]!;
-          assert.ok(
-            isApart,
-            `batch ${batch}: step ${a} (${plan.steps[a]!.label}) is alive at step ${b} (${plan.steps[b]!.label}) but they overlap`,
-          );
+  test(
+    'outputs alive at the same time never share memory, and the block is far smaller than all ' + 'outputs together',
+    () => {
+      const model = patternNetwork();
+      const plan = new InferencePlan(model, [model.layers.length - 1]);
+      for (const batch of [1, 3]) {
+        const layout = plan.layoutFor(batch);
+        const stepOf = new Map(plan.steps.map((step, index) => [step.node, index]));
+        // Step i's output is alive from step i to its last reader (the end for the model's output).
+        const lastUse = plan.steps.map((_, index) => index);
+        plan.steps.forEach((step, index) => {
+          for (const input of step.inputs) if (stepOf.has(input)) lastUse[stepOf.get(input)!] = index;
+        });
+        lastUse[plan.steps.length - 1] = plan.steps.length;
+        for (let a = 0; a < plan.steps.length; a++) {
+          assert.equal(layout.offsets[a]! % 16, 0, `step ${a} starts on a 64-byte boundary`);
+          assert.ok(layout.offsets[a]! + layout.sizes[a]! <= layout.blockSize, `step ${a} lies in the block`);
+          for (let b = a + 1; b <= lastUse[a]! && b < plan.steps.length; b++) {
+            const isApart =
+              layout.offsets[a]! + layout.sizes[a]! <= layout.offsets[b]! ||
+              layout.offsets[b]! + layout.sizes[b]! <= layout.offsets[a]!;
+            assert.ok(
+              isApart,
+              `batch ${batch}: step ${a} (${plan.steps[a]!.label}) is alive at step ${b} ` +
+                `(${plan.steps[b]!.label}) but they overlap`,
+            );
+          }
         }
+        const total = layout.sizes.reduce((sum, size) => sum + size, 0);
+        assert.ok(
+          layout.blockSize < total / 3,
+          `batch ${batch}: block of ${layout.blockSize} values for ${total} values of outputs`,
+        );
       }
-      const total = layout.sizes.reduce((sum, size) => sum + size, 0);
-      assert.ok(
-        layout.blockSize < total / 3,
-        `batch ${batch}: block of ${layout.blockSize} values for ${total} values of outputs`,
-      );
-    }
-  });
+    },
+  );
 });
 
 for (const backend of ['reference', 'wasm'] as const) {
@@ -329,45 +333,52 @@ for (const backend of ['reference', 'wasm'] as const) {
       );
     });
 
-    test('a classifier head (Flatten, Dense as a 1x1 convolution with a constant filter) equals the forward pass', () => {
-      const model = classifierNetwork();
-      for (const batch of [1, 5]) {
-        const x = batchOf(model, batch, 30 + batch);
-        assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
-        assertClose(
-          model.predictOutputs(x)[model.outputNames[0]!]!.dataSync(),
-          unplanned(model, x),
-          TOLERANCE,
-          `predictOutputs, batch ${batch}`,
-        );
-      }
-    });
+    test(
+      'a classifier head (Flatten, Dense as a 1x1 convolution with a constant filter) equals ' + 'the forward pass',
+      () => {
+        const model = classifierNetwork();
+        for (const batch of [1, 5]) {
+          const x = batchOf(model, batch, 30 + batch);
+          assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
+          assertClose(
+            model.predictOutputs(x)[model.outputNames[0]!]!.dataSync(),
+            unplanned(model, x),
+            TOLERANCE,
+            `predictOutputs, batch ${batch}`,
+          );
+        }
+      },
+    );
 
-    test('squeeze-and-excitation blocks (the gate taken into the 1x1 convolution reading it; pooling and gates as kernel calls prepared per batch size) equal the forward pass', () => {
-      const model = excitationNetwork();
-      assert.deepEqual(planLabels(model), [
-        'Conv2D+SiLU',
-        'GlobalAveragePooling2D',
-        'Conv2D+ReLU',
-        'Conv2D+Sigmoid',
-        'Conv2D',
-        'Multiply+Conv2D+Add',
-        'GlobalAveragePooling2D',
-        'Conv2D+ReLU',
-        'Conv2D+Sigmoid',
-        'Multiply',
-        'Conv2D',
-        'Conv2D',
-        'Multiply',
-        'GlobalAveragePooling2D',
-        'Dense',
-      ]);
-      // Batch 1 again after 3: the calls prepared for batch 1 serve, with the block laid out anew.
-      for (const batch of [1, 3, 1]) {
-        const x = batchOf(model, batch, 40 + batch);
-        assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
-      }
-    });
+    test(
+      'squeeze-and-excitation blocks (the gate taken into the 1x1 convolution reading it; pooling and ' +
+        'gates as kernel calls prepared per batch size) equal the forward pass',
+      () => {
+        const model = excitationNetwork();
+        assert.deepEqual(planLabels(model), [
+          'Conv2D+SiLU',
+          'GlobalAveragePooling2D',
+          'Conv2D+ReLU',
+          'Conv2D+Sigmoid',
+          'Conv2D',
+          'Multiply+Conv2D+Add',
+          'GlobalAveragePooling2D',
+          'Conv2D+ReLU',
+          'Conv2D+Sigmoid',
+          'Multiply',
+          'Conv2D',
+          'Conv2D',
+          'Multiply',
+          'GlobalAveragePooling2D',
+          'Dense',
+        ]);
+        // Batch 1 again after 3: the calls prepared for batch 1 serve, with the block laid out anew.
+        for (const batch of [1, 3, 1]) {
+          const x = batchOf(model, batch, 40 + batch);
+          assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
+        }
+      },
+    );
 
     test('predict inside a recording tape runs the layers one by one (the fused ops have no gradient)', () => {
       const model = patternNetwork(15);
@@ -578,100 +589,118 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
     return model;
   }
 
-  test("a plan with nothing to fold passes the layers' own weights: its memory holds no copy of them, only their prepared forms", async () => {
-    await initWasmBackend({ threads: 1 });
-    // 1x1 filters of 32 x 32: their prepared form (packed strips of 8 columns) is their own size.
-    const model = unnormalizedChain(1, 60);
-    const x = batchOf(model, 2, 61);
-    const weightBytes = model.layers
-      .filter((layer) => layer instanceof Conv2D)
-      .reduce((bytes, layer) => bytes + 4 * (layer as Conv2D).kernel!.size, 0);
-    const before = backendInfo().wasmArenaBytesInUse!;
-    model.predict(x);
-    const growth = backendInfo().wasmArenaBytesInUse! - before;
-    // Packed filters and resident biases, with the arena's alignment: 1.1 times the filters when
-    // measured; a copy of the weights besides would make it 2.1.
-    assert.ok(growth < 1.5 * weightBytes, `predict kept ${growth} bytes for ${weightBytes} bytes of filters`);
-  });
+  test(
+    "a plan with nothing to fold passes the layers' own weights: its memory holds no copy of them, only " +
+      'their prepared forms',
+    async () => {
+      await initWasmBackend({ threads: 1 });
+      // 1x1 filters of 32 x 32: their prepared form (packed strips of 8 columns) is their own size.
+      const model = unnormalizedChain(1, 60);
+      const x = batchOf(model, 2, 61);
+      const weightBytes = model.layers
+        .filter((layer) => layer instanceof Conv2D)
+        .reduce((bytes, layer) => bytes + 4 * (layer as Conv2D).kernel!.size, 0);
+      const before = backendInfo().wasmArenaBytesInUse!;
+      model.predict(x);
+      const growth = backendInfo().wasmArenaBytesInUse! - before;
+      // Packed filters and resident biases, with the arena's alignment: 1.1 times the filters when
+      // measured; a copy of the weights besides would make it 2.1.
+      assert.ok(growth < 1.5 * weightBytes, `predict kept ${growth} bytes for ${weightBytes} bytes of filters`);
+    },
+  );
 
-  test('packed GEMM filters take their own storage: no second copy, and a read of the weights gets them back bit for bit', async () => {
-    await initWasmBackend({ threads: 2 });
-    // 1x1 filters of 32 x 32 and a Dense of 8 units: packed strips of 8 columns hold as many values as the filter.
-    const input = new Input({ shape: [16, 16, 3] });
-    let x = input.output;
-    for (let index = 0; index < 4; index++)
-      x = new ReLU().apply(new Conv2D({ filters: 32, kernelSize: 1, padding: 'same' }).apply(x));
-    const head = new Dense({ units: 8 }).apply(new Flatten().apply(new GlobalAveragePooling2D().apply(x)));
-    const model = new Model({ inputs: input.output, outputs: head }, { seed: 80 });
-    randomizeState(model, 81);
-    const images = batchOf(model, 3, 82);
-    const filters = model.layers
-      .filter((layer) => layer instanceof Conv2D || layer instanceof Dense)
-      .map((layer) => (layer as Conv2D | Dense).kernel!);
-    const originals = filters.map((filter) => Float32Array.from(filter.dataSync()));
-    const filterBytes = originals.reduce((bytes, values) => bytes + values.byteLength, 0);
-    const expected = unplanned(model, images);
-    const before = backendInfo().wasmArenaBytesInUse!;
-    const first = Float32Array.from(model.predict(images).dataSync());
-    const growth = backendInfo().wasmArenaBytesInUse! - before;
-    // Resident biases and the arena's alignment only: a packed copy beside each filter would be 1.1 times them.
-    assert.ok(growth < 0.5 * filterBytes, `predict kept ${growth} bytes for ${filterBytes} bytes of filters`);
-    assertClose(first, expected, TOLERANCE, 'predict');
-    assert.deepEqual(Float32Array.from(model.predict(images).dataSync()), first, 'a second predict');
-    for (const [index, filter] of filters.entries())
-      assert.deepEqual(filter.dataSync(), originals[index], `filter ${index} read back`);
-    assert.deepEqual(Float32Array.from(model.predict(images).dataSync()), first, 'predict after the weights were read');
-    // Trained from the values read back, and predicted from the trained ones.
-    model.fit(images, [0, 1, 2], { epochs: 1, batchSize: 3, optimizer: new SGD({ learningRate: 0.01 }) });
-    assertClose(model.predict(images).dataSync(), unplanned(model, images), TOLERANCE, 'predict after fit');
-  });
-
-  test('filters packed in place on the wasm backend: the reference backend then predicts from their values', async () => {
-    await initWasmBackend({ threads: 1 });
-    const model = unnormalizedChain(1, 90);
-    const images = batchOf(model, 2, 91);
-    const planned = Float32Array.from(model.predict(images).dataSync());
-    setBackend('reference');
-    try {
-      assertClose(model.predict(images).dataSync(), planned, TOLERANCE, 'reference backend after wasm');
-      assertClose(model.predict(images).dataSync(), unplanned(model, images), TOLERANCE, 'layer by layer');
-    } finally {
-      setBackend('wasm');
-    }
-    assert.deepEqual(Float32Array.from(model.predict(images).dataSync()), planned, 'wasm again');
-  });
-
-  test('the prepared forms of borrowed weights are remade after an in-place edit (Winograd and packed GEMM filters)', async () => {
-    await initWasmBackend({ threads: 1 });
-    for (const kernelSize of [3, 1]) {
-      const model = unnormalizedChain(kernelSize, 70 + kernelSize);
-      const x = batchOf(model, 2, 72);
-      assertClose(
-        model.predict(x).dataSync(),
-        unplanned(model, x),
-        TOLERANCE,
-        `${kernelSize}x${kernelSize} before the edit`,
+  test(
+    'packed GEMM filters take their own storage: no second copy, and a read of the weights gets them ' +
+      'back bit for bit',
+    async () => {
+      await initWasmBackend({ threads: 2 });
+      // 1x1 filters of 32 x 32 and a Dense of 8 units: packed strips of 8 columns hold as many values as the filter.
+      const input = new Input({ shape: [16, 16, 3] });
+      let x = input.output;
+      for (let index = 0; index < 4; index++)
+        x = new ReLU().apply(new Conv2D({ filters: 32, kernelSize: 1, padding: 'same' }).apply(x));
+      const head = new Dense({ units: 8 }).apply(new Flatten().apply(new GlobalAveragePooling2D().apply(x)));
+      const model = new Model({ inputs: input.output, outputs: head }, { seed: 80 });
+      randomizeState(model, 81);
+      const images = batchOf(model, 3, 82);
+      const filters = model.layers
+        .filter((layer) => layer instanceof Conv2D || layer instanceof Dense)
+        .map((layer) => (layer as Conv2D | Dense).kernel!);
+      const originals = filters.map((filter) => Float32Array.from(filter.dataSync()));
+      const filterBytes = originals.reduce((bytes, values) => bytes + values.byteLength, 0);
+      const expected = unplanned(model, images);
+      const before = backendInfo().wasmArenaBytesInUse!;
+      const first = Float32Array.from(model.predict(images).dataSync());
+      const growth = backendInfo().wasmArenaBytesInUse! - before;
+      // Resident biases and the arena's alignment only: a packed copy beside each filter would be 1.1 times them.
+      assert.ok(growth < 0.5 * filterBytes, `predict kept ${growth} bytes for ${filterBytes} bytes of filters`);
+      assertClose(first, expected, TOLERANCE, 'predict');
+      assert.deepEqual(Float32Array.from(model.predict(images).dataSync()), first, 'a second predict');
+      for (const [index, filter] of filters.entries())
+        assert.deepEqual(filter.dataSync(), originals[index], `filter ${index} read back`);
+      assert.deepEqual(
+        Float32Array.from(model.predict(images).dataSync()),
+        first,
+        'predict after the weights were read',
       );
-      const inUse = backendInfo().wasmArenaBytesInUse!;
-      for (const layer of model.layers) {
-        if (!(layer instanceof Conv2D)) continue;
-        layer.kernel!.dataSync().forEach((value, index, data) => {
-          data[index] = value * -0.5;
-        });
-        layer.bias!.dataSync().forEach((value, index, data) => {
-          data[index] = value + 0.1;
-        });
+      // Trained from the values read back, and predicted from the trained ones.
+      model.fit(images, [0, 1, 2], { epochs: 1, batchSize: 3, optimizer: new SGD({ learningRate: 0.01 }) });
+      assertClose(model.predict(images).dataSync(), unplanned(model, images), TOLERANCE, 'predict after fit');
+    },
+  );
+
+  test(
+    'filters packed in place on the wasm backend: the reference backend then predicts ' + 'from their values',
+    async () => {
+      await initWasmBackend({ threads: 1 });
+      const model = unnormalizedChain(1, 90);
+      const images = batchOf(model, 2, 91);
+      const planned = Float32Array.from(model.predict(images).dataSync());
+      setBackend('reference');
+      try {
+        assertClose(model.predict(images).dataSync(), planned, TOLERANCE, 'reference backend after wasm');
+        assertClose(model.predict(images).dataSync(), unplanned(model, images), TOLERANCE, 'layer by layer');
+      } finally {
+        setBackend('wasm');
       }
-      model.markWeightsChanged();
-      assertClose(
-        model.predict(x).dataSync(),
-        unplanned(model, x),
-        TOLERANCE,
-        `${kernelSize}x${kernelSize} after an in-place edit and markWeightsChanged`,
-      );
-      assert.equal(backendInfo().wasmArenaBytesInUse, inUse, "the replaced plan's prepared forms were freed");
-    }
-  });
+      assert.deepEqual(Float32Array.from(model.predict(images).dataSync()), planned, 'wasm again');
+    },
+  );
+
+  test(
+    'the prepared forms of borrowed weights are remade after an in-place edit (Winograd and ' + 'packed GEMM filters)',
+    async () => {
+      await initWasmBackend({ threads: 1 });
+      for (const kernelSize of [3, 1]) {
+        const model = unnormalizedChain(kernelSize, 70 + kernelSize);
+        const x = batchOf(model, 2, 72);
+        assertClose(
+          model.predict(x).dataSync(),
+          unplanned(model, x),
+          TOLERANCE,
+          `${kernelSize}x${kernelSize} before the edit`,
+        );
+        const inUse = backendInfo().wasmArenaBytesInUse!;
+        for (const layer of model.layers) {
+          if (!(layer instanceof Conv2D)) continue;
+          layer.kernel!.dataSync().forEach((value, index, data) => {
+            data[index] = value * -0.5;
+          });
+          layer.bias!.dataSync().forEach((value, index, data) => {
+            data[index] = value + 0.1;
+          });
+        }
+        model.markWeightsChanged();
+        assertClose(
+          model.predict(x).dataSync(),
+          unplanned(model, x),
+          TOLERANCE,
+          `${kernelSize}x${kernelSize} after an in-place edit and markWeightsChanged`,
+        );
+        assert.equal(backendInfo().wasmArenaBytesInUse, inUse, "the replaced plan's prepared forms were freed");
+      }
+    },
+  );
 
   test("a deep chain at batch 4 peaks far below a forward pass that holds every layer's output", async (context) => {
     await initWasmBackend({ threads: 1 });
@@ -691,7 +720,8 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
     // and a convolution's own scratch the rest: 8.4 when measured.
     const featureMapBytes = 4 * 32 * 32 * 16 * 4;
     context.diagnostic(
-      `peak above the weights: plan ${(planPeak / featureMapBytes).toFixed(1)} feature maps, forward pass ${(forwardPeak / featureMapBytes).toFixed(1)}`,
+      `peak above the weights: plan ${(planPeak / featureMapBytes).toFixed(1)} feature maps, forward pass ` +
+        `${(forwardPeak / featureMapBytes).toFixed(1)}`,
     );
     assert.ok(
       planPeak < 10 * featureMapBytes,
@@ -700,19 +730,23 @@ describe('inference plan memory', { skip: wasmSkip }, () => {
     assert.ok(forwardPeak > 8 * planPeak, `the forward pass peaked at ${forwardPeak} bytes, the plan at ${planPeak}`);
   });
 
-  test('predict, evaluate and predictOutputs share one plan; a rebuilt plan frees the folded weights of the one it replaces at once', async () => {
-    await initWasmBackend({ threads: 1 });
-    const model = patternNetwork(12);
-    const x = batchOf(model, 2, 70);
-    model.predict(x);
-    const inUse = backendInfo().wasmArenaBytesInUse!;
-    model.evaluate(x, [0, 1]);
-    model.predictOutputs(x);
-    assert.equal(backendInfo().wasmArenaBytesInUse, inUse, 'one folded copy of the weights');
-    for (let round = 0; round < 5; round++) {
-      model.markWeightsChanged();
+  test(
+    'predict, evaluate and predictOutputs share one plan; a rebuilt plan frees the folded weights of the ' +
+      'one it replaces at once',
+    async () => {
+      await initWasmBackend({ threads: 1 });
+      const model = patternNetwork(12);
+      const x = batchOf(model, 2, 70);
       model.predict(x);
-    }
-    assert.equal(backendInfo().wasmArenaBytesInUse, inUse);
-  });
+      const inUse = backendInfo().wasmArenaBytesInUse!;
+      model.evaluate(x, [0, 1]);
+      model.predictOutputs(x);
+      assert.equal(backendInfo().wasmArenaBytesInUse, inUse, 'one folded copy of the weights');
+      for (let round = 0; round < 5; round++) {
+        model.markWeightsChanged();
+        model.predict(x);
+      }
+      assert.equal(backendInfo().wasmArenaBytesInUse, inUse);
+    },
+  );
 });

@@ -137,24 +137,28 @@ describe('inference plan on torchvision models', {
       });
 
       for (const { name } of MODELS) {
-        test(`${name} (${SIZE}x${SIZE}): predict matches onnxruntime-node and the layer-by-layer forward pass`, (context) => {
-          const { model, x } = load(name);
-          const ours = model.predict(x).dataSync();
-          const reference = expected.get(name)!;
-          const range = Math.max(...reference) - Math.min(...reference);
-          let largest = 0;
-          for (let index = 0; index < reference.length; index++)
-            largest = Math.max(largest, Math.abs(ours[index]! - reference[index]!));
-          context.diagnostic(
-            `${name}: max |plan - onnxruntime| ${(largest / range).toExponential(2)} of the logits' range ${range.toPrecision(4)}`,
-          );
-          assert.ok(
-            largest <= RELATIVE_TOLERANCE * range,
-            `${name}: ${(largest / range).toExponential(2)} of the range`,
-          );
-          const unfused = withScope(() => Float32Array.from(model.forward(x).dataSync()));
-          assertClose(ours, unfused, { atol: 1e-6 * range, rtol: 1e-5 }, `${name} plan against forward`);
-        });
+        test(
+          `${name} (${SIZE}x${SIZE}): predict matches onnxruntime-node and the ` + `layer-by-layer forward pass`,
+          (context) => {
+            const { model, x } = load(name);
+            const ours = model.predict(x).dataSync();
+            const reference = expected.get(name)!;
+            const range = Math.max(...reference) - Math.min(...reference);
+            let largest = 0;
+            for (let index = 0; index < reference.length; index++)
+              largest = Math.max(largest, Math.abs(ours[index]! - reference[index]!));
+            context.diagnostic(
+              `${name}: max |plan - onnxruntime| ${(largest / range).toExponential(2)} of the logits' range ` +
+                `${range.toPrecision(4)}`,
+            );
+            assert.ok(
+              largest <= RELATIVE_TOLERANCE * range,
+              `${name}: ${(largest / range).toExponential(2)} of the range`,
+            );
+            const unfused = withScope(() => Float32Array.from(model.forward(x).dataSync()));
+            assertClose(ours, unfused, { atol: 1e-6 * range, rtol: 1e-5 }, `${name} plan against forward`);
+          },
+        );
       }
     });
   }

@@ -38,25 +38,28 @@ const TRAIN = barImages(200, 1);
 const FIT_OPTIONS = { epochs: 2, batchSize: 20 } as const;
 
 describe('training smoke test on 200 seeded 8x8 bar images', () => {
-  test('20 steps of SGD with momentum lower the loss by more than half and reach 90% accuracy, also on unseen images', () => {
-    const model = barModel(3);
-    const before = model.evaluate(TRAIN.x, TRAIN.labels);
-    const history = model.fit(TRAIN.x, TRAIN.labels, {
-      ...FIT_OPTIONS,
-      optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
-    });
-    const after = model.evaluate(TRAIN.x, TRAIN.labels);
-    assert.equal(history.epochs.length, 2);
-    assert.ok(
-      history.epochs[1]!.loss < history.epochs[0]!.loss,
-      `epoch losses ${history.epochs.map((logs) => logs.loss)}`,
-    );
-    assert.ok(after.loss < 0.5 * before.loss, `loss ${before.loss} -> ${after.loss}, expected below half`);
-    assert.ok(after.accuracy >= 0.9, `training accuracy ${after.accuracy} < 0.9 (was ${before.accuracy})`);
-    const unseen = barImages(90, 2);
-    const test = model.evaluate(unseen.x, unseen.labels);
-    assert.ok(test.accuracy >= 0.9, `accuracy on unseen images ${test.accuracy} < 0.9`);
-  });
+  test(
+    '20 steps of SGD with momentum lower the loss by more than half and reach 90% accuracy, also ' + 'on unseen images',
+    () => {
+      const model = barModel(3);
+      const before = model.evaluate(TRAIN.x, TRAIN.labels);
+      const history = model.fit(TRAIN.x, TRAIN.labels, {
+        ...FIT_OPTIONS,
+        optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+      });
+      const after = model.evaluate(TRAIN.x, TRAIN.labels);
+      assert.equal(history.epochs.length, 2);
+      assert.ok(
+        history.epochs[1]!.loss < history.epochs[0]!.loss,
+        `epoch losses ${history.epochs.map((logs) => logs.loss)}`,
+      );
+      assert.ok(after.loss < 0.5 * before.loss, `loss ${before.loss} -> ${after.loss}, expected below half`);
+      assert.ok(after.accuracy >= 0.9, `training accuracy ${after.accuracy} < 0.9 (was ${before.accuracy})`);
+      const unseen = barImages(90, 2);
+      const test = model.evaluate(unseen.x, unseen.labels);
+      assert.ok(test.accuracy >= 0.9, `accuracy on unseen images ${test.accuracy} < 0.9`);
+    },
+  );
 
   test('two fits from the same seed give bit-identical losses and weights; another seed differs', () => {
     const fit = (seed: number) => {

@@ -75,24 +75,27 @@ function trainedBackbone(): Sequential {
 }
 
 describe('frozen layers', () => {
-  test('freeze(upTo) keeps weights and batch normalization statistics byte-identical through fit; the rest trains', () => {
-    const model = trainedBackbone().freeze('relu_b');
-    const before = snapshot(model);
-    model.fit(TRAIN.x, TRAIN.labels, {
-      epochs: 2,
-      batchSize: 16,
-      optimizer: new SGD({ learningRate: 0.1, momentum: 0.9, weightDecay: 0.01 }),
-      cacheFrozenFeatures: false,
-    });
-    for (const [name, values] of snapshot(model)) {
-      if (name.startsWith('dense/')) assert.notDeepEqual(values, before.get(name), `${name} trained`);
-      else assert.deepEqual(values, before.get(name), `${name} is byte-identical`);
-    }
-    assert.deepEqual(
-      model.layers.map((layer) => layer.trainable),
-      [false, false, false, false, false, false, false, true, true, true],
-    );
-  });
+  test(
+    'freeze(upTo) keeps weights and batch normalization statistics byte-identical through fit; ' + 'the rest trains',
+    () => {
+      const model = trainedBackbone().freeze('relu_b');
+      const before = snapshot(model);
+      model.fit(TRAIN.x, TRAIN.labels, {
+        epochs: 2,
+        batchSize: 16,
+        optimizer: new SGD({ learningRate: 0.1, momentum: 0.9, weightDecay: 0.01 }),
+        cacheFrozenFeatures: false,
+      });
+      for (const [name, values] of snapshot(model)) {
+        if (name.startsWith('dense/')) assert.notDeepEqual(values, before.get(name), `${name} trained`);
+        else assert.deepEqual(values, before.get(name), `${name} is byte-identical`);
+      }
+      assert.deepEqual(
+        model.layers.map((layer) => layer.trainable),
+        [false, false, false, false, false, false, false, true, true, true],
+      );
+    },
+  );
 
   test('a frozen BatchNormalization normalizes with its moving statistics in training', () => {
     const model = trainedBackbone();
@@ -161,37 +164,44 @@ describe('frozen layers', () => {
     assertThrowsWith(() => model.unfreeze('nope'), ValueError, "unfreeze: the model has no layer named 'nope'");
   });
 
-  test('model.json keeps the flags (version 4); a model with none frozen is written as version 3 and loads all trainable', () => {
-    const model = trainedBackbone().freeze('pool_a');
-    const { manifest, weights } = serializeModel(model);
-    const parsed = JSON.parse(manifest) as { formatVersion: number; layers: { trainable?: boolean }[] };
-    assert.equal(parsed.formatVersion, 4);
-    assert.deepEqual(
-      parsed.layers.map((layer) => layer.trainable),
-      [false, false, false, false, false, undefined, undefined, undefined, undefined, undefined],
-    );
-    const loaded = parseModel(manifest, weights).model;
-    assert.deepEqual(
-      loaded.layers.map((layer) => layer.trainable),
-      model.layers.map((layer) => layer.trainable),
-    );
-    assert.deepEqual(snapshot(loaded), snapshot(model));
-    const older = {
-      ...parsed,
-      formatVersion: 3,
-      layers: parsed.layers.map(({ trainable: _trainable, ...rest }) => rest),
-    };
-    assert.ok(parseModel(JSON.stringify(older), weights).model.layers.every((layer) => layer.trainable));
-    assert.equal((JSON.parse(serializeModel(model.unfreeze()).manifest) as { formatVersion: number }).formatVersion, 3);
-    const hostile = {
-      ...parsed,
-      layers: parsed.layers.map((layer, index) => (index === 1 ? { ...layer, trainable: 'no' } : layer)),
-    };
-    assert.throws(
-      () => parseModel(JSON.stringify(hostile), weights),
-      /layers\[1\]\.trainable' must be false or absent/,
-    );
-  });
+  test(
+    'model.json keeps the flags (version 4); a model with none frozen is written as version 3 and ' +
+      'loads all trainable',
+    () => {
+      const model = trainedBackbone().freeze('pool_a');
+      const { manifest, weights } = serializeModel(model);
+      const parsed = JSON.parse(manifest) as { formatVersion: number; layers: { trainable?: boolean }[] };
+      assert.equal(parsed.formatVersion, 4);
+      assert.deepEqual(
+        parsed.layers.map((layer) => layer.trainable),
+        [false, false, false, false, false, undefined, undefined, undefined, undefined, undefined],
+      );
+      const loaded = parseModel(manifest, weights).model;
+      assert.deepEqual(
+        loaded.layers.map((layer) => layer.trainable),
+        model.layers.map((layer) => layer.trainable),
+      );
+      assert.deepEqual(snapshot(loaded), snapshot(model));
+      const older = {
+        ...parsed,
+        formatVersion: 3,
+        layers: parsed.layers.map(({ trainable: _trainable, ...rest }) => rest),
+      };
+      assert.ok(parseModel(JSON.stringify(older), weights).model.layers.every((layer) => layer.trainable));
+      assert.equal(
+        (JSON.parse(serializeModel(model.unfreeze()).manifest) as { formatVersion: number }).formatVersion,
+        3,
+      );
+      const hostile = {
+        ...parsed,
+        layers: parsed.layers.map((layer, index) => (index === 1 ? { ...layer, trainable: 'no' } : layer)),
+      };
+      assert.throws(
+        () => parseModel(JSON.stringify(hostile), weights),
+        /layers\[1\]\.trainable' must be false or absent/,
+      );
+    },
+  );
 });
 
 describe('featureExtractor and addClassifierHead', () => {
@@ -235,36 +245,40 @@ describe('featureExtractor and addClassifierHead', () => {
     );
   });
 
-  test('a Model built from an inner symbolic output shares the weights; a built layer refuses other shapes and dtypes', () => {
-    const input = new Input({ shape: [8, 8, 1] });
-    const conv = new Conv2D({ name: 'conv', filters: 2, kernelSize: 3, padding: 'same' });
-    const features = new GlobalAveragePooling2D({ name: 'gap' }).apply(
-      new ReLU({ name: 'relu' }).apply(conv.apply(input.output)),
-    );
-    const output = new Softmax().apply(new Dense({ name: 'dense', units: 3 }).apply(features));
-    const model = new Model({ inputs: input.output, outputs: output }, { seed: 1 });
-    const kernel = conv.kernel!;
-    const values = Float32Array.from(kernel.dataSync());
-    const inner = new Model({ inputs: input.output, outputs: features }, { seed: 99 });
-    assert.equal(conv.kernel, kernel, 'the same tensor');
-    assert.deepEqual(conv.kernel.dataSync(), values, 'not initialised again from the other seed');
-    assertClose(
-      inner.predict(TRAIN.x).dataSync(),
-      withScope(() => model.forward(TRAIN.x, { end: 4 }).dataSync().slice()),
-      { atol: 1e-6 },
-      'inner output',
-    );
-    assertThrowsWith(
-      () => new Sequential([new Input({ shape: [6, 6, 1] }), conv]),
-      ShapeError,
-      "Conv2D 'conv' was built for 8x8x1 and keeps its weights; it cannot take 6x6x1",
-    );
-    assertThrowsWith(
-      () => new Sequential([new Input({ shape: [8, 8, 1] }), conv], { dtype: 'float64' }),
-      ValueError,
-      "Conv2D 'conv' holds float32 weights; it cannot join a float64 model",
-    );
-  });
+  test(
+    'a Model built from an inner symbolic output shares the weights; a built layer refuses other ' +
+      'shapes and dtypes',
+    () => {
+      const input = new Input({ shape: [8, 8, 1] });
+      const conv = new Conv2D({ name: 'conv', filters: 2, kernelSize: 3, padding: 'same' });
+      const features = new GlobalAveragePooling2D({ name: 'gap' }).apply(
+        new ReLU({ name: 'relu' }).apply(conv.apply(input.output)),
+      );
+      const output = new Softmax().apply(new Dense({ name: 'dense', units: 3 }).apply(features));
+      const model = new Model({ inputs: input.output, outputs: output }, { seed: 1 });
+      const kernel = conv.kernel!;
+      const values = Float32Array.from(kernel.dataSync());
+      const inner = new Model({ inputs: input.output, outputs: features }, { seed: 99 });
+      assert.equal(conv.kernel, kernel, 'the same tensor');
+      assert.deepEqual(conv.kernel.dataSync(), values, 'not initialised again from the other seed');
+      assertClose(
+        inner.predict(TRAIN.x).dataSync(),
+        withScope(() => model.forward(TRAIN.x, { end: 4 }).dataSync().slice()),
+        { atol: 1e-6 },
+        'inner output',
+      );
+      assertThrowsWith(
+        () => new Sequential([new Input({ shape: [6, 6, 1] }), conv]),
+        ShapeError,
+        "Conv2D 'conv' was built for 8x8x1 and keeps its weights; it cannot take 6x6x1",
+      );
+      assertThrowsWith(
+        () => new Sequential([new Input({ shape: [8, 8, 1] }), conv], { dtype: 'float64' }),
+        ValueError,
+        "Conv2D 'conv' holds float32 weights; it cannot join a float64 model",
+      );
+    },
+  );
 
   test('addClassifierHead: a frozen backbone, a new head; saves, loads and exports to ONNX as one model', () => {
     const base = trainedBackbone();

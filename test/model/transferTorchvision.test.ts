@@ -64,41 +64,44 @@ describe('transfer learning on torchvision ResNet-18 (ONNX)', {
     if (folder !== '') rmSync(folder, { recursive: true, force: true });
   });
 
-  test('featureExtractor before the classifier, a new head trained on cached features, exported and imported again', () => {
-    const last = model.nodes[model.nodes.length - 1]!;
-    const cutIndex = last.inputs[0]!;
-    const backbone = model.featureExtractor(model.layers[cutIndex]!.name);
-    assert.deepEqual(backbone.outputShape, [512]);
-    const expected = withScope(() =>
-      model
-        .forward(x, { end: cutIndex + 1 })
-        .dataSync()
-        .slice(),
-    );
-    assertClose(backbone.predict(x).dataSync(), expected, { atol: 1e-4, rtol: 1e-4 }, 'cut features');
-    const headed = addClassifierHead(backbone, { classes: 2, seed: 1 });
-    const before = backbone.namedWeights().map((weight) => Float32Array.from(weight.tensor.dataSync()));
-    let cachedFeaturesOf: string | undefined;
-    headed.fit(x, [0, 1, 0, 1], {
-      epochs: 2,
-      batchSize: 2,
-      optimizer: new SGD({ learningRate: 0.1 }),
-      callbacks: { onTrainBegin: (info) => (cachedFeaturesOf = info.cachedFeaturesOf) },
-    });
-    assert.equal(cachedFeaturesOf, model.layers[cutIndex]!.name);
-    backbone.namedWeights().forEach((weight, index) => {
-      assert.deepEqual(weight.tensor.dataSync(), before[index], `${weight.name} unchanged`);
-    });
-    const again = importOnnx(exportOnnx(headed));
-    const nchw = Tensor.fromArray(
-      decodeNpy(readFileSync(join(folder, 'resnet18-32-input.npy'))).data as Float32Array,
-      [4, 3, 32, 32],
-    );
-    assertClose(
-      again.model.predict(importedInput(nchw, again.inputLayout)).dataSync(),
-      headed.predict(x).dataSync(),
-      { atol: 1e-4 },
-      'ONNX round trip',
-    );
-  });
+  test(
+    'featureExtractor before the classifier, a new head trained on cached features, exported and ' + 'imported again',
+    () => {
+      const last = model.nodes[model.nodes.length - 1]!;
+      const cutIndex = last.inputs[0]!;
+      const backbone = model.featureExtractor(model.layers[cutIndex]!.name);
+      assert.deepEqual(backbone.outputShape, [512]);
+      const expected = withScope(() =>
+        model
+          .forward(x, { end: cutIndex + 1 })
+          .dataSync()
+          .slice(),
+      );
+      assertClose(backbone.predict(x).dataSync(), expected, { atol: 1e-4, rtol: 1e-4 }, 'cut features');
+      const headed = addClassifierHead(backbone, { classes: 2, seed: 1 });
+      const before = backbone.namedWeights().map((weight) => Float32Array.from(weight.tensor.dataSync()));
+      let cachedFeaturesOf: string | undefined;
+      headed.fit(x, [0, 1, 0, 1], {
+        epochs: 2,
+        batchSize: 2,
+        optimizer: new SGD({ learningRate: 0.1 }),
+        callbacks: { onTrainBegin: (info) => (cachedFeaturesOf = info.cachedFeaturesOf) },
+      });
+      assert.equal(cachedFeaturesOf, model.layers[cutIndex]!.name);
+      backbone.namedWeights().forEach((weight, index) => {
+        assert.deepEqual(weight.tensor.dataSync(), before[index], `${weight.name} unchanged`);
+      });
+      const again = importOnnx(exportOnnx(headed));
+      const nchw = Tensor.fromArray(
+        decodeNpy(readFileSync(join(folder, 'resnet18-32-input.npy'))).data as Float32Array,
+        [4, 3, 32, 32],
+      );
+      assertClose(
+        again.model.predict(importedInput(nchw, again.inputLayout)).dataSync(),
+        headed.predict(x).dataSync(),
+        { atol: 1e-4 },
+        'ONNX round trip',
+      );
+    },
+  );
 });

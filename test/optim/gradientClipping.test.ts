@@ -32,14 +32,17 @@ describe('gradient clipping (optimizer options clipNorm and clipValue)', () => {
     assertClose(weights[0]!.dataSync(), [-3, -4], { atol: 0, rtol: 0 }, 'weights');
   });
 
-  test('clipValue 0.5 clamps each value; with clipNorm 2.5 the norm comes first: [3, -4] -> [1.5, -2] -> [0.5, -0.5]', () => {
-    const clamped = f64Tensor([0, 0, 0]);
-    new SGD({ learningRate: 1, clipValue: 0.5 }).applyGradients([clamped], [f64Tensor([3, -4, 0.25])]);
-    assertClose(clamped.dataSync(), [-0.5, 0.5, -0.25], { atol: 0, rtol: 0 }, 'clipValue');
-    const both = f64Tensor([0, 0]);
-    new SGD({ learningRate: 1, clipNorm: 2.5, clipValue: 1.6 }).applyGradients([both], [f64Tensor([3, -4])]);
-    assertClose(both.dataSync(), [-1.5, 1.6], FLOAT64, 'clipNorm then clipValue');
-  });
+  test(
+    'clipValue 0.5 clamps each value; with clipNorm 2.5 the norm comes first: [3, -4] -> [1.5, -2] ' + '-> [0.5, -0.5]',
+    () => {
+      const clamped = f64Tensor([0, 0, 0]);
+      new SGD({ learningRate: 1, clipValue: 0.5 }).applyGradients([clamped], [f64Tensor([3, -4, 0.25])]);
+      assertClose(clamped.dataSync(), [-0.5, 0.5, -0.25], { atol: 0, rtol: 0 }, 'clipValue');
+      const both = f64Tensor([0, 0]);
+      new SGD({ learningRate: 1, clipNorm: 2.5, clipValue: 1.6 }).applyGradients([both], [f64Tensor([3, -4])]);
+      assertClose(both.dataSync(), [-1.5, 1.6], FLOAT64, 'clipNorm then clipValue');
+    },
+  );
 
   test('clipping works the same for every optimizer: Adam with clipValue sees the clamped gradient', () => {
     const clipped = f64Tensor([0]);

@@ -80,38 +80,47 @@ describe('optimizer state: listing and restoring it continues training exactly',
     ['Adagrad', () => new Adagrad({ initialAccumulatorValue: 0.1 }), ['accumulator']],
   ];
   for (const [name, make, bufferNames] of makers) {
-    test(`${name}: getState lists ${bufferNames.join(', ')} and the steps; setState on a new optimizer gives the same third step`, () => {
-      const weights = [f64Tensor(W0), f64Tensor([0.5, 0.25, -0.125])];
-      const gradientsAt = (step: number) => [
-        f64Tensor([G1[0]! * step, G2[1]! - step]),
-        f64Tensor([0.1 * step, -0.2, 0.3]),
-      ];
-      const original = make();
-      const unused = f64Tensor([7]);
-      assert.deepEqual(original.getState([weights[0]!]), { iterations: 0, weights: [null] });
-      original.applyGradients(weights, gradientsAt(1));
-      original.applyGradients(weights, gradientsAt(2));
-      const state = original.getState([...weights, unused]);
-      assert.equal(original.iterations, 2);
-      assert.equal(state.iterations, 2);
-      assert.equal(state.weights[2], null, 'a weight never updated has no state');
-      for (const entry of state.weights.slice(0, 2)) {
-        assert.equal(entry!.step, 2);
-        assert.deepEqual(Object.keys(entry!.buffers).sort(), bufferNames);
-      }
-      const copies = weights.map((weight) => weight.clone());
-      const restored = make();
-      restored.setState(copies, { iterations: state.iterations, weights: state.weights.slice(0, 2) });
-      assert.equal(restored.iterations, 2);
-      original.applyGradients(weights, gradientsAt(3));
-      restored.applyGradients(copies, gradientsAt(3));
-      weights.forEach((weight, index) => {
-        assertClose(copies[index]!.dataSync(), weight.dataSync(), { atol: 0, rtol: 0 }, `weight ${index} after step 3`);
-      });
-      // getState hands out copies: changing them leaves the optimizer alone.
-      state.weights[0]!.buffers[bufferNames[0]!]!.fill(123);
-      assert.notEqual(original.getState(weights).weights[0]!.buffers[bufferNames[0]!]![0], 123);
-    });
+    test(
+      `${name}: getState lists ${bufferNames.join(', ')} and the steps; setState on a new optimizer ` +
+        `gives the same third step`,
+      () => {
+        const weights = [f64Tensor(W0), f64Tensor([0.5, 0.25, -0.125])];
+        const gradientsAt = (step: number) => [
+          f64Tensor([G1[0]! * step, G2[1]! - step]),
+          f64Tensor([0.1 * step, -0.2, 0.3]),
+        ];
+        const original = make();
+        const unused = f64Tensor([7]);
+        assert.deepEqual(original.getState([weights[0]!]), { iterations: 0, weights: [null] });
+        original.applyGradients(weights, gradientsAt(1));
+        original.applyGradients(weights, gradientsAt(2));
+        const state = original.getState([...weights, unused]);
+        assert.equal(original.iterations, 2);
+        assert.equal(state.iterations, 2);
+        assert.equal(state.weights[2], null, 'a weight never updated has no state');
+        for (const entry of state.weights.slice(0, 2)) {
+          assert.equal(entry!.step, 2);
+          assert.deepEqual(Object.keys(entry!.buffers).sort(), bufferNames);
+        }
+        const copies = weights.map((weight) => weight.clone());
+        const restored = make();
+        restored.setState(copies, { iterations: state.iterations, weights: state.weights.slice(0, 2) });
+        assert.equal(restored.iterations, 2);
+        original.applyGradients(weights, gradientsAt(3));
+        restored.applyGradients(copies, gradientsAt(3));
+        weights.forEach((weight, index) => {
+          assertClose(
+            copies[index]!.dataSync(),
+            weight.dataSync(),
+            { atol: 0, rtol: 0 },
+            `weight ${index} after step 3`,
+          );
+        });
+        // getState hands out copies: changing them leaves the optimizer alone.
+        state.weights[0]!.buffers[bufferNames[0]!]!.fill(123);
+        assert.notEqual(original.getState(weights).weights[0]!.buffers[bufferNames[0]!]![0], 123);
+      },
+    );
   }
 
   test('setState refuses a state of another optimizer or of other weights', () => {

@@ -159,7 +159,10 @@ function poolCase(random: Random, params: Pool2DParams): Case {
   const { batch, inH, inW, inC, outH, outW } = params;
   const input = randomArray(random, batch * inH * inW * inC);
   const dOut = randomArray(random, batch * outH * outW * inC);
-  const label = `${batch}x${inH}x${inW}x${inC} pool ${params.kH}x${params.kW} s${params.strideH}x${params.strideW} pad(${params.padTop},${params.padBottom},${params.padLeft},${params.padRight})`;
+  const label =
+    `${batch}x${inH}x${inW}x${inC} pool ${params.kH}x${params.kW} ` +
+    `s${params.strideH}x${params.strideW} ` +
+    `pad(${params.padTop},${params.padBottom},${params.padLeft},${params.padRight})`;
   return {
     name: `AvgPool2D + AvgPool2DBackprop ${label}`,
     // float32 sums of at most 9 values (and at most 9 shares) of magnitude 1.
@@ -196,7 +199,9 @@ function padCase(random: Random, batch: number, inH: number, inW: number, inC: n
   const input = randomArray(random, batch * inH * inW * inC);
   const dOut = randomArray(random, batch * params.outH * params.outW * inC);
   return {
-    name: `ZeroPad2D + ZeroPad2DBackprop ${batch}x${inH}x${inW}x${inC} pad(${padTop},${padBottom},${padLeft},${padRight})`,
+    name:
+      `ZeroPad2D + ZeroPad2DBackprop ${batch}x${inH}x${inW}x${inC} ` +
+      `pad(${padTop},${padBottom},${padLeft},${padRight})`,
     tolerance: { atol: 0, rtol: 0 },
     run: (k) => {
       // NaN first: every output value must be written.
@@ -323,57 +328,65 @@ describeBuildParity('the new layer kernels', cases);
 
 describe('wasm backend: special values in the new activations', { skip: wasmSkip }, () => {
   after(() => setBackend('reference'));
-  test('NaN stays NaN; +-0, +-1e-30, 3e38 and +Infinity give the reference values exactly (leaky ReLU, ELU, GELU, SiLU)', async () => {
-    await initWasmBackend({ threads: 1 });
-    const input = Float32Array.from([Number.NaN, Infinity, 0, -0, 1e-30, -1e-30, 3e38]);
-    const size = input.length;
-    for (const id of ['LeakyRelu', 'Elu', 'Gelu', 'Silu'] as const) {
-      const actual = new Float32Array(size);
-      const expected = new Float32Array(size);
-      cpuKernels()[id](input, actual, { size, alpha: 0.5 });
-      referenceBackend.kernels[id](input, expected, { size, alpha: 0.5 });
-      assert.ok(Number.isNaN(actual[0]!), `${id}(NaN) = ${actual[0]}`);
-      // === so that 0 and -0 count as equal (ELU(-0) is -0 in the reference, 0 in the series of the wasm expm1).
-      actual.subarray(1).forEach((value, index) => {
-        assert.ok(
-          value === expected[index + 1],
-          `${id}(${input[index + 1]}) = ${value}, reference ${expected[index + 1]}`,
-        );
-      });
-    }
-  });
+  test(
+    'NaN stays NaN; +-0, +-1e-30, 3e38 and +Infinity give the reference values exactly (leaky ReLU, ' +
+      'ELU, GELU, SiLU)',
+    async () => {
+      await initWasmBackend({ threads: 1 });
+      const input = Float32Array.from([Number.NaN, Infinity, 0, -0, 1e-30, -1e-30, 3e38]);
+      const size = input.length;
+      for (const id of ['LeakyRelu', 'Elu', 'Gelu', 'Silu'] as const) {
+        const actual = new Float32Array(size);
+        const expected = new Float32Array(size);
+        cpuKernels()[id](input, actual, { size, alpha: 0.5 });
+        referenceBackend.kernels[id](input, expected, { size, alpha: 0.5 });
+        assert.ok(Number.isNaN(actual[0]!), `${id}(NaN) = ${actual[0]}`);
+        // === so that 0 and -0 count as equal (ELU(-0) is -0 in the reference, 0 in the series of the wasm expm1).
+        actual.subarray(1).forEach((value, index) => {
+          assert.ok(
+            value === expected[index + 1],
+            `${id}(${input[index + 1]}) = ${value}, reference ${expected[index + 1]}`,
+          );
+        });
+      }
+    },
+  );
 });
 
 describe('wasm backend: special values in clip and multiply', { skip: wasmSkip }, () => {
   after(() => setBackend('reference'));
-  test('Clip keeps NaN, keeps -0 against a bound of 0, takes +-Infinity to the bounds; ClipGrad is 0 for NaN and at the bounds; Multiply of infinities', async () => {
-    await initWasmBackend({ threads: 1 });
-    // Nine values: the first vector of four and a tail of five, so both the SIMD and the scalar paths see each kind.
-    const input = Float32Array.from([Number.NaN, -0, Infinity, -Infinity, Number.NaN, -0, Infinity, -Infinity, 6]);
-    const dOut = new Float32Array(input.length).fill(1);
-    const size = input.length;
-    for (const kernels of [cpuKernels(), referenceBackend.kernels]) {
-      const output = new Float32Array(size);
-      kernels.Clip(input, output, { size, min: 0, max: 6 });
-      assert.deepEqual(Array.from(output), [Number.NaN, -0, 6, 0, Number.NaN, -0, 6, 0, 6]);
-      const dInput = new Float32Array(size);
-      kernels.ClipGrad(dOut, input, dInput, { size, min: 0, max: 6 });
-      assert.deepEqual(Array.from(dInput), [0, 0, 0, 0, 0, 0, 0, 0, 0]);
-      const product = new Float32Array(size);
-      kernels.Multiply(input, Float32Array.from([1, 1, -1, 0, 1, -1, 2, -1, 0.5]), product, { size });
-      assert.deepEqual(Array.from(product), [
-        Number.NaN,
-        -0,
-        -Infinity,
-        Number.NaN,
-        Number.NaN,
-        0,
-        Infinity,
-        Infinity,
-        3,
-      ]);
-    }
-  });
+  test(
+    'Clip keeps NaN, keeps -0 against a bound of 0, takes +-Infinity to the bounds; ClipGrad is 0 for ' +
+      'NaN and at the bounds; Multiply of infinities',
+    async () => {
+      await initWasmBackend({ threads: 1 });
+      // Nine values: the first vector of four and a tail of five, so both the SIMD and the scalar paths see each kind.
+      const input = Float32Array.from([Number.NaN, -0, Infinity, -Infinity, Number.NaN, -0, Infinity, -Infinity, 6]);
+      const dOut = new Float32Array(input.length).fill(1);
+      const size = input.length;
+      for (const kernels of [cpuKernels(), referenceBackend.kernels]) {
+        const output = new Float32Array(size);
+        kernels.Clip(input, output, { size, min: 0, max: 6 });
+        assert.deepEqual(Array.from(output), [Number.NaN, -0, 6, 0, Number.NaN, -0, 6, 0, 6]);
+        const dInput = new Float32Array(size);
+        kernels.ClipGrad(dOut, input, dInput, { size, min: 0, max: 6 });
+        assert.deepEqual(Array.from(dInput), [0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        const product = new Float32Array(size);
+        kernels.Multiply(input, Float32Array.from([1, 1, -1, 0, 1, -1, 2, -1, 0.5]), product, { size });
+        assert.deepEqual(Array.from(product), [
+          Number.NaN,
+          -0,
+          -Infinity,
+          Number.NaN,
+          Number.NaN,
+          0,
+          Infinity,
+          Infinity,
+          3,
+        ]);
+      }
+    },
+  );
 });
 
 describeThreadDeterminism('a new layer kernel (small and above-threshold cases)', [

@@ -19,7 +19,8 @@ function makeCases(): ParityCase[] {
     const dOut = randomArray(random, rows * columns);
     const gamma = randomArray(random, columns, 0.5, 1);
     const shift = randomArray(random, columns);
-    const name = `rows ${rows}, channels ${columns}, epsilon ${epsilon}, ${isThroughStatistics ? 'training' : 'inference'}`;
+    const name =
+      `rows ${rows}, channels ${columns}, epsilon ${epsilon}, ` + `${isThroughStatistics ? 'training' : 'inference'}`;
     cases.push({
       name,
       // Sums run in f64 in both; the f32 rounding of inputs and outputs remains.

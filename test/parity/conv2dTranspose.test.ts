@@ -142,8 +142,10 @@ function transposeCase(c: TransposeCase, seed: number): ParityCase {
   const outputSize = c.batch * params.inH * params.inW * c.outC;
   const dOut = randomArray(random, outputSize);
   const name =
-    `Conv2DTranspose ${c.batch}x${c.inH}x${c.inW}x${c.inC} -> ${params.inH}x${params.inW}x${c.outC}, kernel ${c.k.join('x')}, strides ${c.strides.join('x')}, ` +
-    `padding ${JSON.stringify(c.padding)}, output padding ${c.outputPadding.join('x')}, dilation ${c.dilations.join('x')}, groups ${c.groups}`;
+    `Conv2DTranspose ${c.batch}x${c.inH}x${c.inW}x${c.inC} -> ${params.inH}x${params.inW}x${c.outC}, kernel ` +
+    `${c.k.join('x')}, strides ${c.strides.join('x')}, ` +
+    `padding ${JSON.stringify(c.padding)}, output padding ${c.outputPadding.join('x')}, dilation ` +
+    `${c.dilations.join('x')}, groups ${c.groups}`;
   return {
     name,
     tolerance: { atol: 2e-4, rtol: 1e-4 },

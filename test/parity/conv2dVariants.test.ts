@@ -55,7 +55,10 @@ function makeCases(): ParityCase[] {
     const filter = randomArray(random, kH * kW * (inC / groups) * outC);
     const bias = random.uniform() < 0.5 ? randomArray(random, outC) : null;
     const dOut = randomArray(random, batch * outH * outW * outC);
-    const name = `${batch}x${inH}x${inW}x${inC} k${kH} -> ${outC}, stride ${params.strideH}, dilation ${params.dilationH ?? 1}x${params.dilationW ?? 1}, groups ${groups}, pads ${params.padTop},${params.padBottom},${params.padLeft},${params.padRight}${params.activation === 'relu' ? ', relu' : ''}`;
+    const name =
+      `${batch}x${inH}x${inW}x${inC} k${kH} -> ${outC}, stride ${params.strideH}, dilation ` +
+      `${params.dilationH ?? 1}x${params.dilationW ?? 1}, groups ${groups}, pads ` +
+      `${params.padTop},${params.padBottom},${params.padLeft},${params.padRight}${params.activation === 'relu' ? ', relu' : ''}`;
     return {
       name,
       // float32 sums of up to 5 * 5 * 60 products of values in [-1, 1] (filter gradients: 16 * 24 * 24).

@@ -89,7 +89,10 @@ function gradientCases(): ParityCase[] {
     const filter = randomArray(random, kH * kW * (inC / groups) * outC, 0.5);
     const dOut = randomArray(random, batch * outH * outW * outC);
     const algorithm = convolutionAlgorithm(params, 'backpropFilter');
-    const name = `${batch}x${inH}x${inW}x${inC} k${kH} s${params.strideH} d${params.dilationH ?? 1} g${groups} pads ${params.padTop},${params.padBottom},${params.padLeft},${params.padRight} -> ${outC} (filter gradient: ${algorithm})`;
+    const name =
+      `${batch}x${inH}x${inW}x${inC} k${kH} s${params.strideH} d${params.dilationH ?? 1} ` +
+      `g${groups} pads ${params.padTop},${params.padBottom},${params.padLeft},${params.padRight} -> ${outC} ` +
+      `(filter gradient: ${algorithm})`;
     // float32 sums of values in [-1, 1]: up to kH*kW*outC products per input value, and one per pixel
     // (Winograd: 4 transformed ones) per filter value.
     const inputTolerance = 2e-6 * kH * kW * outC;

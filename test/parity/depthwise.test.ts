@@ -117,7 +117,9 @@ function makeCases(): ParityCase[] {
     const residual = hasResidual ? randomArray(random, outputSize, 2) : null;
     const dOut = randomArray(random, outputSize);
     cases.push({
-      name: `${describeParams(params)}, ${activation?.kind ?? 'no activation'}${hasResidual ? ', residual' : ''}${hasBias ? '' : ', no bias'}`,
+      name:
+        `${describeParams(params)}, ` +
+        `${activation?.kind ?? 'no activation'}${hasResidual ? ', residual' : ''}${hasBias ? '' : ', no bias'}`,
       run: (kernels) => {
         const output = new Float32Array(outputSize);
         kernels.Conv2D(input, filter, bias, output, params, residual);

@@ -122,8 +122,10 @@ function makeCases(): ParityCase[] {
     const bias = hasBias ? randomArray(random, params.outC) : null;
     const residual = hasResidual ? randomArray(random, outputSize, 2) : null;
     const name =
-      `${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}` +
-      `${(params.groups ?? 1) > 1 ? `, ${params.groups} groups` : ''}, ${activation?.kind ?? 'no activation'}${hasResidual ? ', residual' : ''}${hasBias ? '' : ', no bias'}${isConstantFilter ? ', constant filter' : ''}`;
+      `${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ` +
+      `${params.kH}x${params.kW} stride ${params.strideH}` +
+      `${(params.groups ?? 1) > 1 ? `, ${params.groups} groups` : ''}, ` +
+      `${activation?.kind ?? 'no activation'}${hasResidual ? ', residual' : ''}${hasBias ? '' : ', no bias'}${isConstantFilter ? ', constant filter' : ''}`;
     cases.push({
       name,
       // The same filter array on both calls (each backend keeps its own prepared form), different inputs.
@@ -197,8 +199,10 @@ function makePreparedCases(): ParityCase[] {
     const residual = index % 2 === 0 ? randomArray(random, outputSize) : null;
     cases.push({
       name:
-        `prepared filter: ${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}, ` +
-        `${activation?.kind ?? 'no activation'}${residual === null ? '' : ', residual'}, called 3 times (the last with a new bias)`,
+        `prepared filter: ${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ` +
+        `${params.kH}x${params.kW} stride ${params.strideH}, ` +
+        `${activation?.kind ?? 'no activation'}${residual === null ? '' : ', residual'}, called 3 times ` +
+        `(the last with a new bias)`,
       run: (kernels) =>
         inputs.map((input, call) => {
           const output = new Float32Array(outputSize);
@@ -339,8 +343,10 @@ function makeInputScaleCases(): ParityCase[] {
     const gate = broadcastParams('multiply', inputShape, [params.batch, 1, 1, params.inC]);
     return {
       name:
-        `input scale: ${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ${params.kH}x${params.kW} stride ${params.strideH}` +
-        `${(params.groups ?? 1) > 1 ? ', depthwise' : ''}, ${geometry.activation?.kind ?? 'no activation'}${residual === null ? '' : ', residual'}${geometry.isConstantFilter ? ', constant filter' : ''}`,
+        `input scale: ${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, ` +
+        `${params.kH}x${params.kW} stride ${params.strideH}` +
+        `${(params.groups ?? 1) > 1 ? ', depthwise' : ''}, ` +
+        `${geometry.activation?.kind ?? 'no activation'}${residual === null ? '' : ', residual'}${geometry.isConstantFilter ? ', constant filter' : ''}`,
       run: (kernels) => {
         const fused = new Float32Array(outputSize);
         kernels.Conv2D(input, filter, bias, fused, params, residual, scale);

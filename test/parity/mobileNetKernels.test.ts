@@ -182,7 +182,9 @@ function ceilPoolCase(random: Random): ParityCase {
   const input = randomArray(random, batch * inH * inW * inC);
   const dOut = randomArray(random, batch * params.outH * params.outW * inC);
   return {
-    name: `MaxPool2D, AvgPool2D and backprops ${batch}x${inH}x${inW}x${inC} ${JSON.stringify(options)} -> ${params.outH}x${params.outW}`,
+    name:
+      `MaxPool2D, AvgPool2D and backprops ${batch}x${inH}x${inW}x${inC} ${JSON.stringify(options)} -> ` +
+      `${params.outH}x${params.outW}`,
     // float32 sums of at most 16 values (and shares) of magnitude 1.
     tolerance: { atol: 1e-6, rtol: 1e-5 },
     run: (k) => {

@@ -24,7 +24,9 @@ function resizeCase(
   );
   const dOut = randomArray(random, params.batch * params.outH * params.outW * params.inC);
   return {
-    name: `Resize2D + Resize2DBackprop ${shape.join('x')} -> ${params.outH}x${params.outW} ${params.mode} ${params.coordinates} ${params.nearestRounding}`,
+    name:
+      `Resize2D + Resize2DBackprop ${shape.join('x')} -> ${params.outH}x${params.outW} ${params.mode} ` +
+      `${params.coordinates} ${params.nearestRounding}`,
     // f32 blends of 4 taps against float64 ones; the scatter sums up to (4 + 1)^2 contributions.
     tolerance: { atol: 1e-5, rtol: 1e-5 },
     run: (k: KernelSignatures) => {

@@ -68,47 +68,56 @@ describe('PyTorch ConvTranspose, Min/Max/Pow/Sqrt and two-output networks import
 
   for (const name of NETWORKS) {
     for (const opset of OPSETS) {
-      test(`${name}, opset ${opset}: every output within ${RELATIVE_TOLERANCE} of its range of onnxruntime-node's`, async (context) => {
-        const result = exports.get(opset)?.get(name);
-        assert.ok(
-          result?.onnx !== undefined && result.outputs !== undefined,
-          `${name} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`,
-        );
-        const bytes = readFileSync(result.onnx);
-        const input = decodeNpy(readFileSync(join(folders.get(opset)!, 'input.npy')));
-        const { model, inputLayout, outputLayouts } = importOnnx(bytes, `${name}.onnx`);
-        assert.deepEqual(model.outputNames, result.outputs);
-        const ours = model.forwardOutputs(
-          importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout),
-        );
-        const expected = await (await ort.InferenceSession.create(bytes)).run({
-          input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
-        });
-        for (const output of result.outputs) {
-          const actual = ours[output]!;
-          const wanted = expected[output]!.data as Float32Array;
-          const values =
-            actual.rank === 4 && outputLayouts[output] === 'NCHW'
-              ? toChannelsFirst(actual.dataSync() as Float32Array, actual.shape[1]!, actual.shape[2]!, actual.shape[3]!)
-              : actual.dataSync();
-          assert.equal(values.length, wanted.length, `${name} ${output}: size`);
-          let largest = 0;
-          for (let index = 0; index < wanted.length; index++)
-            largest = Math.max(
-              largest,
-              Math.abs(values[index]! - wanted[index]!) || 0,
-              Number.isNaN(values[index]!) ? Infinity : 0,
-            );
-          const range = Math.max(...wanted) - Math.min(...wanted);
-          context.diagnostic(
-            `${name} opset ${opset} '${output}': max |ours - onnxruntime| ${largest.toExponential(2)}, range ${range.toPrecision(4)}`,
-          );
+      test(
+        `${name}, opset ${opset}: every output within ${RELATIVE_TOLERANCE} of its range of ` + `onnxruntime-node's`,
+        async (context) => {
+          const result = exports.get(opset)?.get(name);
           assert.ok(
-            largest <= RELATIVE_TOLERANCE * range,
-            `${name} opset ${opset} '${output}': ${largest} > ${RELATIVE_TOLERANCE} x ${range}`,
+            result?.onnx !== undefined && result.outputs !== undefined,
+            `${name} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`,
           );
-        }
-      });
+          const bytes = readFileSync(result.onnx);
+          const input = decodeNpy(readFileSync(join(folders.get(opset)!, 'input.npy')));
+          const { model, inputLayout, outputLayouts } = importOnnx(bytes, `${name}.onnx`);
+          assert.deepEqual(model.outputNames, result.outputs);
+          const ours = model.forwardOutputs(
+            importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout),
+          );
+          const expected = await (await ort.InferenceSession.create(bytes)).run({
+            input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
+          });
+          for (const output of result.outputs) {
+            const actual = ours[output]!;
+            const wanted = expected[output]!.data as Float32Array;
+            const values =
+              actual.rank === 4 && outputLayouts[output] === 'NCHW'
+                ? toChannelsFirst(
+                    actual.dataSync() as Float32Array,
+                    actual.shape[1]!,
+                    actual.shape[2]!,
+                    actual.shape[3]!,
+                  )
+                : actual.dataSync();
+            assert.equal(values.length, wanted.length, `${name} ${output}: size`);
+            let largest = 0;
+            for (let index = 0; index < wanted.length; index++)
+              largest = Math.max(
+                largest,
+                Math.abs(values[index]! - wanted[index]!) || 0,
+                Number.isNaN(values[index]!) ? Infinity : 0,
+              );
+            const range = Math.max(...wanted) - Math.min(...wanted);
+            context.diagnostic(
+              `${name} opset ${opset} '${output}': max |ours - onnxruntime| ${largest.toExponential(2)}, ` +
+                `range ${range.toPrecision(4)}`,
+            );
+            assert.ok(
+              largest <= RELATIVE_TOLERANCE * range,
+              `${name} opset ${opset} '${output}': ${largest} > ${RELATIVE_TOLERANCE} x ${range}`,
+            );
+          }
+        },
+      );
     }
   }
 });

@@ -117,43 +117,47 @@ describe('explanations and Grad-CAM on torchvision models imported from ONNX', {
         );
       }
       context.diagnostic(
-        `${model.layers.length} layers; largest |value - output| as a fraction of its tolerance: ${[...worst].map(([kind, fraction]) => `${kind} ${fraction.toFixed(3)}`).join(', ')}`,
+        `${model.layers.length} layers; largest |value - output| as a fraction of its tolerance: ` +
+          `${[...worst].map(([kind, fraction]) => `${kind} ${fraction.toFixed(3)}`).join(', ')}`,
       );
     });
 
-    test(`${name}: Grad-CAM before global pooling equals the class activation map from the classifier's weights`, () => {
-      const { model, input } = load(name);
-      const layers = gradCamLayers(model);
-      const pooling = model.layers.findIndex((layer) => layer instanceof GlobalAveragePooling2D);
-      const target = model.nodes[pooling]!.inputs[0]!;
-      assert.equal(layers[layers.length - 1]!.layerIndex, target, 'the last usable layer feeds the global pooling');
-      const dense = model.layers[model.layers.length - 1];
-      assert.ok(
-        dense instanceof Dense && model.nodes[model.layers.length - 1]!.inputs[0] === pooling,
-        'GlobalAveragePool -> Gemm',
-      );
-      const [height, width, channels] = model.layerOutputShapes[target] as [number, number, number];
-      const maps = layerOutputs(model, input).layers[target]!.values;
-      const image: Image = { width: SIZE, height: SIZE, colorModel: 'rgb', data: new Float32Array(SIZE * SIZE * 3) };
-      for (const classIndex of [0, 417, 999]) {
-        const cam = new Float64Array(height * width);
-        for (let position = 0; position < height * width; position++) {
-          for (let channel = 0; channel < channels; channel++)
-            cam[position]! +=
-              (dense.kernel!.dataSync()[channel * dense.units + classIndex]! / (height * width)) *
-              maps[position * channels + channel]!;
+    test(
+      `${name}: Grad-CAM before global pooling equals the class activation map from the ` + `classifier's weights`,
+      () => {
+        const { model, input } = load(name);
+        const layers = gradCamLayers(model);
+        const pooling = model.layers.findIndex((layer) => layer instanceof GlobalAveragePooling2D);
+        const target = model.nodes[pooling]!.inputs[0]!;
+        assert.equal(layers[layers.length - 1]!.layerIndex, target, 'the last usable layer feeds the global pooling');
+        const dense = model.layers[model.layers.length - 1];
+        assert.ok(
+          dense instanceof Dense && model.nodes[model.layers.length - 1]!.inputs[0] === pooling,
+          'GlobalAveragePool -> Gemm',
+        );
+        const [height, width, channels] = model.layerOutputShapes[target] as [number, number, number];
+        const maps = layerOutputs(model, input).layers[target]!.values;
+        const image: Image = { width: SIZE, height: SIZE, colorModel: 'rgb', data: new Float32Array(SIZE * SIZE * 3) };
+        for (const classIndex of [0, 417, 999]) {
+          const cam = new Float64Array(height * width);
+          for (let position = 0; position < height * width; position++) {
+            for (let channel = 0; channel < channels; channel++)
+              cam[position]! +=
+                (dense.kernel!.dataSync()[channel * dense.units + classIndex]! / (height * width)) *
+                maps[position * channels + channel]!;
+          }
+          const expected = normalized(cam);
+          const result = gradCam(model, input, image, { layerName: model.layers[target]!.name, classIndex });
+          assert.equal(result.heat.data.length, expected.length);
+          expected.forEach((value, index) => {
+            assert.ok(
+              Math.abs(value - result.heat.data[index]!) <= 1e-4,
+              `class ${classIndex}, position ${index}: ${result.heat.data[index]} vs ${value}`,
+            );
+          });
         }
-        const expected = normalized(cam);
-        const result = gradCam(model, input, image, { layerName: model.layers[target]!.name, classIndex });
-        assert.equal(result.heat.data.length, expected.length);
-        expected.forEach((value, index) => {
-          assert.ok(
-            Math.abs(value - result.heat.data[index]!) <= 1e-4,
-            `class ${classIndex}, position ${index}: ${result.heat.data[index]} vs ${value}`,
-          );
-        });
-      }
-    });
+      },
+    );
   }
 
   test("resnet18: Grad-CAM runs on every residual Add, a heat map in [0, 1] at the Add's resolution", () => {

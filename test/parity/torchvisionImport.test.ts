@@ -183,35 +183,41 @@ describe('torchvision classifiers exported by PyTorch import and match onnxrunti
 
   for (const { name, size } of MATCHING) {
     for (const opset of OPSETS) {
-      test(`${name} (${size}x${size}), opset ${opset}: logits within ${RELATIVE_TOLERANCE} of their range of onnxruntime-node's`, async (context) => {
-        const { bytes, input } = exported(name, opset);
-        const { model, inputLayout, onnxInputShape } = importOnnx(bytes, `${name}.onnx`);
-        assert.deepEqual(onnxInputShape, [3, size, size]);
-        const ours = model
-          .predict(importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout))
-          .dataSync();
-        const session = await ort.InferenceSession.create(bytes);
-        const { output } = await session.run({
-          input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
-        });
-        const expected = output!.data as Float32Array;
-        assert.deepEqual(output!.dims, [2, 1000]);
-        assert.equal(ours.length, expected.length);
-        let largest = 0;
-        let worst = 0;
-        for (let index = 0; index < expected.length; index++) {
-          const difference = Math.abs(ours[index]! - expected[index]!);
-          if (!(difference <= largest)) [largest, worst] = [Number.isNaN(difference) ? Infinity : difference, index];
-        }
-        const range = Math.max(...expected) - Math.min(...expected);
-        context.diagnostic(
-          `${name} opset ${opset}: max |ours - onnxruntime| ${largest.toExponential(2)} = ${(largest / range).toExponential(2)} of the logits' range ${range.toPrecision(4)}`,
-        );
-        assert.ok(
-          largest <= RELATIVE_TOLERANCE * range,
-          `${name} opset ${opset}: logit [${worst}] is ${ours[worst]} here, ${expected[worst]} in onnxruntime: ${(largest / range).toExponential(2)} of the range ${range}`,
-        );
-      });
+      test(
+        `${name} (${size}x${size}), opset ${opset}: logits within ${RELATIVE_TOLERANCE} of their range ` +
+          `of onnxruntime-node's`,
+        async (context) => {
+          const { bytes, input } = exported(name, opset);
+          const { model, inputLayout, onnxInputShape } = importOnnx(bytes, `${name}.onnx`);
+          assert.deepEqual(onnxInputShape, [3, size, size]);
+          const ours = model
+            .predict(importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout))
+            .dataSync();
+          const session = await ort.InferenceSession.create(bytes);
+          const { output } = await session.run({
+            input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
+          });
+          const expected = output!.data as Float32Array;
+          assert.deepEqual(output!.dims, [2, 1000]);
+          assert.equal(ours.length, expected.length);
+          let largest = 0;
+          let worst = 0;
+          for (let index = 0; index < expected.length; index++) {
+            const difference = Math.abs(ours[index]! - expected[index]!);
+            if (!(difference <= largest)) [largest, worst] = [Number.isNaN(difference) ? Infinity : difference, index];
+          }
+          const range = Math.max(...expected) - Math.min(...expected);
+          context.diagnostic(
+            `${name} opset ${opset}: max |ours - onnxruntime| ${largest.toExponential(2)} = ` +
+              `${(largest / range).toExponential(2)} of the logits' range ${range.toPrecision(4)}`,
+          );
+          assert.ok(
+            largest <= RELATIVE_TOLERANCE * range,
+            `${name} opset ${opset}: logit [${worst}] is ${ours[worst]} here, ${expected[worst]} in ` +
+              `onnxruntime: ${(largest / range).toExponential(2)} of the range ${range}`,
+          );
+        },
+      );
     }
   }
 

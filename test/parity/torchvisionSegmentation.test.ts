@@ -101,38 +101,43 @@ describe('torchvision segmentation models exported by PyTorch import and match o
 
   for (const name of MODELS) {
     for (const opset of OPSETS) {
-      test(`${name} (${SIZE}x${SIZE}), opset ${opset}: the 21-class map within ${RELATIVE_TOLERANCE} of its range of onnxruntime-node's`, async (context) => {
-        const result = exports.get(opset)?.get(name);
-        assert.ok(
-          result?.onnx !== undefined && result.input !== undefined,
-          `${name} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`,
-        );
-        const bytes = readFileSync(result.onnx);
-        const input = decodeNpy(readFileSync(result.input));
-        const { model, inputLayout, onnxInputShape } = importOnnx(bytes, `${name}.onnx`);
-        assert.deepEqual(onnxInputShape, [3, SIZE, SIZE]);
-        const ours = model.predict(
-          importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout),
-        );
-        assert.deepEqual(ours.shape, [2, SIZE, SIZE, 21]);
-        const session = await ort.InferenceSession.create(bytes);
-        const { output } = await session.run({
-          input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
-        });
-        assert.deepEqual(output!.dims, [2, 21, SIZE, SIZE]);
-        const { largest, range, worst } = compareChannelsLast(
-          ours.dataSync(),
-          output!.data as Float32Array,
-          output!.dims,
-        );
-        context.diagnostic(
-          `${name} opset ${opset}: max |ours - onnxruntime| ${largest.toExponential(2)} = ${(largest / range).toExponential(2)} of the range ${range.toPrecision(4)}`,
-        );
-        assert.ok(
-          largest <= RELATIVE_TOLERANCE * range,
-          `${name} opset ${opset}: ${worst}: ${(largest / range).toExponential(2)} of the range ${range}`,
-        );
-      });
+      test(
+        `${name} (${SIZE}x${SIZE}), opset ${opset}: the 21-class map within ${RELATIVE_TOLERANCE} of its ` +
+          `range of onnxruntime-node's`,
+        async (context) => {
+          const result = exports.get(opset)?.get(name);
+          assert.ok(
+            result?.onnx !== undefined && result.input !== undefined,
+            `${name} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`,
+          );
+          const bytes = readFileSync(result.onnx);
+          const input = decodeNpy(readFileSync(result.input));
+          const { model, inputLayout, onnxInputShape } = importOnnx(bytes, `${name}.onnx`);
+          assert.deepEqual(onnxInputShape, [3, SIZE, SIZE]);
+          const ours = model.predict(
+            importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout),
+          );
+          assert.deepEqual(ours.shape, [2, SIZE, SIZE, 21]);
+          const session = await ort.InferenceSession.create(bytes);
+          const { output } = await session.run({
+            input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
+          });
+          assert.deepEqual(output!.dims, [2, 21, SIZE, SIZE]);
+          const { largest, range, worst } = compareChannelsLast(
+            ours.dataSync(),
+            output!.data as Float32Array,
+            output!.dims,
+          );
+          context.diagnostic(
+            `${name} opset ${opset}: max |ours - onnxruntime| ${largest.toExponential(2)} = ` +
+              `${(largest / range).toExponential(2)} of the range ${range.toPrecision(4)}`,
+          );
+          assert.ok(
+            largest <= RELATIVE_TOLERANCE * range,
+            `${name} opset ${opset}: ${worst}: ${(largest / range).toExponential(2)} of the range ${range}`,
+          );
+        },
+      );
     }
   }
 

@@ -134,7 +134,9 @@ function labelSmoothingCases(random: Random): Case[] {
   for (let row = 0; row < rows; row++) oneHot[row * columns + random.integer(columns)] = 1;
   const soft = randomArray(random, rows * columns, 0.5, 0.5);
   return [oneHot, soft].map((targets, index) => ({
-    name: `SoftmaxCrossEntropy + SoftmaxCrossEntropyGrad with label smoothing 0.1, ${index === 0 ? 'one-hot' : 'soft'} targets`,
+    name:
+      `SoftmaxCrossEntropy + SoftmaxCrossEntropyGrad with label smoothing 0.1, ` +
+      `${index === 0 ? 'one-hot' : 'soft'} targets`,
     tolerance: { atol: 1e-5, rtol: 1e-5 },
     run: (k: KernelSignatures) => {
       const probabilities = new Float32Array(rows * columns);

@@ -86,7 +86,10 @@ function convCases(random: Random, count: number): Case[] {
     const bias = random.uniform() < 0.5 ? randomArray(random, outC) : null;
     const dOut = randomArray(random, batch * outH * outW * outC);
     const depth = kH * kW * Math.max(inC, outC);
-    const label = `${batch}x${inH}x${inW}x${inC} k${kH} s${params.strideH}x${params.strideW} pad(${params.padTop},${params.padBottom},${params.padLeft},${params.padRight}) -> ${outC}${params.activation === 'relu' ? ' + ReLU' : ''}`;
+    const label =
+      `${batch}x${inH}x${inW}x${inC} k${kH} s${params.strideH}x${params.strideW} ` +
+      `pad(${params.padTop},${params.padBottom},${params.padLeft},${params.padRight}) -> ` +
+      `${outC}${params.activation === 'relu' ? ' + ReLU' : ''}`;
     // float32 sums of `depth` products of values in [-1, 1]: rounding grows like sqrt(depth) * 2^-24 * depth.
     const tolerance = { atol: 2e-6 * depth, rtol: 1e-4 };
     cases.push(
@@ -178,7 +181,9 @@ function winogradCases(random: Random): Case[] {
     const filter = randomArray(random, 9 * inC * outC, 0.5);
     const bias = randomArray(random, outC);
     const dOut = randomArray(random, batch * params.outH * params.outW * outC);
-    const label = `${batch}x${inH}x${inW}x${inC} -> ${outC} pad ${JSON.stringify(padding)}${params.activation === 'relu' ? ' + ReLU' : ''}`;
+    const label =
+      `${batch}x${inH}x${inW}x${inC} -> ${outC} pad ` +
+      `${JSON.stringify(padding)}${params.activation === 'relu' ? ' + ReLU' : ''}`;
     const tolerance = { atol: 2e-6 * 9 * Math.max(inC, outC) * 4, rtol: 1e-4 };
     const algorithms = `${convolutionAlgorithm(params, 'forward')}/${convolutionAlgorithm(params, 'backpropInput')}/${convolutionAlgorithm(params, 'backpropFilter')}`;
     assert.ok(convolutionAlgorithm(params, 'forward').startsWith('winograd'), `${label} takes the Winograd path`);
@@ -258,7 +263,9 @@ function poolCases(random: Random, count: number): Case[] {
     const { batch, inH, inW, inC, outH, outW } = params;
     const input = randomArray(random, batch * inH * inW * inC);
     const dOut = randomArray(random, batch * outH * outW * inC);
-    const label = `${batch}x${inH}x${inW}x${inC} pool${params.kH} s${params.strideH}x${params.strideW} pad(${params.padTop},${params.padBottom},${params.padLeft},${params.padRight})`;
+    const label =
+      `${batch}x${inH}x${inW}x${inC} pool${params.kH} s${params.strideH}x${params.strideW} ` +
+      `pad(${params.padTop},${params.padBottom},${params.padLeft},${params.padRight})`;
     cases.push({
       name: `MaxPool2D (with and without argmax) + MaxPool2DBackprop ${label}`,
       tolerance: { atol: 1e-6, rtol: 1e-6 },
@@ -475,60 +482,64 @@ const cases = [...convCases(random, 40), ...winogradCases(random), ...poolCases(
 
 describeBuildParity('convolution, pooling, dense and update kernels', cases);
 
-test('the Winograd path is chosen for 3x3 stride-1 convolutions with channels in multiples of 4 and outputs large enough', () => {
-  const base = {
-    batch: 16,
-    inH: 8,
-    inW: 8,
-    outH: 8,
-    outW: 8,
-    kH: 3,
-    kW: 3,
-    strideH: 1,
-    strideW: 1,
-    padTop: 1,
-    padBottom: 1,
-    padLeft: 1,
-    padRight: 1,
-  };
-  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'forward'), 'winograd4x4');
-  // The filter gradient takes the dual of the forward choice: F(3x3, 4x4) or F(3x3, 2x2).
-  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd4x4');
-  assert.equal(
-    convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'forward'),
-    'winograd',
-  );
-  assert.equal(
-    convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'backpropFilter'),
-    'winograd',
-  );
-  assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'forward'), 'im2col');
-  assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'backpropInput'), 'im2col');
-  assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64, strideH: 2, strideW: 2 }, 'forward'), 'im2col');
-  // One image: too few tiles to repay transforming every filter (W2's layers at batch 1).
-  assert.equal(convolutionAlgorithm({ ...base, batch: 1, inC: 64, outC: 128 }, 'forward'), 'im2col');
-  assert.equal(
-    convolutionAlgorithm({ ...base, batch: 1, inH: 16, inW: 16, outH: 16, outW: 16, inC: 32, outC: 64 }, 'forward'),
-    'winograd',
-  );
-  assert.equal(
-    convolutionAlgorithm({ ...base, batch: 1, inH: 32, inW: 32, outH: 32, outW: 32, inC: 32, outC: 32 }, 'forward'),
-    'winograd4x4',
-  );
-  // Padded F(4x4) tiles where channels are many (ResNet's 7x7 layers at batch 16).
-  const resnet7x7 = { ...base, inH: 7, inW: 7, outH: 7, outW: 7, inC: 512, outC: 512 };
-  assert.equal(convolutionAlgorithm(resnet7x7, 'forward'), 'winograd4x4');
-  assert.equal(convolutionAlgorithm(resnet7x7, 'backpropInput'), 'winograd4x4');
-  assert.equal(convolutionAlgorithm(resnet7x7, 'backpropFilter'), 'winograd4x4');
-  // A constant filter is transformed once: Winograd pays at batch 1 too, F(2x2) where one F(4x4) tile would be most of
-  // the output.
-  assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1, isConstantFilter: true }, 'forward'), 'winograd4x4');
-  assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1 }, 'forward'), 'im2col');
-  const tiny = { ...base, batch: 1, inH: 4, inW: 4, outH: 4, outW: 4, inC: 256, outC: 256, isConstantFilter: true };
-  assert.equal(convolutionAlgorithm(tiny, 'forward'), 'winograd');
-  assert.equal(convolutionAlgorithm(tiny, 'backpropInput'), 'im2col');
-  assert.equal(convolutionAlgorithm({ ...tiny, inH: 2, inW: 2, outH: 2, outW: 2 }, 'forward'), 'im2col');
-});
+test(
+  'the Winograd path is chosen for 3x3 stride-1 convolutions with channels in multiples of 4 and ' +
+    'outputs large enough',
+  () => {
+    const base = {
+      batch: 16,
+      inH: 8,
+      inW: 8,
+      outH: 8,
+      outW: 8,
+      kH: 3,
+      kW: 3,
+      strideH: 1,
+      strideW: 1,
+      padTop: 1,
+      padBottom: 1,
+      padLeft: 1,
+      padRight: 1,
+    };
+    assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'forward'), 'winograd4x4');
+    // The filter gradient takes the dual of the forward choice: F(3x3, 4x4) or F(3x3, 2x2).
+    assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64 }, 'backpropFilter'), 'winograd4x4');
+    assert.equal(
+      convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'forward'),
+      'winograd',
+    );
+    assert.equal(
+      convolutionAlgorithm({ ...base, inH: 14, inW: 14, outH: 14, outW: 14, inC: 32, outC: 64 }, 'backpropFilter'),
+      'winograd',
+    );
+    assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'forward'), 'im2col');
+    assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'backpropInput'), 'im2col');
+    assert.equal(convolutionAlgorithm({ ...base, inC: 32, outC: 64, strideH: 2, strideW: 2 }, 'forward'), 'im2col');
+    // One image: too few tiles to repay transforming every filter (W2's layers at batch 1).
+    assert.equal(convolutionAlgorithm({ ...base, batch: 1, inC: 64, outC: 128 }, 'forward'), 'im2col');
+    assert.equal(
+      convolutionAlgorithm({ ...base, batch: 1, inH: 16, inW: 16, outH: 16, outW: 16, inC: 32, outC: 64 }, 'forward'),
+      'winograd',
+    );
+    assert.equal(
+      convolutionAlgorithm({ ...base, batch: 1, inH: 32, inW: 32, outH: 32, outW: 32, inC: 32, outC: 32 }, 'forward'),
+      'winograd4x4',
+    );
+    // Padded F(4x4) tiles where channels are many (ResNet's 7x7 layers at batch 16).
+    const resnet7x7 = { ...base, inH: 7, inW: 7, outH: 7, outW: 7, inC: 512, outC: 512 };
+    assert.equal(convolutionAlgorithm(resnet7x7, 'forward'), 'winograd4x4');
+    assert.equal(convolutionAlgorithm(resnet7x7, 'backpropInput'), 'winograd4x4');
+    assert.equal(convolutionAlgorithm(resnet7x7, 'backpropFilter'), 'winograd4x4');
+    // A constant filter is transformed once: Winograd pays at batch 1 too, F(2x2) where one F(4x4) tile would be most of
+    // the output.
+    assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1, isConstantFilter: true }, 'forward'), 'winograd4x4');
+    assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1 }, 'forward'), 'im2col');
+    const tiny = { ...base, batch: 1, inH: 4, inW: 4, outH: 4, outW: 4, inC: 256, outC: 256, isConstantFilter: true };
+    assert.equal(convolutionAlgorithm(tiny, 'forward'), 'winograd');
+    assert.equal(convolutionAlgorithm(tiny, 'backpropInput'), 'im2col');
+    assert.equal(convolutionAlgorithm({ ...tiny, inH: 2, inW: 2, outH: 2, outW: 2 }, 'forward'), 'im2col');
+  },
+);
 
 describeThreadDeterminism('a result', cases);
 

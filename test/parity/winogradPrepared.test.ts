@@ -91,7 +91,8 @@ function makeCases(): ParityCase[] {
         const residual = hasResidual ? randomArray(random, outputSize, 2) : null;
         cases.push({
           name:
-            `${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, pad ${params.padTop}, ${geometry.expected}, ` +
+            `${params.batch}x${params.inH}x${params.inW}x${params.inC} -> ${params.outC}, pad ` +
+            `${params.padTop}, ${geometry.expected}, ` +
             `${activation?.kind ?? 'no activation'}${hasResidual ? ', residual' : ''}${hasBias ? '' : ', no bias'}`,
           run: (kernels) =>
             inputs.map((input) => {
@@ -109,9 +110,13 @@ function makeCases(): ParityCase[] {
 
 describe('prepared Winograd cases reach every variant', () => {
   for (const geometry of GEOMETRIES) {
-    test(`${geometry.batch}x${geometry.inH}x${geometry.inW}x${geometry.inC} -> ${geometry.outC}: ${geometry.expected}`, () => {
-      assert.equal(variantOf(paramsOf(geometry, undefined), 2), geometry.expected);
-    });
+    test(
+      `${geometry.batch}x${geometry.inH}x${geometry.inW}x${geometry.inC} -> ${geometry.outC}: ` +
+        `${geometry.expected}`,
+      () => {
+        assert.equal(variantOf(paramsOf(geometry, undefined), 2), geometry.expected);
+      },
+    );
   }
 });
 

@@ -33,26 +33,30 @@ function writeDigits(folder: string, perClass: { train: number; test: number }):
   }
 }
 
-test('transferExperiment: a source network on digits 0-5, then 6-9 from 5 pictures each, against the same network from nothing', () => {
-  const data = join(scratch, 'digits');
-  writeDigits(data, { train: 60, test: 25 });
-  const result = transferExperiment({
-    data,
-    work: join(scratch, 'work'),
-    sourceClasses: ['digit-0', 'digit-1', 'digit-2', 'digit-3', 'digit-4', 'digit-5'],
-    targetClasses: ['digit-6', 'digit-7', 'digit-8', 'digit-9'],
-    shots: 5,
-    model: 'digits-cnn',
-    sourceEpochs: 2,
-    seed: 1,
-    extraFlags: ['--threads', '1'],
-  });
-  assert.equal(result.targetTrainPictures, 20);
-  assert.equal(result.targetTestPictures, 100);
-  assert.equal(result.commands.length, 3);
-  assert.match(result.commands[1]!, /^convnet train --dataset .*target --from .*source-model --seed 1/);
-  // Chance is 1/6 and 1/4: the source network learned its digits, and the transferred one the new ones.
-  assert.ok(result.sourceAccuracy > 0.6, `source accuracy ${result.sourceAccuracy}`);
-  assert.ok(result.transferAccuracy > 0.4, `transfer accuracy ${result.transferAccuracy}`);
-  assert.ok(result.scratchAccuracy >= 0 && result.scratchAccuracy <= 1, `from nothing ${result.scratchAccuracy}`);
-});
+test(
+  'transferExperiment: a source network on digits 0-5, then 6-9 from 5 pictures each, against the same ' +
+    'network from nothing',
+  () => {
+    const data = join(scratch, 'digits');
+    writeDigits(data, { train: 60, test: 25 });
+    const result = transferExperiment({
+      data,
+      work: join(scratch, 'work'),
+      sourceClasses: ['digit-0', 'digit-1', 'digit-2', 'digit-3', 'digit-4', 'digit-5'],
+      targetClasses: ['digit-6', 'digit-7', 'digit-8', 'digit-9'],
+      shots: 5,
+      model: 'digits-cnn',
+      sourceEpochs: 2,
+      seed: 1,
+      extraFlags: ['--threads', '1'],
+    });
+    assert.equal(result.targetTrainPictures, 20);
+    assert.equal(result.targetTestPictures, 100);
+    assert.equal(result.commands.length, 3);
+    assert.match(result.commands[1]!, /^convnet train --dataset .*target --from .*source-model --seed 1/);
+    // Chance is 1/6 and 1/4: the source network learned its digits, and the transferred one the new ones.
+    assert.ok(result.sourceAccuracy > 0.6, `source accuracy ${result.sourceAccuracy}`);
+    assert.ok(result.transferAccuracy > 0.4, `transfer accuracy ${result.transferAccuracy}`);
+    assert.ok(result.scratchAccuracy >= 0 && result.scratchAccuracy <= 1, `from nothing ${result.scratchAccuracy}`);
+  },
+);

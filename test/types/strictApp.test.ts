@@ -96,9 +96,13 @@ function compile(moduleResolution: ts.ModuleResolutionKind, module: ts.ModuleKin
   });
 }
 
-test('a strict app (exactOptionalPropertyTypes, noUncheckedIndexedAccess) compiles against the package types, NodeNext resolution', () => {
-  assert.deepEqual(compile(ts.ModuleResolutionKind.NodeNext, ts.ModuleKind.NodeNext), []);
-});
+test(
+  'a strict app (exactOptionalPropertyTypes, noUncheckedIndexedAccess) compiles against the package ' +
+    'types, NodeNext resolution',
+  () => {
+    assert.deepEqual(compile(ts.ModuleResolutionKind.NodeNext, ts.ModuleKind.NodeNext), []);
+  },
+);
 
 test('a strict app compiles against the package types, Bundler resolution', () => {
   assert.deepEqual(compile(ts.ModuleResolutionKind.Bundler, ts.ModuleKind.ESNext), []);

@@ -152,114 +152,125 @@ function randomInput(model: Model, seed: number): Tensor {
 }
 
 describe('explainValue', () => {
-  test('a hand-worked convolution: 2x3 input, 2x2 filter, stride 1, padding 1, bias; the window, products and sums', () => {
-    const input = new Input({ shape: [2, 3, 1] });
-    const conv = new Conv2D({ filters: 1, kernelSize: 2, padding: 1 });
-    const model = new Model({ inputs: input.output, outputs: new ReLU().apply(conv.apply(input.output)) });
-    conv.kernel!.dataSync().set([1, 2, 3, 4]);
-    conv.bias!.dataSync().set([-10]);
-    model.markWeightsChanged();
-    const seen: number[] = [];
-    const outputs = layerOutputs(model, Tensor.fromArray([1, 2, 3, 4, 5, 6], [1, 2, 3, 1]), {
-      onLayer: (layer) => seen.push(layer.layerIndex),
-    });
-    assert.deepEqual(seen, [0, 1, 2]);
-    assert.deepEqual(
-      outputs.layers.map((layer) => layer.inputs),
-      [[], [0], [1]],
-    );
-    assert.deepEqual(
-      outputs.layers.map((layer) => layer.sizeFormula),
-      ['', model.layers[1]!.describeShape([2, 3, 1]), ''],
-    );
-    assert.deepEqual(outputs.layers[1]!.shape, [3, 4, 1]);
-    // Output (1, 1): the window covers input rows 0..1, columns 0..1: 1 2 / 4 5.
-    const inside = explainValue(outputs, 1, [1, 1, 0]);
-    assert.equal(inside.kind, 'convolution');
-    if (inside.kind !== 'convolution') return;
-    assert.deepEqual(Array.from(inside.rows), [0, 1]);
-    assert.deepEqual(Array.from(inside.columns), [0, 1]);
-    assert.deepEqual(Array.from(inside.window), [1, 2, 4, 5]);
-    assert.deepEqual(Array.from(inside.products), [1, 4, 12, 20]);
-    assert.deepEqual(Array.from(inside.channelSums), [37]);
-    assert.equal(inside.sum, 37);
-    assert.equal(inside.bias, -10);
-    assert.equal(inside.value, 27);
-    assert.equal(inside.output, 27);
-    assert.deepEqual(inside.activation, {
-      layerIndex: 2,
-      layerName: model.layers[2]!.name,
-      className: 'ReLU',
-      value: 27,
-      output: 27,
-    });
-    // Output (0, 0): only the bottom-right tap lies on the input; the others are padding.
-    const corner = explainValue(outputs, 1, [0, 0, 0]);
-    if (corner.kind !== 'convolution') return assert.fail('a convolution');
-    assert.deepEqual(Array.from(corner.rows), [-1, 0]);
-    assert.deepEqual(Array.from(corner.isPadding), [1, 1, 1, 0]);
-    assert.deepEqual(Array.from(corner.window), [0, 0, 0, 1]);
-    assert.equal(corner.value, 4 - 10);
-    assert.equal(corner.output, -6);
-    assert.deepEqual(corner.activation?.output, 0);
-  });
+  test(
+    'a hand-worked convolution: 2x3 input, 2x2 filter, stride 1, padding 1, bias; the window, ' + 'products and sums',
+    () => {
+      const input = new Input({ shape: [2, 3, 1] });
+      const conv = new Conv2D({ filters: 1, kernelSize: 2, padding: 1 });
+      const model = new Model({ inputs: input.output, outputs: new ReLU().apply(conv.apply(input.output)) });
+      conv.kernel!.dataSync().set([1, 2, 3, 4]);
+      conv.bias!.dataSync().set([-10]);
+      model.markWeightsChanged();
+      const seen: number[] = [];
+      const outputs = layerOutputs(model, Tensor.fromArray([1, 2, 3, 4, 5, 6], [1, 2, 3, 1]), {
+        onLayer: (layer) => seen.push(layer.layerIndex),
+      });
+      assert.deepEqual(seen, [0, 1, 2]);
+      assert.deepEqual(
+        outputs.layers.map((layer) => layer.inputs),
+        [[], [0], [1]],
+      );
+      assert.deepEqual(
+        outputs.layers.map((layer) => layer.sizeFormula),
+        ['', model.layers[1]!.describeShape([2, 3, 1]), ''],
+      );
+      assert.deepEqual(outputs.layers[1]!.shape, [3, 4, 1]);
+      // Output (1, 1): the window covers input rows 0..1, columns 0..1: 1 2 / 4 5.
+      const inside = explainValue(outputs, 1, [1, 1, 0]);
+      assert.equal(inside.kind, 'convolution');
+      if (inside.kind !== 'convolution') return;
+      assert.deepEqual(Array.from(inside.rows), [0, 1]);
+      assert.deepEqual(Array.from(inside.columns), [0, 1]);
+      assert.deepEqual(Array.from(inside.window), [1, 2, 4, 5]);
+      assert.deepEqual(Array.from(inside.products), [1, 4, 12, 20]);
+      assert.deepEqual(Array.from(inside.channelSums), [37]);
+      assert.equal(inside.sum, 37);
+      assert.equal(inside.bias, -10);
+      assert.equal(inside.value, 27);
+      assert.equal(inside.output, 27);
+      assert.deepEqual(inside.activation, {
+        layerIndex: 2,
+        layerName: model.layers[2]!.name,
+        className: 'ReLU',
+        value: 27,
+        output: 27,
+      });
+      // Output (0, 0): only the bottom-right tap lies on the input; the others are padding.
+      const corner = explainValue(outputs, 1, [0, 0, 0]);
+      if (corner.kind !== 'convolution') return assert.fail('a convolution');
+      assert.deepEqual(Array.from(corner.rows), [-1, 0]);
+      assert.deepEqual(Array.from(corner.isPadding), [1, 1, 1, 0]);
+      assert.deepEqual(Array.from(corner.window), [0, 0, 0, 1]);
+      assert.equal(corner.value, 4 - 10);
+      assert.equal(corner.output, -6);
+      assert.deepEqual(corner.activation?.output, 0);
+    },
+  );
 
-  test("hand-worked pooling and softmax: the max's winner, the mean's count, the exponentials with the max subtracted", () => {
-    const input = new Input({ shape: [2, 2, 1] });
-    const max = new MaxPool2D({ poolSize: 2 }).apply(input.output);
-    const mean = new AvgPool2D({ poolSize: 2, strides: 1, padding: 1 }).apply(input.output);
-    const probabilities = new Softmax().apply(
-      new Flatten().apply(new Concatenate().apply([max, new GlobalAveragePooling2D({ keepDims: true }).apply(mean)])),
-    );
-    const model = new Model({ inputs: input.output, outputs: probabilities });
-    const outputs = layerOutputs(model, Tensor.fromArray([1, 7, 3, 5], [1, 2, 2, 1]));
-    const pooled = explainValue(outputs, 1, [0, 0, 0]);
-    if (pooled.kind !== 'pooling') return assert.fail('pooling');
-    assert.equal(pooled.operation, 'max');
-    assert.equal(pooled.winner, 1);
-    assert.equal(pooled.value, 7);
-    // The top-left 2x2 window at padding 1 covers one input value.
-    const averaged = explainValue(outputs, 2, [0, 0, 0]);
-    if (averaged.kind !== 'pooling') return assert.fail('pooling');
-    assert.deepEqual(Array.from(averaged.isPadding), [1, 1, 1, 0]);
-    assert.equal(averaged.count, 1);
-    assert.equal(averaged.value, 1);
-    const softmaxIndex = model.layers.length - 1;
-    const softmax = explainValue(outputs, softmaxIndex, [0]);
-    if (softmax.kind !== 'softmax') return assert.fail('softmax');
-    // Logits: the max (7) and the mean of the 3x3 averages (each window's mean of its values).
-    assert.equal(softmax.logits[0], 7);
-    assert.equal(softmax.max, 7);
-    assert.equal(softmax.exponentials[0], 1);
-    assert.ok(Math.abs(softmax.value - softmax.output) <= 1e-7);
-    assert.match(softmax.rule, /subtracting the largest logit/);
-  });
+  test(
+    "hand-worked pooling and softmax: the max's winner, the mean's count, the exponentials with the " +
+      'max subtracted',
+    () => {
+      const input = new Input({ shape: [2, 2, 1] });
+      const max = new MaxPool2D({ poolSize: 2 }).apply(input.output);
+      const mean = new AvgPool2D({ poolSize: 2, strides: 1, padding: 1 }).apply(input.output);
+      const probabilities = new Softmax().apply(
+        new Flatten().apply(new Concatenate().apply([max, new GlobalAveragePooling2D({ keepDims: true }).apply(mean)])),
+      );
+      const model = new Model({ inputs: input.output, outputs: probabilities });
+      const outputs = layerOutputs(model, Tensor.fromArray([1, 7, 3, 5], [1, 2, 2, 1]));
+      const pooled = explainValue(outputs, 1, [0, 0, 0]);
+      if (pooled.kind !== 'pooling') return assert.fail('pooling');
+      assert.equal(pooled.operation, 'max');
+      assert.equal(pooled.winner, 1);
+      assert.equal(pooled.value, 7);
+      // The top-left 2x2 window at padding 1 covers one input value.
+      const averaged = explainValue(outputs, 2, [0, 0, 0]);
+      if (averaged.kind !== 'pooling') return assert.fail('pooling');
+      assert.deepEqual(Array.from(averaged.isPadding), [1, 1, 1, 0]);
+      assert.equal(averaged.count, 1);
+      assert.equal(averaged.value, 1);
+      const softmaxIndex = model.layers.length - 1;
+      const softmax = explainValue(outputs, softmaxIndex, [0]);
+      if (softmax.kind !== 'softmax') return assert.fail('softmax');
+      // Logits: the max (7) and the mean of the 3x3 averages (each window's mean of its values).
+      assert.equal(softmax.logits[0], 7);
+      assert.equal(softmax.max, 7);
+      assert.equal(softmax.exponentials[0], 1);
+      assert.ok(Math.abs(softmax.value - softmax.output) <= 1e-7);
+      assert.match(softmax.rule, /subtracting the largest logit/);
+    },
+  );
 
   for (const seed of [1, 2, 3, 4, 5, 6]) {
-    test(`random graph model ${seed}: every layer's explanation reproduces its output at random positions`, (context) => {
-      const model = randomModel(seed);
-      const outputs = layerOutputs(model, randomInput(model, seed + 100));
-      assert.equal(outputs.layers.length, model.layers.length);
-      outputs.layers.forEach((layer, index) => {
-        assert.deepEqual(layer.inputs, model.nodes[index]!.inputs);
-        assert.equal(
-          layer.values.length,
-          model.layerOutputShapes[index]!.reduce((product, size) => product * size, 1),
+    test(
+      `random graph model ${seed}: every layer's explanation reproduces its output at ` + `random positions`,
+      (context) => {
+        const model = randomModel(seed);
+        const outputs = layerOutputs(model, randomInput(model, seed + 100));
+        assert.equal(outputs.layers.length, model.layers.length);
+        outputs.layers.forEach((layer, index) => {
+          assert.deepEqual(layer.inputs, model.nodes[index]!.inputs);
+          assert.equal(
+            layer.values.length,
+            model.layerOutputShapes[index]!.reduce((product, size) => product * size, 1),
+          );
+        });
+        // The last layer's output is predict's.
+        const predicted = model.predict(randomInput(model, seed + 100)).dataSync();
+        const last = outputs.layers[outputs.layers.length - 1]!.values;
+        predicted.forEach((value, index) => {
+          assert.ok(Math.abs(value - last[index]!) <= 1e-5);
+        });
+        const worst = checkEveryLayer(outputs, new Random(seed), 12);
+        // explainProbability of a model ending in Softmax is that layer's explanation.
+        assert.deepEqual(explainProbability(outputs, 3), explainValue(outputs, model.layers.length - 1, [3]));
+        context.diagnostic(
+          `largest |value - output| as a fraction of its tolerance: ` +
+            `${[...worst].map(([name, fraction]) => `${name} ${fraction.toFixed(3)}`).join(', ')}`,
         );
-      });
-      // The last layer's output is predict's.
-      const predicted = model.predict(randomInput(model, seed + 100)).dataSync();
-      const last = outputs.layers[outputs.layers.length - 1]!.values;
-      predicted.forEach((value, index) => {
-        assert.ok(Math.abs(value - last[index]!) <= 1e-5);
-      });
-      const worst = checkEveryLayer(outputs, new Random(seed), 12);
-      // explainProbability of a model ending in Softmax is that layer's explanation.
-      assert.deepEqual(explainProbability(outputs, 3), explainValue(outputs, model.layers.length - 1, [3]));
-      context.diagnostic(
-        `largest |value - output| as a fraction of its tolerance: ${[...worst].map(([name, fraction]) => `${name} ${fraction.toFixed(3)}`).join(', ')}`,
-      );
-    });
+      },
+    );
   }
 
   test('a 7x7 window over 512 channels: 25,088 products in typed arrays, summed per channel', () => {
@@ -308,24 +319,28 @@ describe('explainValue', () => {
     }
   });
 
-  test("a transposed convolution by hand: stride 2 scatters each input pixel's kernel; the taps landing on one output", () => {
-    const input = new Input({ shape: [2, 2, 1] });
-    const transposed = new Conv2DTranspose({ filters: 1, kernelSize: 3, strides: 2 });
-    const model = new Model({ inputs: input.output, outputs: transposed.apply(input.output) });
-    transposed.kernel!.dataSync().set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    model.markWeightsChanged();
-    const outputs = layerOutputs(model, Tensor.fromArray([1, 10, 100, 1000], [1, 2, 2, 1]));
-    // Output (2, 2) gets tap (0, 0) of input (1, 1), tap (0, 2) of (1, 0), (2, 0) of (0, 1) and (2, 2) of (0, 0).
-    const explanation = explainValue(outputs, 1, [2, 2, 0]);
-    if (explanation.kind !== 'transposedConvolution') return assert.fail('a transposed convolution');
-    assert.deepEqual(Array.from(explanation.inputRows), [1, 1, 0, 0]);
-    assert.deepEqual(Array.from(explanation.inputColumns), [1, 0, 1, 0]);
-    assert.deepEqual(Array.from(explanation.kernelRows), [0, 0, 2, 2]);
-    assert.deepEqual(Array.from(explanation.kernelColumns), [0, 2, 0, 2]);
-    assert.deepEqual(Array.from(explanation.products), [1000, 300, 70, 9]);
-    assert.equal(explanation.value, 1379);
-    assert.equal(explanation.output, 1379);
-  });
+  test(
+    "a transposed convolution by hand: stride 2 scatters each input pixel's kernel; the taps " +
+      'landing on one output',
+    () => {
+      const input = new Input({ shape: [2, 2, 1] });
+      const transposed = new Conv2DTranspose({ filters: 1, kernelSize: 3, strides: 2 });
+      const model = new Model({ inputs: input.output, outputs: transposed.apply(input.output) });
+      transposed.kernel!.dataSync().set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      model.markWeightsChanged();
+      const outputs = layerOutputs(model, Tensor.fromArray([1, 10, 100, 1000], [1, 2, 2, 1]));
+      // Output (2, 2) gets tap (0, 0) of input (1, 1), tap (0, 2) of (1, 0), (2, 0) of (0, 1) and (2, 2) of (0, 0).
+      const explanation = explainValue(outputs, 1, [2, 2, 0]);
+      if (explanation.kind !== 'transposedConvolution') return assert.fail('a transposed convolution');
+      assert.deepEqual(Array.from(explanation.inputRows), [1, 1, 0, 0]);
+      assert.deepEqual(Array.from(explanation.inputColumns), [1, 0, 1, 0]);
+      assert.deepEqual(Array.from(explanation.kernelRows), [0, 0, 2, 2]);
+      assert.deepEqual(Array.from(explanation.kernelColumns), [0, 2, 0, 2]);
+      assert.deepEqual(Array.from(explanation.products), [1000, 300, 70, 9]);
+      assert.equal(explanation.value, 1379);
+      assert.equal(explanation.output, 1379);
+    },
+  );
 
   test('every layer class the package exports is one EXPLAINED_LAYERS lists', () => {
     const layerClasses = Object.entries(api)

@@ -151,7 +151,9 @@ export function checkEveryLayer(outputs: LayerOutputs, random: Random, count: nu
       const difference = Math.abs(explanation.value - explanation.output);
       assert.ok(
         difference <= tolerance(explanation),
-        `${explanation.className} ${explanation.layerName} at [${position.join(', ')}]: explained ${explanation.value}, the layer output ${explanation.output} (difference ${difference}, tolerance ${tolerance(explanation)})`,
+        `${explanation.className} ${explanation.layerName} at [${position.join(', ')}]: explained ` +
+          `${explanation.value}, the layer output ${explanation.output} (difference ${difference}, ` +
+          `tolerance ${tolerance(explanation)})`,
       );
       checkParts(explanation, outputs);
       worst.set(

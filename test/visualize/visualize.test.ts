@@ -240,15 +240,21 @@ describe('charts', () => {
     assert.throws(() => probabilityChart([0.5, 0.5], ['one']), /2 probabilities for 1 class names/);
   });
 
-  test('with many classes the chart shows the most probable ones (default 20): 1,000 classes stay 800 pixels wide', () => {
-    const probabilities = Array.from({ length: 1000 }, (_, index) => (index === 417 ? 0.5 : 0.5 / 999));
-    const names = Array.from({ length: 1000 }, (_, index) => `class ${index}`);
-    assert.equal(DEFAULT_PROBABILITY_CHART_CLASSES, 20);
-    assert.equal(probabilityChart(probabilities, names).width, 20 * 40);
-    assert.equal(probabilityChart(probabilities, names, { topK: 5 }).width, 480);
-    assert.equal(probabilityChart([0.2, 0.8], ['a', 'b'], { topK: 1 }).width, 480);
-    assert.throws(() => probabilityChart(probabilities, names, { topK: 0 }), /topK must be a positive integer, got 0/);
-  });
+  test(
+    'with many classes the chart shows the most probable ones (default 20): 1,000 classes stay ' + '800 pixels wide',
+    () => {
+      const probabilities = Array.from({ length: 1000 }, (_, index) => (index === 417 ? 0.5 : 0.5 / 999));
+      const names = Array.from({ length: 1000 }, (_, index) => `class ${index}`);
+      assert.equal(DEFAULT_PROBABILITY_CHART_CLASSES, 20);
+      assert.equal(probabilityChart(probabilities, names).width, 20 * 40);
+      assert.equal(probabilityChart(probabilities, names, { topK: 5 }).width, 480);
+      assert.equal(probabilityChart([0.2, 0.8], ['a', 'b'], { topK: 1 }).width, 480);
+      assert.throws(
+        () => probabilityChart(probabilities, names, { topK: 0 }),
+        /topK must be a positive integer, got 0/,
+      );
+    },
+  );
 
   test('in Node without the canvas package, a chart throws MissingPackageError saying what to install', () => {
     const canvas = canvasFactoryFromPackage('@convnet-ts/no-such-canvas');
@@ -263,7 +269,8 @@ describe('charts', () => {
     assert.equal(error.packageName, '@convnet-ts/no-such-canvas');
     assert.equal(
       error.message,
-      'charts in Node draw on @convnet-ts/no-such-canvas, which is not installed: npm install @convnet-ts/no-such-canvas',
+      'charts in Node draw on @convnet-ts/no-such-canvas, which is not installed: npm install ' +
+        '@convnet-ts/no-such-canvas',
     );
   });
 

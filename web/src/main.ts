@@ -42,7 +42,8 @@ const info = await ready();
 document.getElementById('backend')!.textContent =
   info.wasm === null
     ? `reference backend (${info.wasmUnavailableReason ?? 'no WebAssembly SIMD'})`
-    : `WebAssembly SIMD${info.wasm.features.relaxedSimd ? ' (relaxed)' : ''}, ${info.wasm.threads} thread${info.wasm.threads === 1 ? '' : 's'}${globalThis.crossOriginIsolated ? '' : ' (no cross-origin isolation)'}`;
+    : `WebAssembly SIMD${info.wasm.features.relaxedSimd ? ' (relaxed)' : ''}, ${info.wasm.threads} ` +
+      `thread${info.wasm.threads === 1 ? '' : 's'}${globalThis.crossOriginIsolated ? '' : ' (no cross-origin isolation)'}`;
 
 // The backend's figures (its memory's high-water mark among them), for tests and the curious.
 expose('backend', { info: backendInfo });

@@ -78,11 +78,13 @@ function axisFormula(
     const unit = axis === 'height' ? (uncovered === 1 ? 'row' : 'rows') : uncovered === 1 ? 'column' : 'columns';
     const edge = axis === 'height' ? 'bottom' : 'right';
     line.append(
-      `${axis}: (${inSize} \u2212 ${kSize} + ${pad}) / ${stride} + 1 = ${numerator} / ${stride} + 1 = ${Number(exact.toFixed(3))} \u2192 floor: ${outSize}`,
+      `${axis}: (${inSize} \u2212 ${kSize} + ${pad}) / ${stride} + 1 = ${numerator} / ${stride} + 1 = ` +
+        `${Number(exact.toFixed(3))} \u2192 floor: ${outSize}`,
       element(
         'div',
         { class: 'formula-note' },
-        `Not a whole number, so it is rounded down: the window only moves where it fits, and the last ${uncovered} ${unit} at the ${edge} of the padded input ${uncovered === 1 ? 'is' : 'are'} never covered.`,
+        `Not a whole number, so it is rounded down: the window only moves where it fits, and the last ` +
+          `${uncovered} ${unit} at the ${edge} of the padded input ${uncovered === 1 ? 'is' : 'are'} never covered.`,
       ),
     );
   }

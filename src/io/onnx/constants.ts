@@ -77,7 +77,8 @@ export function constantOf(tensor: Onnx.ITensorProto, file: string): ConstantVal
     if (raw === null || raw === undefined || raw.length !== count * bytesPerValue) {
       throw new FileFormatError(
         file,
-        `initializer '${tensor.name}' holds ${raw?.length ?? 0} bytes, not ${count * bytesPerValue} for dims [${dims.join(', ')}]`,
+        `initializer '${tensor.name}' holds ${raw?.length ?? 0} bytes, not ${count * bytesPerValue} for ` +
+          `dims [${dims.join(', ')}]`,
       );
     }
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
@@ -191,8 +192,10 @@ export class Constants {
     if (!(Number.isSafeInteger(values) && values >= 0 && this.foldedBytes + bytes <= this.budget)) {
       throw new FileFormatError(
         this.file,
-        `${label}: folding it makes a constant of ${values.toLocaleString('en-US')} values (${bytes.toLocaleString('en-US')} bytes); ` +
-          `constant folding may make ${this.budget.toLocaleString('en-US')} bytes in this file and has made ${this.foldedBytes.toLocaleString('en-US')}`,
+        `${label}: folding it makes a constant of ${values.toLocaleString('en-US')} values ` +
+          `(${bytes.toLocaleString('en-US')} bytes); ` +
+          `constant folding may make ${this.budget.toLocaleString('en-US')} bytes in this file and has made ` +
+          `${this.foldedBytes.toLocaleString('en-US')}`,
       );
     }
     this.foldedBytes += bytes;
@@ -250,7 +253,8 @@ export function foldConstant(
   if (inputs.slice(0, required).some((input) => input === undefined) || inputs.length < required) {
     throw new FileFormatError(
       file,
-      `${label}: ${op} takes ${required} input${required === 1 ? '' : 's'}, got [${(node.input ?? []).map((name) => `'${name}'`).join(', ')}]`,
+      `${label}: ${op} takes ${required} input${required === 1 ? '' : 's'}, got ` +
+        `[${(node.input ?? []).map((name) => `'${name}'`).join(', ')}]`,
     );
   }
   const first = inputs[0]!;
@@ -350,7 +354,8 @@ export function foldConstant(
       if (short.values.length !== 1 && short.values.length !== long.values.length) {
         throw new FileFormatError(
           file,
-          `${label}: constants of dims [${first.dims.join(', ')}] and [${second.dims.join(', ')}] are combined at import only when one is a single value or both have as many`,
+          `${label}: constants of dims [${first.dims.join(', ')}] and [${second.dims.join(', ')}] are ` +
+            `combined at import only when one is a single value or both have as many`,
         );
       }
       constants.reserve(long.values.length, label);

@@ -132,7 +132,8 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   if (inputs.length !== 1 || outputCount < 1 || outputCount > MAX_ONNX_OUTPUTS) {
     throw new FileFormatError(
       file,
-      `has ${inputs.length} inputs and ${outputCount} outputs; one input and 1 to ${MAX_ONNX_OUTPUTS} outputs are imported`,
+      `has ${inputs.length} inputs and ${outputCount} outputs; one input and 1 to ${MAX_ONNX_OUTPUTS} ` +
+        `outputs are imported`,
     );
   }
   const inputDims = (inputs[0]!.type?.tensorType?.shape?.dim ?? []).slice(1).map((dim) => toNumber(dim.dimValue ?? 0));
@@ -144,14 +145,17 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
   ) {
     throw new FileFormatError(
       file,
-      `input '${inputs[0]!.name}' must be [batch, C, H, W] or [batch, features] with fixed sizes, got [batch, ${inputDims.join(', ')}]`,
+      `input '${inputs[0]!.name}' must be [batch, C, H, W] or [batch, features] with fixed sizes, got ` +
+        `[batch, ${inputDims.join(', ')}]`,
     );
   }
   // Before anything is sized from them: a 100000x100000 input would be allocated by the first image fitted to it.
   if (!(sizeOf(inputDims) <= MAX_FEATURE_MAP_ELEMENTS)) {
     throw new FileFormatError(
       file,
-      `input '${inputs[0]!.name}' declares [batch, ${inputDims.join(', ')}]: ${sizeOf(inputDims).toLocaleString('en-US')} values per example, more than the ${MAX_FEATURE_MAP_ELEMENTS.toLocaleString('en-US')} one feature map may have`,
+      `input '${inputs[0]!.name}' declares [batch, ${inputDims.join(', ')}]: ` +
+        `${sizeOf(inputDims).toLocaleString('en-US')} values per example, more than the ` +
+        `${MAX_FEATURE_MAP_ELEMENTS.toLocaleString('en-US')} one feature map may have`,
     );
   }
   // Who reads each value: the readers of the graph input reveal its layout (isChannelsLastInput), and a
@@ -217,7 +221,8 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
     if (operator === undefined)
       throw new FileFormatError(
         file,
-        `${label}: operator ${op} is not supported; imported operators: ${ONNX_IMPORT_OPERATORS.join(', ')}, and shape arithmetic on constants`,
+        `${label}: operator ${op} is not supported; imported operators: ` +
+          `${ONNX_IMPORT_OPERATORS.join(', ')}, and shape arithmetic on constants`,
       );
     const inputNames = node.input ?? [];
     const constant = (name: string) => {
@@ -425,7 +430,8 @@ function refuseUnsupportedOperators(graph: Onnx.IGraphProto, readers: GraphReade
   );
   throw new UnsupportedOperatorsError(
     file,
-    `${nodeLabel(first)}: operator ${firstOp} is not supported; unsupported operators in this graph: ${list.join(', ')}; ` +
+    `${nodeLabel(first)}: operator ${firstOp} is not supported; unsupported operators in this graph: ` +
+      `${list.join(', ')}; ` +
       `imported operators: ${ONNX_IMPORT_OPERATORS.join(', ')}, and shape arithmetic on constants`,
     operators,
   );

@@ -126,7 +126,8 @@ export function perChannelConstant(
   if (dims.length > rank || !(values.length === 1 || isPerChannel)) {
     throw new FileFormatError(
       file,
-      `${label}: a constant of dims [${dims.join(', ')}] is not a scalar or one value per channel (${channels}) of a rank-${rank} value`,
+      `${label}: a constant of dims [${dims.join(', ')}] is not a scalar or one value per channel ` +
+        `(${channels}) of a rank-${rank} value`,
     );
   }
   return Float64Array.from({ length: channels }, (_, index) => values[values.length === 1 ? 0 : index]!);

@@ -204,7 +204,8 @@ export function parseTfjsModel(
           );
         if (!shapesEqual(found.shape, shape))
           throw new TfjsConfigError(
-            `weight '${name}' has shape [${found.shape.join(', ')}] in the manifest, but the layer needs [${shape.join(', ')}]`,
+            `weight '${name}' has shape [${found.shape.join(', ')}] in the manifest, but the layer needs ` +
+              `[${shape.join(', ')}]`,
           );
         return found.values;
       },

@@ -147,7 +147,8 @@ function hardSigmoidSlope(kerasVersion: string | undefined): number {
   if (kerasVersion !== undefined && /^(tfjs-layers |2\.)/.test(kerasVersion)) return 0.2;
   if (kerasVersion !== undefined && /^3\./.test(kerasVersion)) return 1 / 6;
   fail(
-    `activation 'hard_sigmoid' is 0.2 x + 0.5 in TF.js and Keras 2 but x / 6 + 0.5 in Keras 3, and modelTopology.keras_version (${preview(kerasVersion)}) does not say which wrote this file`,
+    `activation 'hard_sigmoid' is 0.2 x + 0.5 in TF.js and Keras 2 but x / 6 + 0.5 in Keras 3, and ` +
+      `modelTopology.keras_version (${preview(kerasVersion)}) does not say which wrote this file`,
   );
 }
 

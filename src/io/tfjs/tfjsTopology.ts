@@ -63,7 +63,8 @@ function checkLayerCount(count: number, file: string): void {
   if (count > MAX_MODEL_LAYERS)
     throw new FileFormatError(
       file,
-      `the model lists ${count.toLocaleString('en-US')} layers, more than the ${MAX_MODEL_LAYERS.toLocaleString('en-US')} a model may have`,
+      `the model lists ${count.toLocaleString('en-US')} layers, more than the ` +
+        `${MAX_MODEL_LAYERS.toLocaleString('en-US')} a model may have`,
     );
 }
 
@@ -100,7 +101,8 @@ function inputShapeOf(config: Record<string, unknown>, name: string, file: strin
   if (shape.length > 8 || !shape.every((size) => Number.isSafeInteger(size) && size > 0)) {
     throw new FileFormatError(
       file,
-      `input '${name}' has shape ${preview(batchShape ?? config.input_shape)}; a model imported here takes a fixed size (give every axis but the batch a size)`,
+      `input '${name}' has shape ${preview(batchShape ?? config.input_shape)}; a model imported here takes ` +
+        `a fixed size (give every axis but the batch a size)`,
     );
   }
   return shape as number[];
@@ -134,7 +136,8 @@ function reference(value: unknown, what: string, file: string): string {
   if ((value[1] ?? 0) !== 0 || (value[2] ?? 0) !== 0) {
     throw new FileFormatError(
       file,
-      `${what} reads node ${preview(value[1])}, tensor ${preview(value[2])} of '${value[0]}': shared layers and layers with several outputs are not imported`,
+      `${what} reads node ${preview(value[1])}, tensor ${preview(value[2])} of '${value[0]}': shared layers ` +
+        `and layers with several outputs are not imported`,
     );
   }
   return value[0];
@@ -146,7 +149,8 @@ function singleReference(list: unknown, what: string, file: string): string {
   if (!Array.isArray(references) || references.length !== 1) {
     throw new FileFormatError(
       file,
-      `${what} lists ${Array.isArray(references) ? references.length : 'no'} tensors; models with one input and one output are imported`,
+      `${what} lists ${Array.isArray(references) ? references.length : 'no'} tensors; models with one input ` +
+        `and one output are imported`,
     );
   }
   return reference(references[0], what, file);
@@ -157,7 +161,8 @@ function inboundOf(inboundNodes: unknown, name: string, file: string): string[] 
   if (!Array.isArray(inboundNodes) || inboundNodes.length !== 1) {
     throw new FileFormatError(
       file,
-      `layer '${name}' is applied ${Array.isArray(inboundNodes) ? inboundNodes.length : 0} times; a layer applied once (no shared layers) is imported`,
+      `layer '${name}' is applied ${Array.isArray(inboundNodes) ? inboundNodes.length : 0} times; a layer ` +
+        `applied once (no shared layers) is imported`,
     );
   }
   const node = inboundNodes[0];

@@ -101,7 +101,8 @@ export function readWeightsManifest(manifest: unknown, file: string): TfjsWeight
       if (totalBytes > MAX_WEIGHTS_FILE_BYTES) {
         throw new FileFormatError(
           file,
-          `weightsManifest declares more than the ${MAX_WEIGHTS_FILE_BYTES.toLocaleString('en-US')} bytes of weights a model may have (at '${weight.name}')`,
+          `weightsManifest declares more than the ${MAX_WEIGHTS_FILE_BYTES.toLocaleString('en-US')} bytes ` +
+            `of weights a model may have (at '${weight.name}')`,
         );
       }
       return weight;
@@ -131,7 +132,8 @@ function readWeightSpec(spec: unknown, file: string, groupIndex: number): TfjsWe
   if (size > MAX_TENSOR_ELEMENTS) {
     throw new FileFormatError(
       file,
-      `weight '${name}' of shape [${shape.join(', ')}] has ${size.toLocaleString('en-US')} values, more than the ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} a tensor may have`,
+      `weight '${name}' of shape [${shape.join(', ')}] has ${size.toLocaleString('en-US')} values, more ` +
+        `than the ${MAX_TENSOR_ELEMENTS.toLocaleString('en-US')} a tensor may have`,
     );
   }
   let storedAs: TfjsWeightSpec['storedAs'] = 'float32';
@@ -168,7 +170,8 @@ function readWeightSpec(spec: unknown, file: string, groupIndex: number): TfjsWe
   } else if (spec.dtype !== 'float32') {
     throw new FileFormatError(
       file,
-      `weight '${name}' has dtype ${preview(spec.dtype)}; only float32 weights (and quantized uint8, uint16, float16 ones) are read`,
+      `weight '${name}' has dtype ${preview(spec.dtype)}; only float32 weights (and quantized uint8, ` +
+        `uint16, float16 ones) are read`,
     );
   }
   return { name, shape: shape as number[], storedAs, scale, min, size, bytes: size * BYTES_PER_VALUE[storedAs] };

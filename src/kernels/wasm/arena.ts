@@ -224,7 +224,8 @@ export class Arena {
     if (end <= size) return;
     if (end > this.maximumBytes) {
       throw new ValueError(
-        `wasm backend: out of memory: needs ${end} bytes, the memory is limited to ${this.maximumBytes}; pass a larger memoryBytes to initWasmBackend`,
+        `wasm backend: out of memory: needs ${end} bytes, the memory is limited to ${this.maximumBytes}; ` +
+          `pass a larger memoryBytes to initWasmBackend`,
       );
     }
     this.memory.grow(Math.ceil((end - size) / PAGE_BYTES));

@@ -45,7 +45,8 @@ export interface WorkerSetup {
 function workerError(threadIndex: number, url: URL, reason: string): BackendError {
   return new BackendError(
     url.href,
-    `wasm backend: worker ${threadIndex} could not start from ${url.href} (${reason}); pass initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`,
+    `wasm backend: worker ${threadIndex} could not start from ${url.href} (${reason}); pass ` +
+      `initWasmBackend({ workerUrl }) where your bundler puts the kernel worker`,
   );
 }
 

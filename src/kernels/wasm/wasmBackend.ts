@@ -365,7 +365,8 @@ function buildUrl(build: WasmBuild, wasmUrl: WasmBackendOptions['wasmUrl']): URL
 function loadError(url: URL, reason: string): BackendError {
   return new BackendError(
     url.href,
-    `wasm backend: could not load ${url.href} (${reason}); pass initWasmBackend({ wasmUrl }) where your bundler puts the .wasm files`,
+    `wasm backend: could not load ${url.href} (${reason}); pass initWasmBackend({ wasmUrl }) where your ` +
+      `bundler puts the .wasm files`,
   );
 }
 
@@ -472,7 +473,8 @@ function planStart(options: WasmBackendOptions): StartPlan {
 function compileError(plan: StartPlan, error: unknown): BackendError {
   return new BackendError(
     plan.url.href,
-    `wasm backend: could not compile ${plan.url.href} (${reasonOf(error)}); is it the ${plan.build} of this version of ConvNet.ts?`,
+    `wasm backend: could not compile ${plan.url.href} (${reasonOf(error)}); is it the ${plan.build} of this ` +
+      `version of ConvNet.ts?`,
   );
 }
 

@@ -106,13 +106,20 @@ describe('ONNX models exported by PyTorch', () => {
 });
 
 describe("what the importer makes of ConvNeXt's block (channels-last-block.onnx)", () => {
-  test("the Erf form of GELU is one GELU layer; a MatMul over the channels of NHWC maps is a 1x1 Conv2D with the Linear's bias folded in", () => {
-    const { model } = importOnnx(readFileSync(join(FIXTURES, 'channels-last-block.onnx')), 'channels-last-block.onnx');
-    assert.deepEqual(
-      model.layers.map((layer) => layer.className),
-      ['Input', 'Conv2D', 'Conv2D', 'Conv2D', 'GELU', 'Conv2D', 'Conv2D', 'Add', 'GlobalAveragePooling2D', 'Dense'],
-    );
-  });
+  test(
+    'the Erf form of GELU is one GELU layer; a MatMul over the channels of NHWC maps is a 1x1 Conv2D ' +
+      "with the Linear's bias folded in",
+    () => {
+      const { model } = importOnnx(
+        readFileSync(join(FIXTURES, 'channels-last-block.onnx')),
+        'channels-last-block.onnx',
+      );
+      assert.deepEqual(
+        model.layers.map((layer) => layer.className),
+        ['Input', 'Conv2D', 'Conv2D', 'Conv2D', 'GELU', 'Conv2D', 'Conv2D', 'Add', 'GlobalAveragePooling2D', 'Dense'],
+      );
+    },
+  );
 });
 
 describe('export then import', () => {
@@ -278,121 +285,138 @@ const WEIGHT = { name: 'weight', dims: [4, 3], values: Array.from({ length: 12 }
 const BIAS = { name: 'bias', dims: [3], values: [1, 2, 3] };
 
 describe('layouts, constants and the cases the importer refuses by name', () => {
-  test('a transpose other than NCHW <-> NHWC, a channels-first operator on NHWC maps, a constant that does not broadcast per channel', () => {
-    refused(
-      tinyModel([1, 3, 4, 4], [{ op: 'Transpose', inputs: ['input'], attributes: { perm: [0, 1, 3, 2] } }]),
-      /node 'transpose_0' \(Transpose\): only transposes between NCHW and NHWC are imported; got perm \[0,1,3,2\]/,
-    );
-    refused(
-      tinyModel(
-        [1, 3, 4, 4],
-        [
-          { op: 'Transpose', inputs: ['input'], attributes: { perm: [0, 2, 3, 1] } },
-          { op: 'MaxPool', inputs: ['t0'], attributes: { kernel_shape: [2, 2] } },
-        ],
-      ),
-      /'maxpool_1' \(MaxPool\): reads 't0' channels last \(NHWC\), but ONNX's MaxPool takes NCHW/,
-    );
-    refused(
-      tinyModel(
-        [1, 3, 4, 4],
-        [{ op: 'Mul', inputs: ['input', 'k'] }],
-        [{ name: 'k', dims: [1, 3, 4, 1], values: Array(12).fill(2) }],
-      ),
-      /'mul_0' \(Mul\): a constant of dims \[1, 3, 4, 1\] is not a scalar or one value per channel \(3\)/,
-    );
-    refused(
-      tinyModel(
-        [1, 6],
-        [
-          { op: 'Relu', inputs: ['input'] },
-          { op: 'Add', inputs: ['t0', 'k'] },
-        ],
-        [{ name: 'k', dims: [6], values: Array(6).fill(1) }],
-      ),
-      /'add_1' \(Add\): a constant term on a vector is imported only right after the Gemm or MatMul/,
-    );
-  });
+  test(
+    'a transpose other than NCHW <-> NHWC, a channels-first operator on NHWC maps, a constant that does ' +
+      'not broadcast per channel',
+    () => {
+      refused(
+        tinyModel([1, 3, 4, 4], [{ op: 'Transpose', inputs: ['input'], attributes: { perm: [0, 1, 3, 2] } }]),
+        /node 'transpose_0' \(Transpose\): only transposes between NCHW and NHWC are imported; got perm \[0,1,3,2\]/,
+      );
+      refused(
+        tinyModel(
+          [1, 3, 4, 4],
+          [
+            { op: 'Transpose', inputs: ['input'], attributes: { perm: [0, 2, 3, 1] } },
+            { op: 'MaxPool', inputs: ['t0'], attributes: { kernel_shape: [2, 2] } },
+          ],
+        ),
+        /'maxpool_1' \(MaxPool\): reads 't0' channels last \(NHWC\), but ONNX's MaxPool takes NCHW/,
+      );
+      refused(
+        tinyModel(
+          [1, 3, 4, 4],
+          [{ op: 'Mul', inputs: ['input', 'k'] }],
+          [{ name: 'k', dims: [1, 3, 4, 1], values: Array(12).fill(2) }],
+        ),
+        /'mul_0' \(Mul\): a constant of dims \[1, 3, 4, 1\] is not a scalar or one value per channel \(3\)/,
+      );
+      refused(
+        tinyModel(
+          [1, 6],
+          [
+            { op: 'Relu', inputs: ['input'] },
+            { op: 'Add', inputs: ['t0', 'k'] },
+          ],
+          [{ name: 'k', dims: [6], values: Array(6).fill(1) }],
+        ),
+        /'add_1' \(Add\): a constant term on a vector is imported only right after the Gemm or MatMul/,
+      );
+    },
+  );
 
-  test('a per-channel scale and shift on NCHW maps run as depthwise 1x1 convolutions; an NHWC input takes its batch as it is', async () => {
-    const bytes = tinyModel(
-      [1, 3, 2, 2],
-      [
-        { op: 'Mul', inputs: ['input', 'scale'] },
-        { op: 'Add', inputs: ['t0', 'shift'] },
-      ],
-      [
-        { name: 'scale', dims: [3, 1, 1], values: [2, -1, 0.5] },
-        { name: 'shift', dims: [1, 3, 1, 1], values: [1, 2, 3] },
-      ],
-    );
-    const { model, inputLayout } = importOnnx(bytes, 'affine.onnx');
-    assert.equal(inputLayout, 'NCHW');
-    const x = Float32Array.from({ length: 12 }, (_, index) => index - 5);
-    const actual = model.predict(importedInput(Tensor.fromArray(x, [1, 3, 2, 2]))).dataSync();
-    const session = await ort.InferenceSession.create(bytes);
-    const { output } = await session.run({ input: new ort.Tensor('float32', x, [1, 3, 2, 2]) });
-    // Ours is NHWC: compare with onnxruntime's NCHW output transposed.
-    const expected = Float32Array.from(
-      { length: 12 },
-      (_, index) => output!.data[(index % 3) * 4 + Math.floor(index / 3)] as number,
-    );
-    assertClose(actual, expected, { atol: 1e-6 }, 'scale and shift');
-    const nhwc = tinyModel(
-      [1, 2, 2, 3],
-      [
-        { op: 'Transpose', inputs: ['input'], attributes: { perm: [0, 3, 1, 2] } },
-        { op: 'Relu', inputs: ['t0'] },
-        { op: 'Transpose', inputs: ['t1'], attributes: { perm: [0, 2, 3, 1] } },
-      ],
-    );
-    const imported = importOnnx(nhwc, 'nhwc.onnx');
-    assert.equal(imported.inputLayout, 'NHWC');
-    assert.deepEqual(imported.model.inputShape, [2, 2, 3]);
-  });
+  test(
+    'a per-channel scale and shift on NCHW maps run as depthwise 1x1 convolutions; an NHWC input takes ' +
+      'its batch as it is',
+    async () => {
+      const bytes = tinyModel(
+        [1, 3, 2, 2],
+        [
+          { op: 'Mul', inputs: ['input', 'scale'] },
+          { op: 'Add', inputs: ['t0', 'shift'] },
+        ],
+        [
+          { name: 'scale', dims: [3, 1, 1], values: [2, -1, 0.5] },
+          { name: 'shift', dims: [1, 3, 1, 1], values: [1, 2, 3] },
+        ],
+      );
+      const { model, inputLayout } = importOnnx(bytes, 'affine.onnx');
+      assert.equal(inputLayout, 'NCHW');
+      const x = Float32Array.from({ length: 12 }, (_, index) => index - 5);
+      const actual = model.predict(importedInput(Tensor.fromArray(x, [1, 3, 2, 2]))).dataSync();
+      const session = await ort.InferenceSession.create(bytes);
+      const { output } = await session.run({ input: new ort.Tensor('float32', x, [1, 3, 2, 2]) });
+      // Ours is NHWC: compare with onnxruntime's NCHW output transposed.
+      const expected = Float32Array.from(
+        { length: 12 },
+        (_, index) => output!.data[(index % 3) * 4 + Math.floor(index / 3)] as number,
+      );
+      assertClose(actual, expected, { atol: 1e-6 }, 'scale and shift');
+      const nhwc = tinyModel(
+        [1, 2, 2, 3],
+        [
+          { op: 'Transpose', inputs: ['input'], attributes: { perm: [0, 3, 1, 2] } },
+          { op: 'Relu', inputs: ['t0'] },
+          { op: 'Transpose', inputs: ['t1'], attributes: { perm: [0, 2, 3, 1] } },
+        ],
+      );
+      const imported = importOnnx(nhwc, 'nhwc.onnx');
+      assert.equal(imported.inputLayout, 'NHWC');
+      assert.deepEqual(imported.model.inputShape, [2, 2, 3]);
+    },
+  );
 
-  test('constant Adds and Muls fold into the Dense before them: a Constant node written after the MatMul, scale then shift, Gemm alpha and beta with a scalar C', async () => {
-    const term = { dims: [3], values: [0.5, -1, 2] };
-    await assertRunsAsOnnxRuntime(
-      tinyModel(
+  test(
+    'constant Adds and Muls fold into the Dense before them: a Constant node written after the MatMul, ' +
+      'scale then shift, Gemm alpha and beta with a scalar C',
+    async () => {
+      const term = { dims: [3], values: [0.5, -1, 2] };
+      await assertRunsAsOnnxRuntime(
+        tinyModel(
+          [1, 4],
+          [
+            { op: 'MatMul', inputs: ['input', 'weight'] },
+            { op: 'Constant', inputs: [], output: 'term', attributes: { value: term } },
+            { op: 'Add', inputs: ['t0', 'term'] },
+          ],
+          [WEIGHT],
+        ),
         [1, 4],
-        [
-          { op: 'MatMul', inputs: ['input', 'weight'] },
-          { op: 'Constant', inputs: [], output: 'term', attributes: { value: term } },
-          { op: 'Add', inputs: ['t0', 'term'] },
-        ],
-        [WEIGHT],
-      ),
-      [1, 4],
-      'late Constant',
-    );
-    await assertRunsAsOnnxRuntime(
-      tinyModel(
+        'late Constant',
+      );
+      await assertRunsAsOnnxRuntime(
+        tinyModel(
+          [1, 4],
+          [
+            { op: 'MatMul', inputs: ['input', 'weight'] },
+            { op: 'Mul', inputs: ['factor', 't0'] },
+            { op: 'Add', inputs: ['t1', 'bias'] },
+            { op: 'Mul', inputs: ['t2', 'two'] },
+          ],
+          [
+            WEIGHT,
+            BIAS,
+            { name: 'factor', dims: [1, 3], values: [2, -3, 0.5] },
+            { name: 'two', dims: [], values: [2] },
+          ],
+        ),
         [1, 4],
-        [
-          { op: 'MatMul', inputs: ['input', 'weight'] },
-          { op: 'Mul', inputs: ['factor', 't0'] },
-          { op: 'Add', inputs: ['t1', 'bias'] },
-          { op: 'Mul', inputs: ['t2', 'two'] },
-        ],
-        [WEIGHT, BIAS, { name: 'factor', dims: [1, 3], values: [2, -3, 0.5] }, { name: 'two', dims: [], values: [2] }],
-      ),
-      [1, 4],
-      'scale, shift, scale',
-    );
-    await assertRunsAsOnnxRuntime(
-      tinyModel(
+        'scale, shift, scale',
+      );
+      await assertRunsAsOnnxRuntime(
+        tinyModel(
+          [1, 4],
+          [
+            { op: 'Gemm', inputs: ['input', 'weight', 'c'], attributes: { alpha: 0.5, beta: -2 } },
+            { op: 'Add', inputs: ['t0', 'bias'] },
+          ],
+          [WEIGHT, { name: 'c', dims: [1], values: [0.25] }, BIAS],
+        ),
         [1, 4],
-        [
-          { op: 'Gemm', inputs: ['input', 'weight', 'c'], attributes: { alpha: 0.5, beta: -2 } },
-          { op: 'Add', inputs: ['t0', 'bias'] },
-        ],
-        [WEIGHT, { name: 'c', dims: [1], values: [0.25] }, BIAS],
-      ),
-      [1, 4],
-      'Gemm alpha, beta, scalar C',
-    );
-  });
+        'Gemm alpha, beta, scalar C',
+      );
+    },
+  );
 
   test('a vector flattened from NCHW maps keeps its order through Dropout and Relu to the Gemm', async () => {
     await assertRunsAsOnnxRuntime(
@@ -414,149 +438,161 @@ describe('layouts, constants and the cases the importer refuses by name', () => 
     );
   });
 
-  test('an NHWC input scaled before its transpose (a Keras Rescaling) and also read by a second transpose is channels last', async () => {
-    const bytes = tinyModel(
-      [1, 2, 2, 3],
-      [
-        { op: 'Mul', inputs: ['input', 'scale'] },
-        { op: 'Transpose', inputs: ['t0'], attributes: { perm: [0, 3, 1, 2] } },
-        { op: 'Transpose', inputs: ['input'], attributes: { perm: [0, 3, 1, 2] } },
-        { op: 'Clip', inputs: ['t1', '', 'max'] },
-        { op: 'Add', inputs: ['t3', 't2'] },
-        { op: 'Transpose', inputs: ['t4'], attributes: { perm: [0, 2, 3, 1] } },
-      ],
-      [
-        { name: 'scale', dims: [1], values: [0.5] },
-        { name: 'max', dims: [], values: [0.4] },
-      ],
-    );
-    assert.equal(importOnnx(bytes, 'rescaled.onnx').inputLayout, 'NHWC');
-    await assertRunsAsOnnxRuntime(bytes, [1, 2, 2, 3], 'rescaled NHWC input, Clip without min');
-  });
+  test(
+    'an NHWC input scaled before its transpose (a Keras Rescaling) and also read by a second transpose ' +
+      'is channels last',
+    async () => {
+      const bytes = tinyModel(
+        [1, 2, 2, 3],
+        [
+          { op: 'Mul', inputs: ['input', 'scale'] },
+          { op: 'Transpose', inputs: ['t0'], attributes: { perm: [0, 3, 1, 2] } },
+          { op: 'Transpose', inputs: ['input'], attributes: { perm: [0, 3, 1, 2] } },
+          { op: 'Clip', inputs: ['t1', '', 'max'] },
+          { op: 'Add', inputs: ['t3', 't2'] },
+          { op: 'Transpose', inputs: ['t4'], attributes: { perm: [0, 2, 3, 1] } },
+        ],
+        [
+          { name: 'scale', dims: [1], values: [0.5] },
+          { name: 'max', dims: [], values: [0.4] },
+        ],
+      );
+      assert.equal(importOnnx(bytes, 'rescaled.onnx').inputLayout, 'NHWC');
+      await assertRunsAsOnnxRuntime(bytes, [1, 2, 2, 3], 'rescaled NHWC input, Clip without min');
+    },
+  );
 
-  test('a constant Add or Mul on a Dense output that is read elsewhere, through an Identity, or is the graph output is refused, not folded', () => {
-    const notFolded =
-      /a constant term on a vector is imported only right after the Gemm or MatMul that computes it, as its one reader/;
-    refused(
-      tinyModel(
-        [1, 4],
-        [
-          { op: 'MatMul', inputs: ['input', 'weight'] },
-          { op: 'Identity', inputs: ['t0'] },
-          { op: 'Add', inputs: ['t1', 'bias'] },
-          { op: 'Relu', inputs: ['t0'] },
-          { op: 'Add', inputs: ['t2', 't3'] },
-        ],
-        [WEIGHT, BIAS],
-      ),
-      notFolded,
-    );
-    refused(
-      tinyModel(
-        [1, 4],
-        [
-          { op: 'MatMul', inputs: ['input', 'weight'] },
-          { op: 'Relu', inputs: ['t0'] },
-          { op: 'Add', inputs: ['t0', 'bias'] },
-          { op: 'Add', inputs: ['t1', 't2'] },
-        ],
-        [WEIGHT, BIAS],
-      ),
-      notFolded,
-    );
-    refused(
-      tinyModel(
-        [1, 4],
-        [
-          { op: 'MatMul', inputs: ['input', 'weight'], output: 'y' },
-          { op: 'Add', inputs: ['y', 'bias'] },
-        ],
-        [WEIGHT, BIAS],
-        'y',
-      ),
-      notFolded,
-    );
-    // A Mul that writes the value it reads: a cycle, which the look for a bias to fold must not follow forever.
-    refused(
-      tinyModel(
-        [1, 4],
-        [
-          { op: 'MatMul', inputs: ['input', 'weight'], output: 'y' },
-          { op: 'Mul', inputs: ['y', 'bias'], output: 'y' },
-        ],
-        [WEIGHT, BIAS],
-      ),
-      /output 'output' is not computed by any node/,
-    );
-  });
+  test(
+    'a constant Add or Mul on a Dense output that is read elsewhere, through an Identity, or is the ' +
+      'graph output is refused, not folded',
+    () => {
+      const notFolded =
+        /a constant term on a vector is imported only right after the Gemm or MatMul that computes it, as its one reader/;
+      refused(
+        tinyModel(
+          [1, 4],
+          [
+            { op: 'MatMul', inputs: ['input', 'weight'] },
+            { op: 'Identity', inputs: ['t0'] },
+            { op: 'Add', inputs: ['t1', 'bias'] },
+            { op: 'Relu', inputs: ['t0'] },
+            { op: 'Add', inputs: ['t2', 't3'] },
+          ],
+          [WEIGHT, BIAS],
+        ),
+        notFolded,
+      );
+      refused(
+        tinyModel(
+          [1, 4],
+          [
+            { op: 'MatMul', inputs: ['input', 'weight'] },
+            { op: 'Relu', inputs: ['t0'] },
+            { op: 'Add', inputs: ['t0', 'bias'] },
+            { op: 'Add', inputs: ['t1', 't2'] },
+          ],
+          [WEIGHT, BIAS],
+        ),
+        notFolded,
+      );
+      refused(
+        tinyModel(
+          [1, 4],
+          [
+            { op: 'MatMul', inputs: ['input', 'weight'], output: 'y' },
+            { op: 'Add', inputs: ['y', 'bias'] },
+          ],
+          [WEIGHT, BIAS],
+          'y',
+        ),
+        notFolded,
+      );
+      // A Mul that writes the value it reads: a cycle, which the look for a bias to fold must not follow forever.
+      refused(
+        tinyModel(
+          [1, 4],
+          [
+            { op: 'MatMul', inputs: ['input', 'weight'], output: 'y' },
+            { op: 'Mul', inputs: ['y', 'bias'], output: 'y' },
+          ],
+          [WEIGHT, BIAS],
+        ),
+        /output 'output' is not computed by any node/,
+      );
+    },
+  );
 
-  test('constants, weights and parameters that do not fit what they read are refused by name, before anything is allocated', () => {
-    refused(
-      tinyModel(
-        [1, 4],
-        [
-          { op: 'MatMul', inputs: ['input', 'weight'] },
-          { op: 'Mul', inputs: ['t0', 'k'] },
-        ],
-        [WEIGHT, { name: 'k', dims: [1, 1, 3], values: [1, 2, 3] }],
-      ),
-      /'mul_1' \(Mul\): a constant of dims \[1, 1, 3\] is not a scalar or one value per channel \(3\) of a rank-2 value/,
-    );
-    // The Dense's kernel would be [50000000, 3] floats: refused from the weight's dims instead (an input
-    // of 100,000,000 features is past the feature-map limit: limits.test.ts).
-    refused(
-      tinyModel([1, 50_000_000], [{ op: 'MatMul', inputs: ['input', 'weight'] }], [WEIGHT]),
-      /'matmul_0' \(MatMul\): weight of dims \[4, 3\] does not take 'input' \(50000000 features\)/,
-    );
-    refused(
-      tinyModel(
-        [1, 3, 4, 4],
-        [{ op: 'Conv', inputs: ['input', 'k'] }],
-        [{ name: 'k', dims: [2, 2, 1, 1], values: [1, 2, 3, 4] }],
-      ),
-      /'conv_0' \(Conv\): weight of dims \[2, 2, 1, 1\] in 1 group\(s\) does not take the 3 channels of 'input'/,
-    );
-    const norm = (channels: number[]) =>
-      ['scale', 'shift', 'mean', 'variance'].map((name, index) => ({
-        name,
-        dims: [channels[index]!],
-        values: Array<number>(channels[index]!).fill(1),
-      }));
-    refused(
-      tinyModel(
-        [1, 3, 2, 2],
-        [{ op: 'BatchNormalization', inputs: ['input', 'scale', 'shift', 'mean', 'variance'] }],
-        norm([3, 3, 2, 3]),
-      ),
-      /input 'mean' has 2 values for 3 channels/,
-    );
-    refused(
-      tinyModel([1, 4], [{ op: 'Clip', inputs: ['input', 'low'] }], [{ name: 'low', dims: [2], values: [0, 1] }]),
-      /'clip_0' \(Clip\): input 'low' of dims \[2\] must be one value/,
-    );
-    refused(
-      tinyModel([1, 4], [{ op: 'Dropout', inputs: ['input', 'ratio'] }], [{ name: 'ratio', dims: [0], values: [] }]),
-      /input 'ratio' of dims \[0\] must be one value/,
-    );
-    refused(
-      tinyModel([1, 4], [{ op: 'Dropout', inputs: ['input', 'ratio'] }], [{ name: 'ratio', dims: [], values: [1] }]),
-      /Dropout rate must be in \[0, 1\), got 1/,
-    );
-    refused(
-      tinyModel([1, 2, 4, 4], [{ op: 'Relu', inputs: ['input'] }]),
-      /input 'input' \(NCHW\): Input: images have 1 \(gray\), 3 \(RGB, HSV\) or 4 \(RGBA, CMYK\) channels/,
-    );
-    refused(
-      tinyModel(
-        [1, 3, 2, 2],
-        [
-          { op: 'Flatten', inputs: ['input'] },
-          { op: 'Concat', inputs: ['t0', 't0'], attributes: { axis: [1] } },
-        ],
-      ),
-      /'concat_1' \(Concat\): vectors flattened from NCHW maps are not concatenated/,
-    );
-  });
+  test(
+    'constants, weights and parameters that do not fit what they read are refused by name, before ' +
+      'anything is allocated',
+    () => {
+      refused(
+        tinyModel(
+          [1, 4],
+          [
+            { op: 'MatMul', inputs: ['input', 'weight'] },
+            { op: 'Mul', inputs: ['t0', 'k'] },
+          ],
+          [WEIGHT, { name: 'k', dims: [1, 1, 3], values: [1, 2, 3] }],
+        ),
+        /'mul_1' \(Mul\): a constant of dims \[1, 1, 3\] is not a scalar or one value per channel \(3\) of a rank-2 value/,
+      );
+      // The Dense's kernel would be [50000000, 3] floats: refused from the weight's dims instead (an input
+      // of 100,000,000 features is past the feature-map limit: limits.test.ts).
+      refused(
+        tinyModel([1, 50_000_000], [{ op: 'MatMul', inputs: ['input', 'weight'] }], [WEIGHT]),
+        /'matmul_0' \(MatMul\): weight of dims \[4, 3\] does not take 'input' \(50000000 features\)/,
+      );
+      refused(
+        tinyModel(
+          [1, 3, 4, 4],
+          [{ op: 'Conv', inputs: ['input', 'k'] }],
+          [{ name: 'k', dims: [2, 2, 1, 1], values: [1, 2, 3, 4] }],
+        ),
+        /'conv_0' \(Conv\): weight of dims \[2, 2, 1, 1\] in 1 group\(s\) does not take the 3 channels of 'input'/,
+      );
+      const norm = (channels: number[]) =>
+        ['scale', 'shift', 'mean', 'variance'].map((name, index) => ({
+          name,
+          dims: [channels[index]!],
+          values: Array<number>(channels[index]!).fill(1),
+        }));
+      refused(
+        tinyModel(
+          [1, 3, 2, 2],
+          [{ op: 'BatchNormalization', inputs: ['input', 'scale', 'shift', 'mean', 'variance'] }],
+          norm([3, 3, 2, 3]),
+        ),
+        /input 'mean' has 2 values for 3 channels/,
+      );
+      refused(
+        tinyModel([1, 4], [{ op: 'Clip', inputs: ['input', 'low'] }], [{ name: 'low', dims: [2], values: [0, 1] }]),
+        /'clip_0' \(Clip\): input 'low' of dims \[2\] must be one value/,
+      );
+      refused(
+        tinyModel([1, 4], [{ op: 'Dropout', inputs: ['input', 'ratio'] }], [{ name: 'ratio', dims: [0], values: [] }]),
+        /input 'ratio' of dims \[0\] must be one value/,
+      );
+      refused(
+        tinyModel([1, 4], [{ op: 'Dropout', inputs: ['input', 'ratio'] }], [{ name: 'ratio', dims: [], values: [1] }]),
+        /Dropout rate must be in \[0, 1\), got 1/,
+      );
+      refused(
+        tinyModel([1, 2, 4, 4], [{ op: 'Relu', inputs: ['input'] }]),
+        /input 'input' \(NCHW\): Input: images have 1 \(gray\), 3 \(RGB, HSV\) or 4 \(RGBA, CMYK\) channels/,
+      );
+      refused(
+        tinyModel(
+          [1, 3, 2, 2],
+          [
+            { op: 'Flatten', inputs: ['input'] },
+            { op: 'Concat', inputs: ['t0', 't0'], attributes: { axis: [1] } },
+          ],
+        ),
+        /'concat_1' \(Concat\): vectors flattened from NCHW maps are not concatenated/,
+      );
+    },
+  );
 
   test('every unsupported operator is named with its count and first node, not only the first one met', () => {
     refused(
@@ -612,104 +648,112 @@ describe('layouts, constants and the cases the importer refuses by name', () => 
     }
   });
 
-  test('ReduceMean over height and width, keepdims 0 or 1, Squeeze of 1x1 maps, a Conv on them; a mean over channels is refused', async () => {
-    const kernel = { name: 'kernel', dims: [2, 3, 1, 1], values: [1, -2, 0.5, 0.25, 3, -1] };
-    await assertRunsAsOnnxRuntime(
-      tinyModel(
+  test(
+    'ReduceMean over height and width, keepdims 0 or 1, Squeeze of 1x1 maps, a Conv on them; a mean over ' +
+      'channels is refused',
+    async () => {
+      const kernel = { name: 'kernel', dims: [2, 3, 1, 1], values: [1, -2, 0.5, 0.25, 3, -1] };
+      await assertRunsAsOnnxRuntime(
+        tinyModel(
+          [1, 3, 4, 5],
+          [{ op: 'ReduceMean', inputs: ['input'], attributes: { axes: [2, 3], keepdims: { int: 0 } } }],
+        ),
         [1, 3, 4, 5],
-        [{ op: 'ReduceMean', inputs: ['input'], attributes: { axes: [2, 3], keepdims: { int: 0 } } }],
-      ),
-      [1, 3, 4, 5],
-      'ReduceMean keepdims 0',
-    );
-    await assertRunsAsOnnxRuntime(
-      tinyModelInt64(
+        'ReduceMean keepdims 0',
+      );
+      await assertRunsAsOnnxRuntime(
+        tinyModelInt64(
+          [1, 3, 4, 5],
+          [
+            { op: 'ReduceMean', inputs: ['input'], attributes: { axes: [-1, -2] } },
+            { op: 'Conv', inputs: ['t0', 'kernel'] },
+            { op: 'Relu', inputs: ['t1'] },
+            { op: 'Squeeze', inputs: ['t2', 'axes'] },
+          ],
+          [kernel, { name: 'axes', dims: [2], values: [2, 3], isInt64: true }],
+        ),
         [1, 3, 4, 5],
-        [
-          { op: 'ReduceMean', inputs: ['input'], attributes: { axes: [-1, -2] } },
-          { op: 'Conv', inputs: ['t0', 'kernel'] },
-          { op: 'Relu', inputs: ['t1'] },
-          { op: 'Squeeze', inputs: ['t2', 'axes'] },
-        ],
-        [kernel, { name: 'axes', dims: [2], values: [2, 3], isInt64: true }],
-      ),
-      [1, 3, 4, 5],
-      'ReduceMean keepdims 1, Conv on 1x1 maps, Squeeze',
-    );
-    await assertRunsAsOnnxRuntime(
-      tinyModel(
+        'ReduceMean keepdims 1, Conv on 1x1 maps, Squeeze',
+      );
+      await assertRunsAsOnnxRuntime(
+        tinyModel(
+          [1, 3, 4, 5],
+          [
+            { op: 'GlobalAveragePool', inputs: ['input'] },
+            { op: 'Conv', inputs: ['t0', 'kernel'] },
+            { op: 'Flatten', inputs: ['t1'] },
+          ],
+          [kernel],
+        ),
         [1, 3, 4, 5],
-        [
-          { op: 'GlobalAveragePool', inputs: ['input'] },
-          { op: 'Conv', inputs: ['t0', 'kernel'] },
-          { op: 'Flatten', inputs: ['t1'] },
-        ],
-        [kernel],
-      ),
-      [1, 3, 4, 5],
-      'GlobalAveragePool, Conv on 1x1 maps, Flatten',
-    );
-    refused(
-      tinyModel([1, 3, 4, 5], [{ op: 'ReduceMean', inputs: ['input'], attributes: { axes: [1] } }]),
-      /'reducemean_0' \(ReduceMean\): only the mean over height and width of feature maps is imported, got axes \[1\] of NCHW maps/,
-    );
-  });
+        'GlobalAveragePool, Conv on 1x1 maps, Flatten',
+      );
+      refused(
+        tinyModel([1, 3, 4, 5], [{ op: 'ReduceMean', inputs: ['input'], attributes: { axes: [1] } }]),
+        /'reducemean_0' \(ReduceMean\): only the mean over height and width of feature maps is imported, got axes \[1\] of NCHW maps/,
+      );
+    },
+  );
 
-  test('shape arithmetic on Shape folds against the input, the batch left symbolic: a flatten by x.view(x.size(0), -1), integer division truncating', async () => {
-    const int64 = (name: string, values: number[], dims = [values.length]) => ({ name, dims, values, isInt64: true });
-    const constants = [
-      int64('zero', [0], []),
-      int64('indices', [1, 2, 3]),
-      int64('axes0', [0]),
-      int64('four', [4], []),
-      int64('two', [2], []),
-    ];
-    // features = (C * H * W * 4 + 2) / 4: 24 as integers (24.5 would be refused by the Reshape).
-    const bytes = tinyModelInt64(
-      [1, 3, 2, 4],
-      [
-        { op: 'Shape', inputs: ['input'] },
-        { op: 'Gather', inputs: ['t0', 'zero'] },
-        { op: 'Unsqueeze', inputs: ['t1', 'axes0'] },
-        { op: 'Gather', inputs: ['t0', 'indices'] },
-        { op: 'Slice', inputs: ['t3', 'zero1', 'one1'] },
-        { op: 'Slice', inputs: ['t3', 'one1', 'two1'] },
-        { op: 'Slice', inputs: ['t3', 'two1', 'three1'] },
-        { op: 'Mul', inputs: ['t4', 't5'] },
-        { op: 'Mul', inputs: ['t7', 't6'] },
-        { op: 'Mul', inputs: ['t8', 'four'] },
-        { op: 'Add', inputs: ['t9', 'two'] },
-        { op: 'Div', inputs: ['t10', 'four'] },
-        { op: 'Concat', inputs: ['t2', 't11'], attributes: { axis: { int: 0 } } },
-        { op: 'Reshape', inputs: ['input', 't12'] },
-        { op: 'Relu', inputs: ['t13'] },
-        { op: 'MatMul', inputs: ['t14', 'weight'] },
-      ],
-      [
-        ...constants,
-        int64('zero1', [0]),
-        int64('one1', [1]),
-        int64('two1', [2]),
-        int64('three1', [3]),
-        { name: 'weight', dims: [24, 2], values: Array.from({ length: 48 }, (_, index) => Math.cos(index)) },
-      ],
-    );
-    await assertRunsAsOnnxRuntime(
-      bytes,
-      [1, 3, 2, 4],
-      'Shape, Gather, Slice, Mul, Add, Div, Unsqueeze, Concat, Reshape',
-    );
-    const refusedGather = tinyModelInt64(
-      [1, 3, 2, 4],
-      [
-        { op: 'Shape', inputs: ['input'] },
-        { op: 'Gather', inputs: ['t0', 'seven'] },
-        { op: 'Relu', inputs: ['input'] },
-      ],
-      [int64('seven', [7], [])],
-    );
-    refused(refusedGather, /'gather_1' \(Gather\): index 7 is outside the 4 entries of 't0'/);
-  });
+  test(
+    'shape arithmetic on Shape folds against the input, the batch left symbolic: a flatten by ' +
+      'x.view(x.size(0), -1), integer division truncating',
+    async () => {
+      const int64 = (name: string, values: number[], dims = [values.length]) => ({ name, dims, values, isInt64: true });
+      const constants = [
+        int64('zero', [0], []),
+        int64('indices', [1, 2, 3]),
+        int64('axes0', [0]),
+        int64('four', [4], []),
+        int64('two', [2], []),
+      ];
+      // features = (C * H * W * 4 + 2) / 4: 24 as integers (24.5 would be refused by the Reshape).
+      const bytes = tinyModelInt64(
+        [1, 3, 2, 4],
+        [
+          { op: 'Shape', inputs: ['input'] },
+          { op: 'Gather', inputs: ['t0', 'zero'] },
+          { op: 'Unsqueeze', inputs: ['t1', 'axes0'] },
+          { op: 'Gather', inputs: ['t0', 'indices'] },
+          { op: 'Slice', inputs: ['t3', 'zero1', 'one1'] },
+          { op: 'Slice', inputs: ['t3', 'one1', 'two1'] },
+          { op: 'Slice', inputs: ['t3', 'two1', 'three1'] },
+          { op: 'Mul', inputs: ['t4', 't5'] },
+          { op: 'Mul', inputs: ['t7', 't6'] },
+          { op: 'Mul', inputs: ['t8', 'four'] },
+          { op: 'Add', inputs: ['t9', 'two'] },
+          { op: 'Div', inputs: ['t10', 'four'] },
+          { op: 'Concat', inputs: ['t2', 't11'], attributes: { axis: { int: 0 } } },
+          { op: 'Reshape', inputs: ['input', 't12'] },
+          { op: 'Relu', inputs: ['t13'] },
+          { op: 'MatMul', inputs: ['t14', 'weight'] },
+        ],
+        [
+          ...constants,
+          int64('zero1', [0]),
+          int64('one1', [1]),
+          int64('two1', [2]),
+          int64('three1', [3]),
+          { name: 'weight', dims: [24, 2], values: Array.from({ length: 48 }, (_, index) => Math.cos(index)) },
+        ],
+      );
+      await assertRunsAsOnnxRuntime(
+        bytes,
+        [1, 3, 2, 4],
+        'Shape, Gather, Slice, Mul, Add, Div, Unsqueeze, Concat, Reshape',
+      );
+      const refusedGather = tinyModelInt64(
+        [1, 3, 2, 4],
+        [
+          { op: 'Shape', inputs: ['input'] },
+          { op: 'Gather', inputs: ['t0', 'seven'] },
+          { op: 'Relu', inputs: ['input'] },
+        ],
+        [int64('seven', [7], [])],
+      );
+      refused(refusedGather, /'gather_1' \(Gather\): index 7 is outside the 4 entries of 't0'/);
+    },
+  );
 
   test('shape arithmetic with a slice step of 0 is refused rather than looped on', () => {
     const slice = (step: number) =>

@@ -148,33 +148,37 @@ describe('ONNX import of the mobile-network operators matches onnxruntime-node',
     await assertRunsAsOnnxRuntime(bytes, [2, 3, 4, 5], 'hard');
   });
 
-  test('squeeze-and-excitation: GlobalAveragePool, Conv, HardSigmoid gate times the maps; Sub and Div of computed values and with constants', async () => {
-    const channels = 4;
-    const bytes = graphModel(
-      [2, channels, 5, 6],
-      [
-        { op: 'GlobalAveragePool', inputs: ['input'], outputs: ['pooled'] },
-        { op: 'Conv', inputs: ['pooled', 'w', 'bias'], outputs: ['squeezed'], attributes: { kernel_shape: [1, 1] } },
-        { op: 'HardSigmoid', inputs: ['squeezed'], outputs: ['gate'], attributes: { alpha: 1 / 6, beta: 0.5 } },
-        { op: 'Mul', inputs: ['input', 'gate'], outputs: ['gated'] },
-        { op: 'Sub', inputs: ['gated', 'pooled'], outputs: ['centred'] },
-        { op: 'Add', inputs: ['gate', 'one'], outputs: ['divisor'] },
-        { op: 'Div', inputs: ['centred', 'divisor'], outputs: ['scaled'] },
-        { op: 'Div', inputs: ['scaled', 'perChannel'], outputs: ['halved'] },
-        { op: 'Sub', inputs: ['halved', 'perChannel'], outputs: ['shifted'] },
-        { op: 'Sub', inputs: ['two', 'shifted'], outputs: ['last'] },
-        TO_NHWC,
-      ],
-      [
-        { name: 'w', dims: [channels, channels, 1, 1], values: values(channels * channels, 81) },
-        { name: 'bias', dims: [channels], values: values(channels, 82) },
-        { name: 'one', dims: [1], values: [1] },
-        { name: 'two', dims: [], values: [2] },
-        { name: 'perChannel', dims: [1, channels, 1, 1], values: [2, 0.5, -4, 1.5] },
-      ],
-    );
-    await assertRunsAsOnnxRuntime(bytes, [2, channels, 5, 6], 'squeeze-excitation');
-  });
+  test(
+    'squeeze-and-excitation: GlobalAveragePool, Conv, HardSigmoid gate times the maps; Sub and Div of ' +
+      'computed values and with constants',
+    async () => {
+      const channels = 4;
+      const bytes = graphModel(
+        [2, channels, 5, 6],
+        [
+          { op: 'GlobalAveragePool', inputs: ['input'], outputs: ['pooled'] },
+          { op: 'Conv', inputs: ['pooled', 'w', 'bias'], outputs: ['squeezed'], attributes: { kernel_shape: [1, 1] } },
+          { op: 'HardSigmoid', inputs: ['squeezed'], outputs: ['gate'], attributes: { alpha: 1 / 6, beta: 0.5 } },
+          { op: 'Mul', inputs: ['input', 'gate'], outputs: ['gated'] },
+          { op: 'Sub', inputs: ['gated', 'pooled'], outputs: ['centred'] },
+          { op: 'Add', inputs: ['gate', 'one'], outputs: ['divisor'] },
+          { op: 'Div', inputs: ['centred', 'divisor'], outputs: ['scaled'] },
+          { op: 'Div', inputs: ['scaled', 'perChannel'], outputs: ['halved'] },
+          { op: 'Sub', inputs: ['halved', 'perChannel'], outputs: ['shifted'] },
+          { op: 'Sub', inputs: ['two', 'shifted'], outputs: ['last'] },
+          TO_NHWC,
+        ],
+        [
+          { name: 'w', dims: [channels, channels, 1, 1], values: values(channels * channels, 81) },
+          { name: 'bias', dims: [channels], values: values(channels, 82) },
+          { name: 'one', dims: [1], values: [1] },
+          { name: 'two', dims: [], values: [2] },
+          { name: 'perChannel', dims: [1, channels, 1, 1], values: [2, 0.5, -4, 1.5] },
+        ],
+      );
+      await assertRunsAsOnnxRuntime(bytes, [2, channels, 5, 6], 'squeeze-excitation');
+    },
+  );
 
   test('ShuffleNetV2: Split in two, a branch, Concat, the Reshape-Transpose-Reshape shuffle, then Slice', async () => {
     const bytes = graphModel(
@@ -258,167 +262,182 @@ describe('ONNX import of the mobile-network operators matches onnxruntime-node',
 });
 
 describe('ONNX import of a ConvNeXt block matches onnxruntime-node', () => {
-  test('Transpose to NHWC, LayerNormalization, MatMul + bias, the five-node Erf GELU, MatMul, Transpose back, layer scale, residual', async () => {
-    const channels = 4;
-    const hidden = 8;
-    const bytes = graphModel(
-      [2, channels, 3, 5],
-      [
-        { op: 'Transpose', inputs: ['input'], outputs: ['nhwc'], attributes: { perm: [0, 2, 3, 1] } },
-        {
-          op: 'LayerNormalization',
-          inputs: ['nhwc', 'scale', 'shift'],
-          outputs: ['normalized'],
-          attributes: { axis: -1, epsilon: 1e-6 },
-        },
-        { op: 'MatMul', inputs: ['normalized', 'up'], outputs: ['expanded'] },
-        { op: 'Add', inputs: ['upBias', 'expanded'], outputs: ['x'] },
-        { op: 'Div', inputs: ['x', 'sqrt2'], outputs: ['scaled'] },
-        { op: 'Erf', inputs: ['scaled'], outputs: ['erf'] },
-        { op: 'Add', inputs: ['erf', 'one'], outputs: ['onePlus'] },
-        { op: 'Mul', inputs: ['x', 'onePlus'], outputs: ['product'] },
-        { op: 'Mul', inputs: ['product', 'half'], outputs: ['gelu'] },
-        { op: 'MatMul', inputs: ['gelu', 'down'], outputs: ['reduced'] },
-        { op: 'Transpose', inputs: ['reduced'], outputs: ['nchw'], attributes: { perm: [0, 3, 1, 2] } },
-        { op: 'Mul', inputs: ['layerScale', 'nchw'], outputs: ['layerScaled'] },
-        { op: 'Add', inputs: ['layerScaled', 'input'], outputs: ['last'] },
-        TO_NHWC,
-      ],
-      [
-        { name: 'scale', dims: [channels], values: values(channels, 91, 2) },
-        { name: 'shift', dims: [channels], values: values(channels, 92) },
-        { name: 'up', dims: [channels, hidden], values: values(channels * hidden, 93) },
-        { name: 'upBias', dims: [hidden], values: values(hidden, 94) },
-        { name: 'sqrt2', dims: [], values: [SQRT2_FLOAT32] },
-        { name: 'one', dims: [], values: [1] },
-        { name: 'half', dims: [], values: [0.5] },
-        { name: 'down', dims: [hidden, channels], values: values(hidden * channels, 95) },
-        { name: 'layerScale', dims: [channels, 1, 1], values: values(channels, 96) },
-      ],
-      17,
-    );
-    await assertRunsAsOnnxRuntime(bytes, [2, channels, 3, 5], 'convnext-block');
-    const { model } = importOnnx(bytes, 'convnext-block.onnx');
-    const classes = model.layers.map((layer) => layer.className);
-    assert.equal(classes.filter((name) => name === 'GELU').length, 1, 'the five GELU nodes make one layer');
-    assert.equal(classes.filter((name) => name === 'LayerNormalization').length, 1);
-  });
-
-  test('the decomposed layer normalization of opset 11 over NHWC channels, then its Mul and Add, as one LayerNormalization', async () => {
-    const channels = 4;
-    const bytes = graphModel(
-      [2, channels, 3, 5],
-      [
-        { op: 'Transpose', inputs: ['input'], outputs: ['x'], attributes: { perm: [0, 2, 3, 1] } },
-        { op: 'ReduceMean', inputs: ['x'], outputs: ['mean'], attributes: { axes: [-1] } },
-        { op: 'Sub', inputs: ['x', 'mean'], outputs: ['centred'] },
-        { op: 'Pow', inputs: ['centred', 'two'], outputs: ['squared'] },
-        { op: 'ReduceMean', inputs: ['squared'], outputs: ['variance'], attributes: { axes: [-1] } },
-        { op: 'Add', inputs: ['variance', 'epsilon'], outputs: ['padded'] },
-        { op: 'Sqrt', inputs: ['padded'], outputs: ['deviation'] },
-        { op: 'Div', inputs: ['centred', 'deviation'], outputs: ['normalized'] },
-        { op: 'Mul', inputs: ['normalized', 'weight'], outputs: ['scaled'] },
-        { op: 'Add', inputs: ['scaled', 'bias'], outputs: ['output'] },
-      ],
-      [
-        { name: 'two', dims: [], values: [2] },
-        { name: 'epsilon', dims: [], values: [1e-6] },
-        { name: 'weight', dims: [channels], values: values(channels, 97, 2) },
-        { name: 'bias', dims: [channels], values: values(channels, 98) },
-      ],
-      11,
-    );
-    await assertRunsAsOnnxRuntime(bytes, [2, channels, 3, 5], 'decomposed-layer-norm');
-    const { model } = importOnnx(bytes, 'decomposed-layer-norm.onnx');
-    // The seven nodes make one LayerNormalization; the Mul and Add after it stay per-channel scales and shifts.
-    assert.deepEqual(
-      model.layers.map((layer) => layer.className),
-      ['Input', 'LayerNormalization', 'Conv2D', 'Conv2D'],
-    );
-    // Outside a layer normalization Pow and Sqrt are Power layers (onnx/minMaxPower.test.ts); a computed exponent is
-    // refused.
-    refused(
-      graphModel([1, 3, 2, 2], [{ op: 'Pow', inputs: ['input', 'input'], outputs: ['output'] }], [], 11),
-      /'pow_0' \(Pow\): Pow is imported with a constant exponent only/,
-    );
-  });
-
-  test('Erf outside the GELU chain, a GELU chain with another constant, LayerNormalization over NCHW channels: refused by name', () => {
-    refused(
-      graphModel([1, 3, 2, 2], [{ op: 'Erf', inputs: ['input'], outputs: ['output'] }]),
-      /'erf_0' \(Erf\): Erf is imported only inside GELU/,
-    );
-    refused(
-      graphModel(
-        [1, 3, 2, 2],
+  test(
+    'Transpose to NHWC, LayerNormalization, MatMul + bias, the five-node Erf GELU, MatMul, Transpose ' +
+      'back, layer scale, residual',
+    async () => {
+      const channels = 4;
+      const hidden = 8;
+      const bytes = graphModel(
+        [2, channels, 3, 5],
         [
-          { op: 'Div', inputs: ['input', 'sqrt2'], outputs: ['a'] },
-          { op: 'Erf', inputs: ['a'], outputs: ['b'] },
-          { op: 'Add', inputs: ['b', 'two'], outputs: ['c'] },
-          { op: 'Mul', inputs: ['input', 'c'], outputs: ['d'] },
-          { op: 'Mul', inputs: ['d', 'two'], outputs: ['output'] },
+          { op: 'Transpose', inputs: ['input'], outputs: ['nhwc'], attributes: { perm: [0, 2, 3, 1] } },
+          {
+            op: 'LayerNormalization',
+            inputs: ['nhwc', 'scale', 'shift'],
+            outputs: ['normalized'],
+            attributes: { axis: -1, epsilon: 1e-6 },
+          },
+          { op: 'MatMul', inputs: ['normalized', 'up'], outputs: ['expanded'] },
+          { op: 'Add', inputs: ['upBias', 'expanded'], outputs: ['x'] },
+          { op: 'Div', inputs: ['x', 'sqrt2'], outputs: ['scaled'] },
+          { op: 'Erf', inputs: ['scaled'], outputs: ['erf'] },
+          { op: 'Add', inputs: ['erf', 'one'], outputs: ['onePlus'] },
+          { op: 'Mul', inputs: ['x', 'onePlus'], outputs: ['product'] },
+          { op: 'Mul', inputs: ['product', 'half'], outputs: ['gelu'] },
+          { op: 'MatMul', inputs: ['gelu', 'down'], outputs: ['reduced'] },
+          { op: 'Transpose', inputs: ['reduced'], outputs: ['nchw'], attributes: { perm: [0, 3, 1, 2] } },
+          { op: 'Mul', inputs: ['layerScale', 'nchw'], outputs: ['layerScaled'] },
+          { op: 'Add', inputs: ['layerScaled', 'input'], outputs: ['last'] },
+          TO_NHWC,
         ],
         [
+          { name: 'scale', dims: [channels], values: values(channels, 91, 2) },
+          { name: 'shift', dims: [channels], values: values(channels, 92) },
+          { name: 'up', dims: [channels, hidden], values: values(channels * hidden, 93) },
+          { name: 'upBias', dims: [hidden], values: values(hidden, 94) },
           { name: 'sqrt2', dims: [], values: [SQRT2_FLOAT32] },
-          { name: 'two', dims: [], values: [2] },
+          { name: 'one', dims: [], values: [1] },
+          { name: 'half', dims: [], values: [0.5] },
+          { name: 'down', dims: [hidden, channels], values: values(hidden * channels, 95) },
+          { name: 'layerScale', dims: [channels, 1, 1], values: values(channels, 96) },
         ],
-      ),
-      /'add_2' \(Add\): in GELU's x \* \(1 \+ Erf\(x \/ sqrt 2\)\) \* 0.5 the Add after Erf must add the constant 1/,
-    );
-    refused(
-      graphModel(
-        [1, 3, 2, 2],
-        [{ op: 'LayerNormalization', inputs: ['input', 's'], outputs: ['output'], attributes: { axis: 1 } }],
-        [{ name: 's', dims: [3], values: [1, 1, 1] }],
         17,
-      ),
-      /only a layer normalization over the channels/,
-    );
-  });
+      );
+      await assertRunsAsOnnxRuntime(bytes, [2, channels, 3, 5], 'convnext-block');
+      const { model } = importOnnx(bytes, 'convnext-block.onnx');
+      const classes = model.layers.map((layer) => layer.className);
+      assert.equal(classes.filter((name) => name === 'GELU').length, 1, 'the five GELU nodes make one layer');
+      assert.equal(classes.filter((name) => name === 'LayerNormalization').length, 1);
+    },
+  );
+
+  test(
+    'the decomposed layer normalization of opset 11 over NHWC channels, then its Mul and Add, as one ' +
+      'LayerNormalization',
+    async () => {
+      const channels = 4;
+      const bytes = graphModel(
+        [2, channels, 3, 5],
+        [
+          { op: 'Transpose', inputs: ['input'], outputs: ['x'], attributes: { perm: [0, 2, 3, 1] } },
+          { op: 'ReduceMean', inputs: ['x'], outputs: ['mean'], attributes: { axes: [-1] } },
+          { op: 'Sub', inputs: ['x', 'mean'], outputs: ['centred'] },
+          { op: 'Pow', inputs: ['centred', 'two'], outputs: ['squared'] },
+          { op: 'ReduceMean', inputs: ['squared'], outputs: ['variance'], attributes: { axes: [-1] } },
+          { op: 'Add', inputs: ['variance', 'epsilon'], outputs: ['padded'] },
+          { op: 'Sqrt', inputs: ['padded'], outputs: ['deviation'] },
+          { op: 'Div', inputs: ['centred', 'deviation'], outputs: ['normalized'] },
+          { op: 'Mul', inputs: ['normalized', 'weight'], outputs: ['scaled'] },
+          { op: 'Add', inputs: ['scaled', 'bias'], outputs: ['output'] },
+        ],
+        [
+          { name: 'two', dims: [], values: [2] },
+          { name: 'epsilon', dims: [], values: [1e-6] },
+          { name: 'weight', dims: [channels], values: values(channels, 97, 2) },
+          { name: 'bias', dims: [channels], values: values(channels, 98) },
+        ],
+        11,
+      );
+      await assertRunsAsOnnxRuntime(bytes, [2, channels, 3, 5], 'decomposed-layer-norm');
+      const { model } = importOnnx(bytes, 'decomposed-layer-norm.onnx');
+      // The seven nodes make one LayerNormalization; the Mul and Add after it stay per-channel scales and shifts.
+      assert.deepEqual(
+        model.layers.map((layer) => layer.className),
+        ['Input', 'LayerNormalization', 'Conv2D', 'Conv2D'],
+      );
+      // Outside a layer normalization Pow and Sqrt are Power layers (onnx/minMaxPower.test.ts); a computed exponent is
+      // refused.
+      refused(
+        graphModel([1, 3, 2, 2], [{ op: 'Pow', inputs: ['input', 'input'], outputs: ['output'] }], [], 11),
+        /'pow_0' \(Pow\): Pow is imported with a constant exponent only/,
+      );
+    },
+  );
+
+  test(
+    'Erf outside the GELU chain, a GELU chain with another constant, LayerNormalization over NCHW ' +
+      'channels: refused by name',
+    () => {
+      refused(
+        graphModel([1, 3, 2, 2], [{ op: 'Erf', inputs: ['input'], outputs: ['output'] }]),
+        /'erf_0' \(Erf\): Erf is imported only inside GELU/,
+      );
+      refused(
+        graphModel(
+          [1, 3, 2, 2],
+          [
+            { op: 'Div', inputs: ['input', 'sqrt2'], outputs: ['a'] },
+            { op: 'Erf', inputs: ['a'], outputs: ['b'] },
+            { op: 'Add', inputs: ['b', 'two'], outputs: ['c'] },
+            { op: 'Mul', inputs: ['input', 'c'], outputs: ['d'] },
+            { op: 'Mul', inputs: ['d', 'two'], outputs: ['output'] },
+          ],
+          [
+            { name: 'sqrt2', dims: [], values: [SQRT2_FLOAT32] },
+            { name: 'two', dims: [], values: [2] },
+          ],
+        ),
+        /'add_2' \(Add\): in GELU's x \* \(1 \+ Erf\(x \/ sqrt 2\)\) \* 0.5 the Add after Erf must add the constant 1/,
+      );
+      refused(
+        graphModel(
+          [1, 3, 2, 2],
+          [{ op: 'LayerNormalization', inputs: ['input', 's'], outputs: ['output'], attributes: { axis: 1 } }],
+          [{ name: 's', dims: [3], values: [1, 1, 1] }],
+          17,
+        ),
+        /only a layer normalization over the channels/,
+      );
+    },
+  );
 });
 
 describe('what the mobile-network mappers refuse, by name', () => {
-  test('a split or slice off the channels, a step, a constant divided by maps, a 5-D reshape that is not a shuffle', () => {
-    refused(
-      graphModel(
-        [1, 4, 4, 4],
-        [
-          { op: 'Split', inputs: ['input'], outputs: ['a', 'b'], attributes: { axis: 2 } },
-          { op: 'Add', inputs: ['a', 'b'], outputs: ['output'] },
-        ],
-      ),
-      /'split_0' \(Split\): only Split along the channels of feature maps is imported, got axis 2 of NCHW feature maps/,
-    );
-    refused(
-      graphModel(
-        [1, 4, 4, 4],
-        [{ op: 'Slice', inputs: ['input', 's', 'e', 'a', 'st'], outputs: ['output'] }],
-        [
-          { name: 's', dims: [1], values: [0], isInteger: true },
-          { name: 'e', dims: [1], values: [4], isInteger: true },
-          { name: 'a', dims: [1], values: [1], isInteger: true },
-          { name: 'st', dims: [1], values: [2], isInteger: true },
-        ],
-      ),
-      /'slice_0' \(Slice\): only a slice of one axis with step 1 is imported/,
-    );
-    refused(
-      graphModel(
-        [1, 4, 4, 4],
-        [{ op: 'Div', inputs: ['k', 'input'], outputs: ['output'] }],
-        [{ name: 'k', dims: [1], values: [2] }],
-      ),
-      /'div_0' \(Div\): a constant divided by feature maps is not imported/,
-    );
-    refused(
-      graphModel(
-        [1, 4, 4, 4],
-        [{ op: 'Reshape', inputs: ['input', 'shape'], outputs: ['output'] }],
-        [{ name: 'shape', dims: [5], values: [1, 2, 2, 4, 4], isInteger: true }],
-      ),
-      /'reshape_0' \(Reshape\): a reshape of 4x4x4 maps to 5 axes is imported only as a channel shuffle/,
-    );
-  });
+  test(
+    'a split or slice off the channels, a step, a constant divided by maps, a 5-D reshape that ' + 'is not a shuffle',
+    () => {
+      refused(
+        graphModel(
+          [1, 4, 4, 4],
+          [
+            { op: 'Split', inputs: ['input'], outputs: ['a', 'b'], attributes: { axis: 2 } },
+            { op: 'Add', inputs: ['a', 'b'], outputs: ['output'] },
+          ],
+        ),
+        /'split_0' \(Split\): only Split along the channels of feature maps is imported, got axis 2 of NCHW feature maps/,
+      );
+      refused(
+        graphModel(
+          [1, 4, 4, 4],
+          [{ op: 'Slice', inputs: ['input', 's', 'e', 'a', 'st'], outputs: ['output'] }],
+          [
+            { name: 's', dims: [1], values: [0], isInteger: true },
+            { name: 'e', dims: [1], values: [4], isInteger: true },
+            { name: 'a', dims: [1], values: [1], isInteger: true },
+            { name: 'st', dims: [1], values: [2], isInteger: true },
+          ],
+        ),
+        /'slice_0' \(Slice\): only a slice of one axis with step 1 is imported/,
+      );
+      refused(
+        graphModel(
+          [1, 4, 4, 4],
+          [{ op: 'Div', inputs: ['k', 'input'], outputs: ['output'] }],
+          [{ name: 'k', dims: [1], values: [2] }],
+        ),
+        /'div_0' \(Div\): a constant divided by feature maps is not imported/,
+      );
+      refused(
+        graphModel(
+          [1, 4, 4, 4],
+          [{ op: 'Reshape', inputs: ['input', 'shape'], outputs: ['output'] }],
+          [{ name: 'shape', dims: [5], values: [1, 2, 2, 4, 4], isInteger: true }],
+        ),
+        /'reshape_0' \(Reshape\): a reshape of 4x4x4 maps to 5 axes is imported only as a channel shuffle/,
+      );
+    },
+  );
 });
 
 describe('exportOnnx writes the mobile-network layers; onnxruntime-node gives the same outputs', () => {
@@ -452,36 +471,40 @@ describe('exportOnnx writes the mobile-network layers; onnxruntime-node gives th
   }
 
   for (const withLayerNorm of [false, true]) {
-    test(`every new layer${withLayerNorm ? ', LayerNormalization too' : ''}: exported, run in onnxruntime-node${withLayerNorm ? '' : ', imported back'}`, async () => {
-      const model = mobileModel(withLayerNorm);
-      if (withLayerNorm) {
-        const gammaBeta = model.layers.find((layer) => layer.className === 'LayerNormalization')!.weights();
-        gammaBeta.forEach(({ tensor }, index) => {
-          tensor.dataSync().set(values(tensor.size, 1530 + index, 0.5).map((value) => value + (index === 0 ? 1 : 0)));
-        });
-      }
-      const random = new Random(1521);
-      const x = Tensor.fromArray(
-        Float32Array.from({ length: 2 * 9 * 8 * 3 }, () => random.uniform()),
-        [2, 9, 8, 3],
-      );
-      const expected = model.predict(x).dataSync();
-      const bytes = exportOnnx(model);
-      const session = await ort.InferenceSession.create(bytes);
-      const { output } = await session.run({
-        input: new ort.Tensor('float32', toChannelsFirst(x.dataSync() as Float32Array, 9, 8, 3), [2, 3, 9, 8]),
-      });
-      assertClose(output!.data as Float32Array, expected, { atol: 1e-5 }, 'onnxruntime-node vs ConvNet.ts');
-      if (!withLayerNorm) {
-        const { model: imported, inputLayout } = importOnnx(bytes, 'mobile.onnx');
-        const batch = Tensor.fromArray(toChannelsFirst(x.dataSync() as Float32Array, 9, 8, 3), [2, 3, 9, 8]);
-        assertClose(
-          imported.predict(importedInput(batch, inputLayout)).dataSync(),
-          expected,
-          { atol: 1e-5 },
-          'imported back',
+    test(
+      `every new layer${withLayerNorm ? ', LayerNormalization too' : ''}: exported, run in ` +
+        `onnxruntime-node${withLayerNorm ? '' : ', imported back'}`,
+      async () => {
+        const model = mobileModel(withLayerNorm);
+        if (withLayerNorm) {
+          const gammaBeta = model.layers.find((layer) => layer.className === 'LayerNormalization')!.weights();
+          gammaBeta.forEach(({ tensor }, index) => {
+            tensor.dataSync().set(values(tensor.size, 1530 + index, 0.5).map((value) => value + (index === 0 ? 1 : 0)));
+          });
+        }
+        const random = new Random(1521);
+        const x = Tensor.fromArray(
+          Float32Array.from({ length: 2 * 9 * 8 * 3 }, () => random.uniform()),
+          [2, 9, 8, 3],
         );
-      }
-    });
+        const expected = model.predict(x).dataSync();
+        const bytes = exportOnnx(model);
+        const session = await ort.InferenceSession.create(bytes);
+        const { output } = await session.run({
+          input: new ort.Tensor('float32', toChannelsFirst(x.dataSync() as Float32Array, 9, 8, 3), [2, 3, 9, 8]),
+        });
+        assertClose(output!.data as Float32Array, expected, { atol: 1e-5 }, 'onnxruntime-node vs ConvNet.ts');
+        if (!withLayerNorm) {
+          const { model: imported, inputLayout } = importOnnx(bytes, 'mobile.onnx');
+          const batch = Tensor.fromArray(toChannelsFirst(x.dataSync() as Float32Array, 9, 8, 3), [2, 3, 9, 8]);
+          assertClose(
+            imported.predict(importedInput(batch, inputLayout)).dataSync(),
+            expected,
+            { atol: 1e-5 },
+            'imported back',
+          );
+        }
+      },
+    );
   }
 });

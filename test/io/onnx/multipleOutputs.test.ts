@@ -213,38 +213,46 @@ describe('Model with several outputs', () => {
     assert.deepEqual(Object.keys(named.forwardOutputs(x)), ['scores', 'maps']);
   });
 
-  test('exportOnnx writes every output (maps NCHW) and onnxruntime-node gives them; import reads them back', async () => {
-    const input = new Input({ shape: [4, 4, 3] });
-    const features = new Conv2D({ name: 'features', filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
-    const logits = new Dense({ units: 2 }).apply(new GlobalAveragePooling2D().apply(new ReLU().apply(features)));
-    const model = new Model(
-      { inputs: input.output, outputs: [logits, features] },
-      { seed: 2611, outputNames: ['scores', 'maps'] },
-    );
-    const x = Tensor.fromArray(values(96, 2612), [2, 4, 4, 3]);
-    const ours = model.forwardOutputs(x);
-    const bytes = exportOnnx(model);
-    const session = await ort.InferenceSession.create(bytes);
-    assert.deepEqual(session.outputNames, ['output', 'maps']);
-    const theirs = await session.run({
-      input: new ort.Tensor('float32', toChannelsFirst(x.dataSync() as Float32Array, 4, 4, 3), [2, 3, 4, 4]),
-    });
-    assertClose(theirs.output!.data as Float32Array, ours.scores!.dataSync(), { atol: 1e-5, rtol: 0 }, 'first output');
-    assertClose(
-      theirs.maps!.data as Float32Array,
-      toChannelsFirst(ours.maps!.dataSync() as Float32Array, 4, 4, 4),
-      { atol: 1e-5, rtol: 0 },
-      'maps, NCHW',
-    );
-    const back = importOnnx(bytes, 'exported.onnx');
-    assert.deepEqual(back.model.outputNames, ['output', 'maps']);
-    assertClose(
-      back.model.forwardOutputs(x).maps!.dataSync(),
-      ours.maps!.dataSync(),
-      { atol: 1e-5, rtol: 0 },
-      'imported back',
-    );
-  });
+  test(
+    'exportOnnx writes every output (maps NCHW) and onnxruntime-node gives them; import ' + 'reads them back',
+    async () => {
+      const input = new Input({ shape: [4, 4, 3] });
+      const features = new Conv2D({ name: 'features', filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
+      const logits = new Dense({ units: 2 }).apply(new GlobalAveragePooling2D().apply(new ReLU().apply(features)));
+      const model = new Model(
+        { inputs: input.output, outputs: [logits, features] },
+        { seed: 2611, outputNames: ['scores', 'maps'] },
+      );
+      const x = Tensor.fromArray(values(96, 2612), [2, 4, 4, 3]);
+      const ours = model.forwardOutputs(x);
+      const bytes = exportOnnx(model);
+      const session = await ort.InferenceSession.create(bytes);
+      assert.deepEqual(session.outputNames, ['output', 'maps']);
+      const theirs = await session.run({
+        input: new ort.Tensor('float32', toChannelsFirst(x.dataSync() as Float32Array, 4, 4, 3), [2, 3, 4, 4]),
+      });
+      assertClose(
+        theirs.output!.data as Float32Array,
+        ours.scores!.dataSync(),
+        { atol: 1e-5, rtol: 0 },
+        'first output',
+      );
+      assertClose(
+        theirs.maps!.data as Float32Array,
+        toChannelsFirst(ours.maps!.dataSync() as Float32Array, 4, 4, 4),
+        { atol: 1e-5, rtol: 0 },
+        'maps, NCHW',
+      );
+      const back = importOnnx(bytes, 'exported.onnx');
+      assert.deepEqual(back.model.outputNames, ['output', 'maps']);
+      assertClose(
+        back.model.forwardOutputs(x).maps!.dataSync(),
+        ours.maps!.dataSync(),
+        { atol: 1e-5, rtol: 0 },
+        'imported back',
+      );
+    },
+  );
 
   test('errors: the first output feeding another, repeated or mismatched names', () => {
     const input = new Input({ shape: [4, 4, 3] });

@@ -100,28 +100,33 @@ describe('F.interpolate exported by PyTorch imports as Resize2D and matches onnx
 
   for (const opset of OPSETS) {
     for (const variant of opset < 11 ? EVERY_OPSET : [...EVERY_OPSET, ...FROM_OPSET_11]) {
-      test(`${variant}, opset ${opset} (${opset < 10 ? 'Upsample' : 'Resize'}): within ${RELATIVE_TOLERANCE} of the range of onnxruntime-node's`, async (context) => {
-        const { bytes, input } = exported(variant, opset);
-        const { model, inputLayout } = importOnnx(bytes, `${variant}.onnx`);
-        assert.ok(
-          model.layers.some((layer) => layer.className === 'Resize2D'),
-          'a Resize2D layer',
-        );
-        const ours = model.predict(
-          importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout),
-        );
-        const session = await ort.InferenceSession.create(bytes);
-        const { output } = await session.run({
-          input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
-        });
-        const dims = output!.dims;
-        assert.deepEqual(ours.shape, [dims[0], dims[2], dims[3], dims[1]]);
-        const { largest, range, worst } = compareChannelsLast(ours.dataSync(), output!.data as Float32Array, dims);
-        context.diagnostic(
-          `${variant} opset ${opset}: ${dims.join('x')}, max difference ${(largest / range).toExponential(2)} of the range`,
-        );
-        assert.ok(largest <= RELATIVE_TOLERANCE * range, `${variant} opset ${opset}: ${worst}`);
-      });
+      test(
+        `${variant}, opset ${opset} (${opset < 10 ? 'Upsample' : 'Resize'}): within ` +
+          `${RELATIVE_TOLERANCE} of the range of onnxruntime-node's`,
+        async (context) => {
+          const { bytes, input } = exported(variant, opset);
+          const { model, inputLayout } = importOnnx(bytes, `${variant}.onnx`);
+          assert.ok(
+            model.layers.some((layer) => layer.className === 'Resize2D'),
+            'a Resize2D layer',
+          );
+          const ours = model.predict(
+            importedInput(Tensor.fromArray(input.data as Float32Array, input.shape), inputLayout),
+          );
+          const session = await ort.InferenceSession.create(bytes);
+          const { output } = await session.run({
+            input: new ort.Tensor('float32', input.data as Float32Array, input.shape),
+          });
+          const dims = output!.dims;
+          assert.deepEqual(ours.shape, [dims[0], dims[2], dims[3], dims[1]]);
+          const { largest, range, worst } = compareChannelsLast(ours.dataSync(), output!.data as Float32Array, dims);
+          context.diagnostic(
+            `${variant} opset ${opset}: ${dims.join('x')}, max difference ` +
+              `${(largest / range).toExponential(2)} of the range`,
+          );
+          assert.ok(largest <= RELATIVE_TOLERANCE * range, `${variant} opset ${opset}: ${worst}`);
+        },
+      );
     }
   }
 
@@ -228,34 +233,37 @@ describe('hostile Resize nodes are refused naming the node', () => {
     );
   });
 
-  test('a resize of the channels, zero or NaN sizes and scales, a scale that leaves no pixels, unsupported modes', () => {
-    const refusedWith = (bytes: Uint8Array, pattern: RegExp) =>
-      assert.throws(
-        () => importOnnx(bytes, 'bad.onnx'),
-        (error: unknown) => error instanceof Error && pattern.test(error.message),
-        String(pattern),
+  test(
+    'a resize of the channels, zero or NaN sizes and scales, a scale that leaves no pixels, ' + 'unsupported modes',
+    () => {
+      const refusedWith = (bytes: Uint8Array, pattern: RegExp) =>
+        assert.throws(
+          () => importOnnx(bytes, 'bad.onnx'),
+          (error: unknown) => error instanceof Error && pattern.test(error.message),
+          String(pattern),
+        );
+      refusedWith(
+        patched({ scale: 2 }, [1, 2, 2, 2]),
+        /\(Resize\): only height and width are resized, got scales \[1, 2, 2, 2\]/,
       );
-    refusedWith(
-      patched({ scale: 2 }, [1, 2, 2, 2]),
-      /\(Resize\): only height and width are resized, got scales \[1, 2, 2, 2\]/,
-    );
-    refusedWith(patched({ size: [4, 4] }, [0, 4]), /\(Resize\): sizes \[NaN, 3, 0, 4\] are not positive integers/);
-    refusedWith(
-      patched({ scale: 2 }, [1, 1, 1e-3, 2]),
-      /\(Resize\).*scale \[0\.0010000000474974513,2\] leaves no pixels of a 6x7 input/,
-    );
-    refusedWith(patched({ scale: 2 }, [1, 1, Number.NaN, 2]), /\(Resize\).*scale must be positive and finite/);
-    refusedWith(patched({ scale: 2 }, null, { mode: 'cubic' }), /\(Resize\): mode 'cubic' is not imported/);
-    refusedWith(
-      patched({ scale: 2 }, null, { coordinate_transformation_mode: 'tf_crop_and_resize' }),
-      /\(Resize\): coordinate_transformation_mode 'tf_crop_and_resize' is not imported/,
-    );
-    refusedWith(patched({ scale: 2 }, null, { antialias: 1 }), /\(Resize\): antialias is not imported/);
-    refusedWith(
-      patched({ scale: 2 }, null, { nearest_mode: 'nearest' }),
-      /\(Resize\): nearest_mode 'nearest' is not imported/,
-    );
-  });
+      refusedWith(patched({ size: [4, 4] }, [0, 4]), /\(Resize\): sizes \[NaN, 3, 0, 4\] are not positive integers/);
+      refusedWith(
+        patched({ scale: 2 }, [1, 1, 1e-3, 2]),
+        /\(Resize\).*scale \[0\.0010000000474974513,2\] leaves no pixels of a 6x7 input/,
+      );
+      refusedWith(patched({ scale: 2 }, [1, 1, Number.NaN, 2]), /\(Resize\).*scale must be positive and finite/);
+      refusedWith(patched({ scale: 2 }, null, { mode: 'cubic' }), /\(Resize\): mode 'cubic' is not imported/);
+      refusedWith(
+        patched({ scale: 2 }, null, { coordinate_transformation_mode: 'tf_crop_and_resize' }),
+        /\(Resize\): coordinate_transformation_mode 'tf_crop_and_resize' is not imported/,
+      );
+      refusedWith(patched({ scale: 2 }, null, { antialias: 1 }), /\(Resize\): antialias is not imported/);
+      refusedWith(
+        patched({ scale: 2 }, null, { nearest_mode: 'nearest' }),
+        /\(Resize\): nearest_mode 'nearest' is not imported/,
+      );
+    },
+  );
 });
 
 describe('Resize nodes of every coordinate mode and nearest rounding match onnxruntime-node', () => {

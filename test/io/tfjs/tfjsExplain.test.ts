@@ -44,33 +44,37 @@ function network(): tf.LayersModel {
   return tf.model({ inputs: input, outputs: output, name: 'explained' });
 }
 
-test("a TF.js import: explanations reproduce every layer, the output is TF.js's, Grad-CAM runs on every usable layer", async (context) => {
-  const source = network();
-  randomizeWeights(source, 21);
-  const saved = await saveTfjs(source);
-  const model = parseTfjsModel(saved.modelJson, saved.shards);
-  const { tfInput, input } = inputBatch([1, 9, 9, 3], 22);
-  const expected = (source.predict(tfInput) as tf.Tensor).dataSync();
-  const outputs = layerOutputs(model, input);
-  assert.ok(relativeDifference(outputs.layers[outputs.layers.length - 1]!.values, expected) <= 1e-4);
-  const worst = checkEveryLayer(outputs, new Random(23), 8);
-  context.diagnostic(
-    `${model.layers.length} layers: ${[...worst].map(([name, fraction]) => `${name} ${fraction.toFixed(3)}`).join(', ')}`,
-  );
-  // The softmax's explanation gives TF.js's probability.
-  const softmax = model.layers.length - 1;
-  const explained = explainValue(outputs, softmax, [2]);
-  assert.equal(explained.kind, 'softmax');
-  assert.ok(Math.abs(explained.value - expected[2]!) <= 1e-6);
-  const image: Image = { width: 9, height: 9, colorModel: 'rgb', data: Float32Array.from(input.dataSync()) };
-  const usable = gradCamLayers(model);
-  assert.ok(usable.length >= 6, `usable layers: ${usable.map((layer) => layer.className).join(', ')}`);
-  for (const layer of usable) {
-    const { heat } = gradCam(model, Tensor.fromArray(input.dataSync(), [1, 9, 9, 3]), image, {
-      layerName: layer.layerName,
-      classIndex: 1,
-    });
-    assert.deepEqual([heat.height, heat.width], layer.shape.slice(0, 2));
-    assert.ok(heat.data.every((value) => value >= 0 && value <= 1));
-  }
-});
+test(
+  "a TF.js import: explanations reproduce every layer, the output is TF.js's, Grad-CAM runs on " + 'every usable layer',
+  async (context) => {
+    const source = network();
+    randomizeWeights(source, 21);
+    const saved = await saveTfjs(source);
+    const model = parseTfjsModel(saved.modelJson, saved.shards);
+    const { tfInput, input } = inputBatch([1, 9, 9, 3], 22);
+    const expected = (source.predict(tfInput) as tf.Tensor).dataSync();
+    const outputs = layerOutputs(model, input);
+    assert.ok(relativeDifference(outputs.layers[outputs.layers.length - 1]!.values, expected) <= 1e-4);
+    const worst = checkEveryLayer(outputs, new Random(23), 8);
+    context.diagnostic(
+      `${model.layers.length} layers: ` +
+        `${[...worst].map(([name, fraction]) => `${name} ${fraction.toFixed(3)}`).join(', ')}`,
+    );
+    // The softmax's explanation gives TF.js's probability.
+    const softmax = model.layers.length - 1;
+    const explained = explainValue(outputs, softmax, [2]);
+    assert.equal(explained.kind, 'softmax');
+    assert.ok(Math.abs(explained.value - expected[2]!) <= 1e-6);
+    const image: Image = { width: 9, height: 9, colorModel: 'rgb', data: Float32Array.from(input.dataSync()) };
+    const usable = gradCamLayers(model);
+    assert.ok(usable.length >= 6, `usable layers: ${usable.map((layer) => layer.className).join(', ')}`);
+    for (const layer of usable) {
+      const { heat } = gradCam(model, Tensor.fromArray(input.dataSync(), [1, 9, 9, 3]), image, {
+        layerName: layer.layerName,
+        classIndex: 1,
+      });
+      assert.deepEqual([heat.height, heat.width], layer.shape.slice(0, 2));
+      assert.ok(heat.data.every((value) => value >= 0 && value <= 1));
+    }
+  },
+);

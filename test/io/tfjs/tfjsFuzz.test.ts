@@ -103,50 +103,54 @@ describe('fuzzed TF.js models raise typed errors, never crash, hang or allocate 
     });
   });
 
-  test('300 shard names that leave the folder, in manifests that also lie, read through importTfjsModel: typed errors, never the file outside', () => {
-    const random = new Random(205);
-    withTemporaryDirectory((folder) => {
-      const modelFolder = join(folder, 'model');
-      const path = writeTfjsFolder(modelFolder, saved);
-      const secret = join(folder, 'secret.bin');
-      symlinkSync(secret, join(modelFolder, 'link.bin'));
-      const escaping = [
-        '../secret.bin',
-        secret,
-        'sub/../../secret.bin',
-        './../secret.bin',
-        '..\\secret.bin',
-        'link.bin',
-        '..',
-        '.',
-        '',
-        '%2e%2e/secret.bin',
-        'C:\\secret.bin',
-        'secret.bin\u0000.bin',
-        `${'x/'.repeat(2000)}secret.bin`,
-      ];
-      for (let index = 0; index < 300; index++) {
-        const group = saved.modelJson.weightsManifest[0]!;
-        const at = random.integer(group.paths.length);
-        const name = escaping[random.integer(escaping.length)]!;
-        // The file outside holds exactly what the shard should: were it read, the model would load.
-        writeFileSync(secret, saved.shards[at]!);
-        let manifest = JSON.stringify([
-          { ...group, paths: group.paths.map((shard, position) => (position === at ? name : shard)) },
-          ...saved.modelJson.weightsManifest.slice(1),
-        ]);
-        for (let count = random.integer(3); count > 0; count--) manifest = mutateJson(manifest, random);
-        writeFileSync(path, JSON.stringify({ ...saved.modelJson, weightsManifest: JSON.parse(manifest) as unknown }));
-        let isLoaded = false;
-        check(`escaping case ${index}: ${manifest.slice(0, 200)}`, () => {
-          importTfjsModel(path);
-          isLoaded = true;
-        });
-        if (manifest.includes(JSON.stringify(name)))
-          assert.ok(!isLoaded, `escaping case ${index}: loaded with the shard '${name}'`);
-      }
-    });
-  });
+  test(
+    '300 shard names that leave the folder, in manifests that also lie, read through importTfjsModel: ' +
+      'typed errors, never the file outside',
+    () => {
+      const random = new Random(205);
+      withTemporaryDirectory((folder) => {
+        const modelFolder = join(folder, 'model');
+        const path = writeTfjsFolder(modelFolder, saved);
+        const secret = join(folder, 'secret.bin');
+        symlinkSync(secret, join(modelFolder, 'link.bin'));
+        const escaping = [
+          '../secret.bin',
+          secret,
+          'sub/../../secret.bin',
+          './../secret.bin',
+          '..\\secret.bin',
+          'link.bin',
+          '..',
+          '.',
+          '',
+          '%2e%2e/secret.bin',
+          'C:\\secret.bin',
+          'secret.bin\u0000.bin',
+          `${'x/'.repeat(2000)}secret.bin`,
+        ];
+        for (let index = 0; index < 300; index++) {
+          const group = saved.modelJson.weightsManifest[0]!;
+          const at = random.integer(group.paths.length);
+          const name = escaping[random.integer(escaping.length)]!;
+          // The file outside holds exactly what the shard should: were it read, the model would load.
+          writeFileSync(secret, saved.shards[at]!);
+          let manifest = JSON.stringify([
+            { ...group, paths: group.paths.map((shard, position) => (position === at ? name : shard)) },
+            ...saved.modelJson.weightsManifest.slice(1),
+          ]);
+          for (let count = random.integer(3); count > 0; count--) manifest = mutateJson(manifest, random);
+          writeFileSync(path, JSON.stringify({ ...saved.modelJson, weightsManifest: JSON.parse(manifest) as unknown }));
+          let isLoaded = false;
+          check(`escaping case ${index}: ${manifest.slice(0, 200)}`, () => {
+            importTfjsModel(path);
+            isLoaded = true;
+          });
+          if (manifest.includes(JSON.stringify(name)))
+            assert.ok(!isLoaded, `escaping case ${index}: loaded with the shard '${name}'`);
+        }
+      });
+    },
+  );
 
   test('values nested a million deep are refused as typed errors (error messages do not recurse)', () => {
     const deep = `${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}`;

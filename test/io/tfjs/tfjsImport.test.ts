@@ -189,9 +189,12 @@ function kerasMobileNet(): tf.LayersModel {
 }
 
 describe('TF.js models give TF.js outputs', () => {
-  test('a MobileNet-style network (stride 2 same, depthwise, separable, batch norm with random statistics, ReLU6)', async (t) => {
-    t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(mobileNetStyle(), 10)}`);
-  });
+  test(
+    'a MobileNet-style network (stride 2 same, depthwise, separable, batch norm with random ' + 'statistics, ReLU6)',
+    async (t) => {
+      t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(mobileNetStyle(), 10)}`);
+    },
+  );
 
   test("Keras's MobileNet v1 (width 0.25, at 32x32) as keras.applications builds it", async (t) => {
     t.diagnostic(
@@ -228,23 +231,26 @@ describe('TF.js models give TF.js outputs', () => {
     t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(model, 30)}`);
   });
 
-  test('Sequential: the activation layers (ReLU, ReLU with max, LeakyReLU, ELU, Softmax) and Dense on feature maps', async (t) => {
-    const model = tf.sequential({ name: 'activations' });
-    model.add(tf.layers.dense({ inputShape: [4, 4, 3], units: 6 }));
-    model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
-    model.add(tf.layers.conv2d({ filters: 4, kernelSize: 1 }));
-    model.add(tf.layers.elu());
-    model.add(tf.layers.conv2d({ filters: 4, kernelSize: 1 }));
-    model.add(tf.layers.reLU());
-    model.add(tf.layers.conv2d({ filters: 4, kernelSize: 1 }));
-    model.add(tf.layers.reLU({ maxValue: 0.3 }));
-    model.add(tf.layers.flatten());
-    model.add(tf.layers.dense({ units: 5 }));
-    model.add(tf.layers.activation({ activation: 'tanh' }));
-    model.add(tf.layers.dense({ units: 5 }));
-    model.add(tf.layers.softmax());
-    t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(model, 40)}`);
-  });
+  test(
+    'Sequential: the activation layers (ReLU, ReLU with max, LeakyReLU, ELU, Softmax) and Dense ' + 'on feature maps',
+    async (t) => {
+      const model = tf.sequential({ name: 'activations' });
+      model.add(tf.layers.dense({ inputShape: [4, 4, 3], units: 6 }));
+      model.add(tf.layers.leakyReLU({ alpha: 0.2 }));
+      model.add(tf.layers.conv2d({ filters: 4, kernelSize: 1 }));
+      model.add(tf.layers.elu());
+      model.add(tf.layers.conv2d({ filters: 4, kernelSize: 1 }));
+      model.add(tf.layers.reLU());
+      model.add(tf.layers.conv2d({ filters: 4, kernelSize: 1 }));
+      model.add(tf.layers.reLU({ maxValue: 0.3 }));
+      model.add(tf.layers.flatten());
+      model.add(tf.layers.dense({ units: 5 }));
+      model.add(tf.layers.activation({ activation: 'tanh' }));
+      model.add(tf.layers.dense({ units: 5 }));
+      model.add(tf.layers.softmax());
+      t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(model, 40)}`);
+    },
+  );
 
   test('UpSampling2D, nearest and bilinear (as TF.js resizes), into a convolution', async (t) => {
     const input = tf.input({ shape: [5, 7, 3] });
@@ -255,132 +261,155 @@ describe('TF.js models give TF.js outputs', () => {
     const joined = tf.layers.concatenate().apply([near, smooth]) as tf.SymbolicTensor;
     const output = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(joined) as tf.SymbolicTensor;
     t.diagnostic(
-      `largest difference relative to the output range: ${await checkSameOutputs(tf.model({ inputs: input, outputs: output, name: 'upsampling' }), 49)}`,
+      `largest difference relative to the output range: ` +
+        `${await checkSameOutputs(tf.model({ inputs: input, outputs: output, name: 'upsampling' }), 49)}`,
     );
   });
 
-  test("hard_sigmoid as TF.js computes it (0.2 x + 0.5); Keras 3's (x / 6 + 0.5) by keras_version; a file that does not say is refused", async (t) => {
-    const model = tf.sequential({ name: 'hardSigmoid' });
-    model.add(tf.layers.dense({ inputShape: [6], units: 8, activation: 'hardSigmoid' }));
-    model.add(tf.layers.dense({ units: 4 }));
-    t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(model, 47)}`);
-    const saved = await saveTfjs(model);
-    const hidden = (version: string | undefined) => {
-      const topology = { ...(saved.modelJson.modelTopology as Record<string, unknown>), keras_version: version };
-      const imported = parseTfjsModel({ ...saved.modelJson, modelTopology: topology }, saved.shards);
-      return imported.layers.find((layer) => layer.className === 'HardSigmoid') as unknown as {
-        alpha: number;
-        beta: number;
+  test(
+    "hard_sigmoid as TF.js computes it (0.2 x + 0.5); Keras 3's (x / 6 + 0.5) by keras_version; a file " +
+      'that does not say is refused',
+    async (t) => {
+      const model = tf.sequential({ name: 'hardSigmoid' });
+      model.add(tf.layers.dense({ inputShape: [6], units: 8, activation: 'hardSigmoid' }));
+      model.add(tf.layers.dense({ units: 4 }));
+      t.diagnostic(`largest difference relative to the output range: ${await checkSameOutputs(model, 47)}`);
+      const saved = await saveTfjs(model);
+      const hidden = (version: string | undefined) => {
+        const topology = { ...(saved.modelJson.modelTopology as Record<string, unknown>), keras_version: version };
+        const imported = parseTfjsModel({ ...saved.modelJson, modelTopology: topology }, saved.shards);
+        return imported.layers.find((layer) => layer.className === 'HardSigmoid') as unknown as {
+          alpha: number;
+          beta: number;
+        };
       };
-    };
-    assert.equal(hidden('tfjs-layers 4.22.0').alpha, 0.2);
-    assert.equal(hidden('2.15.0').alpha, 0.2);
-    assert.equal(hidden('3.3.3').alpha, 1 / 6);
-    assert.equal(hidden('3.3.3').beta, 0.5);
-    assertThrowsWith(
-      () => hidden(undefined),
-      FileFormatError,
-      "activation 'hard_sigmoid' is 0.2 x + 0.5 in TF.js and Keras 2 but x / 6 + 0.5 in Keras 3",
-    );
-  });
+      assert.equal(hidden('tfjs-layers 4.22.0').alpha, 0.2);
+      assert.equal(hidden('2.15.0').alpha, 0.2);
+      assert.equal(hidden('3.3.3').alpha, 1 / 6);
+      assert.equal(hidden('3.3.3').beta, 0.5);
+      assertThrowsWith(
+        () => hidden(undefined),
+        FileFormatError,
+        "activation 'hard_sigmoid' is 0.2 x + 0.5 in TF.js and Keras 2 but x / 6 + 0.5 in Keras 3",
+      );
+    },
+  );
 
-  test('functional: Rescaling, Reshape of features into maps, Concatenate of vectors, separable conv with bias and activation', async (t) => {
-    const input = tf.input({ shape: [6, 6, 3] });
-    const scaled = tf.layers.rescaling({ scale: 1 / 127.5, offset: -1 }).apply(input) as tf.SymbolicTensor;
-    const conv = tf.layers
-      .separableConv2d({ filters: 4, kernelSize: 3, activation: 'relu' })
-      .apply(scaled) as tf.SymbolicTensor;
-    const flat = tf.layers.flatten().apply(conv) as tf.SymbolicTensor;
-    const units = tf.layers.dense({ units: 32 }).apply(flat) as tf.SymbolicTensor;
-    const maps = tf.layers.reshape({ targetShape: [4, 4, 2] }).apply(units) as tf.SymbolicTensor;
-    const pooled = tf.layers.globalAveragePooling2d({}).apply(maps) as tf.SymbolicTensor;
-    const other = tf.layers.dense({ units: 3 }).apply(flat) as tf.SymbolicTensor;
-    const joined = tf.layers.concatenate().apply([pooled, other]) as tf.SymbolicTensor;
-    const output = tf.layers.dense({ units: 2, activation: 'sigmoid' }).apply(joined) as tf.SymbolicTensor;
-    t.diagnostic(
-      `largest difference relative to the output range: ${await checkSameOutputs(tf.model({ inputs: input, outputs: output, name: 'preprocessing' }), 50)}`,
-    );
-  });
+  test(
+    'functional: Rescaling, Reshape of features into maps, Concatenate of vectors, separable conv with ' +
+      'bias and activation',
+    async (t) => {
+      const input = tf.input({ shape: [6, 6, 3] });
+      const scaled = tf.layers.rescaling({ scale: 1 / 127.5, offset: -1 }).apply(input) as tf.SymbolicTensor;
+      const conv = tf.layers
+        .separableConv2d({ filters: 4, kernelSize: 3, activation: 'relu' })
+        .apply(scaled) as tf.SymbolicTensor;
+      const flat = tf.layers.flatten().apply(conv) as tf.SymbolicTensor;
+      const units = tf.layers.dense({ units: 32 }).apply(flat) as tf.SymbolicTensor;
+      const maps = tf.layers.reshape({ targetShape: [4, 4, 2] }).apply(units) as tf.SymbolicTensor;
+      const pooled = tf.layers.globalAveragePooling2d({}).apply(maps) as tf.SymbolicTensor;
+      const other = tf.layers.dense({ units: 3 }).apply(flat) as tf.SymbolicTensor;
+      const joined = tf.layers.concatenate().apply([pooled, other]) as tf.SymbolicTensor;
+      const output = tf.layers.dense({ units: 2, activation: 'sigmoid' }).apply(joined) as tf.SymbolicTensor;
+      t.diagnostic(
+        `largest difference relative to the output range: ` +
+          `${await checkSameOutputs(tf.model({ inputs: input, outputs: output, name: 'preprocessing' }), 50)}`,
+      );
+    },
+  );
 
-  test("Keras's MobileNet head: softmax on 1x1 maps between a 1x1 convolution and a Reshape to the classes", async (t) => {
-    const input = tf.input({ shape: [5, 5, 3] });
-    const pooled = tf.layers.globalAveragePooling2d({}).apply(input) as tf.SymbolicTensor;
-    const maps = tf.layers.reshape({ targetShape: [1, 1, 3] }).apply(pooled) as tf.SymbolicTensor;
-    const scores = tf.layers
-      .conv2d({ filters: 6, kernelSize: 1, padding: 'same', name: 'conv_preds' })
-      .apply(maps) as tf.SymbolicTensor;
-    const probabilities = tf.layers
-      .activation({ activation: 'softmax', name: 'act_softmax' })
-      .apply(scores) as tf.SymbolicTensor;
-    const output = tf.layers.reshape({ targetShape: [6] }).apply(probabilities) as tf.SymbolicTensor;
-    t.diagnostic(
-      `largest difference relative to the output range: ${await checkSameOutputs(tf.model({ inputs: input, outputs: output, name: 'head' }), 55)}`,
-    );
-  });
+  test(
+    "Keras's MobileNet head: softmax on 1x1 maps between a 1x1 convolution and a Reshape " + 'to the classes',
+    async (t) => {
+      const input = tf.input({ shape: [5, 5, 3] });
+      const pooled = tf.layers.globalAveragePooling2d({}).apply(input) as tf.SymbolicTensor;
+      const maps = tf.layers.reshape({ targetShape: [1, 1, 3] }).apply(pooled) as tf.SymbolicTensor;
+      const scores = tf.layers
+        .conv2d({ filters: 6, kernelSize: 1, padding: 'same', name: 'conv_preds' })
+        .apply(maps) as tf.SymbolicTensor;
+      const probabilities = tf.layers
+        .activation({ activation: 'softmax', name: 'act_softmax' })
+        .apply(scores) as tf.SymbolicTensor;
+      const output = tf.layers.reshape({ targetShape: [6] }).apply(probabilities) as tf.SymbolicTensor;
+      t.diagnostic(
+        `largest difference relative to the output range: ` +
+          `${await checkSameOutputs(tf.model({ inputs: input, outputs: output, name: 'head' }), 55)}`,
+      );
+    },
+  );
 
-  test('layers are named after the TF.js layers; the Keras converter form (model_config) and vectors as input are read', async () => {
-    const model = tf.sequential({ name: 'vectors' });
-    model.add(tf.layers.dense({ inputShape: [5], units: 4, activation: 'relu', name: 'hidden' }));
-    model.add(tf.layers.dense({ units: 3, activation: 'softmax', name: 'scores' }));
-    randomizeWeights(model, 60);
-    const saved = await saveTfjs(model);
-    const converterForm = {
-      ...saved.modelJson,
-      modelTopology: { keras_version: '2.15.0', backend: 'tensorflow', model_config: saved.modelJson.modelTopology },
-    };
-    const imported = parseTfjsModel(converterForm, saved.shards);
-    assert.deepEqual(
-      imported.layers.map((layer) => layer.name),
-      [imported.layers[0]!.name, 'hidden', 'hidden_relu', 'scores', 'scores_softmax'],
-    );
-    const { tfInput, input } = inputBatch([2, 5], 61);
-    assert.ok(
-      relativeDifference(imported.predict(input).dataSync(), (model.predict(tfInput) as tf.Tensor).dataSync()) <=
-        TOLERANCE,
-    );
-    // The converter's several weight groups, each with its own shards.
-    const [specs, data] = [saved.modelJson.weightsManifest[0]!.weights, saved.shards[0]!];
-    const firstBytes = (5 * 4 + 4) * 4;
-    const grouped = {
-      ...saved.modelJson,
-      weightsManifest: [
-        { paths: ['group1-shard1of1.bin'], weights: specs.slice(0, 2) },
-        { paths: ['group2-shard1of2.bin', 'group2-shard2of2.bin'], weights: specs.slice(2) },
-      ],
-    };
-    const groupShards = [
-      data.subarray(0, firstBytes),
-      data.subarray(firstBytes, firstBytes + 8),
-      data.subarray(firstBytes + 8),
-    ];
-    assert.deepEqual(
-      Array.from(parseTfjsModel(grouped, groupShards).predict(input).dataSync()),
-      Array.from(imported.predict(input).dataSync()),
-    );
-    assert.equal(isTfjsModelJson(saved.modelJson), true);
-    assert.equal(isTfjsModelJson({ format: 'convnet.ts-model' }), false);
-  });
+  test(
+    'layers are named after the TF.js layers; the Keras converter form (model_config) and vectors as ' +
+      'input are read',
+    async () => {
+      const model = tf.sequential({ name: 'vectors' });
+      model.add(tf.layers.dense({ inputShape: [5], units: 4, activation: 'relu', name: 'hidden' }));
+      model.add(tf.layers.dense({ units: 3, activation: 'softmax', name: 'scores' }));
+      randomizeWeights(model, 60);
+      const saved = await saveTfjs(model);
+      const converterForm = {
+        ...saved.modelJson,
+        modelTopology: { keras_version: '2.15.0', backend: 'tensorflow', model_config: saved.modelJson.modelTopology },
+      };
+      const imported = parseTfjsModel(converterForm, saved.shards);
+      assert.deepEqual(
+        imported.layers.map((layer) => layer.name),
+        [imported.layers[0]!.name, 'hidden', 'hidden_relu', 'scores', 'scores_softmax'],
+      );
+      const { tfInput, input } = inputBatch([2, 5], 61);
+      assert.ok(
+        relativeDifference(imported.predict(input).dataSync(), (model.predict(tfInput) as tf.Tensor).dataSync()) <=
+          TOLERANCE,
+      );
+      // The converter's several weight groups, each with its own shards.
+      const [specs, data] = [saved.modelJson.weightsManifest[0]!.weights, saved.shards[0]!];
+      const firstBytes = (5 * 4 + 4) * 4;
+      const grouped = {
+        ...saved.modelJson,
+        weightsManifest: [
+          { paths: ['group1-shard1of1.bin'], weights: specs.slice(0, 2) },
+          { paths: ['group2-shard1of2.bin', 'group2-shard2of2.bin'], weights: specs.slice(2) },
+        ],
+      };
+      const groupShards = [
+        data.subarray(0, firstBytes),
+        data.subarray(firstBytes, firstBytes + 8),
+        data.subarray(firstBytes + 8),
+      ];
+      assert.deepEqual(
+        Array.from(parseTfjsModel(grouped, groupShards).predict(input).dataSync()),
+        Array.from(imported.predict(input).dataSync()),
+      );
+      assert.equal(isTfjsModelJson(saved.modelJson), true);
+      assert.equal(isTfjsModelJson({ format: 'convnet.ts-model' }), false);
+    },
+  );
 
-  test('Conv2DTranspose (valid with a kernel smaller and larger than the stride, same, no bias) and Maximum / Minimum', async (t) => {
-    const input = tf.input({ shape: [5, 6, 3] });
-    const a = tf.layers
-      .conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' })
-      .apply(input) as tf.SymbolicTensor;
-    const b = tf.layers
-      .conv2dTranspose({ filters: 4, kernelSize: [1, 2], strides: [2, 2], useBias: false })
-      .apply(input) as tf.SymbolicTensor;
-    const c = tf.layers
-      .conv2dTranspose({ filters: 4, kernelSize: [4, 3], strides: [2, 2], padding: 'valid' })
-      .apply(input) as tf.SymbolicTensor;
-    const upper = tf.layers.maximum().apply([a, b]) as tf.SymbolicTensor;
-    const output = tf.layers.minimum().apply([upper, b]) as tf.SymbolicTensor;
-    t.diagnostic(
-      `largest difference relative to the output range: ${await checkSameOutputs(tf.model({ inputs: input, outputs: output }), 40)}`,
-    );
-    t.diagnostic(
-      `valid, kernel 4x3 over stride 2: ${await checkSameOutputs(tf.model({ inputs: input, outputs: c }), 41)}`,
-    );
-  });
+  test(
+    'Conv2DTranspose (valid with a kernel smaller and larger than the stride, same, no bias) and ' +
+      'Maximum / Minimum',
+    async (t) => {
+      const input = tf.input({ shape: [5, 6, 3] });
+      const a = tf.layers
+        .conv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' })
+        .apply(input) as tf.SymbolicTensor;
+      const b = tf.layers
+        .conv2dTranspose({ filters: 4, kernelSize: [1, 2], strides: [2, 2], useBias: false })
+        .apply(input) as tf.SymbolicTensor;
+      const c = tf.layers
+        .conv2dTranspose({ filters: 4, kernelSize: [4, 3], strides: [2, 2], padding: 'valid' })
+        .apply(input) as tf.SymbolicTensor;
+      const upper = tf.layers.maximum().apply([a, b]) as tf.SymbolicTensor;
+      const output = tf.layers.minimum().apply([upper, b]) as tf.SymbolicTensor;
+      t.diagnostic(
+        `largest difference relative to the output range: ` +
+          `${await checkSameOutputs(tf.model({ inputs: input, outputs: output }), 40)}`,
+      );
+      t.diagnostic(
+        `valid, kernel 4x3 over stride 2: ${await checkSameOutputs(tf.model({ inputs: input, outputs: c }), 41)}`,
+      );
+    },
+  );
 
   test('every class the issue lists is mapped', () => {
     const listed = [

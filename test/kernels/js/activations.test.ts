@@ -114,15 +114,18 @@ describe('LeakyRelu and LeakyReluGrad reference kernels, by hand', () => {
 });
 
 describe('Elu and EluGrad reference kernels, by hand', () => {
-  test('ELU(-1) = e^-1 - 1, ELU(2) = 2; alpha 0.5 halves the negative part; ELU(-1e-10) keeps its digits (expm1)', () => {
-    assertClose(
-      forward(eluKernel, [-1, 2, 0, -1e-10], 1),
-      [-0.6321205588285577, 2, 0, -9.999999999500001e-11],
-      FLOAT64,
-      'elu alpha 1',
-    );
-    assertClose(forward(eluKernel, [-1, 3], 0.5), [0.5 * -0.6321205588285577, 3], FLOAT64, 'elu alpha 0.5');
-  });
+  test(
+    'ELU(-1) = e^-1 - 1, ELU(2) = 2; alpha 0.5 halves the negative part; ELU(-1e-10) keeps its ' + 'digits (expm1)',
+    () => {
+      assertClose(
+        forward(eluKernel, [-1, 2, 0, -1e-10], 1),
+        [-0.6321205588285577, 2, 0, -9.999999999500001e-11],
+        FLOAT64,
+        'elu alpha 1',
+      );
+      assertClose(forward(eluKernel, [-1, 3], 0.5), [0.5 * -0.6321205588285577, 3], FLOAT64, 'elu alpha 0.5');
+    },
+  );
 
   test('EluGrad: dOut for x > 0, dOut * alpha * e^x otherwise (e^-1 = 0.36787944117144233)', () => {
     assertClose(
@@ -150,14 +153,18 @@ describe('Gelu and GeluGrad reference kernels (exact erf form), against mpmath',
     assertClose(gelu(Tensor.fromArray([1], [1], 'float64')).dataSync(), [0.8413447460685429], FLOAT64, 'gelu op');
   });
 
-  test('GeluGrad = Phi(x) + x phi(x): 1.0833154705876864 at 1, -0.0833154705876863 at -1, -0.011945647204183927 at -3', () => {
-    assertClose(
-      backward(geluGrad, [1, 1, 1, 2], [1, -1, -3, 0]),
-      [1.0833154705876864, -0.08331547058768629, -0.011945647204183927, 1],
-      FLOAT64,
-      'gelu grad',
-    );
-  });
+  test(
+    'GeluGrad = Phi(x) + x phi(x): 1.0833154705876864 at 1, -0.0833154705876863 at -1, ' +
+      '-0.011945647204183927 at -3',
+    () => {
+      assertClose(
+        backward(geluGrad, [1, 1, 1, 2], [1, -1, -3, 0]),
+        [1.0833154705876864, -0.08331547058768629, -0.011945647204183927, 1],
+        FLOAT64,
+        'gelu grad',
+      );
+    },
+  );
 
   test('tails: GELU(-30) is a tiny negative number, not 0 or NaN; GELU(30) = 30; NaN stays NaN', () => {
     const [low, high, nan] = forward(geluKernel, [-30, 30, Number.NaN]);
@@ -180,14 +187,18 @@ describe('Silu and SiluGrad reference kernels, against mpmath', () => {
     assertClose(silu(Tensor.fromArray([1], [1], 'float64')).dataSync(), [0.7310585786300049], FLOAT64, 'silu op');
   });
 
-  test('SiluGrad = s(x) (1 + x (1 - s(x))): 0.5 at 0, 0.9276705118714867 at 1, 0.0723294881285133 at -1, -3.9e-8 at -20', () => {
-    assertClose(
-      backward(siluGrad, [1, 1, 1, 1], [0, 1, -1, -20]),
-      [0.5, 0.9276705118714867, 0.07232948812851327, -3.9161918660646786e-8],
-      FLOAT64,
-      'silu grad',
-    );
-  });
+  test(
+    'SiluGrad = s(x) (1 + x (1 - s(x))): 0.5 at 0, 0.9276705118714867 at 1, 0.0723294881285133 at -1, ' +
+      '-3.9e-8 at -20',
+    () => {
+      assertClose(
+        backward(siluGrad, [1, 1, 1, 1], [0, 1, -1, -20]),
+        [0.5, 0.9276705118714867, 0.07232948812851327, -3.9161918660646786e-8],
+        FLOAT64,
+        'silu grad',
+      );
+    },
+  );
 });
 
 describe('Clip and ClipGrad reference kernels, by hand', () => {

@@ -69,29 +69,32 @@ describe('AvgPool2D and AvgPool2DBackprop reference kernels, by hand', () => {
     assertClose(dInput, [0.25, 0.5, 0.25, 0.5, 1, 0.5, 0.25, 0.5, 0.25], EXACT, 'overlapping backprop');
   });
 
-  test('property: every average lies between the smallest and largest value of the input (seeded, 20 geometries)', () => {
-    const random = new Random(31);
-    for (let trial = 0; trial < 20; trial++) {
-      const k = 1 + random.integer(3);
-      const stride = 1 + random.integer(3);
-      const [inH, inW, inC] = [k + random.integer(6), k + random.integer(6), 1 + random.integer(5)];
-      const params = windowParams('test', 2, inH, inW, inC, {
-        kH: k,
-        kW: k,
-        strideH: stride,
-        strideW: stride,
-        padding: trial % 2 === 0 ? 'same' : 'valid',
-      });
-      const input = Float64Array.from({ length: 2 * inH * inW * inC }, () => random.normal());
-      const output = new Float64Array(2 * params.outH * params.outW * inC);
-      avgPool2d(input, output, params);
-      const [low, high] = [Math.min(...input), Math.max(...input)];
-      assert.ok(
-        output.every((value) => value >= low - 1e-12 && value <= high + 1e-12),
-        `trial ${trial}: an average left [${low}, ${high}]`,
-      );
-    }
-  });
+  test(
+    'property: every average lies between the smallest and largest value of the input (seeded, ' + '20 geometries)',
+    () => {
+      const random = new Random(31);
+      for (let trial = 0; trial < 20; trial++) {
+        const k = 1 + random.integer(3);
+        const stride = 1 + random.integer(3);
+        const [inH, inW, inC] = [k + random.integer(6), k + random.integer(6), 1 + random.integer(5)];
+        const params = windowParams('test', 2, inH, inW, inC, {
+          kH: k,
+          kW: k,
+          strideH: stride,
+          strideW: stride,
+          padding: trial % 2 === 0 ? 'same' : 'valid',
+        });
+        const input = Float64Array.from({ length: 2 * inH * inW * inC }, () => random.normal());
+        const output = new Float64Array(2 * params.outH * params.outW * inC);
+        avgPool2d(input, output, params);
+        const [low, high] = [Math.min(...input), Math.max(...input)];
+        assert.ok(
+          output.every((value) => value >= low - 1e-12 && value <= high + 1e-12),
+          `trial ${trial}: an average left [${low}, ${high}]`,
+        );
+      }
+    },
+  );
 });
 
 describe('global average pooling and zero padding, by hand', () => {

@@ -363,21 +363,24 @@ describe('Softmax and SoftmaxCrossEntropy reference kernels, by hand', () => {
     assertClose(dInput, [0.2 * 0.8, -0.3 * 0.2, -0.5 * 0.2], FLOAT64, 'softmaxGrad');
   });
 
-  test('cross-entropy of logits [1, 2, 3] with class 2 is log(1 + e^-1 + e^-2); of [0, 0] with [0.5, 0.5] is log 2', () => {
-    const probabilities = new Float64Array(5);
-    const losses = new Float64Array(2);
-    // Two rows of different meaning cannot share one [rows, columns] call, so call twice.
-    softmaxCrossEntropy(f64([1, 2, 3]), f64([0, 0, 1]), probabilities.subarray(0, 3), losses.subarray(0, 1), {
-      rows: 1,
-      columns: 3,
-    });
-    softmaxCrossEntropy(f64([0, 0]), f64([0.5, 0.5]), probabilities.subarray(3), losses.subarray(1), {
-      rows: 1,
-      columns: 2,
-    });
-    assertClose(losses, [Math.log(1 + Math.exp(-1) + Math.exp(-2)), Math.LN2], FLOAT64, 'losses');
-    assertClose(probabilities, [E1 / SUM, E2 / SUM, E3 / SUM, 0.5, 0.5], FLOAT64, 'probabilities');
-  });
+  test(
+    'cross-entropy of logits [1, 2, 3] with class 2 is log(1 + e^-1 + e^-2); of [0, 0] with ' + '[0.5, 0.5] is log 2',
+    () => {
+      const probabilities = new Float64Array(5);
+      const losses = new Float64Array(2);
+      // Two rows of different meaning cannot share one [rows, columns] call, so call twice.
+      softmaxCrossEntropy(f64([1, 2, 3]), f64([0, 0, 1]), probabilities.subarray(0, 3), losses.subarray(0, 1), {
+        rows: 1,
+        columns: 3,
+      });
+      softmaxCrossEntropy(f64([0, 0]), f64([0.5, 0.5]), probabilities.subarray(3), losses.subarray(1), {
+        rows: 1,
+        columns: 2,
+      });
+      assertClose(losses, [Math.log(1 + Math.exp(-1) + Math.exp(-2)), Math.LN2], FLOAT64, 'losses');
+      assertClose(probabilities, [E1 / SUM, E2 / SUM, E3 / SUM, 0.5, 0.5], FLOAT64, 'probabilities');
+    },
+  );
 
   test('a logit gap of 1000 gives a finite loss of 1000, not Infinity', () => {
     const losses = new Float64Array(1);
@@ -528,29 +531,32 @@ describe('properties on seeded random inputs', () => {
     return sums;
   }
 
-  test('softmax rows sum to 1 (within 1e-12) and do not change when every input shifts by a constant (within 1e-12)', () => {
-    const random = new Random(10);
-    for (let trial = 0; trial < 20; trial++) {
-      const rows = 1 + random.integer(6);
-      const columns = 1 + random.integer(9);
-      const logits = randomTensor(random, [rows, columns], 10);
-      const probabilities = softmax(logits);
-      const sums = rowSums(probabilities.dataSync(), rows, columns);
-      assertClose(sums, new Array<number>(rows).fill(1), { atol: 1e-12, rtol: 0 }, `row sums, trial ${trial}`);
-      const shift = 100 * (2 * random.uniform() - 1);
-      const shifted = Tensor.fromArray(
-        Array.from(logits.dataSync(), (value) => value + shift),
-        logits.shape,
-        'float64',
-      );
-      assertClose(
-        softmax(shifted).dataSync(),
-        probabilities.dataSync(),
-        { atol: 1e-12, rtol: 0 },
-        `shift by ${shift}, trial ${trial}`,
-      );
-    }
-  });
+  test(
+    'softmax rows sum to 1 (within 1e-12) and do not change when every input shifts by a constant ' + '(within 1e-12)',
+    () => {
+      const random = new Random(10);
+      for (let trial = 0; trial < 20; trial++) {
+        const rows = 1 + random.integer(6);
+        const columns = 1 + random.integer(9);
+        const logits = randomTensor(random, [rows, columns], 10);
+        const probabilities = softmax(logits);
+        const sums = rowSums(probabilities.dataSync(), rows, columns);
+        assertClose(sums, new Array<number>(rows).fill(1), { atol: 1e-12, rtol: 0 }, `row sums, trial ${trial}`);
+        const shift = 100 * (2 * random.uniform() - 1);
+        const shifted = Tensor.fromArray(
+          Array.from(logits.dataSync(), (value) => value + shift),
+          logits.shape,
+          'float64',
+        );
+        assertClose(
+          softmax(shifted).dataSync(),
+          probabilities.dataSync(),
+          { atol: 1e-12, rtol: 0 },
+          `shift by ${shift}, trial ${trial}`,
+        );
+      }
+    },
+  );
 
   test('softmax in float32 rows sum to 1 within 1e-6', () => {
     const logits = randomTensor(new Random(11), [8, 10], 20).clone('float32');
@@ -606,34 +612,43 @@ describe('properties on seeded random inputs', () => {
     }
   });
 
-  test('conv2d output size is floor((W - K + padBefore + padAfter) / S) + 1, i.e. (W - K + 2P) / S + 1, for random geometries', () => {
-    const random = new Random(14);
-    let checked = 0;
-    while (checked < 60) {
-      const [inH, inW, kH, kW, strideH, strideW, pad] = [
-        1 + random.integer(12),
-        1 + random.integer(12),
-        1 + random.integer(5),
-        1 + random.integer(5),
-        1 + random.integer(3),
-        1 + random.integer(3),
-        random.integer(3),
-      ];
-      const expectedH = Math.floor((inH - kH + 2 * pad) / strideH) + 1;
-      const expectedW = Math.floor((inW - kW + 2 * pad) / strideW) + 1;
-      if (expectedH < 1 || expectedW < 1) continue;
-      const output = conv2d(Tensor.zeros([1, inH, inW, 2], 'float64'), Tensor.zeros([kH, kW, 2, 3], 'float64'), null, {
-        strides: [strideH, strideW],
-        padding: pad,
-      });
-      assert.deepEqual(
-        output.shape,
-        [1, expectedH, expectedW, 3],
-        `in ${inH}x${inW}, kernel ${kH}x${kW}, strides ${strideH}x${strideW}, padding ${pad}`,
-      );
-      checked++;
-    }
-  });
+  test(
+    'conv2d output size is floor((W - K + padBefore + padAfter) / S) + 1, i.e. (W - K + 2P) / S + 1, for ' +
+      'random geometries',
+    () => {
+      const random = new Random(14);
+      let checked = 0;
+      while (checked < 60) {
+        const [inH, inW, kH, kW, strideH, strideW, pad] = [
+          1 + random.integer(12),
+          1 + random.integer(12),
+          1 + random.integer(5),
+          1 + random.integer(5),
+          1 + random.integer(3),
+          1 + random.integer(3),
+          random.integer(3),
+        ];
+        const expectedH = Math.floor((inH - kH + 2 * pad) / strideH) + 1;
+        const expectedW = Math.floor((inW - kW + 2 * pad) / strideW) + 1;
+        if (expectedH < 1 || expectedW < 1) continue;
+        const output = conv2d(
+          Tensor.zeros([1, inH, inW, 2], 'float64'),
+          Tensor.zeros([kH, kW, 2, 3], 'float64'),
+          null,
+          {
+            strides: [strideH, strideW],
+            padding: pad,
+          },
+        );
+        assert.deepEqual(
+          output.shape,
+          [1, expectedH, expectedW, 3],
+          `in ${inH}x${inW}, kernel ${kH}x${kW}, strides ${strideH}x${strideW}, padding ${pad}`,
+        );
+        checked++;
+      }
+    },
+  );
 
   test("'same' padding gives ceil(in / stride) for random sizes, kernels and strides (conv and pooling)", () => {
     const random = new Random(15);

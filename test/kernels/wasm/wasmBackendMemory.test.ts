@@ -56,30 +56,33 @@ for (const threads of [1, 2]) {
       assert.deepEqual(Array.from(first.dataSync()), expected, 'the first output, still referenced, holds its values');
     });
 
-    test("dispose() frees at once: a weight block's bytes in use drop by its size; scopes give back all they held", async () => {
-      await initWasmBackend({ threads });
-      setBackend('wasm');
-      const before = inUse();
-      const weights = new Tensor(allocatePersistent('float32', 1000), [10, 100]);
-      assert.equal(inUse(), before + 4000, 'a persistent block is held');
-      weights.dispose();
-      assert.equal(inUse(), before, 'and given back by dispose()');
-      assert.throws(() => weights.dataSync(), /tensor was freed/);
-      // Outputs outside a scope and kept scope results hold nothing in the WebAssembly memory.
-      const y = conv2d(x, filter, null);
-      const kept = withScope(() => relu(conv2d(x, filter, null)));
-      assert.equal(inUse(), before);
-      assert.equal(kept.size, OUTPUT_BYTES / 4);
-      y.dispose();
-      kept.dispose();
-      assert.throws(() => kept.dataSync(), /tensor was freed/);
-      assert.equal(kept.size, OUTPUT_BYTES / 4, 'a freed tensor still tells its size');
-      // Inside a scope the temporaries are held until it ends, then given back.
-      withScope(() => {
-        relu(conv2d(x, filter, null));
-        assert.ok(inUse() >= before + 2 * OUTPUT_BYTES, `in use ${inUse()} inside the scope`);
-      });
-      assert.equal(inUse(), before);
-    });
+    test(
+      "dispose() frees at once: a weight block's bytes in use drop by its size; scopes give " + 'back all they held',
+      async () => {
+        await initWasmBackend({ threads });
+        setBackend('wasm');
+        const before = inUse();
+        const weights = new Tensor(allocatePersistent('float32', 1000), [10, 100]);
+        assert.equal(inUse(), before + 4000, 'a persistent block is held');
+        weights.dispose();
+        assert.equal(inUse(), before, 'and given back by dispose()');
+        assert.throws(() => weights.dataSync(), /tensor was freed/);
+        // Outputs outside a scope and kept scope results hold nothing in the WebAssembly memory.
+        const y = conv2d(x, filter, null);
+        const kept = withScope(() => relu(conv2d(x, filter, null)));
+        assert.equal(inUse(), before);
+        assert.equal(kept.size, OUTPUT_BYTES / 4);
+        y.dispose();
+        kept.dispose();
+        assert.throws(() => kept.dataSync(), /tensor was freed/);
+        assert.equal(kept.size, OUTPUT_BYTES / 4, 'a freed tensor still tells its size');
+        // Inside a scope the temporaries are held until it ends, then given back.
+        withScope(() => {
+          relu(conv2d(x, filter, null));
+          assert.ok(inUse() >= before + 2 * OUTPUT_BYTES, `in use ${inUse()} inside the scope`);
+        });
+        assert.equal(inUse(), before);
+      },
+    );
   });
 }

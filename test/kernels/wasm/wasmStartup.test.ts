@@ -64,7 +64,8 @@ function assertStillRunning(info: ReturnType<typeof backendInfo>['wasm']): void 
   assert.deepEqual(reluValues(), [1, -2, 3, -4], 'the previous backend still computes');
 }
 
-test('initWasmBackend with a wasmUrl folder that does not exist rejects with a BackendError naming the URL and the reason', {
+test('initWasmBackend with a wasmUrl folder that does not exist rejects with a BackendError naming the URL ' +
+  'and the reason', {
   skip,
 }, async () => {
   const before = backendInfo().wasm;
@@ -85,7 +86,8 @@ test('initWasmBackend with a wasmUrl folder that does not exist rejects with a B
   assertStillRunning(before);
 });
 
-test('a wasmUrl function receives the build name, and a file it points at that is not WebAssembly fails to compile, named', {
+test('a wasmUrl function receives the build name, and a file it points at that is not WebAssembly fails to ' +
+  'compile, named', {
   skip,
 }, async () => {
   const before = backendInfo().wasm;
@@ -116,7 +118,8 @@ test('a wasmUrl function receives the build name, and a file it points at that i
   assertStillRunning(before);
 });
 
-test('a wasmUrl folder holding a copy of the builds starts the backend, which computes conv2d as the reference kernels do', {
+test('a wasmUrl folder holding a copy of the builds starts the backend, which computes conv2d as the ' +
+  'reference kernels do', {
   skip,
 }, async () => {
   const before = backendInfo().wasm!;
@@ -138,7 +141,8 @@ test('a wasmUrl folder holding a copy of the builds starts the backend, which co
   await initWasmBackend({ threads: before.threads });
 });
 
-test('initWasmBackend with a workerUrl that does not exist rejects naming the worker URL, and the running backend stays', {
+test('initWasmBackend with a workerUrl that does not exist rejects naming the worker URL, and the ' +
+  'running backend stays', {
   skip,
 }, async () => {
   await initWasmBackend({ threads: 2 });
@@ -164,7 +168,8 @@ test('initWasmBackend with a workerUrl that does not exist rejects naming the wo
   assert.deepEqual(reluValues(), [1, -2, 3, -4]);
 });
 
-test('with the .wasm files missing, ready() and then the first op print one warning naming the URL and keep the reason in backendInfo', {
+test('with the .wasm files missing, ready() and then the first op print one warning naming the URL and keep ' +
+  'the reason in backendInfo', {
   skip,
   timeout: 60_000,
 }, async () => {
@@ -174,7 +179,9 @@ test('with the .wasm files missing, ready() and then the first op print one warn
     await mkdir(join(copy, 'src'));
     await cp(join(repoRoot, 'dist', 'src'), join(copy, 'src'), { recursive: true });
     const entry = pathToFileURL(join(copy, 'src', 'index.js')).href;
-    const script = `const m = await import(${JSON.stringify(entry)}); await m.ready(); m.relu(new m.Tensor(new Float32Array(4), [4])); console.log(JSON.stringify(m.backendInfo()));`;
+    const script =
+      `const m = await import(${JSON.stringify(entry)}); await m.ready(); m.relu(new ` +
+      `m.Tensor(new Float32Array(4), [4])); console.log(JSON.stringify(m.backendInfo()));`;
     const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
       timeout: 50_000,
     });

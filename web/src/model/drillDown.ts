@@ -60,7 +60,8 @@ function activationLine(explanation: {
   if (explanation.activation === null) return [];
   return [
     line(
-      `then ${explanation.activation.className} (layer ${explanation.activation.layerIndex}): ${number(explanation.preActivation)} \u2192 ${number(explanation.activation.value)}`,
+      `then ${explanation.activation.className} (layer ${explanation.activation.layerIndex}): ` +
+        `${number(explanation.preActivation)} \u2192 ${number(explanation.activation.value)}`,
     ),
   ];
 }
@@ -105,7 +106,8 @@ export function renderExplanation(explanation: ValueExplanation, classNames: rea
         element(
           'p',
           {},
-          `Input channel ${explanation.firstChannel + strongest} (the largest share) tap by tap, from layer ${explanation.inputLayer}:`,
+          `Input channel ${explanation.firstChannel + strongest} (the largest share) tap by tap, from layer ` +
+            `${explanation.inputLayer}:`,
         ),
         element(
           'div',
@@ -116,7 +118,8 @@ export function renderExplanation(explanation: ValueExplanation, classNames: rea
         ),
         sums,
         line(
-          `sum over ${channels} channel${channels === 1 ? '' : 's'} = ${number(explanation.sum)}${explanation.hasBias ? `, + bias ${number(explanation.bias)} = ${number(explanation.preActivation)}` : ' (no bias)'}`,
+          `sum over ${channels} channel${channels === 1 ? '' : 's'} = ` +
+            `${number(explanation.sum)}${explanation.hasBias ? `, + bias ${number(explanation.bias)} = ` + `${number(explanation.preActivation)}` : ' (no bias)'}`,
         ),
         ...activationLine(explanation),
         result,
@@ -125,11 +128,14 @@ export function renderExplanation(explanation: ValueExplanation, classNames: rea
     case 'pooling': {
       const { kH, kW, window, rows, columns } = explanation;
       const taps = kH * kW;
-      const place = `channel ${explanation.channel} of layer ${explanation.inputLayer}, rows ${rows[0]}\u2013${rows[kH - 1]}, columns ${columns[0]}\u2013${columns[kW - 1]}`;
+      const place =
+        `channel ${explanation.channel} of layer ${explanation.inputLayer}, rows ` +
+        `${rows[0]}\u2013${rows[kH - 1]}, columns ${columns[0]}\u2013${columns[kW - 1]}`;
       const how =
         explanation.operation === 'max'
           ? line(
-              `the largest of the ${taps} values${explanation.winner >= 0 ? ` (\u2605, row ${rows[Math.floor(explanation.winner / kW)]}, column ${columns[explanation.winner % kW]})` : ''} = ${number(explanation.value)}`,
+              `the largest of the ${taps} ` +
+                `values${explanation.winner >= 0 ? ` (\u2605, row ${rows[Math.floor(explanation.winner / kW)]}, column ${columns[explanation.winner % kW]})` : ''} = ${number(explanation.value)}`,
             )
           : line(`sum of the values ${number(explanation.sum)} / ${explanation.count} = ${number(explanation.value)}`);
       // A global pooling of a large map is summed, not drawn: its table would be wider than any phone.
@@ -185,11 +191,13 @@ export function renderExplanation(explanation: ValueExplanation, classNames: rea
       return [
         ...head,
         label(
-          `Unit ${explanation.unit}: the ${top.length} largest of its ${inputs.length} contributions (inputs from layer ${explanation.inputLayer}), by size:`,
+          `Unit ${explanation.unit}: the ${top.length} largest of its ${inputs.length} contributions ` +
+            `(inputs from layer ${explanation.inputLayer}), by size:`,
         ),
         table,
         line(
-          `sum of the ${inputs.length} products = ${number(explanation.sum)}${explanation.hasBias ? `; + bias ${number(explanation.bias)} = ${number(explanation.preActivation)}` : ' (no bias)'}`,
+          `sum of the ${inputs.length} products = ` +
+            `${number(explanation.sum)}${explanation.hasBias ? `; + bias ${number(explanation.bias)} = ` + `${number(explanation.preActivation)}` : ' (no bias)'}`,
         ),
         ...activationLine(explanation),
         result,
@@ -240,17 +248,20 @@ export function renderExplanation(explanation: ValueExplanation, classNames: rea
       return [
         ...head,
         label(
-          `1. the logits (layer ${explanation.inputLayer}\u2019s output); 2. exp(logit \u2212 ${number(explanation.max)}), the largest logit subtracted first; 3. their sum; 4. each divided by it:`,
+          `1. the logits (layer ${explanation.inputLayer}\u2019s output); 2. exp(logit \u2212 ` +
+            `${number(explanation.max)}), the largest logit subtracted first; 3. their sum; 4. each divided by it:`,
         ),
         table,
         line(`3. sum of the ${exponentials.length} exponentials = ${number(explanation.sum)}`),
         line(
-          `4. ${name(classIndex)}: ${number(exponentials[classIndex]!)} / ${number(explanation.sum)} = ${number(explanation.value)}`,
+          `4. ${name(classIndex)}: ${number(exponentials[classIndex]!)} / ${number(explanation.sum)} = ` +
+            `${number(explanation.value)}`,
         ),
         element(
           'p',
           { class: 'explain' },
-          'The probabilities always add up to 1: softmax shares out certainty among these classes and cannot answer \u201cnone of them\u201d.',
+          'The probabilities always add up to 1: softmax shares out certainty among these classes and ' +
+            'cannot answer \u201cnone of them\u201d.',
         ),
         result,
       ];
@@ -275,7 +286,8 @@ export function renderExplanation(explanation: ValueExplanation, classNames: rea
         ]),
         line(`(x \u2212 mean) / \u221a(variance + epsilon) = ${number(explanation.normalized)}`),
         line(
-          `\u00d7 gamma + beta = ${number(explanation.normalized)} \u00d7 ${number(explanation.gamma)} + ${number(explanation.beta)} = ${number(explanation.value)}`,
+          `\u00d7 gamma + beta = ${number(explanation.normalized)} \u00d7 ${number(explanation.gamma)} + ` +
+            `${number(explanation.beta)} = ${number(explanation.value)}`,
         ),
         result,
       ];
@@ -298,7 +310,8 @@ export function renderExplanation(explanation: ValueExplanation, classNames: rea
       return [
         ...head,
         label(
-          `${explanation.operation} of its ${explanation.operands.length} inputs at this position${explanation.operation === 'add' ? ' (a residual join: the block\u2019s output plus its skipped input)' : ''}:`,
+          `${explanation.operation} of its ${explanation.operands.length} inputs at this ` +
+            `position${explanation.operation === 'add' ? ' (a residual join: the ' + 'block\u2019s output plus ' + 'its skipped input)' : ''}:`,
         ),
         ...explanation.operands.map((operand) =>
           line(`layer ${operand.layerIndex} at [${operand.position.join(', ')}]: ${number(operand.value)}`),
@@ -312,14 +325,16 @@ export function renderExplanation(explanation: ValueExplanation, classNames: rea
       return [
         ...head,
         label(
-          `${taps} input pixel${taps === 1 ? '' : 's'} of layer ${explanation.inputLayer} reach this output through a kernel tap; the first ${shown} (summed over ${explanation.channels} channels):`,
+          `${taps} input pixel${taps === 1 ? '' : 's'} of layer ${explanation.inputLayer} reach this output ` +
+            `through a kernel tap; the first ${shown} (summed over ${explanation.channels} channels):`,
         ),
         ...Array.from({ length: shown }, (_, tap) => {
           let sum = 0;
           for (let channel = 0; channel < explanation.channels; channel++)
             sum += explanation.products[tap * explanation.channels + channel]!;
           return line(
-            `input (${explanation.inputRows[tap]}, ${explanation.inputColumns[tap]}) \u00d7 tap (${explanation.kernelRows[tap]}, ${explanation.kernelColumns[tap]}): ${number(sum)}`,
+            `input (${explanation.inputRows[tap]}, ${explanation.inputColumns[tap]}) \u00d7 tap ` +
+              `(${explanation.kernelRows[tap]}, ${explanation.kernelColumns[tap]}): ${number(sum)}`,
           );
         }),
         line(`sum = ${number(explanation.sum)}${explanation.hasBias ? `; + bias ${number(explanation.bias)}` : ''}`),
@@ -330,13 +345,15 @@ export function renderExplanation(explanation: ValueExplanation, classNames: rea
       return [
         ...head,
         label(
-          `Channel ${explanation.channel} among the ${explanation.inputs.length} channels of this position (layer ${explanation.inputLayer}):`,
+          `Channel ${explanation.channel} among the ${explanation.inputs.length} channels of this position ` +
+            `(layer ${explanation.inputLayer}):`,
         ),
         line(
           `mean ${number(explanation.mean)}, variance ${number(explanation.variance)}, epsilon ${explanation.epsilon}`,
         ),
         line(
-          `(x \u2212 mean) / \u221a(variance + epsilon) = ${number(explanation.normalized)}; \u00d7 ${number(explanation.gamma)} + ${number(explanation.beta)}`,
+          `(x \u2212 mean) / \u221a(variance + epsilon) = ${number(explanation.normalized)}; \u00d7 ` +
+            `${number(explanation.gamma)} + ${number(explanation.beta)}`,
         ),
         result,
       ];
@@ -344,11 +361,13 @@ export function renderExplanation(explanation: ValueExplanation, classNames: rea
       return [
         ...head,
         label(
-          `${explanation.mode} resize of channel ${explanation.channel} (layer ${explanation.inputLayer}), from source (${number(explanation.sourceRow)}, ${number(explanation.sourceColumn)}):`,
+          `${explanation.mode} resize of channel ${explanation.channel} (layer ${explanation.inputLayer}), ` +
+            `from source (${number(explanation.sourceRow)}, ${number(explanation.sourceColumn)}):`,
         ),
         ...Array.from(explanation.window, (value, tap) =>
           line(
-            `(${explanation.rows[tap]}, ${explanation.columns[tap]}): ${number(value)} \u00d7 weight ${number(explanation.weights[tap]!)}`,
+            `(${explanation.rows[tap]}, ${explanation.columns[tap]}): ${number(value)} \u00d7 weight ` +
+              `${number(explanation.weights[tap]!)}`,
           ),
         ),
         result,

@@ -24,7 +24,10 @@ export function layerDetail(layer: Layer): string {
   }
   if (layer instanceof MaxPool2D || layer instanceof AvgPool2D) {
     const [kH, kW] = layer.poolSize;
-    return `${kH}\u00d7${kW} ${layer instanceof MaxPool2D ? 'max' : 'average'} pool, stride ${pair(layer.strides)}, pad ${padding(layer.padding)}`;
+    return (
+      `${kH}\u00d7${kW} ${layer instanceof MaxPool2D ? 'max' : 'average'} pool, stride ` +
+      `${pair(layer.strides)}, pad ${padding(layer.padding)}`
+    );
   }
   if (layer instanceof Dense) return `dense, ${layer.units} units${layer.useBias ? ' + bias' : ''}`;
   return layer.className;

@@ -61,7 +61,8 @@ export function loadModelFiles(files: readonly NamedBytes[]): LoadedFiles {
     const names = files.map((file) => baseName(file.name)).join(', ') || 'no files';
     throw new FileFormatError(
       names,
-      'is not a model: choose an .onnx file, the model.json and weights.safetensors that `convnet train` saves, or a TF.js model.json with its weight files',
+      'is not a model: choose an .onnx file, the model.json and weights.safetensors that `convnet train` ' +
+        'saves, or a TF.js model.json with its weight files',
     );
   }
   let json: unknown;

@@ -126,7 +126,9 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
     element(
       'p',
       { class: 'explain' },
-      'Grad-CAM: the gradient of the class\u2019s score (its logit) with respect to a layer\u2019s maps, averaged over each map, weighs that map; their weighted sum, negatives cut, is where the evidence lies. Red to white: more evidence.',
+      'Grad-CAM: the gradient of the class\u2019s score (its logit) with respect to a layer\u2019s maps, ' +
+        'averaged over each map, weighs that map; their weighted sum, negatives cut, is where the evidence ' +
+        'lies. Red to white: more evidence.',
     ),
     topButtons,
     element(
@@ -226,10 +228,14 @@ export function whyThisClass(session: ModelSession): WhyThisClass {
     if (mine !== token) return;
     draw(overlay, reply.overlay.width, reply.overlay.height, reply.overlay.rgba);
     draw(heat, reply.heat.width, reply.heat.height, heatPixels(reply.heat.values));
-    overlayCaption.textContent = `\u201c${className}\u201d over the picture as the model sees it (${reply.overlay.height}\u00d7${reply.overlay.width})`;
+    overlayCaption.textContent =
+      `\u201c${className}\u201d over the picture as the model sees it ` +
+      `(${reply.overlay.height}\u00d7${reply.overlay.width})`;
     heatCaption.textContent = `at ${reply.layerName}\u2019s resolution (${reply.heat.height}\u00d7${reply.heat.width})`;
     pictures.hidden = false;
-    status.textContent = `Where the evidence for \u201c${className}\u201d (class ${reply.classIndex}) lies, weighed on ${reply.layerName}: ${reply.ms.toFixed(0)} ms.`;
+    status.textContent =
+      `Where the evidence for \u201c${className}\u201d (class ${reply.classIndex}) lies, ` +
+      `weighed on ${reply.layerName}: ${reply.ms.toFixed(0)} ms.`;
     Object.assign(state, {
       phase: 'done',
       classIndex: reply.classIndex,

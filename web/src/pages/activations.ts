@@ -55,28 +55,36 @@ const ACTIVATIONS: readonly Activation[] = [
     id: 'relu',
     name: 'ReLU',
     formula: 'max(0, x)',
-    note: 'Derivative 1 for x > 0 and 0 below: a gradient passes unchanged through an active unit and not at all through an inactive one (the toolkit takes 0 at x = 0).',
+    note:
+      'Derivative 1 for x > 0 and 0 below: a gradient passes unchanged through an active unit and not ' +
+      'at all through an inactive one (the toolkit takes 0 at x = 0).',
     apply: (input) => relu(input),
   },
   {
     id: 'sigmoid',
     name: 'Sigmoid',
     formula: 'σ(x) = 1 / (1 + e^−x)',
-    note: 'σ′(x) = σ(x)(1 − σ(x)) is at most 0.25, at x = 0, and almost 0 once |x| > 4: the unit saturates and stops passing gradient.',
+    note:
+      'σ′(x) = σ(x)(1 − σ(x)) is at most 0.25, at x = 0, and almost 0 once |x| > 4: the unit saturates ' +
+      'and stops passing gradient.',
     apply: (input) => sigmoid(input),
   },
   {
     id: 'tanh',
     name: 'tanh',
     formula: '(e^x − e^−x) / (e^x + e^−x)',
-    note: 'tanh′(x) = 1 − tanh²(x) peaks at 1 and the output is centred on 0, but it saturates like the sigmoid (tanh(x) = 2σ(2x) − 1).',
+    note:
+      'tanh′(x) = 1 − tanh²(x) peaks at 1 and the output is centred on 0, but it saturates like the ' +
+      'sigmoid (tanh(x) = 2σ(2x) − 1).',
     apply: (input) => tanh(input),
   },
   {
     id: 'leakyRelu',
     name: 'Leaky ReLU',
     formula: 'x if x > 0, else αx',
-    note: "A small slope α below 0 keeps some gradient flowing through units that ReLU would switch off (the toolkit's default α is 0.01).",
+    note:
+      'A small slope α below 0 keeps some gradient flowing through units that ReLU would switch off ' +
+      "(the toolkit's default α is 0.01).",
     alpha: { value: 0.1, min: 0, max: 0.5, step: 0.01, label: 'α' },
     apply: (input, alpha) => leakyRelu(input, alpha),
   },
@@ -84,14 +92,18 @@ const ACTIVATIONS: readonly Activation[] = [
     id: 'gelu',
     name: 'GELU',
     formula: 'x · Φ(x), Φ the normal CDF',
-    note: 'A smooth ReLU (BERT, GPT): x weighed by the chance that a standard normal falls below it. Its derivative dips below 0 for x < −0.75.',
+    note:
+      'A smooth ReLU (BERT, GPT): x weighed by the chance that a standard normal falls below it. Its ' +
+      'derivative dips below 0 for x < −0.75.',
     apply: (input) => gelu(input),
   },
   {
     id: 'elu',
     name: 'ELU',
     formula: 'x if x > 0, else α(e^x − 1)',
-    note: 'Negative outputs down to −α pull the mean activation toward 0; with α = 1 the derivative is continuous at 0.',
+    note:
+      'Negative outputs down to −α pull the mean activation toward 0; with α = 1 the derivative is ' +
+      'continuous at 0.',
     alpha: { value: 1, min: 0.1, max: 2, step: 0.1, label: 'α' },
     apply: (input, alpha) => elu(input, alpha),
   },
@@ -331,8 +343,10 @@ function hasFaded(network: NetworkGradients): boolean {
 function fadedText(network: NetworkGradients): string {
   const largest = Math.max(...network.magnitudes);
   return (
-    `. But the signal faded on the way forward: the last hidden layer's outputs have an RMS of ${network.hiddenRms.toExponential(1)} (the inputs' is 1), ` +
-    `so the ${CLASSES} outputs are all about equal, the loss sits at chance, ln ${CLASSES} = ${CHANCE_LOSS.toFixed(3)}, and every layer's gradient is small alike ` +
+    `. But the signal faded on the way forward: the last hidden layer's outputs have an RMS of ` +
+    `${network.hiddenRms.toExponential(1)} (the inputs' is 1), ` +
+    `so the ${CLASSES} outputs are all about equal, the loss sits at chance, ln ${CLASSES} = ` +
+    `${CHANCE_LOSS.toFixed(3)}, and every layer's gradient is small alike ` +
     `(at most ${largest.toExponential(1)}): evenly starved, not healthy`
   );
 }
@@ -346,7 +360,10 @@ function ratioText(network: NetworkGradients): string {
     Math.abs(orders) < 1
       ? 'about the same size as'
       : `${Math.abs(orders).toFixed(1)} orders of magnitude ${orders < 0 ? 'smaller than' : 'larger than'}`;
-  return `layer 1 gets ${first.toExponential(2)}, ${size} layer ${network.magnitudes.length}'s ${last.toExponential(2)} (ratio ${ratio.toExponential(2)})`;
+  return (
+    `layer 1 gets ${first.toExponential(2)}, ${size} layer ${network.magnitudes.length}'s ` +
+    `${last.toExponential(2)} (ratio ${ratio.toExponential(2)})`
+  );
 }
 
 const NETWORK_STYLE: Record<NetworkActivation, { label: string; color: string }> = {
@@ -395,7 +412,9 @@ export const activationsPage: Page = {
     for (const activation of ACTIVATIONS) {
       const canvas = element('canvas', {
         role: 'img',
-        'aria-label': `${activation.name} (${activation.formula}) and its derivative for x from ${X_MIN} to ${X_MAX}; the readout below gives the values at x`,
+        'aria-label':
+          `${activation.name} (${activation.formula}) and its derivative for x from ${X_MIN} to ` +
+          `${X_MAX}; the readout below gives the values at x`,
       });
       const readout = element('div', { class: 'activation-readout mono', 'data-activation': activation.id });
       const reading = { x: currentX, value: 0, derivative: 0 };
@@ -509,7 +528,9 @@ export const activationsPage: Page = {
       const value = Number(seedInput.value);
       if (seedInput.value.trim() === '' || !Number.isSafeInteger(value) || value < 0) {
         // Say what is allowed, and that the old seed stays, rather than revert without a word.
-        seedError.textContent = `A seed is a whole number, 0 or more (not ${seedInput.value.trim() === '' ? 'empty' : seedInput.value}); the chart still uses seed ${seed}.`;
+        seedError.textContent =
+          `A seed is a whole number, 0 or more (not ` +
+          `${seedInput.value.trim() === '' ? 'empty' : seedInput.value}); the chart still uses seed ${seed}.`;
         seedInput.value = String(seed);
         return;
       }
@@ -638,28 +659,40 @@ export const activationsPage: Page = {
       element(
         'p',
         { class: 'lead' },
-        'A neuron adds up its weighted inputs and passes the sum through an activation function f. Without one, a stack of layers ' +
-          'collapses into a single linear map; with one, the network can bend. Training needs f′ as well: backpropagation multiplies ' +
+        'A neuron adds up its weighted inputs and passes the sum through an activation function f. Without ' +
+          'one, a stack of layers ' +
+          'collapses into a single linear map; with one, the network can bend. Training needs f′ as well: ' +
+          'backpropagation multiplies ' +
           'the gradient by f′ at every layer it passes.',
       ),
       section(
         'Functions and their derivatives',
-        `Each curve is computed by the toolkit: f by its op (relu, sigmoid, tanh, leakyRelu, gelu, elu, silu) on ${CURVE_POINTS} points, ` +
-          'and f′ by backpropagating through that op with a GradientTape, not by a formula typed in here. Move x, or hover over a chart.',
+        `Each curve is computed by the toolkit: f by its op (relu, sigmoid, tanh, leakyRelu, gelu, elu, ` +
+          `silu) on ${CURVE_POINTS} points, ` +
+          'and f′ by backpropagating through that op with a GradientTape, not by a formula typed in here. ' +
+          'Move x, or hover over a chart.',
         element('div', { class: 'controls' }, xSlider.root, legend),
         grid,
       ),
       section(
         'Vanishing gradients',
-        `A fully connected network: ${NETWORK_WIDTH} random inputs, then hidden layers of ${NETWORK_WIDTH} units (as many as the depth ` +
+        `A fully connected network: ${NETWORK_WIDTH} random inputs, then hidden layers of ${NETWORK_WIDTH} ` +
+          `units (as many as the depth ` +
           `control says), then ${CLASSES} outputs and ` +
-          `a softmax cross-entropy loss against random labels. The toolkit runs one batch of ${BATCH} forward and backward and the chart ` +
-          'shows, per hidden layer, the mean absolute gradient of its weights. Backpropagation multiplies by f′ once per layer on the ' +
-          'way to the input. σ′ is at most 0.25, so each sigmoid layer shrinks the gradient about fourfold or more, and the first ' +
-          "layers, which learn at the rate of their gradient, barely learn. ReLU's derivative is 1 wherever a unit is active, and He " +
-          'initialisation (Var W = 2 / fan-in) makes up for the half of the units that are off, so its gradient keeps its size. ' +
-          `Glorot initialisation gives ReLU only Var W = 2 / (fan-in + fan-out) = 1 / ${NETWORK_WIDTH} here, half of He\u2019s: each layer then halves the signal\u2019s variance on the way forward ` +
-          'and the gradient\u2019s on the way back. Its layers still get gradients of about the same size as one another, but all of them small, and the loss stays at chance: try "Glorot uniform for all".',
+          `a softmax cross-entropy loss against random labels. The toolkit runs one batch of ${BATCH} ` +
+          `forward and backward and the chart ` +
+          'shows, per hidden layer, the mean absolute gradient of its weights. Backpropagation multiplies ' +
+          'by f′ once per layer on the ' +
+          'way to the input. σ′ is at most 0.25, so each sigmoid layer shrinks the gradient about fourfold ' +
+          'or more, and the first ' +
+          "layers, which learn at the rate of their gradient, barely learn. ReLU's derivative is 1 wherever " +
+          'a unit is active, and He ' +
+          'initialisation (Var W = 2 / fan-in) makes up for the half of the units that are off, so its ' +
+          'gradient keeps its size. ' +
+          `Glorot initialisation gives ReLU only Var W = 2 / (fan-in + fan-out) = 1 / ${NETWORK_WIDTH} ` +
+          `here, half of He\u2019s: each layer then halves the signal\u2019s variance on the way forward ` +
+          'and the gradient\u2019s on the way back. Its layers still get gradients of about the same size ' +
+          'as one another, but all of them small, and the loss stays at chance: try "Glorot uniform for all".',
         element(
           'div',
           { class: 'controls' },

@@ -50,7 +50,8 @@ const MODELS: Record<SplitModel, { title: string; explain: string; channels: Cha
   hsv: {
     title: 'HSV',
     explain:
-      'Hue (which color, an angle: 0 and 1 are both red), saturation (how far from gray) and value (the largest of R, G, B). ' +
+      'Hue (which color, an angle: 0 and 1 are both red), saturation (how far from gray) and value (the ' +
+      'largest of R, G, B). ' +
       'Where S is 0 the hue is undefined and the toolkit sets it to 0.',
     channels: [
       { label: 'H', name: 'hue', tint: (value) => [value, 1, 1] },
@@ -61,7 +62,8 @@ const MODELS: Record<SplitModel, { title: string; explain: string; channels: Cha
   cmyk: {
     title: 'CMYK',
     explain:
-      'Inks taken away from white paper, as a printer lays them down: K = 1 − max(R, G, B) is the black ink, and C, M, Y ' +
+      'Inks taken away from white paper, as a printer lays them down: K = 1 − max(R, G, B) is the black ' +
+      'ink, and C, M, Y ' +
       'the cyan, magenta and yellow left to add, relative to 1 − K.',
     channels: [
       { label: 'C', name: 'cyan', tint: (value) => [value, 0, 0, 0] },
@@ -73,7 +75,8 @@ const MODELS: Record<SplitModel, { title: string; explain: string; channels: Cha
   gray: {
     title: 'Gray',
     explain:
-      'Luma, Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601, as JPEG): green counts most because the eye is most sensitive to it.',
+      'Luma, Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601, as JPEG): green counts most because the eye is ' +
+      'most sensitive to it.',
     channels: [{ label: 'gray', name: 'luma', tint: (value) => [value] }],
   },
 };
@@ -309,8 +312,10 @@ export const colorModelsPage: Page = {
           element(
             'p',
             { class: 'explain' },
-            'Opacity, a fourth number per pixel in a PNG: 1 opaque, 0 fully transparent. No color model above holds it: they show the picture composited over white, ' +
-              'as a CNN that takes RGB would get it. Kept here, its own channel, as a 4-channel (RGBA) input would keep it.',
+            'Opacity, a fourth number per pixel in a PNG: 1 opaque, 0 fully transparent. No color model ' +
+              'above holds it: they show the picture composited over white, ' +
+              'as a CNN that takes RGB would get it. Kept here, its own channel, as a 4-channel (RGBA) ' +
+              'input would keep it.',
           ),
         ),
         element(
@@ -435,7 +440,10 @@ export const colorModelsPage: Page = {
         source.colorModel === 'rgba'
           ? '; its alpha (opacity) is the last row, and the color models show it composited over white'
           : '';
-      return `${shown.name}: ${size} pixels (height × width), decoded as ${decoded.colorModel}${alpha}. Hover over any picture.`;
+      return (
+        `${shown.name}: ${size} pixels (height × width), decoded as ${decoded.colorModel}${alpha}. ` +
+        `Hover over any picture.`
+      );
     }
 
     async function loadUrl(url: string, name: string): Promise<void> {
@@ -480,8 +488,10 @@ export const colorModelsPage: Page = {
       element(
         'p',
         { class: 'lead' },
-        'A color image is several numbers per pixel, and a color model says what they mean. A CNN sees each channel as one ' +
-          'input feature map, so the model chosen decides what its first layer can pick up easily: edges in brightness, a hue, an ink. ' +
+        'A color image is several numbers per pixel, and a color model says what they mean. A CNN sees each ' +
+          'channel as one ' +
+          'input feature map, so the model chosen decides what its first layer can pick up easily: edges in ' +
+          'brightness, a hue, an ink. ' +
           'Every picture here is converted by the toolkit (decodeImage, convertImage; values from 0 to 1).',
       ),
       section(
@@ -494,7 +504,8 @@ export const colorModelsPage: Page = {
       ),
       section(
         'Channels side by side',
-        'Each channel as its own picture. As brightness, white is 1 (full red, full saturation, full cyan ink) and black 0; tinted, ' +
+        'Each channel as its own picture. As brightness, white is 1 (full red, full saturation, full cyan ' +
+          'ink) and black 0; tinted, ' +
           'each shows what it adds on its own: a red light, cyan ink on white paper, the pure hue.',
         element('div', { class: 'controls' }, display.root),
         rows,

@@ -67,14 +67,16 @@ const PRESETS: readonly KernelPreset[] = [
     id: 'edge',
     text: 'Edge (Laplacian)',
     explain: (size) =>
-      `The centre weighs ${size * size - 1}, each neighbour \u22121: where the image is flat they cancel to 0, so only edges and thin strokes remain.`,
+      `The centre weighs ${size * size - 1}, each neighbour \u22121: where the image is flat they cancel to ` +
+      `0, so only edges and thin strokes remain.`,
     make: (size) => delta(size).map((value) => value * size * size - 1),
   },
   {
     id: 'sobel-x',
     text: 'Vertical edges (Sobel x)',
     explain: () =>
-      'Right columns minus left columns, smoothed down the rows: positive where the image gets brighter to the right, negative where it gets darker.',
+      'Right columns minus left columns, smoothed down the rows: positive where the image gets brighter to ' +
+      'the right, negative where it gets darker.',
     make: (size) => outer(binomial(size), sobelDerivative(size)),
   },
   {
@@ -94,7 +96,8 @@ const PRESETS: readonly KernelPreset[] = [
     id: 'gaussian-blur',
     text: 'Blur (Gaussian)',
     explain: () =>
-      'Binomial weights, a close cousin of a Gaussian: nearer pixels count more, which blurs more smoothly than the box.',
+      'Binomial weights, a close cousin of a Gaussian: nearer pixels count more, which blurs more ' +
+      'smoothly than the box.',
     make: (size) => {
       const weights = binomial(size);
       const total = 4 ** (size - 1);
@@ -133,7 +136,8 @@ const PRESETS: readonly KernelPreset[] = [
     id: 'identity',
     text: 'Identity',
     explain: () =>
-      'A single 1 in the middle: every output equals the input pixel under the centre, so the image comes out unchanged (cropped by the padding choice).',
+      'A single 1 in the middle: every output equals the input pixel under the centre, so the image comes ' +
+      'out unchanged (cropped by the padding choice).',
     make: (size) => delta(size),
   },
   {
@@ -156,11 +160,14 @@ function recentre(values: Float32Array, oldSize: number, size: number): number[]
 
 /** What P rings of zeros let a K x K window do: centre on the border pixels only once P reaches (K - 1) / 2. */
 function explicitPaddingText(pad: number, kernelSize: number): string {
-  const rings = `${pad} ring${pad === 1 ? '' : 's'} of zeros around the image: the window reaches ${pad} pixel${pad === 1 ? '' : 's'} past the border`;
+  const rings =
+    `${pad} ring${pad === 1 ? '' : 's'} of zeros around the image: the window reaches ${pad} ` +
+    `pixel${pad === 1 ? '' : 's'} past the border`;
   if (kernelSize % 2 === 0) return `${rings}.`;
   const centring = (kernelSize - 1) / 2;
   return pad >= centring
-    ? `${rings}, so it can centre on every border pixel${pad === centring ? ' and, at stride 1, the output keeps the input size' : ''}.`
+    ? `${rings}, so it can centre on every border ` +
+        `pixel${pad === centring ? ' and, at stride 1, the output keeps the input size' : ''}.`
     : `${rings}; to centre on a border pixel a ${kernelSize}\u00d7${kernelSize} window needs P = ${centring}.`;
 }
 
@@ -261,9 +268,12 @@ export const convolutionPage: Page = {
     const colorExplain = element(
       'p',
       { class: 'explain' },
-      'A color image has three channels. "Convert to gray" mixes them first (luma: 0.299 R + 0.587 G + 0.114 B) and convolves that one channel. ' +
-        '"Separately" applies the same kernel to R, G and B on their own (a depthwise convolution: conv2d with groups = 3) and gives a color output. ' +
-        'A layer of a CNN does a third thing: its kernel has one K\u00d7K slice per input channel, and it sums over all of them into one number.',
+      'A color image has three channels. "Convert to gray" mixes them first (luma: 0.299 R + 0.587 G + ' +
+        '0.114 B) and convolves that one channel. ' +
+        '"Separately" applies the same kernel to R, G and B on their own (a depthwise convolution: conv2d ' +
+        'with groups = 3) and gives a color output. ' +
+        'A layer of a CNN does a third thing: its kernel has one K\u00d7K slice per input channel, and it ' +
+        'sums over all of them into one number.',
     );
     const colorControls = element(
       'div',
@@ -336,7 +346,9 @@ export const convolutionPage: Page = {
       // Say what is allowed, not only that this is not it.
       paddingAmountError.textContent = isValid
         ? ''
-        : `P is a whole number from 0 to ${MAX_PADDING}${paddingAmount.value === '' ? '' : ` (not ${paddingAmount.value})`}; the output still uses P = ${explicitPadding}.`;
+        : `P is a whole number from 0 to ` +
+          `${MAX_PADDING}${paddingAmount.value === '' ? '' : ` (not ${paddingAmount.value})`}; the output ` +
+          `still uses P = ${explicitPadding}.`;
       if (!isValid) return;
       explicitPadding = value;
       compute();
@@ -410,9 +422,12 @@ export const convolutionPage: Page = {
       element(
         'p',
         { class: 'lead' },
-        'A convolution slides a small grid of weights, the kernel, over an image. At each position it multiplies every weight by the pixel under it ' +
-          'and adds the products up: that sum is one pixel of the output, the feature map. The library\u2019s conv2d computes the whole map; ' +
-          'the animation below replays it one position at a time. (Strictly this is cross-correlation, the kernel is not flipped, as in every CNN library.)',
+        'A convolution slides a small grid of weights, the kernel, over an image. At each position it ' +
+          'multiplies every weight by the pixel under it ' +
+          'and adds the products up: that sum is one pixel of the output, the feature map. The ' +
+          'library\u2019s conv2d computes the whole map; ' +
+          'the animation below replays it one position at a time. (Strictly this is cross-correlation, the ' +
+          'kernel is not flipped, as in every CNN library.)',
       ),
       section(
         'Input and kernel',
@@ -449,7 +464,9 @@ export const convolutionPage: Page = {
       ),
       section(
         'Sliding the window',
-        'The blue square is the window on the (padded) input; the table multiplies each of its pixels by the kernel weight over it and adds the products; the sum lands in the outlined output cell. Play, step, or click an output cell to jump there.',
+        'The blue square is the window on the (padded) input; the table multiplies each of its pixels by ' +
+          'the kernel weight over it and adds the products; the sum lands in the outlined output cell. ' +
+          'Play, step, or click an output cell to jump there.',
         stepper.root,
         computeErrorLine,
         element(
@@ -462,9 +479,13 @@ export const convolutionPage: Page = {
       ),
       section(
         'One layer: several input channels and a bias',
-        'A convolution layer of a CNN reads every channel of its input at once. Its kernel for one output map has one K\u00d7K slice per input channel; ' +
-          'at each position it takes the window\u2019s products and their sum in every channel, as above, adds the channels\u2019 sums together, and adds one more number, the bias, ' +
-          'which the layer learns like a weight: it shifts the whole map up or down. Here each slice is the kernel above times a factor you choose; the output is the library\u2019s conv2d with a bias, at the same window position.',
+        'A convolution layer of a CNN reads every channel of its input at once. Its kernel for one output ' +
+          'map has one K\u00d7K slice per input channel; ' +
+          'at each position it takes the window\u2019s products and their sum in every channel, as above, ' +
+          'adds the channels\u2019 sums together, and adds one more number, the bias, ' +
+          'which the layer learns like a weight: it shifts the whole map up or down. Here each slice is the ' +
+          'kernel above times a factor you choose; the output is the library\u2019s conv2d with a bias, at ' +
+          'the same window position.',
         element(
           'div',
           { class: 'controls' },
@@ -481,7 +502,8 @@ export const convolutionPage: Page = {
       ),
       section(
         'Output size',
-        'How many positions the window takes along each axis: the padded input size minus the kernel size, divided by the stride, plus the first position.',
+        'How many positions the window takes along each axis: the padded input size minus the kernel size, ' +
+          'divided by the stride, plus the first position.',
         formulaHolder,
       ),
     );
@@ -539,7 +561,9 @@ export const convolutionPage: Page = {
         paddingMode === 'valid'
           ? 'No padding: the window stays inside the image, so the output is smaller by K \u2212 1 (before the stride).'
           : paddingMode === 'same'
-            ? `'same' adds just enough zeros (${describePadding(geometry)}) for the output to be the input size divided by the stride, rounded up; an odd total puts the extra row or column at the bottom or right.`
+            ? `'same' adds just enough zeros (${describePadding(geometry)}) for the output to be the input ` +
+              `size divided by the stride, rounded up; an odd total puts the extra row or column at the ` +
+              `bottom or right.`
             : explicitPaddingText(explicitPadding, kernelSize);
       formulaHolder.replaceChildren(outputSizeFormula(geometry));
 
@@ -603,8 +627,11 @@ export const convolutionPage: Page = {
       }
       layerNote.textContent =
         channels === 3
-          ? `The input, ${image.height}\u00d7${image.width}\u00d73, goes in with all three channels (before any conversion to gray); the filter is ${kernelSize}\u00d7${kernelSize}\u00d73, plus 1 bias: ${kernelSize * kernelSize * 3 + 1} numbers the layer learns.`
-          : `This input has one channel, so the layer has one slice (${kernelSize * kernelSize} weights) and a bias. Choose the color photo to see three channels added up.`;
+          ? `The input, ${image.height}\u00d7${image.width}\u00d73, goes in with all three channels (before ` +
+            `any conversion to gray); the filter is ${kernelSize}\u00d7${kernelSize}\u00d73, plus 1 bias: ` +
+            `${kernelSize * kernelSize * 3 + 1} numbers the layer learns.`
+          : `This input has one channel, so the layer has one slice (${kernelSize * kernelSize} weights) ` +
+            `and a bias. Choose the color photo to see three channels added up.`;
       const g = geometry!;
       let extent = 0;
       for (const value of layerOutput) extent = Math.max(extent, Math.abs(value));
@@ -619,7 +646,9 @@ export const convolutionPage: Page = {
         },
         cell,
       );
-      layerTitle.textContent = `Layer output ${g.outH}\u00d7${g.outW}\u00d71 (conv2d, ${channels} input channel${channels === 1 ? '' : 's'}, bias); blue negative, red positive (\u00b1${formatValue(extent, 3)})`;
+      layerTitle.textContent =
+        `Layer output ${g.outH}\u00d7${g.outW}\u00d71 (conv2d, ${channels} input ` +
+        `channel${channels === 1 ? '' : 's'}, bias); blue negative, red positive (\u00b1${formatValue(extent, 3)})`;
     }
 
     /**
@@ -715,7 +744,9 @@ export const convolutionPage: Page = {
         label: channels === 1 ? (row, column) => formatValue(image.data[row * image.width + column]!) : undefined,
       };
       inputGrid.setContent(inputContent, cell);
-      inputTitle.textContent = `Input ${image.height}\u00d7${image.width}${channels === 3 ? '\u00d73' : ''} (height \u00d7 width${channels === 3 ? ' \u00d7 channels' : ''})${rows === image.height && columns === image.width ? '' : `, padded to ${rows}\u00d7${columns}`}`;
+      inputTitle.textContent =
+        `Input ${image.height}\u00d7${image.width}${channels === 3 ? '\u00d73' : ''} ` +
+        `(height \u00d7 width${channels === 3 ? ' \u00d7 channels' : ''})${rows === image.height && columns === image.width ? '' : `, padded to ${rows}\u00d7${columns}`}`;
       inputLegend.textContent =
         channels === 3 ? 'Hatched: zero padding.' : 'Pixel values 0 (black) to 1 (white). Hatched: zero padding.';
       if (output === null) {
@@ -835,12 +866,15 @@ export const convolutionPage: Page = {
         productsTable.append(tableRow);
       }
       const channelText = channels === 3 ? ` of the ${CHANNEL_NAMES[channel]} channel` : '';
-      productsCaption.textContent = `Window at row ${top}, column ${left} of the padded input${channelText}: pixel \u00d7 weight (\u1d56 = padding zero)`;
+      productsCaption.textContent =
+        `Window at row ${top}, column ${left} of the padded ` +
+        `input${channelText}: pixel \u00d7 weight (\u1d56 = padding zero)`;
       const libraryValue = output[(row * geometry.outW + column) * channels + channel]!;
       sumLine.replaceChildren(
         `Sum of the ${kernelSize * kernelSize} products = `,
         element('strong', { id: 'conv-sum' }, formatFixed(sum)),
-        ` \u2192 output row ${row}, column ${column}${channels === 3 ? `, ${CHANNEL_NAMES[channel]}` : ''}. conv2d computed `,
+        ` \u2192 output row ${row}, column ${column}${channels === 3 ? `, ${CHANNEL_NAMES[channel]}` : ''}. ` +
+          `conv2d computed `,
         element('strong', { id: 'conv-output-value' }, formatFixed(libraryValue)),
         ' there.',
       );
@@ -856,7 +890,9 @@ export const convolutionPage: Page = {
       sampleChoice.select.value = id;
       inputError.textContent = '';
       const model = source.colorModel === 'rgb' ? 'color (RGB)' : 'gray';
-      inputNote.textContent = `${name}: ${source.height}\u00d7${source.width} (height \u00d7 width), ${model}${prepared.note ? `; ${prepared.note}` : ''}.`;
+      inputNote.textContent =
+        `${name}: ${source.height}\u00d7${source.width} (height \u00d7 width), ` +
+        `${model}${prepared.note ? `; ${prepared.note}` : ''}.`;
       compute();
     }
 

@@ -140,7 +140,10 @@ function pickFile(files: readonly File[], name: string, extension: string): File
 function imageInputOf(model: Model): { height: number; width: number } | string {
   const input = model.layers[0];
   if (!(input instanceof Input) || input.colorModel === null || input.shape.length !== 3) {
-    return `this model takes inputs of shape [${model.inputShape.join(', ')}], not images, so it cannot classify a drawing`;
+    return (
+      `this model takes inputs of shape [${model.inputShape.join(', ')}], not images, so it cannot ` +
+      `classify a drawing`
+    );
   }
   return { height: input.shape[0]!, width: input.shape[1]! };
 }
@@ -200,8 +203,10 @@ function mount(root: HTMLElement): () => void {
   const softmaxWhy = element('p', { class: 'explain', id: 'draw-softmax-why' });
   const softmaxCard = section(
     'Softmax, step by step',
-    'The last layer gives one score per class, a logit, any real number. Softmax turns them into probabilities in three steps: ' +
-      'e to the power of each logit (the largest is subtracted first, which changes no result and keeps e^ from overflowing), their sum, and each divided by that sum.',
+    'The last layer gives one score per class, a logit, any real number. Softmax turns them into ' +
+      'probabilities in three steps: ' +
+      'e to the power of each logit (the largest is subtracted first, which changes no result and keeps e^ ' +
+      'from overflowing), their sum, and each divided by that sum.',
     softmaxTable,
     softmaxWhy,
   );
@@ -209,14 +214,17 @@ function mount(root: HTMLElement): () => void {
   const featureMapsNote = element('p', { class: 'note', id: 'draw-feature-maps-note' });
   const featureMapsCard = section(
     'Feature maps of your drawing',
-    'What every layer of the model outputs for your drawing, redrawn as you draw: each convolution\u2019s maps (blue negative, red positive, white 0), ' +
-      'the ReLU keeping their positive part (black to white), pooling halving them, then the dense layers and the class probabilities.',
+    'What every layer of the model outputs for your drawing, redrawn as you draw: each convolution\u2019s ' +
+      'maps (blue negative, red positive, white 0), ' +
+      'the ReLU keeping their positive part (black to white), pooling halving them, then the dense layers ' +
+      'and the class probabilities.',
     featureMapsNote,
     featureMapsBox,
   );
   const modelCard = section(
     'Model',
-    'The model is the one trained on the Train page, or one the CLI saved or exported to ONNX. It must take images; the drawing is resized to its input.',
+    'The model is the one trained on the Train page, or one the CLI saved or exported to ONNX. It must take ' +
+      'images; the drawing is resized to its input.',
     element(
       'p',
       { class: 'explain' },
@@ -262,8 +270,10 @@ function mount(root: HTMLElement): () => void {
     element(
       'p',
       { class: 'lead' },
-      'Draw a digit and watch the network read it. Your drawing is first made to look like an MNIST digit, as MNIST’s own digits were: the ink’s bounding box is scaled to fit 20×20 pixels, ' +
-        'then placed in a 28×28 field with its centre of mass in the middle. Draw large and centred, one digit per canvas.',
+      'Draw a digit and watch the network read it. Your drawing is first made to look like an MNIST digit, ' +
+        'as MNIST’s own digits were: the ink’s bounding box is scaled to fit 20×20 pixels, ' +
+        'then placed in a 28×28 field with its centre of mass in the middle. Draw large and centred, one ' +
+        'digit per canvas.',
     ),
     element(
       'div',
@@ -334,8 +344,10 @@ function mount(root: HTMLElement): () => void {
     boxLine.textContent =
       digit === null
         ? 'No ink yet.'
-        : `ink box ${digit.box.height}×${digit.box.width} px (height × width), top-left at (row ${digit.box.top}, column ${digit.box.left}); ` +
-          `centre of mass at (row ${digit.centerOfMass.y.toFixed(1)}, column ${digit.centerOfMass.x.toFixed(1)}) of ${height}×${width}`;
+        : `ink box ${digit.box.height}×${digit.box.width} px (height × width), top-left at (row ` +
+          `${digit.box.top}, column ${digit.box.left}); ` +
+          `centre of mass at (row ${digit.centerOfMass.y.toFixed(1)}, column ` +
+          `${digit.centerOfMass.x.toFixed(1)}) of ${height}×${width}`;
     if (model === null || digit === null) {
       Object.assign(status, { probabilities: null, topClass: null, topClassName: null, topProbability: null });
     } else {
@@ -399,7 +411,9 @@ function mount(root: HTMLElement): () => void {
           ...(values === undefined ? {} : { values }),
         };
       });
-      featureMapsNote.textContent = `${pictures.length} layers; each picture has its own color scale, up to its largest magnitude. Dense layers and the classes: one labelled cell per unit.`;
+      featureMapsNote.textContent =
+        `${pictures.length} layers; each picture has its own color scale, up to ` +
+        `its largest magnitude. Dense layers and the classes: one labelled cell per unit.`;
       featureMapsBox.replaceChildren(
         ...pictures.map((picture) => {
           const values = vectors.get(picture.layerIndex);
@@ -421,7 +435,8 @@ function mount(root: HTMLElement): () => void {
             element(
               'figcaption',
               {},
-              `${picture.layerName} (${picture.className}) ${picture.shape.join('\u00d7')}, up to ${formatFixed(picture.range, 3)}`,
+              `${picture.layerName} (${picture.className}) ${picture.shape.join('\u00d7')}, up to ` +
+                `${formatFixed(picture.range, 3)}`,
             ),
           );
         }),
@@ -488,10 +503,14 @@ function mount(root: HTMLElement): () => void {
     softmaxWhy.textContent =
       second === undefined
         ? ''
-        : `Why "a ${topName}, ${(steps.probabilities[top]! * 100).toFixed(1)}% sure": the ${topName}\u2019s logit is ${formatFixed(lead, 2)} above the next one (${names[second] ?? second}), ` +
-          `and e^${formatFixed(lead, 2)} = ${formatPositive(Math.exp(lead))}, so after the division it gets ${formatPositive(Math.exp(lead))} times the share of the runner-up. ` +
-          'The percentages always add up to 100%: softmax only shares certainty out among the classes it knows. It has no "none of these", ' +
-          'so a scribble that is no digit at all still gets a confident answer whenever one logit stands a few units above the rest. ' +
+        : `Why "a ${topName}, ${(steps.probabilities[top]! * 100).toFixed(1)}% sure": the ${topName}\u2019s ` +
+          `logit is ${formatFixed(lead, 2)} above the next one (${names[second] ?? second}), ` +
+          `and e^${formatFixed(lead, 2)} = ${formatPositive(Math.exp(lead))}, so after the division it gets ` +
+          `${formatPositive(Math.exp(lead))} times the share of the runner-up. ` +
+          'The percentages always add up to 100%: softmax only shares certainty out among the classes it ' +
+          'knows. It has no "none of these", ' +
+          'so a scribble that is no digit at all still gets a confident answer whenever one logit stands a ' +
+          'few units above the rest. ' +
           'The percentage says how much this class beats the other ' +
           `${names.length - 1}` +
           ', not how much the drawing looks like a digit.';
@@ -522,7 +541,8 @@ function mount(root: HTMLElement): () => void {
     sourceLine.textContent =
       next === null
         ? 'No model yet: train one on the Train page, or load files saved by the CLI.'
-        : `Using the model ${next.source}: input ${size.height}×${size.width}, ${next.model.classes} classes (${status.classNames.join(', ')}).`;
+        : `Using the model ${next.source}: input ${size.height}×${size.width}, ${next.model.classes} ` +
+          `classes (${status.classNames.join(', ')}).`;
     schedulePrediction();
   }
 
@@ -538,13 +558,15 @@ function mount(root: HTMLElement): () => void {
     }
     if (manifestFile === undefined || weightsFile === undefined) {
       showError(
-        `Choose both files, model.json and weights.safetensors, or an ONNX file (got ${files.map((file) => file.name).join(', ') || 'none'}).`,
+        `Choose both files, model.json and weights.safetensors, or an ONNX file (got ` +
+          `${files.map((file) => file.name).join(', ') || 'none'}).`,
       );
       return;
     }
     if (manifestFile.size > MAX_MANIFEST_BYTES || weightsFile.size > MAX_WEIGHTS_BYTES) {
       showError(
-        `${manifestFile.size > MAX_MANIFEST_BYTES ? manifestFile.name : weightsFile.name} is too large for a model file here.`,
+        `${manifestFile.size > MAX_MANIFEST_BYTES ? manifestFile.name : weightsFile.name} is too large for ` +
+          `a model file here.`,
       );
       return;
     }
@@ -590,7 +612,8 @@ function mount(root: HTMLElement): () => void {
       const input = imageInputOf(loaded);
       if (inputLayout === 'features' || typeof input === 'string') {
         showError(
-          `${file.name}: this model takes inputs of shape [batch, ${onnxInputShape.join(', ')}], not images, so it cannot classify a drawing`,
+          `${file.name}: this model takes inputs of shape [batch, ${onnxInputShape.join(', ')}], not ` +
+            `images, so it cannot classify a drawing`,
         );
         return;
       }
@@ -602,7 +625,9 @@ function mount(root: HTMLElement): () => void {
           loaded.classes === 10
             ? MNIST_CLASS_NAMES
             : Array.from({ length: loaded.classes }, (_, index) => String(index)),
-        source: `loaded from ${folder === '' ? '' : `${folder}/`}${file.name} (ONNX, input [batch, ${onnxInputShape.join(', ')}] ${inputLayout})`,
+        source:
+          `loaded from ${folder === '' ? '' : `${folder}/`}${file.name} (ONNX, input [batch, ` +
+          `${onnxInputShape.join(', ')}] ${inputLayout})`,
       });
     } catch (error) {
       showError(errorText(error));

@@ -96,7 +96,10 @@ function describePreprocessing(preprocessing: Preprocessing | null): string {
       ? `shorter side resized, center crop (fraction ${preprocessing.cropFraction ?? 0.875})`
       : 'stretched to the input size';
   const numbers = (list: readonly number[]) => `[${list.map((value) => Number(value.toFixed(4))).join(', ')}]`;
-  return `${resize}; values 0..${preprocessing.scale}; (value \u2212 mean ${numbers(preprocessing.mean)}) / std ${numbers(preprocessing.std)}; ${preprocessing.channelOrder ?? 'rgb'}`;
+  return (
+    `${resize}; values 0..${preprocessing.scale}; (value \u2212 mean ${numbers(preprocessing.mean)}) / ` +
+    `std ${numbers(preprocessing.std)}; ${preprocessing.channelOrder ?? 'rgb'}`
+  );
 }
 
 export const modelPage: Page = {
@@ -173,7 +176,8 @@ export const modelPage: Page = {
       progressText.textContent =
         session.backend === null
           ? ''
-          : `Worker ready: ${session.backend.active}, ${session.backend.threads} thread${session.backend.threads === 1 ? '' : 's'}.`;
+          : `Worker ready: ${session.backend.active}, ${session.backend.threads} ` +
+            `thread${session.backend.threads === 1 ? '' : 's'}.`;
       markReady(root);
     };
 
@@ -197,7 +201,8 @@ export const modelPage: Page = {
           'p',
           {},
           element('strong', {}, model.name),
-          ` \u2014 ${model.format}, ${model.layers.length} layers, ${model.parameterCount.toLocaleString('en')} parameters`,
+          ` \u2014 ${model.format}, ${model.layers.length} layers, ` +
+            `${model.parameterCount.toLocaleString('en')} parameters`,
         ),
         element('p', {}, `Input: ${inputText}, height\u00d7width\u00d7channels.`),
         element('p', {}, `Preprocessing (${source}): ${describePreprocessing(model.preprocessing)}.`),
@@ -374,7 +379,8 @@ export const modelPage: Page = {
     const modelDrop = element(
       'div',
       { class: 'model-drop', id: 'model-drop' },
-      'Drop model files or a model folder here (.onnx; model.json + weights.safetensors; a TF.js model.json + shards; a labels .txt)',
+      'Drop model files or a model folder here (.onnx; model.json + weights.safetensors; a TF.js model.json ' +
+        '+ shards; a labels .txt)',
     );
     acceptDroppedFolders(modelDrop, (files) => void fromFiles(files), showError);
 
@@ -423,7 +429,7 @@ export const modelPage: Page = {
         state.phase = 'done';
         cam.setTop(reply.top);
         const best = reply.top[0];
-        status.textContent = `${best === undefined ? '' : `Top class: ${best.name} (${(best.probability * 100).toFixed(1)}%). `}All ${model.layers.length} layers in ${(state.timings.totalMs / 1000).toFixed(2)} s (forward pass ${(reply.forwardMs / 1000).toFixed(2)} s).`;
+        status.textContent = `${best === undefined ? '' : `Top class: ${best.name} ` + `(${(best.probability * 100).toFixed(1)}%). `}All ${model.layers.length} layers in ${(state.timings.totalMs / 1000).toFixed(2)} s (forward pass ${(reply.forwardMs / 1000).toFixed(2)} s).`;
         progressText.textContent = 'Done.';
       } catch (caught) {
         if (token === runToken) showError(`The picture could not be run: ${errorMessage(caught)}`);
@@ -587,11 +593,13 @@ export const modelPage: Page = {
       element(
         'p',
         { class: 'lead' },
-        'Open a real network, give it a picture, and see every layer at work: each column holds one layer\u2019s feature maps, left to right from the picture to the classes. Click a value to see it up close.',
+        'Open a real network, give it a picture, and see every layer at work: each column holds one ' +
+          'layer\u2019s feature maps, left to right from the picture to the classes. Click a value to see it up close.',
       ),
       section(
         '1. Choose a model',
-        'A bundled model, an ONNX file (a torchvision export, for example), the folder or the two files `convnet train` saves, or a TF.js model. A labels file (one class name per line) names the classes.',
+        'A bundled model, an ONNX file (a torchvision export, for example), the folder or the two files ' +
+          '`convnet train` saves, or a TF.js model. A labels file (one class name per line) names the classes.',
         element(
           'div',
           { class: 'controls' },
@@ -608,7 +616,8 @@ export const modelPage: Page = {
       ),
       section(
         '2. Choose a picture',
-        'It is fitted to the model\u2019s input as the model expects it (its size, color model and normalization above); the picture on the right is what the first layer sees.',
+        'It is fitted to the model\u2019s input as the model expects it (its size, color model and ' +
+          'normalization above); the picture on the right is what the first layer sees.',
         element(
           'div',
           { class: 'controls' },
@@ -627,7 +636,9 @@ export const modelPage: Page = {
       ),
       section(
         '3. The network at work',
-        'Every layer in order, its output shape and size formula above its column; blue is negative, red positive, white zero (black to white where nothing is negative). Arcs join residual and concatenated branches. Wide layers are paged.',
+        'Every layer in order, its output shape and size formula above its column; blue is negative, red ' +
+          'positive, white zero (black to white where nothing is negative). Arcs join residual and ' +
+          'concatenated branches. Wide layers are paged.',
         element('div', { class: 'model-progress' }, progressBar, progressText),
         error,
         status,
@@ -636,7 +647,9 @@ export const modelPage: Page = {
       ),
       section(
         '4. Why this class',
-        'Which parts of the picture the model took as evidence for a class: one of its top classes, or any other by name or index, weighed on the layer you pick (by default the last one with maps, where the network\u2019s blocks end).',
+        'Which parts of the picture the model took as evidence for a class: one of its top classes, or any ' +
+          'other by name or index, weighed on the layer you pick (by default the last one with maps, where ' +
+          'the network\u2019s blocks end).',
         cam.root,
       ),
     );

@@ -82,11 +82,21 @@ function windowsText(window: SlidingWindow): string {
   if (outH < 1 || outW < 1) return 'No window fits in the map. ';
   const count = `${outH * outW} window${outH * outW === 1 ? '' : 's'} (${outH}\u00d7${outW}, height \u00d7 width)`;
   if (outH === 1 && outW === 1)
-    return `${count}: one window, so nothing can overlap or fall between windows; values outside it (if any) are never looked at. `;
+    return (
+      `${count}: one window, so nothing can overlap or fall between windows; values outside it (if ` +
+      `any) are never looked at. `
+    );
   if (strideH === kH) return `${count}. Stride = pool size: the windows tile the map without overlapping. `;
   if (strideH < kH)
-    return `${count}. Stride < pool size: neighbouring windows overlap by ${kH - strideH} row${kH - strideH === 1 ? '' : 's'} or column${kH - strideH === 1 ? '' : 's'}, so a value can count in more than one window. `;
-  return `${count}. Stride > pool size: ${strideH - kH} row${strideH - kH === 1 ? '' : 's'} or column${strideH - kH === 1 ? '' : 's'} between neighbouring windows are never looked at. `;
+    return (
+      `${count}. Stride < pool size: neighbouring windows overlap by ${kH - strideH} ` +
+      `row${kH - strideH === 1 ? '' : 's'} or column${kH - strideH === 1 ? '' : 's'}, so a value can count ` +
+      `in more than one window. `
+    );
+  return (
+    `${count}. Stride > pool size: ${strideH - kH} row${strideH - kH === 1 ? '' : 's'} or ` +
+    `column${strideH - kH === 1 ? '' : 's'} between neighbouring windows are never looked at. `
+  );
 }
 
 export const poolingPage: Page = {
@@ -211,13 +221,16 @@ export const poolingPage: Page = {
       element(
         'p',
         { class: 'lead' },
-        'Pooling shrinks a feature map by summarizing each window with one number. Max pooling keeps the strongest response in the window, ' +
-          'so a feature still counts if it shifts a little within the window; average pooling keeps the mean. There are no weights to learn. ' +
+        'Pooling shrinks a feature map by summarizing each window with one number. Max pooling keeps the ' +
+          'strongest response in the window, ' +
+          'so a feature still counts if it shifts a little within the window; average pooling keeps the ' +
+          'mean. There are no weights to learn. ' +
           'The outputs below are the library\u2019s maxPool2d and avgPool2d, replayed one window at a time.',
       ),
       section(
         'Feature map',
-        'Pooling works on what a convolution layer produces. Here: a digit convolved with an edge kernel, then ReLU (negatives become 0), or a grid of numbers to try by hand.',
+        'Pooling works on what a convolution layer produces. Here: a digit convolved with an edge kernel, ' +
+          'then ReLU (negatives become 0), or a grid of numbers to try by hand.',
         element('div', { class: 'controls' }, sourceChoice.root, digitChoice.root),
         sourceError,
         pipeline,
@@ -226,7 +239,9 @@ export const poolingPage: Page = {
       ),
       section(
         'Pooling window by window',
-        'The blue square is the window; the table lists its values. Max pooling takes the outlined largest one (where the library recorded it), average pooling their mean. Both outputs fill in side by side; click an output cell to jump there.',
+        'The blue square is the window; the table lists its values. Max pooling takes the outlined largest ' +
+          'one (where the library recorded it), average pooling their mean. Both outputs fill in side by ' +
+          'side; click an output cell to jump there.',
         element('div', { class: 'controls' }, sizeChoice.root, strideSlider.root, paddingChoice.root),
         geometryExplain,
         stepper.root,
@@ -243,7 +258,8 @@ export const poolingPage: Page = {
       ),
       section(
         'Output size',
-        'The same formula as for a convolution, with K the pool size. With stride = pool size and no padding, it is simply the input size divided by K, rounded down.',
+        'The same formula as for a convolution, with K the pool size. With stride = pool size and no ' +
+          'padding, it is simply the input size divided by K, rounded down.',
         formulaHolder,
       ),
     );
@@ -329,7 +345,9 @@ export const poolingPage: Page = {
           element('figcaption', {}, `feature map ${featureMap.height}\u00d7${featureMap.width}`),
         ),
       );
-      sourceExplain.textContent = `The ${kernel.text} kernel is positive where ${kernel.response}, negative on the opposite edge; ReLU keeps only the positive responses (0 to ${formatValue(high, 2)}).`;
+      sourceExplain.textContent =
+        `The ${kernel.text} kernel is positive where ${kernel.response}, negative ` +
+        `on the opposite edge; ReLU keeps only the positive responses (0 to ${formatValue(high, 2)}).`;
       compute();
     }
 
@@ -368,7 +386,8 @@ export const poolingPage: Page = {
       geometryExplain.textContent =
         windowsText(geometry) +
         (padding === 'same'
-          ? `'same' pads ${describePadding(geometry)}; padded cells are ignored, not zeros: they count neither for the maximum nor in the average\u2019s divisor.`
+          ? `'same' pads ${describePadding(geometry)}; padded cells are ignored, not zeros: they count ` +
+            `neither for the maximum nor in the average\u2019s divisor.`
           : '');
       maxOutput = null;
       averageOutput = null;
@@ -416,7 +435,10 @@ export const poolingPage: Page = {
       };
       inputGrid.setContent(content, cell);
       inputTitle.textContent = `Feature map ${map.height}\u00d7${map.width}`;
-      legend.textContent = `Colors: black ${formatValue(low)}, through red and yellow, to white ${formatValue(high)}, the same scale in all three maps.${g.padTop + g.padBottom + g.padLeft + g.padRight > 0 ? ' Hatched: padding, ignored by both.' : ''}`;
+      legend.textContent =
+        `Colors: black ${formatValue(low)}, through red and yellow, to white ` +
+        `${formatValue(high)}, the same scale in all three ` +
+        `maps.${g.padTop + g.padBottom + g.padLeft + g.padRight > 0 ? ' Hatched: padding, ignored by both.' : ''}`;
       // Outputs line up with the input (one cell per stride of input cells) where the two of them fit beside it.
       const outputCell = Math.max(3, Math.min(44, cell * stride, Math.floor(OUTPUT_SIDE / Math.max(g.outH, g.outW))));
       for (const [grid, values, title, name] of [
@@ -508,7 +530,10 @@ export const poolingPage: Page = {
         }
         windowTable.append(tableRow);
       }
-      windowCaption.textContent = `Window at row ${top}, column ${left}${g.padTop + g.padLeft > 0 ? ' of the padded map' : ''} (${count} value${count === 1 ? '' : 's'}${count < poolSize * poolSize ? ', \u2014 = padding' : ''})`;
+      windowCaption.textContent =
+        `Window at row ${top}, column ` +
+        `${left}${g.padTop + g.padLeft > 0 ? ' of the padded map' : ''} (${count} ` +
+        `value${count === 1 ? '' : 's'}${count < poolSize * poolSize ? ', \u2014 = padding' : ''})`;
       const maxValue = maxOutput[index]!;
       const averageValue = averageOutput[index]!;
       maxLine.replaceChildren(

@@ -100,7 +100,10 @@ export const teachPage: Page = {
         );
         state.backbone = backbone;
         state.phase = 'ready';
-        backboneInfo.textContent = `${backbone.name}: ${backbone.layerCount} layers kept and frozen, up to ${backbone.cutAt} (features ${backbone.featureShape.join('×')}); pictures are fitted to ${backbone.inputShape.join('×')}. A new classifier is trained on top.`;
+        backboneInfo.textContent =
+          `${backbone.name}: ${backbone.layerCount} layers kept and frozen, up to ` +
+          `${backbone.cutAt} (features ${backbone.featureShape.join('×')}); pictures are fitted to ` +
+          `${backbone.inputShape.join('×')}. A new classifier is trained on top.`;
         progressText.textContent = 'Ready: make your classes.';
       } catch (caught) {
         state.phase = 'error';
@@ -284,7 +287,9 @@ export const teachPage: Page = {
     session.onEpoch = ({ figures: epoch }) => {
       state.history.push(epoch);
       drawTrainingChart(chart, state.history);
-      figures.textContent = `epoch ${epoch.epoch} of ${epoch.epochs}: loss ${epoch.loss.toFixed(4)}, accuracy ${(100 * epoch.accuracy).toFixed(1)}%`;
+      figures.textContent =
+        `epoch ${epoch.epoch} of ${epoch.epochs}: loss ${epoch.loss.toFixed(4)}, ` +
+        `accuracy ${(100 * epoch.accuracy).toFixed(1)}%`;
       progressText.textContent = `Training the head: epoch ${epoch.epoch} of ${epoch.epochs}\u2026`;
     };
     trainButton.addEventListener('click', async () => {
@@ -315,7 +320,10 @@ export const teachPage: Page = {
         state.cachedFeaturesOf = trained.cachedFeaturesOf;
         state.phase = 'trained';
         const last = trained.history.at(-1);
-        progressText.textContent = `${trained.isStopped ? 'Stopped' : 'Trained'} after ${trained.history.length} epochs${last === undefined ? '' : `: accuracy ${(100 * last.accuracy).toFixed(1)}% on your pictures`}${trained.cachedFeaturesOf === null ? '' : ` (features of ${trained.cachedFeaturesOf} computed once)`}. Try it on the camera or a file.`;
+        progressText.textContent =
+          `${trained.isStopped ? 'Stopped' : 'Trained'} after ` +
+          `${trained.history.length} ` +
+          `epochs${last === undefined ? '' : `: accuracy ${(100 * last.accuracy).toFixed(1)}% ` + `on your pictures`}${trained.cachedFeaturesOf === null ? '' : ` (features of ${trained.cachedFeaturesOf} computed once)`}. Try it on the camera or a file.`;
         saveModelButton.disabled = false;
         saveOnnxButton.disabled = false;
         liveButton.disabled = false;
@@ -445,11 +453,13 @@ export const teachPage: Page = {
       element(
         'p',
         { class: 'lead' },
-        'Teach a trained network your own classes from a few pictures each: its layers keep what they learned (frozen), and only a new last layer learns your classes, in seconds.',
+        'Teach a trained network your own classes from a few pictures each: its layers keep what they ' +
+          'learned (frozen), and only a new last layer learns your classes, in seconds.',
       ),
       section(
         '1. Choose a network',
-        'A bundled network, or a model file (ONNX, the two files `convnet train` saves, or a TF.js model). Its classifier is cut off; what comes before it turns each picture into features.',
+        'A bundled network, or a model file (ONNX, the two files `convnet train` saves, or a TF.js model). ' +
+          'Its classifier is cut off; what comes before it turns each picture into features.',
         element(
           'div',
           { class: 'controls' },
@@ -460,14 +470,16 @@ export const teachPage: Page = {
       ),
       section(
         '2. Make your classes',
-        'Name each class and give it pictures: from the camera (hold the thing in view and take ten) or from files. A dozen or more per class helps.',
+        'Name each class and give it pictures: from the camera (hold the thing in view and take ten) or ' +
+          'from files. A dozen or more per class helps.',
         element('div', { class: 'controls' }, cameraButton, addClassButton),
         video,
         classList,
       ),
       section(
         '3. Train',
-        'The backbone\u2019s features of each picture are computed once; then only the new head trains, epoch after epoch, in a worker: the page stays free.',
+        'The backbone\u2019s features of each picture are computed once; then only the new head trains, ' +
+          'epoch after epoch, in a worker: the page stays free.',
         element(
           'div',
           { class: 'controls' },
@@ -489,7 +501,8 @@ export const teachPage: Page = {
       ),
       section(
         '5. Save it',
-        'The whole network (backbone and new head): model.json and weights.safetensors for the toolkit (`convnet predict`), or one ONNX file.',
+        'The whole network (backbone and new head): model.json and weights.safetensors for the toolkit ' +
+          '(`convnet predict`), or one ONNX file.',
         element('div', { class: 'controls' }, saveModelButton, saveOnnxButton),
       ),
     );

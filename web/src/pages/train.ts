@@ -259,8 +259,10 @@ function mount(root: HTMLElement): () => void {
   const backpropBox = element('div', { class: 'train-gallery', id: 'train-backprop' });
   const showBackpropPictures = pictureGallery(backpropBox, (picture) =>
     picture.shape.length === 4
-      ? `\u2202L/\u2202W: the gradient of ${picture.layerName.replace(/ dWeight$/, '')}\u2019s ${picture.shape[3]} kernels, within \u00b1${picture.range.toExponential(1)}`
-      : `\u2202L/\u2202map: the gradient of its ${picture.shape[2]} feature maps ${picture.shape[0]}\u00d7${picture.shape[1]}, within \u00b1${picture.range.toExponential(1)}`,
+      ? `\u2202L/\u2202W: the gradient of ${picture.layerName.replace(/ dWeight$/, '')}\u2019s ` +
+        `${picture.shape[3]} kernels, within \u00b1${picture.range.toExponential(1)}`
+      : `\u2202L/\u2202map: the gradient of its ${picture.shape[2]} feature maps ` +
+        `${picture.shape[0]}\u00d7${picture.shape[1]}, within \u00b1${picture.range.toExponential(1)}`,
   );
   const backpropLine = element('p', { class: 'explain', id: 'train-backprop-line' });
   const backpropStepLine = element('p', { class: 'explain', id: 'train-backprop-step' });
@@ -277,13 +279,18 @@ function mount(root: HTMLElement): () => void {
     element(
       'p',
       { class: 'lead' },
-      'A convolutional network learns to read handwritten digits, here in your browser. The 10,000 training digits of the bundled MNIST sample go through it in batches of 64; ' +
-        'after each batch (one step) the optimizer, Adam, moves every weight a little against the gradient of the loss. Every 50 steps the network is scored on 2,000 test digits it never trains on.',
+      'A convolutional network learns to read handwritten digits, here in your browser. The 10,000 training ' +
+        'digits of the bundled MNIST sample go through it in batches of 64; ' +
+        'after each batch (one step) the optimizer, Adam, moves every weight a little against the gradient ' +
+        'of the loss. Every 50 steps the network is scored on 2,000 test digits it never trains on.',
     ),
     section(
       'Training',
-      'Training runs in a Web Worker with the library’s WebAssembly backend, so the page stays responsive. It pauses when you leave this page; ' +
-        'after every test score the network becomes the current model of the Draw page. A learning rate too high makes the loss jump about, or stalls it for good when the ReLUs die (their maps turn black); too low, and it creeps. Changing the network starts over.',
+      'Training runs in a Web Worker with the library’s WebAssembly backend, so the page stays responsive. ' +
+        'It pauses when you leave this page; ' +
+        'after every test score the network becomes the current model of the Draw page. A learning rate too ' +
+        'high makes the loss jump about, or stalls it for good when the ReLUs die (their maps turn black); ' +
+        'too low, and it creeps. Changing the network starts over.',
       element(
         'div',
         { class: 'controls' },
@@ -314,24 +321,32 @@ function mount(root: HTMLElement): () => void {
     ),
     section(
       'Kernels',
-      'The filters of each convolution layer, one tile per filter and input channel: blue is negative, red positive, white zero. ' +
+      'The filters of each convolution layer, one tile per filter and input channel: blue is negative, red ' +
+        'positive, white zero. ' +
         'They start as random noise and settle into edge and stroke detectors.',
       kernelsBox,
     ),
     section(
       'Feature maps',
-      'What every layer outputs for one test digit (pick another below): the input, each convolution’s maps (blue negative, red positive), ' +
-        'the ReLU keeping the positive part (black to white), pooling halving the size, then the dense layers (each cell a unit: its number over its value) and the ten class probabilities.',
+      'What every layer outputs for one test digit (pick another below): the input, each convolution’s maps ' +
+        '(blue negative, red positive), ' +
+        'the ReLU keeping the positive part (black to white), pooling halving the size, then the dense ' +
+        'layers (each cell a unit: its number over its value) and the ten class probabilities.',
       strip,
       predictionLine,
       featureMapsBox,
     ),
     section(
       'Backpropagation, one step',
-      'How the network learns from this digit. The loss is \u2212ln of the probability it gives the true class. Backpropagation ' +
-        'runs the layers backwards and gives, for every number in the network, how much the loss would change if that number grew a little: its gradient. ' +
-        'Below, the gradients at the first convolution (the library\u2019s GradientTape): of its output feature maps (\u2202L/\u2202map: red where a larger value would raise the loss, blue where it would lower it), ' +
-        'and of its kernels (\u2202L/\u2202W). Conv backward is itself a convolution: \u2202L/\u2202W[i, j] of a filter is the sum over its map of the input pixel under weight [i, j] times \u2202L/\u2202map there.',
+      'How the network learns from this digit. The loss is \u2212ln of the probability it gives the true ' +
+        'class. Backpropagation ' +
+        'runs the layers backwards and gives, for every number in the network, how much the loss would ' +
+        'change if that number grew a little: its gradient. ' +
+        'Below, the gradients at the first convolution (the library\u2019s GradientTape): of its output ' +
+        'feature maps (\u2202L/\u2202map: red where a larger value would raise the loss, blue where it ' +
+        'would lower it), ' +
+        'and of its kernels (\u2202L/\u2202W). Conv backward is itself a convolution: \u2202L/\u2202W[i, j] ' +
+        'of a filter is the sum over its map of the input pixel under weight [i, j] times \u2202L/\u2202map there.',
       backpropLine,
       backpropBox,
       backpropStepLine,
@@ -386,7 +401,8 @@ function mount(root: HTMLElement): () => void {
       backend === null
         ? ''
         : backend.active === 'wasm'
-          ? `worker: WebAssembly SIMD, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}${backend.isIsolated ? '' : ' (no cross-origin isolation)'}`
+          ? `worker: WebAssembly SIMD, ${backend.threads} ` +
+            `thread${backend.threads === 1 ? '' : 's'}${backend.isIsolated ? '' : ' (no cross-origin isolation)'}`
           : 'worker: reference JavaScript backend';
     // Only while it runs: a paused run trains no images, whatever speed it last had.
     const speed =
@@ -403,8 +419,10 @@ function mount(root: HTMLElement): () => void {
     ].join(' · ');
     accuracyLine.textContent =
       status.testAccuracy === null
-        ? `Test accuracy: not measured yet (${status.parameterCount.toLocaleString('en-US')} weights, random at first: about 10% right by chance)`
-        : `Test accuracy ${percent(status.testAccuracy)} on ${status.testCount.toLocaleString('en-US')} digits, at step ${status.testHistory.at(-1)?.step ?? 0}`;
+        ? `Test accuracy: not measured yet (${status.parameterCount.toLocaleString('en-US')} weights, ` +
+          `random at first: about 10% right by chance)`
+        : `Test accuracy ${percent(status.testAccuracy)} on ${status.testCount.toLocaleString('en-US')} ` +
+          `digits, at step ${status.testHistory.at(-1)?.step ?? 0}`;
   }
 
   let stripKey = '';
@@ -457,8 +475,10 @@ function mount(root: HTMLElement): () => void {
     showBackpropPictures([backprop.pictures.dWeight, backprop.pictures.dOut]);
     const names = status.classNames;
     backpropLine.textContent =
-      `Test digit #${pictures.digitIndex}, labelled ${names[backprop.label] ?? backprop.label}: the network gives that class ` +
-      `${percent(pictures.probabilities[backprop.label] ?? 0)}, so the loss is \u2212ln ${formatValue(pictures.probabilities[backprop.label] ?? 0, 4)} = ${backprop.loss.toFixed(4)}.`;
+      `Test digit #${pictures.digitIndex}, labelled ${names[backprop.label] ?? backprop.label}: the network ` +
+      `gives that class ` +
+      `${percent(pictures.probabilities[backprop.label] ?? 0)}, so the loss is \u2212ln ` +
+      `${formatValue(pictures.probabilities[backprop.label] ?? 0, 4)} = ${backprop.loss.toFixed(4)}.`;
     let largest = 0;
     backprop.dWeight.values.forEach((value, index) => {
       if (Math.abs(value) > Math.abs(backprop.dWeight.values[largest]!)) largest = index;
@@ -472,10 +492,15 @@ function mount(root: HTMLElement): () => void {
     const gradient = backprop.dWeight.values[largest]!;
     const rate = status.learningRate;
     backpropStepLine.textContent =
-      `One step: gradient descent moves each weight against its gradient, w \u2190 w \u2212 learning rate \u00d7 \u2202L/\u2202w. ` +
-      `The weight with the largest gradient here, row ${row}, column ${column}${inC > 1 ? `, channel ${channel}` : ''} of filter ${filter}, is ${weight.toFixed(4)} with gradient ${gradient.toExponential(3)}: ` +
-      `at learning rate ${formatRate(rate)} a plain step makes it ${(weight - rate * gradient).toFixed(4)}, a change of ${(-rate * gradient).toExponential(2)}. ` +
-      'Adam, which trains here, divides each step by a running size of that weight\u2019s gradients, so its steps are about the learning rate whatever the gradient\u2019s scale; ' +
+      `One step: gradient descent moves each weight against its gradient, w \u2190 w \u2212 learning rate ` +
+      `\u00d7 \u2202L/\u2202w. ` +
+      `The weight with the largest gradient here, row ${row}, column ` +
+      `${column}${inC > 1 ? `, channel ${channel}` : ''} of filter ${filter}, is ${weight.toFixed(4)} with ` +
+      `gradient ${gradient.toExponential(3)}: ` +
+      `at learning rate ${formatRate(rate)} a plain step makes it ${(weight - rate * gradient).toFixed(4)}, ` +
+      `a change of ${(-rate * gradient).toExponential(2)}. ` +
+      'Adam, which trains here, divides each step by a running size of that weight\u2019s gradients, so its ' +
+      'steps are about the learning rate whatever the gradient\u2019s scale; ' +
       'and training averages the gradients of a batch of 64 digits, not one.';
   }
 
@@ -494,7 +519,8 @@ function mount(root: HTMLElement): () => void {
     const verdict = best === pictures.digitLabel ? 'right' : 'wrong';
     predictionLine.textContent =
       `Test digit #${pictures.digitIndex}, labelled ${names[pictures.digitLabel] ?? pictures.digitLabel}: ` +
-      `the network says ${names[best] ?? best} (${percent(probabilities[best] ?? 0)}), ${verdict}. Pictures from step ${pictures.step}.`;
+      `the network says ${names[best] ?? best} (${percent(probabilities[best] ?? 0)}), ${verdict}. Pictures ` +
+      `from step ${pictures.step}.`;
   }
 
   function showAll(): void {

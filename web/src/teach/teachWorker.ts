@@ -41,7 +41,8 @@ function classifierInput(model: Model): string {
     return model.layers[input]!.name;
   }
   throw new Error(
-    `${model.layers.length} layers and no classifier to replace: the network needs a layer with weights after its input`,
+    `${model.layers.length} layers and no classifier to replace: the network needs a layer with weights ` +
+      `after its input`,
   );
 }
 

@@ -47,7 +47,8 @@ export function reshapeOrShuffle(context: OnnxNodeContext): Value {
     ) {
       throw new FileFormatError(
         context.file,
-        `${context.label}: a channel shuffle must reshape back to [batch, ${c}, ${h}, ${w}], got [${target.join(', ')}]`,
+        `${context.label}: a channel shuffle must reshape back to [batch, ${c}, ${h}, ${w}], got ` +
+          `[${target.join(', ')}]`,
       );
     }
     return context.apply(new ChannelShuffle({ groups: pending.groups }), pending.source);
@@ -69,7 +70,9 @@ export function reshapeOrShuffle(context: OnnxNodeContext): Value {
   if (!isShuffle || backNode === undefined) {
     throw new FileFormatError(
       context.file,
-      `${context.label}: a reshape of ${c}x${h}x${w} maps to 5 axes is imported only as a channel shuffle ([batch, groups, ${c} / groups, ${h}, ${w}], then Transpose [0, 2, 1, 3, 4], then Reshape back), got [${target.join(', ')}]`,
+      `${context.label}: a reshape of ${c}x${h}x${w} maps to 5 axes is imported only as a channel shuffle ` +
+        `([batch, groups, ${c} / groups, ${h}, ${w}], then Transpose [0, 2, 1, 3, 4], then Reshape back), ` +
+        `got [${target.join(', ')}]`,
     );
   }
   const marked = { ...from };

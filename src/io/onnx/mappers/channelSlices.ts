@@ -26,7 +26,8 @@ function checkChannelAxis(context: OnnxNodeContext, from: Value, axis: number): 
       from.kind === 'maps' ? `${mapsLayout(from)} feature maps (channels: axis ${channelAxis(from)})` : 'a vector';
     throw new FileFormatError(
       context.file,
-      `${context.label}: only ${context.op} along the channels of feature maps is imported, got axis ${axis} of ${what}`,
+      `${context.label}: only ${context.op} along the channels of feature maps is imported, got axis ` +
+        `${axis} of ${what}`,
     );
   }
 }
@@ -52,7 +53,8 @@ export function split(context: OnnxNodeContext): { outputs: Value[] } {
   ) {
     throw new FileFormatError(
       context.file,
-      `${context.label}: split sizes [${sizes.join(', ')}] do not cut the ${channels} channels into its ${outputCount} outputs`,
+      `${context.label}: split sizes [${sizes.join(', ')}] do not cut the ${channels} channels into its ` +
+        `${outputCount} outputs`,
     );
   }
   let start = 0;
@@ -89,7 +91,8 @@ export function channelSlice(context: OnnxNodeContext): Value {
   if (starts.length !== 1 || ends.length !== 1 || axes.length !== 1 || steps[0] !== 1) {
     throw new FileFormatError(
       context.file,
-      `${context.label}: only a slice of one axis with step 1 is imported, got axes [${axes.join(', ')}] and steps [${steps.join(', ')}]`,
+      `${context.label}: only a slice of one axis with step 1 is imported, got axes [${axes.join(', ')}] ` +
+        `and steps [${steps.join(', ')}]`,
     );
   }
   checkChannelAxis(context, from, axes[0]!);

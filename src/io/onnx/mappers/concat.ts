@@ -16,7 +16,8 @@ export function concat(context: OnnxNodeContext): Value {
   if (from.some((value) => value.flattenedFrom !== undefined)) {
     throw new FileFormatError(
       file,
-      `${label}: vectors flattened from NCHW maps are not concatenated (their order differs from ours); concatenate the maps, then flatten`,
+      `${label}: vectors flattened from NCHW maps are not concatenated (their order differs from ours); ` +
+        `concatenate the maps, then flatten`,
     );
   }
   const axis = intOf(context.attributes, 'axis', 1);
@@ -28,7 +29,8 @@ export function concat(context: OnnxNodeContext): Value {
   ) {
     throw new FileFormatError(
       file,
-      `${label}: only channels (axis ${channelAxes[0]} here) of inputs in one layout are concatenated, got axis ${axis}`,
+      `${label}: only channels (axis ${channelAxes[0]} here) of inputs in one layout are concatenated, ` +
+        `got axis ${axis}`,
     );
   }
   return context.apply(new Concatenate(), from);

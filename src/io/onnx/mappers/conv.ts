@@ -18,7 +18,8 @@ export function conv(context: OnnxNodeContext): Value {
   if (weight.dims.length !== 4 || groupInC * groups !== inC) {
     throw new FileFormatError(
       file,
-      `${label}: weight of dims [${weight.dims.join(', ')}] in ${groups} group(s) does not take the ${inC} channels of '${context.inputName(0)}'`,
+      `${label}: weight of dims [${weight.dims.join(', ')}] in ${groups} group(s) does not take the ${inC} ` +
+        `channels of '${context.inputName(0)}'`,
     );
   }
   const [top, left, bottom, right] = intsOf(attributes, 'pads', [0, 0, 0, 0]) as [number, number, number, number];

@@ -23,7 +23,8 @@ export function convTranspose(context: OnnxNodeContext): Value {
   if (weight.dims.length !== 4 || inC !== mapsInC || inC % groups !== 0) {
     throw new FileFormatError(
       file,
-      `${label}: weight of dims [${weight.dims.join(', ')}] in ${groups} group(s) does not take the ${mapsInC} channels of '${context.inputName(0)}'`,
+      `${label}: weight of dims [${weight.dims.join(', ')}] in ${groups} group(s) does not take the ` +
+        `${mapsInC} channels of '${context.inputName(0)}'`,
     );
   }
   const outC = groupOutC * groups;

@@ -34,7 +34,8 @@ export function gemm(context: OnnxNodeContext): Value {
           : `${mapsLayout(from)} feature maps`;
     throw new FileFormatError(
       file,
-      `${label}: weight of dims [${weight.dims.join(', ')}]${isTransposed ? ' (transB)' : ''} does not take '${context.inputName(0)}' (${what})`,
+      `${label}: weight of dims [${weight.dims.join(', ')}]${isTransposed ? ' (transB)' : ''} does not take ` +
+        `'${context.inputName(0)}' (${what})`,
     );
   }
   const alpha = op === 'Gemm' ? floatOf(attributes, 'alpha', 1) : 1;

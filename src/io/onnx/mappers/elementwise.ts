@@ -37,7 +37,8 @@ export function addOrMultiply(context: OnnxNodeContext): Value {
   if (from.kind === 'vector') {
     throw new FileFormatError(
       file,
-      `${label}: a constant ${kind === 'scale' ? 'factor' : 'term'} on a vector is imported only right after the Gemm or MatMul that computes it, as its one reader`,
+      `${label}: a constant ${kind === 'scale' ? 'factor' : 'term'} on a vector is imported only right ` +
+        `after the Gemm or MatMul that computes it, as its one reader`,
     );
   }
   return depthwiseAffine(

@@ -19,7 +19,8 @@ export function layerNormalization(context: OnnxNodeContext): Value {
     const what = from.kind === 'maps' ? `${mapsLayout(from)} feature maps` : 'a vector';
     throw new FileFormatError(
       file,
-      `${label}: only a layer normalization over the channels (the last axis, channels last) is imported, got axis ${axis} of ${what}`,
+      `${label}: only a layer normalization over the channels (the last axis, channels last) is imported, ` +
+        `got axis ${axis} of ${what}`,
     );
   }
   const channels = from.tensor.shape.at(-1)!;

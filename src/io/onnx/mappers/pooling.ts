@@ -69,7 +69,8 @@ export function reduceMean(context: OnnxNodeContext): Value {
   if (from.kind !== 'maps' || normalized.join() !== spatial.join()) {
     throw new FileFormatError(
       file,
-      `${label}: only the mean over height and width of feature maps is imported, got axes [${axes.join(', ')}] of ${from.kind === 'maps' ? `${mapsLayout(from)} maps` : 'a vector'}`,
+      `${label}: only the mean over height and width of feature maps is imported, got axes ` +
+        `[${axes.join(', ')}] of ${from.kind === 'maps' ? `${mapsLayout(from)} maps` : 'a vector'}`,
     );
   }
   return spatialMean(context, from, keepDims);

@@ -36,7 +36,8 @@ export function resize(context: OnnxNodeContext): Value {
   if (!RESIZE_COORDINATES.includes(coordinates as ResizeCoordinates)) {
     throw new FileFormatError(
       file,
-      `${label}: coordinate_transformation_mode '${coordinates}' is not imported (${RESIZE_COORDINATES.join(', ')} are)`,
+      `${label}: coordinate_transformation_mode '${coordinates}' is not imported ` +
+        `(${RESIZE_COORDINATES.join(', ')} are)`,
     );
   }
   const rounding = stringOf(attributes, 'nearest_mode', 'round_prefer_floor');

@@ -22,7 +22,8 @@ export function transpose(context: OnnxNodeContext): Value {
   if (from.kind === 'maps' && layout === 'NHWC' && perm === '0,3,1,2') return { ...from, layout: 'NCHW' };
   throw new FileFormatError(
     context.file,
-    `${context.label}: only transposes between NCHW and NHWC are imported; got perm [${perm}] of ${from.kind === 'maps' ? `${layout} feature maps` : 'a vector'}`,
+    `${context.label}: only transposes between NCHW and NHWC are imported; got perm [${perm}] of ` +
+      `${from.kind === 'maps' ? `${layout} feature maps` : 'a vector'}`,
   );
 }
 
@@ -40,7 +41,8 @@ export function flatten(context: OnnxNodeContext): Value {
     if (shape.length !== 2 || !(shape[1] === -1 || (isBatch(shape[0]!) && shape[1] === features))) {
       throw new FileFormatError(
         file,
-        `${label}: only a reshape to [batch, ${features}] is imported, got [${Array.from(shape, (extent) => (Number.isNaN(extent) ? 'batch' : extent)).join(', ')}]`,
+        `${label}: only a reshape to [batch, ${features}] is imported, got ` +
+          `[${Array.from(shape, (extent) => (Number.isNaN(extent) ? 'batch' : extent)).join(', ')}]`,
       );
     }
   }
@@ -70,7 +72,8 @@ export function squeeze(context: OnnxNodeContext): Value {
   if (from.kind !== 'maps' || h !== 1 || w !== 1 || !(axes.length === 0 || normalized.join() === spatial.join())) {
     throw new FileFormatError(
       context.file,
-      `${context.label}: only the squeeze of 1x1 feature maps to a vector is imported, got axes [${axes.join(', ')}] of ${from.kind === 'maps' ? `${h}x${w} maps` : 'a vector'}`,
+      `${context.label}: only the squeeze of 1x1 feature maps to a vector is imported, got axes ` +
+        `[${axes.join(', ')}] of ${from.kind === 'maps' ? `${h}x${w} maps` : 'a vector'}`,
     );
   }
   return context.apply(new Flatten(), from, 'vector');
