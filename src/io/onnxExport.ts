@@ -343,7 +343,7 @@ function exportLayer(
     case 'LayerNormalization': {
       // Opset 13 has no LayerNormalization (it came in 17): written out over the channels (axis 1 of
       // NCHW maps and of vectors), as PyTorch writes it below opset 17 over the last axis.
-      // TODO(helper): importOnnx fuses only the last-axis form; this channels-first one is refused there.
+      // Known limit: importOnnx fuses only the last-axis form, so this channels-first one does not import back.
       const norm = layer as LayerNormalization;
       const perChannel = inputShape.length === 3 ? [inputShape[2]!, 1, 1] : [inputShape[0]!];
       const mean = graph.node('ReduceMean', [input], `${prefix}/mean`, [ints('axes', [1])]);
