@@ -14,7 +14,9 @@ import { Tensor } from '../core/tensor.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { isRecording } from '../autograd/recorder.js';
 import { GradientTape } from '../autograd/tape.js';
-import { getBackend, withScope } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
+import { getBackend, isDeviceBackend, withScope } from '../kernels/registry.js';
+import { allocateTensor } from '../ops/allocate.js';
 import { Clip, ReLU } from '../layers/activations.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dropout } from '../layers/dropout.js';
@@ -168,6 +170,8 @@ interface CallbackRound {
   batchEnded?: true | undefined;
   /** Set on onTrainEnd: the fit is done, an abort no longer stops it. */
   isLast?: true | undefined;
+  /** Values to read before the callbacks run (a device backend's losses): fitAsync awaits it, fit cannot. */
+  read?: (() => Promise<void>) | undefined;
 }
 
 function callbackList<C>(callbacks: C | readonly C[] | undefined): readonly C[] {
@@ -722,8 +726,9 @@ export class Model {
   private infer(input: Tensor): ReadonlyMap<number, Tensor> {
     if (input.dtype !== this.dtype)
       throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
-    if (isRecording()) {
+    if (isRecording() || isDeviceBackend()) {
       // A tape records (predict inside tape.run): the plan's fused ops have no gradient, the layers do.
+      // A device backend runs the layers too: the plan calls kernels on host arrays.
       const logits = this.logitsEnd() - 1;
       const nodes = this.outputNodes.includes(logits) ? this.outputNodes : [...this.outputNodes, logits];
       const outputs = this.forwardNodes(input, {}, this.layers.length);
@@ -765,6 +770,7 @@ export class Model {
     const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'predict batchSize'));
     const count = x.shape[0]!;
     const outputSize = sizeOf(this.outputShape);
+    if (isDeviceBackend()) return this.predictOnDevice(x, batchSize);
     const result = Tensor.zeros([count, ...this.outputShape], this.dtype);
     const order = identity(count);
     for (let start = 0; start < count; start += batchSize) {
@@ -777,6 +783,32 @@ export class Model {
           start * outputSize,
         ),
       );
+    }
+    return result;
+  }
+
+  /**
+   * predict on a device backend: each batch's output copied (CopyColumns) into one tensor that stays
+   * on the device, read with `await result.data()`.
+   */
+  private predictOnDevice(x: Tensor, batchSize: number): Tensor {
+    const count = x.shape[0]!;
+    const outputSize = sizeOf(this.outputShape);
+    const result = allocateTensor([count, ...this.outputShape], this.dtype, 'predict');
+    const order = identity(count);
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      withScope(() => {
+        const output = this.infer(gatherExamples(x, order, start, size)).get(this.layers.length - 1)!;
+        runKernel('CopyColumns', output, result, {
+          rows: 1,
+          columns: size * outputSize,
+          sourceStride: size * outputSize,
+          sourceOffset: 0,
+          destinationStride: count * outputSize,
+          destinationOffset: start * outputSize,
+        });
+      });
     }
     return result;
   }
@@ -864,6 +896,11 @@ export class Model {
    *   validationSplit: 0.1, callbacks: [earlyStopping({ patience: 3, restoreBestWeights: true })] });
    */
   fit(x: Tensor, labels: Labels, options: FitOptions = {}): History {
+    const device = getBackend().device;
+    if (device !== undefined && device.readSync === undefined)
+      throw new ValueError(
+        `fit: backend '${device.name}' reads values back only asynchronously; train with \`await model.fitAsync(...)\``,
+      );
     const callbacks = callbackList(options.callbacks);
     const steps = this.fitSteps(x, labels, options);
     let next = steps.next();
@@ -905,6 +942,7 @@ export class Model {
       while (!next.done) {
         const round = next.value;
         const results: unknown[] = [];
+        await round.read?.();
         for (const callback of callbacks) results.push(await round.call(callback));
         if (round.isLast !== true) signal?.throwIfAborted();
         if (round.batchEnded === true && performance.now() - lastYield >= yieldEveryMs) {
@@ -947,9 +985,12 @@ export class Model {
     const weights = this.trainableWeights();
     // State the forward pass itself updates (moving averages): kept from before each step, to put
     // back if the step's loss is not finite. A few values per channel, so copying costs nothing.
-    const updatedState = this.namedWeights()
-      .filter((weight) => !weight.isTrainable)
-      .map((weight) => weight.tensor.dataSync());
+    // NOTE: a device backend applies a step before its loss is read, so it keeps no such copy.
+    const updatedState = isDeviceBackend()
+      ? []
+      : this.namedWeights()
+          .filter((weight) => !weight.isTrainable)
+          .map((weight) => weight.tensor.dataSync());
     const stateBeforeStep = updatedState.map((data) => data.slice());
     const order = identity(trainCount);
     const cut =
@@ -1039,6 +1080,8 @@ export class Model {
         };
         yield { call: (callback) => callback.onBatchEnd?.(progress), batchEnded: true };
       }
+      // A device backend's losses are read here, once per epoch, all the epoch's steps submitted by then.
+      if (!isReadFree) yield { call: () => undefined, read: () => metrics.readPending() };
       const seconds = (performance.now() - started) / 1000;
       const logs: EpochLogs = {
         epoch,
@@ -1184,7 +1227,8 @@ export class Model {
    * the plan too ran ResNet-50's batches of 8 as 5 and 3.
    */
   private boundedBatchSize(requested: number): number {
-    const perExample = isRecording() ? this.activationElements : this.currentPlan().layoutFor(1).blockSize;
+    const perExample =
+      isRecording() || isDeviceBackend() ? this.activationElements : this.currentPlan().layoutFor(1).blockSize;
     return Math.min(requested, Math.max(1, Math.floor(MAX_BATCH_ACTIVATION_ELEMENTS / perExample)));
   }
 
