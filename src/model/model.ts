@@ -994,8 +994,11 @@ export class Model {
     const stateBeforeStep = updatedState.map((data) => data.slice());
     const order = identity(trainCount);
     const cut =
-      options.augment === undefined && (options.cacheFrozenFeatures ?? true) ? this.cacheableCut(trainCount) : 0;
-    // The frozen prefix's output per example, computed once; steps then start from node `cut`.
+      options.augment === undefined && (options.cacheFrozenFeatures ?? true) && !isDeviceBackend()
+        ? this.cacheableCut(trainCount)
+        : 0;
+    // The frozen prefix's output per example, computed once; steps then start from node `cut`. Not on a
+    // device backend: the cache is filled on the host (TODO(seam): fill it with CopyColumns on the device).
     const trainInput = cut === 0 ? x : this.prefixOutputs(x, trainCount, cut, batchSize);
     const batches = Math.ceil(trainCount / batchSize);
     const history: History = { epochs: [] };

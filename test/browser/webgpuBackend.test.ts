@@ -149,4 +149,24 @@ describe('WebGPU backend: a training run in headless Chromium (SwiftShader)', { 
     // the epoch-end reads find nothing left to submit.
     assert.equal(run.webgpu.gpuCounts!.submits, run.steps);
   });
+
+  test('the layer suite on webgpu: each layer trained one epoch matches the reference', (context) => {
+    const run = ran(context);
+    if (run === null) return;
+    const names = Object.keys(run.layers);
+    assert.ok(names.length >= 10, names.join(', '));
+    context.diagnostic(names.join(', '));
+    const failed = Object.entries(run.layers).flatMap(([name, { webgpu }]) =>
+      'error' in webgpu ? [`${name}: ${webgpu.error}`] : [],
+    );
+    assert.deepEqual(failed, [], 'layers whose training run failed on webgpu');
+    for (const [name, { reference, webgpu }] of Object.entries(run.layers)) {
+      if ('error' in webgpu) continue;
+      assertClose(webgpu.losses, reference.losses, 1e-5, 1e-4, `${name}: loss`);
+      for (const [weight, values] of Object.entries(reference.weights))
+        assertClose(webgpu.weights[weight] ?? [], values, 1e-4, 1e-3, `${name}: weight ${weight}`);
+      assertClose(webgpu.predictions, reference.predictions, 1e-4, 1e-3, `${name}: predictions`);
+      assert.equal(webgpu.transfers.downloads, 2 * 3, `${name}: only the epoch-end reads`);
+    }
+  });
 });

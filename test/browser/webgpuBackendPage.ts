@@ -10,7 +10,15 @@ import { resetTransferCounts, Tensor, transferCounts } from '../../src/core/tens
 import { backendInfo } from '../../src/kernels/defaultBackend.js';
 import { WebGpuUnavailableError } from '../../src/kernels/webgpu/device.js';
 import { activeWebGpuBackend, initWebGpuBackend } from '../../src/kernels/webgpu/webgpuBackend.js';
-import { ReLU } from '../../src/layers/activations.js';
+import { ELU, GELU, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU, Tanh } from '../../src/layers/activations.js';
+import { AvgPool2D } from '../../src/layers/avgPool2d.js';
+import { Dropout } from '../../src/layers/dropout.js';
+import { GlobalAveragePooling2D } from '../../src/layers/globalAveragePooling2d.js';
+import type { Layer } from '../../src/layers/layer.js';
+import { LayerNormalization } from '../../src/layers/layerNormalization.js';
+import { Resize2D } from '../../src/layers/resize2d.js';
+import { ZeroPadding2D } from '../../src/layers/zeroPadding2d.js';
+import { earlyStopping } from '../../src/model/earlyStopping.js';
 import { BatchNormalization } from '../../src/layers/batchNormalization.js';
 import { Conv2D } from '../../src/layers/conv2d.js';
 import { Dense } from '../../src/layers/dense.js';
@@ -44,13 +52,37 @@ export interface BackendPageResult {
   steps?: number;
   reference?: RunResult;
   webgpu?: RunResult;
+  /** The layer suite: one small model per layer, one epoch each, by layer name, per backend. */
+  layers?: Record<string, { reference: RunResult; webgpu: RunResult | { error: string } }>;
 }
+
+/**
+ * The layer suite's models: each layer between the input and a dense softmax head, trained one epoch
+ * (its forward pass, its backward rule and the optimizer on the backend).
+ */
+const LAYER_CASES: Record<string, () => Layer[]> = {
+  AvgPool2D: () => [new AvgPool2D({ poolSize: 2 })],
+  ZeroPadding2D: () => [new ZeroPadding2D({ padding: [1, 2] })],
+  Resize2D: () => [new Resize2D({ size: [5, 6], mode: 'bilinear' })],
+  GlobalAveragePooling2D: () => [new Conv2D({ filters: 5, kernelSize: 3 }), new GlobalAveragePooling2D()],
+  LayerNormalization: () => [new LayerNormalization()],
+  Dropout: () => [new Dropout({ rate: 0.25 })],
+  Sigmoid: () => [new Sigmoid()],
+  Tanh: () => [new Tanh()],
+  LeakyReLU: () => [new LeakyReLU({ alpha: 0.1 })],
+  ELU: () => [new ELU()],
+  GELU: () => [new GELU()],
+  SiLU: () => [new SiLU()],
+  HardSwish: () => [new HardSwish()],
+  StridedConv2D: () => [new Conv2D({ filters: 3, kernelSize: 3, strides: 2, padding: 'same' })],
+};
 
 const EXAMPLES = 24;
 const BATCH_SIZE = 8;
 const EPOCHS = 3;
 const CLASSES = 3;
 
+/** The training run's CNN: conv, batch norm, ReLU, max-pool, dense, softmax. */
 function makeModel(): Sequential {
   return new Sequential(
     [
@@ -67,6 +99,14 @@ function makeModel(): Sequential {
   );
 }
 
+/** A layer case's model: the layers between the input and a dense softmax head. */
+function layerModel(layers: Layer[]): Sequential {
+  return new Sequential(
+    [new Input({ shape: [8, 8, 1] }), ...layers, new Flatten(), new Dense({ units: CLASSES }), new Softmax()],
+    { seed: 5 },
+  );
+}
+
 function makeData(): { x: Tensor; labels: number[] } {
   const random = new Random(11);
   const values = new Float32Array(EXAMPLES * 64);
@@ -80,15 +120,16 @@ function makeData(): { x: Tensor; labels: number[] } {
   return { x: new Tensor(values, [EXAMPLES, 8, 8, 1]), labels };
 }
 
-async function train(): Promise<RunResult> {
-  const model = makeModel();
+async function train(model: Sequential, epochs: number): Promise<RunResult> {
   const { x, labels } = makeData();
   resetTransferCounts();
   const history = await model.fitAsync(x, labels, {
-    epochs: EPOCHS,
+    epochs,
     batchSize: BATCH_SIZE,
     optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
     seed: 3,
+    // The loss falls every epoch, so the restore puts back the last epoch's weights: the path runs, the result stays.
+    callbacks: [earlyStopping({ monitor: 'loss', patience: EPOCHS, restoreBestWeights: true })],
   });
   const transfers = transferCounts();
   const gpu = activeWebGpuBackend();
@@ -109,7 +150,9 @@ async function train(): Promise<RunResult> {
 async function main(): Promise<BackendPageResult> {
   registerBackend(referenceBackend);
   setBackend('reference');
-  const reference = await train();
+  const reference = await train(makeModel(), EPOCHS);
+  const layerRuns: Record<string, RunResult> = {};
+  for (const [name, layers] of Object.entries(LAYER_CASES)) layerRuns[name] = await train(layerModel(layers()), 1);
   let adapterName: string;
   try {
     ({ adapterName } = await initWebGpuBackend());
@@ -119,10 +162,20 @@ async function main(): Promise<BackendPageResult> {
   }
   const context = activeWebGpuBackend()!.context;
   context.device.pushErrorScope('validation');
-  const webgpu = await train();
+  const webgpu = await train(makeModel(), EPOCHS);
+  const layers: Record<string, { reference: RunResult; webgpu: RunResult | { error: string } }> = {};
+  for (const [name, makeLayers] of Object.entries(LAYER_CASES)) {
+    let run: RunResult | { error: string };
+    try {
+      run = await train(layerModel(makeLayers()), 1);
+    } catch (error) {
+      run = { error: String((error as Error)?.stack ?? error).slice(0, 600) };
+    }
+    layers[name] = { reference: layerRuns[name]!, webgpu: run };
+  }
   const validation = await context.device.popErrorScope();
   if (validation !== null) return { error: `WebGPU validation error: ${validation.message}` };
-  return { adapterName, steps: EPOCHS * Math.ceil(EXAMPLES / BATCH_SIZE), reference, webgpu };
+  return { adapterName, steps: EPOCHS * Math.ceil(EXAMPLES / BATCH_SIZE), reference, webgpu, layers };
 }
 
 const page = window as unknown as { webgpuBackendResult?: BackendPageResult };
