@@ -209,6 +209,17 @@ export function activeWebGpuBackend(): WebGpuBackend | null {
   return webgpuBackend;
 }
 
+/** Options of initWebGpuBackend. */
+export interface WebGpuBackendOptions {
+  /**
+   * A WebGPU entry point to use instead of `navigator.gpu`: the `GPU` object of a Node or Deno WebGPU
+   * package (anything with the spec's `requestAdapter`). Default: `navigator.gpu`.
+   */
+  gpu?: object | undefined;
+  /** The adapter to ask for; default 'high-performance'. */
+  powerPreference?: 'low-power' | 'high-performance' | undefined;
+}
+
 /** What initWebGpuBackend reports. */
 export interface WebGpuBackendInfo {
   /** The adapter as the browser names it, e.g. "google swiftshader". */
@@ -227,8 +238,8 @@ export interface WebGpuBackendInfo {
  * await model.fitAsync(x, labels, { epochs: 5 });
  * const probabilities = await model.predict(x).data();
  */
-export async function initWebGpuBackend(options: WebGpuContextOptions = {}): Promise<WebGpuBackendInfo> {
-  const context = await createWebGpuContext(options);
+export async function initWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackendInfo> {
+  const context = await createWebGpuContext(options as WebGpuContextOptions);
   const backend = createWebGpuBackend(context);
   webgpuBackend?.flush();
   webgpuBackend = backend;
