@@ -32,7 +32,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../optim/schedules.js';
 import { checkLabels, gatherExamples, gatherTargets, type Labels } from './batching.js';
 import type { AsyncTrainingCallbacks, EpochLogs, FitState, History, TrainingCallbacks } from './callbacks.js';
-import { countCorrect, RunningMetrics } from './runningMetrics.js';
+import { countCorrect, countCorrectOf, RunningMetrics } from './runningMetrics.js';
 import { yieldToEventLoop } from './yieldToEventLoop.js';
 import { checkFitState } from './fitStateChecks.js';
 import { checkLayerCount, GraphTally } from './graphLimits.js';
@@ -879,6 +879,51 @@ export class Model {
   }
 
   /**
+   * evaluate on every backend: on a device backend (WebGPU, which cannot read synchronously) each
+   * batch's loss and probabilities are read back with `await tensor.data()`; on the CPU backends it is
+   * evaluate itself. The same figures within float32 rounding; `probabilities`, when kept, is a host tensor.
+   *
+   * @example
+   * await initWebGpuBackend();
+   * const { loss, accuracy } = await model.evaluateAsync(x, labels);
+   */
+  async evaluateAsync(
+    x: Tensor,
+    labels: Labels,
+    options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined } = {},
+  ): Promise<Evaluation> {
+    if (!isDeviceBackend()) return this.evaluate(x, labels, options);
+    this.checkExamples(x, 'evaluate');
+    const count = x.shape[0]!;
+    checkLabels(labels, count, this.classes, 'evaluate');
+    const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'evaluate batchSize'));
+    const order = identity(count);
+    let lossSum = 0;
+    let correct = 0;
+    const kept = options.keepProbabilities === true ? new Float32Array(count * this.classes) : null;
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      const step = withScope(() => {
+        const logits = this.infer(gatherExamples(x, order, start, size)).get(this.logitsEnd() - 1)!;
+        const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
+        const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
+        return { loss, probabilities };
+      });
+      lossSum += (await step.loss.data())[0]! * size;
+      const probabilities = await step.probabilities.data();
+      correct += countCorrectOf(probabilities, labels, this.classes, order, start, size);
+      kept?.set(probabilities, start * this.classes);
+      step.loss.dispose();
+      step.probabilities.dispose();
+    }
+    return {
+      loss: lossSum / count,
+      accuracy: correct / count,
+      ...(kept === null ? {} : { probabilities: new Tensor(kept, [count, this.classes]) }),
+    };
+  }
+
+  /**
    * Trains with mini-batch gradient descent on softmax cross-entropy of the logits: the input of a
    * final Softmax, or, for a model whose output is 'logits' (model.output), its output itself, to
    * which the loss applies softmax. Returns per-epoch logs.
@@ -1095,9 +1140,19 @@ export class Model {
         learningRate: optimizer.learningRate,
       };
       if (validation !== null) {
-        const result = this.evaluate(validation[0], validation[1]);
-        logs.valLoss = result.loss;
-        logs.valAccuracy = result.accuracy;
+        let result: Evaluation | null = null;
+        if (isReadFree) result = this.evaluate(validation[0], validation[1]);
+        else {
+          // A device backend's validation reads asynchronously: fitAsync awaits it before the callbacks.
+          yield {
+            call: () => undefined,
+            read: async () => {
+              result = await this.evaluateAsync(validation[0], validation[1]);
+            },
+          };
+        }
+        logs.valLoss = result!.loss;
+        logs.valAccuracy = result!.accuracy;
       }
       history.epochs.push(logs);
       const state: FitState = {

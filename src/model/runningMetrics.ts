@@ -131,7 +131,7 @@ export function countCorrect(
 }
 
 /** countCorrect over host values of the probabilities. */
-function countCorrectOf(
+export function countCorrectOf(
   values: ArrayLike<number>,
   labels: Labels,
   classes: number,

@@ -129,10 +129,13 @@ describe('WebGPU backend: a training run in headless Chromium (SwiftShader)', { 
       assertClose(run.webgpu.weights[name]!, values, 1e-4, 1e-3, `weight ${name}`);
   });
 
-  test('predict on webgpu (layer by layer, batches copied on the device) matches the reference', (context) => {
+  test('predict and evaluateAsync on webgpu (layer by layer, batches copied on the device) match the reference', (context) => {
     const run = ran(context);
     if (run === null) return;
     assertClose(run.webgpu.predictions, run.reference.predictions, 1e-4, 1e-3, 'predictions');
+    const { evaluation } = run.webgpu;
+    assertClose([evaluation.loss], [run.reference.evaluation.loss], 1e-5, 1e-4, 'evaluateAsync loss');
+    assert.equal(evaluation.accuracy, run.reference.evaluation.accuracy, 'evaluateAsync accuracy');
   });
 
   test('no reference fallback: the only reads are the epoch-end losses, one command buffer per step', (context) => {
@@ -150,7 +153,7 @@ describe('WebGPU backend: a training run in headless Chromium (SwiftShader)', { 
     assert.equal(run.webgpu.gpuCounts!.submits, run.steps);
   });
 
-  test('the layer suite on webgpu: each layer trained one epoch matches the reference', (context) => {
+  test('the layer suite on webgpu: each layer trained one epoch, validation included, matches the reference', (context) => {
     const run = ran(context);
     if (run === null) return;
     const names = Object.keys(run.layers);
@@ -166,7 +169,10 @@ describe('WebGPU backend: a training run in headless Chromium (SwiftShader)', { 
       for (const [weight, values] of Object.entries(reference.weights))
         assertClose(webgpu.weights[weight] ?? [], values, 1e-4, 1e-3, `${name}: weight ${weight}`);
       assertClose(webgpu.predictions, reference.predictions, 1e-4, 1e-3, `${name}: predictions`);
-      assert.equal(webgpu.transfers.downloads, 2 * 3, `${name}: only the epoch-end reads`);
+      assertClose(webgpu.valLosses, reference.valLosses, 1e-5, 1e-4, `${name}: validation loss`);
+      assert.deepEqual(webgpu.valAccuracies, reference.valAccuracies, `${name}: validation accuracy`);
+      // 18 training examples in 3 steps and 6 held out in one batch: each read once, at the epoch's end.
+      assert.equal(webgpu.transfers.downloads, 2 * 3 + 2, `${name}: only the epoch-end reads`);
     }
   });
 });

@@ -36,6 +36,11 @@ import { registerBackend, setBackend } from '../../src/kernels/registry.js';
 export interface RunResult {
   losses: number[];
   accuracies: number[];
+  /** Per epoch, where the run holds examples out (the layer suite): validation loss and accuracy. */
+  valLosses: number[];
+  valAccuracies: number[];
+  /** evaluateAsync over every example after the fit. */
+  evaluation: { loss: number; accuracy: number };
   weights: Record<string, number[]>;
   predictions: number[];
   /** Downloads and uploads counted over the fit. */
@@ -120,7 +125,7 @@ function makeData(): { x: Tensor; labels: number[] } {
   return { x: new Tensor(values, [EXAMPLES, 8, 8, 1]), labels };
 }
 
-async function train(model: Sequential, epochs: number): Promise<RunResult> {
+async function train(model: Sequential, epochs: number, validationSplit = 0): Promise<RunResult> {
   const { x, labels } = makeData();
   resetTransferCounts();
   const history = await model.fitAsync(x, labels, {
@@ -128,6 +133,7 @@ async function train(model: Sequential, epochs: number): Promise<RunResult> {
     batchSize: BATCH_SIZE,
     optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
     seed: 3,
+    validationSplit,
     // The loss falls every epoch, so the restore puts back the last epoch's weights: the path runs, the result stays.
     callbacks: [earlyStopping({ monitor: 'loss', patience: EPOCHS, restoreBestWeights: true })],
   });
@@ -137,9 +143,13 @@ async function train(model: Sequential, epochs: number): Promise<RunResult> {
   const weights: Record<string, number[]> = {};
   for (const { name, tensor } of model.namedWeights()) weights[name] = Array.from(await tensor.data());
   const predictions = Array.from(await model.predict(x, { batchSize: 10 }).data());
+  const { loss, accuracy } = await model.evaluateAsync(x, labels, { batchSize: 10 });
   return {
     losses: history.epochs.map((epoch) => epoch.loss),
     accuracies: history.epochs.map((epoch) => epoch.accuracy),
+    valLosses: history.epochs.map((epoch) => epoch.valLoss ?? Number.NaN),
+    valAccuracies: history.epochs.map((epoch) => epoch.valAccuracy ?? Number.NaN),
+    evaluation: { loss, accuracy },
     weights,
     predictions,
     transfers,
@@ -152,7 +162,8 @@ async function main(): Promise<BackendPageResult> {
   setBackend('reference');
   const reference = await train(makeModel(), EPOCHS);
   const layerRuns: Record<string, RunResult> = {};
-  for (const [name, layers] of Object.entries(LAYER_CASES)) layerRuns[name] = await train(layerModel(layers()), 1);
+  for (const [name, layers] of Object.entries(LAYER_CASES))
+    layerRuns[name] = await train(layerModel(layers()), 1, 0.25);
   let adapterName: string;
   try {
     ({ adapterName } = await initWebGpuBackend());
@@ -167,7 +178,7 @@ async function main(): Promise<BackendPageResult> {
   for (const [name, makeLayers] of Object.entries(LAYER_CASES)) {
     let run: RunResult | { error: string };
     try {
-      run = await train(layerModel(makeLayers()), 1);
+      run = await train(layerModel(makeLayers()), 1, 0.25);
     } catch (error) {
       run = { error: String((error as Error)?.stack ?? error).slice(0, 600) };
     }
