@@ -174,6 +174,18 @@ interface CallbackRound {
   read?: (() => Promise<void>) | undefined;
 }
 
+/**
+ * Throws ValueError naming `asyncForm` where the active backend cannot read values synchronously (a
+ * device backend such as WebGPU), which `what` needs.
+ */
+function checkSyncReads(what: string, asyncForm: string): void {
+  const device = getBackend().device;
+  if (device !== undefined && device.readSync === undefined)
+    throw new ValueError(
+      `${what}: backend '${device.name}' reads values back only asynchronously; use \`await model.${asyncForm}(...)\``,
+    );
+}
+
 function callbackList<C>(callbacks: C | readonly C[] | undefined): readonly C[] {
   return callbacks === undefined ? [] : Array.isArray(callbacks) ? callbacks : [callbacks as C];
 }
@@ -856,6 +868,7 @@ export class Model {
     labels: Labels,
     options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined } = {},
   ): Evaluation {
+    checkSyncReads('evaluate', 'evaluateAsync');
     this.checkExamples(x, 'evaluate');
     const count = x.shape[0]!;
     checkLabels(labels, count, this.classes, 'evaluate');
@@ -941,11 +954,7 @@ export class Model {
    *   validationSplit: 0.1, callbacks: [earlyStopping({ patience: 3, restoreBestWeights: true })] });
    */
   fit(x: Tensor, labels: Labels, options: FitOptions = {}): History {
-    const device = getBackend().device;
-    if (device !== undefined && device.readSync === undefined)
-      throw new ValueError(
-        `fit: backend '${device.name}' reads values back only asynchronously; train with \`await model.fitAsync(...)\``,
-      );
+    checkSyncReads('fit', 'fitAsync');
     const callbacks = callbackList(options.callbacks);
     const steps = this.fitSteps(x, labels, options);
     let next = steps.next();

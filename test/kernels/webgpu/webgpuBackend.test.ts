@@ -13,6 +13,10 @@ import { BufferPool } from '../../../src/kernels/webgpu/bufferPool.js';
 import type { WebGpuContext } from '../../../src/kernels/webgpu/device.js';
 import type { GpuBuffer, GpuDevice } from '../../../src/kernels/webgpu/gpuTypes.js';
 import { createWebGpuBackend, GpuHandle } from '../../../src/kernels/webgpu/webgpuBackend.js';
+import { Dense } from '../../../src/layers/dense.js';
+import { Input } from '../../../src/layers/input.js';
+import { Softmax } from '../../../src/layers/softmax.js';
+import { Sequential } from '../../../src/model/sequential.js';
 import { relu } from '../../../src/ops/activations.js';
 
 /** A device that records writes, copies, bound buffers and submits, and computes nothing. */
@@ -139,7 +143,7 @@ describe('WebGPU backend bookkeeping (fake device)', () => {
     assert.throws(() => backend.kernels.MaxPool2D!(input, output, new Int32Array(8), params as never), /index buffer/);
   });
 
-  test('on the seam: ops dispatch to it, dataSync() throws SyncReadError, float64 is refused', () => {
+  test('on the seam: ops dispatch to it, dataSync() throws SyncReadError, float64 is refused, fit and evaluate say to await', () => {
     const { context } = fakeContext();
     const backend = createWebGpuBackend(context);
     registerBackend(backend);
@@ -151,5 +155,13 @@ describe('WebGPU backend bookkeeping (fake device)', () => {
     assert.ok(backend.counts.kernels === 2 && backend.counts.submits === 1, JSON.stringify(backend.counts));
     assert.ok((y as unknown as { storage: { handle: unknown } }).storage.handle instanceof GpuHandle);
     assert.throws(() => relu(Tensor.fromArray([1], [1], 'float64')), /float32 only/);
+    // What needs a synchronous read says which asynchronous form to use.
+    const model = new Sequential([new Input({ shape: [2] }), new Dense({ units: 2 }), new Softmax()], { seed: 1 });
+    const examples = Tensor.fromArray([1, 2, 3, 4], [2, 2]);
+    assert.throws(
+      () => model.fit(examples, [0, 1]),
+      /backend 'webgpu' reads values back only asynchronously.*fitAsync/,
+    );
+    assert.throws(() => model.evaluate(examples, [0, 1]), /evaluateAsync/);
   });
 });
