@@ -4,6 +4,12 @@
 
 // Importing starts nothing: the WebAssembly backend starts on `await ready()` or at the first op.
 export { backendInfo, initWasmBackend, ready, type BackendInfo, type WasmState } from './kernels/defaultBackend.js';
+export {
+  initWebGpuBackend,
+  type WebGpuBackendInfo,
+  type WebGpuBackendOptions,
+} from './kernels/webgpu/webgpuBackend.js';
+export { WebGpuUnavailableError } from './kernels/webgpu/device.js';
 
 export {
   BackendError,

@@ -19,6 +19,11 @@ export interface DeviceStorage<Handle = unknown> {
   read(handle: Handle, dtype: DType, size: number): Promise<FloatArray>;
   /** The same, synchronously, where the backend can offer it; absent, `dataSync()` throws SyncReadError. */
   readSync?(handle: Handle, dtype: DType, size: number): FloatArray;
+  /**
+   * Overwrites the values `handle` holds with `values` (of its dtype, as many), keeping the handle
+   * (and so the scope that frees it); absent, the seam frees it and uploads a new one.
+   */
+  write?(handle: Handle, values: FloatArray): void;
   /** Releases `handle` now (dispose()); absent, it is left to the garbage collector. */
   free?(handle: Handle): void;
 }
@@ -125,8 +130,11 @@ export function writeStorage(storage: TensorStorage, values: FloatArray): void {
   }
   const converted = dtypeOf(values) === storage.dtype ? values : allocateArray(storage.dtype, values.length);
   if (converted !== values) converted.set(values);
-  device.free?.(storage.handle);
-  storage.handle = device.upload(converted);
+  if (device.write !== undefined) device.write(storage.handle, converted);
+  else {
+    device.free?.(storage.handle);
+    storage.handle = device.upload(converted);
+  }
   transfers.uploads++;
 }
 

@@ -23,6 +23,7 @@ import {
   type WasmBackendOptions,
 } from './wasm/wasmBackend.js';
 import { wasmPlatform } from './wasm/platform.js';
+import { activeWebGpuBackend } from './webgpu/webgpuBackend.js';
 
 /**
  * Where the WebAssembly backend stands: 'idle' (not started: nothing has run yet, or a backend was
@@ -47,6 +48,8 @@ export interface BackendInfo {
    * backend.
    */
   wasmArenaBytesInUse: number | null;
+  /** The WebGPU adapter's name once initWebGpuBackend has started it (e.g. "google swiftshader"), else null. */
+  webgpuAdapter: string | null;
 }
 
 let wasmBackend: WasmBackend | null = null;
@@ -117,6 +120,7 @@ export function backendInfo(): BackendInfo {
     wasmUnavailableReason,
     wasmArenaPeakBytes: wasmBackend?.peakBytes() ?? null,
     wasmArenaBytesInUse: wasmBackend?.bytesInUse() ?? null,
+    webgpuAdapter: activeWebGpuBackend()?.context.adapterName ?? null,
   };
 }
 

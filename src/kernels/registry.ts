@@ -321,6 +321,12 @@ export interface Backend<Handle = FloatArray> {
    * then moves returned tensors out of it and marks the others freed). Absent: nothing is ever freed.
    */
   isScopeTemporary?(data: Handle, mark: number): boolean;
+  /**
+   * Moves a scope temporary that withScope returns out of its scope, so that closing the scope keeps
+   * it (a device backend; freed later by dispose() or the garbage collector). Absent, withScope copies
+   * the values to a new host array instead (the CPU backends).
+   */
+  keep?(data: Handle): void;
   /** Frees persistent storage (allocatePersistent) now; ignores anything else. */
   free?(data: FloatArray): void;
   /**
@@ -467,6 +473,11 @@ export function cpuKernels(): KernelTable {
   return { ...referenceKernels, ...(backend.kernels as Partial<KernelTable>) };
 }
 
+/** Whether the active backend keeps its values on a device (no host typed arrays: see Backend.device). */
+export function isDeviceBackend(): boolean {
+  return getBackend().device !== undefined;
+}
+
 /** Host storage that outlives scopes (weights, optimizer state) on the active backend. */
 export function allocatePersistent(dtype: DType, size: number): FloatArray {
   const backend = getBackend();
@@ -522,7 +533,7 @@ export function withScope<T>(body: () => T): T {
           // Marked freed first: if keeping runs out of memory, nothing is left pointing at the released stack.
           const kept = isReturned ? returnedStorages(result, isTemporary) : [];
           for (const storage of storages) if (!storage.freed && isTemporary(storage.handle)) storage.freed = true;
-          for (const storage of kept) keep(storage);
+          for (const storage of kept) keep(storage, backend);
         }
       } finally {
         backend.closeScope?.(scopeMark);
@@ -558,10 +569,12 @@ function returnedStorages(value: unknown, isTemporary: (handle: unknown) => bool
  * JavaScript heap (where tensors made outside scopes live too: freed when collected); every view of
  * the storage follows.
  */
-function keep(storage: TensorStorage): void {
+function keep(storage: TensorStorage, backend: AnyBackend): void {
   storage.freed = false;
-  // TODO(seam): a device backend with scopes needs a keep of its own (its closeScope frees the handle).
-  if (storage.device !== null) return;
+  if (storage.device !== null) {
+    backend.keep?.(storage.handle);
+    return;
+  }
   const source = storage.hostArray;
   const kept = allocateArray(storage.dtype, source.length);
   kept.set(source);

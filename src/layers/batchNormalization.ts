@@ -6,7 +6,8 @@ import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, sizeOf, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
-import { batchNormalization } from '../ops/batchNorm.js';
+import { isDeviceBackend } from '../kernels/registry.js';
+import { batchNormalization, updateMovingAverage } from '../ops/batchNorm.js';
 import { initializeWeights } from './initializers.js';
 import {
   Layer,
@@ -111,7 +112,12 @@ export class BatchNormalization extends Layer {
     const unbiased = count > 1 ? count / (count - 1) : 1;
     // The moving averages change: inference plans fold them into the convolution before.
     noteWeightsChanged([this.movingMean, this.movingVariance]);
-    // TODO(seam): an op of its own; on a device backend these host writes would miss the device's copy.
+    if (isDeviceBackend()) {
+      // Updated where the values are, by a kernel: a host write would miss the device's copy.
+      updateMovingAverage(this.movingMean, mean, this.momentum, 1);
+      updateMovingAverage(this.movingVariance, variance, this.momentum, unbiased);
+      return output;
+    }
     const movingMean = this.movingMean.dataSync();
     const movingVariance = this.movingVariance.dataSync();
     const meanValues = mean.dataSync();

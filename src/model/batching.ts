@@ -2,8 +2,9 @@
 
 import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, sizeOf } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
-import { tensorFromHost } from '../ops/allocate.js';
+import { storageOf, Tensor } from '../core/tensor.js';
+import { runKernel } from '../kernels/dispatch.js';
+import { allocateTensor, tensorFromHost } from '../ops/allocate.js';
 
 /** Class indices (one per example), or target probabilities [examples, classes]. */
 export type Labels = ArrayLike<number> | Tensor;
@@ -17,6 +18,7 @@ export function gatherExamples(
   dtype: Tensor['dtype'] = x.dtype,
 ): Tensor {
   const exampleSize = sizeOf(x.shape.slice(1));
+  if (storageOf(x).device !== null && dtype === x.dtype) return gatherOnDevice(x, indices, start, count);
   const examples = x.dataSync();
   return tensorFromHost([count, ...x.shape.slice(1)], dtype, (values) => {
     for (let row = 0; row < count; row++) {
@@ -24,6 +26,26 @@ export function gatherExamples(
       values.set(examples.subarray(source, source + exampleSize), row * exampleSize);
     }
   });
+}
+
+/**
+ * gatherExamples of a tensor whose values are on a device (a validation split made there): one
+ * CopyColumns per example, so nothing is read back.
+ */
+function gatherOnDevice(x: Tensor, indices: ArrayLike<number>, start: number, count: number): Tensor {
+  const exampleSize = sizeOf(x.shape.slice(1));
+  const batch = allocateTensor([count, ...x.shape.slice(1)], x.dtype);
+  for (let row = 0; row < count; row++) {
+    runKernel('CopyColumns', x, batch, {
+      rows: 1,
+      columns: exampleSize,
+      sourceStride: x.size,
+      sourceOffset: indices[start + row]! * exampleSize,
+      destinationStride: batch.size,
+      destinationOffset: row * exampleSize,
+    });
+  }
+  return batch;
 }
 
 /** Target rows [count, classes] for the examples at `indices[start .. start + count)`. */

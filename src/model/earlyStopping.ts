@@ -5,6 +5,9 @@
 import type { FloatArray } from '../core/dtype.js';
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
+import { runKernel } from '../kernels/dispatch.js';
+import { isDeviceBackend } from '../kernels/registry.js';
+import { allocateTensor } from '../ops/allocate.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
 import type { EpochLogs, TrainBeginInfo, TrainingCallbacks } from './callbacks.js';
 
@@ -47,6 +50,8 @@ export class EarlyStopping implements TrainingCallbacks {
   private epochsWithoutImprovement = 0;
   private weights: Tensor[] = [];
   private bestWeights: FloatArray[] | null = null;
+  /** The same on a device backend: copies kept on the device (CopyColumns), never read back. */
+  private bestOnDevice: Tensor[] | null = null;
 
   constructor(options: EarlyStoppingOptions = {}) {
     this.monitor = options.monitor ?? 'valLoss';
@@ -76,6 +81,7 @@ export class EarlyStopping implements TrainingCallbacks {
     this.stoppedEpoch = null;
     this.epochsWithoutImprovement = 0;
     this.bestWeights = null;
+    this.bestOnDevice = null;
     this.weights = info.model.namedWeights().map((weight) => weight.tensor);
   }
 
@@ -86,7 +92,12 @@ export class EarlyStopping implements TrainingCallbacks {
       this.bestValue = value;
       this.bestEpoch = logs.epoch;
       this.epochsWithoutImprovement = 0;
-      if (this.restoreBestWeights) {
+      if (this.restoreBestWeights && isDeviceBackend()) {
+        this.bestOnDevice ??= this.weights.map((weight) => allocateTensor(weight.shape, weight.dtype));
+        this.weights.forEach((weight, index) => {
+          copyValues(weight, this.bestOnDevice![index]!);
+        });
+      } else if (this.restoreBestWeights) {
         // Copies kept from the first improvement on, refilled at each later one.
         if (this.bestWeights === null) this.bestWeights = this.weights.map((weight) => weight.dataSync().slice());
         else
@@ -103,6 +114,13 @@ export class EarlyStopping implements TrainingCallbacks {
   }
 
   onTrainEnd(): void {
+    if (this.bestOnDevice !== null) {
+      this.weights.forEach((weight, index) => {
+        copyValues(this.bestOnDevice![index]!, weight);
+      });
+      noteWeightsChanged(this.weights);
+      return;
+    }
     if (this.bestWeights === null) return;
     this.weights.forEach((weight, index) => {
       weight.dataSync().set(this.bestWeights![index]!);
@@ -129,4 +147,16 @@ export class EarlyStopping implements TrainingCallbacks {
  */
 export function earlyStopping(options: EarlyStoppingOptions = {}): EarlyStopping {
   return new EarlyStopping(options);
+}
+
+/** Copies `source`'s values into `destination` (same size) where they are, with the CopyColumns kernel. */
+function copyValues(source: Tensor, destination: Tensor): void {
+  runKernel('CopyColumns', source, destination, {
+    rows: 1,
+    columns: source.size,
+    sourceStride: source.size,
+    sourceOffset: 0,
+    destinationStride: destination.size,
+    destinationOffset: 0,
+  });
 }

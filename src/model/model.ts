@@ -14,7 +14,9 @@ import { Tensor } from '../core/tensor.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { isRecording } from '../autograd/recorder.js';
 import { GradientTape } from '../autograd/tape.js';
-import { getBackend, withScope } from '../kernels/registry.js';
+import { runKernel } from '../kernels/dispatch.js';
+import { getBackend, isDeviceBackend, withScope } from '../kernels/registry.js';
+import { allocateTensor } from '../ops/allocate.js';
 import { Clip, ReLU } from '../layers/activations.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dropout } from '../layers/dropout.js';
@@ -30,7 +32,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { LearningRateSchedule } from '../optim/schedules.js';
 import { checkLabels, gatherExamples, gatherTargets, type Labels } from './batching.js';
 import type { AsyncTrainingCallbacks, EpochLogs, FitState, History, TrainingCallbacks } from './callbacks.js';
-import { countCorrect, RunningMetrics } from './runningMetrics.js';
+import { countCorrect, countCorrectOf, RunningMetrics } from './runningMetrics.js';
 import { yieldToEventLoop } from './yieldToEventLoop.js';
 import { checkFitState } from './fitStateChecks.js';
 import { checkLayerCount, GraphTally } from './graphLimits.js';
@@ -168,6 +170,20 @@ interface CallbackRound {
   batchEnded?: true | undefined;
   /** Set on onTrainEnd: the fit is done, an abort no longer stops it. */
   isLast?: true | undefined;
+  /** Values to read before the callbacks run (a device backend's losses): fitAsync awaits it, fit cannot. */
+  read?: (() => Promise<void>) | undefined;
+}
+
+/**
+ * Throws ValueError naming `asyncForm` where the active backend cannot read values synchronously (a
+ * device backend such as WebGPU), which `what` needs.
+ */
+function checkSyncReads(what: string, asyncForm: string): void {
+  const device = getBackend().device;
+  if (device !== undefined && device.readSync === undefined)
+    throw new ValueError(
+      `${what}: backend '${device.name}' reads values back only asynchronously; use \`await model.${asyncForm}(...)\``,
+    );
 }
 
 function callbackList<C>(callbacks: C | readonly C[] | undefined): readonly C[] {
@@ -722,8 +738,9 @@ export class Model {
   private infer(input: Tensor): ReadonlyMap<number, Tensor> {
     if (input.dtype !== this.dtype)
       throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
-    if (isRecording()) {
+    if (isRecording() || isDeviceBackend()) {
       // A tape records (predict inside tape.run): the plan's fused ops have no gradient, the layers do.
+      // A device backend runs the layers too: the plan calls kernels on host arrays.
       const logits = this.logitsEnd() - 1;
       const nodes = this.outputNodes.includes(logits) ? this.outputNodes : [...this.outputNodes, logits];
       const outputs = this.forwardNodes(input, {}, this.layers.length);
@@ -765,6 +782,7 @@ export class Model {
     const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'predict batchSize'));
     const count = x.shape[0]!;
     const outputSize = sizeOf(this.outputShape);
+    if (isDeviceBackend()) return this.predictOnDevice(x, batchSize);
     const result = Tensor.zeros([count, ...this.outputShape], this.dtype);
     const order = identity(count);
     for (let start = 0; start < count; start += batchSize) {
@@ -777,6 +795,32 @@ export class Model {
           start * outputSize,
         ),
       );
+    }
+    return result;
+  }
+
+  /**
+   * predict on a device backend: each batch's output copied (CopyColumns) into one tensor that stays
+   * on the device, read with `await result.data()`.
+   */
+  private predictOnDevice(x: Tensor, batchSize: number): Tensor {
+    const count = x.shape[0]!;
+    const outputSize = sizeOf(this.outputShape);
+    const result = allocateTensor([count, ...this.outputShape], this.dtype, 'predict');
+    const order = identity(count);
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      withScope(() => {
+        const output = this.infer(gatherExamples(x, order, start, size)).get(this.layers.length - 1)!;
+        runKernel('CopyColumns', output, result, {
+          rows: 1,
+          columns: size * outputSize,
+          sourceStride: size * outputSize,
+          sourceOffset: 0,
+          destinationStride: count * outputSize,
+          destinationOffset: start * outputSize,
+        });
+      });
     }
     return result;
   }
@@ -824,6 +868,7 @@ export class Model {
     labels: Labels,
     options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined } = {},
   ): Evaluation {
+    checkSyncReads('evaluate', 'evaluateAsync');
     this.checkExamples(x, 'evaluate');
     const count = x.shape[0]!;
     checkLabels(labels, count, this.classes, 'evaluate');
@@ -847,6 +892,51 @@ export class Model {
   }
 
   /**
+   * evaluate on every backend: on a device backend (WebGPU, which cannot read synchronously) each
+   * batch's loss and probabilities are read back with `await tensor.data()`; on the CPU backends it is
+   * evaluate itself. The same figures within float32 rounding; `probabilities`, when kept, is a host tensor.
+   *
+   * @example
+   * await initWebGpuBackend();
+   * const { loss, accuracy } = await model.evaluateAsync(x, labels);
+   */
+  async evaluateAsync(
+    x: Tensor,
+    labels: Labels,
+    options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined } = {},
+  ): Promise<Evaluation> {
+    if (!isDeviceBackend()) return this.evaluate(x, labels, options);
+    this.checkExamples(x, 'evaluate');
+    const count = x.shape[0]!;
+    checkLabels(labels, count, this.classes, 'evaluate');
+    const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'evaluate batchSize'));
+    const order = identity(count);
+    let lossSum = 0;
+    let correct = 0;
+    const kept = options.keepProbabilities === true ? new Float32Array(count * this.classes) : null;
+    for (let start = 0; start < count; start += batchSize) {
+      const size = Math.min(batchSize, count - start);
+      const step = withScope(() => {
+        const logits = this.infer(gatherExamples(x, order, start, size)).get(this.logitsEnd() - 1)!;
+        const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
+        const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
+        return { loss, probabilities };
+      });
+      lossSum += (await step.loss.data())[0]! * size;
+      const probabilities = await step.probabilities.data();
+      correct += countCorrectOf(probabilities, labels, this.classes, order, start, size);
+      kept?.set(probabilities, start * this.classes);
+      step.loss.dispose();
+      step.probabilities.dispose();
+    }
+    return {
+      loss: lossSum / count,
+      accuracy: correct / count,
+      ...(kept === null ? {} : { probabilities: new Tensor(kept, [count, this.classes]) }),
+    };
+  }
+
+  /**
    * Trains with mini-batch gradient descent on softmax cross-entropy of the logits: the input of a
    * final Softmax, or, for a model whose output is 'logits' (model.output), its output itself, to
    * which the loss applies softmax. Returns per-epoch logs.
@@ -864,6 +954,7 @@ export class Model {
    *   validationSplit: 0.1, callbacks: [earlyStopping({ patience: 3, restoreBestWeights: true })] });
    */
   fit(x: Tensor, labels: Labels, options: FitOptions = {}): History {
+    checkSyncReads('fit', 'fitAsync');
     const callbacks = callbackList(options.callbacks);
     const steps = this.fitSteps(x, labels, options);
     let next = steps.next();
@@ -905,6 +996,7 @@ export class Model {
       while (!next.done) {
         const round = next.value;
         const results: unknown[] = [];
+        await round.read?.();
         for (const callback of callbacks) results.push(await round.call(callback));
         if (round.isLast !== true) signal?.throwIfAborted();
         if (round.batchEnded === true && performance.now() - lastYield >= yieldEveryMs) {
@@ -947,14 +1039,20 @@ export class Model {
     const weights = this.trainableWeights();
     // State the forward pass itself updates (moving averages): kept from before each step, to put
     // back if the step's loss is not finite. A few values per channel, so copying costs nothing.
-    const updatedState = this.namedWeights()
-      .filter((weight) => !weight.isTrainable)
-      .map((weight) => weight.tensor.dataSync());
+    // NOTE: a device backend applies a step before its loss is read, so it keeps no such copy.
+    const updatedState = isDeviceBackend()
+      ? []
+      : this.namedWeights()
+          .filter((weight) => !weight.isTrainable)
+          .map((weight) => weight.tensor.dataSync());
     const stateBeforeStep = updatedState.map((data) => data.slice());
     const order = identity(trainCount);
     const cut =
-      options.augment === undefined && (options.cacheFrozenFeatures ?? true) ? this.cacheableCut(trainCount) : 0;
-    // The frozen prefix's output per example, computed once; steps then start from node `cut`.
+      options.augment === undefined && (options.cacheFrozenFeatures ?? true) && !isDeviceBackend()
+        ? this.cacheableCut(trainCount)
+        : 0;
+    // The frozen prefix's output per example, computed once; steps then start from node `cut`. Not on a
+    // device backend: the cache is filled on the host (TODO(seam): fill it with CopyColumns on the device).
     const trainInput = cut === 0 ? x : this.prefixOutputs(x, trainCount, cut, batchSize);
     const batches = Math.ceil(trainCount / batchSize);
     const history: History = { epochs: [] };
@@ -1039,6 +1137,8 @@ export class Model {
         };
         yield { call: (callback) => callback.onBatchEnd?.(progress), batchEnded: true };
       }
+      // A device backend's losses are read here, once per epoch, all the epoch's steps submitted by then.
+      if (!isReadFree) yield { call: () => undefined, read: () => metrics.readPending() };
       const seconds = (performance.now() - started) / 1000;
       const logs: EpochLogs = {
         epoch,
@@ -1049,9 +1149,19 @@ export class Model {
         learningRate: optimizer.learningRate,
       };
       if (validation !== null) {
-        const result = this.evaluate(validation[0], validation[1]);
-        logs.valLoss = result.loss;
-        logs.valAccuracy = result.accuracy;
+        let result: Evaluation | null = null;
+        if (isReadFree) result = this.evaluate(validation[0], validation[1]);
+        else {
+          // A device backend's validation reads asynchronously: fitAsync awaits it before the callbacks.
+          yield {
+            call: () => undefined,
+            read: async () => {
+              result = await this.evaluateAsync(validation[0], validation[1]);
+            },
+          };
+        }
+        logs.valLoss = result!.loss;
+        logs.valAccuracy = result!.accuracy;
       }
       history.epochs.push(logs);
       const state: FitState = {
@@ -1184,7 +1294,8 @@ export class Model {
    * the plan too ran ResNet-50's batches of 8 as 5 and 3.
    */
   private boundedBatchSize(requested: number): number {
-    const perExample = isRecording() ? this.activationElements : this.currentPlan().layoutFor(1).blockSize;
+    const perExample =
+      isRecording() || isDeviceBackend() ? this.activationElements : this.currentPlan().layoutFor(1).blockSize;
     return Math.min(requested, Math.max(1, Math.floor(MAX_BATCH_ACTIVATION_ELEMENTS / perExample)));
   }
 

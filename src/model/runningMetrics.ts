@@ -15,6 +15,8 @@ interface PendingStep {
   start: number;
   size: number;
   batch: number;
+  /** The values, once read asynchronously (readPending); null until then. */
+  values: { loss: number; probabilities: ArrayLike<number> } | null;
 }
 
 export class RunningMetrics {
@@ -48,7 +50,26 @@ export class RunningMetrics {
 
   /** A step whose values stay where they are until read (a device backend). */
   addTensors(loss: Tensor, probabilities: Tensor, start: number, size: number): void {
-    this.pending.push({ loss, probabilities, start, size, batch: this.losses.length + this.pending.length });
+    this.pending.push({
+      loss,
+      probabilities,
+      start,
+      size,
+      batch: this.losses.length + this.pending.length,
+      values: null,
+    });
+  }
+
+  /**
+   * Reads every pending step's values with `await tensor.data()` (a device backend without a
+   * synchronous read: fitAsync calls it before the epoch's figures are needed).
+   */
+  async readPending(): Promise<void> {
+    for (const step of this.pending) {
+      if (step.values !== null) continue;
+      const loss = (await step.loss.data())[0]!;
+      step.values = { loss, probabilities: await step.probabilities.data() };
+    }
   }
 
   /** The running mean loss after batch `batch` (0-based); reads the steps up to it. */
@@ -70,7 +91,7 @@ export class RunningMetrics {
   private readThrough(batch: number): void {
     while (this.losses.length <= batch) {
       const step = this.pending.shift()!;
-      const value = step.loss.dataSync()[0]!;
+      const value = step.values?.loss ?? step.loss.dataSync()[0]!;
       if (!Number.isFinite(value)) {
         throw new NonFiniteLossError(
           this.epoch,
@@ -83,7 +104,14 @@ export class RunningMetrics {
       }
       this.addValues(
         value,
-        countCorrect(step.probabilities, this.labels, this.classes, this.order, step.start, step.size),
+        countCorrectOf(
+          step.values?.probabilities ?? step.probabilities.dataSync(),
+          this.labels,
+          this.classes,
+          this.order,
+          step.start,
+          step.size,
+        ),
         step.size,
       );
     }
@@ -99,7 +127,18 @@ export function countCorrect(
   start: number,
   size: number,
 ): number {
-  const values = probabilities.dataSync();
+  return countCorrectOf(probabilities.dataSync(), labels, classes, order, start, size);
+}
+
+/** countCorrect over host values of the probabilities. */
+export function countCorrectOf(
+  values: ArrayLike<number>,
+  labels: Labels,
+  classes: number,
+  order: ArrayLike<number>,
+  start: number,
+  size: number,
+): number {
   let correct = 0;
   for (let row = 0; row < size; row++) {
     if (argmaxRow(values, row * classes, classes) === classOf(labels, classes, order[start + row]!)) correct++;

@@ -3,8 +3,9 @@
 import { ValueError } from '../core/errors.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
-import type { RowsParams, SoftmaxCrossEntropyParams } from '../kernels/params.js';
+import { BROADCAST_RANK, type RowsParams, type SoftmaxCrossEntropyParams } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
+import { isDeviceBackend } from '../kernels/registry.js';
 import { allocateTensor, tensorFromHost } from './allocate.js';
 import { checkRank, checkSameDtype, checkSameShape } from './checks.js';
 
@@ -71,13 +72,7 @@ export function softmaxCrossEntropy(
   const probabilities = allocateTensor(logits.shape, logits.dtype);
   const rowLosses = allocateTensor([params.rows], logits.dtype);
   runKernel('SoftmaxCrossEntropy', logits, targets, probabilities, rowLosses, params);
-  // NOTE: the mean is taken on the host (a download on a device backend).
-  const rowLossValues = rowLosses.dataSync();
-  let sum = 0;
-  for (let row = 0; row < params.rows; row++) sum += rowLossValues[row]!;
-  const loss = tensorFromHost([], logits.dtype, (values) => {
-    values[0] = sum / params.rows;
-  });
+  const loss = isDeviceBackend() ? deviceMean(rowLosses) : hostMean(rowLosses);
   record<SoftmaxCrossEntropySaved>({
     id: 'SoftmaxCrossEntropy',
     inputs: [logits, null],
@@ -85,6 +80,32 @@ export function softmaxCrossEntropy(
     saved: { params, probabilities, targets },
   });
   return { loss, probabilities, rowLosses };
+}
+
+/** The mean of `values` [rows] as a [] tensor, summed in float64 on the host (the CPU backends). */
+function hostMean(values: Tensor): Tensor {
+  const rowLossValues = values.dataSync();
+  let sum = 0;
+  for (let row = 0; row < values.size; row++) sum += rowLossValues[row]!;
+  return tensorFromHost([], values.dtype, (mean) => {
+    mean[0] = sum / values.size;
+  });
+}
+
+/**
+ * The mean of `values` [rows] as a [] tensor on a device backend, where reading the values back would
+ * stall the step: their sum (ReduceSumTo, in float32) times 1 / rows (Multiply by an uploaded factor).
+ */
+function deviceMean(values: Tensor): Tensor {
+  const shape = [...new Array<number>(BROADCAST_RANK - 1).fill(1), values.size];
+  const sum = allocateTensor([], values.dtype);
+  runKernel('ReduceSumTo', values, sum, { shape, outStrides: new Array<number>(BROADCAST_RANK).fill(0) });
+  const factor = tensorFromHost([], values.dtype, (factorValues) => {
+    factorValues[0] = 1 / values.size;
+  });
+  const mean = allocateTensor([], values.dtype);
+  runKernel('Multiply', sum, factor, mean, { size: 1 });
+  return mean;
 }
 
 /** Gradient of the mean loss with respect to the logits, scaled by the upstream gradient dLoss. */

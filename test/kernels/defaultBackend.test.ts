@@ -65,6 +65,7 @@ console.log(JSON.stringify({ info, workers: globalThis.workersStarted, setWasm }
     wasmUnavailableReason: null,
     wasmArenaPeakBytes: null,
     wasmArenaBytesInUse: null,
+    webgpuAdapter: null,
   });
   assert.equal(result.workers, 0);
   // Choosing 'wasm' before it started says how to start it.

@@ -45,6 +45,29 @@ document.getElementById('backend')!.textContent =
     : `WebAssembly SIMD${info.wasm.features.relaxedSimd ? ' (relaxed)' : ''}, ${info.wasm.threads} ` +
       `thread${info.wasm.threads === 1 ? '' : 's'}${globalThis.crossOriginIsolated ? '' : ' (no cross-origin isolation)'}`;
 
+// Where the browser offers WebGPU (a secure context with an adapter), the line says so. The explorer's
+// pages read values synchronously (pictures, feature maps, accuracy), so they stay on WebAssembly.
+// TODO(explorer): train on 'webgpu' (initWebGpuBackend in the train worker, fitAsync and async reads).
+void describeWebGpu().then((adapter) => {
+  if (adapter !== null)
+    document.getElementById('backend')!.textContent += ` · WebGPU adapter: ${adapter} (not used yet)`;
+});
+
+/** The name of the browser's WebGPU adapter, or null where there is none (no navigator.gpu, no adapter). */
+async function describeWebGpu(): Promise<string | null> {
+  type Adapter = { info?: { vendor?: string; architecture?: string; description?: string } };
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<Adapter | null> } }).gpu;
+  if (gpu === undefined) return null;
+  try {
+    const adapter = await gpu.requestAdapter();
+    if (adapter === null) return null;
+    const info = adapter.info;
+    return [info?.vendor, info?.architecture, info?.description].filter((part) => part).join(' ') || 'unnamed';
+  } catch {
+    return null;
+  }
+}
+
 // The backend's figures (its memory's high-water mark among them), for tests and the curious.
 expose('backend', { info: backendInfo });
 

@@ -13,6 +13,7 @@ import type { Gpu, GpuAdapter, GpuComputePipeline, GpuDevice } from './gpuTypes.
  * which, and what to do.
  */
 export class WebGpuUnavailableError extends ConvNetError {
+  /** The error's class name: 'WebGpuUnavailableError'. */
   override name = 'WebGpuUnavailableError';
 }
 

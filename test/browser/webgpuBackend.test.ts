@@ -1,0 +1,178 @@
+// The WebGPU backend on the seam: a whole fitAsync of a small CNN (conv, batch norm, ReLU, max-pool,
+// dense, softmax cross-entropy) in headless Chromium on its software Vulkan (SwiftShader), against the
+// same run on the reference backend (test/browser/webgpuBackendPage.ts). Skipped, and said so, where
+// Debian's chromium is missing or offers no WebGPU adapter. SwiftShader proves correctness only.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser } from 'playwright-core';
+import { repoRoot } from '../helpers.js';
+import type { BackendPageResult } from './webgpuBackendPage.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (Debian package chromium)`;
+/** The page's epochs (webgpuBackendPage.ts). */
+const EPOCHS = 3;
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
+
+/** Serves the repository read-only on 127.0.0.1 (a secure context, which WebGPU needs). */
+function serve(): Promise<Server> {
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
+    const file =
+      path === '/' ? join(repoRoot, 'test', 'browser', 'webgpuBackendPage.html') : join(repoRoot, normalize(path));
+    if (!file.startsWith(repoRoot) || !existsSync(file)) {
+      response.writeHead(404).end();
+      return;
+    }
+    response
+      .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
+      .end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/** Asserts |actual - expected| <= absolute + relative * |expected| everywhere; names the worst value. */
+function assertClose(
+  actual: readonly number[],
+  expected: readonly number[],
+  absolute: number,
+  relative: number,
+  what: string,
+): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let worst = -1;
+  let worstExcess = 0;
+  for (let index = 0; index < expected.length; index++) {
+    const excess = Math.abs(actual[index]! - expected[index]!) - (absolute + relative * Math.abs(expected[index]!));
+    if (!(excess <= worstExcess)) {
+      worst = index;
+      worstExcess = Number.isNaN(excess) ? Infinity : excess;
+    }
+  }
+  assert.equal(
+    worst,
+    -1,
+    `${what}: value ${worst} is ${actual[worst]} on webgpu, ${expected[worst]} on the reference ` +
+      `(tolerance ${absolute} + ${relative} * |reference|)`,
+  );
+}
+
+describe('WebGPU backend: a training run in headless Chromium (SwiftShader)', { skip }, () => {
+  let browser: Browser;
+  let result: BackendPageResult;
+  before(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--enable-unsafe-webgpu',
+        '--use-vulkan=swiftshader',
+        '--use-webgpu-adapter=swiftshader',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const server = await serve();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+      await page.waitForFunction(
+        () => (window as unknown as { webgpuBackendResult?: unknown }).webgpuBackendResult !== undefined,
+        null,
+        { timeout: 90_000 },
+      );
+      result = await page.evaluate(
+        () => (window as unknown as { webgpuBackendResult: BackendPageResult }).webgpuBackendResult,
+      );
+      assert.deepEqual(errors, [], 'no page errors');
+    } finally {
+      server.close();
+    }
+  });
+  after(async () => browser?.close());
+
+  /** The page's result, or a skip where WebGPU has no adapter; fails on a page error. */
+  function ran(context: { skip: (message: string) => void }): Required<BackendPageResult> | null {
+    if (result.unavailable !== undefined) {
+      context.skip(`no WebGPU adapter in this Chromium: ${result.unavailable}`);
+      return null;
+    }
+    assert.equal(result.error, undefined, result.error);
+    return result as Required<BackendPageResult>;
+  }
+
+  test('the loss history of fitAsync on webgpu matches the reference within float32 tolerance', (context) => {
+    const run = ran(context);
+    if (run === null) return;
+    assert.match(run.adapterName, /\S/);
+    context.diagnostic(`adapter ${run.adapterName}; losses ${run.webgpu.losses.join(', ')}`);
+    assertClose(run.webgpu.losses, run.reference.losses, 1e-5, 1e-4, 'epoch losses');
+    assert.deepEqual(run.webgpu.accuracies, run.reference.accuracies);
+    assert.ok(run.reference.losses[EPOCHS - 1]! < run.reference.losses[0]!, 'the loss falls');
+  });
+
+  test('the final weights (moving averages included) match the reference', (context) => {
+    const run = ran(context);
+    if (run === null) return;
+    assert.deepEqual(Object.keys(run.webgpu.weights).sort(), Object.keys(run.reference.weights).sort());
+    for (const [name, values] of Object.entries(run.reference.weights))
+      assertClose(run.webgpu.weights[name]!, values, 1e-4, 1e-3, `weight ${name}`);
+  });
+
+  test('predict and evaluateAsync on webgpu (layer by layer, batches copied on the device) match the reference', (context) => {
+    const run = ran(context);
+    if (run === null) return;
+    assertClose(run.webgpu.predictions, run.reference.predictions, 1e-4, 1e-3, 'predictions');
+    const { evaluation } = run.webgpu;
+    assertClose([evaluation.loss], [run.reference.evaluation.loss], 1e-5, 1e-4, 'evaluateAsync loss');
+    assert.equal(evaluation.accuracy, run.reference.evaluation.accuracy, 'evaluateAsync accuracy');
+  });
+
+  test('no reference fallback: the only reads are the epoch-end losses, one command buffer per step', (context) => {
+    const run = ran(context);
+    if (run === null) return;
+    assert.deepEqual(run.reference.transfers, { downloads: 0, uploads: 0 });
+    // Each step's loss and probabilities, read once at its epoch's end (a fallback would read more, or throw).
+    assert.equal(run.webgpu.transfers.downloads, 2 * run.steps);
+    assert.equal(run.webgpu.gpuCounts?.reads, 2 * run.steps);
+    context.diagnostic(
+      `${run.webgpu.gpuCounts?.kernels} kernels in ${run.webgpu.gpuCounts?.submits} submits over ${run.steps} steps`,
+    );
+    // One command buffer per step, submitted at its scope's end: no read inside a step splits one, and
+    // the epoch-end reads find nothing left to submit.
+    assert.equal(run.webgpu.gpuCounts!.submits, run.steps);
+  });
+
+  test('the layer suite on webgpu: each layer trained one epoch, validation included, matches the reference', (context) => {
+    const run = ran(context);
+    if (run === null) return;
+    const names = Object.keys(run.layers);
+    assert.ok(names.length >= 10, names.join(', '));
+    context.diagnostic(names.join(', '));
+    const failed = Object.entries(run.layers).flatMap(([name, { webgpu }]) =>
+      'error' in webgpu ? [`${name}: ${webgpu.error}`] : [],
+    );
+    assert.deepEqual(failed, [], 'layers whose training run failed on webgpu');
+    for (const [name, { reference, webgpu }] of Object.entries(run.layers)) {
+      if ('error' in webgpu) continue;
+      assertClose(webgpu.losses, reference.losses, 1e-5, 1e-4, `${name}: loss`);
+      for (const [weight, values] of Object.entries(reference.weights))
+        assertClose(webgpu.weights[weight] ?? [], values, 1e-4, 1e-3, `${name}: weight ${weight}`);
+      assertClose(webgpu.predictions, reference.predictions, 1e-4, 1e-3, `${name}: predictions`);
+      assertClose(webgpu.valLosses, reference.valLosses, 1e-5, 1e-4, `${name}: validation loss`);
+      assert.deepEqual(webgpu.valAccuracies, reference.valAccuracies, `${name}: validation accuracy`);
+      // 18 training examples in 3 steps and 6 held out in one batch: each read once, at the epoch's end.
+      assert.equal(webgpu.transfers.downloads, 2 * 3 + 2, `${name}: only the epoch-end reads`);
+    }
+  });
+});
