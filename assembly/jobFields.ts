@@ -171,3 +171,215 @@ export const enum ZeroPad2dJob {
   padTop = 8,
   padLeft = 9,
 }
+
+/** Pow: input^exponent. */
+export const enum PowJob {
+  input = 0,
+  output = 1,
+  size = 2,
+  exponent = 3,
+}
+
+/** PowGrad: dOut times the slope of input^exponent. */
+export const enum PowGradJob {
+  dOut = 0,
+  input = 1,
+  dInput = 2,
+  size = 3,
+  exponent = 4,
+}
+
+/** Softmax over the columns of each row. */
+export const enum SoftmaxJob {
+  logits = 0,
+  output = 1,
+  rows = 2,
+  columns = 3,
+}
+
+/** SoftmaxGrad, from the output. */
+export const enum SoftmaxGradJob {
+  dOut = 0,
+  output = 1,
+  dInput = 2,
+  rows = 3,
+  columns = 4,
+}
+
+/** SoftmaxCrossEntropy: the probabilities and each row's loss. */
+export const enum SoftmaxCrossEntropyJob {
+  logits = 0,
+  targets = 1,
+  probabilities = 2,
+  losses = 3,
+  rows = 4,
+  columns = 5,
+  labelSmoothing = 6,
+}
+
+/** SoftmaxCrossEntropyGrad: dLogits from the probabilities and targets, times scale. */
+export const enum SoftmaxCrossEntropyGradJob {
+  probabilities = 0,
+  targets = 1,
+  dLogits = 2,
+  rows = 3,
+  columns = 4,
+  scale = 5,
+  labelSmoothing = 6,
+}
+
+/**
+ * Dropout (and its gradient, input and output read as dOut, dInput): seedHash is lowbias32(seed), threshold a u32,
+ * scale 1 / (1 - rate).
+ */
+export const enum DropoutJob {
+  input = 0,
+  output = 1,
+  size = 2,
+  seedHash = 3,
+  threshold = 4,
+  scale = 5,
+}
+
+/** ChannelShuffle: each row's [groups, groupSize] channels transposed. */
+export const enum ChannelShuffleJob {
+  input = 0,
+  output = 1,
+  rows = 2,
+  groups = 3,
+  groupSize = 4,
+}
+
+/** BatchNormStats: the mean and variance of each column. */
+export const enum BatchNormStatsJob {
+  input = 0,
+  mean = 1,
+  variance = 2,
+  rows = 3,
+  columns = 4,
+}
+
+/** BatchNorm: input times scale plus shift, per column. */
+export const enum BatchNormJob {
+  input = 0,
+  scale = 1,
+  shift = 2,
+  output = 3,
+  rows = 4,
+  columns = 5,
+}
+
+/** BatchNormGrad (isThroughStatistics 0 or 1). */
+export const enum BatchNormGradJob {
+  dOut = 0,
+  input = 1,
+  mean = 2,
+  variance = 3,
+  gamma = 4,
+  dInput = 5,
+  dGamma = 6,
+  dBeta = 7,
+  rows = 8,
+  columns = 9,
+  epsilon = 10,
+  isThroughStatistics = 11,
+}
+
+/** LayerNorm over the columns of each row, keeping each row's mean and inverse deviation. */
+export const enum LayerNormJob {
+  input = 0,
+  gamma = 1,
+  beta = 2,
+  output = 3,
+  mean = 4,
+  invStd = 5,
+  rows = 6,
+  columns = 7,
+  epsilon = 8,
+}
+
+/** LayerNormGrad. */
+export const enum LayerNormGradJob {
+  dOut = 0,
+  input = 1,
+  gamma = 2,
+  mean = 3,
+  invStd = 4,
+  dInput = 5,
+  dGamma = 6,
+  dBeta = 7,
+  rows = 8,
+  columns = 9,
+}
+
+/** SgdUpdate (isNesterov 0 or 1). */
+export const enum SgdUpdateJob {
+  weights = 0,
+  gradient = 1,
+  velocity = 2,
+  size = 3,
+  learningRate = 4,
+  momentum = 5,
+  isNesterov = 6,
+  weightDecay = 7,
+}
+
+/** AdamUpdate: firstCorrection is 1 - beta1^step, secondCorrection 1 - beta2^step. */
+export const enum AdamUpdateJob {
+  weights = 0,
+  gradient = 1,
+  firstMoment = 2,
+  secondMoment = 3,
+  size = 4,
+  learningRate = 5,
+  beta1 = 6,
+  beta2 = 7,
+  epsilon = 8,
+  firstCorrection = 9,
+  secondCorrection = 10,
+  weightDecay = 11,
+  decoupledWeightDecay = 12,
+}
+
+/** RmsPropUpdate: momentumBuffer 0 without momentum, gradientAverage 0 unless centered (isCentered 0 or 1). */
+export const enum RmsPropUpdateJob {
+  weights = 0,
+  gradient = 1,
+  squareAverage = 2,
+  momentumBuffer = 3,
+  gradientAverage = 4,
+  size = 5,
+  learningRate = 6,
+  rho = 7,
+  epsilon = 8,
+  momentum = 9,
+  isCentered = 10,
+  weightDecay = 11,
+}
+
+/** AdagradUpdate. */
+export const enum AdagradUpdateJob {
+  weights = 0,
+  gradient = 1,
+  accumulator = 2,
+  size = 3,
+  learningRate = 4,
+  epsilon = 5,
+  weightDecay = 6,
+}
+
+/** SumOfSquares: one f32 output. */
+export const enum SumOfSquaresJob {
+  input = 0,
+  output = 1,
+  size = 2,
+}
+
+/** ClipGradient: gradient times scale, then clamped to [-clipValue, clipValue]. */
+export const enum ClipGradientJob {
+  gradient = 0,
+  output = 1,
+  size = 2,
+  scale = 3,
+  clipValue = 4,
+}

@@ -3,8 +3,8 @@
 // wasmBackend.ts writes a record from its layout; tools/generateJobFields.mjs turns this table into the
 // AssemblyScript constants of assembly/jobFields.ts, so a field's number exists here only.
 // Plain data with no imports: the generator loads this file on its own, before the TypeScript build.
-// NOTE: only the kernel families listed here read their fields by name; the others (convolutions, GEMM,
-// normalization, optimizers, softmax, resize, broadcast) still number them in their assembly/ headers.
+// NOTE: only the kernel families listed here read their fields by name; the others (convolutions, matrix
+// product, resize, broadcast) still number them in their assembly/ headers.
 
 /** The type of a scalar field: a 32-bit integer or a 32-bit float. */
 export type JobFieldType = 'i32' | 'f32';
@@ -152,6 +152,185 @@ export const JOB_LAYOUTS = {
       ['outW', 'i32'],
       ['padTop', 'i32'],
       ['padLeft', 'i32'],
+    ],
+  },
+  pow: {
+    description: 'Pow: input^exponent.',
+    buffers: ['input', 'output'],
+    fields: [
+      ['size', 'i32'],
+      ['exponent', 'f32'],
+    ],
+  },
+  powGrad: {
+    description: 'PowGrad: dOut times the slope of input^exponent.',
+    buffers: ['dOut', 'input', 'dInput'],
+    fields: [
+      ['size', 'i32'],
+      ['exponent', 'f32'],
+    ],
+  },
+  softmax: {
+    description: 'Softmax over the columns of each row.',
+    buffers: ['logits', 'output'],
+    fields: [
+      ['rows', 'i32'],
+      ['columns', 'i32'],
+    ],
+  },
+  softmaxGrad: {
+    description: 'SoftmaxGrad, from the output.',
+    buffers: ['dOut', 'output', 'dInput'],
+    fields: [
+      ['rows', 'i32'],
+      ['columns', 'i32'],
+    ],
+  },
+  softmaxCrossEntropy: {
+    description: "SoftmaxCrossEntropy: the probabilities and each row's loss.",
+    buffers: ['logits', 'targets', 'probabilities', 'losses'],
+    fields: [
+      ['rows', 'i32'],
+      ['columns', 'i32'],
+      ['labelSmoothing', 'f32'],
+    ],
+  },
+  softmaxCrossEntropyGrad: {
+    description: 'SoftmaxCrossEntropyGrad: dLogits from the probabilities and targets, times scale.',
+    buffers: ['probabilities', 'targets', 'dLogits'],
+    fields: [
+      ['rows', 'i32'],
+      ['columns', 'i32'],
+      ['scale', 'f32'],
+      ['labelSmoothing', 'f32'],
+    ],
+  },
+  dropout: {
+    description:
+      'Dropout (and its gradient, input and output read as dOut, dInput): seedHash is lowbias32(seed), ' +
+      'threshold a u32, scale 1 / (1 - rate).',
+    buffers: ['input', 'output'],
+    fields: [
+      ['size', 'i32'],
+      ['seedHash', 'i32'],
+      ['threshold', 'i32'],
+      ['scale', 'f32'],
+    ],
+  },
+  channelShuffle: {
+    description: "ChannelShuffle: each row's [groups, groupSize] channels transposed.",
+    buffers: ['input', 'output'],
+    fields: [
+      ['rows', 'i32'],
+      ['groups', 'i32'],
+      ['groupSize', 'i32'],
+    ],
+  },
+  batchNormStats: {
+    description: 'BatchNormStats: the mean and variance of each column.',
+    buffers: ['input', 'mean', 'variance'],
+    fields: [
+      ['rows', 'i32'],
+      ['columns', 'i32'],
+    ],
+  },
+  batchNorm: {
+    description: 'BatchNorm: input times scale plus shift, per column.',
+    buffers: ['input', 'scale', 'shift', 'output'],
+    fields: [
+      ['rows', 'i32'],
+      ['columns', 'i32'],
+    ],
+  },
+  batchNormGrad: {
+    description: 'BatchNormGrad (isThroughStatistics 0 or 1).',
+    buffers: ['dOut', 'input', 'mean', 'variance', 'gamma', 'dInput', 'dGamma', 'dBeta'],
+    fields: [
+      ['rows', 'i32'],
+      ['columns', 'i32'],
+      ['epsilon', 'f32'],
+      ['isThroughStatistics', 'i32'],
+    ],
+  },
+  layerNorm: {
+    description: "LayerNorm over the columns of each row, keeping each row's mean and inverse deviation.",
+    buffers: ['input', 'gamma', 'beta', 'output', 'mean', 'invStd'],
+    fields: [
+      ['rows', 'i32'],
+      ['columns', 'i32'],
+      ['epsilon', 'f32'],
+    ],
+  },
+  layerNormGrad: {
+    description: 'LayerNormGrad.',
+    buffers: ['dOut', 'input', 'gamma', 'mean', 'invStd', 'dInput', 'dGamma', 'dBeta'],
+    fields: [
+      ['rows', 'i32'],
+      ['columns', 'i32'],
+    ],
+  },
+  sgdUpdate: {
+    description: 'SgdUpdate (isNesterov 0 or 1).',
+    buffers: ['weights', 'gradient', 'velocity'],
+    fields: [
+      ['size', 'i32'],
+      ['learningRate', 'f32'],
+      ['momentum', 'f32'],
+      ['isNesterov', 'i32'],
+      ['weightDecay', 'f32'],
+    ],
+  },
+  adamUpdate: {
+    description: 'AdamUpdate: firstCorrection is 1 - beta1^step, secondCorrection 1 - beta2^step.',
+    buffers: ['weights', 'gradient', 'firstMoment', 'secondMoment'],
+    fields: [
+      ['size', 'i32'],
+      ['learningRate', 'f32'],
+      ['beta1', 'f32'],
+      ['beta2', 'f32'],
+      ['epsilon', 'f32'],
+      ['firstCorrection', 'f32'],
+      ['secondCorrection', 'f32'],
+      ['weightDecay', 'f32'],
+      ['decoupledWeightDecay', 'f32'],
+    ],
+  },
+  rmsPropUpdate: {
+    description:
+      'RmsPropUpdate: momentumBuffer 0 without momentum, gradientAverage 0 unless centered (isCentered 0 or 1).',
+    buffers: ['weights', 'gradient', 'squareAverage', 'momentumBuffer', 'gradientAverage'],
+    fields: [
+      ['size', 'i32'],
+      ['learningRate', 'f32'],
+      ['rho', 'f32'],
+      ['epsilon', 'f32'],
+      ['momentum', 'f32'],
+      ['isCentered', 'i32'],
+      ['weightDecay', 'f32'],
+    ],
+  },
+  adagradUpdate: {
+    description: 'AdagradUpdate.',
+    buffers: ['weights', 'gradient', 'accumulator'],
+    fields: [
+      ['size', 'i32'],
+      ['learningRate', 'f32'],
+      ['epsilon', 'f32'],
+      ['weightDecay', 'f32'],
+    ],
+  },
+  sumOfSquares: {
+    description: 'SumOfSquares: one f32 output.',
+    buffers: ['input', 'output'],
+    fields: [['size', 'i32']],
+  },
+  clipGradient: {
+    description: 'ClipGradient: gradient times scale, then clamped to [-clipValue, clipValue].',
+    buffers: ['gradient', 'output'],
+    fields: [
+      ['size', 'i32'],
+      ['scale', 'f32'],
+      ['clipValue', 'f32'],
     ],
   },
 } as const satisfies Record<string, JobLayout>;

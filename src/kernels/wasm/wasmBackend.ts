@@ -874,6 +874,154 @@ export const WASM_BINDINGS = {
     fields: padFields,
     work: (_params, args) => lengthOf(args, 1) * ELEMENTWISE_WORK,
   },
+  Pow: {
+    export: 'pow',
+    layout: 'pow',
+    outputs: [1],
+    fields: (params) => [params.size, params.exponent],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  PowGrad: {
+    export: 'powGrad',
+    layout: 'powGrad',
+    outputs: [2],
+    fields: (params) => [params.size, params.exponent],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  Softmax: {
+    export: 'softmax',
+    layout: 'softmax',
+    outputs: [1],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * 16 * ELEMENTWISE_WORK,
+  },
+  SoftmaxGrad: {
+    export: 'softmaxGrad',
+    layout: 'softmaxGrad',
+    outputs: [2],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
+  },
+  SoftmaxCrossEntropy: {
+    export: 'softmaxCrossEntropy',
+    layout: 'softmaxCrossEntropy',
+    outputs: [2, 3],
+    fields: (params) => [params.rows, params.columns, params.labelSmoothing ?? 0],
+    work: (params) => params.rows * params.columns * 16 * ELEMENTWISE_WORK,
+  },
+  SoftmaxCrossEntropyGrad: {
+    export: 'softmaxCrossEntropyGrad',
+    layout: 'softmaxCrossEntropyGrad',
+    outputs: [2],
+    fields: (params) => [params.rows, params.columns, params.scale, params.labelSmoothing ?? 0],
+    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
+  },
+  Dropout: {
+    export: 'dropout',
+    layout: 'dropout',
+    outputs: [1],
+    fields: (params) => [
+      params.size,
+      lowbias32(params.seed) | 0,
+      dropoutThreshold(params.rate) | 0,
+      1 / (1 - params.rate),
+    ],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  ChannelShuffle: {
+    export: 'channelShuffle',
+    layout: 'channelShuffle',
+    outputs: [1],
+    fields: (params) => [params.rows, params.groups, params.groupSize],
+    work: (params) => params.rows * params.groups * params.groupSize * ELEMENTWISE_WORK,
+  },
+  BatchNormStats: {
+    export: 'batchNormStats',
+    layout: 'batchNormStats',
+    outputs: [1, 2],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * 2 * ELEMENTWISE_WORK,
+  },
+  BatchNorm: {
+    export: 'batchNorm',
+    layout: 'batchNorm',
+    outputs: [3],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
+  },
+  BatchNormGrad: {
+    export: 'batchNormGrad',
+    layout: 'batchNormGrad',
+    outputs: [5, 6, 7],
+    fields: (params) => [params.rows, params.columns, params.epsilon, params.isThroughStatistics ? 1 : 0],
+    work: (params) => params.rows * params.columns * 4 * ELEMENTWISE_WORK,
+  },
+  LayerNorm: {
+    export: 'layerNorm',
+    layout: 'layerNorm',
+    outputs: [3, 4, 5],
+    fields: (params) => [params.rows, params.columns, params.epsilon],
+    work: (params) => params.rows * params.columns * 3 * ELEMENTWISE_WORK,
+  },
+  LayerNormGrad: {
+    export: 'layerNormGrad',
+    layout: 'layerNormGrad',
+    outputs: [5, 6, 7],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * 5 * ELEMENTWISE_WORK,
+  },
+  SgdUpdate: {
+    export: 'sgdUpdate',
+    layout: 'sgdUpdate',
+    outputs: [0, 2],
+    fields: (params) => [
+      params.size,
+      params.learningRate,
+      params.momentum,
+      params.isNesterov ? 1 : 0,
+      params.weightDecay,
+    ],
+    work: (params) => params.size * 4 * ELEMENTWISE_WORK,
+  },
+  AdamUpdate: {
+    export: 'adamUpdate',
+    layout: 'adamUpdate',
+    outputs: [0, 2, 3],
+    fields: (params) => [
+      params.size,
+      params.learningRate,
+      params.beta1,
+      params.beta2,
+      params.epsilon,
+      1 - params.beta1 ** params.step,
+      1 - params.beta2 ** params.step,
+      params.weightDecay,
+      params.decoupledWeightDecay ?? 0,
+    ],
+    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
+  },
+  AdagradUpdate: {
+    export: 'adagradUpdate',
+    layout: 'adagradUpdate',
+    outputs: [0, 2],
+    fields: (params) => [params.size, params.learningRate, params.epsilon, params.weightDecay],
+    work: (params) => params.size * 4 * ELEMENTWISE_WORK,
+  },
+  // No work estimate: it runs on one thread, so its sum has one order for any thread count.
+  SumOfSquares: {
+    export: 'sumOfSquares',
+    layout: 'sumOfSquares',
+    outputs: [1],
+    fields: (params) => [params.size],
+    work: () => 0,
+  },
+  ClipGradient: {
+    export: 'clipGradient',
+    layout: 'clipGradient',
+    outputs: [1],
+    fields: (params) => [params.size, params.scale, params.clipValue],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
 } as const satisfies { readonly [Id in KernelId]?: WasmBinding<Id> };
 
 /** The kernel ids WASM_BINDINGS describes. */
@@ -1752,60 +1900,6 @@ class Runtime {
         const fields = [params.m, params.k, params.n, params.transposeA ? 1 : 0, params.transposeB ? 1 : 0];
         this.invoke('matMul', [a, b, output], [output], fields, params.m * params.n * params.k, scratch);
       },
-      Pow: (input, output, params) => {
-        this.invoke(
-          'pow',
-          [input, output],
-          [output],
-          [params.size, floatField(params.exponent)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      PowGrad: (dOut, input, dInput, params) => {
-        this.invoke(
-          'powGrad',
-          [dOut, input, dInput],
-          [dInput],
-          [params.size, floatField(params.exponent)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      Softmax: (logits, output, params) => {
-        this.invoke(
-          'softmax',
-          [logits, output],
-          [output],
-          [params.rows, params.columns],
-          params.rows * params.columns * 16 * ELEMENTWISE_WORK,
-        );
-      },
-      SoftmaxGrad: (dOut, output, dInput, params) => {
-        this.invoke(
-          'softmaxGrad',
-          [dOut, output, dInput],
-          [dInput],
-          [params.rows, params.columns],
-          params.rows * params.columns * ELEMENTWISE_WORK,
-        );
-      },
-      SoftmaxCrossEntropy: (logits, targets, probabilities, losses, params) => {
-        this.invoke(
-          'softmaxCrossEntropy',
-          [logits, targets, probabilities, losses],
-          [probabilities, losses],
-          [params.rows, params.columns, floatField(params.labelSmoothing ?? 0)],
-          params.rows * params.columns * 16 * ELEMENTWISE_WORK,
-        );
-      },
-      SoftmaxCrossEntropyGrad: (probabilities, targets, dLogits, params) => {
-        this.invoke(
-          'softmaxCrossEntropyGrad',
-          [probabilities, targets, dLogits],
-          [dLogits],
-          [params.rows, params.columns, floatField(params.scale), floatField(params.labelSmoothing ?? 0)],
-          params.rows * params.columns * ELEMENTWISE_WORK,
-        );
-      },
       BroadcastArithmetic: (a, b, output, params) => {
         const fields = [
           ARITHMETIC_OPERATIONS.indexOf(params.operation),
@@ -1823,72 +1917,6 @@ class Runtime {
           [output],
           [...params.shape, ...params.outStrides],
           input.length * ELEMENTWISE_WORK,
-        );
-      },
-      Dropout: (input, output, params) => {
-        const fields = [
-          params.size,
-          lowbias32(params.seed) | 0,
-          dropoutThreshold(params.rate) | 0,
-          floatField(1 / (1 - params.rate)),
-        ];
-        this.invoke('dropout', [input, output], [output], fields, params.size * ELEMENTWISE_WORK);
-      },
-      ChannelShuffle: (input, output, params) => {
-        const fields = [params.rows, params.groups, params.groupSize];
-        this.invoke(
-          'channelShuffle',
-          [input, output],
-          [output],
-          fields,
-          params.rows * params.groups * params.groupSize * ELEMENTWISE_WORK,
-        );
-      },
-      BatchNormStats: (input, mean, variance, params) => {
-        this.invoke(
-          'batchNormStats',
-          [input, mean, variance],
-          [mean, variance],
-          [params.rows, params.columns],
-          params.rows * params.columns * 2 * ELEMENTWISE_WORK,
-        );
-      },
-      BatchNorm: (input, scale, shift, output, params) => {
-        this.invoke(
-          'batchNorm',
-          [input, scale, shift, output],
-          [output],
-          [params.rows, params.columns],
-          params.rows * params.columns * ELEMENTWISE_WORK,
-        );
-      },
-      BatchNormGrad: (dOut, input, mean, variance, gamma, dInput, dGamma, dBeta, params) => {
-        const fields = [params.rows, params.columns, floatField(params.epsilon), params.isThroughStatistics ? 1 : 0];
-        this.invoke(
-          'batchNormGrad',
-          [dOut, input, mean, variance, gamma, dInput, dGamma, dBeta],
-          [dInput, dGamma, dBeta],
-          fields,
-          params.rows * params.columns * 4 * ELEMENTWISE_WORK,
-        );
-      },
-      LayerNorm: (input, gamma, beta, output, mean, invStd, params) => {
-        const fields = [params.rows, params.columns, floatField(params.epsilon)];
-        this.invoke(
-          'layerNorm',
-          [input, gamma, beta, output, mean, invStd],
-          [output, mean, invStd],
-          fields,
-          params.rows * params.columns * 3 * ELEMENTWISE_WORK,
-        );
-      },
-      LayerNormGrad: (dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta, params) => {
-        this.invoke(
-          'layerNormGrad',
-          [dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta],
-          [dInput, dGamma, dBeta],
-          [params.rows, params.columns],
-          params.rows * params.columns * 5 * ELEMENTWISE_WORK,
         );
       },
       Resize2D: (input, output, params) => {
@@ -1911,42 +1939,6 @@ class Runtime {
           (params.outW + 1) * 12,
         );
       },
-      SgdUpdate: (weights, gradient, velocity, params) => {
-        const fields = [
-          params.size,
-          floatField(params.learningRate),
-          floatField(params.momentum),
-          params.isNesterov ? 1 : 0,
-          floatField(params.weightDecay),
-        ];
-        this.invoke(
-          'sgdUpdate',
-          [weights, gradient, velocity],
-          [weights, velocity],
-          fields,
-          params.size * 4 * ELEMENTWISE_WORK,
-        );
-      },
-      AdamUpdate: (weights, gradient, firstMoment, secondMoment, params) => {
-        const fields = [
-          params.size,
-          params.learningRate,
-          params.beta1,
-          params.beta2,
-          params.epsilon,
-          1 - params.beta1 ** params.step,
-          1 - params.beta2 ** params.step,
-          params.weightDecay,
-          params.decoupledWeightDecay ?? 0,
-        ].map((value, index) => (index === 0 ? value : floatField(value)));
-        this.invoke(
-          'adamUpdate',
-          [weights, gradient, firstMoment, secondMoment],
-          [weights, firstMoment, secondMoment],
-          fields,
-          params.size * 8 * ELEMENTWISE_WORK,
-        );
-      },
       RmsPropUpdate: (weights, gradient, squareAverage, momentumBuffer, gradientAverage, params) => {
         const buffers = [
           weights,
@@ -1966,29 +1958,6 @@ class Runtime {
           floatField(params.weightDecay),
         ];
         this.invoke('rmsPropUpdate', buffers, outputs, fields, params.size * 8 * ELEMENTWISE_WORK);
-      },
-      AdagradUpdate: (weights, gradient, accumulator, params) => {
-        const fields = [
-          params.size,
-          floatField(params.learningRate),
-          floatField(params.epsilon),
-          floatField(params.weightDecay),
-        ];
-        this.invoke(
-          'adagradUpdate',
-          [weights, gradient, accumulator],
-          [weights, accumulator],
-          fields,
-          params.size * 4 * ELEMENTWISE_WORK,
-        );
-      },
-      SumOfSquares: (input, output, params) => {
-        // No work estimate: it runs on one thread, so its sum has one order for any thread count.
-        this.invoke('sumOfSquares', [input, output], [output], [params.size], 0);
-      },
-      ClipGradient: (gradient, output, params) => {
-        const fields = [params.size, floatField(params.scale), floatField(params.clipValue)];
-        this.invoke('clipGradient', [gradient, output], [output], fields, params.size * ELEMENTWISE_WORK);
       },
     };
     return kernelTableOf(custom, (binding, args) => this.runBinding(binding, args));

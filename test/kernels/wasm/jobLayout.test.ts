@@ -80,12 +80,12 @@ describe('the float64 fallback rule', async () => {
     assert.deepEqual([...output], [Math.fround(-0.5 * alpha), 2, Math.fround(-3 * alpha)]);
   });
 
-  test('a custom kernel (Softmax) on float64 runs the reference kernel too', () => {
-    const logits = new Float64Array([1, 2, 3]);
-    const output = new Float64Array(3);
-    const expected = new Float64Array(3);
-    backend.kernels.Softmax(logits, output, { rows: 1, columns: 3 });
-    referenceBackend.kernels.Softmax(logits, expected, { rows: 1, columns: 3 });
-    assert.deepEqual([...output], [...expected]);
+  test('a custom kernel (MatMul) on float64 runs the reference kernel too', () => {
+    const a = new Float64Array([0.1, 0.2, 0.3, 0.4]);
+    const b = new Float64Array([1, 2, 3, 4]);
+    const output = new Float64Array(4);
+    const params = { m: 2, k: 2, n: 2, transposeA: false, transposeB: false };
+    backend.kernels.MatMul(a, b, output, params);
+    assert.deepEqual([...output], [0.1 * 1 + 0.2 * 3, 0.1 * 2 + 0.2 * 4, 0.3 * 1 + 0.4 * 3, 0.3 * 2 + 0.4 * 4]);
   });
 });
