@@ -1,8 +1,10 @@
 // The WebAssembly SIMD backend: kernels compiled from assembly/ (AssemblyScript), run on all cores.
 // This file loads the right build (relaxed SIMD with fused multiply-add where the engine has it,
 // plain SIMD otherwise; shared memory and workers where threads exist), owns the arena, and
-// implements the kernel table by writing job records (layouts in each assembly/ file's header).
-// Float64 data (gradient checks) goes to the reference kernels: the SIMD kernels are float32 only.
+// implements the kernel table by writing job records: most kernels described once in WASM_BINDINGS over
+// the layouts of jobLayout.ts; the convolutions, matrix product, resize, broadcast and RMSProp (which
+// choose exports, scratch or buffers per call) as closures. Float64 data (gradient checks) goes to the
+// reference kernels, one rule for all kernels (kernelTableOf): the SIMD kernels are float32 only.
 // Arrays that do not live in the backend's memory are copied in (and outputs back) around a call.
 // It starts asynchronously (createWasmBackend) or, in Node only, synchronously (createWasmBackendSync:
 // the start at first use); what the host offers (files, workers, cores) comes from platform.ts.
