@@ -383,3 +383,39 @@ export const enum ClipGradientJob {
   scale = 3,
   clipValue = 4,
 }
+
+/** MatMul: output [m, n] = a [m, k] (or transposed) times b [k, n] (or transposed). */
+export const enum MatMulJob {
+  a = 0,
+  b = 1,
+  output = 2,
+  scratch = 3,
+  scratchBytes = 4,
+  m = 5,
+  k = 6,
+  n = 7,
+  transposeA = 8,
+  transposeB = 9,
+}
+
+/**
+ * Resize2D and Resize2DBackprop (input, output read as dOut, dInput): mode 0 nearest, 1 bilinear; coordinates and
+ * nearestRounding are indices in RESIZE_COORDINATES and NEAREST_ROUNDINGS.
+ */
+export const enum Resize2dJob {
+  input = 0,
+  output = 1,
+  scratch = 2,
+  scratchBytes = 3,
+  batch = 4,
+  inH = 5,
+  inW = 6,
+  channels = 7,
+  outH = 8,
+  outW = 9,
+  scaleH = 10,
+  scaleW = 11,
+  mode = 12,
+  coordinates = 13,
+  nearestRounding = 14,
+}

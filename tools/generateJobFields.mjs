@@ -38,7 +38,8 @@ export function jobFieldsSource(layouts) {
     '// 4 bytes each.',
   ];
   for (const [name, layout] of Object.entries(layouts)) {
-    const members = [...layout.buffers, ...layout.fields.map(([field]) => field)];
+    const scratch = layout.hasScratch === true ? ['scratch', 'scratchBytes'] : [];
+    const members = [...layout.buffers, ...scratch, ...layout.fields.map(([field]) => field)];
     lines.push('', ...docComment(layout.description), `export const enum ${enumName(name)} {`);
     for (const [index, member] of members.entries()) lines.push(`  ${member} = ${index},`);
     lines.push('}');

@@ -3,8 +3,8 @@
 // wasmBackend.ts writes a record from its layout; tools/generateJobFields.mjs turns this table into the
 // AssemblyScript constants of assembly/jobFields.ts, so a field's number exists here only.
 // Plain data with no imports: the generator loads this file on its own, before the TypeScript build.
-// NOTE: only the kernel families listed here read their fields by name; the others (convolutions, matrix
-// product, resize, broadcast) still number them in their assembly/ headers.
+// NOTE: only the kernel families listed here read their fields by name; the others (convolutions, broadcast)
+// still number them in their assembly/ headers.
 
 /** The type of a scalar field: a 32-bit integer or a 32-bit float. */
 export type JobFieldType = 'i32' | 'f32';
@@ -15,7 +15,12 @@ export interface JobLayout {
   readonly description: string;
   /** Buffer names in field order, starting at field 0; a kernel passes fewer and the rest are 0 (null). */
   readonly buffers: readonly string[];
-  /** Scalar fields after the buffers, in order; a kernel may write only the first ones it needs. */
+  /**
+   * Whether each thread gets a private scratch area: two fields after the buffers, `scratch` (its base) and
+   * `scratchBytes` (bytes per thread; see scratchOf in assembly/job.ts).
+   */
+  readonly hasScratch?: boolean;
+  /** Scalar fields after the buffers (and scratch), in order; a kernel may write only the first ones it needs. */
   readonly fields: readonly (readonly [name: string, type: JobFieldType])[];
 }
 
@@ -331,6 +336,38 @@ export const JOB_LAYOUTS = {
       ['size', 'i32'],
       ['scale', 'f32'],
       ['clipValue', 'f32'],
+    ],
+  },
+  matMul: {
+    description: 'MatMul: output [m, n] = a [m, k] (or transposed) times b [k, n] (or transposed).',
+    buffers: ['a', 'b', 'output'],
+    hasScratch: true,
+    fields: [
+      ['m', 'i32'],
+      ['k', 'i32'],
+      ['n', 'i32'],
+      ['transposeA', 'i32'],
+      ['transposeB', 'i32'],
+    ],
+  },
+  resize2d: {
+    description:
+      'Resize2D and Resize2DBackprop (input, output read as dOut, dInput): mode 0 nearest, 1 bilinear; ' +
+      'coordinates and nearestRounding are indices in RESIZE_COORDINATES and NEAREST_ROUNDINGS.',
+    buffers: ['input', 'output'],
+    hasScratch: true,
+    fields: [
+      ['batch', 'i32'],
+      ['inH', 'i32'],
+      ['inW', 'i32'],
+      ['channels', 'i32'],
+      ['outH', 'i32'],
+      ['outW', 'i32'],
+      ['scaleH', 'f32'],
+      ['scaleW', 'f32'],
+      ['mode', 'i32'],
+      ['coordinates', 'i32'],
+      ['nearestRounding', 'i32'],
     ],
   },
 } as const satisfies Record<string, JobLayout>;

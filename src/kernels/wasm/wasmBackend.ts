@@ -2,8 +2,8 @@
 // This file loads the right build (relaxed SIMD with fused multiply-add where the engine has it,
 // plain SIMD otherwise; shared memory and workers where threads exist), owns the arena, and
 // implements the kernel table by writing job records: most kernels described once in WASM_BINDINGS over
-// the layouts of jobLayout.ts; the convolutions, matrix product, resize, broadcast and RMSProp (which
-// choose exports, scratch or buffers per call) as closures. Float64 data (gradient checks) goes to the
+// the layouts of jobLayout.ts; the convolutions, broadcast and RMSProp (which choose exports,
+// scratch sizes or buffers per call) as closures. Float64 data (gradient checks) goes to the
 // reference kernels, one rule for all kernels (kernelTableOf): the SIMD kernels are float32 only.
 // Arrays that do not live in the backend's memory are copied in (and outputs back) around a call.
 // It starts asynchronously (createWasmBackend) or, in Node only, synchronously (createWasmBackendSync:
@@ -593,8 +593,8 @@ type ParamsOf<Id extends KernelId> =
  * A kernel described once (issue: describe each kernel's binding in a table, not in a closure): the export it runs,
  * its job record layout (jobLayout.ts), the positions of the arguments it writes, its scalar fields in the layout's
  * order (each written as the layout's i32 or f32), and its work estimate (see PARALLEL_WORK_THRESHOLD) from its
- * params and arguments. Its buffers are its arguments in order, the layout's later buffers 0 (null); it needs no
- * scratch.
+ * params and arguments, and its scratch per thread where its layout has one. Its buffers are its arguments in
+ * order, the layout's later buffers 0 (null).
  */
 interface WasmBinding<Id extends KernelId> {
   readonly export: ExportName;
@@ -602,6 +602,11 @@ interface WasmBinding<Id extends KernelId> {
   readonly outputs: readonly number[];
   readonly fields: (params: ParamsOf<Id>) => readonly number[];
   readonly work: (params: ParamsOf<Id>, args: readonly unknown[]) => number;
+  /**
+   * Scratch bytes each thread needs, given the GEMM's own (GEMM_SCRATCH_BYTES of assembly/gemm.ts); only for a
+   * layout with `hasScratch`.
+   */
+  readonly scratch?: (params: ParamsOf<Id>, gemmScratchBytes: number) => number;
 }
 
 /** The length of argument `position` (a buffer) of a kernel call. */
@@ -1024,6 +1029,31 @@ export const WASM_BINDINGS = {
     fields: (params) => [params.size, params.scale, params.clipValue],
     work: (params) => params.size * ELEMENTWISE_WORK,
   },
+  MatMul: {
+    export: 'matMul',
+    layout: 'matMul',
+    outputs: [2],
+    fields: (params) => [params.m, params.k, params.n, params.transposeA ? 1 : 0, params.transposeB ? 1 : 0],
+    work: (params) => params.m * params.n * params.k,
+    // B transposed is copied untransposed first.
+    scratch: (params, gemmScratchBytes) => gemmScratchBytes + (params.transposeB ? (params.k * params.n + 8) * 4 : 0),
+  },
+  Resize2D: {
+    export: 'resize2d',
+    layout: 'resize2d',
+    outputs: [1],
+    fields: resizeFields,
+    work: (_params, args) => lengthOf(args, 1) * 4 * ELEMENTWISE_WORK,
+    scratch: (params) => (params.outW + 1) * 12,
+  },
+  Resize2DBackprop: {
+    export: 'resize2dBackprop',
+    layout: 'resize2d',
+    outputs: [1],
+    fields: resizeFields,
+    work: (_params, args) => lengthOf(args, 0) * 4 * ELEMENTWISE_WORK,
+    scratch: (params) => (params.outW + 1) * 12,
+  },
 } as const satisfies { readonly [Id in KernelId]?: WasmBinding<Id> };
 
 /** The kernel ids WASM_BINDINGS describes. */
@@ -1042,6 +1072,8 @@ interface CompiledBinding {
   readonly isFloat: readonly boolean[];
   readonly fields: (params: unknown) => readonly number[];
   readonly work: (params: unknown, args: readonly unknown[]) => number;
+  /** Scratch bytes per thread (WasmBinding.scratch), or null where the layout has no scratch fields. */
+  readonly scratch: ((params: unknown, gemmScratchBytes: number) => number) | null;
 }
 
 /** `binding` with its layout and export looked up once. */
@@ -1054,6 +1086,10 @@ function compileBinding(binding: WasmBinding<KernelId>): CompiledBinding {
     isFloat: layout.fields.map(([, type]) => type === 'f32'),
     fields: binding.fields as (params: unknown) => readonly number[],
     work: binding.work as (params: unknown, args: readonly unknown[]) => number,
+    scratch:
+      layout.hasScratch === true
+        ? ((binding.scratch ?? (() => 0)) as (params: unknown, gemmScratchBytes: number) => number)
+        : null,
   };
 }
 
@@ -1472,8 +1508,8 @@ class Runtime {
 
   /**
    * Runs a kernel from its description (WASM_BINDINGS): its arguments in order as the layout's buffers (copying in
-   * those outside the memory, and back those it writes), the layout's later buffers 0, then its fields typed by the
-   * layout, on up to all threads.
+   * those outside the memory, and back those it writes), the layout's later buffers 0, its threads' scratch where
+   * the layout has one, then its fields typed by the layout, on up to all threads.
    */
   private runBinding(binding: CompiledBinding, args: readonly unknown[]): void {
     const mark = this.arena.mark();
@@ -1487,12 +1523,19 @@ class Runtime {
         const buffer = index < bufferArguments ? (args[index] as Buffer | null) : null;
         ints[index] = buffer === null ? 0 : this.pointerOf(buffer, binding.isOutput[index] ? copies : null);
       }
+      const threadCount = this.threadsFor(binding.work(params, args));
+      let first = binding.bufferCount;
+      if (binding.scratch !== null) {
+        const perThread = Math.ceil(binding.scratch(params, this.gemmScratchBytes) / 64) * 64;
+        ints[first++] = this.arena.allocate(perThread * threadCount);
+        ints[first++] = perThread;
+      }
       const fields = binding.fields(params);
       for (let index = 0; index < fields.length; index++) {
-        if (binding.isFloat[index]) floats[binding.bufferCount + index] = fields[index]!;
-        else ints[binding.bufferCount + index] = fields[index]!;
+        if (binding.isFloat[index]) floats[first + index] = fields[index]!;
+        else ints[first + index] = fields[index]!;
       }
-      this.runJob(binding.exportIndex, this.threadsFor(binding.work(params, args)), copies);
+      this.runJob(binding.exportIndex, threadCount, copies);
     } finally {
       this.arena.release(mark);
     }
@@ -1897,11 +1940,6 @@ class Runtime {
           gemmScratch + sliceBytes + panelRows * width * 4,
         );
       },
-      MatMul: (a, b, output, params) => {
-        const scratch = gemmScratch + (params.transposeB ? (params.k * params.n + 8) * 4 : 0);
-        const fields = [params.m, params.k, params.n, params.transposeA ? 1 : 0, params.transposeB ? 1 : 0];
-        this.invoke('matMul', [a, b, output], [output], fields, params.m * params.n * params.k, scratch);
-      },
       BroadcastArithmetic: (a, b, output, params) => {
         const fields = [
           ARITHMETIC_OPERATIONS.indexOf(params.operation),
@@ -1919,26 +1957,6 @@ class Runtime {
           [output],
           [...params.shape, ...params.outStrides],
           input.length * ELEMENTWISE_WORK,
-        );
-      },
-      Resize2D: (input, output, params) => {
-        this.invoke(
-          'resize2d',
-          [input, output],
-          [output],
-          resizeFields(params),
-          output.length * 4 * ELEMENTWISE_WORK,
-          (params.outW + 1) * 12,
-        );
-      },
-      Resize2DBackprop: (dOut, dInput, params) => {
-        this.invoke(
-          'resize2dBackprop',
-          [dOut, dInput],
-          [dInput],
-          resizeFields(params),
-          dOut.length * 4 * ELEMENTWISE_WORK,
-          (params.outW + 1) * 12,
         );
       },
       RmsPropUpdate: (weights, gradient, squareAverage, momentumBuffer, gradientAverage, params) => {
@@ -1966,8 +1984,8 @@ class Runtime {
   }
 }
 
-/** Job fields 4-14 of the resize kernels (assembly/resize2d.ts). */
-function resizeFields(params: Resize2DParams): (number | FloatField)[] {
+/** Job fields of the resize kernels after their scratch (JOB_LAYOUTS.resize2d). */
+function resizeFields(params: Resize2DParams): number[] {
   return [
     params.batch,
     params.inH,
@@ -1975,8 +1993,8 @@ function resizeFields(params: Resize2DParams): (number | FloatField)[] {
     params.inC,
     params.outH,
     params.outW,
-    floatField(params.scaleH),
-    floatField(params.scaleW),
+    params.scaleH,
+    params.scaleW,
     params.mode === 'nearest' ? 0 : 1,
     RESIZE_COORDINATES.indexOf(params.coordinates),
     NEAREST_ROUNDINGS.indexOf(params.nearestRounding),

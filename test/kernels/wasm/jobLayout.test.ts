@@ -57,6 +57,7 @@ describe('job record layouts', () => {
       for (const position of binding.outputs) assert.ok(position < layout.buffers.length, `${id}: output ${position}`);
       const fields = (binding.fields as (params: unknown) => readonly number[])(params);
       assert.ok(fields.length >= 1 && fields.length <= layout.fields.length, `${id}: ${fields.length} fields`);
+      assert.equal('scratch' in binding, layout.hasScratch === true, `${id}: scratch`);
     }
   });
 });
