@@ -1094,21 +1094,26 @@ function compileBinding(binding: WasmBinding<KernelId>): CompiledBinding {
 }
 
 /**
- * The whole kernel table: the described kernels (run by `run`) and the custom ones, behind one rule for float64
+ * The whole kernel table: the described kernels (run by `runtime`) and the custom ones, behind one rule for float64
  * data (gradient checks): a call with any Float64Array argument runs the reference kernel, since the SIMD kernels
  * are float32 only.
  */
-function kernelTableOf(
-  custom: CustomKernelTable,
-  run: (binding: CompiledBinding, args: readonly unknown[]) => void,
-): KernelTable {
+function kernelTableOf(custom: CustomKernelTable, runtime: Runtime): KernelTable {
   const table: Partial<Record<KernelId, unknown>> = {};
   for (const id of KERNEL_IDS) {
     const reference = referenceBackend.kernels[id] as (...args: unknown[]) => void;
     const described = (WASM_BINDINGS as { readonly [Id in KernelId]?: WasmBinding<KernelId> })[id];
     if (described !== undefined) {
       const binding = compileBinding(described);
-      table[id] = (...args: unknown[]) => (hasFloat64(args) ? reference(...args) : run(binding, args));
+      // The check written out here, and runBinding called on the runtime, not through a closure: with a closure and
+      // hasFloat64 a small kernel's call took about 10 ns more (Relu on 64 values, 0.19 against 0.20 us, in-process
+      // interleaved rounds of process CPU time).
+      table[id] = (...args: unknown[]) => {
+        for (let index = 0; index < args.length; index++) {
+          if (args[index] instanceof Float64Array) return reference(...args);
+        }
+        runtime.runBinding(binding, args);
+      };
     } else {
       const kernel = custom[id as Exclude<KernelId, BoundKernelId>] as (...args: unknown[]) => void;
       table[id] = (...args: unknown[]) => (hasFloat64(args) ? reference(...args) : kernel(...args));
@@ -1511,7 +1516,7 @@ class Runtime {
    * those outside the memory, and back those it writes), the layout's later buffers 0, its threads' scratch where
    * the layout has one, then its fields typed by the layout, on up to all threads.
    */
-  private runBinding(binding: CompiledBinding, args: readonly unknown[]): void {
+  runBinding(binding: CompiledBinding, args: readonly unknown[]): void {
     const mark = this.arena.mark();
     try {
       const ints = this.jobInts;
@@ -1980,7 +1985,7 @@ class Runtime {
         this.invoke('rmsPropUpdate', buffers, outputs, fields, params.size * 8 * ELEMENTWISE_WORK);
       },
     };
-    return kernelTableOf(custom, (binding, args) => this.runBinding(binding, args));
+    return kernelTableOf(custom, this);
   }
 }
 
