@@ -12,15 +12,11 @@
 // path (0.4M values, the loaded machine: 8.3 -> 0.62 ms); EfficientNet-B0 runs it on every SiLU, as
 // Sigmoid then Multiply.
 //
-// Job records (4-byte fields):
-//   LeakyRelu, Elu:          0 input, 1 output, 2 size, 3 alpha (f32)
-//   LeakyReluGrad, EluGrad:  0 dOut, 1 input, 2 dInput, 3 size, 4 alpha (f32)
-//   Gelu, Silu, Sigmoid:     0 input, 1 output, 2 size
-//   GeluGrad, SiluGrad:      0 dOut, 1 input, 2 dInput, 3 size
-//   HardSigmoid, HardSwish:  0 input, 1 output, 2 size, 3 alpha (f32), 4 beta (f32)
-//   HardSigmoidGrad, HardSwishGrad: 0 dOut, 1 input, 2 dInput, 3 size, 4 alpha (f32), 5 beta (f32)
+// Job records (jobFields.ts, from src/kernels/wasm/jobLayout.ts): ActivationJob for the forward kernels,
+// ActivationGradJob for the gradients; alpha for LeakyRelu and Elu, alpha and beta for HardSigmoid and HardSwish.
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
+import { ActivationGradJob, ActivationJob } from './jobFields';
 
 // e^x (Cephes expf): x = n ln2 + r with |r| <= ln2 / 2 (ln2 split in two parts so that n * ln2 is
 // exact enough), e^r = 1 + r + r^2 P(r) with a degree-5 P, then 2^n through the exponent bits.
@@ -263,11 +259,11 @@ function storeLanes(pointer: usize, vector: v128, count: i32): void {
 /** `parameters`: how many f32 fields (alpha, then beta) follow the size in the job record. */
 @inline
 function forward(job: usize, threadIndex: i32, threadCount: i32, kind: i32, parameters: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const size = intField(job, 2);
-  const alpha = f32x4.splat(parameters > 0 ? floatField(job, 3) : 0);
-  const beta = f32x4.splat(parameters > 1 ? floatField(job, 4) : 0);
+  const input = pointerField(job, ActivationJob.input);
+  const output = pointerField(job, ActivationJob.output);
+  const size = intField(job, ActivationJob.size);
+  const alpha = f32x4.splat(parameters > 0 ? floatField(job, ActivationJob.alpha) : 0);
+  const beta = f32x4.splat(parameters > 1 ? floatField(job, ActivationJob.beta) : 0);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   let index = rangeStart(size, 4, threadIndex, threadCount);
   // Four vectors per step: V8 builds every v128 constant anew for each use (three instructions), and
@@ -292,12 +288,12 @@ function forward(job: usize, threadIndex: i32, threadCount: i32, kind: i32, para
 
 @inline
 function backward(job: usize, threadIndex: i32, threadCount: i32, kind: i32, parameters: i32): void {
-  const dOut = pointerField(job, 0);
-  const input = pointerField(job, 1);
-  const dInput = pointerField(job, 2);
-  const size = intField(job, 3);
-  const alpha = f32x4.splat(parameters > 0 ? floatField(job, 4) : 0);
-  const beta = f32x4.splat(parameters > 1 ? floatField(job, 5) : 0);
+  const dOut = pointerField(job, ActivationGradJob.dOut);
+  const input = pointerField(job, ActivationGradJob.input);
+  const dInput = pointerField(job, ActivationGradJob.dInput);
+  const size = intField(job, ActivationGradJob.size);
+  const alpha = f32x4.splat(parameters > 0 ? floatField(job, ActivationGradJob.alpha) : 0);
+  const beta = f32x4.splat(parameters > 1 ? floatField(job, ActivationGradJob.beta) : 0);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   let index = rangeStart(size, 4, threadIndex, threadCount);
   for (; index + 16 <= last; index += 16) {

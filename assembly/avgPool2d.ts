@@ -7,11 +7,11 @@
 //
 // With countIncludePad the divisor is the window's extent inside the padded input (see the reference).
 //
-// Job record: 0 input or dOut, 1 output or dInput, 2 unused (0),
-//   3 batch, 4 inH, 5 inW, 6 channels, 7 outH, 8 outW, 9 kH, 10 kW, 11 strideH, 12 strideW, 13 padTop, 14 padLeft,
-//   15 countIncludePad (0 or 1), 16 padBottom, 17 padRight
+// Job record: AvgPool2dJob (jobFields.ts, from src/kernels/wasm/jobLayout.ts), the backward pass reading dOut and
+// dInput as input and output; the window geometry is read in place (poolGeometryOf in job.ts).
 
 import { intField, pointerField, poolGeometryOf, rangeEnd, rangeStart, spanEnd, spanStart } from './job';
+import { AvgPool2dJob } from './jobFields';
 
 /** The divisor of a window along one axis: its input span, or (countIncludePad) its span inside the padded input. */
 @inline
@@ -33,8 +33,8 @@ function divisorSpan(
  * output [batch, outH, outW, C]: sum of the window's valid values / their count
  */
 export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
+  const input = pointerField(job, AvgPool2dJob.input);
+  const output = pointerField(job, AvgPool2dJob.output);
   const g = poolGeometryOf(job);
   // Locals, not g.field in the loops: stores to output may alias the job record (see maxPool2d.ts).
   const channels = g.channels;
@@ -48,9 +48,9 @@ export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
   const strideW = g.strideW;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
-  const countIncludePad = intField(job, 15) != 0;
-  const padBottom = intField(job, 16);
-  const padRight = intField(job, 17);
+  const countIncludePad = intField(job, AvgPool2dJob.countIncludePad) != 0;
+  const padBottom = intField(job, AvgPool2dJob.padBottom);
+  const padRight = intField(job, AvgPool2dJob.padRight);
   const vectorEnd = channels & ~3;
   const imagePixels = outH * outW;
   const last = rangeEnd(g.batch * imagePixels, 1, threadIndex, threadCount);
@@ -119,8 +119,8 @@ export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
  * that is for oy from ceil((iy + padTop - kH + 1) / strideH) to floor((iy + padTop) / strideH).
  */
 export function avgPool2dBackprop(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const dInput = pointerField(job, 1);
+  const dOut = pointerField(job, AvgPool2dJob.input);
+  const dInput = pointerField(job, AvgPool2dJob.output);
   const g = poolGeometryOf(job);
   const channels = g.channels;
   const inH = g.inH;
@@ -133,9 +133,9 @@ export function avgPool2dBackprop(job: usize, threadIndex: i32, threadCount: i32
   const strideW = g.strideW;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
-  const countIncludePad = intField(job, 15) != 0;
-  const padBottom = intField(job, 16);
-  const padRight = intField(job, 17);
+  const countIncludePad = intField(job, AvgPool2dJob.countIncludePad) != 0;
+  const padBottom = intField(job, AvgPool2dJob.padBottom);
+  const padRight = intField(job, AvgPool2dJob.padRight);
   const vectorEnd = channels & ~3;
   const last = rangeEnd(g.batch * inH, 1, threadIndex, threadCount);
   for (let row = rangeStart(g.batch * inH, 1, threadIndex, threadCount); row < last; row++) {

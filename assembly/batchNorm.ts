@@ -3,13 +3,11 @@
 // and gradients split the columns over threads in blocks of 4 and sum in f64 (a batch of 64 32x32
 // maps is 65,536 rows); normalizing splits the rows.
 //
-// Job records (4-byte fields; "f32" marks float fields):
-//   BatchNormStats: 0 input, 1 mean, 2 variance, 3 rows, 4 columns
-//   BatchNorm:      0 input, 1 scale, 2 shift, 3 output, 4 rows, 5 columns
-//   BatchNormGrad:  0 dOut, 1 input, 2 mean, 3 variance, 4 gamma, 5 dInput, 6 dGamma, 7 dBeta,
-//                   8 rows, 9 columns, 10 epsilon f32, 11 isThroughStatistics (0/1)
+// Job records (jobFields.ts, from src/kernels/wasm/jobLayout.ts): BatchNormStatsJob, BatchNormJob,
+// BatchNormGradJob.
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
+import { BatchNormGradJob, BatchNormJob, BatchNormStatsJob } from './jobFields';
 
 @inline
 function lowHalf(value: v128): v128 {
@@ -27,11 +25,11 @@ function toF32x4(low: v128, high: v128): v128 {
 }
 
 export function batchNormStats(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const mean = pointerField(job, 1);
-  const variance = pointerField(job, 2);
-  const rows = intField(job, 3);
-  const columns = intField(job, 4);
+  const input = pointerField(job, BatchNormStatsJob.input);
+  const mean = pointerField(job, BatchNormStatsJob.mean);
+  const variance = pointerField(job, BatchNormStatsJob.variance);
+  const rows = intField(job, BatchNormStatsJob.rows);
+  const columns = intField(job, BatchNormStatsJob.columns);
   const first = rangeStart(columns, 4, threadIndex, threadCount);
   const last = rangeEnd(columns, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -76,12 +74,12 @@ export function batchNormStats(job: usize, threadIndex: i32, threadCount: i32): 
 }
 
 export function batchNorm(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const scale = pointerField(job, 1);
-  const shift = pointerField(job, 2);
-  const output = pointerField(job, 3);
-  const rows = intField(job, 4);
-  const columns = intField(job, 5);
+  const input = pointerField(job, BatchNormJob.input);
+  const scale = pointerField(job, BatchNormJob.scale);
+  const shift = pointerField(job, BatchNormJob.shift);
+  const output = pointerField(job, BatchNormJob.output);
+  const rows = intField(job, BatchNormJob.rows);
+  const columns = intField(job, BatchNormJob.columns);
   const vectorEnd = columns & ~3;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
@@ -101,18 +99,18 @@ export function batchNorm(job: usize, threadIndex: i32, threadCount: i32): void 
 }
 
 export function batchNormGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const input = pointerField(job, 1);
-  const mean = pointerField(job, 2);
-  const variance = pointerField(job, 3);
-  const gamma = pointerField(job, 4);
-  const dInput = pointerField(job, 5);
-  const dGamma = pointerField(job, 6);
-  const dBeta = pointerField(job, 7);
-  const rows = intField(job, 8);
-  const columns = intField(job, 9);
-  const epsilon = floatField(job, 10);
-  const isThroughStatistics = intField(job, 11) != 0;
+  const dOut = pointerField(job, BatchNormGradJob.dOut);
+  const input = pointerField(job, BatchNormGradJob.input);
+  const mean = pointerField(job, BatchNormGradJob.mean);
+  const variance = pointerField(job, BatchNormGradJob.variance);
+  const gamma = pointerField(job, BatchNormGradJob.gamma);
+  const dInput = pointerField(job, BatchNormGradJob.dInput);
+  const dGamma = pointerField(job, BatchNormGradJob.dGamma);
+  const dBeta = pointerField(job, BatchNormGradJob.dBeta);
+  const rows = intField(job, BatchNormGradJob.rows);
+  const columns = intField(job, BatchNormGradJob.columns);
+  const epsilon = floatField(job, BatchNormGradJob.epsilon);
+  const isThroughStatistics = intField(job, BatchNormGradJob.isThroughStatistics) != 0;
   const first = rangeStart(columns, 4, threadIndex, threadCount);
   const last = rangeEnd(columns, 4, threadIndex, threadCount);
   const stride = (<usize>columns) << 2;

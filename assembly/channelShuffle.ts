@@ -8,14 +8,15 @@
 // every other group count move one value at a time.
 
 import { intField, pointerField, rangeEnd, rangeStart } from './job';
+import { ChannelShuffleJob } from './jobFields';
 
-/** Fields: 0 input, 1 output, 2 rows, 3 groups, 4 groupSize. */
+/** Job record: ChannelShuffleJob (jobFields.ts, from src/kernels/wasm/jobLayout.ts). */
 export function channelShuffle(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const rows = intField(job, 2);
-  const groups = intField(job, 3);
-  const groupSize = intField(job, 4);
+  const input = pointerField(job, ChannelShuffleJob.input);
+  const output = pointerField(job, ChannelShuffleJob.output);
+  const rows = intField(job, ChannelShuffleJob.rows);
+  const groups = intField(job, ChannelShuffleJob.groups);
+  const groupSize = intField(job, ChannelShuffleJob.groupSize);
   const channels = groups * groupSize;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {

@@ -3,10 +3,10 @@
 // and does not depend on the thread count. The last 1-3 values run on a full vector (the arena keeps
 // 64 bytes after every block) and store only their lanes. Values split over threads in blocks of 4.
 //
-// Job record: 0 input (or dOut), 1 output (or dInput), 2 size, 3 lowbias32(seed), 4 threshold (u32),
-//   5 scale (f32, 1 / (1 - rate))
+// Job record: DropoutJob (jobFields.ts, from src/kernels/wasm/jobLayout.ts).
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
+import { DropoutJob } from './jobFields';
 
 /** lowbias32 (Chris Wellons) of four u32 lanes. */
 @inline
@@ -23,12 +23,12 @@ function lowbias32Vector(value: v128): v128 {
  * output [size]: input * scale where lowbias32(index xor seedHash) >= threshold (unsigned), else 0
  */
 export function dropout(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const size = intField(job, 2);
-  const seedHash = i32x4.splat(intField(job, 3));
-  const threshold = i32x4.splat(intField(job, 4));
-  const scale = f32x4.splat(floatField(job, 5));
+  const input = pointerField(job, DropoutJob.input);
+  const output = pointerField(job, DropoutJob.output);
+  const size = intField(job, DropoutJob.size);
+  const seedHash = i32x4.splat(intField(job, DropoutJob.seedHash));
+  const threshold = i32x4.splat(intField(job, DropoutJob.threshold));
+  const scale = f32x4.splat(floatField(job, DropoutJob.scale));
   const lanes = i32x4(0, 1, 2, 3);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   for (let index = rangeStart(size, 4, threadIndex, threadCount); index < last; index += 4) {

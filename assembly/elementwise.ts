@@ -5,23 +5,27 @@
 // Each thread runs 4 lanes at a time and its share's last 0-3 values one by one; the buffers are
 // 64-byte aligned (arena), so vector loads are aligned.
 //
-// Job records (4-byte fields):
-//   Relu, Tanh:                             0 input, 1 output, 2 size
-//   ReluGrad, SigmoidGrad, TanhGrad:        0 dOut, 1 input (ReLU) or output (sigmoid, tanh), 2 dInput, 3 size
-//   Clip:                                   0 input, 1 output, 2 size, 3 min (f32), 4 max (f32)
-//   ClipGrad:                               0 dOut, 1 input, 2 dInput, 3 size, 4 min (f32), 5 max (f32)
-//   Add, Multiply:                          0 a, 1 b, 2 output, 3 size
-//   BiasAdd:                                0 input, 1 bias, 2 output, 3 rows, 4 columns
-//   BiasAddGrad:                            0 dOut, 1 dBias, 2 rows, 3 columns
-//   ClipBiasAddGrad:                        0 dOut, 1 output, 2 dInput, 3 dBias, 4 rows, 5 columns, 6 min (f32), 7 max
-//   (f32)
+// Job records (jobFields.ts, from src/kernels/wasm/jobLayout.ts): ActivationJob (Relu, Tanh), ActivationGradJob
+// (ReluGrad; SigmoidGrad and TanhGrad with the output as `input`), ClipJob, ClipGradJob, BinaryJob (Add, Multiply),
+// BiasAddJob, BiasAddGradJob, ClipBiasAddGradJob, CopyColumnsJob.
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
+import {
+  ActivationGradJob,
+  ActivationJob,
+  BiasAddGradJob,
+  BiasAddJob,
+  BinaryJob,
+  ClipBiasAddGradJob,
+  ClipGradJob,
+  ClipJob,
+  CopyColumnsJob,
+} from './jobFields';
 
 export function relu(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const size = intField(job, 2);
+  const input = pointerField(job, ActivationJob.input);
+  const output = pointerField(job, ActivationJob.output);
+  const size = intField(job, ActivationJob.size);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -40,10 +44,10 @@ export function relu(job: usize, threadIndex: i32, threadCount: i32): void {
 }
 
 export function reluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const input = pointerField(job, 1);
-  const dInput = pointerField(job, 2);
-  const size = intField(job, 3);
+  const dOut = pointerField(job, ActivationGradJob.dOut);
+  const input = pointerField(job, ActivationGradJob.input);
+  const dInput = pointerField(job, ActivationGradJob.dInput);
+  const size = intField(job, ActivationGradJob.size);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -65,11 +69,11 @@ export function reluGrad(job: usize, threadIndex: i32, threadCount: i32): void {
  * on its NaN rules where pmax takes one (assembly/activations.ts).
  */
 export function clip(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const size = intField(job, 2);
-  const lower = floatField(job, 3);
-  const upper = floatField(job, 4);
+  const input = pointerField(job, ClipJob.input);
+  const output = pointerField(job, ClipJob.output);
+  const size = intField(job, ClipJob.size);
+  const lower = floatField(job, ClipJob.min);
+  const upper = floatField(job, ClipJob.max);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -88,12 +92,12 @@ export function clip(job: usize, threadIndex: i32, threadCount: i32): void {
 
 /** dInput = dOut where min < x < max, else 0 (0 at the bounds and for NaN; see the reference). */
 export function clipGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const input = pointerField(job, 1);
-  const dInput = pointerField(job, 2);
-  const size = intField(job, 3);
-  const lower = floatField(job, 4);
-  const upper = floatField(job, 5);
+  const dOut = pointerField(job, ClipGradJob.dOut);
+  const input = pointerField(job, ClipGradJob.input);
+  const dInput = pointerField(job, ClipGradJob.dInput);
+  const size = intField(job, ClipGradJob.size);
+  const lower = floatField(job, ClipGradJob.min);
+  const upper = floatField(job, ClipGradJob.max);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -113,9 +117,9 @@ export function clipGrad(job: usize, threadIndex: i32, threadCount: i32): void {
 }
 
 export function tanh(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const size = intField(job, 2);
+  const input = pointerField(job, ActivationJob.input);
+  const output = pointerField(job, ActivationJob.output);
+  const size = intField(job, ActivationJob.size);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   for (let index = rangeStart(size, 4, threadIndex, threadCount); index < last; index++) {
     store<f32>(output + ((<usize>index) << 2), Mathf.tanh(load<f32>(input + ((<usize>index) << 2))));
@@ -124,10 +128,10 @@ export function tanh(job: usize, threadIndex: i32, threadCount: i32): void {
 
 /** dInput = dOut * s * (1 - s) (sigmoid) or dOut * (1 - s * s) (tanh), s the forward output. */
 function saturatingGrad(job: usize, threadIndex: i32, threadCount: i32, isTanh: bool): void {
-  const dOut = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const dInput = pointerField(job, 2);
-  const size = intField(job, 3);
+  const dOut = pointerField(job, ActivationGradJob.dOut);
+  const output = pointerField(job, ActivationGradJob.input);
+  const dInput = pointerField(job, ActivationGradJob.dInput);
+  const size = intField(job, ActivationGradJob.size);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -164,10 +168,10 @@ export function multiply(job: usize, threadIndex: i32, threadCount: i32): void {
 /** output = a + b, or a * b where `isProduct`, value by value (inlined: the flag folds away). */
 @inline
 function combine(job: usize, threadIndex: i32, threadCount: i32, isProduct: bool): void {
-  const a = pointerField(job, 0);
-  const b = pointerField(job, 1);
-  const output = pointerField(job, 2);
-  const size = intField(job, 3);
+  const a = pointerField(job, BinaryJob.a);
+  const b = pointerField(job, BinaryJob.b);
+  const output = pointerField(job, BinaryJob.output);
+  const size = intField(job, BinaryJob.size);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -187,11 +191,11 @@ function combine(job: usize, threadIndex: i32, threadCount: i32, isProduct: bool
 
 /** input [rows, columns] + bias [columns] -> output [rows, columns]; rows split over threads. */
 export function biasAdd(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const bias = pointerField(job, 1);
-  const output = pointerField(job, 2);
-  const rows = intField(job, 3);
-  const columns = intField(job, 4);
+  const input = pointerField(job, BiasAddJob.input);
+  const bias = pointerField(job, BiasAddJob.bias);
+  const output = pointerField(job, BiasAddJob.output);
+  const rows = intField(job, BiasAddJob.rows);
+  const columns = intField(job, BiasAddJob.columns);
   const vectorEnd = columns & ~3;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
@@ -214,10 +218,10 @@ export function biasAdd(job: usize, threadIndex: i32, threadCount: i32): void {
  * 53 bias gradients at batch 16 took 167 ms that way). Each sum still adds the rows in order from 0.
  */
 export function biasAddGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const dBias = pointerField(job, 1);
-  const rows = intField(job, 2);
-  const columns = intField(job, 3);
+  const dOut = pointerField(job, BiasAddGradJob.dOut);
+  const dBias = pointerField(job, BiasAddGradJob.dBias);
+  const rows = intField(job, BiasAddGradJob.rows);
+  const columns = intField(job, BiasAddGradJob.columns);
   const first = rangeStart(columns, 4, threadIndex, threadCount);
   const last = rangeEnd(columns, 4, threadIndex, threadCount);
   if (first >= last) return;
@@ -246,14 +250,14 @@ export function biasAddGrad(job: usize, threadIndex: i32, threadCount: i32): voi
  * once for the bias). Columns split over threads in blocks of 4, rows in order, as biasAddGrad.
  */
 export function clipBiasAddGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const dInput = pointerField(job, 2);
-  const dBias = pointerField(job, 3);
-  const rows = intField(job, 4);
-  const columns = intField(job, 5);
-  const low = floatField(job, 6);
-  const high = floatField(job, 7);
+  const dOut = pointerField(job, ClipBiasAddGradJob.dOut);
+  const output = pointerField(job, ClipBiasAddGradJob.output);
+  const dInput = pointerField(job, ClipBiasAddGradJob.dInput);
+  const dBias = pointerField(job, ClipBiasAddGradJob.dBias);
+  const rows = intField(job, ClipBiasAddGradJob.rows);
+  const columns = intField(job, ClipBiasAddGradJob.columns);
+  const low = floatField(job, ClipBiasAddGradJob.min);
+  const high = floatField(job, ClipBiasAddGradJob.max);
   const first = rangeStart(columns, 4, threadIndex, threadCount);
   const last = rangeEnd(columns, 4, threadIndex, threadCount);
   if (first >= last) return;
@@ -291,14 +295,14 @@ export function clipBiasAddGrad(job: usize, threadIndex: i32, threadCount: i32):
  * matrices, rows split over threads.
  */
 export function copyColumns(job: usize, threadIndex: i32, threadCount: i32): void {
-  const source = pointerField(job, 0);
-  const destination = pointerField(job, 1);
-  const rows = intField(job, 2);
-  const bytes = (<usize>intField(job, 3)) << 2;
-  const sourceStride = intField(job, 4);
-  const sourceOffset = intField(job, 5);
-  const destinationStride = intField(job, 6);
-  const destinationOffset = intField(job, 7);
+  const source = pointerField(job, CopyColumnsJob.source);
+  const destination = pointerField(job, CopyColumnsJob.destination);
+  const rows = intField(job, CopyColumnsJob.rows);
+  const bytes = (<usize>intField(job, CopyColumnsJob.columns)) << 2;
+  const sourceStride = intField(job, CopyColumnsJob.sourceStride);
+  const sourceOffset = intField(job, CopyColumnsJob.sourceOffset);
+  const destinationStride = intField(job, CopyColumnsJob.destinationStride);
+  const destinationOffset = intField(job, CopyColumnsJob.destinationOffset);
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
     memory.copy(

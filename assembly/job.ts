@@ -1,9 +1,12 @@
 // The JS -> WebAssembly boundary. Every kernel export has the signature
 //   kernel(job: usize, threadIndex: i32, threadCount: i32)
 // where `job` points to a record of 4-byte fields written by src/kernels/wasm/ (pointers, integers
-// and f32 numbers, in the order each kernel's header lists). Every thread gets the same record and
-// computes its own share of the output, chosen by `threadRange` so that no sum's order depends on the
-// thread count: work is split over output rows or channels, never over a reduction.
+// and f32 numbers): named by the constants of jobFields.ts (generated from src/kernels/wasm/jobLayout.ts)
+// where the kernel's layout is there, in the order the kernel's header lists otherwise. Every thread gets
+// the same record and computes its own share of the output, chosen by `threadRange` so that no sum's
+// order depends on the thread count: work is split over output rows or channels, never over a reduction.
+
+import { MaxPool2dJob } from './jobFields';
 
 /** The pointer in field `index` of a job record. */
 @inline
@@ -68,8 +71,8 @@ export function convGeometryOf(job: usize): ConvGeometry {
 }
 
 /**
- * The geometry fields 3-14 of a pooling job record (maxPool2d.ts, avgPool2d.ts), read in place like
- * ConvGeometry.
+ * The geometry fields of a pooling job record (MaxPool2dJob, MaxPool2dBackpropJob and AvgPool2dJob, from
+ * `batch` on), read in place like ConvGeometry.
  */
 @unmanaged
 export class PoolGeometry {
@@ -90,7 +93,7 @@ export class PoolGeometry {
 /** The pooling geometry of a job record. */
 @inline
 export function poolGeometryOf(job: usize): PoolGeometry {
-  return changetype<PoolGeometry>(job + 12);
+  return changetype<PoolGeometry>(job + ((<usize>MaxPool2dJob.batch) << 2));
 }
 
 /** This thread's private scratch area: job fields 4 (base) and 5 (bytes per thread) of the kernels that take one. */

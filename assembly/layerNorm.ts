@@ -8,11 +8,10 @@
 // reference -> wasm: forward 25-41 ms -> 4-5 ms; gradient 30-46 ms -> 9 ms (18 ms with dGamma and
 // dBeta summed column by column).
 //
-// Job records (4-byte fields):
-//   LayerNorm:     0 input, 1 gamma, 2 beta, 3 output, 4 mean, 5 invStd, 6 rows, 7 columns, 8 epsilon (f32)
-//   LayerNormGrad: 0 dOut, 1 input, 2 gamma, 3 mean, 4 invStd, 5 dInput, 6 dGamma, 7 dBeta, 8 rows, 9 columns
+// Job records (jobFields.ts, from src/kernels/wasm/jobLayout.ts): LayerNormJob, LayerNormGradJob.
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
+import { LayerNormGradJob, LayerNormJob } from './jobFields';
 
 @inline
 function laneSum(vector: v128): f32 {
@@ -30,15 +29,15 @@ function at(base: usize, index: i32): usize {
 }
 
 export function layerNorm(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const gamma = pointerField(job, 1);
-  const beta = pointerField(job, 2);
-  const output = pointerField(job, 3);
-  const mean = pointerField(job, 4);
-  const invStd = pointerField(job, 5);
-  const rows = intField(job, 6);
-  const columns = intField(job, 7);
-  const epsilon = floatField(job, 8);
+  const input = pointerField(job, LayerNormJob.input);
+  const gamma = pointerField(job, LayerNormJob.gamma);
+  const beta = pointerField(job, LayerNormJob.beta);
+  const output = pointerField(job, LayerNormJob.output);
+  const mean = pointerField(job, LayerNormJob.mean);
+  const invStd = pointerField(job, LayerNormJob.invStd);
+  const rows = intField(job, LayerNormJob.rows);
+  const columns = intField(job, LayerNormJob.columns);
+  const epsilon = floatField(job, LayerNormJob.epsilon);
   const vectorEnd = columns & ~3;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
@@ -79,16 +78,16 @@ export function layerNorm(job: usize, threadIndex: i32, threadCount: i32): void 
 }
 
 export function layerNormGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const input = pointerField(job, 1);
-  const gamma = pointerField(job, 2);
-  const mean = pointerField(job, 3);
-  const invStd = pointerField(job, 4);
-  const dInput = pointerField(job, 5);
-  const dGamma = pointerField(job, 6);
-  const dBeta = pointerField(job, 7);
-  const rows = intField(job, 8);
-  const columns = intField(job, 9);
+  const dOut = pointerField(job, LayerNormGradJob.dOut);
+  const input = pointerField(job, LayerNormGradJob.input);
+  const gamma = pointerField(job, LayerNormGradJob.gamma);
+  const mean = pointerField(job, LayerNormGradJob.mean);
+  const invStd = pointerField(job, LayerNormGradJob.invStd);
+  const dInput = pointerField(job, LayerNormGradJob.dInput);
+  const dGamma = pointerField(job, LayerNormGradJob.dGamma);
+  const dBeta = pointerField(job, LayerNormGradJob.dBeta);
+  const rows = intField(job, LayerNormGradJob.rows);
+  const columns = intField(job, LayerNormGradJob.columns);
   const vectorEnd = columns & ~3;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {

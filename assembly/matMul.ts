@@ -2,22 +2,23 @@
 // src/kernels/js/matMul.ts). A transposed A is free (gemm reads A through strides); a transposed B
 // is first copied to row-major [k, n] in the thread's scratch. Rows of the output split over threads.
 //
-// Job record: 0 a, 1 b, 2 output, 3 scratch base, 4 scratch bytes per thread,
-//   5 m, 6 k, 7 n, 8 transposeA (0/1), 9 transposeB (0/1)
+// Job record: MatMulJob (jobFields.ts, from src/kernels/wasm/jobLayout.ts).
 
 import { GEMM_SCRATCH_BYTES, TILE_ROWS, gemm, storeTransposed4x4 } from './gemm';
 import { intField, pointerField, rangeEnd, rangeStart } from './job';
+import { MatMulJob } from './jobFields';
 
 export function matMul(job: usize, threadIndex: i32, threadCount: i32): void {
-  const a = pointerField(job, 0);
-  let b = pointerField(job, 1);
-  const output = pointerField(job, 2);
-  const scratch = pointerField(job, 3) + <usize>threadIndex * <usize>intField(job, 4);
-  const m = intField(job, 5);
-  const k = intField(job, 6);
-  const n = intField(job, 7);
-  const transposeA = intField(job, 8) != 0;
-  const transposeB = intField(job, 9) != 0;
+  const a = pointerField(job, MatMulJob.a);
+  let b = pointerField(job, MatMulJob.b);
+  const output = pointerField(job, MatMulJob.output);
+  const scratch =
+    pointerField(job, MatMulJob.scratch) + <usize>threadIndex * <usize>intField(job, MatMulJob.scratchBytes);
+  const m = intField(job, MatMulJob.m);
+  const k = intField(job, MatMulJob.k);
+  const n = intField(job, MatMulJob.n);
+  const transposeA = intField(job, MatMulJob.transposeA) != 0;
+  const transposeB = intField(job, MatMulJob.transposeB) != 0;
   const first = rangeStart(m, TILE_ROWS, threadIndex, threadCount);
   const last = rangeEnd(m, TILE_ROWS, threadIndex, threadCount);
   if (first >= last) return;

@@ -5,10 +5,11 @@
 // step). Forward splits output pixels over threads; backward splits images, since windows of one image
 // may overlap but never reach another image.
 //
-// Job record: 0 input or dOut, 1 output or argmax, 2 argmax or dInput,
-//   3 batch, 4 inH, 5 inW, 6 channels, 7 outH, 8 outW, 9 kH, 10 kW, 11 strideH, 12 strideW, 13 padTop, 14 padLeft
+// Job records: MaxPool2dJob and MaxPool2dBackpropJob (jobFields.ts, from src/kernels/wasm/jobLayout.ts); the
+// window geometry is read in place (poolGeometryOf in job.ts).
 
 import { pointerField, poolGeometryOf, rangeEnd, rangeStart, spanEnd, spanStart } from './job';
+import { MaxPool2dBackpropJob, MaxPool2dJob } from './jobFields';
 
 /**
  * input  [batch, inH, inW, C]
@@ -17,9 +18,9 @@ import { pointerField, poolGeometryOf, rangeEnd, rangeStart, spanEnd, spanStart 
  * Padded taps are skipped; the first valid tap seeds the maximum; a later tap wins if larger or NaN.
  */
 export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const argmax = pointerField(job, 2);
+  const input = pointerField(job, MaxPool2dJob.input);
+  const output = pointerField(job, MaxPool2dJob.output);
+  const argmax = pointerField(job, MaxPool2dJob.argmax);
   const g = poolGeometryOf(job);
   // Locals, not g.field in the loops: stores to output may alias the job record, so every field
   // read would be a memory load.
@@ -176,9 +177,9 @@ export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
  * dInput [batch, inH, inW, C] (overwritten)
  */
 export function maxPool2dBackprop(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const argmax = pointerField(job, 1);
-  const dInput = pointerField(job, 2);
+  const dOut = pointerField(job, MaxPool2dBackpropJob.dOut);
+  const argmax = pointerField(job, MaxPool2dBackpropJob.argmax);
+  const dInput = pointerField(job, MaxPool2dBackpropJob.dInput);
   const g = poolGeometryOf(job);
   const inputPerImage = g.inH * g.inW * g.channels;
   const outputPerImage = g.outH * g.outW * g.channels;

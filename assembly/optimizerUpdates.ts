@@ -4,31 +4,28 @@
 // one. The buffers are 64-byte aligned (arena), so vector loads are aligned. SumOfSquares runs on one
 // thread: a split would change the order of its sum, and so the result, with the thread count.
 //
-// Job records (4-byte fields; "f32" marks float fields):
-//   SgdUpdate:  0 weights, 1 gradient, 2 velocity, 3 size, 4 learningRate f32, 5 momentum f32,
-//               6 isNesterov (0/1), 7 weightDecay f32
-//   AdamUpdate: 0 weights, 1 gradient, 2 firstMoment, 3 secondMoment, 4 size, 5 learningRate f32,
-//               6 beta1 f32, 7 beta2 f32, 8 epsilon f32, 9 firstCorrection f32 (1 - beta1^step),
-//               10 secondCorrection f32 (1 - beta2^step), 11 weightDecay f32, 12 decoupledWeightDecay f32
-//   RmsPropUpdate: 0 weights, 1 gradient, 2 squareAverage, 3 momentumBuffer (0 without momentum),
-//               4 gradientAverage (0 unless centered), 5 size, 6 learningRate f32, 7 rho f32, 8 epsilon f32,
-//               9 momentum f32, 10 isCentered (0/1), 11 weightDecay f32
-//   AdagradUpdate: 0 weights, 1 gradient, 2 accumulator, 3 size, 4 learningRate f32, 5 epsilon f32,
-//               6 weightDecay f32
-//   SumOfSquares: 0 input, 1 output (one f32), 2 size
-//   ClipGradient: 0 gradient, 1 output, 2 size, 3 scale f32, 4 clipValue f32
+// Job records (jobFields.ts, from src/kernels/wasm/jobLayout.ts): SgdUpdateJob, AdamUpdateJob,
+// RmsPropUpdateJob, AdagradUpdateJob, SumOfSquaresJob, ClipGradientJob.
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
+import {
+  AdagradUpdateJob,
+  AdamUpdateJob,
+  ClipGradientJob,
+  RmsPropUpdateJob,
+  SgdUpdateJob,
+  SumOfSquaresJob,
+} from './jobFields';
 
 export function sgdUpdate(job: usize, threadIndex: i32, threadCount: i32): void {
-  const weights = pointerField(job, 0);
-  const gradient = pointerField(job, 1);
-  const velocity = pointerField(job, 2);
-  const size = intField(job, 3);
-  const learningRate = floatField(job, 4);
-  const momentum = floatField(job, 5);
-  const isNesterov = intField(job, 6) != 0;
-  const weightDecay = floatField(job, 7);
+  const weights = pointerField(job, SgdUpdateJob.weights);
+  const gradient = pointerField(job, SgdUpdateJob.gradient);
+  const velocity = pointerField(job, SgdUpdateJob.velocity);
+  const size = intField(job, SgdUpdateJob.size);
+  const learningRate = floatField(job, SgdUpdateJob.learningRate);
+  const momentum = floatField(job, SgdUpdateJob.momentum);
+  const isNesterov = intField(job, SgdUpdateJob.isNesterov) != 0;
+  const weightDecay = floatField(job, SgdUpdateJob.weightDecay);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -63,20 +60,20 @@ export function sgdUpdate(job: usize, threadIndex: i32, threadCount: i32): void 
 }
 
 export function adamUpdate(job: usize, threadIndex: i32, threadCount: i32): void {
-  const weights = pointerField(job, 0);
-  const gradient = pointerField(job, 1);
-  const firstMoment = pointerField(job, 2);
-  const secondMoment = pointerField(job, 3);
-  const size = intField(job, 4);
-  const learningRate = floatField(job, 5);
-  const beta1 = floatField(job, 6);
-  const beta2 = floatField(job, 7);
-  const epsilon = floatField(job, 8);
-  const firstCorrection = floatField(job, 9);
-  const secondCorrection = floatField(job, 10);
-  const weightDecay = floatField(job, 11);
+  const weights = pointerField(job, AdamUpdateJob.weights);
+  const gradient = pointerField(job, AdamUpdateJob.gradient);
+  const firstMoment = pointerField(job, AdamUpdateJob.firstMoment);
+  const secondMoment = pointerField(job, AdamUpdateJob.secondMoment);
+  const size = intField(job, AdamUpdateJob.size);
+  const learningRate = floatField(job, AdamUpdateJob.learningRate);
+  const beta1 = floatField(job, AdamUpdateJob.beta1);
+  const beta2 = floatField(job, AdamUpdateJob.beta2);
+  const epsilon = floatField(job, AdamUpdateJob.epsilon);
+  const firstCorrection = floatField(job, AdamUpdateJob.firstCorrection);
+  const secondCorrection = floatField(job, AdamUpdateJob.secondCorrection);
+  const weightDecay = floatField(job, AdamUpdateJob.weightDecay);
   // AdamW's decoupled decay; exactly 1 for Adam, so Adam's results do not change.
-  const shrink: f32 = 1 - learningRate * floatField(job, 12);
+  const shrink: f32 = 1 - learningRate * floatField(job, AdamUpdateJob.decoupledWeightDecay);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -120,18 +117,18 @@ export function adamUpdate(job: usize, threadIndex: i32, threadCount: i32): void
 }
 
 export function rmsPropUpdate(job: usize, threadIndex: i32, threadCount: i32): void {
-  const weights = pointerField(job, 0);
-  const gradient = pointerField(job, 1);
-  const squareAverage = pointerField(job, 2);
-  const momentumBuffer = pointerField(job, 3);
-  const gradientAverage = pointerField(job, 4);
-  const size = intField(job, 5);
-  const learningRate = floatField(job, 6);
-  const rho = floatField(job, 7);
-  const epsilon = floatField(job, 8);
-  const momentum = floatField(job, 9);
-  const isCentered = intField(job, 10) != 0;
-  const weightDecay = floatField(job, 11);
+  const weights = pointerField(job, RmsPropUpdateJob.weights);
+  const gradient = pointerField(job, RmsPropUpdateJob.gradient);
+  const squareAverage = pointerField(job, RmsPropUpdateJob.squareAverage);
+  const momentumBuffer = pointerField(job, RmsPropUpdateJob.momentumBuffer);
+  const gradientAverage = pointerField(job, RmsPropUpdateJob.gradientAverage);
+  const size = intField(job, RmsPropUpdateJob.size);
+  const learningRate = floatField(job, RmsPropUpdateJob.learningRate);
+  const rho = floatField(job, RmsPropUpdateJob.rho);
+  const epsilon = floatField(job, RmsPropUpdateJob.epsilon);
+  const momentum = floatField(job, RmsPropUpdateJob.momentum);
+  const isCentered = intField(job, RmsPropUpdateJob.isCentered) != 0;
+  const weightDecay = floatField(job, RmsPropUpdateJob.weightDecay);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -186,13 +183,13 @@ export function rmsPropUpdate(job: usize, threadIndex: i32, threadCount: i32): v
 }
 
 export function adagradUpdate(job: usize, threadIndex: i32, threadCount: i32): void {
-  const weights = pointerField(job, 0);
-  const gradient = pointerField(job, 1);
-  const accumulator = pointerField(job, 2);
-  const size = intField(job, 3);
-  const learningRate = floatField(job, 4);
-  const epsilon = floatField(job, 5);
-  const weightDecay = floatField(job, 6);
+  const weights = pointerField(job, AdagradUpdateJob.weights);
+  const gradient = pointerField(job, AdagradUpdateJob.gradient);
+  const accumulator = pointerField(job, AdagradUpdateJob.accumulator);
+  const size = intField(job, AdagradUpdateJob.size);
+  const learningRate = floatField(job, AdagradUpdateJob.learningRate);
+  const epsilon = floatField(job, AdagradUpdateJob.epsilon);
+  const weightDecay = floatField(job, AdagradUpdateJob.weightDecay);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);
@@ -223,9 +220,9 @@ export function adagradUpdate(job: usize, threadIndex: i32, threadCount: i32): v
  */
 export function sumOfSquares(job: usize, threadIndex: i32, threadCount: i32): void {
   if (threadIndex != 0) return;
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const size = intField(job, 2);
+  const input = pointerField(job, SumOfSquaresJob.input);
+  const output = pointerField(job, SumOfSquaresJob.output);
+  const size = intField(job, SumOfSquaresJob.size);
   const vectorEnd = size & ~3;
   let low = f64x2.splat(0);
   let high = f64x2.splat(0);
@@ -248,11 +245,11 @@ export function sumOfSquares(job: usize, threadIndex: i32, threadCount: i32): vo
 }
 
 export function clipGradient(job: usize, threadIndex: i32, threadCount: i32): void {
-  const gradient = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const size = intField(job, 2);
-  const scale = floatField(job, 3);
-  const clipValue = floatField(job, 4);
+  const gradient = pointerField(job, ClipGradientJob.gradient);
+  const output = pointerField(job, ClipGradientJob.output);
+  const size = intField(job, ClipGradientJob.size);
+  const scale = floatField(job, ClipGradientJob.scale);
+  const clipValue = floatField(job, ClipGradientJob.clipValue);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   const vectorEnd = first + ((last - first) & ~3);

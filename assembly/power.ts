@@ -5,11 +5,10 @@
 // exponents go value by value through Mathf.pow (within an ulp or two of the reference).
 // Values split over threads in blocks of 4, each share's last 0-3 values one by one.
 //
-// Job records (4-byte fields):
-//   Pow:     0 input, 1 output, 2 size, 3 exponent (f32)
-//   PowGrad: 0 dOut, 1 input, 2 dInput, 3 size, 4 exponent (f32)
+// Job records (jobFields.ts, from src/kernels/wasm/jobLayout.ts): PowJob, PowGradJob.
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
+import { PowGradJob, PowJob } from './jobFields';
 
 @inline
 function powerOf(value: f32, exponent: f32): f32 {
@@ -29,10 +28,10 @@ function slopeOf(value: f32, exponent: f32): f32 {
 }
 
 export function pow(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const size = intField(job, 2);
-  const exponent = floatField(job, 3);
+  const input = pointerField(job, PowJob.input);
+  const output = pointerField(job, PowJob.output);
+  const size = intField(job, PowJob.size);
+  const exponent = floatField(job, PowJob.exponent);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   let vectorEnd = first;
@@ -52,11 +51,11 @@ export function pow(job: usize, threadIndex: i32, threadCount: i32): void {
 }
 
 export function powGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const input = pointerField(job, 1);
-  const dInput = pointerField(job, 2);
-  const size = intField(job, 3);
-  const exponent = floatField(job, 4);
+  const dOut = pointerField(job, PowGradJob.dOut);
+  const input = pointerField(job, PowGradJob.input);
+  const dInput = pointerField(job, PowGradJob.dInput);
+  const size = intField(job, PowGradJob.size);
+  const exponent = floatField(job, PowGradJob.exponent);
   const first = rangeStart(size, 4, threadIndex, threadCount);
   const last = rangeEnd(size, 4, threadIndex, threadCount);
   let vectorEnd = first;

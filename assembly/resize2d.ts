@@ -10,12 +10,11 @@
 // the arena included): 2x16x16x21 -> 64x64 bilinear (a segmentation head) forward 1.8 -> 0.33 ms,
 // backward 3.1 -> 0.45 ms; 8x32x32x64 x2 bilinear forward 13.8 -> 1.7 ms, backward 16.8 -> 2.5 ms.
 //
-// Job record: 0 input or dOut, 1 output or dInput, 2 scratch base, 3 scratch bytes per thread,
-//   4 batch, 5 inH, 6 inW, 7 channels, 8 outH, 9 outW, 10 scaleH (f32), 11 scaleW (f32),
-//   12 mode (0 nearest, 1 bilinear), 13 coordinates (index in RESIZE_COORDINATES), 14 rounding (index in
-//   NEAREST_ROUNDINGS)
+// Job record: Resize2dJob (jobFields.ts, from src/kernels/wasm/jobLayout.ts), the backward pass
+// reading dOut and dInput as input and output.
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
+import { Resize2dJob } from './jobFields';
 
 @inline
 function at(base: usize, index: i32): usize {
@@ -69,25 +68,26 @@ function axisTaps(
  * output [batch, outH, outW, C]
  */
 export function resize2d(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const columnTaps = pointerField(job, 2) + <usize>threadIndex * <usize>intField(job, 3);
-  const inH = intField(job, 5);
-  const inW = intField(job, 6);
-  const channels = intField(job, 7);
-  const outH = intField(job, 8);
-  const outW = intField(job, 9);
-  const scaleH = floatField(job, 10);
-  const scaleW = floatField(job, 11);
-  const mode = intField(job, 12);
-  const coordinates = intField(job, 13);
-  const rounding = intField(job, 14);
+  const input = pointerField(job, Resize2dJob.input);
+  const output = pointerField(job, Resize2dJob.output);
+  const columnTaps =
+    pointerField(job, Resize2dJob.scratch) + <usize>threadIndex * <usize>intField(job, Resize2dJob.scratchBytes);
+  const inH = intField(job, Resize2dJob.inH);
+  const inW = intField(job, Resize2dJob.inW);
+  const channels = intField(job, Resize2dJob.channels);
+  const outH = intField(job, Resize2dJob.outH);
+  const outW = intField(job, Resize2dJob.outW);
+  const scaleH = floatField(job, Resize2dJob.scaleH);
+  const scaleW = floatField(job, Resize2dJob.scaleW);
+  const mode = intField(job, Resize2dJob.mode);
+  const coordinates = intField(job, Resize2dJob.coordinates);
+  const rounding = intField(job, Resize2dJob.nearestRounding);
   const vectorEnd = channels & ~3;
   for (let outX = 0; outX < outW; outX++)
     axisTaps(columnTaps + <usize>outX * 12, outX, inW, outW, scaleW, mode, coordinates, rounding);
   const rowTaps = columnTaps + <usize>outW * 12;
-  const last = rangeEnd(intField(job, 4) * outH, 1, threadIndex, threadCount);
-  for (let row = rangeStart(intField(job, 4) * outH, 1, threadIndex, threadCount); row < last; row++) {
+  const last = rangeEnd(intField(job, Resize2dJob.batch) * outH, 1, threadIndex, threadCount);
+  for (let row = rangeStart(intField(job, Resize2dJob.batch) * outH, 1, threadIndex, threadCount); row < last; row++) {
     const image = row / outH;
     axisTaps(rowTaps, row % outH, inH, outH, scaleH, mode, coordinates, rounding);
     const top = (image * inH + load<i32>(rowTaps)) * inW;
@@ -152,20 +152,21 @@ function scatter(dInput: usize, dOut: usize, weight: f32, first: i32, vectorEnd:
  * dInput [batch, inH, inW, C] (overwritten): each output pixel's dOut added to its taps, weighted
  */
 export function resize2dBackprop(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const dInput = pointerField(job, 1);
-  const columnTaps = pointerField(job, 2) + <usize>threadIndex * <usize>intField(job, 3);
-  const batch = intField(job, 4);
-  const inH = intField(job, 5);
-  const inW = intField(job, 6);
-  const channels = intField(job, 7);
-  const outH = intField(job, 8);
-  const outW = intField(job, 9);
-  const scaleH = floatField(job, 10);
-  const scaleW = floatField(job, 11);
-  const mode = intField(job, 12);
-  const coordinates = intField(job, 13);
-  const rounding = intField(job, 14);
+  const dOut = pointerField(job, Resize2dJob.input);
+  const dInput = pointerField(job, Resize2dJob.output);
+  const columnTaps =
+    pointerField(job, Resize2dJob.scratch) + <usize>threadIndex * <usize>intField(job, Resize2dJob.scratchBytes);
+  const batch = intField(job, Resize2dJob.batch);
+  const inH = intField(job, Resize2dJob.inH);
+  const inW = intField(job, Resize2dJob.inW);
+  const channels = intField(job, Resize2dJob.channels);
+  const outH = intField(job, Resize2dJob.outH);
+  const outW = intField(job, Resize2dJob.outW);
+  const scaleH = floatField(job, Resize2dJob.scaleH);
+  const scaleW = floatField(job, Resize2dJob.scaleW);
+  const mode = intField(job, Resize2dJob.mode);
+  const coordinates = intField(job, Resize2dJob.coordinates);
+  const rounding = intField(job, Resize2dJob.nearestRounding);
   const first = rangeStart(channels, 4, threadIndex, threadCount);
   const last = rangeEnd(channels, 4, threadIndex, threadCount);
   if (first >= last) return;

@@ -1,16 +1,12 @@
 // Softmax, its gradient and the fused softmax cross-entropy for the WebAssembly SIMD backend
 // (reference and derivation: src/kernels/js/softmax.ts). Rows are split over threads.
 //
-// Job records (4-byte fields):
-//   Softmax:                  0 logits, 1 output, 2 rows, 3 columns
-//   SoftmaxGrad:              0 dOut, 1 output, 2 dInput, 3 rows, 4 columns
-//   SoftmaxCrossEntropy:      0 logits, 1 targets, 2 probabilities, 3 losses, 4 rows, 5 columns,
-//                             6 labelSmoothing (f32)
-//   SoftmaxCrossEntropyGrad:  0 probabilities, 1 targets, 2 dLogits, 3 rows, 4 columns, 5 scale (f32),
-//                             6 labelSmoothing (f32)
+// Job records (jobFields.ts, from src/kernels/wasm/jobLayout.ts): SoftmaxJob, SoftmaxGradJob,
+// SoftmaxCrossEntropyJob, SoftmaxCrossEntropyGradJob.
 // Label smoothing uses the targets (1 - epsilon) t + epsilon sum(t) / columns (derivation in the reference).
 
 import { floatField, intField, pointerField, rangeEnd, rangeStart } from './job';
+import { SoftmaxCrossEntropyGradJob, SoftmaxCrossEntropyJob, SoftmaxGradJob, SoftmaxJob } from './jobFields';
 
 @inline
 function at(base: usize, index: i32): usize {
@@ -18,10 +14,10 @@ function at(base: usize, index: i32): usize {
 }
 
 export function softmax(job: usize, threadIndex: i32, threadCount: i32): void {
-  const logits = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const rows = intField(job, 2);
-  const columns = intField(job, 3);
+  const logits = pointerField(job, SoftmaxJob.logits);
+  const output = pointerField(job, SoftmaxJob.output);
+  const rows = intField(job, SoftmaxJob.rows);
+  const columns = intField(job, SoftmaxJob.columns);
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
     const base = row * columns;
@@ -39,11 +35,11 @@ export function softmax(job: usize, threadIndex: i32, threadCount: i32): void {
 }
 
 export function softmaxGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const dInput = pointerField(job, 2);
-  const rows = intField(job, 3);
-  const columns = intField(job, 4);
+  const dOut = pointerField(job, SoftmaxGradJob.dOut);
+  const output = pointerField(job, SoftmaxGradJob.output);
+  const dInput = pointerField(job, SoftmaxGradJob.dInput);
+  const rows = intField(job, SoftmaxGradJob.rows);
+  const columns = intField(job, SoftmaxGradJob.columns);
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
     const base = row * columns;
@@ -60,13 +56,13 @@ export function softmaxGrad(job: usize, threadIndex: i32, threadCount: i32): voi
 }
 
 export function softmaxCrossEntropy(job: usize, threadIndex: i32, threadCount: i32): void {
-  const logits = pointerField(job, 0);
-  const targets = pointerField(job, 1);
-  const probabilities = pointerField(job, 2);
-  const losses = pointerField(job, 3);
-  const rows = intField(job, 4);
-  const columns = intField(job, 5);
-  const smoothing = floatField(job, 6);
+  const logits = pointerField(job, SoftmaxCrossEntropyJob.logits);
+  const targets = pointerField(job, SoftmaxCrossEntropyJob.targets);
+  const probabilities = pointerField(job, SoftmaxCrossEntropyJob.probabilities);
+  const losses = pointerField(job, SoftmaxCrossEntropyJob.losses);
+  const rows = intField(job, SoftmaxCrossEntropyJob.rows);
+  const columns = intField(job, SoftmaxCrossEntropyJob.columns);
+  const smoothing = floatField(job, SoftmaxCrossEntropyJob.labelSmoothing);
   const keep: f32 = 1 - smoothing;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {
@@ -94,13 +90,13 @@ export function softmaxCrossEntropy(job: usize, threadIndex: i32, threadCount: i
 }
 
 export function softmaxCrossEntropyGrad(job: usize, threadIndex: i32, threadCount: i32): void {
-  const probabilities = pointerField(job, 0);
-  const targets = pointerField(job, 1);
-  const dLogits = pointerField(job, 2);
-  const rows = intField(job, 3);
-  const columns = intField(job, 4);
-  const scale = floatField(job, 5);
-  const smoothing = floatField(job, 6);
+  const probabilities = pointerField(job, SoftmaxCrossEntropyGradJob.probabilities);
+  const targets = pointerField(job, SoftmaxCrossEntropyGradJob.targets);
+  const dLogits = pointerField(job, SoftmaxCrossEntropyGradJob.dLogits);
+  const rows = intField(job, SoftmaxCrossEntropyGradJob.rows);
+  const columns = intField(job, SoftmaxCrossEntropyGradJob.columns);
+  const scale = floatField(job, SoftmaxCrossEntropyGradJob.scale);
+  const smoothing = floatField(job, SoftmaxCrossEntropyGradJob.labelSmoothing);
   const keep: f32 = 1 - smoothing;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < last; row++) {

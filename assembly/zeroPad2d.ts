@@ -2,26 +2,27 @@
 // of pixels are contiguous in NHWC, so each row is one bulk copy plus bulk zero fills of its border.
 // Forward splits output rows over threads, backward (the crop) input rows.
 //
-// Job record: 0 input or dOut, 1 output or dInput,
-//   2 batch, 3 inH, 4 inW, 5 channels, 6 outH, 7 outW, 8 padTop, 9 padLeft
+// Job record: ZeroPad2dJob (jobFields.ts, from src/kernels/wasm/jobLayout.ts), the backward pass reading dOut and
+// dInput as input and output.
 
 import { intField, pointerField, rangeEnd, rangeStart } from './job';
+import { ZeroPad2dJob } from './jobFields';
 
 /**
  * input  [batch, inH, inW, C]
  * output [batch, outH, outW, C]: zeros with the input at rows padTop.., columns padLeft..
  */
 export function zeroPad2d(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const batch = intField(job, 2);
-  const inH = intField(job, 3);
-  const inW = intField(job, 4);
-  const channels = intField(job, 5);
-  const outH = intField(job, 6);
-  const outW = intField(job, 7);
-  const padTop = intField(job, 8);
-  const padLeft = intField(job, 9);
+  const input = pointerField(job, ZeroPad2dJob.input);
+  const output = pointerField(job, ZeroPad2dJob.output);
+  const batch = intField(job, ZeroPad2dJob.batch);
+  const inH = intField(job, ZeroPad2dJob.inH);
+  const inW = intField(job, ZeroPad2dJob.inW);
+  const channels = intField(job, ZeroPad2dJob.channels);
+  const outH = intField(job, ZeroPad2dJob.outH);
+  const outW = intField(job, ZeroPad2dJob.outW);
+  const padTop = intField(job, ZeroPad2dJob.padTop);
+  const padLeft = intField(job, ZeroPad2dJob.padLeft);
   const outRowBytes = (<usize>(outW * channels)) << 2;
   const inRowBytes = (<usize>(inW * channels)) << 2;
   const leftBytes = (<usize>(padLeft * channels)) << 2;
@@ -45,16 +46,16 @@ export function zeroPad2d(job: usize, threadIndex: i32, threadCount: i32): void 
  * dInput [batch, inH, inW, C] (overwritten): dOut without its padded border
  */
 export function zeroPad2dBackprop(job: usize, threadIndex: i32, threadCount: i32): void {
-  const dOut = pointerField(job, 0);
-  const dInput = pointerField(job, 1);
-  const batch = intField(job, 2);
-  const inH = intField(job, 3);
-  const inW = intField(job, 4);
-  const channels = intField(job, 5);
-  const outH = intField(job, 6);
-  const outW = intField(job, 7);
-  const padTop = intField(job, 8);
-  const padLeft = intField(job, 9);
+  const dOut = pointerField(job, ZeroPad2dJob.input);
+  const dInput = pointerField(job, ZeroPad2dJob.output);
+  const batch = intField(job, ZeroPad2dJob.batch);
+  const inH = intField(job, ZeroPad2dJob.inH);
+  const inW = intField(job, ZeroPad2dJob.inW);
+  const channels = intField(job, ZeroPad2dJob.channels);
+  const outH = intField(job, ZeroPad2dJob.outH);
+  const outW = intField(job, ZeroPad2dJob.outW);
+  const padTop = intField(job, ZeroPad2dJob.padTop);
+  const padLeft = intField(job, ZeroPad2dJob.padLeft);
   const outRowBytes = (<usize>(outW * channels)) << 2;
   const inRowBytes = (<usize>(inW * channels)) << 2;
   const leftBytes = (<usize>(padLeft * channels)) << 2;

@@ -1,8 +1,10 @@
 // The WebAssembly SIMD backend: kernels compiled from assembly/ (AssemblyScript), run on all cores.
 // This file loads the right build (relaxed SIMD with fused multiply-add where the engine has it,
 // plain SIMD otherwise; shared memory and workers where threads exist), owns the arena, and
-// implements the kernel table by writing job records (layouts in each assembly/ file's header).
-// Float64 data (gradient checks) goes to the reference kernels: the SIMD kernels are float32 only.
+// implements the kernel table by writing job records: most kernels described once in WASM_BINDINGS over
+// the layouts of jobLayout.ts; the convolutions, broadcast and RMSProp (which choose exports,
+// scratch sizes or buffers per call) as closures. Float64 data (gradient checks) goes to the
+// reference kernels, one rule for all kernels (kernelTableOf): the SIMD kernels are float32 only.
 // Arrays that do not live in the backend's memory are copied in (and outputs back) around a call.
 // It starts asynchronously (createWasmBackend) or, in Node only, synchronously (createWasmBackendSync:
 // the start at first use); what the host offers (files, workers, cores) comes from platform.ts.
@@ -22,8 +24,10 @@ import {
   type Pool2DParams,
   type ZeroPad2DParams,
 } from '../params.js';
-import type { Backend, KernelTable } from '../registry.js';
+import { KERNEL_IDS, type KernelId } from '../ids.js';
+import type { Backend, KernelSignatures, KernelTable } from '../registry.js';
 import { Arena } from './arena.js';
+import { JOB_LAYOUTS, type JobLayout, type JobLayoutName } from './jobLayout.js';
 import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js';
 import { wasmPlatform } from './platform.js';
 import { ThreadPool } from './threadPool.js';
@@ -581,6 +585,549 @@ function assembleBackend(
 
 type Buffer = FloatArray | Int32Array;
 
+/** The params record of kernel `Id`: its last argument. */
+type ParamsOf<Id extends KernelId> =
+  Parameters<KernelSignatures[Id]> extends [...unknown[], infer Params] ? Params : never;
+
+/**
+ * A kernel described once (issue: describe each kernel's binding in a table, not in a closure): the export it runs,
+ * its job record layout (jobLayout.ts), the positions of the arguments it writes, its scalar fields in the layout's
+ * order (each written as the layout's i32 or f32), and its work estimate (see PARALLEL_WORK_THRESHOLD) from its
+ * params and arguments, and its scratch per thread where its layout has one. Its buffers are its arguments in
+ * order, the layout's later buffers 0 (null).
+ */
+interface WasmBinding<Id extends KernelId> {
+  readonly export: ExportName;
+  readonly layout: JobLayoutName;
+  readonly outputs: readonly number[];
+  readonly fields: (params: ParamsOf<Id>) => readonly number[];
+  readonly work: (params: ParamsOf<Id>, args: readonly unknown[]) => number;
+  /**
+   * Scratch bytes each thread needs, given the GEMM's own (GEMM_SCRATCH_BYTES of assembly/gemm.ts); only for a
+   * layout with `hasScratch`.
+   */
+  readonly scratch?: (params: ParamsOf<Id>, gemmScratchBytes: number) => number;
+}
+
+/** The length of argument `position` (a buffer) of a kernel call. */
+function lengthOf(args: readonly unknown[], position: number): number {
+  return (args[position] as Buffer).length;
+}
+
+/** Job fields of the pooling kernels from `batch` on (JOB_LAYOUTS.maxPool2d). */
+function poolFields(params: Pool2DParams): number[] {
+  return [
+    params.batch,
+    params.inH,
+    params.inW,
+    params.inC,
+    params.outH,
+    params.outW,
+    params.kH,
+    params.kW,
+    params.strideH,
+    params.strideW,
+    params.padTop,
+    params.padLeft,
+  ];
+}
+
+/** Job fields of the average pooling kernels (JOB_LAYOUTS.avgPool2d). */
+function avgPoolFields(params: Pool2DParams): number[] {
+  return [...poolFields(params), params.countIncludePad === true ? 1 : 0, params.padBottom, params.padRight];
+}
+
+/** Job fields of the zero padding kernels (JOB_LAYOUTS.zeroPad2d). */
+function padFields(params: ZeroPad2DParams): number[] {
+  return [params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.padTop, params.padLeft];
+}
+
+/**
+ * The kernels run from their description. Work per value of the activations is in multiples of ReLU's, from the
+ * timings in assembly/activations.ts (ReLU 0.2 ns per value).
+ */
+export const WASM_BINDINGS = {
+  Relu: {
+    export: 'relu',
+    layout: 'activation',
+    outputs: [1],
+    fields: (params) => [params.size],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  ReluGrad: {
+    export: 'reluGrad',
+    layout: 'activationGrad',
+    outputs: [2],
+    fields: (params) => [params.size],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  Sigmoid: {
+    export: 'sigmoid',
+    layout: 'activation',
+    outputs: [1],
+    fields: (params) => [params.size],
+    work: (params) => params.size * 16 * ELEMENTWISE_WORK,
+  },
+  SigmoidGrad: {
+    export: 'sigmoidGrad',
+    layout: 'activationGrad',
+    outputs: [2],
+    fields: (params) => [params.size],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  Tanh: {
+    export: 'tanh',
+    layout: 'activation',
+    outputs: [1],
+    fields: (params) => [params.size],
+    work: (params) => params.size * 16 * ELEMENTWISE_WORK,
+  },
+  TanhGrad: {
+    export: 'tanhGrad',
+    layout: 'activationGrad',
+    outputs: [2],
+    fields: (params) => [params.size],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  LeakyRelu: {
+    export: 'leakyRelu',
+    layout: 'activation',
+    outputs: [1],
+    fields: (params) => [params.size, params.alpha],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  LeakyReluGrad: {
+    export: 'leakyReluGrad',
+    layout: 'activationGrad',
+    outputs: [2],
+    fields: (params) => [params.size, params.alpha],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  Elu: {
+    export: 'elu',
+    layout: 'activation',
+    outputs: [1],
+    fields: (params) => [params.size, params.alpha],
+    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
+  },
+  EluGrad: {
+    export: 'eluGrad',
+    layout: 'activationGrad',
+    outputs: [2],
+    fields: (params) => [params.size, params.alpha],
+    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
+  },
+  Gelu: {
+    export: 'gelu',
+    layout: 'activation',
+    outputs: [1],
+    fields: (params) => [params.size],
+    work: (params) => params.size * 16 * ELEMENTWISE_WORK,
+  },
+  GeluGrad: {
+    export: 'geluGrad',
+    layout: 'activationGrad',
+    outputs: [2],
+    fields: (params) => [params.size],
+    work: (params) => params.size * 24 * ELEMENTWISE_WORK,
+  },
+  Silu: {
+    export: 'silu',
+    layout: 'activation',
+    outputs: [1],
+    fields: (params) => [params.size],
+    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
+  },
+  SiluGrad: {
+    export: 'siluGrad',
+    layout: 'activationGrad',
+    outputs: [2],
+    fields: (params) => [params.size],
+    work: (params) => params.size * 12 * ELEMENTWISE_WORK,
+  },
+  Clip: {
+    export: 'clip',
+    layout: 'clip',
+    outputs: [1],
+    fields: (params) => [params.size, params.min, params.max],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  ClipGrad: {
+    export: 'clipGrad',
+    layout: 'clipGrad',
+    outputs: [2],
+    fields: (params) => [params.size, params.min, params.max],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  HardSigmoid: {
+    export: 'hardSigmoid',
+    layout: 'activation',
+    outputs: [1],
+    fields: (params) => [params.size, params.alpha, params.beta],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  HardSigmoidGrad: {
+    export: 'hardSigmoidGrad',
+    layout: 'activationGrad',
+    outputs: [2],
+    fields: (params) => [params.size, params.alpha, params.beta],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  HardSwish: {
+    export: 'hardSwish',
+    layout: 'activation',
+    outputs: [1],
+    fields: (params) => [params.size, params.alpha, params.beta],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  HardSwishGrad: {
+    export: 'hardSwishGrad',
+    layout: 'activationGrad',
+    outputs: [2],
+    fields: (params) => [params.size, params.alpha, params.beta],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  Add: {
+    export: 'add',
+    layout: 'binary',
+    outputs: [2],
+    fields: (params) => [params.size],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  Multiply: {
+    export: 'multiply',
+    layout: 'binary',
+    outputs: [2],
+    fields: (params) => [params.size],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  BiasAdd: {
+    export: 'biasAdd',
+    layout: 'biasAdd',
+    outputs: [2],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
+  },
+  BiasAddGrad: {
+    export: 'biasAddGrad',
+    layout: 'biasAddGrad',
+    outputs: [1],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
+  },
+  ClipBiasAddGrad: {
+    export: 'clipBiasAddGrad',
+    layout: 'clipBiasAddGrad',
+    outputs: [2, 3],
+    fields: (params) => [params.rows, params.columns, params.min, params.max],
+    work: (params) => params.rows * params.columns * 2 * ELEMENTWISE_WORK,
+  },
+  CopyColumns: {
+    export: 'copyColumns',
+    layout: 'copyColumns',
+    outputs: [1],
+    fields: (params) => [
+      params.rows,
+      params.columns,
+      params.sourceStride,
+      params.sourceOffset,
+      params.destinationStride,
+      params.destinationOffset,
+    ],
+    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
+  },
+  MaxPool2D: {
+    export: 'maxPool2d',
+    layout: 'maxPool2d',
+    outputs: [1, 2],
+    fields: poolFields,
+    work: (params, args) => lengthOf(args, 1) * params.kH * params.kW * ELEMENTWISE_WORK,
+  },
+  MaxPool2DBackprop: {
+    export: 'maxPool2dBackprop',
+    layout: 'maxPool2dBackprop',
+    outputs: [2],
+    fields: poolFields,
+    work: (_params, args) => lengthOf(args, 2) * ELEMENTWISE_WORK,
+  },
+  AvgPool2D: {
+    export: 'avgPool2d',
+    layout: 'avgPool2d',
+    outputs: [1],
+    fields: avgPoolFields,
+    work: (params, args) => lengthOf(args, 1) * params.kH * params.kW * ELEMENTWISE_WORK,
+  },
+  AvgPool2DBackprop: {
+    export: 'avgPool2dBackprop',
+    layout: 'avgPool2d',
+    outputs: [1],
+    fields: avgPoolFields,
+    work: (params, args) => {
+      const overlap = Math.ceil(params.kH / params.strideH) * Math.ceil(params.kW / params.strideW);
+      return lengthOf(args, 1) * overlap * ELEMENTWISE_WORK;
+    },
+  },
+  ZeroPad2D: {
+    export: 'zeroPad2d',
+    layout: 'zeroPad2d',
+    outputs: [1],
+    fields: padFields,
+    work: (_params, args) => lengthOf(args, 1) * ELEMENTWISE_WORK,
+  },
+  ZeroPad2DBackprop: {
+    export: 'zeroPad2dBackprop',
+    layout: 'zeroPad2d',
+    outputs: [1],
+    fields: padFields,
+    work: (_params, args) => lengthOf(args, 1) * ELEMENTWISE_WORK,
+  },
+  Pow: {
+    export: 'pow',
+    layout: 'pow',
+    outputs: [1],
+    fields: (params) => [params.size, params.exponent],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  PowGrad: {
+    export: 'powGrad',
+    layout: 'powGrad',
+    outputs: [2],
+    fields: (params) => [params.size, params.exponent],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  Softmax: {
+    export: 'softmax',
+    layout: 'softmax',
+    outputs: [1],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * 16 * ELEMENTWISE_WORK,
+  },
+  SoftmaxGrad: {
+    export: 'softmaxGrad',
+    layout: 'softmaxGrad',
+    outputs: [2],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
+  },
+  SoftmaxCrossEntropy: {
+    export: 'softmaxCrossEntropy',
+    layout: 'softmaxCrossEntropy',
+    outputs: [2, 3],
+    fields: (params) => [params.rows, params.columns, params.labelSmoothing ?? 0],
+    work: (params) => params.rows * params.columns * 16 * ELEMENTWISE_WORK,
+  },
+  SoftmaxCrossEntropyGrad: {
+    export: 'softmaxCrossEntropyGrad',
+    layout: 'softmaxCrossEntropyGrad',
+    outputs: [2],
+    fields: (params) => [params.rows, params.columns, params.scale, params.labelSmoothing ?? 0],
+    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
+  },
+  Dropout: {
+    export: 'dropout',
+    layout: 'dropout',
+    outputs: [1],
+    fields: (params) => [
+      params.size,
+      lowbias32(params.seed) | 0,
+      dropoutThreshold(params.rate) | 0,
+      1 / (1 - params.rate),
+    ],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  ChannelShuffle: {
+    export: 'channelShuffle',
+    layout: 'channelShuffle',
+    outputs: [1],
+    fields: (params) => [params.rows, params.groups, params.groupSize],
+    work: (params) => params.rows * params.groups * params.groupSize * ELEMENTWISE_WORK,
+  },
+  BatchNormStats: {
+    export: 'batchNormStats',
+    layout: 'batchNormStats',
+    outputs: [1, 2],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * 2 * ELEMENTWISE_WORK,
+  },
+  BatchNorm: {
+    export: 'batchNorm',
+    layout: 'batchNorm',
+    outputs: [3],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
+  },
+  BatchNormGrad: {
+    export: 'batchNormGrad',
+    layout: 'batchNormGrad',
+    outputs: [5, 6, 7],
+    fields: (params) => [params.rows, params.columns, params.epsilon, params.isThroughStatistics ? 1 : 0],
+    work: (params) => params.rows * params.columns * 4 * ELEMENTWISE_WORK,
+  },
+  LayerNorm: {
+    export: 'layerNorm',
+    layout: 'layerNorm',
+    outputs: [3, 4, 5],
+    fields: (params) => [params.rows, params.columns, params.epsilon],
+    work: (params) => params.rows * params.columns * 3 * ELEMENTWISE_WORK,
+  },
+  LayerNormGrad: {
+    export: 'layerNormGrad',
+    layout: 'layerNormGrad',
+    outputs: [5, 6, 7],
+    fields: (params) => [params.rows, params.columns],
+    work: (params) => params.rows * params.columns * 5 * ELEMENTWISE_WORK,
+  },
+  SgdUpdate: {
+    export: 'sgdUpdate',
+    layout: 'sgdUpdate',
+    outputs: [0, 2],
+    fields: (params) => [
+      params.size,
+      params.learningRate,
+      params.momentum,
+      params.isNesterov ? 1 : 0,
+      params.weightDecay,
+    ],
+    work: (params) => params.size * 4 * ELEMENTWISE_WORK,
+  },
+  AdamUpdate: {
+    export: 'adamUpdate',
+    layout: 'adamUpdate',
+    outputs: [0, 2, 3],
+    fields: (params) => [
+      params.size,
+      params.learningRate,
+      params.beta1,
+      params.beta2,
+      params.epsilon,
+      1 - params.beta1 ** params.step,
+      1 - params.beta2 ** params.step,
+      params.weightDecay,
+      params.decoupledWeightDecay ?? 0,
+    ],
+    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
+  },
+  AdagradUpdate: {
+    export: 'adagradUpdate',
+    layout: 'adagradUpdate',
+    outputs: [0, 2],
+    fields: (params) => [params.size, params.learningRate, params.epsilon, params.weightDecay],
+    work: (params) => params.size * 4 * ELEMENTWISE_WORK,
+  },
+  // No work estimate: it runs on one thread, so its sum has one order for any thread count.
+  SumOfSquares: {
+    export: 'sumOfSquares',
+    layout: 'sumOfSquares',
+    outputs: [1],
+    fields: (params) => [params.size],
+    work: () => 0,
+  },
+  ClipGradient: {
+    export: 'clipGradient',
+    layout: 'clipGradient',
+    outputs: [1],
+    fields: (params) => [params.size, params.scale, params.clipValue],
+    work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  MatMul: {
+    export: 'matMul',
+    layout: 'matMul',
+    outputs: [2],
+    fields: (params) => [params.m, params.k, params.n, params.transposeA ? 1 : 0, params.transposeB ? 1 : 0],
+    work: (params) => params.m * params.n * params.k,
+    // B transposed is copied untransposed first.
+    scratch: (params, gemmScratchBytes) => gemmScratchBytes + (params.transposeB ? (params.k * params.n + 8) * 4 : 0),
+  },
+  Resize2D: {
+    export: 'resize2d',
+    layout: 'resize2d',
+    outputs: [1],
+    fields: resizeFields,
+    work: (_params, args) => lengthOf(args, 1) * 4 * ELEMENTWISE_WORK,
+    scratch: (params) => (params.outW + 1) * 12,
+  },
+  Resize2DBackprop: {
+    export: 'resize2dBackprop',
+    layout: 'resize2d',
+    outputs: [1],
+    fields: resizeFields,
+    work: (_params, args) => lengthOf(args, 0) * 4 * ELEMENTWISE_WORK,
+    scratch: (params) => (params.outW + 1) * 12,
+  },
+} as const satisfies { readonly [Id in KernelId]?: WasmBinding<Id> };
+
+/** The kernel ids WASM_BINDINGS describes. */
+type BoundKernelId = keyof typeof WASM_BINDINGS;
+
+/** The kernels that choose among exports or compute scratch and layouts per call (Runtime.kernelTable). */
+type CustomKernelTable = { [Id in Exclude<KernelId, BoundKernelId>]: KernelSignatures[Id] };
+
+/** A WasmBinding ready to run: its export's index, and per buffer and field what the record writer needs. */
+interface CompiledBinding {
+  readonly exportIndex: number;
+  readonly bufferCount: number;
+  /** Per buffer of the layout: whether the kernel writes it (copied back when staged). */
+  readonly isOutput: readonly boolean[];
+  /** Per scalar field of the layout: whether it is an f32. */
+  readonly isFloat: readonly boolean[];
+  readonly fields: (params: unknown) => readonly number[];
+  readonly work: (params: unknown, args: readonly unknown[]) => number;
+  /** Scratch bytes per thread (WasmBinding.scratch), or null where the layout has no scratch fields. */
+  readonly scratch: ((params: unknown, gemmScratchBytes: number) => number) | null;
+}
+
+/** `binding` with its layout and export looked up once. */
+function compileBinding(binding: WasmBinding<KernelId>): CompiledBinding {
+  const layout: JobLayout = JOB_LAYOUTS[binding.layout];
+  return {
+    exportIndex: EXPORT_INDEX.get(binding.export)!,
+    bufferCount: layout.buffers.length,
+    isOutput: layout.buffers.map((_, position) => binding.outputs.includes(position)),
+    isFloat: layout.fields.map(([, type]) => type === 'f32'),
+    fields: binding.fields as (params: unknown) => readonly number[],
+    work: binding.work as (params: unknown, args: readonly unknown[]) => number,
+    scratch:
+      layout.hasScratch === true
+        ? ((binding.scratch ?? (() => 0)) as (params: unknown, gemmScratchBytes: number) => number)
+        : null,
+  };
+}
+
+/**
+ * The whole kernel table: the described kernels (run by `runtime`) and the custom ones, behind one rule for float64
+ * data (gradient checks): a call with any Float64Array argument runs the reference kernel, since the SIMD kernels
+ * are float32 only.
+ */
+function kernelTableOf(custom: CustomKernelTable, runtime: Runtime): KernelTable {
+  const table: Partial<Record<KernelId, unknown>> = {};
+  for (const id of KERNEL_IDS) {
+    const reference = referenceBackend.kernels[id] as (...args: unknown[]) => void;
+    const described = (WASM_BINDINGS as { readonly [Id in KernelId]?: WasmBinding<KernelId> })[id];
+    if (described !== undefined) {
+      const binding = compileBinding(described);
+      // The check written out here, and runBinding called on the runtime, not through a closure: with a closure and
+      // hasFloat64 a small kernel's call took about 10 ns more (Relu on 64 values, 0.19 against 0.20 us, in-process
+      // interleaved rounds of process CPU time).
+      table[id] = (...args: unknown[]) => {
+        for (let index = 0; index < args.length; index++) {
+          if (args[index] instanceof Float64Array) return reference(...args);
+        }
+        runtime.runBinding(binding, args);
+      };
+    } else {
+      const kernel = custom[id as Exclude<KernelId, BoundKernelId>] as (...args: unknown[]) => void;
+      table[id] = (...args: unknown[]) => (hasFloat64(args) ? reference(...args) : kernel(...args));
+    }
+  }
+  return table as KernelTable;
+}
+
+/** Whether any argument is a Float64Array. */
+function hasFloat64(args: readonly unknown[]): boolean {
+  for (const arg of args) if (arg instanceof Float64Array) return true;
+  return false;
+}
+
 /**
  * A constant filter in the form the conv2d kernel reads without packing (assembly/gemm.ts packStrips), and its bias.
  */
@@ -958,20 +1505,59 @@ class Runtime {
           ints[field++] = value.buffer === null ? 0 : this.pointerOf(value.buffer, null);
         else ints[field++] = value;
       }
-      const exportIndex = EXPORT_INDEX.get(name)!;
-      const kernel = this.kernels[exportIndex]!;
-      this.pool.run(exportIndex, this.jobPointer, threadCount, (share) => kernel(this.jobPointer, share, threadCount));
-      for (const [original, offset] of copies) {
-        original.set(
-          new (original.constructor as Float32ArrayConstructor)(
-            this.arena.buffer,
-            offset,
-            original.length,
-          ) as unknown as FloatArray & Int32Array,
-        );
-      }
+      this.runJob(EXPORT_INDEX.get(name)!, threadCount, copies);
     } finally {
       this.arena.release(mark);
+    }
+  }
+
+  /**
+   * Runs a kernel from its description (WASM_BINDINGS): its arguments in order as the layout's buffers (copying in
+   * those outside the memory, and back those it writes), the layout's later buffers 0, its threads' scratch where
+   * the layout has one, then its fields typed by the layout, on up to all threads.
+   */
+  runBinding(binding: CompiledBinding, args: readonly unknown[]): void {
+    const mark = this.arena.mark();
+    try {
+      const ints = this.jobInts;
+      const floats = this.jobFloats;
+      const copies: [Buffer, number][] = [];
+      const bufferArguments = args.length - 1;
+      const params = args[bufferArguments];
+      for (let index = 0; index < binding.bufferCount; index++) {
+        const buffer = index < bufferArguments ? (args[index] as Buffer | null) : null;
+        ints[index] = buffer === null ? 0 : this.pointerOf(buffer, binding.isOutput[index] ? copies : null);
+      }
+      const threadCount = this.threadsFor(binding.work(params, args));
+      let first = binding.bufferCount;
+      if (binding.scratch !== null) {
+        const perThread = Math.ceil(binding.scratch(params, this.gemmScratchBytes) / 64) * 64;
+        ints[first++] = this.arena.allocate(perThread * threadCount);
+        ints[first++] = perThread;
+      }
+      const fields = binding.fields(params);
+      for (let index = 0; index < fields.length; index++) {
+        if (binding.isFloat[index]) floats[first + index] = fields[index]!;
+        else ints[first + index] = fields[index]!;
+      }
+      this.runJob(binding.exportIndex, threadCount, copies);
+    } finally {
+      this.arena.release(mark);
+    }
+  }
+
+  /** Runs export `exportIndex` on the job record as written, then copies back the outputs staged in `copies`. */
+  private runJob(exportIndex: number, threadCount: number, copies: readonly [Buffer, number][]): void {
+    const kernel = this.kernels[exportIndex]!;
+    this.pool.run(exportIndex, this.jobPointer, threadCount, (share) => kernel(this.jobPointer, share, threadCount));
+    for (const [original, offset] of copies) {
+      original.set(
+        new (original.constructor as Float32ArrayConstructor)(
+          this.arena.buffer,
+          offset,
+          original.length,
+        ) as unknown as FloatArray & Int32Array,
+      );
     }
   }
 
@@ -1029,8 +1615,6 @@ class Runtime {
   }
 
   kernelTable(): KernelTable {
-    const reference = referenceBackend.kernels;
-    const isFloat64 = (...arrays: (Buffer | null)[]) => arrays.some((array) => array instanceof Float64Array);
     const convFields = (params: Conv2DParams, panelRows: number) => [
       panelRows,
       params.batch,
@@ -1051,26 +1635,6 @@ class Runtime {
     const sliceFields = (params: Conv2DParams) => [params.dilationH ?? 1, params.dilationW ?? 1, params.groups ?? 1];
     // The im2col kernels keep a 16-byte record of the channel slice before their panel.
     const sliceBytes = 16;
-    const poolFields = (params: Pool2DParams) => [
-      params.batch,
-      params.inH,
-      params.inW,
-      params.inC,
-      params.outH,
-      params.outW,
-      params.kH,
-      params.kW,
-      params.strideH,
-      params.strideW,
-      params.padTop,
-      params.padLeft,
-    ];
-    const avgPoolFields = (params: Pool2DParams) => [
-      ...poolFields(params),
-      params.countIncludePad === true ? 1 : 0,
-      params.padBottom,
-      params.padRight,
-    ];
     const panelRowsFor = (depth: number, panelFloats = PANEL_FLOATS) =>
       Math.min(1024, Math.max(4, Math.floor(panelFloats / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
@@ -1096,20 +1660,8 @@ class Runtime {
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) =>
       algorithm === 'winograd4x4' ? 'conv2dWinograd4' : 'conv2dWinograd';
-    const padFields = (params: ZeroPad2DParams) => [
-      params.batch,
-      params.inH,
-      params.inW,
-      params.inC,
-      params.outH,
-      params.outW,
-      params.padTop,
-      params.padLeft,
-    ];
-    const table: KernelTable = {
+    const custom: CustomKernelTable = {
       Conv2D: (input, filter, bias, output, params, residual = null, inputScale = null) => {
-        if (isFloat64(input, filter, bias, output, residual, inputScale))
-          return reference.Conv2D(input, filter, bias, output, params, residual, inputScale);
         // The input scale is applied as the GEMM packs the input of a prepared 1x1 convolution
         // (assembly/gemm.ts, packRowsScaled); any other convolution reads a scaled copy.
         if (inputScale !== null && !isScaledPointwise(params)) {
@@ -1233,7 +1785,6 @@ class Runtime {
         );
       },
       Conv2DBackpropInput: (dOut, filter, dInput, params) => {
-        if (isFloat64(dOut, filter, dInput)) return reference.Conv2DBackpropInput(dOut, filter, dInput, params);
         const algorithm = convolutionAlgorithm(params, 'backpropInput');
         if (algorithm !== 'im2col') {
           // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad.
@@ -1340,7 +1891,6 @@ class Runtime {
         );
       },
       Conv2DBackpropFilter: (input, dOut, dFilter, params) => {
-        if (isFloat64(input, dOut, dFilter)) return reference.Conv2DBackpropFilter(input, dOut, dFilter, params);
         const filterAlgorithm = convolutionAlgorithm(params, 'backpropFilter');
         if (filterAlgorithm !== 'im2col') {
           // A thread sums its share of the input channels; its sums [positions, share, outC] are loaded
@@ -1395,306 +1945,7 @@ class Runtime {
           gemmScratch + sliceBytes + panelRows * width * 4,
         );
       },
-      MaxPool2D: (input, output, argmax, params) => {
-        if (isFloat64(input, output)) return reference.MaxPool2D(input, output, argmax, params);
-        this.invoke(
-          'maxPool2d',
-          [input, output, argmax],
-          argmax === null ? [output] : [output, argmax],
-          poolFields(params),
-          output.length * params.kH * params.kW * ELEMENTWISE_WORK,
-        );
-      },
-      MaxPool2DBackprop: (dOut, argmax, dInput, params) => {
-        if (isFloat64(dOut, dInput)) return reference.MaxPool2DBackprop(dOut, argmax, dInput, params);
-        this.invoke(
-          'maxPool2dBackprop',
-          [dOut, argmax, dInput],
-          [dInput],
-          poolFields(params),
-          dInput.length * ELEMENTWISE_WORK,
-        );
-      },
-      AvgPool2D: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.AvgPool2D(input, output, params);
-        this.invoke(
-          'avgPool2d',
-          [input, output, null],
-          [output],
-          avgPoolFields(params),
-          output.length * params.kH * params.kW * ELEMENTWISE_WORK,
-        );
-      },
-      AvgPool2DBackprop: (dOut, dInput, params) => {
-        if (isFloat64(dOut, dInput)) return reference.AvgPool2DBackprop(dOut, dInput, params);
-        const overlap = Math.ceil(params.kH / params.strideH) * Math.ceil(params.kW / params.strideW);
-        this.invoke(
-          'avgPool2dBackprop',
-          [dOut, dInput, null],
-          [dInput],
-          avgPoolFields(params),
-          dInput.length * overlap * ELEMENTWISE_WORK,
-        );
-      },
-      ZeroPad2D: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.ZeroPad2D(input, output, params);
-        this.invoke('zeroPad2d', [input, output], [output], padFields(params), output.length * ELEMENTWISE_WORK);
-      },
-      ZeroPad2DBackprop: (dOut, dInput, params) => {
-        if (isFloat64(dOut, dInput)) return reference.ZeroPad2DBackprop(dOut, dInput, params);
-        this.invoke('zeroPad2dBackprop', [dOut, dInput], [dInput], padFields(params), dInput.length * ELEMENTWISE_WORK);
-      },
-      MatMul: (a, b, output, params) => {
-        if (isFloat64(a, b, output)) return reference.MatMul(a, b, output, params);
-        const scratch = gemmScratch + (params.transposeB ? (params.k * params.n + 8) * 4 : 0);
-        const fields = [params.m, params.k, params.n, params.transposeA ? 1 : 0, params.transposeB ? 1 : 0];
-        this.invoke('matMul', [a, b, output], [output], fields, params.m * params.n * params.k, scratch);
-      },
-      BiasAdd: (input, bias, output, params) => {
-        if (isFloat64(input, bias, output)) return reference.BiasAdd(input, bias, output, params);
-        this.invoke(
-          'biasAdd',
-          [input, bias, output],
-          [output],
-          [params.rows, params.columns],
-          params.rows * params.columns * ELEMENTWISE_WORK,
-        );
-      },
-      BiasAddGrad: (dOut, dBias, params) => {
-        if (isFloat64(dOut, dBias)) return reference.BiasAddGrad(dOut, dBias, params);
-        this.invoke(
-          'biasAddGrad',
-          [dOut, dBias],
-          [dBias],
-          [params.rows, params.columns],
-          params.rows * params.columns * ELEMENTWISE_WORK,
-        );
-      },
-      ClipBiasAddGrad: (dOut, output, dInput, dBias, params) => {
-        if (isFloat64(dOut, output, dInput, dBias))
-          return reference.ClipBiasAddGrad(dOut, output, dInput, dBias, params);
-        const fields = [params.rows, params.columns, floatField(params.min), floatField(params.max)];
-        this.invoke(
-          'clipBiasAddGrad',
-          [dOut, output, dInput, dBias],
-          [dInput, dBias],
-          fields,
-          params.rows * params.columns * 2 * ELEMENTWISE_WORK,
-        );
-      },
-      Relu: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.Relu(input, output, params);
-        this.invoke('relu', [input, output], [output], [params.size], params.size * ELEMENTWISE_WORK);
-      },
-      ReluGrad: (dOut, input, dInput, params) => {
-        if (isFloat64(dOut, input, dInput)) return reference.ReluGrad(dOut, input, dInput, params);
-        this.invoke('reluGrad', [dOut, input, dInput], [dInput], [params.size], params.size * ELEMENTWISE_WORK);
-      },
-      Sigmoid: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.Sigmoid(input, output, params);
-        this.invoke('sigmoid', [input, output], [output], [params.size], params.size * 16 * ELEMENTWISE_WORK);
-      },
-      SigmoidGrad: (dOut, output, dInput, params) => {
-        if (isFloat64(dOut, output, dInput)) return reference.SigmoidGrad(dOut, output, dInput, params);
-        this.invoke('sigmoidGrad', [dOut, output, dInput], [dInput], [params.size], params.size * ELEMENTWISE_WORK);
-      },
-      Tanh: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.Tanh(input, output, params);
-        this.invoke('tanh', [input, output], [output], [params.size], params.size * 16 * ELEMENTWISE_WORK);
-      },
-      TanhGrad: (dOut, output, dInput, params) => {
-        if (isFloat64(dOut, output, dInput)) return reference.TanhGrad(dOut, output, dInput, params);
-        this.invoke('tanhGrad', [dOut, output, dInput], [dInput], [params.size], params.size * ELEMENTWISE_WORK);
-      },
-      // Work per value in multiples of ReLU's, from the timings in assembly/activations.ts (ReLU 0.2 ns per value).
-      LeakyRelu: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.LeakyRelu(input, output, params);
-        this.invoke(
-          'leakyRelu',
-          [input, output],
-          [output],
-          [params.size, floatField(params.alpha)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      LeakyReluGrad: (dOut, input, dInput, params) => {
-        if (isFloat64(dOut, input, dInput)) return reference.LeakyReluGrad(dOut, input, dInput, params);
-        this.invoke(
-          'leakyReluGrad',
-          [dOut, input, dInput],
-          [dInput],
-          [params.size, floatField(params.alpha)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      Elu: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.Elu(input, output, params);
-        this.invoke(
-          'elu',
-          [input, output],
-          [output],
-          [params.size, floatField(params.alpha)],
-          params.size * 8 * ELEMENTWISE_WORK,
-        );
-      },
-      EluGrad: (dOut, input, dInput, params) => {
-        if (isFloat64(dOut, input, dInput)) return reference.EluGrad(dOut, input, dInput, params);
-        this.invoke(
-          'eluGrad',
-          [dOut, input, dInput],
-          [dInput],
-          [params.size, floatField(params.alpha)],
-          params.size * 8 * ELEMENTWISE_WORK,
-        );
-      },
-      Gelu: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.Gelu(input, output, params);
-        this.invoke('gelu', [input, output], [output], [params.size], params.size * 16 * ELEMENTWISE_WORK);
-      },
-      GeluGrad: (dOut, input, dInput, params) => {
-        if (isFloat64(dOut, input, dInput)) return reference.GeluGrad(dOut, input, dInput, params);
-        this.invoke('geluGrad', [dOut, input, dInput], [dInput], [params.size], params.size * 24 * ELEMENTWISE_WORK);
-      },
-      Silu: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.Silu(input, output, params);
-        this.invoke('silu', [input, output], [output], [params.size], params.size * 8 * ELEMENTWISE_WORK);
-      },
-      SiluGrad: (dOut, input, dInput, params) => {
-        if (isFloat64(dOut, input, dInput)) return reference.SiluGrad(dOut, input, dInput, params);
-        this.invoke('siluGrad', [dOut, input, dInput], [dInput], [params.size], params.size * 12 * ELEMENTWISE_WORK);
-      },
-      Clip: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.Clip(input, output, params);
-        this.invoke(
-          'clip',
-          [input, output],
-          [output],
-          [params.size, floatField(params.min), floatField(params.max)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      ClipGrad: (dOut, input, dInput, params) => {
-        if (isFloat64(dOut, input, dInput)) return reference.ClipGrad(dOut, input, dInput, params);
-        this.invoke(
-          'clipGrad',
-          [dOut, input, dInput],
-          [dInput],
-          [params.size, floatField(params.min), floatField(params.max)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      HardSigmoid: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.HardSigmoid(input, output, params);
-        this.invoke(
-          'hardSigmoid',
-          [input, output],
-          [output],
-          [params.size, floatField(params.alpha), floatField(params.beta)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      HardSigmoidGrad: (dOut, input, dInput, params) => {
-        if (isFloat64(dOut, input, dInput)) return reference.HardSigmoidGrad(dOut, input, dInput, params);
-        this.invoke(
-          'hardSigmoidGrad',
-          [dOut, input, dInput],
-          [dInput],
-          [params.size, floatField(params.alpha), floatField(params.beta)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      HardSwish: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.HardSwish(input, output, params);
-        this.invoke(
-          'hardSwish',
-          [input, output],
-          [output],
-          [params.size, floatField(params.alpha), floatField(params.beta)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      HardSwishGrad: (dOut, input, dInput, params) => {
-        if (isFloat64(dOut, input, dInput)) return reference.HardSwishGrad(dOut, input, dInput, params);
-        this.invoke(
-          'hardSwishGrad',
-          [dOut, input, dInput],
-          [dInput],
-          [params.size, floatField(params.alpha), floatField(params.beta)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      Pow: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.Pow(input, output, params);
-        this.invoke(
-          'pow',
-          [input, output],
-          [output],
-          [params.size, floatField(params.exponent)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      PowGrad: (dOut, input, dInput, params) => {
-        if (isFloat64(dOut, input, dInput)) return reference.PowGrad(dOut, input, dInput, params);
-        this.invoke(
-          'powGrad',
-          [dOut, input, dInput],
-          [dInput],
-          [params.size, floatField(params.exponent)],
-          params.size * ELEMENTWISE_WORK,
-        );
-      },
-      Softmax: (logits, output, params) => {
-        if (isFloat64(logits, output)) return reference.Softmax(logits, output, params);
-        this.invoke(
-          'softmax',
-          [logits, output],
-          [output],
-          [params.rows, params.columns],
-          params.rows * params.columns * 16 * ELEMENTWISE_WORK,
-        );
-      },
-      SoftmaxGrad: (dOut, output, dInput, params) => {
-        if (isFloat64(dOut, output, dInput)) return reference.SoftmaxGrad(dOut, output, dInput, params);
-        this.invoke(
-          'softmaxGrad',
-          [dOut, output, dInput],
-          [dInput],
-          [params.rows, params.columns],
-          params.rows * params.columns * ELEMENTWISE_WORK,
-        );
-      },
-      SoftmaxCrossEntropy: (logits, targets, probabilities, losses, params) => {
-        if (isFloat64(logits, targets, probabilities, losses))
-          return reference.SoftmaxCrossEntropy(logits, targets, probabilities, losses, params);
-        this.invoke(
-          'softmaxCrossEntropy',
-          [logits, targets, probabilities, losses],
-          [probabilities, losses],
-          [params.rows, params.columns, floatField(params.labelSmoothing ?? 0)],
-          params.rows * params.columns * 16 * ELEMENTWISE_WORK,
-        );
-      },
-      SoftmaxCrossEntropyGrad: (probabilities, targets, dLogits, params) => {
-        if (isFloat64(probabilities, targets, dLogits))
-          return reference.SoftmaxCrossEntropyGrad(probabilities, targets, dLogits, params);
-        this.invoke(
-          'softmaxCrossEntropyGrad',
-          [probabilities, targets, dLogits],
-          [dLogits],
-          [params.rows, params.columns, floatField(params.scale), floatField(params.labelSmoothing ?? 0)],
-          params.rows * params.columns * ELEMENTWISE_WORK,
-        );
-      },
-      Add: (a, b, output, params) => {
-        if (isFloat64(a, b, output)) return reference.Add(a, b, output, params);
-        this.invoke('add', [a, b, output], [output], [params.size], params.size * ELEMENTWISE_WORK);
-      },
-      Multiply: (a, b, output, params) => {
-        if (isFloat64(a, b, output)) return reference.Multiply(a, b, output, params);
-        this.invoke('multiply', [a, b, output], [output], [params.size], params.size * ELEMENTWISE_WORK);
-      },
       BroadcastArithmetic: (a, b, output, params) => {
-        if (isFloat64(a, b, output)) return reference.BroadcastArithmetic(a, b, output, params);
         const fields = [
           ARITHMETIC_OPERATIONS.indexOf(params.operation),
           ...params.shape,
@@ -1704,7 +1955,6 @@ class Runtime {
         this.invoke('broadcastArithmetic', [a, b, output], [output], fields, output.length * ELEMENTWISE_WORK);
       },
       ReduceSumTo: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.ReduceSumTo(input, output, params);
         // Threads split the output's columns where rows add into rows (assembly/broadcast.ts).
         this.invoke(
           'reduceSumTo',
@@ -1714,167 +1964,7 @@ class Runtime {
           input.length * ELEMENTWISE_WORK,
         );
       },
-      Dropout: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.Dropout(input, output, params);
-        const fields = [
-          params.size,
-          lowbias32(params.seed) | 0,
-          dropoutThreshold(params.rate) | 0,
-          floatField(1 / (1 - params.rate)),
-        ];
-        this.invoke('dropout', [input, output], [output], fields, params.size * ELEMENTWISE_WORK);
-      },
-      CopyColumns: (source, destination, params) => {
-        if (isFloat64(source, destination)) return reference.CopyColumns(source, destination, params);
-        const fields = [
-          params.rows,
-          params.columns,
-          params.sourceStride,
-          params.sourceOffset,
-          params.destinationStride,
-          params.destinationOffset,
-        ];
-        this.invoke(
-          'copyColumns',
-          [source, destination],
-          [destination],
-          fields,
-          params.rows * params.columns * ELEMENTWISE_WORK,
-        );
-      },
-      ChannelShuffle: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.ChannelShuffle(input, output, params);
-        const fields = [params.rows, params.groups, params.groupSize];
-        this.invoke(
-          'channelShuffle',
-          [input, output],
-          [output],
-          fields,
-          params.rows * params.groups * params.groupSize * ELEMENTWISE_WORK,
-        );
-      },
-      BatchNormStats: (input, mean, variance, params) => {
-        if (isFloat64(input, mean, variance)) return reference.BatchNormStats(input, mean, variance, params);
-        this.invoke(
-          'batchNormStats',
-          [input, mean, variance],
-          [mean, variance],
-          [params.rows, params.columns],
-          params.rows * params.columns * 2 * ELEMENTWISE_WORK,
-        );
-      },
-      BatchNorm: (input, scale, shift, output, params) => {
-        if (isFloat64(input, scale, shift, output)) return reference.BatchNorm(input, scale, shift, output, params);
-        this.invoke(
-          'batchNorm',
-          [input, scale, shift, output],
-          [output],
-          [params.rows, params.columns],
-          params.rows * params.columns * ELEMENTWISE_WORK,
-        );
-      },
-      BatchNormGrad: (dOut, input, mean, variance, gamma, dInput, dGamma, dBeta, params) => {
-        if (isFloat64(dOut, input, mean, variance, gamma, dInput, dGamma, dBeta)) {
-          return reference.BatchNormGrad(dOut, input, mean, variance, gamma, dInput, dGamma, dBeta, params);
-        }
-        const fields = [params.rows, params.columns, floatField(params.epsilon), params.isThroughStatistics ? 1 : 0];
-        this.invoke(
-          'batchNormGrad',
-          [dOut, input, mean, variance, gamma, dInput, dGamma, dBeta],
-          [dInput, dGamma, dBeta],
-          fields,
-          params.rows * params.columns * 4 * ELEMENTWISE_WORK,
-        );
-      },
-      LayerNorm: (input, gamma, beta, output, mean, invStd, params) => {
-        if (isFloat64(input, gamma, beta, output, mean, invStd))
-          return reference.LayerNorm(input, gamma, beta, output, mean, invStd, params);
-        const fields = [params.rows, params.columns, floatField(params.epsilon)];
-        this.invoke(
-          'layerNorm',
-          [input, gamma, beta, output, mean, invStd],
-          [output, mean, invStd],
-          fields,
-          params.rows * params.columns * 3 * ELEMENTWISE_WORK,
-        );
-      },
-      LayerNormGrad: (dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta, params) => {
-        if (isFloat64(dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta)) {
-          return reference.LayerNormGrad(dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta, params);
-        }
-        this.invoke(
-          'layerNormGrad',
-          [dOut, input, gamma, mean, invStd, dInput, dGamma, dBeta],
-          [dInput, dGamma, dBeta],
-          [params.rows, params.columns],
-          params.rows * params.columns * 5 * ELEMENTWISE_WORK,
-        );
-      },
-      Resize2D: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.Resize2D(input, output, params);
-        this.invoke(
-          'resize2d',
-          [input, output],
-          [output],
-          resizeFields(params),
-          output.length * 4 * ELEMENTWISE_WORK,
-          (params.outW + 1) * 12,
-        );
-      },
-      Resize2DBackprop: (dOut, dInput, params) => {
-        if (isFloat64(dOut, dInput)) return reference.Resize2DBackprop(dOut, dInput, params);
-        this.invoke(
-          'resize2dBackprop',
-          [dOut, dInput],
-          [dInput],
-          resizeFields(params),
-          dOut.length * 4 * ELEMENTWISE_WORK,
-          (params.outW + 1) * 12,
-        );
-      },
-      SgdUpdate: (weights, gradient, velocity, params) => {
-        if (isFloat64(weights, gradient, velocity)) return reference.SgdUpdate(weights, gradient, velocity, params);
-        const fields = [
-          params.size,
-          floatField(params.learningRate),
-          floatField(params.momentum),
-          params.isNesterov ? 1 : 0,
-          floatField(params.weightDecay),
-        ];
-        this.invoke(
-          'sgdUpdate',
-          [weights, gradient, velocity],
-          [weights, velocity],
-          fields,
-          params.size * 4 * ELEMENTWISE_WORK,
-        );
-      },
-      AdamUpdate: (weights, gradient, firstMoment, secondMoment, params) => {
-        if (isFloat64(weights, gradient, firstMoment, secondMoment))
-          return reference.AdamUpdate(weights, gradient, firstMoment, secondMoment, params);
-        const fields = [
-          params.size,
-          params.learningRate,
-          params.beta1,
-          params.beta2,
-          params.epsilon,
-          1 - params.beta1 ** params.step,
-          1 - params.beta2 ** params.step,
-          params.weightDecay,
-          params.decoupledWeightDecay ?? 0,
-        ].map((value, index) => (index === 0 ? value : floatField(value)));
-        this.invoke(
-          'adamUpdate',
-          [weights, gradient, firstMoment, secondMoment],
-          [weights, firstMoment, secondMoment],
-          fields,
-          params.size * 8 * ELEMENTWISE_WORK,
-        );
-      },
       RmsPropUpdate: (weights, gradient, squareAverage, momentumBuffer, gradientAverage, params) => {
-        if (isFloat64(weights, gradient, squareAverage, momentumBuffer, gradientAverage)) {
-          return reference.RmsPropUpdate(weights, gradient, squareAverage, momentumBuffer, gradientAverage, params);
-        }
         const buffers = [
           weights,
           gradient,
@@ -1894,40 +1984,13 @@ class Runtime {
         ];
         this.invoke('rmsPropUpdate', buffers, outputs, fields, params.size * 8 * ELEMENTWISE_WORK);
       },
-      AdagradUpdate: (weights, gradient, accumulator, params) => {
-        if (isFloat64(weights, gradient, accumulator))
-          return reference.AdagradUpdate(weights, gradient, accumulator, params);
-        const fields = [
-          params.size,
-          floatField(params.learningRate),
-          floatField(params.epsilon),
-          floatField(params.weightDecay),
-        ];
-        this.invoke(
-          'adagradUpdate',
-          [weights, gradient, accumulator],
-          [weights, accumulator],
-          fields,
-          params.size * 4 * ELEMENTWISE_WORK,
-        );
-      },
-      SumOfSquares: (input, output, params) => {
-        if (isFloat64(input, output)) return reference.SumOfSquares(input, output, params);
-        // No work estimate: it runs on one thread, so its sum has one order for any thread count.
-        this.invoke('sumOfSquares', [input, output], [output], [params.size], 0);
-      },
-      ClipGradient: (gradient, output, params) => {
-        if (isFloat64(gradient, output)) return reference.ClipGradient(gradient, output, params);
-        const fields = [params.size, floatField(params.scale), floatField(params.clipValue)];
-        this.invoke('clipGradient', [gradient, output], [output], fields, params.size * ELEMENTWISE_WORK);
-      },
     };
-    return table;
+    return kernelTableOf(custom, this);
   }
 }
 
-/** Job fields 4-14 of the resize kernels (assembly/resize2d.ts). */
-function resizeFields(params: Resize2DParams): (number | FloatField)[] {
+/** Job fields of the resize kernels after their scratch (JOB_LAYOUTS.resize2d). */
+function resizeFields(params: Resize2DParams): number[] {
   return [
     params.batch,
     params.inH,
@@ -1935,8 +1998,8 @@ function resizeFields(params: Resize2DParams): (number | FloatField)[] {
     params.inC,
     params.outH,
     params.outW,
-    floatField(params.scaleH),
-    floatField(params.scaleW),
+    params.scaleH,
+    params.scaleW,
     params.mode === 'nearest' ? 0 : 1,
     RESIZE_COORDINATES.indexOf(params.coordinates),
     NEAREST_ROUNDINGS.indexOf(params.nearestRounding),

@@ -1,0 +1,92 @@
+// The job-record layouts shared by the TypeScript and AssemblyScript sides (src/kernels/wasm/jobLayout.ts): the
+// generated assembly/jobFields.ts is current, the pooling layouts keep the geometry where assembly/job.ts reads it
+// in place, every described kernel (WASM_BINDINGS) fits its layout, and float64 data runs the reference kernel
+// (the one fallback rule) while float32 data runs the SIMD kernel with its f32 fields.
+
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { referenceBackend } from '../../../src/kernels/js/referenceBackend.js';
+import { JOB_LAYOUTS, type JobLayout } from '../../../src/kernels/wasm/jobLayout.js';
+import { createWasmBackend, WASM_BINDINGS } from '../../../src/kernels/wasm/wasmBackend.js';
+import { repoRoot } from '../../helpers.js';
+
+/** JOB_FIELDS of wasmBackend.ts: the 4-byte fields of the one job record. */
+const JOB_FIELDS = 32;
+
+const generator = (await import(pathToFileURL(join(repoRoot, 'tools', 'generateJobFields.mjs')).href)) as {
+  jobFieldsSource: (layouts: typeof JOB_LAYOUTS) => string;
+};
+
+describe('job record layouts', () => {
+  test('assembly/jobFields.ts is what tools/generateJobFields.mjs makes of JOB_LAYOUTS', () => {
+    const written = readFileSync(join(repoRoot, 'assembly', 'jobFields.ts'), 'utf8');
+    assert.equal(written, generator.jobFieldsSource(JOB_LAYOUTS), 'run node tools/generateJobFields.mjs');
+    assert.match(written, /export const enum ActivationJob \{\n {2}input = 0,\n {2}output = 1,\n {2}size = 2,\n/);
+    assert.match(written, /export const enum AvgPool2dJob \{[^}]*\n {2}countIncludePad = 15,\n {2}padBottom = 16,\n/);
+  });
+
+  test('each layout fits the job record and names each field once', () => {
+    for (const [name, layout] of Object.entries(JOB_LAYOUTS) as [string, JobLayout][]) {
+      const names = [...layout.buffers, ...layout.fields.map(([field]) => field)];
+      assert.ok(names.length <= JOB_FIELDS, `${name}: ${names.length} fields`);
+      assert.equal(new Set(names).size, names.length, `${name}: ${names.join(', ')}`);
+    }
+  });
+
+  test('the pooling geometry starts at field 3 of every pooling layout (poolGeometryOf reads it in place)', () => {
+    const geometry = ['batch', 'inH', 'inW', 'channels', 'outH', 'outW', 'kH', 'kW', 'strideH', 'strideW'];
+    for (const layout of [JOB_LAYOUTS.maxPool2d, JOB_LAYOUTS.maxPool2dBackprop, JOB_LAYOUTS.avgPool2d]) {
+      assert.equal(layout.buffers.length, 3);
+      assert.deepEqual(
+        layout.fields.slice(0, 12).map(([field]) => field),
+        [...geometry, 'padTop', 'padLeft'],
+      );
+    }
+  });
+
+  test('every described kernel fits its layout: buffers, written buffers and fields', () => {
+    // A params record whose every property is 1: enough to count the fields a binding writes.
+    const params = new Proxy({}, { get: () => 1 });
+    for (const [id, binding] of Object.entries(WASM_BINDINGS)) {
+      const layout: JobLayout = JOB_LAYOUTS[binding.layout];
+      const referenceKernel = referenceBackend.kernels[id as keyof typeof WASM_BINDINGS];
+      assert.ok(referenceKernel.length - 1 <= layout.buffers.length, `${id}: buffers`);
+      for (const position of binding.outputs) assert.ok(position < layout.buffers.length, `${id}: output ${position}`);
+      const fields = (binding.fields as (params: unknown) => readonly number[])(params);
+      assert.ok(fields.length >= 1 && fields.length <= layout.fields.length, `${id}: ${fields.length} fields`);
+      assert.equal('scratch' in binding, layout.hasScratch === true, `${id}: scratch`);
+    }
+  });
+});
+
+describe('the float64 fallback rule', async () => {
+  const backend = await createWasmBackend({ threads: 1 });
+  after(() => backend.dispose());
+
+  test('LeakyRelu on float64 runs the reference kernel (alpha in float64)', () => {
+    const input = new Float64Array([-0.5, 2, -3]);
+    const output = new Float64Array(3);
+    backend.kernels.LeakyRelu(input, output, { size: 3, alpha: 0.1 });
+    assert.deepEqual([...output], [-0.5 * 0.1, 2, -3 * 0.1]);
+  });
+
+  test('LeakyRelu on float32 runs the SIMD kernel with alpha as an f32 field', () => {
+    const input = new Float32Array([-0.5, 2, -3]);
+    const output = new Float32Array(3);
+    backend.kernels.LeakyRelu(input, output, { size: 3, alpha: 0.1 });
+    const alpha = Math.fround(0.1);
+    assert.deepEqual([...output], [Math.fround(-0.5 * alpha), 2, Math.fround(-3 * alpha)]);
+  });
+
+  test('a custom kernel (MatMul) on float64 runs the reference kernel too', () => {
+    const a = new Float64Array([0.1, 0.2, 0.3, 0.4]);
+    const b = new Float64Array([1, 2, 3, 4]);
+    const output = new Float64Array(4);
+    const params = { m: 2, k: 2, n: 2, transposeA: false, transposeB: false };
+    backend.kernels.MatMul(a, b, output, params);
+    assert.deepEqual([...output], [0.1 * 1 + 0.2 * 3, 0.1 * 2 + 0.2 * 4, 0.3 * 1 + 0.4 * 3, 0.3 * 2 + 0.4 * 4]);
+  });
+});
