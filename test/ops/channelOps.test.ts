@@ -29,7 +29,8 @@ test('a slice outside the channels or empty is a ValueError naming the range and
     assertThrowsWith(
       () => sliceChannels(X, start, end),
       ValueError,
-      `sliceChannels: channels [${start}, ${end}) must be whole numbers with 0 <= start < end <= 4 (the input's channels)`,
+      `sliceChannels: channels [${start}, ${end}) must be whole numbers with 0 <= start < end <= 4 ` +
+        "(the input's channels)",
     );
   }
 });
