@@ -15,7 +15,7 @@ const W0 = [1, -2];
 const G1 = [0.5, 0.25];
 const G2 = [-1, 2];
 
-test('step 1 moves lr against the sign of g; step 2 divides the corrected mean by the corrected root mean square', () => {
+test('step 1 moves lr against the sign of g; step 2 divides the corrected mean by the corrected RMS', () => {
   const weight = f64Tensor(W0);
   const optimizer = new Adam({ learningRate: 0.1 });
   optimizer.applyGradients([weight], [f64Tensor(G1)]);
