@@ -1,13 +1,12 @@
-// The optimizer classes (src/optim): each one's step on known values, the state they list and restore
-// (getState / setState, for checkpoints), iterations, getConfig and option errors. Weights are float64,
-// so the reference kernels run on any backend.
+// Optimizer state (src/optim/optimizerState.ts, shared by every optimizer class): the buffers and steps
+// each optimizer lists and restores (getState / setState, for checkpoints), iterations, and the checks
+// that weights, gradients and a restored state pair up. Each optimizer's own step is in its own file
+// (sgd, adam, adamW, rmsProp, adagrad). Weights are float64, so the reference kernels run on any backend.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Adagrad, Adam, AdamW, RMSProp, SGD, Tensor, ValueError, type Optimizer } from '../../src/index.js';
 import { assertClose } from '../helpers.js';
-
-const FLOAT64 = { atol: 1e-14, rtol: 1e-12 };
 
 function f64Tensor(values: number[]): Tensor {
   return Tensor.fromArray(values, [values.length], 'float64');
@@ -16,55 +15,6 @@ function f64Tensor(values: number[]): Tensor {
 const W0 = [1, -2];
 const G1 = [0.5, 0.25];
 const G2 = [-1, 2];
-
-describe('each optimizer class takes the step of its kernel, with its state kept per weight', () => {
-  test('AdamW: step 1 is w (1 - lr * decay) - lr sign(g); its default decay is 0.01', () => {
-    const weight = f64Tensor(W0);
-    const optimizer = new AdamW({ learningRate: 0.1 });
-    optimizer.applyGradients([weight], [f64Tensor(G1)]);
-    // [1 * 0.999 - 0.1, -2 * 0.999 - 0.1], within the epsilon 1e-8 the closed form drops
-    assertClose(weight.dataSync(), [0.899, -2.098], { atol: 1e-7, rtol: 0 }, 'AdamW step 1');
-    assert.equal(optimizer.className, 'AdamW');
-    assert.equal(optimizer.weightDecay, 0.01);
-  });
-
-  test('Adam weight decay is L2 (added to the gradient), AdamW weight decay shrinks the weight: they differ', () => {
-    const adamWeight = f64Tensor(W0);
-    const adamWWeight = f64Tensor(W0);
-    new Adam({ learningRate: 0.1, weightDecay: 0.5 }).applyGradients([adamWeight], [f64Tensor(G1)]);
-    new AdamW({ learningRate: 0.1, weightDecay: 0.5 }).applyGradients([adamWWeight], [f64Tensor(G1)]);
-    // Adam: g' = g + 0.5 w = [1, -0.75], step 1 moves 0.1 against its sign: [0.9, -1.9]
-    assertClose(adamWeight.dataSync(), [0.9, -1.9], { atol: 1e-7, rtol: 0 }, 'Adam L2');
-    // AdamW: w (1 - 0.05) - 0.1 sign(g) = [0.85, -2.0]
-    assertClose(adamWWeight.dataSync(), [0.85, -2.0], { atol: 1e-7, rtol: 0 }, 'AdamW decoupled');
-  });
-
-  test('RMSProp: step 1 is w - lr sign(g) / sqrt(1 - rho); with momentum step 2 adds momentum times step 1', () => {
-    const weight = f64Tensor(W0);
-    const optimizer = new RMSProp({ learningRate: 0.01, rho: 0.9, momentum: 0.5 });
-    optimizer.applyGradients([weight], [f64Tensor(G1)]);
-    // within the epsilon 1e-8 the closed form drops: 1e-8 / (sqrt(0.1) * 0.25) of the step, about 4e-9
-    const step = 0.01 / Math.sqrt(0.1);
-    assertClose(weight.dataSync(), [1 - step, -2 - step], { atol: 1e-8, rtol: 0 }, 'step 1');
-    // Step 2 with g = 0 leaves s at 0.9 s and a plain step of 0: only the momentum 0.5 * b1 moves the weight.
-    optimizer.applyGradients([weight], [f64Tensor([0, 0])]);
-    assertClose(weight.dataSync(), [1 - 1.5 * step, -2 - 1.5 * step], { atol: 1e-8, rtol: 0 }, 'step 2');
-  });
-
-  test('Adagrad: the initial accumulator value fills every buffer', () => {
-    const weight = f64Tensor(W0);
-    const optimizer = new Adagrad({ learningRate: 0.1, initialAccumulatorValue: 0.1 });
-    optimizer.applyGradients([weight], [f64Tensor(G1)]);
-    assertClose(
-      weight.dataSync(),
-      [1 - 0.05 / Math.sqrt(0.35), -2 - 0.025 / Math.sqrt(0.1625)],
-      { atol: 1e-9, rtol: 0 },
-      'step 1',
-    );
-    const state = optimizer.getState([weight]);
-    assertClose(state.weights[0]!.buffers.accumulator!, [0.35, 0.1625], FLOAT64, 'accumulator');
-  });
-});
 
 describe('optimizer state: listing and restoring it continues training exactly', () => {
   const makers: [string, () => Optimizer, string[]][] = [
@@ -149,30 +99,5 @@ describe('optimizer state: listing and restoring it continues training exactly',
       () => new RMSProp().applyGradients([f64Tensor(W0)], [f64Tensor([1])]),
       /RMSProp applyGradients: weight 0 is 2 float64 values but its gradient 1 float64/,
     );
-  });
-});
-
-test('option errors name the optimizer, the option and the value', () => {
-  assert.throws(() => new RMSProp({ rho: 1 }), /RMSProp rho must be in \[0, 1\), got 1/);
-  assert.throws(() => new RMSProp({ momentum: -0.1 }), /RMSProp momentum must be in \[0, 1\), got -0.1/);
-  assert.throws(
-    () => new Adagrad({ initialAccumulatorValue: -1 }),
-    /Adagrad initialAccumulatorValue must be a finite number >= 0, got -1/,
-  );
-  assert.throws(() => new AdamW({ beta2: 1.5 }), /AdamW beta2 must be in \[0, 1\), got 1.5/);
-  assert.deepEqual(new AdamW().getConfig(), {
-    learningRate: 0.001,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-8,
-    weightDecay: 0.01,
-  });
-  assert.deepEqual(new RMSProp().getConfig(), {
-    learningRate: 0.01,
-    rho: 0.99,
-    epsilon: 1e-8,
-    momentum: 0,
-    centered: false,
-    weightDecay: 0,
   });
 });
