@@ -1,12 +1,13 @@
 // Compiles the AssemblyScript kernels (assembly/) to the four WebAssembly builds the backend picks
 // from at load time: plain or relaxed SIMD (fused multiply-add), each with unshared memory or with
 // shared memory for threads. Output: dist/wasm/convnet-{simd,relaxed}[-threads].wasm. First writes
-// assembly/jobFields.ts, the job records' field numbers, from src/kernels/wasm/jobLayout.ts.
+// assembly/jobFields.ts, the job records' field numbers, and src/kernels/wasm/jobShapes.ts from
+// src/kernels/wasm/jobLayout.ts.
 import asc from 'assemblyscript/asc';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { JOB_FIELDS_PATH, jobFieldsSource, loadJobLayouts } from './generateJobFields.mjs';
+import { mkdirSync } from 'node:fs';
+import { generateJobFiles } from './generateJobFields.mjs';
 
-writeFileSync(JOB_FIELDS_PATH, jobFieldsSource(await loadJobLayouts()));
+await generateJobFiles();
 
 mkdirSync('dist/wasm', { recursive: true });
 const builds = [

@@ -13,6 +13,7 @@ import {
   registerBackend,
   setBackend,
   setFirstUseStart,
+  webGpuAdapterName,
 } from './registry.js';
 import {
   checkWasmBackendOptions,
@@ -23,7 +24,6 @@ import {
   type WasmBackendOptions,
 } from './wasm/wasmBackend.js';
 import { wasmPlatform } from './wasm/platform.js';
-import { activeWebGpuBackend } from './webgpu/webgpuBackend.js';
 
 /**
  * Where the WebAssembly backend stands: 'idle' (not started: nothing has run yet, or a backend was
@@ -120,7 +120,7 @@ export function backendInfo(): BackendInfo {
     wasmUnavailableReason,
     wasmArenaPeakBytes: wasmBackend?.peakBytes() ?? null,
     wasmArenaBytesInUse: wasmBackend?.bytesInUse() ?? null,
-    webgpuAdapter: activeWebGpuBackend()?.context.adapterName ?? null,
+    webgpuAdapter: webGpuAdapterName(),
   };
 }
 

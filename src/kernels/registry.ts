@@ -409,6 +409,20 @@ export function getBackend(): AnyBackend {
   return active;
 }
 
+/**
+ * The adapter of the WebGPU backend started last, set by initWebGpuBackend; kept here so that
+ * backendInfo can name it without importing (and bundling) the WebGPU backend. @internal
+ */
+let webGpuAdapter: string | null = null;
+/** @internal */
+export function setWebGpuAdapterName(name: string): void {
+  webGpuAdapter = name;
+}
+/** The adapter initWebGpuBackend opened, or null where it was never started. @internal */
+export function webGpuAdapterName(): string | null {
+  return webGpuAdapter;
+}
+
 /** The active backend's name, or null; starts nothing (for backendInfo). @internal */
 export function activeBackendName(): string | null {
   return active?.name ?? null;

@@ -24,10 +24,11 @@ import {
   type Pool2DParams,
   type ZeroPad2DParams,
 } from '../params.js';
-import { KERNEL_IDS, type KernelId } from '../ids.js';
+import type { KernelId } from '../ids.js';
 import type { Backend, KernelSignatures, KernelTable } from '../registry.js';
 import { Arena } from './arena.js';
-import { JOB_LAYOUTS, type JobLayout, type JobLayoutName } from './jobLayout.js';
+import type { JobLayoutName } from './jobLayout.js';
+import { JOB_SHAPES } from './jobShapes.js';
 import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js';
 import { wasmPlatform } from './platform.js';
 import { ThreadPool } from './threadPool.js';
@@ -1078,18 +1079,17 @@ interface CompiledBinding {
 
 /** `binding` with its layout and export looked up once. */
 function compileBinding(binding: WasmBinding<KernelId>): CompiledBinding {
-  const layout: JobLayout = JOB_LAYOUTS[binding.layout];
+  const [bufferCount, hasScratch, fieldTypes] = JOB_SHAPES[binding.layout];
   return {
     exportIndex: EXPORT_INDEX.get(binding.export)!,
-    bufferCount: layout.buffers.length,
-    isOutput: layout.buffers.map((_, position) => binding.outputs.includes(position)),
-    isFloat: layout.fields.map(([, type]) => type === 'f32'),
+    bufferCount,
+    isOutput: Array.from({ length: bufferCount }, (_, position) => binding.outputs.includes(position)),
+    isFloat: [...fieldTypes].map((type) => type === 'f'),
     fields: binding.fields as (params: unknown) => readonly number[],
     work: binding.work as (params: unknown, args: readonly unknown[]) => number,
-    scratch:
-      layout.hasScratch === true
-        ? ((binding.scratch ?? (() => 0)) as (params: unknown, gemmScratchBytes: number) => number)
-        : null,
+    scratch: hasScratch
+      ? ((binding.scratch ?? (() => 0)) as (params: unknown, gemmScratchBytes: number) => number)
+      : null,
   };
 }
 
@@ -1100,7 +1100,8 @@ function compileBinding(binding: WasmBinding<KernelId>): CompiledBinding {
  */
 function kernelTableOf(custom: CustomKernelTable, runtime: Runtime): KernelTable {
   const table: Partial<Record<KernelId, unknown>> = {};
-  for (const id of KERNEL_IDS) {
+  // Every id, from the reference table (complete by its type), so a bundle need not carry KERNEL_IDS too.
+  for (const id of Object.keys(referenceBackend.kernels) as KernelId[]) {
     const reference = referenceBackend.kernels[id] as (...args: unknown[]) => void;
     const described = (WASM_BINDINGS as { readonly [Id in KernelId]?: WasmBinding<KernelId> })[id];
     if (described !== undefined) {

@@ -9,7 +9,13 @@ import type { DType, FloatArray } from '../../core/dtype.js';
 import { ValueError } from '../../core/errors.js';
 import type { DeviceStorage } from '../../core/tensor.js';
 import type { KernelId } from '../ids.js';
-import { type Backend, type DeviceKernelTable, registerBackend, setBackend } from '../registry.js';
+import {
+  type Backend,
+  type DeviceKernelTable,
+  registerBackend,
+  setBackend,
+  setWebGpuAdapterName,
+} from '../registry.js';
 import { downloadArray } from './bufferPool.js';
 import { createWebGpuContext, type WebGpuContext, type WebGpuContextOptions } from './device.js';
 import type { GpuBuffer } from './gpuTypes.js';
@@ -244,6 +250,7 @@ export async function initWebGpuBackend(options: WebGpuBackendOptions = {}): Pro
   webgpuBackend?.flush();
   webgpuBackend = backend;
   registerBackend(backend);
+  setWebGpuAdapterName(context.adapterName);
   setBackend('webgpu');
   return { adapterName: context.adapterName };
 }

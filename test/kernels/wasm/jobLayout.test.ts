@@ -18,6 +18,7 @@ const JOB_FIELDS = 32;
 
 const generator = (await import(pathToFileURL(join(repoRoot, 'tools', 'generateJobFields.mjs')).href)) as {
   jobFieldsSource: (layouts: typeof JOB_LAYOUTS) => string;
+  jobShapesSource: (layouts: typeof JOB_LAYOUTS) => string;
 };
 
 describe('job record layouts', () => {
@@ -26,6 +27,12 @@ describe('job record layouts', () => {
     assert.equal(written, generator.jobFieldsSource(JOB_LAYOUTS), 'run node tools/generateJobFields.mjs');
     assert.match(written, /export const enum ActivationJob \{\n {2}input = 0,\n {2}output = 1,\n {2}size = 2,\n/);
     assert.match(written, /export const enum AvgPool2dJob \{[^}]*\n {2}countIncludePad = 15,\n {2}padBottom = 16,\n/);
+  });
+
+  test('src/kernels/wasm/jobShapes.ts, what the backend reads, is what the generator makes of JOB_LAYOUTS', () => {
+    const written = readFileSync(join(repoRoot, 'src', 'kernels', 'wasm', 'jobShapes.ts'), 'utf8');
+    assert.equal(written, generator.jobShapesSource(JOB_LAYOUTS), 'run node tools/generateJobFields.mjs');
+    assert.match(written, /\n {2}activation: \[2, false, 'iff'\],\n/);
   });
 
   test('each layout fits the job record and names each field once', () => {
