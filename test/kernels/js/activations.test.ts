@@ -1,5 +1,5 @@
-// Hand-worked and known values of the reference kernels of leaky ReLU, ELU, GELU, SiLU and clip and of
-// erf, in float64. Expected numbers come from mpmath at 30 digits (erf, erfc, Phi, exp, expm1), written
+// Hand-worked and known values of the reference kernels of ReLU, sigmoid, tanh, leaky ReLU, ELU, GELU, SiLU
+// and clip and of erf, in float64. Expected numbers come from mpmath at 30 digits (erf, erfc, Phi, exp, expm1), written
 // beside each case; piecewise-linear cases are exact (tolerance 0).
 
 import assert from 'node:assert/strict';
@@ -14,8 +14,14 @@ import {
   geluGrad,
   leakyRelu as leakyReluKernel,
   leakyReluGrad,
+  relu as reluKernel,
+  reluGrad,
+  sigmoid as sigmoidKernel,
+  sigmoidGrad,
   silu as siluKernel,
   siluGrad,
+  tanh as tanhKernel,
+  tanhGrad,
 } from '../../../src/kernels/js/activations.js';
 import { erf, erfc, normalCdf } from '../../../src/kernels/js/erf.js';
 import { assertClose } from '../../helpers.js';
@@ -283,5 +289,46 @@ describe('Clip and ClipGrad reference kernels, by hand', () => {
     rejects(0, Number.NaN, /^clip: max must be a finite number or Infinity, got NaN/);
     rejects(-Infinity, -Infinity, /^clip: max must be .* got -Infinity/);
     rejects(2, 1, /^clip: min 2 is greater than max 1/);
+  });
+});
+
+describe('Relu, Sigmoid and Tanh reference kernels, by hand', () => {
+  /** Float64 results of a few exp evaluations, each computed in another order than the kernel's. */
+  const EXP_FLOAT64 = { atol: 1e-14, rtol: 1e-12 };
+
+  test('Relu and ReluGrad: negative and zero give 0, NaN stays NaN, the derivative at 0 is 0', () => {
+    const input = f64([-2, -0, 0, 0.5, 3]);
+    const output = new Float64Array(5);
+    reluKernel(input, output, { size: 5 });
+    assertClose(output, [0, 0, 0, 0.5, 3], EXACT, 'relu');
+    const nan = new Float64Array(1);
+    reluKernel(f64([Number.NaN]), nan, { size: 1 });
+    assert.ok(Number.isNaN(nan[0]!), 'relu(NaN) is NaN');
+    const dInput = new Float64Array(5);
+    reluGrad(f64([1, 2, 3, 4, 5]), input, dInput, { size: 5 });
+    assertClose(dInput, [0, 0, 0, 4, 5], EXACT, 'reluGrad');
+  });
+
+  test('Sigmoid and SigmoidGrad, including +-1000 without overflow', () => {
+    const output = new Float64Array(5);
+    sigmoidKernel(f64([0, 2, -2, 1000, -1000]), output, { size: 5 });
+    assertClose(output, [0.5, 1 / (1 + Math.exp(-2)), Math.exp(-2) / (1 + Math.exp(-2)), 1, 0], EXP_FLOAT64, 'sigmoid');
+    const dInput = new Float64Array(2);
+    sigmoidGrad(f64([2, 3]), f64([0.5, 0.25]), dInput, { size: 2 });
+    assertClose(dInput, [2 * 0.5 * 0.5, 3 * 0.25 * 0.75], EXACT, 'sigmoidGrad = dOut * s * (1 - s)');
+  });
+
+  test('Tanh and TanhGrad', () => {
+    const output = new Float64Array(3);
+    tanhKernel(f64([0, 0.5, -3]), output, { size: 3 });
+    assertClose(
+      output,
+      [0, (Math.exp(1) - 1) / (Math.exp(1) + 1), -(Math.exp(6) - 1) / (Math.exp(6) + 1)],
+      EXP_FLOAT64,
+      'tanh',
+    );
+    const dInput = new Float64Array(2);
+    tanhGrad(f64([2, 3]), f64([0.5, -0.25]), dInput, { size: 2 });
+    assertClose(dInput, [2 * 0.75, 3 * (1 - 0.0625)], EXACT, 'tanhGrad = dOut * (1 - t^2)');
   });
 });

@@ -1,16 +1,18 @@
 // Hand-worked cases of the training kernels' references (src/kernels/js/optimizerUpdates.ts, softmax.ts):
-// AdamW (AdamUpdate with decoupled decay), RmsPropUpdate, AdagradUpdate, SumOfSquares, ClipGradient and
-// the label-smoothed SoftmaxCrossEntropy. First steps have closed forms worked out in the comments; second
+// SgdUpdate and AdamUpdate after 1 and 2 steps, AdamW (AdamUpdate with decoupled decay), RmsPropUpdate,
+// AdagradUpdate, SumOfSquares, ClipGradient and the label-smoothed SoftmaxCrossEntropy. First steps have closed forms worked out in the comments; second
 // steps are checked against the update algorithms as PyTorch's documentation writes them (torch.optim.AdamW,
 // RMSprop, Adagrad), coded again here independently of the kernels. Float64 throughout.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Adam, SGD, Tensor } from '../../../src/index.js';
 import {
   adagradUpdate,
   adamUpdate,
   clipGradient,
   rmsPropUpdate,
+  sgdUpdate,
   sumOfSquares,
 } from '../../../src/kernels/js/optimizerUpdates.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyGrad } from '../../../src/kernels/js/softmax.js';
@@ -25,7 +27,7 @@ function f64(values: number[]): Float64Array {
   return Float64Array.from(values);
 }
 
-// The running example of test/kernels/js/referenceBackend.test.ts: w0 = [1, -2], g1 = [0.5, 0.25], g2 = [-1, 2].
+// The running example: w0 = [1, -2], then gradients g1 = [0.5, 0.25] and g2 = [-1, 2].
 const W0 = [1, -2];
 const G1 = [0.5, 0.25];
 const G2 = [-1, 2];
@@ -300,5 +302,119 @@ describe('SoftmaxCrossEntropy with label smoothing, by hand', () => {
       labelSmoothing: 0.3,
     });
     assertClose(dLogits, [2 * P[0]! - 0.9, 2 * P[1]! - 0.2, 2 * P[2]! - 0.9], FLOAT64, 'dLogits');
+  });
+});
+
+describe('SgdUpdate and AdamUpdate reference kernels against the formulas, after 1 and 2 steps', () => {
+  // The running example with learning rate 0.1.
+
+  function sgdSteps(momentum: number, isNesterov: boolean, weightDecay: number): number[][] {
+    const weights = f64(W0);
+    const velocity = new Float64Array(2);
+    const after: number[][] = [];
+    for (const gradient of [G1, G2]) {
+      sgdUpdate(weights, f64(gradient), velocity, { size: 2, learningRate: 0.1, momentum, isNesterov, weightDecay });
+      after.push(Array.from(weights));
+    }
+    return after;
+  }
+
+  test('plain SGD: w -= lr * g', () => {
+    // w1 = [1 - 0.05, -2 - 0.025] = [0.95, -2.025]; w2 = [0.95 + 0.1, -2.025 - 0.2] = [1.05, -2.225]
+    const [first, second] = sgdSteps(0, false, 0);
+    assertClose(first!, [0.95, -2.025], FLOAT64, 'step 1');
+    assertClose(second!, [1.05, -2.225], FLOAT64, 'step 2');
+  });
+
+  test('SGD with momentum 0.9: v = 0.9 v + g, w -= lr * v', () => {
+    // v1 = g1 = [0.5, 0.25], w1 = [0.95, -2.025]; v2 = 0.9 v1 + g2 = [-0.55, 2.225], w2 = w1 - 0.1 v2 = [1.005,
+    // -2.2475]
+    const [first, second] = sgdSteps(0.9, false, 0);
+    assertClose(first!, [0.95, -2.025], FLOAT64, 'step 1');
+    assertClose(second!, [1.005, -2.2475], FLOAT64, 'step 2');
+  });
+
+  test('SGD with Nesterov momentum 0.9: w -= lr * (g + 0.9 v)', () => {
+    // v1 = g1, step = 1.9 g1 = [0.95, 0.475], w1 = [0.905, -2.0475]
+    // v2 = [-0.55, 2.225], step = g2 + 0.9 v2 = [-1.495, 4.0025], w2 = [1.0545, -2.44775]
+    const [first, second] = sgdSteps(0.9, true, 0);
+    assertClose(first!, [0.905, -2.0475], FLOAT64, 'step 1');
+    assertClose(second!, [1.0545, -2.44775], FLOAT64, 'step 2');
+  });
+
+  test('SGD with weight decay 0.01: g += 0.01 w', () => {
+    // g1' = [0.5 + 0.01, 0.25 - 0.02] = [0.51, 0.23], w1 = [0.949, -2.023]
+    // g2' = [-1 + 0.00949, 2 - 0.02023] = [-0.99051, 1.97977], w2 = [1.048051, -2.220977]
+    const [first, second] = sgdSteps(0, false, 0.01);
+    assertClose(first!, [0.949, -2.023], FLOAT64, 'step 1');
+    assertClose(second!, [1.048051, -2.220977], FLOAT64, 'step 2');
+  });
+
+  /** Adam from its definition, written out independently of the kernel. */
+  function adamByHand(learningRate: number, weightDecay: number): number[][] {
+    const [beta1, beta2, epsilon] = [0.9, 0.999, 1e-8];
+    const weights = [...W0];
+    const m = [0, 0];
+    const v = [0, 0];
+    const after: number[][] = [];
+    [G1, G2].forEach((gradient, index) => {
+      const t = index + 1;
+      for (let i = 0; i < 2; i++) {
+        const g = gradient[i]! + weightDecay * weights[i]!;
+        m[i] = beta1 * m[i]! + (1 - beta1) * g;
+        v[i] = beta2 * v[i]! + (1 - beta2) * g * g;
+        const mHat = m[i]! / (1 - beta1 ** t);
+        const vHat = v[i]! / (1 - beta2 ** t);
+        weights[i] = weights[i]! - (learningRate * mHat) / (Math.sqrt(vHat) + epsilon);
+      }
+      after.push([...weights]);
+    });
+    return after;
+  }
+
+  for (const weightDecay of [0, 0.01]) {
+    test(`Adam (lr 0.1, betas 0.9 / 0.999, eps 1e-8, weight decay ${weightDecay})`, () => {
+      const weights = f64(W0);
+      const firstMoment = new Float64Array(2);
+      const secondMoment = new Float64Array(2);
+      const after: number[][] = [];
+      [G1, G2].forEach((gradient, index) => {
+        adamUpdate(weights, f64(gradient), firstMoment, secondMoment, {
+          size: 2,
+          learningRate: 0.1,
+          beta1: 0.9,
+          beta2: 0.999,
+          epsilon: 1e-8,
+          step: index + 1,
+          weightDecay,
+        });
+        after.push(Array.from(weights));
+      });
+      const expected = adamByHand(0.1, weightDecay);
+      assertClose(after[0]!, expected[0]!, FLOAT64, 'step 1');
+      assertClose(after[1]!, expected[1]!, FLOAT64, 'step 2');
+      if (weightDecay === 0) {
+        // Step 1 with bias correction moves each weight by lr * g / (|g| + eps), i.e. about lr against the sign of g.
+        assertClose(
+          after[0]!,
+          [1 - (0.1 * 0.5) / (0.5 + 1e-8), -2 - (0.1 * 0.25) / (0.25 + 1e-8)],
+          FLOAT64,
+          'step 1 closed form',
+        );
+      }
+    });
+  }
+
+  test('the SGD and Adam classes keep their state per weight across two applyGradients calls', () => {
+    const sgd = new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true });
+    const adam = new Adam({ learningRate: 0.1 });
+    const sgdWeight = Tensor.fromArray(W0, [2], 'float64');
+    const adamWeight = Tensor.fromArray(W0, [2], 'float64');
+    for (const gradient of [G1, G2]) {
+      sgd.applyGradients([sgdWeight], [Tensor.fromArray(gradient, [2], 'float64')]);
+      adam.applyGradients([adamWeight], [Tensor.fromArray(gradient, [2], 'float64')]);
+    }
+    assertClose(sgdWeight.dataSync(), [1.0545, -2.44775], FLOAT64, 'SGD nesterov class');
+    assertClose(adamWeight.dataSync(), adamByHand(0.1, 0)[1]!, FLOAT64, 'Adam class');
   });
 });
