@@ -1,8 +1,9 @@
 // Shared pieces of the layer test files (test/layers/*.test.ts): a config round trip through JSON and the
-// layer registry, a float64 batch, and the contexts a layer is built and called with outside a model.
+// layer registry, a float64 batch, a model of a few layers, and the contexts a layer is built and called with
+// outside a model.
 
 import assert from 'node:assert/strict';
-import { type Layer, layerFromConfig, Random, Tensor } from '../../src/index.js';
+import { type Layer, layerFromConfig, Random, Sequential, Tensor } from '../../src/index.js';
 
 /** Calls a layer outside training (no dropout, moving statistics). */
 export const INFERENCE = { isTraining: false };
@@ -21,4 +22,9 @@ export function assertConfigRoundTrip(layer: Layer): void {
   const copy = layerFromConfig(layer.className, JSON.parse(JSON.stringify(config)) as Record<string, unknown>);
   assert.equal(copy.className, layer.className);
   assert.deepEqual(copy.getConfig(), config);
+}
+
+/** A Sequential model of `layers`: building it checks every layer's input shape. */
+export function sequential(...layers: Layer[]): Sequential {
+  return new Sequential(layers);
 }

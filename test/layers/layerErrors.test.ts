@@ -1,5 +1,5 @@
-// Option and shape errors of AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D, Multiply, Dropout, LeakyReLU
-// and ELU name the layer and the values (the output-size formula for a window larger than the map).
+// Option and shape errors of GlobalAveragePooling2D, ZeroPadding2D, Multiply, Dropout, LeakyReLU and ELU name
+// the layer and the values.
 
 import { describe, test } from 'node:test';
 import {
@@ -23,17 +23,6 @@ import {
 import { assertThrowsWith } from '../helpers.js';
 
 describe('errors name the layer', () => {
-  test('AvgPool2D larger than the map shows the output-size formula', () => {
-    assertThrowsWith(
-      () => new Sequential([new Input({ shape: [3, 3, 1] }), new AvgPool2D({ poolSize: 4, name: 'wide' })]),
-      ShapeError,
-      "AvgPool2D 'wide'",
-      '4x4',
-      '3x3',
-      '(3 - 4 + 2*0) / 4 + 1',
-    );
-  });
-
   test('GlobalAveragePooling2D and ZeroPadding2D after Flatten reject the vector, naming its shape', () => {
     assertThrowsWith(
       () =>
