@@ -18,7 +18,7 @@ describe('ChannelShuffle', () => {
     assert.deepEqual(layer.getConfig(), { name: 'shuffle', groups: 2 });
   });
 
-  test('3 groups of 4 channels is a ShapeError naming the layer, both counts and the shape; 0 groups a ValueError', () => {
+  test('3 groups of 4 channels: a ShapeError naming the layer, the counts and the shape; 0 groups a ValueError', () => {
     assertThrowsWith(
       () => new ChannelShuffle({ name: 'shuffle', groups: 3 }).computeOutputShape([2, 2, 4]),
       ShapeError,

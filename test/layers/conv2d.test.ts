@@ -8,7 +8,7 @@ import { assertClose, assertThrowsWith } from '../helpers.js';
 import { assertConfigRoundTrip, FLOAT64_BUILD, float64, INFERENCE, sequential } from './layerCases.js';
 
 describe('Conv2D', () => {
-  test("output shapes on 7x9x2 with a 3x3 kernel, stride 2: 'valid' 3x4, 'same' ceil(7 / 2) x ceil(9 / 2) = 4x5", () => {
+  test("output shapes on 7x9x2, 3x3 kernel, stride 2: 'valid' 3x4, 'same' ceil(7 / 2) x ceil(9 / 2) = 4x5", () => {
     // 'valid': floor((7 - 3) / 2) + 1 = 3 and floor((9 - 3) / 2) + 1 = 4.
     assert.deepEqual(new Conv2D({ filters: 5, kernelSize: 3, strides: 2 }).computeOutputShape([7, 9, 2]), [3, 4, 5]);
     const same = new Conv2D({ filters: 5, kernelSize: 3, strides: 2, padding: 'same' });

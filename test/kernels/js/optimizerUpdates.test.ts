@@ -1,8 +1,9 @@
 // Hand-worked cases of the training kernels' references (src/kernels/js/optimizerUpdates.ts, softmax.ts):
 // SgdUpdate and AdamUpdate after 1 and 2 steps, AdamW (AdamUpdate with decoupled decay), RmsPropUpdate,
-// AdagradUpdate, SumOfSquares, ClipGradient and the label-smoothed SoftmaxCrossEntropy. First steps have closed forms worked out in the comments; second
-// steps are checked against the update algorithms as PyTorch's documentation writes them (torch.optim.AdamW,
-// RMSprop, Adagrad), coded again here independently of the kernels. Float64 throughout.
+// AdagradUpdate, SumOfSquares, ClipGradient and the label-smoothed SoftmaxCrossEntropy. First steps have
+// closed forms worked out in the comments; second steps are checked against the update algorithms as PyTorch's
+// documentation writes them (torch.optim.AdamW, RMSprop, Adagrad), coded again here independently of the
+// kernels. Float64 throughout.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
