@@ -1,10 +1,11 @@
 // Hand-worked and known values of the reference kernels of ReLU, sigmoid, tanh, leaky ReLU, ELU, GELU, SiLU
 // and clip, in float64 (erf itself: erf.test.ts). Expected numbers come from mpmath at 30 digits (Phi, exp,
-// expm1), written beside each case; piecewise-linear cases are exact (tolerance 0).
+// expm1), written beside each case; piecewise-linear cases are exact (tolerance 0). The ops' defaults and
+// argument checks are in test/ops/activations.test.ts.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { clip, elu, gelu, GradientTape, leakyRelu, relu, silu, Tensor, ValueError } from '../../../src/index.js';
+import { gelu, silu, Tensor } from '../../../src/index.js';
 import {
   clip as clipKernel,
   clipGrad,
@@ -70,14 +71,6 @@ describe('LeakyRelu and LeakyReluGrad reference kernels, by hand', () => {
     );
     assert.ok(Number.isNaN(forward(leakyReluKernel, [Number.NaN], 0.25)[0]!));
   });
-
-  test('the op defaults to alpha 0.01 and rejects a non-finite alpha, naming the op', () => {
-    assert.deepEqual(Array.from(leakyRelu(Tensor.fromArray([-100, 5], [2], 'float64')).dataSync()), [-1, 5]);
-    assert.throws(
-      () => leakyRelu(Tensor.zeros([2]), Number.NaN),
-      (error: unknown) => error instanceof ValueError && /leakyRelu: alpha/.test(error.message),
-    );
-  });
 });
 
 describe('Elu and EluGrad reference kernels, by hand', () => {
@@ -102,10 +95,6 @@ describe('Elu and EluGrad reference kernels, by hand', () => {
       'elu grad alpha 1',
     );
     assertClose(backward(eluGrad, [1], [-1], 2), [2 * 0.36787944117144233], FLOAT64, 'elu grad alpha 2');
-  });
-
-  test('the op takes alpha 1 by default', () => {
-    assertClose(elu(Tensor.fromArray([-1], [1], 'float64')).dataSync(), [-0.6321205588285577], FLOAT64, 'elu op');
   });
 });
 
@@ -207,49 +196,6 @@ describe('Clip and ClipGrad reference kernels, by hand', () => {
       'unbounded grad',
     );
     assertClose(clipGradient([1, 2], [0.5, 0.5], 0.5, 0.5), [0, 0], EXACT, 'min = max grad');
-  });
-
-  test('clip with min 0 and no max is ReLU, forward and backward, even at 0', () => {
-    const x = Tensor.fromArray([-2, -0.5, 0, 0.5, 3], [5], 'float64');
-    const dOut = Tensor.fromArray([1, 2, 3, 4, 5], [5], 'float64');
-    const gradientOf = (f: (input: Tensor) => Tensor) => {
-      const tape = new GradientTape();
-      tape.watch(x);
-      const y = tape.run(() => f(x));
-      return Array.from(tape.gradient(y, [x], dOut)[0]!.dataSync());
-    };
-    assert.deepEqual(Array.from(clip(x, 0, Infinity).dataSync()), Array.from(relu(x).dataSync()));
-    assert.deepEqual(
-      gradientOf((input) => clip(input, 0, Infinity)),
-      gradientOf(relu),
-    );
-    assert.deepEqual(
-      gradientOf((input) => clip(input, 0, Infinity)),
-      [0, 0, 0, 4, 5],
-    );
-  });
-
-  test('the op rounds the bounds to float32 on float32 tensors and keeps them on float64 ones', () => {
-    assert.deepEqual(Array.from(clip(Tensor.fromArray([0, 1], [2]), 0.1, 0.7).dataSync()), [
-      Math.fround(0.1),
-      Math.fround(0.7),
-    ]);
-    assert.deepEqual(Array.from(clip(Tensor.fromArray([0, 1], [2], 'float64'), 0.1, 0.7).dataSync()), [0.1, 0.7]);
-  });
-
-  test('the op rejects NaN bounds, min = Infinity, max = -Infinity and min > max, naming the op and the values', () => {
-    const x = Tensor.zeros([2]);
-    const rejects = (min: number, max: number, pattern: RegExp) =>
-      assert.throws(
-        () => clip(x, min, max),
-        (error: unknown) => error instanceof ValueError && pattern.test(error.message),
-        `clip(${min}, ${max})`,
-      );
-    rejects(Number.NaN, 1, /^clip: min must be a finite number or -Infinity, got NaN/);
-    rejects(Infinity, Infinity, /^clip: min must be .* got Infinity/);
-    rejects(0, Number.NaN, /^clip: max must be a finite number or Infinity, got NaN/);
-    rejects(-Infinity, -Infinity, /^clip: max must be .* got -Infinity/);
-    rejects(2, 1, /^clip: min 2 is greater than max 1/);
   });
 });
 
