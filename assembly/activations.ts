@@ -223,10 +223,12 @@ function activateGrad(kind: i32, dOut: v128, x: v128, alpha: v128, beta: v128): 
     const linear = f32x4.add(f32x4.mul(alpha, x), beta);
     const isInside = v128.and(f32x4.gt(linear, f32x4.splat(0)), f32x4.lt(linear, f32x4.splat(1)));
     if (kind == HARD_SIGMOID) return v128.and(f32x4.mul(dOut, alpha), isInside);
-    // 2 alpha x + beta inside, 1 at and above the top (linear >= 1), 0 at and below the bottom.
+    // 2 alpha x + beta inside, 1 at and above the top (linear >= 1), 0 at and below the bottom; NaN for a
+    // NaN input, which is neither (as the reference kernel).
     const middle = f32x4.add(f32x4.mul(f32x4.add(alpha, alpha), x), beta);
     const isTop = f32x4.ge(linear, f32x4.splat(1));
-    const slope = v128.or(v128.and(middle, isInside), v128.and(f32x4.splat(1), isTop));
+    const isBottom = f32x4.le(linear, f32x4.splat(0));
+    const slope = v128.andnot(v128.bitselect(f32x4.splat(1), middle, isTop), isBottom);
     return f32x4.mul(dOut, slope);
   }
   const isPositive = f32x4.gt(x, f32x4.splat(0));

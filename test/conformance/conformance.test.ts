@@ -1,0 +1,51 @@
+// The conformance suite (test/conformance/suite.ts) on every backend that runs in Node: the reference
+// backend against itself (which checks the suite: its directional derivatives, determinism, save and
+// load), and the WebAssembly backend with 1 and with 2 threads. One test per case and backend; a case
+// in KNOWN_GAPS is reported as to-do with its reason. test/browser/conformance.test.ts runs the same
+// cases on WebGPU in headless Chromium.
+
+import { after, before, describe, test } from 'node:test';
+// The Node entry: it installs the file loading the WebAssembly backend needs in Node.
+import { initWasmBackend } from '../../src/index.js';
+import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
+import { registerBackend, setBackend } from '../../src/kernels/registry.js';
+import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
+import { caseTitle, type ConformanceContext } from './conformance.js';
+import { conformanceCases, KNOWN_GAPS } from './suite.js';
+
+const features = await probeWasmFeatures();
+const wasmSkip = features.simd ? false : 'this engine has no WebAssembly SIMD: the wasm backend cannot run';
+
+const BACKENDS: { context: ConformanceContext; start: () => Promise<unknown>; skip: string | false }[] = [
+  { context: { backend: 'reference', label: 'reference' }, start: async () => setBackend('reference'), skip: false },
+  {
+    context: { backend: 'wasm', label: 'wasm, 1 thread' },
+    start: () => initWasmBackend({ threads: 1 }),
+    skip: wasmSkip,
+  },
+  {
+    context: { backend: 'wasm', label: 'wasm, 2 threads' },
+    start: () => initWasmBackend({ threads: 2 }),
+    skip: wasmSkip,
+  },
+];
+
+registerBackend(referenceBackend);
+
+for (const { context, start, skip } of BACKENDS) {
+  describe(`conformance on ${context.label}`, { skip }, () => {
+    before(async () => {
+      await start();
+      setBackend(context.backend);
+    });
+    after(() => setBackend('reference'));
+    for (const conformanceCase of conformanceCases()) {
+      const title = caseTitle(conformanceCase);
+      const gap = KNOWN_GAPS[context.backend]?.[title];
+      test(title, gap === undefined ? {} : { todo: gap }, async (t) => {
+        const note = await conformanceCase.run(context);
+        if (note !== undefined) t.diagnostic(note);
+      });
+    }
+  });
+}

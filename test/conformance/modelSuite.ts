@@ -1,0 +1,125 @@
+// The model suite: a Sequential CNN (conv, batch norm, ReLU, max-pool, dropout, dense, softmax) and a
+// functional residual model (two convolutions and an Add, global average pooling), each trained with
+// fitAsync for 2 epochs with SGD (momentum) and with Adam on the backend under test; then predict,
+// evaluateAsync, and the weights saved and loaded again in memory (serializeModel, parseModel).
+// Against the same run on the reference backend within float32 tolerance, and against itself: the
+// same backend twice gives bit-identical losses, weights and predictions.
+
+import { Random } from '../../src/core/random.js';
+import { Tensor } from '../../src/core/tensor.js';
+import { parseModel, serializeModel } from '../../src/io/modelFormat.js';
+import { ReLU } from '../../src/layers/activations.js';
+import { BatchNormalization } from '../../src/layers/batchNormalization.js';
+import { Conv2D } from '../../src/layers/conv2d.js';
+import { Dense } from '../../src/layers/dense.js';
+import { Dropout } from '../../src/layers/dropout.js';
+import { Flatten } from '../../src/layers/flatten.js';
+import { GlobalAveragePooling2D } from '../../src/layers/globalAveragePooling2d.js';
+import { Input } from '../../src/layers/input.js';
+import { MaxPool2D } from '../../src/layers/maxPool2d.js';
+import { Add } from '../../src/layers/merge.js';
+import { Softmax } from '../../src/layers/softmax.js';
+import { Model } from '../../src/model/model.js';
+import { Sequential } from '../../src/model/sequential.js';
+import { Adam } from '../../src/optim/adam.js';
+import type { Optimizer } from '../../src/optim/optimizer.js';
+import { SGD } from '../../src/optim/sgd.js';
+import { assertIdentical, assertOutputsClose, type ConformanceCase, onBackend, type Outputs } from './conformance.js';
+
+const EXAMPLES = 24;
+const CLASSES = 3;
+const SHAPE = [6, 6, 3] as const;
+const EXAMPLE_SIZE = SHAPE[0] * SHAPE[1] * SHAPE[2];
+
+function sequentialModel(): Model {
+  return new Sequential(
+    [
+      new Input({ shape: SHAPE }),
+      // No bias before batch norm: its gradient is rounding noise, which Adam would scale up to full steps.
+      new Conv2D({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }),
+      new BatchNormalization(),
+      new ReLU(),
+      new MaxPool2D({ poolSize: 2 }),
+      new Dropout({ rate: 0.2 }),
+      new Flatten(),
+      new Dense({ units: CLASSES }),
+      new Softmax(),
+    ],
+    { seed: 7 },
+  );
+}
+
+function residualModel(): Model {
+  const input = new Input({ shape: SHAPE });
+  const stem = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
+  const branch = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(new ReLU().apply(stem));
+  const sum = new Add().apply([stem, branch]);
+  const pooled = new GlobalAveragePooling2D().apply(new ReLU().apply(sum));
+  const output = new Softmax().apply(new Dense({ units: CLASSES }).apply(pooled));
+  return new Model({ inputs: input.output, outputs: output }, { seed: 9 });
+}
+
+/** Seeded examples whose label shifts every third value, so that the loss can fall. */
+function trainingData(): { x: Tensor; labels: number[] } {
+  const random = new Random(11);
+  const values = new Float32Array(EXAMPLES * EXAMPLE_SIZE);
+  const labels: number[] = [];
+  for (let example = 0; example < EXAMPLES; example++) {
+    const label = example % CLASSES;
+    labels.push(label);
+    for (let index = 0; index < EXAMPLE_SIZE; index++)
+      values[example * EXAMPLE_SIZE + index] = random.uniform() * 2 - 1 + (index % CLASSES === label ? 0.8 : 0);
+  }
+  return { x: new Tensor(values, [EXAMPLES, ...SHAPE]), labels };
+}
+
+/** Trains a new model on the active backend and reads everything the suite compares. */
+async function trainRun(makeModel: () => Model, makeOptimizer: () => Optimizer): Promise<Outputs> {
+  const model = makeModel();
+  const { x, labels } = trainingData();
+  const history = await model.fitAsync(x, labels, { epochs: 2, batchSize: 8, optimizer: makeOptimizer(), seed: 3 });
+  const outputs: Outputs = { losses: history.epochs.map((epoch) => epoch.loss) };
+  for (const { name, tensor } of model.namedWeights())
+    outputs[`weight ${name}`] = Float64Array.from(await tensor.data());
+  const predictions = Float64Array.from(await model.predict(x, { batchSize: 10 }).data());
+  outputs.predictions = predictions;
+  const evaluation = await model.evaluateAsync(x, labels, { batchSize: 10 });
+  outputs.evaluation = [evaluation.loss, evaluation.accuracy];
+  // The weights through the model files' two formats, in memory, then the same predictions.
+  const { manifest, weights } = serializeModel(model);
+  const loaded = parseModel(manifest, weights).model;
+  outputs['predictions after save and load'] = Float64Array.from(await loaded.predict(x, { batchSize: 10 }).data());
+  return outputs;
+}
+
+const MODELS: Record<string, () => Model> = { Sequential: sequentialModel, 'functional residual': residualModel };
+const OPTIMIZERS: Record<string, () => Optimizer> = {
+  'SGD momentum 0.9': () => new SGD({ learningRate: 0.05, momentum: 0.9 }),
+  Adam: () => new Adam({ learningRate: 0.01 }),
+};
+
+/** The model suite's cases. */
+export function modelCases(): ConformanceCase[] {
+  const cases: ConformanceCase[] = [];
+  for (const [modelName, makeModel] of Object.entries(MODELS)) {
+    for (const [optimizerName, makeOptimizer] of Object.entries(OPTIMIZERS)) {
+      const name = `${modelName}, ${optimizerName}: fitAsync 2 epochs, predict, evaluateAsync, save and load`;
+      cases.push({
+        suite: 'model',
+        name,
+        async run(context) {
+          const first = await trainRun(makeModel, makeOptimizer);
+          const reloaded = { predictions: first['predictions after save and load']! };
+          assertIdentical(reloaded, { predictions: first.predictions! }, `${name}: save and load`, context.label);
+          const expected = await onBackend('reference', () => trainRun(makeModel, makeOptimizer));
+          // Two epochs of float32 steps: rounding differences grow a little with each step.
+          assertOutputsClose(first, expected, { absolute: 1e-4, relative: 1e-3 }, name, [context.label, 'reference']);
+          const second = await trainRun(makeModel, makeOptimizer);
+          assertIdentical(second, first, name, context.label);
+          return `losses ${Array.from(first.losses!, (loss) => loss.toFixed(5)).join(', ')}`;
+        },
+      });
+    }
+  }
+  return cases;
+}
