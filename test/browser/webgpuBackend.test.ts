@@ -4,37 +4,13 @@
 // Debian's chromium is missing or offers no WebGPU adapter. SwiftShader proves correctness only.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { repoRoot } from '../helpers.js';
+import type { Browser } from 'playwright-core';
+import { chromiumSkip as skip, launchChromium, pageResult } from './chromium.js';
 import type { BackendPageResult } from './webgpuBackendPage.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (Debian package chromium)`;
 /** The page's epochs (webgpuBackendPage.ts). */
 const EPOCHS = 3;
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
-
-/** Serves the repository read-only on 127.0.0.1 (a secure context, which WebGPU needs). */
-function serve(): Promise<Server> {
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const file =
-      path === '/' ? join(repoRoot, 'test', 'browser', 'webgpuBackendPage.html') : join(repoRoot, normalize(path));
-    if (!file.startsWith(repoRoot) || !existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response
-      .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
-      .end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
 
 /** Asserts |actual - expected| <= absolute + relative * |expected| everywhere; names the worst value. */
 function assertClose(
@@ -66,38 +42,11 @@ describe('WebGPU backend: a training run in headless Chromium (SwiftShader)', { 
   let browser: Browser;
   let result: BackendPageResult;
   before(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--enable-unsafe-webgpu',
-        '--use-vulkan=swiftshader',
-        '--use-webgpu-adapter=swiftshader',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    browser = await launchChromium({ isWebGpu: true });
+    result = await pageResult<BackendPageResult>(browser, {
+      page: 'test/browser/webgpuBackendPage.html',
+      property: 'webgpuBackendResult',
     });
-    const server = await serve();
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-      await page.waitForFunction(
-        () => (window as unknown as { webgpuBackendResult?: unknown }).webgpuBackendResult !== undefined,
-        null,
-        { timeout: 90_000 },
-      );
-      result = await page.evaluate(
-        () => (window as unknown as { webgpuBackendResult: BackendPageResult }).webgpuBackendResult,
-      );
-      assert.deepEqual(errors, [], 'no page errors');
-    } finally {
-      server.close();
-    }
   });
   after(async () => browser?.close());
 

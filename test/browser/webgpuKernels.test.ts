@@ -5,18 +5,10 @@
 // SwiftShader proves correctness only; its speed says nothing of a GPU's.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
-import { repoRoot } from '../helpers.js';
+import type { Browser } from 'playwright-core';
+import { chromiumSkip as skip, launchChromium, pageResult } from './chromium.js';
 import type { CaseResult, PageResult } from './webgpuKernelsPage.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (Debian package chromium)`;
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
 
 /** The kernel ids the page covers, each asserted by one test below, and the training run. */
 const KERNELS = [
@@ -83,57 +75,15 @@ const KERNELS = [
   'TrainingStep',
 ] as const;
 
-/** Serves the repository read-only on 127.0.0.1 (a secure context, which WebGPU needs). */
-function serve(): Promise<Server> {
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const file =
-      path === '/' ? join(repoRoot, 'test', 'browser', 'webgpuKernelsPage.html') : join(repoRoot, normalize(path));
-    if (!file.startsWith(repoRoot) || !existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response
-      .writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
-      .end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 describe('WebGPU kernels in headless Chromium (SwiftShader)', { skip }, () => {
   let browser: Browser;
   let result: PageResult;
   before(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--enable-unsafe-webgpu',
-        '--use-vulkan=swiftshader',
-        '--use-webgpu-adapter=swiftshader',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+    browser = await launchChromium({ isWebGpu: true });
+    result = await pageResult<PageResult>(browser, {
+      page: 'test/browser/webgpuKernelsPage.html',
+      property: 'webgpuResult',
     });
-    const server = await serve();
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (error) => errors.push(error.message));
-      await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-      await page.waitForFunction(
-        () => (window as unknown as { webgpuResult?: unknown }).webgpuResult !== undefined,
-        null,
-        { timeout: 90_000 },
-      );
-      result = await page.evaluate(() => (window as unknown as { webgpuResult: PageResult }).webgpuResult);
-      assert.deepEqual(errors, [], 'no page errors');
-    } finally {
-      server.close();
-    }
   });
   after(async () => browser?.close());
 

@@ -12,8 +12,19 @@ export function conformanceCases(): ConformanceCase[] {
   return [...layerCases(), ...gradientCases(), ...modelCases(), ...kernelCases()];
 }
 
+/** Why a model trained on WebGPU cannot be saved yet. */
+const SAVE_GAP =
+  'serializeModel reads the weights with dataSync() (encodeSafetensors), which throws SyncReadError on a device ' +
+  'backend: saving a model trained on WebGPU needs an asynchronous serializeModel (await tensor.data())';
+
 /**
  * Cases a backend is known to fail, by backend and case title ('suite: name'), with why: the runners
  * still run them and report them as to-do, never as passed.
  */
-export const KNOWN_GAPS: Readonly<Record<string, Readonly<Record<string, string>>>> = {};
+export const KNOWN_GAPS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  webgpu: {
+    'model: Sequential: trained, saved and loaded in memory (serializeModel, parseModel), same predictions': SAVE_GAP,
+    'model: functional residual: trained, saved and loaded in memory (serializeModel, parseModel), same predictions':
+      SAVE_GAP,
+  },
+};
