@@ -3,17 +3,9 @@
 // wasmUrl function pointing at the builds works. Needs Debian's chromium; skipped where missing.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
 import { test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { repoRoot } from '../helpers.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (Debian package chromium)`;
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+import { chromiumSkip as skip, launchChromium, serveRepository } from './chromium.js';
 
 interface Attempt {
   name?: string;
@@ -23,44 +15,13 @@ interface Attempt {
   threads?: number;
 }
 
-/** Serves the repository read-only, cross-origin isolated, with the start-up page at /. */
-function serve(): Promise<Server> {
-  const server = createServer((request, response) => {
-    const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    const file =
-      path === '/' ? join(repoRoot, 'test', 'browser', 'wasmStartupPage.html') : join(repoRoot, normalize(path));
-    if (!file.startsWith(repoRoot) || !existsSync(file)) {
-      response.writeHead(404).end();
-      return;
-    }
-    response
-      .writeHead(200, {
-        'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
-      })
-      .end(readFileSync(file));
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
 test('in Chromium a missing .wasm build and a missing worker script fail naming their URLs and the reason', {
   skip,
   timeout: 90_000,
 }, async () => {
-  const server = await serve();
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // Cross-origin isolated: the threaded build and its workers start.
+  const server = await serveRepository({ page: 'test/browser/wasmStartupPage.html', isIsolated: true });
+  const browser = await launchChromium({ isWebGpu: false });
   try {
     const page = await browser.newPage();
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
