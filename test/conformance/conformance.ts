@@ -73,7 +73,8 @@ export async function readAll(tensors: Record<string, Tensor>): Promise<Record<s
 /**
  * Throws ConformanceMismatch unless every value of `actual` (on `backends[0]`) is within `tolerance`
  * of `expected` (on `backends[1]`); NaN matches NaN only. The message names the worst index, both values
- * and how many values are out of tolerance.
+ * and how many values are out of tolerance. Returns the largest |actual - expected| as a share of its
+ * tolerance (at most 1; 0 where every value is equal): how close the comparison came to failing.
  */
 export function assertClose(
   actual: ArrayLike<number>,
@@ -81,7 +82,7 @@ export function assertClose(
   tolerance: Tolerance,
   what: string,
   backends: readonly [string, string],
-): void {
+): number {
   if (actual.length !== expected.length) {
     throw new ConformanceMismatch(
       `${what}: ${actual.length} values on ${backends[0]}, ${expected.length} on ${backends[1]}`,
@@ -89,6 +90,7 @@ export function assertClose(
   }
   let worst = -1;
   let worstRatio = 1;
+  let largestRatio = 0;
   let failures = 0;
   for (let index = 0; index < expected.length; index++) {
     const a = actual[index]!;
@@ -98,6 +100,7 @@ export function assertClose(
     // NaN against a number counts as infinitely far.
     const excess = Number.isNaN(ratio) ? Infinity : ratio;
     if (excess > 1) failures++;
+    largestRatio = Math.max(largestRatio, excess);
     if (excess > worstRatio) {
       worst = index;
       worstRatio = excess;
@@ -110,16 +113,20 @@ export function assertClose(
         `${tolerance.absolute} + ${tolerance.relative} * |${backends[1]}|)`,
     );
   }
+  return largestRatio;
 }
 
-/** assertClose for every output `expected` names; `actual` must have the same names. */
+/**
+ * assertClose for every output `expected` names; `actual` must have the same names. Returns the largest
+ * share of its tolerance any value used.
+ */
 export function assertOutputsClose(
   actual: Outputs,
   expected: Outputs,
   tolerance: Tolerance | ((name: string) => Tolerance),
   what: string,
   backends: readonly [string, string],
-): void {
+): number {
   const names = Object.keys(expected);
   const actualNames = Object.keys(actual);
   if (names.join() !== actualNames.join()) {
@@ -127,15 +134,22 @@ export function assertOutputsClose(
       `${what}: outputs ${actualNames.join(', ')} on ${backends[0]}, ${names.join(', ')} on ${backends[1]}`,
     );
   }
+  let largest = 0;
   for (const name of names) {
     const bound = typeof tolerance === 'function' ? tolerance(name) : tolerance;
-    assertClose(actual[name]!, expected[name]!, bound, `${what}: ${name}`, backends);
+    largest = Math.max(largest, assertClose(actual[name]!, expected[name]!, bound, `${what}: ${name}`, backends));
   }
+  return largest;
+}
+
+/** A note for the report: how much of its tolerance a comparison used, e.g. '0.031 of the tolerance'. */
+export function toleranceNote(share: number): string {
+  return `${share.toPrecision(2)} of the tolerance`;
 }
 
 /** Throws ConformanceMismatch unless both runs are bit-identical (NaN matching NaN). */
 export function assertIdentical(first: Outputs, second: Outputs, what: string, backend: string): void {
-  assertOutputsClose(first, second, { absolute: 0, relative: 0 }, `${what} (not deterministic)`, [
+  void assertOutputsClose(first, second, { absolute: 0, relative: 0 }, `${what} (not deterministic)`, [
     `${backend} (second run)`,
     `${backend} (first run)`,
   ]);

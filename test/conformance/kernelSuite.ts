@@ -23,7 +23,15 @@ import {
   windowOutputSize,
 } from '../../src/kernels/params.js';
 import { allocateIndices, allocateTensor } from '../../src/ops/allocate.js';
-import { assertOutputsClose, check, type ConformanceCase, onBackend, readAll, type Tolerance } from './conformance.js';
+import {
+  assertOutputsClose,
+  check,
+  type ConformanceCase,
+  onBackend,
+  readAll,
+  type Tolerance,
+  toleranceNote,
+} from './conformance.js';
 
 /** A seeded source of shapes and values for one case. */
 class Draw {
@@ -68,8 +76,8 @@ function kernelCase(spec: KernelCaseSpec): ConformanceCase {
     async run(context) {
       const actual = await readAll(spec.compute());
       const expected = await onBackend('reference', () => readAll(spec.compute()));
-      assertOutputsClose(actual, expected, spec.tolerance, spec.name, [context.label, 'reference']);
-      return undefined;
+      const share = assertOutputsClose(actual, expected, spec.tolerance, spec.name, [context.label, 'reference']);
+      return toleranceNote(share);
     },
   };
 }

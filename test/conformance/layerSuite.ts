@@ -15,6 +15,7 @@ import {
   onBackend,
   readAll,
   type Tolerance,
+  toleranceNote,
   uniformValues,
 } from './conformance.js';
 import { LAYER_SPECS, type LayerSpec, layerSetup, type Setup } from './layerSpecs.js';
@@ -67,11 +68,14 @@ function layerCase(className: string, spec: LayerSpec): ConformanceCase {
     async run(context) {
       const actual = await forwardAndBackward(layerSetup(spec, 'float32'), 'float32');
       const expected = await onBackend('reference', () => forwardAndBackward(layerSetup(spec, 'float32'), 'float32'));
-      assertOutputsClose(actual.outputs, expected.outputs, LAYER_TOLERANCE, `${className} ${spec.label}`, [
-        context.backend,
-        'reference',
-      ]);
-      return `${Object.keys(actual.outputs).join(', ')}`;
+      const share = assertOutputsClose(
+        actual.outputs,
+        expected.outputs,
+        LAYER_TOLERANCE,
+        `${className} ${spec.label}`,
+        [context.label, 'reference'],
+      );
+      return `${Object.keys(actual.outputs).join(', ')}: ${toleranceNote(share)}`;
     },
   };
 }
