@@ -4,11 +4,12 @@
 // in KNOWN_GAPS is reported as to-do with its reason. test/browser/conformance.test.ts runs the same
 // cases on WebGPU in headless Chromium.
 
+import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 // The Node entry: it installs the file loading the WebAssembly backend needs in Node.
 import { initWasmBackend } from '../../src/index.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
-import { registerBackend, setBackend } from '../../src/kernels/registry.js';
+import { listBackends, registerBackend, setBackend } from '../../src/kernels/registry.js';
 import { probeWasmFeatures } from '../../src/kernels/wasm/featureProbe.js';
 import { caseTitle, type ConformanceContext } from './conformance.js';
 import { conformanceCases, KNOWN_GAPS } from './suite.js';
@@ -49,3 +50,14 @@ for (const { context, start, skip } of BACKENDS) {
     }
   });
 }
+
+test('every backend registered in Node runs the suite', { skip: wasmSkip }, async () => {
+  await initWasmBackend({ threads: 1 });
+  setBackend('reference');
+  const covered = new Set(BACKENDS.map(({ context }) => context.backend));
+  assert.deepEqual(
+    listBackends().filter((name) => !covered.has(name)),
+    [],
+    'add the backend to BACKENDS in this file',
+  );
+});
