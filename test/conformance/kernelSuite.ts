@@ -317,7 +317,9 @@ function activationParams(id: (typeof ACTIVATIONS)[number], size: number, varian
 
 function activationCase(variant: number): KernelCaseSpec {
   return {
-    name: `activations and their gradients, ${variant === 0 ? "PyTorch's defaults" : 'other parameters'}, kinks and NaN`,
+    name:
+      `activations and their gradients, ${variant === 0 ? "PyTorch's defaults" : 'other parameters'}, ` +
+      'kinks and NaN',
     ids: [...ACTIVATIONS, ...ACTIVATIONS.map((id) => `${id}Grad` as KernelId)],
     tolerance: ELEMENTWISE,
     compute() {
@@ -590,7 +592,9 @@ function resizeCase(index: number): KernelCaseSpec {
   const coordinates = RESIZE_COORDINATES[index % RESIZE_COORDINATES.length]!;
   const nearestRounding = NEAREST_ROUNDINGS[index % NEAREST_ROUNDINGS.length]!;
   return {
-    name: `Resize2D and its backprop, draw ${index} (${mode}, ${coordinates}${mode === 'nearest' ? `, ${nearestRounding}` : ''})`,
+    name:
+      `Resize2D and its backprop, draw ${index} (${mode}, ${coordinates}` +
+      `${mode === 'nearest' ? `, ${nearestRounding}` : ''})`,
     ids: ['Resize2D', 'Resize2DBackprop'],
     tolerance: { absolute: 1e-6, relative: 1e-5 },
     compute() {
