@@ -319,7 +319,7 @@ function activationCase(variant: number): KernelCaseSpec {
   return {
     name:
       `activations and their gradients, ${variant === 0 ? "PyTorch's defaults" : 'other parameters'}, ` +
-      'kinks and NaN',
+      'kinks, NaN and infinities',
     ids: [...ACTIVATIONS, ...ACTIVATIONS.map((id) => `${id}Grad` as KernelId)],
     tolerance: ELEMENTWISE,
     compute() {
@@ -327,7 +327,27 @@ function activationCase(variant: number): KernelCaseSpec {
       const size = 4099;
       const input = draw.tensor([size], 12);
       const values = input.dataSync();
-      for (const [at, value] of [0, 3, -3, 6, -0.5, 1e-3, -1e-3, 20, -20, Number.NaN].entries()) values[at] = value;
+      // The kinks exactly, values near them, NaN, the infinities, exp's overflow (89) and -0.
+      const edges = [
+        0,
+        3,
+        -3,
+        6,
+        -0.5,
+        1e-3,
+        -1e-3,
+        20,
+        -20,
+        Number.NaN,
+        Infinity,
+        -Infinity,
+        89,
+        -89,
+        1e30,
+        -1e30,
+        -0,
+      ];
+      for (const [at, value] of edges.entries()) values[at] = value;
       const dOut = draw.tensor([size]);
       const outputs: Record<string, Tensor> = {};
       for (const id of ACTIVATIONS) {
