@@ -31,7 +31,7 @@ import { BATCH } from './workloads.js';
 
 const USAGE =
   'node dist/bench/browserBench.js [--models W1,W2,resnet18,mobilenet_v2] [--libraries ' +
-  `${BROWSER_LIBRARY_IDS.join(',')}] [--rounds 3] [--batch 64] [--check-batch 8] [--threads N] ` +
+  `${BROWSER_LIBRARY_IDS.join(',')}] [--rounds 3 (1 without --gpu)] [--batch 64] [--check-batch 8] [--threads N] ` +
   '[--repetitions N] [--chromium PATH] [--gpu] [--flag --chromium-switch] [--onnx-folder DIR] [--timeout SECONDS] ' +
   '[--out FILE]';
 
@@ -90,6 +90,15 @@ function parseArguments(argv: readonly string[]): { options: BrowserBenchOptions
     else if (argument === '--timeout') options.timeoutSeconds = positiveInteger(value, '--timeout');
     else if (argument === '--out') outputFile = path.resolve(value);
     else throw new Error(`bench:browser: unknown argument '${argument}'; usage: ${USAGE}`);
+  }
+  if (!options.isGpu) {
+    // SwiftShader runs the GPU libraries' kernels on the CPU, a W2 training step at batch 64 in about a
+    // minute on 2 loaded cores: a correctness run needs one round and one timed run, not a spread.
+    if (!argv.includes('--rounds')) options.rounds = 1;
+    for (const plan of Object.values(options.plans)) {
+      plan.warmup = Math.min(plan.warmup, 1);
+      if (!argv.includes('--repetitions')) plan.repetitions = 1;
+    }
   }
   return { options, outputFile };
 }
