@@ -151,7 +151,6 @@ function modelSpecs(options: BrowserBenchOptions): {
         inputShape: [...workload.inputShape],
         classes: workload.classes,
         layers: [...workload.layers],
-        hasSoftmax: true,
         modes: [
           { mode: 'train', batch: options.batch },
           { mode: 'infer', batch: options.batch },
@@ -180,7 +179,6 @@ function modelSpecs(options: BrowserBenchOptions): {
       inputShape: [224, 224, 3],
       classes: 1000,
       layers: null,
-      hasSoftmax: false,
       modes: [
         { mode: 'latency', batch: 1 },
         { mode: 'infer', batch: IMAGENET_BATCH },

@@ -78,7 +78,7 @@ export function browserRatios(figures: readonly BrowserFigure[]): BrowserRatio[]
   return ratios;
 }
 
-/** True where the adapter is a software rasterizer (SwiftShader, or a fallback adapter): figures say nothing of speed. */
+/** True where the adapter is software (SwiftShader, or any fallback adapter): its figures say nothing of speed. */
 export function isSoftwareAdapter(adapter: AdapterDescription | null): boolean {
   if (adapter === null) return false;
   const text = `${adapter.vendor} ${adapter.architecture} ${adapter.description}`.toLowerCase();

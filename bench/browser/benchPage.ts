@@ -470,7 +470,11 @@ async function startRunners(failures: BrowserFailure[]): Promise<Runner[]> {
   return runners;
 }
 
-/** Compares `actual` with `expected`: passes where every |difference| <= absolute + relative * |expected|. */
+/**
+ * Compares `actual` with `expected`: passes where every |difference| <= absolute * scale + relative * |expected|,
+ * scale being the largest |expected| (at least 1): an ImageNet network's logits near zero carry the rounding of
+ * sums that reach its largest ones.
+ */
 function compare(
   library: BrowserLibraryId,
   model: string,
@@ -488,12 +492,14 @@ function compare(
       largestDifference: Number.POSITIVE_INFINITY,
       detail: `${actual.length} values, the reference ${expected.length}`,
     };
+  let scale = 1;
+  for (let index = 0; index < expected.length; index++) scale = Math.max(scale, Math.abs(expected[index]!));
   let largest = 0;
   let worst = -1;
   let isPassed = true;
   for (let index = 0; index < expected.length; index++) {
     const difference = Math.abs(actual[index]! - expected[index]!);
-    if (!(difference <= absolute + relative * Math.abs(expected[index]!))) isPassed = false;
+    if (!(difference <= absolute * scale + relative * Math.abs(expected[index]!))) isPassed = false;
     if (!(difference <= largest)) {
       largest = Number.isNaN(difference) ? Number.POSITIVE_INFINITY : difference;
       worst = index;

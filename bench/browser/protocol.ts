@@ -27,8 +27,6 @@ export interface BrowserModelSpec {
   classes: number;
   /** The layers of a bench workload (bench/workloads.ts), for TF.js; null for the ImageNet files. */
   layers: LayerSpec[] | null;
-  /** Whether the last node is a softmax (the workloads), so the check compares probabilities. */
-  hasSoftmax: boolean;
   modes: BrowserModeSpec[];
   /** Images in the check of each library's output against the reference, before any timing. */
   checkBatch: number;
@@ -62,7 +60,10 @@ export interface BrowserBenchConfig {
   /** onnxruntime-web's WebGPU build, loaded at run time so that it finds its .wasm and .mjs files beside it. */
   ortModuleUrl: string;
   ortWasmFolderUrl: string;
-  /** Relative and absolute tolerance of the checks: |actual - reference| <= absolute + relative * |reference|. */
+  /**
+   * The checks' tolerance: |actual - reference| <= absolute * scale + relative * |reference|, scale being the
+   * largest |reference| value of the output, at least 1.
+   */
   tolerance: { relative: number; absolute: number };
 }
 

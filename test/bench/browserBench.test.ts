@@ -98,7 +98,7 @@ describe('browser bench report', () => {
 const skip = existsSync(DEFAULT_CHROMIUM) ? false : `${DEFAULT_CHROMIUM} is not installed (Debian package chromium)`;
 
 describe('browser bench: a smoke run in headless Chromium on SwiftShader', { skip }, () => {
-  test('every library runs W1, passes its check against the reference and gives one figure per mode', async (context) => {
+  test('every library runs W1, passes its check against the reference, one figure per mode', async (context) => {
     const tiny = { warmup: 0, repetitions: 1 };
     const run = await runBrowserBench({
       models: ['W1'],
