@@ -92,8 +92,8 @@ function parseArguments(argv: readonly string[]): { options: BrowserBenchOptions
     else throw new Error(`bench:browser: unknown argument '${argument}'; usage: ${USAGE}`);
   }
   if (!options.isGpu) {
-    // SwiftShader runs the GPU libraries' kernels on the CPU, a W2 training step at batch 64 in about a
-    // minute on 2 loaded cores: a correctness run needs one round and one timed run, not a spread.
+    // SwiftShader runs the GPU libraries' kernels on the CPU: a W2 training step at batch 64 took 80 to 130 s
+    // on 2 loaded cores. A correctness run needs one round and one timed run, not a spread.
     if (!argv.includes('--rounds')) options.rounds = 1;
     for (const plan of Object.values(options.plans)) {
       plan.warmup = Math.min(plan.warmup, 1);
