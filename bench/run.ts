@@ -1,6 +1,8 @@
 // `npm run bench`: trains and infers the two fixed workloads (bench/workloads.ts) with ConvNet.ts and its peers,
 // one suite after another, each in its own process; prints the comparison table and writes bench/results.json.
-// Options: --only <suite,suite> runs a subset (ids in bench/suites.ts); --out <file> moves results.json.
+// Options: --only <suite,suite> runs a subset (ids in bench/suites.ts, plus 'browser'); --out <file> moves
+// results.json; --no-browser leaves out the browser run (bench/browserBench.ts), which otherwise follows the
+// suites in its own process and writes bench/results-browser.json (it skips itself where Chromium is missing).
 // Limits: figures are medians of wall time on a shared machine; the load at start is recorded with them.
 
 import { spawn } from 'node:child_process';
@@ -40,8 +42,12 @@ function busyNote(busyCores: number | null): string {
   );
 }
 
-function parseArguments(argv: readonly string[]): { only: Set<string> | null; outputFile: string } {
+/** The browser run's own limit (bench/browserBench.ts has a page limit of its own inside it). */
+const BROWSER_TIMEOUT_SECONDS = 2400;
+
+function parseArguments(argv: readonly string[]): { only: Set<string> | null; outputFile: string; isBrowser: boolean } {
   let only: Set<string> | null = null;
+  let isBrowser = true;
   let outputFile = path.join(REPOSITORY_ROOT, 'bench', 'results.json');
   for (let index = 0; index < argv.length; index++) {
     const argument = argv[index];
@@ -52,14 +58,28 @@ function parseArguments(argv: readonly string[]): { only: Set<string> | null; ou
     } else if (argument === '--out' && value !== undefined) {
       outputFile = path.resolve(value);
       index++;
+    } else if (argument === '--no-browser') {
+      isBrowser = false;
     } else {
       throw new Error(
-        `bench: unknown argument '${argument}'; use --only <${SUITES.map((suite) => suite.id).join(',')}> ` +
-          `or --out <file>`,
+        `bench: unknown argument '${argument}'; use --only <${SUITES.map((suite) => suite.id).join(',')},browser>, ` +
+          `--out <file> or --no-browser`,
       );
     }
   }
-  return { only, outputFile };
+  return { only, outputFile, isBrowser: isBrowser && (only === null || only.has('browser')) };
+}
+
+/** Runs bench/browserBench.ts in a child Node process, its output shown as it comes; never throws. */
+async function runBrowserProcess(): Promise<void> {
+  console.log('\n[browser] ConvNet.ts webgpu and wasm, TF.js webgpu, onnxruntime-web webgpu and wasm, in Chromium');
+  const child = spawn(process.execPath, [path.join(HERE, 'browserBench.js')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), BROWSER_TIMEOUT_SECONDS * 1000);
+  const exitCode = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  clearTimeout(timer);
+  if (exitCode !== 0) console.log(`  browser run: failed: the process exited with ${exitCode ?? 'a signal'}`);
 }
 
 /** Runs one suite in a child Node process, echoing its progress lines; never throws. */
@@ -110,7 +130,12 @@ async function runSuiteProcess(suite: Suite, folder: string): Promise<SuiteOutpu
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const { only, outputFile } = parseArguments(process.argv.slice(2));
+  const { only, outputFile, isBrowser } = parseArguments(process.argv.slice(2));
+  if (only !== null && !SUITES.some((suite) => only.has(suite.id))) {
+    // `--only browser`: no Node suite, so results.json is left as it is.
+    if (isBrowser) await runBrowserProcess();
+    return;
+  }
   const machine = await describeMachine();
   console.log(`machine: ${formatMachine(machine)}`);
 
@@ -157,6 +182,7 @@ async function main(): Promise<void> {
   };
   writeFileSync(outputFile, `${JSON.stringify(file, null, 2)}\n`);
   console.log(`\nwrote ${path.relative(process.cwd(), outputFile)} in ${runSeconds} s`);
+  if (isBrowser) await runBrowserProcess();
 }
 
 await main();
