@@ -18,6 +18,7 @@ import type {
   BrowserPlan,
 } from './browser/protocol.js';
 import { PAGE_PROGRESS_PREFIX } from './browser/protocol.js';
+import { ensureOnnxFiles, type ImagenetModelId } from './imagenetModels.js';
 import { buildOnnxModel } from './onnxModel.js';
 import { LEARNING_RATE, MOMENTUM, WORKLOADS } from './workloads.js';
 
@@ -40,9 +41,9 @@ export const BROWSER_MODEL_IDS = ['W1', 'W2', 'resnet18', 'mobilenet_v2'] as con
 export type BrowserModelId = (typeof BROWSER_MODEL_IDS)[number];
 
 /** The ImageNet networks at 224x224, batch 1 (latency) and 8 (infer), as `npm run bench:imagenet`. */
-const IMAGENET_MODELS: Record<string, { name: string; file: string }> = {
-  resnet18: { name: 'ResNet-18', file: 'resnet18-opset13.onnx' },
-  mobilenet_v2: { name: 'MobileNetV2', file: 'mobilenet_v2-opset13.onnx' },
+const IMAGENET_NAMES: Partial<Record<BrowserModelId, { id: ImagenetModelId; name: string }>> = {
+  resnet18: { id: 'resnet18', name: 'ResNet-18' },
+  mobilenet_v2: { id: 'mobilenet_v2', name: 'MobileNetV2' },
 };
 const IMAGENET_BATCH = 8;
 /** See BrowserBenchConfig.checkLearningRate; the timed steps use the workloads' LEARNING_RATE. */
@@ -140,6 +141,9 @@ function modelSpecs(options: BrowserBenchOptions): {
   const specs: BrowserModelSpec[] = [];
   const files = new Map<string, Uint8Array>();
   const skipped: { model: string; reason: string }[] = [];
+  // The same files as bench:imagenet's, exported once where Debian's python3-torchvision exists.
+  const imagenetIds = options.models.flatMap((id) => IMAGENET_NAMES[id]?.id ?? []);
+  const onnxFiles = ensureOnnxFiles(imagenetIds, options.onnxFolder, options.onProgress ?? console.log);
   for (const id of options.models) {
     const workload = WORKLOADS.find((each) => each.id === id);
     if (workload !== undefined) {
@@ -160,15 +164,10 @@ function modelSpecs(options: BrowserBenchOptions): {
       });
       continue;
     }
-    const imagenet = IMAGENET_MODELS[id]!;
-    const file = path.join(options.onnxFolder, imagenet.file);
-    if (!existsSync(file)) {
-      skipped.push({
-        model: id,
-        reason:
-          `skipped: ${path.relative(REPOSITORY_ROOT, file)} is missing (needs python3-torchvision; ` +
-          '`npm run bench:imagenet` exports it)',
-      });
+    const imagenet = IMAGENET_NAMES[id]!;
+    const file = onnxFiles.files.get(imagenet.id);
+    if (file === undefined) {
+      skipped.push({ model: id, reason: onnxFiles.missing.get(imagenet.id) ?? `skipped: no ONNX file for ${id}` });
       continue;
     }
     files.set(`${id}.onnx`, readFileSync(file));
