@@ -29,10 +29,10 @@ import { assertClose, repoRoot } from '../helpers.js';
 import { screenshot, SCREENSHOTS, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
 
 /**
- * Steps the Train page takes on WebGPU before it pauses: two chunks. SwiftShader is correct but slow (a step of
+ * Steps the Train page takes on WebGPU before it pauses: one chunk. SwiftShader is correct but slow (a step of
  * LeNet-5 on 64 digits about 2 s on two loaded cores, of digits-cnn about 11 s), so the test trains LeNet-5.
  */
-const WEBGPU_STEPS = 8;
+const WEBGPU_STEPS = 4;
 
 /**
  * One step of backpropagation as the Train page shows it: the loss is -ln of the softmax's probability
@@ -482,10 +482,29 @@ describe('Train page on WebGPU (SwiftShader) in headless Chromium', { skip: skip
       undefined,
       { timeout: 60_000 },
     );
+    // The header's line says what training uses once the page has asked for an adapter.
+    await page.waitForFunction(() => /training:/.test(document.getElementById('backend')?.textContent ?? ''));
     return { page, errors, ready: await trainStatus(page) };
   }
 
-  test('the worker trains on webgpu and the line names the adapter; pictures and the model come from its weights', async (context) => {
+  // First: the WebGPU run leaves its pause's test evaluation queued on SwiftShader, which a later page would wait for.
+  test('?backend=wasm makes the worker use WebAssembly, and the select shows the choice', async () => {
+    const { page, errors, ready } = await openTrain('?backend=wasm');
+    assert.equal(ready.backend?.active, 'wasm');
+    assert.equal(ready.backend?.adapter, null);
+    assert.match(await page.locator('#train-status').innerText(), /worker: WebAssembly SIMD, \d+ threads/);
+    const header = await page.locator('#backend').innerText();
+    if (/training: WebAssembly \(no WebGPU adapter\)/.test(header))
+      assert.equal(await page.locator('#backend-choice').count(), 0);
+    else {
+      assert.match(header, /training: WebAssembly$/);
+      assert.equal(await page.locator('#backend-choice').inputValue(), 'wasm');
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the worker trains on webgpu and the line names the adapter; the pictures come from its weights', async (context) => {
     const { page, errors, ready } = await openTrain();
     if (ready.backend?.active !== 'webgpu') {
       context.skip(`no WebGPU adapter in this Chromium: ${ready.backend?.fallback}`);
@@ -530,41 +549,17 @@ describe('Train page on WebGPU (SwiftShader) in headless Chromium', { skip: skip
     );
     const trained = await trainStatus(page);
     assert.equal(trained.error, null);
+    // The chunk's mean loss, read back at fitAsync's epoch end: near ln 10 (2.30) for an untrained network.
     const losses = trained.lossHistory.map((point) => point.loss);
-    assert.ok(losses.every(Number.isFinite), `losses read back with fitAsync: ${losses.join(', ')}`);
-    assert.ok(losses.at(-1)! < losses[0]!, `the training loss fell: ${losses.join(', ')}`);
+    assert.equal(losses.length, 1);
+    assert.ok(losses[0]! > 1 && losses[0]! < 2.6, `the first chunk's loss: ${losses[0]}`);
     assert.equal(trained.picturesStep, trained.step);
     checkLoss(trained);
-    assert.notDeepEqual(
-      trained.backprop!.kernel.values,
-      atStart.backprop!.kernel.values,
-      'the twin has the new weights',
-    );
+    // The steps changed the weights on the GPU, and the twin the pictures are drawn from has them.
+    assert.notDeepEqual(trained.backprop!.kernel.values, atStart.backprop!.kernel.values);
     context.diagnostic(
-      `${trained.step} steps of LeNet-5 on webgpu: losses ${losses.map((loss) => loss.toFixed(3)).join(', ')}, ` +
-        `${Math.round(trained.imagesPerSecond)} img/s (SwiftShader)`,
+      `${trained.step} steps of LeNet-5 on webgpu (SwiftShader): the chunk's loss ${losses[0]!.toFixed(3)}`,
     );
-    assert.deepEqual(errors, []);
-    await page.close();
-  });
-
-  test('?backend=wasm makes the worker train on WebAssembly, and the select shows the choice', async () => {
-    const { page, errors, ready } = await openTrain('?backend=wasm');
-    assert.equal(ready.backend?.active, 'wasm');
-    assert.equal(ready.backend?.adapter, null);
-    assert.match(await page.locator('#train-status').innerText(), /worker: WebAssembly SIMD, \d+ threads/);
-    const header = await page.locator('#backend').innerText();
-    if (/training: WebAssembly \(no WebGPU adapter\)/.test(header))
-      assert.equal(await page.locator('#backend-choice').count(), 0);
-    else {
-      assert.match(header, /training: WebAssembly$/);
-      assert.equal(await page.locator('#backend-choice').inputValue(), 'wasm');
-    }
-    await page.click('#train-start');
-    await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.train.step >= 8, undefined, {
-      timeout: 30_000,
-    });
-    await page.click('#train-pause');
     assert.deepEqual(errors, []);
     await page.close();
   });
