@@ -5,7 +5,7 @@
 // computed from the logits (the input of that Softmax, or the output of a logits model), which is
 // exact and cannot overflow (kernels/js/softmax.ts).
 
-import type { DType } from '../core/dtype.js';
+import type { DType, FloatArray } from '../core/dtype.js';
 import { NonFiniteLossError, ShapeError, ValueError } from '../core/errors.js';
 import { MAX_BATCH_ACTIVATION_ELEMENTS } from '../core/limits.js';
 import { Random } from '../core/random.js';
@@ -897,26 +897,10 @@ export class Model {
     options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined } = {},
   ): Evaluation {
     checkSyncReads('evaluate', 'evaluateAsync');
-    this.checkExamples(x, 'evaluate');
-    const count = x.shape[0]!;
-    checkLabels(labels, count, this.classes, 'evaluate');
-    const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'evaluate batchSize'));
-    const order = identity(count);
-    let lossSum = 0;
-    let correct = 0;
-    const kept = options.keepProbabilities === true ? Tensor.zeros([count, this.classes], this.dtype) : null;
-    for (let start = 0; start < count; start += batchSize) {
-      const size = Math.min(batchSize, count - start);
-      withScope(() => {
-        const logits = this.infer(gatherExamples(x, order, start, size)).get(this.logitsEnd() - 1)!;
-        const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
-        const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
-        lossSum += loss.dataSync()[0]! * size;
-        correct += countCorrect(probabilities, labels, this.classes, order, start, size);
-        kept?.dataSync().set(probabilities.dataSync(), start * this.classes);
-      });
-    }
-    return { loss: lossSum / count, accuracy: correct / count, ...(kept === null ? {} : { probabilities: kept }) };
+    const steps = this.evaluateSteps(x, labels, options);
+    let next = steps.next();
+    while (!next.done) next = steps.next(next.value.dataSync());
+    return next.value;
   }
 
   /**
@@ -934,6 +918,21 @@ export class Model {
     options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined } = {},
   ): Promise<Evaluation> {
     if (!isDeviceBackend()) return this.evaluate(x, labels, options);
+    const steps = this.evaluateSteps(x, labels, options);
+    let next = steps.next();
+    while (!next.done) next = steps.next(await next.value.data());
+    return next.value;
+  }
+
+  /**
+   * evaluate's loop, shared by evaluate and evaluateAsync: it yields each batch's loss ([]) and then its
+   * probabilities ([size, classes]) to be read, and takes their values back.
+   */
+  private *evaluateSteps(
+    x: Tensor,
+    labels: Labels,
+    options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined },
+  ): Generator<Tensor, Evaluation, FloatArray> {
     this.checkExamples(x, 'evaluate');
     const count = x.shape[0]!;
     checkLabels(labels, count, this.classes, 'evaluate');
@@ -941,7 +940,7 @@ export class Model {
     const order = identity(count);
     let lossSum = 0;
     let correct = 0;
-    const kept = options.keepProbabilities === true ? new Float32Array(count * this.classes) : null;
+    const kept = options.keepProbabilities === true ? Tensor.zeros([count, this.classes], this.dtype) : null;
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       const step = withScope(() => {
@@ -950,18 +949,14 @@ export class Model {
         const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
         return { loss, probabilities };
       });
-      lossSum += (await step.loss.data())[0]! * size;
-      const probabilities = await step.probabilities.data();
+      lossSum += (yield step.loss)[0]! * size;
+      const probabilities = yield step.probabilities;
       correct += countCorrectOf(probabilities, labels, this.classes, order, start, size);
-      kept?.set(probabilities, start * this.classes);
+      kept?.dataSync().set(probabilities, start * this.classes);
       step.loss.dispose();
       step.probabilities.dispose();
     }
-    return {
-      loss: lossSum / count,
-      accuracy: correct / count,
-      ...(kept === null ? {} : { probabilities: new Tensor(kept, [count, this.classes]) }),
-    };
+    return { loss: lossSum / count, accuracy: correct / count, ...(kept === null ? {} : { probabilities: kept }) };
   }
 
   /**
