@@ -1,5 +1,6 @@
 // Batching helpers for the training loop: gather examples by index and turn labels into targets.
 
+import { allocateArray, type FloatArray } from '../core/dtype.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, sizeOf } from '../core/shape.js';
 import { storageOf, Tensor } from '../core/tensor.js';
@@ -9,23 +10,32 @@ import { allocateTensor, tensorFromHost } from '../ops/allocate.js';
 /** Class indices (one per example), or target probabilities [examples, classes]. */
 export type Labels = ArrayLike<number> | Tensor;
 
-/** Copies the examples at `indices[start .. start + count)` of `x` into a new batch tensor of `dtype`. */
+/**
+ * Copies the examples at `indices[start .. start + count)` of `x` into a new batch tensor of `dtype`: on the
+ * active backend, or, with `isOnHost`, in a host array whatever the backend (x must then be readable synchronously).
+ */
 export function gatherExamples(
   x: Tensor,
   indices: ArrayLike<number>,
   start: number,
   count: number,
   dtype: Tensor['dtype'] = x.dtype,
+  isOnHost = false,
 ): Tensor {
   const exampleSize = sizeOf(x.shape.slice(1));
-  if (storageOf(x).device !== null && dtype === x.dtype) return gatherOnDevice(x, indices, start, count);
+  if (storageOf(x).device !== null && dtype === x.dtype && !isOnHost) return gatherOnDevice(x, indices, start, count);
   const examples = x.dataSync();
-  return tensorFromHost([count, ...x.shape.slice(1)], dtype, (values) => {
+  const shape = [count, ...x.shape.slice(1)];
+  const fill = (values: FloatArray): void => {
     for (let row = 0; row < count; row++) {
       const source = indices[start + row]! * exampleSize;
       values.set(examples.subarray(source, source + exampleSize), row * exampleSize);
     }
-  });
+  };
+  if (!isOnHost) return tensorFromHost(shape, dtype, fill);
+  const values = allocateArray(dtype, count * exampleSize);
+  fill(values);
+  return new Tensor(values, shape);
 }
 
 /**

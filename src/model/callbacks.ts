@@ -13,10 +13,23 @@ export interface BatchProgress {
   batch: number;
   /** Batches per epoch. */
   batches: number;
-  /** The mean training loss over the epoch's batches so far (each taken before its step). */
+  /**
+   * The mean training loss over the epoch's batches so far (each taken before its step). Read when
+   * asked: on a backend that reads values back only asynchronously (WebGPU) it throws SyncReadError
+   * until read() has resolved; in fitAsync, `await progress.read()` works on every backend.
+   */
   loss: number;
-  /** The share of the epoch's examples so far that were classified right, 0 to 1. */
+  /** The share of the epoch's examples so far that were classified right, 0 to 1 (read as `loss` is). */
   accuracy: number;
+  /**
+   * `loss` and `accuracy`, read back asynchronously where the backend needs it (a device backend:
+   * the steps so far are read with `await tensor.data()`, in order); at once on the CPU backends. A
+   * callback that does not ask reads nothing, so the steps stay queued on the device.
+   *
+   * @example
+   * onBatchEnd: async (progress) => console.log((await progress.read()).loss),
+   */
+  read(): Promise<{ loss: number; accuracy: number }>;
   /** Examples seen so far in this epoch. */
   seen: number;
   /** Training examples per second in this epoch so far. */

@@ -5,12 +5,12 @@
 // computed from the logits (the input of that Softmax, or the output of a logits model), which is
 // exact and cannot overflow (kernels/js/softmax.ts).
 
-import type { DType } from '../core/dtype.js';
+import type { DType, FloatArray } from '../core/dtype.js';
 import { NonFiniteLossError, ShapeError, ValueError } from '../core/errors.js';
 import { MAX_BATCH_ACTIVATION_ELEMENTS } from '../core/limits.js';
 import { Random } from '../core/random.js';
 import { formatShape, shapesEqual, sizeOf, type Shape } from '../core/shape.js';
-import { Tensor } from '../core/tensor.js';
+import { storageOf, Tensor } from '../core/tensor.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { isRecording } from '../autograd/recorder.js';
 import { GradientTape } from '../autograd/tape.js';
@@ -119,7 +119,9 @@ export interface FitOptions {
    * Changes every gathered training batch [batch, ...inputShape] (NHWC for images) in place before
    * the forward pass: random crops, flips. `random` is one generator for the whole fit, seeded from
    * the fit seed but apart from the shuffling's, so a seed gives the same batches with or without
-   * augmentation work in between. Validation batches are not augmented.
+   * augmentation work in between. Validation batches are not augmented. On a device backend (fitAsync
+   * on WebGPU) it runs on the host: each batch is gathered there and uploaded after it (examples
+   * given as a device tensor are read back once, at the start, counted by transferCounts).
    */
   augment?: ((batch: Tensor, random: Random) => void) | undefined;
   /**
@@ -134,7 +136,7 @@ export interface FitOptions {
    * the first epoch and train the rest on it: an epoch then costs what the trainable head costs. The
    * steps are those of a fit without the cache (the prefix's output does not depend on the step), so
    * the weights agree within float32 rounding. Skipped when the cached maps would pass
-   * MAX_CACHED_FEATURE_ELEMENTS. Default true.
+   * MAX_CACHED_FEATURE_ELEMENTS. On a device backend the cache is computed and kept there. Default true.
    */
   cacheFrozenFeatures?: boolean | undefined;
 }
@@ -655,6 +657,7 @@ export class Model {
 
   /**
    * predict for every named output (see forwardOutputs): batchSize examples at a time (default 256).
+   * On a device backend, as predict, the results stay on the device: read them with `await tensor.data()`.
    *
    * @example
    * const { out, aux } = model.predictOutputs(images, { batchSize: 8 });
@@ -662,20 +665,51 @@ export class Model {
   predictOutputs(x: Tensor, options: { batchSize?: number | undefined } = {}): Record<string, Tensor> {
     this.checkExamples(x, 'predictOutputs');
     const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'predictOutputs batchSize'));
-    const count = x.shape[0]!;
-    const shapes = this.outputNodes.map((node) => this.layerOutputShapes[node]!);
-    const results = shapes.map((shape) => Tensor.zeros([count, ...shape], this.dtype));
+    const nodes = this.outputNodes;
+    const results = this.batchRows(x, x.shape[0]!, batchSize, nodes, (batch) => {
+      const outputs = this.infer(batch);
+      return nodes.map((node) => outputs.get(node)!);
+    });
+    return Object.fromEntries(this.outputNames.map((name, index) => [name, results[index]!]));
+  }
+
+  /**
+   * The outputs `run` gives for x's first `count` examples, batchSize at a time, gathered into one
+   * tensor per output (nodes: whose output shapes they have): host tensors on the CPU backends; on a
+   * device backend each batch's rows are copied there (CopyColumns) into tensors that stay on the device.
+   */
+  private batchRows(
+    x: Tensor,
+    count: number,
+    batchSize: number,
+    nodes: readonly number[],
+    run: (batch: Tensor) => readonly Tensor[],
+  ): Tensor[] {
+    const isDevice = isDeviceBackend();
+    const results = nodes.map((node) =>
+      (isDevice ? allocateTensor : Tensor.zeros)([count, ...this.layerOutputShapes[node]!], this.dtype),
+    );
     const order = identity(count);
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
-      withScope(() => {
-        const outputs = this.infer(gatherExamples(x, order, start, size));
-        this.outputNodes.forEach((node, index) => {
-          results[index]!.dataSync().set(outputs.get(node)!.dataSync(), start * sizeOf(shapes[index]!));
-        });
-      });
+      withScope(() =>
+        run(gatherExamples(x, order, start, size)).forEach((output, index) => {
+          const result = results[index]!;
+          const offset = start * sizeOf(output.shape.slice(1));
+          if (!isDevice) result.dataSync().set(output.dataSync(), offset);
+          else
+            runKernel('CopyColumns', output, result, {
+              rows: 1,
+              columns: output.size,
+              sourceStride: output.size,
+              sourceOffset: 0,
+              destinationStride: result.size,
+              destinationOffset: offset,
+            });
+        }),
+      );
     }
-    return Object.fromEntries(this.outputNames.map((name, index) => [name, results[index]!]));
+    return results;
   }
 
   /**
@@ -775,54 +809,14 @@ export class Model {
    * 'probabilities' (the model ends in Softmax), logits when it is 'logits'. classify gives
    * probabilities for either. It runs the inference plan (model/inferencePlan.ts: batch normalization
    * folded, activations and residual Adds fused into convolutions), as predictOutputs, evaluate and
-   * classify do: equal to forward within float32 rounding.
+   * classify do: equal to forward within float32 rounding. On a device backend (WebGPU) the layers run
+   * one by one and the result stays on the device: read it with `await result.data()`.
    */
   predict(x: Tensor, options: { batchSize?: number | undefined } = {}): Tensor {
     this.checkExamples(x, 'predict');
     const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'predict batchSize'));
-    const count = x.shape[0]!;
-    const outputSize = sizeOf(this.outputShape);
-    if (isDeviceBackend()) return this.predictOnDevice(x, batchSize);
-    const result = Tensor.zeros([count, ...this.outputShape], this.dtype);
-    const order = identity(count);
-    for (let start = 0; start < count; start += batchSize) {
-      const size = Math.min(batchSize, count - start);
-      withScope(() =>
-        result.dataSync().set(
-          this.infer(gatherExamples(x, order, start, size))
-            .get(this.layers.length - 1)!
-            .dataSync(),
-          start * outputSize,
-        ),
-      );
-    }
-    return result;
-  }
-
-  /**
-   * predict on a device backend: each batch's output copied (CopyColumns) into one tensor that stays
-   * on the device, read with `await result.data()`.
-   */
-  private predictOnDevice(x: Tensor, batchSize: number): Tensor {
-    const count = x.shape[0]!;
-    const outputSize = sizeOf(this.outputShape);
-    const result = allocateTensor([count, ...this.outputShape], this.dtype, 'predict');
-    const order = identity(count);
-    for (let start = 0; start < count; start += batchSize) {
-      const size = Math.min(batchSize, count - start);
-      withScope(() => {
-        const output = this.infer(gatherExamples(x, order, start, size)).get(this.layers.length - 1)!;
-        runKernel('CopyColumns', output, result, {
-          rows: 1,
-          columns: size * outputSize,
-          sourceStride: size * outputSize,
-          sourceOffset: 0,
-          destinationStride: count * outputSize,
-          destinationOffset: start * outputSize,
-        });
-      });
-    }
-    return result;
+    const last = this.layers.length - 1;
+    return this.batchRows(x, x.shape[0]!, batchSize, [last], (batch) => [this.infer(batch).get(last)!])[0]!;
   }
 
   /**
@@ -839,25 +833,59 @@ export class Model {
    * console.log(`${top[0].name}: ${(top[0].probability * 100).toFixed(1)}%`);
    */
   classify(images: readonly Image[], options: ClassifyOptions = {}): Classification[][] {
-    const topK = Math.min(this.classes, positiveInteger(options.topK ?? DEFAULT_CLASSIFY_TOP_K, 'classify topK'));
-    const batchSize = positiveInteger(options.batchSize ?? CLASSIFY_BATCH_SIZE, 'classify batchSize');
-    const classes = this.classes;
-    const isLogits = this.output === 'logits';
+    const { topK, batchSize } = this.classifyOptions(options);
     const results: Classification[][] = [];
     for (let start = 0; start < images.length; start += batchSize) {
       const scores = withScope(() =>
         Array.from(this.predict(imagesToInput(this, images.slice(start, start + batchSize))).dataSync()),
       );
-      for (let row = 0; row * classes < scores.length; row++) {
-        const rowScores = scores.slice(row * classes, (row + 1) * classes);
-        const probabilities = isLogits ? softmaxRow(rowScores) : rowScores;
-        results.push(
-          probabilities
-            .map((probability, index) => ({ index, name: this.names?.[index] ?? String(index), probability }))
-            .sort((a, b) => b.probability - a.probability || a.index - b.index)
-            .slice(0, topK),
-        );
-      }
+      results.push(...this.rankClasses(scores, topK));
+    }
+    return results;
+  }
+
+  /**
+   * classify on every backend: on a device backend (WebGPU, which cannot read synchronously) each
+   * batch's scores are read back with `await tensor.data()`; on the CPU backends it is classify itself.
+   * Options, results and errors are classify's.
+   *
+   * @example
+   * await initWebGpuBackend();
+   * const [top] = await model.classifyAsync([decodeImage(bytes)], { topK: 3 });
+   */
+  async classifyAsync(images: readonly Image[], options: ClassifyOptions = {}): Promise<Classification[][]> {
+    if (!isDeviceBackend()) return this.classify(images, options);
+    const { topK, batchSize } = this.classifyOptions(options);
+    const results: Classification[][] = [];
+    for (let start = 0; start < images.length; start += batchSize) {
+      const scores = this.predict(imagesToInput(this, images.slice(start, start + batchSize)));
+      results.push(...this.rankClasses(await scores.data(), topK));
+      scores.dispose();
+    }
+    return results;
+  }
+
+  /** classify's options checked, with their defaults. */
+  private classifyOptions(options: ClassifyOptions): { topK: number; batchSize: number } {
+    return {
+      topK: Math.min(this.classes, positiveInteger(options.topK ?? DEFAULT_CLASSIFY_TOP_K, 'classify topK')),
+      batchSize: positiveInteger(options.batchSize ?? CLASSIFY_BATCH_SIZE, 'classify batchSize'),
+    };
+  }
+
+  /** The topK classes of each row of `scores` [rows, classes] (probabilities, or logits for a logits model). */
+  private rankClasses(scores: ArrayLike<number>, topK: number): Classification[][] {
+    const classes = this.classes;
+    const results: Classification[][] = [];
+    for (let row = 0; row * classes < scores.length; row++) {
+      const rowScores = Array.from({ length: classes }, (_, index) => scores[row * classes + index]!);
+      const probabilities = this.output === 'logits' ? softmaxRow(rowScores) : rowScores;
+      results.push(
+        probabilities
+          .map((probability, index) => ({ index, name: this.names?.[index] ?? String(index), probability }))
+          .sort((a, b) => b.probability - a.probability || a.index - b.index)
+          .slice(0, topK),
+      );
     }
     return results;
   }
@@ -869,26 +897,10 @@ export class Model {
     options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined } = {},
   ): Evaluation {
     checkSyncReads('evaluate', 'evaluateAsync');
-    this.checkExamples(x, 'evaluate');
-    const count = x.shape[0]!;
-    checkLabels(labels, count, this.classes, 'evaluate');
-    const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'evaluate batchSize'));
-    const order = identity(count);
-    let lossSum = 0;
-    let correct = 0;
-    const kept = options.keepProbabilities === true ? Tensor.zeros([count, this.classes], this.dtype) : null;
-    for (let start = 0; start < count; start += batchSize) {
-      const size = Math.min(batchSize, count - start);
-      withScope(() => {
-        const logits = this.infer(gatherExamples(x, order, start, size)).get(this.logitsEnd() - 1)!;
-        const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
-        const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
-        lossSum += loss.dataSync()[0]! * size;
-        correct += countCorrect(probabilities, labels, this.classes, order, start, size);
-        kept?.dataSync().set(probabilities.dataSync(), start * this.classes);
-      });
-    }
-    return { loss: lossSum / count, accuracy: correct / count, ...(kept === null ? {} : { probabilities: kept }) };
+    const steps = this.evaluateSteps(x, labels, options);
+    let next = steps.next();
+    while (!next.done) next = steps.next(next.value.dataSync());
+    return next.value;
   }
 
   /**
@@ -906,6 +918,21 @@ export class Model {
     options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined } = {},
   ): Promise<Evaluation> {
     if (!isDeviceBackend()) return this.evaluate(x, labels, options);
+    const steps = this.evaluateSteps(x, labels, options);
+    let next = steps.next();
+    while (!next.done) next = steps.next(await next.value.data());
+    return next.value;
+  }
+
+  /**
+   * evaluate's loop, shared by evaluate and evaluateAsync: it yields each batch's loss ([]) and then its
+   * probabilities ([size, classes]) to be read, and takes their values back.
+   */
+  private *evaluateSteps(
+    x: Tensor,
+    labels: Labels,
+    options: { batchSize?: number | undefined; keepProbabilities?: boolean | undefined },
+  ): Generator<Tensor, Evaluation, FloatArray> {
     this.checkExamples(x, 'evaluate');
     const count = x.shape[0]!;
     checkLabels(labels, count, this.classes, 'evaluate');
@@ -913,7 +940,7 @@ export class Model {
     const order = identity(count);
     let lossSum = 0;
     let correct = 0;
-    const kept = options.keepProbabilities === true ? new Float32Array(count * this.classes) : null;
+    const kept = options.keepProbabilities === true ? Tensor.zeros([count, this.classes], this.dtype) : null;
     for (let start = 0; start < count; start += batchSize) {
       const size = Math.min(batchSize, count - start);
       const step = withScope(() => {
@@ -922,18 +949,14 @@ export class Model {
         const { loss, probabilities } = softmaxCrossEntropy(logits, targets);
         return { loss, probabilities };
       });
-      lossSum += (await step.loss.data())[0]! * size;
-      const probabilities = await step.probabilities.data();
+      lossSum += (yield step.loss)[0]! * size;
+      const probabilities = yield step.probabilities;
       correct += countCorrectOf(probabilities, labels, this.classes, order, start, size);
-      kept?.set(probabilities, start * this.classes);
+      kept?.dataSync().set(probabilities, start * this.classes);
       step.loss.dispose();
       step.probabilities.dispose();
     }
-    return {
-      loss: lossSum / count,
-      accuracy: correct / count,
-      ...(kept === null ? {} : { probabilities: new Tensor(kept, [count, this.classes]) }),
-    };
+    return { loss: lossSum / count, accuracy: correct / count, ...(kept === null ? {} : { probabilities: kept }) };
   }
 
   /**
@@ -1048,12 +1071,21 @@ export class Model {
     const stateBeforeStep = updatedState.map((data) => data.slice());
     const order = identity(trainCount);
     const cut =
-      options.augment === undefined && (options.cacheFrozenFeatures ?? true) && !isDeviceBackend()
-        ? this.cacheableCut(trainCount)
-        : 0;
-    // The frozen prefix's output per example, computed once; steps then start from node `cut`. Not on a
-    // device backend: the cache is filled on the host (TODO(seam): fill it with CopyColumns on the device).
+      options.augment === undefined && (options.cacheFrozenFeatures ?? true) ? this.cacheableCut(trainCount) : 0;
+    // The frozen prefix's output per example, computed once (on a device backend, kept there); steps then
+    // start from node `cut`.
     const trainInput = cut === 0 ? x : this.prefixOutputs(x, trainCount, cut, batchSize);
+    // On a device backend the step's loss stays there: read when a callback or the epoch's end needs it.
+    const isReadFree = getBackend().device === undefined;
+    // An augmentation changes host values: on a device backend each batch is gathered on the host (then
+    // uploaded by its first kernel, as any batch is); examples already on the device come down once, here.
+    let augmentInput = trainInput;
+    if (options.augment !== undefined && !isReadFree && storageOf(x).device !== null) {
+      const read = async (): Promise<void> => {
+        augmentInput = new Tensor(await x.data(), x.shape);
+      };
+      yield { call: () => undefined, read };
+    }
     const batches = Math.ceil(trainCount / batchSize);
     const history: History = { epochs: [] };
     const firstEpoch =
@@ -1075,8 +1107,6 @@ export class Model {
       yield { call: (callback) => callback.onEpochBegin?.(epoch) };
       if (options.shuffle ?? true) random.shuffle(order);
       const started = performance.now();
-      // On a device backend the step's loss stays there: read when a callback or the epoch's end needs it.
-      const isReadFree = getBackend().device === undefined;
       const metrics = new RunningMetrics(epoch, labels, this.classes, order);
       let seen = 0;
       for (let batch = 0; batch < batches; batch++) {
@@ -1089,7 +1119,10 @@ export class Model {
         });
         // One memory scope per step: the step's activations and gradients are freed together.
         const step = withScope(() => {
-          const input = gatherExamples(trainInput, order, start, size);
+          const input =
+            options.augment === undefined || isReadFree
+              ? gatherExamples(trainInput, order, start, size)
+              : gatherExamples(augmentInput, order, start, size, x.dtype, true);
           options.augment?.(input, augmentRandom);
           const targets = gatherTargets(labels, this.classes, order, start, size, this.dtype);
           const tape = new GradientTape(weights);
@@ -1131,6 +1164,10 @@ export class Model {
           },
           get accuracy(): number {
             return metrics.accuracyAfter(batch);
+          },
+          read: async () => {
+            await metrics.readPending();
+            return { loss: metrics.lossAfter(batch), accuracy: metrics.accuracyAfter(batch) };
           },
           seen,
           imagesPerSecond: seen / Math.max(seconds, 1e-9),
@@ -1206,24 +1243,11 @@ export class Model {
 
   /**
    * Node `cut`'s output for the first `count` examples of x, computed batchSize at a time, in training mode (which a
-   * frozen prefix runs as inference).
+   * frozen prefix runs as inference); on a device backend it stays on the device.
    */
   private prefixOutputs(x: Tensor, count: number, cut: number, batchSize: number): Tensor {
-    const shape = this.layerOutputShapes[cut]!;
-    const result = Tensor.zeros([count, ...shape], this.dtype);
-    const order = identity(count);
-    for (let start = 0; start < count; start += batchSize) {
-      const size = Math.min(batchSize, count - start);
-      withScope(() =>
-        result
-          .dataSync()
-          .set(
-            this.forwardNodes(gatherExamples(x, order, start, size), { isTraining: true }, cut + 1)[cut]!.dataSync(),
-            start * sizeOf(shape),
-          ),
-      );
-    }
-    return result;
+    const run = (batch: Tensor) => [this.forwardNodes(batch, { isTraining: true }, cut + 1)[cut]!];
+    return this.batchRows(x, count, batchSize, [cut], run)[0]!;
   }
 
   /** Puts a fit back where `state` left it; returns the first epoch still to run. */

@@ -4,8 +4,8 @@
 // float64 numbers as reading after every step). On the CPU backends the values are host memory, read
 // in the step as before: the loss check there keeps a non-finite step from being applied.
 
-import { NonFiniteLossError } from '../core/errors.js';
-import type { Tensor } from '../core/tensor.js';
+import { NonFiniteLossError, SyncReadError } from '../core/errors.js';
+import { storageOf, type Tensor } from '../core/tensor.js';
 import { argmaxRow, classOf, type Labels } from './batching.js';
 
 /** A step not read yet: its loss ([] tensor) and probabilities ([size, classes]), where its examples are. */
@@ -65,7 +65,8 @@ export class RunningMetrics {
    * synchronous read: fitAsync calls it before the epoch's figures are needed).
    */
   async readPending(): Promise<void> {
-    for (const step of this.pending) {
+    // A copy: a progress read that a callback did not await may overlap the epoch's own read.
+    for (const step of [...this.pending]) {
       if (step.values !== null) continue;
       const loss = (await step.loss.data())[0]!;
       step.values = { loss, probabilities: await step.probabilities.data() };
@@ -90,8 +91,15 @@ export class RunningMetrics {
    */
   private readThrough(batch: number): void {
     while (this.losses.length <= batch) {
-      const step = this.pending.shift()!;
+      const step = this.pending[0]!;
+      const device = storageOf(step.loss).device;
+      if (step.values === null && device !== null && device.readSync === undefined)
+        throw new SyncReadError(
+          `fit progress: backend '${device.name}' reads values back only asynchronously; use \`await progress.read()\``,
+        );
       const value = step.values?.loss ?? step.loss.dataSync()[0]!;
+      const probabilities = step.values?.probabilities ?? step.probabilities.dataSync();
+      this.pending.shift();
       if (!Number.isFinite(value)) {
         throw new NonFiniteLossError(
           this.epoch,
@@ -104,14 +112,7 @@ export class RunningMetrics {
       }
       this.addValues(
         value,
-        countCorrectOf(
-          step.values?.probabilities ?? step.probabilities.dataSync(),
-          this.labels,
-          this.classes,
-          this.order,
-          step.start,
-          step.size,
-        ),
+        countCorrectOf(probabilities, this.labels, this.classes, this.order, step.start, step.size),
         step.size,
       );
     }

@@ -1,6 +1,7 @@
 // The WebGPU backend on the seam: a whole fitAsync of a small CNN (conv, batch norm, ReLU, max-pool,
 // dense, softmax cross-entropy) in headless Chromium on its software Vulkan (SwiftShader), against the
-// same run on the reference backend (test/browser/webgpuBackendPage.ts). Skipped, and said so, where
+// same run on the reference backend (test/browser/webgpuBackendPage.ts); and the async model API there:
+// classifyAsync, predictOutputs, an augmented fitAsync, the frozen-feature cache. Skipped, and said so, where
 // Debian's chromium is missing or offers no WebGPU adapter. SwiftShader proves correctness only.
 
 import assert from 'node:assert/strict';
@@ -100,6 +101,40 @@ describe('WebGPU backend: a training run in headless Chromium (SwiftShader)', { 
     // One command buffer per step, submitted at its scope's end: no read inside a step splits one, and
     // the epoch-end reads find nothing left to submit.
     assert.equal(run.webgpu.gpuCounts!.submits, run.steps);
+  });
+
+  test('classifyAsync, predictOutputs, an augmented fitAsync and the frozen-feature cache on webgpu match the reference', (context) => {
+    const run = ran(context);
+    if (run === null) return;
+    const { reference, webgpu } = run.asyncForms;
+    assert.deepEqual(
+      webgpu.classes.map((row) => row.map((entry) => entry.index)),
+      reference.classes.map((row) => row.map((entry) => entry.index)),
+    );
+    assertClose(
+      webgpu.classes.flatMap((row) => row.map((entry) => entry.probability)),
+      reference.classes.flatMap((row) => row.map((entry) => entry.probability)),
+      1e-5,
+      1e-4,
+      'classifyAsync probabilities',
+    );
+    assert.deepEqual(Object.keys(webgpu.outputs), Object.keys(reference.outputs));
+    for (const [name, values] of Object.entries(reference.outputs))
+      assertClose(webgpu.outputs[name]!, values, 1e-5, 1e-4, `predictOutputs ${name}`);
+    // Augmented batches are gathered on the host: the same crops and flips, the same steps.
+    assertClose(webgpu.augmented.losses, reference.augmented.losses, 1e-5, 1e-4, 'augmented: epoch losses');
+    assertClose(webgpu.augmented.progress, reference.augmented.progress, 1e-5, 1e-4, 'augmented: progress.read()');
+    webgpu.augmented.weights.forEach((values, index) => {
+      assertClose(values, reference.augmented.weights[index]!, 1e-4, 1e-3, `augmented: weight ${index}`);
+    });
+    // The frozen conv and batch norm's outputs, computed once on the device and gathered there each step.
+    assert.notEqual(reference.frozen.cachedFeaturesOf, null);
+    assert.equal(webgpu.frozen.cachedFeaturesOf, reference.frozen.cachedFeaturesOf);
+    context.diagnostic(`frozen prefix cached through ${webgpu.frozen.cachedFeaturesOf}`);
+    assertClose(webgpu.frozen.losses, reference.frozen.losses, 1e-5, 1e-4, 'frozen: epoch losses');
+    webgpu.frozen.weights.forEach((values, index) => {
+      assertClose(values, reference.frozen.weights[index]!, 1e-4, 1e-3, `frozen: weight ${index}`);
+    });
   });
 
   test('the layer suite on webgpu: each layer trained one epoch, validation included, matches the reference', (context) => {

@@ -27,6 +27,9 @@ import { Input } from '../../src/layers/input.js';
 import { MaxPool2D } from '../../src/layers/maxPool2d.js';
 import { Softmax } from '../../src/layers/softmax.js';
 import { Sequential } from '../../src/model/sequential.js';
+import { Model } from '../../src/model/model.js';
+import { composeAugmentations, horizontalFlip, randomTranslation } from '../../src/data/augment.js';
+import type { Image } from '../../src/image/image.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { Random } from '../../src/core/random.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
@@ -49,6 +52,17 @@ export interface RunResult {
   gpuCounts?: { kernels: number; submits: number; reads: number };
 }
 
+/**
+ * The async model API on one backend: classifyAsync, predictOutputs of a two-output graph, an augmented fitAsync
+ * and a fitAsync on a frozen prefix's cached features (losses, progress read with read(), weights after).
+ */
+export interface AsyncFormsResult {
+  classes: { index: number; probability: number }[][];
+  outputs: Record<string, number[]>;
+  augmented: { losses: number[]; progress: number[]; weights: number[][] };
+  frozen: { losses: number[]; weights: number[][]; cachedFeaturesOf: string | null };
+}
+
 export interface BackendPageResult {
   unavailable?: string;
   error?: string;
@@ -57,6 +71,8 @@ export interface BackendPageResult {
   steps?: number;
   reference?: RunResult;
   webgpu?: RunResult;
+  /** The async forms (AsyncFormsResult) per backend. */
+  asyncForms?: { reference: AsyncFormsResult; webgpu: AsyncFormsResult };
   /** The layer suite: one small model per layer, one epoch each, by layer name, per backend. */
   layers?: Record<string, { reference: RunResult; webgpu: RunResult | { error: string } }>;
 }
@@ -157,10 +173,83 @@ async function train(model: Sequential, epochs: number, validationSplit = 0): Pr
   };
 }
 
+/** A graph with two outputs: the class probabilities, and the ReLU's feature map. */
+function twoOutputModel(): Model {
+  const input = new Input({ shape: [8, 8, 1] });
+  const map = new ReLU().apply(new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }).apply(input.output));
+  const probabilities = new Softmax().apply(new Dense({ units: CLASSES }).apply(new Flatten().apply(map)));
+  return new Model({ inputs: input.output, outputs: [probabilities, map] }, { seed: 9 });
+}
+
+/** The weights training changes, read back. */
+async function trainableValues(model: Model): Promise<number[][]> {
+  const values: number[][] = [];
+  for (const weight of model.trainableWeights()) values.push(Array.from(await weight.data()));
+  return values;
+}
+
+async function asyncForms(): Promise<AsyncFormsResult> {
+  const { x, labels } = makeData();
+  const images: Image[] = Array.from({ length: 5 }, (_, index) => ({
+    width: 8,
+    height: 8,
+    colorModel: 'gray',
+    data: Float32Array.from(x.dataSync().subarray(index * 64, (index + 1) * 64), (value) => (value + 1) / 2),
+  }));
+  const classified = await makeModel().classifyAsync(images, { topK: 2, batchSize: 2 });
+  const classes = classified.map((row) => row.map(({ index, probability }) => ({ index, probability })));
+  const outputs: Record<string, number[]> = {};
+  for (const [name, tensor] of Object.entries(twoOutputModel().predictOutputs(x, { batchSize: 10 })))
+    outputs[name] = Array.from(await tensor.data());
+  const augmentedModel = makeModel();
+  const progress: number[] = [];
+  const augmentedHistory = await augmentedModel.fitAsync(x, labels, {
+    epochs: 2,
+    batchSize: BATCH_SIZE,
+    optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+    seed: 4,
+    augment: composeAugmentations(randomTranslation({ maxShift: 1 }), horizontalFlip()),
+    callbacks: {
+      onBatchEnd: async (batch) => {
+        const { loss, accuracy } = await batch.read();
+        progress.push(loss, accuracy);
+      },
+    },
+  });
+  const frozenModel = makeModel().freeze('batchnormalization_1');
+  let cachedFeaturesOf: string | null = null;
+  const frozenHistory = await frozenModel.fitAsync(x, labels, {
+    epochs: 2,
+    batchSize: BATCH_SIZE,
+    optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+    seed: 4,
+    callbacks: {
+      onTrainBegin: (info) => {
+        cachedFeaturesOf = info.cachedFeaturesOf ?? null;
+      },
+    },
+  });
+  return {
+    classes,
+    outputs,
+    augmented: {
+      losses: augmentedHistory.epochs.map((epoch) => epoch.loss),
+      progress,
+      weights: await trainableValues(augmentedModel),
+    },
+    frozen: {
+      losses: frozenHistory.epochs.map((epoch) => epoch.loss),
+      weights: await trainableValues(frozenModel),
+      cachedFeaturesOf,
+    },
+  };
+}
+
 async function main(): Promise<BackendPageResult> {
   registerBackend(referenceBackend);
   setBackend('reference');
   const reference = await train(makeModel(), EPOCHS);
+  const referenceForms = await asyncForms();
   const layerRuns: Record<string, RunResult> = {};
   for (const [name, layers] of Object.entries(LAYER_CASES))
     layerRuns[name] = await train(layerModel(layers()), 1, 0.25);
@@ -174,6 +263,7 @@ async function main(): Promise<BackendPageResult> {
   const context = activeWebGpuBackend()!.context;
   context.device.pushErrorScope('validation');
   const webgpu = await train(makeModel(), EPOCHS);
+  const webgpuForms = await asyncForms();
   const layers: Record<string, { reference: RunResult; webgpu: RunResult | { error: string } }> = {};
   for (const [name, makeLayers] of Object.entries(LAYER_CASES)) {
     let run: RunResult | { error: string };
@@ -186,7 +276,14 @@ async function main(): Promise<BackendPageResult> {
   }
   const validation = await context.device.popErrorScope();
   if (validation !== null) return { error: `WebGPU validation error: ${validation.message}` };
-  return { adapterName, steps: EPOCHS * Math.ceil(EXAMPLES / BATCH_SIZE), reference, webgpu, layers };
+  return {
+    adapterName,
+    steps: EPOCHS * Math.ceil(EXAMPLES / BATCH_SIZE),
+    reference,
+    webgpu,
+    asyncForms: { reference: referenceForms, webgpu: webgpuForms },
+    layers,
+  };
 }
 
 const page = window as unknown as { webgpuBackendResult?: BackendPageResult };

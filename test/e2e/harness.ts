@@ -18,24 +18,40 @@ export const SCREENSHOTS = join(repoRoot, 'test-output', 'screenshots');
 export interface Explorer {
   browser: Browser;
   server: ExplorerServer;
-  /** Opens #/<route> in a new page; `errors` collects console errors and uncaught exceptions. */
+  /**
+   * Opens #/<route> in a new page (`search`, e.g. '?backend=wasm', before the hash); `errors` collects console
+   * errors and uncaught exceptions.
+   */
   open(
     route: string,
-    options?: { viewport?: { width: number; height: number } },
+    options?: { viewport?: { width: number; height: number }; search?: string },
   ): Promise<{ page: Page; errors: string[] }>;
   close(): Promise<void>;
 }
 
 /**
- * Starts the server (isolated unless told otherwise) and a headless Chromium (with `browserArgs` added to its flags).
+ * Chromium's flags for WebGPU on its software Vulkan (SwiftShader): an adapter on any machine, correct and slow
+ * (test/browser/webgpuBackend.test.ts uses the same).
  */
-export async function startExplorer(options: { isolation?: boolean; browserArgs?: string[] } = {}): Promise<Explorer> {
+export const SWIFTSHADER_WEBGPU = [
+  '--enable-unsafe-webgpu',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+];
+
+/**
+ * Starts the server (isolated unless told otherwise) and a headless Chromium (with `browserArgs` added to its flags):
+ * without a GPU and so without a WebGPU adapter, or with `webgpu` on SwiftShader's (SWIFTSHADER_WEBGPU).
+ */
+export async function startExplorer(
+  options: { isolation?: boolean; browserArgs?: string[]; webgpu?: boolean } = {},
+): Promise<Explorer> {
   const server = await startExplorerServer({ port: 0, isolation: options.isolation ?? true });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--no-sandbox',
-      '--disable-gpu',
+      ...(options.webgpu === true ? SWIFTSHADER_WEBGPU : ['--disable-gpu']),
       '--disable-quic',
       '--no-first-run',
       '--disable-background-networking',
@@ -54,7 +70,7 @@ export async function startExplorer(options: { isolation?: boolean; browserArgs?
         if (message.type() === 'error') errors.push(`console: ${message.text()}`);
       });
       page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
-      await page.goto(`${server.url}#/${route}`);
+      await page.goto(`${server.url}${openOptions.search ?? ''}#/${route}`);
       await page.waitForSelector('#page[data-ready="true"]', { timeout: 60_000 });
       return { page, errors };
     },

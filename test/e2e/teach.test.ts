@@ -35,6 +35,7 @@ interface TeachState {
   classes: { name: string; pictures: number }[];
   history: { epoch: number; epochs: number; loss: number; accuracy: number }[];
   cachedFeaturesOf: string | null;
+  backend: string | null;
   prediction: { source: string; top: TopClass[] } | null;
   livePredictions: number;
   error: string | null;
@@ -328,6 +329,67 @@ describe('the Teach page in headless Chromium', { skip: skipWithoutChromium }, (
       }));
       assert.ok(scrollWidth <= clientWidth, `#/teach is ${scrollWidth} px wide in a ${clientWidth} px window`);
       await screenshot(page, 'teach-360');
+      assert.deepEqual(errors, []);
+      await page.close();
+    },
+  );
+});
+
+describe('the Teach page on WebGPU (SwiftShader) in headless Chromium', { skip: skipWithoutChromium }, () => {
+  let explorer: Explorer;
+  let directory: string;
+  before(async () => {
+    explorer = await startExplorer({ webgpu: true });
+    directory = mkdtempSync(join(tmpdir(), 'convnet-teach-webgpu-'));
+  });
+  after(async () => {
+    await explorer?.close();
+    if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+  });
+
+  test(
+    'a head trained on the GPU (features cached there), a file classified with classifyAsync, and the model ' +
+      'saved from the weights read back predicts as the page in Node',
+    async (context) => {
+      const { page, errors } = await explorer.open('teach');
+      await waitFor(page, (current) => current.backbone?.name === 'cifar10');
+      await page.selectOption('#teach-bundled', 'mnist');
+      await waitFor(page, (current) => current.backbone?.name === 'mnist');
+      await fillClassFromFiles(page, 0, 'animals', ANIMALS);
+      await fillClassFromFiles(page, 1, 'vehicles', VEHICLES);
+      await page.fill('#teach-epochs', '5');
+      await page.click('#teach-train');
+      let state = await waitFor(page, (current) => current.phase === 'trained' || current.error !== null);
+      assert.equal(state.error, null);
+      if (!/^WebGPU/.test(state.backend ?? '')) {
+        context.skip(`the head trained on ${state.backend}: no WebGPU adapter in this Chromium`);
+        await page.close();
+        return;
+      }
+      assert.match(state.backend!, /^WebGPU \(\S.*\)$/);
+      assert.match(await page.locator('#teach-progress').innerText(), /on WebGPU \(/);
+      assert.equal(state.cachedFeaturesOf, 'relu_3');
+      assert.equal(state.history.length, 5);
+      assert.ok(state.history.every((figures) => Number.isFinite(figures.loss)));
+      await page.setInputFiles('#teach-try', WIZARD);
+      state = await waitFor(page, (current) => current.prediction?.source === 'wizard.jpg');
+      const shown = state.prediction!.top;
+      const modelFolder = join(directory, 'model');
+      mkdirSync(modelFolder);
+      assert.deepEqual(await downloads(page, '#teach-save-model', 2, modelFolder), [
+        'model.json',
+        'weights.safetensors',
+      ]);
+      const [expected] = loadModel(modelFolder).model.classify([decodeImage(readFileSync(WIZARD), 'wizard.jpg')], {
+        topK: 2,
+      });
+      for (const [rank, candidate] of expected!.entries()) {
+        assert.equal(shown[rank]!.name, candidate.name);
+        assert.ok(
+          Math.abs(shown[rank]!.probability - candidate.probability) < 1e-4,
+          `rank ${rank}: page (webgpu) ${shown[rank]!.probability}, Node ${candidate.probability}`,
+        );
+      }
       assert.deepEqual(errors, []);
       await page.close();
     },

@@ -29,6 +29,12 @@ import { assertClose, repoRoot } from '../helpers.js';
 import { screenshot, SCREENSHOTS, skipWithoutChromium, startExplorer, type Explorer } from './harness.js';
 
 /**
+ * Steps the Train page takes on WebGPU before it pauses: one chunk. SwiftShader is correct but slow (a step of
+ * LeNet-5 on 64 digits about 2 s on two loaded cores, of digits-cnn about 11 s), so the test trains LeNet-5.
+ */
+const WEBGPU_STEPS = 4;
+
+/**
  * One step of backpropagation as the Train page shows it: the loss is -ln of the softmax's probability
  * of the label, and the kernel gradient the tape gave equals the chain rule worked out here from the
  * feature-map gradient it gave (conv backward is a convolution: dW[i, j, c, f] = sum over the map of
@@ -87,7 +93,13 @@ interface TrainStatus {
   testAccuracy: number | null;
   lossHistory: { step: number; loss: number; accuracy: number; learningRate: number }[];
   testHistory: { step: number; loss: number; accuracy: number }[];
-  backend: { active: string; threads: number; isIsolated: boolean } | null;
+  backend: {
+    active: string;
+    adapter: string | null;
+    fallback: string | null;
+    threads: number;
+    isIsolated: boolean;
+  } | null;
   digitIndex: number;
   picturesStep: number;
   modelStep: number | null;
@@ -444,6 +456,112 @@ describe('Train page: live training in headless Chromium', { skip: skipWithoutCh
     } finally {
       await unisolated.close();
     }
+  });
+});
+
+describe('Train page on WebGPU (SwiftShader) in headless Chromium', { skip: skipWithoutChromium }, () => {
+  let explorer: Explorer;
+  before(async () => {
+    explorer = await startExplorer({ webgpu: true });
+  });
+  after(async () => explorer?.close());
+
+  /** The digit's loss is -ln of its class probability, the probabilities summing to 1 (LeNet-5's softmax). */
+  function checkLoss(status: TrainStatus): void {
+    const probabilities = status.vectorOutputs.softmax_1!;
+    assert.ok(Math.abs(probabilities.reduce((total, value) => total + value, 0) - 1) < 1e-5);
+    const { loss, label } = status.backprop!;
+    assert.ok(Math.abs(loss + Math.log(probabilities[label]!)) <= 1e-4 * Math.max(1, loss), `loss ${loss}`);
+  }
+
+  /** Opens the Train page (with `search`) and waits for its worker's 'ready'. */
+  async function openTrain(search = ''): Promise<{ page: Page; errors: string[]; ready: TrainStatus }> {
+    const { page, errors } = await explorer.open('train', { search });
+    await page.waitForFunction(
+      () => (window as unknown as ExplorerWindow).explorer?.train?.isReady === true,
+      undefined,
+      { timeout: 60_000 },
+    );
+    // The header's line says what training uses once the page has asked for an adapter.
+    await page.waitForFunction(() => /training:/.test(document.getElementById('backend')?.textContent ?? ''));
+    return { page, errors, ready: await trainStatus(page) };
+  }
+
+  // First: the WebGPU run leaves its pause's test evaluation queued on SwiftShader, which a later page would wait for.
+  test('?backend=wasm makes the worker use WebAssembly, and the select shows the choice', async () => {
+    const { page, errors, ready } = await openTrain('?backend=wasm');
+    assert.equal(ready.backend?.active, 'wasm');
+    assert.equal(ready.backend?.adapter, null);
+    assert.match(await page.locator('#train-status').innerText(), /worker: WebAssembly SIMD, \d+ threads/);
+    const header = await page.locator('#backend').innerText();
+    if (/training: WebAssembly \(no WebGPU adapter\)/.test(header))
+      assert.equal(await page.locator('#backend-choice').count(), 0);
+    else {
+      assert.match(header, /training: WebAssembly$/);
+      assert.equal(await page.locator('#backend-choice').inputValue(), 'wasm');
+    }
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test('the worker trains on webgpu and the line names the adapter; the pictures come from its weights', async (context) => {
+    const { page, errors, ready } = await openTrain();
+    if (ready.backend?.active !== 'webgpu') {
+      context.skip(`no WebGPU adapter in this Chromium: ${ready.backend?.fallback}`);
+      await page.close();
+      return;
+    }
+    const adapter = ready.backend.adapter!;
+    assert.match(adapter, /\S/);
+    context.diagnostic(`adapter ${adapter}`);
+    assert.ok((await page.locator('#train-status').innerText()).includes(`worker: WebGPU (${adapter})`));
+    assert.match(await page.locator('#backend').innerText(), /training: WebGPU \(/);
+    assert.equal(await page.locator('#backend-choice').inputValue(), 'auto');
+    await page.waitForFunction(() => (window as unknown as ExplorerWindow).explorer.train.backprop !== null);
+    await page.selectOption('#train-model', 'lenet5');
+    // The pictures at step 0, drawn on the CPU from a host twin of the new model.
+    await page.waitForFunction(() => {
+      const train = (window as unknown as ExplorerWindow).explorer.train as TrainStatus & { preset: string };
+      return train.preset === 'lenet5' && train.backprop?.kernel.shape[0] === 5;
+    });
+    const atStart = await trainStatus(page);
+    checkLoss(atStart);
+
+    await page.click('#train-start');
+    await page.waitForFunction(
+      (steps) => {
+        const train = (window as unknown as ExplorerWindow).explorer.train;
+        return train.step >= steps || train.error !== null;
+      },
+      WEBGPU_STEPS,
+      { timeout: 90_000, polling: 100 },
+    );
+    await page.click('#train-pause');
+    // The pause's pictures, drawn from the weights read back from the GPU (its test evaluation and model
+    // follow: on SwiftShader, too slow to wait for here).
+    await page.waitForFunction(
+      () => {
+        const train = (window as unknown as ExplorerWindow).explorer.train;
+        return (train.state === 'paused' && train.picturesStep === train.step) || train.error !== null;
+      },
+      undefined,
+      { timeout: 90_000 },
+    );
+    const trained = await trainStatus(page);
+    assert.equal(trained.error, null);
+    // The chunk's mean loss, read back at fitAsync's epoch end: near ln 10 (2.30) for an untrained network.
+    const losses = trained.lossHistory.map((point) => point.loss);
+    assert.equal(losses.length, 1);
+    assert.ok(losses[0]! > 1 && losses[0]! < 2.6, `the first chunk's loss: ${losses[0]}`);
+    assert.equal(trained.picturesStep, trained.step);
+    checkLoss(trained);
+    // The steps changed the weights on the GPU, and the twin the pictures are drawn from has them.
+    assert.notDeepEqual(trained.backprop!.kernel.values, atStart.backprop!.kernel.values);
+    context.diagnostic(
+      `${trained.step} steps of LeNet-5 on webgpu (SwiftShader): the chunk's loss ${losses[0]!.toFixed(3)}`,
+    );
+    assert.deepEqual(errors, []);
+    await page.close();
   });
 });
 

@@ -8,7 +8,8 @@ import { recordTrainingCurves } from '../../src/visualize/trainingRecorder.js';
 
 function batchEnd(epoch: number, batch: number, batches: number) {
   const seen = batch * 32;
-  return { epoch, epochs: 2, batch, batches, loss: 1 / batch, accuracy: batch / batches, seen, imagesPerSecond: 100 };
+  const figures = { loss: 1 / batch, accuracy: batch / batches };
+  return { epoch, epochs: 2, batch, batches, ...figures, seen, imagesPerSecond: 100, read: async () => figures };
 }
 
 test('few batches: each one is a point at epoch - 1 + batch / batches, with its running loss and accuracy', () => {

@@ -3,6 +3,7 @@
 
 import { backendInfo, ready } from 'convnet-ts';
 import './style.css';
+import { backendChoice } from './backendChoice.js';
 import type { Page } from './page.js';
 import { expose } from './ui.js';
 import { activationsPage } from './pages/activations.js';
@@ -45,13 +46,41 @@ document.getElementById('backend')!.textContent =
     : `WebAssembly SIMD${info.wasm.features.relaxedSimd ? ' (relaxed)' : ''}, ${info.wasm.threads} ` +
       `thread${info.wasm.threads === 1 ? '' : 's'}${globalThis.crossOriginIsolated ? '' : ' (no cross-origin isolation)'}`;
 
-// Where the browser offers WebGPU (a secure context with an adapter), the line says so. The explorer's
-// pages read values synchronously (pictures, feature maps, accuracy), so they stay on WebAssembly.
-// TODO(explorer): train on 'webgpu' (initWebGpuBackend in the train worker, fitAsync and async reads).
+// The training workers (Train and Teach pages) train on WebGPU where the browser offers it (a secure
+// context with an adapter), unless the address says ?backend=wasm; the other pages compute here, on
+// WebAssembly. The line says which, and a small select changes the choice (the page reloads with it).
+const choice = backendChoice();
 void describeWebGpu().then((adapter) => {
-  if (adapter !== null)
-    document.getElementById('backend')!.textContent += ` · WebGPU adapter: ${adapter} (not used yet)`;
+  const training =
+    adapter === null ? 'WebAssembly (no WebGPU adapter)' : choice === 'wasm' ? 'WebAssembly' : `WebGPU (${adapter})`;
+  document.getElementById('backend')!.textContent += ` · training: ${training}`;
+  if (adapter !== null) document.getElementById('backend')!.after(backendSelect());
 });
+
+/** The select of the training backend: WebGPU where available, or WebAssembly (`?backend=wasm`). */
+function backendSelect(): HTMLSelectElement {
+  const select = document.createElement('select');
+  select.id = 'backend-choice';
+  select.title = 'The backend the Train and Teach pages train on';
+  select.setAttribute('aria-label', 'Training backend');
+  for (const [value, label] of [
+    ['auto', 'train on WebGPU'],
+    ['wasm', 'train on WebAssembly'],
+  ] as const) {
+    const option = document.createElement('option');
+    option.value = value;
+    option.textContent = label;
+    select.append(option);
+  }
+  select.value = choice;
+  select.addEventListener('change', () => {
+    const url = new URL(location.href);
+    if (select.value === 'wasm') url.searchParams.set('backend', 'wasm');
+    else url.searchParams.delete('backend');
+    location.assign(url);
+  });
+  return select;
+}
 
 /** The name of the browser's WebGPU adapter, or null where there is none (no navigator.gpu, no adapter). */
 async function describeWebGpu(): Promise<string | null> {

@@ -40,6 +40,8 @@ interface TeachState {
   classes: { name: string; pictures: number }[];
   history: EpochFigures[];
   cachedFeaturesOf: string | null;
+  /** The backend the head trained on, in words ("WebGPU (google swiftshader)"), or null before training. */
+  backend: string | null;
   /** What was classified last ('camera' or a file's name) and its classes, most probable first. */
   prediction: { source: string; top: TopClass[] } | null;
   /** How many live predictions the camera has had. */
@@ -58,6 +60,7 @@ export const teachPage: Page = {
       classes: [],
       history: [],
       cachedFeaturesOf: null,
+      backend: null,
       prediction: null,
       livePredictions: 0,
       error: null,
@@ -318,12 +321,13 @@ export const teachPage: Page = {
           learningRate: Number(rate.select.value),
         });
         state.cachedFeaturesOf = trained.cachedFeaturesOf;
+        state.backend = trained.backend;
         state.phase = 'trained';
         const last = trained.history.at(-1);
         progressText.textContent =
           `${trained.isStopped ? 'Stopped' : 'Trained'} after ` +
           `${trained.history.length} ` +
-          `epochs${last === undefined ? '' : `: accuracy ${(100 * last.accuracy).toFixed(1)}% ` + `on your pictures`}${trained.cachedFeaturesOf === null ? '' : ` (features of ${trained.cachedFeaturesOf} computed once)`}. Try it on the camera or a file.`;
+          `epochs${last === undefined ? '' : `: accuracy ${(100 * last.accuracy).toFixed(1)}% ` + `on your pictures`}${trained.cachedFeaturesOf === null ? '' : ` (features of ${trained.cachedFeaturesOf} computed once)`}, on ${trained.backend}. Try it on the camera or a file.`;
         saveModelButton.disabled = false;
         saveOnnxButton.disabled = false;
         liveButton.disabled = false;

@@ -17,6 +17,7 @@ import {
   type ChartDataset,
 } from 'chart.js';
 import { imageFromPixels } from 'convnet-ts';
+import { describeWorkerBackend } from '../backendChoice.js';
 import type { Page } from '../page.js';
 import { TRAINABLE_PRESETS, type PictureMessage, type TrainablePreset } from '../train/protocol.js';
 import { trainingSession, type TrainingSession } from '../train/trainingSession.js';
@@ -286,7 +287,9 @@ function mount(root: HTMLElement): () => void {
     ),
     section(
       'Training',
-      'Training runs in a Web Worker with the library’s WebAssembly backend, so the page stays responsive. ' +
+      'Training runs in a Web Worker, so the page stays responsive: on the GPU through WebGPU where the ' +
+        'browser offers it (add ?backend=wasm to the address to use WebAssembly instead), with the ' +
+        'library’s WebAssembly backend otherwise. ' +
         'It pauses when you leave this page; ' +
         'after every test score the network becomes the current model of the Draw page. A learning rate too ' +
         'high makes the loss jump about, or stalls it for good when the ReLUs die (their maps turn black); ' +
@@ -397,13 +400,7 @@ function mount(root: HTMLElement): () => void {
       return;
     }
     const backend = status.backend;
-    const where =
-      backend === null
-        ? ''
-        : backend.active === 'wasm'
-          ? `worker: WebAssembly SIMD, ${backend.threads} ` +
-            `thread${backend.threads === 1 ? '' : 's'}${backend.isIsolated ? '' : ' (no cross-origin isolation)'}`
-          : 'worker: reference JavaScript backend';
+    const where = backend === null ? '' : `worker: ${describeWorkerBackend(backend)}`;
     // Only while it runs: a paused run trains no images, whatever speed it last had.
     const speed =
       status.state === 'running' && status.imagesPerSecond > 0

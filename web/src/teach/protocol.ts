@@ -1,6 +1,7 @@
 // The messages between the Teach page and its worker (teachWorker.ts). Plain data only: pictures travel
 // as file bytes or RGBA pixels, the saved model as bytes; buffers are transferred, not copied.
 
+import type { BackendChoice } from '../backendChoice.js';
 import type { ModelFile, PictureSource, TopClass } from '../model/protocol.js';
 
 export type { ModelFile, PictureSource, TopClass };
@@ -25,6 +26,8 @@ export interface BackboneDescription {
 
 /** Page -> worker. Requests carry an id; a reply names the id it answers. */
 export type ToTeachWorker =
+  /** The page's first message: the backend to train on (see ../backendChoice.ts); no reply of its own. */
+  | { type: 'init'; id: number; backend: BackendChoice }
   /** `name`: what the page calls the network (a bundled one's name); default the files' own. */
   | { type: 'loadBackbone'; id: number; files: ModelFile[]; name?: string | undefined }
   | { type: 'train'; id: number; classes: TeachClass[]; epochs: number; learningRate: number }
@@ -55,6 +58,8 @@ export type FromTeachWorker =
       history: EpochFigures[];
       isStopped: boolean;
       cachedFeaturesOf: string | null;
+      /** The backend it trained on, in words: "WebGPU (google swiftshader)", "WebAssembly SIMD, 2 threads". */
+      backend: string;
       classNames: string[];
     }
   | { type: 'prediction'; id: number; top: TopClass[] }

@@ -1,6 +1,7 @@
 // The page's side of the Teach page's worker (a WorkerSession, like the Model page's ModelSession): epochs
 // and progress go to listeners while a request runs.
 
+import { backendChoice } from '../backendChoice.js';
 import { WorkerSession } from '../workerSession.js';
 import type { FromTeachWorker, ToTeachWorker } from './protocol.js';
 
@@ -13,6 +14,7 @@ export class TeachSession extends WorkerSession<ToTeachWorker, FromTeachWorker, 
       name: 'teach worker',
       notices: ['progress', 'epoch'],
     });
+    this.tell({ type: 'init', backend: backendChoice() });
   }
 
   protected override notice(message: Extract<FromTeachWorker, { type: 'progress' | 'epoch' }>): void {

@@ -2,12 +2,16 @@
 // page's loadModelFiles), cuts it before its classifier, puts a new head on it with the backbone frozen
 // (addClassifierHead) and trains that head on the user's pictures with fitAsync, which computes the
 // backbone's features once per picture (FitOptions.cacheFrozenFeatures); then classifies camera frames
-// and saves the whole network as model files or ONNX. All of it off the page's main thread.
+// and saves the whole network as model files or ONNX. All of it off the page's main thread, on WebGPU
+// where the browser has an adapter (the features cached on the GPU, frames classified with classifyAsync,
+// the files saved from a host twin), on WebAssembly otherwise: see ../workerBackend.ts.
 
-import { Adam, addClassifierHead, exportOnnx, imagesToInput, ready, serializeModel, type Model } from 'convnet-ts';
-import { fetchModelFiles, loadModelFiles } from '../model/modelFiles.js';
+import { Adam, addClassifierHead, exportOnnx, imagesToInput, serializeModel, type Model } from 'convnet-ts';
+import { describeWorkerBackend, type BackendChoice, type WorkerBackend } from '../backendChoice.js';
+import { fetchModelFiles, loadModelFiles, type NamedBytes } from '../model/modelFiles.js';
 import { pictureImage } from '../model/pictureImage.js';
 import { onHeap } from '../onHeap.js';
+import { hostModel, onCpu, startWorkerBackend } from '../workerBackend.js';
 import { workerPort } from '../workerSession.js';
 import type {
   BackboneDescription,
@@ -27,7 +31,15 @@ const { post, answer, listen } = workerPort<ToTeachWorker, FromTeachWorker>();
 let backbone: Model | null = null;
 let backboneName = '';
 let taught: Model | null = null;
+/** How the taught model was made (the backbone's files, its cut, the head's options), to make its host twin. */
+let taughtRecipe: { files: NamedBytes[]; cutAt: string; classNames: string[] } | null = null;
+let backboneFiles: { files: NamedBytes[]; cutAt: string } | null = null;
 let training: AbortController | null = null;
+/** The page's choice of backend ('init', its first message), then the backend the worker started. */
+let choose: (choice: BackendChoice) => void = () => undefined;
+const started: Promise<WorkerBackend> = new Promise<BackendChoice>((resolve) => {
+  choose = resolve;
+}).then(startWorkerBackend);
 
 /**
  * Where the network's own classifier starts: the input of its last layer with weights (the final
@@ -49,6 +61,7 @@ function classifierInput(model: Model): string {
 async function loadBackbone(id: number, files: ModelFile[], name: string | undefined): Promise<void> {
   post({ type: 'progress', id, text: 'reading the files', done: 0, total: 2 });
   const named = await fetchModelFiles(files);
+  await started;
   post({ type: 'progress', id, text: 'building the network', done: 1, total: 2 });
   const loaded = onHeap(() => loadModelFiles(named));
   loaded.model.setPreprocessing(loaded.preprocessing ?? undefined);
@@ -57,7 +70,9 @@ async function loadBackbone(id: number, files: ModelFile[], name: string | undef
   const cutAt = classifierInput(loaded.model);
   backbone = loaded.model.featureExtractor(cutAt);
   backboneName = name ?? loaded.name;
+  backboneFiles = { files: named, cutAt };
   taught = null;
+  taughtRecipe = null;
   const description: BackboneDescription = {
     name: backboneName,
     inputShape: [...backbone.inputShape],
@@ -87,14 +102,9 @@ async function train(id: number, classes: TeachClass[], epochs: number, learning
   const labels = classes.flatMap((taughtClass, index) => taughtClass.pictures.map(() => index));
   const x = imagesToInput(backbone, images);
   const base = backbone;
+  const recipe = { ...backboneFiles!, classNames: classes.map((taughtClass) => taughtClass.name) };
   // A new head on the shared backbone each time: the backbone's weights stay those of the file.
-  const model = onHeap(() =>
-    addClassifierHead(base, {
-      classes: classes.length,
-      classNames: classes.map((taughtClass) => taughtClass.name),
-      seed: 1,
-    }),
-  );
+  const model = onHeap(() => withHead(base, recipe.classNames));
   const history: EpochFigures[] = [];
   let cachedFeaturesOf: string | null = null;
   training = new AbortController();
@@ -123,31 +133,45 @@ async function train(id: number, classes: TeachClass[], epochs: number, learning
     training = null;
   }
   taught = model;
+  taughtRecipe = recipe;
   post({
     type: 'trained',
     id,
     history,
     isStopped,
     cachedFeaturesOf,
+    backend: describeWorkerBackend(await started),
     classNames: classes.map((taughtClass) => taughtClass.name),
   });
 }
 
-function predict(id: number, picture: PictureSource): void {
+/** The classifier the page trains: `base` with a new head (Dense and Softmax) for `classNames`. */
+function withHead(base: Model, classNames: string[]): Model {
+  return addClassifierHead(base, { classes: classNames.length, classNames, seed: 1 });
+}
+
+async function predict(id: number, picture: PictureSource): Promise<void> {
   if (taught === null) throw new Error('Train the classes first.');
-  const [top] = taught.classify([pictureImage(picture)], { topK: taught.classes });
+  const [top] = await taught.classifyAsync([pictureImage(picture)], { topK: taught.classes });
   post({ type: 'prediction', id, top: top! });
 }
 
-function save(id: number, format: 'convnet' | 'onnx'): void {
-  if (taught === null) throw new Error('Train the classes first.');
+async function save(id: number, format: 'convnet' | 'onnx'): Promise<void> {
+  if (taught === null || taughtRecipe === null) throw new Error('Train the classes first.');
+  const { files, cutAt, classNames } = taughtRecipe;
+  // On WebGPU, a twin made from the same files, with the trained weights read back into it.
+  const model = await hostModel(taught, () => {
+    const loaded = loadModelFiles(files);
+    loaded.model.setPreprocessing(loaded.preprocessing ?? undefined);
+    return withHead(loaded.model.featureExtractor(cutAt), classNames);
+  });
   const stem = `taught-${backboneName.replace(/\.[^.]*$/, '').replace(/[^\w-]+/g, '-')}`;
   if (format === 'onnx') {
-    const bytes = new Uint8Array(exportOnnx(taught));
+    const bytes = new Uint8Array(onCpu(() => exportOnnx(model)));
     post({ type: 'saved', id, files: [{ name: `${stem}.onnx`, bytes }] }, [bytes.buffer]);
     return;
   }
-  const { manifest, weights } = serializeModel(taught);
+  const { manifest, weights } = onCpu(() => serializeModel(model));
   const manifestBytes = new TextEncoder().encode(manifest);
   const weightBytes = new Uint8Array(weights);
   post(
@@ -166,11 +190,17 @@ function save(id: number, format: 'convnet' | 'onnx'): void {
 function handle(message: ToTeachWorker): void {
   const { id } = message;
   switch (message.type) {
+    case 'init':
+      choose(message.backend);
+      return;
     case 'loadBackbone':
       answer(id, 'backbone', () => loadBackbone(id, message.files, message.name));
       return;
     case 'train':
-      answer(id, 'train', () => train(id, message.classes, message.epochs, message.learningRate));
+      answer(id, 'train', async () => {
+        await started;
+        await train(id, message.classes, message.epochs, message.learningRate);
+      });
       return;
     case 'stop':
       training?.abort();
@@ -184,7 +214,6 @@ function handle(message: ToTeachWorker): void {
   }
 }
 
-// The worker's own copy of the library: its fast kernels start before the first message is taken.
-ready()
-  .catch(() => undefined)
-  .then(() => listen(handle));
+// The worker's own copy of the library: its backend starts at the page's 'init' (startWorkerBackend), and
+// every request waits for it.
+listen(handle);

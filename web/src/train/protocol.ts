@@ -1,6 +1,8 @@
 // The messages between the Train page and its training worker (trainWorker.ts). Plain data only:
 // pictures travel as RGBA bytes and the model as its two files, their buffers transferred, not copied.
 
+import type { BackendChoice, WorkerBackend } from '../backendChoice.js';
+
 /** What the worker is doing: no steps taken since the last reset, taking steps, or stopped between them. */
 export type TrainingState = 'idle' | 'running' | 'paused';
 
@@ -11,7 +13,7 @@ export type TrainablePreset = (typeof TRAINABLE_PRESETS)[number];
 /** Page -> worker. */
 export type ToWorker =
   /** Builds the first model; the worker answers 'ready' once the sample is loaded. */
-  | { type: 'init'; preset: TrainablePreset; learningRate: number }
+  | { type: 'init'; preset: TrainablePreset; learningRate: number; backend: BackendChoice }
   | { type: 'start' }
   | { type: 'pause' }
   | { type: 'resume' }
@@ -122,8 +124,8 @@ export type FromWorker =
   | { type: 'listening' }
   | {
       type: 'ready';
-      /** The worker's own backend: 'wasm' or 'reference', and its thread count. */
-      backend: { active: string; threads: number; build: string | null; isIsolated: boolean };
+      /** The worker's own backend: 'webgpu' (and its adapter), 'wasm' or 'reference'. */
+      backend: WorkerBackend;
       trainCount: number;
       testCount: number;
       classNames: string[];

@@ -1,14 +1,14 @@
 // The Train page's worker: trains a digit CNN on the bundled MNIST sample with the library, off the
-// page's main thread. The library's WebAssembly backend starts here on import (with kernel workers of
-// its own when the page is cross-origin isolated, one thread otherwise).
-// Model.fit is synchronous, so training runs as a loop of small fit calls (a chunk of a few batches,
-// in an example order this worker shuffles each epoch), yielding to the event loop between chunks so
-// that pause, resume, learning-rate and reset messages are handled within one chunk (~0.1 s).
+// page's main thread, on WebGPU where the browser has an adapter (and the page did not ask for
+// WebAssembly), on the WebAssembly backend otherwise (with kernel workers of its own when the page is
+// cross-origin isolated, one thread otherwise): see ../workerBackend.ts.
+// Training runs as a loop of small fitAsync calls (a chunk of a few batches, in an example order this
+// worker shuffles each epoch), yielding to the event loop between chunks so that pause, resume,
+// learning-rate and reset messages are handled within one chunk (~0.1 s). On WebGPU, values are read
+// back with `await data()`: the pictures are drawn from a host twin of the model (hostModel).
 
 import {
   Adam,
-  backendInfo,
-  ready,
   Conv2D,
   datasetToTensor,
   divergingMap,
@@ -32,6 +32,8 @@ import {
   type Model,
 } from 'convnet-ts';
 import { errorMessage } from '../ui.js';
+import type { BackendChoice } from '../backendChoice.js';
+import { hostModel, onCpu, startWorkerBackend } from '../workerBackend.js';
 import { workerPort } from '../workerSession.js';
 import { loadMnistSample } from './mnistSample.js';
 import type {
@@ -141,15 +143,15 @@ function postState(): void {
   });
 }
 
-/** One fit call over the next few batches of the epoch's order; the epoch wraps (and reshuffles) at its end. */
-function trainChunk(current: Session): ProgressMessage {
+/** One fitAsync call over the next few batches of the epoch's order; the epoch wraps (and reshuffles) at its end. */
+async function trainChunk(current: Session): Promise<ProgressMessage> {
   const size = Math.min(BATCH_SIZE * BATCHES_PER_CHUNK, train.count - current.cursor);
   const indices = current.order.subarray(current.cursor, current.cursor + size);
   const input = datasetToTensor(train, { indices });
   const labels = Uint8Array.from(indices, (index) => train.labels[index]!);
   current.optimizer.learningRate = learningRate;
   const started = performance.now();
-  const history = current.model.fit(input, labels, {
+  const history = await current.model.fitAsync(input, labels, {
     epochs: 1,
     batchSize: BATCH_SIZE,
     shuffle: false,
@@ -196,7 +198,7 @@ async function evaluateTest(current: Session): Promise<void> {
       test.width,
       test.channels,
     ]);
-    const result = current.model.evaluate(slice, test.labels.subarray(start, start + count));
+    const result = await current.model.evaluateAsync(slice, test.labels.subarray(start, start + count));
     lossSum += result.loss * count;
     correct += Math.round(result.accuracy * count);
     await yieldToEventLoop();
@@ -213,24 +215,32 @@ async function evaluateTest(current: Session): Promise<void> {
     testAccuracy: current.lastTestAccuracy,
     testCount: test.count,
   });
-  postModel(current);
+  await postModel(current);
+}
+
+/** The model to draw and save from: the trained one, or on WebGPU its host twin with the weights read back. */
+function picturedModel(current: Session): Promise<Model> {
+  return hostModel(current.model, () => PRESETS[current.preset]!({ seed: SEED }));
 }
 
 /**
  * The model's two files after every test evaluation, for the page to load as the current model (the Draw page
  * classifies with it).
  */
-function postModel(current: Session): void {
-  const { manifest, weights } = serializeModel(current.model, {
-    classNames: MNIST_CLASS_NAMES,
-    training: {
-      dataset: 'mnist-sample',
-      preset: current.preset,
-      steps: current.step,
-      batchSize: BATCH_SIZE,
-      testAccuracy: current.lastTestAccuracy,
-    },
-  });
+async function postModel(current: Session): Promise<void> {
+  const model = await picturedModel(current);
+  const { manifest, weights } = onCpu(() =>
+    serializeModel(model, {
+      classNames: MNIST_CLASS_NAMES,
+      training: {
+        dataset: 'mnist-sample',
+        preset: current.preset,
+        steps: current.step,
+        batchSize: BATCH_SIZE,
+        testAccuracy: current.lastTestAccuracy,
+      },
+    }),
+  );
   const bytes = weights.slice();
   post(
     {
@@ -386,9 +396,16 @@ function vectorValues(model: Model, input: Tensor): Map<number, number[]> {
   return values;
 }
 
-/** Every conv layer's kernels and every layer's output for the chosen test digit, as RGBA bytes. */
-function postPictures(current: Session): void {
-  const { model } = current;
+/**
+ * Every conv layer's kernels and every layer's output for the chosen test digit, as RGBA bytes: drawn on the
+ * CPU backend, from the host twin on WebGPU.
+ */
+async function postPictures(current: Session): Promise<void> {
+  const model = await picturedModel(current);
+  onCpu(() => drawPictures(current, model));
+}
+
+function drawPictures(current: Session, model: Model): void {
   const kernels = model.layers.flatMap((layer, index) =>
     layer instanceof Conv2D ? [pictureMessage(kernelPicture(model, index, kernelPictureOptions(model, index)))] : [],
   );
@@ -432,7 +449,7 @@ async function runLoop(): Promise<void> {
       } else if (isPauseReportDue) {
         isPauseReportDue = false;
         // Paused: show where it stopped, and hand over the model as it is now.
-        postPictures(current);
+        await postPictures(current);
         if (current.lastEvaluationStep !== current.step) await evaluateTest(current);
       } else {
         return;
@@ -451,7 +468,7 @@ function ensureLoop(): void {
 async function trainAndReport(current: Session): Promise<void> {
   let progress: ProgressMessage;
   try {
-    progress = trainChunk(current);
+    progress = await trainChunk(current);
   } catch (error) {
     state = 'paused';
     isPauseReportDue = false;
@@ -462,7 +479,8 @@ async function trainAndReport(current: Session): Promise<void> {
   }
   post(progress);
   if (current.step - current.lastEvaluationStep >= EVALUATE_EVERY_STEPS) await evaluateTest(current);
-  if (current.run === run && performance.now() - current.lastPicturesAt >= PICTURES_EVERY_MS) postPictures(current);
+  if (current.run === run && performance.now() - current.lastPicturesAt >= PICTURES_EVERY_MS)
+    await postPictures(current);
 }
 
 function stripOfDigits(): DigitStrip {
@@ -490,25 +508,19 @@ function stripOfDigits(): DigitStrip {
   };
 }
 
-async function initialize(preset: TrainablePreset, rate: number): Promise<void> {
+async function initialize(preset: TrainablePreset, rate: number, choice: BackendChoice): Promise<void> {
   learningRate = rate;
-  // The worker's own copy of the library: its fast kernels start here, before the first op.
-  await ready();
+  // The worker's own copy of the library: its backend starts here, before the first op.
+  const backend = await startWorkerBackend(choice);
   ({ train, test } = await loadMnistSample());
   testInput = datasetToTensor(test);
   session = newSession(preset, 0);
   const digits = stripOfDigits();
   digitIndex = digits.indices[0]!;
-  const info = backendInfo();
   post(
     {
       type: 'ready',
-      backend: {
-        active: info.active,
-        threads: info.wasm?.threads ?? 1,
-        build: info.wasm?.build ?? null,
-        isIsolated: globalThis.crossOriginIsolated === true,
-      },
+      backend,
       trainCount: train.count,
       testCount: test.count,
       classNames: [...MNIST_CLASS_NAMES],
@@ -518,12 +530,12 @@ async function initialize(preset: TrainablePreset, rate: number): Promise<void> 
     [digits.pixels.buffer],
   );
   postState();
-  postPictures(session);
+  await postPictures(session);
 }
 
 function handle(message: ToWorker): void {
   if (message.type === 'init') {
-    initialize(message.preset, message.learningRate).catch((error: unknown) =>
+    initialize(message.preset, message.learningRate, message.backend).catch((error: unknown) =>
       post({ type: 'error', message: `Loading the MNIST sample failed: ${errorMessage(error)}` }),
     );
     return;
@@ -551,7 +563,7 @@ function handle(message: ToWorker): void {
       session = newSession(message.preset, message.run);
       imagesPerSecond = 0;
       postState();
-      postPictures(session);
+      void postPictures(session);
       return;
     case 'setLearningRate':
       if (!(message.learningRate > 0 && Number.isFinite(message.learningRate))) return;
@@ -561,7 +573,7 @@ function handle(message: ToWorker): void {
     case 'selectDigit':
       if (!Number.isInteger(message.index) || message.index < 0 || message.index >= test.count) return;
       digitIndex = message.index;
-      postPictures(current);
+      void postPictures(current);
       return;
   }
 }

@@ -6,6 +6,7 @@ import { parseModel } from 'convnet-ts';
 import { setCurrentModel } from '../appState.js';
 import { onHeap } from '../onHeap.js';
 import { errorMessage } from '../ui.js';
+import { backendChoice, type WorkerBackend } from '../backendChoice.js';
 import { WorkerSession, type WorkerRequestError } from '../workerSession.js';
 import type {
   BackpropMessage,
@@ -47,7 +48,7 @@ export interface TrainingStatus {
   testAccuracy: number | null;
   testCount: number;
   trainCount: number;
-  backend: { active: string; threads: number; build: string | null; isIsolated: boolean } | null;
+  backend: WorkerBackend | null;
   classNames: string[];
   digits: DigitStrip | null;
   /** The test digit the feature maps show, and the step they were drawn at. */
@@ -107,7 +108,7 @@ export class TrainingSession extends WorkerSession<ToWorker, FromWorker, Report[
       modelStep: null,
       error: null,
     };
-    this.post({ type: 'init', preset, learningRate });
+    this.post({ type: 'init', preset, learningRate, backend: backendChoice() });
   }
 
   send(message: Exclude<ToWorker, { type: 'reset' | 'init' }>): void {

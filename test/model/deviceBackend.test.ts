@@ -1,0 +1,230 @@
+// Model on a device backend that reads values back only asynchronously (as WebGPU does), in Node: a
+// backend over boxed arrays with every reference kernel and no readSync. fitAsync's progress read with
+// `await progress.read()`, predict and predictOutputs kept on the device, classifyAsync, the frozen-feature
+// cache computed there, and an augmented fitAsync (batches gathered on the host) give the reference
+// backend's numbers, and the copies they make are counted. The WebGPU kernels themselves run in
+// test/browser/webgpuBackend.test.ts.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  Conv2D,
+  Dense,
+  Flatten,
+  Input,
+  KERNEL_IDS,
+  randomTranslation,
+  ReLU,
+  registerBackend,
+  resetTransferCounts,
+  Sequential,
+  setBackend,
+  SGD,
+  Softmax,
+  SyncReadError,
+  Tensor,
+  transferCounts,
+  type Backend,
+  type BatchProgress,
+  type FloatArray,
+  type Image,
+} from '../../src/index.js';
+import { allocateArray } from '../../src/core/dtype.js';
+import { referenceKernels } from '../../src/kernels/js/referenceBackend.js';
+import { assertClose, barImages } from '../helpers.js';
+
+/** A device buffer stand-in: no reference kernel can take it, so every op must go through dispatch. */
+class Box {
+  constructor(readonly values: FloatArray) {}
+}
+
+/** Every reference kernel over Box handles, values read back only with `await tensor.data()`. */
+function asyncBoxBackend(): Backend<Box> {
+  const unbox = (argument: unknown) => (argument instanceof Box ? argument.values : argument);
+  const kernels = Object.fromEntries(
+    KERNEL_IDS.map((id) => [
+      id,
+      (...args: unknown[]) => (referenceKernels[id] as (...values: unknown[]) => void)(...args.map(unbox)),
+    ]),
+  );
+  return {
+    name: 'boxed-device',
+    device: {
+      name: 'boxed-device',
+      upload: (values) => new Box(values.slice()),
+      read: async (box) => box.values.slice(),
+    },
+    allocate: (dtype, size) => new Box(allocateArray(dtype, size)),
+    kernels,
+  };
+}
+
+const backend = asyncBoxBackend();
+
+/** The toy CNN of these tests: conv, ReLU, flatten, dense, softmax over 8x8 bars of 3 classes. */
+function barModel(): Sequential {
+  return new Sequential(
+    [
+      new Input({ shape: [8, 8, 1] }),
+      new Conv2D({ filters: 3, kernelSize: 3, padding: 'same' }),
+      new ReLU(),
+      new Flatten(),
+      new Dense({ units: 3 }),
+      new Softmax(),
+    ],
+    { seed: 4 },
+  );
+}
+
+/** What a fitAsync run gives: epoch losses, every batch's figures (read with read()), the weights after. */
+interface Run {
+  losses: number[];
+  batchLosses: number[];
+  batchAccuracies: number[];
+  weights: number[][];
+  cachedFeaturesOf: string | undefined;
+}
+
+async function fitRun(
+  backend: string,
+  options: { freeze?: boolean; augment?: boolean; onDevice?: boolean } = {},
+): Promise<Run> {
+  setBackend(backend);
+  const model = barModel();
+  if (options.freeze === true) model.freeze(model.layers[2]!.name);
+  const { x, labels } = barImages(12, 3);
+  const examples = options.onDevice === true ? onDevice(x) : x;
+  const batchLosses: number[] = [];
+  const batchAccuracies: number[] = [];
+  let cachedFeaturesOf: string | undefined;
+  const history = await model.fitAsync(examples, labels, {
+    epochs: 2,
+    batchSize: 4,
+    seed: 2,
+    optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }),
+    ...(options.augment === true ? { augment: randomTranslation({ maxShift: 1 }) } : {}),
+    callbacks: {
+      onTrainBegin: (info) => {
+        cachedFeaturesOf = info.cachedFeaturesOf;
+      },
+      onBatchEnd: async (batch: BatchProgress) => {
+        const { loss, accuracy } = await batch.read();
+        batchLosses.push(loss);
+        batchAccuracies.push(accuracy);
+        assert.equal(batch.loss, loss, 'read once, the getter gives the same figure');
+      },
+    },
+  });
+  const weights: number[][] = [];
+  for (const weight of model.trainableWeights()) weights.push(Array.from(await weight.data()));
+  return {
+    losses: history.epochs.map((epoch) => epoch.loss),
+    batchLosses,
+    batchAccuracies,
+    weights,
+    cachedFeaturesOf,
+  };
+}
+
+/** A copy of x on the device backend. */
+function onDevice(x: Tensor): Tensor {
+  return Tensor.fromDeviceHandle(new Box(x.dataSync().slice()), x.dtype, x.shape, backend.device!);
+}
+
+/**
+ * Asserts that two runs took the same steps. The losses agree within float32 rounding: a device backend
+ * sums a batch's row losses in float32 on the device, the CPU backends in float64 (ops/softmax.ts).
+ */
+function assertSameRun(device: Run, reference: Run): void {
+  assertClose(device.batchLosses, reference.batchLosses, { rtol: 1e-6 }, 'running losses');
+  assertClose(device.losses, reference.losses, { rtol: 1e-6 }, 'epoch losses');
+  assert.deepEqual(device.batchAccuracies, reference.batchAccuracies);
+  device.weights.forEach((values, index) => {
+    assertClose(values, reference.weights[index]!, { atol: 1e-6, rtol: 1e-5 }, `weight ${index}`);
+  });
+}
+
+describe('Model on a device backend without synchronous reads', () => {
+  before(() => registerBackend(backend));
+  after(() => setBackend('reference'));
+
+  test("fitAsync: progress.read() gives the reference's figures; the getter throws SyncReadError until read", async () => {
+    const reference = await fitRun('reference');
+    const device = await fitRun('boxed-device');
+    assertSameRun(device, reference);
+    setBackend('boxed-device');
+    const { x, labels } = barImages(4, 3);
+    await barModel().fitAsync(x, labels, {
+      batchSize: 4,
+      callbacks: {
+        onBatchEnd: (batch) =>
+          void assert.throws(
+            () => batch.loss,
+            (error: unknown) => error instanceof SyncReadError && /await progress\.read\(\)/.test(error.message),
+          ),
+      },
+    });
+  });
+
+  test('the frozen-feature cache is computed on the device: the same steps, no extra read', async () => {
+    const reference = await fitRun('reference', { freeze: true });
+    resetTransferCounts();
+    const device = await fitRun('boxed-device', { freeze: true });
+    const downloads = transferCounts().downloads;
+    assert.equal(reference.cachedFeaturesOf, 'flatten_1');
+    assert.equal(device.cachedFeaturesOf, 'flatten_1');
+    assertSameRun(device, reference);
+    // 2 epochs of 3 steps, each step's loss and probabilities read once; then the 2 trainable weights.
+    assert.equal(downloads, 2 * 2 * 3 + 2);
+  });
+
+  test('an augmented fitAsync gathers its batches on the host: the reference steps, no batch read back', async () => {
+    const reference = await fitRun('reference', { augment: true });
+    resetTransferCounts();
+    const device = await fitRun('boxed-device', { augment: true });
+    const downloads = transferCounts().downloads;
+    assertSameRun(device, reference);
+    assert.equal(downloads, 2 * 2 * 3 + 4, "the steps' reads and the 4 weights only");
+    resetTransferCounts();
+    const fromDevice = await fitRun('boxed-device', { augment: true, onDevice: true });
+    assertSameRun(fromDevice, reference);
+    assert.equal(transferCounts().downloads, 2 * 2 * 3 + 4 + 1, 'examples on the device come down once');
+  });
+
+  test('predict and predictOutputs keep their results on the device; classifyAsync reads them', async () => {
+    const { x } = barImages(5, 7);
+    const images: Image[] = Array.from({ length: 5 }, (_, index) => ({
+      width: 8,
+      height: 8,
+      colorModel: 'gray',
+      data: Float32Array.from(x.dataSync().subarray(index * 64, (index + 1) * 64), (value) =>
+        Math.min(1, Math.max(0, value)),
+      ),
+    }));
+    setBackend('reference');
+    const referenceModel = barModel().setClassNames(['rows', 'columns', 'diagonal']);
+    const expected = Array.from(referenceModel.predict(x).dataSync());
+    const expectedClasses = referenceModel.classify(images, { topK: 2 });
+    setBackend('boxed-device');
+    const model = barModel().setClassNames(['rows', 'columns', 'diagonal']);
+    const predicted = model.predict(x, { batchSize: 2 });
+    assert.throws(() => predicted.dataSync(), SyncReadError);
+    assertClose(await predicted.data(), expected, { atol: 1e-6 }, 'predict');
+    const { softmax_1: outputs } = model.predictOutputs(x, { batchSize: 3 });
+    assertClose(await outputs!.data(), expected, { atol: 1e-6 }, 'predictOutputs');
+    assert.throws(() => model.classify(images), SyncReadError);
+    const classes = await model.classifyAsync(images, { topK: 2, batchSize: 2 });
+    assert.deepEqual(
+      classes.map((row) => row.map(({ index, name }) => [index, name])),
+      expectedClasses.map((row) => row.map(({ index, name }) => [index, name])),
+    );
+    assertClose(
+      classes.flatMap((row) => row.map((entry) => entry.probability)),
+      expectedClasses.flatMap((row) => row.map((entry) => entry.probability)),
+      { atol: 1e-6 },
+      'classifyAsync probabilities',
+    );
+    setBackend('reference');
+    assert.deepEqual(await referenceModel.classifyAsync(images, { topK: 2 }), expectedClasses, 'CPU: classify itself');
+  });
+});
