@@ -3,7 +3,8 @@
 // both gradients, on MobileNetV2 / EfficientNet layer shapes (3x3 and 5x5 at strides 1 and 2, scaled
 // down where that changes nothing) and on random ones (kernels 1-7, strides 1-3, dilation, asymmetric
 // padding, channels that are not a multiple of 4, maps narrower than a window). Both builds, and
-// bit-identical results on 1 and 2 threads (the large cases pass the threading threshold).
+// bit-identical results on 1 and 2 threads (the large cases pass the threading threshold, and so do the
+// 7x7 and 14x14 network shapes with many channels, weighted as the backend's depthwiseWork counts them).
 
 import { Random, type Padding } from '../../src/index.js';
 import { windowParams, type Conv2DParams } from '../../src/kernels/params.js';
@@ -41,7 +42,7 @@ const NETWORK_GEOMETRIES: readonly Geometry[] = [
   { batch: 1, inH: 3, inW: 2, channels: 5, kernel: 5, stride: 1, padding: 2 },
 ];
 
-/** Above the 1M multiply-add threshold, so two threads split the rows. */
+/** Above the 1M multiply-add threshold even counted as plain multiply-adds, so two threads split the rows. */
 const LARGE_GEOMETRIES: readonly Geometry[] = [
   { batch: 1, inH: 56, inW: 56, channels: 144, kernel: 3, stride: 1, padding: 1 },
   { batch: 2, inH: 40, inW: 36, channels: 70, kernel: 5, stride: 1, padding: 2 },
