@@ -40,6 +40,10 @@ const NETWORK_GEOMETRIES: readonly Geometry[] = [
   { batch: 3, inH: 9, inW: 13, channels: 7, kernel: 3, stride: 2, padding: 'valid' },
   { batch: 1, inH: 11, inW: 10, channels: 13, kernel: 3, stride: 1, padding: 2, dilation: 2 },
   { batch: 1, inH: 3, inW: 2, channels: 5, kernel: 5, stride: 1, padding: 2 },
+  // 3x3 rows swept a tile at a time (channels a multiple of 4): a tile cut short, stride 3 with padding on one
+  // side, a map with a single interior pixel.
+  { batch: 2, inH: 12, inW: 21, channels: 20, kernel: 3, stride: 3, padding: [1, 0, 2, 0] },
+  { batch: 1, inH: 5, inW: 3, channels: 8, kernel: 3, stride: 1, padding: 1 },
 ];
 
 /** Above the 1M multiply-add threshold even counted as plain multiply-adds, so two threads split the rows. */
