@@ -13,7 +13,8 @@
 // A 3x3 undilated kernel's interior pixels (all nine taps inside the input; channels a multiple of 4) are
 // swept instead, 16 pixels by 4 channels at a time with the nine weights in registers (sweepTile3x3): one
 // thread, CPU time, MobileNetV2's depthwise layers 2.49 -> 2.15 ms summed (112x112x32 1.43x, 56x56x144 1.13x,
-// 14x14x576 1.21x; 112x112x96 at stride 2 7% slower); tiles of 4, 8 and 32 pixels were slower.
+// 14x14x576 1.21x; 112x112x96 at stride 2 7% slower); tiles of 4, 8 and 32 pixels were slower, and so were
+// two pixels a step sharing their input loads (112x112x32 1.16x slower: V8 spills).
 // Every sum starts at the bias and adds the taps in (ky, kx) order, as the reference does; the output
 // stage (residual, activation: epilogue.ts) then runs on the sums in registers. A channel tail (C not a
 // multiple of 4) runs the same f32x4 sequence in lane 0. So no value depends on the thread count.

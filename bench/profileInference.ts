@@ -1,8 +1,9 @@
 // `node dist/bench/profileInference.js`: where one predict of an ImageNet-sized network goes, kernel call by
 // kernel call: the ONNX file of bench:imagenet imported, predict at batch 1 or 8, each kernel call of the active
-// backend timed in wall time (the workers' time is inside the caller's wall time; CPU time would count their
-// spinning). Prints medians over the rounds per kernel id and per call shape (with activation and residual),
-// the convolutions' GFLOP/s, and the time outside kernels (the plan's own JavaScript). Options: see USAGE.
+// backend timed in wall time (the workers' time is inside the caller's wall time), or with --clock cpu in process
+// CPU time (steadier on a busy machine, but on several threads it counts the workers' spinning too). Prints medians
+// over the rounds per kernel id and per call shape (with activation and residual), the convolutions' GFLOP/s, and
+// the time outside kernels (the plan's own JavaScript). Options: see USAGE.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,7 +19,7 @@ import {
 import { SeededRandom } from './seededRandom.js';
 
 const USAGE = `usage: node dist/bench/profileInference.js [--model ${IMAGENET_MODELS.join('|')}] [--batch 1]
-  [--threads 2] [--rounds 20] [--top 30] [--onnx-folder DIR]`;
+  [--threads 2] [--rounds 20] [--top 30] [--clock wall|cpu] [--onnx-folder DIR]`;
 
 interface Options {
   model: ImagenetModelId;
@@ -26,6 +27,7 @@ interface Options {
   threads: number;
   rounds: number;
   top: number;
+  isCpuClock: boolean;
   onnxFolder: string;
 }
 
@@ -36,6 +38,7 @@ function parseOptions(argv: readonly string[]): Options {
     threads: 2,
     rounds: 20,
     top: 30,
+    isCpuClock: false,
     onnxFolder: DEFAULT_CACHE_FOLDER,
   };
   for (let index = 0; index < argv.length; index += 2) {
@@ -48,6 +51,7 @@ function parseOptions(argv: readonly string[]): Options {
     else if (argument === '--threads') options.threads = Number(value);
     else if (argument === '--rounds') options.rounds = Number(value);
     else if (argument === '--top') options.top = Number(value);
+    else if (argument === '--clock' && (value === 'wall' || value === 'cpu')) options.isCpuClock = value === 'cpu';
     else if (argument === '--onnx-folder') options.onnxFolder = path.resolve(value);
     else throw new Error(`profileInference: bad argument '${argument} ${value}'\n${USAGE}`);
   }
@@ -108,8 +112,18 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+/** Milliseconds since some origin: wall time, or (isCpuClock) this process's user + system time. */
+function clockOf(isCpuClock: boolean): () => number {
+  if (!isCpuClock) return () => performance.now();
+  return () => {
+    const used = process.cpuUsage();
+    return (used.user + used.system) / 1000;
+  };
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  const now = clockOf(options.isCpuClock);
   const info = await convnet.initWasmBackend({ threads: options.threads, memoryBytes: 2 ** 31 });
   const entries = new Map<string, Entry>();
   let isTiming = false;
@@ -117,9 +131,9 @@ async function main(): Promise<void> {
   for (const [id, kernel] of Object.entries(kernels)) {
     kernels[id] = (...args: unknown[]) => {
       if (!isTiming) return kernel(...args);
-      const started = performance.now();
+      const started = now();
       const result = kernel(...args);
-      const milliseconds = performance.now() - started;
+      const milliseconds = now() - started;
       const { shape, operations } = shapeOf(args);
       const key = `${id} ${shape}`;
       let entry = entries.get(key);
@@ -148,16 +162,16 @@ async function main(): Promise<void> {
   const totals: number[] = [];
   const untimed: number[] = [];
   for (let round = 0; round < options.rounds; round++) {
-    const started = performance.now();
+    const started = now();
     predict();
-    untimed.push(performance.now() - started);
+    untimed.push(now() - started);
   }
   for (let round = 0; round < options.rounds; round++) {
     for (const entry of entries.values()) entry.current = 0;
     isTiming = true;
-    const started = performance.now();
+    const started = now();
     predict();
-    totals.push(performance.now() - started);
+    totals.push(now() - started);
     isTiming = false;
     for (const entry of entries.values()) entry.perRound.push(entry.current);
   }
@@ -172,7 +186,7 @@ async function main(): Promise<void> {
   const calls = rows.reduce((sum, row) => sum + row.calls, 0);
   console.log(
     `${options.model} predict, batch ${options.batch}, wasm build ${info.build}, ${info.threads} thread(s): ` +
-      `${median(untimed).toFixed(2)} ms untimed, ${median(totals).toFixed(2)} ms timed, kernels ` +
+      `${options.isCpuClock ? 'CPU time' : 'wall time'}: ${median(untimed).toFixed(2)} ms untimed, ${median(totals).toFixed(2)} ms timed, kernels ` +
       `${kernelMilliseconds.toFixed(2)} ms in ${calls} calls; medians of ${options.rounds}`,
   );
   const byId = new Map<string, number>();
