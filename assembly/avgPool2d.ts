@@ -55,8 +55,8 @@ export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
   const imagePixels = outH * outW;
   const pixels = g.batch * imagePixels;
   // Fewer output pixels than threads (a global pooling at batch 1: EfficientNet-B0's squeeze-and-excitation inputs,
-  // 0.41 ms of its batch-1 predict on one thread): threads split the channels instead, 16 at a time, so that each
-  // channel runs the same loop (and sums) as when one thread has them all.
+  // 0.41 ms of its batch-1 predict on 2 threads, all on one of them): threads split the channels instead, 16 at a
+  // time, so that each channel runs the same loop (and sums) as when one thread has them all.
   const isSplitByChannels = pixels < threadCount;
   const channelStart = isSplitByChannels ? rangeStart(channels, 16, threadIndex, threadCount) : 0;
   const channelEnd = isSplitByChannels ? rangeEnd(channels, 16, threadIndex, threadCount) : channels;

@@ -132,6 +132,7 @@ function depthwiseWork(params: Conv2DParams): number {
   const outputWork = kind === 'silu' || kind === 'sigmoid' ? 22 : 0;
   return params.batch * params.outH * params.outW * params.outC * (3 * params.kH * params.kW + outputWork);
 }
+
 /** Work estimate of one value of an elementwise kernel, in multiply-add units. */
 const ELEMENTWISE_WORK = 8;
 /** Target size of an im2col panel, in floats: about 128 KB, so it stays in L2 while GEMM walks it. */
