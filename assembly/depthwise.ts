@@ -10,10 +10,10 @@
 // and dropped: 4 pixels per 4-channel block sharing each weight load (1.2-2x slower than this), 32
 // channels a step (1.3x slower: V8 spills), the 3x3 taps unrolled (1.4x slower), two neighbouring
 // pixels sharing weight loads (5-8% faster, not worth its code).
-// A 3x3 undilated kernel's interior pixels (all nine taps inside the input; channels a multiple of 4) are
+// A 3x3 undilated stride-1 kernel's interior pixels (all nine taps inside the input; channels a multiple of 4) are
 // swept instead, 16 pixels by 4 channels at a time with the nine weights in registers (sweepTile3x3): one
-// thread, CPU time, MobileNetV2's depthwise layers 2.49 -> 2.15 ms summed (112x112x32 1.43x, 56x56x144 1.13x,
-// 14x14x576 1.21x; 112x112x96 at stride 2 7% slower); tiles of 4, 8 and 32 pixels were slower, and so were
+// thread, CPU time, MobileNetV2's depthwise layers 2.37 -> 2.07 ms summed (112x112x32 1.48x, 56x56x144 1.11x,
+// 14x14x576 1.14x; at stride 1 only, see isSweepable); tiles of 4, 8 and 32 pixels were slower, and so were
 // two pixels a step sharing their input loads (112x112x32 1.16x slower: V8 spills).
 // With a sigmoid or SiLU the sweep stores the sums and activates the swept span of the row afterwards, four
 // vectors a step: finished one vector at a time in the sweep, 112x112x32 with SiLU took 0.94 ms against the
@@ -107,8 +107,16 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
   // The output columns whose three taps are all inside the input (sweepTile3x3), where the sweep applies.
   const sweepFirst = (padLeft + strideW - 1) / strideW;
   const sweepEnd = min(outW, inW - 3 + padLeft >= 0 ? (inW - 3 + padLeft) / strideW + 1 : 0);
+  // At stride 2 the sweep gained on 56x56x144 (7%) and lost on 112x112x96 (5-7%, the larger in both networks:
+  // its input streams from memory, which the general path reads in order): stride 1 only.
   const isSweepable =
-    kH == 3 && kW == 3 && dilationH == 1 && dilationW == 1 && (channels & 3) == 0 && sweepEnd > sweepFirst;
+    kH == 3 &&
+    kW == 3 &&
+    strideW == 1 &&
+    dilationH == 1 &&
+    dilationW == 1 &&
+    (channels & 3) == 0 &&
+    sweepEnd > sweepFirst;
   // A sweep finishes one vector at a time, too few for the sigmoid's long chain (its exp and division) to overlap:
   // it stores the sums (with the residual), and the sigmoid or SiLU then runs over the swept span of the row four
   // vectors a step (activations.ts, the formulas of activateVector: the same bits).

@@ -181,9 +181,9 @@ function firstEightChannels(
 }
 
 // A 3x3 kernel's interior pixels are swept a tile at a time where the channels are a multiple of 4
-// (assembly/depthwise.ts, sweepTile3x3), the general path runs otherwise: 8 channels take the one and 9 the
-// other, and the first 8 channels must be the same bits, for every fused activation (the sigmoid and SiLU run
-// over the swept span afterwards), with a residual, at strides 1 to 3, and for the input gradient.
+// at stride 1 (assembly/depthwise.ts, sweepTile3x3), the general path runs otherwise: 8 channels take the one
+// and 9 the other, and the first 8 channels must be the same bits, for every fused activation (the sigmoid and
+// SiLU run over the swept span afterwards), with a residual, and for the input gradient; strides 2 and 3 too.
 describe('wasm backend: a swept 3x3 depthwise convolution gives the general path bits', { skip: wasmSkip }, () => {
   after(() => setBackend('reference'));
   test('8 channels (swept) against the first 8 of 9 (general), forward and input gradient', async () => {
