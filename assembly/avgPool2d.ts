@@ -1,6 +1,7 @@
 // Average pooling kernels of the WebAssembly SIMD backend (reference: src/kernels/js/avgPool2d.ts):
 // the mean over the valid (non-padded) values of each window. Both passes keep 4 channels per f32x4
-// (channels past the last multiple of 4 run one at a time). Forward splits output pixels over threads.
+// (channels past the last multiple of 4 run one at a time). Forward splits output pixels over threads, or channels
+// where there are fewer pixels than threads.
 // Backward gathers instead of scattering: each input pixel sums the shares of the outputs whose
 // windows cover it, so threads split input rows, nothing is zero-filled first, and no two threads
 // write the same value (results do not depend on the thread count).
@@ -51,10 +52,18 @@ export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
   const countIncludePad = intField(job, AvgPool2dJob.countIncludePad) != 0;
   const padBottom = intField(job, AvgPool2dJob.padBottom);
   const padRight = intField(job, AvgPool2dJob.padRight);
-  const vectorEnd = channels & ~3;
   const imagePixels = outH * outW;
-  const last = rangeEnd(g.batch * imagePixels, 1, threadIndex, threadCount);
-  for (let pixel = rangeStart(g.batch * imagePixels, 1, threadIndex, threadCount); pixel < last; pixel++) {
+  const pixels = g.batch * imagePixels;
+  // Fewer output pixels than threads (a global pooling at batch 1: EfficientNet-B0's squeeze-and-excitation inputs,
+  // 0.41 ms of its batch-1 predict on 2 threads, all on one of them): threads split the channels instead, 16 at a
+  // time, so that each channel runs the same loop (and sums) as when one thread has them all.
+  const isSplitByChannels = pixels < threadCount;
+  const channelStart = isSplitByChannels ? rangeStart(channels, 16, threadIndex, threadCount) : 0;
+  const channelEnd = isSplitByChannels ? rangeEnd(channels, 16, threadIndex, threadCount) : channels;
+  const vectorEnd = min(channels & ~3, channelEnd);
+  const first = isSplitByChannels ? 0 : rangeStart(pixels, 1, threadIndex, threadCount);
+  const last = isSplitByChannels ? pixels : rangeEnd(pixels, 1, threadIndex, threadCount);
+  for (let pixel = first; pixel < last; pixel++) {
     const image = pixel / imagePixels;
     const oy = (pixel % imagePixels) / outW;
     const ox = pixel % outW;
@@ -68,7 +77,7 @@ export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
     );
     const divisor = f32x4.splat(count);
     const outBase = output + ((<usize>(pixel * channels)) << 2);
-    let c = 0;
+    let c = channelStart;
     // 16 channels a step: four independent sums, and whole 64-byte lines read per pixel. Measured one
     // thread, global pooling of 56x56x144 and 112x112x32: 2x (0.097 -> 0.049 ms, 0.095 -> 0.042 ms).
     for (; c + 16 <= vectorEnd; c += 16) {
@@ -101,7 +110,7 @@ export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
       }
       v128.store(outBase + ((<usize>c) << 2), f32x4.div(sum, divisor));
     }
-    for (let c = vectorEnd; c < channels; c++) {
+    for (let c = max(vectorEnd, channelStart); c < channelEnd; c++) {
       let sum: f32 = 0;
       for (let iy = yStart; iy < yEnd; iy++) {
         const rowBase = input + ((<usize>((image * inH + iy) * inW * channels + c)) << 2);

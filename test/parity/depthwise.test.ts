@@ -3,15 +3,20 @@
 // both gradients, on MobileNetV2 / EfficientNet layer shapes (3x3 and 5x5 at strides 1 and 2, scaled
 // down where that changes nothing) and on random ones (kernels 1-7, strides 1-3, dilation, asymmetric
 // padding, channels that are not a multiple of 4, maps narrower than a window). Both builds, and
-// bit-identical results on 1 and 2 threads (the large cases pass the threading threshold).
+// bit-identical results on 1 and 2 threads (the large cases pass the threading threshold, and so do the
+// 7x7 and 14x14 network shapes with many channels, weighted as the backend's depthwiseWork counts them).
 
-import { Random, type Padding } from '../../src/index.js';
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { initWasmBackend, Random, setBackend, type Padding } from '../../src/index.js';
 import { windowParams, type Conv2DParams } from '../../src/kernels/params.js';
+import { cpuKernels } from '../../src/kernels/registry.js';
 import {
   describeBuildParity,
   describeThreadDeterminism,
   FUSED_ACTIVATIONS,
   randomArray,
+  wasmSkip,
   type ParityCase,
 } from './harness.js';
 
@@ -39,9 +44,13 @@ const NETWORK_GEOMETRIES: readonly Geometry[] = [
   { batch: 3, inH: 9, inW: 13, channels: 7, kernel: 3, stride: 2, padding: 'valid' },
   { batch: 1, inH: 11, inW: 10, channels: 13, kernel: 3, stride: 1, padding: 2, dilation: 2 },
   { batch: 1, inH: 3, inW: 2, channels: 5, kernel: 5, stride: 1, padding: 2 },
+  // 3x3 rows swept a tile at a time (channels a multiple of 4): a tile cut short, stride 3 with padding on one
+  // side, a map with a single interior pixel.
+  { batch: 2, inH: 12, inW: 21, channels: 20, kernel: 3, stride: 3, padding: [1, 0, 2, 0] },
+  { batch: 1, inH: 5, inW: 3, channels: 8, kernel: 3, stride: 1, padding: 1 },
 ];
 
-/** Above the 1M multiply-add threshold, so two threads split the rows. */
+/** Above the 1M multiply-add threshold even counted as plain multiply-adds, so two threads split the rows. */
 const LARGE_GEOMETRIES: readonly Geometry[] = [
   { batch: 1, inH: 56, inW: 56, channels: 144, kernel: 3, stride: 1, padding: 1 },
   { batch: 2, inH: 40, inW: 36, channels: 70, kernel: 5, stride: 1, padding: 2 },
@@ -146,3 +155,74 @@ function makeCases(): ParityCase[] {
 const cases = makeCases();
 describeBuildParity('depthwise convolutions (fused output stage, gradients)', cases);
 describeThreadDeterminism('a depthwise convolution or its gradients', cases);
+
+/**
+ * The channels [0, 8) of a depthwise convolution over `channels` channels (input, filter, bias and residual
+ * cut from arrays of 9 channels a value), forward, and with `isGradient` the input gradient (the forward kernel
+ * on the flipped filter at stride 1).
+ */
+function firstEightChannels(
+  channels: 8 | 9,
+  params: Conv2DParams,
+  arrays: { input: Float32Array; filter: Float32Array; bias: Float32Array; residual: Float32Array },
+  isGradient: boolean,
+): number[] {
+  const cut = (values: Float32Array) => (channels === 9 ? values : values.filter((_, index) => index % 9 < channels));
+  const kernels = cpuKernels();
+  const shaped = { ...params, inC: channels, outC: channels, groups: channels };
+  const output = new Float32Array((arrays.residual.length / 9) * channels);
+  if (isGradient) {
+    const dInput = new Float32Array((arrays.input.length / 9) * channels);
+    kernels.Conv2DBackpropInput(cut(arrays.residual), cut(arrays.filter), dInput, shaped);
+    return Array.from(dInput).filter((_, index) => index % channels < 8);
+  }
+  kernels.Conv2D(cut(arrays.input), cut(arrays.filter), cut(arrays.bias), output, shaped, cut(arrays.residual));
+  return Array.from(output).filter((_, index) => index % channels < 8);
+}
+
+// A 3x3 kernel's interior pixels are swept a tile at a time where the channels are a multiple of 4
+// at stride 1 (assembly/depthwise.ts, sweepTile3x3), the general path runs otherwise: 8 channels take the one
+// and 9 the other, and the first 8 channels must be the same bits, for every fused activation (the sigmoid and
+// SiLU run over the swept span afterwards), with a residual, and for the input gradient; strides 2 and 3 too.
+describe('wasm backend: a swept 3x3 depthwise convolution gives the general path bits', { skip: wasmSkip }, () => {
+  after(() => setBackend('reference'));
+  test('8 channels (swept) against the first 8 of 9 (general), forward and input gradient', async () => {
+    await initWasmBackend({ threads: 1 });
+    const random = new Random(1518);
+    for (const [stride, padding] of [
+      [1, 1],
+      [2, 1],
+      [3, [0, 2, 1, 2]],
+    ] as const) {
+      const window = windowParams('case', 2, 13, 41, 9, {
+        kH: 3,
+        kW: 3,
+        strideH: stride,
+        strideW: stride,
+        padding,
+        dilationH: 1,
+        dilationW: 1,
+      });
+      const base: Conv2DParams = { ...window, outC: 9, groups: 9 };
+      for (const activation of FUSED_ACTIVATIONS) {
+        const params: Conv2DParams = activation === undefined ? base : { ...base, activation };
+        const arrays = {
+          input: randomArray(random, 2 * 13 * 41 * 9, 3),
+          filter: randomArray(random, 9 * 9),
+          bias: randomArray(random, 9),
+          residual: randomArray(random, 2 * params.outH * params.outW * 9),
+        };
+        const label = `stride ${stride}, ${activation?.kind ?? 'no activation'}`;
+        assert.deepEqual(
+          firstEightChannels(8, params, arrays, false),
+          firstEightChannels(9, params, arrays, false),
+          label,
+        );
+        if (stride === 1 && activation === undefined) {
+          const swept = firstEightChannels(8, params, arrays, true);
+          assert.deepEqual(swept, firstEightChannels(9, params, arrays, true), `input gradient, ${label}`);
+        }
+      }
+    }
+  });
+});

@@ -94,10 +94,13 @@ const cases: ParityCase[] = [
 ];
 describeBuildParity('squeeze-and-excitation kernels and the sigmoid', cases);
 
-// Above the threading threshold: 5 x 37 x 61 rows split at row 5643, in the middle of image 2.
+// Above the threading threshold: 5 x 37 x 61 rows split at row 5643, in the middle of image 2. A global pooling of
+// one image splits its channels (16 at a time: 38 channels as 32 and 6, a 4-wide step and 2 single ones).
 const largeRandom = new Random(1517);
 describeThreadDeterminism('the sigmoid, global average pooling or the channel gate', [
   sigmoidCase(largeRandom, 600_001, 20),
   globalPoolCase(largeRandom, 8, 28, 28, 240),
+  globalPoolCase(largeRandom, 1, 112, 112, 32),
+  globalPoolCase(largeRandom, 1, 100, 90, 38),
   gateCase(largeRandom, 5, 37, 61, 60),
 ]);

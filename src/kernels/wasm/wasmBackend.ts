@@ -118,6 +118,21 @@ type Kernel = (job: number, threadIndex: number, threadCount: number) => void;
  * 30.4-38.7, ResNet-18 unchanged, W1's batch-1 latency 0.255 against 0.278 ms.
  */
 const PARALLEL_WORK_THRESHOLD = 1_000_000;
+
+/**
+ * A depthwise forward call's work in GEMM multiply-adds (see PARALLEL_WORK_THRESHOLD): a depthwise tap runs at a
+ * third of the GEMM's rate (two loads per multiply-add: 16-18 GFLOP/s a thread against 45-50), and a sigmoid or
+ * SiLU output stage costs about 22 multiply-adds a value (its exp and division; a 1x1 convolution, 112x112x16 ->
+ * 96, took 1.09 ms with SiLU against 0.52 with clip). Counted as multiply-adds alone, MobileNetV2's and
+ * EfficientNet-B0's depthwise convolutions at 14x14 and 7x7 ran on one thread at batch 1 (0.30 ms on 2 threads
+ * for 14x14x384 -> 384, as on one; bench/profileInference.ts).
+ */
+function depthwiseWork(params: Conv2DParams): number {
+  const kind = fusedActivationOf(params.activation)?.kind;
+  const outputWork = kind === 'silu' || kind === 'sigmoid' ? 22 : 0;
+  return params.batch * params.outH * params.outW * params.outC * (3 * params.kH * params.kW + outputWork);
+}
+
 /** Work estimate of one value of an elementwise kernel, in multiply-add units. */
 const ELEMENTWISE_WORK = 8;
 /** Target size of an im2col panel, in floats: about 128 KB, so it stays in L2 while GEMM walks it. */
@@ -1722,7 +1737,7 @@ class Runtime {
           return;
         }
         if (isDepthwise(params)) {
-          const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.outC;
+          const work = depthwiseWork(params);
           const fields = [
             ...NO_SCRATCH,
             ...convFields(params, 0),
