@@ -399,7 +399,9 @@ export type FilterGradientFinish = (job: usize, block: usize, sums: usize, plane
  * the kernel's transforms write V [positions][chunk][channels] and W [positions][chunk][outC], then
  * M[xi] [channels, outC] += V[xi]^T [channels, chunk] x W[xi] [chunk, outC]; at the end the kernel's finish
  * turns M into dFilter. Scratch: gemm | the kernel's block (blockBytes) | M | V | W, where channels = this
- * thread's input channels (the backend's Conv2DBackpropFilter sizes it).
+ * thread's input channels (the backend's Conv2DBackpropFilter sizes it). Where positions share their W (stride 2),
+ * `gradientPlanes` (0 otherwise) lists the W plane each position reads, [positions] i32, and the transform writes
+ * only those planes.
  * NOTE: the transforms are called by reference (call_indirect), once per tile, never per vector: their loops
  * over channels are their own. GEMMs overwrite the tile record; each tile writes it whole.
  */
@@ -410,6 +412,7 @@ export function winogradFilterGradient(
   tileSize: i32,
   positions: i32,
   blockBytes: usize,
+  gradientPlanes: usize,
   transformInput: FilterTileTransform,
   transformGradient: FilterTileTransform,
   finish: FilterGradientFinish,
@@ -461,7 +464,8 @@ export function winogradFilterGradient(
         transformedInput + <usize>xi * inputPlane,
         1,
         channels,
-        transformedGradient + <usize>xi * gradientPlane,
+        transformedGradient +
+          <usize>(gradientPlanes != 0 ? load<i32>(gradientPlanes + ((<usize>xi) << 2)) : xi) * gradientPlane,
         outC,
         sums + <usize>xi * sumPlane,
         outC,
@@ -483,7 +487,7 @@ export function winogradFilterGradient(
  * conv2dWinograd, with 0 input, 1 dOut, 2 dFilter [3, 3, inC, outC], 3 unused, and the forward geometry.
  */
 export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: i32): void {
-  winogradFilterGradient(job, threadIndex, threadCount, 2, 16, 0, filterInput2x2, filterDOut2x2, filterFinish2x2);
+  winogradFilterGradient(job, threadIndex, threadCount, 2, 16, 0, 0, filterInput2x2, filterDOut2x2, filterFinish2x2);
 }
 
 /** V = B^T d B of one tile (a FilterTileTransform). */
