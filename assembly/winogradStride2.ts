@@ -17,7 +17,8 @@
 //   w = (e0, e0 + e1, e1, e0, e1),  dW = (m0 + m1, m3 + m4, m1 + m2), m = sum over tiles of v * w.
 // Limits: channel counts in multiples of 4 (f32x4 lanes, the JS side checks); the input gradient assumes
 // padTop = padLeft = 1 (ResNet's stride-2 layers); the forward and filter passes take any padding. Partial
-// tiles are computed whole: the JS side takes this path only for outputs of whole 2x2 tiles.
+// tiles are computed whole: the JS side takes this path for outputs of whole 2x2 tiles only, but for the input
+// gradient.
 // Measured (ResNet-18 fine-tuning at batch 16, one thread, process CPU time, forward / input gradient /
 // filter gradient, im2col -> this): 56x56x64->128 36.5 / 40.4 / 36.3 -> 29.9 / 27.3 / 29.7 ms,
 // 28x28x128->256 36.1 / 38.1 / 35.2 -> 27.6 / 26.1 / 27.0 ms.
