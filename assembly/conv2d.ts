@@ -91,17 +91,43 @@ function im2col(
   const isContiguous = dilationW == 1 && channels == inC;
   const width = columnEnd - columnStart;
   const rowColumns = kW * channels;
-  const imagePixels = g.outH * outW;
+  const outH = g.outH;
+  const imagePixels = outH * outW;
+  // Undilated taps over all channels: the fast path below applies to windows inside the image.
+  const isUndilated = isContiguous && dilationH == 1;
+  const rowBytes = (<usize>inW * <usize>inC) << 2;
+  // The output pixel's coordinates, stepped along rather than divided out for every pixel.
+  let image = pixelStart / imagePixels;
+  let oy = (pixelStart % imagePixels) / outW;
+  let ox = (pixelStart % outW) - 1;
   for (let r = 0; r < pixels; r++) {
-    const pixel = pixelStart + r;
-    const image = pixel / imagePixels;
-    const oy = (pixel % imagePixels) / outW;
-    const ox = pixel % outW;
+    if (++ox == outW) {
+      ox = 0;
+      if (++oy == outH) {
+        oy = 0;
+        image++;
+      }
+    }
     const ixStart = ox * strideW - padLeft;
     // Columns of a kernel row that fall inside the image: taps kx in [kxStart, kxEnd).
     const validStart = max(0, -ixStart) * inC;
     const validEnd = min(kW, inW - ixStart) * inC;
     const destinationRow = panel + ((<usize>r * <usize>width) << 2);
+    const iyStart = oy * strideH - padTop;
+    if (isUndilated && ixStart >= 0 && ixStart + kW <= inW && iyStart >= 0 && iyStart + kH <= inH) {
+      // The window lies inside the image: each kernel row's share of the columns is one copy, with no
+      // padding to work out (the 224x224x3 stem at batch 16, one thread: the forward pass 101 -> 96 ms).
+      const window = input + ((<usize>(((image * inH + iyStart) * inW + ixStart) * inC)) << 2);
+      for (let ky = 0; ky < kH; ky++) {
+        const rowStart = ky * rowColumns;
+        const from = max(columnStart, rowStart);
+        const to = min(columnEnd, rowStart + rowColumns);
+        if (from >= to) continue;
+        const source = window + <usize>ky * rowBytes + ((<usize>(from - rowStart)) << 2);
+        copyFloats(destinationRow + ((<usize>(from - columnStart)) << 2), source, to - from);
+      }
+      continue;
+    }
     for (let ky = 0; ky < kH; ky++) {
       const rowStart = ky * rowColumns;
       const from = max(columnStart, rowStart);
@@ -110,7 +136,7 @@ function im2col(
       const destination = destinationRow + ((<usize>(from - columnStart)) << 2);
       const iy = oy * strideH - padTop + ky * dilationH;
       if (iy < 0 || iy >= inH) {
-        memory.fill(destination, 0, (<usize>(to - from)) << 2);
+        fillZeros(destination, to - from);
         continue;
       }
       if (!isContiguous) {
@@ -123,7 +149,7 @@ function im2col(
           const tapDestination = destinationRow + ((<usize>(tapFrom - columnStart)) << 2);
           const ix = ixStart + kx * dilationW;
           if (ix < 0 || ix >= inW) {
-            memory.fill(tapDestination, 0, (<usize>(tapTo - tapFrom)) << 2);
+            fillZeros(tapDestination, tapTo - tapFrom);
           } else {
             copyFloats(
               tapDestination,
@@ -137,13 +163,26 @@ function im2col(
       // Within this kernel row: zeros, then input pixels ixStart + kx, then zeros.
       const copyFrom = min(max(rowStart + validStart, from), to);
       const copyTo = min(max(rowStart + max(validStart, validEnd), copyFrom), to);
-      if (copyFrom > from) memory.fill(destination, 0, (<usize>(copyFrom - from)) << 2);
+      if (copyFrom > from) fillZeros(destination, copyFrom - from);
       if (copyTo > copyFrom) {
         const source = input + ((<usize>(((image * inH + iy) * inW + ixStart) * inC + copyFrom - rowStart)) << 2);
         copyFloats(destination + ((<usize>(copyFrom - from)) << 2), source, copyTo - copyFrom);
       }
-      if (to > copyTo) memory.fill(destination + ((<usize>(copyTo - from)) << 2), 0, (<usize>(to - copyTo)) << 2);
+      if (to > copyTo) fillZeros(destination + ((<usize>(copyTo - from)) << 2), to - copyTo);
     }
+  }
+}
+
+/** Zero-fills `count` floats: short runs as copyFloats copies them, longer ones with memory.fill. */
+@inline
+function fillZeros(destination: usize, count: i32): void {
+  if (count < SHORT_COPY_FLOATS) {
+    const zero = f32x4.splat(0);
+    const vectorEnd = count & ~3;
+    for (let index = 0; index < vectorEnd; index += 4) v128.store(destination + ((<usize>index) << 2), zero);
+    for (let index = vectorEnd; index < count; index++) store<f32>(destination + ((<usize>index) << 2), 0);
+  } else {
+    memory.fill(destination, 0, (<usize>count) << 2);
   }
 }
 

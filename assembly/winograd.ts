@@ -393,12 +393,15 @@ export type FilterGradientFinish = (job: usize, block: usize, sums: usize, plane
 
 /**
  * The thread split and chunking of Conv2DBackpropFilter by F(3x3, m x m), m = tileSize (2: conv2dWinogradFilter;
- * 4: conv2dWinogradFilter4 in winograd4.ts), positions = (m + 2)^2. The sum over tiles is a reduction, so
+ * 4: conv2dWinogradFilter4 in winograd4.ts; 2 at stride 2: conv2dWinogradStride2Filter in winogradStride2.ts),
+ * positions = (m + 2)^2 (25 at stride 2). The sum over tiles is a reduction, so
  * threads split the input channels (in blocks of TILE_ROWS). Per chunk of `chunkTiles` tiles (job field 6),
  * the kernel's transforms write V [positions][chunk][channels] and W [positions][chunk][outC], then
  * M[xi] [channels, outC] += V[xi]^T [channels, chunk] x W[xi] [chunk, outC]; at the end the kernel's finish
  * turns M into dFilter. Scratch: gemm | the kernel's block (blockBytes) | M | V | W, where channels = this
- * thread's input channels (the backend's Conv2DBackpropFilter sizes it).
+ * thread's input channels (the backend's Conv2DBackpropFilter sizes it). Where positions share their W (stride 2),
+ * `gradientPlanes` (0 otherwise) lists the W plane each position reads, [positions] i32, and the transform writes
+ * only those planes.
  * NOTE: the transforms are called by reference (call_indirect), once per tile, never per vector: their loops
  * over channels are their own. GEMMs overwrite the tile record; each tile writes it whole.
  */
@@ -407,7 +410,9 @@ export function winogradFilterGradient(
   threadIndex: i32,
   threadCount: i32,
   tileSize: i32,
+  positions: i32,
   blockBytes: usize,
+  gradientPlanes: usize,
   transformInput: FilterTileTransform,
   transformGradient: FilterTileTransform,
   finish: FilterGradientFinish,
@@ -423,7 +428,6 @@ export function winogradFilterGradient(
   const channelLast = rangeEnd(g.inC, TILE_ROWS, threadIndex, threadCount);
   if (channelFirst >= channelLast) return;
   const channels = channelLast - channelFirst;
-  const positions = (tileSize + 2) * (tileSize + 2);
   const tilesH = (outH + tileSize - 1) / tileSize;
   const tilesW = (outW + tileSize - 1) / tileSize;
   const imageTiles = tilesH * tilesW;
@@ -460,7 +464,8 @@ export function winogradFilterGradient(
         transformedInput + <usize>xi * inputPlane,
         1,
         channels,
-        transformedGradient + <usize>xi * gradientPlane,
+        transformedGradient +
+          <usize>(gradientPlanes != 0 ? load<i32>(gradientPlanes + ((<usize>xi) << 2)) : xi) * gradientPlane,
         outC,
         sums + <usize>xi * sumPlane,
         outC,
@@ -482,7 +487,7 @@ export function winogradFilterGradient(
  * conv2dWinograd, with 0 input, 1 dOut, 2 dFilter [3, 3, inC, outC], 3 unused, and the forward geometry.
  */
 export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: i32): void {
-  winogradFilterGradient(job, threadIndex, threadCount, 2, 0, filterInput2x2, filterDOut2x2, filterFinish2x2);
+  winogradFilterGradient(job, threadIndex, threadCount, 2, 16, 0, 0, filterInput2x2, filterDOut2x2, filterFinish2x2);
 }
 
 /** V = B^T d B of one tile (a FilterTileTransform). */

@@ -27,6 +27,7 @@ import {
   FilterTile,
   winogradFilterGradient,
 } from './winograd';
+import { STRIDE2_POSITIONS, packFilterStride2 } from './winogradStride2';
 
 const BLOCK_BYTES: usize = 36 * 16;
 
@@ -342,12 +343,12 @@ export function packFilter4x4(
 }
 
 /**
- * Prepares a filter for conv2dWinograd or conv2dWinograd4 (field 29 set): packFilter2x2 or packFilter4x4
- * over every strip, threads splitting the strips. A constant filter is prepared once (the backend keeps the
+ * Prepares a filter for conv2dWinograd, conv2dWinograd4 or conv2dWinogradStride2 (field 29 set): packFilter2x2,
+ * packFilter4x4 or packFilterStride2 over every strip, threads splitting the strips. A constant filter is prepared once (the backend keeps the
  * result); a training filter once per call, shared by the threads, where they split the tiles (each would
  * otherwise transform the whole filter itself). Job record: 0 filter [3, 3, inC, outC] (of the forward
  * convolution), 1 packed (positions x packedFilterFloats(inC, outC)), 4 scratch base, 5 scratch bytes per
- * thread (BLOCK_BYTES), 6 positions (16: F(2x2), 36: F(4x4)), then the geometry of conv2d.ts (7 batch ...
+ * thread (BLOCK_BYTES), 6 positions (16: F(2x2), 36: F(4x4), 25: stride 2), then the geometry of conv2d.ts (7 batch ...
  * 19; of the gradient pass for an input gradient) and 20 isBackpropInput (the filter is read flipped and
  * transposed, as winograd.ts's filterTap does).
  */
@@ -361,8 +362,11 @@ export function conv2dWinogradPrepare(job: usize, threadIndex: i32, threadCount:
   const stripStart = rangeStart(strips, 1, threadIndex, threadCount);
   const stripEnd = rangeEnd(strips, 1, threadIndex, threadCount);
   const isBackpropInput = intField(job, 20) != 0;
-  if (intField(job, 6) == 36)
+  const positions = intField(job, 6);
+  if (positions == 36)
     packFilter4x4(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput, scratchOf(job, threadIndex));
+  else if (positions == STRIDE2_POSITIONS)
+    packFilterStride2(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput);
   else packFilter2x2(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput);
 }
 
@@ -529,7 +533,18 @@ function filterGradientLine(
  * 4x4 dOut block E (zero past the output): dW = G^T [sum over blocks of (A E A^T) . (B^T D B)] G.
  */
 export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount: i32): void {
-  winogradFilterGradient(job, threadIndex, threadCount, 4, BLOCK_BYTES, filterInput4x4, filterDOut4x4, filterFinish4x4);
+  winogradFilterGradient(
+    job,
+    threadIndex,
+    threadCount,
+    4,
+    36,
+    BLOCK_BYTES,
+    0,
+    filterInput4x4,
+    filterDOut4x4,
+    filterFinish4x4,
+  );
 }
 
 /** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block`. */

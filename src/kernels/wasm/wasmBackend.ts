@@ -102,6 +102,8 @@ const EXPORT_NAMES = [
   'pow',
   'powGrad',
   'clipBiasAddGrad',
+  'conv2dWinogradStride2',
+  'conv2dWinogradStride2Filter',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -193,8 +195,11 @@ const WINOGRAD_REPEATED_INPUT_SHARE = 0.05;
  */
 const WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL = 0.25;
 
-/** How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts). */
-export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4';
+/**
+ * How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts,
+ * winogradStride2.ts).
+ */
+export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4' | 'winogradStride2';
 
 /**
  * Output pixels (batch x height x width) from which Winograd pays: it transforms every filter on each
@@ -225,6 +230,9 @@ const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
  * batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes of W1/W2): 14x14x32->64 12.0 -> 6.6 ms
  * (F(4x4): 6.7, its padded tiles waste 30%), 32x32x32->32 45 -> 24 -> 17.5 ms, 16x16x64->64 32 -> 17
  * -> 12.5 ms, 8x8x64->128 14 -> 7.4 -> 6.2 ms; the input gradient gains alike.
+ * 3x3 stride-2 convolutions with the same channels take the polyphase F(2x2, 3x3) of winogradStride2.ts
+ * (25 positions for 36 multiplies), in training only (a constant filter keeps its prepared im2col), and for
+ * the input gradient only with padTop = padLeft = 1.
  */
 export function convolutionAlgorithm(
   params: Conv2DParams,
@@ -237,10 +245,24 @@ export function convolutionAlgorithm(
   const isInputGradient = pass === 'backpropInput';
   const inC = isInputGradient ? params.outC : params.inC;
   const outC = isInputGradient ? params.inC : params.outC;
-  const isSupported = isSmallWindow && largestPad <= 2 && inC % 4 === 0 && outC % 4 === 0 && inC >= 16;
+  const isChannels = largestPad <= 2 && inC % 4 === 0 && outC % 4 === 0 && inC >= 16;
+  const isSupported = isSmallWindow && isChannels;
   const outH = isInputGradient ? params.inH : params.outH;
   const outW = isInputGradient ? params.inW : params.outW;
   const pixels = params.batch * outH * outW;
+  // Whole 2x2 output tiles only, but for the input gradient: on ResNet-18's 14x14x256->512 layer (7x7 out, a third
+  // more tiles than pixels; batch 16, one thread, im2col -> this) forward 35.7 -> 37.2 ms, filter gradient 35.5 ->
+  // 35.4, input gradient (4x4 tiles of its 14x14 dInput) 40.5 -> 37.0.
+  const isStride2 =
+    isPlain &&
+    isChannels &&
+    params.kH === 3 &&
+    params.kW === 3 &&
+    params.strideH === 2 &&
+    params.strideW === 2 &&
+    (isInputGradient || (params.outH % 2 === 0 && params.outW % 2 === 0));
+  if (isStride2 && params.isConstantFilter !== true && pixels >= WINOGRAD_MIN_PIXELS)
+    if (!isInputGradient || (params.padTop === 1 && params.padLeft === 1)) return 'winogradStride2';
   if (isSupported && pass === 'forward' && params.isConstantFilter === true)
     return preparedConvolutionAlgorithm(params);
   if (!isSupported || pixels < WINOGRAD_MIN_PIXELS) return 'im2col';
@@ -1675,7 +1697,11 @@ class Runtime {
       return { chunkTiles, bytes: 32 * 4 + 4 * 36 * 16 + filterBytes + positions * chunkTiles * (inC + outC) * 4 };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) =>
-      algorithm === 'winograd4x4' ? 'conv2dWinograd4' : 'conv2dWinograd';
+      algorithm === 'winograd4x4'
+        ? 'conv2dWinograd4'
+        : algorithm === 'winograd'
+          ? 'conv2dWinograd'
+          : 'conv2dWinogradStride2';
     const custom: CustomKernelTable = {
       Conv2D: (input, filter, bias, output, params, residual = null, inputScale = null) => {
         // The input scale is applied as the GEMM packs the input of a prepared 1x1 convolution
@@ -1803,7 +1829,8 @@ class Runtime {
       Conv2DBackpropInput: (dOut, filter, dInput, params) => {
         const algorithm = convolutionAlgorithm(params, 'backpropInput');
         if (algorithm !== 'im2col') {
-          // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad.
+          // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad (at stride 2,
+          // winogradStride2.ts reads only the record's sizes).
           const minimumChunkTiles = streamedFilterChunkTiles(params.outC, params.inC, algorithm);
           const { chunkTiles, bytes } = winogradScratch(
             params.outC,
@@ -1919,11 +1946,17 @@ class Runtime {
             reuseRows(share, params.outC),
             Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (share + params.outC)) / 4) * 4,
           );
-          // The 6x6 block of vectors F(3x3, 4x4) transforms through comes after the GEMM's scratch.
-          const blockBytes = filterAlgorithm === 'winograd4x4' ? 36 * 16 : 0;
+          // The block of vectors F(3x3, 4x4) (6x6) or stride 2 (5x5) transforms through comes after the GEMM's
+          // scratch.
+          const blockBytes = filterAlgorithm === 'winograd' ? 0 : 36 * 16;
           const bytes =
             gemmScratch + blockBytes + positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
-          const name = filterAlgorithm === 'winograd4x4' ? 'conv2dWinogradFilter4' : 'conv2dWinogradFilter';
+          const name =
+            filterAlgorithm === 'winograd4x4'
+              ? 'conv2dWinogradFilter4'
+              : filterAlgorithm === 'winograd'
+                ? 'conv2dWinogradFilter'
+                : 'conv2dWinogradStride2Filter';
           this.invoke(
             name,
             [input, dOut, dFilter, null],
@@ -2127,9 +2160,9 @@ function isDepthwise(params: Conv2DParams): boolean {
   return groups > 1 && groups === params.inC && groups === params.outC;
 }
 
-/** Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3). */
+/** Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2. */
 function winogradPositions(algorithm: ConvolutionAlgorithm): number {
-  return algorithm === 'winograd4x4' ? 36 : 16;
+  return algorithm === 'winograd4x4' ? 36 : algorithm === 'winograd' ? 16 : 25;
 }
 
 /**
@@ -2175,7 +2208,8 @@ export function isWinogradSplitByColumns(
 
 /** Output tiles of a Winograd convolution: 2x2 or 4x4 blocks, the last ones of a row or column padded. */
 function winogradTiles(params: Conv2DParams, algorithm: ConvolutionAlgorithm): number {
-  const tileSize = algorithm === 'winograd4x4' ? 4 : 2;
+  // Stride 2: 2x2 output tiles forward, 4x4 dInput tiles in its input gradient (the pass that upsamples).
+  const tileSize = algorithm === 'winograd4x4' || (algorithm === 'winogradStride2' && params.outH > params.inH) ? 4 : 2;
   return params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);
 }
 

@@ -1,0 +1,143 @@
+// The polyphase Winograd path of 3x3 stride-2 convolutions (assembly/winogradStride2.ts) against the reference
+// kernels: forward (bias, fused ReLU, a residual), input gradient and filter gradient, on even and odd input
+// sizes, non-square images, partial 4x4 input-gradient tiles (the forward and filter passes take whole 2x2
+// output tiles only: odd outputs go to im2col), paddings of 1 (ResNet's), 0 and TensorFlow's 'same' (0
+// before, 1 after: the input gradient then takes im2col), channels that are not multiples of 8, one and
+// several images, chunks of tiles that end part-way, and splits by tiles and by output-channel strips. Both
+// builds; bit-identical on 1 and 2 threads. Outputs start as NaN: every value must be written.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Random, type KernelSignatures, type Padding } from '../../src/index.js';
+import { resolvePadding, windowOutputSize, type Conv2DParams } from '../../src/kernels/params.js';
+import { convolutionAlgorithm } from '../../src/kernels/wasm/wasmBackend.js';
+import { describeBuildParity, describeThreadDeterminism, randomArray, type ParityCase } from './harness.js';
+
+/** [batch, inH, inW, inC, outC, padding]. */
+const SHAPES: readonly [number, number, number, number, number, Padding][] = [
+  [2, 16, 16, 16, 32, 1],
+  [3, 15, 11, 20, 16, 1],
+  [1, 28, 28, 16, 16, 1],
+  [4, 11, 12, 36, 44, 1],
+  [4, 12, 12, 64, 128, 1],
+  [4, 17, 13, 16, 12, 0],
+  [6, 12, 8, 24, 16, 'same'],
+  [16, 8, 8, 32, 64, 1],
+  [3, 22, 22, 16, 200, [1, 2, 1, 2]],
+  // An odd output (7x7): partial tiles, taken by the input gradient only (ResNet-18's last stride-2 layer).
+  [3, 14, 14, 64, 128, 1],
+  // Few tiles, many channels: the threads split output-channel strips (ResNet's last stride-2 layer, smaller).
+  [4, 12, 12, 128, 256, 1],
+];
+
+function stride2Cases(random: Random): ParityCase[] {
+  return SHAPES.flatMap(([batch, inH, inW, inC, outC, padding], index) => {
+    const pads = resolvePadding(padding, inH, inW, 3, 3, 2, 2);
+    const params: Conv2DParams = {
+      batch,
+      inH,
+      inW,
+      inC,
+      outC,
+      kH: 3,
+      kW: 3,
+      strideH: 2,
+      strideW: 2,
+      ...pads,
+      outH: windowOutputSize(inH, 3, 2, pads.padTop, pads.padBottom),
+      outW: windowOutputSize(inW, 3, 2, pads.padLeft, pads.padRight),
+    };
+    if (index % 2 === 1) params.activation = 'relu';
+    const input = randomArray(random, batch * inH * inW * inC);
+    const filter = randomArray(random, 9 * inC * outC, 0.5);
+    const bias = index % 3 === 2 ? null : randomArray(random, outC);
+    const outputSize = batch * params.outH * params.outW * outC;
+    const residual = index % 4 === 3 ? randomArray(random, outputSize) : null;
+    const dOut = randomArray(random, outputSize);
+    const passes = (['forward', 'backpropInput', 'backpropFilter'] as const).map((pass) =>
+      convolutionAlgorithm(params, pass),
+    );
+    const label =
+      `${batch}x${inH}x${inW}x${inC} -> ${outC} pad ${JSON.stringify(padding)}` +
+      `${params.activation === 'relu' ? ' + ReLU' : ''}${residual === null ? '' : ' + residual'} (${passes.join('/')})`;
+    const isWholeTiles = params.outH % 2 === 0 && params.outW % 2 === 0;
+    assert.equal(passes[0], isWholeTiles ? 'winogradStride2' : 'im2col', `${label}: forward`);
+    assert.equal(passes[2], isWholeTiles ? 'winogradStride2' : 'im2col', `${label}: filter gradient`);
+    const isPadOne = pads.padTop === 1 && pads.padLeft === 1;
+    assert.equal(passes[1], isPadOne ? 'winogradStride2' : 'im2col', `${label}: input gradient`);
+    const tolerance = { atol: 2e-6 * 9 * Math.max(inC, outC) * 4, rtol: 1e-4 };
+    return [
+      {
+        name: `Conv2D ${label}`,
+        tolerance,
+        run: (k: KernelSignatures) => {
+          const out = new Float32Array(outputSize).fill(Number.NaN);
+          k.Conv2D(input, filter, bias, out, params, residual);
+          return [out];
+        },
+      },
+      {
+        name: `Conv2DBackpropInput ${label}`,
+        tolerance,
+        run: (k: KernelSignatures) => {
+          const out = new Float32Array(input.length).fill(Number.NaN);
+          k.Conv2DBackpropInput(dOut, filter, out, params);
+          return [out];
+        },
+      },
+      {
+        name: `Conv2DBackpropFilter ${label}`,
+        tolerance: { atol: 2e-6 * batch * params.outH * params.outW * 4, rtol: 1e-4 },
+        run: (k: KernelSignatures) => {
+          const out = new Float32Array(filter.length).fill(Number.NaN);
+          k.Conv2DBackpropFilter(input, dOut, out, params);
+          return [out];
+        },
+      },
+    ];
+  });
+}
+
+const cases = stride2Cases(new Random(2026));
+
+describeBuildParity('3x3 stride-2 convolutions by polyphase Winograd', cases);
+
+describeThreadDeterminism('a 3x3 stride-2 convolution by polyphase Winograd', cases);
+
+test('the polyphase Winograd path is chosen for 3x3 stride-2 training convolutions only', () => {
+  const resnet = {
+    batch: 16,
+    inH: 56,
+    inW: 56,
+    inC: 64,
+    outH: 28,
+    outW: 28,
+    outC: 128,
+    kH: 3,
+    kW: 3,
+    strideH: 2,
+    strideW: 2,
+    padTop: 1,
+    padBottom: 1,
+    padLeft: 1,
+    padRight: 1,
+  };
+  for (const pass of ['forward', 'backpropInput', 'backpropFilter'] as const)
+    assert.equal(convolutionAlgorithm(resnet, pass), 'winogradStride2', pass);
+  // A constant filter keeps its prepared im2col form (inference).
+  assert.equal(convolutionAlgorithm({ ...resnet, isConstantFilter: true }, 'forward'), 'im2col');
+  // Three input channels (a stem), too small an output, an odd one (partial tiles; but for the input gradient),
+  // dilation, groups, stride 3: im2col.
+  assert.equal(convolutionAlgorithm({ ...resnet, inC: 3 }, 'forward'), 'im2col');
+  assert.equal(convolutionAlgorithm({ ...resnet, batch: 1, inH: 8, inW: 8, outH: 4, outW: 4 }, 'forward'), 'im2col');
+  const odd = { ...resnet, inH: 14, inW: 14, outH: 7, outW: 7 };
+  assert.equal(convolutionAlgorithm(odd, 'forward'), 'im2col');
+  assert.equal(convolutionAlgorithm(odd, 'backpropFilter'), 'im2col');
+  assert.equal(convolutionAlgorithm(odd, 'backpropInput'), 'winogradStride2');
+  assert.equal(convolutionAlgorithm({ ...resnet, dilationH: 2, dilationW: 2 }, 'forward'), 'im2col');
+  assert.equal(convolutionAlgorithm({ ...resnet, groups: 2 }, 'forward'), 'im2col');
+  assert.equal(convolutionAlgorithm({ ...resnet, strideH: 3, strideW: 3 }, 'forward'), 'im2col');
+  // The input gradient's gather assumes a padding of 1 before the image.
+  assert.equal(convolutionAlgorithm({ ...resnet, padTop: 0, padLeft: 0 }, 'backpropInput'), 'im2col');
+  assert.equal(convolutionAlgorithm({ ...resnet, padTop: 0, padLeft: 0 }, 'backpropFilter'), 'winogradStride2');
+});
