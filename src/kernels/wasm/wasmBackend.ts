@@ -1,10 +1,10 @@
 // The WebAssembly SIMD backend: kernels compiled from assembly/ (AssemblyScript), run on all cores.
 // This file loads the right build (relaxed SIMD with fused multiply-add where the engine has it,
 // plain SIMD otherwise; shared memory and workers where threads exist), owns the arena, and
-// implements the kernel table by writing job records: most kernels described once in WASM_BINDINGS over
-// the layouts of jobLayout.ts; the convolutions, broadcast and RMSProp (which choose exports,
-// scratch sizes or buffers per call) as closures. Float64 data (gradient checks) goes to the
-// reference kernels, one rule for all kernels (kernelTableOf): the SIMD kernels are float32 only.
+// implements the kernel table by writing job records: every kernel but the convolutions described once in
+// WASM_BINDINGS over the layouts of jobLayout.ts; the convolutions (which choose an algorithm, and with it an
+// export and scratch sizes, per call) as closures writing the `conv2d` layout. Float64 data (gradient checks) goes
+// to the reference kernels, one rule for all kernels (kernelTableOf): the SIMD kernels are float32 only.
 // Arrays that do not live in the backend's memory are copied in (and outputs back) around a call.
 // It starts asynchronously (createWasmBackend) or, in Node only, synchronously (createWasmBackendSync:
 // the start at first use); what the host offers (files, workers, cores) comes from platform.ts.
@@ -645,7 +645,11 @@ function padFields(params: ZeroPad2DParams): number[] {
 
 /**
  * The kernels run from their description. Work per value of the activations is in multiples of ReLU's, from the
- * timings in assembly/activations.ts (ReLU 0.2 ns per value).
+ * timings in assembly/activations.ts (ReLU 0.2 ns per value). Every kernel id is here but Conv2D,
+ * Conv2DBackpropInput and Conv2DBackpropFilter: those are an algorithm chooser (convolutionAlgorithm; the closures
+ * of Runtime.kernelTable) whose every job, whichever export it picks (im2col, Winograd F(2x2) or F(4x4),
+ * depthwise), is a record of the one layout JOB_LAYOUTS.conv2d, with scratch sized per call; they take float64
+ * data to the reference kernels by the same rule (kernelTableOf).
  */
 export const WASM_BINDINGS = {
   Relu: {
@@ -1008,6 +1012,22 @@ export const WASM_BINDINGS = {
     ],
     work: (params) => params.size * 8 * ELEMENTWISE_WORK,
   },
+  RmsPropUpdate: {
+    export: 'rmsPropUpdate',
+    layout: 'rmsPropUpdate',
+    // The momentum and gradient-average buffers come null where unused (the kernel also reads neither then).
+    outputs: [0, 2, 3, 4],
+    fields: (params) => [
+      params.size,
+      params.learningRate,
+      params.rho,
+      params.epsilon,
+      params.momentum,
+      params.isCentered ? 1 : 0,
+      params.weightDecay,
+    ],
+    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
+  },
   AdagradUpdate: {
     export: 'adagradUpdate',
     layout: 'adagradUpdate',
@@ -1029,6 +1049,26 @@ export const WASM_BINDINGS = {
     outputs: [1],
     fields: (params) => [params.size, params.scale, params.clipValue],
     work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  BroadcastArithmetic: {
+    export: 'broadcastArithmetic',
+    layout: 'broadcastArithmetic',
+    outputs: [2],
+    fields: (params) => [
+      ARITHMETIC_OPERATIONS.indexOf(params.operation),
+      ...params.shape,
+      ...params.aStrides,
+      ...params.bStrides,
+    ],
+    work: (_params, args) => lengthOf(args, 2) * ELEMENTWISE_WORK,
+  },
+  ReduceSumTo: {
+    export: 'reduceSumTo',
+    layout: 'reduceSumTo',
+    // Threads split the output's columns where rows add into rows (assembly/broadcast.ts).
+    outputs: [1],
+    fields: (params) => [...params.shape, ...params.outStrides],
+    work: (_params, args) => lengthOf(args, 0) * ELEMENTWISE_WORK,
   },
   MatMul: {
     export: 'matMul',
@@ -1060,7 +1100,7 @@ export const WASM_BINDINGS = {
 /** The kernel ids WASM_BINDINGS describes. */
 type BoundKernelId = keyof typeof WASM_BINDINGS;
 
-/** The kernels that choose among exports or compute scratch and layouts per call (Runtime.kernelTable). */
+/** The convolutions: they choose an algorithm and with it an export and scratch per call (Runtime.kernelTable). */
 type CustomKernelTable = { [Id in Exclude<KernelId, BoundKernelId>]: KernelSignatures[Id] };
 
 /** A WasmBinding ready to run: its export's index, and per buffer and field what the record writer needs. */
@@ -1079,7 +1119,11 @@ interface CompiledBinding {
 
 /** `binding` with its layout and export looked up once. */
 function compileBinding(binding: WasmBinding<KernelId>): CompiledBinding {
-  const [bufferCount, hasScratch, fieldTypes] = JOB_SHAPES[binding.layout];
+  // The layout's buffer count, `s` where it has scratch, then i or f per field (tools/generateJobFields.mjs).
+  const shape = JOB_SHAPES[binding.layout];
+  const bufferCount = Number(shape[0]);
+  const hasScratch = shape[1] === 's';
+  const fieldTypes = shape.slice(hasScratch ? 2 : 1);
   return {
     exportIndex: EXPORT_INDEX.get(binding.export)!,
     bufferCount,
@@ -1945,45 +1989,6 @@ class Runtime {
           work,
           gemmScratch + sliceBytes + panelRows * width * 4,
         );
-      },
-      BroadcastArithmetic: (a, b, output, params) => {
-        const fields = [
-          ARITHMETIC_OPERATIONS.indexOf(params.operation),
-          ...params.shape,
-          ...params.aStrides,
-          ...params.bStrides,
-        ];
-        this.invoke('broadcastArithmetic', [a, b, output], [output], fields, output.length * ELEMENTWISE_WORK);
-      },
-      ReduceSumTo: (input, output, params) => {
-        // Threads split the output's columns where rows add into rows (assembly/broadcast.ts).
-        this.invoke(
-          'reduceSumTo',
-          [input, output],
-          [output],
-          [...params.shape, ...params.outStrides],
-          input.length * ELEMENTWISE_WORK,
-        );
-      },
-      RmsPropUpdate: (weights, gradient, squareAverage, momentumBuffer, gradientAverage, params) => {
-        const buffers = [
-          weights,
-          gradient,
-          squareAverage,
-          params.momentum === 0 ? null : momentumBuffer,
-          params.isCentered ? gradientAverage : null,
-        ];
-        const outputs = buffers.filter((buffer, index): buffer is FloatArray => index !== 1 && buffer !== null);
-        const fields = [
-          params.size,
-          floatField(params.learningRate),
-          floatField(params.rho),
-          floatField(params.epsilon),
-          floatField(params.momentum),
-          params.isCentered ? 1 : 0,
-          floatField(params.weightDecay),
-        ];
-        this.invoke('rmsPropUpdate', buffers, outputs, fields, params.size * 8 * ELEMENTWISE_WORK);
       },
     };
     return kernelTableOf(custom, this);
