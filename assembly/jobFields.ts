@@ -445,6 +445,14 @@ export const enum ReduceSumToJob {
   outStride5 = 13,
 }
 
+/** widenChannels: input [pixels, channels] (1 to 3) to output [pixels, 4], the added channels zero. */
+export const enum WidenChannelsJob {
+  input = 0,
+  output = 1,
+  pixels = 2,
+  channels = 3,
+}
+
 /**
  * The convolutions, one record for every pass and algorithm (assembly/conv2d.ts, winograd.ts, winograd4.ts,
  * depthwise.ts): buffers input, filter, bias, output as the forward pass names them (dOut, filter, 0, dInput and input,

@@ -51,8 +51,8 @@ export function jobFieldsSource(layouts) {
 
 /**
  * The text of src/kernels/wasm/jobShapes.ts for `layouts` (JOB_LAYOUTS): per layout one string, its buffer count
- * (one digit), `s` where it has scratch, then i or f per scalar field (a string, not an array of three: the
- * inference-only bundle carries every layout).
+ * (one digit), `s` where it has scratch, then i or f per scalar field, a run of 3 or more as the letter and its
+ * count (a short string, not an array of three: the inference-only bundle carries every layout).
  */
 export function jobShapesSource(layouts) {
   const lines = [
@@ -64,14 +64,16 @@ export function jobShapesSource(layouts) {
     '',
     '/**',
     ' * Per layout: its buffer count (one digit), `s` where it has per-thread scratch, then each scalar field as i (i32)',
-    ' * or f (f32).',
+    " * or f (f32), a run of 3 or more as the letter and its count ('i12').",
     ' */',
     'export const JOB_SHAPES: Readonly<Record<JobLayoutName, string>> = {',
   ];
   for (const [name, layout] of Object.entries(layouts)) {
     if (layout.buffers.length > 9) throw new Error(`${name}: more than 9 buffers`);
     const types = layout.fields.map(([, type]) => (type === 'f32' ? 'f' : 'i')).join('');
-    lines.push(`  ${name}: '${layout.buffers.length}${layout.hasScratch === true ? 's' : ''}${types}',`);
+    // A run of 3 or more of one type as the type and its count: 'iiiiii' -> 'i6'.
+    const runs = types.replace(/(i{3,}|f{3,})/g, (run) => `${run[0]}${run.length}`);
+    lines.push(`  ${name}: '${layout.buffers.length}${layout.hasScratch === true ? 's' : ''}${runs}',`);
   }
   lines.push('};');
   return `${lines.join('\n')}\n`;

@@ -370,6 +370,14 @@ export const JOB_LAYOUTS = {
     buffers: ['input', 'output'],
     fields: [...axisFields('shape'), ...axisFields('outStride')],
   },
+  widenChannels: {
+    description: 'widenChannels: input [pixels, channels] (1 to 3) to output [pixels, 4], the added channels zero.',
+    buffers: ['input', 'output'],
+    fields: [
+      ['pixels', 'i32'],
+      ['channels', 'i32'],
+    ],
+  },
   conv2d: {
     description:
       'The convolutions, one record for every pass and algorithm (assembly/conv2d.ts, winograd.ts, winograd4.ts, ' +

@@ -102,6 +102,7 @@ const EXPORT_NAMES = [
   'pow',
   'powGrad',
   'clipBiasAddGrad',
+  'widenChannels',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -199,8 +200,19 @@ export const WINOGRAD_4X4_MIN_TILES = 64;
 const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
 
 /**
- * Winograd for 3x3 stride-1 convolutions with channel counts that are multiples of 4 and at least 16
- * on the input side (fewer input channels leave its GEMMs too thin to gain), and padding of at most 2
+ * Input channels from which a constant (prepared) filter takes Winograd: fewer leave its GEMMs thin, and
+ * the inference path was not measured below this.
+ */
+const PREPARED_WINOGRAD_MIN_CHANNELS = 16;
+/**
+ * Input channels a 3x3 training convolution on fewer (an RGB or grayscale image) is widened to, with zeros,
+ * so that it takes Winograd (isWidenedToWinograd).
+ */
+const WIDENED_CHANNELS = 4;
+
+/**
+ * Winograd for 3x3 stride-1 convolutions with channel counts that are multiples of 4 (at least
+ * PREPARED_WINOGRAD_MIN_CHANNELS on the input side for a constant filter), and padding of at most 2
  * (so the gradient pass is also a convolution with non-negative padding); im2col + GEMM otherwise, and
  * for outputs too small to repay the filter transforms (see WINOGRAD_MIN_PIXELS).
  * F(4x4, 3x3) where its GEMMs have fewer rows and its tiles are many (WINOGRAD_4X4_MIN_TILES),
@@ -209,7 +221,12 @@ const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
  * (preparedConvolutionAlgorithm). Measured (before the operands were packed ahead) on one thread,
  * batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes of W1/W2): 14x14x32->64 12.0 -> 6.6 ms
  * (F(4x4): 6.7, its padded tiles waste 30%), 32x32x32->32 45 -> 24 -> 17.5 ms, 16x16x64->64 32 -> 17
- * -> 12.5 ms, 8x8x64->128 14 -> 7.4 -> 6.2 ms; the input gradient gains alike.
+ * -> 12.5 ms, 8x8x64->128 14 -> 7.4 -> 6.2 ms; the input gradient gains alike. It took at least 16 input
+ * channels until thin layers were measured (one thread, batch 64, process CPU time, medians of 7, ms of
+ * im2col -> F(2x2) -> F(4x4) for forward / input gradient / filter gradient): 28x28x4->32 4.5 / 11.0 / 4.3 ->
+ * 3.1 / 7.0 / 6.7 -> 2.4 / 3.4 / 2.4; 32x32x8->32 9.1 / 13.4 / 9.0 -> 5.4 / 6.6 / 5.5 -> 4.0 / 4.5 / 4.2;
+ * 32x32x12->32 12.4 / 20.1 / 12.5 -> 4.96 / 6.3 / 6.7 (F(4x4)); 32x32x32->8 10.9 / 10.8 / 11.6 -> 4.4 / 3.9
+ * / 5.2 (F(4x4)); 32x32x4->8 3.5 / 6.9 / 3.2 -> 1.0 / 1.5 / 1.1 (F(4x4)).
  */
 export function convolutionAlgorithm(
   params: Conv2DParams,
@@ -222,12 +239,12 @@ export function convolutionAlgorithm(
   const isInputGradient = pass === 'backpropInput';
   const inC = isInputGradient ? params.outC : params.inC;
   const outC = isInputGradient ? params.inC : params.outC;
-  const isSupported = isSmallWindow && largestPad <= 2 && inC % 4 === 0 && outC % 4 === 0 && inC >= 16;
+  const isSupported = isSmallWindow && largestPad <= 2 && inC % 4 === 0 && outC % 4 === 0 && inC > 0;
   const outH = isInputGradient ? params.inH : params.outH;
   const outW = isInputGradient ? params.inW : params.outW;
   const pixels = params.batch * outH * outW;
-  if (isSupported && pass === 'forward' && params.isConstantFilter === true)
-    return preparedConvolutionAlgorithm(params);
+  if (params.isConstantFilter === true && pass === 'forward')
+    return isSupported && inC >= PREPARED_WINOGRAD_MIN_CHANNELS ? preparedConvolutionAlgorithm(params) : 'im2col';
   if (!isSupported || pixels < WINOGRAD_MIN_PIXELS) return 'im2col';
   // F(4x4, 3x3) where its GEMMs have fewer rows than F(2x2)'s (see winogradRowCost), with enough tiles
   // to repay transforming 36 filter positions on every call, and either whole tiles or channels enough
@@ -1119,11 +1136,12 @@ interface CompiledBinding {
 
 /** `binding` with its layout and export looked up once. */
 function compileBinding(binding: WasmBinding<KernelId>): CompiledBinding {
-  // The layout's buffer count, `s` where it has scratch, then i or f per field (tools/generateJobFields.mjs).
+  // The layout's buffer count, `s` where it has scratch, then i or f per field, runs as 'i12'
+  // (tools/generateJobFields.mjs).
   const shape = JOB_SHAPES[binding.layout];
   const bufferCount = Number(shape[0]);
   const hasScratch = shape[1] === 's';
-  const fieldTypes = shape.slice(hasScratch ? 2 : 1);
+  const fieldTypes = shape.slice(hasScratch ? 2 : 1).replace(/([if])(\d+)/g, (_, type, count) => type.repeat(count));
   return {
     exportIndex: EXPORT_INDEX.get(binding.export)!,
     bufferCount,
@@ -1459,6 +1477,32 @@ class Runtime {
   }
 
   /**
+   * Runs `pass` with `input` [batch, inH, inW, inC] widened to WIDENED_CHANNELS channels (isWidenedToWinograd), the
+   * params of that convolution and a block for its filter [kH, kW, WIDENED_CHANNELS, outC] or filter gradient, both
+   * temporaries of the memory.
+   */
+  private withWidened(
+    input: Buffer,
+    params: Conv2DParams,
+    pass: (widenedInput: Float32Array, wideFilter: Float32Array, widened: Conv2DParams) => void,
+  ): void {
+    const pixels = params.batch * params.inH * params.inW;
+    const filterFloats = params.kH * params.kW * WIDENED_CHANNELS * params.outC;
+    const mark = this.arena.mark();
+    try {
+      // Allocate both first: either may grow the memory, and only the buffer read after that covers them.
+      const inputOffset = this.arena.allocate(pixels * WIDENED_CHANNELS * 4);
+      const filterOffset = this.arena.allocate(filterFloats * 4);
+      const widenedInput = new Float32Array(this.arena.buffer, inputOffset, pixels * WIDENED_CHANNELS);
+      this.invoke('widenChannels', [input, widenedInput], [], [pixels, params.inC], pixels * ELEMENTWISE_WORK);
+      const wideFilter = new Float32Array(this.arena.buffer, filterOffset, filterFloats);
+      pass(widenedInput, wideFilter, { ...params, inC: WIDENED_CHANNELS });
+    } finally {
+      this.arena.release(mark);
+    }
+  }
+
+  /**
    * Runs `pass` with `filter` [3, 3, inC, outC] (of the forward convolution) in the packed Winograd form of
    * `geometry` (the gradient pass's for an input gradient), transformed for this call by all threads at once
    * (conv2dWinogradPrepare) into a temporary block that is freed when `pass` returns. For passes whose threads
@@ -1713,6 +1757,13 @@ class Runtime {
           input = scaledInput(input, inputScale, params);
           inputScale = null;
         }
+        if (isWidenedToWinograd(params, 'forward')) {
+          this.withWidened(input, params, (widenedInput, wideFilter, widened) => {
+            copyFilterChannels(filter, wideFilter, params, true);
+            custom.Conv2D(widenedInput, wideFilter, bias, output, widened, residual, null);
+          });
+          return;
+        }
         const algorithm = convolutionAlgorithm(params, 'forward');
         if (algorithm !== 'im2col') {
           const isPrepared = params.isConstantFilter === true;
@@ -1936,6 +1987,13 @@ class Runtime {
         );
       },
       Conv2DBackpropFilter: (input, dOut, dFilter, params) => {
+        if (isWidenedToWinograd(params, 'backpropFilter')) {
+          this.withWidened(input, params, (widenedInput, wideFilter, widened) => {
+            custom.Conv2DBackpropFilter(widenedInput, dOut, wideFilter, widened);
+            copyFilterChannels(dFilter, wideFilter, params, false);
+          });
+          return;
+        }
         const filterAlgorithm = convolutionAlgorithm(params, 'backpropFilter');
         if (filterAlgorithm !== 'im2col') {
           // A thread sums its share of the input channels; its sums [positions, share, outC] are loaded
@@ -2106,6 +2164,36 @@ function scaledInput(input: Buffer, inputScale: Buffer, params: Conv2DParams): F
       scaled[pixel * inC + channel] = input[pixel * inC + channel]! * inputScale[scaleRow + channel]!;
   }
   return scaled;
+}
+
+/**
+ * Whether a convolution on fewer than WIDENED_CHANNELS input channels runs as the same convolution on
+ * WIDENED_CHANNELS, its extra input channels and filter rows zero (they add exact zeros to every sum), because
+ * that convolution takes Winograd (convolutionAlgorithm, for `pass`) where the narrow one would take im2col,
+ * whose gather of 3 channels per tap cost more than its GEMM. Training only: a constant filter keeps its own
+ * choice. Measured with the widening (assembly/widenChannels.ts) on one thread, batch 64, process CPU time,
+ * medians of 15, three alternations with the build before: W2's first layer (32x32x3->32) forward 5.22-5.56 ->
+ * 3.23-3.24 ms, filter gradient 4.98-5.11 -> 3.11-3.13 ms; W1's (28x28x1->32) 2.97-3.00 -> 2.49-2.63 ms and
+ * 2.63-2.67 -> 2.42-2.47 ms. On 2 threads the filter gradient of 4 channels runs on one (its threads split
+ * input channels in fours), as long as the im2col one it replaces took on two.
+ */
+function isWidenedToWinograd(params: Conv2DParams, pass: 'forward' | 'backpropFilter'): boolean {
+  if (params.inC >= WIDENED_CHANNELS || params.isConstantFilter === true || (params.groups ?? 1) !== 1) return false;
+  return convolutionAlgorithm({ ...params, inC: WIDENED_CHANNELS }, pass) !== 'im2col';
+}
+
+/**
+ * Copies a filter [kH, kW, inC, outC] into `wide`, its form on WIDENED_CHANNELS input channels with the added ones
+ * zero (`isToWide`), or back from it (a filter gradient: the added channels dropped).
+ */
+function copyFilterChannels(filter: Buffer, wide: Float32Array, params: Conv2DParams, isToWide: boolean): void {
+  const narrowRow = params.inC * params.outC;
+  const wideRow = WIDENED_CHANNELS * params.outC;
+  if (isToWide) wide.fill(0);
+  for (let row = 0; row < params.kH * params.kW; row++) {
+    if (isToWide) wide.set(filter.subarray(row * narrowRow, (row + 1) * narrowRow), row * wideRow);
+    else filter.set(wide.subarray(row * wideRow, row * wideRow + narrowRow), row * narrowRow);
+  }
 }
 
 /**

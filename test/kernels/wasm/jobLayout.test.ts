@@ -34,7 +34,8 @@ describe('job record layouts', () => {
     const written = readFileSync(join(repoRoot, 'src', 'kernels', 'wasm', 'jobShapes.ts'), 'utf8');
     assert.equal(written, generator.jobShapesSource(JOB_LAYOUTS), 'run node tools/generateJobFields.mjs');
     assert.match(written, /\n {2}activation: '2iff',\n/);
-    assert.match(written, /\n {2}matMul: '3siiiii',\n/);
+    assert.match(written, /\n {2}matMul: '3si5',\n/);
+    assert.match(written, /\n {2}adamUpdate: '4if8',\n/);
   });
 
   test('each layout fits the job record and names each field once', () => {
