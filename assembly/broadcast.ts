@@ -14,13 +14,11 @@
 // gate (2.4M values), reference -> wasm: the gated product 138-182 ms -> 4-7 ms; the gate's gradient
 // sum 76-136 ms -> 2-2.5 ms (the reference walks 6 axes per value).
 //
-// Job records (4-byte fields):
-//   BroadcastArithmetic: 0 a, 1 b, 2 output, 3 operation (0 add, 1 subtract, 2 multiply, 3 divide,
-//                        4 minimum, 5 maximum, 6 selection weight),
-//                        4-9 shape, 10-15 a strides, 16-21 b strides (in values)
-//   ReduceSumTo:         0 input, 1 output, 2-7 shape, 8-13 output strides (in values)
+// Job records: BroadcastArithmeticJob and ReduceSumToJob (jobFields.ts); each axis's extent and strides are
+// consecutive fields (shape0 .. shape5), which rowOffset walks from the first.
 
 import { intField, pointerField, rangeEnd, rangeStart } from './job';
+import { BroadcastArithmeticJob, ReduceSumToJob } from './jobFields';
 
 const RANK = 6;
 const ADD: i32 = 0;
@@ -135,7 +133,10 @@ function productRow(bStep: i32, a: usize, b: usize, output: usize, count: i32): 
   }
 }
 
-/** The offset (in values) of row `rowIndex` (a multi-index over axes 0-4) through strides at job field `field`. */
+/**
+ * The offset (in values) of row `rowIndex` (a multi-index over axes 0-4) through the strides from job field
+ * `strideField` on, the extents from `shapeField` on.
+ */
 @inline
 function rowOffset(job: usize, rowIndex: i32, shapeField: i32, strideField: i32): i32 {
   let rest = rowIndex;
@@ -149,15 +150,15 @@ function rowOffset(job: usize, rowIndex: i32, shapeField: i32, strideField: i32)
 }
 
 export function broadcastArithmetic(job: usize, threadIndex: i32, threadCount: i32): void {
-  const a = pointerField(job, 0);
-  const b = pointerField(job, 1);
-  const output = pointerField(job, 2);
-  const operation = intField(job, 3);
-  const inner = intField(job, 4 + RANK - 1);
-  const aStep = intField(job, 10 + RANK - 1);
-  const bStep = intField(job, 16 + RANK - 1);
+  const a = pointerField(job, BroadcastArithmeticJob.a);
+  const b = pointerField(job, BroadcastArithmeticJob.b);
+  const output = pointerField(job, BroadcastArithmeticJob.output);
+  const operation = intField(job, BroadcastArithmeticJob.operation);
+  const inner = intField(job, BroadcastArithmeticJob.shape5);
+  const aStep = intField(job, BroadcastArithmeticJob.aStride5);
+  const bStep = intField(job, BroadcastArithmeticJob.bStride5);
   let rows = 1;
-  for (let axis = 0; axis < RANK - 1; axis++) rows *= intField(job, 4 + axis);
+  for (let axis = 0; axis < RANK - 1; axis++) rows *= intField(job, BroadcastArithmeticJob.shape0 + axis);
   if (rows == 1) {
     const first = rangeStart(inner, 4, threadIndex, threadCount);
     const last = rangeEnd(inner, 4, threadIndex, threadCount);
@@ -172,15 +173,17 @@ export function broadcastArithmetic(job: usize, threadIndex: i32, threadCount: i
   // divisions of rowOffset run once per run of them, not once per row: a squeeze-and-excitation gate
   // ([N, H * W, C] times [N, 1, C]) has runs of H * W rows. That took the 112x112x32 gate from 7x to
   // about 1.3x a same-shape Multiply (one thread).
-  const runExtent = intField(job, 4 + RANK - 2);
-  const aRunStride = (<usize>intField(job, 10 + RANK - 2)) << 2;
-  const bRunStride = (<usize>intField(job, 16 + RANK - 2)) << 2;
+  const runExtent = intField(job, BroadcastArithmeticJob.shape4);
+  const aRunStride = (<usize>intField(job, BroadcastArithmeticJob.aStride4)) << 2;
+  const bRunStride = (<usize>intField(job, BroadcastArithmeticJob.bStride4)) << 2;
   const rowBytes = (<usize>inner) << 2;
   let rowIndex = first;
   while (rowIndex < last) {
     const runEnd = min(last, rowIndex - (rowIndex % runExtent) + runExtent);
-    let aRow = a + ((<usize>rowOffset(job, rowIndex, 4, 10)) << 2);
-    let bRow = b + ((<usize>rowOffset(job, rowIndex, 4, 16)) << 2);
+    let aRow =
+      a + ((<usize>rowOffset(job, rowIndex, BroadcastArithmeticJob.shape0, BroadcastArithmeticJob.aStride0)) << 2);
+    let bRow =
+      b + ((<usize>rowOffset(job, rowIndex, BroadcastArithmeticJob.shape0, BroadcastArithmeticJob.bStride0)) << 2);
     let outputRow = output + <usize>rowIndex * rowBytes;
     for (; rowIndex < runEnd; rowIndex++) {
       anyRow(operation, aStep, bStep, aRow, bRow, outputRow, inner);
@@ -192,16 +195,16 @@ export function broadcastArithmetic(job: usize, threadIndex: i32, threadCount: i
 }
 
 export function reduceSumTo(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const output = pointerField(job, 1);
-  const inner = intField(job, 2 + RANK - 1);
-  const outStep = intField(job, 8 + RANK - 1);
+  const input = pointerField(job, ReduceSumToJob.input);
+  const output = pointerField(job, ReduceSumToJob.output);
+  const inner = intField(job, ReduceSumToJob.shape5);
+  const outStep = intField(job, ReduceSumToJob.outStride5);
   let rows = 1;
   let outputSize = 1;
   for (let axis = 0; axis < RANK; axis++) {
-    const extent = intField(job, 2 + axis);
+    const extent = intField(job, ReduceSumToJob.shape0 + axis);
     if (axis < RANK - 1) rows *= extent;
-    outputSize += (extent - 1) * intField(job, 8 + axis);
+    outputSize += (extent - 1) * intField(job, ReduceSumToJob.outStride0 + axis);
   }
   if (outStep != 1) {
     // Each row sums to one value: one thread adds them all.
@@ -209,7 +212,7 @@ export function reduceSumTo(job: usize, threadIndex: i32, threadCount: i32): voi
     memory.fill(output, 0, (<usize>outputSize) << 2);
     for (let rowIndex = 0; rowIndex < rows; rowIndex++) {
       const from = input + ((<usize>(rowIndex * inner)) << 2);
-      const to = output + ((<usize>rowOffset(job, rowIndex, 2, 8)) << 2);
+      const to = output + ((<usize>rowOffset(job, rowIndex, ReduceSumToJob.shape0, ReduceSumToJob.outStride0)) << 2);
       let sum = load<f32>(to);
       for (let index = 0; index < inner; index++) sum += load<f32>(from + ((<usize>index) << 2));
       store<f32>(to, sum);
@@ -227,7 +230,7 @@ export function reduceSumTo(job: usize, threadIndex: i32, threadCount: i32): voi
   const vectorEnd = first + ((last - first) & ~3);
   for (let rowIndex = 0; rowIndex < rows; rowIndex++) {
     const from = input + ((<usize>(rowIndex * inner)) << 2);
-    const to = output + ((<usize>rowOffset(job, rowIndex, 2, 8)) << 2);
+    const to = output + ((<usize>rowOffset(job, rowIndex, ReduceSumToJob.shape0, ReduceSumToJob.outStride0)) << 2);
     for (let index = first; index < vectorEnd; index += 4) {
       const at = (<usize>index) << 2;
       v128.store(to + at, f32x4.add(v128.load(to + at), v128.load(from + at)));

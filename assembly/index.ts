@@ -55,3 +55,4 @@ export { resize2d, resize2dBackprop } from './resize2d';
 export { pow, powGrad } from './power';
 export { channelShuffle } from './channelShuffle';
 export { clipBiasAddGrad } from './elementwise';
+export { widenChannels } from './widenChannels';

@@ -399,6 +399,103 @@ export const enum MatMulJob {
 }
 
 /**
+ * BroadcastArithmetic: operation 0 add, 1 subtract, 2 multiply, 3 divide, 4 minimum, 5 maximum, 6 selection weight; the
+ * shape folded into 6 axes and both operands' strides over it, in values.
+ */
+export const enum BroadcastArithmeticJob {
+  a = 0,
+  b = 1,
+  output = 2,
+  operation = 3,
+  shape0 = 4,
+  shape1 = 5,
+  shape2 = 6,
+  shape3 = 7,
+  shape4 = 8,
+  shape5 = 9,
+  aStride0 = 10,
+  aStride1 = 11,
+  aStride2 = 12,
+  aStride3 = 13,
+  aStride4 = 14,
+  aStride5 = 15,
+  bStride0 = 16,
+  bStride1 = 17,
+  bStride2 = 18,
+  bStride3 = 19,
+  bStride4 = 20,
+  bStride5 = 21,
+}
+
+/** ReduceSumTo: the input's shape folded into 6 axes and the output's strides over it, in values. */
+export const enum ReduceSumToJob {
+  input = 0,
+  output = 1,
+  shape0 = 2,
+  shape1 = 3,
+  shape2 = 4,
+  shape3 = 5,
+  shape4 = 6,
+  shape5 = 7,
+  outStride0 = 8,
+  outStride1 = 9,
+  outStride2 = 10,
+  outStride3 = 11,
+  outStride4 = 12,
+  outStride5 = 13,
+}
+
+/** widenChannels: input [pixels, channels] (1 to 3) to output [pixels, 4], the added channels zero. */
+export const enum WidenChannelsJob {
+  input = 0,
+  output = 1,
+  pixels = 2,
+  channels = 3,
+}
+
+/**
+ * The convolutions, one record for every pass and algorithm (assembly/conv2d.ts, winograd.ts, winograd4.ts,
+ * depthwise.ts): buffers input, filter, bias, output as the forward pass names them (dOut, filter, 0, dInput and input,
+ * dOut, dFilter for the gradients); panelRows is the im2col panel rows or the Winograd tiles per chunk; the geometry
+ * from batch to padLeft is read in place (convGeometryOf); variant is Winograd's isBackpropInput or depthwise's
+ * isFlipped; residual to beta the epilogue (epilogue.ts); option is conv2d's input scale (a pointer) or Winograd's
+ * isSplitByColumns.
+ */
+export const enum Conv2dJob {
+  input = 0,
+  filter = 1,
+  bias = 2,
+  output = 3,
+  scratch = 4,
+  scratchBytes = 5,
+  panelRows = 6,
+  batch = 7,
+  inH = 8,
+  inW = 9,
+  inC = 10,
+  outH = 11,
+  outW = 12,
+  outC = 13,
+  kH = 14,
+  kW = 15,
+  strideH = 16,
+  strideW = 17,
+  padTop = 18,
+  padLeft = 19,
+  variant = 20,
+  unused = 21,
+  dilationH = 22,
+  dilationW = 23,
+  groups = 24,
+  residual = 25,
+  activation = 26,
+  alpha = 27,
+  beta = 28,
+  isPreparedFilter = 29,
+  option = 30,
+}
+
+/**
  * Resize2D and Resize2DBackprop (input, output read as dOut, dInput): mode 0 nearest, 1 bilinear; coordinates and
  * nearestRounding are indices in RESIZE_COORDINATES and NEAREST_ROUNDINGS.
  */

@@ -56,7 +56,8 @@ const TRAIN_TO_FORWARD_COST = 3;
 const GEMM_SIZES = [512, 1024];
 const THREAD_COUNTS = [1, 2];
 
-function buildModel(workload: Workload): convnet.Sequential {
+/** The workload's network with ConvNet.ts's layers, seeded: the model every mode times (and profileStep.ts). */
+export function buildModel(workload: Workload): convnet.Sequential {
   const layers: convnet.Layer[] = [new convnet.Input({ shape: [...workload.inputShape] })];
   for (const spec of workload.layers) layers.push(buildLayer(spec));
   layers.push(new convnet.Softmax());
@@ -78,7 +79,8 @@ function buildLayer(spec: LayerSpec): convnet.Layer {
   }
 }
 
-function examplesTensor(workload: Workload, batch: number): { x: convnet.Tensor; labels: Int32Array } {
+/** The workload's seeded examples as a tensor [batch, inH, inW, inC] and their labels. */
+export function examplesTensor(workload: Workload, batch: number): { x: convnet.Tensor; labels: Int32Array } {
   const examples = makeExamples(workload, batch);
   const x = convnet.Tensor.zeros([batch, ...workload.inputShape]);
   x.dataSync().set(examples.pixels);

@@ -326,6 +326,10 @@ function denseCases(random: Random): Case[] {
     [17, 33, 65],
     [64, 128, 10],
     [5, 300, 257],
+    // A transposed B with more columns than rows: threads split the columns in strips of 8 (a partial last one
+    // here), as on W2's Dense input gradient (the last shape, on 2 threads).
+    [40, 200, 203],
+    [64, 256, 2048],
   ] as const) {
     for (const transposeA of [false, true]) {
       for (const transposeB of [false, true]) {

@@ -3,8 +3,8 @@
 // wasmBackend.ts writes a record from its layout; tools/generateJobFields.mjs turns this table into the
 // AssemblyScript constants of assembly/jobFields.ts, so a field's number exists here only.
 // Plain data with no imports: the generator loads this file on its own, before the TypeScript build.
-// NOTE: only the kernel families listed here read their fields by name; the others (convolutions, broadcast)
-// still number them in their assembly/ headers.
+// NOTE: the convolutions' assembly (conv2d.ts, winograd*.ts, depthwise.ts, epilogue.ts) still numbers the fields of
+// their one record, `conv2d` below, in its headers; the other kernels read theirs by name.
 
 /** The type of a scalar field: a 32-bit integer or a 32-bit float. */
 export type JobFieldType = 'i32' | 'f32';
@@ -39,6 +39,14 @@ const POOL_GEOMETRY = [
   ['padTop', 'i32'],
   ['padLeft', 'i32'],
 ] as const;
+
+/** Rank of the broadcasting kernels (assembly/broadcast.ts): shapes are folded into this many axes. */
+const BROADCAST_RANK = 6;
+
+/** `prefix0` .. `prefix5`: one i32 field per axis of a broadcast shape or strides. */
+function axisFields(prefix: string): readonly (readonly [string, 'i32'])[] {
+  return Array.from({ length: BROADCAST_RANK }, (_, axis) => [`${prefix}${axis}`, 'i32'] as const);
+}
 
 /**
  * Every layout, by name; the generated AssemblyScript names it `<Name>Job` (`activation` -> `ActivationJob`), with
@@ -348,6 +356,64 @@ export const JOB_LAYOUTS = {
       ['n', 'i32'],
       ['transposeA', 'i32'],
       ['transposeB', 'i32'],
+    ],
+  },
+  broadcastArithmetic: {
+    description:
+      'BroadcastArithmetic: operation 0 add, 1 subtract, 2 multiply, 3 divide, 4 minimum, 5 maximum, 6 selection ' +
+      "weight; the shape folded into 6 axes and both operands' strides over it, in values.",
+    buffers: ['a', 'b', 'output'],
+    fields: [['operation', 'i32'], ...axisFields('shape'), ...axisFields('aStride'), ...axisFields('bStride')],
+  },
+  reduceSumTo: {
+    description: "ReduceSumTo: the input's shape folded into 6 axes and the output's strides over it, in values.",
+    buffers: ['input', 'output'],
+    fields: [...axisFields('shape'), ...axisFields('outStride')],
+  },
+  widenChannels: {
+    description: 'widenChannels: input [pixels, channels] (1 to 3) to output [pixels, 4], the added channels zero.',
+    buffers: ['input', 'output'],
+    fields: [
+      ['pixels', 'i32'],
+      ['channels', 'i32'],
+    ],
+  },
+  conv2d: {
+    description:
+      'The convolutions, one record for every pass and algorithm (assembly/conv2d.ts, winograd.ts, winograd4.ts, ' +
+      'depthwise.ts): buffers input, filter, bias, output as the forward pass names them (dOut, filter, 0, ' +
+      'dInput and input, dOut, dFilter for the gradients); panelRows is the im2col panel rows or the Winograd ' +
+      'tiles per chunk; the geometry from batch to padLeft is read in place (convGeometryOf); variant is ' +
+      "Winograd's isBackpropInput or depthwise's isFlipped; residual to beta the epilogue (epilogue.ts); option " +
+      "is conv2d's input scale (a pointer) or Winograd's isSplitByColumns.",
+    buffers: ['input', 'filter', 'bias', 'output'],
+    hasScratch: true,
+    fields: [
+      ['panelRows', 'i32'],
+      ['batch', 'i32'],
+      ['inH', 'i32'],
+      ['inW', 'i32'],
+      ['inC', 'i32'],
+      ['outH', 'i32'],
+      ['outW', 'i32'],
+      ['outC', 'i32'],
+      ['kH', 'i32'],
+      ['kW', 'i32'],
+      ['strideH', 'i32'],
+      ['strideW', 'i32'],
+      ['padTop', 'i32'],
+      ['padLeft', 'i32'],
+      ['variant', 'i32'],
+      ['unused', 'i32'],
+      ['dilationH', 'i32'],
+      ['dilationW', 'i32'],
+      ['groups', 'i32'],
+      ['residual', 'i32'],
+      ['activation', 'i32'],
+      ['alpha', 'f32'],
+      ['beta', 'f32'],
+      ['isPreparedFilter', 'i32'],
+      ['option', 'i32'],
     ],
   },
   resize2d: {

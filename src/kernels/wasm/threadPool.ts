@@ -7,7 +7,8 @@
 // machine busy with other processes, 2 threads otherwise ran MobileNetV2 10x slower than one). A
 // share computes the same values whichever thread runs it, so results never depend on who claimed
 // what. Workers spin briefly before sleeping, because kernels come in quick succession during a
-// training step and a futex wake-up costs tens of microseconds.
+// training step and a futex wake-up costs tens of microseconds; only briefly where other processes want the
+// cores (spinIterations).
 //
 // Control block (Int32Array over a SharedArrayBuffer):
 //   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count (shares), 4 shares
@@ -32,6 +33,41 @@ export const CONTROL_FIELDS = 8;
  * worker takes far longer than that to wake in a virtual machine.
  */
 export const SPIN_ITERATIONS = 200_000;
+/**
+ * A worker's spin iterations while the machine is contended (spinIterations): enough to catch a job that follows
+ * at once. W2's training step on 2 threads, a load average of about 7 on the 2 cores (wall time, medians of 9
+ * steps, four rounds in turn): every spin 200,000 iterations 206-368 ms a step, 20,000 115-343, 2,000 123-188 (one
+ * thread 99-220). With spinIterations, against 200,000 always, four rounds in turn at load averages 4.3 to 4.8:
+ * 119-124 ms against 153-182 in the two loaded rounds, 58.8-61.7 against 59.7-60.1 in the two quieter ones.
+ */
+export const CONTENDED_SPIN_ITERATIONS = 2_000;
+/** A spinning thread looks at the clock every this many iterations (a power of two). */
+const CLOCK_INTERVAL = 1024;
+/**
+ * A gap between two looks at the clock longer than this (ms; the iterations between take a few microseconds)
+ * means the thread lost its core to another process while it spun: the machine is contended.
+ */
+const PREEMPTED_MILLISECONDS = 1;
+/** How long spins stay CONTENDED_SPIN_ITERATIONS after the thread was seen losing its core, ms. */
+const CONTENDED_MILLISECONDS = 1000;
+
+/** The time (performance.now()) until which this worker's spins stay short (spinIterations). */
+let contendedUntil = 0;
+
+/**
+ * How many iterations a worker's spin between jobs may take, called every CLOCK_INTERVAL iterations with the time
+ * now and at the last look (the same time at the first). Spinning pays where the worker has its core to itself; on
+ * a machine whose cores other processes want (and Linux shares CPU time between sessions, so a process's threads
+ * share its slice), a spinning worker takes the time the caller needs for the JavaScript between kernels and its
+ * own shares. So a worker that finds, while it spins, that it lost its core for over PREEMPTED_MILLISECONDS spins
+ * only CONTENDED_SPIN_ITERATIONS for the next CONTENDED_MILLISECONDS. On an idle machine it never loses its core
+ * and spins SPIN_ITERATIONS as before. Timing only: which thread runs a share never changes a value. The caller's
+ * own wait for the workers kept its spin: sensing there too measured the same.
+ */
+export function spinIterations(now: number, last: number): number {
+  if (now - last > PREEMPTED_MILLISECONDS) contendedUntil = now + CONTENDED_MILLISECONDS;
+  return now < contendedUntil ? CONTENDED_SPIN_ITERATIONS : SPIN_ITERATIONS;
+}
 
 /** What a worker needs to start: the compiled module, the shared memory and the control block. */
 export interface WorkerSetup {
@@ -249,8 +285,18 @@ export function serveKernels(setup: WorkerSetup, reportReady: () => void): void 
   Atomics.add(control, CONTROL_READY, 1);
   reportReady();
   for (;;) {
+    let clock = performance.now();
+    let limit = SPIN_ITERATIONS;
     for (let spin = 0; Atomics.load(control, CONTROL_GENERATION) === seen; spin++) {
-      if (spin > SPIN_ITERATIONS) Atomics.wait(control, CONTROL_GENERATION, seen);
+      if ((spin & (CLOCK_INTERVAL - 1)) === 0) {
+        const now = performance.now();
+        limit = spinIterations(now, clock);
+        clock = now;
+      }
+      if (spin > limit) {
+        Atomics.wait(control, CONTROL_GENERATION, seen);
+        clock = performance.now();
+      }
     }
     seen = Atomics.load(control, CONTROL_GENERATION);
     const exportIndex = Atomics.load(control, CONTROL_EXPORT);

@@ -1,10 +1,10 @@
 // The WebAssembly SIMD backend: kernels compiled from assembly/ (AssemblyScript), run on all cores.
 // This file loads the right build (relaxed SIMD with fused multiply-add where the engine has it,
 // plain SIMD otherwise; shared memory and workers where threads exist), owns the arena, and
-// implements the kernel table by writing job records: most kernels described once in WASM_BINDINGS over
-// the layouts of jobLayout.ts; the convolutions, broadcast and RMSProp (which choose exports,
-// scratch sizes or buffers per call) as closures. Float64 data (gradient checks) goes to the
-// reference kernels, one rule for all kernels (kernelTableOf): the SIMD kernels are float32 only.
+// implements the kernel table by writing job records: every kernel but the convolutions described once in
+// WASM_BINDINGS over the layouts of jobLayout.ts; the convolutions (which choose an algorithm, and with it an
+// export and scratch sizes, per call) as closures writing the `conv2d` layout. Float64 data (gradient checks) goes
+// to the reference kernels, one rule for all kernels (kernelTableOf): the SIMD kernels are float32 only.
 // Arrays that do not live in the backend's memory are copied in (and outputs back) around a call.
 // It starts asynchronously (createWasmBackend) or, in Node only, synchronously (createWasmBackendSync:
 // the start at first use); what the host offers (files, workers, cores) comes from platform.ts.
@@ -104,6 +104,7 @@ const EXPORT_NAMES = [
   'clipBiasAddGrad',
   'conv2dWinogradStride2',
   'conv2dWinogradStride2Filter',
+  'widenChannels',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -219,8 +220,19 @@ export const WINOGRAD_4X4_MIN_TILES = 64;
 const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
 
 /**
- * Winograd for 3x3 stride-1 convolutions with channel counts that are multiples of 4 and at least 16
- * on the input side (fewer input channels leave its GEMMs too thin to gain), and padding of at most 2
+ * Input channels from which a constant (prepared) filter takes Winograd: fewer leave its GEMMs thin, and
+ * the inference path was not measured below this.
+ */
+const PREPARED_WINOGRAD_MIN_CHANNELS = 16;
+/**
+ * Input channels a 3x3 training convolution on fewer (an RGB or grayscale image) is widened to, with zeros,
+ * so that it takes Winograd (isWidenedToWinograd).
+ */
+const WIDENED_CHANNELS = 4;
+
+/**
+ * Winograd for 3x3 stride-1 convolutions with channel counts that are multiples of 4 (at least
+ * PREPARED_WINOGRAD_MIN_CHANNELS on the input side for a constant filter), and padding of at most 2
  * (so the gradient pass is also a convolution with non-negative padding); im2col + GEMM otherwise, and
  * for outputs too small to repay the filter transforms (see WINOGRAD_MIN_PIXELS).
  * F(4x4, 3x3) where its GEMMs have fewer rows and its tiles are many (WINOGRAD_4X4_MIN_TILES),
@@ -229,7 +241,12 @@ const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
  * (preparedConvolutionAlgorithm). Measured (before the operands were packed ahead) on one thread,
  * batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes of W1/W2): 14x14x32->64 12.0 -> 6.6 ms
  * (F(4x4): 6.7, its padded tiles waste 30%), 32x32x32->32 45 -> 24 -> 17.5 ms, 16x16x64->64 32 -> 17
- * -> 12.5 ms, 8x8x64->128 14 -> 7.4 -> 6.2 ms; the input gradient gains alike.
+ * -> 12.5 ms, 8x8x64->128 14 -> 7.4 -> 6.2 ms; the input gradient gains alike. It took at least 16 input
+ * channels until thin layers were measured (one thread, batch 64, process CPU time, medians of 7, ms of
+ * im2col -> F(2x2) -> F(4x4) for forward / input gradient / filter gradient): 28x28x4->32 4.5 / 11.0 / 4.3 ->
+ * 3.1 / 7.0 / 6.7 -> 2.4 / 3.4 / 2.4; 32x32x8->32 9.1 / 13.4 / 9.0 -> 5.4 / 6.6 / 5.5 -> 4.0 / 4.5 / 4.2;
+ * 32x32x12->32 12.4 / 20.1 / 12.5 -> 4.96 / 6.3 / 6.7 (F(4x4)); 32x32x32->8 10.9 / 10.8 / 11.6 -> 4.4 / 3.9
+ * / 5.2 (F(4x4)); 32x32x4->8 3.5 / 6.9 / 3.2 -> 1.0 / 1.5 / 1.1 (F(4x4)).
  * 3x3 stride-2 convolutions with the same channels take the polyphase F(2x2, 3x3) of winogradStride2.ts
  * (25 positions for 36 multiplies), in training only (a constant filter keeps its prepared im2col), and for
  * the input gradient only with padTop = padLeft = 1.
@@ -245,7 +262,7 @@ export function convolutionAlgorithm(
   const isInputGradient = pass === 'backpropInput';
   const inC = isInputGradient ? params.outC : params.inC;
   const outC = isInputGradient ? params.inC : params.outC;
-  const isChannels = largestPad <= 2 && inC % 4 === 0 && outC % 4 === 0 && inC >= 16;
+  const isChannels = largestPad <= 2 && inC % 4 === 0 && outC % 4 === 0 && inC > 0;
   const isSupported = isSmallWindow && isChannels;
   const outH = isInputGradient ? params.inH : params.outH;
   const outW = isInputGradient ? params.inW : params.outW;
@@ -256,6 +273,7 @@ export function convolutionAlgorithm(
   const isStride2 =
     isPlain &&
     isChannels &&
+    inC >= 16 &&
     params.kH === 3 &&
     params.kW === 3 &&
     params.strideH === 2 &&
@@ -263,8 +281,8 @@ export function convolutionAlgorithm(
     (isInputGradient || (params.outH % 2 === 0 && params.outW % 2 === 0));
   if (isStride2 && params.isConstantFilter !== true && pixels >= WINOGRAD_MIN_PIXELS)
     if (!isInputGradient || (params.padTop === 1 && params.padLeft === 1)) return 'winogradStride2';
-  if (isSupported && pass === 'forward' && params.isConstantFilter === true)
-    return preparedConvolutionAlgorithm(params);
+  if (params.isConstantFilter === true && pass === 'forward')
+    return isSupported && inC >= PREPARED_WINOGRAD_MIN_CHANNELS ? preparedConvolutionAlgorithm(params) : 'im2col';
   if (!isSupported || pixels < WINOGRAD_MIN_PIXELS) return 'im2col';
   // F(4x4, 3x3) where its GEMMs have fewer rows than F(2x2)'s (see winogradRowCost), with enough tiles
   // to repay transforming 36 filter positions on every call, and either whole tiles or channels enough
@@ -682,7 +700,11 @@ function padFields(params: ZeroPad2DParams): number[] {
 
 /**
  * The kernels run from their description. Work per value of the activations is in multiples of ReLU's, from the
- * timings in assembly/activations.ts (ReLU 0.2 ns per value).
+ * timings in assembly/activations.ts (ReLU 0.2 ns per value). Every kernel id is here but Conv2D,
+ * Conv2DBackpropInput and Conv2DBackpropFilter: those are an algorithm chooser (convolutionAlgorithm; the closures
+ * of Runtime.kernelTable) whose every job, whichever export it picks (im2col, Winograd F(2x2) or F(4x4),
+ * depthwise), is a record of the one layout JOB_LAYOUTS.conv2d, with scratch sized per call; they take float64
+ * data to the reference kernels by the same rule (kernelTableOf).
  */
 export const WASM_BINDINGS = {
   Relu: {
@@ -1045,6 +1067,22 @@ export const WASM_BINDINGS = {
     ],
     work: (params) => params.size * 8 * ELEMENTWISE_WORK,
   },
+  RmsPropUpdate: {
+    export: 'rmsPropUpdate',
+    layout: 'rmsPropUpdate',
+    // The momentum and gradient-average buffers come null where unused (the kernel also reads neither then).
+    outputs: [0, 2, 3, 4],
+    fields: (params) => [
+      params.size,
+      params.learningRate,
+      params.rho,
+      params.epsilon,
+      params.momentum,
+      params.isCentered ? 1 : 0,
+      params.weightDecay,
+    ],
+    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
+  },
   AdagradUpdate: {
     export: 'adagradUpdate',
     layout: 'adagradUpdate',
@@ -1066,6 +1104,26 @@ export const WASM_BINDINGS = {
     outputs: [1],
     fields: (params) => [params.size, params.scale, params.clipValue],
     work: (params) => params.size * ELEMENTWISE_WORK,
+  },
+  BroadcastArithmetic: {
+    export: 'broadcastArithmetic',
+    layout: 'broadcastArithmetic',
+    outputs: [2],
+    fields: (params) => [
+      ARITHMETIC_OPERATIONS.indexOf(params.operation),
+      ...params.shape,
+      ...params.aStrides,
+      ...params.bStrides,
+    ],
+    work: (_params, args) => lengthOf(args, 2) * ELEMENTWISE_WORK,
+  },
+  ReduceSumTo: {
+    export: 'reduceSumTo',
+    layout: 'reduceSumTo',
+    // Threads split the output's columns where rows add into rows (assembly/broadcast.ts).
+    outputs: [1],
+    fields: (params) => [...params.shape, ...params.outStrides],
+    work: (_params, args) => lengthOf(args, 0) * ELEMENTWISE_WORK,
   },
   MatMul: {
     export: 'matMul',
@@ -1097,7 +1155,7 @@ export const WASM_BINDINGS = {
 /** The kernel ids WASM_BINDINGS describes. */
 type BoundKernelId = keyof typeof WASM_BINDINGS;
 
-/** The kernels that choose among exports or compute scratch and layouts per call (Runtime.kernelTable). */
+/** The convolutions: they choose an algorithm and with it an export and scratch per call (Runtime.kernelTable). */
 type CustomKernelTable = { [Id in Exclude<KernelId, BoundKernelId>]: KernelSignatures[Id] };
 
 /** A WasmBinding ready to run: its export's index, and per buffer and field what the record writer needs. */
@@ -1116,7 +1174,12 @@ interface CompiledBinding {
 
 /** `binding` with its layout and export looked up once. */
 function compileBinding(binding: WasmBinding<KernelId>): CompiledBinding {
-  const [bufferCount, hasScratch, fieldTypes] = JOB_SHAPES[binding.layout];
+  // The layout's buffer count, `s` where it has scratch, then i or f per field, runs as 'i12'
+  // (tools/generateJobFields.mjs).
+  const shape = JOB_SHAPES[binding.layout];
+  const bufferCount = Number(shape[0]);
+  const hasScratch = shape[1] === 's';
+  const fieldTypes = shape.slice(hasScratch ? 2 : 1).replace(/([if])(\d+)/g, (_, type, count) => type.repeat(count));
   return {
     exportIndex: EXPORT_INDEX.get(binding.export)!,
     bufferCount,
@@ -1452,6 +1515,32 @@ class Runtime {
   }
 
   /**
+   * Runs `pass` with `input` [batch, inH, inW, inC] widened to WIDENED_CHANNELS channels (isWidenedToWinograd), the
+   * params of that convolution and a block for its filter [kH, kW, WIDENED_CHANNELS, outC] or filter gradient, both
+   * temporaries of the memory.
+   */
+  private withWidened(
+    input: Buffer,
+    params: Conv2DParams,
+    pass: (widenedInput: Float32Array, wideFilter: Float32Array, widened: Conv2DParams) => void,
+  ): void {
+    const pixels = params.batch * params.inH * params.inW;
+    const filterFloats = params.kH * params.kW * WIDENED_CHANNELS * params.outC;
+    const mark = this.arena.mark();
+    try {
+      // Allocate both first: either may grow the memory, and only the buffer read after that covers them.
+      const inputOffset = this.arena.allocate(pixels * WIDENED_CHANNELS * 4);
+      const filterOffset = this.arena.allocate(filterFloats * 4);
+      const widenedInput = new Float32Array(this.arena.buffer, inputOffset, pixels * WIDENED_CHANNELS);
+      this.invoke('widenChannels', [input, widenedInput], [], [pixels, params.inC], pixels * ELEMENTWISE_WORK);
+      const wideFilter = new Float32Array(this.arena.buffer, filterOffset, filterFloats);
+      pass(widenedInput, wideFilter, { ...params, inC: WIDENED_CHANNELS });
+    } finally {
+      this.arena.release(mark);
+    }
+  }
+
+  /**
    * Runs `pass` with `filter` [3, 3, inC, outC] (of the forward convolution) in the packed Winograd form of
    * `geometry` (the gradient pass's for an input gradient), transformed for this call by all threads at once
    * (conv2dWinogradPrepare) into a temporary block that is freed when `pass` returns. For passes whose threads
@@ -1710,6 +1799,13 @@ class Runtime {
           input = scaledInput(input, inputScale, params);
           inputScale = null;
         }
+        if (isWidenedToWinograd(params, 'forward')) {
+          this.withWidened(input, params, (widenedInput, wideFilter, widened) => {
+            copyFilterChannels(filter, wideFilter, params, true);
+            custom.Conv2D(widenedInput, wideFilter, bias, output, widened, residual, null);
+          });
+          return;
+        }
         const algorithm = convolutionAlgorithm(params, 'forward');
         if (algorithm !== 'im2col') {
           const isPrepared = params.isConstantFilter === true;
@@ -1934,6 +2030,13 @@ class Runtime {
         );
       },
       Conv2DBackpropFilter: (input, dOut, dFilter, params) => {
+        if (isWidenedToWinograd(params, 'backpropFilter')) {
+          this.withWidened(input, params, (widenedInput, wideFilter, widened) => {
+            custom.Conv2DBackpropFilter(widenedInput, dOut, wideFilter, widened);
+            copyFilterChannels(dFilter, wideFilter, params, false);
+          });
+          return;
+        }
         const filterAlgorithm = convolutionAlgorithm(params, 'backpropFilter');
         if (filterAlgorithm !== 'im2col') {
           // A thread sums its share of the input channels; its sums [positions, share, outC] are loaded
@@ -1993,45 +2096,6 @@ class Runtime {
           work,
           gemmScratch + sliceBytes + panelRows * width * 4,
         );
-      },
-      BroadcastArithmetic: (a, b, output, params) => {
-        const fields = [
-          ARITHMETIC_OPERATIONS.indexOf(params.operation),
-          ...params.shape,
-          ...params.aStrides,
-          ...params.bStrides,
-        ];
-        this.invoke('broadcastArithmetic', [a, b, output], [output], fields, output.length * ELEMENTWISE_WORK);
-      },
-      ReduceSumTo: (input, output, params) => {
-        // Threads split the output's columns where rows add into rows (assembly/broadcast.ts).
-        this.invoke(
-          'reduceSumTo',
-          [input, output],
-          [output],
-          [...params.shape, ...params.outStrides],
-          input.length * ELEMENTWISE_WORK,
-        );
-      },
-      RmsPropUpdate: (weights, gradient, squareAverage, momentumBuffer, gradientAverage, params) => {
-        const buffers = [
-          weights,
-          gradient,
-          squareAverage,
-          params.momentum === 0 ? null : momentumBuffer,
-          params.isCentered ? gradientAverage : null,
-        ];
-        const outputs = buffers.filter((buffer, index): buffer is FloatArray => index !== 1 && buffer !== null);
-        const fields = [
-          params.size,
-          floatField(params.learningRate),
-          floatField(params.rho),
-          floatField(params.epsilon),
-          floatField(params.momentum),
-          params.isCentered ? 1 : 0,
-          floatField(params.weightDecay),
-        ];
-        this.invoke('rmsPropUpdate', buffers, outputs, fields, params.size * 8 * ELEMENTWISE_WORK);
       },
     };
     return kernelTableOf(custom, this);
@@ -2149,6 +2213,36 @@ function scaledInput(input: Buffer, inputScale: Buffer, params: Conv2DParams): F
       scaled[pixel * inC + channel] = input[pixel * inC + channel]! * inputScale[scaleRow + channel]!;
   }
   return scaled;
+}
+
+/**
+ * Whether a convolution on fewer than WIDENED_CHANNELS input channels runs as the same convolution on
+ * WIDENED_CHANNELS, its extra input channels and filter rows zero (they add exact zeros to every sum), because
+ * that convolution takes Winograd (convolutionAlgorithm, for `pass`) where the narrow one would take im2col,
+ * whose gather of 3 channels per tap cost more than its GEMM. Training only: a constant filter keeps its own
+ * choice. Measured with the widening (assembly/widenChannels.ts) on one thread, batch 64, process CPU time,
+ * medians of 15, three alternations with the build before: W2's first layer (32x32x3->32) forward 5.22-5.56 ->
+ * 3.23-3.24 ms, filter gradient 4.98-5.11 -> 3.11-3.13 ms; W1's (28x28x1->32) 2.97-3.00 -> 2.49-2.63 ms and
+ * 2.63-2.67 -> 2.42-2.47 ms. On 2 threads the filter gradient of 4 channels runs on one (its threads split
+ * input channels in fours), as long as the im2col one it replaces took on two.
+ */
+function isWidenedToWinograd(params: Conv2DParams, pass: 'forward' | 'backpropFilter'): boolean {
+  if (params.inC >= WIDENED_CHANNELS || params.isConstantFilter === true || (params.groups ?? 1) !== 1) return false;
+  return convolutionAlgorithm({ ...params, inC: WIDENED_CHANNELS }, pass) !== 'im2col';
+}
+
+/**
+ * Copies a filter [kH, kW, inC, outC] into `wide`, its form on WIDENED_CHANNELS input channels with the added ones
+ * zero (`isToWide`), or back from it (a filter gradient: the added channels dropped).
+ */
+function copyFilterChannels(filter: Buffer, wide: Float32Array, params: Conv2DParams, isToWide: boolean): void {
+  const narrowRow = params.inC * params.outC;
+  const wideRow = WIDENED_CHANNELS * params.outC;
+  if (isToWide) wide.fill(0);
+  for (let row = 0; row < params.kH * params.kW; row++) {
+    if (isToWide) wide.set(filter.subarray(row * narrowRow, (row + 1) * narrowRow), row * wideRow);
+    else filter.set(wide.subarray(row * wideRow, row * wideRow + narrowRow), row * narrowRow);
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // The job-record layouts shared by the TypeScript and AssemblyScript sides (src/kernels/wasm/jobLayout.ts): the
 // generated assembly/jobFields.ts is current, the pooling layouts keep the geometry where assembly/job.ts reads it
-// in place, every described kernel (WASM_BINDINGS) fits its layout, and float64 data runs the reference kernel
+// in place, every described kernel (WASM_BINDINGS) fits its layout, every kernel but the convolutions is described
+// and the convolutions' assembly reads only fields of their one layout, and float64 data runs the reference kernel
 // (the one fallback rule) while float32 data runs the SIMD kernel with its f32 fields.
 
 import assert from 'node:assert/strict';
@@ -32,7 +33,9 @@ describe('job record layouts', () => {
   test('src/kernels/wasm/jobShapes.ts, what the backend reads, is what the generator makes of JOB_LAYOUTS', () => {
     const written = readFileSync(join(repoRoot, 'src', 'kernels', 'wasm', 'jobShapes.ts'), 'utf8');
     assert.equal(written, generator.jobShapesSource(JOB_LAYOUTS), 'run node tools/generateJobFields.mjs');
-    assert.match(written, /\n {2}activation: \[2, false, 'iff'\],\n/);
+    assert.match(written, /\n {2}activation: '2iff',\n/);
+    assert.match(written, /\n {2}matMul: '3si5',\n/);
+    assert.match(written, /\n {2}adamUpdate: '4if8',\n/);
   });
 
   test('each layout fits the job record and names each field once', () => {
@@ -55,8 +58,10 @@ describe('job record layouts', () => {
   });
 
   test('every described kernel fits its layout: buffers, written buffers and fields', () => {
-    // A params record whose every property is 1: enough to count the fields a binding writes.
-    const params = new Proxy({}, { get: () => 1 });
+    // A params record whose every property is 1 (the broadcast shapes and strides [1, 1, 1, 1, 1, 1]): enough to
+    // count the fields a binding writes.
+    const axes = new Set(['shape', 'aStrides', 'bStrides', 'outStrides']);
+    const params = new Proxy({}, { get: (_, key) => (axes.has(String(key)) ? [1, 1, 1, 1, 1, 1] : 1) });
     for (const [id, binding] of Object.entries(WASM_BINDINGS)) {
       const layout: JobLayout = JOB_LAYOUTS[binding.layout];
       const referenceKernel = referenceBackend.kernels[id as keyof typeof WASM_BINDINGS];
@@ -65,6 +70,49 @@ describe('job record layouts', () => {
       const fields = (binding.fields as (params: unknown) => readonly number[])(params);
       assert.ok(fields.length >= 1 && fields.length <= layout.fields.length, `${id}: ${fields.length} fields`);
       assert.equal('scratch' in binding, layout.hasScratch === true, `${id}: scratch`);
+    }
+    for (const id of ['BroadcastArithmetic', 'ReduceSumTo', 'RmsPropUpdate'] as const) {
+      const binding = WASM_BINDINGS[id];
+      const fields = (binding.fields as (params: unknown) => readonly number[])(params);
+      assert.equal(fields.length, JOB_LAYOUTS[binding.layout].fields.length, `${id}: every field written`);
+    }
+  });
+
+  test('every kernel but the three convolutions is described in WASM_BINDINGS', () => {
+    const undescribed = Object.keys(referenceBackend.kernels).filter((id) => !(id in WASM_BINDINGS));
+    assert.deepEqual(undescribed.sort(), ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+  });
+
+  test("the convolutions' assembly reads its job record as the conv2d layout numbers it", () => {
+    const numbers = new Map<string, number>();
+    const layout: JobLayout = JOB_LAYOUTS.conv2d;
+    const names = [...layout.buffers, 'scratch', 'scratchBytes', ...layout.fields.map(([field]) => field)];
+    for (const [index, name] of names.entries()) numbers.set(name, index);
+    const source = (file: string) => readFileSync(join(repoRoot, 'assembly', file), 'utf8');
+    // The geometry and the epilogue are read in place, from the bytes of their first fields.
+    assert.match(source('job.ts'), new RegExp(`changetype<ConvGeometry>\\(job \\+ ${numbers.get('batch')! * 4}\\)`));
+    assert.match(
+      source('epilogue.ts'),
+      new RegExp(`changetype<Epilogue>\\(job \\+ ${numbers.get('residual')! * 4}\\)`),
+    );
+    // Every other field a convolution kernel reads by number is one the layout names for that role.
+    const roles = new Map([
+      [6, 'panelRows'],
+      [20, 'variant'],
+      [22, 'dilationH'],
+      [23, 'dilationW'],
+      [24, 'groups'],
+      [29, 'isPreparedFilter'],
+      [30, 'option'],
+    ]);
+    for (const file of ['conv2d.ts', 'winograd.ts', 'winograd4.ts', 'depthwise.ts']) {
+      for (const match of source(file).matchAll(/(?:int|pointer|float)Field\(job, (\d+)\)/g)) {
+        const field = Number(match[1]);
+        if (field <= 3) continue;
+        const role = roles.get(field);
+        assert.ok(role !== undefined, `${file} reads field ${field}, which the conv2d layout gives no role`);
+        assert.equal(numbers.get(role), field, `${file}: field ${field} is ${role}`);
+      }
     }
   });
 });

@@ -2,7 +2,8 @@
 // 1000 workers and took 8 GB. A count outside 1 to MAX_WASM_THREADS is refused before anything
 // starts, and the running backend keeps working. Shares of a job go to whichever thread claims them
 // first (threadPool.ts): many jobs in a row on more threads than cores give one thread's results, and
-// so do jobs whose shares the caller runs because a worker has stopped claiming them.
+// so do jobs whose shares the caller runs because a worker has stopped claiming them. A thread that loses its core
+// while it spins spins briefly for a while (spinIterations).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -19,6 +20,7 @@ import {
 import { windowParams, type Conv2DParams } from '../../../src/kernels/params.js';
 import { cpuKernels, type KernelTable } from '../../../src/kernels/registry.js';
 import { wasmPlatform, setWasmPlatform, type StartedWorker } from '../../../src/kernels/wasm/platform.js';
+import { CONTENDED_SPIN_ITERATIONS, SPIN_ITERATIONS, spinIterations } from '../../../src/kernels/wasm/threadPool.js';
 import { createWasmBackend, type WasmBackend } from '../../../src/kernels/wasm/wasmBackend.js';
 import { relu } from '../../../src/ops/activations.js';
 
@@ -169,3 +171,18 @@ function trainingJobs(random: Random): ((kernels: KernelTable) => Float32Array[]
   };
   return [convolution(4, 16, 64, 64, 1), convolution(3, 14, 36, 52, 2), convolution(2, 12, 96, 100, 1)];
 }
+
+test('a spinning thread that lost its core spins briefly for a second, then as long as before', () => {
+  // Times far past any spin of this process, whose pool shares the state.
+  const start = performance.now() + 1e9;
+  assert.equal(spinIterations(start, start), SPIN_ITERATIONS);
+  // Looks at the clock a few microseconds apart, or under a millisecond: the thread kept its core.
+  assert.equal(spinIterations(start + 0.004, start), SPIN_ITERATIONS);
+  assert.equal(spinIterations(start + 0.9, start), SPIN_ITERATIONS);
+  // 3 ms between two looks: it lost its core.
+  assert.equal(spinIterations(start + 103, start + 100), CONTENDED_SPIN_ITERATIONS);
+  assert.equal(spinIterations(start + 600, start + 600), CONTENDED_SPIN_ITERATIONS);
+  assert.equal(spinIterations(start + 1102.9, start + 1102.8), CONTENDED_SPIN_ITERATIONS);
+  assert.equal(spinIterations(start + 1103, start + 1103), SPIN_ITERATIONS);
+  assert.ok(CONTENDED_SPIN_ITERATIONS < SPIN_ITERATIONS);
+});
