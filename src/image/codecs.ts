@@ -6,7 +6,8 @@
 // to the final float32 layout, or, fitted to a size, into the resized picture.
 
 import { fastPng } from '#dependency/fastPng';
-import { jpegJs } from '#dependency/jpegJs';
+import { jpegDecoder } from '#dependency/jpegDecoder';
+import { jpegEncoder } from '#dependency/jpegEncoder';
 import { FileFormatError, ValueError } from '../core/errors.js';
 import { MAX_DECODE_BYTES, MAX_IMAGE_PIXELS, MAX_JPEG_SCAN_BLOCKS, MAX_JPEG_SCANS } from '../core/limits.js';
 import { channelsOf, convertPixels, type ColorModel } from './colorModels.js';
@@ -262,7 +263,7 @@ function decodeJpeg(bytes: Uint8Array, file: string, fit: DecodeOptions['fit'], 
         `pixels of a ${width}x${height} frame (at least one bit each)`,
     );
   }
-  const decoded = jpegJs().decode(bytes, {
+  const decoded = jpegDecoder()(bytes, {
     useTArray: true,
     formatAsRGBA: false,
     maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6,
@@ -326,7 +327,7 @@ export function encodeJpeg(image: Image, quality = 90): Uint8Array {
     data[pixel * 4 + 3] = 255;
   }
   return withBufferFrom(
-    () => new Uint8Array(jpegJs().encode({ width: image.width, height: image.height, data }, quality).data),
+    () => new Uint8Array(jpegEncoder()({ width: image.width, height: image.height, data }, quality).data),
   );
 }
 
