@@ -520,7 +520,21 @@ export function windowParams(
         `pooling layers before it`,
     );
   }
-  const window: WindowParams = { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, ...pads };
+  // An axis of one output reads one window whatever its stride: stride 1 there keeps a file's hostile
+  // stride (2^53 is a valid window) out of the kernels' 32-bit fields. Elsewhere a stride fits in the input.
+  const window: WindowParams = {
+    batch,
+    inH,
+    inW,
+    inC,
+    outH,
+    outW,
+    kH,
+    kW,
+    strideH: outH === 1 ? 1 : strideH,
+    strideW: outW === 1 ? 1 : strideW,
+    ...pads,
+  };
   if (dilationH !== 1 || dilationW !== 1) Object.assign(window, { dilationH, dilationW });
   return window;
 }

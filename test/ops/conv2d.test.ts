@@ -49,6 +49,31 @@ describe('conv2d by hand', () => {
   });
 });
 
+describe('conv2d with a stride past its input', () => {
+  test('a stride of 2^53 (a hostile file) along an axis of one output reads the one window stride 7 reads', () => {
+    const values = Array.from({ length: 6 * 5 * 8 }, (_, index) => Math.sin(index));
+    const input = Tensor.fromArray(values, [1, 6, 5, 8]);
+    const depthwise = Tensor.fromArray(
+      Array.from({ length: 3 * 3 * 8 }, (_, index) => Math.cos(index)),
+      [3, 3, 1, 8],
+    );
+    const dense = Tensor.fromArray(
+      Array.from({ length: 3 * 3 * 8 * 4 }, (_, index) => Math.cos(index)),
+      [3, 3, 8, 4],
+    );
+    for (const [filter, groups] of [
+      [depthwise, 8],
+      [dense, 1],
+    ] as const) {
+      const options = { padding: [1, 1, 1, 1] as [number, number, number, number], groups };
+      const hostile = conv2d(input, filter, null, { ...options, strides: [1, 2 ** 53] });
+      const seven = conv2d(input, filter, null, { ...options, strides: [1, 7] });
+      assert.deepEqual(hostile.shape, [1, 6, 1, groups === 8 ? 8 : 4]);
+      assert.deepEqual(Array.from(hostile.dataSync()), Array.from(seven.dataSync()));
+    }
+  });
+});
+
 describe('conv2d checks its arguments', () => {
   test('conv2d whose filter expects 4 channels on a 3-channel input', () => {
     assertThrowsWith(
