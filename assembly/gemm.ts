@@ -75,7 +75,7 @@ function multiplyAdd(a: v128, b: v128, c: v128): v128 {
  * Packs rows [row, row + rows) and depths [depthStart, depthStart + depth) of A into `pack` as
  * pack[p * 4 + r] = A(row + r, depthStart + p), zero for r >= rows.
  */
-function packRows(
+export function packRows(
   a: usize,
   aRowStride: i32,
   aDepthStride: i32,
@@ -398,39 +398,93 @@ function multiplyBlock(
   pack: usize,
   tile: usize,
 ): void {
-  const none = f32x4.splat(0);
   for (let row = rowStart; row < rowEnd; row += TILE_ROWS) {
     const rows = min(TILE_ROWS, m - row);
     packRows(a, aRowStride, aDepthStride, row, rows, depthStart, depth, pack);
-    const cRow = c + <usize>row * cRowBytes;
-    let strip = strips;
-    let column = columnStart;
-    if (rows == 1) {
-      for (; column + 4 * TILE_COLUMNS <= min(columnEnd, n); column += 4 * TILE_COLUMNS) {
-        microKernelRow(pack, strip, stripBytes, cRow + ((<usize>column) << 2), depth, loadsC);
-        strip += 4 * stripBytes;
-      }
-    }
-    for (; column < columnEnd; column += TILE_COLUMNS) {
-      microKernel(
-        pack,
-        strip,
-        cRow + ((<usize>column) << 2),
-        cRowBytes,
-        depth,
-        rows,
-        min(TILE_COLUMNS, n - column),
-        loadsC,
-        tile,
-        -1,
-        0,
-        0,
-        none,
-        none,
-      );
-      strip += stripBytes;
+    multiplyTile(
+      pack,
+      strips,
+      stripBytes,
+      c + <usize>row * cRowBytes,
+      cRowBytes,
+      n,
+      depth,
+      rows,
+      columnStart,
+      columnEnd,
+      loadsC,
+      tile,
+    );
+  }
+}
+
+/**
+ * One packed row tile of A (packRows' layout, `rows` valid rows) times strips of B: C row tile at
+ * cRow, columns [columnStart, columnEnd) (+)= pack x strips, the strip of columnStart first. A tile of
+ * one row runs 4 strips at a time (microKernelRow).
+ */
+@inline
+function multiplyTile(
+  pack: usize,
+  strips: usize,
+  stripBytes: usize,
+  cRow: usize,
+  cRowBytes: usize,
+  n: i32,
+  depth: i32,
+  rows: i32,
+  columnStart: i32,
+  columnEnd: i32,
+  loadsC: bool,
+  tile: usize,
+): void {
+  const none = f32x4.splat(0);
+  let strip = strips;
+  let column = columnStart;
+  if (rows == 1) {
+    for (; column + 4 * TILE_COLUMNS <= min(columnEnd, n); column += 4 * TILE_COLUMNS) {
+      microKernelRow(pack, strip, stripBytes, cRow + ((<usize>column) << 2), depth, loadsC);
+      strip += 4 * stripBytes;
     }
   }
+  for (; column < columnEnd; column += TILE_COLUMNS) {
+    microKernel(
+      pack,
+      strip,
+      cRow + ((<usize>column) << 2),
+      cRowBytes,
+      depth,
+      rows,
+      min(TILE_COLUMNS, n - column),
+      loadsC,
+      tile,
+      -1,
+      0,
+      0,
+      none,
+      none,
+    );
+    strip += stripBytes;
+  }
+}
+
+/**
+ * multiplyTile for callers that pack A themselves (conv2d.ts reads a convolution's windows straight
+ * from the input): C rows [row, row + rows) of C[., n] (+)= pack [depth][4] x strips of all n columns
+ * (packStrips' layout, depth rows each). tile: TILE_ROWS x TILE_COLUMNS floats of private scratch.
+ */
+export function multiplyPackedTile(
+  pack: usize,
+  strips: usize,
+  c: usize,
+  cRowBytes: usize,
+  n: i32,
+  depth: i32,
+  rows: i32,
+  isAccumulating: bool,
+  tile: usize,
+): void {
+  multiplyTile(pack, strips, (<usize>depth) << 5, c, cRowBytes, n, depth, rows, 0, n, isAccumulating, tile);
 }
 
 /**
