@@ -4,6 +4,8 @@
 // adds one rank-1 update per depth step: 2 loads of B, 4 broadcast loads of packed A, 8 multiply-adds.
 // NOTE: a 6x8 tile (12 accumulators) measured half as fast (20 against 44 GFLOP/s at n = 1024):
 // V8 keeps a scratch SIMD register, so 15 live vectors spill.
+// NOTE: so did unrolling the depth loop by two (two steps, each in its own block): one thread, 1x1
+// 112x112x16 -> 96 at batch 8 14.8 -> 16.5 ms, a 3x3 stride-2 28x28x128 -> 256 17.8 -> 24.5 ms.
 // Depth and columns are blocked (DEPTH_BLOCK x COLUMN_BLOCK) so a block of B stays in L2 while every
 // row tile walks over it; A is packed again for each block (4 x DEPTH_BLOCK floats, cheap).
 // gemmPacked takes B already packed whole (packStrips: a constant filter prepared once) and a column
@@ -75,7 +77,7 @@ function multiplyAdd(a: v128, b: v128, c: v128): v128 {
  * Packs rows [row, row + rows) and depths [depthStart, depthStart + depth) of A into `pack` as
  * pack[p * 4 + r] = A(row + r, depthStart + p), zero for r >= rows.
  */
-function packRows(
+export function packRows(
   a: usize,
   aRowStride: i32,
   aDepthStride: i32,
@@ -398,39 +400,93 @@ function multiplyBlock(
   pack: usize,
   tile: usize,
 ): void {
-  const none = f32x4.splat(0);
   for (let row = rowStart; row < rowEnd; row += TILE_ROWS) {
     const rows = min(TILE_ROWS, m - row);
     packRows(a, aRowStride, aDepthStride, row, rows, depthStart, depth, pack);
-    const cRow = c + <usize>row * cRowBytes;
-    let strip = strips;
-    let column = columnStart;
-    if (rows == 1) {
-      for (; column + 4 * TILE_COLUMNS <= min(columnEnd, n); column += 4 * TILE_COLUMNS) {
-        microKernelRow(pack, strip, stripBytes, cRow + ((<usize>column) << 2), depth, loadsC);
-        strip += 4 * stripBytes;
-      }
-    }
-    for (; column < columnEnd; column += TILE_COLUMNS) {
-      microKernel(
-        pack,
-        strip,
-        cRow + ((<usize>column) << 2),
-        cRowBytes,
-        depth,
-        rows,
-        min(TILE_COLUMNS, n - column),
-        loadsC,
-        tile,
-        -1,
-        0,
-        0,
-        none,
-        none,
-      );
-      strip += stripBytes;
+    multiplyTile(
+      pack,
+      strips,
+      stripBytes,
+      c + <usize>row * cRowBytes,
+      cRowBytes,
+      n,
+      depth,
+      rows,
+      columnStart,
+      columnEnd,
+      loadsC,
+      tile,
+    );
+  }
+}
+
+/**
+ * One packed row tile of A (packRows' layout, `rows` valid rows) times strips of B: C row tile at
+ * cRow, columns [columnStart, columnEnd) (+)= pack x strips, the strip of columnStart first. A tile of
+ * one row runs 4 strips at a time (microKernelRow).
+ */
+@inline
+function multiplyTile(
+  pack: usize,
+  strips: usize,
+  stripBytes: usize,
+  cRow: usize,
+  cRowBytes: usize,
+  n: i32,
+  depth: i32,
+  rows: i32,
+  columnStart: i32,
+  columnEnd: i32,
+  loadsC: bool,
+  tile: usize,
+): void {
+  const none = f32x4.splat(0);
+  let strip = strips;
+  let column = columnStart;
+  if (rows == 1) {
+    for (; column + 4 * TILE_COLUMNS <= min(columnEnd, n); column += 4 * TILE_COLUMNS) {
+      microKernelRow(pack, strip, stripBytes, cRow + ((<usize>column) << 2), depth, loadsC);
+      strip += 4 * stripBytes;
     }
   }
+  for (; column < columnEnd; column += TILE_COLUMNS) {
+    microKernel(
+      pack,
+      strip,
+      cRow + ((<usize>column) << 2),
+      cRowBytes,
+      depth,
+      rows,
+      min(TILE_COLUMNS, n - column),
+      loadsC,
+      tile,
+      -1,
+      0,
+      0,
+      none,
+      none,
+    );
+    strip += stripBytes;
+  }
+}
+
+/**
+ * multiplyTile for callers that pack A themselves (conv2d.ts reads a convolution's windows straight
+ * from the input): C rows [row, row + rows) of C[., n] (+)= pack [depth][4] x strips of all n columns
+ * (packStrips' layout, depth rows each). tile: TILE_ROWS x TILE_COLUMNS floats of private scratch.
+ */
+export function multiplyPackedTile(
+  pack: usize,
+  strips: usize,
+  c: usize,
+  cRowBytes: usize,
+  n: i32,
+  depth: i32,
+  rows: i32,
+  isAccumulating: bool,
+  tile: usize,
+): void {
+  multiplyTile(pack, strips, (<usize>depth) << 5, c, cRowBytes, n, depth, rows, 0, n, isAccumulating, tile);
 }
 
 /**
@@ -627,7 +683,11 @@ function multiplyGroup(
  * separate function, so the stage's code cannot cost the plain loop registers (inlined into one, it
  * made every product 3 to 5% slower). None, ReLU and clip run in the micro-kernel's registers on
  * whole tiles (finishRow on partial ones, right after them); other activations over the group's
- * rows once all its strips are done (the group's C is in L2).
+ * rows once all its strips are done (the group's C is in L2). A last tile of one row runs after the
+ * strips, 4 at a time (microKernelRow), as in multiplyGroup: for a product of one row (a batch-1
+ * Dense, a squeeze-and-excitation 1x1 of a 1x1 map), one thread, CPU time, min of 7 rounds, 3
+ * interleaved: 512 -> 1000 with a bias 96 -> 55 us, 48 -> 1152 with a sigmoid 12.4 -> 7.5 us,
+ * 1280 -> 1000 178 -> 155 us (bound by reading the 5 MB filter).
  */
 function multiplyGroupFinished(
   pack: usize,
@@ -658,6 +718,8 @@ function multiplyGroupFinished(
   const residual = epilogue.residual;
   const tileBytes = (<usize>depth) << 4;
   const tileRowBytes = cRowBytes << 2;
+  const hasSingleRowTail = rowEnd == m && (rowEnd - rowStart) % TILE_ROWS == 1;
+  const tilesEnd = hasSingleRowTail ? rowEnd - 1 : rowEnd;
   let strip = strips;
   for (let column = columnStart; column < columnEnd; column += TILE_COLUMNS) {
     const columns = min(TILE_COLUMNS, n - column);
@@ -666,7 +728,7 @@ function multiplyGroupFinished(
     let packed = pack;
     let cTile = c + <usize>rowStart * cRowBytes + columnBytes;
     let residualTile = residual != 0 ? residual + <usize>(finishFirstRow + rowStart) * cRowBytes + columnBytes : 0;
-    for (let row = rowStart; row < rowEnd; row += TILE_ROWS) {
+    for (let row = rowStart; row < tilesEnd; row += TILE_ROWS) {
       const rows = min(TILE_ROWS, m - row);
       const isWholeTile = rows == TILE_ROWS && columns == TILE_COLUMNS;
       const finishCode = isInRegisters && isWholeTile ? code : -1;
@@ -705,6 +767,54 @@ function multiplyGroupFinished(
       if (residualTile != 0) residualTile += tileRowBytes;
     }
     strip += stripBytes;
+  }
+  if (hasSingleRowTail) {
+    // A last tile of one row (a batch-1 Dense, a squeeze-and-excitation 1x1 of a 1x1 map): 4 strips at a
+    // time (microKernelRow), then finishRow over them, as for the partial tiles above.
+    const packed = pack + <usize>((tilesEnd - rowStart) / TILE_ROWS) * tileBytes;
+    const cRow = c + <usize>tilesEnd * cRowBytes;
+    const residualRow = residual != 0 ? residual + <usize>(finishFirstRow + tilesEnd) * cRowBytes : 0;
+    const none = f32x4.splat(0);
+    strip = strips;
+    for (let column = columnStart; column < columnEnd; ) {
+      const isFourStrips = column + 4 * TILE_COLUMNS <= min(columnEnd, n);
+      const columns = isFourStrips ? 4 * TILE_COLUMNS : min(TILE_COLUMNS, n - column);
+      const columnBytes = (<usize>column) << 2;
+      if (isFourStrips) {
+        microKernelRow(packed, strip, stripBytes, cRow + columnBytes, depth, loadsC);
+      } else {
+        microKernel(
+          packed,
+          strip,
+          cRow + columnBytes,
+          cRowBytes,
+          depth,
+          1,
+          columns,
+          loadsC,
+          tile,
+          -1,
+          0,
+          0,
+          none,
+          none,
+        );
+      }
+      if (isInRegisters) {
+        const rowBias = finishBias != 0 ? finishBias + columnBytes : 0;
+        finishRow(
+          cRow + columnBytes,
+          rowBias,
+          residualRow != 0 ? residualRow + columnBytes : 0,
+          columns,
+          code,
+          alpha,
+          beta,
+        );
+      }
+      column += isFourStrips ? 4 * TILE_COLUMNS : TILE_COLUMNS;
+      strip += isFourStrips ? 4 * stripBytes : stripBytes;
+    }
   }
   if (!isInRegisters) {
     finishColumns(

@@ -10,7 +10,7 @@
 // a collected filter array. An input scale (a squeeze-and-excitation gate): taken in as a prepared
 // 1x1 convolution packs its input (batches whose row tiles span two images, channels not a multiple
 // of 4, both thread splits), a scaled copy elsewhere; either gives the bits of the gate's Multiply
-// kernel followed by the convolution.
+// kernel followed by the convolution. Products of one row: a batch-1 Dense, squeeze-and-excitation 1x1s.
 
 import assert from 'node:assert/strict';
 import { runInNewContext } from 'node:vm';
@@ -61,6 +61,24 @@ const NETWORK_GEOMETRIES: readonly Geometry[] = [
   { batch: 4, size: 8, inC: 96, outC: 96, kernel: 3, stride: 1, padding: 1 },
 ];
 
+/**
+ * Products of one row (a batch-1 Dense, a squeeze-and-excitation 1x1 on a 1x1 map; the largest split by
+ * 2 threads over channels) and of a last row tile of one row (5 and 9 pixels): assembly/gemm.ts runs
+ * them 4 strips at a time (microKernelRow) and finishes them after, channel counts with and without a
+ * tail of strips.
+ */
+const SINGLE_ROW_GEOMETRIES: readonly Geometry[] = [
+  { batch: 1, size: 1, inC: 1280, outC: 1000, kernel: 1, stride: 1, padding: 'valid' },
+  { batch: 1, size: 1, inC: 48, outC: 1152, kernel: 1, stride: 1, padding: 'valid' },
+  { batch: 1, size: 1, inC: 240, outC: 10, kernel: 1, stride: 1, padding: 'valid' },
+  { batch: 5, size: 1, inC: 96, outC: 70, kernel: 1, stride: 1, padding: 'valid' },
+  { batch: 9, size: 1, inC: 33, outC: 100, kernel: 1, stride: 1, padding: 'valid' },
+  { batch: 1, size: 1, inC: 7, outC: 41, kernel: 1, stride: 1, padding: 'valid' },
+  { batch: 1, size: 1, inC: 64, outC: 64, kernel: 1, stride: 1, padding: 'valid' },
+  { batch: 5, size: 1, inC: 20, outC: 96, kernel: 1, stride: 1, padding: 'valid' },
+  { batch: 1, size: 1, inC: 1152, outC: 48, kernel: 1, stride: 1, padding: 'valid' },
+];
+
 function randomGeometry(random: Random): Geometry {
   const isDepthwise = random.uniform() < 0.3;
   const inC = 1 + random.integer(40);
@@ -103,7 +121,11 @@ function paramsOf(
 function makeCases(): ParityCase[] {
   const random = new Random(2026);
   const cases: ParityCase[] = [];
-  const geometries = [...NETWORK_GEOMETRIES, ...Array.from({ length: 30 }, () => randomGeometry(random))];
+  const geometries = [
+    ...NETWORK_GEOMETRIES,
+    ...Array.from({ length: 30 }, () => randomGeometry(random)),
+    ...SINGLE_ROW_GEOMETRIES,
+  ];
   geometries.forEach((geometry, index) => {
     const activation = FUSED_ACTIVATIONS[index % FUSED_ACTIVATIONS.length];
     const isConstantFilter = index % 3 !== 2;
