@@ -34,6 +34,11 @@ export interface Optimizer {
   getConfig(): Record<string, number | boolean>;
   /** A copy of the state of `weights` (buffers copied to the JavaScript heap). */
   getState(weights: readonly Tensor[]): OptimizerState;
+  /**
+   * getState on every backend: the buffers read with `await tensor.data()` (a device backend such as
+   * WebGPU reads only so). Optional: saveCheckpointAsync calls getState on an optimizer without it.
+   */
+  getStateAsync?(weights: readonly Tensor[]): Promise<OptimizerState>;
   /** Restores a state from getState for the same weights, copying its buffers in; ValueError if it does not fit. */
   setState(weights: readonly Tensor[], state: OptimizerState): void;
 }

@@ -103,6 +103,30 @@ export class OptimizerSlots {
     };
   }
 
+  /** getState with each buffer read by `await tensor.data()`, on every backend. */
+  async getStateAsync(weights: readonly Tensor[]): Promise<OptimizerState> {
+    const iterations = this.iterations;
+    const states = weights.map((weight) => this.states.get(weight));
+    // The step counts of this moment, read before the buffers' reads give way to other work.
+    const steps = states.map((state) => state?.step ?? 0);
+    const values = await Promise.all(
+      states.map((state) =>
+        state === undefined ? null : Promise.all(this.bufferNames.map((name) => state.buffers[name]!.data())),
+      ),
+    );
+    return {
+      iterations,
+      weights: states.map((state, index) => {
+        if (state === undefined) return null;
+        const buffers: Record<string, FloatArray> = {};
+        this.bufferNames.forEach((name, at) => {
+          buffers[name] = values[index]![at]!.slice();
+        });
+        return { step: steps[index]!, buffers };
+      }),
+    };
+  }
+
   /** Restores a state from getState, copying its buffers into this optimizer's own storage. */
   setState(weights: readonly Tensor[], state: OptimizerState): void {
     const what = `${this.optimizerName} setState`;
@@ -180,6 +204,10 @@ export abstract class SlotOptimizer implements Optimizer {
 
   getState(weights: readonly Tensor[]): OptimizerState {
     return this.slots.getState(weights);
+  }
+
+  getStateAsync(weights: readonly Tensor[]): Promise<OptimizerState> {
+    return this.slots.getStateAsync(weights);
   }
 
   setState(weights: readonly Tensor[], state: OptimizerState): void {
