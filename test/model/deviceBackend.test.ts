@@ -223,7 +223,11 @@ describe('Model on a device backend without synchronous reads', () => {
         await model.fitAsync(x, labels, {
           batchSize: 4,
           optimizer,
-          callbacks: { onEpochEnd: (_logs, state) => void (fit = state) },
+          callbacks: {
+            onEpochEnd: (_logs, state) => {
+              fit = state;
+            },
+          },
         });
         return { model, optimizer, fit: fit! };
       };
@@ -247,7 +251,9 @@ describe('Model on a device backend without synchronous reads', () => {
       setBackend('reference');
       const weights = await Promise.all(device.model.namedWeights().map(async (weight) => weight.tensor.data()));
       const loaded = loadModel(join(scratch, 'device')).model.namedWeights();
-      loaded.forEach((weight, index) => assert.deepEqual(weight.tensor.dataSync(), weights[index]));
+      loaded.forEach((weight, index) => {
+        assert.deepEqual(weight.tensor.dataSync(), weights[index]);
+      });
       const checkpoint = loadCheckpoint(join(scratch, 'device'))!;
       assert.deepEqual(checkpoint.fit, device.fit);
       assert.deepEqual(
