@@ -10,6 +10,7 @@
 import { checkJsonDepth } from './jsonDepth.js';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { allocateArray } from '../core/dtype.js';
 import { FileFormatError, ValueError } from '../core/errors.js';
 import {
   CHECKPOINT_MAX_BUFFERS_PER_WEIGHT,
@@ -108,7 +109,7 @@ export function saveCheckpoint(directory: string, options: SaveCheckpointOptions
 
 /**
  * saveCheckpoint on every backend: the weights and the optimizer's buffers are read with `await
- * tensor.data()` (serializeModelAsync, Optimizer.getStateAsync where the optimizer has it), so a fit on
+ * tensor.data()` (serializeModelAsync, and Optimizer.getState's `copy`), so a fit on
  * WebGPU is checkpointed too. The same files as saveCheckpoint where both run.
  *
  * @example
@@ -119,7 +120,14 @@ export async function saveCheckpointAsync(directory: string, options: SaveCheckp
   const { model, optimizer, saveOptions = {} } = options;
   const files = await serializeModelAsync(model, saveOptions);
   const weights = model.trainableWeights();
-  const state = await (optimizer.getStateAsync?.(weights) ?? optimizer.getState(weights));
+  // getState's arrays are made at once and filled as the reads resolve.
+  const reads: Promise<void>[] = [];
+  const state = optimizer.getState(weights, (buffer) => {
+    const values = allocateArray(buffer.dtype, buffer.size);
+    reads.push(buffer.data().then((data) => values.set(data)));
+    return values;
+  });
+  await Promise.all(reads);
   writeCheckpoint(directory, options, files, state);
 }
 

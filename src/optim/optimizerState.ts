@@ -90,39 +90,18 @@ export class OptimizerSlots {
   }
 
   /** A copy of the state of `weights`, buffers copied to the JavaScript heap. */
-  getState(weights: readonly Tensor[]): OptimizerState {
+  getState(
+    weights: readonly Tensor[],
+    copy = (buffer: Tensor): FloatArray => buffer.dataSync().slice(),
+  ): OptimizerState {
     return {
       iterations: this.iterations,
       weights: weights.map((weight) => {
         const state = this.states.get(weight);
         if (state === undefined) return null;
         const buffers: Record<string, FloatArray> = {};
-        for (const name of this.bufferNames) buffers[name] = state.buffers[name]!.dataSync().slice();
+        for (const name of this.bufferNames) buffers[name] = copy(state.buffers[name]!);
         return { step: state.step, buffers };
-      }),
-    };
-  }
-
-  /** getState with each buffer read by `await tensor.data()`, on every backend. */
-  async getStateAsync(weights: readonly Tensor[]): Promise<OptimizerState> {
-    const iterations = this.iterations;
-    const states = weights.map((weight) => this.states.get(weight));
-    // The step counts of this moment, read before the buffers' reads give way to other work.
-    const steps = states.map((state) => state?.step ?? 0);
-    const values = await Promise.all(
-      states.map((state) =>
-        state === undefined ? null : Promise.all(this.bufferNames.map((name) => state.buffers[name]!.data())),
-      ),
-    );
-    return {
-      iterations,
-      weights: states.map((state, index) => {
-        if (state === undefined) return null;
-        const buffers: Record<string, FloatArray> = {};
-        this.bufferNames.forEach((name, at) => {
-          buffers[name] = values[index]![at]!.slice();
-        });
-        return { step: steps[index]!, buffers };
       }),
     };
   }
@@ -202,12 +181,8 @@ export abstract class SlotOptimizer implements Optimizer {
 
   abstract getConfig(): Record<string, number | boolean>;
 
-  getState(weights: readonly Tensor[]): OptimizerState {
-    return this.slots.getState(weights);
-  }
-
-  getStateAsync(weights: readonly Tensor[]): Promise<OptimizerState> {
-    return this.slots.getStateAsync(weights);
+  getState(weights: readonly Tensor[], copy?: (buffer: Tensor) => FloatArray): OptimizerState {
+    return this.slots.getState(weights, copy);
   }
 
   setState(weights: readonly Tensor[], state: OptimizerState): void {
