@@ -14,7 +14,8 @@ import type { CaseResult, PageResult } from './webgpuKernelsPage.js';
 
 /**
  * What the page covers, each asserted by one test below: the convolutions with each algorithm forced,
- * MatMul split over workgroups, a Relu over two grid axes, and the training run. Every kernel id runs in test/browser/conformance.test.ts.
+ * MatMul split over workgroups, a Relu over two grid axes, and the training run. Every kernel id runs
+ * in test/browser/conformance.test.ts.
  */
 const KERNELS = [
   'Conv2D',

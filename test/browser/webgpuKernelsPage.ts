@@ -317,7 +317,8 @@ async function splitFilterGradientCase(context: WebGpuContext): Promise<void> {
       'implicitGemm',
     ),
   );
-  const label = `${JSON.stringify(params)} implicitGemm (forced; default ${conv2dAlgorithm(params, 'backpropFilter')}), 12 splits`;
+  const chosen = conv2dAlgorithm(params, 'backpropFilter');
+  const label = `${JSON.stringify(params)} implicitGemm (forced; default ${chosen}), 12 splits`;
   compare('Conv2DBackpropFilter', label, dFilter!, expected, 2e-4, 1e-5);
 }
 

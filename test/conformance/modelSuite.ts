@@ -127,7 +127,8 @@ export function modelCases(): ConformanceCase[] {
         },
       });
     }
-    const name = `${modelName}: trained, saved and loaded in memory (serializeModelAsync, parseModel), same predictions`;
+    const name =
+      `${modelName}: trained, saved and loaded in memory (serializeModelAsync, parseModel), ` + 'same predictions';
     cases.push({
       suite: 'model',
       name,

@@ -179,7 +179,7 @@ describe('Model on a device backend without synchronous reads', () => {
     });
   });
 
-  test('recordTrainingCurves under fitAsync: the reference curves (fit), every point once the epoch is read', async () => {
+  test('recordTrainingCurves under fitAsync: the curves of fit on the reference, once the epoch is read', async () => {
     const curvesOn = async (name: string, isAsync: boolean) => {
       setBackend(name);
       const { x, labels } = barImages(12, 3);
@@ -211,7 +211,7 @@ describe('Model on a device backend without synchronous reads', () => {
     );
   });
 
-  test('saveModelAsync and saveCheckpointAsync save a fit on the device; the synchronous forms throw there', async () => {
+  test('saveModelAsync and saveCheckpointAsync save a fit on the device; saveModel throws there', async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'convnet-device-save-'));
     try {
       const trained = async (name: string) => {
