@@ -201,9 +201,9 @@ const DEPTH = 16;
  * gradient, at least a quarter: its direct loop is a reduction, one workgroup per filter value, each
  * loading all its input and dOut values. digits-cnn's first layer (9 taps of 1 channel, 16 filters)
  * fills 14% of its forward tiles and 3.5% of its filter gradient's; its second layer's input gradient
- * (16 channels) 25%. Timed on SwiftShader (a CPU, so a hint only) at batch 64, those three took 0.57,
- * 0.92 and 1.01 s as GEMMs and 0.11, 0.08 and 0.24 s as direct loops; the second layer's filter
- * gradient (37.5%) 0.69 s either way at batch 64, and 16 ms as a GEMM against 124 ms direct at batch 1.
+ * (16 channels) 25%. Timed on SwiftShader (a CPU, so a hint only) at batch 64, each pair in alternation,
+ * those three took 0.78, 1.33 and 1.11 s as GEMMs and 0.14, 0.16 and 0.24 s as direct loops; the second
+ * layer's filter gradient (37.5%) 0.65 s as a GEMM and 0.78 s direct, and at batch 1 16 ms against 124 ms.
  */
 export function conv2dAlgorithm(
   params: Conv2DParams,
