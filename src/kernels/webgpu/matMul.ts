@@ -39,6 +39,8 @@ const DEPTH = 16;
  * `depth` serially: W1's Dense 3136 -> 128 at batch 1 is 2 workgroups summing 3,136 products each. Split,
  * it fills about 256 workgroups (a GPU's worth), each summing at least 256 terms; one split where the
  * tiles alone reach 256 or the sum is short. The conv filter gradient (conv2d.ts) splits the same way.
+ * NOTE: a split changes the order of the sum, not its determinism: the splits depend on the shapes
+ * alone, and the second pass adds them in order, so a shape gives the same bits on every run.
  */
 export function splitDepth(depth: number, tiles: number): number {
   return Math.max(1, Math.min(Math.ceil(depth / 256), Math.ceil(256 / tiles), 65535));
