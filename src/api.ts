@@ -203,11 +203,12 @@ export {
   type ShiftFill,
 } from './data/augment.js';
 
-export { decodeSafetensors, encodeSafetensors, type NamedTensor } from './io/safetensors.js';
+export { decodeSafetensors, encodeSafetensors, encodeSafetensorsAsync, type NamedTensor } from './io/safetensors.js';
 export {
   MODEL_FORMAT_VERSION,
   parseModel,
   serializeModel,
+  serializeModelAsync,
   type LoadedModel,
   type ModelManifest,
   type SaveOptions,

@@ -72,6 +72,7 @@ export {
   checkpointCallback,
   loadCheckpoint,
   saveCheckpoint,
+  saveCheckpointAsync,
   type Checkpoint,
   type CheckpointCallbackOptions,
   type SaveCheckpointOptions,
@@ -88,7 +89,7 @@ export {
   type OutputCheck,
   type ReadOptions,
 } from './io/files.js';
-export { loadModel, saveModel } from './io/modelFile.js';
+export { loadModel, saveModel, saveModelAsync } from './io/modelFile.js';
 export { bundledModelDirectory, bundledSampleFiles, loadBundledModel } from './io/bundledModelFile.js';
 export { readLabelsFile } from './io/labelsFile.js';
 export { importTfjsModel } from './io/tfjs/tfjsFile.js';

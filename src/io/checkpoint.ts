@@ -10,6 +10,7 @@
 import { checkJsonDepth } from './jsonDepth.js';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { allocateArray } from '../core/dtype.js';
 import { FileFormatError, ValueError } from '../core/errors.js';
 import {
   CHECKPOINT_MAX_BUFFERS_PER_WEIGHT,
@@ -26,8 +27,8 @@ import { writeFileAtomic } from './atomicWrite.js';
 import { checkFitState, checkRecord, describeValue, isRecord } from '../model/fitStateChecks.js';
 import { checkOptimizerConfig, checkOptimizerRecord, fieldFailure } from './checkpointState.js';
 import { createFolders, readRegularFile, readRegularTextFile } from './files.js';
-import { loadModel, saveModel } from './modelFile.js';
-import type { SaveOptions } from './modelFormat.js';
+import { loadModel } from './modelFile.js';
+import { MANIFEST_FILE, serializeModel, serializeModelAsync, WEIGHTS_FILE, type SaveOptions } from './modelFormat.js';
 import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 
 const LATEST_FILE = 'latest.json';
@@ -102,13 +103,49 @@ export interface SaveCheckpointOptions {
  * optimizer, fit }) } });
  */
 export function saveCheckpoint(directory: string, options: SaveCheckpointOptions): void {
-  const { model, optimizer, fit, settings = {}, saveOptions = {} } = options;
+  const { model, optimizer, saveOptions = {} } = options;
+  writeCheckpoint(directory, options, serializeModel(model, saveOptions), optimizer.getState(model.trainableWeights()));
+}
+
+/**
+ * saveCheckpoint on every backend: the weights and the optimizer's buffers are read with `await
+ * tensor.data()` (serializeModelAsync, and Optimizer.getState's `copy`), so a fit on
+ * WebGPU is checkpointed too. The same files as saveCheckpoint where both run.
+ *
+ * @example
+ * await model.fitAsync(x, y, { optimizer, callbacks: { onEpochEnd: (_, fit) => saveCheckpointAsync('runs/a/checkpoint',
+ * { model, optimizer, fit }) } });
+ */
+export async function saveCheckpointAsync(directory: string, options: SaveCheckpointOptions): Promise<void> {
+  const { model, optimizer, saveOptions = {} } = options;
+  const files = await serializeModelAsync(model, saveOptions);
+  const weights = model.trainableWeights();
+  // getState's arrays are made at once and filled as the reads resolve.
+  const reads: Promise<void>[] = [];
+  const state = optimizer.getState(weights, (buffer) => {
+    const values = allocateArray(buffer.dtype, buffer.size);
+    reads.push(buffer.data().then((data) => values.set(data)));
+    return values;
+  });
+  await Promise.all(reads);
+  writeCheckpoint(directory, options, files, state);
+}
+
+/** Writes a checkpoint's folder from the model's files and the optimizer's state, read by the caller. */
+function writeCheckpoint(
+  directory: string,
+  options: SaveCheckpointOptions,
+  modelFiles: { manifest: string; weights: Uint8Array },
+  optimizerState: OptimizerState,
+): void {
+  const { optimizer, fit, settings = {} } = options;
   const name = `epoch-${String(fit.epoch).padStart(4, '0')}`;
   const folder = join(directory, name);
   rmSync(folder, { recursive: true, force: true });
   createFolders(folder);
-  saveModel(model, folder, saveOptions);
-  const optimizerState = optimizer.getState(model.trainableWeights());
+  // As saveModel: the weights first, so a manifest on disk always describes complete weights.
+  writeFileAtomic(join(folder, WEIGHTS_FILE), modelFiles.weights);
+  writeFileAtomic(join(folder, MANIFEST_FILE), modelFiles.manifest);
   const buffers = optimizerState.weights.map((weight) => (weight === null ? [] : Object.keys(weight.buffers).sort()));
   const tensors = optimizerState.weights.flatMap((weight, index) =>
     weight === null

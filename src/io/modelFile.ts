@@ -12,6 +12,7 @@ import {
   MANIFEST_FILE,
   parseModel,
   serializeModel,
+  serializeModelAsync,
   WEIGHTS_FILE,
   type LoadedModel,
   type SaveOptions,
@@ -27,6 +28,20 @@ import {
 export function saveModel(model: Model, directory: string, options: SaveOptions = {}): void {
   createFolders(directory);
   const { manifest, weights } = serializeModel(model, options);
+  writeFileAtomic(join(directory, WEIGHTS_FILE), weights);
+  writeFileAtomic(join(directory, MANIFEST_FILE), manifest);
+}
+
+/**
+ * saveModel on every backend: the weights are read with `await tensor.data()` (serializeModelAsync), so a
+ * model trained on WebGPU (in Node, with a WebGPU implementation) is saved too.
+ *
+ * @example
+ * await saveModelAsync(model, 'runs/mnist', { classNames: MNIST_CLASS_NAMES });
+ */
+export async function saveModelAsync(model: Model, directory: string, options: SaveOptions = {}): Promise<void> {
+  const { manifest, weights } = await serializeModelAsync(model, options);
+  createFolders(directory);
   writeFileAtomic(join(directory, WEIGHTS_FILE), weights);
   writeFileAtomic(join(directory, MANIFEST_FILE), manifest);
 }

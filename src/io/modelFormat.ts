@@ -15,7 +15,7 @@ import type { LayerConfig } from '../layers/layer.js';
 import { layerFromConfig } from '../layers/layerRegistry.js';
 import { Model } from '../model/model.js';
 import { Sequential } from '../model/sequential.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, encodeSafetensorsAsync } from './safetensors.js';
 import { checkFiniteWeights } from './weightChecks.js';
 
 export const MODEL_FORMAT = 'convnet-ts-model';
@@ -100,12 +100,37 @@ export interface LoadedModel {
 }
 
 /**
- * A model's two files as text and bytes.
+ * A model's two files as text and bytes. Its weights are read synchronously: on a backend that reads
+ * only asynchronously (WebGPU), use serializeModelAsync.
  *
  * @example
  * const { manifest, weights } = serializeModel(model, { classNames: MNIST_CLASS_NAMES });
  */
 export function serializeModel(model: Model, options: SaveOptions = {}): { manifest: string; weights: Uint8Array } {
+  return {
+    manifest: manifestText(model, options),
+    weights: encodeSafetensors(model.namedWeights(), { format: MODEL_FORMAT }),
+  };
+}
+
+/**
+ * serializeModel on every backend: the weights are read with `await tensor.data()`, so a model trained
+ * on WebGPU is saved too. The same bytes as serializeModel where both run.
+ *
+ * @example
+ * await model.fitAsync(x, labels, { epochs: 2 });
+ * const { manifest, weights } = await serializeModelAsync(model);
+ */
+export async function serializeModelAsync(
+  model: Model,
+  options: SaveOptions = {},
+): Promise<{ manifest: string; weights: Uint8Array }> {
+  const manifest = manifestText(model, options);
+  return { manifest, weights: await encodeSafetensorsAsync(model.namedWeights(), { format: MODEL_FORMAT }) };
+}
+
+/** model.json's text for `model` (checks the options' class names and preprocessing against it). */
+function manifestText(model: Model, options: SaveOptions): string {
   const weights = model.namedWeights();
   const hasNamedOutputs =
     model.outputNodes.length > 1 || model.outputNames[0] !== model.layers[model.layers.length - 1]!.name;
@@ -130,10 +155,7 @@ export function serializeModel(model: Model, options: SaveOptions = {}): { manif
   if (options.training !== undefined) manifest.training = options.training;
   if (hasNamedOutputs)
     manifest.outputs = model.outputNodes.map((layer, index) => ({ name: model.outputNames[index]!, layer }));
-  return {
-    manifest: `${JSON.stringify(manifest, null, 2)}\n`,
-    weights: encodeSafetensors(weights, { format: MODEL_FORMAT }),
-  };
+  return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { FileFormatError } from '../core/errors.js';
 import { SAFETENSORS_MAX_HEADER_BYTES } from '../core/limits.js';
 import { sizeOf } from '../core/shape.js';
+import type { FloatArray } from '../core/dtype.js';
 import { Tensor } from '../core/tensor.js';
 
 const DTYPE_CODES = { float32: 'F32', float64: 'F64' } as const;
@@ -19,19 +20,47 @@ export interface NamedTensor {
   tensor: Tensor;
 }
 
-/** Encodes tensors (and optional string metadata) as a safetensors file. */
+/** Encodes tensors (and optional string metadata) as a safetensors file; their backend must read synchronously. */
 export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Record<string, string> = {}): Uint8Array {
+  return encodeValues(
+    tensors.map(({ name, tensor }) => ({ name, tensor, values: tensor.dataSync() })),
+    metadata,
+  );
+}
+
+/**
+ * encodeSafetensors on every backend: each tensor's values are read with `await tensor.data()`, so
+ * tensors on a device backend that reads only asynchronously (WebGPU) are encoded too.
+ *
+ * @example
+ * const bytes = await encodeSafetensorsAsync([{ name: 'dense/kernel', tensor: kernel }]);
+ */
+export async function encodeSafetensorsAsync(
+  tensors: readonly NamedTensor[],
+  metadata: Record<string, string> = {},
+): Promise<Uint8Array> {
+  const values = await Promise.all(tensors.map(({ tensor }) => tensor.data()));
+  return encodeValues(
+    tensors.map(({ name, tensor }, index) => ({ name, tensor, values: values[index]! })),
+    metadata,
+  );
+}
+
+/** The file of encodeSafetensors from each tensor's values, already read. */
+function encodeValues(
+  entries: readonly { name: string; tensor: Tensor; values: FloatArray }[],
+  metadata: Record<string, string>,
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
-  for (const { name, tensor } of tensors) {
-    const byteLength = tensor.dataSync().byteLength;
+  for (const { name, tensor, values } of entries) {
     header[name] = {
       dtype: DTYPE_CODES[tensor.dtype],
       shape: [...tensor.shape],
-      data_offsets: [offset, offset + byteLength],
+      data_offsets: [offset, offset + values.byteLength],
     };
-    offset += byteLength;
+    offset += values.byteLength;
   }
   const encoder = new TextEncoder();
   let headerText = JSON.stringify(header);
@@ -42,12 +71,9 @@ export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Rec
   new DataView(bytes.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   bytes.set(headerBytes, 8);
   let position = 8 + headerBytes.length;
-  for (const { tensor } of tensors) {
-    bytes.set(
-      new Uint8Array(tensor.dataSync().buffer, tensor.dataSync().byteOffset, tensor.dataSync().byteLength),
-      position,
-    );
-    position += tensor.dataSync().byteLength;
+  for (const { values } of entries) {
+    bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), position);
+    position += values.byteLength;
   }
   return bytes;
 }

@@ -33,7 +33,12 @@ export interface Optimizer {
   /** The hyper-parameters, enough to make the optimizer again. */
   getConfig(): Record<string, number | boolean>;
   /** A copy of the state of `weights` (buffers copied to the JavaScript heap). */
-  getState(weights: readonly Tensor[]): OptimizerState;
+  /**
+   * `copy` makes each buffer's array (default: `buffer.dataSync().slice()`, which throws SyncReadError on a
+   * backend that reads only asynchronously): saveCheckpointAsync passes one that fills the arrays with
+   * `await buffer.data()`, so that a fit on WebGPU is checkpointed too.
+   */
+  getState(weights: readonly Tensor[], copy?: (buffer: Tensor) => FloatArray): OptimizerState;
   /** Restores a state from getState for the same weights, copying its buffers in; ValueError if it does not fit. */
   setState(weights: readonly Tensor[], state: OptimizerState): void;
 }

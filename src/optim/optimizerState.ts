@@ -90,14 +90,17 @@ export class OptimizerSlots {
   }
 
   /** A copy of the state of `weights`, buffers copied to the JavaScript heap. */
-  getState(weights: readonly Tensor[]): OptimizerState {
+  getState(
+    weights: readonly Tensor[],
+    copy = (buffer: Tensor): FloatArray => buffer.dataSync().slice(),
+  ): OptimizerState {
     return {
       iterations: this.iterations,
       weights: weights.map((weight) => {
         const state = this.states.get(weight);
         if (state === undefined) return null;
         const buffers: Record<string, FloatArray> = {};
-        for (const name of this.bufferNames) buffers[name] = state.buffers[name]!.dataSync().slice();
+        for (const name of this.bufferNames) buffers[name] = copy(state.buffers[name]!);
         return { step: state.step, buffers };
       }),
     };
@@ -178,8 +181,8 @@ export abstract class SlotOptimizer implements Optimizer {
 
   abstract getConfig(): Record<string, number | boolean>;
 
-  getState(weights: readonly Tensor[]): OptimizerState {
-    return this.slots.getState(weights);
+  getState(weights: readonly Tensor[], copy?: (buffer: Tensor) => FloatArray): OptimizerState {
+    return this.slots.getState(weights, copy);
   }
 
   setState(weights: readonly Tensor[], state: OptimizerState): void {

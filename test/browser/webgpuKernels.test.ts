@@ -1,7 +1,8 @@
 // The WGSL kernels' own paths (src/kernels/webgpu/) against the reference kernels, in headless Chromium on
 // its software Vulkan (SwiftShader), so that no GPU is needed: test/browser/webgpuKernelsPage.ts forces each
 // convolution algorithm on seeded random shapes, strides, paddings, dilations and groups, and runs the split-K
-// filter gradient, a two-axis dispatch and a training run; each is asserted here.
+// filter gradient, the split-K MatMul (few rows, a long sum), a two-axis dispatch and a training run; each is
+// asserted here.
 // Skipped, and said so, where Debian's chromium is missing or it offers no WebGPU adapter.
 // SwiftShader proves correctness only; its speed says nothing of a GPU's.
 
@@ -13,12 +14,14 @@ import type { CaseResult, PageResult } from './webgpuKernelsPage.js';
 
 /**
  * What the page covers, each asserted by one test below: the convolutions with each algorithm forced,
- * a Relu over two grid axes, and the training run. Every kernel id runs in test/browser/conformance.test.ts.
+ * MatMul split over workgroups, a Relu over two grid axes, and the training run. Every kernel id runs
+ * in test/browser/conformance.test.ts.
  */
 const KERNELS = [
   'Conv2D',
   'Conv2DBackpropInput',
   'Conv2DBackpropFilter',
+  'MatMul',
   'Relu',
   // Not a kernel: five SGD steps of a small network, all kernels of a step in one command encoder.
   'TrainingStep',

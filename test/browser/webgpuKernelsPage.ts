@@ -7,6 +7,7 @@
 // when |gpu - reference| <= absolute + relative * |reference|, NaN matching NaN.
 
 import { conv2d, conv2dBackpropFilter, conv2dBackpropInput } from '../../src/kernels/js/conv2d.js';
+import { matMul as referenceMatMul } from '../../src/kernels/js/matMul.js';
 import * as referenceActivations from '../../src/kernels/js/activations.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
 import { type Conv2DParams, type FusedActivation, windowOutputSize } from '../../src/kernels/params.js';
@@ -24,6 +25,7 @@ import type { KernelId } from '../../src/kernels/ids.js';
 import { WEBGPU_KERNELS } from '../../src/kernels/webgpu/webgpuKernels.js';
 import type { GpuBuffer } from '../../src/kernels/webgpu/gpuTypes.js';
 import { KernelEncoder } from '../../src/kernels/webgpu/kernelEncoder.js';
+import { encodeMatMul, splitDepth } from '../../src/kernels/webgpu/matMul.js';
 
 /** One compared output of one case. */
 export interface CaseResult {
@@ -305,11 +307,117 @@ async function splitFilterGradientCase(context: WebGpuContext): Promise<void> {
   const dOut = randomArray(3 * 32 * 32 * 16);
   const expected = new Float32Array(3 * 3 * 8 * 16);
   conv2dBackpropFilter(input, dOut, expected, params);
+  // Forced: its tiles are 14% full (72 of 128 rows, 16 of 64 columns), so conv2dAlgorithm picks the direct loop.
   const { dFilter } = await runOnGpu(context, { input, dOut, dFilter: unset(expected.length) }, ['dFilter'], (e, b) =>
-    encodeConv2DBackpropFilter(context, e, { input: b.input!, dOut: b.dOut!, dFilter: b.dFilter! }, params),
+    encodeConv2DBackpropFilter(
+      context,
+      e,
+      { input: b.input!, dOut: b.dOut!, dFilter: b.dFilter! },
+      params,
+      'implicitGemm',
+    ),
   );
-  const label = `${JSON.stringify(params)} ${conv2dAlgorithm(params, 'backpropFilter')}, 12 splits`;
+  const chosen = conv2dAlgorithm(params, 'backpropFilter');
+  const label = `${JSON.stringify(params)} implicitGemm (forced; default ${chosen}), 12 splits`;
   compare('Conv2DBackpropFilter', label, dFilter!, expected, 2e-4, 1e-5);
+}
+
+/**
+ * digits-cnn's two 3x3 'same' layers (1 -> 16 and 16 -> 32 channels) at batch 2, each pass with each
+ * algorithm forced: conv2dAlgorithm picks the direct loop for the passes whose GEMM tiles are mostly
+ * padding (the first layer's forward and filter gradient, the second's input gradient).
+ */
+async function digitsLayerCases(context: WebGpuContext): Promise<void> {
+  for (const [inH, inC, outC] of [
+    [28, 1, 16],
+    [14, 16, 32],
+  ] as const) {
+    const params: Conv2DParams = {
+      batch: 2,
+      inH,
+      inW: inH,
+      inC,
+      outH: inH,
+      outW: inH,
+      outC,
+      kH: 3,
+      kW: 3,
+      strideH: 1,
+      strideW: 1,
+      padTop: 1,
+      padBottom: 1,
+      padLeft: 1,
+      padRight: 1,
+    };
+    const input = randomArray(2 * inH * inH * inC);
+    const filter = randomArray(9 * inC * outC);
+    const dOut = randomArray(2 * inH * inH * outC);
+    const expected = new Float32Array(dOut.length);
+    conv2d(input, filter, null, expected, params);
+    const expectedDInput = new Float32Array(input.length);
+    conv2dBackpropInput(dOut, filter, expectedDInput, params);
+    const expectedDFilter = new Float32Array(filter.length);
+    conv2dBackpropFilter(input, dOut, expectedDFilter, params);
+    for (const algorithm of ['direct', 'implicitGemm'] as const) {
+      const initial = {
+        input,
+        filter,
+        dOut,
+        output: unset(dOut.length),
+        dInput: unset(input.length),
+        dFilter: unset(filter.length),
+      };
+      const results = await runOnGpu(context, initial, ['output', 'dInput', 'dFilter'], (encoder, b) => {
+        encodeConv2D(
+          context,
+          encoder,
+          { input: b.input!, filter: b.filter!, bias: null, output: b.output! },
+          params,
+          algorithm,
+        );
+        const backpropInput = { dOut: b.dOut!, filter: b.filter!, dInput: b.dInput! };
+        encodeConv2DBackpropInput(context, encoder, backpropInput, params, algorithm);
+        const backpropFilter = { input: b.input!, dOut: b.dOut!, dFilter: b.dFilter! };
+        encodeConv2DBackpropFilter(context, encoder, backpropFilter, params, algorithm);
+      });
+      const label = (pass: 'forward' | 'backpropInput' | 'backpropFilter') =>
+        `digits-cnn ${inC} -> ${outC} at batch 2, ${algorithm} forced (default ${conv2dAlgorithm(params, pass)})`;
+      compare('Conv2D', label('forward'), results.output!, expected, 2e-5, 1e-5);
+      compare('Conv2DBackpropInput', label('backpropInput'), results.dInput!, expectedDInput, 2e-5, 1e-5);
+      compare('Conv2DBackpropFilter', label('backpropFilter'), results.dFilter!, expectedDFilter, 5e-4, 1e-5);
+    }
+  }
+}
+
+/**
+ * MatMul with few rows and a long sum, split over workgroups (split-K, splitDepth) and added by a second
+ * pass: W1's Dense 3136 -> 128 at batch 1 and 8 (13 splits), each transpose, a sum shorter than one split,
+ * an odd depth that ends inside a 16-deep tile, and a product of many tiles that takes one split.
+ */
+async function matMulCases(context: WebGpuContext): Promise<void> {
+  const shapes: [m: number, k: number, n: number, transposeA: boolean, transposeB: boolean][] = [
+    [1, 3136, 128, false, false],
+    [8, 3136, 128, false, false],
+    [3, 1000, 70, true, false],
+    [5, 777, 10, false, true],
+    [2, 2049, 3, true, true],
+    [4, 100, 9, false, false],
+    [64, 1568, 64, false, false],
+    [300, 40, 1100, false, false],
+  ];
+  for (const [m, k, n, transposeA, transposeB] of shapes) {
+    const params = { m, k, n, transposeA, transposeB };
+    const a = randomArray(m * k);
+    const b = randomArray(k * n);
+    const expected = new Float32Array(m * n);
+    referenceMatMul(a, b, expected, params);
+    const { output } = await runOnGpu(context, { a, b, output: unset(m * n) }, ['output'], (encoder, buffers) =>
+      encodeMatMul(context, encoder, { a: buffers.a!, b: buffers.b!, output: buffers.output! }, params),
+    );
+    const splits = splitDepth(k, Math.ceil(m / 64) * Math.ceil(n / 64));
+    // Sums of up to 3,136 products of values in [-1, 1): float32 rounding grows with the length of the sum.
+    compare('MatMul', `${JSON.stringify(params)}, ${splits} splits`, output!, expected, 2e-5 * Math.sqrt(k), 1e-5);
+  }
 }
 
 /** More than 65,535 workgroups of 64: the dispatch takes a second grid axis. */
@@ -451,6 +559,8 @@ async function main(): Promise<PageResult> {
   context.device.pushErrorScope('validation');
   await convCases(context);
   await splitFilterGradientCase(context);
+  await matMulCases(context);
+  await digitsLayerCases(context);
   await twoGridAxesCase(context);
   await trainingCases(context);
   const validation = await context.device.popErrorScope();

@@ -1,17 +1,19 @@
 // The model suite: a Sequential CNN (conv, batch norm, ReLU, max-pool, dropout, dense, softmax) and a
 // functional residual model (two convolutions and an Add, global average pooling), each trained with
 // fitAsync for 2 epochs with SGD (momentum) and with Adam on the backend under test; then predict,
-// evaluateAsync; and, apart, a trained model saved and loaded again in memory (serializeModel, parseModel).
+// evaluateAsync; and, apart, a trained model saved and loaded again in memory (serializeModelAsync, parseModel,
+// and serializeModel's bytes where the backend reads synchronously).
 // Against the same run on the reference backend within float32 tolerance, and against itself: the
 // same backend twice gives bit-identical losses, weights and predictions.
 
 import { Random } from '../../src/core/random.js';
 import { Tensor } from '../../src/core/tensor.js';
-import { parseModel, serializeModel } from '../../src/io/modelFormat.js';
+import { parseModel, serializeModel, serializeModelAsync } from '../../src/io/modelFormat.js';
 import { ReLU } from '../../src/layers/activations.js';
 import { BatchNormalization } from '../../src/layers/batchNormalization.js';
 import { Conv2D } from '../../src/layers/conv2d.js';
 import { Dense } from '../../src/layers/dense.js';
+import { getBackend } from '../../src/kernels/registry.js';
 import { Dropout } from '../../src/layers/dropout.js';
 import { Flatten } from '../../src/layers/flatten.js';
 import { GlobalAveragePooling2D } from '../../src/layers/globalAveragePooling2d.js';
@@ -27,6 +29,7 @@ import { SGD } from '../../src/optim/sgd.js';
 import {
   assertIdentical,
   assertOutputsClose,
+  check,
   type ConformanceCase,
   onBackend,
   type Outputs,
@@ -124,13 +127,25 @@ export function modelCases(): ConformanceCase[] {
         },
       });
     }
-    const name = `${modelName}: trained, saved and loaded in memory (serializeModel, parseModel), same predictions`;
+    const name =
+      `${modelName}: trained, saved and loaded in memory (serializeModelAsync, parseModel), ` + 'same predictions';
     cases.push({
       suite: 'model',
       name,
       async run(context) {
         const { model, x, outputs } = await trainRun(makeModel, OPTIMIZERS.Adam!);
-        const { manifest, weights } = serializeModel(model);
+        const { manifest, weights } = await serializeModelAsync(model);
+        const device = getBackend().device;
+        if (device === undefined || device.readSync !== undefined) {
+          // Where weights read synchronously, both forms write the very same bytes.
+          const synchronous = serializeModel(model);
+          check(synchronous.manifest === manifest, `${name}: serializeModel's manifest differs on ${context.label}`);
+          check(
+            synchronous.weights.length === weights.length &&
+              synchronous.weights.every((byte, at) => byte === weights[at]),
+            `${name}: serializeModel's weights differ on ${context.label}`,
+          );
+        }
         const loaded = parseModel(manifest, weights).model;
         const predictions = Float64Array.from(await loaded.predict(x, { batchSize: 10 }).data());
         assertIdentical({ predictions }, { predictions: outputs.predictions! }, name, context.label);

@@ -12,20 +12,9 @@ export function conformanceCases(): ConformanceCase[] {
   return [...layerCases(), ...gradientCases(), ...modelCases(), ...kernelCases()];
 }
 
-/** Why a model trained on WebGPU cannot be saved yet. */
-const SAVE_GAP =
-  'serializeModel reads the weights with dataSync() (encodeSafetensors), which throws SyncReadError on a device ' +
-  'backend: saving a model trained on WebGPU needs an asynchronous serializeModel (await tensor.data())';
-
 /**
  * Cases a backend is known to fail, by backend and case title ('suite: name'), with why: the runners
  * still run them and report a failure as to-do, never as passed, and a pass as a failure (the gap is
  * closed: remove its entry).
  */
-export const KNOWN_GAPS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  webgpu: {
-    'model: Sequential: trained, saved and loaded in memory (serializeModel, parseModel), same predictions': SAVE_GAP,
-    'model: functional residual: trained, saved and loaded in memory (serializeModel, parseModel), same predictions':
-      SAVE_GAP,
-  },
-};
+export const KNOWN_GAPS: Readonly<Record<string, Readonly<Record<string, string>>>> = {};

@@ -6,14 +6,26 @@
 // test/browser/webgpuBackend.test.ts.
 
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  Adam,
   Conv2D,
+  loadCheckpoint,
+  loadModel,
+  saveCheckpoint,
+  saveCheckpointAsync,
+  saveModel,
+  saveModelAsync,
+  type FitState,
   Dense,
   Flatten,
   Input,
   KERNEL_IDS,
   randomTranslation,
+  recordTrainingCurves,
   ReLU,
   registerBackend,
   resetTransferCounts,
@@ -28,6 +40,7 @@ import {
   type BatchProgress,
   type FloatArray,
   type Image,
+  type TrainingCurves,
 } from '../../src/index.js';
 import { allocateArray } from '../../src/core/dtype.js';
 import { referenceKernels } from '../../src/kernels/js/referenceBackend.js';
@@ -164,6 +177,100 @@ describe('Model on a device backend without synchronous reads', () => {
           ),
       },
     });
+  });
+
+  test('recordTrainingCurves under fitAsync: the curves of fit on the reference, once the epoch is read', async () => {
+    const curvesOn = async (name: string, isAsync: boolean) => {
+      setBackend(name);
+      const { x, labels } = barImages(12, 3);
+      const recorder = recordTrainingCurves();
+      const options = { epochs: 2, batchSize: 4, seed: 2, optimizer: new SGD({ learningRate: 0.1 }) };
+      if (isAsync) await barModel().fitAsync(x, labels, { ...options, callbacks: recorder.callbacks });
+      else barModel().fit(x, labels, { ...options, callbacks: recorder.callbacks });
+      return recorder.curves;
+    };
+    const reference = await curvesOn('reference', false);
+    const device = await curvesOn('boxed-device', true);
+    // 12 examples in batches of 4: 3 points an epoch, at epoch - 1 + batch / 3.
+    assert.deepEqual(
+      device.batches!.map((point) => point.position),
+      [1, 2].flatMap((epoch) => [1, 2, 3].map((batch) => epoch - 1 + batch / 3)),
+    );
+    assert.deepEqual(
+      device.batches!.map((point) => point.position),
+      reference.batches!.map((point) => point.position),
+    );
+    const figures = (curves: TrainingCurves, key: 'loss' | 'accuracy') => curves.batches!.map((point) => point[key]);
+    assertClose(figures(device, 'loss'), figures(reference, 'loss'), { rtol: 1e-6 }, 'running losses');
+    assert.deepEqual(figures(device, 'accuracy'), figures(reference, 'accuracy'));
+    assertClose(
+      device.epochs.map((epoch) => epoch.loss),
+      reference.epochs.map((epoch) => epoch.loss),
+      { rtol: 1e-6 },
+      'epoch losses',
+    );
+  });
+
+  test('saveModelAsync and saveCheckpointAsync save a fit on the device; saveModel throws there', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'convnet-device-save-'));
+    try {
+      const trained = async (name: string) => {
+        setBackend(name);
+        const model = barModel();
+        const optimizer = new Adam({ learningRate: 0.01 });
+        const { x, labels } = barImages(12, 3);
+        let fit: FitState | undefined;
+        await model.fitAsync(x, labels, {
+          batchSize: 4,
+          optimizer,
+          callbacks: {
+            onEpochEnd: (_logs, state) => {
+              fit = state;
+            },
+          },
+        });
+        return { model, optimizer, fit: fit! };
+      };
+      const bytesOf = (folder: string) =>
+        ['model.json', 'weights.safetensors', 'epoch-0001/optimizer.safetensors', 'epoch-0001/state.json']
+          .filter((file) => existsSync(join(folder, file)))
+          .map((file) => readFileSync(join(folder, file)));
+      // The reference: both forms write the very same files.
+      const reference = await trained('reference');
+      saveModel(reference.model, join(scratch, 'sync'));
+      await saveModelAsync(reference.model, join(scratch, 'async'));
+      assert.deepEqual(bytesOf(join(scratch, 'async')), bytesOf(join(scratch, 'sync')));
+      saveCheckpoint(join(scratch, 'sync'), reference);
+      await saveCheckpointAsync(join(scratch, 'async'), reference);
+      assert.deepEqual(bytesOf(join(scratch, 'async')), bytesOf(join(scratch, 'sync')));
+
+      const device = await trained('boxed-device');
+      assert.throws(() => saveModel(device.model, join(scratch, 'refused')), SyncReadError);
+      await saveModelAsync(device.model, join(scratch, 'device'));
+      await saveCheckpointAsync(join(scratch, 'device'), device);
+      setBackend('reference');
+      const weights = await Promise.all(device.model.namedWeights().map(async (weight) => weight.tensor.data()));
+      const loaded = loadModel(join(scratch, 'device')).model.namedWeights();
+      loaded.forEach((weight, index) => {
+        assert.deepEqual(weight.tensor.dataSync(), weights[index]);
+      });
+      const checkpoint = loadCheckpoint(join(scratch, 'device'))!;
+      assert.deepEqual(checkpoint.fit, device.fit);
+      // The optimizer's state read here through getState's `copy`, each buffer with `await data()`.
+      const reads: Promise<FloatArray>[] = [];
+      const state = device.optimizer.getState(device.model.trainableWeights(), (buffer) => {
+        reads.push(buffer.data());
+        return new Float32Array(0);
+      });
+      const values = await Promise.all(reads);
+      let read = 0;
+      for (const weight of state.weights)
+        for (const name of Object.keys(weight!.buffers)) weight!.buffers[name] = values[read++]!;
+      assert.deepEqual(checkpoint.optimizerState, state);
+      assert.equal(checkpoint.optimizerState.iterations, 3);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 
   test('the frozen-feature cache is computed on the device: the same steps, no extra read', async () => {

@@ -1,9 +1,10 @@
 // Recording training curves (src/visualize/trainingRecorder.ts): every epoch's logs copied, and within
-// an epoch about 50 running points whatever the number of batches, the last batch always among them.
+// an epoch about 50 running points whatever the number of batches, the last batch always among them; on a
+// device backend the points wait until their figures can be read (fitAsync reads them at the epoch's end).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { EpochLogs, FitState } from '../../src/index.js';
+import { SyncReadError, type EpochLogs, type FitState } from '../../src/index.js';
 import { recordTrainingCurves } from '../../src/visualize/trainingRecorder.js';
 
 function batchEnd(epoch: number, batch: number, batches: number) {
@@ -45,4 +46,42 @@ test("epoch logs are copied: changing the caller's object afterwards leaves the 
   callbacks.onEpochEnd!(logs, state);
   logs.loss = 99;
   assert.deepEqual(curves.epochs, [{ epoch: 1, loss: 0.7, accuracy: 0.6, seconds: 2, imagesPerSecond: 500 }]);
+});
+
+test('figures that cannot be read yet (SyncReadError) wait, in order, and are added once readable', () => {
+  const { callbacks, curves } = recordTrainingCurves();
+  let isRead = false;
+  const unread = (batch: number) => {
+    const figures = { loss: 1 / batch, accuracy: batch / 2 };
+    const read = () => {
+      if (!isRead) throw new SyncReadError('fit: not read yet; use await progress.read()');
+      return figures;
+    };
+    return {
+      epoch: 1,
+      epochs: 1,
+      batch,
+      batches: 2,
+      get loss() {
+        return read().loss;
+      },
+      get accuracy() {
+        return read().accuracy;
+      },
+      seen: batch * 4,
+      imagesPerSecond: 100,
+      read: async () => figures,
+    };
+  };
+  callbacks.onBatchEnd!(unread(1));
+  callbacks.onBatchEnd!(unread(2));
+  assert.deepEqual(curves.batches, []);
+  isRead = true;
+  const logs: EpochLogs = { epoch: 1, loss: 0.5, accuracy: 1, seconds: 1, imagesPerSecond: 8 };
+  callbacks.onEpochEnd!(logs, { epoch: 1, random: { shuffle: [], augment: [], layers: [] }, order: [], history: [] });
+  assert.deepEqual(curves.batches, [
+    { position: 0.5, loss: 1, accuracy: 0.5 },
+    { position: 1, loss: 0.5, accuracy: 1 },
+  ]);
+  assert.equal(curves.epochs.length, 1);
 });

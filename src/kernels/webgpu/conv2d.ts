@@ -1,13 +1,14 @@
 // WGSL convolution kernels, forward (bias, residual, input scale, fused activation) and both gradients,
 // NHWC with [kH, kW, inC / groups, outC] filters, stride, padding, dilation and groups (depthwise too);
 // the maths is derived in kernels/js/conv2d.ts. Every invocation gathers (no atomics): direct loops, or
-// with one group and 16 or more result channels implicit GEMMs (conv2dAlgorithm says which and why).
+// with one group and tiles at least half full implicit GEMMs (conv2dAlgorithm says which and why).
 // Limits: no Winograd; grouped and depthwise layers take the direct loops.
 
 import { type Conv2DParams, fusedActivationOf } from '../params.js';
 import { fusedActivationShader } from './activations.js';
 import type { WebGpuContext } from './device.js';
 import type { GpuBuffer } from './gpuTypes.js';
+import { splitDepth } from './matMul.js';
 import {
   encodeLinearPass,
   encodePass,
@@ -190,24 +191,45 @@ const DEPTH = 16;
  * [batch * inH * inW, kH * kW * outC] (zero where no output reads the pixel through that tap) and the
  * filter's taps transposed [kH * kW * outC, inC], and the filter gradient as im2col(input) transposed
  * [kH * kW * inC, batch * outH * outW] times dOut [batch * outH * outW, outC], its long depth split
- * over workgroups (split-K) and the splits summed by a second pass; built tile by tile in workgroup memory and never
- * stored (MatMul's 64 x 64 tiling, matMul.ts), so each value is loaded from storage once per 64
- * results that use it, where the direct loop loads it once per result. It needs one group (a
- * grouped filter is block-diagonal, mostly zeros as one product), at least 16 result channels (a
- * narrower product would leave most of the 64-wide tile idle), and positions that fit the grid.
+ * over workgroups (split-K, splitDepth in matMul.ts) and the splits summed by a second pass; built tile by tile in
+ * workgroup memory and never stored (MatMul's 64 x 64 tiling, matMul.ts), so each value is loaded from
+ * storage once per 64 results that use it, where the direct loop loads it once per result. It needs
+ * one group (a grouped filter is block-diagonal, mostly zeros as one product), positions that fit the
+ * grid, and tiles full enough (gemmTileShare): a product narrower than its 64 x 64 x 16 tiles
+ * multiplies the padding too. Forward and for the input gradient, at least half full: the direct loop
+ * there is a plain gather whose neighbours share their loads through the cache. For the filter
+ * gradient, at least a quarter: its direct loop is a reduction, one workgroup per filter value, each
+ * loading all its input and dOut values. digits-cnn's first layer (9 taps of 1 channel, 16 filters)
+ * fills 14% of its forward tiles and 3.5% of its filter gradient's; its second layer's input gradient
+ * (16 channels) 25%. Timed on SwiftShader (a CPU, so a hint only) at batch 64, each pair in alternation,
+ * those three took 0.78, 1.33 and 1.11 s as GEMMs and 0.14, 0.16 and 0.24 s as direct loops; the second
+ * layer's filter gradient (37.5%) 0.65 s as a GEMM and 0.78 s direct, and at batch 1 16 ms against 124 ms.
  */
 export function conv2dAlgorithm(
   params: Conv2DParams,
   pass: 'forward' | 'backpropInput' | 'backpropFilter' = 'forward',
 ): Conv2DAlgorithm {
   const isInput = pass === 'backpropInput';
-  const positions =
-    pass === 'backpropFilter'
-      ? params.kH * params.kW * params.inC
-      : params.batch * (isInput ? params.inH * params.inW : params.outH * params.outW);
+  const isFilter = pass === 'backpropFilter';
+  const taps = params.kH * params.kW;
+  const images = params.batch * (isInput ? params.inH * params.inW : params.outH * params.outW);
+  const rows = isFilter ? taps * params.inC : images;
   const columns = isInput ? params.inC : params.outC;
+  // The filter gradient's depth (the positions) is split in chunks of whole 16-deep tiles: none padded.
+  const depth = isFilter ? DEPTH : taps * (isInput ? params.outC : params.inC);
   const isOneGroup = (params.groups ?? 1) === 1;
-  return isOneGroup && columns >= 16 && Math.ceil(positions / BLOCK) <= 65535 ? 'implicitGemm' : 'direct';
+  const fitsGrid = Math.ceil(rows / BLOCK) <= 65535;
+  const leastShare = isFilter ? 0.25 : 0.5;
+  return isOneGroup && fitsGrid && gemmTileShare(rows, columns, depth) >= leastShare ? 'implicitGemm' : 'direct';
+}
+
+/**
+ * The share of a tiled product's multiply-adds that make its result: rows and columns in tiles of 64,
+ * depth in steps of 16, the rest padding (zeros multiplied).
+ */
+export function gemmTileShare(rows: number, columns: number, depth: number): number {
+  const padded = (size: number, step: number) => Math.max(1, Math.ceil(size / step) * step);
+  return (rows / padded(rows, BLOCK)) * (columns / padded(columns, BLOCK)) * (depth / padded(depth, DEPTH));
 }
 
 /** The parts of an implicit GEMM (see conv2dAlgorithm): WGSL for the sizes, the two tile loads and the store. */
@@ -482,8 +504,7 @@ function encodeConv2DBackpropFilterGemm(
   const rows = params.kH * params.kW * params.inC;
   const positions = params.batch * params.outH * params.outW;
   const tiles = Math.ceil(rows / BLOCK) * Math.ceil(params.outC / BLOCK);
-  // Enough workgroups to fill a GPU (about 256), each summing at least 256 positions.
-  const splits = Math.max(1, Math.min(Math.ceil(positions / 256), Math.ceil(256 / tiles), 65535));
+  const splits = splitDepth(positions, tiles);
   const chunk = Math.ceil(positions / splits / DEPTH) * DEPTH;
   const fields: UniformField[] = [...geometryFields(params), ['chunk', 'i32', chunk], ['splits', 'i32', splits]];
   const target = splits === 1 ? buffers.dFilter : encoder.scratch(splits * rows * params.outC * 4);
