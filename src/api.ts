@@ -120,7 +120,7 @@ export { resize2d, type ResizeOptions } from './ops/resize2d.js';
 export type { NearestRounding, ResizeCoordinates, ResizeMode } from './kernels/params.js';
 export { BatchNormalization, type BatchNormalizationOptions } from './layers/batchNormalization.js';
 export { INITIALIZERS, type Initializer } from './layers/initializers.js';
-export { layerFromConfig, registerLayer } from './layers/layerRegistry.js';
+export { layerClassNames, layerFromConfig, registerLayer } from './layers/layerRegistry.js';
 
 export type { Optimizer, OptimizerState, WeightState } from './optim/optimizer.js';
 export { SGD, type SgdOptions } from './optim/sgd.js';

@@ -19,7 +19,8 @@ import {
   CHECKPOINT_OPTIMIZER_HEADER_BYTES,
 } from '../core/limits.js';
 import { Tensor } from '../core/tensor.js';
-import type { FitState, TrainingCallbacks } from '../model/callbacks.js';
+import { getBackend } from '../kernels/registry.js';
+import type { EpochLogs, FitState, TrainingCallbacks } from '../model/callbacks.js';
 import type { Model } from '../model/model.js';
 import type { Optimizer, OptimizerState } from '../optim/optimizer.js';
 import type { OptimizerConfig } from '../optim/optimizerSettings.js';
@@ -187,8 +188,11 @@ export interface CheckpointCallbackOptions {
 }
 
 /**
- * Callbacks for fit that save a checkpoint into `directory` after every epoch (the model fit
- * trains, `optimizer`'s settings and state, the fit's state); loadCheckpoint(directory) resumes.
+ * Callbacks for fit and fitAsync that save a checkpoint into `directory` after every epoch (the model
+ * fit trains, `optimizer`'s settings and state, the fit's state); loadCheckpoint(directory) resumes.
+ * On the CPU backends onEpochEnd saves at once (saveCheckpoint). On a backend that reads values back
+ * only asynchronously (WebGPU), which only fitAsync trains on, it returns the promise of
+ * saveCheckpointAsync, which fitAsync awaits before the next epoch: the same files either way.
  *
  * @example
  * model.fit(x, y, { optimizer, callbacks: checkpointCallback('runs/a/checkpoint', optimizer) });
@@ -202,6 +206,15 @@ export function checkpointCallback(
   options: CheckpointCallbackOptions = {},
 ): TrainingCallbacks {
   let model: Model | null = null;
+  // Typed void so that fit takes it too: it returns a promise only on a backend fit refuses, for fitAsync to await.
+  const onEpochEnd: (logs: EpochLogs, fit: FitState) => void = (_logs, fit) => {
+    if (model === null)
+      throw new ValueError("checkpointCallback: onEpochEnd ran before onTrainBegin; use it as fit's callbacks");
+    const save = { model, optimizer, fit, settings: options.settings, saveOptions: options.saveOptions };
+    const device = getBackend().device;
+    if (device !== undefined && device.readSync === undefined) return saveCheckpointAsync(directory, save);
+    saveCheckpoint(directory, save);
+  };
   return {
     onTrainBegin: (info) => {
       if (info.optimizer !== optimizer)
@@ -211,17 +224,7 @@ export function checkpointCallback(
         );
       model = info.model;
     },
-    onEpochEnd: (_logs, fit) => {
-      if (model === null)
-        throw new ValueError("checkpointCallback: onEpochEnd ran before onTrainBegin; use it as fit's callbacks");
-      saveCheckpoint(directory, {
-        model,
-        optimizer,
-        fit,
-        settings: options.settings,
-        saveOptions: options.saveOptions,
-      });
-    },
+    onEpochEnd,
   };
 }
 

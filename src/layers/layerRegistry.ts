@@ -91,6 +91,19 @@ export function layerFromConfig(className: string, config: LayerConfig): Layer {
   return factory(config);
 }
 
+/**
+ * The class names layerFromConfig knows, in the order they were registered: the built-in layers, then
+ * the ones registerLayer added (a name registered again keeps its place). A new array each call.
+ *
+ * @example
+ * layerClassNames().includes('Conv2D'); // true
+ * registerLayer('Scale', (config) => new Scale(config));
+ * layerClassNames().at(-1); // 'Scale'
+ */
+export function layerClassNames(): string[] {
+  return [...factories.keys()];
+}
+
 /** Registers a layer class under its stable name (for custom layers). */
 export function registerLayer(className: string, factory: LayerFactory): void {
   factories.set(className, factory);

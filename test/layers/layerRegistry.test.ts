@@ -1,6 +1,6 @@
-// Layers made again from their class name and config (src/layers/layerRegistry.ts) and model files that
-// keep them: LeakyReLU, ELU, GELU, SiLU, Clip, AvgPool2D, GlobalAveragePooling2D, ZeroPadding2D, Dropout
-// and Multiply in a chain and a gated graph; a model of them predicts probabilities and trains, and
+// Layers made again from their class name and config (src/layers/layerRegistry.ts), the class names it
+// lists (layerClassNames), and model files that keep them: LeakyReLU, ELU, GELU, SiLU, Clip, AvgPool2D,
+// GlobalAveragePooling2D, ZeroPadding2D, Dropout and Multiply in a chain and a gated graph; a model of them predicts probabilities and trains, and
 // Grad-CAM takes the GELU after the last convolution as its layer.
 
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import {
   AvgPool2D,
   Clip,
   Conv2D,
+  ConvNetError,
   Dense,
   Dropout,
   ELU,
@@ -22,12 +23,15 @@ import {
   Input,
   type Layer,
   LeakyReLU,
+  layerClassNames,
   layerFromConfig,
   loadModel,
   Model,
   multiply,
   Multiply,
   Random,
+  registerLayer,
+  ReLU,
   saveModel,
   SGD,
   Sequential,
@@ -89,6 +93,30 @@ function everyLayerModel(seed: number): Sequential {
 }
 
 describe('configs and model files', () => {
+  test('layerClassNames lists the built-in classes, then a registered one; layerFromConfig knows each', () => {
+    const names = layerClassNames();
+    assert.equal(names.length, 36);
+    assert.deepEqual(names.slice(0, 6), ['Input', 'Conv2D', 'MaxPool2D', 'Dense', 'Flatten', 'ReLU']);
+    assert.equal(names.at(-1), 'Power');
+    assert.equal(new Set(names).size, names.length, 'no name twice');
+    // Each name is one layerFromConfig makes: a layer of that class, or its own error about the config.
+    for (const name of names) {
+      try {
+        assert.equal(layerFromConfig(name, {}).className, name);
+      } catch (error) {
+        assert.ok(error instanceof ConvNetError, `${name}: ${(error as Error).message}`);
+        assert.doesNotMatch(error.message, /unknown layer type/, name);
+      }
+    }
+    const builtIn = [...names];
+    names.length = 0;
+    assert.deepEqual(layerClassNames(), builtIn, 'a new array each call');
+    registerLayer('ScaledReLU', (config) => new ReLU(config));
+    registerLayer('ScaledReLU', (config) => new ReLU(config));
+    assert.deepEqual(layerClassNames(), [...builtIn, 'ScaledReLU'], 'registered twice: listed once, last');
+    assert.equal(layerFromConfig('ScaledReLU', {}).className, 'ReLU');
+  });
+
   test('each new layer is made again from its class name and config, with the same config', () => {
     const layers: Layer[] = [
       new LeakyReLU({ alpha: 0.2, name: 'leaky' }),

@@ -1,8 +1,8 @@
 // Model on a device backend that reads values back only asynchronously (as WebGPU does), in Node: a
 // backend over boxed arrays with every reference kernel and no readSync. fitAsync's progress read with
 // `await progress.read()`, predict and predictOutputs kept on the device, classifyAsync, the frozen-feature
-// cache computed there, and an augmented fitAsync (batches gathered on the host) give the reference
-// backend's numbers, and the copies they make are counted. The WebGPU kernels themselves run in
+// cache computed there, an augmented fitAsync (batches gathered on the host) and checkpointCallback's saves
+// give the reference backend's numbers, and the copies they make are counted. The WebGPU kernels themselves run in
 // test/browser/webgpuBackend.test.ts.
 
 import assert from 'node:assert/strict';
@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   Adam,
+  type Checkpoint,
+  checkpointCallback,
   Conv2D,
   loadCheckpoint,
   loadModel,
@@ -38,6 +40,7 @@ import {
   transferCounts,
   type Backend,
   type BatchProgress,
+  type EpochLogs,
   type FloatArray,
   type Image,
   type TrainingCurves,
@@ -268,6 +271,72 @@ describe('Model on a device backend without synchronous reads', () => {
         for (const name of Object.keys(weight!.buffers)) weight!.buffers[name] = values[read++]!;
       assert.deepEqual(checkpoint.optimizerState, state);
       assert.equal(checkpoint.optimizerState.iterations, 3);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  test('checkpointCallback under fitAsync saves on the device; resumed, the weights of the run not stopped', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'convnet-device-checkpoint-'));
+    try {
+      const { x, labels } = barImages(12, 3);
+      /** fitAsync to `epochs` with checkpointCallback into `directory`; what its onEpochEnd returned, the weights. */
+      const run = async (name: string, directory: string, epochs: number, resume?: Checkpoint) => {
+        setBackend(name);
+        const model = resume?.model ?? barModel();
+        const optimizer = resume?.optimizer ?? new Adam({ learningRate: 0.01 });
+        const checkpoints = checkpointCallback(directory, optimizer);
+        const returned: unknown[] = [];
+        await model.fitAsync(x, labels, {
+          epochs,
+          batchSize: 4,
+          seed: 2,
+          optimizer,
+          ...(resume === undefined ? {} : { resume: resume.fit }),
+          callbacks: {
+            onTrainBegin: (info) => checkpoints.onTrainBegin!(info),
+            onEpochEnd: (logs, state) => {
+              const result = checkpoints.onEpochEnd!(logs, state);
+              returned.push(result);
+              return result;
+            },
+          },
+        });
+        const weights: FloatArray[] = [];
+        for (const weight of model.trainableWeights()) weights.push(await weight.data());
+        return { returned, weights };
+      };
+      const reference = await run('reference', join(scratch, 'reference'), 2);
+      assert.deepEqual(reference.returned, [undefined, undefined], 'CPU: saved at once, as under fit');
+
+      const whole = await run('boxed-device', join(scratch, 'whole'), 2);
+      assert.equal(whole.returned.length, 2);
+      assert.ok(
+        whole.returned.every((result) => result instanceof Promise),
+        'device: saveCheckpointAsync, awaited',
+      );
+      const saved = loadCheckpoint(join(scratch, 'whole'))!;
+      assert.equal(saved.fit.epoch, 2);
+      saved.model.trainableWeights().forEach((weight, index) => {
+        assert.deepEqual(weight.dataSync(), whole.weights[index], `weight ${index} as saved`);
+      });
+      const savedReference = loadCheckpoint(join(scratch, 'reference'))!;
+      assert.deepEqual(saved.fit.order, savedReference.fit.order);
+      assert.deepEqual(saved.fit.random, savedReference.fit.random);
+      whole.weights.forEach((values, index) => {
+        assertClose(values, reference.weights[index]!, { atol: 1e-6, rtol: 1e-5 }, `weight ${index} vs reference`);
+      });
+
+      // Stopped after epoch 1, loaded with the device backend active, resumed there: bit for bit the run not stopped.
+      await run('boxed-device', join(scratch, 'stopped'), 1);
+      const checkpoint = loadCheckpoint(join(scratch, 'stopped'))!;
+      assert.equal(checkpoint.fit.epoch, 1);
+      const resumed = await run('boxed-device', join(scratch, 'stopped'), 2, checkpoint);
+      assert.deepEqual(resumed.weights, whole.weights);
+      const { epoch, random, order, history } = loadCheckpoint(join(scratch, 'stopped'))!.fit;
+      assert.deepEqual({ epoch, random, order }, { epoch: 2, random: saved.fit.random, order: saved.fit.order });
+      const figures = (logs: readonly EpochLogs[]) => logs.map((log) => [log.loss, log.accuracy, log.learningRate]);
+      assert.deepEqual(figures(history), figures(saved.fit.history), "the epochs' figures (not their timings)");
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
