@@ -2297,8 +2297,12 @@ const UNUSED_PREPARE_FIELDS = [0, 0, 0, 0, 0, 0];
  * or makes both read the whole transformed filter, and some tile counts split unevenly; split over
  * channels each reads its share and transforms every input tile itself, which costs little beside the
  * filter where channels are many. Both give the same sums (assembly/winograd.ts). A filter transformed on
- * every call (training's forward pass and input gradient) splits by channels up to more tiles
- * (WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL).
+ * every call (training's forward pass and input gradient), or prepared but above
+ * WINOGRAD_STREAMED_FILTER_FLOATS (streamed from L3 or memory by every chunk), splits by channels up to more
+ * tiles (WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL). Prepared, ResNet-18's 7x7x512 layers at batch 8
+ * (32 tiles, 2 threads, process CPU time of one call, medians of 5 alternated on the loaded machine) went
+ * tiles -> channels 18.0 / 18.2 / 18.6 -> 15.8 / 15.7 / 15.7 ms; its 14x14x256 layers (128 tiles, past
+ * the rule) within 1 ms either way.
  */
 export function isWinogradSplitByColumns(
   params: Conv2DParams,
@@ -2307,7 +2311,10 @@ export function isWinogradSplitByColumns(
 ): boolean {
   const tiles = winogradTiles(params, algorithm);
   if (tiles < WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD * threads) return true;
-  const isStreamedFilter = params.isConstantFilter !== true;
+  const isStreamedFilter =
+    params.isConstantFilter !== true ||
+    winogradPositions(algorithm) * packedWinogradFilterFloats(params.inC, params.outC) >
+      WINOGRAD_STREAMED_FILTER_FLOATS;
   if (threads > 1 && isStreamedFilter && tiles <= WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL * params.outC)
     return true;
   // Tiles go to threads in blocks of 4 and strips one by one: the busiest thread's share of each.
