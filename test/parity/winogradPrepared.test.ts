@@ -1,10 +1,11 @@
 // Winograd convolutions with prepared (constant) filters on the WebAssembly backend against the
 // reference kernels: geometries that reach F(2x2) and F(4x4), whole and padded tiles, both thread
 // splits (tiles, output-channel strips), partial 8-channel strips, batch 1 and several, every fused
-// activation, with and without residual and bias. The last four geometries have work enough for two
-// threads (on the others the thread check holds trivially). Each case calls twice with different
-// inputs (the packed filter kept between calls), and a filter freed and replaced by a new array at the
-// same place in memory must not reuse the old packed form. Both builds; bit-identical on 1 and 2 threads.
+// activation, with and without residual and bias. The geometries from the several-chunk one on have
+// work enough for two threads (on the others the thread check holds trivially). Each case calls twice
+// with different inputs (the packed filter kept between calls), and a filter freed and replaced by a new
+// array at the same place in memory must not reuse the old packed form. Both builds; bit-identical on
+// 1 and 2 threads.
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -53,8 +54,11 @@ const GEOMETRIES: readonly Geometry[] = [
   { batch: 4, inH: 16, inW: 16, inC: 96, outC: 96, padding: 1, expected: 'winograd4x4 by tiles', activations: 2 },
   // A packed filter above WINOGRAD_STREAMED_FILTER_FLOATS (chunks sized for streaming it).
   { batch: 1, inH: 7, inW: 7, inC: 352, outC: 344, padding: 1, expected: 'winograd4x4 by strips', activations: 2 },
-  // Just above it (36 x 256 x 232 floats), split by tiles: 20 tiles per thread, one chunk each.
-  { batch: 10, inH: 8, inW: 8, inC: 256, outC: 232, padding: 1, expected: 'winograd4x4 by tiles', activations: 1 },
+  // Just above it (36 x 256 x 232 floats), split by tiles: 32 tiles per thread, one chunk each.
+  { batch: 16, inH: 8, inW: 8, inC: 256, outC: 232, padding: 1, expected: 'winograd4x4 by tiles', activations: 1 },
+  // The same filter on fewer tiles (at most a quarter of its output channels): split by strips, each thread
+  // streaming its share of the filter (ResNet-18's 7x7x512 layers at batch 8).
+  { batch: 10, inH: 8, inW: 8, inC: 256, outC: 232, padding: 1, expected: 'winograd4x4 by strips', activations: 1 },
   // Enough work for two threads (PARALLEL_WORK_THRESHOLD) with F(2x2), both splits.
   { batch: 1, inH: 4, inW: 4, inC: 256, outC: 256, padding: 1, expected: 'winograd by strips', activations: 2 },
   { batch: 16, inH: 2, inW: 3, inC: 112, outC: 116, padding: 1, expected: 'winograd by tiles', activations: 2 },

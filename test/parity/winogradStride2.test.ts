@@ -3,14 +3,15 @@
 // sizes, non-square images, partial 4x4 input-gradient tiles (the forward and filter passes take whole 2x2
 // output tiles only: odd outputs go to im2col), paddings of 1 (ResNet's), 0 and TensorFlow's 'same' (0
 // before, 1 after: the input gradient then takes im2col), channels that are not multiples of 8, one and
-// several images, chunks of tiles that end part-way, and splits by tiles and by output-channel strips. Both
-// builds; bit-identical on 1 and 2 threads. Outputs start as NaN: every value must be written.
+// several images, chunks of tiles that end part-way, and splits by tiles and by output-channel strips; prepared
+// (constant) filters in the forward pass, odd outputs included, called twice. Both builds; bit-identical on 1 and
+// 2 threads. Outputs start as NaN: every value must be written.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Random, type KernelSignatures, type Padding } from '../../src/index.js';
 import { resolvePadding, windowOutputSize, type Conv2DParams } from '../../src/kernels/params.js';
-import { convolutionAlgorithm } from '../../src/kernels/wasm/wasmBackend.js';
+import { convolutionAlgorithm, isWinogradSplitByColumns } from '../../src/kernels/wasm/wasmBackend.js';
 import { describeBuildParity, describeThreadDeterminism, randomArray, type ParityCase } from './harness.js';
 
 /** [batch, inH, inW, inC, outC, padding]. */
@@ -98,13 +99,85 @@ function stride2Cases(random: Random): ParityCase[] {
   });
 }
 
+/**
+ * [batch, inH, inW, inC, outC, padding] of constant (prepared) filters: odd outputs (partial tiles), splits by
+ * tiles and by strips, a packed filter above WINOGRAD_STREAMED_FILTER_FLOATS (ResNet-18's last stride-2 layer).
+ */
+const PREPARED_SHAPES: readonly [number, number, number, number, number, Padding][] = [
+  [2, 16, 16, 16, 32, 1],
+  [3, 15, 11, 20, 16, 1],
+  [1, 14, 14, 64, 128, 1],
+  [4, 17, 13, 16, 12, 0],
+  [6, 12, 8, 24, 16, 'same'],
+  [8, 12, 12, 64, 72, 1],
+  [1, 14, 14, 256, 512, 1],
+];
+
+/** Each case calls twice with different inputs: the packed filter is kept between calls. */
+function preparedStride2Cases(random: Random): ParityCase[] {
+  return PREPARED_SHAPES.map(([batch, inH, inW, inC, outC, padding], index) => {
+    const pads = resolvePadding(padding, inH, inW, 3, 3, 2, 2);
+    const params: Conv2DParams = {
+      batch,
+      inH,
+      inW,
+      inC,
+      outC,
+      kH: 3,
+      kW: 3,
+      strideH: 2,
+      strideW: 2,
+      ...pads,
+      outH: windowOutputSize(inH, 3, 2, pads.padTop, pads.padBottom),
+      outW: windowOutputSize(inW, 3, 2, pads.padLeft, pads.padRight),
+      isConstantFilter: true,
+    };
+    if (index % 2 === 0) params.activation = 'relu';
+    const inputs = [0, 1].map(() => randomArray(random, batch * inH * inW * inC));
+    const filter = randomArray(random, 9 * inC * outC, 1 / Math.sqrt(9 * inC));
+    const bias = index % 3 === 2 ? null : randomArray(random, outC);
+    const outputSize = batch * params.outH * params.outW * outC;
+    const residual = index % 2 === 1 ? randomArray(random, outputSize) : null;
+    const algorithm = convolutionAlgorithm(params, 'forward');
+    const split = isWinogradSplitByColumns(params, algorithm, 2) ? 'strips' : 'tiles';
+    const label =
+      `${batch}x${inH}x${inW}x${inC} -> ${outC} pad ${JSON.stringify(padding)}` +
+      `${params.activation === 'relu' ? ' + ReLU' : ''}${residual === null ? '' : ' + residual'} (by ${split})`;
+    assert.equal(algorithm, 'winogradStride2', `${label}: prepared forward`);
+    return {
+      name: `Conv2D prepared ${label}`,
+      tolerance: { atol: 2e-4, rtol: 2e-4 },
+      run: (k: KernelSignatures) =>
+        inputs.map((input) => {
+          const out = new Float32Array(outputSize).fill(Number.NaN);
+          k.Conv2D(input, filter, bias, out, params, residual);
+          return out;
+        }),
+    };
+  });
+}
+
 const cases = stride2Cases(new Random(2026));
+const preparedCases = preparedStride2Cases(new Random(2027));
 
 describeBuildParity('3x3 stride-2 convolutions by polyphase Winograd', cases);
+describeBuildParity('prepared 3x3 stride-2 convolutions by polyphase Winograd (called twice)', preparedCases);
 
 describeThreadDeterminism('a 3x3 stride-2 convolution by polyphase Winograd', cases);
+describeThreadDeterminism('a prepared 3x3 stride-2 convolution by polyphase Winograd', preparedCases);
 
-test('the polyphase Winograd path is chosen for 3x3 stride-2 training convolutions only', () => {
+test('the prepared cases split by tiles and by strips', () => {
+  const splits = PREPARED_SHAPES.map(([batch, inH, inW, inC, outC, padding]) => {
+    const pads = resolvePadding(padding, inH, inW, 3, 3, 2, 2);
+    const outH = windowOutputSize(inH, 3, 2, pads.padTop, pads.padBottom);
+    const outW = windowOutputSize(inW, 3, 2, pads.padLeft, pads.padRight);
+    const params = { batch, inH, inW, inC, outC, outH, outW, kH: 3, kW: 3, strideH: 2, strideW: 2, ...pads };
+    return isWinogradSplitByColumns({ ...params, isConstantFilter: true }, 'winogradStride2', 2);
+  });
+  assert.ok(splits.includes(true) && splits.includes(false), JSON.stringify(splits));
+});
+
+test('the polyphase Winograd path is chosen for 3x3 stride-2 convolutions', () => {
   const resnet = {
     batch: 16,
     inH: 56,
@@ -124,8 +197,17 @@ test('the polyphase Winograd path is chosen for 3x3 stride-2 training convolutio
   };
   for (const pass of ['forward', 'backpropInput', 'backpropFilter'] as const)
     assert.equal(convolutionAlgorithm(resnet, pass), 'winogradStride2', pass);
-  // A constant filter keeps its prepared im2col form (inference).
-  assert.equal(convolutionAlgorithm({ ...resnet, isConstantFilter: true }, 'forward'), 'im2col');
+  // A constant filter (inference) takes it prepared, odd outputs too, where its GEMM rows are fewer than im2col's.
+  const constant = { ...resnet, isConstantFilter: true };
+  assert.equal(convolutionAlgorithm(constant, 'forward'), 'winogradStride2');
+  assert.equal(convolutionAlgorithm({ ...constant, batch: 1 }, 'forward'), 'winogradStride2');
+  const oddConstant = { ...constant, inH: 14, inW: 14, outH: 7, outW: 7 };
+  assert.equal(convolutionAlgorithm({ ...oddConstant, batch: 8 }, 'forward'), 'winogradStride2');
+  assert.equal(convolutionAlgorithm({ ...oddConstant, batch: 1 }, 'forward'), 'winogradStride2');
+  // One output pixel: 25 positions of a tile against 9 taps.
+  const single = { ...constant, batch: 1, inH: 2, inW: 2, outH: 1, outW: 1 };
+  assert.equal(convolutionAlgorithm(single, 'forward'), 'im2col');
+  assert.equal(convolutionAlgorithm({ ...constant, inC: 3 }, 'forward'), 'im2col');
   // Three input channels (a stem), too small an output, an odd one (partial tiles; but for the input gradient),
   // dilation, groups, stride 3: im2col.
   assert.equal(convolutionAlgorithm({ ...resnet, inC: 3 }, 'forward'), 'im2col');

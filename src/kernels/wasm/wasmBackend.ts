@@ -248,8 +248,8 @@ const WIDENED_CHANNELS = 4;
  * 32x32x12->32 12.4 / 20.1 / 12.5 -> 4.96 / 6.3 / 6.7 (F(4x4)); 32x32x32->8 10.9 / 10.8 / 11.6 -> 4.4 / 3.9
  * / 5.2 (F(4x4)); 32x32x4->8 3.5 / 6.9 / 3.2 -> 1.0 / 1.5 / 1.1 (F(4x4)).
  * 3x3 stride-2 convolutions with the same channels take the polyphase F(2x2, 3x3) of winogradStride2.ts
- * (25 positions for 36 multiplies), in training only (a constant filter keeps its prepared im2col), and for
- * the input gradient only with padTop = padLeft = 1.
+ * (25 positions for 36 multiplies), for the input gradient only with padTop = padLeft = 1; a constant filter has
+ * its own choice (preparedStride2Algorithm).
  */
 export function convolutionAlgorithm(
   params: Conv2DParams,
@@ -267,9 +267,10 @@ export function convolutionAlgorithm(
   const outH = isInputGradient ? params.inH : params.outH;
   const outW = isInputGradient ? params.inW : params.outW;
   const pixels = params.batch * outH * outW;
-  // Whole 2x2 output tiles only, but for the input gradient: on ResNet-18's 14x14x256->512 layer (7x7 out, a third
-  // more tiles than pixels; batch 16, one thread, im2col -> this) forward 35.7 -> 37.2 ms, filter gradient 35.5 ->
-  // 35.4, input gradient (4x4 tiles of its 14x14 dInput) 40.5 -> 37.0.
+  // Whole 2x2 output tiles only, but for the input gradient and a constant filter: on ResNet-18's 14x14x256->512
+  // layer (7x7 out, a third more tiles than pixels; batch 16, one thread, im2col -> this) forward 35.7 -> 37.2 ms,
+  // filter gradient 35.5 -> 35.4, input gradient (4x4 tiles of its 14x14 dInput) 40.5 -> 37.0; prepared, its
+  // forward gains (see preparedStride2Algorithm).
   const isStride2 =
     isPlain &&
     isChannels &&
@@ -278,7 +279,8 @@ export function convolutionAlgorithm(
     params.kW === 3 &&
     params.strideH === 2 &&
     params.strideW === 2 &&
-    (isInputGradient || (params.outH % 2 === 0 && params.outW % 2 === 0));
+    (isInputGradient || params.isConstantFilter === true || (params.outH % 2 === 0 && params.outW % 2 === 0));
+  if (isStride2 && params.isConstantFilter === true && pass === 'forward') return preparedStride2Algorithm(params);
   if (isStride2 && params.isConstantFilter !== true && pixels >= WINOGRAD_MIN_PIXELS)
     if (!isInputGradient || (params.padTop === 1 && params.padLeft === 1)) return 'winogradStride2';
   if (params.isConstantFilter === true && pass === 'forward')
@@ -319,6 +321,21 @@ function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorith
   // Ties go to the earlier of F(4x4), F(2x2), im2col.
   if (winograd4x4Cost <= winogradCost && winograd4x4Cost <= im2colCost) return 'winograd4x4';
   return winogradCost <= im2colCost ? 'winograd' : 'im2col';
+}
+
+/**
+ * The choice for a constant (prepared) 3x3 stride-2 filter: the polyphase F(2x2, 3x3) of winogradStride2.ts
+ * (filter transformed once, partial tiles computed whole) where its 25 GEMM positions of ceil(tiles / 4) * 4
+ * tiles are fewer rows x depth than im2col's 9 taps of its pixels; its transforms (coefficients 0 and +-1) are
+ * not counted. Measured on ResNet-18's stride-2 layers, 2 threads, process CPU time of one call (medians of 7,
+ * alternated on the loaded machine), prepared im2col -> this: batch 8, 56x56x64->128 20.5 / 18.0 -> 14.9 /
+ * 14.8 ms, 28x28x128->256 19.2 / 17.7 -> 14.9 / 14.6, 14x14x256->512 (7x7 out) 20.3 / 20.2 -> 18.8 / 19.2;
+ * batch 1, 56x56x64->128 1.13 -> 0.89, 28x28x128->256 1.16 -> 0.97, 14x14x256->512 1.24 -> 1.17.
+ */
+function preparedStride2Algorithm(params: Conv2DParams): ConvolutionAlgorithm {
+  const tiles = params.batch * Math.ceil(params.outH / 2) * Math.ceil(params.outW / 2);
+  const stride2Cost = winogradRowCost(winogradPositions('winogradStride2'), tiles);
+  return stride2Cost < winogradRowCost(9, params.batch * params.outH * params.outW) ? 'winogradStride2' : 'im2col';
 }
 
 /** Options of initWasmBackend and ready. */
@@ -2280,8 +2297,12 @@ const UNUSED_PREPARE_FIELDS = [0, 0, 0, 0, 0, 0];
  * or makes both read the whole transformed filter, and some tile counts split unevenly; split over
  * channels each reads its share and transforms every input tile itself, which costs little beside the
  * filter where channels are many. Both give the same sums (assembly/winograd.ts). A filter transformed on
- * every call (training's forward pass and input gradient) splits by channels up to more tiles
- * (WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL).
+ * every call (training's forward pass and input gradient), or prepared but above
+ * WINOGRAD_STREAMED_FILTER_FLOATS (streamed from L3 or memory by every chunk), splits by channels up to more
+ * tiles (WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL). Prepared, ResNet-18's 7x7x512 layers at batch 8
+ * (32 tiles, 2 threads, process CPU time of one call, medians of 5 alternated on the loaded machine) went
+ * tiles -> channels 18.0 / 18.2 / 18.6 -> 15.8 / 15.7 / 15.7 ms; its 14x14x256 layers (128 tiles, past
+ * the rule) within 1 ms either way.
  */
 export function isWinogradSplitByColumns(
   params: Conv2DParams,
@@ -2290,7 +2311,10 @@ export function isWinogradSplitByColumns(
 ): boolean {
   const tiles = winogradTiles(params, algorithm);
   if (tiles < WINOGRAD_SPLIT_BY_COLUMNS_TILES_PER_THREAD * threads) return true;
-  const isStreamedFilter = params.isConstantFilter !== true;
+  const isStreamedFilter =
+    params.isConstantFilter !== true ||
+    winogradPositions(algorithm) * packedWinogradFilterFloats(params.inC, params.outC) >
+      WINOGRAD_STREAMED_FILTER_FLOATS;
   if (threads > 1 && isStreamedFilter && tiles <= WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL * params.outC)
     return true;
   // Tiles go to threads in blocks of 4 and strips one by one: the busiest thread's share of each.
