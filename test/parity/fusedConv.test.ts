@@ -458,3 +458,52 @@ describe('wasm backend: prepared constant filters follow their filter array', { 
     run(0.02);
   });
 });
+
+/**
+ * A clip in the prepared GEMM's registers (assembly/epilogue.ts activateRegisterVector: pmax(pmin(x, max), min))
+ * gives the reference's bits: a 1x1 identity filter passes each input value through exactly, so the outputs are
+ * the clip of values below, at and above the bounds, infinities and a NaN (which spreads over its pixel: 0 * NaN).
+ * A reversed clip (min > max) runs after the GEMM instead, with the reference's formula.
+ */
+describe('wasm backend: a clip in the prepared GEMM', { skip: wasmSkip }, () => {
+  const channels = 16;
+  const params = paramsOf(
+    { batch: 1, size: 12, inC: channels, outC: channels, kernel: 1, stride: 1, padding: 0 },
+    undefined,
+    true,
+  )!;
+  const pixels = params.outH * params.outW;
+  const specials = [-7, -6, -0.5, -0.25, 0, 0.25, 0.5, 1, 2, 6, 7, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  const random = new Random(21);
+  const input = randomArray(random, pixels * channels, 8);
+  specials.forEach((value, index) => {
+    input[index * 7] = value;
+  });
+  input[5 * channels + 3] = Number.NaN;
+  const filter = new Float32Array(channels * channels);
+  for (let channel = 0; channel < channels; channel++) filter[channel * channels + channel] = 1;
+  const bias = new Float32Array(channels);
+  after(() => setBackend('reference'));
+
+  for (const [min, max] of [
+    [0, 6],
+    [-0.5, 0.5],
+    [2, 2],
+    [1, -1],
+  ] as const) {
+    test(`clip to [${min}, ${max}]`, async () => {
+      await initWasmBackend({ threads: 2 });
+      const wasm = getBackend() as WasmBackend;
+      const clipParams: Conv2DParams = { ...params, activation: { kind: 'clip', min, max } };
+      const expected = new Float32Array(pixels * channels);
+      const actual = new Float32Array(expected.length);
+      referenceBackend.kernels.Conv2D(input, filter, bias, expected, clipParams);
+      wasm.kernels.Conv2D(input, filter, bias, actual, clipParams);
+      assert.deepEqual(Array.from(actual), Array.from(expected));
+      // -7 (index 0) lies below every min, 6 (index 63) at or above every max.
+      assert.equal(actual[0], min);
+      assert.equal(actual[63], max);
+      assert.ok(actual.subarray(5 * channels, 6 * channels).every(Number.isNaN));
+    });
+  }
+});
