@@ -7,6 +7,7 @@
 // Job fields of the kernels that take an epilogue (after their own fields, which end at 24):
 //   25 residual pointer (0: none; same layout as the output), 26 activation code (below),
 //   27 alpha (f32), 28 beta (f32): clip min / max, leaky ReLU alpha, hard sigmoid / swish alpha / beta.
+//   A clip is ACTIVATION_CLIP where min <= max (as f32) and ACTIVATION_CLIP_REVERSED otherwise.
 
 import { hardGateVector, sigmoidInPlace, sigmoidVector, siluInPlace } from './activations';
 
@@ -18,6 +19,8 @@ export const ACTIVATION_SILU: i32 = 4;
 export const ACTIVATION_LEAKY_RELU: i32 = 5;
 export const ACTIVATION_HARD_SIGMOID: i32 = 6;
 export const ACTIVATION_HARD_SWISH: i32 = 7;
+/** A clip whose min (alpha) exceeds its max (beta): the reference's comparisons (activateVector). */
+export const ACTIVATION_CLIP_REVERSED: i32 = 8;
 
 /** The epilogue fields 25-28 of a job record, read in place (an unmanaged overlay). */
 @unmanaged
@@ -41,7 +44,13 @@ export function hasEpilogue(epilogue: Epilogue): bool {
 
 /**
  * The activation `code` of four values. ReLU is max(x, 0) as the convolution kernels always fused it
- * (NaN stays NaN); clip uses the reference's comparisons (NaN stays NaN).
+ * (NaN stays NaN). A clip with min (alpha) <= max (beta) is pmax(pmin(x, beta), alpha): two instructions (minps,
+ * maxps) against two comparisons and two bit selects (six on x64 without AVX-512). pmin(x, beta) is
+ * beta < x ? beta : x and pmax(y, alpha) is y < alpha ? alpha : y, so with alpha <= beta it is the reference's
+ * x < alpha ? alpha : x > beta ? beta : x for every x, NaN and signed zeros included (x > beta >= alpha gives beta,
+ * which stays). A reversed clip (ACTIVATION_CLIP_REVERSED) keeps the reference's comparisons. MobileNetV2 at batch
+ * 1, 2 threads (bench/profileInference.ts, three rounds in turn), in the prepared GEMM's registers: 1x1 112x112x16
+ * -> 96 0.53-0.57 -> 0.48 ms, 56x56x24 -> 144 (2 calls) 0.51-0.55 -> 0.48 ms.
  */
 @inline
 export function activateVector(code: i32, x: v128, alpha: v128, beta: v128): v128 {
@@ -52,6 +61,8 @@ export function activateVector(code: i32, x: v128, alpha: v128, beta: v128): v12
     case ACTIVATION_RELU:
       return f32x4.max(x, f32x4.splat(0));
     case ACTIVATION_CLIP:
+      return f32x4.pmax(f32x4.pmin(x, beta), alpha);
+    case ACTIVATION_CLIP_REVERSED:
       return v128.bitselect(alpha, v128.bitselect(beta, x, f32x4.gt(x, beta)), f32x4.lt(x, alpha));
     case ACTIVATION_SIGMOID:
       return sigmoidVector(x);
@@ -69,22 +80,15 @@ export function activateVector(code: i32, x: v128, alpha: v128, beta: v128): v12
 }
 
 /**
- * Whether an activation is a comparison or two (none, ReLU, a clip with alpha <= beta): cheap enough for a GEMM to
- * apply in its registers (activateRegisterVector).
+ * Whether an activation is a comparison or two (none, ReLU, clip with min <= max): cheap enough for a GEMM to apply
+ * in its registers.
  */
 @inline
-export function isRegisterActivation(code: i32, alpha: f32, beta: f32): bool {
-  return code == ACTIVATION_NONE || code == ACTIVATION_RELU || (code == ACTIVATION_CLIP && alpha <= beta);
+export function isRegisterActivation(code: i32): bool {
+  return code == ACTIVATION_NONE || code == ACTIVATION_RELU || code == ACTIVATION_CLIP;
 }
 
-/**
- * activateVector for the codes of isRegisterActivation, the same bits. A clip is pmax(pmin(x, beta), alpha), two
- * instructions (minps, maxps) against activateVector's two comparisons and two bit selects (six on x64 without
- * AVX-512). pmin(x, beta) is beta < x ? beta : x, and pmax(y, alpha) is y < alpha ? alpha : y, so with alpha <= beta
- * this is x < alpha ? alpha : x > beta ? beta : x for every x, NaN and signed zeros included (x > beta >= alpha
- * gives beta, not below alpha). MobileNetV2 at batch 1, 2 threads (bench/profileInference.ts, three rounds in
- * turn): 1x1 112x112x16 -> 96 0.53-0.57 -> 0.48 ms, 56x56x24 -> 144 (2 calls) 0.51-0.55 -> 0.48 ms.
- */
+/** activateVector for the codes of isRegisterActivation (the same formulas). */
 @inline
 export function activateRegisterVector(code: i32, x: v128, alpha: v128, beta: v128): v128 {
   switch (code) {

@@ -710,9 +710,9 @@ function multiplyGroupFinished(
 ): void {
   const epilogue = epilogueOf(finishJob);
   const code = epilogue.activation;
+  const isInRegisters = isRegisterActivation(code);
   const alpha = epilogue.alpha;
   const beta = epilogue.beta;
-  const isInRegisters = isRegisterActivation(code, alpha, beta);
   const alphas = f32x4.splat(alpha);
   const betas = f32x4.splat(beta);
   const residual = epilogue.residual;

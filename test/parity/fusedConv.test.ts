@@ -507,3 +507,47 @@ describe('wasm backend: a clip in the prepared GEMM', { skip: wasmSkip }, () => 
     });
   }
 });
+
+/**
+ * The same clips after a depthwise 3x3 (activateVector; a clip with min > max is ACTIVATION_CLIP_REVERSED) whose
+ * filter passes each input value through (a centre tap of 1): the reference's bits, a NaN and infinities included
+ * (they spread to their neighbours in the channel: 0 * NaN).
+ */
+describe('wasm backend: a clip after a depthwise convolution', { skip: wasmSkip }, () => {
+  const channels = 24;
+  const params = paramsOf(
+    { batch: 1, size: 10, inC: channels, outC: channels, kernel: 3, stride: 1, padding: 1, groups: channels },
+    undefined,
+    true,
+  )!;
+  const size = params.outH * params.outW * channels;
+  const random = new Random(22);
+  const input = randomArray(random, size, 8);
+  [-7, -6, -0.5, 0, 0.5, 2, 6, 7, Number.POSITIVE_INFINITY, Number.NaN].forEach((value, index) => {
+    input[(index + 1) * 41] = value;
+  });
+  const filter = new Float32Array(9 * channels);
+  filter.fill(1, 4 * channels, 5 * channels);
+  const bias = new Float32Array(channels);
+  after(() => setBackend('reference'));
+
+  for (const [min, max] of [
+    [0, 6],
+    [-0.5, 0.5],
+    [1, -1],
+  ] as const) {
+    test(`clip to [${min}, ${max}]`, async () => {
+      await initWasmBackend({ threads: 2 });
+      const wasm = getBackend() as WasmBackend;
+      const clipParams: Conv2DParams = { ...params, activation: { kind: 'clip', min, max } };
+      const expected = new Float32Array(size);
+      const actual = new Float32Array(size);
+      referenceBackend.kernels.Conv2D(input, filter, bias, expected, clipParams);
+      wasm.kernels.Conv2D(input, filter, bias, actual, clipParams);
+      assert.deepEqual(Array.from(actual), Array.from(expected));
+      // -7 (at 41) lies below every min, 6 (at 287) at or above every max.
+      assert.equal(actual[41], min);
+      assert.equal(actual[287], max);
+    });
+  }
+});

@@ -2384,6 +2384,8 @@ class BufferField {
 
 /** Codes of assembly/epilogue.ts. */
 const ACTIVATION_CODES = { relu: 1, clip: 2, sigmoid: 3, silu: 4, leakyRelu: 5, hardSigmoid: 6, hardSwish: 7 } as const;
+/** assembly/epilogue.ts's code of a clip whose min exceeds its max (as float32): its fast form needs min <= max. */
+const CLIP_REVERSED_CODE = 8;
 
 /**
  * Job fields 25-28 of the kernels that fuse an epilogue (assembly/epilogue.ts): the residual, the
@@ -2395,7 +2397,12 @@ function epilogueFields(params: Conv2DParams, residual: Buffer | null): (number 
   const code = ACTIVATION_CODES[activation.kind];
   switch (activation.kind) {
     case 'clip':
-      return [new BufferField(residual), code, floatField(activation.min), floatField(activation.max)];
+      return [
+        new BufferField(residual),
+        Math.fround(activation.min) <= Math.fround(activation.max) ? code : CLIP_REVERSED_CODE,
+        floatField(activation.min),
+        floatField(activation.max),
+      ];
     case 'leakyRelu':
       return [new BufferField(residual), code, floatField(activation.alpha), floatField(0)];
     case 'hardSigmoid':
