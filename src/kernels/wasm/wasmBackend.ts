@@ -105,6 +105,8 @@ const EXPORT_NAMES = [
   'conv2dWinogradStride2',
   'conv2dWinogradStride2Filter',
   'widenChannels',
+  'conv2dWinogradPolyphase',
+  'spaceToDepth2',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -200,7 +202,7 @@ const WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL = 0.25;
  * How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts,
  * winogradStride2.ts).
  */
-export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4' | 'winogradStride2';
+export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4' | 'winogradStride2' | 'winogradPolyphase';
 
 /**
  * Output pixels (batch x height x width) from which Winograd pays: it transforms every filter on each
@@ -281,6 +283,7 @@ export function convolutionAlgorithm(
     params.strideW === 2 &&
     (isInputGradient || params.isConstantFilter === true || (params.outH % 2 === 0 && params.outW % 2 === 0));
   if (isStride2 && params.isConstantFilter === true && pass === 'forward') return preparedStride2Algorithm(params);
+  if (pass === 'forward' && isPolyphaseShape(params) && isPolyphaseCheaper(params)) return 'winogradPolyphase';
   if (isStride2 && params.isConstantFilter !== true && pixels >= WINOGRAD_MIN_PIXELS)
     if (!isInputGradient || (params.padTop === 1 && params.padLeft === 1)) return 'winogradStride2';
   if (params.isConstantFilter === true && pass === 'forward')
@@ -336,6 +339,129 @@ function preparedStride2Algorithm(params: Conv2DParams): ConvolutionAlgorithm {
   const tiles = params.batch * Math.ceil(params.outH / 2) * Math.ceil(params.outW / 2);
   const stride2Cost = winogradRowCost(winogradPositions('winogradStride2'), tiles);
   return stride2Cost < winogradRowCost(9, params.batch * params.outH * params.outW) ? 'winogradStride2' : 'im2col';
+}
+
+/**
+ * Input channels up to which a 7x7 stride-2 convolution (ResNet's stem) takes the polyphase F(3x3, 4x4) of
+ * winogradPolyphase.ts: 4 of its phase channels per input channel keep the GEMMs' depth small, where a
+ * transformed tile of the phase image (36 x 4 inC values) still costs little beside its 36 x 4 inC x outC
+ * multiplies.
+ */
+const POLYPHASE_MAX_CHANNELS = 4;
+
+/**
+ * Whether a convolution has the shape of winogradPolyphase.ts: a constant (prepared) 7x7 stride-2 filter, plain
+ * (no dilation, no groups), on at most POLYPHASE_MAX_CHANNELS input channels and a multiple of 4 output channels.
+ */
+function isPolyphaseShape(params: Conv2DParams): boolean {
+  return (
+    params.isConstantFilter === true &&
+    params.kH === 7 &&
+    params.kW === 7 &&
+    params.strideH === 2 &&
+    params.strideW === 2 &&
+    (params.dilationH ?? 1) === 1 &&
+    (params.dilationW ?? 1) === 1 &&
+    (params.groups ?? 1) === 1 &&
+    params.inC <= POLYPHASE_MAX_CHANNELS &&
+    params.outC % 4 === 0
+  );
+}
+
+/**
+ * Whether the polyphase F(3x3, 4x4) has fewer GEMM rows x depth than im2col: 36 positions of ceil(tiles / 4) * 4
+ * 3x3 tiles at depth 4 inC, its transforms counted as a quarter more, against 49 inC taps of every output pixel.
+ */
+function isPolyphaseCheaper(params: Conv2DParams): boolean {
+  const tiles = polyphaseTiles(params);
+  return 1.25 * winogradRowCost(36, tiles) * 4 < winogradRowCost(49, params.batch * params.outH * params.outW);
+}
+
+/** 3x3 output tiles of the polyphase F(3x3, 4x4), the last ones of a row or column padded. */
+function polyphaseTiles(params: Conv2DParams): number {
+  return params.batch * Math.ceil(params.outH / 3) * Math.ceil(params.outW / 3);
+}
+
+/**
+ * The stride-1 4x4 convolution on the phase image (spaceToDepth2 in assembly/winogradPolyphase.ts) that a polyphase
+ * convolution computes: 3 tilesH + 3 by 3 tilesW + 3 pixels (every tile's 6x6 block inside it), 4 inC channels,
+ * no padding (the phase image holds it).
+ */
+function polyphaseParams(params: Conv2DParams): Conv2DParams {
+  return {
+    ...params,
+    inH: 3 * Math.ceil(params.outH / 3) + 3,
+    inW: 3 * Math.ceil(params.outW / 3) + 3,
+    inC: 4 * params.inC,
+    kH: 4,
+    kW: 4,
+    strideH: 1,
+    strideW: 1,
+    padTop: 0,
+    padBottom: 0,
+    padLeft: 0,
+    padRight: 0,
+  };
+}
+
+/**
+ * The row factors of F(3x3, 4x4)'s filter transform (A, 6x4) and the column scales of its output transform
+ * (G^T), which the filter takes (assembly/winogradPolyphase.ts).
+ */
+const POLYPHASE_FILTER_TRANSFORM = [
+  [1, 0, 0, 0],
+  [1, 1, 1, 1],
+  [1, -1, 1, -1],
+  [1, 2, 4, 8],
+  [1, -2, 4, -8],
+  [0, 0, 0, 1],
+] as const;
+const POLYPHASE_OUTPUT_SCALES = [1 / 4, 1 / 6, 1 / 6, 1 / 24, 1 / 24, 1] as const;
+
+/**
+ * A 7x7 filter [7, 7, inC, outC] in the packed form of conv2dWinogradPolyphase, into `packed` (36 x
+ * packedWinogradFilterFloats(4 inC, outC)): phase tap (a, b) of phase channel (2 py + px) inC + c is filter tap
+ * (2 a + py, 2 b + px) of channel c (zero past the kernel), U = S A h A^T S with S the output scales, at
+ * packed[6 k + l][strip][channel][j] for output channel 8 strip + j. Computed in float64, rounded once.
+ */
+function packPolyphaseFilter(filter: FloatArray, params: Conv2DParams, packed: Float32Array): void {
+  const { kH, kW, inC, outC } = params;
+  const depth = 4 * inC;
+  const plane = packedWinogradFilterFloats(depth, outC);
+  const taps = new Float64Array(16);
+  const rows = new Float64Array(24);
+  packed.fill(0);
+  for (let channel = 0; channel < depth; channel++) {
+    const phase = Math.floor(channel / inC);
+    const py = phase >> 1;
+    const px = phase & 1;
+    const c = channel % inC;
+    for (let oc = 0; oc < outC; oc++) {
+      for (let a = 0; a < 4; a++) {
+        for (let b = 0; b < 4; b++) {
+          const ky = 2 * a + py;
+          const kx = 2 * b + px;
+          taps[a * 4 + b] = ky < kH && kx < kW ? filter[((ky * kW + kx) * inC + c) * outC + oc]! : 0;
+        }
+      }
+      // rows = A h (6x4), then U = rows A^T (6x6), each scaled.
+      for (let k = 0; k < 6; k++) {
+        for (let b = 0; b < 4; b++) {
+          let sum = 0;
+          for (let a = 0; a < 4; a++) sum += POLYPHASE_FILTER_TRANSFORM[k]![a]! * taps[a * 4 + b]!;
+          rows[k * 4 + b] = sum;
+        }
+      }
+      const at = (Math.floor(oc / 8) * depth + channel) * 8 + (oc % 8);
+      for (let k = 0; k < 6; k++) {
+        for (let l = 0; l < 6; l++) {
+          let sum = 0;
+          for (let b = 0; b < 4; b++) sum += rows[k * 4 + b]! * POLYPHASE_FILTER_TRANSFORM[l]![b]!;
+          packed[(k * 6 + l) * plane + at] = sum * POLYPHASE_OUTPUT_SCALES[k]! * POLYPHASE_OUTPUT_SCALES[l]!;
+        }
+      }
+    }
+  }
 }
 
 /** Options of initWasmBackend and ready. */
@@ -1532,6 +1658,58 @@ class Runtime {
   }
 
   /**
+   * The packed polyphase form of a constant 7x7 filter (packPolyphaseFilter), made on first use and kept while the
+   * filter array lives, beside its other Winograd forms (under the key POLYPHASE_FORM).
+   */
+  private preparedPolyphaseFilter(filter: FloatArray, params: Conv2DParams): Float32Array {
+    let forms = this.winogradFilters.get(filter);
+    if (forms === undefined) {
+      forms = new Map();
+      this.winogradFilters.set(filter, forms);
+    }
+    let packed = forms.get(POLYPHASE_FORM);
+    if (packed === undefined) {
+      const floats = 36 * packedWinogradFilterFloats(4 * params.inC, params.outC);
+      packed = this.allocate('float32', floats, true) as Float32Array;
+      packPolyphaseFilter(filter, params, packed);
+      forms.set(POLYPHASE_FORM, packed);
+    }
+    return packed;
+  }
+
+  /**
+   * Runs `pass` with the phase image of `input` (spaceToDepth2, `phase` its geometry: polyphaseParams), a temporary
+   * of the memory.
+   */
+  private withPhaseImage(
+    input: Buffer,
+    params: Conv2DParams,
+    phase: Conv2DParams,
+    pass: (phaseImage: Float32Array) => void,
+  ): void {
+    const floats = phase.batch * phase.inH * phase.inW * phase.inC;
+    const mark = this.arena.mark();
+    try {
+      const offset = this.arena.allocate(floats * 4);
+      const phaseImage = new Float32Array(this.arena.buffer, offset, floats);
+      const fields = [
+        params.batch,
+        params.inH,
+        params.inW,
+        params.inC,
+        phase.inH,
+        phase.inW,
+        params.padTop,
+        params.padLeft,
+      ];
+      this.invoke('spaceToDepth2', [input, phaseImage], [], fields, floats * ELEMENTWISE_WORK);
+      pass(phaseImage);
+    } finally {
+      this.arena.release(mark);
+    }
+  }
+
+  /**
    * Runs `pass` with `input` [batch, inH, inW, inC] widened to WIDENED_CHANNELS channels (isWidenedToWinograd), the
    * params of that convolution and a block for its filter [kH, kW, WIDENED_CHANNELS, outC] or filter gradient, both
    * temporaries of the memory.
@@ -1824,6 +2002,36 @@ class Runtime {
           return;
         }
         const algorithm = convolutionAlgorithm(params, 'forward');
+        if (algorithm === 'winogradPolyphase') {
+          const phase = polyphaseParams(params);
+          const packedFilter = this.preparedPolyphaseFilter(filter, params);
+          const residentBias = bias !== null ? this.residentConstant(bias) : null;
+          const tiles = polyphaseTiles(params);
+          const { chunkTiles, bytes } = winogradScratch(phase.inC, phase.outC, algorithm, true, tiles);
+          const work = tiles * 36 * phase.inC * params.outC;
+          const fields = [
+            ...convFields(phase, chunkTiles),
+            0,
+            0,
+            0,
+            0,
+            0,
+            ...epilogueFields(params, residual),
+            1,
+            isWinogradSplitByColumns(phase, algorithm, this.pool.activeThreads) ? 1 : 0,
+          ];
+          this.withPhaseImage(input, params, phase, (phaseImage) => {
+            this.invoke(
+              'conv2dWinogradPolyphase',
+              [phaseImage, packedFilter, residentBias, output],
+              [output],
+              fields,
+              work,
+              bytes,
+            );
+          });
+          return;
+        }
         if (algorithm !== 'im2col') {
           const isPrepared = params.isConstantFilter === true;
           const packedFilter = isPrepared ? this.preparedWinogradFilter(filter, params, algorithm) : filter;
@@ -2273,7 +2481,7 @@ function isDepthwise(params: Conv2DParams): boolean {
 
 /** Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2. */
 function winogradPositions(algorithm: ConvolutionAlgorithm): number {
-  return algorithm === 'winograd4x4' ? 36 : algorithm === 'winograd' ? 16 : 25;
+  return algorithm === 'winograd4x4' || algorithm === 'winogradPolyphase' ? 36 : algorithm === 'winograd' ? 16 : 25;
 }
 
 /**
@@ -2290,6 +2498,9 @@ function transformedFilterBytes(inC: number, outC: number, algorithm: Convolutio
 
 /** Fields 14-19 of conv2dWinogradPrepare's record (kernel size, strides, padding), which it does not read. */
 const UNUSED_PREPARE_FIELDS = [0, 0, 0, 0, 0, 0];
+
+/** The key of a filter's polyphase form among its Winograd forms (which are keyed by their tile positions). */
+const POLYPHASE_FORM = -1;
 
 /**
  * Whether the threads of a Winograd convolution split the output channels (job field 30) rather than
@@ -2326,6 +2537,7 @@ export function isWinogradSplitByColumns(
 
 /** Output tiles of a Winograd convolution: 2x2 or 4x4 blocks, the last ones of a row or column padded. */
 function winogradTiles(params: Conv2DParams, algorithm: ConvolutionAlgorithm): number {
+  if (algorithm === 'winogradPolyphase') return polyphaseTiles(params);
   // Stride 2: 2x2 output tiles forward, 4x4 dInput tiles in its input gradient (the pass that upsamples).
   const tileSize = algorithm === 'winograd4x4' || (algorithm === 'winogradStride2' && params.outH > params.inH) ? 4 : 2;
   return params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);

@@ -1,0 +1,244 @@
+// Large stride-2 convolutions on few channels (ResNet's 7x7 stem) by a polyphase Winograd algorithm. Split the
+// input into its 4 phases (even / odd rows x even / odd columns): a stride-2 kH x kW correlation is the sum over
+// the phases of stride-1 correlations of each phase image with the phase's taps, so with the phases as channels
+// (spaceToDepth2: pixel (i, j), channel (2 py + px) inC + c holds input (2 i + py - padTop, 2 j + px - padLeft, c))
+// it is one stride-1 4x4 correlation on 4 inC channels (kH, kW <= 8; taps past the kernel are zero, and the padding
+// is already in the image). That one runs as Winograd F(3x3, 4x4), the dual of winograd4.ts's F(4x4, 3x3) on the
+// same points 0, +-1, +-2, inf: its input transform is the same B^T, its filter transform A (6x4, that file's A^T
+// transposed) and its output transform G^T (3x6). The scale of G^T's columns, (1/4, 1/6, 1/6, 1/24, 1/24, 1), goes
+// into the filter (prepared once on the JS side, polyphaseWinogradFilter in src/kernels/wasm/wasmBackend.ts), so
+//   y0 = m0 - (m1 + m2) + (m3 + m4),  y1 = (m2 - m1) + 2 (m3 - m4),  y2 = 4 (m3 + m4) - (m1 + m2) + m5.
+// A 3x3 block of outputs then takes 36 multiplies per channel pair of the phase image, against 9 x 49 per input
+// channel for im2col: 3.1 times fewer for the stem's 3 channels (12 phase channels against 147 taps).
+// Limits: prepared (constant) filters, forward only; tiles are computed whole, the output keeps its part.
+//
+// Job records: spaceToDepth2, SpaceToDepth2Job (jobFields.ts); conv2dWinogradPolyphase, that of winograd.ts
+// (conv2dWinograd) with the phase image's geometry (inH, inW, inC = 4 x the input's, no padding), the filter
+// prepared (field 29 = 1) as [36][strips][inC][8] (winograd.ts packedFilterFloats per position).
+
+import { epilogueOf } from './epilogue';
+import { TILE_COLUMNS, TILE_ROWS, gemmPackedOperands } from './gemm';
+import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
+import { SpaceToDepth2Job } from './jobFields';
+import {
+  WINOGRAD_TILE_BYTES,
+  packedFilterFloats,
+  packedInputAt,
+  storeFinished,
+  winogradShareOf,
+  WinogradShare,
+} from './winograd';
+import { BLOCK_BYTES, transformInputTiles } from './winograd4';
+
+/**
+ * The phase image of an NHWC map: threads split its rows.
+ *   input   [batch, inH, inW, channels]
+ *   output  [batch, outH, outW, 4 channels], zero where the phase pixel lies outside the input
+ */
+export function spaceToDepth2(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, SpaceToDepth2Job.input);
+  const output = pointerField(job, SpaceToDepth2Job.output);
+  const batch = intField(job, SpaceToDepth2Job.batch);
+  const inH = intField(job, SpaceToDepth2Job.inH);
+  const inW = intField(job, SpaceToDepth2Job.inW);
+  const channels = intField(job, SpaceToDepth2Job.channels);
+  const outH = intField(job, SpaceToDepth2Job.outH);
+  const outW = intField(job, SpaceToDepth2Job.outW);
+  const padTop = intField(job, SpaceToDepth2Job.padTop);
+  const padLeft = intField(job, SpaceToDepth2Job.padLeft);
+  const first = rangeStart(batch * outH, 1, threadIndex, threadCount);
+  const last = rangeEnd(batch * outH, 1, threadIndex, threadCount);
+  // One phase row (py) of a pixel: the 2 channels values of input pixels x and x + 1 of row y.
+  const pairFloats = 2 * channels;
+  const pairBytes = (<usize>pairFloats) << 2;
+  const pixelBytes = pairBytes << 1;
+  for (let row = first; row < last; row++) {
+    const image = row / outH;
+    const i = row % outH;
+    const outputRow = output + <usize>row * <usize>outW * pixelBytes;
+    for (let py = 0; py < 2; py++) {
+      const y = 2 * i + py - padTop;
+      const phaseRow = outputRow + <usize>py * pairBytes;
+      if (y < 0 || y >= inH) {
+        for (let j = 0; j < outW; j++) memory.fill(phaseRow + <usize>j * pixelBytes, 0, pairBytes);
+        continue;
+      }
+      const inputRow = input + ((<usize>(image * inH + y) * <usize>inW * <usize>channels) << 2);
+      for (let j = 0; j < outW; j++) {
+        const x = 2 * j - padLeft;
+        const to = phaseRow + <usize>j * pixelBytes;
+        if (x >= 0 && x + 2 <= inW) {
+          copyFloats(inputRow + ((<usize>(x * channels)) << 2), to, pairFloats);
+        } else {
+          for (let px = 0; px < 2; px++) {
+            const pixelTo = to + ((<usize>(px * channels)) << 2);
+            if (x + px < 0 || x + px >= inW) memory.fill(pixelTo, 0, (<usize>channels) << 2);
+            else copyFloats(inputRow + ((<usize>((x + px) * channels)) << 2), pixelTo, channels);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Copies `count` floats in vectors, then a pair and a single (the stem's 6 floats: one vector and one pair). */
+@inline
+function copyFloats(from: usize, to: usize, count: i32): void {
+  let k = 0;
+  for (; k + 4 <= count; k += 4) v128.store(to + ((<usize>k) << 2), v128.load(from + ((<usize>k) << 2)));
+  if (k + 2 <= count) {
+    store<i64>(to + ((<usize>k) << 2), load<i64>(from + ((<usize>k) << 2)));
+    k += 2;
+  }
+  if (k < count) store<f32>(to + ((<usize>k) << 2), load<f32>(from + ((<usize>k) << 2)));
+}
+
+/**
+ * Conv2D by F(3x3, 4x4) on the phase image (see the header): input transform (winograd4.ts's, tiles 3 pixels
+ * apart), 36 GEMMs of packed operands, output transform with the epilogue; tiles, chunks and the thread split as
+ * conv2dWinograd4's.
+ *   input   [batch, inH, inW, inC] the phase image, inH >= 3 tilesH + 3, inW >= 3 tilesW + 3
+ *   filter  [36][strips][inC][8] prepared
+ *   bias    [outC] or 0
+ *   output  [batch, outH, outW, outC]
+ */
+export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const filter = pointerField(job, 1);
+  const bias = pointerField(job, 2);
+  const output = pointerField(job, 3);
+  const scratch = scratchOf(job, threadIndex);
+  const chunkTiles = intField(job, 6);
+  const g = convGeometryOf(job);
+  const epilogue = epilogueOf(job);
+  const residual = epilogue.residual;
+  const code = epilogue.activation;
+  const alphas = f32x4.splat(epilogue.alpha);
+  const betas = f32x4.splat(epilogue.beta);
+  const inH = g.inH;
+  const inW = g.inW;
+  const inC = g.inC;
+  const outH = g.outH;
+  const outW = g.outW;
+  const outC = g.outC;
+  const tilesH = (outH + 2) / 3;
+  const tilesW = (outW + 2) / 3;
+  const imageTiles = tilesH * tilesW;
+  const tiles = g.batch * imageTiles;
+  const share = changetype<WinogradShare>(scratch);
+  winogradShareOf(job, tiles, outC, threadIndex, threadCount, share);
+  const first = share.tileStart;
+  const last = share.tileEnd;
+  const stripStart = share.stripStart;
+  const stripEnd = share.stripEnd;
+  if (first >= last || stripStart >= stripEnd) return;
+  const ocStart = stripStart * TILE_COLUMNS;
+  const ocEnd = min(outC, stripEnd * TILE_COLUMNS);
+  // Scratch: tile | 4 6x6 blocks (the input transform's; the output transform uses the first) |
+  // V [36][chunk / 4][inC][4] | M [36][chunk][outC]
+  const tile = scratch;
+  const block = scratch + WINOGRAD_TILE_BYTES;
+  const filterPlane = packedFilterFloats(inC, outC) << 2;
+  const transformedInput = block + TILE_ROWS * BLOCK_BYTES;
+  const inputPlane = (<usize>chunkTiles * <usize>inC) << 2;
+  const products = transformedInput + 36 * inputPlane;
+  const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
+  const pixelBytes = (<usize>outC) << 2;
+  const zero = f32x4.splat(0);
+  for (let start = first; start < last; start += chunkTiles) {
+    const count = min(chunkTiles, last - start);
+    for (let t = 0; t < count; t += TILE_ROWS) {
+      for (let ic = 0; ic < inC; ic += 4) {
+        const destination = packedInputAt(transformedInput, t, ic, inC);
+        transformInputTiles(
+          input,
+          start + t,
+          count - t,
+          imageTiles,
+          tilesW,
+          3,
+          0,
+          0,
+          ic,
+          inH,
+          inW,
+          inC,
+          block,
+          destination,
+          inputPlane,
+        );
+      }
+    }
+    for (let xi = 0; xi < 36; xi++) {
+      gemmPackedOperands(
+        transformedInput + <usize>xi * inputPlane,
+        filter + <usize>xi * filterPlane,
+        products + <usize>xi * productPlane,
+        outC,
+        count,
+        outC,
+        inC,
+        stripStart,
+        stripEnd,
+        tile,
+      );
+    }
+    for (let t = 0; t < count; t++) {
+      const tileIndex = start + t;
+      const image = tileIndex / imageTiles;
+      const oy = ((tileIndex % imageTiles) / tilesW) * 3;
+      const ox = (tileIndex % tilesW) * 3;
+      const rows = min(3, outH - oy);
+      const columns = min(3, outW - ox);
+      for (let oc = ocStart; oc < ocEnd; oc += 4) {
+        outputColumns(products + ((<usize>t * <usize>outC + <usize>oc) << 2), productPlane, block);
+        const b = bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero;
+        for (let r = 0; r < rows; r++) {
+          const rowOffset = (<usize>(((image * outH + oy + r) * outW + ox) * outC + oc)) << 2;
+          const line = block + <usize>(r * 96);
+          const m0 = v128.load(line),
+            m1 = v128.load(line, 16),
+            m2 = v128.load(line, 32);
+          const m3 = v128.load(line, 48),
+            m4 = v128.load(line, 64),
+            m5 = v128.load(line, 80);
+          const sum12 = f32x4.add(m1, m2);
+          const sum34 = f32x4.add(m3, m4);
+          const y0 = f32x4.add(f32x4.sub(m0, sum12), sum34);
+          storeFinished(output, residual, rowOffset, f32x4.add(y0, b), code, alphas, betas);
+          if (columns > 1) {
+            const y1 = f32x4.add(f32x4.sub(m2, m1), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4)));
+            storeFinished(output, residual, rowOffset + pixelBytes, f32x4.add(y1, b), code, alphas, betas);
+          }
+          if (columns > 2) {
+            const y2 = f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(4), sum34), sum12), m5);
+            storeFinished(output, residual, rowOffset + 2 * pixelBytes, f32x4.add(y2, b), code, alphas, betas);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The column half of Y = C M C^T (C the scaled G^T of the header) for 4 output channels: M[xi] is read at
+ * source + xi * plane, down its 6 columns, into rows 0-2 of `block` (6 vectors a row).
+ */
+function outputColumns(source: usize, plane: usize, block: usize): void {
+  const rowStep = 6 * plane;
+  for (let c = 0; c < 6; c++) {
+    const top = source + <usize>c * plane;
+    const m0 = v128.load(top),
+      m1 = v128.load(top + rowStep),
+      m2 = v128.load(top + 2 * rowStep);
+    const m3 = v128.load(top + 3 * rowStep),
+      m4 = v128.load(top + 4 * rowStep),
+      m5 = v128.load(top + 5 * rowStep);
+    const sum12 = f32x4.add(m1, m2);
+    const sum34 = f32x4.add(m3, m4);
+    const at = block + ((<usize>c) << 4);
+    v128.store(at, f32x4.add(f32x4.sub(m0, sum12), sum34));
+    v128.store(at, f32x4.add(f32x4.sub(m2, m1), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4))), 96);
+    v128.store(at, f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(4), sum34), sum12), m5), 192);
+  }
+}
