@@ -1,5 +1,5 @@
-// The polyphase F(3x3, 4x4) of 7x7 stride-2 convolutions with prepared (constant) filters
-// (assembly/winogradPolyphase.ts) against the reference kernels: 1 to 4 input channels, ResNet's padding of 3
+// The polyphase F(3x3, 4x4) of 7x7 stride-2 convolutions (assembly/winogradPolyphase.ts), with prepared
+// (constant) filters and with filters packed on each call (training), against the reference kernels: 1 to 4 input channels, ResNet's padding of 3
 // and others (none, TensorFlow's 'same', uneven ones), odd and even input sizes whose outputs end in partial 3x3
 // tiles, batches of 1 to 3, output channels that are not multiples of 8, both thread splits (tiles, output-channel
 // strips), with and without bias, every fused activation and a residual. Each case calls twice with different
@@ -65,13 +65,16 @@ function polyphaseCases(random: Random): ParityCase[] {
     const inputs = [randomArray(random, batch * inH * inW * inC), randomArray(random, batch * inH * inW * inC)];
     assert.equal(convolutionAlgorithm(base, 'forward'), 'winogradPolyphase', `geometry ${index}`);
     const split = isWinogradSplitByColumns(base, 'winogradPolyphase', 2) ? 'by strips' : 'by tiles';
-    // Two activations a geometry, in turn, so that every one is fused somewhere.
+    // Two activations a geometry, in turn, so that every one is fused somewhere: the first with the filter
+    // prepared, the second packed on each call.
     return [0, 1].map((offset) => {
       const activation = FUSED_ACTIVATIONS[(2 * index + offset) % FUSED_ACTIVATIONS.length];
-      const params: Conv2DParams = activation === undefined ? base : { ...base, activation };
+      const params: Conv2DParams = { ...base, isConstantFilter: offset === 0, activation };
+      assert.equal(convolutionAlgorithm(params, 'forward'), 'winogradPolyphase', `geometry ${index}`);
       return {
         name:
-          `Conv2D ${batch}x${inH}x${inW}x${inC} k7 s2 -> ${outC} pad ${JSON.stringify(padding)} ` +
+          `Conv2D ${offset === 0 ? 'prepared' : 'training'} ${batch}x${inH}x${inW}x${inC} k7 s2 -> ${outC} ` +
+          `pad ${JSON.stringify(padding)} ` +
           `${split}${bias === null ? '' : ' + bias'}${residual === null ? '' : ' + residual'} ` +
           `${activation?.kind ?? 'linear'}`,
         // Values in [-1, 1], sums of up to 196 products; F(3x3, 4x4)'s transforms scale the rounding of its
@@ -101,9 +104,8 @@ test('the chooser takes the polyphase path for 7x7 stride-2 constant filters on 
   const params: Conv2DParams = { ...stem, outC: 64, isConstantFilter: true };
   assert.equal(convolutionAlgorithm(params, 'forward'), 'winogradPolyphase');
   assert.equal(convolutionAlgorithm({ ...params, batch: 1 }, 'forward'), 'winogradPolyphase');
-  // Training (a filter that changes), its gradients, more channels, other strides and output channels not a
-  // multiple of 4 keep im2col.
-  assert.equal(convolutionAlgorithm({ ...params, isConstantFilter: false }, 'forward'), 'im2col');
+  assert.equal(convolutionAlgorithm({ ...params, isConstantFilter: false }, 'forward'), 'winogradPolyphase');
+  // More channels, other strides and output channels not a multiple of 4 keep im2col.
   assert.equal(convolutionAlgorithm(params, 'backpropFilter'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...params, inC: 5 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...params, outC: 66 }, 'forward'), 'im2col');

@@ -350,12 +350,11 @@ function preparedStride2Algorithm(params: Conv2DParams): ConvolutionAlgorithm {
 const POLYPHASE_MAX_CHANNELS = 4;
 
 /**
- * Whether a convolution has the shape of winogradPolyphase.ts: a constant (prepared) 7x7 stride-2 filter, plain
- * (no dilation, no groups), on at most POLYPHASE_MAX_CHANNELS input channels and a multiple of 4 output channels.
+ * Whether a convolution has the shape of winogradPolyphase.ts: a 7x7 stride-2 filter, plain (no dilation, no
+ * groups), on at most POLYPHASE_MAX_CHANNELS input channels and a multiple of 4 output channels.
  */
 function isPolyphaseShape(params: Conv2DParams): boolean {
   return (
-    params.isConstantFilter === true &&
     params.kH === 7 &&
     params.kW === 7 &&
     params.strideH === 2 &&
@@ -1678,20 +1677,26 @@ class Runtime {
   }
 
   /**
-   * Runs `pass` with the phase image of `input` (spaceToDepth2, `phase` its geometry: polyphaseParams), a temporary
-   * of the memory.
+   * Runs `pass` with the phase image of `input` (spaceToDepth2, `phase` its geometry: polyphaseParams) and, where
+   * `hasFilterBlock`, a block for a packed polyphase filter (of 36 x 4 inC x outC values) or its gradient
+   * ([kH, kW, 4 inC, outC]), whichever is larger: temporaries of the memory.
    */
   private withPhaseImage(
     input: Buffer,
     params: Conv2DParams,
     phase: Conv2DParams,
-    pass: (phaseImage: Float32Array) => void,
+    hasFilterBlock: boolean,
+    pass: (phaseImage: Float32Array, filterBlock: Float32Array | null) => void,
   ): void {
     const floats = phase.batch * phase.inH * phase.inW * phase.inC;
+    const filterFloats = hasFilterBlock ? 36 * packedWinogradFilterFloats(phase.inC, params.outC) : 0;
     const mark = this.arena.mark();
     try {
+      // Allocate both first: either may grow the memory, and only the buffer read after that covers them.
       const offset = this.arena.allocate(floats * 4);
+      const filterOffset = hasFilterBlock ? this.arena.allocate(filterFloats * 4) : 0;
       const phaseImage = new Float32Array(this.arena.buffer, offset, floats);
+      const filterBlock = hasFilterBlock ? new Float32Array(this.arena.buffer, filterOffset, filterFloats) : null;
       const fields = [
         params.batch,
         params.inH,
@@ -1703,7 +1708,7 @@ class Runtime {
         params.padLeft,
       ];
       this.invoke('spaceToDepth2', [input, phaseImage], [], fields, floats * ELEMENTWISE_WORK);
-      pass(phaseImage);
+      pass(phaseImage, filterBlock);
     } finally {
       this.arena.release(mark);
     }
@@ -2004,8 +2009,8 @@ class Runtime {
         const algorithm = convolutionAlgorithm(params, 'forward');
         if (algorithm === 'winogradPolyphase') {
           const phase = polyphaseParams(params);
-          const packedFilter = this.preparedPolyphaseFilter(filter, params);
-          const residentBias = bias !== null ? this.residentConstant(bias) : null;
+          const isPrepared = params.isConstantFilter === true;
+          const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
           const tiles = polyphaseTiles(params);
           const { chunkTiles, bytes } = winogradScratch(phase.inC, phase.outC, algorithm, true, tiles);
           const work = tiles * 36 * phase.inC * params.outC;
@@ -2020,7 +2025,13 @@ class Runtime {
             1,
             isWinogradSplitByColumns(phase, algorithm, this.pool.activeThreads) ? 1 : 0,
           ];
-          this.withPhaseImage(input, params, phase, (phaseImage) => {
+          // Made before the phase image: making it may grow the memory.
+          const preparedFilter = isPrepared ? this.preparedPolyphaseFilter(filter, params) : null;
+          this.withPhaseImage(input, params, phase, !isPrepared, (phaseImage, temporaryFilter) => {
+            // A filter that may change is packed for this call (36 x 4 inC x outC values, a few hundred
+            // thousand operations: little beside the convolution's).
+            if (temporaryFilter !== null) packPolyphaseFilter(filter, params, temporaryFilter);
+            const packedFilter = preparedFilter ?? temporaryFilter!;
             this.invoke(
               'conv2dWinogradPolyphase',
               [phaseImage, packedFilter, residentBias, output],
@@ -2453,6 +2464,7 @@ function scaledInput(input: Buffer, inputScale: Buffer, params: Conv2DParams): F
  */
 function isWidenedToWinograd(params: Conv2DParams, pass: 'forward' | 'backpropFilter'): boolean {
   if (params.inC >= WIDENED_CHANNELS || params.isConstantFilter === true || (params.groups ?? 1) !== 1) return false;
+  if (isPolyphaseShape(params)) return false;
   return convolutionAlgorithm({ ...params, inC: WIDENED_CHANNELS }, pass) !== 'im2col';
 }
 
