@@ -551,7 +551,7 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
 }
 
 /** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block`. */
-function filterInput4x4(job: usize, tile: FilterTile): void {
+export function filterInput4x4(job: usize, tile: FilterTile): void {
   const input = pointerField(job, 0);
   const g = convGeometryOf(job);
   const block = tile.block;

@@ -10,11 +10,18 @@
 //   y0 = m0 - (m1 + m2) + (m3 + m4),  y1 = (m2 - m1) + 2 (m3 - m4),  y2 = 4 (m3 + m4) - (m1 + m2) + m5.
 // A 3x3 block of outputs then takes 36 multiplies per channel pair of the phase image, against 9 x 49 per input
 // channel for im2col: 3.1 times fewer for the stem's 3 channels (12 phase channels against 147 taps).
-// Limits: prepared (constant) filters, forward only; tiles are computed whole, the output keeps its part.
+// The filter gradient is the dual: a phase tap (a, b) sums phase pixel (i + a, j + b) times dOut (i, j), a 4x4
+// correlation of the phase image with a 3x3 dOut block, so F(4x4, 3x3) computes it with winograd4.ts's point
+// set: V = B^T d B as above, W = C^T E C for the tile's 3x3 dOut block E (C the unscaled G^T above: W = G E G^T
+// without G's scales), M = sum over tiles of V * W, then the scales D_k D_l of position (k, l) and A^T M A
+// (A^T that of winograd4.ts) give the 4x4 phase taps, scattered back to the kH x kW filter's.
+// Limits: forward and filter gradient (the input gradient of a stem is not needed: its input is the image);
+// tiles are computed whole, the output keeps its part.
 //
 // Job records: spaceToDepth2, SpaceToDepth2Job (jobFields.ts); conv2dWinogradPolyphase, that of winograd.ts
-// (conv2dWinograd) with the phase image's geometry (inH, inW, inC = 4 x the input's, no padding), the filter
-// prepared (field 29 = 1) as [36][strips][inC][8] (winograd.ts packedFilterFloats per position).
+// (conv2dWinograd) with the phase image's geometry (inH, inW, inC = 4 x the input's, no padding; kH, kW the
+// filter's), the filter packed (field 29 = 1) as [36][strips][inC][8] (winograd.ts packedFilterFloats per
+// position); conv2dWinogradPolyphaseFilter, that of conv2dWinogradFilter with the same geometry.
 
 import { epilogueOf } from './epilogue';
 import { TILE_COLUMNS, TILE_ROWS, gemmPackedOperands } from './gemm';
@@ -25,10 +32,12 @@ import {
   packedFilterFloats,
   packedInputAt,
   storeFinished,
+  winogradFilterGradient,
   winogradShareOf,
+  FilterTile,
   WinogradShare,
 } from './winograd';
-import { BLOCK_BYTES, transformInputTiles } from './winograd4';
+import { BLOCK_BYTES, filterInput4x4, transformInputTiles } from './winograd4';
 
 /**
  * The phase image of an NHWC map: threads split its rows.
@@ -240,5 +249,157 @@ function outputColumns(source: usize, plane: usize, block: usize): void {
     v128.store(at, f32x4.add(f32x4.sub(m0, sum12), sum34));
     v128.store(at, f32x4.add(f32x4.sub(m2, m1), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4))), 96);
     v128.store(at, f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(4), sum34), sum12), m5), 192);
+  }
+}
+
+/**
+ * Conv2DBackpropFilter of a polyphase convolution (see the header): winogradFilterGradient with 3x3 output tiles,
+ * 36 positions, winograd4.ts's input transform on the phase image and the two below. Job record: that of
+ * conv2dWinogradFilter, 0 the phase image, 1 dOut, 2 dFilter [kH, kW, inC / 4, outC], the phase geometry.
+ */
+export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, threadCount: i32): void {
+  winogradFilterGradient(
+    job,
+    threadIndex,
+    threadCount,
+    3,
+    36,
+    BLOCK_BYTES,
+    0,
+    filterInput4x4,
+    filterDOutPolyphase,
+    filterFinishPolyphase,
+  );
+}
+
+/** e -> C^T e for one line of three vectors (C^T = [1 0 0; -1 -1 -1; -1 1 -1; 1 2 4; 1 -2 4; 0 0 1]). */
+@inline
+function gradientLine(e0: v128, e1: v128, e2: v128, base: usize, step: usize): void {
+  const outer = f32x4.add(e0, e2);
+  const even = f32x4.add(e0, f32x4.mul(f32x4.splat(4), e2));
+  const twice = f32x4.add(e1, e1);
+  v128.store(base, e0);
+  v128.store(base + step, f32x4.neg(f32x4.add(outer, e1)));
+  v128.store(base + 2 * step, f32x4.sub(e1, outer));
+  v128.store(base + 3 * step, f32x4.add(even, twice));
+  v128.store(base + 4 * step, f32x4.sub(even, twice));
+  v128.store(base + 5 * step, e2);
+}
+
+/**
+ * W = C^T E C of one tile (a FilterTileTransform), zero where the 3x3 block leaves the output: down E's columns
+ * into `block`, then along its rows.
+ */
+function filterDOutPolyphase(job: usize, tile: FilterTile): void {
+  const g = convGeometryOf(job);
+  const outC = g.outC;
+  const block = tile.block;
+  const plane = tile.plane;
+  const zero = f32x4.splat(0);
+  const pixelBytes = (<usize>outC) << 2;
+  const rowBytes = <usize>g.outW * pixelBytes;
+  const rows = min(3, g.outH - tile.oy);
+  const columns = min(3, g.outW - tile.ox);
+  const corner = pointerField(job, 1) + ((<usize>(((tile.image * g.outH + tile.oy) * g.outW + tile.ox) * outC)) << 2);
+  for (let oc = tile.first; oc < tile.last; oc += 4) {
+    for (let c = 0; c < 3; c++) {
+      const top = corner + <usize>c * pixelBytes + ((<usize>oc) << 2);
+      const isColumn = c < columns;
+      gradientLine(
+        isColumn ? v128.load(top) : zero,
+        isColumn && rows > 1 ? v128.load(top + rowBytes) : zero,
+        isColumn && rows > 2 ? v128.load(top + 2 * rowBytes) : zero,
+        block + ((<usize>c) << 4),
+        96,
+      );
+    }
+    const target = tile.destination + ((<usize>(oc - tile.first)) << 2);
+    for (let r = 0; r < 6; r++) {
+      const row = block + <usize>(r * 96);
+      gradientLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), target + <usize>(r * 6) * plane, plane);
+    }
+  }
+}
+
+/** The scales D_k of F(3x3, 4x4)'s positions along one axis (the header's G^T column scales). */
+const POSITION_SCALES = memory.data<f32>([0.25, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 24.0, 1.0]);
+
+@inline
+function positionScale(k: i32): f32 {
+  return load<f32>(POSITION_SCALES + ((<usize>k) << 2));
+}
+
+/** m -> A^T m for one line of six vectors (winograd4.ts's A^T): the four results at `base` + k `step`. */
+@inline
+function finishLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, base: usize, step: usize): void {
+  const sum12 = f32x4.add(m1, m2),
+    difference12 = f32x4.sub(m1, m2);
+  const sum34 = f32x4.add(m3, m4),
+    difference34 = f32x4.sub(m3, m4);
+  v128.store(base, f32x4.add(f32x4.add(m0, sum12), sum34));
+  v128.store(base + step, f32x4.add(difference12, f32x4.mul(f32x4.splat(2), difference34)));
+  v128.store(base + 2 * step, f32x4.add(sum12, f32x4.mul(f32x4.splat(4), sum34)));
+  v128.store(base + 3 * step, f32x4.add(f32x4.add(difference12, f32x4.mul(f32x4.splat(8), difference34)), m5));
+}
+
+/**
+ * dFilter from the sums (a FilterGradientFinish): M scaled by D_k D_l, then A^T M A, down M's 6 columns into
+ * block rows 0-3, then along each row into block row 4 (the 4 taps of one row); phase tap (a, b) of phase
+ * channel (2 py + px) inC + c is filter tap (2 a + py, 2 b + px) of channel c, kept inside the kH x kW kernel.
+ */
+function filterFinishPolyphase(job: usize, block: usize, sums: usize, sumPlane: usize, first: i32, last: i32): void {
+  const dFilter = pointerField(job, 2);
+  const g = convGeometryOf(job);
+  const outC = g.outC;
+  const inC = g.inC >> 2;
+  const kH = g.kH;
+  const kW = g.kW;
+  const line = block + 4 * 96;
+  const rowStep = 6 * sumPlane;
+  for (let channel = first; channel < last; channel++) {
+    const phase = channel / inC;
+    const py = phase >> 1;
+    const px = phase & 1;
+    const c = channel % inC;
+    for (let oc = 0; oc < outC; oc += 4) {
+      const source = sums + ((<usize>(channel - first) * <usize>outC + <usize>oc) << 2);
+      for (let q = 0; q < 6; q++) {
+        const top = source + <usize>q * sumPlane;
+        const column = positionScale(q);
+        finishLine(
+          f32x4.mul(v128.load(top), f32x4.splat(positionScale(0) * column)),
+          f32x4.mul(v128.load(top + rowStep), f32x4.splat(positionScale(1) * column)),
+          f32x4.mul(v128.load(top + 2 * rowStep), f32x4.splat(positionScale(2) * column)),
+          f32x4.mul(v128.load(top + 3 * rowStep), f32x4.splat(positionScale(3) * column)),
+          f32x4.mul(v128.load(top + 4 * rowStep), f32x4.splat(positionScale(4) * column)),
+          f32x4.mul(v128.load(top + 5 * rowStep), f32x4.splat(positionScale(5) * column)),
+          block + ((<usize>q) << 4),
+          96,
+        );
+      }
+      for (let a = 0; a < 4; a++) {
+        const ky = 2 * a + py;
+        if (ky >= kH) continue;
+        const row = block + <usize>(a * 96);
+        finishLine(
+          v128.load(row),
+          v128.load(row, 16),
+          v128.load(row, 32),
+          v128.load(row, 48),
+          v128.load(row, 64),
+          v128.load(row, 80),
+          line,
+          16,
+        );
+        for (let b = 0; b < 4; b++) {
+          const kx = 2 * b + px;
+          if (kx < kW)
+            v128.store(
+              dFilter + ((<usize>(((ky * kW + kx) * inC + c) * outC + oc)) << 2),
+              v128.load(line + ((<usize>b) << 4)),
+            );
+        }
+      }
+    }
   }
 }

@@ -1,5 +1,6 @@
 // The polyphase F(3x3, 4x4) of 7x7 stride-2 convolutions (assembly/winogradPolyphase.ts), with prepared
-// (constant) filters and with filters packed on each call (training), against the reference kernels: 1 to 4 input channels, ResNet's padding of 3
+// (constant) filters and with filters packed on each call (training), and its filter gradient by F(4x4, 3x3),
+// against the reference kernels: 1 to 4 input channels, ResNet's padding of 3
 // and others (none, TensorFlow's 'same', uneven ones), odd and even input sizes whose outputs end in partial 3x3
 // tiles, batches of 1 to 3, output channels that are not multiples of 8, both thread splits (tiles, output-channel
 // strips), with and without bias, every fused activation and a residual. Each case calls twice with different
@@ -63,11 +64,23 @@ function polyphaseCases(random: Random): ParityCase[] {
     const bias = geometry.hasBias ? randomArray(random, outC) : null;
     const residual = geometry.hasResidual === true ? randomArray(random, outputSize) : null;
     const inputs = [randomArray(random, batch * inH * inW * inC), randomArray(random, batch * inH * inW * inC)];
+    const dOut = randomArray(random, outputSize);
     assert.equal(convolutionAlgorithm(base, 'forward'), 'winogradPolyphase', `geometry ${index}`);
     const split = isWinogradSplitByColumns(base, 'winogradPolyphase', 2) ? 'by strips' : 'by tiles';
     // Two activations a geometry, in turn, so that every one is fused somewhere: the first with the filter
     // prepared, the second packed on each call.
-    return [0, 1].map((offset) => {
+    const gradient: ParityCase = {
+      name: `Conv2DBackpropFilter ${batch}x${inH}x${inW}x${inC} k7 s2 -> ${outC} pad ${JSON.stringify(padding)}`,
+      // Sums of batch x outH x outW products of values in [-1, 1] (F(4x4, 3x3)'s rounding, as in
+      // winogradStride2.test.ts).
+      tolerance: { atol: 2e-6 * batch * base.outH * base.outW * 4, rtol: 1e-4 },
+      run: (kernels: KernelSignatures) => {
+        const dFilter = new Float32Array(filter.length).fill(Number.NaN);
+        kernels.Conv2DBackpropFilter(inputs[0]!, dOut, dFilter, { ...base, isConstantFilter: false });
+        return [dFilter];
+      },
+    };
+    const forward = [0, 1].map((offset): ParityCase => {
       const activation = FUSED_ACTIVATIONS[(2 * index + offset) % FUSED_ACTIVATIONS.length];
       const params: Conv2DParams = { ...base, isConstantFilter: offset === 0, activation };
       assert.equal(convolutionAlgorithm(params, 'forward'), 'winogradPolyphase', `geometry ${index}`);
@@ -88,10 +101,11 @@ function polyphaseCases(random: Random): ParityCase[] {
           }),
       };
     });
+    return [...forward, gradient];
   });
 }
 
-test('the chooser takes the polyphase path for 7x7 stride-2 constant filters on few channels, by shape', () => {
+test('the chooser takes the polyphase path for 7x7 stride-2 filters on few channels, by shape', () => {
   const stem = windowParams('case', 8, 224, 224, 3, {
     kH: 7,
     kW: 7,
@@ -106,7 +120,8 @@ test('the chooser takes the polyphase path for 7x7 stride-2 constant filters on 
   assert.equal(convolutionAlgorithm({ ...params, batch: 1 }, 'forward'), 'winogradPolyphase');
   assert.equal(convolutionAlgorithm({ ...params, isConstantFilter: false }, 'forward'), 'winogradPolyphase');
   // More channels, other strides and output channels not a multiple of 4 keep im2col.
-  assert.equal(convolutionAlgorithm(params, 'backpropFilter'), 'im2col');
+  assert.equal(convolutionAlgorithm(params, 'backpropFilter'), 'winogradPolyphase');
+  assert.equal(convolutionAlgorithm(params, 'backpropInput'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...params, inC: 5 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...params, outC: 66 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...params, strideH: 1, strideW: 1 }, 'forward'), 'im2col');
