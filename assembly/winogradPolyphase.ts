@@ -6,7 +6,7 @@
 // is already in the image). That one runs as Winograd F(3x3, 4x4), the dual of winograd4.ts's F(4x4, 3x3) on the
 // same points 0, +-1, +-2, inf: its input transform is the same B^T, its filter transform A (6x4, that file's A^T
 // transposed) and its output transform G^T (3x6). The scale of G^T's columns, (1/4, 1/6, 1/6, 1/24, 1/24, 1), goes
-// into the filter (prepared once on the JS side, polyphaseWinogradFilter in src/kernels/wasm/wasmBackend.ts), so
+// into the filter (conv2dWinogradPolyphasePrepare, at the end of this file), so
 //   y0 = m0 - (m1 + m2) + (m3 + m4),  y1 = (m2 - m1) + 2 (m3 - m4),  y2 = 4 (m3 + m4) - (m1 + m2) + m5.
 // A 3x3 block of outputs then takes 36 multiplies per channel pair of the phase image, against 9 x 49 per input
 // channel for im2col: 3.1 times fewer for the stem's 3 channels (12 phase channels against 147 taps).
@@ -398,6 +398,91 @@ function filterFinishPolyphase(job: usize, block: usize, sums: usize, sumPlane: 
               dFilter + ((<usize>(((ky * kW + kx) * inC + c) * outC + oc)) << 2),
               v128.load(line + ((<usize>b) << 4)),
             );
+        }
+      }
+    }
+  }
+}
+
+/** h -> D A h for one line of four vectors (A = F(3x3, 4x4)'s filter transform, 6x4; D the header's scales). */
+@inline
+function filterLine(h0: v128, h1: v128, h2: v128, h3: v128, base: usize, step: usize): void {
+  const even = f32x4.add(h0, h2),
+    odd = f32x4.add(h1, h3);
+  const evenOuter = f32x4.add(h0, f32x4.mul(f32x4.splat(4), h2)),
+    oddOuter = f32x4.add(f32x4.mul(f32x4.splat(2), h1), f32x4.mul(f32x4.splat(8), h3));
+  v128.store(base, f32x4.mul(h0, f32x4.splat(positionScale(0))));
+  v128.store(base + step, f32x4.mul(f32x4.add(even, odd), f32x4.splat(positionScale(1))));
+  v128.store(base + 2 * step, f32x4.mul(f32x4.sub(even, odd), f32x4.splat(positionScale(2))));
+  v128.store(base + 3 * step, f32x4.mul(f32x4.add(evenOuter, oddOuter), f32x4.splat(positionScale(3))));
+  v128.store(base + 4 * step, f32x4.mul(f32x4.sub(evenOuter, oddOuter), f32x4.splat(positionScale(4))));
+  v128.store(base + 5 * step, f32x4.mul(h3, f32x4.splat(positionScale(5))));
+}
+
+/**
+ * Packs a kH x kW filter for conv2dWinogradPolyphase: phase tap (a, b) of phase channel (2 py + px) inC + c is
+ * filter tap (2 a + py, 2 b + px) of channel c (zero past the kernel), U = D A h A^T D (the scales D of the
+ * header) at packed[6 k + l][strip][channel][j] for output channel 8 strip + j, zero past outC; threads split the
+ * strips. Job record: that of conv2dWinogradPrepare (winograd4.ts), 0 filter [kH, kW, inC / 4, outC], 1 packed, the
+ * phase geometry; its scratch block (BLOCK_BYTES) holds D A h (6 rows of 4 vectors) and 4 taps.
+ */
+export function conv2dWinogradPolyphasePrepare(job: usize, threadIndex: i32, threadCount: i32): void {
+  const filter = pointerField(job, 0);
+  const packed = pointerField(job, 1);
+  const block = scratchOf(job, threadIndex);
+  const g = convGeometryOf(job);
+  const depth = g.inC;
+  const inC = depth >> 2;
+  const outC = g.outC;
+  const kH = g.kH;
+  const kW = g.kW;
+  const plane = packedFilterFloats(depth, outC) << 2;
+  const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
+  const stripEnd = rangeEnd(strips, 1, threadIndex, threadCount);
+  const zero = f32x4.splat(0);
+  for (let strip = rangeStart(strips, 1, threadIndex, threadCount); strip < stripEnd; strip++) {
+    for (let channel = 0; channel < depth; channel++) {
+      const phase = channel / inC;
+      const py = phase >> 1;
+      const px = phase & 1;
+      const c = channel % inC;
+      for (let quarter = 0; quarter < TILE_COLUMNS; quarter += 4) {
+        const oc = strip * TILE_COLUMNS + quarter;
+        const destination = packed + ((<usize>(strip * depth + channel) * TILE_COLUMNS + <usize>quarter) << 2);
+        if (oc >= outC) {
+          for (let xi = 0; xi < 36; xi++) v128.store(destination + <usize>xi * plane, zero);
+          continue;
+        }
+        // Down each phase column b (its 4 taps at block row 6): D A h into block[k][b].
+        const taps = block + 6 * 64;
+        for (let b = 0; b < 4; b++) {
+          const kx = 2 * b + px;
+          for (let a = 0; a < 4; a++) {
+            const ky = 2 * a + py;
+            const isTap = ky < kH && kx < kW;
+            const at = filter + ((<usize>(((ky * kW + kx) * inC + c) * outC + oc)) << 2);
+            v128.store(taps + ((<usize>a) << 4), isTap ? v128.load(at) : zero);
+          }
+          filterLine(
+            v128.load(taps),
+            v128.load(taps, 16),
+            v128.load(taps, 32),
+            v128.load(taps, 48),
+            block + ((<usize>b) << 4),
+            64,
+          );
+        }
+        // Along each row k: (D A h) A^T D into position 6 k + l.
+        for (let k = 0; k < 6; k++) {
+          const row = block + <usize>(k * 64);
+          filterLine(
+            v128.load(row),
+            v128.load(row, 16),
+            v128.load(row, 32),
+            v128.load(row, 48),
+            destination + <usize>(k * 6) * plane,
+            plane,
+          );
         }
       }
     }

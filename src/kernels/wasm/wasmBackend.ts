@@ -108,6 +108,7 @@ const EXPORT_NAMES = [
   'conv2dWinogradPolyphase',
   'spaceToDepth2',
   'conv2dWinogradPolyphaseFilter',
+  'conv2dWinogradPolyphasePrepare',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -400,66 +401,6 @@ function polyphaseParams(params: Conv2DParams): Conv2DParams {
     padLeft: 0,
     padRight: 0,
   };
-}
-
-/**
- * The row factors of F(3x3, 4x4)'s filter transform (A, 6x4) and the column scales of its output transform
- * (G^T), which the filter takes (assembly/winogradPolyphase.ts).
- */
-const POLYPHASE_FILTER_TRANSFORM = [
-  [1, 0, 0, 0],
-  [1, 1, 1, 1],
-  [1, -1, 1, -1],
-  [1, 2, 4, 8],
-  [1, -2, 4, -8],
-  [0, 0, 0, 1],
-] as const;
-const POLYPHASE_OUTPUT_SCALES = [1 / 4, 1 / 6, 1 / 6, 1 / 24, 1 / 24, 1] as const;
-
-/**
- * A 7x7 filter [7, 7, inC, outC] in the packed form of conv2dWinogradPolyphase, into `packed` (36 x
- * packedWinogradFilterFloats(4 inC, outC)): phase tap (a, b) of phase channel (2 py + px) inC + c is filter tap
- * (2 a + py, 2 b + px) of channel c (zero past the kernel), U = S A h A^T S with S the output scales, at
- * packed[6 k + l][strip][channel][j] for output channel 8 strip + j. Computed in float64, rounded once.
- */
-function packPolyphaseFilter(filter: FloatArray, params: Conv2DParams, packed: Float32Array): void {
-  const { kH, kW, inC, outC } = params;
-  const depth = 4 * inC;
-  const plane = packedWinogradFilterFloats(depth, outC);
-  const taps = new Float64Array(16);
-  const rows = new Float64Array(24);
-  packed.fill(0);
-  for (let channel = 0; channel < depth; channel++) {
-    const phase = Math.floor(channel / inC);
-    const py = phase >> 1;
-    const px = phase & 1;
-    const c = channel % inC;
-    for (let oc = 0; oc < outC; oc++) {
-      for (let a = 0; a < 4; a++) {
-        for (let b = 0; b < 4; b++) {
-          const ky = 2 * a + py;
-          const kx = 2 * b + px;
-          taps[a * 4 + b] = ky < kH && kx < kW ? filter[((ky * kW + kx) * inC + c) * outC + oc]! : 0;
-        }
-      }
-      // rows = A h (6x4), then U = rows A^T (6x6), each scaled.
-      for (let k = 0; k < 6; k++) {
-        for (let b = 0; b < 4; b++) {
-          let sum = 0;
-          for (let a = 0; a < 4; a++) sum += POLYPHASE_FILTER_TRANSFORM[k]![a]! * taps[a * 4 + b]!;
-          rows[k * 4 + b] = sum;
-        }
-      }
-      const at = (Math.floor(oc / 8) * depth + channel) * 8 + (oc % 8);
-      for (let k = 0; k < 6; k++) {
-        for (let l = 0; l < 6; l++) {
-          let sum = 0;
-          for (let b = 0; b < 4; b++) sum += rows[k * 4 + b]! * POLYPHASE_FILTER_TRANSFORM[l]![b]!;
-          packed[(k * 6 + l) * plane + at] = sum * POLYPHASE_OUTPUT_SCALES[k]! * POLYPHASE_OUTPUT_SCALES[l]!;
-        }
-      }
-    }
-  }
 }
 
 /** Options of initWasmBackend and ready. */
@@ -1659,7 +1600,7 @@ class Runtime {
    * The packed polyphase form of a constant 7x7 filter (packPolyphaseFilter), made on first use and kept while the
    * filter array lives, beside its other Winograd forms (under the key POLYPHASE_FORM).
    */
-  private preparedPolyphaseFilter(filter: FloatArray, params: Conv2DParams): Float32Array {
+  private preparedPolyphaseFilter(filter: FloatArray, phase: Conv2DParams): Float32Array {
     let forms = this.winogradFilters.get(filter);
     if (forms === undefined) {
       forms = new Map();
@@ -1667,12 +1608,28 @@ class Runtime {
     }
     let packed = forms.get(POLYPHASE_FORM);
     if (packed === undefined) {
-      const floats = 36 * packedWinogradFilterFloats(4 * params.inC, params.outC);
-      packed = this.allocate('float32', floats, true) as Float32Array;
-      packPolyphaseFilter(filter, params, packed);
+      packed = this.allocate('float32', 36 * packedWinogradFilterFloats(phase.inC, phase.outC), true) as Float32Array;
+      this.packPolyphaseFilter(filter, phase, packed);
       forms.set(POLYPHASE_FORM, packed);
     }
     return packed;
+  }
+
+  /**
+   * Packs a filter [kH, kW, inC, outC] for conv2dWinogradPolyphase into `packed` (36 x packedWinogradFilterFloats(4 inC,
+   * outC)): assembly/winogradPolyphase.ts, conv2dWinogradPolyphasePrepare; `phase` is polyphaseParams's geometry.
+   */
+  private packPolyphaseFilter(filter: Buffer, phase: Conv2DParams, packed: Float32Array): void {
+    const { batch, inH, inW, inC, outH, outW, outC, kH, kW } = phase;
+    const fields = [36, batch, inH, inW, inC, outH, outW, outC, kH, kW];
+    this.invoke(
+      'conv2dWinogradPolyphasePrepare',
+      [filter, packed, null, null],
+      [],
+      fields,
+      36 * inC * outC * 4,
+      36 * 16,
+    );
   }
 
   /**
@@ -2024,11 +1981,11 @@ class Runtime {
             isWinogradSplitByColumns(phase, algorithm, this.pool.activeThreads) ? 1 : 0,
           ];
           // Made before the phase image: making it may grow the memory.
-          const preparedFilter = isPrepared ? this.preparedPolyphaseFilter(filter, params) : null;
+          const preparedFilter = isPrepared ? this.preparedPolyphaseFilter(filter, phase) : null;
           this.withPhaseImage(input, params, phase, !isPrepared, (phaseImage, temporaryFilter) => {
-            // A filter that may change is packed for this call (36 x 4 inC x outC values, a few hundred
-            // thousand operations: little beside the convolution's).
-            if (temporaryFilter !== null) packPolyphaseFilter(filter, params, temporaryFilter);
+            // A filter that may change is packed for this call (36 x 4 inC x outC values: little beside the
+            // convolution).
+            if (temporaryFilter !== null) this.packPolyphaseFilter(filter, phase, temporaryFilter);
             const packedFilter = preparedFilter ?? temporaryFilter!;
             this.invoke(
               'conv2dWinogradPolyphase',
