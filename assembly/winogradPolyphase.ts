@@ -24,7 +24,7 @@
 // position); conv2dWinogradPolyphaseFilter, that of conv2dWinogradFilter with the same geometry.
 
 import { epilogueOf } from './epilogue';
-import { TILE_COLUMNS, TILE_ROWS, gemmPackedOperands } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { SpaceToDepth2Job } from './jobFields';
 import {
@@ -32,7 +32,6 @@ import {
   packedFilterFloats,
   packedInputAt,
   storeFinished,
-  winogradFilterGradient,
   winogradShareOf,
   FilterTile,
   WinogradShare,
@@ -253,23 +252,76 @@ function outputColumns(source: usize, plane: usize, block: usize): void {
 }
 
 /**
- * Conv2DBackpropFilter of a polyphase convolution (see the header): winogradFilterGradient with 3x3 output tiles,
- * 36 positions, winograd4.ts's input transform on the phase image and the two below. Job record: that of
- * conv2dWinogradFilter, 0 the phase image, 1 dOut, 2 dFilter [kH, kW, inC / 4, outC], the phase geometry.
+ * Conv2DBackpropFilter of a polyphase convolution (see the header), as winograd.ts's winogradFilterGradient with
+ * 3x3 output tiles and 36 positions (winograd4.ts's input transform on the phase image, the two transforms below),
+ * but with the threads splitting the output channels in strips of 8, not the input channels: the phase image has
+ * only 4 inC of those (3 blocks of 4 for RGB, which 2 threads would split 2 to 1), and each thread then transforms
+ * only its dOut channels, the costlier transform, and all (few) input channels. Every sum keeps its order.
+ * Scratch: gemm | block | M [36][inC][columns] | V [36][chunk][inC] | W [36][chunk][columns], columns = this
+ * thread's output channels. Job record: that of conv2dWinogradFilter, 0 the phase image, 1 dOut, 2 dFilter
+ * [kH, kW, inC / 4, outC], the phase geometry, 6 tiles per chunk.
  */
 export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, threadCount: i32): void {
-  winogradFilterGradient(
-    job,
-    threadIndex,
-    threadCount,
-    3,
-    36,
-    BLOCK_BYTES,
-    0,
-    filterInput4x4,
-    filterDOutPolyphase,
-    filterFinishPolyphase,
-  );
+  const scratch = scratchOf(job, threadIndex);
+  const chunkTiles = intField(job, 6);
+  const g = convGeometryOf(job);
+  const channels = g.inC;
+  const outC = g.outC;
+  const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
+  const ocFirst = rangeStart(strips, 1, threadIndex, threadCount) * TILE_COLUMNS;
+  const ocLast = min(outC, rangeEnd(strips, 1, threadIndex, threadCount) * TILE_COLUMNS);
+  if (ocFirst >= ocLast) return;
+  const columns = ocLast - ocFirst;
+  const tilesW = (g.outW + 2) / 3;
+  const imageTiles = ((g.outH + 2) / 3) * tilesW;
+  const tiles = g.batch * imageTiles;
+  const block = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const sums = block + BLOCK_BYTES;
+  const sumPlane = (<usize>channels * <usize>columns) << 2;
+  const transformedInput = sums + 36 * sumPlane;
+  const inputPlane = (<usize>chunkTiles * <usize>channels) << 2;
+  const transformedGradient = transformedInput + 36 * inputPlane;
+  const gradientPlane = (<usize>chunkTiles * <usize>columns) << 2;
+  const tile = changetype<FilterTile>(scratch);
+  for (let start = 0; start < tiles; start += chunkTiles) {
+    const count = min(chunkTiles, tiles - start);
+    for (let t = 0; t < count; t++) {
+      const index = start + t;
+      tile.block = block;
+      tile.image = index / imageTiles;
+      tile.oy = ((index % imageTiles) / tilesW) * 3;
+      tile.ox = (index % tilesW) * 3;
+      tile.first = 0;
+      tile.last = channels;
+      tile.destination = transformedInput + ((<usize>t * <usize>channels) << 2);
+      tile.plane = inputPlane;
+      filterInput4x4(job, tile);
+      tile.first = ocFirst;
+      tile.last = ocLast;
+      tile.destination = transformedGradient + ((<usize>t * <usize>columns) << 2);
+      tile.plane = gradientPlane;
+      filterDOutPolyphase(job, tile);
+    }
+    for (let xi = 0; xi < 36; xi++) {
+      gemm(
+        transformedInput + <usize>xi * inputPlane,
+        1,
+        channels,
+        transformedGradient + <usize>xi * gradientPlane,
+        columns,
+        sums + <usize>xi * sumPlane,
+        columns,
+        channels,
+        columns,
+        count,
+        0,
+        channels,
+        start > 0,
+        scratch,
+      );
+    }
+  }
+  filterFinishPolyphase(job, block, sums, sumPlane, ocFirst, columns);
 }
 
 /** e -> C^T e for one line of three vectors (C^T = [1 0 0; -1 -1 -1; -1 1 -1; 1 2 4; 1 -2 4; 0 0 1]). */
@@ -343,11 +395,19 @@ function finishLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, 
 }
 
 /**
- * dFilter from the sums (a FilterGradientFinish): M scaled by D_k D_l, then A^T M A, down M's 6 columns into
- * block rows 0-3, then along each row into block row 4 (the 4 taps of one row); phase tap (a, b) of phase
- * channel (2 py + px) inC + c is filter tap (2 a + py, 2 b + px) of channel c, kept inside the kH x kW kernel.
+ * dFilter, output channels [ocFirst, ocFirst + columns), from the sums M [36][inC][columns]: M scaled by D_k D_l,
+ * then A^T M A, down M's 6 columns into block rows 0-3, then along each row into block row 4 (the 4 taps of one
+ * row); phase tap (a, b) of phase channel (2 py + px) inC + c is filter tap (2 a + py, 2 b + px) of channel c,
+ * kept inside the kH x kW kernel.
  */
-function filterFinishPolyphase(job: usize, block: usize, sums: usize, sumPlane: usize, first: i32, last: i32): void {
+function filterFinishPolyphase(
+  job: usize,
+  block: usize,
+  sums: usize,
+  sumPlane: usize,
+  ocFirst: i32,
+  columns: i32,
+): void {
   const dFilter = pointerField(job, 2);
   const g = convGeometryOf(job);
   const outC = g.outC;
@@ -356,23 +416,24 @@ function filterFinishPolyphase(job: usize, block: usize, sums: usize, sumPlane: 
   const kW = g.kW;
   const line = block + 4 * 96;
   const rowStep = 6 * sumPlane;
-  for (let channel = first; channel < last; channel++) {
+  for (let channel = 0; channel < g.inC; channel++) {
     const phase = channel / inC;
     const py = phase >> 1;
     const px = phase & 1;
     const c = channel % inC;
-    for (let oc = 0; oc < outC; oc += 4) {
-      const source = sums + ((<usize>(channel - first) * <usize>outC + <usize>oc) << 2);
+    for (let column = 0; column < columns; column += 4) {
+      const oc = ocFirst + column;
+      const source = sums + ((<usize>channel * <usize>columns + <usize>column) << 2);
       for (let q = 0; q < 6; q++) {
         const top = source + <usize>q * sumPlane;
-        const column = positionScale(q);
+        const columnScale = positionScale(q);
         finishLine(
-          f32x4.mul(v128.load(top), f32x4.splat(positionScale(0) * column)),
-          f32x4.mul(v128.load(top + rowStep), f32x4.splat(positionScale(1) * column)),
-          f32x4.mul(v128.load(top + 2 * rowStep), f32x4.splat(positionScale(2) * column)),
-          f32x4.mul(v128.load(top + 3 * rowStep), f32x4.splat(positionScale(3) * column)),
-          f32x4.mul(v128.load(top + 4 * rowStep), f32x4.splat(positionScale(4) * column)),
-          f32x4.mul(v128.load(top + 5 * rowStep), f32x4.splat(positionScale(5) * column)),
+          f32x4.mul(v128.load(top), f32x4.splat(positionScale(0) * columnScale)),
+          f32x4.mul(v128.load(top + rowStep), f32x4.splat(positionScale(1) * columnScale)),
+          f32x4.mul(v128.load(top + 2 * rowStep), f32x4.splat(positionScale(2) * columnScale)),
+          f32x4.mul(v128.load(top + 3 * rowStep), f32x4.splat(positionScale(3) * columnScale)),
+          f32x4.mul(v128.load(top + 4 * rowStep), f32x4.splat(positionScale(4) * columnScale)),
+          f32x4.mul(v128.load(top + 5 * rowStep), f32x4.splat(positionScale(5) * columnScale)),
           block + ((<usize>q) << 4),
           96,
         );

@@ -2230,18 +2230,19 @@ class Runtime {
         }
         const filterAlgorithm = convolutionAlgorithm(params, 'backpropFilter');
         if (filterAlgorithm === 'winogradPolyphase') {
-          // As the Winograd filter gradients below, on the phase image's 4 inC channels.
+          // As the Winograd filter gradients below, on the phase image's 4 inC channels, the threads splitting the
+          // output channels (assembly/winogradPolyphase.ts).
           const phase = polyphaseParams(params);
           const work = polyphaseTiles(params) * 36 * phase.inC * params.outC;
-          const share = Math.ceil(phase.inC / 4 / this.threadsFor(work)) * 4;
+          const share = Math.ceil(params.outC / 8 / this.threadsFor(work)) * 8;
           const chunkTiles = unaliasedChunkTiles(
             Math.max(
-              reuseRows(share, params.outC),
-              Math.floor(WINOGRAD_CHUNK_FLOATS / (36 * (share + params.outC)) / 4) * 4,
+              reuseRows(phase.inC, share),
+              Math.floor(WINOGRAD_CHUNK_FLOATS / (36 * (phase.inC + share)) / 4) * 4,
             ),
-            params.outC,
+            share,
           );
-          const bytes = gemmScratch + 36 * 16 + 36 * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
+          const bytes = gemmScratch + 36 * 16 + 36 * (phase.inC * share + chunkTiles * (phase.inC + share)) * 4;
           this.withPhaseImage(input, params, phase, false, (phaseImage) => {
             this.invoke(
               'conv2dWinogradPolyphaseFilter',
@@ -2336,13 +2337,16 @@ function resizeFields(params: Resize2DParams): number[] {
 }
 
 /**
- * `chunkTiles`, or 4 fewer where its planes of `outC` values per tile would lie a multiple of 4 KB apart: the
- * transforms store the 36 positions of a tile to 36 planes, which would all fall in the same L1 sets. Measured on
- * the polyphase filter gradient of ResNet's stem (batch 16, 2 threads, 48 tiles a chunk, process CPU time):
- * 124 ms, with 44 tiles 57 ms.
+ * `chunkTiles`, or 4 fewer where that spreads its planes of `columns` values per tile over more L1 sets: the
+ * transforms store each tile's 36 positions to 36 planes, and planes a multiple of 2 KB or 4 KB apart fall in 2 or
+ * 1 group of sets (L1 holds 12 ways). Measured on the polyphase filter gradient of ResNet's stem (batch 16, process
+ * CPU time): 2 threads splitting input channels, 48 tiles a chunk of 64 columns (4 KB) 124 ms, 44 tiles 76 ms; 2
+ * threads splitting output channels, 80 tiles of 32 columns (2 KB apart) 85-86 ms, 76 tiles 68-73 ms.
  */
-function unaliasedChunkTiles(chunkTiles: number, outC: number): number {
-  return (chunkTiles * outC * 4) % 4096 === 0 && chunkTiles > 4 ? chunkTiles - 4 : chunkTiles;
+function unaliasedChunkTiles(chunkTiles: number, columns: number): number {
+  // The largest power of two up to 4 KB that divides the planes' distance in bytes.
+  const alignment = (tiles: number) => Math.min(4096, (tiles * columns * 4) & -(tiles * columns * 4));
+  return chunkTiles > 4 && alignment(chunkTiles - 4) < alignment(chunkTiles) ? chunkTiles - 4 : chunkTiles;
 }
 
 /**
