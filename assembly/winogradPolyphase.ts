@@ -17,6 +17,10 @@
 // (A^T that of winograd4.ts) give the 4x4 phase taps, scattered back to the kH x kW filter's.
 // Limits: forward and filter gradient (the input gradient of a stem is not needed: its input is the image);
 // tiles are computed whole, the output keeps its part.
+// Measured on ResNet-18's stem (2 threads, process CPU time, medians of alternated runs, im2col -> this): predict
+// at batch 8 42 -> 24 ms, batch 1 5.2 -> 3.0 ms; fine-tuning at batch 16 forward 80 -> 51 ms, filter gradient
+// 94 -> 61 ms. Of the batch-8 forward on one thread (about 27 ms): GEMMs 15 ms (at the FMA rate im2col's GEMM
+// runs at), output transform 3 ms and 5.5 ms of writing the output, input transform 2.2 ms, phase image 0.85 ms.
 //
 // Job records: spaceToDepth2, SpaceToDepth2Job (jobFields.ts); conv2dWinogradPolyphase, that of winograd.ts
 // (conv2dWinograd) with the phase image's geometry (inH, inW, inC = 4 x the input's, no padding; kH, kW the
