@@ -56,3 +56,9 @@ export { pow, powGrad } from './power';
 export { channelShuffle } from './channelShuffle';
 export { clipBiasAddGrad } from './elementwise';
 export { widenChannels } from './widenChannels';
+export {
+  conv2dWinogradPolyphase,
+  conv2dWinogradPolyphaseFilter,
+  conv2dWinogradPolyphasePrepare,
+  spaceToDepth2,
+} from './winogradPolyphase';

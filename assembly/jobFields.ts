@@ -454,6 +454,24 @@ export const enum WidenChannelsJob {
 }
 
 /**
+ * spaceToDepth2: input [batch, inH, inW, channels] to its phase image output [batch, outH, outW, 4 channels], channel
+ * (2 py + px) channels + c of pixel (i, j) from input (2 i + py - padTop, 2 j + px - padLeft, c), zero outside the
+ * input.
+ */
+export const enum SpaceToDepth2Job {
+  input = 0,
+  output = 1,
+  batch = 2,
+  inH = 3,
+  inW = 4,
+  channels = 5,
+  outH = 6,
+  outW = 7,
+  padTop = 8,
+  padLeft = 9,
+}
+
+/**
  * The convolutions, one record for every pass and algorithm (assembly/conv2d.ts, winograd.ts, winograd4.ts,
  * depthwise.ts): buffers input, filter, bias, output as the forward pass names them (dOut, filter, 0, dInput and input,
  * dOut, dFilter for the gradients); panelRows is the im2col panel rows or the Winograd tiles per chunk; the geometry

@@ -29,7 +29,7 @@ import {
 } from './winograd';
 import { STRIDE2_POSITIONS, packFilterStride2 } from './winogradStride2';
 
-const BLOCK_BYTES: usize = 36 * 16;
+export const BLOCK_BYTES: usize = 36 * 16;
 
 @inline
 function at(block: usize, row: i32, column: i32): usize {
@@ -121,13 +121,15 @@ function transformInputBlock(
  * tiles (packedInputAt), stored whole. Storing each tile's vectors lane by lane instead cost 4 scalar
  * stores per vector (one thread, ResNet-18 at batch 8, processes alternated on the loaded machine:
  * whole-model CPU time 341-352 -> 335-339 ms, the 56x56x64 layers within noise).
+ * Tiles lie `tileStep` input pixels apart: 4 here, 3 for F(3x3, 4x4) in winogradPolyphase.ts.
  */
-function transformInputTiles(
+export function transformInputTiles(
   input: usize,
   t0: i32,
   count: i32,
   imageTiles: i32,
   tilesW: i32,
+  tileStep: i32,
   padTop: i32,
   padLeft: i32,
   ic: i32,
@@ -146,8 +148,8 @@ function transformInputTiles(
       continue;
     }
     const image = tileIndex / imageTiles;
-    const y0 = ((tileIndex % imageTiles) / tilesW) * 4 - padTop;
-    const x0 = (tileIndex % tilesW) * 4 - padLeft;
+    const y0 = ((tileIndex % imageTiles) / tilesW) * tileStep - padTop;
+    const x0 = (tileIndex % tilesW) * tileStep - padLeft;
     transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block);
   }
   for (let xi = 0; xi < 36; xi++) {
@@ -433,6 +435,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
           count - t,
           imageTiles,
           tilesW,
+          4,
           padTop,
           padLeft,
           ic,
@@ -548,7 +551,7 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
 }
 
 /** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block`. */
-function filterInput4x4(job: usize, tile: FilterTile): void {
+export function filterInput4x4(job: usize, tile: FilterTile): void {
   const input = pointerField(job, 0);
   const g = convGeometryOf(job);
   const block = tile.block;

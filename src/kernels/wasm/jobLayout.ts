@@ -378,6 +378,23 @@ export const JOB_LAYOUTS = {
       ['channels', 'i32'],
     ],
   },
+  spaceToDepth2: {
+    description:
+      'spaceToDepth2: input [batch, inH, inW, channels] to its phase image output [batch, outH, outW, 4 channels], ' +
+      'channel (2 py + px) channels + c of pixel (i, j) from input (2 i + py - padTop, 2 j + px - padLeft, c), ' +
+      'zero outside the input.',
+    buffers: ['input', 'output'],
+    fields: [
+      ['batch', 'i32'],
+      ['inH', 'i32'],
+      ['inW', 'i32'],
+      ['channels', 'i32'],
+      ['outH', 'i32'],
+      ['outW', 'i32'],
+      ['padTop', 'i32'],
+      ['padLeft', 'i32'],
+    ],
+  },
   conv2d: {
     description:
       'The convolutions, one record for every pass and algorithm (assembly/conv2d.ts, winograd.ts, winograd4.ts, ' +

@@ -45,6 +45,7 @@ export const JOB_SHAPES: Readonly<Record<JobLayoutName, string>> = {
   broadcastArithmetic: '3i19',
   reduceSumTo: '2i12',
   widenChannels: '2ii',
+  spaceToDepth2: '2i8',
   conv2d: '4si21ffii',
   resize2d: '2si6ffi3',
 };

@@ -105,6 +105,10 @@ const EXPORT_NAMES = [
   'conv2dWinogradStride2',
   'conv2dWinogradStride2Filter',
   'widenChannels',
+  'conv2dWinogradPolyphase',
+  'spaceToDepth2',
+  'conv2dWinogradPolyphaseFilter',
+  'conv2dWinogradPolyphasePrepare',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -200,7 +204,7 @@ const WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL = 0.25;
  * How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts,
  * winogradStride2.ts).
  */
-export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4' | 'winogradStride2';
+export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4' | 'winogradStride2' | 'winogradPolyphase';
 
 /**
  * Output pixels (batch x height x width) from which Winograd pays: it transforms every filter on each
@@ -249,7 +253,9 @@ const WIDENED_CHANNELS = 4;
  * / 5.2 (F(4x4)); 32x32x4->8 3.5 / 6.9 / 3.2 -> 1.0 / 1.5 / 1.1 (F(4x4)).
  * 3x3 stride-2 convolutions with the same channels take the polyphase F(2x2, 3x3) of winogradStride2.ts
  * (25 positions for 36 multiplies), for the input gradient only with padTop = padLeft = 1; a constant filter has
- * its own choice (preparedStride2Algorithm).
+ * its own choice (preparedStride2Algorithm). 7x7 stride-2 convolutions on few channels (ResNet's stem) take the
+ * polyphase F(3x3, 4x4) of winogradPolyphase.ts forward (prepared or not) and for the filter gradient, where it
+ * has fewer GEMM rows x depth (isPolyphaseShape, isPolyphaseCheaper).
  */
 export function convolutionAlgorithm(
   params: Conv2DParams,
@@ -281,6 +287,7 @@ export function convolutionAlgorithm(
     params.strideW === 2 &&
     (isInputGradient || params.isConstantFilter === true || (params.outH % 2 === 0 && params.outW % 2 === 0));
   if (isStride2 && params.isConstantFilter === true && pass === 'forward') return preparedStride2Algorithm(params);
+  if (!isInputGradient && isPolyphaseShape(params) && isPolyphaseCheaper(params)) return 'winogradPolyphase';
   if (isStride2 && params.isConstantFilter !== true && pixels >= WINOGRAD_MIN_PIXELS)
     if (!isInputGradient || (params.padTop === 1 && params.padLeft === 1)) return 'winogradStride2';
   if (params.isConstantFilter === true && pass === 'forward')
@@ -336,6 +343,66 @@ function preparedStride2Algorithm(params: Conv2DParams): ConvolutionAlgorithm {
   const tiles = params.batch * Math.ceil(params.outH / 2) * Math.ceil(params.outW / 2);
   const stride2Cost = winogradRowCost(winogradPositions('winogradStride2'), tiles);
   return stride2Cost < winogradRowCost(9, params.batch * params.outH * params.outW) ? 'winogradStride2' : 'im2col';
+}
+
+/**
+ * Input channels up to which a 7x7 stride-2 convolution (ResNet's stem) takes the polyphase F(3x3, 4x4) of
+ * winogradPolyphase.ts: 4 of its phase channels per input channel keep the GEMMs' depth small, where a
+ * transformed tile of the phase image (36 x 4 inC values) still costs little beside its 36 x 4 inC x outC
+ * multiplies.
+ */
+const POLYPHASE_MAX_CHANNELS = 4;
+
+/**
+ * Whether a convolution has the shape of winogradPolyphase.ts: a 7x7 stride-2 filter, plain (no dilation, no
+ * groups), on at most POLYPHASE_MAX_CHANNELS input channels and a multiple of 4 output channels.
+ */
+function isPolyphaseShape(params: Conv2DParams): boolean {
+  return (
+    params.kH === 7 &&
+    params.kW === 7 &&
+    params.strideH === 2 &&
+    params.strideW === 2 &&
+    (params.dilationH ?? 1) === 1 &&
+    (params.dilationW ?? 1) === 1 &&
+    (params.groups ?? 1) === 1 &&
+    params.inC <= POLYPHASE_MAX_CHANNELS &&
+    params.outC % 4 === 0
+  );
+}
+
+/**
+ * Whether the polyphase F(3x3, 4x4) has fewer GEMM rows x depth than im2col: 36 positions of ceil(tiles / 4) * 4
+ * 3x3 tiles at depth 4 inC, its transforms counted as a quarter more, against 49 inC taps of every output pixel.
+ */
+function isPolyphaseCheaper(params: Conv2DParams): boolean {
+  const tiles = polyphaseTiles(params);
+  return 1.25 * winogradRowCost(36, tiles) * 4 < winogradRowCost(49, params.batch * params.outH * params.outW);
+}
+
+/** 3x3 output tiles of the polyphase F(3x3, 4x4), the last ones of a row or column padded. */
+function polyphaseTiles(params: Conv2DParams): number {
+  return params.batch * Math.ceil(params.outH / 3) * Math.ceil(params.outW / 3);
+}
+
+/**
+ * The stride-1 4x4 convolution on the phase image (spaceToDepth2 in assembly/winogradPolyphase.ts) that a polyphase
+ * convolution computes: 3 tilesH + 3 by 3 tilesW + 3 pixels (every tile's 6x6 block inside it), 4 inC channels,
+ * no padding (the phase image holds it); kH and kW stay the filter's (its gradient is scattered back to them).
+ */
+function polyphaseParams(params: Conv2DParams): Conv2DParams {
+  return {
+    ...params,
+    inH: 3 * Math.ceil(params.outH / 3) + 3,
+    inW: 3 * Math.ceil(params.outW / 3) + 3,
+    inC: 4 * params.inC,
+    strideH: 1,
+    strideW: 1,
+    padTop: 0,
+    padBottom: 0,
+    padLeft: 0,
+    padRight: 0,
+  };
 }
 
 /** Options of initWasmBackend and ready. */
@@ -1532,6 +1599,79 @@ class Runtime {
   }
 
   /**
+   * The packed polyphase form of a constant 7x7 filter (packPolyphaseFilter), made on first use and kept while the
+   * filter array lives, beside its other Winograd forms (under the key POLYPHASE_FORM).
+   */
+  private preparedPolyphaseFilter(filter: FloatArray, phase: Conv2DParams): Float32Array {
+    let forms = this.winogradFilters.get(filter);
+    if (forms === undefined) {
+      forms = new Map();
+      this.winogradFilters.set(filter, forms);
+    }
+    let packed = forms.get(POLYPHASE_FORM);
+    if (packed === undefined) {
+      packed = this.allocate('float32', 36 * packedWinogradFilterFloats(phase.inC, phase.outC), true) as Float32Array;
+      this.packPolyphaseFilter(filter, phase, packed);
+      forms.set(POLYPHASE_FORM, packed);
+    }
+    return packed;
+  }
+
+  /**
+   * Packs a filter [kH, kW, inC, outC] for conv2dWinogradPolyphase into `packed` (36 x packedWinogradFilterFloats(4 inC,
+   * outC)): assembly/winogradPolyphase.ts, conv2dWinogradPolyphasePrepare; `phase` is polyphaseParams's geometry.
+   */
+  private packPolyphaseFilter(filter: Buffer, phase: Conv2DParams, packed: Float32Array): void {
+    const { batch, inH, inW, inC, outH, outW, outC, kH, kW } = phase;
+    const fields = [36, batch, inH, inW, inC, outH, outW, outC, kH, kW];
+    this.invoke(
+      'conv2dWinogradPolyphasePrepare',
+      [filter, packed, null, null],
+      [],
+      fields,
+      36 * inC * outC * 4,
+      36 * 16,
+    );
+  }
+
+  /**
+   * Runs `pass` with the phase image of `input` (spaceToDepth2, `phase` its geometry: polyphaseParams) and, where
+   * `hasFilterBlock`, a block for a packed polyphase filter (packPolyphaseFilter): temporaries of the memory.
+   */
+  private withPhaseImage(
+    input: Buffer,
+    params: Conv2DParams,
+    phase: Conv2DParams,
+    hasFilterBlock: boolean,
+    pass: (phaseImage: Float32Array, filterBlock: Float32Array | null) => void,
+  ): void {
+    const floats = phase.batch * phase.inH * phase.inW * phase.inC;
+    const filterFloats = hasFilterBlock ? 36 * packedWinogradFilterFloats(phase.inC, params.outC) : 0;
+    const mark = this.arena.mark();
+    try {
+      // Allocate both first: either may grow the memory, and only the buffer read after that covers them.
+      const offset = this.arena.allocate(floats * 4);
+      const filterOffset = hasFilterBlock ? this.arena.allocate(filterFloats * 4) : 0;
+      const phaseImage = new Float32Array(this.arena.buffer, offset, floats);
+      const filterBlock = hasFilterBlock ? new Float32Array(this.arena.buffer, filterOffset, filterFloats) : null;
+      const fields = [
+        params.batch,
+        params.inH,
+        params.inW,
+        params.inC,
+        phase.inH,
+        phase.inW,
+        params.padTop,
+        params.padLeft,
+      ];
+      this.invoke('spaceToDepth2', [input, phaseImage], [], fields, floats * ELEMENTWISE_WORK);
+      pass(phaseImage, filterBlock);
+    } finally {
+      this.arena.release(mark);
+    }
+  }
+
+  /**
    * Runs `pass` with `input` [batch, inH, inW, inC] widened to WIDENED_CHANNELS channels (isWidenedToWinograd), the
    * params of that convolution and a block for its filter [kH, kW, WIDENED_CHANNELS, outC] or filter gradient, both
    * temporaries of the memory.
@@ -1824,6 +1964,42 @@ class Runtime {
           return;
         }
         const algorithm = convolutionAlgorithm(params, 'forward');
+        if (algorithm === 'winogradPolyphase') {
+          const phase = polyphaseParams(params);
+          const isPrepared = params.isConstantFilter === true;
+          const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
+          const tiles = polyphaseTiles(params);
+          const { chunkTiles, bytes } = winogradScratch(phase.inC, phase.outC, algorithm, true, tiles);
+          const work = tiles * 36 * phase.inC * params.outC;
+          const fields = [
+            ...convFields(phase, chunkTiles),
+            0,
+            0,
+            0,
+            0,
+            0,
+            ...epilogueFields(params, residual),
+            1,
+            isWinogradSplitByColumns(phase, algorithm, this.pool.activeThreads) ? 1 : 0,
+          ];
+          // Made before the phase image: making it may grow the memory.
+          const preparedFilter = isPrepared ? this.preparedPolyphaseFilter(filter, phase) : null;
+          this.withPhaseImage(input, params, phase, !isPrepared, (phaseImage, temporaryFilter) => {
+            // A filter that may change is packed for this call (36 x 4 inC x outC values: little beside the
+            // convolution).
+            if (temporaryFilter !== null) this.packPolyphaseFilter(filter, phase, temporaryFilter);
+            const packedFilter = preparedFilter ?? temporaryFilter!;
+            this.invoke(
+              'conv2dWinogradPolyphase',
+              [phaseImage, packedFilter, residentBias, output],
+              [output],
+              fields,
+              work,
+              bytes,
+            );
+          });
+          return;
+        }
         if (algorithm !== 'im2col') {
           const isPrepared = params.isConstantFilter === true;
           const packedFilter = isPrepared ? this.preparedWinogradFilter(filter, params, algorithm) : filter;
@@ -2055,6 +2231,32 @@ class Runtime {
           return;
         }
         const filterAlgorithm = convolutionAlgorithm(params, 'backpropFilter');
+        if (filterAlgorithm === 'winogradPolyphase') {
+          // As the Winograd filter gradients below, on the phase image's 4 inC channels, the threads splitting the
+          // output channels (assembly/winogradPolyphase.ts).
+          const phase = polyphaseParams(params);
+          const work = polyphaseTiles(params) * 36 * phase.inC * params.outC;
+          const share = Math.ceil(params.outC / 8 / this.threadsFor(work)) * 8;
+          const chunkTiles = unaliasedChunkTiles(
+            Math.max(
+              reuseRows(phase.inC, share),
+              Math.floor(WINOGRAD_CHUNK_FLOATS / (36 * (phase.inC + share)) / 4) * 4,
+            ),
+            share,
+          );
+          const bytes = gemmScratch + 36 * 16 + 36 * (phase.inC * share + chunkTiles * (phase.inC + share)) * 4;
+          this.withPhaseImage(input, params, phase, false, (phaseImage) => {
+            this.invoke(
+              'conv2dWinogradPolyphaseFilter',
+              [phaseImage, dOut, dFilter, null],
+              [dFilter],
+              [...convFields(phase, chunkTiles), 0],
+              work,
+              bytes,
+            );
+          });
+          return;
+        }
         if (filterAlgorithm !== 'im2col') {
           // A thread sums its share of the input channels; its sums [positions, share, outC] are loaded
           // and stored once per chunk of tiles (see reuseRows). The chunking never changes a sum's order.
@@ -2134,6 +2336,19 @@ function resizeFields(params: Resize2DParams): number[] {
     RESIZE_COORDINATES.indexOf(params.coordinates),
     NEAREST_ROUNDINGS.indexOf(params.nearestRounding),
   ];
+}
+
+/**
+ * `chunkTiles`, or 4 fewer where that spreads its planes of `columns` values per tile over more L1 sets: the
+ * transforms store each tile's 36 positions to 36 planes, and planes a multiple of 2 KB or 4 KB apart fall in 2 or
+ * 1 group of sets (L1 holds 12 ways). Measured on the polyphase filter gradient of ResNet's stem (batch 16, process
+ * CPU time): 2 threads splitting input channels, 48 tiles a chunk of 64 columns (4 KB) 124 ms, 44 tiles 76 ms; 2
+ * threads splitting output channels, 80 tiles of 32 columns (2 KB apart) 85-86 ms, 76 tiles 68-73 ms.
+ */
+function unaliasedChunkTiles(chunkTiles: number, columns: number): number {
+  // The largest power of two up to 4 KB that divides the planes' distance in bytes.
+  const alignment = (tiles: number) => Math.min(4096, (tiles * columns * 4) & -(tiles * columns * 4));
+  return chunkTiles > 4 && alignment(chunkTiles - 4) < alignment(chunkTiles) ? chunkTiles - 4 : chunkTiles;
 }
 
 /**
@@ -2245,6 +2460,7 @@ function scaledInput(input: Buffer, inputScale: Buffer, params: Conv2DParams): F
  */
 function isWidenedToWinograd(params: Conv2DParams, pass: 'forward' | 'backpropFilter'): boolean {
   if (params.inC >= WIDENED_CHANNELS || params.isConstantFilter === true || (params.groups ?? 1) !== 1) return false;
+  if (isPolyphaseShape(params)) return false;
   return convolutionAlgorithm({ ...params, inC: WIDENED_CHANNELS }, pass) !== 'im2col';
 }
 
@@ -2273,7 +2489,7 @@ function isDepthwise(params: Conv2DParams): boolean {
 
 /** Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2. */
 function winogradPositions(algorithm: ConvolutionAlgorithm): number {
-  return algorithm === 'winograd4x4' ? 36 : algorithm === 'winograd' ? 16 : 25;
+  return algorithm === 'winograd4x4' || algorithm === 'winogradPolyphase' ? 36 : algorithm === 'winograd' ? 16 : 25;
 }
 
 /**
@@ -2290,6 +2506,9 @@ function transformedFilterBytes(inC: number, outC: number, algorithm: Convolutio
 
 /** Fields 14-19 of conv2dWinogradPrepare's record (kernel size, strides, padding), which it does not read. */
 const UNUSED_PREPARE_FIELDS = [0, 0, 0, 0, 0, 0];
+
+/** The key of a filter's polyphase form among its Winograd forms (which are keyed by their tile positions). */
+const POLYPHASE_FORM = -1;
 
 /**
  * Whether the threads of a Winograd convolution split the output channels (job field 30) rather than
@@ -2326,6 +2545,7 @@ export function isWinogradSplitByColumns(
 
 /** Output tiles of a Winograd convolution: 2x2 or 4x4 blocks, the last ones of a row or column padded. */
 function winogradTiles(params: Conv2DParams, algorithm: ConvolutionAlgorithm): number {
+  if (algorithm === 'winogradPolyphase') return polyphaseTiles(params);
   // Stride 2: 2x2 output tiles forward, 4x4 dInput tiles in its input gradient (the pass that upsamples).
   const tileSize = algorithm === 'winograd4x4' || (algorithm === 'winogradStride2' && params.outH > params.inH) ? 4 : 2;
   return params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);

@@ -1,0 +1,555 @@
+// Large stride-2 convolutions on few channels (ResNet's 7x7 stem) by a polyphase Winograd algorithm. Split the
+// input into its 4 phases (even / odd rows x even / odd columns): a stride-2 kH x kW correlation is the sum over
+// the phases of stride-1 correlations of each phase image with the phase's taps, so with the phases as channels
+// (spaceToDepth2: pixel (i, j), channel (2 py + px) inC + c holds input (2 i + py - padTop, 2 j + px - padLeft, c))
+// it is one stride-1 4x4 correlation on 4 inC channels (kH, kW <= 8; taps past the kernel are zero, and the padding
+// is already in the image). That one runs as Winograd F(3x3, 4x4), the dual of winograd4.ts's F(4x4, 3x3) on the
+// same points 0, +-1, +-2, inf: its input transform is the same B^T, its filter transform A (6x4, that file's A^T
+// transposed) and its output transform G^T (3x6). The scale of G^T's columns, (1/4, 1/6, 1/6, 1/24, 1/24, 1), goes
+// into the filter (conv2dWinogradPolyphasePrepare, at the end of this file), so
+//   y0 = m0 - (m1 + m2) + (m3 + m4),  y1 = (m2 - m1) + 2 (m3 - m4),  y2 = 4 (m3 + m4) - (m1 + m2) + m5.
+// A 3x3 block of outputs then takes 36 multiplies per channel pair of the phase image, against 9 x 49 per input
+// channel for im2col: 3.1 times fewer for the stem's 3 channels (12 phase channels against 147 taps).
+// The filter gradient is the dual: a phase tap (a, b) sums phase pixel (i + a, j + b) times dOut (i, j), a 4x4
+// correlation of the phase image with a 3x3 dOut block, so F(4x4, 3x3) computes it with winograd4.ts's point
+// set: V = B^T d B as above, W = C^T E C for the tile's 3x3 dOut block E (C the unscaled G^T above: W = G E G^T
+// without G's scales), M = sum over tiles of V * W, then the scales D_k D_l of position (k, l) and A^T M A
+// (A^T that of winograd4.ts) give the 4x4 phase taps, scattered back to the kH x kW filter's.
+// Limits: forward and filter gradient (the input gradient of a stem is not needed: its input is the image);
+// tiles are computed whole, the output keeps its part.
+// Measured on ResNet-18's stem (2 threads, process CPU time, medians of alternated runs, im2col -> this): predict
+// at batch 8 42 -> 24 ms, batch 1 5.2 -> 3.0 ms; fine-tuning at batch 16 forward 80 -> 51 ms, filter gradient
+// 94 -> 61 ms. Of the batch-8 forward on one thread (about 27 ms): GEMMs 15 ms (at the FMA rate im2col's GEMM
+// runs at), output transform 3 ms and 5.5 ms of writing the output, input transform 2.2 ms, phase image 0.85 ms.
+//
+// Job records: spaceToDepth2, SpaceToDepth2Job (jobFields.ts); conv2dWinogradPolyphase, that of winograd.ts
+// (conv2dWinograd) with the phase image's geometry (inH, inW, inC = 4 x the input's, no padding; kH, kW the
+// filter's), the filter packed (field 29 = 1) as [36][strips][inC][8] (winograd.ts packedFilterFloats per
+// position); conv2dWinogradPolyphaseFilter, that of conv2dWinogradFilter with the same geometry.
+
+import { epilogueOf } from './epilogue';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands } from './gemm';
+import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
+import { SpaceToDepth2Job } from './jobFields';
+import {
+  WINOGRAD_TILE_BYTES,
+  packedFilterFloats,
+  packedInputAt,
+  storeFinished,
+  winogradShareOf,
+  FilterTile,
+  WinogradShare,
+} from './winograd';
+import { BLOCK_BYTES, filterInput4x4, transformInputTiles } from './winograd4';
+
+/**
+ * The phase image of an NHWC map: threads split its rows.
+ *   input   [batch, inH, inW, channels]
+ *   output  [batch, outH, outW, 4 channels], zero where the phase pixel lies outside the input
+ */
+export function spaceToDepth2(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, SpaceToDepth2Job.input);
+  const output = pointerField(job, SpaceToDepth2Job.output);
+  const batch = intField(job, SpaceToDepth2Job.batch);
+  const inH = intField(job, SpaceToDepth2Job.inH);
+  const inW = intField(job, SpaceToDepth2Job.inW);
+  const channels = intField(job, SpaceToDepth2Job.channels);
+  const outH = intField(job, SpaceToDepth2Job.outH);
+  const outW = intField(job, SpaceToDepth2Job.outW);
+  const padTop = intField(job, SpaceToDepth2Job.padTop);
+  const padLeft = intField(job, SpaceToDepth2Job.padLeft);
+  const first = rangeStart(batch * outH, 1, threadIndex, threadCount);
+  const last = rangeEnd(batch * outH, 1, threadIndex, threadCount);
+  // One phase row (py) of a pixel: the 2 channels values of input pixels x and x + 1 of row y.
+  const pairFloats = 2 * channels;
+  const pairBytes = (<usize>pairFloats) << 2;
+  const pixelBytes = pairBytes << 1;
+  for (let row = first; row < last; row++) {
+    const image = row / outH;
+    const i = row % outH;
+    const outputRow = output + <usize>row * <usize>outW * pixelBytes;
+    for (let py = 0; py < 2; py++) {
+      const y = 2 * i + py - padTop;
+      const phaseRow = outputRow + <usize>py * pairBytes;
+      if (y < 0 || y >= inH) {
+        for (let j = 0; j < outW; j++) memory.fill(phaseRow + <usize>j * pixelBytes, 0, pairBytes);
+        continue;
+      }
+      const inputRow = input + ((<usize>(image * inH + y) * <usize>inW * <usize>channels) << 2);
+      for (let j = 0; j < outW; j++) {
+        const x = 2 * j - padLeft;
+        const to = phaseRow + <usize>j * pixelBytes;
+        if (x >= 0 && x + 2 <= inW) {
+          copyFloats(inputRow + ((<usize>(x * channels)) << 2), to, pairFloats);
+        } else {
+          for (let px = 0; px < 2; px++) {
+            const pixelTo = to + ((<usize>(px * channels)) << 2);
+            if (x + px < 0 || x + px >= inW) memory.fill(pixelTo, 0, (<usize>channels) << 2);
+            else copyFloats(inputRow + ((<usize>((x + px) * channels)) << 2), pixelTo, channels);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Copies `count` floats in vectors, then a pair and a single (the stem's 6 floats: one vector and one pair). */
+@inline
+function copyFloats(from: usize, to: usize, count: i32): void {
+  let k = 0;
+  for (; k + 4 <= count; k += 4) v128.store(to + ((<usize>k) << 2), v128.load(from + ((<usize>k) << 2)));
+  if (k + 2 <= count) {
+    store<i64>(to + ((<usize>k) << 2), load<i64>(from + ((<usize>k) << 2)));
+    k += 2;
+  }
+  if (k < count) store<f32>(to + ((<usize>k) << 2), load<f32>(from + ((<usize>k) << 2)));
+}
+
+/**
+ * Conv2D by F(3x3, 4x4) on the phase image (see the header): input transform (winograd4.ts's, tiles 3 pixels
+ * apart), 36 GEMMs of packed operands, output transform with the epilogue; tiles, chunks and the thread split as
+ * conv2dWinograd4's.
+ *   input   [batch, inH, inW, inC] the phase image, inH >= 3 tilesH + 3, inW >= 3 tilesW + 3
+ *   filter  [36][strips][inC][8] prepared
+ *   bias    [outC] or 0
+ *   output  [batch, outH, outW, outC]
+ */
+export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCount: i32): void {
+  const input = pointerField(job, 0);
+  const filter = pointerField(job, 1);
+  const bias = pointerField(job, 2);
+  const output = pointerField(job, 3);
+  const scratch = scratchOf(job, threadIndex);
+  const chunkTiles = intField(job, 6);
+  const g = convGeometryOf(job);
+  const epilogue = epilogueOf(job);
+  const residual = epilogue.residual;
+  const code = epilogue.activation;
+  const alphas = f32x4.splat(epilogue.alpha);
+  const betas = f32x4.splat(epilogue.beta);
+  const inH = g.inH;
+  const inW = g.inW;
+  const inC = g.inC;
+  const outH = g.outH;
+  const outW = g.outW;
+  const outC = g.outC;
+  const tilesH = (outH + 2) / 3;
+  const tilesW = (outW + 2) / 3;
+  const imageTiles = tilesH * tilesW;
+  const tiles = g.batch * imageTiles;
+  const share = changetype<WinogradShare>(scratch);
+  winogradShareOf(job, tiles, outC, threadIndex, threadCount, share);
+  const first = share.tileStart;
+  const last = share.tileEnd;
+  const stripStart = share.stripStart;
+  const stripEnd = share.stripEnd;
+  if (first >= last || stripStart >= stripEnd) return;
+  const ocStart = stripStart * TILE_COLUMNS;
+  const ocEnd = min(outC, stripEnd * TILE_COLUMNS);
+  // Scratch: tile | 4 6x6 blocks (the input transform's; the output transform uses the first) |
+  // V [36][chunk / 4][inC][4] | M [36][chunk][outC]
+  const tile = scratch;
+  const block = scratch + WINOGRAD_TILE_BYTES;
+  const filterPlane = packedFilterFloats(inC, outC) << 2;
+  const transformedInput = block + TILE_ROWS * BLOCK_BYTES;
+  const inputPlane = (<usize>chunkTiles * <usize>inC) << 2;
+  const products = transformedInput + 36 * inputPlane;
+  const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
+  const pixelBytes = (<usize>outC) << 2;
+  const zero = f32x4.splat(0);
+  for (let start = first; start < last; start += chunkTiles) {
+    const count = min(chunkTiles, last - start);
+    for (let t = 0; t < count; t += TILE_ROWS) {
+      for (let ic = 0; ic < inC; ic += 4) {
+        const destination = packedInputAt(transformedInput, t, ic, inC);
+        transformInputTiles(
+          input,
+          start + t,
+          count - t,
+          imageTiles,
+          tilesW,
+          3,
+          0,
+          0,
+          ic,
+          inH,
+          inW,
+          inC,
+          block,
+          destination,
+          inputPlane,
+        );
+      }
+    }
+    for (let xi = 0; xi < 36; xi++) {
+      gemmPackedOperands(
+        transformedInput + <usize>xi * inputPlane,
+        filter + <usize>xi * filterPlane,
+        products + <usize>xi * productPlane,
+        outC,
+        count,
+        outC,
+        inC,
+        stripStart,
+        stripEnd,
+        tile,
+      );
+    }
+    for (let t = 0; t < count; t++) {
+      const tileIndex = start + t;
+      const image = tileIndex / imageTiles;
+      const oy = ((tileIndex % imageTiles) / tilesW) * 3;
+      const ox = (tileIndex % tilesW) * 3;
+      const rows = min(3, outH - oy);
+      const columns = min(3, outW - ox);
+      for (let oc = ocStart; oc < ocEnd; oc += 4) {
+        outputColumns(products + ((<usize>t * <usize>outC + <usize>oc) << 2), productPlane, block);
+        const b = bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero;
+        for (let r = 0; r < rows; r++) {
+          const rowOffset = (<usize>(((image * outH + oy + r) * outW + ox) * outC + oc)) << 2;
+          const line = block + <usize>(r * 96);
+          const m0 = v128.load(line),
+            m1 = v128.load(line, 16),
+            m2 = v128.load(line, 32);
+          const m3 = v128.load(line, 48),
+            m4 = v128.load(line, 64),
+            m5 = v128.load(line, 80);
+          const sum12 = f32x4.add(m1, m2);
+          const sum34 = f32x4.add(m3, m4);
+          const y0 = f32x4.add(f32x4.sub(m0, sum12), sum34);
+          storeFinished(output, residual, rowOffset, f32x4.add(y0, b), code, alphas, betas);
+          if (columns > 1) {
+            const y1 = f32x4.add(f32x4.sub(m2, m1), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4)));
+            storeFinished(output, residual, rowOffset + pixelBytes, f32x4.add(y1, b), code, alphas, betas);
+          }
+          if (columns > 2) {
+            const y2 = f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(4), sum34), sum12), m5);
+            storeFinished(output, residual, rowOffset + 2 * pixelBytes, f32x4.add(y2, b), code, alphas, betas);
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The column half of Y = C M C^T (C the scaled G^T of the header) for 4 output channels: M[xi] is read at
+ * source + xi * plane, down its 6 columns, into rows 0-2 of `block` (6 vectors a row).
+ */
+function outputColumns(source: usize, plane: usize, block: usize): void {
+  const rowStep = 6 * plane;
+  for (let c = 0; c < 6; c++) {
+    const top = source + <usize>c * plane;
+    const m0 = v128.load(top),
+      m1 = v128.load(top + rowStep),
+      m2 = v128.load(top + 2 * rowStep);
+    const m3 = v128.load(top + 3 * rowStep),
+      m4 = v128.load(top + 4 * rowStep),
+      m5 = v128.load(top + 5 * rowStep);
+    const sum12 = f32x4.add(m1, m2);
+    const sum34 = f32x4.add(m3, m4);
+    const at = block + ((<usize>c) << 4);
+    v128.store(at, f32x4.add(f32x4.sub(m0, sum12), sum34));
+    v128.store(at, f32x4.add(f32x4.sub(m2, m1), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4))), 96);
+    v128.store(at, f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(4), sum34), sum12), m5), 192);
+  }
+}
+
+/**
+ * Conv2DBackpropFilter of a polyphase convolution (see the header), as winograd.ts's winogradFilterGradient with
+ * 3x3 output tiles and 36 positions (winograd4.ts's input transform on the phase image, the two transforms below),
+ * but with the threads splitting the output channels in strips of 8, not the input channels: the phase image has
+ * only 4 inC of those (3 blocks of 4 for RGB, which 2 threads would split 2 to 1), and each thread then transforms
+ * only its dOut channels, the costlier transform, and all (few) input channels. Every sum keeps its order.
+ * Scratch: gemm | block | M [36][inC][columns] | V [36][chunk][inC] | W [36][chunk][columns], columns = this
+ * thread's output channels. Job record: that of conv2dWinogradFilter, 0 the phase image, 1 dOut, 2 dFilter
+ * [kH, kW, inC / 4, outC], the phase geometry, 6 tiles per chunk.
+ */
+export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, threadCount: i32): void {
+  const scratch = scratchOf(job, threadIndex);
+  const chunkTiles = intField(job, 6);
+  const g = convGeometryOf(job);
+  const channels = g.inC;
+  const outC = g.outC;
+  const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
+  const ocFirst = rangeStart(strips, 1, threadIndex, threadCount) * TILE_COLUMNS;
+  const ocLast = min(outC, rangeEnd(strips, 1, threadIndex, threadCount) * TILE_COLUMNS);
+  if (ocFirst >= ocLast) return;
+  const columns = ocLast - ocFirst;
+  const tilesW = (g.outW + 2) / 3;
+  const imageTiles = ((g.outH + 2) / 3) * tilesW;
+  const tiles = g.batch * imageTiles;
+  const block = scratch + <usize>GEMM_SCRATCH_BYTES;
+  const sums = block + BLOCK_BYTES;
+  const sumPlane = (<usize>channels * <usize>columns) << 2;
+  const transformedInput = sums + 36 * sumPlane;
+  const inputPlane = (<usize>chunkTiles * <usize>channels) << 2;
+  const transformedGradient = transformedInput + 36 * inputPlane;
+  const gradientPlane = (<usize>chunkTiles * <usize>columns) << 2;
+  const tile = changetype<FilterTile>(scratch);
+  for (let start = 0; start < tiles; start += chunkTiles) {
+    const count = min(chunkTiles, tiles - start);
+    for (let t = 0; t < count; t++) {
+      const index = start + t;
+      tile.block = block;
+      tile.image = index / imageTiles;
+      tile.oy = ((index % imageTiles) / tilesW) * 3;
+      tile.ox = (index % tilesW) * 3;
+      tile.first = 0;
+      tile.last = channels;
+      tile.destination = transformedInput + ((<usize>t * <usize>channels) << 2);
+      tile.plane = inputPlane;
+      filterInput4x4(job, tile);
+      tile.first = ocFirst;
+      tile.last = ocLast;
+      tile.destination = transformedGradient + ((<usize>t * <usize>columns) << 2);
+      tile.plane = gradientPlane;
+      filterDOutPolyphase(job, tile);
+    }
+    for (let xi = 0; xi < 36; xi++) {
+      gemm(
+        transformedInput + <usize>xi * inputPlane,
+        1,
+        channels,
+        transformedGradient + <usize>xi * gradientPlane,
+        columns,
+        sums + <usize>xi * sumPlane,
+        columns,
+        channels,
+        columns,
+        count,
+        0,
+        channels,
+        start > 0,
+        scratch,
+      );
+    }
+  }
+  filterFinishPolyphase(job, block, sums, sumPlane, ocFirst, columns);
+}
+
+/** e -> C^T e for one line of three vectors (C^T = [1 0 0; -1 -1 -1; -1 1 -1; 1 2 4; 1 -2 4; 0 0 1]). */
+@inline
+function gradientLine(e0: v128, e1: v128, e2: v128, base: usize, step: usize): void {
+  const outer = f32x4.add(e0, e2);
+  const even = f32x4.add(e0, f32x4.mul(f32x4.splat(4), e2));
+  const twice = f32x4.add(e1, e1);
+  v128.store(base, e0);
+  v128.store(base + step, f32x4.neg(f32x4.add(outer, e1)));
+  v128.store(base + 2 * step, f32x4.sub(e1, outer));
+  v128.store(base + 3 * step, f32x4.add(even, twice));
+  v128.store(base + 4 * step, f32x4.sub(even, twice));
+  v128.store(base + 5 * step, e2);
+}
+
+/**
+ * W = C^T E C of one tile (a FilterTileTransform), zero where the 3x3 block leaves the output: down E's columns
+ * into `block`, then along its rows.
+ */
+function filterDOutPolyphase(job: usize, tile: FilterTile): void {
+  const g = convGeometryOf(job);
+  const outC = g.outC;
+  const block = tile.block;
+  const plane = tile.plane;
+  const zero = f32x4.splat(0);
+  const pixelBytes = (<usize>outC) << 2;
+  const rowBytes = <usize>g.outW * pixelBytes;
+  const rows = min(3, g.outH - tile.oy);
+  const columns = min(3, g.outW - tile.ox);
+  const corner = pointerField(job, 1) + ((<usize>(((tile.image * g.outH + tile.oy) * g.outW + tile.ox) * outC)) << 2);
+  for (let oc = tile.first; oc < tile.last; oc += 4) {
+    for (let c = 0; c < 3; c++) {
+      const top = corner + <usize>c * pixelBytes + ((<usize>oc) << 2);
+      const isColumn = c < columns;
+      gradientLine(
+        isColumn ? v128.load(top) : zero,
+        isColumn && rows > 1 ? v128.load(top + rowBytes) : zero,
+        isColumn && rows > 2 ? v128.load(top + 2 * rowBytes) : zero,
+        block + ((<usize>c) << 4),
+        96,
+      );
+    }
+    const target = tile.destination + ((<usize>(oc - tile.first)) << 2);
+    for (let r = 0; r < 6; r++) {
+      const row = block + <usize>(r * 96);
+      gradientLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), target + <usize>(r * 6) * plane, plane);
+    }
+  }
+}
+
+/** The scales D_k of F(3x3, 4x4)'s positions along one axis (the header's G^T column scales). */
+const POSITION_SCALES = memory.data<f32>([0.25, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 24.0, 1.0]);
+
+@inline
+function positionScale(k: i32): f32 {
+  return load<f32>(POSITION_SCALES + ((<usize>k) << 2));
+}
+
+/** m -> A^T m for one line of six vectors (winograd4.ts's A^T): the four results at `base` + k `step`. */
+@inline
+function finishLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, base: usize, step: usize): void {
+  const sum12 = f32x4.add(m1, m2),
+    difference12 = f32x4.sub(m1, m2);
+  const sum34 = f32x4.add(m3, m4),
+    difference34 = f32x4.sub(m3, m4);
+  v128.store(base, f32x4.add(f32x4.add(m0, sum12), sum34));
+  v128.store(base + step, f32x4.add(difference12, f32x4.mul(f32x4.splat(2), difference34)));
+  v128.store(base + 2 * step, f32x4.add(sum12, f32x4.mul(f32x4.splat(4), sum34)));
+  v128.store(base + 3 * step, f32x4.add(f32x4.add(difference12, f32x4.mul(f32x4.splat(8), difference34)), m5));
+}
+
+/**
+ * dFilter, output channels [ocFirst, ocFirst + columns), from the sums M [36][inC][columns]: M scaled by D_k D_l,
+ * then A^T M A, down M's 6 columns into block rows 0-3, then along each row into block row 4 (the 4 taps of one
+ * row); phase tap (a, b) of phase channel (2 py + px) inC + c is filter tap (2 a + py, 2 b + px) of channel c,
+ * kept inside the kH x kW kernel.
+ */
+function filterFinishPolyphase(
+  job: usize,
+  block: usize,
+  sums: usize,
+  sumPlane: usize,
+  ocFirst: i32,
+  columns: i32,
+): void {
+  const dFilter = pointerField(job, 2);
+  const g = convGeometryOf(job);
+  const outC = g.outC;
+  const inC = g.inC >> 2;
+  const kH = g.kH;
+  const kW = g.kW;
+  const line = block + 4 * 96;
+  const rowStep = 6 * sumPlane;
+  for (let channel = 0; channel < g.inC; channel++) {
+    const phase = channel / inC;
+    const py = phase >> 1;
+    const px = phase & 1;
+    const c = channel % inC;
+    for (let column = 0; column < columns; column += 4) {
+      const oc = ocFirst + column;
+      const source = sums + ((<usize>channel * <usize>columns + <usize>column) << 2);
+      for (let q = 0; q < 6; q++) {
+        const top = source + <usize>q * sumPlane;
+        const columnScale = positionScale(q);
+        finishLine(
+          f32x4.mul(v128.load(top), f32x4.splat(positionScale(0) * columnScale)),
+          f32x4.mul(v128.load(top + rowStep), f32x4.splat(positionScale(1) * columnScale)),
+          f32x4.mul(v128.load(top + 2 * rowStep), f32x4.splat(positionScale(2) * columnScale)),
+          f32x4.mul(v128.load(top + 3 * rowStep), f32x4.splat(positionScale(3) * columnScale)),
+          f32x4.mul(v128.load(top + 4 * rowStep), f32x4.splat(positionScale(4) * columnScale)),
+          f32x4.mul(v128.load(top + 5 * rowStep), f32x4.splat(positionScale(5) * columnScale)),
+          block + ((<usize>q) << 4),
+          96,
+        );
+      }
+      for (let a = 0; a < 4; a++) {
+        const ky = 2 * a + py;
+        if (ky >= kH) continue;
+        const row = block + <usize>(a * 96);
+        finishLine(
+          v128.load(row),
+          v128.load(row, 16),
+          v128.load(row, 32),
+          v128.load(row, 48),
+          v128.load(row, 64),
+          v128.load(row, 80),
+          line,
+          16,
+        );
+        for (let b = 0; b < 4; b++) {
+          const kx = 2 * b + px;
+          if (kx < kW)
+            v128.store(
+              dFilter + ((<usize>(((ky * kW + kx) * inC + c) * outC + oc)) << 2),
+              v128.load(line + ((<usize>b) << 4)),
+            );
+        }
+      }
+    }
+  }
+}
+
+/** h -> D A h for one line of four vectors (A = F(3x3, 4x4)'s filter transform, 6x4; D the header's scales). */
+@inline
+function filterLine(h0: v128, h1: v128, h2: v128, h3: v128, base: usize, step: usize): void {
+  const even = f32x4.add(h0, h2),
+    odd = f32x4.add(h1, h3);
+  const evenOuter = f32x4.add(h0, f32x4.mul(f32x4.splat(4), h2)),
+    oddOuter = f32x4.add(f32x4.mul(f32x4.splat(2), h1), f32x4.mul(f32x4.splat(8), h3));
+  v128.store(base, f32x4.mul(h0, f32x4.splat(positionScale(0))));
+  v128.store(base + step, f32x4.mul(f32x4.add(even, odd), f32x4.splat(positionScale(1))));
+  v128.store(base + 2 * step, f32x4.mul(f32x4.sub(even, odd), f32x4.splat(positionScale(2))));
+  v128.store(base + 3 * step, f32x4.mul(f32x4.add(evenOuter, oddOuter), f32x4.splat(positionScale(3))));
+  v128.store(base + 4 * step, f32x4.mul(f32x4.sub(evenOuter, oddOuter), f32x4.splat(positionScale(4))));
+  v128.store(base + 5 * step, f32x4.mul(h3, f32x4.splat(positionScale(5))));
+}
+
+/**
+ * Packs a kH x kW filter for conv2dWinogradPolyphase: phase tap (a, b) of phase channel (2 py + px) inC + c is
+ * filter tap (2 a + py, 2 b + px) of channel c (zero past the kernel), U = D A h A^T D (the scales D of the
+ * header) at packed[6 k + l][strip][channel][j] for output channel 8 strip + j, zero past outC; threads split the
+ * strips. Job record: that of conv2dWinogradPrepare (winograd4.ts), 0 filter [kH, kW, inC / 4, outC], 1 packed, the
+ * phase geometry; its scratch block (BLOCK_BYTES) holds D A h (6 rows of 4 vectors) and 4 taps.
+ */
+export function conv2dWinogradPolyphasePrepare(job: usize, threadIndex: i32, threadCount: i32): void {
+  const filter = pointerField(job, 0);
+  const packed = pointerField(job, 1);
+  const block = scratchOf(job, threadIndex);
+  const g = convGeometryOf(job);
+  const depth = g.inC;
+  const inC = depth >> 2;
+  const outC = g.outC;
+  const kH = g.kH;
+  const kW = g.kW;
+  const plane = packedFilterFloats(depth, outC) << 2;
+  const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
+  const stripEnd = rangeEnd(strips, 1, threadIndex, threadCount);
+  const zero = f32x4.splat(0);
+  for (let strip = rangeStart(strips, 1, threadIndex, threadCount); strip < stripEnd; strip++) {
+    for (let channel = 0; channel < depth; channel++) {
+      const phase = channel / inC;
+      const py = phase >> 1;
+      const px = phase & 1;
+      const c = channel % inC;
+      for (let quarter = 0; quarter < TILE_COLUMNS; quarter += 4) {
+        const oc = strip * TILE_COLUMNS + quarter;
+        const destination = packed + ((<usize>(strip * depth + channel) * TILE_COLUMNS + <usize>quarter) << 2);
+        if (oc >= outC) {
+          for (let xi = 0; xi < 36; xi++) v128.store(destination + <usize>xi * plane, zero);
+          continue;
+        }
+        // Down each phase column b (its 4 taps at block row 6): D A h into block[k][b].
+        const taps = block + 6 * 64;
+        for (let b = 0; b < 4; b++) {
+          const kx = 2 * b + px;
+          for (let a = 0; a < 4; a++) {
+            const ky = 2 * a + py;
+            const isTap = ky < kH && kx < kW;
+            const at = filter + ((<usize>(((ky * kW + kx) * inC + c) * outC + oc)) << 2);
+            v128.store(taps + ((<usize>a) << 4), isTap ? v128.load(at) : zero);
+          }
+          filterLine(
+            v128.load(taps),
+            v128.load(taps, 16),
+            v128.load(taps, 32),
+            v128.load(taps, 48),
+            block + ((<usize>b) << 4),
+            64,
+          );
+        }
+        // Along each row k: (D A h) A^T D into position 6 k + l.
+        for (let k = 0; k < 6; k++) {
+          const row = block + <usize>(k * 64);
+          filterLine(
+            v128.load(row),
+            v128.load(row, 16),
+            v128.load(row, 32),
+            v128.load(row, 48),
+            destination + <usize>(k * 6) * plane,
+            plane,
+          );
+        }
+      }
+    }
+  }
+}
