@@ -137,7 +137,12 @@ describe('graph models: Conv2D + Add (+ ReLU) fused in training', () => {
     const unfused = run(false);
     assertClose([fused.loss], [unfused.loss], { atol: 1e-6 }, 'loss');
     fused.gradients.forEach((gradient, index) => {
-      assertClose(gradient, unfused.gradients[index]!, { atol: 1e-5, rtol: 1e-5 }, `${trainable[index]!.name} gradient`);
+      assertClose(
+        gradient,
+        unfused.gradients[index]!,
+        { atol: 1e-5, rtol: 1e-5 },
+        `${trainable[index]!.name} gradient`,
+      );
     });
   });
 
