@@ -115,13 +115,16 @@ export const JOB_LAYOUTS = {
     ],
   },
   clipBiasAddGrad: {
-    description: 'ClipBiasAddGrad: ClipGrad through the output, then its column sums.',
-    buffers: ['dOut', 'output', 'dInput', 'dBias'],
+    description:
+      "ClipBiasAddGrad's pass: ClipGrad through the output, and its column sums over each block of blockRows rows " +
+      '(partials [blocks, columns], which biasAddGrad then sums).',
+    buffers: ['dOut', 'output', 'dInput', 'partials'],
     fields: [
       ['rows', 'i32'],
       ['columns', 'i32'],
       ['min', 'f32'],
       ['max', 'f32'],
+      ['blockRows', 'i32'],
     ],
   },
   copyColumns: {
