@@ -71,16 +71,20 @@ export const enum BiasAddGradJob {
   columns = 3,
 }
 
-/** ClipBiasAddGrad: ClipGrad through the output, then its column sums. */
+/**
+ * ClipBiasAddGrad's pass: ClipGrad through the output, and its column sums over each block of blockRows rows (partials
+ * [blocks, columns], which biasAddGrad then sums).
+ */
 export const enum ClipBiasAddGradJob {
   dOut = 0,
   output = 1,
   dInput = 2,
-  dBias = 3,
+  partials = 3,
   rows = 4,
   columns = 5,
   min = 6,
   max = 7,
+  blockRows = 8,
 }
 
 /** CopyColumns: a block of columns copied between two row-major matrices. */

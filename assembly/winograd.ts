@@ -17,23 +17,23 @@
 // strips of 8 output channels (packFilter2x2), either once for a constant filter (the backend keeps it,
 // conv2dWinogradPrepare in winograd4.ts) or on every call into each thread's scratch, and the input
 // transform writes V in row tiles of 4 tiles. Threads split the tiles in blocks of TILE_ROWS, or the
-// output-channel strips when tiles are few (field 30); sums never depend on the split. Transforms run on
+// output-channel strips when tiles are few (the option field); sums never depend on the split. Transforms run on
 // 4 channels per f32x4; channel counts must be multiples of 4 (the JS side checks).
 //
-// Job record: 0 input (or dOut), 1 filter [3, 3, inC, outC] (or its packed form, field 29), 2 bias (or 0),
-//   3 output, 4 scratch base, 5 scratch bytes per thread, 6 tiles per chunk (a multiple of 4), then the
-//   geometry of conv2d.ts (7 batch ... 19 padLeft) with the roles of this pass, 20 isBackpropInput (0/1):
-//   when 1 the filter is read as filter[2 - ky, 2 - kx, oc, ic] (the record's inC is the filter's outC),
-//   21-24 unused, 25-28 the epilogue (residual, activation code, alpha, beta: see epilogue.ts) applied in
-//   the output transform, 29 isPreparedFilter (0/1: field 1 holds the packed filter over all strips,
-//   packFilter2x2's layout, or packFilter4x4's in winograd4.ts, made by conv2dWinogradPrepare: once for
-//   a constant filter, or for this call where the threads split the tiles), 30 isSplitByColumns (0/1, see
-//   winogradShareOf).
-//   conv2dWinogradFilter reads fields 0-19 only.
+// Job record: Conv2dJob (jobFields.ts), read by name (winogradPassOf for the forward kernels): input (or dOut),
+//   filter [3, 3, inC, outC] (or its packed form where isPreparedFilter), bias (or 0), output, the thread's scratch,
+//   panelRows the tiles per chunk (a multiple of 4), the geometry (batch ... padLeft) with the roles of this pass,
+//   variant isBackpropInput (0/1): when 1 the filter is read as filter[2 - ky, 2 - kx, oc, ic] (the record's inC is
+//   the filter's outC), residual ... beta the epilogue (epilogue.ts) applied in the output transform,
+//   isPreparedFilter (0/1: filter holds the packed filter over all strips, packFilter2x2's layout, or
+//   packFilter4x4's in winograd4.ts, made by conv2dWinogradPrepare: once for a constant filter, or for this call
+//   where the threads split the tiles), option isSplitByColumns (0/1, see WinogradPass).
+//   conv2dWinogradFilter reads input, filter (as dOut), bias (as dFilter), scratch, panelRows and the geometry.
 
 import { activateVector, epilogueOf } from './epilogue';
 import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
+import { Conv2dJob } from './jobFields';
 
 /**
  * Bytes of scratch the forward kernels keep before their buffers: the 4x8 tile gemmPackedOperands stores partial strips
@@ -160,39 +160,70 @@ export function storeLanes(at: usize, value: v128): void {
 }
 
 /**
- * The thread's share of a forward job: tiles [tileStart, tileEnd) and strips of 8 output channels
- * [stripStart, stripEnd). Job field 30 picks the split: over tiles in blocks of TILE_ROWS (many tiles),
- * or over strips (few tiles, as at batch 1 on 7x7 outputs: each thread then reads only its share of
- * the filter, and transforms every input tile itself). Both give the same sums (gemmPackedOperands).
+ * What a forward Winograd kernel (conv2dWinograd, conv2dWinograd4, conv2dWinogradStride2) reads from its job record
+ * (Conv2dJob, by name), and this thread's share of the work: tiles [tileStart, tileEnd) and strips of 8 output
+ * channels [stripStart, stripEnd) (output channels [ocStart, ocEnd)). The option field picks the split: over tiles in
+ * blocks of TILE_ROWS (many tiles), or over strips (few tiles, as at batch 1 on 7x7 outputs: each thread then reads
+ * only its share of the filter, and transforms every input tile itself). Both give the same sums
+ * (gemmPackedOperands). winogradPassOf writes the record into the thread's tile area, an unmanaged overlay (nothing
+ * allocated): kernels copy what they need before gemmPackedOperands first stores a partial tile there.
  */
 @unmanaged
-export class WinogradShare {
+export class WinogradPass {
+  input: usize;
+  filter: usize;
+  bias: usize;
+  output: usize;
+  scratch: usize;
+  chunkTiles: i32;
+  isBackpropInput: bool;
+  isPreparedFilter: bool;
+  tilesW: i32;
+  imageTiles: i32;
   tileStart: i32;
   tileEnd: i32;
   stripStart: i32;
   stripEnd: i32;
+  ocStart: i32;
+  ocEnd: i32;
 }
 
-export function winogradShareOf(
-  job: usize,
-  tiles: i32,
-  outC: i32,
-  threadIndex: i32,
-  threadCount: i32,
-  share: WinogradShare,
-): void {
+/**
+ * The pass of a forward Winograd kernel whose tiles are tileSize x tileSize blocks of its output (see WinogradPass).
+ * Returns null where this thread has no work.
+ */
+export function winogradPassOf(job: usize, tileSize: i32, threadIndex: i32, threadCount: i32): WinogradPass | null {
+  const scratch = scratchOf(job, threadIndex);
+  const g = convGeometryOf(job);
+  const outC = g.outC;
+  const tilesW = (g.outW + tileSize - 1) / tileSize;
+  const imageTiles = ((g.outH + tileSize - 1) / tileSize) * tilesW;
+  const tiles = g.batch * imageTiles;
   const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
-  if (intField(job, 30) != 0) {
-    share.tileStart = 0;
-    share.tileEnd = tiles;
-    share.stripStart = rangeStart(strips, 1, threadIndex, threadCount);
-    share.stripEnd = rangeEnd(strips, 1, threadIndex, threadCount);
-  } else {
-    share.tileStart = rangeStart(tiles, TILE_ROWS, threadIndex, threadCount);
-    share.tileEnd = rangeEnd(tiles, TILE_ROWS, threadIndex, threadCount);
-    share.stripStart = 0;
-    share.stripEnd = strips;
-  }
+  const isSplitByColumns = intField(job, Conv2dJob.option) != 0;
+  const tileStart = isSplitByColumns ? 0 : rangeStart(tiles, TILE_ROWS, threadIndex, threadCount);
+  const tileEnd = isSplitByColumns ? tiles : rangeEnd(tiles, TILE_ROWS, threadIndex, threadCount);
+  const stripStart = isSplitByColumns ? rangeStart(strips, 1, threadIndex, threadCount) : 0;
+  const stripEnd = isSplitByColumns ? rangeEnd(strips, 1, threadIndex, threadCount) : strips;
+  if (tileStart >= tileEnd || stripStart >= stripEnd) return null;
+  const pass = changetype<WinogradPass>(scratch);
+  pass.input = pointerField(job, Conv2dJob.input);
+  pass.filter = pointerField(job, Conv2dJob.filter);
+  pass.bias = pointerField(job, Conv2dJob.bias);
+  pass.output = pointerField(job, Conv2dJob.output);
+  pass.scratch = scratch;
+  pass.chunkTiles = intField(job, Conv2dJob.panelRows);
+  pass.isBackpropInput = intField(job, Conv2dJob.variant) != 0;
+  pass.isPreparedFilter = intField(job, Conv2dJob.isPreparedFilter) != 0;
+  pass.tilesW = tilesW;
+  pass.imageTiles = imageTiles;
+  pass.tileStart = tileStart;
+  pass.tileEnd = tileEnd;
+  pass.stripStart = stripStart;
+  pass.stripEnd = stripEnd;
+  pass.ocStart = stripStart * TILE_COLUMNS;
+  pass.ocEnd = min(outC, stripEnd * TILE_COLUMNS);
+  return pass;
 }
 
 /**
@@ -214,21 +245,26 @@ export function storeFinished(
 }
 
 export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const filter = pointerField(job, 1);
-  const bias = pointerField(job, 2);
-  const output = pointerField(job, 3);
-  const scratch = scratchOf(job, threadIndex);
-  const chunkTiles = intField(job, 6);
+  const pass = winogradPassOf(job, 2, threadIndex, threadCount);
+  if (!pass) return;
+  // Copied out of the record before the GEMMs store partial tiles over it.
+  const input = pass.input;
+  const filter = pass.filter;
+  const bias = pass.bias;
+  const output = pass.output;
+  const scratch = pass.scratch;
+  const chunkTiles = pass.chunkTiles;
+  const isBackpropInput = pass.isBackpropInput;
+  const isPreparedFilter = pass.isPreparedFilter;
+  const tilesW = pass.tilesW;
+  const imageTiles = pass.imageTiles;
+  const first = pass.tileStart;
+  const last = pass.tileEnd;
+  const stripStart = pass.stripStart;
+  const stripEnd = pass.stripEnd;
+  const ocStart = pass.ocStart;
+  const ocEnd = pass.ocEnd;
   const g = convGeometryOf(job);
-  const isBackpropInput = intField(job, 20) != 0;
-  const epilogue = epilogueOf(job);
-  const residual = epilogue.residual;
-  const code = epilogue.activation;
-  const alphas = f32x4.splat(epilogue.alpha);
-  const betas = f32x4.splat(epilogue.beta);
-  const isPreparedFilter = intField(job, 29) != 0;
-  const batch = g.batch;
   const inH = g.inH;
   const inW = g.inW;
   const inC = g.inC;
@@ -237,21 +273,12 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
   const outC = g.outC;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
-  const tilesH = (outH + 1) >> 1;
-  const tilesW = (outW + 1) >> 1;
-  const imageTiles = tilesH * tilesW;
-  const tiles = batch * imageTiles;
-  // The share record sits in the tile area until gemmPackedOperands first needs it.
-  const share = changetype<WinogradShare>(scratch);
-  winogradShareOf(job, tiles, outC, threadIndex, threadCount, share);
-  const first = share.tileStart;
-  const last = share.tileEnd;
-  const stripStart = share.stripStart;
-  const stripEnd = share.stripEnd;
-  if (first >= last || stripStart >= stripEnd) return;
-  const ocStart = stripStart * TILE_COLUMNS;
-  const ocEnd = min(outC, stripEnd * TILE_COLUMNS);
-  // Scratch: tile | U [16][strips][inC][8] (unless prepared: field 1 holds it) | V [16][chunk / 4][inC][4] | M
+  const epilogue = epilogueOf(job);
+  const residual = epilogue.residual;
+  const code = epilogue.activation;
+  const alphas = f32x4.splat(epilogue.alpha);
+  const betas = f32x4.splat(epilogue.beta);
+  // Scratch: tile | U [16][strips][inC][8] (unless prepared: the filter field holds it) | V [16][chunk / 4][inC][4] | M
   // [16][chunk][outC]
   const tile = scratch;
   const filterPlane = packedFilterFloats(inC, outC) << 2;
@@ -395,7 +422,7 @@ export type FilterGradientFinish = (job: usize, block: usize, sums: usize, plane
  * The thread split and chunking of Conv2DBackpropFilter by F(3x3, m x m), m = tileSize (2: conv2dWinogradFilter;
  * 4: conv2dWinogradFilter4 in winograd4.ts; 2 at stride 2: conv2dWinogradStride2Filter in winogradStride2.ts),
  * positions = (m + 2)^2 (25 at stride 2). The sum over tiles is a reduction, so
- * threads split the input channels (in blocks of TILE_ROWS). Per chunk of `chunkTiles` tiles (job field 6),
+ * threads split the input channels (in blocks of TILE_ROWS). Per chunk of `chunkTiles` tiles (panelRows),
  * the kernel's transforms write V [positions][chunk][channels] and W [positions][chunk][outC], then
  * M[xi] [channels, outC] += V[xi]^T [channels, chunk] x W[xi] [chunk, outC]; at the end the kernel's finish
  * turns M into dFilter. Scratch: gemm | the kernel's block (blockBytes) | M | V | W, where channels = this
@@ -418,7 +445,7 @@ export function winogradFilterGradient(
   finish: FilterGradientFinish,
 ): void {
   const scratch = scratchOf(job, threadIndex);
-  const chunkTiles = intField(job, 6);
+  const chunkTiles = intField(job, Conv2dJob.panelRows);
   const g = convGeometryOf(job);
   const batch = g.batch;
   const outH = g.outH;
@@ -492,7 +519,7 @@ export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: 
 
 /** V = B^T d B of one tile (a FilterTileTransform). */
 function filterInput2x2(job: usize, tile: FilterTile): void {
-  const input = pointerField(job, 0);
+  const input = pointerField(job, Conv2dJob.input);
   const g = convGeometryOf(job);
   const image = tile.image;
   const y0 = tile.oy - g.padTop;
@@ -523,7 +550,8 @@ function filterDOut2x2(job: usize, tile: FilterTile): void {
   const hasSecondColumn = ox + 1 < g.outW;
   const pixelBytes = (<usize>outC) << 2;
   const rowBytes = <usize>g.outW * pixelBytes;
-  const corner = pointerField(job, 1) + ((<usize>(((tile.image * g.outH + oy) * g.outW + ox) * outC)) << 2);
+  const corner =
+    pointerField(job, Conv2dJob.filter) + ((<usize>(((tile.image * g.outH + oy) * g.outW + ox) * outC)) << 2);
   for (let oc = first; oc < last; oc += 4) {
     const origin = corner + ((<usize>oc) << 2);
     const e00 = v128.load(origin);
@@ -545,7 +573,7 @@ function filterDOut2x2(job: usize, tile: FilterTile): void {
 
 /** dW[ky, kx, ic, oc] = (A'^T M A')[ky][kx] (a FilterGradientFinish). */
 function filterFinish2x2(job: usize, block: usize, sums: usize, sumPlane: usize, first: i32, last: i32): void {
-  const dFilter = pointerField(job, 2);
+  const dFilter = pointerField(job, Conv2dJob.bias);
   const g = convGeometryOf(job);
   const inC = g.inC;
   const outC = g.outC;

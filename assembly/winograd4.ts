@@ -15,6 +15,7 @@
 import { epilogueOf } from './epilogue';
 import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands, storeTransposed4x4 } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
+import { Conv2dJob } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
   filterTap,
@@ -22,8 +23,7 @@ import {
   packedFilterFloats,
   packedInputAt,
   storeFinished,
-  winogradShareOf,
-  WinogradShare,
+  winogradPassOf,
   FilterTile,
   winogradFilterGradient,
 } from './winograd';
@@ -345,26 +345,26 @@ export function packFilter4x4(
 }
 
 /**
- * Prepares a filter for conv2dWinograd, conv2dWinograd4 or conv2dWinogradStride2 (field 29 set): packFilter2x2,
- * packFilter4x4 or packFilterStride2 over every strip, threads splitting the strips. A constant filter is prepared once (the backend keeps the
- * result); a training filter once per call, shared by the threads, where they split the tiles (each would
- * otherwise transform the whole filter itself). Job record: 0 filter [3, 3, inC, outC] (of the forward
- * convolution), 1 packed (positions x packedFilterFloats(inC, outC)), 4 scratch base, 5 scratch bytes per
- * thread (BLOCK_BYTES), 6 positions (16: F(2x2), 36: F(4x4), 25: stride 2), then the geometry of conv2d.ts (7 batch ...
- * 19; of the gradient pass for an input gradient) and 20 isBackpropInput (the filter is read flipped and
+ * Prepares a filter for conv2dWinograd, conv2dWinograd4 or conv2dWinogradStride2 (isPreparedFilter set):
+ * packFilter2x2, packFilter4x4 or packFilterStride2 over every strip, threads splitting the strips. A constant filter
+ * is prepared once (the backend keeps the result); a training filter once per call, shared by the threads, where they
+ * split the tiles (each would otherwise transform the whole filter itself). Job record (Conv2dJob): input the filter
+ * [3, 3, inC, outC] (of the forward convolution), filter the packed result (positions x packedFilterFloats(inC,
+ * outC)), the thread's scratch (BLOCK_BYTES), panelRows the positions (16: F(2x2), 36: F(4x4), 25: stride 2), the
+ * geometry (of the gradient pass for an input gradient) and variant isBackpropInput (the filter is read flipped and
  * transposed, as winograd.ts's filterTap does).
  */
 export function conv2dWinogradPrepare(job: usize, threadIndex: i32, threadCount: i32): void {
-  const filter = pointerField(job, 0);
-  const packed = pointerField(job, 1);
+  const filter = pointerField(job, Conv2dJob.input);
+  const packed = pointerField(job, Conv2dJob.filter);
   const g = convGeometryOf(job);
   const inC = g.inC;
   const outC = g.outC;
   const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
   const stripStart = rangeStart(strips, 1, threadIndex, threadCount);
   const stripEnd = rangeEnd(strips, 1, threadIndex, threadCount);
-  const isBackpropInput = intField(job, 20) != 0;
-  const positions = intField(job, 6);
+  const isBackpropInput = intField(job, Conv2dJob.variant) != 0;
+  const positions = intField(job, Conv2dJob.panelRows);
   if (positions == 36)
     packFilter4x4(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput, scratchOf(job, threadIndex));
   else if (positions == STRIDE2_POSITIONS)
@@ -373,21 +373,26 @@ export function conv2dWinogradPrepare(job: usize, threadIndex: i32, threadCount:
 }
 
 export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const filter = pointerField(job, 1);
-  const bias = pointerField(job, 2);
-  const output = pointerField(job, 3);
-  const scratch = scratchOf(job, threadIndex);
-  const chunkTiles = intField(job, 6);
+  const pass = winogradPassOf(job, 4, threadIndex, threadCount);
+  if (!pass) return;
+  // Copied out of the record before the GEMMs store partial tiles over it.
+  const input = pass.input;
+  const filter = pass.filter;
+  const bias = pass.bias;
+  const output = pass.output;
+  const scratch = pass.scratch;
+  const chunkTiles = pass.chunkTiles;
+  const isBackpropInput = pass.isBackpropInput;
+  const isPreparedFilter = pass.isPreparedFilter;
+  const tilesW = pass.tilesW;
+  const imageTiles = pass.imageTiles;
+  const first = pass.tileStart;
+  const last = pass.tileEnd;
+  const stripStart = pass.stripStart;
+  const stripEnd = pass.stripEnd;
+  const ocStart = pass.ocStart;
+  const ocEnd = pass.ocEnd;
   const g = convGeometryOf(job);
-  const isBackpropInput = intField(job, 20) != 0;
-  const epilogue = epilogueOf(job);
-  const residual = epilogue.residual;
-  const code = epilogue.activation;
-  const alphas = f32x4.splat(epilogue.alpha);
-  const betas = f32x4.splat(epilogue.beta);
-  const isPreparedFilter = intField(job, 29) != 0;
-  const batch = g.batch;
   const inH = g.inH;
   const inW = g.inW;
   const inC = g.inC;
@@ -396,19 +401,11 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const outC = g.outC;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
-  const tilesH = (outH + 3) >> 2;
-  const tilesW = (outW + 3) >> 2;
-  const imageTiles = tilesH * tilesW;
-  const tiles = batch * imageTiles;
-  const share = changetype<WinogradShare>(scratch);
-  winogradShareOf(job, tiles, outC, threadIndex, threadCount, share);
-  const first = share.tileStart;
-  const last = share.tileEnd;
-  const stripStart = share.stripStart;
-  const stripEnd = share.stripEnd;
-  if (first >= last || stripStart >= stripEnd) return;
-  const ocStart = stripStart * TILE_COLUMNS;
-  const ocEnd = min(outC, stripEnd * TILE_COLUMNS);
+  const epilogue = epilogueOf(job);
+  const residual = epilogue.residual;
+  const code = epilogue.activation;
+  const alphas = f32x4.splat(epilogue.alpha);
+  const betas = f32x4.splat(epilogue.beta);
   // Scratch: tile | 4 6x6 blocks (transformInputTiles; the output transform uses the first) | U [36][strips][inC][8]
   // (unless prepared) | V [36][chunk / 4][inC][4] | M [36][chunk][outC]
   const tile = scratch;
@@ -552,7 +549,7 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
 
 /** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block`. */
 export function filterInput4x4(job: usize, tile: FilterTile): void {
-  const input = pointerField(job, 0);
+  const input = pointerField(job, Conv2dJob.input);
   const g = convGeometryOf(job);
   const block = tile.block;
   const image = tile.image;
@@ -586,7 +583,8 @@ function filterDOut4x4(job: usize, tile: FilterTile): void {
   const rowBytes = <usize>g.outW * pixelBytes;
   const rows = min(4, g.outH - tile.oy);
   const columns = min(4, g.outW - tile.ox);
-  const corner = pointerField(job, 1) + ((<usize>(((tile.image * g.outH + tile.oy) * g.outW + tile.ox) * outC)) << 2);
+  const corner =
+    pointerField(job, Conv2dJob.filter) + ((<usize>(((tile.image * g.outH + tile.oy) * g.outW + tile.ox) * outC)) << 2);
   for (let oc = first; oc < last; oc += 4) {
     for (let c = 0; c < 4; c++) {
       const top = corner + <usize>c * pixelBytes + ((<usize>oc) << 2);
@@ -617,7 +615,7 @@ function filterDOut4x4(job: usize, tile: FilterTile): void {
 
 /** dW = G^T M G (a FilterGradientFinish): down M's 6 columns into block rows 0-2, then along those rows. */
 function filterFinish4x4(job: usize, block: usize, sums: usize, sumPlane: usize, first: i32, last: i32): void {
-  const dFilter = pointerField(job, 2);
+  const dFilter = pointerField(job, Conv2dJob.bias);
   const g = convGeometryOf(job);
   const outC = g.outC;
   const tap = (<usize>g.inC * <usize>outC) << 2;

@@ -36,9 +36,8 @@ import {
   packedFilterFloats,
   packedInputAt,
   storeFinished,
-  winogradShareOf,
+  winogradPassOf,
   FilterTile,
-  WinogradShare,
 } from './winograd';
 import { BLOCK_BYTES, filterInput4x4, transformInputTiles } from './winograd4';
 
@@ -115,12 +114,23 @@ function copyFloats(from: usize, to: usize, count: i32): void {
  *   output  [batch, outH, outW, outC]
  */
 export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const filter = pointerField(job, 1);
-  const bias = pointerField(job, 2);
-  const output = pointerField(job, 3);
-  const scratch = scratchOf(job, threadIndex);
-  const chunkTiles = intField(job, 6);
+  const pass = winogradPassOf(job, 3, threadIndex, threadCount);
+  if (pass == null) return;
+  // The pass record lies in the tile area, which the GEMMs overwrite: its fields are read first.
+  const input = pass.input;
+  const filter = pass.filter;
+  const bias = pass.bias;
+  const output = pass.output;
+  const scratch = pass.scratch;
+  const chunkTiles = pass.chunkTiles;
+  const tilesW = pass.tilesW;
+  const imageTiles = pass.imageTiles;
+  const first = pass.tileStart;
+  const last = pass.tileEnd;
+  const stripStart = pass.stripStart;
+  const stripEnd = pass.stripEnd;
+  const ocStart = pass.ocStart;
+  const ocEnd = pass.ocEnd;
   const g = convGeometryOf(job);
   const epilogue = epilogueOf(job);
   const residual = epilogue.residual;
@@ -133,19 +143,6 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
   const outH = g.outH;
   const outW = g.outW;
   const outC = g.outC;
-  const tilesH = (outH + 2) / 3;
-  const tilesW = (outW + 2) / 3;
-  const imageTiles = tilesH * tilesW;
-  const tiles = g.batch * imageTiles;
-  const share = changetype<WinogradShare>(scratch);
-  winogradShareOf(job, tiles, outC, threadIndex, threadCount, share);
-  const first = share.tileStart;
-  const last = share.tileEnd;
-  const stripStart = share.stripStart;
-  const stripEnd = share.stripEnd;
-  if (first >= last || stripStart >= stripEnd) return;
-  const ocStart = stripStart * TILE_COLUMNS;
-  const ocEnd = min(outC, stripEnd * TILE_COLUMNS);
   // Scratch: tile | 4 6x6 blocks (the input transform's; the output transform uses the first) |
   // V [36][chunk / 4][inC][4] | M [36][chunk][outC]
   const tile = scratch;

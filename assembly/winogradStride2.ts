@@ -23,7 +23,7 @@
 // filter gradient, im2col -> this): 56x56x64->128 36.5 / 40.4 / 36.3 -> 29.9 / 27.3 / 29.7 ms,
 // 28x28x128->256 36.1 / 38.1 / 35.2 -> 27.6 / 26.1 / 27.0 ms.
 //
-// Job record: that of winograd.ts (conv2dWinograd). For the input gradient (field 20 = 1) the geometry is
+// Job record: that of winograd.ts (conv2dWinograd). For the input gradient (variant 1) the geometry is
 // the gradient pass's: inH, inW, inC of dOut, outH, outW, outC of dInput. Scratch (forward and input
 // gradient): the 4x8 tile | a 5x5 block of vectors and 4 tiles' blocks of 25 (in 4 * 36 * 16 bytes, the size
 // winograd4.ts takes) | U [25][strips][inC][8] unless prepared | V [25][chunk / 4][inC][4] | M [25][chunk][outC].
@@ -31,16 +31,16 @@
 import { epilogueOf } from './epilogue';
 import { TILE_COLUMNS, TILE_ROWS, gemmPackedOperands, storeTransposed4x4 } from './gemm';
 import { convGeometryOf, intField, pointerField, scratchOf } from './job';
+import { Conv2dJob } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
   filterTap,
   packedFilterFloats,
   packedInputAt,
   storeFinished,
+  winogradPassOf,
   winogradFilterGradient,
-  winogradShareOf,
   FilterTile,
-  WinogradShare,
 } from './winograd';
 
 /** Tile positions: (3 + 2)^2. */
@@ -231,26 +231,32 @@ function transformGradientTile(
 }
 
 /**
- * Conv2D (field 20 = 0) or Conv2DBackpropInput (field 20 = 1) of a 3x3 stride-2 convolution: input transform,
+ * Conv2D (variant 0) or Conv2DBackpropInput (variant 1) of a 3x3 stride-2 convolution: input transform,
  * 25 GEMMs of packed operands, output transform, as conv2dWinograd does (tiles, strips, chunks and the thread
  * split are the same). Forward tiles are 2x2 output blocks; input-gradient tiles are 4x4 dInput blocks.
  */
 export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount: i32): void {
-  const input = pointerField(job, 0);
-  const filter = pointerField(job, 1);
-  const bias = pointerField(job, 2);
-  const output = pointerField(job, 3);
-  const scratch = scratchOf(job, threadIndex);
-  const chunkTiles = intField(job, 6);
+  const tileSize = intField(job, Conv2dJob.variant) != 0 ? 4 : 2;
+  const pass = winogradPassOf(job, tileSize, threadIndex, threadCount);
+  if (!pass) return;
+  // Copied out of the record before the GEMMs store partial tiles over it.
+  const input = pass.input;
+  const filter = pass.filter;
+  const bias = pass.bias;
+  const output = pass.output;
+  const scratch = pass.scratch;
+  const chunkTiles = pass.chunkTiles;
+  const isBackpropInput = pass.isBackpropInput;
+  const isPreparedFilter = pass.isPreparedFilter;
+  const tilesW = pass.tilesW;
+  const imageTiles = pass.imageTiles;
+  const first = pass.tileStart;
+  const last = pass.tileEnd;
+  const stripStart = pass.stripStart;
+  const stripEnd = pass.stripEnd;
+  const ocStart = pass.ocStart;
+  const ocEnd = pass.ocEnd;
   const g = convGeometryOf(job);
-  const isBackpropInput = intField(job, 20) != 0;
-  const epilogue = epilogueOf(job);
-  const residual = epilogue.residual;
-  const code = epilogue.activation;
-  const alphas = f32x4.splat(epilogue.alpha);
-  const betas = f32x4.splat(epilogue.beta);
-  const isPreparedFilter = intField(job, 29) != 0;
-  const batch = g.batch;
   const inH = g.inH;
   const inW = g.inW;
   const inC = g.inC;
@@ -259,20 +265,11 @@ export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount:
   const outC = g.outC;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
-  const tileSize = isBackpropInput ? 4 : 2;
-  const tilesH = (outH + tileSize - 1) / tileSize;
-  const tilesW = (outW + tileSize - 1) / tileSize;
-  const imageTiles = tilesH * tilesW;
-  const tiles = batch * imageTiles;
-  const share = changetype<WinogradShare>(scratch);
-  winogradShareOf(job, tiles, outC, threadIndex, threadCount, share);
-  const first = share.tileStart;
-  const last = share.tileEnd;
-  const stripStart = share.stripStart;
-  const stripEnd = share.stripEnd;
-  if (first >= last || stripStart >= stripEnd) return;
-  const ocStart = stripStart * TILE_COLUMNS;
-  const ocEnd = min(outC, stripEnd * TILE_COLUMNS);
+  const epilogue = epilogueOf(job);
+  const residual = epilogue.residual;
+  const code = epilogue.activation;
+  const alphas = f32x4.splat(epilogue.alpha);
+  const betas = f32x4.splat(epilogue.beta);
   const tile = scratch;
   const block = scratch + WINOGRAD_TILE_BYTES;
   const blocks = block + <usize>STRIDE2_POSITIONS * 16;
@@ -499,8 +496,8 @@ function finishGradientTile(
 
 /**
  * Conv2DBackpropFilter of a 3x3 stride-2 convolution by the dual algorithm (winogradFilterGradient with 2x2
- * output tiles and 25 positions). Same job record as conv2dWinogradFilter: 0 input, 1 dOut, 2 dFilter
- * [3, 3, inC, outC], the forward geometry; its block (25 vectors) is the kernel's scratch block.
+ * output tiles and 25 positions). Same job record as conv2dWinogradFilter: input, dOut (in filter), dFilter
+ * [3, 3, inC, outC] (in bias), the forward geometry; its block (25 vectors) is the kernel's scratch block.
  */
 export function conv2dWinogradStride2Filter(job: usize, threadIndex: i32, threadCount: i32): void {
   winogradFilterGradient(
@@ -528,7 +525,7 @@ const GRADIENT_PLANES = memory.data<i32>([
 
 /** V = B^T d B of one tile's 5x5 input block (a FilterTileTransform). */
 function filterInputStride2(job: usize, tile: FilterTile): void {
-  const input = pointerField(job, 0);
+  const input = pointerField(job, Conv2dJob.input);
   const g = convGeometryOf(job);
   const y0 = tile.oy * 2 - g.padTop;
   const x0 = tile.ox * 2 - g.padLeft;
@@ -541,7 +538,7 @@ function filterInputStride2(job: usize, tile: FilterTile): void {
 /** W of one tile's 2x2 dOut block (a FilterTileTransform): (e0, e1) -> (e0, e0 + e1, e1, e0, e1) along each axis. */
 function filterDOutStride2(job: usize, tile: FilterTile): void {
   const g = convGeometryOf(job);
-  const dOut = pointerField(job, 1);
+  const dOut = pointerField(job, Conv2dJob.filter);
   const outC = g.outC;
   const plane = tile.plane;
   for (let oc = tile.first; oc < tile.last; oc += 4) {
@@ -567,7 +564,7 @@ function storeDOutRow(at: usize, row: i32, plane: usize, u0: v128, u1: v128): vo
 
 /** dW[ky, kx, ic, oc] from the sums M (a FilterGradientFinish): along each axis m -> (m0 + m1, m3 + m4, m1 + m2). */
 function filterFinishStride2(job: usize, block: usize, sums: usize, plane: usize, first: i32, last: i32): void {
-  const dFilter = pointerField(job, 2);
+  const dFilter = pointerField(job, Conv2dJob.bias);
   const g = convGeometryOf(job);
   const inC = g.inC;
   const outC = g.outC;

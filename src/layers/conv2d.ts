@@ -126,9 +126,14 @@ export class Conv2D extends Layer {
   }
 
   /**
-   * The forward pass with a following ReLU or Clip applied in the same pass (the model fuses Conv2D + ReLU or Clip).
+   * The forward pass with a following residual Add and ReLU or Clip applied in the same pass (the model fuses Conv2D
+   * (+ Add) + ReLU or Clip); `residual` has the output's shape.
    */
-  callFused(input: Tensor, activation: 'relu' | Extract<FusedActivation, { kind: 'clip' }> | undefined): Tensor {
+  callFused(
+    input: Tensor,
+    activation: 'relu' | Extract<FusedActivation, { kind: 'clip' }> | undefined,
+    residual?: Tensor,
+  ): Tensor {
     if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
     return conv2d(input, this.kernel, this.bias, {
       strides: this.strides,
@@ -137,6 +142,7 @@ export class Conv2D extends Layer {
       groups: this.groups,
       name: this.label(),
       activation,
+      residual,
     });
   }
 

@@ -21,6 +21,7 @@ import { Clip, ReLU } from '../layers/activations.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dropout } from '../layers/dropout.js';
 import { Input } from '../layers/input.js';
+import { Add } from '../layers/merge.js';
 import type { BuildContext, Layer, SymbolicTensor } from '../layers/layer.js';
 import type { Image } from '../image/image.js';
 import { checkPreprocessing, type Preprocessing } from '../image/preprocessing.js';
@@ -731,6 +732,23 @@ export class Model {
     }
     for (let index = start === 0 ? 0 : start + 1; index < end; index++) {
       const { layer, inputs } = this.nodes[index]!;
+      const residualNode = options.onOutput === undefined ? this.fusableResidual(index, end) : null;
+      if (residualNode !== null) {
+        // Conv2D + Add (+ ReLU or Clip) as one op: the Add and the activation take no pass of their own, and the
+        // backward pass masks dOut once for the convolution, its bias and the residual (grads/conv2d.ts).
+        const after = this.nodes[index + 2];
+        const isActivated = this.isFusableActivation(index + 1, end);
+        const activation = !isActivated
+          ? undefined
+          : after!.layer instanceof Clip
+            ? { kind: 'clip' as const, min: after!.layer.min, max: after!.layer.max }
+            : 'relu';
+        const fused = (layer as Conv2D).callFused(outputs[inputs[0]!]!, activation, outputs[residualNode]!);
+        outputs.push(fused, fused);
+        if (isActivated) outputs.push(fused);
+        index += isActivated ? 2 : 1;
+        continue;
+      }
       const next = this.nodes[index + 1];
       const isActivation = next !== undefined && (next.layer instanceof ReLU || next.layer instanceof Clip);
       const isFusable =
@@ -760,6 +778,33 @@ export class Model {
       options.onOutput?.(index, output);
     }
     return outputs;
+  }
+
+  /**
+   * The node whose output a Conv2D at `index` may take as a fused residual: node index + 1 is an Add of exactly the
+   * convolution's output (read by nothing else) and that node's output, of the same shape. Null otherwise.
+   */
+  private fusableResidual(index: number, end: number): number | null {
+    const node = this.nodes[index]!;
+    const next = this.nodes[index + 1];
+    if (!(node.layer instanceof Conv2D) || next === undefined || index + 1 >= end || !(next.layer instanceof Add))
+      return null;
+    if (next.inputs.length !== 2 || this.consumers[index] !== 1) return null;
+    const other = next.inputs[0] === index ? next.inputs[1]! : next.inputs[1] === index ? next.inputs[0]! : null;
+    if (other === null || other === index) return null;
+    return shapesEqual(this.layerOutputShapes[other]!, this.layerOutputShapes[index]!) ? other : null;
+  }
+
+  /** Whether node index + 1 is a ReLU or Clip of node `index`'s output alone, which nothing else reads. */
+  private isFusableActivation(index: number, end: number): boolean {
+    const next = this.nodes[index + 1];
+    return (
+      next !== undefined &&
+      index + 1 < end &&
+      (next.layer instanceof ReLU || next.layer instanceof Clip) &&
+      next.inputs[0] === index &&
+      this.consumers[index] === 1
+    );
   }
 
   /**

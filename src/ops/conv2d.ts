@@ -26,19 +26,19 @@ export interface Conv2DOptions {
   /**
    * Applied to the output in the same pass: 'relu' is max(x, 0) (a Conv2D followed by ReLU, fused, and
    * differentiable), and so is a clip (ReLU6: a Conv2D followed by Clip); the other FusedActivation
-   * kinds are for inference only (see `residual`).
+   * kinds are for inference only.
    */
   activation?: 'relu' | FusedActivation | undefined;
   /**
    * Added to the output (after the bias, before the activation), same shape as the output: a residual
-   * connection fused into the convolution. Inference only: with it, or with an activation other than
-   * 'relu' or a clip, the op refuses to run while a gradient tape records.
+   * connection fused into the convolution. Differentiable with no activation, 'relu' or a clip (its gradient is
+   * the masked dOut); with another activation the op refuses to run while a gradient tape records.
    */
   residual?: Tensor | undefined;
   /**
    * Factors the input is multiplied by before the convolution, one per image and input channel:
    * [batch, 1, 1, inC] (a squeeze-and-excitation gate, fused into the convolution's reading of its
-   * input). Inference only, like `residual`.
+   * input). Inference only: with it the op refuses to run while a gradient tape records.
    */
   inputScale?: Tensor | undefined;
   /**
@@ -72,7 +72,10 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
     residual === null ? null : residual,
     inputScale === null ? null : inputScale,
   );
-  if (isDifferentiable) record({ id: 'Conv2D', inputs: [input, filter, bias], output, saved: params });
+  if (isDifferentiable) {
+    const inputs = residual === null ? [input, filter, bias] : [input, filter, bias, residual];
+    record({ id: 'Conv2D', inputs, output, saved: params });
+  }
   return output;
 }
 
@@ -180,12 +183,9 @@ export function conv2dParams(
   }
   const activationKind = fusedActivationOf(params.activation)?.kind;
   const isDifferentiable =
-    residual === null &&
-    inputScale === null &&
-    (activationKind === undefined || activationKind === 'relu' || activationKind === 'clip');
+    inputScale === null && (activationKind === undefined || activationKind === 'relu' || activationKind === 'clip');
   if (!isDifferentiable && isRecording()) {
-    const fused =
-      inputScale !== null ? 'an input scale' : residual !== null ? 'a residual' : `a '${activationKind}' activation`;
+    const fused = inputScale !== null ? 'an input scale' : `a '${activationKind}' activation`;
     throw new ValueError(
       `${name}: a fused ${fused} is for inference only; it has no gradient (use separate ops while a tape records)`,
     );

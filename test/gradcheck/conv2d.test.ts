@@ -129,3 +129,45 @@ describe('Conv2D with a fused clip (ReLU6 in training): gradients match central 
     });
   });
 });
+
+describe('Conv2D with a fused residual (+ ReLU or clip): gradients match central differences', () => {
+  const activations = [
+    undefined,
+    'relu' as const,
+    { kind: 'clip', min: -0.5, max: 0.75 } as const,
+    { kind: 'clip', min: -0.5, max: 0.75 } as const,
+  ];
+  // The residual's gradient is dOut masked by the activation, as the convolution's; a bias-free case and a
+  // strided one besides.
+  [CONV_CASES[2]!, CONV_CASES[8]!, CONV_CASES[0]!, CONV_CASES[16]!].forEach((c, caseIndex) => {
+    const activation = activations[caseIndex];
+    const activationName = activation === undefined ? 'no activation' : activation === 'relu' ? 'ReLU' : 'clip';
+    const label = `${describeConv(c)}, fused residual, ${activationName}`;
+    test(label, () => {
+      const random = new Random(500 + caseIndex);
+      const [kH, kW] = pairOf(c.kernel);
+      const [strideH, strideW] = pairOf(c.strides);
+      const input = uniformTensor(random, [c.batch, c.inH, c.inW, c.inC]);
+      const filter = uniformTensor(random, [kH, kW, c.inC, c.outC]);
+      const bias = uniformTensor(random, [c.outC]);
+      const shape = conv2d(input, filter, null, { strides: c.strides, padding: c.padding }).shape;
+      const residual = uniformTensor(random, shape);
+      const options = { strides: [strideH, strideW] as const, padding: c.padding, activation };
+      if (c.hasBias) {
+        gradcheck(([x, w, b, r]) => conv2d(x!, w!, b!, { ...options, residual: r! }), [input, filter, bias, residual], {
+          names: ['input', 'filter', 'bias', 'residual'],
+          maxRelativeError: RELATIVE_TOLERANCE,
+          seed: caseIndex,
+          label,
+        });
+      } else {
+        gradcheck(([x, w, r]) => conv2d(x!, w!, null, { ...options, residual: r! }), [input, filter, residual], {
+          names: ['input', 'filter', 'residual'],
+          maxRelativeError: RELATIVE_TOLERANCE,
+          seed: caseIndex,
+          label,
+        });
+      }
+    });
+  });
+});

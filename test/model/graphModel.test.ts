@@ -29,6 +29,8 @@ import {
   Tensor,
   ValueError,
   featureMapPictures,
+  getBackend,
+  GradientTape,
   gradCam,
   type SymbolicTensor,
 } from '../../src/index.js';
@@ -56,6 +58,110 @@ function residualNetwork(options: { dtype?: 'float32' | 'float64'; seed?: number
     { seed: options.seed ?? 4, dtype: options.dtype ?? 'float32' },
   );
 }
+
+/**
+ * Residual blocks as an imported ResNet or MobileNetV2 has them (batch norm folded into the convolutions' biases):
+ * conv + Add + ReLU, and a projection conv + Add with no activation; the forward pass fuses both Adds.
+ */
+function convResidualNetwork(dtype: 'float32' | 'float64', seed: number): Model {
+  const input = new Input({ shape: [6, 6, 4] });
+  const stem = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input.output);
+  const branch = new ReLU().apply(new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(stem));
+  const convolved = new Conv2D({ filters: 4, kernelSize: 3, padding: 'same' }).apply(branch);
+  const block = new ReLU().apply(new Add().apply([convolved, stem]));
+  const projected = new Add().apply([new Conv2D({ filters: 4, kernelSize: 1, useBias: false }).apply(block), block]);
+  const pooled = new GlobalAveragePooling2D().apply(projected);
+  const output = new Softmax().apply(new Dense({ units: 3 }).apply(pooled));
+  return new Model({ inputs: input.output, outputs: output }, { seed, dtype });
+}
+
+/** How many times each kernel ran in `body` (the active backend's table, wrapped while it runs). */
+function countKernels(body: () => void): Map<string, number> {
+  const kernels = getBackend().kernels as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originals = { ...kernels };
+  const counts = new Map<string, number>();
+  for (const [id, kernel] of Object.entries(originals)) {
+    kernels[id] = (...args: unknown[]) => {
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+      return kernel(...args);
+    };
+  }
+  try {
+    body();
+  } finally {
+    Object.assign(kernels, originals);
+  }
+  return counts;
+}
+
+describe('graph models: Conv2D + Add (+ ReLU) fused in training', () => {
+  test('forward runs no Add or ReLU pass of its own, and its loss and gradients equal the unfused ones', () => {
+    const model = convResidualNetwork('float32', 5);
+    const random = new Random(6);
+    for (const { name, tensor } of model.namedWeights())
+      if (name.endsWith('/bias'))
+        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 0.4 * (random.uniform() - 0.5);
+    const x = Tensor.fromArray(
+      Array.from({ length: 3 * 6 * 6 * 4 }, () => random.uniform() * 2 - 1),
+      [3, 6, 6, 4],
+    );
+    const targets = Tensor.fromArray([1, 0, 0, 0, 1, 0, 0, 0, 1], [3, 3]);
+    const trainable = model.namedWeights().filter((weight) => weight.isTrainable);
+    const weights = trainable.map((weight) => weight.tensor);
+    const run = (isFused: boolean) => {
+      const tape = new GradientTape(weights);
+      const loss = tape.run(
+        () =>
+          softmaxCrossEntropy(
+            model.forward(x, {
+              isTraining: true,
+              end: model.logitsEnd(),
+              // A layer-by-layer observer turns fusion off.
+              ...(isFused ? {} : { onOutput: () => undefined }),
+            }),
+            targets,
+          ).loss,
+      );
+      return { loss: loss.dataSync()[0]!, gradients: tape.gradient(loss, weights).map((g) => g.dataSync()) };
+    };
+    let fused = run(true);
+    const counts = countKernels(() => {
+      fused = run(true);
+    });
+    // Both Adds run inside the convolutions; the 2 left sum the gradients where branches join, backward.
+    assert.equal(counts.get('Add'), 2, 'Add kernels, fused');
+    assert.equal(counts.get('Relu') ?? 0, 0, 'Relu kernels');
+    assert.equal(counts.get('ReluGrad') ?? 0, 0, 'ReluGrad kernels');
+    const unfusedCounts = countKernels(() => run(false));
+    assert.equal(unfusedCounts.get('Add'), 4, 'Add kernels, unfused: 2 forward, 2 where branches join backward');
+    const unfused = run(false);
+    assertClose([fused.loss], [unfused.loss], { atol: 1e-6 }, 'loss');
+    fused.gradients.forEach((gradient, index) => {
+      assertClose(
+        gradient,
+        unfused.gradients[index]!,
+        { atol: 1e-5, rtol: 1e-5 },
+        `${trainable[index]!.name} gradient`,
+      );
+    });
+  });
+
+  test('gradients of every weight through the fused blocks match central differences (float64)', () => {
+    const model = convResidualNetwork('float64', 7);
+    const random = new Random(8);
+    for (const { name, tensor } of model.namedWeights())
+      if (name.endsWith('/bias'))
+        for (let index = 0; index < tensor.size; index++) tensor.dataSync()[index] = 0.4 * (random.uniform() - 0.5);
+    const x = uniformTensor(random, [2, 6, 6, 4]);
+    const targets = Tensor.fromArray([1, 0, 0, 0, 0, 1], [2, 3], 'float64');
+    const trainable = model.namedWeights().filter((weight) => weight.isTrainable);
+    gradcheck(
+      () => softmaxCrossEntropy(model.forward(x, { isTraining: true, end: model.logitsEnd() }), targets).loss,
+      trainable.map((weight) => weight.tensor),
+      { names: trainable.map((weight) => weight.name), maxRelativeError: 1e-6, label: 'fused residual blocks' },
+    );
+  });
+});
 
 describe('graph models', () => {
   test('layers come in an order where each follows its inputs, the Softmax last', () => {

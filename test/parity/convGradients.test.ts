@@ -126,11 +126,16 @@ function gradientCases(): ParityCase[] {
     });
   }
   // A ReLU's and a ReLU6's gradient with the bias gradient (ClipBiasAddGrad): outputs on the bounds
-  // included, a tail of 1 column, and 505,101 values (2 threads).
+  // included, a tail of 1 column, and 505,101 values (2 threads); its blocks of rows (at most 64, of at least 16
+  // rows) one, partial at the end, or split unevenly between threads, as ResNet-18's 56x56x64 map at batch 16 plus
+  // a row.
   for (const [rows, columns, min, max] of [
     [7, 5, 0, Infinity],
     [5001, 101, 0, 6],
     [40, 9, -0.25, 0.5],
+    [16, 8, 0, Infinity],
+    [1003, 3, 0, 6],
+    [50177, 64, 0, Infinity],
   ] as const) {
     const dOut = randomArray(random, rows * columns);
     const output = randomArray(random, rows * columns, 4, 2).map((value) => (value < min ? min : Math.min(value, max)));

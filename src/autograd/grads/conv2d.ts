@@ -9,7 +9,8 @@ import { registerGradient } from '../gradientRegistry.js';
 
 // The first layer's input gradient is rarely needed (the images are not trained): skip it then.
 registerGradient<Conv2DParams>('Conv2D', (entry, dOutput, isNeeded) => {
-  const [input, filter, bias] = entry.inputs as [Tensor, Tensor, Tensor | null];
+  // A fused residual (a fourth input) was added before the activation: its gradient is the masked dOut.
+  const [input, filter, bias] = entry.inputs as [Tensor, Tensor, Tensor | null, Tensor?];
   // A fused ReLU: its output is positive exactly where its input was, so the output gives the mask.
   // A fused clip likewise: min < output < max exactly where min < input < max (ClipGrad's open
   // interval), with the bounds rounded as the float32 kernels round them.
@@ -36,5 +37,6 @@ registerGradient<Conv2DParams>('Conv2D', (entry, dOutput, isNeeded) => {
     isNeeded[0] ? conv2dBackpropInput(dOut, filter, entry.saved) : null,
     isNeeded[1] ? conv2dBackpropFilter(input, dOut, entry.saved) : null,
     dBias,
+    isNeeded[3] === true ? dOut : null,
   ];
 });

@@ -3,8 +3,8 @@
 // wasmBackend.ts writes a record from its layout; tools/generateJobFields.mjs turns this table into the
 // AssemblyScript constants of assembly/jobFields.ts, so a field's number exists here only.
 // Plain data with no imports: the generator loads this file on its own, before the TypeScript build.
-// NOTE: the convolutions' assembly (conv2d.ts, winograd*.ts, depthwise.ts, epilogue.ts) still numbers the fields of
-// their one record, `conv2d` below, in its headers; the other kernels read theirs by name.
+// NOTE: the convolutions' assembly (conv2d.ts, depthwise.ts, epilogue.ts) still numbers the fields of their one record,
+// `conv2d` below, in its headers; winograd*.ts and the other kernels read theirs by name.
 
 /** The type of a scalar field: a 32-bit integer or a 32-bit float. */
 export type JobFieldType = 'i32' | 'f32';
@@ -115,13 +115,16 @@ export const JOB_LAYOUTS = {
     ],
   },
   clipBiasAddGrad: {
-    description: 'ClipBiasAddGrad: ClipGrad through the output, then its column sums.',
-    buffers: ['dOut', 'output', 'dInput', 'dBias'],
+    description:
+      "ClipBiasAddGrad's pass: ClipGrad through the output, and its column sums over each block of blockRows rows " +
+      '(partials [blocks, columns], which biasAddGrad then sums).',
+    buffers: ['dOut', 'output', 'dInput', 'partials'],
     fields: [
       ['rows', 'i32'],
       ['columns', 'i32'],
       ['min', 'f32'],
       ['max', 'f32'],
+      ['blockRows', 'i32'],
     ],
   },
   copyColumns: {

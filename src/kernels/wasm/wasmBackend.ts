@@ -959,13 +959,6 @@ export const WASM_BINDINGS = {
     fields: (params) => [params.rows, params.columns],
     work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
   },
-  ClipBiasAddGrad: {
-    export: 'clipBiasAddGrad',
-    layout: 'clipBiasAddGrad',
-    outputs: [2, 3],
-    fields: (params) => [params.rows, params.columns, params.min, params.max],
-    work: (params) => params.rows * params.columns * 2 * ELEMENTWISE_WORK,
-  },
   CopyColumns: {
     export: 'copyColumns',
     layout: 'copyColumns',
@@ -2316,6 +2309,23 @@ class Runtime {
           gemmScratch + sliceBytes + panelRows * width * 4,
         );
       },
+      ClipBiasAddGrad: (dOut, output, dInput, dBias, params) => {
+        // Two passes: the mask with each row block's column sums (threads split the blocks), then the blocks' sums
+        // added in order (assembly/elementwise.ts).
+        const blockRows = clipBiasBlockRows(params.rows);
+        const blocks = Math.ceil(params.rows / blockRows);
+        const mark = this.arena.mark();
+        try {
+          const offset = this.arena.allocate(blocks * params.columns * 4);
+          const partials = new Float32Array(this.arena.buffer, offset, blocks * params.columns);
+          const fields = [params.rows, params.columns, floatField(params.min), floatField(params.max), blockRows];
+          const work = params.rows * params.columns * 2 * ELEMENTWISE_WORK;
+          this.invoke('clipBiasAddGrad', [dOut, output, dInput, partials], [dInput], fields, work);
+          this.invoke('biasAddGrad', [partials, dBias], [dBias], [blocks, params.columns], 0);
+        } finally {
+          this.arena.release(mark);
+        }
+      },
     };
     return kernelTableOf(custom, this);
   }
@@ -2374,6 +2384,18 @@ function streamedFilterChunkTiles(inC: number, outC: number, algorithm: Convolut
   const isFilterOutOfCache = winogradPositions(algorithm) * inC * outC * 4 > L2_BYTES;
   return isFilterOutOfCache ? reuseRows(inC, outC) : 4;
 }
+
+/**
+ * Rows per block of ClipBiasAddGrad's partial bias sums: at most CLIP_BIAS_BLOCKS blocks (several per thread), each of
+ * at least CLIP_BIAS_MIN_BLOCK_ROWS rows. It depends on the shape only, so the sums' order never depends on the
+ * thread count.
+ */
+function clipBiasBlockRows(rows: number): number {
+  return Math.max(CLIP_BIAS_MIN_BLOCK_ROWS, Math.ceil(rows / CLIP_BIAS_BLOCKS));
+}
+
+const CLIP_BIAS_BLOCKS = 64;
+const CLIP_BIAS_MIN_BLOCK_ROWS = 16;
 
 /** DEPTH_BLOCK of assembly/gemm.ts. */
 const GEMM_DEPTH_BLOCK = 256;
