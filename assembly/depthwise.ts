@@ -37,7 +37,15 @@
 // loops could not be hoisted.
 
 import { sigmoidInPlace, siluInPlace } from './activations';
-import { ACTIVATION_NONE, ACTIVATION_SIGMOID, ACTIVATION_SILU, activateVector, epilogueOf } from './epilogue';
+import {
+  ACTIVATION_CLIP,
+  ACTIVATION_NONE,
+  ACTIVATION_RELU,
+  ACTIVATION_SIGMOID,
+  ACTIVATION_SILU,
+  activateVector,
+  epilogueOf,
+} from './epilogue';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 
 @inline
@@ -72,6 +80,19 @@ function firstInside(start: i32, step: i32): i32 {
  * output [batch, outH, outW, C] = activation(bias + taps + residual); residual (field 25) like output, or 0
  */
 export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32): void {
+  // The activation is dispatched once, not per vector: with `code` a constant in each inlined copy, Binaryen drops
+  // the switch of activateVector, whose jump table (and the sigmoid's registers) cost the sweep two of its nine
+  // weights spilled to the stack and an indirect jump per pixel.
+  const code = epilogueOf(job).activation;
+  if (code == ACTIVATION_CLIP) depthwiseForward(job, threadIndex, threadCount, ACTIVATION_CLIP);
+  else if (code == ACTIVATION_RELU) depthwiseForward(job, threadIndex, threadCount, ACTIVATION_RELU);
+  else if (code == ACTIVATION_NONE) depthwiseForward(job, threadIndex, threadCount, ACTIVATION_NONE);
+  else depthwiseForward(job, threadIndex, threadCount, code);
+}
+
+/** depthwiseConv2d for activation `code` (a constant where the caller dispatched it). */
+@inline
+function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: i32): void {
   const g = convGeometryOf(job);
   const input = pointerField(job, 0);
   const filter = pointerField(job, 1);
@@ -82,7 +103,6 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
   const dilationW = intField(job, 23);
   const epilogue = epilogueOf(job);
   const residual = epilogue.residual;
-  const code = epilogue.activation;
   const alpha = f32x4.splat(epilogue.alpha);
   const beta = f32x4.splat(epilogue.beta);
   const inH = g.inH;
@@ -263,6 +283,7 @@ const SWEEP_TILE: i32 = 16;
  * path does, so the values are the same bits. `inputs` is the tile's first tap (kernel row 0, column 0) at
  * channel 0, `at` the byte offset of its first output pixel; channels is a multiple of 4.
  */
+@inline
 function sweepTile3x3(
   inputs: usize,
   filter: usize,
