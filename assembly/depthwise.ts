@@ -163,23 +163,39 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
           const inputAt = inputRows + <usize>(tile * strideW - padLeft) * pixelBytes;
           const tileEnd = min(sweepEnd, tile + SWEEP_TILE);
           const outputAt = rowAt + <usize>tile * pixelBytes;
-          sweepTile3x3(
-            inputAt,
-            filter,
-            bias,
-            output,
-            residual,
-            outputAt,
-            tileEnd - tile,
-            rowBytes,
-            pixelBytes,
-            <usize>strideW * pixelBytes,
-            channels,
-            isFlipped,
-            sweepCode,
-            alpha,
-            beta,
-          );
+          if (residual == 0)
+            sweepTileByRows(
+              inputAt,
+              filter,
+              bias,
+              output + outputAt,
+              tileEnd - tile,
+              rowBytes,
+              pixelBytes,
+              channels,
+              isFlipped,
+              sweepCode,
+              alpha,
+              beta,
+            );
+          else
+            sweepTile3x3(
+              inputAt,
+              filter,
+              bias,
+              output,
+              residual,
+              outputAt,
+              tileEnd - tile,
+              rowBytes,
+              pixelBytes,
+              <usize>strideW * pixelBytes,
+              channels,
+              isFlipped,
+              sweepCode,
+              alpha,
+              beta,
+            );
         }
         if (isSigmoidLike) {
           const span = output + rowAt + <usize>sweepFirst * pixelBytes;
@@ -335,6 +351,121 @@ function sweepTile3x3(
       tap += stepBytes;
       to += pixelBytes;
     }
+  }
+}
+
+/**
+ * sweepTile3x3 at stride 1 without a residual, one kernel row at a time: for each four channels, three passes over
+ * the tile's pixels with that kernel row's three weights in registers, the partial sums kept in the output between
+ * passes (stored and reloaded exactly, so each sum still starts at the bias and adds the taps in (ky, kx) order: the
+ * same bits). Two pixels a step share their input loads (four loads for six multiply-adds). Why not all nine weights
+ * in registers: Binaryen nests a pixel's nine-step chain into one expression that loads its nine inputs first, and
+ * nine weights, the bias and the clip's bounds then leave V8 (15 usable vector registers) too few, so it spills.
+ * `out` is the tile's first output pixel (an address).
+ */
+@inline
+function sweepTileByRows(
+  inputs: usize,
+  filter: usize,
+  bias: usize,
+  out: usize,
+  pixels: i32,
+  rowBytes: usize,
+  pixelBytes: usize,
+  channels: i32,
+  isFlipped: bool,
+  code: i32,
+  alpha: v128,
+  beta: v128,
+): void {
+  const first = isFlipped ? filter + 8 * pixelBytes : filter;
+  const weightStep = isFlipped ? 0 - pixelBytes : pixelBytes;
+  for (let c = 0; c < channels; c += 4) {
+    const channelBytes = (<usize>c) << 2;
+    const weights = first + channelBytes;
+    const initial = bias != 0 ? v128.load(bias + channelBytes) : f32x4.splat(0);
+    const tap = inputs + channelBytes;
+    const to = out + channelBytes;
+    sweepKernelRow(tap, weights, weightStep, to, pixels, pixelBytes, initial, true, false, code, alpha, beta);
+    sweepKernelRow(
+      tap + rowBytes,
+      weights + 3 * weightStep,
+      weightStep,
+      to,
+      pixels,
+      pixelBytes,
+      initial,
+      false,
+      false,
+      code,
+      alpha,
+      beta,
+    );
+    sweepKernelRow(
+      tap + 2 * rowBytes,
+      weights + 6 * weightStep,
+      weightStep,
+      to,
+      pixels,
+      pixelBytes,
+      initial,
+      false,
+      true,
+      code,
+      alpha,
+      beta,
+    );
+  }
+}
+
+/**
+ * One pass of sweepTileByRows: adds one kernel row's three taps to `pixels` partial sums at `to` (isFirst: starts
+ * them at `initial`), and (isLast) applies the activation.
+ */
+@inline
+function sweepKernelRow(
+  tap: usize,
+  weights: usize,
+  weightStep: usize,
+  to: usize,
+  pixels: i32,
+  pixelBytes: usize,
+  initial: v128,
+  isFirst: bool,
+  isLast: bool,
+  code: i32,
+  alpha: v128,
+  beta: v128,
+): void {
+  const w0 = v128.load(weights);
+  const w1 = v128.load(weights + weightStep);
+  const w2 = v128.load(weights + 2 * weightStep);
+  let x = tap;
+  let y = to;
+  let pixel = 0;
+  for (; pixel + 2 <= pixels; pixel += 2) {
+    const x1 = x + pixelBytes;
+    const x2 = x1 + pixelBytes;
+    const x3 = x2 + pixelBytes;
+    const y1 = y + pixelBytes;
+    const in1 = v128.load(x1);
+    const in2 = v128.load(x2);
+    let sum0 = multiplyAdd(v128.load(x), w0, isFirst ? initial : v128.load(y));
+    let sum1 = multiplyAdd(in1, w0, isFirst ? initial : v128.load(y1));
+    sum0 = multiplyAdd(in1, w1, sum0);
+    sum1 = multiplyAdd(in2, w1, sum1);
+    sum0 = multiplyAdd(in2, w2, sum0);
+    sum1 = multiplyAdd(v128.load(x3), w2, sum1);
+    v128.store(y, isLast ? activateVector(code, sum0, alpha, beta) : sum0);
+    v128.store(y1, isLast ? activateVector(code, sum1, alpha, beta) : sum1);
+    x = x2;
+    y = y1 + pixelBytes;
+  }
+  if (pixel < pixels) {
+    let sum = multiplyAdd(v128.load(x), w0, isFirst ? initial : v128.load(y));
+    sum = multiplyAdd(v128.load(x + pixelBytes), w1, sum);
+    sum = multiplyAdd(v128.load(x + 2 * pixelBytes), w2, sum);
+    v128.store(y, isLast ? activateVector(code, sum, alpha, beta) : sum);
   }
 }
 
