@@ -15,6 +15,12 @@
 // thread, CPU time, MobileNetV2's depthwise layers 2.37 -> 2.07 ms summed (112x112x32 1.48x, 56x56x144 1.11x,
 // 14x14x576 1.14x; at stride 1 only, see isSweepable); tiles of 4, 8 and 32 pixels were slower, and so were
 // two pixels a step sharing their input loads (112x112x32 1.16x slower: V8 spills).
+// Without a residual (MobileNetV2's and EfficientNet's depthwise layers), the sweep runs one kernel row a pass
+// instead (sweepTileByRows): three weights in registers, the partial sums kept in the output, two pixels a step
+// sharing their input loads; also at stride 2 where an image's input fits in L2. The nine-weight sweep spilled: a
+// pixel's chain loads its nine inputs first (Binaryen nests it into one expression), and with nine weights, the
+// bias and the clip's bounds V8 runs out of its 15 vector registers. One thread, CPU time: 112x112x32 0.309 ->
+// 0.225 ms, 56x56x144 0.35 -> 0.27, 56x56x144 stride 2 0.114 -> 0.087.
 // With a sigmoid or SiLU the sweep stores the sums and activates the swept span of the row afterwards, four
 // vectors a step: finished one vector at a time in the sweep, 112x112x32 with SiLU took 0.94 ms against the
 // general path's 0.85; 0.64 so. A 5x5 sweep (a kernel row's five weights in registers, the partial sums kept in
@@ -127,12 +133,15 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
   // The output columns whose three taps are all inside the input (sweepTile3x3), where the sweep applies.
   const sweepFirst = (padLeft + strideW - 1) / strideW;
   const sweepEnd = min(outW, inW - 3 + padLeft >= 0 ? (inW - 3 + padLeft) / strideW + 1 : 0);
-  // At stride 2 the sweep gained on 56x56x144 (7%) and lost on 112x112x96 (5-7%, the larger in both networks:
-  // its input streams from memory, which the general path reads in order): stride 1 only.
+  // At stride 2 the sweep by kernel rows (no residual) gains where an image's input fits in L2 (one thread, batch 1
+  // and 8: 56x56x144 6-23%, 14x14x576 10-28%) and loses where it streams from memory (112x112x96 5-7%: the general
+  // path reads it in order).
+  const isStride2Sweepable =
+    strideW == 2 && residual == 0 && <usize>inH * <usize>inW * pixelBytes <= STRIDE2_SWEEP_IMAGE_BYTES;
   const isSweepable =
     kH == 3 &&
     kW == 3 &&
-    strideW == 1 &&
+    (strideW == 1 || isStride2Sweepable) &&
     dilationH == 1 &&
     dilationW == 1 &&
     (channels & 3) == 0 &&
@@ -163,7 +172,7 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
           const inputAt = inputRows + <usize>(tile * strideW - padLeft) * pixelBytes;
           const tileEnd = min(sweepEnd, tile + SWEEP_TILE);
           const outputAt = rowAt + <usize>tile * pixelBytes;
-          if (residual == 0)
+          if (residual == 0 && strideW == 2)
             sweepTileByRows(
               inputAt,
               filter,
@@ -174,6 +183,23 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
               pixelBytes,
               channels,
               isFlipped,
+              2,
+              sweepCode,
+              alpha,
+              beta,
+            );
+          else if (residual == 0)
+            sweepTileByRows(
+              inputAt,
+              filter,
+              bias,
+              output + outputAt,
+              tileEnd - tile,
+              rowBytes,
+              pixelBytes,
+              channels,
+              isFlipped,
+              1,
               sweepCode,
               alpha,
               beta,
@@ -288,6 +314,9 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
   }
 }
 
+/** Largest input image (bytes) a stride-2 3x3 layer sweeps (the L2 of a core of the 2-core measuring machine). */
+const STRIDE2_SWEEP_IMAGE_BYTES: usize = 2 << 20;
+
 /** Output pixels a sweep tile covers: at stride 1, 3 input rows of 18 pixels of 144 channels stay in L1 (31 KB). */
 const SWEEP_TILE: i32 = 16;
 
@@ -374,6 +403,7 @@ function sweepTileByRows(
   pixelBytes: usize,
   channels: i32,
   isFlipped: bool,
+  stride: i32,
   code: i32,
   alpha: v128,
   beta: v128,
@@ -386,7 +416,7 @@ function sweepTileByRows(
     const initial = bias != 0 ? v128.load(bias + channelBytes) : f32x4.splat(0);
     const tap = inputs + channelBytes;
     const to = out + channelBytes;
-    sweepKernelRow(tap, weights, weightStep, to, pixels, pixelBytes, initial, true, false, code, alpha, beta);
+    sweepKernelRow(tap, weights, weightStep, to, pixels, pixelBytes, initial, true, false, stride, code, alpha, beta);
     sweepKernelRow(
       tap + rowBytes,
       weights + 3 * weightStep,
@@ -397,6 +427,7 @@ function sweepTileByRows(
       initial,
       false,
       false,
+      stride,
       code,
       alpha,
       beta,
@@ -411,6 +442,7 @@ function sweepTileByRows(
       initial,
       false,
       true,
+      stride,
       code,
       alpha,
       beta,
@@ -433,6 +465,7 @@ function sweepKernelRow(
   initial: v128,
   isFirst: bool,
   isLast: bool,
+  stride: i32,
   code: i32,
   alpha: v128,
   beta: v128,
@@ -448,17 +481,31 @@ function sweepKernelRow(
     const x2 = x1 + pixelBytes;
     const x3 = x2 + pixelBytes;
     const y1 = y + pixelBytes;
-    const in1 = v128.load(x1);
-    const in2 = v128.load(x2);
-    let sum0 = multiplyAdd(v128.load(x), w0, isFirst ? initial : v128.load(y));
-    let sum1 = multiplyAdd(in1, w0, isFirst ? initial : v128.load(y1));
-    sum0 = multiplyAdd(in1, w1, sum0);
-    sum1 = multiplyAdd(in2, w1, sum1);
-    sum0 = multiplyAdd(in2, w2, sum0);
-    sum1 = multiplyAdd(v128.load(x3), w2, sum1);
-    v128.store(y, isLast ? activateVector(code, sum0, alpha, beta) : sum0);
-    v128.store(y1, isLast ? activateVector(code, sum1, alpha, beta) : sum1);
-    x = x2;
+    if (stride == 1) {
+      const in1 = v128.load(x1);
+      const in2 = v128.load(x2);
+      let sum0 = multiplyAdd(v128.load(x), w0, isFirst ? initial : v128.load(y));
+      let sum1 = multiplyAdd(in1, w0, isFirst ? initial : v128.load(y1));
+      sum0 = multiplyAdd(in1, w1, sum0);
+      sum1 = multiplyAdd(in2, w1, sum1);
+      sum0 = multiplyAdd(in2, w2, sum0);
+      sum1 = multiplyAdd(v128.load(x3), w2, sum1);
+      v128.store(y, isLast ? activateVector(code, sum0, alpha, beta) : sum0);
+      v128.store(y1, isLast ? activateVector(code, sum1, alpha, beta) : sum1);
+      x = x2;
+    } else {
+      // Stride 2: the pixels share their middle tap (five loads for six multiply-adds).
+      const in2 = v128.load(x2);
+      let sum0 = multiplyAdd(v128.load(x), w0, isFirst ? initial : v128.load(y));
+      let sum1 = multiplyAdd(in2, w0, isFirst ? initial : v128.load(y1));
+      sum0 = multiplyAdd(v128.load(x1), w1, sum0);
+      sum1 = multiplyAdd(v128.load(x3), w1, sum1);
+      sum0 = multiplyAdd(in2, w2, sum0);
+      sum1 = multiplyAdd(v128.load(x3 + pixelBytes), w2, sum1);
+      v128.store(y, isLast ? activateVector(code, sum0, alpha, beta) : sum0);
+      v128.store(y1, isLast ? activateVector(code, sum1, alpha, beta) : sum1);
+      x = x3 + pixelBytes;
+    }
     y = y1 + pixelBytes;
   }
   if (pixel < pixels) {
