@@ -13,7 +13,7 @@
 // A 3x3 undilated stride-1 kernel's interior pixels (all nine taps inside the input; channels a multiple of 4) are
 // swept instead, 16 pixels by 4 channels at a time with the nine weights in registers (sweepTile3x3): one
 // thread, CPU time, MobileNetV2's depthwise layers 2.37 -> 2.07 ms summed (112x112x32 1.48x, 56x56x144 1.11x,
-// 14x14x576 1.14x; at stride 1 only, see isSweepable); tiles of 4, 8 and 32 pixels were slower, and so were
+// 14x14x576 1.14x; at stride 1 then); tiles of 4, 8 and 32 pixels were slower, and so were
 // two pixels a step sharing their input loads (112x112x32 1.16x slower: V8 spills).
 // Without a residual (MobileNetV2's and EfficientNet's depthwise layers), the sweep runs one kernel row a pass
 // instead (sweepTileByRows): three weights in registers, the partial sums kept in the output, two pixels a step
@@ -24,7 +24,11 @@
 // With a sigmoid or SiLU the sweep stores the sums and activates the swept span of the row afterwards, four
 // vectors a step: finished one vector at a time in the sweep, 112x112x32 with SiLU took 0.94 ms against the
 // general path's 0.85; 0.64 so. A 5x5 sweep (a kernel row's five weights in registers, the partial sums kept in
-// the output) gained nothing on EfficientNet-B0's shapes (14x14x672 0.417 -> 0.409 ms, 56x56x144 stride 2 slower).
+// the output) gained nothing on EfficientNet-B0's shapes (14x14x672 0.417 -> 0.409 ms, 56x56x144 stride 2 slower),
+// nor did it with two pixels a step sharing their loads (14x14x480 0.209 -> 0.211 ms). At stride 2 on 112x112x96
+// (input beyond L2), by-rows tiles of 2, 4, 6, 8 and 64 pixels were all slower than the general path.
+// The activation is dispatched once per call (depthwiseConv2d), not per vector: activateVector's jump table in the
+// loops cost the nine-weight sweep two weights spilled and an indirect jump a pixel (all shapes 5% faster without).
 // Every sum starts at the bias and adds the taps in (ky, kx) order, as the reference does; the output
 // stage (residual, activation: epilogue.ts) then runs on the sums in registers. A channel tail (C not a
 // multiple of 4) runs the same f32x4 sequence in lane 0. So no value depends on the thread count.
