@@ -55,6 +55,12 @@ const LARGE_GEOMETRIES: readonly Geometry[] = [
   { batch: 1, inH: 56, inW: 56, channels: 144, kernel: 3, stride: 1, padding: 1 },
   { batch: 2, inH: 40, inW: 36, channels: 70, kernel: 5, stride: 1, padding: 2 },
   { batch: 6, inH: 57, inW: 57, channels: 36, kernel: 5, stride: 2, padding: 'same' },
+  // Odd cases have no residual (makeCases): the 3x3 ones below at 17 and 19 are swept by kernel rows
+  // (sweepTileByRows) at strides 1 and 2, on 2 threads; 16 and 18 take the nine-weight sweep and the general path.
+  { batch: 3, inH: 33, inW: 35, channels: 64, kernel: 3, stride: 1, padding: 1 },
+  { batch: 2, inH: 40, inW: 44, channels: 96, kernel: 3, stride: 1, padding: 1 },
+  { batch: 3, inH: 33, inW: 35, channels: 64, kernel: 3, stride: 2, padding: 1 },
+  { batch: 4, inH: 58, inW: 57, channels: 48, kernel: 3, stride: 2, padding: 1 },
 ];
 
 function randomGeometry(random: Random): Geometry {
