@@ -13,12 +13,22 @@
 // A 3x3 undilated stride-1 kernel's interior pixels (all nine taps inside the input; channels a multiple of 4) are
 // swept instead, 16 pixels by 4 channels at a time with the nine weights in registers (sweepTile3x3): one
 // thread, CPU time, MobileNetV2's depthwise layers 2.37 -> 2.07 ms summed (112x112x32 1.48x, 56x56x144 1.11x,
-// 14x14x576 1.14x; at stride 1 only, see isSweepable); tiles of 4, 8 and 32 pixels were slower, and so were
+// 14x14x576 1.14x; at stride 1 then); tiles of 4, 8 and 32 pixels were slower, and so were
 // two pixels a step sharing their input loads (112x112x32 1.16x slower: V8 spills).
+// Without a residual (MobileNetV2's and EfficientNet's depthwise layers), the sweep runs one kernel row a pass
+// instead (sweepTileByRows): three weights in registers, the partial sums kept in the output, two pixels a step
+// sharing their input loads; also at stride 2 where an image's input fits in L2. The nine-weight sweep spilled: a
+// pixel's chain loads its nine inputs first (Binaryen nests it into one expression), and with nine weights, the
+// bias and the clip's bounds V8 runs out of its 15 vector registers. One thread, CPU time: 112x112x32 0.309 ->
+// 0.225 ms, 56x56x144 0.35 -> 0.27, 56x56x144 stride 2 0.114 -> 0.087.
 // With a sigmoid or SiLU the sweep stores the sums and activates the swept span of the row afterwards, four
 // vectors a step: finished one vector at a time in the sweep, 112x112x32 with SiLU took 0.94 ms against the
 // general path's 0.85; 0.64 so. A 5x5 sweep (a kernel row's five weights in registers, the partial sums kept in
-// the output) gained nothing on EfficientNet-B0's shapes (14x14x672 0.417 -> 0.409 ms, 56x56x144 stride 2 slower).
+// the output) gained nothing on EfficientNet-B0's shapes (14x14x672 0.417 -> 0.409 ms, 56x56x144 stride 2 slower),
+// nor did it with two pixels a step sharing their loads (14x14x480 0.209 -> 0.211 ms). At stride 2 on 112x112x96
+// (input beyond L2), by-rows tiles of 2, 4, 6, 8 and 64 pixels were all slower than the general path.
+// The activation is dispatched once per call (depthwiseConv2d), not per vector: activateVector's jump table in the
+// loops cost the nine-weight sweep two weights spilled and an indirect jump a pixel (all shapes 5% faster without).
 // Every sum starts at the bias and adds the taps in (ky, kx) order, as the reference does; the output
 // stage (residual, activation: epilogue.ts) then runs on the sums in registers. A channel tail (C not a
 // multiple of 4) runs the same f32x4 sequence in lane 0. So no value depends on the thread count.
@@ -37,7 +47,15 @@
 // loops could not be hoisted.
 
 import { sigmoidInPlace, siluInPlace } from './activations';
-import { ACTIVATION_NONE, ACTIVATION_SIGMOID, ACTIVATION_SILU, activateVector, epilogueOf } from './epilogue';
+import {
+  ACTIVATION_CLIP,
+  ACTIVATION_NONE,
+  ACTIVATION_RELU,
+  ACTIVATION_SIGMOID,
+  ACTIVATION_SILU,
+  activateVector,
+  epilogueOf,
+} from './epilogue';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 
 @inline
@@ -72,6 +90,19 @@ function firstInside(start: i32, step: i32): i32 {
  * output [batch, outH, outW, C] = activation(bias + taps + residual); residual (field 25) like output, or 0
  */
 export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32): void {
+  // The activation is dispatched once, not per vector: with `code` a constant in each inlined copy, Binaryen drops
+  // the switch of activateVector, whose jump table (and the sigmoid's registers) cost the sweep two of its nine
+  // weights spilled to the stack and an indirect jump per pixel.
+  const code = epilogueOf(job).activation;
+  if (code == ACTIVATION_CLIP) depthwiseForward(job, threadIndex, threadCount, ACTIVATION_CLIP);
+  else if (code == ACTIVATION_RELU) depthwiseForward(job, threadIndex, threadCount, ACTIVATION_RELU);
+  else if (code == ACTIVATION_NONE) depthwiseForward(job, threadIndex, threadCount, ACTIVATION_NONE);
+  else depthwiseForward(job, threadIndex, threadCount, code);
+}
+
+/** depthwiseConv2d for activation `code` (a constant where the caller dispatched it). */
+@inline
+function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: i32): void {
   const g = convGeometryOf(job);
   const input = pointerField(job, 0);
   const filter = pointerField(job, 1);
@@ -82,7 +113,6 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
   const dilationW = intField(job, 23);
   const epilogue = epilogueOf(job);
   const residual = epilogue.residual;
-  const code = epilogue.activation;
   const alpha = f32x4.splat(epilogue.alpha);
   const beta = f32x4.splat(epilogue.beta);
   const inH = g.inH;
@@ -107,12 +137,15 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
   // The output columns whose three taps are all inside the input (sweepTile3x3), where the sweep applies.
   const sweepFirst = (padLeft + strideW - 1) / strideW;
   const sweepEnd = min(outW, inW - 3 + padLeft >= 0 ? (inW - 3 + padLeft) / strideW + 1 : 0);
-  // At stride 2 the sweep gained on 56x56x144 (7%) and lost on 112x112x96 (5-7%, the larger in both networks:
-  // its input streams from memory, which the general path reads in order): stride 1 only.
+  // At stride 2 the sweep by kernel rows (no residual) gains where an image's input fits in L2 (one thread, batch 1
+  // and 8: 56x56x144 6-23%, 14x14x576 10-28%) and loses where it streams from memory (112x112x96 5-7%: the general
+  // path reads it in order).
+  const isStride2Sweepable =
+    strideW == 2 && residual == 0 && <usize>inH * <usize>inW * pixelBytes <= STRIDE2_SWEEP_IMAGE_BYTES;
   const isSweepable =
     kH == 3 &&
     kW == 3 &&
-    strideW == 1 &&
+    (strideW == 1 || isStride2Sweepable) &&
     dilationH == 1 &&
     dilationW == 1 &&
     (channels & 3) == 0 &&
@@ -143,23 +176,56 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
           const inputAt = inputRows + <usize>(tile * strideW - padLeft) * pixelBytes;
           const tileEnd = min(sweepEnd, tile + SWEEP_TILE);
           const outputAt = rowAt + <usize>tile * pixelBytes;
-          sweepTile3x3(
-            inputAt,
-            filter,
-            bias,
-            output,
-            residual,
-            outputAt,
-            tileEnd - tile,
-            rowBytes,
-            pixelBytes,
-            <usize>strideW * pixelBytes,
-            channels,
-            isFlipped,
-            sweepCode,
-            alpha,
-            beta,
-          );
+          if (residual == 0 && strideW == 2)
+            sweepTileByRows(
+              inputAt,
+              filter,
+              bias,
+              output + outputAt,
+              tileEnd - tile,
+              rowBytes,
+              pixelBytes,
+              channels,
+              isFlipped,
+              2,
+              sweepCode,
+              alpha,
+              beta,
+            );
+          else if (residual == 0)
+            sweepTileByRows(
+              inputAt,
+              filter,
+              bias,
+              output + outputAt,
+              tileEnd - tile,
+              rowBytes,
+              pixelBytes,
+              channels,
+              isFlipped,
+              1,
+              sweepCode,
+              alpha,
+              beta,
+            );
+          else
+            sweepTile3x3(
+              inputAt,
+              filter,
+              bias,
+              output,
+              residual,
+              outputAt,
+              tileEnd - tile,
+              rowBytes,
+              pixelBytes,
+              <usize>strideW * pixelBytes,
+              channels,
+              isFlipped,
+              sweepCode,
+              alpha,
+              beta,
+            );
         }
         if (isSigmoidLike) {
           const span = output + rowAt + <usize>sweepFirst * pixelBytes;
@@ -252,6 +318,9 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
   }
 }
 
+/** Largest input image (bytes) a stride-2 3x3 layer sweeps (the L2 of a core of the 2-core measuring machine). */
+const STRIDE2_SWEEP_IMAGE_BYTES: usize = 2 << 20;
+
 /** Output pixels a sweep tile covers: at stride 1, 3 input rows of 18 pixels of 144 channels stay in L1 (31 KB). */
 const SWEEP_TILE: i32 = 16;
 
@@ -263,6 +332,7 @@ const SWEEP_TILE: i32 = 16;
  * path does, so the values are the same bits. `inputs` is the tile's first tap (kernel row 0, column 0) at
  * channel 0, `at` the byte offset of its first output pixel; channels is a multiple of 4.
  */
+@inline
 function sweepTile3x3(
   inputs: usize,
   filter: usize,
@@ -314,6 +384,139 @@ function sweepTile3x3(
       tap += stepBytes;
       to += pixelBytes;
     }
+  }
+}
+
+/**
+ * sweepTile3x3 at stride 1 without a residual, one kernel row at a time: for each four channels, three passes over
+ * the tile's pixels with that kernel row's three weights in registers, the partial sums kept in the output between
+ * passes (stored and reloaded exactly, so each sum still starts at the bias and adds the taps in (ky, kx) order: the
+ * same bits). Two pixels a step share their input loads (four loads for six multiply-adds). Why not all nine weights
+ * in registers: Binaryen nests a pixel's nine-step chain into one expression that loads its nine inputs first, and
+ * nine weights, the bias and the clip's bounds then leave V8 (15 usable vector registers) too few, so it spills.
+ * `out` is the tile's first output pixel (an address).
+ */
+@inline
+function sweepTileByRows(
+  inputs: usize,
+  filter: usize,
+  bias: usize,
+  out: usize,
+  pixels: i32,
+  rowBytes: usize,
+  pixelBytes: usize,
+  channels: i32,
+  isFlipped: bool,
+  stride: i32,
+  code: i32,
+  alpha: v128,
+  beta: v128,
+): void {
+  const first = isFlipped ? filter + 8 * pixelBytes : filter;
+  const weightStep = isFlipped ? 0 - pixelBytes : pixelBytes;
+  for (let c = 0; c < channels; c += 4) {
+    const channelBytes = (<usize>c) << 2;
+    const weights = first + channelBytes;
+    const initial = bias != 0 ? v128.load(bias + channelBytes) : f32x4.splat(0);
+    const tap = inputs + channelBytes;
+    const to = out + channelBytes;
+    sweepKernelRow(tap, weights, weightStep, to, pixels, pixelBytes, initial, true, false, stride, code, alpha, beta);
+    sweepKernelRow(
+      tap + rowBytes,
+      weights + 3 * weightStep,
+      weightStep,
+      to,
+      pixels,
+      pixelBytes,
+      initial,
+      false,
+      false,
+      stride,
+      code,
+      alpha,
+      beta,
+    );
+    sweepKernelRow(
+      tap + 2 * rowBytes,
+      weights + 6 * weightStep,
+      weightStep,
+      to,
+      pixels,
+      pixelBytes,
+      initial,
+      false,
+      true,
+      stride,
+      code,
+      alpha,
+      beta,
+    );
+  }
+}
+
+/**
+ * One pass of sweepTileByRows: adds one kernel row's three taps to `pixels` partial sums at `to` (isFirst: starts
+ * them at `initial`), and (isLast) applies the activation.
+ */
+@inline
+function sweepKernelRow(
+  tap: usize,
+  weights: usize,
+  weightStep: usize,
+  to: usize,
+  pixels: i32,
+  pixelBytes: usize,
+  initial: v128,
+  isFirst: bool,
+  isLast: bool,
+  stride: i32,
+  code: i32,
+  alpha: v128,
+  beta: v128,
+): void {
+  const w0 = v128.load(weights);
+  const w1 = v128.load(weights + weightStep);
+  const w2 = v128.load(weights + 2 * weightStep);
+  let x = tap;
+  let y = to;
+  let pixel = 0;
+  for (; pixel + 2 <= pixels; pixel += 2) {
+    const x1 = x + pixelBytes;
+    const x2 = x1 + pixelBytes;
+    const x3 = x2 + pixelBytes;
+    const y1 = y + pixelBytes;
+    if (stride == 1) {
+      const in1 = v128.load(x1);
+      const in2 = v128.load(x2);
+      let sum0 = multiplyAdd(v128.load(x), w0, isFirst ? initial : v128.load(y));
+      let sum1 = multiplyAdd(in1, w0, isFirst ? initial : v128.load(y1));
+      sum0 = multiplyAdd(in1, w1, sum0);
+      sum1 = multiplyAdd(in2, w1, sum1);
+      sum0 = multiplyAdd(in2, w2, sum0);
+      sum1 = multiplyAdd(v128.load(x3), w2, sum1);
+      v128.store(y, isLast ? activateVector(code, sum0, alpha, beta) : sum0);
+      v128.store(y1, isLast ? activateVector(code, sum1, alpha, beta) : sum1);
+      x = x2;
+    } else {
+      // Stride 2: the pixels share their middle tap (five loads for six multiply-adds).
+      const in2 = v128.load(x2);
+      let sum0 = multiplyAdd(v128.load(x), w0, isFirst ? initial : v128.load(y));
+      let sum1 = multiplyAdd(in2, w0, isFirst ? initial : v128.load(y1));
+      sum0 = multiplyAdd(v128.load(x1), w1, sum0);
+      sum1 = multiplyAdd(v128.load(x3), w1, sum1);
+      sum0 = multiplyAdd(in2, w2, sum0);
+      sum1 = multiplyAdd(v128.load(x3 + pixelBytes), w2, sum1);
+      v128.store(y, isLast ? activateVector(code, sum0, alpha, beta) : sum0);
+      v128.store(y1, isLast ? activateVector(code, sum1, alpha, beta) : sum1);
+      x = x3 + pixelBytes;
+    }
+    y = y1 + pixelBytes;
+  }
+  if (pixel < pixels) {
+    let sum = multiplyAdd(v128.load(x), w0, isFirst ? initial : v128.load(y));
+    sum = multiplyAdd(v128.load(x + pixelBytes), w1, sum);
+    sum = multiplyAdd(v128.load(x + 2 * pixelBytes), w2, sum);
+    v128.store(y, isLast ? activateVector(code, sum, alpha, beta) : sum);
   }
 }
 

@@ -55,6 +55,12 @@ const LARGE_GEOMETRIES: readonly Geometry[] = [
   { batch: 1, inH: 56, inW: 56, channels: 144, kernel: 3, stride: 1, padding: 1 },
   { batch: 2, inH: 40, inW: 36, channels: 70, kernel: 5, stride: 1, padding: 2 },
   { batch: 6, inH: 57, inW: 57, channels: 36, kernel: 5, stride: 2, padding: 'same' },
+  // Odd cases have no residual (makeCases): the 3x3 ones below at 17 and 19 are swept by kernel rows
+  // (sweepTileByRows) at strides 1 and 2, on 2 threads; 16 and 18 take the nine-weight sweep and the general path.
+  { batch: 3, inH: 33, inW: 35, channels: 64, kernel: 3, stride: 1, padding: 1 },
+  { batch: 2, inH: 40, inW: 44, channels: 96, kernel: 3, stride: 1, padding: 1 },
+  { batch: 3, inH: 33, inW: 35, channels: 64, kernel: 3, stride: 2, padding: 1 },
+  { batch: 4, inH: 58, inW: 57, channels: 48, kernel: 3, stride: 2, padding: 1 },
 ];
 
 function randomGeometry(random: Random): Geometry {
@@ -164,24 +170,26 @@ describeThreadDeterminism('a depthwise convolution or its gradients', cases);
 function firstEightChannels(
   channels: 8 | 9,
   params: Conv2DParams,
-  arrays: { input: Float32Array; filter: Float32Array; bias: Float32Array; residual: Float32Array },
+  arrays: { input: Float32Array; filter: Float32Array; bias: Float32Array; residual: Float32Array | null },
   isGradient: boolean,
 ): number[] {
   const cut = (values: Float32Array) => (channels === 9 ? values : values.filter((_, index) => index % 9 < channels));
   const kernels = cpuKernels();
   const shaped = { ...params, inC: channels, outC: channels, groups: channels };
-  const output = new Float32Array((arrays.residual.length / 9) * channels);
+  const output = new Float32Array(params.batch * params.outH * params.outW * channels);
+  const residual = arrays.residual === null ? null : cut(arrays.residual);
   if (isGradient) {
     const dInput = new Float32Array((arrays.input.length / 9) * channels);
-    kernels.Conv2DBackpropInput(cut(arrays.residual), cut(arrays.filter), dInput, shaped);
+    kernels.Conv2DBackpropInput(residual ?? output, cut(arrays.filter), dInput, shaped);
     return Array.from(dInput).filter((_, index) => index % channels < 8);
   }
-  kernels.Conv2D(cut(arrays.input), cut(arrays.filter), cut(arrays.bias), output, shaped, cut(arrays.residual));
+  kernels.Conv2D(cut(arrays.input), cut(arrays.filter), cut(arrays.bias), output, shaped, residual);
   return Array.from(output).filter((_, index) => index % channels < 8);
 }
 
 // A 3x3 kernel's interior pixels are swept a tile at a time where the channels are a multiple of 4
-// at stride 1 (assembly/depthwise.ts, sweepTile3x3), the general path runs otherwise: 8 channels take the one
+// at stride 1, and at stride 2 without a residual (assembly/depthwise.ts: sweepTile3x3, sweepTileByRows, the latter
+// on two pixels a step with a lone last one: 39 interior columns), the general path runs otherwise: 8 channels take the one
 // and 9 the other, and the first 8 channels must be the same bits, for every fused activation (the sigmoid and
 // SiLU run over the swept span afterwards), with a residual, and for the input gradient; strides 2 and 3 too.
 describe('wasm backend: a swept 3x3 depthwise convolution gives the general path bits', { skip: wasmSkip }, () => {
@@ -217,6 +225,13 @@ describe('wasm backend: a swept 3x3 depthwise convolution gives the general path
           firstEightChannels(8, params, arrays, false),
           firstEightChannels(9, params, arrays, false),
           label,
+        );
+        // Without a residual, strides 1 and 2 sweep one kernel row a pass (sweepTileByRows).
+        const unfused = { ...arrays, residual: null };
+        assert.deepEqual(
+          firstEightChannels(8, params, unfused, false),
+          firstEightChannels(9, params, unfused, false),
+          `${label}, no residual`,
         );
         if (stride === 1 && activation === undefined) {
           const swept = firstEightChannels(8, params, arrays, true);

@@ -71,6 +71,7 @@ const EXPORT_NAMES = [
   'copyColumns',
   'channelShuffle',
   'depthwiseConv2d',
+  'conv2dFewChannels',
   'depthwiseConv2dBackpropInput',
   'depthwiseConv2dBackpropFilter',
   'leakyRelu',
@@ -2057,6 +2058,20 @@ class Runtime {
           this.invoke('depthwiseConv2d', [input, filter, bias, output], [output], fields, work);
           return;
         }
+        if (isFewChannelsDirect(params)) {
+          // The stems (3 input channels): windows read in place, no im2col (assembly/fewChannels.ts).
+          const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.inC * params.outC;
+          const fields = [
+            ...NO_SCRATCH,
+            ...convFields(params, 0),
+            0,
+            0,
+            ...sliceFields(params),
+            ...epilogueFields(params, residual),
+          ];
+          this.invoke('conv2dFewChannels', [input, filter, bias, output], [output], fields, work);
+          return;
+        }
         const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
         const work = params.batch * params.outH * params.outW * depth * params.outC;
         if (params.isConstantFilter === true && (params.groups ?? 1) === 1) {
@@ -2433,6 +2448,21 @@ function largestPhaseDepth(params: Conv2DParams): number {
 
 /** Job fields 4 and 5 (scratch base and bytes) of a convolution kernel that needs no scratch. */
 const NO_SCRATCH = [0, 0];
+
+/**
+ * A convolution that assembly/fewChannels.ts computes directly: one group, undilated, at most 4 input channels, a
+ * window of more than one tap, output channels a multiple of 16 (the stems of MobileNetV2 and EfficientNet).
+ */
+function isFewChannelsDirect(params: Conv2DParams): boolean {
+  return (
+    (params.groups ?? 1) === 1 &&
+    (params.dilationH ?? 1) === 1 &&
+    (params.dilationW ?? 1) === 1 &&
+    params.inC <= 4 &&
+    params.kH * params.kW > 1 &&
+    params.outC % 16 === 0
+  );
+}
 
 /** A 1x1 stride-1 convolution whose output is its input's size (no padding): the input is its own im2col panel. */
 function isPointwiseConvolution(params: Conv2DParams): boolean {
