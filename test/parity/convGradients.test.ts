@@ -25,6 +25,18 @@ interface GradientShape {
   groups?: number;
 }
 
+/**
+ * F(4x4, 3x3) passes of a training filter whose 64 tiles make one chunk, so the filter is transformed a row of 6
+ * positions and a block of strips at a time (gemmByPositionRows in assembly/winograd4.ts), forward and for the input
+ * gradient: partial edge tiles and a partial last strip (132 channels), on 2 threads split over tiles (there the
+ * filter is transformed once for both, all at once); and several blocks of strips (512 output channels forward, the
+ * input gradient's 92 from 512), the forward on 2 threads split over output channels (each thread by rows).
+ */
+const ROW_BY_ROW_SHAPES: GradientShape[] = [
+  { batch: 4, size: [14, 14], inC: 128, outC: 132, kernel: 3, stride: 1, padding: 'same' },
+  { batch: 4, size: [16, 16], inC: 92, outC: 512, kernel: 3, stride: 1, padding: 'same' },
+];
+
 const SHAPES: GradientShape[] = [
   // ResNet's downsampling 3x3 and 1x1 convolutions, smaller, with odd sizes.
   { batch: 8, size: [18, 18], inC: 36, outC: 44, kernel: 3, stride: 2, padding: 1 },
@@ -52,6 +64,7 @@ const SHAPES: GradientShape[] = [
   { batch: 8, size: [6, 6], inC: 32, outC: 32, kernel: 3, stride: 1, padding: 'same' },
   // An F(4x4, 3x3) input gradient of 64 tiles onto 256 channels: 2 threads split the channels.
   { batch: 16, size: [8, 8], inC: 256, outC: 16, kernel: 3, stride: 1, padding: 'same' },
+  ...ROW_BY_ROW_SHAPES,
 ];
 
 /**
@@ -125,6 +138,25 @@ function gradientCases(): ParityCase[] {
       },
     });
   }
+  // The row-by-row forward passes with a residual and a fused activation in their output transform.
+  for (const [index, shape] of ROW_BY_ROW_SHAPES.entries()) {
+    const activation = index === 0 ? ({ kind: 'relu' } as const) : ({ kind: 'clip', min: -0.5, max: 0.5 } as const);
+    const params = { ...paramsOf(shape), activation };
+    const { batch, inH, inW, inC, outH, outW, outC } = params;
+    const input = randomArray(random, batch * inH * inW * inC);
+    const filter = randomArray(random, 9 * inC * outC, 0.5);
+    const bias = randomArray(random, outC);
+    const residual = randomArray(random, batch * outH * outW * outC);
+    cases.push({
+      name: `Conv2D ${batch}x${inH}x${inW}x${inC} -> ${outC} + residual, ${activation.kind} (row by row)`,
+      tolerance: { atol: 2e-6 * 9 * inC * 4, rtol: 1e-4 },
+      run(kernels) {
+        const output = new Float32Array(batch * outH * outW * outC).fill(Number.NaN);
+        kernels.Conv2D(input, filter, bias, output, params, residual);
+        return [output];
+      },
+    });
+  }
   // A ReLU's and a ReLU6's gradient with the bias gradient (ClipBiasAddGrad): outputs on the bounds
   // included, a tail of 1 column, and 505,101 values (2 threads); its blocks of rows (at most 64, of at least 16
   // rows) one, partial at the end, or split unevenly between threads, as ResNet-18's 56x56x64 map at batch 16 plus
@@ -178,6 +210,17 @@ describe('Winograd passes of training on 2 threads', () => {
       return isWinogradSplitByColumns(params, convolutionAlgorithm(params, 'forward'), 2);
     });
     assert.deepEqual(splits, [false, false, true]);
+  });
+  test('take F(4x4, 3x3) on the row-by-row shapes, forward split over tiles, then over output channels', () => {
+    const choices = ROW_BY_ROW_SHAPES.map((shape) => {
+      const params = paramsOf(shape);
+      const forward = convolutionAlgorithm(params, 'forward');
+      return [forward, convolutionAlgorithm(params, 'backpropInput'), isWinogradSplitByColumns(params, forward, 2)];
+    });
+    assert.deepEqual(choices, [
+      ['winograd4x4', 'winograd4x4', false],
+      ['winograd4x4', 'winograd4x4', true],
+    ]);
   });
 });
 
