@@ -41,8 +41,6 @@ export const SPIN_ITERATIONS = 200_000;
  * 119-124 ms against 153-182 in the two loaded rounds, 58.8-61.7 against 59.7-60.1 in the two quieter ones.
  */
 export const CONTENDED_SPIN_ITERATIONS = 2_000;
-/** The most shares a job may have: the claim field holds the next share in 8 bits. */
-export const MAX_SHARES = 255;
 /** A spinning thread looks at the clock every this many iterations (a power of two). */
 const CLOCK_INTERVAL = 1024;
 /**
@@ -198,16 +196,12 @@ export class ThreadPool {
   }
 
   /**
-   * Runs export `exportIndex` as `shares` shares (at most MAX_SHARES) on the workers and the calling thread, and
-   * returns when all have finished. More shares than threads balance the threads: each claims the next share when
-   * done with its last. `runShare(share)` runs one share on the calling thread: share 0 always, and any a worker has
-   * not claimed by then. On a pool of one thread every share runs on the caller, in order.
+   * Runs export `exportIndex` as `threadCount` shares (at most activeThreads) on the workers and the
+   * calling thread, and returns when all have finished. `runShare(share)` runs one share on the
+   * calling thread: share 0 always, and any a worker has not claimed by then.
    */
-  run(exportIndex: number, job: number, shares: number, runShare: (share: number) => void): void {
-    if (this.threads <= 1) {
-      for (let share = 0; share < shares; share++) runShare(share);
-      return;
-    }
+  run(exportIndex: number, job: number, threadCount: number, runShare: (share: number) => void): void {
+    const shares = Math.min(threadCount, this.threads);
     if (shares <= 1) {
       runShare(0);
       return;

@@ -31,7 +31,7 @@ import type { JobLayoutName } from './jobLayout.js';
 import { JOB_SHAPES } from './jobShapes.js';
 import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js';
 import { wasmPlatform } from './platform.js';
-import { MAX_SHARES, ThreadPool } from './threadPool.js';
+import { ThreadPool } from './threadPool.js';
 
 const EXPORT_NAMES = [
   'conv2d',
@@ -139,24 +139,6 @@ function depthwiseWork(params: Conv2DParams): number {
   const kind = fusedActivationOf(params.activation)?.kind;
   const outputWork = kind === 'silu' || kind === 'sigmoid' ? 22 : 0;
   return params.batch * params.outH * params.outW * params.outC * (3 * params.kH * params.kW + outputWork);
-}
-
-/**
- * Shares per thread of a balanced kernel call (invoke's isBalanced): the threads claim shares until none is left,
- * so one that ran slower (its share cost more, or the system took its core for a while) takes fewer.
- */
-const BALANCED_SHARES_PER_THREAD = 4;
-/** The least work (multiply-adds) of a balanced call's share: each share costs a claim and its own setup. */
-const BALANCED_SHARE_WORK = 250_000;
-
-/**
- * Shares of a balanced kernel call with `work` multiply-adds on `threads` threads: one on one thread, else up to
- * BALANCED_SHARES_PER_THREAD a thread, each of at least BALANCED_SHARE_WORK, and never fewer than the threads.
- */
-export function balancedShares(threads: number, work: number): number {
-  if (threads <= 1) return 1;
-  const byWork = Math.max(threads, Math.floor(work / BALANCED_SHARE_WORK));
-  return Math.min(MAX_SHARES, threads * BALANCED_SHARES_PER_THREAD, byWork);
 }
 
 /** Work estimate of one value of an elementwise kernel, in multiply-add units. */
@@ -1779,7 +1761,6 @@ class Runtime {
     fields: readonly (number | FloatField | BufferField)[],
     work: number,
     scratchPerThread = 0,
-    isBalanced = false,
   ): void {
     const mark = this.arena.mark();
     try {
@@ -1789,7 +1770,7 @@ class Runtime {
       buffers.forEach((buffer, index) => {
         ints[index] = buffer === null ? 0 : this.pointerOf(buffer, outputs.includes(buffer) ? copies : null);
       });
-      const threadCount = isBalanced ? this.sharesFor(work) : this.threadsFor(work);
+      const threadCount = this.threadsFor(work);
       let field = buffers.length;
       if (scratchPerThread > 0) {
         const perThread = Math.ceil(scratchPerThread / 64) * 64;
@@ -1897,14 +1878,6 @@ class Runtime {
   /** Threads a kernel call with `work` multiply-adds runs on (see PARALLEL_WORK_THRESHOLD). */
   private threadsFor(work: number): number {
     return work < PARALLEL_WORK_THRESHOLD ? 1 : this.pool.activeThreads;
-  }
-
-  /**
-   * Shares of a balanced kernel call with `work` multiply-adds (see BALANCED_SHARES_PER_THREAD): one on one
-   * thread, else up to BALANCED_SHARES_PER_THREAD a thread, each of at least BALANCED_SHARE_WORK.
-   */
-  private sharesFor(work: number): number {
-    return balancedShares(this.threadsFor(work), work);
   }
 
   /** The byte offset of `buffer` in the memory, copying it in first when it lives elsewhere. */
@@ -2082,7 +2055,7 @@ class Runtime {
             ...sliceFields(params),
             ...epilogueFields(params, residual),
           ];
-          this.invoke('depthwiseConv2d', [input, filter, bias, output], [output], fields, work, 0, true);
+          this.invoke('depthwiseConv2d', [input, filter, bias, output], [output], fields, work);
           return;
         }
         if (isFewChannelsDirect(params)) {
@@ -2096,7 +2069,7 @@ class Runtime {
             ...sliceFields(params),
             ...epilogueFields(params, residual),
           ];
-          this.invoke('conv2dFewChannels', [input, filter, bias, output], [output], fields, work, 0, true);
+          this.invoke('conv2dFewChannels', [input, filter, bias, output], [output], fields, work);
           return;
         }
         const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
@@ -2125,7 +2098,6 @@ class Runtime {
             fields,
             work,
             gemmScratch + sliceBytes + panelBytes,
-            true,
           );
           return;
         }
