@@ -227,6 +227,42 @@ export function winogradPassOf(job: usize, tileSize: i32, threadIndex: i32, thre
 }
 
 /**
+ * The GEMMs of a chunk of tiles, one per Winograd position xi < positions: products[xi] = transformedInput[xi] *
+ * filter[xi] for this thread's strips [stripStart, stripEnd), the operands' planes `inputPlane`, `filterPlane` and
+ * `productPlane` bytes apart (gemmPackedOperands's layouts: count rows, inC deep, outC columns).
+ */
+export function gemmEachPosition(
+  positions: i32,
+  transformedInput: usize,
+  inputPlane: usize,
+  filter: usize,
+  filterPlane: usize,
+  products: usize,
+  productPlane: usize,
+  count: i32,
+  inC: i32,
+  outC: i32,
+  stripStart: i32,
+  stripEnd: i32,
+  tile: usize,
+): void {
+  for (let xi = 0; xi < positions; xi++) {
+    gemmPackedOperands(
+      transformedInput + <usize>xi * inputPlane,
+      filter + <usize>xi * filterPlane,
+      products + <usize>xi * productPlane,
+      outC,
+      count,
+      outC,
+      inC,
+      stripStart,
+      stripEnd,
+      tile,
+    );
+  }
+}
+
+/**
  * output[offset] = activation(value + residual[offset]) for 4 channels (value already holds the bias); residual may be
  * 0.
  */
@@ -320,20 +356,21 @@ export function conv2dWinograd(job: usize, threadIndex: i32, threadCount: i32): 
       }
     }
     // M[xi] [count, outC] = V[xi] [count, inC] x U[xi] [inC, outC], this thread's strips.
-    for (let xi = 0; xi < 16; xi++) {
-      gemmPackedOperands(
-        transformedInput + <usize>xi * inputPlane,
-        transformedFilter + <usize>xi * filterPlane,
-        products + <usize>xi * productPlane,
-        outC,
-        count,
-        outC,
-        inC,
-        stripStart,
-        stripEnd,
-        tile,
-      );
-    }
+    gemmEachPosition(
+      16,
+      transformedInput,
+      inputPlane,
+      transformedFilter,
+      filterPlane,
+      products,
+      productPlane,
+      count,
+      inC,
+      outC,
+      stripStart,
+      stripEnd,
+      tile,
+    );
     // Output transform: Y = A^T M A, then the epilogue (bias, residual, activation), stored where the 2x2 block lies
     // inside the output.
     for (let t = 0; t < count; t++) {

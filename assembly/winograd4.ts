@@ -21,6 +21,7 @@ import { Conv2dJob } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
   filterTap,
+  gemmEachPosition,
   packFilter2x2,
   packedFilterFloats,
   packedInputAt,
@@ -668,20 +669,21 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
         block,
       );
     } else {
-      for (let xi = 0; xi < 36; xi++) {
-        gemmPackedOperands(
-          transformedInput + <usize>xi * inputPlane,
-          transformedFilter + <usize>xi * filterPlane,
-          products + <usize>xi * productPlane,
-          outC,
-          count,
-          outC,
-          inC,
-          stripStart,
-          stripEnd,
-          tile,
-        );
-      }
+      gemmEachPosition(
+        36,
+        transformedInput,
+        inputPlane,
+        transformedFilter,
+        filterPlane,
+        products,
+        productPlane,
+        count,
+        inC,
+        outC,
+        stripStart,
+        stripEnd,
+        tile,
+      );
     }
     for (let t = 0; t < count; t++) {
       const tileIndex = start + t;

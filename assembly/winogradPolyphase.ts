@@ -28,11 +28,12 @@
 // position); conv2dWinogradPolyphaseFilter, that of conv2dWinogradFilter with the same geometry.
 
 import { epilogueOf } from './epilogue';
-import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { SpaceToDepth2Job } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
+  gemmEachPosition,
   packedFilterFloats,
   packedInputAt,
   storeFinished,
@@ -178,20 +179,21 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
         );
       }
     }
-    for (let xi = 0; xi < 36; xi++) {
-      gemmPackedOperands(
-        transformedInput + <usize>xi * inputPlane,
-        filter + <usize>xi * filterPlane,
-        products + <usize>xi * productPlane,
-        outC,
-        count,
-        outC,
-        inC,
-        stripStart,
-        stripEnd,
-        tile,
-      );
-    }
+    gemmEachPosition(
+      36,
+      transformedInput,
+      inputPlane,
+      filter,
+      filterPlane,
+      products,
+      productPlane,
+      count,
+      inC,
+      outC,
+      stripStart,
+      stripEnd,
+      tile,
+    );
     for (let t = 0; t < count; t++) {
       const tileIndex = start + t;
       const image = tileIndex / imageTiles;
