@@ -96,8 +96,8 @@ const TRAIN_MODE = 'train';
  * Which turns run their warm-up first: a (process and model, mode) pair's first turn, and a predict mode's next
  * turn after a training turn of the same process and model, since the step changed the weights and a library may
  * prepare its inference afresh (ConvNet.ts rebuilds its inference plan: folded weights, packed and Winograd
- * filters: 5 to 10 ms of CPU for MobileNetV2 at batch 8). Without it, one of throughput's two timed runs after each training
- * turn paid that rebuild: MobileNetV2 at batch 8 on 2 threads read 142 img/s in round 1 and 126-133 after.
+ * filters: 5 to 10 ms of CPU for MobileNetV2 at batch 8). Without it, one of throughput's two timed runs after each
+ * training turn paid that rebuild: MobileNetV2 at batch 8 on 2 threads read 143 img/s in round 1 and about 127 after.
  */
 export class WarmUpTurns {
   /** By owner (one process's model): the modes whose warm-up ran since its last training turn. */
