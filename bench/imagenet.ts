@@ -34,7 +34,7 @@ import {
 } from './imagenetModels.js';
 import type { WorkerLibrary } from './imagenetProtocol.js';
 import { describeMachine, formatMachine, sampleOtherBusyCores } from './machine.js';
-import { roundFigure, roundOrder } from './rounds.js';
+import { roundFigure, roundOrder, WarmUpTurns } from './rounds.js';
 import { WorkerProcess } from './workerProcess.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -46,7 +46,10 @@ const TOP_THREADS_ONLY: ReadonlySet<LibraryId> = new Set(['onnxruntime-web', 'tf
 /** Table columns, in this order. */
 const PEER_LIBRARIES = ['onnxruntime-web', 'onnxruntime-node', 'PyTorch', 'TF.js wasm'];
 
-/** Per round and participant: untimed runs the first time a (model, mode) is measured, then timed runs. */
+/**
+ * Per round and participant: untimed runs the first time a (model, mode) is measured and again after a training
+ * turn changed the model's weights (WarmUpTurns), then timed runs.
+ */
 const PLANS: Record<ImagenetMode, { warmup: number; repetitions: number }> = {
   latency: { warmup: 3, repetitions: 5 },
   throughput: { warmup: 1, repetitions: 2 },
@@ -292,6 +295,9 @@ async function main(): Promise<void> {
   const samples = new Map<string, (number | null)[]>();
   const keyOf = (model: ImagenetModelId, mode: ImagenetMode, participant: Participant): string =>
     `${model}|${mode}|${participant.library}|${participant.threads}`;
+  /** One process's copy of a model: its training turns change the weights its predict turns use. */
+  const ownerOf = (model: ImagenetModelId, participant: Participant): string =>
+    `${model}|${participant.library}|${participant.threads}`;
   const otherBusyCoresBeforeModel: Record<string, number | null> = {};
 
   for (const model of models) {
@@ -323,7 +329,7 @@ async function main(): Promise<void> {
           `${reply.isUnsupported === true ? 'n/a' : 'failed'}: ${reply.error}`,
       );
     }
-    const isWarm = new Set<string>();
+    const warmUps = new WarmUpTurns();
     const isUnsupported = new Set<string>();
     for (let round = 0; round < options.rounds; round++) {
       const roundStarted = performance.now();
@@ -341,7 +347,7 @@ async function main(): Promise<void> {
               command: 'measure',
               model,
               mode,
-              warmup: isWarm.has(key) ? 0 : plan.warmup,
+              warmup: warmUps.needsWarmUp(ownerOf(model, participant), mode) ? plan.warmup : 0,
               repetitions: plan.repetitions,
             },
             REQUEST_TIMEOUT_SECONDS,
@@ -349,7 +355,7 @@ async function main(): Promise<void> {
           const figures = samples.get(key) ?? Array.from({ length: options.rounds }, () => null);
           samples.set(key, figures);
           if (reply.ok && reply.milliseconds !== undefined) {
-            isWarm.add(key);
+            warmUps.noteRan(ownerOf(model, participant), mode);
             figures[round] = roundFigure(reply.milliseconds, mode === 'latency' ? null : batchOf(mode));
             continue;
           }

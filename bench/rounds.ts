@@ -88,3 +88,34 @@ export function roundFigure(milliseconds: readonly number[], imagesPerRun: numbe
   const middle = median(milliseconds);
   return imagesPerRun === null ? middle : (imagesPerRun * 1000) / middle;
 }
+
+/** The mode whose turns change a model's weights. */
+const TRAIN_MODE = 'train';
+
+/**
+ * Which turns run their warm-up first: a (process and model, mode) pair's first turn, and a predict mode's next
+ * turn after a training turn of the same process and model, since the step changed the weights and a library may
+ * prepare its inference afresh (ConvNet.ts rebuilds its inference plan: folded weights, packed and Winograd
+ * filters: 5 to 10 ms of CPU for MobileNetV2 at batch 8). Without it, one of throughput's two timed runs after each
+ * training turn paid that rebuild: MobileNetV2 at batch 8 on 2 threads read 143 img/s in round 1 and about 127 after.
+ */
+export class WarmUpTurns {
+  /** By owner (one process's model): the modes whose warm-up ran since its last training turn. */
+  private readonly warmModes = new Map<string, Set<string>>();
+
+  /** Whether the turn of `owner` in `mode` runs its warm-up first. */
+  needsWarmUp(owner: string, mode: string): boolean {
+    return !(this.warmModes.get(owner)?.has(mode) ?? false);
+  }
+
+  /** Records a turn of `owner` in `mode` that ran; a training turn leaves the owner's other modes cold. */
+  noteRan(owner: string, mode: string): void {
+    let modes = this.warmModes.get(owner);
+    if (modes === undefined) {
+      modes = new Set();
+      this.warmModes.set(owner, modes);
+    }
+    if (mode === TRAIN_MODE) modes.clear();
+    modes.add(mode);
+  }
+}

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import * as convnet from 'convnet-ts';
-import { roundFigure, roundOrder } from '../rounds.js';
+import { roundFigure, roundOrder, WarmUpTurns } from '../rounds.js';
 import { SeededRandom } from '../seededRandom.js';
 import { DATA_SEED, KERNEL_SIZE, POOL_SIZE, toChannelsFirst } from '../workloads.js';
 import {
@@ -598,6 +598,7 @@ async function benchModel(
       result.figures.push(figure);
     }
   }
+  const warmUps = new WarmUpTurns();
   for (let round = 0; round < config.rounds; round++) {
     for (const runner of roundOrder(timed, round)) {
       for (const { mode, batch } of model.modes) {
@@ -605,7 +606,8 @@ async function benchModel(
         if (figure === undefined) continue;
         try {
           const plan = config.plans[mode];
-          if (round === 0) for (let index = 0; index < plan.warmup; index++) await runner.run(model, mode, batch);
+          if (warmUps.needsWarmUp(runner.library, mode))
+            for (let index = 0; index < plan.warmup; index++) await runner.run(model, mode, batch);
           const milliseconds: number[] = [];
           for (let index = 0; index < plan.repetitions; index++) {
             const started = performance.now();
@@ -613,6 +615,7 @@ async function benchModel(
             milliseconds.push(performance.now() - started);
           }
           figure.rounds.push(roundFigure(milliseconds, mode === 'latency' ? null : batch));
+          warmUps.noteRan(runner.library, mode);
         } catch (error) {
           figure.rounds.push(null);
           if (!result.failures.some((each) => each.library === runner.library && each.model === model.id))

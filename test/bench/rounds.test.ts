@@ -5,7 +5,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ratiosOf, summarize, type ImagenetFigure } from '../../bench/imagenetReport.js';
-import { quantile, roundFigure, roundOrder, roundRatios, speedRatio, spreadOf } from '../../bench/rounds.js';
+import {
+  quantile,
+  roundFigure,
+  roundOrder,
+  roundRatios,
+  speedRatio,
+  spreadOf,
+  WarmUpTurns,
+} from '../../bench/rounds.js';
 
 describe('roundOrder', () => {
   test('rotates the participants by one place per round, each first once in as many rounds', () => {
@@ -101,5 +109,51 @@ describe('ratiosOf', () => {
     assert.equal(find('onnxruntime-web', 4).convnetThreads, 2);
     assert.deepEqual(find('onnxruntime-web', 4).rounds, [0.5]);
     assert.equal(ratios.length, 3);
+  });
+});
+
+describe('WarmUpTurns', () => {
+  /** The turns of rounds of `modes` for each owner in turn, as `owner mode` where that turn warmed up first. */
+  function warmedTurns(owners: readonly string[], modes: readonly string[], rounds: number): string[] {
+    const warmUps = new WarmUpTurns();
+    const warmed: string[] = [];
+    for (let round = 0; round < rounds; round++)
+      for (const owner of roundOrder(owners, round))
+        for (const mode of modes) {
+          if (warmUps.needsWarmUp(owner, mode)) warmed.push(`${round} ${owner} ${mode}`);
+          warmUps.noteRan(owner, mode);
+        }
+    return warmed;
+  }
+
+  test('without training, each owner and mode warms up in its first turn only', () => {
+    assert.deepEqual(warmedTurns(['A', 'B'], ['latency', 'throughput'], 3), [
+      '0 A latency',
+      '0 A throughput',
+      '0 B latency',
+      '0 B throughput',
+    ]);
+  });
+
+  test('after a training turn the same owner warms its predict modes up again, not the training step', () => {
+    assert.deepEqual(warmedTurns(['A'], ['latency', 'throughput', 'train'], 3), [
+      '0 A latency',
+      '0 A throughput',
+      '0 A train',
+      '1 A latency',
+      '1 A throughput',
+      '2 A latency',
+      '2 A throughput',
+    ]);
+  });
+
+  test("one owner's training leaves another owner warm", () => {
+    const warmUps = new WarmUpTurns();
+    for (const owner of ['resnet18|ConvNet.ts|1', 'resnet18|ConvNet.ts|2']) warmUps.noteRan(owner, 'throughput');
+    warmUps.noteRan('resnet18|ConvNet.ts|2', 'train');
+    assert.equal(warmUps.needsWarmUp('resnet18|ConvNet.ts|1', 'throughput'), false);
+    assert.equal(warmUps.needsWarmUp('resnet18|ConvNet.ts|2', 'throughput'), true);
+    assert.equal(warmUps.needsWarmUp('resnet18|ConvNet.ts|2', 'train'), false);
+    assert.equal(warmUps.needsWarmUp('mobilenet_v2|ConvNet.ts|2', 'throughput'), true);
   });
 });

@@ -523,6 +523,24 @@ for (const backend of ['reference', 'wasm'] as const) {
       assert.notEqual(Reflect.get(teacher, 'plan'), plan);
     });
 
+    test('after fit with momentum the plan is rebuilt once, at the next predict, and later predicts reuse it', () => {
+      // bench:imagenet's throughput after its fine-tuning turns: only the first predict may pay the rebuild.
+      const model = patternNetwork(15);
+      const x = batchOf(model, 3, 95);
+      model.predict(x);
+      const planBeforeFit = Reflect.get(model, 'plan') as InferencePlan;
+      model.fit(x, [0, 1, 2], { epochs: 1, batchSize: 3, optimizer: new SGD({ learningRate: 0.01, momentum: 0.9 }) });
+      assert.equal(Reflect.get(model, 'plan'), planBeforeFit, 'fit runs layer by layer and builds no plan');
+      const afterFit = model.predict(x).dataSync().slice();
+      const planAfterFit = Reflect.get(model, 'plan') as InferencePlan;
+      assert.notEqual(planAfterFit, planBeforeFit);
+      for (let run = 0; run < 3; run++) {
+        assert.deepEqual(model.predict(x).dataSync(), afterFit);
+        assert.equal(Reflect.get(model, 'plan'), planAfterFit, `predict ${run + 2} after fit reuses the plan`);
+      }
+      assertClose(afterFit, unplanned(model, x), TOLERANCE, 'predict after fit');
+    });
+
     test('a model loaded from its files predicts what the original does', () => {
       const model = patternNetwork(11);
       const x = batchOf(model, 2, 50);
