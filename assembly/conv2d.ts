@@ -33,8 +33,12 @@ import {
   GEMM_SCRATCH_BYTES,
   TILE_COLUMNS,
   TILE_ROWS,
+  NARROW_COLUMNS,
+  NARROW_FILTER_FLOATS,
   gemm,
+  gemmNarrowFinished,
   gemmPackedFinished,
+  packedStripsFloats,
   multiplyPackedTile,
   packRows,
   packStrips,
@@ -401,6 +405,19 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
     g.padLeft == 0 &&
     g.outH == g.inH &&
     g.outW == g.inW;
+  // A prepared 1x1 with few output channels reads its input in place, finishing each row tile across all
+  // its columns (gemm.ts gemmNarrowFinished): the whole filter stays in L1, and no row group is packed.
+  if (
+    isPrepared &&
+    isPointwise &&
+    inputScale == 0 &&
+    !isColumnSplit &&
+    outC <= NARROW_COLUMNS &&
+    packedStripsFloats(depth, outC) <= NARROW_FILTER_FLOATS
+  ) {
+    gemmNarrowFinished(input, filter, output, pixels, outC, depth, first, last, scratch, hasFinish ? job : 0, bias, 0);
+    return;
+  }
   for (let start = first; start < last; start += panelRows) {
     const rows = min(panelRows, last - start);
     const outputRows = output + ((<usize>start * <usize>outC) << 2);
