@@ -405,17 +405,32 @@ export function conv2d(job: usize, threadIndex: i32, threadCount: i32): void {
     g.padLeft == 0 &&
     g.outH == g.inH &&
     g.outW == g.inW;
-  // A prepared 1x1 with few output channels reads its input in place, finishing each row tile across all
-  // its columns (gemm.ts gemmNarrowFinished): the whole filter stays in L1, and no row group is packed.
+  // A prepared 1x1 with few output channels reads its input in place (with an input scale, packs it a row
+  // tile at a time), finishing each row tile across all its columns (gemm.ts gemmNarrowFinished): the whole
+  // filter stays in L1, and no row group is packed.
   if (
     isPrepared &&
     isPointwise &&
-    inputScale == 0 &&
     !isColumnSplit &&
     outC <= NARROW_COLUMNS &&
     packedStripsFloats(depth, outC) <= NARROW_FILTER_FLOATS
   ) {
-    gemmNarrowFinished(input, filter, output, pixels, outC, depth, first, last, scratch, hasFinish ? job : 0, bias, 0);
+    gemmNarrowFinished(
+      input,
+      filter,
+      output,
+      pixels,
+      outC,
+      depth,
+      first,
+      last,
+      scratch,
+      hasFinish ? job : 0,
+      bias,
+      0,
+      inputScale,
+      g.inH * g.inW,
+    );
     return;
   }
   for (let start = first; start < last; start += panelRows) {

@@ -18,7 +18,10 @@
 // gemmNarrowFinished is the prepared path for a row-major A and few columns (a projection 1x1 of 16 to
 // 32 channels): all of B in L1, A read in place 4 rows at a time with no packing pass, each row tile
 // finished across all its strips before the next (MobileNetV2 at batch 8, one thread, CPU time, min of
-// 15, 3 rounds alternated: 112x112x32 -> 16 2.96 -> 2.63 ms, 56x56x96 -> 24 3.10 -> 2.82 ms).
+// 15, 3 rounds alternated: 112x112x32 -> 16 2.96 -> 2.63 ms, 56x56x96 -> 24 3.10 -> 2.82 ms). With an
+// input scale (EfficientNet's gated projections to 16 to 40 channels) each row tile is packed scaled into
+// L1 instead (2 rounds: 56x56x96 -> 24 2.64-2.90 -> 2.45 ms, 56x56x144 -> 24 4.00-4.15 -> 3.80-3.82 ms).
+// NOTE: a 240 x 40 filter (37.5 KB) measured no faster this way, hence NARROW_FILTER_FLOATS.
 //
 // Lanes and tails: columns go 8 at a time; a partial last strip is packed with zero columns, computes
 // 8 lanes and stores only the valid ones. Rows go 4 at a time; a partial last tile is packed with
@@ -67,8 +70,8 @@ export const PACKED_ROW_GROUP_FLOATS: i32 = 32768;
  * L2.
  */
 export const OUTPUT_GROUP_FLOATS: i32 = 65536;
-/** Most output columns a prepared 1x1 convolution may have to take gemmNarrowFinished. */
-export const NARROW_COLUMNS: i32 = 32;
+/** Most output columns a prepared 1x1 convolution may have to take gemmNarrowFinished (EfficientNet projects to 40). */
+export const NARROW_COLUMNS: i32 = 40;
 /** Most floats of a prepared filter (packStrips) for gemmNarrowFinished: 32 KB, in L1 (48 KB here) beside A's tiles. */
 export const NARROW_FILTER_FLOATS: i32 = 8192;
 /** Bytes of per-thread scratch gemm needs: packed A and B blocks plus a 4x8 tile for partial stores. */
@@ -1265,6 +1268,9 @@ const NARROW_CHUNK_ROWS: i32 = 64;
  * them (columns [0, n)), over the whole depth at once: C rows [rowStart, rowEnd) = A x B, then the
  * output stage (finishJob 0: none) as there. B (packStrips) stays in L1 whole, so each 4-row tile of
  * A is read in place, from memory once and from L1 by its other strips, instead of packed first.
+ * With an input scale (not 0; as gemmPackedFinished's), each row tile is packed with it (packRowsScaled)
+ * into `pack` (4k floats, in L1) and then meets every strip.
+ * scratch: TILE_ROWS x TILE_COLUMNS floats, then 4k more with an input scale, private to the thread.
  */
 export function gemmNarrowFinished(
   a: usize,
@@ -1275,11 +1281,15 @@ export function gemmNarrowFinished(
   k: i32,
   rowStart: i32,
   rowEnd: i32,
-  tile: usize,
+  scratch: usize,
   finishJob: usize,
   finishBias: usize,
   finishFirstRow: i32,
+  inputScale: usize,
+  inputScalePixels: i32,
 ): void {
+  const tile = scratch;
+  const pack = scratch + <usize>(TILE_ROWS * TILE_COLUMNS * 4);
   const epilogue = epilogueOf(finishJob);
   const code = finishJob != 0 ? epilogue.activation : 0;
   const isInRegisters = isRegisterActivation(code);
@@ -1299,6 +1309,27 @@ export function gemmNarrowFinished(
       const aRows = a + <usize>row * aRowBytes;
       const cRow = c + <usize>row * cRowBytes;
       const residualRow = residual != 0 ? residual + <usize>(finishFirstRow + row) * cRowBytes : 0;
+      if (inputScale != 0) {
+        packRowsScaled(a, k, row, rows, 0, k, pack, inputScale, finishFirstRow, inputScalePixels);
+        narrowTilePacked(
+          pack,
+          packedB,
+          stripBytes,
+          cRow,
+          cRowBytes,
+          n,
+          k,
+          rows,
+          tile,
+          hasFinish && isInRegisters,
+          code,
+          finishBias,
+          residualRow,
+          alpha,
+          beta,
+        );
+        continue;
+      }
       let strip = packedB;
       for (let column = 0; column < n; column += TILE_COLUMNS) {
         const columns = min(TILE_COLUMNS, n - column);
@@ -1370,5 +1401,71 @@ export function gemmNarrowFinished(
         n,
       );
     }
+  }
+}
+
+/**
+ * gemmNarrowFinished's row tile from packed A (packRows' layout, `rows` valid rows): C row tile at cRow,
+ * all n columns, = pack x strips, then (isFinished) the output stage in registers on whole tiles and
+ * finishRow on partial ones, as multiplyGroupFinished does.
+ */
+@inline
+function narrowTilePacked(
+  pack: usize,
+  strips: usize,
+  stripBytes: usize,
+  cRow: usize,
+  cRowBytes: usize,
+  n: i32,
+  depth: i32,
+  rows: i32,
+  tile: usize,
+  isFinished: bool,
+  code: i32,
+  finishBias: usize,
+  residualRow: usize,
+  alpha: f32,
+  beta: f32,
+): void {
+  const alphas = f32x4.splat(alpha);
+  const betas = f32x4.splat(beta);
+  let strip = strips;
+  for (let column = 0; column < n; column += TILE_COLUMNS) {
+    const columns = min(TILE_COLUMNS, n - column);
+    const columnBytes = (<usize>column) << 2;
+    const isWholeTile = rows == TILE_ROWS && columns == TILE_COLUMNS;
+    const tileBias = finishBias != 0 ? finishBias + columnBytes : 0;
+    const tileResidual = residualRow != 0 ? residualRow + columnBytes : 0;
+    microKernel(
+      pack,
+      strip,
+      cRow + columnBytes,
+      cRowBytes,
+      depth,
+      rows,
+      columns,
+      false,
+      tile,
+      isFinished && isWholeTile ? code : -1,
+      tileBias,
+      tileResidual,
+      alphas,
+      betas,
+    );
+    if (isFinished && !isWholeTile) {
+      for (let r = 0; r < rows; r++) {
+        const rowOffset = <usize>r * cRowBytes;
+        finishRow(
+          cRow + columnBytes + rowOffset,
+          tileBias,
+          tileResidual != 0 ? tileResidual + rowOffset : 0,
+          columns,
+          code,
+          alpha,
+          beta,
+        );
+      }
+    }
+    strip += stripBytes;
   }
 }

@@ -2,8 +2,9 @@
 // channels) on the WebAssembly backend, which read their input in place (assembly/gemm.ts gemmNarrowFinished),
 // against the reference kernels in both builds: output channels on both sides of whole 8-column strips, pixel
 // counts that leave partial row tiles, batch 1, 3 and 8, with and without bias and residual, every fused
-// activation (sigmoid and SiLU finish outside the registers). The same bits as the filter unprepared (gemm with
-// the output stage after it), and as on 1 thread.
+// activation (sigmoid and SiLU finish outside the registers), with and without an input scale (a squeeze-and-
+// excitation gate, packed with each row tile; 35 pixels an image put row tiles across two images). The same bits
+// as the filter unprepared (gemm with the output stage after it, the gate a Multiply first), and as on 1 thread.
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -33,6 +34,7 @@ const PROJECTIONS: readonly Projection[] = [
   { batch: 3, inH: 15, inW: 15, inC: 32, outC: 16 },
   { batch: 1, inH: 9, inW: 9, inC: 192, outC: 32 },
   { batch: 1, inH: 7, inW: 7, inC: 240, outC: 20 },
+  { batch: 2, inH: 7, inW: 7, inC: 144, outC: 40 },
   { batch: 3, inH: 5, inW: 7, inC: 96, outC: 12 },
   { batch: 8, inH: 3, inW: 3, inC: 37, outC: 30 },
   { batch: 1, inH: 11, inW: 13, inC: 8, outC: 5 },
@@ -66,6 +68,7 @@ function projectionCases(shapes: readonly Projection[], seed: number): Projectio
     for (const [activationIndex, activation] of FUSED_ACTIVATIONS.entries()) {
       const hasBias = (index + activationIndex) % 4 !== 3;
       const hasResidual = (index + activationIndex) % 2 === 0;
+      const hasScale = (index + activationIndex) % 3 === 0;
       const { batch, inH, inW, inC, outC } = shape;
       const outputSize = batch * inH * inW * outC;
       // Two inputs: the second call reuses the prepared filter.
@@ -73,18 +76,19 @@ function projectionCases(shapes: readonly Projection[], seed: number): Projectio
       const filter = randomArray(random, inC * outC, 1 / Math.sqrt(inC));
       const bias = hasBias ? randomArray(random, outC) : null;
       const residual = hasResidual ? randomArray(random, outputSize, 2) : null;
+      const scale = hasScale ? randomArray(random, batch * inC, 2) : null;
       const runWith = (isConstantFilter: boolean) => (kernels: ReturnType<typeof cpuKernels>) => {
         const params = paramsOf(shape, activation, isConstantFilter);
         return inputs.map((input) => {
           const output = new Float32Array(outputSize).fill(Number.NaN);
-          kernels.Conv2D(input, filter, bias, output, params, residual);
+          kernels.Conv2D(input, filter, bias, output, params, residual, scale);
           return output;
         });
       };
       cases.push({
         name:
           `${batch}x${inH}x${inW}x${inC} -> ${outC}, ${activation?.kind ?? 'no activation'}` +
-          `${hasBias ? '' : ', no bias'}${hasResidual ? ', residual' : ''}`,
+          `${hasBias ? '' : ', no bias'}${hasResidual ? ', residual' : ''}${hasScale ? ', input scale' : ''}`,
         run: runWith(true),
         runUnprepared: runWith(false),
         tolerance: { atol: 2e-5 * Math.sqrt(inC), rtol: 1e-4 },
