@@ -1,15 +1,19 @@
 // Direct convolution of few input channels (the stems: MobileNetV2's and EfficientNet's 3x3 stride-2 convolution
 // of 3 channels to 32), forward only. im2col + GEMM copies each window (k = kH*kW*inC floats) into a panel and
-// packs it again, a quarter of the stem's time at k = 27; here each pair of neighbouring output pixels reads its
-// windows in place: a window's kernel row is kW*inC contiguous floats of an input row, so a step broadcasts one
-// float of each pixel's window and multiplies it into 16 output channels of the filter [kH, kW, inC, outC] (eight
-// accumulators, two broadcasts and four weight loads: 14 live vectors of V8's 15).
+// packs it again, a quarter of the stem's time at k = 27; here neighbouring output pixels read their windows in
+// place: a window's kernel row is kW*inC contiguous floats of an input row, so a step broadcasts one float of each
+// pixel's window and multiplies it into output channels of the filter [kH, kW, inC, outC]. Four pixels take 8
+// channels a step (eight accumulators, four broadcasts and two weight loads, as gemm.ts's 4x8 micro-kernel); a
+// pair left at a row's end takes 16 (two broadcasts and four weight loads: 14 live vectors of V8's 15).
 // Each sum starts at 0 and adds the taps in (ky, kx, channel) order, one multiply-add a step, a tap in the padding
 // as a zero, then the bias, the residual and the activation in registers (as gemm.ts's microKernel finishes a
 // tile): the bits of im2col + GEMM, prepared filter or not, on any thread count. Threads split output rows.
 // Measured (one thread, CPU time, median of 9, 2 alternations): MobileNetV2's stem at batch 8 5.6 -> 4.4 ms (39.5
-// GFLOP/s), batch 1 0.75 -> 0.62 ms; ResNet's 7x7 stem (k = 147) at batch 8 40.0 -> 39.7 ms. A pixel with all 32
-// channels at once would hold 8 accumulators, a broadcast and 8 weights: 17 live vectors, so V8 would spill.
+// GFLOP/s), batch 1 0.75 -> 0.62 ms; ResNet's 7x7 stem (k = 147) at batch 8 40.0 -> 39.7 ms. Quads of pixels
+// instead of pairs (min of 15, 3 alternations): MobileNetV2's stem at batch 8 4.42 -> 3.91 ms (44 GFLOP/s).
+// NOTE: the pair's 9 steps of a kernel row unrolled (offsets as constants) ran at half the speed (spills). A pixel
+// with all 32 channels at once would hold 8 accumulators, a broadcast and 8 weights: 17 live vectors, so V8 would
+// spill.
 //
 // Job record (conv2d.ts's layout): 0-3 buffers (input, filter, bias or 0, output), 4-6 unused, 7-19 geometry
 // (convGeometryOf), 20-24 unused (one group, undilated), 25-28 the epilogue (epilogue.ts).
@@ -26,8 +30,10 @@ import {
 } from './epilogue';
 import { convGeometryOf, pointerField, rangeEnd, rangeStart } from './job';
 
-/** Output channels a step computes (four vectors per pixel). */
+/** Output channels a step of a pixel pair computes (four vectors per pixel). */
 const FEW_CHANNELS_BLOCK: i32 = 16;
+/** Output channels a step of a pixel quad computes (two vectors per pixel). */
+const QUAD_CHANNELS_BLOCK: i32 = 8;
 
 @inline
 function multiplyAdd(a: v128, b: v128, c: v128): v128 {
@@ -96,7 +102,29 @@ function fewChannelsForward(job: usize, threadIndex: i32, threadCount: i32, code
     while (ox < outW) {
       const ixStart = ox * strideW - padLeft;
       const at = rowAt + <usize>ox * pixelBytes;
-      if (isRowInside && ox >= insideFirst && ox + 1 < insideEnd) {
+      if (isRowInside && ox >= insideFirst && ox + 3 < insideEnd) {
+        const window = imageInput + <usize>iyStart * inputRowBytes + ((<usize>(ixStart * inC)) << 2);
+        for (let block = 0; block < outC; block += QUAD_CHANNELS_BLOCK) {
+          pixelQuadBlock(
+            window,
+            pairBytes,
+            filter + ((<usize>block) << 2),
+            tapBytes,
+            kH,
+            rowFloats,
+            inputRowBytes,
+            bias != 0 ? bias + ((<usize>block) << 2) : 0,
+            output,
+            residual,
+            at + ((<usize>block) << 2),
+            pixelBytes,
+            registerCode,
+            alpha,
+            beta,
+          );
+        }
+        ox += 4;
+      } else if (isRowInside && ox >= insideFirst && ox + 1 < insideEnd) {
         const window = imageInput + <usize>iyStart * inputRowBytes + ((<usize>(ixStart * inC)) << 2);
         for (let block = 0; block < outC; block += FEW_CHANNELS_BLOCK) {
           pixelPairBlock(
@@ -289,4 +317,69 @@ function finishVector(
   if (bias != 0) value = f32x4.add(value, v128.load(bias + offset));
   if (residual != 0) value = f32x4.add(value, v128.load(residual + at + offset));
   v128.store(output + at + offset, activateVector(code, value, alpha, beta));
+}
+
+/**
+ * 8 output channels of four neighbouring output pixels whose windows lie inside the input: `window` is the first
+ * pixel's window (kernel row 0, its first float), each next one's `pairBytes` further; `weights` and `bias` start
+ * at this block's first channel.
+ */
+@inline
+function pixelQuadBlock(
+  window: usize,
+  pairBytes: usize,
+  weights: usize,
+  tapBytes: usize,
+  kH: i32,
+  rowFloats: i32,
+  inputRowBytes: usize,
+  bias: usize,
+  output: usize,
+  residual: usize,
+  at: usize,
+  pixelBytes: usize,
+  code: i32,
+  alpha: v128,
+  beta: v128,
+): void {
+  let sum00 = f32x4.splat(0);
+  let sum01 = f32x4.splat(0);
+  let sum10 = f32x4.splat(0);
+  let sum11 = f32x4.splat(0);
+  let sum20 = f32x4.splat(0);
+  let sum21 = f32x4.splat(0);
+  let sum30 = f32x4.splat(0);
+  let sum31 = f32x4.splat(0);
+  let weight = weights;
+  const pair2 = 2 * pairBytes;
+  const pair3 = 3 * pairBytes;
+  for (let ky = 0; ky < kH; ky++) {
+    let first = window + <usize>ky * inputRowBytes;
+    const end = first + ((<usize>rowFloats) << 2);
+    for (; first < end; first += 4) {
+      const w0 = v128.load(weight);
+      const w1 = v128.load(weight, 16);
+      const a0 = v128.load32_splat(first);
+      const a1 = v128.load32_splat(first + pairBytes);
+      const a2 = v128.load32_splat(first + pair2);
+      const a3 = v128.load32_splat(first + pair3);
+      sum00 = multiplyAdd(a0, w0, sum00);
+      sum01 = multiplyAdd(a0, w1, sum01);
+      sum10 = multiplyAdd(a1, w0, sum10);
+      sum11 = multiplyAdd(a1, w1, sum11);
+      sum20 = multiplyAdd(a2, w0, sum20);
+      sum21 = multiplyAdd(a2, w1, sum21);
+      sum30 = multiplyAdd(a3, w0, sum30);
+      sum31 = multiplyAdd(a3, w1, sum31);
+      weight += tapBytes;
+    }
+  }
+  finishVector(sum00, bias, output, residual, at, 0, code, alpha, beta);
+  finishVector(sum01, bias, output, residual, at, 16, code, alpha, beta);
+  finishVector(sum10, bias, output, residual, at + pixelBytes, 0, code, alpha, beta);
+  finishVector(sum11, bias, output, residual, at + pixelBytes, 16, code, alpha, beta);
+  finishVector(sum20, bias, output, residual, at + 2 * pixelBytes, 0, code, alpha, beta);
+  finishVector(sum21, bias, output, residual, at + 2 * pixelBytes, 16, code, alpha, beta);
+  finishVector(sum30, bias, output, residual, at + 3 * pixelBytes, 0, code, alpha, beta);
+  finishVector(sum31, bias, output, residual, at + 3 * pixelBytes, 16, code, alpha, beta);
 }

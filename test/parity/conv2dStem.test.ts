@@ -3,8 +3,9 @@
 // (assembly/conv2d.ts conv2dWindows), with windows inside the image, across its padding, across image
 // boundaries and in partial last tiles; random kernels, strides, paddings, channel counts and batches,
 // in both builds; and bit-identical results for 1 and 2 threads. Output channels a multiple of 16 run
-// assembly/fewChannels.ts's direct kernel instead (pixel pairs inside the image, single pixels at the edges), with
-// every fused activation and a residual, and must give the bits of im2col + GEMM (the first 32 channels of 33).
+// assembly/fewChannels.ts's direct kernel instead (quads and pairs of pixels inside the image, single pixels at
+// the edges), with every fused activation and a residual, and must give the bits of im2col + GEMM (the first 32
+// channels of 33).
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
