@@ -16,12 +16,14 @@
 // and A packed once instead of once per column block (one thread, MobileNetV2's and EfficientNet's
 // 1x1 shapes at batch 1 and 8, min of 30 runs: 3 to 11% faster, two deep ones 3% slower).
 // gemmNarrowFinished is the prepared path for a row-major A and few columns (a projection 1x1 of 16 to
-// 32 channels): all of B in L1, A read in place 4 rows at a time with no packing pass, each row tile
-// finished across all its strips before the next (MobileNetV2 at batch 8, one thread, CPU time, min of
-// 15, 3 rounds alternated: 112x112x32 -> 16 2.96 -> 2.63 ms, 56x56x96 -> 24 3.10 -> 2.82 ms). With an
-// input scale (EfficientNet's gated projections to 16 to 40 channels) each row tile is packed scaled into
-// L1 instead (2 rounds: 56x56x96 -> 24 2.64-2.90 -> 2.45 ms, 56x56x144 -> 24 4.00-4.15 -> 3.80-3.82 ms).
-// NOTE: a 240 x 40 filter (37.5 KB) measured no faster this way, hence NARROW_FILTER_FLOATS.
+// 40 channels): all of B in L1, A read in place 4 rows at a time with no packing pass, each row tile
+// finished across all its strips before the next (MobileNetV2 at batch 8, one thread, CPU time, medians
+// of the min of 15 over 3 alternated rounds: 112x112x32 -> 16 2.44 -> 2.10 ms, 56x56x96 -> 24 2.57 ->
+// 2.25 ms, 56x56x144 -> 24 with a residual 3.88 -> 3.42 ms, 51 GFLOP/s; 28x28x192 -> 32 1.63 -> 1.48 ms).
+// With an input scale (EfficientNet's gated projections) each row tile is packed scaled into L1 instead
+// (2 rounds: 56x56x96 -> 24 2.64-2.90 -> 2.45 ms, 56x56x144 -> 24 4.00-4.15 -> 3.80-3.82 ms).
+// NOTE: 5 rows a tile (10 accumulators) ran 1.4 times slower (V8 spilled), and a 240 x 40 filter
+// (37.5 KB) no faster this way than packed (hence NARROW_FILTER_FLOATS).
 //
 // Lanes and tails: columns go 8 at a time; a partial last strip is packed with zero columns, computes
 // 8 lanes and stores only the valid ones. Rows go 4 at a time; a partial last tile is packed with
