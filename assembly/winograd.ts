@@ -182,6 +182,9 @@ export class WinogradPass {
   imageTiles: i32;
   tileStart: i32;
   tileEnd: i32;
+  /** With interleaved tiles (see winogradPassOf), this thread's index and the thread count; 0 and 1 otherwise. */
+  tileThread: i32;
+  tileThreads: i32;
   stripStart: i32;
   stripEnd: i32;
   ocStart: i32;
@@ -190,9 +193,18 @@ export class WinogradPass {
 
 /**
  * The pass of a forward Winograd kernel whose tiles are tileSize x tileSize blocks of its output (see WinogradPass).
- * Returns null where this thread has no work.
+ * Where isInterleaved and the threads split the tiles, thread k takes the blocks of TILE_ROWS tiles k, k + n, k + 2n,
+ * ... (n threads): tileStart and tileEnd then count its own tiles (interleavedTile gives their indices), so that each
+ * thread gets its share of every stretch of tiles (winogradStride2.ts orders them by cost). Returns null where this
+ * thread has no work.
  */
-export function winogradPassOf(job: usize, tileSize: i32, threadIndex: i32, threadCount: i32): WinogradPass | null {
+export function winogradPassOf(
+  job: usize,
+  tileSize: i32,
+  threadIndex: i32,
+  threadCount: i32,
+  isInterleaved: bool = false,
+): WinogradPass | null {
   const scratch = scratchOf(job, threadIndex);
   const g = convGeometryOf(job);
   const outC = g.outC;
@@ -201,8 +213,15 @@ export function winogradPassOf(job: usize, tileSize: i32, threadIndex: i32, thre
   const tiles = g.batch * imageTiles;
   const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
   const isSplitByColumns = intField(job, Conv2dJob.option) != 0;
-  const tileStart = isSplitByColumns ? 0 : rangeStart(tiles, TILE_ROWS, threadIndex, threadCount);
-  const tileEnd = isSplitByColumns ? tiles : rangeEnd(tiles, TILE_ROWS, threadIndex, threadCount);
+  const isInterleavedSplit = isInterleaved && !isSplitByColumns;
+  const tileThread = isInterleavedSplit ? threadIndex : 0;
+  const tileThreads = isInterleavedSplit ? threadCount : 1;
+  const tileStart = isSplitByColumns || isInterleaved ? 0 : rangeStart(tiles, TILE_ROWS, threadIndex, threadCount);
+  const tileEnd = isSplitByColumns
+    ? tiles
+    : isInterleaved
+      ? interleavedTilesBelow(tiles, tileThread, tileThreads)
+      : rangeEnd(tiles, TILE_ROWS, threadIndex, threadCount);
   const stripStart = isSplitByColumns ? rangeStart(strips, 1, threadIndex, threadCount) : 0;
   const stripEnd = isSplitByColumns ? rangeEnd(strips, 1, threadIndex, threadCount) : strips;
   if (tileStart >= tileEnd || stripStart >= stripEnd) return null;
@@ -219,11 +238,103 @@ export function winogradPassOf(job: usize, tileSize: i32, threadIndex: i32, thre
   pass.imageTiles = imageTiles;
   pass.tileStart = tileStart;
   pass.tileEnd = tileEnd;
+  pass.tileThread = tileThread;
+  pass.tileThreads = tileThreads;
   pass.stripStart = stripStart;
   pass.stripEnd = stripEnd;
   pass.ocStart = stripStart * TILE_COLUMNS;
   pass.ocEnd = min(outC, stripEnd * TILE_COLUMNS);
   return pass;
+}
+
+/** How many of the tiles [0, tiles) thread `thread` of `threads` takes in blocks of TILE_ROWS, interleaved. */
+@inline
+export function interleavedTilesBelow(tiles: i32, thread: i32, threads: i32): i32 {
+  const cycle = TILE_ROWS * threads;
+  return (tiles / cycle) * TILE_ROWS + min(TILE_ROWS, max(0, (tiles % cycle) - TILE_ROWS * thread));
+}
+
+/** The index among all tiles of a thread's `local`-th tile (see interleavedTilesBelow). */
+@inline
+export function interleavedTile(local: i32, thread: i32, threads: i32): i32 {
+  return ((local / TILE_ROWS) * threads + thread) * TILE_ROWS + (local % TILE_ROWS);
+}
+
+/**
+ * Tiles in edge order, for the stride-2 kernels (winogradStride2.ts), where an odd output leaves the last tile row
+ * and column partial: first the tiles of the first fullRows tile rows and fullColumns tile columns, then those of the
+ * later tile rows (partial along y), those of the later tile columns, and the corners; each class image by image,
+ * row by row. With fullRows = tilesH and fullColumns = tilesW it is the plain order. A position that only a tile's
+ * missing outputs need (or that multiplies its zero inputs) is then needed by a prefix of any run of tiles, and the
+ * GEMMs skip the rest (edgePositionRows). Stores the tile's image, tile row and tile column (3 i32) at `at`.
+ */
+@inline
+export function storeEdgeOrderedTile(
+  at: usize,
+  index: i32,
+  batch: i32,
+  tilesH: i32,
+  tilesW: i32,
+  fullRows: i32,
+  fullColumns: i32,
+): void {
+  const fullEnd = batch * fullRows * fullColumns;
+  const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
+  const columnEdgeEnd = rowEdgeEnd + batch * fullRows * (tilesW - fullColumns);
+  let offset = index;
+  let firstRow = 0;
+  let rows = fullRows;
+  let firstColumn = 0;
+  let columns = fullColumns;
+  if (index >= columnEdgeEnd) {
+    offset = index - columnEdgeEnd;
+    firstRow = fullRows;
+    rows = tilesH - fullRows;
+    firstColumn = fullColumns;
+    columns = tilesW - fullColumns;
+  } else if (index >= rowEdgeEnd) {
+    offset = index - rowEdgeEnd;
+    firstColumn = fullColumns;
+    columns = tilesW - fullColumns;
+  } else if (index >= fullEnd) {
+    offset = index - fullEnd;
+    firstRow = fullRows;
+    rows = tilesH - fullRows;
+  }
+  const imageTiles = rows * columns;
+  store<i32>(at, offset / imageTiles);
+  store<i32>(at, firstRow + (offset % imageTiles) / columns, 4);
+  store<i32>(at, firstColumn + (offset % columns), 8);
+}
+
+/**
+ * The GEMM rows position xi (side * r + c) needs in a run of `count` tiles from `start` in edge order
+ * (storeEdgeOrderedTile), whose classes end at fullEnd, rowEdgeEnd and columnEdgeEnd (in the same indices):
+ * skipMask has bit j set where a tile partial along an axis does not need position j along that axis. A position
+ * skipped along both axes takes the full tiles only, along x the full and row-edge tiles, along y every tile but the
+ * corners (the row-edge tiles there are computed and not read), elsewhere all.
+ */
+@inline
+export function edgePositionRows(
+  xi: i32,
+  side: i32,
+  skipMask: i32,
+  start: i32,
+  count: i32,
+  fullEnd: i32,
+  rowEdgeEnd: i32,
+  columnEdgeEnd: i32,
+): i32 {
+  const isSkippedAlongY = ((skipMask >> (xi / side)) & 1) != 0;
+  const isSkippedAlongX = ((skipMask >> (xi % side)) & 1) != 0;
+  const end = isSkippedAlongY
+    ? isSkippedAlongX
+      ? fullEnd
+      : columnEdgeEnd
+    : isSkippedAlongX
+      ? rowEdgeEnd
+      : start + count;
+  return min(count, max(0, end - start));
 }
 
 /**
@@ -465,7 +576,9 @@ export type FilterGradientFinish = (job: usize, block: usize, sums: usize, plane
  * turns M into dFilter. Scratch: gemm | the kernel's block (blockBytes) | M | V | W, where channels = this
  * thread's input channels (the backend's Conv2DBackpropFilter sizes it). Where positions share their W (stride 2),
  * `gradientPlanes` (0 otherwise) lists the W plane each position reads, [positions] i32, and the transform writes
- * only those planes.
+ * only those planes. Where edgeSkipMask is not 0 (stride 2 on odd outputs), the tiles go in edge order
+ * (storeEdgeOrderedTile; partial tiles are those with fewer than tileSize outputs along an axis) and each position sums
+ * over the tiles edgePositionRows gives it: the others' W is zero there (their dOut is zero past the output).
  * NOTE: the transforms are called by reference (call_indirect), once per tile, never per vector: their loops
  * over channels are their own. GEMMs overwrite the tile record; each tile writes it whole.
  */
@@ -477,6 +590,7 @@ export function winogradFilterGradient(
   positions: i32,
   blockBytes: usize,
   gradientPlanes: usize,
+  edgeSkipMask: i32,
   transformInput: FilterTileTransform,
   transformGradient: FilterTileTransform,
   finish: FilterGradientFinish,
@@ -504,14 +618,28 @@ export function winogradFilterGradient(
   const transformedGradient = transformedInput + <usize>positions * inputPlane;
   const gradientPlane = (<usize>chunkTiles * <usize>outC) << 2;
   const tile = changetype<FilterTile>(scratch);
+  const fullRows = edgeSkipMask != 0 ? outH / tileSize : tilesH;
+  const fullColumns = edgeSkipMask != 0 ? outW / tileSize : tilesW;
+  const fullEnd = batch * fullRows * fullColumns;
+  const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
+  const columnEdgeEnd = rowEdgeEnd + batch * fullRows * (tilesW - fullColumns);
+  let side = 1;
+  while (side * side < positions) side++;
   for (let start = 0; start < tiles; start += chunkTiles) {
     const count = min(chunkTiles, tiles - start);
     for (let t = 0; t < count; t++) {
-      const index = start + t;
       tile.block = block;
-      tile.image = index / imageTiles;
-      tile.oy = ((index % imageTiles) / tilesW) * tileSize;
-      tile.ox = (index % tilesW) * tileSize;
+      storeEdgeOrderedTile(
+        changetype<usize>(tile) + offsetof<FilterTile>('image'),
+        start + t,
+        batch,
+        tilesH,
+        tilesW,
+        fullRows,
+        fullColumns,
+      );
+      tile.oy *= tileSize;
+      tile.ox *= tileSize;
       tile.first = channelFirst;
       tile.last = channelLast;
       tile.destination = transformedInput + ((<usize>t * <usize>channels) << 2);
@@ -524,6 +652,12 @@ export function winogradFilterGradient(
       transformGradient(job, tile);
     }
     for (let xi = 0; xi < positions; xi++) {
+      const depth = edgePositionRows(xi, side, edgeSkipMask, start, count, fullEnd, rowEdgeEnd, columnEdgeEnd);
+      if (depth == 0) {
+        // No tile of the chunk adds to this position; the first chunk still sets its sums.
+        if (start == 0) memory.fill(sums + <usize>xi * sumPlane, 0, sumPlane);
+        continue;
+      }
       gemm(
         transformedInput + <usize>xi * inputPlane,
         1,
@@ -535,7 +669,7 @@ export function winogradFilterGradient(
         outC,
         channels,
         outC,
-        count,
+        depth,
         0,
         channels,
         start > 0,
@@ -551,7 +685,7 @@ export function winogradFilterGradient(
  * conv2dWinograd, with 0 input, 1 dOut, 2 dFilter [3, 3, inC, outC], 3 unused, and the forward geometry.
  */
 export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: i32): void {
-  winogradFilterGradient(job, threadIndex, threadCount, 2, 16, 0, 0, filterInput2x2, filterDOut2x2, filterFinish2x2);
+  winogradFilterGradient(job, threadIndex, threadCount, 2, 16, 0, 0, 0, filterInput2x2, filterDOut2x2, filterFinish2x2);
 }
 
 /** V = B^T d B of one tile (a FilterTileTransform). */

@@ -767,6 +767,7 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
     36,
     BLOCK_BYTES,
     0,
+    0,
     filterInput4x4,
     filterDOut4x4,
     filterFinish4x4,
