@@ -338,9 +338,10 @@ function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorith
  * (filter transformed once) where its GEMM rows x positions (stride2RowCost: 25 positions a whole tile, fewer for
  * partial ones) are fewer than im2col's 9 taps of its pixels; its transforms (coefficients 0 and +-1) are
  * not counted. Measured (before partial tiles skipped positions) on ResNet-18's stride-2 layers, 2 threads,
- * process CPU time of one call (medians of 7, alternated on the loaded machine), prepared im2col -> this: batch 8, 56x56x64->128 20.5 / 18.0 -> 14.9 /
- * 14.8 ms, 28x28x128->256 19.2 / 17.7 -> 14.9 / 14.6, 14x14x256->512 (7x7 out) 20.3 / 20.2 -> 18.8 / 19.2;
- * batch 1, 56x56x64->128 1.13 -> 0.89, 28x28x128->256 1.16 -> 0.97, 14x14x256->512 1.24 -> 1.17.
+ * process CPU time of one call (medians of 7, alternated on the loaded machine), prepared im2col -> this:
+ * batch 8, 56x56x64->128 20.5 / 18.0 -> 14.9 / 14.8 ms, 28x28x128->256 19.2 / 17.7 -> 14.9 / 14.6,
+ * 14x14x256->512 (7x7 out) 20.3 / 20.2 -> 18.8 / 19.2; batch 1, 56x56x64->128 1.13 -> 0.89, 28x28x128->256
+ * 1.16 -> 0.97, 14x14x256->512 1.24 -> 1.17.
  */
 function preparedStride2Algorithm(params: Conv2DParams): ConvolutionAlgorithm {
   return stride2RowCost(params) < winogradRowCost(9, params.batch * params.outH * params.outW)
