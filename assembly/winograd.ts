@@ -195,8 +195,8 @@ export class WinogradPass {
  * The pass of a forward Winograd kernel whose tiles are tileSize x tileSize blocks of its output (see WinogradPass).
  * Where isInterleaved and the threads split the tiles, thread k takes the blocks of TILE_ROWS tiles k, k + n, k + 2n,
  * ... (n threads): tileStart and tileEnd then count its own tiles (interleavedTile gives their indices), so that each
- * thread gets its share of every stretch of tiles (winogradStride2.ts orders them by cost). Returns null where this
- * thread has no work.
+ * thread gets its share of every stretch of tiles (the edge order of plainTileIndex puts the partial ones last).
+ * Returns null where this thread has no work.
  */
 export function winogradPassOf(
   job: usize,
@@ -261,23 +261,16 @@ export function interleavedTile(local: i32, thread: i32, threads: i32): i32 {
 }
 
 /**
- * Tiles in edge order, for the stride-2 kernels (winogradStride2.ts), where an odd output leaves the last tile row
- * and column partial: first the tiles of the first fullRows tile rows and fullColumns tile columns, then those of the
- * later tile rows (partial along y), those of the later tile columns, and the corners; each class image by image,
- * row by row. With fullRows = tilesH and fullColumns = tilesW it is the plain order. A position that only a tile's
- * missing outputs need (or that multiplies its zero inputs) is then needed by a prefix of any run of tiles, and the
- * GEMMs skip the rest (edgePositionRows). Stores the tile's image, tile row and tile column (3 i32) at `at`.
+ * Tiles in edge order, where an output whose size is not a multiple of the tile's leaves the last tile row and
+ * column partial (winogradStride2.ts; F(4x4) in winograd4.ts): first the tiles of the first fullRows tile rows and
+ * fullColumns tile columns, then those of the later tile rows (partial along y), those of the later tile columns,
+ * and the corners; each class image by image, row by row. With fullRows = tilesH and fullColumns = tilesW it is the
+ * plain order. A position that only a tile's missing outputs need (or that multiplies its zero inputs) is then
+ * needed by a prefix of any run of tiles, and the GEMMs skip the rest (edgePositionRows). Returns the tile's index
+ * in the plain order (image by image, row by row).
  */
 @inline
-export function storeEdgeOrderedTile(
-  at: usize,
-  index: i32,
-  batch: i32,
-  tilesH: i32,
-  tilesW: i32,
-  fullRows: i32,
-  fullColumns: i32,
-): void {
+export function plainTileIndex(index: i32, batch: i32, tilesH: i32, tilesW: i32, fullRows: i32, fullColumns: i32): i32 {
   const fullEnd = batch * fullRows * fullColumns;
   const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
   const columnEdgeEnd = rowEdgeEnd + batch * fullRows * (tilesW - fullColumns);
@@ -301,15 +294,15 @@ export function storeEdgeOrderedTile(
     firstRow = fullRows;
     rows = tilesH - fullRows;
   }
-  const imageTiles = rows * columns;
-  store<i32>(at, offset / imageTiles);
-  store<i32>(at, firstRow + (offset % imageTiles) / columns, 4);
-  store<i32>(at, firstColumn + (offset % columns), 8);
+  const classTiles = rows * columns;
+  const image = offset / classTiles;
+  const row = firstRow + (offset % classTiles) / columns;
+  return (image * tilesH + row) * tilesW + firstColumn + (offset % columns);
 }
 
 /**
  * The GEMM rows position xi (side * r + c) needs in a run of `count` tiles from `start` in edge order
- * (storeEdgeOrderedTile), whose classes end at fullEnd, rowEdgeEnd and columnEdgeEnd (in the same indices):
+ * (plainTileIndex), whose classes end at fullEnd, rowEdgeEnd and columnEdgeEnd (in the same indices):
  * skipMask has bit j set where a tile partial along an axis does not need position j along that axis. A position
  * skipped along both axes takes the full tiles only, along x the full and row-edge tiles, along y every tile but the
  * corners (the row-edge tiles there are computed and not read), elsewhere all.
@@ -340,7 +333,9 @@ export function edgePositionRows(
 /**
  * The GEMMs of a chunk of tiles, one per Winograd position xi < positions: products[xi] = transformedInput[xi] *
  * filter[xi] for this thread's strips [stripStart, stripEnd), the operands' planes `inputPlane`, `filterPlane` and
- * `productPlane` bytes apart (gemmPackedOperands's layouts: count rows, inC deep, outC columns).
+ * `productPlane` bytes apart (gemmPackedOperands's layouts: count rows, inC deep, outC columns). Where skipMask is
+ * not 0, each position over the tiles that need it (edgePositionRows: the chunk's first tile `start` and the tile
+ * classes' ends, in the same indices).
  */
 export function gemmEachPosition(
   positions: i32,
@@ -356,14 +351,22 @@ export function gemmEachPosition(
   stripStart: i32,
   stripEnd: i32,
   tile: usize,
+  skipMask: i32 = 0,
+  start: i32 = 0,
+  fullEnd: i32 = 0,
+  rowEdgeEnd: i32 = 0,
+  columnEdgeEnd: i32 = 0,
 ): void {
+  const side = positions == 36 ? 6 : positions == 25 ? 5 : 4;
   for (let xi = 0; xi < positions; xi++) {
+    const rows =
+      skipMask != 0 ? edgePositionRows(xi, side, skipMask, start, count, fullEnd, rowEdgeEnd, columnEdgeEnd) : count;
     gemmPackedOperands(
       transformedInput + <usize>xi * inputPlane,
       filter + <usize>xi * filterPlane,
       products + <usize>xi * productPlane,
       outC,
-      count,
+      rows,
       outC,
       inC,
       stripStart,
@@ -577,7 +580,7 @@ export type FilterGradientFinish = (job: usize, block: usize, sums: usize, plane
  * thread's input channels (the backend's Conv2DBackpropFilter sizes it). Where positions share their W (stride 2),
  * `gradientPlanes` (0 otherwise) lists the W plane each position reads, [positions] i32, and the transform writes
  * only those planes. Where edgeSkipMask is not 0 (stride 2 on odd outputs), the tiles go in edge order
- * (storeEdgeOrderedTile; partial tiles are those with fewer than tileSize outputs along an axis) and each position sums
+ * (plainTileIndex; partial tiles are those with fewer than tileSize outputs along an axis) and each position sums
  * over the tiles edgePositionRows gives it: the others' W is zero there (their dOut is zero past the output).
  * NOTE: the transforms are called by reference (call_indirect), once per tile, never per vector: their loops
  * over channels are their own. GEMMs overwrite the tile record; each tile writes it whole.
@@ -628,18 +631,11 @@ export function winogradFilterGradient(
   for (let start = 0; start < tiles; start += chunkTiles) {
     const count = min(chunkTiles, tiles - start);
     for (let t = 0; t < count; t++) {
+      const index = plainTileIndex(start + t, batch, tilesH, tilesW, fullRows, fullColumns);
       tile.block = block;
-      storeEdgeOrderedTile(
-        changetype<usize>(tile) + offsetof<FilterTile>('image'),
-        start + t,
-        batch,
-        tilesH,
-        tilesW,
-        fullRows,
-        fullColumns,
-      );
-      tile.oy *= tileSize;
-      tile.ox *= tileSize;
+      tile.image = index / imageTiles;
+      tile.oy = ((index % imageTiles) / tilesW) * tileSize;
+      tile.ox = (index % tilesW) * tileSize;
       tile.first = channelFirst;
       tile.last = channelLast;
       tile.destination = transformedInput + ((<usize>t * <usize>channels) << 2);

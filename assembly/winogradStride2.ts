@@ -18,7 +18,7 @@
 // Limits: channel counts in multiples of 4 (f32x4 lanes, the JS side checks); the input gradient assumes
 // padTop = padLeft = 1 (ResNet's stride-2 layers); the forward and filter passes take any padding. Partial
 // tiles (odd outputs; input-gradient tiles whose dOut samples b, c lie past dOut) go last, in edge order, and the
-// GEMMs skip the positions they do not need (storeEdgeOrderedTile, edgePositionRows in winograd.ts): on
+// GEMMs skip the positions they do not need (plainTileIndex, edgePositionRows in winograd.ts): on
 // ResNet-18's 14x14x256->512 layer (7x7 out, 16 tiles an image of which 7 partial) 342 GEMM rows x positions an
 // image instead of 400; batch 16, one thread, process CPU time, medians of 6 in-process alternations, before ->
 // after: forward (im2col before) 39.8 -> 36.5 ms, input gradient 41.2 -> 33.6, filter gradient (im2col) 37.4 -> 33.0.
@@ -45,7 +45,7 @@ import {
   interleavedTilesBelow,
   packedFilterFloats,
   packedInputAt,
-  storeEdgeOrderedTile,
+  plainTileIndex,
   storeFinished,
   winogradPassOf,
   winogradFilterGradient,
@@ -247,13 +247,26 @@ function transformGradientTile(
 }
 
 /**
+ * Whether some tiles are partial (edge order): forward, an odd output; input gradient (tileSize 4), a dOut of
+ * fewer than twice the dInput tiles along an axis. Only then do the threads interleave their tiles (winogradPassOf).
+ */
+function hasPartialTiles(job: usize, tileSize: i32): bool {
+  const g = convGeometryOf(job);
+  const tilesH = (g.outH + tileSize - 1) / tileSize;
+  const tilesW = (g.outW + tileSize - 1) / tileSize;
+  const sizeH = tileSize == 4 ? g.inH : g.outH;
+  const sizeW = tileSize == 4 ? g.inW : g.outW;
+  return sizeH >> 1 < tilesH || sizeW >> 1 < tilesW;
+}
+
+/**
  * Conv2D (variant 0) or Conv2DBackpropInput (variant 1) of a 3x3 stride-2 convolution: input transform,
  * 25 GEMMs of packed operands, output transform, as conv2dWinograd does (tiles, strips, chunks and the thread
  * split are the same). Forward tiles are 2x2 output blocks; input-gradient tiles are 4x4 dInput blocks.
  */
 export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount: i32): void {
   const tileSize = intField(job, Conv2dJob.variant) != 0 ? 4 : 2;
-  const pass = winogradPassOf(job, tileSize, threadIndex, threadCount, true);
+  const pass = winogradPassOf(job, tileSize, threadIndex, threadCount, hasPartialTiles(job, tileSize));
   if (!pass) return;
   // Copied out of the record before the GEMMs store partial tiles over it.
   const input = pass.input;
@@ -265,6 +278,7 @@ export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount:
   const isBackpropInput = pass.isBackpropInput;
   const isPreparedFilter = pass.isPreparedFilter;
   const tilesW = pass.tilesW;
+  const imageTiles = pass.imageTiles;
   const first = pass.tileStart;
   const last = pass.tileEnd;
   const tileThread = pass.tileThread;
@@ -302,7 +316,7 @@ export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount:
   const inputPlane = (<usize>chunkTiles * <usize>inC) << 2;
   const products = transformedInput + <usize>STRIDE2_POSITIONS * inputPlane;
   const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
-  // Edge order (storeEdgeOrderedTile): forward tiles with one output row or column, input-gradient tiles whose
+  // Edge order (plainTileIndex): forward tiles with one output row or column, input-gradient tiles whose
   // second dOut sample lies past dOut (the pass's inH, inW), come after the full ones; the class ends counted in
   // this thread's tiles.
   const batch = g.batch;
@@ -326,11 +340,12 @@ export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount:
     for (let t = 0; t < count; t += TILE_ROWS) {
       // The origins of the 4 tiles' blocks, in the tile area (the GEMMs have not begun).
       for (let u = 0; u < TILE_ROWS && t + u < count; u++) {
-        const tileIndex = interleavedTile(start + t + u, tileThread, tileThreads);
+        const local = interleavedTile(start + t + u, tileThread, tileThreads);
+        const tileIndex = plainTileIndex(local, batch, tilesH, tilesW, fullRows, fullColumns);
         const origin = tile + <usize>(u * 12);
-        storeEdgeOrderedTile(origin, tileIndex, batch, tilesH, tilesW, fullRows, fullColumns);
-        const tileRow = load<i32>(origin, 4);
-        const tileColumn = load<i32>(origin, 8);
+        store<i32>(origin, tileIndex / imageTiles);
+        const tileRow = (tileIndex % imageTiles) / tilesW;
+        const tileColumn = tileIndex % tilesW;
         store<i32>(origin, isBackpropInput ? tileRow * 2 : tileRow * 4 - padTop, 4);
         store<i32>(origin, isBackpropInput ? tileColumn * 2 : tileColumn * 4 - padLeft, 8);
       }
@@ -387,18 +402,11 @@ export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount:
       );
     }
     for (let t = 0; t < count; t++) {
-      storeEdgeOrderedTile(
-        tile,
-        interleavedTile(start + t, tileThread, tileThreads),
-        batch,
-        tilesH,
-        tilesW,
-        fullRows,
-        fullColumns,
-      );
-      const image = load<i32>(tile);
-      const tileRow = load<i32>(tile, 4);
-      const tileColumn = load<i32>(tile, 8);
+      const local = interleavedTile(start + t, tileThread, tileThreads);
+      const tileIndex = plainTileIndex(local, batch, tilesH, tilesW, fullRows, fullColumns);
+      const image = tileIndex / imageTiles;
+      const tileRow = (tileIndex % imageTiles) / tilesW;
+      const tileColumn = tileIndex % tilesW;
       const oy = tileRow * tileSize;
       const ox = tileColumn * tileSize;
       const at = products + ((<usize>t * <usize>outC) << 2);
