@@ -2,8 +2,8 @@
 // and their GEMMs skip position 5 along a partial axis, which only y3 reads forward and W5 = e3 = 0 zeroes in the
 // filter gradient. Against the reference kernels, training passes (filter transformed on each call): forward (bias,
 // fused ReLU, a residual; per position and row by row), input gradient and filter gradient, on 7x7 (ResNet-18's last
-// layers), 1, 2 and 3 outputs in the last tile row or column, odd batches, splits by tiles (interleaved blocks of
-// 4) and by output-channel strips. Both builds; bit-identical on 1 and 2 threads. Outputs start as NaN.
+// layers), 1, 2 and 3 outputs in the last tile row or column, outputs smaller than one tile, odd batches, splits by
+// tiles (interleaved blocks of 4) and by output-channel strips. Both builds; bit-identical on 1 and 2 threads. Outputs start as NaN.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -22,6 +22,9 @@ const SHAPES: readonly [number, number, number, number, number][] = [
   [6, 11, 13, 128, 132],
   // Few tiles, many channels: the threads split output-channel strips.
   [16, 5, 7, 128, 512],
+  // 3x3 outputs: every tile partial along both axes, so the positions of row or column 5 have no tile at all (the
+  // filter gradient starts their sums at zero).
+  [64, 3, 3, 128, 128],
 ];
 
 function paramsOf([batch, inH, inW, inC, outC]: readonly number[]): Conv2DParams {
