@@ -182,6 +182,9 @@ export class WinogradPass {
   imageTiles: i32;
   tileStart: i32;
   tileEnd: i32;
+  /** With interleaved tiles (see winogradPassOf), this thread's index and the thread count; 0 and 1 otherwise. */
+  tileThread: i32;
+  tileThreads: i32;
   stripStart: i32;
   stripEnd: i32;
   ocStart: i32;
@@ -190,9 +193,18 @@ export class WinogradPass {
 
 /**
  * The pass of a forward Winograd kernel whose tiles are tileSize x tileSize blocks of its output (see WinogradPass).
+ * Where isInterleaved and the threads split the tiles, thread k takes the blocks of TILE_ROWS tiles k, k + n, k + 2n,
+ * ... (n threads): tileStart and tileEnd then count its own tiles (interleavedTile gives their indices), so that each
+ * thread gets its share of every stretch of tiles (the edge order of plainTileIndex puts the partial ones last).
  * Returns null where this thread has no work.
  */
-export function winogradPassOf(job: usize, tileSize: i32, threadIndex: i32, threadCount: i32): WinogradPass | null {
+export function winogradPassOf(
+  job: usize,
+  tileSize: i32,
+  threadIndex: i32,
+  threadCount: i32,
+  isInterleaved: bool = false,
+): WinogradPass | null {
   const scratch = scratchOf(job, threadIndex);
   const g = convGeometryOf(job);
   const outC = g.outC;
@@ -201,8 +213,15 @@ export function winogradPassOf(job: usize, tileSize: i32, threadIndex: i32, thre
   const tiles = g.batch * imageTiles;
   const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
   const isSplitByColumns = intField(job, Conv2dJob.option) != 0;
-  const tileStart = isSplitByColumns ? 0 : rangeStart(tiles, TILE_ROWS, threadIndex, threadCount);
-  const tileEnd = isSplitByColumns ? tiles : rangeEnd(tiles, TILE_ROWS, threadIndex, threadCount);
+  const isInterleavedSplit = isInterleaved && !isSplitByColumns;
+  const tileThread = isInterleavedSplit ? threadIndex : 0;
+  const tileThreads = isInterleavedSplit ? threadCount : 1;
+  const tileStart = isSplitByColumns || isInterleaved ? 0 : rangeStart(tiles, TILE_ROWS, threadIndex, threadCount);
+  const tileEnd = isSplitByColumns
+    ? tiles
+    : isInterleaved
+      ? interleavedTilesBelow(tiles, tileThread, tileThreads)
+      : rangeEnd(tiles, TILE_ROWS, threadIndex, threadCount);
   const stripStart = isSplitByColumns ? rangeStart(strips, 1, threadIndex, threadCount) : 0;
   const stripEnd = isSplitByColumns ? rangeEnd(strips, 1, threadIndex, threadCount) : strips;
   if (tileStart >= tileEnd || stripStart >= stripEnd) return null;
@@ -219,6 +238,8 @@ export function winogradPassOf(job: usize, tileSize: i32, threadIndex: i32, thre
   pass.imageTiles = imageTiles;
   pass.tileStart = tileStart;
   pass.tileEnd = tileEnd;
+  pass.tileThread = tileThread;
+  pass.tileThreads = tileThreads;
   pass.stripStart = stripStart;
   pass.stripEnd = stripEnd;
   pass.ocStart = stripStart * TILE_COLUMNS;
@@ -226,10 +247,95 @@ export function winogradPassOf(job: usize, tileSize: i32, threadIndex: i32, thre
   return pass;
 }
 
+/** How many of the tiles [0, tiles) thread `thread` of `threads` takes in blocks of TILE_ROWS, interleaved. */
+@inline
+export function interleavedTilesBelow(tiles: i32, thread: i32, threads: i32): i32 {
+  const cycle = TILE_ROWS * threads;
+  return (tiles / cycle) * TILE_ROWS + min(TILE_ROWS, max(0, (tiles % cycle) - TILE_ROWS * thread));
+}
+
+/** The index among all tiles of a thread's `local`-th tile (see interleavedTilesBelow). */
+@inline
+export function interleavedTile(local: i32, thread: i32, threads: i32): i32 {
+  return ((local / TILE_ROWS) * threads + thread) * TILE_ROWS + (local % TILE_ROWS);
+}
+
+/**
+ * Tiles in edge order, where an output whose size is not a multiple of the tile's leaves the last tile row and
+ * column partial (winogradStride2.ts; F(4x4) in winograd4.ts): first the tiles of the first fullRows tile rows and
+ * fullColumns tile columns, then those of the later tile rows (partial along y), those of the later tile columns,
+ * and the corners; each class image by image, row by row. With fullRows = tilesH and fullColumns = tilesW it is the
+ * plain order. A position that only a tile's missing outputs need (or that multiplies its zero inputs) is then
+ * needed by a prefix of any run of tiles, and the GEMMs skip the rest (edgePositionRows). Returns the tile's index
+ * in the plain order (image by image, row by row).
+ */
+@inline
+export function plainTileIndex(index: i32, batch: i32, tilesH: i32, tilesW: i32, fullRows: i32, fullColumns: i32): i32 {
+  const fullEnd = batch * fullRows * fullColumns;
+  const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
+  const columnEdgeEnd = rowEdgeEnd + batch * fullRows * (tilesW - fullColumns);
+  let offset = index;
+  let firstRow = 0;
+  let rows = fullRows;
+  let firstColumn = 0;
+  let columns = fullColumns;
+  if (index >= columnEdgeEnd) {
+    offset = index - columnEdgeEnd;
+    firstRow = fullRows;
+    rows = tilesH - fullRows;
+    firstColumn = fullColumns;
+    columns = tilesW - fullColumns;
+  } else if (index >= rowEdgeEnd) {
+    offset = index - rowEdgeEnd;
+    firstColumn = fullColumns;
+    columns = tilesW - fullColumns;
+  } else if (index >= fullEnd) {
+    offset = index - fullEnd;
+    firstRow = fullRows;
+    rows = tilesH - fullRows;
+  }
+  const classTiles = rows * columns;
+  const image = offset / classTiles;
+  const row = firstRow + (offset % classTiles) / columns;
+  return (image * tilesH + row) * tilesW + firstColumn + (offset % columns);
+}
+
+/**
+ * The GEMM rows position xi (side * r + c) needs in a run of `count` tiles from `start` in edge order
+ * (plainTileIndex), whose classes end at fullEnd, rowEdgeEnd and columnEdgeEnd (in the same indices):
+ * skipMask has bit j set where a tile partial along an axis does not need position j along that axis. A position
+ * skipped along both axes takes the full tiles only, along x the full and row-edge tiles, along y every tile but the
+ * corners (the row-edge tiles there are computed and not read), elsewhere all.
+ */
+@inline
+export function edgePositionRows(
+  xi: i32,
+  side: i32,
+  skipMask: i32,
+  start: i32,
+  count: i32,
+  fullEnd: i32,
+  rowEdgeEnd: i32,
+  columnEdgeEnd: i32,
+): i32 {
+  const isSkippedAlongY = ((skipMask >> (xi / side)) & 1) != 0;
+  const isSkippedAlongX = ((skipMask >> (xi % side)) & 1) != 0;
+  const end = isSkippedAlongY
+    ? isSkippedAlongX
+      ? fullEnd
+      : columnEdgeEnd
+    : isSkippedAlongX
+      ? rowEdgeEnd
+      : start + count;
+  return min(count, max(0, end - start));
+}
+
 /**
  * The GEMMs of a chunk of tiles, one per Winograd position xi < positions: products[xi] = transformedInput[xi] *
  * filter[xi] for this thread's strips [stripStart, stripEnd), the operands' planes `inputPlane`, `filterPlane` and
- * `productPlane` bytes apart (gemmPackedOperands's layouts: count rows, inC deep, outC columns).
+ * `productPlane` bytes apart (gemmPackedOperands's layouts: count rows, inC deep, outC columns). Where skipMask is
+ * not 0, each position over the tiles that need it (edgePositionRows: the chunk's first tile `start` and the tile
+ * classes' ends, in the same indices).
  */
 export function gemmEachPosition(
   positions: i32,
@@ -245,14 +351,22 @@ export function gemmEachPosition(
   stripStart: i32,
   stripEnd: i32,
   tile: usize,
+  skipMask: i32 = 0,
+  start: i32 = 0,
+  fullEnd: i32 = 0,
+  rowEdgeEnd: i32 = 0,
+  columnEdgeEnd: i32 = 0,
 ): void {
+  const side = positions == 36 ? 6 : positions == 25 ? 5 : 4;
   for (let xi = 0; xi < positions; xi++) {
+    const rows =
+      skipMask != 0 ? edgePositionRows(xi, side, skipMask, start, count, fullEnd, rowEdgeEnd, columnEdgeEnd) : count;
     gemmPackedOperands(
       transformedInput + <usize>xi * inputPlane,
       filter + <usize>xi * filterPlane,
       products + <usize>xi * productPlane,
       outC,
-      count,
+      rows,
       outC,
       inC,
       stripStart,
@@ -465,7 +579,9 @@ export type FilterGradientFinish = (job: usize, block: usize, sums: usize, plane
  * turns M into dFilter. Scratch: gemm | the kernel's block (blockBytes) | M | V | W, where channels = this
  * thread's input channels (the backend's Conv2DBackpropFilter sizes it). Where positions share their W (stride 2),
  * `gradientPlanes` (0 otherwise) lists the W plane each position reads, [positions] i32, and the transform writes
- * only those planes.
+ * only those planes. Where edgeSkipMask is not 0 (stride 2 on odd outputs), the tiles go in edge order
+ * (plainTileIndex; partial tiles are those with fewer than tileSize outputs along an axis) and each position sums
+ * over the tiles edgePositionRows gives it: the others' W is zero there (their dOut is zero past the output).
  * NOTE: the transforms are called by reference (call_indirect), once per tile, never per vector: their loops
  * over channels are their own. GEMMs overwrite the tile record; each tile writes it whole.
  */
@@ -477,6 +593,7 @@ export function winogradFilterGradient(
   positions: i32,
   blockBytes: usize,
   gradientPlanes: usize,
+  edgeSkipMask: i32,
   transformInput: FilterTileTransform,
   transformGradient: FilterTileTransform,
   finish: FilterGradientFinish,
@@ -504,10 +621,17 @@ export function winogradFilterGradient(
   const transformedGradient = transformedInput + <usize>positions * inputPlane;
   const gradientPlane = (<usize>chunkTiles * <usize>outC) << 2;
   const tile = changetype<FilterTile>(scratch);
+  const fullRows = edgeSkipMask != 0 ? outH / tileSize : tilesH;
+  const fullColumns = edgeSkipMask != 0 ? outW / tileSize : tilesW;
+  const fullEnd = batch * fullRows * fullColumns;
+  const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
+  const columnEdgeEnd = rowEdgeEnd + batch * fullRows * (tilesW - fullColumns);
+  let side = 1;
+  while (side * side < positions) side++;
   for (let start = 0; start < tiles; start += chunkTiles) {
     const count = min(chunkTiles, tiles - start);
     for (let t = 0; t < count; t++) {
-      const index = start + t;
+      const index = plainTileIndex(start + t, batch, tilesH, tilesW, fullRows, fullColumns);
       tile.block = block;
       tile.image = index / imageTiles;
       tile.oy = ((index % imageTiles) / tilesW) * tileSize;
@@ -524,6 +648,12 @@ export function winogradFilterGradient(
       transformGradient(job, tile);
     }
     for (let xi = 0; xi < positions; xi++) {
+      const depth = edgePositionRows(xi, side, edgeSkipMask, start, count, fullEnd, rowEdgeEnd, columnEdgeEnd);
+      if (depth == 0) {
+        // No tile of the chunk adds to this position; the first chunk still sets its sums.
+        if (start == 0) memory.fill(sums + <usize>xi * sumPlane, 0, sumPlane);
+        continue;
+      }
       gemm(
         transformedInput + <usize>xi * inputPlane,
         1,
@@ -535,7 +665,7 @@ export function winogradFilterGradient(
         outC,
         channels,
         outC,
-        count,
+        depth,
         0,
         channels,
         start > 0,
@@ -551,7 +681,7 @@ export function winogradFilterGradient(
  * conv2dWinograd, with 0 input, 1 dOut, 2 dFilter [3, 3, inC, outC], 3 unused, and the forward geometry.
  */
 export function conv2dWinogradFilter(job: usize, threadIndex: i32, threadCount: i32): void {
-  winogradFilterGradient(job, threadIndex, threadCount, 2, 16, 0, 0, filterInput2x2, filterDOut2x2, filterFinish2x2);
+  winogradFilterGradient(job, threadIndex, threadCount, 2, 16, 0, 0, 0, filterInput2x2, filterDOut2x2, filterFinish2x2);
 }
 
 /** V = B^T d B of one tile (a FilterTileTransform). */

@@ -11,7 +11,9 @@
 // registers): one pass from the source into the block, one over the block or from it to the destination;
 // the input transform does 4 tiles at a time and transposes them into the packed layout (transformInputTiles).
 // A filter transformed on each call (training) is transformed a row of 6 positions at a time, between the GEMMs,
-// where the tiles make one chunk (gemmByPositionRows).
+// where the tiles make one chunk (gemmByPositionRows). Outputs that are not multiples of 4 put their partial tiles
+// last (edge order, plainTileIndex in winograd.ts; the threads then interleave blocks of tiles), and those skip
+// position 5 along a partial axis (POSITION_5_MASK), forward and in the filter gradient.
 // conv2dWinogradPrepare (both tile sizes) lives here too.
 
 import { epilogueOf } from './epilogue';
@@ -20,8 +22,12 @@ import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf
 import { Conv2dJob } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
+  edgePositionRows,
   filterTap,
   gemmEachPosition,
+  interleavedTile,
+  interleavedTilesBelow,
+  plainTileIndex,
   packFilter2x2,
   packedFilterFloats,
   packedInputAt,
@@ -33,6 +39,11 @@ import {
 import { STRIDE2_POSITIONS, packFilterStride2 } from './winogradStride2';
 
 export const BLOCK_BYTES: usize = 36 * 16;
+/**
+ * Position 5 along an axis (bit 5, edgePositionRows in winograd.ts): only y3 reads it (A^T), and in the filter
+ * gradient W5 = e3; a tile with fewer than 4 outputs along that axis skips it.
+ */
+const POSITION_5_MASK: i32 = 1 << 5;
 /**
  * Largest transformed input of one row of 6 tile positions (6 x tiles x inC floats) for which a single-chunk pass with
  * a filter transformed on this call transforms it row by row (gemmByPositionRows): the row's inputs stay in L2 (2 MB
@@ -136,7 +147,8 @@ function transformInputBlock(
  * tiles (packedInputAt), stored whole. Storing each tile's vectors lane by lane instead cost 4 scalar
  * stores per vector (one thread, ResNet-18 at batch 8, processes alternated on the loaded machine:
  * whole-model CPU time 341-352 -> 335-339 ms, the 56x56x64 layers within noise).
- * Tiles lie `tileStep` input pixels apart: 4 here, 3 for F(3x3, 4x4) in winogradPolyphase.ts.
+ * Tiles lie `tileStep` input pixels apart: 4 here, 3 for F(3x3, 4x4) in winogradPolyphase.ts. Where batch is not 0
+ * the indices t0 .. are this thread's (tileThread of tileThreads, interleavedTile) in edge order (plainTileIndex).
  */
 export function transformInputTiles(
   input: usize,
@@ -154,14 +166,23 @@ export function transformInputTiles(
   blocks: usize,
   destination: usize,
   plane: usize,
+  batch: i32 = 0,
+  tilesH: i32 = 0,
+  fullRows: i32 = 0,
+  fullColumns: i32 = 0,
+  tileThread: i32 = 0,
+  tileThreads: i32 = 1,
 ): void {
   for (let u = 0; u < TILE_ROWS; u++) {
     const block = blocks + <usize>u * BLOCK_BYTES;
-    const tileIndex = t0 + u;
     if (u >= count) {
       memory.fill(block, 0, BLOCK_BYTES);
       continue;
     }
+    const tileIndex =
+      batch != 0
+        ? plainTileIndex(interleavedTile(t0 + u, tileThread, tileThreads), batch, tilesH, tilesW, fullRows, fullColumns)
+        : t0 + u;
     const image = tileIndex / imageTiles;
     const y0 = ((tileIndex % imageTiles) / tilesW) * tileStep - padTop;
     const x0 = (tileIndex % tilesW) * tileStep - padLeft;
@@ -517,6 +538,11 @@ function gemmByPositionRows(
   isBackpropInput: bool,
   tile: usize,
   block: usize,
+  skipMask: i32,
+  start: i32,
+  fullEnd: i32,
+  rowEdgeEnd: i32,
+  columnEdgeEnd: i32,
 ): void {
   const stripBytes = (<usize>inC * TILE_COLUMNS) << 2;
   const blockStrips = max(1, <i32>(ROW_GROUP_FILTER_BYTES / (6 * stripBytes)));
@@ -533,7 +559,7 @@ function gemmByPositionRows(
           packed + <usize>j * plane,
           products + <usize>xi * productPlane + ((<usize>column) << 2),
           outC,
-          count,
+          edgePositionRows(xi, 6, skipMask, start, count, fullEnd, rowEdgeEnd, columnEdgeEnd),
           outC - column,
           inC,
           0,
@@ -574,7 +600,9 @@ export function conv2dWinogradPrepare(job: usize, threadIndex: i32, threadCount:
 }
 
 export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32): void {
-  const pass = winogradPassOf(job, 4, threadIndex, threadCount);
+  const geometry = convGeometryOf(job);
+  const hasPartialTiles = (geometry.outH & 3) != 0 || (geometry.outW & 3) != 0;
+  const pass = winogradPassOf(job, 4, threadIndex, threadCount, hasPartialTiles);
   if (!pass) return;
   // Copied out of the record before the GEMMs store partial tiles over it.
   const input = pass.input;
@@ -589,6 +617,8 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const imageTiles = pass.imageTiles;
   const first = pass.tileStart;
   const last = pass.tileEnd;
+  const tileThread = pass.tileThread;
+  const tileThreads = pass.tileThreads;
   const stripStart = pass.stripStart;
   const stripEnd = pass.stripEnd;
   const ocStart = pass.ocStart;
@@ -628,6 +658,23 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const products = transformedInput + 36 * inputPlane;
   const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
   const zero = f32x4.splat(0);
+  // Edge order (plainTileIndex in winograd.ts): tiles with fewer than 4 outputs along an axis come last, and skip
+  // position 5 along it, which only y3 reads (A^T); the class ends counted in this thread's tiles. On 7x7 outputs
+  // (ResNet-18's last layers: 4 tiles an image, 3 partial) 126 GEMM rows x positions an image instead of 144, on
+  // 14x14 544 instead of 576. Batch 16, one thread, CPU time, medians of in-process alternations (6 and 4), before
+  // -> after, forward / input gradient / filter gradient (conv2dWinogradFilter4): 7x7x512 34.3 / 34.1 / 31.4 ->
+  // 32.3 / 32.2 / 28.9 ms, 14x14x256 29.1 / 28.4 / 30.7 -> 28.3 / 27.2 / 29.1.
+  const batch = g.batch;
+  const tilesH = (outH + 3) >> 2;
+  const fullRows = outH >> 2;
+  const fullColumns = outW >> 2;
+  const skipMask = hasPartialTiles ? POSITION_5_MASK : 0;
+  const fullEnd = batch * fullRows * fullColumns;
+  const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
+  const columnEdgeEnd = rowEdgeEnd + batch * fullRows * (tilesW - fullColumns);
+  const localFullEnd = interleavedTilesBelow(fullEnd, tileThread, tileThreads);
+  const localRowEdgeEnd = interleavedTilesBelow(rowEdgeEnd, tileThread, tileThreads);
+  const localColumnEdgeEnd = interleavedTilesBelow(columnEdgeEnd, tileThread, tileThreads);
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     for (let t = 0; t < count; t += TILE_ROWS) {
@@ -648,6 +695,12 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
           block,
           packedInputAt(transformedInput, t, ic, inC),
           inputPlane,
+          batch,
+          tilesH,
+          fullRows,
+          fullColumns,
+          tileThread,
+          tileThreads,
         );
       }
     }
@@ -667,6 +720,11 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
         isBackpropInput,
         tile,
         block,
+        skipMask,
+        start,
+        localFullEnd,
+        localRowEdgeEnd,
+        localColumnEdgeEnd,
       );
     } else {
       gemmEachPosition(
@@ -683,10 +741,23 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
         stripStart,
         stripEnd,
         tile,
+        skipMask,
+        start,
+        localFullEnd,
+        localRowEdgeEnd,
+        localColumnEdgeEnd,
       );
     }
+    // Skipped positions hold stale products: they reach only y3 of a partial axis, which is not stored.
     for (let t = 0; t < count; t++) {
-      const tileIndex = start + t;
+      const tileIndex = plainTileIndex(
+        interleavedTile(start + t, tileThread, tileThreads),
+        batch,
+        tilesH,
+        tilesW,
+        fullRows,
+        fullColumns,
+      );
       const image = tileIndex / imageTiles;
       const oy = ((tileIndex % imageTiles) / tilesW) * 4;
       const ox = (tileIndex % tilesW) * 4;
@@ -767,6 +838,7 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
     36,
     BLOCK_BYTES,
     0,
+    POSITION_5_MASK,
     filterInput4x4,
     filterDOut4x4,
     filterFinish4x4,

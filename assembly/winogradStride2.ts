@@ -17,8 +17,13 @@
 //   w = (e0, e0 + e1, e1, e0, e1),  dW = (m0 + m1, m3 + m4, m1 + m2), m = sum over tiles of v * w.
 // Limits: channel counts in multiples of 4 (f32x4 lanes, the JS side checks); the input gradient assumes
 // padTop = padLeft = 1 (ResNet's stride-2 layers); the forward and filter passes take any padding. Partial
-// tiles are computed whole: the JS side takes this path for outputs of whole 2x2 tiles only, but for the input
-// gradient.
+// tiles (odd outputs; input-gradient tiles whose dOut samples b, c lie past dOut) go last, in edge order, and the
+// GEMMs skip the positions they do not need (plainTileIndex, edgePositionRows in winograd.ts): on
+// ResNet-18's 14x14x256->512 layer (7x7 out, 16 tiles an image of which 7 partial) 342 GEMM rows x positions an
+// image instead of 400; batch 16, one thread, process CPU time, medians of 6 in-process alternations, before ->
+// after: forward (im2col before) 39.8 -> 36.5 ms, input gradient 41.2 -> 33.6, filter gradient (im2col) 37.4 -> 33.0.
+// Threads split the forward tiles in interleaved blocks (winogradPassOf) so that each gets its share of the partial
+// ones.
 // Measured (ResNet-18 fine-tuning at batch 16, one thread, process CPU time, forward / input gradient /
 // filter gradient, im2col -> this): 56x56x64->128 36.5 / 40.4 / 36.3 -> 29.9 / 27.3 / 29.7 ms,
 // 28x28x128->256 36.1 / 38.1 / 35.2 -> 27.6 / 26.1 / 27.0 ms.
@@ -34,9 +39,13 @@ import { convGeometryOf, intField, pointerField, scratchOf } from './job';
 import { Conv2dJob } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
+  edgePositionRows,
   filterTap,
+  interleavedTile,
+  interleavedTilesBelow,
   packedFilterFloats,
   packedInputAt,
+  plainTileIndex,
   storeFinished,
   winogradPassOf,
   winogradFilterGradient,
@@ -45,6 +54,13 @@ import {
 
 /** Tile positions: (3 + 2)^2. */
 export const STRIDE2_POSITIONS: i32 = 25;
+/**
+ * Positions along an axis (bit j for position j) that a tile partial along that axis leaves out (edgePositionRows in
+ * winograd.ts). Forward and filter gradient, a tile with one output along the axis: y1 alone reads m2 and m4 (w2 and
+ * w4 are zero). Input gradient, a tile whose dOut samples b and c lie past dOut: v1, v2 and v4 are zero.
+ */
+const FORWARD_SKIP_MASK: i32 = (1 << 2) | (1 << 4);
+const INPUT_GRADIENT_SKIP_MASK: i32 = (1 << 1) | (1 << 2) | (1 << 4);
 
 /**
  * Bytes of the forward kernels' transform blocks (winograd4.ts's four 6x6 blocks of vectors: the JS side sizes it):
@@ -231,13 +247,26 @@ function transformGradientTile(
 }
 
 /**
+ * Whether some tiles are partial (edge order): forward, an odd output; input gradient (tileSize 4), a dOut of
+ * fewer than twice the dInput tiles along an axis. Only then do the threads interleave their tiles (winogradPassOf).
+ */
+function hasPartialTiles(job: usize, tileSize: i32): bool {
+  const g = convGeometryOf(job);
+  const tilesH = (g.outH + tileSize - 1) / tileSize;
+  const tilesW = (g.outW + tileSize - 1) / tileSize;
+  const sizeH = tileSize == 4 ? g.inH : g.outH;
+  const sizeW = tileSize == 4 ? g.inW : g.outW;
+  return sizeH >> 1 < tilesH || sizeW >> 1 < tilesW;
+}
+
+/**
  * Conv2D (variant 0) or Conv2DBackpropInput (variant 1) of a 3x3 stride-2 convolution: input transform,
  * 25 GEMMs of packed operands, output transform, as conv2dWinograd does (tiles, strips, chunks and the thread
  * split are the same). Forward tiles are 2x2 output blocks; input-gradient tiles are 4x4 dInput blocks.
  */
 export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount: i32): void {
   const tileSize = intField(job, Conv2dJob.variant) != 0 ? 4 : 2;
-  const pass = winogradPassOf(job, tileSize, threadIndex, threadCount);
+  const pass = winogradPassOf(job, tileSize, threadIndex, threadCount, hasPartialTiles(job, tileSize));
   if (!pass) return;
   // Copied out of the record before the GEMMs store partial tiles over it.
   const input = pass.input;
@@ -252,6 +281,8 @@ export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount:
   const imageTiles = pass.imageTiles;
   const first = pass.tileStart;
   const last = pass.tileEnd;
+  const tileThread = pass.tileThread;
+  const tileThreads = pass.tileThreads;
   const stripStart = pass.stripStart;
   const stripEnd = pass.stripEnd;
   const ocStart = pass.ocStart;
@@ -285,6 +316,20 @@ export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount:
   const inputPlane = (<usize>chunkTiles * <usize>inC) << 2;
   const products = transformedInput + <usize>STRIDE2_POSITIONS * inputPlane;
   const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
+  // Edge order (plainTileIndex): forward tiles with one output row or column, input-gradient tiles whose
+  // second dOut sample lies past dOut (the pass's inH, inW), come after the full ones; the class ends counted in
+  // this thread's tiles.
+  const batch = g.batch;
+  const tilesH = (outH + tileSize - 1) / tileSize;
+  const fullRows = min(tilesH, (isBackpropInput ? inH : outH) >> 1);
+  const fullColumns = min(tilesW, (isBackpropInput ? inW : outW) >> 1);
+  const skipMask = isBackpropInput ? INPUT_GRADIENT_SKIP_MASK : FORWARD_SKIP_MASK;
+  const fullEnd = batch * fullRows * fullColumns;
+  const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
+  const columnEdgeEnd = rowEdgeEnd + batch * fullRows * (tilesW - fullColumns);
+  const localFullEnd = interleavedTilesBelow(fullEnd, tileThread, tileThreads);
+  const localRowEdgeEnd = interleavedTilesBelow(rowEdgeEnd, tileThread, tileThreads);
+  const localColumnEdgeEnd = interleavedTilesBelow(columnEdgeEnd, tileThread, tileThreads);
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     // Input transform, 4 tiles at a time: each into its own block, then at each position a 4x4 transpose turns
@@ -294,8 +339,9 @@ export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount:
     // the forward pass's stayed at about 8 ms.
     for (let t = 0; t < count; t += TILE_ROWS) {
       // The origins of the 4 tiles' blocks, in the tile area (the GEMMs have not begun).
-      for (let u = 0; u < TILE_ROWS; u++) {
-        const tileIndex = start + t + u;
+      for (let u = 0; u < TILE_ROWS && t + u < count; u++) {
+        const local = interleavedTile(start + t + u, tileThread, tileThreads);
+        const tileIndex = plainTileIndex(local, batch, tilesH, tilesW, fullRows, fullColumns);
         const origin = tile + <usize>(u * 12);
         store<i32>(origin, tileIndex / imageTiles);
         const tileRow = (tileIndex % imageTiles) / tilesW;
@@ -329,14 +375,25 @@ export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount:
         }
       }
     }
+    // Each position's GEMM over the tiles that need it (edgePositionRows): a prefix of the chunk.
     for (let xi = 0; xi < STRIDE2_POSITIONS; xi++) {
       const inputPosition = isBackpropInput ? load<i32>(INPUT_GRADIENT_PLANES + ((<usize>xi) << 2)) : xi;
+      const positionRows = edgePositionRows(
+        xi,
+        5,
+        skipMask,
+        start,
+        count,
+        localFullEnd,
+        localRowEdgeEnd,
+        localColumnEdgeEnd,
+      );
       gemmPackedOperands(
         transformedInput + <usize>inputPosition * inputPlane,
         transformedFilter + <usize>xi * filterPlane,
         products + <usize>xi * productPlane,
         outC,
-        count,
+        positionRows,
         outC,
         inC,
         stripStart,
@@ -345,13 +402,33 @@ export function conv2dWinogradStride2(job: usize, threadIndex: i32, threadCount:
       );
     }
     for (let t = 0; t < count; t++) {
-      const tileIndex = start + t;
+      const local = interleavedTile(start + t, tileThread, tileThreads);
+      const tileIndex = plainTileIndex(local, batch, tilesH, tilesW, fullRows, fullColumns);
       const image = tileIndex / imageTiles;
-      const oy = ((tileIndex % imageTiles) / tilesW) * tileSize;
-      const ox = (tileIndex % tilesW) * tileSize;
+      const tileRow = (tileIndex % imageTiles) / tilesW;
+      const tileColumn = tileIndex % tilesW;
+      const oy = tileRow * tileSize;
+      const ox = tileColumn * tileSize;
       const at = products + ((<usize>t * <usize>outC) << 2);
       if (isBackpropInput) {
-        finishGradientTile(output, at, productPlane, image, oy, ox, outH, outW, outC, ocStart, ocEnd, block);
+        const isEdgeRow = tileRow >= fullRows;
+        const isEdgeColumn = tileColumn >= fullColumns;
+        finishGradientTile(
+          output,
+          at,
+          productPlane,
+          image,
+          oy,
+          ox,
+          outH,
+          outW,
+          outC,
+          ocStart,
+          ocEnd,
+          block,
+          isEdgeRow,
+          isEdgeColumn,
+        );
       } else {
         finishOutputTile(
           output,
@@ -443,7 +520,8 @@ function finishOutputTile(
 /**
  * dInput = the transposed output transform for one input-gradient tile: the 4x4 block at (iy, ix), channels
  * [ocStart, ocEnd) of the pass (dInput's), inside dInput. Along each axis m -> (m3, m0 + m1, m4, m1 + m2);
- * the rows go through `block` (4 x 5 vectors).
+ * the rows go through `block` (4 x 5 vectors). Along an edge axis (isEdgeRow, isEdgeColumn: b and c past dOut)
+ * m1, m2 and m4 were not computed (their V is zero) and count as zero.
  */
 function finishGradientTile(
   dInput: usize,
@@ -458,21 +536,29 @@ function finishGradientTile(
   ocStart: i32,
   ocEnd: i32,
   block: usize,
+  isEdgeRow: bool,
+  isEdgeColumn: bool,
 ): void {
   const rows = min(4, height - iy);
   const columns = min(4, width - ix);
   const pixelBytes = (<usize>channels) << 2;
   const corner = dInput + ((<usize>(((image * height + iy) * width + ix) * channels)) << 2);
+  const zero = f32x4.splat(0);
   for (let oc = ocStart; oc < ocEnd; oc += 4) {
     const m = at + ((<usize>oc) << 2);
     for (let column = 0; column < 5; column++) {
       const top = m + <usize>column * plane;
-      const m0 = v128.load(top);
-      const m1 = v128.load(top + 5 * plane);
-      const m2 = v128.load(top + 10 * plane);
-      const m3 = v128.load(top + 15 * plane);
-      const m4 = v128.load(top + 20 * plane);
+      const isSkipped = isEdgeColumn && (column == 1 || column == 2 || column == 4);
       const line = block + <usize>(column * 16);
+      if (isSkipped) {
+        for (let r = 0; r < 4; r++) v128.store(line + <usize>(r * 80), zero);
+        continue;
+      }
+      const m0 = v128.load(top);
+      const m1 = isEdgeRow ? zero : v128.load(top + 5 * plane);
+      const m2 = isEdgeRow ? zero : v128.load(top + 10 * plane);
+      const m3 = v128.load(top + 15 * plane);
+      const m4 = isEdgeRow ? zero : v128.load(top + 20 * plane);
       v128.store(line, m3);
       v128.store(line + 80, f32x4.add(m0, m1));
       v128.store(line + 160, m4);
@@ -508,6 +594,7 @@ export function conv2dWinogradStride2Filter(job: usize, threadIndex: i32, thread
     STRIDE2_POSITIONS,
     <usize>STRIDE2_POSITIONS * 16,
     GRADIENT_PLANES,
+    FORWARD_SKIP_MASK,
     filterInputStride2,
     filterDOutStride2,
     filterFinishStride2,

@@ -1,11 +1,12 @@
 // The polyphase Winograd path of 3x3 stride-2 convolutions (assembly/winogradStride2.ts) against the reference
 // kernels: forward (bias, fused ReLU, a residual), input gradient and filter gradient, on even and odd input
-// sizes, non-square images, partial 4x4 input-gradient tiles (the forward and filter passes take whole 2x2
-// output tiles only: odd outputs go to im2col), paddings of 1 (ResNet's), 0 and TensorFlow's 'same' (0
-// before, 1 after: the input gradient then takes im2col), channels that are not multiples of 8, one and
-// several images, chunks of tiles that end part-way, and splits by tiles and by output-channel strips; prepared
-// (constant) filters in the forward pass, odd outputs included, called twice. Both builds; bit-identical on 1 and
-// 2 threads. Outputs start as NaN: every value must be written.
+// sizes, non-square images, odd outputs (partial tiles in edge order, whose skipped positions must not be read:
+// ResNet-18's 7x7, odd batches, input-gradient edge tiles with 1, 2 and 3 dInput rows or columns inside),
+// paddings of 1 (ResNet's), 0, 1 before and 0 after, and TensorFlow's 'same' (0 before, 1 after: the input
+// gradient then takes im2col), channels that are not multiples of 8, one and several images, chunks of tiles
+// that end part-way, and splits by tiles and by output-channel strips; prepared (constant) filters in the forward
+// pass, odd outputs included, called twice. Both builds; bit-identical on 1 and 2 threads. Outputs start as NaN:
+// every value must be written.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -25,10 +26,18 @@ const SHAPES: readonly [number, number, number, number, number, Padding][] = [
   [6, 12, 8, 24, 16, 'same'],
   [16, 8, 8, 32, 64, 1],
   [3, 22, 22, 16, 200, [1, 2, 1, 2]],
-  // An odd output (7x7): partial tiles, taken by the input gradient only (ResNet-18's last stride-2 layer).
+  // Odd outputs (7x7, ResNet-18's last stride-2 layer): partial tiles in edge order.
   [3, 14, 14, 64, 128, 1],
-  // Few tiles, many channels: the threads split output-channel strips (ResNet's last stride-2 layer, smaller).
+  [16, 13, 14, 16, 16, 1],
+  // 7x5 outputs of 5 images (classes of tiles that end part-way through blocks of 4); input-gradient edge tiles
+  // with 3 dInput rows and columns inside.
+  [5, 15, 11, 20, 16, [1, 0, 1, 0]],
+  // One image, 15x13 outputs.
+  [1, 30, 26, 16, 32, 1],
+  // Few tiles, many channels: the threads split output-channel strips (ResNet's last stride-2 layer, smaller), with
+  // whole and partial tiles.
   [4, 12, 12, 128, 256, 1],
+  [3, 14, 14, 128, 256, 1],
 ];
 
 function stride2Cases(random: Random): ParityCase[] {
@@ -61,9 +70,8 @@ function stride2Cases(random: Random): ParityCase[] {
     const label =
       `${batch}x${inH}x${inW}x${inC} -> ${outC} pad ${JSON.stringify(padding)}` +
       `${params.activation === 'relu' ? ' + ReLU' : ''}${residual === null ? '' : ' + residual'} (${passes.join('/')})`;
-    const isWholeTiles = params.outH % 2 === 0 && params.outW % 2 === 0;
-    assert.equal(passes[0], isWholeTiles ? 'winogradStride2' : 'im2col', `${label}: forward`);
-    assert.equal(passes[2], isWholeTiles ? 'winogradStride2' : 'im2col', `${label}: filter gradient`);
+    assert.equal(passes[0], 'winogradStride2', `${label}: forward`);
+    assert.equal(passes[2], 'winogradStride2', `${label}: filter gradient`);
     const isPadOne = pads.padTop === 1 && pads.padLeft === 1;
     assert.equal(passes[1], isPadOne ? 'winogradStride2' : 'im2col', `${label}: input gradient`);
     const tolerance = { atol: 2e-6 * 9 * Math.max(inC, outC) * 4, rtol: 1e-4 };
@@ -208,14 +216,18 @@ test('the polyphase Winograd path is chosen for 3x3 stride-2 convolutions', () =
   const single = { ...constant, batch: 1, inH: 2, inW: 2, outH: 1, outW: 1 };
   assert.equal(convolutionAlgorithm(single, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...constant, inC: 3 }, 'forward'), 'im2col');
-  // Three input channels (a stem), too small an output, an odd one (partial tiles; but for the input gradient),
-  // dilation, groups, stride 3: im2col.
+  // An odd output (ResNet-18's 7x7): partial tiles skip the positions they do not need (342 GEMM rows x positions
+  // an image, weighted a quarter more, against im2col's 441).
+  const odd = { ...resnet, inH: 14, inW: 14, outH: 7, outW: 7 };
+  for (const pass of ['forward', 'backpropInput', 'backpropFilter'] as const)
+    assert.equal(convolutionAlgorithm(odd, pass), 'winogradStride2', `odd ${pass}`);
+  // Three input channels (a stem), too small an output, a small odd one (3x3: 70 rows x positions an image, weighted,
+  // against 81), dilation, groups, stride 3: im2col.
   assert.equal(convolutionAlgorithm({ ...resnet, inC: 3 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...resnet, batch: 1, inH: 8, inW: 8, outH: 4, outW: 4 }, 'forward'), 'im2col');
-  const odd = { ...resnet, inH: 14, inW: 14, outH: 7, outW: 7 };
-  assert.equal(convolutionAlgorithm(odd, 'forward'), 'im2col');
-  assert.equal(convolutionAlgorithm(odd, 'backpropFilter'), 'im2col');
-  assert.equal(convolutionAlgorithm(odd, 'backpropInput'), 'winogradStride2');
+  const smallOdd = { ...resnet, inH: 6, inW: 6, outH: 3, outW: 3 };
+  assert.equal(convolutionAlgorithm(smallOdd, 'forward'), 'im2col');
+  assert.equal(convolutionAlgorithm(smallOdd, 'backpropFilter'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...resnet, dilationH: 2, dilationW: 2 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...resnet, groups: 2 }, 'forward'), 'im2col');
   assert.equal(convolutionAlgorithm({ ...resnet, strideH: 3, strideW: 3 }, 'forward'), 'im2col');

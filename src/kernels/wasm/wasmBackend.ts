@@ -274,10 +274,10 @@ export function convolutionAlgorithm(
   const outH = isInputGradient ? params.inH : params.outH;
   const outW = isInputGradient ? params.inW : params.outW;
   const pixels = params.batch * outH * outW;
-  // Whole 2x2 output tiles only, but for the input gradient and a constant filter: on ResNet-18's 14x14x256->512
-  // layer (7x7 out, a third more tiles than pixels; batch 16, one thread, im2col -> this) forward 35.7 -> 37.2 ms,
-  // filter gradient 35.5 -> 35.4, input gradient (4x4 tiles of its 14x14 dInput) 40.5 -> 37.0; prepared, its
-  // forward gains (see preparedStride2Algorithm).
+  // Odd outputs where their GEMM rows x positions (stride2RowCost: partial tiles skip positions), weighted for the
+  // transforms, are fewer than im2col's: on ResNet-18's 14x14x256->512 layer (7x7 out; batch 16, one thread, CPU
+  // time, im2col -> this) forward 39.8 -> 36.5 ms, filter gradient 37.4 -> 33.0 (see winogradStride2.ts). The input
+  // gradient and a constant filter (preparedStride2Algorithm) take it on any size.
   const isStride2 =
     isPlain &&
     isChannels &&
@@ -286,7 +286,9 @@ export function convolutionAlgorithm(
     params.kW === 3 &&
     params.strideH === 2 &&
     params.strideW === 2 &&
-    (isInputGradient || params.isConstantFilter === true || (params.outH % 2 === 0 && params.outW % 2 === 0));
+    (isInputGradient ||
+      params.isConstantFilter === true ||
+      STRIDE2_TRANSFORM_WEIGHT * stride2RowCost(params) < winogradRowCost(9, params.batch * params.outH * params.outW));
   if (isStride2 && params.isConstantFilter === true && pass === 'forward') return preparedStride2Algorithm(params);
   if (!isInputGradient && isPolyphaseShape(params) && isPolyphaseCheaper(params)) return 'winogradPolyphase';
   if (isStride2 && params.isConstantFilter !== true && pixels >= WINOGRAD_MIN_PIXELS)
@@ -333,18 +335,49 @@ function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorith
 
 /**
  * The choice for a constant (prepared) 3x3 stride-2 filter: the polyphase F(2x2, 3x3) of winogradStride2.ts
- * (filter transformed once, partial tiles computed whole) where its 25 GEMM positions of ceil(tiles / 4) * 4
- * tiles are fewer rows x depth than im2col's 9 taps of its pixels; its transforms (coefficients 0 and +-1) are
- * not counted. Measured on ResNet-18's stride-2 layers, 2 threads, process CPU time of one call (medians of 7,
- * alternated on the loaded machine), prepared im2col -> this: batch 8, 56x56x64->128 20.5 / 18.0 -> 14.9 /
- * 14.8 ms, 28x28x128->256 19.2 / 17.7 -> 14.9 / 14.6, 14x14x256->512 (7x7 out) 20.3 / 20.2 -> 18.8 / 19.2;
- * batch 1, 56x56x64->128 1.13 -> 0.89, 28x28x128->256 1.16 -> 0.97, 14x14x256->512 1.24 -> 1.17.
+ * (filter transformed once) where its GEMM rows x positions (stride2RowCost: 25 positions a whole tile, fewer for
+ * partial ones) are fewer than im2col's 9 taps of its pixels; its transforms (coefficients 0 and +-1) are
+ * not counted. Measured (before partial tiles skipped positions) on ResNet-18's stride-2 layers, 2 threads,
+ * process CPU time of one call (medians of 7, alternated on the loaded machine), prepared im2col -> this:
+ * batch 8, 56x56x64->128 20.5 / 18.0 -> 14.9 / 14.8 ms, 28x28x128->256 19.2 / 17.7 -> 14.9 / 14.6,
+ * 14x14x256->512 (7x7 out) 20.3 / 20.2 -> 18.8 / 19.2; batch 1, 56x56x64->128 1.13 -> 0.89, 28x28x128->256
+ * 1.16 -> 0.97, 14x14x256->512 1.24 -> 1.17.
  */
 function preparedStride2Algorithm(params: Conv2DParams): ConvolutionAlgorithm {
-  const tiles = params.batch * Math.ceil(params.outH / 2) * Math.ceil(params.outW / 2);
-  const stride2Cost = winogradRowCost(winogradPositions('winogradStride2'), tiles);
-  return stride2Cost < winogradRowCost(9, params.batch * params.outH * params.outW) ? 'winogradStride2' : 'im2col';
+  return stride2RowCost(params) < winogradRowCost(9, params.batch * params.outH * params.outW)
+    ? 'winogradStride2'
+    : 'im2col';
 }
+
+/**
+ * GEMM rows x positions of winogradStride2.ts's forward pass or filter gradient, counting rows in tiles of 4: with
+ * odd outputs the tiles go whole ones first, then those of the last tile row, of the last tile column and the
+ * corners, and each position takes the prefix of them that needs it (edgePositionRows in assembly/winograd.ts):
+ * 4 positions the whole tiles, 6 those and the last row's, 6 all but the corners, 9 all (25, 21, 15 and 9
+ * positions a tile).
+ */
+function stride2RowCost(params: Conv2DParams): number {
+  const fullRows = Math.floor(params.outH / 2);
+  const fullColumns = Math.floor(params.outW / 2);
+  const whole = params.batch * fullRows * fullColumns;
+  const rowEdges = params.batch * (params.outH % 2) * fullColumns;
+  const columnEdges = params.batch * fullRows * (params.outW % 2);
+  const tiles = params.batch * Math.ceil(params.outH / 2) * Math.ceil(params.outW / 2);
+  return (
+    winogradRowCost(4, whole) +
+    winogradRowCost(6, whole + rowEdges) +
+    winogradRowCost(6, whole + rowEdges + columnEdges) +
+    winogradRowCost(9, tiles)
+  );
+}
+
+/**
+ * How much costlier a GEMM row x position of the training (unprepared) stride-2 polyphase pass is than one of
+ * im2col's, counting its transforms: it takes odd outputs where its rows (stride2RowCost) so weighted are fewer.
+ * On ResNet-18's 7x7 layer its 5,472 rows x positions at batch 16 (7,056 for im2col) took 0.92 of im2col's time
+ * forward, 0.88 for the filter gradient: a weight of about 1.1 to 1.2.
+ */
+const STRIDE2_TRANSFORM_WEIGHT = 1.25;
 
 /**
  * Input channels up to which a 7x7 stride-2 convolution (ResNet's stem) takes the polyphase F(3x3, 4x4) of
