@@ -10,7 +10,7 @@ import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { isOffloaded, offloadStorage, Tensor } from '../core/tensor.js';
 import { hasChangedSince, weightsClock } from '../core/weightsVersion.js';
-import type { FusedActivation } from '../kernels/params.js';
+import { fusedActivationOf, type FusedActivation } from '../kernels/params.js';
 import { type Backend, getBackend, getKernel, withScope } from '../kernels/registry.js';
 import { Clip, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU } from '../layers/activations.js';
 import { BatchNormalization } from '../layers/batchNormalization.js';
@@ -54,6 +54,13 @@ export interface PlanStep {
    * where it has none: InferencePlan.run prepares it once per batch size, then passes the values alone.
    */
   readonly prepareCall?: ((inputs: readonly Tensor[]) => KernelCall | null) | undefined;
+}
+
+/** A convolution group's step, with its filter, bias and options where it reads one map alone (expandedConvolution). */
+interface ConvolutionStep extends PlanStep {
+  readonly convolution?:
+    | { readonly filter: Tensor; readonly bias: Tensor | null; readonly options: Conv2DOptions }
+    | undefined;
 }
 
 /** One step's kernel call on the values of its inputs, writing `output` (see PlanStep.prepareCall). */
@@ -355,7 +362,7 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
     readers[node]!.length === 1 && !isOutput.has(node) ? readers[node]![0]! : null;
   const isFused = new Array<boolean>(nodes.length).fill(false);
   const steps: PlanStep[] = [];
-  const stepAt = new Map<number, PlanStep>();
+  const stepAt = new Map<number, ConvolutionStep>();
   for (let index = 1; index < nodes.length; index++) {
     if (!isNeeded[index] || isFused[index]) continue;
     // The Dense reading it takes it in (denseGroup); the 1x1 convolution reading a gate takes the gate's Multiply in
@@ -363,8 +370,12 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
     if (isFlattenIntoDense(graph, index, soleReader) || channelGate(graph, index, soleReader) !== null) continue;
     const layer = nodes[index]!.layer;
     let group: PlanStep | null = null;
-    if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, isFused);
-    else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
+    if (layer instanceof Conv2D) {
+      const convolution = convGroup(graph, index, soleReader, readers, isOutput, isFused);
+      const expansion = stepAt.get(nodes[index]!.inputs[0]!);
+      group = expandedConvolution(graph, expansion, convolution, soleReader) ?? convolution;
+      if (group !== convolution) stepAt.delete(expansion!.node);
+    } else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
     else if (layer instanceof BatchNormalization) group = normalizationGroup(graph, index, soleReader);
     else if (layer instanceof Sigmoid || layer instanceof HardSigmoid)
       group = selfGateGroup(graph, index, soleReader, readers, isOutput);
@@ -443,7 +454,7 @@ function convGroup(
   readers: readonly number[][],
   isOutput: ReadonlySet<number>,
   isFused: readonly boolean[],
-): PlanStep {
+): ConvolutionStep {
   const conv = graph.nodes[convNode]!.layer as Conv2D;
   const labels = ['Conv2D'];
   const members = [convNode];
@@ -530,6 +541,68 @@ function convGroup(
     borrowed: isBorrowed ? weights : [],
     run: (values) => conv2d(values[0]!, folded.kernel, folded.bias, optionsFor(values)),
     prepareCall: (values) => convolutionCall(values[0]!, folded.kernel, folded.bias, optionsFor(values), gate !== null),
+    convolution: inputs.length === 1 ? { filter: folded.kernel, bias: folded.bias, options } : undefined,
+  };
+}
+
+/**
+ * A 1x1 convolution group (convGroup's step `expansion`: stride 1, one group, no residual, any activation) whose
+ * output only the depthwise convolution group `depthwise` reads (no residual), as one step: the Conv2D kernel
+ * with an expansion (Conv2DParams.expansion), which the wasm backend runs without storing the expanded map
+ * (assembly/expandedDepthwise.ts: MobileNetV2's 112x112x96 is 38 MB at batch 8, read back from memory by
+ * the depthwise pass). Null where the pattern does not hold.
+ */
+function expandedConvolution(
+  graph: PlannedGraph,
+  expansion: ConvolutionStep | undefined,
+  depthwise: ConvolutionStep,
+  soleReader: (node: number) => number | null,
+): PlanStep | null {
+  const pointwise = expansion?.convolution;
+  const convolution = depthwise.convolution;
+  if (pointwise === undefined || convolution === undefined) return null;
+  const expansionNode = expansion!.nodes[0]!;
+  const expansionLayer = graph.nodes[expansionNode]!.layer as Conv2D;
+  const channels = convolution.filter.shape[3]!;
+  const isExpansion =
+    isPointwiseLayer(
+      expansionLayer,
+      graph.layerOutputShapes[graph.nodes[expansionNode]!.inputs[0]!]!,
+      graph.layerOutputShapes[expansionNode]!,
+    ) &&
+    soleReader(expansion!.node) === depthwise.nodes[0] &&
+    convolution.options.groups === channels &&
+    convolution.filter.shape[2] === 1;
+  if (!isExpansion) return null;
+  const expansionOptions = {
+    inC: pointwise.filter.shape[2]!,
+    activation: fusedActivationOf(pointwise.options.activation) ?? undefined,
+  };
+  return {
+    node: depthwise.node,
+    nodes: [...expansion!.nodes, ...depthwise.nodes],
+    inputs: expansion!.inputs,
+    label: `${expansion!.label}+${depthwise.label}`,
+    constants: [...(expansion!.constants ?? []), ...(depthwise.constants ?? [])],
+    borrowed: [...(expansion!.borrowed ?? []), ...(depthwise.borrowed ?? [])],
+    run: ([input]) =>
+      conv2d(
+        conv2d(input!, pointwise.filter, pointwise.bias, pointwise.options),
+        convolution.filter,
+        convolution.bias,
+        convolution.options,
+      ),
+    prepareCall: ([input]) => {
+      conv2dParams(input!, pointwise.filter, pointwise.bias, pointwise.options);
+      const [batch, inH, inW] = input!.shape as [number, number, number];
+      const expanded = { shape: [batch, inH, inW, channels], rank: 4, dtype: input!.dtype };
+      const { params } = conv2dParams(expanded, convolution.filter, convolution.bias, convolution.options);
+      const fused = { ...params, expansion: expansionOptions };
+      const [filter, bias] = [convolution.filter.dataSync(), convolution.bias?.dataSync() ?? null];
+      const [expansionFilter, expansionBias] = [pointwise.filter.dataSync(), pointwise.bias?.dataSync() ?? null];
+      return (inputs, output) =>
+        getKernel('Conv2D')(inputs[0]!, filter, bias, output, fused, null, null, expansionFilter, expansionBias);
+    },
   };
 }
 

@@ -18,6 +18,7 @@ import {
   ARITHMETIC_OPERATIONS,
   NEAREST_ROUNDINGS,
   RESIZE_COORDINATES,
+  expansionParams,
   fusedActivationOf,
   type Conv2DParams,
   type Resize2DParams,
@@ -110,6 +111,7 @@ const EXPORT_NAMES = [
   'spaceToDepth2',
   'conv2dWinogradPolyphaseFilter',
   'conv2dWinogradPolyphasePrepare',
+  'expandedDepthwiseConv2d',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -160,7 +162,7 @@ const PREPARED_PANEL_FLOATS = 524288;
  * two threads no loss.
  */
 const L2_RESIDENT_FILTER_FLOATS = 327680;
-const JOB_FIELDS = 32;
+const JOB_FIELDS = 38;
 /**
  * Target size of the Winograd transformed inputs and products of one chunk of tiles, in floats
  * (512 KB, half of L2). 32K to 256K measured within 10% of each other on the W1/W2 shapes.
@@ -1943,7 +1945,63 @@ class Runtime {
           ? 'conv2dWinograd'
           : 'conv2dWinogradStride2';
     const custom: CustomKernelTable = {
-      Conv2D: (input, filter, bias, output, params, residual = null, inputScale = null) => {
+      Conv2D: (
+        input,
+        filter,
+        bias,
+        output,
+        params,
+        residual = null,
+        inputScale = null,
+        expansionFilter = null,
+        expansionBias = null,
+      ) => {
+        if (params.expansion !== undefined) {
+          const expansion = expansionParams(params);
+          if (isFusedExpansion(params) && residual === null && inputScale === null) {
+            // assembly/expandedDepthwise.ts: the expanded map is made a band of rows at a time, in L2.
+            const prepared = this.preparedFilter(expansionFilter!, expansionBias, expansion.inC, params.inC);
+            const bandRows = expansionBandRows(params);
+            const bandFloats =
+              ((bandRows - 1) * params.strideH + (params.kH - 1) * (params.dilationH ?? 1) + 1) *
+              params.inW *
+              params.inC;
+            const fields = [
+              ...convFields(params, bandRows),
+              0,
+              0,
+              ...sliceFields(params),
+              ...epilogueFields(params, null),
+              0,
+              0,
+              new BufferField(prepared.packed),
+              new BufferField(expansionBias === null ? null : prepared.bias),
+              expansion.inC,
+              ...epilogueFields(expansion, null),
+            ];
+            const work = params.batch * params.inH * params.inW * expansion.inC * params.inC + depthwiseWork(params);
+            this.invoke(
+              'expandedDepthwiseConv2d',
+              [input, filter, bias, output],
+              [output],
+              fields,
+              work,
+              EXPANDED_JOB_BYTES + gemmScratch + bandFloats * 4 + 64,
+            );
+            return;
+          }
+          // Two calls, the expanded map in a temporary block.
+          const mark = this.arena.mark();
+          try {
+            const size = params.batch * params.inH * params.inW * params.inC;
+            const expanded = new Float32Array(this.arena.buffer, this.arena.allocate(size * 4), size);
+            custom.Conv2D(input, expansionFilter!, expansionBias, expanded, expansion, null, inputScale);
+            custom.Conv2D(expanded, filter, bias, output, { ...params, expansion: undefined }, residual);
+          } finally {
+            this.arena.release(mark);
+          }
+          return;
+        }
         // The input scale is applied as the GEMM packs the input of a prepared 1x1 convolution
         // (assembly/gemm.ts, packRowsScaled); any other convolution reads a scaled copy.
         if (inputScale !== null && !isScaledPointwise(params)) {
@@ -2528,6 +2586,27 @@ function copyFilterChannels(filter: Buffer, wide: Float32Array, params: Conv2DPa
     if (isToWide) wide.set(filter.subarray(row * narrowRow, (row + 1) * narrowRow), row * wideRow);
     else filter.set(wide.subarray(row * wideRow, row * wideRow + narrowRow), row * narrowRow);
   }
+}
+
+/** Bytes before the GEMM's scratch in each thread's scratch of expandedDepthwiseConv2d (its copy of the job record). */
+const EXPANDED_JOB_BYTES = 256;
+/** Bytes of the expanded rows a band of expandedDepthwiseConv2d holds at most (see expansionBandRows). */
+const EXPANSION_BAND_BYTES = 393216;
+
+/**
+ * Whether a Conv2D with an expansion runs as one call of assembly/expandedDepthwise.ts (else as two): a depthwise
+ * convolution with constant filters.
+ */
+function isFusedExpansion(params: Conv2DParams): boolean {
+  return isDepthwise(params) && params.isConstantFilter === true;
+}
+
+/** Output rows of a band of expandedDepthwiseConv2d: as many as keep its expanded rows within EXPANSION_BAND_BYTES. */
+function expansionBandRows(params: Conv2DParams): number {
+  const rowBytes = params.inW * params.inC * 4;
+  const halo = (params.kH - 1) * (params.dilationH ?? 1) + 1;
+  const rows = Math.floor((Math.floor(EXPANSION_BAND_BYTES / rowBytes) - halo) / params.strideH) + 1;
+  return Math.max(1, Math.min(params.outH, rows));
 }
 
 /**
