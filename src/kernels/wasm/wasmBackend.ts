@@ -2594,11 +2594,21 @@ const EXPANDED_JOB_BYTES = 256;
 const EXPANSION_BAND_BYTES = 393216;
 
 /**
+ * Maps of fewer pixels run an expansion as two calls. One thread, batch 8, bench/expandedDepthwiseKernels.ts (min of
+ * 25 calls in turn, loaded machine): two calls against one, MobileNetV2's 112x112x16 -> 96 stride 2 11.2 -> 9.8 ms,
+ * 56x56x24 -> 144 6.0 -> 5.6 (stride 2 4.6 -> 4.3), 28x28x32 -> 192 2.32 -> 2.21 (stride 2 1.88 -> 1.76); at 14x14
+ * and 7x7 within 2% either way. At batch 1 on 2 threads, where the threads split an image's rows (each expanding
+ * its halo) and the two-call GEMM splits the columns of a small map: 14x14x96 -> 576 0.48 -> 0.54 ms, 7x7x160 ->
+ * 960 0.36 -> 0.42.
+ */
+const FUSED_EXPANSION_PIXELS = 28 * 28;
+
+/**
  * Whether a Conv2D with an expansion runs as one call of assembly/expandedDepthwise.ts (else as two): a depthwise
- * convolution with constant filters.
+ * convolution with constant filters on a map of FUSED_EXPANSION_PIXELS or more.
  */
 function isFusedExpansion(params: Conv2DParams): boolean {
-  return isDepthwise(params) && params.isConstantFilter === true;
+  return isDepthwise(params) && params.isConstantFilter === true && params.inH * params.inW >= FUSED_EXPANSION_PIXELS;
 }
 
 /** Output rows of a band of expandedDepthwiseConv2d: as many as keep its expanded rows within EXPANSION_BAND_BYTES. */
