@@ -12,14 +12,14 @@
 // other, bit for bit, on any thread count.
 //
 // Job record (conv2d.ts's layout, Conv2dJob): input [batch, inH, inW, expansionInC], filter the depthwise's
-// [kH, kW, 1, C], bias [C] or 0, output [batch, outH, outW, C]; panelRows the output rows of a band; the geometry is
+// [kH, kW, 1, C], bias [C] or 0, output [batch, outH, outW, C]; panelRows unused; the geometry is
 // the depthwise's (inC = outC = C, the expanded channels); dilation 22-23; the depthwise's epilogue 25-28 (no
 // residual); expansionFilter gemm.ts's packStrips form of the [expansionInC, C] filter, expansionBias [C] or 0,
 // expansionInC, then the expansion's epilogue (expansionResidual 0, activation, alpha, beta: read through
 // epilogueOf as a record starting 9 fields later).
 // Scratch per thread: a copy of the job record (JOB_COPY_BYTES), the GEMM's scratch (GEMM_SCRATCH_BYTES), then the
-// band: ((panelRows - 1) * strideH + (kH - 1) * dilationH + 1) rows of inW * C floats, and 64 spare bytes (the
-// depthwise sweeps read past a row's end).
+// band: BAND_BYTES, or the kernel's rows (kH * dilationH rows of inW * C floats) where they alone take more, and 64
+// spare bytes (the depthwise sweeps read past a row's end). wasmBackend.ts's EXPANDED_SCRATCH_BYTES sizes it.
 
 import { depthwiseConv2d } from './depthwise';
 import { GEMM_SCRATCH_BYTES, gemmPackedFinished } from './gemm';
@@ -30,6 +30,11 @@ import { Conv2dJob } from './jobFields';
 const JOB_BYTES: i32 = (Conv2dJob.expansionBeta + 1) << 2;
 /** Where a thread's scratch continues after the record's copy (64-byte aligned: JS sizes the scratch with it). */
 const JOB_COPY_BYTES: i32 = 256;
+/**
+ * Bytes of expanded rows a band holds at most (unless a kernel's rows take more): with the band's input and output
+ * rows and the filters, within a core's 2 MB L2. 128 KB to 768 KB measured within the noise of the loaded machine.
+ */
+const BAND_BYTES: i32 = 393216;
 
 /**
  * input  [batch, inH, inW, expansionInC]
@@ -50,7 +55,6 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
   const expansionFilter = pointerField(job, Conv2dJob.expansionFilter);
   const expansionBias = pointerField(job, Conv2dJob.expansionBias);
   const expansionInC = intField(job, Conv2dJob.expansionInC);
-  const bandRows = intField(job, Conv2dJob.panelRows);
   const batch = intField(job, Conv2dJob.batch);
   const inH = intField(job, Conv2dJob.inH);
   const inW = intField(job, Conv2dJob.inW);
@@ -62,6 +66,8 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
   const padTop = intField(job, Conv2dJob.padTop);
   const dilationH = intField(job, Conv2dJob.dilationH);
   const rowBytes = (<usize>inW * <usize>channels) << 2;
+  // Output rows a band: as many as keep its input rows within BAND_BYTES, at least one.
+  const bandRows = max(1, (<i32>(<usize>BAND_BYTES / rowBytes) - (kH - 1) * dilationH - 1) / strideH + 1);
   const inputRowBytes = (<usize>inW * <usize>expansionInC) << 2;
   const outputRowBytes = (<usize>outW * <usize>channels) << 2;
   const rows = batch * outH;

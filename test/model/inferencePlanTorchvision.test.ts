@@ -2,7 +2,8 @@
 // them (tools/exportTorchvision.py at 64x64, opset 13, random weights and batch normalization
 // statistics; skipped, saying so, without Debian's python3-torch): the plan fuses what these
 // networks hold (residual Adds with their ReLU, ReLU6 as Clip, SiLU as Sigmoid + Mul, HardSwish as
-// HardSigmoid + Mul, the squeeze-and-excitation gates' Sigmoid and HardSigmoid), and predict through it gives
+// HardSigmoid + Mul, the squeeze-and-excitation gates' Sigmoid and HardSigmoid, the inverted residual blocks'
+// expansions into their depthwise convolutions), and predict through it gives
 // onnxruntime-node's logits within 1e-4 of their range and the layer-by-layer forward pass's within float32 rounding,
 // on the reference and WebAssembly backends.
 
@@ -38,12 +39,15 @@ const RELATIVE_TOLERANCE = 1e-4;
 /** Each model and how many plan steps of each fused kind it must have. */
 const MODELS: { name: string; fused: Record<string, number> }[] = [
   { name: 'resnet18', fused: { 'Conv2D+ReLU': 9, 'Conv2D+Add+ReLU': 8 } },
-  { name: 'mobilenet_v2', fused: { 'Conv2D+Clip': 35, 'Conv2D+Add': 10 } },
+  // Each block's 1x1 expansion goes into the depthwise convolution reading it (16 of MobileNetV2's 17 blocks; the
+  // first has none): the expanded map is never stored (Conv2DParams.expansion).
+  { name: 'mobilenet_v2', fused: { 'Conv2D+Clip': 3, 'Conv2D+Clip+Conv2D+Clip': 16, 'Conv2D+Add': 10 } },
   // Each squeeze-and-excitation gate's Multiply goes into the 1x1 projection reading it.
   {
     name: 'efficientnet_b0',
     fused: {
-      'Conv2D+Sigmoid+Multiply': 49,
+      'Conv2D+Sigmoid+Multiply': 19,
+      'Conv2D+Sigmoid+Multiply+Conv2D+Sigmoid+Multiply': 15,
       'Conv2D+Sigmoid': 16,
       'Multiply+Conv2D': 7,
       'Multiply+Conv2D+Add': 9,
@@ -54,7 +58,9 @@ const MODELS: { name: string; fused: Record<string, number> }[] = [
   {
     name: 'mobilenet_v3_small',
     fused: {
-      'Conv2D+HardSigmoid+Multiply': 18,
+      'Conv2D+HardSigmoid+Multiply': 2,
+      'Conv2D+HardSigmoid+Multiply+Conv2D+HardSigmoid+Multiply': 8,
+      'Conv2D+ReLU+Conv2D+ReLU': 2,
       'Conv2D+HardSigmoid': 9,
       'Multiply+Conv2D': 4,
       'Multiply+Conv2D+Add': 5,

@@ -196,6 +196,23 @@ describe('wasm backend: a convolution with an expansion is its two convolutions,
   skip: wasmSkip,
 }, () => {
   after(() => setBackend('reference'));
+  test("a small map's expanded map, the first block of a new memory, grows it (two calls)", async () => {
+    await initWasmBackend({ threads: 2 });
+    const random = new Random(2216);
+    const geometry = { batch: 64, inH: 14, inW: 14, inC: 16, channels: 576, kernel: 3, stride: 2, padding: 1 };
+    const params = paramsOf(geometry, 2)!;
+    const expansionCase: ExpansionCase = {
+      name: 'batch 64 of 14x14x16 -> 576',
+      params,
+      input: randomArray(random, 64 * 14 * 14 * 16),
+      expansionFilter: randomArray(random, 16 * 576, 0.25),
+      expansionBias: randomArray(random, 576),
+      filter: randomArray(random, 9 * 576, 1 / 3),
+      bias: randomArray(random, 576),
+    };
+    const kernels = cpuKernels();
+    assert.deepEqual(outputOf(kernels, expansionCase), twoCallsOf(kernels, expansionCase));
+  });
   for (const threads of [1, 2]) {
     test(`${threads} thread(s): the fused kernel gives the two calls' bits, and so do filters that may change`, async () => {
       await initWasmBackend({ threads });

@@ -1961,13 +1961,8 @@ class Runtime {
           if (isFusedExpansion(params) && residual === null && inputScale === null) {
             // assembly/expandedDepthwise.ts: the expanded map is made a band of rows at a time, in L2.
             const prepared = this.preparedFilter(expansionFilter!, expansionBias, expansion.inC, params.inC);
-            const bandRows = expansionBandRows(params);
-            const bandFloats =
-              ((bandRows - 1) * params.strideH + (params.kH - 1) * (params.dilationH ?? 1) + 1) *
-              params.inW *
-              params.inC;
             const fields = [
-              ...convFields(params, bandRows),
+              ...convFields(params, 0),
               0,
               0,
               ...sliceFields(params),
@@ -1975,31 +1970,26 @@ class Runtime {
               0,
               0,
               new BufferField(prepared.packed),
-              new BufferField(expansionBias === null ? null : prepared.bias),
+              new BufferField(expansionBias && prepared.bias),
               expansion.inC,
               ...epilogueFields(expansion, null),
             ];
-            const work = params.batch * params.inH * params.inW * expansion.inC * params.inC + depthwiseWork(params);
-            this.invoke(
-              'expandedDepthwiseConv2d',
-              [input, filter, bias, output],
-              [output],
-              fields,
-              work,
-              EXPANDED_JOB_BYTES + gemmScratch + bandFloats * 4 + 64,
-            );
+            // A band's rows beyond its budget: the kernel's rows, where they alone exceed it.
+            const haloBytes = params.kH * (params.dilationH ?? 1) * params.inW * params.inC * 4;
+            const scratch = EXPANDED_SCRATCH_BYTES + gemmScratch + haloBytes;
+            const work = params.batch * params.inH * params.inW * expansion.inC * params.inC;
+            this.invoke('expandedDepthwiseConv2d', [input, filter, bias, output], [output], fields, work, scratch);
             return;
           }
-          // Two calls, the expanded map in a temporary block.
+          // Two calls, the expanded map in a temporary block (allocated first: it may grow the memory, and only the
+          // buffer read after that covers it).
           const mark = this.arena.mark();
-          try {
-            const size = params.batch * params.inH * params.inW * params.inC;
-            const expanded = new Float32Array(this.arena.buffer, this.arena.allocate(size * 4), size);
-            custom.Conv2D(input, expansionFilter!, expansionBias, expanded, expansion, null, inputScale);
-            custom.Conv2D(expanded, filter, bias, output, { ...params, expansion: undefined }, residual);
-          } finally {
-            this.arena.release(mark);
-          }
+          const size = params.batch * params.inH * params.inW * params.inC;
+          const offset = this.arena.allocate(size * 4);
+          const expanded = new Float32Array(this.arena.buffer, offset, size);
+          custom.Conv2D(input, expansionFilter!, expansionBias, expanded, expansion, null, inputScale);
+          custom.Conv2D(expanded, filter, bias, output, { ...params, expansion: undefined }, residual);
+          this.arena.release(mark);
           return;
         }
         // The input scale is applied as the GEMM packs the input of a prepared 1x1 convolution
@@ -2588,10 +2578,12 @@ function copyFilterChannels(filter: Buffer, wide: Float32Array, params: Conv2DPa
   }
 }
 
-/** Bytes before the GEMM's scratch in each thread's scratch of expandedDepthwiseConv2d (its copy of the job record). */
-const EXPANDED_JOB_BYTES = 256;
-/** Bytes of the expanded rows a band of expandedDepthwiseConv2d holds at most (see expansionBandRows). */
-const EXPANSION_BAND_BYTES = 393216;
+/**
+ * Scratch of expandedDepthwiseConv2d per thread, besides the GEMM's and a kernel's rows of the expanded map: its
+ * copy of the job record (256 bytes), a band of expanded rows (BAND_BYTES of assembly/expandedDepthwise.ts) and 64
+ * spare bytes.
+ */
+const EXPANDED_SCRATCH_BYTES = 256 + 393216 + 64;
 
 /**
  * Maps of fewer pixels run an expansion as two calls. One thread, batch 8, bench/expandedDepthwiseKernels.ts (min of
@@ -2609,14 +2601,6 @@ const FUSED_EXPANSION_PIXELS = 28 * 28;
  */
 function isFusedExpansion(params: Conv2DParams): boolean {
   return isDepthwise(params) && params.isConstantFilter === true && params.inH * params.inW >= FUSED_EXPANSION_PIXELS;
-}
-
-/** Output rows of a band of expandedDepthwiseConv2d: as many as keep its expanded rows within EXPANSION_BAND_BYTES. */
-function expansionBandRows(params: Conv2DParams): number {
-  const rowBytes = params.inW * params.inC * 4;
-  const halo = (params.kH - 1) * (params.dilationH ?? 1) + 1;
-  const rows = Math.floor((Math.floor(EXPANSION_BAND_BYTES / rowBytes) - halo) / params.strideH) + 1;
-  return Math.max(1, Math.min(params.outH, rows));
 }
 
 /**
