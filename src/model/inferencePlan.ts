@@ -10,7 +10,7 @@ import { allocateArray, type DType, type FloatArray } from '../core/dtype.js';
 import { sizeOf, type Shape } from '../core/shape.js';
 import { isOffloaded, offloadStorage, Tensor } from '../core/tensor.js';
 import { hasChangedSince, weightsClock } from '../core/weightsVersion.js';
-import { fusedActivationOf, type FusedActivation } from '../kernels/params.js';
+import type { FusedActivation } from '../kernels/params.js';
 import { type Backend, getBackend, getKernel, withScope } from '../kernels/registry.js';
 import { Clip, HardSigmoid, HardSwish, LeakyReLU, ReLU, Sigmoid, SiLU } from '../layers/activations.js';
 import { BatchNormalization } from '../layers/batchNormalization.js';
@@ -547,11 +547,22 @@ function convGroup(
 
 /**
  * A 1x1 convolution group (convGroup's step `expansion`: stride 1, one group, no residual, any activation) whose
- * output only the depthwise convolution group `depthwise` reads (no residual), as one step: the Conv2D kernel
+ * output only the depthwise convolution group `depthwise` reads (no residual), on a map of FUSED_EXPANSION_PIXELS
+ * or more, as one step: the Conv2D kernel
  * with an expansion (Conv2DParams.expansion), which the wasm backend runs without storing the expanded map
  * (assembly/expandedDepthwise.ts: MobileNetV2's 112x112x96 is 38 MB at batch 8, read back from memory by
  * the depthwise pass). Null where the pattern does not hold.
  */
+/**
+ * Maps of fewer pixels keep the expansion a step of its own. One thread, batch 8, bench/expandedDepthwiseKernels.ts
+ * (min of 25 calls in turn, loaded machine), the two convolutions against one fused call: MobileNetV2's 112x112x16
+ * -> 96 stride 2 11.2 -> 9.8 ms, 56x56x24 -> 144 6.0 -> 5.6 (stride 2 4.6 -> 4.3), 28x28x32 -> 192 2.32 -> 2.21
+ * (stride 2 1.88 -> 1.76); at 14x14 and 7x7 within 2% either way. At batch 1 on 2 threads, where the fused call's
+ * threads split an image's rows (each expanding its halo) and the 1x1 convolution's split a small map's columns:
+ * 14x14x96 -> 576 0.48 -> 0.54 ms, 7x7x160 -> 960 0.36 -> 0.42.
+ */
+const FUSED_EXPANSION_PIXELS = 28 * 28;
+
 function expandedConvolution(
   graph: PlannedGraph,
   expansion: ConvolutionStep | undefined,
@@ -561,30 +572,28 @@ function expandedConvolution(
   const pointwise = expansion?.convolution;
   const convolution = depthwise.convolution;
   if (pointwise === undefined || convolution === undefined) return null;
-  const expansionNode = expansion!.nodes[0]!;
-  const expansionLayer = graph.nodes[expansionNode]!.layer as Conv2D;
-  const channels = convolution.filter.shape[3]!;
+  const { inputs, nodes } = expansion!;
+  const [, , inC, channels] = convolution.filter.shape as [number, number, number, number];
+  const [height, width] = graph.layerOutputShapes[nodes[0]!]!;
   const isExpansion =
+    height! * width! >= FUSED_EXPANSION_PIXELS &&
     isPointwiseLayer(
-      expansionLayer,
-      graph.layerOutputShapes[graph.nodes[expansionNode]!.inputs[0]!]!,
-      graph.layerOutputShapes[expansionNode]!,
+      graph.nodes[nodes[0]!]!.layer as Conv2D,
+      graph.layerOutputShapes[inputs[0]!]!,
+      graph.layerOutputShapes[nodes[0]!]!,
     ) &&
     soleReader(expansion!.node) === depthwise.nodes[0] &&
     convolution.options.groups === channels &&
-    convolution.filter.shape[2] === 1;
+    inC === 1;
   if (!isExpansion) return null;
-  const expansionOptions = {
-    inC: pointwise.filter.shape[2]!,
-    activation: fusedActivationOf(pointwise.options.activation) ?? undefined,
-  };
+  const activation = pointwise.options.activation as FusedActivation | undefined;
   return {
     node: depthwise.node,
-    nodes: [...expansion!.nodes, ...depthwise.nodes],
-    inputs: expansion!.inputs,
+    nodes: [...nodes, ...depthwise.nodes],
+    inputs,
     label: `${expansion!.label}+${depthwise.label}`,
-    constants: [...(expansion!.constants ?? []), ...(depthwise.constants ?? [])],
-    borrowed: [...(expansion!.borrowed ?? []), ...(depthwise.borrowed ?? [])],
+    constants: [...expansion!.constants!, ...depthwise.constants!],
+    borrowed: [...expansion!.borrowed!, ...depthwise.borrowed!],
     run: ([input]) =>
       conv2d(
         conv2d(input!, pointwise.filter, pointwise.bias, pointwise.options),
@@ -593,15 +602,26 @@ function expandedConvolution(
         convolution.options,
       ),
     prepareCall: ([input]) => {
-      conv2dParams(input!, pointwise.filter, pointwise.bias, pointwise.options);
+      // conv2d's checks of the depthwise convolution, on the expanded map's shape (never stored).
       const [batch, inH, inW] = input!.shape as [number, number, number];
       const expanded = { shape: [batch, inH, inW, channels], rank: 4, dtype: input!.dtype };
       const { params } = conv2dParams(expanded, convolution.filter, convolution.bias, convolution.options);
-      const fused = { ...params, expansion: expansionOptions };
-      const [filter, bias] = [convolution.filter.dataSync(), convolution.bias?.dataSync() ?? null];
-      const [expansionFilter, expansionBias] = [pointwise.filter.dataSync(), pointwise.bias?.dataSync() ?? null];
-      return (inputs, output) =>
-        getKernel('Conv2D')(inputs[0]!, filter, bias, output, fused, null, null, expansionFilter, expansionBias);
+      const fused = { ...params, expansion: { inC: pointwise.filter.shape[2]!, activation } };
+      const weights = [convolution.filter, convolution.bias, pointwise.filter, pointwise.bias].map(
+        (weight) => weight?.dataSync() ?? null,
+      );
+      return (values, output) =>
+        getKernel('Conv2D')(
+          values[0]!,
+          weights[0]!,
+          weights[1] ?? null,
+          output,
+          fused,
+          null,
+          null,
+          weights[2],
+          weights[3],
+        );
     },
   };
 }

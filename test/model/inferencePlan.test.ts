@@ -166,8 +166,8 @@ function excitationNetwork(seed = 11): Model {
 /**
  * Inverted residual blocks as MobileNetV2's and EfficientNet's: a 1x1 expansion (with a normalization and ReLU6, or
  * SiLU) read by a depthwise convolution alone (the plan fuses the two: Conv2DParams.expansion), a projection and a
- * residual Add; then a block whose expanded map a second layer reads too, and one whose expansion is strided (neither
- * fuses). `size` x `size` - 2 pixels a map.
+ * residual Add; then a block whose expanded map a second layer reads too, one whose expansion is strided and one on a
+ * map under 28x28 pixels (none fuses). `size` x `size` - 2 pixels the first map.
  */
 function invertedResidualNetwork(size: number, seed = 17): Model {
   const on = (layer: Layer, from: SymbolicTensor | SymbolicTensor[]) => layer.apply(from);
@@ -185,7 +185,9 @@ function invertedResidualNetwork(size: number, seed = 17): Model {
   const c = on(new Add(), [on(conv(24, 3, { groups: 24 }), shared), shared]); // Conv2D+Add
   const strided = on(relu6(), on(conv(24, 1, { strides: 2 }), c)); // Conv2D+Clip: not a 1x1 stride-1 expansion
   const d = on(conv(24, 3, { groups: 24 }), strided); // Conv2D
-  const output = on(new Dense({ units: CLASSES }), on(new GlobalAveragePooling2D(), d)); // GlobalAveragePooling2D, Dense
+  const small = on(new ReLU(), on(conv(48, 1), d)); // Conv2D+ReLU: a map of fewer than 28x28 pixels
+  const e = on(conv(48, 3, { groups: 48 }), small); // Conv2D
+  const output = on(new Dense({ units: CLASSES }), on(new GlobalAveragePooling2D(), e)); // GlobalAveragePooling2D, Dense
   const model = new Model({ inputs: input.output, outputs: output }, { seed });
   randomizeState(model, seed + 100);
   return model;
@@ -261,7 +263,7 @@ describe('inference plan: which layers fuse', () => {
   });
 
   test("a 1x1 expansion read by a depthwise convolution alone fuses into the depthwise convolution's step", () => {
-    const model = invertedResidualNetwork(9);
+    const model = invertedResidualNetwork(30);
     assert.deepEqual(planLabels(model), [
       'Conv2D+BatchNormalization+Clip',
       'Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization+Clip',
@@ -270,6 +272,8 @@ describe('inference plan: which layers fuse', () => {
       'Conv2D+ReLU',
       'Conv2D+Add',
       'Conv2D+Clip',
+      'Conv2D',
+      'Conv2D+ReLU',
       'Conv2D',
       'GlobalAveragePooling2D',
       'Dense',

@@ -39,15 +39,15 @@ const RELATIVE_TOLERANCE = 1e-4;
 /** Each model and how many plan steps of each fused kind it must have. */
 const MODELS: { name: string; fused: Record<string, number> }[] = [
   { name: 'resnet18', fused: { 'Conv2D+ReLU': 9, 'Conv2D+Add+ReLU': 8 } },
-  // Each block's 1x1 expansion goes into the depthwise convolution reading it (16 of MobileNetV2's 17 blocks; the
-  // first has none): the expanded map is never stored (Conv2DParams.expansion).
-  { name: 'mobilenet_v2', fused: { 'Conv2D+Clip': 3, 'Conv2D+Clip+Conv2D+Clip': 16, 'Conv2D+Add': 10 } },
+  // A block's 1x1 expansion on a map of 28x28 pixels or more goes into the depthwise convolution reading it (at
+  // 64x64, the second block's 32x32 one; at 224x224, six of them): the expanded map is never stored.
+  { name: 'mobilenet_v2', fused: { 'Conv2D+Clip': 33, 'Conv2D+Clip+Conv2D+Clip': 1, 'Conv2D+Add': 10 } },
   // Each squeeze-and-excitation gate's Multiply goes into the 1x1 projection reading it.
   {
     name: 'efficientnet_b0',
     fused: {
-      'Conv2D+Sigmoid+Multiply': 19,
-      'Conv2D+Sigmoid+Multiply+Conv2D+Sigmoid+Multiply': 15,
+      'Conv2D+Sigmoid+Multiply': 47,
+      'Conv2D+Sigmoid+Multiply+Conv2D+Sigmoid+Multiply': 1,
       'Conv2D+Sigmoid': 16,
       'Multiply+Conv2D': 7,
       'Multiply+Conv2D+Add': 9,
@@ -58,9 +58,7 @@ const MODELS: { name: string; fused: Record<string, number> }[] = [
   {
     name: 'mobilenet_v3_small',
     fused: {
-      'Conv2D+HardSigmoid+Multiply': 2,
-      'Conv2D+HardSigmoid+Multiply+Conv2D+HardSigmoid+Multiply': 8,
-      'Conv2D+ReLU+Conv2D+ReLU': 2,
+      'Conv2D+HardSigmoid+Multiply': 18,
       'Conv2D+HardSigmoid': 9,
       'Multiply+Conv2D': 4,
       'Multiply+Conv2D+Add': 5,

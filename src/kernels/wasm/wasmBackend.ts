@@ -1957,39 +1957,43 @@ class Runtime {
         expansionBias = null,
       ) => {
         if (params.expansion !== undefined) {
-          const expansion = expansionParams(params);
-          if (isFusedExpansion(params) && residual === null && inputScale === null) {
-            // assembly/expandedDepthwise.ts: the expanded map is made a band of rows at a time, in L2.
-            const prepared = this.preparedFilter(expansionFilter!, expansionBias, expansion.inC, params.inC);
-            const fields = [
-              ...convFields(params, 0),
-              0,
-              0,
-              ...sliceFields(params),
-              ...epilogueFields(params, null),
-              0,
-              0,
-              new BufferField(prepared.packed),
-              new BufferField(expansionBias && prepared.bias),
-              expansion.inC,
-              ...epilogueFields(expansion, null),
-            ];
-            // A band's rows beyond its budget: the kernel's rows, where they alone exceed it.
-            const haloBytes = params.kH * (params.dilationH ?? 1) * params.inW * params.inC * 4;
-            const scratch = EXPANDED_SCRATCH_BYTES + gemmScratch + haloBytes;
-            const work = params.batch * params.inH * params.inW * expansion.inC * params.inC;
-            this.invoke('expandedDepthwiseConv2d', [input, filter, bias, output], [output], fields, work, scratch);
+          // Prepared filters of a depthwise convolution (the inference plan's) alone: the reference kernel otherwise.
+          if (!isDepthwise(params) || !params.isConstantFilter || residual !== null || inputScale !== null) {
+            const args = [
+              input,
+              filter,
+              bias,
+              output,
+              params,
+              residual,
+              inputScale,
+              expansionFilter,
+              expansionBias,
+            ] as const;
+            referenceBackend.kernels.Conv2D(...args);
             return;
           }
-          // Two calls, the expanded map in a temporary block (allocated first: it may grow the memory, and only the
-          // buffer read after that covers it).
-          const mark = this.arena.mark();
-          const size = params.batch * params.inH * params.inW * params.inC;
-          const offset = this.arena.allocate(size * 4);
-          const expanded = new Float32Array(this.arena.buffer, offset, size);
-          custom.Conv2D(input, expansionFilter!, expansionBias, expanded, expansion, null, inputScale);
-          custom.Conv2D(expanded, filter, bias, output, { ...params, expansion: undefined }, residual);
-          this.arena.release(mark);
+          // assembly/expandedDepthwise.ts: the expanded map is made a band of rows at a time, in L2.
+          const expansion = expansionParams(params);
+          const prepared = this.preparedFilter(expansionFilter!, expansionBias, expansion.inC, params.inC);
+          const fields = [
+            ...convFields(params, 0),
+            0,
+            0,
+            ...sliceFields(params),
+            ...epilogueFields(params, null),
+            0,
+            0,
+            new BufferField(prepared.packed),
+            new BufferField(expansionBias && prepared.bias),
+            expansion.inC,
+            ...epilogueFields(expansion, null),
+          ];
+          // A band's rows beyond its budget: the kernel's rows, where they alone exceed it.
+          const haloBytes = params.kH * (params.dilationH ?? 1) * params.inW * params.inC * 4;
+          const scratch = EXPANDED_SCRATCH_BYTES + gemmScratch + haloBytes;
+          const work = params.batch * params.inH * params.inW * expansion.inC * params.inC;
+          this.invoke('expandedDepthwiseConv2d', [input, filter, bias, output], [output], fields, work, scratch);
           return;
         }
         // The input scale is applied as the GEMM packs the input of a prepared 1x1 convolution
@@ -2584,24 +2588,6 @@ function copyFilterChannels(filter: Buffer, wide: Float32Array, params: Conv2DPa
  * spare bytes.
  */
 const EXPANDED_SCRATCH_BYTES = 256 + 393216 + 64;
-
-/**
- * Maps of fewer pixels run an expansion as two calls. One thread, batch 8, bench/expandedDepthwiseKernels.ts (min of
- * 25 calls in turn, loaded machine): two calls against one, MobileNetV2's 112x112x16 -> 96 stride 2 11.2 -> 9.8 ms,
- * 56x56x24 -> 144 6.0 -> 5.6 (stride 2 4.6 -> 4.3), 28x28x32 -> 192 2.32 -> 2.21 (stride 2 1.88 -> 1.76); at 14x14
- * and 7x7 within 2% either way. At batch 1 on 2 threads, where the threads split an image's rows (each expanding
- * its halo) and the two-call GEMM splits the columns of a small map: 14x14x96 -> 576 0.48 -> 0.54 ms, 7x7x160 ->
- * 960 0.36 -> 0.42.
- */
-const FUSED_EXPANSION_PIXELS = 28 * 28;
-
-/**
- * Whether a Conv2D with an expansion runs as one call of assembly/expandedDepthwise.ts (else as two): a depthwise
- * convolution with constant filters on a map of FUSED_EXPANSION_PIXELS or more.
- */
-function isFusedExpansion(params: Conv2DParams): boolean {
-  return isDepthwise(params) && params.isConstantFilter === true && params.inH * params.inW >= FUSED_EXPANSION_PIXELS;
-}
 
 /**
  * One kernel per channel (groups = inC = outC): the direct kernels of depthwise.ts. (A depthwise
