@@ -20,7 +20,11 @@ const BLOCKS: readonly [number, number, number, number, number, 'clip' | 'silu']
   [14, 96, 576, 3, 1, 'clip'],
   [14, 96, 576, 3, 2, 'clip'],
   [7, 160, 960, 3, 1, 'clip'],
+  [112, 16, 96, 3, 2, 'silu'],
+  [56, 24, 144, 3, 1, 'silu'],
   [56, 24, 144, 5, 2, 'silu'],
+  [28, 40, 240, 5, 1, 'silu'],
+  [28, 40, 240, 3, 2, 'silu'],
   [14, 112, 672, 5, 1, 'silu'],
 ];
 type Conv2DParams = Parameters<convnet.KernelSignatures['Conv2D']>[4];
