@@ -1,6 +1,7 @@
 // A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes in
 // a following BatchNormalization (folded), residual Add and activation (and a 1x1 one the channel gate
-// Multiply before it), Dense (a 1x1 convolution) a BatchNormalization and activation; folded weights
+// Multiply before it; a depthwise one the 1x1 expansion it alone reads), Dense (a 1x1 convolution) a
+// BatchNormalization and activation; folded weights
 // (the layer's own where nothing folds) go to the kernels as constant filters; intermediates share
 // one block by lifetime; each step's kernel call is prepared once per batch size.
 // Inference only (fit and forward run layer by layer); rebuilt when weights change
@@ -546,14 +547,6 @@ function convGroup(
 }
 
 /**
- * A 1x1 convolution group (convGroup's step `expansion`: stride 1, one group, no residual, any activation) whose
- * output only the depthwise convolution group `depthwise` reads (no residual), on a map of FUSED_EXPANSION_PIXELS
- * or more, as one step: the Conv2D kernel
- * with an expansion (Conv2DParams.expansion), which the wasm backend runs without storing the expanded map
- * (assembly/expandedDepthwise.ts: MobileNetV2's 112x112x96 is 38 MB at batch 8, read back from memory by
- * the depthwise pass). Null where the pattern does not hold.
- */
-/**
  * Maps of fewer pixels keep the expansion a step of its own. One thread, batch 8, bench/expandedDepthwiseKernels.ts
  * (min of 25 calls in turn, loaded machine), the two convolutions against one fused call: MobileNetV2's 112x112x16
  * -> 96 stride 2 11.2 -> 9.8 ms, 56x56x24 -> 144 6.0 -> 5.6 (stride 2 4.6 -> 4.3), 28x28x32 -> 192 2.32 -> 2.21
@@ -563,6 +556,13 @@ function convGroup(
  */
 const FUSED_EXPANSION_PIXELS = 28 * 28;
 
+/**
+ * A 1x1 convolution group (convGroup's step `expansion`: stride 1, one group, no residual, any activation) whose
+ * output only the depthwise convolution group `depthwise` reads (no residual), on a map of FUSED_EXPANSION_PIXELS
+ * or more, as one step: the Conv2D kernel with an expansion (Conv2DParams.expansion), which the wasm backend runs
+ * without storing the expanded map (assembly/expandedDepthwise.ts: MobileNetV2's 112x112x96 is 38 MB at batch 8,
+ * read back from memory by the depthwise pass). Null where the pattern does not hold.
+ */
 function expandedConvolution(
   graph: PlannedGraph,
   expansion: ConvolutionStep | undefined,
