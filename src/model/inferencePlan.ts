@@ -344,7 +344,8 @@ function weightTensorsOf(graph: PlannedGraph): Tensor[] {
 /**
  * The steps that compute `outputs`, in the graph's order, each group of fused layers as one step at
  * its last layer's place (every input of the group is computed by then; nothing outside the group
- * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup); a
+ * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup), a depthwise one
+ * with the 1x1 expansion group it alone reads (expandedConvolution); a
  * Dense with a Flatten before it and what its output stage computes (denseGroup); a BatchNormalization elsewhere, with
  * its activation, as a 1x1 depthwise convolution (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the
  * way PyTorch exports SiLU and HardSwish, as one op (selfGateGroup). Every other layer runs as it is.
