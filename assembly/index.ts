@@ -5,6 +5,7 @@ export { batchNorm, batchNormGrad, batchNormStats } from './batchNorm';
 export { conv2d, conv2dBackpropFilter, conv2dBackpropInput, packFilterStrips } from './conv2d';
 export { conv2dFewChannels } from './fewChannels';
 export { depthwiseConv2d, depthwiseConv2dBackpropFilter, depthwiseConv2dBackpropInput } from './depthwise';
+export { expandedDepthwiseConv2d } from './expandedDepthwise';
 export {
   add,
   biasAdd,

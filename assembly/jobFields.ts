@@ -481,7 +481,8 @@ export const enum SpaceToDepth2Job {
  * dOut, dFilter for the gradients); panelRows is the im2col panel rows or the Winograd tiles per chunk; the geometry
  * from batch to padLeft is read in place (convGeometryOf); variant is Winograd's isBackpropInput or depthwise's
  * isFlipped; residual to beta the epilogue (epilogue.ts); option is conv2d's input scale (a pointer) or Winograd's
- * isSplitByColumns.
+ * isSplitByColumns; expansionFilter to expansionBeta the 1x1 expansion before a depthwise convolution
+ * (expandedDepthwise.ts: its packed filter, bias, input channels and epilogue, whose residual is 0).
  */
 export const enum Conv2dJob {
   input = 0,
@@ -515,6 +516,13 @@ export const enum Conv2dJob {
   beta = 28,
   isPreparedFilter = 29,
   option = 30,
+  expansionFilter = 31,
+  expansionBias = 32,
+  expansionInC = 33,
+  expansionResidual = 34,
+  expansionActivation = 35,
+  expansionAlpha = 36,
+  expansionBeta = 37,
 }
 
 /**

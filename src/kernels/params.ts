@@ -73,6 +73,36 @@ export interface Conv2DParams extends WindowParams {
    * its GEMM, Winograd-transformed) keyed by the array. Default false: prepared per call.
    */
   isConstantFilter?: boolean | undefined;
+  /**
+   * Inference only (Conv2D): the input is [batch, inH, inW, expansion.inC], first expanded to inC channels by a 1x1
+   * convolution (the kernel's expansionFilter [1, 1, expansion.inC, inC] and expansionBias [inC] or null) with this
+   * activation: an inverted residual block's expansion and depthwise convolution as one call (model/inferencePlan.ts).
+   */
+  expansion?: { readonly inC: number; readonly activation?: FusedActivation | undefined } | undefined;
+}
+
+/** The 1x1 convolution of a Conv2D's expansion (Conv2DParams.expansion), which must be present. */
+export function expansionParams(params: Conv2DParams): Conv2DParams {
+  const { batch, inH, inW, inC, expansion } = params;
+  return {
+    batch,
+    inH,
+    inW,
+    inC: expansion!.inC,
+    outH: inH,
+    outW: inW,
+    outC: inC,
+    kH: 1,
+    kW: 1,
+    strideH: 1,
+    strideW: 1,
+    padTop: 0,
+    padBottom: 0,
+    padLeft: 0,
+    padRight: 0,
+    activation: expansion!.activation,
+    isConstantFilter: params.isConstantFilter,
+  };
 }
 
 /**

@@ -53,7 +53,8 @@ export interface KernelSignatures {
   /**
    * output = activation(conv(input * inputScale, filter) + bias + residual); residual [batch, outH, outW,
    * outC] or absent; inputScale [batch, inC] (a factor per image and input channel: a squeeze-and-
-   * excitation gate) or absent.
+   * excitation gate) or absent. With params.expansion, the input is first expanded by expansionFilter [1, 1,
+   * expansion.inC, inC] and expansionBias [inC] or null (Conv2DParams.expansion).
    */
   Conv2D(
     input: FloatArray,
@@ -63,6 +64,8 @@ export interface KernelSignatures {
     params: Conv2DParams,
     residual?: FloatArray | null,
     inputScale?: FloatArray | null,
+    expansionFilter?: FloatArray | null,
+    expansionBias?: FloatArray | null,
   ): void;
   /**
    * dInput [batch, inH, inW, inC] (overwritten) from dOut [batch, outH, outW, outC] and filter [kH, kW, inC / groups,

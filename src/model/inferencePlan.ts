@@ -1,6 +1,7 @@
 // A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes in
 // a following BatchNormalization (folded), residual Add and activation (and a 1x1 one the channel gate
-// Multiply before it), Dense (a 1x1 convolution) a BatchNormalization and activation; folded weights
+// Multiply before it; a depthwise one the 1x1 expansion it alone reads), Dense (a 1x1 convolution) a
+// BatchNormalization and activation; folded weights
 // (the layer's own where nothing folds) go to the kernels as constant filters; intermediates share
 // one block by lifetime; each step's kernel call is prepared once per batch size.
 // Inference only (fit and forward run layer by layer); rebuilt when weights change
@@ -54,6 +55,13 @@ export interface PlanStep {
    * where it has none: InferencePlan.run prepares it once per batch size, then passes the values alone.
    */
   readonly prepareCall?: ((inputs: readonly Tensor[]) => KernelCall | null) | undefined;
+}
+
+/** A convolution group's step, with its filter, bias and options where it reads one map alone (expandedConvolution). */
+interface ConvolutionStep extends PlanStep {
+  readonly convolution?:
+    | { readonly filter: Tensor; readonly bias: Tensor | null; readonly options: Conv2DOptions }
+    | undefined;
 }
 
 /** One step's kernel call on the values of its inputs, writing `output` (see PlanStep.prepareCall). */
@@ -336,7 +344,8 @@ function weightTensorsOf(graph: PlannedGraph): Tensor[] {
 /**
  * The steps that compute `outputs`, in the graph's order, each group of fused layers as one step at
  * its last layer's place (every input of the group is computed by then; nothing outside the group
- * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup); a
+ * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup), a depthwise one
+ * with the 1x1 expansion group it alone reads (expandedConvolution); a
  * Dense with a Flatten before it and what its output stage computes (denseGroup); a BatchNormalization elsewhere, with
  * its activation, as a 1x1 depthwise convolution (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the
  * way PyTorch exports SiLU and HardSwish, as one op (selfGateGroup). Every other layer runs as it is.
@@ -355,7 +364,7 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
     readers[node]!.length === 1 && !isOutput.has(node) ? readers[node]![0]! : null;
   const isFused = new Array<boolean>(nodes.length).fill(false);
   const steps: PlanStep[] = [];
-  const stepAt = new Map<number, PlanStep>();
+  const stepAt = new Map<number, ConvolutionStep>();
   for (let index = 1; index < nodes.length; index++) {
     if (!isNeeded[index] || isFused[index]) continue;
     // The Dense reading it takes it in (denseGroup); the 1x1 convolution reading a gate takes the gate's Multiply in
@@ -363,8 +372,12 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
     if (isFlattenIntoDense(graph, index, soleReader) || channelGate(graph, index, soleReader) !== null) continue;
     const layer = nodes[index]!.layer;
     let group: PlanStep | null = null;
-    if (layer instanceof Conv2D) group = convGroup(graph, index, soleReader, readers, isOutput, isFused);
-    else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
+    if (layer instanceof Conv2D) {
+      const convolution = convGroup(graph, index, soleReader, readers, isOutput, isFused);
+      const expansion = stepAt.get(nodes[index]!.inputs[0]!);
+      group = expandedConvolution(graph, expansion, convolution, soleReader) ?? convolution;
+      if (group !== convolution) stepAt.delete(expansion!.node);
+    } else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
     else if (layer instanceof BatchNormalization) group = normalizationGroup(graph, index, soleReader);
     else if (layer instanceof Sigmoid || layer instanceof HardSigmoid)
       group = selfGateGroup(graph, index, soleReader, readers, isOutput);
@@ -443,7 +456,7 @@ function convGroup(
   readers: readonly number[][],
   isOutput: ReadonlySet<number>,
   isFused: readonly boolean[],
-): PlanStep {
+): ConvolutionStep {
   const conv = graph.nodes[convNode]!.layer as Conv2D;
   const labels = ['Conv2D'];
   const members = [convNode];
@@ -530,6 +543,87 @@ function convGroup(
     borrowed: isBorrowed ? weights : [],
     run: (values) => conv2d(values[0]!, folded.kernel, folded.bias, optionsFor(values)),
     prepareCall: (values) => convolutionCall(values[0]!, folded.kernel, folded.bias, optionsFor(values), gate !== null),
+    convolution: inputs.length === 1 ? { filter: folded.kernel, bias: folded.bias, options } : undefined,
+  };
+}
+
+/**
+ * Maps of fewer pixels keep the expansion a step of its own. One thread, batch 8, bench/expandedDepthwiseKernels.ts
+ * (min of 25 calls in turn, loaded machine), the two convolutions against one fused call: MobileNetV2's 112x112x16
+ * -> 96 stride 2 11.2 -> 9.8 ms, 56x56x24 -> 144 6.0 -> 5.6 (stride 2 4.6 -> 4.3), 28x28x32 -> 192 2.32 -> 2.21
+ * (stride 2 1.88 -> 1.76); at 14x14 and 7x7 within 2% either way. At batch 1 on 2 threads, where the fused call's
+ * threads split an image's rows (each expanding its halo) and the 1x1 convolution's split a small map's columns:
+ * 14x14x96 -> 576 0.48 -> 0.54 ms, 7x7x160 -> 960 0.36 -> 0.42.
+ */
+const FUSED_EXPANSION_PIXELS = 28 * 28;
+
+/**
+ * A 1x1 convolution group (convGroup's step `expansion`: stride 1, one group, no residual, any activation) whose
+ * output only the depthwise convolution group `depthwise` reads (no residual), on a map of FUSED_EXPANSION_PIXELS
+ * or more, as one step: the Conv2D kernel with an expansion (Conv2DParams.expansion), which the wasm backend runs
+ * without storing the expanded map (assembly/expandedDepthwise.ts: MobileNetV2's 112x112x96 is 38 MB at batch 8,
+ * read back from memory by the depthwise pass). Null where the pattern does not hold.
+ */
+function expandedConvolution(
+  graph: PlannedGraph,
+  expansion: ConvolutionStep | undefined,
+  depthwise: ConvolutionStep,
+  soleReader: (node: number) => number | null,
+): PlanStep | null {
+  const pointwise = expansion?.convolution;
+  const convolution = depthwise.convolution;
+  if (pointwise === undefined || convolution === undefined) return null;
+  const { inputs, nodes } = expansion!;
+  const [, , inC, channels] = convolution.filter.shape as [number, number, number, number];
+  const [height, width] = graph.layerOutputShapes[nodes[0]!]!;
+  const isExpansion =
+    height! * width! >= FUSED_EXPANSION_PIXELS &&
+    isPointwiseLayer(
+      graph.nodes[nodes[0]!]!.layer as Conv2D,
+      graph.layerOutputShapes[inputs[0]!]!,
+      graph.layerOutputShapes[nodes[0]!]!,
+    ) &&
+    soleReader(expansion!.node) === depthwise.nodes[0] &&
+    convolution.options.groups === channels &&
+    inC === 1;
+  if (!isExpansion) return null;
+  const activation = pointwise.options.activation as FusedActivation | undefined;
+  return {
+    node: depthwise.node,
+    nodes: [...nodes, ...depthwise.nodes],
+    inputs,
+    label: `${expansion!.label}+${depthwise.label}`,
+    constants: [...expansion!.constants!, ...depthwise.constants!],
+    borrowed: [...expansion!.borrowed!, ...depthwise.borrowed!],
+    run: ([input]) =>
+      conv2d(
+        conv2d(input!, pointwise.filter, pointwise.bias, pointwise.options),
+        convolution.filter,
+        convolution.bias,
+        convolution.options,
+      ),
+    prepareCall: ([input]) => {
+      // conv2d's checks of the depthwise convolution, on the expanded map's shape (never stored).
+      const [batch, inH, inW] = input!.shape as [number, number, number];
+      const expanded = { shape: [batch, inH, inW, channels], rank: 4, dtype: input!.dtype };
+      const { params } = conv2dParams(expanded, convolution.filter, convolution.bias, convolution.options);
+      const fused = { ...params, expansion: { inC: pointwise.filter.shape[2]!, activation } };
+      const weights = [convolution.filter, convolution.bias, pointwise.filter, pointwise.bias].map(
+        (weight) => weight?.dataSync() ?? null,
+      );
+      return (values, output) =>
+        getKernel('Conv2D')(
+          values[0]!,
+          weights[0]!,
+          weights[1] ?? null,
+          output,
+          fused,
+          null,
+          null,
+          weights[2],
+          weights[3],
+        );
+    },
   };
 }
 

@@ -4,7 +4,10 @@ import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 
-export function checkRank(tensor: Tensor, rank: number, what: string, layout: string): void {
+/** What the shape checks read of a tensor (a plan checks a map it never stores with them). */
+export type TensorShape = Pick<Tensor, 'shape' | 'rank' | 'dtype'>;
+
+export function checkRank(tensor: TensorShape, rank: number, what: string, layout: string): void {
   if (tensor.rank !== rank) {
     throw new ShapeError(
       `${what}: expected a rank-${rank} tensor ${layout} but got shape ${formatShape(tensor.shape)}`,
@@ -12,8 +15,8 @@ export function checkRank(tensor: Tensor, rank: number, what: string, layout: st
   }
 }
 
-export function checkSameDtype(what: string, ...tensors: (Tensor | null)[]): void {
-  const present = tensors.filter((tensor): tensor is Tensor => tensor !== null);
+export function checkSameDtype(what: string, ...tensors: (TensorShape | null)[]): void {
+  const present = tensors.filter((tensor): tensor is TensorShape => tensor !== null);
   const dtype = present[0]?.dtype;
   for (const tensor of present) {
     if (tensor.dtype !== dtype) throw new ValueError(`${what}: mixed dtypes ${dtype} and ${tensor.dtype}`);

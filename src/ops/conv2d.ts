@@ -14,7 +14,7 @@ import {
 } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
-import { checkPositiveInteger, checkRank, checkSameDtype } from './checks.js';
+import { checkPositiveInteger, checkRank, checkSameDtype, type TensorShape } from './checks.js';
 
 export interface Conv2DOptions {
   strides?: number | readonly [number, number] | undefined;
@@ -85,7 +85,7 @@ export function conv2d(input: Tensor, filter: Tensor, bias: Tensor | null, optio
  * shapes. Throws as conv2d does. @internal
  */
 export function conv2dParams(
-  input: Tensor,
+  input: TensorShape,
   filter: Tensor,
   bias: Tensor | null,
   options: Conv2DOptions = {},

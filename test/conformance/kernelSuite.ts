@@ -197,6 +197,40 @@ function convCase(index: number): KernelCaseSpec {
   };
 }
 
+/**
+ * A depthwise convolution with an expansion (Conv2DParams.expansion: a 1x1 convolution, bias and activation first,
+ * as the inference plan fuses an inverted residual block), its filters constant or not.
+ */
+function expandedConvCase(index: number): KernelCaseSpec {
+  const activation = FUSED[(index * 3 + 1) % FUSED.length];
+  const expansionActivation = FUSED[(index + 2) % FUSED.length];
+  const hasBias = index % 2 === 0;
+  const isConstantFilter = index % 3 !== 2 ? true : undefined;
+  return {
+    name: `Conv2D with an expansion, draw ${index} (${expansionActivation?.kind ?? 'no activation'}, then ${
+      activation?.kind ?? 'no activation'
+    }${hasBias ? '' : ', no biases'}${isConstantFilter ? ', constant filters' : ''})`,
+    ids: ['Conv2D'],
+    tolerance: SUMS,
+    compute() {
+      const draw = new Draw(2000 + index);
+      const base = convParams(draw, 'depthwise');
+      const channels = base.inC;
+      const expansion = { inC: draw.integer(1, 9), activation: expansionActivation };
+      const params: Conv2DParams = { ...base, outC: channels, activation, isConstantFilter, expansion };
+      const { batch, inH, inW, outH, outW, kH, kW } = params;
+      const input = draw.tensor([batch, inH, inW, expansion.inC]);
+      const expansionFilter = draw.tensor([1, 1, expansion.inC, channels]);
+      const expansionBias = hasBias ? draw.tensor([channels]) : null;
+      const filter = draw.tensor([kH, kW, 1, channels]);
+      const bias = hasBias ? draw.tensor([channels]) : null;
+      const forward = output([batch, outH, outW, channels]);
+      runKernel('Conv2D', input, filter, bias, forward, params, null, null, expansionFilter, expansionBias);
+      return { output: forward };
+    },
+  };
+}
+
 function poolParams(draw: Draw): Pool2DParams {
   for (;;) {
     const kH = draw.integer(1, 3);
@@ -757,6 +791,7 @@ function kernelSpecs(): KernelCaseSpec[] {
   return [
     ...matMulShapes.map(([m, k, n]) => matMulCase(m!, k!, n!)),
     ...Array.from({ length: 16 }, (_, index) => convCase(index)),
+    ...Array.from({ length: 6 }, (_, index) => expandedConvCase(index)),
     ...Array.from({ length: 14 }, (_, index) => poolCase(index)),
     ...[
       [1, 1],

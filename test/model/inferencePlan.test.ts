@@ -163,6 +163,36 @@ function excitationNetwork(seed = 11): Model {
   return model;
 }
 
+/**
+ * Inverted residual blocks as MobileNetV2's and EfficientNet's: a 1x1 expansion (with a normalization and ReLU6, or
+ * SiLU) read by a depthwise convolution alone (the plan fuses the two: Conv2DParams.expansion), a projection and a
+ * residual Add; then a block whose expanded map a second layer reads too, one whose expansion is strided and one on a
+ * map under 28x28 pixels (none fuses). `size` x `size` - 2 pixels the first map.
+ */
+function invertedResidualNetwork(size: number, seed = 17): Model {
+  const on = (layer: Layer, from: SymbolicTensor | SymbolicTensor[]) => layer.apply(from);
+  const conv = (filters: number, kernelSize: number, options: { strides?: number; groups?: number } = {}) =>
+    new Conv2D({ filters, kernelSize, padding: 'same', ...options });
+  const relu6 = () => new Clip({ min: 0, max: 6 });
+  const input = new Input({ shape: [size, size - 2, 3] });
+  const stem = on(relu6(), on(new BatchNormalization(), on(conv(16, 3), input.output))); // Conv2D+BatchNormalization+Clip
+  const expanded = on(relu6(), on(new BatchNormalization(), on(conv(96, 1), stem)));
+  const filtered = on(relu6(), on(new BatchNormalization(), on(conv(96, 3, { groups: 96 }), expanded))); // Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization+Clip
+  const a = on(new Add(), [on(new BatchNormalization(), on(conv(16, 1), filtered)), stem]); // Conv2D+BatchNormalization+Add
+  const swished = on(new SiLU(), on(conv(40, 1), a));
+  const b = on(new ReLU(), on(conv(40, 5, { strides: 2, groups: 40 }), swished)); // Conv2D+SiLU+Conv2D+ReLU
+  const shared = on(new ReLU(), on(conv(24, 1), b)); // Conv2D+ReLU: read twice
+  const c = on(new Add(), [on(conv(24, 3, { groups: 24 }), shared), shared]); // Conv2D+Add
+  const strided = on(relu6(), on(conv(24, 1, { strides: 2 }), c)); // Conv2D+Clip: not a 1x1 stride-1 expansion
+  const d = on(conv(24, 3, { groups: 24 }), strided); // Conv2D
+  const small = on(new ReLU(), on(conv(48, 1), d)); // Conv2D+ReLU: a map of fewer than 28x28 pixels
+  const e = on(conv(48, 3, { groups: 48 }), small); // Conv2D
+  const output = on(new Dense({ units: CLASSES }), on(new GlobalAveragePooling2D(), e)); // GlobalAveragePooling2D, Dense
+  const model = new Model({ inputs: input.output, outputs: output }, { seed });
+  randomizeState(model, seed + 100);
+  return model;
+}
+
 function batchOf(model: Model, batch: number, seed: number): Tensor {
   const random = new Random(seed);
   const shape = [batch, ...model.inputShape];
@@ -230,6 +260,33 @@ describe('inference plan: which layers fuse', () => {
       'Dense',
       'Softmax',
     ]);
+  });
+
+  test("a 1x1 expansion read by a depthwise convolution alone fuses into the depthwise convolution's step", () => {
+    const model = invertedResidualNetwork(30);
+    assert.deepEqual(planLabels(model), [
+      'Conv2D+BatchNormalization+Clip',
+      'Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization+Clip',
+      'Conv2D+BatchNormalization+Add',
+      'Conv2D+SiLU+Conv2D+ReLU',
+      'Conv2D+ReLU',
+      'Conv2D+Add',
+      'Conv2D+Clip',
+      'Conv2D',
+      'Conv2D+ReLU',
+      'Conv2D',
+      'GlobalAveragePooling2D',
+      'Dense',
+    ]);
+    // The first expansion's Clip (node 6) an output too: the expansion ends its own step.
+    const plan = new InferencePlan(model, [model.layers.length - 1, 6]);
+    assert.deepEqual(
+      plan.steps.slice(1, 3).map((step) => [step.node, step.label]),
+      [
+        [6, 'Conv2D+BatchNormalization+Clip'],
+        [9, 'Conv2D+BatchNormalization+Clip'],
+      ],
+    );
   });
 
   test('a Dense takes in the Flatten before it and the activation after it', () => {
@@ -379,6 +436,15 @@ for (const backend of ['reference', 'wasm'] as const) {
         }
       },
     );
+
+    test('inverted residual blocks (expansions fused into their depthwise convolutions) equal the forward pass', () => {
+      // 41 x 39 pixels of 96 expanded channels: several bands of rows at batch 1, 3 and 8 (assembly/expandedDepthwise.ts).
+      const model = invertedResidualNetwork(41);
+      for (const batch of [1, 3, 8]) {
+        const x = batchOf(model, batch, 50 + batch);
+        assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
+      }
+    });
 
     test('predict inside a recording tape runs the layers one by one (the fused ops have no gradient)', () => {
       const model = patternNetwork(15);
@@ -577,6 +643,19 @@ describe('inference plan: the thread count never changes predict', { skip: wasmS
     const single = Float32Array.from(model.predict(x).dataSync());
     await initWasmBackend({ threads: 2 });
     assert.deepEqual(Float32Array.from(model.predict(x).dataSync()), single);
+  });
+});
+
+describe('inference plan: inverted residual blocks on 1 and 2 threads', { skip: wasmSkip }, () => {
+  test('bit-identical outputs at batch 1 (threads split the rows of an image) and 3', async () => {
+    const model = invertedResidualNetwork(41, 23);
+    const batches = [1, 3].map((batch) => batchOf(model, batch, 60 + batch));
+    const predictions = async (threads: number) => {
+      await initWasmBackend({ threads });
+      return batches.map((x) => Float32Array.from(model.predict(x).dataSync()));
+    };
+    const single = await predictions(1);
+    assert.deepEqual(await predictions(2), single);
   });
 });
 

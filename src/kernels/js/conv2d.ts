@@ -16,7 +16,7 @@
 // with weight w[ky, kx, i, oc] (the filter is [kH, kW, inC / g, outC]).
 
 import type { FloatArray } from '../../core/dtype.js';
-import { fusedActivationOf, type Conv2DParams } from '../params.js';
+import { expansionParams, fusedActivationOf, type Conv2DParams } from '../params.js';
 import { applyFusedActivation } from './activations.js';
 
 /** The settings every loop below needs, with the defaults of the optional fields. */
@@ -38,6 +38,8 @@ function layout(params: Conv2DParams) {
  * output [batch, outH, outW, outC] (overwritten), plus `residual` (same shape) when given, then
  * params.activation (see FusedActivation) applied
  * inputScale [batch, inC] or null: each input value is read times the factor of its image and channel
+ * expansionFilter [1, 1, expansion.inC, inC], expansionBias [inC] or null: with params.expansion, the input
+ *        [batch, inH, inW, expansion.inC] is that 1x1 convolution's input (run first, stored whole)
  */
 export function conv2d(
   input: FloatArray,
@@ -47,7 +49,17 @@ export function conv2d(
   params: Conv2DParams,
   residual: FloatArray | null = null,
   inputScale: FloatArray | null = null,
+  expansionFilter: FloatArray | null = null,
+  expansionBias: FloatArray | null = null,
 ): void {
+  if (params.expansion !== undefined) {
+    const expanded = new (output.constructor as Float32ArrayConstructor)(
+      params.batch * params.inH * params.inW * params.inC,
+    );
+    conv2d(input, expansionFilter!, expansionBias, expanded, expansionParams(params), null, inputScale);
+    input = expanded;
+    inputScale = null;
+  }
   const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
   const { dilationH, dilationW, groups, groupInC, groupOutC } = layout(params);
   const activation = fusedActivationOf(params.activation);

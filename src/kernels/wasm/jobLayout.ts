@@ -405,7 +405,9 @@ export const JOB_LAYOUTS = {
       'dInput and input, dOut, dFilter for the gradients); panelRows is the im2col panel rows or the Winograd ' +
       'tiles per chunk; the geometry from batch to padLeft is read in place (convGeometryOf); variant is ' +
       "Winograd's isBackpropInput or depthwise's isFlipped; residual to beta the epilogue (epilogue.ts); option " +
-      "is conv2d's input scale (a pointer) or Winograd's isSplitByColumns.",
+      "is conv2d's input scale (a pointer) or Winograd's isSplitByColumns; expansionFilter to expansionBeta the 1x1 " +
+      'expansion before a depthwise convolution (expandedDepthwise.ts: its packed filter, bias, input channels and ' +
+      'epilogue, whose residual is 0).',
     buffers: ['input', 'filter', 'bias', 'output'],
     hasScratch: true,
     fields: [
@@ -434,6 +436,13 @@ export const JOB_LAYOUTS = {
       ['beta', 'f32'],
       ['isPreparedFilter', 'i32'],
       ['option', 'i32'],
+      ['expansionFilter', 'i32'],
+      ['expansionBias', 'i32'],
+      ['expansionInC', 'i32'],
+      ['expansionResidual', 'i32'],
+      ['expansionActivation', 'i32'],
+      ['expansionAlpha', 'f32'],
+      ['expansionBeta', 'f32'],
     ],
   },
   resize2d: {

@@ -18,6 +18,7 @@ import {
   ARITHMETIC_OPERATIONS,
   NEAREST_ROUNDINGS,
   RESIZE_COORDINATES,
+  expansionParams,
   fusedActivationOf,
   type Conv2DParams,
   type Resize2DParams,
@@ -110,6 +111,7 @@ const EXPORT_NAMES = [
   'spaceToDepth2',
   'conv2dWinogradPolyphaseFilter',
   'conv2dWinogradPolyphasePrepare',
+  'expandedDepthwiseConv2d',
 ] as const;
 type ExportName = (typeof EXPORT_NAMES)[number];
 /** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
@@ -160,7 +162,7 @@ const PREPARED_PANEL_FLOATS = 524288;
  * two threads no loss.
  */
 const L2_RESIDENT_FILTER_FLOATS = 327680;
-const JOB_FIELDS = 32;
+const JOB_FIELDS = 38;
 /**
  * Target size of the Winograd transformed inputs and products of one chunk of tiles, in floats
  * (512 KB, half of L2). 32K to 256K measured within 10% of each other on the W1/W2 shapes.
@@ -1976,7 +1978,57 @@ class Runtime {
           ? 'conv2dWinograd'
           : 'conv2dWinogradStride2';
     const custom: CustomKernelTable = {
-      Conv2D: (input, filter, bias, output, params, residual = null, inputScale = null) => {
+      Conv2D: (
+        input,
+        filter,
+        bias,
+        output,
+        params,
+        residual = null,
+        inputScale = null,
+        expansionFilter = null,
+        expansionBias = null,
+      ) => {
+        if (params.expansion !== undefined) {
+          // Prepared filters of a depthwise convolution (the inference plan's) alone: the reference kernel otherwise.
+          if (!isDepthwise(params) || !params.isConstantFilter || residual !== null || inputScale !== null) {
+            const args = [
+              input,
+              filter,
+              bias,
+              output,
+              params,
+              residual,
+              inputScale,
+              expansionFilter,
+              expansionBias,
+            ] as const;
+            referenceBackend.kernels.Conv2D(...args);
+            return;
+          }
+          // assembly/expandedDepthwise.ts: the expanded map is made a band of rows at a time, in L2.
+          const expansion = expansionParams(params);
+          const prepared = this.preparedFilter(expansionFilter!, expansionBias, expansion.inC, params.inC);
+          const fields = [
+            ...convFields(params, 0),
+            0,
+            0,
+            ...sliceFields(params),
+            ...epilogueFields(params, null),
+            0,
+            0,
+            new BufferField(prepared.packed),
+            new BufferField(expansionBias && prepared.bias),
+            expansion.inC,
+            ...epilogueFields(expansion, null),
+          ];
+          // A band's rows beyond its budget: the kernel's rows, where they alone exceed it.
+          const haloBytes = params.kH * (params.dilationH ?? 1) * params.inW * params.inC * 4;
+          const scratch = EXPANDED_SCRATCH_BYTES + gemmScratch + haloBytes;
+          const work = params.batch * params.inH * params.inW * expansion.inC * params.inC;
+          this.invoke('expandedDepthwiseConv2d', [input, filter, bias, output], [output], fields, work, scratch);
+          return;
+        }
         // The input scale is applied as the GEMM packs the input of a prepared 1x1 convolution
         // (assembly/gemm.ts, packRowsScaled); any other convolution reads a scaled copy.
         if (inputScale !== null && !isScaledPointwise(params)) {
@@ -2562,6 +2614,13 @@ function copyFilterChannels(filter: Buffer, wide: Float32Array, params: Conv2DPa
     else filter.set(wide.subarray(row * wideRow, row * wideRow + narrowRow), row * narrowRow);
   }
 }
+
+/**
+ * Scratch of expandedDepthwiseConv2d per thread, besides the GEMM's and a kernel's rows of the expanded map: its
+ * copy of the job record (256 bytes), a band of expanded rows (BAND_BYTES of assembly/expandedDepthwise.ts) and 64
+ * spare bytes.
+ */
+const EXPANDED_SCRATCH_BYTES = 256 + 393216 + 64;
 
 /**
  * One kernel per channel (groups = inC = outC): the direct kernels of depthwise.ts. (A depthwise

@@ -6,6 +6,7 @@
 
 import type { DType } from '../../core/dtype.js';
 import type { KernelId } from '../ids.js';
+import { expansionParams } from '../params.js';
 import type { KernelSignatures } from '../registry.js';
 import { encodeActivation, encodeActivationGrad } from './activations.js';
 import { encodeAvgPool2D, encodeAvgPool2DBackprop } from './avgPool2d.js';
@@ -75,8 +76,30 @@ export const WEBGPU_DTYPES: readonly DType[] = ['float32'];
  * encoder.submit();
  */
 export const WEBGPU_KERNELS: WebGpuKernelTable = {
-  Conv2D: (context, encoder, input, filter, bias, output, params, residual, inputScale) =>
-    encodeConv2D(context, encoder, { input, filter, bias, output, residual, inputScale }, params),
+  Conv2D: (
+    context,
+    encoder,
+    input,
+    filter,
+    bias,
+    output,
+    params,
+    residual,
+    inputScale,
+    expansionFilter,
+    expansionBias,
+  ) => {
+    if (params.expansion !== undefined) {
+      // Two passes, the expanded map in a scratch buffer.
+      const expansion = expansionParams(params);
+      const expanded = encoder.scratch(params.batch * params.inH * params.inW * params.inC * 4);
+      const buffers = { input, filter: expansionFilter!, bias: expansionBias ?? null, output: expanded, inputScale };
+      encodeConv2D(context, encoder, buffers, expansion);
+      input = expanded;
+      inputScale = null;
+    }
+    encodeConv2D(context, encoder, { input, filter, bias, output, residual, inputScale }, params);
+  },
   Conv2DBackpropInput: (context, encoder, dOut, filter, dInput, params) =>
     encodeConv2DBackpropInput(context, encoder, { dOut, filter, dInput }, params),
   Conv2DBackpropFilter: (context, encoder, input, dOut, dFilter, params) =>

@@ -1,0 +1,138 @@
+// A 1x1 expansion (+ bias, activation) fused into the depthwise convolution that alone reads it: the inverted
+// residual blocks of MobileNetV2 and EfficientNet (the inference plan's Conv2D with an expansion; see
+// src/model/inferencePlan.ts). The expanded map (MobileNetV2's 112x112x96: 4.8 MB an image) is never stored whole,
+// so the depthwise pass reads it from L2 instead of from memory. Each thread takes a range of output rows (whole
+// images at batch 8 on 2 threads) and walks them a band at a time: the band's input rows are expanded by the
+// prepared GEMM (gemmPackedFinished, conv2d.ts's 1x1 path) into a buffer in this thread's scratch, then
+// depthwiseConv2d runs on that buffer as an image of its own (a copy of the job record with the band's geometry).
+// Input rows the next band of the image also reads move to the buffer's top (one copy) instead of being expanded
+// again; only a thread's first band of an image expands its upper halo afresh.
+// Every expanded value is the GEMM's (one sum over the depth in order, whatever the rows) and every depthwise sum
+// adds its taps in the same order whatever the band, so the results are those of the two kernels run one after the
+// other, bit for bit, on any thread count.
+//
+// Job record (conv2d.ts's layout, Conv2dJob): input [batch, inH, inW, expansionInC], filter the depthwise's
+// [kH, kW, 1, C], bias [C] or 0, output [batch, outH, outW, C]; panelRows unused; the geometry is
+// the depthwise's (inC = outC = C, the expanded channels); dilation 22-23; the depthwise's epilogue 25-28 (no
+// residual); expansionFilter gemm.ts's packStrips form of the [expansionInC, C] filter, expansionBias [C] or 0,
+// expansionInC, then the expansion's epilogue (expansionResidual 0, activation, alpha, beta: read through
+// epilogueOf as a record starting 9 fields later).
+// Scratch per thread: a copy of the job record (JOB_COPY_BYTES), the GEMM's scratch (GEMM_SCRATCH_BYTES), then the
+// band: BAND_BYTES, or the kernel's rows (kH * dilationH rows of inW * C floats) where they alone take more, and 64
+// spare bytes (the depthwise sweeps read past a row's end). wasmBackend.ts's EXPANDED_SCRATCH_BYTES sizes it.
+
+import { depthwiseConv2d } from './depthwise';
+import { GEMM_SCRATCH_BYTES, gemmPackedFinished } from './gemm';
+import { intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
+import { Conv2dJob } from './jobFields';
+
+/** Bytes of the job record (Conv2dJob's fields), copied to the start of each thread's scratch. */
+const JOB_BYTES: i32 = (Conv2dJob.expansionBeta + 1) << 2;
+/** Where a thread's scratch continues after the record's copy (64-byte aligned: JS sizes the scratch with it). */
+const JOB_COPY_BYTES: i32 = 256;
+/**
+ * Bytes of expanded rows a band holds at most (unless a kernel's rows take more): with the band's input and output
+ * rows and the filters, within a core's 2 MB L2. One thread, batch 8, MobileNetV2's five largest blocks, fused
+ * against two calls (bench/expandedDepthwiseKernels.ts, min of 25): 0.93-0.98 of the time at 128 KB, 0.88-0.95 at
+ * 384 KB, 0.88-0.96 at 1 MB.
+ */
+const BAND_BYTES: i32 = 393216;
+
+/**
+ * input  [batch, inH, inW, expansionInC]
+ * output [batch, outH, outW, C] = depthwise(activation(input x expansionFilter + expansionBias)), with the
+ *        depthwise's bias and activation
+ */
+export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32): void {
+  const scratch = scratchOf(job, threadIndex);
+  const band = scratch + <usize>JOB_COPY_BYTES + <usize>GEMM_SCRATCH_BYTES;
+  const gemmScratch = scratch + <usize>JOB_COPY_BYTES;
+  // The record each band's depthwise pass reads: this job's, with the band as its one image.
+  const bandJob = scratch;
+  memory.copy(bandJob, job, <usize>JOB_BYTES);
+  // The expansion's epilogue fields read as a record of their own (epilogueOf reads fields 25-28 of it).
+  const expansionFinish = job + <usize>((Conv2dJob.expansionResidual - Conv2dJob.residual) << 2);
+  const input = pointerField(job, Conv2dJob.input);
+  const output = pointerField(job, Conv2dJob.output);
+  const expansionFilter = pointerField(job, Conv2dJob.expansionFilter);
+  const expansionBias = pointerField(job, Conv2dJob.expansionBias);
+  const expansionInC = intField(job, Conv2dJob.expansionInC);
+  const batch = intField(job, Conv2dJob.batch);
+  const inH = intField(job, Conv2dJob.inH);
+  const inW = intField(job, Conv2dJob.inW);
+  const channels = intField(job, Conv2dJob.outC);
+  const outH = intField(job, Conv2dJob.outH);
+  const outW = intField(job, Conv2dJob.outW);
+  const kH = intField(job, Conv2dJob.kH);
+  const strideH = intField(job, Conv2dJob.strideH);
+  const padTop = intField(job, Conv2dJob.padTop);
+  const dilationH = intField(job, Conv2dJob.dilationH);
+  const rowBytes = (<usize>inW * <usize>channels) << 2;
+  // Output rows a band: as many as keep its input rows within BAND_BYTES, at least one.
+  const bandRows = max(1, (<i32>(<usize>BAND_BYTES / rowBytes) - (kH - 1) * dilationH - 1) / strideH + 1);
+  const inputRowBytes = (<usize>inW * <usize>expansionInC) << 2;
+  const outputRowBytes = (<usize>outW * <usize>channels) << 2;
+  const rows = batch * outH;
+  const last = rangeEnd(rows, 1, threadIndex, threadCount);
+  let row = rangeStart(rows, 1, threadIndex, threadCount);
+  while (row < last) {
+    const image = row / outH;
+    const imageEnd = min(last, (image + 1) * outH) - image * outH;
+    // The input rows in the buffer: [bufferFirst, bufferFirst + bufferCount) of this image.
+    let bufferFirst = 0;
+    let bufferCount = 0;
+    for (let oy = row - image * outH; oy < imageEnd; oy += bandRows) {
+      const oyEnd = min(imageEnd, oy + bandRows);
+      // The band reads input rows [reachFirst, reachLast]; those inside the image are [first, end).
+      const reachFirst = oy * strideH - padTop;
+      const reachLast = (oyEnd - 1) * strideH - padTop + (kH - 1) * dilationH;
+      const first = max(0, reachFirst);
+      const end = max(first, min(inH, reachLast + 1));
+      let kept = 0;
+      if (first >= bufferFirst && first < bufferFirst + bufferCount) {
+        kept = min(end, bufferFirst + bufferCount) - first;
+        memory.copy(band, band + <usize>(first - bufferFirst) * rowBytes, <usize>kept * rowBytes);
+      }
+      const pixels = (end - first - kept) * inW;
+      if (pixels > 0) {
+        gemmPackedFinished(
+          input + <usize>(image * inH + first + kept) * inputRowBytes,
+          expansionInC,
+          1,
+          expansionFilter,
+          band + <usize>kept * rowBytes,
+          channels,
+          pixels,
+          channels,
+          expansionInC,
+          0,
+          pixels,
+          0,
+          channels,
+          false,
+          gemmScratch,
+          expansionFinish,
+          expansionBias,
+          0,
+          0,
+          0,
+        );
+      }
+      bufferFirst = first;
+      bufferCount = end - first;
+      // The band as an image of bufferCount rows whose output row 0 is output row oy: its taps start
+      // reachFirst - first rows above the buffer (padding there only where first is the image's row 0).
+      store<u32>(bandJob + ((<usize>Conv2dJob.input) << 2), <u32>band);
+      store<u32>(
+        bandJob + ((<usize>Conv2dJob.output) << 2),
+        <u32>(output + <usize>(image * outH + oy) * outputRowBytes),
+      );
+      store<i32>(bandJob + ((<usize>Conv2dJob.batch) << 2), 1);
+      store<i32>(bandJob + ((<usize>Conv2dJob.inH) << 2), bufferCount);
+      store<i32>(bandJob + ((<usize>Conv2dJob.outH) << 2), oyEnd - oy);
+      store<i32>(bandJob + ((<usize>Conv2dJob.padTop) << 2), first - reachFirst);
+      depthwiseConv2d(bandJob, 0, 1);
+    }
+    row = image * outH + imageEnd;
+  }
+}
