@@ -1,9 +1,9 @@
 // Max pooling kernels of the WebAssembly SIMD backend (reference: src/kernels/js/maxPool2d.ts).
 // Forward keeps 4 channels per f32x4 with their argmax in an i32x4 (inference: no argmax, whole 2x2
-// and 3x3 windows unrolled; training: whole 2x2 and 3x3 windows unrolled); backward scatters each gradient
-// to its argmax, clearing dInput's rows just ahead of the scatter (NOTE: writing disjoint 2x2 windows 4 channels at a time instead was no faster in W2's
-// step). Forward splits output pixels over threads; backward splits images, since windows of one image
-// may overlap but never reach another image.
+// and 3x3 windows unrolled; training: whole 2x2 and 3x3 windows unrolled); backward scatters each
+// gradient to its argmax, clearing dInput's rows just ahead of the scatter (NOTE: writing disjoint 2x2
+// windows 4 channels at a time instead was no faster in W2's step). Forward splits output pixels over
+// threads; backward splits images, since windows of one image may overlap but never reach another image.
 //
 // Job records: MaxPool2dJob and MaxPool2dBackpropJob (jobFields.ts, from src/kernels/wasm/jobLayout.ts); the
 // window geometry is read in place (poolGeometryOf in job.ts).
