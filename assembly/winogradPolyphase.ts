@@ -262,7 +262,7 @@ function outputColumns(source: usize, plane: usize, block: usize): void {
  * only its dOut channels, the costlier transform, and all (few) input channels. Every sum keeps its order.
  * The transforms write the GEMMs' operands already packed (V as row tiles of 4 channels, W as strips of 8 output
  * channels, the chunk's tiles deep), so the GEMMs copy neither. ResNet-18's stem at batch 16, one thread, CPU time:
- * 55 -> 50 ms (gemm packed both operands of each of the 36 GEMMs a chunk, 12 x 64 sums 76 tiles deep).
+ * 53.6 -> 46.4 ms (gemm packed both operands of each of the 36 GEMMs a chunk, 12 x 64 sums 76 tiles deep).
  * Scratch: FilterTile | 4x8 tile | block | M [36][inC][columns] | V [36][inC / 4][chunk][4] | W [36][columns / 8]
  * [chunk][8], columns = this thread's output channels (whole strips). Job record: that of conv2dWinogradFilter, 0 the
  * phase image, 1 dOut, 2 dFilter [kH, kW, inC / 4, outC], the phase geometry, 6 tiles per chunk.
