@@ -292,6 +292,12 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
   const transformedGradient = transformedInput + 36 * inputPlane;
   const gradientPlane = (<usize>chunkTiles * <usize>stripColumns) << 2;
   const tile = changetype<FilterTile>(scratch);
+  // The sums no GEMM writes (see positionRows) feed only taps past the kernel: zero, so that they hold no stale value.
+  for (let xi = 0; xi < 36; xi++) {
+    const rowEnd = positionRows(xi, channels >> 2, g.kH, g.kW);
+    const rowBytes = (<usize>columns) << 2;
+    memory.fill(sums + <usize>xi * sumPlane + <usize>rowEnd * rowBytes, 0, <usize>(channels - rowEnd) * rowBytes);
+  }
   for (let start = 0; start < tiles; start += chunkTiles) {
     const count = min(chunkTiles, tiles - start);
     // Row tile r of V and strip s of W at each position: count vectors of 4 and of 8 floats.
@@ -319,7 +325,8 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
     }
     for (let xi = 0; xi < 36; xi++) {
       const strips = transformedGradient + <usize>xi * gradientPlane;
-      for (let row = 0; row < channels; row += TILE_ROWS) {
+      const rowEnd = positionRows(xi, channels >> 2, g.kH, g.kW);
+      for (let row = 0; row < rowEnd; row += TILE_ROWS) {
         multiplyPackedTile(
           transformedInput + <usize>xi * inputPlane + <usize>(row >> 2) * rowTileBytes,
           strips,
@@ -335,6 +342,25 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
     }
   }
   filterFinishPolyphase(job, block, sums, sumPlane, ocFirst, columns);
+}
+
+/**
+ * Phase channels (a multiple of 4) whose sums at position xi = 6 k + l reach a filter tap: A^T's last row alone
+ * takes position row 5 (column 5), into phase tap row a = 3 (column b = 3), filter row 6 + py (column 6 + px), past a
+ * 7x7 kernel for the odd phases. The phases are the channel blocks 2 py + px of inC channels: for RGB, the GEMMs at
+ * the 6 positions k = 5 run 2 of 3 row tiles, at (5, 5) 1, 7 of 108 fewer. ResNet-18's stem filter gradient at
+ * batch 16, one thread, CPU time, medians of 3 alternated runs: 45.4 -> 44.4 ms.
+ */
+function positionRows(xi: i32, inC: i32, kH: i32, kW: i32): i32 {
+  const k = xi / 6;
+  const l = xi % 6;
+  let phases = 0;
+  for (let phase = 0; phase < 4; phase++) {
+    const isRowNeeded = k < 5 || 6 + (phase >> 1) < kH;
+    const isColumnNeeded = l < 5 || 6 + (phase & 1) < kW;
+    if (isRowNeeded && isColumnNeeded) phases = phase + 1;
+  }
+  return ((phases * inC + TILE_ROWS - 1) / TILE_ROWS) * TILE_ROWS;
 }
 
 /** e -> C^T e for one line of three vectors (C^T = [1 0 0; -1 -1 -1; -1 1 -1; 1 2 4; 1 -2 4; 0 0 1]). */
