@@ -195,8 +195,8 @@ export function maxPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
           const value = v128.load(input + ((<usize>index) << 2));
           // A NaN wins too, so it propagates as in the reference kernel.
           const isLarger = v128.or(f32x4.gt(value, best), f32x4.ne(value, value));
-          best = v128.bitselect(value, best, isLarger);
-          bestIndex = v128.bitselect(i32x4.add(i32x4.splat(index), lanes), bestIndex, isLarger);
+          best = selectLanes(value, best, isLarger);
+          bestIndex = selectLanes(i32x4.add(i32x4.splat(index), lanes), bestIndex, isLarger);
         }
       }
       v128.store(output + ((<usize>(outBase + c)) << 2), best);
