@@ -85,7 +85,7 @@ function inputLine(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, b
  * image), into `block` in place: columns go straight from the input into `block`, then each row of
  * `block` is transformed where it lies. V[xi] is the vector at block + 16 xi.
  */
-function transformInputBlock(
+export function transformInputBlock(
   input: usize,
   image: i32,
   y0: i32,

@@ -11,7 +11,7 @@ import { formatShape, shapesEqual } from '../core/shape.js';
 import { storageMark, storageOf, storagesSince, Tensor, type TensorStorage } from '../core/tensor.js';
 import { releaseStorage } from '../kernels/registry.js';
 import { add } from '../ops/shapeOps.js';
-import { getGradient } from './gradientRegistry.js';
+import { getGradient, type GradientContext } from './gradientRegistry.js';
 import './grads/index.js';
 import { withRecorder, withoutRecording, type OperationId, type Recorder, type TapeEntry } from './recorder.js';
 
@@ -79,6 +79,25 @@ export class GradientTape implements Recorder {
       const count = holders.get(storage);
       if (count !== undefined) holders.set(storage, count + change);
     };
+    // Which entry made each tensor, and how often the tape uses it, for rules that take over their producer's work.
+    const producers = new Map<Tensor, TapeEntry>();
+    const uses = new Map<Tensor, number>();
+    for (const entry of this.entries) {
+      producers.set(entry.output, entry);
+      for (const input of entry.inputs) if (input !== null) uses.set(input, (uses.get(input) ?? 0) + 1);
+    }
+    // Bias gradients passed with masked gradients (GradientContext.passMasked), by output: each is held until its
+    // producer's rule has run.
+    const maskedBiases = new Map<Tensor, Tensor>();
+    let passedBiases: Tensor[] = [];
+    const context: GradientContext = {
+      soleProducerOf: (input) => (uses.get(input) === 1 && !sourceSet.has(input) ? producers.get(input) : undefined),
+      passMasked: (input, dBias) => {
+        maskedBiases.set(input, dBias);
+        passedBiases.push(dBias);
+      },
+      maskedBiasOf: (entry) => maskedBiases.get(entry.output),
+    };
     // Backward ops must not record themselves on this (or an outer) tape.
     withoutRecording(() => {
       for (let index = this.entries.length - 1; index >= 0; index--) {
@@ -89,9 +108,13 @@ export class GradientTape implements Recorder {
         if (rule === undefined) throw new ValueError(`no gradient is registered for op ${entry.id}`);
         const isNeeded = entry.inputs.map((input) => input !== null && this.tracked.has(input));
         const mark = storageMark();
-        const dInputs = rule(entry, dOut, isNeeded);
+        passedBiases = [];
+        const dInputs = rule(entry, dOut, isNeeded, context);
         const released: Tensor[] = [];
         const taken: Tensor[] = [];
+        // A bias gradient passed on by this rule stays held for the producer's rule, which then drops that hold.
+        const received = maskedBiases.get(entry.output);
+        if (received !== undefined) released.push(received);
         entry.inputs.forEach((input, position) => {
           const dInput = dInputs[position];
           if (input === null || dInput === null || dInput === undefined || !this.tracked.has(input)) return;
@@ -108,7 +131,7 @@ export class GradientTape implements Recorder {
         }
         const made = storagesSince(mark);
         for (const storage of made) holders.set(storage, 0);
-        for (const gradient of taken) hold(gradient, 1);
+        for (const gradient of [...taken, ...passedBiases]) hold(gradient, 1);
         for (const gradient of released) hold(gradient, -1);
         for (const storage of [...made, ...released.map(storageOf)]) {
           if (holders.get(storage) !== 0) continue;

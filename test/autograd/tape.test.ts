@@ -4,7 +4,19 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { add, GradientTape, matMul, tanh, Tensor } from '../../src/index.js';
+import {
+  add,
+  conv2d,
+  getBackend,
+  GradientTape,
+  matMul,
+  maxPool2d,
+  multiply,
+  Random,
+  relu,
+  tanh,
+  Tensor,
+} from '../../src/index.js';
 import { assertClose } from '../helpers.js';
 
 const EXACT = { atol: 0, rtol: 0 };
@@ -81,4 +93,60 @@ test('a seed dTarget whose shape differs from the target is rejected', () => {
   const tape = new GradientTape([x]);
   const y = tape.run(() => tanh(x));
   assert.throws(() => tape.gradient(y, [x], Tensor.fromArray([1, 1, 1, 1, 1, 1], [6], 'float64')), /2x2|\[2, 2\]/);
+});
+
+test('a max pool after a convolution with a fused ReLU masks the gradient for it; the same gradients as unfused', () => {
+  // The pool's rule masks its dOut and sums the bias gradient (autograd/grads/maxPool2d.ts); a convolution whose
+  // output something else also reads keeps its own mask, and a separate ReLU op has no fused mask to take over.
+  // float64, so the sums of the two orders agree to rounding.
+  const random = new Random(7);
+  const values = (size: number) => Array.from({ length: size }, () => random.uniform() * 2 - 1);
+  const x = Tensor.fromArray(values(2 * 10 * 9 * 3), [2, 10, 9, 3], 'float64');
+  const filter = Tensor.fromArray(values(3 * 3 * 3 * 6), [3, 3, 3, 6], 'float64');
+  const bias = Tensor.fromArray(values(6), [6], 'float64');
+  const dPool = Tensor.fromArray(values(2 * 5 * 5 * 6), [2, 5, 5, 6], 'float64');
+  const pool = { poolSize: 3, strides: 2, padding: 1 };
+  // The sizes of the gradients ClipBiasAddGrad masks: the pooled map's where the pool's rule does.
+  const kernels = getBackend().kernels as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const clipBiasAddGrad = kernels.ClipBiasAddGrad!;
+  let maskedSizes: number[] = [];
+  kernels.ClipBiasAddGrad = (...args: unknown[]) => {
+    maskedSizes.push((args[0] as ArrayLike<number>).length);
+    return clipBiasAddGrad(...args);
+  };
+  const gradientsOf = (body: () => Tensor, expectedSizes: number[]) => {
+    maskedSizes = [];
+    const tape = new GradientTape([x, filter, bias]);
+    const target = tape.run(body);
+    const gradients = tape.gradient(target, [x, filter, bias], dPool).map((gradient) => gradient.dataSync());
+    assert.deepEqual(maskedSizes, expectedSizes, 'ClipBiasAddGrad calls');
+    return gradients;
+  };
+  try {
+    const fused = gradientsOf(
+      () => maxPool2d(conv2d(x, filter, bias, { padding: 1, activation: 'relu' }), pool),
+      [300],
+    );
+    const separate = gradientsOf(() => maxPool2d(relu(conv2d(x, filter, bias, { padding: 1 })), pool), []);
+    // A second reader of the convolution's output whose gradient is zero: the pool's rule must not mask for it.
+    const shared = gradientsOf(() => {
+      const y = conv2d(x, filter, bias, { padding: 1, activation: 'relu' });
+      return add(maxPool2d(y, pool), multiply(maxPool2d(y, pool), Tensor.zeros([2, 5, 5, 6], 'float64')));
+    }, [1080]);
+    for (const [position, name] of ['dInput', 'dFilter', 'dBias'].entries()) {
+      assert.ok(
+        fused[position]!.some((value) => value !== 0),
+        `${name} is not all zeros`,
+      );
+      assertClose(
+        fused[position]!,
+        separate[position]!,
+        { atol: 1e-12, rtol: 1e-12 },
+        `${name}, fused against separate`,
+      );
+      assertClose(shared[position]!, separate[position]!, { atol: 1e-12, rtol: 1e-12 }, `${name}, shared output`);
+    }
+  } finally {
+    kernels.ClipBiasAddGrad = clipBiasAddGrad;
+  }
 });

@@ -313,6 +313,38 @@ function poolCases(random: Random, count: number): Case[] {
       return [output, argmax, dInput];
     },
   });
+  // The same for ResNet's stem pool (3x3, stride 2, padding 1: whole windows unrolled, edge ones looped), 4 vectors
+  // and a tail of channels; dInput starts as NaN, which the backprop must overwrite everywhere, also in the rows
+  // and columns no window's maximum reaches.
+  const stemTies: Pool2DParams = {
+    ...ties,
+    batch: 3,
+    inH: 11,
+    inW: 10,
+    inC: 19,
+    kH: 3,
+    kW: 3,
+    padTop: 1,
+    padBottom: 1,
+    padLeft: 1,
+    padRight: 1,
+    outH: 6,
+    outW: 5,
+  };
+  const stemTiedInput = randomArray(random, 3 * 11 * 10 * 19).map((value) => (value > 0.3 ? 1 : 0));
+  const stemTiedDOut = randomArray(random, 3 * 6 * 5 * 19);
+  cases.push({
+    name: 'MaxPool2D + MaxPool2DBackprop 3x11x10x19 pool3 s2x2 pad 1 with ties in every window, dInput overwritten',
+    tolerance: { atol: 0, rtol: 0 },
+    run: (k) => {
+      const output = new Float32Array(stemTiedDOut.length);
+      const argmax = new Int32Array(output.length);
+      k.MaxPool2D(stemTiedInput, output, argmax, stemTies);
+      const dInput = new Float32Array(stemTiedInput.length).fill(Number.NaN);
+      k.MaxPool2DBackprop(stemTiedDOut, argmax, dInput, stemTies);
+      return [output, argmax, dInput];
+    },
+  });
   return cases;
 }
 

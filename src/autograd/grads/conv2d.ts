@@ -1,30 +1,43 @@
 // Backward rule of Conv2D: gradients for input, filter and bias (derivation: kernels/js/conv2d.ts).
 
+import type { DType } from '../../core/dtype.js';
 import type { Tensor } from '../../core/tensor.js';
 import { fusedActivationOf, type Conv2DParams } from '../../kernels/params.js';
 import { biasAddGrad, clipBiasAddGrad } from '../../ops/biasAdd.js';
 import { activationGrad, clipGrad } from '../../ops/activations.js';
 import { conv2dBackpropFilter, conv2dBackpropInput } from '../../ops/conv2d.js';
 import { registerGradient } from '../gradientRegistry.js';
+import type { TapeEntry } from '../recorder.js';
+
+/**
+ * The open interval (min, max) of a Conv2D's output where its fused ReLU or clip passes the gradient, or null (no
+ * fused activation, or one without a mask). A fused ReLU: its output is positive exactly where its input was, so the
+ * output gives the mask. A fused clip likewise: min < output < max exactly where min < input < max (ClipGrad's open
+ * interval), with the bounds rounded as the float32 kernels round them.
+ */
+export function fusedMaskOf(entry: TapeEntry<Conv2DParams>, dtype: DType): { min: number; max: number } | null {
+  const activation = fusedActivationOf(entry.saved.activation);
+  const round = dtype === 'float32' ? Math.fround : (value: number) => value;
+  return activation?.kind === 'relu'
+    ? { min: 0, max: Infinity }
+    : activation?.kind === 'clip'
+      ? { min: round(activation.min), max: round(activation.max) }
+      : null;
+}
 
 // The first layer's input gradient is rarely needed (the images are not trained): skip it then.
-registerGradient<Conv2DParams>('Conv2D', (entry, dOutput, isNeeded) => {
+registerGradient<Conv2DParams>('Conv2D', (entry, dOutput, isNeeded, context) => {
   // A fused residual (a fourth input) was added before the activation: its gradient is the masked dOut.
   const [input, filter, bias] = entry.inputs as [Tensor, Tensor, Tensor | null, Tensor?];
-  // A fused ReLU: its output is positive exactly where its input was, so the output gives the mask.
-  // A fused clip likewise: min < output < max exactly where min < input < max (ClipGrad's open
-  // interval), with the bounds rounded as the float32 kernels round them.
   const activation = fusedActivationOf(entry.saved.activation);
-  const round = dOutput.dtype === 'float32' ? Math.fround : (value: number) => value;
-  const mask =
-    activation?.kind === 'relu'
-      ? { min: 0, max: Infinity }
-      : activation?.kind === 'clip'
-        ? { min: round(activation.min), max: round(activation.max) }
-        : null;
+  const mask = fusedMaskOf(entry, dOutput.dtype);
+  // A max pool's rule may have masked dOutput already, and summed it for the bias (GradientContext).
+  const passedBias = context?.maskedBiasOf(entry);
   let dOut = dOutput;
   let dBias: Tensor | null = null;
-  if (mask !== null && bias !== null && isNeeded[2]) {
+  if (passedBias !== undefined) {
+    dBias = passedBias;
+  } else if (mask !== null && bias !== null && isNeeded[2]) {
     // Mask and bias gradient in one pass over dOutput.
     [dOut, dBias] = clipBiasAddGrad(dOutput, entry.output, mask.min, mask.max);
   } else if (activation?.kind === 'relu') {

@@ -2337,7 +2337,8 @@ class Runtime {
             ),
             share,
           );
-          const bytes = gemmScratch + 36 * 16 + 36 * (phase.inC * share + chunkTiles * (phase.inC + share)) * 4;
+          // The tile record and a 4x8 GEMM tile (up to 256 bytes), the transform's block, sums, V and W.
+          const bytes = 256 + 36 * 16 + 36 * (phase.inC * share + chunkTiles * (phase.inC + share)) * 4;
           this.withPhaseImage(input, params, phase, false, (phaseImage) => {
             this.invoke(
               'conv2dWinogradPolyphaseFilter',
