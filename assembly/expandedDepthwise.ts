@@ -22,7 +22,13 @@
 // spare bytes (the depthwise sweeps read past a row's end). wasmBackend.ts's EXPANDED_SCRATCH_BYTES sizes it.
 
 import { depthwiseConv2d } from './depthwise';
-import { GEMM_SCRATCH_BYTES, gemmPackedFinished } from './gemm';
+import {
+  GEMM_SCRATCH_BYTES,
+  NARROW_FILTER_FLOATS,
+  gemmNarrowFinished,
+  gemmPackedFinished,
+  packedStripsFloats,
+} from './gemm';
 import { intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { Conv2dJob } from './jobFields';
 
@@ -72,6 +78,8 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
   const bandRows = max(1, (<i32>(<usize>BAND_BYTES / rowBytes) - (kH - 1) * dilationH - 1) / strideH + 1);
   const inputRowBytes = (<usize>inW * <usize>expansionInC) << 2;
   const outputRowBytes = (<usize>outW * <usize>channels) << 2;
+  // A short depth's filter fits L1 whole: the band's input rows are read in place, not packed (gemmNarrowFinished).
+  const isNarrow = packedStripsFloats(expansionInC, channels) <= NARROW_FILTER_FLOATS;
   const rows = batch * outH;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   let row = rangeStart(rows, 1, threadIndex, threadCount);
@@ -94,7 +102,24 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
         memory.copy(band, band + <usize>(first - bufferFirst) * rowBytes, <usize>kept * rowBytes);
       }
       const pixels = (end - first - kept) * inW;
-      if (pixels > 0) {
+      if (pixels > 0 && isNarrow) {
+        gemmNarrowFinished(
+          input + <usize>(image * inH + first + kept) * inputRowBytes,
+          expansionFilter,
+          band + <usize>kept * rowBytes,
+          pixels,
+          channels,
+          expansionInC,
+          0,
+          pixels,
+          gemmScratch,
+          expansionFinish,
+          expansionBias,
+          0,
+          0,
+          0,
+        );
+      } else if (pixels > 0) {
         gemmPackedFinished(
           input + <usize>(image * inH + first + kept) * inputRowBytes,
           expansionInC,
