@@ -83,6 +83,8 @@ interface ConvolutionShape {
   strideH: number;
   groups?: number;
   activation?: { kind: string };
+  /** An inverted residual block's 1x1 expansion computed in the same call (Conv2DParams.expansion). */
+  expansion?: { inC: number };
 }
 
 function isConvolutionParams(value: unknown): value is ConvolutionShape {
@@ -91,7 +93,8 @@ function isConvolutionParams(value: unknown): value is ConvolutionShape {
 
 /**
  * `inH x inW x inC -> outC kK sS [dw] [activation] [+res] [*gate]` for a convolution (its forward geometry, also for
- * its gradients), the first array's length otherwise; and the direct form's operations (2 per multiply-add).
+ * its gradients; `inH x inW x expandedFrom>inC` where an expansion comes first), the first array's length otherwise;
+ * and the direct form's operations (2 per multiply-add), the expansion's included.
  */
 function shapeOf(args: readonly unknown[]): { shape: string; operations: number } {
   const index = args.findIndex(isConvolutionParams);
@@ -99,14 +102,17 @@ function shapeOf(args: readonly unknown[]): { shape: string; operations: number 
     const params = args[index] as ConvolutionShape;
     const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH } = params;
     const groups = params.groups ?? 1;
-    const operations = (2 * batch * outH * outW * kH * kW * inC * outC) / groups;
+    const expandedFrom = params.expansion?.inC;
+    const expansionOperations = expandedFrom === undefined ? 0 : 2 * batch * inH * inW * expandedFrom * inC;
+    const operations = (2 * batch * outH * outW * kH * kW * inC * outC) / groups + expansionOperations;
     const kind = groups > 1 ? ' dw' : '';
+    const channelsIn = expandedFrom === undefined ? `${inC}` : `${expandedFrom}>${inC}`;
     const activation = params.activation?.kind === undefined ? '' : ` ${params.activation.kind}`;
     // Conv2D alone takes arguments after its params: the residual and the gate (the gradients end with params).
     const residual = args[index + 1] !== undefined && args[index + 1] !== null ? ' +res' : '';
     const gate = args[index + 2] !== undefined && args[index + 2] !== null ? ' *gate' : '';
     return {
-      shape: `${inH}x${inW}x${inC}->${outC} k${kH} s${strideH}${kind}${activation}${residual}${gate}`,
+      shape: `${inH}x${inW}x${channelsIn}->${outC} k${kH} s${strideH}${kind}${activation}${residual}${gate}`,
       operations,
     };
   }
