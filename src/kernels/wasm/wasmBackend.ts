@@ -20,7 +20,10 @@ import {
   RESIZE_COORDINATES,
   expansionParams,
   fusedActivationOf,
+  type AlphaActivationParams,
   type Conv2DParams,
+  type ElementwiseParams,
+  type HardSigmoidParams,
   type Resize2DParams,
   type Pool2DParams,
   type ZeroPad2DParams,
@@ -818,6 +821,48 @@ function padFields(params: ZeroPad2DParams): number[] {
   return [params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.padTop, params.padLeft];
 }
 
+/** Job fields of the activations with no parameter (JOB_LAYOUTS.activation: they read no alpha or beta). */
+function sizeField(params: ElementwiseParams): number[] {
+  return [params.size];
+}
+
+/** Job fields of the activations with a slope or scale (LeakyRelu, Elu). */
+function alphaFields(params: AlphaActivationParams): number[] {
+  return [params.size, params.alpha];
+}
+
+/** Job fields of HardSigmoid and HardSwish. */
+function hardSigmoidFields(params: HardSigmoidParams): number[] {
+  return [params.size, params.alpha, params.beta];
+}
+
+/**
+ * The binding of activation export `name` (JOB_LAYOUTS.activation), which writes its output (argument 1); `cost`
+ * is its work per value in ReLU's (WASM_BINDINGS).
+ */
+function activation<Params extends ElementwiseParams>(
+  name: ExportName,
+  fields: (params: Params) => number[],
+  cost = 1,
+) {
+  return {
+    export: name,
+    layout: 'activation',
+    outputs: [1],
+    fields,
+    work: (params: Params) => params.size * cost * ELEMENTWISE_WORK,
+  } as const;
+}
+
+/** The binding of an activation's gradient export `name` (JOB_LAYOUTS.activationGrad), which writes dInput. */
+function activationGrad<Params extends ElementwiseParams>(
+  name: ExportName,
+  fields: (params: Params) => number[],
+  cost = 1,
+) {
+  return { ...activation(name, fields, cost), layout: 'activationGrad', outputs: [2] } as const;
+}
+
 /**
  * The kernels run from their description. Work per value of the activations is in multiples of ReLU's, from the
  * timings in assembly/activations.ts (ReLU 0.2 ns per value). Every kernel id is here but Conv2D,
@@ -827,104 +872,20 @@ function padFields(params: ZeroPad2DParams): number[] {
  * data to the reference kernels by the same rule (kernelTableOf).
  */
 export const WASM_BINDINGS = {
-  Relu: {
-    export: 'relu',
-    layout: 'activation',
-    outputs: [1],
-    fields: (params) => [params.size],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  ReluGrad: {
-    export: 'reluGrad',
-    layout: 'activationGrad',
-    outputs: [2],
-    fields: (params) => [params.size],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  Sigmoid: {
-    export: 'sigmoid',
-    layout: 'activation',
-    outputs: [1],
-    fields: (params) => [params.size],
-    work: (params) => params.size * 16 * ELEMENTWISE_WORK,
-  },
-  SigmoidGrad: {
-    export: 'sigmoidGrad',
-    layout: 'activationGrad',
-    outputs: [2],
-    fields: (params) => [params.size],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  Tanh: {
-    export: 'tanh',
-    layout: 'activation',
-    outputs: [1],
-    fields: (params) => [params.size],
-    work: (params) => params.size * 16 * ELEMENTWISE_WORK,
-  },
-  TanhGrad: {
-    export: 'tanhGrad',
-    layout: 'activationGrad',
-    outputs: [2],
-    fields: (params) => [params.size],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  LeakyRelu: {
-    export: 'leakyRelu',
-    layout: 'activation',
-    outputs: [1],
-    fields: (params) => [params.size, params.alpha],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  LeakyReluGrad: {
-    export: 'leakyReluGrad',
-    layout: 'activationGrad',
-    outputs: [2],
-    fields: (params) => [params.size, params.alpha],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  Elu: {
-    export: 'elu',
-    layout: 'activation',
-    outputs: [1],
-    fields: (params) => [params.size, params.alpha],
-    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
-  },
-  EluGrad: {
-    export: 'eluGrad',
-    layout: 'activationGrad',
-    outputs: [2],
-    fields: (params) => [params.size, params.alpha],
-    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
-  },
-  Gelu: {
-    export: 'gelu',
-    layout: 'activation',
-    outputs: [1],
-    fields: (params) => [params.size],
-    work: (params) => params.size * 16 * ELEMENTWISE_WORK,
-  },
-  GeluGrad: {
-    export: 'geluGrad',
-    layout: 'activationGrad',
-    outputs: [2],
-    fields: (params) => [params.size],
-    work: (params) => params.size * 24 * ELEMENTWISE_WORK,
-  },
-  Silu: {
-    export: 'silu',
-    layout: 'activation',
-    outputs: [1],
-    fields: (params) => [params.size],
-    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
-  },
-  SiluGrad: {
-    export: 'siluGrad',
-    layout: 'activationGrad',
-    outputs: [2],
-    fields: (params) => [params.size],
-    work: (params) => params.size * 12 * ELEMENTWISE_WORK,
-  },
+  Relu: activation('relu', sizeField),
+  ReluGrad: activationGrad('reluGrad', sizeField),
+  Sigmoid: activation('sigmoid', sizeField, 16),
+  SigmoidGrad: activationGrad('sigmoidGrad', sizeField),
+  Tanh: activation('tanh', sizeField, 16),
+  TanhGrad: activationGrad('tanhGrad', sizeField),
+  LeakyRelu: activation('leakyRelu', alphaFields),
+  LeakyReluGrad: activationGrad('leakyReluGrad', alphaFields),
+  Elu: activation('elu', alphaFields, 8),
+  EluGrad: activationGrad('eluGrad', alphaFields, 8),
+  Gelu: activation('gelu', sizeField, 16),
+  GeluGrad: activationGrad('geluGrad', sizeField, 24),
+  Silu: activation('silu', sizeField, 8),
+  SiluGrad: activationGrad('siluGrad', sizeField, 12),
   Clip: {
     export: 'clip',
     layout: 'clip',
@@ -939,34 +900,10 @@ export const WASM_BINDINGS = {
     fields: (params) => [params.size, params.min, params.max],
     work: (params) => params.size * ELEMENTWISE_WORK,
   },
-  HardSigmoid: {
-    export: 'hardSigmoid',
-    layout: 'activation',
-    outputs: [1],
-    fields: (params) => [params.size, params.alpha, params.beta],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  HardSigmoidGrad: {
-    export: 'hardSigmoidGrad',
-    layout: 'activationGrad',
-    outputs: [2],
-    fields: (params) => [params.size, params.alpha, params.beta],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  HardSwish: {
-    export: 'hardSwish',
-    layout: 'activation',
-    outputs: [1],
-    fields: (params) => [params.size, params.alpha, params.beta],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  HardSwishGrad: {
-    export: 'hardSwishGrad',
-    layout: 'activationGrad',
-    outputs: [2],
-    fields: (params) => [params.size, params.alpha, params.beta],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
+  HardSigmoid: activation('hardSigmoid', hardSigmoidFields),
+  HardSigmoidGrad: activationGrad('hardSigmoidGrad', hardSigmoidFields),
+  HardSwish: activation('hardSwish', hardSigmoidFields),
+  HardSwishGrad: activationGrad('hardSwishGrad', hardSigmoidFields),
   Add: {
     export: 'add',
     layout: 'binary',
