@@ -15,6 +15,8 @@ import { conv2d } from '../ops/conv2d.js';
 import { checkPositiveInteger } from '../ops/checks.js';
 import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
 import {
+  kernelAndBias,
+  checkHeightWidthChannels,
   Layer,
   type BuildContext,
   type CallContext,
@@ -147,10 +149,7 @@ export class Conv2D extends Layer {
   }
 
   override weights(): NamedWeight[] {
-    const weights: NamedWeight[] = [];
-    if (this.kernel !== null) weights.push({ name: 'kernel', tensor: this.kernel });
-    if (this.bias !== null) weights.push({ name: 'bias', tensor: this.bias });
-    return weights;
+    return kernelAndBias(this.kernel, this.bias);
   }
 
   override multiplyAdds(inputShape: Shape): number {
@@ -193,11 +192,7 @@ export class Conv2D extends Layer {
   }
 
   private checkInput(inputShape: Shape): [number, number, number] {
-    if (inputShape.length !== 3) {
-      throw new ShapeError(
-        `${this.label()}: expects images of height x width x channels but got ${formatShape(inputShape)}`,
-      );
-    }
+    checkHeightWidthChannels(this.label(), inputShape, 'images');
     return inputShape as unknown as [number, number, number];
   }
 }

@@ -11,6 +11,8 @@ import { checkPositiveInteger } from '../ops/checks.js';
 import { pair } from './conv2d.js';
 import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
 import {
+  kernelAndBias,
+  checkHeightWidthChannels,
   Layer,
   type BuildContext,
   type CallContext,
@@ -98,11 +100,7 @@ export class Conv2DTranspose extends Layer {
   }
 
   computeOutputShape(inputShape: Shape): Shape {
-    if (inputShape.length !== 3) {
-      throw new ShapeError(
-        `${this.label()}: expects images of height x width x channels but got ${formatShape(inputShape)}`,
-      );
-    }
+    checkHeightWidthChannels(this.label(), inputShape, 'images');
     const inC = inputShape[2]!;
     if (inC % this.groups !== 0) {
       throw new ShapeError(
@@ -155,10 +153,7 @@ export class Conv2DTranspose extends Layer {
   }
 
   override weights(): NamedWeight[] {
-    const weights: NamedWeight[] = [];
-    if (this.kernel !== null) weights.push({ name: 'kernel', tensor: this.kernel });
-    if (this.bias !== null) weights.push({ name: 'bias', tensor: this.bias });
-    return weights;
+    return kernelAndBias(this.kernel, this.bias);
   }
 
   override multiplyAdds(inputShape: Shape): number {

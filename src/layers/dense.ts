@@ -8,6 +8,7 @@ import { checkPositiveInteger } from '../ops/checks.js';
 import { matMul } from '../ops/matMul.js';
 import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
 import {
+  kernelAndBias,
   Layer,
   type BuildContext,
   type CallContext,
@@ -107,10 +108,7 @@ export class Dense extends Layer {
   }
 
   override weights(): NamedWeight[] {
-    const weights: NamedWeight[] = [];
-    if (this.kernel !== null) weights.push({ name: 'kernel', tensor: this.kernel });
-    if (this.bias !== null) weights.push({ name: 'bias', tensor: this.bias });
-    return weights;
+    return kernelAndBias(this.kernel, this.bias);
   }
 
   override multiplyAdds(inputShape: Shape): number {

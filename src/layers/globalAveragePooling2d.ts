@@ -2,12 +2,11 @@
 // (or [1, 1, channels] with keepDims, as a squeeze-and-excitation gate reads it: Hu et al., 2018).
 // Often replaces Flatten + Dense at the end of a CNN (Lin et al., 2014, "Network in network").
 
-import { ShapeError } from '../core/errors.js';
-import { formatShape, type Shape } from '../core/shape.js';
+import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { globalAveragePool2d } from '../ops/avgPool2d.js';
 import { reshape } from '../ops/shapeOps.js';
-import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
+import { checkHeightWidthChannels, Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
 
 /** Options of the GlobalAveragePooling2D layer. */
 export interface GlobalAveragePooling2DOptions extends LayerOptions {
@@ -31,11 +30,7 @@ export class GlobalAveragePooling2D extends Layer {
   }
 
   computeOutputShape(inputShape: Shape): Shape {
-    if (inputShape.length !== 3) {
-      throw new ShapeError(
-        `${this.label()}: expects feature maps of height x width x channels but got ${formatShape(inputShape)}`,
-      );
-    }
+    checkHeightWidthChannels(this.label(), inputShape, 'feature maps');
     return this.keepDims ? [1, 1, inputShape[2]!] : [inputShape[2]!];
   }
 

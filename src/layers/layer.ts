@@ -4,7 +4,7 @@
 import type { DType } from '../core/dtype.js';
 import { ShapeError, ValueError } from '../core/errors.js';
 import type { Random } from '../core/random.js';
-import type { Shape } from '../core/shape.js';
+import { formatShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 
 /** Per-call state of the forward pass. */
@@ -147,6 +147,20 @@ export abstract class Layer {
   callWith(inputs: readonly Tensor[], context: CallContext): Tensor {
     return this.call(inputs[0]!, context);
   }
+}
+
+/** Throws unless `inputShape` is height x width x channels, the one shape `label` takes `what` (images, maps) in. */
+export function checkHeightWidthChannels(label: string, inputShape: Shape, what: string): void {
+  if (inputShape.length !== 3)
+    throw new ShapeError(`${label}: expects ${what} of height x width x channels but got ${formatShape(inputShape)}`);
+}
+
+/** The weights of a layer with a kernel and an optional bias, those it has so far (none before build). */
+export function kernelAndBias(kernel: Tensor | null, bias: Tensor | null): NamedWeight[] {
+  const weights: NamedWeight[] = [];
+  if (kernel !== null) weights.push({ name: 'kernel', tensor: kernel });
+  if (bias !== null) weights.push({ name: 'bias', tensor: bias });
+  return weights;
 }
 
 /**

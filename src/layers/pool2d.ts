@@ -1,13 +1,13 @@
 // The common part of the pooling layers (MaxPool2D, AvgPool2D): window options, output shape, the
 // size formula for summaries, and the config. Subclasses only choose the pooling op.
 
-import { ShapeError, ValueError } from '../core/errors.js';
-import { formatShape, type Shape } from '../core/shape.js';
+import { ValueError } from '../core/errors.js';
+import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Padding } from '../kernels/params.js';
 import { poolParams, type Pool2DOptions } from '../ops/maxPool2d.js';
 import { describeWindow, pair } from './conv2d.js';
-import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
+import { checkHeightWidthChannels, Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
 
 export interface Pool2DLayerOptions extends LayerOptions {
   /** Window size; default 2. */
@@ -52,11 +52,7 @@ export abstract class Pool2DLayer extends Layer {
   protected abstract pool(input: Tensor, options: Pool2DOptions): Tensor;
 
   computeOutputShape(inputShape: Shape): Shape {
-    if (inputShape.length !== 3) {
-      throw new ShapeError(
-        `${this.label()}: expects feature maps of height x width x channels but got ${formatShape(inputShape)}`,
-      );
-    }
+    checkHeightWidthChannels(this.label(), inputShape, 'feature maps');
     const params = poolParams([1, ...inputShape], this.options());
     return [params.outH, params.outW, inputShape[2]!];
   }

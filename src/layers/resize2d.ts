@@ -2,12 +2,11 @@
 // nn.Upsample and F.interpolate, ONNX Resize), as segmentation heads use to return to the input size.
 // No weights; the gradient flows back through the interpolation weights.
 
-import { ShapeError } from '../core/errors.js';
-import { formatShape, type Shape } from '../core/shape.js';
+import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { NearestRounding, ResizeCoordinates, ResizeMode } from '../kernels/params.js';
 import { checkResizeOptions, resize2d, resize2dParams, type ResizeOptions } from '../ops/resize2d.js';
-import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
+import { checkHeightWidthChannels, Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
 
 export interface Resize2DOptions extends LayerOptions, ResizeOptions {}
 
@@ -89,11 +88,7 @@ export class Resize2D extends Layer {
   }
 
   private params(inputShape: Shape) {
-    if (inputShape.length !== 3) {
-      throw new ShapeError(
-        `${this.label()}: expects maps of height x width x channels but got ${formatShape(inputShape)}`,
-      );
-    }
+    checkHeightWidthChannels(this.label(), inputShape, 'maps');
     return resize2dParams([1, ...inputShape], this.options(), this.label());
   }
 

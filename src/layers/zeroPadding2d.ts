@@ -1,11 +1,10 @@
 // ZeroPadding2D: rows and columns of zeros around each feature map, for example before a 'valid'
 // convolution that should keep the image size.
 
-import { ShapeError } from '../core/errors.js';
-import { formatShape, type Shape } from '../core/shape.js';
+import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { zeroPad2d, zeroPadParams, type ZeroPadding } from '../ops/zeroPad2d.js';
-import { Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
+import { checkHeightWidthChannels, Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
 
 /** Options of the ZeroPadding2D layer. */
 export interface ZeroPadding2DOptions extends LayerOptions {
@@ -53,11 +52,7 @@ export class ZeroPadding2D extends Layer {
   }
 
   private params(inputShape: Shape) {
-    if (inputShape.length !== 3) {
-      throw new ShapeError(
-        `${this.label()}: expects images of height x width x channels but got ${formatShape(inputShape)}`,
-      );
-    }
+    checkHeightWidthChannels(this.label(), inputShape, 'images');
     return zeroPadParams([1, ...inputShape], this.padding, this.label());
   }
 
