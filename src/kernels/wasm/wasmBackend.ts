@@ -770,14 +770,19 @@ type ParamsOf<Id extends KernelId> =
 
 /**
  * A kernel described once (issue: describe each kernel's binding in a table, not in a closure): the export it runs,
- * its job record layout (jobLayout.ts), the positions of the arguments it writes, its scalar fields in the layout's
+ * its job record layout (jobLayout.ts; left out where the export has the layout's name), the positions of the arguments it writes, its scalar fields in the layout's
  * order (each written as the layout's i32 or f32), and its work estimate (see PARALLEL_WORK_THRESHOLD) from its
  * params and arguments, and its scratch per thread where its layout has one. Its buffers are its arguments in
  * order, the layout's later buffers 0 (null).
  */
-interface WasmBinding<Id extends KernelId> {
-  readonly export: ExportName;
-  readonly layout: JobLayoutName;
+type WasmBinding<Id extends KernelId> = WasmBindingRecord<Id> &
+  (
+    | { readonly export: ExportName & JobLayoutName; readonly layout?: JobLayoutName }
+    | { readonly export: ExportName; readonly layout: JobLayoutName }
+  );
+
+/** What every WasmBinding has besides its export and layout. */
+interface WasmBindingRecord<Id extends KernelId> {
   readonly outputs: readonly number[];
   readonly fields: (params: ParamsOf<Id>) => readonly number[];
   readonly work: (params: ParamsOf<Id>, args: readonly unknown[]) => number;
@@ -888,14 +893,12 @@ export const WASM_BINDINGS = {
   SiluGrad: activationGrad('siluGrad', sizeField, 12),
   Clip: {
     export: 'clip',
-    layout: 'clip',
     outputs: [1],
     fields: (params) => [params.size, params.min, params.max],
     work: (params) => params.size * ELEMENTWISE_WORK,
   },
   ClipGrad: {
     export: 'clipGrad',
-    layout: 'clipGrad',
     outputs: [2],
     fields: (params) => [params.size, params.min, params.max],
     work: (params) => params.size * ELEMENTWISE_WORK,
@@ -920,21 +923,18 @@ export const WASM_BINDINGS = {
   },
   BiasAdd: {
     export: 'biasAdd',
-    layout: 'biasAdd',
     outputs: [2],
     fields: (params) => [params.rows, params.columns],
     work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
   },
   BiasAddGrad: {
     export: 'biasAddGrad',
-    layout: 'biasAddGrad',
     outputs: [1],
     fields: (params) => [params.rows, params.columns],
     work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
   },
   CopyColumns: {
     export: 'copyColumns',
-    layout: 'copyColumns',
     outputs: [1],
     fields: (params) => [
       params.rows,
@@ -948,21 +948,18 @@ export const WASM_BINDINGS = {
   },
   MaxPool2D: {
     export: 'maxPool2d',
-    layout: 'maxPool2d',
     outputs: [1, 2],
     fields: poolFields,
     work: (params, args) => lengthOf(args, 1) * params.kH * params.kW * ELEMENTWISE_WORK,
   },
   MaxPool2DBackprop: {
     export: 'maxPool2dBackprop',
-    layout: 'maxPool2dBackprop',
     outputs: [2],
     fields: poolFields,
     work: (_params, args) => lengthOf(args, 2) * ELEMENTWISE_WORK,
   },
   AvgPool2D: {
     export: 'avgPool2d',
-    layout: 'avgPool2d',
     outputs: [1],
     fields: avgPoolFields,
     work: (params, args) => lengthOf(args, 1) * params.kH * params.kW * ELEMENTWISE_WORK,
@@ -979,7 +976,6 @@ export const WASM_BINDINGS = {
   },
   ZeroPad2D: {
     export: 'zeroPad2d',
-    layout: 'zeroPad2d',
     outputs: [1],
     fields: padFields,
     work: (_params, args) => lengthOf(args, 1) * ELEMENTWISE_WORK,
@@ -993,49 +989,42 @@ export const WASM_BINDINGS = {
   },
   Pow: {
     export: 'pow',
-    layout: 'pow',
     outputs: [1],
     fields: (params) => [params.size, params.exponent],
     work: (params) => params.size * ELEMENTWISE_WORK,
   },
   PowGrad: {
     export: 'powGrad',
-    layout: 'powGrad',
     outputs: [2],
     fields: (params) => [params.size, params.exponent],
     work: (params) => params.size * ELEMENTWISE_WORK,
   },
   Softmax: {
     export: 'softmax',
-    layout: 'softmax',
     outputs: [1],
     fields: (params) => [params.rows, params.columns],
     work: (params) => params.rows * params.columns * 16 * ELEMENTWISE_WORK,
   },
   SoftmaxGrad: {
     export: 'softmaxGrad',
-    layout: 'softmaxGrad',
     outputs: [2],
     fields: (params) => [params.rows, params.columns],
     work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
   },
   SoftmaxCrossEntropy: {
     export: 'softmaxCrossEntropy',
-    layout: 'softmaxCrossEntropy',
     outputs: [2, 3],
     fields: (params) => [params.rows, params.columns, params.labelSmoothing ?? 0],
     work: (params) => params.rows * params.columns * 16 * ELEMENTWISE_WORK,
   },
   SoftmaxCrossEntropyGrad: {
     export: 'softmaxCrossEntropyGrad',
-    layout: 'softmaxCrossEntropyGrad',
     outputs: [2],
     fields: (params) => [params.rows, params.columns, params.scale, params.labelSmoothing ?? 0],
     work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
   },
   Dropout: {
     export: 'dropout',
-    layout: 'dropout',
     outputs: [1],
     fields: (params) => [
       params.size,
@@ -1047,49 +1036,42 @@ export const WASM_BINDINGS = {
   },
   ChannelShuffle: {
     export: 'channelShuffle',
-    layout: 'channelShuffle',
     outputs: [1],
     fields: (params) => [params.rows, params.groups, params.groupSize],
     work: (params) => params.rows * params.groups * params.groupSize * ELEMENTWISE_WORK,
   },
   BatchNormStats: {
     export: 'batchNormStats',
-    layout: 'batchNormStats',
     outputs: [1, 2],
     fields: (params) => [params.rows, params.columns],
     work: (params) => params.rows * params.columns * 2 * ELEMENTWISE_WORK,
   },
   BatchNorm: {
     export: 'batchNorm',
-    layout: 'batchNorm',
     outputs: [3],
     fields: (params) => [params.rows, params.columns],
     work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
   },
   BatchNormGrad: {
     export: 'batchNormGrad',
-    layout: 'batchNormGrad',
     outputs: [5, 6, 7],
     fields: (params) => [params.rows, params.columns, params.epsilon, params.isThroughStatistics ? 1 : 0],
     work: (params) => params.rows * params.columns * 4 * ELEMENTWISE_WORK,
   },
   LayerNorm: {
     export: 'layerNorm',
-    layout: 'layerNorm',
     outputs: [3, 4, 5],
     fields: (params) => [params.rows, params.columns, params.epsilon],
     work: (params) => params.rows * params.columns * 3 * ELEMENTWISE_WORK,
   },
   LayerNormGrad: {
     export: 'layerNormGrad',
-    layout: 'layerNormGrad',
     outputs: [5, 6, 7],
     fields: (params) => [params.rows, params.columns],
     work: (params) => params.rows * params.columns * 5 * ELEMENTWISE_WORK,
   },
   SgdUpdate: {
     export: 'sgdUpdate',
-    layout: 'sgdUpdate',
     outputs: [0, 2],
     fields: (params) => [
       params.size,
@@ -1102,7 +1084,6 @@ export const WASM_BINDINGS = {
   },
   AdamUpdate: {
     export: 'adamUpdate',
-    layout: 'adamUpdate',
     outputs: [0, 2, 3],
     fields: (params) => [
       params.size,
@@ -1119,7 +1100,6 @@ export const WASM_BINDINGS = {
   },
   RmsPropUpdate: {
     export: 'rmsPropUpdate',
-    layout: 'rmsPropUpdate',
     // The momentum and gradient-average buffers come null where unused (the kernel also reads neither then).
     outputs: [0, 2, 3, 4],
     fields: (params) => [
@@ -1135,7 +1115,6 @@ export const WASM_BINDINGS = {
   },
   AdagradUpdate: {
     export: 'adagradUpdate',
-    layout: 'adagradUpdate',
     outputs: [0, 2],
     fields: (params) => [params.size, params.learningRate, params.epsilon, params.weightDecay],
     work: (params) => params.size * 4 * ELEMENTWISE_WORK,
@@ -1143,21 +1122,18 @@ export const WASM_BINDINGS = {
   // No work estimate: it runs on one thread, so its sum has one order for any thread count.
   SumOfSquares: {
     export: 'sumOfSquares',
-    layout: 'sumOfSquares',
     outputs: [1],
     fields: (params) => [params.size],
     work: () => 0,
   },
   ClipGradient: {
     export: 'clipGradient',
-    layout: 'clipGradient',
     outputs: [1],
     fields: (params) => [params.size, params.scale, params.clipValue],
     work: (params) => params.size * ELEMENTWISE_WORK,
   },
   BroadcastArithmetic: {
     export: 'broadcastArithmetic',
-    layout: 'broadcastArithmetic',
     outputs: [2],
     fields: (params) => [
       ARITHMETIC_OPERATIONS.indexOf(params.operation),
@@ -1169,7 +1145,6 @@ export const WASM_BINDINGS = {
   },
   ReduceSumTo: {
     export: 'reduceSumTo',
-    layout: 'reduceSumTo',
     // Threads split the output's columns where rows add into rows (assembly/broadcast.ts).
     outputs: [1],
     fields: (params) => [...params.shape, ...params.outStrides],
@@ -1177,7 +1152,6 @@ export const WASM_BINDINGS = {
   },
   MatMul: {
     export: 'matMul',
-    layout: 'matMul',
     outputs: [2],
     fields: (params) => [params.m, params.k, params.n, params.transposeA ? 1 : 0, params.transposeB ? 1 : 0],
     work: (params) => params.m * params.n * params.k,
@@ -1186,7 +1160,6 @@ export const WASM_BINDINGS = {
   },
   Resize2D: {
     export: 'resize2d',
-    layout: 'resize2d',
     outputs: [1],
     fields: resizeFields,
     work: (_params, args) => lengthOf(args, 1) * 4 * ELEMENTWISE_WORK,
@@ -1222,11 +1195,16 @@ interface CompiledBinding {
   readonly scratch: ((params: unknown, gemmScratchBytes: number) => number) | null;
 }
 
+/** The job record layout of `binding`: the one it names, else the one named as its export. */
+export function layoutOf(binding: WasmBinding<KernelId>): JobLayoutName {
+  return binding.layout ?? (binding.export as JobLayoutName);
+}
+
 /** `binding` with its layout and export looked up once. */
 function compileBinding(binding: WasmBinding<KernelId>): CompiledBinding {
   // The layout's buffer count, `s` where it has scratch, then i or f per field, runs as 'i12'
   // (tools/generateJobFields.mjs).
-  const shape = JOB_SHAPES[binding.layout];
+  const shape = JOB_SHAPES[layoutOf(binding)];
   const bufferCount = Number(shape[0]);
   const hasScratch = shape[1] === 's';
   const fieldTypes = shape.slice(hasScratch ? 2 : 1).replace(/([if])(\d+)/g, (_, type, count) => type.repeat(count));

@@ -11,7 +11,7 @@ import { after, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { referenceBackend } from '../../../src/kernels/js/referenceBackend.js';
 import { JOB_LAYOUTS, type JobLayout } from '../../../src/kernels/wasm/jobLayout.js';
-import { createWasmBackend, WASM_BINDINGS } from '../../../src/kernels/wasm/wasmBackend.js';
+import { createWasmBackend, layoutOf, WASM_BINDINGS } from '../../../src/kernels/wasm/wasmBackend.js';
 import { repoRoot } from '../../helpers.js';
 
 /** JOB_FIELDS of wasmBackend.ts: the 4-byte fields of the one job record. */
@@ -63,7 +63,7 @@ describe('job record layouts', () => {
     const axes = new Set(['shape', 'aStrides', 'bStrides', 'outStrides']);
     const params = new Proxy({}, { get: (_, key) => (axes.has(String(key)) ? [1, 1, 1, 1, 1, 1] : 1) });
     for (const [id, binding] of Object.entries(WASM_BINDINGS)) {
-      const layout: JobLayout = JOB_LAYOUTS[binding.layout];
+      const layout: JobLayout = JOB_LAYOUTS[layoutOf(binding)];
       const referenceKernel = referenceBackend.kernels[id as keyof typeof WASM_BINDINGS];
       assert.ok(referenceKernel.length - 1 <= layout.buffers.length, `${id}: buffers`);
       for (const position of binding.outputs) assert.ok(position < layout.buffers.length, `${id}: output ${position}`);
@@ -74,7 +74,7 @@ describe('job record layouts', () => {
     for (const id of ['BroadcastArithmetic', 'ReduceSumTo', 'RmsPropUpdate'] as const) {
       const binding = WASM_BINDINGS[id];
       const fields = (binding.fields as (params: unknown) => readonly number[])(params);
-      assert.equal(fields.length, JOB_LAYOUTS[binding.layout].fields.length, `${id}: every field written`);
+      assert.equal(fields.length, JOB_LAYOUTS[layoutOf(binding)].fields.length, `${id}: every field written`);
     }
   });
 
