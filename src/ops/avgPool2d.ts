@@ -7,7 +7,7 @@ import { record } from '../autograd/recorder.js';
 import type { Pool2DParams } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
-import { checkRank } from './checks.js';
+import { checkImageBatch } from './checks.js';
 import { poolParams, type Pool2DOptions } from './maxPool2d.js';
 import { reshape } from './shapeOps.js';
 
@@ -21,7 +21,7 @@ import { reshape } from './shapeOps.js';
  */
 export function avgPool2d(input: Tensor, options: Pool2DOptions): Tensor {
   const name = options.name ?? 'avgPool2d';
-  checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
+  checkImageBatch(input, name);
   const params = poolParams(input.shape, { ...options, name });
   const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, name);
   runKernel('AvgPool2D', input, output, params);
@@ -43,7 +43,7 @@ export function avgPool2dBackprop(dOut: Tensor, params: Pool2DParams): Tensor {
  * const features = globalAveragePool2d(x); // [8,7,7,64] -> [8,64]
  */
 export function globalAveragePool2d(input: Tensor, name = 'globalAveragePool2d'): Tensor {
-  checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
+  checkImageBatch(input, name);
   const [batch, height, width, channels] = input.shape as [number, number, number, number];
   return reshape(avgPool2d(input, { poolSize: [height, width], name }), [batch, channels]);
 }

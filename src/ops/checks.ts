@@ -15,6 +15,11 @@ export function checkRank(tensor: TensorShape, rank: number, what: string, layou
   }
 }
 
+/** Throws unless `input` of op `name` is a batch of images, [batch, height, width, channels]. */
+export function checkImageBatch(input: TensorShape, name: string): void {
+  checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
+}
+
 export function checkSameDtype(what: string, ...tensors: (TensorShape | null)[]): void {
   const present = tensors.filter((tensor): tensor is TensorShape => tensor !== null);
   const dtype = present[0]?.dtype;

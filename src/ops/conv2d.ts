@@ -14,7 +14,7 @@ import {
 } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
-import { checkPositiveInteger, checkRank, checkSameDtype, type TensorShape } from './checks.js';
+import { checkImageBatch, checkPositiveInteger, checkRank, checkSameDtype, type TensorShape } from './checks.js';
 
 export interface Conv2DOptions {
   strides?: number | readonly [number, number] | undefined;
@@ -91,7 +91,7 @@ export function conv2dParams(
   options: Conv2DOptions = {},
 ): { params: Conv2DParams; outputShape: number[]; isDifferentiable: boolean } {
   const name = options.name ?? 'conv2d';
-  checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
+  checkImageBatch(input, name);
   checkRank(filter, 4, `${name}: filter`, '[kH, kW, inC / groups, outC]');
   checkSameDtype(name, input, filter, bias);
   const [batch, inH, inW, inC] = input.shape as [number, number, number, number];

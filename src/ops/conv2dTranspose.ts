@@ -30,7 +30,7 @@ import {
 import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
 import { biasAdd } from './biasAdd.js';
-import { checkPositiveInteger, checkRank, checkSameDtype } from './checks.js';
+import { checkImageBatch, checkPositiveInteger, checkRank, checkSameDtype } from './checks.js';
 
 export interface Conv2DTransposeOptions {
   strides?: number | readonly [number, number] | undefined;
@@ -158,7 +158,7 @@ export function conv2dTranspose(
   options: Conv2DTransposeOptions = {},
 ): Tensor {
   const name = options.name ?? 'conv2dTranspose';
-  checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
+  checkImageBatch(input, name);
   checkRank(filter, 4, `${name}: filter`, '[kH, kW, outC / groups, inC]');
   checkSameDtype(name, input, filter, bias);
   const [batch, inH, inW, inC] = input.shape as [number, number, number, number];

@@ -8,7 +8,7 @@ import { isRecording, record } from '../autograd/recorder.js';
 import { ceilWindowOutputSize, windowParams, type Padding, type Pool2DParams } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { allocateIndices, allocateTensor } from './allocate.js';
-import { checkPositiveInteger, checkRank } from './checks.js';
+import { checkImageBatch, checkPositiveInteger } from './checks.js';
 
 export interface Pool2DOptions {
   poolSize: number | readonly [number, number];
@@ -92,7 +92,7 @@ function runMaxPool(
   options: Pool2DOptions,
   isArgmaxWanted: boolean,
 ): { output: Tensor; argmax: Int32Array | null } {
-  checkRank(input, 4, `${options.name ?? 'maxPool2d'}: input`, '[batch, height, width, channels]');
+  checkImageBatch(input, options.name ?? 'maxPool2d');
   const params = poolParams(input.shape, options);
   const output = allocateTensor(
     [params.batch, params.outH, params.outW, params.inC],

@@ -14,7 +14,7 @@ import {
 } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
-import { checkRank } from './checks.js';
+import { checkImageBatch } from './checks.js';
 
 /** How resize2d sizes its output and maps coordinates; give size or scale. */
 export interface ResizeOptions {
@@ -117,7 +117,7 @@ export function resize2dParams(
  * resize2d(x, { mode: 'bilinear', size: [64, 64] }); // F.interpolate(x, size=(64, 64), mode='bilinear')
  */
 export function resize2d(input: Tensor, options: ResizeOptions, name = 'resize2d'): Tensor {
-  checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
+  checkImageBatch(input, name);
   const params = resize2dParams(input.shape, options, name);
   const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, name);
   runKernel('Resize2D', input, output, params);

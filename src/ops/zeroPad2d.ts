@@ -6,7 +6,7 @@ import { record } from '../autograd/recorder.js';
 import type { Padding, ZeroPad2DParams } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
-import { checkRank } from './checks.js';
+import { checkImageBatch } from './checks.js';
 
 /** Explicit zero padding: n on every side, [padH, padW] (both sides of each axis), or [top, bottom, left, right]. */
 export type ZeroPadding = Exclude<Padding, 'valid' | 'same'>;
@@ -58,7 +58,7 @@ export function zeroPadParams(
  * const y = zeroPad2d(x, 1); // [8,28,28,1] -> [8,30,30,1]
  */
 export function zeroPad2d(input: Tensor, padding: ZeroPadding, name = 'zeroPad2d'): Tensor {
-  checkRank(input, 4, `${name}: input`, '[batch, height, width, channels]');
+  checkImageBatch(input, name);
   const params = zeroPadParams(input.shape, padding, name);
   const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, name);
   runKernel('ZeroPad2D', input, output, params);
