@@ -20,12 +20,26 @@ import {
   RESIZE_COORDINATES,
   expansionParams,
   fusedActivationOf,
+  type AdagradUpdateParams,
+  type AdamUpdateParams,
   type AlphaActivationParams,
+  type BatchNormGradParams,
+  type ClipGradientParams,
+  type ClipParams,
   type Conv2DParams,
+  type CopyColumnsParams,
+  type DropoutParams,
   type ElementwiseParams,
   type HardSigmoidParams,
+  type LayerNormParams,
+  type PowParams,
   type Resize2DParams,
   type Pool2DParams,
+  type RmsPropUpdateParams,
+  type RowsParams,
+  type SgdUpdateParams,
+  type SoftmaxCrossEntropyGradParams,
+  type SoftmaxCrossEntropyParams,
   type ZeroPad2DParams,
 } from '../params.js';
 import type { KernelId } from '../ids.js';
@@ -841,6 +855,44 @@ function hardSigmoidFields(params: HardSigmoidParams): number[] {
   return [params.size, params.alpha, params.beta];
 }
 
+/** Job fields of Clip and its gradient. */
+function clipFields(params: ClipParams): number[] {
+  return [params.size, params.min, params.max];
+}
+
+/** Job fields of the kernels over a [rows, columns] matrix that read only its size. */
+function rowsFields(params: RowsParams): number[] {
+  return [params.rows, params.columns];
+}
+
+/**
+ * The binding of an export over `size` values with the layout of its name, which writes the arguments `outputs`;
+ * `cost` is its work per value in ELEMENTWISE_WORK units.
+ */
+function elementwise<Params extends ElementwiseParams, Name extends ExportName>(
+  name: Name,
+  outputs: readonly number[],
+  fields: (params: Params) => readonly number[],
+  cost = 1,
+) {
+  return { export: name, outputs, fields, work: (params: Params) => params.size * cost * ELEMENTWISE_WORK } as const;
+}
+
+/** As elementwise, for an export over a [rows, columns] matrix: `cost` per value of it. */
+function rowwise<Params extends RowsParams, Name extends ExportName>(
+  name: Name,
+  outputs: readonly number[],
+  fields: (params: Params) => readonly number[],
+  cost = 1,
+) {
+  return {
+    export: name,
+    outputs,
+    fields,
+    work: (params: Params) => params.rows * params.columns * cost * ELEMENTWISE_WORK,
+  } as const;
+}
+
 /**
  * The binding of activation export `name` (JOB_LAYOUTS.activation), which writes its output (argument 1); `cost`
  * is its work per value in ReLU's (WASM_BINDINGS).
@@ -850,13 +902,7 @@ function activation<Params extends ElementwiseParams>(
   fields: (params: Params) => number[],
   cost = 1,
 ) {
-  return {
-    export: name,
-    layout: 'activation',
-    outputs: [1],
-    fields,
-    work: (params: Params) => params.size * cost * ELEMENTWISE_WORK,
-  } as const;
+  return { ...elementwise(name, [1], fields, cost), layout: 'activation' } as const;
 }
 
 /** The binding of an activation's gradient export `name` (JOB_LAYOUTS.activationGrad), which writes dInput. */
@@ -865,7 +911,7 @@ function activationGrad<Params extends ElementwiseParams>(
   fields: (params: Params) => number[],
   cost = 1,
 ) {
-  return { ...activation(name, fields, cost), layout: 'activationGrad', outputs: [2] } as const;
+  return { ...elementwise(name, [2], fields, cost), layout: 'activationGrad' } as const;
 }
 
 /**
@@ -891,61 +937,24 @@ export const WASM_BINDINGS = {
   GeluGrad: activationGrad('geluGrad', sizeField, 24),
   Silu: activation('silu', sizeField, 8),
   SiluGrad: activationGrad('siluGrad', sizeField, 12),
-  Clip: {
-    export: 'clip',
-    outputs: [1],
-    fields: (params) => [params.size, params.min, params.max],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  ClipGrad: {
-    export: 'clipGrad',
-    outputs: [2],
-    fields: (params) => [params.size, params.min, params.max],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
+  Clip: elementwise('clip', [1], clipFields),
+  ClipGrad: elementwise('clipGrad', [2], clipFields),
   HardSigmoid: activation('hardSigmoid', hardSigmoidFields),
   HardSigmoidGrad: activationGrad('hardSigmoidGrad', hardSigmoidFields),
   HardSwish: activation('hardSwish', hardSigmoidFields),
   HardSwishGrad: activationGrad('hardSwishGrad', hardSigmoidFields),
-  Add: {
-    export: 'add',
-    layout: 'binary',
-    outputs: [2],
-    fields: (params) => [params.size],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  Multiply: {
-    export: 'multiply',
-    layout: 'binary',
-    outputs: [2],
-    fields: (params) => [params.size],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  BiasAdd: {
-    export: 'biasAdd',
-    outputs: [2],
-    fields: (params) => [params.rows, params.columns],
-    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
-  },
-  BiasAddGrad: {
-    export: 'biasAddGrad',
-    outputs: [1],
-    fields: (params) => [params.rows, params.columns],
-    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
-  },
-  CopyColumns: {
-    export: 'copyColumns',
-    outputs: [1],
-    fields: (params) => [
-      params.rows,
-      params.columns,
-      params.sourceStride,
-      params.sourceOffset,
-      params.destinationStride,
-      params.destinationOffset,
-    ],
-    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
-  },
+  Add: { ...elementwise('add', [2], sizeField), layout: 'binary' },
+  Multiply: { ...elementwise('multiply', [2], sizeField), layout: 'binary' },
+  BiasAdd: rowwise('biasAdd', [2], rowsFields),
+  BiasAddGrad: rowwise('biasAddGrad', [1], rowsFields),
+  CopyColumns: rowwise('copyColumns', [1], (params: CopyColumnsParams) => [
+    params.rows,
+    params.columns,
+    params.sourceStride,
+    params.sourceOffset,
+    params.destinationStride,
+    params.destinationOffset,
+  ]),
   MaxPool2D: {
     export: 'maxPool2d',
     outputs: [1, 2],
@@ -987,105 +996,65 @@ export const WASM_BINDINGS = {
     fields: padFields,
     work: (_params, args) => lengthOf(args, 1) * ELEMENTWISE_WORK,
   },
-  Pow: {
-    export: 'pow',
-    outputs: [1],
-    fields: (params) => [params.size, params.exponent],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  PowGrad: {
-    export: 'powGrad',
-    outputs: [2],
-    fields: (params) => [params.size, params.exponent],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
-  Softmax: {
-    export: 'softmax',
-    outputs: [1],
-    fields: (params) => [params.rows, params.columns],
-    work: (params) => params.rows * params.columns * 16 * ELEMENTWISE_WORK,
-  },
-  SoftmaxGrad: {
-    export: 'softmaxGrad',
-    outputs: [2],
-    fields: (params) => [params.rows, params.columns],
-    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
-  },
-  SoftmaxCrossEntropy: {
-    export: 'softmaxCrossEntropy',
-    outputs: [2, 3],
-    fields: (params) => [params.rows, params.columns, params.labelSmoothing ?? 0],
-    work: (params) => params.rows * params.columns * 16 * ELEMENTWISE_WORK,
-  },
-  SoftmaxCrossEntropyGrad: {
-    export: 'softmaxCrossEntropyGrad',
-    outputs: [2],
-    fields: (params) => [params.rows, params.columns, params.scale, params.labelSmoothing ?? 0],
-    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
-  },
-  Dropout: {
-    export: 'dropout',
-    outputs: [1],
-    fields: (params) => [
-      params.size,
-      lowbias32(params.seed) | 0,
-      dropoutThreshold(params.rate) | 0,
-      1 / (1 - params.rate),
-    ],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
+  Pow: elementwise('pow', [1], (params: PowParams) => [params.size, params.exponent]),
+  PowGrad: elementwise('powGrad', [2], (params: PowParams) => [params.size, params.exponent]),
+  Softmax: rowwise('softmax', [1], rowsFields, 16),
+  SoftmaxGrad: rowwise('softmaxGrad', [2], rowsFields),
+  SoftmaxCrossEntropy: rowwise(
+    'softmaxCrossEntropy',
+    [2, 3],
+    (params: SoftmaxCrossEntropyParams) => [params.rows, params.columns, params.labelSmoothing ?? 0],
+    16,
+  ),
+  SoftmaxCrossEntropyGrad: rowwise('softmaxCrossEntropyGrad', [2], (params: SoftmaxCrossEntropyGradParams) => [
+    params.rows,
+    params.columns,
+    params.scale,
+    params.labelSmoothing ?? 0,
+  ]),
+  Dropout: elementwise('dropout', [1], (params: DropoutParams) => [
+    params.size,
+    lowbias32(params.seed) | 0,
+    dropoutThreshold(params.rate) | 0,
+    1 / (1 - params.rate),
+  ]),
   ChannelShuffle: {
     export: 'channelShuffle',
     outputs: [1],
     fields: (params) => [params.rows, params.groups, params.groupSize],
     work: (params) => params.rows * params.groups * params.groupSize * ELEMENTWISE_WORK,
   },
-  BatchNormStats: {
-    export: 'batchNormStats',
-    outputs: [1, 2],
-    fields: (params) => [params.rows, params.columns],
-    work: (params) => params.rows * params.columns * 2 * ELEMENTWISE_WORK,
-  },
-  BatchNorm: {
-    export: 'batchNorm',
-    outputs: [3],
-    fields: (params) => [params.rows, params.columns],
-    work: (params) => params.rows * params.columns * ELEMENTWISE_WORK,
-  },
-  BatchNormGrad: {
-    export: 'batchNormGrad',
-    outputs: [5, 6, 7],
-    fields: (params) => [params.rows, params.columns, params.epsilon, params.isThroughStatistics ? 1 : 0],
-    work: (params) => params.rows * params.columns * 4 * ELEMENTWISE_WORK,
-  },
-  LayerNorm: {
-    export: 'layerNorm',
-    outputs: [3, 4, 5],
-    fields: (params) => [params.rows, params.columns, params.epsilon],
-    work: (params) => params.rows * params.columns * 3 * ELEMENTWISE_WORK,
-  },
-  LayerNormGrad: {
-    export: 'layerNormGrad',
-    outputs: [5, 6, 7],
-    fields: (params) => [params.rows, params.columns],
-    work: (params) => params.rows * params.columns * 5 * ELEMENTWISE_WORK,
-  },
-  SgdUpdate: {
-    export: 'sgdUpdate',
-    outputs: [0, 2],
-    fields: (params) => [
+  BatchNormStats: rowwise('batchNormStats', [1, 2], rowsFields, 2),
+  BatchNorm: rowwise('batchNorm', [3], rowsFields),
+  BatchNormGrad: rowwise(
+    'batchNormGrad',
+    [5, 6, 7],
+    (params: BatchNormGradParams) => [params.rows, params.columns, params.epsilon, params.isThroughStatistics ? 1 : 0],
+    4,
+  ),
+  LayerNorm: rowwise(
+    'layerNorm',
+    [3, 4, 5],
+    (params: LayerNormParams) => [params.rows, params.columns, params.epsilon],
+    3,
+  ),
+  LayerNormGrad: rowwise('layerNormGrad', [5, 6, 7], rowsFields, 5),
+  SgdUpdate: elementwise(
+    'sgdUpdate',
+    [0, 2],
+    (params: SgdUpdateParams) => [
       params.size,
       params.learningRate,
       params.momentum,
       params.isNesterov ? 1 : 0,
       params.weightDecay,
     ],
-    work: (params) => params.size * 4 * ELEMENTWISE_WORK,
-  },
-  AdamUpdate: {
-    export: 'adamUpdate',
-    outputs: [0, 2, 3],
-    fields: (params) => [
+    4,
+  ),
+  AdamUpdate: elementwise(
+    'adamUpdate',
+    [0, 2, 3],
+    (params: AdamUpdateParams) => [
       params.size,
       params.learningRate,
       params.beta1,
@@ -1096,13 +1065,13 @@ export const WASM_BINDINGS = {
       params.weightDecay,
       params.decoupledWeightDecay ?? 0,
     ],
-    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
-  },
-  RmsPropUpdate: {
-    export: 'rmsPropUpdate',
-    // The momentum and gradient-average buffers come null where unused (the kernel also reads neither then).
-    outputs: [0, 2, 3, 4],
-    fields: (params) => [
+    8,
+  ),
+  // The momentum and gradient-average buffers come null where unused (the kernel also reads neither then).
+  RmsPropUpdate: elementwise(
+    'rmsPropUpdate',
+    [0, 2, 3, 4],
+    (params: RmsPropUpdateParams) => [
       params.size,
       params.learningRate,
       params.rho,
@@ -1111,27 +1080,21 @@ export const WASM_BINDINGS = {
       params.isCentered ? 1 : 0,
       params.weightDecay,
     ],
-    work: (params) => params.size * 8 * ELEMENTWISE_WORK,
-  },
-  AdagradUpdate: {
-    export: 'adagradUpdate',
-    outputs: [0, 2],
-    fields: (params) => [params.size, params.learningRate, params.epsilon, params.weightDecay],
-    work: (params) => params.size * 4 * ELEMENTWISE_WORK,
-  },
-  // No work estimate: it runs on one thread, so its sum has one order for any thread count.
-  SumOfSquares: {
-    export: 'sumOfSquares',
-    outputs: [1],
-    fields: (params) => [params.size],
-    work: () => 0,
-  },
-  ClipGradient: {
-    export: 'clipGradient',
-    outputs: [1],
-    fields: (params) => [params.size, params.scale, params.clipValue],
-    work: (params) => params.size * ELEMENTWISE_WORK,
-  },
+    8,
+  ),
+  AdagradUpdate: elementwise(
+    'adagradUpdate',
+    [0, 2],
+    (params: AdagradUpdateParams) => [params.size, params.learningRate, params.epsilon, params.weightDecay],
+    4,
+  ),
+  // No work (cost 0): it runs on one thread, so its sum has one order for any thread count.
+  SumOfSquares: elementwise('sumOfSquares', [1], sizeField, 0),
+  ClipGradient: elementwise('clipGradient', [1], (params: ClipGradientParams) => [
+    params.size,
+    params.scale,
+    params.clipValue,
+  ]),
   BroadcastArithmetic: {
     export: 'broadcastArithmetic',
     outputs: [2],
