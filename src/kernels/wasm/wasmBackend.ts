@@ -51,88 +51,88 @@ import { isNode, probeWasmFeatures, type WasmFeatures } from './featureProbe.js'
 import { wasmPlatform } from './platform.js';
 import { ThreadPool } from './threadPool.js';
 
-const EXPORT_NAMES = [
-  'conv2d',
-  'conv2dBackpropInput',
-  'conv2dBackpropFilter',
-  'packFilterStrips',
-  'maxPool2d',
-  'maxPool2dBackprop',
-  'matMul',
-  'biasAdd',
-  'biasAddGrad',
-  'relu',
-  'reluGrad',
-  'sigmoid',
-  'sigmoidGrad',
-  'tanh',
-  'tanhGrad',
-  'softmax',
-  'softmaxGrad',
-  'softmaxCrossEntropy',
-  'softmaxCrossEntropyGrad',
-  'add',
-  'sgdUpdate',
-  'adamUpdate',
-  'rmsPropUpdate',
-  'adagradUpdate',
-  'sumOfSquares',
-  'clipGradient',
-  'conv2dWinograd',
-  'conv2dWinogradFilter',
-  'conv2dWinogradFilter4',
-  'conv2dWinograd4',
-  'conv2dWinogradPrepare',
-  'batchNormStats',
-  'batchNorm',
-  'batchNormGrad',
-  'copyColumns',
-  'channelShuffle',
-  'depthwiseConv2d',
-  'conv2dFewChannels',
-  'depthwiseConv2dBackpropInput',
-  'depthwiseConv2dBackpropFilter',
-  'leakyRelu',
-  'leakyReluGrad',
-  'elu',
-  'eluGrad',
-  'gelu',
-  'geluGrad',
-  'silu',
-  'siluGrad',
-  'avgPool2d',
-  'avgPool2dBackprop',
-  'zeroPad2d',
-  'zeroPad2dBackprop',
-  'dropout',
-  'clip',
-  'clipGrad',
-  'multiply',
-  'hardSigmoid',
-  'hardSigmoidGrad',
-  'hardSwish',
-  'hardSwishGrad',
-  'broadcastArithmetic',
-  'reduceSumTo',
-  'layerNorm',
-  'layerNormGrad',
-  'resize2d',
-  'resize2dBackprop',
-  'pow',
-  'powGrad',
-  'clipBiasAddGrad',
-  'conv2dWinogradStride2',
-  'conv2dWinogradStride2Filter',
-  'widenChannels',
-  'conv2dWinogradPolyphase',
-  'spaceToDepth2',
-  'conv2dWinogradPolyphaseFilter',
-  'conv2dWinogradPolyphasePrepare',
-  'expandedDepthwiseConv2d',
-] as const;
-type ExportName = (typeof EXPORT_NAMES)[number];
-/** Each export's position in EXPORT_NAMES (the index workers know it by), looked up on every kernel call. */
-const EXPORT_INDEX = new Map<ExportName, number>(EXPORT_NAMES.map((name, index) => [name, index]));
+/**
+ * The kernels the builds export (assembly/), for the type checker only: at run time a kernel is known by its
+ * position among the module's own function exports (kernelExportIndex), so no list of names is shipped.
+ */
+type ExportName =
+  | 'conv2d'
+  | 'conv2dBackpropInput'
+  | 'conv2dBackpropFilter'
+  | 'packFilterStrips'
+  | 'maxPool2d'
+  | 'maxPool2dBackprop'
+  | 'matMul'
+  | 'biasAdd'
+  | 'biasAddGrad'
+  | 'relu'
+  | 'reluGrad'
+  | 'sigmoid'
+  | 'sigmoidGrad'
+  | 'tanh'
+  | 'tanhGrad'
+  | 'softmax'
+  | 'softmaxGrad'
+  | 'softmaxCrossEntropy'
+  | 'softmaxCrossEntropyGrad'
+  | 'add'
+  | 'sgdUpdate'
+  | 'adamUpdate'
+  | 'rmsPropUpdate'
+  | 'adagradUpdate'
+  | 'sumOfSquares'
+  | 'clipGradient'
+  | 'conv2dWinograd'
+  | 'conv2dWinogradFilter'
+  | 'conv2dWinogradFilter4'
+  | 'conv2dWinograd4'
+  | 'conv2dWinogradPrepare'
+  | 'batchNormStats'
+  | 'batchNorm'
+  | 'batchNormGrad'
+  | 'copyColumns'
+  | 'channelShuffle'
+  | 'depthwiseConv2d'
+  | 'conv2dFewChannels'
+  | 'depthwiseConv2dBackpropInput'
+  | 'depthwiseConv2dBackpropFilter'
+  | 'leakyRelu'
+  | 'leakyReluGrad'
+  | 'elu'
+  | 'eluGrad'
+  | 'gelu'
+  | 'geluGrad'
+  | 'silu'
+  | 'siluGrad'
+  | 'avgPool2d'
+  | 'avgPool2dBackprop'
+  | 'zeroPad2d'
+  | 'zeroPad2dBackprop'
+  | 'dropout'
+  | 'clip'
+  | 'clipGrad'
+  | 'multiply'
+  | 'hardSigmoid'
+  | 'hardSigmoidGrad'
+  | 'hardSwish'
+  | 'hardSwishGrad'
+  | 'broadcastArithmetic'
+  | 'reduceSumTo'
+  | 'layerNorm'
+  | 'layerNormGrad'
+  | 'resize2d'
+  | 'resize2dBackprop'
+  | 'pow'
+  | 'powGrad'
+  | 'clipBiasAddGrad'
+  | 'conv2dWinogradStride2'
+  | 'conv2dWinogradStride2Filter'
+  | 'widenChannels'
+  | 'conv2dWinogradPolyphase'
+  | 'spaceToDepth2'
+  | 'conv2dWinogradPolyphaseFilter'
+  | 'conv2dWinogradPolyphasePrepare'
+  | 'expandedDepthwiseConv2d';
 type Kernel = (job: number, threadIndex: number, threadCount: number) => void;
 
 /**
@@ -705,8 +705,9 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   }
   const memory = createMemory(plan);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  const pool = await ThreadPool.start(plan.threads, module, memory, [...EXPORT_NAMES], workerUrl);
-  return assembleBackend(plan, instance, memory, pool);
+  const exportNames = functionExportNames(module);
+  const pool = await ThreadPool.start(plan.threads, module, memory, exportNames, workerUrl);
+  return assembleBackend(plan, instance, memory, pool, exportNames);
 }
 
 /**
@@ -738,8 +739,19 @@ export function createWasmBackendSync(onWorkerFailure: (error: BackendError) => 
   }
   const memory = createMemory(plan);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  const pool = ThreadPool.startInBackground(plan.threads, module, memory, [...EXPORT_NAMES], onWorkerFailure);
-  return assembleBackend(plan, instance, memory, pool);
+  const exportNames = functionExportNames(module);
+  const pool = ThreadPool.startInBackground(plan.threads, module, memory, exportNames, onWorkerFailure);
+  return assembleBackend(plan, instance, memory, pool, exportNames);
+}
+
+/**
+ * The names of `module`'s function exports in its order: a kernel's position here is the index the workers know it
+ * by (they get this list), and the one Runtime looks up on every call (kernelExportIndex).
+ */
+function functionExportNames(module: WebAssembly.Module): string[] {
+  return WebAssembly.Module.exports(module)
+    .filter((description) => description.kind === 'function')
+    .map((description) => description.name);
 }
 
 function assembleBackend(
@@ -747,12 +759,14 @@ function assembleBackend(
   instance: WebAssembly.Instance,
   memory: WebAssembly.Memory,
   pool: ThreadPool,
+  exportNames: readonly string[],
 ): WasmBackend {
   const exports = instance.exports as Record<string, unknown>;
-  const kernels = EXPORT_NAMES.map((name) => exports[name] as Kernel);
+  const kernels = exportNames.map((name) => exports[name] as Kernel);
   const gemmScratchBytes = (exports.GEMM_SCRATCH_BYTES as WebAssembly.Global).value as number;
   const arena = new Arena(memory, (exports.heapBase as () => number)(), plan.maximumBytes);
-  const runtime = new Runtime(arena, kernels, pool, gemmScratchBytes);
+  const exportIndex = new Map(exportNames.map((name, index) => [name, index]));
+  const runtime = new Runtime(arena, kernels, exportIndex, pool, gemmScratchBytes);
   const info: WasmBackendInfo = { features: plan.features, build: plan.build, threads: plan.threads };
   return {
     name: 'wasm',
@@ -1163,8 +1177,8 @@ export function layoutOf(binding: WasmBinding<KernelId>): JobLayoutName {
   return binding.layout ?? (binding.export as JobLayoutName);
 }
 
-/** `binding` with its layout and export looked up once. */
-function compileBinding(binding: WasmBinding<KernelId>): CompiledBinding {
+/** `binding` with its layout and export (its index in `exportIndex`) looked up once. */
+function compileBinding(binding: WasmBinding<KernelId>, exportIndex: ReadonlyMap<string, number>): CompiledBinding {
   // The layout's buffer count, `s` where it has scratch, then i or f per field, runs as 'i12'
   // (tools/generateJobFields.mjs).
   const shape = JOB_SHAPES[layoutOf(binding)];
@@ -1172,7 +1186,7 @@ function compileBinding(binding: WasmBinding<KernelId>): CompiledBinding {
   const hasScratch = shape[1] === 's';
   const fieldTypes = shape.slice(hasScratch ? 2 : 1).replace(/([if])(\d+)/g, (_, type, count) => type.repeat(count));
   return {
-    exportIndex: EXPORT_INDEX.get(binding.export)!,
+    exportIndex: exportIndex.get(binding.export)!,
     bufferCount,
     isOutput: Array.from({ length: bufferCount }, (_, position) => binding.outputs.includes(position)),
     isFloat: [...fieldTypes].map((type) => type === 'f'),
@@ -1196,7 +1210,7 @@ function kernelTableOf(custom: CustomKernelTable, runtime: Runtime): KernelTable
     const reference = referenceBackend.kernels[id] as (...args: unknown[]) => void;
     const described = (WASM_BINDINGS as { readonly [Id in KernelId]?: WasmBinding<KernelId> })[id];
     if (described !== undefined) {
-      const binding = compileBinding(described);
+      const binding = compileBinding(described, runtime.exportIndex);
       // The check written out here, and runBinding called on the runtime, not through a closure: with a closure and
       // hasFloat64 a small kernel's call took about 10 ns more (Relu on 64 values, 0.19 against 0.20 us, in-process
       // interleaved rounds of process CPU time).
@@ -1306,6 +1320,8 @@ class Runtime {
   constructor(
     private readonly arena: Arena,
     private readonly kernels: Kernel[],
+    /** Each export's position in `kernels` (the index workers know it by), looked up on every kernel call. */
+    readonly exportIndex: ReadonlyMap<string, number>,
     private readonly pool: ThreadPool,
     private readonly gemmScratchBytes: number,
   ) {
@@ -1696,7 +1712,7 @@ class Runtime {
           ints[field++] = value.buffer === null ? 0 : this.pointerOf(value.buffer, null);
         else ints[field++] = value;
       }
-      this.runJob(EXPORT_INDEX.get(name)!, threadCount, copies);
+      this.runJob(this.exportIndex.get(name)!, threadCount, copies);
     } finally {
       this.arena.release(mark);
     }

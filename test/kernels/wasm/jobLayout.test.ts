@@ -83,6 +83,25 @@ describe('job record layouts', () => {
     assert.deepEqual(undescribed.sort(), ['ClipBiasAddGrad', 'Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']);
   });
 
+  test('every export the backend names (its ExportName type, the bindings) is a function export of each build', () => {
+    // The backend ships no list of names: it indexes the module's own function exports (functionExportNames).
+    const source = readFileSync(join(repoRoot, 'src', 'kernels', 'wasm', 'wasmBackend.ts'), 'utf8');
+    const union = /\ntype ExportName =\n((?: {2}\| '\w+'\n?)+);/.exec(source);
+    assert.ok(union !== null, 'wasmBackend.ts declares type ExportName as a union of names');
+    const names = [...union[1]!.matchAll(/'(\w+)'/g)].map((match) => match[1]!);
+    assert.ok(names.length >= 70 && names.includes('conv2d') && names.includes('spaceToDepth2'), names.join(', '));
+    for (const binding of Object.values(WASM_BINDINGS)) assert.ok(names.includes(binding.export), binding.export);
+    for (const build of ['convnet-simd.wasm', 'convnet-relaxed-threads.wasm']) {
+      const module = new WebAssembly.Module(readFileSync(join(repoRoot, 'dist', 'wasm', build)));
+      const functions = new Set(
+        WebAssembly.Module.exports(module)
+          .filter((description) => description.kind === 'function')
+          .map((description) => description.name),
+      );
+      for (const name of names) assert.ok(functions.has(name), `${build} exports no function ${name}`);
+    }
+  });
+
   test("the convolutions' assembly reads its job record as the conv2d layout numbers it", () => {
     const numbers = new Map<string, number>();
     const layout: JobLayout = JOB_LAYOUTS.conv2d;
