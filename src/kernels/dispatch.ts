@@ -18,9 +18,10 @@ type AnyKernel = (...args: unknown[]) => void;
 
 /**
  * The positions of the float buffers each kernel writes (its outputs, and the state an optimizer
- * update rewrites in place), from KernelSignatures: what a fallback copies back to the device.
+ * update rewrites in place), from KernelSignatures: what a fallback copies back to the device, and what the
+ * WebAssembly backend copies back from its memory (wasmBackend.ts WASM_BINDINGS).
  */
-const WRITTEN_BUFFERS: { readonly [Id in KernelId]: readonly number[] } = {
+export const WRITTEN_BUFFERS: { readonly [Id in KernelId]: readonly number[] } = {
   Conv2D: [3],
   Conv2DBackpropInput: [2],
   Conv2DBackpropFilter: [2],

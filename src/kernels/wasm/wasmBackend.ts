@@ -42,6 +42,7 @@ import {
   type SoftmaxCrossEntropyParams,
   type ZeroPad2DParams,
 } from '../params.js';
+import { WRITTEN_BUFFERS } from '../dispatch.js';
 import type { KernelId } from '../ids.js';
 import type { Backend, KernelSignatures, KernelTable } from '../registry.js';
 import { Arena } from './arena.js';
@@ -798,7 +799,8 @@ type ParamsOf<Id extends KernelId> =
 
 /**
  * A kernel described once (issue: describe each kernel's binding in a table, not in a closure): the export it runs,
- * its job record layout (jobLayout.ts; left out where the export has the layout's name), the positions of the arguments it writes, its scalar fields in the layout's
+ * its job record layout (jobLayout.ts; left out where the export has the layout's name), the positions of the
+ * arguments it writes where WRITTEN_BUFFERS does not list them all, its scalar fields in the layout's
  * order (each written as the layout's i32 or f32), and its work estimate (see PARALLEL_WORK_THRESHOLD) from its
  * params and arguments, and its scratch per thread where its layout has one. Its buffers are its arguments in
  * order, the layout's later buffers 0 (null).
@@ -811,7 +813,11 @@ type WasmBinding<Id extends KernelId> = WasmBindingRecord<Id> &
 
 /** What every WasmBinding has besides its export and layout. */
 interface WasmBindingRecord<Id extends KernelId> {
-  readonly outputs: readonly number[];
+  /**
+   * The arguments it writes (copied back when staged), where they are more than the float buffers
+   * WRITTEN_BUFFERS (dispatch.ts) lists for its kernel: MaxPool2D's argmax indices.
+   */
+  readonly outputs?: readonly number[];
   readonly fields: (params: ParamsOf<Id>) => readonly number[];
   readonly work: (params: ParamsOf<Id>, args: readonly unknown[]) => number;
   /**
@@ -880,52 +886,49 @@ function rowsFields(params: RowsParams): number[] {
 }
 
 /**
- * The binding of an export over `size` values with the layout of its name, which writes the arguments `outputs`;
- * `cost` is its work per value in ELEMENTWISE_WORK units.
+ * The binding of an export over `size` values with the layout of its name; `cost` is its work per value in
+ * ELEMENTWISE_WORK units.
  */
 function elementwise<Params extends ElementwiseParams, Name extends ExportName>(
   name: Name,
-  outputs: readonly number[],
   fields: (params: Params) => readonly number[],
   cost = 1,
 ) {
-  return { export: name, outputs, fields, work: (params: Params) => params.size * cost * ELEMENTWISE_WORK } as const;
+  return { export: name, fields, work: (params: Params) => params.size * cost * ELEMENTWISE_WORK } as const;
 }
 
 /** As elementwise, for an export over a [rows, columns] matrix: `cost` per value of it. */
 function rowwise<Params extends RowsParams, Name extends ExportName>(
   name: Name,
-  outputs: readonly number[],
   fields: (params: Params) => readonly number[],
   cost = 1,
 ) {
   return {
     export: name,
-    outputs,
     fields,
     work: (params: Params) => params.rows * params.columns * cost * ELEMENTWISE_WORK,
   } as const;
 }
 
 /**
- * The binding of activation export `name` (JOB_LAYOUTS.activation), which writes its output (argument 1); `cost`
- * is its work per value in ReLU's (WASM_BINDINGS).
+ * The binding of activation export `name` (JOB_LAYOUTS.activation); `cost` is its work per value in ReLU's
+ * (WASM_BINDINGS).
  */
 function activation<Params extends ElementwiseParams>(
   name: ExportName,
   fields: (params: Params) => number[],
   cost = 1,
 ) {
-  return { ...elementwise(name, [1], fields, cost), layout: 'activation' } as const;
+  return { ...elementwise(name, fields, cost), layout: 'activation' } as const;
 }
 
-/** The binding of an activation's gradient export `name` (JOB_LAYOUTS.activationGrad), which writes dInput. */
+/** The binding of an activation's gradient export `name` (JOB_LAYOUTS.activationGrad). */
 function activationGrad<Params extends ElementwiseParams>(
   name: ExportName,
   fields: (params: Params) => number[],
   cost = 1,
 ) {
-  return { ...elementwise(name, [2], fields, cost), layout: 'activationGrad' } as const;
+  return { ...elementwise(name, fields, cost), layout: 'activationGrad' } as const;
 }
 
 /**
@@ -951,17 +954,17 @@ export const WASM_BINDINGS = {
   GeluGrad: activationGrad('geluGrad', sizeField, 24),
   Silu: activation('silu', sizeField, 8),
   SiluGrad: activationGrad('siluGrad', sizeField, 12),
-  Clip: elementwise('clip', [1], clipFields),
-  ClipGrad: elementwise('clipGrad', [2], clipFields),
+  Clip: elementwise('clip', clipFields),
+  ClipGrad: elementwise('clipGrad', clipFields),
   HardSigmoid: activation('hardSigmoid', hardSigmoidFields),
   HardSigmoidGrad: activationGrad('hardSigmoidGrad', hardSigmoidFields),
   HardSwish: activation('hardSwish', hardSigmoidFields),
   HardSwishGrad: activationGrad('hardSwishGrad', hardSigmoidFields),
-  Add: { ...elementwise('add', [2], sizeField), layout: 'binary' },
-  Multiply: { ...elementwise('multiply', [2], sizeField), layout: 'binary' },
-  BiasAdd: rowwise('biasAdd', [2], rowsFields),
-  BiasAddGrad: rowwise('biasAddGrad', [1], rowsFields),
-  CopyColumns: rowwise('copyColumns', [1], (params: CopyColumnsParams) => [
+  Add: { ...elementwise('add', sizeField), layout: 'binary' },
+  Multiply: { ...elementwise('multiply', sizeField), layout: 'binary' },
+  BiasAdd: rowwise('biasAdd', rowsFields),
+  BiasAddGrad: rowwise('biasAddGrad', rowsFields),
+  CopyColumns: rowwise('copyColumns', (params: CopyColumnsParams) => [
     params.rows,
     params.columns,
     params.sourceStride,
@@ -971,26 +974,24 @@ export const WASM_BINDINGS = {
   ]),
   MaxPool2D: {
     export: 'maxPool2d',
+    // The argmax indices too: WRITTEN_BUFFERS lists the float buffers only.
     outputs: [1, 2],
     fields: poolFields,
     work: (params, args) => lengthOf(args, 1) * params.kH * params.kW * ELEMENTWISE_WORK,
   },
   MaxPool2DBackprop: {
     export: 'maxPool2dBackprop',
-    outputs: [2],
     fields: poolFields,
     work: (_params, args) => lengthOf(args, 2) * ELEMENTWISE_WORK,
   },
   AvgPool2D: {
     export: 'avgPool2d',
-    outputs: [1],
     fields: avgPoolFields,
     work: (params, args) => lengthOf(args, 1) * params.kH * params.kW * ELEMENTWISE_WORK,
   },
   AvgPool2DBackprop: {
     export: 'avgPool2dBackprop',
     layout: 'avgPool2d',
-    outputs: [1],
     fields: avgPoolFields,
     work: (params, args) => {
       const overlap = Math.ceil(params.kH / params.strideH) * Math.ceil(params.kW / params.strideW);
@@ -999,34 +1000,31 @@ export const WASM_BINDINGS = {
   },
   ZeroPad2D: {
     export: 'zeroPad2d',
-    outputs: [1],
     fields: padFields,
     work: (_params, args) => lengthOf(args, 1) * ELEMENTWISE_WORK,
   },
   ZeroPad2DBackprop: {
     export: 'zeroPad2dBackprop',
     layout: 'zeroPad2d',
-    outputs: [1],
     fields: padFields,
     work: (_params, args) => lengthOf(args, 1) * ELEMENTWISE_WORK,
   },
-  Pow: elementwise('pow', [1], (params: PowParams) => [params.size, params.exponent]),
-  PowGrad: elementwise('powGrad', [2], (params: PowParams) => [params.size, params.exponent]),
-  Softmax: rowwise('softmax', [1], rowsFields, 16),
-  SoftmaxGrad: rowwise('softmaxGrad', [2], rowsFields),
+  Pow: elementwise('pow', (params: PowParams) => [params.size, params.exponent]),
+  PowGrad: elementwise('powGrad', (params: PowParams) => [params.size, params.exponent]),
+  Softmax: rowwise('softmax', rowsFields, 16),
+  SoftmaxGrad: rowwise('softmaxGrad', rowsFields),
   SoftmaxCrossEntropy: rowwise(
     'softmaxCrossEntropy',
-    [2, 3],
     (params: SoftmaxCrossEntropyParams) => [params.rows, params.columns, params.labelSmoothing ?? 0],
     16,
   ),
-  SoftmaxCrossEntropyGrad: rowwise('softmaxCrossEntropyGrad', [2], (params: SoftmaxCrossEntropyGradParams) => [
+  SoftmaxCrossEntropyGrad: rowwise('softmaxCrossEntropyGrad', (params: SoftmaxCrossEntropyGradParams) => [
     params.rows,
     params.columns,
     params.scale,
     params.labelSmoothing ?? 0,
   ]),
-  Dropout: elementwise('dropout', [1], (params: DropoutParams) => [
+  Dropout: elementwise('dropout', (params: DropoutParams) => [
     params.size,
     lowbias32(params.seed) | 0,
     dropoutThreshold(params.rate) | 0,
@@ -1034,28 +1032,20 @@ export const WASM_BINDINGS = {
   ]),
   ChannelShuffle: {
     export: 'channelShuffle',
-    outputs: [1],
     fields: (params) => [params.rows, params.groups, params.groupSize],
     work: (params) => params.rows * params.groups * params.groupSize * ELEMENTWISE_WORK,
   },
-  BatchNormStats: rowwise('batchNormStats', [1, 2], rowsFields, 2),
-  BatchNorm: rowwise('batchNorm', [3], rowsFields),
+  BatchNormStats: rowwise('batchNormStats', rowsFields, 2),
+  BatchNorm: rowwise('batchNorm', rowsFields),
   BatchNormGrad: rowwise(
     'batchNormGrad',
-    [5, 6, 7],
     (params: BatchNormGradParams) => [params.rows, params.columns, params.epsilon, params.isThroughStatistics ? 1 : 0],
     4,
   ),
-  LayerNorm: rowwise(
-    'layerNorm',
-    [3, 4, 5],
-    (params: LayerNormParams) => [params.rows, params.columns, params.epsilon],
-    3,
-  ),
-  LayerNormGrad: rowwise('layerNormGrad', [5, 6, 7], rowsFields, 5),
+  LayerNorm: rowwise('layerNorm', (params: LayerNormParams) => [params.rows, params.columns, params.epsilon], 3),
+  LayerNormGrad: rowwise('layerNormGrad', rowsFields, 5),
   SgdUpdate: elementwise(
     'sgdUpdate',
-    [0, 2],
     (params: SgdUpdateParams) => [
       params.size,
       params.learningRate,
@@ -1067,7 +1057,6 @@ export const WASM_BINDINGS = {
   ),
   AdamUpdate: elementwise(
     'adamUpdate',
-    [0, 2, 3],
     (params: AdamUpdateParams) => [
       params.size,
       params.learningRate,
@@ -1084,7 +1073,6 @@ export const WASM_BINDINGS = {
   // The momentum and gradient-average buffers come null where unused (the kernel also reads neither then).
   RmsPropUpdate: elementwise(
     'rmsPropUpdate',
-    [0, 2, 3, 4],
     (params: RmsPropUpdateParams) => [
       params.size,
       params.learningRate,
@@ -1098,20 +1086,18 @@ export const WASM_BINDINGS = {
   ),
   AdagradUpdate: elementwise(
     'adagradUpdate',
-    [0, 2],
     (params: AdagradUpdateParams) => [params.size, params.learningRate, params.epsilon, params.weightDecay],
     4,
   ),
   // No work (cost 0): it runs on one thread, so its sum has one order for any thread count.
-  SumOfSquares: elementwise('sumOfSquares', [1], sizeField, 0),
-  ClipGradient: elementwise('clipGradient', [1], (params: ClipGradientParams) => [
+  SumOfSquares: elementwise('sumOfSquares', sizeField, 0),
+  ClipGradient: elementwise('clipGradient', (params: ClipGradientParams) => [
     params.size,
     params.scale,
     params.clipValue,
   ]),
   BroadcastArithmetic: {
     export: 'broadcastArithmetic',
-    outputs: [2],
     fields: (params) => [
       ARITHMETIC_OPERATIONS.indexOf(params.operation),
       ...params.shape,
@@ -1123,13 +1109,11 @@ export const WASM_BINDINGS = {
   ReduceSumTo: {
     export: 'reduceSumTo',
     // Threads split the output's columns where rows add into rows (assembly/broadcast.ts).
-    outputs: [1],
     fields: (params) => [...params.shape, ...params.outStrides],
     work: (_params, args) => lengthOf(args, 0) * ELEMENTWISE_WORK,
   },
   MatMul: {
     export: 'matMul',
-    outputs: [2],
     fields: (params) => [params.m, params.k, params.n, params.transposeA ? 1 : 0, params.transposeB ? 1 : 0],
     work: (params) => params.m * params.n * params.k,
     // B transposed is copied untransposed first.
@@ -1137,7 +1121,6 @@ export const WASM_BINDINGS = {
   },
   Resize2D: {
     export: 'resize2d',
-    outputs: [1],
     fields: resizeFields,
     work: (_params, args) => lengthOf(args, 1) * 4 * ELEMENTWISE_WORK,
     scratch: (params) => (params.outW + 1) * 12,
@@ -1145,7 +1128,6 @@ export const WASM_BINDINGS = {
   Resize2DBackprop: {
     export: 'resize2dBackprop',
     layout: 'resize2d',
-    outputs: [1],
     fields: resizeFields,
     work: (_params, args) => lengthOf(args, 0) * 4 * ELEMENTWISE_WORK,
     scratch: (params) => (params.outW + 1) * 12,
@@ -1177,8 +1159,13 @@ export function layoutOf(binding: WasmBinding<KernelId>): JobLayoutName {
   return binding.layout ?? (binding.export as JobLayoutName);
 }
 
-/** `binding` with its layout and export (its index in `exportIndex`) looked up once. */
-function compileBinding(binding: WasmBinding<KernelId>, exportIndex: ReadonlyMap<string, number>): CompiledBinding {
+/** The binding of kernel `id` with its layout, export (its index in `exportIndex`) and outputs looked up once. */
+function compileBinding(
+  id: KernelId,
+  binding: WasmBinding<KernelId>,
+  exportIndex: ReadonlyMap<string, number>,
+): CompiledBinding {
+  const outputs = binding.outputs ?? WRITTEN_BUFFERS[id];
   // The layout's buffer count, `s` where it has scratch, then i or f per field, runs as 'i12'
   // (tools/generateJobFields.mjs).
   const shape = JOB_SHAPES[layoutOf(binding)];
@@ -1188,7 +1175,7 @@ function compileBinding(binding: WasmBinding<KernelId>, exportIndex: ReadonlyMap
   return {
     exportIndex: exportIndex.get(binding.export)!,
     bufferCount,
-    isOutput: Array.from({ length: bufferCount }, (_, position) => binding.outputs.includes(position)),
+    isOutput: Array.from({ length: bufferCount }, (_, position) => outputs.includes(position)),
     isFloat: [...fieldTypes].map((type) => type === 'f'),
     fields: binding.fields as (params: unknown) => readonly number[],
     work: binding.work as (params: unknown, args: readonly unknown[]) => number,
@@ -1210,7 +1197,7 @@ function kernelTableOf(custom: CustomKernelTable, runtime: Runtime): KernelTable
     const reference = referenceBackend.kernels[id] as (...args: unknown[]) => void;
     const described = (WASM_BINDINGS as { readonly [Id in KernelId]?: WasmBinding<KernelId> })[id];
     if (described !== undefined) {
-      const binding = compileBinding(described, runtime.exportIndex);
+      const binding = compileBinding(id, described, runtime.exportIndex);
       // The check written out here, and runBinding called on the runtime, not through a closure: with a closure and
       // hasFloat64 a small kernel's call took about 10 ns more (Relu on 64 values, 0.19 against 0.20 us, in-process
       // interleaved rounds of process CPU time).
