@@ -8,9 +8,10 @@ import type { Tensor } from '../core/tensor.js';
 import { noteWeightsChanged } from '../core/weightsVersion.js';
 import { isDeviceBackend } from '../kernels/registry.js';
 import { batchNormalization, updateMovingAverage } from '../ops/batchNorm.js';
-import { initializeWeights } from './initializers.js';
+import { initializeWeights, zeroWeights } from './initializers.js';
 import {
   Layer,
+  notBuiltError,
   type BuildContext,
   type CallContext,
   type LayerConfig,
@@ -75,15 +76,15 @@ export class BatchNormalization extends Layer {
     const outputShape = this.computeOutputShape(inputShape);
     const channels = inputShape[inputShape.length - 1]!;
     this.gamma = initializeWeights('ones', [channels], 1, 1, context.random, context.dtype);
-    this.beta = initializeWeights('zeros', [channels], 1, 1, context.random, context.dtype);
-    this.movingMean = initializeWeights('zeros', [channels], 1, 1, context.random, context.dtype);
+    this.beta = zeroWeights(channels, context);
+    this.movingMean = zeroWeights(channels, context);
     this.movingVariance = initializeWeights('ones', [channels], 1, 1, context.random, context.dtype);
     return outputShape;
   }
 
   call(input: Tensor, context: CallContext): Tensor {
     if (this.gamma === null || this.beta === null || this.movingMean === null || this.movingVariance === null) {
-      throw new ShapeError(`${this.label()}: call before build`);
+      throw notBuiltError(this.label());
     }
     const channels = this.gamma.shape[0]!;
     if (input.shape[input.rank - 1] !== channels) {

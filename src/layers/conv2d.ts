@@ -2,7 +2,7 @@
 // 'valid', 'same' or explicit. Filter layout [kH, kW, inC, outC].
 
 import { ShapeError, ValueError } from '../core/errors.js';
-import { formatShape, type Shape } from '../core/shape.js';
+import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import {
   describeWindowOutputSize,
@@ -13,11 +13,14 @@ import {
 } from '../kernels/params.js';
 import { conv2d } from '../ops/conv2d.js';
 import { checkPositiveInteger } from '../ops/checks.js';
-import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
+import { checkInitializer, initializeWeights, zeroWeights, type Initializer } from './initializers.js';
 import {
   kernelAndBias,
+  checkGroupsDivideChannels,
   checkHeightWidthChannels,
   Layer,
+  notBuiltError,
+  paddingConfig,
   type BuildContext,
   type CallContext,
   type LayerConfig,
@@ -96,12 +99,7 @@ export class Conv2D extends Layer {
 
   computeOutputShape(inputShape: Shape): Shape {
     const [inH, inW, inC] = this.checkInput(inputShape);
-    if (inC % this.groups !== 0) {
-      throw new ShapeError(
-        `${this.label()}: ${this.groups} groups must divide the input channels, but the input is ` +
-          `${formatShape(inputShape)}`,
-      );
-    }
+    checkGroupsDivideChannels(this.label(), this.groups, inputShape);
     const window = windowParams(this.label(), 1, inH, inW, inC, this.geometry());
     return [window.outH, window.outW, this.filters];
   }
@@ -119,7 +117,7 @@ export class Conv2D extends Layer {
       context.random,
       context.dtype,
     );
-    this.bias = this.useBias ? initializeWeights('zeros', [this.filters], 1, 1, context.random, context.dtype) : null;
+    this.bias = this.useBias ? zeroWeights(this.filters, context) : null;
     return outputShape;
   }
 
@@ -136,7 +134,7 @@ export class Conv2D extends Layer {
     activation: 'relu' | Extract<FusedActivation, { kind: 'clip' }> | undefined,
     residual?: Tensor,
   ): Tensor {
-    if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
+    if (this.kernel === null) throw notBuiltError(this.label());
     return conv2d(input, this.kernel, this.bias, {
       strides: this.strides,
       padding: this.padding,
@@ -167,7 +165,7 @@ export class Conv2D extends Layer {
       filters: this.filters,
       kernelSize: [...this.kernelSize],
       strides: [...this.strides],
-      padding: typeof this.padding === 'object' ? [...this.padding] : this.padding,
+      padding: paddingConfig(this.padding),
       dilationRate: [...this.dilationRate],
       groups: this.groups,
       useBias: this.useBias,

@@ -3,17 +3,20 @@
 // runs on the convolution kernels: ops/conv2dTranspose.ts.
 
 import { ShapeError } from '../core/errors.js';
-import { formatShape, type Shape } from '../core/shape.js';
+import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import type { Conv2DParams, Padding } from '../kernels/params.js';
 import { conv2dTranspose, conv2dTransposeParams } from '../ops/conv2dTranspose.js';
 import { checkPositiveInteger } from '../ops/checks.js';
 import { pair } from './conv2d.js';
-import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
+import { checkInitializer, initializeWeights, zeroWeights, type Initializer } from './initializers.js';
 import {
   kernelAndBias,
+  checkGroupsDivideChannels,
   checkHeightWidthChannels,
   Layer,
+  notBuiltError,
+  paddingConfig,
   type BuildContext,
   type CallContext,
   type LayerConfig,
@@ -101,13 +104,7 @@ export class Conv2DTranspose extends Layer {
 
   computeOutputShape(inputShape: Shape): Shape {
     checkHeightWidthChannels(this.label(), inputShape, 'images');
-    const inC = inputShape[2]!;
-    if (inC % this.groups !== 0) {
-      throw new ShapeError(
-        `${this.label()}: ${this.groups} groups must divide the input channels, but the input is ` +
-          `${formatShape(inputShape)}`,
-      );
-    }
+    checkGroupsDivideChannels(this.label(), this.groups, inputShape);
     const params = this.convolutionParams(inputShape);
     return [params.inH, params.inW, this.filters];
   }
@@ -136,12 +133,12 @@ export class Conv2DTranspose extends Layer {
       context.random,
       context.dtype,
     );
-    this.bias = this.useBias ? initializeWeights('zeros', [this.filters], 1, 1, context.random, context.dtype) : null;
+    this.bias = this.useBias ? zeroWeights(this.filters, context) : null;
     return outputShape;
   }
 
   call(input: Tensor, _context: CallContext): Tensor {
-    if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
+    if (this.kernel === null) throw notBuiltError(this.label());
     return conv2dTranspose(input, this.kernel, this.bias, {
       strides: this.strides,
       padding: this.padding,
@@ -173,7 +170,7 @@ export class Conv2DTranspose extends Layer {
       filters: this.filters,
       kernelSize: [...this.kernelSize],
       strides: [...this.strides],
-      padding: typeof this.padding === 'object' ? [...this.padding] : this.padding,
+      padding: paddingConfig(this.padding),
       outputPadding: [...this.outputPadding],
       dilationRate: [...this.dilationRate],
       groups: this.groups,

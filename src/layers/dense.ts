@@ -6,10 +6,11 @@ import type { Tensor } from '../core/tensor.js';
 import { biasAdd } from '../ops/biasAdd.js';
 import { checkPositiveInteger } from '../ops/checks.js';
 import { matMul } from '../ops/matMul.js';
-import { checkInitializer, initializeWeights, type Initializer } from './initializers.js';
+import { checkInitializer, initializeWeights, zeroWeights, type Initializer } from './initializers.js';
 import {
   kernelAndBias,
   Layer,
+  notBuiltError,
   type BuildContext,
   type CallContext,
   type LayerConfig,
@@ -92,12 +93,12 @@ export class Dense extends Layer {
       context.random,
       context.dtype,
     );
-    this.bias = this.useBias ? initializeWeights('zeros', [this.units], 1, 1, context.random, context.dtype) : null;
+    this.bias = this.useBias ? zeroWeights(this.units, context) : null;
     return outputShape;
   }
 
   call(input: Tensor, _context: CallContext): Tensor {
-    if (this.kernel === null) throw new ShapeError(`${this.label()}: call before build`);
+    if (this.kernel === null) throw notBuiltError(this.label());
     if (input.rank !== 2 || input.shape[1] !== this.kernel.shape[0]) {
       throw new ShapeError(
         `${this.label()}: expects input [batch, ${this.kernel.shape[0]}] but got ${formatShape(input.shape)}`,

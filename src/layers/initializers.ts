@@ -38,6 +38,11 @@ export function withWeightBudget<T>(values: number, body: () => T): T {
   }
 }
 
+/** A new zero weight [size] (a bias, a normalization's beta or moving mean): initializeWeights's 'zeros'. */
+export function zeroWeights(size: number, context: { random: Random; dtype: DType }): Tensor {
+  return initializeWeights('zeros', [size], 1, 1, context.random, context.dtype);
+}
+
 /** Fills a new tensor of `shape` according to `initializer`, given the layer's fan-in and fan-out. */
 export function initializeWeights(
   initializer: Initializer,

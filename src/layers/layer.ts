@@ -155,6 +155,25 @@ export function checkHeightWidthChannels(label: string, inputShape: Shape, what:
     throw new ShapeError(`${label}: expects ${what} of height x width x channels but got ${formatShape(inputShape)}`);
 }
 
+/** The ShapeError of a layer called before build made its weights. */
+export function notBuiltError(label: string): ShapeError {
+  return new ShapeError(`${label}: call before build`);
+}
+
+/** Throws ShapeError unless `groups` divides the channels of `inputShape` [height, width, channels]. */
+export function checkGroupsDivideChannels(label: string, groups: number, inputShape: Shape): void {
+  if (inputShape[2]! % groups !== 0) {
+    throw new ShapeError(
+      `${label}: ${groups} groups must divide the input channels, but the input is ${formatShape(inputShape)}`,
+    );
+  }
+}
+
+/** A padding option as a layer's config writes it: a list copied, a name or number as it is. */
+export function paddingConfig<P>(padding: P): P {
+  return (typeof padding === 'object' ? [...(padding as readonly number[])] : padding) as P;
+}
+
 /** The weights of a layer with a kernel and an optional bias, those it has so far (none before build). */
 export function kernelAndBias(kernel: Tensor | null, bias: Tensor | null): NamedWeight[] {
   const weights: NamedWeight[] = [];

@@ -6,8 +6,15 @@ import { ShapeError, ValueError } from '../core/errors.js';
 import { formatShape, type Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { layerNormalization } from '../ops/layerNorm.js';
-import { initializeWeights } from './initializers.js';
-import { Layer, type BuildContext, type LayerConfig, type LayerOptions, type NamedWeight } from './layer.js';
+import { initializeWeights, zeroWeights } from './initializers.js';
+import {
+  Layer,
+  notBuiltError,
+  type BuildContext,
+  type LayerConfig,
+  type LayerOptions,
+  type NamedWeight,
+} from './layer.js';
 
 /** Options of the LayerNormalization layer. */
 export interface LayerNormalizationOptions extends LayerOptions {
@@ -52,13 +59,12 @@ export class LayerNormalization extends Layer {
     const outputShape = this.computeOutputShape(inputShape);
     const channels = inputShape[inputShape.length - 1]!;
     this.gamma = initializeWeights('ones', [channels], 1, 1, context.random, context.dtype);
-    this.beta = initializeWeights('zeros', [channels], 1, 1, context.random, context.dtype);
+    this.beta = zeroWeights(channels, context);
     return outputShape;
   }
 
   call(input: Tensor): Tensor {
-    if (this.gamma === null || this.beta === null)
-      throw new ShapeError(`LayerNormalization '${this.name}': call before build`);
+    if (this.gamma === null || this.beta === null) throw notBuiltError(`LayerNormalization '${this.name}'`);
     return layerNormalization(input, this.gamma, this.beta, this.epsilon, `LayerNormalization '${this.name}'`);
   }
 

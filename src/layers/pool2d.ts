@@ -7,7 +7,14 @@ import type { Tensor } from '../core/tensor.js';
 import type { Padding } from '../kernels/params.js';
 import { poolParams, type Pool2DOptions } from '../ops/maxPool2d.js';
 import { describeWindow, pair } from './conv2d.js';
-import { checkHeightWidthChannels, Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
+import {
+  checkHeightWidthChannels,
+  Layer,
+  paddingConfig,
+  type CallContext,
+  type LayerConfig,
+  type LayerOptions,
+} from './layer.js';
 
 export interface Pool2DLayerOptions extends LayerOptions {
   /** Window size; default 2. */
@@ -81,7 +88,7 @@ export abstract class Pool2DLayer extends Layer {
       name: this.name,
       poolSize: [...this.poolSize],
       strides: [...this.strides],
-      padding: typeof this.padding === 'object' ? [...this.padding] : this.padding,
+      padding: paddingConfig(this.padding),
       // Only when set, so configs (and model files) of floor-mode layers stay as they were.
       ...(this.ceilMode ? { ceilMode: true } : {}),
     };

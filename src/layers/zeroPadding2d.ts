@@ -4,7 +4,14 @@
 import type { Shape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { zeroPad2d, zeroPadParams, type ZeroPadding } from '../ops/zeroPad2d.js';
-import { checkHeightWidthChannels, Layer, type CallContext, type LayerConfig, type LayerOptions } from './layer.js';
+import {
+  checkHeightWidthChannels,
+  Layer,
+  paddingConfig,
+  type CallContext,
+  type LayerConfig,
+  type LayerOptions,
+} from './layer.js';
 
 /** Options of the ZeroPadding2D layer. */
 export interface ZeroPadding2DOptions extends LayerOptions {
@@ -48,7 +55,7 @@ export class ZeroPadding2D extends Layer {
   }
 
   getConfig(): LayerConfig {
-    return { name: this.name, padding: typeof this.padding === 'object' ? [...this.padding] : this.padding };
+    return { name: this.name, padding: paddingConfig(this.padding) };
   }
 
   private params(inputShape: Shape) {
