@@ -1,17 +1,23 @@
 // Option and shape errors of GlobalAveragePooling2D, ZeroPadding2D, Multiply, Dropout, LeakyReLU and ELU name
-// the layer and the values.
+// the layer and the values; the not-built and groups errors of the weighted layers read in full; padding configs.
 
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   AvgPool2D,
+  BatchNormalization,
   Clip,
   Conv2D,
+  Conv2DTranspose,
+  Dense,
   Dropout,
   ELU,
   Flatten,
   GlobalAveragePooling2D,
   Input,
+  LayerNormalization,
   LeakyReLU,
+  MaxPool2D,
   multiply,
   Multiply,
   Sequential,
@@ -81,5 +87,44 @@ describe('errors name the layer', () => {
     assertThrowsWith(() => new Clip({ min: 6, max: 0 }), ValueError, 'Clip', 'min 6 is greater than max 0');
     assertThrowsWith(() => new Clip({ max: Number.NaN }), ValueError, 'Clip', 'max', 'NaN');
     assertThrowsWith(() => new Clip({ min: Infinity }), ValueError, 'Clip', 'min', 'Infinity');
+  });
+
+  test('layers called before build, and groups that do not divide the input channels, say so in full', () => {
+    const input = Tensor.zeros([1, 4, 4, 4]);
+    const unbuilt = [
+      new Conv2D({ name: 'c', filters: 4, kernelSize: 1 }),
+      new Conv2DTranspose({ name: 't', filters: 4, kernelSize: 1 }),
+      new Dense({ name: 'd', units: 2 }),
+      new BatchNormalization({ name: 'b' }),
+      new LayerNormalization({ name: 'l' }),
+    ];
+    for (const layer of unbuilt) {
+      assert.throws(
+        () => layer.call(input, { isTraining: false }),
+        (error: unknown) =>
+          error instanceof ShapeError && error.message === `${layer.className} '${layer.name}': call before build`,
+      );
+    }
+    for (const layer of [
+      new Conv2D({ name: 'c', filters: 6, kernelSize: 1, groups: 3 }),
+      new Conv2DTranspose({ name: 't', filters: 6, kernelSize: 1, groups: 3 }),
+    ]) {
+      assert.throws(
+        () => layer.computeOutputShape([4, 4, 4]),
+        (error: unknown) =>
+          error instanceof ShapeError &&
+          error.message ===
+            `${layer.className} '${layer.name}': 3 groups must divide the input channels, but the input is 4x4x4`,
+      );
+    }
+  });
+
+  test('padding options are copied into configs: a list as a new list, a name as it is', () => {
+    const pads = [1, 2, 3, 4] as const;
+    const conv = new Conv2D({ filters: 1, kernelSize: 1, padding: pads });
+    assert.deepEqual(conv.getConfig().padding, [1, 2, 3, 4]);
+    assert.notEqual(conv.getConfig().padding, conv.padding);
+    assert.equal(new MaxPool2D({ poolSize: 2, padding: 'same' }).getConfig().padding, 'same');
+    assert.deepEqual(new ZeroPadding2D({ padding: [1, 2] }).getConfig().padding, [1, 2]);
   });
 });
