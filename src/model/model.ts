@@ -17,6 +17,7 @@ import { GradientTape } from '../autograd/tape.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { getBackend, isDeviceBackend, withScope } from '../kernels/registry.js';
 import { allocateTensor } from '../ops/allocate.js';
+import { checkPositiveInteger } from '../ops/checks.js';
 import { Clip, ReLU } from '../layers/activations.js';
 import { Conv2D } from '../layers/conv2d.js';
 import { Dropout } from '../layers/dropout.js';
@@ -665,7 +666,7 @@ export class Model {
    */
   predictOutputs(x: Tensor, options: { batchSize?: number | undefined } = {}): Record<string, Tensor> {
     this.checkExamples(x, 'predictOutputs');
-    const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'predictOutputs batchSize'));
+    const batchSize = this.boundedBatchSize(checkPositiveInteger(options.batchSize ?? 256, 'predictOutputs batchSize'));
     const nodes = this.outputNodes;
     const results = this.batchRows(x, x.shape[0]!, batchSize, nodes, (batch) => {
       const outputs = this.infer(batch);
@@ -859,7 +860,7 @@ export class Model {
    */
   predict(x: Tensor, options: { batchSize?: number | undefined } = {}): Tensor {
     this.checkExamples(x, 'predict');
-    const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'predict batchSize'));
+    const batchSize = this.boundedBatchSize(checkPositiveInteger(options.batchSize ?? 256, 'predict batchSize'));
     const last = this.layers.length - 1;
     return this.batchRows(x, x.shape[0]!, batchSize, [last], (batch) => [this.infer(batch).get(last)!])[0]!;
   }
@@ -913,8 +914,8 @@ export class Model {
   /** classify's options checked, with their defaults. */
   private classifyOptions(options: ClassifyOptions): { topK: number; batchSize: number } {
     return {
-      topK: Math.min(this.classes, positiveInteger(options.topK ?? DEFAULT_CLASSIFY_TOP_K, 'classify topK')),
-      batchSize: positiveInteger(options.batchSize ?? CLASSIFY_BATCH_SIZE, 'classify batchSize'),
+      topK: Math.min(this.classes, checkPositiveInteger(options.topK ?? DEFAULT_CLASSIFY_TOP_K, 'classify topK')),
+      batchSize: checkPositiveInteger(options.batchSize ?? CLASSIFY_BATCH_SIZE, 'classify batchSize'),
     };
   }
 
@@ -981,7 +982,7 @@ export class Model {
     this.checkExamples(x, 'evaluate');
     const count = x.shape[0]!;
     checkLabels(labels, count, this.classes, 'evaluate');
-    const batchSize = this.boundedBatchSize(positiveInteger(options.batchSize ?? 256, 'evaluate batchSize'));
+    const batchSize = this.boundedBatchSize(checkPositiveInteger(options.batchSize ?? 256, 'evaluate batchSize'));
     const order = identity(count);
     let lossSum = 0;
     let correct = 0;
@@ -1092,8 +1093,8 @@ export class Model {
   ): Generator<CallbackRound, History, readonly unknown[]> {
     this.checkExamples(x, 'fit');
     checkLabels(labels, x.shape[0]!, this.classes, 'fit');
-    const epochs = positiveInteger(options.epochs ?? 1, 'fit epochs');
-    const batchSize = positiveInteger(options.batchSize ?? 32, 'fit batchSize');
+    const epochs = checkPositiveInteger(options.epochs ?? 1, 'fit epochs');
+    const batchSize = checkPositiveInteger(options.batchSize ?? 32, 'fit batchSize');
     const optimizer = options.optimizer ?? new Adam();
     const labelSmoothing = options.labelSmoothing ?? 0;
     if (!(labelSmoothing >= 0 && labelSmoothing <= 1))
@@ -1524,9 +1525,4 @@ function softmaxRow(logits: readonly number[]): number[] {
 
 function identity(count: number): Int32Array {
   return Int32Array.from({ length: count }, (_, index) => index);
-}
-
-function positiveInteger(value: number, what: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new ValueError(`${what} must be a positive integer, got ${value}`);
-  return value;
 }

@@ -4,14 +4,12 @@
 // layer's moving averages, constants.
 
 import { record } from '../autograd/recorder.js';
-import { ShapeError, ValueError } from '../core/errors.js';
-import { formatShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { BROADCAST_RANK, type RowsParams } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { isDeviceBackend } from '../kernels/registry.js';
 import { allocateTensor, tensorFromHost } from './allocate.js';
-import { checkSameDtype } from './checks.js';
+import { checkNormalizationParams, checkSameDtype } from './checks.js';
 
 /** What the backward rule needs: the statistics used, and whether they were the batch's. */
 export interface BatchNormSaved {
@@ -45,20 +43,13 @@ export function batchNormalization(
 ): BatchNormResult {
   checkSameDtype(name, input, gamma, beta);
   const columns = input.shape[input.rank - 1]!;
-  for (const [what, tensor] of [
+  const perChannel = [
     ['gamma', gamma],
     ['beta', beta],
     ['mean', statistics?.mean],
     ['variance', statistics?.variance],
-  ] as const) {
-    if (tensor !== undefined && (tensor.rank !== 1 || tensor.shape[0] !== columns)) {
-      throw new ShapeError(
-        `${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} ` +
-          `has ${columns} channels`,
-      );
-    }
-  }
-  if (!(epsilon > 0)) throw new ValueError(`${name}: epsilon must be positive, got ${epsilon}`);
+  ] as const;
+  checkNormalizationParams(name, input, columns, perChannel, epsilon);
   const params: RowsParams = { rows: input.size / columns, columns };
   let mean: Tensor;
   let variance: Tensor;

@@ -34,8 +34,32 @@ export function checkSameShape(what: string, a: Tensor, b: Tensor): void {
   }
 }
 
-export function checkPositiveInteger(value: number, what: string): void {
+/** `value`, or ValueError unless it is a positive integer. */
+export function checkPositiveInteger(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 1) throw new ValueError(`${what} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/**
+ * The parameter checks of the normalizations: ShapeError unless each per-channel tensor given (gamma, beta, the
+ * statistics) is a vector of the input's `columns` channels, ValueError unless `epsilon` is positive.
+ */
+export function checkNormalizationParams(
+  name: string,
+  input: TensorShape,
+  columns: number,
+  perChannel: readonly (readonly [string, TensorShape | undefined])[],
+  epsilon: number,
+): void {
+  for (const [what, tensor] of perChannel) {
+    if (tensor !== undefined && (tensor.rank !== 1 || tensor.shape[0] !== columns)) {
+      throw new ShapeError(
+        `${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} ` +
+          `has ${columns} channels`,
+      );
+    }
+  }
+  if (!(epsilon > 0)) throw new ValueError(`${name}: epsilon must be positive, got ${epsilon}`);
 }
 
 export function checkFiniteNumber(value: number, what: string): void {

@@ -1,14 +1,12 @@
 // Layer normalization op over the last axis (the channels of NHWC maps): checks, params, dispatch.
 // The kernel also writes each row's mean and 1 / std, which the backward rule reuses.
 
-import { ShapeError, ValueError } from '../core/errors.js';
-import { formatShape } from '../core/shape.js';
 import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { LayerNormParams } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
 import { allocateTensor } from './allocate.js';
-import { checkSameDtype } from './checks.js';
+import { checkNormalizationParams, checkSameDtype } from './checks.js';
 
 /** What the backward rule of layerNormalization needs. */
 export interface LayerNormSaved {
@@ -35,18 +33,11 @@ export function layerNormalization(
 ): Tensor {
   checkSameDtype(name, input, gamma, beta);
   const columns = input.shape[input.rank - 1] ?? 0;
-  for (const [what, tensor] of [
+  const perChannel = [
     ['gamma', gamma],
     ['beta', beta],
-  ] as const) {
-    if (tensor.rank !== 1 || tensor.shape[0] !== columns) {
-      throw new ShapeError(
-        `${name}: ${what} has shape ${formatShape(tensor.shape)} but the input ${formatShape(input.shape)} ` +
-          `has ${columns} channels`,
-      );
-    }
-  }
-  if (!(epsilon > 0)) throw new ValueError(`${name}: epsilon must be positive, got ${epsilon}`);
+  ] as const;
+  checkNormalizationParams(name, input, columns, perChannel, epsilon);
   const params: LayerNormParams = { rows: input.size / Math.max(1, columns), columns, epsilon };
   const output = allocateTensor(input.shape, input.dtype, name);
   const mean = allocateTensor([params.rows], input.dtype, name);
