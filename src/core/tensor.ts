@@ -239,11 +239,7 @@ export class Tensor {
   /** Wraps `data` (not copied). Throws ShapeError if its length is not the product of `shape`. */
   constructor(data: FloatArray, shape: Shape) {
     checkShape(shape, 'Tensor');
-    if (data.length !== sizeOf(shape)) {
-      throw new ShapeError(
-        `Tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} values but the data has ${data.length}`,
-      );
-    }
+    checkValueCount(shape, data.length);
     this.shape = Object.freeze([...shape]);
     this.size = data.length;
     this.storage = new TensorStorage(data, dtypeOf(data), null);
@@ -373,11 +369,7 @@ export class Tensor {
   /** The same storage seen with another shape of the same size (no copy). */
   reshape(shape: Shape): Tensor {
     checkShape(shape, 'Tensor');
-    if (sizeOf(shape) !== this.size) {
-      throw new ShapeError(
-        `Tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} values but the data has ${this.size}`,
-      );
-    }
+    checkValueCount(shape, this.size);
     if (this.storage.freed) throw freedError(this);
     return tensorOver(this.storage, shape, this.size);
   }
@@ -396,4 +388,12 @@ export class Tensor {
   toString(): string {
     return `Tensor(${formatShape(this.shape)}, ${this.storage.dtype})`;
   }
+}
+
+/** Throws ShapeError unless `values` (the data's length) is the number of values `shape` holds. */
+function checkValueCount(shape: Shape, values: number): void {
+  if (values !== sizeOf(shape))
+    throw new ShapeError(
+      `Tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} values but the data has ${values}`,
+    );
 }

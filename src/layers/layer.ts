@@ -131,16 +131,19 @@ export abstract class Layer {
 
   /** The output shape for the shapes of all inputs (one for most layers). */
   outputShapeOf(inputShapes: readonly Shape[]): Shape {
-    if (inputShapes.length !== 1)
-      throw new ShapeError(`${this.className} '${this.name}' takes one input, got ${inputShapes.length}`);
-    return this.computeOutputShape(inputShapes[0]!);
+    return this.computeOutputShape(this.onlyInputShape(inputShapes));
   }
 
   /** build() for the shapes of all inputs. */
   buildWith(inputShapes: readonly Shape[], context: BuildContext): Shape {
+    return this.build(this.onlyInputShape(inputShapes), context);
+  }
+
+  /** The one input shape of a layer that takes one input; ShapeError for any other count. */
+  private onlyInputShape(inputShapes: readonly Shape[]): Shape {
     if (inputShapes.length !== 1)
       throw new ShapeError(`${this.className} '${this.name}' takes one input, got ${inputShapes.length}`);
-    return this.build(inputShapes[0]!, context);
+    return inputShapes[0]!;
   }
 
   /** call() on all inputs. */

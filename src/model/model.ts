@@ -714,14 +714,19 @@ export class Model {
     return results;
   }
 
+  /** Throws ValueError unless `input` has the model's dtype. */
+  private checkDtype(input: Tensor): void {
+    if (input.dtype !== this.dtype)
+      throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
+  }
+
   /**
    * The outputs of nodes [0, end) for a batch (a fused Conv2D + ReLU or Clip leaves the activation's
    * output in both slots). With `start` > 0, `input` is node start's output and nodes after it are
    * run (no later node may read an earlier one: see cacheableCut); the slots before it stay empty.
    */
   private forwardNodes(input: Tensor, options: ForwardOptions, end: number, start = 0): Tensor[] {
-    if (input.dtype !== this.dtype)
-      throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
+    this.checkDtype(input);
     const context = {
       isTraining: options.isTraining ?? false,
       ...(options.random === undefined ? {} : { random: options.random }),
@@ -816,8 +821,7 @@ export class Model {
    * scope's memory.
    */
   private infer(input: Tensor): ReadonlyMap<number, Tensor> {
-    if (input.dtype !== this.dtype)
-      throw new ValueError(`Model: the model is ${this.dtype} but the input is ${input.dtype}`);
+    this.checkDtype(input);
     if (isRecording() || isDeviceBackend()) {
       // A tape records (predict inside tape.run): the plan's fused ops have no gradient, the layers do.
       // A device backend runs the layers too: the plan calls kernels on host arrays.

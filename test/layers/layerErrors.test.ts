@@ -26,6 +26,7 @@ import {
   ValueError,
   ZeroPadding2D,
 } from '../../src/index.js';
+import { Random } from '../../src/core/random.js';
 import { assertThrowsWith } from '../helpers.js';
 
 describe('errors name the layer', () => {
@@ -126,5 +127,49 @@ describe('errors name the layer', () => {
     assert.notEqual(conv.getConfig().padding, conv.padding);
     assert.equal(new MaxPool2D({ poolSize: 2, padding: 'same' }).getConfig().padding, 'same');
     assert.deepEqual(new ZeroPadding2D({ padding: [1, 2] }).getConfig().padding, [1, 2]);
+  });
+
+  test('a one-input layer given two, a tensor of the wrong size and an input of the wrong dtype say so in full', () => {
+    const conv = new Conv2D({ name: 'c', filters: 1, kernelSize: 1 });
+    for (const action of [
+      () =>
+        conv.outputShapeOf([
+          [4, 4, 1],
+          [4, 4, 1],
+        ]),
+      () =>
+        conv.buildWith(
+          [
+            [4, 4, 1],
+            [4, 4, 1],
+          ],
+          { random: new Random(0), dtype: 'float32' },
+        ),
+    ]) {
+      assert.throws(
+        action,
+        (error: unknown) => error instanceof ShapeError && error.message === "Conv2D 'c' takes one input, got 2",
+      );
+    }
+    const message = (values: number) => `Tensor: shape 2x3 needs 6 values but the data has ${values}`;
+    assert.throws(
+      () => new Tensor(new Float32Array(5), [2, 3]),
+      (error: unknown) => error instanceof ShapeError && error.message === message(5),
+    );
+    assert.throws(
+      () => Tensor.zeros([7]).reshape([2, 3]),
+      (error: unknown) => error instanceof ShapeError && error.message === message(7),
+    );
+    const model = new Sequential([new Input({ shape: [2] }), new Dense({ units: 2 })]);
+    for (const action of [
+      () => model.predict(Tensor.zeros([1, 2], 'float64')),
+      () => model.forward(Tensor.zeros([1, 2], 'float64')),
+    ]) {
+      assert.throws(
+        action,
+        (error: unknown) =>
+          error instanceof ValueError && error.message === 'Model: the model is float32 but the input is float64',
+      );
+    }
   });
 });
