@@ -114,35 +114,20 @@ export function conv2dBackpropInput(
   dInput: FloatArray,
   params: Conv2DParams,
 ): void {
-  const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
-  const { dilationH, dilationW, groups, groupInC, groupOutC } = layout(params);
+  const { outC } = params;
+  const { groups, groupInC, groupOutC } = layout(params);
   dInput.fill(0);
-  for (let image = 0; image < batch; image++) {
-    for (let oy = 0; oy < outH; oy++) {
-      for (let ox = 0; ox < outW; ox++) {
-        const dOutBase = ((image * outH + oy) * outW + ox) * outC;
-        for (let ky = 0; ky < kH; ky++) {
-          const iy = oy * strideH - padTop + ky * dilationH;
-          if (iy < 0 || iy >= inH) continue;
-          for (let kx = 0; kx < kW; kx++) {
-            const ix = ox * strideW - padLeft + kx * dilationW;
-            if (ix < 0 || ix >= inW) continue;
-            const inBase = ((image * inH + iy) * inW + ix) * inC;
-            const filterBase = (ky * kW + kx) * groupInC * outC;
-            for (let group = 0; group < groups; group++) {
-              for (let i = 0; i < groupInC; i++) {
-                const weightBase = filterBase + i * outC + group * groupOutC;
-                const outBase = dOutBase + group * groupOutC;
-                let sum = 0;
-                for (let m = 0; m < groupOutC; m++) sum += dOut[outBase + m]! * filter[weightBase + m]!;
-                dInput[inBase + group * groupInC + i]! += sum;
-              }
-            }
-          }
-        }
+  forEachTap(params, (dOutBase, inBase, filterBase) => {
+    for (let group = 0; group < groups; group++) {
+      for (let i = 0; i < groupInC; i++) {
+        const weightBase = filterBase + i * outC + group * groupOutC;
+        const outBase = dOutBase + group * groupOutC;
+        let sum = 0;
+        for (let m = 0; m < groupOutC; m++) sum += dOut[outBase + m]! * filter[weightBase + m]!;
+        dInput[inBase + group * groupInC + i]! += sum;
       }
     }
-  }
+  });
 }
 
 /**
@@ -156,10 +141,31 @@ export function conv2dBackpropFilter(
   dFilter: FloatArray,
   params: Conv2DParams,
 ): void {
-  const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
-  const { dilationH, dilationW, groups, groupInC, groupOutC } = layout(params);
+  const { outC } = params;
+  const { groups, groupInC, groupOutC } = layout(params);
   // Sums run over batch * outH * outW terms: accumulate in float64, round once.
   const accumulator = new Float64Array(dFilter.length);
+  forEachTap(params, (dOutBase, inBase, filterBase) => {
+    for (let group = 0; group < groups; group++) {
+      for (let i = 0; i < groupInC; i++) {
+        const value = input[inBase + group * groupInC + i]!;
+        const weightBase = filterBase + i * outC + group * groupOutC;
+        const outBase = dOutBase + group * groupOutC;
+        for (let m = 0; m < groupOutC; m++) accumulator[weightBase + m]! += value * dOut[outBase + m]!;
+      }
+    }
+  });
+  dFilter.set(accumulator);
+}
+
+/**
+ * Calls `visit` for each (output pixel, filter tap) pair inside the input, in the forward pass's order: with the
+ * offsets of the output pixel (in dOut), of the input pixel the tap reads (in the input) and of the tap's
+ * [inC / groups, outC] block (in the filter). Both gradients scatter over these pairs.
+ */
+function forEachTap(params: Conv2DParams, visit: (dOutBase: number, inBase: number, filterBase: number) => void): void {
+  const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, padTop, padLeft } = params;
+  const { dilationH, dilationW, groupInC } = layout(params);
   for (let image = 0; image < batch; image++) {
     for (let oy = 0; oy < outH; oy++) {
       for (let ox = 0; ox < outW; ox++) {
@@ -170,20 +176,10 @@ export function conv2dBackpropFilter(
           for (let kx = 0; kx < kW; kx++) {
             const ix = ox * strideW - padLeft + kx * dilationW;
             if (ix < 0 || ix >= inW) continue;
-            const inBase = ((image * inH + iy) * inW + ix) * inC;
-            const filterBase = (ky * kW + kx) * groupInC * outC;
-            for (let group = 0; group < groups; group++) {
-              for (let i = 0; i < groupInC; i++) {
-                const value = input[inBase + group * groupInC + i]!;
-                const weightBase = filterBase + i * outC + group * groupOutC;
-                const outBase = dOutBase + group * groupOutC;
-                for (let m = 0; m < groupOutC; m++) accumulator[weightBase + m]! += value * dOut[outBase + m]!;
-              }
-            }
+            visit(dOutBase, ((image * inH + iy) * inW + ix) * inC, (ky * kW + kx) * groupInC * outC);
           }
         }
       }
     }
   }
-  dFilter.set(accumulator);
 }
