@@ -90,37 +90,14 @@ export function axisTaps(inSize: number, outSize: number, scale: number, params:
  * output [batch, outH, outW, inC] (overwritten)
  */
 export function resize2d(input: FloatArray, output: FloatArray, params: Resize2DParams): void {
-  const { batch, inH, inW, inC, outH, outW } = params;
-  const rows = axisTaps(inH, outH, params.scaleH, params);
-  const columns = axisTaps(inW, outW, params.scaleW, params);
-  for (let image = 0; image < batch; image++) {
-    for (let outY = 0; outY < outH; outY++) {
-      const top = (image * inH + rows.first[outY]!) * inW;
-      const bottom = (image * inH + rows.second[outY]!) * inW;
-      const weightY = rows.weight[outY]!;
-      for (let outX = 0; outX < outW; outX++) {
-        const weightX = columns.weight[outX]!;
-        const weights = [
-          (1 - weightY) * (1 - weightX),
-          (1 - weightY) * weightX,
-          weightY * (1 - weightX),
-          weightY * weightX,
-        ];
-        const taps = [
-          top + columns.first[outX]!,
-          top + columns.second[outX]!,
-          bottom + columns.first[outX]!,
-          bottom + columns.second[outX]!,
-        ];
-        const to = ((image * outH + outY) * outW + outX) * inC;
-        for (let channel = 0; channel < inC; channel++) {
-          let sum = 0;
-          for (let tap = 0; tap < 4; tap++) sum += weights[tap]! * input[taps[tap]! * inC + channel]!;
-          output[to + channel] = sum;
-        }
-      }
+  const { inC } = params;
+  forEachOutputPixel(params, (to, weights, taps) => {
+    for (let channel = 0; channel < inC; channel++) {
+      let sum = 0;
+      for (let tap = 0; tap < 4; tap++) sum += weights[tap]! * input[taps[tap]! * inC + channel]!;
+      output[to + channel] = sum;
     }
-  }
+  });
 }
 
 /**
@@ -128,10 +105,29 @@ export function resize2d(input: FloatArray, output: FloatArray, params: Resize2D
  * dInput [batch, inH, inW, inC] (overwritten): each output pixel's dOut added to its taps, weighted
  */
 export function resize2dBackprop(dOut: FloatArray, dInput: FloatArray, params: Resize2DParams): void {
+  const { inC } = params;
+  dInput.fill(0);
+  forEachOutputPixel(params, (from, weights, taps) => {
+    for (let tap = 0; tap < 4; tap++) {
+      const weight = weights[tap]!;
+      if (weight === 0) continue;
+      for (let channel = 0; channel < inC; channel++)
+        dInput[taps[tap]! * inC + channel]! += weight * dOut[from + channel]!;
+    }
+  });
+}
+
+/**
+ * Calls `visit` for each output pixel in order, with its offset in the output [batch, outH, outW, inC], its four
+ * taps (input pixels: top left, top right, bottom left, bottom right) and their weights.
+ */
+function forEachOutputPixel(
+  params: Resize2DParams,
+  visit: (outBase: number, weights: readonly number[], taps: readonly number[]) => void,
+): void {
   const { batch, inH, inW, inC, outH, outW } = params;
   const rows = axisTaps(inH, outH, params.scaleH, params);
   const columns = axisTaps(inW, outW, params.scaleW, params);
-  dInput.fill(0);
   for (let image = 0; image < batch; image++) {
     for (let outY = 0; outY < outH; outY++) {
       const top = (image * inH + rows.first[outY]!) * inW;
@@ -151,13 +147,7 @@ export function resize2dBackprop(dOut: FloatArray, dInput: FloatArray, params: R
           bottom + columns.first[outX]!,
           bottom + columns.second[outX]!,
         ];
-        const from = ((image * outH + outY) * outW + outX) * inC;
-        for (let tap = 0; tap < 4; tap++) {
-          const weight = weights[tap]!;
-          if (weight === 0) continue;
-          for (let channel = 0; channel < inC; channel++)
-            dInput[taps[tap]! * inC + channel]! += weight * dOut[from + channel]!;
-        }
+        visit(((image * outH + outY) * outW + outX) * inC, weights, taps);
       }
     }
   }
