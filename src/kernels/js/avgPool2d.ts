@@ -35,27 +35,16 @@ function divisorSpan(
  * output [batch, outH, outW, inC] (overwritten): the sum of the valid values of each window over its divisor.
  */
 export function avgPool2d(input: FloatArray, output: FloatArray, params: Pool2DParams): void {
-  const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padBottom, padLeft, padRight } = params;
-  const countIncludePad = params.countIncludePad ?? false;
-  let outIndex = 0;
-  for (let image = 0; image < batch; image++) {
-    for (let oy = 0; oy < outH; oy++) {
-      const [yStart, yEnd] = windowSpan(oy, strideH, padTop, kH, inH);
-      for (let ox = 0; ox < outW; ox++) {
-        const [xStart, xEnd] = windowSpan(ox, strideW, padLeft, kW, inW);
-        const count =
-          divisorSpan(oy, strideH, padTop, padBottom, kH, inH, countIncludePad) *
-          divisorSpan(ox, strideW, padLeft, padRight, kW, inW, countIncludePad);
-        for (let channel = 0; channel < inC; channel++, outIndex++) {
-          let sum = 0;
-          for (let iy = yStart; iy < yEnd; iy++) {
-            for (let ix = xStart; ix < xEnd; ix++) sum += input[((image * inH + iy) * inW + ix) * inC + channel]!;
-          }
-          output[outIndex] = sum / count;
-        }
+  const { inC } = params;
+  forEachWindow(params, (outBase, rowStart, yStart, yEnd, xStart, xEnd, count) => {
+    for (let channel = 0; channel < inC; channel++) {
+      let sum = 0;
+      for (let iy = yStart; iy < yEnd; iy++) {
+        for (let ix = xStart; ix < xEnd; ix++) sum += input[(rowStart(iy) + ix) * inC + channel]!;
       }
+      output[outBase + channel] = sum / count;
     }
-  }
+  });
 }
 
 /**
@@ -64,24 +53,48 @@ export function avgPool2d(input: FloatArray, output: FloatArray, params: Pool2DP
  * goes to every valid position of the window; overlapping windows add up.
  */
 export function avgPool2dBackprop(dOut: FloatArray, dInput: FloatArray, params: Pool2DParams): void {
+  const { inC } = params;
+  dInput.fill(0);
+  forEachWindow(params, (outBase, rowStart, yStart, yEnd, xStart, xEnd, count) => {
+    for (let channel = 0; channel < inC; channel++) {
+      const share = dOut[outBase + channel]! / count;
+      for (let iy = yStart; iy < yEnd; iy++) {
+        for (let ix = xStart; ix < xEnd; ix++) dInput[(rowStart(iy) + ix) * inC + channel]! += share;
+      }
+    }
+  });
+}
+
+/**
+ * Calls `visit` for each output pixel in order, with its offset in the output [batch, outH, outW, inC], the index
+ * of its image's input pixel (row, 0) as a function of the row (rowStart), its window's valid rows and columns
+ * [start, end) and its divisor.
+ */
+function forEachWindow(
+  params: Pool2DParams,
+  visit: (
+    outBase: number,
+    rowStart: (row: number) => number,
+    yStart: number,
+    yEnd: number,
+    xStart: number,
+    xEnd: number,
+    count: number,
+  ) => void,
+): void {
   const { batch, inH, inW, inC, outH, outW, kH, kW, strideH, strideW, padTop, padBottom, padLeft, padRight } = params;
   const countIncludePad = params.countIncludePad ?? false;
-  dInput.fill(0);
-  let outIndex = 0;
+  let outBase = 0;
   for (let image = 0; image < batch; image++) {
+    const rowStart = (row: number) => (image * inH + row) * inW;
     for (let oy = 0; oy < outH; oy++) {
       const [yStart, yEnd] = windowSpan(oy, strideH, padTop, kH, inH);
-      for (let ox = 0; ox < outW; ox++) {
+      for (let ox = 0; ox < outW; ox++, outBase += inC) {
         const [xStart, xEnd] = windowSpan(ox, strideW, padLeft, kW, inW);
         const count =
           divisorSpan(oy, strideH, padTop, padBottom, kH, inH, countIncludePad) *
           divisorSpan(ox, strideW, padLeft, padRight, kW, inW, countIncludePad);
-        for (let channel = 0; channel < inC; channel++, outIndex++) {
-          const share = dOut[outIndex]! / count;
-          for (let iy = yStart; iy < yEnd; iy++) {
-            for (let ix = xStart; ix < xEnd; ix++) dInput[((image * inH + iy) * inW + ix) * inC + channel]! += share;
-          }
-        }
+        visit(outBase, rowStart, yStart, yEnd, xStart, xEnd, count);
       }
     }
   }
