@@ -282,7 +282,7 @@ export function convolutionAlgorithm(
   params: Conv2DParams,
   pass: 'forward' | 'backpropInput' | 'backpropFilter',
 ): ConvolutionAlgorithm {
-  const isPlain = (params.dilationH ?? 1) === 1 && (params.dilationW ?? 1) === 1 && (params.groups ?? 1) === 1;
+  const isPlain = isUndilated(params) && (params.groups ?? 1) === 1;
   const isSmallWindow = isPlain && params.kH === 3 && params.kW === 3 && params.strideH === 1 && params.strideW === 1;
   // No arrays here: this runs on every convolution call (with them, 3% of W1's batch-1 predict in a CPU profile).
   const largestPad = Math.max(params.padTop, params.padBottom, params.padLeft, params.padRight);
@@ -326,6 +326,11 @@ export function convolutionAlgorithm(
   const isWide = Math.min(inC, outC) >= WINOGRAD_4X4_PADDED_MIN_CHANNELS;
   const is4x4 = isCheaper4x4 && tiles4x4 >= WINOGRAD_4X4_MIN_TILES && (isWholeTiles || isWide);
   return is4x4 ? 'winograd4x4' : 'winograd';
+}
+
+/** Whether a convolution's taps are adjacent (dilation 1 both ways). */
+function isUndilated(params: Conv2DParams): boolean {
+  return (params.dilationH ?? 1) === 1 && (params.dilationW ?? 1) === 1;
 }
 
 /** GEMM rows x positions of a Winograd algorithm: its GEMMs compute rows in tiles of 4 (gemm.ts). */
@@ -417,8 +422,7 @@ function isPolyphaseShape(params: Conv2DParams): boolean {
     params.kW === 7 &&
     params.strideH === 2 &&
     params.strideW === 2 &&
-    (params.dilationH ?? 1) === 1 &&
-    (params.dilationW ?? 1) === 1 &&
+    isUndilated(params) &&
     (params.groups ?? 1) === 1 &&
     params.inC <= POLYPHASE_MAX_CHANNELS &&
     params.outC % 4 === 0
@@ -1825,8 +1829,16 @@ class Runtime {
       params.padTop,
       params.padLeft,
     ];
-    // Fields 22-24 of the im2col kernels (conv2d.ts); 20 and 21 come before them.
-    const sliceFields = (params: Conv2DParams) => [params.dilationH ?? 1, params.dilationW ?? 1, params.groups ?? 1];
+    // Fields 6-24 of the im2col and direct kernels (conv2d.ts): the geometry, the variant (20; 1 for a flipped
+    // filter), 0, then the dilations and groups.
+    const im2colFields = (params: Conv2DParams, panelRows: number, variant = 0) => [
+      ...convFields(params, panelRows),
+      variant,
+      0,
+      params.dilationH ?? 1,
+      params.dilationW ?? 1,
+      params.groups ?? 1,
+    ];
     // The im2col kernels keep a 16-byte record of the channel slice before their panel.
     const sliceBytes = 16;
     const panelRowsFor = (depth: number, panelFloats = PANEL_FLOATS) =>
@@ -1891,10 +1903,7 @@ class Runtime {
           const expansion = expansionParams(params);
           const prepared = this.preparedFilter(expansionFilter!, expansionBias, expansion.inC, params.inC);
           const fields = [
-            ...convFields(params, 0),
-            0,
-            0,
-            ...sliceFields(params),
+            ...im2colFields(params, 0),
             ...epilogueFields(params, null),
             0,
             0,
@@ -2013,28 +2022,14 @@ class Runtime {
         }
         if (isDepthwise(params)) {
           const work = depthwiseWork(params);
-          const fields = [
-            ...NO_SCRATCH,
-            ...convFields(params, 0),
-            0,
-            0,
-            ...sliceFields(params),
-            ...epilogueFields(params, residual),
-          ];
+          const fields = [...NO_SCRATCH, ...im2colFields(params, 0), ...epilogueFields(params, residual)];
           this.invoke('depthwiseConv2d', [input, filter, bias, output], [output], fields, work);
           return;
         }
         if (isFewChannelsDirect(params)) {
           // The stems (3 input channels): windows read in place, no im2col (assembly/fewChannels.ts).
           const work = params.batch * params.outH * params.outW * params.kH * params.kW * params.inC * params.outC;
-          const fields = [
-            ...NO_SCRATCH,
-            ...convFields(params, 0),
-            0,
-            0,
-            ...sliceFields(params),
-            ...epilogueFields(params, residual),
-          ];
+          const fields = [...NO_SCRATCH, ...im2colFields(params, 0), ...epilogueFields(params, residual)];
           this.invoke('conv2dFewChannels', [input, filter, bias, output], [output], fields, work);
           return;
         }
@@ -2047,10 +2042,7 @@ class Runtime {
           const isL2ResidentFilter = !isPointwise && depth * params.outC <= L2_RESIDENT_FILTER_FLOATS;
           const panelRows = panelRowsFor(depth, isL2ResidentFilter ? PANEL_FLOATS : PREPARED_PANEL_FLOATS);
           const fields = [
-            ...convFields(params, panelRows),
-            0,
-            0,
-            ...sliceFields(params),
+            ...im2colFields(params, panelRows),
             ...epilogueFields(params, residual),
             1,
             new BufferField(inputScale),
@@ -2071,15 +2063,7 @@ class Runtime {
         // A panel of PANEL_FLOATS held 12 rows at 3x3x256, packing ResNet-18's stride-2 filters 65 times a call at
         // batch 16.
         const panelRows = Math.max(reuseRows(depth, params.outC / (params.groups ?? 1)), panelRowsFor(depth));
-        const fields = [
-          ...convFields(params, panelRows),
-          0,
-          0,
-          ...sliceFields(params),
-          ...epilogueFields(params, residual),
-          0,
-          0,
-        ];
+        const fields = [...im2colFields(params, panelRows), ...epilogueFields(params, residual), 0, 0];
         this.invoke(
           'conv2d',
           [input, filter, bias, output],
@@ -2153,17 +2137,14 @@ class Runtime {
             const isFlipped = 1;
             const fields = [
               ...NO_SCRATCH,
-              ...convFields(gradientPass, 0),
-              isFlipped,
-              0,
-              ...sliceFields(gradientPass),
+              ...im2colFields(gradientPass, 0, isFlipped),
               ...epilogueFields(gradientPass, null),
             ];
             this.invoke('depthwiseConv2d', [dOut, filter, null, dInput], [dInput], fields, work);
             return;
           }
           // Each thread lists one pixel's kernel rows, columns and taps at a time: 8 bytes each.
-          const fields = [...convFields(params, 0), 0, 0, ...sliceFields(params)];
+          const fields = im2colFields(params, 0);
           this.invoke(
             'depthwiseConv2dBackpropInput',
             [dOut, filter, dInput, null],
@@ -2191,7 +2172,7 @@ class Runtime {
           'conv2dBackpropInput',
           [dOut, filter, dInput, null],
           [dInput],
-          [...convFields(params, panelRows), 0, 0, ...sliceFields(params)],
+          im2colFields(params, panelRows),
           work,
           scratch,
         );
@@ -2270,7 +2251,7 @@ class Runtime {
             'depthwiseConv2dBackpropFilter',
             [input, dOut, dFilter, null],
             [dFilter],
-            [...NO_SCRATCH, ...convFields(params, 0), 0, 0, ...sliceFields(params)],
+            [...NO_SCRATCH, ...im2colFields(params, 0)],
             work,
           );
           return;
@@ -2281,7 +2262,7 @@ class Runtime {
         // stored once per panel (see reuseRows). The chunking never changes a sum's order.
         const width = Math.ceil(depth / 4 / this.threadsFor(work)) * 4;
         const panelRows = Math.max(reuseRows(width, params.outC / (params.groups ?? 1)), panelRowsFor(width));
-        const fields = [...convFields(params, panelRows), 0, 0, ...sliceFields(params)];
+        const fields = im2colFields(params, panelRows);
         this.invoke(
           'conv2dBackpropFilter',
           [input, dOut, dFilter, null],
@@ -2423,8 +2404,7 @@ const NO_SCRATCH = [0, 0];
 function isFewChannelsDirect(params: Conv2DParams): boolean {
   return (
     (params.groups ?? 1) === 1 &&
-    (params.dilationH ?? 1) === 1 &&
-    (params.dilationW ?? 1) === 1 &&
+    isUndilated(params) &&
     params.inC <= 4 &&
     params.kH * params.kW > 1 &&
     params.outC % 16 === 0
@@ -2586,8 +2566,7 @@ function winogradTiles(params: Conv2DParams, algorithm: ConvolutionAlgorithm): n
  * dilation, or a padding as wide as the window).
  */
 function depthwiseGradientAsForward(params: Conv2DParams): Conv2DParams | null {
-  const isPlain =
-    params.strideH === 1 && params.strideW === 1 && (params.dilationH ?? 1) === 1 && (params.dilationW ?? 1) === 1;
+  const isPlain = params.strideH === 1 && params.strideW === 1 && isUndilated(params);
   const isPaddingInside =
     [params.padTop, params.padBottom].every((pad) => pad < params.kH) &&
     [params.padLeft, params.padRight].every((pad) => pad < params.kW);
