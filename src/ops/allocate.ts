@@ -35,6 +35,26 @@ export function allocateTensor(shape: Shape, dtype: DType, what = 'allocate'): T
     : Tensor.fromDeviceHandle(handle, dtype, shape, backend.device);
 }
 
+/** The geometry of an op over NHWC maps whose output keeps the input's channels (pooling, padding, resizing). */
+interface MapGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+}
+
+/** allocateTensor for the output [batch, outH, outW, inC] of such an op. */
+export function allocateOutputMap(params: MapGeometry, dtype: DType, what?: string): Tensor {
+  return allocateTensor([params.batch, params.outH, params.outW, params.inC], dtype, what);
+}
+
+/** allocateTensor for the input gradient [batch, inH, inW, inC] of an op over NHWC maps. */
+export function allocateInputMap(params: Omit<MapGeometry, 'outH' | 'outW'>, dtype: DType): Tensor {
+  return allocateTensor([params.batch, params.inH, params.inW, params.inC], dtype);
+}
+
 /** Storage that the next allocateTensor of its size and dtype takes (see withOutputStorage). */
 let offeredStorage: FloatArray | null = null;
 

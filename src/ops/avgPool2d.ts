@@ -6,7 +6,7 @@ import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { Pool2DParams } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
-import { allocateTensor } from './allocate.js';
+import { allocateInputMap, allocateOutputMap } from './allocate.js';
 import { checkImageBatch } from './checks.js';
 import { poolParams, type Pool2DOptions } from './maxPool2d.js';
 import { reshape } from './shapeOps.js';
@@ -23,7 +23,7 @@ export function avgPool2d(input: Tensor, options: Pool2DOptions): Tensor {
   const name = options.name ?? 'avgPool2d';
   checkImageBatch(input, name);
   const params = poolParams(input.shape, { ...options, name });
-  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, name);
+  const output = allocateOutputMap(params, input.dtype, name);
   runKernel('AvgPool2D', input, output, params);
   record<Pool2DParams>({ id: 'AvgPool2D', inputs: [input], output, saved: params });
   return output;
@@ -31,7 +31,7 @@ export function avgPool2d(input: Tensor, options: Pool2DOptions): Tensor {
 
 /** Spreads each output's gradient evenly over the valid positions of its window. */
 export function avgPool2dBackprop(dOut: Tensor, params: Pool2DParams): Tensor {
-  const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
+  const dInput = allocateInputMap(params, dOut.dtype);
   runKernel('AvgPool2DBackprop', dOut, dInput, params);
   return dInput;
 }

@@ -13,7 +13,7 @@ import {
   type Padding,
 } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
-import { allocateTensor } from './allocate.js';
+import { allocateInputMap, allocateTensor } from './allocate.js';
 import { checkImageBatch, checkPositiveInteger, checkRank, checkSameDtype, type TensorShape } from './checks.js';
 
 export interface Conv2DOptions {
@@ -195,7 +195,7 @@ export function conv2dParams(
 
 /** Gradient of conv2d with respect to its input: dOut [batch, outH, outW, outC] -> [batch, inH, inW, inC]. */
 export function conv2dBackpropInput(dOut: Tensor, filter: Tensor, params: Conv2DParams): Tensor {
-  const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
+  const dInput = allocateInputMap(params, dOut.dtype);
   runKernel('Conv2DBackpropInput', dOut, filter, dInput, params);
   return dInput;
 }

@@ -7,7 +7,7 @@ import type { Tensor } from '../core/tensor.js';
 import { isRecording, record } from '../autograd/recorder.js';
 import { ceilWindowOutputSize, windowParams, type Padding, type Pool2DParams } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
-import { allocateIndices, allocateTensor } from './allocate.js';
+import { allocateIndices, allocateInputMap, allocateOutputMap } from './allocate.js';
 import { checkImageBatch, checkPositiveInteger } from './checks.js';
 
 export interface Pool2DOptions {
@@ -94,11 +94,7 @@ function runMaxPool(
 ): { output: Tensor; argmax: Int32Array | null } {
   checkImageBatch(input, options.name ?? 'maxPool2d');
   const params = poolParams(input.shape, options);
-  const output = allocateTensor(
-    [params.batch, params.outH, params.outW, params.inC],
-    input.dtype,
-    options.name ?? 'maxPool2d',
-  );
+  const output = allocateOutputMap(params, input.dtype, options.name ?? 'maxPool2d');
   const argmax = isArgmaxWanted ? allocateIndices(output.size) : null;
   runKernel('MaxPool2D', input, output, argmax, params);
   if (argmax !== null) record<MaxPool2DSaved>({ id: 'MaxPool2D', inputs: [input], output, saved: { params, argmax } });
@@ -108,7 +104,7 @@ function runMaxPool(
 /** Routes dOut back to the positions of the maxima. */
 export function maxPool2dBackprop(dOut: Tensor, saved: MaxPool2DSaved): Tensor {
   const { params } = saved;
-  const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
+  const dInput = allocateInputMap(params, dOut.dtype);
   runKernel('MaxPool2DBackprop', dOut, saved.argmax, dInput, params);
   return dInput;
 }

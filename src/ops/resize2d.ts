@@ -13,7 +13,7 @@ import {
   type ResizeMode,
 } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
-import { allocateTensor } from './allocate.js';
+import { allocateInputMap, allocateOutputMap } from './allocate.js';
 import { checkImageBatch } from './checks.js';
 
 /** How resize2d sizes its output and maps coordinates; give size or scale. */
@@ -119,7 +119,7 @@ export function resize2dParams(
 export function resize2d(input: Tensor, options: ResizeOptions, name = 'resize2d'): Tensor {
   checkImageBatch(input, name);
   const params = resize2dParams(input.shape, options, name);
-  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, name);
+  const output = allocateOutputMap(params, input.dtype, name);
   runKernel('Resize2D', input, output, params);
   record<Resize2DParams>({ id: 'Resize2D', inputs: [input], output, saved: params });
   return output;
@@ -127,7 +127,7 @@ export function resize2d(input: Tensor, options: ResizeOptions, name = 'resize2d
 
 /** The gradient of resize2d: dOut scattered back to the input pixels with the interpolation weights. */
 export function resize2dBackprop(dOut: Tensor, params: Resize2DParams): Tensor {
-  const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
+  const dInput = allocateInputMap(params, dOut.dtype);
   runKernel('Resize2DBackprop', dOut, dInput, params);
   return dInput;
 }

@@ -5,7 +5,7 @@ import type { Tensor } from '../core/tensor.js';
 import { record } from '../autograd/recorder.js';
 import type { Padding, ZeroPad2DParams } from '../kernels/params.js';
 import { runKernel } from '../kernels/dispatch.js';
-import { allocateTensor } from './allocate.js';
+import { allocateInputMap, allocateOutputMap } from './allocate.js';
 import { checkImageBatch } from './checks.js';
 
 /** Explicit zero padding: n on every side, [padH, padW] (both sides of each axis), or [top, bottom, left, right]. */
@@ -60,7 +60,7 @@ export function zeroPadParams(
 export function zeroPad2d(input: Tensor, padding: ZeroPadding, name = 'zeroPad2d'): Tensor {
   checkImageBatch(input, name);
   const params = zeroPadParams(input.shape, padding, name);
-  const output = allocateTensor([params.batch, params.outH, params.outW, params.inC], input.dtype, name);
+  const output = allocateOutputMap(params, input.dtype, name);
   runKernel('ZeroPad2D', input, output, params);
   record<ZeroPad2DParams>({ id: 'ZeroPad2D', inputs: [input], output, saved: params });
   return output;
@@ -68,7 +68,7 @@ export function zeroPad2d(input: Tensor, padding: ZeroPadding, name = 'zeroPad2d
 
 /** The gradient of zero padding: dOut without the padded border. */
 export function zeroPad2dBackprop(dOut: Tensor, params: ZeroPad2DParams): Tensor {
-  const dInput = allocateTensor([params.batch, params.inH, params.inW, params.inC], dOut.dtype);
+  const dInput = allocateInputMap(params, dOut.dtype);
   runKernel('ZeroPad2DBackprop', dOut, dInput, params);
   return dInput;
 }
