@@ -77,6 +77,11 @@ function commonShape(label: string, inputShapes: readonly Shape[], verb: string)
   }
 }
 
+/** `op` applied to the inputs pairwise, left to right: ((a op b) op c) ... */
+function foldInputs(inputs: readonly Tensor[], op: (a: Tensor, b: Tensor) => Tensor): Tensor {
+  return inputs.slice(1).reduce((merged, input) => op(merged, input), inputs[0]!);
+}
+
 /** A ShapeError unless there are exactly two inputs (Subtract, Divide). */
 function checkTwoInputs(label: string, inputShapes: readonly Shape[]): void {
   if (inputShapes.length !== 2) throw new ShapeError(`${label}: takes exactly 2 inputs, got ${inputShapes.length}`);
@@ -97,7 +102,7 @@ export class Add extends MergeLayer {
   }
 
   override callWith(inputs: readonly Tensor[], _context: CallContext): Tensor {
-    return inputs.slice(1).reduce((sum, input) => add(sum, input), inputs[0]!);
+    return foldInputs(inputs, add);
   }
 
   override multiplyAdds(inputShape: Shape): number {
@@ -122,7 +127,7 @@ export class Multiply extends MergeLayer {
   }
 
   override callWith(inputs: readonly Tensor[], _context: CallContext): Tensor {
-    return inputs.slice(1).reduce((product, input) => multiply(product, input), inputs[0]!);
+    return foldInputs(inputs, multiply);
   }
 
   override multiplyAdds(inputShape: Shape): number {
@@ -197,7 +202,7 @@ export class Maximum extends MergeLayer {
   }
 
   override callWith(inputs: readonly Tensor[], _context: CallContext): Tensor {
-    return inputs.slice(1).reduce((largest, input) => maximum(largest, input), inputs[0]!);
+    return foldInputs(inputs, maximum);
   }
 }
 
@@ -216,7 +221,7 @@ export class Minimum extends MergeLayer {
   }
 
   override callWith(inputs: readonly Tensor[], _context: CallContext): Tensor {
-    return inputs.slice(1).reduce((smallest, input) => minimum(smallest, input), inputs[0]!);
+    return foldInputs(inputs, minimum);
   }
 }
 
