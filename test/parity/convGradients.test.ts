@@ -43,6 +43,10 @@ const SHAPES: GradientShape[] = [
   { batch: 3, size: [15, 13], inC: 13, outC: 22, kernel: 3, stride: 2, padding: 1 },
   { batch: 6, size: [20, 20], inC: 24, outC: 40, kernel: 1, stride: 2, padding: 0 },
   { batch: 2, size: [11, 9], inC: 7, outC: 5, kernel: 1, stride: 2, padding: 'valid' },
+  // 1x1 strided input gradients (dOut read in place, the pixels off the stride zero-filled): a last row and column
+  // that no output reads, on 2 threads; stride 3 with groups.
+  { batch: 8, size: [24, 22], inC: 32, outC: 64, kernel: 1, stride: 2, padding: 0 },
+  { batch: 3, size: [10, 11], inC: 12, outC: 18, kernel: 1, stride: 3, padding: 'valid', groups: 3 },
   // ResNet's stem: 7x7 stride 2, 3 channels.
   { batch: 4, size: [30, 30], inC: 3, outC: 16, kernel: 7, stride: 2, padding: 3 },
   { batch: 2, size: [17, 14], inC: 9, outC: 11, kernel: 3, stride: 3, padding: 'same' },
