@@ -203,6 +203,33 @@ test("a residual block's input: its second gradient is added by its producer's C
       const y = relu(conv2d(x, filter, bias, { padding: 1 }));
       return add(block(y), y);
     }, ['Add 240', 'ClipBiasAddGrad', 'Add 240', 'Add 240']);
+    // A max pool's output read twice (ResNet's first block): the pool's rule adds the second gradient as it masks.
+    const pool = { poolSize: 3, strides: 2, padding: 1 };
+    const poolDTarget = Tensor.fromArray(values(2 * 3 * 3 * 4), [2, 3, 3, 4], 'float64');
+    const pooledOf = (body: () => Tensor, expectedCalls: string[]) => {
+      calls = [];
+      const tape = new GradientTape(sources);
+      const target = tape.run(body);
+      const gradients = tape.gradient(target, sources, poolDTarget).map((gradient) => gradient.dataSync());
+      assert.deepEqual(calls, expectedCalls, 'kernel calls');
+      return gradients;
+    };
+    const pooled = pooledOf(
+      () => block(maxPool2d(conv2d(x, filter, bias, { padding: 1, activation: 'relu' }), pool)),
+      ['ClipBiasAddGrad', 'ClipBiasAddGrad + addend'],
+    );
+    const separatePooled = pooledOf(
+      () => block(maxPool2d(relu(conv2d(x, filter, bias, { padding: 1 })), pool)),
+      ['ClipBiasAddGrad', 'Add 72'],
+    );
+    const unmaskedPooled = pooledOf(
+      () => block(maxPool2d(conv2d(x, filter, null, { padding: 1 }), pool)),
+      ['ClipBiasAddGrad', 'Add 72'],
+    );
+    const separateUnmaskedPooled = pooledOf(
+      () => block(add(maxPool2d(conv2d(x, filter, null, { padding: 1 }), pool), Tensor.zeros([2, 3, 3, 4], 'float64'))),
+      ['Add 72', 'ClipBiasAddGrad', 'Add 72'],
+    );
     const unmasked = gradientsOf(() => block(conv2d(x, filter, null, { padding: 1 })), ['ClipBiasAddGrad', 'Add 240']);
     const separateUnmasked = gradientsOf(
       () => block(add(conv2d(x, filter, null, { padding: 1 }), Tensor.zeros([2, 6, 5, 4], 'float64'))),
@@ -217,6 +244,8 @@ test("a residual block's input: its second gradient is added by its producer's C
       assertClose(fused[position]!, separate[position]!, close, `${name}, fused against separate`);
       assertClose(threeUses[position]!, separateThreeUses[position]!, close, `${name}, three uses`);
       if (position !== 2) assertClose(unmasked[position]!, separateUnmasked[position]!, close, `${name}, no mask`);
+      assertClose(pooled[position]!, separatePooled[position]!, close, `${name}, max pool`);
+      assertClose(unmaskedPooled[position]!, separateUnmaskedPooled[position]!, close, `${name}, max pool, no mask`);
     }
   } finally {
     Object.assign(kernels, original);
