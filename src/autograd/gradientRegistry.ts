@@ -43,13 +43,9 @@ const rules = new Map<OperationId, GradientRule>();
 const addendTakers = new Set<OperationId>();
 
 /** Registers `id`'s backward rule; with `takesAddend`, the rule adds GradientContext.addendOf's gradient to dOut. */
-export function registerGradient<Saved>(
-  id: OperationId,
-  rule: GradientRule<Saved>,
-  options: { takesAddend?: boolean } = {},
-): void {
+export function registerGradient<Saved>(id: OperationId, rule: GradientRule<Saved>, takesAddend = false): void {
   rules.set(id, rule as GradientRule);
-  if (options.takesAddend === true) addendTakers.add(id);
+  if (takesAddend) addendTakers.add(id);
 }
 
 export function getGradient(id: OperationId): GradientRule | undefined {
@@ -57,6 +53,6 @@ export function getGradient(id: OperationId): GradientRule | undefined {
 }
 
 /** Whether `id`'s rule was registered with `takesAddend` (see GradientContext.addendOf). */
-export function takesAddend(id: OperationId): boolean {
-  return addendTakers.has(id);
+export function takesAddend(id: OperationId | undefined): boolean {
+  return addendTakers.has(id!);
 }

@@ -115,28 +115,17 @@ export class GradientTape implements Recorder {
         const dInputs = rule(entry, dOut, isNeeded, context);
         const released: Tensor[] = [];
         const taken: Tensor[] = [];
-        // A bias gradient passed on by this rule stays held for the producer's rule, which then drops that hold.
-        const received = maskedBiases.get(entry.output);
-        if (received !== undefined) released.push(received);
-        const addend = addends.get(entry.output);
-        if (addend !== undefined) {
-          addends.delete(entry.output);
-          released.push(addend);
-        }
+        // A bias gradient passed on by this rule, or a second gradient held back for it, stays held for the producer's
+        // rule, which then drops that hold.
+        for (const received of [maskedBiases.get(entry.output), addends.get(entry.output)])
+          if (received !== undefined) released.push(received);
         entry.inputs.forEach((input, position) => {
           const dInput = dInputs[position];
           if (input === null || dInput === null || dInput === undefined || !this.tracked.has(input)) return;
           const previous = gradients.get(input);
-          // A second gradient waits for the producer's rule to add it, where that rule takes one (not for a source:
-          // its gradient is returned summed).
-          const producer = producers.get(input);
-          if (
-            previous !== undefined &&
-            !addends.has(input) &&
-            producer !== undefined &&
-            takesAddend(producer.id) &&
-            !sourceSet.has(input)
-          ) {
+          // A second gradient waits for its producer's rule to add it, where that rule takes one (a source's gradient is
+          // returned summed).
+          if (previous && !addends.has(input) && takesAddend(producers.get(input)?.id) && !sourceSet.has(input)) {
             addends.set(input, dInput);
             taken.push(dInput);
             return;

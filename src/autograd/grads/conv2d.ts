@@ -60,5 +60,5 @@ registerGradient<Conv2DParams>(
       isNeeded[3] === true ? dOut : null,
     ];
   },
-  { takesAddend: true },
+  true,
 );

@@ -29,5 +29,5 @@ registerGradient<MaxPool2DSaved>(
     context.passMasked(input, dBias);
     return [maxPool2dBackprop(masked, entry.saved)];
   },
-  { takesAddend: true },
+  true,
 );
