@@ -246,14 +246,24 @@ export function biasAddGrad(job: usize, threadIndex: i32, threadCount: i32): voi
 }
 
 /**
- * ClipBiasAddGrad's pass: dInput = dOut where min < output < max (else 0), and the column sums of dInput over each
- * block of blockRows rows, rows in order, into partials [blocks, columns]; the backend then adds the blocks in order
- * (biasAddGrad), so the bias gradient never depends on the thread count. One pass over dOut (a ReLU or ReLU6
- * convolution's gradient read dOut twice, once for the mask and once for the bias). Threads split the blocks, each
- * reading whole rows: split by columns instead (every thread walking every row, half of each), ResNet-18's 56x56x64
- * gradient at batch 16 (2 threads, process CPU time, 3 runs in turn) took 5.2-5.5 ms, split by rows 4.3-4.4.
+ * ClipBiasAddGrad's pass: dInput = dOut (+ addend, where not 0) where min < output < max (else 0), and the column sums
+ * of dInput over each block of blockRows rows, rows in order, into partials [blocks, columns]; the backend then adds
+ * the blocks in order (biasAddGrad), so the bias gradient never depends on the thread count. One pass over dOut (a
+ * ReLU or ReLU6 convolution's gradient read dOut twice, once for the mask and once for the bias). Threads split the
+ * blocks, each reading whole rows: split by columns instead (every thread walking every row, half of each), ResNet-18's
+ * 56x56x64 gradient at batch 16 (2 threads, process CPU time, 3 runs in turn) took 5.2-5.5 ms, split by rows 4.3-4.4.
+ * The addend is the second gradient of an output used twice (a residual block's input): summed here, not by an Add
+ * that writes the sum and this pass then reads again.
  */
 export function clipBiasAddGrad(job: usize, threadIndex: i32, threadCount: i32): void {
+  const addend = pointerField(job, ClipBiasAddGradJob.addend);
+  if (addend == 0) clipBiasBlocks(job, threadIndex, threadCount, false, 0);
+  else clipBiasBlocks(job, threadIndex, threadCount, true, addend);
+}
+
+/** clipBiasAddGrad's blocks, compiled once without and once with the addend. */
+@inline
+function clipBiasBlocks(job: usize, threadIndex: i32, threadCount: i32, hasAddend: bool, addend: usize): void {
   const dOut = pointerField(job, ClipBiasAddGradJob.dOut);
   const output = pointerField(job, ClipBiasAddGradJob.output);
   const dInput = pointerField(job, ClipBiasAddGradJob.dInput);
@@ -280,14 +290,18 @@ export function clipBiasAddGrad(job: usize, threadIndex: i32, threadCount: i32):
       for (let column = 0; column < vectorEnd; column += 4) {
         const value = v128.load(output + rowStart + at);
         const isInside = v128.and(f32x4.gt(value, lows), f32x4.lt(value, highs));
-        const gradient = v128.and(v128.load(dOut + rowStart + at), isInside);
+        let sum = v128.load(dOut + rowStart + at);
+        if (hasAddend) sum = f32x4.add(sum, v128.load(addend + rowStart + at));
+        const gradient = v128.and(sum, isInside);
         v128.store(dInput + rowStart + at, gradient);
         v128.store(sums + at, f32x4.add(v128.load(sums + at), gradient));
         at += 16;
       }
       for (let column = vectorEnd; column < columns; column++) {
         const value = load<f32>(output + rowStart + at);
-        const gradient: f32 = low < value && value < high ? load<f32>(dOut + rowStart + at) : 0;
+        let sum = load<f32>(dOut + rowStart + at);
+        if (hasAddend) sum += load<f32>(addend + rowStart + at);
+        const gradient: f32 = low < value && value < high ? sum : 0;
         store<f32>(dInput + rowStart + at, gradient);
         store<f32>(sums + at, load<f32>(sums + at) + gradient);
         at += 4;

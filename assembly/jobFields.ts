@@ -72,19 +72,20 @@ export const enum BiasAddGradJob {
 }
 
 /**
- * ClipBiasAddGrad's pass: ClipGrad through the output, and its column sums over each block of blockRows rows (partials
- * [blocks, columns], which biasAddGrad then sums).
+ * ClipBiasAddGrad's pass: ClipGrad through the output (of dOut + addend where addend is not 0), and its column sums
+ * over each block of blockRows rows (partials [blocks, columns], which biasAddGrad then sums).
  */
 export const enum ClipBiasAddGradJob {
   dOut = 0,
   output = 1,
   dInput = 2,
   partials = 3,
-  rows = 4,
-  columns = 5,
-  min = 6,
-  max = 7,
-  blockRows = 8,
+  addend = 4,
+  rows = 5,
+  columns = 6,
+  min = 7,
+  max = 8,
+  blockRows = 9,
 }
 
 /** CopyColumns: a block of columns copied between two row-major matrices. */

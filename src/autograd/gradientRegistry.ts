@@ -31,14 +31,28 @@ export interface GradientContext {
   passMasked(input: Tensor, dBias: Tensor): void;
   /** The bias gradient passMasked gave with `entry`'s output, or undefined. */
   maskedBiasOf(entry: TapeEntry): Tensor | undefined;
+  /**
+   * A second gradient of `entry`'s output (an output used twice: a residual block's input), not yet added to dOut:
+   * given only to rules registered with `takesAddend`, which add it to dOut themselves (a convolution's rule while it
+   * masks dOut by its fused activation: one pass instead of an Add and the mask's pass).
+   */
+  addendOf(entry: TapeEntry): Tensor | undefined;
 }
 
 const rules = new Map<OperationId, GradientRule>();
+const addendTakers = new Set<OperationId>();
 
-export function registerGradient<Saved>(id: OperationId, rule: GradientRule<Saved>): void {
+/** Registers `id`'s backward rule; with `takesAddend`, the rule adds GradientContext.addendOf's gradient to dOut. */
+export function registerGradient<Saved>(id: OperationId, rule: GradientRule<Saved>, takesAddend = false): void {
   rules.set(id, rule as GradientRule);
+  if (takesAddend) addendTakers.add(id);
 }
 
 export function getGradient(id: OperationId): GradientRule | undefined {
   return rules.get(id);
+}
+
+/** Whether `id`'s rule was registered with `takesAddend` (see GradientContext.addendOf). */
+export function takesAddend(id: OperationId | undefined): boolean {
+  return addendTakers.has(id!);
 }

@@ -11,7 +11,7 @@ import { formatShape, shapesEqual } from '../core/shape.js';
 import { storageMark, storageOf, storagesSince, Tensor, type TensorStorage } from '../core/tensor.js';
 import { releaseStorage } from '../kernels/registry.js';
 import { add } from '../ops/shapeOps.js';
-import { getGradient, type GradientContext } from './gradientRegistry.js';
+import { getGradient, takesAddend, type GradientContext } from './gradientRegistry.js';
 import './grads/index.js';
 import { withRecorder, withoutRecording, type OperationId, type Recorder, type TapeEntry } from './recorder.js';
 
@@ -90,6 +90,8 @@ export class GradientTape implements Recorder {
     // producer's rule has run.
     const maskedBiases = new Map<Tensor, Tensor>();
     let passedBiases: Tensor[] = [];
+    // Second gradients of tensors whose producer's rule adds them itself (GradientContext.addendOf), by tensor.
+    const addends = new Map<Tensor, Tensor>();
     const context: GradientContext = {
       soleProducerOf: (input) => (uses.get(input) === 1 && !sourceSet.has(input) ? producers.get(input) : undefined),
       passMasked: (input, dBias) => {
@@ -97,6 +99,7 @@ export class GradientTape implements Recorder {
         passedBiases.push(dBias);
       },
       maskedBiasOf: (entry) => maskedBiases.get(entry.output),
+      addendOf: (entry) => addends.get(entry.output),
     };
     // Backward ops must not record themselves on this (or an outer) tape.
     withoutRecording(() => {
@@ -112,13 +115,21 @@ export class GradientTape implements Recorder {
         const dInputs = rule(entry, dOut, isNeeded, context);
         const released: Tensor[] = [];
         const taken: Tensor[] = [];
-        // A bias gradient passed on by this rule stays held for the producer's rule, which then drops that hold.
-        const received = maskedBiases.get(entry.output);
-        if (received !== undefined) released.push(received);
+        // A bias gradient passed on by this rule, or a second gradient held back for it, stays held for the producer's
+        // rule, which then drops that hold.
+        for (const received of [maskedBiases.get(entry.output), addends.get(entry.output)])
+          if (received !== undefined) released.push(received);
         entry.inputs.forEach((input, position) => {
           const dInput = dInputs[position];
           if (input === null || dInput === null || dInput === undefined || !this.tracked.has(input)) return;
           const previous = gradients.get(input);
+          // A second gradient waits for its producer's rule to add it, where that rule takes one (a source's gradient is
+          // returned summed).
+          if (previous && !addends.has(input) && takesAddend(producers.get(input)?.id) && !sourceSet.has(input)) {
+            addends.set(input, dInput);
+            taken.push(dInput);
+            return;
+          }
           const gradient = previous === undefined ? dInput : add(previous, dInput);
           if (previous !== undefined) released.push(previous);
           gradients.set(input, gradient);

@@ -98,13 +98,17 @@ export interface KernelSignatures {
   BiasAdd(input: FloatArray, bias: FloatArray, output: FloatArray, params: RowsParams): void;
   /** dBias [columns] (overwritten): the column sums of dOut [rows, columns]. */
   BiasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsParams): void;
-  /** ClipGrad (masked by the activation's output) and BiasAddGrad of the result in one pass over dOut. */
+  /**
+   * ClipGrad (masked by the activation's output) and BiasAddGrad of the result in one pass over dOut; with `addend`
+   * (same shape), of dOut + addend: a gradient summed from two uses, added as it is masked.
+   */
   ClipBiasAddGrad(
     dOut: FloatArray,
     output: FloatArray,
     dInput: FloatArray,
     dBias: FloatArray,
     params: ClipBiasAddGradParams,
+    addend?: FloatArray | null,
   ): void;
   /** output [size] = max(input, 0). */
   Relu(input: FloatArray, output: FloatArray, params: ElementwiseParams): void;

@@ -30,18 +30,21 @@ export function biasAdd(input: Tensor, bias: Tensor, name = 'biasAdd'): Tensor {
  * The gradients through a clip (ReLU: min 0, max Infinity) applied to `output` [..., C] and through the
  * bias added before it: dInput = dOut where min < output < max, 0 elsewhere, and dBias [C] = its sums
  * over every axis but the last. One pass over dOut (ClipBiasAddGrad); `output` is the clip's output,
- * which lies strictly inside (min, max) exactly where the clip's input does.
+ * which lies strictly inside (min, max) exactly where the clip's input does. With `addend` (dOut's shape), the
+ * gradient is dOut + addend (an output used twice), summed in the same pass.
  */
-export function clipBiasAddGrad(dOut: Tensor, output: Tensor, min: number, max: number): [Tensor, Tensor] {
+export function clipBiasAddGrad(
+  dOut: Tensor,
+  output: Tensor,
+  min: number,
+  max: number,
+  addend: Tensor | null = null,
+): [Tensor, Tensor] {
   const columns = dOut.shape[dOut.rank - 1]!;
   const dInput = allocateTensor(dOut.shape, dOut.dtype);
   const dBias = allocateTensor([columns], dOut.dtype);
-  runKernel('ClipBiasAddGrad', dOut, output, dInput, dBias, {
-    rows: dOut.size / columns,
-    columns,
-    min,
-    max,
-  });
+  const params = { rows: dOut.size / columns, columns, min, max };
+  runKernel('ClipBiasAddGrad', dOut, output, dInput, dBias, params, addend);
   return [dInput, dBias];
 }
 

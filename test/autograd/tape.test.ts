@@ -150,3 +150,104 @@ test('a max pool after a convolution with a fused ReLU masks the gradient for it
     kernels.ClipBiasAddGrad = clipBiasAddGrad;
   }
 });
+
+test("a residual block's input: its second gradient is added by its producer's ClipBiasAddGrad, not by an Add", () => {
+  // y = conv(x) with a bias and a fused ReLU feeds both a convolution and that convolution's fused residual, so
+  // the tape holds y's second gradient back for y's rule (GradientContext.addendOf). Against the same network with
+  // y's ReLU a separate op (its rule takes no addend): the same gradients, and no Add of y's size. A third use of y
+  // (an Add's gradient) sums into the held first gradient; a producer without a mask (no bias) adds the addend
+  // itself. The forward passes' Adds are counted too. float64, so the two orders agree to rounding.
+  const random = new Random(11);
+  const values = (size: number) => Array.from({ length: size }, () => random.uniform() * 2 - 1);
+  const x = Tensor.fromArray(values(2 * 6 * 5 * 3), [2, 6, 5, 3], 'float64');
+  const filter = Tensor.fromArray(values(3 * 3 * 3 * 4), [3, 3, 3, 4], 'float64');
+  const bias = Tensor.fromArray(values(4), [4], 'float64');
+  const blockFilter = Tensor.fromArray(values(3 * 3 * 4 * 4), [3, 3, 4, 4], 'float64');
+  const blockBias = Tensor.fromArray(values(4), [4], 'float64');
+  const dTarget = Tensor.fromArray(values(2 * 6 * 5 * 4), [2, 6, 5, 4], 'float64');
+  const kernels = getBackend().kernels as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const original = { ClipBiasAddGrad: kernels.ClipBiasAddGrad!, Add: kernels.Add! };
+  let calls: string[] = [];
+  kernels.ClipBiasAddGrad = (...args: unknown[]) => {
+    calls.push(`ClipBiasAddGrad${args[5] === undefined || args[5] === null ? '' : ' + addend'}`);
+    return original.ClipBiasAddGrad(...args);
+  };
+  kernels.Add = (...args: unknown[]) => {
+    calls.push(`Add ${(args[0] as ArrayLike<number>).length}`);
+    return original.Add(...args);
+  };
+  const sources = [x, filter, bias, blockFilter, blockBias];
+  const block = (y: Tensor) => conv2d(y, blockFilter, blockBias, { padding: 1, residual: y, activation: 'relu' });
+  const gradientsOf = (body: () => Tensor, expectedCalls: string[]) => {
+    calls = [];
+    const tape = new GradientTape(sources);
+    const target = tape.run(body);
+    const gradients = tape.gradient(target, sources, dTarget).map((gradient) => gradient.dataSync());
+    assert.deepEqual(calls, expectedCalls, 'kernel calls');
+    return gradients;
+  };
+  try {
+    const fused = gradientsOf(
+      () => block(conv2d(x, filter, bias, { padding: 1, activation: 'relu' })),
+      ['ClipBiasAddGrad', 'ClipBiasAddGrad + addend'],
+    );
+    const separate = gradientsOf(
+      () => block(relu(conv2d(x, filter, bias, { padding: 1 }))),
+      ['ClipBiasAddGrad', 'Add 240'],
+    );
+    const threeUses = gradientsOf(() => {
+      const y = conv2d(x, filter, bias, { padding: 1, activation: 'relu' });
+      return add(block(y), y);
+    }, ['Add 240', 'ClipBiasAddGrad', 'Add 240', 'ClipBiasAddGrad + addend']);
+    const separateThreeUses = gradientsOf(() => {
+      const y = relu(conv2d(x, filter, bias, { padding: 1 }));
+      return add(block(y), y);
+    }, ['Add 240', 'ClipBiasAddGrad', 'Add 240', 'Add 240']);
+    // A max pool's output read twice (ResNet's first block): the pool's rule adds the second gradient as it masks.
+    const pool = { poolSize: 3, strides: 2, padding: 1 };
+    const poolDTarget = Tensor.fromArray(values(2 * 3 * 3 * 4), [2, 3, 3, 4], 'float64');
+    const pooledOf = (body: () => Tensor, expectedCalls: string[]) => {
+      calls = [];
+      const tape = new GradientTape(sources);
+      const target = tape.run(body);
+      const gradients = tape.gradient(target, sources, poolDTarget).map((gradient) => gradient.dataSync());
+      assert.deepEqual(calls, expectedCalls, 'kernel calls');
+      return gradients;
+    };
+    const pooled = pooledOf(
+      () => block(maxPool2d(conv2d(x, filter, bias, { padding: 1, activation: 'relu' }), pool)),
+      ['ClipBiasAddGrad', 'ClipBiasAddGrad + addend'],
+    );
+    const separatePooled = pooledOf(
+      () => block(maxPool2d(relu(conv2d(x, filter, bias, { padding: 1 })), pool)),
+      ['ClipBiasAddGrad', 'Add 72'],
+    );
+    const unmaskedPooled = pooledOf(
+      () => block(maxPool2d(conv2d(x, filter, null, { padding: 1 }), pool)),
+      ['ClipBiasAddGrad', 'Add 72'],
+    );
+    const separateUnmaskedPooled = pooledOf(
+      () => block(add(maxPool2d(conv2d(x, filter, null, { padding: 1 }), pool), Tensor.zeros([2, 3, 3, 4], 'float64'))),
+      ['Add 72', 'ClipBiasAddGrad', 'Add 72'],
+    );
+    const unmasked = gradientsOf(() => block(conv2d(x, filter, null, { padding: 1 })), ['ClipBiasAddGrad', 'Add 240']);
+    const separateUnmasked = gradientsOf(
+      () => block(add(conv2d(x, filter, null, { padding: 1 }), Tensor.zeros([2, 6, 5, 4], 'float64'))),
+      ['Add 240', 'ClipBiasAddGrad', 'Add 240'],
+    );
+    for (const [position, name] of ['dInput', 'dFilter', 'dBias', 'dBlockFilter', 'dBlockBias'].entries()) {
+      assert.ok(
+        fused[position]!.some((value) => value !== 0),
+        `${name} is not all zeros`,
+      );
+      const close = { atol: 1e-12, rtol: 1e-12 };
+      assertClose(fused[position]!, separate[position]!, close, `${name}, fused against separate`);
+      assertClose(threeUses[position]!, separateThreeUses[position]!, close, `${name}, three uses`);
+      if (position !== 2) assertClose(unmasked[position]!, separateUnmasked[position]!, close, `${name}, no mask`);
+      assertClose(pooled[position]!, separatePooled[position]!, close, `${name}, max pool`);
+      assertClose(unmaskedPooled[position]!, separateUnmaskedPooled[position]!, close, `${name}, max pool, no mask`);
+    }
+  } finally {
+    Object.assign(kernels, original);
+  }
+});

@@ -171,3 +171,28 @@ describe('Conv2D with a fused residual (+ ReLU or clip): gradients match central
     });
   });
 });
+
+describe("A residual block's input (a Conv2D with a bias and a fused ReLU, used twice): gradients match central differences", () => {
+  // The second gradient of the input is added by its producer's rule as it masks (GradientContext.addendOf).
+  test('conv + ReLU, then a conv + ReLU with it as the residual', () => {
+    const random = new Random(700);
+    const input = uniformTensor(random, [2, 5, 4, 2]);
+    const filter = uniformTensor(random, [3, 3, 2, 3]);
+    const bias = uniformTensor(random, [3]);
+    const blockFilter = uniformTensor(random, [3, 3, 3, 3]);
+    const blockBias = uniformTensor(random, [3]);
+    gradcheck(
+      ([x, w, b, blockW, blockB]) => {
+        const y = conv2d(x!, w!, b!, { padding: 1, activation: 'relu' });
+        return conv2d(y, blockW!, blockB!, { padding: 1, residual: y, activation: 'relu' });
+      },
+      [input, filter, bias, blockFilter, blockBias],
+      {
+        names: ['input', 'filter', 'bias', 'blockFilter', 'blockBias'],
+        maxRelativeError: RELATIVE_TOLERANCE,
+        seed: 7,
+        label: 'residual block input',
+      },
+    );
+  });
+});

@@ -52,3 +52,31 @@ describe('Conv2D with a bias and a fused ReLU or clip, then MaxPool2D: gradients
     });
   });
 });
+
+describe("Conv2D + ReLU, MaxPool2D, then a residual block on the pooled map (its second gradient added by the pool's rule)", () => {
+  test('gradients match central differences', () => {
+    const random = new Random(600);
+    const input = uniformTensor(random, [2, 9, 8, 3]);
+    const filter = uniformTensor(random, [3, 3, 3, 4]);
+    const bias = uniformTensor(random, [4]);
+    const blockFilter = uniformTensor(random, [3, 3, 4, 4]);
+    const blockBias = uniformTensor(random, [4]);
+    gradcheck(
+      ([x, w, b, blockW, blockB]) => {
+        const pooled = maxPool2d(conv2d(x!, w!, b!, { padding: 1, activation: 'relu' }), {
+          poolSize: 3,
+          strides: 2,
+          padding: 1,
+        });
+        return conv2d(pooled, blockW!, blockB!, { padding: 1, residual: pooled, activation: 'relu' });
+      },
+      [input, filter, bias, blockFilter, blockBias],
+      {
+        names: ['input', 'filter', 'bias', 'blockFilter', 'blockBias'],
+        maxRelativeError: RELATIVE_TOLERANCE,
+        seed: 3,
+        label: 'max pool, residual block',
+      },
+    );
+  });
+});

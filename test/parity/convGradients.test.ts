@@ -1,10 +1,10 @@
 // The convolution gradients of training on the WebAssembly backend against the reference kernels, in
 // both builds, and bit-identical on 1 and 2 threads: the input gradient by stride phases (strides 2
-// and 3, 1x1 stride 2 with its phases of no taps, dilation with stride, groups with stride, odd
+// and 3, 1x1 strided ones with the pixels off the stride zero, dilation with stride, groups with stride, odd
 // sizes and channels that are not multiples of 4), filter gradients summed over several blocks of 256
 // pixels or Winograd tiles with a partial last one, the bias gradient, alone and with a ReLU's or a
-// clip's (ClipBiasAddGrad), and Winograd forward passes of a training filter. Several cases are large enough
-// to run on 2 threads.
+// clip's (ClipBiasAddGrad, also with a second gradient added), and Winograd forward passes of a training
+// filter. Several cases are large enough to run on 2 threads.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -43,6 +43,10 @@ const SHAPES: GradientShape[] = [
   { batch: 3, size: [15, 13], inC: 13, outC: 22, kernel: 3, stride: 2, padding: 1 },
   { batch: 6, size: [20, 20], inC: 24, outC: 40, kernel: 1, stride: 2, padding: 0 },
   { batch: 2, size: [11, 9], inC: 7, outC: 5, kernel: 1, stride: 2, padding: 'valid' },
+  // 1x1 strided input gradients (dOut read in place, the pixels off the stride zero-filled): a last row and column
+  // that no output reads, on 2 threads; stride 3 with groups.
+  { batch: 8, size: [24, 22], inC: 32, outC: 64, kernel: 1, stride: 2, padding: 0 },
+  { batch: 3, size: [10, 11], inC: 12, outC: 18, kernel: 1, stride: 3, padding: 'valid', groups: 3 },
   // ResNet's stem: 7x7 stride 2, 3 channels.
   { batch: 4, size: [30, 30], inC: 3, outC: 16, kernel: 7, stride: 2, padding: 3 },
   { batch: 2, size: [17, 14], inC: 9, outC: 11, kernel: 3, stride: 3, padding: 'same' },
@@ -178,6 +182,18 @@ function gradientCases(): ParityCase[] {
         const dInput = new Float32Array(rows * columns).fill(Number.NaN);
         const dBias = new Float32Array(columns).fill(Number.NaN);
         kernels.ClipBiasAddGrad(dOut, output, dInput, dBias, { rows, columns, min, max });
+        return [dInput, dBias];
+      },
+    });
+    // With a second gradient added as it is masked (a residual block's input): the same shapes.
+    const addend = randomArray(random, rows * columns);
+    cases.push({
+      name: `ClipBiasAddGrad ${rows}x${columns} (${min}, ${max}) with an addend`,
+      tolerance: { atol: 4e-6 * rows, rtol: 1e-5 },
+      run(kernels) {
+        const dInput = new Float32Array(rows * columns).fill(Number.NaN);
+        const dBias = new Float32Array(columns).fill(Number.NaN);
+        kernels.ClipBiasAddGrad(dOut, output, dInput, dBias, { rows, columns, min, max }, addend);
         return [dInput, dBias];
       },
     });

@@ -34,8 +34,8 @@ export function biasAddGrad(dOut: FloatArray, dBias: FloatArray, params: RowsPar
 }
 
 /**
- * dOut, output, dInput [rows, columns]; dBias [columns]; dInput and dBias overwritten.
- * dInput = dOut where min < output < max, 0 elsewhere: the gradient through a clip (ReLU: min 0, max
+ * dOut, output, dInput [rows, columns]; dBias [columns]; dInput and dBias overwritten; addend [rows, columns] or null.
+ * dInput = dOut (+ addend) where min < output < max, 0 elsewhere: the gradient through a clip (ReLU: min 0, max
  * Infinity) read from the activation's output, exact because the open interval holds the output
  * exactly where it holds the input (see autograd/grads/conv2d.ts). dBias = column sums of dInput.
  */
@@ -45,6 +45,7 @@ export function clipBiasAddGrad(
   dInput: FloatArray,
   dBias: FloatArray,
   params: ClipBiasAddGradParams,
+  addend: FloatArray | null = null,
 ): void {
   const { rows, columns, min, max } = params;
   const accumulator = new Float64Array(columns);
@@ -52,7 +53,9 @@ export function clipBiasAddGrad(
     const base = row * columns;
     for (let column = 0; column < columns; column++) {
       const value = output[base + column]!;
-      const gradient = min < value && value < max ? dOut[base + column]! : 0;
+      // Stored first, so that a float32 sum rounds as the Add kernel's does.
+      dInput[base + column] = addend === null ? dOut[base + column]! : dOut[base + column]! + addend[base + column]!;
+      const gradient = min < value && value < max ? dInput[base + column]! : 0;
       dInput[base + column] = gradient;
       accumulator[column]! += gradient;
     }

@@ -116,9 +116,9 @@ export const JOB_LAYOUTS = {
   },
   clipBiasAddGrad: {
     description:
-      "ClipBiasAddGrad's pass: ClipGrad through the output, and its column sums over each block of blockRows rows " +
-      '(partials [blocks, columns], which biasAddGrad then sums).',
-    buffers: ['dOut', 'output', 'dInput', 'partials'],
+      "ClipBiasAddGrad's pass: ClipGrad through the output (of dOut + addend where addend is not 0), and its column " +
+      'sums over each block of blockRows rows (partials [blocks, columns], which biasAddGrad then sums).',
+    buffers: ['dOut', 'output', 'dInput', 'partials', 'addend'],
     fields: [
       ['rows', 'i32'],
       ['columns', 'i32'],

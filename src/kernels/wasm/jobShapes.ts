@@ -16,7 +16,7 @@ export const JOB_SHAPES: Readonly<Record<JobLayoutName, string>> = {
   binary: '3i',
   biasAdd: '3ii',
   biasAddGrad: '2ii',
-  clipBiasAddGrad: '4iiffi',
+  clipBiasAddGrad: '5iiffi',
   copyColumns: '2i6',
   maxPool2d: '3i12',
   maxPool2dBackprop: '3i12',

@@ -2272,7 +2272,7 @@ class Runtime {
           gemmScratch + sliceBytes + panelRows * width * 4,
         );
       },
-      ClipBiasAddGrad: (dOut, output, dInput, dBias, params) => {
+      ClipBiasAddGrad: (dOut, output, dInput, dBias, params, addend = null) => {
         // Two passes: the mask with each row block's column sums (threads split the blocks), then the blocks' sums
         // added in order (assembly/elementwise.ts).
         const blockRows = clipBiasBlockRows(params.rows);
@@ -2283,7 +2283,7 @@ class Runtime {
           const partials = new Float32Array(this.arena.buffer, offset, blocks * params.columns);
           const fields = [params.rows, params.columns, floatField(params.min), floatField(params.max), blockRows];
           const work = params.rows * params.columns * 2 * ELEMENTWISE_WORK;
-          this.invoke('clipBiasAddGrad', [dOut, output, dInput, partials], [dInput], fields, work);
+          this.invoke('clipBiasAddGrad', [dOut, output, dInput, partials, addend], [dInput], fields, work);
           this.invoke('biasAddGrad', [partials, dBias], [dBias], [blocks, params.columns], 0);
         } finally {
           this.arena.release(mark);

@@ -86,31 +86,32 @@ export function encodeBiasAddGrad(
 }
 
 /**
- * Records ClipBiasAddGrad: dOut, output [rows, columns]; dInput [rows, columns] (overwritten) dOut
- * where min < output < max, else 0; dBias [columns] (overwritten) the column sums of dInput.
+ * Records ClipBiasAddGrad: dOut, output [rows, columns]; dInput [rows, columns] (overwritten) dOut (+ addend, where
+ * given) where min < output < max, else 0; dBias [columns] (overwritten) the column sums of dInput.
  *
  * @example
- * encodeClipBiasAddGrad(context, encoder, { dOut, output, dInput, dBias }, { rows, columns, min: 0, max: Infinity });
+ * encodeClipBiasAddGrad(context, encoder, { dOut, output, dInput, dBias, addend: null }, { rows, columns, min: 0, max: Infinity });
  */
 export function encodeClipBiasAddGrad(
   context: WebGpuContext,
   encoder: KernelEncoder,
-  buffers: { dOut: GpuBuffer; output: GpuBuffer; dInput: GpuBuffer; dBias: GpuBuffer },
+  buffers: { dOut: GpuBuffer; output: GpuBuffer; dInput: GpuBuffer; dBias: GpuBuffer; addend: GpuBuffer | null },
   params: ClipBiasAddGradParams,
 ): void {
   const fields: UniformField[] = [...rowsFields(params), ['min', 'f32', params.min], ['max', 'f32', params.max]];
+  const hasAddend = buffers.addend !== null;
   const body = `
   var sum = 0.0;
   for (var row = local; row < params.rows; row += ${REDUCTION_WORKGROUP}u) {
     let at = row * params.columns + slot;
     let value = outputs[at];
-    let gradient = select(0.0, dOut[at], params.min < value && value < params.max);
+    let gradient = select(0.0, dOut[at]${hasAddend ? ' + addend[at]' : ''}, params.min < value && value < params.max);
     dInput[at] = gradient;
     sum += gradient;
   }
   let total = workgroupSum(local, sum);
   if (local == 0u) { dBias[slot] = total; }`;
-  const pipeline = pipelineFor(context, 'ClipBiasAddGrad', () =>
+  const pipeline = pipelineFor(context, hasAddend ? 'ClipBiasAddGradSum' : 'ClipBiasAddGrad', () =>
     reductionShader(
       fields,
       [
@@ -118,12 +119,13 @@ export function encodeClipBiasAddGrad(
         ['outputs', 'read', 'f32'],
         ['dInput', 'read_write', 'f32'],
         ['dBias', 'read_write', 'f32'],
+        ...(hasAddend ? [['addend', 'read', 'f32'] as const] : []),
       ],
       'params.columns',
       body,
     ),
   );
-  const bound = [buffers.dOut, buffers.output, buffers.dInput, buffers.dBias];
+  const bound = [buffers.dOut, buffers.output, buffers.dInput, buffers.dBias, ...(hasAddend ? [buffers.addend!] : [])];
   encodeReductionPass(encoder, pipeline, fields, bound, params.columns);
 }
 

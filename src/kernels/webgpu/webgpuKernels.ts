@@ -118,8 +118,8 @@ export const WEBGPU_KERNELS: WebGpuKernelTable = {
   BiasAdd: (context, encoder, input, bias, output, params) =>
     encodeBiasAdd(context, encoder, { input, bias, output }, params),
   BiasAddGrad: (context, encoder, dOut, dBias, params) => encodeBiasAddGrad(context, encoder, { dOut, dBias }, params),
-  ClipBiasAddGrad: (context, encoder, dOut, output, dInput, dBias, params) =>
-    encodeClipBiasAddGrad(context, encoder, { dOut, output, dInput, dBias }, params),
+  ClipBiasAddGrad: (context, encoder, dOut, output, dInput, dBias, params, addend) =>
+    encodeClipBiasAddGrad(context, encoder, { dOut, output, dInput, dBias, addend: addend ?? null }, params),
   Relu: (context, encoder, input, output, params) =>
     encodeActivation(context, encoder, 'Relu', { input, output }, params),
   ReluGrad: (context, encoder, dOut, input, dInput, params) =>
