@@ -2572,7 +2572,7 @@ function copyFilterChannels(filter: Buffer, wide: Float32Array, params: Conv2DPa
  * spare bytes.
  */
 const EXPANDED_SCRATCH_BYTES = 256 + 393216 + 64;
-/** assembly/expandedDepthwise.ts's PROJECTED_CHUNK_BYTES, plus the 64 spare bytes after the chunk. */
+/** The larger of assembly/expandedDepthwise.ts's chunks of depthwise output rows (WIDE_PROJECTED_CHUNK_BYTES), and 64 spare bytes. */
 const PROJECTED_CHUNK_BYTES = 196608 + 64;
 
 /**
