@@ -8,23 +8,34 @@
 // own (a copy of the job record with the band's geometry).
 // Input rows the next band of the image also reads move to the buffer's top (one copy) instead of being expanded
 // again; only a thread's first band of an image expands its upper halo afresh.
-// Every expanded value is the GEMM's (one sum over the depth in order, whatever the rows) and every depthwise sum
-// adds its taps in the same order whatever the band, so the results are those of the two kernels run one after the
-// other, bit for bit, on any thread count.
+// With a projection (the 1x1 convolution that alone reads the depthwise output, with the block's residual), the
+// depthwise pass writes a chunk of rows (PROJECTED_CHUNK_BYTES) at a time to this thread's scratch, and the projection
+// GEMM (conv2d.ts's path for its shape) reads them from there: the depthwise output (MobileNetV2's 56x56x144: 1.8 MB
+// an image) is never stored either. Without an expansion (MobileNetV2's first block), the depthwise pass reads the
+// input in place.
+// Every expanded or projected value is the GEMM's (one sum over the depth in order, whatever the rows) and every
+// depthwise sum adds its taps in the same order whatever the band, so the results are those of the kernels run one
+// after the other, bit for bit, on any thread count.
 //
 // Job record (conv2d.ts's layout, Conv2dJob): input [batch, inH, inW, expansionInC], filter the depthwise's
 // [kH, kW, 1, C], bias [C] or 0, output [batch, outH, outW, C]; panelRows unused; the geometry is
 // the depthwise's (inC = outC = C, the expanded channels); dilation 22-23; the depthwise's epilogue 25-28 (no
 // residual); expansionFilter gemm.ts's packStrips form of the [expansionInC, C] filter, expansionBias [C] or 0,
-// expansionInC, then the expansion's epilogue (expansionResidual 0, activation, alpha, beta: read through
-// epilogueOf as a record starting 9 fields later).
+// expansionInC (0: no expansion, the input is [batch, inH, inW, C]), then the expansion's epilogue (expansionResidual
+// 0, activation, alpha, beta: read through epilogueOf as a record starting 9 fields later); projectionFilter the
+// packStrips form of the [C, projectionOutC] filter, projectionBias or 0, projectionOutC (0: no projection; else the
+// output is [batch, outH, outW, projectionOutC]), its epilogue (projectionResidual the residual or 0, activation,
+// alpha, beta: a record starting 13 fields later).
 // Scratch per thread: a copy of the job record (JOB_COPY_BYTES), the GEMM's scratch (GEMM_SCRATCH_BYTES), then the
 // band: BAND_BYTES, or the kernel's rows (kH * dilationH rows of inW * C floats) where they alone take more, and 64
-// spare bytes (the depthwise sweeps read past a row's end). wasmBackend.ts's EXPANDED_SCRATCH_BYTES sizes it.
+// spare bytes (the depthwise sweeps read past a row's end); with a projection, then a chunk of depthwise output rows
+// (PROJECTED_CHUNK_BYTES or WIDE_PROJECTED_CHUNK_BYTES, or one row where it alone takes more) and 64 spare bytes.
+// wasmBackend.ts's EXPANDED_SCRATCH_BYTES and PROJECTED_CHUNK_BYTES size it.
 
 import { depthwiseConv2d } from './depthwise';
 import {
   GEMM_SCRATCH_BYTES,
+  NARROW_COLUMNS,
   NARROW_FILTER_FLOATS,
   gemmNarrowFinished,
   gemmPackedFinished,
@@ -34,7 +45,7 @@ import { intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { Conv2dJob } from './jobFields';
 
 /** Bytes of the job record (Conv2dJob's fields), copied to the start of each thread's scratch. */
-const JOB_BYTES: i32 = (Conv2dJob.expansionBeta + 1) << 2;
+const JOB_BYTES: i32 = (Conv2dJob.projectionBeta + 1) << 2;
 /** Where a thread's scratch continues after the record's copy (64-byte aligned: JS sizes the scratch with it). */
 const JOB_COPY_BYTES: i32 = 256;
 /**
@@ -44,6 +55,16 @@ const JOB_COPY_BYTES: i32 = 256;
  * 384 KB, 0.88-0.96 at 1 MB.
  */
 const BAND_BYTES: i32 = 393216;
+/**
+ * Bytes of depthwise output rows the projection takes at a time (at least one row), in L1. One thread, CPU time,
+ * batch 8 (bench/expandedDepthwiseKernels.ts, min of 9): 16, 32 and 64 KB within 1% on MobileNetV2's blocks.
+ */
+const PROJECTED_CHUNK_BYTES: i32 = 32768;
+/**
+ * The same for a projection whose filter does not fit L1 (gemmPackedFinished), in L2: each chunk streams the filter
+ * from L2. 14x14x384 -> 64 at 32 KB (one row of 14 pixels a chunk): 3.25 -> 3.50 ms against two calls; at 192 KB 3.26.
+ */
+const WIDE_PROJECTED_CHUNK_BYTES: i32 = 196608;
 
 /**
  * input  [batch, inH, inW, expansionInC]
@@ -57,13 +78,18 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
   // The record each band's depthwise pass reads: this job's, with the band as its one image.
   const bandJob = scratch;
   memory.copy(bandJob, job, <usize>JOB_BYTES);
-  // The expansion's epilogue fields read as a record of their own (epilogueOf reads fields 25-28 of it).
+  // The expansion's and the projection's epilogue fields read as records of their own (epilogueOf reads fields
+  // 25-28 of it).
   const expansionFinish = job + <usize>((Conv2dJob.expansionResidual - Conv2dJob.residual) << 2);
+  const projectionFinish = job + <usize>((Conv2dJob.projectionResidual - Conv2dJob.residual) << 2);
   const input = pointerField(job, Conv2dJob.input);
   const output = pointerField(job, Conv2dJob.output);
   const expansionFilter = pointerField(job, Conv2dJob.expansionFilter);
   const expansionBias = pointerField(job, Conv2dJob.expansionBias);
   const expansionInC = intField(job, Conv2dJob.expansionInC);
+  const projectionFilter = pointerField(job, Conv2dJob.projectionFilter);
+  const projectionBias = pointerField(job, Conv2dJob.projectionBias);
+  const projectionOutC = intField(job, Conv2dJob.projectionOutC);
   const batch = intField(job, Conv2dJob.batch);
   const inH = intField(job, Conv2dJob.inH);
   const inW = intField(job, Conv2dJob.inW);
@@ -75,10 +101,22 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
   const padTop = intField(job, Conv2dJob.padTop);
   const dilationH = intField(job, Conv2dJob.dilationH);
   const rowBytes = (<usize>inW * <usize>channels) << 2;
-  // Output rows a band: as many as keep its input rows within BAND_BYTES, at least one.
-  const bandRows = max(1, (<i32>(<usize>BAND_BYTES / rowBytes) - (kH - 1) * dilationH - 1) / strideH + 1);
-  const inputRowBytes = (<usize>inW * <usize>expansionInC) << 2;
+  const kernelRows = (kH - 1) * dilationH + 1;
+  // Output rows a band: as many as keep its input rows within BAND_BYTES, at least one; without an expansion, the
+  // input is read in place, an image a band.
+  const bandRows = expansionInC == 0 ? outH : max(1, (<i32>(<usize>BAND_BYTES / rowBytes) - kernelRows) / strideH + 1);
+  const inputRowBytes = (<usize>inW * <usize>(expansionInC == 0 ? channels : expansionInC)) << 2;
   const outputRowBytes = (<usize>outW * <usize>channels) << 2;
+  // The projection takes conv2d.ts's path for its shape (gemmNarrowFinished where its filter fits L1), so that its
+  // sums are those of the 1x1 convolution run on its own.
+  const isProjectionNarrow =
+    projectionOutC <= NARROW_COLUMNS && packedStripsFloats(channels, projectionOutC) <= NARROW_FILTER_FLOATS;
+  // With a projection, the depthwise output goes a chunk of rows at a time to this thread's scratch after the band,
+  // and the projection reads it from there while it is in L1.
+  const chunkBytes = isProjectionNarrow ? PROJECTED_CHUNK_BYTES : WIDE_PROJECTED_CHUNK_BYTES;
+  const chunkRows = projectionOutC == 0 ? bandRows : max(1, <i32>(<usize>chunkBytes / outputRowBytes));
+  const depthwiseOutput = band + <usize>max(BAND_BYTES, kernelRows * <i32>rowBytes) + 64;
+  const projectedRowBytes = (<usize>outW * <usize>projectionOutC) << 2;
   // A short depth's filter fits L1 whole: the band's input rows are read in place, not packed (gemmNarrowFinished).
   // One thread, CPU time, batch 8, the band's GEMM alone, min of 21 over 3 alternations: 112x112x16 -> 96 8.3-9.3 ->
   // 7.7-8.4 ms; 56x56x24 -> 144 the same (3.8-4.2 ms). The stride-2 sweep (depthwise.ts) already takes the band (its
@@ -90,77 +128,137 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
   while (row < last) {
     const image = row / outH;
     const imageEnd = min(last, (image + 1) * outH) - image * outH;
-    // The input rows in the buffer: [bufferFirst, bufferFirst + bufferCount) of this image.
+    // The input rows in the buffer: [bufferFirst, bufferFirst + bufferCount) of this image (all of them where the
+    // input is read in place).
+    let buffer = band;
     let bufferFirst = 0;
     let bufferCount = 0;
+    if (expansionInC == 0) {
+      buffer = input + <usize>(image * inH) * inputRowBytes;
+      bufferCount = inH;
+    }
     for (let oy = row - image * outH; oy < imageEnd; oy += bandRows) {
       const oyEnd = min(imageEnd, oy + bandRows);
-      // The band reads input rows [reachFirst, reachLast]; those inside the image are [first, end).
-      const reachFirst = oy * strideH - padTop;
-      const reachLast = (oyEnd - 1) * strideH - padTop + (kH - 1) * dilationH;
-      const first = max(0, reachFirst);
-      const end = max(first, min(inH, reachLast + 1));
-      let kept = 0;
-      if (first >= bufferFirst && first < bufferFirst + bufferCount) {
-        kept = min(end, bufferFirst + bufferCount) - first;
-        memory.copy(band, band + <usize>(first - bufferFirst) * rowBytes, <usize>kept * rowBytes);
+      if (expansionInC != 0) {
+        // The band reads input rows [reachFirst, reachLast]; those inside the image are [first, end).
+        const first = max(0, oy * strideH - padTop);
+        const end = max(first, min(inH, (oyEnd - 1) * strideH - padTop + kernelRows));
+        let kept = 0;
+        if (first >= bufferFirst && first < bufferFirst + bufferCount) {
+          kept = min(end, bufferFirst + bufferCount) - first;
+          memory.copy(band, band + <usize>(first - bufferFirst) * rowBytes, <usize>kept * rowBytes);
+        }
+        const pixels = (end - first - kept) * inW;
+        if (pixels > 0 && isNarrow) {
+          gemmNarrowFinished(
+            input + <usize>(image * inH + first + kept) * inputRowBytes,
+            expansionFilter,
+            band + <usize>kept * rowBytes,
+            pixels,
+            channels,
+            expansionInC,
+            0,
+            pixels,
+            gemmScratch,
+            expansionFinish,
+            expansionBias,
+            0,
+            0,
+            0,
+          );
+        } else if (pixels > 0) {
+          gemmPackedFinished(
+            input + <usize>(image * inH + first + kept) * inputRowBytes,
+            expansionInC,
+            1,
+            expansionFilter,
+            band + <usize>kept * rowBytes,
+            channels,
+            pixels,
+            channels,
+            expansionInC,
+            0,
+            pixels,
+            0,
+            channels,
+            false,
+            gemmScratch,
+            expansionFinish,
+            expansionBias,
+            0,
+            0,
+            0,
+          );
+        }
+        bufferFirst = first;
+        bufferCount = end - first;
       }
-      const pixels = (end - first - kept) * inW;
-      if (pixels > 0 && isNarrow) {
-        gemmNarrowFinished(
-          input + <usize>(image * inH + first + kept) * inputRowBytes,
-          expansionFilter,
-          band + <usize>kept * rowBytes,
-          pixels,
-          channels,
-          expansionInC,
-          0,
-          pixels,
-          gemmScratch,
-          expansionFinish,
-          expansionBias,
-          0,
-          0,
-          0,
+      for (let cy = oy; cy < oyEnd; cy += chunkRows) {
+        const cyEnd = min(oyEnd, cy + chunkRows);
+        // The chunk as an image of the buffer's rows from its first tap on, whose output row 0 is output row cy: its
+        // taps start reachFirst - first rows above that (padding there only where first is the image's row 0).
+        const reachFirst = cy * strideH - padTop;
+        const chunkFirst = max(bufferFirst, reachFirst);
+        const firstPixel = (image * outH + cy) * outW;
+        store<u32>(
+          bandJob + ((<usize>Conv2dJob.input) << 2),
+          <u32>(buffer + <usize>(chunkFirst - bufferFirst) * rowBytes),
         );
-      } else if (pixels > 0) {
-        gemmPackedFinished(
-          input + <usize>(image * inH + first + kept) * inputRowBytes,
-          expansionInC,
-          1,
-          expansionFilter,
-          band + <usize>kept * rowBytes,
-          channels,
-          pixels,
-          channels,
-          expansionInC,
-          0,
-          pixels,
-          0,
-          channels,
-          false,
-          gemmScratch,
-          expansionFinish,
-          expansionBias,
-          0,
-          0,
-          0,
+        store<u32>(
+          bandJob + ((<usize>Conv2dJob.output) << 2),
+          <u32>(projectionOutC == 0 ? output + <usize>firstPixel * ((<usize>channels) << 2) : depthwiseOutput),
         );
+        store<i32>(bandJob + ((<usize>Conv2dJob.batch) << 2), 1);
+        store<i32>(bandJob + ((<usize>Conv2dJob.inH) << 2), bufferFirst + bufferCount - chunkFirst);
+        store<i32>(bandJob + ((<usize>Conv2dJob.outH) << 2), cyEnd - cy);
+        store<i32>(bandJob + ((<usize>Conv2dJob.padTop) << 2), chunkFirst - reachFirst);
+        depthwiseConv2d(bandJob, 0, 1);
+        if (projectionOutC == 0) continue;
+        // The projection's rows are the chunk's pixels; firstPixel places its residual.
+        const chunkPixels = (cyEnd - cy) * outW;
+        const projected = output + <usize>firstPixel * ((<usize>projectionOutC) << 2);
+        if (isProjectionNarrow) {
+          gemmNarrowFinished(
+            depthwiseOutput,
+            projectionFilter,
+            projected,
+            chunkPixels,
+            projectionOutC,
+            channels,
+            0,
+            chunkPixels,
+            gemmScratch,
+            projectionFinish,
+            projectionBias,
+            firstPixel,
+            0,
+            0,
+          );
+        } else {
+          gemmPackedFinished(
+            depthwiseOutput,
+            channels,
+            1,
+            projectionFilter,
+            projected,
+            projectionOutC,
+            chunkPixels,
+            projectionOutC,
+            channels,
+            0,
+            chunkPixels,
+            0,
+            projectionOutC,
+            false,
+            gemmScratch,
+            projectionFinish,
+            projectionBias,
+            firstPixel,
+            0,
+            0,
+          );
+        }
       }
-      bufferFirst = first;
-      bufferCount = end - first;
-      // The band as an image of bufferCount rows whose output row 0 is output row oy: its taps start
-      // reachFirst - first rows above the buffer (padding there only where first is the image's row 0).
-      store<u32>(bandJob + ((<usize>Conv2dJob.input) << 2), <u32>band);
-      store<u32>(
-        bandJob + ((<usize>Conv2dJob.output) << 2),
-        <u32>(output + <usize>(image * outH + oy) * outputRowBytes),
-      );
-      store<i32>(bandJob + ((<usize>Conv2dJob.batch) << 2), 1);
-      store<i32>(bandJob + ((<usize>Conv2dJob.inH) << 2), bufferCount);
-      store<i32>(bandJob + ((<usize>Conv2dJob.outH) << 2), oyEnd - oy);
-      store<i32>(bandJob + ((<usize>Conv2dJob.padTop) << 2), first - reachFirst);
-      depthwiseConv2d(bandJob, 0, 1);
     }
     row = image * outH + imageEnd;
   }

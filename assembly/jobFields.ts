@@ -483,7 +483,9 @@ export const enum SpaceToDepth2Job {
  * from batch to padLeft is read in place (convGeometryOf); variant is Winograd's isBackpropInput or depthwise's
  * isFlipped; residual to beta the epilogue (epilogue.ts); option is conv2d's input scale (a pointer) or Winograd's
  * isSplitByColumns; expansionFilter to expansionBeta the 1x1 expansion before a depthwise convolution
- * (expandedDepthwise.ts: its packed filter, bias, input channels and epilogue, whose residual is 0).
+ * (expandedDepthwise.ts: its packed filter, bias, input channels and epilogue, whose residual is 0); projectionFilter
+ * to projectionBeta the 1x1 projection after it (its packed filter, bias, output channels and epilogue, with the
+ * residual).
  */
 export const enum Conv2dJob {
   input = 0,
@@ -524,6 +526,13 @@ export const enum Conv2dJob {
   expansionActivation = 35,
   expansionAlpha = 36,
   expansionBeta = 37,
+  projectionFilter = 38,
+  projectionBias = 39,
+  projectionOutC = 40,
+  projectionResidual = 41,
+  projectionActivation = 42,
+  projectionAlpha = 43,
+  projectionBeta = 44,
 }
 
 /**

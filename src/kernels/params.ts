@@ -79,6 +79,13 @@ export interface Conv2DParams extends WindowParams {
    * activation: an inverted residual block's expansion and depthwise convolution as one call (model/inferencePlan.ts).
    */
   expansion?: { readonly inC: number; readonly activation?: FusedActivation | undefined } | undefined;
+  /**
+   * Inference only (Conv2D, depthwise): the output [batch, outH, outW, projection.outC] is this convolution's output
+   * taken by a 1x1 convolution (the kernel's projectionFilter [1, 1, outC, projection.outC] and projectionBias or
+   * null), then the residual, then this activation: an inverted residual block's depthwise convolution and projection
+   * as one call (model/inferencePlan.ts).
+   */
+  projection?: { readonly outC: number; readonly activation?: FusedActivation | undefined } | undefined;
 }
 
 /** The 1x1 convolution of a Conv2D's expansion (Conv2DParams.expansion), which must be present. */
@@ -102,6 +109,15 @@ export function expansionParams(params: Conv2DParams): Conv2DParams {
     padRight: 0,
     activation: expansion!.activation,
     isConstantFilter: params.isConstantFilter,
+  };
+}
+
+/** The 1x1 convolution of a Conv2D's projection (Conv2DParams.projection), which must be present. */
+export function projectionParams(params: Conv2DParams): Conv2DParams {
+  const { outH, outW, outC, projection } = params;
+  return {
+    ...expansionParams({ ...params, inH: outH, inW: outW, inC: projection!.outC, expansion: { inC: outC } }),
+    activation: projection!.activation,
   };
 }
 

@@ -54,7 +54,9 @@ export interface KernelSignatures {
    * output = activation(conv(input * inputScale, filter) + bias + residual); residual [batch, outH, outW,
    * outC] or absent; inputScale [batch, inC] (a factor per image and input channel: a squeeze-and-
    * excitation gate) or absent. With params.expansion, the input is first expanded by expansionFilter [1, 1,
-   * expansion.inC, inC] and expansionBias [inC] or null (Conv2DParams.expansion).
+   * expansion.inC, inC] and expansionBias [inC] or null (Conv2DParams.expansion). With params.projection, the output
+   * is then taken by projectionFilter [1, 1, outC, projection.outC] and projectionBias or null, and the residual
+   * [batch, outH, outW, projection.outC] added after it (Conv2DParams.projection).
    */
   Conv2D(
     input: FloatArray,
@@ -66,6 +68,8 @@ export interface KernelSignatures {
     inputScale?: FloatArray | null,
     expansionFilter?: FloatArray | null,
     expansionBias?: FloatArray | null,
+    projectionFilter?: FloatArray | null,
+    projectionBias?: FloatArray | null,
   ): void;
   /**
    * dInput [batch, inH, inW, inC] (overwritten) from dOut [batch, outH, outW, outC] and filter [kH, kW, inC / groups,

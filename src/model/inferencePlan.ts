@@ -1,9 +1,9 @@
 // A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes in
 // a following BatchNormalization (folded), residual Add and activation (and a 1x1 one the channel gate
-// Multiply before it; a depthwise one the 1x1 expansion it alone reads), Dense (a 1x1 convolution) a
-// BatchNormalization and activation; folded weights
-// (the layer's own where nothing folds) go to the kernels as constant filters; intermediates share
-// one block by lifetime; each step's kernel call is prepared once per batch size.
+// Multiply before it; a depthwise one the 1x1 expansion it alone reads and the 1x1 projection that alone reads it),
+// Dense (a 1x1 convolution) a BatchNormalization and activation; folded weights (the layer's own where nothing folds)
+// go to the kernels as constant filters; intermediates share one block by lifetime; each step's kernel call is
+// prepared once per batch size.
 // Inference only (fit and forward run layer by layer); rebuilt when weights change
 // (core/weightsVersion.ts, Model.markWeightsChanged). The patterns: see planSteps.
 
@@ -57,10 +57,16 @@ export interface PlanStep {
   readonly prepareCall?: ((inputs: readonly Tensor[]) => KernelCall | null) | undefined;
 }
 
-/** A convolution group's step, with its filter, bias and options where it reads one map alone (expandedConvolution). */
+/**
+ * A convolution group's step, with its filter, bias and options where it has no input gate (its residual, if any, is
+ * its second input); blockStep's, without a projection, with its expansion and depthwise convolution groups.
+ */
 interface ConvolutionStep extends PlanStep {
   readonly convolution?:
     | { readonly filter: Tensor; readonly bias: Tensor | null; readonly options: Conv2DOptions }
+    | undefined;
+  readonly block?:
+    | { readonly expansion?: ConvolutionStep | undefined; readonly depthwise: ConvolutionStep }
     | undefined;
 }
 
@@ -345,7 +351,7 @@ function weightTensorsOf(graph: PlannedGraph): Tensor[] {
  * The steps that compute `outputs`, in the graph's order, each group of fused layers as one step at
  * its last layer's place (every input of the group is computed by then; nothing outside the group
  * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup), a depthwise one
- * with the 1x1 expansion group it alone reads (expandedConvolution); a
+ * with the 1x1 expansion group it alone reads and the 1x1 projection group that alone reads it (blockStep); a
  * Dense with a Flatten before it and what its output stage computes (denseGroup); a BatchNormalization elsewhere, with
  * its activation, as a 1x1 depthwise convolution (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the
  * way PyTorch exports SiLU and HardSwish, as one op (selfGateGroup). Every other layer runs as it is.
@@ -374,9 +380,9 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
     let group: PlanStep | null = null;
     if (layer instanceof Conv2D) {
       const convolution = convGroup(graph, index, soleReader, readers, isOutput, isFused);
-      const expansion = stepAt.get(nodes[index]!.inputs[0]!);
-      group = expandedConvolution(graph, expansion, convolution, soleReader) ?? convolution;
-      if (group !== convolution) stepAt.delete(expansion!.node);
+      const previous = stepAt.get(nodes[index]!.inputs[0]!);
+      group = blockStep(graph, previous, convolution, soleReader) ?? convolution;
+      if (group !== convolution) stepAt.delete(previous!.node);
     } else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
     else if (layer instanceof BatchNormalization) group = normalizationGroup(graph, index, soleReader);
     else if (layer instanceof Sigmoid || layer instanceof HardSigmoid)
@@ -543,7 +549,7 @@ function convGroup(
     borrowed: isBorrowed ? weights : [],
     run: (values) => conv2d(values[0]!, folded.kernel, folded.bias, optionsFor(values)),
     prepareCall: (values) => convolutionCall(values[0]!, folded.kernel, folded.bias, optionsFor(values), gate !== null),
-    convolution: inputs.length === 1 ? { filter: folded.kernel, bias: folded.bias, options } : undefined,
+    convolution: gate === null ? { filter: folded.kernel, bias: folded.bias, options } : undefined,
   };
 }
 
@@ -554,77 +560,110 @@ function convGroup(
  * (stride 2 1.88 -> 1.76); at 14x14 and 7x7 within 2% either way. At batch 1 on 2 threads, where the fused call's
  * threads split an image's rows (each expanding its halo) and the 1x1 convolution's split a small map's columns:
  * 14x14x96 -> 576 0.48 -> 0.54 ms, 7x7x160 -> 960 0.36 -> 0.42.
+ * The projection likewise (its depthwise convolution's input map; bench/expandedDepthwiseKernels.ts, one thread, CPU
+ * time, min of 9, as planned before against the projection fused): 112x112x32 -> 32 -> 16 3.95 -> 3.84 ms, 112x112x16
+ * -> 96 s2 -> 24 11.3 -> 10.4, 56x56x24 -> 144 -> 24 +res 9.3-10.2 -> 8.6, 28x28x32 -> 192 -> 32 +res 3.71 -> 3.60;
+ * at 14x14 within 1% either way, at 7x7 6% slower (7x7x160 -> 960 -> 160 +res 4.61 -> 4.91).
  */
 const FUSED_EXPANSION_PIXELS = 28 * 28;
 
 /**
- * A 1x1 convolution group (convGroup's step `expansion`: stride 1, one group, no residual, any activation) whose
- * output only the depthwise convolution group `depthwise` reads (no residual), on a map of FUSED_EXPANSION_PIXELS
- * or more, as one step: the Conv2D kernel with an expansion (Conv2DParams.expansion), which the wasm backend runs
- * without storing the expanded map (assembly/expandedDepthwise.ts: MobileNetV2's 112x112x96 is 38 MB at batch 8,
- * read back from memory by the depthwise pass). Null where the pattern does not hold.
+ * An inverted residual block's layers as one step, from convGroup's step `convolution` and the step `previous` whose
+ * output it alone reads: a depthwise convolution group with the 1x1 expansion before it (previous: stride 1, one
+ * group, no residual, any activation), then the 1x1 projection after it (convolution: stride 1, one group, no input
+ * gate, a residual and activation if any; previous: such a step or a depthwise convolution group), where the
+ * depthwise convolution reads a map of FUSED_EXPANSION_PIXELS or more. The Conv2D kernel with an expansion and a
+ * projection (Conv2DParams.expansion, .projection), which the wasm backend runs without storing the expanded map or
+ * the depthwise output (assembly/expandedDepthwise.ts: MobileNetV2's 112x112x96 is 38 MB at batch 8, read back from
+ * memory by the depthwise pass). Null where the pattern does not hold.
  */
-function expandedConvolution(
+function blockStep(
   graph: PlannedGraph,
-  expansion: ConvolutionStep | undefined,
-  depthwise: ConvolutionStep,
+  previous: ConvolutionStep | undefined,
+  convolution: ConvolutionStep,
   soleReader: (node: number) => number | null,
-): PlanStep | null {
+): ConvolutionStep | null {
+  if (previous === undefined || soleReader(previous.node) !== convolution.nodes[0]) return null;
+  const isExpansion = isDepthwiseStep(convolution) && isPointwiseStep(graph, previous) && previous.inputs.length === 1;
+  const block = isExpansion
+    ? { expansion: previous, depthwise: convolution }
+    : isPointwiseStep(graph, convolution)
+      ? (previous.block ?? (isDepthwiseStep(previous) ? { depthwise: previous } : null))
+      : null;
+  if (block === null) return null;
+  const { expansion, depthwise } = block;
+  const [height, width] = graph.layerOutputShapes[depthwise.inputs[0]!]!;
+  if (height! * width! < FUSED_EXPANSION_PIXELS) return null;
+  const projection = isExpansion ? undefined : convolution;
+  const steps = [expansion, depthwise, projection].filter((step) => step !== undefined);
   const pointwise = expansion?.convolution;
-  const convolution = depthwise.convolution;
-  if (pointwise === undefined || convolution === undefined) return null;
-  const { inputs, nodes } = expansion!;
-  const [, , inC, channels] = convolution.filter.shape as [number, number, number, number];
-  const [height, width] = graph.layerOutputShapes[nodes[0]!]!;
-  const isExpansion =
-    height! * width! >= FUSED_EXPANSION_PIXELS &&
-    isPointwiseLayer(
-      graph.nodes[nodes[0]!]!.layer as Conv2D,
-      graph.layerOutputShapes[inputs[0]!]!,
-      graph.layerOutputShapes[nodes[0]!]!,
-    ) &&
-    soleReader(expansion!.node) === depthwise.nodes[0] &&
-    convolution.options.groups === channels &&
-    inC === 1;
-  if (!isExpansion) return null;
-  const activation = pointwise.options.activation as FusedActivation | undefined;
+  const projected = projection?.convolution;
+  const { filter, bias, options } = depthwise.convolution!;
   return {
-    node: depthwise.node,
-    nodes: [...nodes, ...depthwise.nodes],
-    inputs,
-    label: `${expansion!.label}+${depthwise.label}`,
-    constants: [...expansion!.constants!, ...depthwise.constants!],
-    borrowed: [...expansion!.borrowed!, ...depthwise.borrowed!],
-    run: ([input]) =>
-      conv2d(
-        conv2d(input!, pointwise.filter, pointwise.bias, pointwise.options),
-        convolution.filter,
-        convolution.bias,
-        convolution.options,
-      ),
+    node: convolution.node,
+    nodes: steps.flatMap((step) => step.nodes),
+    inputs: [steps[0]!.inputs[0]!, ...(projection?.inputs.slice(1) ?? [])],
+    label: steps.map((step) => step.label).join('+'),
+    constants: steps.flatMap((step) => step.constants!),
+    borrowed: steps.flatMap((step) => step.borrowed!),
+    // A projection may still follow where none did.
+    block: projection === undefined ? block : undefined,
+    run: ([input, ...residual]) => {
+      const output = depthwise.run([expansion?.run([input!]) ?? input!]);
+      return projection?.run([output, ...residual]) ?? output;
+    },
     prepareCall: ([input]) => {
       // conv2d's checks of the depthwise convolution, on the expanded map's shape (never stored).
       const [batch, inH, inW] = input!.shape as [number, number, number];
-      const expanded = { shape: [batch, inH, inW, channels], rank: 4, dtype: input!.dtype };
-      const { params } = conv2dParams(expanded, convolution.filter, convolution.bias, convolution.options);
-      const fused = { ...params, expansion: { inC: pointwise.filter.shape[2]!, activation } };
-      const weights = [convolution.filter, convolution.bias, pointwise.filter, pointwise.bias].map(
+      const expanded = { shape: [batch, inH, inW, filter.shape[3]!], rank: 4, dtype: input!.dtype };
+      const fused = {
+        ...conv2dParams(expanded, filter, bias, options).params,
+        expansion: pointwise && {
+          inC: pointwise.filter.shape[2]!,
+          activation: pointwise.options.activation as FusedActivation | undefined,
+        },
+        projection: projected && {
+          outC: projected.filter.shape[3]!,
+          activation: projected.options.activation as FusedActivation | undefined,
+        },
+      };
+      const weights = [filter, bias, pointwise?.filter, pointwise?.bias, projected?.filter, projected?.bias].map(
         (weight) => weight?.dataSync() ?? null,
       );
       return (values, output) =>
         getKernel('Conv2D')(
           values[0]!,
           weights[0]!,
-          weights[1] ?? null,
+          weights[1]!,
           output,
           fused,
-          null,
+          values[1] ?? null,
           null,
           weights[2],
           weights[3],
+          weights[4],
+          weights[5],
         );
     },
   };
+}
+
+/** Whether a convolution group's step is a depthwise convolution of one map, ungated and with no residual. */
+function isDepthwiseStep(step: ConvolutionStep): boolean {
+  const convolution = step.convolution;
+  if (convolution === undefined || step.inputs.length > 1) return false;
+  const [, , inC, channels] = convolution.filter.shape;
+  return convolution.options.groups === channels && inC === 1;
+}
+
+/** Whether a convolution group's step is an ungated 1x1 stride-1 convolution of one group (isPointwiseLayer). */
+function isPointwiseStep(graph: PlannedGraph, step: ConvolutionStep): boolean {
+  const { inputs, nodes } = step;
+  const conv = graph.nodes[nodes[0]!]!.layer;
+  return (
+    step.convolution !== undefined &&
+    isPointwiseLayer(conv as Conv2D, graph.layerOutputShapes[inputs[0]!]!, graph.layerOutputShapes[nodes[0]!]!)
+  );
 }
 
 /**

@@ -231,6 +231,61 @@ function expandedConvCase(index: number): KernelCaseSpec {
   };
 }
 
+/**
+ * A depthwise convolution with a projection (Conv2DParams.projection: a 1x1 convolution, bias, residual and activation
+ * after it), with an expansion on every other draw: the inference plan's inverted residual block as one step.
+ */
+function projectedConvCase(index: number): KernelCaseSpec {
+  const activation = FUSED[(index * 3 + 2) % FUSED.length];
+  const projectionActivation = FUSED[(index + 1) % FUSED.length];
+  const hasExpansion = index % 2 === 0;
+  const hasResidual = index % 3 !== 1;
+  const isConstantFilter = index % 4 !== 3 ? true : undefined;
+  return {
+    name: `Conv2D with a projection, draw ${index} (${activation?.kind ?? 'no activation'}, then ${
+      projectionActivation?.kind ?? 'no activation'
+    }${hasExpansion ? ', an expansion' : ''}${hasResidual ? ', a residual' : ''}${
+      isConstantFilter ? ', constant filters' : ''
+    })`,
+    ids: ['Conv2D'],
+    tolerance: SUMS,
+    compute() {
+      const draw = new Draw(2100 + index);
+      const base = convParams(draw, 'depthwise');
+      const channels = base.inC;
+      const expansion = hasExpansion ? { inC: draw.integer(1, 9), activation } : undefined;
+      const projection = { outC: draw.integer(1, 9), activation: projectionActivation };
+      const params: Conv2DParams = { ...base, outC: channels, activation, isConstantFilter, expansion, projection };
+      const { batch, inH, inW, outH, outW, kH, kW } = params;
+      const input = draw.tensor([batch, inH, inW, expansion?.inC ?? channels]);
+      const expansionFilter = expansion && draw.tensor([1, 1, expansion.inC, channels]);
+      const expansionBias = expansion && draw.tensor([channels]);
+      const filter = draw.tensor([kH, kW, 1, channels]);
+      const bias = draw.tensor([channels]);
+      const projectionFilter = draw.tensor([1, 1, channels, projection.outC]);
+      const projectionBias = index % 2 === 1 ? draw.tensor([projection.outC]) : null;
+      const outShape = [batch, outH, outW, projection.outC];
+      const residual = hasResidual ? draw.tensor(outShape) : null;
+      const forward = output(outShape);
+      runKernel(
+        'Conv2D',
+        input,
+        filter,
+        bias,
+        forward,
+        params,
+        residual,
+        null,
+        expansionFilter ?? null,
+        expansionBias ?? null,
+        projectionFilter,
+        projectionBias,
+      );
+      return { output: forward };
+    },
+  };
+}
+
 function poolParams(draw: Draw): Pool2DParams {
   for (;;) {
     const kH = draw.integer(1, 3);
@@ -792,6 +847,7 @@ function kernelSpecs(): KernelCaseSpec[] {
     ...matMulShapes.map(([m, k, n]) => matMulCase(m!, k!, n!)),
     ...Array.from({ length: 16 }, (_, index) => convCase(index)),
     ...Array.from({ length: 6 }, (_, index) => expandedConvCase(index)),
+    ...Array.from({ length: 6 }, (_, index) => projectedConvCase(index)),
     ...Array.from({ length: 14 }, (_, index) => poolCase(index)),
     ...[
       [1, 1],

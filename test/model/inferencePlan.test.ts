@@ -176,12 +176,16 @@ function invertedResidualNetwork(size: number, seed = 17): Model {
   const relu6 = () => new Clip({ min: 0, max: 6 });
   const input = new Input({ shape: [size, size - 2, 3] });
   const stem = on(relu6(), on(new BatchNormalization(), on(conv(16, 3), input.output))); // Conv2D+BatchNormalization+Clip
-  const expanded = on(relu6(), on(new BatchNormalization(), on(conv(96, 1), stem)));
-  const filtered = on(relu6(), on(new BatchNormalization(), on(conv(96, 3, { groups: 96 }), expanded))); // Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization+Clip
-  const a = on(new Add(), [on(new BatchNormalization(), on(conv(16, 1), filtered)), stem]); // Conv2D+BatchNormalization+Add
+  // A block without an expansion: Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization
+  const direct = on(relu6(), on(new BatchNormalization(), on(conv(16, 3, { groups: 16 }), stem)));
+  const projected = on(new BatchNormalization(), on(conv(16, 1), direct));
+  const expanded = on(relu6(), on(new BatchNormalization(), on(conv(96, 1), projected)));
+  const filtered = on(relu6(), on(new BatchNormalization(), on(conv(96, 3, { groups: 96 }), expanded)));
+  // Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization+Add
+  const a = on(new Add(), [on(new BatchNormalization(), on(conv(16, 1), filtered)), projected]);
   const swished = on(new SiLU(), on(conv(40, 1), a));
-  const b = on(new ReLU(), on(conv(40, 5, { strides: 2, groups: 40 }), swished)); // Conv2D+SiLU+Conv2D+ReLU
-  const shared = on(new ReLU(), on(conv(24, 1), b)); // Conv2D+ReLU: read twice
+  const b = on(new ReLU(), on(conv(40, 5, { strides: 2, groups: 40 }), swished));
+  const shared = on(new ReLU(), on(conv(24, 1), b)); // Conv2D+SiLU+Conv2D+ReLU+Conv2D+ReLU: its output read twice
   const c = on(new Add(), [on(conv(24, 3, { groups: 24 }), shared), shared]); // Conv2D+Add
   const strided = on(relu6(), on(conv(24, 1, { strides: 2 }), c)); // Conv2D+Clip: not a 1x1 stride-1 expansion
   const d = on(conv(24, 3, { groups: 24 }), strided); // Conv2D
@@ -262,14 +266,13 @@ describe('inference plan: which layers fuse', () => {
     ]);
   });
 
-  test("a 1x1 expansion read by a depthwise convolution alone fuses into the depthwise convolution's step", () => {
+  test("a 1x1 expansion and projection read by a depthwise convolution alone fuse into the depthwise convolution's step", () => {
     const model = invertedResidualNetwork(30);
     assert.deepEqual(planLabels(model), [
       'Conv2D+BatchNormalization+Clip',
-      'Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization+Clip',
-      'Conv2D+BatchNormalization+Add',
-      'Conv2D+SiLU+Conv2D+ReLU',
-      'Conv2D+ReLU',
+      'Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization',
+      'Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization+Add',
+      'Conv2D+SiLU+Conv2D+ReLU+Conv2D+ReLU',
       'Conv2D+Add',
       'Conv2D+Clip',
       'Conv2D',
@@ -278,15 +281,37 @@ describe('inference plan: which layers fuse', () => {
       'GlobalAveragePooling2D',
       'Dense',
     ]);
-    // The first expansion's Clip (node 6) an output too: the expansion ends its own step.
-    const plan = new InferencePlan(model, [model.layers.length - 1, 6]);
-    assert.deepEqual(
-      plan.steps.slice(1, 3).map((step) => [step.node, step.label]),
-      [
-        [6, 'Conv2D+BatchNormalization+Clip'],
-        [9, 'Conv2D+BatchNormalization+Clip'],
-      ],
-    );
+    // The first expansion's Clip (node 11) an output too: the expansion ends its own step; the depthwise convolution's
+    // Clip (node 6, then 14) an output: the projection reading it is a step of its own.
+    const outputsAt = (...nodes: number[]) =>
+      new InferencePlan(model, [model.layers.length - 1, ...nodes]).steps.map((step) => [step.node, step.label]);
+    assert.deepEqual(outputsAt(11).slice(1, 4), [
+      [8, 'Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization'],
+      [11, 'Conv2D+BatchNormalization+Clip'],
+      [17, 'Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization+Add'],
+    ]);
+    assert.deepEqual(outputsAt(6, 14).slice(1, 5), [
+      [6, 'Conv2D+BatchNormalization+Clip'],
+      [8, 'Conv2D+BatchNormalization'],
+      [14, 'Conv2D+BatchNormalization+Clip+Conv2D+BatchNormalization+Clip'],
+      [17, 'Conv2D+BatchNormalization+Add'],
+    ]);
+  });
+
+  test('a projection does not fuse where its depthwise input has another reader or on a map under 28x28', () => {
+    const on = (layer: Layer, from: SymbolicTensor | SymbolicTensor[]) => layer.apply(from);
+    const labelsAt = (size: number) => {
+      const input = new Input({ shape: [size, size, 3] });
+      const stem = on(new Conv2D({ filters: 8, kernelSize: 3, padding: 'same' }), input.output);
+      const filtered = on(new ReLU(), on(new Conv2D({ filters: 8, kernelSize: 3, padding: 'same', groups: 8 }), stem));
+      // The depthwise output is the projection's residual too.
+      const added = on(new Add(), [on(new Conv2D({ filters: 8, kernelSize: 1 }), filtered), filtered]);
+      const again = on(new ReLU(), on(new Conv2D({ filters: 8, kernelSize: 3, padding: 'same', groups: 8 }), added));
+      const output = on(new Conv2D({ filters: 4, kernelSize: 1 }), again);
+      return planLabels(new Model({ inputs: input.output, outputs: output }, { seed: 3 }));
+    };
+    assert.deepEqual(labelsAt(28), ['Conv2D', 'Conv2D+ReLU', 'Conv2D+Add', 'Conv2D+ReLU+Conv2D']);
+    assert.deepEqual(labelsAt(27), ['Conv2D', 'Conv2D+ReLU', 'Conv2D+Add', 'Conv2D+ReLU', 'Conv2D']);
   });
 
   test('a Dense takes in the Flatten before it and the activation after it', () => {

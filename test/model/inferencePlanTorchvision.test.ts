@@ -3,7 +3,7 @@
 // statistics; skipped, saying so, without Debian's python3-torch): the plan fuses what these
 // networks hold (residual Adds with their ReLU, ReLU6 as Clip, SiLU as Sigmoid + Mul, HardSwish as
 // HardSigmoid + Mul, the squeeze-and-excitation gates' Sigmoid and HardSigmoid, the inverted residual blocks'
-// expansions into their depthwise convolutions), and predict through it gives
+// expansions and projections into their depthwise convolutions), and predict through it gives
 // onnxruntime-node's logits within 1e-4 of their range and the layer-by-layer forward pass's within float32 rounding,
 // on the reference and WebAssembly backends.
 
@@ -40,8 +40,18 @@ const RELATIVE_TOLERANCE = 1e-4;
 const MODELS: { name: string; fused: Record<string, number> }[] = [
   { name: 'resnet18', fused: { 'Conv2D+ReLU': 9, 'Conv2D+Add+ReLU': 8 } },
   // A block's 1x1 expansion on a map of 28x28 pixels or more goes into the depthwise convolution reading it (at
-  // 64x64, the second block's 32x32 one; at 224x224, six of them): the expanded map is never stored.
-  { name: 'mobilenet_v2', fused: { 'Conv2D+Clip': 33, 'Conv2D+Clip+Conv2D+Clip': 1, 'Conv2D+Add': 10 } },
+  // 64x64, the second block's 32x32 one; at 224x224, six of them): the expanded map is never stored; so does the 1x1
+  // projection after the depthwise convolution there (and after the first block's, which has no expansion).
+  {
+    name: 'mobilenet_v2',
+    fused: {
+      'Conv2D+Clip': 32,
+      'Conv2D+Clip+Conv2D': 1,
+      'Conv2D+Clip+Conv2D+Clip': 0,
+      'Conv2D+Clip+Conv2D+Clip+Conv2D': 1,
+      'Conv2D+Add': 10,
+    },
+  },
   // Each squeeze-and-excitation gate's Multiply goes into the 1x1 projection reading it.
   {
     name: 'efficientnet_b0',

@@ -5,12 +5,15 @@
 // widths, maps of one row, channels that are not a multiple of 4, 3x3 and 5x5 kernels at strides 1 and 2, dilation, asymmetric
 // padding, batches 1, 3 and 8, every fused activation on either convolution. The wasm results must be those of its
 // two convolutions run one after the other, bit for bit, and the same on 1 and 2 threads.
+// The same geometries again with a projection (Conv2DParams.projection: the 1x1 convolution after the depthwise one,
+// with its residual and activation; narrow and wide ones, so both of conv2d.ts's 1x1 paths), with the expansion or
+// without it: the wasm results must be those of the three (or two) convolutions run one after the other, bit for bit.
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { initWasmBackend, Random, setBackend, type Padding } from '../../src/index.js';
 import { referenceBackend } from '../../src/kernels/js/referenceBackend.js';
-import { expansionParams, windowParams, type Conv2DParams } from '../../src/kernels/params.js';
+import { expansionParams, projectionParams, windowParams, type Conv2DParams } from '../../src/kernels/params.js';
 import { cpuKernels, type KernelSignatures } from '../../src/kernels/registry.js';
 import {
   describeBuildParity,
@@ -118,10 +121,13 @@ interface ExpansionCase {
   name: string;
   params: Conv2DParams;
   input: Float32Array;
-  expansionFilter: Float32Array;
+  expansionFilter: Float32Array | null;
   expansionBias: Float32Array | null;
   filter: Float32Array;
   bias: Float32Array | null;
+  projectionFilter?: Float32Array | null;
+  projectionBias?: Float32Array | null;
+  residual?: Float32Array | null;
 }
 
 function makeCases(): ExpansionCase[] {
@@ -147,38 +153,96 @@ function makeCases(): ExpansionCase[] {
   return cases;
 }
 
+/**
+ * The cases with a projection to outC channels (few: gemmNarrowFinished; many: gemmPackedFinished), a residual on
+ * every other one, and every third one without its expansion (the depthwise convolution reads the input in place).
+ */
+function withProjections(expansionCases: readonly ExpansionCase[]): ExpansionCase[] {
+  const random = new Random(4417);
+  return expansionCases.map((expansionCase, index) => {
+    const { params, name } = expansionCase;
+    const { batch, outH, outW, inC: channels } = params;
+    const outC = [16, 24, 3, 40, 64, 1 + random.integer(60)][index % 6]!;
+    const activation = FUSED_ACTIVATIONS[(index * 5 + 1) % FUSED_ACTIVATIONS.length];
+    const hasExpansion = index % 3 !== 2;
+    const hasResidual = index % 2 === 0;
+    const expansion = hasExpansion ? params.expansion : undefined;
+    const input = hasExpansion ? expansionCase.input : randomArray(random, batch * params.inH * params.inW * channels);
+    return {
+      ...expansionCase,
+      name: `${hasExpansion ? name : name.replace(/x\d+ -> \d+ \([^)]*\)/, `x${channels}`)} -> ${outC} (${
+        activation?.kind ?? 'no activation'
+      })${hasResidual ? ' + residual' : ''}`,
+      params: { ...params, expansion, projection: { outC, activation } },
+      input,
+      expansionFilter: hasExpansion ? expansionCase.expansionFilter : null,
+      expansionBias: hasExpansion ? expansionCase.expansionBias : null,
+      projectionFilter: randomArray(random, channels * outC, 1 / Math.sqrt(channels)),
+      projectionBias: index % 4 !== 1 ? randomArray(random, outC, 0.5) : null,
+      residual: hasResidual ? randomArray(random, batch * outH * outW * outC) : null,
+    };
+  });
+}
+
 const cases = makeCases();
+const projectionCases = withProjections(cases);
 
 function outputOf(kernels: KernelSignatures, expansionCase: ExpansionCase): Float32Array {
   const { params, input, filter, bias, expansionFilter, expansionBias } = expansionCase;
-  const output = new Float32Array(params.batch * params.outH * params.outW * params.outC);
-  kernels.Conv2D(input, filter, bias, output, params, null, null, expansionFilter, expansionBias);
+  const outC = params.projection?.outC ?? params.outC;
+  const output = new Float32Array(params.batch * params.outH * params.outW * outC);
+  kernels.Conv2D(
+    input,
+    filter,
+    bias,
+    output,
+    params,
+    expansionCase.residual ?? null,
+    null,
+    expansionFilter,
+    expansionBias,
+    expansionCase.projectionFilter ?? null,
+    expansionCase.projectionBias ?? null,
+  );
   return output;
 }
 
-/** The expansion and the depthwise convolution as two calls, the expanded map stored whole. */
+/** The expansion, the depthwise convolution and the projection as separate calls, each output stored whole. */
 function twoCallsOf(kernels: KernelSignatures, expansionCase: ExpansionCase): Float32Array {
-  const { params, input, filter, bias, expansionFilter, expansionBias } = expansionCase;
-  const expanded = new Float32Array(params.batch * params.inH * params.inW * params.inC);
-  kernels.Conv2D(input, expansionFilter, expansionBias, expanded, expansionParams(params));
+  const { params, filter, bias, expansionFilter, expansionBias } = expansionCase;
+  let input = expansionCase.input;
+  if (params.expansion !== undefined) {
+    input = new Float32Array(params.batch * params.inH * params.inW * params.inC);
+    kernels.Conv2D(expansionCase.input, expansionFilter!, expansionBias, input, expansionParams(params));
+  }
   const output = new Float32Array(params.batch * params.outH * params.outW * params.outC);
-  kernels.Conv2D(expanded, filter, bias, output, { ...params, expansion: undefined });
-  return output;
+  kernels.Conv2D(input, filter, bias, output, { ...params, expansion: undefined, projection: undefined });
+  if (params.projection === undefined) return output;
+  const projection = projectionParams(params);
+  const projected = new Float32Array(params.batch * params.outH * params.outW * projection.outC);
+  const { projectionFilter, projectionBias, residual } = expansionCase;
+  kernels.Conv2D(output, projectionFilter!, projectionBias ?? null, projected, projection, residual);
+  return projected;
 }
 
-const parityCases: ParityCase[] = cases.map((expansionCase) => ({
-  name: expansionCase.name,
-  run: (kernels) => [outputOf(kernels, expansionCase)],
-  // The expanded values reach 6 (clip) and more; the depthwise sums up to 25 of them.
-  tolerance: { atol: 2e-4, rtol: 2e-4 },
-}));
+// The expanded values reach 6 (clip) and more; the depthwise sums up to 25 of them; the projection up to 130 of those.
+const parityCasesOf = (expansionCases: readonly ExpansionCase[], tolerance: number): ParityCase[] =>
+  expansionCases.map((expansionCase) => ({
+    name: expansionCase.name,
+    run: (kernels) => [outputOf(kernels, expansionCase)],
+    tolerance: { atol: tolerance, rtol: tolerance },
+  }));
+const parityCases = parityCasesOf(cases, 2e-4);
+const projectionParityCases = parityCasesOf(projectionCases, 5e-4);
 
 describeBuildParity('convolutions with an expansion', parityCases);
 describeThreadDeterminism('a convolution with an expansion', parityCases);
+describeBuildParity('convolutions with a projection', projectionParityCases);
+describeThreadDeterminism('a convolution with a projection', projectionParityCases);
 
 describe('reference backend: a convolution with an expansion is its two convolutions', () => {
   test('the same values as the 1x1 convolution, then the depthwise one on its output', () => {
-    for (const expansionCase of cases.slice(0, 8)) {
+    for (const expansionCase of [...cases.slice(0, 8), ...projectionCases.slice(0, 8)]) {
       assert.deepEqual(
         outputOf(referenceBackend.kernels, expansionCase),
         twoCallsOf(referenceBackend.kernels, expansionCase),
@@ -196,7 +260,7 @@ describe('wasm backend: a convolution with an expansion is its two convolutions,
     test(`${threads} thread(s): the fused kernel gives the two calls' bits; filters that may change, the reference's`, async () => {
       await initWasmBackend({ threads });
       const kernels = cpuKernels();
-      for (const expansionCase of cases) {
+      for (const expansionCase of [...cases, ...projectionCases]) {
         const twoCalls = twoCallsOf(kernels, expansionCase);
         assert.deepEqual(outputOf(kernels, expansionCase), twoCalls, expansionCase.name);
         // Filters that may change take the reference kernel.

@@ -16,7 +16,7 @@
 // with weight w[ky, kx, i, oc] (the filter is [kH, kW, inC / g, outC]).
 
 import type { FloatArray } from '../../core/dtype.js';
-import { expansionParams, fusedActivationOf, type Conv2DParams } from '../params.js';
+import { expansionParams, fusedActivationOf, projectionParams, type Conv2DParams } from '../params.js';
 import { applyFusedActivation } from './activations.js';
 
 /** The settings every loop below needs, with the defaults of the optional fields. */
@@ -40,6 +40,9 @@ function layout(params: Conv2DParams) {
  * inputScale [batch, inC] or null: each input value is read times the factor of its image and channel
  * expansionFilter [1, 1, expansion.inC, inC], expansionBias [inC] or null: with params.expansion, the input
  *        [batch, inH, inW, expansion.inC] is that 1x1 convolution's input (run first, stored whole)
+ * projectionFilter [1, 1, outC, projection.outC], projectionBias [projection.outC] or null: with params.projection,
+ *        the output [batch, outH, outW, projection.outC] is that 1x1 convolution's of this one's (stored whole), the
+ *        residual and the projection's activation applied
  */
 export function conv2d(
   input: FloatArray,
@@ -51,7 +54,26 @@ export function conv2d(
   inputScale: FloatArray | null = null,
   expansionFilter: FloatArray | null = null,
   expansionBias: FloatArray | null = null,
+  projectionFilter: FloatArray | null = null,
+  projectionBias: FloatArray | null = null,
 ): void {
+  if (params.projection !== undefined) {
+    const { batch, outH, outW, outC } = params;
+    const depthwise = new (output.constructor as Float32ArrayConstructor)(batch * outH * outW * outC);
+    conv2d(
+      input,
+      filter,
+      bias,
+      depthwise,
+      { ...params, projection: undefined },
+      null,
+      inputScale,
+      expansionFilter,
+      expansionBias,
+    );
+    conv2d(depthwise, projectionFilter!, projectionBias, output, projectionParams(params), residual);
+    return;
+  }
   if (params.expansion !== undefined) {
     const expanded = new (output.constructor as Float32ArrayConstructor)(
       params.batch * params.inH * params.inW * params.inC,

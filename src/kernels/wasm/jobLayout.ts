@@ -407,7 +407,8 @@ export const JOB_LAYOUTS = {
       "Winograd's isBackpropInput or depthwise's isFlipped; residual to beta the epilogue (epilogue.ts); option " +
       "is conv2d's input scale (a pointer) or Winograd's isSplitByColumns; expansionFilter to expansionBeta the 1x1 " +
       'expansion before a depthwise convolution (expandedDepthwise.ts: its packed filter, bias, input channels and ' +
-      'epilogue, whose residual is 0).',
+      'epilogue, whose residual is 0); projectionFilter to projectionBeta the 1x1 projection after it (its packed ' +
+      'filter, bias, output channels and epilogue, with the residual).',
     buffers: ['input', 'filter', 'bias', 'output'],
     hasScratch: true,
     fields: [
@@ -443,6 +444,13 @@ export const JOB_LAYOUTS = {
       ['expansionActivation', 'i32'],
       ['expansionAlpha', 'f32'],
       ['expansionBeta', 'f32'],
+      ['projectionFilter', 'i32'],
+      ['projectionBias', 'i32'],
+      ['projectionOutC', 'i32'],
+      ['projectionResidual', 'i32'],
+      ['projectionActivation', 'i32'],
+      ['projectionAlpha', 'f32'],
+      ['projectionBeta', 'f32'],
     ],
   },
   resize2d: {

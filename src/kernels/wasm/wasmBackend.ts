@@ -19,6 +19,7 @@ import {
   NEAREST_ROUNDINGS,
   RESIZE_COORDINATES,
   expansionParams,
+  projectionParams,
   fusedActivationOf,
   type AdagradUpdateParams,
   type AdamUpdateParams,
@@ -180,7 +181,7 @@ const PREPARED_PANEL_FLOATS = 524288;
  * two threads no loss.
  */
 const L2_RESIDENT_FILTER_FLOATS = 327680;
-const JOB_FIELDS = 38;
+const JOB_FIELDS = 45;
 /**
  * Target size of the Winograd transformed inputs and products of one chunk of tiles, in floats
  * (512 KB, half of L2). 32K to 256K measured within 10% of each other on the W1/W2 shapes.
@@ -1881,11 +1882,15 @@ class Runtime {
         inputScale = null,
         expansionFilter = null,
         expansionBias = null,
+        projectionFilter = null,
+        projectionBias = null,
       ) => {
-        if (params.expansion !== undefined) {
+        const { expansion, projection } = params;
+        if (expansion !== undefined || projection !== undefined) {
           // Prepared filters of a depthwise convolution (the inference plan's) alone: the reference kernel otherwise.
-          if (!isDepthwise(params) || !params.isConstantFilter || residual !== null || inputScale !== null) {
-            const args = [
+          const hasResidual = residual !== null && projection === undefined;
+          if (!isDepthwise(params) || !params.isConstantFilter || hasResidual || inputScale !== null) {
+            referenceBackend.kernels.Conv2D(
               input,
               filter,
               bias,
@@ -1895,27 +1900,57 @@ class Runtime {
               inputScale,
               expansionFilter,
               expansionBias,
-            ] as const;
-            referenceBackend.kernels.Conv2D(...args);
+              projectionFilter,
+              projectionBias,
+            );
             return;
           }
-          // assembly/expandedDepthwise.ts: the expanded map is made a band of rows at a time, in L2.
-          const expansion = expansionParams(params);
-          const prepared = this.preparedFilter(expansionFilter!, expansionBias, expansion.inC, params.inC);
+          // assembly/expandedDepthwise.ts: the expanded map is made a band of rows at a time, in L2; the depthwise
+          // output is projected a few rows at a time, in L1.
+          const { batch, inH, inW, inC, outH, outW, kH } = params;
+          // A 1x1 convolution's fields (none: zeros): its prepared filter and bias, `channels`, its epilogue.
+          const pointwiseFields = (
+            pointwise: Conv2DParams | undefined,
+            weights: FloatArray | null,
+            pointwiseBias: FloatArray | null,
+            channels: number,
+            pointwiseResidual: Buffer | null,
+          ) => {
+            if (pointwise === undefined) return [0, 0, 0, 0, 0, 0, 0];
+            const prepared = this.preparedFilter(weights!, pointwiseBias, pointwise.inC, pointwise.outC);
+            return [
+              new BufferField(prepared.packed),
+              new BufferField(pointwiseBias && prepared.bias),
+              channels,
+              ...epilogueFields(pointwise, pointwiseResidual),
+            ];
+          };
           const fields = [
             ...im2colFields(params, 0),
             ...epilogueFields(params, null),
             0,
             0,
-            new BufferField(prepared.packed),
-            new BufferField(expansionBias && prepared.bias),
-            expansion.inC,
-            ...epilogueFields(expansion, null),
+            ...pointwiseFields(
+              expansion && expansionParams(params),
+              expansionFilter,
+              expansionBias,
+              expansion?.inC ?? 0,
+              null,
+            ),
+            ...pointwiseFields(
+              projection && projectionParams(params),
+              projectionFilter,
+              projectionBias,
+              projection?.outC ?? 0,
+              residual,
+            ),
           ];
-          // A band's rows beyond its budget: the kernel's rows, where they alone exceed it.
-          const haloBytes = params.kH * (params.dilationH ?? 1) * params.inW * params.inC * 4;
-          const scratch = EXPANDED_SCRATCH_BYTES + gemmScratch + haloBytes;
-          const work = params.batch * params.inH * params.inW * expansion.inC * params.inC;
+          // A band's rows beyond its budget: the kernel's rows, where they alone exceed it; then the chunk of
+          // depthwise output rows a projection reads.
+          const haloBytes = kH * (params.dilationH ?? 1) * inW * inC * 4;
+          const chunkBytes = projection === undefined ? 0 : PROJECTED_CHUNK_BYTES + outW * inC * 4;
+          const scratch = EXPANDED_SCRATCH_BYTES + gemmScratch + haloBytes + chunkBytes;
+          const work = batch * (inH * inW * (expansion?.inC ?? 0) + outH * outW * (projection?.outC ?? 0)) * inC;
           this.invoke('expandedDepthwiseConv2d', [input, filter, bias, output], [output], fields, work, scratch);
           return;
         }
@@ -2483,6 +2518,8 @@ function copyFilterChannels(filter: Buffer, wide: Float32Array, params: Conv2DPa
  * spare bytes.
  */
 const EXPANDED_SCRATCH_BYTES = 256 + 393216 + 64;
+/** The larger of assembly/expandedDepthwise.ts's chunks of depthwise output rows (WIDE_PROJECTED_CHUNK_BYTES), and 64 spare bytes. */
+const PROJECTED_CHUNK_BYTES = 196608 + 64;
 
 /**
  * One kernel per channel (groups = inC = outC): the direct kernels of depthwise.ts. (A depthwise

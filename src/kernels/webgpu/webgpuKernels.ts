@@ -6,7 +6,7 @@
 
 import type { DType } from '../../core/dtype.js';
 import type { KernelId } from '../ids.js';
-import { expansionParams } from '../params.js';
+import { expansionParams, projectionParams } from '../params.js';
 import type { KernelSignatures } from '../registry.js';
 import { encodeActivation, encodeActivationGrad } from './activations.js';
 import { encodeAvgPool2D, encodeAvgPool2DBackprop } from './avgPool2d.js';
@@ -88,6 +88,8 @@ export const WEBGPU_KERNELS: WebGpuKernelTable = {
     inputScale,
     expansionFilter,
     expansionBias,
+    projectionFilter,
+    projectionBias,
   ) => {
     if (params.expansion !== undefined) {
       // Two passes, the expanded map in a scratch buffer.
@@ -97,6 +99,14 @@ export const WEBGPU_KERNELS: WebGpuKernelTable = {
       encodeConv2D(context, encoder, buffers, expansion);
       input = expanded;
       inputScale = null;
+    }
+    if (params.projection !== undefined) {
+      // The depthwise output in a scratch buffer, then the projection (with the residual) from it.
+      const depthwise = encoder.scratch(params.batch * params.outH * params.outW * params.outC * 4);
+      encodeConv2D(context, encoder, { input, filter, bias, output: depthwise, inputScale }, params);
+      const buffers = { input: depthwise, filter: projectionFilter!, bias: projectionBias ?? null, output, residual };
+      encodeConv2D(context, encoder, buffers, projectionParams(params));
+      return;
     }
     encodeConv2D(context, encoder, { input, filter, bias, output, residual, inputScale }, params);
   },
