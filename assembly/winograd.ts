@@ -31,7 +31,7 @@
 //   conv2dWinogradFilter reads input, filter (as dOut), bias (as dFilter), scratch, panelRows and the geometry.
 
 import { activateVector, epilogueOf } from './epilogue';
-import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmGroupedOperands, gemmPackedOperands } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { Conv2dJob } from './jobFields';
 
@@ -356,23 +356,39 @@ export function gemmEachPosition(
   fullEnd: i32 = 0,
   rowEdgeEnd: i32 = 0,
   columnEdgeEnd: i32 = 0,
+  isGroupedInput: bool = false,
 ): void {
   const side = positions == 36 ? 6 : positions == 25 ? 5 : 4;
   for (let xi = 0; xi < positions; xi++) {
     const rows =
       skipMask != 0 ? edgePositionRows(xi, side, skipMask, start, count, fullEnd, rowEdgeEnd, columnEdgeEnd) : count;
-    gemmPackedOperands(
-      transformedInput + <usize>xi * inputPlane,
-      filter + <usize>xi * filterPlane,
-      products + <usize>xi * productPlane,
-      outC,
-      rows,
-      outC,
-      inC,
-      stripStart,
-      stripEnd,
-      tile,
-    );
+    if (isGroupedInput) {
+      gemmGroupedOperands(
+        transformedInput + <usize>xi * inputPlane,
+        filter + <usize>xi * filterPlane,
+        products + <usize>xi * productPlane,
+        outC,
+        rows,
+        outC,
+        inC,
+        stripStart,
+        stripEnd,
+        tile,
+      );
+    } else {
+      gemmPackedOperands(
+        transformedInput + <usize>xi * inputPlane,
+        filter + <usize>xi * filterPlane,
+        products + <usize>xi * productPlane,
+        outC,
+        rows,
+        outC,
+        inC,
+        stripStart,
+        stripEnd,
+        tile,
+      );
+    }
   }
 }
 

@@ -8,8 +8,8 @@
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
 // Same job record, packed layouts and thread split as conv2dWinograd (tiles are 4x4 here). The
 // transforms go through a 6x6 block of f32x4 in the thread's scratch (36 live vectors would not fit in
-// registers): one pass from the source into the block, one over the block or from it to the destination;
-// the input transform does 4 tiles at a time and transposes them into the packed layout (transformInputTiles).
+// registers): one pass from the source into the block, one from it to the destination; the input transform writes
+// the channel-grouped layout of gemmGroupedOperands (gemm.ts), 4 tiles a row tile (transformInputTiles).
 // A filter transformed on each call (training) is transformed a row of 6 positions at a time, between the GEMMs,
 // where the tiles make one chunk (gemmByPositionRows). Outputs that are not multiples of 4 put their partial tiles
 // last (edge order, plainTileIndex in winograd.ts; the threads then interleave blocks of tiles), and those skip
@@ -17,7 +17,7 @@
 // conv2dWinogradPrepare (both tile sizes) lives here too.
 
 import { epilogueOf } from './epilogue';
-import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands, storeTransposed4x4 } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmGroupedOperands, storeTransposed4x4 } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { Conv2dJob } from './jobFields';
 import {
@@ -30,7 +30,6 @@ import {
   plainTileIndex,
   packFilter2x2,
   packedFilterFloats,
-  packedInputAt,
   storeFinished,
   winogradPassOf,
   FilterTile,
@@ -82,8 +81,8 @@ function inputLine(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, b
 
 /**
  * V = B^T d B for the 6x6 input block at (y0, x0) of `image`, channels ic .. ic + 3 (zero outside the
- * image), into `block` in place: columns go straight from the input into `block`, then each row of
- * `block` is transformed where it lies. V[xi] is the vector at block + 16 xi.
+ * image): columns go straight from the input into `block` (BLOCK_BYTES of scratch), then each row of `block`
+ * straight to V, whose V[xi] is stored at destination + xi `plane`.
  */
 export function transformInputBlock(
   input: usize,
@@ -95,6 +94,8 @@ export function transformInputBlock(
   inW: i32,
   inC: i32,
   block: usize,
+  destination: usize,
+  plane: usize,
 ): void {
   const isInterior = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW;
   const rowBytes = (<usize>inW * <usize>inC) << 2;
@@ -134,19 +135,22 @@ export function transformInputBlock(
       v128.load(row, 48),
       v128.load(row, 64),
       v128.load(row, 80),
-      row,
-      16,
+      destination + <usize>(r * 6) * plane,
+      plane,
     );
   }
 }
 
 /**
- * The input transforms of the row tile of tiles t0 .. t0 + 3 (tiles past `count` are zero), channels
- * ic .. ic + 3: each tile into its own block of `blocks` (4 x BLOCK_BYTES), then at each position a 4x4
- * transpose turns the four tiles' channel vectors into the packed layout's per-channel vectors of four
- * tiles (packedInputAt), stored whole. Storing each tile's vectors lane by lane instead cost 4 scalar
- * stores per vector (one thread, ResNet-18 at batch 8, processes alternated on the loaded machine:
- * whole-model CPU time 341-352 -> 335-339 ms, the 56x56x64 layers within noise).
+ * The input transforms of the row tile of tiles t0 .. t0 + 3 (tiles past `count` are zero), every channel, in the
+ * channel-grouped layout of gemmGroupedOperands (gemm.ts): tile u's vector of position xi, channels ic .. ic + 3, at
+ * destination + xi `plane` + 16 (ic + u), as transformInputBlock computes it, through `block` (BLOCK_BYTES). Each
+ * tile's place is worked out once for all its channels.
+ * Before, each tile went into a block of its own and a 4x4 transpose per position turned four tiles' channel vectors
+ * into gemmPackedOperands's per-channel vectors of four tiles (36 more loads and stores a tile and 4 channels), and
+ * the tiles' places were worked out for every 4 channels: 56x56x64 at batch 8, one thread, V8's sampling profile,
+ * 2 alternated runs: this function 3.1-3.7% -> 1.0-1.2% of the samples, the GEMMs unchanged (timed alone, 4
+ * alternated runs, 9.8-10.0 ms either way).
  * Tiles lie `tileStep` input pixels apart: 4 here, 3 for F(3x3, 4x4) in winogradPolyphase.ts. Where batch is not 0
  * the indices t0 .. are this thread's (tileThread of tileThreads, interleavedTile) in edge order (plainTileIndex).
  */
@@ -159,11 +163,10 @@ export function transformInputTiles(
   tileStep: i32,
   padTop: i32,
   padLeft: i32,
-  ic: i32,
   inH: i32,
   inW: i32,
   inC: i32,
-  blocks: usize,
+  block: usize,
   destination: usize,
   plane: usize,
   batch: i32 = 0,
@@ -173,10 +176,14 @@ export function transformInputTiles(
   tileThread: i32 = 0,
   tileThreads: i32 = 1,
 ): void {
+  const zero = f32x4.splat(0);
   for (let u = 0; u < TILE_ROWS; u++) {
-    const block = blocks + <usize>u * BLOCK_BYTES;
+    const tileAt = destination + ((<usize>u) << 4);
     if (u >= count) {
-      memory.fill(block, 0, BLOCK_BYTES);
+      for (let ic = 0; ic < inC; ic += 4) {
+        const at = tileAt + ((<usize>ic) << 4);
+        for (let xi = 0; xi < 36; xi++) v128.store(at + <usize>xi * plane, zero);
+      }
       continue;
     }
     const tileIndex =
@@ -186,15 +193,8 @@ export function transformInputTiles(
     const image = tileIndex / imageTiles;
     const y0 = ((tileIndex % imageTiles) / tilesW) * tileStep - padTop;
     const x0 = (tileIndex % tilesW) * tileStep - padLeft;
-    transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block);
-  }
-  for (let xi = 0; xi < 36; xi++) {
-    const offset = (<usize>xi) << 4;
-    const tile0 = v128.load(blocks + offset);
-    const tile1 = v128.load(blocks + BLOCK_BYTES + offset);
-    const tile2 = v128.load(blocks + 2 * BLOCK_BYTES + offset);
-    const tile3 = v128.load(blocks + 3 * BLOCK_BYTES + offset);
-    storeTransposed4x4(tile0, tile1, tile2, tile3, destination + <usize>xi * plane, 16);
+    for (let ic = 0; ic < inC; ic += 4)
+      transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block, tileAt + ((<usize>ic) << 4), plane);
   }
 }
 
@@ -554,7 +554,7 @@ function gemmByPositionRows(
       const column = blockStart * TILE_COLUMNS;
       for (let j = 0; j < 6; j++) {
         const xi = row * 6 + j;
-        gemmPackedOperands(
+        gemmGroupedOperands(
           transformedInput + <usize>xi * inputPlane,
           packed + <usize>j * plane,
           products + <usize>xi * productPlane + ((<usize>column) << 2),
@@ -638,7 +638,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const alphas = f32x4.splat(epilogue.alpha);
   const betas = f32x4.splat(epilogue.beta);
   // Scratch: tile | 4 6x6 blocks (transformInputTiles; the output transform uses the first) | U [36][strips][inC][8]
-  // (unless prepared) | V [36][chunk / 4][inC][4] | M [36][chunk][outC]
+  // (unless prepared) | V [36][chunk / 4][inC / 4][4][4] (grouped) | M [36][chunk][outC]
   const tile = scratch;
   const block = scratch + WINOGRAD_TILE_BYTES;
   const filterPlane = packedFilterFloats(inC, outC) << 2;
@@ -678,31 +678,28 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     for (let t = 0; t < count; t += TILE_ROWS) {
-      for (let ic = 0; ic < inC; ic += 4) {
-        transformInputTiles(
-          input,
-          start + t,
-          count - t,
-          imageTiles,
-          tilesW,
-          4,
-          padTop,
-          padLeft,
-          ic,
-          inH,
-          inW,
-          inC,
-          block,
-          packedInputAt(transformedInput, t, ic, inC),
-          inputPlane,
-          batch,
-          tilesH,
-          fullRows,
-          fullColumns,
-          tileThread,
-          tileThreads,
-        );
-      }
+      transformInputTiles(
+        input,
+        start + t,
+        count - t,
+        imageTiles,
+        tilesW,
+        4,
+        padTop,
+        padLeft,
+        inH,
+        inW,
+        inC,
+        block,
+        transformedInput + ((<usize>t * <usize>inC) << 2),
+        inputPlane,
+        batch,
+        tilesH,
+        fullRows,
+        fullColumns,
+        tileThread,
+        tileThreads,
+      );
     }
     if (isByPositionRows) {
       gemmByPositionRows(
@@ -746,6 +743,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
         localFullEnd,
         localRowEdgeEnd,
         localColumnEdgeEnd,
+        true,
       );
     }
     // Skipped positions hold stale products: they reach only y3 of a partial axis, which is not stored.
@@ -858,9 +856,19 @@ export function filterInput4x4(job: usize, tile: FilterTile): void {
   const destination = tile.destination;
   const plane = tile.plane;
   for (let ic = first; ic < last; ic += 4) {
-    transformInputBlock(input, image, y0, x0, ic, g.inH, g.inW, g.inC, block);
-    const at = destination + ((<usize>(ic - first)) << 2);
-    for (let xi = 0; xi < 36; xi++) v128.store(at + <usize>xi * plane, v128.load(block + ((<usize>xi) << 4)));
+    transformInputBlock(
+      input,
+      image,
+      y0,
+      x0,
+      ic,
+      g.inH,
+      g.inW,
+      g.inC,
+      block,
+      destination + ((<usize>(ic - first)) << 2),
+      plane,
+    );
   }
 }
 
