@@ -56,6 +56,26 @@ const ROW_GROUP_INPUT_BYTES: usize = 2 << 20;
  */
 const ROW_GROUP_FILTER_BYTES: usize = 1024 << 10;
 
+/**
+ * Tiles of 4 outputs along an axis of `size` outputs in conv2dWinograd4. The other tiles come last: (4 - size % 4) %
+ * 4 tiles of 3 outputs (7 = 4 + 3, 14 = 4 + 4 + 3 + 3, 9 = 3 + 3 + 3; as many tiles as 4 at a time), where there are
+ * that many tiles, else one of size % 4 outputs (2, 5 = 4 + 1). A tile of 3 outputs skips position 5
+ * (POSITION_5_MASK), and one of 1 or 2 needs positions 0-4 all the same: 14 outputs take 6 + 6 + 5 + 5 = 22 positions
+ * along the axis instead of 6 + 6 + 6 + 5, (22 / 23)^2 of the GEMM rows on 14x14 (ResNet's third stage).
+ */
+@inline
+function fullTiles4(size: i32): i32 {
+  const tiles = (size + 3) >> 2;
+  const edgeTiles = (4 - (size & 3)) & 3;
+  return edgeTiles <= tiles ? tiles - edgeTiles : size >> 2;
+}
+
+/** The first output of tile `index` along an axis whose first `fullTiles` tiles have 4 outputs (fullTiles4). */
+@inline
+function tileOrigin4(index: i32, fullTiles: i32): i32 {
+  return (index << 2) - max(0, index - fullTiles);
+}
+
 @inline
 function at(block: usize, row: i32, column: i32): usize {
   return block + ((<usize>(row * 6 + column)) << 4);
@@ -151,8 +171,10 @@ export function transformInputBlock(
  * the tiles' places were worked out for every 4 channels: 56x56x64 at batch 8, one thread, V8's sampling profile,
  * 2 alternated runs: this function 3.1-3.7% -> 1.0-1.2% of the samples, the GEMMs unchanged (timed alone, 4
  * alternated runs, 9.8-10.0 ms either way).
- * Tiles lie `tileStep` input pixels apart: 4 here, 3 for F(3x3, 4x4) in winogradPolyphase.ts. Where batch is not 0
- * the indices t0 .. are this thread's (tileThread of tileThreads, interleavedTile) in edge order (plainTileIndex).
+ * Tiles lie `tileStep` input pixels apart: 3 for F(3x3, 4x4) in winogradPolyphase.ts (batch 0). Where batch is not 0
+ * (conv2dWinograd4) the indices t0 .. are this thread's (tileThread of tileThreads, interleavedTile) in edge order
+ * (plainTileIndex), the first fullRows x fullColumns tiles of an image with 4 x 4 outputs (fullTiles4), and tiles start
+ * where tileOrigin4 says.
  */
 export function transformInputTiles(
   input: usize,
@@ -191,8 +213,10 @@ export function transformInputTiles(
         ? plainTileIndex(interleavedTile(t0 + u, tileThread, tileThreads), batch, tilesH, tilesW, fullRows, fullColumns)
         : t0 + u;
     const image = tileIndex / imageTiles;
-    const y0 = ((tileIndex % imageTiles) / tilesW) * tileStep - padTop;
-    const x0 = (tileIndex % tilesW) * tileStep - padLeft;
+    const row = (tileIndex % imageTiles) / tilesW;
+    const column = tileIndex % tilesW;
+    const y0 = (batch != 0 ? tileOrigin4(row, fullRows) : row * tileStep) - padTop;
+    const x0 = (batch != 0 ? tileOrigin4(column, fullColumns) : column * tileStep) - padLeft;
     for (let ic = 0; ic < inC; ic += 4)
       transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block, tileAt + ((<usize>ic) << 4), plane);
   }
@@ -666,8 +690,8 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   // 32.3 / 32.2 / 28.9 ms, 14x14x256 29.1 / 28.4 / 30.7 -> 28.3 / 27.2 / 29.1.
   const batch = g.batch;
   const tilesH = (outH + 3) >> 2;
-  const fullRows = outH >> 2;
-  const fullColumns = outW >> 2;
+  const fullRows = fullTiles4(outH);
+  const fullColumns = fullTiles4(outW);
   const skipMask = hasPartialTiles ? POSITION_5_MASK : 0;
   const fullEnd = batch * fullRows * fullColumns;
   const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
@@ -757,10 +781,12 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
         fullColumns,
       );
       const image = tileIndex / imageTiles;
-      const oy = ((tileIndex % imageTiles) / tilesW) * 4;
-      const ox = (tileIndex % tilesW) * 4;
-      const rows = min(4, outH - oy);
-      const columns = min(4, outW - ox);
+      const row = (tileIndex % imageTiles) / tilesW;
+      const column = tileIndex % tilesW;
+      const oy = tileOrigin4(row, fullRows);
+      const ox = tileOrigin4(column, fullColumns);
+      const rows = min(row < fullRows ? 4 : 3, outH - oy);
+      const columns = min(column < fullColumns ? 4 : 3, outW - ox);
       for (let oc = ocStart; oc < ocEnd; oc += 4) {
         outputColumns(products + ((<usize>t * <usize>outC + <usize>oc) << 2), productPlane, block);
         const b = bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero;
