@@ -687,7 +687,8 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   // (ResNet-18's last layers: 4 tiles an image, 3 partial) 126 GEMM rows x positions an image instead of 144, on
   // 14x14 544 instead of 576. Batch 16, one thread, CPU time, medians of in-process alternations (6 and 4), before
   // -> after, forward / input gradient / filter gradient (conv2dWinogradFilter4): 7x7x512 34.3 / 34.1 / 31.4 ->
-  // 32.3 / 32.2 / 28.9 ms, 14x14x256 29.1 / 28.4 / 30.7 -> 28.3 / 27.2 / 29.1.
+  // 32.3 / 32.2 / 28.9 ms, 14x14x256 29.1 / 28.4 / 30.7 -> 28.3 / 27.2 / 29.1. With the last 6 of 14 outputs in two
+  // tiles of 3 (fullTiles4), 484 on 14x14.
   const batch = g.batch;
   const tilesH = (outH + 3) >> 2;
   const fullRows = fullTiles4(outH);
