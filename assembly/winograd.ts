@@ -41,6 +41,18 @@ import { Conv2dJob } from './jobFields';
  */
 export const WINOGRAD_TILE_BYTES: usize = TILE_ROWS * TILE_COLUMNS * 4;
 
+/**
+ * Bytes of one tile position's plane of a chunk's transformed inputs or products in the forward kernels of
+ * winograd4.ts and winogradPolyphase.ts: chunkTiles x channels floats and one cache line more (the JS side sizes
+ * every forward kernel's scratch with it). Planes of a multiple of 2 KB (12 tiles of 128 channels) put a position's
+ * vectors of a tile in 2 of L1's 64 sets, 18 lines a set for 36 positions, more than its 12 ways: a transform that
+ * writes or reads across the positions thrashed.
+ */
+@inline
+export function chunkPlaneBytes(chunkTiles: i32, channels: i32): usize {
+  return ((<usize>chunkTiles * <usize>channels) << 2) + 64;
+}
+
 /** Floats of one tile position's packed filter: strips of 8 output channels over every input channel. */
 @inline
 export function packedFilterFloats(inC: i32, outC: i32): usize {

@@ -30,6 +30,7 @@ import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf
 import { Conv2dJob } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
+  chunkPlaneBytes,
   edgePositionRows,
   filterTap,
   gemmEachPosition,
@@ -681,7 +682,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const filterPlane = packedFilterFloats(inC, outC) << 2;
   let transformedFilter = filter;
   let transformedInput = block + TILE_ROWS * BLOCK_BYTES;
-  const inputPlane = (<usize>chunkTiles * <usize>inC) << 2;
+  const inputPlane = chunkPlaneBytes(chunkTiles, inC);
   const isByPositionRows =
     !isPreparedFilter &&
     last - first <= chunkTiles &&
@@ -693,7 +694,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
       packFilter4x4(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput, block);
   }
   const products = transformedInput + 36 * inputPlane;
-  const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
+  const productPlane = chunkPlaneBytes(chunkTiles, outC);
   const zero = f32x4.splat(0);
   // Edge order (plainTileIndex in winograd.ts): tiles with fewer than 4 outputs along an axis come last, and skip
   // position 5 along it, which only y3 reads (A^T); the class ends counted in this thread's tiles. On 7x7 outputs

@@ -33,6 +33,7 @@ import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf
 import { SpaceToDepth2Job } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
+  chunkPlaneBytes,
   gemmEachPosition,
   packedFilterFloats,
   storeFinished,
@@ -149,9 +150,9 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
   const block = scratch + WINOGRAD_TILE_BYTES;
   const filterPlane = packedFilterFloats(inC, outC) << 2;
   const transformedInput = block + TILE_ROWS * BLOCK_BYTES;
-  const inputPlane = (<usize>chunkTiles * <usize>inC) << 2;
+  const inputPlane = chunkPlaneBytes(chunkTiles, inC);
   const products = transformedInput + 36 * inputPlane;
-  const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
+  const productPlane = chunkPlaneBytes(chunkTiles, outC);
   const pixelBytes = (<usize>outC) << 2;
   const zero = f32x4.splat(0);
   for (let start = first; start < last; start += chunkTiles) {
