@@ -89,9 +89,8 @@ export const NARROW_FILTER_FLOATS: i32 = 8192;
 export const GEMM_SCRATCH_BYTES: i32 =
   (DEPTH_BLOCK * TILE_ROWS + DEPTH_BLOCK * COLUMN_BLOCK + TILE_ROWS * TILE_COLUMNS) * 4;
 
-/** a * b + c: fused (one rounding) in the relaxed SIMD builds where the hardware has FMA. */
 @inline
-export function multiplyAdd(a: v128, b: v128, c: v128): v128 {
+function multiplyAdd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
 }

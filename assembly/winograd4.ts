@@ -17,15 +17,7 @@
 // conv2dWinogradPrepare (both tile sizes) lives here too.
 
 import { epilogueOf } from './epilogue';
-import {
-  GEMM_SCRATCH_BYTES,
-  TILE_COLUMNS,
-  TILE_ROWS,
-  gemm,
-  gemmGroupedOperands,
-  multiplyAdd,
-  storeTransposed4x4,
-} from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmGroupedOperands, storeTransposed4x4 } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { Conv2dJob } from './jobFields';
 import {
@@ -92,25 +84,20 @@ function at(block: usize, row: i32, column: i32): usize {
 
 /**
  * x -> B^T x for one line of six vectors, stored at `base` + k `step` (all six are loaded first, so the line may be
- * rewritten in place). In multiply-adds (multiplyAdd: fused in the relaxed builds), 14 operations instead of 23, as
- * outputLine and finishOutputRow: ResNet-18 at batch 8, one thread, CPU time, 3 alternated runs, kernels 243.1 ->
- * 242.3 ms (the stem, whose input transform this is too, 23.4 -> 22.9; the 3x3 layers within 0.2 ms).
+ * rewritten in place).
  */
 @inline
 function inputLine(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, base: usize, step: usize): void {
   const four = f32x4.splat(4),
-    minusFour = f32x4.splat(-4),
-    minusFive = f32x4.splat(-5),
-    two = f32x4.splat(2),
-    minusTwo = f32x4.splat(-2);
-  const difference31 = f32x4.sub(x3, x1),
-    difference42 = f32x4.sub(x4, x2);
-  v128.store(base, multiplyAdd(four, x0, multiplyAdd(minusFive, x2, x4)));
-  v128.store(base + step, multiplyAdd(minusFour, f32x4.add(x1, x2), f32x4.add(x3, x4)));
-  v128.store(base + 2 * step, multiplyAdd(four, f32x4.sub(x1, x2), f32x4.sub(x4, x3)));
-  v128.store(base + 3 * step, multiplyAdd(two, difference31, difference42));
-  v128.store(base + 4 * step, multiplyAdd(minusTwo, difference31, difference42));
-  v128.store(base + 5 * step, multiplyAdd(four, x1, multiplyAdd(minusFive, x3, x5)));
+    five = f32x4.splat(5),
+    two = f32x4.splat(2);
+  const x1x2 = f32x4.add(x1, x2);
+  v128.store(base, f32x4.add(f32x4.sub(f32x4.mul(four, x0), f32x4.mul(five, x2)), x4));
+  v128.store(base + step, f32x4.sub(f32x4.add(x3, x4), f32x4.mul(four, x1x2)));
+  v128.store(base + 2 * step, f32x4.add(f32x4.sub(f32x4.mul(four, x1), f32x4.mul(four, x2)), f32x4.sub(x4, x3)));
+  v128.store(base + 3 * step, f32x4.add(f32x4.mul(two, f32x4.sub(x3, x1)), f32x4.sub(x4, x2)));
+  v128.store(base + 4 * step, f32x4.add(f32x4.mul(two, f32x4.sub(x1, x3)), f32x4.sub(x4, x2)));
+  v128.store(base + 5 * step, f32x4.add(f32x4.sub(f32x4.mul(four, x1), f32x4.mul(five, x3)), x5));
 }
 
 /**
@@ -301,9 +288,9 @@ function outputLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, 
   const sum34 = f32x4.add(m3, m4),
     difference34 = f32x4.sub(m3, m4);
   v128.store(base, f32x4.add(f32x4.add(m0, sum12), sum34));
-  v128.store(base + step, multiplyAdd(two, difference34, difference12));
-  v128.store(base + 2 * step, multiplyAdd(four, sum34, sum12));
-  v128.store(base + 3 * step, multiplyAdd(eight, difference34, f32x4.add(difference12, m5)));
+  v128.store(base + step, f32x4.add(difference12, f32x4.mul(two, difference34)));
+  v128.store(base + 2 * step, f32x4.add(sum12, f32x4.mul(four, sum34)));
+  v128.store(base + 3 * step, f32x4.add(f32x4.add(difference12, f32x4.mul(eight, difference34)), m5));
 }
 
 /**
@@ -378,7 +365,7 @@ function finishOutputRow(
       output,
       residual,
       rowOffset + pixelBytes,
-      f32x4.add(multiplyAdd(two, difference34, difference12), bias),
+      f32x4.add(f32x4.add(difference12, f32x4.mul(two, difference34)), bias),
       code,
       alphas,
       betas,
@@ -389,14 +376,14 @@ function finishOutputRow(
       output,
       residual,
       rowOffset + 2 * pixelBytes,
-      f32x4.add(multiplyAdd(four, sum34, sum12), bias),
+      f32x4.add(f32x4.add(sum12, f32x4.mul(four, sum34)), bias),
       code,
       alphas,
       betas,
     );
   }
   if (columns > 3) {
-    const y3 = multiplyAdd(eight, difference34, f32x4.add(difference12, m5));
+    const y3 = f32x4.add(f32x4.add(difference12, f32x4.mul(eight, difference34)), m5);
     storeFinished(output, residual, rowOffset + 3 * pixelBytes, f32x4.add(y3, bias), code, alphas, betas);
   }
 }
