@@ -1303,6 +1303,76 @@ export function gemmPackedOperands(
 }
 
 /**
+ * gemmPackedOperands with A in channel groups: row tile i holds, for each group of 4 depth steps q, its 4 rows' 4
+ * values in turn, A(4 i + r, 4 q + j) at packedA + 16 (k i + 4 q + r) + 4 j (floats; k a multiple of 4). A Winograd
+ * input transform computes one tile's 4 channels per vector, which this layout takes as they are: packedA's
+ * [ceil(m / 4)][k][4] would need each 4 tiles' vectors transposed. The same multiply-adds in the same order as
+ * gemmPackedOperands's, so the same bits.
+ */
+export function gemmGroupedOperands(
+  packedA: usize,
+  packedB: usize,
+  c: usize,
+  cRowStride: i32,
+  m: i32,
+  n: i32,
+  k: i32,
+  stripStart: i32,
+  stripEnd: i32,
+  tile: usize,
+): void {
+  const none = f32x4.splat(0);
+  const cRowBytes = (<usize>cRowStride) << 2;
+  const tileBytes = (<usize>k * TILE_ROWS) << 2;
+  const stripBytes = (<usize>k * TILE_COLUMNS) << 2;
+  for (let strip = stripStart; strip < stripEnd; strip++) {
+    const column = strip * TILE_COLUMNS;
+    const columns = min(TILE_COLUMNS, n - column);
+    const b = packedB + <usize>strip * stripBytes;
+    let a = packedA;
+    let cTile = c + ((<usize>column) << 2);
+    for (let row = 0; row < m; row += TILE_ROWS) {
+      let c00 = none,
+        c01 = none,
+        c10 = none,
+        c11 = none;
+      let c20 = none,
+        c21 = none,
+        c30 = none,
+        c31 = none;
+      let bRow = b;
+      let group = a;
+      for (let q = 0; q < k; q += 4) {
+        let packed = group;
+        for (let j = 0; j < 4; j++) {
+          const b0 = v128.load(bRow);
+          const b1 = v128.load(bRow, 16);
+          const a0 = v128.load32_splat(packed);
+          const a1 = v128.load32_splat(packed, 16);
+          const a2 = v128.load32_splat(packed, 32);
+          const a3 = v128.load32_splat(packed, 48);
+          c00 = multiplyAdd(a0, b0, c00);
+          c01 = multiplyAdd(a0, b1, c01);
+          c10 = multiplyAdd(a1, b0, c10);
+          c11 = multiplyAdd(a1, b1, c11);
+          c20 = multiplyAdd(a2, b0, c20);
+          c21 = multiplyAdd(a2, b1, c21);
+          c30 = multiplyAdd(a3, b0, c30);
+          c31 = multiplyAdd(a3, b1, c31);
+          bRow += 32;
+          packed += 4;
+        }
+        group += 64;
+      }
+      const rows = min(TILE_ROWS, m - row);
+      storeTile(c00, c01, c10, c11, c20, c21, c30, c31, cTile, cRowBytes, rows, columns, tile, -1, 0, 0, none, none);
+      a += tileBytes;
+      cTile += cRowBytes * TILE_ROWS;
+    }
+  }
+}
+
+/**
  * microKernel over the whole depth with A read in place, not packed: row r of the tile is the
  * row-major A row at aRows + r * aRowBytes, its depth step p at + 4p (rows past `rows` repeat row 0,
  * computed and not stored). The same multiply-adds in the same order as microKernel's, so the same

@@ -31,7 +31,7 @@
 //   conv2dWinogradFilter reads input, filter (as dOut), bias (as dFilter), scratch, panelRows and the geometry.
 
 import { activateVector, epilogueOf } from './epilogue';
-import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmGroupedOperands, gemmPackedOperands } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { Conv2dJob } from './jobFields';
 
@@ -40,6 +40,18 @@ import { Conv2dJob } from './jobFields';
  * through.
  */
 export const WINOGRAD_TILE_BYTES: usize = TILE_ROWS * TILE_COLUMNS * 4;
+
+/**
+ * Bytes of one tile position's plane of a chunk's transformed inputs or products in the forward kernels of
+ * winograd4.ts and winogradPolyphase.ts: chunkTiles x channels floats and one cache line more (the JS side sizes
+ * every forward kernel's scratch with it). Planes of a multiple of 2 KB (12 tiles of 128 channels) put a position's
+ * vectors of a tile in 2 of L1's 64 sets, 18 lines a set for 36 positions, more than its 12 ways: a transform that
+ * writes or reads across the positions thrashed.
+ */
+@inline
+export function chunkPlaneBytes(chunkTiles: i32, channels: i32): usize {
+  return ((<usize>chunkTiles * <usize>channels) << 2) + 64;
+}
 
 /** Floats of one tile position's packed filter: strips of 8 output channels over every input channel. */
 @inline
@@ -356,23 +368,39 @@ export function gemmEachPosition(
   fullEnd: i32 = 0,
   rowEdgeEnd: i32 = 0,
   columnEdgeEnd: i32 = 0,
+  isGroupedInput: bool = false,
 ): void {
   const side = positions == 36 ? 6 : positions == 25 ? 5 : 4;
   for (let xi = 0; xi < positions; xi++) {
     const rows =
       skipMask != 0 ? edgePositionRows(xi, side, skipMask, start, count, fullEnd, rowEdgeEnd, columnEdgeEnd) : count;
-    gemmPackedOperands(
-      transformedInput + <usize>xi * inputPlane,
-      filter + <usize>xi * filterPlane,
-      products + <usize>xi * productPlane,
-      outC,
-      rows,
-      outC,
-      inC,
-      stripStart,
-      stripEnd,
-      tile,
-    );
+    if (isGroupedInput) {
+      gemmGroupedOperands(
+        transformedInput + <usize>xi * inputPlane,
+        filter + <usize>xi * filterPlane,
+        products + <usize>xi * productPlane,
+        outC,
+        rows,
+        outC,
+        inC,
+        stripStart,
+        stripEnd,
+        tile,
+      );
+    } else {
+      gemmPackedOperands(
+        transformedInput + <usize>xi * inputPlane,
+        filter + <usize>xi * filterPlane,
+        products + <usize>xi * productPlane,
+        outC,
+        rows,
+        outC,
+        inC,
+        stripStart,
+        stripEnd,
+        tile,
+      );
+    }
   }
 }
 

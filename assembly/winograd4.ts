@@ -8,8 +8,8 @@
 //   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
 // Same job record, packed layouts and thread split as conv2dWinograd (tiles are 4x4 here). The
 // transforms go through a 6x6 block of f32x4 in the thread's scratch (36 live vectors would not fit in
-// registers): one pass from the source into the block, one over the block or from it to the destination;
-// the input transform does 4 tiles at a time and transposes them into the packed layout (transformInputTiles).
+// registers): one pass from the source into the block, one from it to the destination; the input transform writes
+// the channel-grouped layout of gemmGroupedOperands (gemm.ts), 4 tiles a row tile (transformInputTiles).
 // A filter transformed on each call (training) is transformed a row of 6 positions at a time, between the GEMMs,
 // where the tiles make one chunk (gemmByPositionRows). Outputs that are not multiples of 4 put their partial tiles
 // last (edge order, plainTileIndex in winograd.ts; the threads then interleave blocks of tiles), and those skip
@@ -17,11 +17,12 @@
 // conv2dWinogradPrepare (both tile sizes) lives here too.
 
 import { epilogueOf } from './epilogue';
-import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmPackedOperands, storeTransposed4x4 } from './gemm';
+import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmGroupedOperands, storeTransposed4x4 } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { Conv2dJob } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
+  chunkPlaneBytes,
   edgePositionRows,
   filterTap,
   gemmEachPosition,
@@ -30,7 +31,6 @@ import {
   plainTileIndex,
   packFilter2x2,
   packedFilterFloats,
-  packedInputAt,
   storeFinished,
   winogradPassOf,
   FilterTile,
@@ -57,6 +57,26 @@ const ROW_GROUP_INPUT_BYTES: usize = 2 << 20;
  */
 const ROW_GROUP_FILTER_BYTES: usize = 1024 << 10;
 
+/**
+ * Tiles of 4 outputs along an axis of `size` outputs in conv2dWinograd4. The other tiles come last: (4 - size % 4) %
+ * 4 tiles of 3 outputs (7 = 4 + 3, 14 = 4 + 4 + 3 + 3, 9 = 3 + 3 + 3; as many tiles as 4 at a time), where there are
+ * that many tiles, else one of size % 4 outputs (2, 5 = 4 + 1). A tile of 3 outputs skips position 5
+ * (POSITION_5_MASK), and one of 1 or 2 needs positions 0-4 all the same: 14 outputs take 6 + 6 + 5 + 5 = 22 positions
+ * along the axis instead of 6 + 6 + 6 + 5, (22 / 23)^2 of the GEMM rows on 14x14 (ResNet's third stage).
+ */
+@inline
+function fullTiles4(size: i32): i32 {
+  const tiles = (size + 3) >> 2;
+  const edgeTiles = (4 - (size & 3)) & 3;
+  return edgeTiles <= tiles ? tiles - edgeTiles : size >> 2;
+}
+
+/** The first output of tile `index` along an axis whose first `fullTiles` tiles have 4 outputs (fullTiles4). */
+@inline
+function tileOrigin4(index: i32, fullTiles: i32): i32 {
+  return (index << 2) - max(0, index - fullTiles);
+}
+
 @inline
 function at(block: usize, row: i32, column: i32): usize {
   return block + ((<usize>(row * 6 + column)) << 4);
@@ -82,8 +102,8 @@ function inputLine(x0: v128, x1: v128, x2: v128, x3: v128, x4: v128, x5: v128, b
 
 /**
  * V = B^T d B for the 6x6 input block at (y0, x0) of `image`, channels ic .. ic + 3 (zero outside the
- * image), into `block` in place: columns go straight from the input into `block`, then each row of
- * `block` is transformed where it lies. V[xi] is the vector at block + 16 xi.
+ * image): columns go straight from the input into `block` (BLOCK_BYTES of scratch), then each row of `block`
+ * straight to V, whose V[xi] is stored at destination + xi `plane`.
  */
 export function transformInputBlock(
   input: usize,
@@ -95,6 +115,8 @@ export function transformInputBlock(
   inW: i32,
   inC: i32,
   block: usize,
+  destination: usize,
+  plane: usize,
 ): void {
   const isInterior = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW;
   const rowBytes = (<usize>inW * <usize>inC) << 2;
@@ -134,21 +156,26 @@ export function transformInputBlock(
       v128.load(row, 48),
       v128.load(row, 64),
       v128.load(row, 80),
-      row,
-      16,
+      destination + <usize>(r * 6) * plane,
+      plane,
     );
   }
 }
 
 /**
- * The input transforms of the row tile of tiles t0 .. t0 + 3 (tiles past `count` are zero), channels
- * ic .. ic + 3: each tile into its own block of `blocks` (4 x BLOCK_BYTES), then at each position a 4x4
- * transpose turns the four tiles' channel vectors into the packed layout's per-channel vectors of four
- * tiles (packedInputAt), stored whole. Storing each tile's vectors lane by lane instead cost 4 scalar
- * stores per vector (one thread, ResNet-18 at batch 8, processes alternated on the loaded machine:
- * whole-model CPU time 341-352 -> 335-339 ms, the 56x56x64 layers within noise).
- * Tiles lie `tileStep` input pixels apart: 4 here, 3 for F(3x3, 4x4) in winogradPolyphase.ts. Where batch is not 0
- * the indices t0 .. are this thread's (tileThread of tileThreads, interleavedTile) in edge order (plainTileIndex).
+ * The input transforms of the row tile of tiles t0 .. t0 + 3 (tiles past `count` are zero), every channel, in the
+ * channel-grouped layout of gemmGroupedOperands (gemm.ts): tile u's vector of position xi, channels ic .. ic + 3, at
+ * destination + xi `plane` + 16 (ic + u), as transformInputBlock computes it, through `block` (BLOCK_BYTES). Each
+ * tile's place is worked out once for all its channels.
+ * Before, each tile went into a block of its own and a 4x4 transpose per position turned four tiles' channel vectors
+ * into gemmPackedOperands's per-channel vectors of four tiles (36 more loads and stores a tile and 4 channels), and
+ * the tiles' places were worked out for every 4 channels: 56x56x64 at batch 8, one thread, V8's sampling profile,
+ * 2 alternated runs: this function 3.1-3.7% -> 1.0-1.2% of the samples, the GEMMs unchanged (timed alone, 4
+ * alternated runs, 9.8-10.0 ms either way).
+ * Tiles lie `tileStep` input pixels apart: 3 for F(3x3, 4x4) in winogradPolyphase.ts (batch 0). Where batch is not 0
+ * (conv2dWinograd4) the indices t0 .. are this thread's (tileThread of tileThreads, interleavedTile) in edge order
+ * (plainTileIndex), the first fullRows x fullColumns tiles of an image with 4 x 4 outputs (fullTiles4), and tiles start
+ * where tileOrigin4 says.
  */
 export function transformInputTiles(
   input: usize,
@@ -159,11 +186,10 @@ export function transformInputTiles(
   tileStep: i32,
   padTop: i32,
   padLeft: i32,
-  ic: i32,
   inH: i32,
   inW: i32,
   inC: i32,
-  blocks: usize,
+  block: usize,
   destination: usize,
   plane: usize,
   batch: i32 = 0,
@@ -173,10 +199,14 @@ export function transformInputTiles(
   tileThread: i32 = 0,
   tileThreads: i32 = 1,
 ): void {
+  const zero = f32x4.splat(0);
   for (let u = 0; u < TILE_ROWS; u++) {
-    const block = blocks + <usize>u * BLOCK_BYTES;
+    const tileAt = destination + ((<usize>u) << 4);
     if (u >= count) {
-      memory.fill(block, 0, BLOCK_BYTES);
+      for (let ic = 0; ic < inC; ic += 4) {
+        const at = tileAt + ((<usize>ic) << 4);
+        for (let xi = 0; xi < 36; xi++) v128.store(at + <usize>xi * plane, zero);
+      }
       continue;
     }
     const tileIndex =
@@ -184,17 +214,12 @@ export function transformInputTiles(
         ? plainTileIndex(interleavedTile(t0 + u, tileThread, tileThreads), batch, tilesH, tilesW, fullRows, fullColumns)
         : t0 + u;
     const image = tileIndex / imageTiles;
-    const y0 = ((tileIndex % imageTiles) / tilesW) * tileStep - padTop;
-    const x0 = (tileIndex % tilesW) * tileStep - padLeft;
-    transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block);
-  }
-  for (let xi = 0; xi < 36; xi++) {
-    const offset = (<usize>xi) << 4;
-    const tile0 = v128.load(blocks + offset);
-    const tile1 = v128.load(blocks + BLOCK_BYTES + offset);
-    const tile2 = v128.load(blocks + 2 * BLOCK_BYTES + offset);
-    const tile3 = v128.load(blocks + 3 * BLOCK_BYTES + offset);
-    storeTransposed4x4(tile0, tile1, tile2, tile3, destination + <usize>xi * plane, 16);
+    const row = (tileIndex % imageTiles) / tilesW;
+    const column = tileIndex % tilesW;
+    const y0 = (batch != 0 ? tileOrigin4(row, fullRows) : row * tileStep) - padTop;
+    const x0 = (batch != 0 ? tileOrigin4(column, fullColumns) : column * tileStep) - padLeft;
+    for (let ic = 0; ic < inC; ic += 4)
+      transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block, tileAt + ((<usize>ic) << 4), plane);
   }
 }
 
@@ -554,7 +579,7 @@ function gemmByPositionRows(
       const column = blockStart * TILE_COLUMNS;
       for (let j = 0; j < 6; j++) {
         const xi = row * 6 + j;
-        gemmPackedOperands(
+        gemmGroupedOperands(
           transformedInput + <usize>xi * inputPlane,
           packed + <usize>j * plane,
           products + <usize>xi * productPlane + ((<usize>column) << 2),
@@ -638,13 +663,13 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const alphas = f32x4.splat(epilogue.alpha);
   const betas = f32x4.splat(epilogue.beta);
   // Scratch: tile | 4 6x6 blocks (transformInputTiles; the output transform uses the first) | U [36][strips][inC][8]
-  // (unless prepared) | V [36][chunk / 4][inC][4] | M [36][chunk][outC]
+  // (unless prepared) | V [36][chunk / 4][inC / 4][4][4] (grouped) | M [36][chunk][outC]
   const tile = scratch;
   const block = scratch + WINOGRAD_TILE_BYTES;
   const filterPlane = packedFilterFloats(inC, outC) << 2;
   let transformedFilter = filter;
   let transformedInput = block + TILE_ROWS * BLOCK_BYTES;
-  const inputPlane = (<usize>chunkTiles * <usize>inC) << 2;
+  const inputPlane = chunkPlaneBytes(chunkTiles, inC);
   const isByPositionRows =
     !isPreparedFilter &&
     last - first <= chunkTiles &&
@@ -656,18 +681,19 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
       packFilter4x4(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput, block);
   }
   const products = transformedInput + 36 * inputPlane;
-  const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
+  const productPlane = chunkPlaneBytes(chunkTiles, outC);
   const zero = f32x4.splat(0);
   // Edge order (plainTileIndex in winograd.ts): tiles with fewer than 4 outputs along an axis come last, and skip
   // position 5 along it, which only y3 reads (A^T); the class ends counted in this thread's tiles. On 7x7 outputs
   // (ResNet-18's last layers: 4 tiles an image, 3 partial) 126 GEMM rows x positions an image instead of 144, on
   // 14x14 544 instead of 576. Batch 16, one thread, CPU time, medians of in-process alternations (6 and 4), before
   // -> after, forward / input gradient / filter gradient (conv2dWinogradFilter4): 7x7x512 34.3 / 34.1 / 31.4 ->
-  // 32.3 / 32.2 / 28.9 ms, 14x14x256 29.1 / 28.4 / 30.7 -> 28.3 / 27.2 / 29.1.
+  // 32.3 / 32.2 / 28.9 ms, 14x14x256 29.1 / 28.4 / 30.7 -> 28.3 / 27.2 / 29.1. With the last 6 of 14 outputs in two
+  // tiles of 3 (fullTiles4), 484 on 14x14.
   const batch = g.batch;
   const tilesH = (outH + 3) >> 2;
-  const fullRows = outH >> 2;
-  const fullColumns = outW >> 2;
+  const fullRows = fullTiles4(outH);
+  const fullColumns = fullTiles4(outW);
   const skipMask = hasPartialTiles ? POSITION_5_MASK : 0;
   const fullEnd = batch * fullRows * fullColumns;
   const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
@@ -678,31 +704,28 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     for (let t = 0; t < count; t += TILE_ROWS) {
-      for (let ic = 0; ic < inC; ic += 4) {
-        transformInputTiles(
-          input,
-          start + t,
-          count - t,
-          imageTiles,
-          tilesW,
-          4,
-          padTop,
-          padLeft,
-          ic,
-          inH,
-          inW,
-          inC,
-          block,
-          packedInputAt(transformedInput, t, ic, inC),
-          inputPlane,
-          batch,
-          tilesH,
-          fullRows,
-          fullColumns,
-          tileThread,
-          tileThreads,
-        );
-      }
+      transformInputTiles(
+        input,
+        start + t,
+        count - t,
+        imageTiles,
+        tilesW,
+        4,
+        padTop,
+        padLeft,
+        inH,
+        inW,
+        inC,
+        block,
+        transformedInput + ((<usize>t * <usize>inC) << 2),
+        inputPlane,
+        batch,
+        tilesH,
+        fullRows,
+        fullColumns,
+        tileThread,
+        tileThreads,
+      );
     }
     if (isByPositionRows) {
       gemmByPositionRows(
@@ -746,6 +769,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
         localFullEnd,
         localRowEdgeEnd,
         localColumnEdgeEnd,
+        true,
       );
     }
     // Skipped positions hold stale products: they reach only y3 of a partial axis, which is not stored.
@@ -759,10 +783,12 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
         fullColumns,
       );
       const image = tileIndex / imageTiles;
-      const oy = ((tileIndex % imageTiles) / tilesW) * 4;
-      const ox = (tileIndex % tilesW) * 4;
-      const rows = min(4, outH - oy);
-      const columns = min(4, outW - ox);
+      const row = (tileIndex % imageTiles) / tilesW;
+      const column = tileIndex % tilesW;
+      const oy = tileOrigin4(row, fullRows);
+      const ox = tileOrigin4(column, fullColumns);
+      const rows = min(row < fullRows ? 4 : 3, outH - oy);
+      const columns = min(column < fullColumns ? 4 : 3, outW - ox);
       for (let oc = ocStart; oc < ocEnd; oc += 4) {
         outputColumns(products + ((<usize>t * <usize>outC + <usize>oc) << 2), productPlane, block);
         const b = bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero;
@@ -858,9 +884,19 @@ export function filterInput4x4(job: usize, tile: FilterTile): void {
   const destination = tile.destination;
   const plane = tile.plane;
   for (let ic = first; ic < last; ic += 4) {
-    transformInputBlock(input, image, y0, x0, ic, g.inH, g.inW, g.inC, block);
-    const at = destination + ((<usize>(ic - first)) << 2);
-    for (let xi = 0; xi < 36; xi++) v128.store(at + <usize>xi * plane, v128.load(block + ((<usize>xi) << 4)));
+    transformInputBlock(
+      input,
+      image,
+      y0,
+      x0,
+      ic,
+      g.inH,
+      g.inW,
+      g.inC,
+      block,
+      destination + ((<usize>(ic - first)) << 2),
+      plane,
+    );
   }
 }
 

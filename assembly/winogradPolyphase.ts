@@ -33,9 +33,9 @@ import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf
 import { SpaceToDepth2Job } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
+  chunkPlaneBytes,
   gemmEachPosition,
   packedFilterFloats,
-  packedInputAt,
   storeFinished,
   winogradPassOf,
   FilterTile,
@@ -145,39 +145,35 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
   const outW = g.outW;
   const outC = g.outC;
   // Scratch: tile | 4 6x6 blocks (the input transform's; the output transform uses the first) |
-  // V [36][chunk / 4][inC][4] | M [36][chunk][outC]
+  // V [36][chunk / 4][inC / 4][4][4] (grouped) | M [36][chunk][outC]
   const tile = scratch;
   const block = scratch + WINOGRAD_TILE_BYTES;
   const filterPlane = packedFilterFloats(inC, outC) << 2;
   const transformedInput = block + TILE_ROWS * BLOCK_BYTES;
-  const inputPlane = (<usize>chunkTiles * <usize>inC) << 2;
+  const inputPlane = chunkPlaneBytes(chunkTiles, inC);
   const products = transformedInput + 36 * inputPlane;
-  const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
+  const productPlane = chunkPlaneBytes(chunkTiles, outC);
   const pixelBytes = (<usize>outC) << 2;
   const zero = f32x4.splat(0);
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     for (let t = 0; t < count; t += TILE_ROWS) {
-      for (let ic = 0; ic < inC; ic += 4) {
-        const destination = packedInputAt(transformedInput, t, ic, inC);
-        transformInputTiles(
-          input,
-          start + t,
-          count - t,
-          imageTiles,
-          tilesW,
-          3,
-          0,
-          0,
-          ic,
-          inH,
-          inW,
-          inC,
-          block,
-          destination,
-          inputPlane,
-        );
-      }
+      transformInputTiles(
+        input,
+        start + t,
+        count - t,
+        imageTiles,
+        tilesW,
+        3,
+        0,
+        0,
+        inH,
+        inW,
+        inC,
+        block,
+        transformedInput + ((<usize>t * <usize>inC) << 2),
+        inputPlane,
+      );
     }
     gemmEachPosition(
       36,
@@ -193,6 +189,12 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
       stripStart,
       stripEnd,
       tile,
+      0,
+      0,
+      0,
+      0,
+      0,
+      true,
     );
     for (let t = 0; t < count; t++) {
       const tileIndex = start + t;
@@ -309,9 +311,20 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
       const oy = ((index % imageTiles) / tilesW) * 3;
       const ox = (index % tilesW) * 3;
       for (let ic = 0; ic < channels; ic += 4) {
-        transformInputBlock(input, image, oy - g.padTop, ox - g.padLeft, ic, g.inH, g.inW, channels, block);
         const at = transformedInput + <usize>(ic >> 2) * rowTileBytes + ((<usize>t) << 4);
-        for (let xi = 0; xi < 36; xi++) v128.store(at + <usize>xi * inputPlane, v128.load(block + ((<usize>xi) << 4)));
+        transformInputBlock(
+          input,
+          image,
+          oy - g.padTop,
+          ox - g.padLeft,
+          ic,
+          g.inH,
+          g.inW,
+          channels,
+          block,
+          at,
+          inputPlane,
+        );
       }
       tile.block = block;
       tile.image = image;

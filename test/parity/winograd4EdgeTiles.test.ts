@@ -2,7 +2,8 @@
 // and their GEMMs skip position 5 along a partial axis, which only y3 reads forward and W5 = e3 = 0 zeroes in the
 // filter gradient. Against the reference kernels, training passes (filter transformed on each call): forward (bias,
 // fused ReLU, a residual; per position and row by row), input gradient and filter gradient, on 7x7 (ResNet-18's last
-// layers), 1, 2 and 3 outputs in the last tile row or column, outputs smaller than one tile, odd batches, splits by
+// layers), 1, 2 and 3 outputs in the last tile row or column (the forward passes take 2 or 3 tiles of 3 outputs for
+// the last 6 or 9 where there are tiles enough), outputs smaller than one tile, odd batches, splits by
 // tiles (interleaved blocks of 4) and by output-channel strips. Both builds; bit-identical on 1 and 2 threads. Outputs start as NaN.
 
 import assert from 'node:assert/strict';
@@ -16,12 +17,15 @@ import { describeBuildParity, describeThreadDeterminism, randomArray, type Parit
 const SHAPES: readonly [number, number, number, number, number][] = [
   // ResNet-18's 7x7 layers, smaller: 3 of 4 tiles an image partial.
   [16, 7, 7, 128, 128],
-  // 1 and 2 outputs in the last tile row and column, 9 images (classes of 9 tiles: blocks of 4 split them).
+  // 1 and 2 outputs in the last tile row and column, 9 images (classes of 9 tiles: blocks of 4 split them); forward,
+  // 9 = 3 + 3 + 3 and 10 = 4 + 3 + 3.
   [9, 9, 10, 128, 128],
   // 3 outputs along y, 1 along x, 6 images, outC not a multiple of 8.
   [6, 11, 13, 128, 132],
   // Few tiles, many channels: the threads split output-channel strips.
   [16, 5, 7, 128, 512],
+  // 14x14 (ResNet's third stage): the last 6 outputs along each axis in two tiles of 3 (no position 5), 5 images.
+  [5, 14, 14, 128, 128],
   // 3x3 outputs: every tile partial along both axes, so the positions of row or column 5 have no tile at all (the
   // filter gradient starts their sums at zero).
   [64, 3, 3, 128, 128],

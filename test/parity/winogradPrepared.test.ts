@@ -50,6 +50,10 @@ const GEOMETRIES: readonly Geometry[] = [
   { batch: 1, inH: 4, inW: 4, inC: 32, outC: 40, padding: 'same', expected: 'winograd by strips' },
   { batch: 1, inH: 5, inW: 5, inC: 16, outC: 12, padding: 'valid', expected: 'winograd by strips' },
   { batch: 16, inH: 2, inW: 3, inC: 16, outC: 24, padding: 1, expected: 'winograd by tiles' },
+  // Two tiles of 3 outputs after the full ones along each axis (assembly/winograd4.ts, fullTiles4), odd batch.
+  { batch: 3, inH: 14, inW: 14, inC: 64, outC: 64, padding: 1, expected: 'winograd4x4 by tiles', activations: 2 },
+  // Two tiles of 3 and no full one.
+  { batch: 3, inH: 6, inW: 6, inC: 64, outC: 64, padding: 1, expected: 'winograd4x4 by strips', activations: 2 },
   // Several chunks of tiles per thread.
   { batch: 4, inH: 16, inW: 16, inC: 96, outC: 96, padding: 1, expected: 'winograd4x4 by tiles', activations: 2 },
   // A packed filter above WINOGRAD_STREAMED_FILTER_FLOATS (chunks sized for streaming it).

@@ -1863,7 +1863,11 @@ class Runtime {
           ? Math.max(4, Math.min(Math.ceil(tiles / 4), Math.floor(WINOGRAD_PREPARED_PANEL_FLOATS / inC / 4)) * 4)
           : Math.max(minimumChunkTiles, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
       const filterBytes = isPrepared ? 0 : filterFloats * 4;
-      return { chunkTiles, bytes: 32 * 4 + 4 * 36 * 16 + filterBytes + positions * chunkTiles * (inC + outC) * 4 };
+      // Each position's planes of transformed inputs and of products take a cache line more (chunkPlaneBytes).
+      return {
+        chunkTiles,
+        bytes: 32 * 4 + 4 * 36 * 16 + filterBytes + positions * (chunkTiles * (inC + outC) * 4 + 128),
+      };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) =>
       algorithm === 'winograd4x4'
