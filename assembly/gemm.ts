@@ -1757,3 +1757,219 @@ function narrowTilePacked(
     strip += stripBytes;
   }
 }
+
+/**
+ * Most output columns of a prepared 1x1 convolution for gemmInPlaceFinished: packing A costs about 4 / n of the
+ * multiply-adds' time, so it is worth skipping only on few columns (320 and more measured the same or 1% slower).
+ */
+export const IN_PLACE_COLUMNS: i32 = 160;
+/**
+ * Least depth of a prepared 1x1 convolution for gemmInPlaceFinished: on shallow ones the four row pointers and the
+ * per-tile setup cost more than packing saves (one thread, batch 8: 14x14x64 -> 384 and 7x7x160 -> 960 6% slower,
+ * 14x14x384 -> 96 1.5% slower, 384 -> 64 the same).
+ */
+export const IN_PLACE_MIN_DEPTH: i32 = 512;
+/** Most floats of A's rows per row group of gemmInPlaceFinished (128 KB, in L2 while every strip passes over it). */
+const IN_PLACE_GROUP_FLOATS: i32 = 32768;
+
+/**
+ * gemmPackedFinished for a row-major A [m, k] (row stride k) read in place, not packed: C rows [rowStart, rowEnd),
+ * columns [columnStart, columnEnd) = A x B, then the output stage (finishJob 0: none) as there. Rows go in groups of
+ * IN_PLACE_GROUP_FLOATS of A (in L2), strips outermost within a group: one strip (k x 8 floats) stays in L1 while
+ * each 4-row tile of the group is read from L2 where it lies (microKernelInPlace), so no packing pass runs (its
+ * shuffles against n / 8 strips of multiply-adds per row tile). The same bits as gemmPackedFinished. Measured against
+ * it (MobileNetV2 at batch 8, one thread, CPU time, both builds in one process call by call, ratio of the medians of
+ * 30 and 40, twice): 14x14x576 -> 96 with a residual 0.983-0.987, 7x7x576 -> 160 0.983-0.984, 7x7x960 -> 160 with a
+ * residual 0.967-0.971; ResNet-50's 28x28x512 -> 128 0.998; at batch 1 within 1%.
+ * scratch: TILE_ROWS x TILE_COLUMNS floats, private to the thread.
+ */
+export function gemmInPlaceFinished(
+  a: usize,
+  packedB: usize,
+  c: usize,
+  m: i32,
+  n: i32,
+  k: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  columnStart: i32,
+  columnEnd: i32,
+  scratch: usize,
+  finishJob: usize,
+  finishBias: usize,
+): void {
+  const code = finishJob != 0 ? epilogueOf(finishJob).activation : ACTIVATION_NONE;
+  if (code == ACTIVATION_CLIP)
+    inPlaceFinished(
+      a,
+      packedB,
+      c,
+      m,
+      n,
+      k,
+      rowStart,
+      rowEnd,
+      columnStart,
+      columnEnd,
+      scratch,
+      finishJob,
+      finishBias,
+      ACTIVATION_CLIP,
+    );
+  else if (code == ACTIVATION_RELU)
+    inPlaceFinished(
+      a,
+      packedB,
+      c,
+      m,
+      n,
+      k,
+      rowStart,
+      rowEnd,
+      columnStart,
+      columnEnd,
+      scratch,
+      finishJob,
+      finishBias,
+      ACTIVATION_RELU,
+    );
+  else if (code == ACTIVATION_NONE)
+    inPlaceFinished(
+      a,
+      packedB,
+      c,
+      m,
+      n,
+      k,
+      rowStart,
+      rowEnd,
+      columnStart,
+      columnEnd,
+      scratch,
+      finishJob,
+      finishBias,
+      ACTIVATION_NONE,
+    );
+  else
+    inPlaceFinished(
+      a,
+      packedB,
+      c,
+      m,
+      n,
+      k,
+      rowStart,
+      rowEnd,
+      columnStart,
+      columnEnd,
+      scratch,
+      finishJob,
+      finishBias,
+      code,
+    );
+}
+
+/** gemmInPlaceFinished for activation `code` (a constant where the caller dispatched it; finishJob's otherwise). */
+@inline
+function inPlaceFinished(
+  a: usize,
+  packedB: usize,
+  c: usize,
+  m: i32,
+  n: i32,
+  k: i32,
+  rowStart: i32,
+  rowEnd: i32,
+  columnStart: i32,
+  columnEnd: i32,
+  tile: usize,
+  finishJob: usize,
+  finishBias: usize,
+  code: i32,
+): void {
+  const epilogue = epilogueOf(finishJob);
+  const isInRegisters = isRegisterActivation(code);
+  const alpha = finishJob != 0 ? epilogue.alpha : 0;
+  const beta = finishJob != 0 ? epilogue.beta : 0;
+  const alphas = f32x4.splat(alpha);
+  const betas = f32x4.splat(beta);
+  const residual = finishJob != 0 ? epilogue.residual : 0;
+  const hasFinish = finishJob != 0 || finishBias != 0;
+  const aRowBytes = (<usize>k) << 2;
+  const cRowBytes = (<usize>n) << 2;
+  const stripBytes = (<usize>k) << 5;
+  const tileARowBytes = aRowBytes << 2;
+  const tileCRowBytes = cRowBytes << 2;
+  const groupRows = max(TILE_ROWS, (IN_PLACE_GROUP_FLOATS / k / TILE_ROWS) * TILE_ROWS);
+  for (let groupStart = rowStart; groupStart < rowEnd; groupStart += groupRows) {
+    const groupEnd = min(rowEnd, groupStart + groupRows);
+    let strip = packedB + <usize>(columnStart / TILE_COLUMNS) * stripBytes;
+    for (let column = columnStart; column < columnEnd; column += TILE_COLUMNS) {
+      const columns = min(TILE_COLUMNS, n - column);
+      const columnBytes = (<usize>column) << 2;
+      const tileBias = finishBias != 0 ? finishBias + columnBytes : 0;
+      let aRows = a + <usize>groupStart * aRowBytes;
+      let cTile = c + <usize>groupStart * cRowBytes + columnBytes;
+      let residualTile = residual != 0 ? residual + <usize>groupStart * cRowBytes + columnBytes : 0;
+      for (let row = groupStart; row < groupEnd; row += TILE_ROWS) {
+        const rows = min(TILE_ROWS, m - row);
+        const isWholeTile = rows == TILE_ROWS && columns == TILE_COLUMNS;
+        if (hasFinish && isInRegisters && isWholeTile) {
+          microKernelInPlace(
+            aRows,
+            aRowBytes,
+            strip,
+            cTile,
+            cRowBytes,
+            k,
+            rows,
+            columns,
+            tile,
+            code,
+            tileBias,
+            residualTile,
+            alphas,
+            betas,
+          );
+        } else {
+          microKernelInPlace(
+            aRows,
+            aRowBytes,
+            strip,
+            cTile,
+            cRowBytes,
+            k,
+            rows,
+            columns,
+            tile,
+            -1,
+            0,
+            0,
+            alphas,
+            betas,
+          );
+          if (hasFinish && isInRegisters) {
+            for (let r = 0; r < rows; r++) {
+              const rowOffset = <usize>r * cRowBytes;
+              finishRow(
+                cTile + rowOffset,
+                tileBias,
+                residualTile != 0 ? residualTile + rowOffset : 0,
+                columns,
+                code,
+                alpha,
+                beta,
+              );
+            }
+          }
+        }
+        aRows += tileARowBytes;
+        cTile += tileCRowBytes;
+        if (residualTile != 0) residualTile += tileCRowBytes;
+      }
+      strip += stripBytes;
+    }
+    if (hasFinish && !isInRegisters)
+      finishColumns(finishJob, c, finishBias, groupStart, groupEnd - groupStart, n, columnStart, columnEnd);
+  }
+}

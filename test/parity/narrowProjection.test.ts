@@ -5,6 +5,9 @@
 // activation (sigmoid and SiLU finish outside the registers), with and without an input scale (a squeeze-and-
 // excitation gate, packed with each row tile; 35 pixels an image put row tiles across two images). The same bits
 // as the filter unprepared (gemm with the output stage after it, the gate a Multiply first), and as on 1 thread.
+// Then deep ones with up to 160 output channels (MobileNetV2's 576 -> 96 and 960 -> 160), read in place row group by
+// row group (gemm.ts gemmInPlaceFinished; with an input scale still packed): 98 pixels cross a row group, 49 leave a
+// tile of one row and, on 2 threads, split the output channels.
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -40,6 +43,10 @@ const PROJECTIONS: readonly Projection[] = [
   { batch: 1, inH: 11, inW: 13, inC: 8, outC: 5 },
   { batch: 3, inH: 1, inW: 1, inC: 64, outC: 1 },
   { batch: 1, inH: 6, inW: 5, inC: 255, outC: 31 },
+  { batch: 1, inH: 7, inW: 7, inC: 576, outC: 160 },
+  { batch: 2, inH: 7, inW: 7, inC: 512, outC: 72 },
+  { batch: 3, inH: 5, inW: 3, inC: 515, outC: 43 },
+  { batch: 2, inH: 3, inW: 5, inC: 600, outC: 97 },
 ];
 
 function paramsOf(shape: Projection, activation: FusedActivation | undefined, isConstantFilter: boolean) {
@@ -119,13 +126,16 @@ describe('wasm backend: a prepared narrow 1x1 convolution gives the bits of the 
   }
 });
 
-// Above the threading threshold, so that 2 threads split the pixels (odd counts: 8 * 27 * 27 and 3 * 45 * 43).
+// Above the threading threshold, so that 2 threads split the pixels (odd counts: 8 * 27 * 27 and 3 * 45 * 43; 8 * 9 *
+// 9 read in place), or the output channels (49 pixels, 160 channels).
 describeThreadDeterminism(
   'prepared narrow 1x1 convolutions',
   projectionCases(
     [
       { batch: 8, inH: 27, inW: 27, inC: 144, outC: 24 },
       { batch: 3, inH: 45, inW: 43, inC: 96, outC: 20 },
+      { batch: 8, inH: 9, inW: 9, inC: 520, outC: 100 },
+      { batch: 1, inH: 7, inW: 7, inC: 576, outC: 160 },
     ],
     26,
   ),

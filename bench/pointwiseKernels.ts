@@ -1,0 +1,121 @@
+// Kernel timings of the WebAssembly backend's prepared 1x1 convolutions (gemm.ts gemmPackedFinished and
+// gemmNarrowFinished through conv2d.ts) on MobileNetV2's 14x14 and 7x7 layers (and a few of EfficientNet-B0's and
+// ResNet-50's), each layer alone, with its activation or residual as the model has them, and its GFLOP/s.
+// Run: npm run build && tsc -p bench/tsconfig.json && node dist/bench/pointwiseKernels.js [batch] [threads]
+//      [cpu|wall] [rounds]
+// Limits: the layers are timed in turn, call by call, and each reports its minimum and median; CPU time (the
+// process's, so all threads' together: the default) or wall-clock time; the machine's other load is not subtracted.
+
+import * as convnet from 'convnet-ts';
+import { describeMachine, formatMachine } from './machine.js';
+import { SeededRandom } from './seededRandom.js';
+
+/** [size, inC, outC, activation, hasResidual]. */
+const LAYERS: readonly [number, number, number, 'clip' | 'none' | 'silu', boolean][] = [
+  [14, 64, 384, 'clip', false],
+  [14, 384, 64, 'none', true],
+  [14, 384, 96, 'none', false],
+  [14, 96, 576, 'clip', false],
+  [14, 576, 96, 'none', true],
+  [7, 576, 160, 'none', false],
+  [7, 160, 960, 'clip', false],
+  [7, 960, 160, 'none', true],
+  [7, 960, 320, 'none', false],
+  [7, 320, 1280, 'clip', false],
+  [14, 112, 672, 'silu', false],
+  [7, 1152, 320, 'none', false],
+  [14, 1024, 256, 'none', false],
+  [7, 2048, 512, 'none', false],
+];
+type Conv2DParams = Parameters<convnet.KernelSignatures['Conv2D']>[4];
+const batch = Number(process.argv[2] ?? 8);
+const threads = Number(process.argv[3] ?? 1);
+const isCpuClock = (process.argv[4] ?? 'cpu') === 'cpu';
+const ROUNDS = Number(process.argv[5] ?? 25);
+await convnet.initWasmBackend({ threads });
+const backend = convnet.getBackend();
+// The WebAssembly backend implements every kernel: its table is complete.
+const kernels = backend.kernels as convnet.KernelTable;
+const random = new SeededRandom(17);
+
+/** A persistent array of the backend's memory holding values uniform in [-scale, scale). */
+function randomArray(size: number, scale = 1): Float32Array {
+  const values = (backend.allocatePersistent?.('float32', size) ?? new Float32Array(size)) as Float32Array;
+  for (let index = 0; index < size; index++) values[index] = (random.uniform() * 2 - 1) * scale;
+  return values;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Milliseconds now: of the process's CPU time or of the wall clock. */
+function now(): number {
+  if (!isCpuClock) return performance.now();
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+console.log(formatMachine(await describeMachine()));
+console.log(
+  `wasm backend, batch ${batch}, ${threads} thread(s); ms of ${isCpuClock ? 'CPU' : 'wall-clock'} time: min / median ` +
+    `of ${ROUNDS} calls, in turn; GFLOP/s of the min`,
+);
+
+const actions = LAYERS.map(([size, inC, outC, kind, hasResidual]) => {
+  const activation =
+    kind === 'clip'
+      ? ({ kind: 'clip', min: 0, max: 6 } as const)
+      : kind === 'silu'
+        ? ({ kind: 'silu' } as const)
+        : undefined;
+  const params: Conv2DParams = {
+    batch,
+    inH: size,
+    inW: size,
+    inC,
+    outH: size,
+    outW: size,
+    outC,
+    kH: 1,
+    kW: 1,
+    strideH: 1,
+    strideW: 1,
+    padTop: 0,
+    padBottom: 0,
+    padLeft: 0,
+    padRight: 0,
+    activation,
+    isConstantFilter: true,
+  };
+  const pixels = batch * size * size;
+  const input = randomArray(pixels * inC);
+  const filter = randomArray(inC * outC, 1 / Math.sqrt(inC));
+  const bias = randomArray(outC);
+  const residual = hasResidual ? randomArray(pixels * outC) : null;
+  const output = randomArray(pixels * outC);
+  const name = `${size}x${size}x${inC} -> ${outC}${kind === 'none' ? '' : ` ${kind}`}${hasResidual ? ' +res' : ''}`;
+  return {
+    name,
+    flops: 2 * pixels * inC * outC,
+    run: () => kernels.Conv2D(input, filter, bias, output, params, residual),
+  };
+});
+
+const times: number[][] = actions.map(() => []);
+for (let round = -2; round < ROUNDS; round++) {
+  actions.forEach((action, index) => {
+    const start = now();
+    action.run();
+    if (round >= 0) times[index]!.push(now() - start);
+  });
+}
+actions.forEach((action, index) => {
+  const values = times[index]!;
+  const fastest = Math.min(...values);
+  const gflops = action.flops / (fastest * 1e6);
+  console.log(
+    `${action.name.padEnd(28)} ${fastest.toFixed(3)} / ${median(values).toFixed(3)} ms  ${gflops.toFixed(1)} GFLOP/s`,
+  );
+});
