@@ -20,12 +20,13 @@ import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/flatten.js';
 import { GlobalAveragePooling2D } from '../layers/globalAveragePooling2d.js';
 import type { Layer } from '../layers/layer.js';
+import { MaxPool2D } from '../layers/maxPool2d.js';
 import { Add, Multiply } from '../layers/merge.js';
 import { hardSwish, silu } from '../ops/activations.js';
 import { allocateTensor, withOutputStorage } from '../ops/allocate.js';
 import { broadcastParams } from '../ops/broadcast.js';
 import { conv2d, conv2dParams, type Conv2DOptions } from '../ops/conv2d.js';
-import { poolParams } from '../ops/maxPool2d.js';
+import { maxPool2d, poolParams } from '../ops/maxPool2d.js';
 
 /** What the plan reads of a model: its graph, shapes and weights. */
 export interface PlannedGraph {
@@ -383,6 +384,7 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
       const previous = stepAt.get(nodes[index]!.inputs[0]!);
       group = blockStep(graph, previous, convolution, soleReader) ?? convolution;
       if (group !== convolution) stepAt.delete(previous!.node);
+      else group = pooledStep(graph, convolution, soleReader) ?? convolution;
     } else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
     else if (layer instanceof BatchNormalization) group = normalizationGroup(graph, index, soleReader);
     else if (layer instanceof Sigmoid || layer instanceof HardSigmoid)
@@ -550,6 +552,46 @@ function convGroup(
     run: (values) => conv2d(values[0]!, folded.kernel, folded.bias, optionsFor(values)),
     prepareCall: (values) => convolutionCall(values[0]!, folded.kernel, folded.bias, optionsFor(values), gate !== null),
     convolution: gate === null ? { filter: folded.kernel, bias: folded.bias, options } : undefined,
+  };
+}
+
+/**
+ * A convolution group's step (ungated, no residual) and the MaxPool2D that alone reads its output, as one Conv2D
+ * kernel call with a pool (Conv2DParams.pool): the wasm backend pools a prepared polyphase convolution's rows as they
+ * are made (ResNet's stem: its 112x112x64 output, 25.7 MB at batch 8, is never stored and read back); the other
+ * backends and convolutions run the convolution, then the pool. Null where the pattern does not hold.
+ */
+function pooledStep(
+  graph: PlannedGraph,
+  step: ConvolutionStep,
+  soleReader: (node: number) => number | null,
+): PlanStep | null {
+  const reader = soleReader(step.node);
+  const pooling = reader === null ? null : graph.nodes[reader]!.layer;
+  if (step.convolution === undefined || step.inputs.length > 1 || !(pooling instanceof MaxPool2D)) return null;
+  const { filter, bias, options } = step.convolution;
+  const poolOptions = {
+    poolSize: pooling.poolSize,
+    strides: pooling.strides,
+    padding: pooling.padding,
+    ceilMode: pooling.ceilMode,
+    name: `MaxPool2D '${pooling.name}'`,
+  };
+  return {
+    node: reader!,
+    nodes: [...step.nodes, reader!],
+    inputs: step.inputs,
+    label: `${step.label}+MaxPool2D`,
+    constants: step.constants,
+    borrowed: step.borrowed,
+    run: (values) => maxPool2d(step.run(values), poolOptions),
+    prepareCall: ([input]) => {
+      const { params } = conv2dParams(input!, filter, bias, options);
+      const fused = { ...params, pool: poolParams([params.batch, params.outH, params.outW, params.outC], poolOptions) };
+      const filterValues = filter.dataSync();
+      const biasValues = bias === null ? null : bias.dataSync();
+      return (values, output) => getKernel('Conv2D')(values[0]!, filterValues, biasValues, output, fused);
+    },
   };
 }
 

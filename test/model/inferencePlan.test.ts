@@ -316,8 +316,7 @@ describe('inference plan: which layers fuse', () => {
 
   test('a Dense takes in the Flatten before it and the activation after it', () => {
     assert.deepEqual(planLabels(classifierNetwork()), [
-      'Conv2D+ReLU',
-      'MaxPool2D',
+      'Conv2D+ReLU+MaxPool2D',
       'Flatten+Dense+ReLU',
       'Dense',
       'Softmax',

@@ -131,6 +131,7 @@ type ExportName =
   | 'conv2dWinogradStride2Filter'
   | 'widenChannels'
   | 'conv2dWinogradPolyphase'
+  | 'conv2dWinogradPolyphaseMaxPool'
   | 'spaceToDepth2'
   | 'conv2dWinogradPolyphaseFilter'
   | 'conv2dWinogradPolyphasePrepare'
@@ -181,7 +182,7 @@ const PREPARED_PANEL_FLOATS = 524288;
  * two threads no loss.
  */
 const L2_RESIDENT_FILTER_FLOATS = 327680;
-const JOB_FIELDS = 45;
+const JOB_FIELDS = 53;
 /**
  * Target size of the Winograd transformed inputs and products of one chunk of tiles, in floats
  * (512 KB, half of L2). 32K to 256K measured within 10% of each other on the W1/W2 shapes.
@@ -437,6 +438,42 @@ function isPolyphaseShape(params: Conv2DParams): boolean {
 function isPolyphaseCheaper(params: Conv2DParams): boolean {
   const tiles = polyphaseTiles(params);
   return 1.25 * winogradRowCost(36, tiles) * 4 < winogradRowCost(49, params.batch * params.outH * params.outW);
+}
+
+/**
+ * Whether a Conv2D with a pool (Conv2DParams.pool) runs as one pass, conv2dWinogradPolyphaseMaxPool: a prepared
+ * polyphase convolution of one map (ResNet's stem), its output activated at most, and a pool inside its output.
+ */
+function isPooledInPlace(params: Conv2DParams, residual: Buffer | null, inputScale: Buffer | null): boolean {
+  return (
+    params.isConstantFilter === true &&
+    residual === null &&
+    inputScale === null &&
+    params.expansion === undefined &&
+    params.projection === undefined &&
+    !isWidenedToWinograd(params, 'forward') &&
+    convolutionAlgorithm(params, 'forward') === 'winogradPolyphase'
+  );
+}
+
+/** Fields 6-19 of a convolution's job record: the tiles or rows per chunk, then its geometry (Conv2dJob). */
+function convFieldsOf(params: Conv2DParams, panelRows: number): number[] {
+  return [
+    panelRows,
+    params.batch,
+    params.inH,
+    params.inW,
+    params.inC,
+    params.outH,
+    params.outW,
+    params.outC,
+    params.kH,
+    params.kW,
+    params.strideH,
+    params.strideW,
+    params.padTop,
+    params.padLeft,
+  ];
 }
 
 /** 3x3 output tiles of the polyphase F(3x3, 4x4), the last ones of a row or column padded. */
@@ -1550,6 +1587,56 @@ class Runtime {
   }
 
   /**
+   * A prepared polyphase convolution (isPooledInPlace) and the max pool `pool` of its output as one pass
+   * (conv2dWinogradPolyphaseMaxPool in assembly/winogradPolyphase.ts): output [batch, pool.outH, pool.outW, outC].
+   */
+  private polyphaseMaxPool(
+    input: Buffer,
+    filter: FloatArray,
+    bias: FloatArray | null,
+    output: Buffer,
+    params: Conv2DParams,
+    pool: Pool2DParams,
+    winogradScratch: (
+      inC: number,
+      outC: number,
+      algorithm: ConvolutionAlgorithm,
+      isPrepared: boolean,
+      tiles: number,
+    ) => { chunkTiles: number; bytes: number },
+  ): void {
+    const phase = polyphaseParams(params);
+    const residentBias = bias === null ? null : this.residentConstant(bias);
+    const tiles = polyphaseTiles(params);
+    const { chunkTiles, bytes } = winogradScratch(phase.inC, phase.outC, 'winogradPolyphase', true, tiles);
+    // The ring of convolution rows after conv2dWinogradPolyphase's scratch (poolRingRows in the assembly).
+    const ringBytes = 3 * Math.floor((pool.kH + 4) / 3) * params.outW * params.outC * 4;
+    const { outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = pool;
+    const fields = [
+      ...convFieldsOf(phase, chunkTiles),
+      ...new Array<number>(5).fill(0),
+      ...epilogueFields(params, null),
+      1,
+      0,
+      ...new Array<number>(14).fill(0),
+      outH,
+      outW,
+      kH,
+      kW,
+      strideH,
+      strideW,
+      padTop,
+      padLeft,
+    ];
+    const preparedFilter = this.preparedPolyphaseFilter(filter, phase);
+    this.withPhaseImage(input, params, phase, false, (phaseImage) => {
+      const work = tiles * 36 * phase.inC * params.outC;
+      const inputs = [phaseImage, preparedFilter, residentBias, output];
+      this.invoke('conv2dWinogradPolyphaseMaxPool', inputs, [output], fields, work, bytes + ringBytes);
+    });
+  }
+
+  /**
    * Runs `pass` with the phase image of `input` (spaceToDepth2, `phase` its geometry: polyphaseParams) and, where
    * `hasFilterBlock`, a block for a packed polyphase filter (packPolyphaseFilter): temporaries of the memory.
    */
@@ -1814,22 +1901,7 @@ class Runtime {
   }
 
   kernelTable(): KernelTable {
-    const convFields = (params: Conv2DParams, panelRows: number) => [
-      panelRows,
-      params.batch,
-      params.inH,
-      params.inW,
-      params.inC,
-      params.outH,
-      params.outW,
-      params.outC,
-      params.kH,
-      params.kW,
-      params.strideH,
-      params.strideW,
-      params.padTop,
-      params.padLeft,
-    ];
+    const convFields = convFieldsOf;
     // Fields 6-24 of the im2col and direct kernels (conv2d.ts): the geometry, the variant (20; 1 for a flipped
     // filter), 0, then the dilations and groups.
     const im2colFields = (params: Conv2DParams, panelRows: number, variant = 0) => [
@@ -1889,6 +1961,39 @@ class Runtime {
         projectionFilter = null,
         projectionBias = null,
       ) => {
+        const { pool } = params;
+        if (pool !== undefined) {
+          const { pool: _, ...convolution } = params;
+          if (isPooledInPlace(params, residual, inputScale)) {
+            this.polyphaseMaxPool(input, filter, bias, output, convolution, pool, winogradScratch);
+            return;
+          }
+          // Any other convolution: its output a temporary of the memory, then the pool.
+          const floats = params.batch * params.outH * params.outW * params.outC;
+          const mark = this.arena.mark();
+          try {
+            const offset = this.arena.allocate(floats * 4);
+            const convolvedAt = () => new Float32Array(this.arena.buffer, offset, floats);
+            custom.Conv2D(
+              input,
+              filter,
+              bias,
+              convolvedAt(),
+              convolution,
+              residual,
+              inputScale,
+              expansionFilter,
+              expansionBias,
+              projectionFilter,
+              projectionBias,
+            );
+            const work = output.length * pool.kH * pool.kW * ELEMENTWISE_WORK;
+            this.invoke('maxPool2d', [convolvedAt(), output, null], [output], poolFields(pool), work);
+          } finally {
+            this.arena.release(mark);
+          }
+          return;
+        }
         const { expansion, projection } = params;
         if (expansion !== undefined || projection !== undefined) {
           // Prepared filters of a depthwise convolution (the inference plan's) alone: the reference kernel otherwise.
