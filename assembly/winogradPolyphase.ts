@@ -447,7 +447,8 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
 /**
  * One pooled row from the ring: window rows [top, top + poolKH) and, for pooled column x, columns [x poolStrideW -
  * poolPadLeft, + poolKW), both kept inside the convolution's output; the first tap seeds the maximum, f32x4.max takes
- * each tap (as maxPool2d.ts).
+ * each tap (as maxPool2d.ts). The window's rows are looked up once a pooled row (a division each): looked up for
+ * every 4 channels, the divisions cost more than the pool (ResNet-18's stem at batch 8, one thread).
  *   ring        [ringRows][outW][outC], convolution row y at y % ringRows
  *   destination [poolOutW][outC]
  */
@@ -468,21 +469,49 @@ function poolRow(
   const yStart = max(0, top);
   const yEnd = min(outH, top + poolKH);
   const pixelBytes = (<usize>outC) << 2;
+  const rowBytes = <usize>outW * pixelBytes;
+  const firstLine = ring + <usize>(yStart % ringRows) * rowBytes;
+  const isThreeRows = yEnd - yStart == 3;
+  const secondLine = ring + <usize>((yStart + 1) % ringRows) * rowBytes;
+  const thirdLine = ring + <usize>((yStart + 2) % ringRows) * rowBytes;
   for (let x = 0; x < poolOutW; x++) {
     const left = x * poolStrideW - poolPadLeft;
     const xStart = max(0, left);
     const xEnd = min(outW, left + poolKW);
     const to = destination + <usize>x * pixelBytes;
-    const seed = ring + <usize>((yStart % ringRows) * outW + xStart) * pixelBytes;
-    for (let c = 0; c < outC; c += 4) {
-      const offset = (<usize>c) << 2;
-      let best = v128.load(seed + offset);
-      for (let y = yStart; y < yEnd; y++) {
-        const line = ring + <usize>((y % ringRows) * outW) * pixelBytes + offset;
-        for (let column = xStart; column < xEnd; column++)
-          best = f32x4.max(best, v128.load(line + <usize>column * pixelBytes));
+    const columnOffset = <usize>xStart * pixelBytes;
+    if (isThreeRows && xEnd - xStart == 3) {
+      // A whole 3x3 window (ResNet's stem pool), unrolled as in maxPool2d.ts.
+      const upper = firstLine + columnOffset;
+      const center = secondLine + columnOffset;
+      const lower = thirdLine + columnOffset;
+      const twoPixels = pixelBytes << 1;
+      for (let offset: usize = 0; offset < pixelBytes; offset += 16) {
+        const upperMaximum = f32x4.max(
+          f32x4.max(v128.load(upper + offset), v128.load(upper + pixelBytes + offset)),
+          v128.load(upper + twoPixels + offset),
+        );
+        const centerMaximum = f32x4.max(
+          f32x4.max(v128.load(center + offset), v128.load(center + pixelBytes + offset)),
+          v128.load(center + twoPixels + offset),
+        );
+        const lowerMaximum = f32x4.max(
+          f32x4.max(v128.load(lower + offset), v128.load(lower + pixelBytes + offset)),
+          v128.load(lower + twoPixels + offset),
+        );
+        v128.store(to + offset, f32x4.max(f32x4.max(upperMaximum, centerMaximum), lowerMaximum));
       }
-      v128.store(to + offset, best);
+      continue;
+    }
+    // Any other window: the destination keeps the maxima, tap by tap.
+    memory.copy(to, firstLine + columnOffset, pixelBytes);
+    for (let y = yStart; y < yEnd; y++) {
+      const line = ring + <usize>(y % ringRows) * rowBytes;
+      for (let column = xStart; column < xEnd; column++) {
+        const tap = line + <usize>column * pixelBytes;
+        for (let offset: usize = 0; offset < pixelBytes; offset += 16)
+          v128.store(to + offset, f32x4.max(v128.load(to + offset), v128.load(tap + offset)));
+      }
     }
   }
 }
