@@ -196,6 +196,18 @@ const cases: ParityCase[] = prepared.map((preparedCase) => ({
 describeBuildParity('convolutions with a max pool', cases);
 describeThreadDeterminism('convolutions with a max pool', cases);
 
+/**
+ * ResNet's stem with NaN in two input pixels: ReLU's windows holding a NaN take the exact maximum (NaN wins), the
+ * others the pseudo-maximum (conv2dWinogradPolyphaseMaxPool), each as the MaxPool2D kernel would.
+ */
+function withNaN(preparedCase: PreparedCase): PreparedCase {
+  const input = Float32Array.from(preparedCase.input);
+  const { inW, inC } = preparedCase.params;
+  input[(20 * inW + 9) * inC + 1] = Number.NaN;
+  input[(47 * inW + 50) * inC] = Number.NaN;
+  return { ...preparedCase, name: `${preparedCase.name}, NaN in the input`, input };
+}
+
 describe('wasm backend: a convolution with a pool gives the bits of the convolution, then the pool', {
   skip: wasmSkip,
 }, () => {
@@ -203,7 +215,10 @@ describe('wasm backend: a convolution with a pool gives the bits of the convolut
   for (const threads of [1, 2]) {
     test(`${threads} thread(s)`, async () => {
       await initWasmBackend({ threads });
-      for (const preparedCase of prepared) {
+      const nanCase = withNaN(prepared[0]!);
+      const pooled = pooledOutput(cpuKernels(), nanCase);
+      assert.ok(pooled.some(Number.isNaN) && !pooled.every(Number.isNaN), 'some windows hold a NaN, not all');
+      for (const preparedCase of [...prepared, nanCase]) {
         assert.deepEqual(
           Array.from(pooledOutput(cpuKernels(), preparedCase)),
           Array.from(convolutionThenPool(cpuKernels(), preparedCase)),

@@ -1609,8 +1609,10 @@ class Runtime {
     const residentBias = bias === null ? null : this.residentConstant(bias);
     const tiles = polyphaseTiles(params);
     const { chunkTiles, bytes } = winogradScratch(phase.inC, phase.outC, 'winogradPolyphase', true, tiles);
-    // The ring of convolution rows after conv2dWinogradPolyphase's scratch (poolRingRows in the assembly).
-    const ringBytes = 3 * Math.floor((pool.kH + 4) / 3) * params.outW * params.outC * 4;
+    // The ring of convolution rows after conv2dWinogradPolyphase's scratch (poolRingRows in the assembly), then a
+    // flag a row.
+    const ringRows = 3 * Math.floor((pool.kH + 4) / 3);
+    const ringBytes = ringRows * (params.outW * params.outC + 1) * 4;
     const { outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = pool;
     const fields = [
       ...convFieldsOf(phase, chunkTiles),
