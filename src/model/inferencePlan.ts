@@ -26,7 +26,7 @@ import { hardSwish, silu } from '../ops/activations.js';
 import { allocateTensor, withOutputStorage } from '../ops/allocate.js';
 import { broadcastParams } from '../ops/broadcast.js';
 import { conv2d, conv2dParams, type Conv2DOptions } from '../ops/conv2d.js';
-import { maxPool2d, poolParams } from '../ops/maxPool2d.js';
+import { maxPool2d, type Pool2DOptions, poolParams } from '../ops/maxPool2d.js';
 
 /** What the plan reads of a model: its graph, shapes and weights. */
 export interface PlannedGraph {
@@ -585,13 +585,7 @@ function pooledStep(
     constants: step.constants,
     borrowed: step.borrowed,
     run: (values) => maxPool2d(step.run(values), poolOptions),
-    prepareCall: ([input]) => {
-      const { params } = conv2dParams(input!, filter, bias, options);
-      const fused = { ...params, pool: poolParams([params.batch, params.outH, params.outW, params.outC], poolOptions) };
-      const filterValues = filter.dataSync();
-      const biasValues = bias === null ? null : bias.dataSync();
-      return (values, output) => getKernel('Conv2D')(values[0]!, filterValues, biasValues, output, fused);
-    },
+    prepareCall: ([input]) => convolutionCall(input!, filter, bias, options, false, poolOptions),
   };
 }
 
@@ -764,7 +758,7 @@ function isPointwiseLayer(conv: Conv2D, inputShape: Shape, outputShape: Shape): 
 /**
  * conv2d's kernel call for the shapes of `input` and of options.residual and options.inputScale: the
  * call's inputs are the map, then the input scale where hasInputScale, then the residual. conv2d's
- * checks run here, once.
+ * checks run here, once. With `pool`, the call's output is the convolution's pooled so (Conv2DParams.pool).
  */
 function convolutionCall(
   input: Tensor,
@@ -772,8 +766,11 @@ function convolutionCall(
   bias: Tensor | null,
   options: Conv2DOptions,
   hasInputScale = false,
+  pool?: Pool2DOptions,
 ): KernelCall {
-  const { params } = conv2dParams(input, filter, bias, options);
+  let { params } = conv2dParams(input, filter, bias, options);
+  if (pool !== undefined)
+    params = { ...params, pool: poolParams([params.batch, params.outH, params.outW, params.outC], pool) };
   const filterValues = filter.dataSync();
   const biasValues = bias === null ? null : bias.dataSync();
   if (hasInputScale)

@@ -442,38 +442,14 @@ function isPolyphaseCheaper(params: Conv2DParams): boolean {
 
 /**
  * Whether a Conv2D with a pool (Conv2DParams.pool) runs as one pass, conv2dWinogradPolyphaseMaxPool: a prepared
- * polyphase convolution of one map (ResNet's stem), its output activated at most, and a pool inside its output.
+ * polyphase convolution of one map (ResNet's stem), its output activated at most.
  */
 function isPooledInPlace(params: Conv2DParams, residual: Buffer | null, inputScale: Buffer | null): boolean {
   return (
     params.isConstantFilter === true &&
-    residual === null &&
-    inputScale === null &&
-    params.expansion === undefined &&
-    params.projection === undefined &&
-    !isWidenedToWinograd(params, 'forward') &&
+    !(residual ?? inputScale ?? params.expansion ?? params.projection) &&
     convolutionAlgorithm(params, 'forward') === 'winogradPolyphase'
   );
-}
-
-/** Fields 6-19 of a convolution's job record: the tiles or rows per chunk, then its geometry (Conv2dJob). */
-function convFieldsOf(params: Conv2DParams, panelRows: number): number[] {
-  return [
-    panelRows,
-    params.batch,
-    params.inH,
-    params.inW,
-    params.inC,
-    params.outH,
-    params.outW,
-    params.outC,
-    params.kH,
-    params.kW,
-    params.strideH,
-    params.strideW,
-    params.padTop,
-    params.padLeft,
-  ];
 }
 
 /** 3x3 output tiles of the polyphase F(3x3, 4x4), the last ones of a row or column padded. */
@@ -1587,58 +1563,6 @@ class Runtime {
   }
 
   /**
-   * A prepared polyphase convolution (isPooledInPlace) and the max pool `pool` of its output as one pass
-   * (conv2dWinogradPolyphaseMaxPool in assembly/winogradPolyphase.ts): output [batch, pool.outH, pool.outW, outC].
-   */
-  private polyphaseMaxPool(
-    input: Buffer,
-    filter: FloatArray,
-    bias: FloatArray | null,
-    output: Buffer,
-    params: Conv2DParams,
-    pool: Pool2DParams,
-    winogradScratch: (
-      inC: number,
-      outC: number,
-      algorithm: ConvolutionAlgorithm,
-      isPrepared: boolean,
-      tiles: number,
-    ) => { chunkTiles: number; bytes: number },
-  ): void {
-    const phase = polyphaseParams(params);
-    const residentBias = bias === null ? null : this.residentConstant(bias);
-    const tiles = polyphaseTiles(params);
-    const { chunkTiles, bytes } = winogradScratch(phase.inC, phase.outC, 'winogradPolyphase', true, tiles);
-    // The ring of convolution rows after conv2dWinogradPolyphase's scratch (poolRingRows in the assembly), then a
-    // flag a row.
-    const ringRows = 3 * Math.floor((pool.kH + 4) / 3);
-    const ringBytes = ringRows * (params.outW * params.outC + 1) * 4;
-    const { outH, outW, kH, kW, strideH, strideW, padTop, padLeft } = pool;
-    const fields = [
-      ...convFieldsOf(phase, chunkTiles),
-      ...new Array<number>(5).fill(0),
-      ...epilogueFields(params, null),
-      1,
-      0,
-      ...new Array<number>(14).fill(0),
-      outH,
-      outW,
-      kH,
-      kW,
-      strideH,
-      strideW,
-      padTop,
-      padLeft,
-    ];
-    const preparedFilter = this.preparedPolyphaseFilter(filter, phase);
-    this.withPhaseImage(input, params, phase, false, (phaseImage) => {
-      const work = tiles * 36 * phase.inC * params.outC;
-      const inputs = [phaseImage, preparedFilter, residentBias, output];
-      this.invoke('conv2dWinogradPolyphaseMaxPool', inputs, [output], fields, work, bytes + ringBytes);
-    });
-  }
-
-  /**
    * Runs `pass` with the phase image of `input` (spaceToDepth2, `phase` its geometry: polyphaseParams) and, where
    * `hasFilterBlock`, a block for a packed polyphase filter (packPolyphaseFilter): temporaries of the memory.
    */
@@ -1903,7 +1827,22 @@ class Runtime {
   }
 
   kernelTable(): KernelTable {
-    const convFields = convFieldsOf;
+    const convFields = (params: Conv2DParams, panelRows: number) => [
+      panelRows,
+      params.batch,
+      params.inH,
+      params.inW,
+      params.inC,
+      params.outH,
+      params.outW,
+      params.outC,
+      params.kH,
+      params.kW,
+      params.strideH,
+      params.strideW,
+      params.padTop,
+      params.padLeft,
+    ];
     // Fields 6-24 of the im2col and direct kernels (conv2d.ts): the geometry, the variant (20; 1 for a flipped
     // filter), 0, then the dilations and groups.
     const im2colFields = (params: Conv2DParams, panelRows: number, variant = 0) => [
@@ -1964,13 +1903,8 @@ class Runtime {
         projectionBias = null,
       ) => {
         const { pool } = params;
-        if (pool !== undefined) {
-          const { pool: _, ...convolution } = params;
-          if (isPooledInPlace(params, residual, inputScale)) {
-            this.polyphaseMaxPool(input, filter, bias, output, convolution, pool, winogradScratch);
-            return;
-          }
-          // Any other convolution: its output a temporary of the memory, then the pool.
+        if (pool !== undefined && !isPooledInPlace(params, residual, inputScale)) {
+          // Its output a temporary of the memory, then the pool.
           const floats = params.batch * params.outH * params.outW * params.outC;
           const mark = this.arena.mark();
           try {
@@ -1981,7 +1915,7 @@ class Runtime {
               filter,
               bias,
               convolvedAt(),
-              convolution,
+              { ...params, pool: undefined },
               residual,
               inputScale,
               expansionFilter,
@@ -2097,6 +2031,21 @@ class Runtime {
             1,
             isWinogradSplitByColumns(phase, algorithm, this.pool.activeThreads) ? 1 : 0,
           ];
+          // With a pool (isPooledInPlace): its geometry after the expansion's and projection's fields, and the ring
+          // of convolution rows with a flag a row after the scratch (poolRingRows in winogradPolyphase.ts).
+          const ringRows = pool && 3 * Math.floor((pool.kH + 4) / 3);
+          if (pool !== undefined)
+            fields.push(
+              ...new Array<number>(14).fill(0),
+              pool.outH,
+              pool.outW,
+              pool.kH,
+              pool.kW,
+              pool.strideH,
+              pool.strideW,
+              pool.padTop,
+              pool.padLeft,
+            );
           // Made before the phase image: making it may grow the memory.
           const preparedFilter = isPrepared ? this.preparedPolyphaseFilter(filter, phase) : null;
           this.withPhaseImage(input, params, phase, !isPrepared, (phaseImage, temporaryFilter) => {
@@ -2105,12 +2054,12 @@ class Runtime {
             if (temporaryFilter !== null) this.packPolyphaseFilter(filter, phase, temporaryFilter);
             const packedFilter = preparedFilter ?? temporaryFilter!;
             this.invoke(
-              'conv2dWinogradPolyphase',
+              pool === undefined ? 'conv2dWinogradPolyphase' : 'conv2dWinogradPolyphaseMaxPool',
               [phaseImage, packedFilter, residentBias, output],
               [output],
               fields,
               work,
-              bytes,
+              bytes + (ringRows ?? 0) * (params.outW * params.outC + 1) * 4,
             );
           });
           return;
