@@ -25,7 +25,8 @@
 // Job records: spaceToDepth2, SpaceToDepth2Job (jobFields.ts); conv2dWinogradPolyphase, that of winograd.ts
 // (conv2dWinograd) with the phase image's geometry (inH, inW, inC = 4 x the input's, no padding; kH, kW the
 // filter's), the filter packed (field 29 = 1) as [36][strips][inC][8] (winograd.ts packedFilterFloats per
-// position); conv2dWinogradPolyphaseFilter, that of conv2dWinogradFilter with the same geometry.
+// position); conv2dWinogradPolyphaseMaxPool, that record with the pool's geometry (see it);
+// conv2dWinogradPolyphaseFilter, that of conv2dWinogradFilter with the same geometry.
 
 import { ACTIVATION_RELU, epilogueOf } from './epilogue';
 import { TILE_COLUMNS, TILE_ROWS, multiplyPackedTile } from './gemm';

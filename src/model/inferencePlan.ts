@@ -1,9 +1,9 @@
 // A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes in
 // a following BatchNormalization (folded), residual Add and activation (and a 1x1 one the channel gate
 // Multiply before it; a depthwise one the 1x1 expansion it alone reads and the 1x1 projection that alone reads it),
-// Dense (a 1x1 convolution) a BatchNormalization and activation; folded weights (the layer's own where nothing folds)
-// go to the kernels as constant filters; intermediates share one block by lifetime; each step's kernel call is
-// prepared once per batch size.
+// Dense (a 1x1 convolution) a BatchNormalization and activation; a MaxPool2D that alone reads a Conv2D group's output
+// goes into its step; folded weights (the layer's own where nothing folds) go to the kernels as constant filters;
+// intermediates share one block by lifetime; each step's kernel call is prepared once per batch size.
 // Inference only (fit and forward run layer by layer); rebuilt when weights change
 // (core/weightsVersion.ts, Model.markWeightsChanged). The patterns: see planSteps.
 
@@ -351,11 +351,12 @@ function weightTensorsOf(graph: PlannedGraph): Tensor[] {
 /**
  * The steps that compute `outputs`, in the graph's order, each group of fused layers as one step at
  * its last layer's place (every input of the group is computed by then; nothing outside the group
- * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup), a depthwise one
- * with the 1x1 expansion group it alone reads and the 1x1 projection group that alone reads it (blockStep); a
- * Dense with a Flatten before it and what its output stage computes (denseGroup); a BatchNormalization elsewhere, with
- * its activation, as a 1x1 depthwise convolution (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the
- * way PyTorch exports SiLU and HardSwish, as one op (selfGateGroup). Every other layer runs as it is.
+ * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup) and the MaxPool2D
+ * that alone reads it (pooledStep), a depthwise one with the 1x1 expansion group it alone reads and the 1x1 projection
+ * group that alone reads it (blockStep); a Dense with a Flatten before it and what its output stage computes
+ * (denseGroup); a BatchNormalization elsewhere, with its activation, as a 1x1 depthwise convolution
+ * (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the way PyTorch exports SiLU and HardSwish, as one op
+ * (selfGateGroup). Every other layer runs as it is.
  */
 function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] {
   const { nodes } = graph;
