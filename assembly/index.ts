@@ -61,6 +61,7 @@ export { widenChannels } from './widenChannels';
 export {
   conv2dWinogradPolyphase,
   conv2dWinogradPolyphaseFilter,
+  conv2dWinogradPolyphaseMaxPool,
   conv2dWinogradPolyphasePrepare,
   spaceToDepth2,
 } from './winogradPolyphase';

@@ -485,7 +485,8 @@ export const enum SpaceToDepth2Job {
  * isSplitByColumns; expansionFilter to expansionBeta the 1x1 expansion before a depthwise convolution
  * (expandedDepthwise.ts: its packed filter, bias, input channels and epilogue, whose residual is 0); projectionFilter
  * to projectionBeta the 1x1 projection after it (its packed filter, bias, output channels and epilogue, with the
- * residual).
+ * residual); poolOutH to poolPadLeft the max pool that alone reads the output (winogradPolyphase.ts:
+ * conv2dWinogradPolyphaseMaxPool).
  */
 export const enum Conv2dJob {
   input = 0,
@@ -533,6 +534,14 @@ export const enum Conv2dJob {
   projectionActivation = 42,
   projectionAlpha = 43,
   projectionBeta = 44,
+  poolOutH = 45,
+  poolOutW = 46,
+  poolKH = 47,
+  poolKW = 48,
+  poolStrideH = 49,
+  poolStrideW = 50,
+  poolPadTop = 51,
+  poolPadLeft = 52,
 }
 
 /**

@@ -25,12 +25,13 @@
 // Job records: spaceToDepth2, SpaceToDepth2Job (jobFields.ts); conv2dWinogradPolyphase, that of winograd.ts
 // (conv2dWinograd) with the phase image's geometry (inH, inW, inC = 4 x the input's, no padding; kH, kW the
 // filter's), the filter packed (field 29 = 1) as [36][strips][inC][8] (winograd.ts packedFilterFloats per
-// position); conv2dWinogradPolyphaseFilter, that of conv2dWinogradFilter with the same geometry.
+// position); conv2dWinogradPolyphaseMaxPool, that record with the pool's geometry (see it);
+// conv2dWinogradPolyphaseFilter, that of conv2dWinogradFilter with the same geometry.
 
-import { epilogueOf } from './epilogue';
+import { ACTIVATION_RELU, epilogueOf } from './epilogue';
 import { TILE_COLUMNS, TILE_ROWS, multiplyPackedTile } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
-import { SpaceToDepth2Job } from './jobFields';
+import { Conv2dJob, SpaceToDepth2Job } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
   chunkPlaneBytes,
@@ -153,8 +154,6 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
   const inputPlane = chunkPlaneBytes(chunkTiles, inC);
   const products = transformedInput + 36 * inputPlane;
   const productPlane = chunkPlaneBytes(chunkTiles, outC);
-  const pixelBytes = (<usize>outC) << 2;
-  const zero = f32x4.splat(0);
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     for (let t = 0; t < count; t += TILE_ROWS) {
@@ -201,33 +200,370 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
       const image = tileIndex / imageTiles;
       const oy = ((tileIndex % imageTiles) / tilesW) * 3;
       const ox = (tileIndex % tilesW) * 3;
-      const rows = min(3, outH - oy);
-      const columns = min(3, outW - ox);
-      for (let oc = ocStart; oc < ocEnd; oc += 4) {
-        outputColumns(products + ((<usize>t * <usize>outC + <usize>oc) << 2), productPlane, block);
-        const b = bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero;
-        for (let r = 0; r < rows; r++) {
-          const rowOffset = (<usize>(((image * outH + oy + r) * outW + ox) * outC + oc)) << 2;
-          const line = block + <usize>(r * 96);
-          const m0 = v128.load(line),
-            m1 = v128.load(line, 16),
-            m2 = v128.load(line, 32);
-          const m3 = v128.load(line, 48),
-            m4 = v128.load(line, 64),
-            m5 = v128.load(line, 80);
-          const sum12 = f32x4.add(m1, m2);
-          const sum34 = f32x4.add(m3, m4);
-          const y0 = f32x4.add(f32x4.sub(m0, sum12), sum34);
-          storeFinished(output, residual, rowOffset, f32x4.add(y0, b), code, alphas, betas);
-          if (columns > 1) {
-            const y1 = f32x4.add(f32x4.sub(m2, m1), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4)));
-            storeFinished(output, residual, rowOffset + pixelBytes, f32x4.add(y1, b), code, alphas, betas);
-          }
-          if (columns > 2) {
-            const y2 = f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(4), sum34), sum12), m5);
-            storeFinished(output, residual, rowOffset + 2 * pixelBytes, f32x4.add(y2, b), code, alphas, betas);
-          }
+      outputTile(
+        products + ((<usize>t * <usize>outC) << 2),
+        productPlane,
+        block,
+        bias,
+        output,
+        residual,
+        (<usize>(((image * outH + oy) * outW + ox) * outC)) << 2,
+        (<usize>(outW * outC)) << 2,
+        min(3, outH - oy),
+        min(3, outW - ox),
+        ocStart,
+        ocEnd,
+        outC,
+        code,
+        alphas,
+        betas,
+      );
+    }
+  }
+}
+
+/**
+ * The output transform of one tile (see the header) for output channels [ocStart, ocEnd): its products at
+ * `products` (positions `productPlane` apart), bias, residual and activation, `rows` x `columns` of the 3x3 block
+ * stored from output + tileOffset, rows `rowBytes` apart (the residual at the same offsets).
+ */
+@inline
+function outputTile(
+  products: usize,
+  productPlane: usize,
+  block: usize,
+  bias: usize,
+  output: usize,
+  residual: usize,
+  tileOffset: usize,
+  rowBytes: usize,
+  rows: i32,
+  columns: i32,
+  ocStart: i32,
+  ocEnd: i32,
+  outC: i32,
+  code: i32,
+  alphas: v128,
+  betas: v128,
+): void {
+  const pixelBytes = (<usize>outC) << 2;
+  const zero = f32x4.splat(0);
+  for (let oc = ocStart; oc < ocEnd; oc += 4) {
+    outputColumns(products + ((<usize>oc) << 2), productPlane, block);
+    const b = bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero;
+    for (let r = 0; r < rows; r++) {
+      const rowOffset = tileOffset + <usize>r * rowBytes + ((<usize>oc) << 2);
+      const line = block + <usize>(r * 96);
+      const m0 = v128.load(line),
+        m1 = v128.load(line, 16),
+        m2 = v128.load(line, 32);
+      const m3 = v128.load(line, 48),
+        m4 = v128.load(line, 64),
+        m5 = v128.load(line, 80);
+      const sum12 = f32x4.add(m1, m2);
+      const sum34 = f32x4.add(m3, m4);
+      const y0 = f32x4.add(f32x4.sub(m0, sum12), sum34);
+      storeFinished(output, residual, rowOffset, f32x4.add(y0, b), code, alphas, betas);
+      if (columns > 1) {
+        const y1 = f32x4.add(f32x4.sub(m2, m1), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4)));
+        storeFinished(output, residual, rowOffset + pixelBytes, f32x4.add(y1, b), code, alphas, betas);
+      }
+      if (columns > 2) {
+        const y2 = f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(4), sum34), sum12), m5);
+        storeFinished(output, residual, rowOffset + 2 * pixelBytes, f32x4.add(y2, b), code, alphas, betas);
+      }
+    }
+  }
+}
+
+/**
+ * Rows of conv2dWinogradPolyphaseMaxPool's ring of convolution output rows for a pool window of poolKH rows: a
+ * multiple of 3 (a tile's rows never wrap) of at least poolKH + 2. A pooled row is finished as soon as the tile row
+ * holding its last window row is (3 rows from 3 T), and its window then starts at 3 T - poolKH + 1 or below, so the
+ * ring must hold rows 3 T - poolKH + 1 to 3 T + 2.
+ */
+@inline
+export function poolRingRows(poolKH: i32): i32 {
+  return 3 * ((poolKH + 4) / 3);
+}
+
+/**
+ * Conv2D as conv2dWinogradPolyphase, then the max pool that alone reads its (activated) output, in one pass: the
+ * threads split the pooled rows (of every image); each computes the tile rows their windows read, in order, into a
+ * ring of poolRingRows convolution rows in its scratch (about 170 KB for ResNet's stem: L2), and pools each pooled
+ * row as soon as its window's rows are there, so the convolution's output (25.7 MB for ResNet's stem at batch 8) is
+ * never stored and read back. A tile row that two threads' pooled rows read is computed by both (one in 38 of the
+ * stem's at batch 1 on 2 threads). Every value is conv2dWinogradPolyphase's, and the maxima are those of maxPool2d.ts
+ * (padded taps skipped, f32x4.max): the bits equal the two kernels' on any thread count.
+ *   input   [batch, inH, inW, inC] the phase image (conv2dWinogradPolyphase's), filter prepared, bias [outC] or 0
+ *   output  [batch, poolOutH, poolOutW, outC]
+ * Job record: conv2dWinogradPolyphase's without a residual, then the pool's geometry (Conv2dJob.poolOutH to
+ * poolPadLeft) on the convolution's output [batch, outH, outW, outC]. Scratch: conv2dWinogradPolyphase's, then the
+ * ring (poolRingRows x outW x outC floats).
+ */
+export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, threadCount: i32): void {
+  const g = convGeometryOf(job);
+  const batch = g.batch;
+  const inH = g.inH;
+  const inW = g.inW;
+  const inC = g.inC;
+  const outH = g.outH;
+  const outW = g.outW;
+  const outC = g.outC;
+  const poolOutH = intField(job, Conv2dJob.poolOutH);
+  const poolOutW = intField(job, Conv2dJob.poolOutW);
+  const poolKH = intField(job, Conv2dJob.poolKH);
+  const poolKW = intField(job, Conv2dJob.poolKW);
+  const poolStrideH = intField(job, Conv2dJob.poolStrideH);
+  const poolStrideW = intField(job, Conv2dJob.poolStrideW);
+  const poolPadTop = intField(job, Conv2dJob.poolPadTop);
+  const poolPadLeft = intField(job, Conv2dJob.poolPadLeft);
+  const first = rangeStart(batch * poolOutH, 1, threadIndex, threadCount);
+  const last = rangeEnd(batch * poolOutH, 1, threadIndex, threadCount);
+  if (first >= last) return;
+  const input = pointerField(job, Conv2dJob.input);
+  const filter = pointerField(job, Conv2dJob.filter);
+  const bias = pointerField(job, Conv2dJob.bias);
+  const output = pointerField(job, Conv2dJob.output);
+  const scratch = scratchOf(job, threadIndex);
+  const chunkTiles = intField(job, Conv2dJob.panelRows);
+  const epilogue = epilogueOf(job);
+  const code = epilogue.activation;
+  const alphas = f32x4.splat(epilogue.alpha);
+  const betas = f32x4.splat(epilogue.beta);
+  const tilesW = (outW + 2) / 3;
+  const imageTiles = ((outH + 2) / 3) * tilesW;
+  const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
+  // Scratch: conv2dWinogradPolyphase's (tile | blocks | V | M), then the ring.
+  const tile = scratch;
+  const block = scratch + WINOGRAD_TILE_BYTES;
+  const filterPlane = packedFilterFloats(inC, outC) << 2;
+  const transformedInput = block + TILE_ROWS * BLOCK_BYTES;
+  const inputPlane = chunkPlaneBytes(chunkTiles, inC);
+  const products = transformedInput + 36 * inputPlane;
+  const productPlane = chunkPlaneBytes(chunkTiles, outC);
+  const ring = products + 36 * productPlane;
+  const ringRows = poolRingRows(poolKH);
+  // Whether each ring row holds a NaN (an i32 a row, after the ring).
+  const ringNaNs = ring + <usize>ringRows * <usize>(outW * outC) * 4;
+  // After ReLU, max(x, 0), every value is +0, positive or NaN: where the window holds no NaN, f32x4.pmax (one
+  // maxps on x64, where f32x4.max's NaN and signed-zero rules take several instructions) gives f32x4.max's bits.
+  // ResNet-18's stem at batch 8, one thread: the pool's part of the pass about 4 -> 1.5 ms.
+  const isRectified = code == ACTIVATION_RELU;
+  const rowBytes = (<usize>(outW * outC)) << 2;
+  const pixelBytes = (<usize>outC) << 2;
+  let row = first;
+  while (row < last) {
+    // This thread's pooled rows [pooled, pooledEnd) of one image, then the convolution rows their windows read.
+    const image = row / poolOutH;
+    const pooledEnd = min(last, (image + 1) * poolOutH) - image * poolOutH;
+    let pooled = row - image * poolOutH;
+    row += pooledEnd - pooled;
+    const convFirst = max(0, pooled * poolStrideH - poolPadTop);
+    const convEnd = min(outH, (pooledEnd - 1) * poolStrideH - poolPadTop + poolKH);
+    for (let tileRow = convFirst / 3; tileRow * 3 < convEnd; tileRow++) {
+      const oy = tileRow * 3;
+      const rowTilesStart = image * imageTiles + tileRow * tilesW;
+      const rowTilesEnd = rowTilesStart + tilesW;
+      for (let start = rowTilesStart; start < rowTilesEnd; start += chunkTiles) {
+        const count = min(chunkTiles, rowTilesEnd - start);
+        for (let t = 0; t < count; t += TILE_ROWS) {
+          transformInputTiles(
+            input,
+            start + t,
+            count - t,
+            imageTiles,
+            tilesW,
+            3,
+            0,
+            0,
+            inH,
+            inW,
+            inC,
+            block,
+            transformedInput + ((<usize>t * <usize>inC) << 2),
+            inputPlane,
+          );
         }
+        gemmEachPosition(
+          36,
+          transformedInput,
+          inputPlane,
+          filter,
+          filterPlane,
+          products,
+          productPlane,
+          count,
+          inC,
+          outC,
+          0,
+          strips,
+          tile,
+          0,
+          0,
+          0,
+          0,
+          0,
+          true,
+        );
+        for (let t = 0; t < count; t++) {
+          const ox = (start + t - rowTilesStart) * 3;
+          outputTile(
+            products + ((<usize>t * <usize>outC) << 2),
+            productPlane,
+            block,
+            bias,
+            ring,
+            0,
+            <usize>((oy % ringRows) * outW + ox) * pixelBytes,
+            rowBytes,
+            min(3, outH - oy),
+            min(3, outW - ox),
+            0,
+            outC,
+            outC,
+            code,
+            alphas,
+            betas,
+          );
+        }
+      }
+      const computedEnd = min(outH, oy + 3);
+      if (isRectified) {
+        for (let y = oy; y < computedEnd; y++) {
+          const slot = y % ringRows;
+          store<i32>(ringNaNs + ((<usize>slot) << 2), hasNaN(ring + <usize>slot * rowBytes, outW * outC) ? 1 : 0);
+        }
+      }
+      // The pooled rows whose windows' rows are all in the ring now.
+      while (pooled < pooledEnd && min(outH, pooled * poolStrideH - poolPadTop + poolKH) <= computedEnd) {
+        const windowTop = pooled * poolStrideH - poolPadTop;
+        let isPseudoMaximum = isRectified;
+        for (let y = max(0, windowTop); y < min(outH, windowTop + poolKH); y++)
+          if (load<i32>(ringNaNs + ((<usize>(y % ringRows)) << 2)) != 0) isPseudoMaximum = false;
+        poolRow(
+          ring,
+          ringRows,
+          output + <usize>((image * poolOutH + pooled) * poolOutW) * pixelBytes,
+          windowTop,
+          poolKH,
+          poolKW,
+          poolStrideW,
+          poolPadLeft,
+          poolOutW,
+          outH,
+          outW,
+          outC,
+          isPseudoMaximum,
+        );
+        pooled++;
+      }
+    }
+  }
+}
+
+/** Whether `count` floats from `values` (a multiple of 4) hold a NaN. */
+function hasNaN(values: usize, count: i32): bool {
+  let isNaN = i32x4.splat(0);
+  const end = values + ((<usize>count) << 2);
+  for (let at = values; at < end; at += 16) {
+    const value = v128.load(at);
+    isNaN = v128.or(isNaN, f32x4.ne(value, value));
+  }
+  return v128.any_true(isNaN);
+}
+
+/**
+ * One pooled row from the ring: window rows [top, top + poolKH) and, for pooled column x, columns [x poolStrideW -
+ * poolPadLeft, + poolKW), both kept inside the convolution's output; the first tap seeds the maximum, f32x4.max takes
+ * each tap (as maxPool2d.ts). The window's rows are looked up once a pooled row (a division each): looked up for
+ * every 4 channels, the divisions cost more than the pool (ResNet-18's stem at batch 8, one thread).
+ *   ring        [ringRows][outW][outC], convolution row y at y % ringRows
+ *   destination [poolOutW][outC]
+ */
+function poolRow(
+  ring: usize,
+  ringRows: i32,
+  destination: usize,
+  top: i32,
+  poolKH: i32,
+  poolKW: i32,
+  poolStrideW: i32,
+  poolPadLeft: i32,
+  poolOutW: i32,
+  outH: i32,
+  outW: i32,
+  outC: i32,
+  isPseudoMaximum: bool,
+): void {
+  const yStart = max(0, top);
+  const yEnd = min(outH, top + poolKH);
+  const pixelBytes = (<usize>outC) << 2;
+  const rowBytes = <usize>outW * pixelBytes;
+  const firstLine = ring + <usize>(yStart % ringRows) * rowBytes;
+  const isThreeRows = yEnd - yStart == 3;
+  const secondLine = ring + <usize>((yStart + 1) % ringRows) * rowBytes;
+  const thirdLine = ring + <usize>((yStart + 2) % ringRows) * rowBytes;
+  for (let x = 0; x < poolOutW; x++) {
+    const left = x * poolStrideW - poolPadLeft;
+    const xStart = max(0, left);
+    const xEnd = min(outW, left + poolKW);
+    const to = destination + <usize>x * pixelBytes;
+    const columnOffset = <usize>xStart * pixelBytes;
+    if (isThreeRows && xEnd - xStart == 3 && isPseudoMaximum) {
+      // A whole 3x3 window of ReLU's output without NaN (see conv2dWinogradPolyphaseMaxPool), unrolled.
+      const upper = firstLine + columnOffset;
+      const center = secondLine + columnOffset;
+      const lower = thirdLine + columnOffset;
+      const twoPixels = pixelBytes << 1;
+      for (let offset: usize = 0; offset < pixelBytes; offset += 16) {
+        const upperMaximum = f32x4.pmax(
+          f32x4.pmax(v128.load(upper + offset), v128.load(upper + pixelBytes + offset)),
+          v128.load(upper + twoPixels + offset),
+        );
+        const centerMaximum = f32x4.pmax(
+          f32x4.pmax(v128.load(center + offset), v128.load(center + pixelBytes + offset)),
+          v128.load(center + twoPixels + offset),
+        );
+        const lowerMaximum = f32x4.pmax(
+          f32x4.pmax(v128.load(lower + offset), v128.load(lower + pixelBytes + offset)),
+          v128.load(lower + twoPixels + offset),
+        );
+        v128.store(to + offset, f32x4.pmax(f32x4.pmax(upperMaximum, centerMaximum), lowerMaximum));
+      }
+      continue;
+    }
+    if (isThreeRows && xEnd - xStart == 3) {
+      // A whole 3x3 window, unrolled as in maxPool2d.ts.
+      const upper = firstLine + columnOffset;
+      const center = secondLine + columnOffset;
+      const lower = thirdLine + columnOffset;
+      const twoPixels = pixelBytes << 1;
+      for (let offset: usize = 0; offset < pixelBytes; offset += 16) {
+        const upperMaximum = f32x4.max(
+          f32x4.max(v128.load(upper + offset), v128.load(upper + pixelBytes + offset)),
+          v128.load(upper + twoPixels + offset),
+        );
+        const centerMaximum = f32x4.max(
+          f32x4.max(v128.load(center + offset), v128.load(center + pixelBytes + offset)),
+          v128.load(center + twoPixels + offset),
+        );
+        const lowerMaximum = f32x4.max(
+          f32x4.max(v128.load(lower + offset), v128.load(lower + pixelBytes + offset)),
+          v128.load(lower + twoPixels + offset),
+        );
+        v128.store(to + offset, f32x4.max(f32x4.max(upperMaximum, centerMaximum), lowerMaximum));
+      }
+      continue;
+    }
+    // Any other window: the destination keeps the maxima, tap by tap.
+    memory.copy(to, firstLine + columnOffset, pixelBytes);
+    for (let y = yStart; y < yEnd; y++) {
+      const line = ring + <usize>(y % ringRows) * rowBytes;
+      for (let column = xStart; column < xEnd; column++) {
+        const tap = line + <usize>column * pixelBytes;
+        for (let offset: usize = 0; offset < pixelBytes; offset += 16)
+          v128.store(to + offset, f32x4.max(v128.load(to + offset), v128.load(tap + offset)));
       }
     }
   }

@@ -86,6 +86,12 @@ export interface Conv2DParams extends WindowParams {
    * as one call (model/inferencePlan.ts).
    */
   projection?: { readonly outC: number; readonly activation?: FusedActivation | undefined } | undefined;
+  /**
+   * Inference only (Conv2D, no projection): the output [batch, pool.outH, pool.outW, outC] is this convolution's
+   * (activated) output max-pooled with this window (its input [batch, outH, outW, outC]): a stem's convolution and
+   * pool as one call, whose convolution output is never stored whole (model/inferencePlan.ts).
+   */
+  pool?: Pool2DParams | undefined;
 }
 
 /** The 1x1 convolution of a Conv2D's expansion (Conv2DParams.expansion), which must be present. */

@@ -1,9 +1,9 @@
 // A Model's inference plan (onnxruntime's graph optimizer, XNNPACK's fused operators): Conv2D takes in
 // a following BatchNormalization (folded), residual Add and activation (and a 1x1 one the channel gate
 // Multiply before it; a depthwise one the 1x1 expansion it alone reads and the 1x1 projection that alone reads it),
-// Dense (a 1x1 convolution) a BatchNormalization and activation; folded weights (the layer's own where nothing folds)
-// go to the kernels as constant filters; intermediates share one block by lifetime; each step's kernel call is
-// prepared once per batch size.
+// Dense (a 1x1 convolution) a BatchNormalization and activation; a MaxPool2D that alone reads a Conv2D group's output
+// goes into its step; folded weights (the layer's own where nothing folds) go to the kernels as constant filters;
+// intermediates share one block by lifetime; each step's kernel call is prepared once per batch size.
 // Inference only (fit and forward run layer by layer); rebuilt when weights change
 // (core/weightsVersion.ts, Model.markWeightsChanged). The patterns: see planSteps.
 
@@ -20,12 +20,13 @@ import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/flatten.js';
 import { GlobalAveragePooling2D } from '../layers/globalAveragePooling2d.js';
 import type { Layer } from '../layers/layer.js';
+import { MaxPool2D } from '../layers/maxPool2d.js';
 import { Add, Multiply } from '../layers/merge.js';
 import { hardSwish, silu } from '../ops/activations.js';
 import { allocateTensor, withOutputStorage } from '../ops/allocate.js';
 import { broadcastParams } from '../ops/broadcast.js';
 import { conv2d, conv2dParams, type Conv2DOptions } from '../ops/conv2d.js';
-import { poolParams } from '../ops/maxPool2d.js';
+import { maxPool2d, type Pool2DOptions, poolParams } from '../ops/maxPool2d.js';
 
 /** What the plan reads of a model: its graph, shapes and weights. */
 export interface PlannedGraph {
@@ -350,11 +351,12 @@ function weightTensorsOf(graph: PlannedGraph): Tensor[] {
 /**
  * The steps that compute `outputs`, in the graph's order, each group of fused layers as one step at
  * its last layer's place (every input of the group is computed by then; nothing outside the group
- * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup), a depthwise one
- * with the 1x1 expansion group it alone reads and the 1x1 projection group that alone reads it (blockStep); a
- * Dense with a Flatten before it and what its output stage computes (denseGroup); a BatchNormalization elsewhere, with
- * its activation, as a 1x1 depthwise convolution (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the
- * way PyTorch exports SiLU and HardSwish, as one op (selfGateGroup). Every other layer runs as it is.
+ * reads a layer inside it). The groups: a Conv2D with what its output stage computes (convGroup) and the MaxPool2D
+ * that alone reads it (pooledStep), a depthwise one with the 1x1 expansion group it alone reads and the 1x1 projection
+ * group that alone reads it (blockStep); a Dense with a Flatten before it and what its output stage computes
+ * (denseGroup); a BatchNormalization elsewhere, with its activation, as a 1x1 depthwise convolution
+ * (normalizationGroup); x * sigmoid(x) and x * hardSigmoid(x), the way PyTorch exports SiLU and HardSwish, as one op
+ * (selfGateGroup). Every other layer runs as it is.
  */
 function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] {
   const { nodes } = graph;
@@ -383,6 +385,7 @@ function planSteps(graph: PlannedGraph, outputs: readonly number[]): PlanStep[] 
       const previous = stepAt.get(nodes[index]!.inputs[0]!);
       group = blockStep(graph, previous, convolution, soleReader) ?? convolution;
       if (group !== convolution) stepAt.delete(previous!.node);
+      else group = pooledStep(graph, convolution, soleReader) ?? convolution;
     } else if (layer instanceof Dense) group = denseGroup(graph, index, soleReader);
     else if (layer instanceof BatchNormalization) group = normalizationGroup(graph, index, soleReader);
     else if (layer instanceof Sigmoid || layer instanceof HardSigmoid)
@@ -550,6 +553,40 @@ function convGroup(
     run: (values) => conv2d(values[0]!, folded.kernel, folded.bias, optionsFor(values)),
     prepareCall: (values) => convolutionCall(values[0]!, folded.kernel, folded.bias, optionsFor(values), gate !== null),
     convolution: gate === null ? { filter: folded.kernel, bias: folded.bias, options } : undefined,
+  };
+}
+
+/**
+ * A convolution group's step (ungated, no residual) and the MaxPool2D that alone reads its output, as one Conv2D
+ * kernel call with a pool (Conv2DParams.pool): the wasm backend pools a prepared polyphase convolution's rows as they
+ * are made (ResNet's stem: its 112x112x64 output, 25.7 MB at batch 8, is never stored and read back); the other
+ * backends and convolutions run the convolution, then the pool. Null where the pattern does not hold.
+ */
+function pooledStep(
+  graph: PlannedGraph,
+  step: ConvolutionStep,
+  soleReader: (node: number) => number | null,
+): PlanStep | null {
+  const reader = soleReader(step.node);
+  const pooling = reader === null ? null : graph.nodes[reader]!.layer;
+  if (step.convolution === undefined || step.inputs.length > 1 || !(pooling instanceof MaxPool2D)) return null;
+  const { filter, bias, options } = step.convolution;
+  const poolOptions = {
+    poolSize: pooling.poolSize,
+    strides: pooling.strides,
+    padding: pooling.padding,
+    ceilMode: pooling.ceilMode,
+    name: `MaxPool2D '${pooling.name}'`,
+  };
+  return {
+    node: reader!,
+    nodes: [...step.nodes, reader!],
+    inputs: step.inputs,
+    label: `${step.label}+MaxPool2D`,
+    constants: step.constants,
+    borrowed: step.borrowed,
+    run: (values) => maxPool2d(step.run(values), poolOptions),
+    prepareCall: ([input]) => convolutionCall(input!, filter, bias, options, false, poolOptions),
   };
 }
 
@@ -722,7 +759,7 @@ function isPointwiseLayer(conv: Conv2D, inputShape: Shape, outputShape: Shape): 
 /**
  * conv2d's kernel call for the shapes of `input` and of options.residual and options.inputScale: the
  * call's inputs are the map, then the input scale where hasInputScale, then the residual. conv2d's
- * checks run here, once.
+ * checks run here, once. With `pool`, the call's output is the convolution's pooled so (Conv2DParams.pool).
  */
 function convolutionCall(
   input: Tensor,
@@ -730,8 +767,11 @@ function convolutionCall(
   bias: Tensor | null,
   options: Conv2DOptions,
   hasInputScale = false,
+  pool?: Pool2DOptions,
 ): KernelCall {
-  const { params } = conv2dParams(input, filter, bias, options);
+  let { params } = conv2dParams(input, filter, bias, options);
+  if (pool !== undefined)
+    params = { ...params, pool: poolParams([params.batch, params.outH, params.outW, params.outC], pool) };
   const filterValues = filter.dataSync();
   const biasValues = bias === null ? null : bias.dataSync();
   if (hasInputScale)

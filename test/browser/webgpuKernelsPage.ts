@@ -238,6 +238,46 @@ async function convCases(context: WebGpuContext): Promise<void> {
       const flags = `${algorithm} bias ${hasBias} residual ${residual !== null} scale ${inputScale !== null}`;
       compare('Conv2D', `${JSON.stringify(params)} ${flags}`, output!, expected, 2e-5, 1e-5);
     }
+    if (draw % 4 === 0) {
+      // With a 3x3 stride-2 max pool padded by 1 (Conv2DParams.pool): the convolution, then the pool.
+      const pool = {
+        batch,
+        inH: outH,
+        inW: outW,
+        inC: outC,
+        outH: Math.floor((outH - 1) / 2) + 1,
+        outW: Math.floor((outW - 1) / 2) + 1,
+        kH: 3,
+        kW: 3,
+        strideH: 2,
+        strideW: 2,
+        padTop: 1,
+        padBottom: 1,
+        padLeft: 1,
+        padRight: 1,
+      };
+      const pooledSize = batch * pool.outH * pool.outW * outC;
+      const pooledExpected = new Float32Array(pooledSize);
+      conv2d(input, filter, bias, pooledExpected, { ...params, pool }, residual, inputScale);
+      const { output } = await runOnGpu(
+        context,
+        { ...initial, output: unset(pooledSize) },
+        ['output'],
+        (encoder, buffers) =>
+          WEBGPU_KERNELS.Conv2D(
+            context,
+            encoder,
+            buffers.input!,
+            buffers.filter!,
+            buffers.bias ?? null,
+            buffers.output!,
+            { ...params, pool },
+            buffers.residual ?? null,
+            buffers.inputScale ?? null,
+          ),
+      );
+      compare('Conv2D', `${JSON.stringify(params)} + 3x3 stride-2 max pool`, output!, pooledExpected, 2e-5, 1e-5);
+    }
 
     const dOut = randomArray(outSize);
     const expectedDInput = new Float32Array(input.length);

@@ -226,11 +226,56 @@ function unplannedLoss(model: Model, x: Tensor, labels: readonly number[]): numb
   );
 }
 
+/**
+ * ResNet's stem on odd sizes: a 7x7 stride-2 Conv2D (padding 3), BatchNormalization, ReLU, then a 3x3 stride-2
+ * MaxPool2D padded by 1 (nodes 1 to 4), a 3x3 Conv2D+ReLU and a classifier. Where isReLUReadTwice, a global average
+ * of the ReLU's output is added to the classifier's input as well; where isPoolAnOutput, the pooled map is the
+ * second output.
+ */
+function stemNetwork(seed = 5, isReLUReadTwice = false, isPoolAnOutput = false): Model {
+  const input = new Input({ shape: [29, 35, 3] });
+  const stem = new ReLU().apply(
+    new BatchNormalization().apply(
+      new Conv2D({ filters: 16, kernelSize: 7, strides: 2, padding: 3, useBias: false }).apply(input.output),
+    ),
+  );
+  const pooled = new MaxPool2D({ poolSize: 3, strides: 2, padding: 1 }).apply(stem);
+  const features = new GlobalAveragePooling2D().apply(
+    new ReLU().apply(new Conv2D({ filters: 16, kernelSize: 3, padding: 'same' }).apply(pooled)),
+  );
+  const head = isReLUReadTwice ? new Add().apply([features, new GlobalAveragePooling2D().apply(stem)]) : features;
+  const logits = new Dense({ units: CLASSES }).apply(head);
+  const model = new Model({ inputs: input.output, outputs: isPoolAnOutput ? [logits, pooled] : logits }, { seed });
+  randomizeState(model, seed + 100);
+  return model;
+}
+
 function planLabels(model: Model): string[] {
   return new InferencePlan(model, [model.layers.length - 1]).steps.map((step) => step.label);
 }
 
 describe('inference plan: which layers fuse', () => {
+  test('a MaxPool2D that alone reads a convolution group fuses into its step, not where another layer reads it', () => {
+    assert.deepEqual(planLabels(stemNetwork()).slice(0, 2), [
+      'Conv2D+BatchNormalization+ReLU+MaxPool2D',
+      'Conv2D+ReLU',
+    ]);
+    assert.deepEqual(planLabels(stemNetwork(5, true)).slice(0, 3), [
+      'Conv2D+BatchNormalization+ReLU',
+      'MaxPool2D',
+      'Conv2D+ReLU',
+    ]);
+    // The ReLU (node 3) an output: the pool is a step of its own.
+    const model = stemNetwork();
+    assert.deepEqual(
+      new InferencePlan(model, [model.layers.length - 1, 3]).steps.slice(0, 2).map((step) => [step.node, step.label]),
+      [
+        [3, 'Conv2D+BatchNormalization+ReLU'],
+        [4, 'MaxPool2D'],
+      ],
+    );
+  });
+
   test('every fusable pattern fuses, a convolution or Add read twice does not take its reader', () => {
     assert.deepEqual(planLabels(patternNetwork()), [
       'Conv2D+BatchNormalization+ReLU',
@@ -316,8 +361,7 @@ describe('inference plan: which layers fuse', () => {
 
   test('a Dense takes in the Flatten before it and the activation after it', () => {
     assert.deepEqual(planLabels(classifierNetwork()), [
-      'Conv2D+ReLU',
-      'MaxPool2D',
+      'Conv2D+ReLU+MaxPool2D',
       'Flatten+Dense+ReLU',
       'Dense',
       'Softmax',
@@ -395,6 +439,27 @@ for (const backend of ['reference', 'wasm'] as const) {
     before(async () => {
       if (backend === 'wasm') await initWasmBackend({ threads: 2 });
       else setBackend('reference');
+    });
+
+    test('a stem convolution and its max pool, one step, equal the layer-by-layer forward pass', () => {
+      const model = stemNetwork();
+      const withPooledMap = stemNetwork(5, false, true);
+      assert.equal(
+        new InferencePlan(withPooledMap, [withPooledMap.layers.length - 1, 4]).steps[0]!.label,
+        'Conv2D+BatchNormalization+ReLU+MaxPool2D',
+      );
+      for (const batch of [1, 3, 8]) {
+        const x = batchOf(model, batch, 70 + batch);
+        assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
+        // The pooled map itself (node 4, the step's output) as a second output.
+        const outputs = Object.values(withPooledMap.predictOutputs(x));
+        assertClose(
+          outputs[1]!.dataSync(),
+          unplanned(withPooledMap, x, 5),
+          TOLERANCE,
+          `the pooled map, batch ${batch}`,
+        );
+      }
     });
 
     test('predict, evaluate and predictOutputs equal the layer-by-layer forward pass', () => {
@@ -668,6 +733,19 @@ describe('inference plan: the thread count never changes predict', { skip: wasmS
     const single = Float32Array.from(model.predict(x).dataSync());
     await initWasmBackend({ threads: 2 });
     assert.deepEqual(Float32Array.from(model.predict(x).dataSync()), single);
+  });
+});
+
+describe('inference plan: a stem convolution and its max pool on 1 and 2 threads', { skip: wasmSkip }, () => {
+  test('bit-identical outputs at batch 1 (threads split the pooled rows of an image), 3 and 8', async () => {
+    const model = stemNetwork(9);
+    const batches = [1, 3, 8].map((batch) => batchOf(model, batch, 50 + batch));
+    const predictions = async (threads: number) => {
+      await initWasmBackend({ threads });
+      return batches.map((x) => Float32Array.from(model.predict(x).dataSync()));
+    };
+    const single = await predictions(1);
+    assert.deepEqual(await predictions(2), single);
   });
 });
 

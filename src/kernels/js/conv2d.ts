@@ -18,6 +18,7 @@
 import type { FloatArray } from '../../core/dtype.js';
 import { expansionParams, fusedActivationOf, projectionParams, type Conv2DParams } from '../params.js';
 import { applyFusedActivation } from './activations.js';
+import { maxPool2d } from './maxPool2d.js';
 
 /** The settings every loop below needs, with the defaults of the optional fields. */
 function layout(params: Conv2DParams) {
@@ -43,6 +44,7 @@ function layout(params: Conv2DParams) {
  * projectionFilter [1, 1, outC, projection.outC], projectionBias [projection.outC] or null: with params.projection,
  *        the output [batch, outH, outW, projection.outC] is that 1x1 convolution's of this one's (stored whole), the
  *        residual and the projection's activation applied
+ * With params.pool, output is [batch, pool.outH, pool.outW, outC]: the convolution's (stored whole), max-pooled.
  */
 export function conv2d(
   input: FloatArray,
@@ -57,6 +59,26 @@ export function conv2d(
   projectionFilter: FloatArray | null = null,
   projectionBias: FloatArray | null = null,
 ): void {
+  if (params.pool !== undefined) {
+    const { batch, outH, outW, outC } = params;
+    const convolved = new (output.constructor as Float32ArrayConstructor)(batch * outH * outW * outC);
+    const { pool, ...convolution } = params;
+    conv2d(
+      input,
+      filter,
+      bias,
+      convolved,
+      convolution,
+      residual,
+      inputScale,
+      expansionFilter,
+      expansionBias,
+      projectionFilter,
+      projectionBias,
+    );
+    maxPool2d(convolved, output, null, pool);
+    return;
+  }
   if (params.projection !== undefined) {
     const { batch, outH, outW, outC } = params;
     const depthwise = new (output.constructor as Float32ArrayConstructor)(batch * outH * outW * outC);

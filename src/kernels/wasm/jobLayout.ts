@@ -408,7 +408,8 @@ export const JOB_LAYOUTS = {
       "is conv2d's input scale (a pointer) or Winograd's isSplitByColumns; expansionFilter to expansionBeta the 1x1 " +
       'expansion before a depthwise convolution (expandedDepthwise.ts: its packed filter, bias, input channels and ' +
       'epilogue, whose residual is 0); projectionFilter to projectionBeta the 1x1 projection after it (its packed ' +
-      'filter, bias, output channels and epilogue, with the residual).',
+      'filter, bias, output channels and epilogue, with the residual); poolOutH to poolPadLeft the max pool that ' +
+      'alone reads the output (winogradPolyphase.ts: conv2dWinogradPolyphaseMaxPool).',
     buffers: ['input', 'filter', 'bias', 'output'],
     hasScratch: true,
     fields: [
@@ -451,6 +452,14 @@ export const JOB_LAYOUTS = {
       ['projectionActivation', 'i32'],
       ['projectionAlpha', 'f32'],
       ['projectionBeta', 'f32'],
+      ['poolOutH', 'i32'],
+      ['poolOutW', 'i32'],
+      ['poolKH', 'i32'],
+      ['poolKW', 'i32'],
+      ['poolStrideH', 'i32'],
+      ['poolStrideW', 'i32'],
+      ['poolPadTop', 'i32'],
+      ['poolPadLeft', 'i32'],
     ],
   },
   resize2d: {

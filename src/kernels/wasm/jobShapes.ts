@@ -46,6 +46,6 @@ export const JOB_SHAPES: Readonly<Record<JobLayoutName, string>> = {
   reduceSumTo: '2i12',
   widenChannels: '2ii',
   spaceToDepth2: '2i8',
-  conv2d: '4si21ffi7ffi5ff',
+  conv2d: '4si21ffi7ffi5ffi8',
   resize2d: '2si6ffi3',
 };

@@ -131,6 +131,7 @@ type ExportName =
   | 'conv2dWinogradStride2Filter'
   | 'widenChannels'
   | 'conv2dWinogradPolyphase'
+  | 'conv2dWinogradPolyphaseMaxPool'
   | 'spaceToDepth2'
   | 'conv2dWinogradPolyphaseFilter'
   | 'conv2dWinogradPolyphasePrepare'
@@ -181,7 +182,7 @@ const PREPARED_PANEL_FLOATS = 524288;
  * two threads no loss.
  */
 const L2_RESIDENT_FILTER_FLOATS = 327680;
-const JOB_FIELDS = 45;
+const JOB_FIELDS = 53;
 /**
  * Target size of the Winograd transformed inputs and products of one chunk of tiles, in floats
  * (512 KB, half of L2). 32K to 256K measured within 10% of each other on the W1/W2 shapes.
@@ -437,6 +438,18 @@ function isPolyphaseShape(params: Conv2DParams): boolean {
 function isPolyphaseCheaper(params: Conv2DParams): boolean {
   const tiles = polyphaseTiles(params);
   return 1.25 * winogradRowCost(36, tiles) * 4 < winogradRowCost(49, params.batch * params.outH * params.outW);
+}
+
+/**
+ * Whether a Conv2D with a pool (Conv2DParams.pool) runs as one pass, conv2dWinogradPolyphaseMaxPool: a prepared
+ * polyphase convolution of one map (ResNet's stem), its output activated at most.
+ */
+function isPooledInPlace(params: Conv2DParams, residual: Buffer | null, inputScale: Buffer | null): boolean {
+  return (
+    params.isConstantFilter === true &&
+    !(residual ?? inputScale ?? params.expansion ?? params.projection) &&
+    convolutionAlgorithm(params, 'forward') === 'winogradPolyphase'
+  );
 }
 
 /** 3x3 output tiles of the polyphase F(3x3, 4x4), the last ones of a row or column padded. */
@@ -1889,6 +1902,34 @@ class Runtime {
         projectionFilter = null,
         projectionBias = null,
       ) => {
+        const { pool } = params;
+        if (pool !== undefined && !isPooledInPlace(params, residual, inputScale)) {
+          // Its output a temporary of the memory, then the pool.
+          const floats = params.batch * params.outH * params.outW * params.outC;
+          const mark = this.arena.mark();
+          try {
+            const offset = this.arena.allocate(floats * 4);
+            const convolvedAt = () => new Float32Array(this.arena.buffer, offset, floats);
+            custom.Conv2D(
+              input,
+              filter,
+              bias,
+              convolvedAt(),
+              { ...params, pool: undefined },
+              residual,
+              inputScale,
+              expansionFilter,
+              expansionBias,
+              projectionFilter,
+              projectionBias,
+            );
+            const work = output.length * pool.kH * pool.kW * ELEMENTWISE_WORK;
+            this.invoke('maxPool2d', [convolvedAt(), output, null], [output], poolFields(pool), work);
+          } finally {
+            this.arena.release(mark);
+          }
+          return;
+        }
         const { expansion, projection } = params;
         if (expansion !== undefined || projection !== undefined) {
           // Prepared filters of a depthwise convolution (the inference plan's) alone: the reference kernel otherwise.
@@ -1990,6 +2031,21 @@ class Runtime {
             1,
             isWinogradSplitByColumns(phase, algorithm, this.pool.activeThreads) ? 1 : 0,
           ];
+          // With a pool (isPooledInPlace): its geometry after the expansion's and projection's fields, and the ring
+          // of convolution rows with a flag a row after the scratch (poolRingRows in winogradPolyphase.ts).
+          const ringRows = pool && 3 * Math.floor((pool.kH + 4) / 3);
+          if (pool !== undefined)
+            fields.push(
+              ...new Array<number>(14).fill(0),
+              pool.outH,
+              pool.outW,
+              pool.kH,
+              pool.kW,
+              pool.strideH,
+              pool.strideW,
+              pool.padTop,
+              pool.padLeft,
+            );
           // Made before the phase image: making it may grow the memory.
           const preparedFilter = isPrepared ? this.preparedPolyphaseFilter(filter, phase) : null;
           this.withPhaseImage(input, params, phase, !isPrepared, (phaseImage, temporaryFilter) => {
@@ -1998,12 +2054,12 @@ class Runtime {
             if (temporaryFilter !== null) this.packPolyphaseFilter(filter, phase, temporaryFilter);
             const packedFilter = preparedFilter ?? temporaryFilter!;
             this.invoke(
-              'conv2dWinogradPolyphase',
+              pool === undefined ? 'conv2dWinogradPolyphase' : 'conv2dWinogradPolyphaseMaxPool',
               [phaseImage, packedFilter, residentBias, output],
               [output],
               fields,
               work,
-              bytes,
+              bytes + (ringRows ?? 0) * (params.outW * params.outC + 1) * 4,
             );
           });
           return;

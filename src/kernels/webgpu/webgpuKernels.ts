@@ -91,6 +91,28 @@ export const WEBGPU_KERNELS: WebGpuKernelTable = {
     projectionFilter,
     projectionBias,
   ) => {
+    if (params.pool !== undefined) {
+      // The convolution's output in a scratch buffer, then the pool from it.
+      const { pool, ...convolution } = params;
+      const convolved = encoder.scratch(params.batch * params.outH * params.outW * params.outC * 4);
+      WEBGPU_KERNELS.Conv2D(
+        context,
+        encoder,
+        input,
+        filter,
+        bias,
+        convolved,
+        convolution,
+        residual,
+        inputScale,
+        expansionFilter,
+        expansionBias,
+        projectionFilter,
+        projectionBias,
+      );
+      encodeMaxPool2D(context, encoder, { input: convolved, output, argmax: null }, pool);
+      return;
+    }
     if (params.expansion !== undefined) {
       // Two passes, the expanded map in a scratch buffer.
       const expansion = expansionParams(params);

@@ -16,7 +16,7 @@ import { createWasmBackend, layoutOf, WASM_BINDINGS } from '../../../src/kernels
 import { repoRoot } from '../../helpers.js';
 
 /** JOB_FIELDS of wasmBackend.ts: the 4-byte fields of the one job record. */
-const JOB_FIELDS = 45;
+const JOB_FIELDS = 53;
 
 const generator = (await import(pathToFileURL(join(repoRoot, 'tools', 'generateJobFields.mjs')).href)) as {
   jobFieldsSource: (layouts: typeof JOB_LAYOUTS) => string;
