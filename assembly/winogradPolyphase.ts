@@ -473,6 +473,42 @@ function hasNaN(values: usize, count: i32): bool {
   return v128.any_true(isNaN);
 }
 
+/** f32x4.max, or where `isPseudo` (a constant once inlined) the one-instruction f32x4.pmax: the same bits without NaN. */
+@inline
+function maximum(a: v128, b: v128, isPseudo: bool): v128 {
+  return isPseudo ? f32x4.pmax(a, b) : f32x4.max(a, b);
+}
+
+/** The maxima of a whole 3x3 window whose rows start at `upper`, `center` and `lower` into `to`, 4 channels a step. */
+@inline
+function poolWholeWindow(
+  upper: usize,
+  center: usize,
+  lower: usize,
+  pixelBytes: usize,
+  to: usize,
+  isPseudo: bool,
+): void {
+  const twoPixels = pixelBytes << 1;
+  for (let offset: usize = 0; offset < pixelBytes; offset += 16) {
+    const upperMaximum = maximum(
+      maximum(v128.load(upper + offset), v128.load(upper + pixelBytes + offset), isPseudo),
+      v128.load(upper + twoPixels + offset),
+      isPseudo,
+    );
+    const centerMaximum = maximum(
+      maximum(v128.load(center + offset), v128.load(center + pixelBytes + offset), isPseudo),
+      v128.load(center + twoPixels + offset),
+      isPseudo,
+    );
+    const lowerMaximum = maximum(
+      maximum(v128.load(lower + offset), v128.load(lower + pixelBytes + offset), isPseudo),
+      v128.load(lower + twoPixels + offset),
+      isPseudo,
+    );
+    v128.store(to + offset, maximum(maximum(upperMaximum, centerMaximum, isPseudo), lowerMaximum, isPseudo));
+  }
+}
 /**
  * One pooled row from the ring: window rows [top, top + poolKH) and, for pooled column x, columns [x poolStrideW -
  * poolPadLeft, + poolKW), both kept inside the convolution's output; the first tap seeds the maximum, f32x4.max takes
@@ -510,50 +546,13 @@ function poolRow(
     const xEnd = min(outW, left + poolKW);
     const to = destination + <usize>x * pixelBytes;
     const columnOffset = <usize>xStart * pixelBytes;
-    if (isThreeRows && xEnd - xStart == 3 && isPseudoMaximum) {
-      // A whole 3x3 window of ReLU's output without NaN (see conv2dWinogradPolyphaseMaxPool), unrolled.
-      const upper = firstLine + columnOffset;
-      const center = secondLine + columnOffset;
-      const lower = thirdLine + columnOffset;
-      const twoPixels = pixelBytes << 1;
-      for (let offset: usize = 0; offset < pixelBytes; offset += 16) {
-        const upperMaximum = f32x4.pmax(
-          f32x4.pmax(v128.load(upper + offset), v128.load(upper + pixelBytes + offset)),
-          v128.load(upper + twoPixels + offset),
-        );
-        const centerMaximum = f32x4.pmax(
-          f32x4.pmax(v128.load(center + offset), v128.load(center + pixelBytes + offset)),
-          v128.load(center + twoPixels + offset),
-        );
-        const lowerMaximum = f32x4.pmax(
-          f32x4.pmax(v128.load(lower + offset), v128.load(lower + pixelBytes + offset)),
-          v128.load(lower + twoPixels + offset),
-        );
-        v128.store(to + offset, f32x4.pmax(f32x4.pmax(upperMaximum, centerMaximum), lowerMaximum));
-      }
-      continue;
-    }
     if (isThreeRows && xEnd - xStart == 3) {
-      // A whole 3x3 window, unrolled as in maxPool2d.ts.
+      // A whole 3x3 window, unrolled as in maxPool2d.ts; one maxps a pair where ReLU's output has no NaN (see
+      // conv2dWinogradPolyphaseMaxPool).
       const upper = firstLine + columnOffset;
-      const center = secondLine + columnOffset;
-      const lower = thirdLine + columnOffset;
-      const twoPixels = pixelBytes << 1;
-      for (let offset: usize = 0; offset < pixelBytes; offset += 16) {
-        const upperMaximum = f32x4.max(
-          f32x4.max(v128.load(upper + offset), v128.load(upper + pixelBytes + offset)),
-          v128.load(upper + twoPixels + offset),
-        );
-        const centerMaximum = f32x4.max(
-          f32x4.max(v128.load(center + offset), v128.load(center + pixelBytes + offset)),
-          v128.load(center + twoPixels + offset),
-        );
-        const lowerMaximum = f32x4.max(
-          f32x4.max(v128.load(lower + offset), v128.load(lower + pixelBytes + offset)),
-          v128.load(lower + twoPixels + offset),
-        );
-        v128.store(to + offset, f32x4.max(f32x4.max(upperMaximum, centerMaximum), lowerMaximum));
-      }
+      if (isPseudoMaximum)
+        poolWholeWindow(upper, secondLine + columnOffset, thirdLine + columnOffset, pixelBytes, to, true);
+      else poolWholeWindow(upper, secondLine + columnOffset, thirdLine + columnOffset, pixelBytes, to, false);
       continue;
     }
     // Any other window: the destination keeps the maxima, tap by tap.
