@@ -85,6 +85,10 @@ interface ConvolutionShape {
   activation?: { kind: string };
   /** An inverted residual block's 1x1 expansion computed in the same call (Conv2DParams.expansion). */
   expansion?: { inC: number };
+  /** A 1x1 projection computed in the same call (Conv2DParams.projection). */
+  projection?: { outC: number };
+  /** A max pool of the output computed in the same call (Conv2DParams.pool). */
+  pool?: { kH: number; strideH: number };
 }
 
 function isConvolutionParams(value: unknown): value is ConvolutionShape {
@@ -93,8 +97,9 @@ function isConvolutionParams(value: unknown): value is ConvolutionShape {
 
 /**
  * `inH x inW x inC -> outC kK sS [dw] [activation] [+res] [*gate]` for a convolution (its forward geometry, also for
- * its gradients; `inH x inW x expandedFrom>inC` where an expansion comes first), the first array's length otherwise;
- * and the direct form's operations (2 per multiply-add), the expansion's included.
+ * its gradients; `inH x inW x expandedFrom>inC` where an expansion comes first, `outC>projected` where a projection
+ * follows, `+maxpool kK sS` where a pool does), the first array's length otherwise; and the direct form's operations
+ * (2 per multiply-add), the expansion's and projection's included.
  */
 function shapeOf(args: readonly unknown[]): { shape: string; operations: number } {
   const index = args.findIndex(isConvolutionParams);
@@ -104,15 +109,20 @@ function shapeOf(args: readonly unknown[]): { shape: string; operations: number 
     const groups = params.groups ?? 1;
     const expandedFrom = params.expansion?.inC;
     const expansionOperations = expandedFrom === undefined ? 0 : 2 * batch * inH * inW * expandedFrom * inC;
-    const operations = (2 * batch * outH * outW * kH * kW * inC * outC) / groups + expansionOperations;
+    const projectedTo = params.projection?.outC;
+    const projectionOperations = projectedTo === undefined ? 0 : 2 * batch * outH * outW * outC * projectedTo;
+    const operations =
+      (2 * batch * outH * outW * kH * kW * inC * outC) / groups + expansionOperations + projectionOperations;
     const kind = groups > 1 ? ' dw' : '';
     const channelsIn = expandedFrom === undefined ? `${inC}` : `${expandedFrom}>${inC}`;
+    const channelsOut = projectedTo === undefined ? `${outC}` : `${outC}>${projectedTo}`;
     const activation = params.activation?.kind === undefined ? '' : ` ${params.activation.kind}`;
+    const pool = params.pool === undefined ? '' : ` +maxpool k${params.pool.kH} s${params.pool.strideH}`;
     // Conv2D alone takes arguments after its params: the residual and the gate (the gradients end with params).
     const residual = args[index + 1] !== undefined && args[index + 1] !== null ? ' +res' : '';
     const gate = args[index + 2] !== undefined && args[index + 2] !== null ? ' *gate' : '';
     return {
-      shape: `${inH}x${inW}x${channelsIn}->${outC} k${kH} s${strideH}${kind}${activation}${residual}${gate}`,
+      shape: `${inH}x${inW}x${channelsIn}->${channelsOut} k${kH} s${strideH}${kind}${activation}${residual}${gate}${pool}`,
       operations,
     };
   }
