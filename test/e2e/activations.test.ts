@@ -625,9 +625,11 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
         `# color models: ${width}x${height} PNG (${(png.length / 1e6).toFixed(1)} MB) shown after ` +
           `${decodeMs.toFixed(0)} ms; ${timing.frames.length} frames, longest gap ${longestGap.toFixed(0)} ms`,
       );
-      // On the main thread the decode (fast-png, then the area shrink) held it for the whole time. A
-      // machine that decodes in under 300 ms leaves too few frames to tell: the frame checks say so and
-      // stand aside (no wall-clock figure is asserted for its own sake), the rest of the test runs.
+      // On the main thread the decode (fast-png, then the area shrink) held it for the whole time: one gap
+      // about as long as the decode. Half the decode tells that apart with room for a loaded 2-core machine,
+      // where the page's own frames were seen to stall for a quarter of it (267 of 963 ms). A machine that
+      // decodes in under 300 ms leaves too few frames to tell: the frame checks say so and stand aside (no
+      // wall-clock figure is asserted for its own sake), the rest of the test runs.
       if (decodeMs <= 300) {
         t.diagnostic(
           `the decode took only ${decodeMs.toFixed(0)} ms here: too fast to tell a blocked main thread; frame ` +
@@ -635,7 +637,7 @@ describe('Activations and Color models pages', { skip: skipWithoutChromium }, ()
         );
       } else {
         assert.ok(
-          longestGap < decodeMs / 4,
+          longestGap < decodeMs / 2,
           `the longest gap between frames (${longestGap.toFixed(0)} ms) is not well below the decode ` +
             `(${decodeMs.toFixed(0)} ms)`,
         );
