@@ -88,6 +88,8 @@ type ExportName =
   | 'conv2dWinogradFilter'
   | 'conv2dWinogradFilter4'
   | 'conv2dWinograd4'
+  | 'conv2dWinograd6'
+  | 'conv2dWinogradFilter6'
   | 'conv2dWinogradPrepare'
   | 'batchNormStats'
   | 'batchNorm'
@@ -227,7 +229,13 @@ const WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL = 0.25;
  * How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts,
  * winogradStride2.ts).
  */
-export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4' | 'winogradStride2' | 'winogradPolyphase';
+export type ConvolutionAlgorithm =
+  | 'im2col'
+  | 'winograd'
+  | 'winograd4x4'
+  | 'winograd6x6'
+  | 'winogradStride2'
+  | 'winogradPolyphase';
 
 /**
  * Output pixels (batch x height x width) from which Winograd pays: it transforms every filter on each
@@ -245,6 +253,16 @@ export const WINOGRAD_MIN_PIXELS = 128;
  */
 export const WINOGRAD_4X4_MIN_TILES = 64;
 const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
+/**
+ * F(6x6, 3x3) (assembly/winograd6.ts) where its GEMM rows x positions (positions6x6) are under this share of
+ * F(4x4)'s: its transforms cost more per tile and its partial tiles waste more. One thread, batch 16, CPU time of
+ * one call, medians of alternated rounds, F(4x4) (or F(2x2) where it was chosen) -> F(6x6), forward / input gradient /
+ * filter gradient, with their share: 56x56x64 (0.885) 31.3 / - / 40.4 -> 30.8 / - / 39.8 ms; 28x28x128 (0.862);
+ * 24x24x128 (0.79) 22.2 / 22.4 / 25.6 -> 19.4 / 19.3 / 22.0; 32x32x32 (0.96) 3.3 / 3.2 / 3.6 -> 3.3 / 3.3 / 5.0.
+ * From 16 channels (24x24x16 1.1 / 1.1 / 1.3 -> 1.0 / 1.0 / 1.3); 28x28x8 lost in the gradients.
+ */
+const WINOGRAD_6X6_ROW_SHARE = 0.9;
+const WINOGRAD_6X6_MIN_CHANNELS = 16;
 
 /**
  * Input channels from which a constant (prepared) filter takes Winograd: fewer leave its GEMMs thin, and
@@ -327,7 +345,28 @@ export function convolutionAlgorithm(
   const isWholeTiles = outH % 4 === 0 && outW % 4 === 0;
   const isWide = Math.min(inC, outC) >= WINOGRAD_4X4_PADDED_MIN_CHANNELS;
   const is4x4 = isCheaper4x4 && tiles4x4 >= WINOGRAD_4X4_MIN_TILES && (isWholeTiles || isWide);
+  const tiles6x6 = params.batch * Math.ceil(outH / 6) * Math.ceil(outW / 6);
+  const is6x6 =
+    Math.min(inC, outC) >= WINOGRAD_6X6_MIN_CHANNELS &&
+    tiles6x6 >= WINOGRAD_4X4_MIN_TILES &&
+    positions6x6(outH) * positions6x6(outW) < WINOGRAD_6X6_ROW_SHARE * positions4x4(outH) * positions4x4(outW);
+  if (is6x6) return 'winograd6x6';
   return is4x4 ? 'winograd4x4' : 'winograd';
+}
+
+/**
+ * GEMM rows x positions along one axis of `size` outputs per image and row, F(6x6) (assembly/winograd6.ts: 8
+ * positions a tile, 7 for a partial one) and F(4x4) forward (winograd4.ts: 6, 5 for its tiles of 3 or fewer).
+ */
+function positions6x6(size: number): number {
+  return 8 * Math.floor(size / 6) + (size % 6 === 0 ? 0 : 7);
+}
+
+function positions4x4(size: number): number {
+  const tiles = Math.ceil(size / 4);
+  const edgeTiles = (4 - (size % 4)) % 4;
+  const fullTiles = edgeTiles <= tiles ? tiles - edgeTiles : Math.floor(size / 4);
+  return 6 * fullTiles + 5 * (tiles - fullTiles);
 }
 
 /** Whether a convolution's taps are adjacent (dilation 1 both ways). */
@@ -1520,7 +1559,7 @@ class Runtime {
       const geometry = [params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.outC];
       const work = positions * params.inC * params.outC * 4;
       const fields = [positions, ...geometry, ...UNUSED_PREPARE_FIELDS, 0];
-      this.invoke('conv2dWinogradPrepare', [filter, packed, null, null], [], fields, work, 36 * 16);
+      this.invoke('conv2dWinogradPrepare', [filter, packed, null, null], [], fields, work, 64 * 16);
       forms.set(positions, packed);
     }
     return packed;
@@ -1662,7 +1701,7 @@ class Runtime {
         isBackpropInput ? 1 : 0,
       ];
       const work = positions * geometry.inC * geometry.outC * 4;
-      this.invoke('conv2dWinogradPrepare', [filter, shared, null, null], [], fields, work, 36 * 16);
+      this.invoke('conv2dWinogradPrepare', [filter, shared, null, null], [], fields, work, 64 * 16);
       pass(shared);
     } finally {
       this.arena.release(mark);
@@ -1885,9 +1924,11 @@ class Runtime {
     const winogradExport = (algorithm: ConvolutionAlgorithm) =>
       algorithm === 'winograd4x4'
         ? 'conv2dWinograd4'
-        : algorithm === 'winograd'
-          ? 'conv2dWinograd'
-          : 'conv2dWinogradStride2';
+        : algorithm === 'winograd6x6'
+          ? 'conv2dWinograd6'
+          : algorithm === 'winograd'
+            ? 'conv2dWinograd'
+            : 'conv2dWinogradStride2';
     const custom: CustomKernelTable = {
       Conv2D: (
         input,
@@ -2312,7 +2353,7 @@ class Runtime {
           // A thread sums its share of the input channels; its sums [positions, share, outC] are loaded
           // and stored once per chunk of tiles (see reuseRows). The chunking never changes a sum's order.
           const positions = winogradPositions(filterAlgorithm);
-          const tilePixels = filterAlgorithm === 'winograd4x4' ? 16 : 4;
+          const tilePixels = filterAlgorithm === 'winograd6x6' ? 36 : filterAlgorithm === 'winograd4x4' ? 16 : 4;
           const work = (params.batch * params.outH * params.outW * positions * params.inC * params.outC) / tilePixels;
           const share = Math.ceil(params.inC / 4 / this.threadsFor(work)) * 4;
           const chunkTiles = Math.max(
@@ -2321,15 +2362,17 @@ class Runtime {
           );
           // The block of vectors F(3x3, 4x4) (6x6) or stride 2 (5x5) transforms through comes after the GEMM's
           // scratch.
-          const blockBytes = filterAlgorithm === 'winograd' ? 0 : 36 * 16;
+          const blockBytes = filterAlgorithm === 'winograd' ? 0 : filterAlgorithm === 'winograd6x6' ? 64 * 16 : 36 * 16;
           const bytes =
             gemmScratch + blockBytes + positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
           const name =
             filterAlgorithm === 'winograd4x4'
               ? 'conv2dWinogradFilter4'
-              : filterAlgorithm === 'winograd'
-                ? 'conv2dWinogradFilter'
-                : 'conv2dWinogradStride2Filter';
+              : filterAlgorithm === 'winograd6x6'
+                ? 'conv2dWinogradFilter6'
+                : filterAlgorithm === 'winograd'
+                  ? 'conv2dWinogradFilter'
+                  : 'conv2dWinogradStride2Filter';
           this.invoke(
             name,
             [input, dOut, dFilter, null],
@@ -2436,11 +2479,14 @@ function reuseRows(a: number, b: number): number {
  * forward and input gradient): each chunk streams the whole transformed filter, so once it no longer
  * fits in L2, take tiles enough per chunk to repay reading it from memory (see reuseRows). The forward
  * pass took 4 tiles per chunk before: ResNet-18's 7x7x512 layers at batch 16 ran twice as long as
- * their input gradients, which had this rule (bench:imagenet --modes train).
+ * their input gradients, which had this rule (bench:imagenet --modes train). F(6x6) takes at least 16 tiles, and
+ * streams only past 4 MB: on 28x28x128 at batch 16 (a 4 MB filter), one thread, forward, chunks of 8 (by
+ * WINOGRAD_CHUNK_FLOATS), 16 and 128 tiles measured 31.0, 29.3 and 31.0 ms CPU.
  */
 function streamedFilterChunkTiles(inC: number, outC: number, algorithm: ConvolutionAlgorithm): number {
-  const isFilterOutOfCache = winogradPositions(algorithm) * inC * outC * 4 > L2_BYTES;
-  return isFilterOutOfCache ? reuseRows(inC, outC) : 4;
+  const isFilterOutOfCache =
+    winogradPositions(algorithm) * inC * outC * 4 > L2_BYTES * (algorithm === 'winograd6x6' ? 4 : 1);
+  return isFilterOutOfCache ? reuseRows(inC, outC) : algorithm === 'winograd6x6' ? 16 : 4;
 }
 
 /**
@@ -2592,6 +2638,7 @@ function isDepthwise(params: Conv2DParams): boolean {
 
 /** Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2. */
 function winogradPositions(algorithm: ConvolutionAlgorithm): number {
+  if (algorithm === 'winograd6x6') return 64;
   return algorithm === 'winograd4x4' || algorithm === 'winogradPolyphase' ? 36 : algorithm === 'winograd' ? 16 : 25;
 }
 
@@ -2650,7 +2697,12 @@ export function isWinogradSplitByColumns(
 function winogradTiles(params: Conv2DParams, algorithm: ConvolutionAlgorithm): number {
   if (algorithm === 'winogradPolyphase') return polyphaseTiles(params);
   // Stride 2: 2x2 output tiles forward, 4x4 dInput tiles in its input gradient (the pass that upsamples).
-  const tileSize = algorithm === 'winograd4x4' || (algorithm === 'winogradStride2' && params.outH > params.inH) ? 4 : 2;
+  const tileSize =
+    algorithm === 'winograd6x6'
+      ? 6
+      : algorithm === 'winograd4x4' || (algorithm === 'winogradStride2' && params.outH > params.inH)
+        ? 4
+        : 2;
   return params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);
 }
 
