@@ -1,8 +1,8 @@
 // F(6x6, 3x3) and its dual F(3x3, 6x6) (assembly/winograd6.ts), training passes (filter transformed on each call):
 // forward (bias, ReLU or another fused activation, a residual), input gradient and filter gradient against the
 // reference kernels, on outputs with partial tiles of 2, 4 and 5 outputs (they go last and skip position 7) and whole
-// tiles, paddings 0, 1 and 2, batch 1 and odd batches, 16 to 64 input channels and output channels not a multiple of
-// 8, splits by tiles (interleaved) and by output-channel strips. Both builds; bit-identical on 1 and 2 threads.
+// tiles, paddings 0, 1 and 2, batch 1 and odd batches, 16 to 128 input channels (the filter gradient takes F(3x3, 6x6)
+// from 128) and output channels not a multiple of 8, splits by tiles (interleaved) and by output-channel strips. Both builds; bit-identical on 1 and 2 threads.
 // Outputs start as NaN. Also pins the choice on ResNet-18's 3x3 stride-1 layers.
 
 import assert from 'node:assert/strict';
@@ -14,8 +14,8 @@ import { describeBuildParity, describeThreadDeterminism, randomArray, type Parit
 
 /** [batch, inH, inW, inC, outC, padding]: 3x3, stride 1. */
 const SHAPES: readonly [number, number, number, number, number, number][] = [
-  // 28x28 (ResNet-18's second stage, fewer channels): the last tile of each axis has 4 outputs.
-  [3, 28, 28, 64, 64, 1],
+  // 28x28 (ResNet-18's second stage): the last tile of each axis has 4 outputs; outC 132 (a partial strip).
+  [3, 28, 28, 128, 132, 1],
   // Batch 1 on 56x56 (its first stage): last tiles of 2 outputs; 3 strips of output channels.
   [1, 56, 56, 16, 24, 1],
   // Padding 0: 22x22 outputs (last tiles of 4), whole tiles in the input gradient (24x24); outC 20.
@@ -25,10 +25,13 @@ const SHAPES: readonly [number, number, number, number, number, number][] = [
   // 64 tiles, 256 output channels: forward on 2 threads splits the output-channel strips.
   [1, 48, 48, 16, 256, 1],
   // 11x11 outputs: last tiles of 5, rows and columns.
+  [17, 11, 11, 128, 128, 1],
+  // The same with 20 -> 28 channels: F(6x6) forward and for the input gradient only (the filter gradient from 128).
   [17, 11, 11, 20, 28, 1],
 ];
 
 const ACTIVATIONS: readonly ('relu' | FusedActivation | undefined)[] = [
+  { kind: 'silu' },
   'relu',
   undefined,
   { kind: 'clip', min: 0, max: 6 },
@@ -62,8 +65,10 @@ function cases(random: Random): ParityCase[] {
     const params = paramsOf(shape);
     params.activation = ACTIVATIONS[index];
     const { batch, inH, inW, inC, outH, outW, outC } = params;
-    for (const pass of ['forward', 'backpropInput', 'backpropFilter'] as const)
+    for (const pass of ['forward', 'backpropInput'] as const)
       assert.equal(convolutionAlgorithm(params, pass), 'winograd6x6', `${shape.join('x')} ${pass}`);
+    const filterAlgorithm = convolutionAlgorithm(params, 'backpropFilter');
+    assert.equal(filterAlgorithm === 'winograd6x6', Math.min(inC, outC) >= 128, `${shape.join('x')} backpropFilter`);
     const input = randomArray(random, batch * inH * inW * inC);
     const filter = randomArray(random, 9 * inC * outC, 0.5);
     const bias = index === 1 ? null : randomArray(random, outC);
@@ -74,6 +79,7 @@ function cases(random: Random): ParityCase[] {
     const label =
       `${batch}x${inH}x${inW}x${inC} -> ${outC} padding ${shape[5]}` +
       `${params.activation === undefined ? '' : ' + activation'}${residual === null ? '' : ' + residual'} (by ${split})`;
+    const filterLabel = `${label}${filterAlgorithm === 'winograd6x6' ? '' : ` (${filterAlgorithm})`}`;
     // F(6x6)'s transforms have larger coefficients (21/4, 32) than F(4x4)'s: float32 sums of 9 inC products carry
     // relative errors near 2e-5 (a numpy check against float64 at 256 channels: 1.9e-5, F(4x4) 1.1e-5).
     const tolerance = { atol: 2e-5 * Math.sqrt(9 * Math.max(inC, outC)) * 2, rtol: 1e-4 };
@@ -97,7 +103,7 @@ function cases(random: Random): ParityCase[] {
         },
       },
       {
-        name: `Conv2DBackpropFilter ${label}`,
+        name: `Conv2DBackpropFilter ${filterLabel}`,
         // Sums over batch x outH x outW products of values in [-1, 1).
         tolerance: { atol: 2e-5 * Math.sqrt(batch * outH * outW) * 4, rtol: 1e-4 },
         run: (k: KernelSignatures) => {
@@ -120,7 +126,7 @@ test('the F(6x6) cases split by tiles and by strips on 2 threads', () => {
   assert.ok(splits.includes(true) && splits.includes(false), JSON.stringify(splits));
 });
 
-test("ResNet-18's 3x3 stride-1 layers at batch 16: F(6x6) on 56x56 and 28x28, F(4x4) on 14x14 and 7x7", () => {
+test("ResNet-18's 3x3 stride-1 layers at batch 16: F(6x6) on 56x56 (not its filter gradient) and 28x28, F(4x4) on 14x14 and 7x7 and prepared", () => {
   const choices = [
     [56, 64],
     [28, 128],
@@ -134,7 +140,7 @@ test("ResNet-18's 3x3 stride-1 layers at batch 16: F(6x6) on 56x56 and 28x28, F(
     return [...passes, convolutionAlgorithm({ ...params, batch: 8, isConstantFilter: true }, 'forward')].join(' ');
   });
   assert.deepEqual(choices, [
-    'winograd6x6 winograd6x6 winograd6x6 winograd4x4',
+    'winograd6x6 winograd6x6 winograd4x4 winograd4x4',
     'winograd6x6 winograd6x6 winograd6x6 winograd4x4',
     'winograd4x4 winograd4x4 winograd4x4 winograd4x4',
     'winograd4x4 winograd4x4 winograd4x4 winograd4x4',

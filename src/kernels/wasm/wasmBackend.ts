@@ -255,14 +255,18 @@ export const WINOGRAD_4X4_MIN_TILES = 64;
 const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
 /**
  * F(6x6, 3x3) (assembly/winograd6.ts) where its GEMM rows x positions (positions6x6) are under this share of
- * F(4x4)'s: its transforms cost more per tile and its partial tiles waste more. One thread, batch 16, CPU time of
- * one call, medians of alternated rounds, F(4x4) (or F(2x2) where it was chosen) -> F(6x6), forward / input gradient /
- * filter gradient, with their share: 56x56x64 (0.885) 31.3 / - / 40.4 -> 30.8 / - / 39.8 ms; 28x28x128 (0.862);
- * 24x24x128 (0.79) 22.2 / 22.4 / 25.6 -> 19.4 / 19.3 / 22.0; 32x32x32 (0.96) 3.3 / 3.2 / 3.6 -> 3.3 / 3.3 / 5.0.
- * From 16 channels (24x24x16 1.1 / 1.1 / 1.3 -> 1.0 / 1.0 / 1.3); 28x28x8 lost in the gradients.
+ * F(4x4)'s: its transforms cost more per tile and its partial tiles waste more. Batch 16, CPU time of one call,
+ * medians of 8 calls alternated with the build before in one process, F(4x4) -> F(6x6), forward / input gradient /
+ * filter gradient, with their share: 56x56x64 (0.885) one thread 31.5 / 31.6 / 40.5 -> 31.0 / 30.5 / 40.7 ms, two
+ * threads 34.1 / 34.1 / 39.0 -> 34.4 / 34.5 / 43.7; 28x28x128 (0.862) one thread 31.2 / 30.9 / 34.3 -> 29.1 / 28.9 /
+ * 34.0, two threads 31.9 / 31.4 / 38.0 -> 29.7 / 31.1 / 38.9. One thread, alternated calls: 24x24x128 (0.79) 22.2 /
+ * 22.4 / 25.6 -> 19.4 / 19.3 / 22.0; 32x32x32 (0.96) 3.3 / 3.2 / 3.6 -> 3.3 / 3.3 / 5.0; 24x24x16 1.1 / 1.1 / 1.3 ->
+ * 1.0 / 1.0 / 1.3; 28x28x8 lost in the gradients. The filter gradient takes it from 128 channels only: its threads
+ * split the input channels, and each transforms every tile's dOut, which costs F(6x6) more (56x56x64 above).
  */
 const WINOGRAD_6X6_ROW_SHARE = 0.9;
 const WINOGRAD_6X6_MIN_CHANNELS = 16;
+const WINOGRAD_6X6_FILTER_MIN_CHANNELS = 128;
 
 /**
  * Input channels from which a constant (prepared) filter takes Winograd: fewer leave its GEMMs thin, and
@@ -280,8 +284,9 @@ const WIDENED_CHANNELS = 4;
  * PREPARED_WINOGRAD_MIN_CHANNELS on the input side for a constant filter), and padding of at most 2
  * (so the gradient pass is also a convolution with non-negative padding); im2col + GEMM otherwise, and
  * for outputs too small to repay the filter transforms (see WINOGRAD_MIN_PIXELS).
- * F(4x4, 3x3) where its GEMMs have fewer rows and its tiles are many (WINOGRAD_4X4_MIN_TILES),
- * F(2x2, 3x3) elsewhere; the filter gradient takes the dual of the same choice (F(3x3, 4x4) or
+ * F(6x6, 3x3) where its GEMM rows x positions are fewer enough than F(4x4)'s (WINOGRAD_6X6_ROW_SHARE: ResNet-18's
+ * 56x56 and 28x28 layers, its filter gradient from 128 channels), else F(4x4, 3x3) where its GEMMs have fewer rows
+ * and its tiles are many (WINOGRAD_4X4_MIN_TILES), F(2x2, 3x3) elsewhere; the filter gradient takes the dual of the same choice (F(3x3, 4x4) or
  * F(3x3, 2x2): the same 36 or 16 positions per tile, so the same GEMM work); a constant filter has its own choice
  * (preparedConvolutionAlgorithm). Measured (before the operands were packed ahead) on one thread,
  * batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes of W1/W2): 14x14x32->64 12.0 -> 6.6 ms
@@ -347,7 +352,7 @@ export function convolutionAlgorithm(
   const is4x4 = isCheaper4x4 && tiles4x4 >= WINOGRAD_4X4_MIN_TILES && (isWholeTiles || isWide);
   const tiles6x6 = params.batch * Math.ceil(outH / 6) * Math.ceil(outW / 6);
   const is6x6 =
-    Math.min(inC, outC) >= WINOGRAD_6X6_MIN_CHANNELS &&
+    Math.min(inC, outC) >= (pass === 'backpropFilter' ? WINOGRAD_6X6_FILTER_MIN_CHANNELS : WINOGRAD_6X6_MIN_CHANNELS) &&
     tiles6x6 >= WINOGRAD_4X4_MIN_TILES &&
     positions6x6(outH) * positions6x6(outW) < WINOGRAD_6X6_ROW_SHARE * positions4x4(outH) * positions4x4(outW);
   if (is6x6) return 'winograd6x6';
