@@ -116,7 +116,45 @@ function cases(random: Random): ParityCase[] {
   });
 }
 
-const parityCases = cases(new Random(2066));
+/**
+ * The forward pass with a constant (prepared) filter, [batch, inH, inW, inC, outC, padding], as the inference plan
+ * runs it (conv2dWinogradPrepare packs it once): 56x56 at batch 1 (last tiles of 2), 28x28 at batch 3 (of 4), 12x12
+ * at batch 2 (whole tiles, padding 2; the threads split the strips), 11x11 at batch 1 (last tiles of 5; by strips).
+ */
+const PREPARED_SHAPES: readonly [number, number, number, number, number, number][] = [
+  [1, 56, 56, 64, 64, 1],
+  [3, 28, 28, 128, 120, 1],
+  [2, 10, 10, 32, 48, 2],
+  [1, 11, 11, 256, 256, 1],
+];
+
+function preparedCases(random: Random): ParityCase[] {
+  return PREPARED_SHAPES.map((shape, index) => {
+    const params: Conv2DParams = { ...paramsOf(shape), isConstantFilter: true, activation: ACTIVATIONS[index] };
+    assert.equal(convolutionAlgorithm(params, 'forward'), 'winograd6x6', shape.join('x'));
+    const { batch, inH, inW, inC, outH, outW, outC } = params;
+    const input = randomArray(random, batch * inH * inW * inC);
+    const filter = randomArray(random, 9 * inC * outC, 0.5);
+    const bias = randomArray(random, outC);
+    const outputSize = batch * outH * outW * outC;
+    const residual = index % 2 === 1 ? randomArray(random, outputSize) : null;
+    const split = isWinogradSplitByColumns(params, 'winograd6x6', 2) ? 'strips' : 'tiles';
+    return {
+      name: `Conv2D prepared ${batch}x${inH}x${inW}x${inC} -> ${outC} padding ${shape[5]} (by ${split})`,
+      tolerance: { atol: 2e-5 * Math.sqrt(9 * Math.max(inC, outC)) * 2, rtol: 1e-4 },
+      run: (k: KernelSignatures) => {
+        const out = new Float32Array(outputSize).fill(Number.NaN);
+        k.Conv2D(input, filter, bias, out, params, residual);
+        // A second call reads the kept packed filter.
+        const again = new Float32Array(outputSize).fill(Number.NaN);
+        k.Conv2D(input, filter, bias, again, params, residual);
+        return [out, again];
+      },
+    };
+  });
+}
+
+const parityCases = [...cases(new Random(2066)), ...preparedCases(new Random(2067))];
 
 describeBuildParity('F(6x6, 3x3) training passes', parityCases);
 describeThreadDeterminism('an F(6x6, 3x3) training pass', parityCases);
@@ -126,7 +164,7 @@ test('the F(6x6) cases split by tiles and by strips on 2 threads', () => {
   assert.ok(splits.includes(true) && splits.includes(false), JSON.stringify(splits));
 });
 
-test("ResNet-18's 3x3 stride-1 layers at batch 16: F(6x6) on 56x56 (not its filter gradient) and 28x28, F(4x4) on 14x14 and 7x7 and prepared", () => {
+test("ResNet-18's 3x3 stride-1 layers at batch 16 (and prepared at 8): F(6x6) on 56x56 (not its filter gradient) and 28x28, F(4x4) on 14x14 and 7x7", () => {
   const choices = [
     [56, 64],
     [28, 128],
@@ -140,8 +178,8 @@ test("ResNet-18's 3x3 stride-1 layers at batch 16: F(6x6) on 56x56 (not its filt
     return [...passes, convolutionAlgorithm({ ...params, batch: 8, isConstantFilter: true }, 'forward')].join(' ');
   });
   assert.deepEqual(choices, [
-    'winograd6x6 winograd6x6 winograd4x4 winograd4x4',
-    'winograd6x6 winograd6x6 winograd6x6 winograd4x4',
+    'winograd6x6 winograd6x6 winograd4x4 winograd6x6',
+    'winograd6x6 winograd6x6 winograd6x6 winograd6x6',
     'winograd4x4 winograd4x4 winograd4x4 winograd4x4',
     'winograd4x4 winograd4x4 winograd4x4 winograd4x4',
   ]);

@@ -354,7 +354,7 @@ export function convolutionAlgorithm(
   const is6x6 =
     Math.min(inC, outC) >= (pass === 'backpropFilter' ? WINOGRAD_6X6_FILTER_MIN_CHANNELS : WINOGRAD_6X6_MIN_CHANNELS) &&
     tiles6x6 >= WINOGRAD_4X4_MIN_TILES &&
-    positions6x6(outH) * positions6x6(outW) < WINOGRAD_6X6_ROW_SHARE * positions4x4(outH) * positions4x4(outW);
+    isCheaper6x6(outH, outW);
   if (is6x6) return 'winograd6x6';
   return is4x4 ? 'winograd4x4' : 'winograd';
 }
@@ -363,6 +363,10 @@ export function convolutionAlgorithm(
  * GEMM rows x positions along one axis of `size` outputs per image and row, F(6x6) (assembly/winograd6.ts: 8
  * positions a tile, 7 for a partial one) and F(4x4) forward (winograd4.ts: 6, 5 for its tiles of 3 or fewer).
  */
+function isCheaper6x6(outH: number, outW: number): boolean {
+  return positions6x6(outH) * positions6x6(outW) < WINOGRAD_6X6_ROW_SHARE * positions4x4(outH) * positions4x4(outW);
+}
+
 function positions6x6(size: number): number {
   return 8 * Math.floor(size / 6) + (size % 6 === 0 ? 0 : 7);
 }
@@ -393,14 +397,18 @@ function winogradRowCost(positions: number, tiles: number): number {
  * 56x56x64 12.2 -> 6.2 -> 4.0, 28x28x128 12.7 -> 6.7 -> 3.7, 14x14x256 14.1 -> 4.7 -> 3.9,
  * 7x7x512 18.0 -> 5.8 -> 4.1 (F(4x4) wins despite its padded tiles); 4x4x256 0.72 -> 0.23 -> 0.52
  * (a single F(4x4) tile fills a quarter of the GEMM's rows); at batch 8, 7x7x512 272 -> 71 -> 41.
+ * F(6x6) where isCheaper6x6: prepared, with a ReLU, one thread, CPU time, medians of 16 calls alternated in one
+ * process, F(4x4) -> F(6x6): batch 8 56x56x64 15.86 -> 15.27 ms, 28x28x128 15.19 -> 14.26; batch 1 1.99 -> 1.90,
+ * 2.06 -> 2.01.
  */
 function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorithm {
   const tiles = (size: number) => params.batch * Math.ceil(params.outH / size) * Math.ceil(params.outW / size);
   const winograd4x4Cost = 1.25 * winogradRowCost(36, tiles(4));
   const winogradCost = 1.25 * winogradRowCost(16, tiles(2));
   const im2colCost = winogradRowCost(9, params.batch * params.outH * params.outW);
-  // Ties go to the earlier of F(4x4), F(2x2), im2col.
-  if (winograd4x4Cost <= winogradCost && winograd4x4Cost <= im2colCost) return 'winograd4x4';
+  // Ties go to the earlier of F(4x4), F(2x2), im2col; F(6x6) replaces F(4x4) where the training passes take it.
+  if (winograd4x4Cost <= winogradCost && winograd4x4Cost <= im2colCost)
+    return isCheaper6x6(params.outH, params.outW) ? 'winograd6x6' : 'winograd4x4';
   return winogradCost <= im2colCost ? 'winograd' : 'im2col';
 }
 
