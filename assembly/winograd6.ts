@@ -14,6 +14,11 @@
 // Outputs that are not multiples of 6 put their partial tiles last (edge order, plainTileIndex in winograd.ts), and
 // those skip position 7 along a partial axis (only y5 reads it), forward and in the filter gradient. The filter is
 // transformed whole on each call (packFilter6x6), or prepared once (conv2dWinogradPrepare in winograd4.ts).
+// NOTE: the GEMMs take 11-14% fewer rows x positions than F(4x4)'s on 56x56 and 28x28 outputs, but the transforms
+// cost more (a 56x56 map takes 10x10 tiles for 9.3x9.3 of outputs), so the layers gain 2-7% (figures at
+// WINOGRAD_6X6_ROW_SHARE in the backend). Multiply-adds fused in the transforms (relaxed build) measured no faster
+// (56x56x64 forward, one thread, 30.7 -> 31.1 ms, minima of 16 calls in alternated processes); mixing tiles of 6 and
+// 4 outputs (56 = 8 x 6 + 2 x 4: 76 positions along an axis instead of 79) is untried.
 
 import { epilogueOf } from './epilogue';
 import { TILE_ROWS, gemmGroupedOperands } from './gemm';

@@ -2373,8 +2373,8 @@ class Runtime {
             reuseRows(share, params.outC),
             Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (share + params.outC)) / 4) * 4,
           );
-          // The block of vectors F(3x3, 4x4) (6x6) or stride 2 (5x5) transforms through comes after the GEMM's
-          // scratch.
+          // The block of vectors F(3x3, 4x4) (6x6), F(3x3, 6x6) (8x8) or stride 2 (5x5) transforms through comes
+          // after the GEMM's scratch.
           const blockBytes = filterAlgorithm === 'winograd' ? 0 : filterAlgorithm === 'winograd6x6' ? 64 * 16 : 36 * 16;
           const bytes =
             gemmScratch + blockBytes + positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
