@@ -370,7 +370,7 @@ export function gemmEachPosition(
   columnEdgeEnd: i32 = 0,
   isGroupedInput: bool = false,
 ): void {
-  const side = positions == 36 ? 6 : positions == 25 ? 5 : 4;
+  const side = positions == 64 ? 8 : positions == 36 ? 6 : positions == 25 ? 5 : 4;
   for (let xi = 0; xi < positions; xi++) {
     const rows =
       skipMask != 0 ? edgePositionRows(xi, side, skipMask, start, count, fullEnd, rowEdgeEnd, columnEdgeEnd) : count;

@@ -14,7 +14,7 @@
 // where the tiles make one chunk (gemmByPositionRows). Outputs that are not multiples of 4 put their partial tiles
 // last (edge order, plainTileIndex in winograd.ts; the threads then interleave blocks of tiles), and those skip
 // position 5 along a partial axis (POSITION_5_MASK), forward and in the filter gradient.
-// conv2dWinogradPrepare (both tile sizes) lives here too.
+// conv2dWinogradPrepare (every tile size) lives here too.
 
 import { epilogueOf } from './epilogue';
 import { GEMM_SCRATCH_BYTES, TILE_COLUMNS, TILE_ROWS, gemm, gemmGroupedOperands, storeTransposed4x4 } from './gemm';
@@ -36,6 +36,7 @@ import {
   FilterTile,
   winogradFilterGradient,
 } from './winograd';
+import { packFilter6x6 } from './winograd6';
 import { STRIDE2_POSITIONS, packFilterStride2 } from './winogradStride2';
 
 export const BLOCK_BYTES: usize = 36 * 16;
@@ -597,12 +598,13 @@ function gemmByPositionRows(
 }
 
 /**
- * Prepares a filter for conv2dWinograd, conv2dWinograd4 or conv2dWinogradStride2 (isPreparedFilter set):
- * packFilter2x2, packFilter4x4 or packFilterStride2 over every strip, threads splitting the strips. A constant filter
+ * Prepares a filter for conv2dWinograd, conv2dWinograd4, conv2dWinograd6 (winograd6.ts) or conv2dWinogradStride2
+ * (isPreparedFilter set): packFilter2x2, packFilter4x4, packFilter6x6 or packFilterStride2 over every strip, threads splitting the strips. A constant filter
  * is prepared once (the backend keeps the result); a training filter once per call, shared by the threads, where they
  * split the tiles (each would otherwise transform the whole filter itself). Job record (Conv2dJob): input the filter
  * [3, 3, inC, outC] (of the forward convolution), filter the packed result (positions x packedFilterFloats(inC,
- * outC)), the thread's scratch (BLOCK_BYTES), panelRows the positions (16: F(2x2), 36: F(4x4), 25: stride 2), the
+ * outC)), the thread's scratch (BLOCK6_BYTES), panelRows the positions (16: F(2x2), 36: F(4x4), 64: F(6x6), 25:
+ * stride 2), the
  * geometry (of the gradient pass for an input gradient) and variant isBackpropInput (the filter is read flipped and
  * transposed, as winograd.ts's filterTap does).
  */
@@ -617,7 +619,9 @@ export function conv2dWinogradPrepare(job: usize, threadIndex: i32, threadCount:
   const stripEnd = rangeEnd(strips, 1, threadIndex, threadCount);
   const isBackpropInput = intField(job, Conv2dJob.variant) != 0;
   const positions = intField(job, Conv2dJob.panelRows);
-  if (positions == 36)
+  if (positions == 64)
+    packFilter6x6(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput, scratchOf(job, threadIndex));
+  else if (positions == 36)
     packFilter4x4(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput, scratchOf(job, threadIndex));
   else if (positions == STRIDE2_POSITIONS)
     packFilterStride2(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput);

@@ -52,8 +52,9 @@ const GEOMETRIES: readonly Geometry[] = [
   { batch: 16, inH: 2, inW: 3, inC: 16, outC: 24, padding: 1, expected: 'winograd by tiles' },
   // Two tiles of 3 outputs after the full ones along each axis (assembly/winograd4.ts, fullTiles4), odd batch.
   { batch: 3, inH: 14, inW: 14, inC: 64, outC: 64, padding: 1, expected: 'winograd4x4 by tiles', activations: 2 },
-  // Two tiles of 3 and no full one.
-  { batch: 3, inH: 6, inW: 6, inC: 64, outC: 64, padding: 1, expected: 'winograd4x4 by strips', activations: 2 },
+  // 6x6 outputs: one whole F(6x6) tile an image (F(4x4) took two tiles of 3 and no full one, as winograd4EdgeTiles's
+  // 9x10 outputs still do).
+  { batch: 3, inH: 6, inW: 6, inC: 64, outC: 64, padding: 1, expected: 'winograd6x6 by strips', activations: 2 },
   // Several chunks of tiles per thread.
   { batch: 4, inH: 16, inW: 16, inC: 96, outC: 96, padding: 1, expected: 'winograd4x4 by tiles', activations: 2 },
   // A packed filter above WINOGRAD_STREAMED_FILTER_FLOATS (chunks sized for streaming it).

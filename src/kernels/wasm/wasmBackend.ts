@@ -88,6 +88,8 @@ type ExportName =
   | 'conv2dWinogradFilter'
   | 'conv2dWinogradFilter4'
   | 'conv2dWinograd4'
+  | 'conv2dWinograd6'
+  | 'conv2dWinogradFilter6'
   | 'conv2dWinogradPrepare'
   | 'batchNormStats'
   | 'batchNorm'
@@ -227,7 +229,13 @@ const WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL = 0.25;
  * How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts,
  * winogradStride2.ts).
  */
-export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4' | 'winogradStride2' | 'winogradPolyphase';
+export type ConvolutionAlgorithm =
+  | 'im2col'
+  | 'winograd'
+  | 'winograd4x4'
+  | 'winograd6x6'
+  | 'winogradStride2'
+  | 'winogradPolyphase';
 
 /**
  * Output pixels (batch x height x width) from which Winograd pays: it transforms every filter on each
@@ -245,6 +253,20 @@ export const WINOGRAD_MIN_PIXELS = 128;
  */
 export const WINOGRAD_4X4_MIN_TILES = 64;
 const WINOGRAD_4X4_PADDED_MIN_CHANNELS = 128;
+/**
+ * F(6x6, 3x3) (assembly/winograd6.ts) where its GEMM rows x positions (positions6x6) are under this share of
+ * F(4x4)'s: its transforms cost more per tile and its partial tiles waste more. Batch 16, CPU time of one call,
+ * medians of 8 calls alternated with the build before in one process, F(4x4) -> F(6x6), forward / input gradient /
+ * filter gradient, with their share: 56x56x64 (0.885) one thread 31.5 / 31.6 / 40.5 -> 31.0 / 30.5 / 40.7 ms, two
+ * threads 34.1 / 34.1 / 39.0 -> 34.4 / 34.5 / 43.7; 28x28x128 (0.862) one thread 31.2 / 30.9 / 34.3 -> 29.1 / 28.9 /
+ * 34.0, two threads 31.9 / 31.4 / 38.0 -> 29.7 / 31.1 / 38.9. One thread, alternated calls: 24x24x128 (0.79) 22.2 /
+ * 22.4 / 25.6 -> 19.4 / 19.3 / 22.0; 32x32x32 (0.96) 3.3 / 3.2 / 3.6 -> 3.3 / 3.3 / 5.0; 24x24x16 1.1 / 1.1 / 1.3 ->
+ * 1.0 / 1.0 / 1.3; 28x28x8 lost in the gradients. The filter gradient takes it from 128 channels only: its threads
+ * split the input channels, and each transforms every tile's dOut, which costs F(6x6) more (56x56x64 above).
+ */
+const WINOGRAD_6X6_ROW_SHARE = 0.9;
+const WINOGRAD_6X6_MIN_CHANNELS = 16;
+const WINOGRAD_6X6_FILTER_MIN_CHANNELS = 128;
 
 /**
  * Input channels from which a constant (prepared) filter takes Winograd: fewer leave its GEMMs thin, and
@@ -262,8 +284,9 @@ const WIDENED_CHANNELS = 4;
  * PREPARED_WINOGRAD_MIN_CHANNELS on the input side for a constant filter), and padding of at most 2
  * (so the gradient pass is also a convolution with non-negative padding); im2col + GEMM otherwise, and
  * for outputs too small to repay the filter transforms (see WINOGRAD_MIN_PIXELS).
- * F(4x4, 3x3) where its GEMMs have fewer rows and its tiles are many (WINOGRAD_4X4_MIN_TILES),
- * F(2x2, 3x3) elsewhere; the filter gradient takes the dual of the same choice (F(3x3, 4x4) or
+ * F(6x6, 3x3) where its GEMM rows x positions are fewer enough than F(4x4)'s (WINOGRAD_6X6_ROW_SHARE: ResNet-18's
+ * 56x56 and 28x28 layers, its filter gradient from 128 channels), else F(4x4, 3x3) where its GEMMs have fewer rows
+ * and its tiles are many (WINOGRAD_4X4_MIN_TILES), F(2x2, 3x3) elsewhere; the filter gradient takes the dual of the same choice (F(3x3, 4x4) or
  * F(3x3, 2x2): the same 36 or 16 positions per tile, so the same GEMM work); a constant filter has its own choice
  * (preparedConvolutionAlgorithm). Measured (before the operands were packed ahead) on one thread,
  * batch 64, forward, im2col -> F(2x2) -> F(4x4) (bench shapes of W1/W2): 14x14x32->64 12.0 -> 6.6 ms
@@ -327,7 +350,32 @@ export function convolutionAlgorithm(
   const isWholeTiles = outH % 4 === 0 && outW % 4 === 0;
   const isWide = Math.min(inC, outC) >= WINOGRAD_4X4_PADDED_MIN_CHANNELS;
   const is4x4 = isCheaper4x4 && tiles4x4 >= WINOGRAD_4X4_MIN_TILES && (isWholeTiles || isWide);
+  const tiles6x6 = params.batch * Math.ceil(outH / 6) * Math.ceil(outW / 6);
+  const is6x6 =
+    Math.min(inC, outC) >= (pass === 'backpropFilter' ? WINOGRAD_6X6_FILTER_MIN_CHANNELS : WINOGRAD_6X6_MIN_CHANNELS) &&
+    tiles6x6 >= WINOGRAD_4X4_MIN_TILES &&
+    isCheaper6x6(outH, outW);
+  if (is6x6) return 'winograd6x6';
   return is4x4 ? 'winograd4x4' : 'winograd';
+}
+
+/**
+ * GEMM rows x positions along one axis of `size` outputs per image and row, F(6x6) (assembly/winograd6.ts: 8
+ * positions a tile, 7 for a partial one) and F(4x4) forward (winograd4.ts: 6, 5 for its tiles of 3 or fewer).
+ */
+function isCheaper6x6(outH: number, outW: number): boolean {
+  return positions6x6(outH) * positions6x6(outW) < WINOGRAD_6X6_ROW_SHARE * positions4x4(outH) * positions4x4(outW);
+}
+
+function positions6x6(size: number): number {
+  return 8 * Math.floor(size / 6) + (size % 6 === 0 ? 0 : 7);
+}
+
+function positions4x4(size: number): number {
+  const tiles = Math.ceil(size / 4);
+  const edgeTiles = (4 - (size % 4)) % 4;
+  const fullTiles = edgeTiles <= tiles ? tiles - edgeTiles : Math.floor(size / 4);
+  return 6 * fullTiles + 5 * (tiles - fullTiles);
 }
 
 /** Whether a convolution's taps are adjacent (dilation 1 both ways). */
@@ -349,14 +397,18 @@ function winogradRowCost(positions: number, tiles: number): number {
  * 56x56x64 12.2 -> 6.2 -> 4.0, 28x28x128 12.7 -> 6.7 -> 3.7, 14x14x256 14.1 -> 4.7 -> 3.9,
  * 7x7x512 18.0 -> 5.8 -> 4.1 (F(4x4) wins despite its padded tiles); 4x4x256 0.72 -> 0.23 -> 0.52
  * (a single F(4x4) tile fills a quarter of the GEMM's rows); at batch 8, 7x7x512 272 -> 71 -> 41.
+ * F(6x6) where isCheaper6x6: prepared, with a ReLU, one thread, CPU time, medians of 16 calls alternated in one
+ * process, F(4x4) -> F(6x6): batch 8 56x56x64 15.86 -> 15.27 ms, 28x28x128 15.19 -> 14.26; batch 1 1.99 -> 1.90,
+ * 2.06 -> 2.01.
  */
 function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorithm {
   const tiles = (size: number) => params.batch * Math.ceil(params.outH / size) * Math.ceil(params.outW / size);
   const winograd4x4Cost = 1.25 * winogradRowCost(36, tiles(4));
   const winogradCost = 1.25 * winogradRowCost(16, tiles(2));
   const im2colCost = winogradRowCost(9, params.batch * params.outH * params.outW);
-  // Ties go to the earlier of F(4x4), F(2x2), im2col.
-  if (winograd4x4Cost <= winogradCost && winograd4x4Cost <= im2colCost) return 'winograd4x4';
+  // Ties go to the earlier of F(4x4), F(2x2), im2col; F(6x6) replaces F(4x4) where the training passes take it.
+  if (winograd4x4Cost <= winogradCost && winograd4x4Cost <= im2colCost)
+    return isCheaper6x6(params.outH, params.outW) ? 'winograd6x6' : 'winograd4x4';
   return winogradCost <= im2colCost ? 'winograd' : 'im2col';
 }
 
@@ -1520,7 +1572,7 @@ class Runtime {
       const geometry = [params.batch, params.inH, params.inW, params.inC, params.outH, params.outW, params.outC];
       const work = positions * params.inC * params.outC * 4;
       const fields = [positions, ...geometry, ...UNUSED_PREPARE_FIELDS, 0];
-      this.invoke('conv2dWinogradPrepare', [filter, packed, null, null], [], fields, work, 36 * 16);
+      this.invoke('conv2dWinogradPrepare', [filter, packed, null, null], [], fields, work, 64 * 16);
       forms.set(positions, packed);
     }
     return packed;
@@ -1662,7 +1714,7 @@ class Runtime {
         isBackpropInput ? 1 : 0,
       ];
       const work = positions * geometry.inC * geometry.outC * 4;
-      this.invoke('conv2dWinogradPrepare', [filter, shared, null, null], [], fields, work, 36 * 16);
+      this.invoke('conv2dWinogradPrepare', [filter, shared, null, null], [], fields, work, 64 * 16);
       pass(shared);
     } finally {
       this.arena.release(mark);
@@ -1885,9 +1937,11 @@ class Runtime {
     const winogradExport = (algorithm: ConvolutionAlgorithm) =>
       algorithm === 'winograd4x4'
         ? 'conv2dWinograd4'
-        : algorithm === 'winograd'
-          ? 'conv2dWinograd'
-          : 'conv2dWinogradStride2';
+        : algorithm === 'winograd6x6'
+          ? 'conv2dWinograd6'
+          : algorithm === 'winograd'
+            ? 'conv2dWinograd'
+            : 'conv2dWinogradStride2';
     const custom: CustomKernelTable = {
       Conv2D: (
         input,
@@ -2312,24 +2366,26 @@ class Runtime {
           // A thread sums its share of the input channels; its sums [positions, share, outC] are loaded
           // and stored once per chunk of tiles (see reuseRows). The chunking never changes a sum's order.
           const positions = winogradPositions(filterAlgorithm);
-          const tilePixels = filterAlgorithm === 'winograd4x4' ? 16 : 4;
+          const tilePixels = filterAlgorithm === 'winograd6x6' ? 36 : filterAlgorithm === 'winograd4x4' ? 16 : 4;
           const work = (params.batch * params.outH * params.outW * positions * params.inC * params.outC) / tilePixels;
           const share = Math.ceil(params.inC / 4 / this.threadsFor(work)) * 4;
           const chunkTiles = Math.max(
             reuseRows(share, params.outC),
             Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (share + params.outC)) / 4) * 4,
           );
-          // The block of vectors F(3x3, 4x4) (6x6) or stride 2 (5x5) transforms through comes after the GEMM's
-          // scratch.
-          const blockBytes = filterAlgorithm === 'winograd' ? 0 : 36 * 16;
+          // The block of vectors F(3x3, 4x4) (6x6), F(3x3, 6x6) (8x8) or stride 2 (5x5) transforms through comes
+          // after the GEMM's scratch.
+          const blockBytes = filterAlgorithm === 'winograd' ? 0 : filterAlgorithm === 'winograd6x6' ? 64 * 16 : 36 * 16;
           const bytes =
             gemmScratch + blockBytes + positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
           const name =
             filterAlgorithm === 'winograd4x4'
               ? 'conv2dWinogradFilter4'
-              : filterAlgorithm === 'winograd'
-                ? 'conv2dWinogradFilter'
-                : 'conv2dWinogradStride2Filter';
+              : filterAlgorithm === 'winograd6x6'
+                ? 'conv2dWinogradFilter6'
+                : filterAlgorithm === 'winograd'
+                  ? 'conv2dWinogradFilter'
+                  : 'conv2dWinogradStride2Filter';
           this.invoke(
             name,
             [input, dOut, dFilter, null],
@@ -2436,11 +2492,14 @@ function reuseRows(a: number, b: number): number {
  * forward and input gradient): each chunk streams the whole transformed filter, so once it no longer
  * fits in L2, take tiles enough per chunk to repay reading it from memory (see reuseRows). The forward
  * pass took 4 tiles per chunk before: ResNet-18's 7x7x512 layers at batch 16 ran twice as long as
- * their input gradients, which had this rule (bench:imagenet --modes train).
+ * their input gradients, which had this rule (bench:imagenet --modes train). F(6x6) takes at least 16 tiles, and
+ * streams only past 4 MB: on 28x28x128 at batch 16 (a 4 MB filter), one thread, forward, chunks of 8 (by
+ * WINOGRAD_CHUNK_FLOATS), 16 and 128 tiles measured 31.0, 29.3 and 31.0 ms CPU.
  */
 function streamedFilterChunkTiles(inC: number, outC: number, algorithm: ConvolutionAlgorithm): number {
-  const isFilterOutOfCache = winogradPositions(algorithm) * inC * outC * 4 > L2_BYTES;
-  return isFilterOutOfCache ? reuseRows(inC, outC) : 4;
+  const isFilterOutOfCache =
+    winogradPositions(algorithm) * inC * outC * 4 > L2_BYTES * (algorithm === 'winograd6x6' ? 4 : 1);
+  return isFilterOutOfCache ? reuseRows(inC, outC) : algorithm === 'winograd6x6' ? 16 : 4;
 }
 
 /**
@@ -2592,6 +2651,7 @@ function isDepthwise(params: Conv2DParams): boolean {
 
 /** Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2. */
 function winogradPositions(algorithm: ConvolutionAlgorithm): number {
+  if (algorithm === 'winograd6x6') return 64;
   return algorithm === 'winograd4x4' || algorithm === 'winogradPolyphase' ? 36 : algorithm === 'winograd' ? 16 : 25;
 }
 
@@ -2650,7 +2710,12 @@ export function isWinogradSplitByColumns(
 function winogradTiles(params: Conv2DParams, algorithm: ConvolutionAlgorithm): number {
   if (algorithm === 'winogradPolyphase') return polyphaseTiles(params);
   // Stride 2: 2x2 output tiles forward, 4x4 dInput tiles in its input gradient (the pass that upsamples).
-  const tileSize = algorithm === 'winograd4x4' || (algorithm === 'winogradStride2' && params.outH > params.inH) ? 4 : 2;
+  const tileSize =
+    algorithm === 'winograd6x6'
+      ? 6
+      : algorithm === 'winograd4x4' || (algorithm === 'winogradStride2' && params.outH > params.inH)
+        ? 4
+        : 2;
   return params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);
 }
 
