@@ -44,6 +44,7 @@ import {
   gemmPackedFinished,
   packedStripsFloats,
 } from './gemm';
+import { isRegisterActivation } from './epilogue';
 import { intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { Conv2dJob } from './jobFields';
 
@@ -142,6 +143,10 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
   // 7.7-8.4 ms; 56x56x24 -> 144 the same (3.8-4.2 ms). The stride-2 sweep (depthwise.ts) already takes the band (its
   // bytes are within STRIDE2_SWEEP_IMAGE_BYTES); the general path there was 9% slower on 112x112x16 -> 96.
   const isNarrow = packedStripsFloats(expansionInC, channels) <= NARROW_FILTER_FLOATS;
+  // With a sigmoid or SiLU the expansion finishes each chunk of rows in a second pass (gemm.ts's finishColumns), so it
+  // reads its input at half the pace, and the hardware prefetcher keeps up: reading the band's input ahead then cost
+  // 2-4% (EfficientNet-B0's 112x112x16>96 and 56x56x24>144 at batch 8, one thread, 3 alternations).
+  const isExpansionInRegisters = isRegisterActivation(intField(job, Conv2dJob.expansionActivation));
   const rows = batch * outH;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   let row = rangeStart(rows, 1, threadIndex, threadCount);
@@ -172,11 +177,17 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
         }
         const pixels = (end - first - kept) * inW;
         // The band's new input rows, read ahead of the GEMM (touchLines). MobileNetV2 at batch 8, one thread, CPU
-        // time, medians of 5 alternated runs (profileInference): 112x112x16>96 s2 17.1 -> 15.8 ms, 56x56x24>144 s1
-        // 13.4 -> 12.7 ms, s2 8.5 -> 7.6 ms; 28x28x32 (input in L2) the same. The residual read ahead of the projection
-        // gained nothing (56x56x24>144 s1 +res, 3 alternations).
+        // time, medians of 5 alternated runs (profileInference) with the other cores busy: 112x112x16>96 s2 17.1 ->
+        // 15.8 ms, 56x56x24>144 s1 13.4 -> 12.7 ms, s2 8.5 -> 7.6 ms; on a quieter machine (4 runs) 15.8 -> 15.4, 12.5
+        // -> 12.4, 7.7 -> 7.5; 28x28x32 (input in L2) the same; batch 1 the same (18.7 ms, 6 runs). The residual read
+        // ahead of the projection gained nothing (56x56x24>144 s1 +res, 3 alternations).
         const bandInput = input + <usize>(image * inH + first + kept) * inputRowBytes;
-        touchLines(bandInput, bandInput + <usize>pixels * <usize>expansionInC * 4, scratch + <usize>TOUCH_SINK_OFFSET);
+        if (isExpansionInRegisters)
+          touchLines(
+            bandInput,
+            bandInput + <usize>pixels * <usize>expansionInC * 4,
+            scratch + <usize>TOUCH_SINK_OFFSET,
+          );
         if (pixels > 0 && isNarrow) {
           gemmNarrowFinished(
             input + <usize>(image * inH + first + kept) * inputRowBytes,
