@@ -78,7 +78,8 @@ const TOUCH_SINK_OFFSET: i32 = JOB_COPY_BYTES - 4;
  * The loads are independent, so the core has many of the lines' misses in flight at once; the GEMM reading the same
  * rows from memory waits for one row tile's lines at a time instead (a perf profile of 112x112x16 -> 96 at batch 8:
  * 6% of the GEMM's samples on a tile's first A load, 3% at batch 1; wasm has no prefetch instruction).
- * NOTE: read ahead of the stem (conv2dFewChannels, a row's input rows) it gained nothing (4 alternations).
+ * NOTE: read ahead of the stem (conv2dFewChannels, a row's input rows) and of gemmInPlaceFinished's row groups
+ * (14x14x576 -> 96, 7x7x960 -> 160) it gained nothing (4 alternations each): they read their rows in order.
  */
 @inline
 function touchLines(start: usize, end: usize, sink: usize): void {
