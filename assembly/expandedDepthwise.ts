@@ -79,7 +79,10 @@ const TOUCH_SINK_OFFSET: i32 = JOB_COPY_BYTES - 4;
  * rows from memory waits for one row tile's lines at a time instead (a perf profile of 112x112x16 -> 96 at batch 8:
  * 6% of the GEMM's samples on a tile's first A load, 3% at batch 1; wasm has no prefetch instruction).
  * NOTE: read ahead of the stem (conv2dFewChannels, a row's input rows) and of gemmInPlaceFinished's row groups
- * (14x14x576 -> 96, 7x7x960 -> 160) it gained nothing (4 alternations each): they read their rows in order.
+ * (14x14x576 -> 96, 7x7x960 -> 160) it gained nothing (4 alternations each): they read their rows in order. Ahead
+ * of each output row of depthwise.ts (its new input rows) it cost 10-15% (14x14x384, 14x14x576, 7x7x960 at batch 8):
+ * a sweep's tile already has many lines' misses in flight. The projection's output lines read ahead (so that its
+ * stores find them) gained nothing either (4 alternations).
  */
 @inline
 function touchLines(start: usize, end: usize, sink: usize): void {
