@@ -26,7 +26,10 @@
 // general path's 0.85; 0.64 so. A 5x5 sweep (a kernel row's five weights in registers, the partial sums kept in
 // the output) gained nothing on EfficientNet-B0's shapes (14x14x672 0.417 -> 0.409 ms, 56x56x144 stride 2 slower),
 // nor did it with two pixels a step sharing their loads (14x14x480 0.209 -> 0.211 ms). At stride 2 on 112x112x96
-// (input beyond L2), by-rows tiles of 2, 4, 6, 8 and 64 pixels were all slower than the general path.
+// (input beyond L2), by-rows tiles of 2, 4, 6, 8 and 64 pixels were all slower than the general path; in the fused
+// block's band (expandedDepthwise.ts, in L2) tiles of 4, 8 and 32 pixels ran as 16 did. An image's first and last
+// rows (two kernel rows inside) swept by rows, not by the general path, gained nothing either (14x14x384, 7x7x960 at
+// batch 8, within 2%).
 // The activation is dispatched once per call (depthwiseConv2d), not per vector: activateVector's jump table in the
 // loops cost the nine-weight sweep two weights spilled and an indirect jump a pixel (all shapes 5% faster without).
 // Every sum starts at the bias and adds the taps in (ky, kx) order, as the reference does; the output

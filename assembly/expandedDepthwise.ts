@@ -13,6 +13,8 @@
 // GEMM (conv2d.ts's path for its shape) reads them from there: the depthwise output (MobileNetV2's 56x56x144: 1.8 MB
 // an image) is never stored either. Without an expansion (MobileNetV2's first block), the depthwise pass reads the
 // input in place.
+// Input rows are read ahead once (touchLines: a byte a cache line) before the GEMM or the depthwise pass reads them, so
+// that their misses overlap instead of stalling each row tile in turn.
 // Every expanded or projected value is the GEMM's (one sum over the depth in order, whatever the rows) and every
 // depthwise sum adds its taps in the same order whatever the band, so the results are those of the kernels run one
 // after the other, bit for bit, on any thread count.
@@ -26,10 +28,11 @@
 // packStrips form of the [C, projectionOutC] filter, projectionBias or 0, projectionOutC (0: no projection; else the
 // output is [batch, outH, outW, projectionOutC]), its epilogue (projectionResidual the residual or 0, activation,
 // alpha, beta: a record starting 13 fields later).
-// Scratch per thread: a copy of the job record (JOB_COPY_BYTES), the GEMM's scratch (GEMM_SCRATCH_BYTES), then the
-// band: BAND_BYTES, or the kernel's rows (kH * dilationH rows of inW * C floats) where they alone take more, and 64
-// spare bytes (the depthwise sweeps read past a row's end); with a projection, then a chunk of depthwise output rows
-// (PROJECTED_CHUNK_BYTES or WIDE_PROJECTED_CHUNK_BYTES, or one row where it alone takes more) and 64 spare bytes.
+// Scratch per thread: a copy of the job record (JOB_COPY_BYTES; its last 4 bytes touchLines' sink), the GEMM's
+// scratch (GEMM_SCRATCH_BYTES), then the band: BAND_BYTES, or the kernel's rows (kH * dilationH rows of inW * C floats)
+// where they alone take more, and 64 spare bytes (the depthwise sweeps read past a row's end); with a projection, then
+// a chunk of depthwise output rows (PROJECTED_CHUNK_BYTES or WIDE_PROJECTED_CHUNK_BYTES, or one row where it alone
+// takes more) and 64 spare bytes.
 // wasmBackend.ts's EXPANDED_SCRATCH_BYTES and PROJECTED_CHUNK_BYTES size it.
 
 import { depthwiseConv2d } from './depthwise';
@@ -41,6 +44,7 @@ import {
   gemmPackedFinished,
   packedStripsFloats,
 } from './gemm';
+import { isRegisterActivation } from './epilogue';
 import { intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { Conv2dJob } from './jobFields';
 
@@ -65,6 +69,27 @@ const PROJECTED_CHUNK_BYTES: i32 = 32768;
  * from L2. 14x14x384 -> 64 at 32 KB (one row of 14 pixels a chunk): 3.25 -> 3.50 ms against two calls; at 192 KB 3.26.
  */
 const WIDE_PROJECTED_CHUNK_BYTES: i32 = 196608;
+
+/** Where a thread's scratch keeps touchLines' result (past the record's copy, within JOB_COPY_BYTES). */
+const TOUCH_SINK_OFFSET: i32 = JOB_COPY_BYTES - 4;
+
+/**
+ * Reads a byte of each 64-byte line of [start, end) and stores their OR at `sink`, so no optimizer drops the loads.
+ * The loads are independent, so the core has many of the lines' misses in flight at once; the GEMM reading the same
+ * rows from memory waits for one row tile's lines at a time instead (a perf profile of 112x112x16 -> 96 at batch 8:
+ * 6% of the GEMM's samples on a tile's first A load, 3% at batch 1; wasm has no prefetch instruction).
+ * NOTE: read ahead of the stem (conv2dFewChannels, a row's input rows) and of gemmInPlaceFinished's row groups
+ * (14x14x576 -> 96, 7x7x960 -> 160) it gained nothing (4 alternations each): they read their rows in order. Ahead
+ * of each output row of depthwise.ts (its new input rows) it cost 10-15% (14x14x384, 14x14x576, 7x7x960 at batch 8):
+ * a sweep's tile already has many lines' misses in flight. The projection's output lines read ahead (so that its
+ * stores find them) gained nothing either (4 alternations).
+ */
+@inline
+function touchLines(start: usize, end: usize, sink: usize): void {
+  let bits: u32 = 0;
+  for (let line = start; line < end; line += 64) bits |= load<u8>(line);
+  store<u32>(sink, bits);
+}
 
 /**
  * input  [batch, inH, inW, expansionInC]
@@ -122,6 +147,10 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
   // 7.7-8.4 ms; 56x56x24 -> 144 the same (3.8-4.2 ms). The stride-2 sweep (depthwise.ts) already takes the band (its
   // bytes are within STRIDE2_SWEEP_IMAGE_BYTES); the general path there was 9% slower on 112x112x16 -> 96.
   const isNarrow = packedStripsFloats(expansionInC, channels) <= NARROW_FILTER_FLOATS;
+  // With a sigmoid or SiLU the expansion finishes each chunk of rows in a second pass (gemm.ts's finishColumns), so it
+  // reads its input at half the pace, and the hardware prefetcher keeps up: reading the band's input ahead then cost
+  // 2-4% (EfficientNet-B0's 112x112x16>96 and 56x56x24>144 at batch 8, one thread, 3 alternations).
+  const isExpansionInRegisters = isRegisterActivation(intField(job, Conv2dJob.expansionActivation));
   const rows = batch * outH;
   const last = rangeEnd(rows, 1, threadIndex, threadCount);
   let row = rangeStart(rows, 1, threadIndex, threadCount);
@@ -133,6 +162,8 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
     let buffer = band;
     let bufferFirst = 0;
     let bufferCount = 0;
+    // Without an expansion: the image's input rows read ahead so far (touchLines), from the thread's first.
+    let touchedEnd = 0;
     if (expansionInC == 0) {
       buffer = input + <usize>(image * inH) * inputRowBytes;
       bufferCount = inH;
@@ -149,6 +180,18 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
           memory.copy(band, band + <usize>(first - bufferFirst) * rowBytes, <usize>kept * rowBytes);
         }
         const pixels = (end - first - kept) * inW;
+        // The band's new input rows, read ahead of the GEMM (touchLines). MobileNetV2 at batch 8, one thread, CPU
+        // time, medians of 5 alternated runs (profileInference) with the other cores busy: 112x112x16>96 s2 17.1 ->
+        // 15.8 ms, 56x56x24>144 s1 13.4 -> 12.7 ms, s2 8.5 -> 7.6 ms; on a quieter machine (4 runs) 15.8 -> 15.4, 12.5
+        // -> 12.4, 7.7 -> 7.5; 28x28x32 (input in L2) the same; batch 1 the same (18.7 ms, 6 runs). The residual read
+        // ahead of the projection gained nothing (56x56x24>144 s1 +res, 3 alternations).
+        const bandInput = input + <usize>(image * inH + first + kept) * inputRowBytes;
+        if (isExpansionInRegisters)
+          touchLines(
+            bandInput,
+            bandInput + <usize>pixels * <usize>expansionInC * 4,
+            scratch + <usize>TOUCH_SINK_OFFSET,
+          );
         if (pixels > 0 && isNarrow) {
           gemmNarrowFinished(
             input + <usize>(image * inH + first + kept) * inputRowBytes,
@@ -200,6 +243,19 @@ export function expandedDepthwiseConv2d(job: usize, threadIndex: i32, threadCoun
         const reachFirst = cy * strideH - padTop;
         const chunkFirst = max(bufferFirst, reachFirst);
         const firstPixel = (image * outH + cy) * outW;
+        // Without an expansion, the chunk's new input rows read ahead of the depthwise pass: 112x112x32->32>16 7.2 ->
+        // 6.4 ms (as above).
+        if (expansionInC == 0) {
+          const touchFirst = max(touchedEnd, max(0, reachFirst));
+          const touchEnd = min(inH, (cyEnd - 1) * strideH - padTop + kernelRows);
+          if (touchEnd > touchFirst)
+            touchLines(
+              buffer + <usize>touchFirst * rowBytes,
+              buffer + <usize>touchEnd * rowBytes,
+              scratch + <usize>TOUCH_SINK_OFFSET,
+            );
+          touchedEnd = max(touchedEnd, touchEnd);
+        }
         store<u32>(
           bandJob + ((<usize>Conv2dJob.input) << 2),
           <u32>(buffer + <usize>(chunkFirst - bufferFirst) * rowBytes),

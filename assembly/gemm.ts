@@ -24,6 +24,12 @@
 // (2 rounds: 56x56x96 -> 24 2.64-2.90 -> 2.45 ms, 56x56x144 -> 24 4.00-4.15 -> 3.80-3.82 ms).
 // NOTE: 5 rows a tile (10 accumulators) ran 1.4 times slower (V8 spilled), and a 240 x 40 filter
 // (37.5 KB) no faster this way than packed (hence NARROW_FILTER_FLOATS).
+// NOTE: on the shallow expansions (depth 16 to 32; MobileNetV2 at batch 8, one thread, CPU time, 2-3 alternations)
+// these did not pay: one row by 48 columns (twelve sums, to keep more multiply-adds in flight) 1.47 times slower on
+// 112x112x16 -> 96, as V8 schedules a loop body's loads (effectful) before its multiply-adds (pure), so its twelve
+// B vectors and twelve sums spilled; each row tile packed (packRows, narrowTilePacked) the same; the sums started at
+// the bias (fewer adds in the output stage; it would change bits against the 1x1 convolution run alone) the same
+// (10.7-11.1 against 10.9-11.1 ms).
 //
 // Lanes and tails: columns go 8 at a time; a partial last strip is packed with zero columns, computes
 // 8 lanes and stores only the valid ones. Rows go 4 at a time; a partial last tile is packed with
