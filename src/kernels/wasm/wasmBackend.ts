@@ -129,6 +129,8 @@ type ExportName =
   | 'clipBiasAddGrad'
   | 'conv2dWinogradStride2'
   | 'conv2dWinogradStride2Filter'
+  | 'conv2dWinogradStride2Tile4'
+  | 'conv2dWinogradStride2Tile4Filter'
   | 'widenChannels'
   | 'conv2dWinogradPolyphase'
   | 'conv2dWinogradPolyphaseMaxPool'
@@ -227,7 +229,13 @@ const WINOGRAD_STREAMED_SPLIT_BY_COLUMNS_TILES_PER_CHANNEL = 0.25;
  * How a convolution is computed: the one place that chooses (see assembly/conv2d.ts, winograd.ts,
  * winogradStride2.ts).
  */
-export type ConvolutionAlgorithm = 'im2col' | 'winograd' | 'winograd4x4' | 'winogradStride2' | 'winogradPolyphase';
+export type ConvolutionAlgorithm =
+  | 'im2col'
+  | 'winograd'
+  | 'winograd4x4'
+  | 'winogradStride2'
+  | 'winogradStride2Tile4'
+  | 'winogradPolyphase';
 
 /**
  * Output pixels (batch x height x width) from which Winograd pays: it transforms every filter on each
@@ -314,7 +322,7 @@ export function convolutionAlgorithm(
   if (isStride2 && params.isConstantFilter === true && pass === 'forward') return preparedStride2Algorithm(params);
   if (!isInputGradient && isPolyphaseShape(params) && isPolyphaseCheaper(params)) return 'winogradPolyphase';
   if (isStride2 && params.isConstantFilter !== true && pixels >= WINOGRAD_MIN_PIXELS)
-    if (!isInputGradient || (params.padTop === 1 && params.padLeft === 1)) return 'winogradStride2';
+    if (!isInputGradient || (params.padTop === 1 && params.padLeft === 1)) return stride2Algorithm(params, pass);
   if (params.isConstantFilter === true && pass === 'forward')
     return isSupported && inC >= PREPARED_WINOGRAD_MIN_CHANNELS ? preparedConvolutionAlgorithm(params) : 'im2col';
   if (!isSupported || pixels < WINOGRAD_MIN_PIXELS) return 'im2col';
@@ -372,9 +380,50 @@ function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorith
  */
 function preparedStride2Algorithm(params: Conv2DParams): ConvolutionAlgorithm {
   return stride2RowCost(params) < winogradRowCost(9, params.batch * params.outH * params.outW)
-    ? 'winogradStride2'
+    ? stride2Algorithm(params, 'forward')
     : 'im2col';
 }
+
+/**
+ * Which polyphase stride-2 algorithm a pass takes: 4 outputs a tile along each axis (81 positions,
+ * conv2dWinogradStride2Tile4) where its GEMM rows x positions (stride2Positions), weighted for its costlier transforms
+ * and, unless prepared, with the filter's transform counted as STRIDE2_FILTER_TRANSFORM_ROWS rows a position, are
+ * fewer than those of 2 outputs a tile (25 positions).
+ */
+function stride2Algorithm(
+  params: Conv2DParams,
+  pass: 'forward' | 'backpropInput' | 'backpropFilter',
+): 'winogradStride2' | 'winogradStride2Tile4' {
+  const isInputGradient = pass === 'backpropInput';
+  const filterRows = params.isConstantFilter === true && pass === 'forward' ? 0 : STRIDE2_FILTER_TRANSFORM_ROWS;
+  const cost2 = stride2Positions(params, 2, isInputGradient) + 25 * filterRows;
+  const cost4 = stride2Positions(params, 4, isInputGradient) + 81 * filterRows;
+  return STRIDE2_TILE4_WEIGHT * cost4 < cost2 ? 'winogradStride2Tile4' : 'winogradStride2';
+}
+
+/**
+ * Tiles x positions of a polyphase stride-2 pass with `outputs` outputs a tile along each axis (5 or 9 positions):
+ * a tile partial along an axis skips positions there (winogradStride2.ts): at 2 outputs 2 (forward, filter gradient)
+ * or 3 (input gradient), at 4 outputs one for each output (dOut sample) it lacks.
+ */
+function stride2Positions(params: Conv2DParams, outputs: number, isInputGradient: boolean): number {
+  const side = outputs === 4 ? 9 : 5;
+  const along = (size: number) => {
+    const full = Math.floor(size / outputs);
+    const present = size - full * outputs;
+    const skipped = present === 0 ? 0 : outputs === 4 ? 4 - present : isInputGradient ? 3 : 2;
+    return full * side + (present === 0 ? 0 : side - skipped);
+  };
+  // The input gradient's tiles are whole where their dOut samples are (dOut is the pass's input).
+  return params.batch * along(params.outH) * along(params.outW);
+}
+
+/**
+ * How much costlier a position of the 4-output stride-2 algorithm is than one of the 2-output one (its transforms
+ * have 4 and 5 terms, not 2), and the GEMM rows one position's filter transform costs where a call transforms it.
+ */
+const STRIDE2_TILE4_WEIGHT = 1.1;
+const STRIDE2_FILTER_TRANSFORM_ROWS = 8;
 
 /**
  * GEMM rows x positions of winogradStride2.ts's forward pass or filter gradient, counting rows in tiles of 4: with
@@ -1879,7 +1928,7 @@ class Runtime {
       // Each position's planes of transformed inputs and of products take a cache line more (chunkPlaneBytes).
       return {
         chunkTiles,
-        bytes: 32 * 4 + 4 * 36 * 16 + filterBytes + positions * (chunkTiles * (inC + outC) * 4 + 128),
+        bytes: 32 * 4 + winogradBlocksBytes(algorithm) + filterBytes + positions * (chunkTiles * (inC + outC) * 4 + 128),
       };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) =>
@@ -1887,7 +1936,9 @@ class Runtime {
         ? 'conv2dWinograd4'
         : algorithm === 'winograd'
           ? 'conv2dWinograd'
-          : 'conv2dWinogradStride2';
+          : algorithm === 'winogradStride2Tile4'
+            ? 'conv2dWinogradStride2Tile4'
+            : 'conv2dWinogradStride2';
     const custom: CustomKernelTable = {
       Conv2D: (
         input,
@@ -2312,16 +2363,16 @@ class Runtime {
           // A thread sums its share of the input channels; its sums [positions, share, outC] are loaded
           // and stored once per chunk of tiles (see reuseRows). The chunking never changes a sum's order.
           const positions = winogradPositions(filterAlgorithm);
-          const tilePixels = filterAlgorithm === 'winograd4x4' ? 16 : 4;
+          const tilePixels = filterAlgorithm === 'winograd4x4' || filterAlgorithm === 'winogradStride2Tile4' ? 16 : 4;
           const work = (params.batch * params.outH * params.outW * positions * params.inC * params.outC) / tilePixels;
           const share = Math.ceil(params.inC / 4 / this.threadsFor(work)) * 4;
           const chunkTiles = Math.max(
             reuseRows(share, params.outC),
             Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (share + params.outC)) / 4) * 4,
           );
-          // The block of vectors F(3x3, 4x4) (6x6) or stride 2 (5x5) transforms through comes after the GEMM's
+          // The block of vectors F(3x3, 4x4) (6x6) or stride 2 (5x5, 9x9) transforms through comes after the GEMM's
           // scratch.
-          const blockBytes = filterAlgorithm === 'winograd' ? 0 : 36 * 16;
+          const blockBytes = filterAlgorithm === 'winograd' ? 0 : filterAlgorithm === 'winogradStride2Tile4' ? 81 * 16 : 36 * 16;
           const bytes =
             gemmScratch + blockBytes + positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
           const name =
@@ -2329,7 +2380,9 @@ class Runtime {
               ? 'conv2dWinogradFilter4'
               : filterAlgorithm === 'winograd'
                 ? 'conv2dWinogradFilter'
-                : 'conv2dWinogradStride2Filter';
+                : filterAlgorithm === 'winogradStride2Tile4'
+                  ? 'conv2dWinogradStride2Tile4Filter'
+                  : 'conv2dWinogradStride2Filter';
           this.invoke(
             name,
             [input, dOut, dFilter, null],
@@ -2592,7 +2645,16 @@ function isDepthwise(params: Conv2DParams): boolean {
 
 /** Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2. */
 function winogradPositions(algorithm: ConvolutionAlgorithm): number {
+  if (algorithm === 'winogradStride2Tile4') return 81;
   return algorithm === 'winograd4x4' || algorithm === 'winogradPolyphase' ? 36 : algorithm === 'winograd' ? 16 : 25;
+}
+
+/**
+ * Bytes of a forward Winograd kernel's transform blocks after its 4x8 tile: four 6x6 blocks of vectors (winograd4.ts
+ * transforms 4 tiles at a time), or a 9x9 one and four of 81 (STRIDE2_TILE4_BLOCKS_BYTES in winogradStride2.ts).
+ */
+function winogradBlocksBytes(algorithm: ConvolutionAlgorithm): number {
+  return algorithm === 'winogradStride2Tile4' ? 5 * 81 * 16 : 4 * 36 * 16;
 }
 
 /**
@@ -2650,7 +2712,15 @@ export function isWinogradSplitByColumns(
 function winogradTiles(params: Conv2DParams, algorithm: ConvolutionAlgorithm): number {
   if (algorithm === 'winogradPolyphase') return polyphaseTiles(params);
   // Stride 2: 2x2 output tiles forward, 4x4 dInput tiles in its input gradient (the pass that upsamples).
-  const tileSize = algorithm === 'winograd4x4' || (algorithm === 'winogradStride2' && params.outH > params.inH) ? 4 : 2;
+  const isUpsampling = params.outH > params.inH;
+  const tileSize =
+    algorithm === 'winogradStride2Tile4'
+      ? isUpsampling
+        ? 8
+        : 4
+      : algorithm === 'winograd4x4' || (algorithm === 'winogradStride2' && isUpsampling)
+        ? 4
+        : 2;
   return params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);
 }
 
