@@ -39,6 +39,7 @@ import { convGeometryOf, intField, pointerField, scratchOf } from './job';
 import { Conv2dJob } from './jobFields';
 import {
   WINOGRAD_TILE_BYTES,
+  chunkPlaneBytes,
   edgePositionRows,
   filterTap,
   interleavedTile,
@@ -358,9 +359,10 @@ function winogradStride2Pass(job: usize, threadIndex: i32, threadCount: i32, out
     if (isTile4) packFilterStride2Tile4(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput);
     else packFilterStride2(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput);
   }
-  const inputPlane = (<usize>chunkTiles * <usize>inC) << 2;
+  // The 4-output pass's planes take a cache line more (chunkPlaneBytes): its 81 are read and written across.
+  const inputPlane = isTile4 ? chunkPlaneBytes(chunkTiles, inC) : (<usize>chunkTiles * <usize>inC) << 2;
   const products = transformedInput + <usize>positions * inputPlane;
-  const productPlane = (<usize>chunkTiles * <usize>outC) << 2;
+  const productPlane = isTile4 ? chunkPlaneBytes(chunkTiles, outC) : (<usize>chunkTiles * <usize>outC) << 2;
   // Edge order (plainTileIndex): forward tiles with fewer outputs along an axis, input-gradient tiles whose dOut
   // samples lie partly past dOut (the pass's inH, inW), come after the full ones; the class ends counted in
   // this thread's tiles.
@@ -429,8 +431,7 @@ function winogradStride2Pass(job: usize, threadIndex: i32, threadCount: i32, out
     }
     // Each position's GEMM over the tiles that need it (edgePositionRows): a prefix of the chunk.
     for (let xi = 0; xi < positions; xi++) {
-      const inputPosition =
-        !isTile4 && isBackpropInput ? load<i32>(INPUT_GRADIENT_PLANES + ((<usize>xi) << 2)) : xi;
+      const inputPosition = !isTile4 && isBackpropInput ? load<i32>(INPUT_GRADIENT_PLANES + ((<usize>xi) << 2)) : xi;
       const positionRows = edgePositionRows(
         xi,
         side,
@@ -464,7 +465,8 @@ function winogradStride2Pass(job: usize, threadIndex: i32, threadCount: i32, out
       const ox = tileColumn * tileSize;
       const at = products + ((<usize>t * <usize>outC) << 2);
       if (isTile4) {
-        if (isBackpropInput) finishGradientTile8(output, at, productPlane, image, oy, ox, outH, outW, outC, ocStart, ocEnd, block);
+        if (isBackpropInput)
+          finishGradientTile8(output, at, productPlane, image, oy, ox, outH, outW, outC, ocStart, ocEnd, block);
         else
           finishOutputTile4(
             output,
@@ -856,35 +858,26 @@ export function packFilterStride2Tile4(
           for (let xi = 0; xi < STRIDE2_TILE4_POSITIONS; xi++) v128.store(destination + <usize>xi * plane, zero);
           continue;
         }
-        // Rows: t = G g (9 x 3), each row's columns stored as soon as it is known.
-        for (let r = 0; r < 9; r++) {
-          const row = r < 5 ? r : 5;
-          const t0 = filterRow9(filter, row, 0, ic, oc, inC, outC, isBackpropInput);
-          const t1 = filterRow9(filter, row, 1, ic, oc, inC, outC, isBackpropInput);
-          const t2 = filterRow9(filter, row, 2, ic, oc, inC, outC, isBackpropInput);
+        // Rows: t = G g (9 x 3; rows 5 to 8 are g's middle row), each row's columns stored as soon as known.
+        const g00 = filterTap(filter, 0, 0, ic, oc, inC, outC, isBackpropInput);
+        const g01 = filterTap(filter, 0, 1, ic, oc, inC, outC, isBackpropInput);
+        const g02 = filterTap(filter, 0, 2, ic, oc, inC, outC, isBackpropInput);
+        const g20 = filterTap(filter, 2, 0, ic, oc, inC, outC, isBackpropInput);
+        const g21 = filterTap(filter, 2, 1, ic, oc, inC, outC, isBackpropInput);
+        const g22 = filterTap(filter, 2, 2, ic, oc, inC, outC, isBackpropInput);
+        for (let r = 0; r < 5; r++) {
+          const t0 = filterAxis9(r, g00, g20);
+          const t1 = filterAxis9(r, g01, g21);
+          const t2 = filterAxis9(r, g02, g22);
           storeFilterAxis9(destination + <usize>(r * 9) * plane, plane, t0, t1, t2);
         }
+        const g10 = filterTap(filter, 1, 0, ic, oc, inC, outC, isBackpropInput);
+        const g11 = filterTap(filter, 1, 1, ic, oc, inC, outC, isBackpropInput);
+        const g12 = filterTap(filter, 1, 2, ic, oc, inC, outC, isBackpropInput);
+        for (let r = 5; r < 9; r++) storeFilterAxis9(destination + <usize>(r * 9) * plane, plane, g10, g11, g12);
       }
     }
   }
-}
-
-/** Row `row` (< 6: rows 5 to 8 are alike) of t = G g for kernel column kx (see packFilterStride2Tile4). */
-@inline
-function filterRow9(
-  filter: usize,
-  row: i32,
-  kx: i32,
-  ic: i32,
-  oc: i32,
-  inC: i32,
-  outC: i32,
-  isBackpropInput: bool,
-): v128 {
-  if (row == 5) return filterTap(filter, 1, kx, ic, oc, inC, outC, isBackpropInput);
-  const g0 = filterTap(filter, 0, kx, ic, oc, inC, outC, isBackpropInput);
-  const g2 = filterTap(filter, 2, kx, ic, oc, inC, outC, isBackpropInput);
-  return filterAxis9(row, g0, g2);
 }
 
 /** Value `row` (< 5) of G along an axis from the even taps g0, g2 (see packFilterStride2Tile4). */
@@ -995,13 +988,25 @@ function transformGradientTile5(
   at: usize,
   plane: usize,
 ): void {
+  const isInterior = y0 + 5 <= height && x0 + 5 <= width;
+  const pixelBytes = (<usize>channels) << 2;
   for (let r = 0; r < 5; r++) {
     const y = y0 + r;
-    const a0 = loadPixel(dOut, image, y, x0, c, height, width, channels);
-    const a1 = loadPixel(dOut, image, y, x0 + 1, c, height, width, channels);
-    const a2 = loadPixel(dOut, image, y, x0 + 2, c, height, width, channels);
-    const a3 = loadPixel(dOut, image, y, x0 + 3, c, height, width, channels);
-    const a4 = loadPixel(dOut, image, y, x0 + 4, c, height, width, channels);
+    let a0: v128, a1: v128, a2: v128, a3: v128, a4: v128;
+    if (isInterior) {
+      const row = dOut + ((<usize>(((image * height + y) * width + x0) * channels + c)) << 2);
+      a0 = v128.load(row);
+      a1 = v128.load(row + pixelBytes);
+      a2 = v128.load(row + 2 * pixelBytes);
+      a3 = v128.load(row + 3 * pixelBytes);
+      a4 = v128.load(row + 4 * pixelBytes);
+    } else {
+      a0 = loadPixel(dOut, image, y, x0, c, height, width, channels);
+      a1 = loadPixel(dOut, image, y, x0 + 1, c, height, width, channels);
+      a2 = loadPixel(dOut, image, y, x0 + 2, c, height, width, channels);
+      a3 = loadPixel(dOut, image, y, x0 + 3, c, height, width, channels);
+      a4 = loadPixel(dOut, image, y, x0 + 4, c, height, width, channels);
+    }
     storeInputAxis9(block + <usize>(r * 144), 16, a0, a1, a2, a3, a4, a0, a1, a2, a3);
   }
   for (let column = 0; column < 9; column++) {
@@ -1101,10 +1106,17 @@ function finishGradientTile8(
     }
     for (let r = 0; r < rows; r++) {
       const source = block + <usize>(r * 144);
-      storeOutputAxis9(source, 16, line + 16, 32, false);
-      for (let q = 0; q < 4; q++) v128.store(line + <usize>(q * 32), v128.load(source + <usize>((5 + q) * 16)));
       const row = corner + <usize>(r * width) * pixelBytes + ((<usize>oc) << 2);
-      for (let k = 0; k < columns; k++) v128.store(row + <usize>k * pixelBytes, v128.load(line + <usize>(k * 16)));
+      // A whole row goes straight to dInput, a partial one through `line`.
+      const isWhole = columns == 8;
+      const destination = isWhole ? row : line;
+      const step: usize = isWhole ? pixelBytes : 16;
+      storeOutputAxis9(source, 16, destination + step, 2 * step, false);
+      for (let q = 0; q < 4; q++) {
+        v128.store(destination + <usize>(2 * q) * step, v128.load(source + <usize>((5 + q) * 16)));
+      }
+      if (!isWhole)
+        for (let k = 0; k < columns; k++) v128.store(row + <usize>k * pixelBytes, v128.load(line + <usize>(k * 16)));
     }
   }
 }

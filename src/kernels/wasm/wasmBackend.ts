@@ -191,6 +191,13 @@ const JOB_FIELDS = 53;
  */
 const WINOGRAD_CHUNK_FLOATS = 131072;
 /**
+ * The chunk of stride 2's 4-output tiles (81 positions), whose transformed filter (2.6 MB at 64->128 channels) is
+ * streamed by every chunk: 16 tiles at 64->128 channels. ResNet-18's 56x56x64->128 layer at batch 16 (one thread,
+ * process CPU time, medians of 3 to 5 alternated runs, ms, forward / input gradient): chunks of 88 tiles (the rule
+ * of streamedFilterChunkTiles) 46.3 / 56.0, of 8 39.7 / 41.9, of 16 39.2 / 41.5, of 32 39.5 / 41.9.
+ */
+const STRIDE2_TILE4_CHUNK_FLOATS = 2 * WINOGRAD_CHUNK_FLOATS;
+/**
  * With a prepared filter of more than WINOGRAD_STREAMED_FILTER_FLOATS (8 MB: F(4x4) on 256 channels
  * and up, as on ResNet's 14x14 and 7x7 layers) each chunk streams the whole filter from L3 or memory,
  * so chunks grow until one position's transformed input fills this many floats (128 KB, in L2 while
@@ -386,19 +393,21 @@ function preparedStride2Algorithm(params: Conv2DParams): ConvolutionAlgorithm {
 
 /**
  * Which polyphase stride-2 algorithm a pass takes: 4 outputs a tile along each axis (81 positions,
- * conv2dWinogradStride2Tile4) where its GEMM rows x positions (stride2Positions), weighted for its costlier transforms
- * and, unless prepared, with the filter's transform counted as STRIDE2_FILTER_TRANSFORM_ROWS rows a position, are
- * fewer than those of 2 outputs a tile (25 positions).
+ * conv2dWinogradStride2Tile4) where its tiles x positions (stride2Positions), weighted for its costlier transforms
+ * (STRIDE2_TILE4_WEIGHT), are fewer than those of 2 outputs a tile (25 positions); a filter transformed on every
+ * forward or input-gradient call only where a chunk (STRIDE2_TILE4_CHUNK_FLOATS) holds STRIDE2_TILE4_MIN_CHUNK_TILES
+ * tiles, since each chunk streams the 81 positions of the filter.
  */
 function stride2Algorithm(
   params: Conv2DParams,
   pass: 'forward' | 'backpropInput' | 'backpropFilter',
 ): 'winogradStride2' | 'winogradStride2Tile4' {
+  const isStreamed = pass !== 'backpropFilter' && !(params.isConstantFilter === true && pass === 'forward');
+  const chunkTiles = STRIDE2_TILE4_CHUNK_FLOATS / (81 * (params.inC + params.outC));
+  if (isStreamed && chunkTiles < STRIDE2_TILE4_MIN_CHUNK_TILES) return 'winogradStride2';
   const isInputGradient = pass === 'backpropInput';
-  const filterRows = params.isConstantFilter === true && pass === 'forward' ? 0 : STRIDE2_FILTER_TRANSFORM_ROWS;
-  const cost2 = stride2Positions(params, 2, isInputGradient) + 25 * filterRows;
-  const cost4 = stride2Positions(params, 4, isInputGradient) + 81 * filterRows;
-  return STRIDE2_TILE4_WEIGHT * cost4 < cost2 ? 'winogradStride2Tile4' : 'winogradStride2';
+  const cost4 = STRIDE2_TILE4_WEIGHT * stride2Positions(params, 4, isInputGradient);
+  return cost4 < stride2Positions(params, 2, isInputGradient) ? 'winogradStride2Tile4' : 'winogradStride2';
 }
 
 /**
@@ -419,11 +428,11 @@ function stride2Positions(params: Conv2DParams, outputs: number, isInputGradient
 }
 
 /**
- * How much costlier a position of the 4-output stride-2 algorithm is than one of the 2-output one (its transforms
- * have 4 and 5 terms, not 2), and the GEMM rows one position's filter transform costs where a call transforms it.
+ * How much costlier a position of the 4-output stride-2 algorithm is than one of the 2-output one: its transforms have
+ * 4 and 5 terms, not 2, and its filter is 3.24 times larger.
  */
-const STRIDE2_TILE4_WEIGHT = 1.1;
-const STRIDE2_FILTER_TRANSFORM_ROWS = 8;
+const STRIDE2_TILE4_WEIGHT = 1.15;
+const STRIDE2_TILE4_MIN_CHUNK_TILES = 16;
 
 /**
  * GEMM rows x positions of winogradStride2.ts's forward pass or filter gradient, counting rows in tiles of 4: with
@@ -1920,15 +1929,17 @@ class Runtime {
     ) => {
       const positions = winogradPositions(algorithm);
       const filterFloats = positions * packedWinogradFilterFloats(inC, outC);
+      const chunkFloats = algorithm === 'winogradStride2Tile4' ? STRIDE2_TILE4_CHUNK_FLOATS : WINOGRAD_CHUNK_FLOATS;
       const chunkTiles =
         isPrepared && filterFloats > WINOGRAD_STREAMED_FILTER_FLOATS
           ? Math.max(4, Math.min(Math.ceil(tiles / 4), Math.floor(WINOGRAD_PREPARED_PANEL_FLOATS / inC / 4)) * 4)
-          : Math.max(minimumChunkTiles, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
+          : Math.max(minimumChunkTiles, Math.floor(chunkFloats / (positions * (inC + outC)) / 4) * 4);
       const filterBytes = isPrepared ? 0 : filterFloats * 4;
       // Each position's planes of transformed inputs and of products take a cache line more (chunkPlaneBytes).
       return {
         chunkTiles,
-        bytes: 32 * 4 + winogradBlocksBytes(algorithm) + filterBytes + positions * (chunkTiles * (inC + outC) * 4 + 128),
+        bytes:
+          32 * 4 + winogradBlocksBytes(algorithm) + filterBytes + positions * (chunkTiles * (inC + outC) * 4 + 128),
       };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) =>
@@ -2372,9 +2383,13 @@ class Runtime {
           );
           // The block of vectors F(3x3, 4x4) (6x6) or stride 2 (5x5, 9x9) transforms through comes after the GEMM's
           // scratch.
-          const blockBytes = filterAlgorithm === 'winograd' ? 0 : filterAlgorithm === 'winogradStride2Tile4' ? 81 * 16 : 36 * 16;
+          const blockBytes =
+            filterAlgorithm === 'winograd' ? 0 : filterAlgorithm === 'winogradStride2Tile4' ? 81 * 16 : 36 * 16;
           const bytes =
-            gemmScratch + blockBytes + positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
+            gemmScratch +
+            blockBytes +
+            positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4 +
+            (filterAlgorithm === 'winogradStride2Tile4' ? positions * 128 : 0);
           const name =
             filterAlgorithm === 'winograd4x4'
               ? 'conv2dWinogradFilter4'
@@ -2489,9 +2504,11 @@ function reuseRows(a: number, b: number): number {
  * forward and input gradient): each chunk streams the whole transformed filter, so once it no longer
  * fits in L2, take tiles enough per chunk to repay reading it from memory (see reuseRows). The forward
  * pass took 4 tiles per chunk before: ResNet-18's 7x7x512 layers at batch 16 ran twice as long as
- * their input gradients, which had this rule (bench:imagenet --modes train).
+ * their input gradients, which had this rule (bench:imagenet --modes train). Not for stride 2's 4-output tiles,
+ * whose 81 planes of a chunk's inputs and products grow past L2 first (STRIDE2_TILE4_CHUNK_FLOATS).
  */
 function streamedFilterChunkTiles(inC: number, outC: number, algorithm: ConvolutionAlgorithm): number {
+  if (algorithm === 'winogradStride2Tile4') return 4;
   const isFilterOutOfCache = winogradPositions(algorithm) * inC * outC * 4 > L2_BYTES;
   return isFilterOutOfCache ? reuseRows(inC, outC) : 4;
 }
