@@ -28,10 +28,34 @@
 // filter gradient, im2col -> this): 56x56x64->128 36.5 / 40.4 / 36.3 -> 29.9 / 27.3 / 29.7 ms,
 // 28x28x128->256 36.1 / 38.1 / 35.2 -> 27.6 / 26.1 / 27.0 ms.
 //
+// conv2dWinogradStride2Tile4 takes 4 outputs a tile along each axis from 9 input samples: the even phase (5 samples,
+// taps g0, g2) by F(4, 2) at the points 0, +-1, +-2, the odd one (4 samples, tap g1) by 4 direct products, so 9
+// positions for 4 outputs, 81 for a 4x4 block (1.23 times fewer than 25 for each 2x2), along one axis (e the even
+// samples, o the odd ones):
+//   v = (4 e0 - 5 e2 + e4, 4 e1 + 4 e2 - e3 - e4, -4 e1 + 4 e2 + e3 - e4, -2 e1 - e2 + 2 e3 + e4,
+//        2 e1 - e2 - 2 e3 + e4, o0, o1, o2, o3),
+//   u = (g0 / 4, (g0 + g2) / 6, (g0 - g2) / 6, g0 / 24 + g2 / 12, g0 / 24 - g2 / 12, g1, g1, g1, g1),
+//   y_k = (A^T m)_k + m_(5 + k), A^T = 1 1 1 1 1 | 0 1 -1 2 -2 | 0 1 1 4 4 | 0 1 -1 8 -8.
+// Of the point sets tried (float32 against float64, 4x4 blocks summed over 64 channels, largest error over that of
+// direct float32 sums): 0, +-1, +-2 4.6, 0, +-1, 1/2, inf 7.9, 0, +-1, 2, inf 8.5, 0, +-1, +-1/2 17. Its input
+// gradient gathers an 8x8 dInput block from 5x5 dOut samples a: dInput[2 q] = g1 a_q (the odd phase, positions
+// 5 + q) and dInput[2 q + 1] = g0 a_(q + 1) + g2 a_q (F(4, 2) of the flipped taps, the same u as the forward's of the
+// flipped filter); its filter gradient the dual, w = A e of the 4 dOut samples e and dW = G^T m. A tile partial along
+// an axis skips the odd positions of the outputs (dOut samples) it lacks. Its 81-position filter is 3.24 times
+// larger and its transforms costlier, so it pays only where its tiles are whole, and chunks of 16 tiles or more
+// keep the filter streamed by every chunk cheap (stride2Algorithm in the backend). Measured on the loaded machine
+// (batch 16, one thread, process CPU time, medians of 5 in-process alternations, 2 -> 4 outputs a tile, forward /
+// input gradient / filter gradient): 56x56x64->128 44.1 / 45.4 / 44.5 -> 39.5 / 42.7 / 42.8 ms; 28x28x128->256
+// (14x14 out, 4 + 4 + 4 + 2) 41.4 / 42.4 / 41.0 -> 51.8 / 51.8 / 49.5; 14x14x256->512 50.5 / 44.8 / 46.0 -> 124 /
+// 117 / 47.4 (chunks of 4 tiles, each streaming a 42 MB filter). Prepared at batch 8 (medians of 7): 22.0 -> 19.2,
+// 19.7 -> 24.0, 21.3 -> 23.5 ms; at batch 1 (medians of 9): 2.6 -> 2.4, 2.6 -> 3.3, 4.0 -> 7.1.
+//
 // Job record: that of winograd.ts (conv2dWinograd). For the input gradient (variant 1) the geometry is
 // the gradient pass's: inH, inW, inC of dOut, outH, outW, outC of dInput. Scratch (forward and input
 // gradient): the 4x8 tile | a 5x5 block of vectors and 4 tiles' blocks of 25 (in 4 * 36 * 16 bytes, the size
-// winograd4.ts takes) | U [25][strips][inC][8] unless prepared | V [25][chunk / 4][inC][4] | M [25][chunk][outC].
+// winograd4.ts takes) | U [25][strips][inC][8] unless prepared | V [25][chunk / 4][inC][4] | M [25][chunk][outC];
+// with 4 outputs a tile a 9x9 block and 4 blocks of 81 (STRIDE2_TILE4_BLOCKS_BYTES), 81 positions, and the planes of
+// V and M a cache line apart (chunkPlaneBytes).
 
 import { epilogueOf } from './epilogue';
 import { TILE_COLUMNS, TILE_ROWS, gemmPackedOperands, storeTransposed4x4 } from './gemm';

@@ -290,8 +290,9 @@ const WIDENED_CHANNELS = 4;
  * 32x32x12->32 12.4 / 20.1 / 12.5 -> 4.96 / 6.3 / 6.7 (F(4x4)); 32x32x32->8 10.9 / 10.8 / 11.6 -> 4.4 / 3.9
  * / 5.2 (F(4x4)); 32x32x4->8 3.5 / 6.9 / 3.2 -> 1.0 / 1.5 / 1.1 (F(4x4)).
  * 3x3 stride-2 convolutions with the same channels take the polyphase F(2x2, 3x3) of winogradStride2.ts
- * (25 positions for 36 multiplies), for the input gradient only with padTop = padLeft = 1; a constant filter has
- * its own choice (preparedStride2Algorithm). 7x7 stride-2 convolutions on few channels (ResNet's stem) take the
+ * (25 positions for 36 multiplies), or its 4-output tiles (81 positions for 144) where they pay (stride2Algorithm),
+ * for the input gradient only with padTop = padLeft = 1; a constant filter has its own choice
+ * (preparedStride2Algorithm). 7x7 stride-2 convolutions on few channels (ResNet's stem) take the
  * polyphase F(3x3, 4x4) of winogradPolyphase.ts forward (prepared or not) and for the filter gradient, where it
  * has fewer GEMM rows x depth (isPolyphaseShape, isPolyphaseCheaper).
  */
