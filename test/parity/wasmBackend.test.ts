@@ -550,9 +550,9 @@ test(
     );
     assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'forward'), 'im2col');
     assert.equal(convolutionAlgorithm({ ...base, inC: 3, outC: 32 }, 'backpropInput'), 'im2col');
-    // Stride 2 takes its own polyphase Winograd, here with 4 outputs a tile (winogradStride2.test.ts); stride 3 im2col.
+    // Stride 2 takes its own polyphase F(2x2, 3x3) (winogradStride2.test.ts); stride 3 im2col.
     const stride2 = { ...base, outH: 4, outW: 4, inC: 32, outC: 64, strideH: 2, strideW: 2 };
-    assert.equal(convolutionAlgorithm(stride2, 'forward'), 'winogradStride2Tile4');
+    assert.equal(convolutionAlgorithm(stride2, 'forward'), 'winogradStride2');
     assert.equal(convolutionAlgorithm({ ...stride2, strideH: 3, strideW: 3 }, 'forward'), 'im2col');
     // One image: too few tiles to repay transforming every filter (W2's layers at batch 1).
     assert.equal(convolutionAlgorithm({ ...base, batch: 1, inC: 64, outC: 128 }, 'forward'), 'im2col');

@@ -23,16 +23,15 @@ type Passes = '2/2/2' | '4/4/4' | '4/2/4' | '2/im2col/2' | '4/im2col/4' | '2/2/4
 
 /** [batch, inH, inW, inC, outC, padding, passes]. */
 const SHAPES: readonly [number, number, number, number, number, Padding, Passes][] = [
-  [2, 16, 16, 16, 32, 1, '4/4/4'],
+  [2, 16, 16, 16, 32, 1, '2/2/2'],
   [3, 15, 11, 20, 16, 1, '2/2/2'],
   [1, 28, 28, 16, 16, 1, '2/2/2'],
   [4, 11, 12, 36, 44, 1, '2/2/2'],
   [4, 12, 12, 64, 128, 1, '2/2/2'],
   [4, 17, 13, 16, 12, 0, '2/im2col/2'],
   [6, 12, 8, 24, 16, 'same', '2/im2col/2'],
-  [16, 8, 8, 32, 64, 1, '4/4/4'],
-  // 216 channels: a chunk of 4-output tiles would hold fewer than 16 (the filter gradient does not stream the filter).
-  [3, 22, 22, 16, 200, [1, 2, 1, 2], '2/2/4'],
+  [16, 8, 8, 32, 64, 1, '2/2/2'],
+  [3, 22, 22, 16, 200, [1, 2, 1, 2], '2/2/2'],
   // Odd outputs (7x7, ResNet-18's last stride-2 layer): partial tiles in edge order.
   [3, 14, 14, 64, 128, 1, '2/2/2'],
   [16, 13, 14, 16, 16, 1, '2/2/2'],
@@ -45,21 +44,23 @@ const SHAPES: readonly [number, number, number, number, number, Padding, Passes]
   // whole and partial tiles.
   [4, 12, 12, 128, 256, 1, '2/2/2'],
   [3, 14, 14, 128, 256, 1, '2/2/2'],
-  // 4 outputs a tile: 15x11 outputs of 3 images (partial tiles with 3 outputs both ways; corners).
-  [3, 30, 22, 16, 16, 1, '4/2/4'],
-  // 16x25 outputs of one image (a last tile column with one output), 32->64 channels.
-  [1, 32, 50, 32, 64, 1, '4/2/4'],
-  // 20x18 outputs of 5 images (a last tile column with 2 outputs, 2 dOut samples in the input gradient).
-  [5, 40, 36, 20, 28, 1, '4/4/4'],
+  // 4 outputs a tile (from 256 tiles a call): 16x16 outputs of 16 images, whole tiles.
+  [16, 32, 32, 16, 32, 1, '4/4/4'],
+  // 15x15 outputs (partial tiles with 3 outputs both ways; corners).
+  [16, 30, 30, 16, 16, 1, '4/2/4'],
+  // 16x25 outputs of 10 images (a last tile column with one output).
+  [10, 32, 50, 16, 16, 1, '4/2/4'],
+  // 20x18 outputs of 11 images (a last tile column with 2 outputs, 2 dOut samples in the input gradient).
+  [11, 40, 36, 20, 28, 1, '4/4/4'],
   // 16x12 outputs of a 31x23 input: dInput tiles with 7 rows and columns inside.
-  [2, 31, 23, 16, 16, 1, '4/4/4'],
-  // ResNet-18's first stride-2 layer, one image.
-  [1, 56, 56, 64, 128, 1, '4/4/4'],
-  // Few tiles: the threads split strips.
-  [2, 16, 16, 64, 128, 1, '4/4/4'],
-  [2, 32, 32, 16, 16, 'same', '4/im2col/4'],
-  [3, 33, 33, 16, 24, 0, '4/im2col/4'],
-  [4, 24, 24, 16, 16, [1, 0, 1, 0], '4/4/4'],
+  [22, 31, 23, 16, 16, 1, '4/4/4'],
+  // ResNet-18's first stride-2 layer's size, fewer channels.
+  [6, 56, 56, 16, 16, 1, '4/4/4'],
+  [16, 32, 32, 16, 16, 'same', '4/im2col/4'],
+  [16, 33, 33, 16, 24, 0, '4/im2col/4'],
+  [12, 40, 40, 16, 16, [1, 0, 1, 0], '4/4/4'],
+  // 216 channels: a chunk of 4-output tiles would hold fewer than 16 (the filter gradient does not stream the filter).
+  [16, 31, 31, 16, 200, [1, 2, 1, 2], '2/2/4'],
 ];
 
 /** A pass's algorithm as SHAPES writes it. */
@@ -282,4 +283,7 @@ test('the polyphase Winograd path is chosen for 3x3 stride-2 convolutions', () =
   assert.equal(convolutionAlgorithm(wide, 'backpropInput'), 'winogradStride2');
   assert.equal(convolutionAlgorithm(wide, 'backpropFilter'), 'winogradStride2Tile4');
   assert.equal(convolutionAlgorithm({ ...wide, isConstantFilter: true }, 'forward'), 'winogradStride2Tile4');
+  // Fewer than 256 tiles of 4 outputs (one image): 2 outputs a tile, unless the filter is prepared.
+  for (const pass of ['forward', 'backpropInput', 'backpropFilter'] as const)
+    assert.equal(convolutionAlgorithm({ ...resnet, batch: 1 }, pass), 'winogradStride2', `one image ${pass}`);
 });

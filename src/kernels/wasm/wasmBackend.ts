@@ -396,16 +396,19 @@ function preparedStride2Algorithm(params: Conv2DParams): ConvolutionAlgorithm {
  * Which polyphase stride-2 algorithm a pass takes: 4 outputs a tile along each axis (81 positions,
  * conv2dWinogradStride2Tile4) where its tiles x positions (stride2Positions), weighted for its costlier transforms
  * (STRIDE2_TILE4_WEIGHT), are fewer than those of 2 outputs a tile (25 positions); a filter transformed on every
- * forward or input-gradient call only where a chunk (STRIDE2_TILE4_CHUNK_FLOATS) holds STRIDE2_TILE4_MIN_CHUNK_TILES
- * tiles, since each chunk streams the 81 positions of the filter.
+ * call only from STRIDE2_TILE4_MIN_TILES tiles, and in the forward pass and input gradient only where a chunk
+ * (STRIDE2_TILE4_CHUNK_FLOATS) holds STRIDE2_TILE4_MIN_CHUNK_TILES tiles, since each chunk streams the 81 positions
+ * of the filter.
  */
 function stride2Algorithm(
   params: Conv2DParams,
   pass: 'forward' | 'backpropInput' | 'backpropFilter',
 ): 'winogradStride2' | 'winogradStride2Tile4' {
-  const isStreamed = pass !== 'backpropFilter' && !(params.isConstantFilter === true && pass === 'forward');
+  const isPrepared = params.isConstantFilter === true && pass === 'forward';
   const chunkTiles = STRIDE2_TILE4_CHUNK_FLOATS / (81 * (params.inC + params.outC));
-  if (isStreamed && chunkTiles < STRIDE2_TILE4_MIN_CHUNK_TILES) return 'winogradStride2';
+  if (!isPrepared && pass !== 'backpropFilter' && chunkTiles < STRIDE2_TILE4_MIN_CHUNK_TILES) return 'winogradStride2';
+  const tiles = params.batch * Math.ceil(params.outH / 4) * Math.ceil(params.outW / 4);
+  if (!isPrepared && tiles < STRIDE2_TILE4_MIN_TILES) return 'winogradStride2';
   const isInputGradient = pass === 'backpropInput';
   const cost4 = STRIDE2_TILE4_WEIGHT * stride2Positions(params, 4, isInputGradient);
   return cost4 < stride2Positions(params, 2, isInputGradient) ? 'winogradStride2Tile4' : 'winogradStride2';
@@ -434,6 +437,14 @@ function stride2Positions(params: Conv2DParams, outputs: number, isInputGradient
  */
 const STRIDE2_TILE4_WEIGHT = 1.15;
 const STRIDE2_TILE4_MIN_CHUNK_TILES = 16;
+/**
+ * 4-output tiles from which a pass that transforms its filter on every call takes them: on fewer, mostly at the image
+ * border, they lost (batch 16, one thread, process CPU time, medians of 15 alternated in one process, 2 -> 4 outputs a
+ * tile, forward / input gradient / filter gradient): 64 tiles (16x16x64->64) 2.04 / 2.06 / 2.17 -> 2.26 / 2.25 /
+ * 2.39 ms, 16 (8x8x32->64) 0.33 / 0.32 / 0.28 -> 0.41 / 0.41 / 0.33; 256 (32x32x32->64) 4.36 / 4.61 / 4.17 -> 4.00 /
+ * 4.42 / 4.21, (32x32x16->32) 1.35 / 1.44 / 1.39 -> 1.22 / 1.45 / 1.28.
+ */
+const STRIDE2_TILE4_MIN_TILES = 256;
 
 /**
  * GEMM rows x positions of winogradStride2.ts's forward pass or filter gradient, counting rows in tiles of 4: with
