@@ -45,7 +45,9 @@
 // larger and its transforms costlier, so it pays only where its tiles are whole, and chunks of 16 tiles or more
 // keep the filter streamed by every chunk cheap (stride2Algorithm in the backend). Measured on the loaded machine
 // (batch 16, one thread, process CPU time, medians of 5 in-process alternations, 2 -> 4 outputs a tile, forward /
-// input gradient / filter gradient): 56x56x64->128 44.1 / 45.4 / 44.5 -> 39.5 / 42.7 / 42.8 ms; 28x28x128->256
+// input gradient / filter gradient): 56x56x64->128 44.1 / 45.4 / 44.5 -> 39.5 / 42.7 / 42.8 ms (in ResNet-18's
+// fine-tuning step, profileStep, medians of 3 alternated runs, with the filter gradient's chunks of 32 tiles:
+// 38.4 / 38.0 / 39.9 -> 34.3 / 36.1 / 36.7 ms); 28x28x128->256
 // (14x14 out, 4 + 4 + 4 + 2) 41.4 / 42.4 / 41.0 -> 51.8 / 51.8 / 49.5; 14x14x256->512 50.5 / 44.8 / 46.0 -> 124 /
 // 117 / 47.4 (chunks of 4 tiles, each streaming a 42 MB filter). Prepared at batch 8 (medians of 7): 22.0 -> 19.2,
 // 19.7 -> 24.0, 21.3 -> 23.5 ms; at batch 1 (medians of 9): 2.6 -> 2.4, 2.6 -> 3.3, 4.0 -> 7.1.

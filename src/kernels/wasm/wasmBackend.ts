@@ -197,6 +197,8 @@ const WINOGRAD_CHUNK_FLOATS = 131072;
  * of streamedFilterChunkTiles) 46.3 / 56.0, of 8 39.7 / 41.9, of 16 39.2 / 41.5, of 32 39.5 / 41.9.
  */
 const STRIDE2_TILE4_CHUNK_FLOATS = 2 * WINOGRAD_CHUNK_FLOATS;
+/** Bytes of stride 2's 4-output transform blocks, a 9x9 block and four of 81 vectors (winogradStride2.ts). */
+const STRIDE2_TILE4_BLOCKS_BYTES = 5 * 81 * 16;
 /**
  * With a prepared filter of more than WINOGRAD_STREAMED_FILTER_FLOATS (8 MB: F(4x4) on 256 channels
  * and up, as on ResNet's 14x14 and 7x7 layers) each chunk streams the whole filter from L3 or memory,
@@ -1929,7 +1931,8 @@ class Runtime {
       Math.min(1024, Math.max(4, Math.floor(panelFloats / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
     // The forward kernels' scratch (assembly/winograd.ts): a 4x8 tile, four 6x6 blocks of vectors
-    // (winograd4.ts transforms 4 tiles at a time), the packed filter unless prepared, and the
+    // (winograd4.ts transforms 4 tiles at a time; stride 2's 4-output tiles STRIDE2_TILE4_BLOCKS_BYTES), the packed
+    // filter unless prepared, and the
     // transformed inputs and products of one chunk of tiles.
     const winogradScratch = (
       inC: number,
@@ -1941,7 +1944,7 @@ class Runtime {
     ) => {
       const positions = winogradPositions(algorithm);
       const filterFloats = positions * packedWinogradFilterFloats(inC, outC);
-      const chunkFloats = algorithm === 'winogradStride2Tile4' ? STRIDE2_TILE4_CHUNK_FLOATS : WINOGRAD_CHUNK_FLOATS;
+      const chunkFloats = positions === 81 ? STRIDE2_TILE4_CHUNK_FLOATS : WINOGRAD_CHUNK_FLOATS;
       const chunkTiles =
         isPrepared && filterFloats > WINOGRAD_STREAMED_FILTER_FLOATS
           ? Math.max(4, Math.min(Math.ceil(tiles / 4), Math.floor(WINOGRAD_PREPARED_PANEL_FLOATS / inC / 4)) * 4)
@@ -1951,7 +1954,10 @@ class Runtime {
       return {
         chunkTiles,
         bytes:
-          32 * 4 + winogradBlocksBytes(algorithm) + filterBytes + positions * (chunkTiles * (inC + outC) * 4 + 128),
+          32 * 4 +
+          (positions === 81 ? STRIDE2_TILE4_BLOCKS_BYTES : 4 * 36 * 16) +
+          filterBytes +
+          positions * (chunkTiles * (inC + outC) * 4 + 128),
       };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) =>
@@ -2386,35 +2392,34 @@ class Runtime {
           // A thread sums its share of the input channels; its sums [positions, share, outC] are loaded
           // and stored once per chunk of tiles (see reuseRows). The chunking never changes a sum's order.
           const positions = winogradPositions(filterAlgorithm);
-          const tilePixels = filterAlgorithm === 'winograd4x4' || filterAlgorithm === 'winogradStride2Tile4' ? 16 : 4;
+          const isStride2Tile4 = positions === 81;
+          const tilePixels = filterAlgorithm === 'winograd4x4' || isStride2Tile4 ? 16 : 4;
           const work = (params.batch * params.outH * params.outW * positions * params.inC * params.outC) / tilePixels;
           const share = Math.ceil(params.inC / 4 / this.threadsFor(work)) * 4;
           // Stride 2's 4-output tiles: chunks of twice STRIDE2_TILE4_CHUNK_FLOATS, not reuseRows's. ResNet-18's
           // 56x56x64->128 layer at batch 16 (one thread, process CPU time, medians of 5 alternated runs, 2-output
           // tiles' time alongside): chunks of 16 tiles 44.6 ms (48.3), 32 40.8 (45.2), 48 41.8 (44.3), 88 (reuseRows)
           // 47.1 (44.6); 56x56x128->128 with this rule 88.8 -> 77.9 ms.
-          const chunkTiles =
-            filterAlgorithm === 'winogradStride2Tile4'
-              ? Math.max(4, Math.floor((2 * STRIDE2_TILE4_CHUNK_FLOATS) / (positions * (share + params.outC)) / 4) * 4)
-              : Math.max(
-                  reuseRows(share, params.outC),
-                  Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (share + params.outC)) / 4) * 4,
-                );
+          const chunkTiles = isStride2Tile4
+            ? Math.max(4, Math.floor((2 * STRIDE2_TILE4_CHUNK_FLOATS) / (positions * (share + params.outC)) / 4) * 4)
+            : Math.max(
+                reuseRows(share, params.outC),
+                Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (share + params.outC)) / 4) * 4,
+              );
           // The block of vectors F(3x3, 4x4) (6x6) or stride 2 (5x5, 9x9) transforms through comes after the GEMM's
           // scratch.
-          const blockBytes =
-            filterAlgorithm === 'winograd' ? 0 : filterAlgorithm === 'winogradStride2Tile4' ? 81 * 16 : 36 * 16;
+          const blockBytes = filterAlgorithm === 'winograd' ? 0 : isStride2Tile4 ? 81 * 16 : 36 * 16;
           const bytes =
             gemmScratch +
             blockBytes +
             positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4 +
-            (filterAlgorithm === 'winogradStride2Tile4' ? positions * 128 : 0);
+            (isStride2Tile4 ? positions * 128 : 0);
           const name =
             filterAlgorithm === 'winograd4x4'
               ? 'conv2dWinogradFilter4'
               : filterAlgorithm === 'winograd'
                 ? 'conv2dWinogradFilter'
-                : filterAlgorithm === 'winogradStride2Tile4'
+                : isStride2Tile4
                   ? 'conv2dWinogradStride2Tile4Filter'
                   : 'conv2dWinogradStride2Filter';
           this.invoke(
@@ -2679,18 +2684,13 @@ function isDepthwise(params: Conv2DParams): boolean {
   return groups > 1 && groups === params.inC && groups === params.outC;
 }
 
-/** Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2. */
+/**
+ * Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2, 81 for its
+ * 4-output tiles.
+ */
 function winogradPositions(algorithm: ConvolutionAlgorithm): number {
   if (algorithm === 'winogradStride2Tile4') return 81;
   return algorithm === 'winograd4x4' || algorithm === 'winogradPolyphase' ? 36 : algorithm === 'winograd' ? 16 : 25;
-}
-
-/**
- * Bytes of a forward Winograd kernel's transform blocks after its 4x8 tile: four 6x6 blocks of vectors (winograd4.ts
- * transforms 4 tiles at a time), or a 9x9 one and four of 81 (STRIDE2_TILE4_BLOCKS_BYTES in winogradStride2.ts).
- */
-function winogradBlocksBytes(algorithm: ConvolutionAlgorithm): number {
-  return algorithm === 'winogradStride2Tile4' ? 5 * 81 * 16 : 4 * 36 * 16;
 }
 
 /**
