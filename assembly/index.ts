@@ -33,7 +33,12 @@ export function heapBase(): usize {
 export { conv2dWinograd, conv2dWinogradFilter } from './winograd';
 export { conv2dWinograd4, conv2dWinogradFilter4, conv2dWinogradPrepare } from './winograd4';
 export { conv2dWinograd6, conv2dWinogradFilter6 } from './winograd6';
-export { conv2dWinogradStride2, conv2dWinogradStride2Filter } from './winogradStride2';
+export {
+  conv2dWinogradStride2,
+  conv2dWinogradStride2Filter,
+  conv2dWinogradStride2Tile4,
+  conv2dWinogradStride2Tile4Filter,
+} from './winogradStride2';
 export {
   elu,
   eluGrad,

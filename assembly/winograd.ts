@@ -645,9 +645,11 @@ export function winogradFilterGradient(
   const sums = block + blockBytes;
   const sumPlane = (<usize>channels * <usize>outC) << 2;
   const transformedInput = sums + <usize>positions * sumPlane;
-  const inputPlane = (<usize>chunkTiles * <usize>channels) << 2;
+  // The 81 planes of stride 2's 4-output tiles take a cache line more (chunkPlaneBytes): its transforms write across.
+  const isPadded = positions == 81;
+  const inputPlane = isPadded ? chunkPlaneBytes(chunkTiles, channels) : (<usize>chunkTiles * <usize>channels) << 2;
   const transformedGradient = transformedInput + <usize>positions * inputPlane;
-  const gradientPlane = (<usize>chunkTiles * <usize>outC) << 2;
+  const gradientPlane = isPadded ? chunkPlaneBytes(chunkTiles, outC) : (<usize>chunkTiles * <usize>outC) << 2;
   const tile = changetype<FilterTile>(scratch);
   const fullRows = edgeSkipMask != 0 ? outH / tileSize : tilesH;
   const fullColumns = edgeSkipMask != 0 ? outW / tileSize : tilesW;

@@ -37,7 +37,12 @@ import {
   winogradFilterGradient,
 } from './winograd';
 import { packFilter6x6 } from './winograd6';
-import { STRIDE2_POSITIONS, packFilterStride2 } from './winogradStride2';
+import {
+  STRIDE2_POSITIONS,
+  STRIDE2_TILE4_POSITIONS,
+  packFilterStride2,
+  packFilterStride2Tile4,
+} from './winogradStride2';
 
 export const BLOCK_BYTES: usize = 36 * 16;
 /**
@@ -598,13 +603,13 @@ function gemmByPositionRows(
 }
 
 /**
- * Prepares a filter for conv2dWinograd, conv2dWinograd4, conv2dWinograd6 (winograd6.ts) or conv2dWinogradStride2
- * (isPreparedFilter set): packFilter2x2, packFilter4x4, packFilter6x6 or packFilterStride2 over every strip, threads splitting the strips. A constant filter
- * is prepared once (the backend keeps the result); a training filter once per call, shared by the threads, where they
- * split the tiles (each would otherwise transform the whole filter itself). Job record (Conv2dJob): input the filter
- * [3, 3, inC, outC] (of the forward convolution), filter the packed result (positions x packedFilterFloats(inC,
- * outC)), the thread's scratch (BLOCK6_BYTES), panelRows the positions (16: F(2x2), 36: F(4x4), 64: F(6x6), 25:
- * stride 2), the
+ * Prepares a filter for conv2dWinograd, conv2dWinograd4, conv2dWinograd6 (winograd6.ts), conv2dWinogradStride2 or
+ * conv2dWinogradStride2Tile4 (isPreparedFilter set): packFilter2x2, packFilter4x4, packFilter6x6, packFilterStride2 or
+ * packFilterStride2Tile4 over every strip, threads splitting the strips. A constant filter is prepared once (the
+ * backend keeps the result); a training filter once per call, shared by the threads, where they split the tiles (each
+ * would otherwise transform the whole filter itself). Job record (Conv2dJob): input the filter [3, 3, inC, outC] (of
+ * the forward convolution), filter the packed result (positions x packedFilterFloats(inC, outC)), the thread's
+ * scratch (BLOCK6_BYTES), panelRows the positions (16: F(2x2), 36: F(4x4), 64: F(6x6), 25 or 81: stride 2), the
  * geometry (of the gradient pass for an input gradient) and variant isBackpropInput (the filter is read flipped and
  * transposed, as winograd.ts's filterTap does).
  */
@@ -625,6 +630,8 @@ export function conv2dWinogradPrepare(job: usize, threadIndex: i32, threadCount:
     packFilter4x4(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput, scratchOf(job, threadIndex));
   else if (positions == STRIDE2_POSITIONS)
     packFilterStride2(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput);
+  else if (positions == STRIDE2_TILE4_POSITIONS)
+    packFilterStride2Tile4(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput);
   else packFilter2x2(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput);
 }
 

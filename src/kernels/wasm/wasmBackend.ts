@@ -131,6 +131,8 @@ type ExportName =
   | 'clipBiasAddGrad'
   | 'conv2dWinogradStride2'
   | 'conv2dWinogradStride2Filter'
+  | 'conv2dWinogradStride2Tile4'
+  | 'conv2dWinogradStride2Tile4Filter'
   | 'widenChannels'
   | 'conv2dWinogradPolyphase'
   | 'conv2dWinogradPolyphaseMaxPool'
@@ -191,6 +193,15 @@ const JOB_FIELDS = 53;
  */
 const WINOGRAD_CHUNK_FLOATS = 131072;
 /**
+ * The chunk of stride 2's 4-output tiles (81 positions), whose transformed filter (2.6 MB at 64->128 channels) is
+ * streamed by every chunk: 16 tiles at 64->128 channels. ResNet-18's 56x56x64->128 layer at batch 16 (one thread,
+ * process CPU time, medians of 3 to 5 alternated runs, ms, forward / input gradient): chunks of 88 tiles (the rule
+ * of streamedFilterChunkTiles) 46.3 / 56.0, of 8 39.7 / 41.9, of 16 39.2 / 41.5, of 32 39.5 / 41.9.
+ */
+const STRIDE2_TILE4_CHUNK_FLOATS = 2 * WINOGRAD_CHUNK_FLOATS;
+/** Bytes of stride 2's 4-output transform blocks, a 9x9 block and four of 81 vectors (winogradStride2.ts). */
+const STRIDE2_TILE4_BLOCKS_BYTES = 5 * 81 * 16;
+/**
  * With a prepared filter of more than WINOGRAD_STREAMED_FILTER_FLOATS (8 MB: F(4x4) on 256 channels
  * and up, as on ResNet's 14x14 and 7x7 layers) each chunk streams the whole filter from L3 or memory,
  * so chunks grow until one position's transformed input fills this many floats (128 KB, in L2 while
@@ -235,6 +246,7 @@ export type ConvolutionAlgorithm =
   | 'winograd4x4'
   | 'winograd6x6'
   | 'winogradStride2'
+  | 'winogradStride2Tile4'
   | 'winogradPolyphase';
 
 /**
@@ -298,8 +310,9 @@ const WIDENED_CHANNELS = 4;
  * 32x32x12->32 12.4 / 20.1 / 12.5 -> 4.96 / 6.3 / 6.7 (F(4x4)); 32x32x32->8 10.9 / 10.8 / 11.6 -> 4.4 / 3.9
  * / 5.2 (F(4x4)); 32x32x4->8 3.5 / 6.9 / 3.2 -> 1.0 / 1.5 / 1.1 (F(4x4)).
  * 3x3 stride-2 convolutions with the same channels take the polyphase F(2x2, 3x3) of winogradStride2.ts
- * (25 positions for 36 multiplies), for the input gradient only with padTop = padLeft = 1; a constant filter has
- * its own choice (preparedStride2Algorithm). 7x7 stride-2 convolutions on few channels (ResNet's stem) take the
+ * (25 positions for 36 multiplies), or its 4-output tiles (81 positions for 144) where they pay (stride2Algorithm),
+ * for the input gradient only with padTop = padLeft = 1; a constant filter has its own choice
+ * (preparedStride2Algorithm). 7x7 stride-2 convolutions on few channels (ResNet's stem) take the
  * polyphase F(3x3, 4x4) of winogradPolyphase.ts forward (prepared or not) and for the filter gradient, where it
  * has fewer GEMM rows x depth (isPolyphaseShape, isPolyphaseCheaper).
  */
@@ -337,7 +350,7 @@ export function convolutionAlgorithm(
   if (isStride2 && params.isConstantFilter === true && pass === 'forward') return preparedStride2Algorithm(params);
   if (!isInputGradient && isPolyphaseShape(params) && isPolyphaseCheaper(params)) return 'winogradPolyphase';
   if (isStride2 && params.isConstantFilter !== true && pixels >= WINOGRAD_MIN_PIXELS)
-    if (!isInputGradient || (params.padTop === 1 && params.padLeft === 1)) return 'winogradStride2';
+    if (!isInputGradient || (params.padTop === 1 && params.padLeft === 1)) return stride2Algorithm(params, pass);
   if (params.isConstantFilter === true && pass === 'forward')
     return isSupported && inC >= PREPARED_WINOGRAD_MIN_CHANNELS ? preparedConvolutionAlgorithm(params) : 'im2col';
   if (!isSupported || pixels < WINOGRAD_MIN_PIXELS) return 'im2col';
@@ -424,9 +437,63 @@ function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorith
  */
 function preparedStride2Algorithm(params: Conv2DParams): ConvolutionAlgorithm {
   return stride2RowCost(params) < winogradRowCost(9, params.batch * params.outH * params.outW)
-    ? 'winogradStride2'
+    ? stride2Algorithm(params, 'forward')
     : 'im2col';
 }
+
+/**
+ * Which polyphase stride-2 algorithm a pass takes: 4 outputs a tile along each axis (81 positions,
+ * conv2dWinogradStride2Tile4) where its tiles x positions (stride2Positions), weighted for its costlier transforms
+ * (STRIDE2_TILE4_WEIGHT), are fewer than those of 2 outputs a tile (25 positions); a filter transformed on every
+ * call only from STRIDE2_TILE4_MIN_TILES tiles, and in the forward pass and input gradient only where a chunk
+ * (STRIDE2_TILE4_CHUNK_FLOATS) holds STRIDE2_TILE4_MIN_CHUNK_TILES tiles, since each chunk streams the 81 positions
+ * of the filter.
+ */
+function stride2Algorithm(
+  params: Conv2DParams,
+  pass: 'forward' | 'backpropInput' | 'backpropFilter',
+): 'winogradStride2' | 'winogradStride2Tile4' {
+  const isPrepared = params.isConstantFilter === true && pass === 'forward';
+  const chunkTiles = STRIDE2_TILE4_CHUNK_FLOATS / (81 * (params.inC + params.outC));
+  if (!isPrepared && pass !== 'backpropFilter' && chunkTiles < STRIDE2_TILE4_MIN_CHUNK_TILES) return 'winogradStride2';
+  const tiles = params.batch * Math.ceil(params.outH / 4) * Math.ceil(params.outW / 4);
+  if (!isPrepared && tiles < STRIDE2_TILE4_MIN_TILES) return 'winogradStride2';
+  const isInputGradient = pass === 'backpropInput';
+  const cost4 = STRIDE2_TILE4_WEIGHT * stride2Positions(params, 4, isInputGradient);
+  return cost4 < stride2Positions(params, 2, isInputGradient) ? 'winogradStride2Tile4' : 'winogradStride2';
+}
+
+/**
+ * Tiles x positions of a polyphase stride-2 pass with `outputs` outputs a tile along each axis (5 or 9 positions):
+ * a tile partial along an axis skips positions there (winogradStride2.ts): at 2 outputs 2 (forward, filter gradient)
+ * or 3 (input gradient), at 4 outputs one for each output (dOut sample) it lacks.
+ */
+function stride2Positions(params: Conv2DParams, outputs: number, isInputGradient: boolean): number {
+  const side = outputs === 4 ? 9 : 5;
+  const along = (size: number) => {
+    const full = Math.floor(size / outputs);
+    const present = size - full * outputs;
+    const skipped = present === 0 ? 0 : outputs === 4 ? 4 - present : isInputGradient ? 3 : 2;
+    return full * side + (present === 0 ? 0 : side - skipped);
+  };
+  // The input gradient's tiles are whole where their dOut samples are (dOut is the pass's input).
+  return params.batch * along(params.outH) * along(params.outW);
+}
+
+/**
+ * How much costlier a position of the 4-output stride-2 algorithm is than one of the 2-output one: its transforms have
+ * 4 and 5 terms, not 2, and its filter is 3.24 times larger.
+ */
+const STRIDE2_TILE4_WEIGHT = 1.15;
+const STRIDE2_TILE4_MIN_CHUNK_TILES = 16;
+/**
+ * 4-output tiles from which a pass that transforms its filter on every call takes them: on fewer, mostly at the image
+ * border, they lost (batch 16, one thread, process CPU time, medians of 15 alternated in one process, 2 -> 4 outputs a
+ * tile, forward / input gradient / filter gradient): 64 tiles (16x16x64->64) 2.04 / 2.06 / 2.17 -> 2.26 / 2.25 /
+ * 2.39 ms, 16 (8x8x32->64) 0.33 / 0.32 / 0.28 -> 0.41 / 0.41 / 0.33; 256 (32x32x32->64) 4.36 / 4.61 / 4.17 -> 4.00 /
+ * 4.42 / 4.21, (32x32x16->32) 1.35 / 1.44 / 1.39 -> 1.22 / 1.45 / 1.28.
+ */
+const STRIDE2_TILE4_MIN_TILES = 256;
 
 /**
  * GEMM rows x positions of winogradStride2.ts's forward pass or filter gradient, counting rows in tiles of 4: with
@@ -1911,7 +1978,8 @@ class Runtime {
       Math.min(1024, Math.max(4, Math.floor(panelFloats / depth / 4) * 4));
     const gemmScratch = this.gemmScratchBytes;
     // The forward kernels' scratch (assembly/winograd.ts): a 4x8 tile, four 6x6 blocks of vectors
-    // (winograd4.ts transforms 4 tiles at a time), the packed filter unless prepared, and the
+    // (winograd4.ts transforms 4 tiles at a time; stride 2's 4-output tiles STRIDE2_TILE4_BLOCKS_BYTES), the packed
+    // filter unless prepared, and the
     // transformed inputs and products of one chunk of tiles.
     const winogradScratch = (
       inC: number,
@@ -1923,15 +1991,20 @@ class Runtime {
     ) => {
       const positions = winogradPositions(algorithm);
       const filterFloats = positions * packedWinogradFilterFloats(inC, outC);
+      const chunkFloats = positions === 81 ? STRIDE2_TILE4_CHUNK_FLOATS : WINOGRAD_CHUNK_FLOATS;
       const chunkTiles =
         isPrepared && filterFloats > WINOGRAD_STREAMED_FILTER_FLOATS
           ? Math.max(4, Math.min(Math.ceil(tiles / 4), Math.floor(WINOGRAD_PREPARED_PANEL_FLOATS / inC / 4)) * 4)
-          : Math.max(minimumChunkTiles, Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (inC + outC)) / 4) * 4);
+          : Math.max(minimumChunkTiles, Math.floor(chunkFloats / (positions * (inC + outC)) / 4) * 4);
       const filterBytes = isPrepared ? 0 : filterFloats * 4;
       // Each position's planes of transformed inputs and of products take a cache line more (chunkPlaneBytes).
       return {
         chunkTiles,
-        bytes: 32 * 4 + 4 * 36 * 16 + filterBytes + positions * (chunkTiles * (inC + outC) * 4 + 128),
+        bytes:
+          32 * 4 +
+          (positions === 81 ? STRIDE2_TILE4_BLOCKS_BYTES : 4 * 36 * 16) +
+          filterBytes +
+          positions * (chunkTiles * (inC + outC) * 4 + 128),
       };
     };
     const winogradExport = (algorithm: ConvolutionAlgorithm) =>
@@ -1941,7 +2014,9 @@ class Runtime {
           ? 'conv2dWinograd6'
           : algorithm === 'winograd'
             ? 'conv2dWinograd'
-            : 'conv2dWinogradStride2';
+            : algorithm === 'winogradStride2Tile4'
+              ? 'conv2dWinogradStride2Tile4'
+              : 'conv2dWinogradStride2';
     const custom: CustomKernelTable = {
       Conv2D: (
         input,
@@ -2366,18 +2441,36 @@ class Runtime {
           // A thread sums its share of the input channels; its sums [positions, share, outC] are loaded
           // and stored once per chunk of tiles (see reuseRows). The chunking never changes a sum's order.
           const positions = winogradPositions(filterAlgorithm);
-          const tilePixels = filterAlgorithm === 'winograd6x6' ? 36 : filterAlgorithm === 'winograd4x4' ? 16 : 4;
+          const isStride2Tile4 = positions === 81;
+          const tilePixels =
+            filterAlgorithm === 'winograd6x6' ? 36 : filterAlgorithm === 'winograd4x4' || isStride2Tile4 ? 16 : 4;
           const work = (params.batch * params.outH * params.outW * positions * params.inC * params.outC) / tilePixels;
           const share = Math.ceil(params.inC / 4 / this.threadsFor(work)) * 4;
-          const chunkTiles = Math.max(
-            reuseRows(share, params.outC),
-            Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (share + params.outC)) / 4) * 4,
-          );
-          // The block of vectors F(3x3, 4x4) (6x6), F(3x3, 6x6) (8x8) or stride 2 (5x5) transforms through comes
-          // after the GEMM's scratch.
-          const blockBytes = filterAlgorithm === 'winograd' ? 0 : filterAlgorithm === 'winograd6x6' ? 64 * 16 : 36 * 16;
+          // Stride 2's 4-output tiles: chunks of twice STRIDE2_TILE4_CHUNK_FLOATS, not reuseRows's. ResNet-18's
+          // 56x56x64->128 layer at batch 16 (one thread, process CPU time, medians of 5 alternated runs, 2-output
+          // tiles' time alongside): chunks of 16 tiles 44.6 ms (48.3), 32 40.8 (45.2), 48 41.8 (44.3), 88 (reuseRows)
+          // 47.1 (44.6); 56x56x128->128 with this rule 88.8 -> 77.9 ms.
+          const chunkTiles = isStride2Tile4
+            ? Math.max(4, Math.floor((2 * STRIDE2_TILE4_CHUNK_FLOATS) / (positions * (share + params.outC)) / 4) * 4)
+            : Math.max(
+                reuseRows(share, params.outC),
+                Math.floor(WINOGRAD_CHUNK_FLOATS / (positions * (share + params.outC)) / 4) * 4,
+              );
+          // The block of vectors F(3x3, 4x4) (6x6), F(3x3, 6x6) (8x8) or stride 2 (5x5, 9x9) transforms through
+          // comes after the GEMM's scratch.
+          const blockBytes =
+            filterAlgorithm === 'winograd'
+              ? 0
+              : filterAlgorithm === 'winograd6x6'
+                ? 64 * 16
+                : isStride2Tile4
+                  ? 81 * 16
+                  : 36 * 16;
           const bytes =
-            gemmScratch + blockBytes + positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4;
+            gemmScratch +
+            blockBytes +
+            positions * (share * params.outC + chunkTiles * (share + params.outC)) * 4 +
+            (isStride2Tile4 ? positions * 128 : 0);
           const name =
             filterAlgorithm === 'winograd4x4'
               ? 'conv2dWinogradFilter4'
@@ -2385,7 +2478,9 @@ class Runtime {
                 ? 'conv2dWinogradFilter6'
                 : filterAlgorithm === 'winograd'
                   ? 'conv2dWinogradFilter'
-                  : 'conv2dWinogradStride2Filter';
+                  : isStride2Tile4
+                    ? 'conv2dWinogradStride2Tile4Filter'
+                    : 'conv2dWinogradStride2Filter';
           this.invoke(
             name,
             [input, dOut, dFilter, null],
@@ -2494,9 +2589,11 @@ function reuseRows(a: number, b: number): number {
  * pass took 4 tiles per chunk before: ResNet-18's 7x7x512 layers at batch 16 ran twice as long as
  * their input gradients, which had this rule (bench:imagenet --modes train). F(6x6) takes at least 16 tiles, and
  * streams only past 4 MB: on 28x28x128 at batch 16 (a 4 MB filter), one thread, forward, chunks of 8 (by
- * WINOGRAD_CHUNK_FLOATS), 16 and 128 tiles measured 31.0, 29.3 and 31.0 ms CPU.
+ * WINOGRAD_CHUNK_FLOATS), 16 and 128 tiles measured 31.0, 29.3 and 31.0 ms CPU. Not for stride 2's 4-output tiles,
+ * whose 81 planes of a chunk's inputs and products grow past L2 first (STRIDE2_TILE4_CHUNK_FLOATS).
  */
 function streamedFilterChunkTiles(inC: number, outC: number, algorithm: ConvolutionAlgorithm): number {
+  if (algorithm === 'winogradStride2Tile4') return 4;
   const isFilterOutOfCache =
     winogradPositions(algorithm) * inC * outC * 4 > L2_BYTES * (algorithm === 'winograd6x6' ? 4 : 1);
   return isFilterOutOfCache ? reuseRows(inC, outC) : algorithm === 'winograd6x6' ? 16 : 4;
@@ -2649,9 +2746,13 @@ function isDepthwise(params: Conv2DParams): boolean {
   return groups > 1 && groups === params.inC && groups === params.outC;
 }
 
-/** Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2. */
+/**
+ * Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2, 81 for its
+ * 4-output tiles.
+ */
 function winogradPositions(algorithm: ConvolutionAlgorithm): number {
   if (algorithm === 'winograd6x6') return 64;
+  if (algorithm === 'winogradStride2Tile4') return 81;
   return algorithm === 'winograd4x4' || algorithm === 'winogradPolyphase' ? 36 : algorithm === 'winograd' ? 16 : 25;
 }
 
@@ -2710,12 +2811,17 @@ export function isWinogradSplitByColumns(
 function winogradTiles(params: Conv2DParams, algorithm: ConvolutionAlgorithm): number {
   if (algorithm === 'winogradPolyphase') return polyphaseTiles(params);
   // Stride 2: 2x2 output tiles forward, 4x4 dInput tiles in its input gradient (the pass that upsamples).
+  const isUpsampling = params.outH > params.inH;
   const tileSize =
     algorithm === 'winograd6x6'
       ? 6
-      : algorithm === 'winograd4x4' || (algorithm === 'winogradStride2' && params.outH > params.inH)
-        ? 4
-        : 2;
+      : algorithm === 'winogradStride2Tile4'
+        ? isUpsampling
+          ? 8
+          : 4
+        : algorithm === 'winograd4x4' || (algorithm === 'winogradStride2' && isUpsampling)
+          ? 4
+          : 2;
   return params.batch * Math.ceil(params.outH / tileSize) * Math.ceil(params.outW / tileSize);
 }
 
