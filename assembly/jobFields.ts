@@ -481,12 +481,11 @@ export const enum SpaceToDepth2Job {
  * depthwise.ts): buffers input, filter, bias, output as the forward pass names them (dOut, filter, 0, dInput and input,
  * dOut, dFilter for the gradients); panelRows is the im2col panel rows or the Winograd tiles per chunk; the geometry
  * from batch to padLeft is read in place (convGeometryOf); variant is Winograd's isBackpropInput or depthwise's
- * isFlipped; tileRegion the outputs (height << 16 | width) that F(6x6) covers where a stride-1 Winograd pass mixes
- * tiles of 6 and 4 outputs (winograd4.ts), else 0; residual to beta the epilogue (epilogue.ts); option is conv2d's
- * input scale (a pointer) or Winograd's isSplitByColumns; expansionFilter to expansionBeta the 1x1 expansion before a
- * depthwise convolution (expandedDepthwise.ts: its packed filter, bias, input channels and epilogue, whose residual is
- * 0); projectionFilter to projectionBeta the 1x1 projection after it (its packed filter, bias, output channels and
- * epilogue, with the residual); poolOutH to poolPadLeft the max pool that alone reads the output (winogradPolyphase.ts:
+ * isFlipped; residual to beta the epilogue (epilogue.ts); option is conv2d's input scale (a pointer) or Winograd's
+ * isSplitByColumns; expansionFilter to expansionBeta the 1x1 expansion before a depthwise convolution
+ * (expandedDepthwise.ts: its packed filter, bias, input channels and epilogue, whose residual is 0); projectionFilter
+ * to projectionBeta the 1x1 projection after it (its packed filter, bias, output channels and epilogue, with the
+ * residual); poolOutH to poolPadLeft the max pool that alone reads the output (winogradPolyphase.ts:
  * conv2dWinogradPolyphaseMaxPool).
  */
 export const enum Conv2dJob {
@@ -511,7 +510,7 @@ export const enum Conv2dJob {
   padTop = 18,
   padLeft = 19,
   variant = 20,
-  tileRegion = 21,
+  unused = 21,
   dilationH = 22,
   dilationW = 23,
   groups = 24,

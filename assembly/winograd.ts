@@ -208,8 +208,6 @@ export class WinogradPass {
  * Where isInterleaved and the threads split the tiles, thread k takes the blocks of TILE_ROWS tiles k, k + n, k + 2n,
  * ... (n threads): tileStart and tileEnd then count its own tiles (interleavedTile gives their indices), so that each
  * thread gets its share of every stretch of tiles (the edge order of plainTileIndex puts the partial ones last).
- * The tiles cover the first gridH x gridW outputs of each image (0: the output's size), from tile firstTile on (in the
- * kernel's order): mixed tiles (winogradStride1Pass in winograd4.ts) run two passes over parts of one output.
  * Returns null where this thread has no work.
  */
 export function winogradPassOf(
@@ -218,31 +216,24 @@ export function winogradPassOf(
   threadIndex: i32,
   threadCount: i32,
   isInterleaved: bool = false,
-  gridH: i32 = 0,
-  gridW: i32 = 0,
-  firstTile: i32 = 0,
 ): WinogradPass | null {
   const scratch = scratchOf(job, threadIndex);
   const g = convGeometryOf(job);
   const outC = g.outC;
-  const tilesW = ((gridW != 0 ? gridW : g.outW) + tileSize - 1) / tileSize;
-  const imageTiles = (((gridH != 0 ? gridH : g.outH) + tileSize - 1) / tileSize) * tilesW;
+  const tilesW = (g.outW + tileSize - 1) / tileSize;
+  const imageTiles = ((g.outH + tileSize - 1) / tileSize) * tilesW;
   const tiles = g.batch * imageTiles;
   const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
   const isSplitByColumns = intField(job, Conv2dJob.option) != 0;
   const isInterleavedSplit = isInterleaved && !isSplitByColumns;
   const tileThread = isInterleavedSplit ? threadIndex : 0;
   const tileThreads = isInterleavedSplit ? threadCount : 1;
-  const tileStart = isSplitByColumns
-    ? firstTile
-    : isInterleaved
-      ? interleavedTilesBelow(firstTile, tileThread, tileThreads)
-      : firstTile + rangeStart(tiles - firstTile, TILE_ROWS, threadIndex, threadCount);
+  const tileStart = isSplitByColumns || isInterleaved ? 0 : rangeStart(tiles, TILE_ROWS, threadIndex, threadCount);
   const tileEnd = isSplitByColumns
     ? tiles
     : isInterleaved
       ? interleavedTilesBelow(tiles, tileThread, tileThreads)
-      : firstTile + rangeEnd(tiles - firstTile, TILE_ROWS, threadIndex, threadCount);
+      : rangeEnd(tiles, TILE_ROWS, threadIndex, threadCount);
   const stripStart = isSplitByColumns ? rangeStart(strips, 1, threadIndex, threadCount) : 0;
   const stripEnd = isSplitByColumns ? rangeEnd(strips, 1, threadIndex, threadCount) : strips;
   if (tileStart >= tileEnd || stripStart >= stripEnd) return null;

@@ -657,19 +657,8 @@ export function winogradStride1Pass(job: usize, threadIndex: i32, threadCount: i
   const side = outputs + 2;
   const positions = side * side;
   const geometry = convGeometryOf(job);
-  // Mixed tiles (tileRegion not 0): F(6x6) covers the region (height << 16 | width outputs, multiples of 12) with whole
-  // tiles, F(4x4) the rest (multiples of 4 outputs), in a second pass of its own, whose tiles of the region come first
-  // in edge order and are left out (firstTile).
-  const region = intField(job, Conv2dJob.tileRegion);
-  const isRegion = region != 0;
-  const regionH = region >> 16;
-  const regionW = region & 0xffff;
-  const gridH = isRegion && !isTile4 ? regionH : geometry.outH;
-  const gridW = isRegion && !isTile4 ? regionW : geometry.outW;
-  const hasPartialTiles = !isRegion && (geometry.outH % outputs != 0 || geometry.outW % outputs != 0);
-  const isEdgeOrdered = hasPartialTiles || (isRegion && isTile4);
-  const firstTile = isRegion && isTile4 ? geometry.batch * (regionH >> 2) * (regionW >> 2) : 0;
-  const pass = winogradPassOf(job, outputs, threadIndex, threadCount, isEdgeOrdered, gridH, gridW, firstTile);
+  const hasPartialTiles = geometry.outH % outputs != 0 || geometry.outW % outputs != 0;
+  const pass = winogradPassOf(job, outputs, threadIndex, threadCount, hasPartialTiles);
   if (!pass) return;
   // Copied out of the record before the GEMMs store partial tiles over it.
   const input = pass.input;
@@ -737,13 +726,9 @@ export function winogradStride1Pass(job: usize, threadIndex: i32, threadCount: i
   // 7x7x512 34.3 / 34.1 / 31.4 -> 32.3 / 32.2 / 28.9 ms, 14x14x256 29.1 / 28.4 / 30.7 -> 28.3 / 27.2 / 29.1. With the
   // last 6 of 14 outputs in two tiles of 3 (fullTiles4), 484 on 14x14.
   const batch = g.batch;
-  const tilesH = (gridH + outputs - 1) / outputs;
-  // Tiles with `outputs` outputs along an axis (the rest one fewer, tileOrigin), and those first in edge order: the
-  // same but in the F(4x4) pass of mixed tiles, whose tiles are all whole and whose first ones the region's.
-  const wholeRows = isRegion ? tilesH : fullTiles(outH, outputs);
-  const wholeColumns = isRegion ? tilesW : fullTiles(outW, outputs);
-  const fullRows = isRegion && isTile4 ? regionH >> 2 : wholeRows;
-  const fullColumns = isRegion && isTile4 ? regionW >> 2 : wholeColumns;
+  const tilesH = (outH + outputs - 1) / outputs;
+  const fullRows = fullTiles(outH, outputs);
+  const fullColumns = fullTiles(outW, outputs);
   const skipMask = hasPartialTiles ? 1 << (outputs + 1) : 0;
   const fullEnd = batch * fullRows * fullColumns;
   const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
@@ -776,8 +761,8 @@ export function winogradStride1Pass(job: usize, threadIndex: i32, threadCount: i
         fullColumns,
       );
       const image = tileIndex / imageTiles;
-      const y0 = tileOrigin((tileIndex % imageTiles) / tilesW, wholeRows, outputs) - padTop;
-      const x0 = tileOrigin(tileIndex % tilesW, wholeColumns, outputs) - padLeft;
+      const y0 = tileOrigin((tileIndex % imageTiles) / tilesW, fullRows, outputs) - padTop;
+      const x0 = tileOrigin(tileIndex % tilesW, fullColumns, outputs) - padLeft;
       for (let ic = 0; ic < inC; ic += 4) {
         const destination = tileAt + ((<usize>ic) << 4);
         if (isTile4) transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block, destination, inputPlane);
@@ -842,10 +827,10 @@ export function winogradStride1Pass(job: usize, threadIndex: i32, threadCount: i
       const image = tileIndex / imageTiles;
       const row = (tileIndex % imageTiles) / tilesW;
       const column = tileIndex % tilesW;
-      const oy = tileOrigin(row, wholeRows, outputs);
-      const ox = tileOrigin(column, wholeColumns, outputs);
-      const rows = min(row < wholeRows ? outputs : outputs - 1, outH - oy);
-      const columns = min(column < wholeColumns ? outputs : outputs - 1, outW - ox);
+      const oy = tileOrigin(row, fullRows, outputs);
+      const ox = tileOrigin(column, fullColumns, outputs);
+      const rows = min(row < fullRows ? outputs : outputs - 1, outH - oy);
+      const columns = min(column < fullColumns ? outputs : outputs - 1, outW - ox);
       const corner = <usize>((image * outH + oy) * outW + ox) * pixelBytes;
       for (let oc = ocStart; oc < ocEnd; oc += 4) {
         const source = products + ((<usize>t * <usize>outC + <usize>oc) << 2);

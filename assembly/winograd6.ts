@@ -17,8 +17,13 @@
 // NOTE: the GEMMs take 11-14% fewer rows x positions than F(4x4)'s on 56x56 and 28x28 outputs, but the transforms
 // cost more (a 56x56 map takes 10x10 tiles for 9.3x9.3 of outputs), so the layers gain 2-7% (figures at
 // WINOGRAD_6X6_ROW_SHARE in the backend). Multiply-adds fused in the transforms (relaxed build) measured no faster
-// (56x56x64 forward, one thread, 30.7 -> 31.1 ms, minima of 16 calls in alternated processes); mixing tiles of 6 and
-// 4 outputs (56 = 8 x 6 + 2 x 4: 76 positions along an axis instead of 79) is untried.
+// (56x56x64 forward, one thread, 30.7 -> 31.1 ms, minima of 16 calls in alternated processes). Mixing tiles of 6 and
+// 4 outputs measured slower: F(6x6) over 48x48 (24x24) and F(4x4) over the band left, as two passes (56 = 8 x 6 +
+// 2 x 4: 76 positions along an axis instead of 79, 4.4% fewer GEMM rows x positions). One thread, CPU time, medians of
+// 13-15 calls alternated in one process, this -> mixed: batch 8 prepared 56x56x64 +3.2 to +4.1%, 28x28x128 -0.5 to
+// +6.1%; batch 16 forward 56x56x64 +4.0 to +6.2%, 28x28x128 +6.6 to +11.4%, input gradient +7.2 to +8.9%, +8.9 to
+// +16.8%. The F(6x6) pass alone took 0.69-0.74 of the whole layer's time (its GEMM rows 0.66), the F(4x4) one 0.36-0.41
+// (0.30): the second pass's transforms and its edge tiles cost more than the rows saved.
 
 import { convGeometryOf, pointerField } from './job';
 import { Conv2dJob } from './jobFields';

@@ -404,9 +404,7 @@ export const JOB_LAYOUTS = {
       'depthwise.ts): buffers input, filter, bias, output as the forward pass names them (dOut, filter, 0, ' +
       'dInput and input, dOut, dFilter for the gradients); panelRows is the im2col panel rows or the Winograd ' +
       'tiles per chunk; the geometry from batch to padLeft is read in place (convGeometryOf); variant is ' +
-      "Winograd's isBackpropInput or depthwise's isFlipped; tileRegion the outputs (height << 16 | width) that F(6x6) " +
-      'covers where a stride-1 Winograd pass mixes tiles of 6 and 4 outputs (winograd4.ts), else 0; residual to beta ' +
-      'the epilogue (epilogue.ts); option ' +
+      "Winograd's isBackpropInput or depthwise's isFlipped; residual to beta the epilogue (epilogue.ts); option " +
       "is conv2d's input scale (a pointer) or Winograd's isSplitByColumns; expansionFilter to expansionBeta the 1x1 " +
       'expansion before a depthwise convolution (expandedDepthwise.ts: its packed filter, bias, input channels and ' +
       'epilogue, whose residual is 0); projectionFilter to projectionBeta the 1x1 projection after it (its packed ' +
@@ -430,7 +428,7 @@ export const JOB_LAYOUTS = {
       ['padTop', 'i32'],
       ['padLeft', 'i32'],
       ['variant', 'i32'],
-      ['tileRegion', 'i32'],
+      ['unused', 'i32'],
       ['dilationH', 'i32'],
       ['dilationW', 'i32'],
       ['groups', 'i32'],

@@ -380,45 +380,6 @@ function isCheaper6x6(outH: number, outW: number): boolean {
   return positions6x6(outH) * positions6x6(outW) < WINOGRAD_6X6_ROW_SHARE * positions4x4(outH) * positions4x4(outW);
 }
 
-/** The passes of mixed tiles, in order (see mixedTileRegion). */
-const MIXED_TILE_ALGORITHMS: readonly ConvolutionAlgorithm[] = ['winograd6x6', 'winograd4x4'];
-
-/**
- * Where F(6x6) (winograd6x6) mixes its tiles with F(4x4)'s, the outputs it covers with whole tiles of 6 as the
- * kernels' tileRegion field (height << 16 | width: multiples of 12, so that F(4x4)'s tiles of 4 cover the rest, an
- * L-shaped band, whole); 0 where it covers the whole output alone. Outputs that are multiples of 4 but not of 12 along
- * an axis: 56 = 8 x 6 + 2 x 4 takes 8 x 8 + 2 x 6 = 76 GEMM rows x positions along an axis instead of 9 x 8 + 7 = 79
- * (a partial tile skips position 7), 28 = 4 x 6 + 4 takes 38 instead of 39.
- */
-export function mixedTileRegion(outH: number, outW: number): number {
-  if (outH % 4 !== 0 || outW % 4 !== 0) return 0;
-  const regionH = Math.floor(outH / 12) * 12;
-  const regionW = Math.floor(outW / 12) * 12;
-  if (regionH === 0 || regionW === 0 || (regionH === outH && regionW === outW)) return 0;
-  return (regionH << 16) | regionW;
-}
-
-/** The stride-1 convolution whose output is the input gradient of `params` (3x3): dOut with the flipped filter. */
-function inputGradientPass(params: Conv2DParams): Conv2DParams {
-  return {
-    batch: params.batch,
-    inH: params.outH,
-    inW: params.outW,
-    inC: params.outC,
-    outH: params.inH,
-    outW: params.inW,
-    outC: params.inC,
-    kH: 3,
-    kW: 3,
-    strideH: 1,
-    strideW: 1,
-    padTop: 2 - params.padTop,
-    padBottom: 2 - params.padBottom,
-    padLeft: 2 - params.padLeft,
-    padRight: 2 - params.padRight,
-  };
-}
-
 function positions6x6(size: number): number {
   return 8 * Math.floor(size / 6) + (size % 6 === 0 ? 0 : 7);
 }
@@ -2056,108 +2017,6 @@ class Runtime {
             : algorithm === 'winogradStride2Tile4'
               ? 'conv2dWinogradStride2Tile4'
               : 'conv2dWinogradStride2';
-    // A forward Winograd pass over the whole output, or over one part of it where tiles are mixed (region not 0: the
-    // tileRegion field, mixedTileRegion).
-    const winogradForward = (
-      input: FloatArray,
-      filter: FloatArray,
-      bias: FloatArray | null,
-      output: FloatArray,
-      params: Conv2DParams,
-      residual: FloatArray | null,
-      algorithm: ConvolutionAlgorithm,
-      region: number,
-    ) => {
-      const isPrepared = params.isConstantFilter === true;
-      const packedFilter = isPrepared ? this.preparedWinogradFilter(filter, params, algorithm) : filter;
-      const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
-      const minimumChunkTiles = isPrepared ? 4 : streamedFilterChunkTiles(params.inC, params.outC, algorithm);
-      const { chunkTiles, bytes } = winogradScratch(
-        params.inC,
-        params.outC,
-        algorithm,
-        isPrepared,
-        winogradTiles(params, algorithm),
-        minimumChunkTiles,
-      );
-      const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
-      const isSplitByColumns = isWinogradSplitByColumns(params, algorithm, this.pool.activeThreads);
-      const fieldsFor = (isPreparedFilter: boolean) => [
-        ...convFields(params, chunkTiles),
-        0,
-        region,
-        0,
-        0,
-        0,
-        ...epilogueFields(params, residual),
-        isPreparedFilter ? 1 : 0,
-        isSplitByColumns ? 1 : 0,
-      ];
-      if (!isPrepared && !isSplitByColumns && this.threadsFor(work) > 1) {
-        this.withSharedWinogradFilter(filter, params, algorithm, false, (shared) => {
-          const sharedBytes = bytes - transformedFilterBytes(params.inC, params.outC, algorithm);
-          this.invoke(
-            winogradExport(algorithm),
-            [input, shared, bias, output],
-            [output],
-            fieldsFor(true),
-            work,
-            sharedBytes,
-          );
-        });
-        return;
-      }
-      this.invoke(
-        winogradExport(algorithm),
-        [input, packedFilter, residentBias, output],
-        [output],
-        fieldsFor(isPrepared),
-        work,
-        bytes,
-      );
-    };
-    // The input gradient's Winograd pass (dInput a stride-1 convolution of dOut with the flipped filter, padded by 2 -
-    // pad), whole or one part of mixed tiles (region, as winogradForward's).
-    const winogradInputGradient = (
-      dOut: FloatArray,
-      filter: FloatArray,
-      dInput: FloatArray,
-      params: Conv2DParams,
-      algorithm: ConvolutionAlgorithm,
-      region: number,
-    ) => {
-      const minimumChunkTiles = streamedFilterChunkTiles(params.outC, params.inC, algorithm);
-      const { chunkTiles, bytes } = winogradScratch(params.outC, params.inC, algorithm, false, 0, minimumChunkTiles);
-      const gradientPass = inputGradientPass(params);
-      const work = params.batch * params.inH * params.inW * 4 * params.inC * params.outC;
-      const isSplitByColumns = isWinogradSplitByColumns(gradientPass, algorithm, this.pool.activeThreads);
-      const fieldsFor = (isPreparedFilter: boolean) => [
-        ...convFields(gradientPass, chunkTiles),
-        1,
-        region,
-        0,
-        0,
-        0,
-        ...epilogueFields(gradientPass, null),
-        isPreparedFilter ? 1 : 0,
-        isSplitByColumns ? 1 : 0,
-      ];
-      if (!isSplitByColumns && this.threadsFor(work) > 1) {
-        this.withSharedWinogradFilter(filter, gradientPass, algorithm, true, (shared) => {
-          const sharedBytes = bytes - transformedFilterBytes(params.outC, params.inC, algorithm);
-          this.invoke(
-            winogradExport(algorithm),
-            [dOut, shared, null, dInput],
-            [dInput],
-            fieldsFor(true),
-            work,
-            sharedBytes,
-          );
-        });
-        return;
-      }
-      this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], fieldsFor(false), work, bytes);
-    };
     const custom: CustomKernelTable = {
       Conv2D: (
         input,
@@ -2335,11 +2194,54 @@ class Runtime {
           return;
         }
         if (algorithm !== 'im2col') {
-          // Mixed tiles: F(6x6) over its region, then F(4x4) over the rest of the output (mixedTileRegion).
-          const region = algorithm === 'winograd6x6' ? mixedTileRegion(params.outH, params.outW) : 0;
-          for (const passAlgorithm of region === 0 ? [algorithm] : MIXED_TILE_ALGORITHMS) {
-            winogradForward(input, filter, bias, output, params, residual, passAlgorithm, region);
+          const isPrepared = params.isConstantFilter === true;
+          const packedFilter = isPrepared ? this.preparedWinogradFilter(filter, params, algorithm) : filter;
+          const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
+          const minimumChunkTiles = isPrepared ? 4 : streamedFilterChunkTiles(params.inC, params.outC, algorithm);
+          const { chunkTiles, bytes } = winogradScratch(
+            params.inC,
+            params.outC,
+            algorithm,
+            isPrepared,
+            winogradTiles(params, algorithm),
+            minimumChunkTiles,
+          );
+          const work = params.batch * params.outH * params.outW * 4 * params.inC * params.outC;
+          const isSplitByColumns = isWinogradSplitByColumns(params, algorithm, this.pool.activeThreads);
+          const fieldsFor = (isPreparedFilter: boolean) => [
+            ...convFields(params, chunkTiles),
+            0,
+            0,
+            0,
+            0,
+            0,
+            ...epilogueFields(params, residual),
+            isPreparedFilter ? 1 : 0,
+            isSplitByColumns ? 1 : 0,
+          ];
+          if (!isPrepared && !isSplitByColumns && this.threadsFor(work) > 1) {
+            this.withSharedWinogradFilter(filter, params, algorithm, false, (shared) => {
+              const sharedBytes = bytes - transformedFilterBytes(params.inC, params.outC, algorithm);
+              const fields = fieldsFor(true);
+              this.invoke(
+                winogradExport(algorithm),
+                [input, shared, bias, output],
+                [output],
+                fields,
+                work,
+                sharedBytes,
+              );
+            });
+            return;
           }
+          this.invoke(
+            winogradExport(algorithm),
+            [input, packedFilter, residentBias, output],
+            [output],
+            fieldsFor(isPrepared),
+            work,
+            bytes,
+          );
           return;
         }
         if (isDepthwise(params)) {
@@ -2398,10 +2300,56 @@ class Runtime {
       Conv2DBackpropInput: (dOut, filter, dInput, params) => {
         const algorithm = convolutionAlgorithm(params, 'backpropInput');
         if (algorithm !== 'im2col') {
-          // At stride 2, winogradStride2.ts reads only the record's sizes. Mixed tiles as in Conv2D.
-          const region = algorithm === 'winograd6x6' ? mixedTileRegion(params.inH, params.inW) : 0;
-          for (const passAlgorithm of region === 0 ? [algorithm] : MIXED_TILE_ALGORITHMS)
-            winogradInputGradient(dOut, filter, dInput, params, passAlgorithm, region);
+          // dInput is a stride-1 convolution of dOut with the flipped filter, padded by 2 - pad (at stride 2,
+          // winogradStride2.ts reads only the record's sizes).
+          const minimumChunkTiles = streamedFilterChunkTiles(params.outC, params.inC, algorithm);
+          const { chunkTiles, bytes } = winogradScratch(
+            params.outC,
+            params.inC,
+            algorithm,
+            false,
+            0,
+            minimumChunkTiles,
+          );
+          const gradientPass: Conv2DParams = {
+            batch: params.batch,
+            inH: params.outH,
+            inW: params.outW,
+            inC: params.outC,
+            outH: params.inH,
+            outW: params.inW,
+            outC: params.inC,
+            kH: 3,
+            kW: 3,
+            strideH: 1,
+            strideW: 1,
+            padTop: 2 - params.padTop,
+            padBottom: 2 - params.padBottom,
+            padLeft: 2 - params.padLeft,
+            padRight: 2 - params.padRight,
+          };
+          const work = params.batch * params.inH * params.inW * 4 * params.inC * params.outC;
+          const isSplitByColumns = isWinogradSplitByColumns(gradientPass, algorithm, this.pool.activeThreads);
+          const fieldsFor = (isPreparedFilter: boolean) => [
+            ...convFields(gradientPass, chunkTiles),
+            1,
+            0,
+            0,
+            0,
+            0,
+            ...epilogueFields(gradientPass, null),
+            isPreparedFilter ? 1 : 0,
+            isSplitByColumns ? 1 : 0,
+          ];
+          if (!isSplitByColumns && this.threadsFor(work) > 1) {
+            this.withSharedWinogradFilter(filter, gradientPass, algorithm, true, (shared) => {
+              const sharedBytes = bytes - transformedFilterBytes(params.outC, params.inC, algorithm);
+              const fields = fieldsFor(true);
+              this.invoke(winogradExport(algorithm), [dOut, shared, null, dInput], [dInput], fields, work, sharedBytes);
+            });
+            return;
+          }
+          this.invoke(winogradExport(algorithm), [dOut, filter, null, dInput], [dInput], fieldsFor(false), work, bytes);
           return;
         }
         if (isDepthwise(params)) {
