@@ -85,7 +85,7 @@ function inputLine(
 
 /** Row r of a block column whose first row is at `top`, or zero outside rows [rowFirst, rowEnd). */
 @inline
-function loadRow(top: usize, rowBytes: usize, r: i32, rowFirst: i32, rowEnd: i32): v128 {
+export function loadRow(top: usize, rowBytes: usize, r: i32, rowFirst: i32, rowEnd: i32): v128 {
   return r >= rowFirst && r < rowEnd ? v128.load(top + <usize>r * rowBytes) : f32x4.splat(0);
 }
 
