@@ -954,30 +954,25 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
 
 /** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block`. */
 export function filterInput4x4(job: usize, tile: FilterTile): void {
+  filterInputTile(job, tile, 4);
+}
+
+/**
+ * V = B^T D B of one tile of `outputs` x `outputs` outputs (4: transformInputBlock, 6: transformInputBlock6 in
+ * winograd6.ts; a constant once inlined), input channels [tile.first, tile.last), through `tile.block`.
+ */
+@inline
+export function filterInputTile(job: usize, tile: FilterTile, outputs: i32): void {
   const input = pointerField(job, Conv2dJob.input);
   const g = convGeometryOf(job);
-  const block = tile.block;
-  const image = tile.image;
   const y0 = tile.oy - g.padTop;
   const x0 = tile.ox - g.padLeft;
   const first = tile.first;
-  const last = tile.last;
-  const destination = tile.destination;
-  const plane = tile.plane;
-  for (let ic = first; ic < last; ic += 4) {
-    transformInputBlock(
-      input,
-      image,
-      y0,
-      x0,
-      ic,
-      g.inH,
-      g.inW,
-      g.inC,
-      block,
-      destination + ((<usize>(ic - first)) << 2),
-      plane,
-    );
+  for (let ic = first; ic < tile.last; ic += 4) {
+    const destination = tile.destination + ((<usize>(ic - first)) << 2);
+    if (outputs == 4)
+      transformInputBlock(input, tile.image, y0, x0, ic, g.inH, g.inW, g.inC, tile.block, destination, tile.plane);
+    else transformInputBlock6(input, tile.image, y0, x0, ic, g.inH, g.inW, g.inC, tile.block, destination, tile.plane);
   }
 }
 

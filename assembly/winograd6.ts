@@ -28,7 +28,7 @@
 import { convGeometryOf, pointerField } from './job';
 import { Conv2dJob } from './jobFields';
 import { filterTap, packedFilterFloats, storeFinished, FilterTile, winogradFilterGradient } from './winograd';
-import { winogradStride1Pass } from './winograd4';
+import { filterInputTile, winogradStride1Pass } from './winograd4';
 
 /** An 8x8 block of f32x4 (the transforms' scratch; the JS side sizes the filter gradient's with it). */
 export const BLOCK6_BYTES: usize = 64 * 16;
@@ -476,28 +476,9 @@ export function conv2dWinogradFilter6(job: usize, threadIndex: i32, threadCount:
   );
 }
 
-/** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block`. */
+/** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block` (filterInputTile in winograd4.ts). */
 function filterInput6x6(job: usize, tile: FilterTile): void {
-  const input = pointerField(job, Conv2dJob.input);
-  const g = convGeometryOf(job);
-  const y0 = tile.oy - g.padTop;
-  const x0 = tile.ox - g.padLeft;
-  const first = tile.first;
-  for (let ic = first; ic < tile.last; ic += 4) {
-    transformInputBlock6(
-      input,
-      tile.image,
-      y0,
-      x0,
-      ic,
-      g.inH,
-      g.inW,
-      g.inC,
-      tile.block,
-      tile.destination + ((<usize>(ic - first)) << 2),
-      tile.plane,
-    );
-  }
+  filterInputTile(job, tile, 6);
 }
 
 /** W = A E A^T of one tile (a FilterTileTransform), zero where the 6x6 block leaves the output. */
