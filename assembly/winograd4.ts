@@ -9,7 +9,8 @@
 // Same job record, packed layouts and thread split as conv2dWinograd (tiles are 4x4 here). The
 // transforms go through a 6x6 block of f32x4 in the thread's scratch (36 live vectors would not fit in
 // registers): one pass from the source into the block, one from it to the destination; the input transform writes
-// the channel-grouped layout of gemmGroupedOperands (gemm.ts), 4 tiles a row tile (transformInputTiles).
+// the channel-grouped layout of gemmGroupedOperands (gemm.ts), 4 tiles a row tile. The forward and input-gradient
+// driver, winogradStride1Pass, is F(6x6)'s too (conv2dWinograd6 in winograd6.ts), the tile size a constant.
 // A filter transformed on each call (training) is transformed a row of 6 positions at a time, between the GEMMs,
 // where the tiles make one chunk (gemmByPositionRows). Outputs that are not multiples of 4 put their partial tiles
 // last (edge order, plainTileIndex in winograd.ts; the threads then interleave blocks of tiles), and those skip
@@ -36,7 +37,7 @@ import {
   FilterTile,
   winogradFilterGradient,
 } from './winograd';
-import { packFilter6x6 } from './winograd6';
+import { finishOutputTile6, loadRow, packFilter6x6, transformInputBlock6 } from './winograd6';
 import {
   STRIDE2_POSITIONS,
   STRIDE2_TILE4_POSITIONS,
@@ -77,10 +78,13 @@ function fullTiles4(size: i32): i32 {
   return edgeTiles <= tiles ? tiles - edgeTiles : size >> 2;
 }
 
-/** The first output of tile `index` along an axis whose first `fullTiles` tiles have 4 outputs (fullTiles4). */
+/**
+ * The first output of tile `index` along an axis whose first `fullTiles` tiles have `outputs` outputs and the rest one
+ * fewer (fullTiles4; F(6x6) has at most one partial tile, so its tiles start at multiples of 6).
+ */
 @inline
-function tileOrigin4(index: i32, fullTiles: i32): i32 {
-  return (index << 2) - max(0, index - fullTiles);
+function tileOrigin(index: i32, fullTiles: i32, outputs: i32): i32 {
+  return index * outputs - max(0, index - fullTiles);
 }
 
 @inline
@@ -124,12 +128,25 @@ export function transformInputBlock(
   destination: usize,
   plane: usize,
 ): void {
-  const isInterior = y0 >= 0 && x0 >= 0 && y0 + 6 <= inH && x0 + 6 <= inW;
+  // Rows [rowFirst, rowEnd) of the block lie in the image; a column outside it is zero (so is its transform), as in
+  // winograd6.ts. Before, a tile reaching past the image tested each pixel's bounds; one thread, CPU time, medians of
+  // 21 calls alternated in one process, before -> this (same bits): batch 32, 28x28x12 forward 1.50 -> 1.47 and 1.31
+  // -> 1.27 ms, 20x20x16 forward 0.80 -> 0.78, input gradient 0.77 -> 0.76; ResNet-18's 14x14 and 7x7 layers (GEMMs
+  // of 256 and 512 channels) within 1%.
+  const rowFirst = max(0, -y0);
+  const rowEnd = min(6, inH - y0);
   const rowBytes = (<usize>inW * <usize>inC) << 2;
+  const zero = f32x4.splat(0);
   for (let c = 0; c < 6; c++) {
     const x = x0 + c;
-    if (isInterior) {
-      const top = input + ((<usize>(((image * inH + y0) * inW + x) * inC + ic)) << 2);
+    const column = at(block, 0, c);
+    if (x < 0 || x >= inW) {
+      for (let r = 0; r < 6; r++) v128.store(column + <usize>r * 96, zero);
+      continue;
+    }
+    // Wraps below the image's first row where y0 < 0; only rows from rowFirst are loaded.
+    const top = input + ((<usize>(((image * inH + y0) * inW + x) * inC + ic)) << 2);
+    if (rowFirst == 0 && rowEnd == 6) {
       inputLine(
         v128.load(top),
         v128.load(top + rowBytes),
@@ -137,18 +154,18 @@ export function transformInputBlock(
         v128.load(top + 3 * rowBytes),
         v128.load(top + 4 * rowBytes),
         v128.load(top + 5 * rowBytes),
-        at(block, 0, c),
+        column,
         96,
       );
     } else {
       inputLine(
-        loadPixel(input, image, y0, x, ic, inH, inW, inC),
-        loadPixel(input, image, y0 + 1, x, ic, inH, inW, inC),
-        loadPixel(input, image, y0 + 2, x, ic, inH, inW, inC),
-        loadPixel(input, image, y0 + 3, x, ic, inH, inW, inC),
-        loadPixel(input, image, y0 + 4, x, ic, inH, inW, inC),
-        loadPixel(input, image, y0 + 5, x, ic, inH, inW, inC),
-        at(block, 0, c),
+        loadRow(top, rowBytes, 0, rowFirst, rowEnd),
+        loadRow(top, rowBytes, 1, rowFirst, rowEnd),
+        loadRow(top, rowBytes, 2, rowFirst, rowEnd),
+        loadRow(top, rowBytes, 3, rowFirst, rowEnd),
+        loadRow(top, rowBytes, 4, rowFirst, rowEnd),
+        loadRow(top, rowBytes, 5, rowFirst, rowEnd),
+        column,
         96,
       );
     }
@@ -178,10 +195,8 @@ export function transformInputBlock(
  * the tiles' places were worked out for every 4 channels: 56x56x64 at batch 8, one thread, V8's sampling profile,
  * 2 alternated runs: this function 3.1-3.7% -> 1.0-1.2% of the samples, the GEMMs unchanged (timed alone, 4
  * alternated runs, 9.8-10.0 ms either way).
- * Tiles lie `tileStep` input pixels apart: 3 for F(3x3, 4x4) in winogradPolyphase.ts (batch 0). Where batch is not 0
- * (conv2dWinograd4) the indices t0 .. are this thread's (tileThread of tileThreads, interleavedTile) in edge order
- * (plainTileIndex), the first fullRows x fullColumns tiles of an image with 4 x 4 outputs (fullTiles4), and tiles start
- * where tileOrigin4 says.
+ * Tiles lie `tileStep` input pixels apart: 3 for F(3x3, 4x4) in winogradPolyphase.ts (winogradStride1Pass has its
+ * own loop, for its edge order and either tile size).
  */
 export function transformInputTiles(
   input: usize,
@@ -198,12 +213,6 @@ export function transformInputTiles(
   block: usize,
   destination: usize,
   plane: usize,
-  batch: i32 = 0,
-  tilesH: i32 = 0,
-  fullRows: i32 = 0,
-  fullColumns: i32 = 0,
-  tileThread: i32 = 0,
-  tileThreads: i32 = 1,
 ): void {
   const zero = f32x4.splat(0);
   for (let u = 0; u < TILE_ROWS; u++) {
@@ -215,24 +224,13 @@ export function transformInputTiles(
       }
       continue;
     }
-    const tileIndex =
-      batch != 0
-        ? plainTileIndex(interleavedTile(t0 + u, tileThread, tileThreads), batch, tilesH, tilesW, fullRows, fullColumns)
-        : t0 + u;
+    const tileIndex = t0 + u;
     const image = tileIndex / imageTiles;
-    const row = (tileIndex % imageTiles) / tilesW;
-    const column = tileIndex % tilesW;
-    const y0 = (batch != 0 ? tileOrigin4(row, fullRows) : row * tileStep) - padTop;
-    const x0 = (batch != 0 ? tileOrigin4(column, fullColumns) : column * tileStep) - padLeft;
+    const y0 = ((tileIndex % imageTiles) / tilesW) * tileStep - padTop;
+    const x0 = (tileIndex % tilesW) * tileStep - padLeft;
     for (let ic = 0; ic < inC; ic += 4)
       transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block, tileAt + ((<usize>ic) << 4), plane);
   }
-}
-
-@inline
-function loadPixel(input: usize, image: i32, y: i32, x: i32, ic: i32, inH: i32, inW: i32, inC: i32): v128 {
-  if (y < 0 || y >= inH || x < 0 || x >= inW) return f32x4.splat(0);
-  return v128.load(input + ((<usize>(((image * inH + y) * inW + x) * inC + ic)) << 2));
 }
 
 /** U = G g G^T for 4 output channels: g is 3x3 (in `block` rows 0-2, columns 0-2), U fills the 6x6 block. */
@@ -635,10 +633,39 @@ export function conv2dWinogradPrepare(job: usize, threadIndex: i32, threadCount:
   else packFilter2x2(filter, packed, inC, outC, stripStart, stripEnd, isBackpropInput);
 }
 
+/**
+ * Conv2D (and Conv2DBackpropInput, isBackpropInput) by F(4x4, 3x3): conv2dWinograd's job record, packed layouts and
+ * thread split, tiles of 4 (winogradStride1Pass).
+ */
 export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32): void {
+  winogradStride1Pass(job, threadIndex, threadCount, 4);
+}
+
+/**
+ * Tiles of `outputs` outputs along an axis of `size` outputs in winogradStride1Pass, the partial ones (fewer outputs)
+ * last: fullTiles4 for F(4x4); for F(6x6), at most one partial tile.
+ */
+@inline
+function fullTiles(size: i32, outputs: i32): i32 {
+  return outputs == 4 ? fullTiles4(size) : size / outputs;
+}
+
+/**
+ * The pass of conv2dWinograd4 (outputs 4) or conv2dWinograd6 (winograd6.ts, outputs 6): a constant once inlined, so
+ * each gets its own transforms and the size tests fold away. Per chunk of this thread's tiles: the input transforms
+ * in gemmGroupedOperands's layout (gemm.ts), one GEMM per position (positions (outputs + 2)^2), the output
+ * transforms with bias and epilogue. Scratch: tile | 4 6x6 blocks (the transforms use the first; F(6x6)'s 8x8 block
+ * fits in them) | U [positions][strips][inC][8] (unless prepared) | V [positions][chunk / 4][inC / 4][4][4]
+ * (grouped) | M [positions][chunk][outC], the planes of V and M chunkPlaneBytes apart.
+ */
+@inline
+export function winogradStride1Pass(job: usize, threadIndex: i32, threadCount: i32, outputs: i32): void {
+  const isTile4 = outputs == 4;
+  const side = outputs + 2;
+  const positions = side * side;
   const geometry = convGeometryOf(job);
-  const hasPartialTiles = (geometry.outH & 3) != 0 || (geometry.outW & 3) != 0;
-  const pass = winogradPassOf(job, 4, threadIndex, threadCount, hasPartialTiles);
+  const hasPartialTiles = geometry.outH % outputs != 0 || geometry.outW % outputs != 0;
+  const pass = winogradPassOf(job, outputs, threadIndex, threadCount, hasPartialTiles);
   if (!pass) return;
   // Copied out of the record before the GEMMs store partial tiles over it.
   const input = pass.input;
@@ -673,70 +700,81 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
   const code = epilogue.activation;
   const alphas = f32x4.splat(epilogue.alpha);
   const betas = f32x4.splat(epilogue.beta);
-  // Scratch: tile | 4 6x6 blocks (transformInputTiles; the output transform uses the first) | U [36][strips][inC][8]
-  // (unless prepared) | V [36][chunk / 4][inC / 4][4][4] (grouped) | M [36][chunk][outC]
   const tile = scratch;
   const block = scratch + WINOGRAD_TILE_BYTES;
   const filterPlane = packedFilterFloats(inC, outC) << 2;
   let transformedFilter = filter;
   let transformedInput = block + TILE_ROWS * BLOCK_BYTES;
   const inputPlane = chunkPlaneBytes(chunkTiles, inC);
+  // F(4x4) only: its 36 positions a row of 6 at a time (ROW_GROUP_INPUT_BYTES).
   const isByPositionRows =
+    isTile4 &&
     !isPreparedFilter &&
     last - first <= chunkTiles &&
     (<usize>(last - first) * <usize>inC * 6) << 2 <= ROW_GROUP_INPUT_BYTES;
   if (!isPreparedFilter) {
     transformedFilter = transformedInput;
-    transformedInput += 36 * filterPlane;
-    if (!isByPositionRows)
-      packFilter4x4(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput, block);
+    transformedInput += <usize>positions * filterPlane;
+    if (isTile4) {
+      if (!isByPositionRows)
+        packFilter4x4(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput, block);
+    } else {
+      packFilter6x6(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput, block);
+    }
   }
-  const products = transformedInput + 36 * inputPlane;
+  const products = transformedInput + <usize>positions * inputPlane;
   const productPlane = chunkPlaneBytes(chunkTiles, outC);
   const zero = f32x4.splat(0);
-  // Edge order (plainTileIndex in winograd.ts): tiles with fewer than 4 outputs along an axis come last, and skip
-  // position 5 along it, which only y3 reads (A^T); the class ends counted in this thread's tiles. On 7x7 outputs
-  // (ResNet-18's last layers: 4 tiles an image, 3 partial) 126 GEMM rows x positions an image instead of 144, on
-  // 14x14 544 instead of 576. Batch 16, one thread, CPU time, medians of in-process alternations (6 and 4), before
-  // -> after, forward / input gradient / filter gradient (conv2dWinogradFilter4): 7x7x512 34.3 / 34.1 / 31.4 ->
-  // 32.3 / 32.2 / 28.9 ms, 14x14x256 29.1 / 28.4 / 30.7 -> 28.3 / 27.2 / 29.1. With the last 6 of 14 outputs in two
-  // tiles of 3 (fullTiles4), 484 on 14x14.
+  // Edge order (plainTileIndex in winograd.ts): tiles with fewer than `outputs` outputs along an axis come last, and
+  // skip the last position along it, which only the last output reads (A^T); the class ends counted in this thread's
+  // tiles. F(4x4): on 7x7 outputs (ResNet-18's last layers: 4 tiles an image, 3 partial) 126 GEMM rows x positions an
+  // image instead of 144, on 14x14 544 instead of 576. Batch 16, one thread, CPU time, medians of in-process
+  // alternations (6 and 4), before -> after, forward / input gradient / filter gradient (conv2dWinogradFilter4):
+  // 7x7x512 34.3 / 34.1 / 31.4 -> 32.3 / 32.2 / 28.9 ms, 14x14x256 29.1 / 28.4 / 30.7 -> 28.3 / 27.2 / 29.1. With the
+  // last 6 of 14 outputs in two tiles of 3 (fullTiles4), 484 on 14x14.
   const batch = g.batch;
-  const tilesH = (outH + 3) >> 2;
-  const fullRows = fullTiles4(outH);
-  const fullColumns = fullTiles4(outW);
-  const skipMask = hasPartialTiles ? POSITION_5_MASK : 0;
+  const tilesH = (outH + outputs - 1) / outputs;
+  const fullRows = fullTiles(outH, outputs);
+  const fullColumns = fullTiles(outW, outputs);
+  const skipMask = hasPartialTiles ? 1 << (outputs + 1) : 0;
   const fullEnd = batch * fullRows * fullColumns;
   const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
   const columnEdgeEnd = rowEdgeEnd + batch * fullRows * (tilesW - fullColumns);
   const localFullEnd = interleavedTilesBelow(fullEnd, tileThread, tileThreads);
   const localRowEdgeEnd = interleavedTilesBelow(rowEdgeEnd, tileThread, tileThreads);
   const localColumnEdgeEnd = interleavedTilesBelow(columnEdgeEnd, tileThread, tileThreads);
+  const pixelBytes = (<usize>outC) << 2;
+  const rowBytes = <usize>outW * pixelBytes;
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
-    for (let t = 0; t < count; t += TILE_ROWS) {
-      transformInputTiles(
-        input,
-        start + t,
-        count - t,
-        imageTiles,
-        tilesW,
-        4,
-        padTop,
-        padLeft,
-        inH,
-        inW,
-        inC,
-        block,
-        transformedInput + ((<usize>t * <usize>inC) << 2),
-        inputPlane,
+    // Input transforms in gemmGroupedOperands's layout: tile t's vector of channels ic .. ic + 3 at position xi lies at
+    // xi `inputPlane` + 16 (inC (t / 4) + ic + t % 4); tiles past `count` in the last row tile are zero. Each tile's
+    // place is worked out once for all its channels (see transformInputTiles).
+    for (let t = 0; t < ((count + 3) & ~3); t++) {
+      const tileAt = transformedInput + ((<usize>(t >> 2) * <usize>inC + <usize>(t & 3)) << 4);
+      if (t >= count) {
+        for (let ic = 0; ic < inC; ic += 4) {
+          const vector = tileAt + ((<usize>ic) << 4);
+          for (let xi = 0; xi < positions; xi++) v128.store(vector + <usize>xi * inputPlane, zero);
+        }
+        continue;
+      }
+      const tileIndex = plainTileIndex(
+        interleavedTile(start + t, tileThread, tileThreads),
         batch,
         tilesH,
+        tilesW,
         fullRows,
         fullColumns,
-        tileThread,
-        tileThreads,
       );
+      const image = tileIndex / imageTiles;
+      const y0 = tileOrigin((tileIndex % imageTiles) / tilesW, fullRows, outputs) - padTop;
+      const x0 = tileOrigin(tileIndex % tilesW, fullColumns, outputs) - padLeft;
+      for (let ic = 0; ic < inC; ic += 4) {
+        const destination = tileAt + ((<usize>ic) << 4);
+        if (isTile4) transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block, destination, inputPlane);
+        else transformInputBlock6(input, image, y0, x0, ic, inH, inW, inC, block, destination, inputPlane);
+      }
     }
     if (isByPositionRows) {
       gemmByPositionRows(
@@ -762,7 +800,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
       );
     } else {
       gemmEachPosition(
-        36,
+        positions,
         transformedInput,
         inputPlane,
         transformedFilter,
@@ -783,7 +821,7 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
         true,
       );
     }
-    // Skipped positions hold stale products: they reach only y3 of a partial axis, which is not stored.
+    // Skipped positions hold stale products: they reach only the last output of a partial axis, which is not stored.
     for (let t = 0; t < count; t++) {
       const tileIndex = plainTileIndex(
         interleavedTile(start + t, tileThread, tileThreads),
@@ -796,16 +834,48 @@ export function conv2dWinograd4(job: usize, threadIndex: i32, threadCount: i32):
       const image = tileIndex / imageTiles;
       const row = (tileIndex % imageTiles) / tilesW;
       const column = tileIndex % tilesW;
-      const oy = tileOrigin4(row, fullRows);
-      const ox = tileOrigin4(column, fullColumns);
-      const rows = min(row < fullRows ? 4 : 3, outH - oy);
-      const columns = min(column < fullColumns ? 4 : 3, outW - ox);
+      const oy = tileOrigin(row, fullRows, outputs);
+      const ox = tileOrigin(column, fullColumns, outputs);
+      const rows = min(row < fullRows ? outputs : outputs - 1, outH - oy);
+      const columns = min(column < fullColumns ? outputs : outputs - 1, outW - ox);
+      const corner = <usize>((image * outH + oy) * outW + ox) * pixelBytes;
       for (let oc = ocStart; oc < ocEnd; oc += 4) {
-        outputColumns(products + ((<usize>t * <usize>outC + <usize>oc) << 2), productPlane, block);
+        const source = products + ((<usize>t * <usize>outC + <usize>oc) << 2);
         const b = bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero;
-        for (let r = 0; r < rows; r++) {
-          const rowOffset = (<usize>(((image * outH + oy + r) * outW + ox) * outC + oc)) << 2;
-          finishOutputRow(block, r, columns, output, residual, rowOffset, (<usize>outC) << 2, b, code, alphas, betas);
+        const at = corner + ((<usize>oc) << 2);
+        if (isTile4) {
+          outputColumns(source, productPlane, block);
+          for (let r = 0; r < rows; r++)
+            finishOutputRow(
+              block,
+              r,
+              columns,
+              output,
+              residual,
+              at + <usize>r * rowBytes,
+              pixelBytes,
+              b,
+              code,
+              alphas,
+              betas,
+            );
+        } else {
+          finishOutputTile6(
+            source,
+            productPlane,
+            block,
+            rows,
+            columns,
+            output,
+            residual,
+            at,
+            rowBytes,
+            pixelBytes,
+            b,
+            code,
+            alphas,
+            betas,
+          );
         }
       }
     }
@@ -884,30 +954,25 @@ export function conv2dWinogradFilter4(job: usize, threadIndex: i32, threadCount:
 
 /** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block`. */
 export function filterInput4x4(job: usize, tile: FilterTile): void {
+  filterInputTile(job, tile, 4);
+}
+
+/**
+ * V = B^T D B of one tile of `outputs` x `outputs` outputs (4: transformInputBlock, 6: transformInputBlock6 in
+ * winograd6.ts; a constant once inlined), input channels [tile.first, tile.last), through `tile.block`.
+ */
+@inline
+export function filterInputTile(job: usize, tile: FilterTile, outputs: i32): void {
   const input = pointerField(job, Conv2dJob.input);
   const g = convGeometryOf(job);
-  const block = tile.block;
-  const image = tile.image;
   const y0 = tile.oy - g.padTop;
   const x0 = tile.ox - g.padLeft;
   const first = tile.first;
-  const last = tile.last;
-  const destination = tile.destination;
-  const plane = tile.plane;
-  for (let ic = first; ic < last; ic += 4) {
-    transformInputBlock(
-      input,
-      image,
-      y0,
-      x0,
-      ic,
-      g.inH,
-      g.inW,
-      g.inC,
-      block,
-      destination + ((<usize>(ic - first)) << 2),
-      plane,
-    );
+  for (let ic = first; ic < tile.last; ic += 4) {
+    const destination = tile.destination + ((<usize>(ic - first)) << 2);
+    if (outputs == 4)
+      transformInputBlock(input, tile.image, y0, x0, ic, g.inH, g.inW, g.inC, tile.block, destination, tile.plane);
+    else transformInputBlock6(input, tile.image, y0, x0, ic, g.inH, g.inW, g.inC, tile.block, destination, tile.plane);
   }
 }
 

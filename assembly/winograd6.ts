@@ -17,32 +17,25 @@
 // NOTE: the GEMMs take 11-14% fewer rows x positions than F(4x4)'s on 56x56 and 28x28 outputs, but the transforms
 // cost more (a 56x56 map takes 10x10 tiles for 9.3x9.3 of outputs), so the layers gain 2-7% (figures at
 // WINOGRAD_6X6_ROW_SHARE in the backend). Multiply-adds fused in the transforms (relaxed build) measured no faster
-// (56x56x64 forward, one thread, 30.7 -> 31.1 ms, minima of 16 calls in alternated processes); mixing tiles of 6 and
-// 4 outputs (56 = 8 x 6 + 2 x 4: 76 positions along an axis instead of 79) is untried.
+// (56x56x64 forward, one thread, 30.7 -> 31.1 ms, minima of 16 calls in alternated processes). Mixing tiles of 6 and
+// 4 outputs measured slower: F(6x6) over 48x48 (24x24) and F(4x4) over the band left, as two passes (56 = 8 x 6 +
+// 2 x 4: 76 positions along an axis instead of 79, 4.4% fewer GEMM rows x positions). One thread, CPU time, medians of
+// 13-15 calls alternated in one process, this -> mixed: batch 8 prepared 56x56x64 +3.2 to +4.1%, 28x28x128 -0.5 to
+// +6.1%; batch 16 forward 56x56x64 +4.0 to +6.2%, 28x28x128 +6.6 to +11.4%, input gradient +7.2 to +8.9%, +8.9 to
+// +16.8%. The F(6x6) pass alone took 0.69-0.74 of the whole layer's time (its GEMM rows 0.66), the F(4x4) one 0.36-0.41
+// (0.30): the second pass's transforms and its edge tiles cost more than the rows saved.
 
-import { epilogueOf } from './epilogue';
-import { TILE_ROWS, gemmGroupedOperands } from './gemm';
 import { convGeometryOf, pointerField } from './job';
 import { Conv2dJob } from './jobFields';
-import {
-  WINOGRAD_TILE_BYTES,
-  chunkPlaneBytes,
-  edgePositionRows,
-  filterTap,
-  interleavedTile,
-  interleavedTilesBelow,
-  packedFilterFloats,
-  plainTileIndex,
-  storeFinished,
-  winogradPassOf,
-  FilterTile,
-  winogradFilterGradient,
-} from './winograd';
-import { BLOCK_BYTES } from './winograd4';
+import { filterTap, packedFilterFloats, storeFinished, FilterTile, winogradFilterGradient } from './winograd';
+import { filterInputTile, winogradStride1Pass } from './winograd4';
 
 /** An 8x8 block of f32x4 (the transforms' scratch; the JS side sizes the filter gradient's with it). */
 export const BLOCK6_BYTES: usize = 64 * 16;
-/** Position 7 along an axis: only y5 reads it (A^T), and in the filter gradient W7 = e5; partial tiles skip it. */
+/**
+ * Position 7 along an axis: only y5 reads it (A^T), and in the filter gradient W7 = e5; partial tiles skip it (the
+ * forward driver's mask is this, 1 << (outputs + 1)).
+ */
 const POSITION_7_MASK: i32 = 1 << 7;
 const ROW_BYTES: usize = 8 * 16;
 
@@ -92,7 +85,7 @@ function inputLine(
 
 /** Row r of a block column whose first row is at `top`, or zero outside rows [rowFirst, rowEnd). */
 @inline
-function loadRow(top: usize, rowBytes: usize, r: i32, rowFirst: i32, rowEnd: i32): v128 {
+export function loadRow(top: usize, rowBytes: usize, r: i32, rowFirst: i32, rowEnd: i32): v128 {
   return r >= rowFirst && r < rowEnd ? v128.load(top + <usize>r * rowBytes) : f32x4.splat(0);
 }
 
@@ -100,7 +93,7 @@ function loadRow(top: usize, rowBytes: usize, r: i32, rowFirst: i32, rowEnd: i32
  * V = B^T d B for the 8x8 input block at (y0, x0) of `image`, channels ic .. ic + 3 (zero outside the image): down
  * the columns into `block` (BLOCK6_BYTES), then along its rows to V, whose V[xi] is stored at destination + xi `plane`.
  */
-function transformInputBlock6(
+export function transformInputBlock6(
   input: usize,
   image: i32,
   y0: i32,
@@ -303,7 +296,7 @@ function outputLine(
  * row in registers straight to the output (outputLine's operations, its stores and reloads saved).
  */
 @inline
-function finishOutputTile(
+export function finishOutputTile6(
   source: usize,
   plane: usize,
   block: usize,
@@ -384,158 +377,12 @@ function finishOutputTile(
 }
 
 /**
- * Conv2D (and Conv2DBackpropInput, isBackpropInput) by F(6x6, 3x3): conv2dWinograd4's job record and pass
- * (winogradPassOf with tiles of 6, interleaved where tiles are partial). Scratch: tile | 4 6x6 blocks (one 8x8
- * block here) | U [64][strips][inC][8] (unless prepared) | V [64][chunk / 4][inC / 4][4][4] (grouped) |
- * M [64][chunk][outC], the planes of V and M chunkPlaneBytes apart.
+ * Conv2D (and Conv2DBackpropInput, isBackpropInput) by F(6x6, 3x3): conv2dWinograd4's job record, pass and scratch
+ * (winogradStride1Pass in winograd4.ts, tiles of 6, interleaved where tiles are partial; its one 8x8 block fits in
+ * F(4x4)'s four 6x6 ones).
  */
 export function conv2dWinograd6(job: usize, threadIndex: i32, threadCount: i32): void {
-  const geometry = convGeometryOf(job);
-  const hasPartialTiles = geometry.outH % 6 != 0 || geometry.outW % 6 != 0;
-  const pass = winogradPassOf(job, 6, threadIndex, threadCount, hasPartialTiles);
-  if (!pass) return;
-  // Copied out of the record before the GEMMs store partial tiles over it.
-  const input = pass.input;
-  const filter = pass.filter;
-  const bias = pass.bias;
-  const output = pass.output;
-  const scratch = pass.scratch;
-  const chunkTiles = pass.chunkTiles;
-  const isBackpropInput = pass.isBackpropInput;
-  const isPreparedFilter = pass.isPreparedFilter;
-  const tilesW = pass.tilesW;
-  const imageTiles = pass.imageTiles;
-  const first = pass.tileStart;
-  const last = pass.tileEnd;
-  const tileThread = pass.tileThread;
-  const tileThreads = pass.tileThreads;
-  const stripStart = pass.stripStart;
-  const stripEnd = pass.stripEnd;
-  const ocStart = pass.ocStart;
-  const ocEnd = pass.ocEnd;
-  const g = convGeometryOf(job);
-  const batch = g.batch;
-  const inH = g.inH;
-  const inW = g.inW;
-  const inC = g.inC;
-  const outH = g.outH;
-  const outW = g.outW;
-  const outC = g.outC;
-  const padTop = g.padTop;
-  const padLeft = g.padLeft;
-  const epilogue = epilogueOf(job);
-  const residual = epilogue.residual;
-  const code = epilogue.activation;
-  const alphas = f32x4.splat(epilogue.alpha);
-  const betas = f32x4.splat(epilogue.beta);
-  const tile = scratch;
-  const block = scratch + WINOGRAD_TILE_BYTES;
-  const filterPlane = packedFilterFloats(inC, outC) << 2;
-  let transformedFilter = filter;
-  let transformedInput = block + TILE_ROWS * BLOCK_BYTES;
-  if (!isPreparedFilter) {
-    transformedFilter = transformedInput;
-    transformedInput += 64 * filterPlane;
-    packFilter6x6(filter, transformedFilter, inC, outC, stripStart, stripEnd, isBackpropInput, block);
-  }
-  const inputPlane = chunkPlaneBytes(chunkTiles, inC);
-  const products = transformedInput + 64 * inputPlane;
-  const productPlane = chunkPlaneBytes(chunkTiles, outC);
-  const zero = f32x4.splat(0);
-  // Edge order (plainTileIndex): tiles with fewer than 6 outputs along an axis come last and skip position 7 along it.
-  const tilesH = (outH + 5) / 6;
-  const fullRows = outH / 6;
-  const fullColumns = outW / 6;
-  const skipMask = hasPartialTiles ? POSITION_7_MASK : 0;
-  const fullEnd = batch * fullRows * fullColumns;
-  const rowEdgeEnd = fullEnd + batch * (tilesH - fullRows) * fullColumns;
-  const columnEdgeEnd = rowEdgeEnd + batch * fullRows * (tilesW - fullColumns);
-  const localFullEnd = interleavedTilesBelow(fullEnd, tileThread, tileThreads);
-  const localRowEdgeEnd = interleavedTilesBelow(rowEdgeEnd, tileThread, tileThreads);
-  const localColumnEdgeEnd = interleavedTilesBelow(columnEdgeEnd, tileThread, tileThreads);
-  const pixelBytes = (<usize>outC) << 2;
-  const rowBytes = <usize>outW * pixelBytes;
-  for (let start = first; start < last; start += chunkTiles) {
-    const count = min(chunkTiles, last - start);
-    // Input transforms in gemmGroupedOperands's layout: tile t's vector of channels ic .. ic + 3 at position xi lies at
-    // xi `inputPlane` + 16 (inC (t / 4) + ic + t % 4); tiles past `count` in the last row tile are zero.
-    for (let t = 0; t < ((count + 3) & ~3); t++) {
-      const tileAt = transformedInput + ((<usize>(t >> 2) * <usize>inC + <usize>(t & 3)) << 4);
-      if (t >= count) {
-        for (let ic = 0; ic < inC; ic += 4) {
-          const vector = tileAt + ((<usize>ic) << 4);
-          for (let xi = 0; xi < 64; xi++) v128.store(vector + <usize>xi * inputPlane, zero);
-        }
-        continue;
-      }
-      const tileIndex = plainTileIndex(
-        interleavedTile(start + t, tileThread, tileThreads),
-        batch,
-        tilesH,
-        tilesW,
-        fullRows,
-        fullColumns,
-      );
-      const image = tileIndex / imageTiles;
-      const y0 = ((tileIndex % imageTiles) / tilesW) * 6 - padTop;
-      const x0 = (tileIndex % tilesW) * 6 - padLeft;
-      for (let ic = 0; ic < inC; ic += 4)
-        transformInputBlock6(input, image, y0, x0, ic, inH, inW, inC, block, tileAt + ((<usize>ic) << 4), inputPlane);
-    }
-    for (let xi = 0; xi < 64; xi++) {
-      const rows =
-        skipMask != 0
-          ? edgePositionRows(xi, 8, skipMask, start, count, localFullEnd, localRowEdgeEnd, localColumnEdgeEnd)
-          : count;
-      gemmGroupedOperands(
-        transformedInput + <usize>xi * inputPlane,
-        transformedFilter + <usize>xi * filterPlane,
-        products + <usize>xi * productPlane,
-        outC,
-        rows,
-        outC,
-        inC,
-        stripStart,
-        stripEnd,
-        tile,
-      );
-    }
-    // Skipped positions hold stale products: they reach only y5 of a partial axis, which is not stored.
-    for (let t = 0; t < count; t++) {
-      const tileIndex = plainTileIndex(
-        interleavedTile(start + t, tileThread, tileThreads),
-        batch,
-        tilesH,
-        tilesW,
-        fullRows,
-        fullColumns,
-      );
-      const image = tileIndex / imageTiles;
-      const oy = ((tileIndex % imageTiles) / tilesW) * 6;
-      const ox = (tileIndex % tilesW) * 6;
-      const rows = min(6, outH - oy);
-      const columns = min(6, outW - ox);
-      const corner = <usize>((image * outH + oy) * outW + ox) * pixelBytes;
-      for (let oc = ocStart; oc < ocEnd; oc += 4) {
-        finishOutputTile(
-          products + ((<usize>t * <usize>outC + <usize>oc) << 2),
-          productPlane,
-          block,
-          rows,
-          columns,
-          output,
-          residual,
-          corner + ((<usize>oc) << 2),
-          rowBytes,
-          pixelBytes,
-          bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero,
-          code,
-          alphas,
-          betas,
-        );
-      }
-    }
-  }
+  winogradStride1Pass(job, threadIndex, threadCount, 6);
 }
 
 /** e -> A e for one line of six vectors (A = (A^T)^T, 8x6): the eight results at `base` + k `step`. */
@@ -629,28 +476,9 @@ export function conv2dWinogradFilter6(job: usize, threadIndex: i32, threadCount:
   );
 }
 
-/** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block`. */
+/** V = B^T D B of one tile (a FilterTileTransform in winograd.ts), through `block` (filterInputTile in winograd4.ts). */
 function filterInput6x6(job: usize, tile: FilterTile): void {
-  const input = pointerField(job, Conv2dJob.input);
-  const g = convGeometryOf(job);
-  const y0 = tile.oy - g.padTop;
-  const x0 = tile.ox - g.padLeft;
-  const first = tile.first;
-  for (let ic = first; ic < tile.last; ic += 4) {
-    transformInputBlock6(
-      input,
-      tile.image,
-      y0,
-      x0,
-      ic,
-      g.inH,
-      g.inW,
-      g.inC,
-      tile.block,
-      tile.destination + ((<usize>(ic - first)) << 2),
-      tile.plane,
-    );
-  }
+  filterInputTile(job, tile, 6);
 }
 
 /** W = A E A^T of one tile (a FilterTileTransform), zero where the 6x6 block leaves the output. */
