@@ -100,7 +100,7 @@ function loadRow(top: usize, rowBytes: usize, r: i32, rowFirst: i32, rowEnd: i32
  * V = B^T d B for the 8x8 input block at (y0, x0) of `image`, channels ic .. ic + 3 (zero outside the image): down
  * the columns into `block` (BLOCK6_BYTES), then along its rows to V, whose V[xi] is stored at destination + xi `plane`.
  */
-function transformInputBlock6(
+export function transformInputBlock6(
   input: usize,
   image: i32,
   y0: i32,

@@ -3,28 +3,32 @@
 // the phases of stride-1 correlations of each phase image with the phase's taps, so with the phases as channels
 // (spaceToDepth2: pixel (i, j), channel (2 py + px) inC + c holds input (2 i + py - padTop, 2 j + px - padLeft, c))
 // it is one stride-1 4x4 correlation on 4 inC channels (kH, kW <= 8; taps past the kernel are zero, and the padding
-// is already in the image). That one runs as Winograd F(3x3, 4x4), the dual of winograd4.ts's F(4x4, 3x3) on the
-// same points 0, +-1, +-2, inf: its input transform is the same B^T, its filter transform A (6x4, that file's A^T
-// transposed) and its output transform G^T (3x6). The scale of G^T's columns, (1/4, 1/6, 1/6, 1/24, 1/24, 1), goes
-// into the filter (conv2dWinogradPolyphasePrepare, at the end of this file), so
-//   y0 = m0 - (m1 + m2) + (m3 + m4),  y1 = (m2 - m1) + 2 (m3 - m4),  y2 = 4 (m3 + m4) - (m1 + m2) + m5.
-// A 3x3 block of outputs then takes 36 multiplies per channel pair of the phase image, against 9 x 49 per input
-// channel for im2col: 3.1 times fewer for the stem's 3 channels (12 phase channels against 147 taps).
-// The filter gradient is the dual: a phase tap (a, b) sums phase pixel (i + a, j + b) times dOut (i, j), a 4x4
-// correlation of the phase image with a 3x3 dOut block, so F(4x4, 3x3) computes it with winograd4.ts's point
-// set: V = B^T d B as above, W = C^T E C for the tile's 3x3 dOut block E (C the unscaled G^T above: W = G E G^T
-// without G's scales), M = sum over tiles of V * W, then the scales D_k D_l of position (k, l) and A^T M A
-// (A^T that of winograd4.ts) give the 4x4 phase taps, scattered back to the kH x kW filter's.
+// is already in the image). The forward pass runs that one as Winograd F(5x5, 4x4) on winograd6.ts's 8 points
+// 0, +-1, +-2, +-1/2, inf: the same input transform B^T (8x8, transformInputBlock6), the filter transform G (8x4,
+// row k the powers 0-3 of point p_k times that file's G scale of the row: filterLine) and the output transform
+// A^T (5x8, the powers 0-4 of the points; m7 into y4 alone). A 5x5 block of outputs takes 64 multiplies per
+// channel pair of the phase image, against 25 x 49 per input channel for im2col: 4.8 times fewer for the stem's 3
+// channels (12 phase channels against 147 taps). float32 error against float64 (a numpy check on 12-channel
+// tiles): 1.3e-5 relative at most, as F(6x6, 3x3)'s.
+// It took the place of F(3x3, 4x4) (36 multiplies for 3x3 outputs, 4 per output against 2.56; winograd4.ts's
+// points, its output transform C = G^T (3x6) of winograd4.ts's G with the column scales (1/4, 1/6, 1/6, 1/24,
+// 1/24, 1) in the filter): the GEMMs, at the FMA rate, were 13 of its 25 ms on ResNet-18's stem with the pool at
+// batch 8 (one thread, CPU time), and the 5x5 tiles' transforms cost per output about what the 3x3 tiles' did.
+// The stem and its pool, and training's forward, 25 -> 19 ms (figures at FORWARD_TILE).
+// The filter gradient is the dual of F(3x3, 4x4): a phase tap (a, b) sums phase pixel (i + a, j + b) times dOut
+// (i, j), a 4x4 correlation of the phase image with a 3x3 dOut block, so F(4x4, 3x3) computes it with
+// winograd4.ts's point set: V = B^T d B (winograd4.ts's B^T, 6x6), W = C^T E C for the tile's 3x3 dOut block E (C
+// unscaled: W = G E G^T without G's scales), M = sum over tiles of V * W, then the scales D_k D_l of position
+// (k, l) and A^T M A (A^T that of winograd4.ts) give the 4x4 phase taps, scattered back to the kH x kW filter's.
 // Limits: forward and filter gradient (the input gradient of a stem is not needed: its input is the image);
 // tiles are computed whole, the output keeps its part.
-// Measured on ResNet-18's stem (2 threads, process CPU time, medians of alternated runs, im2col -> this): predict
-// at batch 8 42 -> 24 ms, batch 1 5.2 -> 3.0 ms; fine-tuning at batch 16 forward 80 -> 51 ms, filter gradient
-// 94 -> 61 ms. Of the batch-8 forward on one thread (about 27 ms): GEMMs 15 ms (at the FMA rate im2col's GEMM
-// runs at), output transform 3 ms and 5.5 ms of writing the output, input transform 2.2 ms, phase image 0.85 ms.
+// Measured on ResNet-18's stem (2 threads, process CPU time, medians of alternated runs, im2col -> F(3x3, 4x4)):
+// predict at batch 8 42 -> 24 ms, batch 1 5.2 -> 3.0 ms; fine-tuning at batch 16 forward 80 -> 51 ms, filter
+// gradient 94 -> 61 ms.
 //
 // Job records: spaceToDepth2, SpaceToDepth2Job (jobFields.ts); conv2dWinogradPolyphase, that of winograd.ts
 // (conv2dWinograd) with the phase image's geometry (inH, inW, inC = 4 x the input's, no padding; kH, kW the
-// filter's), the filter packed (field 29 = 1) as [36][strips][inC][8] (winograd.ts packedFilterFloats per
+// filter's), the filter packed (field 29 = 1) as [64][strips][inC][8] (winograd.ts packedFilterFloats per
 // position); conv2dWinogradPolyphaseMaxPool, that record with the pool's geometry (see it);
 // conv2dWinogradPolyphaseFilter, that of conv2dWinogradFilter with the same geometry.
 
@@ -41,7 +45,14 @@ import {
   winogradPassOf,
   FilterTile,
 } from './winograd';
-import { BLOCK_BYTES, transformInputBlock, transformInputTiles } from './winograd4';
+import { BLOCK_BYTES, transformInputBlock } from './winograd4';
+import { transformInputBlock6 } from './winograd6';
+
+/** Outputs a forward tile takes along each axis: F(5x5, 4x4) (see the header). */
+const FORWARD_TILE: i32 = 5;
+/** Points of the forward transforms along an axis (winograd6.ts's 8), FORWARD_SIDE^2 tile positions. */
+const FORWARD_SIDE: i32 = 8;
+const FORWARD_POSITIONS: i32 = FORWARD_SIDE * FORWARD_SIDE;
 
 /**
  * The phase image of an NHWC map: threads split its rows.
@@ -107,16 +118,16 @@ function copyFloats(from: usize, to: usize, count: i32): void {
 }
 
 /**
- * Conv2D by F(3x3, 4x4) on the phase image (see the header): input transform (winograd4.ts's, tiles 3 pixels
- * apart), 36 GEMMs of packed operands, output transform with the epilogue; tiles, chunks and the thread split as
+ * Conv2D by F(5x5, 4x4) on the phase image (see the header): input transform (winograd6.ts's, tiles 5 pixels
+ * apart), 64 GEMMs of packed operands, output transform with the epilogue; tiles, chunks and the thread split as
  * conv2dWinograd4's.
- *   input   [batch, inH, inW, inC] the phase image, inH >= 3 tilesH + 3, inW >= 3 tilesW + 3
- *   filter  [36][strips][inC][8] prepared
+ *   input   [batch, inH, inW, inC] the phase image, inH >= 5 tilesH + 3, inW >= 5 tilesW + 3
+ *   filter  [64][strips][inC][8] prepared
  *   bias    [outC] or 0
  *   output  [batch, outH, outW, outC]
  */
 export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCount: i32): void {
-  const pass = winogradPassOf(job, 3, threadIndex, threadCount);
+  const pass = winogradPassOf(job, FORWARD_TILE, threadIndex, threadCount);
   if (pass == null) return;
   // The pass record lies in the tile area, which the GEMMs overwrite: its fields are read first.
   const input = pass.input;
@@ -145,27 +156,24 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
   const outH = g.outH;
   const outW = g.outW;
   const outC = g.outC;
-  // Scratch: tile | 4 6x6 blocks (the input transform's; the output transform uses the first) |
-  // V [36][chunk / 4][inC / 4][4][4] (grouped) | M [36][chunk][outC]
+  // Scratch: tile | 4 6x6 blocks (2304 bytes: the transforms use one 8x8 block of them) |
+  // V [64][chunk / 4][inC / 4][4][4] (grouped) | M [64][chunk][outC]
   const tile = scratch;
   const block = scratch + WINOGRAD_TILE_BYTES;
   const filterPlane = packedFilterFloats(inC, outC) << 2;
   const transformedInput = block + TILE_ROWS * BLOCK_BYTES;
   const inputPlane = chunkPlaneBytes(chunkTiles, inC);
-  const products = transformedInput + 36 * inputPlane;
+  const products = transformedInput + FORWARD_POSITIONS * inputPlane;
   const productPlane = chunkPlaneBytes(chunkTiles, outC);
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     for (let t = 0; t < count; t += TILE_ROWS) {
-      transformInputTiles(
+      transformPhaseTiles(
         input,
         start + t,
         count - t,
         imageTiles,
         tilesW,
-        3,
-        0,
-        0,
         inH,
         inW,
         inC,
@@ -175,7 +183,7 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
       );
     }
     gemmEachPosition(
-      36,
+      FORWARD_POSITIONS,
       transformedInput,
       inputPlane,
       filter,
@@ -198,8 +206,8 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
     for (let t = 0; t < count; t++) {
       const tileIndex = start + t;
       const image = tileIndex / imageTiles;
-      const oy = ((tileIndex % imageTiles) / tilesW) * 3;
-      const ox = (tileIndex % tilesW) * 3;
+      const oy = ((tileIndex % imageTiles) / tilesW) * FORWARD_TILE;
+      const ox = (tileIndex % tilesW) * FORWARD_TILE;
       outputTile(
         products + ((<usize>t * <usize>outC) << 2),
         productPlane,
@@ -209,8 +217,8 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
         residual,
         (<usize>(((image * outH + oy) * outW + ox) * outC)) << 2,
         (<usize>(outW * outC)) << 2,
-        min(3, outH - oy),
-        min(3, outW - ox),
+        min(FORWARD_TILE, outH - oy),
+        min(FORWARD_TILE, outW - ox),
         ocStart,
         ocEnd,
         outC,
@@ -253,46 +261,68 @@ function outputTile(
     const b = bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero;
     for (let r = 0; r < rows; r++) {
       const rowOffset = tileOffset + <usize>r * rowBytes + ((<usize>oc) << 2);
-      const line = block + <usize>(r * 96);
-      const m0 = v128.load(line),
-        m1 = v128.load(line, 16),
-        m2 = v128.load(line, 32);
-      const m3 = v128.load(line, 48),
-        m4 = v128.load(line, 64),
-        m5 = v128.load(line, 80);
-      const sum12 = f32x4.add(m1, m2);
-      const sum34 = f32x4.add(m3, m4);
-      const y0 = f32x4.add(f32x4.sub(m0, sum12), sum34);
+      const line = block + <usize>(r * 128);
+      const m0 = v128.load(line);
+      const sum12 = f32x4.add(v128.load(line, 16), v128.load(line, 32)),
+        difference12 = f32x4.sub(v128.load(line, 16), v128.load(line, 32));
+      const sum34 = f32x4.add(v128.load(line, 48), v128.load(line, 64)),
+        difference34 = f32x4.sub(v128.load(line, 48), v128.load(line, 64));
+      const sum56 = f32x4.add(v128.load(line, 80), v128.load(line, 96)),
+        difference56 = f32x4.sub(v128.load(line, 80), v128.load(line, 96));
+      const y0 = f32x4.add(f32x4.add(m0, sum12), f32x4.add(sum34, sum56));
       storeFinished(output, residual, rowOffset, f32x4.add(y0, b), code, alphas, betas);
       if (columns > 1) {
-        const y1 = f32x4.add(f32x4.sub(m2, m1), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4)));
+        const y1 = oddOutput(difference12, difference34, difference56, 2, 0.5);
         storeFinished(output, residual, rowOffset + pixelBytes, f32x4.add(y1, b), code, alphas, betas);
       }
       if (columns > 2) {
-        const y2 = f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(4), sum34), sum12), m5);
+        const y2 = evenOutput(sum12, sum34, sum56, 4, 0.25);
         storeFinished(output, residual, rowOffset + 2 * pixelBytes, f32x4.add(y2, b), code, alphas, betas);
+      }
+      if (columns > 3) {
+        const y3 = oddOutput(difference12, difference34, difference56, 8, 0.125);
+        storeFinished(output, residual, rowOffset + 3 * pixelBytes, f32x4.add(y3, b), code, alphas, betas);
+      }
+      if (columns > 4) {
+        const y4 = f32x4.add(evenOutput(sum12, sum34, sum56, 16, 0.0625), v128.load(line, 112));
+        storeFinished(output, residual, rowOffset + 4 * pixelBytes, f32x4.add(y4, b), code, alphas, betas);
       }
     }
   }
 }
 
+/** A^T's odd rows 1 and 3 (the points 1, 2, 1/2 and their negatives; `power` 2^k, `fraction` 2^-k) but m7. */
+@inline
+function oddOutput(difference12: v128, difference34: v128, difference56: v128, power: f32, fraction: f32): v128 {
+  return f32x4.add(
+    difference12,
+    f32x4.add(f32x4.mul(f32x4.splat(power), difference34), f32x4.mul(f32x4.splat(fraction), difference56)),
+  );
+}
+
+/** A^T's even rows 2 and 4 (`power` 2^k, `fraction` 2^-k) but m7. */
+@inline
+function evenOutput(sum12: v128, sum34: v128, sum56: v128, power: f32, fraction: f32): v128 {
+  return f32x4.add(sum12, f32x4.add(f32x4.mul(f32x4.splat(power), sum34), f32x4.mul(f32x4.splat(fraction), sum56)));
+}
+
 /**
  * Rows of conv2dWinogradPolyphaseMaxPool's ring of convolution output rows for a pool window of poolKH rows: a
- * multiple of 3 (a tile's rows never wrap) of at least poolKH + 2. A pooled row is finished as soon as the tile row
- * holding its last window row is (3 rows from 3 T), and its window then starts at 3 T - poolKH + 1 or below, so the
- * ring must hold rows 3 T - poolKH + 1 to 3 T + 2.
+ * multiple of 5 (a tile's rows never wrap) of at least poolKH + 4. A pooled row is finished as soon as the tile row
+ * holding its last window row is (5 rows from 5 T), and its window then starts at 5 T - poolKH + 1 or below, so the
+ * ring must hold rows 5 T - poolKH + 1 to 5 T + 4.
  */
 @inline
 export function poolRingRows(poolKH: i32): i32 {
-  return 3 * ((poolKH + 4) / 3);
+  return FORWARD_TILE * ((poolKH + 2 * FORWARD_TILE - 2) / FORWARD_TILE);
 }
 
 /**
  * Conv2D as conv2dWinogradPolyphase, then the max pool that alone reads its (activated) output, in one pass: the
  * threads split the pooled rows (of every image); each computes the tile rows their windows read, in order, into a
- * ring of poolRingRows convolution rows in its scratch (about 170 KB for ResNet's stem: L2), and pools each pooled
+ * ring of poolRingRows convolution rows in its scratch (about 290 KB for ResNet's stem: L2), and pools each pooled
  * row as soon as its window's rows are there, so the convolution's output (25.7 MB for ResNet's stem at batch 8) is
- * never stored and read back. A tile row that two threads' pooled rows read is computed by both (one in 38 of the
+ * never stored and read back. A tile row that two threads' pooled rows read is computed by both (one in 23 of the
  * stem's at batch 1 on 2 threads). Every value is conv2dWinogradPolyphase's, and the maxima are those of maxPool2d.ts
  * (padded taps skipped, f32x4.max): the bits equal the two kernels' on any thread count.
  *   input   [batch, inH, inW, inC] the phase image (conv2dWinogradPolyphase's), filter prepared, bias [outC] or 0
@@ -331,8 +361,8 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
   const code = epilogue.activation;
   const alphas = f32x4.splat(epilogue.alpha);
   const betas = f32x4.splat(epilogue.beta);
-  const tilesW = (outW + 2) / 3;
-  const imageTiles = ((outH + 2) / 3) * tilesW;
+  const tilesW = (outW + FORWARD_TILE - 1) / FORWARD_TILE;
+  const imageTiles = ((outH + FORWARD_TILE - 1) / FORWARD_TILE) * tilesW;
   const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
   // Scratch: conv2dWinogradPolyphase's (tile | blocks | V | M), then the ring.
   const tile = scratch;
@@ -340,9 +370,9 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
   const filterPlane = packedFilterFloats(inC, outC) << 2;
   const transformedInput = block + TILE_ROWS * BLOCK_BYTES;
   const inputPlane = chunkPlaneBytes(chunkTiles, inC);
-  const products = transformedInput + 36 * inputPlane;
+  const products = transformedInput + FORWARD_POSITIONS * inputPlane;
   const productPlane = chunkPlaneBytes(chunkTiles, outC);
-  const ring = products + 36 * productPlane;
+  const ring = products + FORWARD_POSITIONS * productPlane;
   const ringRows = poolRingRows(poolKH);
   // Whether each ring row holds a NaN (an i32 a row, after the ring).
   const ringNaNs = ring + <usize>ringRows * <usize>(outW * outC) * 4;
@@ -361,22 +391,19 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
     row += pooledEnd - pooled;
     const convFirst = max(0, pooled * poolStrideH - poolPadTop);
     const convEnd = min(outH, (pooledEnd - 1) * poolStrideH - poolPadTop + poolKH);
-    for (let tileRow = convFirst / 3; tileRow * 3 < convEnd; tileRow++) {
-      const oy = tileRow * 3;
+    for (let tileRow = convFirst / FORWARD_TILE; tileRow * FORWARD_TILE < convEnd; tileRow++) {
+      const oy = tileRow * FORWARD_TILE;
       const rowTilesStart = image * imageTiles + tileRow * tilesW;
       const rowTilesEnd = rowTilesStart + tilesW;
       for (let start = rowTilesStart; start < rowTilesEnd; start += chunkTiles) {
         const count = min(chunkTiles, rowTilesEnd - start);
         for (let t = 0; t < count; t += TILE_ROWS) {
-          transformInputTiles(
+          transformPhaseTiles(
             input,
             start + t,
             count - t,
             imageTiles,
             tilesW,
-            3,
-            0,
-            0,
             inH,
             inW,
             inC,
@@ -386,7 +413,7 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
           );
         }
         gemmEachPosition(
-          36,
+          FORWARD_POSITIONS,
           transformedInput,
           inputPlane,
           filter,
@@ -407,7 +434,7 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
           true,
         );
         for (let t = 0; t < count; t++) {
-          const ox = (start + t - rowTilesStart) * 3;
+          const ox = (start + t - rowTilesStart) * FORWARD_TILE;
           outputTile(
             products + ((<usize>t * <usize>outC) << 2),
             productPlane,
@@ -417,8 +444,8 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
             0,
             <usize>((oy % ringRows) * outW + ox) * pixelBytes,
             rowBytes,
-            min(3, outH - oy),
-            min(3, outW - ox),
+            min(FORWARD_TILE, outH - oy),
+            min(FORWARD_TILE, outW - ox),
             0,
             outC,
             outC,
@@ -428,7 +455,7 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
           );
         }
       }
-      const computedEnd = min(outH, oy + 3);
+      const computedEnd = min(outH, oy + FORWARD_TILE);
       if (isRectified) {
         for (let y = oy; y < computedEnd; y++) {
           const slot = y % ringRows;
@@ -569,25 +596,69 @@ function poolRow(
 }
 
 /**
- * The column half of Y = C M C^T (C the scaled G^T of the header) for 4 output channels: M[xi] is read at
- * source + xi * plane, down its 6 columns, into rows 0-2 of `block` (6 vectors a row).
+ * The column half of Y = A^T M A (the header's forward A^T) for 4 output channels: M[xi] is read at source + xi *
+ * plane, down its 8 columns, into rows 0-4 of `block` (8 vectors a row).
  */
 function outputColumns(source: usize, plane: usize, block: usize): void {
-  const rowStep = 6 * plane;
-  for (let c = 0; c < 6; c++) {
+  const rowStep = FORWARD_SIDE * plane;
+  for (let c = 0; c < FORWARD_SIDE; c++) {
     const top = source + <usize>c * plane;
-    const m0 = v128.load(top),
-      m1 = v128.load(top + rowStep),
+    const m0 = v128.load(top);
+    const m1 = v128.load(top + rowStep),
       m2 = v128.load(top + 2 * rowStep);
     const m3 = v128.load(top + 3 * rowStep),
-      m4 = v128.load(top + 4 * rowStep),
-      m5 = v128.load(top + 5 * rowStep);
-    const sum12 = f32x4.add(m1, m2);
-    const sum34 = f32x4.add(m3, m4);
-    const at = block + ((<usize>c) << 4);
-    v128.store(at, f32x4.add(f32x4.sub(m0, sum12), sum34));
-    v128.store(at, f32x4.add(f32x4.sub(m2, m1), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4))), 96);
-    v128.store(at, f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(4), sum34), sum12), m5), 192);
+      m4 = v128.load(top + 4 * rowStep);
+    const m5 = v128.load(top + 5 * rowStep),
+      m6 = v128.load(top + 6 * rowStep);
+    const sum12 = f32x4.add(m1, m2),
+      difference12 = f32x4.sub(m1, m2);
+    const sum34 = f32x4.add(m3, m4),
+      difference34 = f32x4.sub(m3, m4);
+    const sum56 = f32x4.add(m5, m6),
+      difference56 = f32x4.sub(m5, m6);
+    const column = block + ((<usize>c) << 4);
+    v128.store(column, f32x4.add(f32x4.add(m0, sum12), f32x4.add(sum34, sum56)));
+    v128.store(column + 128, oddOutput(difference12, difference34, difference56, 2, 0.5));
+    v128.store(column + 256, evenOutput(sum12, sum34, sum56, 4, 0.25));
+    v128.store(column + 384, oddOutput(difference12, difference34, difference56, 8, 0.125));
+    v128.store(column + 512, f32x4.add(evenOutput(sum12, sum34, sum56, 16, 0.0625), v128.load(top + 7 * rowStep)));
+  }
+}
+
+/**
+ * V = B^T d B (winograd6.ts's B^T) of 4 phase tiles t0 .. t0 + 3 (those from `count` on zero), tiles FORWARD_TILE
+ * pixels apart, every channel: V[xi] of tile u, channels ic .. ic + 3 at destination + xi `plane` + 16 (ic + u)
+ * (gemmGroupedOperands's A), through `block` (BLOCK6_BYTES).
+ */
+function transformPhaseTiles(
+  input: usize,
+  t0: i32,
+  count: i32,
+  imageTiles: i32,
+  tilesW: i32,
+  inH: i32,
+  inW: i32,
+  inC: i32,
+  block: usize,
+  destination: usize,
+  plane: usize,
+): void {
+  const zero = f32x4.splat(0);
+  for (let u = 0; u < TILE_ROWS; u++) {
+    const tileAt = destination + ((<usize>u) << 4);
+    if (u >= count) {
+      for (let ic = 0; ic < inC; ic += 4) {
+        const at = tileAt + ((<usize>ic) << 4);
+        for (let xi = 0; xi < FORWARD_POSITIONS; xi++) v128.store(at + <usize>xi * plane, zero);
+      }
+      continue;
+    }
+    const tileIndex = t0 + u;
+    const image = tileIndex / imageTiles;
+    const y0 = ((tileIndex % imageTiles) / tilesW) * FORWARD_TILE;
+    const x0 = (tileIndex % tilesW) * FORWARD_TILE;
+    for (let ic = 0; ic < inC; ic += 4)
+      transformInputBlock6(input, image, y0, x0, ic, inH, inW, inC, block, tileAt + ((<usize>ic) << 4), plane);
   }
 }
 
@@ -853,27 +924,34 @@ function filterFinishPolyphase(
   }
 }
 
-/** h -> D A h for one line of four vectors (A = F(3x3, 4x4)'s filter transform, 6x4; D the header's scales). */
+/**
+ * h -> G h for one line of four vectors (G = F(5x5, 4x4)'s filter transform, 8x4, on winograd6.ts's points: row k
+ * is (p_k^0 .. p_k^3) scaled as that file's G rows, (0, 0, 0, 1) for infinity).
+ */
 @inline
 function filterLine(h0: v128, h1: v128, h2: v128, h3: v128, base: usize, step: usize): void {
   const even = f32x4.add(h0, h2),
     odd = f32x4.add(h1, h3);
-  const evenOuter = f32x4.add(h0, f32x4.mul(f32x4.splat(4), h2)),
-    oddOuter = f32x4.add(f32x4.mul(f32x4.splat(2), h1), f32x4.mul(f32x4.splat(8), h3));
-  v128.store(base, f32x4.mul(h0, f32x4.splat(positionScale(0))));
-  v128.store(base + step, f32x4.mul(f32x4.add(even, odd), f32x4.splat(positionScale(1))));
-  v128.store(base + 2 * step, f32x4.mul(f32x4.sub(even, odd), f32x4.splat(positionScale(2))));
-  v128.store(base + 3 * step, f32x4.mul(f32x4.add(evenOuter, oddOuter), f32x4.splat(positionScale(3))));
-  v128.store(base + 4 * step, f32x4.mul(f32x4.sub(evenOuter, oddOuter), f32x4.splat(positionScale(4))));
-  v128.store(base + 5 * step, f32x4.mul(h3, f32x4.splat(positionScale(5))));
+  const evenTwos = f32x4.add(h0, f32x4.mul(f32x4.splat(4), h2)),
+    oddTwos = f32x4.add(f32x4.mul(f32x4.splat(2), h1), f32x4.mul(f32x4.splat(8), h3));
+  const evenHalves = f32x4.add(h0, f32x4.mul(f32x4.splat(0.25), h2)),
+    oddHalves = f32x4.add(f32x4.mul(f32x4.splat(0.5), h1), f32x4.mul(f32x4.splat(0.125), h3));
+  v128.store(base, h0);
+  v128.store(base + step, f32x4.mul(f32x4.add(even, odd), f32x4.splat(-2.0 / 9.0)));
+  v128.store(base + 2 * step, f32x4.mul(f32x4.sub(even, odd), f32x4.splat(-2.0 / 9.0)));
+  v128.store(base + 3 * step, f32x4.mul(f32x4.add(evenTwos, oddTwos), f32x4.splat(1.0 / 90.0)));
+  v128.store(base + 4 * step, f32x4.mul(f32x4.sub(evenTwos, oddTwos), f32x4.splat(1.0 / 90.0)));
+  v128.store(base + 5 * step, f32x4.mul(f32x4.add(evenHalves, oddHalves), f32x4.splat(32.0 / 45.0)));
+  v128.store(base + 6 * step, f32x4.mul(f32x4.sub(evenHalves, oddHalves), f32x4.splat(32.0 / 45.0)));
+  v128.store(base + 7 * step, h3);
 }
 
 /**
  * Packs a kH x kW filter for conv2dWinogradPolyphase: phase tap (a, b) of phase channel (2 py + px) inC + c is
- * filter tap (2 a + py, 2 b + px) of channel c (zero past the kernel), U = D A h A^T D (the scales D of the
- * header) at packed[6 k + l][strip][channel][j] for output channel 8 strip + j, zero past outC; threads split the
- * strips. Job record: that of conv2dWinogradPrepare (winograd4.ts), 0 filter [kH, kW, inC / 4, outC], 1 packed, the
- * phase geometry; its scratch block (BLOCK_BYTES) holds D A h (6 rows of 4 vectors) and 4 taps.
+ * filter tap (2 a + py, 2 b + px) of channel c (zero past the kernel), U = G h G^T (F(5x5, 4x4)'s G: filterLine)
+ * at packed[8 k + l][strip][channel][j] for output channel 8 strip + j, zero past outC; threads split the strips.
+ * Job record: that of conv2dWinogradPrepare (winograd4.ts), 0 filter [kH, kW, inC / 4, outC], 1 packed, the phase
+ * geometry; its scratch block (BLOCK_BYTES) holds G h (8 rows of 4 vectors) and 4 taps.
  */
 export function conv2dWinogradPolyphasePrepare(job: usize, threadIndex: i32, threadCount: i32): void {
   const filter = pointerField(job, 0);
@@ -899,11 +977,11 @@ export function conv2dWinogradPolyphasePrepare(job: usize, threadIndex: i32, thr
         const oc = strip * TILE_COLUMNS + quarter;
         const destination = packed + ((<usize>(strip * depth + channel) * TILE_COLUMNS + <usize>quarter) << 2);
         if (oc >= outC) {
-          for (let xi = 0; xi < 36; xi++) v128.store(destination + <usize>xi * plane, zero);
+          for (let xi = 0; xi < FORWARD_POSITIONS; xi++) v128.store(destination + <usize>xi * plane, zero);
           continue;
         }
-        // Down each phase column b (its 4 taps at block row 6): D A h into block[k][b].
-        const taps = block + 6 * 64;
+        // Down each phase column b (its 4 taps at block row 8): G h into block[k][b].
+        const taps = block + FORWARD_SIDE * 64;
         for (let b = 0; b < 4; b++) {
           const kx = 2 * b + px;
           for (let a = 0; a < 4; a++) {
@@ -921,15 +999,15 @@ export function conv2dWinogradPolyphasePrepare(job: usize, threadIndex: i32, thr
             64,
           );
         }
-        // Along each row k: (D A h) A^T D into position 6 k + l.
-        for (let k = 0; k < 6; k++) {
+        // Along each row k: (G h) G^T into position 8 k + l.
+        for (let k = 0; k < FORWARD_SIDE; k++) {
           const row = block + <usize>(k * 64);
           filterLine(
             v128.load(row),
             v128.load(row, 16),
             v128.load(row, 32),
             v128.load(row, 48),
-            destination + <usize>(k * 6) * plane,
+            destination + <usize>(k * FORWARD_SIDE) * plane,
             plane,
           );
         }

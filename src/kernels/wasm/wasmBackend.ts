@@ -313,7 +313,8 @@ const WIDENED_CHANNELS = 4;
  * (25 positions for 36 multiplies), or its 4-output tiles (81 positions for 144) where they pay (stride2Algorithm),
  * for the input gradient only with padTop = padLeft = 1; a constant filter has its own choice
  * (preparedStride2Algorithm). 7x7 stride-2 convolutions on few channels (ResNet's stem) take the
- * polyphase F(3x3, 4x4) of winogradPolyphase.ts forward (prepared or not) and for the filter gradient, where it
+ * polyphase F(5x5, 4x4) of winogradPolyphase.ts forward (prepared or not) and its F(4x4, 3x3) for the filter
+ * gradient, where it
  * has fewer GEMM rows x depth (isPolyphaseShape, isPolyphaseCheaper).
  */
 export function convolutionAlgorithm(
@@ -551,11 +552,12 @@ function isPolyphaseShape(params: Conv2DParams): boolean {
 }
 
 /**
- * Whether the polyphase F(3x3, 4x4) has fewer GEMM rows x depth than im2col: 36 positions of ceil(tiles / 4) * 4
- * 3x3 tiles at depth 4 inC, its transforms counted as a quarter more, against 49 inC taps of every output pixel.
+ * Whether the polyphase passes have fewer GEMM rows x depth than im2col, counted for the filter gradient's form
+ * (the forward's F(5x5, 4x4) takes fewer): 36 positions of ceil(tiles / 4) * 4 3x3 tiles at depth 4 inC, its
+ * transforms counted as a quarter more, against 49 inC taps of every output pixel.
  */
 function isPolyphaseCheaper(params: Conv2DParams): boolean {
-  const tiles = polyphaseTiles(params);
+  const tiles = polyphaseTiles(params, POLYPHASE_FILTER_TILE);
   return 1.25 * winogradRowCost(36, tiles) * 4 < winogradRowCost(49, params.batch * params.outH * params.outW);
 }
 
@@ -571,21 +573,29 @@ function isPooledInPlace(params: Conv2DParams, residual: Buffer | null, inputSca
   );
 }
 
-/** 3x3 output tiles of the polyphase F(3x3, 4x4), the last ones of a row or column padded. */
-function polyphaseTiles(params: Conv2DParams): number {
-  return params.batch * Math.ceil(params.outH / 3) * Math.ceil(params.outW / 3);
+/**
+ * Outputs along each axis of a polyphase tile: forward F(5x5, 4x4) (64 positions), the filter gradient's F(4x4, 3x3)
+ * on 3x3 blocks of dOut (36); assembly/winogradPolyphase.ts.
+ */
+const POLYPHASE_TILE = 5;
+const POLYPHASE_FILTER_TILE = 3;
+
+/** Output tiles of `tile` x `tile` outputs of a polyphase pass, the last ones of a row or column padded. */
+function polyphaseTiles(params: Conv2DParams, tile = POLYPHASE_TILE): number {
+  return params.batch * Math.ceil(params.outH / tile) * Math.ceil(params.outW / tile);
 }
 
 /**
  * The stride-1 4x4 convolution on the phase image (spaceToDepth2 in assembly/winogradPolyphase.ts) that a polyphase
- * convolution computes: 3 tilesH + 3 by 3 tilesW + 3 pixels (every tile's 6x6 block inside it), 4 inC channels,
- * no padding (the phase image holds it); kH and kW stay the filter's (its gradient is scattered back to them).
+ * convolution computes: `tile` tilesH + 3 by `tile` tilesW + 3 pixels (every tile's block inside it), 4 inC
+ * channels, no padding (the phase image holds it); kH and kW stay the filter's (its gradient is scattered back to
+ * them).
  */
-function polyphaseParams(params: Conv2DParams): Conv2DParams {
+function polyphaseParams(params: Conv2DParams, tile: number): Conv2DParams {
   return {
     ...params,
-    inH: 3 * Math.ceil(params.outH / 3) + 3,
-    inW: 3 * Math.ceil(params.outW / 3) + 3,
+    inH: tile * Math.ceil(params.outH / tile) + 3,
+    inW: tile * Math.ceil(params.outW / tile) + 3,
     inC: 4 * params.inC,
     strideH: 1,
     strideW: 1,
@@ -1657,7 +1667,7 @@ class Runtime {
     }
     let packed = forms.get(POLYPHASE_FORM);
     if (packed === undefined) {
-      packed = this.allocate('float32', 36 * packedWinogradFilterFloats(phase.inC, phase.outC), true) as Float32Array;
+      packed = this.allocate('float32', 64 * packedWinogradFilterFloats(phase.inC, phase.outC), true) as Float32Array;
       this.packPolyphaseFilter(filter, phase, packed);
       forms.set(POLYPHASE_FORM, packed);
     }
@@ -1665,18 +1675,18 @@ class Runtime {
   }
 
   /**
-   * Packs a filter [kH, kW, inC, outC] for conv2dWinogradPolyphase into `packed` (36 x packedWinogradFilterFloats(4 inC,
+   * Packs a filter [kH, kW, inC, outC] for conv2dWinogradPolyphase into `packed` (64 x packedWinogradFilterFloats(4 inC,
    * outC)): assembly/winogradPolyphase.ts, conv2dWinogradPolyphasePrepare; `phase` is polyphaseParams's geometry.
    */
   private packPolyphaseFilter(filter: Buffer, phase: Conv2DParams, packed: Float32Array): void {
     const { batch, inH, inW, inC, outH, outW, outC, kH, kW } = phase;
-    const fields = [36, batch, inH, inW, inC, outH, outW, outC, kH, kW];
+    const fields = [64, batch, inH, inW, inC, outH, outW, outC, kH, kW];
     this.invoke(
       'conv2dWinogradPolyphasePrepare',
       [filter, packed, null, null],
       [],
       fields,
-      36 * inC * outC * 4,
+      64 * inC * outC * 4,
       36 * 16,
     );
   }
@@ -1693,7 +1703,7 @@ class Runtime {
     pass: (phaseImage: Float32Array, filterBlock: Float32Array | null) => void,
   ): void {
     const floats = phase.batch * phase.inH * phase.inW * phase.inC;
-    const filterFloats = hasFilterBlock ? 36 * packedWinogradFilterFloats(phase.inC, params.outC) : 0;
+    const filterFloats = hasFilterBlock ? 64 * packedWinogradFilterFloats(phase.inC, params.outC) : 0;
     const mark = this.arena.mark();
     try {
       // Allocate both first: either may grow the memory, and only the buffer read after that covers them.
@@ -2143,12 +2153,12 @@ class Runtime {
         }
         const algorithm = convolutionAlgorithm(params, 'forward');
         if (algorithm === 'winogradPolyphase') {
-          const phase = polyphaseParams(params);
+          const phase = polyphaseParams(params, POLYPHASE_TILE);
           const isPrepared = params.isConstantFilter === true;
           const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
           const tiles = polyphaseTiles(params);
           const { chunkTiles, bytes } = winogradScratch(phase.inC, phase.outC, algorithm, true, tiles);
-          const work = tiles * 36 * phase.inC * params.outC;
+          const work = tiles * 64 * phase.inC * params.outC;
           const fields = [
             ...convFields(phase, chunkTiles),
             0,
@@ -2162,7 +2172,7 @@ class Runtime {
           ];
           // With a pool (isPooledInPlace): its geometry after the expansion's and projection's fields, and the ring
           // of convolution rows with a flag a row after the scratch (poolRingRows in winogradPolyphase.ts).
-          const ringRows = pool && 3 * Math.floor((pool.kH + 4) / 3);
+          const ringRows = pool && POLYPHASE_TILE * Math.floor((pool.kH + 2 * POLYPHASE_TILE - 2) / POLYPHASE_TILE);
           if (pool !== undefined)
             fields.push(
               ...new Array<number>(14).fill(0),
@@ -2413,8 +2423,8 @@ class Runtime {
         if (filterAlgorithm === 'winogradPolyphase') {
           // As the Winograd filter gradients below, on the phase image's 4 inC channels, the threads splitting the
           // output channels (assembly/winogradPolyphase.ts).
-          const phase = polyphaseParams(params);
-          const work = polyphaseTiles(params) * 36 * phase.inC * params.outC;
+          const phase = polyphaseParams(params, POLYPHASE_FILTER_TILE);
+          const work = polyphaseTiles(params, POLYPHASE_FILTER_TILE) * 36 * phase.inC * params.outC;
           const share = Math.ceil(params.outC / 8 / this.threadsFor(work)) * 8;
           const chunkTiles = unaliasedChunkTiles(
             Math.max(
@@ -2747,13 +2757,13 @@ function isDepthwise(params: Conv2DParams): boolean {
 }
 
 /**
- * Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2, 81 for its
- * 4-output tiles.
+ * Tile positions of a Winograd algorithm's forward pass: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride
+ * 2, 81 for its 4-output tiles, 64 for the polyphase F(5x5, 4x4).
  */
 function winogradPositions(algorithm: ConvolutionAlgorithm): number {
-  if (algorithm === 'winograd6x6') return 64;
+  if (algorithm === 'winograd6x6' || algorithm === 'winogradPolyphase') return 64;
   if (algorithm === 'winogradStride2Tile4') return 81;
-  return algorithm === 'winograd4x4' || algorithm === 'winogradPolyphase' ? 36 : algorithm === 'winograd' ? 16 : 25;
+  return algorithm === 'winograd4x4' ? 36 : algorithm === 'winograd' ? 16 : 25;
 }
 
 /**
