@@ -32,7 +32,7 @@
 // position); conv2dWinogradPolyphaseMaxPool, that record with the pool's geometry (see it);
 // conv2dWinogradPolyphaseFilter, that of conv2dWinogradFilter with the same geometry.
 
-import { ACTIVATION_RELU, epilogueOf } from './epilogue';
+import { ACTIVATION_RELU, activateVector, epilogueOf } from './epilogue';
 import { TILE_COLUMNS, TILE_ROWS, multiplyPackedTile } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { Conv2dJob, SpaceToDepth2Job } from './jobFields';
@@ -41,7 +41,6 @@ import {
   chunkPlaneBytes,
   gemmEachPosition,
   packedFilterFloats,
-  storeFinished,
   winogradPassOf,
   FilterTile,
 } from './winograd';
@@ -225,6 +224,8 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
         code,
         alphas,
         betas,
+        false,
+        f32x4.splat(0),
       );
     }
   }
@@ -232,8 +233,9 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
 
 /**
  * The output transform of one tile (see the header) for output channels [ocStart, ocEnd): its products at
- * `products` (positions `productPlane` apart), bias, residual and activation, `rows` x `columns` of the 3x3 block
- * stored from output + tileOffset, rows `rowBytes` apart (the residual at the same offsets).
+ * `products` (positions `productPlane` apart), bias, residual and activation, `rows` x `columns` of the 5x5 block
+ * stored from output + tileOffset, rows `rowBytes` apart (the residual at the same offsets). Where `isNaNTracked` (a
+ * constant once inlined), returns `nans` or'ed with f32x4.ne(v, v) of every value stored, else `nans`.
  */
 @inline
 function outputTile(
@@ -253,7 +255,9 @@ function outputTile(
   code: i32,
   alphas: v128,
   betas: v128,
-): void {
+  isNaNTracked: bool,
+  nans: v128,
+): v128 {
   const pixelBytes = (<usize>outC) << 2;
   const zero = f32x4.splat(0);
   for (let oc = ocStart; oc < ocEnd; oc += 4) {
@@ -270,25 +274,88 @@ function outputTile(
       const sum56 = f32x4.add(v128.load(line, 80), v128.load(line, 96)),
         difference56 = f32x4.sub(v128.load(line, 80), v128.load(line, 96));
       const y0 = f32x4.add(f32x4.add(m0, sum12), f32x4.add(sum34, sum56));
-      storeFinished(output, residual, rowOffset, f32x4.add(y0, b), code, alphas, betas);
+      nans = finishTracked(output, residual, rowOffset, f32x4.add(y0, b), code, alphas, betas, isNaNTracked, nans);
       if (columns > 1) {
         const y1 = oddOutput(difference12, difference34, difference56, 2, 0.5);
-        storeFinished(output, residual, rowOffset + pixelBytes, f32x4.add(y1, b), code, alphas, betas);
+        nans = finishTracked(
+          output,
+          residual,
+          rowOffset + pixelBytes,
+          f32x4.add(y1, b),
+          code,
+          alphas,
+          betas,
+          isNaNTracked,
+          nans,
+        );
       }
       if (columns > 2) {
         const y2 = evenOutput(sum12, sum34, sum56, 4, 0.25);
-        storeFinished(output, residual, rowOffset + 2 * pixelBytes, f32x4.add(y2, b), code, alphas, betas);
+        nans = finishTracked(
+          output,
+          residual,
+          rowOffset + 2 * pixelBytes,
+          f32x4.add(y2, b),
+          code,
+          alphas,
+          betas,
+          isNaNTracked,
+          nans,
+        );
       }
       if (columns > 3) {
         const y3 = oddOutput(difference12, difference34, difference56, 8, 0.125);
-        storeFinished(output, residual, rowOffset + 3 * pixelBytes, f32x4.add(y3, b), code, alphas, betas);
+        nans = finishTracked(
+          output,
+          residual,
+          rowOffset + 3 * pixelBytes,
+          f32x4.add(y3, b),
+          code,
+          alphas,
+          betas,
+          isNaNTracked,
+          nans,
+        );
       }
       if (columns > 4) {
         const y4 = f32x4.add(evenOutput(sum12, sum34, sum56, 16, 0.0625), v128.load(line, 112));
-        storeFinished(output, residual, rowOffset + 4 * pixelBytes, f32x4.add(y4, b), code, alphas, betas);
+        nans = finishTracked(
+          output,
+          residual,
+          rowOffset + 4 * pixelBytes,
+          f32x4.add(y4, b),
+          code,
+          alphas,
+          betas,
+          isNaNTracked,
+          nans,
+        );
       }
     }
   }
+  return nans;
+}
+
+/**
+ * storeFinished (winograd.ts: the same operations, so the same bits), and where `isNaNTracked` `nans` or'ed with
+ * the stored value's NaN lanes.
+ */
+@inline
+function finishTracked(
+  output: usize,
+  residual: usize,
+  offset: usize,
+  value: v128,
+  code: i32,
+  alphas: v128,
+  betas: v128,
+  isNaNTracked: bool,
+  nans: v128,
+): v128 {
+  const sum = residual != 0 ? f32x4.add(value, v128.load(residual + offset)) : value;
+  const activated = activateVector(code, sum, alphas, betas);
+  v128.store(output + offset, activated);
+  return isNaNTracked ? v128.or(nans, f32x4.ne(activated, activated)) : nans;
 }
 
 /** A^T's odd rows 1 and 3 (the points 1, 2, 1/2 and their negatives; `power` 2^k, `fraction` 2^-k) but m7. */
@@ -393,6 +460,7 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
     const convEnd = min(outH, (pooledEnd - 1) * poolStrideH - poolPadTop + poolKH);
     for (let tileRow = convFirst / FORWARD_TILE; tileRow * FORWARD_TILE < convEnd; tileRow++) {
       const oy = tileRow * FORWARD_TILE;
+      let nans = f32x4.splat(0);
       const rowTilesStart = image * imageTiles + tileRow * tilesW;
       const rowTilesEnd = rowTilesStart + tilesW;
       for (let start = rowTilesStart; start < rowTilesEnd; start += chunkTiles) {
@@ -435,32 +503,60 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
         );
         for (let t = 0; t < count; t++) {
           const ox = (start + t - rowTilesStart) * FORWARD_TILE;
-          outputTile(
-            products + ((<usize>t * <usize>outC) << 2),
-            productPlane,
-            block,
-            bias,
-            ring,
-            0,
-            <usize>((oy % ringRows) * outW + ox) * pixelBytes,
-            rowBytes,
-            min(FORWARD_TILE, outH - oy),
-            min(FORWARD_TILE, outW - ox),
-            0,
-            outC,
-            outC,
-            code,
-            alphas,
-            betas,
-          );
+          const tileProducts = products + ((<usize>t * <usize>outC) << 2);
+          const offset = <usize>((oy % ringRows) * outW + ox) * pixelBytes;
+          const rows = min(FORWARD_TILE, outH - oy);
+          const columns = min(FORWARD_TILE, outW - ox);
+          // ReLU's copy has its activation constant (no switch a vector) and tracks the NaNs it stores.
+          if (isRectified)
+            nans = outputTile(
+              tileProducts,
+              productPlane,
+              block,
+              bias,
+              ring,
+              0,
+              offset,
+              rowBytes,
+              rows,
+              columns,
+              0,
+              outC,
+              outC,
+              ACTIVATION_RELU,
+              alphas,
+              betas,
+              true,
+              nans,
+            );
+          else
+            outputTile(
+              tileProducts,
+              productPlane,
+              block,
+              bias,
+              ring,
+              0,
+              offset,
+              rowBytes,
+              rows,
+              columns,
+              0,
+              outC,
+              outC,
+              code,
+              alphas,
+              betas,
+              false,
+              nans,
+            );
         }
       }
       const computedEnd = min(outH, oy + FORWARD_TILE);
+      // A NaN anywhere in the tile row marks all its rows: f32x4.max then pools them, the same bits.
       if (isRectified) {
-        for (let y = oy; y < computedEnd; y++) {
-          const slot = y % ringRows;
-          store<i32>(ringNaNs + ((<usize>slot) << 2), hasNaN(ring + <usize>slot * rowBytes, outW * outC) ? 1 : 0);
-        }
+        const hasNaN = v128.any_true(nans) ? 1 : 0;
+        for (let y = oy; y < computedEnd; y++) store<i32>(ringNaNs + ((<usize>(y % ringRows)) << 2), hasNaN);
       }
       // The pooled rows whose windows' rows are all in the ring now.
       while (pooled < pooledEnd && min(outH, pooled * poolStrideH - poolPadTop + poolKH) <= computedEnd) {
@@ -487,17 +583,6 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
       }
     }
   }
-}
-
-/** Whether `count` floats from `values` (a multiple of 4) hold a NaN. */
-function hasNaN(values: usize, count: i32): bool {
-  let isNaN = i32x4.splat(0);
-  const end = values + ((<usize>count) << 2);
-  for (let at = values; at < end; at += 16) {
-    const value = v128.load(at);
-    isNaN = v128.or(isNaN, f32x4.ne(value, value));
-  }
-  return v128.any_true(isNaN);
 }
 
 /** f32x4.max, or where `isPseudo` (a constant once inlined) the one-instruction f32x4.pmax: the same bits without NaN. */
