@@ -10,16 +10,15 @@
 // channel pair of the phase image, against 25 x 49 per input channel for im2col: 4.8 times fewer for the stem's 3
 // channels (12 phase channels against 147 taps). float32 error against float64 (a numpy check on 12-channel
 // tiles): 1.3e-5 relative at most, as F(6x6, 3x3)'s.
-// It took the place of F(3x3, 4x4) (36 multiplies for 3x3 outputs, 4 per output against 2.56; winograd4.ts's
-// points, its output transform C = G^T (3x6) of winograd4.ts's G with the column scales (1/4, 1/6, 1/6, 1/24,
-// 1/24, 1) in the filter): the GEMMs, at the FMA rate, were 13 of its 25 ms on ResNet-18's stem with the pool at
-// batch 8 (one thread, CPU time), and the 5x5 tiles' transforms cost per output about what the 3x3 tiles' did.
-// The stem and its pool, and training's forward, 25 -> 19 ms (figures at FORWARD_TILE).
-// The filter gradient is the dual of F(3x3, 4x4): a phase tap (a, b) sums phase pixel (i + a, j + b) times dOut
-// (i, j), a 4x4 correlation of the phase image with a 3x3 dOut block, so F(4x4, 3x3) computes it with
-// winograd4.ts's point set: V = B^T d B (winograd4.ts's B^T, 6x6), W = C^T E C for the tile's 3x3 dOut block E (C
-// unscaled: W = G E G^T without G's scales), M = sum over tiles of V * W, then the scales D_k D_l of position
-// (k, l) and A^T M A (A^T that of winograd4.ts) give the 4x4 phase taps, scattered back to the kH x kW filter's.
+// The filter gradient is the dual, F(4x4, 5x5): a phase tap (a, b) sums phase pixel (i + a, j + b) times dOut
+// (i, j), a 4x4 correlation of the phase image with a 5x5 dOut block: V = B^T d B as forward, W = A E A^T for the
+// tile's 5x5 dOut block E (A = the forward's A^T transposed, 8x5), M = sum over tiles of V * W, then G^T M G (G the
+// forward's, its scales included) gives the 4x4 phase taps, scattered back to the kH x kW filter's.
+// Both took the place of F(3x3, 4x4) forward and F(4x4, 3x3) for the filter gradient (36 positions a 3x3 tile, 4
+// multiplies an output against 2.56; winograd4.ts's points): their GEMMs, at the FMA rate, were about half of each
+// pass, and the 5x5 tiles' transforms cost per output about what the 3x3 tiles' did. ResNet-18's stem at batch 8,
+// one thread, CPU time, medians of alternated runs: with the pool (predict) 25.3 -> 19.4 ms, training's forward
+// 24.4 -> 18.4 ms, the filter gradient 22.6 -> 17.6 ms (with its planes padded, see the backend).
 // Limits: forward and filter gradient (the input gradient of a stem is not needed: its input is the image);
 // tiles are computed whole, the output keeps its part.
 // Measured on ResNet-18's stem (2 threads, process CPU time, medians of alternated runs, im2col -> F(3x3, 4x4)):
@@ -44,8 +43,8 @@ import {
   winogradPassOf,
   FilterTile,
 } from './winograd';
-import { BLOCK_BYTES, transformInputBlock } from './winograd4';
-import { transformInputBlock6 } from './winograd6';
+import { BLOCK_BYTES } from './winograd4';
+import { BLOCK6_BYTES, transformInputBlock6 } from './winograd6';
 
 /** Outputs a forward tile takes along each axis: F(5x5, 4x4) (see the header). */
 const FORWARD_TILE: i32 = 5;
@@ -749,14 +748,15 @@ function transformPhaseTiles(
 
 /**
  * Conv2DBackpropFilter of a polyphase convolution (see the header), as winograd.ts's winogradFilterGradient with
- * 3x3 output tiles and 36 positions (winograd4.ts's input transform on the phase image, the two transforms below),
+ * 5x5 output tiles and 64 positions (the forward's input transform on the phase image, the two transforms below),
  * but with the threads splitting the output channels in strips of 8, not the input channels: the phase image has
  * only 4 inC of those (3 blocks of 4 for RGB, which 2 threads would split 2 to 1), and each thread then transforms
  * only its dOut channels, the costlier transform, and all (few) input channels. Every sum keeps its order.
  * The transforms write the GEMMs' operands already packed (V as row tiles of 4 channels, W as strips of 8 output
  * channels, the chunk's tiles deep), so the GEMMs copy neither. ResNet-18's stem at batch 16, one thread, CPU time:
  * 53.6 -> 46.4 ms (gemm packed both operands of each of the 36 GEMMs a chunk, 12 x 64 sums 76 tiles deep).
- * Scratch: FilterTile | 4x8 tile | block | M [36][inC][columns] | V [36][inC / 4][chunk][4] | W [36][columns / 8]
+ * Scratch: FilterTile | 4x8 tile | block (BLOCK6_BYTES) | M [64][inC][columns] | V [64][inC / 4][chunk][4] | W [64]
+ * [columns / 8]
  * [chunk][8], columns = this thread's output channels (whole strips). Job record: that of conv2dWinogradFilter, 0 the
  * phase image, 1 dOut, 2 dFilter [kH, kW, inC / 4, outC], the phase geometry, 6 tiles per chunk.
  */
@@ -773,20 +773,21 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
   if (ocFirst >= ocLast) return;
   const columns = ocLast - ocFirst;
   const stripColumns = ((columns + TILE_COLUMNS - 1) / TILE_COLUMNS) * TILE_COLUMNS;
-  const tilesW = (g.outW + 2) / 3;
-  const imageTiles = ((g.outH + 2) / 3) * tilesW;
+  const tilesW = (g.outW + FORWARD_TILE - 1) / FORWARD_TILE;
+  const imageTiles = ((g.outH + FORWARD_TILE - 1) / FORWARD_TILE) * tilesW;
   const tiles = g.batch * imageTiles;
   const gemmTile = scratch + offsetof<FilterTile>();
   const block = gemmTile + <usize>(TILE_ROWS * TILE_COLUMNS * 4);
-  const sums = block + BLOCK_BYTES;
+  const sums = block + BLOCK6_BYTES;
   const sumPlane = (<usize>channels * <usize>columns) << 2;
-  const transformedInput = sums + 36 * sumPlane;
-  const inputPlane = (<usize>chunkTiles * <usize>channels) << 2;
-  const transformedGradient = transformedInput + 36 * inputPlane;
-  const gradientPlane = (<usize>chunkTiles * <usize>stripColumns) << 2;
+  const transformedInput = sums + FORWARD_POSITIONS * sumPlane;
+  // Planes a cache line more than the chunk's values (chunkPlaneBytes): the transforms store across the 64.
+  const inputPlane = chunkPlaneBytes(chunkTiles, channels);
+  const transformedGradient = transformedInput + FORWARD_POSITIONS * inputPlane;
+  const gradientPlane = chunkPlaneBytes(chunkTiles, stripColumns);
   const tile = changetype<FilterTile>(scratch);
   // The sums no GEMM writes (see positionRows) feed only taps past the kernel: zero, so that they hold no stale value.
-  for (let xi = 0; xi < 36; xi++) {
+  for (let xi = 0; xi < FORWARD_POSITIONS; xi++) {
     const rowEnd = positionRows(xi, channels >> 2, g.kH, g.kW);
     const rowBytes = (<usize>columns) << 2;
     memory.fill(sums + <usize>xi * sumPlane + <usize>rowEnd * rowBytes, 0, <usize>(channels - rowEnd) * rowBytes);
@@ -799,11 +800,11 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
     for (let t = 0; t < count; t++) {
       const index = start + t;
       const image = index / imageTiles;
-      const oy = ((index % imageTiles) / tilesW) * 3;
-      const ox = (index % tilesW) * 3;
+      const oy = ((index % imageTiles) / tilesW) * FORWARD_TILE;
+      const ox = (index % tilesW) * FORWARD_TILE;
       for (let ic = 0; ic < channels; ic += 4) {
         const at = transformedInput + <usize>(ic >> 2) * rowTileBytes + ((<usize>t) << 4);
-        transformInputBlock(
+        transformInputBlock6(
           input,
           image,
           oy - g.padTop,
@@ -827,7 +828,7 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
       tile.plane = gradientPlane;
       filterDOutPolyphase(job, tile, stripBytes);
     }
-    for (let xi = 0; xi < 36; xi++) {
+    for (let xi = 0; xi < FORWARD_POSITIONS; xi++) {
       const strips = transformedGradient + <usize>xi * gradientPlane;
       const rowEnd = positionRows(xi, channels >> 2, g.kH, g.kW);
       for (let row = 0; row < rowEnd; row += TILE_ROWS) {
@@ -849,41 +850,51 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
 }
 
 /**
- * Phase channels (a multiple of 4) whose sums at position xi = 6 k + l reach a filter tap: A^T's last row alone
- * takes position row 5 (column 5), into phase tap row a = 3 (column b = 3), filter row 6 + py (column 6 + px), past a
+ * Phase channels (a multiple of 4) whose sums at position xi = 8 k + l reach a filter tap: G^T's last column alone
+ * takes position row 7 (column 7), into phase tap row a = 3 (column b = 3), filter row 6 + py (column 6 + px), past a
  * 7x7 kernel for the odd phases. The phases are the channel blocks 2 py + px of inC channels: for RGB, the GEMMs at
- * the 6 positions k = 5 run 2 of 3 row tiles, at (5, 5) 1, 7 of 108 fewer. ResNet-18's stem filter gradient at
- * batch 16, one thread, CPU time, medians of 3 alternated runs: 45.4 -> 44.4 ms.
+ * the 8 positions k = 7 run 2 of 3 row tiles, at (7, 7) 1, 9 of 192 fewer. With F(4x4, 3x3)'s 3x3 tiles (the same
+ * rule at its position 5), ResNet-18's stem filter gradient at batch 16, one thread, CPU time, medians of 3
+ * alternated runs: 45.4 -> 44.4 ms.
  */
 function positionRows(xi: i32, inC: i32, kH: i32, kW: i32): i32 {
-  const k = xi / 6;
-  const l = xi % 6;
+  const k = xi / FORWARD_SIDE;
+  const l = xi % FORWARD_SIDE;
   let phases = 0;
   for (let phase = 0; phase < 4; phase++) {
-    const isRowNeeded = k < 5 || 6 + (phase >> 1) < kH;
-    const isColumnNeeded = l < 5 || 6 + (phase & 1) < kW;
+    const isRowNeeded = k < FORWARD_SIDE - 1 || 6 + (phase >> 1) < kH;
+    const isColumnNeeded = l < FORWARD_SIDE - 1 || 6 + (phase & 1) < kW;
     if (isRowNeeded && isColumnNeeded) phases = phase + 1;
   }
   return ((phases * inC + TILE_ROWS - 1) / TILE_ROWS) * TILE_ROWS;
 }
 
-/** e -> C^T e for one line of three vectors (C^T = [1 0 0; -1 -1 -1; -1 1 -1; 1 2 4; 1 -2 4; 0 0 1]). */
+/**
+ * e -> A e for one line of five vectors (A the forward's A^T transposed, 8x5: w_k = sum over i of p_k^i e_i, w7 = e4),
+ * the eight results at `base` + k `step`.
+ */
 @inline
-function gradientLine(e0: v128, e1: v128, e2: v128, base: usize, step: usize): void {
-  const outer = f32x4.add(e0, e2);
-  const even = f32x4.add(e0, f32x4.mul(f32x4.splat(4), e2));
-  const twice = f32x4.add(e1, e1);
+function gradientLine(e0: v128, e1: v128, e2: v128, e3: v128, e4: v128, base: usize, step: usize): void {
+  const even = f32x4.add(f32x4.add(e0, e2), e4),
+    odd = f32x4.add(e1, e3);
+  const evenTwos = f32x4.add(f32x4.add(e0, f32x4.mul(f32x4.splat(4), e2)), f32x4.mul(f32x4.splat(16), e4)),
+    oddTwos = f32x4.add(f32x4.mul(f32x4.splat(2), e1), f32x4.mul(f32x4.splat(8), e3));
+  const evenHalves = f32x4.add(f32x4.add(e0, f32x4.mul(f32x4.splat(0.25), e2)), f32x4.mul(f32x4.splat(0.0625), e4)),
+    oddHalves = f32x4.add(f32x4.mul(f32x4.splat(0.5), e1), f32x4.mul(f32x4.splat(0.125), e3));
   v128.store(base, e0);
-  v128.store(base + step, f32x4.neg(f32x4.add(outer, e1)));
-  v128.store(base + 2 * step, f32x4.sub(e1, outer));
-  v128.store(base + 3 * step, f32x4.add(even, twice));
-  v128.store(base + 4 * step, f32x4.sub(even, twice));
-  v128.store(base + 5 * step, e2);
+  v128.store(base + step, f32x4.add(even, odd));
+  v128.store(base + 2 * step, f32x4.sub(even, odd));
+  v128.store(base + 3 * step, f32x4.add(evenTwos, oddTwos));
+  v128.store(base + 4 * step, f32x4.sub(evenTwos, oddTwos));
+  v128.store(base + 5 * step, f32x4.add(evenHalves, oddHalves));
+  v128.store(base + 6 * step, f32x4.sub(evenHalves, oddHalves));
+  v128.store(base + 7 * step, e4);
 }
 
 /**
- * W = C^T E C of one tile (a FilterTileTransform), zero where the 3x3 block leaves the output: down E's columns
- * into `block`, then along its rows, each 4 channels into their strip of 8 (strips `stripBytes` apart).
+ * W = A E A^T of one tile (a FilterTileTransform), zero where the 5x5 block leaves the output: down E's columns
+ * into `block` (8 rows of 8 vectors), then along its rows, each 4 channels into their strip of 8 (strips
+ * `stripBytes` apart).
  */
 function filterDOutPolyphase(job: usize, tile: FilterTile, stripBytes: usize): void {
   const g = convGeometryOf(job);
@@ -893,55 +904,70 @@ function filterDOutPolyphase(job: usize, tile: FilterTile, stripBytes: usize): v
   const zero = f32x4.splat(0);
   const pixelBytes = (<usize>outC) << 2;
   const rowBytes = <usize>g.outW * pixelBytes;
-  const rows = min(3, g.outH - tile.oy);
-  const columns = min(3, g.outW - tile.ox);
+  const rows = min(FORWARD_TILE, g.outH - tile.oy);
+  const columns = min(FORWARD_TILE, g.outW - tile.ox);
   const corner = pointerField(job, 1) + ((<usize>(((tile.image * g.outH + tile.oy) * g.outW + tile.ox) * outC)) << 2);
   for (let oc = tile.first; oc < tile.last; oc += 4) {
-    for (let c = 0; c < 3; c++) {
+    for (let c = 0; c < FORWARD_TILE; c++) {
       const top = corner + <usize>c * pixelBytes + ((<usize>oc) << 2);
       const isColumn = c < columns;
       gradientLine(
         isColumn ? v128.load(top) : zero,
         isColumn && rows > 1 ? v128.load(top + rowBytes) : zero,
         isColumn && rows > 2 ? v128.load(top + 2 * rowBytes) : zero,
+        isColumn && rows > 3 ? v128.load(top + 3 * rowBytes) : zero,
+        isColumn && rows > 4 ? v128.load(top + 4 * rowBytes) : zero,
         block + ((<usize>c) << 4),
-        96,
+        128,
       );
     }
     const column = oc - tile.first;
     const target = tile.destination + <usize>(column >> 3) * stripBytes + ((<usize>(column & 7)) << 2);
-    for (let r = 0; r < 6; r++) {
-      const row = block + <usize>(r * 96);
-      gradientLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), target + <usize>(r * 6) * plane, plane);
+    for (let r = 0; r < FORWARD_SIDE; r++) {
+      const row = block + <usize>(r * 128);
+      gradientLine(
+        v128.load(row),
+        v128.load(row, 16),
+        v128.load(row, 32),
+        v128.load(row, 48),
+        v128.load(row, 64),
+        target + <usize>(r * FORWARD_SIDE) * plane,
+        plane,
+      );
     }
   }
 }
 
-/** The scales D_k of F(3x3, 4x4)'s positions along one axis (the header's G^T column scales). */
-const POSITION_SCALES = memory.data<f32>([0.25, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 24.0, 1.0]);
-
+/** m -> G^T m for one line of eight vectors (G the forward's filter transform, filterLine): the four results at
+ * `base` + a `step`. */
 @inline
-function positionScale(k: i32): f32 {
-  return load<f32>(POSITION_SCALES + ((<usize>k) << 2));
-}
-
-/** m -> A^T m for one line of six vectors (winograd4.ts's A^T): the four results at `base` + k `step`. */
-@inline
-function finishLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, base: usize, step: usize): void {
-  const sum12 = f32x4.add(m1, m2),
-    difference12 = f32x4.sub(m1, m2);
-  const sum34 = f32x4.add(m3, m4),
-    difference34 = f32x4.sub(m3, m4);
-  v128.store(base, f32x4.add(f32x4.add(m0, sum12), sum34));
-  v128.store(base + step, f32x4.add(difference12, f32x4.mul(f32x4.splat(2), difference34)));
-  v128.store(base + 2 * step, f32x4.add(sum12, f32x4.mul(f32x4.splat(4), sum34)));
-  v128.store(base + 3 * step, f32x4.add(f32x4.add(difference12, f32x4.mul(f32x4.splat(8), difference34)), m5));
+function finishLine(
+  m0: v128,
+  m1: v128,
+  m2: v128,
+  m3: v128,
+  m4: v128,
+  m5: v128,
+  m6: v128,
+  m7: v128,
+  base: usize,
+  step: usize,
+): void {
+  const sum12 = f32x4.mul(f32x4.add(m1, m2), f32x4.splat(-2.0 / 9.0)),
+    difference12 = f32x4.mul(f32x4.sub(m1, m2), f32x4.splat(-2.0 / 9.0));
+  const sum34 = f32x4.mul(f32x4.add(m3, m4), f32x4.splat(1.0 / 90.0)),
+    difference34 = f32x4.mul(f32x4.sub(m3, m4), f32x4.splat(1.0 / 90.0));
+  const sum56 = f32x4.mul(f32x4.add(m5, m6), f32x4.splat(32.0 / 45.0)),
+    difference56 = f32x4.mul(f32x4.sub(m5, m6), f32x4.splat(32.0 / 45.0));
+  v128.store(base, f32x4.add(f32x4.add(m0, sum12), f32x4.add(sum34, sum56)));
+  v128.store(base + step, oddOutput(difference12, difference34, difference56, 2, 0.5));
+  v128.store(base + 2 * step, evenOutput(sum12, sum34, sum56, 4, 0.25));
+  v128.store(base + 3 * step, f32x4.add(oddOutput(difference12, difference34, difference56, 8, 0.125), m7));
 }
 
 /**
- * dFilter, output channels [ocFirst, ocFirst + columns), from the sums M [36][inC][columns]: M scaled by D_k D_l,
- * then A^T M A, down M's 6 columns into block rows 0-3, then along each row into block row 4 (the 4 taps of one
- * row); phase tap (a, b) of phase channel (2 py + px) inC + c is filter tap (2 a + py, 2 b + px) of channel c,
+ * dFilter, output channels [ocFirst, ocFirst + columns), from the sums M [64][inC][columns]: G^T M G, down M's 8
+ * columns into block rows 0-3, then along each row into block row 4 (the 4 taps of one row); phase tap (a, b) of phase channel (2 py + px) inC + c is filter tap (2 a + py, 2 b + px) of channel c,
  * kept inside the kH x kW kernel.
  */
 function filterFinishPolyphase(
@@ -958,8 +984,8 @@ function filterFinishPolyphase(
   const inC = g.inC >> 2;
   const kH = g.kH;
   const kW = g.kW;
-  const line = block + 4 * 96;
-  const rowStep = 6 * sumPlane;
+  const line = block + 4 * 128;
+  const rowStep = FORWARD_SIDE * sumPlane;
   for (let channel = 0; channel < g.inC; channel++) {
     const phase = channel / inC;
     const py = phase >> 1;
@@ -968,24 +994,25 @@ function filterFinishPolyphase(
     for (let column = 0; column < columns; column += 4) {
       const oc = ocFirst + column;
       const source = sums + ((<usize>channel * <usize>columns + <usize>column) << 2);
-      for (let q = 0; q < 6; q++) {
+      for (let q = 0; q < FORWARD_SIDE; q++) {
         const top = source + <usize>q * sumPlane;
-        const columnScale = positionScale(q);
         finishLine(
-          f32x4.mul(v128.load(top), f32x4.splat(positionScale(0) * columnScale)),
-          f32x4.mul(v128.load(top + rowStep), f32x4.splat(positionScale(1) * columnScale)),
-          f32x4.mul(v128.load(top + 2 * rowStep), f32x4.splat(positionScale(2) * columnScale)),
-          f32x4.mul(v128.load(top + 3 * rowStep), f32x4.splat(positionScale(3) * columnScale)),
-          f32x4.mul(v128.load(top + 4 * rowStep), f32x4.splat(positionScale(4) * columnScale)),
-          f32x4.mul(v128.load(top + 5 * rowStep), f32x4.splat(positionScale(5) * columnScale)),
+          v128.load(top),
+          v128.load(top + rowStep),
+          v128.load(top + 2 * rowStep),
+          v128.load(top + 3 * rowStep),
+          v128.load(top + 4 * rowStep),
+          v128.load(top + 5 * rowStep),
+          v128.load(top + 6 * rowStep),
+          v128.load(top + 7 * rowStep),
           block + ((<usize>q) << 4),
-          96,
+          128,
         );
       }
       for (let a = 0; a < 4; a++) {
         const ky = 2 * a + py;
         if (ky >= kH) continue;
-        const row = block + <usize>(a * 96);
+        const row = block + <usize>(a * 128);
         finishLine(
           v128.load(row),
           v128.load(row, 16),
@@ -993,6 +1020,8 @@ function filterFinishPolyphase(
           v128.load(row, 48),
           v128.load(row, 64),
           v128.load(row, 80),
+          v128.load(row, 96),
+          v128.load(row, 112),
           line,
           16,
         );

@@ -313,7 +313,7 @@ const WIDENED_CHANNELS = 4;
  * (25 positions for 36 multiplies), or its 4-output tiles (81 positions for 144) where they pay (stride2Algorithm),
  * for the input gradient only with padTop = padLeft = 1; a constant filter has its own choice
  * (preparedStride2Algorithm). 7x7 stride-2 convolutions on few channels (ResNet's stem) take the
- * polyphase F(5x5, 4x4) of winogradPolyphase.ts forward (prepared or not) and its F(4x4, 3x3) for the filter
+ * polyphase F(5x5, 4x4) of winogradPolyphase.ts forward (prepared or not) and its dual F(4x4, 5x5) for the filter
  * gradient, where it
  * has fewer GEMM rows x depth (isPolyphaseShape, isPolyphaseCheaper).
  */
@@ -552,13 +552,12 @@ function isPolyphaseShape(params: Conv2DParams): boolean {
 }
 
 /**
- * Whether the polyphase passes have fewer GEMM rows x depth than im2col, counted for the filter gradient's form
- * (the forward's F(5x5, 4x4) takes fewer): 36 positions of ceil(tiles / 4) * 4 3x3 tiles at depth 4 inC, its
- * transforms counted as a quarter more, against 49 inC taps of every output pixel.
+ * Whether the polyphase passes have fewer GEMM rows x depth than im2col: 64 positions of ceil(tiles / 4) * 4 5x5
+ * tiles at depth 4 inC, its transforms counted as a quarter more, against 49 inC taps of every output pixel.
  */
 function isPolyphaseCheaper(params: Conv2DParams): boolean {
-  const tiles = polyphaseTiles(params, POLYPHASE_FILTER_TILE);
-  return 1.25 * winogradRowCost(36, tiles) * 4 < winogradRowCost(49, params.batch * params.outH * params.outW);
+  const tiles = polyphaseTiles(params);
+  return 1.25 * winogradRowCost(64, tiles) * 4 < winogradRowCost(49, params.batch * params.outH * params.outW);
 }
 
 /**
@@ -574,28 +573,26 @@ function isPooledInPlace(params: Conv2DParams, residual: Buffer | null, inputSca
 }
 
 /**
- * Outputs along each axis of a polyphase tile: forward F(5x5, 4x4) (64 positions), the filter gradient's F(4x4, 3x3)
- * on 3x3 blocks of dOut (36); assembly/winogradPolyphase.ts.
+ * Outputs along each axis of a polyphase tile, 64 positions: the forward F(5x5, 4x4) and its dual F(4x4, 5x5) for
+ * the filter gradient on 5x5 blocks of dOut (assembly/winogradPolyphase.ts).
  */
 const POLYPHASE_TILE = 5;
-const POLYPHASE_FILTER_TILE = 3;
 
-/** Output tiles of `tile` x `tile` outputs of a polyphase pass, the last ones of a row or column padded. */
-function polyphaseTiles(params: Conv2DParams, tile = POLYPHASE_TILE): number {
-  return params.batch * Math.ceil(params.outH / tile) * Math.ceil(params.outW / tile);
+/** 5x5 output tiles of the polyphase passes, the last ones of a row or column padded. */
+function polyphaseTiles(params: Conv2DParams): number {
+  return params.batch * Math.ceil(params.outH / POLYPHASE_TILE) * Math.ceil(params.outW / POLYPHASE_TILE);
 }
 
 /**
  * The stride-1 4x4 convolution on the phase image (spaceToDepth2 in assembly/winogradPolyphase.ts) that a polyphase
- * convolution computes: `tile` tilesH + 3 by `tile` tilesW + 3 pixels (every tile's block inside it), 4 inC
- * channels, no padding (the phase image holds it); kH and kW stay the filter's (its gradient is scattered back to
- * them).
+ * convolution computes: 5 tilesH + 3 by 5 tilesW + 3 pixels (every tile's 8x8 block inside it), 4 inC channels,
+ * no padding (the phase image holds it); kH and kW stay the filter's (its gradient is scattered back to them).
  */
-function polyphaseParams(params: Conv2DParams, tile: number): Conv2DParams {
+function polyphaseParams(params: Conv2DParams): Conv2DParams {
   return {
     ...params,
-    inH: tile * Math.ceil(params.outH / tile) + 3,
-    inW: tile * Math.ceil(params.outW / tile) + 3,
+    inH: POLYPHASE_TILE * Math.ceil(params.outH / POLYPHASE_TILE) + 3,
+    inW: POLYPHASE_TILE * Math.ceil(params.outW / POLYPHASE_TILE) + 3,
     inC: 4 * params.inC,
     strideH: 1,
     strideW: 1,
@@ -2153,7 +2150,7 @@ class Runtime {
         }
         const algorithm = convolutionAlgorithm(params, 'forward');
         if (algorithm === 'winogradPolyphase') {
-          const phase = polyphaseParams(params, POLYPHASE_TILE);
+          const phase = polyphaseParams(params);
           const isPrepared = params.isConstantFilter === true;
           const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
           const tiles = polyphaseTiles(params);
@@ -2423,18 +2420,19 @@ class Runtime {
         if (filterAlgorithm === 'winogradPolyphase') {
           // As the Winograd filter gradients below, on the phase image's 4 inC channels, the threads splitting the
           // output channels (assembly/winogradPolyphase.ts).
-          const phase = polyphaseParams(params, POLYPHASE_FILTER_TILE);
-          const work = polyphaseTiles(params, POLYPHASE_FILTER_TILE) * 36 * phase.inC * params.outC;
+          const phase = polyphaseParams(params);
+          const work = polyphaseTiles(params) * 64 * phase.inC * params.outC;
           const share = Math.ceil(params.outC / 8 / this.threadsFor(work)) * 8;
-          const chunkTiles = unaliasedChunkTiles(
-            Math.max(
-              reuseRows(phase.inC, share),
-              Math.floor(WINOGRAD_CHUNK_FLOATS / (36 * (phase.inC + share)) / 4) * 4,
-            ),
-            share,
+          // V's and W's planes take a cache line more (chunkPlaneBytes in assembly/winograd.ts), which spreads the
+          // transforms' stores over L1's sets at any chunk: planes a multiple of 1, 2 or 4 KB apart had thrashed
+          // (ResNet-18's stem at batch 8, one thread, CPU time, medians of alternated runs: 20 tiles a chunk of 64
+          // columns, planes 5 KB apart, 20.9 ms; padded, 20 or 24 tiles, 17.6-17.7 ms).
+          const chunkTiles = Math.max(
+            reuseRows(phase.inC, share),
+            Math.floor(WINOGRAD_CHUNK_FLOATS / (64 * (phase.inC + share)) / 4) * 4,
           );
           // The tile record and a 4x8 GEMM tile (up to 256 bytes), the transform's block, sums, V and W.
-          const bytes = 256 + 36 * 16 + 36 * (phase.inC * share + chunkTiles * (phase.inC + share)) * 4;
+          const bytes = 256 + 64 * 16 + 64 * ((phase.inC * share + chunkTiles * (phase.inC + share)) * 4 + 128);
           this.withPhaseImage(input, params, phase, false, (phaseImage) => {
             this.invoke(
               'conv2dWinogradPolyphaseFilter',
@@ -2565,19 +2563,6 @@ function resizeFields(params: Resize2DParams): number[] {
     RESIZE_COORDINATES.indexOf(params.coordinates),
     NEAREST_ROUNDINGS.indexOf(params.nearestRounding),
   ];
-}
-
-/**
- * `chunkTiles`, or 4 fewer where that spreads its planes of `columns` values per tile over more L1 sets: the
- * transforms store each tile's 36 positions to 36 planes, and planes a multiple of 2 KB or 4 KB apart fall in 2 or
- * 1 group of sets (L1 holds 12 ways). Measured on the polyphase filter gradient of ResNet's stem (batch 16, process
- * CPU time): 2 threads splitting input channels, 48 tiles a chunk of 64 columns (4 KB) 124 ms, 44 tiles 76 ms; 2
- * threads splitting output channels, 80 tiles of 32 columns (2 KB apart) 85-86 ms, 76 tiles 68-73 ms.
- */
-function unaliasedChunkTiles(chunkTiles: number, columns: number): number {
-  // The largest power of two up to 4 KB that divides the planes' distance in bytes.
-  const alignment = (tiles: number) => Math.min(4096, (tiles * columns * 4) & -(tiles * columns * 4));
-  return chunkTiles > 4 && alignment(chunkTiles - 4) < alignment(chunkTiles) ? chunkTiles - 4 : chunkTiles;
 }
 
 /**
