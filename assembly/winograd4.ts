@@ -178,7 +178,7 @@ export function transformInputBlock(
  * the tiles' places were worked out for every 4 channels: 56x56x64 at batch 8, one thread, V8's sampling profile,
  * 2 alternated runs: this function 3.1-3.7% -> 1.0-1.2% of the samples, the GEMMs unchanged (timed alone, 4
  * alternated runs, 9.8-10.0 ms either way).
- * Tiles lie `tileStep` input pixels apart: 3 for F(3x3, 4x4) in winogradPolyphase.ts (batch 0). Where batch is not 0
+ * Tiles lie `tileStep` input pixels apart where batch is 0 (winogradPolyphase.ts's F(3x3, 4x4) had 3). Where batch is not 0
  * (conv2dWinograd4) the indices t0 .. are this thread's (tileThread of tileThreads, interleavedTile) in edge order
  * (plainTileIndex), the first fullRows x fullColumns tiles of an image with 4 x 4 outputs (fullTiles4), and tiles start
  * where tileOrigin4 says.

@@ -201,7 +201,7 @@ test('the stem cases take the polyphase path, the others not all', () => {
 
 const cases: ParityCase[] = prepared.map((preparedCase) => ({
   name: preparedCase.name,
-  // As winogradPolyphase.test.ts: sums of up to 196 products of values in [-1, 1], F(3x3, 4x4)'s rounding.
+  // As winogradPolyphase.test.ts: sums of up to 196 products of values in [-1, 1], F(5x5, 4x4)'s rounding.
   tolerance: { atol: 2e-4, rtol: 2e-4 },
   run: (kernels: KernelSignatures) => [pooledOutput(kernels, preparedCase)],
 }));

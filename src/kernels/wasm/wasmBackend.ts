@@ -527,9 +527,9 @@ function stride2RowCost(params: Conv2DParams): number {
 const STRIDE2_TRANSFORM_WEIGHT = 1.25;
 
 /**
- * Input channels up to which a 7x7 stride-2 convolution (ResNet's stem) takes the polyphase F(3x3, 4x4) of
+ * Input channels up to which a 7x7 stride-2 convolution (ResNet's stem) takes the polyphase F(5x5, 4x4) of
  * winogradPolyphase.ts: 4 of its phase channels per input channel keep the GEMMs' depth small, where a
- * transformed tile of the phase image (36 x 4 inC values) still costs little beside its 36 x 4 inC x outC
+ * transformed tile of the phase image (64 x 4 inC values) still costs little beside its 64 x 4 inC x outC
  * multiplies.
  */
 const POLYPHASE_MAX_CHANNELS = 4;
