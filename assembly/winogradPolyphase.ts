@@ -17,8 +17,9 @@
 // Both took the place of F(3x3, 4x4) forward and F(4x4, 3x3) for the filter gradient (36 positions a 3x3 tile, 4
 // multiplies an output against 2.56; winograd4.ts's points): their GEMMs, at the FMA rate, were about half of each
 // pass, and the 5x5 tiles' transforms cost per output about what the 3x3 tiles' did. ResNet-18's stem at batch 8,
-// one thread, CPU time, medians of alternated runs: with the pool (predict) 25.3 -> 19.4 ms, training's forward
-// 24.4 -> 18.4 ms, the filter gradient 22.6 -> 17.6 ms (with its planes padded, see the backend).
+// one thread, CPU time, medians of 5 alternated runs (bench/stemKernels.ts): with the pool (predict) 25.7 -> 18.7
+// ms, training's forward 24.3 -> 18.7 ms, the filter gradient 23.5 -> 17.9 ms (with its planes padded, see the
+// backend); at batch 1 3.2 -> 2.3, 2.9 -> 2.3 and 2.7 -> 2.1 ms.
 // Limits: forward and filter gradient (the input gradient of a stem is not needed: its input is the image);
 // tiles are computed whole, the output keeps its part.
 // Measured on ResNet-18's stem (2 threads, process CPU time, medians of alternated runs, im2col -> F(3x3, 4x4)):
