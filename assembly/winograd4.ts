@@ -185,54 +185,6 @@ export function transformInputBlock(
   }
 }
 
-/**
- * The input transforms of the row tile of tiles t0 .. t0 + 3 (tiles past `count` are zero), every channel, in the
- * channel-grouped layout of gemmGroupedOperands (gemm.ts): tile u's vector of position xi, channels ic .. ic + 3, at
- * destination + xi `plane` + 16 (ic + u), as transformInputBlock computes it, through `block` (BLOCK_BYTES). Each
- * tile's place is worked out once for all its channels.
- * Before, each tile went into a block of its own and a 4x4 transpose per position turned four tiles' channel vectors
- * into gemmPackedOperands's per-channel vectors of four tiles (36 more loads and stores a tile and 4 channels), and
- * the tiles' places were worked out for every 4 channels: 56x56x64 at batch 8, one thread, V8's sampling profile,
- * 2 alternated runs: this function 3.1-3.7% -> 1.0-1.2% of the samples, the GEMMs unchanged (timed alone, 4
- * alternated runs, 9.8-10.0 ms either way).
- * Tiles lie `tileStep` input pixels apart: 3 for F(3x3, 4x4) in winogradPolyphase.ts (winogradStride1Pass has its
- * own loop, for its edge order and either tile size).
- */
-export function transformInputTiles(
-  input: usize,
-  t0: i32,
-  count: i32,
-  imageTiles: i32,
-  tilesW: i32,
-  tileStep: i32,
-  padTop: i32,
-  padLeft: i32,
-  inH: i32,
-  inW: i32,
-  inC: i32,
-  block: usize,
-  destination: usize,
-  plane: usize,
-): void {
-  const zero = f32x4.splat(0);
-  for (let u = 0; u < TILE_ROWS; u++) {
-    const tileAt = destination + ((<usize>u) << 4);
-    if (u >= count) {
-      for (let ic = 0; ic < inC; ic += 4) {
-        const at = tileAt + ((<usize>ic) << 4);
-        for (let xi = 0; xi < 36; xi++) v128.store(at + <usize>xi * plane, zero);
-      }
-      continue;
-    }
-    const tileIndex = t0 + u;
-    const image = tileIndex / imageTiles;
-    const y0 = ((tileIndex % imageTiles) / tilesW) * tileStep - padTop;
-    const x0 = (tileIndex % tilesW) * tileStep - padLeft;
-    for (let ic = 0; ic < inC; ic += 4)
-      transformInputBlock(input, image, y0, x0, ic, inH, inW, inC, block, tileAt + ((<usize>ic) << 4), plane);
-  }
-}
-
 /** U = G g G^T for 4 output channels: g is 3x3 (in `block` rows 0-2, columns 0-2), U fills the 6x6 block. */
 function filterTransform(block: usize): void {
   // Columns first (3 -> 6 rows) for the 3 filter columns, then rows (3 -> 6 columns) for all 6 rows.
@@ -324,7 +276,7 @@ function outputColumns(source: usize, plane: usize, block: usize): void {
  * apart: outputLine's operations in its order, without storing the row back into the block first
  * (saves 4 stores and 4 loads per row and channel group). Measured on ResNet-18 shapes at batch 8,
  * one thread, CPU time, 6 alternated processes on the loaded machine (medians), against the build
- * before transformInputTiles too (that one measured neutral alone): 56x56x64 18.5 -> 17.9 ms,
+ * before the channel-grouped input transforms too (that one measured neutral alone): 56x56x64 18.5 -> 17.9 ms,
  * 28x28x128 14.6 -> 13.7 ms.
  */
 @inline
@@ -749,7 +701,10 @@ export function winogradStride1Pass(job: usize, threadIndex: i32, threadCount: i
     const count = min(chunkTiles, last - start);
     // Input transforms in gemmGroupedOperands's layout: tile t's vector of channels ic .. ic + 3 at position xi lies at
     // xi `inputPlane` + 16 (inC (t / 4) + ic + t % 4); tiles past `count` in the last row tile are zero. Each tile's
-    // place is worked out once for all its channels (see transformInputTiles).
+    // place is worked out once for all its channels: before, each tile went into a block of its own and a 4x4
+    // transpose per position regrouped four tiles' channel vectors, the places worked out for every 4 channels
+    // (56x56x64 at batch 8, one thread, V8's sampling profile: the input transforms 3.1-3.7% -> 1.0-1.2% of the
+    // samples, the GEMMs unchanged).
     for (let t = 0; t < ((count + 3) & ~3); t++) {
       const tileAt = transformedInput + ((<usize>(t >> 2) * <usize>inC + <usize>(t & 3)) << 4);
       if (t >= count) {

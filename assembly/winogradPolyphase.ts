@@ -3,32 +3,36 @@
 // the phases of stride-1 correlations of each phase image with the phase's taps, so with the phases as channels
 // (spaceToDepth2: pixel (i, j), channel (2 py + px) inC + c holds input (2 i + py - padTop, 2 j + px - padLeft, c))
 // it is one stride-1 4x4 correlation on 4 inC channels (kH, kW <= 8; taps past the kernel are zero, and the padding
-// is already in the image). That one runs as Winograd F(3x3, 4x4), the dual of winograd4.ts's F(4x4, 3x3) on the
-// same points 0, +-1, +-2, inf: its input transform is the same B^T, its filter transform A (6x4, that file's A^T
-// transposed) and its output transform G^T (3x6). The scale of G^T's columns, (1/4, 1/6, 1/6, 1/24, 1/24, 1), goes
-// into the filter (conv2dWinogradPolyphasePrepare, at the end of this file), so
-//   y0 = m0 - (m1 + m2) + (m3 + m4),  y1 = (m2 - m1) + 2 (m3 - m4),  y2 = 4 (m3 + m4) - (m1 + m2) + m5.
-// A 3x3 block of outputs then takes 36 multiplies per channel pair of the phase image, against 9 x 49 per input
-// channel for im2col: 3.1 times fewer for the stem's 3 channels (12 phase channels against 147 taps).
-// The filter gradient is the dual: a phase tap (a, b) sums phase pixel (i + a, j + b) times dOut (i, j), a 4x4
-// correlation of the phase image with a 3x3 dOut block, so F(4x4, 3x3) computes it with winograd4.ts's point
-// set: V = B^T d B as above, W = C^T E C for the tile's 3x3 dOut block E (C the unscaled G^T above: W = G E G^T
-// without G's scales), M = sum over tiles of V * W, then the scales D_k D_l of position (k, l) and A^T M A
-// (A^T that of winograd4.ts) give the 4x4 phase taps, scattered back to the kH x kW filter's.
+// is already in the image). The forward pass runs that one as Winograd F(5x5, 4x4) on winograd6.ts's 8 points
+// 0, +-1, +-2, +-1/2, inf: the same input transform B^T (8x8, transformInputBlock6), the filter transform G (8x4,
+// row k the powers 0-3 of point p_k times that file's G scale of the row: filterLine) and the output transform
+// A^T (5x8, the powers 0-4 of the points; m7 into y4 alone). A 5x5 block of outputs takes 64 multiplies per
+// channel pair of the phase image, against 25 x 49 per input channel for im2col: 4.8 times fewer for the stem's 3
+// channels (12 phase channels against 147 taps). float32 error against float64 (a numpy check on 12-channel
+// tiles): 1.3e-5 relative at most, as F(6x6, 3x3)'s.
+// The filter gradient is the dual, F(4x4, 5x5): a phase tap (a, b) sums phase pixel (i + a, j + b) times dOut
+// (i, j), a 4x4 correlation of the phase image with a 5x5 dOut block: V = B^T d B as forward, W = A E A^T for the
+// tile's 5x5 dOut block E (A = the forward's A^T transposed, 8x5), M = sum over tiles of V * W, then G^T M G (G the
+// forward's, its scales included) gives the 4x4 phase taps, scattered back to the kH x kW filter's.
+// Both took the place of F(3x3, 4x4) forward and F(4x4, 3x3) for the filter gradient (36 positions a 3x3 tile, 4
+// multiplies an output against 2.56; winograd4.ts's points): their GEMMs, at the FMA rate, were about half of each
+// pass, and the 5x5 tiles' transforms cost per output about what the 3x3 tiles' did. ResNet-18's stem at batch 8,
+// one thread, CPU time, medians of 5 alternated runs (bench/stemKernels.ts): with the pool (predict) 25.7 -> 18.7
+// ms, training's forward 24.3 -> 18.7 ms, the filter gradient 23.5 -> 17.9 ms (with its planes padded, see the
+// backend); at batch 1 3.2 -> 2.3, 2.9 -> 2.3 and 2.7 -> 2.1 ms.
 // Limits: forward and filter gradient (the input gradient of a stem is not needed: its input is the image);
 // tiles are computed whole, the output keeps its part.
-// Measured on ResNet-18's stem (2 threads, process CPU time, medians of alternated runs, im2col -> this): predict
-// at batch 8 42 -> 24 ms, batch 1 5.2 -> 3.0 ms; fine-tuning at batch 16 forward 80 -> 51 ms, filter gradient
-// 94 -> 61 ms. Of the batch-8 forward on one thread (about 27 ms): GEMMs 15 ms (at the FMA rate im2col's GEMM
-// runs at), output transform 3 ms and 5.5 ms of writing the output, input transform 2.2 ms, phase image 0.85 ms.
+// Measured on ResNet-18's stem (2 threads, process CPU time, medians of alternated runs, im2col -> F(3x3, 4x4)):
+// predict at batch 8 42 -> 24 ms, batch 1 5.2 -> 3.0 ms; fine-tuning at batch 16 forward 80 -> 51 ms, filter
+// gradient 94 -> 61 ms.
 //
 // Job records: spaceToDepth2, SpaceToDepth2Job (jobFields.ts); conv2dWinogradPolyphase, that of winograd.ts
 // (conv2dWinograd) with the phase image's geometry (inH, inW, inC = 4 x the input's, no padding; kH, kW the
-// filter's), the filter packed (field 29 = 1) as [36][strips][inC][8] (winograd.ts packedFilterFloats per
+// filter's), the filter packed (field 29 = 1) as [64][strips][inC][8] (winograd.ts packedFilterFloats per
 // position); conv2dWinogradPolyphaseMaxPool, that record with the pool's geometry (see it);
 // conv2dWinogradPolyphaseFilter, that of conv2dWinogradFilter with the same geometry.
 
-import { ACTIVATION_RELU, epilogueOf } from './epilogue';
+import { ACTIVATION_RELU, activateVector, epilogueOf } from './epilogue';
 import { TILE_COLUMNS, TILE_ROWS, multiplyPackedTile } from './gemm';
 import { convGeometryOf, intField, pointerField, rangeEnd, rangeStart, scratchOf } from './job';
 import { Conv2dJob, SpaceToDepth2Job } from './jobFields';
@@ -37,11 +41,17 @@ import {
   chunkPlaneBytes,
   gemmEachPosition,
   packedFilterFloats,
-  storeFinished,
   winogradPassOf,
   FilterTile,
 } from './winograd';
-import { BLOCK_BYTES, transformInputBlock, transformInputTiles } from './winograd4';
+import { BLOCK_BYTES } from './winograd4';
+import { BLOCK6_BYTES, transformInputBlock6 } from './winograd6';
+
+/** Outputs a forward tile takes along each axis: F(5x5, 4x4) (see the header). */
+const FORWARD_TILE: i32 = 5;
+/** Points of the forward transforms along an axis (winograd6.ts's 8), FORWARD_SIDE^2 tile positions. */
+const FORWARD_SIDE: i32 = 8;
+const FORWARD_POSITIONS: i32 = FORWARD_SIDE * FORWARD_SIDE;
 
 /**
  * The phase image of an NHWC map: threads split its rows.
@@ -107,16 +117,16 @@ function copyFloats(from: usize, to: usize, count: i32): void {
 }
 
 /**
- * Conv2D by F(3x3, 4x4) on the phase image (see the header): input transform (winograd4.ts's, tiles 3 pixels
- * apart), 36 GEMMs of packed operands, output transform with the epilogue; tiles, chunks and the thread split as
+ * Conv2D by F(5x5, 4x4) on the phase image (see the header): input transform (winograd6.ts's, tiles 5 pixels
+ * apart), 64 GEMMs of packed operands, output transform with the epilogue; tiles, chunks and the thread split as
  * conv2dWinograd4's.
- *   input   [batch, inH, inW, inC] the phase image, inH >= 3 tilesH + 3, inW >= 3 tilesW + 3
- *   filter  [36][strips][inC][8] prepared
+ *   input   [batch, inH, inW, inC] the phase image, inH >= 5 tilesH + 3, inW >= 5 tilesW + 3
+ *   filter  [64][strips][inC][8] prepared
  *   bias    [outC] or 0
  *   output  [batch, outH, outW, outC]
  */
 export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCount: i32): void {
-  const pass = winogradPassOf(job, 3, threadIndex, threadCount);
+  const pass = winogradPassOf(job, FORWARD_TILE, threadIndex, threadCount);
   if (pass == null) return;
   // The pass record lies in the tile area, which the GEMMs overwrite: its fields are read first.
   const input = pass.input;
@@ -145,27 +155,24 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
   const outH = g.outH;
   const outW = g.outW;
   const outC = g.outC;
-  // Scratch: tile | 4 6x6 blocks (the input transform's; the output transform uses the first) |
-  // V [36][chunk / 4][inC / 4][4][4] (grouped) | M [36][chunk][outC]
+  // Scratch: tile | 4 6x6 blocks (2304 bytes: the transforms use one 8x8 block of them) |
+  // V [64][chunk / 4][inC / 4][4][4] (grouped) | M [64][chunk][outC]
   const tile = scratch;
   const block = scratch + WINOGRAD_TILE_BYTES;
   const filterPlane = packedFilterFloats(inC, outC) << 2;
   const transformedInput = block + TILE_ROWS * BLOCK_BYTES;
   const inputPlane = chunkPlaneBytes(chunkTiles, inC);
-  const products = transformedInput + 36 * inputPlane;
+  const products = transformedInput + FORWARD_POSITIONS * inputPlane;
   const productPlane = chunkPlaneBytes(chunkTiles, outC);
   for (let start = first; start < last; start += chunkTiles) {
     const count = min(chunkTiles, last - start);
     for (let t = 0; t < count; t += TILE_ROWS) {
-      transformInputTiles(
+      transformPhaseTiles(
         input,
         start + t,
         count - t,
         imageTiles,
         tilesW,
-        3,
-        0,
-        0,
         inH,
         inW,
         inC,
@@ -175,7 +182,7 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
       );
     }
     gemmEachPosition(
-      36,
+      FORWARD_POSITIONS,
       transformedInput,
       inputPlane,
       filter,
@@ -198,8 +205,8 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
     for (let t = 0; t < count; t++) {
       const tileIndex = start + t;
       const image = tileIndex / imageTiles;
-      const oy = ((tileIndex % imageTiles) / tilesW) * 3;
-      const ox = (tileIndex % tilesW) * 3;
+      const oy = ((tileIndex % imageTiles) / tilesW) * FORWARD_TILE;
+      const ox = (tileIndex % tilesW) * FORWARD_TILE;
       outputTile(
         products + ((<usize>t * <usize>outC) << 2),
         productPlane,
@@ -209,14 +216,16 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
         residual,
         (<usize>(((image * outH + oy) * outW + ox) * outC)) << 2,
         (<usize>(outW * outC)) << 2,
-        min(3, outH - oy),
-        min(3, outW - ox),
+        min(FORWARD_TILE, outH - oy),
+        min(FORWARD_TILE, outW - ox),
         ocStart,
         ocEnd,
         outC,
         code,
         alphas,
         betas,
+        false,
+        f32x4.splat(0),
       );
     }
   }
@@ -224,8 +233,9 @@ export function conv2dWinogradPolyphase(job: usize, threadIndex: i32, threadCoun
 
 /**
  * The output transform of one tile (see the header) for output channels [ocStart, ocEnd): its products at
- * `products` (positions `productPlane` apart), bias, residual and activation, `rows` x `columns` of the 3x3 block
- * stored from output + tileOffset, rows `rowBytes` apart (the residual at the same offsets).
+ * `products` (positions `productPlane` apart), bias, residual and activation, `rows` x `columns` of the 5x5 block
+ * stored from output + tileOffset, rows `rowBytes` apart (the residual at the same offsets). Where `isNaNTracked` (a
+ * constant once inlined), returns `nans` or'ed with f32x4.ne(v, v) of every value stored, else `nans`.
  */
 @inline
 function outputTile(
@@ -245,7 +255,9 @@ function outputTile(
   code: i32,
   alphas: v128,
   betas: v128,
-): void {
+  isNaNTracked: bool,
+  nans: v128,
+): v128 {
   const pixelBytes = (<usize>outC) << 2;
   const zero = f32x4.splat(0);
   for (let oc = ocStart; oc < ocEnd; oc += 4) {
@@ -253,46 +265,131 @@ function outputTile(
     const b = bias != 0 ? v128.load(bias + ((<usize>oc) << 2)) : zero;
     for (let r = 0; r < rows; r++) {
       const rowOffset = tileOffset + <usize>r * rowBytes + ((<usize>oc) << 2);
-      const line = block + <usize>(r * 96);
-      const m0 = v128.load(line),
-        m1 = v128.load(line, 16),
-        m2 = v128.load(line, 32);
-      const m3 = v128.load(line, 48),
-        m4 = v128.load(line, 64),
-        m5 = v128.load(line, 80);
-      const sum12 = f32x4.add(m1, m2);
-      const sum34 = f32x4.add(m3, m4);
-      const y0 = f32x4.add(f32x4.sub(m0, sum12), sum34);
-      storeFinished(output, residual, rowOffset, f32x4.add(y0, b), code, alphas, betas);
+      const line = block + <usize>(r * 128);
+      const m0 = v128.load(line);
+      const sum12 = f32x4.add(v128.load(line, 16), v128.load(line, 32)),
+        difference12 = f32x4.sub(v128.load(line, 16), v128.load(line, 32));
+      const sum34 = f32x4.add(v128.load(line, 48), v128.load(line, 64)),
+        difference34 = f32x4.sub(v128.load(line, 48), v128.load(line, 64));
+      const sum56 = f32x4.add(v128.load(line, 80), v128.load(line, 96)),
+        difference56 = f32x4.sub(v128.load(line, 80), v128.load(line, 96));
+      const y0 = f32x4.add(f32x4.add(m0, sum12), f32x4.add(sum34, sum56));
+      nans = finishTracked(output, residual, rowOffset, f32x4.add(y0, b), code, alphas, betas, isNaNTracked, nans);
       if (columns > 1) {
-        const y1 = f32x4.add(f32x4.sub(m2, m1), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4)));
-        storeFinished(output, residual, rowOffset + pixelBytes, f32x4.add(y1, b), code, alphas, betas);
+        const y1 = oddOutput(difference12, difference34, difference56, 2, 0.5);
+        nans = finishTracked(
+          output,
+          residual,
+          rowOffset + pixelBytes,
+          f32x4.add(y1, b),
+          code,
+          alphas,
+          betas,
+          isNaNTracked,
+          nans,
+        );
       }
       if (columns > 2) {
-        const y2 = f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(4), sum34), sum12), m5);
-        storeFinished(output, residual, rowOffset + 2 * pixelBytes, f32x4.add(y2, b), code, alphas, betas);
+        const y2 = evenOutput(sum12, sum34, sum56, 4, 0.25);
+        nans = finishTracked(
+          output,
+          residual,
+          rowOffset + 2 * pixelBytes,
+          f32x4.add(y2, b),
+          code,
+          alphas,
+          betas,
+          isNaNTracked,
+          nans,
+        );
+      }
+      if (columns > 3) {
+        const y3 = oddOutput(difference12, difference34, difference56, 8, 0.125);
+        nans = finishTracked(
+          output,
+          residual,
+          rowOffset + 3 * pixelBytes,
+          f32x4.add(y3, b),
+          code,
+          alphas,
+          betas,
+          isNaNTracked,
+          nans,
+        );
+      }
+      if (columns > 4) {
+        const y4 = f32x4.add(evenOutput(sum12, sum34, sum56, 16, 0.0625), v128.load(line, 112));
+        nans = finishTracked(
+          output,
+          residual,
+          rowOffset + 4 * pixelBytes,
+          f32x4.add(y4, b),
+          code,
+          alphas,
+          betas,
+          isNaNTracked,
+          nans,
+        );
       }
     }
   }
+  return nans;
+}
+
+/**
+ * storeFinished (winograd.ts: the same operations, so the same bits), and where `isNaNTracked` `nans` or'ed with
+ * the stored value's NaN lanes.
+ */
+@inline
+function finishTracked(
+  output: usize,
+  residual: usize,
+  offset: usize,
+  value: v128,
+  code: i32,
+  alphas: v128,
+  betas: v128,
+  isNaNTracked: bool,
+  nans: v128,
+): v128 {
+  const sum = residual != 0 ? f32x4.add(value, v128.load(residual + offset)) : value;
+  const activated = activateVector(code, sum, alphas, betas);
+  v128.store(output + offset, activated);
+  return isNaNTracked ? v128.or(nans, f32x4.ne(activated, activated)) : nans;
+}
+
+/** A^T's odd rows 1 and 3 (the points 1, 2, 1/2 and their negatives; `power` 2^k, `fraction` 2^-k) but m7. */
+@inline
+function oddOutput(difference12: v128, difference34: v128, difference56: v128, power: f32, fraction: f32): v128 {
+  return f32x4.add(
+    difference12,
+    f32x4.add(f32x4.mul(f32x4.splat(power), difference34), f32x4.mul(f32x4.splat(fraction), difference56)),
+  );
+}
+
+/** A^T's even rows 2 and 4 (`power` 2^k, `fraction` 2^-k) but m7. */
+@inline
+function evenOutput(sum12: v128, sum34: v128, sum56: v128, power: f32, fraction: f32): v128 {
+  return f32x4.add(sum12, f32x4.add(f32x4.mul(f32x4.splat(power), sum34), f32x4.mul(f32x4.splat(fraction), sum56)));
 }
 
 /**
  * Rows of conv2dWinogradPolyphaseMaxPool's ring of convolution output rows for a pool window of poolKH rows: a
- * multiple of 3 (a tile's rows never wrap) of at least poolKH + 2. A pooled row is finished as soon as the tile row
- * holding its last window row is (3 rows from 3 T), and its window then starts at 3 T - poolKH + 1 or below, so the
- * ring must hold rows 3 T - poolKH + 1 to 3 T + 2.
+ * multiple of 5 (a tile's rows never wrap) of at least poolKH + 4. A pooled row is finished as soon as the tile row
+ * holding its last window row is (5 rows from 5 T), and its window then starts at 5 T - poolKH + 1 or below, so the
+ * ring must hold rows 5 T - poolKH + 1 to 5 T + 4.
  */
 @inline
 export function poolRingRows(poolKH: i32): i32 {
-  return 3 * ((poolKH + 4) / 3);
+  return FORWARD_TILE * ((poolKH + 2 * FORWARD_TILE - 2) / FORWARD_TILE);
 }
 
 /**
  * Conv2D as conv2dWinogradPolyphase, then the max pool that alone reads its (activated) output, in one pass: the
  * threads split the pooled rows (of every image); each computes the tile rows their windows read, in order, into a
- * ring of poolRingRows convolution rows in its scratch (about 170 KB for ResNet's stem: L2), and pools each pooled
+ * ring of poolRingRows convolution rows in its scratch (about 290 KB for ResNet's stem: L2), and pools each pooled
  * row as soon as its window's rows are there, so the convolution's output (25.7 MB for ResNet's stem at batch 8) is
- * never stored and read back. A tile row that two threads' pooled rows read is computed by both (one in 38 of the
+ * never stored and read back. A tile row that two threads' pooled rows read is computed by both (one in 23 of the
  * stem's at batch 1 on 2 threads). Every value is conv2dWinogradPolyphase's, and the maxima are those of maxPool2d.ts
  * (padded taps skipped, f32x4.max): the bits equal the two kernels' on any thread count.
  *   input   [batch, inH, inW, inC] the phase image (conv2dWinogradPolyphase's), filter prepared, bias [outC] or 0
@@ -331,8 +428,8 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
   const code = epilogue.activation;
   const alphas = f32x4.splat(epilogue.alpha);
   const betas = f32x4.splat(epilogue.beta);
-  const tilesW = (outW + 2) / 3;
-  const imageTiles = ((outH + 2) / 3) * tilesW;
+  const tilesW = (outW + FORWARD_TILE - 1) / FORWARD_TILE;
+  const imageTiles = ((outH + FORWARD_TILE - 1) / FORWARD_TILE) * tilesW;
   const strips = (outC + TILE_COLUMNS - 1) / TILE_COLUMNS;
   // Scratch: conv2dWinogradPolyphase's (tile | blocks | V | M), then the ring.
   const tile = scratch;
@@ -340,9 +437,9 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
   const filterPlane = packedFilterFloats(inC, outC) << 2;
   const transformedInput = block + TILE_ROWS * BLOCK_BYTES;
   const inputPlane = chunkPlaneBytes(chunkTiles, inC);
-  const products = transformedInput + 36 * inputPlane;
+  const products = transformedInput + FORWARD_POSITIONS * inputPlane;
   const productPlane = chunkPlaneBytes(chunkTiles, outC);
-  const ring = products + 36 * productPlane;
+  const ring = products + FORWARD_POSITIONS * productPlane;
   const ringRows = poolRingRows(poolKH);
   // Whether each ring row holds a NaN (an i32 a row, after the ring).
   const ringNaNs = ring + <usize>ringRows * <usize>(outW * outC) * 4;
@@ -361,22 +458,20 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
     row += pooledEnd - pooled;
     const convFirst = max(0, pooled * poolStrideH - poolPadTop);
     const convEnd = min(outH, (pooledEnd - 1) * poolStrideH - poolPadTop + poolKH);
-    for (let tileRow = convFirst / 3; tileRow * 3 < convEnd; tileRow++) {
-      const oy = tileRow * 3;
+    for (let tileRow = convFirst / FORWARD_TILE; tileRow * FORWARD_TILE < convEnd; tileRow++) {
+      const oy = tileRow * FORWARD_TILE;
+      let nans = f32x4.splat(0);
       const rowTilesStart = image * imageTiles + tileRow * tilesW;
       const rowTilesEnd = rowTilesStart + tilesW;
       for (let start = rowTilesStart; start < rowTilesEnd; start += chunkTiles) {
         const count = min(chunkTiles, rowTilesEnd - start);
         for (let t = 0; t < count; t += TILE_ROWS) {
-          transformInputTiles(
+          transformPhaseTiles(
             input,
             start + t,
             count - t,
             imageTiles,
             tilesW,
-            3,
-            0,
-            0,
             inH,
             inW,
             inC,
@@ -386,7 +481,7 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
           );
         }
         gemmEachPosition(
-          36,
+          FORWARD_POSITIONS,
           transformedInput,
           inputPlane,
           filter,
@@ -407,33 +502,61 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
           true,
         );
         for (let t = 0; t < count; t++) {
-          const ox = (start + t - rowTilesStart) * 3;
-          outputTile(
-            products + ((<usize>t * <usize>outC) << 2),
-            productPlane,
-            block,
-            bias,
-            ring,
-            0,
-            <usize>((oy % ringRows) * outW + ox) * pixelBytes,
-            rowBytes,
-            min(3, outH - oy),
-            min(3, outW - ox),
-            0,
-            outC,
-            outC,
-            code,
-            alphas,
-            betas,
-          );
+          const ox = (start + t - rowTilesStart) * FORWARD_TILE;
+          const tileProducts = products + ((<usize>t * <usize>outC) << 2);
+          const offset = <usize>((oy % ringRows) * outW + ox) * pixelBytes;
+          const rows = min(FORWARD_TILE, outH - oy);
+          const columns = min(FORWARD_TILE, outW - ox);
+          // ReLU's copy has its activation constant (no switch a vector) and tracks the NaNs it stores.
+          if (isRectified)
+            nans = outputTile(
+              tileProducts,
+              productPlane,
+              block,
+              bias,
+              ring,
+              0,
+              offset,
+              rowBytes,
+              rows,
+              columns,
+              0,
+              outC,
+              outC,
+              ACTIVATION_RELU,
+              alphas,
+              betas,
+              true,
+              nans,
+            );
+          else
+            outputTile(
+              tileProducts,
+              productPlane,
+              block,
+              bias,
+              ring,
+              0,
+              offset,
+              rowBytes,
+              rows,
+              columns,
+              0,
+              outC,
+              outC,
+              code,
+              alphas,
+              betas,
+              false,
+              nans,
+            );
         }
       }
-      const computedEnd = min(outH, oy + 3);
+      const computedEnd = min(outH, oy + FORWARD_TILE);
+      // A NaN anywhere in the tile row marks all its rows: f32x4.max then pools them, the same bits.
       if (isRectified) {
-        for (let y = oy; y < computedEnd; y++) {
-          const slot = y % ringRows;
-          store<i32>(ringNaNs + ((<usize>slot) << 2), hasNaN(ring + <usize>slot * rowBytes, outW * outC) ? 1 : 0);
-        }
+        const hasNaN = v128.any_true(nans) ? 1 : 0;
+        for (let y = oy; y < computedEnd; y++) store<i32>(ringNaNs + ((<usize>(y % ringRows)) << 2), hasNaN);
       }
       // The pooled rows whose windows' rows are all in the ring now.
       while (pooled < pooledEnd && min(outH, pooled * poolStrideH - poolPadTop + poolKH) <= computedEnd) {
@@ -460,17 +583,6 @@ export function conv2dWinogradPolyphaseMaxPool(job: usize, threadIndex: i32, thr
       }
     }
   }
-}
-
-/** Whether `count` floats from `values` (a multiple of 4) hold a NaN. */
-function hasNaN(values: usize, count: i32): bool {
-  let isNaN = i32x4.splat(0);
-  const end = values + ((<usize>count) << 2);
-  for (let at = values; at < end; at += 16) {
-    const value = v128.load(at);
-    isNaN = v128.or(isNaN, f32x4.ne(value, value));
-  }
-  return v128.any_true(isNaN);
 }
 
 /** f32x4.max, or where `isPseudo` (a constant once inlined) the one-instruction f32x4.pmax: the same bits without NaN. */
@@ -569,38 +681,83 @@ function poolRow(
 }
 
 /**
- * The column half of Y = C M C^T (C the scaled G^T of the header) for 4 output channels: M[xi] is read at
- * source + xi * plane, down its 6 columns, into rows 0-2 of `block` (6 vectors a row).
+ * The column half of Y = A^T M A (the header's forward A^T) for 4 output channels: M[xi] is read at source + xi *
+ * plane, down its 8 columns, into rows 0-4 of `block` (8 vectors a row).
  */
 function outputColumns(source: usize, plane: usize, block: usize): void {
-  const rowStep = 6 * plane;
-  for (let c = 0; c < 6; c++) {
+  const rowStep = FORWARD_SIDE * plane;
+  for (let c = 0; c < FORWARD_SIDE; c++) {
     const top = source + <usize>c * plane;
-    const m0 = v128.load(top),
-      m1 = v128.load(top + rowStep),
+    const m0 = v128.load(top);
+    const m1 = v128.load(top + rowStep),
       m2 = v128.load(top + 2 * rowStep);
     const m3 = v128.load(top + 3 * rowStep),
-      m4 = v128.load(top + 4 * rowStep),
-      m5 = v128.load(top + 5 * rowStep);
-    const sum12 = f32x4.add(m1, m2);
-    const sum34 = f32x4.add(m3, m4);
-    const at = block + ((<usize>c) << 4);
-    v128.store(at, f32x4.add(f32x4.sub(m0, sum12), sum34));
-    v128.store(at, f32x4.add(f32x4.sub(m2, m1), f32x4.mul(f32x4.splat(2), f32x4.sub(m3, m4))), 96);
-    v128.store(at, f32x4.add(f32x4.sub(f32x4.mul(f32x4.splat(4), sum34), sum12), m5), 192);
+      m4 = v128.load(top + 4 * rowStep);
+    const m5 = v128.load(top + 5 * rowStep),
+      m6 = v128.load(top + 6 * rowStep);
+    const sum12 = f32x4.add(m1, m2),
+      difference12 = f32x4.sub(m1, m2);
+    const sum34 = f32x4.add(m3, m4),
+      difference34 = f32x4.sub(m3, m4);
+    const sum56 = f32x4.add(m5, m6),
+      difference56 = f32x4.sub(m5, m6);
+    const column = block + ((<usize>c) << 4);
+    v128.store(column, f32x4.add(f32x4.add(m0, sum12), f32x4.add(sum34, sum56)));
+    v128.store(column + 128, oddOutput(difference12, difference34, difference56, 2, 0.5));
+    v128.store(column + 256, evenOutput(sum12, sum34, sum56, 4, 0.25));
+    v128.store(column + 384, oddOutput(difference12, difference34, difference56, 8, 0.125));
+    v128.store(column + 512, f32x4.add(evenOutput(sum12, sum34, sum56, 16, 0.0625), v128.load(top + 7 * rowStep)));
+  }
+}
+
+/**
+ * V = B^T d B (winograd6.ts's B^T) of 4 phase tiles t0 .. t0 + 3 (those from `count` on zero), tiles FORWARD_TILE
+ * pixels apart, every channel: V[xi] of tile u, channels ic .. ic + 3 at destination + xi `plane` + 16 (ic + u)
+ * (gemmGroupedOperands's A), through `block` (BLOCK6_BYTES).
+ */
+function transformPhaseTiles(
+  input: usize,
+  t0: i32,
+  count: i32,
+  imageTiles: i32,
+  tilesW: i32,
+  inH: i32,
+  inW: i32,
+  inC: i32,
+  block: usize,
+  destination: usize,
+  plane: usize,
+): void {
+  const zero = f32x4.splat(0);
+  for (let u = 0; u < TILE_ROWS; u++) {
+    const tileAt = destination + ((<usize>u) << 4);
+    if (u >= count) {
+      for (let ic = 0; ic < inC; ic += 4) {
+        const at = tileAt + ((<usize>ic) << 4);
+        for (let xi = 0; xi < FORWARD_POSITIONS; xi++) v128.store(at + <usize>xi * plane, zero);
+      }
+      continue;
+    }
+    const tileIndex = t0 + u;
+    const image = tileIndex / imageTiles;
+    const y0 = ((tileIndex % imageTiles) / tilesW) * FORWARD_TILE;
+    const x0 = (tileIndex % tilesW) * FORWARD_TILE;
+    for (let ic = 0; ic < inC; ic += 4)
+      transformInputBlock6(input, image, y0, x0, ic, inH, inW, inC, block, tileAt + ((<usize>ic) << 4), plane);
   }
 }
 
 /**
  * Conv2DBackpropFilter of a polyphase convolution (see the header), as winograd.ts's winogradFilterGradient with
- * 3x3 output tiles and 36 positions (winograd4.ts's input transform on the phase image, the two transforms below),
+ * 5x5 output tiles and 64 positions (the forward's input transform on the phase image, the two transforms below),
  * but with the threads splitting the output channels in strips of 8, not the input channels: the phase image has
  * only 4 inC of those (3 blocks of 4 for RGB, which 2 threads would split 2 to 1), and each thread then transforms
  * only its dOut channels, the costlier transform, and all (few) input channels. Every sum keeps its order.
  * The transforms write the GEMMs' operands already packed (V as row tiles of 4 channels, W as strips of 8 output
  * channels, the chunk's tiles deep), so the GEMMs copy neither. ResNet-18's stem at batch 16, one thread, CPU time:
  * 53.6 -> 46.4 ms (gemm packed both operands of each of the 36 GEMMs a chunk, 12 x 64 sums 76 tiles deep).
- * Scratch: FilterTile | 4x8 tile | block | M [36][inC][columns] | V [36][inC / 4][chunk][4] | W [36][columns / 8]
+ * Scratch: FilterTile | 4x8 tile | block (BLOCK6_BYTES) | M [64][inC][columns] | V [64][inC / 4][chunk][4] | W [64]
+ * [columns / 8]
  * [chunk][8], columns = this thread's output channels (whole strips). Job record: that of conv2dWinogradFilter, 0 the
  * phase image, 1 dOut, 2 dFilter [kH, kW, inC / 4, outC], the phase geometry, 6 tiles per chunk.
  */
@@ -617,20 +774,21 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
   if (ocFirst >= ocLast) return;
   const columns = ocLast - ocFirst;
   const stripColumns = ((columns + TILE_COLUMNS - 1) / TILE_COLUMNS) * TILE_COLUMNS;
-  const tilesW = (g.outW + 2) / 3;
-  const imageTiles = ((g.outH + 2) / 3) * tilesW;
+  const tilesW = (g.outW + FORWARD_TILE - 1) / FORWARD_TILE;
+  const imageTiles = ((g.outH + FORWARD_TILE - 1) / FORWARD_TILE) * tilesW;
   const tiles = g.batch * imageTiles;
   const gemmTile = scratch + offsetof<FilterTile>();
   const block = gemmTile + <usize>(TILE_ROWS * TILE_COLUMNS * 4);
-  const sums = block + BLOCK_BYTES;
+  const sums = block + BLOCK6_BYTES;
   const sumPlane = (<usize>channels * <usize>columns) << 2;
-  const transformedInput = sums + 36 * sumPlane;
-  const inputPlane = (<usize>chunkTiles * <usize>channels) << 2;
-  const transformedGradient = transformedInput + 36 * inputPlane;
-  const gradientPlane = (<usize>chunkTiles * <usize>stripColumns) << 2;
+  const transformedInput = sums + FORWARD_POSITIONS * sumPlane;
+  // Planes a cache line more than the chunk's values (chunkPlaneBytes): the transforms store across the 64.
+  const inputPlane = chunkPlaneBytes(chunkTiles, channels);
+  const transformedGradient = transformedInput + FORWARD_POSITIONS * inputPlane;
+  const gradientPlane = chunkPlaneBytes(chunkTiles, stripColumns);
   const tile = changetype<FilterTile>(scratch);
   // The sums no GEMM writes (see positionRows) feed only taps past the kernel: zero, so that they hold no stale value.
-  for (let xi = 0; xi < 36; xi++) {
+  for (let xi = 0; xi < FORWARD_POSITIONS; xi++) {
     const rowEnd = positionRows(xi, channels >> 2, g.kH, g.kW);
     const rowBytes = (<usize>columns) << 2;
     memory.fill(sums + <usize>xi * sumPlane + <usize>rowEnd * rowBytes, 0, <usize>(channels - rowEnd) * rowBytes);
@@ -643,11 +801,11 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
     for (let t = 0; t < count; t++) {
       const index = start + t;
       const image = index / imageTiles;
-      const oy = ((index % imageTiles) / tilesW) * 3;
-      const ox = (index % tilesW) * 3;
+      const oy = ((index % imageTiles) / tilesW) * FORWARD_TILE;
+      const ox = (index % tilesW) * FORWARD_TILE;
       for (let ic = 0; ic < channels; ic += 4) {
         const at = transformedInput + <usize>(ic >> 2) * rowTileBytes + ((<usize>t) << 4);
-        transformInputBlock(
+        transformInputBlock6(
           input,
           image,
           oy - g.padTop,
@@ -671,7 +829,7 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
       tile.plane = gradientPlane;
       filterDOutPolyphase(job, tile, stripBytes);
     }
-    for (let xi = 0; xi < 36; xi++) {
+    for (let xi = 0; xi < FORWARD_POSITIONS; xi++) {
       const strips = transformedGradient + <usize>xi * gradientPlane;
       const rowEnd = positionRows(xi, channels >> 2, g.kH, g.kW);
       for (let row = 0; row < rowEnd; row += TILE_ROWS) {
@@ -693,41 +851,51 @@ export function conv2dWinogradPolyphaseFilter(job: usize, threadIndex: i32, thre
 }
 
 /**
- * Phase channels (a multiple of 4) whose sums at position xi = 6 k + l reach a filter tap: A^T's last row alone
- * takes position row 5 (column 5), into phase tap row a = 3 (column b = 3), filter row 6 + py (column 6 + px), past a
+ * Phase channels (a multiple of 4) whose sums at position xi = 8 k + l reach a filter tap: G^T's last column alone
+ * takes position row 7 (column 7), into phase tap row a = 3 (column b = 3), filter row 6 + py (column 6 + px), past a
  * 7x7 kernel for the odd phases. The phases are the channel blocks 2 py + px of inC channels: for RGB, the GEMMs at
- * the 6 positions k = 5 run 2 of 3 row tiles, at (5, 5) 1, 7 of 108 fewer. ResNet-18's stem filter gradient at
- * batch 16, one thread, CPU time, medians of 3 alternated runs: 45.4 -> 44.4 ms.
+ * the 8 positions k = 7 run 2 of 3 row tiles, at (7, 7) 1, 9 of 192 fewer. With F(4x4, 3x3)'s 3x3 tiles (the same
+ * rule at its position 5), ResNet-18's stem filter gradient at batch 16, one thread, CPU time, medians of 3
+ * alternated runs: 45.4 -> 44.4 ms.
  */
 function positionRows(xi: i32, inC: i32, kH: i32, kW: i32): i32 {
-  const k = xi / 6;
-  const l = xi % 6;
+  const k = xi / FORWARD_SIDE;
+  const l = xi % FORWARD_SIDE;
   let phases = 0;
   for (let phase = 0; phase < 4; phase++) {
-    const isRowNeeded = k < 5 || 6 + (phase >> 1) < kH;
-    const isColumnNeeded = l < 5 || 6 + (phase & 1) < kW;
+    const isRowNeeded = k < FORWARD_SIDE - 1 || 6 + (phase >> 1) < kH;
+    const isColumnNeeded = l < FORWARD_SIDE - 1 || 6 + (phase & 1) < kW;
     if (isRowNeeded && isColumnNeeded) phases = phase + 1;
   }
   return ((phases * inC + TILE_ROWS - 1) / TILE_ROWS) * TILE_ROWS;
 }
 
-/** e -> C^T e for one line of three vectors (C^T = [1 0 0; -1 -1 -1; -1 1 -1; 1 2 4; 1 -2 4; 0 0 1]). */
+/**
+ * e -> A e for one line of five vectors (A the forward's A^T transposed, 8x5: w_k = sum over i of p_k^i e_i, w7 = e4),
+ * the eight results at `base` + k `step`.
+ */
 @inline
-function gradientLine(e0: v128, e1: v128, e2: v128, base: usize, step: usize): void {
-  const outer = f32x4.add(e0, e2);
-  const even = f32x4.add(e0, f32x4.mul(f32x4.splat(4), e2));
-  const twice = f32x4.add(e1, e1);
+function gradientLine(e0: v128, e1: v128, e2: v128, e3: v128, e4: v128, base: usize, step: usize): void {
+  const even = f32x4.add(f32x4.add(e0, e2), e4),
+    odd = f32x4.add(e1, e3);
+  const evenTwos = f32x4.add(f32x4.add(e0, f32x4.mul(f32x4.splat(4), e2)), f32x4.mul(f32x4.splat(16), e4)),
+    oddTwos = f32x4.add(f32x4.mul(f32x4.splat(2), e1), f32x4.mul(f32x4.splat(8), e3));
+  const evenHalves = f32x4.add(f32x4.add(e0, f32x4.mul(f32x4.splat(0.25), e2)), f32x4.mul(f32x4.splat(0.0625), e4)),
+    oddHalves = f32x4.add(f32x4.mul(f32x4.splat(0.5), e1), f32x4.mul(f32x4.splat(0.125), e3));
   v128.store(base, e0);
-  v128.store(base + step, f32x4.neg(f32x4.add(outer, e1)));
-  v128.store(base + 2 * step, f32x4.sub(e1, outer));
-  v128.store(base + 3 * step, f32x4.add(even, twice));
-  v128.store(base + 4 * step, f32x4.sub(even, twice));
-  v128.store(base + 5 * step, e2);
+  v128.store(base + step, f32x4.add(even, odd));
+  v128.store(base + 2 * step, f32x4.sub(even, odd));
+  v128.store(base + 3 * step, f32x4.add(evenTwos, oddTwos));
+  v128.store(base + 4 * step, f32x4.sub(evenTwos, oddTwos));
+  v128.store(base + 5 * step, f32x4.add(evenHalves, oddHalves));
+  v128.store(base + 6 * step, f32x4.sub(evenHalves, oddHalves));
+  v128.store(base + 7 * step, e4);
 }
 
 /**
- * W = C^T E C of one tile (a FilterTileTransform), zero where the 3x3 block leaves the output: down E's columns
- * into `block`, then along its rows, each 4 channels into their strip of 8 (strips `stripBytes` apart).
+ * W = A E A^T of one tile (a FilterTileTransform), zero where the 5x5 block leaves the output: down E's columns
+ * into `block` (8 rows of 8 vectors), then along its rows, each 4 channels into their strip of 8 (strips
+ * `stripBytes` apart).
  */
 function filterDOutPolyphase(job: usize, tile: FilterTile, stripBytes: usize): void {
   const g = convGeometryOf(job);
@@ -737,55 +905,70 @@ function filterDOutPolyphase(job: usize, tile: FilterTile, stripBytes: usize): v
   const zero = f32x4.splat(0);
   const pixelBytes = (<usize>outC) << 2;
   const rowBytes = <usize>g.outW * pixelBytes;
-  const rows = min(3, g.outH - tile.oy);
-  const columns = min(3, g.outW - tile.ox);
+  const rows = min(FORWARD_TILE, g.outH - tile.oy);
+  const columns = min(FORWARD_TILE, g.outW - tile.ox);
   const corner = pointerField(job, 1) + ((<usize>(((tile.image * g.outH + tile.oy) * g.outW + tile.ox) * outC)) << 2);
   for (let oc = tile.first; oc < tile.last; oc += 4) {
-    for (let c = 0; c < 3; c++) {
+    for (let c = 0; c < FORWARD_TILE; c++) {
       const top = corner + <usize>c * pixelBytes + ((<usize>oc) << 2);
       const isColumn = c < columns;
       gradientLine(
         isColumn ? v128.load(top) : zero,
         isColumn && rows > 1 ? v128.load(top + rowBytes) : zero,
         isColumn && rows > 2 ? v128.load(top + 2 * rowBytes) : zero,
+        isColumn && rows > 3 ? v128.load(top + 3 * rowBytes) : zero,
+        isColumn && rows > 4 ? v128.load(top + 4 * rowBytes) : zero,
         block + ((<usize>c) << 4),
-        96,
+        128,
       );
     }
     const column = oc - tile.first;
     const target = tile.destination + <usize>(column >> 3) * stripBytes + ((<usize>(column & 7)) << 2);
-    for (let r = 0; r < 6; r++) {
-      const row = block + <usize>(r * 96);
-      gradientLine(v128.load(row), v128.load(row, 16), v128.load(row, 32), target + <usize>(r * 6) * plane, plane);
+    for (let r = 0; r < FORWARD_SIDE; r++) {
+      const row = block + <usize>(r * 128);
+      gradientLine(
+        v128.load(row),
+        v128.load(row, 16),
+        v128.load(row, 32),
+        v128.load(row, 48),
+        v128.load(row, 64),
+        target + <usize>(r * FORWARD_SIDE) * plane,
+        plane,
+      );
     }
   }
 }
 
-/** The scales D_k of F(3x3, 4x4)'s positions along one axis (the header's G^T column scales). */
-const POSITION_SCALES = memory.data<f32>([0.25, 1.0 / 6.0, 1.0 / 6.0, 1.0 / 24.0, 1.0 / 24.0, 1.0]);
-
+/** m -> G^T m for one line of eight vectors (G the forward's filter transform, filterLine): the four results at
+ * `base` + a `step`. */
 @inline
-function positionScale(k: i32): f32 {
-  return load<f32>(POSITION_SCALES + ((<usize>k) << 2));
-}
-
-/** m -> A^T m for one line of six vectors (winograd4.ts's A^T): the four results at `base` + k `step`. */
-@inline
-function finishLine(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, base: usize, step: usize): void {
-  const sum12 = f32x4.add(m1, m2),
-    difference12 = f32x4.sub(m1, m2);
-  const sum34 = f32x4.add(m3, m4),
-    difference34 = f32x4.sub(m3, m4);
-  v128.store(base, f32x4.add(f32x4.add(m0, sum12), sum34));
-  v128.store(base + step, f32x4.add(difference12, f32x4.mul(f32x4.splat(2), difference34)));
-  v128.store(base + 2 * step, f32x4.add(sum12, f32x4.mul(f32x4.splat(4), sum34)));
-  v128.store(base + 3 * step, f32x4.add(f32x4.add(difference12, f32x4.mul(f32x4.splat(8), difference34)), m5));
+function finishLine(
+  m0: v128,
+  m1: v128,
+  m2: v128,
+  m3: v128,
+  m4: v128,
+  m5: v128,
+  m6: v128,
+  m7: v128,
+  base: usize,
+  step: usize,
+): void {
+  const sum12 = f32x4.mul(f32x4.add(m1, m2), f32x4.splat(-2.0 / 9.0)),
+    difference12 = f32x4.mul(f32x4.sub(m1, m2), f32x4.splat(-2.0 / 9.0));
+  const sum34 = f32x4.mul(f32x4.add(m3, m4), f32x4.splat(1.0 / 90.0)),
+    difference34 = f32x4.mul(f32x4.sub(m3, m4), f32x4.splat(1.0 / 90.0));
+  const sum56 = f32x4.mul(f32x4.add(m5, m6), f32x4.splat(32.0 / 45.0)),
+    difference56 = f32x4.mul(f32x4.sub(m5, m6), f32x4.splat(32.0 / 45.0));
+  v128.store(base, f32x4.add(f32x4.add(m0, sum12), f32x4.add(sum34, sum56)));
+  v128.store(base + step, oddOutput(difference12, difference34, difference56, 2, 0.5));
+  v128.store(base + 2 * step, evenOutput(sum12, sum34, sum56, 4, 0.25));
+  v128.store(base + 3 * step, f32x4.add(oddOutput(difference12, difference34, difference56, 8, 0.125), m7));
 }
 
 /**
- * dFilter, output channels [ocFirst, ocFirst + columns), from the sums M [36][inC][columns]: M scaled by D_k D_l,
- * then A^T M A, down M's 6 columns into block rows 0-3, then along each row into block row 4 (the 4 taps of one
- * row); phase tap (a, b) of phase channel (2 py + px) inC + c is filter tap (2 a + py, 2 b + px) of channel c,
+ * dFilter, output channels [ocFirst, ocFirst + columns), from the sums M [64][inC][columns]: G^T M G, down M's 8
+ * columns into block rows 0-3, then along each row into block row 4 (the 4 taps of one row); phase tap (a, b) of phase channel (2 py + px) inC + c is filter tap (2 a + py, 2 b + px) of channel c,
  * kept inside the kH x kW kernel.
  */
 function filterFinishPolyphase(
@@ -802,8 +985,8 @@ function filterFinishPolyphase(
   const inC = g.inC >> 2;
   const kH = g.kH;
   const kW = g.kW;
-  const line = block + 4 * 96;
-  const rowStep = 6 * sumPlane;
+  const line = block + 4 * 128;
+  const rowStep = FORWARD_SIDE * sumPlane;
   for (let channel = 0; channel < g.inC; channel++) {
     const phase = channel / inC;
     const py = phase >> 1;
@@ -812,24 +995,25 @@ function filterFinishPolyphase(
     for (let column = 0; column < columns; column += 4) {
       const oc = ocFirst + column;
       const source = sums + ((<usize>channel * <usize>columns + <usize>column) << 2);
-      for (let q = 0; q < 6; q++) {
+      for (let q = 0; q < FORWARD_SIDE; q++) {
         const top = source + <usize>q * sumPlane;
-        const columnScale = positionScale(q);
         finishLine(
-          f32x4.mul(v128.load(top), f32x4.splat(positionScale(0) * columnScale)),
-          f32x4.mul(v128.load(top + rowStep), f32x4.splat(positionScale(1) * columnScale)),
-          f32x4.mul(v128.load(top + 2 * rowStep), f32x4.splat(positionScale(2) * columnScale)),
-          f32x4.mul(v128.load(top + 3 * rowStep), f32x4.splat(positionScale(3) * columnScale)),
-          f32x4.mul(v128.load(top + 4 * rowStep), f32x4.splat(positionScale(4) * columnScale)),
-          f32x4.mul(v128.load(top + 5 * rowStep), f32x4.splat(positionScale(5) * columnScale)),
+          v128.load(top),
+          v128.load(top + rowStep),
+          v128.load(top + 2 * rowStep),
+          v128.load(top + 3 * rowStep),
+          v128.load(top + 4 * rowStep),
+          v128.load(top + 5 * rowStep),
+          v128.load(top + 6 * rowStep),
+          v128.load(top + 7 * rowStep),
           block + ((<usize>q) << 4),
-          96,
+          128,
         );
       }
       for (let a = 0; a < 4; a++) {
         const ky = 2 * a + py;
         if (ky >= kH) continue;
-        const row = block + <usize>(a * 96);
+        const row = block + <usize>(a * 128);
         finishLine(
           v128.load(row),
           v128.load(row, 16),
@@ -837,6 +1021,8 @@ function filterFinishPolyphase(
           v128.load(row, 48),
           v128.load(row, 64),
           v128.load(row, 80),
+          v128.load(row, 96),
+          v128.load(row, 112),
           line,
           16,
         );
@@ -853,27 +1039,34 @@ function filterFinishPolyphase(
   }
 }
 
-/** h -> D A h for one line of four vectors (A = F(3x3, 4x4)'s filter transform, 6x4; D the header's scales). */
+/**
+ * h -> G h for one line of four vectors (G = F(5x5, 4x4)'s filter transform, 8x4, on winograd6.ts's points: row k
+ * is (p_k^0 .. p_k^3) scaled as that file's G rows, (0, 0, 0, 1) for infinity).
+ */
 @inline
 function filterLine(h0: v128, h1: v128, h2: v128, h3: v128, base: usize, step: usize): void {
   const even = f32x4.add(h0, h2),
     odd = f32x4.add(h1, h3);
-  const evenOuter = f32x4.add(h0, f32x4.mul(f32x4.splat(4), h2)),
-    oddOuter = f32x4.add(f32x4.mul(f32x4.splat(2), h1), f32x4.mul(f32x4.splat(8), h3));
-  v128.store(base, f32x4.mul(h0, f32x4.splat(positionScale(0))));
-  v128.store(base + step, f32x4.mul(f32x4.add(even, odd), f32x4.splat(positionScale(1))));
-  v128.store(base + 2 * step, f32x4.mul(f32x4.sub(even, odd), f32x4.splat(positionScale(2))));
-  v128.store(base + 3 * step, f32x4.mul(f32x4.add(evenOuter, oddOuter), f32x4.splat(positionScale(3))));
-  v128.store(base + 4 * step, f32x4.mul(f32x4.sub(evenOuter, oddOuter), f32x4.splat(positionScale(4))));
-  v128.store(base + 5 * step, f32x4.mul(h3, f32x4.splat(positionScale(5))));
+  const evenTwos = f32x4.add(h0, f32x4.mul(f32x4.splat(4), h2)),
+    oddTwos = f32x4.add(f32x4.mul(f32x4.splat(2), h1), f32x4.mul(f32x4.splat(8), h3));
+  const evenHalves = f32x4.add(h0, f32x4.mul(f32x4.splat(0.25), h2)),
+    oddHalves = f32x4.add(f32x4.mul(f32x4.splat(0.5), h1), f32x4.mul(f32x4.splat(0.125), h3));
+  v128.store(base, h0);
+  v128.store(base + step, f32x4.mul(f32x4.add(even, odd), f32x4.splat(-2.0 / 9.0)));
+  v128.store(base + 2 * step, f32x4.mul(f32x4.sub(even, odd), f32x4.splat(-2.0 / 9.0)));
+  v128.store(base + 3 * step, f32x4.mul(f32x4.add(evenTwos, oddTwos), f32x4.splat(1.0 / 90.0)));
+  v128.store(base + 4 * step, f32x4.mul(f32x4.sub(evenTwos, oddTwos), f32x4.splat(1.0 / 90.0)));
+  v128.store(base + 5 * step, f32x4.mul(f32x4.add(evenHalves, oddHalves), f32x4.splat(32.0 / 45.0)));
+  v128.store(base + 6 * step, f32x4.mul(f32x4.sub(evenHalves, oddHalves), f32x4.splat(32.0 / 45.0)));
+  v128.store(base + 7 * step, h3);
 }
 
 /**
  * Packs a kH x kW filter for conv2dWinogradPolyphase: phase tap (a, b) of phase channel (2 py + px) inC + c is
- * filter tap (2 a + py, 2 b + px) of channel c (zero past the kernel), U = D A h A^T D (the scales D of the
- * header) at packed[6 k + l][strip][channel][j] for output channel 8 strip + j, zero past outC; threads split the
- * strips. Job record: that of conv2dWinogradPrepare (winograd4.ts), 0 filter [kH, kW, inC / 4, outC], 1 packed, the
- * phase geometry; its scratch block (BLOCK_BYTES) holds D A h (6 rows of 4 vectors) and 4 taps.
+ * filter tap (2 a + py, 2 b + px) of channel c (zero past the kernel), U = G h G^T (F(5x5, 4x4)'s G: filterLine)
+ * at packed[8 k + l][strip][channel][j] for output channel 8 strip + j, zero past outC; threads split the strips.
+ * Job record: that of conv2dWinogradPrepare (winograd4.ts), 0 filter [kH, kW, inC / 4, outC], 1 packed, the phase
+ * geometry; its scratch block (BLOCK_BYTES) holds G h (8 rows of 4 vectors) and 4 taps.
  */
 export function conv2dWinogradPolyphasePrepare(job: usize, threadIndex: i32, threadCount: i32): void {
   const filter = pointerField(job, 0);
@@ -899,11 +1092,11 @@ export function conv2dWinogradPolyphasePrepare(job: usize, threadIndex: i32, thr
         const oc = strip * TILE_COLUMNS + quarter;
         const destination = packed + ((<usize>(strip * depth + channel) * TILE_COLUMNS + <usize>quarter) << 2);
         if (oc >= outC) {
-          for (let xi = 0; xi < 36; xi++) v128.store(destination + <usize>xi * plane, zero);
+          for (let xi = 0; xi < FORWARD_POSITIONS; xi++) v128.store(destination + <usize>xi * plane, zero);
           continue;
         }
-        // Down each phase column b (its 4 taps at block row 6): D A h into block[k][b].
-        const taps = block + 6 * 64;
+        // Down each phase column b (its 4 taps at block row 8): G h into block[k][b].
+        const taps = block + FORWARD_SIDE * 64;
         for (let b = 0; b < 4; b++) {
           const kx = 2 * b + px;
           for (let a = 0; a < 4; a++) {
@@ -921,15 +1114,15 @@ export function conv2dWinogradPolyphasePrepare(job: usize, threadIndex: i32, thr
             64,
           );
         }
-        // Along each row k: (D A h) A^T D into position 6 k + l.
-        for (let k = 0; k < 6; k++) {
+        // Along each row k: (G h) G^T into position 8 k + l.
+        for (let k = 0; k < FORWARD_SIDE; k++) {
           const row = block + <usize>(k * 64);
           filterLine(
             v128.load(row),
             v128.load(row, 16),
             v128.load(row, 32),
             v128.load(row, 48),
-            destination + <usize>(k * 6) * plane,
+            destination + <usize>(k * FORWARD_SIDE) * plane,
             plane,
           );
         }

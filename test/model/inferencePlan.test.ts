@@ -48,6 +48,8 @@ import { wasmSkip } from '../parity/harness.js';
 import { assertClose } from '../helpers.js';
 
 const TOLERANCE = { atol: 2e-6, rtol: 1e-4 };
+/** The polyphase F(5x5, 4x4) stem's rounding (see the stem test). */
+const STEM_TOLERANCE = { atol: 2e-5, rtol: 1e-4 };
 const CLASSES = 6;
 
 /** Gives every BatchNormalization statistics and scales far from the identity, and every Conv2D and Dense a bias. */
@@ -451,12 +453,14 @@ for (const backend of ['reference', 'wasm'] as const) {
       for (const batch of [1, 3, 8]) {
         const x = batchOf(model, batch, 70 + batch);
         assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
-        // The pooled map itself (node 4, the step's output) as a second output.
+        // The pooled map itself (node 4, the step's output) as a second output. Both passes run the stem as the
+        // polyphase F(5x5, 4x4), the plan's on the filter with the normalization folded in: its transforms scale
+        // the two roundings more than the layers' tolerance allows (7.7e-6 apart at most at batch 8).
         const outputs = Object.values(withPooledMap.predictOutputs(x));
         assertClose(
           outputs[1]!.dataSync(),
           unplanned(withPooledMap, x, 5),
-          TOLERANCE,
+          STEM_TOLERANCE,
           `the pooled map, batch ${batch}`,
         );
       }

@@ -1,9 +1,9 @@
 // A Conv2D with a pool (Conv2DParams.pool: the inference plan's convolution and the MaxPool2D that alone reads it)
 // against the reference kernels: the polyphase 7x7 stride-2 convolutions pooled in one pass
 // (conv2dWinogradPolyphaseMaxPool in assembly/winogradPolyphase.ts) with ResNet's 3x3 stride-2 pool padded by 1 and
-// other windows (2x2, uneven padding, ceil mode, stride 1, windows taller than the ring's tile rows), odd sizes,
-// batches 1, 3 and 8, activations; and convolutions the wasm backend runs then pools (3x3, a residual, a filter that
-// may change). Both builds; bit-identical on 1 and 2 threads, and to the wasm Conv2D then MaxPool2D kernels.
+// other windows (2x2, uneven padding, ceil mode, stride 1, windows as tall as and taller than the ring's tile
+// rows), odd sizes, batches 1, 2, 3 and 8, activations; and convolutions the wasm backend runs then pools (3x3, a
+// residual, a filter that may change). Both builds; bit-identical on 1 and 2 threads, and to the wasm Conv2D then MaxPool2D kernels.
 
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -86,6 +86,18 @@ const CASES: readonly PooledCase[] = [
     padding: 3,
     pool: { poolSize: [5, 2], strides: [3, 2], padding: [2, 1, 0, 1] },
     activation: { kind: 'leakyRelu', alpha: 0.1 },
+  },
+  // A 7-row window, taller than the 5x5 tiles' rows (a ring of 15 rows), at batch 2.
+  {
+    batch: 2,
+    inH: 47,
+    inW: 30,
+    inC: 3,
+    outC: 8,
+    kernel: 7,
+    stride: 2,
+    padding: 3,
+    pool: { poolSize: [7, 3], strides: [2, 2], padding: [3, 2, 1, 1] },
   },
   // Convolutions run, then pooled: 3x3, a residual, a filter packed on each call.
   { batch: 3, inH: 17, inW: 15, inC: 5, outC: 12, kernel: 3, stride: 1, padding: 'same', pool: RESNET_POOL },
@@ -189,7 +201,7 @@ test('the stem cases take the polyphase path, the others not all', () => {
 
 const cases: ParityCase[] = prepared.map((preparedCase) => ({
   name: preparedCase.name,
-  // As winogradPolyphase.test.ts: sums of up to 196 products of values in [-1, 1], F(3x3, 4x4)'s rounding.
+  // As winogradPolyphase.test.ts: sums of up to 196 products of values in [-1, 1], F(5x5, 4x4)'s rounding.
   tolerance: { atol: 2e-4, rtol: 2e-4 },
   run: (kernels: KernelSignatures) => [pooledOutput(kernels, preparedCase)],
 }));

@@ -313,7 +313,8 @@ const WIDENED_CHANNELS = 4;
  * (25 positions for 36 multiplies), or its 4-output tiles (81 positions for 144) where they pay (stride2Algorithm),
  * for the input gradient only with padTop = padLeft = 1; a constant filter has its own choice
  * (preparedStride2Algorithm). 7x7 stride-2 convolutions on few channels (ResNet's stem) take the
- * polyphase F(3x3, 4x4) of winogradPolyphase.ts forward (prepared or not) and for the filter gradient, where it
+ * polyphase F(5x5, 4x4) of winogradPolyphase.ts forward (prepared or not) and its dual F(4x4, 5x5) for the filter
+ * gradient, where it
  * has fewer GEMM rows x depth (isPolyphaseShape, isPolyphaseCheaper).
  */
 export function convolutionAlgorithm(
@@ -526,9 +527,9 @@ function stride2RowCost(params: Conv2DParams): number {
 const STRIDE2_TRANSFORM_WEIGHT = 1.25;
 
 /**
- * Input channels up to which a 7x7 stride-2 convolution (ResNet's stem) takes the polyphase F(3x3, 4x4) of
+ * Input channels up to which a 7x7 stride-2 convolution (ResNet's stem) takes the polyphase F(5x5, 4x4) of
  * winogradPolyphase.ts: 4 of its phase channels per input channel keep the GEMMs' depth small, where a
- * transformed tile of the phase image (36 x 4 inC values) still costs little beside its 36 x 4 inC x outC
+ * transformed tile of the phase image (64 x 4 inC values) still costs little beside its 64 x 4 inC x outC
  * multiplies.
  */
 const POLYPHASE_MAX_CHANNELS = 4;
@@ -551,12 +552,12 @@ function isPolyphaseShape(params: Conv2DParams): boolean {
 }
 
 /**
- * Whether the polyphase F(3x3, 4x4) has fewer GEMM rows x depth than im2col: 36 positions of ceil(tiles / 4) * 4
- * 3x3 tiles at depth 4 inC, its transforms counted as a quarter more, against 49 inC taps of every output pixel.
+ * Whether the polyphase passes have fewer GEMM rows x depth than im2col: 64 positions of ceil(tiles / 4) * 4 5x5
+ * tiles at depth 4 inC, its transforms counted as a quarter more, against 49 inC taps of every output pixel.
  */
 function isPolyphaseCheaper(params: Conv2DParams): boolean {
   const tiles = polyphaseTiles(params);
-  return 1.25 * winogradRowCost(36, tiles) * 4 < winogradRowCost(49, params.batch * params.outH * params.outW);
+  return 1.25 * winogradRowCost(64, tiles) * 4 < winogradRowCost(49, params.batch * params.outH * params.outW);
 }
 
 /**
@@ -571,21 +572,27 @@ function isPooledInPlace(params: Conv2DParams, residual: Buffer | null, inputSca
   );
 }
 
-/** 3x3 output tiles of the polyphase F(3x3, 4x4), the last ones of a row or column padded. */
+/**
+ * Outputs along each axis of a polyphase tile, 64 positions: the forward F(5x5, 4x4) and its dual F(4x4, 5x5) for
+ * the filter gradient on 5x5 blocks of dOut (assembly/winogradPolyphase.ts).
+ */
+const POLYPHASE_TILE = 5;
+
+/** 5x5 output tiles of the polyphase passes, the last ones of a row or column padded. */
 function polyphaseTiles(params: Conv2DParams): number {
-  return params.batch * Math.ceil(params.outH / 3) * Math.ceil(params.outW / 3);
+  return params.batch * Math.ceil(params.outH / POLYPHASE_TILE) * Math.ceil(params.outW / POLYPHASE_TILE);
 }
 
 /**
  * The stride-1 4x4 convolution on the phase image (spaceToDepth2 in assembly/winogradPolyphase.ts) that a polyphase
- * convolution computes: 3 tilesH + 3 by 3 tilesW + 3 pixels (every tile's 6x6 block inside it), 4 inC channels,
+ * convolution computes: 5 tilesH + 3 by 5 tilesW + 3 pixels (every tile's 8x8 block inside it), 4 inC channels,
  * no padding (the phase image holds it); kH and kW stay the filter's (its gradient is scattered back to them).
  */
 function polyphaseParams(params: Conv2DParams): Conv2DParams {
   return {
     ...params,
-    inH: 3 * Math.ceil(params.outH / 3) + 3,
-    inW: 3 * Math.ceil(params.outW / 3) + 3,
+    inH: POLYPHASE_TILE * Math.ceil(params.outH / POLYPHASE_TILE) + 3,
+    inW: POLYPHASE_TILE * Math.ceil(params.outW / POLYPHASE_TILE) + 3,
     inC: 4 * params.inC,
     strideH: 1,
     strideW: 1,
@@ -1657,7 +1664,7 @@ class Runtime {
     }
     let packed = forms.get(POLYPHASE_FORM);
     if (packed === undefined) {
-      packed = this.allocate('float32', 36 * packedWinogradFilterFloats(phase.inC, phase.outC), true) as Float32Array;
+      packed = this.allocate('float32', 64 * packedWinogradFilterFloats(phase.inC, phase.outC), true) as Float32Array;
       this.packPolyphaseFilter(filter, phase, packed);
       forms.set(POLYPHASE_FORM, packed);
     }
@@ -1665,18 +1672,18 @@ class Runtime {
   }
 
   /**
-   * Packs a filter [kH, kW, inC, outC] for conv2dWinogradPolyphase into `packed` (36 x packedWinogradFilterFloats(4 inC,
+   * Packs a filter [kH, kW, inC, outC] for conv2dWinogradPolyphase into `packed` (64 x packedWinogradFilterFloats(4 inC,
    * outC)): assembly/winogradPolyphase.ts, conv2dWinogradPolyphasePrepare; `phase` is polyphaseParams's geometry.
    */
   private packPolyphaseFilter(filter: Buffer, phase: Conv2DParams, packed: Float32Array): void {
     const { batch, inH, inW, inC, outH, outW, outC, kH, kW } = phase;
-    const fields = [36, batch, inH, inW, inC, outH, outW, outC, kH, kW];
+    const fields = [64, batch, inH, inW, inC, outH, outW, outC, kH, kW];
     this.invoke(
       'conv2dWinogradPolyphasePrepare',
       [filter, packed, null, null],
       [],
       fields,
-      36 * inC * outC * 4,
+      64 * inC * outC * 4,
       36 * 16,
     );
   }
@@ -1693,7 +1700,7 @@ class Runtime {
     pass: (phaseImage: Float32Array, filterBlock: Float32Array | null) => void,
   ): void {
     const floats = phase.batch * phase.inH * phase.inW * phase.inC;
-    const filterFloats = hasFilterBlock ? 36 * packedWinogradFilterFloats(phase.inC, params.outC) : 0;
+    const filterFloats = hasFilterBlock ? 64 * packedWinogradFilterFloats(phase.inC, params.outC) : 0;
     const mark = this.arena.mark();
     try {
       // Allocate both first: either may grow the memory, and only the buffer read after that covers them.
@@ -2148,7 +2155,7 @@ class Runtime {
           const residentBias = isPrepared && bias !== null ? this.residentConstant(bias) : bias;
           const tiles = polyphaseTiles(params);
           const { chunkTiles, bytes } = winogradScratch(phase.inC, phase.outC, algorithm, true, tiles);
-          const work = tiles * 36 * phase.inC * params.outC;
+          const work = tiles * 64 * phase.inC * params.outC;
           const fields = [
             ...convFields(phase, chunkTiles),
             0,
@@ -2162,7 +2169,7 @@ class Runtime {
           ];
           // With a pool (isPooledInPlace): its geometry after the expansion's and projection's fields, and the ring
           // of convolution rows with a flag a row after the scratch (poolRingRows in winogradPolyphase.ts).
-          const ringRows = pool && 3 * Math.floor((pool.kH + 4) / 3);
+          const ringRows = pool && POLYPHASE_TILE * Math.floor((pool.kH + 2 * POLYPHASE_TILE - 2) / POLYPHASE_TILE);
           if (pool !== undefined)
             fields.push(
               ...new Array<number>(14).fill(0),
@@ -2414,17 +2421,18 @@ class Runtime {
           // As the Winograd filter gradients below, on the phase image's 4 inC channels, the threads splitting the
           // output channels (assembly/winogradPolyphase.ts).
           const phase = polyphaseParams(params);
-          const work = polyphaseTiles(params) * 36 * phase.inC * params.outC;
+          const work = polyphaseTiles(params) * 64 * phase.inC * params.outC;
           const share = Math.ceil(params.outC / 8 / this.threadsFor(work)) * 8;
-          const chunkTiles = unaliasedChunkTiles(
-            Math.max(
-              reuseRows(phase.inC, share),
-              Math.floor(WINOGRAD_CHUNK_FLOATS / (36 * (phase.inC + share)) / 4) * 4,
-            ),
-            share,
+          // V's and W's planes take a cache line more (chunkPlaneBytes in assembly/winograd.ts), which spreads the
+          // transforms' stores over L1's sets at any chunk: planes a multiple of 1, 2 or 4 KB apart had thrashed
+          // (ResNet-18's stem at batch 8, one thread, CPU time, medians of alternated runs: 20 tiles a chunk of 64
+          // columns, planes 5 KB apart, 20.9 ms; padded, 20 or 24 tiles, 17.6-17.7 ms).
+          const chunkTiles = Math.max(
+            reuseRows(phase.inC, share),
+            Math.floor(WINOGRAD_CHUNK_FLOATS / (64 * (phase.inC + share)) / 4) * 4,
           );
           // The tile record and a 4x8 GEMM tile (up to 256 bytes), the transform's block, sums, V and W.
-          const bytes = 256 + 36 * 16 + 36 * (phase.inC * share + chunkTiles * (phase.inC + share)) * 4;
+          const bytes = 256 + 64 * 16 + 64 * ((phase.inC * share + chunkTiles * (phase.inC + share)) * 4 + 128);
           this.withPhaseImage(input, params, phase, false, (phaseImage) => {
             this.invoke(
               'conv2dWinogradPolyphaseFilter',
@@ -2555,19 +2563,6 @@ function resizeFields(params: Resize2DParams): number[] {
     RESIZE_COORDINATES.indexOf(params.coordinates),
     NEAREST_ROUNDINGS.indexOf(params.nearestRounding),
   ];
-}
-
-/**
- * `chunkTiles`, or 4 fewer where that spreads its planes of `columns` values per tile over more L1 sets: the
- * transforms store each tile's 36 positions to 36 planes, and planes a multiple of 2 KB or 4 KB apart fall in 2 or
- * 1 group of sets (L1 holds 12 ways). Measured on the polyphase filter gradient of ResNet's stem (batch 16, process
- * CPU time): 2 threads splitting input channels, 48 tiles a chunk of 64 columns (4 KB) 124 ms, 44 tiles 76 ms; 2
- * threads splitting output channels, 80 tiles of 32 columns (2 KB apart) 85-86 ms, 76 tiles 68-73 ms.
- */
-function unaliasedChunkTiles(chunkTiles: number, columns: number): number {
-  // The largest power of two up to 4 KB that divides the planes' distance in bytes.
-  const alignment = (tiles: number) => Math.min(4096, (tiles * columns * 4) & -(tiles * columns * 4));
-  return chunkTiles > 4 && alignment(chunkTiles - 4) < alignment(chunkTiles) ? chunkTiles - 4 : chunkTiles;
 }
 
 /**
@@ -2747,13 +2742,13 @@ function isDepthwise(params: Conv2DParams): boolean {
 }
 
 /**
- * Tile positions of a Winograd algorithm: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride 2, 81 for its
- * 4-output tiles.
+ * Tile positions of a Winograd algorithm's forward pass: (m + 2)^2 for F(m x m, 3x3), 25 for F(2x2, 3x3) at stride
+ * 2, 81 for its 4-output tiles, 64 for the polyphase F(5x5, 4x4).
  */
 function winogradPositions(algorithm: ConvolutionAlgorithm): number {
-  if (algorithm === 'winograd6x6') return 64;
+  if (algorithm === 'winograd6x6' || algorithm === 'winogradPolyphase') return 64;
   if (algorithm === 'winogradStride2Tile4') return 81;
-  return algorithm === 'winograd4x4' || algorithm === 'winogradPolyphase' ? 36 : algorithm === 'winograd' ? 16 : 25;
+  return algorithm === 'winograd4x4' ? 36 : algorithm === 'winograd' ? 16 : 25;
 }
 
 /**
