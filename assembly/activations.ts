@@ -159,25 +159,33 @@ const SIGMOID_C3: f32 = -0.166676521;
 const SIGMOID_C2: f32 = 0.499991506;
 const SIGMOID_C1: f32 = -0.999999702;
 
+/** a b + c: one fused multiply-add in the relaxed-SIMD build (rounded once), a multiply and an add otherwise. */
+@inline
+function multiplyAdd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 /**
  * The sigmoid 1 / (1 + e^-x) as e / (1 + e) or 1 / (1 + e) with e = e^-|x|, which never overflows.
  * 1 - s(x) is s(-x) from the same e, which keeps its precision where s(x) is close to 1. e is 0 past
- * |x| = 87.34 (the result then 0 or 1); NaN stays NaN.
+ * |x| = 87.34 (the result then 0 or 1); NaN stays NaN. The eight multiply-adds are fused in the
+ * relaxed-SIMD build (ln2's high part has 9 trailing zero bits, so n ln2_high is exact either way).
  */
 @inline
 export function sigmoidVector(x: v128): v128 {
   const z = f32x4.abs(x);
-  const shifted = f32x4.add(f32x4.mul(z, f32x4.splat(-LOG2_E)), f32x4.splat(ROUNDING_SHIFT));
+  const shifted = multiplyAdd(z, f32x4.splat(-LOG2_E), f32x4.splat(ROUNDING_SHIFT));
   const twoToN = i32x4.shl(shifted, 23);
   const n = f32x4.sub(shifted, f32x4.splat(ROUNDING_SHIFT));
-  let t = f32x4.add(f32x4.mul(n, f32x4.splat(SIGMOID_LN2_HIGH)), z);
-  t = f32x4.add(f32x4.mul(n, f32x4.splat(SIGMOID_LN2_LOW)), t);
-  let p = f32x4.add(f32x4.mul(f32x4.splat(SIGMOID_C5), t), f32x4.splat(SIGMOID_C4));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C3));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C2));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C1));
+  let t = multiplyAdd(n, f32x4.splat(SIGMOID_LN2_HIGH), z);
+  t = multiplyAdd(n, f32x4.splat(SIGMOID_LN2_LOW), t);
+  let p = multiplyAdd(f32x4.splat(SIGMOID_C5), t, f32x4.splat(SIGMOID_C4));
+  p = multiplyAdd(p, t, f32x4.splat(SIGMOID_C3));
+  p = multiplyAdd(p, t, f32x4.splat(SIGMOID_C2));
+  p = multiplyAdd(p, t, f32x4.splat(SIGMOID_C1));
   const exponential = v128.andnot(
-    f32x4.add(f32x4.mul(f32x4.mul(t, twoToN), p), twoToN),
+    multiplyAdd(f32x4.mul(t, twoToN), p, twoToN),
     f32x4.gt(z, f32x4.splat(-EXP_LOWEST)),
   );
   const denominator = f32x4.add(exponential, f32x4.splat(1));
