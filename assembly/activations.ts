@@ -184,10 +184,7 @@ export function sigmoidVector(x: v128): v128 {
   p = multiplyAdd(p, t, f32x4.splat(SIGMOID_C3));
   p = multiplyAdd(p, t, f32x4.splat(SIGMOID_C2));
   p = multiplyAdd(p, t, f32x4.splat(SIGMOID_C1));
-  const exponential = v128.andnot(
-    multiplyAdd(f32x4.mul(t, twoToN), p, twoToN),
-    f32x4.gt(z, f32x4.splat(-EXP_LOWEST)),
-  );
+  const exponential = v128.andnot(multiplyAdd(f32x4.mul(t, twoToN), p, twoToN), f32x4.gt(z, f32x4.splat(-EXP_LOWEST)));
   const denominator = f32x4.add(exponential, f32x4.splat(1));
   const isNegative = f32x4.lt(x, f32x4.splat(0));
   return f32x4.div(v128.bitselect(exponential, f32x4.splat(1), isNegative), denominator);
