@@ -3,8 +3,9 @@
 // hard sigmoid and hard swish, forward and gradient (reference: src/kernels/js/activations.ts, erf.ts). Every value
 // goes through one f32x4 function, four lanes at a time; the last 1-3 values of the array run the same function on a
 // full vector (the arena keeps 64 bytes after every block, so the load stays in bounds) and store only their lanes. So
-// a value's result does not depend on where it sits or how the values are split over threads (blocks of 4). No
-// relaxed-SIMD operation is used: both builds give the same bits.
+// a value's result does not depend on where it sits or how the values are split over threads (blocks of 4). Only the
+// sigmoid (and so SiLU) uses a relaxed-SIMD operation (fused multiply-adds): the two builds' sigmoids may differ in
+// the last bits; every other kernel here gives the same bits in both.
 // Measured on the 2-core test machine, one thread, 1M values, ns per value of ELU / GELU / SiLU
 // forward: 4.8 / 8.8 / 3.8 as first written; 3.0 / 7.0 / 2.3 with pmin/pmax and the rounding shift in
 // expVector (V8 spends 7 and 6 instructions on max's NaN rules and on nearest + trunc_sat); 1.4 / 2.9
@@ -150,7 +151,13 @@ function normalDensityVector(x: v128): v128 {
 // multiply-adds fewer than expVector's. The sigmoid stays within 3.4 ulp of float64 (expVector's: 2),
 // inside the SiLU and sigmoid parity tolerances. One thread, the same process alternating the two
 // builds on the loaded machine, CPU time: 1x1 112x112x16 -> 96 with SiLU 3.38-3.44 -> 2.99-3.14 ms,
-// the Silu kernel on 1M values 4.17-4.21 -> 3.71-3.72 ms.
+// the Silu kernel on 1M values 4.17-4.21 -> 3.71-3.72 ms. Fusing its eight multiply-adds (relaxed
+// build) keeps it within 3.4 ulp (a dense sweep to |x| = 100: 3.35 fused, 3.39 not) and, one thread,
+// CPU time, medians of 4 alternated runs: the Silu kernel on 1M values 1.56 -> 1.33 ms, the sigmoid
+// 1.48 -> 1.25 ms; EfficientNet-B0 at batch 1, its SiLU layers 19.4 -> 18.0 ms, all kernels 27.9 ->
+// 26.4 ms. Loading the constants from a table instead of V8's three instructions per v128.const: within
+// noise (1.25 -> 1.23 ms), not kept; two vectors a loop step instead of four (V8 spills some of the
+// sigmoid's temporaries to the stack): slower (1.22 -> 1.28 ms).
 const SIGMOID_LN2_HIGH: f32 = 0.693145752;
 const SIGMOID_LN2_LOW: f32 = 0.00000142860677;
 const SIGMOID_C5: f32 = -0.00828929059;
