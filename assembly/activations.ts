@@ -3,8 +3,9 @@
 // hard sigmoid and hard swish, forward and gradient (reference: src/kernels/js/activations.ts, erf.ts). Every value
 // goes through one f32x4 function, four lanes at a time; the last 1-3 values of the array run the same function on a
 // full vector (the arena keeps 64 bytes after every block, so the load stays in bounds) and store only their lanes. So
-// a value's result does not depend on where it sits or how the values are split over threads (blocks of 4). No
-// relaxed-SIMD operation is used: both builds give the same bits.
+// a value's result does not depend on where it sits or how the values are split over threads (blocks of 4). Only the
+// sigmoid (and so SiLU) uses a relaxed-SIMD operation (fused multiply-adds): the two builds' sigmoids may differ in
+// the last bits; every other kernel here gives the same bits in both.
 // Measured on the 2-core test machine, one thread, 1M values, ns per value of ELU / GELU / SiLU
 // forward: 4.8 / 8.8 / 3.8 as first written; 3.0 / 7.0 / 2.3 with pmin/pmax and the rounding shift in
 // expVector (V8 spends 7 and 6 instructions on max's NaN rules and on nearest + trunc_sat); 1.4 / 2.9
@@ -150,7 +151,13 @@ function normalDensityVector(x: v128): v128 {
 // multiply-adds fewer than expVector's. The sigmoid stays within 3.4 ulp of float64 (expVector's: 2),
 // inside the SiLU and sigmoid parity tolerances. One thread, the same process alternating the two
 // builds on the loaded machine, CPU time: 1x1 112x112x16 -> 96 with SiLU 3.38-3.44 -> 2.99-3.14 ms,
-// the Silu kernel on 1M values 4.17-4.21 -> 3.71-3.72 ms.
+// the Silu kernel on 1M values 4.17-4.21 -> 3.71-3.72 ms. Fusing its eight multiply-adds (relaxed
+// build) keeps it within 3.4 ulp (a dense sweep to |x| = 100: 3.35 fused, 3.39 not) and, one thread,
+// CPU time, medians of 4 alternated runs: the Silu kernel on 1M values 1.56 -> 1.33 ms, the sigmoid
+// 1.48 -> 1.25 ms; EfficientNet-B0 at batch 1, its SiLU layers 19.4 -> 18.0 ms, all kernels 27.9 ->
+// 26.4 ms. Loading the constants from a table instead of V8's three instructions per v128.const: within
+// noise (1.25 -> 1.23 ms), not kept; two vectors a loop step instead of four (V8 spills some of the
+// sigmoid's temporaries to the stack): slower (1.22 -> 1.28 ms).
 const SIGMOID_LN2_HIGH: f32 = 0.693145752;
 const SIGMOID_LN2_LOW: f32 = 0.00000142860677;
 const SIGMOID_C5: f32 = -0.00828929059;
@@ -159,27 +166,32 @@ const SIGMOID_C3: f32 = -0.166676521;
 const SIGMOID_C2: f32 = 0.499991506;
 const SIGMOID_C1: f32 = -0.999999702;
 
+/** a b + c: one fused multiply-add in the relaxed-SIMD build (rounded once), a multiply and an add otherwise. */
+@inline
+function multiplyAdd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 /**
  * The sigmoid 1 / (1 + e^-x) as e / (1 + e) or 1 / (1 + e) with e = e^-|x|, which never overflows.
  * 1 - s(x) is s(-x) from the same e, which keeps its precision where s(x) is close to 1. e is 0 past
- * |x| = 87.34 (the result then 0 or 1); NaN stays NaN.
+ * |x| = 87.34 (the result then 0 or 1); NaN stays NaN. The eight multiply-adds are fused in the
+ * relaxed-SIMD build (ln2's high part has 9 trailing zero bits, so n ln2_high is exact either way).
  */
 @inline
 export function sigmoidVector(x: v128): v128 {
   const z = f32x4.abs(x);
-  const shifted = f32x4.add(f32x4.mul(z, f32x4.splat(-LOG2_E)), f32x4.splat(ROUNDING_SHIFT));
+  const shifted = multiplyAdd(z, f32x4.splat(-LOG2_E), f32x4.splat(ROUNDING_SHIFT));
   const twoToN = i32x4.shl(shifted, 23);
   const n = f32x4.sub(shifted, f32x4.splat(ROUNDING_SHIFT));
-  let t = f32x4.add(f32x4.mul(n, f32x4.splat(SIGMOID_LN2_HIGH)), z);
-  t = f32x4.add(f32x4.mul(n, f32x4.splat(SIGMOID_LN2_LOW)), t);
-  let p = f32x4.add(f32x4.mul(f32x4.splat(SIGMOID_C5), t), f32x4.splat(SIGMOID_C4));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C3));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C2));
-  p = f32x4.add(f32x4.mul(p, t), f32x4.splat(SIGMOID_C1));
-  const exponential = v128.andnot(
-    f32x4.add(f32x4.mul(f32x4.mul(t, twoToN), p), twoToN),
-    f32x4.gt(z, f32x4.splat(-EXP_LOWEST)),
-  );
+  let t = multiplyAdd(n, f32x4.splat(SIGMOID_LN2_HIGH), z);
+  t = multiplyAdd(n, f32x4.splat(SIGMOID_LN2_LOW), t);
+  let p = multiplyAdd(f32x4.splat(SIGMOID_C5), t, f32x4.splat(SIGMOID_C4));
+  p = multiplyAdd(p, t, f32x4.splat(SIGMOID_C3));
+  p = multiplyAdd(p, t, f32x4.splat(SIGMOID_C2));
+  p = multiplyAdd(p, t, f32x4.splat(SIGMOID_C1));
+  const exponential = v128.andnot(multiplyAdd(f32x4.mul(t, twoToN), p, twoToN), f32x4.gt(z, f32x4.splat(-EXP_LOWEST)));
   const denominator = f32x4.add(exponential, f32x4.splat(1));
   const isNegative = f32x4.lt(x, f32x4.splat(0));
   return f32x4.div(v128.bitselect(exponential, f32x4.splat(1), isNegative), denominator);
