@@ -139,7 +139,9 @@ function makeCases(): ParityCase[] {
     const activation = FUSED_ACTIVATIONS[index % FUSED_ACTIVATIONS.length];
     addCases(geometry, activation, index);
   });
-  fewRowCases.forEach(({ geometry, activation }, index) => addCases(geometry, activation, index, false));
+  fewRowCases.forEach(({ geometry, activation }, index) => {
+    addCases(geometry, activation, index, false);
+  });
   return cases;
 
   function addCases(
