@@ -108,9 +108,9 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
 function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: i32): void {
   const g = convGeometryOf(job);
   const rows = g.batch * g.outH;
-  // Few output rows (14x14 and 7x7 maps at batch 1): the threads split the channels, in the 8-channel strips of
-  // the 1x1 convolution before, which splits its output channels there (conv2d.ts): each thread reads the
-  // expansion it wrote, in its own core's cache, and 7 rows no longer split 4 + 3.
+  // Few output rows (7x7 maps at batch 1): the threads split the channels, in the 8-channel strips of the 1x1
+  // convolution before, which splits its output channels there (conv2d.ts): each thread reads the expansion it
+  // wrote, in its own core's cache, and 7 rows no longer split 4 + 3.
   const isChannelSplit = threadCount > 1 && rows < CHANNEL_SPLIT_ROWS * threadCount && (g.outC & 3) == 0;
   const channelFirst = isChannelSplit ? rangeStart(g.outC, 8, threadIndex, threadCount) : 0;
   const channelEnd = isChannelSplit ? rangeEnd(g.outC, 8, threadIndex, threadCount) : g.outC;
@@ -335,8 +335,14 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
   }
 }
 
-/** Output rows a thread needs (batch * outH) for depthwiseConv2d's threads to split the rows, not the channels. */
-const CHANNEL_SPLIT_ROWS: i32 = 8;
+/**
+ * Output rows a thread needs (batch * outH) for depthwiseConv2d's threads to split the rows, not the channels.
+ * MobileNetV2 at batch 1 on 2 threads (wall, separate processes alternated, medians of 150 predicts in the two
+ * quiet pairs): 4 (the 7x7 maps split their channels) 8.37 and 8.36 ms against 8.49 and 8.49 splitting rows. At 8
+ * (the 14x14 maps too) the depthwise calls gained but the 1x1 projections after them, which split rows and then
+ * read half their input from the other core, lost more (14x14x576->96 0.61 -> 0.88 ms a predict).
+ */
+const CHANNEL_SPLIT_ROWS: i32 = 4;
 
 /** Largest input image (bytes) a stride-2 3x3 layer sweeps (the L2 of a core of the 2-core measuring machine). */
 const STRIDE2_SWEEP_IMAGE_BYTES: usize = 2 << 20;

@@ -64,9 +64,9 @@ const LARGE_GEOMETRIES: readonly Geometry[] = [
 ];
 
 /**
- * Fewer output rows than 8 a thread (batch * outH), above the threading threshold: two threads split the channels
- * (depthwise.ts), in 8-channel strips; channels a multiple of 4 but not of 8, stride 2 (swept by kernel rows), a 5x5
- * kernel, two images, and 962 channels (not a multiple of 4: the rows are split).
+ * Few output rows (batch * outH), above the threading threshold: under 4 a thread, two threads split the channels
+ * (depthwise.ts), in 8-channel strips: channels a multiple of 4 but not of 8, stride 2 (swept by kernel rows), a 5x5
+ * kernel; 962 channels (not a multiple of 4), two images and 15 rows split the rows.
  */
 const FEW_ROW_GEOMETRIES: readonly Geometry[] = [
   { batch: 1, inH: 7, inW: 7, channels: 964, kernel: 3, stride: 1, padding: 1 },
