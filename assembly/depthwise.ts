@@ -337,8 +337,8 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
 
 /**
  * Output rows a thread needs (batch * outH) for depthwiseConv2d's threads to split the rows, not the channels.
- * MobileNetV2 at batch 1 on 2 threads (wall, separate processes alternated, medians of 150 predicts in the two
- * quiet pairs): 4 (the 7x7 maps split their channels) 8.37 and 8.36 ms against 8.49 and 8.49 splitting rows. At 8
+ * MobileNetV2 at batch 1 on 2 threads (wall, separate processes alternated, medians of 150 predicts in the three
+ * quiet pairs): 4 (the 7x7 maps split their channels) 8.37, 8.36, 7.95 ms against 8.49, 8.49, 7.97 splitting rows. At 8
  * (the 14x14 maps too) the depthwise calls gained but the 1x1 projections after them, which split rows and then
  * read half their input from the other core, lost more (14x14x576->96 0.61 -> 0.88 ms a predict).
  */
