@@ -107,20 +107,30 @@ export function depthwiseConv2d(job: usize, threadIndex: i32, threadCount: i32):
 @inline
 function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: i32): void {
   const g = convGeometryOf(job);
-  const input = pointerField(job, 0);
-  const filter = pointerField(job, 1);
-  const bias = pointerField(job, 2);
-  const output = pointerField(job, 3);
+  const rows = g.batch * g.outH;
+  // Few output rows (7x7 maps at batch 1): the threads split the channels, in the 8-channel strips of the 1x1
+  // convolution before, which splits its output channels there (conv2d.ts): each thread reads the expansion it
+  // wrote, in its own core's cache, and 7 rows no longer split 4 + 3.
+  const isChannelSplit = threadCount > 1 && rows < CHANNEL_SPLIT_ROWS * threadCount && (g.outC & 3) == 0;
+  const channelFirst = isChannelSplit ? rangeStart(g.outC, 8, threadIndex, threadCount) : 0;
+  const channelEnd = isChannelSplit ? rangeEnd(g.outC, 8, threadIndex, threadCount) : g.outC;
+  if (channelFirst >= channelEnd) return;
+  const channelOffset = (<usize>channelFirst) << 2;
+  const input = pointerField(job, 0) + channelOffset;
+  const filter = pointerField(job, 1) + channelOffset;
+  const biasField = pointerField(job, 2);
+  const bias = biasField != 0 ? biasField + channelOffset : 0;
+  const output = pointerField(job, 3) + channelOffset;
   const isFlipped = intField(job, 20) != 0;
   const dilationH = intField(job, 22);
   const dilationW = intField(job, 23);
   const epilogue = epilogueOf(job);
-  const residual = epilogue.residual;
+  const residual = epilogue.residual != 0 ? epilogue.residual + channelOffset : 0;
   const alpha = f32x4.splat(epilogue.alpha);
   const beta = f32x4.splat(epilogue.beta);
   const inH = g.inH;
   const inW = g.inW;
-  const channels = g.outC;
+  const channels = channelEnd - channelFirst;
   const outH = g.outH;
   const outW = g.outW;
   const kH = g.kH;
@@ -129,14 +139,13 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
   const strideW = g.strideW;
   const padTop = g.padTop;
   const padLeft = g.padLeft;
-  const pixelBytes = (<usize>channels) << 2;
+  const pixelBytes = (<usize>g.outC) << 2;
   const tapBytes = <usize>dilationW * pixelBytes;
   // A flipped filter is walked backwards from its last tap (the steps wrap around as unsigned numbers).
   const weightStep = isFlipped ? 0 - pixelBytes : pixelBytes;
   const weightRowStep = <usize>kW * weightStep;
   const lastTap = kH * kW - 1;
   const vectorEnd = channels & ~3;
-  const rows = g.batch * outH;
   // The output columns whose three taps are all inside the input (sweepTile3x3), where the sweep applies.
   const sweepFirst = (padLeft + strideW - 1) / strideW;
   const sweepEnd = min(outW, inW - 3 + padLeft >= 0 ? (inW - 3 + padLeft) / strideW + 1 : 0);
@@ -158,8 +167,8 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
   // vectors a step (activations.ts, the formulas of activateVector: the same bits).
   const isSigmoidLike = code == ACTIVATION_SIGMOID || code == ACTIVATION_SILU;
   const sweepCode = isSigmoidLike ? ACTIVATION_NONE : code;
-  const lastRow = rangeEnd(rows, 1, threadIndex, threadCount);
-  for (let row = rangeStart(rows, 1, threadIndex, threadCount); row < lastRow; row++) {
+  const lastRow = isChannelSplit ? rows : rangeEnd(rows, 1, threadIndex, threadCount);
+  for (let row = isChannelSplit ? 0 : rangeStart(rows, 1, threadIndex, threadCount); row < lastRow; row++) {
     const image = row / outH;
     const iyStart = (row % outH) * strideH - padTop;
     const kyStart = min(kH, firstInside(iyStart, dilationH));
@@ -167,7 +176,7 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
     const kyEnd = max(kyStart, rowReach < 0 ? 0 : min(kH, rowReach / dilationH + 1));
     const rowBytes = <usize>(dilationH * inW) * pixelBytes;
     // Byte address of input row iyStart + kyStart * dilationH, the first one read.
-    const inputRows = input + <usize>((image * inH + iyStart + kyStart * dilationH) * inW * channels) * 4;
+    const inputRows = input + <usize>((image * inH + iyStart + kyStart * dilationH) * inW * g.outC) * 4;
     const taps = kyEnd - kyStart;
     // A 3x3 undilated row whose three kernel rows are inside the input: its interior pixels (all nine
     // taps inside) are swept a tile at a time (sweepTile3x3); the others take the general path below.
@@ -231,10 +240,15 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
             );
         }
         if (isSigmoidLike) {
+          // The swept span is contiguous where this share has every channel, one run a pixel otherwise.
           const span = output + rowAt + <usize>sweepFirst * pixelBytes;
-          const count = (sweepEnd - sweepFirst) * channels;
-          if (code == ACTIVATION_SILU) siluInPlace(span, count);
-          else sigmoidInPlace(span, count);
+          const runs = isChannelSplit ? sweepEnd - sweepFirst : 1;
+          const count = isChannelSplit ? channels : (sweepEnd - sweepFirst) * channels;
+          for (let run = 0; run < runs; run++) {
+            const values = span + <usize>run * pixelBytes;
+            if (code == ACTIVATION_SILU) siluInPlace(values, count);
+            else sigmoidInPlace(values, count);
+          }
         }
         ox = sweepEnd - 1;
         continue;
@@ -320,6 +334,15 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
     }
   }
 }
+
+/**
+ * Output rows a thread needs (batch * outH) for depthwiseConv2d's threads to split the rows, not the channels.
+ * MobileNetV2 at batch 1 on 2 threads (wall, separate processes alternated, medians of 150 predicts in the three
+ * quiet pairs): 4 (the 7x7 maps split their channels) 8.37, 8.36, 7.95 ms against 8.49, 8.49, 7.97 splitting rows. At 8
+ * (the 14x14 maps too) the depthwise calls gained but the 1x1 projections after them, which split rows and then
+ * read half their input from the other core, lost more (14x14x576->96 0.61 -> 0.88 ms a predict).
+ */
+const CHANNEL_SPLIT_ROWS: i32 = 4;
 
 /** Largest input image (bytes) a stride-2 3x3 layer sweeps (the L2 of a core of the 2-core measuring machine). */
 const STRIDE2_SWEEP_IMAGE_BYTES: usize = 2 << 20;

@@ -63,6 +63,20 @@ const LARGE_GEOMETRIES: readonly Geometry[] = [
   { batch: 4, inH: 58, inW: 57, channels: 48, kernel: 3, stride: 2, padding: 1 },
 ];
 
+/**
+ * Few output rows (batch * outH), above the threading threshold: under 4 a thread, two threads split the channels
+ * (depthwise.ts), in 8-channel strips: channels a multiple of 4 but not of 8, stride 2 (swept by kernel rows), a 5x5
+ * kernel; 962 channels (not a multiple of 4), two images and 15 rows split the rows.
+ */
+const FEW_ROW_GEOMETRIES: readonly Geometry[] = [
+  { batch: 1, inH: 7, inW: 7, channels: 964, kernel: 3, stride: 1, padding: 1 },
+  { batch: 2, inH: 7, inW: 7, channels: 576, kernel: 3, stride: 1, padding: 1 },
+  { batch: 1, inH: 14, inW: 14, channels: 1160, kernel: 3, stride: 2, padding: 1 },
+  { batch: 1, inH: 5, inW: 9, channels: 1000, kernel: 5, stride: 1, padding: 2 },
+  { batch: 1, inH: 7, inW: 7, channels: 962, kernel: 3, stride: 1, padding: 1 },
+  { batch: 1, inH: 15, inW: 14, channels: 384, kernel: 3, stride: 1, padding: 1 },
+];
+
 function randomGeometry(random: Random): Geometry {
   const kernel = 1 + random.integer(7);
   const paddings: Padding[] = [
@@ -117,10 +131,27 @@ function makeCases(): ParityCase[] {
     ...LARGE_GEOMETRIES,
     ...Array.from({ length: 40 }, () => randomGeometry(random)),
   ];
+  // Each few-row geometry once with every activation (the sigmoid's and SiLU's pass over a split row included).
+  const fewRowCases = FEW_ROW_GEOMETRIES.flatMap((geometry) =>
+    FUSED_ACTIVATIONS.map((activation) => ({ geometry, activation })),
+  );
   geometries.forEach((geometry, index) => {
+    const activation = FUSED_ACTIVATIONS[index % FUSED_ACTIVATIONS.length];
+    addCases(geometry, activation, index);
+  });
+  fewRowCases.forEach(({ geometry, activation }, index) => {
+    addCases(geometry, activation, index, false);
+  });
+  return cases;
+
+  function addCases(
+    geometry: Geometry,
+    activation: (typeof FUSED_ACTIVATIONS)[number],
+    index: number,
+    hasGradients = true,
+  ): void {
     const base = paramsOf(geometry);
     if (base === null) return;
-    const activation = FUSED_ACTIVATIONS[index % FUSED_ACTIVATIONS.length];
     const params: Conv2DParams = activation === undefined ? base : { ...base, activation };
     const hasResidual = index % 2 === 0;
     const hasBias = index % 5 !== 4;
@@ -142,6 +173,7 @@ function makeCases(): ParityCase[] {
       },
       tolerance: { atol: 2e-4, rtol: 2e-4 },
     });
+    if (!hasGradients) return;
     cases.push({
       name: `gradients of ${describeParams(params)}`,
       run: (kernels) => {
@@ -154,8 +186,7 @@ function makeCases(): ParityCase[] {
       // The filter gradient sums up to 6 * 29 * 29 products of values in [-1, 1].
       tolerance: { atol: 1e-3, rtol: 1e-4 },
     });
-  });
-  return cases;
+  }
 }
 
 const cases = makeCases();
