@@ -269,6 +269,8 @@ export class InferencePlan {
    * are alive with it (up to SIZE_ORDERED_MAX_STEPS steps: quadratic): the order of steps leaves gaps that the large
    * maps of a bottleneck network do not fit (ResNet-50 at batch 8: 67.4 MiB in step order, 55.1 in size order, the
    * most outputs alive at once; EfficientNet-B0 24.5 and 30.6, MobileNetV2 and ResNet-18 the same either way).
+   * NOTE: a residual step's output cannot take its residual's slot (ResNet-50 at batch 8: 18 MiB less): the GEMM
+   * stores partial sums in the output between depth blocks (assembly/gemm.ts) before it reads the residual there.
    */
   layoutFor(batch: number): MemoryLayout {
     const known = this.layouts.get(batch);
