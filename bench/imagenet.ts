@@ -448,7 +448,7 @@ async function main(): Promise<void> {
   if (memory.length > 0)
     log(
       `\nMemory, ${MEMORY_MODEL} at batch ${THROUGHPUT_BATCH} (growth: over the process before the model ` +
-        `was loaded):\n${formatMemoryTable(memory)}`,
+        `was loaded):\n${formatMemoryTable(memory, MEMORY_RUNS)}`,
     );
   const reported = failures.filter((failure) => !failure.isUnsupported);
   if (reported.length > 0) {

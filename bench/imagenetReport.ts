@@ -193,7 +193,8 @@ function megabytes(bytes: number | null): string {
   return bytes === null ? '-' : (bytes / 2 ** 20).toFixed(0);
 }
 
-export function formatMemoryTable(memory: readonly MemoryFigure[]): string {
+/** The memory figures as a table with its legend; `runs`: the predicts each process ran before its figures. */
+export function formatMemoryTable(memory: readonly MemoryFigure[], runs: number): string {
   const rows = [
     [
       'library',
@@ -220,5 +221,20 @@ export function formatMemoryTable(memory: readonly MemoryFigure[]): string {
       megabytes(entry.peakResidentGrowthBytes),
     ]);
   }
-  return pad(rows);
+  return `${pad(rows)}\n${memoryLegend(runs)}`;
+}
+
+/** What each column of formatMemoryTable measures (bench/imagenetWorker.ts takes the figures). */
+function memoryLegend(runs: number): string {
+  return [
+    'Each library in a fresh Node process (started with --expose-gc): the ONNX file read and loaded, then predict',
+    `run ${runs} times on the batch; the figures after a garbage collection, as growth over the process once the`,
+    'library had started, before the model was loaded. MB: 2^20 bytes.',
+    'wasm memory: the size of every WebAssembly.Memory the library made; a wasm memory grows and never shrinks, so',
+    'this is its high-water mark (weights, prepared filter forms, activations, scratch). wasm peak in use: the',
+    "library's own count of its highest use ('-': it keeps none). JS heap+buffers: V8's heap in use plus ArrayBuffers",
+    'outside the wasm memory. RSS: resident memory at the end; peak RSS: the highest resident memory of the process',
+    "(getrusage maxrss), which also holds whatever garbage of the load (the file's bytes, decoded copies) the collector",
+    'had not freed yet when the wasm memory grew: it varies from run to run by up to the file size and more.',
+  ].join('\n');
 }

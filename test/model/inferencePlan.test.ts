@@ -397,6 +397,75 @@ describe('inference plan: which layers fuse', () => {
   });
 });
 
+/**
+ * Checks `plan`'s layout at `batch`: aligned slots inside the block, and no two outputs alive at the same time
+ * sharing memory. Returns the most values (slot footprints: aligned, with their spare values) alive at once.
+ */
+function assertLayoutSound(plan: InferencePlan, batch: number): number {
+  const layout = plan.layoutFor(batch);
+  const stepOf = new Map(plan.steps.map((step, index) => [step.node, index]));
+  // Step i's output is alive from step i to its last reader (the end for the model's outputs).
+  const lastUse = plan.steps.map((_, index) => index);
+  plan.steps.forEach((step, index) => {
+    for (const input of step.inputs) if (stepOf.has(input)) lastUse[stepOf.get(input)!] = index;
+  });
+  for (const output of plan.outputs) lastUse[stepOf.get(output)!] = plan.steps.length;
+  for (let a = 0; a < plan.steps.length; a++) {
+    assert.equal(layout.offsets[a]! % 16, 0, `step ${a} starts on a 64-byte boundary`);
+    assert.ok(layout.offsets[a]! + layout.sizes[a]! <= layout.blockSize, `step ${a} lies in the block`);
+    for (let b = a + 1; b <= lastUse[a]! && b < plan.steps.length; b++) {
+      const isApart =
+        layout.offsets[a]! + layout.sizes[a]! + 16 <= layout.offsets[b]! ||
+        layout.offsets[b]! + layout.sizes[b]! + 16 <= layout.offsets[a]!;
+      assert.ok(
+        isApart,
+        `batch ${batch}: step ${a} (${plan.steps[a]!.label}) is alive at step ${b} ` +
+          `(${plan.steps[b]!.label}) but they overlap (or touch without spare values between)`,
+      );
+    }
+  }
+  const footprint = (size: number) => Math.ceil(size / 16) * 16 + 16;
+  let mostAlive = 0;
+  for (let step = 0; step < plan.steps.length; step++) {
+    let alive = 0;
+    for (let producer = 0; producer <= step; producer++)
+      if (lastUse[producer]! >= step) alive += footprint(layout.sizes[producer]!);
+    mostAlive = Math.max(mostAlive, alive);
+  }
+  return mostAlive;
+}
+
+/**
+ * Two stages of bottleneck blocks as ResNet-50's (a projection block, then identity blocks; four times as many
+ * channels out of a block as inside it): in step order, the wide outputs of the later blocks do not fit the gaps
+ * that the projection block leaves, so the plan places the largest outputs first.
+ */
+function bottleneckNetwork(seed = 23): Model {
+  const on = (layer: Layer, from: SymbolicTensor | SymbolicTensor[]) => layer.apply(from);
+  const conv = (filters: number, kernelSize: number, strides = 1) =>
+    new Conv2D({ filters, kernelSize, strides, padding: 'same' });
+  const input = new Input({ shape: [12, 10, 3] });
+  let x = on(new ReLU(), on(conv(8, 3), input.output));
+  for (const [width, strides] of [
+    [4, 1],
+    [8, 2],
+  ] as const) {
+    for (let block = 0; block < 3; block++) {
+      const isProjection = block === 0;
+      const shortcut = isProjection ? on(conv(4 * width, 1, strides), x) : x;
+      const inner = on(
+        new ReLU(),
+        on(conv(width, 3, isProjection ? strides : 1), on(new ReLU(), on(conv(width, 1), x))),
+      );
+      x = on(new ReLU(), on(new Add(), [on(conv(4 * width, 1), inner), shortcut]));
+    }
+  }
+  const output = on(new Dense({ units: CLASSES }), on(new GlobalAveragePooling2D(), x));
+  const model = new Model({ inputs: input.output, outputs: output }, { seed });
+  randomizeState(model, seed + 100);
+  return model;
+}
+
 describe('inference plan: memory layout', () => {
   test(
     'outputs alive at the same time never share memory, and the block is far smaller than all ' + 'outputs together',
@@ -404,28 +473,8 @@ describe('inference plan: memory layout', () => {
       const model = patternNetwork();
       const plan = new InferencePlan(model, [model.layers.length - 1]);
       for (const batch of [1, 3]) {
+        assertLayoutSound(plan, batch);
         const layout = plan.layoutFor(batch);
-        const stepOf = new Map(plan.steps.map((step, index) => [step.node, index]));
-        // Step i's output is alive from step i to its last reader (the end for the model's output).
-        const lastUse = plan.steps.map((_, index) => index);
-        plan.steps.forEach((step, index) => {
-          for (const input of step.inputs) if (stepOf.has(input)) lastUse[stepOf.get(input)!] = index;
-        });
-        lastUse[plan.steps.length - 1] = plan.steps.length;
-        for (let a = 0; a < plan.steps.length; a++) {
-          assert.equal(layout.offsets[a]! % 16, 0, `step ${a} starts on a 64-byte boundary`);
-          assert.ok(layout.offsets[a]! + layout.sizes[a]! <= layout.blockSize, `step ${a} lies in the block`);
-          for (let b = a + 1; b <= lastUse[a]! && b < plan.steps.length; b++) {
-            const isApart =
-              layout.offsets[a]! + layout.sizes[a]! <= layout.offsets[b]! ||
-              layout.offsets[b]! + layout.sizes[b]! <= layout.offsets[a]!;
-            assert.ok(
-              isApart,
-              `batch ${batch}: step ${a} (${plan.steps[a]!.label}) is alive at step ${b} ` +
-                `(${plan.steps[b]!.label}) but they overlap`,
-            );
-          }
-        }
         const total = layout.sizes.reduce((sum, size) => sum + size, 0);
         assert.ok(
           layout.blockSize < total / 3,
@@ -434,6 +483,17 @@ describe('inference plan: memory layout', () => {
       }
     },
   );
+
+  test('the block of a bottleneck network holds no more than the outputs alive at once, with a second output too', () => {
+    const model = bottleneckNetwork();
+    for (const outputs of [[model.layers.length - 1], [model.layers.length - 1, 3]]) {
+      const plan = new InferencePlan(model, outputs);
+      for (const batch of [1, 2, 8]) {
+        const mostAlive = assertLayoutSound(plan, batch);
+        assert.equal(plan.layoutFor(batch).blockSize, mostAlive, `outputs ${outputs}, batch ${batch}: block size`);
+      }
+    }
+  });
 });
 
 for (const backend of ['reference', 'wasm'] as const) {
@@ -441,6 +501,14 @@ for (const backend of ['reference', 'wasm'] as const) {
     before(async () => {
       if (backend === 'wasm') await initWasmBackend({ threads: 2 });
       else setBackend('reference');
+    });
+
+    test('a bottleneck network, its outputs placed largest first, equals the layer-by-layer forward pass', () => {
+      const model = bottleneckNetwork();
+      for (const batch of [1, 3, 8]) {
+        const x = batchOf(model, batch, 90 + batch);
+        assertClose(model.predict(x).dataSync(), unplanned(model, x), TOLERANCE, `predict, batch ${batch}`);
+      }
     });
 
     test('a stem convolution and its max pool, one step, equal the layer-by-layer forward pass', () => {

@@ -100,6 +100,10 @@ export function constantOf(tensor: Onnx.ITensorProto, file: string): ConstantVal
         `initializer '${tensor.name}' holds ${raw.length} bytes, not ${count * 4} for dims [${dims.join(', ')}]`,
       );
     // A view of the file's bytes, not a float64 copy (ResNet-50: 204 MB at import, beside the file's 102 MB).
+    // NOTE: those copies (ResNet-50: 77 MB of its 97) are garbage once the layers took the values, but the collector
+    // often frees them, and the file's bytes, only after the first predict grew the WebAssembly memory, so a process's
+    // peak holds them (bench:imagenet's peak RSS varies by up to 130 MB between runs). Decoding them afresh on every
+    // read instead of keeping them in Constants left more alive at the end of the import (187 MB of buffers, not 174).
     const aligned = raw.byteOffset % 4 === 0 ? raw : new Uint8Array(raw);
     values = new Float32Array(aligned.buffer, aligned.byteOffset, count);
   } else if (type === onnx().TensorProto.DataType.FLOAT) {
