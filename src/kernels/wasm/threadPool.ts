@@ -16,6 +16,16 @@
 // claimed as each thread came free, measured no faster at batch 8 and 4-11% slower at batch 1 (each share reads
 // the whole filter). Long waits in a profile come from other processes taking a core.
 //
+// NOTE: waking a sleeping worker as a threaded kernel call starts (a count of sleeping workers in the control
+// block, read with one Atomics.load; a worker woken with no job spun for it a while, then slept again) did not pay.
+// On the shared 2-core host at batch 1, 2 threads, a MobileNetV2 predict's 39 jobs found the worker woken from sleep
+// at 24-28 and unclaimed by the time the caller had run its own share at 12-16, but the caller's JavaScript before
+// a job is 10-30 us (a CPU profile), little against the 0.2-1 ms between jobs on a loaded machine. New against
+// old, wall time, medians of 100 predicts a process, processes alternated, load averages 2-7: a woken spin of
+// 0.25 ms 0.87-1.71 (median 1.16, 7 pairs) MobileNetV2, 0.87-2.25 (1.58) EfficientNet-B0, 0.88-1.08 ResNet-18
+// (the woken worker spends the CPU time the caller's process needs); 0.05 ms 0.70-1.42 (median 1.03, 10 pairs),
+// 0.74-1.72 (1.01, 10) and 0.88-1.53 (1.11, 3): within the noise.
+//
 // Control block (Int32Array over a SharedArrayBuffer):
 //   0 generation, 1 export index (-1 = exit), 2 job pointer, 3 thread count (shares), 4 shares
 //   finished by workers, 5 workers ready, 6 claim: the generation's low 24 bits << 8 | next share

@@ -3,7 +3,8 @@
 // starts, and the running backend keeps working. Shares of a job go to whichever thread claims them
 // first (threadPool.ts): many jobs in a row on more threads than cores give one thread's results, and
 // so do jobs whose shares the caller runs because a worker has stopped claiming them. A thread that loses its core
-// while it spins spins briefly for a while (spinIterations).
+// while it spins spins briefly for a while (spinIterations). Each share runs exactly once across the claim's 24-bit
+// and the int32 generation's wrap-around, and after the worker has slept.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -20,7 +21,13 @@ import {
 import { windowParams, type Conv2DParams } from '../../../src/kernels/params.js';
 import { cpuKernels, type KernelTable } from '../../../src/kernels/registry.js';
 import { wasmPlatform, setWasmPlatform, type StartedWorker } from '../../../src/kernels/wasm/platform.js';
-import { CONTENDED_SPIN_ITERATIONS, SPIN_ITERATIONS, spinIterations } from '../../../src/kernels/wasm/threadPool.js';
+import {
+  CONTENDED_SPIN_ITERATIONS,
+  CONTROL_GENERATION,
+  SPIN_ITERATIONS,
+  ThreadPool,
+  spinIterations,
+} from '../../../src/kernels/wasm/threadPool.js';
 import { createWasmBackend, type WasmBackend } from '../../../src/kernels/wasm/wasmBackend.js';
 import { relu } from '../../../src/ops/activations.js';
 
@@ -185,4 +192,63 @@ test('a spinning thread that lost its core spins briefly for a second, then as l
   assert.equal(spinIterations(start + 1102.9, start + 1102.8), CONTENDED_SPIN_ITERATIONS);
   assert.equal(spinIterations(start + 1103, start + 1103), SPIN_ITERATIONS);
   assert.ok(CONTENDED_SPIN_ITERATIONS < SPIN_ITERATIONS);
+});
+
+/**
+ * A module over a shared memory of one page whose export `countShare(job, share, shares)` adds 1 to the 32-bit
+ * counter at byte `job + 4 * share` (atomically): each share's counter says how often it ran.
+ */
+function countingModule(): WebAssembly.Module {
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    // Types: (i32, i32, i32) -> ().
+    0x01, 0x07, 0x01, 0x60, 0x03, 0x7f, 0x7f, 0x7f, 0x00,
+    // Imports: env.memory, shared, 1 page at least and at most.
+    0x02, 0x10, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x03, 0x01, 0x01,
+    // Functions: one, of type 0; exports: that function, as countShare.
+    0x03, 0x02, 0x01, 0x00, 0x07, 0x0e, 0x01, 0x0a, 0x63, 0x6f, 0x75, 0x6e, 0x74, 0x53, 0x68, 0x61, 0x72, 0x65, 0x00,
+    0x00,
+    // Body: i32.atomic.rmw.add(job + (share << 2), 1), the old value dropped.
+    0x0a, 0x13, 0x01, 0x11, 0x00, 0x20, 0x00, 0x20, 0x01, 0x41, 0x02, 0x74, 0x6a, 0x41, 0x01, 0xfe, 0x1e, 0x02, 0x00,
+    0x1a, 0x0b,
+  ];
+  return new WebAssembly.Module(new Uint8Array(bytes));
+}
+
+// NOTE: a claim that fails for every thread hangs this test instead: the caller waits for a share nobody runs.
+test('each share runs once across the generation wrap-arounds, and after the worker has slept', {
+  skip: typeof SharedArrayBuffer === 'undefined' ? 'no SharedArrayBuffer here' : false,
+}, async () => {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+  const counters = new Int32Array(memory.buffer);
+  const pool = await ThreadPool.start(3, countingModule(), memory, ['countShare']);
+  const { control } = pool as unknown as { control: Int32Array };
+  // The caller runs a share as a worker does: the counter of (job, share).
+  const jobAt = (index: number) => 64 * index;
+  const runJob = (index: number, shares: number) =>
+    pool.run(0, jobAt(index), shares, (share) => Atomics.add(counters, jobAt(index) / 4 + share, 1));
+  const sharesOf = (index: number) => 2 + (index % 2);
+  try {
+    // A generation set by hand is a job with nothing to claim (the claim field belongs to the generation before).
+    Atomics.store(control, CONTROL_GENERATION, 2 ** 31 - 4);
+    for (let index = 0; index < 8; index++) runJob(index, sharesOf(index));
+    Atomics.store(control, CONTROL_GENERATION, 2 ** 24 - 4);
+    for (let index = 8; index < 16; index++) runJob(index, sharesOf(index));
+    // Idle for longer than any spin: the workers sleep, and the next jobs wake them.
+    for (let index = 16; index < 20; index++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      runJob(index, sharesOf(index));
+    }
+    for (let index = 0; index < 20; index++) {
+      const expected = [1, 1, sharesOf(index) === 3 ? 1 : 0, 0];
+      assert.deepEqual(Array.from(counters.subarray(jobAt(index) / 4, jobAt(index) / 4 + 4)), expected, `job ${index}`);
+    }
+    assert.equal(
+      counters.subarray(jobAt(20) / 4).some((value) => value !== 0),
+      false,
+      'no share ran outside its job',
+    );
+  } finally {
+    pool.stop();
+  }
 });
