@@ -14,7 +14,9 @@
 // three B pointers, even (sum 0.998): 0.90-0.97 on EfficientNet's SiLU expansions and 14x14x384 -> 96, but 1.16 on
 // 112x112x16 -> 96 and 1.12 on 56x56x256 -> 64 (a 4-column tail each 5 tiles). V8 unrolls the short loop by two and
 // rotates the sums between registers (moves each step); with --no-wasm-loop-unrolling the 3x12 ran 0.88-0.95 on 5 of
-// 6 shapes. Broadcasting A by shuffles from one load, or loading B again as each multiply-add's operand, was no better.
+// 6 shapes. Broadcasting A by shuffles from one load, loading B again as each multiply-add's operand, or splatting
+// the clip's bounds after the loop instead of keeping them in registers, was no better (1.04-1.21). The same build
+// against itself in this harness read 0.95-1.05 (min of 9), so only a change past that counts.
 // Depth and columns are blocked (DEPTH_BLOCK x COLUMN_BLOCK) so a block of B stays in L2 while every
 // row tile walks over it; A is packed again for each block (4 x DEPTH_BLOCK floats, cheap).
 // gemmPacked takes B already packed whole (packStrips: a constant filter prepared once) and a column
