@@ -6,6 +6,17 @@
 // V8 keeps a scratch SIMD register, so 15 live vectors spill.
 // NOTE: so did unrolling the depth loop by two (two steps, each in its own block): one thread, 1x1
 // 112x112x16 -> 96 at batch 8 14.8 -> 16.5 ms, a 3x3 stride-2 28x28x128 -> 256 17.8 -> 24.5 ms.
+// NOTE: a 3x12 tile (9 sums, 3 B vectors, A packed 3 rows a tile; each 12 columns a strip and a half of packStrips'
+// 8, so the prepared layout stays) in gemmPackedFinished's row groups gave the same bits but did not pay. One thread,
+// CPU time, both builds in one process call by call, min of 9, batch 8: with one B pointer and the other two as
+// offsets, 1.00-1.19 times the 4x8's time on 23 1x1 shapes of MobileNetV2, EfficientNet-B0 and ResNet-50 (sum of
+// medians 1.10; batch 1 the same): V8 scheduled the offsets' subtraction inside the loop, from spilled operands. With
+// three B pointers, even (sum 0.998): 0.90-0.97 on EfficientNet's SiLU expansions and 14x14x384 -> 96, but 1.16 on
+// 112x112x16 -> 96 and 1.12 on 56x56x256 -> 64 (a 4-column tail each 5 tiles). V8 unrolls the short loop by two and
+// rotates the sums between registers (moves each step); with --no-wasm-loop-unrolling the 3x12 ran 0.88-0.95 on 5 of
+// 6 shapes. Broadcasting A by shuffles from one load, loading B again as each multiply-add's operand, or splatting
+// the clip's bounds after the loop instead of keeping them in registers, was no better (1.04-1.21). The same build
+// against itself in this harness read 0.95-1.05 (min of 9), so only a change past that counts.
 // Depth and columns are blocked (DEPTH_BLOCK x COLUMN_BLOCK) so a block of B stays in L2 while every
 // row tile walks over it; A is packed again for each block (4 x DEPTH_BLOCK floats, cheap).
 // gemmPacked takes B already packed whole (packStrips: a constant filter prepared once) and a column
