@@ -31,3 +31,19 @@ export function convertFilterLayout(
     }
   }
 }
+
+/**
+ * Copies output filter `oc` given alone (its inC x kH x kW values in OIHW order) into its place in the HWIO
+ * filter `to`: the import's form of OIHW to HWIO, which reads the file's weights one filter at a time.
+ */
+export function placeOihwFilter(
+  filter: ArrayLike<number>,
+  to: { [index: number]: number },
+  size: FilterSize,
+  oc: number,
+): void {
+  const { kH, kW, inC, outC } = size;
+  for (let ky = 0; ky < kH; ky++)
+    for (let kx = 0; kx < kW; kx++)
+      for (let ic = 0; ic < inC; ic++) to[((ky * kW + kx) * inC + ic) * outC + oc] = filter[(ic * kH + ky) * kW + kx]!;
+}

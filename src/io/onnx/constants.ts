@@ -100,10 +100,13 @@ export function constantOf(tensor: Onnx.ITensorProto, file: string): ConstantVal
         `initializer '${tensor.name}' holds ${raw.length} bytes, not ${count * 4} for dims [${dims.join(', ')}]`,
       );
     // A view of the file's bytes, not a float64 copy (ResNet-50: 204 MB at import, beside the file's 102 MB).
-    // NOTE: those copies (ResNet-50: 77 MB of its 97) are garbage once the layers took the values, but the collector
-    // often frees them, and the file's bytes, only after the first predict grew the WebAssembly memory, so a process's
-    // peak holds them (bench:imagenet's peak RSS varies by up to 130 MB between runs). Decoding them afresh on every
-    // read instead of keeping them in Constants left more alive at the end of the import (187 MB of buffers, not 174).
+    // Conv weights do not come here: Constants.forEachRun copies them a filter at a time (see there).
+    // NOTE: those aligned copies (ResNet-50: 77 MB of its 97) were garbage once the layers took the values, but the
+    // collector often freed them, and the file's bytes, only after the first predict grew the WebAssembly memory, so
+    // a process's peak held them. Decoding them afresh on every read instead of keeping them in Constants made
+    // bench:imagenet's figures worse in 4 of 4 runs alternated with the cached build: RSS growth after the collection
+    // 458-469 MB (cached: 382-521, 3 of 4 at 382-401), peak 476-487 (cached: 396-521): made and freed one by one,
+    // the later copies come from the C allocator's own heap, which keeps the freed pages resident.
     const aligned = raw.byteOffset % 4 === 0 ? raw : new Uint8Array(raw);
     values = new Float32Array(aligned.buffer, aligned.byteOffset, count);
   } else if (type === onnx().TensorProto.DataType.FLOAT) {
@@ -185,6 +188,52 @@ export class Constants {
     this.decoded.set(name, value);
     this.stored.delete(name);
     return value;
+  }
+
+  /** Whether constant `name` holds integers (int64, int32), read from its data type without decoding it. */
+  isInteger(name: string): boolean {
+    const known = this.decoded.get(name);
+    if (known !== undefined) return known.isInteger === true;
+    const type = this.stored.get(name)?.dataType ?? 0;
+    return type === onnx().TensorProto.DataType.INT64 || type === onnx().TensorProto.DataType.INT32;
+  }
+
+  /**
+   * Calls `visit` with each run of `rowLength` values of constant `name` (the last may be shorter) and its index.
+   * The run is only valid during the call. A float32 constant whose bytes in the file are not 4-aligned is copied
+   * a run at a time through one small buffer, and not kept: a whole aligned copy would be garbage once the
+   * weights are in their layer, which the collector may free only after the first predict grew the memory.
+   * ResNet-50 (2 threads, nothing collected before the predicts): buffers alive after the import 98 MB, not 174;
+   * peak RSS growth over 3 predicts at batch 8 458-461 MB, not 530-536 (bench:imagenet's runs where the collector
+   * ran first: 396-405 both).
+   */
+  forEachRun(name: string, rowLength: number, visit: (run: ArrayLike<number>, index: number) => void): void {
+    const tensor = this.stored.get(name);
+    const raw = tensor?.rawData;
+    const isMisalignedFloat =
+      tensor !== undefined &&
+      tensor.dataType === onnx().TensorProto.DataType.FLOAT &&
+      IS_LITTLE_ENDIAN &&
+      raw !== null &&
+      raw !== undefined &&
+      raw.length > 0 &&
+      raw.byteOffset % 4 !== 0 &&
+      raw.length === sizeOf((tensor.dims ?? []).map(toNumber)) * 4;
+    if (!isMisalignedFloat) {
+      const values = this.get(name)?.values;
+      if (values === undefined) return;
+      for (let start = 0, index = 0; start < values.length; start += rowLength, index++)
+        visit(values.subarray(start, start + rowLength), index);
+      return;
+    }
+    const run = new Float32Array(rowLength);
+    const runBytes = new Uint8Array(run.buffer);
+    const count = raw.length / 4;
+    for (let start = 0, index = 0; start < count; start += rowLength, index++) {
+      const length = Math.min(rowLength, count - start);
+      runBytes.set(raw.subarray(start * 4, (start + length) * 4));
+      visit(length === rowLength ? run : run.subarray(0, length), index);
+    }
   }
 
   /**

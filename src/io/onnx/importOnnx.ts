@@ -259,6 +259,12 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       },
       isConstant: (name) => constants.has(name),
       constant,
+      constantDims: (name) => {
+        if (!constants.has(name))
+          throw new FileFormatError(file, `${label}: input '${name}' must be a constant (initializer)`);
+        return constants.dimsOf(name);
+      },
+      forEachConstantRun: (name, rowLength, visit) => constants.forEachRun(name, rowLength, visit),
       scalarOf: (name) => {
         const { dims, values: scalar } = constant(name);
         if (scalar.length !== 1)
@@ -307,8 +313,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       else values.set(output, result);
       // A node that made no layer but read float constants merged them into the layer before it.
       const readsWeights =
-        op !== 'Dropout' &&
-        inputNames.some((name) => name !== '' && constants.has(name) && constants.get(name)!.isInteger !== true);
+        op !== 'Dropout' && inputNames.some((name) => name !== '' && constants.has(name) && !constants.isInteger(name));
       trace.set(node, traceOf(traced, result, nodeLayers, readsWeights));
       if (
         !('constant' in result) &&

@@ -37,6 +37,13 @@ export interface OnnxNodeContext {
   isConstant(name: string): boolean;
   /** Constant `name`; FileFormatError if it is not a constant. */
   constant(name: string): ConstantValue;
+  /** The dims of constant `name`, without decoding its values; FileFormatError if it is not a constant. */
+  constantDims(name: string): number[];
+  /**
+   * Calls `visit` with each run of `rowLength` values of constant `name` and its index, the run valid only during
+   * the call: for weights copied into a layer, without a whole copy of the file's misaligned bytes.
+   */
+  forEachConstantRun(name: string, rowLength: number, visit: (run: ArrayLike<number>, index: number) => void): void;
   /** Constant `name` that holds one value (Clip's bounds, Dropout's ratio). */
   scalarOf(name: string): number;
   /**

@@ -1,9 +1,9 @@
-// Conv: a Conv2D with the filter converted from ONNX's OIHW to our HWIO (io/filterLayout.ts).
+// Conv: a Conv2D with the filter converted from ONNX's OIHW to our HWIO (io/filterLayout.ts), a filter at a time.
 // Limits: 2-D only, explicit pads (no auto_pad).
 
 import { FileFormatError } from '../../../core/errors.js';
 import { Conv2D } from '../../../layers/conv2d.js';
-import { convertFilterLayout } from '../../filterLayout.js';
+import { placeOihwFilter } from '../../filterLayout.js';
 import { intOf, intsOf } from '../attributes.js';
 import type { OnnxNodeContext } from '../mapper.js';
 import type { Value } from '../layout.js';
@@ -11,14 +11,15 @@ import type { Value } from '../layout.js';
 export function conv(context: OnnxNodeContext): Value {
   const { attributes, file, label } = context;
   const from = context.nchw(0);
-  const weight = context.constant(context.inputName(1));
-  const [outC, groupInC, kH, kW] = weight.dims as [number, number, number, number];
+  const weightName = context.inputName(1);
+  const weightDims = context.constantDims(weightName);
+  const [outC, groupInC, kH, kW] = weightDims as [number, number, number, number];
   const groups = intOf(attributes, 'group', 1);
   const inC = from.kind === 'maps' ? from.tensor.shape[2]! : 0;
-  if (weight.dims.length !== 4 || groupInC * groups !== inC) {
+  if (weightDims.length !== 4 || groupInC * groups !== inC) {
     throw new FileFormatError(
       file,
-      `${label}: weight of dims [${weight.dims.join(', ')}] in ${groups} group(s) does not take the ${inC} ` +
+      `${label}: weight of dims [${weightDims.join(', ')}] in ${groups} group(s) does not take the ${inC} ` +
         `channels of '${context.inputName(0)}'`,
     );
   }
@@ -40,7 +41,12 @@ export function conv(context: OnnxNodeContext): Value {
   if (bias !== null && bias.length !== outC)
     throw new FileFormatError(file, `${label}: bias of ${bias.length} values for ${outC} filters`);
   context.afterBuild(() => {
-    convertFilterLayout(weight.values, layer.kernel!.dataSync(), { kH, kW, inC: groupInC, outC }, 'OIHW->HWIO');
+    // One output filter at a time: OIHW holds each filter's groupInC x kH x kW values together.
+    const kernel = layer.kernel!.dataSync();
+    const filterLength = groupInC * kH * kW;
+    context.forEachConstantRun(weightName, filterLength, (filter, oc) => {
+      placeOihwFilter(filter, kernel, { kH, kW, inC: groupInC, outC }, oc);
+    });
     if (bias !== null) layer.bias!.dataSync().set(bias);
   });
   return result;
