@@ -190,6 +190,32 @@ export class Constants {
     return value;
   }
 
+  /**
+   * The dims of constant `name`, checked against the values the file holds: a float32 held as raw bytes by their
+   * length, without decoding (forEachRun reads it later), any other decoded. A layer sized from dims that its data
+   * does not fill would allocate for nothing (a Conv of dims [400000, 3, 7, 7] over 8 bytes: 235 MB).
+   */
+  checkedDimsOf(name: string): number[] {
+    const tensor = this.stored.get(name);
+    const raw = tensor?.rawData;
+    if (
+      tensor === undefined ||
+      tensor.dataType !== onnx().TensorProto.DataType.FLOAT ||
+      raw === null ||
+      raw === undefined ||
+      raw.length === 0
+    )
+      return this.get(name)?.dims ?? [];
+    const dims = (tensor.dims ?? []).map(toNumber);
+    const count = sizeOf(dims);
+    if (!Number.isSafeInteger(count) || count < 0 || raw.length !== count * 4)
+      throw new FileFormatError(
+        this.file,
+        `initializer '${name}' holds ${raw.length} bytes, not ${count * 4} for dims [${dims.join(', ')}]`,
+      );
+    return dims;
+  }
+
   /** Whether constant `name` holds integers (int64, int32), read from its data type without decoding it. */
   isInteger(name: string): boolean {
     const known = this.decoded.get(name);

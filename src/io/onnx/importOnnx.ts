@@ -262,7 +262,7 @@ export function importOnnx(bytes: Uint8Array, file = 'model.onnx'): ImportedOnnx
       constantDims: (name) => {
         if (!constants.has(name))
           throw new FileFormatError(file, `${label}: input '${name}' must be a constant (initializer)`);
-        return constants.dimsOf(name);
+        return constants.checkedDimsOf(name);
       },
       forEachConstantRun: (name, rowLength, visit) => constants.forEachRun(name, rowLength, visit),
       scalarOf: (name) => {

@@ -37,7 +37,10 @@ export interface OnnxNodeContext {
   isConstant(name: string): boolean;
   /** Constant `name`; FileFormatError if it is not a constant. */
   constant(name: string): ConstantValue;
-  /** The dims of constant `name`, without decoding its values; FileFormatError if it is not a constant. */
+  /**
+   * The dims of constant `name`, checked against the values it holds (without decoding float32 raw bytes);
+   * FileFormatError if it is not a constant or its values do not fill its dims.
+   */
   constantDims(name: string): number[];
   /**
    * Calls `visit` with each run of `rowLength` values of constant `name` and its index, the run valid only during

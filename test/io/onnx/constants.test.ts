@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import onnxProto from 'onnx-proto';
 import { Constants } from '../../../src/io/onnx/constants.js';
+import { FileFormatError, importOnnx } from '../../../src/index.js';
 
 /** A float32 initializer of `values`, its raw bytes starting `offset` bytes into a larger buffer. */
 function floatTensor(name: string, values: number[], offset: number) {
@@ -55,4 +56,50 @@ test('Constants.isInteger reads the data type without decoding', () => {
   );
   assert.equal(constants.isInteger('shape'), true);
   assert.equal(constants.isInteger('missing'), false);
+});
+
+test('Constants.checkedDimsOf refuses raw bytes that do not fill the dims, before anything is sized from them', () => {
+  const constants = new Constants('test.onnx', 1 << 20);
+  const short = floatTensor('w', [1, 2], 1);
+  short.dims = [400000, 3, 7, 7];
+  constants.setStored('w', short);
+  assert.throws(
+    () => constants.checkedDimsOf('w'),
+    (error: unknown) =>
+      error instanceof FileFormatError &&
+      /'w' holds 8 bytes, not 235200000 for dims \[400000, 3, 7, 7\]/.test(error.message),
+  );
+  constants.setStored('v', floatTensor('v', [1, 2, 3, 4], 2));
+  assert.deepEqual(constants.checkedDimsOf('v'), [4]);
+});
+
+test('importOnnx refuses a Conv whose raw weight bytes do not fill its dims before the layer is made', () => {
+  const { onnx } = onnxProto;
+  const weight = floatTensor('w', [1, 2], 1);
+  weight.dims = [400000, 3, 7, 7];
+  const input = (name: string, dims: number[]) => ({
+    name,
+    type: {
+      tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: dims.map((dimValue) => ({ dimValue })) } },
+    },
+  });
+  const bytes = onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: {
+      name: 'short-weight',
+      input: [input('x', [1, 3, 8, 8])],
+      output: [{ name: 'y', type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }],
+      initializer: [weight],
+      node: [{ opType: 'Conv', name: 'conv', input: ['x', 'w'], output: ['y'] }],
+    },
+  }).finish();
+  const peakBefore = process.resourceUsage().maxRSS; // KB
+  assert.throws(
+    () => importOnnx(bytes, 'short.onnx'),
+    (error: unknown) => error instanceof FileFormatError && /'w' holds 8 bytes, not 235200000/.test(error.message),
+  );
+  // The layer's 235 MB kernel (filled with its initial weights before the import fills it) was never made.
+  const grownMb = (process.resourceUsage().maxRSS - peakBefore) / 1024;
+  assert.ok(grownMb < 100, `peak resident memory grew ${grownMb.toFixed(0)} MB`);
 });
