@@ -77,7 +77,8 @@ interface ConvolutionShape {
   inC: number;
   outH: number;
   outW: number;
-  outC: number;
+  /** Absent from a pooling record (Pool2DParams): the channels are kept. */
+  outC?: number;
   kH: number;
   kW: number;
   strideH: number;
@@ -97,7 +98,7 @@ function isConvolutionParams(value: unknown): value is ConvolutionShape {
 
 /**
  * `inH x inW x inC -> outC kK sS [dw] [activation] [+res] [*gate]` for a convolution (its forward geometry, also for
- * its gradients; `inH x inW x expandedFrom>inC` where an expansion comes first, `outC>projected` where a projection
+ * its gradients; a pool's output channels are its input's; `inH x inW x expandedFrom>inC` where an expansion comes first, `outC>projected` where a projection
  * follows, `+maxpool kK sS` where a pool does), the first array's length otherwise; and the direct form's operations
  * (2 per multiply-add), the expansion's and projection's included.
  */
@@ -105,14 +106,18 @@ function shapeOf(args: readonly unknown[]): { shape: string; operations: number 
   const index = args.findIndex(isConvolutionParams);
   if (index >= 0) {
     const params = args[index] as ConvolutionShape;
-    const { batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH } = params;
+    const { batch, inH, inW, inC, outH, outW, kH, kW, strideH } = params;
+    const isPool = params.outC === undefined;
+    const outC = params.outC ?? inC;
     const groups = params.groups ?? 1;
     const expandedFrom = params.expansion?.inC;
     const expansionOperations = expandedFrom === undefined ? 0 : 2 * batch * inH * inW * expandedFrom * inC;
     const projectedTo = params.projection?.outC;
     const projectionOperations = projectedTo === undefined ? 0 : 2 * batch * outH * outW * outC * projectedTo;
-    const operations =
-      (2 * batch * outH * outW * kH * kW * inC * outC) / groups + expansionOperations + projectionOperations;
+    // A pool has no multiply-adds to count (and no GFLOP/s shown).
+    const operations = isPool
+      ? 0
+      : (2 * batch * outH * outW * kH * kW * inC * outC) / groups + expansionOperations + projectionOperations;
     const kind = groups > 1 ? ' dw' : '';
     const channelsIn = expandedFrom === undefined ? `${inC}` : `${expandedFrom}>${inC}`;
     const channelsOut = projectedTo === undefined ? `${outC}` : `${outC}>${projectedTo}`;
