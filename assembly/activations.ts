@@ -158,6 +158,13 @@ function normalDensityVector(x: v128): v128 {
 // 26.4 ms. Loading the constants from a table instead of V8's three instructions per v128.const: within
 // noise (1.25 -> 1.23 ms), not kept; two vectors a loop step instead of four (V8 spills some of the
 // sigmoid's temporaries to the stack): slower (1.22 -> 1.28 ms).
+// NOTE: SiLU's share of EfficientNet-B0 at batch 1 (one thread, CPU time, profileInference, medians of 5-6 runs
+// alternated with the unchanged build, the loaded machine; measurement builds, not kept): SiLU as a clip instead, its
+// kernels 28.7 -> 24.7 ms (about 2.5 ns a vector on every SiLU step); the division as a multiply (wrong values),
+// 27.7 -> 27.4 ms: the ~30 instructions a vector cost, not the division (so no Newton reciprocal). Slower, not kept:
+// the sign's select as one relaxed_laneselect on the sign bit shifted across the lane (SiLU steps 1.01-1.14x the
+// time), eight vectors a step in activateInPlace (1.02-1.13x). A lower-degree polynomial or ln2 in one part would
+// leave the 4 ulp bound of test/parity/sigmoidAccuracy.test.ts (estimated, not tried).
 const SIGMOID_LN2_HIGH: f32 = 0.693145752;
 const SIGMOID_LN2_LOW: f32 = 0.00000142860677;
 const SIGMOID_C5: f32 = -0.00828929059;
