@@ -471,17 +471,17 @@ function layerStep(graph: PlannedGraph, node: number): PlanStep {
   };
 }
 
+// NOTE: EfficientNet-B0's 16 squeeze-and-excitation blocks at batch 1 (one thread, CPU time, profileInference,
+// medians of 10): the squeezes 0.59 ms (re-reading each map, about 9 GB/s), the 1x1 convolutions of the excitation
+// 0.49 ms with SiLU and 0.31 ms with the sigmoid, of 29.4 ms. Their filters come from memory: 1x1x1152 -> 48 alone
+// (the prepared GEMM's one-row path, timed in turn with larger layers as in bench/pointwiseKernels.ts, one thread,
+// min of 40) 53 us for 221 KB of filter, 4 GB/s. A kernel for the whole excitation would gain where it streams its
+// filters in order; the squeeze where its producer sums the channels.
 /**
  * The one kernel call that computes `layer` on inputs of these shapes, where the plan has one: the
  * squeeze (global average pooling) and the channel gate (a Multiply) of a squeeze-and-excitation
  * block, 32 of EfficientNet-B0's 115 steps. Null for every other layer.
  */
-// NOTE: EfficientNet-B0's 16 squeeze-and-excitation blocks at batch 1 (one thread, CPU time, profileInference,
-// medians of 10): the squeezes 0.59 ms (re-reading each map, about 9 GB/s), the 1x1 convolutions of the excitation
-// 0.49 ms with SiLU and 0.31 ms with the sigmoid, of 29.4 ms. Their filters come from memory: 1x1x1152 -> 48 alone
-// (the prepared GEMM's one-row path, timed in turn with larger layers as in bench/pointwiseKernels.ts, one thread,
-// min of 40) 53 us for 221 KB of filter, 4 GB/s. A kernel for the whole
-// excitation would gain where it streams its filters in order; the squeeze where its producer sums the channels.
 function layerCall(layer: Layer, inputs: readonly Tensor[]): KernelCall | null {
   const [first, second] = inputs;
   if (layer instanceof GlobalAveragePooling2D && inputs.length === 1 && first!.rank === 4) {
