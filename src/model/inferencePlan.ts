@@ -475,7 +475,9 @@ function layerStep(graph: PlannedGraph, node: number): PlanStep {
 // medians of 10): the squeezes 0.59 ms (re-reading each map, about 9 GB/s), the 1x1 convolutions of the excitation
 // 0.49 ms with SiLU and 0.31 ms with the sigmoid, of 29.4 ms. Their filters come from memory: 1x1x1152 -> 48 alone
 // (the prepared GEMM's one-row path, timed in turn with larger layers as in bench/pointwiseKernels.ts, one thread,
-// min of 40) 53 us for 221 KB of filter, 4 GB/s. A kernel for the whole excitation would gain where it streams its
+// min of 40) 53 us for 221 KB of filter, 4 GB/s; 14-18 us back to back (in L2). Reading its packed filter ahead, a
+// byte a line (as expandedDepthwise.ts's touchLines), before a one-row product: no gain seen (150 such filters in turn,
+// 33-46 us a call either way, 3 alternations). A kernel for the whole excitation would gain where it streams its
 // filters in order; the squeeze where its producer sums the channels.
 /**
  * The one kernel call that computes `layer` on inputs of these shapes, where the plan has one: the
