@@ -6,19 +6,18 @@
 // onnxruntime-node's within 1e-5 of its range (maps compared in ONNX's NCHW order).
 
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { decodeNpy, importedInput, importOnnx, Tensor, toChannelsFirst } from '../../src/index.js';
-import { repoRoot } from '../helpers.js';
+import { hasPythonModules, repoRoot } from '../helpers.js';
 
 /** Debian's python3, by absolute path: another python3 earlier on PATH may lack Debian's torch. */
 const PYTHON = '/usr/bin/python3';
-const hasTorch =
-  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch = hasPythonModules(PYTHON, ['torch', 'onnx']);
 const RELATIVE_TOLERANCE = 1e-5;
 const OPSETS = [11, 17] as const;
 const NETWORKS = ['upsample', 'elementwise', 'twoheads'] as const;

@@ -9,8 +9,8 @@
 // cross-entropy against seeded labels lower the loss (gradients through both Resize2D layers).
 
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -29,13 +29,12 @@ import {
   Tensor,
   withScope,
 } from '../../src/index.js';
-import { repoRoot } from '../helpers.js';
+import { hasPythonModules, repoRoot } from '../helpers.js';
 import { compareChannelsLast } from '../io/onnx/onnxCompare.js';
 import { wasmSkip } from './harness.js';
 
 const PYTHON = '/usr/bin/python3';
-const hasTorch =
-  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch = hasPythonModules(PYTHON, ['torch', 'torchvision', 'onnx']);
 
 const RELATIVE_TOLERANCE = 1e-4;
 const OPSETS = [11, 17] as const;

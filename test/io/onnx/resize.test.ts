@@ -11,8 +11,8 @@
 // opsets 11 and 13, exactly onnxruntime-node's pixels (float32 coordinates decide the ties).
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -34,12 +34,11 @@ import {
   toChannelsFirst,
   type Resize2DOptions,
 } from '../../../src/index.js';
-import { repoRoot } from '../../helpers.js';
+import { hasPythonModules, repoRoot } from '../../helpers.js';
 import { compareChannelsLast } from './onnxCompare.js';
 
 const PYTHON = '/usr/bin/python3';
-const hasTorch =
-  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch = hasPythonModules(PYTHON, ['torch', 'onnx']);
 
 const RELATIVE_TOLERANCE = 1e-4;
 const OPSETS = [9, 10, 11, 17] as const;
