@@ -3,6 +3,7 @@
 // temporary-folder helpers, and the CLI's JSON line.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -19,6 +20,18 @@ export const sharedDatasets = resolve(repoRoot, '..', 'shared', 'datasets');
 
 export function hasSharedDataset(name: string): boolean {
   return existsSync(resolve(sharedDatasets, name));
+}
+
+/**
+ * Whether `python` exists and finds every module named (importlib's find_spec: found, not imported). Importing torch
+ * and torchvision only to ask took 1.3 s of CPU in each file that asks; an install that is found but broken fails
+ * the file's export, with Python's error, instead of skipping it.
+ */
+export function hasPythonModules(python: string, modules: readonly string[]): boolean {
+  if (!existsSync(python)) return false;
+  const script =
+    'import importlib.util, sys; sys.exit(0 if all(importlib.util.find_spec(m) for m in sys.argv[1:]) else 1)';
+  return spawnSync(python, ['-c', script, ...modules], { encoding: 'utf8' }).status === 0;
 }
 
 /** Asserts |actual - expected| <= atol + rtol * |expected| elementwise; reports the worst mismatches. */

@@ -3,7 +3,7 @@
 graphs to ONNX, for test/parity/torchLayersImport.test.ts, with Debian's python3-torch and
 python3-onnx:
 
-    /usr/bin/python3 tools/exportTorchLayers.py --opset 17 --out DIR
+    /usr/bin/python3 tools/exportTorchLayers.py --opset 11 17 --out DIR
 
 Networks (seeded random weights, eval mode, a dynamic batch axis, input [2, 3, 6, 7]):
   upsample     Conv2d, ReLU, ConvTranspose2d (stride 2, padding 1, output_padding 1), ReLU,
@@ -13,8 +13,10 @@ Networks (seeded random weights, eval mode, a dynamic batch axis, input [2, 3, 6
                per-channel tensor, x ** 2, x ** 3, torch.sqrt, x ** 0.5.
   twoheads     a segmentation-style net returning ('out', 'aux'): an upsampled map and a pooled
                classifier, as torchvision's FCN and DeepLab return with aux_loss.
-For each it writes DIR/NAME-opsetN.onnx and DIR/input.npy (a seeded float32 batch), then one JSON
-line per network on stdout: {"model", "opset", "onnx", "outputs"} or {"model", "opset", "error"}.
+For each at each opset given it writes DIR/NAME-opsetN.onnx, and DIR/input.npy (a seeded float32
+batch) once, then one JSON line per network and opset on stdout: {"model", "opset", "onnx",
+"outputs"} or {"model", "opset", "error"}. The opsets share one process: starting torch takes
+longer than the exports.
 """
 
 import argparse
@@ -78,25 +80,26 @@ NETWORKS = {
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('--opset', type=int, required=True)
+    parser.add_argument('--opset', type=int, required=True, nargs='+')
     parser.add_argument('--out', required=True)
     args = parser.parse_args()
     batch = np.random.default_rng(2701).uniform(-2, 2, size=(2, 3, 6, 7)).astype(np.float32)
     np.save(os.path.join(args.out, 'input.npy'), batch)
-    for name, (make, outputs) in NETWORKS.items():
-        try:
-            torch.manual_seed(2702)
-            model = make().eval()
-            with torch.no_grad():
-                for parameter in model.parameters():
-                    parameter.uniform_(-0.5, 0.5)
-            path = os.path.join(args.out, f'{name}-opset{args.opset}.onnx')
-            dynamic = {key: {0: 'batch'} for key in ['input', *outputs]}
-            torch.onnx.export(model, torch.from_numpy(batch), path, opset_version=args.opset, input_names=['input'],
-                              output_names=outputs, dynamic_axes=dynamic)
-            print(json.dumps({'model': name, 'opset': args.opset, 'onnx': path, 'outputs': outputs}), flush=True)
-        except Exception as error:  # one network's failure is reported, the others still export
-            print(json.dumps({'model': name, 'opset': args.opset, 'error': f'{type(error).__name__}: {error}'}), flush=True)
+    for opset in args.opset:
+        for name, (make, outputs) in NETWORKS.items():
+            try:
+                torch.manual_seed(2702)
+                model = make().eval()
+                with torch.no_grad():
+                    for parameter in model.parameters():
+                        parameter.uniform_(-0.5, 0.5)
+                path = os.path.join(args.out, f'{name}-opset{opset}.onnx')
+                dynamic = {key: {0: 'batch'} for key in ['input', *outputs]}
+                torch.onnx.export(model, torch.from_numpy(batch), path, opset_version=opset, input_names=['input'],
+                                  output_names=outputs, dynamic_axes=dynamic)
+                print(json.dumps({'model': name, 'opset': opset, 'onnx': path, 'outputs': outputs}), flush=True)
+            except Exception as error:  # one network's failure is reported, the others still export
+                print(json.dumps({'model': name, 'opset': opset, 'error': f'{type(error).__name__}: {error}'}), flush=True)
 
 
 if __name__ == '__main__':

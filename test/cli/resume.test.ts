@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -31,12 +31,22 @@ function latestEpoch(out: string): number {
   }
 }
 
-test('a run killed mid-epoch and resumed ends with the same model as an uninterrupted run', async () => {
-  const whole = join(scratch, 'whole');
-  const uninterrupted = spawnSync(process.execPath, [CLI, 'train', ...SETTINGS, '--out', whole, '--json'], {
+const whole = join(scratch, 'whole');
+let uninterrupted: { status: number | null; stdout: string; stderr: string } | undefined;
+/**
+ * The uninterrupted run of SETTINGS into `whole`, trained by whichever test asks first: the resumed run is compared
+ * with it, and its last checkpoint is the one the tampering test copies (three epochs of training, once).
+ */
+function trainUninterrupted(): { status: number | null; stdout: string; stderr: string } {
+  uninterrupted ??= spawnSync(process.execPath, [CLI, 'train', ...SETTINGS, '--out', whole, '--json'], {
     cwd: repoRoot,
     encoding: 'utf8',
   });
+  return uninterrupted;
+}
+
+test('a run killed mid-epoch and resumed ends with the same model as an uninterrupted run', async () => {
+  const uninterrupted = trainUninterrupted();
   assert.equal(uninterrupted.status, 0, uninterrupted.stderr);
   assert.equal(latestEpoch(whole), 3, 'a checkpoint after every epoch');
 
@@ -90,14 +100,11 @@ test('a run killed mid-epoch and resumed ends with the same model as an uninterr
 });
 
 test('a tampered state.json ends --resume with exit 2 and one line naming the field', () => {
-  const out = join(scratch, 'tampered');
-  const first = spawnSync(
-    process.execPath,
-    [CLI, 'train', '--epochs', '2', '--seed', '7', '--threads', '1', '--out', out],
-    { cwd: repoRoot, encoding: 'utf8' },
-  );
+  const first = trainUninterrupted();
   assert.equal(first.status, 0, first.stderr);
-  const statePath = join(out, 'checkpoint', 'epoch-0002', 'state.json');
+  const out = join(scratch, 'tampered');
+  cpSync(whole, out, { recursive: true });
+  const statePath = join(out, 'checkpoint', 'epoch-0003', 'state.json');
   const original = readFileSync(statePath, 'utf8');
   const cases: [string, (state: TamperedJson) => void, string][] = [
     // The four tamperings of the issue, then what the CLI itself reads.
@@ -120,7 +127,7 @@ test('a tampered state.json ends --resume with exit 2 and one line naming the fi
       (state) => {
         state.fit.history = 'lost';
       },
-      'field \'fit.history\' must be an array of the logs of the 2 finished epochs, got "lost"',
+      'field \'fit.history\' must be an array of the logs of the 3 finished epochs, got "lost"',
     ],
     [
       'settings without a dataset',
@@ -141,7 +148,7 @@ test('a tampered state.json ends --resume with exit 2 and one line naming the fi
       (state) => {
         state.settings.epochs = 1;
       },
-      "field 'settings.epochs' must be a whole number >= 2 (the epochs the checkpoint has finished), got 1",
+      "field 'settings.epochs' must be a whole number >= 3 (the epochs the checkpoint has finished), got 1",
     ],
     [
       'a learning rate that is not a number',

@@ -923,22 +923,32 @@ async function exportResnet18(directory: string): Promise<string | { skip: strin
   return join(directory, 'resnet18-opset13.onnx');
 }
 
+/** The one export both runs of the page below read (the same file; torch takes seconds to start and export). */
+let sharedResnet18: Promise<{ directory: string; onnxFile: string | { skip: string } }> | undefined;
+function resnet18Once(): Promise<{ directory: string; onnxFile: string | { skip: string } }> {
+  sharedResnet18 ??= (async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'convnet-model-resnet-'));
+    return { directory, onnxFile: await exportResnet18(directory) };
+  })();
+  return sharedResnet18;
+}
+after(async () => {
+  if (sharedResnet18 !== undefined) rmSync((await sharedResnet18).directory, { recursive: true, force: true });
+});
+
 for (const isolation of [true, false]) {
   describe(`the Model page runs a torchvision ResNet-18 ` +
     `(${isolation ? 'threads' : 'one thread, no cross-origin isolation'})`, {
     skip: skipWithoutChromium,
   }, () => {
     let explorer: Explorer;
-    let directory: string;
     let onnxFile: string | { skip: string };
     before(async () => {
-      directory = mkdtempSync(join(tmpdir(), 'convnet-model-resnet-'));
-      onnxFile = await exportResnet18(directory);
+      onnxFile = (await resnet18Once()).onnxFile;
       explorer = await startExplorer({ isolation });
     });
     after(async () => {
       await explorer?.close();
-      if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
     });
 
     test('its feature maps equal the library\u2019s in Node within 1e-4', async (context) => {

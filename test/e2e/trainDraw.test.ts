@@ -570,10 +570,11 @@ describe('Draw page: a model saved by the CLI reads a drawn digit', { skip: skip
   let modelDirectory: string;
   before(async () => {
     modelDirectory = mkdtempSync(join(tmpdir(), 'convnet-draw-'));
-    // The default digits recipe on the bundled sample: about 10 s and ~97% test accuracy.
+    // The digits recipe on the bundled sample for one epoch of its four: 96% test accuracy, and the strokes
+    // below are read with a wide margin. That the whole recipe reaches 97% is cli.test.ts's to check.
     await promisify(execFile)(
       process.execPath,
-      [join(repoRoot, 'bin', 'convnet.js'), 'train', '--out', modelDirectory],
+      [join(repoRoot, 'bin', 'convnet.js'), 'train', '--epochs', '1', '--out', modelDirectory],
       { cwd: repoRoot },
     );
     explorer = await startExplorer();

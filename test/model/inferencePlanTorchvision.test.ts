@@ -8,8 +8,8 @@
 // on the reference and WebAssembly backends.
 
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -25,12 +25,11 @@ import {
 } from '../../src/index.js';
 import { InferencePlan } from '../../src/model/inferencePlan.js';
 import { wasmSkip } from '../parity/harness.js';
-import { assertClose, repoRoot } from '../helpers.js';
+import { assertClose, hasPythonModules, repoRoot } from '../helpers.js';
 
 /** Debian's python3, by absolute path: another python3 earlier on PATH may lack Debian's torch. */
 const PYTHON = '/usr/bin/python3';
-const hasTorch =
-  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch = hasPythonModules(PYTHON, ['torch', 'torchvision', 'onnx']);
 const SIZE = 64;
 const OPSET = 13;
 /** |ours - onnxruntime| may be this fraction of the range of onnxruntime's logits (as torchvisionImport.test.ts). */

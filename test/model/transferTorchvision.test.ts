@@ -4,8 +4,8 @@
 // while the backbone stays byte-identical, and the result exported to ONNX and imported again.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -20,12 +20,11 @@ import {
   withScope,
   type Model,
 } from '../../src/index.js';
-import { assertClose, repoRoot } from '../helpers.js';
+import { assertClose, hasPythonModules, repoRoot } from '../helpers.js';
 
 /** Debian's python3, by absolute path: another python3 earlier on PATH may lack Debian's torch. */
 const PYTHON = '/usr/bin/python3';
-const hasTorch =
-  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch = hasPythonModules(PYTHON, ['torch', 'torchvision', 'onnx']);
 
 describe('transfer learning on torchvision ResNet-18 (ONNX)', {
   skip: hasTorch

@@ -6,19 +6,18 @@
 // onnxruntime-node's within 1e-5 of its range (maps compared in ONNX's NCHW order).
 
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { decodeNpy, importedInput, importOnnx, Tensor, toChannelsFirst } from '../../src/index.js';
-import { repoRoot } from '../helpers.js';
+import { hasPythonModules, repoRoot } from '../helpers.js';
 
 /** Debian's python3, by absolute path: another python3 earlier on PATH may lack Debian's torch. */
 const PYTHON = '/usr/bin/python3';
-const hasTorch =
-  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch = hasPythonModules(PYTHON, ['torch', 'onnx']);
 const RELATIVE_TOLERANCE = 1e-5;
 const OPSETS = [11, 17] as const;
 const NETWORKS = ['upsample', 'elementwise', 'twoheads'] as const;
@@ -31,19 +30,21 @@ interface Exported {
   error?: string;
 }
 
-function exportNetworks(opset: number, folder: string): Promise<Map<string, Exported>> {
-  const args = [join(repoRoot, 'tools', 'exportTorchLayers.py'), '--opset', String(opset), '--out', folder];
+/** Every network at every opset of OPSETS, in one python process (starting torch takes longer than the exports). */
+function exportNetworks(folder: string): Promise<Exported[]> {
+  const args = [join(repoRoot, 'tools', 'exportTorchLayers.py'), '--opset', ...OPSETS.map(String), '--out', folder];
   return new Promise((resolve, reject) => {
     execFile(PYTHON, args, { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
       if (error !== null) {
-        reject(new Error(`exportTorchLayers.py at opset ${opset} failed: ${error.message}\n${stderr.slice(-2000)}`));
+        reject(new Error(`exportTorchLayers.py failed: ${error.message}\n${stderr.slice(-2000)}`));
         return;
       }
-      const results = stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Exported);
-      resolve(new Map(results.map((result) => [result.model, result])));
+      resolve(
+        stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as Exported),
+      );
     });
   });
 }
@@ -51,19 +52,19 @@ function exportNetworks(opset: number, folder: string): Promise<Map<string, Expo
 describe('PyTorch ConvTranspose, Min/Max/Pow/Sqrt and two-output networks import and match onnxruntime-node', {
   skip: hasTorch ? false : `${PYTHON} has no torch and onnx (Debian's python3-torch, python3-onnx)`,
 }, () => {
-  const folders = new Map<number, string>();
+  let folder = '';
   const exports = new Map<number, Map<string, Exported>>();
 
   before(async () => {
-    for (const opset of OPSETS) {
-      const folder = mkdtempSync(join(tmpdir(), `convnet-torch-layers-${opset}-`));
-      folders.set(opset, folder);
-      exports.set(opset, await exportNetworks(opset, folder));
+    folder = mkdtempSync(join(tmpdir(), 'convnet-torch-layers-'));
+    for (const result of await exportNetworks(folder)) {
+      if (!exports.has(result.opset)) exports.set(result.opset, new Map());
+      exports.get(result.opset)!.set(result.model, result);
     }
   });
 
   after(() => {
-    for (const folder of folders.values()) rmSync(folder, { recursive: true, force: true });
+    if (folder !== '') rmSync(folder, { recursive: true, force: true });
   });
 
   for (const name of NETWORKS) {
@@ -77,7 +78,7 @@ describe('PyTorch ConvTranspose, Min/Max/Pow/Sqrt and two-output networks import
             `${name} at opset ${opset} was not exported: ${result?.error ?? 'no result'}`,
           );
           const bytes = readFileSync(result.onnx);
-          const input = decodeNpy(readFileSync(join(folders.get(opset)!, 'input.npy')));
+          const input = decodeNpy(readFileSync(join(folder, 'input.npy')));
           const { model, inputLayout, outputLayouts } = importOnnx(bytes, `${name}.onnx`);
           assert.deepEqual(model.outputNames, result.outputs);
           const ours = model.forwardOutputs(

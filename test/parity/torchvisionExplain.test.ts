@@ -7,8 +7,8 @@
 // logit with respect to map k is its Dense weight over the map's size), and runs on every residual Add.
 
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -27,13 +27,12 @@ import {
   type Image,
   type Model,
 } from '../../src/index.js';
-import { repoRoot } from '../helpers.js';
+import { hasPythonModules, repoRoot } from '../helpers.js';
 import { checkEveryLayer } from '../visualize/explanationChecks.js';
 
 /** Debian's python3, by absolute path: another python3 earlier on PATH may lack Debian's torch. */
 const PYTHON = '/usr/bin/python3';
-const hasTorch =
-  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch = hasPythonModules(PYTHON, ['torch', 'torchvision', 'onnx']);
 
 const MODELS = ['resnet18', 'mobilenet_v2'] as const;
 const SIZE = 64;

@@ -41,19 +41,18 @@
 // does not read (MAX_ONNX_FILE_BYTES).
 
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { decodeNpy, FileFormatError, importedInput, importOnnx, Tensor } from '../../src/index.js';
-import { repoRoot } from '../helpers.js';
+import { hasPythonModules, repoRoot } from '../helpers.js';
 
 /** Debian's python3, by absolute path: another python3 earlier on PATH may lack Debian's torch. */
 const PYTHON = '/usr/bin/python3';
-const hasTorch =
-  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch = hasPythonModules(PYTHON, ['torch', 'torchvision', 'onnx']);
 
 /** |ours - onnxruntime| may be this fraction of the range (max - min) of onnxruntime's logits. */
 const RELATIVE_TOLERANCE = 1e-4;

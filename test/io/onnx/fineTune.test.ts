@@ -8,18 +8,17 @@
 // Measured on the 2-core test machine: 1.0 s, 5.4 s, 0.4 s, 3.2 s and 11 s for the five fits.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { importOnnx, initWasmBackend, Random, setBackend, SGD, Tensor } from '../../../src/index.js';
-import { repoRoot } from '../../helpers.js';
+import { hasPythonModules, repoRoot } from '../../helpers.js';
 import { wasmSkip } from '../../parity/harness.js';
 
 const PYTHON = '/usr/bin/python3';
-const hasTorch =
-  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { encoding: 'utf8' }).status === 0;
+const hasTorch = hasPythonModules(PYTHON, ['torch', 'torchvision', 'onnx']);
 const skip = !hasTorch
   ? `${PYTHON} has no torch, torchvision and onnx (Debian's python3-torch, python3-torchvision, python3-onnx)`
   : wasmSkip;
