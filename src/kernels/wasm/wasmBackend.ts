@@ -213,6 +213,12 @@ const STRIDE2_TILE4_BLOCKS_BYTES = 5 * 81 * 16;
  */
 const WINOGRAD_PREPARED_PANEL_FLOATS = 32768;
 const WINOGRAD_STREAMED_FILTER_FLOATS = 2_097_152;
+/**
+ * What a prepared filter form read from memory by each call costs per position, in GEMM rows of the same channels
+ * (preparedConvolutionAlgorithm): fitted to one thread's times of 7x7x512 at batch 1 and 2, where a position of F(4x4)
+ * (1 MB) took about 0.09 ms to stream and a row of it 0.011 ms to multiply.
+ */
+const PREPARED_FILTER_READ_ROWS = 8;
 
 /**
  * Below this many tiles per thread (4 row tiles of the GEMM each) the threads of a Winograd
@@ -387,9 +393,15 @@ function positions6x6(size: number): number {
 
 function positions4x4(size: number): number {
   const tiles = Math.ceil(size / 4);
-  const edgeTiles = (4 - (size % 4)) % 4;
-  const fullTiles = edgeTiles <= tiles ? tiles - edgeTiles : Math.floor(size / 4);
+  const fullTiles = fullTiles4x4(size);
   return 6 * fullTiles + 5 * (tiles - fullTiles);
+}
+
+/** F(4x4)'s tiles of 4 outputs along an axis of `size` (fullTiles4 in winograd4.ts): the others have 3 or fewer. */
+function fullTiles4x4(size: number): number {
+  const tiles = Math.ceil(size / 4);
+  const edgeTiles = (4 - (size % 4)) % 4;
+  return edgeTiles <= tiles ? tiles - edgeTiles : Math.floor(size / 4);
 }
 
 /** Whether a convolution's taps are adjacent (dilation 1 both ways). */
@@ -423,6 +435,18 @@ function winogradRowCost(positions: number, tiles: number): number {
  * 53.1 -> 67.5 ms, batch 1 8.5 -> 8.6 (25 MB -> 0). Not taken: im2col on ResNet-50's two 7x7x512 layers and its
  * stride-2 one saves 97 MB for about 113 ms a batch of 8 (7%); F(2x2) on the two and im2col on the third 65 MB for
  * about 42 ms (2.5%). (Sizes in MiB.)
+ * Where F(4x4) wins this count and its form is read from memory by each call (more than
+ * WINOGRAD_STREAMED_FILTER_FLOATS), each position it reads costs PREPARED_FILTER_READ_ROWS rows more, and F(2x2)'s
+ * likewise: with as few as 4 tiles a GEMM (batch 1 on 7x7 or 8x8 outputs, 4 images of 4x4) every value of its 36
+ * positions serves 4 rows, and F(2x2)'s 16 positions, 16 rows, stream in less time than the multiply-adds they
+ * save. One prepared call with a ReLU, one thread, CPU time, F(4x4) -> F(2x2), min / median of 10, two alternated
+ * runs on the loaded machine: batch 1 7x7x512 5.28 / 5.64 -> 5.11 / 5.22 ms and 5.23 / 5.32 -> 4.97 / 5.16,
+ * 7x7x256 1.42 / 1.77 -> 1.30 / 1.47 and 1.36 / 1.63 -> 1.31 / 1.37, 8x8x384 2.92 / 3.22 -> 2.72 / 2.92 and
+ * 2.96 / 3.21 -> 2.81 / 2.89; batch 4 4x4x512 5.52 / 5.87 -> 5.03 / 5.13 and 5.41 / 5.48 -> 5.19 / 5.41. Kept
+ * F(4x4) (as this count says): batch 2 7x7x512 7.20 / 7.64 against 8.11 / 8.44 ms, batch 1 9x9x512 (25 positions:
+ * every tile has 3 outputs) 6.09 / 6.39 against 7.39 / 7.79, batch 4 3x3x512 3.76 / 3.94 against 4.89 / 5.17.
+ * In ResNet-18 at batch 1 (one thread, CPU time, medians of 10 predicts) its two 7x7x512 layers with a residual took
+ * 10.31 ms with F(2x2) against 10.97 with F(4x4) (medians of 7 alternated runs).
  */
 function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorithm {
   const tiles = (size: number) => params.batch * Math.ceil(params.outH / size) * Math.ceil(params.outW / size);
@@ -430,8 +454,17 @@ function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorith
   const winogradCost = 1.25 * winogradRowCost(16, tiles(2));
   const im2colCost = winogradRowCost(9, params.batch * params.outH * params.outW);
   // Ties go to the earlier of F(4x4), F(2x2), im2col; F(6x6) replaces F(4x4) where the training passes take it.
-  if (winograd4x4Cost <= winogradCost && winograd4x4Cost <= im2colCost)
-    return isCheaper6x6(params.outH, params.outW) ? 'winograd6x6' : 'winograd4x4';
+  if (winograd4x4Cost <= winogradCost && winograd4x4Cost <= im2colCost) {
+    if (isCheaper6x6(params.outH, params.outW)) return 'winograd6x6';
+    // A filter form too large for the caches is read from memory by each call (WINOGRAD_STREAMED_FILTER_FLOATS): its
+    // positions count, and so do those F(4x4) skips where no tile has 4 outputs along an axis (POSITION_5_MASK).
+    if (36 * packedWinogradFilterFloats(params.inC, params.outC) <= WINOGRAD_STREAMED_FILTER_FLOATS)
+      return 'winograd4x4';
+    const positionsAlong = (size: number) => (fullTiles4x4(size) > 0 ? 6 : 5);
+    const positions = positionsAlong(params.outH) * positionsAlong(params.outW);
+    const streamed4x4Cost = 1.25 * winogradRowCost(positions, tiles(4)) + PREPARED_FILTER_READ_ROWS * positions;
+    return streamed4x4Cost <= winogradCost + PREPARED_FILTER_READ_ROWS * 16 ? 'winograd4x4' : 'winograd';
+  }
   return winogradCost <= im2colCost ? 'winograd' : 'im2col';
 }
 
