@@ -214,11 +214,12 @@ const STRIDE2_TILE4_BLOCKS_BYTES = 5 * 81 * 16;
 const WINOGRAD_PREPARED_PANEL_FLOATS = 32768;
 const WINOGRAD_STREAMED_FILTER_FLOATS = 2_097_152;
 /**
- * What a prepared filter form read from memory by each call costs per position, in GEMM rows of the same channels
- * (preparedConvolutionAlgorithm): fitted to one thread's times of 7x7x512 at batch 1 and 2, where a position of F(4x4)
- * (1 MB) took about 0.09 ms to stream and a row of it 0.011 ms to multiply.
+ * What each position of a prepared F(4x4) form read from memory by each call costs, in GEMM rows of the same channels
+ * weighted as in preparedConvolutionAlgorithm; F(2x2)'s, read a depth block at a time while the prefetcher fetches the
+ * next (gemmDepthBlockedOperands in gemm.ts), half as much. Fitted to one thread's times of 7x7x512 at batch 1 to 8: a
+ * position of F(4x4) (1 MB) took about 0.11 ms beside its multiply-adds, one of F(2x2) 0.06 ms, a weighted row 0.008.
  */
-const PREPARED_FILTER_READ_ROWS = 8;
+const PREPARED_FILTER_READ_ROWS = 13;
 
 /**
  * Below this many tiles per thread (4 row tiles of the GEMM each) the threads of a Winograd
@@ -437,16 +438,14 @@ function winogradRowCost(positions: number, tiles: number): number {
  * about 42 ms (2.5%). (Sizes in MiB.)
  * Where F(4x4) wins this count and its form is read from memory by each call (more than
  * WINOGRAD_STREAMED_FILTER_FLOATS), each position it reads costs PREPARED_FILTER_READ_ROWS rows more, and F(2x2)'s
- * likewise: with as few as 4 tiles a GEMM (batch 1 on 7x7 or 8x8 outputs, 4 images of 4x4) every value of its 36
- * positions serves 4 rows, and F(2x2)'s 16 positions, 16 rows, stream in less time than the multiply-adds they
- * save. One prepared call with a ReLU, one thread, CPU time, F(4x4) -> F(2x2), min / median of 10, two alternated
- * runs on the loaded machine: batch 1 7x7x512 5.28 / 5.64 -> 5.11 / 5.22 ms and 5.23 / 5.32 -> 4.97 / 5.16,
- * 7x7x256 1.42 / 1.77 -> 1.30 / 1.47 and 1.36 / 1.63 -> 1.31 / 1.37, 8x8x384 2.92 / 3.22 -> 2.72 / 2.92 and
- * 2.96 / 3.21 -> 2.81 / 2.89; batch 4 4x4x512 5.52 / 5.87 -> 5.03 / 5.13 and 5.41 / 5.48 -> 5.19 / 5.41. Kept
- * F(4x4) (as this count says): batch 2 7x7x512 7.20 / 7.64 against 8.11 / 8.44 ms, batch 1 9x9x512 (25 positions:
- * every tile has 3 outputs) 6.09 / 6.39 against 7.39 / 7.79, batch 4 3x3x512 3.76 / 3.94 against 4.89 / 5.17.
- * In ResNet-18 at batch 1 (one thread, CPU time, medians of 10 predicts) its two 7x7x512 layers with a residual took
- * 10.31 ms with F(2x2) against 10.97 with F(4x4) (medians of 7 alternated runs).
+ * half that: with few tiles a GEMM (batch 1 or 2 on 7x7 or 8x8 outputs, 3 or 4 images of 4x4) every value of
+ * F(4x4)'s 36 positions serves 4 or 8 rows, and F(2x2)'s 16 positions stream in less time than the multiply-adds
+ * they save. One prepared call with a ReLU, one thread, CPU time, medians of 8 on the loaded machine, F(4x4) ->
+ * F(2x2) (taken): batch 1 7x7x512 5.25 -> 3.75 ms; batch 2 7x7x512 6.83 -> 6.10; batch 3 3x3x512 3.63 -> 2.55,
+ * 4x4x512 5.48 -> 2.60; batch 4 4x4x512 4.72 -> 3.20, 3x3x512 3.32 -> 3.28. F(4x4) kept: batch 1 14x14x256 2.47
+ * against 2.53, 9x9x512 5.77 against 5.52 (the count's margin); batch 2 14x14x256 4.11 against 4.91, 9x9x512 8.03
+ * against 9.31; batch 4 7x7x512 9.43 against 11.81; batch 8 14.82 against 23.41. The F(4x4) count here takes the rows x positions its partial
+ * tiles skip (positions4x4; every tile's position 5 along an axis on 9x9 and 3x3 outputs: 25 positions read).
  */
 function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorithm {
   const tiles = (size: number) => params.batch * Math.ceil(params.outH / size) * Math.ceil(params.outW / size);
@@ -462,8 +461,9 @@ function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorith
       return 'winograd4x4';
     const positionsAlong = (size: number) => (fullTiles4x4(size) > 0 ? 6 : 5);
     const positions = positionsAlong(params.outH) * positionsAlong(params.outW);
-    const streamed4x4Cost = 1.25 * winogradRowCost(positions, tiles(4)) + PREPARED_FILTER_READ_ROWS * positions;
-    return streamed4x4Cost <= winogradCost + PREPARED_FILTER_READ_ROWS * 16 ? 'winograd4x4' : 'winograd';
+    const rows4x4 = params.batch * positions4x4(params.outH) * positions4x4(params.outW);
+    const streamed4x4Cost = 1.25 * rows4x4 + PREPARED_FILTER_READ_ROWS * positions;
+    return streamed4x4Cost <= winogradCost + (PREPARED_FILTER_READ_ROWS / 2) * 16 ? 'winograd4x4' : 'winograd';
   }
   return winogradCost <= im2colCost ? 'winograd' : 'im2col';
 }
