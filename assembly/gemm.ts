@@ -1396,6 +1396,9 @@ export function gemmGroupedOperands(
  * memory while the hardware prefetcher fetches the next block's behind the others, instead of the first row tile
  * waiting for a whole strip. Whole strips only (n a multiple of 8), and C holds every row of the last row tile (rows
  * past m are computed and stored).
+ * NOTE: reading a byte of each line of the next strip ahead inside the depth loop instead (one every 4 steps, wasm has
+ * no prefetch) lost: ResNet-18 at batch 1, one thread, CPU time, its two 7x7x512 layers with a residual F(4x4) 10.6-11.0
+ * -> 14.8-18.4 ms, F(2x2) about even, and the other prepared layers slower too.
  */
 export function gemmDepthBlockedOperands(
   packedA: usize,
