@@ -432,7 +432,8 @@ function winogradRowCost(positions: number, tiles: number): number {
  * 81), beside 97 MB of weights and, at batch 8, a 55 MB plan block. Trading them for memory costs speed (one thread,
  * CPU time, one prepared call with a ReLU, medians of 10 alternated in one process on the loaded machine): 7x7x512
  * F(4x4) -> F(2x2) -> im2col batch 8 28.8 -> 43.0 -> 78.4 ms, batch 1 5.8 -> 7.0 -> 9.9 (forms of 36, 16 and 0 MB for
- * the layer's 9.4 MB filter: im2col packs it in place); the stride-2 14x14x512 layer polyphase -> im2col batch 8
+ * the layer's 9.4 MB filter: im2col packs it in place; F(2x2) at batch 1 has since become the faster, below); the
+ * stride-2 14x14x512 layer polyphase -> im2col batch 8
  * 53.1 -> 67.5 ms, batch 1 8.5 -> 8.6 (25 MB -> 0). Not taken: im2col on ResNet-50's two 7x7x512 layers and its
  * stride-2 one saves 97 MB for about 113 ms a batch of 8 (7%); F(2x2) on the two and im2col on the third 65 MB for
  * about 42 ms (2.5%). (Sizes in MiB.)
