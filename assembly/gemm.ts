@@ -1390,6 +1390,93 @@ export function gemmGroupedOperands(
 }
 
 /**
+ * gemmPackedOperands a block of `depthBlock` steps at a time, every row tile over a block before the next block, the
+ * sums kept in C between blocks (stored and reloaded exactly: the same multiply-adds in the same order, so the same
+ * bits). For a prepared B read from memory with few row tiles: the first row tile over a block meets its lines from
+ * memory while the hardware prefetcher fetches the next block's behind the others, instead of the first row tile
+ * waiting for a whole strip. Whole strips only (n a multiple of 8), and C holds every row of the last row tile (rows
+ * past m are computed and stored).
+ * NOTE: reading a byte of each line of the next strip ahead inside the depth loop instead (one every 4 steps, wasm has
+ * no prefetch) lost: ResNet-18 at batch 1, one thread, CPU time, its two 7x7x512 layers with a residual F(4x4) 10.6-11.0
+ * -> 14.8-18.4 ms, F(2x2) about even, and the other prepared layers slower too.
+ */
+export function gemmDepthBlockedOperands(
+  packedA: usize,
+  packedB: usize,
+  c: usize,
+  cRowStride: i32,
+  m: i32,
+  k: i32,
+  stripStart: i32,
+  stripEnd: i32,
+  depthBlock: i32,
+): void {
+  const none = f32x4.splat(0);
+  const cRowBytes = (<usize>cRowStride) << 2;
+  const tileBytes = (<usize>k * TILE_ROWS) << 2;
+  const stripBytes = (<usize>k * TILE_COLUMNS) << 2;
+  for (let strip = stripStart; strip < stripEnd; strip++) {
+    const b = packedB + <usize>strip * stripBytes;
+    const cStrip = c + ((<usize>(strip * TILE_COLUMNS)) << 2);
+    for (let depthStart = 0; depthStart < k; depthStart += depthBlock) {
+      const depthEnd = min(k, depthStart + depthBlock);
+      let a = packedA + ((<usize>depthStart) << 4);
+      let cTile = cStrip;
+      for (let row = 0; row < m; row += TILE_ROWS) {
+        let c00 = none,
+          c01 = none,
+          c10 = none,
+          c11 = none;
+        let c20 = none,
+          c21 = none,
+          c30 = none,
+          c31 = none;
+        if (depthStart > 0) {
+          c00 = v128.load(cTile);
+          c01 = v128.load(cTile, 16);
+          c10 = v128.load(cTile + cRowBytes);
+          c11 = v128.load(cTile + cRowBytes, 16);
+          c20 = v128.load(cTile + 2 * cRowBytes);
+          c21 = v128.load(cTile + 2 * cRowBytes, 16);
+          c30 = v128.load(cTile + 3 * cRowBytes);
+          c31 = v128.load(cTile + 3 * cRowBytes, 16);
+        }
+        let bRow = b + ((<usize>depthStart) << 5);
+        let packed = a;
+        for (let p = depthStart; p < depthEnd; p++) {
+          const b0 = v128.load(bRow);
+          const b1 = v128.load(bRow, 16);
+          const a0 = v128.load32_splat(packed);
+          const a1 = v128.load32_splat(packed, 4);
+          const a2 = v128.load32_splat(packed, 8);
+          const a3 = v128.load32_splat(packed, 12);
+          c00 = multiplyAdd(a0, b0, c00);
+          c01 = multiplyAdd(a0, b1, c01);
+          c10 = multiplyAdd(a1, b0, c10);
+          c11 = multiplyAdd(a1, b1, c11);
+          c20 = multiplyAdd(a2, b0, c20);
+          c21 = multiplyAdd(a2, b1, c21);
+          c30 = multiplyAdd(a3, b0, c30);
+          c31 = multiplyAdd(a3, b1, c31);
+          bRow += 32;
+          packed += 16;
+        }
+        v128.store(cTile, c00);
+        v128.store(cTile, c01, 16);
+        v128.store(cTile + cRowBytes, c10);
+        v128.store(cTile + cRowBytes, c11, 16);
+        v128.store(cTile + 2 * cRowBytes, c20);
+        v128.store(cTile + 2 * cRowBytes, c21, 16);
+        v128.store(cTile + 3 * cRowBytes, c30);
+        v128.store(cTile + 3 * cRowBytes, c31, 16);
+        a += tileBytes;
+        cTile += cRowBytes * TILE_ROWS;
+      }
+    }
+  }
+}
+
+/**
  * microKernel over the whole depth with A read in place, not packed: row r of the tile is the
  * row-major A row at aRows + r * aRowBytes, its depth step p at + 4p (rows past `rows` repeat row 0,
  * computed and not stored). The same multiply-adds in the same order as microKernel's, so the same

@@ -754,6 +754,11 @@ export function winogradStride1Pass(job: usize, threadIndex: i32, threadCount: i
         localColumnEdgeEnd,
       );
     } else {
+      // NOTE: F(2x2)'s GEMMs by depth blocks (gemmDepthBlockedOperands in gemm.ts, in the channel groups) did not pay
+      // here with a form of more than 8 MB: one thread, CPU time, min / median of 6, two alternations, 7x7x512 at
+      // batch 8 14.43 / 14.72 and 13.89 / 14.04 -> 13.51 / 13.99 and 14.26 / 14.58 ms, 14x14x256 12.93 / 13.21 and
+      // 12.28 / 12.61 -> 13.11 / 13.74 and 13.41 / 14.18; at batch 1 even. At batch 8 a strip meets 8 row tiles, so the
+      // first one's wait is a small share; at batch 1 on 7x7 there is one row tile, and nothing to hide the reads behind.
       gemmEachPosition(
         positions,
         transformedInput,

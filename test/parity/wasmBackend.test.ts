@@ -570,8 +570,31 @@ test(
     assert.equal(convolutionAlgorithm(resnet7x7, 'backpropInput'), 'winograd4x4');
     assert.equal(convolutionAlgorithm(resnet7x7, 'backpropFilter'), 'winograd4x4');
     // A constant filter is transformed once: Winograd pays at batch 1 too, F(2x2) where one F(4x4) tile would be most of
-    // the output.
-    assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1, isConstantFilter: true }, 'forward'), 'winograd4x4');
+    // the output, or where F(4x4)'s few tiles make its larger form cost more to stream (ResNet-18's 7x7x512 layers at
+    // batch 1 and 2, 8x8x384; not 9x9 at batch 1, whose tiles of 3 outputs read 25 positions, nor 7x7x512 at batch 4,
+    // nor 14x14x256 at batch 1, nor 7x7x128, whose form is not streamed): see preparedConvolutionAlgorithm.
+    const prepared = (size: number, channels: number, batch: number) =>
+      convolutionAlgorithm(
+        {
+          ...resnet7x7,
+          batch,
+          inH: size,
+          inW: size,
+          outH: size,
+          outW: size,
+          inC: channels,
+          outC: channels,
+          isConstantFilter: true,
+        },
+        'forward',
+      );
+    assert.equal(prepared(7, 512, 1), 'winograd');
+    assert.equal(prepared(8, 384, 1), 'winograd');
+    assert.equal(prepared(9, 512, 1), 'winograd4x4');
+    assert.equal(prepared(7, 512, 2), 'winograd');
+    assert.equal(prepared(7, 512, 4), 'winograd4x4');
+    assert.equal(prepared(7, 128, 1), 'winograd4x4');
+    assert.equal(prepared(14, 256, 1), 'winograd4x4');
     assert.equal(convolutionAlgorithm({ ...resnet7x7, batch: 1 }, 'forward'), 'im2col');
     const tiny = { ...base, batch: 1, inH: 4, inW: 4, outH: 4, outW: 4, inC: 256, outC: 256, isConstantFilter: true };
     assert.equal(convolutionAlgorithm(tiny, 'forward'), 'winograd');

@@ -57,8 +57,12 @@ const GEOMETRIES: readonly Geometry[] = [
   { batch: 3, inH: 6, inW: 6, inC: 64, outC: 64, padding: 1, expected: 'winograd6x6 by strips', activations: 2 },
   // Several chunks of tiles per thread.
   { batch: 4, inH: 16, inW: 16, inC: 96, outC: 96, padding: 1, expected: 'winograd4x4 by tiles', activations: 2 },
-  // A packed filter above WINOGRAD_STREAMED_FILTER_FLOATS (chunks sized for streaming it).
-  { batch: 1, inH: 7, inW: 7, inC: 352, outC: 344, padding: 1, expected: 'winograd4x4 by strips', activations: 2 },
+  // A packed filter above WINOGRAD_STREAMED_FILTER_FLOATS (chunks sized for streaming it): F(4x4) on 9 tiles of 3
+  // outputs; on 7x7 outputs at batch 1 F(2x2), whose form streams in less time (preparedConvolutionAlgorithm), its
+  // GEMMs by depth blocks (gemmDepthBlockedOperands), as on 6x2 outputs (3 tiles: a partial row tile).
+  { batch: 1, inH: 9, inW: 9, inC: 256, outC: 232, padding: 1, expected: 'winograd4x4 by strips', activations: 1 },
+  { batch: 1, inH: 7, inW: 7, inC: 352, outC: 344, padding: 1, expected: 'winograd by strips', activations: 2 },
+  { batch: 1, inH: 8, inW: 4, inC: 256, outC: 256, padding: 'valid', expected: 'winograd by strips', activations: 2 },
   // Just above it (36 x 256 x 232 floats), split by tiles: 32 tiles per thread, one chunk each.
   { batch: 16, inH: 8, inW: 8, inC: 256, outC: 232, padding: 1, expected: 'winograd4x4 by tiles', activations: 1 },
   // The same filter on fewer tiles (at most a quarter of its output channels): split by strips, each thread

@@ -213,6 +213,13 @@ const STRIDE2_TILE4_BLOCKS_BYTES = 5 * 81 * 16;
  */
 const WINOGRAD_PREPARED_PANEL_FLOATS = 32768;
 const WINOGRAD_STREAMED_FILTER_FLOATS = 2_097_152;
+/**
+ * What each position of a prepared F(4x4) form read from memory by each call costs, in GEMM rows of the same channels
+ * weighted as in preparedConvolutionAlgorithm; F(2x2)'s, read a depth block at a time while the prefetcher fetches the
+ * next (gemmDepthBlockedOperands in gemm.ts), half as much. Fitted to one thread's times of 7x7x512 at batch 1 to 8: a
+ * position of F(4x4) (1 MB) took about 0.11 ms beside its multiply-adds, one of F(2x2) 0.06 ms, a weighted row 0.008.
+ */
+const PREPARED_FILTER_READ_ROWS = 13;
 
 /**
  * Below this many tiles per thread (4 row tiles of the GEMM each) the threads of a Winograd
@@ -387,9 +394,15 @@ function positions6x6(size: number): number {
 
 function positions4x4(size: number): number {
   const tiles = Math.ceil(size / 4);
-  const edgeTiles = (4 - (size % 4)) % 4;
-  const fullTiles = edgeTiles <= tiles ? tiles - edgeTiles : Math.floor(size / 4);
+  const fullTiles = fullTiles4x4(size);
   return 6 * fullTiles + 5 * (tiles - fullTiles);
+}
+
+/** F(4x4)'s tiles of 4 outputs along an axis of `size` (fullTiles4 in winograd4.ts): the others have 3 or fewer. */
+function fullTiles4x4(size: number): number {
+  const tiles = Math.ceil(size / 4);
+  const edgeTiles = (4 - (size % 4)) % 4;
+  return edgeTiles <= tiles ? tiles - edgeTiles : Math.floor(size / 4);
 }
 
 /** Whether a convolution's taps are adjacent (dilation 1 both ways). */
@@ -419,10 +432,21 @@ function winogradRowCost(positions: number, tiles: number): number {
  * 81), beside 97 MB of weights and, at batch 8, a 55 MB plan block. Trading them for memory costs speed (one thread,
  * CPU time, one prepared call with a ReLU, medians of 10 alternated in one process on the loaded machine): 7x7x512
  * F(4x4) -> F(2x2) -> im2col batch 8 28.8 -> 43.0 -> 78.4 ms, batch 1 5.8 -> 7.0 -> 9.9 (forms of 36, 16 and 0 MB for
- * the layer's 9.4 MB filter: im2col packs it in place); the stride-2 14x14x512 layer polyphase -> im2col batch 8
+ * the layer's 9.4 MB filter: im2col packs it in place; F(2x2) at batch 1 has since become the faster, below); the
+ * stride-2 14x14x512 layer polyphase -> im2col batch 8
  * 53.1 -> 67.5 ms, batch 1 8.5 -> 8.6 (25 MB -> 0). Not taken: im2col on ResNet-50's two 7x7x512 layers and its
  * stride-2 one saves 97 MB for about 113 ms a batch of 8 (7%); F(2x2) on the two and im2col on the third 65 MB for
  * about 42 ms (2.5%). (Sizes in MiB.)
+ * Where F(4x4) wins this count and its form is read from memory by each call (more than
+ * WINOGRAD_STREAMED_FILTER_FLOATS), each position it reads costs PREPARED_FILTER_READ_ROWS rows more, and F(2x2)'s
+ * half that: with few tiles a GEMM (batch 1 or 2 on 7x7 or 8x8 outputs, 3 or 4 images of 4x4) every value of
+ * F(4x4)'s 36 positions serves 4 or 8 rows, and F(2x2)'s 16 positions stream in less time than the multiply-adds
+ * they save. One prepared call with a ReLU, one thread, CPU time, medians of 8 on the loaded machine, F(4x4) ->
+ * F(2x2) (taken): batch 1 7x7x512 5.25 -> 3.75 ms; batch 2 7x7x512 6.83 -> 6.10; batch 3 3x3x512 3.63 -> 2.55,
+ * 4x4x512 5.48 -> 2.60; batch 4 4x4x512 4.72 -> 3.20, 3x3x512 3.32 -> 3.28. F(4x4) kept: batch 1 14x14x256 2.47
+ * against 2.53, 9x9x512 5.77 against 5.52 (the count's margin); batch 2 14x14x256 4.11 against 4.91, 9x9x512 8.03
+ * against 9.31; batch 4 7x7x512 9.43 against 11.81; batch 8 14.82 against 23.41. The F(4x4) count here takes the rows x positions its partial
+ * tiles skip (positions4x4; every tile's position 5 along an axis on 9x9 and 3x3 outputs: 25 positions read).
  */
 function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorithm {
   const tiles = (size: number) => params.batch * Math.ceil(params.outH / size) * Math.ceil(params.outW / size);
@@ -430,8 +454,18 @@ function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorith
   const winogradCost = 1.25 * winogradRowCost(16, tiles(2));
   const im2colCost = winogradRowCost(9, params.batch * params.outH * params.outW);
   // Ties go to the earlier of F(4x4), F(2x2), im2col; F(6x6) replaces F(4x4) where the training passes take it.
-  if (winograd4x4Cost <= winogradCost && winograd4x4Cost <= im2colCost)
-    return isCheaper6x6(params.outH, params.outW) ? 'winograd6x6' : 'winograd4x4';
+  if (winograd4x4Cost <= winogradCost && winograd4x4Cost <= im2colCost) {
+    if (isCheaper6x6(params.outH, params.outW)) return 'winograd6x6';
+    // A filter form too large for the caches is read from memory by each call (WINOGRAD_STREAMED_FILTER_FLOATS): its
+    // positions count, and so do those F(4x4) skips where no tile has 4 outputs along an axis (POSITION_5_MASK).
+    if (36 * packedWinogradFilterFloats(params.inC, params.outC) <= WINOGRAD_STREAMED_FILTER_FLOATS)
+      return 'winograd4x4';
+    const positionsAlong = (size: number) => (fullTiles4x4(size) > 0 ? 6 : 5);
+    const positions = positionsAlong(params.outH) * positionsAlong(params.outW);
+    const rows4x4 = params.batch * positions4x4(params.outH) * positions4x4(params.outW);
+    const streamed4x4Cost = 1.25 * rows4x4 + PREPARED_FILTER_READ_ROWS * positions;
+    return streamed4x4Cost <= winogradCost + (PREPARED_FILTER_READ_ROWS / 2) * 16 ? 'winograd4x4' : 'winograd';
+  }
   return winogradCost <= im2colCost ? 'winograd' : 'im2col';
 }
 
