@@ -1216,14 +1216,15 @@ export function gemmPackedFinished(
     const depth = min(PACKED_DEPTH_BLOCK, k - depthStart);
     const loadsC = isAccumulating || depthStart > 0;
     const blockFinishJob = depthStart + depth == k ? finishJob : 0;
-    // Only an output stage run over the group's C after its strips (finishColumns) reads C again: the group's C
-    // then has to stay in L2. Otherwise each element of C is stored once a depth block, and the groups are as
-    // large as A's share of L2 allows: fewer passes over B. One thread, CPU time, medians of 4 to 6 alternated
-    // rounds (min of 12 calls each), batch 1: ResNet-50's 14x14x1024 -> 2048 stride 2 (49 rows, 32 a group before)
-    // 6.44 / 6.15 -> 5.91 / 5.67 ms; its other 1x1 shapes within 3%, either way.
+    // All rows in one group where A's share of L2 holds them and no output stage reads the group's C again
+    // (finishColumns): B is then read once a depth block. One thread, CPU time, medians of 4 to 6 alternated rounds
+    // (min of 12 calls each), batch 1: ResNet-50's 14x14x1024 -> 2048 stride 2 (49 rows, 32 a group before) 6.44 /
+    // 6.15 -> 5.91 / 5.67 ms. NOTE: groups of more rows than OUTPUT_GROUP_FLOATS allows lost at batch 8 (392 rows):
+    // 7x7x512 -> 2048 with a residual 17.3 -> 18.8 ms, 14x14x1024 -> 2048 stride 2 33.6 -> 34.8.
     const isGroupRevisited = blockFinishJob != 0 && !isRegisterActivation(epilogueOf(blockFinishJob).activation);
     const groupFloats = PACKED_ROW_GROUP_FLOATS / depth;
-    const outputRows = isGroupRevisited ? OUTPUT_GROUP_FLOATS / (columnEnd - columnStart) : groupFloats;
+    const isOneGroup = !isGroupRevisited && rowEnd - rowStart <= groupFloats;
+    const outputRows = isOneGroup ? groupFloats : OUTPUT_GROUP_FLOATS / (columnEnd - columnStart);
     const groupRows = max(TILE_ROWS, (min(groupFloats, outputRows) / TILE_ROWS) * TILE_ROWS);
     const strips = packedB + <usize>(columnStart / TILE_COLUMNS) * stripBytes + ((<usize>depthStart) << 5);
     for (let groupStart = rowStart; groupStart < rowEnd; groupStart += groupRows) {
