@@ -884,7 +884,15 @@ function multiplyGroupFinished(
     );
 }
 
-/** multiplyGroupFinished for activation `code` (a constant where the caller dispatched it). */
+/**
+ * multiplyGroupFinished for activation `code` (a constant where the caller dispatched it).
+ * NOTE: ResNet-50's slow 1x1 layers at batch 1 (bench/pointwiseKernels.js 1 1 cpu 12 resnet50, one thread, 4
+ * alternations) did not come from C's row stride: 7x7x512 -> 2040 and -> 2056 ran as -> 2048. A residual costs 8 to
+ * 25% (most at depth 64: 56x56x64 -> 256 3.4 against 2.6 ms without), 49 rows about 18% (7x7x512 -> 512 against
+ * 14x14x512 -> 512 a flop). None of these paid: loading a word of each line ahead (the next strip of B, the next
+ * line of C and the residual, the residual 16 rows ahead, every page or every line of B before the product: 1.02 to
+ * 1.08 times the time); each row tile over two strips, so C and the residual use a whole line at once (1.00).
+ */
 @inline
 function groupFinished(
   pack: usize,
