@@ -94,8 +94,8 @@ export const PACKED_DEPTH_BLOCK: i32 = 512;
  */
 export const PACKED_ROW_GROUP_FLOATS: i32 = 32768;
 /**
- * Floats of C per row group in gemmPackedFinished (256 KB): the strips revisit each row of the group, so it stays in
- * L2.
+ * Floats of C per row group in gemmPackedFinished (256 KB) where an output stage runs over the group's rows after
+ * its strips (an activation not in registers), so that they are still in L2.
  */
 export const OUTPUT_GROUP_FLOATS: i32 = 65536;
 /** Most output columns a prepared 1x1 convolution may have to take gemmNarrowFinished (EfficientNet projects to 40). */
@@ -884,7 +884,15 @@ function multiplyGroupFinished(
     );
 }
 
-/** multiplyGroupFinished for activation `code` (a constant where the caller dispatched it). */
+/**
+ * multiplyGroupFinished for activation `code` (a constant where the caller dispatched it).
+ * NOTE: ResNet-50's slow 1x1 layers at batch 1 (bench/pointwiseKernels.js 1 1 cpu 12 resnet50, one thread, 4
+ * alternations) did not come from C's row stride: 7x7x512 -> 2040 and -> 2056 ran as -> 2048. A residual costs 8 to
+ * 25% (most at depth 64: 56x56x64 -> 256 3.4 against 2.6 ms without), 49 rows about 18% (7x7x512 -> 512 against
+ * 14x14x512 -> 512 a flop). None of these paid: loading a word of each line ahead (the next strip of B, the next
+ * line of C and the residual, the residual 16 rows ahead, every page or every line of B before the product: 1.02 to
+ * 1.08 times the time); each row tile over two strips, so C and the residual use a whole line at once (1.00).
+ */
 @inline
 function groupFinished(
   pack: usize,
@@ -1216,10 +1224,16 @@ export function gemmPackedFinished(
     const depth = min(PACKED_DEPTH_BLOCK, k - depthStart);
     const loadsC = isAccumulating || depthStart > 0;
     const blockFinishJob = depthStart + depth == k ? finishJob : 0;
-    const groupRows = max(
-      TILE_ROWS,
-      (min(PACKED_ROW_GROUP_FLOATS / depth, OUTPUT_GROUP_FLOATS / (columnEnd - columnStart)) / TILE_ROWS) * TILE_ROWS,
-    );
+    // All rows in one group where A's share of L2 holds them and no output stage reads the group's C again
+    // (finishColumns): B is then read once a depth block. One thread, CPU time, medians of 4 to 6 alternated rounds
+    // (min of 12 calls each), batch 1: ResNet-50's 14x14x1024 -> 2048 stride 2 (49 rows, 32 a group before) 6.44 /
+    // 6.15 -> 5.91 / 5.67 ms. NOTE: groups of more rows than OUTPUT_GROUP_FLOATS allows lost at batch 8 (392 rows):
+    // 7x7x512 -> 2048 with a residual 17.3 -> 18.8 ms, 14x14x1024 -> 2048 stride 2 33.6 -> 34.8.
+    const isGroupRevisited = blockFinishJob != 0 && !isRegisterActivation(epilogueOf(blockFinishJob).activation);
+    const groupFloats = PACKED_ROW_GROUP_FLOATS / depth;
+    const isOneGroup = !isGroupRevisited && rowEnd - rowStart <= groupFloats;
+    const outputRows = isOneGroup ? groupFloats : OUTPUT_GROUP_FLOATS / (columnEnd - columnStart);
+    const groupRows = max(TILE_ROWS, (min(groupFloats, outputRows) / TILE_ROWS) * TILE_ROWS);
     const strips = packedB + <usize>(columnStart / TILE_COLUMNS) * stripBytes + ((<usize>depthStart) << 5);
     for (let groupStart = rowStart; groupStart < rowEnd; groupStart += groupRows) {
       const groupEnd = min(rowEnd, groupStart + groupRows);

@@ -1,8 +1,9 @@
 // Kernel timings of the WebAssembly backend's prepared 1x1 convolutions (gemm.ts gemmPackedFinished and
 // gemmNarrowFinished through conv2d.ts) on MobileNetV2's 14x14 and 7x7 layers (and a few of EfficientNet-B0's and
-// ResNet-50's), each layer alone, with its activation or residual as the model has them, and its GFLOP/s.
+// ResNet-50's), or with `resnet50` all of ResNet-50's 1x1 shapes (its stride-2 projections too), each layer alone,
+// with its activation or residual as the model has them, and its GFLOP/s.
 // Run: npm run build && tsc -p bench/tsconfig.json && node dist/bench/pointwiseKernels.js [batch] [threads]
-//      [cpu|wall] [rounds]
+//      [cpu|wall] [rounds] [mobilenet|resnet50]
 // Limits: the layers are timed in turn, call by call, and each reports its minimum and median; CPU time (the
 // process's, so all threads' together: the default) or wall-clock time; the machine's other load is not subtracted.
 
@@ -10,8 +11,9 @@ import * as convnet from 'convnet-ts';
 import { describeMachine, formatMachine } from './machine.js';
 import { SeededRandom } from './seededRandom.js';
 
-/** [size, inC, outC, activation, hasResidual]. */
-const LAYERS: readonly [number, number, number, 'clip' | 'none' | 'silu', boolean][] = [
+/** [input size, inC, outC, activation, hasResidual, stride]. */
+type Layer = readonly [number, number, number, 'clip' | 'none' | 'relu' | 'silu', boolean, number?];
+const MOBILENET_LAYERS: readonly Layer[] = [
   [14, 64, 384, 'clip', false],
   [14, 384, 64, 'none', true],
   [14, 384, 96, 'none', false],
@@ -27,11 +29,27 @@ const LAYERS: readonly [number, number, number, 'clip' | 'none' | 'silu', boolea
   [14, 1024, 256, 'none', false],
   [7, 2048, 512, 'none', false],
 ];
+const RESNET50_LAYERS: readonly Layer[] = [
+  [56, 64, 64, 'relu', false],
+  [56, 64, 256, 'relu', true],
+  [56, 256, 64, 'relu', false],
+  [56, 256, 128, 'relu', false],
+  [56, 256, 512, 'none', false, 2],
+  [28, 128, 512, 'relu', true],
+  [28, 512, 128, 'relu', false],
+  [28, 512, 1024, 'none', false, 2],
+  [14, 256, 1024, 'relu', true],
+  [14, 1024, 256, 'relu', false],
+  [14, 1024, 2048, 'none', false, 2],
+  [7, 512, 2048, 'relu', true],
+  [7, 2048, 512, 'relu', false],
+];
 type Conv2DParams = Parameters<convnet.KernelSignatures['Conv2D']>[4];
 const batch = Number(process.argv[2] ?? 8);
 const threads = Number(process.argv[3] ?? 1);
 const isCpuClock = (process.argv[4] ?? 'cpu') === 'cpu';
 const ROUNDS = Number(process.argv[5] ?? 25);
+const LAYERS = process.argv[6] === 'resnet50' ? RESNET50_LAYERS : MOBILENET_LAYERS;
 await convnet.initWasmBackend({ threads });
 const backend = convnet.getBackend();
 // The WebAssembly backend implements every kernel: its table is complete.
@@ -63,25 +81,26 @@ console.log(
     `of ${ROUNDS} calls, in turn; GFLOP/s of the min`,
 );
 
-const actions = LAYERS.map(([size, inC, outC, kind, hasResidual]) => {
+const actions = LAYERS.map(([size, inC, outC, kind, hasResidual, stride = 1]) => {
   const activation =
     kind === 'clip'
       ? ({ kind: 'clip', min: 0, max: 6 } as const)
-      : kind === 'silu'
-        ? ({ kind: 'silu' } as const)
+      : kind === 'relu' || kind === 'silu'
+        ? ({ kind } as const)
         : undefined;
+  const outSize = Math.ceil(size / stride);
   const params: Conv2DParams = {
     batch,
     inH: size,
     inW: size,
     inC,
-    outH: size,
-    outW: size,
+    outH: outSize,
+    outW: outSize,
     outC,
     kH: 1,
     kW: 1,
-    strideH: 1,
-    strideW: 1,
+    strideH: stride,
+    strideW: stride,
     padTop: 0,
     padBottom: 0,
     padLeft: 0,
@@ -89,13 +108,13 @@ const actions = LAYERS.map(([size, inC, outC, kind, hasResidual]) => {
     activation,
     isConstantFilter: true,
   };
-  const pixels = batch * size * size;
-  const input = randomArray(pixels * inC);
+  const pixels = batch * outSize * outSize;
+  const input = randomArray(batch * size * size * inC);
   const filter = randomArray(inC * outC, 1 / Math.sqrt(inC));
   const bias = randomArray(outC);
   const residual = hasResidual ? randomArray(pixels * outC) : null;
   const output = randomArray(pixels * outC);
-  const name = `${size}x${size}x${inC} -> ${outC}${kind === 'none' ? '' : ` ${kind}`}${hasResidual ? ' +res' : ''}`;
+  const name = `${size}x${size}x${inC} -> ${outC}${kind === 'none' ? '' : ` ${kind}`}${hasResidual ? ' +res' : ''}${stride > 1 ? ` s${stride}` : ''}`;
   return {
     name,
     flops: 2 * pixels * inC * outC,

@@ -186,8 +186,13 @@ const PREPARED_GEOMETRIES: readonly Geometry[] = [
   { batch: 1, size: 9, inC: 96, outC: 60, kernel: 3, stride: 1, padding: 1 },
   // MobileNetV2's 112x112x16 -> 96 in miniature: 1600 pixels in several row groups of packed A.
   { batch: 1, size: 40, inC: 16, outC: 96, kernel: 1, stride: 1, padding: 'valid' },
-  // Row groups bounded by the output's size (196 channels, a partial strip), with a residual.
+  // 800 pixels of depth 24 in one row group (a clip in registers stores each output once), with a residual.
   { batch: 2, size: 20, inC: 24, outC: 196, kernel: 1, stride: 1, padding: 'valid' },
+  // The same with a SiLU, run over each row group's outputs after its strips: groups bounded by the output's size
+  // (334 rows of 196 channels, a partial strip).
+  { batch: 2, size: 20, inC: 24, outC: 196, kernel: 1, stride: 1, padding: 'valid' },
+  // ResNet-50's strided projection in miniature: 49 pixels, 2 depth blocks, all rows in one row group, a residual.
+  { batch: 1, size: 14, inC: 1024, outC: 136, kernel: 1, stride: 2, padding: 'valid' },
 ];
 /**
  * The activation of each prepared case: ReLU, clip and none run in the GEMM's registers (with the
@@ -205,6 +210,8 @@ const PREPARED_ACTIVATIONS: readonly (FusedActivation | undefined)[] = [
   { kind: 'clip', min: -0.5, max: 0.5 },
   { kind: 'silu' },
   { kind: 'clip', min: 0, max: 6 },
+  { kind: 'silu' },
+  { kind: 'relu' },
 ];
 
 function makePreparedCases(): ParityCase[] {

@@ -143,7 +143,7 @@ const PREPARED_SHAPES: readonly [number, number, number, number, number, Padding
   [4, 17, 13, 16, 12, 0, '2'],
   [6, 12, 8, 24, 16, 'same', '2'],
   [8, 12, 12, 64, 72, 1, '2'],
-  [1, 14, 14, 256, 512, 1, '2'],
+  [4, 14, 14, 256, 512, 1, '2'],
   // 4 outputs a tile: ResNet-18's first stride-2 layer, partial tiles with 3 outputs, with one, split by strips.
   [1, 56, 56, 64, 128, 1, '4'],
   [3, 30, 22, 16, 16, 1, '4'],
@@ -249,9 +249,23 @@ test('the polyphase Winograd path is chosen for 3x3 stride-2 convolutions', () =
       assert.equal(convolutionAlgorithm(params, pass), algorithm, `${params.inH}x${params.inW} ${pass}`);
     for (const batch of [1, 8]) {
       const constant = { ...params, batch, isConstantFilter: true };
-      assert.equal(convolutionAlgorithm(constant, 'forward'), algorithm, `${params.inH}x${params.inW} batch ${batch}`);
+      // One image of the two deeper layers: 49 and 16 tiles, too few for their filters' 25 positions from beyond L2.
+      const expected = batch === 1 && params !== resnet ? 'im2col' : algorithm;
+      assert.equal(convolutionAlgorithm(constant, 'forward'), expected, `${params.inH}x${params.inW} batch ${batch}`);
     }
   }
+  // ResNet-50's 14x14x512->512 and 28x28x256->256 at batch 1 the same; at batch 4 (64 tiles) the 7x7 output's
+  // polyphase Winograd.
+  const resnet50Layer = { ...layer3, inC: 512, outC: 512, isConstantFilter: true };
+  assert.equal(convolutionAlgorithm({ ...resnet50Layer, batch: 1 }, 'forward'), 'im2col');
+  assert.equal(convolutionAlgorithm({ ...resnet50Layer, batch: 4 }, 'forward'), 'winogradStride2');
+  const resnet50Layer2 = { ...layer2, inC: 256, outC: 256, isConstantFilter: true };
+  assert.equal(convolutionAlgorithm({ ...resnet50Layer2, batch: 1 }, 'forward'), 'im2col');
+  // A small filter (in L2) keeps it on few tiles.
+  assert.equal(
+    convolutionAlgorithm({ ...layer3, batch: 1, inC: 64, outC: 128, isConstantFilter: true }, 'forward'),
+    'winogradStride2',
+  );
   // A constant filter (inference) takes it prepared, odd outputs too, where its GEMM rows are fewer than im2col's.
   const constant = { ...resnet, isConstantFilter: true };
   // One output pixel: 25 positions of a tile against 9 taps.

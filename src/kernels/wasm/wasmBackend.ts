@@ -473,17 +473,37 @@ function preparedConvolutionAlgorithm(params: Conv2DParams): ConvolutionAlgorith
  * The choice for a constant (prepared) 3x3 stride-2 filter: the polyphase F(2x2, 3x3) of winogradStride2.ts
  * (filter transformed once) where its GEMM rows x positions (stride2RowCost: 25 positions a whole tile, fewer for
  * partial ones) are fewer than im2col's 9 taps of its pixels; its transforms (coefficients 0 and +-1) are
- * not counted. Measured (before partial tiles skipped positions) on ResNet-18's stride-2 layers, 2 threads,
+ * not counted; but im2col for few tiles of a filter too large for L2 (PREPARED_STRIDE2_MIN_TILES). Measured (before
+ * partial tiles skipped positions) on ResNet-18's stride-2 layers, 2 threads,
  * process CPU time of one call (medians of 7, alternated on the loaded machine), prepared im2col -> this:
  * batch 8, 56x56x64->128 20.5 / 18.0 -> 14.9 / 14.8 ms, 28x28x128->256 19.2 / 17.7 -> 14.9 / 14.6,
  * 14x14x256->512 (7x7 out) 20.3 / 20.2 -> 18.8 / 19.2; batch 1, 56x56x64->128 1.13 -> 0.89, 28x28x128->256
- * 1.16 -> 0.97, 14x14x256->512 1.24 -> 1.17.
+ * 1.16 -> 0.97, 14x14x256->512 1.24 -> 1.17 (batch-1 figures since reversed on the two deeper layers, one thread:
+ * see PREPARED_STRIDE2_MIN_TILES).
  */
 function preparedStride2Algorithm(params: Conv2DParams): ConvolutionAlgorithm {
+  const tiles = params.batch * Math.ceil(params.outH / 2) * Math.ceil(params.outW / 2);
+  const isStreamedForFewRows =
+    tiles < PREPARED_STRIDE2_MIN_TILES && 25 * params.inC * params.outC > L2_RESIDENT_FILTER_FLOATS;
+  if (isStreamedForFewRows) return 'im2col';
   return stride2RowCost(params) < winogradRowCost(9, params.batch * params.outH * params.outW)
     ? stride2Algorithm(params, 'forward')
     : 'im2col';
 }
+
+/**
+ * Fewest tiles of 2 outputs (GEMM rows of each position) for which a prepared stride-2 filter too large for L2
+ * takes the polyphase Winograd path: its 25 positions are 25 / 9 as many filter floats as im2col's, streamed from
+ * beyond L2 for that few rows. One thread, CPU time, process medians of 4 to 8 calls, 2 alternations, prepared
+ * Winograd -> im2col: batch 1, ResNet-50's 14x14x512->512 (16 tiles) 7.13 / 6.94 -> 6.06 / 5.79 ms, 28x28x256->256
+ * (49) 5.85 / 5.69 -> 5.53 / 5.14; ResNet-18's 14x14x256->512 3.28 / 3.36 -> 2.93 / 2.90, 28x28x128->256 2.81 / 2.77
+ * -> 2.61 / 2.46. At 128 tiles (batch 8) Winograd still won or tied: ResNet-18's 14x14x256->512 17.8 / 18.3 against
+ * 20.7 / 20.1, ResNet-50's 14x14x512->512 42.3 / 38.8 against 42.2 / 39.7.
+ * NOTE: at 196 tiles (batch 1, 28x28 out) im2col was faster too (ResNet-50's 56x56x128->128 5.47 / 5.36 -> 5.16 /
+ * 4.52 ms; ResNet-18's 56x56x64->128 2.40 / 2.60 -> 2.40 / 2.35), against Winograd's win at 128 tiles of batch 8:
+ * unexplained, so left to the row cost.
+ */
+const PREPARED_STRIDE2_MIN_TILES = 64;
 
 /**
  * Which polyphase stride-2 algorithm a pass takes: 4 outputs a tile along each axis (81 positions,
