@@ -7,6 +7,7 @@
 
 import * as convnet from 'convnet-ts';
 import { describeMachine, formatMachine } from './machine.js';
+import { persistentRandomArray } from './kernelInputs.js';
 import { SeededRandom } from './seededRandom.js';
 import { timeRepeated } from './timing.js';
 
@@ -48,12 +49,7 @@ const backend = convnet.getBackend();
 const kernels = backend.kernels as convnet.KernelTable;
 const random = new SeededRandom(15);
 
-/** A persistent array of the backend's memory holding values uniform in [-1, 1). */
-function randomArray(size: number): Float32Array {
-  const values = (backend.allocatePersistent?.('float32', size) ?? new Float32Array(size)) as Float32Array;
-  for (let index = 0; index < size; index++) values[index] = random.uniform() * 2 - 1;
-  return values;
-}
+const randomArray = (size: number, scale = 1) => persistentRandomArray(backend, random, size, scale);
 
 async function report(name: string, action: () => void, multiplyAdds?: number): Promise<void> {
   const { medianMilliseconds } = await timeRepeated(action, PLAN);

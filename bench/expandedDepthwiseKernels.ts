@@ -12,7 +12,9 @@
 
 import * as convnet from 'convnet-ts';
 import { describeMachine, formatMachine } from './machine.js';
+import { clockOf, persistentRandomArray } from './kernelInputs.js';
 import { SeededRandom } from './seededRandom.js';
+import { median } from './timing.js';
 
 /** [size, inC, channels, kernel, stride, activation]: the expansion's input, the expanded channels. */
 const BLOCKS: readonly [number, number, number, number, number, 'clip' | 'silu'][] = [
@@ -36,6 +38,7 @@ type Conv2DParams = Parameters<convnet.KernelSignatures['Conv2D']>[4];
 const batch = Number(process.argv[2] ?? 8);
 const threads = Number(process.argv[3] ?? 2);
 const isCpuClock = (process.argv[4] ?? (threads === 1 ? 'cpu' : 'wall')) === 'cpu';
+const now = clockOf(isCpuClock);
 const ROUNDS = Number(process.argv[5] ?? 25);
 await convnet.initWasmBackend({ threads });
 const backend = convnet.getBackend();
@@ -43,30 +46,13 @@ const backend = convnet.getBackend();
 const kernels = backend.kernels as convnet.KernelTable;
 const random = new SeededRandom(16);
 
-/** A persistent array of the backend's memory holding values uniform in [-scale, scale). */
-function randomArray(size: number, scale = 1): Float32Array {
-  const values = (backend.allocatePersistent?.('float32', size) ?? new Float32Array(size)) as Float32Array;
-  for (let index = 0; index < size; index++) values[index] = (random.uniform() * 2 - 1) * scale;
-  return values;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
+const randomArray = (size: number, scale = 1) => persistentRandomArray(backend, random, size, scale);
 
 console.log(formatMachine(await describeMachine()));
 console.log(
   `wasm backend, batch ${batch}, ${threads} thread(s); ms of ${isCpuClock ? 'CPU' : 'wall-clock'} time: min / median ` +
     `of ${ROUNDS}, in turn`,
 );
-
-/** Milliseconds now: of the process's CPU time or of the wall clock. */
-function now(): number {
-  if (!isCpuClock) return performance.now();
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
 
 /** Each action's times (ms), called in turn ROUNDS times after two rounds of warm-up, as 'min / median'. */
 function timeInTurn(actions: readonly (() => void)[]): string[] {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as convnet from 'convnet-ts';
 import { CHANNELS, IMAGENET_MODELS, IMAGE_SIZE, ensureOnnxFiles, type ImagenetModelId } from './imagenetModels.js';
+import { cpuNow } from './kernelInputs.js';
 import { SeededRandom } from './seededRandom.js';
 import { median } from './timing.js';
 
@@ -155,11 +156,7 @@ export interface ProfileRow {
   operations: number;
 }
 
-/** Milliseconds of this process's user + system time, all threads. */
-export function cpuNow(): number {
-  const used = process.cpuUsage();
-  return (used.user + used.system) / 1000;
-}
+export { cpuNow };
 
 /**
  * Times every kernel call of the active backend between `startRound` and `endRound`; outside rounds the kernels

@@ -9,7 +9,9 @@
 
 import * as convnet from 'convnet-ts';
 import { describeMachine, formatMachine } from './machine.js';
+import { clockOf, persistentRandomArray } from './kernelInputs.js';
 import { SeededRandom } from './seededRandom.js';
+import { median } from './timing.js';
 
 /** [input size, inC, outC, activation, hasResidual, stride]. */
 type Layer = readonly [number, number, number, 'clip' | 'none' | 'relu' | 'silu', boolean, number?];
@@ -48,6 +50,7 @@ type Conv2DParams = Parameters<convnet.KernelSignatures['Conv2D']>[4];
 const batch = Number(process.argv[2] ?? 8);
 const threads = Number(process.argv[3] ?? 1);
 const isCpuClock = (process.argv[4] ?? 'cpu') === 'cpu';
+const now = clockOf(isCpuClock);
 const ROUNDS = Number(process.argv[5] ?? 25);
 const LAYERS = process.argv[6] === 'resnet50' ? RESNET50_LAYERS : MOBILENET_LAYERS;
 await convnet.initWasmBackend({ threads });
@@ -56,24 +59,7 @@ const backend = convnet.getBackend();
 const kernels = backend.kernels as convnet.KernelTable;
 const random = new SeededRandom(17);
 
-/** A persistent array of the backend's memory holding values uniform in [-scale, scale). */
-function randomArray(size: number, scale = 1): Float32Array {
-  const values = (backend.allocatePersistent?.('float32', size) ?? new Float32Array(size)) as Float32Array;
-  for (let index = 0; index < size; index++) values[index] = (random.uniform() * 2 - 1) * scale;
-  return values;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-/** Milliseconds now: of the process's CPU time or of the wall clock. */
-function now(): number {
-  if (!isCpuClock) return performance.now();
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
+const randomArray = (size: number, scale = 1) => persistentRandomArray(backend, random, size, scale);
 
 console.log(formatMachine(await describeMachine()));
 console.log(

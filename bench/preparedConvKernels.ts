@@ -7,12 +7,15 @@
 // machine's other load is not subtracted.
 
 import * as convnet from 'convnet-ts';
+import { clockOf, persistentRandomArray } from './kernelInputs.js';
 import { SeededRandom } from './seededRandom.js';
+import { median } from './timing.js';
 
 type Conv2DParams = Parameters<convnet.KernelSignatures['Conv2D']>[4];
 const batch = Number(process.argv[2] ?? 1);
 const threads = Number(process.argv[3] ?? 1);
 const isCpuClock = (process.argv[4] ?? 'cpu') === 'cpu';
+const now = clockOf(isCpuClock);
 const ROUNDS = Number(process.argv[5] ?? 15);
 const shapes = process.argv.length > 6 ? process.argv.slice(6) : ['7x7x512', '14x14x256', '28x28x128', '56x56x64'];
 await convnet.initWasmBackend({ threads });
@@ -20,24 +23,7 @@ const backend = convnet.getBackend();
 const kernels = backend.kernels as convnet.KernelTable;
 const random = new SeededRandom(23);
 
-/** A persistent array of the backend's memory holding values uniform in [-scale, scale). */
-function randomArray(size: number, scale = 1): Float32Array {
-  const values = (backend.allocatePersistent?.('float32', size) ?? new Float32Array(size)) as Float32Array;
-  for (let index = 0; index < size; index++) values[index] = (random.uniform() * 2 - 1) * scale;
-  return values;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-/** Milliseconds now: of the process's CPU time or of the wall clock. */
-function now(): number {
-  if (!isCpuClock) return performance.now();
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
+const randomArray = (size: number, scale = 1) => persistentRandomArray(backend, random, size, scale);
 
 const actions = shapes.map((shape) => {
   const [size, , channels] = shape.split('x').map(Number) as [number, number, number];
