@@ -80,6 +80,9 @@ export function avgPool2d(job: usize, threadIndex: i32, threadCount: i32): void 
     let c = channelStart;
     // 16 channels a step: four independent sums, and whole 64-byte lines read per pixel. Measured one
     // thread, global pooling of 56x56x144 and 112x112x32: 2x (0.097 -> 0.049 ms, 0.095 -> 0.042 ms).
+    // NOTE: reading a global window's map once in memory order did not pay (one thread, bench/depthwiseKernels.ts,
+    // medians, 2 alternations; same bits): the channel sums kept in the output, 112x112x32 0.037 -> 0.077 ms,
+    // 56x56x96 0.025 -> 0.031; 32 channels a step in eight registers, 112x112x32 0.035 -> 0.057, the rest even.
     for (; c + 16 <= vectorEnd; c += 16) {
       let sum0 = f32x4.splat(0);
       let sum1 = sum0;
