@@ -193,6 +193,8 @@ const PREPARED_GEOMETRIES: readonly Geometry[] = [
   { batch: 2, size: 20, inC: 24, outC: 196, kernel: 1, stride: 1, padding: 'valid' },
   // ResNet-50's strided projection in miniature: 49 pixels, 2 depth blocks, all rows in one row group, a residual.
   { batch: 1, size: 14, inC: 1024, outC: 136, kernel: 1, stride: 2, padding: 'valid' },
+  // ResNet-18's classifier in miniature: one pixel (a GEMM's work counts a whole 4-row tile), column split.
+  { batch: 1, size: 1, inC: 512, outC: 600, kernel: 1, stride: 1, padding: 'valid' },
 ];
 /**
  * The activation of each prepared case: ReLU, clip and none run in the GEMM's registers (with the

@@ -167,6 +167,16 @@ function depthwiseWork(params: Conv2DParams): number {
   return params.batch * params.outH * params.outW * params.outC * (3 * params.kH * params.kW + outputWork);
 }
 
+/**
+ * Rows a GEMM's work estimate counts (see PARALLEL_WORK_THRESHOLD): its micro-kernel runs 4 rows a tile
+ * (assembly/gemm.ts), so a product of fewer rows costs a whole tile. Counted as its own rows, ResNet-18's
+ * classifier at batch 1 (1x1x512 -> 1000, one row) ran on one thread: 0.18 ms a predict, against 0.10-0.17
+ * (median 0.135) split over 2 threads' columns (bench/profileInference.ts, wall, old and new alternated 4 times).
+ */
+function gemmRowsOfWork(rows: number): number {
+  return Math.ceil(rows / 4) * 4;
+}
+
 /** Work estimate of one value of an elementwise kernel, in multiply-add units. */
 const ELEMENTWISE_WORK = 8;
 /** Target size of an im2col panel, in floats: about 128 KB, so it stays in L2 while GEMM walks it. */
@@ -2328,7 +2338,7 @@ class Runtime {
           return;
         }
         const depth = params.kH * params.kW * (params.inC / (params.groups ?? 1));
-        const work = params.batch * params.outH * params.outW * depth * params.outC;
+        const work = gemmRowsOfWork(params.batch * params.outH * params.outW) * depth * params.outC;
         if (params.isConstantFilter === true && (params.groups ?? 1) === 1) {
           const prepared = this.preparedFilter(filter, bias, depth, params.outC);
           // A 1x1 stride-1 unpadded convolution reads the input as its panel (assembly/conv2d.ts).
