@@ -423,9 +423,10 @@ function sweepTile3x3(
  * sweepTile3x3 at stride 1 without a residual, one kernel row at a time: for each four channels, three passes over
  * the tile's pixels with that kernel row's three weights in registers, the partial sums kept in the output between
  * passes (stored and reloaded exactly, so each sum still starts at the bias and adds the taps in (ky, kx) order: the
- * same bits). Two pixels a step share their input loads (at stride 1 two new loads for six multiply-adds). Why not all nine weights
- * in registers: Binaryen nests a pixel's nine-step chain into one expression that loads its nine inputs first, and
- * nine weights, the bias and the clip's bounds then leave V8 (15 usable vector registers) too few, so it spills.
+ * same bits). Two pixels a step share their input loads (at stride 1 two new loads for six multiply-adds). Why not all
+ * nine weights in registers: Binaryen nests a pixel's nine-step chain into one expression that loads its nine inputs
+ * first, and nine weights, the bias and the clip's bounds then leave V8 (15 usable vector registers) too few, so it
+ * spills.
  * `out` is the tile's first output pixel (an address).
  */
 @inline

@@ -11,11 +11,11 @@
 // Measured (one thread, CPU time, median of 9, 2 alternations): MobileNetV2's stem at batch 8 5.6 -> 4.4 ms (39.5
 // GFLOP/s), batch 1 0.75 -> 0.62 ms; ResNet's 7x7 stem (k = 147) at batch 8 40.0 -> 39.7 ms. Quads of pixels
 // instead of pairs (min of 15, 3 alternations): MobileNetV2's stem at batch 8 4.42 -> 3.91 ms (44 GFLOP/s).
-// NOTE: the pair's 9 steps of a kernel row unrolled (offsets as constants) ran at half the speed (spills). A pixel
-// with all 32 channels at once would hold 8 accumulators, a broadcast and 8 weights: 17 live vectors, so V8 would
-// spill. NOTE: a quad's broadcasts at constant offsets from one address (24, 48 and 72 bytes: 3 channels at stride
-// 2, a copy of the quad for that case) instead of three additions a step ran slower: MobileNetV2's stem alone at
-// batch 8, one thread, CPU time, min of 20 over 4 alternations 4.69-4.78 -> 5.46-5.54 ms (batch 1 0.55-0.59 -> 0.63-0.67).
+// NOTE: the pair's 9 steps of a kernel row unrolled (offsets as constants) ran at half the speed (spills). A pixel with
+// all 32 channels at once would hold 8 accumulators, a broadcast and 8 weights: 17 live vectors, so V8 would spill.
+// NOTE: a quad's broadcasts at constant offsets from one address (24, 48 and 72 bytes: 3 channels at stride 2, a copy
+// of the quad for that case) instead of three additions a step ran slower: MobileNetV2's stem alone at batch 8, one
+// thread, CPU time, min of 20 over 4 alternations 4.69-4.78 -> 5.46-5.54 ms (batch 1 0.55-0.59 -> 0.63-0.67).
 //
 // Job record (conv2d.ts's layout): 0-3 buffers (input, filter, bias or 0, output), 4-6 unused, 7-19 geometry
 // (convGeometryOf), 20-24 unused (one group, undilated), 25-28 the epilogue (epilogue.ts).
