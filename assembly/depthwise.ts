@@ -173,6 +173,9 @@ function depthwiseForward(job: usize, threadIndex: i32, threadCount: i32, code: 
   // vectors a step (activations.ts, the formulas of activateVector: the same bits).
   const isSigmoidLike = code == ACTIVATION_SIGMOID || code == ACTIVATION_SILU;
   const sweepCode = isSigmoidLike ? ACTIVATION_NONE : code;
+  // NOTE: walking the rows last to first, so that the first read finds the producer's last (L2) rows, cost 8-10% on
+  // MobileNetV2's 14x14x384 and 14x14x576 at batch 8 (one thread, CPU time, 4 alternations), the projection after
+  // them no faster: the prefetchers follow ascending lines.
   const lastRow = isChannelSplit ? rows : rangeEnd(rows, 1, threadIndex, threadCount);
   for (let row = isChannelSplit ? 0 : rangeStart(rows, 1, threadIndex, threadCount); row < lastRow; row++) {
     const image = row / outH;
