@@ -27,7 +27,7 @@
 // unchanged, within 2%); MobileNetV2's stride-1 depthwise steps at batch 8 (profileInference) 2-4% faster. NOTE: at
 // stride 2 the pair's last input kept as the next pair's first (four loads, not five) gained nothing (56x56x144 and
 // 28x28x192 alone 0.94-1.06, MobileNetV2's stride-2 steps 1.00-1.02; 3 alternations). Nor did four pixels a step at
-// stride 1 (four new loads, two carried: 1.4-1.9 times slower alone, as V8 spilled).
+// stride 1 (four new loads, two carried: 1.3-2.0 times slower alone, as V8 spilled).
 // With a sigmoid or SiLU the sweep stores the sums and activates the swept span of the row afterwards, four
 // vectors a step: finished one vector at a time in the sweep, 112x112x32 with SiLU took 0.94 ms against the
 // general path's 0.85; 0.64 so. A 5x5 sweep (a kernel row's five weights in registers, the partial sums kept in
