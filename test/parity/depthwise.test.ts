@@ -272,3 +272,41 @@ describe('wasm backend: a swept 3x3 depthwise convolution gives the general path
     }
   });
 });
+
+// The stride-1 sweep by kernel rows carries a pair's last two inputs into the next pair (sweepTileByRows): rows of 1
+// to 5 interior pixels (a lone pixel, pairs, a pair and a lone one) and of 17 (a tile of 16 and a lone one) must give
+// the general path's bits, so that a carried input starts and ends where the loads did.
+describe('wasm backend: short rows swept by kernel rows give the general path bits', { skip: wasmSkip }, () => {
+  after(() => setBackend('reference'));
+  test('8 channels (swept) against the first 8 of 9 (general), widths 3 to 7 and 19', async () => {
+    await initWasmBackend({ threads: 1 });
+    const random = new Random(1519);
+    for (const inW of [3, 4, 5, 6, 7, 19]) {
+      const window = windowParams('case', 2, 5, inW, 9, {
+        kH: 3,
+        kW: 3,
+        strideH: 1,
+        strideW: 1,
+        padding: 1,
+        dilationH: 1,
+        dilationW: 1,
+      });
+      const base: Conv2DParams = { ...window, outC: 9, groups: 9 };
+      for (const activation of [undefined, { kind: 'clip', min: 0, max: 6 }] as const) {
+        const params: Conv2DParams = activation === undefined ? base : { ...base, activation };
+        const arrays = {
+          input: randomArray(random, 2 * 5 * inW * 9, 3),
+          filter: randomArray(random, 9 * 9),
+          bias: randomArray(random, 9),
+          residual: null,
+        };
+        const swept = firstEightChannels(8, params, arrays, false);
+        assert.ok(
+          swept.some((value) => value !== 0),
+          `width ${inW}: some output is not zero`,
+        );
+        assert.deepEqual(swept, firstEightChannels(9, params, arrays, false), `width ${inW}, ${activation?.kind}`);
+      }
+    }
+  });
+});
