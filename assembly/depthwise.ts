@@ -21,13 +21,14 @@
 // pixel's chain loads its nine inputs first (Binaryen nests it into one expression), and with nine weights, the
 // bias and the clip's bounds V8 runs out of its 15 vector registers. One thread, CPU time: 112x112x32 0.309 ->
 // 0.225 ms, 56x56x144 0.35 -> 0.27, 56x56x144 stride 2 0.114 -> 0.087.
-// At stride 1 a pair's last two inputs stay in registers as the next pair's first two (two loads a pair, not four):
-// one thread, CPU time, batch 8, the call alone, min of 30 over 3 alternations: 112x112x32 2.30-3.36 -> 2.10-2.41 ms,
+// At stride 1 a pair's last two inputs stay in registers as the next pair's first two (two loads a pair, not four): one
+// thread, CPU time, batch 8, the call alone, min of 30 over 3 alternations: 112x112x32 2.30-3.36 -> 2.10-2.41 ms,
 // 56x56x144 2.76-3.10 -> 2.52-2.63, 28x28x192 0.88-0.92 -> 0.83-0.84, 14x14x576 0.65-0.67 -> 0.61-0.64 (stride 2,
-// unchanged, within 2%); MobileNetV2's stride-1 depthwise steps at batch 8 (profileInference) 2-4% faster. NOTE: at
-// stride 2 the pair's last input kept as the next pair's first (four loads, not five) gained nothing (56x56x144 and
-// 28x28x192 alone 0.94-1.06, MobileNetV2's stride-2 steps 1.00-1.02; 3 alternations). Nor did four pixels a step at
-// stride 1 (four new loads, two carried: 1.3-2.0 times slower alone, as V8 spilled).
+// unchanged, within 2%); in MobileNetV2 at batch 8 (profileInference, 4 alternations) its stride-1 depthwise steps took
+// 0.96-0.98 of the time, within the 2-3% that the same build against itself moved. NOTE: at stride 2 the pair's last
+// input kept as the next pair's first (four loads, not five) gained nothing (56x56x144 and 28x28x192 alone 0.94-1.06,
+// MobileNetV2's stride-2 steps 1.00-1.02; 3 alternations). Nor did four pixels a step at stride 1 (four new loads, two
+// carried: 1.3-2.0 times slower alone, as V8 spilled).
 // With a sigmoid or SiLU the sweep stores the sums and activates the swept span of the row afterwards, four
 // vectors a step: finished one vector at a time in the sweep, 112x112x32 with SiLU took 0.94 ms against the
 // general path's 0.85; 0.64 so. A 5x5 sweep (a kernel row's five weights in registers, the partial sums kept in
